@@ -1,0 +1,268 @@
+// player.js makes every [data-player] element on the page a visibility-aware
+// player: it pauses its <audio> or <video> when the tab is hidden and resumes
+// it when the tab is visible again, but only when it was the one that paused
+// it, so a pause of the user's own stays a pause. It logs each visibility
+// change, keeps the playback position across reloads and back/forward cache
+// restores, and sets the Media Session metadata.
+//
+// The page runs under a strict Content-Security-Policy: nothing here uses
+// inline code or inline styles, only classes, attributes and `hidden`.
+(function () {
+  'use strict';
+
+  // SWITCH_KEY holds the "pause when this tab is hidden" choice: "on" or "off".
+  const SWITCH_KEY = 'oncelink.player.pauseWhenHidden';
+  // POSITION_KEY prefixes the saved playback position of one clip.
+  const POSITION_KEY = 'oncelink.player.position.';
+  const MAX_ENTRIES = 50;
+
+  const players = [];
+
+  function pauseWhenHidden() {
+    try {
+      return localStorage.getItem(SWITCH_KEY) !== 'off';
+    } catch (e) {
+      return true;
+    }
+  }
+
+  function rememberSwitch(on) {
+    try {
+      localStorage.setItem(SWITCH_KEY, on ? 'on' : 'off');
+    } catch (e) {
+      // Storage can be off (private mode, quota): the switch still works for this page.
+    }
+  }
+
+  function session(fn) {
+    try {
+      return fn(sessionStorage);
+    } catch (e) {
+      return null;
+    }
+  }
+
+  // fingerprint names a clip in sessionStorage by a hash of its URL rather
+  // than the URL itself, which for a shared link holds its token.
+  function fingerprint(s) {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < s.length; i++) {
+      h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+    }
+    return h.toString(36);
+  }
+
+  const pad = (n) => String(n).padStart(2, '0');
+  const clock = (d) => `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  function timecode(seconds) {
+    const s = Math.floor(seconds || 0);
+    return `${Math.floor(s / 60)}:${pad(s % 60)}`;
+  }
+
+  class Player {
+    constructor(root, media) {
+      this.root = root;
+      this.media = media;
+      this.kind = media.tagName.toLowerCase();
+      this.part = (name) => root.querySelector(`[data-part="${name}"]`);
+      this.toggle = this.part('switch');
+      this.list = this.part('activity');
+      this.empty = this.part('activity-empty');
+      this.notice = this.part('notice');
+      // pausedByUs is true while the media is paused because the tab is hidden.
+      this.pausedByUs = false;
+      // blocked is true while the browser refuses to resume without a gesture.
+      this.blocked = false;
+      this.savedAt = 0;
+      this.restored = false;
+    }
+
+    start() {
+      const m = this.media;
+      m.addEventListener('play', () => {
+        this.pausedByUs = false;
+        this.blocked = false;
+        this.showNotice(false);
+        this.setMetadata();
+        this.update();
+      });
+      m.addEventListener('pause', () => {
+        this.savePosition();
+        this.update();
+      });
+      m.addEventListener('ended', () => this.savePosition());
+      m.addEventListener('timeupdate', () => {
+        if (Date.now() - this.savedAt > 1000) this.savePosition();
+      });
+      m.addEventListener('loadedmetadata', () => this.restorePosition());
+      if (m.readyState >= HTMLMediaElement.HAVE_METADATA) this.restorePosition();
+      // Closing the picture-in-picture window of a hidden tab leaves nothing
+      // on screen, so the video is paused as if the tab had just been hidden.
+      m.addEventListener('leavepictureinpicture', () => {
+        if (document.hidden && !m.paused && this.toggle.checked) this.pause('picture-in-picture closed');
+      });
+
+      this.toggle.checked = pauseWhenHidden();
+      this.toggle.addEventListener('change', () => {
+        const on = this.toggle.checked;
+        rememberSwitch(on);
+        players.forEach((p) => { p.toggle.checked = on; });
+        this.log('switch', on ? 'pause when hidden: on' : 'pause when hidden: off, keeps playing in the background');
+      });
+      this.part('resume').addEventListener('click', () => {
+        m.play().then(
+          () => this.log('resume', `resumed ${this.kind} at ${timecode(m.currentTime)}`),
+          (err) => this.log('resume', `could not resume: ${err.message}`));
+      });
+
+      this.part('extras').hidden = false;
+      this.update();
+      this.root.dataset.enhanced = '';
+    }
+
+    update() {
+      let state = 'paused';
+      if (!this.media.paused) state = 'playing';
+      else if (this.blocked) state = 'resume-blocked';
+      else if (this.pausedByUs) state = 'paused-by-visibility';
+      this.root.dataset.state = state;
+    }
+
+    pause(why) {
+      this.pausedByUs = true;
+      this.media.pause();
+      this.update();
+      this.log('hidden', `${why} — paused ${this.kind} at ${timecode(this.media.currentTime)}`);
+    }
+
+    hidden() {
+      const m = this.media;
+      if (m.paused) {
+        this.log('hidden', 'tab hidden — nothing playing');
+      } else if (!this.toggle.checked) {
+        this.log('hidden', `tab hidden — kept ${this.kind} playing (switch is off)`);
+      } else if (document.pictureInPictureElement === m) {
+        this.log('hidden', 'tab hidden — kept video playing in picture-in-picture');
+      } else {
+        this.pause('tab hidden');
+      }
+    }
+
+    visible() {
+      const m = this.media;
+      if (this.pausedByUs || this.blocked) {
+        this.resume('tab visible');
+      } else if (!m.paused) {
+        this.log('visible', `tab visible — ${this.kind} still playing`);
+      } else if (m.currentTime > 0 && !m.ended) {
+        this.log('visible', `tab visible — ${this.kind} stays paused, as you left it`);
+      } else {
+        this.log('visible', 'tab visible — nothing to resume');
+      }
+    }
+
+    resume(why) {
+      const m = this.media;
+      this.pausedByUs = false;
+      m.play().then(
+        () => this.log('visible', `${why} — resumed ${this.kind} at ${timecode(m.currentTime)}`),
+        (err) => {
+          if (err.name === 'AbortError') return; // hidden again before it started: pause() took over
+          if (err.name === 'NotAllowedError') {
+            this.blocked = true;
+            this.showNotice(true);
+            this.update();
+            this.log('visible', `${why} — the browser did not allow the ${this.kind} to resume by itself`);
+            return;
+          }
+          this.update();
+          this.log('visible', `${why} — could not resume: ${err.message}`);
+        });
+    }
+
+    showNotice(on) {
+      this.notice.hidden = !on;
+    }
+
+    setMetadata() {
+      if (!('mediaSession' in navigator) || typeof window.MediaMetadata !== 'function') return;
+      const d = this.root.dataset;
+      navigator.mediaSession.metadata = new MediaMetadata({
+        title: d.title || '',
+        artist: d.artist || '',
+        album: 'oncelink',
+      });
+    }
+
+    positionKey() {
+      const m = this.media;
+      const source = m.querySelector('source');
+      return POSITION_KEY + fingerprint(m.currentSrc || m.src || (source ? source.src : ''));
+    }
+
+    savePosition() {
+      const m = this.media;
+      const key = this.positionKey();
+      this.savedAt = Date.now();
+      session((s) => (m.ended || m.currentTime === 0 ? s.removeItem(key) : s.setItem(key, String(m.currentTime))));
+    }
+
+    savedPosition() {
+      const v = parseFloat(session((s) => s.getItem(this.positionKey())));
+      return v > 0 ? v : null;
+    }
+
+    restorePosition() {
+      if (this.restored) return;
+      this.restored = true;
+      const m = this.media;
+      const at = this.savedPosition();
+      if (at === null || m.currentTime > 0.5 || !(at < m.duration - 0.5)) return;
+      m.currentTime = at;
+      this.log('position', `picked up where you left off, at ${timecode(at)}`);
+    }
+
+    // pageRestored runs when the page comes back from the back/forward
+    // cache; some browsers reset or reload media on the way.
+    pageRestored() {
+      const m = this.media;
+      const at = this.savedPosition();
+      if (at !== null && Math.abs(m.currentTime - at) > 1) m.currentTime = at;
+      this.update();
+      this.log('pageshow', `page restored from the back/forward cache, ${this.kind} at ${timecode(m.currentTime)}`);
+    }
+
+    log(event, text) {
+      const now = new Date();
+      const item = document.createElement('li');
+      item.dataset.event = event;
+      const time = document.createElement('time');
+      time.dateTime = now.toISOString();
+      time.textContent = clock(now);
+      item.append(time, ` ${text}`);
+      this.list.prepend(item);
+      while (this.list.children.length > MAX_ENTRIES) this.list.lastElementChild.remove();
+      this.empty.hidden = true;
+    }
+  }
+
+  document.querySelectorAll('[data-player]').forEach((root) => {
+    const media = root.querySelector('audio, video');
+    if (!media || root.hasAttribute('data-enhanced')) return;
+    const p = new Player(root, media);
+    p.start();
+    players.push(p);
+  });
+  if (players.length === 0) return;
+
+  document.addEventListener('visibilitychange', () => {
+    players.forEach((p) => (document.hidden ? p.hidden() : p.visible()));
+  });
+  window.addEventListener('pagehide', () => players.forEach((p) => p.savePosition()));
+  window.addEventListener('pageshow', (e) => {
+    if (e.persisted) players.forEach((p) => p.pageRestored());
+  });
+  window.addEventListener('storage', (e) => {
+    if (e.key === SWITCH_KEY) players.forEach((p) => { p.toggle.checked = e.newValue !== 'off'; });
+  });
+})();

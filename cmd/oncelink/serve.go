@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/alexedwards/scs/pgxstore"
+	"github.com/alexedwards/scs/sqlite3store"
+	"github.com/alexedwards/scs/v2"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"oncelink/handlers"
+	"oncelink/store"
+	"oncelink/token"
+)
+
+// shutdownGrace is how long in-flight requests get to finish on shutdown.
+const shutdownGrace = 10 * time.Second
+
+func serve(ctx context.Context, cfg config, stderr io.Writer) error {
+	log := newLogger(cfg.LogFormat, stderr)
+	st, err := store.Open(ctx, cfg.DB, store.Options{SQLiteSync: cfg.SQLiteSync})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	key, err := st.Secret(ctx, "token-key", token.KeyLen)
+	if err != nil {
+		return err
+	}
+	sessions := scs.New()
+	sessions.Lifetime = 7 * 24 * time.Hour
+	sessions.IdleTimeout = 24 * time.Hour
+	if st.Postgres() {
+		pool, err := pgxpool.New(ctx, cfg.DB)
+		if err != nil {
+			return err
+		}
+		defer pool.Close()
+		ps := pgxstore.New(pool)
+		defer ps.StopCleanup()
+		sessions.Store = ps
+	} else {
+		ss := sqlite3store.New(st.DB())
+		defer ss.StopCleanup()
+		sessions.Store = ss
+	}
+	base, _ := url.Parse(cfg.BaseURL)
+	h := handlers.New(handlers.Config{
+		BaseURL: base, MinTTL: cfg.MinTTL, MaxTTL: cfg.MaxTTL, GrantTTL: cfg.GrantTTL,
+		TrustProxy: cfg.TrustProxy, RateLimits: cfg.RateLimits,
+	}, st, sessions, key, log)
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           h.Routes(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	go sweep(ctx, st, cfg, log)
+	log.Info("oncelink is listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "db", dbName(cfg.DB))
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// sweep deletes dead links' content and purges old links until ctx ends.
+func sweep(ctx context.Context, st *store.Store, cfg config, log *slog.Logger) {
+	t := time.NewTicker(cfg.SweepInterval)
+	defer t.Stop()
+	for {
+		swept, err := st.Sweep(ctx, cfg.GrantTTL, cfg.Retention)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("sweep", "err", err)
+		case swept.Contents > 0 || swept.Links > 0:
+			log.Info("swept", "contents_deleted", swept.Contents, "links_purged", swept.Links)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func newLogger(format string, w io.Writer) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+// dbName is the database as it may be logged: a PostgreSQL URL loses its
+// password.
+func dbName(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.Scheme != "" {
+		return u.Redacted()
+	}
+	return dsn
+}

@@ -1,0 +1,117 @@
+package components
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// when writes a time for people, in UTC; app.js rewrites it in the
+// reader's own time zone.
+func when(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") }
+
+// iso writes a time for machines, in a <time datetime> attribute.
+func iso(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func millis(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
+
+// left writes how long remains until t, coarsely: "2d 3h", "5m 10s".
+func left(t, now time.Time) string {
+	d := t.Sub(now).Round(time.Second)
+	if d <= 0 {
+		return "expired"
+	}
+	days, d := d/(24*time.Hour), d%(24*time.Hour)
+	hours, d := d/time.Hour, d%time.Hour
+	mins, secs := d/time.Minute, (d%time.Minute)/time.Second
+	switch {
+	case days > 0:
+		return fmt.Sprintf("%dd %dh", days, hours)
+	case hours > 0:
+		return fmt.Sprintf("%dh %dm", hours, mins)
+	case mins > 0:
+		return fmt.Sprintf("%dm %ds", mins, secs)
+	}
+	return fmt.Sprintf("%ds", secs)
+}
+
+func kindName(kind string) string {
+	switch kind {
+	case "message":
+		return "Message"
+	case "url":
+		return "Link"
+	case "file":
+		return "File"
+	}
+	return kind
+}
+
+// thing names what a link shares, for a sentence: "a message".
+func thing(kind string) string {
+	switch kind {
+	case "message":
+		return "a message"
+	case "url":
+		return "a web address"
+	case "file":
+		return "a file"
+	}
+	return "something"
+}
+
+func size(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+func uses(used, max int) string {
+	if max == 1 {
+		if used == 0 {
+			return "unused"
+		}
+		return "used"
+	}
+	return fmt.Sprintf("%d/%d used", used, max)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+// now is the render's clock for countdown text; the page's script takes over.
+var now = time.Now
+
+func rowName(r LinkRow) string {
+	if r.Label != "" {
+		return r.Label
+	}
+	return kindName(r.Kind) + " link"
+}
+
+// listURL is the dashboard address of l's filter, from the page before.
+func listURL(l LinkPage, before int64) string {
+	q := url.Values{}
+	if l.Status != "" {
+		q.Set("status", l.Status)
+	}
+	if l.Query != "" {
+		q.Set("q", l.Query)
+	}
+	if before != 0 {
+		q.Set("before", strconv.FormatInt(before, 10))
+	}
+	if len(q) == 0 {
+		return "/links"
+	}
+	return "/links?" + q.Encode()
+}

@@ -1,0 +1,133 @@
+// Package components holds oncelink's templ views. Every component takes a
+// plain view struct built by the handlers, never a request or a database row.
+package components
+
+import "time"
+
+// Page is what the layout needs to know about any page.
+type Page struct {
+	Title string
+	// Viewer is the signed-in account, or nil for a visitor.
+	Viewer *Viewer
+	// Scripts names extra embedded scripts the page loads, such as "player.js".
+	Scripts []string
+}
+
+// Viewer is the signed-in account as the page header shows it.
+type Viewer struct {
+	Name  string
+	Admin bool
+}
+
+// AccountForm is the set-up and sign-in form, refilled after a mistake.
+type AccountForm struct {
+	Username string
+	// Next is where a successful sign-in goes.
+	Next  string
+	Error string
+}
+
+// ErrorView explains a failed request.
+type ErrorView struct {
+	Status  int
+	Title   string
+	Message string
+}
+
+// LinkForm is the create form with what the owner typed.
+type LinkForm struct {
+	Kind    string
+	Message string
+	URL     string
+	TTL     string
+	MaxUses string
+	ForUser string
+	Label   string
+	Error   string
+	// MinTTL and MaxTTL are the server's bounds, as "1m" or "30d".
+	MinTTL, MaxTTL string
+}
+
+// Created is the one showing of a new link's URL.
+type Created struct {
+	URL       string
+	QR        string // a data: URL of the QR code's PNG
+	Label     string
+	ExpiresAt time.Time
+	MaxUses   int
+}
+
+// LinkRow is one of an owner's links in the dashboard.
+type LinkRow struct {
+	ID          int64
+	Label       string
+	Kind        string
+	Status      string
+	Uses        int
+	MaxUses     int
+	Views       int
+	ForUser     string
+	HasPassword bool
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+}
+
+// LinkPage is a page of an owner's links with the filter that chose them.
+type LinkPage struct {
+	Rows   []LinkRow
+	Status string
+	Query  string
+	// Next is the id to page on from, zero on the last page.
+	Next int64
+	// Paged is set for every page after the first.
+	Paged bool
+}
+
+// Dashboard is the owner's links page.
+type Dashboard struct {
+	Form    LinkForm
+	Created *Created
+	List    LinkPage
+}
+
+// AuditEvent is one line of a link's audit trail.
+type AuditEvent struct {
+	Kind      string
+	At        time.Time
+	IP        string
+	UserAgent string
+}
+
+// LinkDetails is one link with its audit trail.
+type LinkDetails struct {
+	Row   LinkRow
+	Views []AuditEvent
+	Uses  []AuditEvent
+}
+
+// Landing is the page a recipient sees before opening a link.
+type Landing struct {
+	// Action is the link's own path, which the Open button posts to.
+	Action        string
+	Owner         string
+	Kind          string
+	Size          int64
+	ExpiresAt     time.Time
+	UsesLeft      int
+	NeedsPassword bool
+	ForUser       string
+	// WrongUser is set when the link is for ForUser and the viewer is not.
+	WrongUser bool
+	SignInURL string
+	Error     string
+}
+
+// Delivered is what a recipient gets after opening a link.
+type Delivered struct {
+	Kind      string
+	Owner     string
+	Message   string
+	URL       string
+	UsesLeft  int
+	GrantEnds time.Time
+}

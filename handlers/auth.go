@@ -1,0 +1,286 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"oncelink/components"
+	"oncelink/store"
+)
+
+// sessionAccount is the session key that holds the signed-in account's id.
+const sessionAccount = "account"
+
+// Limits on account fields.
+const (
+	minPasswordLen = 10
+	// maxPasswordBytes is bcrypt's limit; longer passwords would be cut.
+	maxPasswordBytes = 72
+	maxUsernameLen   = 64
+)
+
+type viewerKey struct{}
+
+// viewer returns the signed-in, enabled account, or nil. A session whose
+// account was disabled or deleted is destroyed.
+func (h *Handler) viewer(r *http.Request) *store.Account {
+	if a, ok := r.Context().Value(viewerKey{}).(*store.Account); ok {
+		return a
+	}
+	id := h.sessions.GetInt64(r.Context(), sessionAccount)
+	if id == 0 {
+		return nil
+	}
+	a, err := h.store.AccountByID(r.Context(), id)
+	if err != nil || a.Disabled() {
+		h.sessions.Destroy(r.Context())
+		return nil
+	}
+	return &a
+}
+
+// signedIn runs next with the viewer in the request's context, and sends
+// anyone not signed in to the sign-in page.
+func (h *Handler) signedIn(next func(http.ResponseWriter, *http.Request, *store.Account)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		a := h.viewer(r)
+		if a == nil {
+			if r.Method == http.MethodGet {
+				http.Redirect(w, r, "/login?next="+pathEscapeNext(r.URL.RequestURI()), http.StatusSeeOther)
+				return
+			}
+			h.fail(w, r, &userError{status: http.StatusUnauthorized, title: "Signed out",
+				msg: "Your session has ended. Sign in again, then repeat what you did."})
+			return
+		}
+		r = r.WithContext(context.WithValue(r.Context(), viewerKey{}, a))
+		next(w, r, a)
+	}
+}
+
+func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
+	if h.viewer(r) != nil {
+		http.Redirect(w, r, "/links", http.StatusSeeOther)
+		return
+	}
+	n, err := h.store.CountAccounts(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if n == 0 {
+		http.Redirect(w, r, "/setup", http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// setupOpen answers 404 once any account exists: set-up is for the first.
+func (h *Handler) setupOpen(w http.ResponseWriter, r *http.Request) bool {
+	n, err := h.store.CountAccounts(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return false
+	}
+	if n > 0 {
+		h.fail(w, r, errNotFound)
+		return false
+	}
+	return true
+}
+
+func (h *Handler) setupForm(w http.ResponseWriter, r *http.Request) {
+	if h.setupOpen(w, r) {
+		h.render(w, r, http.StatusOK, components.SetupPage(h.page(r, "Set up"), components.AccountForm{}))
+	}
+}
+
+func (h *Handler) setup(w http.ResponseWriter, r *http.Request) {
+	if !h.allow(w, r, h.limits.setup, clientIP(r, h.cfg.TrustProxy)) || !h.setupOpen(w, r) {
+		return
+	}
+	if err := parseForm(w, r); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	form := components.AccountForm{Username: strings.TrimSpace(r.PostForm.Get("username"))}
+	password := r.PostForm.Get("password")
+	if err := checkAccount(form.Username, password); err != nil {
+		form.Error = err.Error()
+		h.render(w, r, http.StatusBadRequest, components.SetupPage(h.page(r, "Set up"), form))
+		return
+	}
+	hash, err := hashPassword(password)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	a, err := h.store.CreateFirstAccount(r.Context(), form.Username, hash)
+	if errors.Is(err, store.ErrConflict) {
+		h.fail(w, r, errNotFound)
+		return
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := h.signIn(r, a); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	redirect(w, r, "/links")
+}
+
+// checkAccount tells what is wrong with a new account's name and password,
+// in words for the person choosing them.
+func checkAccount(username, password string) error {
+	switch {
+	case username == "":
+		return invalid("Choose a username.")
+	case utf8.RuneCountInString(username) > maxUsernameLen:
+		return invalid("A username has at most %d characters.", maxUsernameLen)
+	case strings.ContainsFunc(username, func(r rune) bool { return r <= ' ' || r == 0x7f }):
+		return invalid("A username cannot contain spaces or control characters.")
+	case utf8.RuneCountInString(password) < minPasswordLen:
+		return invalid("A password needs at least %d characters.", minPasswordLen)
+	case len(password) > maxPasswordBytes:
+		return invalid("A password has at most %d bytes.", maxPasswordBytes)
+	}
+	return nil
+}
+
+// hashPassword hashes an account's or a link's password with bcrypt.
+func hashPassword(password string) (string, error) {
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	return string(hash), err
+}
+
+// dummyHash is compared against when no account has the name given, so a
+// sign-in takes as long whether or not the account exists.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("oncelink timing equaliser"), bcrypt.DefaultCost)
+
+func (h *Handler) signIn(r *http.Request, a store.Account) error {
+	// A new session token on sign-in stops session fixation.
+	if err := h.sessions.RenewToken(r.Context()); err != nil {
+		return err
+	}
+	h.sessions.Put(r.Context(), sessionAccount, a.ID)
+	return nil
+}
+
+func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) {
+	if h.viewer(r) != nil {
+		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+		return
+	}
+	n, err := h.store.CountAccounts(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if n == 0 {
+		http.Redirect(w, r, "/setup", http.StatusSeeOther)
+		return
+	}
+	form := components.AccountForm{Next: safeNext(r.URL.Query().Get("next"))}
+	h.render(w, r, http.StatusOK, components.LoginPage(h.page(r, "Sign in"), form))
+}
+
+func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	form := components.AccountForm{
+		Username: strings.TrimSpace(r.PostForm.Get("username")),
+		Next:     safeNext(r.PostForm.Get("next")),
+	}
+	password := r.PostForm.Get("password")
+	ip := clientIP(r, h.cfg.TrustProxy)
+	if !h.allow(w, r, h.limits.signInClient, ip) || !h.allow(w, r, h.limits.signInAccount, strings.ToLower(form.Username)) {
+		return
+	}
+	a, err := h.store.AccountByName(r.Context(), form.Username)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		h.fail(w, r, err)
+		return
+	}
+	hash := dummyHash
+	if err == nil {
+		hash = []byte(a.PasswordHash)
+	}
+	match := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil
+	if err != nil || !match || a.Disabled() {
+		form.Error = "That username and password do not match an account that can sign in."
+		h.render(w, r, http.StatusUnauthorized, components.LoginPage(h.page(r, "Sign in"), form))
+		return
+	}
+	if err := h.signIn(r, a); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	redirect(w, r, form.Next)
+}
+
+func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
+	if err := h.sessions.Destroy(r.Context()); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	redirect(w, r, "/login")
+}
+
+// safeNext keeps a post-sign-in destination only when it is a path on this
+// site, so the sign-in form cannot send anyone elsewhere.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || len(next) > 512 {
+		return "/links"
+	}
+	return next
+}
+
+func pathEscapeNext(uri string) string {
+	return strings.NewReplacer("%", "%25", "&", "%26", "#", "%23", "+", "%2B", "?", "%3F").Replace(uri)
+}
+
+// parseForm reads a urlencoded or multipart form's fields from a body of at
+// most maxFormBytes. A larger body is a 413; an unreadable one a 400.
+func parseForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return tooBig
+		}
+		return invalid("The form could not be read. Reload the page and try again.")
+	}
+	return nil
+}
+
+// maxFormBytes bounds every urlencoded form: the largest field is a 64 KiB
+// message, which percent-encoding can triple.
+const maxFormBytes = 256 << 10
+
+// AccountAdder is what AddAccount needs of the store.
+type AccountAdder interface {
+	CreateAccount(ctx context.Context, username, passwordHash string, admin bool) (store.Account, error)
+}
+
+// AddAccount checks a new account's name and password as the web forms do,
+// and adds it. The command line's "user add" and the accounts page use it.
+func AddAccount(ctx context.Context, st AccountAdder, username, password string, admin bool) (store.Account, error) {
+	username = strings.TrimSpace(username)
+	if err := checkAccount(username, password); err != nil {
+		return store.Account{}, err
+	}
+	hash, err := hashPassword(password)
+	if err != nil {
+		return store.Account{}, err
+	}
+	return st.CreateAccount(ctx, username, hash, admin)
+}

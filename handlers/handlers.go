@@ -1,0 +1,126 @@
+// Package handlers is oncelink's HTTP layer: one route table, one Handler,
+// sessions, htmx detection and the mapping of errors to responses.
+package handlers
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+
+	"oncelink/assets"
+	"oncelink/store"
+)
+
+// Config is what the handlers need to know of the server's settings.
+type Config struct {
+	// BaseURL is the public address that link URLs start with, such as
+	// https://share.example.com.
+	BaseURL *url.URL
+	// MinTTL and MaxTTL bound a link's time to live.
+	MinTTL, MaxTTL time.Duration
+	// GrantTTL is how long a recipient's browser may reload what it opened.
+	GrantTTL time.Duration
+	// TrustProxy takes the client's address from X-Forwarded-For.
+	TrustProxy bool
+	// RateLimits turns the per-client and per-account limits on.
+	RateLimits bool
+}
+
+// Store is what the handlers need of the database.
+type Store interface {
+	Ping(ctx context.Context) error
+	CountAccounts(ctx context.Context) (int, error)
+	CreateFirstAccount(ctx context.Context, username, passwordHash string) (store.Account, error)
+	AccountByName(ctx context.Context, username string) (store.Account, error)
+	AccountByID(ctx context.Context, id int64) (store.Account, error)
+	CreateLink(ctx context.Context, n store.NewLink, chunks [][]byte) (store.Link, error)
+	LinkByHash(ctx context.Context, hash []byte) (store.Link, error)
+	OwnedLink(ctx context.Context, owner, id int64) (store.Link, error)
+	Links(ctx context.Context, owner int64, o store.ListOptions) ([]store.Link, error)
+	Consume(ctx context.Context, id int64, e store.Event) (store.Link, error)
+	RecordView(ctx context.Context, id int64, e store.Event) error
+	RecordWrongPassword(ctx context.Context, id int64, e store.Event) error
+	Revoke(ctx context.Context, owner, id int64, e store.Event) (store.Link, error)
+	Chunk(ctx context.Context, id int64, seq int) ([]byte, error)
+	Events(ctx context.Context, owner, id int64) ([]store.Event, error)
+}
+
+// Handler serves oncelink. Make one with New.
+type Handler struct {
+	cfg      Config
+	store    Store
+	sessions *scs.SessionManager
+	// key tags link tokens and grant cookies.
+	key    []byte
+	log    *slog.Logger
+	limits *limits
+	now    func() time.Time
+}
+
+// New returns a Handler. key is the server's secret for tokens and grants;
+// sessions must be backed by the same database as st.
+func New(cfg Config, st Store, sessions *scs.SessionManager, key []byte, log *slog.Logger) *Handler {
+	sessions.Cookie.Name = "oncelink_session"
+	sessions.Cookie.HttpOnly = true
+	sessions.Cookie.SameSite = http.SameSiteLaxMode
+	sessions.Cookie.Secure = cfg.BaseURL.Scheme == "https"
+	return &Handler{
+		cfg: cfg, store: st, sessions: sessions, key: key, log: log,
+		limits: newLimits(cfg.RateLimits), now: time.Now,
+	}
+}
+
+// Routes returns the one route table, wrapped in the middleware every
+// response goes through.
+func (h *Handler) Routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", h.home)
+	mux.HandleFunc("GET /setup", h.setupForm)
+	mux.HandleFunc("POST /setup", h.setup)
+	mux.HandleFunc("GET /login", h.loginForm)
+	mux.HandleFunc("POST /login", h.login)
+	mux.HandleFunc("POST /logout", h.logout)
+	mux.HandleFunc("GET /links", h.signedIn(h.dashboard))
+	mux.HandleFunc("POST /links", h.signedIn(h.createLink))
+	mux.HandleFunc("GET /links/{id}", h.signedIn(h.linkDetails))
+	mux.HandleFunc("POST /links/{id}/revoke", h.signedIn(h.revoke))
+	mux.HandleFunc("GET /l/{token}", h.linkPage)
+	mux.HandleFunc("POST /l/{token}", h.openLink)
+	mux.HandleFunc("GET /player", h.player)
+	mux.HandleFunc("GET /healthz", h.healthz)
+	mux.HandleFunc("/", h.notFound)
+
+	app := h.sessions.LoadAndSave(mux)
+	protect := http.NewCrossOriginProtection()
+	protect.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.fail(w, r, errCrossOrigin)
+	}))
+	app = protect.Handler(app)
+
+	// Static files skip sessions and cross-origin checks: they change
+	// nothing and are the same for everyone.
+	root := http.NewServeMux()
+	root.Handle(assets.Prefix, assets.Handler())
+	root.Handle("/", app)
+	return h.logRequests(securityHeaders(root))
+}
+
+func (h *Handler) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := h.store.Ping(ctx); err != nil {
+		h.log.Error("health check", "err", err)
+		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ok\n"))
+}
+
+func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
+	h.fail(w, r, errNotFound)
+}

@@ -1,0 +1,302 @@
+package handlers
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"rsc.io/qr"
+
+	"oncelink/components"
+	"oncelink/store"
+	"oncelink/token"
+)
+
+// Limits on what a link holds.
+const (
+	maxMessageBytes = 64 << 10
+	maxURLLen       = 4096
+	maxLabelLen     = 100
+	maxUsesLimit    = 100
+	pageSize        = 50
+)
+
+func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, a *store.Account) {
+	list, err := h.linkList(r.Context(), a, r.URL.Query())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if isHTMX(r) && r.Header.Get("HX-Target") != "" {
+		h.render(w, r, http.StatusOK, components.LinkList(list))
+		return
+	}
+	d := components.Dashboard{Form: h.emptyForm(), List: list}
+	h.render(w, r, http.StatusOK, components.DashboardPage(h.page(r, "Links"), d))
+}
+
+// linkList reads the page of a's links that the query q asks for.
+func (h *Handler) linkList(ctx context.Context, a *store.Account, q url.Values) (components.LinkPage, error) {
+	opts := store.ListOptions{Query: strings.TrimSpace(q.Get("q")), Limit: pageSize + 1}
+	if len(opts.Query) > maxLabelLen {
+		return components.LinkPage{}, invalid("Search for at most %d characters.", maxLabelLen)
+	}
+	if st := q.Get("status"); st != "" {
+		opts.Status = store.Status(st)
+		if !validStatus(opts.Status) {
+			return components.LinkPage{}, invalid("There is no status %q.", st)
+		}
+	}
+	if b := q.Get("before"); b != "" {
+		n, err := strconv.ParseInt(b, 10, 64)
+		if err != nil || n <= 0 {
+			return components.LinkPage{}, invalid("That page does not exist.")
+		}
+		opts.Before = n
+	}
+	links, err := h.store.Links(ctx, a.ID, opts)
+	if err != nil {
+		return components.LinkPage{}, err
+	}
+	list := components.LinkPage{Status: string(opts.Status), Query: opts.Query, Paged: opts.Before > 0}
+	if len(links) > pageSize {
+		links = links[:pageSize]
+		list.Next = links[pageSize-1].ID
+	}
+	now := h.now()
+	for _, l := range links {
+		list.Rows = append(list.Rows, linkRow(l, now))
+	}
+	return list, nil
+}
+
+func validStatus(st store.Status) bool {
+	for _, s := range store.Statuses {
+		if s == st {
+			return true
+		}
+	}
+	return false
+}
+
+func linkRow(l store.Link, now time.Time) components.LinkRow {
+	return components.LinkRow{
+		ID: l.ID, Label: l.Label, Kind: l.Kind, Status: string(l.Status(now)),
+		Uses: l.Uses, MaxUses: l.MaxUses, Views: l.Views, ForUser: l.ForUserName,
+		HasPassword: l.PasswordHash != "", CreatedAt: l.CreatedAt, ExpiresAt: l.ExpiresAt,
+	}
+}
+
+func (h *Handler) emptyForm() components.LinkForm {
+	return components.LinkForm{Kind: store.KindMessage, TTL: "1d", MaxUses: "1",
+		MinTTL: formatTTL(h.cfg.MinTTL), MaxTTL: formatTTL(h.cfg.MaxTTL)}
+}
+
+// createLink makes a link from the form. Bad input re-renders the form with
+// everything the owner typed and a message, and creates nothing.
+func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *store.Account) {
+	if err := parseForm(w, r); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	f := h.emptyForm()
+	f.Kind = r.PostForm.Get("kind")
+	f.Message = r.PostForm.Get("message")
+	f.URL = strings.TrimSpace(r.PostForm.Get("url"))
+	f.TTL = strings.TrimSpace(r.PostForm.Get("ttl"))
+	f.MaxUses = strings.TrimSpace(r.PostForm.Get("max_uses"))
+	f.ForUser = strings.TrimSpace(r.PostForm.Get("for_user"))
+	f.Label = strings.TrimSpace(r.PostForm.Get("label"))
+	password := r.PostForm.Get("password")
+
+	created, err := h.newLink(r, a, f, password)
+	var ue *userError
+	if errors.As(err, &ue) {
+		f.Error = ue.msg
+		h.renderCreate(w, r, a, ue.status, components.Dashboard{Form: f})
+		return
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.renderCreate(w, r, a, http.StatusCreated, components.Dashboard{Form: h.emptyForm(), Created: &created})
+}
+
+// renderCreate answers a create: htmx gets the form and result fragment, a
+// plain form post the whole dashboard.
+func (h *Handler) renderCreate(w http.ResponseWriter, r *http.Request, a *store.Account, status int, d components.Dashboard) {
+	if isHTMX(r) {
+		h.render(w, r, status, components.CreatePanel(d))
+		return
+	}
+	list, err := h.linkList(r.Context(), a, nil)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d.List = list
+	h.render(w, r, status, components.DashboardPage(h.page(r, "Links"), d))
+}
+
+// newLink checks the form and makes the link it describes.
+func (h *Handler) newLink(r *http.Request, a *store.Account, f components.LinkForm, password string) (components.Created, error) {
+	n := store.NewLink{OwnerID: a.ID, Kind: f.Kind, Label: f.Label, MaxUses: 1}
+	ttl, err := ParseDuration(f.TTL)
+	if err != nil {
+		return components.Created{}, invalid("Give the time to live as a duration such as 90s, 15m, 2h or 7d.")
+	}
+	if ttl < h.cfg.MinTTL || ttl > h.cfg.MaxTTL {
+		return components.Created{}, invalid("The time to live must be between %s and %s.", formatTTL(h.cfg.MinTTL), formatTTL(h.cfg.MaxTTL))
+	}
+	n.ExpiresAt = h.now().Add(ttl)
+	if f.MaxUses != "" {
+		n.MaxUses, err = strconv.Atoi(f.MaxUses)
+		if err != nil || n.MaxUses < 1 || n.MaxUses > maxUsesLimit {
+			return components.Created{}, invalid("Uses must be a whole number from 1 to %d.", maxUsesLimit)
+		}
+	}
+	if utf8.RuneCountInString(f.Label) > maxLabelLen {
+		return components.Created{}, invalid("A label has at most %d characters.", maxLabelLen)
+	}
+	if password != "" {
+		if len(password) > maxPasswordBytes {
+			return components.Created{}, invalid("A link password has at most %d bytes.", maxPasswordBytes)
+		}
+		if n.PasswordHash, err = hashPassword(password); err != nil {
+			return components.Created{}, err
+		}
+	}
+	if f.ForUser != "" {
+		u, err := h.store.AccountByName(r.Context(), f.ForUser)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && u.Disabled()) {
+			return components.Created{}, invalid("There is no account named %q that can sign in.", f.ForUser)
+		}
+		if err != nil {
+			return components.Created{}, err
+		}
+		n.ForUserID = u.ID
+	}
+	var content []byte
+	switch f.Kind {
+	case store.KindMessage:
+		if strings.TrimSpace(f.Message) == "" {
+			return components.Created{}, invalid("Write the message to share.")
+		}
+		if len(f.Message) > maxMessageBytes {
+			return components.Created{}, invalid("A message has at most %s.", formatSize(maxMessageBytes))
+		}
+		content = []byte(f.Message)
+	case store.KindURL:
+		if err := checkURL(f.URL); err != nil {
+			return components.Created{}, err
+		}
+		content = []byte(f.URL)
+	default:
+		return components.Created{}, invalid("Choose what to share: a message or a URL.")
+	}
+	tok := token.New(h.key)
+	n.TokenHash = tok.Hash()
+	n.Size = int64(len(content))
+	l, err := h.store.CreateLink(r.Context(), n, [][]byte{tok.Box().Seal(token.Content, 0, true, content)})
+	if err != nil {
+		return components.Created{}, err
+	}
+	return h.created(l, tok), nil
+}
+
+func checkURL(raw string) error {
+	if raw == "" {
+		return invalid("Give the URL to share.")
+	}
+	if len(raw) > maxURLLen {
+		return invalid("A URL has at most %d characters.", maxURLLen)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return invalid("Share a web address that starts with http:// or https://, without a user name or password in it.")
+	}
+	return nil
+}
+
+// created is the one-time view of a new link, with the only copy of its URL.
+func (h *Handler) created(l store.Link, tok token.Token) components.Created {
+	link := h.linkURL(tok)
+	c := components.Created{URL: link, Label: l.Label, ExpiresAt: l.ExpiresAt, MaxUses: l.MaxUses}
+	if code, err := qr.Encode(link, qr.M); err == nil {
+		code.Scale = 4
+		c.QR = "data:image/png;base64," + base64.StdEncoding.EncodeToString(code.PNG())
+	}
+	return c
+}
+
+func (h *Handler) linkURL(tok token.Token) string {
+	return strings.TrimSuffix(h.cfg.BaseURL.String(), "/") + "/l/" + tok.String()
+}
+
+// linkID reads the {id} of an owner route; anything but a positive number
+// is a 404, like another owner's link.
+func linkID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errNotFound
+	}
+	return id, nil
+}
+
+func (h *Handler) revoke(w http.ResponseWriter, r *http.Request, a *store.Account) {
+	id, err := linkID(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	l, err := h.store.Revoke(r.Context(), a.ID, id, h.event(r))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if isHTMX(r) {
+		h.render(w, r, http.StatusOK, components.Row(linkRow(l, h.now())))
+		return
+	}
+	http.Redirect(w, r, "/links", http.StatusSeeOther)
+}
+
+func (h *Handler) linkDetails(w http.ResponseWriter, r *http.Request, a *store.Account) {
+	id, err := linkID(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	l, err := h.store.OwnedLink(r.Context(), a.ID, id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	events, err := h.store.Events(r.Context(), a.ID, id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d := components.LinkDetails{Row: linkRow(l, h.now())}
+	for _, e := range events {
+		ev := components.AuditEvent{Kind: e.Kind, At: e.At, IP: e.IP, UserAgent: e.UserAgent}
+		if e.Kind == store.EventView {
+			d.Views = append(d.Views, ev)
+		} else {
+			d.Uses = append(d.Uses, ev)
+		}
+	}
+	h.render(w, r, http.StatusOK, components.LinkDetailsPage(h.page(r, "Link"), d))
+}
+
+// event describes r for the audit trail.
+func (h *Handler) event(r *http.Request) store.Event {
+	return store.Event{At: h.now(), IP: clientIP(r, h.cfg.TrustProxy), UserAgent: r.UserAgent()}
+}

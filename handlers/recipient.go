@@ -1,0 +1,223 @@
+package handlers
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"net/http"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"oncelink/components"
+	"oncelink/store"
+	"oncelink/token"
+)
+
+// lookup finds the link of the {token} in r's path. A token this server did
+// not make is refused before any query.
+func (h *Handler) lookup(r *http.Request) (token.Token, store.Link, error) {
+	tok, err := token.Parse(h.key, r.PathValue("token"))
+	if err != nil {
+		return tok, store.Link{}, errNotFound
+	}
+	l, err := h.store.LinkByHash(r.Context(), tok.Hash())
+	return tok, l, err
+}
+
+// gone explains why a link can no longer be opened.
+func gone(st store.Status) error {
+	e := &userError{status: http.StatusGone, title: "This link has been used",
+		msg: "Everything this link shared has been delivered, and it cannot be opened again. If you did not open it yourself, tell the person who sent it."}
+	switch st {
+	case store.Expired:
+		e.title, e.msg = "This link has expired", "Its time ran out before it was opened. Ask the person who sent it for a new one."
+	case store.Revoked:
+		e.title, e.msg = "This link was revoked", "The person who shared it took it back. Ask them if you still need it."
+	}
+	return e
+}
+
+// linkPage is the recipient's page. It never consumes: GET and HEAD from
+// previews, scanners and browsers alike only look. A GET is recorded as a
+// view; a HEAD answers the same status and records nothing.
+func (h *Handler) linkPage(w http.ResponseWriter, r *http.Request) {
+	tok, l, err := h.lookup(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	relaxFormAction(w, l)
+	if h.granted(r, l) {
+		h.deliver(w, r, tok, l)
+		return
+	}
+	if st := l.Status(h.now()); st != store.Active {
+		h.fail(w, r, gone(st))
+		return
+	}
+	if r.Method == http.MethodGet {
+		if err := h.store.RecordView(r.Context(), l.ID, h.event(r)); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	}
+	h.render(w, r, http.StatusOK, components.LandingPage(h.page(r, "Shared with you"), h.landing(r, tok, l)))
+}
+
+func (h *Handler) landing(r *http.Request, tok token.Token, l store.Link) components.Landing {
+	v := components.Landing{
+		Action: "/l/" + tok.String(), Owner: l.OwnerName, Kind: l.Kind, Size: l.Size,
+		ExpiresAt: l.ExpiresAt, UsesLeft: l.MaxUses - l.Uses, NeedsPassword: l.PasswordHash != "",
+		ForUser: l.ForUserName,
+	}
+	if l.ForUserID != 0 {
+		a := h.viewer(r)
+		v.WrongUser = a == nil || a.ID != l.ForUserID
+		v.SignInURL = "/login?next=" + pathEscapeNext(v.Action)
+	}
+	return v
+}
+
+// openLink consumes one use and delivers the content. A browser that holds
+// a grant for the link gets it again without using another.
+func (h *Handler) openLink(w http.ResponseWriter, r *http.Request) {
+	tok, l, err := h.lookup(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	relaxFormAction(w, l)
+	if h.granted(r, l) {
+		h.deliver(w, r, tok, l)
+		return
+	}
+	ip := clientIP(r, h.cfg.TrustProxy)
+	if !h.allow(w, r, h.limits.consume, ip) {
+		return
+	}
+	if err := parseForm(w, r); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if st := l.Status(h.now()); st != store.Active {
+		h.fail(w, r, gone(st))
+		return
+	}
+	v := h.landing(r, tok, l)
+	if v.WrongUser {
+		v.Error = "This link is for " + l.ForUserName + ". Sign in as " + l.ForUserName + " to open it."
+		h.render(w, r, http.StatusForbidden, components.LandingPage(h.page(r, "Shared with you"), v))
+		return
+	}
+	if l.PasswordHash != "" {
+		if !h.allow(w, r, h.limits.passwordLink, string(l.TokenHash)) || !h.allow(w, r, h.limits.linkPassword, ip) {
+			return
+		}
+		if bcrypt.CompareHashAndPassword([]byte(l.PasswordHash), []byte(r.PostForm.Get("password"))) != nil {
+			if err := h.store.RecordWrongPassword(r.Context(), l.ID, h.event(r)); err != nil {
+				h.fail(w, r, err)
+				return
+			}
+			v.Error = "That password is not right. The link was not used; try again."
+			h.render(w, r, http.StatusForbidden, components.LandingPage(h.page(r, "Shared with you"), v))
+			return
+		}
+	}
+	used, err := h.store.Consume(r.Context(), l.ID, h.event(r))
+	if errors.Is(err, store.ErrGone) {
+		h.fail(w, r, gone(store.Used))
+		return
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.grant(w, tok, used)
+	h.deliver(w, r, tok, used)
+}
+
+// deliver shows what the link shares to a browser that consumed it.
+func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, tok token.Token, l store.Link) {
+	sealed, err := h.store.Chunk(r.Context(), l.ID, 0)
+	if errors.Is(err, store.ErrGone) {
+		h.fail(w, r, gone(l.Status(h.now())))
+		return
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	content, err := tok.Box().Open(token.Content, 0, true, sealed)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	v := components.Delivered{Kind: l.Kind, Owner: l.OwnerName, UsesLeft: l.MaxUses - l.Uses, GrantEnds: l.LastUsedAt.Add(h.cfg.GrantTTL)}
+	switch l.Kind {
+	case store.KindURL:
+		v.URL = string(content)
+		if r.Method == http.MethodPost {
+			http.Redirect(w, r, v.URL, http.StatusSeeOther)
+			return
+		}
+	default:
+		v.Message = string(content)
+	}
+	h.render(w, r, http.StatusOK, components.DeliveredPage(h.page(r, "Shared with you"), v))
+}
+
+// relaxFormAction lets the Open button of a URL link follow its redirect to
+// the shared address; every other page may post only to oncelink.
+func relaxFormAction(w http.ResponseWriter, l store.Link) {
+	if l.Kind == store.KindURL {
+		w.Header().Set("Content-Security-Policy", contentSecurityPolicy+"; form-action 'self' http: https:")
+	}
+}
+
+// A grant lets the browser that consumed a link see its content again for
+// GrantTTL. It is a cookie scoped to the link's path, holding the link's id
+// and the grant's end, tagged with the server key: another browser does not
+// have it and cannot make one.
+const grantCookie = "oncelink_grant"
+
+func (h *Handler) grant(w http.ResponseWriter, tok token.Token, l store.Link) {
+	ends := l.LastUsedAt.Add(h.cfg.GrantTTL)
+	var v [16 + sha256.Size]byte
+	binary.BigEndian.PutUint64(v[:8], uint64(l.ID))
+	binary.BigEndian.PutUint64(v[8:16], uint64(ends.UnixMilli()))
+	copy(v[16:], h.grantTag(v[:16]))
+	http.SetCookie(w, &http.Cookie{
+		Name: grantCookie, Value: base64.RawURLEncoding.EncodeToString(v[:]),
+		Path: "/l/" + tok.String(), MaxAge: int(h.cfg.GrantTTL.Seconds()),
+		HttpOnly: true, Secure: h.cfg.BaseURL.Scheme == "https", SameSite: http.SameSiteLaxMode,
+	})
+}
+
+// granted reports whether r carries an unexpired grant for l.
+func (h *Handler) granted(r *http.Request, l store.Link) bool {
+	for _, c := range r.CookiesNamed(grantCookie) {
+		v, err := base64.RawURLEncoding.DecodeString(c.Value)
+		if err != nil || len(v) != 16+sha256.Size || !hmac.Equal(v[16:], h.grantTag(v[:16])) {
+			continue
+		}
+		id, ends := int64(binary.BigEndian.Uint64(v[:8])), int64(binary.BigEndian.Uint64(v[8:16]))
+		if id == l.ID && h.now().Before(time.UnixMilli(ends)) && l.RevokedAt.IsZero() {
+			return true
+		}
+	}
+	return false
+}
+
+func (h *Handler) grantTag(b []byte) []byte {
+	m := hmac.New(sha256.New, h.key)
+	m.Write([]byte("oncelink grant v1\x00"))
+	m.Write(b)
+	return m.Sum(nil)
+}
+
+func (h *Handler) player(w http.ResponseWriter, r *http.Request) {
+	h.render(w, r, http.StatusOK, components.PlayerPage(h.page(r, "Media player", "player.js")))
+}

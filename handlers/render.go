@@ -1,0 +1,200 @@
+package handlers
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/a-h/templ"
+
+	"oncelink/components"
+	"oncelink/store"
+)
+
+// userError is a problem with what the user sent or asked for. Its message
+// is written for them and shown as it is.
+type userError struct {
+	status int
+	title  string
+	msg    string
+	// retryAfter, for 429s, is when the client may try again.
+	retryAfter time.Duration
+}
+
+func (e *userError) Error() string { return e.msg }
+
+// invalid reports bad input with a message for the user.
+func invalid(format string, args ...any) error {
+	return &userError{status: http.StatusBadRequest, title: "That did not work", msg: fmt.Sprintf(format, args...)}
+}
+
+var (
+	errNotFound = &userError{status: http.StatusNotFound, title: "Not found",
+		msg: "There is nothing here. Check the address, or ask whoever sent it for a new link."}
+	errCrossOrigin = &userError{status: http.StatusForbidden, title: "Refused",
+		msg: "This request came from another site, so oncelink refused it. Go back to the page and try again from there."}
+)
+
+// fail answers err as the one place that maps errors to responses: a
+// userError as it says, the store's sentinels as 404, 409 and 410, and
+// anything else as a 500 that is logged and not shown.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	view := components.ErrorView{Status: http.StatusInternalServerError, Title: "Something went wrong",
+		Message: "oncelink could not finish this request. Nothing was changed; please try again."}
+	var ue *userError
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &ue):
+		view.Status, view.Title, view.Message = ue.status, ue.title, ue.msg
+		if ue.retryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(ue.retryAfter.Seconds()+0.999)))
+		}
+	case errors.Is(err, store.ErrNotFound):
+		view.Status, view.Title, view.Message = errNotFound.status, errNotFound.title, errNotFound.msg
+	case errors.Is(err, store.ErrGone):
+		view.Status, view.Title, view.Message = http.StatusGone, "Gone", "This is no longer available."
+	case errors.Is(err, store.ErrConflict):
+		view.Status, view.Title, view.Message = http.StatusConflict, "Already exists", "That already exists."
+	case errors.As(err, &tooBig):
+		view.Status, view.Title = http.StatusRequestEntityTooLarge, "Too large"
+		view.Message = fmt.Sprintf("That request is larger than the %s this server accepts. Nothing was stored.", formatSize(tooBig.Limit))
+	default:
+		h.log.Error("request failed", "method", r.Method, "path", logPath(r.URL.Path), "err", err)
+	}
+	if isHTMX(r) {
+		h.render(w, r, view.Status, components.ErrorFragment(view))
+		return
+	}
+	h.render(w, r, view.Status, components.ErrorPage(h.page(r, view.Title), view))
+}
+
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// render writes c with status. It renders into a buffer first so that a
+// failing component never leaves half a page behind a 200.
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
+	buf := buffers.Get().(*bytes.Buffer)
+	defer func() {
+		buf.Reset()
+		buffers.Put(buf)
+	}()
+	if err := c.Render(r.Context(), buf); err != nil {
+		h.log.Error("render", "path", logPath(r.URL.Path), "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// redirect answers a form post: htmx follows HX-Redirect; a browser a 303.
+func redirect(w http.ResponseWriter, r *http.Request, to string) {
+	if isHTMX(r) {
+		w.Header().Set("HX-Redirect", to)
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+func isHTMX(r *http.Request) bool { return r.Header.Get("HX-Request") == "true" }
+
+// page builds the layout's view for r.
+func (h *Handler) page(r *http.Request, title string, scripts ...string) components.Page {
+	p := components.Page{Title: title, Scripts: scripts}
+	if a := h.viewer(r); a != nil {
+		p.Viewer = &components.Viewer{Name: a.Username, Admin: a.Admin}
+	}
+	return p
+}
+
+// contentSecurityPolicy allows only oncelink's own scripts, styles and media,
+// and nothing inline; data: images are the QR codes.
+const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"media-src 'self'; connect-src 'self'; manifest-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+// securityHeaders sets the headers every response carries. Pages are
+// private and per-person, so nothing but the static files may be cached.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", contentSecurityPolicy)
+		hd.Set("Referrer-Policy", "no-referrer")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("Cross-Origin-Opener-Policy", "same-origin")
+		hd.Set("Cross-Origin-Resource-Policy", "same-origin")
+		hd.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
+		hd.Set("X-Robots-Tag", "noindex, nofollow")
+		hd.Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// statusWriter remembers the status a handler wrote, for the request log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach Flush for event streams.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// logRequests logs each request with its path made safe by logPath.
+func (h *Handler) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		if strings.HasPrefix(r.URL.Path, "/static/") || r.URL.Path == "/healthz" {
+			return
+		}
+		h.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("method", r.Method), slog.String("path", logPath(r.URL.Path)),
+			slog.Int("status", sw.status), slog.Duration("took", time.Since(start)))
+	})
+}
+
+// logPath is a path as it may be logged: everything after /l/ is a token,
+// which must never reach a log, so it is cut.
+func logPath(p string) string {
+	if strings.HasPrefix(p, "/l/") {
+		return "/l/…"
+	}
+	if len(p) > 200 {
+		return p[:200] + "…"
+	}
+	return p
+}
+
+func formatSize(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}

@@ -1,0 +1,157 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Account is someone who can sign in and own links.
+type Account struct {
+	ID           int64
+	Username     string
+	PasswordHash string
+	Admin        bool
+	CreatedAt    time.Time
+	DisabledAt   time.Time // zero while the account is enabled
+}
+
+// Disabled reports whether the account may no longer sign in.
+func (a Account) Disabled() bool { return !a.DisabledAt.IsZero() }
+
+type accountRow struct {
+	ID           int64         `db:"id"`
+	Username     string        `db:"username"`
+	PasswordHash string        `db:"password_hash"`
+	Admin        bool          `db:"is_admin"`
+	CreatedAt    int64         `db:"created_at"`
+	DisabledAt   sql.NullInt64 `db:"disabled_at"`
+}
+
+func (r accountRow) account() Account {
+	return Account{
+		ID: r.ID, Username: r.Username, PasswordHash: r.PasswordHash, Admin: r.Admin,
+		CreatedAt: time.UnixMilli(r.CreatedAt), DisabledAt: fromMillis(r.DisabledAt),
+	}
+}
+
+const accountColumns = `id, username, password_hash, is_admin, created_at, disabled_at`
+
+// CreateAccount adds an account. It returns ErrConflict when the name is
+// taken.
+func (s *Store) CreateAccount(ctx context.Context, username, passwordHash string, admin bool) (Account, error) {
+	return s.insertAccount(ctx, username, passwordHash, admin, false)
+}
+
+// CreateFirstAccount adds the first, admin, account, and returns ErrConflict
+// once any account exists, so that two concurrent set-ups make one account.
+func (s *Store) CreateFirstAccount(ctx context.Context, username, passwordHash string) (Account, error) {
+	return s.insertAccount(ctx, username, passwordHash, true, true)
+}
+
+func (s *Store) insertAccount(ctx context.Context, username, passwordHash string, admin, onlyFirst bool) (Account, error) {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return Account{}, err
+	}
+	defer tx.Rollback()
+	if s.dialect.lockMigrations != "" && onlyFirst {
+		// Two set-ups on two PostgreSQL connections would each see no
+		// account; the advisory lock makes the second wait and see one.
+		if _, err := tx.ExecContext(ctx, s.dialect.lockMigrations); err != nil {
+			return Account{}, err
+		}
+	}
+	// The first account is the only one while none exists; any other
+	// needs a free name.
+	var taken int
+	q, args := `SELECT COUNT(*) FROM accounts WHERE username = ?`, []any{username}
+	if onlyFirst {
+		q, args = `SELECT COUNT(*) FROM accounts`, nil
+	}
+	if err := tx.GetContext(ctx, &taken, tx.Rebind(q), args...); err != nil {
+		return Account{}, err
+	}
+	if taken > 0 {
+		return Account{}, fmt.Errorf("account %q: %w", username, ErrConflict)
+	}
+	var row accountRow
+	err = tx.GetContext(ctx, &row, tx.Rebind(`INSERT INTO accounts (username, password_hash, is_admin, created_at)
+		VALUES (?, ?, ?, ?) RETURNING `+accountColumns), username, passwordHash, admin, millis(s.Now()))
+	if err != nil {
+		return Account{}, err
+	}
+	return row.account(), tx.Commit()
+}
+
+// CountAccounts returns how many accounts exist.
+func (s *Store) CountAccounts(ctx context.Context) (int, error) {
+	var n int
+	err := s.ro.GetContext(ctx, &n, `SELECT COUNT(*) FROM accounts`)
+	return n, err
+}
+
+// AccountByName finds an account by its username.
+func (s *Store) AccountByName(ctx context.Context, username string) (Account, error) {
+	return s.account(ctx, `username = ?`, username)
+}
+
+// AccountByID finds an account by its id.
+func (s *Store) AccountByID(ctx context.Context, id int64) (Account, error) {
+	return s.account(ctx, `id = ?`, id)
+}
+
+func (s *Store) account(ctx context.Context, where string, arg any) (Account, error) {
+	var row accountRow
+	err := s.ro.GetContext(ctx, &row, s.ro.Rebind(`SELECT `+accountColumns+` FROM accounts WHERE `+where), arg)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Account{}, fmt.Errorf("account: %w", ErrNotFound)
+	}
+	return row.account(), err
+}
+
+// Accounts lists every account by name.
+func (s *Store) Accounts(ctx context.Context) ([]Account, error) {
+	var rows []accountRow
+	if err := s.ro.SelectContext(ctx, &rows, `SELECT `+accountColumns+` FROM accounts ORDER BY username`); err != nil {
+		return nil, err
+	}
+	accounts := make([]Account, len(rows))
+	for i, r := range rows {
+		accounts[i] = r.account()
+	}
+	return accounts, nil
+}
+
+// SetDisabled disables or enables an account.
+func (s *Store) SetDisabled(ctx context.Context, id int64, disabled bool) (Account, error) {
+	var at sql.NullInt64
+	if disabled {
+		at = sql.NullInt64{Int64: millis(s.Now()), Valid: true}
+	}
+	var row accountRow
+	err := s.db.GetContext(ctx, &row, s.db.Rebind(`UPDATE accounts SET disabled_at = ? WHERE id = ? RETURNING `+accountColumns), at, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Account{}, fmt.Errorf("account: %w", ErrNotFound)
+	}
+	return row.account(), err
+}
+
+// Secret returns the named server secret, making and keeping a random one of
+// size bytes the first time it is asked for. Concurrent first calls, also
+// from other processes, all get the one that was kept.
+func (s *Store) Secret(ctx context.Context, name string, size int) ([]byte, error) {
+	fresh := make([]byte, size)
+	rand.Read(fresh)
+	if _, err := s.db.ExecContext(ctx, s.db.Rebind(`INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`), name, fresh); err != nil {
+		return nil, fmt.Errorf("store: secret %s: %w", name, err)
+	}
+	var value []byte
+	if err := s.db.GetContext(ctx, &value, s.db.Rebind(`SELECT value FROM settings WHERE name = ?`), name); err != nil {
+		return nil, fmt.Errorf("store: secret %s: %w", name, err)
+	}
+	return value, nil
+}

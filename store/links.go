@@ -1,0 +1,452 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Link kinds.
+const (
+	KindMessage = "message"
+	KindURL     = "url"
+	KindFile    = "file"
+)
+
+// Status is where a link is in its life.
+type Status string
+
+const (
+	Active  Status = "active"
+	Used    Status = "used"
+	Expired Status = "expired"
+	Revoked Status = "revoked"
+)
+
+// Statuses lists every status, in the order a filter offers them.
+var Statuses = []Status{Active, Used, Expired, Revoked}
+
+// Link is one shared thing. Its content lives apart, sealed, in chunks.
+type Link struct {
+	ID        int64
+	OwnerID   int64
+	OwnerName string
+	TokenHash []byte
+	Kind      string
+	Label     string
+	// ForUserID, when not zero, is the only account that may open the link.
+	ForUserID    int64
+	ForUserName  string
+	PasswordHash string // empty when the link has no password
+	MaxUses      int
+	Uses         int
+	Views        int
+	// Size is the content's length in bytes before sealing.
+	Size int64
+	// Meta is the sealed metadata of a file: its name and type.
+	Meta             []byte
+	CreatedAt        time.Time
+	ExpiresAt        time.Time
+	RevokedAt        time.Time
+	LastUsedAt       time.Time
+	ContentDeletedAt time.Time
+}
+
+// Status tells the link's status at now. A revoked link is revoked whatever
+// else holds; a used-up link stays used after its expiry passes.
+func (l Link) Status(now time.Time) Status {
+	switch {
+	case !l.RevokedAt.IsZero():
+		return Revoked
+	case l.Uses >= l.MaxUses:
+		return Used
+	case !now.Before(l.ExpiresAt):
+		return Expired
+	}
+	return Active
+}
+
+type linkRow struct {
+	ID               int64          `db:"id"`
+	OwnerID          int64          `db:"owner_id"`
+	OwnerName        string         `db:"owner_name"`
+	TokenHash        []byte         `db:"token_hash"`
+	Kind             string         `db:"kind"`
+	Label            string         `db:"label"`
+	ForUserID        sql.NullInt64  `db:"for_user_id"`
+	ForUserName      sql.NullString `db:"for_user_name"`
+	PasswordHash     string         `db:"password_hash"`
+	MaxUses          int            `db:"max_uses"`
+	Uses             int            `db:"uses"`
+	Views            int            `db:"views"`
+	Size             int64          `db:"size"`
+	Meta             []byte         `db:"meta"`
+	CreatedAt        int64          `db:"created_at"`
+	ExpiresAt        int64          `db:"expires_at"`
+	RevokedAt        sql.NullInt64  `db:"revoked_at"`
+	LastUsedAt       sql.NullInt64  `db:"last_used_at"`
+	ContentDeletedAt sql.NullInt64  `db:"content_deleted_at"`
+}
+
+func (r linkRow) link() Link {
+	return Link{
+		ID: r.ID, OwnerID: r.OwnerID, OwnerName: r.OwnerName, TokenHash: r.TokenHash,
+		Kind: r.Kind, Label: r.Label, ForUserID: r.ForUserID.Int64, ForUserName: r.ForUserName.String,
+		PasswordHash: r.PasswordHash, MaxUses: r.MaxUses, Uses: r.Uses, Views: r.Views,
+		Size: r.Size, Meta: r.Meta,
+		CreatedAt: time.UnixMilli(r.CreatedAt), ExpiresAt: time.UnixMilli(r.ExpiresAt),
+		RevokedAt: fromMillis(r.RevokedAt), LastUsedAt: fromMillis(r.LastUsedAt),
+		ContentDeletedAt: fromMillis(r.ContentDeletedAt),
+	}
+}
+
+// linkSelect reads links with their owner's and recipient's names.
+const linkSelect = `SELECT l.id, l.owner_id, o.username AS owner_name, l.token_hash, l.kind, l.label,
+	l.for_user_id, f.username AS for_user_name, l.password_hash, l.max_uses, l.uses, l.views,
+	l.size, l.meta, l.created_at, l.expires_at, l.revoked_at, l.last_used_at, l.content_deleted_at
+	FROM links l JOIN accounts o ON o.id = l.owner_id LEFT JOIN accounts f ON f.id = l.for_user_id`
+
+// linkColumns are what a write to links returns: the same as linkSelect.
+const linkColumns = `id, owner_id, (SELECT username FROM accounts WHERE id = owner_id) AS owner_name,
+	token_hash, kind, label, for_user_id, (SELECT username FROM accounts WHERE id = for_user_id) AS for_user_name,
+	password_hash, max_uses, uses, views, size, meta, created_at, expires_at, revoked_at, last_used_at, content_deleted_at`
+
+// NewLink is what CreateLink needs to make a link.
+type NewLink struct {
+	OwnerID      int64
+	TokenHash    []byte
+	Kind         string
+	Label        string
+	ForUserID    int64 // zero for anyone
+	PasswordHash string
+	MaxUses      int
+	ExpiresAt    time.Time
+	Size         int64
+	Meta         []byte
+}
+
+// CreateLink adds a link and its sealed content chunks in one transaction.
+func (s *Store) CreateLink(ctx context.Context, n NewLink, chunks [][]byte) (Link, error) {
+	return s.CreateLinkStream(ctx, n, func(put func([]byte) error) error {
+		for _, c := range chunks {
+			if err := put(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// CreateLinkStream adds a link whose content chunks come from fill, which
+// calls put once per sealed chunk in order. Chunks are written as they come,
+// so a large file is never held whole; if fill fails, nothing is kept.
+func (s *Store) CreateLinkStream(ctx context.Context, n NewLink, fill func(put func([]byte) error) error) (Link, error) {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return Link{}, err
+	}
+	defer tx.Rollback()
+	var forUser sql.NullInt64
+	if n.ForUserID != 0 {
+		forUser = sql.NullInt64{Int64: n.ForUserID, Valid: true}
+	}
+	var row linkRow
+	err = tx.GetContext(ctx, &row, tx.Rebind(`INSERT INTO links
+		(owner_id, token_hash, kind, label, for_user_id, password_hash, max_uses, size, meta, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+linkColumns),
+		n.OwnerID, n.TokenHash, n.Kind, n.Label, forUser, n.PasswordHash, n.MaxUses, n.Size, n.Meta,
+		millis(s.Now()), millis(n.ExpiresAt))
+	if err != nil {
+		return Link{}, fmt.Errorf("store: create link: %w", err)
+	}
+	insert := tx.Rebind(`INSERT INTO link_content (link_id, seq, data) VALUES (?, ?, ?)`)
+	seq := 0
+	err = fill(func(chunk []byte) error {
+		_, err := tx.ExecContext(ctx, insert, row.ID, seq, chunk)
+		seq++
+		return err
+	})
+	if err != nil {
+		return Link{}, err
+	}
+	if err := tx.Commit(); err != nil {
+		return Link{}, fmt.Errorf("store: create link: %w", err)
+	}
+	return row.link(), nil
+}
+
+// LinkByHash finds a link by its token's hash.
+func (s *Store) LinkByHash(ctx context.Context, hash []byte) (Link, error) {
+	return s.oneLink(ctx, `l.token_hash = ?`, hash)
+}
+
+// OwnedLink finds the link id if owner owns it; any other link is
+// ErrNotFound, so an owner cannot tell another owner's link from none.
+func (s *Store) OwnedLink(ctx context.Context, owner, id int64) (Link, error) {
+	return s.oneLink(ctx, `l.id = ? AND l.owner_id = ?`, id, owner)
+}
+
+func (s *Store) oneLink(ctx context.Context, where string, args ...any) (Link, error) {
+	var row linkRow
+	err := s.ro.GetContext(ctx, &row, s.ro.Rebind(linkSelect+` WHERE `+where), args...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Link{}, fmt.Errorf("link: %w", ErrNotFound)
+	}
+	if err != nil {
+		return Link{}, fmt.Errorf("store: link: %w", err)
+	}
+	return row.link(), nil
+}
+
+// ListOptions select and page an owner's links.
+type ListOptions struct {
+	Status Status // empty for every status
+	// Query finds links whose label contains it, ignoring case.
+	Query string
+	// Before pages: only links with a smaller id, that is, older ones.
+	Before int64
+	Limit  int
+}
+
+// Links lists an owner's links, newest first. It reads one page through the
+// (owner_id, id) index, so its cost does not grow with the owner's links.
+func (s *Store) Links(ctx context.Context, owner int64, o ListOptions) ([]Link, error) {
+	where := []string{`l.owner_id = ?`}
+	args := []any{owner}
+	if o.Before > 0 {
+		where = append(where, `l.id < ?`)
+		args = append(args, o.Before)
+	}
+	if o.Status != "" {
+		cond, err := statusCondition(o.Status)
+		if err != nil {
+			return nil, err
+		}
+		where = append(where, cond)
+		if o.Status == Active || o.Status == Expired {
+			args = append(args, millis(s.Now()))
+		}
+	}
+	if o.Query != "" {
+		where = append(where, `LOWER(l.label) LIKE ? ESCAPE '\'`)
+		args = append(args, "%"+likeEscaper.Replace(strings.ToLower(o.Query))+"%")
+	}
+	limit := o.Limit
+	if limit <= 0 || limit > 500 {
+		limit = 50
+	}
+	q := linkSelect + ` WHERE ` + strings.Join(where, " AND ") + ` ORDER BY l.id DESC LIMIT ` + fmt.Sprint(limit)
+	var rows []linkRow
+	if err := s.ro.SelectContext(ctx, &rows, s.ro.Rebind(q), args...); err != nil {
+		return nil, fmt.Errorf("store: links: %w", err)
+	}
+	links := make([]Link, len(rows))
+	for i, r := range rows {
+		links[i] = r.link()
+	}
+	return links, nil
+}
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// statusCondition is the SQL form of Link.Status; Active and Expired take
+// the current time as their one argument.
+func statusCondition(st Status) (string, error) {
+	switch st {
+	case Active:
+		return `(l.revoked_at IS NULL AND l.uses < l.max_uses AND l.expires_at > ?)`, nil
+	case Used:
+		return `(l.revoked_at IS NULL AND l.uses >= l.max_uses)`, nil
+	case Expired:
+		return `(l.revoked_at IS NULL AND l.uses < l.max_uses AND l.expires_at <= ?)`, nil
+	case Revoked:
+		return `(l.revoked_at IS NOT NULL)`, nil
+	}
+	return "", fmt.Errorf("status %q: %w", st, ErrNotFound)
+}
+
+// Event is one entry of a link's audit trail.
+type Event struct {
+	ID        int64
+	LinkID    int64
+	Kind      string
+	At        time.Time
+	IP        string
+	UserAgent string
+}
+
+// Event kinds.
+const (
+	EventView          = "view"
+	EventUse           = "use"
+	EventRevoke        = "revoke"
+	EventWrongPassword = "wrong-password"
+)
+
+// Limits on what an event keeps of the request.
+const (
+	maxIPLen        = 64
+	maxUserAgentLen = 256
+)
+
+func (s *Store) insertEvent(ctx context.Context, tx execer, e Event) error {
+	_, err := tx.ExecContext(ctx, s.db.Rebind(`INSERT INTO events (link_id, kind, at, ip, user_agent) VALUES (?, ?, ?, ?, ?)`),
+		e.LinkID, e.Kind, millis(e.At), truncate(e.IP, maxIPLen), truncate(e.UserAgent, maxUserAgentLen))
+	return err
+}
+
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	for len(s) > 0 && !utf8ValidSuffix(s) {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// utf8ValidSuffix reports whether s does not end inside a UTF-8 sequence.
+func utf8ValidSuffix(s string) bool { return strings.ToValidUTF8(s, "\uFFFD") == s }
+
+// Consume takes one use of link id, recording e, if the link has a use left,
+// is not revoked and has not expired. The check and the taking are one
+// conditional UPDATE, so however many consumers race, across processes and
+// machines, exactly MaxUses succeed; the others get ErrGone.
+func (s *Store) Consume(ctx context.Context, id int64, e Event) (Link, error) {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return Link{}, err
+	}
+	defer tx.Rollback()
+	now := millis(e.At)
+	var row linkRow
+	err = tx.GetContext(ctx, &row, tx.Rebind(`UPDATE links SET uses = uses + 1, last_used_at = ?
+		WHERE id = ? AND uses < max_uses AND revoked_at IS NULL AND expires_at > ?
+		RETURNING `+linkColumns), now, id, now)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Link{}, fmt.Errorf("link: %w", ErrGone)
+	}
+	if err != nil {
+		return Link{}, fmt.Errorf("store: consume: %w", err)
+	}
+	e.LinkID, e.Kind = id, EventUse
+	if err := s.insertEvent(ctx, tx, e); err != nil {
+		return Link{}, fmt.Errorf("store: consume: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return Link{}, fmt.Errorf("store: consume: %w", err)
+	}
+	return row.link(), nil
+}
+
+// RecordView counts a view of link id's page and records e.
+func (s *Store) RecordView(ctx context.Context, id int64, e Event) error {
+	return s.record(ctx, id, e, EventView, `UPDATE links SET views = views + 1 WHERE id = ?`)
+}
+
+// RecordWrongPassword records a failed password for link id.
+func (s *Store) RecordWrongPassword(ctx context.Context, id int64, e Event) error {
+	return s.record(ctx, id, e, EventWrongPassword, "")
+}
+
+func (s *Store) record(ctx context.Context, id int64, e Event, kind, update string) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if update != "" {
+		if _, err := tx.ExecContext(ctx, tx.Rebind(update), id); err != nil {
+			return fmt.Errorf("store: %s: %w", kind, err)
+		}
+	}
+	e.LinkID, e.Kind = id, kind
+	if err := s.insertEvent(ctx, tx, e); err != nil {
+		return fmt.Errorf("store: %s: %w", kind, err)
+	}
+	return tx.Commit()
+}
+
+// Revoke ends owner's link id at once and deletes its content. Revoking a
+// link that is already revoked changes nothing.
+func (s *Store) Revoke(ctx context.Context, owner, id int64, e Event) (Link, error) {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return Link{}, err
+	}
+	defer tx.Rollback()
+	now := millis(e.At)
+	var row linkRow
+	err = tx.GetContext(ctx, &row, tx.Rebind(`UPDATE links SET revoked_at = COALESCE(revoked_at, ?), content_deleted_at = COALESCE(content_deleted_at, ?)
+		WHERE id = ? AND owner_id = ? RETURNING `+linkColumns), now, now, id, owner)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Link{}, fmt.Errorf("link: %w", ErrNotFound)
+	}
+	if err != nil {
+		return Link{}, fmt.Errorf("store: revoke: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM link_content WHERE link_id = ?`), id); err != nil {
+		return Link{}, fmt.Errorf("store: revoke: %w", err)
+	}
+	if row.RevokedAt.Int64 == now {
+		e.LinkID, e.Kind = id, EventRevoke
+		if err := s.insertEvent(ctx, tx, e); err != nil {
+			return Link{}, fmt.Errorf("store: revoke: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return Link{}, fmt.Errorf("store: revoke: %w", err)
+	}
+	return row.link(), nil
+}
+
+// Chunk returns sealed content chunk seq of link id, or ErrGone once the
+// content has been deleted.
+func (s *Store) Chunk(ctx context.Context, id int64, seq int) ([]byte, error) {
+	var data []byte
+	err := s.ro.GetContext(ctx, &data, s.ro.Rebind(`SELECT data FROM link_content WHERE link_id = ? AND seq = ?`), id, seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("content: %w", ErrGone)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: content: %w", err)
+	}
+	return data, nil
+}
+
+// ChunkCount returns how many content chunks link id has kept.
+func (s *Store) ChunkCount(ctx context.Context, id int64) (int, error) {
+	var n int
+	err := s.ro.GetContext(ctx, &n, s.ro.Rebind(`SELECT COUNT(*) FROM link_content WHERE link_id = ?`), id)
+	return n, err
+}
+
+// Events returns link id's audit trail, oldest first, if owner owns the link.
+func (s *Store) Events(ctx context.Context, owner, id int64) ([]Event, error) {
+	var rows []struct {
+		ID        int64  `db:"id"`
+		LinkID    int64  `db:"link_id"`
+		Kind      string `db:"kind"`
+		At        int64  `db:"at"`
+		IP        string `db:"ip"`
+		UserAgent string `db:"user_agent"`
+	}
+	err := s.ro.SelectContext(ctx, &rows, s.ro.Rebind(`SELECT e.id, e.link_id, e.kind, e.at, e.ip, e.user_agent
+		FROM events e JOIN links l ON l.id = e.link_id WHERE e.link_id = ? AND l.owner_id = ? ORDER BY e.id`), id, owner)
+	if err != nil {
+		return nil, fmt.Errorf("store: events: %w", err)
+	}
+	events := make([]Event, len(rows))
+	for i, r := range rows {
+		events[i] = Event{ID: r.ID, LinkID: r.LinkID, Kind: r.Kind, At: time.UnixMilli(r.At), IP: r.IP, UserAgent: r.UserAgent}
+	}
+	return events, nil
+}

@@ -1,0 +1,257 @@
+// Package store keeps oncelink's accounts, links, their sealed content and
+// audit events, and the web sessions, in SQLite or PostgreSQL.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"runtime"
+	"sort"
+	"strings"
+	"text/template"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+	"github.com/jmoiron/sqlx"
+	_ "github.com/mattn/go-sqlite3"
+)
+
+// Errors the store returns, wrapped with %w; callers match them with
+// errors.Is.
+var (
+	ErrNotFound = errors.New("not found")
+	// ErrGone reports a link that existed but can no longer be opened.
+	ErrGone     = errors.New("gone")
+	ErrConflict = errors.New("already exists")
+)
+
+// Store is oncelink's database. Writes go through db; reads go through ro,
+// which on SQLite is a separate pool so that readers run beside the single
+// writer connection, and on PostgreSQL is the same pool.
+type Store struct {
+	db      *sqlx.DB
+	ro      *sqlx.DB
+	dialect dialect
+	// Now is the store's clock; tests replace it to move time.
+	Now func() time.Time
+}
+
+// Options tune how a database is opened.
+type Options struct {
+	// SQLiteSync is SQLite's synchronous setting: "normal" (the default)
+	// or "full". See the README's durability notes.
+	SQLiteSync string
+}
+
+// Open opens the database named by dsn and applies any missing migrations.
+// A dsn that starts with postgres:// or postgresql:// opens PostgreSQL;
+// anything else is an SQLite file path.
+func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
+	var (
+		s   *Store
+		err error
+	)
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		s, err = openPostgres(dsn)
+	} else {
+		s, err = openSQLite(dsn, opts)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func openSQLite(path string, opts Options) (*Store, error) {
+	if path == "" || strings.Contains(path, ":memory:") || strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("store: %q is not an SQLite file path", path)
+	}
+	sync := strings.ToUpper(opts.SQLiteSync)
+	switch sync {
+	case "":
+		sync = "NORMAL"
+	case "NORMAL", "FULL":
+	default:
+		return nil, fmt.Errorf("store: SQLite sync must be normal or full, not %q", opts.SQLiteSync)
+	}
+	// Settings go in the DSN so that every pooled connection gets them.
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_busy_timeout", "5000")
+	q.Set("_foreign_keys", "on")
+	q.Set("_synchronous", sync)
+	q.Set("_txlock", "immediate")
+	q.Set("_stmt_cache_size", "32")
+	base := "file:" + (&url.URL{Path: path}).EscapedPath()
+	db, err := sqlx.Open("sqlite3", base+"?"+q.Encode())
+	if err != nil {
+		return nil, err
+	}
+	// One writer: SQLite serialises writes anyway, and queueing them in
+	// the pool is far cheaper than in SQLite's busy timeout.
+	db.SetMaxOpenConns(1)
+	db.SetConnMaxIdleTime(0)
+	q.Set("_txlock", "deferred")
+	q.Set("_query_only", "true")
+	ro, err := sqlx.Open("sqlite3", base+"?"+q.Encode())
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	ro.SetMaxOpenConns(max(4, runtime.NumCPU()))
+	ro.SetMaxIdleConns(max(4, runtime.NumCPU()))
+	return &Store{db: db, ro: ro, dialect: sqlite, Now: time.Now}, nil
+}
+
+func openPostgres(dsn string) (*Store, error) {
+	db, err := sqlx.Open("pgx", dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(max(8, 4*runtime.NumCPU()))
+	db.SetMaxIdleConns(max(8, 4*runtime.NumCPU()))
+	return &Store{db: db, ro: db, dialect: postgres, Now: time.Now}, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	err := s.db.Close()
+	if s.ro != s.db {
+		err = errors.Join(err, s.ro.Close())
+	}
+	return err
+}
+
+// DB is the writable database handle, for the session store.
+func (s *Store) DB() *sql.DB { return s.db.DB }
+
+// Postgres reports whether the store runs on PostgreSQL.
+func (s *Store) Postgres() bool { return s.dialect.name == "postgres" }
+
+// Ping checks that the database answers a query.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	return s.ro.GetContext(ctx, &one, "SELECT 1")
+}
+
+// dialect holds everything that differs between SQLite and PostgreSQL.
+type dialect struct {
+	name string
+	// Types fill the migration templates.
+	Types struct{ ID, Bytes, SessionExpiry string }
+	// lockMigrations serialises migrations of several processes.
+	lockMigrations string
+}
+
+var sqlite = dialect{
+	name: "sqlite",
+	Types: struct{ ID, Bytes, SessionExpiry string }{
+		ID: "INTEGER PRIMARY KEY", Bytes: "BLOB", SessionExpiry: "REAL",
+	},
+}
+
+var postgres = dialect{
+	name: "postgres",
+	Types: struct{ ID, Bytes, SessionExpiry string }{
+		ID: "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", Bytes: "BYTEA", SessionExpiry: "TIMESTAMPTZ",
+	},
+	lockMigrations: "SELECT pg_advisory_xact_lock(7034198)",
+}
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// migrate applies, in name order and each in its own transaction, the
+// migrations not yet recorded in schema_migrations.
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY)`); err != nil {
+		return fmt.Errorf("store: migrations table: %w", err)
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if err := s.applyMigration(ctx, name); err != nil {
+			return fmt.Errorf("store: migration %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) applyMigration(ctx context.Context, name string) error {
+	src, err := migrations.ReadFile(name)
+	if err != nil {
+		return err
+	}
+	tmpl, err := template.New(name).Option("missingkey=error").Parse(string(src))
+	if err != nil {
+		return err
+	}
+	var body strings.Builder
+	if err := tmpl.Execute(&body, s.dialect.Types); err != nil {
+		return err
+	}
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if s.dialect.lockMigrations != "" {
+		if _, err := tx.ExecContext(ctx, s.dialect.lockMigrations); err != nil {
+			return err
+		}
+	}
+	var done int
+	if err := tx.GetContext(ctx, &done, tx.Rebind(`SELECT COUNT(*) FROM schema_migrations WHERE name = ?`), name); err != nil {
+		return err
+	}
+	if done > 0 {
+		return nil
+	}
+	// Statements end at semicolons; comments may not hold one.
+	for _, stmt := range strings.Split(stripComments(body.String()), ";") {
+		if strings.TrimSpace(stmt) == "" {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO schema_migrations (name) VALUES (?)`), name); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func stripComments(stmt string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(stmt, "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(line), "--") {
+			b.WriteString(line)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+// millis is how the store writes a time.
+func millis(t time.Time) int64 { return t.UnixMilli() }
+
+// fromMillis reads a nullable time column; NULL is the zero time.
+func fromMillis(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return time.UnixMilli(n.Int64)
+}

@@ -1,0 +1,421 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// backends runs test once on a fresh SQLite file and, when
+// ONCELINK_TEST_POSTGRES names a database, once on a fresh PostgreSQL schema.
+func backends(t *testing.T, test func(t *testing.T, s *Store)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) { test(t, openSQLiteTest(t)) })
+	t.Run("postgres", func(t *testing.T) { test(t, OpenPostgresTest(t)) })
+}
+
+func openSQLiteTest(t testing.TB) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "test.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// OpenPostgresTest opens a store in a new schema of the database that
+// ONCELINK_TEST_POSTGRES names, dropped when the test ends, and skips the
+// test when the variable is unset.
+func OpenPostgresTest(t testing.TB) *Store {
+	t.Helper()
+	dsn := PostgresTestDSN(t)
+	s, err := Open(context.Background(), dsn, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// PostgresTestDSN makes a fresh schema in the database that
+// ONCELINK_TEST_POSTGRES names and returns a DSN that works in it. It skips
+// the test when the variable is unset.
+func PostgresTestDSN(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv("ONCELINK_TEST_POSTGRES")
+	if base == "" {
+		t.Skip("ONCELINK_TEST_POSTGRES is not set; set it to a PostgreSQL DSN to run the PostgreSQL tests")
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	var suffix [6]byte
+	rand.Read(suffix[:])
+	schema := fmt.Sprintf("t_%x", suffix)
+	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		admin, err := sql.Open("pgx", base)
+		if err != nil {
+			return
+		}
+		defer admin.Close()
+		admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// clock is a settable time for tests.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newClock(s *Store) *clock {
+	c := &clock{now: time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)}
+	s.Now = c.Now
+	return c
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+func mustAccount(t testing.TB, s *Store, name string) Account {
+	t.Helper()
+	a, err := s.CreateAccount(context.Background(), name, "hash", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func hashOf(t testing.TB) []byte {
+	t.Helper()
+	h := make([]byte, 32)
+	rand.Read(h)
+	return h
+}
+
+func mustLink(t testing.TB, s *Store, owner int64, maxUses int, ttl time.Duration) Link {
+	t.Helper()
+	l, err := s.CreateLink(context.Background(), NewLink{
+		OwnerID: owner, TokenHash: hashOf(t), Kind: KindMessage, MaxUses: maxUses, ExpiresAt: s.Now().Add(ttl), Size: 5,
+	}, [][]byte{[]byte("chunk")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func TestAccounts(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		if n, _ := s.CountAccounts(ctx); n != 0 {
+			t.Fatalf("accounts = %d", n)
+		}
+		admin, err := s.CreateFirstAccount(ctx, "ada", "h1")
+		if err != nil || !admin.Admin {
+			t.Fatalf("first account: %+v, %v", admin, err)
+		}
+		if _, err := s.CreateFirstAccount(ctx, "eve", "h2"); !errors.Is(err, ErrConflict) {
+			t.Fatalf("second first account: %v", err)
+		}
+		if _, err := s.CreateAccount(ctx, "ada", "h3", false); !errors.Is(err, ErrConflict) {
+			t.Fatalf("taken name: %v", err)
+		}
+		bob := mustAccount(t, s, "bob")
+		got, err := s.AccountByName(ctx, "bob")
+		if err != nil || got.ID != bob.ID || got.Admin {
+			t.Fatalf("by name: %+v, %v", got, err)
+		}
+		if _, err := s.AccountByName(ctx, "nobody"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("missing: %v", err)
+		}
+		off, err := s.SetDisabled(ctx, bob.ID, true)
+		if err != nil || !off.Disabled() {
+			t.Fatalf("disable: %+v, %v", off, err)
+		}
+		all, err := s.Accounts(ctx)
+		if err != nil || len(all) != 2 || all[0].Username != "ada" {
+			t.Fatalf("accounts: %+v, %v", all, err)
+		}
+	})
+}
+
+func TestSecretIsKept(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		a, err := s.Secret(ctx, "mac", 32)
+		if err != nil || len(a) != 32 {
+			t.Fatalf("secret: %x, %v", a, err)
+		}
+		b, _ := s.Secret(ctx, "mac", 32)
+		if !bytes.Equal(a, b) {
+			t.Fatal("secret changed between calls")
+		}
+	})
+}
+
+func TestLinkLife(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		c := newClock(s)
+		owner := mustAccount(t, s, "ada")
+		l := mustLink(t, s, owner.ID, 2, time.Hour)
+		if l.Status(c.Now()) != Active {
+			t.Fatalf("status = %s", l.Status(c.Now()))
+		}
+		got, err := s.LinkByHash(ctx, l.TokenHash)
+		if err != nil || got.ID != l.ID || got.OwnerName != "ada" {
+			t.Fatalf("by hash: %+v, %v", got, err)
+		}
+		if _, err := s.LinkByHash(ctx, hashOf(t)); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("unknown hash: %v", err)
+		}
+		if err := s.RecordView(ctx, l.ID, Event{At: c.Now(), IP: "192.0.2.1", UserAgent: "bot"}); err != nil {
+			t.Fatal(err)
+		}
+		for i := 1; i <= 2; i++ {
+			used, err := s.Consume(ctx, l.ID, Event{At: c.Now(), IP: "192.0.2.2", UserAgent: "browser"})
+			if err != nil || used.Uses != i {
+				t.Fatalf("consume %d: %+v, %v", i, used, err)
+			}
+		}
+		if _, err := s.Consume(ctx, l.ID, Event{At: c.Now()}); !errors.Is(err, ErrGone) {
+			t.Fatalf("third consume: %v", err)
+		}
+		got, _ = s.LinkByHash(ctx, l.TokenHash)
+		if got.Status(c.Now()) != Used || got.Views != 1 {
+			t.Fatalf("after use: %s, views %d", got.Status(c.Now()), got.Views)
+		}
+		events, err := s.Events(ctx, owner.ID, l.ID)
+		if err != nil || len(events) != 3 || events[0].Kind != EventView || events[2].Kind != EventUse || events[0].UserAgent != "bot" {
+			t.Fatalf("events: %+v, %v", events, err)
+		}
+		other := mustAccount(t, s, "eve")
+		if ev, _ := s.Events(ctx, other.ID, l.ID); len(ev) != 0 {
+			t.Fatalf("another owner sees %d events", len(ev))
+		}
+	})
+}
+
+func TestConsumeExpiredAndRevoked(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		c := newClock(s)
+		owner := mustAccount(t, s, "ada")
+		expiring := mustLink(t, s, owner.ID, 1, time.Minute)
+		c.Add(time.Minute)
+		if _, err := s.Consume(ctx, expiring.ID, Event{At: c.Now()}); !errors.Is(err, ErrGone) {
+			t.Fatalf("expired consume: %v", err)
+		}
+		revoked := mustLink(t, s, owner.ID, 1, time.Hour)
+		if _, err := s.Revoke(ctx, mustAccount(t, s, "eve").ID, revoked.ID, Event{At: c.Now()}); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("revoke by another owner: %v", err)
+		}
+		r, err := s.Revoke(ctx, owner.ID, revoked.ID, Event{At: c.Now()})
+		if err != nil || r.Status(c.Now()) != Revoked {
+			t.Fatalf("revoke: %+v, %v", r, err)
+		}
+		if _, err := s.Consume(ctx, revoked.ID, Event{At: c.Now()}); !errors.Is(err, ErrGone) {
+			t.Fatalf("revoked consume: %v", err)
+		}
+		if _, err := s.Chunk(ctx, revoked.ID, 0); !errors.Is(err, ErrGone) {
+			t.Fatalf("revoked content: %v", err)
+		}
+	})
+}
+
+// TestConsumeExactlyMaxUses races many consumers, many rounds, and expects
+// exactly max_uses of them to win each time.
+func TestConsumeExactlyMaxUses(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		owner := mustAccount(t, s, "ada")
+		for round := range 10 {
+			maxUses := []int{1, 5}[round%2]
+			l := mustLink(t, s, owner.ID, maxUses, time.Hour)
+			var won atomic.Int32
+			var wg sync.WaitGroup
+			for range 100 {
+				wg.Go(func() {
+					_, err := s.Consume(context.Background(), l.ID, Event{At: s.Now()})
+					switch {
+					case err == nil:
+						won.Add(1)
+					case !errors.Is(err, ErrGone):
+						t.Error(err)
+					}
+				})
+			}
+			wg.Wait()
+			if int(won.Load()) != maxUses {
+				t.Fatalf("round %d: %d consumers won a %d-use link", round, won.Load(), maxUses)
+			}
+		}
+	})
+}
+
+func TestLinksPagesAndFilters(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		c := newClock(s)
+		owner := mustAccount(t, s, "ada")
+		other := mustAccount(t, s, "eve")
+		mustLink(t, s, other.ID, 1, time.Hour)
+		var ids []int64
+		for i := range 7 {
+			l, err := s.CreateLink(ctx, NewLink{OwnerID: owner.ID, TokenHash: hashOf(t), Kind: KindURL,
+				Label: fmt.Sprintf("Report_%d 100%%", i), MaxUses: 1, ExpiresAt: c.Now().Add(time.Duration(i+1) * time.Minute)}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, l.ID)
+		}
+		page, err := s.Links(ctx, owner.ID, ListOptions{Limit: 3})
+		if err != nil || len(page) != 3 || page[0].ID != ids[6] {
+			t.Fatalf("first page: %d links, %v", len(page), err)
+		}
+		page, _ = s.Links(ctx, owner.ID, ListOptions{Limit: 3, Before: page[2].ID})
+		if len(page) != 3 || page[0].ID != ids[3] {
+			t.Fatalf("second page starts at %d", page[0].ID)
+		}
+		s.Revoke(ctx, owner.ID, ids[6], Event{At: c.Now()})
+		s.Consume(ctx, ids[5], Event{At: c.Now()})
+		c.Add(150 * time.Second) // links 0 and 1 expire
+		for st, want := range map[Status]int{Active: 3, Used: 1, Expired: 2, Revoked: 1} {
+			got, err := s.Links(ctx, owner.ID, ListOptions{Status: st})
+			if err != nil || len(got) != want {
+				t.Errorf("%s: %d links, want %d (%v)", st, len(got), want, err)
+			}
+			for _, l := range got {
+				if l.Status(c.Now()) != st {
+					t.Errorf("%s filter returned a %s link", st, l.Status(c.Now()))
+				}
+			}
+		}
+		for q, want := range map[string]int{"report_3": 1, "REPORT": 7, "100%": 7, "_3": 1, "%": 7, "x%": 0} {
+			got, _ := s.Links(ctx, owner.ID, ListOptions{Query: q})
+			if len(got) != want {
+				t.Errorf("query %q: %d links, want %d", q, len(got), want)
+			}
+		}
+	})
+}
+
+func TestSweep(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		c := newClock(s)
+		owner := mustAccount(t, s, "ada")
+		used := mustLink(t, s, owner.ID, 1, time.Hour)
+		live := mustLink(t, s, owner.ID, 1, time.Hour)
+		expired := mustLink(t, s, owner.ID, 1, time.Minute)
+		if _, err := s.Consume(ctx, used.ID, Event{At: c.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		c.Add(2 * time.Minute)
+		swept, err := s.Sweep(ctx, 10*time.Minute, 24*time.Hour)
+		if err != nil || swept.Contents != 1 {
+			t.Fatalf("sweep in grant window: %+v, %v", swept, err)
+		}
+		if _, err := s.Chunk(ctx, used.ID, 0); err != nil {
+			t.Fatalf("used content gone inside its grant window: %v", err)
+		}
+		if _, err := s.Chunk(ctx, expired.ID, 0); !errors.Is(err, ErrGone) {
+			t.Fatalf("expired content kept: %v", err)
+		}
+		c.Add(10 * time.Minute)
+		if swept, _ = s.Sweep(ctx, 10*time.Minute, 24*time.Hour); swept.Contents != 1 {
+			t.Fatalf("after grant window: %+v", swept)
+		}
+		if _, err := s.Chunk(ctx, used.ID, 0); !errors.Is(err, ErrGone) {
+			t.Fatalf("used content kept after its grant window: %v", err)
+		}
+		if _, err := s.Chunk(ctx, live.ID, 0); err != nil {
+			t.Fatalf("live content swept: %v", err)
+		}
+		c.Add(24 * time.Hour)
+		swept, _ = s.Sweep(ctx, 10*time.Minute, 24*time.Hour)
+		if swept.Links != 2 {
+			t.Fatalf("purged %d links, want the used and the expired one", swept.Links)
+		}
+		if _, err := s.OwnedLink(ctx, owner.ID, live.ID); err != nil {
+			t.Fatalf("link dead for less than the retention purged: %v", err)
+		}
+		if _, err := s.OwnedLink(ctx, owner.ID, used.ID); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("purged link: %v", err)
+		}
+	})
+}
+
+func BenchmarkCreateLink(b *testing.B) {
+	s := openSQLiteTest(b)
+	owner := mustAccount(b, s, "ada")
+	chunk := bytes.Repeat([]byte{1}, 200)
+	for b.Loop() {
+		if _, err := s.CreateLink(context.Background(), NewLink{OwnerID: owner.ID, TokenHash: hashOf(b), Kind: KindMessage,
+			MaxUses: 1, ExpiresAt: s.Now().Add(time.Hour)}, [][]byte{chunk}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkConsume(b *testing.B) {
+	s := openSQLiteTest(b)
+	owner := mustAccount(b, s, "ada")
+	var l Link
+	for i := 0; b.Loop(); i++ {
+		if i%100 == 0 {
+			l = mustLink(b, s, owner.ID, 100, time.Hour)
+		}
+		if _, err := s.Consume(context.Background(), l.ID, Event{At: s.Now(), IP: "192.0.2.1", UserAgent: "bench"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestWritesReturnNames(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		owner := mustAccount(t, s, "ada")
+		bob := mustAccount(t, s, "bob")
+		l, err := s.CreateLink(ctx, NewLink{OwnerID: owner.ID, TokenHash: hashOf(t), Kind: KindMessage, ForUserID: bob.ID,
+			MaxUses: 2, ExpiresAt: s.Now().Add(time.Hour)}, nil)
+		if err != nil || l.OwnerName != "ada" || l.ForUserName != "bob" {
+			t.Fatalf("create: %+v, %v", l, err)
+		}
+		used, err := s.Consume(ctx, l.ID, Event{At: s.Now()})
+		if err != nil || used.OwnerName != "ada" || used.ForUserName != "bob" {
+			t.Fatalf("consume: %+v, %v", used, err)
+		}
+		revoked, err := s.Revoke(ctx, owner.ID, l.ID, Event{At: s.Now()})
+		if err != nil || revoked.OwnerName != "ada" || revoked.ForUserName != "bob" {
+			t.Fatalf("revoke: %+v, %v", revoked, err)
+		}
+	})
+}

@@ -1,0 +1,60 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Swept counts what one Sweep deleted.
+type Swept struct {
+	// Contents is how many dead links had their content deleted.
+	Contents int64
+	// Links is how many links were purged with their audit trail.
+	Links int64
+}
+
+// Sweep deletes the content of links that died, once no recipient's grant
+// window can still need it, and purges links, with their audit trail, that
+// have been dead for longer than retention.
+func (s *Store) Sweep(ctx context.Context, grant, retention time.Duration) (Swept, error) {
+	now := s.Now()
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return Swept{}, err
+	}
+	defer tx.Rollback()
+	// A link's content is needed until it is dead and its last use's grant
+	// window is over; revoking deletes it at once.
+	dead := `content_deleted_at IS NULL AND (revoked_at IS NOT NULL OR uses >= max_uses OR expires_at <= ?)
+		AND (last_used_at IS NULL OR last_used_at <= ?)`
+	deadArgs := []any{millis(now), millis(now.Add(-grant))}
+	if _, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM link_content WHERE link_id IN (SELECT id FROM links WHERE `+dead+`)`), deadArgs...); err != nil {
+		return Swept{}, fmt.Errorf("store: sweep content: %w", err)
+	}
+	res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE links SET content_deleted_at = ? WHERE `+dead), append([]any{millis(now)}, deadArgs...)...)
+	if err != nil {
+		return Swept{}, fmt.Errorf("store: sweep content: %w", err)
+	}
+	var swept Swept
+	swept.Contents, _ = res.RowsAffected()
+	// A link died when it was revoked, used up, or expired, whichever came
+	// first; it is purged once that lies further back than retention.
+	cutoff := millis(now.Add(-retention))
+	purge := `(revoked_at IS NOT NULL AND revoked_at <= ?) OR (uses >= max_uses AND last_used_at <= ?) OR expires_at <= ?`
+	purgeArgs := []any{cutoff, cutoff, cutoff}
+	for _, q := range []string{
+		`DELETE FROM events WHERE link_id IN (SELECT id FROM links WHERE ` + purge + `)`,
+		`DELETE FROM link_content WHERE link_id IN (SELECT id FROM links WHERE ` + purge + `)`,
+	} {
+		if _, err := tx.ExecContext(ctx, tx.Rebind(q), purgeArgs...); err != nil {
+			return Swept{}, fmt.Errorf("store: purge: %w", err)
+		}
+	}
+	res, err = tx.ExecContext(ctx, tx.Rebind(`DELETE FROM links WHERE `+purge), purgeArgs...)
+	if err != nil {
+		return Swept{}, fmt.Errorf("store: purge: %w", err)
+	}
+	swept.Links, _ = res.RowsAffected()
+	return swept, tx.Commit()
+}

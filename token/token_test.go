@@ -1,0 +1,90 @@
+package token
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+var key = bytes.Repeat([]byte{7}, KeyLen)
+
+func TestRoundTrip(t *testing.T) {
+	tok := New(key)
+	s := tok.String()
+	if len(s) != Len {
+		t.Fatalf("len = %d, want %d", len(s), Len)
+	}
+	got, err := Parse(key, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Hash(), tok.Hash()) {
+		t.Fatal("parsed token hashes differently")
+	}
+	if New(key).String() == s {
+		t.Fatal("two tokens are equal")
+	}
+}
+
+func TestParseRejects(t *testing.T) {
+	s := New(key).String()
+	flip := func(i int) string {
+		b := []byte(s)
+		if b[i] == 'A' {
+			b[i] = 'B'
+		} else {
+			b[i] = 'A'
+		}
+		return string(b)
+	}
+	other := bytes.Repeat([]byte{8}, KeyLen)
+	for name, in := range map[string]string{
+		"empty":          "",
+		"short":          s[:Len-1],
+		"long":           s + "A",
+		"not base64":     strings.Repeat("!", Len),
+		"random changed": flip(3),
+		"tag changed":    flip(Len - 5),
+		"padding":        s[:Len-1] + "=",
+	} {
+		if _, err := Parse(key, in); err != ErrInvalid {
+			t.Errorf("%s: err = %v, want ErrInvalid", name, err)
+		}
+	}
+	if _, err := Parse(other, s); err != ErrInvalid {
+		t.Errorf("other key: err = %v, want ErrInvalid", err)
+	}
+}
+
+func TestBox(t *testing.T) {
+	tok := New(key)
+	box := tok.Box()
+	plain := []byte("the launch code is 0000")
+	sealed := box.Seal(Content, 0, true, plain)
+	if bytes.Contains(sealed, plain) {
+		t.Fatal("sealed text holds the plaintext")
+	}
+	got, err := tok.Box().Open(Content, 0, true, sealed)
+	if err != nil || !bytes.Equal(got, plain) {
+		t.Fatalf("Open = %q, %v", got, err)
+	}
+	for name, open := range map[string]func() ([]byte, error){
+		"other token": func() ([]byte, error) { return New(key).Box().Open(Content, 0, true, sealed) },
+		"other seq":   func() ([]byte, error) { return box.Open(Content, 1, true, sealed) },
+		"not last":    func() ([]byte, error) { return box.Open(Content, 0, false, sealed) },
+		"other part":  func() ([]byte, error) { return box.Open(Meta, 0, true, sealed) },
+	} {
+		if _, err := open(); err == nil {
+			t.Errorf("%s: opened", name)
+		}
+	}
+}
+
+func BenchmarkParse(b *testing.B) {
+	s := New(key).String()
+	for b.Loop() {
+		if _, err := Parse(key, s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
