@@ -1,0 +1,209 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"net/http/httptest"
+
+	"github.com/alexedwards/scs/sqlite3store"
+	"github.com/alexedwards/scs/v2"
+
+	"oncelink/store"
+	"oncelink/token"
+)
+
+// testServer is the whole handler stack over a real SQLite file, served by
+// httptest, with its logs kept for inspection and a clock tests can move.
+type testServer struct {
+	*httptest.Server
+	t     testing.TB
+	store *store.Store
+	h     *Handler
+	logs  *syncBuffer
+	clock *testClock
+}
+
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+
+// Advance moves the clock on by d.
+func (c *testClock) Advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) { b.mu.Lock(); defer b.mu.Unlock(); return b.b.Write(p) }
+func (b *syncBuffer) String() string              { b.mu.Lock(); defer b.mu.Unlock(); return b.b.String() }
+
+// newTestServer starts oncelink on a fresh SQLite file. edit, if given,
+// changes the Config first.
+func newTestServer(t testing.TB, edit ...func(*Config)) *testServer {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "oncelink.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &testClock{now: time.Now()}
+	st.Now = clock.Now
+	key, err := st.Secret(ctx, "token-key", token.KeyLen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sessions := scs.New()
+	ss := sqlite3store.New(st.DB())
+	sessions.Store = ss
+	logs := &syncBuffer{}
+	srv := httptest.NewUnstartedServer(nil)
+	base, _ := url.Parse("http://" + srv.Listener.Addr().String())
+	cfg := Config{BaseURL: base, MinTTL: time.Minute, MaxTTL: 30 * 24 * time.Hour, GrantTTL: 10 * time.Minute, RateLimits: true}
+	for _, e := range edit {
+		e(&cfg)
+	}
+	h := New(cfg, st, sessions, key, slog.New(slog.NewTextHandler(logs, nil)))
+	h.now = clock.Now
+	srv.Config.Handler = h.Routes()
+	srv.Start()
+	t.Cleanup(func() {
+		srv.Close()
+		ss.StopCleanup()
+		st.Close()
+	})
+	return &testServer{Server: srv, t: t, store: st, h: h, logs: logs, clock: clock}
+}
+
+// testClient is one browser: its own cookies, no redirects followed.
+type testClient struct {
+	t   testing.TB
+	srv *testServer
+	c   *http.Client
+}
+
+func (s *testServer) client() *testClient {
+	jar, _ := cookiejar.New(nil)
+	return &testClient{t: s.t, srv: s, c: &http.Client{
+		Jar:           jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+// response is a finished request with its body read.
+type response struct {
+	*http.Response
+	body string
+}
+
+func (c *testClient) do(req *http.Request) response {
+	c.t.Helper()
+	res, err := c.c.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return response{res, string(b)}
+}
+
+func (c *testClient) request(method, path string, body io.Reader, header http.Header) response {
+	c.t.Helper()
+	u := path
+	if strings.HasPrefix(path, "/") {
+		u = c.srv.URL + path
+	}
+	req, err := http.NewRequest(method, u, body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	return c.do(req)
+}
+
+func (c *testClient) get(path string) response {
+	c.t.Helper()
+	return c.request(http.MethodGet, path, nil, nil)
+}
+
+// post sends a urlencoded form; path may be a full URL.
+func (c *testClient) post(path string, form url.Values) response {
+	c.t.Helper()
+	return c.request(http.MethodPost, path, strings.NewReader(form.Encode()),
+		http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
+}
+
+// htmx sends a form as htmx does.
+func (c *testClient) htmx(method, path string, form url.Values) response {
+	c.t.Helper()
+	return c.request(method, path, strings.NewReader(form.Encode()), http.Header{
+		"Content-Type": {"application/x-www-form-urlencoded"}, "Hx-Request": {"true"},
+	})
+}
+
+const testPassword = "correct horse battery"
+
+// admin sets the server up and returns the signed-in first account, "ada".
+func (s *testServer) admin() *testClient {
+	s.t.Helper()
+	c := s.client()
+	res := c.post("/setup", url.Values{"username": {"ada"}, "password": {testPassword}})
+	if res.StatusCode != http.StatusSeeOther {
+		s.t.Fatalf("setup: %d %s", res.StatusCode, res.body)
+	}
+	return c
+}
+
+// user adds an account and returns a client signed in as it.
+func (s *testServer) user(name string) *testClient {
+	s.t.Helper()
+	if _, err := AddAccount(context.Background(), s.store, name, testPassword, false); err != nil {
+		s.t.Fatal(err)
+	}
+	c := s.client()
+	if res := c.post("/login", url.Values{"username": {name}, "password": {testPassword}}); res.StatusCode != http.StatusSeeOther {
+		s.t.Fatalf("sign in %s: %d", name, res.StatusCode)
+	}
+	return c
+}
+
+var linkURLPattern = regexp.MustCompile(`/l/[A-Za-z0-9_-]{43}`)
+
+// createLink creates a message link with the given fields over the
+// defaults and returns its URL.
+func (c *testClient) createLink(fields url.Values) string {
+	c.t.Helper()
+	form := url.Values{"kind": {"message"}, "message": {"a secret"}, "ttl": {"1h"}, "max_uses": {"1"}}
+	for k, v := range fields {
+		form[k] = v
+	}
+	res := c.post("/links", form)
+	if res.StatusCode != http.StatusCreated {
+		c.t.Fatalf("create: %d %s", res.StatusCode, res.body)
+	}
+	path := linkURLPattern.FindString(res.body)
+	if path == "" {
+		c.t.Fatalf("no link URL in %s", res.body)
+	}
+	return c.srv.URL + path
+}
