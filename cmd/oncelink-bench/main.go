@@ -1,0 +1,231 @@
+// Command oncelink-bench drives a real oncelink server over HTTP and compares
+// it with a bare net/http handler measured the same way in the same run:
+// throughput and p50/p99 latency of anonymous consumes and signed-in creates
+// at several numbers of concurrent keep-alive clients, plus the server's peak
+// RSS. It reads /proc, so it runs on Linux only.
+//
+//	go run ./cmd/oncelink-bench                       # SQLite in a temp dir
+//	go run ./cmd/oncelink-bench -db postgres://... -instances 2 -check
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "oncelink-bench:", err)
+		os.Exit(1)
+	}
+}
+
+// config is what the command line asks for.
+type config struct {
+	duration  time.Duration
+	clients   []int
+	server    string
+	db        string
+	instances int
+	check     bool
+	bareAddr  string // set only in the re-executed bare handler process
+}
+
+// floors the server must meet at floorClients concurrent clients under -check.
+const (
+	floorClients      = 16
+	floorConsumeRatio = 0.25
+	floorConsumeP99   = 10 * time.Millisecond
+	floorCreateRatio  = 0.20
+	floorRSS          = 64 << 20
+)
+
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	var cfg config
+	fs := flag.NewFlagSet("oncelink-bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.DurationVar(&cfg.duration, "duration", 5*time.Second, "how long each scenario runs at each concurrency level")
+	clients := fs.String("clients", "1,16,64", "comma-separated `list` of numbers of concurrent keep-alive clients")
+	fs.StringVar(&cfg.server, "server", "", "prebuilt oncelink `binary` (default: go build ./cmd/oncelink into a temp dir)")
+	fs.StringVar(&cfg.db, "db", "", "database `dsn` passed to oncelink --db (default: a fresh SQLite file in a temp dir)")
+	fs.IntVar(&cfg.instances, "instances", 1, "`number` of oncelink processes sharing the database; clients are spread round-robin")
+	fs.BoolVar(&cfg.check, "check", false, "exit non-zero when the floors are not met")
+	fs.StringVar(&cfg.bareAddr, "bare-addr", "", "internal: serve the bare handler on this address")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: oncelink-bench [flags]")
+		fs.VisitAll(func(f *flag.Flag) {
+			if f.Name == "bare-addr" {
+				return
+			}
+			arg, usage := flag.UnquoteUsage(f)
+			if f.DefValue != "" && f.DefValue != "false" {
+				usage += " (default " + f.DefValue + ")"
+			}
+			fmt.Fprintf(stderr, "  %s\n    \t%s\n", strings.TrimSpace("-"+f.Name+" "+arg), usage)
+		})
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+	for _, s := range strings.Split(*clients, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 || n > 1024 {
+			return cfg, fmt.Errorf("-clients: %q is not a number from 1 to 1024", s)
+		}
+		cfg.clients = append(cfg.clients, n)
+	}
+	if cfg.duration <= 0 || cfg.duration > 10*time.Minute {
+		return cfg, fmt.Errorf("-duration must be above 0 and at most 10m")
+	}
+	if cfg.instances < 1 || cfg.instances > 16 {
+		return cfg, fmt.Errorf("-instances must be from 1 to 16")
+	}
+	return cfg, nil
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	if cfg.bareAddr != "" {
+		return serveBare(ctx, cfg.bareAddr, os.Stdin, stdout)
+	}
+
+	tmp, err := os.MkdirTemp("", "oncelink-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+
+	server := cfg.server
+	if server == "" {
+		server = filepath.Join(tmp, "oncelink")
+		fmt.Fprintln(stderr, "building ./cmd/oncelink ...")
+		if err := goBuild(ctx, server, "./cmd/oncelink", stderr); err != nil {
+			return err
+		}
+	}
+	db := cfg.db
+	if db == "" {
+		db = filepath.Join(tmp, "oncelink.db")
+	}
+
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	bare, err := startBare(ctx, self, tmp)
+	if err != nil {
+		return err
+	}
+	defer bare.stop()
+
+	var instances []*process
+	defer func() {
+		for _, p := range instances {
+			p.stop()
+		}
+	}()
+	for i := range cfg.instances {
+		p, err := startServer(ctx, server, db, tmp, i)
+		if err != nil {
+			return err
+		}
+		instances = append(instances, p)
+	}
+	bases := make([]string, len(instances))
+	for i, p := range instances {
+		bases[i] = p.url
+	}
+	fmt.Fprintf(stderr, "bare handler at %s, oncelink at %s (db %s)\n", bare.url, strings.Join(bases, ", "), redactDSN(db))
+
+	owner, err := signIn(ctx, bases[0])
+	if err != nil {
+		return withLogs(err, instances)
+	}
+
+	var rows []result
+	for _, c := range cfg.clients {
+		fmt.Fprintf(stderr, "%d client(s): bare ...", c)
+		b := measure(ctx, getHello(bare.url), c, cfg.duration)
+		fmt.Fprint(stderr, " create ...")
+		cr := measure(ctx, createLinks(bases, owner), c, cfg.duration)
+		need := linksFor(b.ok)
+		fmt.Fprintf(stderr, " preparing %d links ...", need)
+		tokens, err := prepareLinks(ctx, bases[0], owner, need)
+		if err != nil {
+			fmt.Fprintln(stderr)
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return withLogs(err, instances)
+		}
+		fmt.Fprint(stderr, " consume ...")
+		co := measure(ctx, consumeLinks(bases, tokens), c, cfg.duration)
+		fmt.Fprintln(stderr, " done")
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rows = append(rows, b, co, cr)
+	}
+
+	mem := memory{bare: bare.peakRSS()}
+	for _, p := range instances {
+		mem.servers = append(mem.servers, p.peakRSS())
+	}
+	printTable(stdout, rows, mem)
+	ok, summary := floors(rows, mem)
+	fmt.Fprintln(stdout, summary)
+	for _, p := range instances {
+		select {
+		case <-p.done:
+			return p.failed(fmt.Errorf("%s exited during the benchmark: %v", p.name, p.cmd.ProcessState))
+		default:
+		}
+	}
+	if cfg.check && !ok {
+		return errors.New("floors not met")
+	}
+	return nil
+}
+
+// linksFor returns how many links of 100 uses cover a consume run, given
+// that consumes will not outrun the bare handler's count at the same level.
+func linksFor(bareCount int) int {
+	n := bareCount*3/2/maxUses + 16
+	return min(n, maxPrepared)
+}
+
+// redactDSN hides a password in a database URL before it is printed.
+func redactDSN(dsn string) string {
+	at := strings.LastIndex(dsn, "@")
+	scheme := strings.Index(dsn, "://")
+	if at < 0 || scheme < 0 || at < scheme {
+		return dsn
+	}
+	userinfo := dsn[scheme+3 : at]
+	if user, _, found := strings.Cut(userinfo, ":"); found {
+		return dsn[:scheme+3] + user + ":xxxxx" + dsn[at:]
+	}
+	return dsn
+}
