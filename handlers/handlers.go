@@ -42,6 +42,7 @@ type Store interface {
 	OwnedLink(ctx context.Context, owner, id int64) (store.Link, error)
 	Links(ctx context.Context, owner int64, o store.ListOptions) ([]store.Link, error)
 	Consume(ctx context.Context, id int64, e store.Event) (store.Link, error)
+	ConsumeUnprotected(ctx context.Context, hash []byte, e store.Event) (store.Link, error)
 	RecordView(ctx context.Context, id int64, e store.Event) error
 	RecordWrongPassword(ctx context.Context, id int64, e store.Event) error
 	Revoke(ctx context.Context, owner, id int64, e store.Event) (store.Link, error)

@@ -119,30 +119,25 @@ func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *store.Ac
 	var ue *userError
 	if errors.As(err, &ue) {
 		f.Error = ue.msg
-		h.renderCreate(w, r, a, ue.status, components.Dashboard{Form: f})
+		h.renderCreate(w, r, ue.status, components.Dashboard{Form: f})
 		return
 	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	h.renderCreate(w, r, a, http.StatusCreated, components.Dashboard{Form: h.emptyForm(), Created: &created})
+	h.renderCreate(w, r, http.StatusCreated, components.Dashboard{Form: h.emptyForm(), Created: &created})
 }
 
-// renderCreate answers a create: htmx gets the form and result fragment, a
-// plain form post the whole dashboard.
-func (h *Handler) renderCreate(w http.ResponseWriter, r *http.Request, a *store.Account, status int, d components.Dashboard) {
+// renderCreate answers a create: htmx gets the create panel, a plain form
+// post a page with the panel alone, which is cheaper than the whole
+// dashboard and keeps the new link's URL in view.
+func (h *Handler) renderCreate(w http.ResponseWriter, r *http.Request, status int, d components.Dashboard) {
 	if isHTMX(r) {
 		h.render(w, r, status, components.CreatePanel(d))
 		return
 	}
-	list, err := h.linkList(r.Context(), a, nil)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	d.List = list
-	h.render(w, r, status, components.DashboardPage(h.page(r, "Links"), d))
+	h.render(w, r, status, components.CreatePage(h.page(r, "New link"), d))
 }
 
 // newLink checks the form and makes the link it describes.
@@ -230,10 +225,43 @@ func (h *Handler) created(l store.Link, tok token.Token) components.Created {
 	link := h.linkURL(tok)
 	c := components.Created{URL: link, Label: l.Label, ExpiresAt: l.ExpiresAt, MaxUses: l.MaxUses}
 	if code, err := qr.Encode(link, qr.M); err == nil {
-		code.Scale = 4
-		c.QR = "data:image/png;base64," + base64.StdEncoding.EncodeToString(code.PNG())
+		c.QR = "data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(qrSVG(code))
 	}
 	return c
+}
+
+// qrSVG draws a QR code as one SVG path, with the quiet zone around it the
+// standard asks for. It is far cheaper to make than a PNG, and scales
+// sharply.
+func qrSVG(code *qr.Code) []byte {
+	const quiet = 4
+	n := strconv.Itoa(code.Size + 2*quiet)
+	b := make([]byte, 0, 8<<10)
+	b = append(b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 `+n+" "+n+`" shape-rendering="crispEdges">`...)
+	b = append(b, `<rect width="`+n+`" height="`+n+`" fill="#fff"/><path fill="#000" d="`...)
+	for y := range code.Size {
+		for x := 0; x < code.Size; x++ {
+			if !code.Black(x, y) {
+				continue
+			}
+			run := 1
+			for x+run < code.Size && code.Black(x+run, y) {
+				run++
+			}
+			// Move to the run's start, draw it one module high.
+			b = append(b, 'M')
+			b = strconv.AppendInt(b, int64(x+quiet), 10)
+			b = append(b, ' ')
+			b = strconv.AppendInt(b, int64(y+quiet), 10)
+			b = append(b, 'h')
+			b = strconv.AppendInt(b, int64(run), 10)
+			b = append(b, "v1h-"...)
+			b = strconv.AppendInt(b, int64(run), 10)
+			b = append(b, 'z')
+			x += run - 1
+		}
+	}
+	return append(b, `"/></svg>`...)
 }
 
 func (h *Handler) linkURL(tok token.Token) string {

@@ -84,14 +84,9 @@ func (h *Handler) landing(r *http.Request, tok token.Token, l store.Link) compon
 // openLink consumes one use and delivers the content. A browser that holds
 // a grant for the link gets it again without using another.
 func (h *Handler) openLink(w http.ResponseWriter, r *http.Request) {
-	tok, l, err := h.lookup(r)
+	tok, err := token.Parse(h.key, r.PathValue("token"))
 	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	relaxFormAction(w, l)
-	if h.granted(r, l) {
-		h.deliver(w, r, tok, l)
+		h.fail(w, r, errNotFound)
 		return
 	}
 	ip := clientIP(r, h.cfg.TrustProxy)
@@ -100,6 +95,30 @@ func (h *Handler) openLink(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := parseForm(w, r); err != nil {
 		h.fail(w, r, err)
+		return
+	}
+	// Most links have no password and no recipient account, and most
+	// opens carry no grant: one conditional write then does everything.
+	if len(r.CookiesNamed(grantCookie)) == 0 {
+		used, err := h.store.ConsumeUnprotected(r.Context(), tok.Hash(), h.event(r))
+		if err == nil {
+			h.grant(w, tok, used)
+			h.deliver(w, r, tok, used)
+			return
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			h.fail(w, r, err)
+			return
+		}
+	}
+	l, err := h.store.LinkByHash(r.Context(), tok.Hash())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	relaxFormAction(w, l)
+	if h.granted(r, l) {
+		h.deliver(w, r, tok, l)
 		return
 	}
 	if st := l.Status(h.now()); st != store.Active {

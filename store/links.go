@@ -321,6 +321,23 @@ func utf8ValidSuffix(s string) bool { return strings.ToValidUTF8(s, "\uFFFD") ==
 // conditional UPDATE, so however many consumers race, across processes and
 // machines, exactly MaxUses succeed; the others get ErrGone.
 func (s *Store) Consume(ctx context.Context, id int64, e Event) (Link, error) {
+	l, err := s.consume(ctx, `id = ?`, id, e)
+	if errors.Is(err, ErrNotFound) {
+		return Link{}, fmt.Errorf("link: %w", ErrGone)
+	}
+	return l, err
+}
+
+// ConsumeUnprotected is Consume for a link found by its token's hash that
+// has neither a password nor a recipient account, which the caller would
+// otherwise have to check first. It saves the lookup on the common path.
+// ErrNotFound means no such link can be used now; the caller looks the link
+// up to tell why.
+func (s *Store) ConsumeUnprotected(ctx context.Context, hash []byte, e Event) (Link, error) {
+	return s.consume(ctx, `token_hash = ? AND password_hash = '' AND for_user_id IS NULL`, hash, e)
+}
+
+func (s *Store) consume(ctx context.Context, where string, arg any, e Event) (Link, error) {
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return Link{}, err
@@ -329,15 +346,15 @@ func (s *Store) Consume(ctx context.Context, id int64, e Event) (Link, error) {
 	now := millis(e.At)
 	var row linkRow
 	err = tx.GetContext(ctx, &row, tx.Rebind(`UPDATE links SET uses = uses + 1, last_used_at = ?
-		WHERE id = ? AND uses < max_uses AND revoked_at IS NULL AND expires_at > ?
-		RETURNING `+linkColumns), now, id, now)
+		WHERE `+where+` AND uses < max_uses AND revoked_at IS NULL AND expires_at > ?
+		RETURNING `+linkColumns), now, arg, now)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Link{}, fmt.Errorf("link: %w", ErrGone)
+		return Link{}, fmt.Errorf("link: %w", ErrNotFound)
 	}
 	if err != nil {
 		return Link{}, fmt.Errorf("store: consume: %w", err)
 	}
-	e.LinkID, e.Kind = id, EventUse
+	e.LinkID, e.Kind = row.ID, EventUse
 	if err := s.insertEvent(ctx, tx, e); err != nil {
 		return Link{}, fmt.Errorf("store: consume: %w", err)
 	}
