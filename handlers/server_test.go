@@ -73,7 +73,7 @@ func newTestServer(t testing.TB, edit ...func(*Config)) *testServer {
 		t.Fatal(err)
 	}
 	sessions := scs.New()
-	ss := sqlite3store.New(st.DB())
+	ss := sqlite3store.New(st.SessionDB())
 	sessions.Store = ss
 	logs := &syncBuffer{}
 	srv := httptest.NewUnstartedServer(nil)

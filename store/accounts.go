@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // Account is someone who can sign in and own links.
@@ -53,38 +55,35 @@ func (s *Store) CreateFirstAccount(ctx context.Context, username, passwordHash s
 }
 
 func (s *Store) insertAccount(ctx context.Context, username, passwordHash string, admin, onlyFirst bool) (Account, error) {
-	tx, err := s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return Account{}, err
-	}
-	defer tx.Rollback()
-	if s.dialect.lockMigrations != "" && onlyFirst {
-		// Two set-ups on two PostgreSQL connections would each see no
-		// account; the advisory lock makes the second wait and see one.
-		if _, err := tx.ExecContext(ctx, s.dialect.lockMigrations); err != nil {
-			return Account{}, err
-		}
-	}
-	// The first account is the only one while none exists; any other
-	// needs a free name.
-	var taken int
-	q, args := `SELECT COUNT(*) FROM accounts WHERE username = ?`, []any{username}
-	if onlyFirst {
-		q, args = `SELECT COUNT(*) FROM accounts`, nil
-	}
-	if err := tx.GetContext(ctx, &taken, tx.Rebind(q), args...); err != nil {
-		return Account{}, err
-	}
-	if taken > 0 {
-		return Account{}, fmt.Errorf("account %q: %w", username, ErrConflict)
-	}
 	var row accountRow
-	err = tx.GetContext(ctx, &row, tx.Rebind(`INSERT INTO accounts (username, password_hash, is_admin, created_at)
-		VALUES (?, ?, ?, ?) RETURNING `+accountColumns), username, passwordHash, admin, millis(s.Now()))
+	err := s.write(ctx, func(tx *sqlx.Tx) error {
+		if s.dialect.lockMigrations != "" && onlyFirst {
+			// Two set-ups on two PostgreSQL connections would each see no
+			// account; the advisory lock makes the second wait and see one.
+			if _, err := tx.ExecContext(ctx, s.dialect.lockMigrations); err != nil {
+				return err
+			}
+		}
+		// The first account is the only one while none exists; any other
+		// needs a free name.
+		var taken int
+		q, args := `SELECT COUNT(*) FROM accounts WHERE username = ?`, []any{username}
+		if onlyFirst {
+			q, args = `SELECT COUNT(*) FROM accounts`, nil
+		}
+		if err := tx.GetContext(ctx, &taken, tx.Rebind(q), args...); err != nil {
+			return err
+		}
+		if taken > 0 {
+			return fmt.Errorf("account %q: %w", username, ErrConflict)
+		}
+		return tx.GetContext(ctx, &row, tx.Rebind(`INSERT INTO accounts (username, password_hash, is_admin, created_at)
+			VALUES (?, ?, ?, ?) RETURNING `+accountColumns), username, passwordHash, admin, millis(s.Now()))
+	})
 	if err != nil {
 		return Account{}, err
 	}
-	return row.account(), tx.Commit()
+	return row.account(), nil
 }
 
 // CountAccounts returns how many accounts exist.
@@ -133,7 +132,9 @@ func (s *Store) SetDisabled(ctx context.Context, id int64, disabled bool) (Accou
 		at = sql.NullInt64{Int64: millis(s.Now()), Valid: true}
 	}
 	var row accountRow
-	err := s.db.GetContext(ctx, &row, s.db.Rebind(`UPDATE accounts SET disabled_at = ? WHERE id = ? RETURNING `+accountColumns), at, id)
+	err := s.write(ctx, func(tx *sqlx.Tx) error {
+		return tx.GetContext(ctx, &row, tx.Rebind(`UPDATE accounts SET disabled_at = ? WHERE id = ? RETURNING `+accountColumns), at, id)
+	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return Account{}, fmt.Errorf("account: %w", ErrNotFound)
 	}
@@ -146,11 +147,14 @@ func (s *Store) SetDisabled(ctx context.Context, id int64, disabled bool) (Accou
 func (s *Store) Secret(ctx context.Context, name string, size int) ([]byte, error) {
 	fresh := make([]byte, size)
 	rand.Read(fresh)
-	if _, err := s.db.ExecContext(ctx, s.db.Rebind(`INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`), name, fresh); err != nil {
-		return nil, fmt.Errorf("store: secret %s: %w", name, err)
-	}
 	var value []byte
-	if err := s.db.GetContext(ctx, &value, s.db.Rebind(`SELECT value FROM settings WHERE name = ?`), name); err != nil {
+	err := s.write(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`), name, fresh); err != nil {
+			return err
+		}
+		return tx.GetContext(ctx, &value, tx.Rebind(`SELECT value FROM settings WHERE name = ?`), name)
+	})
+	if err != nil {
 		return nil, fmt.Errorf("store: secret %s: %w", name, err)
 	}
 	return value, nil

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // Link kinds.
@@ -130,31 +132,49 @@ type NewLink struct {
 
 // CreateLink adds a link and its sealed content chunks in one transaction.
 func (s *Store) CreateLink(ctx context.Context, n NewLink, chunks [][]byte) (Link, error) {
-	return s.CreateLinkStream(ctx, n, func(put func([]byte) error) error {
-		for _, c := range chunks {
-			if err := put(c); err != nil {
-				return err
+	var l Link
+	err := s.write(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		l, err = s.insertLink(ctx, tx, n, func(put func([]byte) error) error {
+			for _, c := range chunks {
+				if err := put(c); err != nil {
+					return err
+				}
 			}
-		}
-		return nil
+			return nil
+		})
+		return err
 	})
+	return l, err
 }
 
 // CreateLinkStream adds a link whose content chunks come from fill, which
-// calls put once per sealed chunk in order. Chunks are written as they come,
-// so a large file is never held whole; if fill fails, nothing is kept.
+// calls put once per sealed chunk in order; if fill fails, nothing is kept.
+// It holds the writer connection until fill returns, so fill should read
+// from something local and fast, never from a client's request body.
 func (s *Store) CreateLinkStream(ctx context.Context, n NewLink, fill func(put func([]byte) error) error) (Link, error) {
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return Link{}, err
 	}
 	defer tx.Rollback()
+	l, err := s.insertLink(ctx, tx, n, fill)
+	if err != nil {
+		return Link{}, err
+	}
+	if err := tx.Commit(); err != nil {
+		return Link{}, fmt.Errorf("store: create link: %w", err)
+	}
+	return l, nil
+}
+
+func (s *Store) insertLink(ctx context.Context, tx *sqlx.Tx, n NewLink, fill func(put func([]byte) error) error) (Link, error) {
 	var forUser sql.NullInt64
 	if n.ForUserID != 0 {
 		forUser = sql.NullInt64{Int64: n.ForUserID, Valid: true}
 	}
 	var row linkRow
-	err = tx.GetContext(ctx, &row, tx.Rebind(`INSERT INTO links
+	err := tx.GetContext(ctx, &row, tx.Rebind(`INSERT INTO links
 		(owner_id, token_hash, kind, label, for_user_id, password_hash, max_uses, size, meta, created_at, expires_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+linkColumns),
 		n.OwnerID, n.TokenHash, n.Kind, n.Label, forUser, n.PasswordHash, n.MaxUses, n.Size, n.Meta,
@@ -171,9 +191,6 @@ func (s *Store) CreateLinkStream(ctx context.Context, n NewLink, fill func(put f
 	})
 	if err != nil {
 		return Link{}, err
-	}
-	if err := tx.Commit(); err != nil {
-		return Link{}, fmt.Errorf("store: create link: %w", err)
 	}
 	return row.link(), nil
 }
@@ -338,27 +355,22 @@ func (s *Store) ConsumeUnprotected(ctx context.Context, hash []byte, e Event) (L
 }
 
 func (s *Store) consume(ctx context.Context, where string, arg any, e Event) (Link, error) {
-	tx, err := s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return Link{}, err
-	}
-	defer tx.Rollback()
 	now := millis(e.At)
 	var row linkRow
-	err = tx.GetContext(ctx, &row, tx.Rebind(`UPDATE links SET uses = uses + 1, last_used_at = ?
-		WHERE `+where+` AND uses < max_uses AND revoked_at IS NULL AND expires_at > ?
-		RETURNING `+linkColumns), now, arg, now)
+	err := s.write(ctx, func(tx *sqlx.Tx) error {
+		err := tx.GetContext(ctx, &row, tx.Rebind(`UPDATE links SET uses = uses + 1, last_used_at = ?
+			WHERE `+where+` AND uses < max_uses AND revoked_at IS NULL AND expires_at > ?
+			RETURNING `+linkColumns), now, arg, now)
+		if err != nil {
+			return err
+		}
+		e.LinkID, e.Kind = row.ID, EventUse
+		return s.insertEvent(ctx, tx, e)
+	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return Link{}, fmt.Errorf("link: %w", ErrNotFound)
 	}
 	if err != nil {
-		return Link{}, fmt.Errorf("store: consume: %w", err)
-	}
-	e.LinkID, e.Kind = row.ID, EventUse
-	if err := s.insertEvent(ctx, tx, e); err != nil {
-		return Link{}, fmt.Errorf("store: consume: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
 		return Link{}, fmt.Errorf("store: consume: %w", err)
 	}
 	return row.link(), nil
@@ -375,51 +387,45 @@ func (s *Store) RecordWrongPassword(ctx context.Context, id int64, e Event) erro
 }
 
 func (s *Store) record(ctx context.Context, id int64, e Event, kind, update string) error {
-	tx, err := s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if update != "" {
-		if _, err := tx.ExecContext(ctx, tx.Rebind(update), id); err != nil {
-			return fmt.Errorf("store: %s: %w", kind, err)
+	err := s.write(ctx, func(tx *sqlx.Tx) error {
+		if update != "" {
+			if _, err := tx.ExecContext(ctx, tx.Rebind(update), id); err != nil {
+				return err
+			}
 		}
-	}
-	e.LinkID, e.Kind = id, kind
-	if err := s.insertEvent(ctx, tx, e); err != nil {
+		e.LinkID, e.Kind = id, kind
+		return s.insertEvent(ctx, tx, e)
+	})
+	if err != nil {
 		return fmt.Errorf("store: %s: %w", kind, err)
 	}
-	return tx.Commit()
+	return nil
 }
 
 // Revoke ends owner's link id at once and deletes its content. Revoking a
 // link that is already revoked changes nothing.
 func (s *Store) Revoke(ctx context.Context, owner, id int64, e Event) (Link, error) {
-	tx, err := s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return Link{}, err
-	}
-	defer tx.Rollback()
 	now := millis(e.At)
 	var row linkRow
-	err = tx.GetContext(ctx, &row, tx.Rebind(`UPDATE links SET revoked_at = COALESCE(revoked_at, ?), content_deleted_at = COALESCE(content_deleted_at, ?)
-		WHERE id = ? AND owner_id = ? RETURNING `+linkColumns), now, now, id, owner)
+	err := s.write(ctx, func(tx *sqlx.Tx) error {
+		err := tx.GetContext(ctx, &row, tx.Rebind(`UPDATE links SET revoked_at = COALESCE(revoked_at, ?), content_deleted_at = COALESCE(content_deleted_at, ?)
+			WHERE id = ? AND owner_id = ? RETURNING `+linkColumns), now, now, id, owner)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM link_content WHERE link_id = ?`), id); err != nil {
+			return err
+		}
+		if row.RevokedAt.Int64 != now {
+			return nil // revoked before: the trail has it already
+		}
+		e.LinkID, e.Kind = id, EventRevoke
+		return s.insertEvent(ctx, tx, e)
+	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return Link{}, fmt.Errorf("link: %w", ErrNotFound)
 	}
 	if err != nil {
-		return Link{}, fmt.Errorf("store: revoke: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM link_content WHERE link_id = ?`), id); err != nil {
-		return Link{}, fmt.Errorf("store: revoke: %w", err)
-	}
-	if row.RevokedAt.Int64 == now {
-		e.LinkID, e.Kind = id, EventRevoke
-		if err := s.insertEvent(ctx, tx, e); err != nil {
-			return Link{}, fmt.Errorf("store: revoke: %w", err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
 		return Link{}, fmt.Errorf("store: revoke: %w", err)
 	}
 	return row.link(), nil

@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"text/template"
 	"time"
 
@@ -34,11 +35,21 @@ var (
 // which on SQLite is a separate pool so that readers run beside the single
 // writer connection, and on PostgreSQL is the same pool.
 type Store struct {
-	db      *sqlx.DB
-	ro      *sqlx.DB
-	dialect dialect
+	db *sqlx.DB
+	ro *sqlx.DB
+	// sessions is the web session store's handle: on SQLite a pool of its
+	// own, so that looking a session up never waits for the writer.
+	sessions *sqlx.DB
+	dialect  dialect
 	// Now is the store's clock; tests replace it to move time.
 	Now func() time.Time
+
+	// writes feeds the SQLite writer goroutine; nil on PostgreSQL.
+	writes     chan *writeOp
+	closed     chan struct{}
+	writerDone chan struct{}
+	closeOnce  sync.Once
+	closeErr   error
 }
 
 // Options tune how a database is opened.
@@ -100,16 +111,29 @@ func openSQLite(path string, opts Options) (*Store, error) {
 	// the pool is far cheaper than in SQLite's busy timeout.
 	db.SetMaxOpenConns(1)
 	db.SetConnMaxIdleTime(0)
+	// Sessions are read on every signed-in request and written only on
+	// sign-in and sign-out, so they get a small pool that may write.
+	sessions, err := sqlx.Open("sqlite3", base+"?"+q.Encode())
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	sessions.SetMaxOpenConns(4)
+	sessions.SetMaxIdleConns(4)
 	q.Set("_txlock", "deferred")
 	q.Set("_query_only", "true")
 	ro, err := sqlx.Open("sqlite3", base+"?"+q.Encode())
 	if err != nil {
 		db.Close()
+		sessions.Close()
 		return nil, err
 	}
 	ro.SetMaxOpenConns(max(4, runtime.NumCPU()))
 	ro.SetMaxIdleConns(max(4, runtime.NumCPU()))
-	return &Store{db: db, ro: ro, dialect: sqlite, Now: time.Now}, nil
+	s := &Store{db: db, ro: ro, sessions: sessions, dialect: sqlite, Now: time.Now,
+		writes: make(chan *writeOp), closed: make(chan struct{}), writerDone: make(chan struct{})}
+	go s.writer()
+	return s, nil
 }
 
 func openPostgres(dsn string) (*Store, error) {
@@ -119,20 +143,27 @@ func openPostgres(dsn string) (*Store, error) {
 	}
 	db.SetMaxOpenConns(max(8, 4*runtime.NumCPU()))
 	db.SetMaxIdleConns(max(8, 4*runtime.NumCPU()))
-	return &Store{db: db, ro: db, dialect: postgres, Now: time.Now}, nil
+	return &Store{db: db, ro: db, sessions: db, dialect: postgres, Now: time.Now}, nil
 }
 
-// Close closes the database.
+// Close stops the writer, once it has finished what it was given, and
+// closes the database.
 func (s *Store) Close() error {
-	err := s.db.Close()
-	if s.ro != s.db {
-		err = errors.Join(err, s.ro.Close())
-	}
-	return err
+	s.closeOnce.Do(func() {
+		if s.writes != nil {
+			close(s.closed)
+			<-s.writerDone
+		}
+		s.closeErr = s.db.Close()
+		if s.ro != s.db {
+			s.closeErr = errors.Join(s.closeErr, s.ro.Close(), s.sessions.Close())
+		}
+	})
+	return s.closeErr
 }
 
-// DB is the writable database handle, for the session store.
-func (s *Store) DB() *sql.DB { return s.db.DB }
+// SessionDB is the handle for the web session store's sessions table.
+func (s *Store) SessionDB() *sql.DB { return s.sessions.DB }
 
 // Postgres reports whether the store runs on PostgreSQL.
 func (s *Store) Postgres() bool { return s.dialect.name == "postgres" }

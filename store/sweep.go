@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // Swept counts what one Sweep deleted.
@@ -19,42 +21,44 @@ type Swept struct {
 // have been dead for longer than retention.
 func (s *Store) Sweep(ctx context.Context, grant, retention time.Duration) (Swept, error) {
 	now := s.Now()
-	tx, err := s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return Swept{}, err
-	}
-	defer tx.Rollback()
-	// A link's content is needed until it is dead and its last use's grant
-	// window is over; revoking deletes it at once.
-	dead := `content_deleted_at IS NULL AND (revoked_at IS NOT NULL OR uses >= max_uses OR expires_at <= ?)
-		AND (last_used_at IS NULL OR last_used_at <= ?)`
-	deadArgs := []any{millis(now), millis(now.Add(-grant))}
-	if _, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM link_content WHERE link_id IN (SELECT id FROM links WHERE `+dead+`)`), deadArgs...); err != nil {
-		return Swept{}, fmt.Errorf("store: sweep content: %w", err)
-	}
-	res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE links SET content_deleted_at = ? WHERE `+dead), append([]any{millis(now)}, deadArgs...)...)
-	if err != nil {
-		return Swept{}, fmt.Errorf("store: sweep content: %w", err)
-	}
 	var swept Swept
-	swept.Contents, _ = res.RowsAffected()
-	// A link died when it was revoked, used up, or expired, whichever came
-	// first; it is purged once that lies further back than retention.
-	cutoff := millis(now.Add(-retention))
-	purge := `(revoked_at IS NOT NULL AND revoked_at <= ?) OR (uses >= max_uses AND last_used_at <= ?) OR expires_at <= ?`
-	purgeArgs := []any{cutoff, cutoff, cutoff}
-	for _, q := range []string{
-		`DELETE FROM events WHERE link_id IN (SELECT id FROM links WHERE ` + purge + `)`,
-		`DELETE FROM link_content WHERE link_id IN (SELECT id FROM links WHERE ` + purge + `)`,
-	} {
-		if _, err := tx.ExecContext(ctx, tx.Rebind(q), purgeArgs...); err != nil {
-			return Swept{}, fmt.Errorf("store: purge: %w", err)
+	err := s.write(ctx, func(tx *sqlx.Tx) error {
+		// A link's content is needed until it is dead and its last use's
+		// grant window is over; revoking deletes it at once.
+		dead := `content_deleted_at IS NULL AND (revoked_at IS NOT NULL OR uses >= max_uses OR expires_at <= ?)
+			AND (last_used_at IS NULL OR last_used_at <= ?)`
+		deadArgs := []any{millis(now), millis(now.Add(-grant))}
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM link_content WHERE link_id IN (SELECT id FROM links WHERE `+dead+`)`), deadArgs...); err != nil {
+			return err
 		}
-	}
-	res, err = tx.ExecContext(ctx, tx.Rebind(`DELETE FROM links WHERE `+purge), purgeArgs...)
+		res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE links SET content_deleted_at = ? WHERE `+dead), append([]any{millis(now)}, deadArgs...)...)
+		if err != nil {
+			return err
+		}
+		swept.Contents, _ = res.RowsAffected()
+		// A link died when it was revoked, used up, or expired, whichever
+		// came first; it is purged once that lies further back than
+		// retention.
+		cutoff := millis(now.Add(-retention))
+		purge := `(revoked_at IS NOT NULL AND revoked_at <= ?) OR (uses >= max_uses AND last_used_at <= ?) OR expires_at <= ?`
+		purgeArgs := []any{cutoff, cutoff, cutoff}
+		for _, q := range []string{
+			`DELETE FROM events WHERE link_id IN (SELECT id FROM links WHERE ` + purge + `)`,
+			`DELETE FROM link_content WHERE link_id IN (SELECT id FROM links WHERE ` + purge + `)`,
+		} {
+			if _, err := tx.ExecContext(ctx, tx.Rebind(q), purgeArgs...); err != nil {
+				return err
+			}
+		}
+		res, err = tx.ExecContext(ctx, tx.Rebind(`DELETE FROM links WHERE `+purge), purgeArgs...)
+		if err != nil {
+			return err
+		}
+		swept.Links, _ = res.RowsAffected()
+		return nil
+	})
 	if err != nil {
-		return Swept{}, fmt.Errorf("store: purge: %w", err)
+		return Swept{}, fmt.Errorf("store: sweep: %w", err)
 	}
-	swept.Links, _ = res.RowsAffected()
-	return swept, tx.Commit()
+	return swept, nil
 }

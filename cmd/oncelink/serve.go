@@ -36,8 +36,9 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 		return err
 	}
 	sessions := scs.New()
+	// No idle timeout: scs would write the session back on every request
+	// to move it. A sign-in lasts a week; signing out ends it at once.
 	sessions.Lifetime = 7 * 24 * time.Hour
-	sessions.IdleTimeout = 24 * time.Hour
 	if st.Postgres() {
 		pool, err := pgxpool.New(ctx, cfg.DB)
 		if err != nil {
@@ -48,7 +49,7 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 		defer ps.StopCleanup()
 		sessions.Store = ps
 	} else {
-		ss := sqlite3store.New(st.DB())
+		ss := sqlite3store.New(st.SessionDB())
 		defer ss.StopCleanup()
 		sessions.Store = ss
 	}

@@ -1,0 +1,129 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// maxBatch bounds how many writes share one SQLite transaction.
+const maxBatch = 64
+
+// writeOp is one write waiting for the SQLite writer.
+type writeOp struct {
+	ctx  context.Context
+	fn   func(*sqlx.Tx) error
+	done chan error
+}
+
+// write runs fn in a transaction and returns once it is committed.
+//
+// On SQLite, writes from all goroutines go to one writer goroutine, which
+// runs every write that is waiting in one transaction, each inside its own
+// savepoint, and commits them together (group commit). A commit writes
+// pages to the WAL and is most of a small write's cost, so under load this
+// shares it; alone, a write still runs at once. Each write sees the ones
+// before it, so conditional writes stay exactly as strict as when they run
+// alone. On PostgreSQL every write is its own transaction: the server
+// handles concurrency, and a shared transaction would only hold row locks
+// longer.
+func (s *Store) write(ctx context.Context, fn func(*sqlx.Tx) error) error {
+	if s.writes == nil {
+		tx, err := s.db.BeginTxx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return tx.Commit()
+	}
+	op := &writeOp{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case s.writes <- op:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.closed:
+		return errClosed
+	}
+	// Once queued, the write may already be running: wait for its outcome
+	// rather than report a cancellation that did not happen.
+	return <-op.done
+}
+
+var errClosed = errors.New("store: closed")
+
+// writer is the SQLite writer goroutine; it ends when the store closes.
+func (s *Store) writer() {
+	defer close(s.writerDone)
+	for {
+		var batch []*writeOp
+		select {
+		case op := <-s.writes:
+			batch = append(batch, op)
+		case <-s.closed:
+			return
+		}
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case op := <-s.writes:
+				batch = append(batch, op)
+			default:
+				break fill
+			}
+		}
+		s.commitBatch(batch)
+	}
+}
+
+func (s *Store) commitBatch(batch []*writeOp) {
+	results := make([]error, len(batch))
+	err := func() error {
+		tx, err := s.db.BeginTxx(context.Background(), nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		for i, op := range batch {
+			if results[i] = op.ctx.Err(); results[i] != nil {
+				continue
+			}
+			if len(batch) == 1 {
+				results[i] = op.fn(tx)
+				if results[i] != nil {
+					return nil // nothing else to keep: roll back
+				}
+				continue
+			}
+			results[i] = s.inSavepoint(tx, op)
+		}
+		return tx.Commit()
+	}()
+	for i, op := range batch {
+		if err != nil && results[i] == nil {
+			results[i] = fmt.Errorf("store: commit: %w", err)
+		}
+		op.done <- results[i]
+	}
+}
+
+// inSavepoint runs op so that its failure undoes only its own changes.
+func (s *Store) inSavepoint(tx *sqlx.Tx, op *writeOp) error {
+	if _, err := tx.Exec(`SAVEPOINT op`); err != nil {
+		return err
+	}
+	err := op.fn(tx)
+	if err != nil {
+		if _, rerr := tx.Exec(`ROLLBACK TO op`); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+	}
+	if _, rerr := tx.Exec(`RELEASE op`); rerr != nil {
+		return errors.Join(err, rerr)
+	}
+	return err
+}

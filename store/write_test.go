@@ -1,0 +1,87 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// TestWriteBatchIsolatesFailures runs many writes at once, so that they
+// share transactions, and fails every other one after it changed a row:
+// only the failed writes' changes are undone.
+func TestWriteBatchIsolatesFailures(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		errBoom := errors.New("boom")
+		var wg sync.WaitGroup
+		for i := range 200 {
+			wg.Go(func() {
+				err := s.write(ctx, func(tx *sqlx.Tx) error {
+					if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO settings (name, value) VALUES (?, ?)`),
+						fmt.Sprintf("k%03d", i), []byte{1}); err != nil {
+						return err
+					}
+					if i%2 == 1 {
+						return errBoom
+					}
+					return nil
+				})
+				if want := map[bool]error{true: errBoom, false: nil}[i%2 == 1]; !errors.Is(err, want) {
+					t.Errorf("write %d: %v, want %v", i, err, want)
+				}
+			})
+		}
+		wg.Wait()
+		var n int
+		if err := s.ro.GetContext(ctx, &n, `SELECT COUNT(*) FROM settings WHERE name LIKE 'k%'`); err != nil {
+			t.Fatal(err)
+		}
+		if n != 100 {
+			t.Fatalf("%d rows kept, want the 100 of the writes that succeeded", n)
+		}
+	})
+}
+
+func TestWriteAfterClose(t *testing.T) {
+	s := openSQLiteTest(t)
+	s.Close()
+	if _, err := s.Secret(context.Background(), "x", 8); err == nil {
+		t.Fatal("write on a closed store succeeded")
+	}
+}
+
+// BenchmarkConsumeParallel consumes from many goroutines, which is where
+// group commit pays.
+func BenchmarkConsumeParallel(b *testing.B) {
+	s := openSQLiteTest(b)
+	owner := mustAccount(b, s, "ada")
+	links := make([]Link, 0, 64)
+	for range cap(links) {
+		links = append(links, mustLink(b, s, owner.ID, 100, time.Hour))
+	}
+	var mu sync.Mutex
+	next := 0
+	b.SetParallelism(8)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			mu.Lock()
+			l := links[next%len(links)]
+			next++
+			if next%(100*len(links)) == 0 {
+				links = links[:0]
+				for range cap(links) {
+					links = append(links, mustLink(b, s, owner.ID, 100, time.Hour))
+				}
+			}
+			mu.Unlock()
+			if _, err := s.Consume(context.Background(), l.ID, Event{At: s.Now(), IP: "192.0.2.1", UserAgent: "bench"}); err != nil && !errors.Is(err, ErrGone) {
+				b.Fatal(err)
+			}
+		}
+	})
+}
