@@ -95,12 +95,11 @@ func (h *Handler) Routes() http.Handler {
 	mux.HandleFunc("GET /healthz", h.healthz)
 	mux.HandleFunc("/", h.notFound)
 
-	app := h.sessions.LoadAndSave(mux)
 	protect := http.NewCrossOriginProtection()
 	protect.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, errCrossOrigin)
 	}))
-	app = protect.Handler(app)
+	app := h.sessions.LoadAndSave(protect.Handler(mux))
 
 	// Static files skip sessions and cross-origin checks: they change
 	// nothing and are the same for everyone.

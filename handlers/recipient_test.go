@@ -1,10 +1,20 @@
 package handlers
 
 import (
+	"bytes"
+	"context"
+	"encoding/base64"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"oncelink/store"
+	"oncelink/token"
 )
 
 func TestOpenOnceThenGone(t *testing.T) {
@@ -34,5 +44,181 @@ func TestOpenOnceThenGone(t *testing.T) {
 	s.clock.Advance(11 * 60e9)
 	if res := recipient.get(link); res.StatusCode != http.StatusGone {
 		t.Fatalf("reload after the grant window: %d", res.StatusCode)
+	}
+}
+
+// countingStore counts the queries the recipient routes make.
+type countingStore struct {
+	Store
+	queries atomic.Int64
+}
+
+func (c *countingStore) LinkByHash(ctx context.Context, hash []byte) (store.Link, error) {
+	c.queries.Add(1)
+	return c.Store.LinkByHash(ctx, hash)
+}
+
+func (c *countingStore) ConsumeUnprotected(ctx context.Context, hash []byte, e store.Event) (store.Link, error) {
+	c.queries.Add(1)
+	return c.Store.ConsumeUnprotected(ctx, hash, e)
+}
+
+func TestForgedTokensNeverReachTheDatabase(t *testing.T) {
+	s := newTestServer(t)
+	link := s.admin().createLink(nil)
+	counter := &countingStore{Store: s.h.store}
+	s.h.store = counter
+	tok := link[strings.LastIndex(link, "/")+1:]
+	flip := func(i int) string {
+		b := []byte(tok)
+		b[i] ^= 1
+		return string(b)
+	}
+	other := token.New(make([]byte, token.KeyLen)).String()
+	c := s.client()
+	for _, forged := range []string{flip(0), flip(20), flip(42), tok[:42], tok + "A", other, "nothing", strings.Repeat("A", 43)} {
+		for _, method := range []string{http.MethodGet, http.MethodHead, http.MethodPost} {
+			if res := c.request(method, "/l/"+forged, nil, nil); res.StatusCode != http.StatusNotFound {
+				t.Fatalf("%s forged token %q: %d, want 404", method, forged, res.StatusCode)
+			}
+		}
+	}
+	if n := counter.queries.Load(); n != 0 {
+		t.Fatalf("forged tokens made %d queries", n)
+	}
+	if res := c.get(link); res.StatusCode != http.StatusOK || counter.queries.Load() != 1 {
+		t.Fatalf("the real token: %d after %d queries", res.StatusCode, counter.queries.Load())
+	}
+}
+
+func TestExpiredAndRevokedLinksAreGone(t *testing.T) {
+	s := newTestServer(t)
+	owner := s.admin()
+	expiring := owner.createLink(url.Values{"ttl": {"2m"}})
+	revoked := owner.createLink(url.Values{"label": {"to revoke"}})
+	a, _ := s.store.AccountByName(context.Background(), "ada")
+	links, _ := s.store.Links(context.Background(), a.ID, store.ListOptions{Query: "to revoke"})
+	if res := owner.htmx(http.MethodPost, "/links/"+itoa(links[0].ID)+"/revoke", nil); res.StatusCode != http.StatusOK ||
+		!strings.Contains(res.body, `data-status="revoked"`) || strings.Contains(res.body, "<html") {
+		t.Fatalf("htmx revoke: %d %s", res.StatusCode, res.body)
+	}
+	s.clock.Advance(2 * time.Minute)
+	c := s.client()
+	for link, says := range map[string]string{expiring: "expired", revoked: "revoked"} {
+		for _, method := range []string{http.MethodGet, http.MethodHead, http.MethodPost} {
+			res := c.request(method, link, nil, nil)
+			if res.StatusCode != http.StatusGone {
+				t.Fatalf("%s %s link: %d, want 410", method, says, res.StatusCode)
+			}
+			if method != http.MethodHead && !strings.Contains(res.body, says) {
+				t.Fatalf("%s %s link does not say it is %s", method, says, says)
+			}
+		}
+	}
+}
+
+func TestPasswordAndAccountRestrictions(t *testing.T) {
+	s := newTestServer(t)
+	owner := s.admin()
+	bob := s.user("bob")
+	protected := owner.createLink(url.Values{"password": {"open sesame"}, "message": {"behind a password"}})
+	recipient := s.client()
+	for range 3 {
+		res := recipient.post(protected, url.Values{"password": {"guess"}})
+		if res.StatusCode != http.StatusForbidden || !strings.Contains(res.body, "not right") {
+			t.Fatalf("wrong password: %d", res.StatusCode)
+		}
+	}
+	if res := recipient.post(protected, url.Values{"password": {"open sesame"}}); res.StatusCode != http.StatusOK || !strings.Contains(res.body, "behind a password") {
+		t.Fatalf("right password after wrong ones: %d", res.StatusCode)
+	}
+
+	forBob := owner.createLink(url.Values{"for_user": {"bob"}, "message": {"for bob only"}})
+	if res := recipient.get(forBob); !strings.Contains(res.body, "Sign in") {
+		t.Fatal("the landing page does not ask a visitor to sign in")
+	}
+	if res := recipient.post(forBob, nil); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("a visitor opened a link for bob: %d", res.StatusCode)
+	}
+	if res := owner.post(forBob, nil); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("ada opened a link for bob: %d", res.StatusCode)
+	}
+	if res := bob.post(forBob, nil); res.StatusCode != http.StatusOK || !strings.Contains(res.body, "for bob only") {
+		t.Fatalf("bob could not open his link: %d", res.StatusCode)
+	}
+}
+
+func TestLinkPageHeaders(t *testing.T) {
+	s := newTestServer(t)
+	link := s.admin().createLink(nil)
+	res := s.client().get(link)
+	for name, want := range map[string]string{
+		"Referrer-Policy":        "no-referrer",
+		"Cache-Control":          "no-store",
+		"X-Robots-Tag":           "noindex",
+		"X-Content-Type-Options": "nosniff",
+	} {
+		if got := res.Header.Get(name); !strings.Contains(got, want) {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
+	csp := res.Header.Get("Content-Security-Policy")
+	for _, want := range []string{"script-src 'self'", "style-src 'self'", "frame-ancestors 'none'"} {
+		if !strings.Contains(csp, want) {
+			t.Errorf("CSP %q lacks %q", csp, want)
+		}
+	}
+	if strings.Contains(csp, "unsafe-inline") {
+		t.Errorf("CSP allows inline code: %q", csp)
+	}
+}
+
+// TestNoTokenOrContentAtRestOrInLogs opens links in every way, then reads
+// the database files and the log: neither holds a token or a message.
+func TestNoTokenOrContentAtRestOrInLogs(t *testing.T) {
+	s := newTestServer(t)
+	owner := s.admin()
+	const secret = "correct-horse-battery-staple-7731"
+	var tokens []string
+	for i := range 5 {
+		link := owner.createLink(url.Values{"message": {secret}, "max_uses": {"2"}})
+		tokens = append(tokens, link[strings.LastIndex(link, "/")+1:])
+		c := s.client()
+		c.get(link)
+		c.request(http.MethodHead, link, nil, nil)
+		if i%2 == 0 {
+			c.post(link, nil)
+			c.get(link)
+		}
+	}
+	owner.post("/links", url.Values{"kind": {"url"}, "url": {"https://example.com/" + secret}, "ttl": {"1h"}})
+	s.store.Close()
+	var files []byte
+	matches, _ := filepath.Glob(filepath.Dir(s.dbPath) + "/*")
+	for _, m := range matches {
+		b, err := os.ReadFile(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, b...)
+	}
+	if len(files) == 0 {
+		t.Fatal("no database files found")
+	}
+	logs := s.logs.String()
+	if !strings.Contains(logs, "/l/") {
+		t.Fatal("the log has no requests to links: the test is not looking at the right log")
+	}
+	for _, tok := range tokens {
+		if bytes.Contains(files, []byte(tok)) || strings.Contains(logs, tok) {
+			t.Fatalf("token %s found at rest or in the log", tok)
+		}
+		raw, _ := base64.RawURLEncoding.DecodeString(tok)
+		if bytes.Contains(files, raw) {
+			t.Fatal("a raw token is in the database")
+		}
+	}
+	if bytes.Contains(files, []byte(secret)) || strings.Contains(logs, secret) {
+		t.Fatal("the message is in the database files or the log")
 	}
 }

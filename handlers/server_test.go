@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -28,11 +29,12 @@ import (
 // httptest, with its logs kept for inspection and a clock tests can move.
 type testServer struct {
 	*httptest.Server
-	t     testing.TB
-	store *store.Store
-	h     *Handler
-	logs  *syncBuffer
-	clock *testClock
+	t      testing.TB
+	store  *store.Store
+	dbPath string
+	h      *Handler
+	logs   *syncBuffer
+	clock  *testClock
 }
 
 type testClock struct {
@@ -62,7 +64,8 @@ func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return 
 func newTestServer(t testing.TB, edit ...func(*Config)) *testServer {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "oncelink.db"), store.Options{})
+	dbPath := filepath.Join(t.TempDir(), "oncelink.db")
+	st, err := store.Open(ctx, dbPath, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +94,7 @@ func newTestServer(t testing.TB, edit ...func(*Config)) *testServer {
 		ss.StopCleanup()
 		st.Close()
 	})
-	return &testServer{Server: srv, t: t, store: st, h: h, logs: logs, clock: clock}
+	return &testServer{Server: srv, t: t, store: st, dbPath: dbPath, h: h, logs: logs, clock: clock}
 }
 
 // testClient is one browser: its own cookies, no redirects followed.
@@ -211,3 +214,5 @@ func (c *testClient) createLink(fields url.Values) string {
 	}
 	return c.srv.URL + path
 }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestTwoProcessesConsumeExactly races 100 opens of one link, split across
+// two oncelink processes on one SQLite file, many rounds: exactly max_uses
+// opens succeed each time.
+func TestTwoProcessesConsumeExactly(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "shared.db")
+	a := startServer(t, db, "--rate-limits=false")
+	b := startServer(t, db, "--rate-limits=false")
+	owner := signUp(t, a)
+	for round := range 12 {
+		maxUses := []int{1, 5, 1, 3}[round%4]
+		path := createLink(t, owner, a, url.Values{"max_uses": {strconv.Itoa(maxUses)}})
+		var won, gone atomic.Int32
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range 100 {
+			srv := []*server{a, b}[i%2]
+			wg.Go(func() {
+				<-start
+				res, err := browser().Post(srv.URL+path, "application/x-www-form-urlencoded", nil)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				body, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				switch {
+				case res.StatusCode == http.StatusOK && strings.Contains(string(body), "the secret"):
+					won.Add(1)
+				case res.StatusCode == http.StatusGone:
+					gone.Add(1)
+				default:
+					t.Errorf("open: %d", res.StatusCode)
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		if int(won.Load()) != maxUses || int(gone.Load()) != 100-maxUses {
+			t.Fatalf("round %d: %d opens won and %d were gone for a %d-use link", round, won.Load(), gone.Load(), maxUses)
+		}
+	}
+}
+
+func TestRecipientFlowAgainstTheBinary(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	s := startServer(t, db, "--min-ttl", "1s")
+	owner := signUp(t, s)
+	path := createLink(t, owner, s, url.Values{"message": {"the secret"}})
+	first, second := browser(), browser()
+	for range 5 {
+		for _, method := range []string{http.MethodGet, http.MethodHead} {
+			req, _ := http.NewRequest(method, s.URL+path, nil)
+			res, err := second.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("%s before opening: %d", method, res.StatusCode)
+			}
+		}
+	}
+	if code, body := postForm(t, first, s.URL+path, nil); code != http.StatusOK || !strings.Contains(body, "the secret") {
+		t.Fatalf("open: %d", code)
+	}
+	if res, err := first.Get(s.URL + path); err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("reload in the first browser: %v %v", res.StatusCode, err)
+	}
+	if code, _ := postForm(t, second, s.URL+path, nil); code != http.StatusGone {
+		t.Fatalf("open in a second browser: %d", code)
+	}
+
+	expiring := createLink(t, owner, s, url.Values{"ttl": {"2s"}})
+	time.Sleep(2100 * time.Millisecond)
+	if res, err := second.Get(s.URL + expiring); err != nil || res.StatusCode != http.StatusGone {
+		t.Fatalf("GET an expired link: %v %v", res.StatusCode, err)
+	}
+	if code, _ := postForm(t, second, s.URL+expiring, nil); code != http.StatusGone {
+		t.Fatalf("POST an expired link: %d", code)
+	}
+	s.stop()
+	if strings.Contains(s.logs.String(), strings.TrimPrefix(path, "/l/")) {
+		t.Fatal("a token reached the log")
+	}
+	if !strings.Contains(s.logs.String(), "msg=stopped") {
+		t.Fatalf("no clean stop in the log:\n%s", s.logs)
+	}
+}
+
+func TestUserAdd(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	var out strings.Builder
+	getenv := func(string) string { return "" }
+	err := run(t.Context(), []string{"user", "add", "bob", "--db", db, "--admin", "--password-stdin"}, getenv,
+		strings.NewReader(ownerPassword+"\n"), &out, io.Discard)
+	if err != nil || !strings.Contains(out.String(), "added admin account bob") {
+		t.Fatalf("user add: %v %q", err, out.String())
+	}
+	err = run(t.Context(), []string{"user", "add", "bob", "--db", db, "--password-stdin"}, getenv,
+		strings.NewReader(ownerPassword+"\n"), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Fatalf("adding bob twice: %v", err)
+	}
+	err = run(t.Context(), []string{"user", "add", "eve", "--db", db, "--password-stdin"}, getenv,
+		strings.NewReader("short\n"), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "at least 10") {
+		t.Fatalf("short password: %v", err)
+	}
+	s := startServer(t, db)
+	if code, _ := postForm(t, browser(), s.URL+"/login", url.Values{"username": {"bob"}, "password": {ownerPassword}}); code != http.StatusSeeOther {
+		t.Fatalf("bob cannot sign in: %d", code)
+	}
+}
+
+func TestConfigFromFlagsAndEnvironment(t *testing.T) {
+	env := map[string]string{"ONCELINK_MAX_TTL": "2d", "ONCELINK_ADDR": "127.0.0.1:9999", "ONCELINK_RATE_LIMITS": "false"}
+	cfg, err := parseConfig([]string{"--addr", "127.0.0.1:7777", "--min-ttl", "90s"}, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Addr != "127.0.0.1:7777" || cfg.MaxTTL != 48*time.Hour || cfg.MinTTL != 90*time.Second || cfg.RateLimits ||
+		cfg.BaseURL != "http://127.0.0.1:7777" || cfg.DB != "oncelink.db" {
+		t.Fatalf("config: %+v", cfg)
+	}
+	for _, args := range [][]string{
+		{"--min-ttl", "soon"},
+		{"--min-ttl", "2h", "--max-ttl", "1h"},
+		{"--base-url", "ftp://example.com"},
+		{"--log-format", "xml"},
+		{"extra"},
+	} {
+		if _, err := parseConfig(args, func(string) string { return "" }, io.Discard); err == nil {
+			t.Errorf("%v: no error", args)
+		}
+	}
+	if _, err := parseConfig(nil, func(k string) string { return map[string]string{"ONCELINK_GRANT_TTL": "x"}[k] }, io.Discard); err == nil ||
+		!strings.Contains(err.Error(), "ONCELINK_GRANT_TTL") {
+		t.Errorf("a bad environment value: %v", err)
+	}
+}

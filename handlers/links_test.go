@@ -1,0 +1,200 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"oncelink/store"
+)
+
+func countLinks(t *testing.T, s *testServer) int {
+	t.Helper()
+	a, err := s.store.AccountByName(context.Background(), "ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	links, err := s.store.Links(context.Background(), a.ID, store.ListOptions{Limit: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(links)
+}
+
+// TestCreateRejectsBadInput sends every kind of bad field: each gets a 400
+// with a message saying what is wrong, keeps what was typed, and creates
+// nothing.
+func TestCreateRejectsBadInput(t *testing.T) {
+	s := newTestServer(t)
+	owner := s.admin()
+	base := url.Values{"kind": {"message"}, "message": {"keep me"}, "ttl": {"1h"}, "max_uses": {"1"}}
+	for _, tc := range []struct {
+		name  string
+		field string
+		value string
+		says  string
+	}{
+		{"ttl not a duration", "ttl", "soon", "duration"},
+		{"ttl empty", "ttl", "", "duration"},
+		{"ttl unit missing", "ttl", "15", "duration"},
+		{"ttl below minimum", "ttl", "30s", "between"},
+		{"ttl above maximum", "ttl", "31d", "between"},
+		{"ttl overflowing", "ttl", "99999999999999999999h", "duration"},
+		{"uses zero", "max_uses", "0", "1 to 100"},
+		{"uses too many", "max_uses", "101", "1 to 100"},
+		{"uses not a number", "max_uses", "five", "1 to 100"},
+		{"unknown kind", "kind", "poem", "Choose what to share"},
+		{"empty message", "message", "   ", "Write the message"},
+		{"message too long", "message", strings.Repeat("x", 64<<10+1), "at most 64 KiB"},
+		{"label too long", "label", strings.Repeat("é", 101), "at most 100"},
+		{"unknown account", "for_user", "nobody", "no account named"},
+		{"password too long", "password", strings.Repeat("p", 73), "at most 72"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			form := url.Values{}
+			for k, v := range base {
+				form[k] = v
+			}
+			form.Set(tc.field, tc.value)
+			res := owner.post("/links", form)
+			if res.StatusCode != http.StatusBadRequest || !strings.Contains(res.body, tc.says) {
+				t.Fatalf("%d, want 400 saying %q; got %s", res.StatusCode, tc.says, res.body)
+			}
+			if tc.field != "message" && !strings.Contains(res.body, "keep me") {
+				t.Error("the form lost the message that was typed")
+			}
+		})
+	}
+	for _, tc := range []struct{ name, url string }{
+		{"no url", ""},
+		{"ftp", "ftp://example.com/file"},
+		{"javascript", "javascript:alert(1)"},
+		{"data", "data:text/html,hi"},
+		{"no host", "https://"},
+		{"credentials", "https://user:pw@example.com/"},
+		{"too long", "https://example.com/" + strings.Repeat("a", 4096)},
+	} {
+		t.Run("url "+tc.name, func(t *testing.T) {
+			res := owner.post("/links", url.Values{"kind": {"url"}, "url": {tc.url}, "ttl": {"1h"}})
+			if res.StatusCode != http.StatusBadRequest {
+				t.Fatalf("%d, want 400", res.StatusCode)
+			}
+		})
+	}
+	if res := owner.post("/links", url.Values{"message": {strings.Repeat("x", maxFormBytes)}}); res.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("oversized body: %d, want 413", res.StatusCode)
+	}
+	if n := countLinks(t, s); n != 0 {
+		t.Fatalf("bad input created %d links", n)
+	}
+}
+
+func TestCreateMessageAndURL(t *testing.T) {
+	s := newTestServer(t)
+	owner := s.admin()
+	res := owner.post("/links", url.Values{"kind": {"url"}, "url": {"https://example.com/report?q=1"}, "ttl": {"2h"},
+		"max_uses": {"3"}, "label": {"Quarterly report"}})
+	if res.StatusCode != http.StatusCreated || !strings.Contains(res.body, "will not be shown again") {
+		t.Fatalf("create: %d", res.StatusCode)
+	}
+	link := s.URL + linkURLPattern.FindString(res.body)
+	recipient := s.client()
+	open := recipient.post(link, nil)
+	if open.StatusCode != http.StatusSeeOther || open.Header.Get("Location") != "https://example.com/report?q=1" {
+		t.Fatalf("open url link: %d to %q", open.StatusCode, open.Header.Get("Location"))
+	}
+	dash := owner.get("/links")
+	if !strings.Contains(dash.body, "Quarterly report") || !strings.Contains(dash.body, "1/3 used") {
+		t.Fatal("the dashboard does not show the link with one of three uses")
+	}
+	if strings.Contains(dash.body, link) {
+		t.Fatal("the dashboard shows the link's URL again")
+	}
+}
+
+func TestSetupAndSignIn(t *testing.T) {
+	s := newTestServer(t)
+	visitor := s.client()
+	if res := visitor.get("/"); res.Header.Get("Location") != "/setup" {
+		t.Fatalf("/ before set-up goes to %q", res.Header.Get("Location"))
+	}
+	if res := visitor.post("/setup", url.Values{"username": {"ada"}, "password": {"short"}}); res.StatusCode != http.StatusBadRequest {
+		t.Fatalf("short password: %d", res.StatusCode)
+	}
+	s.admin()
+	for _, method := range []string{http.MethodGet, http.MethodPost} {
+		if res := visitor.request(method, "/setup", nil, nil); res.StatusCode != http.StatusNotFound {
+			t.Fatalf("%s /setup after set-up: %d", method, res.StatusCode)
+		}
+	}
+	if res := visitor.get("/links"); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login") {
+		t.Fatalf("/links signed out: %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	wrongPassword := visitor.post("/login", url.Values{"username": {"ada"}, "password": {"not the password"}})
+	noAccount := visitor.post("/login", url.Values{"username": {"nobody"}, "password": {"not the password"}})
+	if wrongPassword.StatusCode != http.StatusUnauthorized || noAccount.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("failed sign-ins: %d and %d, want 401", wrongPassword.StatusCode, noAccount.StatusCode)
+	}
+	msg := "That username and password do not match"
+	if !strings.Contains(wrongPassword.body, msg) || !strings.Contains(noAccount.body, msg) {
+		t.Fatal("failed sign-ins do not both give the same message")
+	}
+	res := visitor.post("/login", url.Values{"username": {"ada"}, "password": {testPassword}, "next": {"//evil.example/"}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/links" {
+		t.Fatalf("sign-in: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	if res := visitor.get("/links"); res.StatusCode != http.StatusOK {
+		t.Fatalf("/links signed in: %d", res.StatusCode)
+	}
+	visitor.post("/logout", nil)
+	if res := visitor.get("/links"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("/links after sign-out: %d", res.StatusCode)
+	}
+}
+
+func TestCrossOriginPostsRefused(t *testing.T) {
+	s := newTestServer(t)
+	owner := s.admin()
+	link := owner.createLink(nil)
+	for _, h := range []http.Header{
+		{"Sec-Fetch-Site": {"cross-site"}},
+		{"Origin": {"https://evil.example"}},
+	} {
+		h.Set("Content-Type", "application/x-www-form-urlencoded")
+		for _, path := range []string{"/links", link, "/logout", "/login", "/links/1/revoke"} {
+			res := owner.request(http.MethodPost, path, strings.NewReader("kind=message&message=x&ttl=1h"), h)
+			if res.StatusCode != http.StatusForbidden || !strings.Contains(res.body, "another site") {
+				t.Fatalf("cross-origin POST %s: %d", path, res.StatusCode)
+			}
+		}
+	}
+	if res := s.client().get(link); res.StatusCode != http.StatusOK {
+		t.Fatalf("the link was touched by cross-origin posts: %d", res.StatusCode)
+	}
+	if n := countLinks(t, s); n != 1 {
+		t.Fatalf("%d links after cross-origin creates, want 1", n)
+	}
+}
+
+func TestOwnersSeeOnlyTheirLinks(t *testing.T) {
+	s := newTestServer(t)
+	ada := s.admin()
+	ada.createLink(url.Values{"label": {"ada's secret"}})
+	eve := s.user("eve")
+	if res := eve.get("/links"); strings.Contains(res.body, "ada's secret") {
+		t.Fatal("eve's dashboard lists ada's link")
+	}
+	a, _ := s.store.AccountByName(context.Background(), "ada")
+	links, _ := s.store.Links(context.Background(), a.ID, store.ListOptions{})
+	id := "/links/" + itoa(links[0].ID)
+	for _, res := range []response{eve.get(id), eve.post(id+"/revoke", nil), eve.get("/links/abc"), eve.post("/links/-1/revoke", nil)} {
+		if res.StatusCode != http.StatusNotFound {
+			t.Fatalf("another owner's link: %d, want 404", res.StatusCode)
+		}
+	}
+	if res := ada.get(id); res.StatusCode != http.StatusOK {
+		t.Fatalf("owner's details: %d", res.StatusCode)
+	}
+}
