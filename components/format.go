@@ -61,6 +61,17 @@ func thing(kind string) string {
 	return "something"
 }
 
+// noun names what a link shares after "the".
+func noun(kind string) string {
+	switch kind {
+	case "url":
+		return "link"
+	case "message", "file":
+		return kind
+	}
+	return "content"
+}
+
 func size(n int64) string {
 	switch {
 	case n >= 1<<20:

@@ -1,0 +1,529 @@
+package components
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"oncelink/assets"
+)
+
+// playerCSP is the policy the app serves: no inline script or style at all.
+const playerCSP = "default-src 'self'; script-src 'self'; style-src 'self'; media-src 'self' blob:; " +
+	"img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+
+func TestPlayerRenders(t *testing.T) {
+	tests := []struct {
+		name string
+		m    Media
+		want []string
+	}{
+		{"video", demoClips[0], []string{
+			`<video controls preload="metadata" playsinline`, `data-testid="player-video"`,
+			`type="video/webm; codecs=&#34;vp9, opus&#34;"`, `data-title="Test pattern with a running timer"`,
+		}},
+		{"audio", demoClips[1], []string{`<audio controls preload="metadata"`, `data-testid="player-audio"`}},
+		{"untyped", Media{Kind: "audio", Src: "/l/x/media", Title: "Shared clip"}, []string{
+			`<source src="/l/x/media">`, `data-title="Shared clip"`,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b strings.Builder
+			if err := Player(tt.m).Render(context.Background(), &b); err != nil {
+				t.Fatal(err)
+			}
+			html := b.String()
+			want := append(tt.want, `data-player`, `data-testid="pause-when-hidden"`, `data-testid="activity"`,
+				`data-testid="resume"`, `data-part="extras" hidden`)
+			for _, w := range want {
+				if !strings.Contains(html, w) {
+					t.Errorf("markup lacks %s:\n%s", w, html)
+				}
+			}
+			if strings.Contains(html, "style=") || strings.Contains(html, "<script") {
+				t.Errorf("markup has inline style or script, which the CSP blocks:\n%s", html)
+			}
+		})
+	}
+}
+
+// TestPlayerPausesWhileHidden plays the demo in a real Chromium and hides the
+// page by minimising its window, as a person switching away would.
+func TestPlayerPausesWhileHidden(t *testing.T) {
+	b := startBrowser(t, 1280, 900)
+	b.open("/player")
+
+	video := player{b, "video"}
+	audio := player{b, "audio"}
+	if !b.eval(video.sel("pause-when-hidden") + ".checked") {
+		t.Fatal("the pause-when-hidden switch is off by default")
+	}
+
+	// Playing, hidden: paused where it was; visible: playing from there.
+	video.play()
+	b.waitFor("the video to pass 1 s", video.media()+".currentTime > 1")
+	if got := b.evalString("navigator.mediaSession.metadata && navigator.mediaSession.metadata.title"); got != "Test pattern with a running timer" {
+		t.Errorf("media session title = %q", got)
+	}
+	b.hide()
+	video.waitState("paused-by-visibility")
+	at := b.evalFloat(video.media() + ".currentTime")
+	time.Sleep(600 * time.Millisecond)
+	if now := b.evalFloat(video.media() + ".currentTime"); now != at {
+		t.Errorf("hidden video moved from %.2f s to %.2f s", at, now)
+	}
+	video.wantLatest("hidden", "paused video")
+	b.show()
+	video.waitState("playing")
+	if now := b.evalFloat(video.media() + ".currentTime"); now < at || now > at+1.5 {
+		t.Errorf("visible again at %.2f s, want it to go on from %.2f s", now, at)
+	}
+	video.wantLatest("visible", "resumed video")
+
+	// Paused by hand: hiding and showing leaves it paused.
+	b.eval(video.media() + ".pause(), true")
+	video.waitState("paused")
+	b.hide()
+	video.waitEntries(3)
+	b.show()
+	video.waitEntries(4)
+	video.wantState("paused")
+	video.wantLatest("visible", "stays paused")
+
+	// Switched off: it keeps playing while hidden, and the choice holds for
+	// every player on the page.
+	b.click(video.sel("pause-when-hidden"))
+	if b.eval(audio.sel("pause-when-hidden") + ".checked") {
+		t.Error("switching off one player left the other on")
+	}
+	video.play()
+	b.hide()
+	video.waitEntries(6)
+	at = b.evalFloat(video.media() + ".currentTime")
+	b.waitFor("the hidden video to go on playing", fmt.Sprintf("%s.currentTime > %f", video.media(), at+0.3))
+	video.wantState("playing")
+	video.wantLatest("hidden", "kept video playing")
+	b.show()
+	video.waitEntries(7)
+
+	wantEvents := []string{"visible", "hidden", "switch", "visible", "hidden", "visible", "hidden"}
+	if got := video.events(); !slices.Equal(got, wantEvents) {
+		t.Errorf("activity, newest first = %q, want %q", got, wantEvents)
+	}
+	stamp := regexp.MustCompile(`^\d\d:\d\d:\d\d `)
+	for _, text := range video.entries() {
+		if !stamp.MatchString(text) {
+			t.Errorf("activity entry %q has no time", text)
+		}
+	}
+	b.noViolations()
+
+	// Reload: the switch is remembered, and so is the position.
+	at = b.evalFloat(video.media() + ".currentTime")
+	b.reload()
+	if b.eval(video.sel("pause-when-hidden") + ".checked") {
+		t.Error("the switch is on again after a reload")
+	}
+	b.waitFor("the position to come back", video.media()+".currentTime > 1")
+	if now := b.evalFloat(video.media() + ".currentTime"); now < at-1.5 || now > at+1.5 {
+		t.Errorf("after a reload the video is at %.2f s, want about %.2f s", now, at)
+	}
+	video.wantLatest("position", "picked up where you left off")
+	b.click(video.sel("pause-when-hidden"))
+
+	// The browser refuses to resume: the player says so and offers a button.
+	video.play()
+	b.eval(video.media() + `.play = () => Promise.reject(new DOMException("refused", "NotAllowedError")), true`)
+	b.hide()
+	video.waitState("paused-by-visibility")
+	b.show()
+	video.waitState("resume-blocked")
+	if b.eval(video.sel("autoplay-notice") + ".hidden") {
+		t.Fatal("no notice after the browser refused to resume")
+	}
+	b.eval("delete " + video.media() + ".play")
+	b.click(video.sel("resume"))
+	video.waitState("playing")
+	if !b.eval(video.sel("autoplay-notice") + ".hidden") {
+		t.Error("the notice stays after resuming")
+	}
+
+	// Both players at once: each resumes what it paused.
+	audio.play()
+	b.hide()
+	video.waitState("paused-by-visibility")
+	audio.waitState("paused-by-visibility")
+	b.show()
+	video.waitState("playing")
+	audio.waitState("playing")
+
+	// A video in picture-in-picture stays on screen, so it keeps playing.
+	// Headless Chromium has no such window: the test stands one in.
+	b.eval(`Object.defineProperty(document, "pictureInPictureElement", {configurable: true, get: () => ` +
+		video.media() + `}), true`)
+	b.hide()
+	audio.waitState("paused-by-visibility")
+	video.wantLatest("hidden", "kept video playing in picture-in-picture")
+	video.wantState("playing")
+	b.show()
+	audio.waitState("playing")
+	b.eval(`delete document.pictureInPictureElement`)
+	b.noViolations()
+}
+
+// TestPlayerKeepsPlaceAcrossBackForwardCache leaves the page while the video
+// plays and comes back with the back button.
+func TestPlayerKeepsPlaceAcrossBackForwardCache(t *testing.T) {
+	b := startBrowser(t, 1280, 900)
+	b.open("/player")
+	video := player{b, "video"}
+	video.play()
+	b.waitFor("the video to pass 1.5 s", video.media()+".currentTime > 1.5")
+	at := b.evalFloat(video.media() + ".currentTime")
+
+	b.do(chromedp.Navigate(b.url + "/elsewhere"))
+	// chromedp.NavigateBack waits for a load event, which a page restored
+	// from the back/forward cache does not fire.
+	b.eval("history.back(), true")
+	b.waitFor("the player to be back", `!!document.querySelector("[data-player][data-enhanced]")`)
+	video.waitState("playing")
+	if now := b.evalFloat(video.media() + ".currentTime"); now < at || now > at+1.5 {
+		t.Errorf("back at %.2f s, want it to go on from %.2f s", now, at)
+	}
+	video.wantLatest("visible", "resumed video")
+	if !slices.Contains(video.events(), "pageshow") {
+		t.Errorf("activity %q tells of no restore from the back/forward cache", video.entries())
+	}
+	b.noViolations()
+}
+
+// TestPlayerScreenshots writes the demo page in light and dark at desktop
+// and phone widths into $ONCELINK_SCREENSHOTS, for a person to look at:
+// once after a round trip to another tab, and once with the notice that the
+// browser refused to resume.
+func TestPlayerScreenshots(t *testing.T) {
+	dir := os.Getenv("ONCELINK_SCREENSHOTS")
+	if dir == "" {
+		t.Skip("set ONCELINK_SCREENSHOTS to a directory to write screenshots")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, width := range []int64{1280, 390} {
+		b := startBrowser(t, int(width), 900)
+		b.do(chromedp.EmulateViewport(width, 900))
+		b.open("/player")
+		video := player{b, "video"}
+		video.play()
+		b.waitFor("the video to pass 1.5 s", video.media()+".currentTime > 1.5")
+		b.hide()
+		b.show()
+		b.waitFor("the video to pass 2.5 s", video.media()+".currentTime > 2.5")
+		b.eval(video.media() + ".pause(), true")
+		b.screenshots(dir, fmt.Sprintf("player-%d", width))
+
+		video.play()
+		b.eval(video.media() + `.play = () => Promise.reject(new DOMException("refused", "NotAllowedError")), true`)
+		b.hide()
+		b.show()
+		video.waitState("resume-blocked")
+		b.screenshots(dir, fmt.Sprintf("player-%d-blocked", width))
+	}
+}
+
+// screenshots writes the whole page as name-light.png and name-dark.png.
+func (b *tab) screenshots(dir, name string) {
+	b.t.Helper()
+	for _, scheme := range []string{"light", "dark"} {
+		_, err := chromedp.Call(b.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
+		})
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		shot, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		file := filepath.Join(dir, name+"-"+scheme+".png")
+		if err := os.WriteFile(file, shot, 0o644); err != nil {
+			b.t.Fatal(err)
+		}
+		b.t.Log("wrote", file)
+	}
+}
+
+// chromiumPath finds the browser, or skips the test when there is none.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	t.Skip("no chromium binary found (apt-get install -y chromium): skipping the browser tests of the player")
+	return ""
+}
+
+// tab is one page of a fresh Chromium, talking to a test server that serves
+// the player demo under the app's CSP.
+type tab struct {
+	t   *testing.T
+	ctx context.Context
+	url string
+
+	mu     sync.Mutex
+	errors []string
+}
+
+func startBrowser(t *testing.T, width, height int) *tab {
+	t.Helper()
+	exe := chromiumPath(t)
+
+	mux := http.NewServeMux()
+	mux.Handle(assets.Prefix, assets.Handler())
+	mux.HandleFunc("GET /player", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", playerCSP)
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		if err := PlayerPage(Page{Title: "Media player", Scripts: []string{"player.js"}}).Render(r.Context(), w); err != nil {
+			t.Error(err)
+		}
+	})
+	mux.HandleFunc("GET /elsewhere", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", playerCSP)
+		fmt.Fprint(w, "<!DOCTYPE html><title>elsewhere</title><p>Another page.")
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
+		chromedp.WindowSize(width, height),
+	)
+	// The deadline ends the browser, and so fails any step that hangs.
+	deadline, cancelDeadline := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancelDeadline)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(deadline, opts...)
+	t.Cleanup(cancelAlloc)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	t.Cleanup(cancel)
+
+	b := &tab{t: t, ctx: ctx, url: srv.URL}
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatal("start chromium: ", err)
+	}
+	err := chromedp.Listen(ctx, func(ev any) {
+		var msg string
+		switch ev := ev.(type) {
+		case *runtime.EventExceptionThrown:
+			msg = "exception: " + ev.ExceptionDetails.Text
+			if ev.ExceptionDetails.Exception != nil {
+				msg += " " + ev.ExceptionDetails.Exception.Description
+			}
+		case *runtime.EventConsoleAPICalled:
+			if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeWarning {
+				msg = fmt.Sprintf("console.%s: %v", ev.Type, ev.Args)
+			}
+		}
+		if msg != "" {
+			b.mu.Lock()
+			b.errors = append(b.errors, msg)
+			b.mu.Unlock()
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A script from DevTools is not subject to the page's CSP, so it can
+	// count violations from the first byte of every document.
+	_, err = chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+		Source: `window.cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => window.cspViolations.push(e.violatedDirective + " " + e.blockedURI));`,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func (b *tab) do(steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, steps...); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+func (b *tab) open(path string) {
+	b.t.Helper()
+	b.do(chromedp.Navigate(b.url + path))
+	b.waitFor("player.js to start", `document.querySelectorAll("[data-player][data-enhanced]").length === 2`)
+}
+
+func (b *tab) reload() {
+	b.t.Helper()
+	b.do(chromedp.Reload())
+	b.waitFor("player.js to start", `document.querySelectorAll("[data-player][data-enhanced]").length === 2`)
+}
+
+func (b *tab) click(sel string) {
+	b.t.Helper()
+	b.eval(sel + ".scrollIntoView({block: 'center'}), true")
+	b.do(chromedp.Click(chromedp.JSPath(sel)))
+}
+
+func evaluate[T any](b *tab, expr string) T {
+	b.t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		b.t.Fatalf("evaluate %s: %v", expr, err)
+	}
+	return v
+}
+
+func (b *tab) eval(expr string) bool            { b.t.Helper(); return evaluate[bool](b, expr) }
+func (b *tab) evalFloat(expr string) float64    { b.t.Helper(); return evaluate[float64](b, expr) }
+func (b *tab) evalString(expr string) string    { b.t.Helper(); return evaluate[string](b, expr) }
+func (b *tab) evalStrings(expr string) []string { b.t.Helper(); return evaluate[[]string](b, expr) }
+
+// waitFor evaluates cond until it is true. It works on a hidden page,
+// where chromedp.Poll would wait for an animation frame for ever.
+func (b *tab) waitFor(what, cond string) {
+	b.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !b.eval(cond) {
+		if time.Now().After(deadline) {
+			b.t.Fatalf("timed out waiting for %s: %s", what, cond)
+		}
+		time.Sleep(40 * time.Millisecond)
+	}
+}
+
+// setWindow minimises or restores the browser window, which hides or shows
+// the page and fires visibilitychange.
+func (b *tab) setWindow(state browser.WindowState) {
+	b.t.Helper()
+	w, err := chromedp.CallBrowser(b.ctx, browser.GetWindowForTarget, browser.GetWindowForTargetParams{
+		TargetID: chromedp.FromContext(b.ctx).Target.TargetID,
+	})
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	_, err = chromedp.CallBrowser(b.ctx, browser.SetWindowBounds, browser.SetWindowBoundsParams{
+		WindowID: w.WindowID, Bounds: &browser.Bounds{WindowState: state},
+	})
+	if err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+func (b *tab) hide() {
+	b.t.Helper()
+	b.setWindow(browser.WindowStateMinimized)
+	b.waitFor("the page to be hidden", `document.visibilityState === "hidden"`)
+}
+
+func (b *tab) show() {
+	b.t.Helper()
+	b.setWindow(browser.WindowStateNormal)
+	b.waitFor("the page to be visible", `document.visibilityState === "visible"`)
+}
+
+// noViolations fails the test on any CSP violation, uncaught exception or
+// console error or warning so far.
+func (b *tab) noViolations() {
+	b.t.Helper()
+	if v := b.evalStrings("window.cspViolations"); len(v) > 0 {
+		b.t.Errorf("CSP violations: %q", v)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, e := range b.errors {
+		b.t.Error(e)
+	}
+	b.errors = nil
+}
+
+// player is one [data-player] element of the page, by kind.
+type player struct {
+	*tab
+	kind string
+}
+
+func (p player) root() string {
+	return fmt.Sprintf(`document.querySelector('[data-testid="player-%s"]')`, p.kind)
+}
+func (p player) media() string { return p.root() + `.querySelector('[data-testid="media"]')` }
+func (p player) sel(testid string) string {
+	return fmt.Sprintf(`%s.querySelector('[data-testid="%s"]')`, p.root(), testid)
+}
+
+func (p player) play() {
+	p.t.Helper()
+	p.eval(p.media() + ".play().then(() => true)")
+	p.waitState("playing")
+}
+
+func (p player) waitState(state string) {
+	p.t.Helper()
+	p.waitFor(p.kind+" state "+state, fmt.Sprintf("%s.dataset.state === %q", p.root(), state))
+}
+
+func (p player) wantState(state string) {
+	p.t.Helper()
+	if got := p.evalString(p.root() + ".dataset.state"); got != state {
+		p.t.Errorf("%s state = %q, want %q", p.kind, got, state)
+	}
+}
+
+func (p player) waitEntries(n int) {
+	p.t.Helper()
+	p.waitFor(fmt.Sprintf("%d activity entries", n), fmt.Sprintf("%s.children.length >= %d", p.sel("activity"), n))
+}
+
+// events lists the kinds of the activity entries, newest first.
+func (p player) events() []string {
+	p.t.Helper()
+	return p.evalStrings(fmt.Sprintf("Array.from(%s.children, (li) => li.dataset.event)", p.sel("activity")))
+}
+
+func (p player) entries() []string {
+	p.t.Helper()
+	return p.evalStrings(fmt.Sprintf("Array.from(%s.children, (li) => li.textContent)", p.sel("activity")))
+}
+
+// wantLatest waits for the newest activity entry to be of the kind event
+// and to contain text: an entry about resuming comes once play() resolves.
+func (p player) wantLatest(event, text string) {
+	p.t.Helper()
+	cond := fmt.Sprintf("((li) => !!li && li.dataset.event === %q && li.textContent.includes(%q))(%s.firstElementChild)",
+		event, text, p.sel("activity"))
+	for deadline := time.Now().Add(5 * time.Second); !p.eval(cond); time.Sleep(40 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			p.t.Fatalf("%s activity, newest first: %q; want it to start with a %s entry containing %q",
+				p.kind, p.entries(), event, text)
+		}
+	}
+}
