@@ -19,8 +19,22 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/jmoiron/sqlx"
-	_ "github.com/mattn/go-sqlite3"
+	"github.com/mattn/go-sqlite3"
 )
+
+// sqliteDriver is go-sqlite3 with one more per-connection setting that its
+// DSN cannot carry: no automatic WAL checkpoints. An automatic checkpoint
+// runs inside whichever commit crosses the threshold and stalls every write
+// queued behind it; the store's checkpointer does that work beside the
+// writer instead.
+const sqliteDriver = "sqlite3_oncelink"
+
+func init() {
+	sql.Register(sqliteDriver, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+		_, err := c.Exec("PRAGMA wal_autocheckpoint = 0", nil)
+		return err
+	}})
+}
 
 // Errors the store returns, wrapped with %w; callers match them with
 // errors.Is.
@@ -45,11 +59,12 @@ type Store struct {
 	Now func() time.Time
 
 	// writes feeds the SQLite writer goroutine; nil on PostgreSQL.
-	writes     chan *writeOp
-	closed     chan struct{}
-	writerDone chan struct{}
-	closeOnce  sync.Once
-	closeErr   error
+	writes           chan *writeOp
+	closed           chan struct{}
+	writerDone       chan struct{}
+	checkpointerDone chan struct{}
+	closeOnce        sync.Once
+	closeErr         error
 }
 
 // Options tune how a database is opened.
@@ -103,7 +118,7 @@ func openSQLite(path string, opts Options) (*Store, error) {
 	q.Set("_txlock", "immediate")
 	q.Set("_stmt_cache_size", "32")
 	base := "file:" + (&url.URL{Path: path}).EscapedPath()
-	db, err := sqlx.Open("sqlite3", base+"?"+q.Encode())
+	db, err := sqlx.Open(sqliteDriver, base+"?"+q.Encode())
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +128,7 @@ func openSQLite(path string, opts Options) (*Store, error) {
 	db.SetConnMaxIdleTime(0)
 	// Sessions are read on every signed-in request and written only on
 	// sign-in and sign-out, so they get a small pool that may write.
-	sessions, err := sqlx.Open("sqlite3", base+"?"+q.Encode())
+	sessions, err := sqlx.Open(sqliteDriver, base+"?"+q.Encode())
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -122,7 +137,7 @@ func openSQLite(path string, opts Options) (*Store, error) {
 	sessions.SetMaxIdleConns(4)
 	q.Set("_txlock", "deferred")
 	q.Set("_query_only", "true")
-	ro, err := sqlx.Open("sqlite3", base+"?"+q.Encode())
+	ro, err := sqlx.Open(sqliteDriver, base+"?"+q.Encode())
 	if err != nil {
 		db.Close()
 		sessions.Close()
@@ -131,8 +146,10 @@ func openSQLite(path string, opts Options) (*Store, error) {
 	ro.SetMaxOpenConns(max(4, runtime.NumCPU()))
 	ro.SetMaxIdleConns(max(4, runtime.NumCPU()))
 	s := &Store{db: db, ro: ro, sessions: sessions, dialect: sqlite, Now: time.Now,
-		writes: make(chan *writeOp), closed: make(chan struct{}), writerDone: make(chan struct{})}
+		writes: make(chan *writeOp), closed: make(chan struct{}), writerDone: make(chan struct{}),
+		checkpointerDone: make(chan struct{})}
 	go s.writer()
+	go s.checkpointer()
 	return s, nil
 }
 
@@ -153,6 +170,7 @@ func (s *Store) Close() error {
 		if s.writes != nil {
 			close(s.closed)
 			<-s.writerDone
+			<-s.checkpointerDone
 		}
 		s.closeErr = s.db.Close()
 		if s.ro != s.db {

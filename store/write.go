@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -126,4 +127,28 @@ func (s *Store) inSavepoint(tx *sqlx.Tx, op *writeOp) error {
 		return errors.Join(err, rerr)
 	}
 	return err
+}
+
+// checkpointInterval is how often the checkpointer copies the WAL back
+// into the database file.
+const checkpointInterval = 250 * time.Millisecond
+
+// checkpointer runs SQLite's WAL checkpoints on the sessions pool, beside
+// the writer, which goes on appending to the WAL meanwhile. A PASSIVE
+// checkpoint never waits for readers or the writer; once it has copied
+// every frame, the next write starts the WAL over, so the file stays small.
+func (s *Store) checkpointer() {
+	defer close(s.checkpointerDone)
+	t := time.NewTicker(checkpointInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.closed:
+			// A last full checkpoint leaves the database file complete.
+			s.sessions.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+			return
+		case <-t.C:
+			s.sessions.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+		}
+	}
 }
