@@ -8,6 +8,7 @@ import (
 	"embed"
 	"encoding/hex"
 	"io/fs"
+	"mime"
 	"net/http"
 	"net/url"
 	"path"
@@ -19,6 +20,12 @@ var embedded embed.FS
 
 // Prefix is the URL path under which Handler serves the files.
 const Prefix = "/static/"
+
+func init() {
+	// Go's own table says audio/webm; the sample video is a WebM video,
+	// and browsers play audio-only WebM as video/webm too.
+	mime.AddExtensionType(".webm", "video/webm")
+}
 
 var (
 	static = mustSub(embedded, "static")

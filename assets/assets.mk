@@ -2,11 +2,10 @@
 # itself. Run from the repository root: make -f assets/assets.mk vendor
 HTMX_VERSION := 2.0.11
 HTMX_SSE_VERSION := 2.2.4
-TMP := $(shell mktemp -d)
-
 .PHONY: vendor media
 
 # vendor fetches the pinned htmx and its SSE extension from the npm registry.
+vendor: TMP := $(shell mktemp -d)
 vendor:
 	cd $(TMP) && npm pack --silent htmx.org@$(HTMX_VERSION) htmx-ext-sse@$(HTMX_SSE_VERSION)
 	tar -xzf $(TMP)/htmx.org-$(HTMX_VERSION).tgz -C $(TMP) package/dist/htmx.min.js package/LICENSE

@@ -6,22 +6,18 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/emulation"
-	"github.com/chromedp/cdproto/page"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"oncelink/assets"
+	"oncelink/internal/browsertest"
 )
 
 // playerCSP is the policy the app serves: no inline script or style at all.
@@ -50,9 +46,9 @@ func TestPlayerRenders(t *testing.T) {
 				t.Fatal(err)
 			}
 			html := b.String()
-			want := append(tt.want, `data-player`, `data-testid="pause-when-hidden"`, `data-testid="activity"`,
-				`data-testid="resume"`, `data-part="extras" hidden`)
-			for _, w := range want {
+			common := []string{`data-player`, `data-testid="pause-when-hidden"`, `data-testid="activity"`,
+				`data-testid="resume"`, `data-part="extras" hidden`}
+			for _, w := range slices.Concat(tt.want, common) {
 				if !strings.Contains(html, w) {
 					t.Errorf("markup lacks %s:\n%s", w, html)
 				}
@@ -67,7 +63,7 @@ func TestPlayerRenders(t *testing.T) {
 // TestPlayerPausesWhileHidden plays the demo in a real Chromium and hides the
 // page by minimising its window, as a person switching away would.
 func TestPlayerPausesWhileHidden(t *testing.T) {
-	b := startBrowser(t, 1280, 900)
+	b := startPlayerBrowser(t, 1280, 900)
 	b.open("/player")
 
 	video := player{b, "video"}
@@ -191,7 +187,7 @@ func TestPlayerPausesWhileHidden(t *testing.T) {
 // TestPlayerKeepsPlaceAcrossBackForwardCache leaves the page while the video
 // plays and comes back with the back button.
 func TestPlayerKeepsPlaceAcrossBackForwardCache(t *testing.T) {
-	b := startBrowser(t, 1280, 900)
+	b := startPlayerBrowser(t, 1280, 900)
 	b.open("/player")
 	video := player{b, "video"}
 	video.play()
@@ -227,7 +223,7 @@ func TestPlayerScreenshots(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, width := range []int64{1280, 390} {
-		b := startBrowser(t, int(width), 900)
+		b := startPlayerBrowser(t, int(width), 900)
 		b.do(chromedp.EmulateViewport(width, 900))
 		b.open("/player")
 		video := player{b, "video"}
@@ -249,7 +245,7 @@ func TestPlayerScreenshots(t *testing.T) {
 }
 
 // screenshots writes the whole page as name-light.png and name-dark.png.
-func (b *tab) screenshots(dir, name string) {
+func (b *playerTab) screenshots(dir, name string) {
 	b.t.Helper()
 	for _, scheme := range []string{"light", "dark"} {
 		_, err := chromedp.Call(b.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
@@ -270,33 +266,17 @@ func (b *tab) screenshots(dir, name string) {
 	}
 }
 
-// chromiumPath finds the browser, or skips the test when there is none.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	t.Skip("no chromium binary found (apt-get install -y chromium): skipping the browser tests of the player")
-	return ""
+// playerTab is one page of a fresh Chromium, talking to a test server that
+// serves the player demo under the app's CSP.
+type playerTab struct {
+	t        *testing.T
+	ctx      context.Context
+	url      string
+	problems *browsertest.Problems
 }
 
-// tab is one page of a fresh Chromium, talking to a test server that serves
-// the player demo under the app's CSP.
-type tab struct {
-	t   *testing.T
-	ctx context.Context
-	url string
-
-	mu     sync.Mutex
-	errors []string
-}
-
-func startBrowser(t *testing.T, width, height int) *tab {
+func startPlayerBrowser(t *testing.T, width, height int) *playerTab {
 	t.Helper()
-	exe := chromiumPath(t)
-
 	mux := http.NewServeMux()
 	mux.Handle(assets.Prefix, assets.Handler())
 	mux.HandleFunc("GET /player", func(w http.ResponseWriter, r *http.Request) {
@@ -313,88 +293,37 @@ func startBrowser(t *testing.T, width, height int) *tab {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
-		chromedp.WindowSize(width, height),
-	)
-	// The deadline ends the browser, and so fails any step that hangs.
-	deadline, cancelDeadline := context.WithTimeout(context.Background(), time.Minute)
-	t.Cleanup(cancelDeadline)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(deadline, opts...)
-	t.Cleanup(cancelAlloc)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	t.Cleanup(cancel)
-
-	b := &tab{t: t, ctx: ctx, url: srv.URL}
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatal("start chromium: ", err)
-	}
-	err := chromedp.Listen(ctx, func(ev any) {
-		var msg string
-		switch ev := ev.(type) {
-		case *runtime.EventExceptionThrown:
-			msg = "exception: " + ev.ExceptionDetails.Text
-			if ev.ExceptionDetails.Exception != nil {
-				msg += " " + ev.ExceptionDetails.Exception.Description
-			}
-		case *runtime.EventConsoleAPICalled:
-			if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeWarning {
-				msg = fmt.Sprintf("console.%s: %v", ev.Type, ev.Args)
-			}
-		}
-		if msg != "" {
-			b.mu.Lock()
-			b.errors = append(b.errors, msg)
-			b.mu.Unlock()
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// A script from DevTools is not subject to the page's CSP, so it can
-	// count violations from the first byte of every document.
-	_, err = chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
-		Source: `window.cspViolations = [];
-document.addEventListener("securitypolicyviolation", (e) => window.cspViolations.push(e.violatedDirective + " " + e.blockedURI));`,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	ctx := browsertest.New(t, chromedp.WindowSize(width, height),
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"))
+	return &playerTab{t: t, ctx: ctx, url: srv.URL, problems: browsertest.Watch(t, ctx)}
 }
 
-func (b *tab) do(steps ...chromedp.Action[chromedp.Void]) {
+func (b *playerTab) do(steps ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
 	if err := chromedp.Do(b.ctx, steps...); err != nil {
 		b.t.Fatal(err)
 	}
 }
 
-func (b *tab) open(path string) {
+func (b *playerTab) open(path string) {
 	b.t.Helper()
 	b.do(chromedp.Navigate(b.url + path))
 	b.waitFor("player.js to start", `document.querySelectorAll("[data-player][data-enhanced]").length === 2`)
 }
 
-func (b *tab) reload() {
+func (b *playerTab) reload() {
 	b.t.Helper()
 	b.do(chromedp.Reload())
 	b.waitFor("player.js to start", `document.querySelectorAll("[data-player][data-enhanced]").length === 2`)
 }
 
-func (b *tab) click(sel string) {
+func (b *playerTab) click(sel string) {
 	b.t.Helper()
 	b.eval(sel + ".scrollIntoView({block: 'center'}), true")
 	b.do(chromedp.Click(chromedp.JSPath(sel)))
 }
 
-func evaluate[T any](b *tab, expr string) T {
+func evalPage[T any](b *playerTab, expr string) T {
 	b.t.Helper()
 	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
 	if err != nil {
@@ -403,14 +332,29 @@ func evaluate[T any](b *tab, expr string) T {
 	return v
 }
 
-func (b *tab) eval(expr string) bool            { b.t.Helper(); return evaluate[bool](b, expr) }
-func (b *tab) evalFloat(expr string) float64    { b.t.Helper(); return evaluate[float64](b, expr) }
-func (b *tab) evalString(expr string) string    { b.t.Helper(); return evaluate[string](b, expr) }
-func (b *tab) evalStrings(expr string) []string { b.t.Helper(); return evaluate[[]string](b, expr) }
+func (b *playerTab) eval(expr string) bool {
+	b.t.Helper()
+	return evalPage[bool](b, expr)
+}
+
+func (b *playerTab) evalFloat(expr string) float64 {
+	b.t.Helper()
+	return evalPage[float64](b, expr)
+}
+
+func (b *playerTab) evalString(expr string) string {
+	b.t.Helper()
+	return evalPage[string](b, expr)
+}
+
+func (b *playerTab) evalStrings(expr string) []string {
+	b.t.Helper()
+	return evalPage[[]string](b, expr)
+}
 
 // waitFor evaluates cond until it is true. It works on a hidden page,
 // where chromedp.Poll would wait for an animation frame for ever.
-func (b *tab) waitFor(what, cond string) {
+func (b *playerTab) waitFor(what, cond string) {
 	b.t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for !b.eval(cond) {
@@ -421,54 +365,26 @@ func (b *tab) waitFor(what, cond string) {
 	}
 }
 
-// setWindow minimises or restores the browser window, which hides or shows
-// the page and fires visibilitychange.
-func (b *tab) setWindow(state browser.WindowState) {
+func (b *playerTab) hide() {
 	b.t.Helper()
-	w, err := chromedp.CallBrowser(b.ctx, browser.GetWindowForTarget, browser.GetWindowForTargetParams{
-		TargetID: chromedp.FromContext(b.ctx).Target.TargetID,
-	})
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	_, err = chromedp.CallBrowser(b.ctx, browser.SetWindowBounds, browser.SetWindowBoundsParams{
-		WindowID: w.WindowID, Bounds: &browser.Bounds{WindowState: state},
-	})
-	if err != nil {
-		b.t.Fatal(err)
-	}
+	browsertest.SetHidden(b.t, b.ctx, true)
 }
 
-func (b *tab) hide() {
+func (b *playerTab) show() {
 	b.t.Helper()
-	b.setWindow(browser.WindowStateMinimized)
-	b.waitFor("the page to be hidden", `document.visibilityState === "hidden"`)
-}
-
-func (b *tab) show() {
-	b.t.Helper()
-	b.setWindow(browser.WindowStateNormal)
-	b.waitFor("the page to be visible", `document.visibilityState === "visible"`)
+	browsertest.SetHidden(b.t, b.ctx, false)
 }
 
 // noViolations fails the test on any CSP violation, uncaught exception or
 // console error or warning so far.
-func (b *tab) noViolations() {
+func (b *playerTab) noViolations() {
 	b.t.Helper()
-	if v := b.evalStrings("window.cspViolations"); len(v) > 0 {
-		b.t.Errorf("CSP violations: %q", v)
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for _, e := range b.errors {
-		b.t.Error(e)
-	}
-	b.errors = nil
+	b.problems.Check(b.ctx)
 }
 
 // player is one [data-player] element of the page, by kind.
 type player struct {
-	*tab
+	*playerTab
 	kind string
 }
 

@@ -3,12 +3,17 @@
 package browsertest
 
 import (
+	"cmp"
 	"context"
 	"os"
 	"os/exec"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -76,5 +81,110 @@ func Screenshot(t testing.TB, ctx context.Context, name string) {
 	}
 	if err := os.WriteFile(dir+"/"+name+".png", png, 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Problems collects what a page must never do: break its Content-Security-
+// Policy, throw an uncaught exception, or log a console error or warning.
+type Problems struct {
+	t  testing.TB
+	mu sync.Mutex
+	// seen holds exceptions and console messages; CSP violations are kept
+	// by the page itself, in window.cspViolations.
+	seen []string
+}
+
+// Watch starts collecting ctx's problems. A listener added through DevTools
+// is not subject to the page's CSP, so it sees violations from the first
+// byte of every document the tab loads afterwards.
+func Watch(t testing.TB, ctx context.Context) *Problems {
+	t.Helper()
+	p := &Problems{t: t}
+	err := chromedp.Listen(ctx, func(ev any) {
+		var msg string
+		switch ev := ev.(type) {
+		case *runtime.EventExceptionThrown:
+			msg = "exception: " + ev.ExceptionDetails.Text
+			if ev.ExceptionDetails.Exception != nil {
+				msg += " " + ev.ExceptionDetails.Exception.Description
+			}
+		case *runtime.EventConsoleAPICalled:
+			if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeWarning {
+				msg = "console." + string(ev.Type) + ":"
+				for _, arg := range ev.Args {
+					msg += " " + cmp.Or(arg.Description, string(arg.Value))
+				}
+			}
+		}
+		if msg != "" {
+			p.mu.Lock()
+			p.seen = append(p.seen, msg)
+			p.mu.Unlock()
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+		Source: `window.cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => window.cspViolations.push(e.violatedDirective + " " + e.blockedURI));`,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// Check fails the test for every problem since the last Check, and for
+// every CSP violation of the page ctx shows now.
+func (p *Problems) Check(ctx context.Context) {
+	p.t.Helper()
+	violations, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.cspViolations || []`))
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	if len(violations) > 0 {
+		p.t.Errorf("CSP violations: %q", violations)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, e := range p.seen {
+		p.t.Error(e)
+	}
+	p.seen = nil
+}
+
+// SetHidden hides the tab of ctx by minimising its window, or shows it by
+// restoring the window; either fires visibilitychange. It waits until the
+// page sees the change.
+func SetHidden(t testing.TB, ctx context.Context, hidden bool) {
+	t.Helper()
+	w, err := chromedp.CallBrowser(ctx, browser.GetWindowForTarget, browser.GetWindowForTargetParams{
+		TargetID: chromedp.FromContext(ctx).Target.TargetID,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	state, want := browser.WindowStateNormal, "visible"
+	if hidden {
+		state, want = browser.WindowStateMinimized, "hidden"
+	}
+	if _, err := chromedp.CallBrowser(ctx, browser.SetWindowBounds, browser.SetWindowBoundsParams{
+		WindowID: w.WindowID, Bounds: &browser.Bounds{WindowState: state},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// While hidden, actions that wait for frames hang; Evaluate does not.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.visibilityState`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the page stayed %s", got)
+		}
 	}
 }
