@@ -173,7 +173,18 @@ var migrations embed.FS
 // migrate applies, in name order and each in its own transaction, the
 // migrations not yet recorded in schema_migrations.
 func (s *Store) migrate(ctx context.Context) error {
-	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY)`); err != nil {
+	// PostgreSQL's CREATE TABLE IF NOT EXISTS fails when a twin runs at the
+	// same moment, as when several instances start on a new database: the
+	// table is made under the migrations' lock too.
+	tx, err := s.migrationTx(ctx)
+	if err != nil {
+		return fmt.Errorf("store: migrations table: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY)`); err != nil {
+		return fmt.Errorf("store: migrations table: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: migrations table: %w", err)
 	}
 	names, err := fs.Glob(migrations, "migrations/*.sql")
@@ -202,16 +213,11 @@ func (s *Store) applyMigration(ctx context.Context, name string) error {
 	if err := tmpl.Execute(&body, s.dialect.Types); err != nil {
 		return err
 	}
-	tx, err := s.db.BeginTxx(ctx, nil)
+	tx, err := s.migrationTx(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if s.dialect.lockMigrations != "" {
-		if _, err := tx.ExecContext(ctx, s.dialect.lockMigrations); err != nil {
-			return err
-		}
-	}
 	var done int
 	if err := tx.GetContext(ctx, &done, tx.Rebind(`SELECT COUNT(*) FROM schema_migrations WHERE name = ?`), name); err != nil {
 		return err
@@ -232,6 +238,22 @@ func (s *Store) applyMigration(ctx context.Context, name string) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// migrationTx begins a transaction that holds, on PostgreSQL, the lock that
+// serialises the migrations of several processes until it ends.
+func (s *Store) migrationTx(ctx context.Context) (*sqlx.Tx, error) {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	if s.dialect.lockMigrations != "" {
+		if _, err := tx.ExecContext(ctx, s.dialect.lockMigrations); err != nil {
+			tx.Rollback()
+			return nil, err
+		}
+	}
+	return tx, nil
 }
 
 func stripComments(stmt string) string {
