@@ -332,32 +332,6 @@ func TestSweep(t *testing.T) {
 	})
 }
 
-func BenchmarkCreateLink(b *testing.B) {
-	s := openSQLiteTest(b)
-	owner := mustAccount(b, s, "ada")
-	chunk := bytes.Repeat([]byte{1}, 200)
-	for b.Loop() {
-		if _, err := s.CreateLink(context.Background(), NewLink{OwnerID: owner.ID, TokenHash: hashOf(b), Kind: KindMessage,
-			MaxUses: 1, ExpiresAt: s.Now().Add(time.Hour)}, [][]byte{chunk}); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkConsume(b *testing.B) {
-	s := openSQLiteTest(b)
-	owner := mustAccount(b, s, "ada")
-	var l Link
-	for i := 0; b.Loop(); i++ {
-		if i%100 == 0 {
-			l = mustLink(b, s, owner.ID, 100, time.Hour)
-		}
-		if _, err := s.Consume(context.Background(), l.ID, Event{At: s.Now(), IP: "192.0.2.1", UserAgent: "bench"}); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
 func TestWritesReturnNames(t *testing.T) {
 	backends(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
