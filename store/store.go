@@ -16,7 +16,8 @@ import (
 	"text/template"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/jmoiron/sqlx"
 	_ "github.com/mattn/go-sqlite3"
 )
@@ -34,8 +35,10 @@ var (
 // which on SQLite is a separate pool so that readers run beside the single
 // writer connection, and on PostgreSQL is the same pool.
 type Store struct {
-	db      *sqlx.DB
-	ro      *sqlx.DB
+	db *sqlx.DB
+	ro *sqlx.DB
+	// pool is what db runs on with PostgreSQL; nil with SQLite.
+	pool    *pgxpool.Pool
 	dialect dialect
 	// Now is the store's clock; tests replace it to move time.
 	Now func() time.Time
@@ -57,7 +60,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		err error
 	)
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		s, err = openPostgres(dsn)
+		s, err = openPostgres(ctx, dsn)
 	} else {
 		s, err = openSQLite(dsn, opts)
 	}
@@ -112,14 +115,28 @@ func openSQLite(path string, opts Options) (*Store, error) {
 	return &Store{db: db, ro: ro, dialect: sqlite, Now: time.Now}, nil
 }
 
-func openPostgres(dsn string) (*Store, error) {
-	db, err := sqlx.Open("pgx", dsn)
+func openPostgres(ctx context.Context, dsn string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: %w", err)
 	}
-	db.SetMaxOpenConns(max(8, 4*runtime.NumCPU()))
-	db.SetMaxIdleConns(max(8, 4*runtime.NumCPU()))
-	return &Store{db: db, ro: db, dialect: postgres, Now: time.Now}, nil
+	// One pool serves the store, the sessions and the live events, so an
+	// instance holds at most MaxConns connections: PostgreSQL's default
+	// max_connections of 100 leaves room for several instances.
+	if !strings.Contains(dsn, "pool_max_conns") {
+		cfg.MaxConns = int32(max(8, 4*runtime.NumCPU()))
+	}
+	// A statement stuck behind a lock fails rather than hold a request
+	// and a connection for ever; a DSN may set its own.
+	if _, ok := cfg.ConnConfig.RuntimeParams["statement_timeout"]; !ok {
+		cfg.ConnConfig.RuntimeParams["statement_timeout"] = "30s"
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	db := sqlx.NewDb(stdlib.OpenDBFromPool(pool), "pgx")
+	return &Store{db: db, ro: db, pool: pool, dialect: postgres, Now: time.Now}, nil
 }
 
 // Close closes the database.
@@ -127,6 +144,9 @@ func (s *Store) Close() error {
 	err := s.db.Close()
 	if s.ro != s.db {
 		err = errors.Join(err, s.ro.Close())
+	}
+	if s.pool != nil {
+		s.pool.Close()
 	}
 	return err
 }
@@ -136,6 +156,10 @@ func (s *Store) DB() *sql.DB { return s.db.DB }
 
 // Postgres reports whether the store runs on PostgreSQL.
 func (s *Store) Postgres() bool { return s.dialect.name == "postgres" }
+
+// Pool is the PostgreSQL connection pool the store runs on, for the session
+// store and the live events to share; nil on SQLite.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
 // Ping checks that the database answers a query.
 func (s *Store) Ping(ctx context.Context) error {

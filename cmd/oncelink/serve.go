@@ -14,7 +14,6 @@ import (
 	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/sqlite3store"
 	"github.com/alexedwards/scs/v2"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"oncelink/handlers"
 	"oncelink/store"
@@ -39,12 +38,7 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 	sessions.Lifetime = 7 * 24 * time.Hour
 	sessions.IdleTimeout = 24 * time.Hour
 	if st.Postgres() {
-		pool, err := pgxpool.New(ctx, cfg.DB)
-		if err != nil {
-			return err
-		}
-		defer pool.Close()
-		ps := pgxstore.New(pool)
+		ps := pgxstore.New(st.Pool())
 		defer ps.StopCleanup()
 		sessions.Store = ps
 	} else {

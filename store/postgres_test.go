@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -98,5 +100,33 @@ func TestInstancesRaceForOneName(t *testing.T) {
 	}
 	if n, _ := stores[0].CountAccounts(context.Background()); n != 3 {
 		t.Fatalf("%d accounts", n)
+	}
+}
+
+// TestPostgresConnectionSettings checks the defaults an instance's pool gets,
+// and that a DSN's own settings win.
+func TestPostgresConnectionSettings(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	for _, c := range []struct {
+		params  string
+		timeout string
+		conns   int32
+	}{
+		{"", "30s", int32(max(8, 4*runtime.NumCPU()))},
+		{"&statement_timeout=5000&pool_max_conns=3", "5s", 3},
+	} {
+		s := openPostgresTest(t, dsn+c.params)
+		var timeout string
+		if err := s.db.Get(&timeout, `SHOW statement_timeout`); err != nil {
+			t.Fatal(err)
+		}
+		if timeout != c.timeout || s.Pool().Config().MaxConns != c.conns {
+			t.Errorf("DSN params %q: statement_timeout %s, %d connections; want %s, %d",
+				c.params, timeout, s.Pool().Config().MaxConns, c.timeout, c.conns)
+		}
+	}
+	s := openPostgresTest(t, dsn+"&statement_timeout=100")
+	if _, err := s.db.Exec(`SELECT pg_sleep(1)`); err == nil || !strings.Contains(err.Error(), "statement timeout") {
+		t.Fatalf("a statement longer than the timeout: %v", err)
 	}
 }
