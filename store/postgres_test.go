@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"oncelink/internal/pgtest"
 )
@@ -128,5 +129,57 @@ func TestPostgresConnectionSettings(t *testing.T) {
 	s := openPostgresTest(t, dsn+"&statement_timeout=100")
 	if _, err := s.db.Exec(`SELECT pg_sleep(1)`); err == nil || !strings.Contains(err.Error(), "statement timeout") {
 		t.Fatalf("a statement longer than the timeout: %v", err)
+	}
+}
+
+// TestInstancesSweepOneAtATime sweeps from two instances: while one holds the
+// sweep, the other sweeps nothing; sweeping together, they delete each dead
+// link's content once, without errors.
+func TestInstancesSweepOneAtATime(t *testing.T) {
+	stores := instances(t, 2)
+	ctx := context.Background()
+	c := newClock(stores[0])
+	stores[1].Now = c.Now
+	owner := mustAccount(t, stores[0], "ada")
+	dead := func(n int) {
+		for range n {
+			mustLink(t, stores[0], owner.ID, 1, time.Minute)
+		}
+		c.Add(2 * time.Minute)
+	}
+	dead(3)
+	held, err := stores[1].db.BeginTxx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Rollback()
+	var mine bool
+	if err := held.Get(&mine, stores[1].dialect.trySweepLock); err != nil || !mine {
+		t.Fatalf("take the sweep: %v, %v", mine, err)
+	}
+	if swept, err := stores[0].Sweep(ctx, time.Minute, time.Hour); err != nil || swept.Contents != 0 {
+		t.Fatalf("sweep while another instance sweeps: %+v, %v", swept, err)
+	}
+	held.Rollback()
+	if swept, err := stores[0].Sweep(ctx, time.Minute, time.Hour); err != nil || swept.Contents != 3 {
+		t.Fatalf("sweep after the other instance: %+v, %v", swept, err)
+	}
+	for round := range 5 {
+		dead(20)
+		var total atomic.Int64
+		var wg sync.WaitGroup
+		for i := range 8 {
+			wg.Go(func() {
+				swept, err := stores[i%2].Sweep(ctx, time.Minute, time.Hour)
+				if err != nil {
+					t.Error(err)
+				}
+				total.Add(swept.Contents)
+			})
+		}
+		wg.Wait()
+		if total.Load() != 20 {
+			t.Fatalf("round %d: %d contents deleted, want 20", round, total.Load())
+		}
 	}
 }

@@ -174,6 +174,9 @@ type dialect struct {
 	Types struct{ ID, Bytes, SessionExpiry string }
 	// lockMigrations serialises migrations of several processes.
 	lockMigrations string
+	// trySweepLock returns whether this transaction may sweep: on
+	// PostgreSQL, only one instance sweeps a schema at a time.
+	trySweepLock string
 }
 
 var sqlite = dialect{
@@ -189,6 +192,7 @@ var postgres = dialect{
 		ID: "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", Bytes: "BYTEA", SessionExpiry: "TIMESTAMPTZ",
 	},
 	lockMigrations: "SELECT pg_advisory_xact_lock(7034198)",
+	trySweepLock:   "SELECT pg_try_advisory_xact_lock(7034199, hashtext(current_schema()))",
 }
 
 //go:embed migrations/*.sql

@@ -16,7 +16,9 @@ type Swept struct {
 
 // Sweep deletes the content of links that died, once no recipient's grant
 // window can still need it, and purges links, with their audit trail, that
-// have been dead for longer than retention.
+// have been dead for longer than retention. On PostgreSQL, when another
+// instance is sweeping at that moment, it sweeps nothing: sweeps of several
+// instances would only wait for each other's locks, or deadlock.
 func (s *Store) Sweep(ctx context.Context, grant, retention time.Duration) (Swept, error) {
 	now := s.Now()
 	tx, err := s.db.BeginTxx(ctx, nil)
@@ -24,6 +26,15 @@ func (s *Store) Sweep(ctx context.Context, grant, retention time.Duration) (Swep
 		return Swept{}, err
 	}
 	defer tx.Rollback()
+	if s.dialect.trySweepLock != "" {
+		var mine bool
+		if err := tx.GetContext(ctx, &mine, s.dialect.trySweepLock); err != nil {
+			return Swept{}, fmt.Errorf("store: sweep lock: %w", err)
+		}
+		if !mine {
+			return Swept{}, nil
+		}
+	}
 	// A link's content is needed until it is dead and its last use's grant
 	// window is over; revoking deletes it at once.
 	dead := `content_deleted_at IS NULL AND (revoked_at IS NOT NULL OR uses >= max_uses OR expires_at <= ?)
