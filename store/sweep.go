@@ -15,8 +15,8 @@ type Swept struct {
 }
 
 // Sweep deletes the content of links that died, once no recipient's grant
-// window can still need it, and purges links, with their audit trail, that
-// have been dead for longer than retention. On PostgreSQL, when another
+// window can still need it, purges links, with their audit trail, that have
+// been dead for longer than retention, and drops full rate-limit buckets. On PostgreSQL, when another
 // instance is sweeping at that moment, it sweeps nothing: sweeps of several
 // instances would only wait for each other's locks, or deadlock.
 func (s *Store) Sweep(ctx context.Context, grant, retention time.Duration) (Swept, error) {
@@ -67,5 +67,9 @@ func (s *Store) Sweep(ctx context.Context, grant, retention time.Duration) (Swep
 		return Swept{}, fmt.Errorf("store: purge: %w", err)
 	}
 	swept.Links, _ = res.RowsAffected()
+	// A full bucket is the same as none.
+	if _, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM rate_limits WHERE full_at <= ?`), millis(now)); err != nil {
+		return Swept{}, fmt.Errorf("store: sweep rate limits: %w", err)
+	}
 	return swept, tx.Commit()
 }

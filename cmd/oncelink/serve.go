@@ -50,6 +50,7 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 	h := handlers.New(handlers.Config{
 		BaseURL: base, MinTTL: cfg.MinTTL, MaxTTL: cfg.MaxTTL, GrantTTL: cfg.GrantTTL,
 		TrustProxy: cfg.TrustProxy, RateLimits: cfg.RateLimits,
+		SharedRateLimits: st.Postgres(),
 	}, st, sessions, key, log)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
