@@ -35,10 +35,9 @@ var (
 // which on SQLite is a separate pool so that readers run beside the single
 // writer connection, and on PostgreSQL is the same pool.
 type Store struct {
-	db *sqlx.DB
-	ro *sqlx.DB
-	// pool is what db runs on with PostgreSQL; nil with SQLite.
-	pool    *pgxpool.Pool
+	db      *sqlx.DB
+	ro      *sqlx.DB
+	pool    *pgxpool.Pool // what db runs on with PostgreSQL; nil with SQLite
 	dialect dialect
 	// Now is the store's clock; tests replace it to move time.
 	Now func() time.Time
@@ -121,8 +120,9 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	// One pool serves the store, the sessions and the live events, so an
-	// instance holds at most MaxConns connections: PostgreSQL's default
-	// max_connections of 100 leaves room for several instances.
+	// instance holds at most MaxConns connections, and one more while it
+	// listens for live events: PostgreSQL's default max_connections of 100
+	// leaves room for several instances.
 	if !strings.Contains(dsn, "pool_max_conns") {
 		cfg.MaxConns = int32(max(8, 4*runtime.NumCPU()))
 	}
