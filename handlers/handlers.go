@@ -28,6 +28,9 @@ type Config struct {
 	TrustProxy bool
 	// RateLimits turns the per-client and per-account limits on.
 	RateLimits bool
+	// SharedRateLimits keeps the limits' buckets in the database, so that
+	// instances sharing it share the limits.
+	SharedRateLimits bool
 }
 
 // Store is what the handlers need of the database.
@@ -48,6 +51,7 @@ type Store interface {
 	Revoke(ctx context.Context, owner, id int64, e store.Event) (store.Link, error)
 	Chunk(ctx context.Context, id int64, seq int) ([]byte, error)
 	Events(ctx context.Context, owner, id int64) ([]store.Event, error)
+	RateStore
 }
 
 // Handler serves oncelink. Make one with New.
@@ -69,9 +73,13 @@ func New(cfg Config, st Store, sessions *scs.SessionManager, key []byte, log *sl
 	sessions.Cookie.HttpOnly = true
 	sessions.Cookie.SameSite = http.SameSiteLaxMode
 	sessions.Cookie.Secure = cfg.BaseURL.Scheme == "https"
+	var shared RateStore
+	if cfg.SharedRateLimits {
+		shared = st
+	}
 	return &Handler{
 		cfg: cfg, store: st, sessions: sessions, key: key, log: log,
-		limits: newLimits(cfg.RateLimits), now: time.Now,
+		limits: newLimits(cfg.RateLimits, shared), now: time.Now,
 	}
 }
 

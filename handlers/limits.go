@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"context"
+	"crypto/sha256"
 	"net"
 	"net/http"
 	"strings"
@@ -12,11 +14,17 @@ import (
 
 // limiter is a token bucket per key (a client address, an account name, a
 // link). Buckets idle for longer than it takes them to refill are dropped,
-// so its memory follows the number of recently active keys.
+// so its memory follows the number of recently active keys. With shared
+// set, the buckets live in the database instead, where every instance takes
+// from the same ones.
 type limiter struct {
-	every time.Duration // one more request is allowed this often
-	burst int
-	off   bool
+	// name tells the limiter's buckets apart from other limiters' in the
+	// shared store; every instance must use the same.
+	name   string
+	every  time.Duration // one more request is allowed this often
+	burst  int
+	off    bool
+	shared RateStore
 
 	mu      sync.Mutex
 	buckets map[string]*bucket
@@ -28,15 +36,23 @@ type bucket struct {
 	seen time.Time
 }
 
-func newLimiter(every time.Duration, burst int, off bool) *limiter {
-	return &limiter{every: every, burst: burst, off: off, buckets: map[string]*bucket{}}
+// RateStore keeps rate-limit buckets where several instances share them.
+type RateStore interface {
+	TakeRate(ctx context.Context, bucket []byte, every time.Duration, burst int, now time.Time) (time.Duration, error)
 }
 
 // allow takes a request from key's bucket. When the bucket is empty it
 // returns false and how long until one is allowed again.
-func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
+func (l *limiter) allow(ctx context.Context, key string, now time.Time) (bool, time.Duration, error) {
 	if l.off {
-		return true, 0
+		return true, 0, nil
+	}
+	if l.shared != nil {
+		// The database sees a digest of the key: no addresses or names
+		// are kept for rate limiting.
+		sum := sha256.Sum256([]byte(l.name + "\x00" + key))
+		wait, err := l.shared.TakeRate(ctx, sum[:16], l.every, l.burst, now)
+		return wait == 0 && err == nil, wait, err
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -58,9 +74,9 @@ func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
 	r := b.lim.ReserveN(now, 1)
 	if d := r.DelayFrom(now); d > 0 {
 		r.CancelAt(now)
-		return false, d
+		return false, d, nil
 	}
-	return true, 0
+	return true, 0, nil
 }
 
 // limits are the rate limits oncelink enforces.
@@ -71,21 +87,30 @@ type limits struct {
 	linkPassword, passwordLink  *limiter
 }
 
-func newLimits(on bool) *limits {
+// newLimits makes the limits, off unless on, with their buckets in shared
+// when it is not nil.
+func newLimits(on bool, shared RateStore) *limits {
+	newLimiter := func(name string, every time.Duration, burst int) *limiter {
+		return &limiter{name: name, every: every, burst: burst, off: !on, shared: shared, buckets: map[string]*bucket{}}
+	}
 	return &limits{
-		signInClient:  newLimiter(6*time.Second, 10, !on),
-		signInAccount: newLimiter(6*time.Second, 10, !on),
-		setup:         newLimiter(12*time.Second, 5, !on),
-		consume:       newLimiter(time.Second, 30, !on),
-		passwordLink:  newLimiter(12*time.Second, 5, !on),
-		linkPassword:  newLimiter(6*time.Second, 10, !on),
+		signInClient:  newLimiter("sign-in-client", 6*time.Second, 10),
+		signInAccount: newLimiter("sign-in-account", 6*time.Second, 10),
+		setup:         newLimiter("setup", 12*time.Second, 5),
+		consume:       newLimiter("consume", time.Second, 30),
+		passwordLink:  newLimiter("password-link", 12*time.Second, 5),
+		linkPassword:  newLimiter("link-password", 6*time.Second, 10),
 	}
 }
 
 // allow answers 429 with Retry-After and returns false when key has used
 // up l.
 func (h *Handler) allow(w http.ResponseWriter, r *http.Request, l *limiter, key string) bool {
-	ok, wait := l.allow(key, h.now())
+	ok, wait, err := l.allow(r.Context(), key, h.now())
+	if err != nil {
+		h.fail(w, r, err)
+		return false
+	}
 	if !ok {
 		h.fail(w, r, &userError{status: http.StatusTooManyRequests, title: "Too many attempts",
 			msg: "Too many attempts in a short time. Wait a little, then try again.", retryAfter: wait})

@@ -64,21 +64,25 @@ func (s *Store) insertAccount(ctx context.Context, username, passwordHash string
 				return err
 			}
 		}
-		// The first account is the only one while none exists; any other
-		// needs a free name.
-		var taken int
-		q, args := `SELECT COUNT(*) FROM accounts WHERE username = ?`, []any{username}
 		if onlyFirst {
-			q, args = `SELECT COUNT(*) FROM accounts`, nil
+			// The first account is the only one while none exists.
+			var n int
+			if err := tx.GetContext(ctx, &n, `SELECT COUNT(*) FROM accounts`); err != nil {
+				return err
+			}
+			if n > 0 {
+				return fmt.Errorf("account %q: %w", username, ErrConflict)
+			}
 		}
-		if err := tx.GetContext(ctx, &taken, tx.Rebind(q), args...); err != nil {
-			return err
-		}
-		if taken > 0 {
+		// A taken name inserts nothing, also when the other insert is not
+		// yet committed: PostgreSQL waits for it rather than fail on the
+		// index.
+		err := tx.GetContext(ctx, &row, tx.Rebind(`INSERT INTO accounts (username, password_hash, is_admin, created_at)
+			VALUES (?, ?, ?, ?) ON CONFLICT (username) DO NOTHING RETURNING `+accountColumns), username, passwordHash, admin, millis(s.Now()))
+		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("account %q: %w", username, ErrConflict)
 		}
-		return tx.GetContext(ctx, &row, tx.Rebind(`INSERT INTO accounts (username, password_hash, is_admin, created_at)
-			VALUES (?, ?, ?, ?) RETURNING `+accountColumns), username, passwordHash, admin, millis(s.Now()))
+		return err
 	})
 	if err != nil {
 		return Account{}, err

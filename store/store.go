@@ -17,7 +17,8 @@ import (
 	"text/template"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/jmoiron/sqlx"
 	"github.com/mattn/go-sqlite3"
 )
@@ -51,10 +52,13 @@ var (
 type Store struct {
 	db *sqlx.DB
 	ro *sqlx.DB
-	// sessions is the web session store's handle: on SQLite a pool of its
+	// sessions is the web session store's handle on SQLite: a pool of its
 	// own, so that looking a session up never waits for the writer.
 	sessions *sqlx.DB
-	dialect  dialect
+	// pool is what db runs on with PostgreSQL, and the sessions' store;
+	// nil with SQLite.
+	pool    *pgxpool.Pool
+	dialect dialect
 	// Now is the store's clock; tests replace it to move time.
 	Now func() time.Time
 
@@ -83,7 +87,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 		err error
 	)
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		s, err = openPostgres(dsn)
+		s, err = openPostgres(ctx, dsn)
 	} else {
 		s, err = openSQLite(dsn, opts)
 	}
@@ -153,14 +157,29 @@ func openSQLite(path string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-func openPostgres(dsn string) (*Store, error) {
-	db, err := sqlx.Open("pgx", dsn)
+func openPostgres(ctx context.Context, dsn string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: %w", err)
 	}
-	db.SetMaxOpenConns(max(8, 4*runtime.NumCPU()))
-	db.SetMaxIdleConns(max(8, 4*runtime.NumCPU()))
-	return &Store{db: db, ro: db, sessions: db, dialect: postgres, Now: time.Now}, nil
+	// One pool serves the store, the sessions and the live events, so an
+	// instance holds at most MaxConns connections, and one more while it
+	// listens for live events: PostgreSQL's default max_connections of 100
+	// leaves room for several instances.
+	if !strings.Contains(dsn, "pool_max_conns") {
+		cfg.MaxConns = int32(max(8, 4*runtime.NumCPU()))
+	}
+	// A statement stuck behind a lock fails rather than hold a request
+	// and a connection for ever; a DSN may set its own.
+	if _, ok := cfg.ConnConfig.RuntimeParams["statement_timeout"]; !ok {
+		cfg.ConnConfig.RuntimeParams["statement_timeout"] = "30s"
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	db := sqlx.NewDb(stdlib.OpenDBFromPool(pool), "pgx")
+	return &Store{db: db, ro: db, sessions: db, pool: pool, dialect: postgres, Now: time.Now}, nil
 }
 
 // Close stops the writer, once it has finished what it was given, and
@@ -176,6 +195,9 @@ func (s *Store) Close() error {
 		if s.ro != s.db {
 			s.closeErr = errors.Join(s.closeErr, s.ro.Close(), s.sessions.Close())
 		}
+		if s.pool != nil {
+			s.pool.Close()
+		}
 	})
 	return s.closeErr
 }
@@ -186,6 +208,10 @@ func (s *Store) SessionDB() *sql.DB { return s.sessions.DB }
 // Postgres reports whether the store runs on PostgreSQL.
 func (s *Store) Postgres() bool { return s.dialect.name == "postgres" }
 
+// Pool is the PostgreSQL connection pool the store runs on, for the session
+// store and the live events to share; nil on SQLite.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
 // Ping checks that the database answers a query.
 func (s *Store) Ping(ctx context.Context) error {
 	var one int
@@ -195,25 +221,32 @@ func (s *Store) Ping(ctx context.Context) error {
 // dialect holds everything that differs between SQLite and PostgreSQL.
 type dialect struct {
 	name string
-	// Types fill the migration templates.
-	Types struct{ ID, Bytes, SessionExpiry string }
+	// Types fill the migration templates. Unlogged makes a PostgreSQL
+	// table whose writes skip the write-ahead log: fast, and emptied after
+	// a crash.
+	Types struct{ ID, Bytes, SessionExpiry, Unlogged string }
 	// lockMigrations serialises migrations of several processes.
 	lockMigrations string
+	// trySweepLock returns whether this transaction may sweep: on
+	// PostgreSQL, only one instance sweeps a schema at a time.
+	trySweepLock string
 }
 
 var sqlite = dialect{
 	name: "sqlite",
-	Types: struct{ ID, Bytes, SessionExpiry string }{
+	Types: struct{ ID, Bytes, SessionExpiry, Unlogged string }{
 		ID: "INTEGER PRIMARY KEY", Bytes: "BLOB", SessionExpiry: "REAL",
 	},
 }
 
 var postgres = dialect{
 	name: "postgres",
-	Types: struct{ ID, Bytes, SessionExpiry string }{
+	Types: struct{ ID, Bytes, SessionExpiry, Unlogged string }{
 		ID: "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", Bytes: "BYTEA", SessionExpiry: "TIMESTAMPTZ",
+		Unlogged: "UNLOGGED",
 	},
 	lockMigrations: "SELECT pg_advisory_xact_lock(7034198)",
+	trySweepLock:   "SELECT pg_try_advisory_xact_lock(7034199, hashtext(current_schema()))",
 }
 
 //go:embed migrations/*.sql
@@ -222,7 +255,18 @@ var migrations embed.FS
 // migrate applies, in name order and each in its own transaction, the
 // migrations not yet recorded in schema_migrations.
 func (s *Store) migrate(ctx context.Context) error {
-	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY)`); err != nil {
+	// PostgreSQL's CREATE TABLE IF NOT EXISTS fails when a twin runs at the
+	// same moment, as when several instances start on a new database: the
+	// table is made under the migrations' lock too.
+	tx, err := s.migrationTx(ctx)
+	if err != nil {
+		return fmt.Errorf("store: migrations table: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY)`); err != nil {
+		return fmt.Errorf("store: migrations table: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: migrations table: %w", err)
 	}
 	names, err := fs.Glob(migrations, "migrations/*.sql")
@@ -251,16 +295,11 @@ func (s *Store) applyMigration(ctx context.Context, name string) error {
 	if err := tmpl.Execute(&body, s.dialect.Types); err != nil {
 		return err
 	}
-	tx, err := s.db.BeginTxx(ctx, nil)
+	tx, err := s.migrationTx(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if s.dialect.lockMigrations != "" {
-		if _, err := tx.ExecContext(ctx, s.dialect.lockMigrations); err != nil {
-			return err
-		}
-	}
 	var done int
 	if err := tx.GetContext(ctx, &done, tx.Rebind(`SELECT COUNT(*) FROM schema_migrations WHERE name = ?`), name); err != nil {
 		return err
@@ -281,6 +320,22 @@ func (s *Store) applyMigration(ctx context.Context, name string) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// migrationTx begins a transaction that holds, on PostgreSQL, the lock that
+// serialises the migrations of several processes until it ends.
+func (s *Store) migrationTx(ctx context.Context) (*sqlx.Tx, error) {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	if s.dialect.lockMigrations != "" {
+		if _, err := tx.ExecContext(ctx, s.dialect.lockMigrations); err != nil {
+			tx.Rollback()
+			return nil, err
+		}
+	}
+	return tx, nil
 }
 
 func stripComments(stmt string) string {

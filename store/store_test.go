@@ -4,16 +4,15 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"oncelink/internal/pgtest"
 )
 
 // backends runs test once on a fresh SQLite file and, when
@@ -21,7 +20,7 @@ import (
 func backends(t *testing.T, test func(t *testing.T, s *Store)) {
 	t.Helper()
 	t.Run("sqlite", func(t *testing.T) { test(t, openSQLiteTest(t)) })
-	t.Run("postgres", func(t *testing.T) { test(t, OpenPostgresTest(t)) })
+	t.Run("postgres", func(t *testing.T) { test(t, openPostgresTest(t, pgtest.DSN(t))) })
 }
 
 func openSQLiteTest(t testing.TB) *Store {
@@ -34,56 +33,16 @@ func openSQLiteTest(t testing.TB) *Store {
 	return s
 }
 
-// OpenPostgresTest opens a store in a new schema of the database that
-// ONCELINK_TEST_POSTGRES names, dropped when the test ends, and skips the
-// test when the variable is unset.
-func OpenPostgresTest(t testing.TB) *Store {
+// openPostgresTest opens a store on dsn, a schema from pgtest.DSN; several
+// stores on one schema stand for several oncelink instances.
+func openPostgresTest(t testing.TB, dsn string) *Store {
 	t.Helper()
-	dsn := PostgresTestDSN(t)
 	s, err := Open(context.Background(), dsn, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
-}
-
-// PostgresTestDSN makes a fresh schema in the database that
-// ONCELINK_TEST_POSTGRES names and returns a DSN that works in it. It skips
-// the test when the variable is unset.
-func PostgresTestDSN(t testing.TB) string {
-	t.Helper()
-	base := os.Getenv("ONCELINK_TEST_POSTGRES")
-	if base == "" {
-		t.Skip("ONCELINK_TEST_POSTGRES is not set; set it to a PostgreSQL DSN to run the PostgreSQL tests")
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	var suffix [6]byte
-	rand.Read(suffix[:])
-	schema := fmt.Sprintf("t_%x", suffix)
-	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		admin, err := sql.Open("pgx", base)
-		if err != nil {
-			return
-		}
-		defer admin.Close()
-		admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 // clock is a settable time for tests.
@@ -371,32 +330,6 @@ func TestSweep(t *testing.T) {
 			t.Fatalf("purged link: %v", err)
 		}
 	})
-}
-
-func BenchmarkCreateLink(b *testing.B) {
-	s := openSQLiteTest(b)
-	owner := mustAccount(b, s, "ada")
-	chunk := bytes.Repeat([]byte{1}, 200)
-	for b.Loop() {
-		if _, err := s.CreateLink(context.Background(), NewLink{OwnerID: owner.ID, TokenHash: hashOf(b), Kind: KindMessage,
-			MaxUses: 1, ExpiresAt: s.Now().Add(time.Hour)}, [][]byte{chunk}); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkConsume(b *testing.B) {
-	s := openSQLiteTest(b)
-	owner := mustAccount(b, s, "ada")
-	var l Link
-	for i := 0; b.Loop(); i++ {
-		if i%100 == 0 {
-			l = mustLink(b, s, owner.ID, 100, time.Hour)
-		}
-		if _, err := s.Consume(context.Background(), l.ID, Event{At: s.Now(), IP: "192.0.2.1", UserAgent: "bench"}); err != nil {
-			b.Fatal(err)
-		}
-	}
 }
 
 func TestWritesReturnNames(t *testing.T) {

@@ -17,12 +17,21 @@ type Swept struct {
 }
 
 // Sweep deletes the content of links that died, once no recipient's grant
-// window can still need it, and purges links, with their audit trail, that
-// have been dead for longer than retention.
+// window can still need it, purges links, with their audit trail, that have
+// been dead for longer than retention, and drops full rate-limit buckets.
+// On PostgreSQL, when another instance is sweeping at that moment, it
+// sweeps nothing: sweeps of several instances would only wait for each
+// other's locks, or deadlock.
 func (s *Store) Sweep(ctx context.Context, grant, retention time.Duration) (Swept, error) {
 	now := s.Now()
 	var swept Swept
 	err := s.write(ctx, func(tx *sqlx.Tx) error {
+		if s.dialect.trySweepLock != "" {
+			var mine bool
+			if err := tx.GetContext(ctx, &mine, s.dialect.trySweepLock); err != nil || !mine {
+				return err
+			}
+		}
 		// A link's content is needed until it is dead and its last use's
 		// grant window is over; revoking deletes it at once.
 		dead := `content_deleted_at IS NULL AND (revoked_at IS NOT NULL OR uses >= max_uses OR expires_at <= ?)
@@ -55,7 +64,9 @@ func (s *Store) Sweep(ctx context.Context, grant, retention time.Duration) (Swep
 			return err
 		}
 		swept.Links, _ = res.RowsAffected()
-		return nil
+		// A full bucket is the same as none.
+		_, err = tx.ExecContext(ctx, tx.Rebind(`DELETE FROM rate_limits WHERE full_at <= ?`), millis(now))
+		return err
 	})
 	if err != nil {
 		return Swept{}, fmt.Errorf("store: sweep: %w", err)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -53,35 +52,4 @@ func TestWriteAfterClose(t *testing.T) {
 	if _, err := s.Secret(context.Background(), "x", 8); err == nil {
 		t.Fatal("write on a closed store succeeded")
 	}
-}
-
-// BenchmarkConsumeParallel consumes from many goroutines, which is where
-// group commit pays.
-func BenchmarkConsumeParallel(b *testing.B) {
-	s := openSQLiteTest(b)
-	owner := mustAccount(b, s, "ada")
-	links := make([]Link, 0, 64)
-	for range cap(links) {
-		links = append(links, mustLink(b, s, owner.ID, 100, time.Hour))
-	}
-	var mu sync.Mutex
-	next := 0
-	b.SetParallelism(8)
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			mu.Lock()
-			l := links[next%len(links)]
-			next++
-			if next%(100*len(links)) == 0 {
-				links = links[:0]
-				for range cap(links) {
-					links = append(links, mustLink(b, s, owner.ID, 100, time.Hour))
-				}
-			}
-			mu.Unlock()
-			if _, err := s.Consume(context.Background(), l.ID, Event{At: s.Now(), IP: "192.0.2.1", UserAgent: "bench"}); err != nil && !errors.Is(err, ErrGone) {
-				b.Fatal(err)
-			}
-		}
-	})
 }

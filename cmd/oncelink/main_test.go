@@ -31,7 +31,7 @@ func TestTwoProcessesConsumeExactly(t *testing.T) {
 			srv := []*server{a, b}[i%2]
 			wg.Go(func() {
 				<-start
-				res, err := browser().Post(srv.URL+path, "application/x-www-form-urlencoded", nil)
+				res, err := newClient().Post(srv.URL+path, "application/x-www-form-urlencoded", nil)
 				if err != nil {
 					t.Error(err)
 					return
@@ -61,7 +61,7 @@ func TestRecipientFlowAgainstTheBinary(t *testing.T) {
 	s := startServer(t, db, "--min-ttl", "1s")
 	owner := signUp(t, s)
 	path := createLink(t, owner, s, url.Values{"message": {"the secret"}})
-	first, second := browser(), browser()
+	first, second := newClient(), newClient()
 	for range 5 {
 		for _, method := range []string{http.MethodGet, http.MethodHead} {
 			req, _ := http.NewRequest(method, s.URL+path, nil)
@@ -122,7 +122,7 @@ func TestUserAdd(t *testing.T) {
 		t.Fatalf("short password: %v", err)
 	}
 	s := startServer(t, db)
-	if code, _ := postForm(t, browser(), s.URL+"/login", url.Values{"username": {"bob"}, "password": {ownerPassword}}); code != http.StatusSeeOther {
+	if code, _ := postForm(t, newClient(), s.URL+"/login", url.Values{"username": {"bob"}, "password": {ownerPassword}}); code != http.StatusSeeOther {
 		t.Fatalf("bob cannot sign in: %d", code)
 	}
 }

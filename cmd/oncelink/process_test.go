@@ -138,8 +138,8 @@ func (s *server) stop() {
 	}
 }
 
-// browser is one HTTP client with its own cookies, following no redirects.
-func browser() *http.Client {
+// newClient is one HTTP client with its own cookies, following no redirects.
+func newClient() *http.Client {
 	jar, _ := cookiejar.New(nil)
 	return &http.Client{Jar: jar, Timeout: 20 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -161,7 +161,7 @@ const ownerPassword = "a long enough password"
 // signUp creates the first account on s and returns its signed-in client.
 func signUp(t testing.TB, s *server) *http.Client {
 	t.Helper()
-	c := browser()
+	c := newClient()
 	if code, body := postForm(t, c, s.URL+"/setup", url.Values{"username": {"owner"}, "password": {ownerPassword}}); code != http.StatusSeeOther {
 		t.Fatalf("setup: %d %s", code, body)
 	}

@@ -14,7 +14,6 @@ import (
 	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/sqlite3store"
 	"github.com/alexedwards/scs/v2"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"oncelink/handlers"
 	"oncelink/store"
@@ -40,12 +39,7 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 	// to move it. A sign-in lasts a week; signing out ends it at once.
 	sessions.Lifetime = 7 * 24 * time.Hour
 	if st.Postgres() {
-		pool, err := pgxpool.New(ctx, cfg.DB)
-		if err != nil {
-			return err
-		}
-		defer pool.Close()
-		ps := pgxstore.New(pool)
+		ps := pgxstore.New(st.Pool())
 		defer ps.StopCleanup()
 		sessions.Store = ps
 	} else {
@@ -57,6 +51,7 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 	h := handlers.New(handlers.Config{
 		BaseURL: base, MinTTL: cfg.MinTTL, MaxTTL: cfg.MaxTTL, GrantTTL: cfg.GrantTTL,
 		TrustProxy: cfg.TrustProxy, RateLimits: cfg.RateLimits,
+		SharedRateLimits: st.Postgres(),
 	}, st, sessions, key, log)
 
 	ln, err := net.Listen("tcp", cfg.Addr)

@@ -1,0 +1,98 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"oncelink/internal/pgtest"
+)
+
+// benchStores runs bench on SQLite and, when ONCELINK_TEST_POSTGRES is set,
+// on PostgreSQL, once with one store and once with two stores on one schema
+// (two oncelink instances), which bench spreads its work over.
+func benchStores(b *testing.B, bench func(b *testing.B, stores []*Store)) {
+	b.Run("sqlite", func(b *testing.B) { bench(b, []*Store{openSQLiteTest(b)}) })
+	for _, n := range []int{1, 2} {
+		b.Run("postgres-"+[]string{"", "one", "two"}[n], func(b *testing.B) {
+			dsn := pgtest.DSN(b)
+			stores := make([]*Store, n)
+			for i := range stores {
+				stores[i] = openPostgresTest(b, dsn)
+			}
+			bench(b, stores)
+		})
+	}
+}
+
+var benchChunk = bytes.Repeat([]byte{1}, 200)
+
+func benchCreate(b testing.TB, s *Store, owner int64, maxUses int) Link {
+	l, err := s.CreateLink(context.Background(), NewLink{OwnerID: owner, TokenHash: hashOf(b), Kind: KindMessage,
+		MaxUses: maxUses, ExpiresAt: s.Now().Add(time.Hour)}, [][]byte{benchChunk})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return l
+}
+
+func BenchmarkCreateLink(b *testing.B) {
+	benchStores(b, func(b *testing.B, stores []*Store) {
+		owner := mustAccount(b, stores[0], "ada")
+		for i := 0; b.Loop(); i++ {
+			benchCreate(b, stores[i%len(stores)], owner.ID, 1)
+		}
+	})
+}
+
+func BenchmarkCreateLinkParallel(b *testing.B) {
+	benchStores(b, func(b *testing.B, stores []*Store) {
+		owner := mustAccount(b, stores[0], "ada")
+		var next atomic.Int64
+		b.RunParallel(func(pb *testing.PB) {
+			s := stores[int(next.Add(1))%len(stores)]
+			for pb.Next() {
+				benchCreate(b, s, owner.ID, 1)
+			}
+		})
+	})
+}
+
+// BenchmarkConsume takes uses of 100-use links, a new link every 100.
+func BenchmarkConsume(b *testing.B) {
+	benchStores(b, func(b *testing.B, stores []*Store) {
+		owner := mustAccount(b, stores[0], "ada")
+		var l Link
+		for i := 0; b.Loop(); i++ {
+			if i%100 == 0 {
+				l = benchCreate(b, stores[0], owner.ID, 100)
+			}
+			consume(b, stores[i%len(stores)], l.ID)
+		}
+	})
+}
+
+func BenchmarkConsumeParallel(b *testing.B) {
+	benchStores(b, func(b *testing.B, stores []*Store) {
+		owner := mustAccount(b, stores[0], "ada")
+		var next atomic.Int64
+		b.RunParallel(func(pb *testing.PB) {
+			s := stores[int(next.Add(1))%len(stores)]
+			var l Link
+			for i := 0; pb.Next(); i++ {
+				if i%100 == 0 {
+					l = benchCreate(b, s, owner.ID, 100)
+				}
+				consume(b, s, l.ID)
+			}
+		})
+	})
+}
+
+func consume(b *testing.B, s *Store, id int64) {
+	if _, err := s.Consume(context.Background(), id, Event{At: s.Now(), IP: "192.0.2.1", UserAgent: "bench"}); err != nil {
+		b.Fatal(err)
+	}
+}
