@@ -34,7 +34,8 @@ const (
 )
 
 // readLinkForm reads a create form, urlencoded or multipart, and returns
-// its fields and, when it carries one, the file. Every field but the file
+// its fields and, when it carries one, the file; on an error, the fields
+// read before it. Every field but the file
 // shares parseForm's bound, maxFormBytes; the file may add up to MaxUpload.
 // These are the only limits on a create request's body.
 //
@@ -53,7 +54,9 @@ func (h *Handler) readLinkForm(w http.ResponseWriter, r *http.Request, tok token
 	}
 	limit := h.cfg.MaxUpload + maxFormBytes
 	if r.ContentLength > limit {
-		return nil, nil, h.uploadTooLarge()
+		// Refused unread: only a file makes a form this large, so the
+		// form comes back with the file kind chosen.
+		return url.Values{"kind": {store.KindFile}}, nil, h.uploadTooLarge()
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	mr, err := r.MultipartReader()
@@ -68,11 +71,11 @@ func (h *Handler) readLinkForm(w http.ResponseWriter, r *http.Request, tok token
 		var ue *userError
 		switch {
 		case errors.As(err, &tooBig):
-			return nil, nil, h.uploadTooLarge()
+			return form, nil, h.uploadTooLarge()
 		case errors.As(err, &ue):
-			return nil, nil, err
+			return form, nil, err
 		}
-		return nil, nil, invalid("The form could not be read. Reload the page and try again.")
+		return form, nil, invalid("The form could not be read. Reload the page and try again.")
 	}
 	var fieldBytes int64
 	for parts := 0; ; parts++ {

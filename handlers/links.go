@@ -102,28 +102,24 @@ func (h *Handler) emptyForm() components.LinkForm {
 // everything the owner typed and a message, and creates nothing.
 func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *store.Account) {
 	tok := token.New(h.key)
+	// On an error, form holds the fields read before it, to refill the form.
 	form, up, err := h.readLinkForm(w, r, tok)
 	f := h.emptyForm()
+	if form != nil {
+		f.Kind = form.Get("kind")
+		f.Message = form.Get("message")
+		f.URL = strings.TrimSpace(form.Get("url"))
+		f.TTL = strings.TrimSpace(form.Get("ttl"))
+		f.MaxUses = strings.TrimSpace(form.Get("max_uses"))
+		f.ForUser = strings.TrimSpace(form.Get("for_user"))
+		f.Label = strings.TrimSpace(form.Get("label"))
+	}
+	var created components.Created
+	if err == nil {
+		created, err = h.newLink(r, a, f, form.Get("password"), tok, up)
+		up.Close() // before answering: nothing of the upload outlives the request
+	}
 	var ue *userError
-	if errors.As(err, &ue) {
-		f.Error = ue.msg
-		h.renderCreate(w, r, ue.status, components.Dashboard{Form: f})
-		return
-	}
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	f.Kind = form.Get("kind")
-	f.Message = form.Get("message")
-	f.URL = strings.TrimSpace(form.Get("url"))
-	f.TTL = strings.TrimSpace(form.Get("ttl"))
-	f.MaxUses = strings.TrimSpace(form.Get("max_uses"))
-	f.ForUser = strings.TrimSpace(form.Get("for_user"))
-	f.Label = strings.TrimSpace(form.Get("label"))
-
-	created, err := h.newLink(r, a, f, form.Get("password"), tok, up)
-	up.Close() // before answering: nothing of the upload outlives the request
 	if errors.As(err, &ue) {
 		f.Error = ue.msg
 		h.renderCreate(w, r, ue.status, components.Dashboard{Form: f})

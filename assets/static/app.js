@@ -119,8 +119,8 @@
   // The create form answers bad input (4xx) with itself and a message:
   // swap it in like a success, so the owner sees what to change.
   document.addEventListener("htmx:beforeSwap", function (ev) {
-    var status = ev.detail.xhr.status;
-    if (status >= 400 && status < 500 && ev.detail.elt.closest && ev.detail.elt.closest("form#create")) {
+    var status = ev.detail.xhr.status, from = ev.detail.requestConfig && ev.detail.requestConfig.elt;
+    if (status >= 400 && status < 500 && from && from.matches("form#create")) {
       ev.detail.shouldSwap = true;
       ev.detail.isError = false;
     }
@@ -177,7 +177,11 @@
   document.addEventListener("visibilitychange", function () {
     if (!document.hidden) tick();
   });
-  document.addEventListener("htmx:afterSwap", function (ev) { enhance(ev.detail.target || document); });
+  // An outerHTML swap leaves detail.target detached: enhance the page then.
+  document.addEventListener("htmx:afterSwap", function (ev) {
+    var t = ev.detail.target;
+    enhance(t && t.isConnected ? t : document);
+  });
   document.addEventListener("DOMContentLoaded", function () {
     measureSkew();
     enhance(document);
