@@ -87,6 +87,7 @@ func TestBrowserPlaysAndSeeksSharedMedia(t *testing.T) {
 	link := strings.Replace(s.admin().shareFile("tone.wav", wav(90)), s.URL, front.URL, 1)
 
 	ctx := browsertest.New(t, chromedp.Flag("autoplay-policy", "no-user-gesture-required"))
+	problems := browsertest.Watch(t, ctx)
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(link),
 		chromedp.Click(chromedp.CSS(`[data-testid=open]`)),
@@ -113,6 +114,19 @@ func TestBrowserPlaysAndSeeksSharedMedia(t *testing.T) {
 	if !seeked {
 		t.Fatalf("no 206 answer to a range past the start: %v", files.list())
 	}
+
+	// It is the tab-pause player: hidden, the audio pauses where it is;
+	// shown, it plays on from there.
+	browsertest.SetHidden(t, ctx, true)
+	poll(t, ctx, `document.querySelector("audio").paused`, 5*time.Second)
+	at, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.querySelector("audio").currentTime`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	browsertest.SetHidden(t, ctx, false)
+	poll(t, ctx, fmt.Sprintf(`(a => !a.paused && a.currentTime > %f && a.currentTime < %f)(document.querySelector("audio"))`, at, at+5), 5*time.Second)
+	problems.Check(ctx)
 
 	// Another browser, with cookies of its own, gets nothing.
 	other, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
@@ -144,6 +158,7 @@ func TestBrowserSharedVideoPage(t *testing.T) {
 	link := s.admin().shareFile("Holiday clip.webm", video)
 
 	ctx := browsertest.New(t, chromedp.Flag("autoplay-policy", "no-user-gesture-required"))
+	problems := browsertest.Watch(t, ctx)
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(link),
 		chromedp.Click(chromedp.CSS(`[data-testid=open]`)),
@@ -186,6 +201,7 @@ func TestBrowserSharedVideoPage(t *testing.T) {
 		}
 		browsertest.Screenshot(t, ctx, shot.name)
 	}
+	problems.Check(ctx)
 }
 
 // signIn signs the browser in as ada on base.
@@ -242,6 +258,7 @@ func TestBrowserUploadProgress(t *testing.T) {
 	s.admin()
 	front := frontServer(t, s, slowUploads)
 	ctx := browsertest.New(t)
+	problems := browsertest.Watch(t, ctx)
 	signIn(t, ctx, front.URL)
 	chooseFile(t, ctx, 12<<20)
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-testid=create]`))); err != nil {
@@ -279,6 +296,7 @@ func TestBrowserUploadProgress(t *testing.T) {
 		t.Fatalf("the bar did not move through the upload: %v", values)
 	}
 	t.Logf("progress seen: %v", values)
+	problems.Check(ctx)
 }
 
 func TestBrowserUploadOverTheLimit(t *testing.T) {

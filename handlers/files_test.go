@@ -316,8 +316,8 @@ func TestUploadOverTheLimit(t *testing.T) {
 		if !strings.Contains(res.body, `id="create"`) {
 			t.Fatalf("%s: the answer has no form to try again", name)
 		}
-		if !strings.Contains(res.body, `value="file" checked`) {
-			t.Fatalf("%s: the form does not keep the file kind", name)
+		if !strings.Contains(res.body, `value="file" checked`) || strings.Contains(res.body, `name="ttl" value=""`) {
+			t.Fatalf("%s: the form lost the file kind or its time to live", name)
 		}
 		if links, chunks := s.stored(); links != 0 || chunks != 0 {
 			t.Fatalf("%s: %d links and %d chunks stored", name, links, chunks)

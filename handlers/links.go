@@ -102,17 +102,18 @@ func (h *Handler) emptyForm() components.LinkForm {
 // everything the owner typed and a message, and creates nothing.
 func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *store.Account) {
 	tok := token.New(h.key)
-	// On an error, form holds the fields read before it, to refill the form.
+	// On an error, form holds the fields read before it: they refill the
+	// form, and the fields not read keep their defaults.
 	form, up, err := h.readLinkForm(w, r, tok)
 	f := h.emptyForm()
-	if form != nil {
-		f.Kind = form.Get("kind")
-		f.Message = form.Get("message")
-		f.URL = strings.TrimSpace(form.Get("url"))
-		f.TTL = strings.TrimSpace(form.Get("ttl"))
-		f.MaxUses = strings.TrimSpace(form.Get("max_uses"))
-		f.ForUser = strings.TrimSpace(form.Get("for_user"))
-		f.Label = strings.TrimSpace(form.Get("label"))
+	for name, dst := range map[string]*string{"kind": &f.Kind, "message": &f.Message, "url": &f.URL, "ttl": &f.TTL,
+		"max_uses": &f.MaxUses, "for_user": &f.ForUser, "label": &f.Label} {
+		if _, read := form[name]; read || err == nil {
+			*dst = form.Get(name)
+			if name != "message" {
+				*dst = strings.TrimSpace(*dst)
+			}
+		}
 	}
 	var created components.Created
 	if err == nil {
