@@ -348,16 +348,19 @@ func (h *Handler) linkFile(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	// Opened on its own, a file is a document that may run nothing: a clip
+	// plays in the browser's media page, which needs its own origin to
+	// fetch the clip; anything else is also sandboxed.
 	hd := w.Header()
 	if mediaKind(m.Type) != "" {
 		hd.Set("Content-Type", m.Type)
 		hd.Set("Content-Disposition", contentDisposition("inline", m.Name))
+		hd.Set("Content-Security-Policy", "default-src 'none'; media-src 'self'; img-src 'self'; frame-ancestors 'none'")
 	} else {
 		hd.Set("Content-Type", "application/octet-stream")
 		hd.Set("Content-Disposition", contentDisposition("attachment", m.Name))
+		hd.Set("Content-Security-Policy", "default-src 'none'; sandbox; frame-ancestors 'none'")
 	}
-	// Opened on its own, the file is a document that may do nothing.
-	hd.Set("Content-Security-Policy", "default-src 'none'; media-src 'self'; sandbox; frame-ancestors 'none'")
 	f := &sealedFile{ctx: r.Context(), store: h.store, id: l.ID, box: tok.Box(), size: l.Size, seq: -1}
 	http.ServeContent(w, r, "", l.CreatedAt, f)
 }

@@ -202,6 +202,14 @@ func TestBrowserSharedVideoPage(t *testing.T) {
 		browsertest.Screenshot(t, ctx, shot.name)
 	}
 	problems.Check(ctx)
+
+	// Opened on its own, in the same browser, the clip plays in the
+	// browser's media page: its policy lets that page fetch it.
+	if err := chromedp.Do(ctx, chromedp.Navigate(link+"/file")); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, ctx, `(v => !!v && v.readyState >= 1 && v.duration > 19)(document.querySelector("video"))`, 10*time.Second)
+	problems.Check(ctx)
 }
 
 // signIn signs the browser in as ada on base.

@@ -440,6 +440,9 @@ func TestSharedMediaStreamsWithRange(t *testing.T) {
 			t.Fatalf("Range %q: headers %v", tt.rng, res.Header)
 		}
 	}
+	if csp := recipient.get(link + "/file").Header.Get("Content-Security-Policy"); !strings.HasPrefix(csp, "default-src 'none'; media-src 'self';") {
+		t.Fatalf("Content-Security-Policy of a clip: %q", csp)
+	}
 	if res := other.request(http.MethodGet, link+"/file", nil, http.Header{"Range": {"bytes=0-"}}); res.StatusCode != http.StatusGone {
 		t.Fatalf("another browser: %d", res.StatusCode)
 	}
