@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -72,14 +73,18 @@ func noun(kind string) string {
 	return "content"
 }
 
+// size writes n bytes to one decimal: "1.5 MiB", "25 MiB".
 func size(n int64) string {
+	unit, in := "", 1.0
 	switch {
 	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+		unit, in = "MiB", 1<<20
 	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+		unit, in = "KiB", 1<<10
+	default:
+		return fmt.Sprintf("%d bytes", n)
 	}
-	return fmt.Sprintf("%d bytes", n)
+	return strings.TrimSuffix(fmt.Sprintf("%.1f", float64(n)/in), ".0") + " " + unit
 }
 
 func uses(used, max int) string {

@@ -46,6 +46,8 @@ type LinkForm struct {
 	Error   string
 	// MinTTL and MaxTTL are the server's bounds, as "1m" or "30d".
 	MinTTL, MaxTTL string
+	// MaxUpload is the largest file the server takes, in bytes.
+	MaxUpload int64
 }
 
 // Created is the one showing of a new link's URL.
@@ -130,4 +132,18 @@ type Delivered struct {
 	URL       string
 	UsesLeft  int
 	GrantEnds time.Time
+	// File is set for a file link.
+	File *SharedFile
+}
+
+// SharedFile is an opened file link's file.
+type SharedFile struct {
+	Name string
+	// Type is the type sniffed from the file's content.
+	Type string
+	Size int64
+	// URL serves the file to the browser that opened the link.
+	URL string
+	// Media is set for audio and video, which play in the player.
+	Media *Media
 }

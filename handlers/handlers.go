@@ -31,6 +31,9 @@ type Config struct {
 	// SharedRateLimits keeps the limits' buckets in the database, so that
 	// instances sharing it share the limits.
 	SharedRateLimits bool
+	// MaxUpload is the largest file a link may share, in bytes; zero means
+	// DefaultMaxUpload.
+	MaxUpload int64
 }
 
 // Store is what the handlers need of the database.
@@ -41,6 +44,7 @@ type Store interface {
 	AccountByName(ctx context.Context, username string) (store.Account, error)
 	AccountByID(ctx context.Context, id int64) (store.Account, error)
 	CreateLink(ctx context.Context, n store.NewLink, chunks [][]byte) (store.Link, error)
+	CreateLinkStream(ctx context.Context, n store.NewLink, fill func(put func([]byte) error) error) (store.Link, error)
 	LinkByHash(ctx context.Context, hash []byte) (store.Link, error)
 	OwnedLink(ctx context.Context, owner, id int64) (store.Link, error)
 	Links(ctx context.Context, owner int64, o store.ListOptions) ([]store.Link, error)
@@ -73,6 +77,9 @@ func New(cfg Config, st Store, sessions *scs.SessionManager, key []byte, log *sl
 	sessions.Cookie.HttpOnly = true
 	sessions.Cookie.SameSite = http.SameSiteLaxMode
 	sessions.Cookie.Secure = cfg.BaseURL.Scheme == "https"
+	if cfg.MaxUpload <= 0 {
+		cfg.MaxUpload = DefaultMaxUpload
+	}
 	var shared RateStore
 	if cfg.SharedRateLimits {
 		shared = st
@@ -99,6 +106,7 @@ func (h *Handler) Routes() http.Handler {
 	mux.HandleFunc("POST /links/{id}/revoke", h.signedIn(h.revoke))
 	mux.HandleFunc("GET /l/{token}", h.linkPage)
 	mux.HandleFunc("POST /l/{token}", h.openLink)
+	mux.HandleFunc("GET /l/{token}/file", h.linkFile)
 	mux.HandleFunc("GET /player", h.player)
 	mux.HandleFunc("GET /healthz", h.healthz)
 	mux.HandleFunc("/", h.notFound)

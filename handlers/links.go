@@ -95,27 +95,31 @@ func linkRow(l store.Link, now time.Time) components.LinkRow {
 
 func (h *Handler) emptyForm() components.LinkForm {
 	return components.LinkForm{Kind: store.KindMessage, TTL: "1d", MaxUses: "1",
-		MinTTL: formatTTL(h.cfg.MinTTL), MaxTTL: formatTTL(h.cfg.MaxTTL)}
+		MinTTL: formatTTL(h.cfg.MinTTL), MaxTTL: formatTTL(h.cfg.MaxTTL), MaxUpload: h.cfg.MaxUpload}
 }
 
 // createLink makes a link from the form. Bad input re-renders the form with
 // everything the owner typed and a message, and creates nothing.
 func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *store.Account) {
-	if err := parseForm(w, r); err != nil {
-		h.fail(w, r, err)
-		return
-	}
+	tok := token.New(h.key)
+	// On an error, form holds the fields read before it: they refill the
+	// form, and the fields not read keep their defaults.
+	form, up, err := h.readLinkForm(w, r, tok)
 	f := h.emptyForm()
-	f.Kind = r.PostForm.Get("kind")
-	f.Message = r.PostForm.Get("message")
-	f.URL = strings.TrimSpace(r.PostForm.Get("url"))
-	f.TTL = strings.TrimSpace(r.PostForm.Get("ttl"))
-	f.MaxUses = strings.TrimSpace(r.PostForm.Get("max_uses"))
-	f.ForUser = strings.TrimSpace(r.PostForm.Get("for_user"))
-	f.Label = strings.TrimSpace(r.PostForm.Get("label"))
-	password := r.PostForm.Get("password")
-
-	created, err := h.newLink(r, a, f, password)
+	for name, dst := range map[string]*string{"kind": &f.Kind, "message": &f.Message, "url": &f.URL, "ttl": &f.TTL,
+		"max_uses": &f.MaxUses, "for_user": &f.ForUser, "label": &f.Label} {
+		if _, read := form[name]; read || err == nil {
+			*dst = form.Get(name)
+			if name != "message" {
+				*dst = strings.TrimSpace(*dst)
+			}
+		}
+	}
+	var created components.Created
+	if err == nil {
+		created, err = h.newLink(r, a, f, form.Get("password"), tok, up)
+		up.Close() // before answering: nothing of the upload outlives the request
+	}
 	var ue *userError
 	if errors.As(err, &ue) {
 		f.Error = ue.msg
@@ -140,8 +144,9 @@ func (h *Handler) renderCreate(w http.ResponseWriter, r *http.Request, status in
 	h.render(w, r, status, components.CreatePage(h.page(r, "New link"), d))
 }
 
-// newLink checks the form and makes the link it describes.
-func (h *Handler) newLink(r *http.Request, a *store.Account, f components.LinkForm, password string) (components.Created, error) {
+// newLink checks the form and makes the link of tok that it describes. up
+// is the form's file, or nil.
+func (h *Handler) newLink(r *http.Request, a *store.Account, f components.LinkForm, password string, tok token.Token, up *upload) (components.Created, error) {
 	n := store.NewLink{OwnerID: a.ID, Kind: f.Kind, Label: f.Label, MaxUses: 1}
 	ttl, err := ParseDuration(f.TTL)
 	if err != nil {
@@ -178,6 +183,7 @@ func (h *Handler) newLink(r *http.Request, a *store.Account, f components.LinkFo
 		}
 		n.ForUserID = u.ID
 	}
+	n.TokenHash = tok.Hash()
 	var content []byte
 	switch f.Kind {
 	case store.KindMessage:
@@ -193,11 +199,20 @@ func (h *Handler) newLink(r *http.Request, a *store.Account, f components.LinkFo
 			return components.Created{}, err
 		}
 		content = []byte(f.URL)
+	case store.KindFile:
+		if up == nil {
+			return components.Created{}, invalid("Choose the file to share.")
+		}
+		n.Size = up.size
+		n.Meta = sealMeta(tok, fileMeta{Name: up.name, Type: up.contentType})
+		l, err := h.store.CreateLinkStream(r.Context(), n, up.fill)
+		if err != nil {
+			return components.Created{}, err
+		}
+		return h.created(l, tok), nil
 	default:
-		return components.Created{}, invalid("Choose what to share: a message or a URL.")
+		return components.Created{}, invalid("Choose what to share: a message, a web address or a file.")
 	}
-	tok := token.New(h.key)
-	n.TokenHash = tok.Hash()
 	n.Size = int64(len(content))
 	l, err := h.store.CreateLink(r.Context(), n, [][]byte{tok.Box().Seal(token.Content, 0, true, content)})
 	if err != nil {

@@ -160,6 +160,10 @@ func (h *Handler) openLink(w http.ResponseWriter, r *http.Request) {
 
 // deliver shows what the link shares to a browser that consumed it.
 func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, tok token.Token, l store.Link) {
+	if l.Kind == store.KindFile {
+		h.deliverFile(w, r, tok, l)
+		return
+	}
 	sealed, err := h.store.Chunk(r.Context(), l.ID, 0)
 	if errors.Is(err, store.ErrGone) {
 		h.fail(w, r, gone(l.Status(h.now())))

@@ -87,6 +87,45 @@
     if (form && ev.target.id === "ttl") previewExpiry(form);
   });
 
+  // The file chooser refuses a file over the server's limit before it is
+  // sent; the server checks again.
+  document.addEventListener("change", function (ev) {
+    var input = ev.target;
+    if (input.type !== "file" || !input.hasAttribute("data-max-size")) return;
+    var max = Number(input.getAttribute("data-max-size"));
+    var tooLarge = Array.prototype.some.call(input.files, function (f) { return f.size > max; });
+    input.setCustomValidity(tooLarge ? input.getAttribute("data-too-large") : "");
+    if (tooLarge) input.reportValidity();
+  });
+
+  // Upload progress: htmx reports the request's progress on the form, and
+  // the create form's bar shows it while a file is sent. The answer's own
+  // download reports progress too, after the upload: the bar never goes back.
+  document.addEventListener("htmx:beforeRequest", function (ev) {
+    var bar = ev.target.querySelector && ev.target.querySelector("progress.upload-progress");
+    if (bar) bar.setAttribute("value", "0");
+  });
+  document.addEventListener("htmx:xhr:progress", function (ev) {
+    var form = ev.target, d = ev.detail;
+    var bar = form.querySelector && form.querySelector("progress.upload-progress");
+    var file = form.querySelector && form.querySelector("input[type=file]");
+    if (!bar || !file || file.disabled || !file.files.length || !d.lengthComputable || !d.total) return;
+    var pct = Math.floor(d.loaded / d.total * 100);
+    if (pct < Number(bar.getAttribute("value"))) return;
+    bar.hidden = false;
+    bar.setAttribute("value", String(pct));
+  });
+
+  // The create form answers bad input (4xx) with itself and a message:
+  // swap it in like a success, so the owner sees what to change.
+  document.addEventListener("htmx:beforeSwap", function (ev) {
+    var status = ev.detail.xhr.status, from = ev.detail.requestConfig && ev.detail.requestConfig.elt;
+    if (status >= 400 && status < 500 && from && from.matches("form#create")) {
+      ev.detail.shouldSwap = true;
+      ev.detail.isError = false;
+    }
+  });
+
   // Times are written in UTC by the server; show them in local time.
   function localTimes(root) {
     root.querySelectorAll("time[datetime]:not(.countdown)").forEach(function (t) {
@@ -138,7 +177,11 @@
   document.addEventListener("visibilitychange", function () {
     if (!document.hidden) tick();
   });
-  document.addEventListener("htmx:afterSwap", function (ev) { enhance(ev.detail.target || document); });
+  // An outerHTML swap leaves detail.target detached: enhance the page then.
+  document.addEventListener("htmx:afterSwap", function (ev) {
+    var t = ev.detail.target;
+    enhance(t && t.isConnected ? t : document);
+  });
   document.addEventListener("DOMContentLoaded", function () {
     measureSkew();
     enhance(document);

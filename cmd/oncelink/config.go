@@ -26,6 +26,7 @@ type config struct {
 	RateLimits    bool
 	SQLiteSync    string
 	LogFormat     string
+	MaxUpload     int64
 }
 
 // durationFlag reads handlers.ParseDuration's form ("90s", "7d").
@@ -80,6 +81,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	c := config{
 		MinTTL: time.Minute, MaxTTL: 30 * 24 * time.Hour, GrantTTL: 10 * time.Minute,
 		Retention: 30 * 24 * time.Hour, SweepInterval: 30 * time.Second,
+		MaxUpload: handlers.DefaultMaxUpload,
 	}
 	fs := newFlagSet("oncelink serve", stderr)
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "address to listen on")
@@ -94,6 +96,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.BoolVar(&c.RateLimits, "rate-limits", true, "limit sign-ins, set-up, opens and link passwords per client")
 	fs.StringVar(&c.SQLiteSync, "sqlite-sync", "normal", "SQLite synchronous setting: normal or full (see README)")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
+	fs.Var(sizeFlag{&c.MaxUpload}, "max-upload", "largest file a link may share, such as 25MiB or 500KiB")
 	if err := parseFlags(fs, args, getenv); err != nil {
 		return c, err
 	}

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// sizeUnits are the units parseSize takes: binary (IEC) multiples only, so
+// that "25MiB" cannot be read as 25 000 000 bytes or 26 214 400.
+var sizeUnits = map[string]int64{"": 1, "b": 1, "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30}
+
+// Bounds of a size flag: smaller is surely a typo, larger overflows sums.
+const (
+	minSizeFlag = 1 << 10
+	maxSizeFlag = 1 << 40
+)
+
+// parseSize reads a size such as "25MiB", "500KiB", "2GiB" or "1048576"
+// (bytes): a whole number with an optional binary unit, any case, spaces
+// allowed between them.
+func parseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	i := 0
+	for i < len(t) && t[i] >= '0' && t[i] <= '9' {
+		i++
+	}
+	unit, ok := sizeUnits[strings.ToLower(strings.TrimSpace(t[i:]))]
+	if i == 0 || !ok {
+		return 0, fmt.Errorf("%q is not a size such as 25MiB, 500KiB, 2GiB or a number of bytes (KB, MB and GB are ambiguous: write KiB, MiB or GiB)", s)
+	}
+	n, err := strconv.ParseInt(t[:i], 10, 64)
+	if err != nil || n > maxSizeFlag/unit || n*unit > maxSizeFlag {
+		return 0, fmt.Errorf("%q is larger than 1024GiB", s)
+	}
+	if n*unit < minSizeFlag {
+		return 0, errors.New("a size must be at least 1KiB")
+	}
+	return n * unit, nil
+}
+
+// sizeFlag reads parseSize's form into a byte count.
+type sizeFlag struct{ n *int64 }
+
+// String writes the size in the largest unit that holds it whole, as the
+// flag's default in the help text.
+func (f sizeFlag) String() string {
+	if f.n == nil {
+		return ""
+	}
+	for _, u := range []string{"GiB", "MiB", "KiB"} {
+		if unit := sizeUnits[strings.ToLower(u)]; *f.n%unit == 0 && *f.n >= unit {
+			return strconv.FormatInt(*f.n/unit, 10) + u
+		}
+	}
+	return strconv.FormatInt(*f.n, 10)
+}
+
+func (f sizeFlag) Set(s string) error {
+	n, err := parseSize(s)
+	if err != nil {
+		return err
+	}
+	*f.n = n
+	return nil
+}

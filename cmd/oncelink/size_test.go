@@ -1,0 +1,53 @@
+package main
+
+import (
+	"io"
+	"strings"
+	"testing"
+)
+
+func TestParseSize(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want int64
+	}{
+		{"25MiB", 25 << 20},
+		{"1MiB", 1 << 20},
+		{"500KiB", 500 << 10},
+		{"2GiB", 2 << 30},
+		{"2 gib", 2 << 30},
+		{"1048576", 1 << 20},
+		{"4096B", 4096},
+		{"1024GiB", 1 << 40},
+	} {
+		got, err := parseSize(tt.in)
+		if err != nil || got != tt.want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", tt.in, got, err, tt.want)
+		}
+	}
+	for _, in := range []string{"", "MiB", "25MB", "2GB", "1.5MiB", "-1MiB", "25 MiB extra", "0", "1023", "1025GiB", "99999999999999999999"} {
+		if n, err := parseSize(in); err == nil {
+			t.Errorf("parseSize(%q) = %d, want an error", in, n)
+		}
+	}
+}
+
+func TestMaxUploadFlag(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	c, err := parseConfig(nil, env(nil), io.Discard)
+	if err != nil || c.MaxUpload != 25<<20 {
+		t.Fatalf("default: %d, %v", c.MaxUpload, err)
+	}
+	c, err = parseConfig([]string{"--max-upload", "1MiB"}, env(map[string]string{"ONCELINK_MAX_UPLOAD": "5MiB"}), io.Discard)
+	if err != nil || c.MaxUpload != 1<<20 {
+		t.Fatalf("flag over environment: %d, %v", c.MaxUpload, err)
+	}
+	c, err = parseConfig(nil, env(map[string]string{"ONCELINK_MAX_UPLOAD": "5MiB"}), io.Discard)
+	if err != nil || c.MaxUpload != 5<<20 {
+		t.Fatalf("environment: %d, %v", c.MaxUpload, err)
+	}
+	_, err = parseConfig([]string{"--max-upload", "25MB"}, env(nil), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "MiB") {
+		t.Fatalf("25MB: %v", err)
+	}
+}

@@ -1,0 +1,381 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+
+	"oncelink/assets"
+	"oncelink/internal/browsertest"
+)
+
+// fileRequests records the Range header and status of each request for a
+// shared file that passes through it.
+type fileRequests struct {
+	mu   sync.Mutex
+	seen []fileRequest
+}
+
+type fileRequest struct {
+	rng    string
+	status int
+}
+
+func (f *fileRequests) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasSuffix(r.URL.Path, "/file") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		f.mu.Lock()
+		f.seen = append(f.seen, fileRequest{r.Header.Get("Range"), sw.status})
+		f.mu.Unlock()
+	})
+}
+
+func (f *fileRequests) list() []fileRequest {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]fileRequest(nil), f.seen...)
+}
+
+// frontServer serves s's handler through wrap on a server of its own; the
+// browser talks to it, and link URLs are rewritten to it.
+func frontServer(t *testing.T, s *testServer, wrap func(http.Handler) http.Handler) *httptest.Server {
+	front := httptest.NewServer(wrap(s.h.Routes()))
+	t.Cleanup(front.Close)
+	return front
+}
+
+// poll evaluates js until it is true, or fails the test after d. Unlike
+// chromedp.Poll it needs no animation frames, so it works in hidden pages.
+func poll(t *testing.T, ctx context.Context, js string, d time.Duration) {
+	t.Helper()
+	end := time.Now().Add(d)
+	for {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
+		if err != nil {
+			t.Fatalf("%s: %v", js, err)
+		}
+		if ok {
+			return
+		}
+		if time.Now().After(end) {
+			t.Fatalf("still not true after %s: %s", d, js)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestBrowserPlaysAndSeeksSharedMedia(t *testing.T) {
+	s := newTestServer(t)
+	var files fileRequests
+	front := frontServer(t, s, files.wrap)
+	link := strings.Replace(s.admin().shareFile("tone.wav", wav(90)), s.URL, front.URL, 1)
+
+	ctx := browsertest.New(t, chromedp.Flag("autoplay-policy", "no-user-gesture-required"))
+	problems := browsertest.Watch(t, ctx)
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(link),
+		chromedp.Click(chromedp.CSS(`[data-testid=open]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=player-audio]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector("audio").play()`, chromedp.EvalAwaitPromise)); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, ctx, `document.querySelector("audio").currentTime > 0.3`, 10*time.Second)
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`(a => a.currentTime = a.duration - 20)(document.querySelector("audio"))`)); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, ctx, `(a => !a.paused && !a.seeking && a.currentTime > a.duration - 19.5)(document.querySelector("audio"))`, 10*time.Second)
+
+	seeked := false
+	for _, r := range files.list() {
+		if r.status != http.StatusPartialContent && r.status != http.StatusOK {
+			t.Errorf("the player's request %q got %d", r.rng, r.status)
+		}
+		seeked = seeked || (r.status == http.StatusPartialContent && r.rng != "" && !strings.HasPrefix(r.rng, "bytes=0-"))
+	}
+	if !seeked {
+		t.Fatalf("no 206 answer to a range past the start: %v", files.list())
+	}
+
+	// It is the tab-pause player: hidden, the audio pauses where it is;
+	// shown, it plays on from there.
+	browsertest.SetHidden(t, ctx, true)
+	poll(t, ctx, `document.querySelector("audio").paused`, 5*time.Second)
+	at, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.querySelector("audio").currentTime`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	browsertest.SetHidden(t, ctx, false)
+	poll(t, ctx, fmt.Sprintf(`(a => !a.paused && a.currentTime > %f && a.currentTime < %f)(document.querySelector("audio"))`, at, at+5), 5*time.Second)
+	problems.Check(ctx)
+
+	// Another browser, with cookies of its own, gets nothing.
+	other, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+	defer cancel()
+	res, err := chromedp.Run(other, chromedp.NavigateResponse(link+"/file"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != http.StatusGone {
+		t.Fatalf("another browser fetching the file: %d", res.Status)
+	}
+	res, err = chromedp.Run(other, chromedp.NavigateResponse(link))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != http.StatusGone {
+		t.Fatalf("another browser opening the link: %d", res.Status)
+	}
+}
+
+func TestBrowserSharedVideoPage(t *testing.T) {
+	s := newTestServer(t)
+	f, err := assets.Open("media/sample-video.webm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	video, _ := io.ReadAll(f)
+	f.Close()
+	link := s.admin().shareFile("Holiday clip.webm", video)
+
+	ctx := browsertest.New(t, chromedp.Flag("autoplay-policy", "no-user-gesture-required"))
+	problems := browsertest.Watch(t, ctx)
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(link),
+		chromedp.Click(chromedp.CSS(`[data-testid=open]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=player-video] video`)),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("video").play()`, chromedp.EvalAwaitPromise),
+	); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, ctx, `document.querySelector("[data-player]").dataset.state === "playing" && document.querySelector("video").currentTime > 0.5`, 10*time.Second)
+	title, err := chromedp.Run(ctx, chromedp.Evaluate[string](`navigator.mediaSession.metadata ? navigator.mediaSession.metadata.title : ""`))
+	if err != nil || title != "Holiday clip.webm" {
+		t.Fatalf("Media Session title %q, %v", title, err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`(v => { v.pause(); v.currentTime = 2.5; })(document.querySelector("video"))`)); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, ctx, `(v => v.paused && !v.seeking && v.readyState >= 2)(document.querySelector("video"))`, 10*time.Second)
+
+	for _, shot := range []struct {
+		name          string
+		width, height int64
+		scheme        string
+	}{
+		{"shared-video-1280-light", 1280, 900, "light"},
+		{"shared-video-1280-dark", 1280, 900, "dark"},
+		{"shared-video-390-light", 390, 844, "light"},
+		{"shared-video-390-dark", 390, 844, "dark"},
+	} {
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(shot.width, shot.height)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: shot.scheme}},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		// The video and its panel fit the width: nothing scrolls sideways.
+		if wide, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > innerWidth`)); err != nil || wide {
+			t.Fatalf("%s: the page is wider than the window (%v)", shot.name, err)
+		}
+		browsertest.Screenshot(t, ctx, shot.name)
+	}
+	problems.Check(ctx)
+
+	// Opened on its own, in the same browser, the clip plays in the
+	// browser's media page: its policy lets that page fetch it.
+	if err := chromedp.Do(ctx, chromedp.Navigate(link+"/file")); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, ctx, `(v => !!v && v.readyState >= 1 && v.duration > 19)(document.querySelector("video"))`, 10*time.Second)
+	problems.Check(ctx)
+}
+
+// signIn signs the browser in as ada on base.
+func signIn(t *testing.T, ctx context.Context, base string) {
+	t.Helper()
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/login"),
+		chromedp.SendKeys(chromedp.ID("username"), "ada"),
+		chromedp.SendKeys(chromedp.ID("password"), testPassword),
+		chromedp.Submit(chromedp.ID("password")),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=create-form]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// chooseFile selects the file kind and puts a file of n bytes in the form.
+func chooseFile(t *testing.T, ctx context.Context, n int) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "upload.bin")
+	if err := os.WriteFile(path, noisy(n), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`input[name=kind][value=file]`)),
+		chromedp.WaitVisible(chromedp.ID("file")),
+		chromedp.SetUploadFiles(chromedp.ID("file"), []string{path}),
+	); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// slowUploads reads create requests' bodies at about 2 MB/s, as a slow
+// connection sends them.
+func slowUploads(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/links" {
+			r.Body = &slowReader{r.Body}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+type slowReader struct{ io.ReadCloser }
+
+func (s *slowReader) Read(p []byte) (int, error) {
+	n, err := s.ReadCloser.Read(p)
+	time.Sleep(time.Duration(n) * time.Second / (2 << 20))
+	return n, err
+}
+
+func TestBrowserUploadProgress(t *testing.T) {
+	s := newTestServer(t)
+	s.admin()
+	front := frontServer(t, s, slowUploads)
+	ctx := browsertest.New(t)
+	problems := browsertest.Watch(t, ctx)
+	signIn(t, ctx, front.URL)
+	chooseFile(t, ctx, 12<<20)
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-testid=create]`))); err != nil {
+		t.Fatal(err)
+	}
+	var values []int
+	end := time.Now().Add(60 * time.Second)
+	for time.Now().Before(end) {
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[int](`(p => p && !p.hidden ? Number(p.getAttribute("value")) : -1)(document.querySelector("[data-testid=upload-progress]"))`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if done, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!document.querySelector("[data-testid=created]")`)); done {
+			break
+		}
+		if v >= 0 && (len(values) == 0 || v != values[len(values)-1]) {
+			values = append(values, v)
+		}
+		time.Sleep(40 * time.Millisecond)
+	}
+	url, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`[data-testid=link-url]`)))
+	if err != nil || !linkURLPattern.MatchString(url) {
+		t.Fatalf("no link after the upload: %q %v", url, err)
+	}
+	between := 0
+	for i, v := range values {
+		if i > 0 && v < values[i-1] {
+			t.Fatalf("the bar went back: %v", values)
+		}
+		if v > 0 && v < 100 {
+			between++
+		}
+	}
+	if between < 3 {
+		t.Fatalf("the bar did not move through the upload: %v", values)
+	}
+	t.Logf("progress seen: %v", values)
+	problems.Check(ctx)
+}
+
+func TestBrowserUploadOverTheLimit(t *testing.T) {
+	s := newTestServer(t, func(c *Config) { c.MaxUpload = 1 << 20 })
+	s.admin()
+	var posts fileRequests
+	front := frontServer(t, s, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPost && r.URL.Path == "/links" {
+				posts.mu.Lock()
+				posts.seen = append(posts.seen, fileRequest{})
+				posts.mu.Unlock()
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	ctx := browsertest.New(t)
+	signIn(t, ctx, front.URL)
+	chooseFile(t, ctx, 3<<20)
+
+	// The form refuses the file before sending it.
+	msg, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("file").validationMessage`))
+	if err != nil || msg != "This file is larger than 1 MiB, the most this server accepts." {
+		t.Fatalf("validation message %q, %v", msg, err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-testid=create]`)), chromedp.Sleep(300*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(posts.list()); n != 0 {
+		t.Fatalf("the form sent an oversized file %d times", n)
+	}
+
+	// Past the form's check (an old browser, a script), the server refuses
+	// it with 413, the form says why, and nothing is stored.
+	if err := chromedp.Do(ctx,
+		chromedp.Evaluate[chromedp.Void](`(i => { i.setCustomValidity(""); i.removeAttribute("data-max-size"); })(document.getElementById("file"))`),
+		chromedp.Click(chromedp.CSS(`[data-testid=create]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, ctx, `(e => !!e && e.textContent.includes("larger than 1 MiB"))(document.querySelector("#create-panel .error"))`, 20*time.Second)
+	// The form comes back ready for another file.
+	poll(t, ctx, `document.querySelector("input[name=kind]:checked").value === "file" && !document.getElementById("file").closest("[data-kind]").hidden && document.getElementById("message").closest("[data-kind]").hidden`, 5*time.Second)
+	if links, chunks := s.stored(); links != 0 || chunks != 0 {
+		t.Fatalf("%d links and %d chunks stored", links, chunks)
+	}
+	if n := len(posts.list()); n != 1 {
+		t.Fatalf("%d posts, want 1", n)
+	}
+	browsertest.Screenshot(t, ctx, "upload-too-large")
+}
+
+func TestBrowserFileLinkDownloads(t *testing.T) {
+	s := newTestServer(t)
+	link := s.admin().shareFile("report.pdf", []byte("%PDF-1.4\n%âãÏÓ\n"))
+	ctx := browsertest.New(t)
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(link),
+		chromedp.Click(chromedp.CSS(`[data-testid=open]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=download]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	name, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=file-name]`)))
+	if err != nil || name != "report.pdf" {
+		t.Fatalf("name %q, %v", name, err)
+	}
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(
+		`fetch(%q).then(r => r.status + " " + r.headers.get("Content-Type") + " " + r.headers.get("Content-Disposition"))`, link+"/file"), chromedp.EvalAwaitPromise))
+	if err != nil || got != `200 application/octet-stream attachment; filename="report.pdf"; filename*=UTF-8''report.pdf` {
+		t.Fatalf("download: %q, %v", got, err)
+	}
+	browsertest.Screenshot(t, ctx, "shared-file")
+}

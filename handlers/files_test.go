@@ -1,0 +1,566 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"oncelink/assets"
+	"oncelink/store"
+	"oncelink/token"
+)
+
+// formPart is one part of a multipart form; a part with a file name is a
+// file.
+type formPart struct {
+	name, fileName string
+	body           []byte
+}
+
+func field(name, value string) formPart { return formPart{name: name, body: []byte(value)} }
+
+func filePart(fileName string, body []byte) formPart {
+	return formPart{name: "file", fileName: fileName, body: body}
+}
+
+// fileForm is a create form for a file link, with the file last, as a
+// browser sends it.
+func fileForm(fileName string, body []byte) []formPart {
+	return []formPart{field("kind", "file"), field("ttl", "1h"), field("max_uses", "1"), filePart(fileName, body)}
+}
+
+var quoteEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+
+// multipartBody encodes parts as a browser does, claiming every file is
+// text/plain: the server must not believe it.
+func multipartBody(t testing.TB, parts []formPart) (contentType string, body []byte) {
+	t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	for _, p := range parts {
+		h := textproto.MIMEHeader{}
+		if p.fileName != "" {
+			h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="%s"; filename="%s"`, p.name, quoteEscaper.Replace(p.fileName)))
+			h.Set("Content-Type", "text/plain")
+		} else {
+			h.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q`, p.name))
+		}
+		w, err := mw.CreatePart(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(p.body)
+	}
+	mw.Close()
+	return mw.FormDataContentType(), b.Bytes()
+}
+
+// upload posts parts to /links as multipart/form-data.
+func (c *testClient) upload(parts []formPart) response {
+	c.t.Helper()
+	ct, body := multipartBody(c.t, parts)
+	return c.request(http.MethodPost, "/links", bytes.NewReader(body), http.Header{"Content-Type": {ct}})
+}
+
+// shareFile creates a file link and returns its URL.
+func (c *testClient) shareFile(fileName string, body []byte) string {
+	c.t.Helper()
+	res := c.upload(fileForm(fileName, body))
+	if res.StatusCode != http.StatusCreated {
+		c.t.Fatalf("upload: %d %s", res.StatusCode, res.body)
+	}
+	path := linkURLPattern.FindString(res.body)
+	if path == "" {
+		c.t.Fatalf("no link URL in %s", res.body)
+	}
+	return c.srv.URL + path
+}
+
+// stored counts the links and content chunks in the database, read through
+// the session store's handle, which opens the same SQLite file.
+func (s *testServer) stored() (links, chunks int) {
+	s.t.Helper()
+	db := s.store.SessionDB()
+	if err := db.QueryRow(`SELECT COUNT(*) FROM links`).Scan(&links); err != nil {
+		s.t.Fatal(err)
+	}
+	if err := db.QueryRow(`SELECT COUNT(*) FROM link_content`).Scan(&chunks); err != nil {
+		s.t.Fatal(err)
+	}
+	return links, chunks
+}
+
+// spoolDir makes uploads spool to a directory of the test's, which the
+// test can check is left empty.
+func spoolDir(t *testing.T) string {
+	dir := t.TempDir()
+	t.Setenv("TMPDIR", dir)
+	return dir
+}
+
+func assertEmptyDir(t *testing.T, dir string) {
+	t.Helper()
+	left, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(left) > 0 {
+		t.Fatalf("%d files left in the spool directory, such as %s", len(left), left[0].Name())
+	}
+}
+
+// wav is a mono 16-bit PCM WAV file of a quiet tone, seconds long.
+func wav(seconds int) []byte {
+	const rate = 44100
+	samples := rate * seconds
+	b := make([]byte, 44+2*samples)
+	copy(b, "RIFF")
+	binary.LittleEndian.PutUint32(b[4:], uint32(36+2*samples))
+	copy(b[8:], "WAVEfmt ")
+	binary.LittleEndian.PutUint32(b[16:], 16)
+	binary.LittleEndian.PutUint16(b[20:], 1) // PCM
+	binary.LittleEndian.PutUint16(b[22:], 1) // mono
+	binary.LittleEndian.PutUint32(b[24:], rate)
+	binary.LittleEndian.PutUint32(b[28:], 2*rate)
+	binary.LittleEndian.PutUint16(b[32:], 2)
+	binary.LittleEndian.PutUint16(b[34:], 16)
+	copy(b[36:], "data")
+	binary.LittleEndian.PutUint32(b[40:], uint32(2*samples))
+	for i := range samples {
+		v := int16(2000 * math.Sin(2*math.Pi*440*float64(i)/rate))
+		binary.LittleEndian.PutUint16(b[44+2*i:], uint16(v))
+	}
+	return b
+}
+
+// noisy is n bytes that no sniffer takes for anything but binary.
+func noisy(n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(i*7 + i/251)
+	}
+	b[0] = 0
+	return b
+}
+
+func TestFileLinkDownloadsAsAttachment(t *testing.T) {
+	dir := spoolDir(t)
+	s := newTestServer(t)
+	owner := s.admin()
+	page := []byte("<!DOCTYPE html><html><script>alert(document.cookie)</script></html>")
+	link := owner.shareFile("../../notes\u202egpj.html", page)
+	assertEmptyDir(t, dir)
+
+	recipient, other := s.client(), s.client()
+	if res := other.get(link); res.StatusCode != http.StatusOK || !strings.Contains(res.body, "shared a file") || strings.Contains(res.body, "notes") {
+		t.Fatalf("landing page: %d, shows the name: %v", res.StatusCode, strings.Contains(res.body, "notes"))
+	}
+	if res := other.get(link + "/file"); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("file before the link is opened: %d", res.StatusCode)
+	}
+	res := recipient.post(link, nil)
+	if res.StatusCode != http.StatusOK || !strings.Contains(res.body, "notesgpj.html") || !strings.Contains(res.body, `data-testid="download"`) {
+		t.Fatalf("open: %d %s", res.StatusCode, res.body)
+	}
+	if strings.Contains(res.body, "data-player") {
+		t.Fatal("an HTML file opens in the player")
+	}
+	res = recipient.get(link + "/file")
+	if res.StatusCode != http.StatusOK || res.body != string(page) {
+		t.Fatalf("download: %d %q", res.StatusCode, res.body)
+	}
+	for k, want := range map[string]string{
+		"Content-Type":           "application/octet-stream",
+		"Content-Disposition":    `attachment; filename="notesgpj.html"; filename*=UTF-8''notesgpj.html`,
+		"X-Content-Type-Options": "nosniff",
+		"Cache-Control":          "no-store",
+		"Content-Length":         strconv.Itoa(len(page)),
+	} {
+		if got := res.Header.Get(k); got != want {
+			t.Errorf("%s: %q, want %q", k, got, want)
+		}
+	}
+	if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "sandbox") {
+		t.Errorf("Content-Security-Policy %q has no sandbox", csp)
+	}
+	for _, method := range []string{http.MethodGet, http.MethodHead} {
+		if res := other.request(method, link+"/file", nil, nil); res.StatusCode != http.StatusGone || strings.Contains(res.body, "alert") {
+			t.Fatalf("%s from another browser: %d", method, res.StatusCode)
+		}
+	}
+	if res := recipient.get(strings.Replace(link, "/l/", "/l/x", 1)[:len(link)] + "/file"); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("forged token: %d", res.StatusCode)
+	}
+	message := owner.createLink(url.Values{"message": {"not a file"}})
+	recipient.post(message, nil)
+	if res := recipient.get(message + "/file"); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("file of a message link: %d", res.StatusCode)
+	}
+}
+
+func TestFileLinkOfEveryKindOfUpload(t *testing.T) {
+	s := newTestServer(t)
+	owner := s.admin()
+	big := noisy(3*token.ChunkSize + 123)
+	for _, tt := range []struct {
+		name string
+		body []byte
+	}{
+		{"one byte", []byte{0}},
+		{"one chunk exactly", noisy(token.ChunkSize)},
+		{"several chunks", big},
+		{"a name in Chinese 文件.bin", noisy(10)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			link := owner.shareFile(tt.name, tt.body)
+			c := s.client()
+			c.post(link, nil)
+			res := c.get(link + "/file")
+			if res.StatusCode != http.StatusOK || res.body != string(tt.body) {
+				t.Fatalf("download: %d, %d bytes, want %d", res.StatusCode, len(res.body), len(tt.body))
+			}
+			want := "attachment; filename=\"" + strings.Map(func(r rune) rune {
+				if r >= 0x7f {
+					return '_'
+				}
+				return r
+			}, tt.name) + "\"; filename*=UTF-8''" + url.PathEscape(tt.name)
+			if got := res.Header.Get("Content-Disposition"); got != want {
+				t.Errorf("Content-Disposition %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+func TestUploadFieldsInAnyOrder(t *testing.T) {
+	s := newTestServer(t)
+	owner := s.admin()
+	parts := []formPart{filePart("first.bin", noisy(100)), field("label", "file first"), field("max_uses", "3"),
+		field("ttl", "2h"), field("kind", "file")}
+	res := owner.upload(parts)
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("file before the fields: %d %s", res.StatusCode, res.body)
+	}
+	links, err := s.store.Links(context.Background(), 1, store.ListOptions{})
+	if err != nil || len(links) != 1 {
+		t.Fatalf("links: %v %v", links, err)
+	}
+	l := links[0]
+	if l.Label != "file first" || l.MaxUses != 3 || l.Kind != "file" || l.Size != 100 || !l.ExpiresAt.Equal(l.CreatedAt.Add(2*time.Hour)) {
+		t.Fatalf("link %+v", l)
+	}
+	if bytes.Contains(l.Meta, []byte("first.bin")) {
+		t.Fatal("the database holds the file's name in the clear")
+	}
+	// The form always posts multipart; messages and addresses come that way too.
+	for _, kind := range []formPart{field("message", "multipart message"), field("url", "https://example.com/x")} {
+		kindName := map[string]string{"message": "message", "url": "url"}[kind.name]
+		res := owner.upload([]formPart{field("kind", kindName), kind, field("ttl", "1h"), filePart("ignored.bin", noisy(10))})
+		if res.StatusCode != http.StatusCreated {
+			t.Fatalf("%s as multipart: %d %s", kindName, res.StatusCode, res.body)
+		}
+		link := s.URL + linkURLPattern.FindString(res.body)
+		open := s.client().post(link, nil)
+		switch kindName {
+		case "message":
+			if !strings.Contains(open.body, "multipart message") {
+				t.Fatalf("message: %d %s", open.StatusCode, open.body)
+			}
+		case "url":
+			if open.StatusCode != http.StatusSeeOther || open.Header.Get("Location") != "https://example.com/x" {
+				t.Fatalf("url: %d %s", open.StatusCode, open.Header.Get("Location"))
+			}
+		}
+	}
+	if _, chunks := s.stored(); chunks != 3 {
+		t.Fatalf("%d chunks stored, want 3: a file sent with a message is not kept", chunks)
+	}
+}
+
+func TestUploadOverTheLimit(t *testing.T) {
+	dir := spoolDir(t)
+	s := newTestServer(t, func(c *Config) { c.MaxUpload = 1 << 20 })
+	owner := s.admin()
+	post := func(body io.Reader, contentType string) response {
+		return owner.request(http.MethodPost, "/links", body, http.Header{"Content-Type": {contentType}})
+	}
+	ct, over := multipartBody(t, fileForm("big.bin", noisy(1<<20+1)))
+	ct2, wayOver := multipartBody(t, fileForm("huge.bin", noisy(3<<20)))
+	for name, send := range map[string]func() response{
+		// A browser sends Content-Length: the server refuses before reading.
+		"Content-Length says so": func() response { return post(bytes.NewReader(wayOver), ct2) },
+		// Without it (chunked), the count of the file's bytes does.
+		"one byte over, chunked": func() response { return post(struct{ io.Reader }{bytes.NewReader(over)}, ct) },
+		"one byte over":          func() response { return post(bytes.NewReader(over), ct) },
+		"htmx": func() response {
+			return owner.request(http.MethodPost, "/links", bytes.NewReader(over), http.Header{"Content-Type": {ct}, "Hx-Request": {"true"}})
+		},
+	} {
+		res := send()
+		if res.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(res.body, "larger than 1 MiB") || !strings.Contains(res.body, "Nothing was stored") {
+			t.Fatalf("%s: %d %s", name, res.StatusCode, res.body)
+		}
+		if !strings.Contains(res.body, `id="create"`) {
+			t.Fatalf("%s: the answer has no form to try again", name)
+		}
+		if !strings.Contains(res.body, `value="file" checked`) || strings.Contains(res.body, `name="ttl" value=""`) {
+			t.Fatalf("%s: the form lost the file kind or its time to live", name)
+		}
+		if links, chunks := s.stored(); links != 0 || chunks != 0 {
+			t.Fatalf("%s: %d links and %d chunks stored", name, links, chunks)
+		}
+		assertEmptyDir(t, dir)
+	}
+	owner.shareFile("exactly.bin", noisy(1<<20))
+}
+
+func TestUploadBadFieldsStoreNothing(t *testing.T) {
+	dir := spoolDir(t)
+	s := newTestServer(t)
+	owner := s.admin()
+	file := filePart("a.bin", noisy(2*token.ChunkSize))
+	for _, tt := range []struct {
+		name  string
+		parts []formPart
+		want  string
+	}{
+		{"bad ttl after the file", []formPart{field("kind", "file"), file, field("ttl", "forever")}, "duration"},
+		{"ttl too long", []formPart{field("kind", "file"), field("ttl", "400d"), file}, "between"},
+		{"no uses", []formPart{field("kind", "file"), field("ttl", "1h"), file, field("max_uses", "0")}, "from 1 to 100"},
+		{"unknown account", []formPart{field("kind", "file"), field("ttl", "1h"), file, field("for_user", "nobody")}, "no account"},
+		{"long label", []formPart{field("kind", "file"), field("ttl", "1h"), file, field("label", strings.Repeat("x", 101))}, "at most 100"},
+		{"no file", []formPart{field("kind", "file"), field("ttl", "1h"), {name: "file"}}, "Choose the file"},
+		{"empty file", []formPart{field("kind", "file"), field("ttl", "1h"), filePart("empty.txt", nil)}, "empty"},
+		{"two files", []formPart{field("kind", "file"), field("ttl", "1h"), file, file}, "one file"},
+		{"no kind", []formPart{field("ttl", "1h"), file}, "Choose what to share"},
+		{"fields too large", []formPart{field("kind", "file"), field("ttl", "1h"), field("message", strings.Repeat("x", maxFormBytes+1)), file}, "256 KiB"},
+		{"too many fields", append([]formPart{field("kind", "file"), field("ttl", "1h"), file},
+			slices.Repeat([]formPart{field("x", "y")}, maxFormParts)...), "more than 64 fields"},
+	} {
+		res := owner.upload(tt.parts)
+		if res.StatusCode/100 != 4 || !strings.Contains(res.body, tt.want) {
+			t.Errorf("%s: %d, want a 4xx saying %q in %s", tt.name, res.StatusCode, tt.want, res.body)
+		}
+		if links, chunks := s.stored(); links != 0 || chunks != 0 {
+			t.Fatalf("%s: %d links and %d chunks stored", tt.name, links, chunks)
+		}
+		assertEmptyDir(t, dir)
+	}
+	res := owner.request(http.MethodPost, "/links", strings.NewReader("--x\r\nnot a part"), http.Header{"Content-Type": {"multipart/form-data; boundary=x"}})
+	if res.StatusCode != http.StatusBadRequest {
+		t.Fatalf("broken multipart: %d", res.StatusCode)
+	}
+}
+
+// A slow upload spools, so it does not hold the database's one writer:
+// links open while it is under way.
+func TestSlowUploadDoesNotBlockWrites(t *testing.T) {
+	s := newTestServer(t)
+	owner := s.admin()
+	link := owner.createLink(url.Values{"message": {"opened during an upload"}})
+	ct, body := multipartBody(t, fileForm("slow.bin", noisy(4*token.ChunkSize)))
+	pr, pw := io.Pipe()
+	done := make(chan response)
+	go func() {
+		done <- owner.request(http.MethodPost, "/links", struct{ io.Reader }{pr}, http.Header{"Content-Type": {ct}})
+	}()
+	pw.Write(body[:len(body)/2])
+	opened := make(chan response)
+	go func() { opened <- s.client().post(link, nil) }()
+	select {
+	case res := <-opened:
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("open during an upload: %d", res.StatusCode)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("opening a link waited for an upload to finish")
+	}
+	pw.Write(body[len(body)/2:])
+	pw.Close()
+	if res := <-done; res.StatusCode != http.StatusCreated {
+		t.Fatalf("upload: %d %s", res.StatusCode, res.body)
+	}
+}
+
+func TestSharedMediaStreamsWithRange(t *testing.T) {
+	s := newTestServer(t)
+	owner := s.admin()
+	audio := wav(3)
+	link := owner.shareFile("tone.wav", audio)
+	recipient, other := s.client(), s.client()
+	res := recipient.post(link, nil)
+	src := linkURLPattern.FindString(link) + "/file"
+	if res.StatusCode != http.StatusOK || !strings.Contains(res.body, `data-testid="player-audio"`) || !strings.Contains(res.body, `src="`+src+`" type="audio/wav"`) {
+		t.Fatalf("open: %d %s", res.StatusCode, res.body)
+	}
+	if !strings.Contains(res.body, assets.Path("player.js")) {
+		t.Fatal("the page does not load player.js")
+	}
+	size := len(audio)
+	for _, tt := range []struct {
+		rng        string
+		status     int
+		from, to   int
+		contentRng string
+	}{
+		{"", http.StatusOK, 0, size - 1, ""},
+		{"bytes=0-", http.StatusPartialContent, 0, size - 1, fmt.Sprintf("bytes 0-%d/%d", size-1, size)},
+		{"bytes=100-199", http.StatusPartialContent, 100, 199, fmt.Sprintf("bytes 100-199/%d", size)},
+		{fmt.Sprintf("bytes=%d-%d", token.ChunkSize-10, 2*token.ChunkSize+9), http.StatusPartialContent, token.ChunkSize - 10, 2*token.ChunkSize + 9,
+			fmt.Sprintf("bytes %d-%d/%d", token.ChunkSize-10, 2*token.ChunkSize+9, size)},
+		{"bytes=-500", http.StatusPartialContent, size - 500, size - 1, fmt.Sprintf("bytes %d-%d/%d", size-500, size-1, size)},
+		{fmt.Sprintf("bytes=%d-", size), http.StatusRequestedRangeNotSatisfiable, 0, -1, fmt.Sprintf("bytes */%d", size)},
+	} {
+		h := http.Header{}
+		if tt.rng != "" {
+			h.Set("Range", tt.rng)
+		}
+		res := recipient.request(http.MethodGet, link+"/file", nil, h)
+		if res.StatusCode != tt.status || res.Header.Get("Content-Range") != tt.contentRng {
+			t.Fatalf("Range %q: %d %q", tt.rng, res.StatusCode, res.Header.Get("Content-Range"))
+		}
+		if tt.status != http.StatusRequestedRangeNotSatisfiable && res.body != string(audio[tt.from:tt.to+1]) {
+			t.Fatalf("Range %q: wrong bytes", tt.rng)
+		}
+		if tt.status != http.StatusRequestedRangeNotSatisfiable && (res.Header.Get("Content-Type") != "audio/wav" ||
+			res.Header.Get("Content-Disposition") != `inline; filename="tone.wav"; filename*=UTF-8''tone.wav` || res.Header.Get("Accept-Ranges") != "bytes") {
+			t.Fatalf("Range %q: headers %v", tt.rng, res.Header)
+		}
+	}
+	if csp := recipient.get(link + "/file").Header.Get("Content-Security-Policy"); !strings.HasPrefix(csp, "default-src 'none'; media-src 'self';") {
+		t.Fatalf("Content-Security-Policy of a clip: %q", csp)
+	}
+	if res := other.request(http.MethodGet, link+"/file", nil, http.Header{"Range": {"bytes=0-"}}); res.StatusCode != http.StatusGone {
+		t.Fatalf("another browser: %d", res.StatusCode)
+	}
+	s.clock.Advance(11 * time.Minute)
+	if res := recipient.get(link + "/file"); res.StatusCode != http.StatusGone {
+		t.Fatalf("after the grant window: %d", res.StatusCode)
+	}
+}
+
+func TestFileContentDeletedWhenTheLinkDies(t *testing.T) {
+	s := newTestServer(t)
+	owner := s.admin()
+	ctx := context.Background()
+	body := noisy(3 * token.ChunkSize)
+
+	revoked := owner.shareFile("revoked.bin", body)
+	used := owner.shareFile("used.bin", body)
+	if _, chunks := s.stored(); chunks != 6 {
+		t.Fatalf("%d chunks stored, want 6", chunks)
+	}
+	recipient := s.client()
+	recipient.post(revoked, nil)
+	recipient.post(used, nil)
+	if res := owner.post("/links/1/revoke", nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("revoke: %d", res.StatusCode)
+	}
+	if n, _ := s.store.ChunkCount(ctx, 1); n != 0 {
+		t.Fatalf("revoked: %d chunks left", n)
+	}
+	for _, path := range []string{revoked, revoked + "/file"} {
+		if res := recipient.get(path); res.StatusCode != http.StatusGone {
+			t.Fatalf("revoked %s: %d", path, res.StatusCode)
+		}
+	}
+	if res := recipient.get(used + "/file"); res.StatusCode != http.StatusOK {
+		t.Fatalf("used, in the grant window: %d", res.StatusCode)
+	}
+	s.clock.Advance(11 * time.Minute)
+	if _, err := s.store.Sweep(ctx, 10*time.Minute, 30*24*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if _, chunks := s.stored(); chunks != 0 {
+		t.Fatalf("%d chunks left after the sweep", chunks)
+	}
+}
+
+func TestCleanFileName(t *testing.T) {
+	long := strings.Repeat("é", 150) + ".tar.gz"
+	for in, want := range map[string]string{
+		"report.pdf":                "report.pdf",
+		`C:\Users\ada\report.pdf`:   "report.pdf",
+		"../../etc/passwd":          "passwd",
+		"a\x00b\nc\u202ed.txt":      "abcd.txt",
+		"trailing. . ":              "trailing",
+		"..":                        "file",
+		"":                          "file",
+		".profile":                  ".profile",
+		"bad\xffutf8.txt":           "badutf8.txt",
+		long:                        strings.Repeat("é", 98) + ".gz",
+		"ok \"quoted\" name.txt":    "ok \"quoted\" name.txt",
+		strings.Repeat("a", 300):    strings.Repeat("a", maxFileNameBytes),
+		"  leading space.txt":       "leading space.txt",
+		"zero\u200bwidth joiner.md": "zerowidth joiner.md",
+	} {
+		if got := cleanFileName(in); got != want {
+			t.Errorf("cleanFileName(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := contentDisposition("attachment", `say "hi" 100%.txt`); got != `attachment; filename="say _hi_ 100%.txt"; filename*=UTF-8''say%20%22hi%22%20100%25.txt` {
+		t.Errorf("contentDisposition: %s", got)
+	}
+}
+
+func TestSniffType(t *testing.T) {
+	sample := func(name string) []byte {
+		f, err := assets.Open(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		b := make([]byte, token.ChunkSize)
+		n, _ := io.ReadFull(f, b)
+		return b[:n]
+	}
+	ogg := func(packet string) []byte {
+		h := append([]byte("OggS\x00\x02"), make([]byte, 20)...)
+		h = append(h, 1, byte(len(packet)))
+		return append(h, packet...)
+	}
+	for _, tt := range []struct {
+		name, want string
+		head       []byte
+	}{
+		{"WebM video", "video/webm", sample("media/sample-video.webm")},
+		{"WebM audio", "audio/webm", sample("media/sample-audio.webm")},
+		{"Ogg Opus", "audio/ogg", ogg("OpusHead\x01\x02")},
+		{"Ogg Vorbis", "audio/ogg", ogg("\x01vorbis\x00\x00")},
+		{"Ogg Theora", "video/ogg", ogg("\x80theora\x03\x02")},
+		{"Ogg of something else", "application/ogg", ogg("\x00unknown")},
+		{"FLAC", "audio/flac", []byte("fLaC\x00\x00\x00\x22")},
+		{"MP3 with ID3", "audio/mpeg", []byte("ID3\x04\x00\x00\x00\x00\x00\x00")},
+		{"MP3 frame", "audio/mpeg", []byte{0xFF, 0xFB, 0x90, 0x64, 0x00}},
+		{"ADTS AAC is not MP3", "application/octet-stream", []byte{0xFF, 0xF1, 0x50, 0x80, 0x00}},
+		{"WAV", "audio/wav", wav(1)[:512]},
+		{"M4A", "audio/mp4", []byte("\x00\x00\x00\x20ftypM4A \x00\x00\x00\x00M4A mp42isom\x00\x00\x00\x00")},
+		{"MP4", "video/mp4", []byte("\x00\x00\x00\x20ftypisom\x00\x00\x02\x00isomiso2avc1mp41")},
+		{"Matroska", "video/x-matroska", []byte("\x1A\x45\xDF\xA3\x87\x42\x82\x84matr")},
+		{"HTML", "text/html; charset=utf-8", []byte("<!DOCTYPE html><script>")},
+		{"PNG", "image/png", []byte("\x89PNG\r\n\x1a\n\x00\x00")},
+		{"binary", "application/octet-stream", noisy(512)},
+	} {
+		if got := sniffType(tt.head); got != tt.want {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+	}
+	for typ, kind := range map[string]string{"audio/webm": "audio", "video/mp4": "video", "text/html; charset=utf-8": "", "image/svg+xml": "", "audio/aiff": "", "video/x-matroska": ""} {
+		if got := mediaKind(typ); got != kind {
+			t.Errorf("mediaKind(%q) = %q, want %q", typ, got, kind)
+		}
+	}
+}
