@@ -14,6 +14,7 @@ import (
 	"rsc.io/qr"
 
 	"oncelink/components"
+	"oncelink/live"
 	"oncelink/store"
 	"oncelink/token"
 )
@@ -33,8 +34,15 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, a *store.Acc
 		h.fail(w, r, err)
 		return
 	}
-	if isHTMX(r) && r.Header.Get("HX-Target") != "" {
+	// htmx asks for the part it swaps: the list for a filter, the next
+	// rows for "Show older links", which are appended below the first page.
+	switch target := r.Header.Get("HX-Target"); {
+	case isHTMX(r) && target == "link-list":
 		h.render(w, r, http.StatusOK, components.LinkList(list))
+		return
+	case isHTMX(r) && target == "link-rows":
+		list.Paged = false
+		h.render(w, r, http.StatusOK, components.MoreRows(list))
 		return
 	}
 	d := components.Dashboard{Form: h.emptyForm(), List: list}
@@ -116,6 +124,9 @@ func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *store.Ac
 	password := r.PostForm.Get("password")
 
 	created, err := h.newLink(r, a, f, password)
+	if err == nil {
+		h.publish(r, live.Event{Owner: a.ID, Link: created.Row.ID, What: live.Created})
+	}
 	var ue *userError
 	if errors.As(err, &ue) {
 		f.Error = ue.msg
@@ -129,11 +140,11 @@ func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *store.Ac
 	h.renderCreate(w, r, a, http.StatusCreated, components.Dashboard{Form: h.emptyForm(), Created: &created})
 }
 
-// renderCreate answers a create: htmx gets the form and result fragment, a
-// plain form post the whole dashboard.
+// renderCreate answers a create: htmx gets the form and result fragment
+// with the new row, a plain form post the whole dashboard.
 func (h *Handler) renderCreate(w http.ResponseWriter, r *http.Request, a *store.Account, status int, d components.Dashboard) {
 	if isHTMX(r) {
-		h.render(w, r, status, components.CreatePanel(d))
+		h.render(w, r, status, components.CreateResult(d))
 		return
 	}
 	list, err := h.linkList(r.Context(), a, nil)
@@ -228,7 +239,7 @@ func checkURL(raw string) error {
 // created is the one-time view of a new link, with the only copy of its URL.
 func (h *Handler) created(l store.Link, tok token.Token) components.Created {
 	link := h.linkURL(tok)
-	c := components.Created{URL: link, Label: l.Label, ExpiresAt: l.ExpiresAt, MaxUses: l.MaxUses}
+	c := components.Created{URL: link, Label: l.Label, ExpiresAt: l.ExpiresAt, MaxUses: l.MaxUses, Row: linkRow(l, h.now())}
 	if code, err := qr.Encode(link, qr.M); err == nil {
 		code.Scale = 4
 		c.QR = "data:image/png;base64," + base64.StdEncoding.EncodeToString(code.PNG())
@@ -261,6 +272,7 @@ func (h *Handler) revoke(w http.ResponseWriter, r *http.Request, a *store.Accoun
 		h.fail(w, r, err)
 		return
 	}
+	h.publish(r, live.Event{Owner: a.ID, Link: id, What: live.Revoked})
 	if isHTMX(r) {
 		h.render(w, r, http.StatusOK, components.Row(linkRow(l, h.now())))
 		return
@@ -287,10 +299,13 @@ func (h *Handler) linkDetails(w http.ResponseWriter, r *http.Request, a *store.A
 	d := components.LinkDetails{Row: linkRow(l, h.now())}
 	for _, e := range events {
 		ev := components.AuditEvent{Kind: e.Kind, At: e.At, IP: e.IP, UserAgent: e.UserAgent}
-		if e.Kind == store.EventView {
+		switch e.Kind {
+		case store.EventView:
 			d.Views = append(d.Views, ev)
-		} else {
+		case store.EventUse:
 			d.Uses = append(d.Uses, ev)
+		default:
+			d.Other = append(d.Other, ev)
 		}
 	}
 	h.render(w, r, http.StatusOK, components.LinkDetailsPage(h.page(r, "Link"), d))

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"oncelink/components"
+	"oncelink/live"
 	"oncelink/store"
 	"oncelink/token"
 )
@@ -63,6 +64,7 @@ func (h *Handler) linkPage(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, r, err)
 			return
 		}
+		h.publish(r, live.Event{Owner: l.OwnerID, Link: l.ID, What: live.Viewed})
 	}
 	h.render(w, r, http.StatusOK, components.LandingPage(h.page(r, "Shared with you"), h.landing(r, tok, l)))
 }
@@ -135,6 +137,7 @@ func (h *Handler) openLink(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	h.publish(r, live.Event{Owner: l.OwnerID, Link: l.ID, What: live.Used})
 	h.grant(w, tok, used)
 	h.deliver(w, r, tok, used)
 }
