@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/a-h/templ"
@@ -104,11 +105,11 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 					return
 				}
 			case e.What == live.Created:
-				if err = h.sendRow(ctx, s, a.ID, e.Link, "created"); err == nil {
+				if err = h.sendRow(ctx, s, e, "created"); err == nil {
 					err = exp.schedule(ctx)
 				}
 			default:
-				err = h.sendRow(ctx, s, a.ID, e.Link, components.RowID(e.Link))
+				err = h.sendRow(ctx, s, e, components.RowID(e.Link))
 			}
 		case <-exp.c:
 			err = exp.fire(ctx, s)
@@ -125,17 +126,78 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// sendRow sends link id's row as the event name.
-func (h *Handler) sendRow(ctx context.Context, s *eventStream, owner, id int64, name string) error {
-	l, err := h.store.OwnedLink(ctx, owner, id)
-	if errors.Is(err, store.ErrNotFound) {
-		// Purged since; its row stays as it was.
-		return nil
-	}
-	if err != nil {
+// sendRow sends the row of e's link as the event name.
+func (h *Handler) sendRow(ctx context.Context, s *eventStream, e live.Event, name string) error {
+	html, err := h.rows.render(ctx, e, func(ctx context.Context) (string, error) {
+		l, err := h.store.OwnedLink(ctx, e.Owner, e.Link)
+		if errors.Is(err, store.ErrNotFound) {
+			// Purged since; its row stays as it was.
+			return "", nil
+		}
+		if err != nil {
+			return "", err
+		}
+		var b strings.Builder
+		err = components.Row(linkRow(l, h.now())).Render(ctx, &b)
+		return b.String(), err
+	})
+	if err != nil || html == "" {
 		return err
 	}
-	return s.event(ctx, name, components.Row(linkRow(l, h.now())))
+	return s.data(name, html)
+}
+
+// sharedRows lets the streams that receive the same event share its row:
+// the first to ask reads and renders it, the others wait for that. Each
+// delivered event has its own entry, so no stream gets a row read before
+// its event's write. The latest maxSharedRows events are kept.
+type sharedRows struct {
+	mu      sync.Mutex
+	byEvent map[uint64]*sharedRow
+	// ring holds the kept events' IDs; next is where the next one goes.
+	ring [maxSharedRows]uint64
+	next int
+}
+
+// maxSharedRows bounds the rows kept: an event's streams all ask for its
+// row within moments of one another.
+const maxSharedRows = 256
+
+type sharedRow struct {
+	done chan struct{}
+	html string
+	err  error
+}
+
+// render returns the row for e, made by build the first time it is asked.
+// build runs without the asking stream's cancellation, since others wait
+// for what it returns.
+func (r *sharedRows) render(ctx context.Context, e live.Event, build func(context.Context) (string, error)) (string, error) {
+	r.mu.Lock()
+	row, ok := r.byEvent[e.ID]
+	if !ok {
+		row = &sharedRow{done: make(chan struct{})}
+		if r.byEvent == nil {
+			r.byEvent = map[uint64]*sharedRow{}
+		}
+		delete(r.byEvent, r.ring[r.next])
+		r.ring[r.next] = e.ID
+		r.next = (r.next + 1) % maxSharedRows
+		r.byEvent[e.ID] = row
+	}
+	r.mu.Unlock()
+	if !ok {
+		mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), streamWriteTimeout)
+		row.html, row.err = build(mctx)
+		cancel()
+		close(row.done)
+	}
+	select {
+	case <-row.done:
+		return row.html, row.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
 }
 
 // sessionHolds reports whether the session token still exists and its

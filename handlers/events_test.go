@@ -2,14 +2,19 @@ package handlers
 
 import (
 	"bufio"
+	"context"
 	"io"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"oncelink/live"
 )
 
 // sseEvent is one server-sent event, or a comment (name ":").
@@ -289,5 +294,51 @@ func TestEventStreamSendsExpiries(t *testing.T) {
 	}
 	if d := time.Since(start); d > 1500*time.Millisecond {
 		t.Errorf("the expiry came %v after create", d)
+	}
+}
+
+func TestSharedRowsBuildOncePerEvent(t *testing.T) {
+	var rows sharedRows
+	var builds atomic.Int32
+	build := func(ctx context.Context) (string, error) {
+		builds.Add(1)
+		time.Sleep(10 * time.Millisecond)
+		return "<tr>", ctx.Err()
+	}
+	// The first asker, which builds the row, goes away at once; the others
+	// still get the row.
+	gone, cancel := context.WithCancel(context.Background())
+	cancel()
+	var wg sync.WaitGroup
+	wg.Go(func() { rows.render(gone, live.Event{ID: 1}, build) })
+	for builds.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	for i := range 20 {
+		wg.Go(func() {
+			html, err := rows.render(context.Background(), live.Event{ID: 1}, build)
+			if html != "<tr>" || err != nil {
+				t.Errorf("asker %d got %q, %v", i, html, err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := builds.Load(); n != 1 {
+		t.Fatalf("%d builds for one event", n)
+	}
+	rows.render(context.Background(), live.Event{ID: 2}, build)
+	if n := builds.Load(); n != 2 {
+		t.Fatalf("another event shared the first one's row")
+	}
+	// Only the latest maxSharedRows events are kept.
+	for id := uint64(3); id < 3+maxSharedRows; id++ {
+		rows.render(context.Background(), live.Event{ID: id}, func(context.Context) (string, error) { return "", nil })
+	}
+	if len(rows.byEvent) != maxSharedRows {
+		t.Errorf("%d rows kept, want %d", len(rows.byEvent), maxSharedRows)
+	}
+	rows.render(context.Background(), live.Event{ID: 1}, build)
+	if n := builds.Load(); n != 3 {
+		t.Errorf("a forgotten event's row was not built again")
 	}
 }

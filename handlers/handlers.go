@@ -76,6 +76,7 @@ type Handler struct {
 	// heartbeat is how often an event stream is kept alive and its
 	// session checked.
 	heartbeat time.Duration
+	rows      sharedRows
 }
 
 // New returns a Handler. key is the server's secret for tokens and grants;

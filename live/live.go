@@ -34,11 +34,16 @@ type Event struct {
 	Owner int64
 	Link  int64
 	What  What
+	// ID tells one delivered event from every other: the subscribers that
+	// receive the same event can share the work it asks of them, such as
+	// reading the link's row once. Publishers leave it zero; the broker
+	// that delivers the event sets it.
+	ID uint64
 }
 
 // Broker delivers each published Event to the subscriptions of its owner.
 type Broker interface {
-	// Publish delivers e and never waits for a subscriber.
+	// Publish delivers e, with a new ID, and never waits for a subscriber.
 	Publish(ctx context.Context, e Event) error
 	// Subscribe returns the owner's events as they are published, and a
 	// cancel func that ends the subscription. The channel is closed when
@@ -56,16 +61,20 @@ const Buffer = 64
 type Local struct {
 	mu   sync.Mutex
 	subs map[int64]map[chan Event]struct{}
+	// last is the ID of the last event published.
+	last uint64
 }
 
 var _ Broker = (*Local)(nil)
 
-// Publish hands e to each of its owner's subscribers without waiting. A
-// subscriber whose buffer is full is dropped, its channel closed, rather
-// than holding up the publisher and every other subscriber.
+// Publish numbers e and hands it to each of its owner's subscribers
+// without waiting. A subscriber whose buffer is full is dropped, its channel
+// closed, rather than holding up the publisher and every other subscriber.
 func (l *Local) Publish(_ context.Context, e Event) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.last++
+	e.ID = l.last
 	for ch := range l.subs[e.Owner] {
 		select {
 		case ch <- e:

@@ -16,15 +16,19 @@ func TestLocalDeliversOnlyToTheOwner(t *testing.T) {
 	bob, cancelBob := l.Subscribe(2)
 	defer cancelBob()
 
-	want := Event{Owner: 1, Link: 7, What: Used}
-	if err := l.Publish(ctx, want); err != nil {
+	if err := l.Publish(ctx, Event{Owner: 1, Link: 7, What: Used}); err != nil {
 		t.Fatal(err)
 	}
 	for i, ch := range []<-chan Event{ann, ann2} {
-		if got := <-ch; got != want {
+		if got, want := <-ch, (Event{Owner: 1, Link: 7, What: Used, ID: 1}); got != want {
 			t.Errorf("subscriber %d got %+v, want %+v", i, got, want)
 		}
 	}
+	l.Publish(ctx, Event{Owner: 1, Link: 7, What: Viewed})
+	if e := <-ann; e.ID != 2 {
+		t.Errorf("second event has ID %d, want 2", e.ID)
+	}
+	<-ann2
 	select {
 	case e := <-bob:
 		t.Errorf("another owner got %+v", e)
