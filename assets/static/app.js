@@ -87,12 +87,15 @@
     if (form && ev.target.id === "ttl") previewExpiry(form);
   });
 
-  // Times are written in UTC by the server; show them in local time.
+  // Times are written in UTC by the server; show them in local time, to
+  // the second where the server gave seconds (the audit trail).
   function localTimes(root) {
     root.querySelectorAll("time[datetime]:not(.countdown)").forEach(function (t) {
       var d = new Date(t.getAttribute("datetime"));
-      if (!isNaN(d)) t.textContent = d.toLocaleString(undefined,
-        { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" });
+      var opts = { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" };
+      if (t.hasAttribute("data-seconds")) opts.second = "2-digit";
+      if (d.getFullYear() === new Date().getFullYear()) delete opts.year;
+      if (!isNaN(d)) t.textContent = d.toLocaleString(undefined, opts);
     });
   }
 
