@@ -321,6 +321,22 @@ func TestDashboardInBrowser(t *testing.T) {
 	b.wait(`document.getElementById("`+fromOther+`").dataset.status === "revoked"`, time.Second)
 	other.clean("second tab")
 
+	// A dropped stream reconnects, and catches up on what it missed.
+	missed, catchUp := b.create("while you were away", "1h", "Catch-up")
+	s.CloseClientConnections()
+	b.wait(`document.querySelector("[data-testid=live]").textContent === "Reconnecting…"`, 2*time.Second)
+	if res := s.client().post(missed, nil); res.StatusCode != 200 {
+		t.Fatalf("open: %d", res.StatusCode)
+	}
+	b.wait(`document.getElementById("`+catchUp+`").dataset.status === "used" && document.querySelector("[data-testid=live]").textContent === "Live"`, 5*time.Second)
+	// Both tabs report the dropped stream: the browser and htmx.
+	other.wait(`document.querySelector("[data-testid=live]").textContent === "Live"`, 5*time.Second)
+	for _, tb := range []*tab{b, other} {
+		tb.forgive("ERR_INCOMPLETE_CHUNKED_ENCODING")
+		tb.forgive("[object Event]")
+		tb.clean("reconnect")
+	}
+
 	b.create("the password is on the fridge", "2h", "Wi-Fi password")
 	b.shoot("dashboard")
 
@@ -357,7 +373,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	s.seedLinks("ada", 60)
 	b.open("/links", "[data-testid=older]")
 	b.do(chromedp.Click(chromedp.CSS("[data-testid=older]")))
-	b.wait(`document.querySelectorAll("#link-rows > tr").length === 65`, 2*time.Second)
+	b.wait(`document.querySelectorAll("#link-rows > tr").length === 66`, 2*time.Second)
 	b.wait(`document.activeElement === document.querySelectorAll("#link-rows > tr")[50].querySelector("a")`, time.Second)
 	if eval[bool](b, `!!document.querySelector("[data-testid=older]")`) {
 		t.Error("Show older links is still there after the last page")
@@ -376,6 +392,14 @@ func TestDashboardInBrowser(t *testing.T) {
 	b.wait(`document.querySelector("[data-name=bob] [data-testid=account-status]").textContent === "disabled"`, time.Second)
 	b.shoot("accounts")
 	b.clean("accounts")
+
+	// Signing out in one tab ends the other's stream, which says so.
+	b.open("/links", "[data-testid=create-form]")
+	b.wait(`document.querySelector("[data-testid=live]").textContent === "Live"`, 5*time.Second)
+	other.do(chromedp.Click(chromedp.CSS("[data-testid=logout]")), chromedp.WaitVisible(chromedp.CSS("#username")))
+	b.wait(`!!document.querySelector("[data-testid=signed-out]") && document.querySelector("[data-testid=live]").textContent === "Signed out"`, time.Second)
+	b.clean("signed out")
+	other.clean("signed out")
 }
 
 // TestCountdownFollowsTheServerClock runs the server's clock an hour ahead
