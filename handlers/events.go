@@ -242,6 +242,7 @@ func (w *expiryWatch) schedule(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	w.timer.Stop()
 	w.c = nil
 	if len(next) > 0 {
 		w.timer.Reset(next[0].ExpiresAt.Sub(w.h.now()))

@@ -175,7 +175,7 @@
   }
   document.addEventListener("htmx:sseBeforeMessage", function (ev) {
     if (ev.detail.type === "created" && present(ev.detail.data)) ev.preventDefault();
-    if (ev.target.querySelector(".htmx-request")) ev.preventDefault();
+    if (ev.target.tagName === "TR" && ev.target.querySelector(".htmx-request")) ev.preventDefault();
   });
   document.addEventListener("htmx:oobBeforeSwap", function (ev) {
     var row = ev.detail.fragment && ev.detail.fragment.querySelector("tr[id]");
