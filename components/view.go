@@ -57,6 +57,8 @@ type Created struct {
 	Label     string
 	ExpiresAt time.Time
 	MaxUses   int
+	// Row is the new link's row, for the list beside the form.
+	Row LinkRow
 }
 
 // LinkRow is one of an owner's links in the dashboard.
@@ -105,6 +107,8 @@ type LinkDetails struct {
 	Row   LinkRow
 	Views []AuditEvent
 	Uses  []AuditEvent
+	// Other holds the rest: the revoke, wrong passwords.
+	Other []AuditEvent
 }
 
 // Landing is the page a recipient sees before opening a link.

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"oncelink/components"
+	"oncelink/live"
 	"oncelink/store"
 )
 
@@ -228,9 +229,14 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
+	id := h.sessions.GetInt64(r.Context(), sessionAccount)
 	if err := h.sessions.Destroy(r.Context()); err != nil {
 		h.fail(w, r, err)
 		return
+	}
+	if id != 0 {
+		// The account's other tabs hold event streams on this session.
+		h.publish(r, live.Event{Owner: id, What: live.SessionsChanged})
 	}
 	redirect(w, r, "/login")
 }

@@ -7,11 +7,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
 
 	"oncelink/assets"
+	"oncelink/live"
 	"oncelink/store"
 )
 
@@ -34,6 +36,9 @@ type Config struct {
 	// MaxUpload is the largest file a link may share, in bytes; zero means
 	// DefaultMaxUpload.
 	MaxUpload int64
+	// Broker carries link events to open dashboards; nil means an
+	// in-process live.Local, right for a single server.
+	Broker live.Broker
 }
 
 // Store is what the handlers need of the database.
@@ -56,6 +61,10 @@ type Store interface {
 	Chunk(ctx context.Context, id int64, seq int) ([]byte, error)
 	Events(ctx context.Context, owner, id int64) ([]store.Event, error)
 	RateStore
+	Expiring(ctx context.Context, owner int64, after time.Time, limit int) ([]store.Link, error)
+	Accounts(ctx context.Context) ([]store.Account, error)
+	CreateAccount(ctx context.Context, username, passwordHash string, admin bool) (store.Account, error)
+	SetDisabled(ctx context.Context, id int64, disabled bool) (store.Account, error)
 }
 
 // Handler serves oncelink. Make one with New.
@@ -68,6 +77,15 @@ type Handler struct {
 	log    *slog.Logger
 	limits *limits
 	now    func() time.Time
+
+	live live.Broker
+	// streamsEnd is closed by EndStreams.
+	streamsEnd chan struct{}
+	endOnce    sync.Once
+	// heartbeat is how often an event stream is kept alive and its
+	// session checked.
+	heartbeat time.Duration
+	rows      sharedRows
 }
 
 // New returns a Handler. key is the server's secret for tokens and grants;
@@ -84,9 +102,14 @@ func New(cfg Config, st Store, sessions *scs.SessionManager, key []byte, log *sl
 	if cfg.SharedRateLimits {
 		shared = st
 	}
+	broker := cfg.Broker
+	if broker == nil {
+		broker = &live.Local{}
+	}
 	return &Handler{
 		cfg: cfg, store: st, sessions: sessions, key: key, log: log,
 		limits: newLimits(cfg.RateLimits, shared), now: time.Now,
+		live: broker, streamsEnd: make(chan struct{}), heartbeat: 25 * time.Second,
 	}
 }
 
@@ -102,12 +125,17 @@ func (h *Handler) Routes() http.Handler {
 	mux.HandleFunc("POST /logout", h.logout)
 	mux.HandleFunc("GET /links", h.signedIn(h.dashboard))
 	mux.HandleFunc("POST /links", h.signedIn(h.createLink))
+	mux.HandleFunc("GET /links/events", h.events)
 	mux.HandleFunc("GET /links/{id}", h.signedIn(h.linkDetails))
 	mux.HandleFunc("POST /links/{id}/revoke", h.signedIn(h.revoke))
 	mux.HandleFunc("GET /l/{token}", h.linkPage)
 	mux.HandleFunc("POST /l/{token}", h.openLink)
 	mux.HandleFunc("GET /l/{token}/file", h.linkFile)
 	mux.HandleFunc("GET /player", h.player)
+	mux.HandleFunc("GET /accounts", h.adminOnly(h.accounts))
+	mux.HandleFunc("POST /accounts", h.adminOnly(h.addAccount))
+	mux.HandleFunc("POST /accounts/{id}/disable", h.adminOnly(h.disableAccount))
+	mux.HandleFunc("POST /accounts/{id}/enable", h.adminOnly(h.enableAccount))
 	mux.HandleFunc("GET /healthz", h.healthz)
 	mux.HandleFunc("/", h.notFound)
 

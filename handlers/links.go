@@ -14,6 +14,7 @@ import (
 	"rsc.io/qr"
 
 	"oncelink/components"
+	"oncelink/live"
 	"oncelink/store"
 	"oncelink/token"
 )
@@ -33,8 +34,15 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, a *store.Acc
 		h.fail(w, r, err)
 		return
 	}
-	if isHTMX(r) && r.Header.Get("HX-Target") != "" {
+	// htmx asks for the part it swaps: the list for a filter, the next
+	// rows for "Show older links", which are appended below the first page.
+	switch target := r.Header.Get("HX-Target"); {
+	case isHTMX(r) && target == "link-list":
 		h.render(w, r, http.StatusOK, components.LinkList(list))
+		return
+	case isHTMX(r) && target == "link-rows":
+		list.Paged = false
+		h.render(w, r, http.StatusOK, components.MoreRows(list))
 		return
 	}
 	d := components.Dashboard{Form: h.emptyForm(), List: list}
@@ -119,6 +127,9 @@ func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *store.Ac
 	if err == nil {
 		created, err = h.newLink(r, a, f, form.Get("password"), tok, up)
 		up.Close() // before answering: nothing of the upload outlives the request
+		if err == nil {
+			h.publish(r, live.Event{Owner: a.ID, Link: created.Row.ID, What: live.Created})
+		}
 	}
 	var ue *userError
 	if errors.As(err, &ue) {
@@ -138,7 +149,7 @@ func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *store.Ac
 // dashboard and keeps the new link's URL in view.
 func (h *Handler) renderCreate(w http.ResponseWriter, r *http.Request, status int, d components.Dashboard) {
 	if isHTMX(r) {
-		h.render(w, r, status, components.CreatePanel(d))
+		h.render(w, r, status, components.CreateResult(d))
 		return
 	}
 	h.render(w, r, status, components.CreatePage(h.page(r, "New link"), d))
@@ -238,7 +249,7 @@ func checkURL(raw string) error {
 // created is the one-time view of a new link, with the only copy of its URL.
 func (h *Handler) created(l store.Link, tok token.Token) components.Created {
 	link := h.linkURL(tok)
-	c := components.Created{URL: link, Label: l.Label, ExpiresAt: l.ExpiresAt, MaxUses: l.MaxUses}
+	c := components.Created{URL: link, Label: l.Label, ExpiresAt: l.ExpiresAt, MaxUses: l.MaxUses, Row: linkRow(l, h.now())}
 	if code, err := qr.Encode(link, qr.M); err == nil {
 		c.QR = "data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(qrSVG(code))
 	}
@@ -304,6 +315,7 @@ func (h *Handler) revoke(w http.ResponseWriter, r *http.Request, a *store.Accoun
 		h.fail(w, r, err)
 		return
 	}
+	h.publish(r, live.Event{Owner: a.ID, Link: id, What: live.Revoked})
 	if isHTMX(r) {
 		h.render(w, r, http.StatusOK, components.Row(linkRow(l, h.now())))
 		return
@@ -330,10 +342,13 @@ func (h *Handler) linkDetails(w http.ResponseWriter, r *http.Request, a *store.A
 	d := components.LinkDetails{Row: linkRow(l, h.now())}
 	for _, e := range events {
 		ev := components.AuditEvent{Kind: e.Kind, At: e.At, IP: e.IP, UserAgent: e.UserAgent}
-		if e.Kind == store.EventView {
+		switch e.Kind {
+		case store.EventView:
 			d.Views = append(d.Views, ev)
-		} else {
+		case store.EventUse:
 			d.Uses = append(d.Uses, ev)
+		default:
+			d.Other = append(d.Other, ev)
 		}
 	}
 	h.render(w, r, http.StatusOK, components.LinkDetailsPage(h.page(r, "Link"), d))

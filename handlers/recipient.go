@@ -12,6 +12,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"oncelink/components"
+	"oncelink/live"
 	"oncelink/store"
 	"oncelink/token"
 )
@@ -49,13 +50,7 @@ func (h *Handler) linkPage(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	relaxFormAction(w, l)
-	if h.granted(r, l) {
-		h.deliver(w, r, tok, l)
-		return
-	}
-	if st := l.Status(h.now()); st != store.Active {
-		h.fail(w, r, gone(st))
+	if h.answered(w, r, tok, l) {
 		return
 	}
 	if r.Method == http.MethodGet {
@@ -63,6 +58,7 @@ func (h *Handler) linkPage(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, r, err)
 			return
 		}
+		h.publish(r, live.Event{Owner: l.OwnerID, Link: l.ID, What: live.Viewed})
 	}
 	h.render(w, r, http.StatusOK, components.LandingPage(h.page(r, "Shared with you"), h.landing(r, tok, l)))
 }
@@ -102,8 +98,7 @@ func (h *Handler) openLink(w http.ResponseWriter, r *http.Request) {
 	if len(r.CookiesNamed(grantCookie)) == 0 {
 		used, err := h.store.ConsumeUnprotected(r.Context(), tok.Hash(), h.event(r))
 		if err == nil {
-			h.grant(w, tok, used)
-			h.deliver(w, r, tok, used)
+			h.opened(w, r, tok, used)
 			return
 		}
 		if !errors.Is(err, store.ErrNotFound) {
@@ -116,13 +111,7 @@ func (h *Handler) openLink(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	relaxFormAction(w, l)
-	if h.granted(r, l) {
-		h.deliver(w, r, tok, l)
-		return
-	}
-	if st := l.Status(h.now()); st != store.Active {
-		h.fail(w, r, gone(st))
+	if h.answered(w, r, tok, l) {
 		return
 	}
 	v := h.landing(r, tok, l)
@@ -154,8 +143,31 @@ func (h *Handler) openLink(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.grant(w, tok, used)
-	h.deliver(w, r, tok, used)
+	h.opened(w, r, tok, used)
+}
+
+// answered handles what the link's page and its Open share once the link
+// is found: the browser holding a grant gets the content again, and a dead
+// link answers 410. It reports whether it wrote the response.
+func (h *Handler) answered(w http.ResponseWriter, r *http.Request, tok token.Token, l store.Link) bool {
+	relaxFormAction(w, l)
+	if h.granted(r, l) {
+		h.deliver(w, r, tok, l)
+		return true
+	}
+	if st := l.Status(h.now()); st != store.Active {
+		h.fail(w, r, gone(st))
+		return true
+	}
+	return false
+}
+
+// opened answers the use of l that was just taken: the owner's dashboards
+// hear of it, and this browser gets the grant and the content.
+func (h *Handler) opened(w http.ResponseWriter, r *http.Request, tok token.Token, l store.Link) {
+	h.publish(r, live.Event{Owner: l.OwnerID, Link: l.ID, What: live.Used})
+	h.grant(w, tok, l)
+	h.deliver(w, r, tok, l)
 }
 
 // deliver shows what the link shares to a browser that consumed it.

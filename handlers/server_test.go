@@ -90,6 +90,7 @@ func newTestServer(t testing.TB, edit ...func(*Config)) *testServer {
 	srv.Config.Handler = h.Routes()
 	srv.Start()
 	t.Cleanup(func() {
+		h.EndStreams()
 		srv.Close()
 		ss.StopCleanup()
 		st.Close()

@@ -1,6 +1,6 @@
 // oncelink's page script: copy buttons, the create form's kind switch and
-// expiry preview, one-click forms, and countdowns. Everything here is an
-// enhancement; every page works without it.
+// expiry preview, one-click forms, countdowns, and the dashboard's live
+// updates. Everything here is an enhancement; every page works without it.
 (function () {
   "use strict";
 
@@ -116,28 +116,22 @@
     bar.setAttribute("value", String(pct));
   });
 
-  // The create form answers bad input (4xx) with itself and a message:
-  // swap it in like a success, so the owner sees what to change.
-  document.addEventListener("htmx:beforeSwap", function (ev) {
-    var status = ev.detail.xhr.status, from = ev.detail.requestConfig && ev.detail.requestConfig.elt;
-    if (status >= 400 && status < 500 && from && from.matches("form#create")) {
-      ev.detail.shouldSwap = true;
-      ev.detail.isError = false;
-    }
-  });
-
-  // Times are written in UTC by the server; show them in local time.
+  // Times are written in UTC by the server; show them in local time, to
+  // the second where the server gave seconds (the audit trail).
   function localTimes(root) {
     root.querySelectorAll("time[datetime]:not(.countdown)").forEach(function (t) {
       var d = new Date(t.getAttribute("datetime"));
-      if (!isNaN(d)) t.textContent = d.toLocaleString(undefined,
-        { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" });
+      var opts = { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" };
+      if (t.hasAttribute("data-seconds")) opts.second = "2-digit";
+      if (d.getFullYear() === new Date().getFullYear()) delete opts.year;
+      if (!isNaN(d)) t.textContent = d.toLocaleString(undefined, opts);
     });
   }
 
   // Countdowns tick from each row's absolute expiry, corrected by the
   // difference between the server's clock and this browser's, which the
-  // server sends in <meta name="server-time">. No request is made to tick.
+  // server sends in <meta name="server-time"> and again in a "clock" event
+  // each time the dashboard's event stream opens. No request is made to tick.
   var skew = 0;
   function measureSkew() {
     var meta = document.querySelector("meta[name=server-time]");
@@ -164,6 +158,7 @@
         return;
       }
       t.textContent = "expired";
+      if (t.previousElementSibling && t.previousElementSibling.className === "cell-label") t.previousElementSibling.remove();
       if (row && row.tagName === "TR") {
         row.setAttribute("data-status", "expired");
         var badge = row.querySelector("[data-testid=status]");
@@ -172,16 +167,109 @@
         if (revoke) revoke.closest("form").remove();
       }
     });
+    announceChanges();
   }
 
+  // A hidden tab's timers are slowed down, so its countdowns lag; showing
+  // it again recomputes them from the absolute expiry at once.
   document.addEventListener("visibilitychange", function () {
     if (!document.hidden) tick();
   });
-  // An outerHTML swap leaves detail.target detached: enhance the page then.
-  document.addEventListener("htmx:afterSwap", function (ev) {
-    var t = ev.detail.target;
-    enhance(t && t.isConnected ? t : document);
+
+  // Changes of a link's status or uses are announced to screen readers
+  // through one polite live region. Countdown ticks are not, or every
+  // second would be read out.
+  var seen = {};
+  function announceChanges() {
+    var said = [];
+    document.querySelectorAll("tr[data-testid=link-row]").forEach(function (row) {
+      var status = row.getAttribute("data-status"), used = row.getAttribute("data-uses");
+      var state = status + "|" + used;
+      if (seen[row.id] && seen[row.id] !== state) {
+        said.push(row.getAttribute("data-name") + (status === "active" ? ": " + used : " is now " + status));
+      }
+      seen[row.id] = state;
+    });
+    var region = document.getElementById("announcer");
+    if (said.length && region) region.textContent = said.join(". ") + ".";
+  }
+
+  // A row can arrive twice: in the create response, and as the event
+  // stream's "created" event. The second is dropped. And while a row's own
+  // request (a revoke) is on its way, the stream leaves the row alone: the
+  // answer is swapped into it and brings the same news.
+  function present(html) {
+    var m = /id="(link-\d+)"/.exec(html || "");
+    return m && document.getElementById(m[1]);
+  }
+  document.addEventListener("htmx:sseBeforeMessage", function (ev) {
+    if (ev.detail.type === "created" && present(ev.detail.data)) ev.preventDefault();
+    if (ev.target.tagName === "TR" && ev.target.querySelector(".htmx-request")) ev.preventDefault();
   });
+  document.addEventListener("htmx:oobBeforeSwap", function (ev) {
+    var row = ev.detail.fragment && ev.detail.fragment.querySelector("tr[id]");
+    if (row && document.getElementById(row.id)) ev.preventDefault();
+  });
+
+  // Focus follows what a keyboard user did: after a revoke, to the row's
+  // link (the button is gone); after "Show older links", to the first
+  // older row.
+  var focusRow = null, focusIndex = -1;
+  document.addEventListener("htmx:beforeRequest", function (ev) {
+    var el = ev.detail.elt;
+    if (el.closest("tr[data-testid=link-row]")) focusRow = el.closest("tr").id;
+    if (el.matches("[data-testid=older]")) focusIndex = document.querySelectorAll("#link-rows > tr").length;
+  });
+  function moveFocus() {
+    var row = focusRow ? document.getElementById(focusRow) : document.querySelectorAll("#link-rows > tr")[focusIndex];
+    var link = row && row.querySelector("a");
+    if (link) link.focus();
+    focusRow = null;
+    focusIndex = -1;
+  }
+
+  document.addEventListener("htmx:afterSettle", function (ev) {
+    enhance(document);
+    // Only the answer to the request moves focus, not an event-stream swap
+    // of the same row that may come first.
+    if (ev.detail.requestConfig && (focusRow || focusIndex >= 0)) moveFocus();
+  });
+
+  // The event stream: its state is shown beside the list's heading, its
+  // clock corrects the countdowns, and after a reconnect the list is read
+  // again, since events may have been missed while it was down.
+  var clocks = new WeakSet(), opened = false;
+  function liveState(text) {
+    var el = document.querySelector("[data-testid=live]");
+    if (!el) return;
+    el.hidden = false;
+    el.textContent = text;
+    el.className = "live small " + (text === "Live" ? "on" : "off");
+  }
+  document.addEventListener("htmx:sseOpen", function (ev) {
+    var source = ev.detail.source;
+    if (!clocks.has(source)) {
+      clocks.add(source);
+      source.addEventListener("clock", function (e) {
+        skew = Number(e.data) - Date.now();
+        tick();
+      });
+    }
+    liveState("Live");
+    if (opened) refreshList();
+    opened = true;
+  });
+  document.addEventListener("htmx:sseError", function () { liveState("Reconnecting…"); });
+  document.addEventListener("htmx:sseClose", function (ev) {
+    if (ev.detail.type === "message") liveState("Signed out");
+  });
+  function refreshList() {
+    var form = document.querySelector("form[data-testid=filters]");
+    if (!form || !document.getElementById("link-list") || !window.htmx) return;
+    var query = new URLSearchParams(new FormData(form)).toString();
+    htmx.ajax("GET", form.getAttribute("action") + "?" + query, { target: "#link-list", swap: "outerHTML" });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     measureSkew();
     enhance(document);

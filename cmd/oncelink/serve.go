@@ -65,6 +65,9 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	// Open dashboards' event streams never finish by themselves; end them
+	// so that Shutdown waits only for ordinary requests.
+	srv.RegisterOnShutdown(h.EndStreams)
 	go sweep(ctx, st, cfg, log)
 	log.Info("oncelink is listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "db", dbName(cfg.DB))
 

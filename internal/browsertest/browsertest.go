@@ -67,7 +67,7 @@ func New(t testing.TB, extraFlags ...chromedp.ExecAllocatorOption) context.Conte
 	return tctx
 }
 
-// Screenshot writes a full-page PNG (quality 100 asks for PNG, not JPEG) to the directory ONCELINK_SCREENSHOTS
+// Screenshot writes a full-page PNG to the directory ONCELINK_SCREENSHOTS
 // names, and does nothing when it is unset.
 func Screenshot(t testing.TB, ctx context.Context, name string) {
 	t.Helper()
@@ -75,6 +75,7 @@ func Screenshot(t testing.TB, ctx context.Context, name string) {
 	if dir == "" {
 		return
 	}
+	// Quality 100 is what makes chromedp write a PNG; below it, a JPEG.
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)

@@ -1,0 +1,136 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// accountID finds name's id on the accounts page.
+func (c *testClient) accountID(name string) string {
+	c.t.Helper()
+	m := regexp.MustCompile(`id="account-(\d+)" data-testid="account-row" data-name="` + regexp.QuoteMeta(name) + `"`).FindStringSubmatch(c.get("/accounts").body)
+	if m == nil {
+		c.t.Fatalf("no row for %s on the accounts page", name)
+	}
+	return m[1]
+}
+
+func TestAccountsAreForAdminsOnly(t *testing.T) {
+	s := newTestServer(t)
+	admin := s.admin()
+	bob := s.user("bob")
+	bobID := admin.accountID("bob")
+	adminID := admin.accountID("ada")
+	for _, req := range []struct{ method, path string }{
+		{http.MethodGet, "/accounts"},
+		{http.MethodPost, "/accounts"},
+		{http.MethodPost, "/accounts/" + adminID + "/disable"},
+		{http.MethodPost, "/accounts/" + bobID + "/enable"},
+	} {
+		if res := bob.request(req.method, req.path, strings.NewReader("username=eve&password=0123456789"),
+			http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}); res.StatusCode != http.StatusNotFound {
+			t.Errorf("%s %s as a member: %d, want 404", req.method, req.path, res.StatusCode)
+		}
+	}
+	if strings.Contains(bob.get("/links").body, `href="/accounts"`) {
+		t.Error("a member's navigation links to the accounts page")
+	}
+	if res := s.client().get("/accounts"); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login") {
+		t.Errorf("signed out: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	if _, err := s.store.AccountByName(t.Context(), "eve"); err == nil {
+		t.Error("a member added an account")
+	}
+	if a, _ := s.store.AccountByName(t.Context(), "ada"); a.Disabled() {
+		t.Error("a member disabled the admin")
+	}
+}
+
+func TestAddAccount(t *testing.T) {
+	s := newTestServer(t)
+	admin := s.admin()
+	if res := admin.get("/accounts"); res.StatusCode != http.StatusOK || !strings.Contains(res.body, `data-testid="only-you"`) {
+		t.Fatalf("accounts page before any other account: %d", res.StatusCode)
+	}
+	bad := []struct {
+		name   string
+		form   url.Values
+		status int
+		msg    string
+	}{
+		{"no name", url.Values{"username": {" "}, "password": {testPassword}}, 400, "Choose a username."},
+		{"short password", url.Values{"username": {"cy"}, "password": {"short"}}, 400, "at least 10 characters"},
+		{"space in name", url.Values{"username": {"c y"}, "password": {testPassword}}, 400, "cannot contain spaces"},
+		{"taken", url.Values{"username": {"ada"}, "password": {testPassword}}, 409, "There is already an account named ada."},
+	}
+	for _, tt := range bad {
+		res := admin.post("/accounts", tt.form)
+		if res.StatusCode != tt.status || !strings.Contains(res.body, tt.msg) {
+			t.Errorf("%s: %d, want %d with %q", tt.name, res.StatusCode, tt.status, tt.msg)
+		}
+		if name := strings.TrimSpace(tt.form.Get("username")); name != "" && name != "ada" && !strings.Contains(res.body, `value="`+name+`"`) {
+			t.Errorf("%s: the form lost the name", tt.name)
+		}
+	}
+	if list, _ := s.store.Accounts(t.Context()); len(list) != 1 {
+		t.Fatalf("bad input added accounts: %d", len(list))
+	}
+
+	res := admin.post("/accounts", url.Values{"username": {"cy"}, "password": {testPassword}, "admin": {"1"}})
+	if res.StatusCode != http.StatusCreated || !strings.Contains(res.body, `data-testid="added"`) || !strings.Contains(res.body, `data-name="cy"`) {
+		t.Fatalf("add: %d %s", res.StatusCode, res.body)
+	}
+	cy := s.client()
+	if res := cy.post("/login", url.Values{"username": {"cy"}, "password": {testPassword}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("new account signs in: %d", res.StatusCode)
+	}
+	if res := cy.get("/accounts"); res.StatusCode != http.StatusOK {
+		t.Errorf("new admin sees the accounts page: %d", res.StatusCode)
+	}
+}
+
+func TestDisableAndEnableAccount(t *testing.T) {
+	s := newTestServer(t)
+	admin := s.admin()
+	bob := s.user("bob")
+	bobID, adminID := admin.accountID("bob"), admin.accountID("ada")
+
+	res := admin.htmx(http.MethodPost, "/accounts/"+bobID+"/disable", nil)
+	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.body, `<tr id="account-`+bobID+`"`) ||
+		!strings.Contains(res.body, ">disabled<") || !strings.Contains(res.body, `data-testid="enable"`) {
+		t.Fatalf("htmx disable: %d %s", res.StatusCode, res.body)
+	}
+	if res := bob.get("/links"); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("disabled account's session: %d", res.StatusCode)
+	}
+	if res := s.client().post("/login", url.Values{"username": {"bob"}, "password": {testPassword}}); res.StatusCode != http.StatusUnauthorized {
+		t.Errorf("disabled account signs in: %d", res.StatusCode)
+	}
+
+	if res := admin.post("/accounts/"+bobID+"/enable", nil); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/accounts" {
+		t.Fatalf("enable: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	if res := s.client().post("/login", url.Values{"username": {"bob"}, "password": {testPassword}}); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("enabled account signs in: %d", res.StatusCode)
+	}
+
+	for _, tt := range []struct {
+		path   string
+		status int
+	}{
+		{"/accounts/" + adminID + "/disable", http.StatusBadRequest},
+		{"/accounts/999999/disable", http.StatusNotFound},
+		{"/accounts/abc/disable", http.StatusNotFound},
+		{"/accounts/0/enable", http.StatusNotFound},
+	} {
+		if res := admin.post(tt.path, nil); res.StatusCode != tt.status {
+			t.Errorf("POST %s: %d, want %d", tt.path, res.StatusCode, tt.status)
+		}
+	}
+	if a, _ := s.store.AccountByName(t.Context(), "ada"); a.Disabled() {
+		t.Error("the admin disabled their own account")
+	}
+}

@@ -1,0 +1,454 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"oncelink/internal/browsertest"
+)
+
+// tab is one browser tab on the test server. It records every
+// Content-Security-Policy violation and every console error the pages
+// report.
+type tab struct {
+	t   *testing.T
+	ctx context.Context
+	srv *testServer
+
+	mu       sync.Mutex
+	problems []string
+}
+
+// cspWatch runs before any script of each page; violations of the policy
+// pile up in window.__csp.
+const cspWatch = `window.__csp = [];
+document.addEventListener("securitypolicyviolation", function (e) {
+	window.__csp.push(e.violatedDirective + " " + e.blockedURI + " " + e.sourceFile + ":" + e.lineNumber);
+});`
+
+func newTab(t *testing.T, ctx context.Context, srv *testServer) *tab {
+	t.Helper()
+	b := &tab{t: t, ctx: ctx, srv: srv}
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspWatch}); err != nil {
+		t.Fatal(err)
+	}
+	messages := chromedp.Console(ctx)
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleError || m.IsException() {
+				b.mu.Lock()
+				b.problems = append(b.problems, fmt.Sprintf("console %s: %s (%s:%d)", m.Type, m, m.URL, m.Line+1))
+				b.mu.Unlock()
+			}
+		}
+	}()
+	return b
+}
+
+// do runs actions, and gives up after ten seconds.
+func (b *tab) do(actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+func eval[T any](b *tab, js string) T {
+	b.t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		b.t.Fatalf("%s: %v", js, err)
+	}
+	return v
+}
+
+// wait polls js until it is true, and returns how long that took. It does
+// not use chromedp.Poll, which builds a function from a string: the page's
+// policy forbids that, rightly.
+func (b *tab) wait(js string, within time.Duration) time.Duration {
+	b.t.Helper()
+	start := time.Now()
+	for {
+		if eval[bool](b, js) {
+			return time.Since(start)
+		}
+		if time.Since(start) > within {
+			b.t.Fatalf("not within %v: %s", within, js)
+		}
+		time.Sleep(15 * time.Millisecond)
+	}
+}
+
+// clean fails the test if the page broke its policy or logged an error.
+func (b *tab) clean(where string) {
+	b.t.Helper()
+	if v := eval[[]string](b, `window.__csp`); len(v) > 0 {
+		b.t.Errorf("%s: Content-Security-Policy violations: %v", where, v)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, p := range b.problems {
+		b.t.Errorf("%s: %s", where, p)
+	}
+	b.problems = nil
+}
+
+// forgive drops the recorded problems that contain text: errors the test
+// caused on purpose.
+func (b *tab) forgive(text string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	kept := b.problems[:0]
+	for _, p := range b.problems {
+		if !strings.Contains(p, text) {
+			kept = append(kept, p)
+		}
+	}
+	b.problems = kept
+}
+
+// setUp creates the first account, ada, and waits for the dashboard's
+// event stream.
+func (b *tab) setUp() {
+	b.t.Helper()
+	b.open("/setup", "#username")
+	b.clean("set-up page")
+	b.do(
+		chromedp.SendKeys(chromedp.ID("username"), "ada"),
+		chromedp.SendKeys(chromedp.ID("password"), testPassword),
+		chromedp.Click(chromedp.CSS("button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=empty]")),
+	)
+	b.wait(`document.querySelector("[data-testid=live]").textContent === "Live"`, 5*time.Second)
+}
+
+// open navigates to path and waits for sel.
+func (b *tab) open(path, sel string) {
+	b.t.Helper()
+	b.do(chromedp.Navigate(b.srv.URL+path), chromedp.WaitVisible(chromedp.CSS(sel)))
+}
+
+// shoot takes the page's screenshots at 1280 and 390 pixels wide, light
+// and dark, as name-WIDTH-SCHEME.png.
+func (b *tab) shoot(name string) {
+	b.t.Helper()
+	for _, width := range []int64{1280, 390} {
+		for _, scheme := range []string{"light", "dark"} {
+			b.do(chromedp.EmulateViewport(width, 900))
+			if _, err := chromedp.Call(b.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+				Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
+			}); err != nil {
+				b.t.Fatal(err)
+			}
+			if eval[bool](b, `document.documentElement.scrollWidth > document.documentElement.clientWidth`) {
+				b.t.Errorf("%s at %dpx scrolls sideways: %v px wide", name, width, eval[int](b, `document.documentElement.scrollWidth`))
+			}
+			browsertest.Screenshot(b.t, b.ctx, fmt.Sprintf("%s-%d-%s", name, width, scheme))
+		}
+	}
+	b.do(chromedp.EmulateViewport(1280, 900))
+	if _, err := chromedp.Call(b.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{}); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+// create fills the dashboard's form and returns the new link's URL and
+// row id.
+func (b *tab) create(message, ttl, label string) (link, row string) {
+	b.t.Helper()
+	before := eval[int](b, `document.querySelectorAll("#link-rows > tr").length`)
+	b.do(
+		chromedp.SendKeys(chromedp.ID("message"), message),
+		chromedp.Clear(chromedp.ID("ttl")),
+		chromedp.SendKeys(chromedp.ID("ttl"), ttl),
+		chromedp.SendKeys(chromedp.ID("label"), label),
+		chromedp.Click(chromedp.CSS("[data-testid=create]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=created]")),
+	)
+	link = eval[string](b, `document.querySelector("[data-testid=link-url]").value`)
+	b.wait(fmt.Sprintf(`document.querySelectorAll("#link-rows > tr").length === %d`, before+1), time.Second)
+	row = eval[string](b, `document.querySelector("#link-rows > tr").id`)
+	if got := eval[string](b, `document.querySelector("#link-rows > tr").dataset.name`); got != label {
+		b.t.Fatalf("new row is %q, want %q", got, label)
+	}
+	return link, row
+}
+
+// countdown reads a row's countdown in seconds.
+func (b *tab) countdown(row string) int {
+	b.t.Helper()
+	text := eval[string](b, `document.querySelector("#`+row+` time.countdown").textContent`)
+	m := regexp.MustCompile(`^(?:(\d+)m )?(\d+)s$`).FindStringSubmatch(strings.TrimSpace(text))
+	if m == nil {
+		b.t.Fatalf("countdown %q", text)
+	}
+	mins, _ := strconv.Atoi(m[1])
+	secs, _ := strconv.Atoi(m[2])
+	return mins*60 + secs
+}
+
+func TestDashboardInBrowser(t *testing.T) {
+	s := newTestServer(t, func(c *Config) { c.MinTTL = time.Second })
+	// Countdowns and expiries need time to pass for real.
+	s.h.now, s.store.Now = time.Now, time.Now
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+
+	// Set up, and land on the empty dashboard.
+	b.setUp()
+	b.shoot("dashboard-empty")
+	b.clean("empty dashboard")
+
+	// A mistake shows in the form, with what was typed, and adds nothing.
+	b.do(
+		chromedp.SendKeys(chromedp.ID("message"), "kept"),
+		chromedp.Clear(chromedp.ID("ttl")),
+		chromedp.SendKeys(chromedp.ID("ttl"), "1y"),
+		chromedp.Click(chromedp.CSS("[data-testid=create]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=form-error]")),
+	)
+	if got := eval[string](b, `document.getElementById("message").value`); got != "kept" {
+		t.Errorf("the form lost the message: %q", got)
+	}
+	if n := eval[int](b, `document.querySelectorAll("#link-rows > tr").length`); n != 0 {
+		t.Errorf("a bad create added %d rows", n)
+	}
+	b.forgive("status of 400")
+	b.clean("bad create")
+	b.do(chromedp.Clear(chromedp.ID("message")))
+
+	// Create: the URL, the QR code, focus on the result, and the row.
+	link, row := b.create("the vault code is 4711", "10m", "Vault code")
+	if !strings.HasPrefix(link, s.URL+"/l/") {
+		t.Fatalf("link URL %q", link)
+	}
+	if !eval[bool](b, `document.querySelector("[data-testid=qr]").naturalWidth > 100`) {
+		t.Error("the QR code did not load")
+	}
+	if got := eval[string](b, `document.activeElement.dataset.testid || document.activeElement.tagName`); got != "created" {
+		t.Errorf("focus after create is on %s", got)
+	}
+	if eval[bool](b, `getComputedStyle(document.querySelector("[data-testid=empty]")).display !== "none"`) {
+		t.Error("the empty state still shows beside the first row")
+	}
+
+	// The countdown ticks down, and nothing is asked of the server to tick.
+	requests := eval[int](b, `performance.getEntriesByType("resource").length`)
+	first := b.countdown(row)
+	time.Sleep(2100 * time.Millisecond)
+	if now := b.countdown(row); now >= first || now < first-4 {
+		t.Errorf("countdown went from %ds to %ds in 2s", first, now)
+	}
+	if n := eval[int](b, `performance.getEntriesByType("resource").length`); n != requests {
+		t.Errorf("%d requests while the countdown ticked", n-requests)
+	}
+
+	// A page view and a use from another client show within a second,
+	// without a reload, and the use is announced.
+	b.do(chromedp.Evaluate[chromedp.Void](`window.__sameDocument = true`))
+	viewer := s.client()
+	viewer.get(link)
+	if d := b.wait(`document.querySelector("#`+row+` [data-testid=views]")?.textContent === "1 page view"`, time.Second); d > 900*time.Millisecond {
+		t.Logf("page view took %v", d)
+	}
+	start := time.Now()
+	if res := viewer.post(link, nil); res.StatusCode != 200 {
+		t.Fatalf("open: %d", res.StatusCode)
+	}
+	b.wait(`document.getElementById("`+row+`").dataset.status === "used"`, time.Second)
+	t.Logf("the use showed %v after the request began", time.Since(start))
+	if !eval[bool](b, `window.__sameDocument === true`) {
+		t.Error("the page reloaded")
+	}
+	if got := eval[string](b, `document.getElementById("announcer").textContent`); got != "Vault code is now used." {
+		t.Errorf("announced %q", got)
+	}
+	if eval[bool](b, `!!document.querySelector("#`+row+` [data-testid=revoke]")`) {
+		t.Error("a used link can still be revoked")
+	}
+
+	// Revoke: the row swaps in place, and focus stays on it.
+	_, second := b.create("second", "1h", "Second")
+	b.do(chromedp.Click(chromedp.CSS("#" + second + " [data-testid=revoke]")))
+	b.wait(`document.getElementById("`+second+`").dataset.status === "revoked"`, time.Second)
+	b.wait(`document.activeElement.closest("tr")?.id === "`+second+`"`, time.Second)
+
+	// At zero a countdown turns its row expired, without a reload.
+	_, soon := b.create("short-lived", "3s", "Short-lived")
+	b.wait(`document.getElementById("`+soon+`").dataset.status === "expired"`, 4*time.Second)
+	if got := eval[string](b, `document.querySelector("#`+soon+` [data-testid=status]").textContent`); got != "expired" {
+		t.Errorf("expired row's badge says %q", got)
+	}
+	if !eval[bool](b, `window.__sameDocument === true`) {
+		t.Error("the page reloaded")
+	}
+	b.clean("dashboard")
+
+	// Another tab of the same account: what it creates and revokes shows
+	// here within a second.
+	tctx, cancel := chromedp.NewContext(ctx)
+	defer cancel()
+	other := newTab(t, tctx, s)
+	other.open("/links", "[data-testid=create-form]")
+	other.wait(`document.querySelector("[data-testid=live]").textContent === "Live"`, 5*time.Second)
+	_, fromOther := other.create("from the other tab", "1h", "Other tab")
+	b.wait(`!!document.getElementById("`+fromOther+`")`, time.Second)
+	if n := eval[int](b, `document.querySelectorAll("#`+fromOther+`").length`); n != 1 {
+		t.Errorf("the other tab's link shows %d times", n)
+	}
+	if n := eval[int](other, `document.querySelectorAll("#`+fromOther+`").length`); n != 1 {
+		t.Errorf("the created link shows %d times in its own tab", n)
+	}
+	other.do(chromedp.Click(chromedp.CSS("#" + fromOther + " [data-testid=revoke]")))
+	b.wait(`document.getElementById("`+fromOther+`").dataset.status === "revoked"`, time.Second)
+	other.clean("second tab")
+
+	// A dropped stream reconnects, and catches up on what it missed.
+	missed, catchUp := b.create("while you were away", "1h", "Catch-up")
+	s.CloseClientConnections()
+	b.wait(`document.querySelector("[data-testid=live]").textContent === "Reconnecting…"`, 2*time.Second)
+	if res := s.client().post(missed, nil); res.StatusCode != 200 {
+		t.Fatalf("open: %d", res.StatusCode)
+	}
+	b.wait(`document.getElementById("`+catchUp+`").dataset.status === "used" && document.querySelector("[data-testid=live]").textContent === "Live"`, 5*time.Second)
+	// Both tabs report the dropped stream: the browser and htmx.
+	other.wait(`document.querySelector("[data-testid=live]").textContent === "Live"`, 5*time.Second)
+	for _, tb := range []*tab{b, other} {
+		tb.forgive("ERR_INCOMPLETE_CHUNKED_ENCODING")
+		tb.forgive("[object Event]")
+		tb.clean("reconnect")
+	}
+
+	b.create("the password is on the fridge", "2h", "Wi-Fi password")
+	b.shoot("dashboard")
+
+	// Filters and search swap the list and keep the address.
+	b.do(chromedp.Evaluate[chromedp.Void](`(function () {
+		var s = document.getElementById("status");
+		s.value = "revoked";
+		s.dispatchEvent(new Event("change", { bubbles: true }));
+	})()`))
+	b.wait(`location.search === "?status=revoked&q=" && !document.querySelector(".htmx-request")`, 2*time.Second)
+	if n := eval[int](b, `document.querySelectorAll("#link-rows > tr").length`); n != 2 {
+		t.Errorf("the revoked filter shows %d rows, want 2", n)
+	}
+	b.do(
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("status").value = ""`),
+		chromedp.SendKeys(chromedp.ID("q"), "vault"),
+	)
+	b.wait(`location.search === "?status=&q=vault" && !document.querySelector(".htmx-request")`, 2*time.Second)
+	if got := eval[[]string](b, `Array.from(document.querySelectorAll("#link-rows > tr"), r => r.id)`); len(got) != 1 || got[0] != row {
+		t.Errorf("search for vault shows %v", got)
+	}
+	b.clean("filters")
+
+	// Details: the audit trail.
+	b.do(chromedp.Click(chromedp.CSS("#" + row + " a")))
+	b.do(chromedp.WaitVisible(chromedp.CSS("[data-testid=views] [data-testid=audit-event]")))
+	if n := eval[int](b, `document.querySelectorAll("[data-testid=uses] [data-testid=audit-event]").length`); n != 1 {
+		t.Errorf("details show %d uses", n)
+	}
+	b.shoot("details")
+	b.clean("details")
+
+	// Older links load below the newest, and focus moves to them.
+	s.seedLinks("ada", 60)
+	b.open("/links", "[data-testid=older]")
+	b.do(chromedp.Click(chromedp.CSS("[data-testid=older]")))
+	b.wait(`document.querySelectorAll("#link-rows > tr").length === 66`, 2*time.Second)
+	b.wait(`document.activeElement === document.querySelectorAll("#link-rows > tr")[50].querySelector("a")`, time.Second)
+	if eval[bool](b, `!!document.querySelector("[data-testid=older]")`) {
+		t.Error("Show older links is still there after the last page")
+	}
+	b.clean("older links")
+
+	// Accounts: add one, disable it in place.
+	b.open("/accounts", "[data-testid=add-account]")
+	b.do(
+		chromedp.SendKeys(chromedp.ID("username"), "bob"),
+		chromedp.SendKeys(chromedp.ID("password"), testPassword),
+		chromedp.Click(chromedp.CSS("[data-testid=add]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=added]")),
+	)
+	b.do(chromedp.Click(chromedp.CSS(`[data-name=bob] [data-testid=disable]`)))
+	b.wait(`document.querySelector("[data-name=bob] [data-testid=account-status]").textContent === "disabled"`, time.Second)
+	b.shoot("accounts")
+	b.clean("accounts")
+
+	// Signing out in one tab ends the other's stream, which says so.
+	b.open("/links", "[data-testid=create-form]")
+	b.wait(`document.querySelector("[data-testid=live]").textContent === "Live"`, 5*time.Second)
+	other.do(chromedp.Click(chromedp.CSS("[data-testid=logout]")), chromedp.WaitVisible(chromedp.CSS("#username")))
+	b.wait(`!!document.querySelector("[data-testid=signed-out]") && document.querySelector("[data-testid=live]").textContent === "Signed out"`, time.Second)
+	b.clean("signed out")
+	other.clean("signed out")
+}
+
+// TestCountdownFollowsTheServerClock runs the server's clock an hour ahead
+// of the browser's: the countdown of a two-hour link shows under two hours,
+// as the server counts, not three.
+func TestCountdownFollowsTheServerClock(t *testing.T) {
+	s := newTestServer(t)
+	s.clock.Advance(time.Hour)
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	b.setUp()
+	_, row := b.create("later", "2h", "Two hours")
+	b.wait(`document.querySelector("#`+row+` time.countdown").textContent === "1h 59m"`, 3*time.Second)
+	b.clean("dashboard")
+}
+
+// TestDashboardWithoutJavaScript walks the essential path with scripts
+// off: plain forms post and redirect.
+func TestDashboardWithoutJavaScript(t *testing.T) {
+	s := newTestServer(t)
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		t.Fatal(err)
+	}
+	b.open("/setup", "#username")
+	b.do(
+		chromedp.SendKeys(chromedp.ID("username"), "ada"),
+		chromedp.SendKeys(chromedp.ID("password"), testPassword),
+		chromedp.Click(chromedp.CSS("button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=empty]")),
+		chromedp.SendKeys(chromedp.ID("message"), "no script needed"),
+		chromedp.SendKeys(chromedp.ID("label"), "Plain"),
+		chromedp.Click(chromedp.CSS("[data-testid=create]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=created]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=link-row][data-name=Plain][data-status=active]")),
+		chromedp.Click(chromedp.CSS("[data-testid=revoke]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=link-row][data-name=Plain][data-status=revoked]")),
+	)
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil || loc != s.URL+"/links" {
+		t.Fatalf("after revoke: %s %v", loc, err)
+	}
+	b.do(
+		chromedp.SetValue(chromedp.ID("status"), "active"),
+		chromedp.Click(chromedp.CSS("form[data-testid=filters] button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#link-list [data-testid=empty]")),
+	)
+	if loc, _ := chromedp.Run(ctx, chromedp.Location()); loc != s.URL+"/links?status=active&q=" {
+		t.Errorf("filter went to %s", loc)
+	}
+}

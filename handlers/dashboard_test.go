@@ -1,0 +1,204 @@
+package handlers
+
+import (
+	"crypto/rand"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// seedLinks adds n active message links of the account name, labelled
+// "seed 1" to "seed n" in the order made, in one transaction, straight
+// into the database: fast enough for ten thousand.
+func (s *testServer) seedLinks(name string, n int) {
+	s.t.Helper()
+	a, err := s.store.AccountByName(s.t.Context(), name)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	tx, err := s.store.SessionDB().Begin()
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer tx.Rollback()
+	now := s.clock.Now()
+	for i := 1; i <= n; i++ {
+		hash := make([]byte, 32)
+		rand.Read(hash)
+		if _, err := tx.Exec(`INSERT INTO links (owner_id, token_hash, kind, label, max_uses, created_at, expires_at)
+			VALUES (?, ?, 'message', ?, 1, ?, ?)`, a.ID, hash, fmt.Sprintf("seed %d", i),
+			now.UnixMilli(), now.Add(time.Hour).UnixMilli()); err != nil {
+			s.t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+var rowLabel = regexp.MustCompile(`data-name="([^"]*)"`)
+
+func labels(body string) []string {
+	var out []string
+	for _, m := range rowLabel.FindAllStringSubmatch(body, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+func TestDashboardEmptyState(t *testing.T) {
+	s := newTestServer(t)
+	c := s.admin()
+	res := c.get("/links")
+	if res.StatusCode != http.StatusOK || !strings.Contains(res.body, "You have not shared anything yet.") {
+		t.Fatalf("empty dashboard: %d", res.StatusCode)
+	}
+	// The table is there for the first row to arrive in, live.
+	if !strings.Contains(res.body, `<tbody id="link-rows" sse-swap="created" hx-swap="afterbegin">`) {
+		t.Error("no live table body on the empty dashboard")
+	}
+	if res := c.get("/links?status=used"); !strings.Contains(res.body, "No links match this filter.") || strings.Contains(res.body, `sse-swap="created"`) {
+		t.Error("a filtered empty list: wrong text, or it takes new links")
+	}
+}
+
+func TestHTMXCreateAddsTheRow(t *testing.T) {
+	s := newTestServer(t)
+	c := s.admin()
+	res := c.htmx(http.MethodPost, "/links", url.Values{"kind": {"message"}, "message": {"hi"}, "ttl": {"1h"}, "label": {"greeting"}})
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %d %s", res.StatusCode, res.body)
+	}
+	for _, want := range []string{
+		`<div id="create-panel">`, `data-testid="link-url"`, `data-testid="qr"`, "it will not be shown again",
+		`<template><tbody hx-swap-oob="afterbegin:#link-rows[sse-swap]"><tr id="link-`, `data-name="greeting"`,
+	} {
+		if !strings.Contains(res.body, want) {
+			t.Errorf("create response lacks %q", want)
+		}
+	}
+	if strings.Contains(res.body, "<html") {
+		t.Error("htmx create got a whole page")
+	}
+	// Bad input keeps what was typed and adds no row.
+	res = c.htmx(http.MethodPost, "/links", url.Values{"kind": {"message"}, "message": {"hi"}, "ttl": {"1y"}, "label": {"kept"}})
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(res.body, `value="kept"`) || strings.Contains(res.body, "hx-swap-oob") {
+		t.Errorf("bad create: %d %s", res.StatusCode, res.body)
+	}
+}
+
+func TestDashboardPages(t *testing.T) {
+	s := newTestServer(t)
+	c := s.admin()
+	s.seedLinks("ada", 120)
+
+	first := c.get("/links")
+	got := labels(first.body)
+	if len(got) != pageSize || got[0] != "seed 120" || got[pageSize-1] != "seed 71" {
+		t.Fatalf("first page: %d rows, %v…", len(got), got[:1])
+	}
+	older := regexp.MustCompile(`href="(/links\?before=\d+)" hx-get="(/links\?before=\d+)" hx-target="#link-rows" hx-swap="beforeend" data-testid="older"`).FindStringSubmatch(first.body)
+	if older == nil {
+		t.Fatal("no Show older links on the first page")
+	}
+
+	// With htmx: the next rows and the pager that follows them.
+	more := c.request(http.MethodGet, older[2], nil, http.Header{"Hx-Request": {"true"}, "Hx-Target": {"link-rows"}})
+	got = labels(more.body)
+	if len(got) != pageSize || got[0] != "seed 70" || !strings.HasPrefix(more.body, `<tr id="link-`) {
+		t.Fatalf("more rows: %d, %v", len(got), got[:1])
+	}
+	if !strings.Contains(more.body, `<template><div id="pager" hx-swap-oob="true">`) || strings.Contains(more.body, "Newest links") {
+		t.Errorf("more rows' pager: %s", more.body[strings.Index(more.body, "<template>"):])
+	}
+	last := regexp.MustCompile(`hx-get="(/links\?before=\d+)"`).FindStringSubmatch(more.body)
+	more = c.request(http.MethodGet, last[1], nil, http.Header{"Hx-Request": {"true"}, "Hx-Target": {"link-rows"}})
+	if got := labels(more.body); len(got) != 20 || got[19] != "seed 1" || strings.Contains(more.body, "older") {
+		t.Fatalf("last rows: %d, pager %v", len(got), strings.Contains(more.body, "older"))
+	}
+
+	// Without JavaScript: whole pages, with a way back to the newest.
+	page := c.get(older[1])
+	if got := labels(page.body); len(got) != pageSize || got[0] != "seed 70" || !strings.Contains(page.body, "Newest links") || !strings.Contains(page.body, "<html") {
+		t.Fatalf("second page: %d rows", len(got))
+	}
+	if strings.Contains(page.body, `sse-swap="created"`) {
+		t.Error("an older page takes new links")
+	}
+}
+
+func TestDashboardFilters(t *testing.T) {
+	s := newTestServer(t)
+	c := s.admin()
+	link := c.createLink(url.Values{"label": {"Used one"}})
+	c.createLink(url.Values{"label": {"100% active_"}})
+	s.client().post(link, nil)
+
+	list := func(q string) response {
+		return c.request(http.MethodGet, "/links?"+q, nil, http.Header{"Hx-Request": {"true"}, "Hx-Target": {"link-list"}})
+	}
+	for _, tt := range []struct {
+		query string
+		want  []string
+	}{
+		{"status=used", []string{"Used one"}},
+		{"status=active", []string{"100% active_"}},
+		{"q=USED", []string{"Used one"}},
+		{"q=" + url.QueryEscape("0%"), []string{"100% active_"}},
+		{"q=_", []string{"100% active_"}},
+		{"status=revoked", nil},
+	} {
+		res := list(tt.query)
+		if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.body, `<div id="link-list">`) {
+			t.Fatalf("%s: %d %.60s", tt.query, res.StatusCode, res.body)
+		}
+		if got := labels(res.body); fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("%s: %v, want %v", tt.query, got, tt.want)
+		}
+	}
+	for _, q := range []string{"status=lost", "q=" + strings.Repeat("x", maxLabelLen+1), "before=-1", "before=x"} {
+		if res := list(q); res.StatusCode != http.StatusBadRequest {
+			t.Errorf("%s: %d, want 400", q, res.StatusCode)
+		}
+	}
+}
+
+func TestLinkDetailsKeepsEventsApart(t *testing.T) {
+	s := newTestServer(t)
+	c := s.admin()
+	link := c.createLink(url.Values{"password": {"open sesame"}, "max_uses": {"2"}})
+	id := c.firstRowID()
+	r := s.client()
+	r.request(http.MethodGet, link, nil, http.Header{"User-Agent": {"PreviewBot/1.0"}})
+	r.request(http.MethodPost, link, strings.NewReader("password=wrong"), http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "User-Agent": {"Guesser/2"}})
+	r.request(http.MethodPost, link, strings.NewReader("password=open+sesame"), http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "User-Agent": {"Recipient/3"}})
+	c.post("/links/"+id+"/revoke", nil)
+
+	body := c.get("/links/" + id).body
+	section := func(testid string) string {
+		i := strings.Index(body, `data-testid="`+testid+`"`)
+		if i < 0 {
+			t.Fatalf("no %s section", testid)
+		}
+		j := strings.Index(body[i:], "</section>")
+		return body[i : i+j]
+	}
+	for _, tt := range []struct{ section, has, hasNot string }{
+		{"views", "PreviewBot/1.0", "Recipient/3"},
+		{"uses", "Recipient/3", "PreviewBot/1.0"},
+		{"other-events", "Wrong password", "Recipient/3"},
+		{"other-events", "Revoked", "PreviewBot/1.0"},
+	} {
+		sec := section(tt.section)
+		if !strings.Contains(sec, tt.has) || strings.Contains(sec, tt.hasNot) {
+			t.Errorf("%s: has %q %v, has %q %v", tt.section, tt.has, strings.Contains(sec, tt.has), tt.hasNot, strings.Contains(sec, tt.hasNot))
+		}
+		if !strings.Contains(sec, "127.0.0.1") || !strings.Contains(sec, "<time datetime=") {
+			t.Errorf("%s lacks the address or the time", tt.section)
+		}
+	}
+}

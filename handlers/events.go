@@ -1,0 +1,323 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/a-h/templ"
+
+	"oncelink/components"
+	"oncelink/live"
+	"oncelink/store"
+)
+
+// An open dashboard keeps one stream of server-sent events, GET
+// /links/events, which htmx's SSE extension swaps into the page. Its events:
+//
+//	link-ID     the link's row, rendered again after a view, a use, a revoke
+//	            or its expiry
+//	created     the row of a link created in another tab, for the list's top
+//	clock       the server's time in Unix milliseconds, for the countdowns
+//	signed-out  a notice, sent last, when the stream's session has ended
+//
+// Each row listens for the event named after its own id, rather than one
+// event carrying out-of-band swaps: a link that is not on the page (another
+// filter, an older page) then simply has no listener, where an out-of-band
+// swap with no target is an htmx error, and the server never needs to know
+// which rows a page shows.
+
+// Limits of an event stream.
+const (
+	// streamWriteTimeout ends a stream whose client stops reading.
+	streamWriteTimeout = 10 * time.Second
+	// expiryBatch is how many links that expired at once one query sends.
+	expiryBatch = 100
+)
+
+// publish tells the owner's open dashboards about e. The store write it
+// follows has happened either way, so a failure is logged, not returned.
+func (h *Handler) publish(r *http.Request, e live.Event) {
+	if err := h.live.Publish(context.WithoutCancel(r.Context()), e); err != nil {
+		h.log.Warn("publish live event", "what", e.What, "err", err)
+	}
+}
+
+// EndStreams ends every open event stream, and any opened later, so that
+// http.Server.Shutdown need not wait for them: register it with
+// RegisterOnShutdown. Browsers reconnect by themselves once a server is back.
+func (h *Handler) EndStreams() { h.endOnce.Do(func() { close(h.streamsEnd) }) }
+
+// events is the dashboard's event stream. It ends when the client goes,
+// when the server shuts down, when the broker drops it for falling behind
+// (the browser reconnects and reloads its list), and, with a signed-out
+// notice, when its session ends: at sign-out, when the account is disabled,
+// or when a heartbeat finds the session expired.
+func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	a := h.viewer(r)
+	token := h.sessions.Token(ctx)
+	w.Header().Set("Content-Type", "text/event-stream")
+	// nginx buffers responses unless told not to.
+	w.Header().Set("X-Accel-Buffering", "no")
+	s := &eventStream{w: w, rc: http.NewResponseController(w)}
+	// A keep-alive connection must not carry this deadline into its next
+	// response.
+	defer s.rc.SetWriteDeadline(time.Time{})
+	if a == nil {
+		s.event(ctx, "signed-out", components.SignedOut())
+		return
+	}
+	events, cancel := h.live.Subscribe(a.ID)
+	defer cancel()
+
+	// retry makes a browser reconnect two seconds after the stream ends,
+	// as after a server restart.
+	err := s.raw("retry: 2000\n\n")
+	if err == nil {
+		err = s.data("clock", strconv.FormatInt(h.now().UnixMilli(), 10))
+	}
+	exp := expiryWatch{h: h, owner: a.ID, after: h.now(), timer: time.NewTimer(time.Hour)}
+	defer exp.timer.Stop()
+	if err == nil {
+		err = exp.schedule(ctx)
+	}
+	beat := time.NewTicker(h.heartbeat)
+	defer beat.Stop()
+	for err == nil {
+		select {
+		case <-ctx.Done():
+			return
+		case <-h.streamsEnd:
+			return
+		case e, ok := <-events:
+			switch {
+			case !ok:
+				return
+			case e.What == live.SessionsChanged:
+				if !h.sessionHolds(ctx, token, a.ID) {
+					s.event(ctx, "signed-out", components.SignedOut())
+					return
+				}
+			case e.What == live.Created:
+				if err = h.sendRow(ctx, s, e, "created"); err == nil {
+					err = exp.schedule(ctx)
+				}
+			default:
+				err = h.sendRow(ctx, s, e, components.RowID(e.Link))
+			}
+		case <-exp.c:
+			err = exp.fire(ctx, s)
+		case <-beat.C:
+			if !h.sessionHolds(ctx, token, a.ID) {
+				s.event(ctx, "signed-out", components.SignedOut())
+				return
+			}
+			err = s.raw(": heartbeat\n\n")
+		}
+	}
+	if !s.broken && ctx.Err() == nil {
+		h.log.Warn("event stream", "err", err)
+	}
+}
+
+// sendRow sends the row of e's link as the event name.
+func (h *Handler) sendRow(ctx context.Context, s *eventStream, e live.Event, name string) error {
+	html, err := h.rows.render(ctx, e, func(ctx context.Context) (string, error) {
+		l, err := h.store.OwnedLink(ctx, e.Owner, e.Link)
+		if errors.Is(err, store.ErrNotFound) {
+			// Purged since; its row stays as it was.
+			return "", nil
+		}
+		if err != nil {
+			return "", err
+		}
+		var b strings.Builder
+		err = components.Row(linkRow(l, h.now())).Render(ctx, &b)
+		return b.String(), err
+	})
+	if err != nil || html == "" {
+		return err
+	}
+	return s.data(name, html)
+}
+
+// sharedRows lets the streams that receive the same event share its row:
+// the first to ask reads and renders it, the others wait for that. Each
+// delivered event has its own entry, so no stream gets a row read before
+// its event's write. The latest maxSharedRows events are kept.
+type sharedRows struct {
+	mu      sync.Mutex
+	byEvent map[uint64]*sharedRow
+	// ring holds the kept events' IDs; next is where the next one goes.
+	ring [maxSharedRows]uint64
+	next int
+}
+
+// maxSharedRows bounds the rows kept: an event's streams all ask for its
+// row within moments of one another.
+const maxSharedRows = 256
+
+type sharedRow struct {
+	done chan struct{}
+	html string
+	err  error
+}
+
+// render returns the row for e, made by build the first time it is asked.
+// build runs without the asking stream's cancellation, since others wait
+// for what it returns.
+func (r *sharedRows) render(ctx context.Context, e live.Event, build func(context.Context) (string, error)) (string, error) {
+	r.mu.Lock()
+	row, ok := r.byEvent[e.ID]
+	if !ok {
+		row = &sharedRow{done: make(chan struct{})}
+		if r.byEvent == nil {
+			r.byEvent = map[uint64]*sharedRow{}
+		}
+		delete(r.byEvent, r.ring[r.next])
+		r.ring[r.next] = e.ID
+		r.next = (r.next + 1) % maxSharedRows
+		r.byEvent[e.ID] = row
+	}
+	r.mu.Unlock()
+	if !ok {
+		mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), streamWriteTimeout)
+		row.html, row.err = build(mctx)
+		cancel()
+		close(row.done)
+	}
+	select {
+	case <-row.done:
+		return row.html, row.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// sessionHolds reports whether the session token still exists and its
+// account, owner, is enabled. When the database cannot tell, the session
+// holds: a hiccup must not sign anyone out.
+func (h *Handler) sessionHolds(ctx context.Context, token string, owner int64) bool {
+	_, found, err := h.sessions.Store.Find(token)
+	if err != nil {
+		h.log.Warn("event stream: find session", "err", err)
+		return true
+	}
+	if !found {
+		return false
+	}
+	a, err := h.store.AccountByID(ctx, owner)
+	if errors.Is(err, store.ErrNotFound) {
+		return false
+	}
+	if err != nil {
+		h.log.Warn("event stream: find account", "err", err)
+		return true
+	}
+	return !a.Disabled()
+}
+
+// expiryWatch sends the rows of an owner's links as they expire, so that a
+// dashboard shows an expiry even if its script did not run. It keeps one
+// timer, set for the owner's next link to expire.
+type expiryWatch struct {
+	h     *Handler
+	owner int64
+	// after is the expiry up to which rows have been sent.
+	after time.Time
+	timer *time.Timer
+	// c is the timer's channel while a link is due to expire, else nil.
+	c <-chan time.Time
+}
+
+// schedule sets the timer for the next link to expire after w.after.
+func (w *expiryWatch) schedule(ctx context.Context) error {
+	next, err := w.h.store.Expiring(ctx, w.owner, w.after, 1)
+	if err != nil {
+		return err
+	}
+	w.timer.Stop()
+	w.c = nil
+	if len(next) > 0 {
+		w.timer.Reset(next[0].ExpiresAt.Sub(w.h.now()))
+		w.c = w.timer.C
+	}
+	return nil
+}
+
+// fire sends the rows of the links that have expired since w.after.
+func (w *expiryWatch) fire(ctx context.Context, s *eventStream) error {
+	now := w.h.now()
+	links, err := w.h.store.Expiring(ctx, w.owner, w.after, expiryBatch)
+	if err != nil {
+		return err
+	}
+	for _, l := range links {
+		if l.ExpiresAt.After(now) {
+			break
+		}
+		if err := s.event(ctx, components.RowID(l.ID), components.Row(linkRow(l, now))); err != nil {
+			return err
+		}
+		w.after = l.ExpiresAt
+	}
+	return w.schedule(ctx)
+}
+
+// eventStream writes server-sent events, each flushed as it is written.
+type eventStream struct {
+	w   http.ResponseWriter
+	rc  *http.ResponseController
+	buf bytes.Buffer
+	// broken is set once a write failed: the client has gone.
+	broken bool
+}
+
+var lineBreaks = strings.NewReplacer("\r\n", "\n", "\r", "\n")
+
+// event sends c, rendered, as the event name. Each line of the HTML
+// becomes a data line; the browser joins them again with newlines.
+func (s *eventStream) event(ctx context.Context, name string, c templ.Component) error {
+	var html strings.Builder
+	if err := c.Render(ctx, &html); err != nil {
+		return err
+	}
+	return s.data(name, html.String())
+}
+
+func (s *eventStream) data(name, data string) error {
+	s.buf.Reset()
+	s.buf.WriteString("event: " + name + "\n")
+	for line := range strings.Lines(lineBreaks.Replace(data)) {
+		s.buf.WriteString("data: ")
+		s.buf.WriteString(strings.TrimSuffix(line, "\n"))
+		s.buf.WriteByte('\n')
+	}
+	s.buf.WriteByte('\n')
+	return s.flush()
+}
+
+// raw sends text as it is: a comment or a field.
+func (s *eventStream) raw(text string) error {
+	s.buf.Reset()
+	s.buf.WriteString(text)
+	return s.flush()
+}
+
+func (s *eventStream) flush() error {
+	s.rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
+	_, err := s.w.Write(s.buf.Bytes())
+	if err == nil {
+		err = s.rc.Flush()
+	}
+	if err != nil {
+		s.broken = true
+	}
+	return err
+}

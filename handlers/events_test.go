@@ -1,0 +1,344 @@
+package handlers
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"oncelink/live"
+)
+
+// sseEvent is one server-sent event, or a comment (name ":").
+type sseEvent struct {
+	name, data string
+}
+
+// sseStream is an open GET /links/events.
+type sseStream struct {
+	t      testing.TB
+	res    *http.Response
+	events chan sseEvent
+}
+
+// stream opens the client's event stream and reads it in the background.
+func (c *testClient) stream() *sseStream {
+	c.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, c.srv.URL+"/links/events", nil)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Accept", "text/event-stream")
+	res, err := c.c.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "text/event-stream" {
+		c.t.Fatalf("events: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	s := &sseStream{t: c.t, res: res, events: make(chan sseEvent, 100)}
+	c.t.Cleanup(func() { res.Body.Close() })
+	go s.read()
+	return s
+}
+
+func (s *sseStream) read() {
+	defer close(s.events)
+	sc := bufio.NewScanner(s.res.Body)
+	sc.Buffer(nil, 1<<20)
+	var ev sseEvent
+	var data []string
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case line == "":
+			if ev.name != "" || data != nil {
+				ev.data = strings.Join(data, "\n")
+				s.events <- ev
+			}
+			ev, data = sseEvent{}, nil
+		case strings.HasPrefix(line, ":"):
+			s.events <- sseEvent{name: ":", data: strings.TrimSpace(line[1:])}
+		case strings.HasPrefix(line, "event: "):
+			ev.name = line[len("event: "):]
+		case strings.HasPrefix(line, "data: "):
+			data = append(data, line[len("data: "):])
+		}
+	}
+}
+
+// next returns the next event that is not a comment or the clock.
+func (s *sseStream) next() sseEvent {
+	s.t.Helper()
+	for {
+		select {
+		case ev, ok := <-s.events:
+			if !ok {
+				s.t.Fatal("the event stream ended")
+			}
+			if ev.name == ":" || ev.name == "clock" || ev.name == "" {
+				continue
+			}
+			return ev
+		case <-time.After(5 * time.Second):
+			s.t.Fatal("no event within 5s")
+		}
+	}
+}
+
+// ended waits for the stream to end, failing on any event but comments
+// and the clock.
+func (s *sseStream) ended() {
+	s.t.Helper()
+	for {
+		select {
+		case ev, ok := <-s.events:
+			if !ok {
+				return
+			}
+			if ev.name != ":" && ev.name != "clock" && ev.name != "" {
+				s.t.Fatalf("event %q before the end", ev.name)
+			}
+		case <-time.After(5 * time.Second):
+			s.t.Fatal("the event stream did not end within 5s")
+		}
+	}
+}
+
+var rowIDPattern = regexp.MustCompile(`id="link-(\d+)"`)
+
+// linkID returns the id of the link that the dashboard's first row shows.
+func (c *testClient) firstRowID() string {
+	c.t.Helper()
+	m := rowIDPattern.FindStringSubmatch(c.get("/links").body)
+	if m == nil {
+		c.t.Fatal("no row on the dashboard")
+	}
+	return m[1]
+}
+
+func TestEventStreamCarriesTheOwnersRows(t *testing.T) {
+	s := newTestServer(t)
+	ann := s.admin()
+	bob := s.user("bob")
+	annStream, bobStream := ann.stream(), bob.stream()
+
+	link := ann.createLink(url.Values{"label": {"vault code"}, "max_uses": {"2"}})
+	id := ann.firstRowID()
+	ev := annStream.next()
+	if ev.name != "created" || !strings.Contains(ev.data, `id="link-`+id+`"`) || !strings.Contains(ev.data, "vault code") {
+		t.Fatalf("after create: %+v", ev)
+	}
+
+	recipient := s.client()
+	steps := []struct {
+		name string
+		do   func()
+		want []string
+	}{
+		{"page view", func() { recipient.get(link) }, []string{`data-status="active"`, "1 page view", "0/2 used"}},
+		{"use", func() { recipient.post(link, nil) }, []string{`data-status="active"`, "1/2 used"}},
+		{"last use", func() { s.client().post(link, nil) }, []string{`data-status="used"`, "2/2 used"}},
+		{"revoke", func() { ann.htmx(http.MethodPost, "/links/"+id+"/revoke", nil) }, []string{`data-status="revoked"`}},
+	}
+	for _, step := range steps {
+		step.do()
+		ev := annStream.next()
+		if ev.name != "link-"+id {
+			t.Fatalf("%s: event %q, want link-%s", step.name, ev.name, id)
+		}
+		for _, w := range step.want {
+			if !strings.Contains(ev.data, w) {
+				t.Errorf("%s: row lacks %q: %s", step.name, w, ev.data)
+			}
+		}
+	}
+
+	// Bob saw none of it: the first event he gets is about his own link.
+	bob.createLink(nil)
+	if ev := bobStream.next(); ev.name != "created" || strings.Contains(ev.data, "vault code") || !strings.Contains(ev.data, `id="link-`+bob.firstRowID()+`"`) {
+		t.Fatalf("bob's first event: %+v", ev)
+	}
+}
+
+func TestEventStreamOpensWithRetryAndClock(t *testing.T) {
+	s := newTestServer(t)
+	c := s.admin()
+	req, _ := http.NewRequest(http.MethodGet, s.URL+"/links/events", nil)
+	res, err := c.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.Header.Get("Cache-Control") != "no-store" || res.Header.Get("X-Accel-Buffering") != "no" {
+		t.Errorf("headers: %v", res.Header)
+	}
+	want := "retry: 2000\n\nevent: clock\ndata: " + strconv.FormatInt(s.clock.Now().UnixMilli(), 10) + "\n\n"
+	got := make([]byte, len(want))
+	if _, err := io.ReadFull(res.Body, got); err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != want {
+		t.Errorf("stream opens with %q, want %q", got, want)
+	}
+}
+
+func TestEventStreamEndsWithItsSession(t *testing.T) {
+	s := newTestServer(t)
+	ann := s.admin()
+	annStream := ann.stream()
+	// Another session of the same account signs out: this one holds.
+	other := s.client()
+	if res := other.post("/login", url.Values{"username": {"ada"}, "password": {testPassword}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign in: %d", res.StatusCode)
+	}
+	other.post("/logout", nil)
+	ann.createLink(nil)
+	if ev := annStream.next(); ev.name != "created" {
+		t.Fatalf("after another session signed out: %+v", ev)
+	}
+
+	ann.post("/logout", nil)
+	if ev := annStream.next(); ev.name != "signed-out" || !strings.Contains(ev.data, `href="/login?next=%2Flinks"`) {
+		t.Fatalf("after sign-out: %+v", ev)
+	}
+	annStream.ended()
+
+	// A stream without a session says so at once, and ends.
+	st := s.client().stream()
+	if ev := st.next(); ev.name != "signed-out" {
+		t.Fatalf("signed-out client: %+v", ev)
+	}
+	st.ended()
+}
+
+func TestDisablingAnAccountEndsItsStreams(t *testing.T) {
+	s := newTestServer(t)
+	admin := s.admin()
+	bob := s.user("bob")
+	bobStream := bob.stream()
+	if res := admin.post("/accounts/"+admin.accountID("bob")+"/disable", nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("disable: %d %s", res.StatusCode, res.body)
+	}
+	if ev := bobStream.next(); ev.name != "signed-out" {
+		t.Fatalf("after disable: %+v", ev)
+	}
+	bobStream.ended()
+	if res := bob.get("/links"); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login") {
+		t.Fatalf("disabled account's session still works: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+}
+
+func TestHeartbeatEndsAnExpiredSession(t *testing.T) {
+	s := newTestServer(t)
+	s.h.heartbeat = 20 * time.Millisecond
+	c := s.admin()
+	st := c.stream()
+	select {
+	case ev := <-st.events:
+		for ev.name != ":" {
+			ev = <-st.events
+		}
+		if ev.data != "heartbeat" {
+			t.Fatalf("comment %q", ev.data)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no heartbeat")
+	}
+	// The session expires in the store, as scs's cleanup would see it.
+	if _, err := s.store.SessionDB().Exec(`DELETE FROM sessions`); err != nil {
+		t.Fatal(err)
+	}
+	if ev := st.next(); ev.name != "signed-out" {
+		t.Fatalf("after the session expired: %+v", ev)
+	}
+	st.ended()
+}
+
+func TestEndStreamsEndsOpenAndNewStreams(t *testing.T) {
+	s := newTestServer(t)
+	c := s.admin()
+	first, second := c.stream(), c.stream()
+	s.h.EndStreams()
+	first.ended()
+	second.ended()
+	c.stream().ended()
+}
+
+func TestEventStreamSendsExpiries(t *testing.T) {
+	s := newTestServer(t, func(c *Config) { c.MinTTL = time.Second })
+	// Expiry needs time to pass for real here.
+	s.h.now, s.store.Now = time.Now, time.Now
+	c := s.admin()
+	st := c.stream()
+	c.createLink(url.Values{"ttl": {"1h"}, "label": {"later"}})
+	c.createLink(url.Values{"ttl": {"1s"}, "label": {"soon"}})
+	soon := c.firstRowID()
+	for range 2 {
+		if ev := st.next(); ev.name != "created" {
+			t.Fatalf("event %+v, want created", ev)
+		}
+	}
+	start := time.Now()
+	ev := st.next()
+	if ev.name != "link-"+soon || !strings.Contains(ev.data, `data-status="expired"`) {
+		t.Fatalf("event %+v, want link-%s expired", ev, soon)
+	}
+	if d := time.Since(start); d > 1500*time.Millisecond {
+		t.Errorf("the expiry came %v after create", d)
+	}
+}
+
+func TestSharedRowsBuildOncePerEvent(t *testing.T) {
+	var rows sharedRows
+	var builds atomic.Int32
+	build := func(ctx context.Context) (string, error) {
+		builds.Add(1)
+		time.Sleep(10 * time.Millisecond)
+		return "<tr>", ctx.Err()
+	}
+	// The first asker, which builds the row, goes away at once; the others
+	// still get the row.
+	gone, cancel := context.WithCancel(context.Background())
+	cancel()
+	var wg sync.WaitGroup
+	wg.Go(func() { rows.render(gone, live.Event{ID: 1}, build) })
+	for builds.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	for i := range 20 {
+		wg.Go(func() {
+			html, err := rows.render(context.Background(), live.Event{ID: 1}, build)
+			if html != "<tr>" || err != nil {
+				t.Errorf("asker %d got %q, %v", i, html, err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := builds.Load(); n != 1 {
+		t.Fatalf("%d builds for one event", n)
+	}
+	rows.render(context.Background(), live.Event{ID: 2}, build)
+	if n := builds.Load(); n != 2 {
+		t.Fatalf("another event shared the first one's row")
+	}
+	// Only the latest maxSharedRows events are kept.
+	for id := uint64(3); id < 3+maxSharedRows; id++ {
+		rows.render(context.Background(), live.Event{ID: id}, func(context.Context) (string, error) { return "", nil })
+	}
+	if len(rows.byEvent) != maxSharedRows {
+		t.Errorf("%d rows kept, want %d", len(rows.byEvent), maxSharedRows)
+	}
+	rows.render(context.Background(), live.Event{ID: 1}, build)
+	if n := builds.Load(); n != 3 {
+		t.Errorf("a forgotten event's row was not built again")
+	}
+}

@@ -1,0 +1,116 @@
+// Package live carries what happens to an owner's links to the owner's open
+// dashboards. Handlers publish an Event after each store write; every
+// dashboard stream subscribes to its owner's events.
+//
+// Local is the in-process broker, enough for one server. A broker for
+// several instances (one that relays events through the database) satisfies
+// the same Broker interface; it can deliver what it receives to its
+// subscribers through a Local.
+package live
+
+import (
+	"context"
+	"sync"
+)
+
+// What names what happened.
+type What string
+
+// What happened to a link, or to the owner's sessions.
+const (
+	Created What = "created"
+	Viewed  What = "viewed"
+	Used    What = "used"
+	Revoked What = "revoked"
+	// SessionsChanged says that one of the owner's sessions ended or the
+	// account was disabled: each stream checks that its own session still
+	// holds, and ends if not. It names no link.
+	SessionsChanged What = "sessions"
+)
+
+// Event is one thing that happened. It carries ids only, so that it fits a
+// notification between instances; subscribers read the rest from the store.
+type Event struct {
+	Owner int64
+	Link  int64
+	What  What
+	// ID tells one delivered event from every other: the subscribers that
+	// receive the same event can share the work it asks of them, such as
+	// reading the link's row once. Publishers leave it zero; the broker
+	// that delivers the event sets it.
+	ID uint64
+}
+
+// Broker delivers each published Event to the subscriptions of its owner.
+type Broker interface {
+	// Publish delivers e, with a new ID, and never waits for a subscriber.
+	Publish(ctx context.Context, e Event) error
+	// Subscribe returns the owner's events as they are published, and a
+	// cancel func that ends the subscription. The channel is closed when
+	// cancel is called, or when the broker drops a subscriber that fell
+	// too far behind: the subscriber has missed events and must catch up
+	// from the store.
+	Subscribe(owner int64) (events <-chan Event, cancel func())
+}
+
+// Buffer is how many events a subscriber may have waiting before Local
+// drops it.
+const Buffer = 64
+
+// Local is the in-process Broker. The zero value is ready to use.
+type Local struct {
+	mu   sync.Mutex
+	subs map[int64]map[chan Event]struct{}
+	// last is the ID of the last event published.
+	last uint64
+}
+
+var _ Broker = (*Local)(nil)
+
+// Publish numbers e and hands it to each of its owner's subscribers
+// without waiting. A subscriber whose buffer is full is dropped, its channel
+// closed, rather than holding up the publisher and every other subscriber.
+func (l *Local) Publish(_ context.Context, e Event) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.last++
+	e.ID = l.last
+	for ch := range l.subs[e.Owner] {
+		select {
+		case ch <- e:
+		default:
+			l.drop(e.Owner, ch)
+		}
+	}
+	return nil
+}
+
+// Subscribe returns the owner's events; see Broker.
+func (l *Local) Subscribe(owner int64) (<-chan Event, func()) {
+	ch := make(chan Event, Buffer)
+	l.mu.Lock()
+	if l.subs == nil {
+		l.subs = map[int64]map[chan Event]struct{}{}
+	}
+	if l.subs[owner] == nil {
+		l.subs[owner] = map[chan Event]struct{}{}
+	}
+	l.subs[owner][ch] = struct{}{}
+	l.mu.Unlock()
+	return ch, func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if _, ok := l.subs[owner][ch]; ok {
+			l.drop(owner, ch)
+		}
+	}
+}
+
+// drop removes and closes a subscription; l.mu is held.
+func (l *Local) drop(owner int64, ch chan Event) {
+	delete(l.subs[owner], ch)
+	if len(l.subs[owner]) == 0 {
+		delete(l.subs, owner)
+	}
+	close(ch)
+}
