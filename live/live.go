@@ -114,3 +114,16 @@ func (l *Local) drop(owner int64, ch chan Event) {
 	}
 	close(ch)
 }
+
+// DropAll ends every subscription, as if each had fallen behind: each
+// subscriber catches up from the store. A broker calls it when it may have
+// missed events, such as after reconnecting to the database.
+func (l *Local) DropAll() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for owner, chans := range l.subs {
+		for ch := range chans {
+			l.drop(owner, ch)
+		}
+	}
+}

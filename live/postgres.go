@@ -3,9 +3,11 @@ package live
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -141,4 +143,78 @@ func (n *PGNotifier) listen(ctx context.Context, deliver func([]byte), listening
 			return err
 		}
 	}
+}
+
+// Postgres is the Broker of several instances on one PostgreSQL database.
+// Publish sends the event's ids as a notification; every instance, this one
+// included, hears it through its listener and delivers it to its own
+// subscribers through a Local, which numbers it.
+type Postgres struct {
+	local    Local
+	notifier *PGNotifier
+	log      *slog.Logger
+}
+
+var _ Broker = (*Postgres)(nil)
+
+// wireEvent is an Event as a notification carries it.
+type wireEvent struct {
+	Owner int64 `json:"o"`
+	Link  int64 `json:"l,omitempty"`
+	What  What  `json:"w"`
+}
+
+// NewPostgres starts listening on pool's database for the events of every
+// instance, until ctx ends, and returns once it listens, so that no event
+// published after it returns is missed.
+func NewPostgres(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (*Postgres, error) {
+	n, err := NewPGNotifier(ctx, pool, "oncelink_events", log)
+	if err != nil {
+		return nil, err
+	}
+	p := &Postgres{notifier: n, log: log}
+	ready := make(chan struct{})
+	var once sync.Once
+	go n.Listen(ctx, p.receive, func() {
+		first := false
+		once.Do(func() { first = true; close(ready) })
+		if !first {
+			// Events may have gone by while the listener was away.
+			p.local.DropAll()
+		}
+	})
+	select {
+	case <-ready:
+		return p, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-time.After(10 * time.Second):
+		return nil, errors.New("live: the PostgreSQL listener did not start within 10s")
+	}
+}
+
+// Publish notifies every instance of e. When the notification cannot be
+// sent, this instance's own subscribers still hear of it.
+func (p *Postgres) Publish(ctx context.Context, e Event) error {
+	payload, err := json.Marshal(wireEvent{Owner: e.Owner, Link: e.Link, What: e.What})
+	if err != nil {
+		return err
+	}
+	if err := p.notifier.Notify(ctx, payload); err != nil {
+		p.local.Publish(ctx, e)
+		return err
+	}
+	return nil
+}
+
+// Subscribe returns the owner's events from every instance; see Broker.
+func (p *Postgres) Subscribe(owner int64) (<-chan Event, func()) { return p.local.Subscribe(owner) }
+
+func (p *Postgres) receive(payload []byte) {
+	var w wireEvent
+	if err := json.Unmarshal(payload, &w); err != nil || w.Owner == 0 {
+		p.log.Warn("live events: an unreadable notification", "err", err)
+		return
+	}
+	p.local.Publish(context.Background(), Event{Owner: w.Owner, Link: w.Link, What: w.What})
 }

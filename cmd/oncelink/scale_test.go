@@ -109,6 +109,42 @@ func TestScaleOut(t *testing.T) {
 		}
 	})
 
+	t.Run("live events cross instances", func(t *testing.T) {
+		owner := newBrowser(t, nil)
+		if res := owner.post(b.url+"/login", url.Values{"username": {"ada"}, "password": {"correct horse battery"}}, nil); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("sign in: %d", res.StatusCode)
+		}
+		link := owner.createLink(b.url, "watched from a", 1, nil)
+		// The dashboard's event stream, open on the first instance.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, a.url+"/links/events", nil)
+		res, err := owner.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("event stream: %d", res.StatusCode)
+		}
+		lines := bufio.NewScanner(res.Body)
+		lines.Buffer(make([]byte, 64<<10), 1<<20)
+		lines.Scan() // the stream has started
+		start := time.Now()
+		if res := newBrowser(t, nil).post(b.url+link, nil, nil); res.StatusCode != http.StatusOK {
+			t.Fatalf("open on the second instance: %d", res.StatusCode)
+		}
+		for lines.Scan() {
+			if strings.HasPrefix(lines.Text(), "data:") && strings.Contains(lines.Text(), `data-status="used"`) {
+				if took := time.Since(start); took > time.Second {
+					t.Fatalf("the use reached the other instance's dashboard after %s", took)
+				}
+				return
+			}
+		}
+		t.Fatalf("no event for the use on the other instance's stream: %v", lines.Err())
+	})
+
 	t.Run("rate limits are shared", func(t *testing.T) {
 		// One client may open 30 links at once, then one a second,
 		// however its requests are spread over the instances.

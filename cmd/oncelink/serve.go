@@ -16,6 +16,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"oncelink/handlers"
+	"oncelink/live"
 	"oncelink/store"
 	"oncelink/token"
 )
@@ -38,10 +39,16 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 	// No idle timeout: scs would write the session back on every request
 	// to move it. A sign-in lasts a week; signing out ends it at once.
 	sessions.Lifetime = 7 * 24 * time.Hour
+	var broker live.Broker // nil: in-process, for one server
 	if st.Postgres() {
 		ps := pgxstore.New(st.Pool())
 		defer ps.StopCleanup()
 		sessions.Store = ps
+		// Live events cross instances through LISTEN/NOTIFY; the listener
+		// ends with ctx.
+		if broker, err = live.NewPostgres(ctx, st.Pool(), log); err != nil {
+			return err
+		}
 	} else {
 		ss := sqlite3store.New(st.SessionDB())
 		defer ss.StopCleanup()
@@ -51,7 +58,7 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 	h := handlers.New(handlers.Config{
 		BaseURL: base, MinTTL: cfg.MinTTL, MaxTTL: cfg.MaxTTL, GrantTTL: cfg.GrantTTL,
 		TrustProxy: cfg.TrustProxy, RateLimits: cfg.RateLimits, MaxUpload: cfg.MaxUpload,
-		SharedRateLimits: st.Postgres(),
+		SharedRateLimits: st.Postgres(), Broker: broker,
 	}, st, sessions, key, log)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
