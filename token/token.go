@@ -35,7 +35,9 @@ const (
 // ErrInvalid reports a token that this server did not make.
 var ErrInvalid = errors.New("token: invalid")
 
-var encoding = base64.RawURLEncoding
+// encoding is strict: the last character of a token carries two unused bits,
+// and a lenient decoder would accept four spellings of every token.
+var encoding = base64.RawURLEncoding.Strict()
 
 // Token is a link token. The zero value is not a valid token.
 type Token struct{ raw [rawLen]byte }
