@@ -236,9 +236,13 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 }
 
 // safeNext keeps a post-sign-in destination only when it is a path on this
-// site, so the sign-in form cannot send anyone elsewhere.
+// site, so the sign-in form cannot send anyone elsewhere. Browsers read a
+// backslash as a slash and drop tabs and newlines from a URL, so /\evil,
+// /a/../\evil (which http.Redirect cleans to /\evil) and "/<tab>/evil"
+// all lead to //evil: a destination with any of them is refused.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || len(next) > 512 {
+	if len(next) > 512 || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
+		strings.ContainsFunc(next, func(r rune) bool { return r < ' ' || r == 0x7f || r == '\\' }) {
 		return "/links"
 	}
 	return next
