@@ -173,7 +173,7 @@ func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, tok token.Toke
 // the shared address; every other page may post only to oncelink.
 func relaxFormAction(w http.ResponseWriter, l store.Link) {
 	if l.Kind == store.KindURL {
-		w.Header().Set("Content-Security-Policy", contentSecurityPolicy+"; form-action 'self' http: https:")
+		w.Header().Set("Content-Security-Policy", urlLinkPolicy)
 	}
 }
 
