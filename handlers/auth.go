@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"mime"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -228,6 +229,10 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	if err := h.sessions.Destroy(r.Context()); err != nil {
 		h.fail(w, r, err)
 		return
@@ -253,10 +258,22 @@ func pathEscapeNext(uri string) string {
 }
 
 // parseForm reads a urlencoded or multipart form's fields from a body of at
-// most maxFormBytes. A larger body is a 413; an unreadable one a 400.
+// most maxFormBytes. A larger body is a 413 and an unreadable one a 400.
+// A body of any other type is a 415: r.ParseForm would skip it, and the
+// route would then act on a request that was never a form.
 func parseForm(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
+	var err error
+	switch ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); {
+	case ct == "multipart/form-data":
+		// Every part fits in memory: the whole body is at most maxFormBytes.
+		err = r.ParseMultipartForm(maxFormBytes)
+	case ct == "application/x-www-form-urlencoded" || r.ContentLength == 0:
+		err = r.ParseForm()
+	default:
+		return errNotAForm
+	}
+	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			return tooBig
@@ -265,6 +282,9 @@ func parseForm(w http.ResponseWriter, r *http.Request) error {
 	}
 	return nil
 }
+
+var errNotAForm = &userError{status: http.StatusUnsupportedMediaType, title: "Not a form",
+	msg: "oncelink reads forms as a web browser sends them, and this request was not one. Nothing was changed."}
 
 // maxFormBytes bounds every urlencoded form: the largest field is a 64 KiB
 // message, which percent-encoding can triple.

@@ -94,19 +94,19 @@ func (h *Handler) Routes() http.Handler {
 	mux.HandleFunc("GET /healthz", h.healthz)
 	mux.HandleFunc("/", h.notFound)
 
-	app := h.sessions.LoadAndSave(mux)
 	protect := http.NewCrossOriginProtection()
 	protect.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, errCrossOrigin)
 	}))
-	app = protect.Handler(app)
+	// Sessions wrap the checks, so that a refusal renders as any page does.
+	app := h.sessions.LoadAndSave(protect.Handler(mux))
 
 	// Static files skip sessions and cross-origin checks: they change
 	// nothing and are the same for everyone.
 	root := http.NewServeMux()
 	root.Handle(assets.Prefix, assets.Handler())
 	root.Handle("/", app)
-	return h.logRequests(securityHeaders(root))
+	return h.logRequests(securityHeaders(h.refuseBodiesOnReads(root)))
 }
 
 func (h *Handler) healthz(w http.ResponseWriter, r *http.Request) {
