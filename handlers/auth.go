@@ -102,7 +102,7 @@ func (h *Handler) setupForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) setup(w http.ResponseWriter, r *http.Request) {
-	if !h.allow(w, r, h.limits.setup, clientIP(r, h.cfg.TrustProxy)) || !h.setupOpen(w, r) {
+	if !h.allow(w, r, h.limits.setup, h.client(r)) || !h.setupOpen(w, r) {
 		return
 	}
 	if err := parseForm(w, r); err != nil {
@@ -202,8 +202,10 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		Next:     safeNext(r.PostForm.Get("next")),
 	}
 	password := r.PostForm.Get("password")
-	ip := clientIP(r, h.cfg.TrustProxy)
-	if !h.allow(w, r, h.limits.signInClient, ip) || !h.allow(w, r, h.limits.signInAccount, strings.ToLower(form.Username)) {
+	// Every attempt counts, for names that exist or not, for disabled
+	// accounts and for right passwords; the client's limit comes first, so
+	// that trying one name after another does not get around it.
+	if !h.allow(w, r, h.limits.signIn, h.client(r)) || !h.allow(w, r, h.limits.signInAccount, strings.ToLower(form.Username)) {
 		return
 	}
 	a, err := h.store.AccountByName(r.Context(), form.Username)

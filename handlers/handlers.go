@@ -28,6 +28,8 @@ type Config struct {
 	TrustProxy bool
 	// RateLimits turns the per-client and per-account limits on.
 	RateLimits bool
+	// Rates are the limits; a zero Rate takes its default.
+	Rates Rates
 }
 
 // Store is what the handlers need of the database.
@@ -70,7 +72,7 @@ func New(cfg Config, st Store, sessions *scs.SessionManager, key []byte, log *sl
 	sessions.Cookie.Secure = cfg.BaseURL.Scheme == "https"
 	return &Handler{
 		cfg: cfg, store: st, sessions: sessions, key: key, log: log,
-		limits: newLimits(cfg.RateLimits), now: time.Now,
+		limits: newLimits(cfg.RateLimits, cfg.Rates), now: time.Now,
 	}
 }
 

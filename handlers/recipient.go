@@ -59,6 +59,11 @@ func (h *Handler) linkPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Method == http.MethodGet {
+		// Views are recorded, so they are limited with opens: a client
+		// reloading the page cannot grow the audit trail without end.
+		if !h.allow(w, r, h.limits.open, h.client(r)) {
+			return
+		}
 		if err := h.store.RecordView(r.Context(), l.ID, h.event(r)); err != nil {
 			h.fail(w, r, err)
 			return
@@ -94,8 +99,8 @@ func (h *Handler) openLink(w http.ResponseWriter, r *http.Request) {
 		h.deliver(w, r, tok, l)
 		return
 	}
-	ip := clientIP(r, h.cfg.TrustProxy)
-	if !h.allow(w, r, h.limits.consume, ip) {
+	client := h.client(r)
+	if !h.allow(w, r, h.limits.open, client) {
 		return
 	}
 	if err := parseForm(w, r); err != nil {
@@ -113,7 +118,7 @@ func (h *Handler) openLink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if l.PasswordHash != "" {
-		if !h.allow(w, r, h.limits.passwordLink, string(l.TokenHash)) || !h.allow(w, r, h.limits.linkPassword, ip) {
+		if !h.allow(w, r, h.limits.linkPassword, string(l.TokenHash)) || !h.allow(w, r, h.limits.linkPasswordClient, client) {
 			return
 		}
 		if bcrypt.CompareHashAndPassword([]byte(l.PasswordHash), []byte(r.PostForm.Get("password"))) != nil {

@@ -24,6 +24,7 @@ type config struct {
 	SweepInterval time.Duration
 	TrustProxy    bool
 	RateLimits    bool
+	Rates         handlers.Rates
 	SQLiteSync    string
 	LogFormat     string
 }
@@ -92,6 +93,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.Var(durationFlag{&c.SweepInterval}, "sweep-interval", "how often dead links' content is deleted")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", false, "take client addresses from X-Forwarded-For (only behind a reverse proxy)")
 	fs.BoolVar(&c.RateLimits, "rate-limits", true, "limit sign-ins, set-up, opens and link passwords per client")
+	rateFlags(fs, &c.Rates)
 	fs.StringVar(&c.SQLiteSync, "sqlite-sync", "normal", "SQLite synchronous setting: normal or full (see README)")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
 	if err := parseFlags(fs, args, getenv); err != nil {

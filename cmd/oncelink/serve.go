@@ -55,7 +55,7 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 	base, _ := url.Parse(cfg.BaseURL)
 	h := handlers.New(handlers.Config{
 		BaseURL: base, MinTTL: cfg.MinTTL, MaxTTL: cfg.MaxTTL, GrantTTL: cfg.GrantTTL,
-		TrustProxy: cfg.TrustProxy, RateLimits: cfg.RateLimits,
+		TrustProxy: cfg.TrustProxy, RateLimits: cfg.RateLimits, Rates: cfg.Rates,
 	}, st, sessions, key, log)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
