@@ -388,3 +388,23 @@ func TestSetUpRefusesBadBodies(t *testing.T) {
 	}
 	s.admin()
 }
+
+// TestHeadRecordsNothing: a HEAD of a link page, as link checkers send,
+// answers like a GET and leaves no view, no event and no use behind.
+func TestHeadRecordsNothing(t *testing.T) {
+	f := newFixture(t)
+	l := f.newLink(f.adaID, store.NewLink{})
+	before := f.state()
+	for range 5 {
+		if res := f.s.client().request(http.MethodHead, "/l/"+l.token, nil, nil); res.StatusCode != http.StatusOK || res.body != "" {
+			t.Fatalf("HEAD: %d %q", res.StatusCode, res.body)
+		}
+	}
+	if after := f.state(); after != before {
+		t.Fatalf("HEAD changed %+v to %+v", before, after)
+	}
+	f.s.client().get("/l/" + l.token)
+	if after := f.state(); after.views != before.views+1 || after.uses != before.uses {
+		t.Fatalf("a GET is recorded as one view: %+v, was %+v", after, before)
+	}
+}
