@@ -70,6 +70,8 @@ func New(cfg Config, st Store, sessions *scs.SessionManager, key []byte, log *sl
 	sessions.Cookie.HttpOnly = true
 	sessions.Cookie.SameSite = http.SameSiteLaxMode
 	sessions.Cookie.Secure = cfg.BaseURL.Scheme == "https"
+	// The database keeps a session's SHA-256, so a copy of it signs nobody in.
+	sessions.HashTokenInStore = true
 	return &Handler{
 		cfg: cfg, store: st, sessions: sessions, key: key, log: log,
 		limits: newLimits(cfg.RateLimits, cfg.Rates), now: time.Now,

@@ -160,3 +160,24 @@ func TestSignInRenewsTheSession(t *testing.T) {
 		t.Fatalf("the token from before signing in still works: %d", res.StatusCode)
 	}
 }
+
+func TestSessionTokensAreStoredHashed(t *testing.T) {
+	s := newTestServer(t)
+	ada := s.admin()
+	base, _ := url.Parse(s.URL)
+	cookies := ada.c.Jar.Cookies(base)
+	if len(cookies) != 1 {
+		t.Fatalf("cookies: %v", cookies)
+	}
+	var all, plain int
+	db := s.store.DB()
+	if err := db.QueryRow(`SELECT COUNT(*), COUNT(CASE WHEN token = ? THEN 1 END) FROM sessions`, cookies[0].Value).Scan(&all, &plain); err != nil {
+		t.Fatal(err)
+	}
+	if all != 1 || plain != 0 {
+		t.Fatalf("%d sessions stored, %d under the cookie's own value", all, plain)
+	}
+	if !ada.signedIn() {
+		t.Fatal("the hashed session does not sign ada in")
+	}
+}
