@@ -24,7 +24,7 @@ document.addEventListener("securitypolicyviolation", function (e) {
 // Chromium, with scripts running, and fails on any violation of the
 // Content-Security-Policy: an inline script or style, or a blocked form.
 func TestBrowserSeesNoCSPViolations(t *testing.T) {
-	s := newTestServer(t)
+	s := newTestServer(t, func(c *Config) { c.Rates.SignIn = Rate{N: 1, Per: time.Minute} })
 	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("arrived"))
 	}))
@@ -96,4 +96,19 @@ func TestBrowserSeesNoCSPViolations(t *testing.T) {
 	do("URL landing page", chromedp.Navigate(urlLink), chromedp.WaitVisible(`[data-testid=open]`),
 		chromedp.Click(`[data-testid=open]`))
 	waitFor("open a URL link", target.URL+"/there")
+
+	// Signed out, a second wrong sign-in within the minute meets the
+	// limit of 1/1m.
+	do("sign out", chromedp.Navigate(s.URL+"/links"), chromedp.Click(`[data-testid=logout]`))
+	waitFor("after sign-out", s.URL+"/login")
+	for i := range 2 {
+		do("sign-in page", chromedp.Navigate(s.URL+"/login"),
+			chromedp.SendKeys(`#username`, "ada"), chromedp.SendKeys(`#password`, "not the password"),
+			chromedp.Submit(`#password`), chromedp.WaitVisible(`[data-testid=`+[]string{"form-error", "error"}[i]+`]`))
+	}
+	text, err := chromedp.Run(ctx, chromedp.Text(`[data-testid=error]`))
+	if err != nil || !strings.Contains(text, "Try again in 1 minute") {
+		t.Fatalf("the 429 page says %q, %v", text, err)
+	}
+	browsertest.Screenshot(t, ctx, "too-many-attempts")
 }

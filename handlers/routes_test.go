@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"mime/multipart"
@@ -32,6 +33,9 @@ type appRoute struct {
 	// answersFirst is the status of a route that answers before it reads
 	// a body once the fixture is set up (0 when it reads the body first).
 	answersFirst int
+	// maxBody is the largest body the route reads (maxFormBytes when 0);
+	// the body sweep sends more than that.
+	maxBody int
 }
 
 var appRoutes = []appRoute{
@@ -337,10 +341,11 @@ func TestBadBodiesChangeNothing(t *testing.T) {
 		if len(form) == 0 {
 			form = url.Values{"q": {"x"}}
 		}
-		bigMultipart, bigMultipartType := multipartBody(form, maxFormBytes)
+		limit := cmp.Or(r.maxBody, maxFormBytes)
+		bigMultipart, bigMultipartType := multipartBody(form, limit)
 		smallMultipart, smallMultipartType := multipartBody(form, 0)
 		bodies := []body{
-			{"oversized form", formType, form.Encode() + "&pad=" + strings.Repeat("x", maxFormBytes), http.StatusRequestEntityTooLarge},
+			{"oversized form", formType, form.Encode() + "&pad=" + strings.Repeat("x", limit), http.StatusRequestEntityTooLarge},
 			{"oversized multipart", bigMultipartType, bigMultipart, http.StatusRequestEntityTooLarge},
 			{"malformed form", formType, "kind=message&message=%zz", http.StatusBadRequest},
 			{"malformed multipart", smallMultipartType, strings.ReplaceAll(smallMultipart, "--", "-"), http.StatusBadRequest},
