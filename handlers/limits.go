@@ -65,8 +65,8 @@ func (r Rate) String() string {
 	return strconv.Itoa(r.N) + "/" + formatTTL(r.Per)
 }
 
-// Rates are the rate limits oncelink enforces. A zero field takes its
-// value from DefaultRates.
+// Rates are the rate limits oncelink enforces. A zero field, or any that
+// is neither Off nor a limit, takes its value from DefaultRates.
 type Rates struct {
 	SignIn             Rate // sign-in attempts per client
 	SignInAccount      Rate // sign-in attempts per account name, whoever sends them
@@ -94,7 +94,7 @@ type limits struct {
 func newLimits(on bool, r Rates) *limits {
 	d := DefaultRates
 	l := func(r, def Rate) *limiter {
-		if r == (Rate{}) {
+		if !r.Off && (r.N < 1 || r.Per <= 0) {
 			r = def
 		}
 		return newLimiter(r, !on || r.Off)
@@ -240,8 +240,11 @@ func clientIP(r *http.Request, trustProxy bool) string {
 func (h *Handler) client(r *http.Request) string {
 	ip := clientIP(r, h.cfg.TrustProxy)
 	parsed := net.ParseIP(ip)
-	if parsed == nil || parsed.To4() != nil {
+	if parsed == nil {
 		return ip
+	}
+	if v4 := parsed.To4(); v4 != nil {
+		return v4.String()
 	}
 	return (&net.IPNet{IP: parsed.Mask(net.CIDRMask(64, 128)), Mask: net.CIDRMask(64, 128)}).String()
 }

@@ -226,6 +226,15 @@ func TestRatesAreConfigurable(t *testing.T) {
 			t.Fatalf("open %d with the open limit off: %d", i, res.StatusCode)
 		}
 	}
+	// A Rate that is no limit at all (no N or no Per) keeps the default.
+	half := newTestServer(t, func(c *Config) { c.Rates.Setup = Rate{N: 1000} })
+	hc := half.client()
+	for i := range 6 {
+		res := hc.post("/setup", url.Values{"username": {"ada"}, "password": {"short"}})
+		if want := map[bool]int{true: 400, false: 429}[i < 5]; res.StatusCode != want {
+			t.Fatalf("set-up %d with a half-written rate: %d, want %d", i, res.StatusCode, want)
+		}
+	}
 	off := newTestServer(t, func(c *Config) { c.RateLimits = false })
 	off.admin()
 	for i := range 20 {
@@ -296,6 +305,9 @@ func TestParseRate(t *testing.T) {
 
 func TestClientKeys(t *testing.T) {
 	h := &Handler{cfg: Config{TrustProxy: true}}
+	if got := h.client(&http.Request{RemoteAddr: "[::ffff:192.0.2.8]:5000"}); got != "192.0.2.8" {
+		t.Errorf("an IPv4-mapped peer address is the client %q", got)
+	}
 	for addr, want := range map[string]string{
 		"192.0.2.7":              "192.0.2.7",
 		"2001:db8:1:2::1":        "2001:db8:1:2::/64",
