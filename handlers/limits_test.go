@@ -58,7 +58,12 @@ func TestWrongSignInsAreLimited(t *testing.T) {
 }
 
 func TestSignInLimitsCannotBeSidestepped(t *testing.T) {
-	s := newTestServer(t, func(c *Config) { c.TrustProxy = true })
+	// Limits of 3 show the same as the default 10, with fewer bcrypt runs.
+	s := newTestServer(t, func(c *Config) {
+		c.TrustProxy = true
+		c.Rates.SignIn = Rate{N: 3, Per: time.Minute}
+		c.Rates.SignInAccount = Rate{N: 3, Per: time.Minute}
+	})
 	s.admin()
 	ctx := context.Background()
 	bob, err := AddAccount(ctx, s.store, "bob", testPassword, false)
@@ -74,43 +79,43 @@ func TestSignInLimitsCannotBeSidestepped(t *testing.T) {
 		return c.request("POST", "/login", strings.NewReader(form.Encode()), from(addr)).StatusCode
 	}
 	// One client trying a new name each time meets its own limit.
-	for i := range 30 {
+	for i := range 10 {
 		got := attempt(fmt.Sprintf("name%d", i), "192.0.2.1")
-		if want := map[bool]int{true: 401, false: 429}[i < 10]; got != want {
+		if want := map[bool]int{true: 401, false: 429}[i < 3]; got != want {
 			t.Fatalf("name %d from one client: %d, want %d", i, got, want)
 		}
 	}
 	// Many clients trying one name meet the name's limit, whether the
 	// account exists, is disabled, or does not exist; case does not matter.
 	for _, name := range []string{"ada", "bob", "nobody"} {
-		for i := range 30 {
+		for i := range 10 {
 			n := name
 			if i%2 == 1 {
 				n = strings.ToUpper(name)
 			}
 			got := attempt(n, fmt.Sprintf("198.51.100.%d", i+1))
-			if want := map[bool]int{true: 401, false: 429}[i < 10]; got != want {
+			if want := map[bool]int{true: 401, false: 429}[i < 3]; got != want {
 				t.Fatalf("%s from client %d: %d, want %d", n, i, got, want)
 			}
 		}
 	}
 	// Addresses in one IPv6 /64 are one client.
-	for i := range 12 {
+	for i := range 6 {
 		got := attempt(fmt.Sprintf("v6name%d", i), fmt.Sprintf("2001:db8:1:2::%x", i+1))
-		if want := map[bool]int{true: 401, false: 429}[i < 10]; got != want {
+		if want := map[bool]int{true: 401, false: 429}[i < 3]; got != want {
 			t.Fatalf("IPv6 address %d of a /64: %d, want %d", i, got, want)
 		}
 	}
 }
 
 func TestForwardedForIsIgnoredUnlessTrusted(t *testing.T) {
-	s := newTestServer(t)
+	s := newTestServer(t, func(c *Config) { c.Rates.SignIn = Rate{N: 3, Per: time.Minute} })
 	s.admin()
 	c := s.client()
-	for i := range 12 {
+	for i := range 6 {
 		form := url.Values{"username": {fmt.Sprintf("name%d", i)}, "password": {"not the password"}}
 		res := c.request("POST", "/login", strings.NewReader(form.Encode()), from(fmt.Sprintf("192.0.2.%d", i+1)))
-		if want := map[bool]int{true: 401, false: 429}[i < 10]; res.StatusCode != want {
+		if want := map[bool]int{true: 401, false: 429}[i < 3]; res.StatusCode != want {
 			t.Fatalf("attempt %d with a made-up X-Forwarded-For: %d, want %d", i, res.StatusCode, want)
 		}
 	}
@@ -144,16 +149,16 @@ func TestWrongLinkPasswordsNeverUseTheLink(t *testing.T) {
 }
 
 func TestLinkPasswordsAreLimitedPerClient(t *testing.T) {
-	s := newTestServer(t)
+	s := newTestServer(t, func(c *Config) { c.Rates.LinkPasswordClient = Rate{N: 3, Per: time.Minute} })
 	owner := s.admin()
 	c := s.client()
-	for i := range 12 {
+	for i := range 5 {
 		link := owner.createLink(url.Values{"password": {"open sesame"}})
 		res := c.post(link, url.Values{"password": {"guess"}})
-		if i < 10 && res.StatusCode != http.StatusForbidden {
+		if i < 3 && res.StatusCode != http.StatusForbidden {
 			t.Fatalf("link %d: %d, want 403", i, res.StatusCode)
 		}
-		if i >= 10 {
+		if i >= 3 {
 			checkTooMany(t, fmt.Sprintf("link %d", i), res)
 		}
 	}
@@ -237,7 +242,7 @@ func TestRatesAreConfigurable(t *testing.T) {
 	}
 	off := newTestServer(t, func(c *Config) { c.RateLimits = false })
 	off.admin()
-	for i := range 20 {
+	for i := range 11 {
 		if res := off.client().post("/login", url.Values{"username": {"ada"}, "password": {"wrong"}}); res.StatusCode != http.StatusUnauthorized {
 			t.Fatalf("sign-in %d with rate limits off: %d", i, res.StatusCode)
 		}
