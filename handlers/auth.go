@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"mime"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -102,7 +103,7 @@ func (h *Handler) setupForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) setup(w http.ResponseWriter, r *http.Request) {
-	if !h.allow(w, r, h.limits.setup, clientIP(r, h.cfg.TrustProxy)) || !h.setupOpen(w, r) {
+	if !h.allow(w, r, h.limits.setup, h.client(r)) || !h.setupOpen(w, r) {
 		return
 	}
 	if err := parseForm(w, r); err != nil {
@@ -202,8 +203,10 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		Next:     safeNext(r.PostForm.Get("next")),
 	}
 	password := r.PostForm.Get("password")
-	ip := clientIP(r, h.cfg.TrustProxy)
-	if !h.allow(w, r, h.limits.signInClient, ip) || !h.allow(w, r, h.limits.signInAccount, strings.ToLower(form.Username)) {
+	// Every attempt counts, for names that exist or not, for disabled
+	// accounts and for right passwords; the client's limit comes first, so
+	// that trying one name after another does not get around it.
+	if !h.allow(w, r, h.limits.signIn, h.client(r)) || !h.allow(w, r, h.limits.signInAccount, strings.ToLower(form.Username)) {
 		return
 	}
 	a, err := h.store.AccountByName(r.Context(), form.Username)
@@ -229,6 +232,10 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	id := h.sessions.GetInt64(r.Context(), sessionAccount)
 	if err := h.sessions.Destroy(r.Context()); err != nil {
 		h.fail(w, r, err)
@@ -242,9 +249,13 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 }
 
 // safeNext keeps a post-sign-in destination only when it is a path on this
-// site, so the sign-in form cannot send anyone elsewhere.
+// site, so the sign-in form cannot send anyone elsewhere. Browsers read a
+// backslash as a slash and drop tabs and newlines from a URL, so /\evil,
+// /a/../\evil (which http.Redirect cleans to /\evil) and "/<tab>/evil"
+// all lead to //evil: a destination with any of them is refused.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || len(next) > 512 {
+	if len(next) > 512 || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") ||
+		strings.ContainsFunc(next, func(r rune) bool { return r < ' ' || r == 0x7f || r == '\\' }) {
 		return "/links"
 	}
 	return next
@@ -255,10 +266,22 @@ func pathEscapeNext(uri string) string {
 }
 
 // parseForm reads a urlencoded or multipart form's fields from a body of at
-// most maxFormBytes. A larger body is a 413; an unreadable one a 400.
+// most maxFormBytes. A larger body is a 413 and an unreadable one a 400.
+// A body of any other type is a 415: r.ParseForm would skip it, and the
+// route would then act on a request that was never a form.
 func parseForm(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
+	var err error
+	switch ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); {
+	case ct == "multipart/form-data":
+		// Every part fits in memory: the whole body is at most maxFormBytes.
+		err = r.ParseMultipartForm(maxFormBytes)
+	case ct == "application/x-www-form-urlencoded" || r.ContentLength == 0:
+		err = r.ParseForm()
+	default:
+		return errNotAForm
+	}
+	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			return tooBig
@@ -268,7 +291,10 @@ func parseForm(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// maxFormBytes bounds every urlencoded form: the largest field is a 64 KiB
+var errNotAForm = &userError{status: http.StatusUnsupportedMediaType, title: "Not a form",
+	msg: "oncelink reads forms as a web browser sends them, and this request was not one. Nothing was changed."}
+
+// maxFormBytes bounds every form body: the largest field is a 64 KiB
 // message, which percent-encoding can triple.
 const maxFormBytes = 256 << 10
 

@@ -204,12 +204,17 @@ func (r *sharedRows) render(ctx context.Context, e live.Event, build func(contex
 // account, owner, is enabled. When the database cannot tell, the session
 // holds: a hiccup must not sign anyone out.
 func (h *Handler) sessionHolds(ctx context.Context, token string, owner int64) bool {
-	_, found, err := h.sessions.Store.Find(token)
+	// Load finds the session as every request does (the store keys it by
+	// the token's hash); a session that is gone loads empty. It needs a
+	// context that holds no session yet, or it returns that one.
+	fresh, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	loaded, err := h.sessions.Load(fresh, token)
 	if err != nil {
 		h.log.Warn("event stream: find session", "err", err)
 		return true
 	}
-	if !found {
+	if h.sessions.GetInt64(loaded, sessionAccount) != owner {
 		return false
 	}
 	a, err := h.store.AccountByID(ctx, owner)

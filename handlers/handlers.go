@@ -39,6 +39,8 @@ type Config struct {
 	// Broker carries link events to open dashboards; nil means an
 	// in-process live.Local, right for a single server.
 	Broker live.Broker
+	// Rates are the limits; a zero Rate takes its default.
+	Rates Rates
 }
 
 // Store is what the handlers need of the database.
@@ -106,9 +108,11 @@ func New(cfg Config, st Store, sessions *scs.SessionManager, key []byte, log *sl
 	if broker == nil {
 		broker = &live.Local{}
 	}
+	// The database keeps a session's SHA-256, so a copy of it signs nobody in.
+	sessions.HashTokenInStore = true
 	return &Handler{
 		cfg: cfg, store: st, sessions: sessions, key: key, log: log,
-		limits: newLimits(cfg.RateLimits, shared), now: time.Now,
+		limits: newLimits(cfg.RateLimits, cfg.Rates, shared), now: time.Now,
 		live: broker, streamsEnd: make(chan struct{}), heartbeat: 25 * time.Second,
 	}
 }
@@ -143,6 +147,7 @@ func (h *Handler) Routes() http.Handler {
 	protect.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, errCrossOrigin)
 	}))
+	// Sessions wrap the checks, so that a refusal renders as any page does.
 	app := h.sessions.LoadAndSave(protect.Handler(mux))
 
 	// Static files skip sessions and cross-origin checks: they change
@@ -150,7 +155,7 @@ func (h *Handler) Routes() http.Handler {
 	root := http.NewServeMux()
 	root.Handle(assets.Prefix, assets.Handler())
 	root.Handle("/", app)
-	return h.logRequests(securityHeaders(root))
+	return h.logRequests(securityHeaders(h.refuseBodiesOnReads(root)))
 }
 
 func (h *Handler) healthz(w http.ResponseWriter, r *http.Request) {

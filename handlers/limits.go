@@ -3,8 +3,11 @@ package handlers
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
+	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -12,23 +15,135 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// limiter is a token bucket per key (a client address, an account name, a
-// link). Buckets idle for longer than it takes them to refill are dropped,
-// so its memory follows the number of recently active keys. With shared
-// set, the buckets live in the database instead, where every instance takes
-// from the same ones.
+// Rate is a rate limit per key (a client, an account name, a link): N
+// requests at once, then one more every Per/N. The zero Rate stands for the
+// limit's default, so that a Config that does not mention a limit keeps it.
+type Rate struct {
+	N   int
+	Per time.Duration
+	// Off turns the limit off.
+	Off bool
+}
+
+// Bounds of a Rate. A window longer than a day would keep a key's bucket in
+// memory for as long.
+const (
+	maxRateN   = 1_000_000
+	minRatePer = time.Second
+	maxRatePer = 24 * time.Hour
+)
+
+// ParseRate reads a rate limit written as N/DURATION, such as "10/1m" (ten
+// at once, then one more every six seconds) or "10/m", or "off".
+func ParseRate(s string) (Rate, error) {
+	s = strings.TrimSpace(s)
+	if strings.EqualFold(s, "off") {
+		return Rate{Off: true}, nil
+	}
+	n, per, ok := strings.Cut(s, "/")
+	if !ok {
+		return Rate{}, errors.New(`a rate is written N/DURATION, such as 10/1m, or "off"`)
+	}
+	r := Rate{}
+	var err error
+	if r.N, err = strconv.Atoi(strings.TrimSpace(n)); err != nil || r.N < 1 || r.N > maxRateN {
+		return Rate{}, fmt.Errorf("the number of requests must be from 1 to %d", maxRateN)
+	}
+	if per = strings.TrimSpace(per); per != "" && (per[0] < '0' || per[0] > '9') {
+		per = "1" + per
+	}
+	if r.Per, err = ParseDuration(per); err != nil || r.Per < minRatePer || r.Per > maxRatePer {
+		return Rate{}, fmt.Errorf("the duration must be from %s to %s, such as 1m", formatTTL(minRatePer), formatTTL(maxRatePer))
+	}
+	return r, nil
+}
+
+// String writes r as ParseRate reads it.
+func (r Rate) String() string {
+	if r.Off {
+		return "off"
+	}
+	return strconv.Itoa(r.N) + "/" + formatTTL(r.Per)
+}
+
+// Rates are the rate limits oncelink enforces. A zero field, or any that
+// is neither Off nor a limit, takes its value from DefaultRates.
+type Rates struct {
+	SignIn             Rate // sign-in attempts per client
+	SignInAccount      Rate // sign-in attempts per account name, whoever sends them
+	Setup              Rate // set-up attempts per client
+	Open               Rate // link page views and opens per client
+	LinkPassword       Rate // password attempts per link, whoever sends them
+	LinkPasswordClient Rate // link password attempts per client
+}
+
+// DefaultRates are the limits a server has unless told otherwise.
+var DefaultRates = Rates{
+	SignIn:             Rate{N: 10, Per: time.Minute},
+	SignInAccount:      Rate{N: 10, Per: time.Minute},
+	Setup:              Rate{N: 5, Per: time.Minute},
+	Open:               Rate{N: 30, Per: 30 * time.Second},
+	LinkPassword:       Rate{N: 5, Per: time.Minute},
+	LinkPasswordClient: Rate{N: 10, Per: time.Minute},
+}
+
+// limits are the limiters of Rates.
+type limits struct {
+	signIn, signInAccount, setup, open, linkPassword, linkPasswordClient *limiter
+}
+
+// newLimits makes the limiters of r, all off unless on, with their buckets
+// in shared when it is not nil.
+func newLimits(on bool, r Rates, shared RateStore) *limits {
+	d := DefaultRates
+	l := func(name string, r, def Rate) *limiter {
+		if !r.Off && (r.N < 1 || r.Per <= 0) {
+			r = def
+		}
+		return newLimiter(name, r, !on || r.Off, shared)
+	}
+	return &limits{
+		signIn:             l("sign-in-client", r.SignIn, d.SignIn),
+		signInAccount:      l("sign-in-account", r.SignInAccount, d.SignInAccount),
+		setup:              l("setup", r.Setup, d.Setup),
+		open:               l("open", r.Open, d.Open),
+		linkPassword:       l("link-password", r.LinkPassword, d.LinkPassword),
+		linkPasswordClient: l("link-password-client", r.LinkPasswordClient, d.LinkPasswordClient),
+	}
+}
+
+// RateStore keeps rate-limit buckets where several instances share them.
+type RateStore interface {
+	TakeRate(ctx context.Context, bucket []byte, every time.Duration, burst int, now time.Time) (time.Duration, error)
+}
+
+// Bounds of a limiter's memory. A key longer than maxKeyLen (an account
+// name is whatever a client sends) is kept as its SHA-256.
+const (
+	maxKeys   = 10_000
+	maxKeyLen = 64
+)
+
+// limiter is a token bucket per key. A bucket that has been idle for long
+// enough to be full again is dropped, so the limiter holds only the keys
+// seen in the last Per. It never holds more than maxKeys: while it is full,
+// keys without a bucket share one overflow bucket, so that a flood of
+// new keys (names, addresses) can neither grow memory nor get a fresh
+// bucket each. With shared set, the buckets live in the database instead,
+// where every instance takes from the same ones.
 type limiter struct {
-	// name tells the limiter's buckets apart from other limiters' in the
-	// shared store; every instance must use the same.
+	// name tells the limiter's buckets from other limiters' in the shared
+	// store; every instance uses the same.
 	name   string
 	every  time.Duration // one more request is allowed this often
 	burst  int
 	off    bool
 	shared RateStore
 
-	mu      sync.Mutex
-	buckets map[string]*bucket
-	swept   time.Time
+	mu       sync.Mutex
+	buckets  map[string]*bucket
+	overflow *bucket
+	swept    time.Time
 }
 
 type bucket struct {
@@ -36,9 +151,17 @@ type bucket struct {
 	seen time.Time
 }
 
-// RateStore keeps rate-limit buckets where several instances share them.
-type RateStore interface {
-	TakeRate(ctx context.Context, bucket []byte, every time.Duration, burst int, now time.Time) (time.Duration, error)
+func newLimiter(name string, r Rate, off bool, shared RateStore) *limiter {
+	l := &limiter{name: name, off: off, shared: shared, buckets: map[string]*bucket{}}
+	if !off {
+		l.every, l.burst = r.Per/time.Duration(r.N), r.N
+		l.overflow = l.newBucket()
+	}
+	return l
+}
+
+func (l *limiter) newBucket() *bucket {
+	return &bucket{lim: rate.NewLimiter(rate.Every(l.every), l.burst)}
 }
 
 // allow takes a request from key's bucket. When the bucket is empty it
@@ -54,10 +177,15 @@ func (l *limiter) allow(ctx context.Context, key string, now time.Time) (bool, t
 		wait, err := l.shared.TakeRate(ctx, sum[:16], l.every, l.burst, now)
 		return wait == 0 && err == nil, wait, err
 	}
+	if len(key) > maxKeyLen {
+		sum := sha256.Sum256([]byte(key))
+		key = string(sum[:])
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	full := l.every * time.Duration(l.burst)
-	if now.Sub(l.swept) > full {
+	// Sweep once a window, or once a second while the table is full.
+	if since := now.Sub(l.swept); since > full || (len(l.buckets) >= maxKeys && since > time.Second) {
 		for k, b := range l.buckets {
 			if now.Sub(b.seen) > full {
 				delete(l.buckets, k)
@@ -66,9 +194,13 @@ func (l *limiter) allow(ctx context.Context, key string, now time.Time) (bool, t
 		l.swept = now
 	}
 	b, ok := l.buckets[key]
-	if !ok {
-		b = &bucket{lim: rate.NewLimiter(rate.Every(l.every), l.burst)}
+	switch {
+	case ok:
+	case len(l.buckets) < maxKeys:
+		b = l.newBucket()
 		l.buckets[key] = b
+	default:
+		b = l.overflow
 	}
 	b.seen = now
 	r := b.lim.ReserveN(now, 1)
@@ -77,30 +209,6 @@ func (l *limiter) allow(ctx context.Context, key string, now time.Time) (bool, t
 		return false, d, nil
 	}
 	return true, 0, nil
-}
-
-// limits are the rate limits oncelink enforces.
-type limits struct {
-	signInClient, signInAccount *limiter
-	setup                       *limiter
-	consume                     *limiter
-	linkPassword, passwordLink  *limiter
-}
-
-// newLimits makes the limits, off unless on, with their buckets in shared
-// when it is not nil.
-func newLimits(on bool, shared RateStore) *limits {
-	newLimiter := func(name string, every time.Duration, burst int) *limiter {
-		return &limiter{name: name, every: every, burst: burst, off: !on, shared: shared, buckets: map[string]*bucket{}}
-	}
-	return &limits{
-		signInClient:  newLimiter("sign-in-client", 6*time.Second, 10),
-		signInAccount: newLimiter("sign-in-account", 6*time.Second, 10),
-		setup:         newLimiter("setup", 12*time.Second, 5),
-		consume:       newLimiter("consume", time.Second, 30),
-		passwordLink:  newLimiter("password-link", 12*time.Second, 5),
-		linkPassword:  newLimiter("link-password", 6*time.Second, 10),
-	}
 }
 
 // allow answers 429 with Retry-After and returns false when key has used
@@ -113,9 +221,22 @@ func (h *Handler) allow(w http.ResponseWriter, r *http.Request, l *limiter, key 
 	}
 	if !ok {
 		h.fail(w, r, &userError{status: http.StatusTooManyRequests, title: "Too many attempts",
-			msg: "Too many attempts in a short time. Wait a little, then try again.", retryAfter: wait})
+			msg:        "There were too many attempts in a short time, so oncelink is holding this one back. Nothing was changed. Try again in " + aboutHowLong(wait) + ".",
+			retryAfter: wait})
 	}
 	return ok
+}
+
+// aboutHowLong writes a wait in words, rounded up.
+func aboutHowLong(d time.Duration) string {
+	n, unit := int((d+time.Second-1)/time.Second), "second"
+	if n >= 60 {
+		n, unit = int((d+time.Minute-1)/time.Minute), "minute"
+	}
+	if n != 1 {
+		unit += "s"
+	}
+	return strconv.Itoa(n) + " " + unit
 }
 
 // clientIP is the address a request came from: the connection's peer, or,
@@ -135,4 +256,19 @@ func clientIP(r *http.Request, trustProxy bool) string {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// client is the key that per-client limits count r under: its IPv4
+// address, or its IPv6 /64, since one subscriber usually holds a whole /64
+// and could otherwise take a fresh address for every attempt.
+func (h *Handler) client(r *http.Request) string {
+	ip := clientIP(r, h.cfg.TrustProxy)
+	parsed := net.ParseIP(ip)
+	if parsed == nil {
+		return ip
+	}
+	if v4 := parsed.To4(); v4 != nil {
+		return v4.String()
+	}
+	return (&net.IPNet{IP: parsed.Mask(net.CIDRMask(64, 128)), Mask: net.CIDRMask(64, 128)}).String()
 }

@@ -1,15 +1,351 @@
 package handlers
 
 import (
+	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/alexedwards/scs/sqlite3store"
 	"github.com/alexedwards/scs/v2"
+
+	"oncelink/store"
+	"oncelink/token"
 )
+
+// from makes a header that names the client as addr, for servers that
+// trust X-Forwarded-For.
+func from(addr string) http.Header {
+	return http.Header{"X-Forwarded-For": {addr}, "Content-Type": {formType}}
+}
+
+// checkTooMany checks that res is a readable 429 that says when to retry.
+func checkTooMany(t *testing.T, where string, res response) {
+	t.Helper()
+	if res.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("%s: %d, want 429", where, res.StatusCode)
+	}
+	if s, err := strconv.Atoi(res.Header.Get("Retry-After")); err != nil || s < 1 {
+		t.Errorf("%s: Retry-After %q", where, res.Header.Get("Retry-After"))
+	}
+	if !strings.Contains(res.body, "Too many attempts") || !strings.Contains(res.body, "Try again in") {
+		t.Errorf("%s: the page does not explain the 429: %s", where, res.body)
+	}
+	checkSecurityHeaders(t, where, res)
+}
+
+func TestWrongSignInsAreLimited(t *testing.T) {
+	s := newTestServer(t)
+	s.admin()
+	wrong := url.Values{"username": {"ada"}, "password": {"not the password"}}
+	for i := range 60 {
+		// A fresh client each time: new cookies get nothing new.
+		res := s.client().post("/login", wrong)
+		switch {
+		case i < 10 && res.StatusCode != http.StatusUnauthorized:
+			t.Fatalf("attempt %d: %d, want 401", i, res.StatusCode)
+		case i >= 10:
+			checkTooMany(t, fmt.Sprintf("attempt %d", i), res)
+		}
+	}
+	right := url.Values{"username": {"ada"}, "password": {testPassword}}
+	checkTooMany(t, "the right password while limited", s.client().post("/login", right))
+	s.clock.Advance(time.Minute)
+	if res := s.client().post("/login", right); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the right password a minute later: %d", res.StatusCode)
+	}
+}
+
+func TestSignInLimitsCannotBeSidestepped(t *testing.T) {
+	// Limits of 3 show the same as the default 10, with fewer bcrypt runs.
+	s := newTestServer(t, func(c *Config) {
+		c.TrustProxy = true
+		c.Rates.SignIn = Rate{N: 3, Per: time.Minute}
+		c.Rates.SignInAccount = Rate{N: 3, Per: time.Minute}
+	})
+	s.admin()
+	ctx := context.Background()
+	bob, err := AddAccount(ctx, s.store, "bob", testPassword, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.store.SetDisabled(ctx, bob.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	c := s.client()
+	attempt := func(name, addr string) int {
+		form := url.Values{"username": {name}, "password": {"not the password"}}
+		return c.request("POST", "/login", strings.NewReader(form.Encode()), from(addr)).StatusCode
+	}
+	// One client trying a new name each time meets its own limit.
+	for i := range 10 {
+		got := attempt(fmt.Sprintf("name%d", i), "192.0.2.1")
+		if want := map[bool]int{true: 401, false: 429}[i < 3]; got != want {
+			t.Fatalf("name %d from one client: %d, want %d", i, got, want)
+		}
+	}
+	// Many clients trying one name meet the name's limit, whether the
+	// account exists, is disabled, or does not exist; case does not matter.
+	for _, name := range []string{"ada", "bob", "nobody"} {
+		for i := range 10 {
+			n := name
+			if i%2 == 1 {
+				n = strings.ToUpper(name)
+			}
+			got := attempt(n, fmt.Sprintf("198.51.100.%d", i+1))
+			if want := map[bool]int{true: 401, false: 429}[i < 3]; got != want {
+				t.Fatalf("%s from client %d: %d, want %d", n, i, got, want)
+			}
+		}
+	}
+	// Addresses in one IPv6 /64 are one client.
+	for i := range 6 {
+		got := attempt(fmt.Sprintf("v6name%d", i), fmt.Sprintf("2001:db8:1:2::%x", i+1))
+		if want := map[bool]int{true: 401, false: 429}[i < 3]; got != want {
+			t.Fatalf("IPv6 address %d of a /64: %d, want %d", i, got, want)
+		}
+	}
+}
+
+func TestForwardedForIsIgnoredUnlessTrusted(t *testing.T) {
+	s := newTestServer(t, func(c *Config) { c.Rates.SignIn = Rate{N: 3, Per: time.Minute} })
+	s.admin()
+	c := s.client()
+	for i := range 6 {
+		form := url.Values{"username": {fmt.Sprintf("name%d", i)}, "password": {"not the password"}}
+		res := c.request("POST", "/login", strings.NewReader(form.Encode()), from(fmt.Sprintf("192.0.2.%d", i+1)))
+		if want := map[bool]int{true: 401, false: 429}[i < 3]; res.StatusCode != want {
+			t.Fatalf("attempt %d with a made-up X-Forwarded-For: %d, want %d", i, res.StatusCode, want)
+		}
+	}
+}
+
+func TestWrongLinkPasswordsNeverUseTheLink(t *testing.T) {
+	s := newTestServer(t, func(c *Config) { c.TrustProxy = true })
+	owner := s.admin()
+	link := owner.createLink(url.Values{"password": {"open sesame"}, "message": {"the vault code is 4711"}})
+	for i := range 60 {
+		// Each attempt from a new client: the link's own limit holds.
+		res := s.client().request("POST", link, strings.NewReader("password=guess"+strconv.Itoa(i)), from(fmt.Sprintf("203.0.113.%d", i+1)))
+		switch {
+		case i < 5 && (res.StatusCode != http.StatusForbidden || !strings.Contains(res.body, "was not used")):
+			t.Fatalf("attempt %d: %d, want 403 saying the link was not used", i, res.StatusCode)
+		case i >= 5:
+			checkTooMany(t, fmt.Sprintf("attempt %d", i), res)
+		}
+	}
+	right := strings.NewReader("password=open+sesame")
+	checkTooMany(t, "the right password while limited", s.client().request("POST", link, right, from("203.0.113.200")))
+	l := linkOf(t, s, link)
+	if l.Uses != 0 {
+		t.Fatalf("wrong passwords used the link: %d uses", l.Uses)
+	}
+	s.clock.Advance(time.Minute)
+	res := s.client().request("POST", link, strings.NewReader("password=open+sesame"), from("203.0.113.200"))
+	if res.StatusCode != http.StatusOK || !strings.Contains(res.body, "4711") {
+		t.Fatalf("the right password a minute later: %d", res.StatusCode)
+	}
+}
+
+func TestLinkPasswordsAreLimitedPerClient(t *testing.T) {
+	s := newTestServer(t, func(c *Config) { c.Rates.LinkPasswordClient = Rate{N: 3, Per: time.Minute} })
+	owner := s.admin()
+	c := s.client()
+	for i := range 5 {
+		link := owner.createLink(url.Values{"password": {"open sesame"}})
+		res := c.post(link, url.Values{"password": {"guess"}})
+		if i < 3 && res.StatusCode != http.StatusForbidden {
+			t.Fatalf("link %d: %d, want 403", i, res.StatusCode)
+		}
+		if i >= 3 {
+			checkTooMany(t, fmt.Sprintf("link %d", i), res)
+		}
+	}
+}
+
+func TestOpensAndViewsAreLimitedPerClient(t *testing.T) {
+	s := newTestServer(t, func(c *Config) {
+		c.Rates.Open = Rate{N: 3, Per: 30 * time.Second}
+	})
+	owner := s.admin()
+	c := s.client()
+	links := make([]string, 4)
+	for i := range links {
+		links[i] = owner.createLink(nil)
+	}
+	for i := range 3 {
+		if res := c.post(links[i], nil); res.StatusCode != http.StatusOK {
+			t.Fatalf("open %d: %d", i, res.StatusCode)
+		}
+	}
+	checkTooMany(t, "fourth open", c.post(links[3], nil))
+	checkTooMany(t, "a view after three opens", c.get(links[3]))
+	if l := linkOf(t, s, links[3]); l.Uses != 0 || l.Views != 0 {
+		t.Fatalf("a limited open or view was recorded: %d uses, %d views", l.Uses, l.Views)
+	}
+	// A HEAD records nothing, so it is not limited; nor is a reload with
+	// a grant.
+	if res := c.request(http.MethodHead, links[3], nil, nil); res.StatusCode != http.StatusOK {
+		t.Fatalf("HEAD while limited: %d", res.StatusCode)
+	}
+	if res := c.get(links[0]); res.StatusCode != http.StatusOK {
+		t.Fatalf("reload with a grant while limited: %d", res.StatusCode)
+	}
+	s.clock.Advance(10 * time.Second)
+	if res := c.get(links[3]); res.StatusCode != http.StatusOK {
+		t.Fatalf("a view once the bucket refilled: %d", res.StatusCode)
+	}
+}
+
+func TestSetUpIsLimited(t *testing.T) {
+	s := newTestServer(t)
+	c := s.client()
+	for i := range 6 {
+		res := c.post("/setup", url.Values{"username": {"ada"}, "password": {"short"}})
+		if i < 5 && res.StatusCode != http.StatusBadRequest {
+			t.Fatalf("attempt %d: %d, want 400", i, res.StatusCode)
+		}
+		if i == 5 {
+			checkTooMany(t, "sixth set-up", res)
+		}
+	}
+}
+
+func TestRatesAreConfigurable(t *testing.T) {
+	s := newTestServer(t, func(c *Config) {
+		c.Rates.SignIn = Rate{N: 2, Per: time.Minute}
+		c.Rates.Open = Rate{Off: true}
+	})
+	owner := s.admin()
+	c := s.client()
+	for i := range 3 {
+		res := c.post("/login", url.Values{"username": {"ada"}, "password": {"wrong"}})
+		if want := map[bool]int{true: 401, false: 429}[i < 2]; res.StatusCode != want {
+			t.Fatalf("sign-in %d with a limit of 2/1m: %d, want %d", i, res.StatusCode, want)
+		}
+	}
+	link := owner.createLink(url.Values{"max_uses": {"100"}})
+	for i := range 100 {
+		if res := s.client().post(link, nil); res.StatusCode != http.StatusOK {
+			t.Fatalf("open %d with the open limit off: %d", i, res.StatusCode)
+		}
+	}
+	// A Rate that is no limit at all (no N or no Per) keeps the default.
+	half := newTestServer(t, func(c *Config) { c.Rates.Setup = Rate{N: 1000} })
+	hc := half.client()
+	for i := range 6 {
+		res := hc.post("/setup", url.Values{"username": {"ada"}, "password": {"short"}})
+		if want := map[bool]int{true: 400, false: 429}[i < 5]; res.StatusCode != want {
+			t.Fatalf("set-up %d with a half-written rate: %d, want %d", i, res.StatusCode, want)
+		}
+	}
+	off := newTestServer(t, func(c *Config) { c.RateLimits = false })
+	off.admin()
+	for i := range 11 {
+		if res := off.client().post("/login", url.Values{"username": {"ada"}, "password": {"wrong"}}); res.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("sign-in %d with rate limits off: %d", i, res.StatusCode)
+		}
+	}
+}
+
+func TestHTMXGetsA429Fragment(t *testing.T) {
+	s := newTestServer(t, func(c *Config) { c.Rates.SignIn = Rate{N: 1, Per: time.Minute} })
+	s.admin()
+	c := s.client()
+	c.htmx("POST", "/login", url.Values{"username": {"ada"}, "password": {"wrong"}})
+	res := c.htmx("POST", "/login", url.Values{"username": {"ada"}, "password": {"wrong"}})
+	if res.StatusCode != http.StatusTooManyRequests || strings.Contains(res.body, "<html") || !strings.Contains(res.body, "Try again in 1 minute") {
+		t.Fatalf("htmx 429: %d %s", res.StatusCode, res.body)
+	}
+}
+
+func TestLimiterMemoryIsBounded(t *testing.T) {
+	l := newLimiter("test", Rate{N: 2, Per: time.Minute}, false, nil)
+	now := time.Now()
+	for i := range maxKeys + 5000 {
+		l.allow(t.Context(), strconv.Itoa(i)+strings.Repeat("x", 1000), now)
+	}
+	if len(l.buckets) > maxKeys {
+		t.Fatalf("%d buckets, want at most %d", len(l.buckets), maxKeys)
+	}
+	for k := range l.buckets {
+		if len(k) > maxKeyLen {
+			t.Fatalf("a key of %d bytes is kept whole", len(k))
+		}
+	}
+	// While full, new keys share one bucket: a flood of them gets no more
+	// than one key would.
+	if ok, _, _ := l.allow(t.Context(), "yet another key", now); ok {
+		t.Fatal("a new key got a request through the exhausted overflow bucket")
+	}
+	// Keys already in the table keep their own buckets.
+	if ok, _, _ := l.allow(t.Context(), "0"+strings.Repeat("x", 1000), now); !ok {
+		t.Fatal("a key in the table lost its bucket")
+	}
+	// Once buckets are full again, they are dropped and new keys get their
+	// own.
+	later := now.Add(time.Minute + time.Second)
+	if ok, _, _ := l.allow(t.Context(), "a new key later", later); !ok || len(l.buckets) != 1 {
+		t.Fatalf("after a quiet minute: allowed %v, %d buckets", ok, len(l.buckets))
+	}
+}
+
+func TestParseRate(t *testing.T) {
+	for in, want := range map[string]Rate{
+		"10/1m": {N: 10, Per: time.Minute}, "10/m": {N: 10, Per: time.Minute}, " 5 / 30s ": {N: 5, Per: 30 * time.Second},
+		"100/1h": {N: 100, Per: time.Hour}, "off": {Off: true}, "OFF": {Off: true}, "1/1d": {N: 1, Per: 24 * time.Hour},
+	} {
+		got, err := ParseRate(in)
+		if err != nil || got != want {
+			t.Errorf("ParseRate(%q) = %+v, %v; want %+v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "10", "/1m", "0/1m", "-1/1m", "10/0s", "10/500ms", "10/2d", "10/1m/1m", "x/1m", "10/x", "1000001/1m", "on"} {
+		if r, err := ParseRate(in); err == nil {
+			t.Errorf("ParseRate(%q) = %+v, want an error", in, r)
+		}
+	}
+}
+
+func TestClientKeys(t *testing.T) {
+	h := &Handler{cfg: Config{TrustProxy: true}}
+	if got := h.client(&http.Request{RemoteAddr: "[::ffff:192.0.2.8]:5000"}); got != "192.0.2.8" {
+		t.Errorf("an IPv4-mapped peer address is the client %q", got)
+	}
+	for addr, want := range map[string]string{
+		"192.0.2.7":              "192.0.2.7",
+		"2001:db8:1:2::1":        "2001:db8:1:2::/64",
+		"2001:db8:1:2:ffff::9":   "2001:db8:1:2::/64",
+		"2001:db8:1:3::1":        "2001:db8:1:3::/64",
+		"::ffff:192.0.2.7":       "192.0.2.7",
+		"10.0.0.1, 198.51.100.4": "198.51.100.4",
+	} {
+		r := &http.Request{RemoteAddr: "127.0.0.1:5000", Header: http.Header{"X-Forwarded-For": {addr}}}
+		if got := h.client(r); got != want {
+			t.Errorf("client(%q) = %q, want %q", addr, got, want)
+		}
+	}
+}
+
+// linkOf reads the link behind a link URL from the store.
+func linkOf(t *testing.T, s *testServer, link string) store.Link {
+	t.Helper()
+	tok, err := token.Parse(s.h.key, link[strings.LastIndex(link, "/")+1:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := s.store.LinkByHash(context.Background(), tok.Hash())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
 
 // twin starts a second handler stack on s's database, with s's settings,
 // key and clock: a second instance of the same deployment.

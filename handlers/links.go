@@ -306,6 +306,9 @@ func linkID(r *http.Request) (int64, error) {
 
 func (h *Handler) revoke(w http.ResponseWriter, r *http.Request, a *store.Account) {
 	id, err := linkID(r)
+	if err == nil {
+		err = parseForm(w, r)
+	}
 	if err != nil {
 		h.fail(w, r, err)
 		return

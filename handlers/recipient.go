@@ -54,6 +54,11 @@ func (h *Handler) linkPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Method == http.MethodGet {
+		// Views are recorded, so they are limited with opens: a client
+		// reloading the page cannot grow the audit trail without end.
+		if !h.allow(w, r, h.limits.open, h.client(r)) {
+			return
+		}
 		if err := h.store.RecordView(r.Context(), l.ID, h.event(r)); err != nil {
 			h.fail(w, r, err)
 			return
@@ -85,8 +90,8 @@ func (h *Handler) openLink(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, errNotFound)
 		return
 	}
-	ip := clientIP(r, h.cfg.TrustProxy)
-	if !h.allow(w, r, h.limits.consume, ip) {
+	client := h.client(r)
+	if !h.allow(w, r, h.limits.open, client) {
 		return
 	}
 	if err := parseForm(w, r); err != nil {
@@ -121,7 +126,7 @@ func (h *Handler) openLink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if l.PasswordHash != "" {
-		if !h.allow(w, r, h.limits.passwordLink, string(l.TokenHash)) || !h.allow(w, r, h.limits.linkPassword, ip) {
+		if !h.allow(w, r, h.limits.linkPassword, string(l.TokenHash)) || !h.allow(w, r, h.limits.linkPasswordClient, client) {
 			return
 		}
 		if bcrypt.CompareHashAndPassword([]byte(l.PasswordHash), []byte(r.PostForm.Get("password"))) != nil {
@@ -208,7 +213,7 @@ func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, tok token.Toke
 // the shared address; every other page may post only to oncelink.
 func relaxFormAction(w http.ResponseWriter, l store.Link) {
 	if l.Kind == store.KindURL {
-		w.Header().Set("Content-Security-Policy", contentSecurityPolicy+"; form-action 'self' http: https:")
+		w.Header().Set("Content-Security-Policy", urlLinkPolicy)
 	}
 }
 

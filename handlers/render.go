@@ -117,9 +117,16 @@ func (h *Handler) page(r *http.Request, title string, scripts ...string) compone
 }
 
 // contentSecurityPolicy allows only oncelink's own scripts, styles and media,
-// and nothing inline; data: images are the QR codes.
-const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-	"media-src 'self'; connect-src 'self'; manifest-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+// and nothing inline; data: images are the QR codes. urlLinkPolicy is the
+// same but lets a form lead elsewhere, for the Open button of a URL link.
+// Each is whole: a browser ignores a directive that is repeated, so a policy
+// cannot be loosened by appending to it.
+const (
+	cspFetches = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+		"media-src 'self'; connect-src 'self'; manifest-src 'self'; base-uri 'none'; frame-ancestors 'none'; "
+	contentSecurityPolicy = cspFetches + "form-action 'self'"
+	urlLinkPolicy         = cspFetches + "form-action 'self' http: https:"
+)
 
 // securityHeaders sets the headers every response carries. Pages are
 // private and per-person, so nothing but the static files may be cached.

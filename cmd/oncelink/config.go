@@ -24,6 +24,7 @@ type config struct {
 	SweepInterval time.Duration
 	TrustProxy    bool
 	RateLimits    bool
+	Rates         handlers.Rates
 	SQLiteSync    string
 	LogFormat     string
 	MaxUpload     int64
@@ -93,7 +94,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.Var(durationFlag{&c.Retention}, "retention", "how long a dead link's metadata and audit trail are kept")
 	fs.Var(durationFlag{&c.SweepInterval}, "sweep-interval", "how often dead links' content is deleted")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", false, "take client addresses from X-Forwarded-For (only behind a reverse proxy)")
-	fs.BoolVar(&c.RateLimits, "rate-limits", true, "limit sign-ins, set-up, opens and link passwords per client")
+	fs.BoolVar(&c.RateLimits, "rate-limits", true, "enforce the --rate-* limits on sign-ins, set-up, opens and link passwords")
+	rateFlags(fs, &c.Rates)
 	fs.StringVar(&c.SQLiteSync, "sqlite-sync", "normal", "SQLite synchronous setting: normal or full (see README)")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
 	fs.Var(sizeFlag{&c.MaxUpload}, "max-upload", "largest file a link may share, such as 25MiB or 500KiB")

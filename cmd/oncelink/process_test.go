@@ -74,7 +74,12 @@ func startServer(t testing.TB, db string, args ...string) *server {
 	cmd := exec.Command(oncelinkBinary(t), append([]string{"serve", "--addr", addr, "--db", db}, args...)...)
 	logs := &lockedBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
-	cmd.Env = append(os.Environ(), "ONCELINK_BASE_URL=")
+	// Only the flags above configure it, whatever the environment holds.
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "ONCELINK_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -121,6 +126,13 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// kill ends the process with SIGKILL, as a crash or the OOM killer would:
+// nothing is flushed or closed.
+func (s *server) kill() {
+	s.cmd.Process.Kill()
+	s.done <- <-s.done
 }
 
 // stop sends SIGTERM and waits for a clean exit.

@@ -57,7 +57,7 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 	base, _ := url.Parse(cfg.BaseURL)
 	h := handlers.New(handlers.Config{
 		BaseURL: base, MinTTL: cfg.MinTTL, MaxTTL: cfg.MaxTTL, GrantTTL: cfg.GrantTTL,
-		TrustProxy: cfg.TrustProxy, RateLimits: cfg.RateLimits, MaxUpload: cfg.MaxUpload,
+		TrustProxy: cfg.TrustProxy, RateLimits: cfg.RateLimits, Rates: cfg.Rates, MaxUpload: cfg.MaxUpload,
 		SharedRateLimits: st.Postgres(), Broker: broker,
 	}, st, sessions, key, log)
 

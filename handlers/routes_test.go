@@ -1,0 +1,415 @@
+package handlers
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"oncelink/assets"
+	"oncelink/store"
+	"oncelink/token"
+)
+
+// appRoute is one row of the route table as the sweeps in this file walk
+// it: every route that Routes serves has a row, so a route added there
+// needs one here.
+type appRoute struct {
+	method string
+	// path may hold {id} and {token}, which the sweeps fill with a link.
+	path string
+	// owner routes are for a signed-in owner, and {id} names one of their
+	// links; the ownership table walks them with another owner's link.
+	owner bool
+	// form is a body that the route accepts.
+	form url.Values
+	// answersFirst is the status of a route that answers before it reads
+	// a body once the fixture is set up (0 when it reads the body first).
+	answersFirst int
+	// maxBody is the largest body the route reads (maxFormBytes when 0);
+	// the body sweep sends more than that.
+	maxBody int
+}
+
+var appRoutes = []appRoute{
+	{method: "GET", path: "/"},
+	{method: "GET", path: "/setup"},
+	{method: "POST", path: "/setup", form: url.Values{"username": {"eve"}, "password": {testPassword}}, answersFirst: http.StatusNotFound},
+	{method: "GET", path: "/login"},
+	{method: "POST", path: "/login", form: url.Values{"username": {"ada"}, "password": {testPassword}}},
+	{method: "POST", path: "/logout", form: url.Values{}},
+	{method: "GET", path: "/links", owner: true},
+	{method: "POST", path: "/links", owner: true, form: url.Values{"kind": {"message"}, "message": {"new secret"}, "ttl": {"1h"}}},
+	{method: "GET", path: "/links/{id}", owner: true},
+	{method: "POST", path: "/links/{id}/revoke", owner: true, form: url.Values{}},
+	{method: "GET", path: "/l/{token}"},
+	{method: "HEAD", path: "/l/{token}"},
+	{method: "POST", path: "/l/{token}", form: url.Values{}},
+	{method: "GET", path: "/player"},
+	{method: "GET", path: "/healthz"},
+	{method: "GET", path: assets.Path("app.css")},
+	{method: "GET", path: "/no-such-page"},
+}
+
+func (r appRoute) String() string { return r.method + " " + r.path }
+
+// fixture is a set-up server with two owners, ada (the admin) and bob, for
+// the sweeps over the route table. Rate limits are off: the sweeps send
+// far more requests than a person would.
+type fixture struct {
+	s        *testServer
+	ada, bob *testClient
+	// adaID and bobID are the owners' account ids.
+	adaID, bobID int64
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	s := newTestServer(t, func(c *Config) { c.RateLimits = false })
+	f := &fixture{s: s, ada: s.admin(), bob: s.user("bob")}
+	ctx := context.Background()
+	for name, id := range map[string]*int64{"ada": &f.adaID, "bob": &f.bobID} {
+		a, err := s.store.AccountByName(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		*id = a.ID
+	}
+	return f
+}
+
+// fixtureLink is a link the fixture made, with what a request needs.
+type fixtureLink struct {
+	id    int64
+	token string
+}
+
+// newLink makes a message link of owner's with n's settings straight in
+// the store, which is quicker than the form when a sweep needs many.
+func (f *fixture) newLink(owner int64, n store.NewLink) fixtureLink {
+	f.s.t.Helper()
+	tok := token.New(f.s.h.key)
+	n.OwnerID, n.TokenHash, n.Kind = owner, tok.Hash(), store.KindMessage
+	if n.MaxUses == 0 {
+		n.MaxUses = 1
+	}
+	if n.ExpiresAt.IsZero() {
+		n.ExpiresAt = f.s.clock.Now().Add(time.Hour)
+	}
+	content := []byte(`<script>alert("the content")</script>`)
+	n.Size = int64(len(content))
+	l, err := f.s.store.CreateLink(context.Background(), n, [][]byte{tok.Box().Seal(token.Content, 0, true, content)})
+	if err != nil {
+		f.s.t.Fatal(err)
+	}
+	return fixtureLink{id: l.ID, token: tok.String()}
+}
+
+// fill puts l into path's {id} and {token}.
+func (l fixtureLink) fill(path string) string {
+	return strings.NewReplacer("{id}", strconv.FormatInt(l.id, 10), "{token}", l.token).Replace(path)
+}
+
+// state is what a refused request must leave as it was.
+type state struct {
+	accounts, links, uses, views, revoked, events, sessions int
+}
+
+func (f *fixture) state() state {
+	f.s.t.Helper()
+	var st state
+	db := f.s.store.SessionDB()
+	for q, dst := range map[string][]any{
+		`SELECT COUNT(*) FROM accounts`: {&st.accounts},
+		`SELECT COUNT(*), COALESCE(SUM(uses), 0), COALESCE(SUM(views), 0), COUNT(revoked_at) FROM links`: {&st.links, &st.uses, &st.views, &st.revoked},
+		`SELECT COUNT(*) FROM events`:   {&st.events},
+		`SELECT COUNT(*) FROM sessions`: {&st.sessions},
+	} {
+		if err := db.QueryRow(q).Scan(dst...); err != nil {
+			f.s.t.Fatal(err)
+		}
+	}
+	return st
+}
+
+// signedIn reports whether c's session still lets it see its dashboard.
+func (c *testClient) signedIn() bool {
+	c.t.Helper()
+	return c.get("/links").StatusCode == http.StatusOK
+}
+
+// send makes route's request with body and its content type (none when
+// ctype is empty), and extra headers.
+func (c *testClient) send(r appRoute, l fixtureLink, ctype, body string, extra http.Header) response {
+	c.t.Helper()
+	h := http.Header{}
+	if ctype != "" {
+		h.Set("Content-Type", ctype)
+	}
+	for k, v := range extra {
+		h[k] = v
+	}
+	var rd *strings.Reader
+	if body != "" || r.method == "POST" {
+		rd = strings.NewReader(body)
+	}
+	if rd == nil {
+		return c.request(r.method, l.fill(r.path), nil, h)
+	}
+	return c.request(r.method, l.fill(r.path), rd, h)
+}
+
+const formType = "application/x-www-form-urlencoded"
+
+func TestEveryResponseCarriesSecurityHeaders(t *testing.T) {
+	f := newFixture(t)
+	for _, r := range appRoutes {
+		for _, viewer := range []string{"anonymous", "ada"} {
+			c := f.s.client()
+			if viewer == "ada" {
+				c = f.ada
+			}
+			for _, variant := range []struct {
+				name   string
+				header http.Header
+			}{{"page", nil}, {"htmx", http.Header{"Hx-Request": {"true"}}}} {
+				l := f.newLink(f.adaID, store.NewLink{Label: `" onmouseover="alert(1)`})
+				body := ""
+				if r.form != nil {
+					body = r.form.Encode()
+				}
+				res := c.send(r, l, formType, body, variant.header)
+				checkSecurityHeaders(t, fmt.Sprintf("%s as %s (%s): %d", r, viewer, variant.name, res.StatusCode), res)
+				if viewer == "ada" && !f.ada.signedIn() {
+					f.ada = f.s.client()
+					f.ada.post("/login", url.Values{"username": {"ada"}, "password": {testPassword}})
+				}
+			}
+		}
+	}
+	// Responses that no row above produces: a used link, a revoked one, a
+	// refused cross-origin post, an oversized and a malformed body, and a
+	// link opened with a grant.
+	used := f.newLink(f.adaID, store.NewLink{})
+	opener := f.s.client()
+	checkSecurityHeaders(t, "open", opener.post("/l/"+used.token, nil))
+	checkSecurityHeaders(t, "reload with a grant", opener.get("/l/"+used.token))
+	checkSecurityHeaders(t, "used link", f.s.client().get("/l/"+used.token))
+	checkSecurityHeaders(t, "cross-origin", f.ada.request("POST", "/links", strings.NewReader("kind=message"),
+		http.Header{"Content-Type": {formType}, "Sec-Fetch-Site": {"cross-site"}}))
+	checkSecurityHeaders(t, "oversized", f.ada.post("/links", url.Values{"message": {strings.Repeat("x", maxFormBytes)}}))
+	checkSecurityHeaders(t, "malformed", f.ada.request("POST", "/links", strings.NewReader("%zz"), http.Header{"Content-Type": {formType}}))
+}
+
+var (
+	tagPattern  = regexp.MustCompile(`<([a-zA-Z][a-zA-Z0-9-]*)((?:[^>"']|"[^"]*"|'[^']*')*)>`)
+	attrPattern = regexp.MustCompile(`\s([^\s=/>"']+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>"']+))?`)
+)
+
+// checkSecurityHeaders checks the headers that SPEC's Security section asks
+// of every response, and that an HTML body has no inline script or style.
+func checkSecurityHeaders(t *testing.T, where string, res response) {
+	t.Helper()
+	csp := res.Header.Get("Content-Security-Policy")
+	if csp != contentSecurityPolicy && csp != urlLinkPolicy {
+		t.Errorf("%s: Content-Security-Policy %q", where, csp)
+	}
+	directives := map[string]string{}
+	for _, d := range strings.Split(csp, ";") {
+		name, value, _ := strings.Cut(strings.TrimSpace(d), " ")
+		if _, twice := directives[name]; twice {
+			t.Errorf("%s: CSP directive %s is repeated, and browsers ignore the second", where, name)
+		}
+		directives[name] = value
+	}
+	for name, want := range map[string]string{
+		"default-src": "'none'", "script-src": "'self'", "style-src": "'self'", "frame-ancestors": "'none'", "base-uri": "'none'",
+	} {
+		if directives[name] != want {
+			t.Errorf("%s: CSP %s is %q, want %q", where, name, directives[name], want)
+		}
+	}
+	if strings.Contains(csp, "unsafe") {
+		t.Errorf("%s: CSP allows something unsafe: %q", where, csp)
+	}
+	for name, want := range map[string]string{
+		"Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
+		"X-Robots-Tag": "noindex, nofollow",
+	} {
+		if got := res.Header.Get(name); got != want {
+			t.Errorf("%s: %s is %q, want %q", where, name, got, want)
+		}
+	}
+	cache := res.Header.Get("Cache-Control")
+	if strings.HasPrefix(res.Request.URL.Path, assets.Prefix) && res.StatusCode == http.StatusOK {
+		if !strings.Contains(cache, "immutable") {
+			t.Errorf("%s: a hashed static file has Cache-Control %q", where, cache)
+		}
+	} else if cache != "no-store" {
+		t.Errorf("%s: Cache-Control is %q, want no-store", where, cache)
+	}
+	if !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+		return
+	}
+	for _, m := range tagPattern.FindAllStringSubmatch(res.body, -1) {
+		tag, attrs := strings.ToLower(m[1]), attrPattern.FindAllStringSubmatch(m[2], -1)
+		hasSrc := false
+		for _, a := range attrs {
+			name, value := strings.ToLower(a[1]), strings.Trim(a[2], `"'`)
+			switch {
+			case name == "src":
+				hasSrc = true
+			case name == "style" || strings.HasPrefix(name, "on"):
+				t.Errorf("%s: inline %s attribute in <%s%s>", where, name, tag, m[2])
+			case strings.HasPrefix(strings.ToLower(strings.TrimSpace(value)), "javascript:"):
+				t.Errorf("%s: javascript: URL in <%s%s>", where, tag, m[2])
+			}
+		}
+		if (tag == "script" && !hasSrc) || tag == "style" {
+			t.Errorf("%s: inline <%s>", where, tag)
+		}
+	}
+}
+
+func TestCrossOriginPostsAreRefused(t *testing.T) {
+	f := newFixture(t)
+	for _, r := range appRoutes {
+		if r.method == "GET" || r.method == "HEAD" {
+			continue
+		}
+		l := f.newLink(f.adaID, store.NewLink{MaxUses: 5})
+		for _, h := range []http.Header{
+			{"Sec-Fetch-Site": {"cross-site"}},
+			{"Sec-Fetch-Site": {"same-site"}},
+			{"Origin": {"https://evil.example"}},
+			{"Origin": {"null"}},
+		} {
+			before := f.state()
+			res := f.ada.send(r, l, formType, r.form.Encode(), h)
+			if res.StatusCode != http.StatusForbidden || !strings.Contains(res.body, "another site") {
+				t.Errorf("%s with %v: %d, want 403 and an explanation", r, h, res.StatusCode)
+			}
+			if after := f.state(); after != before || !f.ada.signedIn() {
+				t.Errorf("%s with %v changed %+v to %+v", r, h, before, after)
+			}
+		}
+		// The same request from oncelink's own pages is not refused.
+		res := f.ada.send(r, l, formType, r.form.Encode(), http.Header{"Sec-Fetch-Site": {"same-origin"}, "Origin": {f.s.URL}})
+		if res.StatusCode == http.StatusForbidden {
+			t.Errorf("%s from the same origin: 403", r)
+		}
+		if !f.ada.signedIn() {
+			f.ada = f.s.client()
+			f.ada.post("/login", url.Values{"username": {"ada"}, "password": {testPassword}})
+		}
+	}
+}
+
+// multipartBody is a multipart form with fields and one more field of pad
+// bytes, and its content type.
+func multipartFields(fields url.Values, pad int) (string, string) {
+	var b strings.Builder
+	w := multipart.NewWriter(&b)
+	for k, vs := range fields {
+		for _, v := range vs {
+			w.WriteField(k, v)
+		}
+	}
+	if pad > 0 {
+		w.WriteField("pad", strings.Repeat("x", pad))
+	}
+	w.Close()
+	return b.String(), w.FormDataContentType()
+}
+
+func TestBadBodiesChangeNothing(t *testing.T) {
+	f := newFixture(t)
+	type body struct {
+		name, ctype, body string
+		// want is the status when the route reads its body.
+		want int
+	}
+	for _, r := range appRoutes {
+		form := r.form
+		if len(form) == 0 {
+			form = url.Values{"q": {"x"}}
+		}
+		limit := cmp.Or(r.maxBody, maxFormBytes)
+		bigMultipart, bigMultipartType := multipartFields(form, limit)
+		smallMultipart, smallMultipartType := multipartFields(form, 0)
+		bodies := []body{
+			{"oversized form", formType, form.Encode() + "&pad=" + strings.Repeat("x", limit), http.StatusRequestEntityTooLarge},
+			{"oversized multipart", bigMultipartType, bigMultipart, http.StatusRequestEntityTooLarge},
+			{"malformed form", formType, "kind=message&message=%zz", http.StatusBadRequest},
+			{"malformed multipart", smallMultipartType, strings.ReplaceAll(smallMultipart, "--", "-"), http.StatusBadRequest},
+			{"bad content type", "multipart/form-data; boundary=", smallMultipart, http.StatusBadRequest},
+			{"json", "application/json", `{"kind":"message","message":"x","ttl":"1h"}`, http.StatusUnsupportedMediaType},
+			{"no content type", "", form.Encode(), http.StatusUnsupportedMediaType},
+			{"text", "text/plain", form.Encode(), http.StatusUnsupportedMediaType},
+		}
+		for _, b := range bodies {
+			l := f.newLink(f.adaID, store.NewLink{MaxUses: 5})
+			want := b.want
+			switch {
+			case r.method == "GET" || r.method == "HEAD":
+				want = http.StatusBadRequest
+			case r.answersFirst != 0:
+				want = r.answersFirst
+			}
+			before := f.state()
+			res := f.ada.send(r, l, b.ctype, b.body, nil)
+			if res.StatusCode != want {
+				t.Errorf("%s with %s: %d, want %d", r, b.name, res.StatusCode, want)
+			}
+			if after := f.state(); after != before || !f.ada.signedIn() {
+				t.Errorf("%s with %s changed %+v to %+v", r, b.name, before, after)
+			}
+		}
+	}
+}
+
+func TestSetUpRefusesBadBodies(t *testing.T) {
+	s := newTestServer(t)
+	c := s.client()
+	form := url.Values{"username": {"ada"}, "password": {testPassword}}
+	for _, res := range []response{
+		c.post("/setup", url.Values{"username": {"ada"}, "password": {testPassword}, "pad": {strings.Repeat("x", maxFormBytes)}}),
+		c.request("POST", "/setup", strings.NewReader(form.Encode()+"&%zz"), http.Header{"Content-Type": {formType}}),
+		c.request("POST", "/setup", strings.NewReader(`{"username":"ada"}`), http.Header{"Content-Type": {"application/json"}}),
+	} {
+		if res.StatusCode < 400 || res.StatusCode >= 500 {
+			t.Errorf("set-up with a bad body: %d", res.StatusCode)
+		}
+	}
+	if n, err := s.store.CountAccounts(context.Background()); err != nil || n != 0 {
+		t.Fatalf("accounts after refused set-ups: %d, %v", n, err)
+	}
+	s.admin()
+}
+
+// TestHeadRecordsNothing: a HEAD of a link page, as link checkers send,
+// answers like a GET and leaves no view, no event and no use behind.
+func TestHeadRecordsNothing(t *testing.T) {
+	f := newFixture(t)
+	l := f.newLink(f.adaID, store.NewLink{})
+	before := f.state()
+	for range 5 {
+		if res := f.s.client().request(http.MethodHead, "/l/"+l.token, nil, nil); res.StatusCode != http.StatusOK || res.body != "" {
+			t.Fatalf("HEAD: %d %q", res.StatusCode, res.body)
+		}
+	}
+	if after := f.state(); after != before {
+		t.Fatalf("HEAD changed %+v to %+v", before, after)
+	}
+	f.s.client().get("/l/" + l.token)
+	if after := f.state(); after.views != before.views+1 || after.uses != before.uses {
+		t.Fatalf("a GET is recorded as one view: %+v, was %+v", after, before)
+	}
+}

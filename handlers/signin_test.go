@@ -1,0 +1,183 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"oncelink/store"
+	"oncelink/token"
+)
+
+func TestSignInNextStaysOnSite(t *testing.T) {
+	s := newTestServer(t, func(c *Config) { c.RateLimits = false })
+	s.admin()
+	for _, next := range []string{
+		"https://evil.example/", "//evil.example/", "/\\evil.example/", "/a/../\\evil.example/",
+		"/\t/evil.example/", "/\n/evil.example/", "/\r/evil.example/", "/\x00/evil.example",
+		"evil.example", "",
+	} {
+		res := s.client().post("/login", url.Values{"username": {"ada"}, "password": {testPassword}, "next": {next}})
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/links" {
+			t.Errorf("next %q: %d to %q, want 303 to /links", next, res.StatusCode, res.Header.Get("Location"))
+		}
+	}
+	res := s.client().post("/login", url.Values{"username": {"ada"}, "password": {testPassword}, "next": {"/links/7?x=1"}})
+	if got := res.Header.Get("Location"); got != "/links/7?x=1" {
+		t.Errorf("a path on the site: redirected to %q", got)
+	}
+}
+
+// TestSignInTimingHidesAccounts compares how long a wrong password takes
+// for an account that exists, one that is disabled and a name that has no
+// account: all go through bcrypt, so their medians stay close.
+func TestSignInTimingHidesAccounts(t *testing.T) {
+	s := newTestServer(t, func(c *Config) { c.RateLimits = false })
+	s.admin()
+	bob, err := AddAccount(context.Background(), s.store, "bob", testPassword, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.store.SetDisabled(context.Background(), bob.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	names := []string{"ada", "bob", "nobody"}
+	took := map[string][]time.Duration{}
+	c := s.client()
+	for i := range 6 {
+		// Each round in another order, so that no name always runs first.
+		for j := range names {
+			name := names[(i+j)%len(names)]
+			start := time.Now()
+			res := c.post("/login", url.Values{"username": {name}, "password": {"not the password"}})
+			took[name] = append(took[name], time.Since(start))
+			if res.StatusCode != http.StatusUnauthorized || !strings.Contains(res.body, "do not match an account that can sign in") {
+				t.Fatalf("%s: %d", name, res.StatusCode)
+			}
+		}
+	}
+	median := func(d []time.Duration) time.Duration {
+		slices.Sort(d)
+		return d[len(d)/2]
+	}
+	fastest, slowest := time.Duration(1<<62), time.Duration(0)
+	for _, name := range names {
+		m := median(took[name])
+		t.Logf("%s: median %v", name, m)
+		fastest, slowest = min(fastest, m), max(slowest, m)
+	}
+	if slowest > 2*fastest {
+		t.Fatalf("sign-in medians range from %v to %v: their timing tells accounts apart", fastest, slowest)
+	}
+}
+
+// setCookie finds the cookie name among res's Set-Cookie headers.
+func setCookie(t *testing.T, res response, name string) *http.Cookie {
+	t.Helper()
+	for _, c := range res.Cookies() {
+		if c.Name == name {
+			return c
+		}
+	}
+	t.Fatalf("no %s cookie is set: %v", name, res.Header["Set-Cookie"])
+	return nil
+}
+
+func TestCookiesAreLockedDown(t *testing.T) {
+	for _, base := range []string{"https://share.example.com", ""} {
+		s := newTestServer(t, func(c *Config) {
+			if base != "" {
+				c.BaseURL, _ = url.Parse(base)
+			}
+		})
+		res := s.client().post("/setup", url.Values{"username": {"ada"}, "password": {testPassword}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("setup: %d", res.StatusCode)
+		}
+		session := setCookie(t, res, "oncelink_session")
+		a, err := s.store.AccountByName(context.Background(), "ada")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok := token.New(s.h.key)
+		if _, err := s.store.CreateLink(context.Background(), store.NewLink{OwnerID: a.ID, TokenHash: tok.Hash(), Kind: store.KindMessage,
+			MaxUses: 1, ExpiresAt: s.clock.Now().Add(time.Hour)}, [][]byte{tok.Box().Seal(token.Content, 0, true, []byte("x"))}); err != nil {
+			t.Fatal(err)
+		}
+		grant := setCookie(t, s.client().post("/l/"+tok.String(), nil), grantCookie)
+		if grant.Path != "/l/"+tok.String() {
+			t.Errorf("grant cookie path %q", grant.Path)
+		}
+		for _, c := range []*http.Cookie{session, grant} {
+			if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure != (base != "") {
+				t.Errorf("base %q: cookie %s is HttpOnly %v, SameSite %v, Secure %v", base, c.Name, c.HttpOnly, c.SameSite, c.Secure)
+			}
+		}
+	}
+}
+
+func TestSignOutEndsTheSessionOnTheServer(t *testing.T) {
+	s := newTestServer(t)
+	ada := s.admin()
+	base, _ := url.Parse(s.URL)
+	stolen := ada.c.Jar.Cookies(base)
+	res := ada.post("/logout", nil)
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login" {
+		t.Fatalf("logout: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	if c := setCookie(t, res, "oncelink_session"); c.MaxAge >= 0 {
+		t.Errorf("logout left the cookie in the browser: %v", c)
+	}
+	var n int
+	if err := s.store.SessionDB().QueryRow(`SELECT COUNT(*) FROM sessions`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("sessions after sign-out: %d, %v", n, err)
+	}
+	// Someone who kept a copy of the cookie gets nothing from it.
+	replay := s.client()
+	replay.c.Jar.SetCookies(base, stolen)
+	if res := replay.get("/links"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the old session cookie still opens the dashboard: %d", res.StatusCode)
+	}
+}
+
+func TestSignInRenewsTheSession(t *testing.T) {
+	s := newTestServer(t)
+	ada := s.admin()
+	base, _ := url.Parse(s.URL)
+	before := ada.c.Jar.Cookies(base)
+	res := ada.post("/login", url.Values{"username": {"ada"}, "password": {testPassword}})
+	after := setCookie(t, res, "oncelink_session")
+	if len(before) != 1 || before[0].Value == after.Value {
+		t.Fatalf("signing in kept the session token: %v, %v", before, after)
+	}
+	old := s.client()
+	old.c.Jar.SetCookies(base, before)
+	if res := old.get("/links"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the token from before signing in still works: %d", res.StatusCode)
+	}
+}
+
+func TestSessionTokensAreStoredHashed(t *testing.T) {
+	s := newTestServer(t)
+	ada := s.admin()
+	base, _ := url.Parse(s.URL)
+	cookies := ada.c.Jar.Cookies(base)
+	if len(cookies) != 1 {
+		t.Fatalf("cookies: %v", cookies)
+	}
+	var all, plain int
+	db := s.store.SessionDB()
+	if err := db.QueryRow(`SELECT COUNT(*), COUNT(CASE WHEN token = ? THEN 1 END) FROM sessions`, cookies[0].Value).Scan(&all, &plain); err != nil {
+		t.Fatal(err)
+	}
+	if all != 1 || plain != 0 {
+		t.Fatalf("%d sessions stored, %d under the cookie's own value", all, plain)
+	}
+	if !ada.signedIn() {
+		t.Fatal("the hashed session does not sign ada in")
+	}
+}
