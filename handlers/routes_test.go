@@ -20,7 +20,9 @@ import (
 
 // appRoute is one row of the route table as the sweeps in this file walk
 // it: every route that Routes serves has a row, so a route added there
-// needs one here.
+// needs one here. Three have none, and their own tests: the dashboard's
+// event stream, which never ends (events_test.go), and disabling and
+// enabling an account, whose {id} is an account (accounts_test.go).
 type appRoute struct {
 	method string
 	// path may hold {id} and {token}, which the sweeps fill with a link.
@@ -52,6 +54,9 @@ var appRoutes = []appRoute{
 	{method: "GET", path: "/l/{token}"},
 	{method: "HEAD", path: "/l/{token}"},
 	{method: "POST", path: "/l/{token}", form: url.Values{}},
+	{method: "GET", path: "/l/{token}/file"},
+	{method: "GET", path: "/accounts"},
+	{method: "POST", path: "/accounts", form: url.Values{"username": {"carol"}, "password": {testPassword}}},
 	{method: "GET", path: "/player"},
 	{method: "GET", path: "/healthz"},
 	{method: "GET", path: assets.Path("app.css")},

@@ -51,3 +51,21 @@ func TestMaxUploadFlag(t *testing.T) {
 		t.Fatalf("25MB: %v", err)
 	}
 }
+
+// FuzzParseSize checks that parseSize never panics, keeps within its
+// bounds, and reads back what the flag writes.
+func FuzzParseSize(f *testing.F) {
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := parseSize(s)
+		if err != nil {
+			return
+		}
+		if n < minSizeFlag || n > maxSizeFlag {
+			t.Fatalf("parseSize(%q) = %d, out of bounds", s, n)
+		}
+		written := sizeFlag{&n}.String()
+		if again, err := parseSize(written); err != nil || again != n {
+			t.Fatalf("parseSize(%q) = %d, but %q reads back as %d, %v", s, n, written, again, err)
+		}
+	})
+}
