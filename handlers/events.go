@@ -43,6 +43,7 @@ const (
 // publish tells the owner's open dashboards about e. The store write it
 // follows has happened either way, so a failure is logged, not returned.
 func (h *Handler) publish(r *http.Request, e live.Event) {
+	h.metrics.event(e.What)
 	if err := h.live.Publish(context.WithoutCancel(r.Context()), e); err != nil {
 		h.log.Warn("publish live event", "what", e.What, "err", err)
 	}
@@ -75,6 +76,8 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 	}
 	events, cancel := h.live.Subscribe(a.ID)
 	defer cancel()
+	h.metrics.streams.Add(1)
+	defer h.metrics.streams.Add(-1)
 
 	// retry makes a browser reconnect two seconds after the stream ends,
 	// as after a server restart.

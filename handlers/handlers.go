@@ -88,6 +88,7 @@ type Handler struct {
 	// session checked.
 	heartbeat time.Duration
 	rows      sharedRows
+	metrics   *metrics
 }
 
 // New returns a Handler. key is the server's secret for tokens and grants;
@@ -114,6 +115,7 @@ func New(cfg Config, st Store, sessions *scs.SessionManager, key []byte, log *sl
 		cfg: cfg, store: st, sessions: sessions, key: key, log: log,
 		limits: newLimits(cfg.RateLimits, cfg.Rates, shared), now: time.Now,
 		live: broker, streamsEnd: make(chan struct{}), heartbeat: 25 * time.Second,
+		metrics: newMetrics(),
 	}
 }
 

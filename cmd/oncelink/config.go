@@ -27,6 +27,7 @@ type config struct {
 	Rates         handlers.Rates
 	SQLiteSync    string
 	LogFormat     string
+	MetricsAddr   string
 	MaxUpload     int64
 }
 
@@ -98,6 +99,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	rateFlags(fs, &c.Rates)
 	fs.StringVar(&c.SQLiteSync, "sqlite-sync", "normal", "SQLite synchronous setting: normal or full (see README)")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", "", "address to serve Prometheus metrics on, at /metrics (off when empty; keep it private)")
 	fs.Var(sizeFlag{&c.MaxUpload}, "max-upload", "largest file a link may share, such as 25MiB or 500KiB")
 	if err := parseFlags(fs, args, getenv); err != nil {
 		return c, err

@@ -153,3 +153,21 @@ func TestConfigFromFlagsAndEnvironment(t *testing.T) {
 		t.Errorf("a bad environment value: %v", err)
 	}
 }
+
+func TestMetricsOnTheirOwnAddress(t *testing.T) {
+	metrics := freeAddr(t)
+	s := startServer(t, filepath.Join(t.TempDir(), "oncelink.db"), "--metrics-addr", metrics)
+	signUp(t, s)
+	res, err := http.Get("http://" + metrics + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), `oncelink_http_request_duration_seconds_count{method="POST",code="303"} 1`) {
+		t.Fatalf("metrics: %d\n%s", res.StatusCode, body)
+	}
+	if res, err := http.Get(s.URL + "/metrics"); err != nil || res.StatusCode != http.StatusNotFound {
+		t.Fatalf("metrics on the public address: %v %v", res.StatusCode, err)
+	}
+}
