@@ -65,18 +65,27 @@ func (h *Handler) signedIn(next func(http.ResponseWriter, *http.Request, *store.
 	}
 }
 
+// sentToSetup sends a visitor to /setup while no account exists, and
+// reports whether it answered.
+func (h *Handler) sentToSetup(w http.ResponseWriter, r *http.Request) bool {
+	n, err := h.store.CountAccounts(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return true
+	}
+	if n == 0 {
+		http.Redirect(w, r, "/setup", http.StatusSeeOther)
+		return true
+	}
+	return false
+}
+
 func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 	if h.viewer(r) != nil {
 		http.Redirect(w, r, "/links", http.StatusSeeOther)
 		return
 	}
-	n, err := h.store.CountAccounts(r.Context())
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if n == 0 {
-		http.Redirect(w, r, "/setup", http.StatusSeeOther)
+	if h.sentToSetup(w, r) {
 		return
 	}
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
@@ -180,13 +189,7 @@ func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return
 	}
-	n, err := h.store.CountAccounts(r.Context())
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if n == 0 {
-		http.Redirect(w, r, "/setup", http.StatusSeeOther)
+	if h.sentToSetup(w, r) {
 		return
 	}
 	form := components.AccountForm{Next: safeNext(r.URL.Query().Get("next"))}
