@@ -175,15 +175,18 @@ func (b *tab) shoot(name string) {
 func (b *tab) create(message, ttl, label string) (link, row string) {
 	b.t.Helper()
 	before := eval[int](b, `document.querySelectorAll("#link-rows > tr").length`)
+	// The panel of an earlier create may still show: wait for a new URL.
+	const shown = `(document.querySelector("[data-testid=link-url]") || {value: ""}).value`
+	previous := eval[string](b, shown)
 	b.do(
 		chromedp.SendKeys(chromedp.ID("message"), message),
 		chromedp.Clear(chromedp.ID("ttl")),
 		chromedp.SendKeys(chromedp.ID("ttl"), ttl),
 		chromedp.SendKeys(chromedp.ID("label"), label),
 		chromedp.Click(chromedp.CSS("[data-testid=create]")),
-		chromedp.WaitVisible(chromedp.CSS("[data-testid=created]")),
 	)
-	link = eval[string](b, `document.querySelector("[data-testid=link-url]").value`)
+	b.wait(shown+` !== `+strconv.Quote(previous), 5*time.Second)
+	link = eval[string](b, shown)
 	b.wait(fmt.Sprintf(`document.querySelectorAll("#link-rows > tr").length === %d`, before+1), time.Second)
 	row = eval[string](b, `document.querySelector("#link-rows > tr").id`)
 	if got := eval[string](b, `document.querySelector("#link-rows > tr").dataset.name`); got != label {

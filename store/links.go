@@ -133,7 +133,7 @@ type NewLink struct {
 // CreateLink adds a link and its sealed content chunks in one transaction.
 func (s *Store) CreateLink(ctx context.Context, n NewLink, chunks [][]byte) (Link, error) {
 	var l Link
-	err := s.write(ctx, func(tx *sqlx.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		var err error
 		l, err = s.insertLink(ctx, tx, n, func(put func([]byte) error) error {
 			for _, c := range chunks {
@@ -357,7 +357,7 @@ func (s *Store) ConsumeUnprotected(ctx context.Context, hash []byte, e Event) (L
 func (s *Store) consume(ctx context.Context, where string, arg any, e Event) (Link, error) {
 	now := millis(e.At)
 	var row linkRow
-	err := s.write(ctx, func(tx *sqlx.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		err := tx.GetContext(ctx, &row, tx.Rebind(`UPDATE links SET uses = uses + 1, last_used_at = ?
 			WHERE `+where+` AND uses < max_uses AND revoked_at IS NULL AND expires_at > ?
 			RETURNING `+linkColumns), now, arg, now)
@@ -387,7 +387,7 @@ func (s *Store) RecordWrongPassword(ctx context.Context, id int64, e Event) erro
 }
 
 func (s *Store) record(ctx context.Context, id int64, e Event, kind, update string) error {
-	err := s.write(ctx, func(tx *sqlx.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		if update != "" {
 			if _, err := tx.ExecContext(ctx, tx.Rebind(update), id); err != nil {
 				return err
@@ -407,7 +407,7 @@ func (s *Store) record(ctx context.Context, id int64, e Event, kind, update stri
 func (s *Store) Revoke(ctx context.Context, owner, id int64, e Event) (Link, error) {
 	now := millis(e.At)
 	var row linkRow
-	err := s.write(ctx, func(tx *sqlx.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		err := tx.GetContext(ctx, &row, tx.Rebind(`UPDATE links SET revoked_at = COALESCE(revoked_at, ?), content_deleted_at = COALESCE(content_deleted_at, ?)
 			WHERE id = ? AND owner_id = ? RETURNING `+linkColumns), now, now, id, owner)
 		if err != nil {

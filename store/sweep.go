@@ -25,7 +25,7 @@ type Swept struct {
 func (s *Store) Sweep(ctx context.Context, grant, retention time.Duration) (Swept, error) {
 	now := s.Now()
 	var swept Swept
-	err := s.write(ctx, func(tx *sqlx.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		if s.dialect.trySweepLock != "" {
 			var mine bool
 			if err := tx.GetContext(ctx, &mine, s.dialect.trySweepLock); err != nil || !mine {

@@ -15,11 +15,12 @@ const maxBatch = 64
 // writeOp is one write waiting for the SQLite writer.
 type writeOp struct {
 	ctx  context.Context
-	fn   func(*sqlx.Tx) error
+	fn   func(context.Context, *sqlx.Tx) error
 	done chan error
 }
 
-// write runs fn in a transaction and returns once it is committed.
+// write runs fn in a transaction and returns once it is committed. fn must
+// run its statements with the context it is given.
 //
 // On SQLite, writes from all goroutines go to one writer goroutine, which
 // runs every write that is waiting in one transaction, each inside its own
@@ -29,15 +30,21 @@ type writeOp struct {
 // before it, so conditional writes stay exactly as strict as when they run
 // alone. On PostgreSQL every write is its own transaction: the server
 // handles concurrency, and a shared transaction would only hold row locks
-// longer.
-func (s *Store) write(ctx context.Context, fn func(*sqlx.Tx) error) error {
+// longer. On both, a write that has started finishes even if its caller
+// gives up meanwhile, so that its outcome is never half known.
+func (s *Store) write(ctx context.Context, fn func(context.Context, *sqlx.Tx) error) error {
 	if s.writes == nil {
-		tx, err := s.db.BeginTxx(ctx, nil)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		// database/sql rolls a transaction back when its context ends.
+		run := context.WithoutCancel(ctx)
+		tx, err := s.db.BeginTxx(run, nil)
 		if err != nil {
 			return err
 		}
 		defer tx.Rollback()
-		if err := fn(tx); err != nil {
+		if err := fn(run, tx); err != nil {
 			return err
 		}
 		return tx.Commit()
@@ -94,7 +101,7 @@ func (s *Store) commitBatch(batch []*writeOp) {
 				continue
 			}
 			if len(batch) == 1 {
-				results[i] = op.fn(tx)
+				results[i] = op.fn(op.run(), tx)
 				if results[i] != nil {
 					return nil // nothing else to keep: roll back
 				}
@@ -112,12 +119,19 @@ func (s *Store) commitBatch(batch []*writeOp) {
 	}
 }
 
+// run is the context op's statements run with in a shared transaction. It
+// keeps ctx's values but not its cancellation: cancelling a statement
+// interrupts SQLite, which rolls back the whole transaction, and with it the
+// other writes of the batch. A write whose caller gave up before it started
+// is skipped instead.
+func (op *writeOp) run() context.Context { return context.WithoutCancel(op.ctx) }
+
 // inSavepoint runs op so that its failure undoes only its own changes.
 func (s *Store) inSavepoint(tx *sqlx.Tx, op *writeOp) error {
 	if _, err := tx.Exec(`SAVEPOINT op`); err != nil {
 		return err
 	}
-	err := op.fn(tx)
+	err := op.fn(op.run(), tx)
 	if err != nil {
 		if _, rerr := tx.Exec(`ROLLBACK TO op`); rerr != nil {
 			return errors.Join(err, rerr)

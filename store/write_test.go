@@ -20,7 +20,7 @@ func TestWriteBatchIsolatesFailures(t *testing.T) {
 		var wg sync.WaitGroup
 		for i := range 200 {
 			wg.Go(func() {
-				err := s.write(ctx, func(tx *sqlx.Tx) error {
+				err := s.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 					if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO settings (name, value) VALUES (?, ?)`),
 						fmt.Sprintf("k%03d", i), []byte{1}); err != nil {
 						return err
@@ -52,4 +52,38 @@ func TestWriteAfterClose(t *testing.T) {
 	if _, err := s.Secret(context.Background(), "x", 8); err == nil {
 		t.Fatal("write on a closed store succeeded")
 	}
+}
+
+// TestWriteSurvivesCancelledCallers cancels callers' contexts while their
+// writes run in shared transactions: a write that has started finishes, and
+// no cancellation undoes the other writes of its batch.
+func TestWriteSurvivesCancelledCallers(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		var wg sync.WaitGroup
+		for i := range 100 {
+			wg.Go(func() {
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				err := s.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+					if i%2 == 0 {
+						cancel() // the client goes away mid-write
+					}
+					_, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO settings (name, value) VALUES (?, ?)`),
+						fmt.Sprintf("c%03d", i), []byte{1})
+					return err
+				})
+				if err != nil {
+					t.Errorf("write %d: %v", i, err)
+				}
+			})
+		}
+		wg.Wait()
+		var n int
+		if err := s.ro.GetContext(context.Background(), &n, `SELECT COUNT(*) FROM settings WHERE name LIKE 'c%'`); err != nil {
+			t.Fatal(err)
+		}
+		if n != 100 {
+			t.Fatalf("%d of 100 started writes were kept", n)
+		}
+	})
 }
