@@ -8,7 +8,6 @@ import (
 	"embed"
 	"encoding/hex"
 	"io/fs"
-	"mime"
 	"net/http"
 	"net/url"
 	"path"
@@ -20,12 +19,6 @@ var embedded embed.FS
 
 // Prefix is the URL path under which Handler serves the files.
 const Prefix = "/static/"
-
-func init() {
-	// Go's own table says audio/webm; the sample video is a WebM video,
-	// and browsers play audio-only WebM as video/webm too.
-	mime.AddExtensionType(".webm", "video/webm")
-}
 
 var (
 	static = mustSub(embedded, "static")
@@ -76,8 +69,8 @@ func Path(name string) string {
 	return p
 }
 
-// Open returns an embedded file by name, for pages that serve sample media
-// through their own handler.
+// Open returns an embedded file by name, such as a sample clip that tests
+// upload as a shared file.
 func Open(name string) (fs.File, error) { return static.Open(name) }
 
 // Handler serves the embedded files at their hashed URLs with long cache
@@ -91,6 +84,11 @@ func Handler() http.Handler {
 			return
 		}
 		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		if path.Ext(name) == ".webm" {
+			// Go's table says audio/webm; the sample video is a WebM video,
+			// and browsers play audio-only WebM as video/webm too.
+			w.Header().Set("Content-Type", "video/webm")
+		}
 		r2 := new(http.Request)
 		*r2 = *r
 		r2.URL = new(url.URL)

@@ -52,11 +52,8 @@ type LinkForm struct {
 
 // Created is the one showing of a new link's URL.
 type Created struct {
-	URL       string
-	QR        string // a data: URL of the QR code's PNG
-	Label     string
-	ExpiresAt time.Time
-	MaxUses   int
+	URL string
+	QR  string // a data: URL of the QR code's SVG
 	// Row is the new link's row, for the list beside the form.
 	Row LinkRow
 }

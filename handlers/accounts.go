@@ -84,6 +84,11 @@ func (h *Handler) enableAccount(w http.ResponseWriter, r *http.Request, a *store
 // cannot sign in, its sessions end at their next request (see viewer), and
 // its open dashboards are told at once.
 func (h *Handler) setDisabled(w http.ResponseWriter, r *http.Request, a *store.Account, disabled bool) {
+	// The body carries nothing, but a bad one changes nothing either.
+	if err := parseForm(w, r); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	id, err := linkID(r) // an account's {id} reads as a link's does
 	if err != nil {
 		h.fail(w, r, err)

@@ -1,11 +1,15 @@
 package handlers
 
 import (
+	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
+	"oncelink/store"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -137,5 +141,53 @@ func TestDisableAndEnableAccount(t *testing.T) {
 	}
 	if a, _ := s.store.AccountByName(t.Context(), "ada"); a.Disabled() {
 		t.Error("the admin disabled their own account")
+	}
+}
+
+func TestDisableRefusesBadBodies(t *testing.T) {
+	s := newTestServer(t)
+	admin := s.admin()
+	s.user("bob")
+	bobID := admin.accountID("bob")
+	res := admin.request(http.MethodPost, "/accounts/"+bobID+"/disable", strings.NewReader(`{"disable":true}`),
+		http.Header{"Content-Type": {"application/json"}})
+	if res.StatusCode != http.StatusUnsupportedMediaType {
+		t.Fatalf("disable with a JSON body: %d, want 415", res.StatusCode)
+	}
+	if bob, err := s.store.AccountByName(t.Context(), "bob"); err != nil || bob.Disabled() {
+		t.Fatalf("bob after a refused disable: %+v, %v", bob, err)
+	}
+}
+
+// flakyAccounts fails account lookups while down is set.
+type flakyAccounts struct {
+	Store
+	down atomic.Bool
+}
+
+func (f *flakyAccounts) AccountByID(ctx context.Context, id int64) (store.Account, error) {
+	if f.down.Load() {
+		return store.Account{}, errors.New("database unreachable")
+	}
+	return f.Store.AccountByID(ctx, id)
+}
+
+// TestDatabaseHiccupKeepsTheSession: while the account cannot be read the
+// owner is treated as signed out, and once it can, the session still holds.
+func TestDatabaseHiccupKeepsTheSession(t *testing.T) {
+	s := newTestServer(t)
+	owner := s.admin()
+	flaky := &flakyAccounts{Store: s.h.store}
+	s.h.store = flaky
+	flaky.down.Store(true)
+	if res := owner.get("/links"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("dashboard while the database is down: %d", res.StatusCode)
+	}
+	if res := owner.request(http.MethodHead, "/links", nil, nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("HEAD of the dashboard signed out: %d, want a redirect like GET", res.StatusCode)
+	}
+	flaky.down.Store(false)
+	if res := owner.get("/links"); res.StatusCode != http.StatusOK {
+		t.Fatalf("dashboard once the database is back: %d, want the session to hold", res.StatusCode)
 	}
 }

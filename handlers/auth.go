@@ -6,6 +6,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
@@ -28,19 +29,51 @@ const (
 
 type viewerKey struct{}
 
-// viewer returns the signed-in, enabled account, or nil. A session whose
-// account was disabled or deleted is destroyed.
+// viewer returns the signed-in, enabled account, or nil. A request looks
+// its viewer up once (see oneViewer), however often its page asks.
 func (h *Handler) viewer(r *http.Request) *store.Account {
-	if a, ok := r.Context().Value(viewerKey{}).(*store.Account); ok {
-		return a
+	switch v := r.Context().Value(viewerKey{}).(type) {
+	case *store.Account:
+		return v
+	case *viewerOnce:
+		v.once.Do(func() { v.a = h.loadViewer(r) })
+		return v.a
 	}
+	return h.loadViewer(r)
+}
+
+// viewerOnce holds a request's viewer once it is looked up: the page
+// header, a landing page and an error page all ask for it.
+type viewerOnce struct {
+	once sync.Once
+	a    *store.Account
+}
+
+// oneViewer lets each request look its viewer up at most once.
+func oneViewer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), viewerKey{}, &viewerOnce{})))
+	})
+}
+
+// loadViewer reads the session's account. A session whose account was
+// deleted or disabled is destroyed; when the database cannot tell, the
+// request goes on signed out and the session is kept, so that a hiccup
+// signs nobody out for good.
+func (h *Handler) loadViewer(r *http.Request) *store.Account {
 	id := h.sessions.GetInt64(r.Context(), sessionAccount)
 	if id == 0 {
 		return nil
 	}
 	a, err := h.store.AccountByID(r.Context(), id)
-	if err != nil || a.Disabled() {
-		h.sessions.Destroy(r.Context())
+	switch {
+	case errors.Is(err, store.ErrNotFound) || (err == nil && a.Disabled()):
+		if err := h.sessions.Destroy(r.Context()); err != nil {
+			h.log.Warn("end the session of a gone account", "err", err)
+		}
+		return nil
+	case err != nil:
+		h.log.Error("find the signed-in account", "err", err)
 		return nil
 	}
 	return &a
@@ -52,7 +85,7 @@ func (h *Handler) signedIn(next func(http.ResponseWriter, *http.Request, *store.
 	return func(w http.ResponseWriter, r *http.Request) {
 		a := h.viewer(r)
 		if a == nil {
-			if r.Method == http.MethodGet {
+			if r.Method == http.MethodGet || r.Method == http.MethodHead {
 				http.Redirect(w, r, "/login?next="+pathEscapeNext(r.URL.RequestURI()), http.StatusSeeOther)
 				return
 			}

@@ -27,7 +27,7 @@ const DefaultMaxUpload = 25 << 20
 
 // Limits on a create form sent as multipart/form-data.
 const (
-	// maxFormParts bounds the fields of one form; the create form has ten.
+	// maxFormParts bounds the fields of one form; the create form has nine.
 	maxFormParts = 64
 	// maxFileNameBytes bounds a shared file's name as it is kept and sent.
 	maxFileNameBytes = 200

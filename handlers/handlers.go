@@ -150,7 +150,7 @@ func (h *Handler) Routes() http.Handler {
 		h.fail(w, r, errCrossOrigin)
 	}))
 	// Sessions wrap the checks, so that a refusal renders as any page does.
-	app := h.sessions.LoadAndSave(protect.Handler(mux))
+	app := h.sessions.LoadAndSave(oneViewer(protect.Handler(mux)))
 
 	// Static files skip sessions and cross-origin checks: they change
 	// nothing and are the same for everyone.

@@ -249,7 +249,7 @@ func checkURL(raw string) error {
 // created is the one-time view of a new link, with the only copy of its URL.
 func (h *Handler) created(l store.Link, tok token.Token) components.Created {
 	link := h.linkURL(tok)
-	c := components.Created{URL: link, Label: l.Label, ExpiresAt: l.ExpiresAt, MaxUses: l.MaxUses, Row: linkRow(l, h.now())}
+	c := components.Created{URL: link, Row: linkRow(l, h.now())}
 	if code, err := qr.Encode(link, qr.M); err == nil {
 		c.QR = "data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(qrSVG(code))
 	}

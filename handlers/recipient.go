@@ -141,7 +141,12 @@ func (h *Handler) openLink(w http.ResponseWriter, r *http.Request) {
 	}
 	used, err := h.store.Consume(r.Context(), l.ID, h.event(r))
 	if errors.Is(err, store.ErrGone) {
-		h.fail(w, r, gone(store.Used))
+		// It died since the lookup: used up, expired or revoked meanwhile.
+		st := store.Used
+		if now, err := h.store.LinkByHash(r.Context(), tok.Hash()); err == nil {
+			st = now.Status(h.now())
+		}
+		h.fail(w, r, gone(st))
 		return
 	}
 	if err != nil {

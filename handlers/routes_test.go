@@ -317,7 +317,7 @@ func TestCrossOriginPostsAreRefused(t *testing.T) {
 	}
 }
 
-// multipartBody is a multipart form with fields and one more field of pad
+// multipartFields is a multipart form with fields and one more field of pad
 // bytes, and its content type.
 func multipartFields(fields url.Values, pad int) (string, string) {
 	var b strings.Builder

@@ -44,7 +44,8 @@
     });
   }
 
-  // parseTTL mirrors the server's: whole numbers with s, m, h, d or w.
+  // parseTTL reads durations as the server's ParseDuration does: whole
+  // numbers with s, m, h, d or w. The server checks again, with its bounds.
   var units = { s: 1e3, m: 6e4, h: 36e5, d: 864e5, w: 6048e5 };
   function parseTTL(s) {
     s = (s || "").trim().toLowerCase();
