@@ -94,6 +94,9 @@ type Handler struct {
 // New returns a Handler. key is the server's secret for tokens and grants;
 // sessions must be backed by the same database as st.
 func New(cfg Config, st Store, sessions *scs.SessionManager, key []byte, log *slog.Logger) *Handler {
+	// No idle timeout: scs would write the session back on every request
+	// to move it. A sign-in lasts a week; signing out ends it at once.
+	sessions.Lifetime = 7 * 24 * time.Hour
 	sessions.Cookie.Name = "oncelink_session"
 	sessions.Cookie.HttpOnly = true
 	sessions.Cookie.SameSite = http.SameSiteLaxMode

@@ -2,10 +2,9 @@
 // dashboards. Handlers publish an Event after each store write; every
 // dashboard stream subscribes to its owner's events.
 //
-// Local is the in-process broker, enough for one server. A broker for
-// several instances (one that relays events through the database) satisfies
-// the same Broker interface; it can deliver what it receives to its
-// subscribers through a Local.
+// Local is the in-process broker, enough for one server. Postgres is the
+// broker of several instances on one PostgreSQL database: it relays events
+// through LISTEN/NOTIFY and delivers what it hears through a Local.
 package live
 
 import (

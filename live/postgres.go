@@ -153,6 +153,9 @@ type Postgres struct {
 	local    Local
 	notifier *PGNotifier
 	log      *slog.Logger
+	// stop ends the listener, which otherwise ends with the context that
+	// NewPostgres was given.
+	stop context.CancelFunc
 }
 
 var _ Broker = (*Postgres)(nil)
@@ -172,7 +175,9 @@ func NewPostgres(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (*Po
 	if err != nil {
 		return nil, err
 	}
-	p := &Postgres{notifier: n, log: log}
+	// A listener that never started must not go on holding a connection.
+	ctx, cancel := context.WithCancel(ctx)
+	p := &Postgres{notifier: n, log: log, stop: cancel}
 	ready := make(chan struct{})
 	var once sync.Once
 	go n.Listen(ctx, p.receive, func() {
@@ -187,8 +192,10 @@ func NewPostgres(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (*Po
 	case <-ready:
 		return p, nil
 	case <-ctx.Done():
+		p.stop()
 		return nil, ctx.Err()
 	case <-time.After(10 * time.Second):
+		p.stop()
 		return nil, errors.New("live: the PostgreSQL listener did not start within 10s")
 	}
 }

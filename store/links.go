@@ -175,9 +175,9 @@ func (s *Store) insertLink(ctx context.Context, tx *sqlx.Tx, n NewLink, fill fun
 	}
 	var row linkRow
 	err := tx.GetContext(ctx, &row, tx.Rebind(`INSERT INTO links
-		(owner_id, token_hash, kind, label, for_user_id, password_hash, max_uses, size, meta, created_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+linkColumns),
-		n.OwnerID, n.TokenHash, n.Kind, n.Label, forUser, n.PasswordHash, n.MaxUses, n.Size, n.Meta,
+		(owner_id, token_hash, kind, label, label_fold, for_user_id, password_hash, max_uses, size, meta, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+linkColumns),
+		n.OwnerID, n.TokenHash, n.Kind, n.Label, strings.ToLower(n.Label), forUser, n.PasswordHash, n.MaxUses, n.Size, n.Meta,
 		millis(s.Now()), millis(n.ExpiresAt))
 	if err != nil {
 		return Link{}, fmt.Errorf("store: create link: %w", err)
@@ -248,13 +248,14 @@ func (s *Store) Links(ctx context.Context, owner int64, o ListOptions) ([]Link, 
 		}
 	}
 	if o.Query != "" {
-		where = append(where, `LOWER(l.label) LIKE ? ESCAPE '\'`)
+		where = append(where, `l.label_fold LIKE ? ESCAPE '\'`)
 		args = append(args, "%"+likeEscaper.Replace(strings.ToLower(o.Query))+"%")
 	}
 	limit := o.Limit
-	if limit <= 0 || limit > 500 {
+	if limit <= 0 {
 		limit = 50
 	}
+	limit = min(limit, 500)
 	q := linkSelect + ` WHERE ` + strings.Join(where, " AND ") + ` ORDER BY l.id DESC LIMIT ` + fmt.Sprint(limit)
 	var rows []linkRow
 	if err := s.ro.SelectContext(ctx, &rows, s.ro.Rebind(q), args...); err != nil {

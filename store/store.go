@@ -3,12 +3,14 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"runtime"
 	"sort"
@@ -69,6 +71,10 @@ type Store struct {
 	checkpointerDone chan struct{}
 	closeOnce        sync.Once
 	closeErr         error
+	// checkpointErr is the last checkpoint's failure, set before
+	// checkpointerDone closes.
+	checkpointErr error
+	log           *slog.Logger
 }
 
 // Options tune how a database is opened.
@@ -76,6 +82,9 @@ type Options struct {
 	// SQLiteSync is SQLite's synchronous setting: "normal" (the default)
 	// or "full". See the README's durability notes.
 	SQLiteSync string
+	// Log receives what the store's background work cannot return, such
+	// as failed checkpoints; nil means slog's default logger.
+	Log *slog.Logger
 }
 
 // Open opens the database named by dsn and applies any missing migrations.
@@ -149,7 +158,7 @@ func openSQLite(path string, opts Options) (*Store, error) {
 	}
 	ro.SetMaxOpenConns(max(4, runtime.NumCPU()))
 	ro.SetMaxIdleConns(max(4, runtime.NumCPU()))
-	s := &Store{db: db, ro: ro, sessions: sessions, dialect: sqlite, Now: time.Now,
+	s := &Store{db: db, ro: ro, sessions: sessions, dialect: sqlite, Now: time.Now, log: cmp.Or(opts.Log, slog.Default()),
 		writes: make(chan *writeOp), closed: make(chan struct{}), writerDone: make(chan struct{}),
 		checkpointerDone: make(chan struct{})}
 	go s.writer()
@@ -191,7 +200,7 @@ func (s *Store) Close() error {
 			<-s.writerDone
 			<-s.checkpointerDone
 		}
-		s.closeErr = s.db.Close()
+		s.closeErr = errors.Join(s.checkpointErr, s.db.Close())
 		if s.ro != s.db {
 			s.closeErr = errors.Join(s.closeErr, s.ro.Close(), s.sessions.Close())
 		}

@@ -352,3 +352,19 @@ func TestWritesReturnNames(t *testing.T) {
 		}
 	})
 }
+
+func TestFindByLabelIgnoresCaseOfEveryLetter(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		owner := mustAccount(t, s, "ada")
+		if _, err := s.CreateLink(ctx, NewLink{OwnerID: owner.ID, TokenHash: hashOf(t), Kind: KindMessage,
+			Label: "Ärger im Büro", MaxUses: 1, ExpiresAt: s.Now().Add(time.Hour)}, nil); err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []string{"ärger", "ÄRGER", "BÜRO", "im b"} {
+			if got, err := s.Links(ctx, owner.ID, ListOptions{Query: q}); err != nil || len(got) != 1 {
+				t.Errorf("query %q: %d links, %v", q, len(got), err)
+			}
+		}
+	})
+}

@@ -151,18 +151,31 @@ const checkpointInterval = 250 * time.Millisecond
 // the writer, which goes on appending to the WAL meanwhile. A PASSIVE
 // checkpoint never waits for readers or the writer; once it has copied
 // every frame, the next write starts the WAL over, so the file stays small.
+// Automatic checkpoints are off, so a checkpoint that keeps failing would
+// let the WAL grow: it is logged when it starts failing and when it
+// recovers, and the last one's failure is Close's error.
 func (s *Store) checkpointer() {
 	defer close(s.checkpointerDone)
 	t := time.NewTicker(checkpointInterval)
 	defer t.Stop()
+	failing := false
 	for {
 		select {
 		case <-s.closed:
 			// A last full checkpoint leaves the database file complete.
-			s.sessions.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+			if _, err := s.sessions.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+				s.checkpointErr = fmt.Errorf("store: last checkpoint: %w", err)
+			}
 			return
 		case <-t.C:
-			s.sessions.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+			_, err := s.sessions.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+			switch {
+			case err != nil && !failing:
+				s.log.Error("SQLite checkpoint failed; the WAL grows until one succeeds", "err", err)
+			case err == nil && failing:
+				s.log.Info("SQLite checkpoints succeed again")
+			}
+			failing = err != nil
 		}
 	}
 }

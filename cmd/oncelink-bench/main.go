@@ -14,6 +14,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -218,14 +219,8 @@ func linksFor(bareCount int) int {
 
 // redactDSN hides a password in a database URL before it is printed.
 func redactDSN(dsn string) string {
-	at := strings.LastIndex(dsn, "@")
-	scheme := strings.Index(dsn, "://")
-	if at < 0 || scheme < 0 || at < scheme {
-		return dsn
-	}
-	userinfo := dsn[scheme+3 : at]
-	if user, _, found := strings.Cut(userinfo, ":"); found {
-		return dsn[:scheme+3] + user + ":xxxxx" + dsn[at:]
+	if u, err := url.Parse(dsn); err == nil && u.Scheme != "" {
+		return u.Redacted()
 	}
 	return dsn
 }

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -50,8 +51,8 @@ func (f durationFlag) Set(s string) error {
 	return nil
 }
 
-// newFlagSet makes a flag set whose flags are also read from ONCELINK_*
-// environment variables; a flag on the command line wins.
+// newFlagSet makes a flag set that reports its errors to stderr; parseFlags
+// fills it from the environment and the command line.
 func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -109,6 +110,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	if c.BaseURL == "" {
 		c.BaseURL = "http://" + c.Addr
+		// A server listening on every address (":8080", "0.0.0.0:8080")
+		// cannot put that in its links: they would point nowhere.
+		if host, port, err := net.SplitHostPort(c.Addr); err == nil && (host == "" || net.ParseIP(host).IsUnspecified()) {
+			c.BaseURL = "http://localhost:" + port
+		}
 	}
 	u, err := url.Parse(c.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {

@@ -137,6 +137,12 @@ func TestConfigFromFlagsAndEnvironment(t *testing.T) {
 		cfg.BaseURL != "http://127.0.0.1:7777" || cfg.DB != "oncelink.db" {
 		t.Fatalf("config: %+v", cfg)
 	}
+	for addr, want := range map[string]string{":9090": "http://localhost:9090", "0.0.0.0:9090": "http://localhost:9090",
+		"[::]:9090": "http://localhost:9090", "192.0.2.7:9090": "http://192.0.2.7:9090"} {
+		if cfg, err := parseConfig([]string{"--addr", addr}, func(string) string { return "" }, io.Discard); err != nil || cfg.BaseURL != want {
+			t.Errorf("--addr %s: base URL %q, %v; want %q", addr, cfg.BaseURL, err, want)
+		}
+	}
 	for _, args := range [][]string{
 		{"--min-ttl", "soon"},
 		{"--min-ttl", "2h", "--max-ttl", "1h"},

@@ -256,7 +256,13 @@ func startInstances(t *testing.T, bin, dsn string, flags ...string) (*instance, 
 		logs := &logBuffer{}
 		ins[i], addrs[i] = &instance{logs: logs}, make(chan string, 1)
 		cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--db", dsn, "--log-format", "json"}, flags...)...)
-		cmd.Env = append(os.Environ(), "ONCELINK_SWEEP_INTERVAL=1s")
+		// Only the flags here configure it, whatever the environment holds.
+		for _, kv := range os.Environ() {
+			if !strings.HasPrefix(kv, "ONCELINK_") {
+				cmd.Env = append(cmd.Env, kv)
+			}
+		}
+		cmd.Env = append(cmd.Env, "ONCELINK_SWEEP_INTERVAL=1s")
 		stderr, err := cmd.StderrPipe()
 		if err != nil {
 			t.Fatal(err)

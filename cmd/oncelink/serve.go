@@ -26,7 +26,7 @@ const shutdownGrace = 10 * time.Second
 
 func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 	log := newLogger(cfg.LogFormat, stderr)
-	st, err := store.Open(ctx, cfg.DB, store.Options{SQLiteSync: cfg.SQLiteSync})
+	st, err := store.Open(ctx, cfg.DB, store.Options{SQLiteSync: cfg.SQLiteSync, Log: log})
 	if err != nil {
 		return err
 	}
@@ -36,9 +36,6 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 		return err
 	}
 	sessions := scs.New()
-	// No idle timeout: scs would write the session back on every request
-	// to move it. A sign-in lasts a week; signing out ends it at once.
-	sessions.Lifetime = 7 * 24 * time.Hour
 	var broker live.Broker // nil: in-process, for one server
 	if st.Postgres() {
 		ps := pgxstore.New(st.Pool())
@@ -75,15 +72,10 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 	// Open dashboards' event streams never finish by themselves; end them
 	// so that Shutdown waits only for ordinary requests.
 	srv.RegisterOnShutdown(h.EndStreams)
-	go sweep(ctx, st, cfg, log)
-	log.Info("oncelink is listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "db", dbName(cfg.DB))
-
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
 	if cfg.MetricsAddr != "" {
 		mln, err := net.Listen("tcp", cfg.MetricsAddr)
 		if err != nil {
-			srv.Close()
+			ln.Close()
 			return err
 		}
 		mux := http.NewServeMux()
@@ -93,6 +85,10 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 		defer msrv.Close()
 		log.Info("metrics are served", "addr", mln.Addr().String())
 	}
+	go sweep(ctx, st, cfg, log)
+	log.Info("oncelink is listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "db", dbName(cfg.DB))
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
 		return err
