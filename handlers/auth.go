@@ -152,19 +152,18 @@ func (h *Handler) setup(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	form := components.AccountForm{Username: strings.TrimSpace(r.PostForm.Get("username"))}
-	password := r.PostForm.Get("password")
-	if err := checkAccount(form.Username, password); err != nil {
-		form.Error = err.Error()
+	name, hash, err := credentials(r.PostForm.Get("username"), r.PostForm.Get("password"))
+	var ue *userError
+	if errors.As(err, &ue) {
+		form := components.AccountForm{Username: name, Error: ue.msg}
 		h.render(w, r, http.StatusBadRequest, components.SetupPage(h.page(r, "Set up"), form))
 		return
 	}
-	hash, err := hashPassword(password)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	a, err := h.store.CreateFirstAccount(r.Context(), form.Username, hash)
+	a, err := h.store.CreateFirstAccount(r.Context(), name, hash)
 	if errors.Is(err, store.ErrConflict) {
 		h.fail(w, r, errNotFound)
 		return
@@ -342,13 +341,21 @@ type AccountAdder interface {
 // AddAccount checks a new account's name and password as the web forms do,
 // and adds it. The command line's "user add" and the accounts page use it.
 func AddAccount(ctx context.Context, st AccountAdder, username, password string, admin bool) (store.Account, error) {
-	username = strings.TrimSpace(username)
-	if err := checkAccount(username, password); err != nil {
-		return store.Account{}, err
-	}
-	hash, err := hashPassword(password)
+	name, hash, err := credentials(username, password)
 	if err != nil {
 		return store.Account{}, err
 	}
-	return st.CreateAccount(ctx, username, hash, admin)
+	return st.CreateAccount(ctx, name, hash, admin)
+}
+
+// credentials checks a new account's name and password and hashes the
+// password: what set-up, the accounts page and "user add" share. The name
+// comes back trimmed even when it is refused, to refill a form.
+func credentials(username, password string) (name, hash string, err error) {
+	name = strings.TrimSpace(username)
+	if err := checkAccount(name, password); err != nil {
+		return name, "", err
+	}
+	hash, err = hashPassword(password)
+	return name, hash, err
 }

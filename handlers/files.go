@@ -309,8 +309,8 @@ func (h *Handler) deliverFile(w http.ResponseWriter, r *http.Request, tok token.
 		f.Media = &components.Media{Kind: kind, Src: f.URL, Type: m.Type, Title: m.Name, Artist: "Shared by " + l.OwnerName}
 		scripts = append(scripts, "player.js")
 	}
-	v := components.Delivered{Kind: l.Kind, Owner: l.OwnerName, UsesLeft: l.MaxUses - l.Uses,
-		GrantEnds: l.LastUsedAt.Add(h.cfg.GrantTTL), File: f}
+	v := h.delivered(l)
+	v.File = f
 	h.render(w, r, http.StatusOK, components.DeliveredPage(h.page(r, "Shared with you", scripts...), v))
 }
 

@@ -200,7 +200,7 @@ func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, tok token.Toke
 		h.fail(w, r, err)
 		return
 	}
-	v := components.Delivered{Kind: l.Kind, Owner: l.OwnerName, UsesLeft: l.MaxUses - l.Uses, GrantEnds: l.LastUsedAt.Add(h.cfg.GrantTTL)}
+	v := h.delivered(l)
 	switch l.Kind {
 	case store.KindURL:
 		v.URL = string(content)
@@ -213,6 +213,14 @@ func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, tok token.Toke
 	}
 	h.render(w, r, http.StatusOK, components.DeliveredPage(h.page(r, "Shared with you"), v))
 }
+
+// delivered is what every kind's delivered page shows about l.
+func (h *Handler) delivered(l store.Link) components.Delivered {
+	return components.Delivered{Kind: l.Kind, Owner: l.OwnerName, UsesLeft: l.MaxUses - l.Uses, GrantEnds: h.grantEnds(l)}
+}
+
+// grantEnds is when the grant of l's last use ends.
+func (h *Handler) grantEnds(l store.Link) time.Time { return l.LastUsedAt.Add(h.cfg.GrantTTL) }
 
 // relaxFormAction lets the Open button of a URL link follow its redirect to
 // the shared address; every other page may post only to oncelink.
@@ -229,7 +237,7 @@ func relaxFormAction(w http.ResponseWriter, l store.Link) {
 const grantCookie = "oncelink_grant"
 
 func (h *Handler) grant(w http.ResponseWriter, tok token.Token, l store.Link) {
-	ends := l.LastUsedAt.Add(h.cfg.GrantTTL)
+	ends := h.grantEnds(l)
 	var v [16 + sha256.Size]byte
 	binary.BigEndian.PutUint64(v[:8], uint64(l.ID))
 	binary.BigEndian.PutUint64(v[8:16], uint64(ends.UnixMilli()))

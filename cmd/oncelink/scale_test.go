@@ -39,10 +39,7 @@ import (
 // front of them with the README's configuration, deploy/nginx.conf.
 func TestScaleOut(t *testing.T) {
 	dsn := pgtest.DSN(t)
-	bin := filepath.Join(t.TempDir(), "oncelink")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := oncelinkBinary(t)
 	a, b := startInstances(t, bin, dsn, "--trust-proxy")
 	both := []*instance{a, b}
 
@@ -241,7 +238,7 @@ func TestNginxExampleInREADME(t *testing.T) {
 type instance struct {
 	addr string // host:port it listens on
 	url  string // http://addr
-	logs *logBuffer
+	logs *lockedBuffer
 }
 
 // startInstances starts two oncelink processes at once on dsn, with flags,
@@ -253,7 +250,7 @@ func startInstances(t *testing.T, bin, dsn string, flags ...string) (*instance, 
 	ins := make([]*instance, 2)
 	addrs := make([]chan string, 2)
 	for i := range ins {
-		logs := &logBuffer{}
+		logs := &lockedBuffer{}
 		ins[i], addrs[i] = &instance{logs: logs}, make(chan string, 1)
 		cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--db", dsn, "--log-format", "json"}, flags...)...)
 		// Only the flags here configure it, whatever the environment holds.
@@ -275,7 +272,7 @@ func startInstances(t *testing.T, bin, dsn string, flags ...string) (*instance, 
 			defer close(read)
 			sc := bufio.NewScanner(stderr)
 			for sc.Scan() {
-				logs.write(sc.Text())
+				logs.Write([]byte(sc.Text() + "\n"))
 				var line struct{ Msg, Addr string }
 				if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "oncelink is listening" {
 					addrs[i] <- line.Addr
@@ -310,20 +307,6 @@ func startInstances(t *testing.T, bin, dsn string, flags ...string) (*instance, 
 	}
 	return ins[0], ins[1]
 }
-
-// logBuffer keeps a process's log lines.
-type logBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *logBuffer) write(line string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.b.WriteString(line + "\n")
-}
-
-func (l *logBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
 // browser is one web browser: its own cookies, no redirects followed, and
 // trust in cert (nginx's), if not nil.
