@@ -240,6 +240,30 @@ func TestParseVmHWM(t *testing.T) {
 	}
 }
 
+func TestParseCPUTime(t *testing.T) {
+	// The command name may hold spaces and parentheses.
+	stat := "4242 (a (b) c) S 1 4242 4242 0 -1 4194560 900 0 0 0 150 25 0 0 20 0 9 0\n"
+	if got, want := parseCPUTime([]byte(stat)), 1750*time.Millisecond; got != want {
+		t.Errorf("parseCPUTime = %v, want %v", got, want)
+	}
+	for _, bad := range []string{"", "4242 (x) S 1 2", "4242 (x) S 1 2 3 4 5 6 7 8 9 10 x 25 0"} {
+		if got := parseCPUTime([]byte(bad)); got != 0 {
+			t.Errorf("parseCPUTime(%q) = %v, want 0", bad, got)
+		}
+	}
+	me, err := os.FindProcess(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &process{cmd: &exec.Cmd{Process: me}}
+	before := p.cpuTime()
+	for end := time.Now().Add(50 * time.Millisecond); time.Now().Before(end); {
+	}
+	if got := p.cpuTime() - before; got < clockTick {
+		t.Errorf("50ms of busy waiting added %v of CPU time", got)
+	}
+}
+
 func TestMeasureCountsStatuses(t *testing.T) {
 	var served atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -37,6 +37,7 @@ type result struct {
 	exhausted bool // a client ran out of requests before time was up
 	elapsed   time.Duration
 	latencies []time.Duration // of successful requests, sorted
+	cpu       time.Duration   // CPU time the serving processes spent meanwhile
 }
 
 func (r result) rate() float64 {
@@ -73,6 +74,29 @@ func newClient(jar http.CookieJar) *http.Client {
 			return http.ErrUseLastResponse
 		},
 	}
+}
+
+// cpuPerRequest is the serving processes' CPU time per successful request.
+func (r result) cpuPerRequest() time.Duration {
+	if r.ok == 0 {
+		return 0
+	}
+	return r.cpu / time.Duration(r.ok)
+}
+
+// measureCPU runs measure and counts the CPU time servers spend meanwhile.
+// Unlike throughput, this hardly depends on what else the machine runs.
+func measureCPU(ctx context.Context, servers []*process, t target, clients int, d time.Duration) result {
+	var before time.Duration
+	for _, p := range servers {
+		before += p.cpuTime()
+	}
+	r := measure(ctx, t, clients, d)
+	for _, p := range servers {
+		r.cpu += p.cpuTime()
+	}
+	r.cpu -= before
+	return r
 }
 
 // measure runs t with the given number of concurrent clients for d.

@@ -168,9 +168,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var rows []result
 	for _, c := range cfg.clients {
 		fmt.Fprintf(stderr, "%d client(s): bare ...", c)
-		b := measure(ctx, getHello(bare.url), c, cfg.duration)
+		b := measureCPU(ctx, []*process{bare}, getHello(bare.url), c, cfg.duration)
 		fmt.Fprint(stderr, " create ...")
-		cr := measure(ctx, createLinks(bases, owner), c, cfg.duration)
+		cr := measureCPU(ctx, instances, createLinks(bases, owner), c, cfg.duration)
 		need := linksFor(b.ok)
 		fmt.Fprintf(stderr, " preparing %d links ...", need)
 		tokens, err := prepareLinks(ctx, bases[0], owner, need)
@@ -182,7 +182,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return withLogs(err, instances)
 		}
 		fmt.Fprint(stderr, " consume ...")
-		co := measure(ctx, consumeLinks(bases, tokens), c, cfg.duration)
+		co := measureCPU(ctx, instances, consumeLinks(bases, tokens), c, cfg.duration)
 		fmt.Fprintln(stderr, " done")
 		if err := ctx.Err(); err != nil {
 			return err

@@ -84,6 +84,41 @@ func (p *process) peakRSS() int64 {
 	return parseVmHWM(status)
 }
 
+// cpuTime returns the CPU time, user and system, the process has used so
+// far, or 0 once it is gone.
+func (p *process) cpuTime() time.Duration {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	return parseCPUTime(stat)
+}
+
+// clockTick is the unit of /proc's CPU times, USER_HZ, which Linux fixes
+// at 100 per second for user space.
+const clockTick = 10 * time.Millisecond
+
+// parseCPUTime reads utime and stime, fields 14 and 15 of /proc/PID/stat.
+// The command name (field 2) may hold spaces, so fields are counted from
+// its closing parenthesis.
+func parseCPUTime(stat []byte) time.Duration {
+	s := string(stat)
+	end := strings.LastIndexByte(s, ')')
+	if end < 0 {
+		return 0
+	}
+	f := strings.Fields(s[end+1:]) // f[0] is field 3
+	if len(f) < 13 {
+		return 0
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0
+	}
+	return time.Duration(utime+stime) * clockTick
+}
+
 func parseVmHWM(status []byte) int64 {
 	for line := range strings.Lines(string(status)) {
 		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {

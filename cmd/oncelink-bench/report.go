@@ -22,16 +22,16 @@ func (m memory) peak() int64 { return slices.Max(append([]int64{0}, m.servers...
 // ratio to the bare handler at the same level.
 func printTable(w io.Writer, rows []result, mem memory) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "clients\tscenario\treq/s\t×bare\tp50\t×bare\tp99\t×bare\tok\terrors\t")
+	fmt.Fprintln(tw, "clients\tscenario\treq/s\t×bare\tp50\t×bare\tp99\t×bare\tCPU/req\tok\terrors\t")
 	var notes []string
 	for _, r := range rows {
 		b := bareAt(rows, r.clients)
-		fmt.Fprintf(tw, "%d\t%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t\n",
+		fmt.Fprintf(tw, "%d\t%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t\n",
 			r.clients, r.name,
 			r.rate(), ratio(r.rate(), b.rate()),
 			ms(r.p(50)), ratio(float64(r.p(50)), float64(b.p(50))),
 			ms(r.p(99)), ratio(float64(r.p(99)), float64(b.p(99))),
-			r.ok, errorSummary(r))
+			us(r.cpuPerRequest()), r.ok, errorSummary(r))
 		if r.firstErr != "" {
 			notes = append(notes, fmt.Sprintf("%s at %d clients, first transport error: %s", r.name, r.clients, r.firstErr))
 		}
@@ -115,6 +115,8 @@ func ratio(x, bare float64) string {
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond)) }
+
+func us(d time.Duration) string { return fmt.Sprintf("%.0fµs", float64(d)/float64(time.Microsecond)) }
 
 func mb(b int64) string { return fmt.Sprintf("%.1f MB", float64(b)/(1<<20)) }
 
