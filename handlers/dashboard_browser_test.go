@@ -243,8 +243,8 @@ func TestDashboardInBrowser(t *testing.T) {
 	if !strings.HasPrefix(link, s.URL+"/l/") {
 		t.Fatalf("link URL %q", link)
 	}
-	if !eval[bool](b, `document.querySelector("[data-testid=qr]").naturalWidth > 100`) {
-		t.Error("the QR code did not load")
+	if !eval[bool](b, `(() => { const q = document.querySelector("[data-testid=qr]"); return q.getBoundingClientRect().width > 100 && q.querySelector("path").getBBox().width > 20 })()`) {
+		t.Error("the QR code is not drawn")
 	}
 	if got := eval[string](b, `document.activeElement.dataset.testid || document.activeElement.tagName`); got != "created" {
 		t.Errorf("focus after create is on %s", got)

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"net/http"
 	"net/url"
@@ -10,8 +9,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"rsc.io/qr"
 
 	"oncelink/components"
 	"oncelink/live"
@@ -250,44 +247,10 @@ func checkURL(raw string) error {
 func (h *Handler) created(l store.Link, tok token.Token) components.Created {
 	link := h.linkURL(tok)
 	c := components.Created{URL: link, Row: linkRow(l, h.now())}
-	if code, err := qr.Encode(link, qr.M); err == nil {
-		c.QR = "data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(qrSVG(code))
+	if qr, err := qrDrawing(link); err == nil {
+		c.QR = qr
 	}
 	return c
-}
-
-// qrSVG draws a QR code as one SVG path, with the quiet zone around it the
-// standard asks for. It is far cheaper to make than a PNG, and scales
-// sharply.
-func qrSVG(code *qr.Code) []byte {
-	const quiet = 4
-	n := strconv.Itoa(code.Size + 2*quiet)
-	b := make([]byte, 0, 8<<10)
-	b = append(b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 `+n+" "+n+`" shape-rendering="crispEdges">`...)
-	b = append(b, `<rect width="`+n+`" height="`+n+`" fill="#fff"/><path fill="#000" d="`...)
-	for y := range code.Size {
-		for x := 0; x < code.Size; x++ {
-			if !code.Black(x, y) {
-				continue
-			}
-			run := 1
-			for x+run < code.Size && code.Black(x+run, y) {
-				run++
-			}
-			// Move to the run's start, draw it one module high.
-			b = append(b, 'M')
-			b = strconv.AppendInt(b, int64(x+quiet), 10)
-			b = append(b, ' ')
-			b = strconv.AppendInt(b, int64(y+quiet), 10)
-			b = append(b, 'h')
-			b = strconv.AppendInt(b, int64(run), 10)
-			b = append(b, "v1h-"...)
-			b = strconv.AppendInt(b, int64(run), 10)
-			b = append(b, 'z')
-			x += run - 1
-		}
-	}
-	return append(b, `"/></svg>`...)
 }
 
 func (h *Handler) linkURL(tok token.Token) string {
