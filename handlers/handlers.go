@@ -101,6 +101,7 @@ func New(cfg Config, st Store, sessions *scs.SessionManager, key []byte, log *sl
 	sessions.Cookie.HttpOnly = true
 	sessions.Cookie.SameSite = http.SameSiteLaxMode
 	sessions.Cookie.Secure = cfg.BaseURL.Scheme == "https"
+	sessions.Codec = sessionCodec{}
 	if cfg.MaxUpload <= 0 {
 		cfg.MaxUpload = DefaultMaxUpload
 	}
