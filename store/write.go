@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -75,13 +76,22 @@ func (s *Store) writer() {
 		case <-s.closed:
 			return
 		}
+		// Before committing, yield the processor to the goroutines that
+		// are runnable, so that those about to write join this batch, and
+		// go on doing so while that brings more. Alone, a write waits for
+		// nothing: with no one else to run, Gosched returns at once.
+		seen := 0
 	fill:
 		for len(batch) < maxBatch {
 			select {
 			case op := <-s.writes:
 				batch = append(batch, op)
 			default:
-				break fill
+				if seen == len(batch) {
+					break fill
+				}
+				seen = len(batch)
+				runtime.Gosched()
 			}
 		}
 		s.commitBatch(batch)
