@@ -55,6 +55,10 @@ type Link struct {
 	RevokedAt        time.Time
 	LastUsedAt       time.Time
 	ContentDeletedAt time.Time
+	// Content is the sealed content of a message or URL link when it was
+	// read along with the link, as consuming does; nil otherwise, and once
+	// the content is deleted.
+	Content []byte
 }
 
 // Status tells the link's status at now. A revoked link is revoked whatever
@@ -91,6 +95,7 @@ type linkRow struct {
 	RevokedAt        sql.NullInt64  `db:"revoked_at"`
 	LastUsedAt       sql.NullInt64  `db:"last_used_at"`
 	ContentDeletedAt sql.NullInt64  `db:"content_deleted_at"`
+	Content          []byte         `db:"content"`
 }
 
 func (r linkRow) link() Link {
@@ -101,7 +106,7 @@ func (r linkRow) link() Link {
 		Size: r.Size, Meta: r.Meta,
 		CreatedAt: time.UnixMilli(r.CreatedAt), ExpiresAt: time.UnixMilli(r.ExpiresAt),
 		RevokedAt: fromMillis(r.RevokedAt), LastUsedAt: fromMillis(r.LastUsedAt),
-		ContentDeletedAt: fromMillis(r.ContentDeletedAt),
+		ContentDeletedAt: fromMillis(r.ContentDeletedAt), Content: r.Content,
 	}
 }
 
@@ -359,9 +364,12 @@ func (s *Store) consume(ctx context.Context, where string, arg any, e Event) (Li
 	now := millis(e.At)
 	var row linkRow
 	err := s.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		// The content of a message or URL is one chunk, which the
+		// recipient gets at once: it comes back with the use.
 		err := tx.GetContext(ctx, &row, tx.Rebind(`UPDATE links SET uses = uses + 1, last_used_at = ?
 			WHERE `+where+` AND uses < max_uses AND revoked_at IS NULL AND expires_at > ?
-			RETURNING `+linkColumns), now, arg, now)
+			RETURNING `+linkColumns+`, (SELECT data FROM link_content
+				WHERE link_id = links.id AND seq = 0 AND links.kind <> '`+KindFile+`') AS content`), now, arg, now)
 		if err != nil {
 			return err
 		}

@@ -210,6 +210,36 @@ func TestConsumeExpiredAndRevoked(t *testing.T) {
 	})
 }
 
+// A use brings the one chunk of a message or URL along; a file's chunks
+// are read as they are sent, so its use brings none.
+func TestConsumeBringsSmallContent(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		owner := mustAccount(t, s, "ada")
+		for _, kind := range []string{KindMessage, KindURL, KindFile} {
+			l, err := s.CreateLink(ctx, NewLink{OwnerID: owner.ID, TokenHash: hashOf(t), Kind: kind, MaxUses: 2,
+				ExpiresAt: s.Now().Add(time.Hour)}, [][]byte{[]byte("sealed " + kind), []byte("more")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			used, err := s.ConsumeUnprotected(ctx, l.TokenHash, Event{At: s.Now()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := "sealed " + kind
+			if kind == KindFile {
+				want = ""
+			}
+			if string(used.Content) != want || (kind == KindFile) != (used.Content == nil) {
+				t.Errorf("%s: used with content %q, want %q", kind, used.Content, want)
+			}
+			if l, _ := s.LinkByHash(ctx, l.TokenHash); l.Content != nil {
+				t.Errorf("%s: looking the link up read its content", kind)
+			}
+		}
+	})
+}
+
 // TestConsumeExactlyMaxUses races many consumers, many rounds, and expects
 // exactly max_uses of them to win each time.
 func TestConsumeExactlyMaxUses(t *testing.T) {
