@@ -135,14 +135,18 @@ func createLink(ctx context.Context, c *http.Client, base string, uses int) (str
 }
 
 func createRequest(ctx context.Context, base string, uses int) (*http.Request, error) {
-	form := url.Values{
+	return formRequest(ctx, base+"/links", createBody(uses))
+}
+
+// createBody is the form that creates a message link of uses uses.
+func createBody(uses int) string {
+	return url.Values{
 		"kind":     {"message"},
 		"message":  {"hello from oncelink-bench"},
 		"ttl":      {"1h"},
 		"max_uses": {strconv.Itoa(uses)},
 		"label":    {"bench"},
-	}
-	return formRequest(ctx, base+"/links", form.Encode())
+	}.Encode()
 }
 
 func consumeRequest(ctx context.Context, base, token string) (*http.Request, error) {
