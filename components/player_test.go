@@ -22,7 +22,7 @@ import (
 
 // playerCSP is the policy the app serves: no inline script or style at all.
 const playerCSP = "default-src 'self'; script-src 'self'; style-src 'self'; media-src 'self' blob:; " +
-	"img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+	"img-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 
 func TestPlayerRenders(t *testing.T) {
 	tests := []struct {

@@ -116,13 +116,13 @@ func (h *Handler) page(r *http.Request, title string, scripts ...string) compone
 	return p
 }
 
-// contentSecurityPolicy allows only oncelink's own scripts, styles and media,
-// and nothing inline; data: images are the QR codes. urlLinkPolicy is the
-// same but lets a form lead elsewhere, for the Open button of a URL link.
+// contentSecurityPolicy allows only oncelink's own scripts, styles, images
+// and media, and nothing inline. urlLinkPolicy is the same but lets a form
+// lead elsewhere, for the Open button of a URL link.
 // Each is whole: a browser ignores a directive that is repeated, so a policy
 // cannot be loosened by appending to it.
 const (
-	cspFetches = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	cspFetches = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
 		"media-src 'self'; connect-src 'self'; manifest-src 'self'; base-uri 'none'; frame-ancestors 'none'; "
 	contentSecurityPolicy = cspFetches + "form-action 'self'"
 	urlLinkPolicy         = cspFetches + "form-action 'self' http: https:"
