@@ -412,21 +412,23 @@ func (s *Store) record(ctx context.Context, id int64, e Event, kind, update stri
 }
 
 // Revoke ends owner's link id at once and deletes its content. Revoking a
-// link that is already revoked changes nothing.
+// link that is already revoked changes nothing and records nothing.
 func (s *Store) Revoke(ctx context.Context, owner, id int64, e Event) (Link, error) {
 	now := millis(e.At)
 	var row linkRow
 	err := s.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		err := tx.GetContext(ctx, &row, tx.Rebind(`UPDATE links SET revoked_at = COALESCE(revoked_at, ?), content_deleted_at = COALESCE(content_deleted_at, ?)
-			WHERE id = ? AND owner_id = ? RETURNING `+linkColumns), now, now, id, owner)
+		err := tx.GetContext(ctx, &row, tx.Rebind(`UPDATE links SET revoked_at = ?, content_deleted_at = COALESCE(content_deleted_at, ?)
+			WHERE id = ? AND owner_id = ? AND revoked_at IS NULL RETURNING `+linkColumns), now, now, id, owner)
+		if errors.Is(err, sql.ErrNoRows) {
+			// Revoked before, so the trail has it already; or not the
+			// owner's link at all.
+			return tx.GetContext(ctx, &row, tx.Rebind(`SELECT `+linkColumns+` FROM links WHERE id = ? AND owner_id = ?`), id, owner)
+		}
 		if err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM link_content WHERE link_id = ?`), id); err != nil {
 			return err
-		}
-		if row.RevokedAt.Int64 != now {
-			return nil // revoked before: the trail has it already
 		}
 		e.LinkID, e.Kind = id, EventRevoke
 		return s.insertEvent(ctx, tx, e)

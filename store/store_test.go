@@ -210,6 +210,35 @@ func TestConsumeExpiredAndRevoked(t *testing.T) {
 	})
 }
 
+// However many revokes race, and even within one millisecond, the trail
+// records one.
+func TestRevokeRecordsOnce(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		c := newClock(s) // stands still unless moved
+		owner := mustAccount(t, s, "ada")
+		l := mustLink(t, s, owner.ID, 1, time.Hour)
+		var wg sync.WaitGroup
+		for range 10 {
+			wg.Go(func() {
+				r, err := s.Revoke(ctx, owner.ID, l.ID, Event{At: c.Now()})
+				if err != nil || r.Status(c.Now()) != Revoked {
+					t.Errorf("revoke: %v, %v", r.Status(c.Now()), err)
+				}
+			})
+		}
+		wg.Wait()
+		c.Add(time.Second)
+		if _, err := s.Revoke(ctx, owner.ID, l.ID, Event{At: c.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		events, err := s.Events(ctx, owner.ID, l.ID)
+		if err != nil || len(events) != 1 || events[0].Kind != EventRevoke {
+			t.Fatalf("events after 11 revokes: %+v, %v", events, err)
+		}
+	})
+}
+
 // A use brings the one chunk of a message or URL along; a file's chunks
 // are read as they are sent, so its use brings none.
 func TestConsumeBringsSmallContent(t *testing.T) {
