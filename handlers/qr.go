@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"slices"
 	"strconv"
 	"sync/atomic"
 
@@ -14,68 +15,127 @@ import (
 // around a code.
 const qrQuiet = 4
 
-// qrPlans holds a QR plan per version, at level M with mask 0, made on
-// first use. A plan depends only on those three and costs more to make
-// than a code does to encode with it; every link URL of a server has the
-// same length, so one plan serves them all.
-var qrPlans [coding.MaxVersion + 1]atomic.Pointer[coding.Plan]
+// qrPlan is rsc.io/qr's plan of one version at level M with mask 0, turned
+// into what encoding needs: the modules as they are when every data bit is
+// zero, and the module each data bit flips. Making it costs more than
+// many encodings with it, and every link URL of a server has the same
+// length, so one is made per version, on first use.
+type qrPlan struct {
+	version   coding.Version
+	dataBytes int
+	size      int
+	blank     []byte  // size×size modules, row by row; 1 is dark
+	bitAt     []int32 // bitAt[i] is the module data bit i flips
+}
 
-// qrCode encodes text as the smallest QR code that holds it at level M
-// (15% of it may be damaged), in byte mode.
-func qrCode(text string) (*coding.Code, error) {
+var qrPlans [coding.MaxVersion + 1]atomic.Pointer[qrPlan]
+
+func newQRPlan(v coding.Version) (*qrPlan, error) {
+	p, err := coding.NewPlan(v, coding.M, 0)
+	if err != nil {
+		return nil, err
+	}
+	size := len(p.Pixel)
+	q := &qrPlan{
+		version: v, dataBytes: p.DataBytes, size: size,
+		blank: make([]byte, size*size),
+		bitAt: make([]int32, 8*(p.DataBytes+p.CheckBytes)),
+	}
+	for y, row := range p.Pixel {
+		for x, pix := range row {
+			i := y*size + x
+			if r := pix.Role(); r == coding.Data || r == coding.Check {
+				q.bitAt[pix.Offset()] = int32(i)
+			}
+			if pix&coding.Black != 0 {
+				q.blank[i] = 1
+			}
+		}
+	}
+	return q, nil
+}
+
+// qrCode encodes text, in byte mode, as the smallest QR code that holds it
+// at level M (15% of it may be damaged). It returns the code's width in
+// modules and its modules, row by row, 1 for dark: the same code as
+// rsc.io/qr's Encode.
+func qrCode(text string) (int, []byte, error) {
 	enc := coding.String(text)
 	v := coding.Version(coding.MinVersion)
 	for enc.Bits(v) > v.DataBytes(coding.M)*8 {
 		if v++; v > coding.MaxVersion {
-			return nil, errors.New("qr: text too long")
+			return 0, nil, errors.New("qr: text too long")
 		}
 	}
-	p := qrPlans[v].Load()
-	if p == nil {
+	q := qrPlans[v].Load()
+	if q == nil {
 		var err error
-		if p, err = coding.NewPlan(v, coding.M, 0); err != nil {
-			return nil, err
+		if q, err = newQRPlan(v); err != nil {
+			return 0, nil, err
 		}
-		qrPlans[v].Store(p)
+		qrPlans[v].Store(q)
 	}
-	return p.Encode(enc)
+	var b coding.Bits
+	enc.Encode(&b, v)
+	b.AddCheckBytes(v, coding.M)
+	modules := slices.Clone(q.blank)
+	for i, c := range b.Bytes() {
+		for bit := range 8 {
+			if c&(0x80>>bit) != 0 {
+				modules[q.bitAt[i*8+bit]] ^= 1
+			}
+		}
+	}
+	return q.size, modules, nil
 }
 
 // qrDrawing draws text's QR code as one SVG path of one-module-high
 // strokes, one per run of dark modules, in a square with the quiet zone
 // around it.
 func qrDrawing(text string) (components.QR, error) {
-	code, err := qrCode(text)
+	size, modules, err := qrCode(text)
 	if err != nil {
 		return components.QR{}, err
 	}
 	d := make([]byte, 0, 4<<10)
-	for y := range code.Size {
+	for y := range size {
+		row := modules[y*size : (y+1)*size]
 		end := -1 // where the row's last run ended; -1 before the first
-		for x := 0; x < code.Size; x++ {
-			if !code.Black(x, y) {
+		for x := 0; x < size; x++ {
+			if row[x] == 0 {
 				continue
 			}
-			run := 1
-			for x+run < code.Size && code.Black(x+run, y) {
-				run++
+			start := x
+			for x < size && row[x] != 0 {
+				x++
 			}
 			if end < 0 {
 				// The stroke's centre line runs half a module down.
 				d = append(d, 'M')
-				d = strconv.AppendInt(d, int64(x+qrQuiet), 10)
+				d = appendSmall(d, start+qrQuiet)
 				d = append(d, ' ')
-				d = strconv.AppendInt(d, int64(y+qrQuiet), 10)
+				d = appendSmall(d, y+qrQuiet)
 				d = append(d, ".5h"...)
 			} else {
 				d = append(d, 'm')
-				d = strconv.AppendInt(d, int64(x-end), 10)
+				d = appendSmall(d, start-end)
 				d = append(d, " 0h"...)
 			}
-			d = strconv.AppendInt(d, int64(run), 10)
-			x += run
+			d = appendSmall(d, x-start)
 			end = x
 		}
 	}
-	return components.QR{Size: code.Size + 2*qrQuiet, Path: string(d)}, nil
+	return components.QR{Size: size + 2*qrQuiet, Path: string(d)}, nil
+}
+
+// appendSmall appends n in decimal; the path's numbers are below 200, and
+// most below 10.
+func appendSmall(b []byte, n int) []byte {
+	switch {
+	case n < 10:
+		return append(b, byte('0'+n))
+	case n < 100:
+		return append(b, byte('0'+n/10), byte('0'+n%10))
+	}
+	return strconv.AppendInt(b, int64(n), 10)
 }
