@@ -79,19 +79,16 @@
     tick();
   }
 
-  document.addEventListener("change", function (ev) {
-    var form = ev.target.closest("form#create");
-    if (form && ev.target.name === "kind") showKind(form);
-  });
   document.addEventListener("input", function (ev) {
     var form = ev.target.closest("form#create");
     if (form && ev.target.id === "ttl") previewExpiry(form);
   });
 
-  // The file chooser refuses a file over the server's limit before it is
-  // sent; the server checks again.
+  // Choosing a kind shows its fields. The file chooser refuses a file over
+  // the server's limit before it is sent; the server checks again.
   document.addEventListener("change", function (ev) {
-    var input = ev.target;
+    var input = ev.target, form = input.closest("form#create");
+    if (form && input.name === "kind") showKind(form);
     if (input.type !== "file" || !input.hasAttribute("data-max-size")) return;
     var max = Number(input.getAttribute("data-max-size"));
     var tooLarge = Array.prototype.some.call(input.files, function (f) { return f.size > max; });
@@ -101,11 +98,8 @@
 
   // Upload progress: htmx reports the request's progress on the form, and
   // the create form's bar shows it while a file is sent. The answer's own
-  // download reports progress too, after the upload: the bar never goes back.
-  document.addEventListener("htmx:beforeRequest", function (ev) {
-    var bar = ev.target.querySelector && ev.target.querySelector("progress.upload-progress");
-    if (bar) bar.setAttribute("value", "0");
-  });
+  // download reports progress too, after the upload: the bar never goes
+  // back. Each request starts it from zero (htmx:beforeRequest, below).
   document.addEventListener("htmx:xhr:progress", function (ev) {
     var form = ev.target, d = ev.detail;
     var bar = form.querySelector && form.querySelector("progress.upload-progress");
@@ -214,10 +208,12 @@
 
   // Focus follows what a keyboard user did: after a revoke, to the row's
   // link (the button is gone); after "Show older links", to the first
-  // older row.
+  // older row. Before each request, the upload bar starts from zero too.
   var focusRow = null, focusIndex = -1;
   document.addEventListener("htmx:beforeRequest", function (ev) {
     var el = ev.detail.elt;
+    var bar = el.querySelector && el.querySelector("progress.upload-progress");
+    if (bar) bar.setAttribute("value", "0");
     if (el.closest("tr[data-testid=link-row]")) focusRow = el.closest("tr").id;
     if (el.matches("[data-testid=older]")) focusIndex = document.querySelectorAll("#link-rows > tr").length;
   });
