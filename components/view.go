@@ -104,6 +104,8 @@ type Dashboard struct {
 	Form    LinkForm
 	Created *Created
 	List    LinkPage
+	// Stream is the URL of the list's event stream.
+	Stream string
 }
 
 // AuditEvent is one line of a link's audit trail.

@@ -49,15 +49,16 @@ type rawStream struct {
 	r    *bufio.Reader
 }
 
-// openRawStream opens GET /links/events with the session cookie and reads
-// up to the stream's clock event, so that the server's loop is running.
-func openRawStream(tb testing.TB, s *testServer, cookie string) rawStream {
+// openRawStream opens the event stream at path with the session cookie and
+// reads up to the stream's clock event, so that the server's loop is
+// running.
+func openRawStream(tb testing.TB, s *testServer, cookie, path string) rawStream {
 	tb.Helper()
 	conn, err := net.Dial("tcp", s.Listener.Addr().String())
 	if err != nil {
 		tb.Fatal(err)
 	}
-	fmt.Fprintf(conn, "GET /links/events HTTP/1.1\r\nHost: %s\r\nCookie: %s\r\nAccept: text/event-stream\r\n\r\n", s.Listener.Addr(), cookie)
+	fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: %s\r\nCookie: %s\r\nAccept: text/event-stream\r\n\r\n", path, s.Listener.Addr(), cookie)
 	r := bufio.NewReaderSize(conn, 512)
 	for {
 		line, err := r.ReadString('\n')
@@ -93,10 +94,10 @@ func BenchmarkFanOut500(b *testing.B) {
 	const dashboards = 500
 	s := newTestServer(b, func(c *Config) { c.RateLimits = false })
 	c := s.admin()
-	cookie := c.sessionCookie()
+	cookie, path := c.sessionCookie(), c.streamPath()
 	got := make(chan string, dashboards)
 	for range dashboards {
-		st := openRawStream(b, s, cookie)
+		st := openRawStream(b, s, cookie, path)
 		defer st.conn.Close()
 		go func() {
 			for {
@@ -163,14 +164,14 @@ func BenchmarkStreamMemory(b *testing.B) {
 	s := newTestServer(b)
 	c := s.admin()
 	c.createLink(nil)
-	cookie := c.sessionCookie()
+	cookie, path := c.sessionCookie(), c.streamPath()
 	goroutines := runtime.NumGoroutine()
 	var heap, stack float64
 	for b.Loop() {
 		heap0, stack0 := inUse()
 		streams := make([]rawStream, dashboards)
 		for i := range streams {
-			streams[i] = openRawStream(b, s, cookie)
+			streams[i] = openRawStream(b, s, cookie, path)
 		}
 		heap1, stack1 := inUse()
 		heap += float64(heap1-heap0) / dashboards

@@ -24,6 +24,9 @@ import (
 //	            or its expiry
 //	created     the row of a link created in another tab, for the list's top
 //	clock       the server's time in Unix milliseconds, for the countdowns
+//	stale       sent once the stream opens, when the page may have missed
+//	            events: some came after it was drawn and before the stream
+//	            began, or the stream starts over after a break
 //	signed-out  a notice, sent last, when the stream's session has ended
 //
 // Each row listens for the event named after its own id, rather than one
@@ -85,6 +88,10 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = s.data("clock", strconv.FormatInt(h.now().UnixMilli(), 10))
 	}
+	// Subscribed first, so that nothing falls between this and the events.
+	if mark := h.streamMark(a.ID); err == nil && mark != r.URL.Query().Get("after") {
+		err = s.data("stale", mark)
+	}
 	exp := expiryWatch{h: h, owner: a.ID, after: h.now(), timer: time.NewTimer(time.Hour)}
 	defer exp.timer.Stop()
 	if err == nil {
@@ -127,6 +134,12 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 	if !s.broken && ctx.Err() == nil {
 		h.log.Warn("event stream", "err", err)
 	}
+}
+
+// streamMark names the owner's last event, for a page to give back when it
+// opens its stream; the stream is behind if the name has changed since.
+func (h *Handler) streamMark(owner int64) string {
+	return h.instance + "." + strconv.FormatUint(h.live.Last(owner), 10)
 }
 
 // sendRow sends the row of e's link as the event name.

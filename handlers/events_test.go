@@ -3,6 +3,7 @@ package handlers
 import (
 	"bufio"
 	"context"
+	"html"
 	"io"
 	"net/http"
 	"net/url"
@@ -29,10 +30,29 @@ type sseStream struct {
 	events chan sseEvent
 }
 
-// stream opens the client's event stream and reads it in the background.
+// stream opens the event stream of the client's dashboard, as the page
+// gives it, and reads it in the background.
 func (c *testClient) stream() *sseStream {
 	c.t.Helper()
-	req, err := http.NewRequest(http.MethodGet, c.srv.URL+"/links/events", nil)
+	return c.streamAt(c.streamPath())
+}
+
+var streamPattern = regexp.MustCompile(`sse-connect="([^"]+)"`)
+
+// streamPath is the event stream's path that the dashboard gives.
+func (c *testClient) streamPath() string {
+	c.t.Helper()
+	m := streamPattern.FindStringSubmatch(c.get("/links").body)
+	if m == nil {
+		c.t.Fatal("no event stream on the dashboard")
+	}
+	return html.UnescapeString(m[1])
+}
+
+// streamAt opens the event stream at path.
+func (c *testClient) streamAt(path string) *sseStream {
+	c.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, c.srv.URL+path, nil)
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -169,6 +189,42 @@ func TestEventStreamCarriesTheOwnersRows(t *testing.T) {
 	}
 }
 
+// A page says which event it was drawn after; a stream opened for it says
+// "stale" when later events may be missing from the page, and only then.
+func TestEventStreamSaysWhenThePageIsStale(t *testing.T) {
+	s := newTestServer(t)
+	ann := s.admin()
+	path := ann.streamPath()
+	if !strings.HasPrefix(path, "/links/events?after=") {
+		t.Fatalf("stream path %q", path)
+	}
+	fresh := ann.streamAt(path)
+	ann.createLink(nil)
+	if ev := fresh.next(); ev.name != "created" {
+		t.Fatalf("a stream opened for a current page began with %+v", ev)
+	}
+
+	// The page was drawn before that create: its stream must say so.
+	if ev := ann.streamAt(path).next(); ev.name != "stale" || ev.data == "" {
+		t.Fatalf("a stream opened for an earlier page began with %+v", ev)
+	}
+	for _, other := range []string{"/links/events", "/links/events?after=x", "/links/events?after=" + strings.Repeat("z", 8) + ".0"} {
+		if ev := ann.streamAt(other).next(); ev.name != "stale" {
+			t.Errorf("%s began with %+v", other, ev)
+		}
+	}
+
+	// Another owner's events leave Bob's page current.
+	bob := s.user("bob")
+	bobPath := bob.streamPath()
+	ann.createLink(nil)
+	bobStream := bob.streamAt(bobPath)
+	bob.createLink(nil)
+	if ev := bobStream.next(); ev.name != "created" {
+		t.Fatalf("bob's stream began with %+v", ev)
+	}
+}
+
 func TestEventStreamOpensWithRetryAndClock(t *testing.T) {
 	s := newTestServer(t)
 	c := s.admin()
@@ -213,7 +269,7 @@ func TestEventStreamEndsWithItsSession(t *testing.T) {
 	annStream.ended()
 
 	// A stream without a session says so at once, and ends.
-	st := s.client().stream()
+	st := s.client().streamAt("/links/events")
 	if ev := st.next(); ev.name != "signed-out" {
 		t.Fatalf("signed-out client: %+v", ev)
 	}

@@ -4,6 +4,7 @@ package handlers
 
 import (
 	"context"
+	"crypto/rand"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -89,6 +90,9 @@ type Handler struct {
 	heartbeat time.Duration
 	rows      sharedRows
 	metrics   *metrics
+	// instance tells this process's event IDs, which the broker numbers
+	// per process, from those of another instance or an earlier run.
+	instance string
 }
 
 // New returns a Handler. key is the server's secret for tokens and grants;
@@ -119,7 +123,7 @@ func New(cfg Config, st Store, sessions *scs.SessionManager, key []byte, log *sl
 		cfg: cfg, store: st, sessions: sessions, key: key, log: log,
 		limits: newLimits(cfg.RateLimits, cfg.Rates, shared), now: time.Now,
 		live: broker, streamsEnd: make(chan struct{}), heartbeat: 25 * time.Second,
-		metrics: newMetrics(),
+		metrics: newMetrics(), instance: rand.Text()[:8],
 	}
 }
 

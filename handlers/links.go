@@ -26,6 +26,8 @@ const (
 )
 
 func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, a *store.Account) {
+	// Taken before the list is read: an event after it may be missing.
+	mark := h.streamMark(a.ID)
 	list, err := h.linkList(r.Context(), a, r.URL.Query())
 	if err != nil {
 		h.fail(w, r, err)
@@ -42,7 +44,7 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, a *store.Acc
 		h.render(w, r, http.StatusOK, components.MoreRows(list))
 		return
 	}
-	d := components.Dashboard{Form: h.emptyForm(), List: list}
+	d := components.Dashboard{Form: h.emptyForm(), List: list, Stream: "/links/events?after=" + mark}
 	h.render(w, r, http.StatusOK, components.DashboardPage(h.page(r, "Links"), d))
 }
 

@@ -50,6 +50,11 @@ type Broker interface {
 	// too far behind: the subscriber has missed events and must catch up
 	// from the store.
 	Subscribe(owner int64) (events <-chan Event, cancel func())
+	// Last returns the ID of the owner's last delivered event, 0 before
+	// the first. A page drawn from the store after reading it, whose
+	// subscription then finds a later Last, may have missed what came
+	// between.
+	Last(owner int64) uint64
 }
 
 // Buffer is how many events a subscriber may have waiting before Local
@@ -60,8 +65,10 @@ const Buffer = 64
 type Local struct {
 	mu   sync.Mutex
 	subs map[int64]map[chan Event]struct{}
-	// last is the ID of the last event published.
-	last uint64
+	// last is the ID of the last event published; lastOf the last of
+	// each owner that has had one.
+	last   uint64
+	lastOf map[int64]uint64
 }
 
 var _ Broker = (*Local)(nil)
@@ -74,6 +81,10 @@ func (l *Local) Publish(_ context.Context, e Event) error {
 	defer l.mu.Unlock()
 	l.last++
 	e.ID = l.last
+	if l.lastOf == nil {
+		l.lastOf = map[int64]uint64{}
+	}
+	l.lastOf[e.Owner] = e.ID
 	for ch := range l.subs[e.Owner] {
 		select {
 		case ch <- e:
@@ -103,6 +114,13 @@ func (l *Local) Subscribe(owner int64) (<-chan Event, func()) {
 			l.drop(owner, ch)
 		}
 	}
+}
+
+// Last returns the ID of the owner's last event; see Broker.
+func (l *Local) Last(owner int64) uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.lastOf[owner]
 }
 
 // drop removes and closes a subscription; l.mu is held.

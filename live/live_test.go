@@ -36,6 +36,20 @@ func TestLocalDeliversOnlyToTheOwner(t *testing.T) {
 	}
 }
 
+func TestLocalLastIsPerOwner(t *testing.T) {
+	var l Local
+	ctx := context.Background()
+	if got := l.Last(1); got != 0 {
+		t.Errorf("Last before any event = %d", got)
+	}
+	l.Publish(ctx, Event{Owner: 1, What: Used})
+	l.Publish(ctx, Event{Owner: 2, What: Used})
+	l.Publish(ctx, Event{Owner: 1, What: Viewed})
+	if got1, got2, got3 := l.Last(1), l.Last(2), l.Last(3); got1 != 3 || got2 != 2 || got3 != 0 {
+		t.Errorf("Last = %d, %d, %d; want 3, 2, 0", got1, got2, got3)
+	}
+}
+
 func TestLocalDropsASlowSubscriberWithoutBlocking(t *testing.T) {
 	var l Local
 	ctx := context.Background()

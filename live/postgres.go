@@ -217,6 +217,9 @@ func (p *Postgres) Publish(ctx context.Context, e Event) error {
 // Subscribe returns the owner's events from every instance; see Broker.
 func (p *Postgres) Subscribe(owner int64) (<-chan Event, func()) { return p.local.Subscribe(owner) }
 
+// Last returns the ID of the owner's last event this instance delivered.
+func (p *Postgres) Last(owner int64) uint64 { return p.local.Last(owner) }
+
 func (p *Postgres) receive(payload []byte) {
 	var w wireEvent
 	if err := json.Unmarshal(payload, &w); err != nil || w.Owner == 0 {

@@ -233,9 +233,10 @@
   });
 
   // The event stream: its state is shown beside the list's heading, its
-  // clock corrects the countdowns, and after a reconnect the list is read
-  // again, since events may have been missed while it was down.
-  var clocks = new WeakSet(), opened = false;
+  // clock corrects the countdowns, and when it says the page is stale
+  // (events came before it opened, or while it was down) the list is read
+  // again.
+  var sources = new WeakSet();
   function liveState(text) {
     var el = document.querySelector("[data-testid=live]");
     if (!el) return;
@@ -245,16 +246,15 @@
   }
   document.addEventListener("htmx:sseOpen", function (ev) {
     var source = ev.detail.source;
-    if (!clocks.has(source)) {
-      clocks.add(source);
+    if (!sources.has(source)) {
+      sources.add(source);
       source.addEventListener("clock", function (e) {
         skew = Number(e.data) - Date.now();
         tick();
       });
+      source.addEventListener("stale", refreshList);
     }
     liveState("Live");
-    if (opened) refreshList();
-    opened = true;
   });
   document.addEventListener("htmx:sseError", function () { liveState("Reconnecting…"); });
   document.addEventListener("htmx:sseClose", function (ev) {
