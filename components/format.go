@@ -18,8 +18,8 @@ func iso(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 func millis(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
 
 // left writes how long remains until t, coarsely: "2d 3h", "5m 10s".
-func left(t, now time.Time) string {
-	d := t.Sub(now).Round(time.Second)
+func left(d time.Duration) string {
+	d = d.Round(time.Second)
 	if d <= 0 {
 		return "expired"
 	}
@@ -103,9 +103,6 @@ func plural(n int, one, many string) string {
 	}
 	return strconv.Itoa(n) + " " + many
 }
-
-// now is the render's clock for countdown text; the page's script takes over.
-var now = time.Now
 
 func rowName(r LinkRow) string {
 	if r.Label != "" {

@@ -1319,9 +1319,9 @@ func Row(r LinkRow) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var60 string
-			templ_7745c5c3_Var60, templ_7745c5c3_Err = templ.JoinStringErrs(left(r.ExpiresAt, now()))
+			templ_7745c5c3_Var60, templ_7745c5c3_Err = templ.JoinStringErrs(left(r.Left))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `links.templ`, Line: 288, Col: 149}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `links.templ`, Line: 288, Col: 137}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var60))
 			if templ_7745c5c3_Err != nil {

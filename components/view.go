@@ -14,6 +14,10 @@ type Page struct {
 	Viewer *Viewer
 	// Scripts names extra embedded scripts the page loads, such as "player.js".
 	Scripts []string
+	// Now is the server's time as it draws the page, from which the
+	// countdowns learn how far the browser's clock is off; zero leaves
+	// them to the browser's clock.
+	Now time.Time
 }
 
 // Viewer is the signed-in account as the page header shows it.
@@ -86,6 +90,9 @@ type LinkRow struct {
 	HasPassword bool
 	CreatedAt   time.Time
 	ExpiresAt   time.Time
+	// Left is the time the link had left when the row was drawn: the
+	// countdown's text until the page's script ticks it.
+	Left time.Duration
 }
 
 // LinkPage is a page of an owner's links with the filter that chose them.

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -199,6 +200,24 @@ func TestLinkDetailsKeepsEventsApart(t *testing.T) {
 		}
 		if !strings.Contains(sec, "127.0.0.1") || !strings.Contains(sec, "<time datetime=") {
 			t.Errorf("%s lacks the address or the time", tt.section)
+		}
+	}
+}
+
+// A page is drawn at the server's time: the countdowns' text and the clock
+// the page's script corrects them by both come from it.
+func TestDashboardIsDrawnAtTheServersTime(t *testing.T) {
+	s := newTestServer(t)
+	c := s.admin()
+	c.createLink(url.Values{"ttl": {"3h"}})
+	s.clock.Advance(time.Hour)
+	page := c.get("/links").body
+	for _, want := range []string{
+		`<meta name="server-time" content="` + strconv.FormatInt(s.clock.Now().UnixMilli(), 10) + `">`,
+		`>2h 0m</time>`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the dashboard lacks %s", want)
 		}
 	}
 }
