@@ -78,6 +78,11 @@ func Open(name string) (fs.File, error) { return static.Open(name) }
 func Handler() http.Handler {
 	files := http.FileServerFS(static)
 	return http.StripPrefix(Prefix, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "Static files are only read: this address takes GET and HEAD.", http.StatusMethodNotAllowed)
+			return
+		}
 		name, ok := byHashed[r.URL.Path]
 		if !ok {
 			http.NotFound(w, r)

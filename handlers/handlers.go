@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -151,7 +152,7 @@ func (h *Handler) Routes() http.Handler {
 	mux.HandleFunc("POST /accounts/{id}/disable", h.adminOnly(h.disableAccount))
 	mux.HandleFunc("POST /accounts/{id}/enable", h.adminOnly(h.enableAccount))
 	mux.HandleFunc("GET /healthz", h.healthz)
-	mux.HandleFunc("/", h.notFound)
+	mux.HandleFunc("/", h.unrouted(mux))
 
 	protect := http.NewCrossOriginProtection()
 	protect.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -180,6 +181,25 @@ func (h *Handler) healthz(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte("ok\n"))
 }
 
-func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
-	h.fail(w, r, errNotFound)
+// unrouted answers what no route of mux takes: 405, naming the methods
+// the path does take, or 404 when it takes none.
+func (h *Handler) unrouted(mux *http.ServeMux) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodPost} {
+			probe := &http.Request{Method: m, Host: r.Host, URL: r.URL}
+			if _, pattern := mux.Handler(probe); pattern != "/" {
+				allow = append(allow, m)
+				if m == http.MethodGet {
+					allow = append(allow, http.MethodHead)
+				}
+			}
+		}
+		if len(allow) == 0 {
+			h.fail(w, r, errNotFound)
+			return
+		}
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		h.fail(w, r, errMethod)
+	}
 }

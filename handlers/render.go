@@ -37,6 +37,8 @@ func invalid(format string, args ...any) error {
 var (
 	errNotFound = &userError{status: http.StatusNotFound, title: "Not found",
 		msg: "There is nothing here. Check the address, or ask whoever sent it for a new link."}
+	errMethod = &userError{status: http.StatusMethodNotAllowed, title: "Not allowed",
+		msg: "This address does not take that kind of request. Go back to the page and try again from there."}
 	errCrossOrigin = &userError{status: http.StatusForbidden, title: "Refused",
 		msg: "This request came from another site, so oncelink refused it. Go back to the page and try again from there."}
 )

@@ -418,3 +418,40 @@ func TestHeadRecordsNothing(t *testing.T) {
 		t.Fatalf("a GET is recorded as one view: %+v, was %+v", after, before)
 	}
 }
+
+// A route asked with a method it does not take answers 405 and names the
+// methods it does; an address no route takes is 404 whatever the method.
+func TestWrongMethodsAre405(t *testing.T) {
+	f := newFixture(t)
+	l := f.newLink(f.adaID, store.NewLink{})
+	routed := map[string]bool{}
+	for _, r := range appRoutes {
+		routed[r.method+" "+r.path] = true
+	}
+	for _, r := range appRoutes {
+		if r.path == "/no-such-page" {
+			continue
+		}
+		for _, m := range []string{"GET", "POST", "PUT", "DELETE", "PATCH"} {
+			if routed[m+" "+r.path] || m == "GET" && routed["HEAD "+r.path] {
+				continue
+			}
+			res := f.ada.send(appRoute{method: m, path: r.path}, l, formType, "", nil)
+			allow := res.Header.Get("Allow")
+			if res.StatusCode != http.StatusMethodNotAllowed || !strings.Contains(allow, r.method) {
+				t.Errorf("%s %s: %d, Allow %q; want 405 naming %s", m, r.path, res.StatusCode, allow, r.method)
+			}
+			if res.StatusCode == http.StatusMethodNotAllowed && !strings.Contains(res.body, "take") {
+				t.Errorf("%s %s: the 405 page does not say why", m, r.path)
+			}
+		}
+	}
+	for _, m := range []string{"GET", "POST", "PUT"} {
+		if res := f.ada.send(appRoute{method: m, path: "/nowhere"}, l, formType, "", nil); res.StatusCode != http.StatusNotFound || res.Header.Get("Allow") != "" {
+			t.Errorf("%s /nowhere: %d, Allow %q", m, res.StatusCode, res.Header.Get("Allow"))
+		}
+	}
+	if res := f.ada.request("POST", "/", strings.NewReader(""), http.Header{"Content-Type": {formType}}); res.StatusCode != http.StatusMethodNotAllowed || res.Header.Get("Allow") != "GET, HEAD" {
+		t.Errorf("POST /: %d, Allow %q", res.StatusCode, res.Header.Get("Allow"))
+	}
+}
