@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/jmoiron/sqlx"
 )
 
 // Account is someone who can sign in and own links.
@@ -56,7 +54,7 @@ func (s *Store) CreateFirstAccount(ctx context.Context, username, passwordHash s
 
 func (s *Store) insertAccount(ctx context.Context, username, passwordHash string, admin, onlyFirst bool) (Account, error) {
 	var row accountRow
-	err := s.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx txn) error {
 		if s.dialect.lockMigrations != "" && onlyFirst {
 			// Two set-ups on two PostgreSQL connections would each see no
 			// account; the advisory lock makes the second wait and see one.
@@ -136,7 +134,7 @@ func (s *Store) SetDisabled(ctx context.Context, id int64, disabled bool) (Accou
 		at = sql.NullInt64{Int64: millis(s.Now()), Valid: true}
 	}
 	var row accountRow
-	err := s.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx txn) error {
 		return tx.GetContext(ctx, &row, tx.Rebind(`UPDATE accounts SET disabled_at = ? WHERE id = ? RETURNING `+accountColumns), at, id)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
@@ -152,7 +150,7 @@ func (s *Store) Secret(ctx context.Context, name string, size int) ([]byte, erro
 	fresh := make([]byte, size)
 	rand.Read(fresh)
 	var value []byte
-	err := s.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx txn) error {
 		if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`), name, fresh); err != nil {
 			return err
 		}

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/jmoiron/sqlx"
 )
 
 // Link kinds.
@@ -138,7 +136,7 @@ type NewLink struct {
 // CreateLink adds a link and its sealed content chunks in one transaction.
 func (s *Store) CreateLink(ctx context.Context, n NewLink, chunks [][]byte) (Link, error) {
 	var l Link
-	err := s.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx txn) error {
 		var err error
 		l, err = s.insertLink(ctx, tx, n, func(put func([]byte) error) error {
 			for _, c := range chunks {
@@ -173,7 +171,7 @@ func (s *Store) CreateLinkStream(ctx context.Context, n NewLink, fill func(put f
 	return l, nil
 }
 
-func (s *Store) insertLink(ctx context.Context, tx *sqlx.Tx, n NewLink, fill func(put func([]byte) error) error) (Link, error) {
+func (s *Store) insertLink(ctx context.Context, tx txn, n NewLink, fill func(put func([]byte) error) error) (Link, error) {
 	var forUser sql.NullInt64
 	if n.ForUserID != 0 {
 		forUser = sql.NullInt64{Int64: n.ForUserID, Valid: true}
@@ -363,7 +361,7 @@ func (s *Store) ConsumeUnprotected(ctx context.Context, hash []byte, e Event) (L
 func (s *Store) consume(ctx context.Context, where string, arg any, e Event) (Link, error) {
 	now := millis(e.At)
 	var row linkRow
-	err := s.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx txn) error {
 		// The content of a message or URL is one chunk, which the
 		// recipient gets at once: it comes back with the use.
 		err := tx.GetContext(ctx, &row, tx.Rebind(`UPDATE links SET uses = uses + 1, last_used_at = ?
@@ -396,7 +394,7 @@ func (s *Store) RecordWrongPassword(ctx context.Context, id int64, e Event) erro
 }
 
 func (s *Store) record(ctx context.Context, id int64, e Event, kind, update string) error {
-	err := s.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx txn) error {
 		if update != "" {
 			if _, err := tx.ExecContext(ctx, tx.Rebind(update), id); err != nil {
 				return err
@@ -416,7 +414,7 @@ func (s *Store) record(ctx context.Context, id int64, e Event, kind, update stri
 func (s *Store) Revoke(ctx context.Context, owner, id int64, e Event) (Link, error) {
 	now := millis(e.At)
 	var row linkRow
-	err := s.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx txn) error {
 		err := tx.GetContext(ctx, &row, tx.Rebind(`UPDATE links SET revoked_at = ?, content_deleted_at = COALESCE(content_deleted_at, ?)
 			WHERE id = ? AND owner_id = ? AND revoked_at IS NULL RETURNING `+linkColumns), now, now, id, owner)
 		if errors.Is(err, sql.ErrNoRows) {

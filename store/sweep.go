@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"time"
-
-	"github.com/jmoiron/sqlx"
 )
 
 // Swept counts what one Sweep deleted.
@@ -25,7 +23,7 @@ type Swept struct {
 func (s *Store) Sweep(ctx context.Context, grant, retention time.Duration) (Swept, error) {
 	now := s.Now()
 	var swept Swept
-	err := s.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx txn) error {
 		if s.dialect.trySweepLock != "" {
 			var mine bool
 			if err := tx.GetContext(ctx, &mine, s.dialect.trySweepLock); err != nil || !mine {

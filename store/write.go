@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"runtime"
@@ -13,10 +14,20 @@ import (
 // maxBatch bounds how many writes share one SQLite transaction.
 const maxBatch = 64
 
+// txn is what a write runs its statements on: its own transaction on
+// PostgreSQL; on SQLite the writer's connection, inside the transaction of
+// the write's batch.
+type txn interface {
+	sqlx.QueryerContext
+	sqlx.ExecerContext
+	Rebind(query string) string
+	GetContext(ctx context.Context, dest any, query string, args ...any) error
+}
+
 // writeOp is one write waiting for the SQLite writer.
 type writeOp struct {
 	ctx  context.Context
-	fn   func(context.Context, *sqlx.Tx) error
+	fn   func(context.Context, txn) error
 	done chan error
 }
 
@@ -33,7 +44,7 @@ type writeOp struct {
 // handles concurrency, and a shared transaction would only hold row locks
 // longer. On both, a write that has started finishes even if its caller
 // gives up meanwhile, so that its outcome is never half known.
-func (s *Store) write(ctx context.Context, fn func(context.Context, *sqlx.Tx) error) error {
+func (s *Store) write(ctx context.Context, fn func(context.Context, txn) error) error {
 	if s.writes == nil {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -101,25 +112,46 @@ func (s *Store) writer() {
 func (s *Store) commitBatch(batch []*writeOp) {
 	results := make([]error, len(batch))
 	err := func() error {
-		tx, err := s.db.BeginTxx(context.Background(), nil)
+		// The batch's transaction is begun and ended by hand on a
+		// connection of its own: database/sql would watch a transaction,
+		// and every query in it, with a goroutine each, and this one is
+		// never cancelled.
+		ctx := context.Background()
+		conn, err := s.db.Connx(ctx)
 		if err != nil {
 			return err
 		}
-		defer tx.Rollback()
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+			return err
+		}
+		done := false
+		defer func() {
+			if done {
+				return
+			}
+			if _, err := conn.ExecContext(ctx, `ROLLBACK`); err != nil {
+				// Not known to be out of the transaction: the pool must
+				// not hand this connection out again.
+				conn.Raw(func(any) error { return driver.ErrBadConn })
+			}
+		}()
 		for i, op := range batch {
 			if results[i] = op.ctx.Err(); results[i] != nil {
 				continue
 			}
 			if len(batch) == 1 {
-				results[i] = op.fn(op.run(), tx)
+				results[i] = op.fn(op.run(), conn)
 				if results[i] != nil {
 					return nil // nothing else to keep: roll back
 				}
 				continue
 			}
-			results[i] = s.inSavepoint(tx, op)
+			results[i] = s.inSavepoint(conn, op)
 		}
-		return tx.Commit()
+		_, err = conn.ExecContext(ctx, `COMMIT`)
+		done = err == nil
+		return err
 	}()
 	for i, op := range batch {
 		if err != nil && results[i] == nil {
@@ -137,17 +169,18 @@ func (s *Store) commitBatch(batch []*writeOp) {
 func (op *writeOp) run() context.Context { return context.WithoutCancel(op.ctx) }
 
 // inSavepoint runs op so that its failure undoes only its own changes.
-func (s *Store) inSavepoint(tx *sqlx.Tx, op *writeOp) error {
-	if _, err := tx.Exec(`SAVEPOINT op`); err != nil {
+func (s *Store) inSavepoint(tx txn, op *writeOp) error {
+	ctx := context.Background()
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT op`); err != nil {
 		return err
 	}
 	err := op.fn(op.run(), tx)
 	if err != nil {
-		if _, rerr := tx.Exec(`ROLLBACK TO op`); rerr != nil {
+		if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO op`); rerr != nil {
 			return errors.Join(err, rerr)
 		}
 	}
-	if _, rerr := tx.Exec(`RELEASE op`); rerr != nil {
+	if _, rerr := tx.ExecContext(ctx, `RELEASE op`); rerr != nil {
 		return errors.Join(err, rerr)
 	}
 	return err

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"sync"
 	"testing"
-
-	"github.com/jmoiron/sqlx"
 )
 
 // TestWriteBatchIsolatesFailures runs many writes at once, so that they
@@ -20,7 +18,7 @@ func TestWriteBatchIsolatesFailures(t *testing.T) {
 		var wg sync.WaitGroup
 		for i := range 200 {
 			wg.Go(func() {
-				err := s.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+				err := s.write(ctx, func(ctx context.Context, tx txn) error {
 					if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO settings (name, value) VALUES (?, ?)`),
 						fmt.Sprintf("k%03d", i), []byte{1}); err != nil {
 						return err
@@ -64,7 +62,7 @@ func TestWriteSurvivesCancelledCallers(t *testing.T) {
 			wg.Go(func() {
 				ctx, cancel := context.WithCancel(context.Background())
 				defer cancel()
-				err := s.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+				err := s.write(ctx, func(ctx context.Context, tx txn) error {
 					if i%2 == 0 {
 						cancel() // the client goes away mid-write
 					}
