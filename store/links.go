@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Link kinds.
@@ -313,29 +314,25 @@ const (
 	maxUserAgentLen = 256
 )
 
-func (s *Store) insertEvent(ctx context.Context, tx execer, e Event) error {
-	_, err := tx.ExecContext(ctx, s.db.Rebind(`INSERT INTO events (link_id, kind, at, ip, user_agent) VALUES (?, ?, ?, ?, ?)`),
-		e.LinkID, e.Kind, millis(e.At), truncate(e.IP, maxIPLen), truncate(e.UserAgent, maxUserAgentLen))
+func (s *Store) insertEvent(ctx context.Context, tx txn, e Event) error {
+	_, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO events (link_id, kind, at, ip, user_agent) VALUES (?, ?, ?, ?, ?)`),
+		e.LinkID, e.Kind, millis(e.At), clip(e.IP, maxIPLen), clip(e.UserAgent, maxUserAgentLen))
 	return err
 }
 
-type execer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-}
-
-func truncate(s string, n int) string {
+// clip keeps at most n bytes of s, as valid UTF-8: a header may carry any
+// bytes, and PostgreSQL refuses text that is not UTF-8. Invalid bytes
+// become U+FFFD, and the cut never splits a character.
+func clip(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
 	if len(s) <= n {
 		return s
 	}
-	s = s[:n]
-	for len(s) > 0 && !utf8ValidSuffix(s) {
-		s = s[:len(s)-1]
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
-	return s
+	return s[:n]
 }
-
-// utf8ValidSuffix reports whether s does not end inside a UTF-8 sequence.
-func utf8ValidSuffix(s string) bool { return strings.ToValidUTF8(s, "\uFFFD") == s }
 
 // Consume takes one use of link id, recording e, if the link has a use left,
 // is not revoked and has not expired. The check and the taking are one

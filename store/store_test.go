@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -235,6 +236,35 @@ func TestRevokeRecordsOnce(t *testing.T) {
 		events, err := s.Events(ctx, owner.ID, l.ID)
 		if err != nil || len(events) != 1 || events[0].Kind != EventRevoke {
 			t.Fatalf("events after 11 revokes: %+v, %v", events, err)
+		}
+	})
+}
+
+// What a request says of itself is kept as valid UTF-8 and bounded, cut
+// between characters: a user agent may hold any bytes.
+func TestEventsKeepValidBoundedText(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		owner := mustAccount(t, s, "ada")
+		l := mustLink(t, s, owner.ID, 2, time.Hour)
+		agents := []string{
+			"\xff" + strings.Repeat("a", 300), // invalid, and long
+			strings.Repeat("é", 200),          // two bytes each: 256 falls between
+		}
+		for _, ua := range agents {
+			if _, err := s.Consume(ctx, l.ID, Event{At: s.Now(), IP: "192.0.2.1", UserAgent: ua}); err != nil {
+				t.Fatalf("use with user agent %q: %v", ua[:8], err)
+			}
+		}
+		events, err := s.Events(ctx, owner.ID, l.ID)
+		if err != nil || len(events) != 2 {
+			t.Fatalf("events: %d, %v", len(events), err)
+		}
+		want := []string{"\uFFFD" + strings.Repeat("a", maxUserAgentLen-3), strings.Repeat("é", maxUserAgentLen/2)}
+		for i, e := range events {
+			if e.UserAgent != want[i] {
+				t.Errorf("user agent %d kept as %q (%d bytes), want %d bytes", i, e.UserAgent, len(e.UserAgent), len(want[i]))
+			}
 		}
 	})
 }
