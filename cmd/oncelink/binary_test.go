@@ -5,12 +5,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestBinaryBoundsRequests sends the real server requests that are too
@@ -18,9 +16,7 @@ import (
 // that the handlers must refuse.
 func TestBinaryBoundsRequests(t *testing.T) {
 	srv := startServer(t, filepath.Join(t.TempDir(), "oncelink.db"))
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, Timeout: 10 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	c := newClient()
 	send := func(method, path string, body string, header http.Header) int {
 		t.Helper()
 		var rd io.Reader

@@ -6,17 +6,13 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 )
-
-var tokenPattern = regexp.MustCompile(`/l/([A-Za-z0-9_-]{43})`)
 
 // sharedLink is a link whose creation the server acknowledged.
 type sharedLink struct {
@@ -36,14 +32,7 @@ func TestCrashLosesNothing(t *testing.T) {
 			db := filepath.Join(t.TempDir(), "oncelink.db")
 			flags := []string{"--sqlite-sync", mode, "--rate-limits=false"}
 			srv := startServer(t, db, flags...)
-			jar, _ := cookiejar.New(nil)
-			owner := &http.Client{Jar: jar, Timeout: 10 * time.Second,
-				CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-			res, err := owner.PostForm(srv.URL+"/setup", url.Values{"username": {"ada"}, "password": {"correct horse battery"}})
-			if err != nil || res.StatusCode != http.StatusSeeOther {
-				t.Fatalf("setup: %v %v", res, err)
-			}
-			res.Body.Close()
+			owner := signUp(t, srv)
 
 			var (
 				mu     sync.Mutex
@@ -66,7 +55,12 @@ func TestCrashLosesNothing(t *testing.T) {
 						if err != nil || res.StatusCode != http.StatusCreated {
 							return
 						}
-						l.token = tokenPattern.FindStringSubmatch(string(body))[1]
+						path := linkPath.FindString(string(body))
+						if path == "" {
+							t.Errorf("a create answered 201 without the link: %.300s", body)
+							return
+						}
+						l.token = strings.TrimPrefix(path, "/l/")
 						mu.Lock()
 						links = append(links, l)
 						mu.Unlock()

@@ -78,8 +78,8 @@ func TestRecipientFlowAgainstTheBinary(t *testing.T) {
 	if code, body := postForm(t, first, s.URL+path, nil); code != http.StatusOK || !strings.Contains(body, "the secret") {
 		t.Fatalf("open: %d", code)
 	}
-	if res, err := first.Get(s.URL + path); err != nil || res.StatusCode != http.StatusOK {
-		t.Fatalf("reload in the first browser: %v %v", res.StatusCode, err)
+	if code := getStatus(t, first, s.URL+path); code != http.StatusOK {
+		t.Fatalf("reload in the first browser: %d", code)
 	}
 	if code, _ := postForm(t, second, s.URL+path, nil); code != http.StatusGone {
 		t.Fatalf("open in a second browser: %d", code)
@@ -87,8 +87,8 @@ func TestRecipientFlowAgainstTheBinary(t *testing.T) {
 
 	expiring := createLink(t, owner, s, url.Values{"ttl": {"2s"}})
 	time.Sleep(2100 * time.Millisecond)
-	if res, err := second.Get(s.URL + expiring); err != nil || res.StatusCode != http.StatusGone {
-		t.Fatalf("GET an expired link: %v %v", res.StatusCode, err)
+	if code := getStatus(t, second, s.URL+expiring); code != http.StatusGone {
+		t.Fatalf("GET an expired link: %d", code)
 	}
 	if code, _ := postForm(t, second, s.URL+expiring, nil); code != http.StatusGone {
 		t.Fatalf("POST an expired link: %d", code)
@@ -120,6 +120,14 @@ func TestUserAdd(t *testing.T) {
 		strings.NewReader("short\n"), io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "at least 10") {
 		t.Fatalf("short password: %v", err)
+	}
+	// The database may come from the environment; nothing else may.
+	out.Reset()
+	env := map[string]string{"ONCELINK_DB": db, "ONCELINK_ADMIN": "true", "ONCELINK_PASSWORD_STDIN": "true"}
+	err = run(t.Context(), []string{"user", "add", "carol", "--password-stdin"}, func(k string) string { return env[k] },
+		strings.NewReader(ownerPassword+"\n"), &out, io.Discard)
+	if err != nil || out.String() != "added account carol\n" {
+		t.Fatalf("user add with ONCELINK_ADMIN set: %v %q", err, out.String())
 	}
 	s := startServer(t, db)
 	if code, _ := postForm(t, newClient(), s.URL+"/login", url.Values{"username": {"bob"}, "password": {ownerPassword}}); code != http.StatusSeeOther {
@@ -173,7 +181,7 @@ func TestMetricsOnTheirOwnAddress(t *testing.T) {
 	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), `oncelink_http_request_duration_seconds_count{method="POST",code="303"} 1`) {
 		t.Fatalf("metrics: %d\n%s", res.StatusCode, body)
 	}
-	if res, err := http.Get(s.URL + "/metrics"); err != nil || res.StatusCode != http.StatusNotFound {
-		t.Fatalf("metrics on the public address: %v %v", res.StatusCode, err)
+	if code := getStatus(t, http.DefaultClient, s.URL+"/metrics"); code != http.StatusNotFound {
+		t.Fatalf("metrics on the public address: %d", code)
 	}
 }

@@ -168,6 +168,17 @@ func postForm(t testing.TB, c *http.Client, u string, form url.Values) (int, str
 	return res.StatusCode, string(b)
 }
 
+// getStatus GETs u with c and returns the status.
+func getStatus(t testing.TB, c *http.Client, u string) int {
+	t.Helper()
+	res, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
 const ownerPassword = "a long enough password"
 
 // signUp creates the first account on s and returns its signed-in client.

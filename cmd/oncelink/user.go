@@ -27,7 +27,15 @@ func userAdd(ctx context.Context, args []string, getenv func(string) string, std
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		name, args = args[0], args[1:]
 	}
-	if err := parseFlags(fs, args, getenv); err != nil {
+	// Of these flags only --db has an environment twin: an ONCELINK_ADMIN
+	// left in the environment must not make every added account an admin.
+	dbOnly := func(name string) string {
+		if name == "ONCELINK_DB" {
+			return getenv(name)
+		}
+		return ""
+	}
+	if err := parseFlags(fs, args, dbOnly); err != nil {
 		return err
 	}
 	if name == "" && fs.NArg() == 1 {
