@@ -451,13 +451,6 @@ func (s *Store) Chunk(ctx context.Context, id int64, seq int) ([]byte, error) {
 	return data, nil
 }
 
-// ChunkCount returns how many content chunks link id has kept.
-func (s *Store) ChunkCount(ctx context.Context, id int64) (int, error) {
-	var n int
-	err := s.ro.GetContext(ctx, &n, s.ro.Rebind(`SELECT COUNT(*) FROM link_content WHERE link_id = ?`), id)
-	return n, err
-}
-
 // Events returns link id's audit trail, oldest first, if owner owns the link.
 func (s *Store) Events(ctx context.Context, owner, id int64) ([]Event, error) {
 	var rows []struct {

@@ -95,7 +95,7 @@ func mustLink(t testing.TB, s *Store, owner int64, maxUses int, ttl time.Duratio
 func TestAccounts(t *testing.T) {
 	backends(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
-		if n, _ := s.CountAccounts(ctx); n != 0 {
+		if n, err := s.CountAccounts(ctx); err != nil || n != 0 {
 			t.Fatalf("accounts = %d", n)
 		}
 		admin, err := s.CreateFirstAccount(ctx, "ada", "h1")
@@ -178,7 +178,7 @@ func TestLinkLife(t *testing.T) {
 			t.Fatalf("events: %+v, %v", events, err)
 		}
 		other := mustAccount(t, s, "eve")
-		if ev, _ := s.Events(ctx, other.ID, l.ID); len(ev) != 0 {
+		if ev, err := s.Events(ctx, other.ID, l.ID); err != nil || len(ev) != 0 {
 			t.Fatalf("another owner sees %d events", len(ev))
 		}
 	})
@@ -292,7 +292,7 @@ func TestConsumeBringsSmallContent(t *testing.T) {
 			if string(used.Content) != want || (kind == KindFile) != (used.Content == nil) {
 				t.Errorf("%s: used with content %q, want %q", kind, used.Content, want)
 			}
-			if l, _ := s.LinkByHash(ctx, l.TokenHash); l.Content != nil {
+			if l, err := s.LinkByHash(ctx, l.TokenHash); err != nil || l.Content != nil {
 				t.Errorf("%s: looking the link up read its content", kind)
 			}
 		}
@@ -348,12 +348,16 @@ func TestLinksPagesAndFilters(t *testing.T) {
 		if err != nil || len(page) != 3 || page[0].ID != ids[6] {
 			t.Fatalf("first page: %d links, %v", len(page), err)
 		}
-		page, _ = s.Links(ctx, owner.ID, ListOptions{Limit: 3, Before: page[2].ID})
-		if len(page) != 3 || page[0].ID != ids[3] {
-			t.Fatalf("second page starts at %d", page[0].ID)
+		page, err = s.Links(ctx, owner.ID, ListOptions{Limit: 3, Before: page[2].ID})
+		if err != nil || len(page) != 3 || page[0].ID != ids[3] {
+			t.Fatalf("second page: %d links, %v", len(page), err)
 		}
-		s.Revoke(ctx, owner.ID, ids[6], Event{At: c.Now()})
-		s.Consume(ctx, ids[5], Event{At: c.Now()})
+		if _, err := s.Revoke(ctx, owner.ID, ids[6], Event{At: c.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Consume(ctx, ids[5], Event{At: c.Now()}); err != nil {
+			t.Fatal(err)
+		}
 		c.Add(150 * time.Second) // links 0 and 1 expire
 		for st, want := range map[Status]int{Active: 3, Used: 1, Expired: 2, Revoked: 1} {
 			got, err := s.Links(ctx, owner.ID, ListOptions{Status: st})
