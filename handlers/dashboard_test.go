@@ -161,6 +161,10 @@ func TestDashboardFilters(t *testing.T) {
 			t.Errorf("%s: %v, want %v", tt.query, got, tt.want)
 		}
 	}
+	// A search may be as long as a label, counted in characters.
+	if res := list("q=" + url.QueryEscape(strings.Repeat("é", maxLabelLen))); res.StatusCode != http.StatusOK {
+		t.Errorf("a search of %d two-byte characters: %d", maxLabelLen, res.StatusCode)
+	}
 	for _, q := range []string{"status=lost", "q=" + strings.Repeat("x", maxLabelLen+1), "before=-1", "before=x"} {
 		if res := list(q); res.StatusCode != http.StatusBadRequest {
 			t.Errorf("%s: %d, want 400", q, res.StatusCode)

@@ -112,7 +112,7 @@ func (h *Handler) readLinkForm(w http.ResponseWriter, r *http.Request, tok token
 			}
 			if fieldBytes += int64(len(v)); fieldBytes > maxFormBytes {
 				return fail(&userError{status: http.StatusRequestEntityTooLarge, title: "Too large",
-					msg: fmt.Sprintf("The form's fields are larger than the %s this server accepts. Nothing was stored.", formatSize(maxFormBytes))})
+					msg: fmt.Sprintf("The form's fields are larger than the %s this server accepts. Nothing was stored.", components.LimitSize(maxFormBytes))})
 			}
 			form.Add(name, string(v))
 		}
@@ -121,7 +121,7 @@ func (h *Handler) readLinkForm(w http.ResponseWriter, r *http.Request, tok token
 
 func (h *Handler) uploadTooLarge() error {
 	return &userError{status: http.StatusRequestEntityTooLarge, title: "Too large",
-		msg: fmt.Sprintf("That file is larger than %s, the most this server accepts. Nothing was stored.", formatSize(h.cfg.MaxUpload))}
+		msg: fmt.Sprintf("That file is larger than %s, the most this server accepts. Nothing was stored.", components.LimitSize(h.cfg.MaxUpload))}
 }
 
 // upload is a file received with a create form: its name, its type sniffed

@@ -51,7 +51,7 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, a *store.Acc
 // linkList reads the page of a's links that the query q asks for.
 func (h *Handler) linkList(ctx context.Context, a *store.Account, q url.Values) (components.LinkPage, error) {
 	opts := store.ListOptions{Query: strings.TrimSpace(q.Get("q")), Limit: pageSize + 1}
-	if len(opts.Query) > maxLabelLen {
+	if utf8.RuneCountInString(opts.Query) > maxLabelLen {
 		return components.LinkPage{}, invalid("Search for at most %d characters.", maxLabelLen)
 	}
 	if st := q.Get("status"); st != "" {
@@ -202,7 +202,7 @@ func (h *Handler) newLink(r *http.Request, a *store.Account, f components.LinkFo
 			return components.Created{}, invalid("Write the message to share.")
 		}
 		if len(f.Message) > maxMessageBytes {
-			return components.Created{}, invalid("A message has at most %s.", formatSize(maxMessageBytes))
+			return components.Created{}, invalid("A message has at most %s.", components.LimitSize(maxMessageBytes))
 		}
 		content = []byte(f.Message)
 	case store.KindURL:

@@ -65,7 +65,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		view.Status, view.Title, view.Message = http.StatusConflict, "Already exists", "That already exists."
 	case errors.As(err, &tooBig):
 		view.Status, view.Title = http.StatusRequestEntityTooLarge, "Too large"
-		view.Message = fmt.Sprintf("That request is larger than the %s this server accepts. Nothing was stored.", formatSize(tooBig.Limit))
+		view.Message = fmt.Sprintf("That request is larger than the %s this server accepts. Nothing was stored.", components.LimitSize(tooBig.Limit))
 	default:
 		h.log.Error("request failed", "method", r.Method, "path", logPath(r.URL.Path), "err", err)
 	}
@@ -192,23 +192,14 @@ func (h *Handler) logRequests(next http.Handler) http.Handler {
 }
 
 // logPath is a path as it may be logged: everything after /l/ is a token,
-// which must never reach a log, so it is cut.
+// which must never reach a log, so it is cut, wherever /l/ stands: an
+// uncleaned path such as //l/TOKEN is logged before it is redirected.
 func logPath(p string) string {
-	if strings.HasPrefix(p, "/l/") {
-		return "/l/…"
+	if i := strings.Index(p, "/l/"); i >= 0 {
+		return p[:i] + "/l/…"
 	}
 	if len(p) > 200 {
 		return p[:200] + "…"
 	}
 	return p
-}
-
-func formatSize(n int64) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
 }
