@@ -187,8 +187,18 @@ func TestDatabaseHiccupKeepsTheSession(t *testing.T) {
 	if res := owner.request(http.MethodHead, "/links", nil, nil); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("HEAD of the dashboard signed out: %d, want a redirect like GET", res.StatusCode)
 	}
+	// An open dashboard's stream is not told "signed out", which would end
+	// it for good: it fails, and the browser tries again.
+	if res := owner.get("/links/events"); res.StatusCode != http.StatusServiceUnavailable || strings.Contains(res.body, "signed-out") {
+		t.Fatalf("event stream while the database is down: %d %q", res.StatusCode, res.body)
+	}
 	flaky.down.Store(false)
 	if res := owner.get("/links"); res.StatusCode != http.StatusOK {
 		t.Fatalf("dashboard once the database is back: %d, want the session to hold", res.StatusCode)
+	}
+	st := owner.stream()
+	owner.createLink(nil)
+	if ev := st.next(); ev.name != "created" {
+		t.Fatalf("the stream once the database is back: %+v", ev)
 	}
 }

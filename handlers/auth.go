@@ -32,12 +32,20 @@ type viewerKey struct{}
 // viewer returns the signed-in, enabled account, or nil. A request looks
 // its viewer up once (see oneViewer), however often its page asks.
 func (h *Handler) viewer(r *http.Request) *store.Account {
+	a, _ := h.lookViewer(r)
+	return a
+}
+
+// lookViewer is viewer, with the error when the database could not tell
+// whether the session's account may go on: then the account is nil but
+// the session holds.
+func (h *Handler) lookViewer(r *http.Request) (*store.Account, error) {
 	switch v := r.Context().Value(viewerKey{}).(type) {
 	case *store.Account:
-		return v
+		return v, nil
 	case *viewerOnce:
-		v.once.Do(func() { v.a = h.loadViewer(r) })
-		return v.a
+		v.once.Do(func() { v.a, v.err = h.loadViewer(r) })
+		return v.a, v.err
 	}
 	return h.loadViewer(r)
 }
@@ -47,6 +55,7 @@ func (h *Handler) viewer(r *http.Request) *store.Account {
 type viewerOnce struct {
 	once sync.Once
 	a    *store.Account
+	err  error
 }
 
 // oneViewer lets each request look its viewer up at most once.
@@ -60,10 +69,10 @@ func oneViewer(next http.Handler) http.Handler {
 // deleted or disabled is destroyed; when the database cannot tell, the
 // request goes on signed out and the session is kept, so that a hiccup
 // signs nobody out for good.
-func (h *Handler) loadViewer(r *http.Request) *store.Account {
+func (h *Handler) loadViewer(r *http.Request) (*store.Account, error) {
 	id := h.sessions.GetInt64(r.Context(), sessionAccount)
 	if id == 0 {
-		return nil
+		return nil, nil
 	}
 	a, err := h.store.AccountByID(r.Context(), id)
 	switch {
@@ -71,12 +80,12 @@ func (h *Handler) loadViewer(r *http.Request) *store.Account {
 		if err := h.sessions.Destroy(r.Context()); err != nil {
 			h.log.Warn("end the session of a gone account", "err", err)
 		}
-		return nil
+		return nil, nil
 	case err != nil:
 		h.log.Error("find the signed-in account", "err", err)
-		return nil
+		return nil, err
 	}
-	return &a
+	return &a, nil
 }
 
 // signedIn runs next with the viewer in the request's context, and sends

@@ -64,7 +64,13 @@ func (h *Handler) EndStreams() { h.endOnce.Do(func() { close(h.streamsEnd) }) }
 // or when a heartbeat finds the session expired.
 func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	a := h.viewer(r)
+	a, err := h.lookViewer(r)
+	if err != nil {
+		// Not "signed out", which would end the dashboard's stream for
+		// good: the browser tries again, and the session may well hold.
+		h.fail(w, r, errUnavailable)
+		return
+	}
 	token := h.sessions.Token(ctx)
 	w.Header().Set("Content-Type", "text/event-stream")
 	// nginx buffers responses unless told not to.
@@ -79,17 +85,20 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 	}
 	events, cancel := h.live.Subscribe(a.ID)
 	defer cancel()
+	// Read once subscribed, and before the first byte goes out: an event
+	// after this comes through the subscription, one before it is missing
+	// from the page if the mark has moved since the page was drawn.
+	mark := h.streamMark(a.ID)
 	h.metrics.streams.Add(1)
 	defer h.metrics.streams.Add(-1)
 
 	// retry makes a browser reconnect two seconds after the stream ends,
 	// as after a server restart.
-	err := s.raw("retry: 2000\n\n")
+	err = s.raw("retry: 2000\n\n")
 	if err == nil {
 		err = s.data("clock", strconv.FormatInt(h.now().UnixMilli(), 10))
 	}
-	// Subscribed first, so that nothing falls between this and the events.
-	if mark := h.streamMark(a.ID); err == nil && mark != r.URL.Query().Get("after") {
+	if err == nil && mark != r.URL.Query().Get("after") {
 		err = s.data("stale", mark)
 	}
 	exp := expiryWatch{h: h, owner: a.ID, after: h.now(), timer: time.NewTimer(time.Hour)}

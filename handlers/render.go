@@ -39,6 +39,10 @@ var (
 		msg: "There is nothing here. Check the address, or ask whoever sent it for a new link."}
 	errMethod = &userError{status: http.StatusMethodNotAllowed, title: "Not allowed",
 		msg: "This address does not take that kind of request. Go back to the page and try again from there."}
+	// errUnavailable answers when the database could not tell; the cause
+	// is logged where it happened.
+	errUnavailable = &userError{status: http.StatusServiceUnavailable, title: "Try again",
+		msg: "oncelink could not reach its database. Nothing was changed; try again in a moment."}
 	errCrossOrigin = &userError{status: http.StatusForbidden, title: "Refused",
 		msg: "This request came from another site, so oncelink refused it. Go back to the page and try again from there."}
 )
