@@ -65,14 +65,17 @@ func (h *Handler) readLinkForm(w http.ResponseWriter, r *http.Request, tok token
 	}
 	form := url.Values{}
 	var up *upload
-	fail := func(err error) (url.Values, *upload, error) {
+	// formErr ends the reading: the client's mistakes as the user's, the
+	// server's own (its spool) as they are, for fail to log as a 500.
+	formErr := func(err error) (url.Values, *upload, error) {
 		up.Close()
 		var tooBig *http.MaxBytesError
 		var ue *userError
+		var se *spoolError
 		switch {
 		case errors.As(err, &tooBig):
 			return form, nil, h.uploadTooLarge()
-		case errors.As(err, &ue):
+		case errors.As(err, &ue), errors.As(err, &se):
 			return form, nil, err
 		}
 		return form, nil, invalid("The form could not be read. Reload the page and try again.")
@@ -84,34 +87,34 @@ func (h *Handler) readLinkForm(w http.ResponseWriter, r *http.Request, tok token
 			return form, up, nil
 		}
 		if err != nil {
-			return fail(err)
+			return formErr(err)
 		}
 		if parts == maxFormParts {
-			return fail(invalid("That form has more than %d fields.", maxFormParts))
+			return formErr(invalid("That form has more than %d fields.", maxFormParts))
 		}
 		name := p.FormName()
 		switch {
 		case name == "file" && p.FileName() != "":
 			if up != nil {
-				return fail(invalid("Share one file at a time."))
+				return formErr(invalid("Share one file at a time."))
 			}
 			if kind := form.Get("kind"); kind != "" && kind != store.KindFile {
 				// A file left in the form of another kind is not kept.
 				if _, err := io.Copy(io.Discard, p); err != nil {
-					return fail(err)
+					return formErr(err)
 				}
 				continue
 			}
 			if up, err = h.receive(p, tok); err != nil {
-				return fail(err)
+				return formErr(err)
 			}
 		case name != "":
 			v, err := io.ReadAll(io.LimitReader(p, maxFormBytes-fieldBytes+1))
 			if err != nil {
-				return fail(err)
+				return formErr(err)
 			}
 			if fieldBytes += int64(len(v)); fieldBytes > maxFormBytes {
-				return fail(&userError{status: http.StatusRequestEntityTooLarge, title: "Too large",
+				return formErr(&userError{status: http.StatusRequestEntityTooLarge, title: "Too large",
 					msg: fmt.Sprintf("The form's fields are larger than the %s this server accepts. Nothing was stored.", components.LimitSize(maxFormBytes))})
 			}
 			form.Add(name, string(v))
@@ -135,12 +138,19 @@ type upload struct {
 	spool             *os.File
 }
 
+// spoolError is the server's failure to keep an upload, such as a full
+// disk, as opposed to a client's broken or short body.
+type spoolError struct{ err error }
+
+func (e *spoolError) Error() string { return "spool upload: " + e.err.Error() }
+func (e *spoolError) Unwrap() error { return e.err }
+
 // receive seals the file part p under tok, one token.ChunkSize chunk at a
 // time, into a new spool file. Memory holds one chunk, whatever the size.
 func (h *Handler) receive(p *multipart.Part, tok token.Token) (*upload, error) {
 	spool, err := os.CreateTemp("", "oncelink-upload-*")
 	if err != nil {
-		return nil, err
+		return nil, &spoolError{err}
 	}
 	box := tok.Box()
 	up := &upload{name: cleanFileName(p.FileName()), overhead: box.Overhead(), spool: spool}
@@ -167,7 +177,7 @@ func (h *Handler) receive(p *multipart.Part, tok token.Token) (*upload, error) {
 		}
 		if _, err := spool.Write(box.Seal(token.Content, uint64(up.chunks), last, buf[:n])); err != nil {
 			up.Close()
-			return nil, err
+			return nil, &spoolError{err}
 		}
 	}
 	if up.size == 0 {

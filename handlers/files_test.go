@@ -13,6 +13,7 @@ import (
 	"net/textproto"
 	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -581,5 +582,23 @@ func TestUploadLimitReadsTheSameEverywhere(t *testing.T) {
 	res := owner.request(http.MethodPost, "/links", bytes.NewReader(over), http.Header{"Content-Type": {ct}})
 	if res.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(res.body, "larger than 1500 KiB") {
 		t.Errorf("over the limit: %d, the page does not name 1500 KiB", res.StatusCode)
+	}
+}
+
+// A server that cannot keep an upload (here: no place to spool it) says it
+// failed, and logs why; it does not blame the form.
+func TestUploadSpoolFailureIsTheServers(t *testing.T) {
+	s := newTestServer(t)
+	owner := s.admin()
+	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "missing"))
+	res := owner.upload(fileForm("a.bin", noisy(1000)))
+	if res.StatusCode != http.StatusInternalServerError || strings.Contains(res.body, "could not be read") {
+		t.Fatalf("upload with nowhere to spool: %d %s", res.StatusCode, res.body)
+	}
+	if !strings.Contains(s.logs.String(), "spool upload") {
+		t.Errorf("the failure was not logged:\n%s", s.logs)
+	}
+	if links, chunks := s.stored(); links != 0 || chunks != 0 {
+		t.Errorf("%d links and %d chunks stored", links, chunks)
 	}
 }

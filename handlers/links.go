@@ -127,9 +127,6 @@ func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *store.Ac
 	if err == nil {
 		created, err = h.newLink(r, a, f, form.Get("password"), tok, up)
 		up.Close() // before answering: nothing of the upload outlives the request
-		if err == nil {
-			h.publish(r, live.Event{Owner: a.ID, Link: created.Row.ID, What: live.Created})
-		}
 	}
 	var ue *userError
 	if errors.As(err, &ue) {
@@ -142,6 +139,9 @@ func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *store.Ac
 		return
 	}
 	h.renderCreate(w, r, http.StatusCreated, components.Dashboard{Form: h.emptyForm(), Created: &created})
+	// After the answer: telling the dashboards may wait on the database,
+	// and the owner's only sight of the URL must not.
+	h.publish(r, live.Event{Owner: a.ID, Link: created.Row.ID, What: live.Created})
 }
 
 // renderCreate answers a create: htmx gets the create panel, a plain form
