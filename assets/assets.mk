@@ -4,19 +4,20 @@ HTMX_VERSION := 2.0.11
 HTMX_SSE_VERSION := 2.2.4
 .PHONY: vendor media
 
-# vendor fetches the pinned htmx and its SSE extension from the npm registry.
-vendor: TMP := $(shell mktemp -d)
+# vendor fetches the pinned htmx and its SSE extension from the npm registry,
+# through a temporary directory that is removed however the recipe ends.
 vendor:
-	cd $(TMP) && npm pack --silent htmx.org@$(HTMX_VERSION) htmx-ext-sse@$(HTMX_SSE_VERSION)
-	tar -xzf $(TMP)/htmx.org-$(HTMX_VERSION).tgz -C $(TMP) package/dist/htmx.min.js package/LICENSE
-	cp $(TMP)/package/dist/htmx.min.js assets/static/htmx.min.js
-	cp $(TMP)/package/LICENSE assets/vendor/htmx.LICENSE
-	tar -xzf $(TMP)/htmx-ext-sse-$(HTMX_SSE_VERSION).tgz -C $(TMP) package/dist/sse.min.js package/LICENSE
-	cp $(TMP)/package/dist/sse.min.js assets/static/htmx-sse.min.js
-	cp $(TMP)/package/LICENSE assets/vendor/htmx-ext-sse.LICENSE
-	rm -rf $(TMP)
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	(cd "$$tmp" && npm pack --silent htmx.org@$(HTMX_VERSION) htmx-ext-sse@$(HTMX_SSE_VERSION)); \
+	tar -xzf "$$tmp/htmx.org-$(HTMX_VERSION).tgz" -C "$$tmp" package/dist/htmx.min.js package/LICENSE; \
+	cp "$$tmp/package/dist/htmx.min.js" assets/static/htmx.min.js; \
+	cp "$$tmp/package/LICENSE" assets/vendor/htmx.LICENSE; \
+	tar -xzf "$$tmp/htmx-ext-sse-$(HTMX_SSE_VERSION).tgz" -C "$$tmp" package/dist/sse.min.js package/LICENSE; \
+	cp "$$tmp/package/dist/sse.min.js" assets/static/htmx-sse.min.js; \
+	cp "$$tmp/package/LICENSE" assets/vendor/htmx-ext-sse.LICENSE
 
 # media regenerates the player demo's sample clips from assets/media/generate.go
-# (needs ffmpeg: apt-get install -y ffmpeg). The output is the same on every run.
+# (needs ffmpeg: apt-get install -y ffmpeg). With the same ffmpeg, the output is
+# the same on every run.
 media:
 	go run assets/media/generate.go

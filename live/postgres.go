@@ -153,8 +153,8 @@ type Postgres struct {
 	local    Local
 	notifier *PGNotifier
 	log      *slog.Logger
-	// stop ends the listener, which otherwise ends with the context that
-	// NewPostgres was given.
+	// stop ends a listener that did not start in time; one that started
+	// ends with the context that NewPostgres was given.
 	stop context.CancelFunc
 }
 

@@ -412,8 +412,8 @@ func TestSweep(t *testing.T) {
 			t.Fatalf("live content swept: %v", err)
 		}
 		c.Add(24 * time.Hour)
-		swept, _ = s.Sweep(ctx, 10*time.Minute, 24*time.Hour)
-		if swept.Links != 2 {
+		swept, err = s.Sweep(ctx, 10*time.Minute, 24*time.Hour)
+		if err != nil || swept.Links != 2 {
 			t.Fatalf("purged %d links, want the used and the expired one", swept.Links)
 		}
 		if _, err := s.OwnedLink(ctx, owner.ID, live.ID); err != nil {
@@ -421,6 +421,12 @@ func TestSweep(t *testing.T) {
 		}
 		if _, err := s.OwnedLink(ctx, owner.ID, used.ID); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("purged link: %v", err)
+		}
+		// A purged link's trail and content go with it.
+		var left int
+		if err := s.ro.GetContext(ctx, &left, s.ro.Rebind(`SELECT (SELECT COUNT(*) FROM events WHERE link_id IN (?, ?))
+			+ (SELECT COUNT(*) FROM link_content WHERE link_id IN (?, ?))`), used.ID, expired.ID, used.ID, expired.ID); err != nil || left != 0 {
+			t.Fatalf("%d events or chunks of purged links left, %v", left, err)
 		}
 	})
 }

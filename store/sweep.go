@@ -49,14 +49,7 @@ func (s *Store) Sweep(ctx context.Context, grant, retention time.Duration) (Swep
 		cutoff := millis(now.Add(-retention))
 		purge := `(revoked_at IS NOT NULL AND revoked_at <= ?) OR (uses >= max_uses AND last_used_at <= ?) OR expires_at <= ?`
 		purgeArgs := []any{cutoff, cutoff, cutoff}
-		for _, q := range []string{
-			`DELETE FROM events WHERE link_id IN (SELECT id FROM links WHERE ` + purge + `)`,
-			`DELETE FROM link_content WHERE link_id IN (SELECT id FROM links WHERE ` + purge + `)`,
-		} {
-			if _, err := tx.ExecContext(ctx, tx.Rebind(q), purgeArgs...); err != nil {
-				return err
-			}
-		}
+		// Their events and any content go with them (ON DELETE CASCADE).
 		res, err = tx.ExecContext(ctx, tx.Rebind(`DELETE FROM links WHERE `+purge), purgeArgs...)
 		if err != nil {
 			return err
