@@ -403,7 +403,7 @@ func TestFloors(t *testing.T) {
 		{"slow consume", []result{level("bare", 1000, time.Millisecond), level("consume", 249, time.Millisecond), level("create", 200, time.Millisecond)}, good, false, "consume ×0.25 (≥0.25) FAIL"},
 		{"consume p99", []result{level("bare", 1000, time.Millisecond), level("consume", 500, 11*time.Millisecond), level("create", 200, time.Millisecond)}, good, false, "consume p99 11.00ms (≤10.00ms) FAIL"},
 		{"slow create", []result{level("bare", 1000, time.Millisecond), level("consume", 500, time.Millisecond), level("create", 199, time.Millisecond)}, good, false, "create ×0.20 (≥0.20) FAIL"},
-		{"fat", []result{level("bare", 1000, time.Millisecond), level("consume", 500, time.Millisecond), level("create", 500, time.Millisecond)}, memory{servers: []int64{10 << 20, 65 << 20}}, false, "peak RSS 65.0 MB (≤64.0 MB) FAIL"},
+		{"fat", []result{level("bare", 1000, time.Millisecond), level("consume", 500, time.Millisecond), level("create", 500, time.Millisecond)}, memory{servers: []int64{10 << 20, 65 << 20}}, false, "peak RSS 65.0 MiB (≤64.0 MiB) FAIL"},
 		{"not measured", []result{{name: "bare", clients: 1}}, good, false, "not measured"},
 	}
 	for _, tt := range tests {

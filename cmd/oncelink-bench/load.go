@@ -39,6 +39,7 @@ type result struct {
 	elapsed   time.Duration
 	latencies []time.Duration // of successful requests, sorted
 	cpu       time.Duration   // CPU time the serving processes spent meanwhile
+	loadCPU   time.Duration   // and the load generator's
 }
 
 func (r result) rate() float64 {
@@ -77,26 +78,28 @@ func newClient(jar http.CookieJar) *http.Client {
 	}
 }
 
-// cpuPerRequest is the serving processes' CPU time per successful request.
-func (r result) cpuPerRequest() time.Duration {
+// perRequest is d per successful request.
+func (r result) perRequest(d time.Duration) time.Duration {
 	if r.ok == 0 {
 		return 0
 	}
-	return r.cpu / time.Duration(r.ok)
+	return d / time.Duration(r.ok)
 }
 
-// measureCPU runs measure and counts the CPU time servers spend meanwhile.
-// Unlike throughput, this hardly depends on what else the machine runs.
+// measureCPU runs measure and counts the CPU time the servers spend
+// meanwhile, and the load generator's own (this process). Unlike
+// throughput, these hardly depend on what else the machine runs.
 func measureCPU(ctx context.Context, servers []*process, t target, clients int, d time.Duration) result {
-	var before time.Duration
-	for _, p := range servers {
-		before += p.cpuTime()
+	cpu := func() (server, self time.Duration) {
+		for _, p := range servers {
+			server += p.cpuTime()
+		}
+		return server, selfCPUTime()
 	}
+	server0, self0 := cpu()
 	r := measure(ctx, t, clients, d)
-	for _, p := range servers {
-		r.cpu += p.cpuTime()
-	}
-	r.cpu -= before
+	server1, self1 := cpu()
+	r.cpu, r.loadCPU = server1-server0, self1-self0
 	return r
 }
 

@@ -94,6 +94,15 @@ func (p *process) cpuTime() time.Duration {
 	return parseCPUTime(stat)
 }
 
+// selfCPUTime is this process's CPU time so far.
+func selfCPUTime() time.Duration {
+	stat, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		return 0
+	}
+	return parseCPUTime(stat)
+}
+
 // clockTick is the unit of /proc's CPU times, USER_HZ, which Linux fixes
 // at 100 per second for user space.
 const clockTick = 10 * time.Millisecond
@@ -180,6 +189,14 @@ func startServer(ctx context.Context, bin, db, dir string, i int) (*process, err
 	p := newProcess(fmt.Sprintf("oncelink #%d", i+1), filepath.Join(dir, fmt.Sprintf("oncelink-%d.log", i+1)),
 		bin, "serve", "--addr", addr, "--db", db, "--base-url", url, "--rate-limits=false")
 	p.url = url
+	// What is measured is the defaults and these flags: an ONCELINK_*
+	// variable left in the shell, say ONCELINK_SQLITE_SYNC=full, must not
+	// change it unseen.
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "ONCELINK_") {
+			p.cmd.Env = append(p.cmd.Env, kv)
+		}
+	}
 	if err := p.start(); err != nil {
 		return nil, err
 	}

@@ -22,16 +22,16 @@ func (m memory) peak() int64 { return slices.Max(append([]int64{0}, m.servers...
 // ratio to the bare handler at the same level.
 func printTable(w io.Writer, rows []result, mem memory) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "clients\tscenario\treq/s\t×bare\tp50\t×bare\tp99\t×bare\tCPU/req\tok\terrors\t")
+	fmt.Fprintln(tw, "clients\tscenario\treq/s\t×bare\tp50\t×bare\tp99\t×bare\tCPU/req\tload CPU/req\tok\terrors\t")
 	var notes []string
 	for _, r := range rows {
 		b := bareAt(rows, r.clients)
-		fmt.Fprintf(tw, "%d\t%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t\n",
+		fmt.Fprintf(tw, "%d\t%s\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t\n",
 			r.clients, r.name,
 			r.rate(), ratio(r.rate(), b.rate()),
 			ms(r.p(50)), ratio(float64(r.p(50)), float64(b.p(50))),
 			ms(r.p(99)), ratio(float64(r.p(99)), float64(b.p(99))),
-			us(r.cpuPerRequest()), r.ok, errorSummary(r))
+			us(r.perRequest(r.cpu)), us(r.perRequest(r.loadCPU)), r.ok, errorSummary(r))
 		if r.firstErr != "" {
 			notes = append(notes, fmt.Sprintf("%s at %d clients, first transport error: %s", r.name, r.clients, r.firstErr))
 		}
@@ -45,10 +45,10 @@ func printTable(w io.Writer, rows []result, mem memory) {
 	}
 	var each []string
 	for i, s := range mem.servers {
-		each = append(each, fmt.Sprintf("#%d %s", i+1, mb(s)))
+		each = append(each, fmt.Sprintf("#%d %s", i+1, mib(s)))
 	}
 	fmt.Fprintf(w, "peak RSS (VmHWM): oncelink %s (%s), bare handler %s, ×%.1f\n",
-		mb(mem.peak()), strings.Join(each, ", "), mb(mem.bare), float64(mem.peak())/float64(max(mem.bare, 1)))
+		mib(mem.peak()), strings.Join(each, ", "), mib(mem.bare), float64(mem.peak())/float64(max(mem.bare, 1)))
 }
 
 // floors reports whether the server meets the floors at floorClients
@@ -80,7 +80,7 @@ func floors(rows []result, mem memory) (bool, string) {
 		{consumeRatio >= floorConsumeRatio, fmt.Sprintf("consume ×%.2f (≥%.2f)", consumeRatio, floorConsumeRatio)},
 		{consume.ok > 0 && consume.p(99) <= floorConsumeP99, fmt.Sprintf("consume p99 %s (≤%s)", ms(consume.p(99)), ms(floorConsumeP99))},
 		{createRatio >= floorCreateRatio, fmt.Sprintf("create ×%.2f (≥%.2f)", createRatio, floorCreateRatio)},
-		{mem.peak() > 0 && mem.peak() <= floorRSS, fmt.Sprintf("peak RSS %s (≤%s)", mb(mem.peak()), mb(floorRSS))},
+		{mem.peak() > 0 && mem.peak() <= floorRSS, fmt.Sprintf("peak RSS %s (≤%s)", mib(mem.peak()), mib(floorRSS))},
 	}
 	all := true
 	var parts []string
@@ -118,7 +118,7 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d)/float6
 
 func us(d time.Duration) string { return fmt.Sprintf("%.0fµs", float64(d)/float64(time.Microsecond)) }
 
-func mb(b int64) string { return fmt.Sprintf("%.1f MB", float64(b)/(1<<20)) }
+func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
 
 // errorSummary lists the unwanted outcomes by status, such as "410:3 transport:1".
 func errorSummary(r result) string {
