@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -210,18 +208,11 @@ func TestPlayerKeepsPlaceAcrossBackForwardCache(t *testing.T) {
 	b.noViolations()
 }
 
-// TestPlayerScreenshots writes the demo page in light and dark at desktop
-// and phone widths into $ONCELINK_SCREENSHOTS, for a person to look at:
-// once after a round trip to another tab, and once with the notice that the
-// browser refused to resume.
-func TestPlayerScreenshots(t *testing.T) {
-	dir := os.Getenv("ONCELINK_SCREENSHOTS")
-	if dir == "" {
-		t.Skip("set ONCELINK_SCREENSHOTS to a directory to write screenshots")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+// TestPlayerAtDesktopAndPhoneWidths plays the demo at desktop and phone
+// widths, after a round trip to another tab and with the notice that the
+// browser refused to resume; with $ONCELINK_SCREENSHOTS set, it writes each
+// in light and dark there for a person to look at.
+func TestPlayerAtDesktopAndPhoneWidths(t *testing.T) {
 	for _, width := range []int64{1280, 390} {
 		b := startPlayerBrowser(t, int(width), 900)
 		b.do(chromedp.EmulateViewport(width, 900))
@@ -233,19 +224,23 @@ func TestPlayerScreenshots(t *testing.T) {
 		b.show()
 		b.waitFor("the video to pass 2.5 s", video.media()+".currentTime > 2.5")
 		b.eval(video.media() + ".pause(), true")
-		b.screenshots(dir, fmt.Sprintf("player-%d", width))
+		b.screenshots(fmt.Sprintf("player-%d", width))
 
 		video.play()
 		b.eval(video.media() + `.play = () => Promise.reject(new DOMException("refused", "NotAllowedError")), true`)
 		b.hide()
 		b.show()
 		video.waitState("resume-blocked")
-		b.screenshots(dir, fmt.Sprintf("player-%d-blocked", width))
+		b.screenshots(fmt.Sprintf("player-%d-blocked", width))
+		if b.eval("document.documentElement.scrollWidth > document.documentElement.clientWidth") {
+			t.Errorf("the player at %dpx scrolls sideways", width)
+		}
 	}
 }
 
-// screenshots writes the whole page as name-light.png and name-dark.png.
-func (b *playerTab) screenshots(dir, name string) {
+// screenshots writes the whole page in light and dark, as name-light.png
+// and name-dark.png, when screenshots are asked for.
+func (b *playerTab) screenshots(name string) {
 	b.t.Helper()
 	for _, scheme := range []string{"light", "dark"} {
 		_, err := chromedp.Call(b.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
@@ -254,15 +249,7 @@ func (b *playerTab) screenshots(dir, name string) {
 		if err != nil {
 			b.t.Fatal(err)
 		}
-		shot, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			b.t.Fatal(err)
-		}
-		file := filepath.Join(dir, name+"-"+scheme+".png")
-		if err := os.WriteFile(file, shot, 0o644); err != nil {
-			b.t.Fatal(err)
-		}
-		b.t.Log("wrote", file)
+		browsertest.Screenshot(b.t, b.ctx, name+"-"+scheme)
 	}
 }
 

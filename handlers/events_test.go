@@ -298,16 +298,19 @@ func TestHeartbeatEndsAnExpiredSession(t *testing.T) {
 	s.h.heartbeat = 20 * time.Millisecond
 	c := s.admin()
 	st := c.stream()
-	select {
-	case ev := <-st.events:
-		for ev.name != ":" {
-			ev = <-st.events
+	for heard := false; !heard; {
+		select {
+		case ev, ok := <-st.events:
+			if !ok {
+				t.Fatal("the stream ended before a heartbeat")
+			}
+			if ev.name == ":" && ev.data != "heartbeat" {
+				t.Fatalf("comment %q", ev.data)
+			}
+			heard = ev.name == ":"
+		case <-time.After(5 * time.Second):
+			t.Fatal("no heartbeat")
 		}
-		if ev.data != "heartbeat" {
-			t.Fatalf("comment %q", ev.data)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("no heartbeat")
 	}
 	// The session expires in the store, as scs's cleanup would see it.
 	if _, err := s.store.SessionDB().Exec(`DELETE FROM sessions`); err != nil {
