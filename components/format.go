@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/a-h/templ"
 )
 
 // when writes a time for people, in UTC; app.js rewrites it in the
@@ -141,4 +143,13 @@ func listURL(l LinkPage, before int64) string {
 		return "/links"
 	}
 	return "/links?" + q.Encode()
+}
+
+// newPassword is what a password field asks of a new password: its length,
+// and the help that says so.
+func newPassword(autocomplete string) templ.Attributes {
+	if autocomplete != "new-password" {
+		return nil
+	}
+	return templ.Attributes{"minlength": "10", "aria-describedby": "password-help"}
 }

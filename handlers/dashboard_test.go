@@ -225,3 +225,24 @@ func TestDashboardIsDrawnAtTheServersTime(t *testing.T) {
 		}
 	}
 }
+
+// Help texts belong to their fields, the new link's row has its column
+// headers, and a row without a label is named as assistive technology
+// names it.
+func TestFormsAndRowsSayWhatTheyAre(t *testing.T) {
+	s := newTestServer(t)
+	setup := s.client().get("/setup").body
+	if !strings.Contains(setup, `minlength="10"`) || !strings.Contains(setup, `aria-describedby="password-help"`) ||
+		!strings.Contains(setup, `<small id="password-help">`) {
+		t.Error("set-up's password field does not carry its help and its length")
+	}
+	c := s.admin()
+	res := c.post("/links", url.Values{"kind": {"message"}, "message": {"hi"}, "ttl": {"1h"}})
+	for _, want := range []string{`aria-describedby="message-help"`, `<small id="message-help">`,
+		`aria-describedby="url-help"`, `<small id="url-help">`, `<th scope="col">Status</th>`,
+		`<span class="muted">Message link</span>`, `aria-label="Revoke Message link"`} {
+		if !strings.Contains(res.body, want) {
+			t.Errorf("the create page lacks %s", want)
+		}
+	}
+}
