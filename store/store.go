@@ -25,16 +25,19 @@ import (
 	"github.com/mattn/go-sqlite3"
 )
 
-// sqliteDriver is go-sqlite3 with one more per-connection setting that its
-// DSN cannot carry: no automatic WAL checkpoints. An automatic checkpoint
-// runs inside whichever commit crosses the threshold and stalls every write
-// queued behind it; the store's checkpointer does that work beside the
-// writer instead.
+// sqliteDriver is go-sqlite3 with per-connection settings that its DSN
+// cannot carry:
+//   - no automatic WAL checkpoints. An automatic checkpoint runs inside
+//     whichever commit crosses the threshold and stalls every write queued
+//     behind it; the store's checkpointer does that work beside the writer
+//     instead.
+//   - a WAL that grew past walLimitBytes in a burst is cut back to that size
+//     when it next starts over, so it gives the disk back.
 const sqliteDriver = "sqlite3_oncelink"
 
 func init() {
 	sql.Register(sqliteDriver, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
-		_, err := c.Exec("PRAGMA wal_autocheckpoint = 0", nil)
+		_, err := c.Exec(fmt.Sprintf("PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = %d", walLimitBytes), nil)
 		return err
 	}})
 }
@@ -65,7 +68,12 @@ type Store struct {
 	Now func() time.Time
 
 	// writes feeds the SQLite writer goroutine; nil on PostgreSQL.
-	writes           chan *writeOp
+	writes chan *writeOp
+	// restartWAL asks the writer to start the WAL over once the WAL
+	// holds restartFrames; see checkpointer.
+	restartWAL       chan struct{}
+	restartFrames    int
+	checkpointEvery  time.Duration
 	closed           chan struct{}
 	writerDone       chan struct{}
 	checkpointerDone chan struct{}
@@ -85,6 +93,10 @@ type Options struct {
 	// Log receives what the store's background work cannot return, such
 	// as failed checkpoints; nil means slog's default logger.
 	Log *slog.Logger
+
+	// For tests: what replaces walRestartFrames and checkpointInterval.
+	walRestartFrames   int
+	checkpointInterval time.Duration
 }
 
 // Open opens the database named by dsn and applies any missing migrations.
@@ -159,7 +171,9 @@ func openSQLite(path string, opts Options) (*Store, error) {
 	ro.SetMaxOpenConns(max(4, runtime.NumCPU()))
 	ro.SetMaxIdleConns(max(4, runtime.NumCPU()))
 	s := &Store{db: db, ro: ro, sessions: sessions, dialect: sqlite, Now: time.Now, log: cmp.Or(opts.Log, slog.Default()),
-		writes: make(chan *writeOp), closed: make(chan struct{}), writerDone: make(chan struct{}),
+		writes: make(chan *writeOp), restartWAL: make(chan struct{}, 1), restartFrames: cmp.Or(opts.walRestartFrames, walRestartFrames),
+		checkpointEvery: cmp.Or(opts.checkpointInterval, checkpointInterval),
+		closed:          make(chan struct{}), writerDone: make(chan struct{}),
 		checkpointerDone: make(chan struct{})}
 	go s.writer()
 	go s.checkpointer()

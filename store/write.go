@@ -84,6 +84,9 @@ func (s *Store) writer() {
 		select {
 		case op := <-s.writes:
 			batch = append(batch, op)
+		case <-s.restartWAL:
+			s.restartLog()
+			continue
 		case <-s.closed:
 			return
 		}
@@ -190,16 +193,40 @@ func (s *Store) inSavepoint(tx txn, op *writeOp) error {
 // into the database file.
 const checkpointInterval = 250 * time.Millisecond
 
+const (
+	// walRestartFrames is how many frames (pages) the WAL may hold before
+	// the writer starts it over: 64 MiB with SQLite's 4 KiB pages. Each
+	// restart holds the writes up while a checkpoint syncs the files, 5 to
+	// 40 ms on the disks measured, so it should come seldom: at the most
+	// creates a second that two cores manage, about once a second.
+	walRestartFrames = 16384
+	// walFrameBytes is the size of one WAL frame: a page and its header.
+	walFrameBytes = 4096 + 24
+	// walLimitBytes is the size a WAL that grew larger in a burst is cut
+	// back to when it starts over. It is above the restart size, so that
+	// in steady use the WAL is written over in place rather than grown,
+	// which costs the filesystem new blocks.
+	walLimitBytes = 128 << 20
+)
+
 // checkpointer runs SQLite's WAL checkpoints on the sessions pool, beside
 // the writer, which goes on appending to the WAL meanwhile. A PASSIVE
-// checkpoint never waits for readers or the writer; once it has copied
-// every frame, the next write starts the WAL over, so the file stays small.
+// checkpoint never waits for readers or the writer.
+//
+// Under a steady stream of writes, such a checkpoint seldom catches up:
+// frames keep arriving while it copies. SQLite starts the WAL over only
+// at a write that finds every frame copied, so the WAL would grow for as
+// long as the writes go on, and each append to a growing file costs the
+// filesystem a new block. Once the WAL holds s.restartFrames, the
+// checkpointer therefore asks the writer to restart it between two batches
+// (restartLog).
+//
 // Automatic checkpoints are off, so a checkpoint that keeps failing would
 // let the WAL grow: it is logged when it starts failing and when it
 // recovers, and the last one's failure is Close's error.
 func (s *Store) checkpointer() {
 	defer close(s.checkpointerDone)
-	t := time.NewTicker(checkpointInterval)
+	t := time.NewTicker(s.checkpointEvery)
 	defer t.Stop()
 	failing := false
 	for {
@@ -211,7 +238,8 @@ func (s *Store) checkpointer() {
 			}
 			return
 		case <-t.C:
-			_, err := s.sessions.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+			var busy, frames, copied int
+			err := s.sessions.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied)
 			switch {
 			case err != nil && !failing:
 				s.log.Error("SQLite checkpoint failed; the WAL grows until one succeeds", "err", err)
@@ -219,6 +247,26 @@ func (s *Store) checkpointer() {
 				s.log.Info("SQLite checkpoints succeed again")
 			}
 			failing = err != nil
+			if err == nil && frames >= s.restartFrames {
+				select {
+				case s.restartWAL <- struct{}{}:
+				default: // already asked
+				}
+			}
 		}
+	}
+}
+
+// restartLog copies what is left of the WAL into the database and starts
+// the WAL over, on the writer goroutine, so that no write of this process
+// adds frames meanwhile. The checkpointer has copied most frames already;
+// what is left is the last ones, and waiting for the readers that started
+// on them, whose queries are short. If another process keeps writing and
+// it cannot finish, the checkpointer asks again later.
+func (s *Store) restartLog() {
+	var busy, frames, copied int
+	err := s.db.QueryRow(`PRAGMA wal_checkpoint(RESTART)`).Scan(&busy, &frames, &copied)
+	if err != nil {
+		s.log.Error("SQLite WAL restart failed", "err", err)
 	}
 }

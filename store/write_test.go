@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestWriteBatchIsolatesFailures runs many writes at once, so that they
@@ -84,4 +88,68 @@ func TestWriteSurvivesCancelledCallers(t *testing.T) {
 			t.Fatalf("%d of 100 started writes were kept", n)
 		}
 	})
+}
+
+// TestWALStartsOverUnderSteadyWrites writes without pause while readers
+// read: a checkpoint beside the writer alone rarely catches up, and the WAL
+// keeps most frames written. With the writer restarting it, the WAL stays
+// near its restart size.
+func TestWALStartsOverUnderSteadyWrites(t *testing.T) {
+	const restartFrames = 256
+	path := filepath.Join(t.TempDir(), "test.db")
+	s, err := Open(context.Background(), path, Options{walRestartFrames: restartFrames, checkpointInterval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	owner := mustAccount(t, s, "ada")
+	const creates = 6000 // each writes at least two pages: 48 MB of frames
+	var (
+		wg      sync.WaitGroup
+		next    atomic.Int64
+		done    = make(chan struct{})
+		largest atomic.Int64
+	)
+	for range 4 {
+		wg.Go(func() {
+			for next.Add(1) <= creates {
+				mustLink(t, s, owner.ID, 1, time.Hour)
+			}
+		})
+		wg.Go(func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				if _, err := s.AccountByID(context.Background(), owner.ID); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for {
+			if fi, err := os.Stat(path + "-wal"); err == nil && fi.Size() > largest.Load() {
+				largest.Store(fi.Size())
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(time.Millisecond):
+			}
+		}
+	})
+	for next.Load() <= creates {
+		time.Sleep(10 * time.Millisecond)
+	}
+	close(done)
+	wg.Wait()
+	// Between two checkpoints the WAL grows by what the writes of that
+	// time add; left to grow, it reaches two to five times this.
+	if limit := int64(14 << 20); largest.Load() > limit {
+		t.Fatalf("the WAL grew to %d bytes; it starts over at %d frames and should stay below %d", largest.Load(), restartFrames, limit)
+	}
 }
