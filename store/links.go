@@ -177,26 +177,34 @@ func (s *Store) insertLink(ctx context.Context, tx txn, n NewLink, fill func(put
 	if n.ForUserID != 0 {
 		forUser = sql.NullInt64{Int64: n.ForUserID, Valid: true}
 	}
-	var row linkRow
-	err := tx.GetContext(ctx, &row, tx.Rebind(`INSERT INTO links
+	// The link is what was given, but for its id and the names of its
+	// accounts: returning only those keeps the insert, which runs in the
+	// shared writer, short.
+	l := Link{OwnerID: n.OwnerID, TokenHash: n.TokenHash, Kind: n.Kind, Label: n.Label, ForUserID: n.ForUserID,
+		PasswordHash: n.PasswordHash, MaxUses: n.MaxUses, Size: n.Size, Meta: n.Meta,
+		CreatedAt: time.UnixMilli(millis(s.Now())), ExpiresAt: time.UnixMilli(millis(n.ExpiresAt))}
+	var forUserName sql.NullString
+	err := tx.QueryRowxContext(ctx, tx.Rebind(`INSERT INTO links
 		(owner_id, token_hash, kind, label, label_fold, for_user_id, password_hash, max_uses, size, meta, created_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+linkColumns),
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		RETURNING id, (SELECT username FROM accounts WHERE id = owner_id), (SELECT username FROM accounts WHERE id = for_user_id)`),
 		n.OwnerID, n.TokenHash, n.Kind, n.Label, strings.ToLower(n.Label), forUser, n.PasswordHash, n.MaxUses, n.Size, n.Meta,
-		millis(s.Now()), millis(n.ExpiresAt))
+		millis(l.CreatedAt), millis(l.ExpiresAt)).Scan(&l.ID, &l.OwnerName, &forUserName)
 	if err != nil {
 		return Link{}, fmt.Errorf("store: create link: %w", err)
 	}
+	l.ForUserName = forUserName.String
 	insert := tx.Rebind(`INSERT INTO link_content (link_id, seq, data) VALUES (?, ?, ?)`)
 	seq := 0
 	err = fill(func(chunk []byte) error {
-		_, err := tx.ExecContext(ctx, insert, row.ID, seq, chunk)
+		_, err := tx.ExecContext(ctx, insert, l.ID, seq, chunk)
 		seq++
 		return err
 	})
 	if err != nil {
 		return Link{}, err
 	}
-	return row.link(), nil
+	return l, nil
 }
 
 // LinkByHash finds a link by its token's hash.

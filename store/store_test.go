@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -448,6 +449,36 @@ func TestWritesReturnNames(t *testing.T) {
 		revoked, err := s.Revoke(ctx, owner.ID, l.ID, Event{At: s.Now()})
 		if err != nil || revoked.OwnerName != "ada" || revoked.ForUserName != "bob" {
 			t.Fatalf("revoke: %+v, %v", revoked, err)
+		}
+	})
+}
+
+// TestCreateLinkReturnsTheStoredLink checks that the link CreateLink builds
+// from what it was given is the one a read finds.
+func TestCreateLinkReturnsTheStoredLink(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		c := newClock(s)
+		owner := mustAccount(t, s, "ada")
+		bob := mustAccount(t, s, "bob")
+		for _, n := range []NewLink{
+			{Kind: KindMessage, MaxUses: 1},
+			{Kind: KindFile, Label: "Q3 Report", ForUserID: bob.ID, PasswordHash: "hash", MaxUses: 5, Size: 1234, Meta: []byte(`{"name":"q3.pdf"}`)},
+		} {
+			n.OwnerID, n.TokenHash = owner.ID, hashOf(t)
+			// Times are kept to the millisecond.
+			n.ExpiresAt = c.Now().Add(time.Hour + 1234567*time.Nanosecond)
+			created, err := s.CreateLink(ctx, n, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stored, err := s.OwnedLink(ctx, owner.ID, created.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(created, stored) {
+				t.Errorf("created %+v\nstored  %+v", created, stored)
+			}
 		}
 	})
 }
