@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"crypto/rand"
 	"fmt"
 	"net/http"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"oncelink/store"
 )
 
 // seedLinks adds n active message links of the account name, labelled
@@ -226,7 +229,7 @@ func TestDashboardIsDrawnAtTheServersTime(t *testing.T) {
 	}
 }
 
-// Help texts belong to their fields, the new link's row has its column
+// Help texts belong to their fields, the list's rows have their column
 // headers, and a row without a label is named as assistive technology
 // names it.
 func TestFormsAndRowsSayWhatTheyAre(t *testing.T) {
@@ -237,12 +240,48 @@ func TestFormsAndRowsSayWhatTheyAre(t *testing.T) {
 		t.Error("set-up's password field does not carry its help and its length")
 	}
 	c := s.admin()
-	res := c.post("/links", url.Values{"kind": {"message"}, "message": {"hi"}, "ttl": {"1h"}})
+	c.createLink(url.Values{"message": {"hi"}})
+	page := c.get("/links").body
 	for _, want := range []string{`aria-describedby="message-help"`, `<small id="message-help">`,
 		`aria-describedby="url-help"`, `<small id="url-help">`, `<th scope="col">Status</th>`,
 		`<span class="muted">Message link</span>`, `aria-label="Revoke Message link"`} {
-		if !strings.Contains(res.body, want) {
-			t.Errorf("the create page lacks %s", want)
+		if !strings.Contains(page, want) {
+			t.Errorf("the dashboard lacks %s", want)
 		}
+	}
+}
+
+// TestCreateWithoutJavaScript: a form posted without htmx gets a page of
+// the new link's own, with its URL and where to go next, and not the form
+// again; a mistake gets the form back with what was typed.
+func TestCreateWithoutJavaScript(t *testing.T) {
+	s := newTestServer(t)
+	c := s.admin()
+	res := c.post("/links", url.Values{"kind": {"message"}, "message": {"hi"}, "ttl": {"1h"}})
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %d %s", res.StatusCode, res.body)
+	}
+	ada, err := s.store.AccountByName(context.Background(), "ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	links, err := s.store.Links(context.Background(), ada.ID, store.ListOptions{Limit: 1})
+	if err != nil || len(links) != 1 {
+		t.Fatalf("links: %v, %v", links, err)
+	}
+	id := itoa(links[0].ID)
+	for _, want := range []string{`data-testid="link-url"`, `data-testid="qr"`, `>Create another link</a>`,
+		`href="/links/` + id + `"`, `action="/links/` + id + `/revoke"`} {
+		if !strings.Contains(res.body, want) {
+			t.Errorf("the new link's page lacks %s", want)
+		}
+	}
+	if strings.Contains(res.body, `id="create"`) {
+		t.Error("the new link's page has the create form again")
+	}
+	res = c.post("/links", url.Values{"kind": {"message"}, "message": {"kept"}, "ttl": {"soon"}})
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(res.body, `id="create"`) ||
+		!strings.Contains(res.body, ">kept</textarea>") || !strings.Contains(res.body, "Give the time to live") {
+		t.Errorf("a mistake: %d %s", res.StatusCode, res.body)
 	}
 }
