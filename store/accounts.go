@@ -38,6 +38,7 @@ func (r accountRow) account() Account {
 	}
 }
 
+// accountColumns are accountRow's columns, in its fields' order.
 const accountColumns = `id, username, password_hash, is_admin, created_at, disabled_at`
 
 // CreateAccount adds an account. It returns ErrConflict when the name is
@@ -105,9 +106,12 @@ func (s *Store) AccountByID(ctx context.Context, id int64) (Account, error) {
 	return s.account(ctx, `id = ?`, id)
 }
 
+// account reads one account. It runs on every signed-in request, so it
+// scans the row by hand rather than match columns to fields by name.
 func (s *Store) account(ctx context.Context, where string, arg any) (Account, error) {
 	var row accountRow
-	err := s.ro.GetContext(ctx, &row, s.ro.Rebind(`SELECT `+accountColumns+` FROM accounts WHERE `+where), arg)
+	err := s.ro.QueryRowxContext(ctx, s.ro.Rebind(`SELECT `+accountColumns+` FROM accounts WHERE `+where), arg).
+		Scan(&row.ID, &row.Username, &row.PasswordHash, &row.Admin, &row.CreatedAt, &row.DisabledAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Account{}, fmt.Errorf("account: %w", ErrNotFound)
 	}
