@@ -437,9 +437,13 @@ func TestDashboardWithoutJavaScript(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("message"), "no script needed"),
 		chromedp.SendKeys(chromedp.ID("label"), "Plain"),
 		chromedp.Click(chromedp.CSS("[data-testid=create]")),
-		chromedp.WaitVisible(chromedp.CSS("[data-testid=created]")),
-		chromedp.WaitVisible(chromedp.CSS("[data-testid=link-row][data-name=Plain][data-status=active]")),
-		chromedp.Click(chromedp.CSS("[data-testid=revoke]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=created] [data-testid=link-url]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=next-steps]")),
+	)
+	browsertest.Screenshot(t, ctx, "created-without-js")
+	// The new link's page offers to revoke it at once.
+	b.do(
+		chromedp.Click(chromedp.CSS("[data-testid=next-steps] [data-testid=revoke]")),
 		chromedp.WaitVisible(chromedp.CSS("[data-testid=link-row][data-name=Plain][data-status=revoked]")),
 	)
 	loc, err := chromedp.Run(ctx, chromedp.Location())
