@@ -440,7 +440,7 @@ func TestDashboardWithoutJavaScript(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("[data-testid=created] [data-testid=link-url]")),
 		chromedp.WaitVisible(chromedp.CSS("[data-testid=next-steps]")),
 	)
-	browsertest.Screenshot(t, ctx, "created-without-js")
+	b.shoot("created-without-js")
 	// The new link's page offers to revoke it at once.
 	b.do(
 		chromedp.Click(chromedp.CSS("[data-testid=next-steps] [data-testid=revoke]")),
