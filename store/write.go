@@ -150,7 +150,13 @@ func (s *Store) commitBatch(batch []*writeOp) {
 				}
 				continue
 			}
-			results[i] = s.inSavepoint(conn, op)
+			var txErr error
+			if results[i], txErr = s.inSavepoint(conn, op); txErr != nil {
+				// The batch's transaction itself failed: SQLite rolls all
+				// of it back on some errors, such as a full disk. What ran
+				// before is undone, and nothing more may run in it.
+				return txErr
+			}
 		}
 		_, err = conn.ExecContext(ctx, `COMMIT`)
 		done = err == nil
@@ -171,22 +177,24 @@ func (s *Store) commitBatch(batch []*writeOp) {
 // is skipped instead.
 func (op *writeOp) run() context.Context { return context.WithoutCancel(op.ctx) }
 
-// inSavepoint runs op so that its failure undoes only its own changes.
-func (s *Store) inSavepoint(tx txn, op *writeOp) error {
+// inSavepoint runs op so that its failure undoes only its own changes. It
+// returns op's error and, apart from it, a failure of the savepoint itself,
+// which leaves the batch's transaction in doubt.
+func (s *Store) inSavepoint(tx txn, op *writeOp) (opErr, txErr error) {
 	ctx := context.Background()
 	if _, err := tx.ExecContext(ctx, `SAVEPOINT op`); err != nil {
-		return err
+		return nil, err
 	}
-	err := op.fn(op.run(), tx)
-	if err != nil {
-		if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO op`); rerr != nil {
-			return errors.Join(err, rerr)
+	opErr = op.fn(op.run(), tx)
+	if opErr != nil {
+		if _, err := tx.ExecContext(ctx, `ROLLBACK TO op`); err != nil {
+			return opErr, err
 		}
 	}
-	if _, rerr := tx.ExecContext(ctx, `RELEASE op`); rerr != nil {
-		return errors.Join(err, rerr)
+	if _, err := tx.ExecContext(ctx, `RELEASE op`); err != nil {
+		return opErr, err
 	}
-	return err
+	return opErr, nil
 }
 
 // checkpointInterval is how often the checkpointer copies the WAL back

@@ -153,3 +153,48 @@ func TestWALStartsOverUnderSteadyWrites(t *testing.T) {
 		t.Fatalf("the WAL grew to %d bytes; it starts over at %d frames and should stay below %d", largest.Load(), restartFrames, limit)
 	}
 }
+
+// TestWriteBatchSurvivesATransactionRollback has one write of a batch make
+// SQLite roll back the whole transaction, as a full disk does: every write
+// must then report what the database holds, none reported failed although
+// kept, none reported kept although undone.
+func TestWriteBatchSurvivesATransactionRollback(t *testing.T) {
+	s := openSQLiteTest(t)
+	ctx := context.Background()
+	if _, err := s.db.ExecContext(ctx, `CREATE TRIGGER doom BEFORE INSERT ON settings WHEN NEW.name = 'doom'
+		BEGIN SELECT RAISE(ROLLBACK, 'doomed'); END`); err != nil {
+		t.Fatal(err)
+	}
+	for round := range 20 {
+		errs := make([]error, 40)
+		var wg sync.WaitGroup
+		for i := range errs {
+			wg.Go(func() {
+				name := fmt.Sprintf("r%d-%02d", round, i)
+				if i == 10 {
+					name = "doom"
+				}
+				errs[i] = s.write(ctx, func(ctx context.Context, tx txn) error {
+					_, err := tx.ExecContext(ctx, `INSERT INTO settings (name, value) VALUES (?, ?)`, name, []byte{1})
+					return err
+				})
+			})
+		}
+		wg.Wait()
+		if errs[10] == nil {
+			t.Fatal("the doomed write succeeded")
+		}
+		for i, err := range errs {
+			if i == 10 {
+				continue
+			}
+			var n int
+			if err := s.ro.GetContext(ctx, &n, `SELECT COUNT(*) FROM settings WHERE name = ?`, fmt.Sprintf("r%d-%02d", round, i)); err != nil {
+				t.Fatal(err)
+			}
+			if (err == nil) != (n == 1) {
+				t.Fatalf("round %d, write %d: reported %v, and the database holds %d rows of it", round, i, err, n)
+			}
+		}
+	}
+}
