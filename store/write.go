@@ -208,8 +208,6 @@ const (
 	// 40 ms on the disks measured, so it should come seldom: at the most
 	// creates a second that two cores manage, about once a second.
 	walRestartFrames = 16384
-	// walFrameBytes is the size of one WAL frame: a page and its header.
-	walFrameBytes = 4096 + 24
 	// walLimitBytes is the size a WAL that grew larger in a burst is cut
 	// back to when it starts over. It is above the restart size, so that
 	// in steady use the WAL is written over in place rather than grown,
@@ -237,11 +235,19 @@ func (s *Store) checkpointer() {
 	t := time.NewTicker(s.checkpointEvery)
 	defer t.Stop()
 	failing := false
+	asked := 0 // the WAL's frames when a restart was last asked for
 	for {
 		select {
 		case <-s.closed:
-			// A last full checkpoint leaves the database file complete.
-			if _, err := s.sessions.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+			// A last full checkpoint, once the writer has made its last
+			// commit, leaves the database file complete.
+			<-s.writerDone
+			var busy, frames, copied int
+			err := s.sessions.QueryRow(`PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &frames, &copied)
+			if err == nil && busy != 0 {
+				err = errors.New("the WAL is still in use")
+			}
+			if err != nil {
 				s.checkpointErr = fmt.Errorf("store: last checkpoint: %w", err)
 			}
 			return
@@ -255,7 +261,10 @@ func (s *Store) checkpointer() {
 				s.log.Info("SQLite checkpoints succeed again")
 			}
 			failing = err != nil
-			if err == nil && frames >= s.restartFrames {
+			// After a restart, the WAL reports its old frames until the
+			// next write: ask again only once it has changed.
+			if err == nil && frames >= s.restartFrames && frames != asked {
+				asked = frames
 				select {
 				case s.restartWAL <- struct{}{}:
 				default: // already asked
@@ -266,8 +275,9 @@ func (s *Store) checkpointer() {
 }
 
 // restartLog copies what is left of the WAL into the database and starts
-// the WAL over, on the writer goroutine, so that no write of this process
-// adds frames meanwhile. The checkpointer has copied most frames already;
+// the WAL over, on the writer goroutine, so that the writes of the writer
+// wait meanwhile; the few others (sessions, uploads) wait for the write
+// lock RESTART takes. The checkpointer has copied most frames already;
 // what is left is the last ones, and waiting for the readers that started
 // on them, whose queries are short. If another process keeps writing and
 // it cannot finish, the checkpointer asks again later.

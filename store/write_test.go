@@ -105,15 +105,20 @@ func TestWALStartsOverUnderSteadyWrites(t *testing.T) {
 	owner := mustAccount(t, s, "ada")
 	const creates = 6000 // each writes at least two pages: 48 MB of frames
 	var (
-		wg      sync.WaitGroup
-		next    atomic.Int64
-		done    = make(chan struct{})
-		largest atomic.Int64
+		writers, wg sync.WaitGroup
+		next        atomic.Int64
+		done        = make(chan struct{})
+		largest     atomic.Int64
 	)
 	for range 4 {
-		wg.Go(func() {
+		writers.Go(func() {
 			for next.Add(1) <= creates {
-				mustLink(t, s, owner.ID, 1, time.Hour)
+				_, err := s.CreateLink(context.Background(), NewLink{OwnerID: owner.ID, TokenHash: hashOf(t),
+					Kind: KindMessage, MaxUses: 1, ExpiresAt: s.Now().Add(time.Hour)}, nil)
+				if err != nil {
+					t.Error(err)
+					return
+				}
 			}
 		})
 		wg.Go(func() {
@@ -142,9 +147,7 @@ func TestWALStartsOverUnderSteadyWrites(t *testing.T) {
 			}
 		}
 	})
-	for next.Load() <= creates {
-		time.Sleep(10 * time.Millisecond)
-	}
+	writers.Wait()
 	close(done)
 	wg.Wait()
 	// Between two checkpoints the WAL grows by what the writes of that
