@@ -498,3 +498,28 @@ func TestFindByLabelIgnoresCaseOfEveryLetter(t *testing.T) {
 		}
 	})
 }
+
+// TestUpgradeFromTheOldIndexMigrationName opens a database on which the
+// owner-expiry index was made by its migration's earlier name, 002.
+func TestUpgradeFromTheOldIndexMigrationName(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "test.db")
+	s, err := Open(context.Background(), path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.db.Exec(`UPDATE schema_migrations SET name = 'migrations/002_links_owner_expiry.sql'
+		WHERE name = 'migrations/003_links_owner_expiry.sql'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := s.db.Get(&n, `SELECT COUNT(*) FROM schema_migrations WHERE name = 'migrations/002_links_owner_expiry.sql'`); err != nil || n != 1 {
+		t.Fatalf("renaming the migration: %d rows, %v", n, err)
+	}
+	s.Close()
+	s, err = Open(context.Background(), path, Options{})
+	if err != nil {
+		t.Fatalf("reopening: %v", err)
+	}
+	s.Close()
+}
