@@ -92,7 +92,13 @@ func (h *Handler) loadViewer(r *http.Request) (*store.Account, error) {
 // anyone not signed in to the sign-in page.
 func (h *Handler) signedIn(next func(http.ResponseWriter, *http.Request, *store.Account)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		a := h.viewer(r)
+		a, err := h.lookViewer(r)
+		if err != nil {
+			// The session may well hold: signing out would lose what the
+			// owner was doing.
+			h.fail(w, r, errUnavailable)
+			return
+		}
 		if a == nil {
 			if r.Method == http.MethodGet || r.Method == http.MethodHead {
 				http.Redirect(w, r, "/login?next="+pathEscapeNext(r.URL.RequestURI()), http.StatusSeeOther)
