@@ -548,6 +548,7 @@ func TestSniffType(t *testing.T) {
 		{"MP3 with ID3", "audio/mpeg", []byte("ID3\x04\x00\x00\x00\x00\x00\x00")},
 		{"MP3 frame", "audio/mpeg", []byte{0xFF, 0xFB, 0x90, 0x64, 0x00}},
 		{"ADTS AAC is not MP3", "application/octet-stream", []byte{0xFF, 0xF1, 0x50, 0x80, 0x00}},
+		{"UTF-16 text is not MP3", "text/plain; charset=utf-16le", []byte("\xFF\xFEH\x00e\x00l\x00l\x00o\x00")},
 		{"WAV", "audio/wav", wav(1)[:512]},
 		{"M4A", "audio/mp4", []byte("\x00\x00\x00\x20ftypM4A \x00\x00\x00\x00M4A mp42isom\x00\x00\x00\x00")},
 		{"MP4", "video/mp4", []byte("\x00\x00\x00\x20ftypisom\x00\x00\x02\x00isomiso2avc1mp41")},

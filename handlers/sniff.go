@@ -23,14 +23,17 @@ func sniffType(head []byte) string {
 		return ebmlType(head)
 	case len(head) >= 12 && string(head[4:8]) == "ftyp" && (string(head[8:12]) == "M4A " || string(head[8:12]) == "M4B "):
 		return "audio/mp4"
-	case mp3Frame(head):
-		return "audio/mpeg"
 	}
-	t := http.DetectContentType(head)
-	if t == "audio/wave" {
+	switch t := http.DetectContentType(head); {
+	case t == "audio/wave":
 		return "audio/wav" // the name browsers know best
+	case t == "application/octet-stream" && mp3Frame(head):
+		// A frame header is a weak sign, which text with a byte-order
+		// mark also shows: it counts only for what is nothing else.
+		return "audio/mpeg"
+	default:
+		return t
 	}
-	return t
 }
 
 // playable lists the types that open in the player, by kind; anything else
