@@ -21,11 +21,9 @@ const qrQuiet = 4
 // many encodings with it, and every link URL of a server has the same
 // length, so one is made per version, on first use.
 type qrPlan struct {
-	version   coding.Version
-	dataBytes int
-	size      int
-	blank     []byte  // size×size modules, row by row; 1 is dark
-	bitAt     []int32 // bitAt[i] is the module data bit i flips
+	size  int
+	blank []byte  // size×size modules, row by row; 1 is dark
+	bitAt []int32 // bitAt[i] is the module data bit i flips
 }
 
 var qrPlans [coding.MaxVersion + 1]atomic.Pointer[qrPlan]
@@ -37,7 +35,7 @@ func newQRPlan(v coding.Version) (*qrPlan, error) {
 	}
 	size := len(p.Pixel)
 	q := &qrPlan{
-		version: v, dataBytes: p.DataBytes, size: size,
+		size:  size,
 		blank: make([]byte, size*size),
 		bitAt: make([]int32, 8*(p.DataBytes+p.CheckBytes)),
 	}
