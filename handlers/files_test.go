@@ -269,7 +269,7 @@ func TestUploadFieldsInAnyOrder(t *testing.T) {
 	}
 	// The form always posts multipart; messages and addresses come that way too.
 	for _, kind := range []formPart{field("message", "multipart message"), field("url", "https://example.com/x")} {
-		kindName := map[string]string{"message": "message", "url": "url"}[kind.name]
+		kindName := kind.name
 		res := owner.upload([]formPart{field("kind", kindName), kind, field("ttl", "1h"), filePart("ignored.bin", noisy(10))})
 		if res.StatusCode != http.StatusCreated {
 			t.Fatalf("%s as multipart: %d %s", kindName, res.StatusCode, res.body)

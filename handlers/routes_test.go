@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"mime/multipart"
@@ -35,9 +34,6 @@ type appRoute struct {
 	// answersFirst is the status of a route that answers before it reads
 	// a body once the fixture is set up (0 when it reads the body first).
 	answersFirst int
-	// maxBody is the largest body the route reads (maxFormBytes when 0);
-	// the body sweep sends more than that.
-	maxBody int
 }
 
 var appRoutes = []appRoute{
@@ -193,8 +189,7 @@ func TestEveryResponseCarriesSecurityHeaders(t *testing.T) {
 				res := c.send(r, l, formType, body, variant.header)
 				checkSecurityHeaders(t, fmt.Sprintf("%s as %s (%s): %d", r, viewer, variant.name, res.StatusCode), res)
 				if viewer == "ada" && !f.ada.signedIn() {
-					f.ada = f.s.client()
-					f.ada.post("/login", url.Values{"username": {"ada"}, "password": {testPassword}})
+					f.ada = f.s.signIn("ada")
 				}
 			}
 		}
@@ -311,8 +306,7 @@ func TestCrossOriginPostsAreRefused(t *testing.T) {
 			t.Errorf("%s from the same origin: 403", r)
 		}
 		if !f.ada.signedIn() {
-			f.ada = f.s.client()
-			f.ada.post("/login", url.Values{"username": {"ada"}, "password": {testPassword}})
+			f.ada = f.s.signIn("ada")
 		}
 	}
 }
@@ -346,11 +340,11 @@ func TestBadBodiesChangeNothing(t *testing.T) {
 		if len(form) == 0 {
 			form = url.Values{"q": {"x"}}
 		}
-		limit := cmp.Or(r.maxBody, maxFormBytes)
-		bigMultipart, bigMultipartType := multipartFields(form, limit)
+		// The body sweep sends more than a form may hold.
+		bigMultipart, bigMultipartType := multipartFields(form, maxFormBytes)
 		smallMultipart, smallMultipartType := multipartFields(form, 0)
 		bodies := []body{
-			{"oversized form", formType, form.Encode() + "&pad=" + strings.Repeat("x", limit), http.StatusRequestEntityTooLarge},
+			{"oversized form", formType, form.Encode() + "&pad=" + strings.Repeat("x", maxFormBytes), http.StatusRequestEntityTooLarge},
 			{"oversized multipart", bigMultipartType, bigMultipart, http.StatusRequestEntityTooLarge},
 			{"malformed form", formType, "kind=message&message=%zz", http.StatusBadRequest},
 			{"malformed multipart", smallMultipartType, strings.ReplaceAll(smallMultipart, "--", "-"), http.StatusBadRequest},

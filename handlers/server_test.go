@@ -188,6 +188,12 @@ func (s *testServer) user(name string) *testClient {
 	if _, err := AddAccount(context.Background(), s.store, name, testPassword, false); err != nil {
 		s.t.Fatal(err)
 	}
+	return s.signIn(name)
+}
+
+// signIn returns a new client signed in as the account name.
+func (s *testServer) signIn(name string) *testClient {
+	s.t.Helper()
 	c := s.client()
 	if res := c.post("/login", url.Values{"username": {name}, "password": {testPassword}}); res.StatusCode != http.StatusSeeOther {
 		s.t.Fatalf("sign in %s: %d", name, res.StatusCode)
