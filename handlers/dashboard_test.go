@@ -270,7 +270,7 @@ func TestCreateWithoutJavaScript(t *testing.T) {
 		t.Fatalf("links: %v, %v", links, err)
 	}
 	id := itoa(links[0].ID)
-	for _, want := range []string{`data-testid="link-url"`, `data-testid="qr"`, `>Create another link</a>`,
+	for _, want := range []string{`<h1>New link</h1>`, `data-testid="link-url"`, `data-testid="qr"`, `>Create another link</a>`,
 		`href="/links/` + id + `"`, `action="/links/` + id + `/revoke"`} {
 		if !strings.Contains(res.body, want) {
 			t.Errorf("the new link's page lacks %s", want)
