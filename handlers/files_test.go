@@ -374,26 +374,53 @@ func TestSlowUploadDoesNotBlockWrites(t *testing.T) {
 	owner := s.admin()
 	link := owner.createLink(url.Values{"message": {"opened during an upload"}})
 	ct, body := multipartBody(t, fileForm("slow.bin", noisy(4*token.ChunkSize)))
+	type outcome struct {
+		status int
+		err    error
+	}
+	// send runs req off the test's goroutine, where t.Fatal may not be
+	// called, and reports its status or its error.
+	send := func(c *testClient, req *http.Request) <-chan outcome {
+		ch := make(chan outcome, 1)
+		go func() {
+			res, err := c.c.Do(req)
+			if err != nil {
+				ch <- outcome{err: err}
+				return
+			}
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			ch <- outcome{status: res.StatusCode}
+		}()
+		return ch
+	}
 	pr, pw := io.Pipe()
-	done := make(chan response)
-	go func() {
-		done <- owner.request(http.MethodPost, "/links", struct{ io.Reader }{pr}, http.Header{"Content-Type": {ct}})
-	}()
+	// However the test ends, the upload ends, so that the server can close.
+	t.Cleanup(func() { pw.CloseWithError(errors.New("the test ended")) })
+	up, err := http.NewRequest(http.MethodPost, s.URL+"/links", pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	up.Header.Set("Content-Type", ct)
+	done := send(owner, up)
 	pw.Write(body[:len(body)/2])
-	opened := make(chan response)
-	go func() { opened <- s.client().post(link, nil) }()
+	open, err := http.NewRequest(http.MethodPost, link, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opened := send(s.client(), open)
 	select {
-	case res := <-opened:
-		if res.StatusCode != http.StatusOK {
-			t.Fatalf("open during an upload: %d", res.StatusCode)
+	case o := <-opened:
+		if o.err != nil || o.status != http.StatusOK {
+			t.Fatalf("open during an upload: %d %v", o.status, o.err)
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("opening a link waited for an upload to finish")
 	}
 	pw.Write(body[len(body)/2:])
 	pw.Close()
-	if res := <-done; res.StatusCode != http.StatusCreated {
-		t.Fatalf("upload: %d %s", res.StatusCode, res.body)
+	if o := <-done; o.err != nil || o.status != http.StatusCreated {
+		t.Fatalf("upload: %d %v", o.status, o.err)
 	}
 }
 
