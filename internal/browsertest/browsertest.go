@@ -127,8 +127,14 @@ func Watch(t testing.TB, ctx context.Context) *Problems {
 		t.Fatal(err)
 	}
 	_, err = chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+		// A violation also goes to the console, whose messages Watch keeps
+		// when the page they came from is gone.
 		Source: `window.cspViolations = [];
-document.addEventListener("securitypolicyviolation", (e) => window.cspViolations.push(e.violatedDirective + " " + e.blockedURI));`,
+document.addEventListener("securitypolicyviolation", (e) => {
+  const v = e.violatedDirective + " " + e.blockedURI;
+  window.cspViolations.push(v);
+  console.error("CSP violation: " + v);
+});`,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -136,8 +142,9 @@ document.addEventListener("securitypolicyviolation", (e) => window.cspViolations
 	return p
 }
 
-// Check fails the test for every problem since the last Check, and for
-// every CSP violation of the page ctx shows now.
+// Check fails the test for every problem since the last Check, on any page
+// the tab showed, and for every CSP violation of the page ctx shows now,
+// which may not have reached the console yet.
 func (p *Problems) Check(ctx context.Context) {
 	p.t.Helper()
 	violations, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.cspViolations || []`))
