@@ -3,7 +3,8 @@
 //	oncelink [serve] [flags]             run the server
 //	oncelink user add NAME [--admin] [--password-stdin]
 //
-// Every flag has an environment twin: --base-url is ONCELINK_BASE_URL.
+// Every flag of serve has an environment twin: --base-url is
+// ONCELINK_BASE_URL. user add reads ONCELINK_DB only.
 package main
 
 import (
