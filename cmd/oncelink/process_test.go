@@ -25,6 +25,15 @@ var (
 	buildErr  error
 )
 
+// TestMain removes the binary that the tests built.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binary != "" {
+		os.RemoveAll(filepath.Dir(binary))
+	}
+	os.Exit(code)
+}
+
 // oncelinkBinary builds the command once per test run.
 func oncelinkBinary(t testing.TB) string {
 	t.Helper()
