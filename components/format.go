@@ -75,12 +75,13 @@ func noun(kind string) string {
 	return "content"
 }
 
-// size writes n bytes to one decimal: "1.5 MiB", "25 MiB".
 // LimitSize writes a limit exactly, in the largest unit that divides it:
-// 25 MiB, 1500 KiB, 1000 bytes. A limit rounded to look tidy would be a
-// limit the server does not keep.
+// 2 GiB, 25 MiB, 1500 KiB, 1000 bytes. A limit rounded to look tidy would
+// be a limit the server does not keep.
 func LimitSize(n int64) string {
 	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
 	case n >= 1<<20 && n%(1<<20) == 0:
 		return fmt.Sprintf("%d MiB", n>>20)
 	case n >= 1<<10 && n%(1<<10) == 0:

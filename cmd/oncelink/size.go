@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"oncelink/components"
 )
 
 // sizeUnits are the units parseSize takes: binary (IEC) multiples only, so
 // that "25MiB" cannot be read as 25 000 000 bytes or 26 214 400.
-var sizeUnits = map[string]int64{"": 1, "b": 1, "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30}
+var sizeUnits = map[string]int64{"": 1, "b": 1, "bytes": 1, "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30}
 
 // Bounds of a size flag: smaller is surely a typo, larger overflows sums.
 const (
@@ -43,18 +45,13 @@ func parseSize(s string) (int64, error) {
 // sizeFlag reads parseSize's form into a byte count.
 type sizeFlag struct{ n *int64 }
 
-// String writes the size in the largest unit that holds it whole, as the
-// flag's default in the help text.
+// String writes the size as the pages and messages do, as the flag's
+// default in the help text.
 func (f sizeFlag) String() string {
 	if f.n == nil {
 		return ""
 	}
-	for _, u := range []string{"GiB", "MiB", "KiB"} {
-		if unit := sizeUnits[strings.ToLower(u)]; *f.n%unit == 0 && *f.n >= unit {
-			return strconv.FormatInt(*f.n/unit, 10) + u
-		}
-	}
-	return strconv.FormatInt(*f.n, 10)
+	return components.LimitSize(*f.n)
 }
 
 func (f sizeFlag) Set(s string) error {

@@ -52,6 +52,16 @@ func TestMaxUploadFlag(t *testing.T) {
 	}
 }
 
+// TestSizeFlagWritesAsThePagesDo: the help text's default reads like the
+// upload form's limit, in every unit.
+func TestSizeFlagWritesAsThePagesDo(t *testing.T) {
+	for n, want := range map[int64]string{2 << 30: "2 GiB", 25 << 20: "25 MiB", 1500 << 10: "1500 KiB", 1000: "1000 bytes"} {
+		if got := (sizeFlag{&n}).String(); got != want {
+			t.Errorf("%d: %q, want %q", n, got, want)
+		}
+	}
+}
+
 // FuzzParseSize checks that parseSize never panics, keeps within its
 // bounds, and reads back what the flag writes.
 func FuzzParseSize(f *testing.F) {
