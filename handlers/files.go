@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"mime/multipart"
 	"net/http"
@@ -98,7 +99,7 @@ func (h *Handler) readLinkForm(w http.ResponseWriter, r *http.Request, tok token
 			if up != nil {
 				return formErr(invalid("Share one file at a time."))
 			}
-			if kind := form.Get("kind"); kind != "" && kind != store.KindFile {
+			if kind := strings.TrimSpace(form.Get("kind")); kind != "" && kind != store.KindFile {
 				// A file left in the form of another kind is not kept.
 				if _, err := io.Copy(io.Discard, p); err != nil {
 					return formErr(err)
@@ -136,6 +137,7 @@ type upload struct {
 	chunks            int
 	overhead          int // what sealing adds to each chunk
 	spool             *os.File
+	log               *slog.Logger
 }
 
 // spoolError is the server's failure to keep an upload, such as a full
@@ -153,7 +155,7 @@ func (h *Handler) receive(p *multipart.Part, tok token.Token) (*upload, error) {
 		return nil, &spoolError{err}
 	}
 	box := tok.Box()
-	up := &upload{name: cleanFileName(p.FileName()), overhead: box.Overhead(), spool: spool}
+	up := &upload{name: cleanFileName(p.FileName()), overhead: box.Overhead(), spool: spool, log: h.log}
 	in := bufio.NewReader(io.LimitReader(p, h.cfg.MaxUpload+1))
 	buf := make([]byte, token.ChunkSize)
 	for last := false; !last; up.chunks++ {
@@ -210,13 +212,16 @@ func (u *upload) fill(put func([]byte) error) error {
 	return nil
 }
 
-// Close deletes the spool. It does nothing on a nil upload.
+// Close deletes the spool, and logs when it cannot: the sealed file would
+// stay in the temporary directory. It does nothing on a nil upload.
 func (u *upload) Close() {
 	if u == nil {
 		return
 	}
 	u.spool.Close()
-	os.Remove(u.spool.Name())
+	if err := os.Remove(u.spool.Name()); err != nil {
+		u.log.Error("delete an upload's temporary file", "err", err)
+	}
 }
 
 // fileMeta is a file link's name and type, sealed into links.meta so that
