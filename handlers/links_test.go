@@ -181,14 +181,12 @@ func TestCrossOriginPostsRefused(t *testing.T) {
 func TestOwnersSeeOnlyTheirLinks(t *testing.T) {
 	s := newTestServer(t)
 	ada := s.admin()
-	ada.createLink(url.Values{"label": {"ada's secret"}})
+	secret := ada.createLink(url.Values{"label": {"ada's secret"}})
 	eve := s.user("eve")
 	if res := eve.get("/links"); strings.Contains(res.body, "ada's secret") {
 		t.Fatal("eve's dashboard lists ada's link")
 	}
-	a, _ := s.store.AccountByName(context.Background(), "ada")
-	links, _ := s.store.Links(context.Background(), a.ID, store.ListOptions{})
-	id := "/links/" + itoa(links[0].ID)
+	id := "/links/" + itoa(linkOf(t, s, secret).ID)
 	for _, res := range []response{eve.get(id), eve.post(id+"/revoke", nil), eve.get("/links/abc"), eve.post("/links/-1/revoke", nil)} {
 		if res.StatusCode != http.StatusNotFound {
 			t.Fatalf("another owner's link: %d, want 404", res.StatusCode)

@@ -96,9 +96,7 @@ func TestExpiredAndRevokedLinksAreGone(t *testing.T) {
 	owner := s.admin()
 	expiring := owner.createLink(url.Values{"ttl": {"2m"}})
 	revoked := owner.createLink(url.Values{"label": {"to revoke"}})
-	a, _ := s.store.AccountByName(context.Background(), "ada")
-	links, _ := s.store.Links(context.Background(), a.ID, store.ListOptions{Query: "to revoke"})
-	if res := owner.htmx(http.MethodPost, "/links/"+itoa(links[0].ID)+"/revoke", nil); res.StatusCode != http.StatusOK ||
+	if res := owner.htmx(http.MethodPost, "/links/"+itoa(linkOf(t, s, revoked).ID)+"/revoke", nil); res.StatusCode != http.StatusOK ||
 		!strings.Contains(res.body, `data-status="revoked"`) || strings.Contains(res.body, "<html") {
 		t.Fatalf("htmx revoke: %d %s", res.StatusCode, res.body)
 	}
