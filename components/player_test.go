@@ -235,6 +235,7 @@ func TestPlayerAtDesktopAndPhoneWidths(t *testing.T) {
 		if b.eval("document.documentElement.scrollWidth > document.documentElement.clientWidth") {
 			t.Errorf("the player at %dpx scrolls sideways", width)
 		}
+		b.noViolations()
 	}
 }
 

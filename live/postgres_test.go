@@ -160,7 +160,11 @@ func TestPGNotifierQuiet(t *testing.T) {
 	defer cancel()
 	listening := make(chan struct{}, 10)
 	go quiet.Listen(ctx, func(p []byte) { payloads <- p }, func() { listening <- struct{}{} })
-	<-listening
+	select {
+	case <-listening:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the quiet listener did not start")
+	}
 	for i := range 20 {
 		time.Sleep(10 * time.Millisecond)
 		a.notify(t, strings.Repeat("n", i+1))
