@@ -322,6 +322,7 @@ func TestBrowserUploadOverTheLimit(t *testing.T) {
 		})
 	})
 	ctx := browsertest.New(t)
+	problems := browsertest.Watch(t, ctx)
 	signIn(t, ctx, front.URL)
 	chooseFile(t, ctx, 3<<20)
 
@@ -355,12 +356,14 @@ func TestBrowserUploadOverTheLimit(t *testing.T) {
 		t.Fatalf("%d posts, want 1", n)
 	}
 	browsertest.Screenshot(t, ctx, "upload-too-large")
+	problems.Check(ctx)
 }
 
 func TestBrowserFileLinkDownloads(t *testing.T) {
 	s := newTestServer(t)
 	link := s.admin().shareFile("report.pdf", []byte("%PDF-1.4\n%âãÏÓ\n"))
 	ctx := browsertest.New(t)
+	problems := browsertest.Watch(t, ctx)
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(link),
 		chromedp.Click(chromedp.CSS(`[data-testid=open]`)),
@@ -378,4 +381,5 @@ func TestBrowserFileLinkDownloads(t *testing.T) {
 		t.Fatalf("download: %q, %v", got, err)
 	}
 	browsertest.Screenshot(t, ctx, "shared-file")
+	problems.Check(ctx)
 }
