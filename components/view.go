@@ -2,10 +2,7 @@
 // plain view struct built by the handlers, never a request or a database row.
 package components
 
-import (
-	"strconv"
-	"time"
-)
+import "time"
 
 // Page is what the layout needs to know about any page.
 type Page struct {
@@ -63,18 +60,6 @@ type Created struct {
 	QR  QR
 	// Row is the new link's row, for the list beside the form.
 	Row LinkRow
-}
-
-// QR is a drawn QR code: an SVG path in a Size by Size square, or nothing
-// when Path is empty.
-type QR struct {
-	Size int
-	Path string
-}
-
-func (q QR) viewBox() string {
-	n := strconv.Itoa(q.Size)
-	return "0 0 " + n + " " + n
 }
 
 // LinkRow is one of an owner's links in the dashboard.

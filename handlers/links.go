@@ -250,9 +250,14 @@ func checkURL(raw string) error {
 func (h *Handler) created(l store.Link, tok token.Token) components.Created {
 	link := h.linkURL(tok)
 	c := components.Created{URL: link, Row: linkRow(l, h.now())}
-	if qr, err := qrDrawing(link); err == nil {
-		c.QR = qr
+	size, modules, err := qrCode(link)
+	if err != nil {
+		// Only a --base-url of hundreds of characters makes a link too
+		// long for a code; the page goes without one.
+		h.log.Warn("no QR code for the new link", "err", err)
+		return c
 	}
+	c.QR = components.NewQR(size, modules)
 	return c
 }
 

@@ -3,17 +3,10 @@ package handlers
 import (
 	"errors"
 	"slices"
-	"strconv"
 	"sync/atomic"
 
 	"rsc.io/qr/coding"
-
-	"oncelink/components"
 )
-
-// qrQuiet is the blank margin, in modules, that the QR standard asks for
-// around a code.
-const qrQuiet = 4
 
 // qrPlan is rsc.io/qr's plan of one version at level M with mask 0, turned
 // into what encoding needs: the modules as they are when every data bit is
@@ -85,55 +78,4 @@ func qrCode(text string) (int, []byte, error) {
 		}
 	}
 	return q.size, modules, nil
-}
-
-// qrDrawing draws text's QR code as one SVG path of one-module-high
-// strokes, one per run of dark modules, in a square with the quiet zone
-// around it.
-func qrDrawing(text string) (components.QR, error) {
-	size, modules, err := qrCode(text)
-	if err != nil {
-		return components.QR{}, err
-	}
-	d := make([]byte, 0, 4<<10)
-	for y := range size {
-		row := modules[y*size : (y+1)*size]
-		end := -1 // where the row's last run ended; -1 before the first
-		for x := 0; x < size; x++ {
-			if row[x] == 0 {
-				continue
-			}
-			start := x
-			for x < size && row[x] != 0 {
-				x++
-			}
-			if end < 0 {
-				// The stroke's centre line runs half a module down.
-				d = append(d, 'M')
-				d = appendSmall(d, start+qrQuiet)
-				d = append(d, ' ')
-				d = appendSmall(d, y+qrQuiet)
-				d = append(d, ".5h"...)
-			} else {
-				d = append(d, 'm')
-				d = appendSmall(d, start-end)
-				d = append(d, " 0h"...)
-			}
-			d = appendSmall(d, x-start)
-			end = x
-		}
-	}
-	return components.QR{Size: size + 2*qrQuiet, Path: string(d)}, nil
-}
-
-// appendSmall appends n in decimal; the path's numbers are below 200, and
-// most below 10.
-func appendSmall(b []byte, n int) []byte {
-	switch {
-	case n < 10:
-		return append(b, byte('0'+n))
-	case n < 100:
-		return append(b, byte('0'+n/10), byte('0'+n%10))
-	}
-	return strconv.AppendInt(b, int64(n), 10)
 }
