@@ -88,8 +88,8 @@ func (h *Handler) loadViewer(r *http.Request) (*store.Account, error) {
 	return &a, nil
 }
 
-// signedIn runs next with the viewer in the request's context, and sends
-// anyone not signed in to the sign-in page.
+// signedIn runs next with the viewer, and sends anyone not signed in to
+// the sign-in page.
 func (h *Handler) signedIn(next func(http.ResponseWriter, *http.Request, *store.Account)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		a, err := h.lookViewer(r)
@@ -108,8 +108,7 @@ func (h *Handler) signedIn(next func(http.ResponseWriter, *http.Request, *store.
 				msg: "Your session has ended. Sign in again, then repeat what you did."})
 			return
 		}
-		r = r.WithContext(context.WithValue(r.Context(), viewerKey{}, a))
-		next(w, r, a)
+		next(w, r, a) // oneViewer keeps a for the page's later lookups
 	}
 }
 

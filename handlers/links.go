@@ -114,12 +114,15 @@ func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *store.Ac
 	// form, and the fields not read keep their defaults.
 	form, up, err := h.readLinkForm(w, r, tok)
 	f := h.emptyForm()
-	for name, dst := range map[string]*string{"kind": &f.Kind, "message": &f.Message, "url": &f.URL, "ttl": &f.TTL,
-		"max_uses": &f.MaxUses, "for_user": &f.ForUser, "label": &f.Label} {
-		if _, read := form[name]; read || err == nil {
-			*dst = form.Get(name)
-			if name != "message" {
-				*dst = strings.TrimSpace(*dst)
+	for _, field := range [...]struct {
+		name string
+		dst  *string
+	}{{"kind", &f.Kind}, {"message", &f.Message}, {"url", &f.URL}, {"ttl", &f.TTL},
+		{"max_uses", &f.MaxUses}, {"for_user", &f.ForUser}, {"label", &f.Label}} {
+		if _, read := form[field.name]; read || err == nil {
+			*field.dst = form.Get(field.name)
+			if field.name != "message" {
+				*field.dst = strings.TrimSpace(*field.dst)
 			}
 		}
 	}
