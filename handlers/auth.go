@@ -335,7 +335,7 @@ func parseForm(w http.ResponseWriter, r *http.Request) error {
 		if errors.As(err, &tooBig) {
 			return tooBig
 		}
-		return invalid("The form could not be read. Reload the page and try again.")
+		return errUnreadableForm
 	}
 	return nil
 }

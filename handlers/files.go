@@ -62,7 +62,7 @@ func (h *Handler) readLinkForm(w http.ResponseWriter, r *http.Request, tok token
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return nil, nil, invalid("The form could not be read. Reload the page and try again.")
+		return nil, nil, errUnreadableForm
 	}
 	form := url.Values{}
 	var up *upload
@@ -79,7 +79,7 @@ func (h *Handler) readLinkForm(w http.ResponseWriter, r *http.Request, tok token
 		case errors.As(err, &ue), errors.As(err, &se):
 			return form, nil, err
 		}
-		return form, nil, invalid("The form could not be read. Reload the page and try again.")
+		return form, nil, errUnreadableForm
 	}
 	var fieldBytes int64
 	for parts := 0; ; parts++ {

@@ -43,7 +43,8 @@ var (
 	// is logged where it happened.
 	errUnavailable = &userError{status: http.StatusServiceUnavailable, title: "Try again",
 		msg: "oncelink could not reach its database. Nothing was changed; try again in a moment."}
-	errCrossOrigin = &userError{status: http.StatusForbidden, title: "Refused",
+	errUnreadableForm = invalid("The form could not be read. Reload the page and try again.")
+	errCrossOrigin    = &userError{status: http.StatusForbidden, title: "Refused",
 		msg: "This request came from another site, so oncelink refused it. Go back to the page and try again from there."}
 )
 
