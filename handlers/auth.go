@@ -170,7 +170,7 @@ func (h *Handler) setup(w http.ResponseWriter, r *http.Request) {
 	var ue *userError
 	if errors.As(err, &ue) {
 		form := components.AccountForm{Username: name, Error: ue.msg}
-		h.render(w, r, http.StatusBadRequest, components.SetupPage(h.page(r, "Set up"), form))
+		h.render(w, r, ue.status, components.SetupPage(h.page(r, "Set up"), form))
 		return
 	}
 	if err != nil {
