@@ -199,12 +199,17 @@ func (h *Handler) logRequests(next http.Handler) http.Handler {
 // logPath is a path as it may be logged: everything after /l/ is a token,
 // which must never reach a log, so it is cut, wherever /l/ stands: an
 // uncleaned path such as //l/TOKEN is logged before it is redirected.
+// What is left is cut to 200 bytes.
 func logPath(p string) string {
+	token := false
 	if i := strings.Index(p, "/l/"); i >= 0 {
-		return p[:i] + "/l/…"
+		p, token = p[:i], true
 	}
 	if len(p) > 200 {
-		return p[:200] + "…"
+		p = p[:200] + "…"
+	}
+	if token {
+		p += "/l/…"
 	}
 	return p
 }

@@ -449,3 +449,18 @@ func TestWrongMethodsAre405(t *testing.T) {
 		t.Errorf("POST /: %d, Allow %q", res.StatusCode, res.Header.Get("Allow"))
 	}
 }
+
+func TestLogPath(t *testing.T) {
+	long := "/" + strings.Repeat("a", 300)
+	for _, c := range []struct{ in, want string }{
+		{"/links", "/links"},
+		{"/l/SECRETTOKEN", "/l/…"},
+		{"//l/SECRETTOKEN/file", "//l/…"},
+		{long, long[:200] + "…"},
+		{long + "/l/SECRETTOKEN", long[:200] + "…/l/…"},
+	} {
+		if got := logPath(c.in); got != c.want {
+			t.Errorf("logPath(%.20q…) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
