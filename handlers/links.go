@@ -26,20 +26,28 @@ const (
 )
 
 func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, a *store.Account) {
-	// Taken before the list is read: an event after it may be missing.
-	mark := h.streamMark(a.ID)
+	// htmx asks for the part it swaps: the list for a filter, the next
+	// rows for "Show older links", which are appended below the first page.
+	var part string
+	if isHTMX(r) {
+		part = r.Header.Get("HX-Target")
+	}
+	var mark string
+	if part != "link-list" && part != "link-rows" {
+		// The whole page starts a stream. The mark is taken before the
+		// list is read: an event after it may be missing.
+		mark = h.streamMark(a.ID)
+	}
 	list, err := h.linkList(r.Context(), a, r.URL.Query())
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	// htmx asks for the part it swaps: the list for a filter, the next
-	// rows for "Show older links", which are appended below the first page.
-	switch target := r.Header.Get("HX-Target"); {
-	case isHTMX(r) && target == "link-list":
+	switch part {
+	case "link-list":
 		h.render(w, r, http.StatusOK, components.LinkList(list))
 		return
-	case isHTMX(r) && target == "link-rows":
+	case "link-rows":
 		list.Paged = false
 		h.render(w, r, http.StatusOK, components.MoreRows(list))
 		return
