@@ -66,9 +66,10 @@ func oneViewer(next http.Handler) http.Handler {
 }
 
 // loadViewer reads the session's account. A session whose account was
-// deleted or disabled is destroyed; when the database cannot tell, the
-// request goes on signed out and the session is kept, so that a hiccup
-// signs nobody out for good.
+// deleted or disabled is destroyed. When the database cannot tell, it
+// returns the error and keeps the session, so that a hiccup signs nobody
+// out for good: owner pages and the event stream answer 503, and a page
+// that only shows who is signed in (viewer) shows nobody.
 func (h *Handler) loadViewer(r *http.Request) (*store.Account, error) {
 	id := h.sessions.GetInt64(r.Context(), sessionAccount)
 	if id == 0 {

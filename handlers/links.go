@@ -155,8 +155,9 @@ func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *store.Ac
 	h.publish(r, live.Event{Owner: a.ID, Link: created.Row.ID, What: live.Created})
 }
 
-// renderCreate answers a create: htmx gets the create panel, a plain form
-// post a page with the panel alone, which is cheaper than the whole
+// renderCreate answers a create: htmx gets the create panel; a plain form
+// post gets a page of its own, with the new link and what to do next, or
+// with the form and its mistake. Either is cheaper than the whole
 // dashboard and keeps the new link's URL in view.
 func (h *Handler) renderCreate(w http.ResponseWriter, r *http.Request, status int, d components.Dashboard) {
 	if isHTMX(r) {

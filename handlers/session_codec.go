@@ -16,10 +16,10 @@ import (
 // when the session is saved.
 //
 // The format: the two bytes 0x00 0x01 (gob data never starts with 0x00),
-// the deadline in Unix nanoseconds as a varint, then each value as its
-// key (uvarint length, bytes), a type byte, and an int64 as a varint or a
-// string as uvarint length and bytes. Sessions saved as gob by earlier
-// versions still load.
+// the deadline in Unix nanoseconds as a varint, the number of values as a
+// uvarint, then each value as its key (uvarint length, bytes), a type
+// byte, and an int64 as a varint or a string as uvarint length and bytes.
+// Sessions saved as gob by earlier versions still load.
 type sessionCodec struct{}
 
 var sessionMagic = [2]byte{0x00, 0x01}
