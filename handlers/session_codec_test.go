@@ -62,9 +62,9 @@ func TestSessionCodecRefusesMalformedData(t *testing.T) {
 	}
 	bad := [][]byte{
 		append(append([]byte{}, b...), 0),
-		{0x00, 0x01, 0x02, 0x7f},                       // 2^64-ish values claimed
-		{0x00, 0x01, 0x02, 0x01, 0x01, 'k', 'x', 0x00}, // unknown type
-		{0x00, 0x01, 0x02, 0x01, 0x7f, 'k'},            // key longer than the data
+		{0x00, 0x01, 0x02, 0x7f},                 // 127 values claimed, above the limit
+		{0x00, 0x01, 0x02, 0x01, 0x01, 'k', 'x'}, // unknown type, and nothing after it
+		{0x00, 0x01, 0x02, 0x01, 0x7f, 'k'},      // key longer than the data
 	}
 	for _, d := range bad {
 		if _, _, err := (sessionCodec{}).Decode(d); err == nil {
