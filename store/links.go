@@ -115,9 +115,15 @@ const linkSelect = `SELECT l.id, l.owner_id, o.username AS owner_name, l.token_h
 	l.size, l.meta, l.created_at, l.expires_at, l.revoked_at, l.last_used_at, l.content_deleted_at
 	FROM links l JOIN accounts o ON o.id = l.owner_id LEFT JOIN accounts f ON f.id = l.for_user_id`
 
+// The names of a link's accounts, as a write to links returns them.
+const (
+	ownerNameColumn   = `(SELECT username FROM accounts WHERE id = owner_id)`
+	forUserNameColumn = `(SELECT username FROM accounts WHERE id = for_user_id)`
+)
+
 // linkColumns are what a write to links returns: the same as linkSelect.
-const linkColumns = `id, owner_id, (SELECT username FROM accounts WHERE id = owner_id) AS owner_name,
-	token_hash, kind, label, for_user_id, (SELECT username FROM accounts WHERE id = for_user_id) AS for_user_name,
+const linkColumns = `id, owner_id, ` + ownerNameColumn + ` AS owner_name,
+	token_hash, kind, label, for_user_id, ` + forUserNameColumn + ` AS for_user_name,
 	password_hash, max_uses, uses, views, size, meta, created_at, expires_at, revoked_at, last_used_at, content_deleted_at`
 
 // NewLink is what CreateLink needs to make a link.
@@ -187,7 +193,7 @@ func (s *Store) insertLink(ctx context.Context, tx txn, n NewLink, fill func(put
 	err := tx.QueryRowxContext(ctx, tx.Rebind(`INSERT INTO links
 		(owner_id, token_hash, kind, label, label_fold, for_user_id, password_hash, max_uses, size, meta, created_at, expires_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		RETURNING id, (SELECT username FROM accounts WHERE id = owner_id), (SELECT username FROM accounts WHERE id = for_user_id)`),
+		RETURNING id, `+ownerNameColumn+`, `+forUserNameColumn),
 		n.OwnerID, n.TokenHash, n.Kind, n.Label, strings.ToLower(n.Label), forUser, n.PasswordHash, n.MaxUses, n.Size, n.Meta,
 		millis(l.CreatedAt), millis(l.ExpiresAt)).Scan(&l.ID, &l.OwnerName, &forUserName)
 	if err != nil {
@@ -425,7 +431,7 @@ func (s *Store) Revoke(ctx context.Context, owner, id int64, e Event) (Link, err
 		if errors.Is(err, sql.ErrNoRows) {
 			// Revoked before, so the trail has it already; or not the
 			// owner's link at all.
-			return tx.GetContext(ctx, &row, tx.Rebind(`SELECT `+linkColumns+` FROM links WHERE id = ? AND owner_id = ?`), id, owner)
+			return tx.GetContext(ctx, &row, tx.Rebind(linkSelect+` WHERE l.id = ? AND l.owner_id = ?`), id, owner)
 		}
 		if err != nil {
 			return err
