@@ -38,8 +38,13 @@ func (r accountRow) account() Account {
 	}
 }
 
-// accountColumns are accountRow's columns, in its fields' order.
+// accountColumns are accountRow's columns, in dest's order.
 const accountColumns = `id, username, password_hash, is_admin, created_at, disabled_at`
+
+// dest is where a row of accountColumns scans to, in their order.
+func (r *accountRow) dest() []any {
+	return []any{&r.ID, &r.Username, &r.PasswordHash, &r.Admin, &r.CreatedAt, &r.DisabledAt}
+}
 
 // CreateAccount adds an account. It returns ErrConflict when the name is
 // taken.
@@ -111,7 +116,7 @@ func (s *Store) AccountByID(ctx context.Context, id int64) (Account, error) {
 func (s *Store) account(ctx context.Context, where string, arg any) (Account, error) {
 	var row accountRow
 	err := s.ro.QueryRowxContext(ctx, s.ro.Rebind(`SELECT `+accountColumns+` FROM accounts WHERE `+where), arg).
-		Scan(&row.ID, &row.Username, &row.PasswordHash, &row.Admin, &row.CreatedAt, &row.DisabledAt)
+		Scan(row.dest()...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Account{}, fmt.Errorf("account: %w", ErrNotFound)
 	}
