@@ -284,7 +284,10 @@ func (s *Store) checkpointer() {
 func (s *Store) restartLog() {
 	var busy, frames, copied int
 	err := s.db.QueryRow(`PRAGMA wal_checkpoint(RESTART)`).Scan(&busy, &frames, &copied)
-	if err != nil {
+	switch {
+	case err != nil:
 		s.log.Error("SQLite WAL restart failed", "err", err)
+	case busy != 0:
+		s.log.Info("SQLite WAL restart gave way to other connections; it is asked again once the WAL grows", "frames", frames, "copied", copied)
 	}
 }
