@@ -256,11 +256,21 @@ func TestParseCPUTime(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := &process{cmd: &exec.Cmd{Process: me}}
-	before := p.cpuTime()
+	before, err := p.cpuTime()
+	if err != nil {
+		t.Fatal(err)
+	}
 	for end := time.Now().Add(50 * time.Millisecond); time.Now().Before(end); {
 	}
-	if got := p.cpuTime() - before; got < clockTick {
+	after, err := p.cpuTime()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := after - before; got < clockTick {
 		t.Errorf("50ms of busy waiting added %v of CPU time", got)
+	}
+	if _, err := cpuTimeOf("/proc/0/stat"); err == nil {
+		t.Error("the CPU time of a process that does not exist was read")
 	}
 }
 

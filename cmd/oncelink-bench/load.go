@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"io"
 	"math"
@@ -40,6 +41,7 @@ type result struct {
 	latencies []time.Duration // of successful requests, sorted
 	cpu       time.Duration   // CPU time the serving processes spent meanwhile
 	loadCPU   time.Duration   // and the load generator's
+	cpuKnown  bool            // whether both could be read before and after
 }
 
 func (r result) rate() float64 {
@@ -90,16 +92,19 @@ func (r result) perRequest(d time.Duration) time.Duration {
 // meanwhile, and the load generator's own (this process). Unlike
 // throughput, these hardly depend on what else the machine runs.
 func measureCPU(ctx context.Context, servers []*process, t target, clients int, d time.Duration) result {
-	cpu := func() (server, self time.Duration) {
+	cpu := func() (server, self time.Duration, err error) {
 		for _, p := range servers {
-			server += p.cpuTime()
+			d, perr := p.cpuTime()
+			server, err = server+d, cmp.Or(err, perr)
 		}
-		return server, selfCPUTime()
+		self, serr := cpuTimeOf("/proc/self/stat")
+		return server, self, cmp.Or(err, serr)
 	}
-	server0, self0 := cpu()
+	server0, self0, err0 := cpu()
 	r := measure(ctx, t, clients, d)
-	server1, self1 := cpu()
+	server1, self1, err1 := cpu()
 	r.cpu, r.loadCPU = server1-server0, self1-self0
+	r.cpuKnown = err0 == nil && err1 == nil
 	return r
 }
 

@@ -85,22 +85,18 @@ func (p *process) peakRSS() int64 {
 }
 
 // cpuTime returns the CPU time, user and system, the process has used so
-// far, or 0 once it is gone.
-func (p *process) cpuTime() time.Duration {
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
-	if err != nil {
-		return 0
-	}
-	return parseCPUTime(stat)
+// far; once it is gone, an error.
+func (p *process) cpuTime() (time.Duration, error) {
+	return cpuTimeOf(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
 }
 
-// selfCPUTime is this process's CPU time so far.
-func selfCPUTime() time.Duration {
-	stat, err := os.ReadFile("/proc/self/stat")
+// cpuTimeOf reads a process's CPU time from its /proc stat file.
+func cpuTimeOf(statPath string) (time.Duration, error) {
+	stat, err := os.ReadFile(statPath)
 	if err != nil {
-		return 0
+		return 0, err
 	}
-	return parseCPUTime(stat)
+	return parseCPUTime(stat), nil
 }
 
 // clockTick is the unit of /proc's CPU times, USER_HZ, which Linux fixes

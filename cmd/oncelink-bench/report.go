@@ -31,7 +31,7 @@ func printTable(w io.Writer, rows []result, mem memory) {
 			r.rate(), ratio(r.rate(), b.rate()),
 			ms(r.p(50)), ratio(float64(r.p(50)), float64(b.p(50))),
 			ms(r.p(99)), ratio(float64(r.p(99)), float64(b.p(99))),
-			us(r.perRequest(r.cpu)), us(r.perRequest(r.loadCPU)), r.ok, errorSummary(r))
+			r.cpuPerRequest(r.cpu), r.cpuPerRequest(r.loadCPU), r.ok, errorSummary(r))
 		if r.firstErr != "" {
 			notes = append(notes, fmt.Sprintf("%s at %d clients, first transport error: %s", r.name, r.clients, r.firstErr))
 		}
@@ -115,6 +115,15 @@ func ratio(x, bare float64) string {
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond)) }
+
+// cpuPerRequest shows d per successful request, or n/a when a process's
+// CPU time could not be read (a server that died during the run).
+func (r result) cpuPerRequest(d time.Duration) string {
+	if !r.cpuKnown {
+		return "n/a"
+	}
+	return us(r.perRequest(d))
+}
 
 func us(d time.Duration) string { return fmt.Sprintf("%.0fµs", float64(d)/float64(time.Microsecond)) }
 
