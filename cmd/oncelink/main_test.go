@@ -133,6 +133,14 @@ func TestUserAdd(t *testing.T) {
 	if code, _ := postForm(t, newClient(), s.URL+"/login", url.Values{"username": {"bob"}, "password": {ownerPassword}}); code != http.StatusSeeOther {
 		t.Fatalf("bob cannot sign in: %d", code)
 	}
+	// carol is in the database ONCELINK_DB named, and is no administrator.
+	carol := newClient()
+	if code, _ := postForm(t, carol, s.URL+"/login", url.Values{"username": {"carol"}, "password": {ownerPassword}}); code != http.StatusSeeOther {
+		t.Fatalf("carol cannot sign in: %d", code)
+	}
+	if code := getStatus(t, carol, s.URL+"/accounts"); code != http.StatusNotFound {
+		t.Fatalf("carol's /accounts: %d, want 404: she is no administrator", code)
+	}
 }
 
 func TestConfigFromFlagsAndEnvironment(t *testing.T) {

@@ -29,9 +29,9 @@ func userAdd(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	// Of these flags only --db has an environment twin: an ONCELINK_ADMIN
 	// left in the environment must not make every added account an admin.
-	dbOnly := func(name string) string {
-		if name == "ONCELINK_DB" {
-			return getenv(name)
+	dbOnly := func(key string) string {
+		if key == "ONCELINK_DB" {
+			return getenv(key)
 		}
 		return ""
 	}
