@@ -501,6 +501,9 @@ func TestFileContentDeletedWhenTheLinkDies(t *testing.T) {
 	if _, err := s.store.Chunk(ctx, 1, 0); !errors.Is(err, store.ErrGone) {
 		t.Fatalf("revoked: its content is still there (%v)", err)
 	}
+	if _, chunks := s.stored(); chunks != 3 {
+		t.Fatalf("%d chunks stored after the revoke, want the used link's 3", chunks)
+	}
 	for _, path := range []string{revoked, revoked + "/file"} {
 		if res := recipient.get(path); res.StatusCode != http.StatusGone {
 			t.Fatalf("revoked %s: %d", path, res.StatusCode)
