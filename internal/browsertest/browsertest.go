@@ -7,6 +7,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -68,7 +69,7 @@ func New(t testing.TB, extraFlags ...chromedp.ExecAllocatorOption) context.Conte
 }
 
 // Screenshot writes a full-page PNG to the directory ONCELINK_SCREENSHOTS
-// names, and does nothing when it is unset.
+// names, making it if need be, and does nothing when it is unset.
 func Screenshot(t testing.TB, ctx context.Context, name string) {
 	t.Helper()
 	dir := os.Getenv("ONCELINK_SCREENSHOTS")
@@ -80,7 +81,10 @@ func Screenshot(t testing.TB, ctx context.Context, name string) {
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
-	if err := os.WriteFile(dir+"/"+name+".png", png, 0o644); err != nil {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
