@@ -8,7 +8,14 @@ import (
 	"rsc.io/qr/coding"
 )
 
-// qrPlan is rsc.io/qr's plan of one version at level M with mask 0, turned
+// qrLevel is the codes' error correction: L, the lowest, restores 7% of a
+// code. A link's code is read off the owner's screen, which does not smudge
+// or tear, and at the page's fixed 176 pixels the lower level's smaller
+// code has larger modules, which a phone's camera reads more easily: a
+// link of 75 characters takes 33×33 modules at L, 37×37 at M.
+const qrLevel = coding.L
+
+// qrPlan is rsc.io/qr's plan of one version at qrLevel with mask 0, turned
 // into what encoding needs: the modules as they are when every data bit is
 // zero, and the module each data bit flips. Making it costs more than
 // many encodings with it, and every link URL of a server has the same
@@ -22,7 +29,7 @@ type qrPlan struct {
 var qrPlans [coding.MaxVersion + 1]atomic.Pointer[qrPlan]
 
 func newQRPlan(v coding.Version) (*qrPlan, error) {
-	p, err := coding.NewPlan(v, coding.M, 0)
+	p, err := coding.NewPlan(v, qrLevel, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -47,13 +54,12 @@ func newQRPlan(v coding.Version) (*qrPlan, error) {
 }
 
 // qrCode encodes text, in byte mode, as the smallest QR code that holds it
-// at level M (15% of it may be damaged). It returns the code's width in
-// modules and its modules, row by row, 1 for dark: the same code as
-// rsc.io/qr's Encode.
+// at qrLevel. It returns the code's width in modules and its modules, row
+// by row, 1 for dark: the same code as rsc.io/qr's Encode.
 func qrCode(text string) (int, []byte, error) {
 	enc := coding.String(text)
 	v := coding.Version(coding.MinVersion)
-	for enc.Bits(v) > v.DataBytes(coding.M)*8 {
+	for enc.Bits(v) > v.DataBytes(qrLevel)*8 {
 		if v++; v > coding.MaxVersion {
 			return 0, nil, errors.New("qr: text too long")
 		}
@@ -68,7 +74,7 @@ func qrCode(text string) (int, []byte, error) {
 	}
 	var b coding.Bits
 	enc.Encode(&b, v)
-	b.AddCheckBytes(v, coding.M)
+	b.AddCheckBytes(v, qrLevel)
 	modules := slices.Clone(q.blank)
 	for i, c := range b.Bytes() {
 		for bit := range 8 {
