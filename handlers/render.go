@@ -140,17 +140,30 @@ const (
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
-		hd.Set("Content-Security-Policy", contentSecurityPolicy)
-		hd.Set("Referrer-Policy", "no-referrer")
-		hd.Set("X-Content-Type-Options", "nosniff")
-		hd.Set("X-Frame-Options", "DENY")
-		hd.Set("Cross-Origin-Opener-Policy", "same-origin")
-		hd.Set("Cross-Origin-Resource-Policy", "same-origin")
-		hd.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
-		hd.Set("X-Robots-Tag", "noindex, nofollow")
-		hd.Set("Cache-Control", "no-store")
+		for _, h := range &securityHeaderValues {
+			hd[h.key] = h.value
+		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// securityHeaderValues are securityHeaders' headers, under their canonical
+// keys. Every response shares their values, which is safe because each is
+// a full slice: a later Set replaces it, and an Add copies it before it
+// appends.
+var securityHeaderValues = [...]struct {
+	key   string
+	value []string
+}{
+	{"Content-Security-Policy", []string{contentSecurityPolicy}},
+	{"Referrer-Policy", []string{"no-referrer"}},
+	{"X-Content-Type-Options", []string{"nosniff"}},
+	{"X-Frame-Options", []string{"DENY"}},
+	{"Cross-Origin-Opener-Policy", []string{"same-origin"}},
+	{"Cross-Origin-Resource-Policy", []string{"same-origin"}},
+	{"Permissions-Policy", []string{"camera=(), microphone=(), geolocation=(), interest-cohort=()"}},
+	{"X-Robots-Tag", []string{"noindex, nofollow"}},
+	{"Cache-Control", []string{"no-store"}},
 }
 
 // statusWriter remembers the status a handler wrote, for the request log.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -461,6 +462,36 @@ func TestLogPath(t *testing.T) {
 	} {
 		if got := logPath(c.in); got != c.want {
 			t.Errorf("logPath(%.20q…) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// Every response shares the security headers' values, so what one
+// handler adds to them must reach neither the next response nor the one
+// before.
+func TestSecurityHeadersStayApart(t *testing.T) {
+	adding := func(v string) http.Header {
+		rec := httptest.NewRecorder()
+		securityHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			for _, sh := range &securityHeaderValues {
+				w.Header().Add(sh.key, v)
+			}
+		})).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+		return rec.Header()
+	}
+	first, second := adding("first"), adding("second")
+	rec := httptest.NewRecorder()
+	securityHeaders(http.NotFoundHandler()).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	for _, sh := range &securityHeaderValues {
+		want := sh.value[0]
+		if got := first[sh.key]; len(got) != 2 || got[0] != want || got[1] != "first" {
+			t.Errorf("%s of the first response is %q", sh.key, got)
+		}
+		if got := second[sh.key]; len(got) != 2 || got[0] != want || got[1] != "second" {
+			t.Errorf("%s of the second response is %q", sh.key, got)
+		}
+		if got := rec.Header()[sh.key]; len(got) != 1 || got[0] != want {
+			t.Errorf("%s of a later response is %q", sh.key, got)
 		}
 	}
 }
