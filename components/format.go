@@ -152,5 +152,5 @@ func newPassword(autocomplete string) templ.Attributes {
 	if autocomplete != "new-password" {
 		return nil
 	}
-	return templ.Attributes{"minlength": "10", "aria-describedby": "password-help"}
+	return templ.Attributes{"minlength": strconv.Itoa(MinPasswordLen), "aria-describedby": "password-help"}
 }

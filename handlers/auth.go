@@ -19,14 +19,6 @@ import (
 // sessionAccount is the session key that holds the signed-in account's id.
 const sessionAccount = "account"
 
-// Limits on account fields.
-const (
-	minPasswordLen = 10
-	// maxPasswordBytes is bcrypt's limit; longer passwords would be cut.
-	maxPasswordBytes = 72
-	maxUsernameLen   = 64
-)
-
 type viewerKey struct{}
 
 // viewer returns the signed-in, enabled account, or nil. A request looks
@@ -200,14 +192,14 @@ func checkAccount(username, password string) error {
 	switch {
 	case username == "":
 		return invalid("Choose a username.")
-	case utf8.RuneCountInString(username) > maxUsernameLen:
-		return invalid("A username has at most %d characters.", maxUsernameLen)
+	case utf8.RuneCountInString(username) > components.MaxUsernameLen:
+		return invalid("A username has at most %d characters.", components.MaxUsernameLen)
 	case strings.ContainsFunc(username, func(r rune) bool { return r <= ' ' || r == 0x7f }):
 		return invalid("A username cannot contain spaces or control characters.")
-	case utf8.RuneCountInString(password) < minPasswordLen:
-		return invalid("A password needs at least %d characters.", minPasswordLen)
-	case len(password) > maxPasswordBytes:
-		return invalid("A password has at most %d bytes.", maxPasswordBytes)
+	case utf8.RuneCountInString(password) < components.MinPasswordLen:
+		return invalid("A password needs at least %d characters.", components.MinPasswordLen)
+	case len(password) > components.MaxPasswordBytes:
+		return invalid("A password has at most %d bytes.", components.MaxPasswordBytes)
 	}
 	return nil
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"oncelink/components"
 )
 
 // seedLinks adds n active message links of the account name, labelled
@@ -162,10 +164,10 @@ func TestDashboardFilters(t *testing.T) {
 		}
 	}
 	// A search may be as long as a label, counted in characters.
-	if res := list("q=" + url.QueryEscape(strings.Repeat("é", maxLabelLen))); res.StatusCode != http.StatusOK {
-		t.Errorf("a search of %d two-byte characters: %d", maxLabelLen, res.StatusCode)
+	if res := list("q=" + url.QueryEscape(strings.Repeat("é", components.MaxLabelLen))); res.StatusCode != http.StatusOK {
+		t.Errorf("a search of %d two-byte characters: %d", components.MaxLabelLen, res.StatusCode)
 	}
-	for _, q := range []string{"status=lost", "q=" + strings.Repeat("x", maxLabelLen+1), "before=-1", "before=x"} {
+	for _, q := range []string{"status=lost", "q=" + strings.Repeat("x", components.MaxLabelLen+1), "before=-1", "before=x"} {
 		if res := list(q); res.StatusCode != http.StatusBadRequest {
 			t.Errorf("%s: %d, want 400", q, res.StatusCode)
 		}

@@ -16,14 +16,8 @@ import (
 	"oncelink/token"
 )
 
-// Limits on what a link holds.
-const (
-	maxMessageBytes = 64 << 10
-	maxURLLen       = 4096
-	maxLabelLen     = 100
-	maxUsesLimit    = 100
-	pageSize        = 50
-)
+// pageSize is how many links the dashboard shows at a time.
+const pageSize = 50
 
 func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, a *store.Account) {
 	// htmx asks for the part it swaps: the list for a filter, the next
@@ -59,8 +53,8 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, a *store.Acc
 // linkList reads the page of a's links that the query q asks for.
 func (h *Handler) linkList(ctx context.Context, a *store.Account, q url.Values) (components.LinkPage, error) {
 	opts := store.ListOptions{Query: strings.TrimSpace(q.Get("q")), Limit: pageSize + 1}
-	if utf8.RuneCountInString(opts.Query) > maxLabelLen {
-		return components.LinkPage{}, invalid("Search for at most %d characters.", maxLabelLen)
+	if utf8.RuneCountInString(opts.Query) > components.MaxLabelLen {
+		return components.LinkPage{}, invalid("Search for at most %d characters.", components.MaxLabelLen)
 	}
 	if st := q.Get("status"); st != "" {
 		opts.Status = store.Status(st)
@@ -181,16 +175,16 @@ func (h *Handler) newLink(r *http.Request, a *store.Account, f components.LinkFo
 	n.ExpiresAt = h.now().Add(ttl)
 	if f.MaxUses != "" {
 		n.MaxUses, err = strconv.Atoi(f.MaxUses)
-		if err != nil || n.MaxUses < 1 || n.MaxUses > maxUsesLimit {
-			return components.Created{}, invalid("Uses must be a whole number from 1 to %d.", maxUsesLimit)
+		if err != nil || n.MaxUses < 1 || n.MaxUses > components.MaxUses {
+			return components.Created{}, invalid("Uses must be a whole number from 1 to %d.", components.MaxUses)
 		}
 	}
-	if utf8.RuneCountInString(f.Label) > maxLabelLen {
-		return components.Created{}, invalid("A label has at most %d characters.", maxLabelLen)
+	if utf8.RuneCountInString(f.Label) > components.MaxLabelLen {
+		return components.Created{}, invalid("A label has at most %d characters.", components.MaxLabelLen)
 	}
 	if password != "" {
-		if len(password) > maxPasswordBytes {
-			return components.Created{}, invalid("A link password has at most %d bytes.", maxPasswordBytes)
+		if len(password) > components.MaxPasswordBytes {
+			return components.Created{}, invalid("A link password has at most %d bytes.", components.MaxPasswordBytes)
 		}
 		if n.PasswordHash, err = hashPassword(password); err != nil {
 			return components.Created{}, err
@@ -213,8 +207,8 @@ func (h *Handler) newLink(r *http.Request, a *store.Account, f components.LinkFo
 		if strings.TrimSpace(f.Message) == "" {
 			return components.Created{}, invalid("Write the message to share.")
 		}
-		if len(f.Message) > maxMessageBytes {
-			return components.Created{}, invalid("A message has at most %s.", components.LimitSize(maxMessageBytes))
+		if len(f.Message) > components.MaxMessageBytes {
+			return components.Created{}, invalid("A message has at most %s.", components.LimitSize(components.MaxMessageBytes))
 		}
 		content = []byte(f.Message)
 	case store.KindURL:
@@ -248,8 +242,8 @@ func checkURL(raw string) error {
 	if raw == "" {
 		return invalid("Give the URL to share.")
 	}
-	if len(raw) > maxURLLen {
-		return invalid("A URL has at most %d characters.", maxURLLen)
+	if len(raw) > components.MaxURLLen {
+		return invalid("A URL has at most %d characters.", components.MaxURLLen)
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
