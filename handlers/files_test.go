@@ -397,7 +397,11 @@ func TestSlowUploadDoesNotBlockWrites(t *testing.T) {
 	pr, pw := io.Pipe()
 	// However the test ends, the upload ends, so that the server can close.
 	t.Cleanup(func() { pw.CloseWithError(errors.New("the test ended")) })
-	up, err := http.NewRequest(http.MethodPost, s.URL+"/links", pr)
+	// An upload the server stops reading fails in time: the transport then
+	// closes pr, which ends a blocked pw.Write.
+	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+	defer cancel()
+	up, err := http.NewRequestWithContext(ctx, http.MethodPost, s.URL+"/links", pr)
 	if err != nil {
 		t.Fatal(err)
 	}

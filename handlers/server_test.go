@@ -119,9 +119,15 @@ type response struct {
 	body string
 }
 
+// requestTimeout bounds a request and the reading of its answer, so that a
+// server that never finishes fails the test rather than hanging it.
+const requestTimeout = time.Minute
+
 func (c *testClient) do(req *http.Request) response {
 	c.t.Helper()
-	res, err := c.c.Do(req)
+	ctx, cancel := context.WithTimeout(req.Context(), requestTimeout)
+	defer cancel()
+	res, err := c.c.Do(req.WithContext(ctx))
 	if err != nil {
 		c.t.Fatal(err)
 	}
