@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"oncelink/assets"
@@ -224,33 +223,15 @@ func TestPlayerAtDesktopAndPhoneWidths(t *testing.T) {
 		b.show()
 		b.waitFor("the video to pass 2.5 s", video.media()+".currentTime > 2.5")
 		b.eval(video.media() + ".pause(), true")
-		b.screenshots(fmt.Sprintf("player-%d", width))
+		browsertest.Shoot(b.t, b.ctx, "player", width)
 
 		video.play()
 		b.eval(video.media() + `.play = () => Promise.reject(new DOMException("refused", "NotAllowedError")), true`)
 		b.hide()
 		b.show()
 		video.waitState("resume-blocked")
-		b.screenshots(fmt.Sprintf("player-%d-blocked", width))
-		if b.eval("document.documentElement.scrollWidth > document.documentElement.clientWidth") {
-			t.Errorf("the player at %dpx scrolls sideways", width)
-		}
+		browsertest.Shoot(b.t, b.ctx, "player-blocked", width)
 		b.noViolations()
-	}
-}
-
-// screenshots writes the whole page in light and dark, as name-light.png
-// and name-dark.png, when screenshots are asked for.
-func (b *playerTab) screenshots(name string) {
-	b.t.Helper()
-	for _, scheme := range []string{"light", "dark"} {
-		_, err := chromedp.Call(b.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
-			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
-		})
-		if err != nil {
-			b.t.Fatal(err)
-		}
-		browsertest.Screenshot(b.t, b.ctx, name+"-"+scheme)
 	}
 }
 

@@ -146,30 +146,6 @@ func (b *tab) open(path, sel string) {
 	b.do(chromedp.Navigate(b.srv.URL+path), chromedp.WaitVisible(chromedp.CSS(sel)))
 }
 
-// shoot takes the page's screenshots at 1280 and 390 pixels wide, light
-// and dark, as name-WIDTH-SCHEME.png.
-func (b *tab) shoot(name string) {
-	b.t.Helper()
-	for _, width := range []int64{1280, 390} {
-		for _, scheme := range []string{"light", "dark"} {
-			b.do(chromedp.EmulateViewport(width, 900))
-			if _, err := chromedp.Call(b.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
-				Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
-			}); err != nil {
-				b.t.Fatal(err)
-			}
-			if eval[bool](b, `document.documentElement.scrollWidth > document.documentElement.clientWidth`) {
-				b.t.Errorf("%s at %dpx scrolls sideways: %v px wide", name, width, eval[int](b, `document.documentElement.scrollWidth`))
-			}
-			browsertest.Screenshot(b.t, b.ctx, fmt.Sprintf("%s-%d-%s", name, width, scheme))
-		}
-	}
-	b.do(chromedp.EmulateViewport(1280, 900))
-	if _, err := chromedp.Call(b.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{}); err != nil {
-		b.t.Fatal(err)
-	}
-}
-
 // create fills the dashboard's form and returns the new link's URL and
 // row id.
 func (b *tab) create(message, ttl, label string) (link, row string) {
@@ -217,7 +193,7 @@ func TestDashboardInBrowser(t *testing.T) {
 
 	// Set up, and land on the empty dashboard.
 	b.setUp()
-	b.shoot("dashboard-empty")
+	browsertest.Shoot(b.t, b.ctx, "dashboard-empty")
 	b.clean("empty dashboard")
 
 	// A mistake shows in the form, with what was typed, and adds nothing.
@@ -341,7 +317,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	}
 
 	b.create("the password is on the fridge", "2h", "Wi-Fi password")
-	b.shoot("dashboard")
+	browsertest.Shoot(b.t, b.ctx, "dashboard")
 
 	// Filters and search swap the list and keep the address.
 	b.do(chromedp.Evaluate[chromedp.Void](`(function () {
@@ -369,7 +345,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	if n := eval[int](b, `document.querySelectorAll("[data-testid=uses] [data-testid=audit-event]").length`); n != 1 {
 		t.Errorf("details show %d uses", n)
 	}
-	b.shoot("details")
+	browsertest.Shoot(b.t, b.ctx, "details")
 	b.clean("details")
 
 	// Older links load below the newest, and focus moves to them.
@@ -393,7 +369,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	)
 	b.do(chromedp.Click(chromedp.CSS(`[data-name=bob] [data-testid=disable]`)))
 	b.wait(`document.querySelector("[data-name=bob] [data-testid=account-status]").textContent === "disabled"`, time.Second)
-	b.shoot("accounts")
+	browsertest.Shoot(b.t, b.ctx, "accounts")
 	b.clean("accounts")
 
 	// Signing out in one tab ends the other's stream, which says so.
@@ -440,7 +416,7 @@ func TestDashboardWithoutJavaScript(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("[data-testid=created] [data-testid=link-url]")),
 		chromedp.WaitVisible(chromedp.CSS("[data-testid=next-steps]")),
 	)
-	b.shoot("created-without-js")
+	browsertest.Shoot(b.t, b.ctx, "created-without-js")
 	// The new link's page offers to revoke it at once.
 	b.do(
 		chromedp.Click(chromedp.CSS("[data-testid=next-steps] [data-testid=revoke]")),

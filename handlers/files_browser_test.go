@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"oncelink/assets"
@@ -177,30 +176,8 @@ func TestBrowserSharedVideoPage(t *testing.T) {
 	}
 	poll(t, ctx, `(v => v.paused && !v.seeking && v.readyState >= 2)(document.querySelector("video"))`, 10*time.Second)
 
-	for _, shot := range []struct {
-		name          string
-		width, height int64
-		scheme        string
-	}{
-		{"shared-video-1280-light", 1280, 900, "light"},
-		{"shared-video-1280-dark", 1280, 900, "dark"},
-		{"shared-video-390-light", 390, 844, "light"},
-		{"shared-video-390-dark", 390, 844, "dark"},
-	} {
-		if err := chromedp.Do(ctx, chromedp.EmulateViewport(shot.width, shot.height)); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
-			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: shot.scheme}},
-		}); err != nil {
-			t.Fatal(err)
-		}
-		// The video and its panel fit the width: nothing scrolls sideways.
-		if wide, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > innerWidth`)); err != nil || wide {
-			t.Fatalf("%s: the page is wider than the window (%v)", shot.name, err)
-		}
-		browsertest.Screenshot(t, ctx, shot.name)
-	}
+	// The video and its panel fit every width: nothing scrolls sideways.
+	browsertest.Shoot(t, ctx, "shared-video")
 	problems.Check(ctx)
 
 	// Opened on its own, in the same browser, the clip plays in the

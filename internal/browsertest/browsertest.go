@@ -5,6 +5,7 @@ package browsertest
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -87,6 +89,48 @@ func Screenshot(t testing.TB, ctx context.Context, name string) {
 	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Shoot shows the page at each width (1280 and 390 pixels when none is
+// given), 900 pixels high, in light and in dark. It fails the test where
+// the page scrolls sideways, and takes each as the screenshot
+// name-WIDTH-SCHEME. It leaves the page at the first width, in the
+// browser's own colour scheme.
+func Shoot(t testing.TB, ctx context.Context, name string, widths ...int64) {
+	t.Helper()
+	if len(widths) == 0 {
+		widths = []int64{1280, 390}
+	}
+	scheme := func(s string) {
+		t.Helper()
+		var features []*emulation.MediaFeature
+		if s != "" {
+			features = []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: s}}
+		}
+		if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: features}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, width := range widths {
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 900)); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range []string{"light", "dark"} {
+			scheme(s)
+			wide, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > document.documentElement.clientWidth`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if wide {
+				t.Errorf("%s at %dpx in %s scrolls sideways", name, width, s)
+			}
+			Screenshot(t, ctx, fmt.Sprintf("%s-%d-%s", name, width, s))
+		}
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(widths[0], 900)); err != nil {
+		t.Fatal(err)
+	}
+	scheme("")
 }
 
 // Problems collects what a page must never do: break its Content-Security-
