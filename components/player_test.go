@@ -17,10 +17,6 @@ import (
 	"oncelink/internal/browsertest"
 )
 
-// playerCSP is the policy the app serves: no inline script or style at all.
-const playerCSP = "default-src 'self'; script-src 'self'; style-src 'self'; media-src 'self' blob:; " +
-	"img-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
-
 func TestPlayerRenders(t *testing.T) {
 	tests := []struct {
 		name string
@@ -249,14 +245,14 @@ func startPlayerBrowser(t *testing.T, width, height int) *playerTab {
 	mux := http.NewServeMux()
 	mux.Handle(assets.Prefix, assets.Handler())
 	mux.HandleFunc("GET /player", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Security-Policy", playerCSP)
+		w.Header().Set("Content-Security-Policy", ContentSecurityPolicy)
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		if err := PlayerPage(Page{Title: "Media player", Scripts: []string{"player.js"}}).Render(r.Context(), w); err != nil {
 			t.Error(err)
 		}
 	})
 	mux.HandleFunc("GET /elsewhere", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Security-Policy", playerCSP)
+		w.Header().Set("Content-Security-Policy", ContentSecurityPolicy)
 		fmt.Fprint(w, "<!DOCTYPE html><title>elsewhere</title><p>Another page.")
 	})
 	srv := httptest.NewServer(mux)

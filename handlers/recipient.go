@@ -232,7 +232,7 @@ func (h *Handler) grantEnds(l store.Link) time.Time { return l.LastUsedAt.Add(h.
 // the shared address; every other page may post only to oncelink.
 func relaxFormAction(w http.ResponseWriter, l store.Link) {
 	if l.Kind == store.KindURL {
-		w.Header().Set("Content-Security-Policy", urlLinkPolicy)
+		w.Header().Set("Content-Security-Policy", components.URLLinkPolicy)
 	}
 }
 

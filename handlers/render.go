@@ -123,18 +123,6 @@ func (h *Handler) page(r *http.Request, title string, scripts ...string) compone
 	return p
 }
 
-// contentSecurityPolicy allows only oncelink's own scripts, styles, images
-// and media, and nothing inline. urlLinkPolicy is the same but lets a form
-// lead elsewhere, for the Open button of a URL link.
-// Each is whole: a browser ignores a directive that is repeated, so a policy
-// cannot be loosened by appending to it.
-const (
-	cspFetches = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
-		"media-src 'self'; connect-src 'self'; manifest-src 'self'; base-uri 'none'; frame-ancestors 'none'; "
-	contentSecurityPolicy = cspFetches + "form-action 'self'"
-	urlLinkPolicy         = cspFetches + "form-action 'self' http: https:"
-)
-
 // securityHeaders sets the headers every response carries. Pages are
 // private and per-person, so nothing but the static files may be cached.
 func securityHeaders(next http.Handler) http.Handler {
@@ -155,7 +143,7 @@ var securityHeaderValues = [...]struct {
 	key   string
 	value []string
 }{
-	{"Content-Security-Policy", []string{contentSecurityPolicy}},
+	{"Content-Security-Policy", []string{components.ContentSecurityPolicy}},
 	{"Referrer-Policy", []string{"no-referrer"}},
 	{"X-Content-Type-Options", []string{"nosniff"}},
 	{"X-Frame-Options", []string{"DENY"}},

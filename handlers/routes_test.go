@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"oncelink/assets"
+	"oncelink/components"
 	"oncelink/store"
 	"oncelink/token"
 )
@@ -219,7 +220,7 @@ var (
 func checkSecurityHeaders(t *testing.T, where string, res response) {
 	t.Helper()
 	csp := res.Header.Get("Content-Security-Policy")
-	if csp != contentSecurityPolicy && csp != urlLinkPolicy {
+	if csp != components.ContentSecurityPolicy && csp != components.URLLinkPolicy {
 		t.Errorf("%s: Content-Security-Policy %q", where, csp)
 	}
 	directives := map[string]string{}

@@ -1,0 +1,13 @@
+package components
+
+// ContentSecurityPolicy is the policy the pages are written for: only
+// oncelink's own scripts, styles, images and media, and nothing inline.
+// URLLinkPolicy is the same but lets a form lead elsewhere, for the Open
+// button of a URL link. Each is whole: a browser ignores a directive that
+// is repeated, so a policy cannot be loosened by appending to it.
+const (
+	cspFetches = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
+		"media-src 'self'; connect-src 'self'; manifest-src 'self'; base-uri 'none'; frame-ancestors 'none'; "
+	ContentSecurityPolicy = cspFetches + "form-action 'self'"
+	URLLinkPolicy         = cspFetches + "form-action 'self' http: https:"
+)
