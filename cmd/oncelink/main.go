@@ -15,10 +15,12 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 )
 
 func main() {
+	tuneGC(os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
@@ -26,6 +28,20 @@ func main() {
 			fmt.Fprintln(os.Stderr, "oncelink:", err)
 		}
 		os.Exit(2)
+	}
+}
+
+// gcPercent is the GOGC oncelink runs with unless GOGC is set. Its live
+// heap is small, about a MiB while serving, so under Go's default of 100
+// the heap's 4 MiB floor sets the pace: under load it collects dozens of
+// times a second. At 400 it collects a quarter as often, for about 12 MiB
+// more memory, and spends less CPU on every request.
+const gcPercent = 400
+
+// tuneGC applies gcPercent, unless the GOGC environment variable decides.
+func tuneGC(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -191,5 +192,22 @@ func TestMetricsOnTheirOwnAddress(t *testing.T) {
 	}
 	if code := getStatus(t, http.DefaultClient, s.URL+"/metrics"); code != http.StatusNotFound {
 		t.Fatalf("metrics on the public address: %d", code)
+	}
+}
+
+func TestTuneGC(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	tuneGC(func(string) string { return "" })
+	if got := debug.SetGCPercent(100); got != gcPercent {
+		t.Errorf("without GOGC, the GC percent is %d, want %d", got, gcPercent)
+	}
+	tuneGC(func(k string) string {
+		if k == "GOGC" {
+			return "50"
+		}
+		return ""
+	})
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("with GOGC set, the GC percent was changed to %d", got)
 	}
 }
