@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
@@ -225,6 +226,17 @@ func TestDashboardInBrowser(t *testing.T) {
 	if got := eval[string](b, `document.activeElement.dataset.testid || document.activeElement.tagName`); got != "created" {
 		t.Errorf("focus after create is on %s", got)
 	}
+	// Copy puts the URL on the clipboard.
+	if _, err := chromedp.Call(b.ctx, browser.SetPermission, browser.SetPermissionParams{
+		Permission: &browser.PermissionDescriptor{Name: "clipboard-read"}, Setting: browser.PermissionSettingGranted, Origin: s.URL,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	b.do(chromedp.Click(chromedp.CSS(`[data-copy=created-url]`)))
+	b.wait(`document.querySelector("[data-copy=created-url]").textContent === "Copied"`, 2*time.Second)
+	if got, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise)); err != nil || got != link {
+		t.Errorf("the clipboard holds %q (%v), want the link", got, err)
+	}
 	if eval[bool](b, `getComputedStyle(document.querySelector("[data-testid=empty]")).display !== "none"`) {
 		t.Error("the empty state still shows beside the first row")
 	}
@@ -415,6 +427,8 @@ func TestDashboardWithoutJavaScript(t *testing.T) {
 		chromedp.Click(chromedp.CSS("[data-testid=create]")),
 		chromedp.WaitVisible(chromedp.CSS("[data-testid=created] [data-testid=link-url]")),
 		chromedp.WaitVisible(chromedp.CSS("[data-testid=next-steps]")),
+		// Copying needs the script: the field is there to select instead.
+		chromedp.WaitNotVisible(chromedp.CSS("[data-copy=created-url]")),
 	)
 	browsertest.Shoot(b.t, b.ctx, "created-without-js")
 	// The new link's page offers to revoke it at once.

@@ -4,6 +4,9 @@
 (function () {
   "use strict";
 
+  // The page has its script: app.css shows what only works with it.
+  document.documentElement.classList.add("js");
+
   // Copy buttons: <button data-copy="ID"> copies the value or text of #ID.
   document.addEventListener("click", function (ev) {
     var btn = ev.target.closest("[data-copy]");
