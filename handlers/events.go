@@ -26,8 +26,15 @@ import (
 //	clock       the server's time in Unix milliseconds, for the countdowns
 //	stale       sent once the stream opens, when the page may have missed
 //	            events: some came after it was drawn and before the stream
-//	            began, or the stream starts over after a break
+//	            began, or during a break before the stream started over
 //	signed-out  a notice, sent last, when the stream's session has ended
+//
+// The stream's first message, and each event from the broker, carry an
+// id: the owner's mark (streamMark) once the event has been sent. After a
+// break the browser reconnects by itself with the last one as
+// Last-Event-ID, and the stream is stale only if the mark has moved since;
+// the page's own mark, in the stream's URL, stands for a stream opened
+// afresh.
 //
 // Each row listens for the event named after its own id, rather than one
 // event carrying out-of-band swaps: a link that is not on the page (another
@@ -87,18 +94,23 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	// Read once subscribed, and before the first byte goes out: an event
 	// after this comes through the subscription, one before it is missing
-	// from the page if the mark has moved since the page was drawn.
+	// from the page if the mark has moved since the page was drawn, or
+	// since the last event the browser received before a break.
 	mark := h.streamMark(a.ID)
+	seen := r.Header.Get("Last-Event-ID")
+	if seen == "" {
+		seen = r.URL.Query().Get("after")
+	}
 	h.metrics.streams.Add(1)
 	defer h.metrics.streams.Add(-1)
 
 	// retry makes a browser reconnect two seconds after the stream ends,
 	// as after a server restart.
-	err = s.raw("retry: 2000\n\n")
+	err = s.raw("retry: 2000\nid: " + mark + "\n\n")
 	if err == nil {
 		err = s.data("clock", strconv.FormatInt(h.now().UnixMilli(), 10))
 	}
-	if err == nil && mark != r.URL.Query().Get("after") {
+	if err == nil && mark != seen {
 		err = s.data("stale", mark)
 	}
 	exp := expiryWatch{h: h, owner: a.ID, after: h.now(), timer: time.NewTimer(time.Hour)}
@@ -115,9 +127,11 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 		case <-h.streamsEnd:
 			return
 		case e, ok := <-events:
-			switch {
-			case !ok:
+			if !ok {
 				return
+			}
+			s.id = h.instance + "." + strconv.FormatUint(e.ID, 10)
+			switch {
 			case e.What == live.SessionsChanged:
 				if !h.sessionHolds(ctx, token, a.ID) {
 					s.event(ctx, "signed-out", components.SignedOut())
@@ -130,6 +144,11 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 			default:
 				err = h.sendRow(ctx, s, e, components.RowID(e.Link))
 			}
+			if err == nil && s.id != "" {
+				// The event sent nothing: its id goes alone.
+				err = s.raw("id: " + s.id + "\n\n")
+			}
+			s.id = ""
 		case <-exp.c:
 			err = exp.fire(ctx, s)
 		case <-beat.C:
@@ -305,6 +324,8 @@ type eventStream struct {
 	w   http.ResponseWriter
 	rc  *http.ResponseController
 	buf bytes.Buffer
+	// id, when set, goes with the next event sent.
+	id string
 	// broken is set once a write failed: the client has gone.
 	broken bool
 }
@@ -323,6 +344,10 @@ func (s *eventStream) event(ctx context.Context, name string, c templ.Component)
 
 func (s *eventStream) data(name, data string) error {
 	s.buf.Reset()
+	if s.id != "" {
+		s.buf.WriteString("id: " + s.id + "\n")
+		s.id = ""
+	}
 	s.buf.WriteString("event: " + name + "\n")
 	for line := range strings.Lines(lineBreaks.Replace(data)) {
 		s.buf.WriteString("data: ")

@@ -18,9 +18,10 @@ import (
 	"oncelink/live"
 )
 
-// sseEvent is one server-sent event, or a comment (name ":").
+// sseEvent is one server-sent event, or a comment (name ":"). id is the
+// stream's last event id once it has arrived, as a browser keeps it.
 type sseEvent struct {
-	name, data string
+	name, data, id string
 }
 
 // sseStream is an open GET /links/events.
@@ -28,6 +29,15 @@ type sseStream struct {
 	t      testing.TB
 	res    *http.Response
 	events chan sseEvent
+	lastID atomic.Pointer[string] // the last id received, even without an event
+}
+
+// lastEventID is what a browser would send as Last-Event-ID on reconnecting.
+func (s *sseStream) lastEventID() string {
+	if id := s.lastID.Load(); id != nil {
+		return *id
+	}
+	return ""
 }
 
 // stream opens the event stream of the client's dashboard, as the page
@@ -52,11 +62,21 @@ func (c *testClient) streamPath() string {
 // streamAt opens the event stream at path.
 func (c *testClient) streamAt(path string) *sseStream {
 	c.t.Helper()
+	return c.resume(path, "")
+}
+
+// resume opens the event stream at path as a browser does when it
+// reconnects after a break: with the last event id it received, if any.
+func (c *testClient) resume(path, lastEventID string) *sseStream {
+	c.t.Helper()
 	req, err := http.NewRequest(http.MethodGet, c.srv.URL+path, nil)
 	if err != nil {
 		c.t.Fatal(err)
 	}
 	req.Header.Set("Accept", "text/event-stream")
+	if lastEventID != "" {
+		req.Header.Set("Last-Event-ID", lastEventID)
+	}
 	res, err := c.c.Do(req)
 	if err != nil {
 		c.t.Fatal(err)
@@ -76,15 +96,22 @@ func (s *sseStream) read() {
 	sc.Buffer(nil, 1<<20)
 	var ev sseEvent
 	var data []string
+	var id *string
 	for sc.Scan() {
 		line := sc.Text()
 		switch {
 		case line == "":
+			if id != nil {
+				s.lastID.Store(id)
+			}
 			if ev.name != "" || data != nil {
-				ev.data = strings.Join(data, "\n")
+				ev.data, ev.id = strings.Join(data, "\n"), s.lastEventID()
 				s.events <- ev
 			}
-			ev, data = sseEvent{}, nil
+			ev, data, id = sseEvent{}, nil, nil
+		case strings.HasPrefix(line, "id: "):
+			v := line[len("id: "):]
+			id = &v
 		case strings.HasPrefix(line, ":"):
 			s.events <- sseEvent{name: ":", data: strings.TrimSpace(line[1:])}
 		case strings.HasPrefix(line, "event: "):
@@ -214,6 +241,50 @@ func TestEventStreamSaysWhenThePageIsStale(t *testing.T) {
 		}
 	}
 
+	// A browser that reconnects after a break sends the id of the last
+	// event it received: the stream is stale only if more came since.
+	live := ann.streamAt(ann.streamPath())
+	ann.createLink(nil)
+	created := live.next()
+	if created.name != "created" || created.id == "" {
+		t.Fatalf("the create's event: %+v", created)
+	}
+	resumed := ann.resume(path, created.id)
+	ann.createLink(nil)
+	if ev := resumed.next(); ev.name != "created" {
+		t.Fatalf("a stream resumed after its last event began with %+v", ev)
+	}
+	if ev := ann.resume(path, created.id).next(); ev.name != "stale" {
+		t.Fatalf("a stream resumed after a missed create began with %+v", ev)
+	}
+	// Before any event, the stream's first message carries the mark, so a
+	// stream that breaks before its first event resumes current.
+	quiet := ann.streamAt(ann.streamPath())
+	for ev := range quiet.events {
+		if ev.name == "clock" {
+			break
+		}
+	}
+	mark := quiet.lastEventID()
+	resumed = ann.resume(path, mark)
+	ann.createLink(nil)
+	if ev := resumed.next(); mark == "" || ev.name != "created" {
+		t.Fatalf("a stream resumed from the opening mark %q began with %+v", mark, ev)
+	}
+	// An event that sends nothing, such as another session's sign-out,
+	// still moves the id.
+	before := resumed.lastEventID()
+	s.signIn("ada").post("/logout", nil)
+	deadline := time.Now().Add(5 * time.Second)
+	for resumed.lastEventID() == before && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	resumed = ann.resume(path, resumed.lastEventID())
+	ann.createLink(nil)
+	if ev := resumed.next(); ev.name != "created" {
+		t.Fatalf("a stream resumed after a sign-out elsewhere began with %+v", ev)
+	}
+
 	// Another owner's events leave Bob's page current.
 	bob := s.user("bob")
 	bobPath := bob.streamPath()
@@ -225,7 +296,7 @@ func TestEventStreamSaysWhenThePageIsStale(t *testing.T) {
 	}
 }
 
-func TestEventStreamOpensWithRetryAndClock(t *testing.T) {
+func TestEventStreamOpensWithRetryMarkAndClock(t *testing.T) {
 	s := newTestServer(t)
 	c := s.admin()
 	req, _ := http.NewRequest(http.MethodGet, s.URL+"/links/events", nil)
@@ -237,7 +308,7 @@ func TestEventStreamOpensWithRetryAndClock(t *testing.T) {
 	if res.Header.Get("Cache-Control") != "no-store" || res.Header.Get("X-Accel-Buffering") != "no" {
 		t.Errorf("headers: %v", res.Header)
 	}
-	want := "retry: 2000\n\nevent: clock\ndata: " + strconv.FormatInt(s.clock.Now().UnixMilli(), 10) + "\n\n"
+	want := "retry: 2000\nid: " + s.h.streamMark(1) + "\n\nevent: clock\ndata: " + strconv.FormatInt(s.clock.Now().UnixMilli(), 10) + "\n\n"
 	got := make([]byte, len(want))
 	if _, err := io.ReadFull(res.Body, got); err != nil {
 		t.Fatal(err)
