@@ -29,12 +29,14 @@ import (
 //	            began, or during a break before the stream started over
 //	signed-out  a notice, sent last, when the stream's session has ended
 //
-// The stream's first message, and each event from the broker, carry an
-// id: the owner's mark (streamMark) once the event has been sent. After a
-// break the browser reconnects by itself with the last one as
-// Last-Event-ID, and the stream is stale only if the mark has moved since;
-// the page's own mark, in the stream's URL, stands for a stream opened
-// afresh.
+// Each event from the broker, and stale, carry an id in the same message:
+// the owner's mark (streamMark) once the event has been sent. When a
+// connection drops, the browser's EventSource reconnects by itself with
+// the last one as Last-Event-ID, and the stream is stale only if the mark
+// has moved since. A stream opened without one (a new page, or htmx's SSE
+// extension starting over after an error answer) goes by the page's own
+// mark, in the stream's URL. Links that expire during a break send no
+// event to resume from; the page's countdowns turn their rows expired.
 //
 // Each row listens for the event named after its own id, rather than one
 // event carrying out-of-band swaps: a link that is not on the page (another
@@ -106,11 +108,14 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 
 	// retry makes a browser reconnect two seconds after the stream ends,
 	// as after a server restart.
-	err = s.raw("retry: 2000\nid: " + mark + "\n\n")
+	err = s.raw("retry: 2000\n\n")
 	if err == nil {
 		err = s.data("clock", strconv.FormatInt(h.now().UnixMilli(), 10))
 	}
 	if err == nil && mark != seen {
+		// The mark goes with stale, not before it: a browser that
+		// reconnected with it having missed stale would not be told.
+		s.id = mark
 		err = s.data("stale", mark)
 	}
 	exp := expiryWatch{h: h, owner: a.ID, after: h.now(), timer: time.NewTimer(time.Hour)}
@@ -130,7 +135,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 			if !ok {
 				return
 			}
-			s.id = h.instance + "." + strconv.FormatUint(e.ID, 10)
+			s.id = h.markOf(e.ID)
 			switch {
 			case e.What == live.SessionsChanged:
 				if !h.sessionHolds(ctx, token, a.ID) {
@@ -144,11 +149,9 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 			default:
 				err = h.sendRow(ctx, s, e, components.RowID(e.Link))
 			}
-			if err == nil && s.id != "" {
-				// The event sent nothing: its id goes alone.
-				err = s.raw("id: " + s.id + "\n\n")
+			if err == nil {
+				err = s.sendID()
 			}
-			s.id = ""
 		case <-exp.c:
 			err = exp.fire(ctx, s)
 		case <-beat.C:
@@ -167,7 +170,12 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 // streamMark names the owner's last event, for a page to give back when it
 // opens its stream; the stream is behind if the name has changed since.
 func (h *Handler) streamMark(owner int64) string {
-	return h.instance + "." + strconv.FormatUint(h.live.Last(owner), 10)
+	return h.markOf(h.live.Last(owner))
+}
+
+// markOf names the event with the broker's id on this instance.
+func (h *Handler) markOf(id uint64) string {
+	return h.instance + "." + strconv.FormatUint(id, 10)
 }
 
 // sendRow sends the row of e's link as the event name.
@@ -356,6 +364,17 @@ func (s *eventStream) data(name, data string) error {
 	}
 	s.buf.WriteByte('\n')
 	return s.flush()
+}
+
+// sendID sends the id no event has carried yet, alone: an event that sent
+// nothing still moves the browser's Last-Event-ID.
+func (s *eventStream) sendID() error {
+	if s.id == "" {
+		return nil
+	}
+	id := s.id
+	s.id = ""
+	return s.raw("id: " + id + "\n\n")
 }
 
 // raw sends text as it is: a comment or a field.

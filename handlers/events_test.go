@@ -18,8 +18,9 @@ import (
 	"oncelink/live"
 )
 
-// sseEvent is one server-sent event, or a comment (name ":"). id is the
-// stream's last event id once it has arrived, as a browser keeps it.
+// sseEvent is one server-sent event, a comment (name ":"), or an id sent
+// alone (name ""). id is the stream's last event id once it has arrived,
+// which a browser would send as Last-Event-ID on reconnecting.
 type sseEvent struct {
 	name, data, id string
 }
@@ -29,15 +30,6 @@ type sseStream struct {
 	t      testing.TB
 	res    *http.Response
 	events chan sseEvent
-	lastID atomic.Pointer[string] // the last id received, even without an event
-}
-
-// lastEventID is what a browser would send as Last-Event-ID on reconnecting.
-func (s *sseStream) lastEventID() string {
-	if id := s.lastID.Load(); id != nil {
-		return *id
-	}
-	return ""
 }
 
 // stream opens the event stream of the client's dashboard, as the page
@@ -96,22 +88,18 @@ func (s *sseStream) read() {
 	sc.Buffer(nil, 1<<20)
 	var ev sseEvent
 	var data []string
-	var id *string
+	lastID, hasID := "", false
 	for sc.Scan() {
 		line := sc.Text()
 		switch {
 		case line == "":
-			if id != nil {
-				s.lastID.Store(id)
-			}
-			if ev.name != "" || data != nil {
-				ev.data, ev.id = strings.Join(data, "\n"), s.lastEventID()
+			if ev.name != "" || data != nil || hasID {
+				ev.data, ev.id = strings.Join(data, "\n"), lastID
 				s.events <- ev
 			}
-			ev, data, id = sseEvent{}, nil, nil
+			ev, data, hasID = sseEvent{}, nil, false
 		case strings.HasPrefix(line, "id: "):
-			v := line[len("id: "):]
-			id = &v
+			lastID, hasID = line[len("id: "):], true
 		case strings.HasPrefix(line, ":"):
 			s.events <- sseEvent{name: ":", data: strings.TrimSpace(line[1:])}
 		case strings.HasPrefix(line, "event: "):
@@ -137,6 +125,26 @@ func (s *sseStream) next() sseEvent {
 			return ev
 		case <-time.After(5 * time.Second):
 			s.t.Fatal("no event within 5s")
+		}
+	}
+}
+
+// await returns the first event, comments and the clock included, that ok
+// accepts.
+func (s *sseStream) await(what string, ok func(sseEvent) bool) sseEvent {
+	s.t.Helper()
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case ev, open := <-s.events:
+			if !open {
+				s.t.Fatalf("the event stream ended before %s", what)
+			}
+			if ok(ev) {
+				return ev
+			}
+		case <-deadline:
+			s.t.Fatalf("no %s within 5s", what)
 		}
 	}
 }
@@ -257,34 +265,26 @@ func TestEventStreamSaysWhenThePageIsStale(t *testing.T) {
 	if ev := ann.resume(path, created.id).next(); ev.name != "stale" {
 		t.Fatalf("a stream resumed after a missed create began with %+v", ev)
 	}
-	// Before any event, the stream's first message carries the mark, so a
-	// stream that breaks before its first event resumes current.
-	quiet := ann.streamAt(ann.streamPath())
-	for ev := range quiet.events {
-		if ev.name == "clock" {
-			break
-		}
+	// stale carries the mark it found, and the page reads its list again:
+	// a stream resumed from there is current.
+	stale := ann.streamAt(path).next()
+	if stale.name != "stale" || stale.id != stale.data {
+		t.Fatalf("stale: %+v, want the mark as its id", stale)
 	}
-	mark := quiet.lastEventID()
-	resumed = ann.resume(path, mark)
+	resumed = ann.resume(path, stale.id)
 	ann.createLink(nil)
-	if ev := resumed.next(); mark == "" || ev.name != "created" {
-		t.Fatalf("a stream resumed from the opening mark %q began with %+v", mark, ev)
+	if ev := resumed.next(); ev.name != "created" {
+		t.Fatalf("a stream resumed from stale's mark began with %+v", ev)
 	}
 	// An event that sends nothing, such as another session's sign-out,
-	// still moves the id.
-	before := resumed.lastEventID()
+	// still moves the id, alone.
 	s.signIn("ada").post("/logout", nil)
-	deadline := time.Now().Add(5 * time.Second)
-	for resumed.lastEventID() == before && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	resumed = ann.resume(path, resumed.lastEventID())
+	alone := resumed.await("the sign-out's id", func(ev sseEvent) bool { return ev.name == "" })
+	resumed = ann.resume(path, alone.id)
 	ann.createLink(nil)
 	if ev := resumed.next(); ev.name != "created" {
 		t.Fatalf("a stream resumed after a sign-out elsewhere began with %+v", ev)
 	}
-
 	// Another owner's events leave Bob's page current.
 	bob := s.user("bob")
 	bobPath := bob.streamPath()
@@ -296,7 +296,7 @@ func TestEventStreamSaysWhenThePageIsStale(t *testing.T) {
 	}
 }
 
-func TestEventStreamOpensWithRetryMarkAndClock(t *testing.T) {
+func TestEventStreamOpensWithRetryAndClock(t *testing.T) {
 	s := newTestServer(t)
 	c := s.admin()
 	req, _ := http.NewRequest(http.MethodGet, s.URL+"/links/events", nil)
@@ -308,7 +308,7 @@ func TestEventStreamOpensWithRetryMarkAndClock(t *testing.T) {
 	if res.Header.Get("Cache-Control") != "no-store" || res.Header.Get("X-Accel-Buffering") != "no" {
 		t.Errorf("headers: %v", res.Header)
 	}
-	want := "retry: 2000\nid: " + s.h.streamMark(1) + "\n\nevent: clock\ndata: " + strconv.FormatInt(s.clock.Now().UnixMilli(), 10) + "\n\n"
+	want := "retry: 2000\n\nevent: clock\ndata: " + strconv.FormatInt(s.clock.Now().UnixMilli(), 10) + "\n\n"
 	got := make([]byte, len(want))
 	if _, err := io.ReadFull(res.Body, got); err != nil {
 		t.Fatal(err)
