@@ -50,15 +50,30 @@ const (
 	streamWriteTimeout = 10 * time.Second
 	// expiryBatch is how many links that expired at once one query sends.
 	expiryBatch = 100
+	// publishTimeout bounds telling the dashboards of an event: across
+	// instances that is a NOTIFY on the database.
+	publishTimeout = 5 * time.Second
 )
 
 // publish tells the owner's open dashboards about e. The store write it
 // follows has happened either way, so a failure is logged, not returned.
 func (h *Handler) publish(r *http.Request, e live.Event) {
 	h.metrics.event(e.What)
-	if err := h.live.Publish(context.WithoutCancel(r.Context()), e); err != nil {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), publishTimeout)
+	defer cancel()
+	if err := h.live.Publish(ctx, e); err != nil {
 		h.log.Warn("publish live event", "what", e.What, "err", err)
 	}
+}
+
+// publishAfter sends the answer written to w so far, then publishes e: a
+// use already spent, or a new link's only showing of its URL, must not
+// wait on the dashboards. Without a flush, the answer's last bytes would
+// stay in net/http's buffers until the handler returns.
+func (h *Handler) publishAfter(w http.ResponseWriter, r *http.Request, e live.Event) {
+	// A writer that cannot flush sends it all when the handler returns.
+	_ = http.NewResponseController(w).Flush()
+	h.publish(r, e)
 }
 
 // EndStreams ends every open event stream, and any opened later, so that

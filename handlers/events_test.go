@@ -472,3 +472,73 @@ func TestSharedRowsBuildOncePerEvent(t *testing.T) {
 		t.Errorf("a forgotten event's row was not built again")
 	}
 }
+
+// stalledBroker holds every publish until released, as a stalled database
+// would hold a NOTIFY.
+type stalledBroker struct {
+	live.Local
+	release chan struct{}
+}
+
+func (b *stalledBroker) Publish(ctx context.Context, e live.Event) error {
+	select {
+	case <-b.release:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return b.Local.Publish(ctx, e)
+}
+
+// A new link's URL, and an opened link's content, reach the browser whole
+// while the dashboards are still being told.
+func TestAnswersDoNotWaitForThePublish(t *testing.T) {
+	broker := &stalledBroker{release: make(chan struct{})}
+	s := newTestServer(t, func(c *Config) { c.Broker = broker })
+	t.Cleanup(func() { close(broker.release) })
+	owner := s.admin()
+	// post sends a form off the test's goroutine and gives its answer
+	// within two seconds, or fails the test.
+	post := func(c *testClient, u string, form url.Values) (int, string) {
+		t.Helper()
+		type answer struct {
+			status int
+			body   string
+			err    error
+		}
+		ch := make(chan answer, 1)
+		go func() {
+			res, err := c.c.PostForm(u, form)
+			if err != nil {
+				ch <- answer{err: err}
+				return
+			}
+			defer res.Body.Close()
+			b, err := io.ReadAll(res.Body)
+			ch <- answer{res.StatusCode, string(b), err}
+		}()
+		select {
+		case a := <-ch:
+			if a.err != nil {
+				t.Fatal(a.err)
+			}
+			return a.status, a.body
+		case <-time.After(2 * time.Second):
+			t.Fatalf("POST %s waited for the dashboards to be told", u)
+		}
+		return 0, ""
+	}
+	status, body := post(owner, s.URL+"/links", url.Values{"kind": {"message"}, "message": {"not held up"}, "ttl": {"1h"}})
+	link := linkURLPattern.FindString(body)
+	if status != http.StatusCreated || link == "" {
+		t.Fatalf("create: %d %s", status, body)
+	}
+	// The recipient's browser has connections of its own: the owner's is
+	// still busy until the create's publish ends.
+	recipient := s.client()
+	transport := &http.Transport{}
+	recipient.c.Transport = transport
+	t.Cleanup(transport.CloseIdleConnections)
+	if status, body := post(recipient, s.URL+link, nil); status != http.StatusOK || !strings.Contains(body, "not held up") {
+		t.Fatalf("open: %d %s", status, body)
+	}
+}

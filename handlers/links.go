@@ -144,9 +144,7 @@ func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *store.Ac
 		return
 	}
 	h.renderCreate(w, r, http.StatusCreated, components.Dashboard{Form: h.emptyForm(), Created: &created})
-	// After the answer: telling the dashboards may wait on the database,
-	// and the owner's only sight of the URL must not.
-	h.publish(r, live.Event{Owner: a.ID, Link: created.Row.ID, What: live.Created})
+	h.publishAfter(w, r, live.Event{Owner: a.ID, Link: created.Row.ID, What: live.Created})
 }
 
 // renderCreate answers a create: htmx gets the create panel; a plain form

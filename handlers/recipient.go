@@ -173,13 +173,11 @@ func (h *Handler) answered(w http.ResponseWriter, r *http.Request, tok token.Tok
 }
 
 // opened answers the use of l that was just taken: this browser gets the
-// grant and the content, then the owner's dashboards hear of it. Telling
-// them may wait on the database (across instances it is a NOTIFY), and the
-// use is already spent: the content must not wait for it.
+// grant and the content, then the owner's dashboards hear of it.
 func (h *Handler) opened(w http.ResponseWriter, r *http.Request, tok token.Token, l store.Link) {
 	h.grant(w, tok, l)
 	h.deliver(w, r, tok, l)
-	h.publish(r, live.Event{Owner: l.OwnerID, Link: l.ID, What: live.Used})
+	h.publishAfter(w, r, live.Event{Owner: l.OwnerID, Link: l.ID, What: live.Used})
 }
 
 // deliver shows what the link shares to a browser that consumed it.
