@@ -1,7 +1,9 @@
 package components
 
-// Limits on what the forms take. The forms ask them of the browser and
-// the handlers check them again, so each is written once, here.
+// Limits on what the forms take, written once for the forms and for the
+// handlers, which check them. A browser's maxlength counts characters, so
+// for the byte limits it is only a first check: the handlers' is the one
+// that holds.
 const (
 	MaxUsernameLen   = 64 // characters
 	MinPasswordLen   = 10 // characters, of an account's password

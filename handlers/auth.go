@@ -336,9 +336,9 @@ func parseForm(w http.ResponseWriter, r *http.Request) error {
 var errNotAForm = &userError{status: http.StatusUnsupportedMediaType, title: "Not a form",
 	msg: "oncelink reads forms as a web browser sends them, and this request was not one. Nothing was changed."}
 
-// maxFormBytes bounds every form body: the largest field is a 64 KiB
-// message, which percent-encoding can triple.
-const maxFormBytes = 256 << 10
+// maxFormBytes bounds every form body: the largest field is a message,
+// which percent-encoding can triple, and the other fields are short.
+const maxFormBytes = 4 * components.MaxMessageBytes
 
 // AccountAdder is what AddAccount needs of the store.
 type AccountAdder interface {
