@@ -36,6 +36,9 @@ func (q QR) viewBox() string {
 // commands M, m and h, so it needs no escaping: a create draws one, and
 // it is the larger part of the page.
 func (q QR) Render(_ context.Context, w io.Writer) error {
+	if q.size == 0 {
+		return nil
+	}
 	if _, err := io.WriteString(w, `<path stroke="#000" d="`); err != nil {
 		return err
 	}

@@ -75,6 +75,11 @@ func TestCreatedShowsTheQRCode(t *testing.T) {
 		if page := render(Created{URL: "https://share.example.com/l/x", QR: q}); strings.Contains(page, "<svg") {
 			t.Fatalf("a link without a whole code has a drawing:\n%s", page)
 		}
+		// Nor does the code, rendered on its own.
+		var b strings.Builder
+		if err := q.Render(context.Background(), &b); err != nil || b.Len() != 0 {
+			t.Fatalf("a code that is not whole renders %q (%v)", b.String(), err)
+		}
 	}
 }
 

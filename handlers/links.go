@@ -256,8 +256,9 @@ func (h *Handler) created(l store.Link, tok token.Token) components.Created {
 	c := components.Created{URL: link, Row: linkRow(l, h.now())}
 	size, modules, err := qrCode(link)
 	if err != nil {
-		// Only a --base-url of hundreds of characters makes a link too
-		// long for a code; the page goes without one.
+		// Only a --base-url of thousands of characters makes a link too
+		// long for a code (2,953 bytes at level L); the page goes without
+		// one.
 		h.log.Warn("no QR code for the new link", "err", err)
 		return c
 	}
