@@ -514,3 +514,14 @@ func TestRunReportsAServerThatDoesNotStart(t *testing.T) {
 		t.Errorf("err = %v, want a start failure", err)
 	}
 }
+
+func TestServersGetNeitherOncelinkNorRuntimeSettings(t *testing.T) {
+	for kv, away := range map[string]bool{
+		"ONCELINK_SQLITE_SYNC=full": true, "GOGC=100": true, "GOMEMLIMIT=1GiB": true, "GOMAXPROCS=1": true,
+		"PATH=/usr/bin": false, "HOME=/root": false, "GOGCX=1": false, "TMPDIR=/tmp": false,
+	} {
+		if got := measuredAway(kv); got != away {
+			t.Errorf("measuredAway(%q) = %v, want %v", kv, got, away)
+		}
+	}
+}

@@ -173,6 +173,17 @@ func startBare(ctx context.Context, self, dir string) (*process, error) {
 	return p, nil
 }
 
+// measuredAway reports whether the environment variable kv would change
+// what the benchmark measures of a server.
+func measuredAway(kv string) bool {
+	name, _, _ := strings.Cut(kv, "=")
+	switch name {
+	case "GOGC", "GOMEMLIMIT", "GOMAXPROCS":
+		return true
+	}
+	return strings.HasPrefix(name, "ONCELINK_")
+}
+
 // startServer starts oncelink instance i with rate limits off and waits
 // until /healthz answers.
 func startServer(ctx context.Context, bin, db, dir string, i int) (*process, error) {
@@ -186,10 +197,13 @@ func startServer(ctx context.Context, bin, db, dir string, i int) (*process, err
 		bin, "serve", "--addr", addr, "--db", db, "--base-url", url, "--rate-limits=false")
 	p.url = url
 	// What is measured is the defaults and these flags: an ONCELINK_*
-	// variable left in the shell, say ONCELINK_SQLITE_SYNC=full, must not
-	// change it unseen.
+	// variable left in the shell, say ONCELINK_SQLITE_SYNC=full, or a
+	// runtime setting such as GOGC, which oncelink sets itself when it is
+	// unset, must not change it unseen. (An empty Env, unlike nil, passes
+	// nothing on.)
+	p.cmd.Env = []string{}
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "ONCELINK_") {
+		if !measuredAway(kv) {
 			p.cmd.Env = append(p.cmd.Env, kv)
 		}
 	}
