@@ -154,7 +154,12 @@ func (s *Store) commitBatch(batch []*writeOp) {
 			if results[i], txErr = s.inSavepoint(conn, op); txErr != nil {
 				// The batch's transaction itself failed: SQLite rolls all
 				// of it back on some errors, such as a full disk. What ran
-				// before is undone, and nothing more may run in it.
+				// before is undone, and nothing more may run in it. The
+				// other writes are told the cause, not only the symptom
+				// (a savepoint gone with the transaction).
+				if results[i] != nil {
+					txErr = fmt.Errorf("%w, after a write failed: %w", txErr, results[i])
+				}
 				return txErr
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -197,6 +198,9 @@ func TestWriteBatchSurvivesATransactionRollback(t *testing.T) {
 			}
 			if (err == nil) != (n == 1) {
 				t.Fatalf("round %d, write %d: reported %v, and the database holds %d rows of it", round, i, err, n)
+			}
+			if err != nil && !strings.Contains(err.Error(), "doomed") {
+				t.Errorf("round %d, write %d was undone with %q, which does not say why", round, i, err)
 			}
 		}
 	}
