@@ -153,9 +153,6 @@ type Postgres struct {
 	local    Local
 	notifier *PGNotifier
 	log      *slog.Logger
-	// stop ends a listener that did not start in time; one that started
-	// ends with the context that NewPostgres was given.
-	stop context.CancelFunc
 }
 
 var _ Broker = (*Postgres)(nil)
@@ -175,9 +172,16 @@ func NewPostgres(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (*Po
 	if err != nil {
 		return nil, err
 	}
-	// A listener that never started must not go on holding a connection.
+	// A listener that never started must not go on holding a connection;
+	// one that started ends with the context NewPostgres was given.
 	ctx, cancel := context.WithCancel(ctx)
-	p := &Postgres{notifier: n, log: log, stop: cancel}
+	started := false
+	defer func() {
+		if !started {
+			cancel()
+		}
+	}()
+	p := &Postgres{notifier: n, log: log}
 	ready := make(chan struct{})
 	var once sync.Once
 	go n.Listen(ctx, p.receive, func() {
@@ -190,12 +194,11 @@ func NewPostgres(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (*Po
 	})
 	select {
 	case <-ready:
+		started = true
 		return p, nil
 	case <-ctx.Done():
-		p.stop()
 		return nil, ctx.Err()
 	case <-time.After(10 * time.Second):
-		p.stop()
 		return nil, errors.New("live: the PostgreSQL listener did not start within 10s")
 	}
 }
