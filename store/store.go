@@ -1,5 +1,6 @@
-// Package store keeps oncelink's accounts, links, their sealed content and
-// audit events, and the web sessions, in SQLite or PostgreSQL.
+// Package store keeps oncelink's accounts and their API keys, links, their
+// sealed content and audit events, and the web sessions, in SQLite or
+// PostgreSQL.
 package store
 
 import (
@@ -49,6 +50,10 @@ var (
 	// ErrGone reports a link that existed but can no longer be opened.
 	ErrGone     = errors.New("gone")
 	ErrConflict = errors.New("already exists")
+	// ErrLimit reports a write that would take an account past one of its
+	// limits, such as its number of API keys: the caller can say which,
+	// and what to give up first.
+	ErrLimit = errors.New("limit reached")
 )
 
 // Store is oncelink's database. Writes go through db; reads go through ro,
@@ -253,6 +258,10 @@ type dialect struct {
 	// trySweepLock returns whether this transaction may sweep: on
 	// PostgreSQL, only one instance sweeps a schema at a time.
 	trySweepLock string
+	// forUpdate ends a SELECT whose rows stay locked until the transaction
+	// ends, so that no other transaction slips in between a check and the
+	// write it allows. SQLite's one writer keeps them apart anyway.
+	forUpdate string
 }
 
 var sqlite = dialect{
@@ -270,6 +279,7 @@ var postgres = dialect{
 	},
 	lockMigrations: "SELECT pg_advisory_xact_lock(7034198)",
 	trySweepLock:   "SELECT pg_try_advisory_xact_lock(7034199, hashtext(current_schema()))",
+	forUpdate:      " FOR UPDATE",
 }
 
 //go:embed migrations/*.sql
