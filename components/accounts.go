@@ -18,6 +18,8 @@ type NewAccountForm struct {
 	Username string
 	Admin    bool
 	Error    string
+	// ErrorField names the field the error is about, if any.
+	ErrorField string
 }
 
 // Accounts is the admin's accounts page.

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/a-h/templ"
+
+	"oncelink/core"
 )
 
 // when writes a time for people, in UTC; app.js rewrites it in the
@@ -75,21 +77,6 @@ func noun(kind string) string {
 	return "content"
 }
 
-// LimitSize writes a limit exactly, in the largest unit that divides it:
-// 2 GiB, 25 MiB, 1500 KiB, 1000 bytes. A limit rounded to look tidy would
-// be a limit the server does not keep.
-func LimitSize(n int64) string {
-	switch {
-	case n >= 1<<30 && n%(1<<30) == 0:
-		return fmt.Sprintf("%d GiB", n>>30)
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
-}
-
 // size writes the size of a file, to a tenth of its unit.
 func size(n int64) string {
 	unit, in := "", 1.0
@@ -129,7 +116,7 @@ func rowName(r LinkRow) string {
 }
 
 // listURL is the dashboard address of l's filter, from the page before.
-func listURL(l LinkPage, before int64) string {
+func listURL(l LinkPage, before string) string {
 	q := url.Values{}
 	if l.Status != "" {
 		q.Set("status", l.Status)
@@ -137,8 +124,8 @@ func listURL(l LinkPage, before int64) string {
 	if l.Query != "" {
 		q.Set("q", l.Query)
 	}
-	if before != 0 {
-		q.Set("before", strconv.FormatInt(before, 10))
+	if before != "" {
+		q.Set("before", before)
 	}
 	if len(q) == 0 {
 		return "/links"
@@ -146,11 +133,59 @@ func listURL(l LinkPage, before int64) string {
 	return "/links?" + q.Encode()
 }
 
-// newPassword is what a password field asks of a new password: its length,
-// and the help that says so.
-func newPassword(autocomplete string) templ.Attributes {
+// newPassword is a password field's attributes: for a new password, its
+// least length and the help that says so; and the form's mistake when it
+// is about the password.
+func newPassword(autocomplete, errField string) templ.Attributes {
 	if autocomplete != "new-password" {
-		return nil
+		return described(errField, "password", "")
 	}
-	return templ.Attributes{"minlength": strconv.Itoa(MinPasswordLen), "aria-describedby": "password-help"}
+	a := described(errField, "password", "password-help")
+	a["minlength"] = strconv.Itoa(core.MinPasswordLen)
+	return a
+}
+
+// described is an input's aria attributes: the ids of its help, and, when
+// the form's mistake (in errField) is about this field, of the message
+// beside it, which marks the input invalid.
+func described(errField, field, help string) templ.Attributes {
+	a := templ.Attributes{}
+	ids := help
+	if errField == field {
+		a["aria-invalid"] = "true"
+		ids = strings.TrimSpace(errorID(field) + " " + help)
+	}
+	if ids != "" {
+		a["aria-describedby"] = ids
+	}
+	return a
+}
+
+func errorID(field string) string { return "error-" + field }
+
+// linkFormFields are the create form's fields, beside which its mistakes
+// show.
+var linkFormFields = []string{"kind", "message", "url", "file", "ttl", "max_uses", "password", "for_user", "label"}
+
+// unplaced is a form's mistake when it is about none of the form's
+// fields, which then shows at the top of the form; "" when it shows
+// beside its field.
+func unplaced(msg, errField string, fields ...string) string {
+	for _, f := range fields {
+		if f == errField {
+			return ""
+		}
+	}
+	return msg
+}
+
+// expiryChoice writes a key lifetime as the settings page offers it.
+func expiryChoice(e string) string {
+	switch e {
+	case "never":
+		return "Never"
+	case "1y":
+		return "1 year"
+	}
+	return strings.TrimSuffix(e, "d") + " days"
 }

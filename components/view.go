@@ -29,6 +29,8 @@ type AccountForm struct {
 	// Next is where a successful sign-in goes.
 	Next  string
 	Error string
+	// ErrorField names the field the error is about, if any.
+	ErrorField string
 }
 
 // ErrorView explains a failed request.
@@ -48,6 +50,9 @@ type LinkForm struct {
 	ForUser string
 	Label   string
 	Error   string
+	// ErrorField names the field the error is about, if any: the error
+	// shows beside it.
+	ErrorField string
 	// MinTTL and MaxTTL are the server's bounds, as "1m" or "30d".
 	MinTTL, MaxTTL string
 	// MaxUpload is the largest file the server takes, in bytes.
@@ -85,8 +90,8 @@ type LinkPage struct {
 	Rows   []LinkRow
 	Status string
 	Query  string
-	// Next is the id to page on from, zero on the last page.
-	Next int64
+	// Next is the cursor of the next page, empty on the last.
+	Next string
 	// Paged is set for every page after the first.
 	Paged bool
 }
@@ -132,6 +137,8 @@ type Landing struct {
 	WrongUser bool
 	SignInURL string
 	Error     string
+	// ErrorField names the field the error is about, if any.
+	ErrorField string
 }
 
 // Delivered is what a recipient gets after opening a link.

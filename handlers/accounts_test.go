@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"oncelink/core"
 	"oncelink/store"
 )
 
@@ -41,8 +42,8 @@ func TestAccountsAreForAdminsOnly(t *testing.T) {
 			body = strings.NewReader("username=eve&password=0123456789")
 		}
 		if res := bob.request(req.method, req.path, body,
-			http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}); res.StatusCode != http.StatusNotFound {
-			t.Errorf("%s %s as a member: %d, want 404", req.method, req.path, res.StatusCode)
+			http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}); res.StatusCode != http.StatusForbidden || !strings.Contains(res.body, "Only administrators") {
+			t.Errorf("%s %s as a member: %d, want 403 saying only administrators may", req.method, req.path, res.StatusCode)
 		}
 	}
 	if strings.Contains(bob.get("/links").body, `href="/accounts"`) {
@@ -74,7 +75,7 @@ func TestAddAccount(t *testing.T) {
 		{"no name", url.Values{"username": {" "}, "password": {testPassword}}, 400, "Choose a username."},
 		{"short password", url.Values{"username": {"cy"}, "password": {"short"}}, 400, "at least 10 characters"},
 		{"space in name", url.Values{"username": {"c y"}, "password": {testPassword}}, 400, "cannot contain spaces"},
-		{"taken", url.Values{"username": {"ada"}, "password": {testPassword}}, 409, "There is already an account named ada."},
+		{"taken", url.Values{"username": {"ada"}, "password": {testPassword}}, 409, "An account named ada already exists."},
 	}
 	for _, tt := range bad {
 		res := admin.post("/accounts", tt.form)
@@ -162,7 +163,7 @@ func TestDisableRefusesBadBodies(t *testing.T) {
 
 // flakyAccounts fails account lookups while down is set.
 type flakyAccounts struct {
-	Store
+	core.Store
 	down atomic.Bool
 }
 
@@ -178,8 +179,8 @@ func (f *flakyAccounts) AccountByID(ctx context.Context, id int64) (store.Accoun
 func TestDatabaseHiccupKeepsTheSession(t *testing.T) {
 	s := newTestServer(t)
 	owner := s.admin()
-	flaky := &flakyAccounts{Store: s.h.store}
-	s.h.store = flaky
+	var flaky *flakyAccounts
+	s.useStore(func(st core.Store) core.Store { flaky = &flakyAccounts{Store: st}; return flaky })
 	flaky.down.Store(true)
 	// Owner pages say to try again, rather than send the owner to sign in
 	// or, for a post, refuse it as signed out: the session may well hold.

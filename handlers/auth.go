@@ -7,13 +7,9 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"unicode/utf8"
-
-	"golang.org/x/crypto/bcrypt"
 
 	"oncelink/components"
-	"oncelink/live"
-	"oncelink/store"
+	"oncelink/core"
 )
 
 // sessionAccount is the session key that holds the signed-in account's id.
@@ -23,7 +19,7 @@ type viewerKey struct{}
 
 // viewer returns the signed-in, enabled account, or nil. A request looks
 // its viewer up once (see oneViewer), however often its page asks.
-func (h *Handler) viewer(r *http.Request) *store.Account {
+func (h *Handler) viewer(r *http.Request) *core.Account {
 	a, _ := h.lookViewer(r)
 	return a
 }
@@ -31,9 +27,9 @@ func (h *Handler) viewer(r *http.Request) *store.Account {
 // lookViewer is viewer, with the error when the database could not tell
 // whether the session's account may go on: then the account is nil but
 // the session holds.
-func (h *Handler) lookViewer(r *http.Request) (*store.Account, error) {
+func (h *Handler) lookViewer(r *http.Request) (*core.Account, error) {
 	switch v := r.Context().Value(viewerKey{}).(type) {
-	case *store.Account:
+	case *core.Account:
 		return v, nil
 	case *viewerOnce:
 		v.once.Do(func() { v.a, v.err = h.loadViewer(r) })
@@ -46,7 +42,7 @@ func (h *Handler) lookViewer(r *http.Request) (*store.Account, error) {
 // header, a landing page and an error page all ask for it.
 type viewerOnce struct {
 	once sync.Once
-	a    *store.Account
+	a    *core.Account
 	err  error
 }
 
@@ -62,34 +58,33 @@ func oneViewer(next http.Handler) http.Handler {
 // returns the error and keeps the session, so that a hiccup signs nobody
 // out for good: owner pages and the event stream answer 503, and a page
 // that only shows who is signed in (viewer) shows nobody.
-func (h *Handler) loadViewer(r *http.Request) (*store.Account, error) {
+func (h *Handler) loadViewer(r *http.Request) (*core.Account, error) {
 	id := h.sessions.GetInt64(r.Context(), sessionAccount)
 	if id == 0 {
 		return nil, nil
 	}
-	a, err := h.store.AccountByID(r.Context(), id)
+	a, err := h.core.Viewer(r.Context(), id)
 	switch {
-	case errors.Is(err, store.ErrNotFound) || (err == nil && a.Disabled()):
-		if err := h.sessions.Destroy(r.Context()); err != nil {
-			h.log.Warn("end the session of a gone account", "err", err)
-		}
-		return nil, nil
 	case err != nil:
 		h.log.Error("find the signed-in account", "err", err)
 		return nil, err
+	case a == nil:
+		if err := h.sessions.Destroy(r.Context()); err != nil {
+			h.log.Warn("end the session of a gone account", "err", err)
+		}
 	}
-	return &a, nil
+	return a, nil
 }
 
 // signedIn runs next with the viewer, and sends anyone not signed in to
 // the sign-in page.
-func (h *Handler) signedIn(next func(http.ResponseWriter, *http.Request, *store.Account)) http.HandlerFunc {
+func (h *Handler) signedIn(next func(http.ResponseWriter, *http.Request, *core.Account)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		a, err := h.lookViewer(r)
 		if err != nil {
 			// The session may well hold: signing out would lose what the
 			// owner was doing.
-			h.fail(w, r, errUnavailable)
+			h.fail(w, r, core.ErrUnavailable)
 			return
 		}
 		if a == nil {
@@ -97,8 +92,7 @@ func (h *Handler) signedIn(next func(http.ResponseWriter, *http.Request, *store.
 				http.Redirect(w, r, "/login?next="+pathEscapeNext(r.URL.RequestURI()), http.StatusSeeOther)
 				return
 			}
-			h.fail(w, r, &userError{status: http.StatusUnauthorized, title: "Signed out",
-				msg: "Your session has ended. Sign in again, then repeat what you did."})
+			h.fail(w, r, core.ErrSignedOut)
 			return
 		}
 		next(w, r, a) // oneViewer keeps a for the page's later lookups
@@ -108,12 +102,12 @@ func (h *Handler) signedIn(next func(http.ResponseWriter, *http.Request, *store.
 // sentToSetup sends a visitor to /setup while no account exists, and
 // reports whether it answered.
 func (h *Handler) sentToSetup(w http.ResponseWriter, r *http.Request) bool {
-	n, err := h.store.CountAccounts(r.Context())
+	open, err := h.core.SetupOpen(r.Context())
 	if err != nil {
 		h.fail(w, r, err)
 		return true
 	}
-	if n == 0 {
+	if open {
 		http.Redirect(w, r, "/setup", http.StatusSeeOther)
 		return true
 	}
@@ -133,13 +127,12 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 
 // setupOpen answers 404 once any account exists: set-up is for the first.
 func (h *Handler) setupOpen(w http.ResponseWriter, r *http.Request) bool {
-	n, err := h.store.CountAccounts(r.Context())
+	open, err := h.core.SetupOpen(r.Context())
+	if err == nil && !open {
+		err = core.ErrNotFound
+	}
 	if err != nil {
 		h.fail(w, r, err)
-		return false
-	}
-	if n > 0 {
-		h.fail(w, r, errNotFound)
 		return false
 	}
 	return true
@@ -152,27 +145,18 @@ func (h *Handler) setupForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) setup(w http.ResponseWriter, r *http.Request) {
-	if !h.allow(w, r, h.limits.setup, h.client(r)) || !h.setupOpen(w, r) {
+	if !h.setupOpen(w, r) {
 		return
 	}
 	if err := parseForm(w, r); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	name, hash, err := credentials(r.PostForm.Get("username"), r.PostForm.Get("password"))
-	var ue *userError
-	if errors.As(err, &ue) {
-		form := components.AccountForm{Username: name, Error: ue.msg}
-		h.render(w, r, ue.status, components.SetupPage(h.page(r, "Set up"), form))
-		return
-	}
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	a, err := h.store.CreateFirstAccount(r.Context(), name, hash)
-	if errors.Is(err, store.ErrConflict) {
-		h.fail(w, r, errNotFound)
+	name := strings.TrimSpace(r.PostForm.Get("username"))
+	a, err := h.core.Setup(r.Context(), name, r.PostForm.Get("password"), h.client(r))
+	if e, ok := core.AsError(err); ok && e.Kind == core.Invalid {
+		form := components.AccountForm{Username: name, Error: e.Msg, ErrorField: e.Field}
+		h.render(w, r, Status(e.Kind), components.SetupPage(h.page(r, "Set up"), form))
 		return
 	}
 	if err != nil {
@@ -186,35 +170,7 @@ func (h *Handler) setup(w http.ResponseWriter, r *http.Request) {
 	redirect(w, r, "/links")
 }
 
-// checkAccount tells what is wrong with a new account's name and password,
-// in words for the person choosing them.
-func checkAccount(username, password string) error {
-	switch {
-	case username == "":
-		return invalid("Choose a username.")
-	case utf8.RuneCountInString(username) > components.MaxUsernameLen:
-		return invalid("A username has at most %d characters.", components.MaxUsernameLen)
-	case strings.ContainsFunc(username, func(r rune) bool { return r <= ' ' || r == 0x7f }):
-		return invalid("A username cannot contain spaces or control characters.")
-	case utf8.RuneCountInString(password) < components.MinPasswordLen:
-		return invalid("A password needs at least %d characters.", components.MinPasswordLen)
-	case len(password) > components.MaxPasswordBytes:
-		return invalid("A password has at most %d bytes.", components.MaxPasswordBytes)
-	}
-	return nil
-}
-
-// hashPassword hashes an account's or a link's password with bcrypt.
-func hashPassword(password string) (string, error) {
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
-	return string(hash), err
-}
-
-// dummyHash is compared against when no account has the name given, so a
-// sign-in takes as long whether or not the account exists.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("oncelink timing equaliser"), bcrypt.DefaultCost)
-
-func (h *Handler) signIn(r *http.Request, a store.Account) error {
+func (h *Handler) signIn(r *http.Request, a core.Account) error {
 	// A new session token on sign-in stops session fixation.
 	if err := h.sessions.RenewToken(r.Context()); err != nil {
 		return err
@@ -244,26 +200,14 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		Username: strings.TrimSpace(r.PostForm.Get("username")),
 		Next:     safeNext(r.PostForm.Get("next")),
 	}
-	password := r.PostForm.Get("password")
-	// Every attempt counts, for names that exist or not, for disabled
-	// accounts and for right passwords; the client's limit comes first, so
-	// that trying one name after another does not get around it.
-	if !h.allow(w, r, h.limits.signIn, h.client(r)) || !h.allow(w, r, h.limits.signInAccount, strings.ToLower(form.Username)) {
+	a, err := h.core.SignIn(r.Context(), form.Username, r.PostForm.Get("password"), h.client(r))
+	if errors.Is(err, core.ErrBadCredentials) {
+		form.Error = err.Error()
+		h.render(w, r, Status(core.Unauthorized), components.LoginPage(h.page(r, "Sign in"), form))
 		return
 	}
-	a, err := h.store.AccountByName(r.Context(), form.Username)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err != nil {
 		h.fail(w, r, err)
-		return
-	}
-	hash := dummyHash
-	if err == nil {
-		hash = []byte(a.PasswordHash)
-	}
-	match := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil
-	if err != nil || !match || a.Disabled() {
-		form.Error = "That username and password do not match an account that can sign in."
-		h.render(w, r, http.StatusUnauthorized, components.LoginPage(h.page(r, "Sign in"), form))
 		return
 	}
 	if err := h.signIn(r, a); err != nil {
@@ -285,7 +229,7 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 	}
 	if id != 0 {
 		// The account's other tabs hold event streams on this session.
-		h.publish(r, live.Event{Owner: id, What: live.SessionsChanged})
+		h.core.SignedOut(r.Context(), id)
 	}
 	redirect(w, r, "/login")
 }
@@ -308,16 +252,16 @@ func pathEscapeNext(uri string) string {
 }
 
 // parseForm reads a urlencoded or multipart form's fields from a body of at
-// most maxFormBytes. A larger body is a 413 and an unreadable one a 400.
+// most core.MaxFormBytes. A larger body is a 413 and an unreadable one a 400.
 // A body of any other type is a 415: r.ParseForm would skip it, and the
 // route would then act on a request that was never a form.
 func parseForm(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	r.Body = http.MaxBytesReader(w, r.Body, core.MaxFormBytes)
 	var err error
 	switch ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); {
 	case ct == "multipart/form-data":
-		// Every part fits in memory: the whole body is at most maxFormBytes.
-		err = r.ParseMultipartForm(maxFormBytes)
+		// Every part fits in memory: the whole body is at most core.MaxFormBytes.
+		err = r.ParseMultipartForm(core.MaxFormBytes)
 	case ct == "application/x-www-form-urlencoded" || r.ContentLength == 0:
 		err = r.ParseForm()
 	default:
@@ -328,41 +272,7 @@ func parseForm(w http.ResponseWriter, r *http.Request) error {
 		if errors.As(err, &tooBig) {
 			return tooBig
 		}
-		return errUnreadableForm
+		return core.ErrUnreadableForm
 	}
 	return nil
-}
-
-var errNotAForm = &userError{status: http.StatusUnsupportedMediaType, title: "Not a form",
-	msg: "oncelink reads forms as a web browser sends them, and this request was not one. Nothing was changed."}
-
-// maxFormBytes bounds every form body: the largest field is a message,
-// which percent-encoding can triple, and the other fields are short.
-const maxFormBytes = 4 * components.MaxMessageBytes
-
-// AccountAdder is what AddAccount needs of the store.
-type AccountAdder interface {
-	CreateAccount(ctx context.Context, username, passwordHash string, admin bool) (store.Account, error)
-}
-
-// AddAccount checks a new account's name and password as the web forms do,
-// and adds it. The command line's "user add" and the accounts page use it.
-func AddAccount(ctx context.Context, st AccountAdder, username, password string, admin bool) (store.Account, error) {
-	name, hash, err := credentials(username, password)
-	if err != nil {
-		return store.Account{}, err
-	}
-	return st.CreateAccount(ctx, name, hash, admin)
-}
-
-// credentials checks a new account's name and password and hashes the
-// password: what set-up, the accounts page and "user add" share. The name
-// comes back trimmed even when it is refused, to refill a form.
-func credentials(username, password string) (name, hash string, err error) {
-	name = strings.TrimSpace(username)
-	if err := checkAccount(name, password); err != nil {
-		return name, "", err
-	}
-	hash, err = hashPassword(password)
-	return name, hash, err
 }

@@ -7,18 +7,20 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"oncelink/core"
 )
 
 // BenchmarkOpen measures POST /l/{token} through the whole handler stack,
 // without the network, from many goroutines.
 func BenchmarkOpen(b *testing.B) {
-	s := newTestServer(b, func(c *Config) { c.RateLimits = false })
+	s := newTestServer(b, func(c *core.Config) { c.RateLimits = false })
 	owner := s.admin()
 	links := make([]string, 200)
 	for i := range links {
 		links[i] = strings.TrimPrefix(owner.createLink(url.Values{"max_uses": {"100"}}), s.URL)
 	}
-	routes := s.h.Routes()
+	routes := s.h.Routes(nil)
 	var n atomic.Int64
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
@@ -38,11 +40,11 @@ func BenchmarkOpen(b *testing.B) {
 // BenchmarkCreate measures POST /links of a message through the whole
 // handler stack.
 func BenchmarkCreate(b *testing.B) {
-	s := newTestServer(b, func(c *Config) { c.RateLimits = false })
+	s := newTestServer(b, func(c *core.Config) { c.RateLimits = false })
 	owner := s.admin()
 	u, _ := url.Parse(s.URL)
 	cookies := owner.c.Jar.Cookies(u)
-	routes := s.h.Routes()
+	routes := s.h.Routes(nil)
 	body := url.Values{"kind": {"message"}, "message": {"a secret"}, "ttl": {"1h"}}.Encode()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {

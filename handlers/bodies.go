@@ -4,11 +4,8 @@ import (
 	"context"
 	"net/http"
 
-	"oncelink/store"
+	"oncelink/core"
 )
-
-var errBodyOnRead = &userError{status: http.StatusBadRequest, title: "That did not work",
-	msg: "This request carried a body, which a GET or HEAD request cannot have. Nothing was read."}
 
 // refuseBodiesOnReads answers a GET or HEAD that carries a body with 400.
 // No route reads one, and a body that the server ignores while a proxy in
@@ -18,7 +15,7 @@ func (h *Handler) refuseBodiesOnReads(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if (r.Method == http.MethodGet || r.Method == http.MethodHead) && r.ContentLength != 0 {
 			// Sessions are not loaded yet: the page is for nobody in particular.
-			anon := r.WithContext(context.WithValue(r.Context(), viewerKey{}, (*store.Account)(nil)))
+			anon := r.WithContext(context.WithValue(r.Context(), viewerKey{}, (*core.Account)(nil)))
 			h.fail(w, anon, errBodyOnRead)
 			return
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"oncelink/core"
 	"oncelink/internal/browsertest"
 )
 
@@ -24,7 +25,7 @@ document.addEventListener("securitypolicyviolation", function (e) {
 // Chromium, with scripts running, and fails on any violation of the
 // Content-Security-Policy: an inline script or style, or a blocked form.
 func TestBrowserSeesNoCSPViolations(t *testing.T) {
-	s := newTestServer(t, func(c *Config) { c.Rates.SignIn = Rate{N: 1, Per: time.Minute} })
+	s := newTestServer(t, func(c *core.Config) { c.Rates.SignIn = core.Rate{N: 1, Per: time.Minute} })
 	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("arrived"))
 	}))

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"oncelink/core"
 )
 
 // BenchmarkDashboardFirstPage is the server's time for GET /links, the
@@ -25,7 +27,7 @@ func BenchmarkDashboardFirstPage(b *testing.B) {
 			s := newTestServer(b)
 			c := s.admin()
 			s.seedLinks("ada", n)
-			h := s.h.Routes()
+			h := s.h.Routes(nil)
 			req := httptest.NewRequest(http.MethodGet, "/links", nil)
 			u, _ := url.Parse(s.URL)
 			for _, ck := range c.c.Jar.Cookies(u) {
@@ -92,7 +94,7 @@ func (c *testClient) sessionCookie() string {
 // 500 readers run in the same process, on the same cores, as the server.
 func BenchmarkFanOut500(b *testing.B) {
 	const dashboards = 500
-	s := newTestServer(b, func(c *Config) { c.RateLimits = false })
+	s := newTestServer(b, func(c *core.Config) { c.RateLimits = false })
 	c := s.admin()
 	cookie, path := c.sessionCookie(), c.streamPath()
 	got := make(chan string, dashboards)

@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"oncelink/core"
 	"oncelink/internal/browsertest"
 )
 
@@ -186,9 +187,9 @@ func (b *tab) countdown(row string) int {
 }
 
 func TestDashboardInBrowser(t *testing.T) {
-	s := newTestServer(t, func(c *Config) { c.MinTTL = time.Second })
+	s := newTestServer(t, func(c *core.Config) { c.MinTTL = time.Second })
 	// Countdowns and expiries need time to pass for real.
-	s.h.now, s.store.Now = time.Now, time.Now
+	s.h.core.Now, s.store.Now = time.Now, time.Now
 	ctx := browsertest.New(t)
 	b := newTab(t, ctx, s)
 

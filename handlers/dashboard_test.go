@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"oncelink/components"
+	"oncelink/core"
 )
 
 // seedLinks adds n active message links of the account name, labelled
@@ -101,7 +101,7 @@ func TestDashboardPages(t *testing.T) {
 
 	first := c.get("/links")
 	got := labels(first.body)
-	if len(got) != pageSize || got[0] != "seed 120" || got[pageSize-1] != "seed 71" {
+	if len(got) != core.DefaultPageSize || got[0] != "seed 120" || got[core.DefaultPageSize-1] != "seed 71" {
 		t.Fatalf("first page: %d rows, %v…", len(got), got[:1])
 	}
 	older := regexp.MustCompile(`href="(/links\?before=\d+)" hx-get="(/links\?before=\d+)" hx-target="#link-rows" hx-swap="beforeend" data-testid="older"`).FindStringSubmatch(first.body)
@@ -112,7 +112,7 @@ func TestDashboardPages(t *testing.T) {
 	// With htmx: the next rows and the pager that follows them.
 	more := c.request(http.MethodGet, older[2], nil, http.Header{"Hx-Request": {"true"}, "Hx-Target": {"link-rows"}})
 	got = labels(more.body)
-	if len(got) != pageSize || got[0] != "seed 70" || !strings.HasPrefix(more.body, `<tr id="link-`) {
+	if len(got) != core.DefaultPageSize || got[0] != "seed 70" || !strings.HasPrefix(more.body, `<tr id="link-`) {
 		t.Fatalf("more rows: %d, %v", len(got), got[:1])
 	}
 	if !strings.Contains(more.body, `<template><div id="pager" hx-swap-oob="true">`) || strings.Contains(more.body, "Newest links") {
@@ -126,7 +126,7 @@ func TestDashboardPages(t *testing.T) {
 
 	// Without JavaScript: whole pages, with a way back to the newest.
 	page := c.get(older[1])
-	if got := labels(page.body); len(got) != pageSize || got[0] != "seed 70" || !strings.Contains(page.body, "Newest links") || !strings.Contains(page.body, "<html") {
+	if got := labels(page.body); len(got) != core.DefaultPageSize || got[0] != "seed 70" || !strings.Contains(page.body, "Newest links") || !strings.Contains(page.body, "<html") {
 		t.Fatalf("second page: %d rows", len(got))
 	}
 	if strings.Contains(page.body, `sse-swap="created"`) {
@@ -164,10 +164,10 @@ func TestDashboardFilters(t *testing.T) {
 		}
 	}
 	// A search may be as long as a label, counted in characters.
-	if res := list("q=" + url.QueryEscape(strings.Repeat("é", components.MaxLabelLen))); res.StatusCode != http.StatusOK {
-		t.Errorf("a search of %d two-byte characters: %d", components.MaxLabelLen, res.StatusCode)
+	if res := list("q=" + url.QueryEscape(strings.Repeat("é", core.MaxLabelLen))); res.StatusCode != http.StatusOK {
+		t.Errorf("a search of %d two-byte characters: %d", core.MaxLabelLen, res.StatusCode)
 	}
-	for _, q := range []string{"status=lost", "q=" + strings.Repeat("x", components.MaxLabelLen+1), "before=-1", "before=x"} {
+	for _, q := range []string{"status=lost", "q=" + strings.Repeat("x", core.MaxLabelLen+1), "before=-1", "before=x"} {
 		if res := list(q); res.StatusCode != http.StatusBadRequest {
 			t.Errorf("%s: %d, want 400", q, res.StatusCode)
 		}

@@ -13,8 +13,8 @@ import (
 	"github.com/a-h/templ"
 
 	"oncelink/components"
+	"oncelink/core"
 	"oncelink/live"
-	"oncelink/store"
 )
 
 // An open dashboard keeps one stream of server-sent events, GET
@@ -48,32 +48,16 @@ import (
 const (
 	// streamWriteTimeout ends a stream whose client stops reading.
 	streamWriteTimeout = 10 * time.Second
-	// expiryBatch is how many links that expired at once one query sends.
-	expiryBatch = 100
-	// publishTimeout bounds telling the dashboards of an event: across
-	// instances that is a NOTIFY on the database.
-	publishTimeout = 5 * time.Second
 )
 
-// publish tells the owner's open dashboards about e. The store write it
-// follows has happened either way, so a failure is logged, not returned.
-func (h *Handler) publish(r *http.Request, e live.Event) {
-	h.metrics.event(e.What)
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), publishTimeout)
-	defer cancel()
-	if err := h.live.Publish(ctx, e); err != nil {
-		h.log.Warn("publish live event", "what", e.What, "err", err)
-	}
-}
-
-// publishAfter sends the answer written to w so far, then publishes e: a
-// use already spent, or a new link's only showing of its URL, must not
-// wait on the dashboards. Without a flush, the answer's last bytes would
-// stay in net/http's buffers until the handler returns.
-func (h *Handler) publishAfter(w http.ResponseWriter, r *http.Request, e live.Event) {
+// PublishAfter sends the answer written to w so far, then has svc publish
+// e: a use already spent, or a new link's only showing of its URL, must
+// not wait on the dashboards and streams. Without a flush, the answer's
+// last bytes would stay in net/http's buffers until the handler returns.
+func PublishAfter(w http.ResponseWriter, r *http.Request, svc *core.Service, e live.Event) {
 	// A writer that cannot flush sends it all when the handler returns.
 	_ = http.NewResponseController(w).Flush()
-	h.publish(r, e)
+	svc.Publish(r.Context(), e)
 }
 
 // EndStreams ends every open event stream, and any opened later, so that
@@ -92,7 +76,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		// Not "signed out", which would end the dashboard's stream for
 		// good: the browser tries again, and the session may well hold.
-		h.fail(w, r, errUnavailable)
+		h.fail(w, r, core.ErrUnavailable)
 		return
 	}
 	token := h.sessions.Token(ctx)
@@ -107,7 +91,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 		s.event(ctx, "signed-out", components.SignedOut())
 		return
 	}
-	events, cancel := h.live.Subscribe(a.ID)
+	events, cancel := h.core.Subscribe(a.ID)
 	defer cancel()
 	// Read once subscribed, and before the first byte goes out: an event
 	// after this comes through the subscription, one before it is missing
@@ -125,7 +109,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 	// as after a server restart.
 	err = s.raw("retry: 2000\n\n")
 	if err == nil {
-		err = s.data("clock", strconv.FormatInt(h.now().UnixMilli(), 10))
+		err = s.data("clock", strconv.FormatInt(h.core.Now().UnixMilli(), 10))
 	}
 	if err == nil && mark != seen {
 		// The mark goes with stale, not before it: a browser that
@@ -133,10 +117,12 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 		s.id = mark
 		err = s.data("stale", mark)
 	}
-	exp := expiryWatch{h: h, owner: a.ID, after: h.now(), timer: time.NewTimer(time.Hour)}
-	defer exp.timer.Stop()
+	var exp *core.ExpiryWatch
 	if err == nil {
-		err = exp.schedule(ctx)
+		exp, err = h.core.WatchExpiries(ctx, a.ID)
+	}
+	if err == nil {
+		defer exp.Stop()
 	}
 	beat := time.NewTicker(h.heartbeat)
 	defer beat.Stop()
@@ -159,7 +145,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 				}
 			case e.What == live.Created:
 				if err = h.sendRow(ctx, s, e, "created"); err == nil {
-					err = exp.schedule(ctx)
+					err = exp.Schedule(ctx)
 				}
 			default:
 				err = h.sendRow(ctx, s, e, components.RowID(e.Link))
@@ -167,8 +153,8 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 			if err == nil {
 				err = s.sendID()
 			}
-		case <-exp.c:
-			err = exp.fire(ctx, s)
+		case <-exp.C:
+			err = h.sendExpired(ctx, s, exp)
 		case <-beat.C:
 			if !h.sessionHolds(ctx, token, a.ID) {
 				s.event(ctx, "signed-out", components.SignedOut())
@@ -185,7 +171,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 // streamMark names the owner's last event, for a page to give back when it
 // opens its stream; the stream is behind if the name has changed since.
 func (h *Handler) streamMark(owner int64) string {
-	return h.markOf(h.live.Last(owner))
+	return h.markOf(h.core.LastEvent(owner))
 }
 
 // markOf names the event with the broker's id on this instance.
@@ -196,8 +182,8 @@ func (h *Handler) markOf(id uint64) string {
 // sendRow sends the row of e's link as the event name.
 func (h *Handler) sendRow(ctx context.Context, s *eventStream, e live.Event, name string) error {
 	html, err := h.rows.render(ctx, e, func(ctx context.Context) (string, error) {
-		l, err := h.store.OwnedLink(ctx, e.Owner, e.Link)
-		if errors.Is(err, store.ErrNotFound) {
+		l, err := h.core.Link(ctx, e.Owner, e.Link)
+		if errors.Is(err, core.ErrNotFound) {
 			// Purged since; its row stays as it was.
 			return "", nil
 		}
@@ -205,7 +191,7 @@ func (h *Handler) sendRow(ctx context.Context, s *eventStream, e live.Event, nam
 			return "", err
 		}
 		var b strings.Builder
-		err = components.Row(linkRow(l, h.now())).Render(ctx, &b)
+		err = components.Row(linkRow(l, h.core.Now())).Render(ctx, &b)
 		return b.String(), err
 	})
 	if err != nil || html == "" {
@@ -284,62 +270,28 @@ func (h *Handler) sessionHolds(ctx context.Context, token string, owner int64) b
 	if h.sessions.GetInt64(loaded, sessionAccount) != owner {
 		return false
 	}
-	a, err := h.store.AccountByID(ctx, owner)
-	if errors.Is(err, store.ErrNotFound) {
-		return false
-	}
+	a, err := h.core.Viewer(ctx, owner)
 	if err != nil {
 		h.log.Warn("event stream: find account", "err", err)
 		return true
 	}
-	return !a.Disabled()
+	return a != nil
 }
 
-// expiryWatch sends the rows of an owner's links as they expire, so that a
-// dashboard shows an expiry even if its script did not run. It keeps one
-// timer, set for the owner's next link to expire.
-type expiryWatch struct {
-	h     *Handler
-	owner int64
-	// after is the expiry up to which rows have been sent.
-	after time.Time
-	timer *time.Timer
-	// c is the timer's channel while a link is due to expire, else nil.
-	c <-chan time.Time
-}
-
-// schedule sets the timer for the next link to expire after w.after.
-func (w *expiryWatch) schedule(ctx context.Context) error {
-	next, err := w.h.store.Expiring(ctx, w.owner, w.after, 1)
+// sendExpired sends the rows of the links that exp finds expired, so that
+// a dashboard shows an expiry even if its script did not run.
+func (h *Handler) sendExpired(ctx context.Context, s *eventStream, exp *core.ExpiryWatch) error {
+	links, err := exp.Due(ctx)
 	if err != nil {
 		return err
 	}
-	w.timer.Stop()
-	w.c = nil
-	if len(next) > 0 {
-		w.timer.Reset(next[0].ExpiresAt.Sub(w.h.now()))
-		w.c = w.timer.C
-	}
-	return nil
-}
-
-// fire sends the rows of the links that have expired since w.after.
-func (w *expiryWatch) fire(ctx context.Context, s *eventStream) error {
-	now := w.h.now()
-	links, err := w.h.store.Expiring(ctx, w.owner, w.after, expiryBatch)
-	if err != nil {
-		return err
-	}
+	now := h.core.Now()
 	for _, l := range links {
-		if l.ExpiresAt.After(now) {
-			break
-		}
 		if err := s.event(ctx, components.RowID(l.ID), components.Row(linkRow(l, now))); err != nil {
 			return err
 		}
-		w.after = l.ExpiresAt
 	}
-	return w.schedule(ctx)
+	return nil
 }
 
 // eventStream writes server-sent events, each flushed as it is written.

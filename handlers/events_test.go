@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"oncelink/core"
 	"oncelink/live"
 )
 
@@ -404,9 +405,9 @@ func TestEndStreamsEndsOpenAndNewStreams(t *testing.T) {
 }
 
 func TestEventStreamSendsExpiries(t *testing.T) {
-	s := newTestServer(t, func(c *Config) { c.MinTTL = time.Second })
+	s := newTestServer(t, func(c *core.Config) { c.MinTTL = time.Second })
 	// Expiry needs time to pass for real here.
-	s.h.now, s.store.Now = time.Now, time.Now
+	s.h.core.Now, s.store.Now = time.Now, time.Now
 	c := s.admin()
 	st := c.stream()
 	c.createLink(url.Values{"ttl": {"1h"}, "label": {"later"}})
@@ -493,7 +494,7 @@ func (b *stalledBroker) Publish(ctx context.Context, e live.Event) error {
 // while the dashboards are still being told.
 func TestAnswersDoNotWaitForThePublish(t *testing.T) {
 	broker := &stalledBroker{release: make(chan struct{})}
-	s := newTestServer(t, func(c *Config) { c.Broker = broker })
+	s := newTestServer(t, func(c *core.Config) { c.Broker = broker })
 	t.Cleanup(func() { close(broker.release) })
 	owner := s.admin()
 	// post sends a form off the test's goroutine and gives its answer

@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"oncelink/assets"
+	"oncelink/core"
 	"oncelink/internal/browsertest"
 )
 
@@ -54,7 +55,7 @@ func (f *fileRequests) list() []fileRequest {
 // frontServer serves s's handler through wrap on a server of its own; the
 // browser talks to it, and link URLs are rewritten to it.
 func frontServer(t *testing.T, s *testServer, wrap func(http.Handler) http.Handler) *httptest.Server {
-	front := httptest.NewServer(wrap(s.h.Routes()))
+	front := httptest.NewServer(wrap(s.h.Routes(nil)))
 	t.Cleanup(front.Close)
 	return front
 }
@@ -285,7 +286,7 @@ func TestBrowserUploadProgress(t *testing.T) {
 }
 
 func TestBrowserUploadOverTheLimit(t *testing.T) {
-	s := newTestServer(t, func(c *Config) { c.MaxUpload = 1 << 20 })
+	s := newTestServer(t, func(c *core.Config) { c.MaxUpload = 1 << 20 })
 	s.admin()
 	var posts fileRequests
 	front := frontServer(t, s, func(next http.Handler) http.Handler {

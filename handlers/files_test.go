@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"oncelink/assets"
+	"oncelink/core"
 	"oncelink/store"
 	"oncelink/token"
 )
@@ -294,7 +295,7 @@ func TestUploadFieldsInAnyOrder(t *testing.T) {
 
 func TestUploadOverTheLimit(t *testing.T) {
 	dir := spoolDir(t)
-	s := newTestServer(t, func(c *Config) { c.MaxUpload = 1 << 20 })
+	s := newTestServer(t, func(c *core.Config) { c.MaxUpload = 1 << 20 })
 	owner := s.admin()
 	post := func(body io.Reader, contentType string) response {
 		return owner.request(http.MethodPost, "/links", body, http.Header{"Content-Type": {contentType}})
@@ -348,9 +349,9 @@ func TestUploadBadFieldsStoreNothing(t *testing.T) {
 		{"empty file", []formPart{field("kind", "file"), field("ttl", "1h"), filePart("empty.txt", nil)}, "empty"},
 		{"two files", []formPart{field("kind", "file"), field("ttl", "1h"), file, file}, "one file"},
 		{"no kind", []formPart{field("ttl", "1h"), file}, "Choose what to share"},
-		{"fields too large", []formPart{field("kind", "file"), field("ttl", "1h"), field("message", strings.Repeat("x", maxFormBytes+1)), file}, "256 KiB"},
+		{"fields too large", []formPart{field("kind", "file"), field("ttl", "1h"), field("message", strings.Repeat("x", core.MaxFormBytes+1)), file}, "256 KiB"},
 		{"too many fields", append([]formPart{field("kind", "file"), field("ttl", "1h"), file},
-			slices.Repeat([]formPart{field("x", "y")}, maxFormParts)...), "more than 64 fields"},
+			slices.Repeat([]formPart{field("x", "y")}, 64)...), "more than 64 fields"},
 	} {
 		res := owner.upload(tt.parts)
 		if res.StatusCode/100 != 4 || !strings.Contains(res.body, tt.want) {
@@ -525,87 +526,16 @@ func TestFileContentDeletedWhenTheLinkDies(t *testing.T) {
 	}
 }
 
-func TestCleanFileName(t *testing.T) {
-	long := strings.Repeat("é", 150) + ".tar.gz"
-	for in, want := range map[string]string{
-		"report.pdf":                "report.pdf",
-		`C:\Users\ada\report.pdf`:   "report.pdf",
-		"../../etc/passwd":          "passwd",
-		"a\x00b\nc\u202ed.txt":      "abcd.txt",
-		"trailing. . ":              "trailing",
-		"..":                        "file",
-		"":                          "file",
-		".profile":                  ".profile",
-		"bad\xffutf8.txt":           "badutf8.txt",
-		long:                        strings.Repeat("é", 98) + ".gz",
-		"ok \"quoted\" name.txt":    "ok \"quoted\" name.txt",
-		strings.Repeat("a", 300):    strings.Repeat("a", maxFileNameBytes),
-		"  leading space.txt":       "leading space.txt",
-		"zero\u200bwidth joiner.md": "zerowidth joiner.md",
-	} {
-		if got := cleanFileName(in); got != want {
-			t.Errorf("cleanFileName(%q) = %q, want %q", in, got, want)
-		}
-	}
-	if got := contentDisposition("attachment", `say "hi" 100%.txt`); got != `attachment; filename="say _hi_ 100%.txt"; filename*=UTF-8''say%20%22hi%22%20100%25.txt` {
-		t.Errorf("contentDisposition: %s", got)
-	}
-}
-
-func TestSniffType(t *testing.T) {
-	sample := func(name string) []byte {
-		f, err := assets.Open(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		b := make([]byte, token.ChunkSize)
-		n, _ := io.ReadFull(f, b)
-		return b[:n]
-	}
-	ogg := func(packet string) []byte {
-		h := append([]byte("OggS\x00\x02"), make([]byte, 20)...)
-		h = append(h, 1, byte(len(packet)))
-		return append(h, packet...)
-	}
-	for _, tt := range []struct {
-		name, want string
-		head       []byte
-	}{
-		{"WebM video", "video/webm", sample("media/sample-video.webm")},
-		{"WebM audio", "audio/webm", sample("media/sample-audio.webm")},
-		{"Ogg Opus", "audio/ogg", ogg("OpusHead\x01\x02")},
-		{"Ogg Vorbis", "audio/ogg", ogg("\x01vorbis\x00\x00")},
-		{"Ogg Theora", "video/ogg", ogg("\x80theora\x03\x02")},
-		{"Ogg of something else", "application/ogg", ogg("\x00unknown")},
-		{"FLAC", "audio/flac", []byte("fLaC\x00\x00\x00\x22")},
-		{"MP3 with ID3", "audio/mpeg", []byte("ID3\x04\x00\x00\x00\x00\x00\x00")},
-		{"MP3 frame", "audio/mpeg", []byte{0xFF, 0xFB, 0x90, 0x64, 0x00}},
-		{"ADTS AAC is not MP3", "application/octet-stream", []byte{0xFF, 0xF1, 0x50, 0x80, 0x00}},
-		{"UTF-16 text is not MP3", "text/plain; charset=utf-16le", []byte("\xFF\xFEH\x00e\x00l\x00l\x00o\x00")},
-		{"WAV", "audio/wav", wav(1)[:512]},
-		{"M4A", "audio/mp4", []byte("\x00\x00\x00\x20ftypM4A \x00\x00\x00\x00M4A mp42isom\x00\x00\x00\x00")},
-		{"MP4", "video/mp4", []byte("\x00\x00\x00\x20ftypisom\x00\x00\x02\x00isomiso2avc1mp41")},
-		{"Matroska", "video/x-matroska", []byte("\x1A\x45\xDF\xA3\x87\x42\x82\x84matr")},
-		{"HTML", "text/html; charset=utf-8", []byte("<!DOCTYPE html><script>")},
-		{"PNG", "image/png", []byte("\x89PNG\r\n\x1a\n\x00\x00")},
-		{"binary", "application/octet-stream", noisy(512)},
-	} {
-		if got := sniffType(tt.head); got != tt.want {
-			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
-		}
-	}
-	for typ, kind := range map[string]string{"audio/webm": "audio", "video/mp4": "video", "text/html; charset=utf-8": "", "image/svg+xml": "", "audio/aiff": "", "video/x-matroska": ""} {
-		if got := mediaKind(typ); got != kind {
-			t.Errorf("mediaKind(%q) = %q, want %q", typ, got, kind)
-		}
+func TestContentDisposition(t *testing.T) {
+	if got := ContentDisposition("attachment", `say "hi" 100%.txt`); got != `attachment; filename="say _hi_ 100%.txt"; filename*=UTF-8''say%20%22hi%22%20100%25.txt` {
+		t.Errorf("ContentDisposition: %s", got)
 	}
 }
 
 // A limit that is not a whole number of MiB reads the same, exactly, in
 // the form, in the browser's check and in the refusal.
 func TestUploadLimitReadsTheSameEverywhere(t *testing.T) {
-	s := newTestServer(t, func(c *Config) { c.MaxUpload = 1500 << 10 })
+	s := newTestServer(t, func(c *core.Config) { c.MaxUpload = 1500 << 10 })
 	owner := s.admin()
 	page := owner.get("/links").body
 	for _, want := range []string{"Up to 1500 KiB.", "This file is larger than 1500 KiB, the most this server accepts."} {

@@ -12,43 +12,10 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"oncelink/core"
 	"oncelink/store"
 	"oncelink/token"
 )
-
-// FuzzParseDuration checks that ParseDuration never panics, keeps within
-// its bound, and reads back what formatTTL writes of its result.
-func FuzzParseDuration(f *testing.F) {
-	f.Fuzz(func(t *testing.T, s string) {
-		d, err := ParseDuration(s)
-		if err != nil {
-			return
-		}
-		if d < 0 || d > maxTTLParse {
-			t.Fatalf("ParseDuration(%q) = %v, out of bounds", s, d)
-		}
-		if again, err := ParseDuration(formatTTL(d)); err != nil || again != d {
-			t.Fatalf("ParseDuration(%q) = %v, but %q reads back as %v, %v", s, d, formatTTL(d), again, err)
-		}
-	})
-}
-
-// FuzzParseRate checks that ParseRate never panics, keeps within its
-// bounds, and reads back what String writes.
-func FuzzParseRate(f *testing.F) {
-	f.Fuzz(func(t *testing.T, s string) {
-		r, err := ParseRate(s)
-		if err != nil {
-			return
-		}
-		if !r.Off && (r.N < 1 || r.N > maxRateN || r.Per < minRatePer || r.Per > maxRatePer || r.Per/time.Duration(r.N) <= 0) {
-			t.Fatalf("ParseRate(%q) = %+v, out of bounds", s, r)
-		}
-		if again, err := ParseRate(r.String()); err != nil || again != r {
-			t.Fatalf("ParseRate(%q) = %+v, but %q reads back as %+v, %v", s, r, r.String(), again, err)
-		}
-	})
-}
 
 // formFuzzer sends fuzzed bodies through the whole handler stack of a
 // server with a signed-in owner and a password link ("open sesame").
@@ -61,7 +28,7 @@ type formFuzzer struct {
 }
 
 func newFormFuzzer(f *testing.F) *formFuzzer {
-	s := newTestServer(f, func(c *Config) { c.RateLimits = false })
+	s := newTestServer(f, func(c *core.Config) { c.RateLimits = false })
 	owner := s.admin()
 	base, _ := url.Parse(s.URL)
 	ff := &formFuzzer{s: s, handler: s.Config.Handler}
@@ -80,7 +47,7 @@ func newFormFuzzer(f *testing.F) *formFuzzer {
 	if err != nil {
 		f.Fatal(err)
 	}
-	tok := token.New(s.h.key)
+	tok := token.New(s.key)
 	l, err := s.store.CreateLink(context.Background(), store.NewLink{OwnerID: a.ID, TokenHash: tok.Hash(), Kind: store.KindMessage,
 		PasswordHash: string(hash), MaxUses: 100, ExpiresAt: s.clock.Now().Add(time.Hour)},
 		[][]byte{tok.Box().Seal(token.Content, 0, true, []byte("fuzzed secret"))})

@@ -1,5 +1,6 @@
-// Package handlers is oncelink's HTTP layer: one route table, one Handler,
-// sessions, htmx detection and the mapping of errors to responses.
+// Package handlers is oncelink's web adapter over the core: one route
+// table, sessions, forms, htmx fragments and server-sent events, and the
+// mapping of the core's errors to pages.
 package handlers
 
 import (
@@ -7,7 +8,6 @@ import (
 	"crypto/rand"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -15,74 +15,18 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"oncelink/assets"
-	"oncelink/live"
+	"oncelink/core"
 	"oncelink/store"
 )
 
-// Config is what the handlers need to know of the server's settings.
-type Config struct {
-	// BaseURL is the public address that link URLs start with, such as
-	// https://share.example.com.
-	BaseURL *url.URL
-	// MinTTL and MaxTTL bound a link's time to live.
-	MinTTL, MaxTTL time.Duration
-	// GrantTTL is how long a recipient's browser may reload what it opened.
-	GrantTTL time.Duration
-	// TrustProxy takes the client's address from X-Forwarded-For.
-	TrustProxy bool
-	// RateLimits turns the per-client and per-account limits on.
-	RateLimits bool
-	// SharedRateLimits keeps the limits' buckets in the database, so that
-	// instances sharing it share the limits.
-	SharedRateLimits bool
-	// MaxUpload is the largest file a link may share, in bytes; zero means
-	// DefaultMaxUpload.
-	MaxUpload int64
-	// Broker carries link events to open dashboards; nil means an
-	// in-process live.Local, right for a single server.
-	Broker live.Broker
-	// Rates are the limits; a zero Rate takes its default.
-	Rates Rates
-}
-
-// Store is what the handlers need of the database.
-type Store interface {
-	Ping(ctx context.Context) error
-	CountAccounts(ctx context.Context) (int, error)
-	CreateFirstAccount(ctx context.Context, username, passwordHash string) (store.Account, error)
-	AccountByName(ctx context.Context, username string) (store.Account, error)
-	AccountByID(ctx context.Context, id int64) (store.Account, error)
-	CreateLink(ctx context.Context, n store.NewLink, chunks [][]byte) (store.Link, error)
-	CreateLinkStream(ctx context.Context, n store.NewLink, fill func(put func([]byte) error) error) (store.Link, error)
-	LinkByHash(ctx context.Context, hash []byte) (store.Link, error)
-	OwnedLink(ctx context.Context, owner, id int64) (store.Link, error)
-	Links(ctx context.Context, owner int64, o store.ListOptions) ([]store.Link, error)
-	Consume(ctx context.Context, id int64, e store.Event) (store.Link, error)
-	ConsumeUnprotected(ctx context.Context, hash []byte, e store.Event) (store.Link, error)
-	RecordView(ctx context.Context, id int64, e store.Event) error
-	RecordWrongPassword(ctx context.Context, id int64, e store.Event) error
-	Revoke(ctx context.Context, owner, id int64, e store.Event) (store.Link, error)
-	Chunk(ctx context.Context, id int64, seq int) ([]byte, error)
-	Events(ctx context.Context, owner, id int64) ([]store.Event, error)
-	RateStore
-	Expiring(ctx context.Context, owner int64, after time.Time, limit int) ([]store.Link, error)
-	Accounts(ctx context.Context) ([]store.Account, error)
-	CreateAccount(ctx context.Context, username, passwordHash string, admin bool) (store.Account, error)
-	SetDisabled(ctx context.Context, id int64, disabled bool) (store.Account, error)
-}
-
-// Handler serves oncelink. Make one with New.
+// Handler serves oncelink's pages. Make one with New.
 type Handler struct {
-	cfg      Config
-	store    Store
+	core     *core.Service
 	sessions *scs.SessionManager
-	// key tags link tokens and grant cookies.
-	key    []byte
-	log    *slog.Logger
-	limits *limits
-	now    func() time.Time
+	log      *slog.Logger
+	// secure is set when the base URL is HTTPS: cookies are then Secure.
+	secure bool
 
-	live live.Broker
 	// streamsEnd is closed by EndStreams.
 	streamsEnd chan struct{}
 	endOnce    sync.Once
@@ -96,41 +40,34 @@ type Handler struct {
 	instance string
 }
 
-// New returns a Handler. key is the server's secret for tokens and grants;
-// sessions must be backed by the same database as st.
-func New(cfg Config, st Store, sessions *scs.SessionManager, key []byte, log *slog.Logger) *Handler {
+// New returns a Handler over svc. sessions must be backed by the same
+// database as svc's store.
+func New(svc *core.Service, sessions *scs.SessionManager, log *slog.Logger) *Handler {
 	// No idle timeout: scs would write the session back on every request
 	// to move it. A sign-in lasts a week; signing out ends it at once.
 	sessions.Lifetime = 7 * 24 * time.Hour
 	sessions.Cookie.Name = "oncelink_session"
 	sessions.Cookie.HttpOnly = true
 	sessions.Cookie.SameSite = http.SameSiteLaxMode
-	sessions.Cookie.Secure = cfg.BaseURL.Scheme == "https"
-	sessions.Codec = sessionCodec{}
-	if cfg.MaxUpload <= 0 {
-		cfg.MaxUpload = DefaultMaxUpload
-	}
-	var shared RateStore
-	if cfg.SharedRateLimits {
-		shared = st
-	}
-	broker := cfg.Broker
-	if broker == nil {
-		broker = &live.Local{}
-	}
+	secure := strings.HasPrefix(svc.Config().BaseURL, "https:")
+	sessions.Cookie.Secure = secure
+	sessions.Codec = store.SessionCodec{}
 	// The database keeps a session's SHA-256, so a copy of it signs nobody in.
 	sessions.HashTokenInStore = true
-	return &Handler{
-		cfg: cfg, store: st, sessions: sessions, key: key, log: log,
-		limits: newLimits(cfg.RateLimits, cfg.Rates, shared), now: time.Now,
-		live: broker, streamsEnd: make(chan struct{}), heartbeat: 25 * time.Second,
+	h := &Handler{
+		core: svc, sessions: sessions, log: log, secure: secure,
+		streamsEnd: make(chan struct{}), heartbeat: 25 * time.Second,
 		metrics: newMetrics(), instance: rand.Text()[:8],
 	}
+	svc.Published = h.metrics.event
+	return h
 }
 
 // Routes returns the one route table, wrapped in the middleware every
-// response goes through.
-func (h *Handler) Routes() http.Handler {
+// response goes through. api, when not nil, serves /api/: it keeps its own
+// credentials and cross-origin rules, and shares the security headers,
+// the request log and the metrics.
+func (h *Handler) Routes(api http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", h.home)
 	mux.HandleFunc("GET /setup", h.setupForm)
@@ -147,6 +84,9 @@ func (h *Handler) Routes() http.Handler {
 	mux.HandleFunc("POST /l/{token}", h.openLink)
 	mux.HandleFunc("GET /l/{token}/file", h.linkFile)
 	mux.HandleFunc("GET /player", h.player)
+	mux.HandleFunc("GET /settings", h.signedIn(h.settings))
+	mux.HandleFunc("POST /settings/keys", h.signedIn(h.createKey))
+	mux.HandleFunc("POST /settings/keys/{id}/revoke", h.signedIn(h.revokeKey))
 	mux.HandleFunc("GET /accounts", h.adminOnly(h.accounts))
 	mux.HandleFunc("POST /accounts", h.adminOnly(h.addAccount))
 	mux.HandleFunc("POST /accounts/{id}/disable", h.adminOnly(h.disableAccount))
@@ -164,15 +104,18 @@ func (h *Handler) Routes() http.Handler {
 	// Static files skip sessions and cross-origin checks: they change
 	// nothing and are the same for everyone.
 	root := http.NewServeMux()
-	root.Handle(assets.Prefix, assets.Handler())
-	root.Handle("/", app)
-	return h.logRequests(securityHeaders(h.refuseBodiesOnReads(root)))
+	root.Handle(assets.Prefix, h.refuseBodiesOnReads(assets.Handler()))
+	if api != nil {
+		root.Handle("/api/", api)
+	}
+	root.Handle("/", h.refuseBodiesOnReads(app))
+	return h.logRequests(securityHeaders(root))
 }
 
 func (h *Handler) healthz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if err := h.store.Ping(ctx); err != nil {
+	if err := h.core.Ping(ctx); err != nil {
 		h.log.Error("health check", "err", err)
 		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
 		return
@@ -196,10 +139,15 @@ func (h *Handler) unrouted(mux *http.ServeMux) http.HandlerFunc {
 			}
 		}
 		if len(allow) == 0 {
-			h.fail(w, r, errNotFound)
+			h.fail(w, r, core.ErrNotFound)
 			return
 		}
 		w.Header().Set("Allow", strings.Join(allow, ", "))
 		h.fail(w, r, errMethod)
 	}
+}
+
+// client is who sent r, as the core records and limits them.
+func (h *Handler) client(r *http.Request) core.Client {
+	return core.ClientOf(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), h.core.Config().TrustProxy, r.UserAgent())
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/alexedwards/scs/sqlite3store"
 	"github.com/alexedwards/scs/v2"
 
+	"oncelink/core"
 	"oncelink/store"
 	"oncelink/token"
 )
@@ -64,14 +65,14 @@ func TestWrongSignInsAreLimited(t *testing.T) {
 
 func TestSignInLimitsCannotBeSidestepped(t *testing.T) {
 	// Limits of 3 show the same as the default 10, with fewer bcrypt runs.
-	s := newTestServer(t, func(c *Config) {
+	s := newTestServer(t, func(c *core.Config) {
 		c.TrustProxy = true
-		c.Rates.SignIn = Rate{N: 3, Per: time.Minute}
-		c.Rates.SignInAccount = Rate{N: 3, Per: time.Minute}
+		c.Rates.SignIn = core.Rate{N: 3, Per: time.Minute}
+		c.Rates.SignInAccount = core.Rate{N: 3, Per: time.Minute}
 	})
 	s.admin()
 	ctx := context.Background()
-	bob, err := AddAccount(ctx, s.store, "bob", testPassword, false)
+	bob, err := s.h.core.AddAccount(ctx, "bob", testPassword, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +115,7 @@ func TestSignInLimitsCannotBeSidestepped(t *testing.T) {
 }
 
 func TestForwardedForIsIgnoredUnlessTrusted(t *testing.T) {
-	s := newTestServer(t, func(c *Config) { c.Rates.SignIn = Rate{N: 3, Per: time.Minute} })
+	s := newTestServer(t, func(c *core.Config) { c.Rates.SignIn = core.Rate{N: 3, Per: time.Minute} })
 	s.admin()
 	c := s.client()
 	for i := range 6 {
@@ -127,7 +128,7 @@ func TestForwardedForIsIgnoredUnlessTrusted(t *testing.T) {
 }
 
 func TestWrongLinkPasswordsNeverUseTheLink(t *testing.T) {
-	s := newTestServer(t, func(c *Config) { c.TrustProxy = true })
+	s := newTestServer(t, func(c *core.Config) { c.TrustProxy = true })
 	owner := s.admin()
 	link := owner.createLink(url.Values{"password": {"open sesame"}, "message": {"the vault code is 4711"}})
 	for i := range 60 {
@@ -154,7 +155,7 @@ func TestWrongLinkPasswordsNeverUseTheLink(t *testing.T) {
 }
 
 func TestLinkPasswordsAreLimitedPerClient(t *testing.T) {
-	s := newTestServer(t, func(c *Config) { c.Rates.LinkPasswordClient = Rate{N: 3, Per: time.Minute} })
+	s := newTestServer(t, func(c *core.Config) { c.Rates.LinkPasswordClient = core.Rate{N: 3, Per: time.Minute} })
 	owner := s.admin()
 	c := s.client()
 	for i := range 5 {
@@ -170,8 +171,8 @@ func TestLinkPasswordsAreLimitedPerClient(t *testing.T) {
 }
 
 func TestOpensAndViewsAreLimitedPerClient(t *testing.T) {
-	s := newTestServer(t, func(c *Config) {
-		c.Rates.Open = Rate{N: 3, Per: 30 * time.Second}
+	s := newTestServer(t, func(c *core.Config) {
+		c.Rates.Open = core.Rate{N: 3, Per: 30 * time.Second}
 	})
 	owner := s.admin()
 	c := s.client()
@@ -218,9 +219,9 @@ func TestSetUpIsLimited(t *testing.T) {
 }
 
 func TestRatesAreConfigurable(t *testing.T) {
-	s := newTestServer(t, func(c *Config) {
-		c.Rates.SignIn = Rate{N: 2, Per: time.Minute}
-		c.Rates.Open = Rate{Off: true}
+	s := newTestServer(t, func(c *core.Config) {
+		c.Rates.SignIn = core.Rate{N: 2, Per: time.Minute}
+		c.Rates.Open = core.Rate{Off: true}
 	})
 	owner := s.admin()
 	c := s.client()
@@ -237,7 +238,7 @@ func TestRatesAreConfigurable(t *testing.T) {
 		}
 	}
 	// A Rate that is no limit at all (no N or no Per) keeps the default.
-	half := newTestServer(t, func(c *Config) { c.Rates.Setup = Rate{N: 1000} })
+	half := newTestServer(t, func(c *core.Config) { c.Rates.Setup = core.Rate{N: 1000} })
 	hc := half.client()
 	for i := range 6 {
 		res := hc.post("/setup", url.Values{"username": {"ada"}, "password": {"short"}})
@@ -245,7 +246,7 @@ func TestRatesAreConfigurable(t *testing.T) {
 			t.Fatalf("set-up %d with a half-written rate: %d, want %d", i, res.StatusCode, want)
 		}
 	}
-	off := newTestServer(t, func(c *Config) { c.RateLimits = false })
+	off := newTestServer(t, func(c *core.Config) { c.RateLimits = false })
 	off.admin()
 	for i := range 11 {
 		if res := off.client().post("/login", url.Values{"username": {"ada"}, "password": {"wrong"}}); res.StatusCode != http.StatusUnauthorized {
@@ -255,7 +256,7 @@ func TestRatesAreConfigurable(t *testing.T) {
 }
 
 func TestHTMXGetsA429Fragment(t *testing.T) {
-	s := newTestServer(t, func(c *Config) { c.Rates.SignIn = Rate{N: 1, Per: time.Minute} })
+	s := newTestServer(t, func(c *core.Config) { c.Rates.SignIn = core.Rate{N: 1, Per: time.Minute} })
 	s.admin()
 	c := s.client()
 	c.htmx("POST", "/login", url.Values{"username": {"ada"}, "password": {"wrong"}})
@@ -265,78 +266,10 @@ func TestHTMXGetsA429Fragment(t *testing.T) {
 	}
 }
 
-func TestLimiterMemoryIsBounded(t *testing.T) {
-	l := newLimiter("test", Rate{N: 2, Per: time.Minute}, false, nil)
-	now := time.Now()
-	for i := range maxKeys + 5000 {
-		l.allow(t.Context(), strconv.Itoa(i)+strings.Repeat("x", 1000), now)
-	}
-	if len(l.buckets) > maxKeys {
-		t.Fatalf("%d buckets, want at most %d", len(l.buckets), maxKeys)
-	}
-	for k := range l.buckets {
-		if len(k) > maxKeyLen {
-			t.Fatalf("a key of %d bytes is kept whole", len(k))
-		}
-	}
-	// While full, new keys share one bucket: a flood of them gets no more
-	// than one key would.
-	if ok, _, _ := l.allow(t.Context(), "yet another key", now); ok {
-		t.Fatal("a new key got a request through the exhausted overflow bucket")
-	}
-	// Keys already in the table keep their own buckets.
-	if ok, _, _ := l.allow(t.Context(), "0"+strings.Repeat("x", 1000), now); !ok {
-		t.Fatal("a key in the table lost its bucket")
-	}
-	// Once buckets are full again, they are dropped and new keys get their
-	// own.
-	later := now.Add(time.Minute + time.Second)
-	if ok, _, _ := l.allow(t.Context(), "a new key later", later); !ok || len(l.buckets) != 1 {
-		t.Fatalf("after a quiet minute: allowed %v, %d buckets", ok, len(l.buckets))
-	}
-}
-
-func TestParseRate(t *testing.T) {
-	for in, want := range map[string]Rate{
-		"10/1m": {N: 10, Per: time.Minute}, "10/m": {N: 10, Per: time.Minute}, " 5 / 30s ": {N: 5, Per: 30 * time.Second},
-		"100/1h": {N: 100, Per: time.Hour}, "off": {Off: true}, "OFF": {Off: true}, "1/1d": {N: 1, Per: 24 * time.Hour},
-	} {
-		got, err := ParseRate(in)
-		if err != nil || got != want {
-			t.Errorf("ParseRate(%q) = %+v, %v; want %+v", in, got, err, want)
-		}
-	}
-	for _, in := range []string{"", "10", "/1m", "0/1m", "-1/1m", "10/0s", "10/500ms", "10/2d", "10/1m/1m", "x/1m", "10/x", "1000001/1m", "on"} {
-		if r, err := ParseRate(in); err == nil {
-			t.Errorf("ParseRate(%q) = %+v, want an error", in, r)
-		}
-	}
-}
-
-func TestClientKeys(t *testing.T) {
-	h := &Handler{cfg: Config{TrustProxy: true}}
-	if got := h.client(&http.Request{RemoteAddr: "[::ffff:192.0.2.8]:5000"}); got != "192.0.2.8" {
-		t.Errorf("an IPv4-mapped peer address is the client %q", got)
-	}
-	for addr, want := range map[string]string{
-		"192.0.2.7":              "192.0.2.7",
-		"2001:db8:1:2::1":        "2001:db8:1:2::/64",
-		"2001:db8:1:2:ffff::9":   "2001:db8:1:2::/64",
-		"2001:db8:1:3::1":        "2001:db8:1:3::/64",
-		"::ffff:192.0.2.7":       "192.0.2.7",
-		"10.0.0.1, 198.51.100.4": "198.51.100.4",
-	} {
-		r := &http.Request{RemoteAddr: "127.0.0.1:5000", Header: http.Header{"X-Forwarded-For": {addr}}}
-		if got := h.client(r); got != want {
-			t.Errorf("client(%q) = %q, want %q", addr, got, want)
-		}
-	}
-}
-
 // linkOf reads the link behind a link URL from the store.
 func linkOf(t *testing.T, s *testServer, link string) store.Link {
 	t.Helper()
-	tok, err := token.Parse(s.h.key, link[strings.LastIndex(link, "/")+1:])
+	tok, err := token.Parse(s.key, link[strings.LastIndex(link, "/")+1:])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -354,14 +287,13 @@ func (s *testServer) twin() *testServer {
 	sessions := scs.New()
 	ss := sqlite3store.New(s.store.SessionDB())
 	sessions.Store = ss
-	h := New(s.h.cfg, s.store, sessions, s.h.key, slog.New(slog.NewTextHandler(s.logs, nil)))
-	h.now = s.clock.Now
-	srv := httptest.NewServer(h.Routes())
+	h := New(s.newCore(s.store), sessions, slog.New(slog.NewTextHandler(s.logs, nil)))
+	srv := httptest.NewServer(h.Routes(nil))
 	s.t.Cleanup(func() {
 		srv.Close()
 		ss.StopCleanup()
 	})
-	return &testServer{Server: srv, t: s.t, store: s.store, h: h, logs: s.logs, clock: s.clock}
+	return &testServer{Server: srv, t: s.t, store: s.store, h: h, cfg: s.cfg, key: s.key, logs: s.logs, clock: s.clock}
 }
 
 // TestRateLimitsAcrossInstances spends a client's set-up attempts on two
@@ -370,7 +302,7 @@ func (s *testServer) twin() *testServer {
 func TestRateLimitsAcrossInstances(t *testing.T) {
 	for _, shared := range []bool{true, false} {
 		t.Run(map[bool]string{true: "shared", false: "per-instance"}[shared], func(t *testing.T) {
-			a := newTestServer(t, func(c *Config) { c.SharedRateLimits = shared })
+			a := newTestServer(t, func(c *core.Config) { c.SharedRateLimits = shared })
 			b := a.twin()
 			badSetup := url.Values{"username": {"ada"}, "password": {"short"}}
 			for i := range 5 {

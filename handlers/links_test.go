@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"oncelink/core"
 	"oncelink/store"
 )
 
@@ -83,7 +84,7 @@ func TestCreateRejectsBadInput(t *testing.T) {
 			}
 		})
 	}
-	if res := owner.post("/links", url.Values{"message": {strings.Repeat("x", maxFormBytes)}}); res.StatusCode != http.StatusRequestEntityTooLarge {
+	if res := owner.post("/links", url.Values{"message": {strings.Repeat("x", core.MaxFormBytes)}}); res.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Fatalf("oversized body: %d, want 413", res.StatusCode)
 	}
 	if n := countLinks(t, s); n != 0 {

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"oncelink/core"
 	"oncelink/store"
 	"oncelink/token"
 )
@@ -49,7 +50,7 @@ func TestOpenOnceThenGone(t *testing.T) {
 
 // countingStore counts the queries the recipient routes make.
 type countingStore struct {
-	Store
+	core.Store
 	queries atomic.Int64
 }
 
@@ -66,8 +67,8 @@ func (c *countingStore) ConsumeUnprotected(ctx context.Context, hash []byte, e s
 func TestForgedTokensNeverReachTheDatabase(t *testing.T) {
 	s := newTestServer(t)
 	link := s.admin().createLink(nil)
-	counter := &countingStore{Store: s.h.store}
-	s.h.store = counter
+	var counter *countingStore
+	s.useStore(func(st core.Store) core.Store { counter = &countingStore{Store: st}; return counter })
 	tok := link[strings.LastIndex(link, "/")+1:]
 	flip := func(i int) string {
 		b := []byte(tok)

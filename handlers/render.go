@@ -14,65 +14,77 @@ import (
 	"github.com/a-h/templ"
 
 	"oncelink/components"
-	"oncelink/store"
+	"oncelink/core"
 )
 
-// userError is a problem with what the user sent or asked for. Its message
-// is written for them and shown as it is.
-type userError struct {
-	status int
-	title  string
-	msg    string
-	// retryAfter, for 429s, is when the client may try again.
-	retryAfter time.Duration
-}
-
-func (e *userError) Error() string { return e.msg }
-
-// invalid reports bad input with a message for the user.
-func invalid(format string, args ...any) error {
-	return &userError{status: http.StatusBadRequest, title: "That did not work", msg: fmt.Sprintf(format, args...)}
-}
-
+// Errors of the web's own, beside the core's.
 var (
-	errNotFound = &userError{status: http.StatusNotFound, title: "Not found",
-		msg: "There is nothing here. Check the address, or ask whoever sent it for a new link."}
-	errMethod = &userError{status: http.StatusMethodNotAllowed, title: "Not allowed",
-		msg: "This address does not take that kind of request. Go back to the page and try again from there."}
-	// errUnavailable answers when the database could not tell; the cause
-	// is logged where it happened.
-	errUnavailable = &userError{status: http.StatusServiceUnavailable, title: "Try again",
-		msg: "oncelink could not reach its database. Nothing was changed; try again in a moment."}
-	errUnreadableForm = invalid("The form could not be read. Reload the page and try again.")
-	errCrossOrigin    = &userError{status: http.StatusForbidden, title: "Refused",
-		msg: "This request came from another site, so oncelink refused it. Go back to the page and try again from there."}
+	errMethod = &core.Error{Kind: core.NotAllowed, Code: "method_not_allowed", Title: "Not allowed",
+		Msg: "This address does not take that kind of request. Go back to the page and try again from there."}
+	errCrossOrigin = &core.Error{Kind: core.Forbidden, Code: "cross_origin", Title: "Refused",
+		Msg: "This request came from another site, so oncelink refused it. Go back to the page and try again from there."}
+	errNotAForm = &core.Error{Kind: core.Unsupported, Code: "not_a_form", Title: "Not a form",
+		Msg: "oncelink reads forms as a web browser sends them, and this request was not one. Nothing was changed."}
+	errBodyOnRead = &core.Error{Kind: core.Invalid, Code: "body_on_read", Title: "That did not work",
+		Msg: "This request carried a body, which a GET or HEAD request cannot have. Nothing was read."}
 )
 
-// fail answers err as the one place that maps errors to responses: a
-// userError as it says, the store's sentinels as 404, 409 and 410, and
-// anything else as a 500 that is logged and not shown.
+// Status is the HTTP status of a refusal of kind k: what the web pages and
+// the JSON API both answer.
+func Status(k core.Kind) int {
+	switch k {
+	case core.Invalid:
+		return http.StatusBadRequest
+	case core.Unauthorized:
+		return http.StatusUnauthorized
+	case core.Forbidden:
+		return http.StatusForbidden
+	case core.NotFound:
+		return http.StatusNotFound
+	case core.NotAllowed:
+		return http.StatusMethodNotAllowed
+	case core.Conflict:
+		return http.StatusConflict
+	case core.Gone:
+		return http.StatusGone
+	case core.TooLarge:
+		return http.StatusRequestEntityTooLarge
+	case core.Unsupported:
+		return http.StatusUnsupportedMediaType
+	case core.Limited:
+		return http.StatusTooManyRequests
+	case core.Unavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// Refusal is err as the core's words for the person: a *core.Error as it
+// is, a body over its bound as TooLarge; nil for anything else, a failure.
+func Refusal(err error) *core.Error {
+	if e, ok := core.AsError(err); ok {
+		return e
+	}
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return &core.Error{Kind: core.TooLarge, Code: "body_too_large", Title: "Too large",
+			Msg: fmt.Sprintf("That request is larger than the %s this server accepts. Nothing was stored.", core.LimitSize(tooBig.Limit))}
+	}
+	return nil
+}
+
+// fail answers err as the one place that maps errors to pages: a refusal
+// as it says, and anything else as a 500 that is logged and not shown.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	view := components.ErrorView{Status: http.StatusInternalServerError, Title: "Something went wrong",
 		Message: "oncelink could not finish this request. Nothing was changed; please try again."}
-	var ue *userError
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.As(err, &ue):
-		view.Status, view.Title, view.Message = ue.status, ue.title, ue.msg
-		if ue.retryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int(ue.retryAfter.Seconds()+0.999)))
+	if e := Refusal(err); e != nil {
+		view.Status, view.Title, view.Message = Status(e.Kind), e.Title, e.Msg
+		if e.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds()+0.999)))
 		}
-	case errors.Is(err, store.ErrNotFound):
-		view.Status, view.Title, view.Message = errNotFound.status, errNotFound.title, errNotFound.msg
-	case errors.Is(err, store.ErrGone):
-		view.Status, view.Title, view.Message = http.StatusGone, "Gone", "This is no longer available."
-	case errors.Is(err, store.ErrConflict):
-		view.Status, view.Title, view.Message = http.StatusConflict, "Already exists", "That already exists."
-	case errors.As(err, &tooBig):
-		view.Status, view.Title = http.StatusRequestEntityTooLarge, "Too large"
-		view.Message = fmt.Sprintf("That request is larger than the %s this server accepts. Nothing was stored.", components.LimitSize(tooBig.Limit))
-	default:
-		h.log.Error("request failed", "method", r.Method, "path", logPath(r.URL.Path), "err", err)
+	} else {
+		h.log.Error("request failed", "method", r.Method, "path", LogPath(r.URL.Path), "err", err)
 	}
 	if isHTMX(r) {
 		h.render(w, r, view.Status, components.ErrorFragment(view))
@@ -92,7 +104,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, c t
 		buffers.Put(buf)
 	}()
 	if err := c.Render(r.Context(), buf); err != nil {
-		h.log.Error("render", "path", logPath(r.URL.Path), "err", err)
+		h.log.Error("render", "path", LogPath(r.URL.Path), "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
@@ -116,7 +128,7 @@ func isHTMX(r *http.Request) bool { return r.Header.Get("HX-Request") == "true" 
 
 // page builds the layout's view for r.
 func (h *Handler) page(r *http.Request, title string, scripts ...string) components.Page {
-	p := components.Page{Title: title, Scripts: scripts, Now: h.now()}
+	p := components.Page{Title: title, Scripts: scripts, Now: h.core.Now()}
 	if a := h.viewer(r); a != nil {
 		p.Viewer = &components.Viewer{Name: a.Username, Admin: a.Admin}
 	}
@@ -192,16 +204,16 @@ func (h *Handler) logRequests(next http.Handler) http.Handler {
 			return
 		}
 		h.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-			slog.String("method", r.Method), slog.String("path", logPath(r.URL.Path)),
+			slog.String("method", r.Method), slog.String("path", LogPath(r.URL.Path)),
 			slog.Int("status", sw.status), slog.Duration("took", time.Since(start)))
 	})
 }
 
-// logPath is a path as it may be logged: everything after /l/ is a token,
+// LogPath is a path as it may be logged: everything after /l/ is a token,
 // which must never reach a log, so it is cut, wherever /l/ stands: an
 // uncleaned path such as //l/TOKEN is logged before it is redirected.
 // What is left is cut to 200 bytes.
-func logPath(p string) string {
+func LogPath(p string) string {
 	token := false
 	if i := strings.Index(p, "/l/"); i >= 0 {
 		p, token = p[:i], true

@@ -15,6 +15,7 @@ import (
 
 	"oncelink/assets"
 	"oncelink/components"
+	"oncelink/core"
 	"oncelink/store"
 	"oncelink/token"
 )
@@ -75,7 +76,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	s := newTestServer(t, func(c *Config) { c.RateLimits = false })
+	s := newTestServer(t, func(c *core.Config) { c.RateLimits = false })
 	f := &fixture{s: s, ada: s.admin(), bob: s.user("bob")}
 	ctx := context.Background()
 	for name, id := range map[string]*int64{"ada": &f.adaID, "bob": &f.bobID} {
@@ -98,7 +99,7 @@ type fixtureLink struct {
 // the store, which is quicker than the form when a sweep needs many.
 func (f *fixture) newLink(owner int64, n store.NewLink) fixtureLink {
 	f.s.t.Helper()
-	tok := token.New(f.s.h.key)
+	tok := token.New(f.s.key)
 	n.OwnerID, n.TokenHash, n.Kind = owner, tok.Hash(), store.KindMessage
 	if n.MaxUses == 0 {
 		n.MaxUses = 1
@@ -206,7 +207,7 @@ func TestEveryResponseCarriesSecurityHeaders(t *testing.T) {
 	checkSecurityHeaders(t, "used link", f.s.client().get("/l/"+used.token))
 	checkSecurityHeaders(t, "cross-origin", f.ada.request("POST", "/links", strings.NewReader("kind=message"),
 		http.Header{"Content-Type": {formType}, "Sec-Fetch-Site": {"cross-site"}}))
-	checkSecurityHeaders(t, "oversized", f.ada.post("/links", url.Values{"message": {strings.Repeat("x", maxFormBytes)}}))
+	checkSecurityHeaders(t, "oversized", f.ada.post("/links", url.Values{"message": {strings.Repeat("x", core.MaxFormBytes)}}))
 	checkSecurityHeaders(t, "malformed", f.ada.request("POST", "/links", strings.NewReader("%zz"), http.Header{"Content-Type": {formType}}))
 }
 
@@ -343,10 +344,10 @@ func TestBadBodiesChangeNothing(t *testing.T) {
 			form = url.Values{"q": {"x"}}
 		}
 		// The body sweep sends more than a form may hold.
-		bigMultipart, bigMultipartType := multipartFields(form, maxFormBytes)
+		bigMultipart, bigMultipartType := multipartFields(form, core.MaxFormBytes)
 		smallMultipart, smallMultipartType := multipartFields(form, 0)
 		bodies := []body{
-			{"oversized form", formType, form.Encode() + "&pad=" + strings.Repeat("x", maxFormBytes), http.StatusRequestEntityTooLarge},
+			{"oversized form", formType, form.Encode() + "&pad=" + strings.Repeat("x", core.MaxFormBytes), http.StatusRequestEntityTooLarge},
 			{"oversized multipart", bigMultipartType, bigMultipart, http.StatusRequestEntityTooLarge},
 			{"malformed form", formType, "kind=message&message=%zz", http.StatusBadRequest},
 			{"malformed multipart", smallMultipartType, strings.ReplaceAll(smallMultipart, "--", "-"), http.StatusBadRequest},
@@ -381,7 +382,7 @@ func TestSetUpRefusesBadBodies(t *testing.T) {
 	c := s.client()
 	form := url.Values{"username": {"ada"}, "password": {testPassword}}
 	for _, res := range []response{
-		c.post("/setup", url.Values{"username": {"ada"}, "password": {testPassword}, "pad": {strings.Repeat("x", maxFormBytes)}}),
+		c.post("/setup", url.Values{"username": {"ada"}, "password": {testPassword}, "pad": {strings.Repeat("x", core.MaxFormBytes)}}),
 		c.request("POST", "/setup", strings.NewReader(form.Encode()+"&%zz"), http.Header{"Content-Type": {formType}}),
 		c.request("POST", "/setup", strings.NewReader(`{"username":"ada"}`), http.Header{"Content-Type": {"application/json"}}),
 	} {
@@ -461,8 +462,8 @@ func TestLogPath(t *testing.T) {
 		{long, long[:200] + "…"},
 		{long + "/l/SECRETTOKEN", long[:200] + "…/l/…"},
 	} {
-		if got := logPath(c.in); got != c.want {
-			t.Errorf("logPath(%.20q…) = %q, want %q", c.in, got, c.want)
+		if got := LogPath(c.in); got != c.want {
+			t.Errorf("LogPath(%.20q…) = %q, want %q", c.in, got, c.want)
 		}
 	}
 }

@@ -21,6 +21,8 @@ import (
 	"github.com/alexedwards/scs/sqlite3store"
 	"github.com/alexedwards/scs/v2"
 
+	"oncelink/core"
+	"oncelink/live"
 	"oncelink/store"
 	"oncelink/token"
 )
@@ -33,6 +35,8 @@ type testServer struct {
 	store  *store.Store
 	dbPath string
 	h      *Handler
+	cfg    core.Config
+	key    []byte
 	logs   *syncBuffer
 	clock  *testClock
 }
@@ -60,8 +64,8 @@ func (b *syncBuffer) Write(p []byte) (int, error) {
 func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.b.String() }
 
 // newTestServer starts oncelink on a fresh SQLite file. edit, if given,
-// changes the Config first.
-func newTestServer(t testing.TB, edit ...func(*Config)) *testServer {
+// changes the core's Config first.
+func newTestServer(t testing.TB, edit ...func(*core.Config)) *testServer {
 	t.Helper()
 	ctx := context.Background()
 	dbPath := filepath.Join(t.TempDir(), "oncelink.db")
@@ -80,22 +84,41 @@ func newTestServer(t testing.TB, edit ...func(*Config)) *testServer {
 	sessions.Store = ss
 	logs := &syncBuffer{}
 	srv := httptest.NewUnstartedServer(nil)
-	base, _ := url.Parse("http://" + srv.Listener.Addr().String())
-	cfg := Config{BaseURL: base, MinTTL: time.Minute, MaxTTL: 30 * 24 * time.Hour, GrantTTL: 10 * time.Minute, RateLimits: true}
+	cfg := core.Config{BaseURL: "http://" + srv.Listener.Addr().String(), MinTTL: time.Minute, MaxTTL: 30 * 24 * time.Hour,
+		GrantTTL: 10 * time.Minute, RateLimits: true}
 	for _, e := range edit {
 		e(&cfg)
 	}
-	h := New(cfg, st, sessions, key, slog.New(slog.NewTextHandler(logs, nil)))
-	h.now = clock.Now
-	srv.Config.Handler = h.Routes()
+	if cfg.Broker == nil {
+		// Named, so that a core rebuilt by useStore shares it.
+		cfg.Broker = &live.Local{}
+	}
+	s := &testServer{Server: srv, t: t, store: st, dbPath: dbPath, cfg: cfg, key: key, logs: logs, clock: clock}
+	s.h = New(s.newCore(st), sessions, slog.New(slog.NewTextHandler(logs, nil)))
+	srv.Config.Handler = s.h.Routes(nil)
 	srv.Start()
 	t.Cleanup(func() {
-		h.EndStreams()
+		s.h.EndStreams()
 		srv.Close()
 		ss.StopCleanup()
 		st.Close()
 	})
-	return &testServer{Server: srv, t: t, store: st, dbPath: dbPath, h: h, logs: logs, clock: clock}
+	return s
+}
+
+// newCore makes the server's core over st, on the test's clock.
+func (s *testServer) newCore(st core.Store) *core.Service {
+	svc := core.New(s.cfg, st, s.key, slog.New(slog.NewTextHandler(s.logs, nil)))
+	svc.Now = s.clock.Now
+	return svc
+}
+
+// useStore puts the server's core over wrap(the store), for a test that
+// counts or fails its calls. Call it before any request is under way.
+func (s *testServer) useStore(wrap func(core.Store) core.Store) {
+	svc := s.newCore(wrap(s.store))
+	svc.Published = s.h.metrics.event
+	s.h.core = svc
 }
 
 // testClient is one browser: its own cookies, no redirects followed.
@@ -191,7 +214,7 @@ func (s *testServer) admin() *testClient {
 // user adds an account and returns a client signed in as it.
 func (s *testServer) user(name string) *testClient {
 	s.t.Helper()
-	if _, err := AddAccount(context.Background(), s.store, name, testPassword, false); err != nil {
+	if _, err := s.h.core.AddAccount(context.Background(), name, testPassword, false); err != nil {
 		s.t.Fatal(err)
 	}
 	return s.signIn(name)

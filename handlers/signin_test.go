@@ -9,12 +9,13 @@ import (
 	"testing"
 	"time"
 
+	"oncelink/core"
 	"oncelink/store"
 	"oncelink/token"
 )
 
 func TestSignInNextStaysOnSite(t *testing.T) {
-	s := newTestServer(t, func(c *Config) { c.RateLimits = false })
+	s := newTestServer(t, func(c *core.Config) { c.RateLimits = false })
 	s.admin()
 	for _, next := range []string{
 		"https://evil.example/", "//evil.example/", "/\\evil.example/", "/a/../\\evil.example/",
@@ -36,9 +37,9 @@ func TestSignInNextStaysOnSite(t *testing.T) {
 // for an account that exists, one that is disabled and a name that has no
 // account: all go through bcrypt, so their medians stay close.
 func TestSignInTimingHidesAccounts(t *testing.T) {
-	s := newTestServer(t, func(c *Config) { c.RateLimits = false })
+	s := newTestServer(t, func(c *core.Config) { c.RateLimits = false })
 	s.admin()
-	bob, err := AddAccount(context.Background(), s.store, "bob", testPassword, false)
+	bob, err := s.h.core.AddAccount(context.Background(), "bob", testPassword, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,9 +90,9 @@ func setCookie(t *testing.T, res response, name string) *http.Cookie {
 
 func TestCookiesAreLockedDown(t *testing.T) {
 	for _, base := range []string{"https://share.example.com", ""} {
-		s := newTestServer(t, func(c *Config) {
+		s := newTestServer(t, func(c *core.Config) {
 			if base != "" {
-				c.BaseURL, _ = url.Parse(base)
+				c.BaseURL = base
 			}
 		})
 		res := s.client().post("/setup", url.Values{"username": {"ada"}, "password": {testPassword}})
@@ -103,7 +104,7 @@ func TestCookiesAreLockedDown(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tok := token.New(s.h.key)
+		tok := token.New(s.key)
 		if _, err := s.store.CreateLink(context.Background(), store.NewLink{OwnerID: a.ID, TokenHash: tok.Hash(), Kind: store.KindMessage,
 			MaxUses: 1, ExpiresAt: s.clock.Now().Add(time.Hour)}, [][]byte{tok.Box().Seal(token.Content, 0, true, []byte("x"))}); err != nil {
 			t.Fatal(err)

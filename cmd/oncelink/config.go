@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"oncelink/handlers"
+	"oncelink/core"
 )
 
 // config is everything the server is told by flags and the environment.
@@ -25,14 +25,14 @@ type config struct {
 	SweepInterval time.Duration
 	TrustProxy    bool
 	RateLimits    bool
-	Rates         handlers.Rates
+	Rates         core.Rates
 	SQLiteSync    string
 	LogFormat     string
 	MetricsAddr   string
 	MaxUpload     int64
 }
 
-// durationFlag reads handlers.ParseDuration's form ("90s", "7d").
+// durationFlag reads core.ParseDuration's form ("90s", "7d").
 type durationFlag struct{ d *time.Duration }
 
 func (f durationFlag) String() string {
@@ -43,7 +43,7 @@ func (f durationFlag) String() string {
 }
 
 func (f durationFlag) Set(s string) error {
-	d, err := handlers.ParseDuration(s)
+	d, err := core.ParseDuration(s)
 	if err != nil {
 		return fmt.Errorf("%q is not a duration such as 90s, 15m, 2h or 7d", s)
 	}
@@ -84,7 +84,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	c := config{
 		MinTTL: time.Minute, MaxTTL: 30 * 24 * time.Hour, GrantTTL: 10 * time.Minute,
 		Retention: 30 * 24 * time.Hour, SweepInterval: 30 * time.Second,
-		MaxUpload: handlers.DefaultMaxUpload,
+		MaxUpload: core.DefaultMaxUpload,
 	}
 	fs := newFlagSet("oncelink serve", stderr)
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "address to listen on")

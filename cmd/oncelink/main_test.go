@@ -139,8 +139,8 @@ func TestUserAdd(t *testing.T) {
 	if code, _ := postForm(t, carol, s.URL+"/login", url.Values{"username": {"carol"}, "password": {ownerPassword}}); code != http.StatusSeeOther {
 		t.Fatalf("carol cannot sign in: %d", code)
 	}
-	if code := getStatus(t, carol, s.URL+"/accounts"); code != http.StatusNotFound {
-		t.Fatalf("carol's /accounts: %d, want 404: she is no administrator", code)
+	if code := getStatus(t, carol, s.URL+"/accounts"); code != http.StatusForbidden {
+		t.Fatalf("carol's /accounts: %d, want 403: she is no administrator", code)
 	}
 }
 

@@ -4,11 +4,11 @@ import (
 	"flag"
 	"fmt"
 
-	"oncelink/handlers"
+	"oncelink/core"
 )
 
-// rateFlag reads a handlers.Rate: "10/1m", "10/m" or "off".
-type rateFlag struct{ r *handlers.Rate }
+// rateFlag reads a core.Rate: "10/1m", "10/m" or "off".
+type rateFlag struct{ r *core.Rate }
 
 func (f rateFlag) String() string {
 	if f.r == nil {
@@ -18,7 +18,7 @@ func (f rateFlag) String() string {
 }
 
 func (f rateFlag) Set(s string) error {
-	r, err := handlers.ParseRate(s)
+	r, err := core.ParseRate(s)
 	if err != nil {
 		return fmt.Errorf("%q: %w", s, err)
 	}
@@ -26,14 +26,15 @@ func (f rateFlag) Set(s string) error {
 	return nil
 }
 
-// rateFlags adds a flag for each rate limit, with handlers.DefaultRates as
+// rateFlags adds a flag for each rate limit, with core.DefaultRates as
 // the defaults.
-func rateFlags(fs *flag.FlagSet, r *handlers.Rates) {
-	*r = handlers.DefaultRates
+func rateFlags(fs *flag.FlagSet, r *core.Rates) {
+	*r = core.DefaultRates
 	fs.Var(rateFlag{&r.SignIn}, "rate-signin", "sign-in attempts per client: N/DURATION or off")
 	fs.Var(rateFlag{&r.SignInAccount}, "rate-signin-account", "sign-in attempts per account name, from any client")
 	fs.Var(rateFlag{&r.Setup}, "rate-setup", "set-up attempts per client")
 	fs.Var(rateFlag{&r.Open}, "rate-open", "link page views and opens per client")
 	fs.Var(rateFlag{&r.LinkPassword}, "rate-link-password", "password attempts per link, from any client")
 	fs.Var(rateFlag{&r.LinkPasswordClient}, "rate-link-password-client", "link password attempts per client")
+	fs.Var(rateFlag{&r.API}, "rate-api", "API requests per account")
 }

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"oncelink/handlers"
+	"oncelink/core"
 )
 
 func TestRateFlags(t *testing.T) {
@@ -15,14 +15,14 @@ func TestRateFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := handlers.DefaultRates
-	want.SignIn = handlers.Rate{N: 3, Per: time.Minute}
-	want.Setup = handlers.Rate{N: 2, Per: 30 * time.Second}
-	want.Open = handlers.Rate{Off: true}
+	want := core.DefaultRates
+	want.SignIn = core.Rate{N: 3, Per: time.Minute}
+	want.Setup = core.Rate{N: 2, Per: 30 * time.Second}
+	want.Open = core.Rate{Off: true}
 	if c.Rates != want {
 		t.Fatalf("rates %+v, want %+v", c.Rates, want)
 	}
-	if d, err := parseConfig(nil, func(string) string { return "" }, io.Discard); err != nil || d.Rates != handlers.DefaultRates {
+	if d, err := parseConfig(nil, func(string) string { return "" }, io.Discard); err != nil || d.Rates != core.DefaultRates {
 		t.Fatalf("default rates %+v, %v", d.Rates, err)
 	}
 	for _, bad := range []string{"0/1m", "10", "10/0s", "lots"} {

@@ -15,6 +15,7 @@ import (
 	"github.com/alexedwards/scs/sqlite3store"
 	"github.com/alexedwards/scs/v2"
 
+	"oncelink/core"
 	"oncelink/handlers"
 	"oncelink/live"
 	"oncelink/store"
@@ -51,19 +52,19 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 		defer ss.StopCleanup()
 		sessions.Store = ss
 	}
-	base, _ := url.Parse(cfg.BaseURL)
-	h := handlers.New(handlers.Config{
-		BaseURL: base, MinTTL: cfg.MinTTL, MaxTTL: cfg.MaxTTL, GrantTTL: cfg.GrantTTL,
+	svc := core.New(core.Config{
+		BaseURL: cfg.BaseURL, MinTTL: cfg.MinTTL, MaxTTL: cfg.MaxTTL, GrantTTL: cfg.GrantTTL,
 		TrustProxy: cfg.TrustProxy, RateLimits: cfg.RateLimits, Rates: cfg.Rates, MaxUpload: cfg.MaxUpload,
 		SharedRateLimits: st.Postgres(), Broker: broker,
-	}, st, sessions, key, log)
+	}, st, key, log)
+	h := handlers.New(svc, sessions, log)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           h.Routes(),
+		Handler:           h.Routes(nil),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,

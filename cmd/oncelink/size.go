@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"oncelink/components"
+	"oncelink/core"
 )
 
 // sizeUnits are the units parseSize takes: binary (IEC) multiples only, so
@@ -51,7 +51,7 @@ func (f sizeFlag) String() string {
 	if f.n == nil {
 		return ""
 	}
-	return components.LimitSize(*f.n)
+	return core.LimitSize(*f.n)
 }
 
 func (f sizeFlag) Set(s string) error {

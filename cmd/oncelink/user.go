@@ -6,12 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 
 	"golang.org/x/term"
 
-	"oncelink/handlers"
+	"oncelink/core"
 	"oncelink/store"
 )
 
@@ -52,7 +53,8 @@ func userAdd(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer st.Close()
-	a, err := handlers.AddAccount(ctx, st, name, password, *admin)
+	svc := core.New(core.Config{}, st, nil, slog.New(slog.NewTextHandler(stderr, nil)))
+	a, err := svc.AddAccount(ctx, name, password, *admin)
 	if err != nil {
 		return err
 	}

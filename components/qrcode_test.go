@@ -1,4 +1,4 @@
-package handlers
+package components
 
 import (
 	"context"
@@ -7,8 +7,6 @@ import (
 	"testing"
 
 	"rsc.io/qr"
-
-	"oncelink/components"
 )
 
 var qrTexts = []string{
@@ -56,7 +54,7 @@ func BenchmarkQRDrawing(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := components.NewQR(size, modules).Render(context.Background(), io.Discard); err != nil {
+		if err := NewQR(size, modules).Render(context.Background(), io.Discard); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,4 +1,4 @@
-package handlers
+package sniff
 
 import (
 	"bytes"
@@ -7,13 +7,13 @@ import (
 	"strings"
 )
 
-// sniffType names a file's type from its first bytes. What the uploader's
+// Type names a file's type from its first bytes. What the uploader's
 // browser claimed is never asked: the type decides whether the recipient's
 // browser plays the file inline, so it must follow the content. It adds to
 // http.DetectContentType the audio and video containers that it misses or
 // names too broadly: FLAC, MP3 without an ID3 tag, audio-only WebM, MP4 and
 // Ogg, and Ogg video.
-func sniffType(head []byte) string {
+func Type(head []byte) string {
 	switch {
 	case bytes.HasPrefix(head, []byte("fLaC")):
 		return "audio/flac"
@@ -44,8 +44,8 @@ var playable = map[string]string{
 	"video/webm": "video", "video/ogg": "video", "video/mp4": "video",
 }
 
-// mediaKind is "audio" or "video" for a type the player plays, else "".
-func mediaKind(contentType string) string {
+// MediaKind is "audio" or "video" for a type the player plays, else "".
+func MediaKind(contentType string) string {
 	t, _, _ := strings.Cut(contentType, ";")
 	return playable[t]
 }

@@ -1,4 +1,4 @@
-package handlers
+package core
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -53,7 +52,7 @@ func ParseRate(s string) (Rate, error) {
 		per = "1" + per
 	}
 	if r.Per, err = ParseDuration(per); err != nil || r.Per < minRatePer || r.Per > maxRatePer {
-		return Rate{}, fmt.Errorf("the duration must be from %s to %s, such as 1m", formatTTL(minRatePer), formatTTL(maxRatePer))
+		return Rate{}, fmt.Errorf("the duration must be from %s to %s, such as 1m", FormatDuration(minRatePer), FormatDuration(maxRatePer))
 	}
 	return r, nil
 }
@@ -63,7 +62,7 @@ func (r Rate) String() string {
 	if r.Off {
 		return "off"
 	}
-	return strconv.Itoa(r.N) + "/" + formatTTL(r.Per)
+	return strconv.Itoa(r.N) + "/" + FormatDuration(r.Per)
 }
 
 // Rates are the rate limits oncelink enforces. A zero field, or any that
@@ -75,6 +74,7 @@ type Rates struct {
 	Open               Rate // link page views and opens per client
 	LinkPassword       Rate // password attempts per link, whoever sends them
 	LinkPasswordClient Rate // link password attempts per client
+	API                Rate // API requests per account
 }
 
 // DefaultRates are the limits a server has unless told otherwise.
@@ -85,11 +85,12 @@ var DefaultRates = Rates{
 	Open:               Rate{N: 30, Per: 30 * time.Second},
 	LinkPassword:       Rate{N: 5, Per: time.Minute},
 	LinkPasswordClient: Rate{N: 10, Per: time.Minute},
+	API:                Rate{N: 600, Per: time.Minute},
 }
 
 // limits are the limiters of Rates.
 type limits struct {
-	signIn, signInAccount, setup, open, linkPassword, linkPasswordClient *limiter
+	signIn, signInAccount, setup, open, linkPassword, linkPasswordClient, api *limiter
 }
 
 // newLimits makes the limiters of r, all off unless on, with their buckets
@@ -109,6 +110,7 @@ func newLimits(on bool, r Rates, shared RateStore) *limits {
 		open:               l("open", r.Open, d.Open),
 		linkPassword:       l("link-password", r.LinkPassword, d.LinkPassword),
 		linkPasswordClient: l("link-password-client", r.LinkPasswordClient, d.LinkPasswordClient),
+		api:                l("api", r.API, d.API),
 	}
 }
 
@@ -211,20 +213,17 @@ func (l *limiter) allow(ctx context.Context, key string, now time.Time) (bool, t
 	return true, 0, nil
 }
 
-// allow answers 429 with Retry-After and returns false when key has used
-// up l.
-func (h *Handler) allow(w http.ResponseWriter, r *http.Request, l *limiter, key string) bool {
-	ok, wait, err := l.allow(r.Context(), key, h.now())
+// take takes a request of client's from l, and refuses it with
+// ErrLimited when l is used up.
+func (s *Service) take(ctx context.Context, l *limiter, key string) error {
+	ok, wait, err := l.allow(ctx, key, s.Now())
 	if err != nil {
-		h.fail(w, r, err)
-		return false
+		return err
 	}
 	if !ok {
-		h.fail(w, r, &userError{status: http.StatusTooManyRequests, title: "Too many attempts",
-			msg:        "There were too many attempts in a short time, so oncelink is holding this one back. Nothing was changed. Try again in " + aboutHowLong(wait) + ".",
-			retryAfter: wait})
+		return limited(wait)
 	}
-	return ok
+	return nil
 }
 
 // aboutHowLong writes a wait in words, rounded up.
@@ -239,33 +238,41 @@ func aboutHowLong(d time.Duration) string {
 	return strconv.Itoa(n) + " " + unit
 }
 
-// clientIP is the address a request came from: the connection's peer, or,
-// behind a trusted reverse proxy, the last address it added to
-// X-Forwarded-For (earlier entries are whatever the client claimed).
-func clientIP(r *http.Request, trustProxy bool) string {
-	if trustProxy {
-		if fwd := r.Header.Values("X-Forwarded-For"); len(fwd) > 0 {
-			hops := strings.Split(fwd[len(fwd)-1], ",")
-			if ip := net.ParseIP(strings.TrimSpace(hops[len(hops)-1])); ip != nil {
-				return ip.String()
-			}
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+// Client is whoever sent a request, as the audit trail records them and
+// the rate limits count them.
+type Client struct {
+	IP        string
+	UserAgent string
 }
 
-// client is the key that per-client limits count r under: its IPv4
-// address, or its IPv6 /64, since one subscriber usually holds a whole /64
-// and could otherwise take a fresh address for every attempt.
-func (h *Handler) client(r *http.Request) string {
-	ip := clientIP(r, h.cfg.TrustProxy)
-	parsed := net.ParseIP(ip)
+// ClientOf is the client of a request from remoteAddr (host:port) with
+// the given X-Forwarded-For header values: the connection's peer, or,
+// behind a trusted reverse proxy, the last address it added (earlier
+// entries are whatever the client claimed).
+func ClientOf(remoteAddr string, forwardedFor []string, trustProxy bool, userAgent string) Client {
+	c := Client{UserAgent: userAgent}
+	if trustProxy && len(forwardedFor) > 0 {
+		hops := strings.Split(forwardedFor[len(forwardedFor)-1], ",")
+		if ip := net.ParseIP(strings.TrimSpace(hops[len(hops)-1])); ip != nil {
+			c.IP = ip.String()
+			return c
+		}
+	}
+	host, _, err := net.SplitHostPort(remoteAddr)
+	if err != nil {
+		host = remoteAddr
+	}
+	c.IP = host
+	return c
+}
+
+// key is what per-client limits count c under: its IPv4 address, or its
+// IPv6 /64, since one subscriber usually holds a whole /64 and could
+// otherwise take a fresh address for every attempt.
+func (c Client) key() string {
+	parsed := net.ParseIP(c.IP)
 	if parsed == nil {
-		return ip
+		return c.IP
 	}
 	if v4 := parsed.To4(); v4 != nil {
 		return v4.String()

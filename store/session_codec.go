@@ -1,4 +1,4 @@
-package handlers
+package store
 
 import (
 	"encoding/binary"
@@ -9,7 +9,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 )
 
-// sessionCodec stores a session's deadline and values in a few bytes. scs's
+// SessionCodec stores a session's deadline and values in a few bytes. scs's
 // default, gob, builds a decoder from type descriptions on every request,
 // which cost more than the rest of loading a session together. oncelink
 // keeps only numbers and strings in sessions; anything else is an error
@@ -20,7 +20,7 @@ import (
 // uvarint, then each value as its key (uvarint length, bytes), a type
 // byte, and an int64 as a varint or a string as uvarint length and bytes.
 // Sessions saved as gob by earlier versions still load.
-type sessionCodec struct{}
+type SessionCodec struct{}
 
 var sessionMagic = [2]byte{0x00, 0x01}
 
@@ -32,7 +32,7 @@ const (
 // maxSessionValues bounds the values a stored session may claim to hold.
 const maxSessionValues = 64
 
-func (sessionCodec) Encode(deadline time.Time, values map[string]any) ([]byte, error) {
+func (SessionCodec) Encode(deadline time.Time, values map[string]any) ([]byte, error) {
 	b := append(make([]byte, 0, 32), sessionMagic[:]...)
 	b = binary.AppendVarint(b, deadline.UnixNano())
 	b = binary.AppendUvarint(b, uint64(len(values)))
@@ -59,7 +59,7 @@ func appendSessionString(b []byte, s string) []byte {
 
 var errSessionData = errors.New("session: malformed data")
 
-func (sessionCodec) Decode(b []byte) (time.Time, map[string]any, error) {
+func (SessionCodec) Decode(b []byte) (time.Time, map[string]any, error) {
 	if len(b) < 2 || [2]byte(b[:2]) != sessionMagic {
 		return scs.GobCodec{}.Decode(b)
 	}

@@ -1,4 +1,4 @@
-package handlers
+package store
 
 import (
 	"maps"
@@ -12,14 +12,14 @@ func TestSessionCodecRoundTrip(t *testing.T) {
 	deadline := time.Date(2031, 5, 6, 7, 8, 9, 123456789, time.UTC)
 	for _, values := range []map[string]any{
 		{},
-		{sessionAccount: int64(42)},
-		{sessionAccount: int64(-1 << 62), "note": "", "name": "Ada ✓"},
+		{"account": int64(42)},
+		{"account": int64(-1 << 62), "note": "", "name": "Ada ✓"},
 	} {
-		b, err := sessionCodec{}.Encode(deadline, values)
+		b, err := SessionCodec{}.Encode(deadline, values)
 		if err != nil {
 			t.Fatal(err)
 		}
-		gotDeadline, got, err := sessionCodec{}.Decode(b)
+		gotDeadline, got, err := SessionCodec{}.Decode(b)
 		if err != nil {
 			t.Fatalf("Decode(Encode(%v)): %v", values, err)
 		}
@@ -30,7 +30,7 @@ func TestSessionCodecRoundTrip(t *testing.T) {
 }
 
 func TestSessionCodecRefusesOtherTypes(t *testing.T) {
-	if _, err := (sessionCodec{}).Encode(time.Now(), map[string]any{"n": 3}); err == nil {
+	if _, err := (SessionCodec{}).Encode(time.Now(), map[string]any{"n": 3}); err == nil {
 		t.Error("an int (not int64) was encoded")
 	}
 }
@@ -38,12 +38,12 @@ func TestSessionCodecRefusesOtherTypes(t *testing.T) {
 // Sessions saved as gob before this codec still load.
 func TestSessionCodecReadsGob(t *testing.T) {
 	deadline := time.Now().Add(time.Hour).Round(0)
-	b, err := scs.GobCodec{}.Encode(deadline, map[string]any{sessionAccount: int64(7)})
+	b, err := scs.GobCodec{}.Encode(deadline, map[string]any{"account": int64(7)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	gotDeadline, got, err := sessionCodec{}.Decode(b)
-	if err != nil || !gotDeadline.Equal(deadline) || got[sessionAccount] != int64(7) {
+	gotDeadline, got, err := SessionCodec{}.Decode(b)
+	if err != nil || !gotDeadline.Equal(deadline) || got["account"] != int64(7) {
 		t.Errorf("gob session decoded as %v %v, %v", gotDeadline, got, err)
 	}
 }
@@ -51,12 +51,12 @@ func TestSessionCodecReadsGob(t *testing.T) {
 // Every truncation, and trailing or corrupted bytes, are errors, never a
 // panic or a session with missing values.
 func TestSessionCodecRefusesMalformedData(t *testing.T) {
-	b, err := sessionCodec{}.Encode(time.Now(), map[string]any{sessionAccount: int64(1234567), "s": "text"})
+	b, err := SessionCodec{}.Encode(time.Now(), map[string]any{"account": int64(1234567), "s": "text"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for n := 2; n < len(b); n++ {
-		if _, _, err := (sessionCodec{}).Decode(b[:n]); err == nil {
+		if _, _, err := (SessionCodec{}).Decode(b[:n]); err == nil {
 			t.Errorf("a session cut to %d of %d bytes decoded", n, len(b))
 		}
 	}
@@ -67,7 +67,7 @@ func TestSessionCodecRefusesMalformedData(t *testing.T) {
 		{0x00, 0x01, 0x02, 0x01, 0x7f, 'k'},      // key longer than the data
 	}
 	for _, d := range bad {
-		if _, _, err := (sessionCodec{}).Decode(d); err == nil {
+		if _, _, err := (SessionCodec{}).Decode(d); err == nil {
 			t.Errorf("Decode(%x) succeeded", d)
 		}
 	}

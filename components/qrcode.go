@@ -1,4 +1,4 @@
-package handlers
+package components
 
 import (
 	"errors"
@@ -84,4 +84,13 @@ func qrCode(text string) (int, []byte, error) {
 		}
 	}
 	return q.size, modules, nil
+}
+
+// QRCode is the QR code of text, as the page draws it.
+func QRCode(text string) (QR, error) {
+	size, modules, err := qrCode(text)
+	if err != nil {
+		return QR{}, err
+	}
+	return NewQR(size, modules), nil
 }

@@ -1,4 +1,4 @@
-package handlers
+package core
 
 import (
 	"errors"
@@ -49,8 +49,8 @@ var ttlUnits = map[byte]time.Duration{
 	's': time.Second, 'm': time.Minute, 'h': time.Hour, 'd': 24 * time.Hour, 'w': 7 * 24 * time.Hour,
 }
 
-// formatTTL writes d in ParseDuration's form, largest units first, for messages.
-func formatTTL(d time.Duration) string {
+// FormatDuration writes d in ParseDuration's form, largest units first, for messages.
+func FormatDuration(d time.Duration) string {
 	if d <= 0 {
 		return "0s"
 	}

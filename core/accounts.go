@@ -1,0 +1,177 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"oncelink/live"
+	"oncelink/store"
+)
+
+// Viewer returns the account id signed in as, while it may: a deleted or
+// disabled account is nil, and its session should end. When the database
+// cannot tell, it returns the error, and the session should hold: a
+// hiccup must sign nobody out for good.
+func (s *Service) Viewer(ctx context.Context, id int64) (*Account, error) {
+	a, err := s.store.AccountByID(ctx, id)
+	switch {
+	case errors.Is(err, store.ErrNotFound) || (err == nil && a.Disabled()):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	return &a, nil
+}
+
+// SetupOpen reports whether set-up may still make the first account.
+func (s *Service) SetupOpen(ctx context.Context) (bool, error) {
+	n, err := s.store.CountAccounts(ctx)
+	return n == 0, err
+}
+
+// Setup makes the first account, an administrator, while no account
+// exists; afterwards it is ErrNotFound, as set-up no longer exists.
+func (s *Service) Setup(ctx context.Context, username, password string, c Client) (Account, error) {
+	if err := s.take(ctx, s.limits.setup, c.key()); err != nil {
+		return Account{}, err
+	}
+	if open, err := s.SetupOpen(ctx); err != nil || !open {
+		if err == nil {
+			err = ErrNotFound
+		}
+		return Account{}, err
+	}
+	name, hash, err := credentials(username, password)
+	if err != nil {
+		return Account{}, err
+	}
+	a, err := s.store.CreateFirstAccount(ctx, name, hash)
+	if errors.Is(err, store.ErrConflict) {
+		return Account{}, ErrNotFound
+	}
+	return a, err
+}
+
+// dummyHash is compared against when no account has the name given, so a
+// sign-in takes as long whether or not the account exists.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("oncelink timing equaliser"), bcrypt.DefaultCost)
+
+// SignIn checks a username and password. Every attempt counts against
+// the limits, for names that exist or not, for disabled accounts and for
+// right passwords; the client's limit comes first, so that trying one name
+// after another does not get around it. A refusal does not tell whether
+// the account exists.
+func (s *Service) SignIn(ctx context.Context, username, password string, c Client) (Account, error) {
+	username = strings.TrimSpace(username)
+	if err := s.take(ctx, s.limits.signIn, c.key()); err != nil {
+		return Account{}, err
+	}
+	if err := s.take(ctx, s.limits.signInAccount, strings.ToLower(username)); err != nil {
+		return Account{}, err
+	}
+	a, err := s.store.AccountByName(ctx, username)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return Account{}, err
+	}
+	hash := dummyHash
+	if err == nil {
+		hash = []byte(a.PasswordHash)
+	}
+	match := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil
+	if err != nil || !match || a.Disabled() {
+		return Account{}, ErrBadCredentials
+	}
+	return a, nil
+}
+
+// SignedOut tells the account's open streams that one of its sessions
+// ended, so that each checks its own.
+func (s *Service) SignedOut(ctx context.Context, account int64) {
+	s.Publish(ctx, live.Event{Owner: account, What: live.SessionsChanged})
+}
+
+// Accounts lists every account, for an administrator.
+func (s *Service) Accounts(ctx context.Context) ([]Account, error) { return s.store.Accounts(ctx) }
+
+// AccountByName finds an account, for the operator's commands.
+func (s *Service) AccountByName(ctx context.Context, name string) (Account, error) {
+	a, err := s.store.AccountByName(ctx, strings.TrimSpace(name))
+	return a, fromStore(err)
+}
+
+// AddAccount checks a new account's name and password and adds it: what
+// the accounts page and the operator's "user add" share.
+func (s *Service) AddAccount(ctx context.Context, username, password string, admin bool) (Account, error) {
+	name, hash, err := credentials(username, password)
+	if err != nil {
+		return Account{}, err
+	}
+	a, err := s.store.CreateAccount(ctx, name, hash, admin)
+	if errors.Is(err, store.ErrConflict) {
+		return Account{}, &Error{Kind: Conflict, Code: "username_taken", Field: "username", Title: "Already exists",
+			Msg: "An account named " + name + " already exists. Choose another name."}
+	}
+	return a, err
+}
+
+// SetDisabled disables or enables account id, for by (nil for the
+// operator). A disabled account cannot sign in, its sessions and API keys
+// stop at their next request, and its open streams are told at once.
+func (s *Service) SetDisabled(ctx context.Context, by *Account, id int64, disabled bool) (Account, error) {
+	if by != nil && id == by.ID && disabled {
+		return Account{}, invalid("cannot_disable_self", "", "You cannot disable your own account; another administrator can.")
+	}
+	a, err := s.store.SetDisabled(ctx, id, disabled)
+	if err != nil {
+		return Account{}, fromStore(err)
+	}
+	if disabled {
+		s.Publish(ctx, live.Event{Owner: id, What: live.SessionsChanged})
+	}
+	return a, nil
+}
+
+// credentials checks a new account's name and password and hashes the
+// password. The name comes back trimmed even when it is refused, to refill
+// a form.
+func credentials(username, password string) (name, hash string, err error) {
+	name = strings.TrimSpace(username)
+	if err := checkUsername(name); err != nil {
+		return name, "", err
+	}
+	if err := CheckPassword(password); err != nil {
+		return name, "", err
+	}
+	hash, err = hashPassword(password)
+	return name, hash, err
+}
+
+func checkUsername(name string) error {
+	switch {
+	case name == "":
+		return invalid("username_missing", "username", "Choose a username.")
+	case !utf8.ValidString(name):
+		return invalid("username_invalid", "username", "A username cannot contain spaces or control characters.")
+	case utf8.RuneCountInString(name) > MaxUsernameLen:
+		return invalid("username_too_long", "username", "A username has at most %d characters.", MaxUsernameLen)
+	case strings.ContainsFunc(name, func(r rune) bool { return r <= ' ' || r == 0x7f }):
+		return invalid("username_invalid", "username", "A username cannot contain spaces or control characters.")
+	}
+	return nil
+}
+
+// CheckPassword tells what is wrong with a new account password, in words
+// for the person choosing it.
+func CheckPassword(password string) error {
+	switch {
+	case utf8.RuneCountInString(password) < MinPasswordLen:
+		return invalid("password_too_short", "password", "A password needs at least %d characters.", MinPasswordLen)
+	case len(password) > MaxPasswordBytes:
+		return invalid("password_too_long", "password", "A password has at most %d bytes.", MaxPasswordBytes)
+	}
+	return nil
+}

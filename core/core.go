@@ -1,0 +1,191 @@
+// Package core is oncelink's rulebook: making, opening, revoking and
+// listing links, accounts and API keys, the limits and the rate limits.
+// It knows no transport: the web pages, the JSON API and the command line
+// are adapters that turn a request into a call here and a result or an
+// *Error into their own answer.
+package core
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"time"
+
+	"oncelink/live"
+	"oncelink/store"
+)
+
+// The store's types are the core's: the adapters read them and never the
+// store itself.
+type (
+	Link    = store.Link
+	Account = store.Account
+	Status  = store.Status
+	Event   = store.Event
+	APIKey  = store.APIKey
+)
+
+// Link kinds and statuses, as the store keeps them.
+const (
+	KindMessage = store.KindMessage
+	KindURL     = store.KindURL
+	KindFile    = store.KindFile
+
+	EventView          = store.EventView
+	EventUse           = store.EventUse
+	EventRevoke        = store.EventRevoke
+	EventWrongPassword = store.EventWrongPassword
+
+	Active  = store.Active
+	Used    = store.Used
+	Expired = store.Expired
+	Revoked = store.Revoked
+)
+
+// Statuses lists every status, in the order a filter offers them.
+var Statuses = store.Statuses
+
+// DefaultMaxUpload is the largest file a link shares when Config.MaxUpload
+// is not set.
+const DefaultMaxUpload = 25 << 20
+
+// Config is the server's settings that the rules follow.
+type Config struct {
+	// BaseURL is the public address that link URLs start with, such as
+	// https://share.example.com.
+	BaseURL string
+	// MinTTL and MaxTTL bound a link's time to live.
+	MinTTL, MaxTTL time.Duration
+	// GrantTTL is how long a recipient's browser may reload what it opened.
+	GrantTTL time.Duration
+	// TrustProxy takes the client's address from X-Forwarded-For: see
+	// ClientOf.
+	TrustProxy bool
+	// MaxUpload is the largest file a link may share, in bytes; zero means
+	// DefaultMaxUpload.
+	MaxUpload int64
+	// RateLimits turns the per-client and per-account limits on.
+	RateLimits bool
+	// SharedRateLimits keeps the limits' buckets in the database, so that
+	// instances sharing it share the limits.
+	SharedRateLimits bool
+	// Rates are the limits; a zero Rate takes its default.
+	Rates Rates
+	// Broker carries link events to open dashboards and event streams; nil
+	// means an in-process live.Local, right for a single server.
+	Broker live.Broker
+}
+
+// Store is what the rules need of the database.
+type Store interface {
+	Ping(ctx context.Context) error
+	CountAccounts(ctx context.Context) (int, error)
+	CreateFirstAccount(ctx context.Context, username, passwordHash string) (store.Account, error)
+	CreateAccount(ctx context.Context, username, passwordHash string, admin bool) (store.Account, error)
+	AccountByName(ctx context.Context, username string) (store.Account, error)
+	AccountByID(ctx context.Context, id int64) (store.Account, error)
+	Accounts(ctx context.Context) ([]store.Account, error)
+	SetDisabled(ctx context.Context, id int64, disabled bool) (store.Account, error)
+
+	CreateLink(ctx context.Context, n store.NewLink, chunks [][]byte) (store.Link, error)
+	CreateLinkStream(ctx context.Context, n store.NewLink, fill func(put func([]byte) error) error) (store.Link, error)
+	LinkByHash(ctx context.Context, hash []byte) (store.Link, error)
+	OwnedLink(ctx context.Context, owner, id int64) (store.Link, error)
+	Links(ctx context.Context, owner int64, o store.ListOptions) ([]store.Link, error)
+	Expiring(ctx context.Context, owner int64, after time.Time, limit int) ([]store.Link, error)
+	Consume(ctx context.Context, id int64, e store.Event) (store.Link, error)
+	ConsumeUnprotected(ctx context.Context, hash []byte, e store.Event) (store.Link, error)
+	RecordView(ctx context.Context, id int64, e store.Event) error
+	RecordWrongPassword(ctx context.Context, id int64, e store.Event) error
+	Revoke(ctx context.Context, owner, id int64, e store.Event) (store.Link, error)
+	Chunk(ctx context.Context, id int64, seq int) ([]byte, error)
+	Events(ctx context.Context, owner, id int64) ([]store.Event, error)
+
+	CreateAPIKey(ctx context.Context, k store.NewAPIKey, max int) (store.APIKey, error)
+	APIKeys(ctx context.Context, account int64) ([]store.APIKey, error)
+	RevokeAPIKey(ctx context.Context, account, id int64) (store.APIKey, error)
+	AccountByAPIKey(ctx context.Context, hash []byte) (store.Account, store.APIKey, error)
+	TouchAPIKey(ctx context.Context, id int64, at time.Time) error
+
+	RateStore
+}
+
+// Service applies the rules. Make one with New; it is safe for concurrent
+// use.
+type Service struct {
+	cfg    Config
+	store  Store
+	key    []byte
+	limits *limits
+	live   live.Broker
+	log    *slog.Logger
+	// Now is the clock every rule reads; tests move it.
+	Now func() time.Time
+	// Published, when set, is told of every event published, for metrics.
+	Published func(live.What)
+}
+
+// New returns a Service over st. key is the server's secret that tags link
+// tokens and grants.
+func New(cfg Config, st Store, key []byte, log *slog.Logger) *Service {
+	if cfg.MaxUpload <= 0 {
+		cfg.MaxUpload = DefaultMaxUpload
+	}
+	var shared RateStore
+	if cfg.SharedRateLimits {
+		shared = st
+	}
+	broker := cfg.Broker
+	if broker == nil {
+		broker = &live.Local{}
+	}
+	return &Service{
+		cfg: cfg, store: st, key: key, log: log,
+		limits: newLimits(cfg.RateLimits, cfg.Rates, shared),
+		live:   broker, Now: time.Now,
+	}
+}
+
+// Config returns the settings s follows.
+func (s *Service) Config() Config { return s.cfg }
+
+// Ping reports whether the database answers.
+func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
+
+// publishTimeout bounds telling the streams of an event: across instances
+// that is a NOTIFY on the database.
+const publishTimeout = 5 * time.Second
+
+// Publish tells the owner's open dashboards and event streams about e. The
+// write it follows has happened either way, so a failure is logged, not
+// returned. Create and Open leave it to their adapter, which answers
+// first: a use already spent, or a new link's only showing of its URL,
+// must not wait on the streams.
+func (s *Service) Publish(ctx context.Context, e live.Event) {
+	if s.Published != nil {
+		s.Published(e.What)
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), publishTimeout)
+	defer cancel()
+	if err := s.live.Publish(ctx, e); err != nil {
+		s.log.Warn("publish live event", "what", e.What, "err", err)
+	}
+}
+
+// Subscribe returns the owner's events as they are published; see
+// live.Broker.
+func (s *Service) Subscribe(owner int64) (<-chan live.Event, func()) { return s.live.Subscribe(owner) }
+
+// LastEvent returns the ID of the owner's last event; see live.Broker.
+func (s *Service) LastEvent(owner int64) uint64 { return s.live.Last(owner) }
+
+// LinkURL is the address of the link with token text tok, the one a
+// recipient opens.
+func (s *Service) LinkURL(tok string) string {
+	return strings.TrimSuffix(s.cfg.BaseURL, "/") + "/l/" + tok
+}
+
+// event describes what c did now, for the audit trail.
+func (s *Service) event(c Client) store.Event {
+	return store.Event{At: s.Now(), IP: c.IP, UserAgent: c.UserAgent}
+}

@@ -1,0 +1,109 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"oncelink/store"
+)
+
+// Kind is what sort of refusal an Error is. Each adapter maps it to its
+// own answer: an HTTP status, an exit code.
+type Kind int
+
+// The kinds of refusal.
+const (
+	Invalid      Kind = iota + 1 // the input is wrong
+	Unauthorized                 // no one, or no valid key, is signed in
+	Forbidden                    // signed in, or holding the link, but not allowed
+	NotFound                     // no such thing, or another owner's
+	NotAllowed                   // the address takes no such request
+	Conflict                     // it exists already
+	Gone                         // it was, and is no more
+	TooLarge                     // over a size limit
+	Unsupported                  // a body of a type not taken
+	Limited                      // too many attempts: wait RetryAfter
+	Unavailable                  // the database could not tell; try again
+)
+
+// Error is a rule's refusal, for the person or program that asked. Code is
+// stable, for programs (the JSON API's "code", the tests); Field names the
+// input it concerns, if any; Title and Msg say it in words.
+type Error struct {
+	Kind  Kind
+	Code  string
+	Field string
+	Title string
+	Msg   string
+	// RetryAfter, for Limited, is when the client may try again.
+	RetryAfter time.Duration
+}
+
+func (e *Error) Error() string { return e.Msg }
+
+// AsError returns err's *Error, if it is one.
+func AsError(err error) (*Error, bool) {
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}
+
+// invalid is bad input in field, with a message for the user.
+func invalid(code, field, format string, args ...any) *Error {
+	return &Error{Kind: Invalid, Code: code, Field: field, Title: "That did not work", Msg: fmt.Sprintf(format, args...)}
+}
+
+// Errors that stand alone, shared by the rules and the adapters.
+var (
+	ErrNotFound = &Error{Kind: NotFound, Code: "not_found", Title: "Not found",
+		Msg: "There is nothing here. Check the address, or ask whoever sent it for a new link."}
+	// ErrUnavailable answers when the database could not tell; the cause is
+	// logged where it happened.
+	ErrUnavailable = &Error{Kind: Unavailable, Code: "unavailable", Title: "Try again",
+		Msg: "oncelink could not reach its database. Nothing was changed; try again in a moment."}
+	ErrSignedOut = &Error{Kind: Unauthorized, Code: "signed_out", Title: "Signed out",
+		Msg: "Your session has ended. Sign in again, then repeat what you did."}
+	ErrBadCredentials = &Error{Kind: Unauthorized, Code: "bad_credentials", Title: "Sign in",
+		Msg: "That username and password do not match an account that can sign in."}
+	ErrKeyRefused = &Error{Kind: Unauthorized, Code: "key_refused", Title: "Key refused",
+		Msg: "Send a valid API key as Authorization: Bearer ol_…; this one is unknown, expired or revoked, or its account is disabled."}
+	ErrNoKey = &Error{Kind: Unauthorized, Code: "key_missing", Title: "Key needed",
+		Msg: "Send an API key as Authorization: Bearer ol_…. Make one on the Settings page, or with oncelink user key."}
+	ErrAdminOnly = &Error{Kind: Forbidden, Code: "admin_only", Title: "Administrators only",
+		Msg: "Only administrators may do that."}
+)
+
+// limited refuses a request until wait has passed.
+func limited(wait time.Duration) *Error {
+	return &Error{Kind: Limited, Code: "rate_limited", Title: "Too many attempts",
+		Msg:        "There were too many attempts in a short time, so oncelink is holding this one back. Nothing was changed. Try again in " + aboutHowLong(wait) + ".",
+		RetryAfter: wait}
+}
+
+// gone explains why a link can no longer be opened.
+func gone(st Status) *Error {
+	e := &Error{Kind: Gone, Code: "link_gone", Title: "This link has been used",
+		Msg: "Everything this link shared has been delivered, and it cannot be opened again. If you did not open it yourself, tell the person who sent it."}
+	switch st {
+	case Expired:
+		e.Title, e.Msg = "This link has expired", "Its time ran out before it was opened. Ask the person who sent it for a new one."
+	case Revoked:
+		e.Title, e.Msg = "This link was revoked", "The person who shared it took it back. Ask them if you still need it."
+	}
+	return e
+}
+
+// fromStore turns the store's sentinels into the core's errors, and leaves
+// any other error, a failure, as it is.
+func fromStore(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, store.ErrNotFound):
+		return ErrNotFound
+	case errors.Is(err, store.ErrGone):
+		return gone(Used)
+	}
+	return err
+}

@@ -1,0 +1,67 @@
+package core
+
+import (
+	"context"
+	"time"
+)
+
+// expiryBatch is how many links that expired at once one query reads.
+const expiryBatch = 100
+
+// ExpiryWatch follows an owner's links as they expire, for a stream that
+// shows them: expiring sends no event, since nothing writes. It keeps one
+// timer, set for the owner's next link to expire. Make one with
+// WatchExpiries, and Stop it when done.
+type ExpiryWatch struct {
+	s     *Service
+	owner int64
+	// after is the expiry up to which links have been reported.
+	after time.Time
+	timer *time.Timer
+	// C receives when a link is due to expire; it is nil while none is.
+	C <-chan time.Time
+}
+
+// WatchExpiries starts watching owner's links that expire from now on.
+func (s *Service) WatchExpiries(ctx context.Context, owner int64) (*ExpiryWatch, error) {
+	w := &ExpiryWatch{s: s, owner: owner, after: s.Now(), timer: time.NewTimer(time.Hour)}
+	return w, w.Schedule(ctx)
+}
+
+// Schedule sets the timer for the next link to expire: call it again
+// when the owner creates a link, which may expire sooner.
+func (w *ExpiryWatch) Schedule(ctx context.Context) error {
+	next, err := w.s.store.Expiring(ctx, w.owner, w.after, 1)
+	if err != nil {
+		return err
+	}
+	w.timer.Stop()
+	w.C = nil
+	if len(next) > 0 {
+		w.timer.Reset(next[0].ExpiresAt.Sub(w.s.Now()))
+		w.C = w.timer.C
+	}
+	return nil
+}
+
+// Due returns the links that have expired since the last call, soonest
+// first, once C has fired, and schedules the next.
+func (w *ExpiryWatch) Due(ctx context.Context) ([]Link, error) {
+	now := w.s.Now()
+	links, err := w.s.store.Expiring(ctx, w.owner, w.after, expiryBatch)
+	if err != nil {
+		return nil, err
+	}
+	due := links[:0]
+	for _, l := range links {
+		if l.ExpiresAt.After(now) {
+			break
+		}
+		due = append(due, l)
+		w.after = l.ExpiresAt
+	}
+	return due, w.Schedule(ctx)
+}
+
+// Stop ends the watch.
+func (w *ExpiryWatch) Stop() { w.timer.Stop() }

@@ -1,0 +1,118 @@
+package core
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"oncelink/store"
+)
+
+// An API key is "ol_" and 256 random bits in unpadded base64url: 43
+// characters. The database keeps only its SHA-256 and the first
+// characters, which tell the owner's keys apart on the settings page.
+const (
+	keyPrefix    = "ol_"
+	keyLen       = len(keyPrefix) + 43
+	keyShownLen  = len(keyPrefix) + 6
+	keyTouchEach = time.Minute
+)
+
+// KeyExpiries are the lifetimes the settings page offers a new key, the
+// first being the default; "never" is a key that does not expire.
+var KeyExpiries = []string{"90d", "30d", "1y", "never"}
+
+// NewKey is a key just made, with the only copy of its secret.
+type NewKey struct {
+	Key    APIKey
+	Secret string
+}
+
+// CreateKey makes an API key for account, called name, that lasts for
+// expires: a duration that ParseDuration reads, "1y", or "never" (or
+// empty) for a key that does not expire. An account has at most
+// MaxAPIKeys keys that are neither revoked nor expired.
+func (s *Service) CreateKey(ctx context.Context, account int64, name, expires string) (NewKey, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return NewKey{}, invalid("key_name_missing", "name", "Name the key after where it will be used, such as \"CI\" or \"laptop\".")
+	}
+	if err := checkText("name", name, MaxKeyNameLen); err != nil {
+		return NewKey{}, err
+	}
+	n := store.NewAPIKey{AccountID: account, Name: name}
+	switch expires = strings.TrimSpace(expires); expires {
+	case "", "never":
+	case "1y":
+		n.ExpiresAt = s.Now().AddDate(1, 0, 0)
+	default:
+		d, err := ParseDuration(expires)
+		if err != nil || d < time.Hour {
+			return NewKey{}, invalid("key_expiry_invalid", "expires", "Give the key's lifetime as a duration of at least an hour, such as 30d, or 1y, or never.")
+		}
+		n.ExpiresAt = s.Now().Add(d)
+	}
+	var raw [32]byte
+	rand.Read(raw[:])
+	secret := keyPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
+	sum := sha256.Sum256([]byte(secret))
+	n.Hash, n.Prefix = sum[:], secret[:keyShownLen]
+	k, err := s.store.CreateAPIKey(ctx, n, MaxAPIKeys)
+	if errors.Is(err, store.ErrLimit) {
+		return NewKey{}, &Error{Kind: Conflict, Code: "key_limit", Title: "Too many keys",
+			Msg: "An account has at most 20 API keys. Revoke one you no longer use first."}
+	}
+	if err != nil {
+		return NewKey{}, err
+	}
+	return NewKey{Key: k, Secret: secret}, nil
+}
+
+// Keys lists account's API keys that are not revoked, newest first.
+func (s *Service) Keys(ctx context.Context, account int64) ([]APIKey, error) {
+	return s.store.APIKeys(ctx, account)
+}
+
+// RevokeKey ends account's key id at once; another account's is
+// ErrNotFound.
+func (s *Service) RevokeKey(ctx context.Context, account, id int64) (APIKey, error) {
+	k, err := s.store.RevokeAPIKey(ctx, account, id)
+	return k, fromStore(err)
+}
+
+// Authenticate returns the account whose API key secret is, while the key
+// is neither expired nor revoked and the account is enabled; anything else
+// is ErrKeyRefused. Each account's requests are rate limited. It records
+// when the key was last used, at most once a minute, so that a busy script
+// does not make every request a write.
+func (s *Service) Authenticate(ctx context.Context, secret string) (*Account, error) {
+	if len(secret) != keyLen || !strings.HasPrefix(secret, keyPrefix) {
+		return nil, ErrKeyRefused
+	}
+	sum := sha256.Sum256([]byte(secret))
+	a, k, err := s.store.AccountByAPIKey(ctx, sum[:])
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrKeyRefused
+	}
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	if !k.Active(now) || a.Disabled() {
+		return nil, ErrKeyRefused
+	}
+	if err := s.take(ctx, s.limits.api, strconv.FormatInt(a.ID, 10)); err != nil {
+		return nil, err
+	}
+	if now.Sub(k.LastUsedAt) >= keyTouchEach {
+		if err := s.store.TouchAPIKey(ctx, k.ID, now); err != nil {
+			s.log.Warn("record an API key's use", "err", err)
+		}
+	}
+	return &a, nil
+}

@@ -1,0 +1,317 @@
+package core
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"oncelink/live"
+	"oncelink/store"
+	"oncelink/token"
+)
+
+// LinkInput is a new link as its owner describes it, in whichever door's
+// words: every field as typed, trimmed by the adapter where a form would.
+type LinkInput struct {
+	Kind     string
+	Message  string
+	URL      string
+	TTL      string // a duration that ParseDuration reads; see DefaultTTL
+	MaxUses  int    // zero for one use
+	Password string
+	ForUser  string
+	Label    string
+}
+
+// DefaultTTL is a new link's time to live when its owner leaves it out,
+// as a JSON body may; a form always has the field.
+const DefaultTTL = "1d"
+
+// ParseUses reads a link's uses as a form writes them: empty for one.
+func ParseUses(s string) (int, error) {
+	if s == "" {
+		return 1, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > MaxUses {
+		return 0, errUses
+	}
+	return n, nil
+}
+
+var errUses = invalid("max_uses_out_of_range", "max_uses", "Uses must be a whole number from 1 to %d.", MaxUses)
+
+// Created is a new link, with the only copy of its address.
+type Created struct {
+	Link Link
+	URL  string
+}
+
+// Event is what the owner's streams are told of the new link.
+func (c Created) Event() live.Event {
+	return live.Event{Owner: c.Link.OwnerID, Link: c.Link.ID, What: live.Created}
+}
+
+// Create checks in and makes the link it describes, sealing its content
+// (d's file, for a file link) under d's token. It refuses bad input with
+// an *Error and creates nothing. The caller publishes c.Event() once it
+// has answered.
+func (s *Service) Create(ctx context.Context, owner int64, d *Draft, in LinkInput) (Created, error) {
+	for _, f := range []*string{&in.Kind, &in.URL, &in.TTL, &in.ForUser, &in.Label} {
+		*f = strings.TrimSpace(*f)
+	}
+	n := store.NewLink{OwnerID: owner, Kind: in.Kind, Label: in.Label, MaxUses: in.MaxUses}
+	ttl, err := ParseDuration(in.TTL)
+	if err != nil {
+		return Created{}, invalid("ttl_invalid", "ttl", "Give the time to live as a duration such as 90s, 15m, 2h or 7d.")
+	}
+	if ttl < s.cfg.MinTTL || ttl > s.cfg.MaxTTL {
+		return Created{}, invalid("ttl_out_of_range", "ttl", "The time to live must be between %s and %s.", FormatDuration(s.cfg.MinTTL), FormatDuration(s.cfg.MaxTTL))
+	}
+	n.ExpiresAt = s.Now().Add(ttl)
+	if n.MaxUses == 0 {
+		n.MaxUses = 1
+	}
+	if n.MaxUses < 1 || n.MaxUses > MaxUses {
+		return Created{}, errUses
+	}
+	if err := checkText("label", in.Label, MaxLabelLen); err != nil {
+		return Created{}, err
+	}
+	if in.Password != "" {
+		if len(in.Password) > MaxPasswordBytes {
+			return Created{}, invalid("password_too_long", "password", "A link password has at most %d bytes.", MaxPasswordBytes)
+		}
+		if n.PasswordHash, err = hashPassword(in.Password); err != nil {
+			return Created{}, err
+		}
+	}
+	if in.ForUser != "" {
+		u, err := s.store.AccountByName(ctx, in.ForUser)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && u.Disabled()) || !utf8.ValidString(in.ForUser) {
+			return Created{}, invalid("for_user_unknown", "for_user", "There is no account named %q that can sign in.", in.ForUser)
+		}
+		if err != nil {
+			return Created{}, err
+		}
+		n.ForUserID = u.ID
+	}
+	n.TokenHash = d.tok.Hash()
+	var content []byte
+	switch in.Kind {
+	case KindMessage:
+		if strings.TrimSpace(in.Message) == "" {
+			return Created{}, invalid("message_missing", "message", "Write the message to share.")
+		}
+		if len(in.Message) > MaxMessageBytes {
+			return Created{}, invalid("message_too_long", "message", "A message has at most %s.", LimitSize(MaxMessageBytes))
+		}
+		content = []byte(in.Message)
+	case KindURL:
+		if err := checkURL(in.URL); err != nil {
+			return Created{}, err
+		}
+		content = []byte(in.URL)
+	case KindFile:
+		if d.file == nil {
+			return Created{}, invalid("file_missing", "file", "Choose the file to share.")
+		}
+		n.Size = d.file.size
+		n.Meta = sealMeta(d.tok, fileMeta{Name: d.file.name, Type: d.file.contentType})
+		l, err := s.store.CreateLinkStream(ctx, n, d.file.fill)
+		if err != nil {
+			return Created{}, err
+		}
+		return Created{Link: l, URL: s.LinkURL(d.tok.String())}, nil
+	default:
+		return Created{}, invalid("kind_unknown", "kind", "Choose what to share: a message, a web address or a file.")
+	}
+	n.Size = int64(len(content))
+	l, err := s.store.CreateLink(ctx, n, [][]byte{d.tok.Box().Seal(token.Content, 0, true, content)})
+	if err != nil {
+		return Created{}, err
+	}
+	return Created{Link: l, URL: s.LinkURL(d.tok.String())}, nil
+}
+
+// checkText refuses text for field that is longer than max characters or
+// that no database can keep as text: invalid UTF-8, or a NUL.
+func checkText(field, text string, max int) error {
+	if !utf8.ValidString(text) || strings.IndexByte(text, 0) >= 0 {
+		return invalid(field+"_invalid", field, "Use letters, numbers and punctuation only: that %s has bytes that are not text.", fieldNoun(field))
+	}
+	if utf8.RuneCountInString(text) > max {
+		return invalid(field+"_too_long", field, "A %s has at most %d characters.", fieldNoun(field), max)
+	}
+	return nil
+}
+
+func fieldNoun(field string) string {
+	switch field {
+	case "q":
+		return "search"
+	case "username", "for_user":
+		return "username"
+	}
+	return strings.ReplaceAll(field, "_", " ")
+}
+
+func checkURL(raw string) error {
+	if raw == "" {
+		return invalid("url_missing", "url", "Give the URL to share.")
+	}
+	if len(raw) > MaxURLLen {
+		return invalid("url_too_long", "url", "A URL has at most %d characters.", MaxURLLen)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return invalid("url_invalid", "url", "Share a web address that starts with http:// or https://, without a user name or password in it.")
+	}
+	return nil
+}
+
+// fileMeta is a file link's name and type, sealed into links.meta so that
+// the database does not reveal them.
+type fileMeta struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+}
+
+func sealMeta(tok token.Token, m fileMeta) []byte {
+	b, _ := json.Marshal(m)
+	return tok.Box().Seal(token.Meta, 0, true, b)
+}
+
+func openMeta(tok token.Token, l Link) (fileMeta, error) {
+	var m fileMeta
+	b, err := tok.Box().Open(token.Meta, 0, true, l.Meta)
+	if err != nil {
+		return m, fmt.Errorf("open file metadata of link %d: %w", l.ID, err)
+	}
+	return m, json.Unmarshal(b, &m)
+}
+
+// ListInput asks for a page of an owner's links, in an adapter's words:
+// Before is the cursor a previous page gave, empty for the first.
+type ListInput struct {
+	Status string
+	Query  string
+	Before string
+	// Limit is the page's size, zero for DefaultPageSize.
+	Limit int
+}
+
+// DefaultPageSize is how many links a page of a list holds unless asked.
+const DefaultPageSize = 50
+
+// LinkPage is a page of an owner's links, newest first.
+type LinkPage struct {
+	Links []Link
+	// Next is the cursor of the next page, empty on the last.
+	Next string
+}
+
+// Links reads the page of owner's links that in asks for.
+func (s *Service) Links(ctx context.Context, owner int64, in ListInput) (LinkPage, error) {
+	limit := in.Limit
+	if limit == 0 {
+		limit = DefaultPageSize
+	}
+	if limit < 1 || limit > MaxPageSize {
+		return LinkPage{}, invalid("limit_out_of_range", "limit", "A page holds from 1 to %d links.", MaxPageSize)
+	}
+	opts := store.ListOptions{Query: strings.TrimSpace(in.Query), Limit: limit + 1}
+	if err := checkText("q", opts.Query, MaxLabelLen); err != nil {
+		return LinkPage{}, err
+	}
+	if in.Status != "" {
+		opts.Status = Status(in.Status)
+		if !validStatus(opts.Status) {
+			return LinkPage{}, invalid("status_unknown", "status", "There is no status %q: use active, used, expired or revoked.", in.Status)
+		}
+	}
+	if in.Before != "" {
+		n, err := strconv.ParseInt(in.Before, 10, 64)
+		if err != nil || n <= 0 {
+			return LinkPage{}, invalid("cursor_invalid", "cursor", "That page does not exist.")
+		}
+		opts.Before = n
+	}
+	links, err := s.store.Links(ctx, owner, opts)
+	if err != nil {
+		return LinkPage{}, err
+	}
+	p := LinkPage{Links: links}
+	if len(links) > limit {
+		p.Links = links[:limit]
+		p.Next = strconv.FormatInt(links[limit-1].ID, 10)
+	}
+	return p, nil
+}
+
+func validStatus(st Status) bool {
+	for _, s := range Statuses {
+		if s == st {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseID reads the id of a link or an account in an address; anything but
+// a positive number is ErrNotFound, like another owner's link.
+func ParseID(s string) (int64, error) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, ErrNotFound
+	}
+	return id, nil
+}
+
+// Link returns owner's link id; another owner's, or one purged, is
+// ErrNotFound.
+func (s *Service) Link(ctx context.Context, owner, id int64) (Link, error) {
+	l, err := s.store.OwnedLink(ctx, owner, id)
+	return l, fromStore(err)
+}
+
+// Audit returns the audit trail of owner's link id, oldest first.
+func (s *Service) Audit(ctx context.Context, owner, id int64) (Link, []Event, error) {
+	l, err := s.store.OwnedLink(ctx, owner, id)
+	if err != nil {
+		return Link{}, nil, fromStore(err)
+	}
+	events, err := s.store.Events(ctx, owner, id)
+	return l, events, fromStore(err)
+}
+
+// Revoke ends owner's link id at once, and tells the owner's streams.
+// Revoking a dead link again changes nothing.
+func (s *Service) Revoke(ctx context.Context, owner, id int64, c Client) (Link, error) {
+	l, err := s.store.Revoke(ctx, owner, id, s.event(c))
+	if err != nil {
+		return Link{}, fromStore(err)
+	}
+	s.Publish(ctx, live.Event{Owner: owner, Link: id, What: live.Revoked})
+	return l, nil
+}
+
+// Expiring returns up to limit of owner's active links that expire after
+// after, soonest first: what an event stream watches for.
+func (s *Service) Expiring(ctx context.Context, owner int64, after time.Time, limit int) ([]Link, error) {
+	return s.store.Expiring(ctx, owner, after, limit)
+}
+
+// hashPassword hashes an account's or a link's password with bcrypt.
+func hashPassword(password string) (string, error) {
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	return string(hash), err
+}

@@ -1,0 +1,368 @@
+package core
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"oncelink/live"
+	"oncelink/sniff"
+	"oncelink/store"
+	"oncelink/token"
+)
+
+// A recipient's request about a link: who sends it, as whom, with which
+// grants.
+type Recipient struct {
+	Client Client
+	// Viewer is the signed-in account, or nil: a link for one user opens
+	// only for that account.
+	Viewer *Account
+	// Grants are the grant values the recipient's browser holds (see
+	// Opened.Grant), if any.
+	Grants []string
+}
+
+// Sight is what a recipient may see of a link before opening it; or, for a
+// browser that holds a grant for it, the link opened again.
+type Sight struct {
+	Link Link
+	// WrongUser is set when the link is for another account than the
+	// viewer.
+	WrongUser bool
+	// Opened is set when a grant lets the recipient see the content again.
+	Opened *Opened
+}
+
+// Token is a link's token as the recipient's address gives it, checked:
+// a token this server did not make is ErrNotFound before any query.
+func (s *Service) Token(text string) (token.Token, error) {
+	tok, err := token.Parse(s.key, text)
+	if err != nil {
+		return tok, ErrNotFound
+	}
+	return tok, nil
+}
+
+// Look is a recipient's look at a link. It never consumes: previews,
+// scanners and browsers alike only look. With record set (a GET, not a
+// HEAD) the look is rate limited, recorded as a view and told to the
+// owner's streams. A dead link is a Gone *Error.
+func (s *Service) Look(ctx context.Context, tokText string, r Recipient, record bool) (Sight, error) {
+	tok, err := s.Token(tokText)
+	if err != nil {
+		return Sight{}, err
+	}
+	l, err := s.store.LinkByHash(ctx, tok.Hash())
+	if err != nil {
+		return Sight{}, fromStore(err)
+	}
+	if s.granted(r.Grants, l) {
+		o, err := s.content(ctx, tok, l)
+		return Sight{Link: l, Opened: &o}, err
+	}
+	if st := l.Status(s.Now()); st != Active {
+		return Sight{}, gone(st)
+	}
+	if record {
+		// Views are recorded, so they are limited with opens: a client
+		// reloading the page cannot grow the audit trail without end.
+		if err := s.take(ctx, s.limits.open, r.Client.key()); err != nil {
+			return Sight{}, err
+		}
+		if err := s.store.RecordView(ctx, l.ID, s.event(r.Client)); err != nil {
+			return Sight{}, err
+		}
+		s.Publish(ctx, live.Event{Owner: l.OwnerID, Link: l.ID, What: live.Viewed})
+	}
+	return Sight{Link: l, WrongUser: wrongUser(l, r.Viewer)}, nil
+}
+
+func wrongUser(l Link, viewer *Account) bool {
+	return l.ForUserID != 0 && (viewer == nil || viewer.ID != l.ForUserID)
+}
+
+// Opened is a link's content, delivered.
+type Opened struct {
+	Link    Link
+	Message string // of a message link
+	URL     string // of a URL link
+	File    *File  // of a file link
+	// Used is set when this open took a use, which the owner's streams
+	// are told of (Event) once the recipient has their answer; an open by
+	// grant took none.
+	Used bool
+	// Grant, with Used, lets the recipient's browser open the link again
+	// until GrantEnds without taking another use; see Recipient.Grants.
+	Grant     string
+	GrantEnds time.Time
+}
+
+// Event is what the owner's streams are told of a use.
+func (o Opened) Event() live.Event {
+	return live.Event{Owner: o.Link.OwnerID, Link: o.Link.ID, What: live.Used}
+}
+
+// File is an opened file link's file.
+type File struct {
+	Name string
+	// Type is the type sniffed from the file's content.
+	Type string
+	// Media is "audio" or "video" for a file the player plays, else "".
+	Media string
+	Size  int64
+	// Content reads the file, one sealed chunk at a time, as long as ctx
+	// of the open lasts; see Service.FileContent.
+	link Link
+	tok  token.Token
+}
+
+// Open takes one use of the link and delivers its content. A password
+// link checks password first (a wrong one is recorded and takes no use); a
+// link for one user opens only for r.Viewer. A browser that holds a grant
+// for the link gets it again without taking another use. Under any
+// concurrency exactly max_uses opens succeed. The caller publishes
+// o.Event() once it has answered, when o.Used.
+func (s *Service) Open(ctx context.Context, tokText, password string, r Recipient) (Opened, error) {
+	tok, err := s.Token(tokText)
+	if err != nil {
+		return Opened{}, err
+	}
+	client := r.Client.key()
+	if err := s.take(ctx, s.limits.open, client); err != nil {
+		return Opened{}, err
+	}
+	// Most links have no password and no recipient account, and most
+	// opens carry no grant: one conditional write then does everything.
+	if len(r.Grants) == 0 {
+		used, err := s.store.ConsumeUnprotected(ctx, tok.Hash(), s.event(r.Client))
+		if err == nil {
+			return s.opened(ctx, tok, used)
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return Opened{}, err
+		}
+	}
+	l, err := s.store.LinkByHash(ctx, tok.Hash())
+	if err != nil {
+		return Opened{}, fromStore(err)
+	}
+	if s.granted(r.Grants, l) {
+		return s.content(ctx, tok, l)
+	}
+	if st := l.Status(s.Now()); st != Active {
+		return Opened{}, gone(st)
+	}
+	if wrongUser(l, r.Viewer) {
+		return Opened{}, &Error{Kind: Forbidden, Code: "wrong_user", Title: "Not for this account",
+			Msg: "This link is for " + l.ForUserName + ". Sign in as " + l.ForUserName + " to open it."}
+	}
+	if l.PasswordHash != "" {
+		if err := s.take(ctx, s.limits.linkPassword, string(l.TokenHash)); err != nil {
+			return Opened{}, err
+		}
+		if err := s.take(ctx, s.limits.linkPasswordClient, client); err != nil {
+			return Opened{}, err
+		}
+		if bcrypt.CompareHashAndPassword([]byte(l.PasswordHash), []byte(password)) != nil {
+			if err := s.store.RecordWrongPassword(ctx, l.ID, s.event(r.Client)); err != nil {
+				return Opened{}, err
+			}
+			return Opened{}, ErrWrongPassword
+		}
+	}
+	used, err := s.store.Consume(ctx, l.ID, s.event(r.Client))
+	if errors.Is(err, store.ErrGone) {
+		// It died since the lookup: used up, expired or revoked meanwhile.
+		st := Used
+		if now, err := s.store.LinkByHash(ctx, tok.Hash()); err == nil {
+			st = now.Status(s.Now())
+		}
+		return Opened{}, gone(st)
+	}
+	if err != nil {
+		return Opened{}, err
+	}
+	return s.opened(ctx, tok, used)
+}
+
+// ErrWrongPassword refuses an open whose link password is wrong.
+var ErrWrongPassword = &Error{Kind: Forbidden, Code: "wrong_password", Field: "password", Title: "Wrong password",
+	Msg: "That password is not right. The link was not used; try again."}
+
+// opened delivers the use of l just taken, with its grant.
+func (s *Service) opened(ctx context.Context, tok token.Token, l Link) (Opened, error) {
+	o, err := s.content(ctx, tok, l)
+	if err != nil {
+		return o, err
+	}
+	o.Used = true
+	o.Grant = s.grant(l, o.GrantEnds)
+	return o, nil
+}
+
+// content opens l's content for a recipient who may have it.
+func (s *Service) content(ctx context.Context, tok token.Token, l Link) (Opened, error) {
+	o := Opened{Link: l, GrantEnds: l.LastUsedAt.Add(s.cfg.GrantTTL)}
+	if l.Kind == KindFile {
+		if !l.ContentDeletedAt.IsZero() {
+			return Opened{}, gone(l.Status(s.Now()))
+		}
+		m, err := openMeta(tok, l)
+		if err != nil {
+			return Opened{}, err
+		}
+		o.File = &File{Name: m.Name, Type: m.Type, Media: sniff.MediaKind(m.Type), Size: l.Size, link: l, tok: tok}
+		return o, nil
+	}
+	sealed := l.Content
+	if sealed == nil { // not read along with the link, as on a grant's reload
+		var err error
+		sealed, err = s.store.Chunk(ctx, l.ID, 0)
+		switch {
+		case errors.Is(err, store.ErrGone):
+			return Opened{}, gone(l.Status(s.Now()))
+		case err != nil:
+			return Opened{}, err
+		}
+	}
+	content, err := tok.Box().Open(token.Content, 0, true, sealed)
+	if err != nil {
+		return Opened{}, err
+	}
+	if l.Kind == KindURL {
+		o.URL = string(content)
+	} else {
+		o.Message = string(content)
+	}
+	return o, nil
+}
+
+// GrantedFile is the file of a file link for the browser that holds its
+// grant; any other is refused with a Forbidden *Error while the link can
+// still be opened and a Gone one once it cannot.
+func (s *Service) GrantedFile(ctx context.Context, tokText string, grants []string) (*File, error) {
+	tok, err := s.Token(tokText)
+	if err != nil {
+		return nil, err
+	}
+	l, err := s.store.LinkByHash(ctx, tok.Hash())
+	if err != nil {
+		return nil, fromStore(err)
+	}
+	if l.Kind != KindFile {
+		return nil, ErrNotFound
+	}
+	if !s.granted(grants, l) {
+		if st := l.Status(s.Now()); st != Active {
+			return nil, gone(st)
+		}
+		return nil, &Error{Kind: Forbidden, Code: "not_opened", Title: "Open the link first",
+			Msg: "This file is sent only to the browser that opened its link. Open the link, then download the file from there."}
+	}
+	o, err := s.content(ctx, tok, l)
+	return o.File, err
+}
+
+// FileContent reads f, for as long as ctx lasts, opening one sealed chunk
+// at a time and only the chunks that a read reaches: a range costs the
+// chunks it covers, and memory holds one chunk.
+func (s *Service) FileContent(ctx context.Context, f *File) io.ReadSeeker {
+	return &sealedFile{ctx: ctx, store: s.store, id: f.link.ID, box: f.tok.Box(), size: f.Size, seq: -1}
+}
+
+// CreatedAt is when f's link was made, as its last modification.
+func (f *File) CreatedAt() time.Time { return f.link.CreatedAt }
+
+type sealedFile struct {
+	ctx   context.Context
+	store Store
+	id    int64
+	box   token.Box
+	size  int64
+	off   int64
+	seq   int // the chunk in plain, or -1
+	plain []byte
+}
+
+func (f *sealedFile) Read(p []byte) (int, error) {
+	if f.off >= f.size {
+		return 0, io.EOF
+	}
+	seq := int(f.off / token.ChunkSize)
+	if seq != f.seq {
+		sealed, err := f.store.Chunk(f.ctx, f.id, seq)
+		if err != nil {
+			return 0, err
+		}
+		start := int64(seq) * token.ChunkSize
+		last := start+token.ChunkSize >= f.size
+		plain, err := f.box.Open(token.Content, uint64(seq), last, sealed)
+		if err != nil {
+			return 0, fmt.Errorf("open chunk %d of link %d: %w", seq, f.id, err)
+		}
+		if int64(len(plain)) != min(token.ChunkSize, f.size-start) {
+			return 0, fmt.Errorf("chunk %d of link %d has %d bytes", seq, f.id, len(plain))
+		}
+		f.seq, f.plain = seq, plain
+	}
+	n := copy(p, f.plain[f.off-int64(seq)*token.ChunkSize:])
+	f.off += int64(n)
+	return n, nil
+}
+
+func (f *sealedFile) Seek(offset int64, whence int) (int64, error) {
+	switch whence {
+	case io.SeekCurrent:
+		offset += f.off
+	case io.SeekEnd:
+		offset += f.size
+	}
+	if offset < 0 {
+		return 0, errors.New("seek before the start of the file")
+	}
+	f.off = offset
+	return offset, nil
+}
+
+// A grant lets the browser that consumed a link see its content again
+// until the grant ends, GrantTTL after the last use. It holds the link's id
+// and the grant's end, tagged with the server key: another browser does not
+// have it and cannot make one.
+func (s *Service) grant(l Link, ends time.Time) string {
+	var v [16 + sha256.Size]byte
+	binary.BigEndian.PutUint64(v[:8], uint64(l.ID))
+	binary.BigEndian.PutUint64(v[8:16], uint64(ends.UnixMilli()))
+	copy(v[16:], s.grantTag(v[:16]))
+	return base64.RawURLEncoding.EncodeToString(v[:])
+}
+
+// granted reports whether one of grants is an unexpired grant for l.
+func (s *Service) granted(grants []string, l Link) bool {
+	for _, g := range grants {
+		v, err := base64.RawURLEncoding.DecodeString(g)
+		if err != nil || len(v) != 16+sha256.Size || !hmac.Equal(v[16:], s.grantTag(v[:16])) {
+			continue
+		}
+		id, ends := int64(binary.BigEndian.Uint64(v[:8])), int64(binary.BigEndian.Uint64(v[8:16]))
+		if id == l.ID && s.Now().Before(time.UnixMilli(ends)) && l.RevokedAt.IsZero() {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Service) grantTag(b []byte) []byte {
+	m := hmac.New(sha256.New, s.key)
+	m.Write([]byte("oncelink grant v1\x00"))
+	m.Write(b)
+	return m.Sum(nil)
+}

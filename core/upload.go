@@ -1,0 +1,272 @@
+package core
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net/url"
+	"os"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"oncelink/sniff"
+	"oncelink/token"
+)
+
+// Limits on a create form sent as multipart/form-data.
+const (
+	// maxFormParts bounds the fields of one form; the create form has nine.
+	maxFormParts = 64
+	// maxFileNameBytes bounds a shared file's name as it is kept and sent.
+	maxFileNameBytes = 200
+)
+
+// MaxFormBytes bounds a form's fields, all together: the largest is a
+// message, which percent-encoding can triple, and the others are short.
+// A file may add up to the server's MaxUpload.
+const MaxFormBytes = 4 * MaxMessageBytes
+
+// UploadPrefix starts the name of every upload's temporary file.
+const UploadPrefix = "oncelink-upload-"
+
+// Draft is a link being made: its token, and the file of a file link,
+// sealed under that token as it arrives. Make one with NewDraft, give it to
+// Create, and Close it once the request is answered: nothing of an upload
+// outlives it.
+type Draft struct {
+	s    *Service
+	tok  token.Token
+	file *upload
+}
+
+// NewDraft starts a link.
+func (s *Service) NewDraft() *Draft { return &Draft{s: s, tok: token.New(s.key)} }
+
+// Close deletes the draft's upload, if any. It does nothing on nil.
+func (d *Draft) Close() {
+	if d != nil {
+		d.file.Close()
+		d.file = nil
+	}
+}
+
+// ReadMultipart reads a create form sent as multipart/form-data from body,
+// whose boundary is given, and returns its fields; on an error, the fields
+// read before it, which refill the form. The file part is sealed into d as
+// it arrives; a file left in a form of another kind is not kept. Every
+// field but the file shares MaxFormBytes; the file may add up to the
+// server's MaxUpload. These are the only limits on the body.
+//
+// Neither memory nor the database's one writer waits on the network: the
+// file is sealed chunk by chunk and spooled, sealed, to a temporary file,
+// and the link is written in one short transaction once the whole form is
+// in and checked, whichever order its fields came in.
+func (d *Draft) ReadMultipart(body io.Reader, boundary string, contentLength int64) (url.Values, error) {
+	limit := d.s.cfg.MaxUpload + MaxFormBytes
+	if contentLength > limit {
+		// Refused unread: only a file makes a form this large, so the form
+		// comes back with the file kind chosen.
+		return url.Values{"kind": {KindFile}}, d.s.uploadTooLarge()
+	}
+	lr := &io.LimitedReader{R: body, N: limit + 1}
+	mr := multipart.NewReader(lr, boundary)
+	form := url.Values{}
+	// formErr ends the reading: the client's mistakes as the user's, the
+	// server's own (its spool) as they are, for the adapter to log.
+	formErr := func(err error) (url.Values, error) {
+		d.file.Close()
+		d.file = nil
+		var se *spoolError
+		switch {
+		case lr.N <= 0:
+			return form, d.s.uploadTooLarge()
+		case errors.As(err, new(*Error)), errors.As(err, &se):
+			return form, err
+		}
+		return form, ErrUnreadableForm
+	}
+	var fieldBytes int64
+	for parts := 0; ; parts++ {
+		p, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return form, nil
+		}
+		if err != nil {
+			return formErr(err)
+		}
+		if parts == maxFormParts {
+			return formErr(invalid("too_many_fields", "", "That form has more than %d fields.", maxFormParts))
+		}
+		name := p.FormName()
+		switch {
+		case name == "file" && p.FileName() != "":
+			if kind := strings.TrimSpace(form.Get("kind")); kind != "" && kind != KindFile {
+				if _, err := io.Copy(io.Discard, p); err != nil {
+					return formErr(err)
+				}
+				continue
+			}
+			if err := d.ReceiveFile(p.FileName(), p); err != nil {
+				return formErr(err)
+			}
+		case name != "":
+			v, err := io.ReadAll(io.LimitReader(p, MaxFormBytes-fieldBytes+1))
+			if err != nil {
+				return formErr(err)
+			}
+			if fieldBytes += int64(len(v)); fieldBytes > MaxFormBytes {
+				return formErr(&Error{Kind: TooLarge, Code: "form_too_large", Title: "Too large",
+					Msg: fmt.Sprintf("The form's fields are larger than the %s this server accepts. Nothing was stored.", LimitSize(MaxFormBytes))})
+			}
+			form.Add(name, string(v))
+		}
+	}
+}
+
+// ErrUnreadableForm is a form body that could not be read.
+var ErrUnreadableForm = invalid("unreadable_form", "", "The form could not be read. Reload the page and try again.")
+
+func (s *Service) uploadTooLarge() *Error {
+	return &Error{Kind: TooLarge, Code: "file_too_large", Field: "file", Title: "Too large",
+		Msg: fmt.Sprintf("That file is larger than %s, the most this server accepts. Nothing was stored.", LimitSize(s.cfg.MaxUpload))}
+}
+
+// upload is a file received for a link: its name, its type sniffed from
+// its first bytes, its size, and its content sealed in chunks in a
+// temporary file.
+type upload struct {
+	name, contentType string
+	size              int64
+	chunks            int
+	overhead          int // what sealing adds to each chunk
+	spool             *os.File
+	log               *slog.Logger
+}
+
+// spoolError is the server's failure to keep an upload, such as a full
+// disk, as opposed to a client's broken or short body.
+type spoolError struct{ err error }
+
+func (e *spoolError) Error() string { return "spool upload: " + e.err.Error() }
+func (e *spoolError) Unwrap() error { return e.err }
+
+// ReceiveFile seals the file called name from r into d, one
+// token.ChunkSize chunk at a time, into a new spool file. Memory holds one
+// chunk, whatever the size.
+func (d *Draft) ReceiveFile(name string, r io.Reader) error {
+	if d.file != nil {
+		return invalid("too_many_files", "file", "Share one file at a time.")
+	}
+	spool, err := os.CreateTemp("", UploadPrefix+"*")
+	if err != nil {
+		return &spoolError{err}
+	}
+	box := d.tok.Box()
+	max := d.s.cfg.MaxUpload
+	up := &upload{name: cleanFileName(name), overhead: box.Overhead(), spool: spool, log: d.s.log}
+	in := bufio.NewReader(io.LimitReader(r, max+1))
+	buf := make([]byte, token.ChunkSize)
+	for last := false; !last; up.chunks++ {
+		n, err := io.ReadFull(in, buf)
+		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+			up.Close()
+			return err
+		}
+		if up.size += int64(n); up.size > max {
+			up.Close()
+			return d.s.uploadTooLarge()
+		}
+		if _, err := in.Peek(1); errors.Is(err, io.EOF) {
+			last = true
+		} else if err != nil {
+			up.Close()
+			return err
+		}
+		if up.chunks == 0 {
+			up.contentType = sniff.Type(buf[:n])
+		}
+		if _, err := spool.Write(box.Seal(token.Content, uint64(up.chunks), last, buf[:n])); err != nil {
+			up.Close()
+			return &spoolError{err}
+		}
+	}
+	if up.size == 0 {
+		up.Close()
+		return invalid("file_empty", "file", "That file is empty. Choose a file with something in it.")
+	}
+	d.file = up
+	return nil
+}
+
+// fill hands the sealed chunks to put in order, reading them back from
+// the spool one at a time.
+func (u *upload) fill(put func([]byte) error) error {
+	if _, err := u.spool.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	overhead := int64(u.overhead)
+	buf := make([]byte, token.ChunkSize+overhead)
+	left := u.size
+	for range u.chunks {
+		n := min(left, token.ChunkSize)
+		left -= n
+		chunk := buf[:n+overhead]
+		if _, err := io.ReadFull(u.spool, chunk); err != nil {
+			return fmt.Errorf("read upload spool: %w", err)
+		}
+		if err := put(chunk); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Close deletes the spool, and logs when it cannot: the sealed file would
+// stay in the temporary directory. It does nothing on a nil upload.
+func (u *upload) Close() {
+	if u == nil {
+		return
+	}
+	u.spool.Close()
+	if err := os.Remove(u.spool.Name()); err != nil {
+		u.log.Error("delete an upload's temporary file", "err", err)
+	}
+}
+
+// cleanFileName makes a browser's file name safe to keep and to send back:
+// its last path element, without control, format or bidirectional
+// characters (which can disguise an extension), without the trailing dots
+// and spaces that some systems drop, and at most maxFileNameBytes long,
+// keeping a short extension.
+func cleanFileName(name string) string {
+	name = strings.ToValidUTF8(name, "")
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	name = strings.Map(func(r rune) rune {
+		if unicode.In(r, unicode.Cc, unicode.Cf, unicode.Bidi_Control) {
+			return -1
+		}
+		return r
+	}, name)
+	name = strings.TrimLeft(strings.TrimRight(name, ". "), " ")
+	if name == "" {
+		return "file"
+	}
+	if len(name) > maxFileNameBytes {
+		ext := ""
+		if i := strings.LastIndexByte(name, '.'); i > 0 && len(name)-i <= 16 {
+			ext = name[i:]
+		}
+		base := name[:maxFileNameBytes-len(ext)]
+		for !utf8.ValidString(base) {
+			base = base[:len(base)-1]
+		}
+		name = base + ext
+	}
+	return name
+}

@@ -1,0 +1,76 @@
+package handlers
+
+import (
+	"net/http"
+	"strings"
+
+	"oncelink/components"
+	"oncelink/core"
+)
+
+// settings is the signed-in account's own page: its API keys.
+func (h *Handler) settings(w http.ResponseWriter, r *http.Request, a *core.Account) {
+	h.renderSettings(w, r, a, http.StatusOK, components.Settings{})
+}
+
+// renderSettings shows the settings page with v's form, notice and new key.
+func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, a *core.Account, status int, v components.Settings) {
+	keys, err := h.core.Keys(r.Context(), a.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	now := h.core.Now()
+	active := 0
+	for _, k := range keys {
+		item := components.KeyItem{ID: k.ID, Name: k.Name, Prefix: k.Prefix, CreatedAt: k.CreatedAt,
+			LastUsedAt: k.LastUsedAt, ExpiresAt: k.ExpiresAt, Expired: !k.Active(now)}
+		if !item.Expired {
+			active++
+		}
+		v.Keys = append(v.Keys, item)
+	}
+	v.Expiries = core.KeyExpiries
+	if v.Form.Expires == "" {
+		v.Form.Expires = core.KeyExpiries[0]
+	}
+	v.AtLimit = active >= core.MaxAPIKeys
+	h.render(w, r, status, components.SettingsPage(h.page(r, "Settings"), v))
+}
+
+// createKey makes an API key and shows its secret once. A mistake shows
+// the form again with what was typed and the mistake beside its field.
+func (h *Handler) createKey(w http.ResponseWriter, r *http.Request, a *core.Account) {
+	if err := parseForm(w, r); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	f := components.KeyForm{Name: strings.TrimSpace(r.PostForm.Get("name")), Expires: r.PostForm.Get("expires")}
+	k, err := h.core.CreateKey(r.Context(), a.ID, f.Name, f.Expires)
+	if e, ok := core.AsError(err); ok {
+		f.Error, f.ErrorField = e.Msg, e.Field
+		h.renderSettings(w, r, a, Status(e.Kind), components.Settings{Form: f})
+		return
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.renderSettings(w, r, a, http.StatusCreated, components.Settings{NewKey: &components.NewKey{Name: k.Key.Name, Secret: k.Secret}})
+}
+
+// revokeKey ends one of the account's API keys at once.
+func (h *Handler) revokeKey(w http.ResponseWriter, r *http.Request, a *core.Account) {
+	id, err := core.ParseID(r.PathValue("id"))
+	if err == nil {
+		err = parseForm(w, r)
+	}
+	if err == nil {
+		_, err = h.core.RevokeKey(r.Context(), a.ID, id)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	redirect(w, r, "/settings")
+}
