@@ -15,6 +15,7 @@ import (
 	"github.com/alexedwards/scs/sqlite3store"
 	"github.com/alexedwards/scs/v2"
 
+	"oncelink/api"
 	"oncelink/core"
 	"oncelink/handlers"
 	"oncelink/live"
@@ -58,13 +59,14 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 		SharedRateLimits: st.Postgres(), Broker: broker,
 	}, st, key, log)
 	h := handlers.New(svc, sessions, log)
+	v1 := api.New(svc, log)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           h.Routes(nil),
+		Handler:           h.Routes(v1.Handler()),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
@@ -73,6 +75,7 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 	// Open dashboards' event streams never finish by themselves; end them
 	// so that Shutdown waits only for ordinary requests.
 	srv.RegisterOnShutdown(h.EndStreams)
+	srv.RegisterOnShutdown(v1.EndStreams)
 	if cfg.MetricsAddr != "" {
 		mln, err := net.Listen("tcp", cfg.MetricsAddr)
 		if err != nil {

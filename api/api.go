@@ -1,0 +1,292 @@
+// Package api is oncelink's JSON API, version 1: an adapter over the core
+// beside the web pages. Owners' routes take an API key as a bearer token;
+// refusals are RFC 9457 problems; openapi.json describes it all.
+package api
+
+import (
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"oncelink/core"
+	"oncelink/handlers"
+)
+
+// Document is the OpenAPI 3.1 description of the API, written by hand and
+// kept true by the tests, which check real answers against it.
+//
+//go:embed openapi.json
+var Document []byte
+
+// API serves /api/v1/. Make one with New.
+type API struct {
+	core *core.Service
+	log  *slog.Logger
+	// streamsEnd is closed by EndStreams.
+	streamsEnd chan struct{}
+	endOnce    sync.Once
+	// heartbeat is how often an event stream is kept alive and its key
+	// checked again.
+	heartbeat time.Duration
+}
+
+// New returns the API over svc.
+func New(svc *core.Service, log *slog.Logger) *API {
+	return &API{core: svc, log: log, streamsEnd: make(chan struct{}), heartbeat: 25 * time.Second}
+}
+
+// Handler returns the API's route table. It answers only paths under
+// /api/; mount it there, behind the server's security headers and log.
+func (a *API) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api/v1/links", a.keyed(a.createLink))
+	mux.HandleFunc("GET /api/v1/links", a.keyed(a.listLinks))
+	mux.HandleFunc("GET /api/v1/links/{id}", a.keyed(a.getLink))
+	mux.HandleFunc("GET /api/v1/links/{id}/events", a.keyed(a.linkEvents))
+	mux.HandleFunc("POST /api/v1/links/{id}/revoke", a.keyed(a.revoke))
+	mux.HandleFunc("GET /api/v1/events", a.keyed(a.events))
+	mux.HandleFunc("POST /api/v1/open/{token}", a.open)
+	mux.HandleFunc("GET /api/v1/me", a.keyed(a.me))
+	mux.HandleFunc("GET /api/v1/openapi.json", a.document)
+	mux.HandleFunc("/api/", a.unrouted(mux))
+	return a.refuseBodiesOnReads(a.crossOrigin(mux))
+}
+
+// refuseBodiesOnReads answers a GET or HEAD that carries a body with 400:
+// no route reads one, and a body that the server ignores while a proxy in
+// front of it reads it (or the other way round) is how requests are
+// smuggled past the proxy.
+func (a *API) refuseBodiesOnReads(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if (r.Method == http.MethodGet || r.Method == http.MethodHead) && r.ContentLength != 0 {
+			a.fail(w, r, errBodyOnRead)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// EndStreams ends every open event stream, and any opened later, so that
+// http.Server.Shutdown need not wait for them.
+func (a *API) EndStreams() { a.endOnce.Do(func() { close(a.streamsEnd) }) }
+
+// crossOrigin refuses state changes that a browser sends from another
+// site. A request that carries a key and no cookie is a program's: no
+// browser sends one cross-site without the preflight this API never
+// grants, so it needs no Origin check.
+func (a *API) crossOrigin(next http.Handler) http.Handler {
+	protect := http.NewCrossOriginProtection()
+	protect.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a.fail(w, r, errCrossOrigin)
+	}))
+	checked := protect.Handler(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "" && r.Header.Get("Cookie") == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		checked.ServeHTTP(w, r)
+	})
+}
+
+// Errors of the API's own, beside the core's.
+var (
+	errCrossOrigin = &core.Error{Kind: core.Forbidden, Code: "cross_origin", Title: "Refused",
+		Msg: "This request came from another site in a browser, so oncelink refused it."}
+	errMethod = &core.Error{Kind: core.NotAllowed, Code: "method_not_allowed", Title: "Not allowed",
+		Msg: "This address does not take that method; see the Allow header."}
+	errBodyOnRead = &core.Error{Kind: core.Invalid, Code: "body_on_read", Title: "Body on a read",
+		Msg: "This request carried a body, which a GET or HEAD request cannot have. Nothing was read."}
+	errNotJSON = &core.Error{Kind: core.Unsupported, Code: "not_json", Title: "Not JSON",
+		Msg: "Send the body as application/json (or, to share a file, as multipart/form-data)."}
+)
+
+// unrouted answers what no route of mux takes: 405, naming the methods
+// the path does take, or 404 when it takes none.
+func (a *API) unrouted(mux *http.ServeMux) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodPost} {
+			probe := &http.Request{Method: m, Host: r.Host, URL: r.URL}
+			if _, pattern := mux.Handler(probe); pattern != "/api/" {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) == 0 {
+			a.fail(w, r, core.ErrNotFound)
+			return
+		}
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		a.fail(w, r, errMethod)
+	}
+}
+
+// keyed runs next for the account whose key the request carries as
+// "Authorization: Bearer ol_…".
+func (a *API) keyed(next func(http.ResponseWriter, *http.Request, *core.Account)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		acc, err := a.bearer(r)
+		if err == nil && acc == nil {
+			err = core.ErrNoKey
+		}
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		next(w, r, acc)
+	}
+}
+
+// bearer is the account of r's key; nil without one.
+func (a *API) bearer(r *http.Request) (*core.Account, error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return nil, nil
+	}
+	scheme, secret, _ := strings.Cut(h, " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return nil, core.ErrKeyRefused
+	}
+	return a.core.Authenticate(r.Context(), strings.TrimSpace(secret))
+}
+
+// client is who sent r, as the core records and limits them.
+func (a *API) client(r *http.Request) core.Client {
+	return core.ClientOf(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), a.core.Config().TrustProxy, r.UserAgent())
+}
+
+// problem is an RFC 9457 problem document.
+type problem struct {
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail"`
+	Code   string `json:"code"`
+	Field  string `json:"field,omitempty"`
+}
+
+// fail answers err as a problem, the one place that maps errors to the
+// API's answers: a refusal as it says, anything else as a 500 that is
+// logged and not shown.
+func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
+	p := problem{Type: "about:blank", Title: "Internal error", Status: http.StatusInternalServerError, Code: "internal",
+		Detail: "oncelink could not finish this request. Nothing was changed; please try again."}
+	if e := handlers.Refusal(err); e != nil {
+		p.Title, p.Status, p.Detail, p.Code, p.Field = e.Title, handlers.Status(e.Kind), e.Msg, e.Code, e.Field
+		if e.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds()+0.999)))
+		}
+		if e.Kind == core.Unauthorized {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="oncelink"`)
+		}
+	} else {
+		a.log.Error("api request failed", "method", r.Method, "route", r.Pattern, "err", err)
+	}
+	b, _ := json.Marshal(p)
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)+1))
+	w.WriteHeader(p.Status)
+	w.Write(append(b, '\n'))
+}
+
+// reply answers v as JSON with status.
+func (a *API) reply(w http.ResponseWriter, r *http.Request, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)+1))
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}
+
+// readJSON decodes r's body, of at most limit bytes, into v. An empty body
+// decodes nothing when empty is allowed. Unknown fields, a value of the
+// wrong type and trailing data are each a 400 that names the field.
+func readJSON(w http.ResponseWriter, r *http.Request, v any, limit int64, empty bool) error {
+	if empty && r.ContentLength == 0 && r.Header.Get("Content-Type") == "" {
+		return nil
+	}
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		return errNotJSON
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if errors.Is(err, io.EOF) && empty {
+		return nil
+	}
+	if err == nil && dec.More() {
+		err = errors.New("more than one JSON value")
+	}
+	if err == nil {
+		if _, err = dec.Token(); errors.Is(err, io.EOF) {
+			err = nil
+		} else if err == nil {
+			err = errors.New("data after the JSON value")
+		}
+	}
+	if err == nil {
+		return nil
+	}
+	var tooBig *http.MaxBytesError
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &tooBig):
+		return tooBig
+	case errors.As(err, &typeErr):
+		return &core.Error{Kind: core.Invalid, Code: "wrong_type", Field: typeErr.Field, Title: "Wrong type",
+			Msg: fmt.Sprintf("%s must be %s, not %s.", fieldName(typeErr.Field), jsonType(typeErr.Type.Kind().String()), typeErr.Value)}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return &core.Error{Kind: core.Invalid, Code: "unknown_field", Field: name, Title: "Unknown field",
+			Msg: fmt.Sprintf("There is no field %q here.", name)}
+	}
+	return &core.Error{Kind: core.Invalid, Code: "bad_json", Title: "Not valid JSON",
+		Msg: "The body is not one valid JSON object: " + err.Error() + "."}
+}
+
+func fieldName(f string) string {
+	if f == "" {
+		return "The body"
+	}
+	return "The field " + f
+}
+
+func jsonType(goKind string) string {
+	switch goKind {
+	case "int", "int64":
+		return "a whole number"
+	case "string":
+		return "a string"
+	case "bool":
+		return "true or false"
+	case "struct", "map":
+		return "an object"
+	}
+	return goKind
+}
+
+func (a *API) me(w http.ResponseWriter, r *http.Request, acc *core.Account) {
+	a.reply(w, r, http.StatusOK, struct {
+		Username string `json:"username"`
+		Admin    bool   `json:"admin"`
+	}{acc.Username, acc.Admin})
+}
+
+func (a *API) document(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(Document)))
+	w.Write(Document)
+}

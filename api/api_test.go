@@ -1,0 +1,441 @@
+package api
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"oncelink/core"
+)
+
+// TestEveryDocumentedAnswer walks every route of the API through each of
+// its documented answers, checking each exchange against the document,
+// and fails on an answer the document lists that no request produced.
+func TestEveryDocumentedAnswer(t *testing.T) {
+	check := newDocCheck(t)
+	s := newTestServer(t, check, func(c *core.Config) { c.MaxUpload = 1 << 20 })
+	ada := s.account("ada")
+	bob := s.account("bob")
+	anon := s.client("")
+	bad := s.client("ol_" + strings.Repeat("A", 43))
+	expect := func(what string, res response, status int, code string) {
+		t.Helper()
+		if res.StatusCode != status {
+			t.Fatalf("%s: %d %s, want %d", what, res.StatusCode, res.body, status)
+		}
+		if code != "" {
+			if p := res.problem(); p.Code != code || p.Status != status || p.Detail == "" {
+				t.Fatalf("%s: problem %+v, want code %q", what, p, code)
+			}
+		}
+	}
+
+	expect("document", anon.get("/api/v1/openapi.json"), http.StatusOK, "")
+	expect("me", ada.get("/api/v1/me"), http.StatusOK, "")
+	expect("me without a key", anon.get("/api/v1/me"), http.StatusUnauthorized, "key_missing")
+	expect("me with an unknown key", bad.get("/api/v1/me"), http.StatusUnauthorized, "key_refused")
+
+	l := ada.create(map[string]any{"label": "door code", "max_uses": 2})
+	id := itoa(l.ID)
+	expect("list", ada.get("/api/v1/links?status=active&limit=10"), http.StatusOK, "")
+	expect("list, unknown status", ada.get("/api/v1/links?status=lost"), http.StatusBadRequest, "status_unknown")
+	expect("list without a key", anon.get("/api/v1/links"), http.StatusUnauthorized, "key_missing")
+	expect("get", ada.get("/api/v1/links/"+id), http.StatusOK, "")
+	expect("get, another owner's", bob.get("/api/v1/links/"+id), http.StatusNotFound, "not_found")
+	expect("get without a key", anon.get("/api/v1/links/"+id), http.StatusUnauthorized, "key_missing")
+	expect("events of a link", ada.get("/api/v1/links/"+id+"/events"), http.StatusOK, "")
+	expect("events, another owner's", bob.get("/api/v1/links/"+id+"/events"), http.StatusNotFound, "not_found")
+	expect("events without a key", anon.get("/api/v1/links/"+id+"/events"), http.StatusUnauthorized, "key_missing")
+
+	expect("create, no key", anon.postJSON("/api/v1/links", map[string]any{"kind": "message", "message": "x"}), http.StatusUnauthorized, "key_missing")
+	expect("create, bad ttl", ada.postJSON("/api/v1/links", map[string]any{"kind": "message", "message": "x", "ttl": "forever"}), http.StatusBadRequest, "ttl_invalid")
+	expect("create, text", ada.do(http.MethodPost, "/api/v1/links", "text/plain", strings.NewReader("hello"), nil), http.StatusUnsupportedMediaType, "not_json")
+	big := strings.NewReader(`{"kind":"message","message":"` + strings.Repeat("x", core.MaxFormBytes) + `"}`)
+	expect("create, too large", ada.do(http.MethodPost, "/api/v1/links", "application/json", big, nil), http.StatusRequestEntityTooLarge, "body_too_large")
+	crossSite := http.Header{"Cookie": {"a=b"}, "Sec-Fetch-Site": {"cross-site"}, "Origin": {"https://evil.example"}}
+	expect("create, cross-site with a cookie", ada.do(http.MethodPost, "/api/v1/links", "application/json", strings.NewReader(`{}`), crossSite), http.StatusForbidden, "cross_origin")
+
+	opened := anon.postJSON(openPath(l.URL), nil)
+	expect("open", opened, http.StatusOK, "")
+	expect("open, a bad body", anon.postJSON(openPath(l.URL), "{"), http.StatusBadRequest, "bad_json")
+	expect("open, text", anon.do(http.MethodPost, openPath(l.URL), "text/plain", strings.NewReader("x"), nil), http.StatusUnsupportedMediaType, "not_json")
+	expect("open, forged", anon.postJSON("/api/v1/open/"+strings.Repeat("A", 43), nil), http.StatusNotFound, "not_found")
+	expect("open, an unknown key", bad.postJSON(openPath(l.URL), nil), http.StatusUnauthorized, "key_refused")
+	expect("open, the last use", anon.postJSON(openPath(l.URL), nil), http.StatusOK, "")
+	expect("open, used up", anon.postJSON(openPath(l.URL), nil), http.StatusGone, "link_gone")
+	locked := ada.create(map[string]any{"password": "open sesame"})
+	expect("open, wrong password", anon.postJSON(openPath(locked.URL), map[string]string{"password": "nope"}), http.StatusForbidden, "wrong_password")
+
+	expect("revoke", ada.postJSON("/api/v1/links/"+itoa(locked.ID)+"/revoke", nil), http.StatusOK, "")
+	expect("revoke, another owner's", bob.postJSON("/api/v1/links/"+itoa(locked.ID)+"/revoke", nil), http.StatusNotFound, "not_found")
+	expect("revoke without a key", anon.postJSON("/api/v1/links/"+itoa(locked.ID)+"/revoke", nil), http.StatusUnauthorized, "key_missing")
+
+	stream := ada.stream(t.Context())
+	stream.close()
+	expect("events without a key", anon.get("/api/v1/events"), http.StatusUnauthorized, "key_missing")
+
+	// Each rate limit, on a server whose limits are one request.
+	tight := newTestServer(t, check, func(c *core.Config) {
+		c.Rates.API = core.Rate{N: 1, Per: time.Hour}
+		c.Rates.Open = core.Rate{N: 1, Per: time.Hour}
+	})
+	for _, r := range []struct{ method, path string }{
+		{http.MethodGet, "/api/v1/me"}, {http.MethodGet, "/api/v1/links"}, {http.MethodPost, "/api/v1/links"},
+		{http.MethodGet, "/api/v1/links/1"}, {http.MethodGet, "/api/v1/links/1/events"},
+		{http.MethodPost, "/api/v1/links/1/revoke"}, {http.MethodGet, "/api/v1/events"},
+	} {
+		c := tight.account("limited" + strings.NewReplacer("/", "-", "{", "", "}", "").Replace(r.method+r.path))
+		c.get("/api/v1/me") // the one request allowed
+		var res response
+		if r.method == http.MethodPost {
+			res = c.postJSON(r.path, map[string]string{"kind": "message", "message": "x"})
+		} else {
+			res = c.get(r.path)
+		}
+		expect(r.method+" "+r.path+" over the limit", res, http.StatusTooManyRequests, "rate_limited")
+		if res.Header.Get("Retry-After") == "" {
+			t.Errorf("%s %s: 429 without Retry-After", r.method, r.path)
+		}
+	}
+	limitedLink := tight.account("owner").create(nil)
+	opener := tight.client("")
+	expect("open within the limit", opener.postJSON(openPath(limitedLink.URL), nil), http.StatusOK, "")
+	expect("open over the limit", opener.postJSON(openPath(limitedLink.URL), nil), http.StatusTooManyRequests, "rate_limited")
+
+	if missing := check.unseen(); len(missing) > 0 {
+		t.Errorf("documented answers no request produced: %s", strings.Join(missing, ", "))
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// stream is an open GET /api/v1/events.
+type stream struct {
+	res    *http.Response
+	events chan map[string]any
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// stream opens the key's event stream and reads its link events.
+func (c *client) stream(ctx context.Context) *stream {
+	c.t.Helper()
+	ctx, cancel := context.WithCancel(ctx)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, c.s.URL+"/api/v1/events", nil)
+	req.Header.Set("Authorization", "Bearer "+c.key)
+	res, err := c.c.Do(req)
+	if err != nil {
+		cancel()
+		c.t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "text/event-stream" {
+		cancel()
+		c.t.Fatalf("event stream: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	s := &stream{res: res, events: make(chan map[string]any, 16), cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		defer close(s.events)
+		sc := bufio.NewScanner(res.Body)
+		event := ""
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case strings.HasPrefix(line, "event: "):
+				event = strings.TrimPrefix(line, "event: ")
+			case strings.HasPrefix(line, "data: ") && event == "link":
+				var l map[string]any
+				if json.Unmarshal([]byte(strings.TrimPrefix(line, "data: ")), &l) == nil {
+					s.events <- l
+				}
+			case line == "":
+				event = ""
+			}
+		}
+	}()
+	return s
+}
+
+func (s *stream) close() {
+	s.cancel()
+	s.res.Body.Close()
+	<-s.done
+}
+
+// next waits up to a second for a link event matching want.
+func (s *stream) next(t *testing.T, want func(map[string]any) bool) map[string]any {
+	t.Helper()
+	deadline := time.After(time.Second)
+	for {
+		select {
+		case l, ok := <-s.events:
+			if !ok {
+				t.Fatal("the event stream ended")
+			}
+			if want(l) {
+				return l
+			}
+		case <-deadline:
+			t.Fatal("no such link event within a second")
+		}
+	}
+}
+
+func TestOpenIsExactlyOnce(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t), func(c *core.Config) { c.RateLimits = false })
+	l := s.account("ada").create(nil)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	statuses := map[int]int{}
+	for range 100 {
+		wg.Go(func() {
+			c := s.client("")
+			res := c.postJSON(openPath(l.URL), nil)
+			mu.Lock()
+			statuses[res.StatusCode]++
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if statuses[http.StatusOK] != 1 || statuses[http.StatusGone] != 99 {
+		t.Fatalf("100 concurrent opens of a one-use link: %v, want one 200 and 99 410s", statuses)
+	}
+}
+
+// A link's uses are the same whichever door they go through.
+func TestAPIAndBrowserShareUses(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t))
+	ada := s.account("ada")
+	form := func(c *client, link string) int {
+		res := c.do(http.MethodPost, strings.TrimPrefix(link, s.URL), "application/x-www-form-urlencoded", strings.NewReader(""), nil)
+		return res.StatusCode
+	}
+	first := ada.create(nil)
+	var got struct{ Kind, Message string }
+	res := s.client("").postJSON(openPath(first.URL), nil)
+	if json.Unmarshal(res.body, &got); res.StatusCode != http.StatusOK || got.Kind != "message" || got.Message != "a secret" {
+		t.Fatalf("open through the API: %d %s", res.StatusCode, res.body)
+	}
+	if status := form(s.client(""), first.URL); status != http.StatusGone {
+		t.Fatalf("a browser after the API opened it: %d, want 410", status)
+	}
+	second := ada.create(nil)
+	if status := form(s.client(""), second.URL); status != http.StatusOK {
+		t.Fatalf("a browser's open: %d", status)
+	}
+	if res := s.client("").postJSON(openPath(second.URL), nil); res.StatusCode != http.StatusGone || res.problem().Code != "link_gone" {
+		t.Fatalf("the API after a browser opened it: %d %s", res.StatusCode, res.body)
+	}
+}
+
+// The key owner's stream shows an open within a second, with the link as
+// the API shows it.
+func TestEventsShowAnOpen(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t))
+	ada := s.account("ada")
+	l := ada.create(map[string]any{"label": "wifi"})
+	st := ada.stream(t.Context())
+	defer st.close()
+	if res := s.client("").postJSON(openPath(l.URL), nil); res.StatusCode != http.StatusOK {
+		t.Fatalf("open: %d", res.StatusCode)
+	}
+	ev := st.next(t, func(m map[string]any) bool { return m["id"] == float64(l.ID) && m["status"] == "used" })
+	if ev["label"] != "wifi" || ev["used_at"] == nil || ev["uses"] != float64(1) {
+		t.Fatalf("the open's event: %v", ev)
+	}
+	// A link created elsewhere shows too.
+	other := ada.create(map[string]any{"label": "second"})
+	st.next(t, func(m map[string]any) bool { return m["id"] == float64(other.ID) && m["status"] == "active" })
+}
+
+func TestFileRoundTrip(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t))
+	ada := s.account("ada")
+	content := bytes.Repeat([]byte("oncelink\x00\x01\x02"), 30000) // several chunks
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("kind", "file")
+	mw.WriteField("ttl", "1h")
+	mw.WriteField("max_uses", "1")
+	fw, _ := mw.CreateFormFile("file", "data.bin")
+	fw.Write(content)
+	mw.Close()
+	res := ada.do(http.MethodPost, "/api/v1/links", mw.FormDataContentType(), &body, nil)
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("create a file link: %d %s", res.StatusCode, res.body)
+	}
+	var l createdLink
+	json.Unmarshal(res.body, &l)
+	if l.Kind != "file" {
+		t.Fatalf("created %+v", l)
+	}
+	got := s.client("").postJSON(openPath(l.URL), nil)
+	if got.StatusCode != http.StatusOK || !bytes.Equal(got.body, content) {
+		t.Fatalf("open the file: %d, %d bytes, want %d", got.StatusCode, len(got.body), len(content))
+	}
+	if got.Header.Get("Oncelink-Kind") != "file" || !strings.HasPrefix(got.Header.Get("Content-Disposition"), `attachment; filename="data.bin"`) {
+		t.Fatalf("headers of the file: %v", got.Header)
+	}
+}
+
+// A password link opened without its password takes no use.
+func TestPasswordNeededForTheAPI(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t))
+	ada := s.account("ada")
+	l := ada.create(map[string]any{"password": "open sesame"})
+	anon := s.client("")
+	res := anon.postJSON(openPath(l.URL), nil)
+	if p := res.problem(); res.StatusCode != http.StatusForbidden || p.Code != "wrong_password" || p.Field != "password" {
+		t.Fatalf("without the password: %d %s", res.StatusCode, res.body)
+	}
+	var after link
+	json.Unmarshal(ada.get("/api/v1/links/"+itoa(l.ID)).body, &after)
+	if after.Uses != 0 || after.Status != "active" {
+		t.Fatalf("after a refused open: %+v", after)
+	}
+	if res := anon.postJSON(openPath(l.URL), map[string]string{"password": "open sesame"}); res.StatusCode != http.StatusOK {
+		t.Fatalf("with the password: %d %s", res.StatusCode, res.body)
+	}
+}
+
+// Bad input gets the problem's status, code and field, and makes nothing.
+func TestBadCreatesChangeNothing(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t))
+	ada := s.account("ada")
+	s.svc.AddAccount(t.Context(), "carol", testPassword, false)
+	for _, tt := range []struct {
+		name, body  string
+		ctype       string
+		status      int
+		code, field string
+	}{
+		{"wrong type", `{"kind":"message","message":"x","max_uses":"2"}`, "", 400, "wrong_type", "max_uses"},
+		{"unknown field", `{"kind":"message","message":"x","uses":2}`, "", 400, "unknown_field", "uses"},
+		{"missing message", `{"kind":"message"}`, "", 400, "message_missing", "message"},
+		{"missing url", `{"kind":"url"}`, "", 400, "url_missing", "url"},
+		{"unknown kind", `{"kind":"poem","message":"x"}`, "", 400, "kind_unknown", "kind"},
+		{"file without multipart", `{"kind":"file"}`, "", 400, "file_missing", "file"},
+		{"ttl out of range", `{"kind":"message","message":"x","ttl":"90d"}`, "", 400, "ttl_out_of_range", "ttl"},
+		{"ttl too short", `{"kind":"message","message":"x","ttl":"10s"}`, "", 400, "ttl_out_of_range", "ttl"},
+		{"uses out of range", `{"kind":"message","message":"x","max_uses":101}`, "", 400, "max_uses_out_of_range", "max_uses"},
+		{"70 KiB message", `{"kind":"message","message":"` + strings.Repeat("x", 70<<10) + `"}`, "", 400, "message_too_long", "message"},
+		{"long label", `{"kind":"message","message":"x","label":"` + strings.Repeat("é", 101) + `"}`, "", 400, "label_too_long", "label"},
+		{"NUL in a label", `{"kind":"message","message":"x","label":"a\u0000b"}`, "", 400, "label_invalid", "label"},
+		{"unknown account", `{"kind":"message","message":"x","for_user":"nobody"}`, "", 400, "for_user_unknown", "for_user"},
+		{"javascript url", `{"kind":"url","url":"javascript:alert(1)"}`, "", 400, "url_invalid", "url"},
+		{"bad JSON", `{"kind":`, "", 400, "bad_json", ""},
+		{"two values", `{"kind":"message","message":"x"}{}`, "", 400, "bad_json", ""},
+		{"an array", `[]`, "", 400, "wrong_type", ""},
+		{"form body", `kind=message&message=x`, "application/x-www-form-urlencoded", 415, "not_json", ""},
+		{"no content type", `{"kind":"message","message":"x"}`, "-", 415, "not_json", ""},
+	} {
+		ct := tt.ctype
+		switch ct {
+		case "":
+			ct = "application/json"
+		case "-":
+			ct = ""
+		}
+		res := ada.do(http.MethodPost, "/api/v1/links", ct, strings.NewReader(tt.body), nil)
+		p := res.problem()
+		if res.StatusCode != tt.status || p.Code != tt.code || p.Field != tt.field || res.Header.Get("Content-Type") != "application/problem+json" {
+			t.Errorf("%s: %d %+v, want %d %s %q", tt.name, res.StatusCode, p, tt.status, tt.code, tt.field)
+		}
+	}
+	var list struct{ Links []link }
+	json.Unmarshal(ada.get("/api/v1/links").body, &list)
+	if len(list.Links) != 0 {
+		t.Fatalf("refused creates made %d links", len(list.Links))
+	}
+}
+
+func TestListPagesWithACursor(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t))
+	ada := s.account("ada")
+	for i := range 5 {
+		ada.create(map[string]any{"label": "link " + itoa(int64(i))})
+	}
+	var ids []int64
+	cursor := ""
+	for pages := 0; ; pages++ {
+		q := url.Values{"limit": {"2"}}
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		var page struct {
+			Links      []link
+			NextCursor *string `json:"next_cursor"`
+		}
+		res := ada.get("/api/v1/links?" + q.Encode())
+		if err := json.Unmarshal(res.body, &page); err != nil || res.StatusCode != http.StatusOK {
+			t.Fatalf("page %d: %d %s", pages, res.StatusCode, res.body)
+		}
+		for _, l := range page.Links {
+			ids = append(ids, l.ID)
+		}
+		if page.NextCursor == nil {
+			break
+		}
+		cursor = *page.NextCursor
+	}
+	if len(ids) != 5 || ids[0] != 5 || ids[4] != 1 {
+		t.Fatalf("pages gave %v, want 5 to 1", ids)
+	}
+	for _, q := range []string{"limit=0", "limit=101", "limit=x", "cursor=abc", "q=" + strings.Repeat("x", 101)} {
+		if res := ada.get("/api/v1/links?" + q); res.StatusCode != http.StatusBadRequest {
+			t.Errorf("%s: %d", q, res.StatusCode)
+		}
+	}
+}
+
+// A key stops working at once when revoked, when it expires and when its
+// account is disabled.
+func TestKeysStop(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t))
+	ctx := t.Context()
+	a, _ := s.svc.AddAccount(ctx, "ada", testPassword, false)
+	newKey := func(expires string) *client {
+		k, err := s.svc.CreateKey(ctx, a.ID, "k", expires)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.client(k.Secret)
+	}
+	revoked := newKey("never")
+	if res := revoked.get("/api/v1/me"); res.StatusCode != http.StatusOK {
+		t.Fatalf("a new key: %d", res.StatusCode)
+	}
+	keys, _ := s.svc.Keys(ctx, a.ID)
+	if keys[0].LastUsedAt.IsZero() {
+		t.Fatal("a used key has no last use")
+	}
+	s.svc.RevokeKey(ctx, a.ID, keys[0].ID)
+	if res := revoked.get("/api/v1/me"); res.StatusCode != http.StatusUnauthorized || res.problem().Code != "key_refused" {
+		t.Fatalf("a revoked key: %d %s", res.StatusCode, res.body)
+	}
+	expiring := newKey("1h")
+	s.svc.Now = func() time.Time { return time.Now().Add(2 * time.Hour) }
+	if res := expiring.get("/api/v1/me"); res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("an expired key: %d", res.StatusCode)
+	}
+	s.svc.Now = time.Now
+	live := newKey("never")
+	if _, err := s.svc.SetDisabled(ctx, nil, a.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if res := live.get("/api/v1/me"); res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("a disabled account's key: %d", res.StatusCode)
+	}
+	if strings.Contains(s.logs.String(), "ol_") {
+		t.Fatal("a key reached the log")
+	}
+}

@@ -1,0 +1,113 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"oncelink/core"
+	"oncelink/live"
+)
+
+// streamWriteTimeout ends a stream whose client stops reading.
+const streamWriteTimeout = 10 * time.Second
+
+// events streams the key owner's links as server-sent events, one "link"
+// event with the link object each time one is created, viewed, opened,
+// revoked or expires, so that a script can wait for an open. A stream
+// that reconnects should read the links it waits on again: what happened
+// during the break is not replayed. The stream ends, after an "end" event,
+// once its key stops working.
+func (a *API) events(w http.ResponseWriter, r *http.Request, acc *core.Account) {
+	ctx := r.Context()
+	secret := strings.TrimSpace(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
+	events, cancel := a.core.Subscribe(acc.ID)
+	defer cancel()
+	exp, err := a.core.WatchExpiries(ctx, acc.ID)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	defer exp.Stop()
+	w.Header().Set("Content-Type", "text/event-stream")
+	// nginx buffers responses unless told not to.
+	w.Header().Set("X-Accel-Buffering", "no")
+	rc := http.NewResponseController(w)
+	// A keep-alive connection must not carry this deadline into its next
+	// response.
+	defer rc.SetWriteDeadline(time.Time{})
+	send := func(text string) error {
+		rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
+		if _, err := w.Write([]byte(text)); err != nil {
+			return err
+		}
+		return rc.Flush()
+	}
+	sendLink := func(l core.Link) error {
+		b, err := json.Marshal(linkOf(l, a.core.Now()))
+		if err != nil {
+			return err
+		}
+		return send("event: link\ndata: " + string(b) + "\n\n")
+	}
+	// keyHolds reports whether the stream's key still works; when the
+	// database cannot tell, it holds.
+	keyHolds := func() bool {
+		_, err := a.core.Authenticate(ctx, secret)
+		e, ok := core.AsError(err)
+		return !ok || e.Kind != core.Unauthorized
+	}
+	beat := time.NewTicker(a.heartbeat)
+	defer beat.Stop()
+	err = send("retry: 2000\n\n")
+	for err == nil {
+		select {
+		case <-ctx.Done():
+			return
+		case <-a.streamsEnd:
+			return
+		case e, ok := <-events:
+			if !ok {
+				return
+			}
+			if e.What == live.SessionsChanged {
+				if !keyHolds() {
+					send("event: end\ndata: the API key no longer works\n\n")
+					return
+				}
+				continue
+			}
+			var l core.Link
+			l, err = a.core.Link(ctx, e.Owner, e.Link)
+			if errors.Is(err, core.ErrNotFound) {
+				err = nil // purged since
+				continue
+			}
+			if err == nil {
+				err = sendLink(l)
+			}
+			if err == nil && e.What == live.Created {
+				err = exp.Schedule(ctx)
+			}
+		case <-exp.C:
+			var due []core.Link
+			due, err = exp.Due(ctx)
+			for _, l := range due {
+				if err == nil {
+					err = sendLink(l)
+				}
+			}
+		case <-beat.C:
+			if !keyHolds() {
+				send("event: end\ndata: the API key no longer works\n\n")
+				return
+			}
+			err = send(": heartbeat\n\n")
+		}
+	}
+	if ctx.Err() == nil {
+		a.log.Warn("api event stream", "err", err)
+	}
+}

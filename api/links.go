@@ -1,0 +1,264 @@
+package api
+
+import (
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"time"
+
+	"oncelink/core"
+	"oncelink/handlers"
+)
+
+// link is a link as the API shows it to its owner: never its URL, which
+// only a create answers with, nor its content.
+type link struct {
+	ID          int64      `json:"id"`
+	Kind        string     `json:"kind"`
+	Label       string     `json:"label"`
+	Status      string     `json:"status"`
+	MaxUses     int        `json:"max_uses"`
+	Uses        int        `json:"uses"`
+	Views       int        `json:"views"`
+	ExpiresAt   time.Time  `json:"expires_at"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UsedAt      *time.Time `json:"used_at"`
+	RevokedAt   *time.Time `json:"revoked_at"`
+	ForUser     *string    `json:"for_user"`
+	HasPassword bool       `json:"has_password"`
+	E2E         bool       `json:"e2e"`
+}
+
+// createdLink is a new link, with the only showing of its URL.
+type createdLink struct {
+	link
+	URL string `json:"url"`
+}
+
+func linkOf(l core.Link, now time.Time) link {
+	v := link{
+		ID: l.ID, Kind: l.Kind, Label: l.Label, Status: string(l.Status(now)),
+		MaxUses: l.MaxUses, Uses: l.Uses, Views: l.Views,
+		ExpiresAt: l.ExpiresAt.UTC(), CreatedAt: l.CreatedAt.UTC(),
+		HasPassword: l.PasswordHash != "",
+	}
+	if l.Uses >= l.MaxUses && !l.LastUsedAt.IsZero() {
+		v.UsedAt = utc(l.LastUsedAt)
+	}
+	if !l.RevokedAt.IsZero() {
+		v.RevokedAt = utc(l.RevokedAt)
+	}
+	if l.ForUserID != 0 {
+		v.ForUser = &l.ForUserName
+	}
+	return v
+}
+
+func utc(t time.Time) *time.Time {
+	t = t.UTC()
+	return &t
+}
+
+// newLink is a create's JSON body.
+type newLink struct {
+	Kind     string `json:"kind"`
+	Message  string `json:"message"`
+	URL      string `json:"url"`
+	TTL      string `json:"ttl"`
+	MaxUses  int    `json:"max_uses"`
+	Password string `json:"password"`
+	ForUser  string `json:"for_user"`
+	Label    string `json:"label"`
+}
+
+// createLink makes a link from a JSON body, or from a multipart form that
+// may carry a file, with the same fields.
+func (a *API) createLink(w http.ResponseWriter, r *http.Request, acc *core.Account) {
+	d := a.core.NewDraft()
+	defer d.Close() // nothing of an upload outlives the request
+	var in core.LinkInput
+	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt == "multipart/form-data" {
+		if params["boundary"] == "" {
+			a.fail(w, r, core.ErrUnreadableForm)
+			return
+		}
+		form, err := d.ReadMultipart(r.Body, params["boundary"], r.ContentLength)
+		if err == nil {
+			in = core.LinkInput{Kind: form.Get("kind"), Message: form.Get("message"), URL: form.Get("url"),
+				TTL: form.Get("ttl"), Password: form.Get("password"), ForUser: form.Get("for_user"), Label: form.Get("label")}
+			in.MaxUses, err = core.ParseUses(form.Get("max_uses"))
+		}
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+	} else {
+		var body newLink
+		if err := readJSON(w, r, &body, core.MaxFormBytes, false); err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		in = core.LinkInput(body)
+	}
+	if in.TTL == "" {
+		in.TTL = core.DefaultTTL
+	}
+	c, err := a.core.Create(r.Context(), acc.ID, d, in)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	d.Close()
+	a.reply(w, r, http.StatusCreated, createdLink{linkOf(c.Link, a.core.Now()), c.URL})
+	handlers.PublishAfter(w, r, a.core, c.Event())
+}
+
+func (a *API) listLinks(w http.ResponseWriter, r *http.Request, acc *core.Account) {
+	q := r.URL.Query()
+	in := core.ListInput{Status: q.Get("status"), Query: q.Get("q"), Before: q.Get("cursor")}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			n = -1 // the core refuses it with the limit's bounds
+		}
+		in.Limit = n
+	}
+	page, err := a.core.Links(r.Context(), acc.ID, in)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	out := struct {
+		Links      []link  `json:"links"`
+		NextCursor *string `json:"next_cursor"`
+	}{Links: []link{}}
+	now := a.core.Now()
+	for _, l := range page.Links {
+		out.Links = append(out.Links, linkOf(l, now))
+	}
+	if page.Next != "" {
+		out.NextCursor = &page.Next
+	}
+	a.reply(w, r, http.StatusOK, out)
+}
+
+func (a *API) getLink(w http.ResponseWriter, r *http.Request, acc *core.Account) {
+	id, err := core.ParseID(r.PathValue("id"))
+	var l core.Link
+	if err == nil {
+		l, err = a.core.Link(r.Context(), acc.ID, id)
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	a.reply(w, r, http.StatusOK, linkOf(l, a.core.Now()))
+}
+
+// auditKinds name the audit trail's kinds as the API shows them.
+var auditKinds = map[string]string{
+	core.EventView: "view", core.EventUse: "open", core.EventWrongPassword: "wrong_password",
+	core.EventRevoke: "revoke",
+}
+
+func (a *API) linkEvents(w http.ResponseWriter, r *http.Request, acc *core.Account) {
+	id, err := core.ParseID(r.PathValue("id"))
+	var events []core.Event
+	if err == nil {
+		_, events, err = a.core.Audit(r.Context(), acc.ID, id)
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	type event struct {
+		At        time.Time `json:"at"`
+		Kind      string    `json:"kind"`
+		IP        string    `json:"ip"`
+		UserAgent string    `json:"user_agent"`
+	}
+	out := struct {
+		Events []event `json:"events"`
+	}{Events: []event{}}
+	for _, e := range events {
+		out.Events = append(out.Events, event{At: e.At.UTC(), Kind: auditKinds[e.Kind], IP: e.IP, UserAgent: e.UserAgent})
+	}
+	a.reply(w, r, http.StatusOK, out)
+}
+
+func (a *API) revoke(w http.ResponseWriter, r *http.Request, acc *core.Account) {
+	id, err := core.ParseID(r.PathValue("id"))
+	var l core.Link
+	if err == nil {
+		l, err = a.core.Revoke(r.Context(), acc.ID, id, a.client(r))
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	a.reply(w, r, http.StatusOK, linkOf(l, a.core.Now()))
+}
+
+// open takes one use of a link for a recipient, who needs no key; a key,
+// when sent, names the recipient for a link meant for one account. A
+// message or a URL comes back as JSON, a file as its bytes.
+func (a *API) open(w http.ResponseWriter, r *http.Request) {
+	tok := r.PathValue("token")
+	if _, err := a.core.Token(tok); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	var body struct {
+		Password string `json:"password"`
+	}
+	if err := readJSON(w, r, &body, 4<<10, true); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	rc := core.Recipient{Client: a.client(r)}
+	viewer, err := a.bearer(r)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	rc.Viewer = viewer
+	o, err := a.core.Open(r.Context(), tok, body.Password, rc)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	switch {
+	case o.File != nil:
+		a.sendFile(w, r, o.File)
+	case o.Link.Kind == core.KindURL:
+		a.reply(w, r, http.StatusOK, struct {
+			Kind string `json:"kind"`
+			URL  string `json:"url"`
+		}{o.Link.Kind, o.URL})
+	default:
+		a.reply(w, r, http.StatusOK, struct {
+			Kind    string `json:"kind"`
+			Message string `json:"message"`
+		}{o.Link.Kind, o.Message})
+	}
+	handlers.PublishAfter(w, r, a.core, o.Event())
+}
+
+// sendFile answers an opened file link with the file, as an attachment
+// that no browser renders.
+func (a *API) sendFile(w http.ResponseWriter, r *http.Request, f *core.File) {
+	hd := w.Header()
+	hd.Set("Content-Type", f.Type)
+	hd.Set("Content-Disposition", handlers.ContentDisposition("attachment", f.Name))
+	hd.Set("Content-Length", strconv.FormatInt(f.Size, 10))
+	hd.Set("Content-Security-Policy", "default-src 'none'; sandbox; frame-ancestors 'none'")
+	hd.Set("Oncelink-Kind", core.KindFile)
+	w.WriteHeader(http.StatusOK)
+	if _, err := io.Copy(w, a.core.FileContent(r.Context(), f)); err != nil && r.Context().Err() == nil {
+		// The use is taken and the answer begun: all that is left is to
+		// say why it broke off.
+		a.log.Error("api: send an opened file", "err", err)
+	}
+}
