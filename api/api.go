@@ -211,11 +211,11 @@ func (a *API) reply(w http.ResponseWriter, r *http.Request, status int, v any) {
 	w.Write(append(b, '\n'))
 }
 
-// readJSON decodes r's body, of at most limit bytes, into v. An empty body
-// decodes nothing when empty is allowed. Unknown fields, a value of the
+// readJSON decodes r's body, of at most limit bytes, into v. An empty body,
+// of whatever type, decodes nothing when empty is allowed. Unknown fields, a value of the
 // wrong type and trailing data are each a 400 that names the field.
 func readJSON(w http.ResponseWriter, r *http.Request, v any, limit int64, empty bool) error {
-	if empty && r.ContentLength == 0 && r.Header.Get("Content-Type") == "" {
+	if empty && r.ContentLength == 0 {
 		return nil
 	}
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {

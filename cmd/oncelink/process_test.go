@@ -202,6 +202,13 @@ func signUp(t testing.TB, s *server) *http.Client {
 
 var linkPath = regexp.MustCompile(`/l/[A-Za-z0-9_-]{43}`)
 
+// apiKey finds an API key on a page, and keyRowID the id in a key's revoke
+// form.
+var (
+	apiKey   = regexp.MustCompile(`ol_[A-Za-z0-9_-]{43}`)
+	keyRowID = regexp.MustCompile(`/settings/keys/([0-9]+)/revoke`)
+)
+
 // createLink creates a message link on s and returns its path, /l/TOKEN.
 func createLink(t testing.TB, c *http.Client, s *server, fields url.Values) string {
 	t.Helper()

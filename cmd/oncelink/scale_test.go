@@ -142,6 +142,50 @@ func TestScaleOut(t *testing.T) {
 		t.Fatalf("no event for the use on the other instance's stream: %v", lines.Err())
 	})
 
+	t.Run("API keys work on every instance", func(t *testing.T) {
+		owner := newBrowser(t, nil)
+		if res := owner.post(a.url+"/login", url.Values{"username": {"ada"}, "password": {"correct horse battery"}}, nil); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("sign in: %d", res.StatusCode)
+		}
+		res := owner.post(a.url+"/settings/keys", url.Values{"name": {"scale"}, "expires": {"never"}}, nil)
+		key := apiKey.FindString(res.body)
+		if res.StatusCode != http.StatusCreated || key == "" {
+			t.Fatalf("a key made on the first instance: %d %.300s", res.StatusCode, res.body)
+		}
+		bearer := http.Header{"Authorization": {"Bearer " + key}, "Content-Type": {"application/json"}}
+		api := func(method, u, body string) response {
+			t.Helper()
+			req, _ := http.NewRequest(method, u, strings.NewReader(body))
+			req.Header = bearer.Clone()
+			r, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Body.Close()
+			b, _ := io.ReadAll(r.Body)
+			return response{r, string(b)}
+		}
+		created := api(http.MethodPost, b.url+"/api/v1/links", `{"kind":"message","message":"made with a key on b","ttl":"1h"}`)
+		link := linkPath.FindString(created.body)
+		if created.StatusCode != http.StatusCreated || link == "" {
+			t.Fatalf("create through the API on the second instance: %d %s", created.StatusCode, created.body)
+		}
+		opened := newBrowser(t, nil).post(a.url+"/api/v1/open/"+strings.TrimPrefix(link, "/l/"), nil, nil)
+		if opened.StatusCode != http.StatusOK || !strings.Contains(opened.body, "made with a key on b") {
+			t.Fatalf("open through the API on the first instance: %d %s", opened.StatusCode, opened.body)
+		}
+		id := keyRowID.FindStringSubmatch(owner.get(b.url + "/settings").body)
+		if id == nil {
+			t.Fatal("no key listed on the second instance's settings page")
+		}
+		if res := owner.post(b.url+"/settings/keys/"+id[1]+"/revoke", nil, nil); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("revoke on the second instance: %d", res.StatusCode)
+		}
+		if res := api(http.MethodGet, a.url+"/api/v1/me", ""); res.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("the revoked key on the first instance: %d", res.StatusCode)
+		}
+	})
+
 	t.Run("rate limits are shared", func(t *testing.T) {
 		// One client may open 30 links at once, then one a second,
 		// however its requests are spread over the instances.
