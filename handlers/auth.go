@@ -186,9 +186,9 @@ func (h *Handler) setup(w http.ResponseWriter, r *http.Request) {
 	redirect(w, r, "/links")
 }
 
-// checkAccount tells what is wrong with a new account's name and password,
-// in words for the person choosing them.
-func checkAccount(username, password string) error {
+// checkUsername tells what is wrong with a new account's name, in words
+// for the person choosing it.
+func checkUsername(username string) error {
 	switch {
 	case username == "":
 		return invalid("Choose a username.")
@@ -196,12 +196,20 @@ func checkAccount(username, password string) error {
 		return invalid("A username has at most %d characters.", components.MaxUsernameLen)
 	case strings.ContainsFunc(username, func(r rune) bool { return r <= ' ' || r == 0x7f }):
 		return invalid("A username cannot contain spaces or control characters.")
-	case utf8.RuneCountInString(password) < components.MinPasswordLen:
-		return invalid("A password needs at least %d characters.", components.MinPasswordLen)
-	case len(password) > components.MaxPasswordBytes:
-		return invalid("A password has at most %d bytes.", components.MaxPasswordBytes)
 	}
 	return nil
+}
+
+// NewPasswordHash checks an account's new password and hashes it: what
+// set-up, the accounts page, "user add" and "user passwd" share.
+func NewPasswordHash(password string) (string, error) {
+	switch {
+	case utf8.RuneCountInString(password) < components.MinPasswordLen:
+		return "", invalid("A password needs at least %d characters.", components.MinPasswordLen)
+	case len(password) > components.MaxPasswordBytes:
+		return "", invalid("A password has at most %d bytes.", components.MaxPasswordBytes)
+	}
+	return hashPassword(password)
 }
 
 // hashPassword hashes an account's or a link's password with bcrypt.
@@ -360,9 +368,9 @@ func AddAccount(ctx context.Context, st AccountAdder, username, password string,
 // comes back trimmed even when it is refused, to refill a form.
 func credentials(username, password string) (name, hash string, err error) {
 	name = strings.TrimSpace(username)
-	if err := checkAccount(name, password); err != nil {
+	if err := checkUsername(name); err != nil {
 		return name, "", err
 	}
-	hash, err = hashPassword(password)
+	hash, err = NewPasswordHash(password)
 	return name, hash, err
 }
