@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -15,53 +16,48 @@ import (
 	"oncelink/store"
 )
 
+// oneName is the NAME argument of a command that takes just that.
+func oneName(args []string) (string, error) {
+	switch {
+	case len(args) == 0:
+		return "", usageError("NAME is missing")
+	case len(args) > 1:
+		return "", usageError("unexpected argument %q", args[1])
+	}
+	return args[0], nil
+}
+
 // userAdd adds an account: oncelink user add NAME [--admin] [--password-stdin].
-func userAdd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("oncelink user add", stderr)
+func userAdd(fs *flag.FlagSet) runFunc {
 	var dsn string
 	dbFlag(fs, &dsn)
 	admin := fs.Bool("admin", false, "the account may add and disable accounts")
 	fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
-	// The name may come before or after the flags.
-	var name string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		name, args = args[0], args[1:]
-	}
-	// Of these flags only --db has an environment twin: an ONCELINK_ADMIN
-	// left in the environment must not make every added account an admin.
-	dbOnly := func(key string) string {
-		if key == "ONCELINK_DB" {
-			return getenv(key)
+	return func(ctx context.Context, p *proc, args []string) error {
+		name, err := oneName(args)
+		if err != nil {
+			return err
 		}
-		return ""
+		password, err := readPassword(*fromStdin, p.stdin, p.stderr)
+		if err != nil {
+			return err
+		}
+		st, err := store.Open(ctx, dsn, store.Options{})
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		a, err := handlers.AddAccount(ctx, st, name, password, *admin)
+		if err != nil {
+			return err
+		}
+		role := "account"
+		if a.Admin {
+			role = "admin account"
+		}
+		fmt.Fprintf(p.stdout, "added %s %s\n", role, a.Username)
+		return nil
 	}
-	if err := parseFlags(fs, args, dbOnly); err != nil {
-		return err
-	}
-	if name == "" && fs.NArg() == 1 {
-		name = fs.Arg(0)
-	} else if fs.NArg() > 0 || name == "" {
-		return errors.New("usage: oncelink user add NAME [--admin] [--password-stdin] [--db DB]")
-	}
-	password, err := readPassword(*fromStdin, stdin, stderr)
-	if err != nil {
-		return err
-	}
-	st, err := store.Open(ctx, dsn, store.Options{})
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	a, err := handlers.AddAccount(ctx, st, name, password, *admin)
-	if err != nil {
-		return err
-	}
-	role := "account"
-	if a.Admin {
-		role = "admin account"
-	}
-	fmt.Fprintf(stdout, "added %s %s\n", role, a.Username)
-	return nil
 }
 
 func readPassword(fromStdin bool, stdin io.Reader, stderr io.Writer) (string, error) {
