@@ -44,7 +44,11 @@ func commandTable() []command {
 	return []command{
 		{name: "serve", summary: "run the server (the command when none is given)", twins: everyFlag, flags: serveCommand},
 		{name: "user", summary: "manage accounts", subcommands: []command{
+			{name: "list", summary: "list the accounts", twins: onlyDB, flags: userList},
 			{name: "add", args: "NAME", summary: "add an account", twins: onlyDB, flags: userAdd},
+			{name: "passwd", args: "NAME", summary: "set an account's password", twins: onlyDB, flags: userPasswd},
+			{name: "disable", args: "NAME", summary: "disable an account: it can no longer sign in", twins: onlyDB, flags: userDisable},
+			{name: "enable", args: "NAME", summary: "enable a disabled account", twins: onlyDB, flags: userEnable},
 		}},
 		{name: "help", args: "[COMMAND]", summary: "print the commands, or one command's arguments and flags", flags: helpCommand},
 	}

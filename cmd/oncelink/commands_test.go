@@ -45,7 +45,7 @@ func leafPaths(cmds []command, parent string) []string {
 
 func TestHelpListsEveryCommand(t *testing.T) {
 	paths := leafPaths(commandTable(), "")
-	for _, want := range []string{"serve", "user add", "help"} {
+	for _, want := range []string{"serve", "user list", "user add", "user passwd", "user disable", "user enable", "help"} {
 		if !slices.Contains(paths, want) {
 			t.Fatalf("the table has no %q: %v", want, paths)
 		}
@@ -75,15 +75,17 @@ func TestCommandHelp(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{[]string{"help", "user", "add"}, []string{"usage: oncelink user add NAME [flags]", "--admin", "--password-stdin", "--db DB   ($ONCELINK_DB)"}},
+		{[]string{"help", "user", "add"}, []string{"usage: oncelink user add NAME [flags]", "--admin", "--password-stdin", "--create", "--db DB   ($ONCELINK_DB)"}},
 		{[]string{"user", "add", "--help"}, []string{"usage: oncelink user add NAME [flags]", "--admin", "--password-stdin"}},
 		{[]string{"user", "add", "dave", "-h"}, []string{"usage: oncelink user add NAME [flags]"}},
+		{[]string{"help", "user", "passwd"}, []string{"usage: oncelink user passwd NAME [flags]", "--password-stdin"}},
+		{[]string{"help", "user", "list"}, []string{"--json"}},
 		{[]string{"help", "serve"}, []string{"usage: oncelink [serve] [flags]", "--addr ADDR   ($ONCELINK_ADDR)", "--max-ttl DURATION", "(default 30d)", "--rate-open N/DURATION"}},
 		{[]string{"serve", "--help"}, []string{"--base-url URL"}},
 		{[]string{"--addr", "127.0.0.1:1", "--help"}, []string{"usage: oncelink [serve] [flags]"}},
-		{[]string{"user"}, []string{"usage: oncelink user COMMAND", "  user add "}},
-		{[]string{"user", "--help"}, []string{"  user add "}},
-		{[]string{"help", "user"}, []string{"  user add "}},
+		{[]string{"user"}, []string{"usage: oncelink user COMMAND", "  user list ", "  user enable "}},
+		{[]string{"user", "--help"}, []string{"  user disable "}},
+		{[]string{"help", "user"}, []string{"  user passwd "}},
 	} {
 		r := runCLI(t, nil, "", tc.args...)
 		if r.code != exitDone || r.stderr != "" {
@@ -111,6 +113,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"user", "add", "dave", "erin", "--db", db}, []string{`unexpected argument "erin"`}},
 		{[]string{"user", "add", "dave", "--bogus"}, []string{"-bogus", "usage: oncelink user add NAME"}},
 		{[]string{"user", "add", "dave", "--db"}, []string{"needs an argument"}},
+		{[]string{"user", "list", "extra", "--db", db}, []string{`unexpected argument "extra"`}},
+		{[]string{"user", "passwd", "--db", db}, []string{"NAME is missing"}},
 		{[]string{"serve", "extra"}, []string{`unexpected argument "extra"`, "usage: oncelink [serve] [flags]"}},
 		{[]string{"--min-ttl", "soon"}, []string{"min-ttl"}},
 	} {
@@ -157,7 +161,8 @@ func TestBinaryExitStatus(t *testing.T) {
 		{[]string{"help", "user", "add"}, 0, "--password-stdin", ""},
 		{[]string{"bogus"}, 2, "", `oncelink: unknown command "bogus"`},
 		{[]string{"user", "add"}, 2, "", "usage: oncelink user add NAME"},
-		{[]string{"user", "add", "dave", "--password-stdin", "--db", "/nonexistent/oncelink.db"}, 1, "", "oncelink: "},
+		{[]string{"user", "list"}, 1, "", "--create"},
+		{[]string{"user", "enable", "nobody", "--create"}, 4, "", `no account named "nobody"`},
 	} {
 		cmd := exec.Command(oncelinkBinary(t), tc.args...)
 		cmd.Dir = dir

@@ -1,11 +1,11 @@
 // Command oncelink serves one-time links, and manages its accounts.
 //
 //	oncelink [serve] [flags]             run the server
-//	oncelink user add NAME [--admin] [--password-stdin]
+//	oncelink user list|add|passwd|disable|enable ...
 //	oncelink help [COMMAND]              every command, or one's flags
 //
 // commandTable lists them all. Every flag of serve has an environment twin:
-// --base-url is ONCELINK_BASE_URL. user add reads ONCELINK_DB only.
+// --base-url is ONCELINK_BASE_URL. The user commands read ONCELINK_DB only.
 package main
 
 import (

@@ -3,12 +3,17 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
+	"text/tabwriter"
+	"time"
 
 	"golang.org/x/term"
 
@@ -16,7 +21,44 @@ import (
 	"oncelink/store"
 )
 
-// oneName is the NAME argument of a command that takes just that.
+// database is the --db and --create flags of the operator commands.
+type database struct {
+	dsn    string
+	create bool
+}
+
+func databaseFlags(fs *flag.FlagSet) *database {
+	d := &database{}
+	dbFlag(fs, &d.dsn)
+	fs.BoolVar(&d.create, "create", false, "create the SQLite file when it does not exist")
+	return d
+}
+
+// open opens the database and says on stderr which one. It refuses to
+// create an SQLite file without --create: run in the wrong directory, an
+// operator command would otherwise make an empty database and report
+// success. A PostgreSQL database is never created here.
+func (d *database) open(ctx context.Context, stderr io.Writer) (*store.Store, error) {
+	name, verb := dbName(d.dsn), "using"
+	if !store.IsPostgres(d.dsn) {
+		if abs, err := filepath.Abs(d.dsn); err == nil {
+			name = abs
+		}
+		_, err := os.Stat(d.dsn)
+		switch {
+		case errors.Is(err, fs.ErrNotExist) && !d.create:
+			return nil, fmt.Errorf("there is no database at %s: name it with --db or ONCELINK_DB, or pass --create to make a new one", name)
+		case errors.Is(err, fs.ErrNotExist):
+			verb = "creating"
+		case err != nil:
+			return nil, err
+		}
+	}
+	fmt.Fprintf(stderr, "oncelink: %s database %s\n", verb, name)
+	return store.Open(ctx, d.dsn, store.Options{})
+}
+
+// oneName is the NAME argument of the commands that take just that.
 func oneName(args []string) (string, error) {
 	switch {
 	case len(args) == 0:
@@ -27,26 +69,85 @@ func oneName(args []string) (string, error) {
 	return args[0], nil
 }
 
+// passwordStdinFlag is --password-stdin, for commands that ask for a password.
+func passwordStdinFlag(fs *flag.FlagSet) *bool {
+	return fs.Bool("password-stdin", false, "read the password from the first line of standard input")
+}
+
+// accountJSON is an account in user list --json.
+type accountJSON struct {
+	Username   string     `json:"username"`
+	Admin      bool       `json:"admin"`
+	Disabled   bool       `json:"disabled"`
+	CreatedAt  time.Time  `json:"created_at"`
+	DisabledAt *time.Time `json:"disabled_at"`
+}
+
+// userList lists the accounts: oncelink user list [--json].
+func userList(fs *flag.FlagSet) runFunc {
+	db := databaseFlags(fs)
+	asJSON := fs.Bool("json", false, `print {"accounts": [...]} as JSON`)
+	return func(ctx context.Context, p *proc, args []string) error {
+		if len(args) > 0 {
+			return usageError("unexpected argument %q", args[0])
+		}
+		st, err := db.open(ctx, p.stderr)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		accounts, err := st.Accounts(ctx)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			list := make([]accountJSON, len(accounts))
+			for i, a := range accounts {
+				list[i] = accountJSON{Username: a.Username, Admin: a.Admin, Disabled: a.Disabled(), CreatedAt: a.CreatedAt.UTC()}
+				if a.Disabled() {
+					at := a.DisabledAt.UTC()
+					list[i].DisabledAt = &at
+				}
+			}
+			enc := json.NewEncoder(p.stdout)
+			enc.SetIndent("", "  ")
+			return enc.Encode(map[string]any{"accounts": list})
+		}
+		tw := tabwriter.NewWriter(p.stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tADMIN\tDISABLED\tCREATED")
+		for _, a := range accounts {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.Username, yesNo(a.Admin), yesNo(a.Disabled()), a.CreatedAt.UTC().Format("2006-01-02 15:04 UTC"))
+		}
+		return tw.Flush()
+	}
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
 // userAdd adds an account: oncelink user add NAME [--admin] [--password-stdin].
 func userAdd(fs *flag.FlagSet) runFunc {
-	var dsn string
-	dbFlag(fs, &dsn)
+	db := databaseFlags(fs)
 	admin := fs.Bool("admin", false, "the account may add and disable accounts")
-	fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
+	fromStdin := passwordStdinFlag(fs)
 	return func(ctx context.Context, p *proc, args []string) error {
 		name, err := oneName(args)
 		if err != nil {
 			return err
 		}
-		password, err := readPassword(*fromStdin, p.stdin, p.stderr)
-		if err != nil {
-			return err
-		}
-		st, err := store.Open(ctx, dsn, store.Options{})
+		st, err := db.open(ctx, p.stderr)
 		if err != nil {
 			return err
 		}
 		defer st.Close()
+		password, err := readPassword(*fromStdin, p.stdin, p.stderr)
+		if err != nil {
+			return err
+		}
 		a, err := handlers.AddAccount(ctx, st, name, password, *admin)
 		if err != nil {
 			return err
@@ -58,6 +159,85 @@ func userAdd(fs *flag.FlagSet) runFunc {
 		fmt.Fprintf(p.stdout, "added %s %s\n", role, a.Username)
 		return nil
 	}
+}
+
+// userPasswd sets an account's password: oncelink user passwd NAME
+// [--password-stdin].
+func userPasswd(fs *flag.FlagSet) runFunc {
+	db := databaseFlags(fs)
+	fromStdin := passwordStdinFlag(fs)
+	return func(ctx context.Context, p *proc, args []string) error {
+		name, err := oneName(args)
+		if err != nil {
+			return err
+		}
+		st, err := db.open(ctx, p.stderr)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		a, err := accountNamed(ctx, st, name)
+		if err != nil {
+			return err
+		}
+		password, err := readPassword(*fromStdin, p.stdin, p.stderr)
+		if err != nil {
+			return err
+		}
+		hash, err := handlers.NewPasswordHash(password)
+		if err != nil {
+			return err
+		}
+		if _, err := st.SetPassword(ctx, a.ID, hash); err != nil {
+			return err
+		}
+		fmt.Fprintf(p.stdout, "changed the password of %s\n", a.Username)
+		return nil
+	}
+}
+
+func userDisable(fs *flag.FlagSet) runFunc { return setDisabled(fs, true) }
+func userEnable(fs *flag.FlagSet) runFunc  { return setDisabled(fs, false) }
+
+// setDisabled is oncelink user disable NAME, or enable NAME. A disabled
+// account cannot sign in, and its sessions end at their next request.
+func setDisabled(fs *flag.FlagSet, disabled bool) runFunc {
+	db := databaseFlags(fs)
+	done := map[bool]string{true: "disabled", false: "enabled"}[disabled]
+	return func(ctx context.Context, p *proc, args []string) error {
+		name, err := oneName(args)
+		if err != nil {
+			return err
+		}
+		st, err := db.open(ctx, p.stderr)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		a, err := accountNamed(ctx, st, name)
+		if err != nil {
+			return err
+		}
+		// Disabling again would move the time it was disabled.
+		if a.Disabled() == disabled {
+			fmt.Fprintf(p.stdout, "account %s was already %s\n", a.Username, done)
+			return nil
+		}
+		if _, err := st.SetDisabled(ctx, a.ID, disabled); err != nil {
+			return err
+		}
+		fmt.Fprintf(p.stdout, "%s account %s\n", done, a.Username)
+		return nil
+	}
+}
+
+// accountNamed finds the account called name, with an error that names it.
+func accountNamed(ctx context.Context, st *store.Store, name string) (store.Account, error) {
+	a, err := st.AccountByName(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return a, fmt.Errorf("there is no account named %q: %w", name, store.ErrNotFound)
+	}
+	return a, err
 }
 
 func readPassword(fromStdin bool, stdin io.Reader, stderr io.Writer) (string, error) {

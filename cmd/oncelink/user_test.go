@@ -2,14 +2,18 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
+	"oncelink/internal/pgtest"
 	"oncelink/store"
 )
 
@@ -32,7 +36,7 @@ func account(t *testing.T, db, name string) store.Account {
 func newDB(t *testing.T) string {
 	t.Helper()
 	db := filepath.Join(t.TempDir(), "oncelink.db")
-	if r := runCLI(t, nil, ownerPassword+"\n", "user", "add", "ada", "--admin", "--password-stdin", "--db", db); r.err != nil {
+	if r := runCLI(t, nil, ownerPassword+"\n", "user", "add", "ada", "--admin", "--password-stdin", "--db", db, "--create"); r.err != nil {
 		t.Fatalf("user add ada: %v", r.err)
 	}
 	return db
@@ -95,5 +99,178 @@ func TestUserAdd(t *testing.T) {
 	}
 	if code := getStatus(t, carol, s.URL+"/accounts"); code != http.StatusNotFound {
 		t.Fatalf("carol's /accounts: %d, want 404: she is no administrator", code)
+	}
+}
+
+func TestOperatorCommandsRefuseAMissingDatabase(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	other := filepath.Join(dir, "elsewhere.db")
+	for _, args := range [][]string{
+		{"user", "list"},
+		{"user", "add", "dave", "--password-stdin"},
+		{"user", "passwd", "dave", "--password-stdin"},
+		{"user", "disable", "dave"},
+		{"user", "enable", "dave"},
+		{"user", "list", "--db", other},
+		{"user", "add", "dave", "--password-stdin", "--db", other},
+	} {
+		r := runCLI(t, nil, ownerPassword+"\n", args...)
+		if r.code != exitFailed || r.err == nil || !strings.Contains(r.err.Error(), "--create") || r.stdout != "" {
+			t.Errorf("%v: status %d, %v, stdout %q", args, r.code, r.err, r.stdout)
+		}
+		want := filepath.Join(dir, "oncelink.db")
+		if args[len(args)-1] == other {
+			want = other
+		}
+		if !strings.Contains(r.err.Error(), want) {
+			t.Errorf("%v: the error does not name %s: %v", args, want, r.err)
+		}
+		if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+			t.Fatalf("%v left %v behind", args, entries)
+		}
+	}
+	// --create makes the database, here and elsewhere, and says so.
+	for _, db := range []string{"", other} {
+		args := []string{"user", "add", "dave", "--password-stdin", "--create"}
+		want := filepath.Join(dir, "oncelink.db")
+		if db != "" {
+			args, want = append(args, "--db", db), db
+		}
+		r := runCLI(t, nil, ownerPassword+"\n", args...)
+		if r.err != nil || r.stderr != "oncelink: creating database "+want+"\n" {
+			t.Fatalf("%v: %v, stderr %q", args, r.err, r.stderr)
+		}
+		if _, err := os.Stat(want); err != nil {
+			t.Fatal(err)
+		}
+		r = runCLI(t, nil, "", "user", "list", "--db", want)
+		if r.err != nil || r.stderr != "oncelink: using database "+want+"\n" || !strings.Contains(r.stdout, "dave") {
+			t.Fatalf("list %s: %v, stderr %q, stdout %q", want, r.err, r.stderr, r.stdout)
+		}
+	}
+}
+
+func TestUserPasswd(t *testing.T) {
+	db := newDB(t)
+	const newPassword = "another long password"
+	r := runCLI(t, nil, newPassword+"\n", "user", "passwd", "--password-stdin", "ada", "--db", db)
+	if r.err != nil || r.stdout != "changed the password of ada\n" {
+		t.Fatalf("passwd: %v %q", r.err, r.stdout)
+	}
+	hash := account(t, db, "ada").PasswordHash
+	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(newPassword)) != nil {
+		t.Fatal("the new password does not match")
+	}
+	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(ownerPassword)) == nil {
+		t.Fatal("the old password still matches")
+	}
+	for _, tc := range []struct {
+		args     []string
+		password string
+		code     int
+		want     string
+	}{
+		{[]string{"ada"}, "short\n", exitFailed, "at least 10"},
+		{[]string{"ada"}, strings.Repeat("x", 100) + "\n", exitFailed, "at most"},
+		{[]string{"nobody"}, newPassword + "\n", exitNotFound, `no account named "nobody"`},
+	} {
+		args := append(append([]string{"user", "passwd"}, tc.args...), "--password-stdin", "--db", db)
+		r := runCLI(t, nil, tc.password, args...)
+		if r.code != tc.code || r.err == nil || !strings.Contains(r.err.Error(), tc.want) {
+			t.Errorf("%v: status %d, %v; want %d, %q", args, r.code, r.err, tc.code, tc.want)
+		}
+	}
+	if account(t, db, "ada").PasswordHash != hash {
+		t.Fatal("a refused password changed the hash")
+	}
+	// Without --password-stdin it asks on a terminal, and there is none.
+	if r := runCLI(t, nil, newPassword+"\n", "user", "passwd", "ada", "--db", db); r.code != exitFailed || !strings.Contains(r.err.Error(), "--password-stdin") {
+		t.Fatalf("no terminal: %d %v", r.code, r.err)
+	}
+}
+
+func TestUserDisableAndEnable(t *testing.T) {
+	db := newDB(t)
+	for _, tc := range []struct {
+		args     []string
+		stdout   string
+		code     int
+		disabled bool
+	}{
+		{[]string{"disable", "ada"}, "disabled account ada\n", exitDone, true},
+		{[]string{"disable", "ada"}, "account ada was already disabled\n", exitDone, true},
+		{[]string{"enable", "ada"}, "enabled account ada\n", exitDone, false},
+		{[]string{"enable", "ada"}, "account ada was already enabled\n", exitDone, false},
+		{[]string{"disable", "--db", db, "ada"}, "disabled account ada\n", exitDone, true},
+		{[]string{"enable", "nobody"}, "", exitNotFound, true},
+		{[]string{"disable"}, "", exitUsage, true},
+	} {
+		before := account(t, db, "ada")
+		r := runCLI(t, nil, "", append(append([]string{"user"}, tc.args...), "--db", db)...)
+		if r.code != tc.code || r.stdout != tc.stdout {
+			t.Errorf("%v: status %d, %q, %v; want %d, %q", tc.args, r.code, r.stdout, r.err, tc.code, tc.stdout)
+		}
+		a := account(t, db, "ada")
+		if a.Disabled() != tc.disabled {
+			t.Errorf("after %v, ada disabled: %v", tc.args, a.Disabled())
+		}
+		if before.Disabled() && a.Disabled() && !a.DisabledAt.Equal(before.DisabledAt) {
+			t.Errorf("%v moved the time ada was disabled", tc.args)
+		}
+	}
+}
+
+func TestUserList(t *testing.T) {
+	db := newDB(t)
+	runCLI(t, nil, ownerPassword+"\n", "user", "add", "bob", "--password-stdin", "--db", db)
+	runCLI(t, nil, "", "user", "disable", "bob", "--db", db)
+	r := runCLI(t, nil, "", "user", "list", "--json", "--db", db)
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	var got struct {
+		Accounts []struct {
+			Username   string     `json:"username"`
+			Admin      bool       `json:"admin"`
+			Disabled   bool       `json:"disabled"`
+			CreatedAt  time.Time  `json:"created_at"`
+			DisabledAt *time.Time `json:"disabled_at"`
+		} `json:"accounts"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatalf("%v:\n%s", err, r.stdout)
+	}
+	if len(got.Accounts) != 2 {
+		t.Fatalf("accounts: %+v", got.Accounts)
+	}
+	ada, bob := got.Accounts[0], got.Accounts[1]
+	if ada.Username != "ada" || !ada.Admin || ada.Disabled || ada.DisabledAt != nil || time.Since(ada.CreatedAt) > time.Minute ||
+		bob.Username != "bob" || bob.Admin || !bob.Disabled || bob.DisabledAt == nil {
+		t.Fatalf("accounts: %+v", got.Accounts)
+	}
+	r = runCLI(t, nil, "", "user", "list", "--db", db)
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if r.err != nil || len(lines) != 3 || strings.Join(strings.Fields(lines[0]), " ") != "NAME ADMIN DISABLED CREATED" ||
+		!strings.HasPrefix(strings.Join(strings.Fields(lines[1]), " "), "ada yes no ") ||
+		!strings.HasPrefix(strings.Join(strings.Fields(lines[2]), " "), "bob no yes ") {
+		t.Fatalf("list: %v\n%s", r.err, r.stdout)
+	}
+}
+
+// TestOperatorCommandsOnPostgres: a PostgreSQL database needs no --create,
+// and its password stays out of what is printed.
+func TestOperatorCommandsOnPostgres(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	u, _ := url.Parse(dsn)
+	u.User = url.UserPassword("oncelink", "secret-password")
+	withPassword := u.String()
+	r := runCLI(t, nil, ownerPassword+"\n", "user", "add", "dave", "--password-stdin", "--db", dsn)
+	if r.err != nil || r.stdout != "added account dave\n" || r.stderr != "oncelink: using database "+dbName(dsn)+"\n" {
+		t.Fatalf("user add: %v %q %q", r.err, r.stdout, r.stderr)
+	}
+	r = runCLI(t, nil, "", "user", "list", "--db", withPassword)
+	if strings.Contains(r.stderr, "secret-password") || (r.err != nil && strings.Contains(r.err.Error(), "secret-password")) {
+		t.Fatalf("the password was printed: %q %v", r.stderr, r.err)
 	}
 }
