@@ -23,17 +23,19 @@ type proc struct {
 // were not flags.
 type runFunc func(ctx context.Context, p *proc, args []string) error
 
-// command is one entry of the command table: what help lists, and what
-// runs.
+// command is one entry of the command table: what help lists, completion
+// offers, and what runs.
 type command struct {
 	name    string // as typed after its parent: "add" in "oncelink user add"
 	args    string // the arguments in the usage line: "NAME"
 	summary string // one line for the list of commands
 	// flags declares the command's flags on fs and returns what runs with
-	// their values. help calls it to learn the flags.
+	// their values. help and completion call it to learn the flags.
 	flags func(fs *flag.FlagSet) runFunc
 	// twins says which flags have an environment twin (see twin); nil: none.
 	twins func(flag string) bool
+	// words are the only arguments the command takes, for completion.
+	words []string
 	// subcommands make a command that only groups others, such as user.
 	subcommands []command
 }
@@ -50,6 +52,7 @@ func commandTable() []command {
 			{name: "disable", args: "NAME", summary: "disable an account: it can no longer sign in", twins: onlyDB, flags: userDisable},
 			{name: "enable", args: "NAME", summary: "enable a disabled account", twins: onlyDB, flags: userEnable},
 		}},
+		{name: "completion", args: "bash|zsh|fish", summary: "print a shell completion script", words: shells, flags: completionCommand},
 		{name: "help", args: "[COMMAND]", summary: "print the commands, or one command's arguments and flags", flags: helpCommand},
 	}
 }

@@ -45,7 +45,7 @@ func leafPaths(cmds []command, parent string) []string {
 
 func TestHelpListsEveryCommand(t *testing.T) {
 	paths := leafPaths(commandTable(), "")
-	for _, want := range []string{"serve", "user list", "user add", "user passwd", "user disable", "user enable", "help"} {
+	for _, want := range []string{"serve", "user list", "user add", "user passwd", "user disable", "user enable", "completion", "help"} {
 		if !slices.Contains(paths, want) {
 			t.Fatalf("the table has no %q: %v", want, paths)
 		}
@@ -83,6 +83,7 @@ func TestCommandHelp(t *testing.T) {
 		{[]string{"help", "serve"}, []string{"usage: oncelink [serve] [flags]", "--addr ADDR   ($ONCELINK_ADDR)", "--max-ttl DURATION", "(default 30d)", "--rate-open N/DURATION"}},
 		{[]string{"serve", "--help"}, []string{"--base-url URL"}},
 		{[]string{"--addr", "127.0.0.1:1", "--help"}, []string{"usage: oncelink [serve] [flags]"}},
+		{[]string{"help", "completion"}, []string{"usage: oncelink completion bash|zsh|fish"}},
 		{[]string{"user"}, []string{"usage: oncelink user COMMAND", "  user list ", "  user enable "}},
 		{[]string{"user", "--help"}, []string{"  user disable "}},
 		{[]string{"help", "user"}, []string{"  user passwd "}},
@@ -117,6 +118,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"user", "passwd", "--db", db}, []string{"NAME is missing"}},
 		{[]string{"serve", "extra"}, []string{`unexpected argument "extra"`, "usage: oncelink [serve] [flags]"}},
 		{[]string{"--min-ttl", "soon"}, []string{"min-ttl"}},
+		{[]string{"completion"}, []string{"bash, zsh or fish"}},
+		{[]string{"completion", "tcsh"}, []string{"bash, zsh or fish", "usage: oncelink completion bash|zsh|fish"}},
 	} {
 		r := runCLI(t, nil, "", tc.args...)
 		if r.code != exitUsage || r.stdout != "" {
