@@ -86,6 +86,7 @@ type Store interface {
 	AccountByID(ctx context.Context, id int64) (store.Account, error)
 	Accounts(ctx context.Context) ([]store.Account, error)
 	SetDisabled(ctx context.Context, id int64, disabled bool) (store.Account, error)
+	SetPassword(ctx context.Context, id int64, passwordHash string) (store.Account, error)
 
 	CreateLink(ctx context.Context, n store.NewLink, chunks [][]byte) (store.Link, error)
 	CreateLinkStream(ctx context.Context, n store.NewLink, fill func(put func([]byte) error) error) (store.Link, error)

@@ -461,6 +461,9 @@ func TestLogPath(t *testing.T) {
 		{"//l/SECRETTOKEN/file", "//l/…"},
 		{long, long[:200] + "…"},
 		{long + "/l/SECRETTOKEN", long[:200] + "…/l/…"},
+		{"/api/v1/open/SECRETTOKEN", "/api/v1/open/…"},
+		{"/api//v1/open/SECRETTOKEN/x", "/api//v1/open/…"},
+		{"/api/v1/links/42/revoke", "/api/v1/links/42/revoke"},
 	} {
 		if got := LogPath(c.in); got != c.want {
 			t.Errorf("LogPath(%.20q…) = %q, want %q", c.in, got, c.want)

@@ -128,6 +128,26 @@ func TestAccounts(t *testing.T) {
 	})
 }
 
+func TestSetPassword(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		bob := mustAccount(t, s, "bob")
+		carol := mustAccount(t, s, "carol")
+		got, err := s.SetPassword(ctx, bob.ID, "new hash")
+		if err != nil || got.ID != bob.ID || got.PasswordHash != "new hash" || got.Username != "bob" {
+			t.Fatalf("set password: %+v, %v", got, err)
+		}
+		for name, want := range map[string]string{"bob": "new hash", "carol": carol.PasswordHash} {
+			if a, err := s.AccountByName(ctx, name); err != nil || a.PasswordHash != want {
+				t.Errorf("%s's hash after setting bob's: %q, %v; want %q", name, a.PasswordHash, err, want)
+			}
+		}
+		if _, err := s.SetPassword(ctx, carol.ID+100, "hash"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("no such account: %v", err)
+		}
+	})
+}
+
 func TestSecretIsKept(t *testing.T) {
 	backends(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
