@@ -73,6 +73,25 @@ func (d *database) open(ctx context.Context, stderr io.Writer) (*operator, error
 	return &operator{st: st, svc: core.New(core.Config{}, st, nil, slog.New(slog.NewTextHandler(stderr, nil)))}, nil
 }
 
+// openAccount opens the database and finds the account that args name, for
+// the commands that take just a NAME.
+func (d *database) openAccount(ctx context.Context, p *proc, args []string) (*operator, core.Account, error) {
+	name, err := oneName(args)
+	if err != nil {
+		return nil, core.Account{}, err
+	}
+	op, err := d.open(ctx, p.stderr)
+	if err != nil {
+		return nil, core.Account{}, err
+	}
+	a, err := op.svc.AccountByName(ctx, name)
+	if err != nil {
+		op.Close()
+		return nil, core.Account{}, err
+	}
+	return op, a, nil
+}
+
 // oneName is the NAME argument of the commands that take just that.
 func oneName(args []string) (string, error) {
 	switch {
@@ -182,19 +201,11 @@ func userPasswd(fs *flag.FlagSet) runFunc {
 	db := databaseFlags(fs)
 	fromStdin := passwordStdinFlag(fs)
 	return func(ctx context.Context, p *proc, args []string) error {
-		name, err := oneName(args)
-		if err != nil {
-			return err
-		}
-		op, err := db.open(ctx, p.stderr)
+		op, a, err := db.openAccount(ctx, p, args)
 		if err != nil {
 			return err
 		}
 		defer op.Close()
-		a, err := op.svc.AccountByName(ctx, name)
-		if err != nil {
-			return err
-		}
 		password, err := readPassword(*fromStdin, p.stdin, p.stderr)
 		if err != nil {
 			return err
@@ -215,19 +226,11 @@ func userKey(fs *flag.FlagSet) runFunc {
 	label := fs.String("name", "oncelink user key", "the key's `LABEL`, as the settings page lists it")
 	expires := fs.String("expires", "never", "how long the key works: a `DURATION` such as 90d, 1y, or never")
 	return func(ctx context.Context, p *proc, args []string) error {
-		name, err := oneName(args)
-		if err != nil {
-			return err
-		}
-		op, err := db.open(ctx, p.stderr)
+		op, a, err := db.openAccount(ctx, p, args)
 		if err != nil {
 			return err
 		}
 		defer op.Close()
-		a, err := op.svc.AccountByName(ctx, name)
-		if err != nil {
-			return err
-		}
 		k, err := op.svc.CreateKey(ctx, a.ID, *label, *expires)
 		if err != nil {
 			return err
@@ -246,19 +249,11 @@ func setDisabled(fs *flag.FlagSet, disabled bool) runFunc {
 	db := databaseFlags(fs)
 	done := map[bool]string{true: "disabled", false: "enabled"}[disabled]
 	return func(ctx context.Context, p *proc, args []string) error {
-		name, err := oneName(args)
-		if err != nil {
-			return err
-		}
-		op, err := db.open(ctx, p.stderr)
+		op, a, err := db.openAccount(ctx, p, args)
 		if err != nil {
 			return err
 		}
 		defer op.Close()
-		a, err := op.svc.AccountByName(ctx, name)
-		if err != nil {
-			return err
-		}
 		// Disabling again would move the time it was disabled.
 		if a.Disabled() == disabled {
 			fmt.Fprintf(p.stdout, "account %s was already %s\n", a.Username, done)
