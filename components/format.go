@@ -91,14 +91,10 @@ func size(n int64) string {
 	return strings.TrimSuffix(fmt.Sprintf("%.1f", float64(n)/in), ".0") + " " + unit
 }
 
-func uses(used, max int) string {
-	if max == 1 {
-		if used == 0 {
-			return "unused"
-		}
-		return "used"
-	}
-	return fmt.Sprintf("%d/%d used", used, max)
+// timesOpened says how often a link was opened of how often it may be:
+// "1 of 1", "2 of 5".
+func timesOpened(used, max int) string {
+	return fmt.Sprintf("%d of %d", used, max)
 }
 
 func plural(n int, one, many string) string {

@@ -83,6 +83,9 @@ type LinkRow struct {
 	// Left is the time the link had left when the row was drawn: the
 	// countdown's text until the page's script ticks it.
 	Left time.Duration
+	// EndedAt is when a dead link stopped working: its revoke, its last
+	// use, or its expiry.
+	EndedAt time.Time
 }
 
 // LinkPage is a page of an owner's links with the filter that chose them.

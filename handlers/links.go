@@ -62,7 +62,7 @@ func linkRow(l core.Link, now time.Time) components.LinkRow {
 		ID: l.ID, Label: l.Label, Kind: l.Kind, Status: string(l.Status(now)),
 		Uses: l.Uses, MaxUses: l.MaxUses, Views: l.Views, ForUser: l.ForUserName,
 		HasPassword: l.PasswordHash != "", CreatedAt: l.CreatedAt, ExpiresAt: l.ExpiresAt,
-		Left: l.ExpiresAt.Sub(now),
+		Left: l.ExpiresAt.Sub(now), EndedAt: l.Ended(now),
 	}
 }
 

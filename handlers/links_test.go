@@ -107,7 +107,7 @@ func TestCreateMessageAndURL(t *testing.T) {
 		t.Fatalf("open url link: %d to %q", open.StatusCode, open.Header.Get("Location"))
 	}
 	dash := owner.get("/links")
-	if !strings.Contains(dash.body, "Quarterly report") || !strings.Contains(dash.body, "1/3 used") {
+	if !strings.Contains(dash.body, "Quarterly report") || !strings.Contains(dash.body, "Opened 1 of 3") {
 		t.Fatal("the dashboard does not show the link with one of three uses")
 	}
 	if strings.Contains(dash.body, link) {

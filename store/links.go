@@ -74,6 +74,20 @@ func (l Link) Status(now time.Time) Status {
 	return Active
 }
 
+// Ended is when the link stopped working, as of now: when it was revoked,
+// when its last use was taken, or when it expired; zero while it is active.
+func (l Link) Ended(now time.Time) time.Time {
+	switch l.Status(now) {
+	case Revoked:
+		return l.RevokedAt
+	case Used:
+		return l.LastUsedAt
+	case Expired:
+		return l.ExpiresAt
+	}
+	return time.Time{}
+}
+
 type linkRow struct {
 	ID               int64          `db:"id"`
 	OwnerID          int64          `db:"owner_id"`

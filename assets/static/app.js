@@ -155,8 +155,7 @@
         t.textContent = left(ms);
         return;
       }
-      t.textContent = "expired";
-      if (t.previousElementSibling && t.previousElementSibling.className === "cell-label") t.previousElementSibling.remove();
+      expire(t);
       if (row && row.tagName === "TR") {
         row.setAttribute("data-status", "expired");
         var badge = row.querySelector("[data-testid=status]");
@@ -166,6 +165,16 @@
       }
     });
     announceChanges();
+  }
+
+  // At zero a countdown says when its link expired, in the words its label
+  // keeps in data-expired, and stops ticking.
+  function expire(t) {
+    var label = t.parentNode.querySelector("[data-expired]");
+    if (label) label.textContent = label.getAttribute("data-expired");
+    t.classList.remove("countdown");
+    t.removeAttribute("data-expires");
+    localTimes(t.parentNode);
   }
 
   // A hidden tab's timers are slowed down, so its countdowns lag; showing

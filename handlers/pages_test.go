@@ -1,0 +1,89 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/net/html"
+)
+
+// TestDeadLinksSayWhatEndedThem: a dead link's row and details page say
+// what ended it and when, rather than an expiry it never reached, and every
+// link says how often it was opened of how often it may be.
+func TestDeadLinksSayWhatEndedThem(t *testing.T) {
+	s := newTestServer(t)
+	c := s.admin()
+	created := s.clock.Now()
+	used := c.createLink(url.Values{"label": {"used"}, "ttl": {"1d"}})
+	revoked := c.createLink(url.Values{"label": {"revoked"}, "ttl": {"1d"}, "max_uses": {"5"}})
+	c.createLink(url.Values{"label": {"expired"}, "ttl": {"1h"}})
+	c.createLink(url.Values{"label": {"active"}, "ttl": {"1d"}, "max_uses": {"5"}})
+
+	s.clock.Advance(10 * time.Minute)
+	usedAt := s.clock.Now()
+	if res := s.client().post(used, nil); res.StatusCode != http.StatusOK {
+		t.Fatalf("open: %d", res.StatusCode)
+	}
+	s.clock.Advance(10 * time.Minute)
+	if res := s.client().post(revoked, nil); res.StatusCode != http.StatusOK {
+		t.Fatalf("open: %d", res.StatusCode)
+	}
+	s.clock.Advance(10 * time.Minute)
+	revokedAt := s.clock.Now()
+	revokedID := itoa(linkOf(t, s, revoked).ID)
+	c.post("/links/"+revokedID+"/revoke", nil)
+	s.clock.Advance(2 * time.Hour)
+
+	iso := func(at time.Time) string { return at.UTC().Format(time.RFC3339) }
+	want := map[string]struct{ word, at, opened string }{
+		"used":    {"Used", iso(usedAt), "1 of 1"},
+		"revoked": {"Revoked", iso(revokedAt), "1 of 5"},
+		"expired": {"Expired", iso(created.Add(time.Hour)), "0 of 1"},
+		"active":  {"Expires in", "", "0 of 5"},
+	}
+	page := parseHTML(t, c.get("/links").body)
+	rows := findAll(page, byTestID("link-row"))
+	if len(rows) != len(want) {
+		t.Fatalf("%d rows, want %d", len(rows), len(want))
+	}
+	for _, row := range rows {
+		name := attr(row, "data-name")
+		w := want[name]
+		life := first(t, row, name+"'s life", byTestID("life"))
+		checkLife(t, name+"'s row", life, w.word, w.at)
+		if got := textOf(first(t, row, "uses", byTestID("uses"))); got != "Opened "+w.opened {
+			t.Errorf("%s's row says %q, want Opened %s", name, got, w.opened)
+		}
+
+		details := parseHTML(t, c.get(attr(first(t, row, "details link", func(n *html.Node) bool { return n.Data == "a" }), "href")).body)
+		checkLife(t, name+"'s details", first(t, details, "life", byTestID("life")), w.word, w.at)
+		if got := textOf(first(t, details, "opened", byTestID("opened"))); got != w.opened {
+			t.Errorf("%s's details say opened %q, want %s", name, got, w.opened)
+		}
+	}
+}
+
+// checkLife checks a link's life as a row or the details page says it: the
+// word, then the time it names (none for a countdown).
+func checkLife(t *testing.T, where string, life *html.Node, word, at string) {
+	t.Helper()
+	if got := textOf(life); !strings.HasPrefix(got, word+" ") {
+		t.Errorf("%s says %q, want %s …", where, got, word)
+	}
+	times := findAll(life, func(n *html.Node) bool { return n.Data == "time" })
+	if len(times) != 1 {
+		t.Fatalf("%s has %d times", where, len(times))
+	}
+	if at == "" {
+		if !strings.Contains(attr(times[0], "class"), "countdown") {
+			t.Errorf("%s has no countdown", where)
+		}
+		return
+	}
+	if got := attr(times[0], "datetime"); got != at {
+		t.Errorf("%s names %s, want %s", where, got, at)
+	}
+}
