@@ -334,6 +334,8 @@ const (
 	EventUse           = "use"
 	EventRevoke        = "revoke"
 	EventWrongPassword = "wrong-password"
+	// EventGone is an open refused because the link was dead.
+	EventGone = "gone"
 )
 
 // Limits on what an event keeps of the request.
@@ -416,6 +418,11 @@ func (s *Store) RecordView(ctx context.Context, id int64, e Event) error {
 // RecordWrongPassword records a failed password for link id.
 func (s *Store) RecordWrongPassword(ctx context.Context, id int64, e Event) error {
 	return s.record(ctx, id, e, EventWrongPassword, "")
+}
+
+// RecordGone records an attempt to open link id after it died.
+func (s *Store) RecordGone(ctx context.Context, id int64, e Event) error {
+	return s.record(ctx, id, e, EventGone, "")
 }
 
 func (s *Store) record(ctx context.Context, id int64, e Event, kind, update string) error {
