@@ -118,11 +118,9 @@ type AuditEvent struct {
 
 // LinkDetails is one link with its audit trail.
 type LinkDetails struct {
-	Row   LinkRow
-	Views []AuditEvent
-	Uses  []AuditEvent
-	// Other holds the rest: the revoke, wrong passwords.
-	Other []AuditEvent
+	Row LinkRow
+	// Events are the link's audit trail, oldest first.
+	Events []AuditEvent
 }
 
 // Landing is the page a recipient sees before opening a link.

@@ -4,6 +4,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -177,7 +178,11 @@ func (h *Handler) revoke(w http.ResponseWriter, r *http.Request, a *core.Account
 		h.render(w, r, http.StatusOK, components.Row(linkRow(l, h.core.Now())))
 		return
 	}
-	http.Redirect(w, r, "/links", http.StatusSeeOther)
+	to := "/links"
+	if r.PostForm.Get("back") == "details" {
+		to += "/" + strconv.FormatInt(id, 10)
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
 func (h *Handler) linkDetails(w http.ResponseWriter, r *http.Request, a *core.Account) {
@@ -193,15 +198,7 @@ func (h *Handler) linkDetails(w http.ResponseWriter, r *http.Request, a *core.Ac
 	}
 	d := components.LinkDetails{Row: linkRow(l, h.core.Now())}
 	for _, e := range events {
-		ev := components.AuditEvent{Kind: e.Kind, At: e.At, IP: e.IP, UserAgent: e.UserAgent}
-		switch e.Kind {
-		case core.EventView:
-			d.Views = append(d.Views, ev)
-		case core.EventUse:
-			d.Uses = append(d.Uses, ev)
-		default:
-			d.Other = append(d.Other, ev)
-		}
+		d.Events = append(d.Events, components.AuditEvent{Kind: e.Kind, At: e.At, IP: e.IP, UserAgent: e.UserAgent})
 	}
 	h.render(w, r, http.StatusOK, components.LinkDetailsPage(h.page(r, "Link"), d))
 }

@@ -87,3 +87,53 @@ func checkLife(t *testing.T, where string, life *html.Node, word, at string) {
 		t.Errorf("%s names %s, want %s", where, got, at)
 	}
 }
+
+// TestAttemptsOnADeadLinkAreAudited: an open of a dead link is refused with
+// 410 and shows in its details' one timeline with its address and
+// browser, and no more than a few of them are kept however many come.
+func TestAttemptsOnADeadLinkAreAudited(t *testing.T) {
+	s := newTestServer(t)
+	c := s.admin()
+	link := c.createLink(nil)
+	id := itoa(linkOf(t, s, link).ID)
+	const chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36"
+	s.client().request(http.MethodGet, link, nil, http.Header{"User-Agent": {chrome}})
+	// Each from another browser: the one that opened the link may see it
+	// again for a while.
+	open := func() response {
+		return s.client().request(http.MethodPost, link, nil, http.Header{"User-Agent": {chrome}})
+	}
+	if res := open(); res.StatusCode != http.StatusOK {
+		t.Fatalf("open: %d", res.StatusCode)
+	}
+	for i := range 15 {
+		if res := open(); res.StatusCode != http.StatusGone {
+			t.Fatalf("open %d of a used link: %d", i+2, res.StatusCode)
+		}
+	}
+
+	page := parseHTML(t, c.get("/links/"+id).body)
+	events := findAll(first(t, page, "timeline", byTestID("timeline")), byTestID("audit-event"))
+	var kinds []string
+	for _, e := range events {
+		kinds = append(kinds, attr(e, "data-kind"))
+	}
+	want := []string{"created", "view", "use"}
+	for range 10 {
+		want = append(want, "gone")
+	}
+	if strings.Join(kinds, " ") != strings.Join(want, " ") {
+		t.Fatalf("timeline: %v, want %v", kinds, want)
+	}
+	gone := events[len(events)-1]
+	if !strings.Contains(textOf(gone), "127.0.0.1") || len(findAll(gone, func(n *html.Node) bool { return n.Data == "time" })) != 1 {
+		t.Errorf("the attempt lacks its address or time: %q", textOf(gone))
+	}
+	browser := first(t, gone, "browser", byTestID("browser"))
+	if got := textOf(first(t, browser, "browser name", func(n *html.Node) bool { return n.Data == "summary" })); got != "Chrome 142 on Linux" {
+		t.Errorf("the browser reads %q", got)
+	}
+	if !strings.Contains(textOf(browser), chrome) {
+		t.Errorf("the raw user agent is not there: %q", textOf(browser))
+	}
+}

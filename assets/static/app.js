@@ -27,6 +27,17 @@
     }
   });
 
+  // A form marked data-confirm asks first, in the attribute's words, and
+  // is not sent unless the answer is yes. This listens before any other
+  // listener, htmx's included, so that a declined form is never sent.
+  document.addEventListener("submit", function (ev) {
+    var question = ev.target.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      ev.preventDefault();
+      ev.stopImmediatePropagation();
+    }
+  }, true);
+
   // A form marked data-once disables its button on submit, so a double
   // click cannot use a link twice.
   document.addEventListener("submit", function (ev) {
