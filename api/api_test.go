@@ -461,3 +461,15 @@ func TestAttemptOnADeadLinkIsAnEvent(t *testing.T) {
 		t.Fatalf("events: %+v", got.Events)
 	}
 }
+
+// TestAddressWithoutSchemeGetsHTTPS: the API shares a web address given
+// without its scheme with https://, as the form does.
+func TestAddressWithoutSchemeGetsHTTPS(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t))
+	l := s.account("ada").create(map[string]any{"kind": "url", "url": "example.com/a"})
+	res := s.client("").postJSON(openPath(l.URL), nil)
+	var got struct{ URL string }
+	if err := json.Unmarshal(res.body, &got); err != nil || got.URL != "https://example.com/a" {
+		t.Fatalf("open: %d %s", res.StatusCode, res.body)
+	}
+}

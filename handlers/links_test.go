@@ -75,6 +75,10 @@ func TestCreateRejectsBadInput(t *testing.T) {
 		{"data", "data:text/html,hi"},
 		{"no host", "https://"},
 		{"credentials", "https://user:pw@example.com/"},
+		{"mail", "mailto:ada@example.com"},
+		{"a word", "hello"},
+		{"a sentence", "example.com is where"},
+		{"no scheme, credentials", "user:pw@example.com"},
 		{"too long", "https://example.com/" + strings.Repeat("a", 4096)},
 	} {
 		t.Run("url "+tc.name, func(t *testing.T) {

@@ -137,3 +137,28 @@ func TestAttemptsOnADeadLinkAreAudited(t *testing.T) {
 		t.Errorf("the raw user agent is not there: %q", textOf(browser))
 	}
 }
+
+// TestAddressWithoutSchemeGetsHTTPS: a web address typed without its
+// scheme is shared with https://, and the form lets one be typed so.
+func TestAddressWithoutSchemeGetsHTTPS(t *testing.T) {
+	s := newTestServer(t)
+	c := s.admin()
+	field := first(t, parseHTML(t, c.get("/links").body), "web address field", byAttr("id", "url"))
+	if attr(field, "type") != "text" || attr(field, "inputmode") != "url" {
+		t.Errorf("the web address field is type %q, inputmode %q: a browser refuses an address without its scheme in type=url",
+			attr(field, "type"), attr(field, "inputmode"))
+	}
+	for typed, want := range map[string]string{
+		"example.com/report?q=1": "https://example.com/report?q=1",
+		"  www.example.org ":     "https://www.example.org",
+		"//example.net/x":        "https://example.net/x",
+		"localhost:8080/x":       "https://localhost:8080/x",
+		"http://example.com/":    "http://example.com/",
+	} {
+		link := c.createLink(url.Values{"kind": {"url"}, "url": {typed}})
+		res := s.client().post(link, nil)
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != want {
+			t.Errorf("%q: %d to %q, want %q", typed, res.StatusCode, res.Header.Get("Location"), want)
+		}
+	}
+}
