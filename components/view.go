@@ -11,6 +11,9 @@ type Page struct {
 	Viewer *Viewer
 	// Scripts names extra embedded scripts the page loads, such as "player.js".
 	Scripts []string
+	// Path is the page's address, which the header marks as the current
+	// page when it links to it.
+	Path string
 	// Now is the server's time as it draws the page, from which the
 	// countdowns learn how far the browser's clock is off; zero leaves
 	// them to the browser's clock.

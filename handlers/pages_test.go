@@ -162,3 +162,47 @@ func TestAddressWithoutSchemeGetsHTTPS(t *testing.T) {
 		}
 	}
 }
+
+// TestNavigation: the header marks the page it is on, and shows the player
+// demo only to the signed-in and on the demo itself: a recipient's pages
+// do not advertise it.
+func TestNavigation(t *testing.T) {
+	s := newTestServer(t)
+	c := s.admin()
+	link := c.createLink(nil)
+	nav := func(cl *testClient, path string) (links []string, current string) {
+		t.Helper()
+		res := cl.get(path)
+		for _, a := range findAll(first(t, parseHTML(t, res.body), "nav", byAttr("aria-label", "Main")), func(n *html.Node) bool { return n.Data == "a" }) {
+			links = append(links, attr(a, "href"))
+			if v := attr(a, "aria-current"); v != "" {
+				if v != "page" || current != "" {
+					t.Errorf("%s: aria-current=%q on %s, after %q", path, v, attr(a, "href"), current)
+				}
+				current = attr(a, "href")
+			}
+		}
+		return links, current
+	}
+	for _, tt := range []struct {
+		who     string
+		c       *testClient
+		path    string
+		links   string
+		current string
+	}{
+		{"owner", c, "/links", "/links /settings /accounts /player", "/links"},
+		{"owner", c, "/settings", "/links /settings /accounts /player", "/settings"},
+		{"owner", c, "/player", "/links /settings /accounts /player", "/player"},
+		{"owner", c, "/links/1", "/links /settings /accounts /player", ""},
+		{"recipient", s.client(), link[len(s.URL):], "", ""},
+		{"recipient", s.client(), "/l/" + strings.Repeat("A", 43), "", ""},
+		{"visitor", s.client(), "/player", "/player", "/player"},
+		{"visitor", s.client(), "/login", "", ""},
+	} {
+		links, current := nav(tt.c, tt.path)
+		if strings.Join(links, " ") != tt.links || current != tt.current {
+			t.Errorf("%s on %s: links %v, current %q; want %q, %q", tt.who, tt.path, links, current, tt.links, tt.current)
+		}
+	}
+}
