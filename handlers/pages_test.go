@@ -206,3 +206,28 @@ func TestNavigation(t *testing.T) {
 		}
 	}
 }
+
+// TestCountdownsSayExpiresIn: wherever a countdown shows, it reads
+// "Expires in …", counted from the server's time.
+func TestCountdownsSayExpiresIn(t *testing.T) {
+	s := newTestServer(t)
+	c := s.admin()
+	link := c.createLink(url.Values{"ttl": {"2h"}})
+	id := itoa(linkOf(t, s, link).ID)
+	s.clock.Advance(30 * time.Minute)
+	for _, page := range []struct {
+		who  *testClient
+		path string
+	}{{c, "/links"}, {c, "/links/" + id}, {s.client(), link[len(s.URL):]}} {
+		countdowns := findAll(parseHTML(t, page.who.get(page.path).body), func(n *html.Node) bool {
+			return n.Data == "time" && strings.Contains(attr(n, "class"), "countdown")
+		})
+		if len(countdowns) != 1 {
+			t.Errorf("%s has %d countdowns", page.path, len(countdowns))
+			continue
+		}
+		if got := textOf(countdowns[0].Parent); got != "Expires in 1h 30m" {
+			t.Errorf("%s: the countdown reads %q", page.path, got)
+		}
+	}
+}
