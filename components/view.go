@@ -64,8 +64,10 @@ type LinkForm struct {
 
 // Created is the one showing of a new link's URL.
 type Created struct {
-	URL string
-	QR  QR
+	// Owner is the name of the account that shares it.
+	Owner string
+	URL   string
+	QR    QR
 	// Row is the new link's row, for the list beside the form.
 	Row LinkRow
 }

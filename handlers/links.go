@@ -147,7 +147,7 @@ func (h *Handler) renderCreate(w http.ResponseWriter, r *http.Request, status in
 
 // created is the one-time view of a new link, with the only copy of its URL.
 func (h *Handler) created(c core.Created) *components.Created {
-	v := &components.Created{URL: c.URL, Row: linkRow(c.Link, h.core.Now())}
+	v := &components.Created{Owner: c.Link.OwnerName, URL: c.URL, Row: linkRow(c.Link, h.core.Now())}
 	qr, err := components.QRCode(c.URL)
 	if err != nil {
 		// Only a --base-url of thousands of characters makes a link too

@@ -2,9 +2,11 @@ package handlers
 
 import (
 	"math"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
@@ -97,4 +99,62 @@ func TestDashboardLayoutHolds(t *testing.T) {
 	}
 	browsertest.Shoot(t, ctx, "dashboard-columns")
 	b.clean("dashboard")
+}
+
+// TestCreateFormHelpsInBrowser: the lifetime buttons fill the free field,
+// the generator fills the password with a fresh random one that can be
+// read and copied, and a new link's instructions copy to the clipboard.
+func TestCreateFormHelpsInBrowser(t *testing.T) {
+	s := newTestServer(t)
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	b.setUp()
+
+	b.do(chromedp.Click(chromedp.CSS(`[data-ttl="7d"]`)))
+	if got := eval[string](b, `document.getElementById("ttl").value`); got != "7d" {
+		t.Errorf("the 7 days button left the field at %q", got)
+	}
+	if got := eval[[]string](b, `Array.from(document.querySelectorAll("[data-ttl][aria-pressed=true]"), b => b.dataset.ttl)`); len(got) != 1 || got[0] != "7d" {
+		t.Errorf("pressed: %v", got)
+	}
+	if got := eval[string](b, `document.querySelector("[data-testid=expiry-preview]").textContent`); !strings.HasPrefix(got, "Expires ") {
+		t.Errorf("the preview says %q", got)
+	}
+	b.do(chromedp.Clear(chromedp.ID("ttl")), chromedp.SendKeys(chromedp.ID("ttl"), "2h"))
+	if n := eval[int](b, `document.querySelectorAll("[data-ttl][aria-pressed=true]").length`); n != 0 {
+		t.Errorf("%d lifetime buttons pressed for 2h", n)
+	}
+
+	b.do(chromedp.Click(chromedp.CSS(`[data-generate=password]`)))
+	password := eval[string](b, `document.getElementById("password").value`)
+	alphabet := eval[string](b, `document.querySelector("[data-generate]").dataset.alphabet`)
+	if len(password) != 20 || strings.Trim(password, alphabet) != "" {
+		t.Errorf("generated %q", password)
+	}
+	if eval[string](b, `document.getElementById("password").type`) != "text" || !eval[bool](b, `!document.querySelector("[data-copy=password]").hidden`) {
+		t.Error("the generated password cannot be read or copied")
+	}
+	b.do(chromedp.Click(chromedp.CSS(`[data-generate=password]`)))
+	if again := eval[string](b, `document.getElementById("password").value`); again == password {
+		t.Error("the generator gave the same password twice")
+	}
+	browsertest.Shoot(t, ctx, "create-form")
+
+	b.create("the code is 4711", "1d", "With a password")
+	text := eval[string](b, `document.querySelector("[data-testid=instructions]").value`)
+	if !strings.Contains(text, "The password comes separately.") {
+		t.Errorf("the instructions: %q", text)
+	}
+	if _, err := chromedp.Call(ctx, browser.SetPermission, browser.SetPermissionParams{
+		Permission: &browser.PermissionDescriptor{Name: "clipboard-read"}, Setting: browser.PermissionSettingGranted, Origin: s.URL,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	b.do(chromedp.Click(chromedp.CSS(`[data-copy=created-instructions]`)))
+	b.wait(`document.querySelector("[data-copy=created-instructions]").textContent === "Copied"`, 2*time.Second)
+	if got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise)); err != nil || got != text {
+		t.Errorf("the clipboard holds %q (%v), want the instructions", got, err)
+	}
+	browsertest.Shoot(t, ctx, "created")
+	b.clean("create form")
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"golang.org/x/net/html"
+
+	"oncelink/core"
 )
 
 // TestDeadLinksSayWhatEndedThem: a dead link's row and details page say
@@ -228,6 +230,83 @@ func TestCountdownsSayExpiresIn(t *testing.T) {
 		}
 		if got := textOf(countdowns[0].Parent); got != "Expires in 1h 30m" {
 			t.Errorf("%s: the countdown reads %q", page.path, got)
+		}
+	}
+}
+
+// TestCreateFormHelps: the create form offers its common lifetimes as
+// buttons beside the free field (the list stays for browsers without
+// scripts), within the server's bounds; a password generator; and no
+// autofill of an account name into "only for account".
+func TestCreateFormHelps(t *testing.T) {
+	s := newTestServer(t, func(c *core.Config) { c.MaxTTL = 7 * 24 * time.Hour })
+	c := s.admin()
+	form := first(t, parseHTML(t, c.get("/links").body), "create form", byTestID("create-form"))
+	var presets, listed []string
+	for _, b := range findAll(form, func(n *html.Node) bool { return attr(n, "data-ttl") != "" }) {
+		presets = append(presets, attr(b, "data-ttl"))
+		if b.Data != "button" || attr(b, "type") != "button" {
+			t.Errorf("preset %s is a <%s type=%q>", attr(b, "data-ttl"), b.Data, attr(b, "type"))
+		}
+	}
+	for _, o := range findAll(first(t, form, "lifetimes list", byAttr("id", "ttl-presets")), func(n *html.Node) bool { return n.Data == "option" }) {
+		listed = append(listed, attr(o, "value"))
+	}
+	if strings.Join(presets, " ") != "10m 1h 1d 7d" || strings.Join(listed, " ") != "10m 1h 1d 7d" {
+		t.Errorf("presets %v, listed %v; want 10m 1h 1d 7d, within a 7d maximum", presets, listed)
+	}
+	gen := first(t, form, "password generator", byAttr("data-generate", "password"))
+	if gen.Data != "button" || len(attr(gen, "data-alphabet")) < 32 || attr(gen, "data-length") == "" {
+		t.Errorf("the generator is <%s> with alphabet %q, length %q", gen.Data, attr(gen, "data-alphabet"), attr(gen, "data-length"))
+	}
+	if got := attr(first(t, form, "account field", byAttr("id", "for_user")), "autocomplete"); got != "off" {
+		t.Errorf("only for account has autocomplete=%q", got)
+	}
+}
+
+// TestCreatedLinkComesWithInstructions: a new link comes with a text to
+// send with it: who shares what, until when, and, when it has one, that the
+// password comes separately.
+func TestCreatedLinkComesWithInstructions(t *testing.T) {
+	s := newTestServer(t)
+	c := s.admin()
+	s.user("bob")
+	for _, tt := range []struct {
+		form    url.Values
+		want    []string
+		wantNot string
+	}{
+		{url.Values{"kind": {"message"}, "message": {"hi"}, "ttl": {"1h"}},
+			[]string{"ada shared a message with you: ", "It opens once, until ", "UTC"}, "password"},
+		{url.Values{"kind": {"url"}, "url": {"example.com"}, "ttl": {"1d"}, "max_uses": {"3"}, "password": {"pw"}, "for_user": {"bob"}},
+			[]string{"ada shared a web address with you: ", "It opens 3 times, until ", "Only the account bob can open it.", "The password comes separately."}, ""},
+	} {
+		for _, htmx := range []bool{false, true} {
+			var res response
+			if htmx {
+				res = c.htmx(http.MethodPost, "/links", tt.form)
+			} else {
+				res = c.post("/links", tt.form)
+			}
+			page := parseHTML(t, res.body)
+			link := attr(first(t, page, "link", byTestID("link-url")), "value")
+			text := first(t, page, "instructions", byTestID("instructions"))
+			got := textOf(text)
+			if text.Data != "textarea" || !strings.Contains(got, link) {
+				t.Errorf("the instructions are a <%s> without the link: %q", text.Data, got)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("the instructions lack %q: %q", w, got)
+				}
+			}
+			if tt.wantNot != "" && strings.Contains(got, tt.wantNot) {
+				t.Errorf("the instructions speak of a %s: %q", tt.wantNot, got)
+			}
+			copyButton := findAll(page, byAttr("data-copy", attr(text, "id")))
+			if len(copyButton) != 1 {
+				t.Errorf("%d buttons copy the instructions", len(copyButton))
+			}
 		}
 	}
 }
