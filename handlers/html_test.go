@@ -39,7 +39,16 @@ func byTestID(id string) func(*html.Node) bool {
 
 // byAttr matches the elements whose attribute name is value.
 func byAttr(name, value string) func(*html.Node) bool {
-	return func(n *html.Node) bool { return attr(n, name) == value }
+	return func(n *html.Node) bool { return hasAttr(n, name) && attr(n, name) == value }
+}
+
+func hasAttr(n *html.Node, name string) bool {
+	for _, a := range n.Attr {
+		if a.Key == name {
+			return true
+		}
+	}
+	return false
 }
 
 // first returns the first element under n that matches, and fails the test

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"golang.org/x/net/html"
 
+	"oncelink/assets"
 	"oncelink/core"
 )
 
@@ -308,5 +310,59 @@ func TestCreatedLinkComesWithInstructions(t *testing.T) {
 				t.Errorf("%d buttons copy the instructions", len(copyButton))
 			}
 		}
+	}
+}
+
+// TestSharedMediaPage: a recipient's media page has the player without the
+// demo's instructions, and calls the thing by one noun throughout; the demo
+// keeps its instructions.
+func TestSharedMediaPage(t *testing.T) {
+	s := newTestServer(t)
+	c := s.admin()
+	f, err := assets.Open("media/sample-video.webm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	video, err := io.ReadAll(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name     string
+		body     []byte
+		noun     string
+		notNouns []string
+	}{
+		{"song.wav", wav(1), "recording", []string{"audio", "clip", "video"}},
+		{"clip.webm", video, "video", []string{"audio", "clip", "recording"}},
+	} {
+		res := s.client().post(c.shareFile(tt.name, tt.body), nil)
+		page := parseHTML(t, res.body)
+		shared := first(t, page, "shared media", byTestID("delivered"))
+		player := first(t, shared, "player", byAttr("data-player", ""))
+		if attr(player, "data-noun") != tt.noun {
+			t.Errorf("%s: the player's noun is %q, want %s", tt.name, attr(player, "data-noun"), tt.noun)
+		}
+		// What the page says in words: the heading and the player's
+		// sentences, not the file's name or type.
+		words := textOf(first(t, shared, "heading", func(n *html.Node) bool { return n.Data == "h1" }))
+		for _, p := range findAll(player, func(n *html.Node) bool { return n.Data == "p" }) {
+			words += " " + textOf(p)
+		}
+		if !strings.Contains(words, tt.noun) {
+			t.Errorf("%s: the page does not say %s: %q", tt.name, tt.noun, words)
+		}
+		for _, other := range tt.notNouns {
+			if strings.Contains(strings.ToLower(words), other) {
+				t.Errorf("%s: the page calls it %s too: %q", tt.name, other, words)
+			}
+		}
+		if strings.Contains(textOf(shared), "switch to another tab") {
+			t.Errorf("%s: the page has the demo's instructions", tt.name)
+		}
+	}
+	if demo := textOf(parseHTML(t, s.client().get("/player").body)); !strings.Contains(demo, "switch to another tab") {
+		t.Error("the demo lost its instructions")
 	}
 }
