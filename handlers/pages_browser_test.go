@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"oncelink/internal/browsertest"
@@ -135,7 +137,8 @@ func TestCreateFormHelpsInBrowser(t *testing.T) {
 		t.Error("the generated password cannot be read or copied")
 	}
 	b.do(chromedp.Click(chromedp.CSS(`[data-generate=password]`)))
-	if again := eval[string](b, `document.getElementById("password").value`); again == password {
+	again := eval[string](b, `document.getElementById("password").value`)
+	if again == password {
 		t.Error("the generator gave the same password twice")
 	}
 	browsertest.Shoot(t, ctx, "create-form")
@@ -157,4 +160,19 @@ func TestCreateFormHelpsInBrowser(t *testing.T) {
 	}
 	browsertest.Shoot(t, ctx, "created")
 	b.clean("create form")
+
+	// The recipient's side, in a browser without the owner's session.
+	link := eval[string](b, `document.querySelector("[data-testid=link-url]").value`)
+	if _, err := chromedp.Call(ctx, network.ClearBrowserCookies, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	b.open(link[len(s.URL):], "[data-testid=open]")
+	if eval[bool](b, `!!document.querySelector("nav a[href='/player']")`) {
+		t.Error("the recipient's page links to the player demo")
+	}
+	browsertest.Shoot(t, ctx, "landing")
+	b.do(chromedp.SendKeys(chromedp.ID("link-password"), again), chromedp.Click(chromedp.CSS("[data-testid=open]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=message]")))
+	browsertest.Shoot(t, ctx, "delivered-message")
+	b.clean("recipient")
 }
