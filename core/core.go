@@ -35,6 +35,7 @@ const (
 	EventUse           = store.EventUse
 	EventRevoke        = store.EventRevoke
 	EventWrongPassword = store.EventWrongPassword
+	EventGone          = store.EventGone
 
 	Active  = store.Active
 	Used    = store.Used
@@ -98,6 +99,7 @@ type Store interface {
 	ConsumeUnprotected(ctx context.Context, hash []byte, e store.Event) (store.Link, error)
 	RecordView(ctx context.Context, id int64, e store.Event) error
 	RecordWrongPassword(ctx context.Context, id int64, e store.Event) error
+	RecordGone(ctx context.Context, id int64, e store.Event) error
 	Revoke(ctx context.Context, owner, id int64, e store.Event) (store.Link, error)
 	Chunk(ctx context.Context, id int64, seq int) ([]byte, error)
 	Events(ctx context.Context, owner, id int64) ([]store.Event, error)

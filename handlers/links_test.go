@@ -75,6 +75,10 @@ func TestCreateRejectsBadInput(t *testing.T) {
 		{"data", "data:text/html,hi"},
 		{"no host", "https://"},
 		{"credentials", "https://user:pw@example.com/"},
+		{"mail", "mailto:ada@example.com"},
+		{"a word", "hello"},
+		{"a sentence", "example.com is where"},
+		{"no scheme, credentials", "user:pw@example.com"},
 		{"too long", "https://example.com/" + strings.Repeat("a", 4096)},
 	} {
 		t.Run("url "+tc.name, func(t *testing.T) {
@@ -107,7 +111,7 @@ func TestCreateMessageAndURL(t *testing.T) {
 		t.Fatalf("open url link: %d to %q", open.StatusCode, open.Header.Get("Location"))
 	}
 	dash := owner.get("/links")
-	if !strings.Contains(dash.body, "Quarterly report") || !strings.Contains(dash.body, "1/3 used") {
+	if !strings.Contains(dash.body, "Quarterly report") || !strings.Contains(dash.body, "Opened 1 of 3") {
 		t.Fatal("the dashboard does not show the link with one of three uses")
 	}
 	if strings.Contains(dash.body, link) {

@@ -128,7 +128,7 @@ func isHTMX(r *http.Request) bool { return r.Header.Get("HX-Request") == "true" 
 
 // page builds the layout's view for r.
 func (h *Handler) page(r *http.Request, title string, scripts ...string) components.Page {
-	p := components.Page{Title: title, Scripts: scripts, Now: h.core.Now()}
+	p := components.Page{Title: title, Scripts: scripts, Path: r.URL.Path, Now: h.core.Now()}
 	if a := h.viewer(r); a != nil {
 		p.Viewer = &components.Viewer{Name: a.Username, Admin: a.Admin}
 	}

@@ -13,62 +13,6 @@ import (
 	"oncelink/core"
 )
 
-// parsePage parses an HTML answer, for tests that look at its elements.
-func parsePage(t testing.TB, body string) *html.Node {
-	t.Helper()
-	doc, err := html.Parse(strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return doc
-}
-
-// findAll returns the elements under n for which match holds, in the
-// order of the document.
-func findAll(n *html.Node, match func(*html.Node) bool) []*html.Node {
-	var found []*html.Node
-	for d := range n.Descendants() {
-		if d.Type == html.ElementNode && match(d) {
-			found = append(found, d)
-		}
-	}
-	return found
-}
-
-// byTestID returns the elements under n whose data-testid is id.
-func byTestID(n *html.Node, id string) []*html.Node {
-	return findAll(n, func(e *html.Node) bool { return attr(e, "data-testid") == id })
-}
-
-// byID returns the element under n whose id is id, or nil.
-func byID(n *html.Node, id string) *html.Node {
-	if found := findAll(n, func(e *html.Node) bool { return attr(e, "id") == id }); len(found) > 0 {
-		return found[0]
-	}
-	return nil
-}
-
-// attr is the value of n's attribute name, "" when it has none.
-func attr(n *html.Node, name string) string {
-	for _, a := range n.Attr {
-		if a.Key == name {
-			return a.Val
-		}
-	}
-	return ""
-}
-
-// textOf is the text inside n, with its spaces trimmed.
-func textOf(n *html.Node) string {
-	var b strings.Builder
-	for d := range n.Descendants() {
-		if d.Type == html.TextNode {
-			b.WriteString(d.Data)
-		}
-	}
-	return strings.TrimSpace(b.String())
-}
-
 // createKey makes an API key on the settings page and returns its secret,
 // read from the one place the page shows it.
 func (c *testClient) createKey(name, expires string) string {
@@ -77,7 +21,7 @@ func (c *testClient) createKey(name, expires string) string {
 	if res.StatusCode != http.StatusCreated {
 		c.t.Fatalf("create key %q: %d %s", name, res.StatusCode, res.body)
 	}
-	shown := byTestID(parsePage(c.t, res.body), "key-secret")
+	shown := findAll(parseHTML(c.t, res.body), byTestID("key-secret"))
 	if len(shown) != 1 {
 		c.t.Fatalf("create key %q: the secret shows %d times, want once", name, len(shown))
 	}
@@ -91,7 +35,7 @@ func (c *testClient) keyRows() []*html.Node {
 	if res.StatusCode != http.StatusOK {
 		c.t.Fatalf("settings: %d", res.StatusCode)
 	}
-	return byTestID(parsePage(c.t, res.body), "key-row")
+	return findAll(parseHTML(c.t, res.body), byTestID("key-row"))
 }
 
 // keyCount is how many keys, revoked or not, the account name has.
@@ -137,7 +81,7 @@ func TestHeaderLinksToSettings(t *testing.T) {
 	s := newTestServer(t)
 	c := s.admin()
 	for _, path := range []string{"/links", "/settings"} {
-		nav := findAll(parsePage(t, c.get(path).body), func(n *html.Node) bool {
+		nav := findAll(parseHTML(t, c.get(path).body), func(n *html.Node) bool {
 			return n.Data == "nav" && attr(n, "aria-label") == "Main"
 		})
 		if len(nav) != 1 {
@@ -160,8 +104,8 @@ func TestCreateKeyShowsItOnce(t *testing.T) {
 	if res.StatusCode != http.StatusCreated {
 		t.Fatalf("create: %d %s", res.StatusCode, res.body)
 	}
-	page := parsePage(t, res.body)
-	shown := byTestID(page, "key-secret")
+	page := parseHTML(t, res.body)
+	shown := findAll(page, byTestID("key-secret"))
 	if len(shown) != 1 {
 		t.Fatalf("the new key's secret shows %d times", len(shown))
 	}
@@ -169,7 +113,7 @@ func TestCreateKeyShowsItOnce(t *testing.T) {
 	if !strings.HasPrefix(secret, "ol_") || strings.Count(res.body, secret) != 1 {
 		t.Fatalf("secret %q, shown %d times in the page", secret, strings.Count(res.body, secret))
 	}
-	if copyFor := findAll(byTestID(page, "new-key")[0], func(n *html.Node) bool { return attr(n, "data-copy") == attr(shown[0], "id") }); len(copyFor) != 1 {
+	if copyFor := findAll(findAll(page, byTestID("new-key"))[0], func(n *html.Node) bool { return attr(n, "data-copy") == attr(shown[0], "id") }); len(copyFor) != 1 {
 		t.Errorf("the new key has %d copy buttons", len(copyFor))
 	}
 	if !s.authenticates(secret) {
@@ -177,19 +121,19 @@ func TestCreateKeyShowsItOnce(t *testing.T) {
 	}
 
 	reload := c.get("/settings")
-	if strings.Contains(reload.body, secret) || len(byTestID(parsePage(t, reload.body), "new-key")) != 0 {
+	if strings.Contains(reload.body, secret) || len(findAll(parseHTML(t, reload.body), byTestID("new-key"))) != 0 {
 		t.Fatal("a reload shows the secret again")
 	}
-	rows := byTestID(parsePage(t, reload.body), "key-row")
+	rows := findAll(parseHTML(t, reload.body), byTestID("key-row"))
 	if len(rows) != 1 || attr(rows[0], "data-name") != "laptop" {
 		t.Fatalf("the list has %d rows, want laptop's", len(rows))
 	}
-	prefix := byTestID(rows[0], "key-prefix")
+	prefix := findAll(rows[0], byTestID("key-prefix"))
 	if len(prefix) != 1 || textOf(prefix[0]) != secret[:9]+"…" {
 		t.Errorf("the list shows the key as %q, want its first characters %q", textOf(rows[0]), secret[:9])
 	}
 	// The key was used by the Authenticate above.
-	if used := byTestID(rows[0], "key-last-used"); len(used) != 1 || len(findAll(used[0], func(n *html.Node) bool { return n.Data == "time" })) != 1 {
+	if used := findAll(rows[0], byTestID("key-last-used")); len(used) != 1 || len(findAll(used[0], func(n *html.Node) bool { return n.Data == "time" })) != 1 {
 		t.Error("the list does not show when the key was last used")
 	}
 }
@@ -215,20 +159,20 @@ func TestCreateKeyMistakes(t *testing.T) {
 			if res.StatusCode != http.StatusBadRequest {
 				t.Fatalf("%d, want 400", res.StatusCode)
 			}
-			page := parsePage(t, res.body)
-			msg := byID(page, "error-"+tt.field)
+			page := parseHTML(t, res.body)
+			msg := elementByID(page, "error-"+tt.field)
 			if msg == nil || textOf(msg) == "" {
 				t.Fatalf("no message beside %s", tt.field)
 			}
-			if n := len(byTestID(page, "form-error")); n != 1 {
+			if n := len(findAll(page, byTestID("form-error"))); n != 1 {
 				t.Errorf("%d messages, want only the one beside %s", n, tt.field)
 			}
-			input := byID(page, "key-"+tt.field)
+			input := elementByID(page, "key-"+tt.field)
 			if input == nil || attr(input, "aria-invalid") != "true" ||
 				!strings.Contains(" "+attr(input, "aria-describedby")+" ", " error-"+tt.field+" ") {
 				t.Errorf("the %s field is not marked invalid and described by its message", tt.field)
 			}
-			if len(byTestID(page, "new-key")) != 0 {
+			if len(findAll(page, byTestID("new-key"))) != 0 {
 				t.Error("a refused key is shown")
 			}
 			if n := s.keyCount("ada"); n != 0 {
@@ -260,11 +204,11 @@ func TestKeyLimit(t *testing.T) {
 	if res.StatusCode != http.StatusConflict {
 		t.Fatalf("key %d: %d, want 409", core.MaxAPIKeys+1, res.StatusCode)
 	}
-	page := parsePage(t, res.body)
-	if len(byTestID(page, "key-limit")) != 1 || len(byTestID(page, "form-error")) != 1 {
+	page := parseHTML(t, res.body)
+	if len(findAll(page, byTestID("key-limit"))) != 1 || len(findAll(page, byTestID("form-error"))) != 1 {
 		t.Error("the refusal does not say why")
 	}
-	if len(byTestID(page, "key-form")) != 0 || len(byTestID(page, "new-key")) != 0 {
+	if len(findAll(page, byTestID("key-form"))) != 0 || len(findAll(page, byTestID("new-key"))) != 0 {
 		t.Error("a page at the limit offers to make another key, or shows one")
 	}
 	if n := s.keyCount("ada"); n != core.MaxAPIKeys {
@@ -281,11 +225,11 @@ func TestKeyLimit(t *testing.T) {
 	if s.authenticates(secrets[0]) {
 		t.Fatal("an expired key authenticates")
 	}
-	page = parsePage(t, c.get("/settings").body)
-	if len(byTestID(page, "key-form")) != 1 || len(byTestID(page, "key-limit")) != 0 {
+	page = parseHTML(t, c.get("/settings").body)
+	if len(findAll(page, byTestID("key-form"))) != 1 || len(findAll(page, byTestID("key-limit"))) != 0 {
 		t.Fatal("an expired key still counts toward the limit")
 	}
-	if n := len(byTestID(page, "key-row")); n != core.MaxAPIKeys {
+	if n := len(findAll(page, byTestID("key-row"))); n != core.MaxAPIKeys {
 		t.Errorf("the list has %d keys, want the expired one too", n)
 	}
 	c.createKey("in its place", "1y")

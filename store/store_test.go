@@ -191,11 +191,15 @@ func TestLinkLife(t *testing.T) {
 			t.Fatalf("third consume: %v", err)
 		}
 		got, _ = s.LinkByHash(ctx, l.TokenHash)
-		if got.Status(c.Now()) != Used || got.Views != 1 {
-			t.Fatalf("after use: %s, views %d", got.Status(c.Now()), got.Views)
+		if got.Status(c.Now()) != Used || got.Views != 1 || !got.Ended(c.Now()).Equal(got.LastUsedAt) {
+			t.Fatalf("after use: %s, views %d, ended %v", got.Status(c.Now()), got.Views, got.Ended(c.Now()))
+		}
+		if err := s.RecordGone(ctx, l.ID, Event{At: c.Now(), IP: "192.0.2.3", UserAgent: "late"}); err != nil {
+			t.Fatal(err)
 		}
 		events, err := s.Events(ctx, owner.ID, l.ID)
-		if err != nil || len(events) != 3 || events[0].Kind != EventView || events[2].Kind != EventUse || events[0].UserAgent != "bot" {
+		if err != nil || len(events) != 4 || events[0].Kind != EventView || events[2].Kind != EventUse || events[0].UserAgent != "bot" ||
+			events[3].Kind != EventGone || events[3].UserAgent != "late" {
 			t.Fatalf("events: %+v, %v", events, err)
 		}
 		other := mustAccount(t, s, "eve")
