@@ -48,21 +48,23 @@ func signedIn(p *proc) (*client.Client, error) {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	if v := p.getenv("ONCELINK_URL"); v != "" && v != s.URL {
-		// The saved key is for the saved server, and goes to no other.
-		s.URL, s.Key = v, ""
+	if v := p.getenv("ONCELINK_URL"); v != "" {
+		base, err := serverURL(v)
+		if err != nil {
+			return nil, fmt.Errorf("ONCELINK_URL: %q is not a server's address such as https://share.example.com", v)
+		}
+		if base != s.URL {
+			// The saved key is for the saved server, and goes to no other.
+			s.URL, s.Key = base, ""
+		}
 	}
 	if v := p.getenv("ONCELINK_API_KEY"); v != "" {
-		s.Key = v
+		s.Key = strings.TrimSpace(v)
 	}
 	if s.URL == "" || s.Key == "" {
 		return nil, errSignedOut
 	}
-	base, err := serverURL(s.URL)
-	if err != nil {
-		return nil, err
-	}
-	return client.New(base, s.Key), nil
+	return client.New(s.URL, s.Key), nil
 }
 
 func readSignIn(path string) (signIn, error) {

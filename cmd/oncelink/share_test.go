@@ -257,6 +257,13 @@ func TestClientCommands(t *testing.T) {
 		t.Fatalf("a wrong key: %d %q", r.code, r.stderr)
 	}
 	sh.must(exitDone, "", "links")
+	// The saved key goes to its own server only.
+	if r := sh.run("", []string{"ONCELINK_URL=" + s.URL + "/"}, "links"); r.code != exitDone {
+		t.Fatalf("ONCELINK_URL naming the saved server: %d %q", r.code, r.stderr)
+	}
+	if r := sh.run("", []string{"ONCELINK_URL=http://127.0.0.1:1"}, "links"); r.code != exitSignedOut {
+		t.Fatalf("ONCELINK_URL naming another server: %d %q", r.code, r.stderr)
+	}
 
 	printed := sh.printed.String()
 	// Not even a refused key: apiKey, not "ol_", which a token may hold.
