@@ -42,7 +42,7 @@ func openCommand(fs *flag.FlagSet) runFunc {
 		o, err := c.Open(ctx, args[0], password)
 		var apiErr *client.APIError
 		if errors.As(err, &apiErr) && apiErr.Code == "wrong_password" && password == "" {
-			return fmt.Errorf("this link asks for a password: give it with --password-stdin. It was not used: %w", err)
+			return errors.New("this link asks for a password: give it with --password-stdin (the link was not used)")
 		}
 		if err != nil {
 			return err

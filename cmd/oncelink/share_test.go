@@ -143,6 +143,16 @@ func TestClientCommands(t *testing.T) {
 	sh.must(exitNotFound, "", "open", s.URL+"/l/"+strings.Repeat("A", 43))
 	sh.must(exitNotFound, "", "open", s.URL+"/links")
 
+	// A password link: refused unused without its password.
+	pwURL := strings.TrimSpace(sh.must(exitDone, "open sesame\n", "share", "behind a password", "--password-stdin").stdout)
+	if r := sh.must(exitFailed, "", "open", pwURL); !strings.Contains(r.stderr, "--password-stdin") {
+		t.Fatalf("open a password link without it: %q", r.stderr)
+	}
+	sh.must(exitFailed, "open says me\n", "open", pwURL, "--password-stdin")
+	if r := sh.must(exitDone, "open sesame\n", "open", "--password-stdin", pwURL); r.stdout != "behind a password" {
+		t.Fatalf("open a password link: %q", r.stdout)
+	}
+
 	// A file of binary bytes, byte for byte; the saved copy is private.
 	dir := t.TempDir()
 	content := make([]byte, 300<<10+3)
@@ -226,7 +236,7 @@ func TestClientCommands(t *testing.T) {
 			Label, Status string
 		}
 	}
-	if err := json.Unmarshal([]byte(sh.must(exitDone, "", "links", "--json").stdout), &list); err != nil || len(list.Links) != 4 {
+	if err := json.Unmarshal([]byte(sh.must(exitDone, "", "links", "--json").stdout), &list); err != nil || len(list.Links) != 5 {
 		t.Fatalf("links --json: %+v %v", list, err)
 	}
 	if l := list.Links[0]; l.ID != made.ID || l.Label != "interrupted" || l.Status != "active" {
