@@ -335,3 +335,23 @@ func TestEventsRefused(t *testing.T) {
 		t.Fatalf("events with a wrong key: %v", err)
 	}
 }
+
+// brokenReader fails after some bytes, as a file on a failing disk would.
+type brokenReader struct{ n int }
+
+func (b *brokenReader) Read(p []byte) (int, error) {
+	if b.n <= 0 {
+		return 0, errors.New("the disk broke")
+	}
+	n := min(len(p), b.n)
+	b.n -= n
+	return n, nil
+}
+
+func TestUnreadableFile(t *testing.T) {
+	s := newTestServer(t)
+	_, err := client.New(s.URL, s.key).CreateLink(t.Context(), client.NewLink{File: &brokenReader{n: 100 << 10}, FileName: "a.bin"})
+	if err == nil || !strings.Contains(err.Error(), "the disk broke") || strings.Contains(err.Error(), "cannot reach") {
+		t.Fatalf("a file that breaks: %v", err)
+	}
+}

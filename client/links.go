@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -80,12 +81,26 @@ func (c *Client) CreateLink(ctx context.Context, in NewLink) (Link, error) {
 		return l, err
 	}
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	go func() { pw.CloseWithError(writeForm(mw, in)) }()
+	written := make(chan error, 1)
+	go func() {
+		err := writeForm(mw, in)
+		written <- err // before the transport can hear of it
+		pw.CloseWithError(err)
+	}()
 	res, err := c.do(req, true)
-	// The transport closes the body once it is done with it, which ends
-	// the writer should the server have answered before reading it all.
+	// Ends the writer, should the server have answered before reading
+	// the whole body.
 	pr.Close()
 	if err != nil {
+		// A file that could not be read is the error, not the upload
+		// that it broke off.
+		select {
+		case werr := <-written:
+			if werr != nil && !errors.Is(werr, io.ErrClosedPipe) {
+				return l, werr
+			}
+		default:
+		}
 		return l, err
 	}
 	return l, decode(res, &l)
