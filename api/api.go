@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -188,6 +189,11 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 		if e.Kind == core.Unauthorized {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="oncelink"`)
 		}
+		if (e.Kind == core.Limited || e.Kind == core.TooSlow) && r.ContentLength != 0 {
+			// The body is unread or cut short: rather than wait for its
+			// rest, the connection ends with the answer.
+			w.Header().Set("Connection", "close")
+		}
 	} else {
 		a.log.Error("api request failed", "method", r.Method, "route", r.Pattern, "err", err)
 	}
@@ -238,6 +244,7 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any, limit int64, empty 
 		}
 	}
 	if err == nil {
+		handlers.BodyDeadline(w, time.Time{})
 		return nil
 	}
 	var tooBig *http.MaxBytesError
@@ -245,6 +252,8 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any, limit int64, empty 
 	switch {
 	case errors.As(err, &tooBig):
 		return tooBig
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return core.ErrTooSlow
 	case errors.As(err, &typeErr):
 		return &core.Error{Kind: core.Invalid, Code: "wrong_type", Field: typeErr.Field, Title: "Wrong type",
 			Msg: fmt.Sprintf("%s must be %s, not %s.", fieldName(typeErr.Field), jsonType(typeErr.Type.Kind().String()), typeErr.Value)}

@@ -71,6 +71,9 @@ type Config struct {
 	SharedRateLimits bool
 	// Rates are the limits; a zero Rate takes its default.
 	Rates Rates
+	// FormTime is how long a form's body may take to arrive; zero means
+	// DefaultFormTime. See UploadTime for a form with a file.
+	FormTime time.Duration
 	// Broker carries link events to open dashboards and event streams; nil
 	// means an in-process live.Local, right for a single server.
 	Broker live.Broker
@@ -113,12 +116,13 @@ type Store interface {
 // Service applies the rules. Make one with New; it is safe for concurrent
 // use.
 type Service struct {
-	cfg    Config
-	store  Store
-	key    []byte
-	limits *limits
-	live   live.Broker
-	log    *slog.Logger
+	cfg     Config
+	store   Store
+	key     []byte
+	limits  *limits
+	uploads uploads
+	live    live.Broker
+	log     *slog.Logger
 	// Now is the clock every rule reads; tests move it.
 	Now func() time.Time
 	// Published, when set, is told of every event published, for metrics.
@@ -130,6 +134,9 @@ type Service struct {
 func New(cfg Config, st Store, key []byte, log *slog.Logger) *Service {
 	if cfg.MaxUpload <= 0 {
 		cfg.MaxUpload = DefaultMaxUpload
+	}
+	if cfg.FormTime <= 0 {
+		cfg.FormTime = DefaultFormTime
 	}
 	var shared RateStore
 	if cfg.SharedRateLimits {

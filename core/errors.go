@@ -25,6 +25,7 @@ const (
 	Unsupported                  // a body of a type not taken
 	Limited                      // too many attempts: wait RetryAfter
 	Unavailable                  // the database could not tell; try again
+	TooSlow                      // a body that did not arrive in time
 )
 
 // Error is a rule's refusal, for the person or program that asked. Code is
@@ -72,6 +73,10 @@ var (
 		Msg: "Send an API key as Authorization: Bearer ol_…. Make one on the Settings page, or with oncelink user key."}
 	ErrAdminOnly = &Error{Kind: Forbidden, Code: "admin_only", Title: "Administrators only",
 		Msg: "Only administrators may do that."}
+	// ErrTooSlow is a body that did not arrive within its time (see
+	// Service.FormTime): nothing of it is kept.
+	ErrTooSlow = &Error{Kind: TooSlow, Code: "body_too_slow", Title: "Too slow",
+		Msg: "What was sent arrived too slowly, so oncelink stopped waiting for it. Nothing was stored; try again on a faster connection."}
 )
 
 // limited refuses a request until wait has passed.

@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -41,36 +43,88 @@ type Draft struct {
 	s    *Service
 	tok  token.Token
 	file *upload
+	// uploader is the client whose upload slot the draft holds, if any.
+	uploader *string
 }
 
 // NewDraft starts a link.
 func (s *Service) NewDraft() *Draft { return &Draft{s: s, tok: token.New(s.key)} }
 
-// Close deletes the draft's upload, if any. It does nothing on nil.
+// Close deletes the draft's upload, if any, and gives its upload slot
+// back. It does nothing on nil.
 func (d *Draft) Close() {
 	if d != nil {
 		d.file.Close()
 		d.file = nil
+		if d.uploader != nil {
+			d.s.uploads.release(*d.uploader)
+			d.uploader = nil
+		}
 	}
 }
 
-// ReadMultipart reads a create form sent as multipart/form-data from body,
-// whose boundary is given, and returns its fields; on an error, the fields
-// read before it, which refill the form. The file part is sealed into d as
-// it arrives; a file left in a form of another kind is not kept. Every
-// field but the file shares MaxFormBytes; the file may add up to the
-// server's MaxUpload. These are the only limits on the body.
+// uploads counts each client's uploads under way, to hold each client to
+// MaxUploadsPerClient: every upload holds a connection, an open spool and,
+// on a slow link, both for minutes.
+type uploads struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+// take takes one of client's upload slots, and reports false when it has
+// none left.
+func (u *uploads) take(client string) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.n[client] >= MaxUploadsPerClient {
+		return false
+	}
+	if u.n == nil {
+		u.n = map[string]int{}
+	}
+	u.n[client]++
+	return true
+}
+
+func (u *uploads) release(client string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.n[client]--; u.n[client] <= 0 {
+		delete(u.n, client)
+	}
+}
+
+// errTooManyUploads refuses an upload beyond MaxUploadsPerClient.
+var errTooManyUploads = &Error{Kind: Limited, Code: "too_many_uploads", Field: "file", Title: "Too many uploads",
+	Msg:        fmt.Sprintf("You are sending %d files already. Wait until one of them has arrived, then send this one again.", MaxUploadsPerClient),
+	RetryAfter: 5 * time.Second}
+
+// ReadMultipart reads a create form sent as multipart/form-data by client c
+// from body, whose boundary is given, and returns its fields; on an error,
+// the fields read before it, which refill the form. The file part is
+// sealed into d as it arrives; a file left in a form of another kind is
+// not kept. Every field but the file shares MaxFormBytes; the file may add
+// up to the server's MaxUpload. Before reading anything it takes one of
+// c's MaxUploadsPerClient upload slots, which d holds until it is closed.
+// A body that stops arriving in time (see UploadTime) is ErrTooSlow.
 //
 // Neither memory nor the database's one writer waits on the network: the
 // file is sealed chunk by chunk and spooled, sealed, to a temporary file,
 // and the link is written in one short transaction once the whole form is
 // in and checked, whichever order its fields came in.
-func (d *Draft) ReadMultipart(body io.Reader, boundary string, contentLength int64) (url.Values, error) {
+func (d *Draft) ReadMultipart(body io.Reader, boundary string, contentLength int64, c Client) (url.Values, error) {
 	limit := d.s.cfg.MaxUpload + MaxFormBytes
 	if contentLength > limit {
 		// Refused unread: only a file makes a form this large, so the form
 		// comes back with the file kind chosen.
 		return url.Values{"kind": {KindFile}}, d.s.uploadTooLarge()
+	}
+	if d.uploader == nil {
+		key := c.key()
+		if !d.s.uploads.take(key) {
+			return url.Values{"kind": {KindFile}}, errTooManyUploads
+		}
+		d.uploader = &key
 	}
 	lr := &io.LimitedReader{R: body, N: limit + 1}
 	mr := multipart.NewReader(lr, boundary)
@@ -84,6 +138,8 @@ func (d *Draft) ReadMultipart(body io.Reader, boundary string, contentLength int
 		switch {
 		case lr.N <= 0:
 			return form, d.s.uploadTooLarge()
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			return form, ErrTooSlow
 		case errors.As(err, new(*Error)), errors.As(err, &se):
 			return form, err
 		}

@@ -109,7 +109,7 @@ func (h *Handler) Routes(api http.Handler) http.Handler {
 		root.Handle("/api/", api)
 	}
 	root.Handle("/", h.refuseBodiesOnReads(app))
-	return h.logRequests(securityHeaders(root))
+	return h.logRequests(securityHeaders(h.boundBodies(root)))
 }
 
 func (h *Handler) healthz(w http.ResponseWriter, r *http.Request) {

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -55,6 +56,8 @@ func Status(k core.Kind) int {
 		return http.StatusTooManyRequests
 	case core.Unavailable:
 		return http.StatusServiceUnavailable
+	case core.TooSlow:
+		return http.StatusRequestTimeout
 	}
 	return http.StatusInternalServerError
 }
@@ -80,8 +83,11 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		Message: "oncelink could not finish this request. Nothing was changed; please try again."}
 	if e := Refusal(err); e != nil {
 		view.Status, view.Title, view.Message = Status(e.Kind), e.Title, e.Msg
-		if e.RetryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds()+0.999)))
+		retryAfter(w, e)
+		if (e.Kind == core.Limited || e.Kind == core.TooSlow) && r.ContentLength != 0 {
+			// The body is unread or cut short: rather than wait for its
+			// rest, the connection ends with the answer.
+			w.Header().Set("Connection", "close")
 		}
 	} else {
 		h.log.Error("request failed", "method", r.Method, "path", LogPath(r.URL.Path), "err", err)
@@ -93,17 +99,27 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	h.render(w, r, view.Status, components.ErrorPage(h.page(r, view.Title), view))
 }
 
+// retryAfter tells a client held back by e when to try again.
+func retryAfter(w http.ResponseWriter, e *core.Error) {
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds()+0.999)))
+	}
+}
+
 var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // render writes c with status. It renders into a buffer first so that a
-// failing component never leaves half a page behind a 200.
+// failing component never leaves half a page behind a 200. Rendering is
+// not cancelled with the request: it takes no time worth saving, and a
+// body that failed to arrive in time cancels the request's context while
+// its 408 is still to be written.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
 	buf := buffers.Get().(*bytes.Buffer)
 	defer func() {
 		buf.Reset()
 		buffers.Put(buf)
 	}()
-	if err := c.Render(r.Context(), buf); err != nil {
+	if err := c.Render(context.WithoutCancel(r.Context()), buf); err != nil {
 		h.log.Error("render", "path", LogPath(r.URL.Path), "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return

@@ -26,8 +26,20 @@ import (
 // shutdownGrace is how long in-flight requests get to finish on shutdown.
 const shutdownGrace = 10 * time.Second
 
+// fewOpenFiles is a limit on open files under which the server warns: each
+// connection holds one, and a few thousand clients are not many.
+const fewOpenFiles = 4096
+
 func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 	log := newLogger(cfg.LogFormat, stderr)
+	switch soft, hard, err := raiseOpenFiles(); {
+	case err != nil:
+		log.Warn("could not raise the limit on open files", "limit", soft, "hard_limit", hard, "err", err)
+	case soft > 0 && soft < fewOpenFiles:
+		log.Warn("few open files allowed: each connection holds one; raise the hard limit (ulimit -Hn, systemd's LimitNOFILE)", "limit", soft)
+	case soft > 0:
+		log.Info("open files allowed", "limit", soft)
+	}
 	st, err := store.Open(ctx, cfg.DB, store.Options{SQLiteSync: cfg.SQLiteSync, Log: log})
 	if err != nil {
 		return err
