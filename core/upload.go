@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"mime/multipart"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -221,6 +223,10 @@ func (d *Draft) ReceiveFile(name string, r io.Reader) error {
 	if err != nil {
 		return &spoolError{err}
 	}
+	// Where the filesystem cannot lock, the spool goes unlocked: only a
+	// sweep by another server starting at this very moment could then
+	// take it.
+	lockSpool(spool)
 	box := d.tok.Box()
 	max := d.s.cfg.MaxUpload
 	up := &upload{name: cleanFileName(name), overhead: box.Overhead(), spool: spool, log: d.s.log}
@@ -291,6 +297,43 @@ func (u *upload) Close() {
 	if err := os.Remove(u.spool.Name()); err != nil {
 		u.log.Error("delete an upload's temporary file", "err", err)
 	}
+}
+
+// SweepUploads deletes the upload spools in dir that no server is writing:
+// those left by one that was killed, or whose shutdown gave up on its
+// requests. A spool in use is locked by the server writing it (see
+// lockSpool); one modified since before, when this server started, is
+// left alone too. It returns how many it deleted.
+func SweepUploads(dir string, before time.Time) (int, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, err
+	}
+	deleted := 0
+	var errs []error
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), UploadPrefix) || !e.Type().IsRegular() {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || !info.ModTime().Before(before) {
+			continue // gone meanwhile, or new
+		}
+		path := filepath.Join(dir, e.Name())
+		f, err := os.Open(path)
+		if err != nil {
+			continue // gone meanwhile, or another user's
+		}
+		if spoolFree(f) {
+			if err := os.Remove(path); err == nil {
+				deleted++
+			} else if !errors.Is(err, fs.ErrNotExist) {
+				errs = append(errs, err)
+			}
+		}
+		f.Close()
+	}
+	return deleted, errors.Join(errs...)
 }
 
 // cleanFileName makes a browser's file name safe to keep and to send back:

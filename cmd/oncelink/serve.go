@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"time"
 
 	"github.com/alexedwards/scs/pgxstore"
@@ -31,6 +32,7 @@ const shutdownGrace = 10 * time.Second
 const fewOpenFiles = 4096
 
 func serve(ctx context.Context, cfg config, stderr io.Writer) error {
+	start := time.Now()
 	log := newLogger(cfg.LogFormat, stderr)
 	switch soft, hard, err := raiseOpenFiles(); {
 	case err != nil:
@@ -39,6 +41,13 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 		log.Warn("few open files allowed: each connection holds one; raise the hard limit (ulimit -Hn, systemd's LimitNOFILE)", "limit", soft)
 	case soft > 0:
 		log.Info("open files allowed", "limit", soft)
+	}
+	// Uploads under way when a server was killed left their spools behind.
+	switch n, err := core.SweepUploads(os.TempDir(), start); {
+	case err != nil:
+		log.Warn("delete uploads left behind", "dir", os.TempDir(), "deleted", n, "err", err)
+	case n > 0:
+		log.Info("deleted uploads left behind", "dir", os.TempDir(), "deleted", n)
 	}
 	st, err := store.Open(ctx, cfg.DB, store.Options{SQLiteSync: cfg.SQLiteSync, Log: log})
 	if err != nil {
