@@ -59,7 +59,19 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/me", a.keyed(a.me))
 	mux.HandleFunc("GET /api/v1/openapi.json", a.document)
 	mux.HandleFunc("/api/", a.unrouted(mux))
-	return a.refuseBodiesOnReads(a.crossOrigin(mux))
+	return a.ownHost(a.refuseBodiesOnReads(a.crossOrigin(mux)))
+}
+
+// ownHost answers a request addressed to another host than the server's
+// own (see core.ServesHost) with 421.
+func (a *API) ownHost(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !a.core.ServesHost(r.Host) {
+			a.fail(w, r, core.ErrOtherHost)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // refuseBodiesOnReads answers a GET or HEAD that carries a body with 400:

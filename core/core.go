@@ -8,6 +8,8 @@ package core
 import (
 	"context"
 	"log/slog"
+	"net"
+	"net/url"
 	"strings"
 	"time"
 
@@ -127,6 +129,10 @@ type Service struct {
 	Now func() time.Time
 	// Published, when set, is told of every event published, for metrics.
 	Published func(live.What)
+	// host is BaseURL's host name, as ServesHost compares it, and loopback
+	// whether it is a loopback one.
+	host     string
+	loopback bool
 }
 
 // New returns a Service over st. key is the server's secret that tags link
@@ -146,11 +152,43 @@ func New(cfg Config, st Store, key []byte, log *slog.Logger) *Service {
 	if broker == nil {
 		broker = &live.Local{}
 	}
+	host := ""
+	if u, err := url.Parse(cfg.BaseURL); err == nil {
+		host = hostName(u.Host)
+	}
 	return &Service{
 		cfg: cfg, store: st, key: key, log: log,
 		limits: newLimits(cfg.RateLimits, cfg.Rates, shared),
 		live:   broker, Now: time.Now,
+		host: host, loopback: isLoopback(host),
 	}
+}
+
+// ServesHost reports whether a request addressed to host (a Host header: a
+// name or an address, with or without a port) is for this server: the host
+// of BaseURL, in any case and on any port, or any loopback name when
+// BaseURL's host is one, as it is by default. A request for any other name
+// is misdirected, or comes from a page whose own name was pointed at this
+// server (DNS rebinding), which a browser would let read and post to the
+// server as if it were that page's own.
+func (s *Service) ServesHost(host string) bool {
+	h := hostName(host)
+	return h == s.host || (s.loopback && isLoopback(h))
+}
+
+// hostName is the name or address in host, a Host header or a URL's host,
+// as ServesHost compares them: without port, brackets or a final dot, in
+// lower case.
+func hostName(host string) string {
+	return strings.TrimSuffix(strings.ToLower((&url.URL{Host: host}).Hostname()), ".")
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // Config returns the settings s follows.

@@ -26,6 +26,7 @@ const (
 	Limited                      // too many attempts: wait RetryAfter
 	Unavailable                  // the database could not tell; try again
 	TooSlow                      // a body that did not arrive in time
+	Misdirected                  // a request for another host than this server's
 )
 
 // Error is a rule's refusal, for the person or program that asked. Code is
@@ -73,6 +74,10 @@ var (
 		Msg: "Send an API key as Authorization: Bearer ol_…. Make one on the Settings page, or with oncelink user key."}
 	ErrAdminOnly = &Error{Kind: Forbidden, Code: "admin_only", Title: "Administrators only",
 		Msg: "Only administrators may do that."}
+	// ErrOtherHost refuses a request addressed to a host this server is
+	// not (see Service.ServesHost).
+	ErrOtherHost = &Error{Kind: Misdirected, Code: "other_host", Title: "Wrong address",
+		Msg: "oncelink does not answer to the name this request was sent to. Use the address you were given."}
 	// ErrTooSlow is a body that did not arrive within its time (see
 	// Service.FormTime): nothing of it is kept.
 	ErrTooSlow = &Error{Kind: TooSlow, Code: "body_too_slow", Title: "Too slow",

@@ -104,12 +104,29 @@ func (h *Handler) Routes(api http.Handler) http.Handler {
 	// Static files skip sessions and cross-origin checks: they change
 	// nothing and are the same for everyone.
 	root := http.NewServeMux()
-	root.Handle(assets.Prefix, h.refuseBodiesOnReads(assets.Handler()))
+	root.Handle(assets.Prefix, h.ownHost(h.refuseBodiesOnReads(assets.Handler())))
 	if api != nil {
-		root.Handle("/api/", api)
+		root.Handle("/api/", api) // it answers other hosts itself, in JSON
 	}
-	root.Handle("/", h.refuseBodiesOnReads(app))
+	root.Handle("/", h.ownHost(h.refuseBodiesOnReads(app)))
 	return h.logRequests(securityHeaders(h.boundBodies(root)))
+}
+
+// ownHost answers a request addressed to another host than the server's
+// own (see core.ServesHost) with 421, before it reaches a session or a
+// route, so that a page whose name was pointed at this server cannot claim
+// /setup on a new install or read what its visitor sees. /healthz answers
+// any host, for probes that call the server by its address.
+func (h *Handler) ownHost(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" || h.core.ServesHost(r.Host) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		// Sessions are not loaded: the page is for nobody in particular.
+		anon := r.WithContext(context.WithValue(r.Context(), viewerKey{}, (*core.Account)(nil)))
+		h.fail(w, anon, core.ErrOtherHost)
+	})
 }
 
 func (h *Handler) healthz(w http.ResponseWriter, r *http.Request) {

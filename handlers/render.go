@@ -58,6 +58,8 @@ func Status(k core.Kind) int {
 		return http.StatusServiceUnavailable
 	case core.TooSlow:
 		return http.StatusRequestTimeout
+	case core.Misdirected:
+		return http.StatusMisdirectedRequest
 	}
 	return http.StatusInternalServerError
 }
