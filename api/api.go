@@ -193,7 +193,16 @@ type problem struct {
 func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	p := problem{Type: "about:blank", Title: "Internal error", Status: http.StatusInternalServerError, Code: "internal",
 		Detail: "oncelink could not finish this request. Nothing was changed; please try again."}
-	if e := handlers.Refusal(err); e != nil {
+	e := handlers.Refusal(err)
+	switch {
+	case e == nil && r.Context().Err() != nil:
+		// The client hung up: no one to answer, and nothing went wrong.
+		a.log.Debug("api client went away", "method", r.Method, "route", r.Pattern, "err", err)
+		return
+	case e != nil && e.Kind == core.Unavailable && !errors.Is(err, core.ErrUnavailable):
+		a.log.Error("api: database unavailable", "method", r.Method, "route", r.Pattern, "err", err)
+	}
+	if e != nil {
 		p.Title, p.Status, p.Detail, p.Code, p.Field = e.Title, handlers.Status(e.Kind), e.Msg, e.Code, e.Field
 		if e.RetryAfter > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds()+0.999)))

@@ -83,7 +83,7 @@ type Config struct {
 
 // Store is what the rules need of the database.
 type Store interface {
-	Ping(ctx context.Context) error
+	Health(ctx context.Context) error
 	CountAccounts(ctx context.Context) (int, error)
 	CreateFirstAccount(ctx context.Context, username, passwordHash string) (store.Account, error)
 	CreateAccount(ctx context.Context, username, passwordHash string, admin bool) (store.Account, error)
@@ -194,8 +194,9 @@ func isLoopback(host string) bool {
 // Config returns the settings s follows.
 func (s *Service) Config() Config { return s.cfg }
 
-// Ping reports whether the database answers.
-func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
+// Health reports whether the database can do its work: it answers, and
+// its writes have not been failing.
+func (s *Service) Health(ctx context.Context) error { return s.store.Health(ctx) }
 
 // publishTimeout bounds telling the streams of an event: across instances
 // that is a NOTIFY on the database.

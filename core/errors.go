@@ -44,11 +44,18 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Msg }
 
-// AsError returns err's *Error, if it is one.
+// AsError returns err's *Error, if it is one. A failure of the database
+// itself (store.Unavailable: unreachable, a full disk) is ErrUnavailable:
+// the person may try again, and the adapter logs the cause.
 func AsError(err error) (*Error, bool) {
 	var e *Error
-	ok := errors.As(err, &e)
-	return e, ok
+	if errors.As(err, &e) {
+		return e, true
+	}
+	if store.Unavailable(err) {
+		return ErrUnavailable, true
+	}
+	return nil, false
 }
 
 // invalid is bad input in field, with a message for the user.

@@ -68,7 +68,9 @@ func (h *Handler) loadViewer(r *http.Request) (*core.Account, error) {
 	a, err := h.core.Viewer(r.Context(), id)
 	switch {
 	case err != nil:
-		h.log.Error("find the signed-in account", "err", err)
+		if r.Context().Err() == nil { // else the client hung up: nothing failed
+			h.log.Error("find the signed-in account", "err", err)
+		}
 		return nil, err
 	case a == nil:
 		if err := h.sessions.Destroy(r.Context()); err != nil {

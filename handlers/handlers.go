@@ -6,6 +6,7 @@ package handlers
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -60,7 +61,18 @@ func New(svc *core.Service, sessions *scs.SessionManager, log *slog.Logger) *Han
 		metrics: newMetrics(), instance: rand.Text()[:8],
 	}
 	svc.Published = h.metrics.event
+	sessions.ErrorFunc = h.sessionFailed
 	return h
+}
+
+// sessionFailed answers a request whose session could not be loaded or
+// saved, in place of scs's plain 500 and standard-library log line: the
+// sessions are in the database, so a database that does not answer is the
+// 503 page, logged like any other failure.
+func (h *Handler) sessionFailed(w http.ResponseWriter, r *http.Request, err error) {
+	// No session is loaded: the page is for nobody in particular.
+	anon := r.WithContext(context.WithValue(r.Context(), viewerKey{}, (*core.Account)(nil)))
+	h.fail(w, anon, fmt.Errorf("session: %w", err))
 }
 
 // Routes returns the one route table, wrapped in the middleware every
@@ -132,7 +144,7 @@ func (h *Handler) ownHost(next http.Handler) http.Handler {
 func (h *Handler) healthz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if err := h.core.Ping(ctx); err != nil {
+	if err := h.core.Health(ctx); err != nil {
 		h.log.Error("health check", "err", err)
 		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
 		return

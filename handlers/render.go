@@ -79,11 +79,22 @@ func Refusal(err error) *core.Error {
 }
 
 // fail answers err as the one place that maps errors to pages: a refusal
-// as it says, and anything else as a 500 that is logged and not shown.
+// as it says, and anything else as a 500 that is logged and not shown. A
+// database that failed is the 503 "try again" page, its cause logged. A
+// client that hung up, which cancels what it asked for, gets no answer and
+// no error in the log: the request log counts it as 499.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	view := components.ErrorView{Status: http.StatusInternalServerError, Title: "Something went wrong",
 		Message: "oncelink could not finish this request. Nothing was changed; please try again."}
-	if e := Refusal(err); e != nil {
+	e := Refusal(err)
+	switch {
+	case e == nil && r.Context().Err() != nil:
+		h.log.Debug("client went away", "method", r.Method, "path", LogPath(r.URL.Path), "err", err)
+		return
+	case e != nil && e.Kind == core.Unavailable && !errors.Is(err, core.ErrUnavailable):
+		h.log.Error("database unavailable", "method", r.Method, "path", LogPath(r.URL.Path), "err", err)
+	}
+	if e != nil {
 		view.Status, view.Title, view.Message = Status(e.Kind), e.Title, e.Msg
 		retryAfter(w, e)
 		if (e.Kind == core.Limited || e.Kind == core.TooSlow) && r.ContentLength != 0 {
@@ -184,6 +195,11 @@ var securityHeaderValues = [...]struct {
 	{"Cache-Control", []string{"no-store"}},
 }
 
+// statusClientGone is the status the request log and the metrics count a
+// request under whose client hung up before it had an answer, as nginx
+// does; no client sees it.
+const statusClientGone = 499
+
 // statusWriter remembers the status a handler wrote, for the request log.
 type statusWriter struct {
 	http.ResponseWriter
@@ -214,7 +230,11 @@ func (h *Handler) logRequests(next http.Handler) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
-		if sw.status == 0 {
+		switch {
+		case r.Context().Err() != nil && (sw.status == 0 || sw.status >= 500):
+			// The client hung up first: what failed was cancelled with it.
+			sw.status = statusClientGone
+		case sw.status == 0:
 			sw.status = http.StatusOK // a handler that wrote nothing
 		}
 		h.metrics.request(r.Method, sw.status, time.Since(start))
