@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -58,7 +59,19 @@ func (a *API) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/me", a.keyed(a.me))
 	mux.HandleFunc("GET /api/v1/openapi.json", a.document)
 	mux.HandleFunc("/api/", a.unrouted(mux))
-	return a.refuseBodiesOnReads(a.crossOrigin(mux))
+	return a.ownHost(a.refuseBodiesOnReads(a.crossOrigin(mux)))
+}
+
+// ownHost answers a request addressed to another host than the server's
+// own (see core.ServesHost) with 421.
+func (a *API) ownHost(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !a.core.ServesHost(r.Host) {
+			a.fail(w, r, core.ErrOtherHost)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // refuseBodiesOnReads answers a GET or HEAD that carries a body with 400:
@@ -174,13 +187,27 @@ type problem struct {
 func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	p := problem{Type: "about:blank", Title: "Internal error", Status: http.StatusInternalServerError, Code: "internal",
 		Detail: "oncelink could not finish this request. Nothing was changed; please try again."}
-	if e := handlers.Refusal(err); e != nil {
+	e := handlers.Refusal(err)
+	switch {
+	case e == nil && r.Context().Err() != nil:
+		// The client hung up: no one to answer, and nothing went wrong.
+		a.log.Debug("api client went away", "method", r.Method, "route", r.Pattern, "err", err)
+		return
+	case e != nil && e.Kind == core.Unavailable && !errors.Is(err, core.ErrUnavailable):
+		a.log.Error("api: database unavailable", "method", r.Method, "route", r.Pattern, "err", err)
+	}
+	if e != nil {
 		p.Title, p.Status, p.Detail, p.Code, p.Field = e.Title, handlers.Status(e.Kind), e.Msg, e.Code, e.Field
 		if e.RetryAfter > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds()+0.999)))
 		}
 		if e.Kind == core.Unauthorized {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="oncelink"`)
+		}
+		if (e.Kind == core.Limited || e.Kind == core.TooSlow) && r.ContentLength != 0 {
+			// The body is unread or cut short: rather than wait for its
+			// rest, the connection ends with the answer.
+			w.Header().Set("Connection", "close")
 		}
 	} else {
 		a.log.Error("api request failed", "method", r.Method, "route", r.Pattern, "err", err)
@@ -232,6 +259,7 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any, limit int64, empty 
 		}
 	}
 	if err == nil {
+		handlers.BodyDeadline(w, time.Time{})
 		return nil
 	}
 	var tooBig *http.MaxBytesError
@@ -239,6 +267,8 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any, limit int64, empty 
 	switch {
 	case errors.As(err, &tooBig):
 		return tooBig
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return core.ErrTooSlow
 	case errors.As(err, &typeErr):
 		return &core.Error{Kind: core.Invalid, Code: "wrong_type", Field: typeErr.Field, Title: "Wrong type",
 			Msg: fmt.Sprintf("%s must be %s, not %s.", fieldName(typeErr.Field), jsonType(typeErr.Type.Kind().String()), typeErr.Value)}

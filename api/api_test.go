@@ -473,3 +473,26 @@ func TestAddressWithoutSchemeGetsHTTPS(t *testing.T) {
 		t.Fatalf("open: %d %s", res.StatusCode, res.body)
 	}
 }
+
+// TestOtherHostsAreMisdirected: the API, too, answers only its own host,
+// with a 421 problem.
+func TestOtherHostsAreMisdirected(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t))
+	req, err := http.NewRequest(http.MethodPost, s.URL+"/api/v1/open/x", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = "rebind.example"
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var p problem
+	if err := json.NewDecoder(res.Body).Decode(&p); err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusMisdirectedRequest || p.Code != "other_host" || res.Header.Get("Content-Type") != "application/problem+json" {
+		t.Fatalf("another host: %d %+v %q", res.StatusCode, p, res.Header.Get("Content-Type"))
+	}
+}

@@ -84,8 +84,10 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request, acc *core.Accou
 			a.fail(w, r, core.ErrUnreadableForm)
 			return
 		}
-		form, err := d.ReadMultipart(r.Body, params["boundary"], r.ContentLength)
+		handlers.BodyDeadline(w, time.Now().Add(a.core.UploadTime(r.ContentLength)))
+		form, err := d.ReadMultipart(r.Body, params["boundary"], r.ContentLength, a.client(r))
 		if err == nil {
+			handlers.BodyDeadline(w, time.Time{})
 			in = core.LinkInput{Kind: form.Get("kind"), Message: form.Get("message"), URL: form.Get("url"),
 				TTL: form.Get("ttl"), Password: form.Get("password"), ForUser: form.Get("for_user"), Label: form.Get("label")}
 			in.MaxUses, err = core.ParseUses(form.Get("max_uses"))
@@ -206,14 +208,19 @@ func (a *API) revoke(w http.ResponseWriter, r *http.Request, acc *core.Account) 
 // message or a URL comes back as JSON, a file as its bytes.
 func (a *API) open(w http.ResponseWriter, r *http.Request) {
 	tok := r.PathValue("token")
-	if _, err := a.core.Token(tok); err != nil {
-		a.fail(w, r, err)
-		return
-	}
 	var body struct {
 		Password string `json:"password"`
 	}
-	if err := readJSON(w, r, &body, 4<<10, true); err != nil {
+	_, err := a.core.Token(tok)
+	var turn core.Turn
+	if err == nil {
+		// The client's limit comes before the body is read.
+		turn, err = a.core.TakeTurn(r.Context(), core.OpenAction, a.client(r))
+	}
+	if err == nil {
+		err = readJSON(w, r, &body, 4<<10, true)
+	}
+	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
@@ -224,7 +231,7 @@ func (a *API) open(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rc.Viewer = viewer
-	o, err := a.core.Open(r.Context(), tok, body.Password, rc)
+	o, err := a.core.Open(r.Context(), turn, tok, body.Password, rc)
 	if err != nil {
 		a.fail(w, r, err)
 		return

@@ -35,9 +35,10 @@ func (s *Service) SetupOpen(ctx context.Context) (bool, error) {
 }
 
 // Setup makes the first account, an administrator, while no account
-// exists; afterwards it is ErrNotFound, as set-up no longer exists.
-func (s *Service) Setup(ctx context.Context, username, password string, c Client) (Account, error) {
-	if err := s.take(ctx, s.limits.setup, c.key()); err != nil {
+// exists; afterwards it is ErrNotFound, as set-up no longer exists. t is
+// the client's turn at SetupAction.
+func (s *Service) Setup(ctx context.Context, t Turn, username, password string) (Account, error) {
+	if err := t.check(SetupAction); err != nil {
 		return Account{}, err
 	}
 	if open, err := s.SetupOpen(ctx); err != nil || !open {
@@ -61,14 +62,15 @@ func (s *Service) Setup(ctx context.Context, username, password string, c Client
 // sign-in takes as long whether or not the account exists.
 var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("oncelink timing equaliser"), bcrypt.DefaultCost)
 
-// SignIn checks a username and password. Every attempt counts against
-// the limits, for names that exist or not, for disabled accounts and for
-// right passwords; the client's limit comes first, so that trying one name
-// after another does not get around it. A refusal does not tell whether
-// the account exists.
-func (s *Service) SignIn(ctx context.Context, username, password string, c Client) (Account, error) {
+// SignIn checks a username and password, on the client's turn t at
+// SignInAction. Every attempt counts against the limits, for names that
+// exist or not, for disabled accounts and for right passwords; the
+// client's limit comes first, with the turn, so that trying one name after
+// another does not get around it. A refusal does not tell whether the
+// account exists, neither by its words nor by its time.
+func (s *Service) SignIn(ctx context.Context, t Turn, username, password string) (Account, error) {
 	username = strings.TrimSpace(username)
-	if err := s.take(ctx, s.limits.signIn, c.key()); err != nil {
+	if err := t.check(SignInAction); err != nil {
 		return Account{}, err
 	}
 	if err := s.take(ctx, s.limits.signInAccount, strings.ToLower(username)); err != nil {

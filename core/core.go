@@ -8,6 +8,8 @@ package core
 import (
 	"context"
 	"log/slog"
+	"net"
+	"net/url"
 	"strings"
 	"time"
 
@@ -72,6 +74,9 @@ type Config struct {
 	SharedRateLimits bool
 	// Rates are the limits; a zero Rate takes its default.
 	Rates Rates
+	// FormTime is how long a form's body may take to arrive; zero means
+	// DefaultFormTime. See UploadTime for a form with a file.
+	FormTime time.Duration
 	// Broker carries link events to open dashboards and event streams; nil
 	// means an in-process live.Local, right for a single server.
 	Broker live.Broker
@@ -79,7 +84,7 @@ type Config struct {
 
 // Store is what the rules need of the database.
 type Store interface {
-	Ping(ctx context.Context) error
+	Health(ctx context.Context) error
 	CountAccounts(ctx context.Context) (int, error)
 	CreateFirstAccount(ctx context.Context, username, passwordHash string) (store.Account, error)
 	CreateAccount(ctx context.Context, username, passwordHash string, admin bool) (store.Account, error)
@@ -116,16 +121,21 @@ type Store interface {
 // Service applies the rules. Make one with New; it is safe for concurrent
 // use.
 type Service struct {
-	cfg    Config
-	store  Store
-	key    []byte
-	limits *limits
-	live   live.Broker
-	log    *slog.Logger
+	cfg     Config
+	store   Store
+	key     []byte
+	limits  *limits
+	uploads uploads
+	live    live.Broker
+	log     *slog.Logger
 	// Now is the clock every rule reads; tests move it.
 	Now func() time.Time
 	// Published, when set, is told of every event published, for metrics.
 	Published func(live.What)
+	// host is BaseURL's host name, as ServesHost compares it, and loopback
+	// whether it is a loopback one.
+	host     string
+	loopback bool
 }
 
 // New returns a Service over st. key is the server's secret that tags link
@@ -133,6 +143,9 @@ type Service struct {
 func New(cfg Config, st Store, key []byte, log *slog.Logger) *Service {
 	if cfg.MaxUpload <= 0 {
 		cfg.MaxUpload = DefaultMaxUpload
+	}
+	if cfg.FormTime <= 0 {
+		cfg.FormTime = DefaultFormTime
 	}
 	var shared RateStore
 	if cfg.SharedRateLimits {
@@ -142,18 +155,51 @@ func New(cfg Config, st Store, key []byte, log *slog.Logger) *Service {
 	if broker == nil {
 		broker = &live.Local{}
 	}
+	host := ""
+	if u, err := url.Parse(cfg.BaseURL); err == nil {
+		host = hostName(u.Host)
+	}
 	return &Service{
 		cfg: cfg, store: st, key: key, log: log,
 		limits: newLimits(cfg.RateLimits, cfg.Rates, shared),
 		live:   broker, Now: time.Now,
+		host: host, loopback: isLoopback(host),
 	}
+}
+
+// ServesHost reports whether a request addressed to host (a Host header: a
+// name or an address, with or without a port) is for this server: the host
+// of BaseURL, in any case and on any port, or any loopback name when
+// BaseURL's host is one, as it is by default. A request for any other name
+// is misdirected, or comes from a page whose own name was pointed at this
+// server (DNS rebinding), which a browser would let read and post to the
+// server as if it were that page's own.
+func (s *Service) ServesHost(host string) bool {
+	h := hostName(host)
+	return h == s.host || (s.loopback && isLoopback(h))
+}
+
+// hostName is the name or address in host, a Host header or a URL's host,
+// as ServesHost compares them: without port, brackets or a final dot, in
+// lower case.
+func hostName(host string) string {
+	return strings.TrimSuffix(strings.ToLower((&url.URL{Host: host}).Hostname()), ".")
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // Config returns the settings s follows.
 func (s *Service) Config() Config { return s.cfg }
 
-// Ping reports whether the database answers.
-func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
+// Health reports whether the database can do its work: it answers, and
+// its writes have not been failing.
+func (s *Service) Health(ctx context.Context) error { return s.store.Health(ctx) }
 
 // publishTimeout bounds telling the streams of an event: across instances
 // that is a NOTIFY on the database.

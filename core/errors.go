@@ -25,6 +25,8 @@ const (
 	Unsupported                  // a body of a type not taken
 	Limited                      // too many attempts: wait RetryAfter
 	Unavailable                  // the database could not tell; try again
+	TooSlow                      // a body that did not arrive in time
+	Misdirected                  // a request for another host than this server's
 )
 
 // Error is a rule's refusal, for the person or program that asked. Code is
@@ -42,11 +44,18 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Msg }
 
-// AsError returns err's *Error, if it is one.
+// AsError returns err's *Error, if it is one. A failure of the database
+// itself (store.Unavailable: unreachable, a full disk) is ErrUnavailable:
+// the person may try again, and the adapter logs the cause.
 func AsError(err error) (*Error, bool) {
 	var e *Error
-	ok := errors.As(err, &e)
-	return e, ok
+	if errors.As(err, &e) {
+		return e, true
+	}
+	if store.Unavailable(err) {
+		return ErrUnavailable, true
+	}
+	return nil, false
 }
 
 // invalid is bad input in field, with a message for the user.
@@ -72,6 +81,14 @@ var (
 		Msg: "Send an API key as Authorization: Bearer ol_…. Make one on the Settings page, or with oncelink user key."}
 	ErrAdminOnly = &Error{Kind: Forbidden, Code: "admin_only", Title: "Administrators only",
 		Msg: "Only administrators may do that."}
+	// ErrOtherHost refuses a request addressed to a host this server is
+	// not (see Service.ServesHost).
+	ErrOtherHost = &Error{Kind: Misdirected, Code: "other_host", Title: "Wrong address",
+		Msg: "oncelink does not answer to the name this request was sent to. Use the address you were given."}
+	// ErrTooSlow is a body that did not arrive within its time (see
+	// Service.FormTime): nothing of it is kept.
+	ErrTooSlow = &Error{Kind: TooSlow, Code: "body_too_slow", Title: "Too slow",
+		Msg: "What was sent arrived too slowly, so oncelink stopped waiting for it. Nothing was stored; try again on a faster connection."}
 )
 
 // limited refuses a request until wait has passed.

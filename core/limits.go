@@ -1,6 +1,9 @@
 package core
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // Limits on what a link or an account may be, written once: the rules
 // check them, and the adapters show them (a form's maxlength, the API's
@@ -32,4 +35,33 @@ func LimitSize(n int64) string {
 		return fmt.Sprintf("%d KiB", n>>10)
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+// How long a request's body may take to arrive. A client that sends a body
+// a byte at a time holds a connection, and an open file, for as long as the
+// server waits for it: the adapters give a form DefaultFormTime from the
+// request's start, as the server gives its headers ten seconds, and a form
+// with a file as long again as its size takes at MinUploadRate.
+const (
+	DefaultFormTime = 30 * time.Second
+	// MinUploadRate is the slowest upload waited for, in bytes a second:
+	// 64 KiB/s, half a megabit a second. A 25 MiB file then has about
+	// seven minutes.
+	MinUploadRate = 64 << 10
+	// MaxUploadsPerClient bounds one client's uploads under way at once.
+	MaxUploadsPerClient = 4
+)
+
+// FormTime is how long a form's body may take to arrive.
+func (s *Service) FormTime() time.Duration { return s.cfg.FormTime }
+
+// UploadTime is how long a create form with a file may take to arrive,
+// given its Content-Length (-1 when unknown): FormTime, and its size at
+// MinUploadRate, counting at most the largest form the server takes.
+func (s *Service) UploadTime(contentLength int64) time.Duration {
+	largest := s.cfg.MaxUpload + MaxFormBytes
+	if contentLength < 0 || contentLength > largest {
+		contentLength = largest
+	}
+	return s.cfg.FormTime + time.Duration(contentLength)*time.Second/MinUploadRate
 }

@@ -125,21 +125,22 @@ type File struct {
 	tok  token.Token
 }
 
-// Open takes one use of the link and delivers its content. A password
-// link checks password first (a wrong one is recorded and takes no use); a
-// link for one user opens only for r.Viewer. A browser that holds a grant
-// for the link gets it again without taking another use. Under any
-// concurrency exactly max_uses opens succeed. The caller publishes
-// o.Event() once it has answered, when o.Used.
-func (s *Service) Open(ctx context.Context, tokText, password string, r Recipient) (Opened, error) {
+// Open takes one use of the link and delivers its content, on the
+// recipient's turn t at OpenAction. A password link checks password first
+// (a wrong one is recorded and takes no use); a link for one user opens
+// only for r.Viewer. A browser that holds a grant for the link gets it
+// again without taking another use. Under any concurrency exactly max_uses
+// opens succeed. The caller publishes o.Event() once it has answered, when
+// o.Used.
+func (s *Service) Open(ctx context.Context, t Turn, tokText, password string, r Recipient) (Opened, error) {
 	tok, err := s.Token(tokText)
 	if err != nil {
 		return Opened{}, err
 	}
-	client := r.Client.key()
-	if err := s.take(ctx, s.limits.open, client); err != nil {
+	if err := t.check(OpenAction); err != nil {
 		return Opened{}, err
 	}
+	client := r.Client.key()
 	// Most links have no password and no recipient account, and most
 	// opens carry no grant: one conditional write then does everything.
 	if len(r.Grants) == 0 {

@@ -287,3 +287,53 @@ func (c Client) key() string {
 	}
 	return (&net.IPNet{IP: parsed.Mask(net.CIDRMask(64, 128)), Mask: net.CIDRMask(64, 128)}).String()
 }
+
+// Action is what a client takes a Turn at.
+type Action int
+
+// The actions whose per-client limit a Turn takes.
+const (
+	SignInAction Action = iota + 1
+	SetupAction
+	OpenAction
+)
+
+// Turn is a client's attempt at an action, allowed by the action's
+// per-client rate limit. The adapters take it with TakeTurn before they
+// read the request's body, so that a client held back costs no read and
+// none of its bytes are waited for; the action itself (SignIn, Setup,
+// Open) then takes only the limits that depend on what the body says: an
+// account name's, a link's.
+type Turn struct {
+	action Action
+	client Client
+}
+
+// TakeTurn takes c's turn at a from a's per-client limit, or refuses it
+// with a Limited *Error.
+func (s *Service) TakeTurn(ctx context.Context, a Action, c Client) (Turn, error) {
+	var l *limiter
+	switch a {
+	case SignInAction:
+		l = s.limits.signIn
+	case SetupAction:
+		l = s.limits.setup
+	case OpenAction:
+		l = s.limits.open
+	default:
+		return Turn{}, fmt.Errorf("core: no turns to take at action %d", a)
+	}
+	if err := s.take(ctx, l, c.key()); err != nil {
+		return Turn{}, err
+	}
+	return Turn{action: a, client: c}, nil
+}
+
+// check refuses a turn that TakeTurn did not give for a: an action never
+// runs without its per-client limit.
+func (t Turn) check(a Action) error {
+	if t.action != a {
+		return fmt.Errorf("core: action %d without a turn taken for it", a)
+	}
+	return nil
+}

@@ -5,11 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"mime/multipart"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
+	"sync"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -41,36 +45,88 @@ type Draft struct {
 	s    *Service
 	tok  token.Token
 	file *upload
+	// uploader is the client whose upload slot the draft holds, if any.
+	uploader *string
 }
 
 // NewDraft starts a link.
 func (s *Service) NewDraft() *Draft { return &Draft{s: s, tok: token.New(s.key)} }
 
-// Close deletes the draft's upload, if any. It does nothing on nil.
+// Close deletes the draft's upload, if any, and gives its upload slot
+// back. It does nothing on nil.
 func (d *Draft) Close() {
 	if d != nil {
 		d.file.Close()
 		d.file = nil
+		if d.uploader != nil {
+			d.s.uploads.release(*d.uploader)
+			d.uploader = nil
+		}
 	}
 }
 
-// ReadMultipart reads a create form sent as multipart/form-data from body,
-// whose boundary is given, and returns its fields; on an error, the fields
-// read before it, which refill the form. The file part is sealed into d as
-// it arrives; a file left in a form of another kind is not kept. Every
-// field but the file shares MaxFormBytes; the file may add up to the
-// server's MaxUpload. These are the only limits on the body.
+// uploads counts each client's uploads under way, to hold each client to
+// MaxUploadsPerClient: every upload holds a connection, an open spool and,
+// on a slow link, both for minutes.
+type uploads struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+// take takes one of client's upload slots, and reports false when it has
+// none left.
+func (u *uploads) take(client string) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.n[client] >= MaxUploadsPerClient {
+		return false
+	}
+	if u.n == nil {
+		u.n = map[string]int{}
+	}
+	u.n[client]++
+	return true
+}
+
+func (u *uploads) release(client string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.n[client]--; u.n[client] <= 0 {
+		delete(u.n, client)
+	}
+}
+
+// errTooManyUploads refuses an upload beyond MaxUploadsPerClient.
+var errTooManyUploads = &Error{Kind: Limited, Code: "too_many_uploads", Field: "file", Title: "Too many uploads",
+	Msg:        fmt.Sprintf("You are sending %d files already. Wait until one of them has arrived, then send this one again.", MaxUploadsPerClient),
+	RetryAfter: 5 * time.Second}
+
+// ReadMultipart reads a create form sent as multipart/form-data by client c
+// from body, whose boundary is given, and returns its fields; on an error,
+// the fields read before it, which refill the form. The file part is
+// sealed into d as it arrives; a file left in a form of another kind is
+// not kept. Every field but the file shares MaxFormBytes; the file may add
+// up to the server's MaxUpload. Before reading anything it takes one of
+// c's MaxUploadsPerClient upload slots, which d holds until it is closed.
+// A body that stops arriving in time (see UploadTime) is ErrTooSlow.
 //
 // Neither memory nor the database's one writer waits on the network: the
 // file is sealed chunk by chunk and spooled, sealed, to a temporary file,
 // and the link is written in one short transaction once the whole form is
 // in and checked, whichever order its fields came in.
-func (d *Draft) ReadMultipart(body io.Reader, boundary string, contentLength int64) (url.Values, error) {
+func (d *Draft) ReadMultipart(body io.Reader, boundary string, contentLength int64, c Client) (url.Values, error) {
 	limit := d.s.cfg.MaxUpload + MaxFormBytes
 	if contentLength > limit {
 		// Refused unread: only a file makes a form this large, so the form
 		// comes back with the file kind chosen.
 		return url.Values{"kind": {KindFile}}, d.s.uploadTooLarge()
+	}
+	if d.uploader == nil {
+		key := c.key()
+		if !d.s.uploads.take(key) {
+			return url.Values{"kind": {KindFile}}, errTooManyUploads
+		}
+		d.uploader = &key
 	}
 	lr := &io.LimitedReader{R: body, N: limit + 1}
 	mr := multipart.NewReader(lr, boundary)
@@ -84,6 +140,8 @@ func (d *Draft) ReadMultipart(body io.Reader, boundary string, contentLength int
 		switch {
 		case lr.N <= 0:
 			return form, d.s.uploadTooLarge()
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			return form, ErrTooSlow
 		case errors.As(err, new(*Error)), errors.As(err, &se):
 			return form, err
 		}
@@ -165,6 +223,10 @@ func (d *Draft) ReceiveFile(name string, r io.Reader) error {
 	if err != nil {
 		return &spoolError{err}
 	}
+	// Where the filesystem cannot lock, the spool goes unlocked: only a
+	// sweep by another server starting at this very moment could then
+	// take it.
+	lockSpool(spool)
 	box := d.tok.Box()
 	max := d.s.cfg.MaxUpload
 	up := &upload{name: cleanFileName(name), overhead: box.Overhead(), spool: spool, log: d.s.log}
@@ -235,6 +297,43 @@ func (u *upload) Close() {
 	if err := os.Remove(u.spool.Name()); err != nil {
 		u.log.Error("delete an upload's temporary file", "err", err)
 	}
+}
+
+// SweepUploads deletes the upload spools in dir that no server is writing:
+// those left by one that was killed, or whose shutdown gave up on its
+// requests. A spool in use is locked by the server writing it (see
+// lockSpool); one modified since before, when this server started, is
+// left alone too. It returns how many it deleted.
+func SweepUploads(dir string, before time.Time) (int, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, err
+	}
+	deleted := 0
+	var errs []error
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), UploadPrefix) || !e.Type().IsRegular() {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || !info.ModTime().Before(before) {
+			continue // gone meanwhile, or new
+		}
+		path := filepath.Join(dir, e.Name())
+		f, err := os.Open(path)
+		if err != nil {
+			continue // gone meanwhile, or another user's
+		}
+		if spoolFree(f) {
+			if err := os.Remove(path); err == nil {
+				deleted++
+			} else if !errors.Is(err, fs.ErrNotExist) {
+				errs = append(errs, err)
+			}
+		}
+		f.Close()
+	}
+	return deleted, errors.Join(errs...)
 }
 
 // cleanFileName makes a browser's file name safe to keep and to send back:

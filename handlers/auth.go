@@ -5,8 +5,10 @@ import (
 	"errors"
 	"mime"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"oncelink/components"
 	"oncelink/core"
@@ -66,7 +68,9 @@ func (h *Handler) loadViewer(r *http.Request) (*core.Account, error) {
 	a, err := h.core.Viewer(r.Context(), id)
 	switch {
 	case err != nil:
-		h.log.Error("find the signed-in account", "err", err)
+		if r.Context().Err() == nil { // else the client hung up: nothing failed
+			h.log.Error("find the signed-in account", "err", err)
+		}
 		return nil, err
 	case a == nil:
 		if err := h.sessions.Destroy(r.Context()); err != nil {
@@ -148,12 +152,16 @@ func (h *Handler) setup(w http.ResponseWriter, r *http.Request) {
 	if !h.setupOpen(w, r) {
 		return
 	}
-	if err := parseForm(w, r); err != nil {
+	turn, err := h.core.TakeTurn(r.Context(), core.SetupAction, h.client(r))
+	if err == nil {
+		err = parseForm(w, r)
+	}
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	name := strings.TrimSpace(r.PostForm.Get("username"))
-	a, err := h.core.Setup(r.Context(), name, r.PostForm.Get("password"), h.client(r))
+	a, err := h.core.Setup(r.Context(), turn, name, r.PostForm.Get("password"))
 	if e, ok := core.AsError(err); ok && e.Kind == core.Invalid {
 		form := components.AccountForm{Username: name, Error: e.Msg, ErrorField: e.Field}
 		h.render(w, r, Status(e.Kind), components.SetupPage(h.page(r, "Set up"), form))
@@ -192,7 +200,13 @@ func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
+	// The client's limit comes before the body: a client held back is
+	// answered at once, with nothing of its body waited for.
+	turn, err := h.core.TakeTurn(r.Context(), core.SignInAction, h.client(r))
+	if err == nil {
+		err = parseForm(w, r)
+	}
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -200,7 +214,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		Username: strings.TrimSpace(r.PostForm.Get("username")),
 		Next:     safeNext(r.PostForm.Get("next")),
 	}
-	a, err := h.core.SignIn(r.Context(), form.Username, r.PostForm.Get("password"), h.client(r))
+	a, err := h.core.SignIn(r.Context(), turn, form.Username, r.PostForm.Get("password"))
 	if errors.Is(err, core.ErrBadCredentials) {
 		form.Error = err.Error()
 		h.render(w, r, Status(core.Unauthorized), components.LoginPage(h.page(r, "Sign in"), form))
@@ -252,9 +266,10 @@ func pathEscapeNext(uri string) string {
 }
 
 // parseForm reads a urlencoded or multipart form's fields from a body of at
-// most core.MaxFormBytes. A larger body is a 413 and an unreadable one a 400.
-// A body of any other type is a 415: r.ParseForm would skip it, and the
-// route would then act on a request that was never a form.
+// most core.MaxFormBytes. A larger body is a 413, one that does not arrive
+// in time (see boundBodies) a 408 and an unreadable one a 400. A body of
+// any other type is a 415: r.ParseForm would skip it, and the route would
+// then act on a request that was never a form.
 func parseForm(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, core.MaxFormBytes)
 	var err error
@@ -269,10 +284,14 @@ func parseForm(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err != nil {
 		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
+		switch {
+		case errors.As(err, &tooBig):
 			return tooBig
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			return core.ErrTooSlow
 		}
 		return core.ErrUnreadableForm
 	}
+	BodyDeadline(w, time.Time{})
 	return nil
 }

@@ -26,7 +26,7 @@ func BenchmarkOpen(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			i := n.Add(1)
-			req := httptest.NewRequest(http.MethodPost, links[i%int64(len(links))], nil)
+			req := httptest.NewRequest(http.MethodPost, s.URL+links[i%int64(len(links))], nil)
 			w := httptest.NewRecorder()
 			routes.ServeHTTP(w, req)
 			if w.Code != http.StatusOK && w.Code != http.StatusGone {
@@ -49,7 +49,7 @@ func BenchmarkCreate(b *testing.B) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			req := httptest.NewRequest(http.MethodPost, "/links", strings.NewReader(body))
+			req := httptest.NewRequest(http.MethodPost, s.URL+"/links", strings.NewReader(body))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			for _, c := range cookies {
 				req.AddCookie(c)

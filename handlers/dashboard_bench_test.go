@@ -28,7 +28,7 @@ func BenchmarkDashboardFirstPage(b *testing.B) {
 			c := s.admin()
 			s.seedLinks("ada", n)
 			h := s.h.Routes(nil)
-			req := httptest.NewRequest(http.MethodGet, "/links", nil)
+			req := httptest.NewRequest(http.MethodGet, s.URL+"/links", nil)
 			u, _ := url.Parse(s.URL)
 			for _, ck := range c.c.Jar.Cookies(u) {
 				req.AddCookie(ck)

@@ -61,7 +61,7 @@ func newFormFuzzer(f *testing.F) *formFuzzer {
 // post sends body to path as a browser on oncelink's own page would, with
 // the owner's session when signedIn.
 func (ff *formFuzzer) post(path, ctype string, body []byte, htmx, signedIn bool) *httptest.ResponseRecorder {
-	req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
+	req := httptest.NewRequest(http.MethodPost, ff.s.URL+path, bytes.NewReader(body))
 	req.Header.Set("Content-Type", ctype)
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	if htmx {

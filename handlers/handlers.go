@@ -6,6 +6,7 @@ package handlers
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -60,7 +61,18 @@ func New(svc *core.Service, sessions *scs.SessionManager, log *slog.Logger) *Han
 		metrics: newMetrics(), instance: rand.Text()[:8],
 	}
 	svc.Published = h.metrics.event
+	sessions.ErrorFunc = h.sessionFailed
 	return h
+}
+
+// sessionFailed answers a request whose session could not be loaded or
+// saved, in place of scs's plain 500 and standard-library log line: the
+// sessions are in the database, so a database that does not answer is the
+// 503 page, logged like any other failure.
+func (h *Handler) sessionFailed(w http.ResponseWriter, r *http.Request, err error) {
+	// No session is loaded: the page is for nobody in particular.
+	anon := r.WithContext(context.WithValue(r.Context(), viewerKey{}, (*core.Account)(nil)))
+	h.fail(w, anon, fmt.Errorf("session: %w", err))
 }
 
 // Routes returns the one route table, wrapped in the middleware every
@@ -104,18 +116,35 @@ func (h *Handler) Routes(api http.Handler) http.Handler {
 	// Static files skip sessions and cross-origin checks: they change
 	// nothing and are the same for everyone.
 	root := http.NewServeMux()
-	root.Handle(assets.Prefix, h.refuseBodiesOnReads(assets.Handler()))
+	root.Handle(assets.Prefix, h.ownHost(h.refuseBodiesOnReads(assets.Handler())))
 	if api != nil {
-		root.Handle("/api/", api)
+		root.Handle("/api/", api) // it answers other hosts itself, in JSON
 	}
-	root.Handle("/", h.refuseBodiesOnReads(app))
-	return h.logRequests(securityHeaders(root))
+	root.Handle("/", h.ownHost(h.refuseBodiesOnReads(app)))
+	return h.logRequests(securityHeaders(h.boundBodies(root)))
+}
+
+// ownHost answers a request addressed to another host than the server's
+// own (see core.ServesHost) with 421, before it reaches a session or a
+// route, so that a page whose name was pointed at this server cannot claim
+// /setup on a new install or read what its visitor sees. /healthz answers
+// any host, for probes that call the server by its address.
+func (h *Handler) ownHost(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" || h.core.ServesHost(r.Host) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		// Sessions are not loaded: the page is for nobody in particular.
+		anon := r.WithContext(context.WithValue(r.Context(), viewerKey{}, (*core.Account)(nil)))
+		h.fail(w, anon, core.ErrOtherHost)
+	})
 }
 
 func (h *Handler) healthz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if err := h.core.Ping(ctx); err != nil {
+	if err := h.core.Health(ctx); err != nil {
 		h.log.Error("health check", "err", err)
 		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
 		return

@@ -105,6 +105,7 @@ func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *core.Acc
 	}
 	if e, ok := core.AsError(err); ok {
 		f.Error, f.ErrorField = e.Msg, e.Field
+		retryAfter(w, e)
 		h.renderCreate(w, r, Status(e.Kind), components.Dashboard{Form: f})
 		return
 	}
@@ -130,7 +131,14 @@ func (h *Handler) readLinkForm(w http.ResponseWriter, r *http.Request, d *core.D
 	if params["boundary"] == "" {
 		return nil, core.ErrUnreadableForm
 	}
-	return d.ReadMultipart(r.Body, params["boundary"], r.ContentLength)
+	// A file takes longer to arrive than a form: as long as its size
+	// takes at the slowest rate waited for.
+	BodyDeadline(w, time.Now().Add(h.core.UploadTime(r.ContentLength)))
+	form, err := d.ReadMultipart(r.Body, params["boundary"], r.ContentLength, h.client(r))
+	if err == nil {
+		BodyDeadline(w, time.Time{})
+	}
+	return form, err
 }
 
 // renderCreate answers a create: htmx gets the create panel; a plain form

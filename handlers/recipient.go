@@ -58,16 +58,20 @@ func (h *Handler) landing(tok string, s core.Sight) components.Landing {
 // link's page again with the mistake.
 func (h *Handler) openLink(w http.ResponseWriter, r *http.Request) {
 	tok := r.PathValue("token")
-	if _, err := h.core.Token(tok); err != nil {
-		h.fail(w, r, err)
-		return
+	_, err := h.core.Token(tok)
+	var turn core.Turn
+	if err == nil {
+		turn, err = h.core.TakeTurn(r.Context(), core.OpenAction, h.client(r))
 	}
-	if err := parseForm(w, r); err != nil {
+	if err == nil {
+		err = parseForm(w, r)
+	}
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	rc := h.recipient(r)
-	o, err := h.core.Open(r.Context(), tok, r.PostForm.Get("password"), rc)
+	o, err := h.core.Open(r.Context(), turn, tok, r.PostForm.Get("password"), rc)
 	if e, ok := core.AsError(err); ok && e.Kind == core.Forbidden {
 		sight, lookErr := h.core.Look(r.Context(), tok, rc, false)
 		if lookErr != nil {

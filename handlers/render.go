@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -55,6 +56,10 @@ func Status(k core.Kind) int {
 		return http.StatusTooManyRequests
 	case core.Unavailable:
 		return http.StatusServiceUnavailable
+	case core.TooSlow:
+		return http.StatusRequestTimeout
+	case core.Misdirected:
+		return http.StatusMisdirectedRequest
 	}
 	return http.StatusInternalServerError
 }
@@ -74,14 +79,28 @@ func Refusal(err error) *core.Error {
 }
 
 // fail answers err as the one place that maps errors to pages: a refusal
-// as it says, and anything else as a 500 that is logged and not shown.
+// as it says, and anything else as a 500 that is logged and not shown. A
+// database that failed is the 503 "try again" page, its cause logged. A
+// client that hung up, which cancels what it asked for, gets no answer and
+// no error in the log: the request log counts it as 499.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	view := components.ErrorView{Status: http.StatusInternalServerError, Title: "Something went wrong",
 		Message: "oncelink could not finish this request. Nothing was changed; please try again."}
-	if e := Refusal(err); e != nil {
+	e := Refusal(err)
+	switch {
+	case e == nil && r.Context().Err() != nil:
+		h.log.Debug("client went away", "method", r.Method, "path", LogPath(r.URL.Path), "err", err)
+		return
+	case e != nil && e.Kind == core.Unavailable && !errors.Is(err, core.ErrUnavailable):
+		h.log.Error("database unavailable", "method", r.Method, "path", LogPath(r.URL.Path), "err", err)
+	}
+	if e != nil {
 		view.Status, view.Title, view.Message = Status(e.Kind), e.Title, e.Msg
-		if e.RetryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds()+0.999)))
+		retryAfter(w, e)
+		if (e.Kind == core.Limited || e.Kind == core.TooSlow) && r.ContentLength != 0 {
+			// The body is unread or cut short: rather than wait for its
+			// rest, the connection ends with the answer.
+			w.Header().Set("Connection", "close")
 		}
 	} else {
 		h.log.Error("request failed", "method", r.Method, "path", LogPath(r.URL.Path), "err", err)
@@ -93,17 +112,27 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	h.render(w, r, view.Status, components.ErrorPage(h.page(r, view.Title), view))
 }
 
+// retryAfter tells a client held back by e when to try again.
+func retryAfter(w http.ResponseWriter, e *core.Error) {
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds()+0.999)))
+	}
+}
+
 var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // render writes c with status. It renders into a buffer first so that a
-// failing component never leaves half a page behind a 200.
+// failing component never leaves half a page behind a 200. Rendering is
+// not cancelled with the request: it takes no time worth saving, and a
+// body that failed to arrive in time cancels the request's context while
+// its 408 is still to be written.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
 	buf := buffers.Get().(*bytes.Buffer)
 	defer func() {
 		buf.Reset()
 		buffers.Put(buf)
 	}()
-	if err := c.Render(r.Context(), buf); err != nil {
+	if err := c.Render(context.WithoutCancel(r.Context()), buf); err != nil {
 		h.log.Error("render", "path", LogPath(r.URL.Path), "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -166,6 +195,11 @@ var securityHeaderValues = [...]struct {
 	{"Cache-Control", []string{"no-store"}},
 }
 
+// statusClientGone is the status the request log and the metrics count a
+// request under whose client hung up before it had an answer, as nginx
+// does; no client sees it.
+const statusClientGone = 499
+
 // statusWriter remembers the status a handler wrote, for the request log.
 type statusWriter struct {
 	http.ResponseWriter
@@ -196,7 +230,11 @@ func (h *Handler) logRequests(next http.Handler) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
-		if sw.status == 0 {
+		switch {
+		case r.Context().Err() != nil && (sw.status == 0 || sw.status >= 500):
+			// The client hung up first: what failed was cancelled with it.
+			sw.status = statusClientGone
+		case sw.status == 0:
 			sw.status = http.StatusOK // a handler that wrote nothing
 		}
 		h.metrics.request(r.Method, sw.status, time.Since(start))

@@ -126,6 +126,9 @@ type testClient struct {
 	t   testing.TB
 	srv *testServer
 	c   *http.Client
+	// host, when set, is the Host its requests name: the host of a base
+	// URL that is not the test server's address.
+	host string
 }
 
 func (s *testServer) client() *testClient {
@@ -174,6 +177,9 @@ func (c *testClient) request(method, path string, body io.Reader, header http.He
 	}
 	for k, v := range header {
 		req.Header[k] = v
+	}
+	if c.host != "" {
+		req.Host = c.host
 	}
 	return c.do(req)
 }

@@ -95,7 +95,15 @@ func TestCookiesAreLockedDown(t *testing.T) {
 				c.BaseURL = base
 			}
 		})
-		res := s.client().post("/setup", url.Values{"username": {"ada"}, "password": {testPassword}})
+		// A client of the base URL's host: the server answers no other.
+		client := func() *testClient {
+			c := s.client()
+			if base != "" {
+				c.host = "share.example.com"
+			}
+			return c
+		}
+		res := client().post("/setup", url.Values{"username": {"ada"}, "password": {testPassword}})
 		if res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("setup: %d", res.StatusCode)
 		}
@@ -109,7 +117,7 @@ func TestCookiesAreLockedDown(t *testing.T) {
 			MaxUses: 1, ExpiresAt: s.clock.Now().Add(time.Hour)}, [][]byte{tok.Box().Seal(token.Content, 0, true, []byte("x"))}); err != nil {
 			t.Fatal(err)
 		}
-		grant := setCookie(t, s.client().post("/l/"+tok.String(), nil), grantCookie)
+		grant := setCookie(t, client().post("/l/"+tok.String(), nil), grantCookie)
 		if grant.Path != "/l/"+tok.String() {
 			t.Errorf("grant cookie path %q", grant.Path)
 		}

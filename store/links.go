@@ -177,6 +177,12 @@ func (s *Store) CreateLink(ctx context.Context, n NewLink, chunks [][]byte) (Lin
 // It holds the writer connection until fill returns, so fill should read
 // from something local and fast, never from a client's request body.
 func (s *Store) CreateLinkStream(ctx context.Context, n NewLink, fill func(put func([]byte) error) error) (Link, error) {
+	l, err := s.createLinkStream(ctx, n, fill)
+	s.noteWrite(ctx, err)
+	return l, err
+}
+
+func (s *Store) createLinkStream(ctx context.Context, n NewLink, fill func(put func([]byte) error) error) (Link, error) {
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return Link{}, err

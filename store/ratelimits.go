@@ -23,6 +23,7 @@ func (s *Store) TakeRate(ctx context.Context, bucket []byte, every time.Duration
 	err := s.db.GetContext(ctx, &fullAt, s.db.Rebind(`INSERT INTO rate_limits (bucket, full_at) VALUES (?, ?)
 		ON CONFLICT (bucket) DO UPDATE SET full_at = CASE WHEN rate_limits.full_at < ? THEN ? ELSE rate_limits.full_at + ? END
 		WHERE rate_limits.full_at <= ? RETURNING full_at`), bucket, at+t, at, at+t, t, limit)
+	s.noteWrite(ctx, err)
 	if err == nil {
 		return 0, nil
 	}

@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"text/template"
 	"time"
 
@@ -88,6 +89,9 @@ type Store struct {
 	// checkpointerDone closes.
 	checkpointErr error
 	log           *slog.Logger
+	// failedWrite is the last write that failed for the database's own
+	// reasons, for Health.
+	failedWrite atomic.Pointer[writeFailure]
 }
 
 // Options tune how a database is opened.

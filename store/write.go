@@ -43,8 +43,15 @@ type writeOp struct {
 // alone. On PostgreSQL every write is its own transaction: the server
 // handles concurrency, and a shared transaction would only hold row locks
 // longer. On both, a write that has started finishes even if its caller
-// gives up meanwhile, so that its outcome is never half known.
+// gives up meanwhile, so that its outcome is never half known. A write the
+// database fails is remembered for Health.
 func (s *Store) write(ctx context.Context, fn func(context.Context, txn) error) error {
+	err := s.runWrite(ctx, fn)
+	s.noteWrite(ctx, err)
+	return err
+}
+
+func (s *Store) runWrite(ctx context.Context, fn func(context.Context, txn) error) error {
 	if s.writes == nil {
 		if err := ctx.Err(); err != nil {
 			return err

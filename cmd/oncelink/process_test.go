@@ -79,8 +79,16 @@ func freeAddr(t testing.TB) string {
 // healthy. It is killed when the test ends if it still runs.
 func startServer(t testing.TB, db string, args ...string) *server {
 	t.Helper()
+	return startCommand(t, []string{oncelinkBinary(t)}, db, args...)
+}
+
+// startCommand is startServer with the binary run as command, such as
+// prlimit with its flags and the binary.
+func startCommand(t testing.TB, command []string, db string, args ...string) *server {
+	t.Helper()
 	addr := freeAddr(t)
-	cmd := exec.Command(oncelinkBinary(t), append([]string{"serve", "--addr", addr, "--db", db}, args...)...)
+	argv := append(append(command[:len(command):len(command)], "serve", "--addr", addr, "--db", db), args...)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	logs := &lockedBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	// Only the flags above configure it, whatever the environment holds.

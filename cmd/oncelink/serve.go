@@ -9,6 +9,9 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/alexedwards/scs/pgxstore"
@@ -26,8 +29,32 @@ import (
 // shutdownGrace is how long in-flight requests get to finish on shutdown.
 const shutdownGrace = 10 * time.Second
 
+// fewOpenFiles is a limit on open files under which the server warns: each
+// connection holds one, and a few thousand clients are not many.
+const fewOpenFiles = 4096
+
 func serve(ctx context.Context, cfg config, stderr io.Writer) error {
+	start := time.Now()
 	log := newLogger(cfg.LogFormat, stderr)
+	// What the libraries log through the standard library's logger (the
+	// session stores' cleanups, say) goes through slog too, so that
+	// --log-format json stays JSON.
+	slog.SetDefault(log)
+	switch soft, hard, err := raiseOpenFiles(); {
+	case err != nil:
+		log.Warn("could not raise the limit on open files", "limit", soft, "hard_limit", hard, "err", err)
+	case soft > 0 && soft < fewOpenFiles:
+		log.Warn("few open files allowed: each connection holds one; raise the hard limit (ulimit -Hn, systemd's LimitNOFILE)", "limit", soft)
+	case soft > 0:
+		log.Info("open files allowed", "limit", soft)
+	}
+	// Uploads under way when a server was killed left their spools behind.
+	switch n, err := core.SweepUploads(os.TempDir(), start); {
+	case err != nil:
+		log.Warn("delete uploads left behind", "dir", os.TempDir(), "deleted", n, "err", err)
+	case n > 0:
+		log.Info("deleted uploads left behind", "dir", os.TempDir(), "deleted", n)
+	}
 	st, err := store.Open(ctx, cfg.DB, store.Options{SQLiteSync: cfg.SQLiteSync, Log: log})
 	if err != nil {
 		return err
@@ -84,7 +111,8 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 		}
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", h.Metrics())
-		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 		go msrv.Serve(mln)
 		defer msrv.Close()
 		log.Info("metrics are served", "addr", mln.Addr().String())
@@ -138,11 +166,22 @@ func newLogger(format string, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, nil))
 }
 
-// dbName is the database as it may be logged: a PostgreSQL URL loses its
-// password.
+// dbName is the database as it may be logged: a PostgreSQL URL or
+// key=value string loses its passwords, in the user information and in
+// password= or sslpassword= parameters.
 func dbName(dsn string) string {
 	if u, err := url.Parse(dsn); err == nil && u.Scheme != "" {
+		q := u.Query()
+		for k := range q {
+			if strings.EqualFold(k, "password") || strings.EqualFold(k, "sslpassword") {
+				q[k] = []string{"xxxxx"}
+			}
+		}
+		u.RawQuery = q.Encode()
 		return u.Redacted()
 	}
-	return dsn
+	return passwordPairs.ReplaceAllString(dsn, "${1}xxxxx")
 }
+
+// passwordPairs finds the passwords of a key=value DSN, quoted or not.
+var passwordPairs = regexp.MustCompile(`(?i)(\b(?:ssl)?password\s*=\s*)(?:'(?:[^'\\]|\\.)*'|\S*)`)

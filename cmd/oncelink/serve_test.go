@@ -82,3 +82,19 @@ func TestShutdownEndsEventStreams(t *testing.T) {
 		}
 	}
 }
+
+func TestDBNameHidesPasswords(t *testing.T) {
+	for dsn, want := range map[string]string{
+		"oncelink.db": "oncelink.db",
+		"postgres://ada:s3cret@db.example.com/oncelink?sslmode=verify-full":              "postgres://ada:xxxxx@db.example.com/oncelink?sslmode=verify-full",
+		"postgres://ada@db.example.com/oncelink?password=s3cret&sslmode=require":         "postgres://ada@db.example.com/oncelink?password=xxxxx&sslmode=require",
+		"postgresql://db/oncelink?PASSWORD=s3cret&sslpassword=s3cret&search_path=x":      "postgresql://db/oncelink?PASSWORD=xxxxx&search_path=x&sslpassword=xxxxx",
+		"host=db.example.com user=ada password=s3cret dbname=oncelink":                   "host=db.example.com user=ada password=xxxxx dbname=oncelink",
+		"host=db password = 's3cret with \\' spaces' dbname=oncelink sslpassword=s3cret": "host=db password = xxxxx dbname=oncelink sslpassword=xxxxx",
+	} {
+		got := dbName(dsn)
+		if got != want || strings.Contains(got, "s3cret") {
+			t.Errorf("dbName(%q) = %q, want %q", dsn, got, want)
+		}
+	}
+}

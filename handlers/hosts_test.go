@@ -1,0 +1,75 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"oncelink/assets"
+)
+
+// TestOtherHostsAreMisdirected sends a new install the requests of a page
+// whose own name was pointed at the server (DNS rebinding): same-origin to
+// the browser, so cross-origin checks pass. Every one of them is a 421
+// that changes nothing; the server's own names are answered, and /healthz
+// answers any name.
+func TestOtherHostsAreMisdirected(t *testing.T) {
+	s := newTestServer(t)
+	_, port, _ := strings.Cut(s.Listener.Addr().String(), ":")
+	rebound := "rebind.example:" + port
+	c := s.client()
+	send := func(method, path, host string, form url.Values) response {
+		t.Helper()
+		var body *strings.Reader
+		if form != nil {
+			body = strings.NewReader(form.Encode())
+		} else {
+			body = strings.NewReader("")
+		}
+		req, err := http.NewRequest(method, s.URL+path, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = host
+		if form != nil {
+			req.Header.Set("Content-Type", formType)
+			req.Header.Set("Origin", "http://"+host)
+			req.Header.Set("Sec-Fetch-Site", "same-origin")
+		}
+		return c.do(req)
+	}
+	setup := url.Values{"username": {"mallory"}, "password": {testPassword}}
+	res := send(http.MethodPost, "/setup", rebound, setup)
+	if res.StatusCode != http.StatusMisdirectedRequest || !strings.Contains(res.body, "Wrong address") {
+		t.Fatalf("set-up through a rebound name: %d %.300s", res.StatusCode, res.body)
+	}
+	checkSecurityHeaders(t, "421", res)
+	if open, err := s.h.core.SetupOpen(context.Background()); err != nil || !open {
+		t.Fatalf("set-up through a rebound name made an account (open %v, %v)", open, err)
+	}
+	for _, path := range []string{"/", "/setup", "/login", "/links", "/player", assets.Path("app.css"), "/l/whatever", "/nowhere"} {
+		if res := send(http.MethodGet, path, rebound, nil); res.StatusCode != http.StatusMisdirectedRequest {
+			t.Errorf("GET %s through a rebound name: %d", path, res.StatusCode)
+		}
+	}
+	for _, host := range []string{"rebind.example", "127.0.0.1.rebind.example:" + port, "localhost.example:" + port} {
+		if res := send(http.MethodGet, "/setup", host, nil); res.StatusCode != http.StatusMisdirectedRequest {
+			t.Errorf("GET /setup for host %q: %d", host, res.StatusCode)
+		}
+	}
+	if res := send(http.MethodGet, "/healthz", rebound, nil); res.StatusCode != http.StatusOK {
+		t.Errorf("/healthz through another name: %d, want 200 for probes", res.StatusCode)
+	}
+	// The base URL is on loopback, as by default: every loopback name is
+	// the server's, on any port.
+	for _, host := range []string{s.Listener.Addr().String(), "localhost:" + port, "LOCALHOST.:" + port, "[::1]:" + port, "127.0.0.2", "localhost"} {
+		if res := send(http.MethodGet, "/setup", host, nil); res.StatusCode != http.StatusOK {
+			t.Errorf("GET /setup for host %q: %d, want 200", host, res.StatusCode)
+		}
+	}
+	if res := send(http.MethodPost, "/setup", "localhost:"+port, setup); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("set-up by its own name: %d", res.StatusCode)
+	}
+}
