@@ -95,8 +95,11 @@ func (s *Service) Create(ctx context.Context, owner int64, d *Draft, in LinkInpu
 		}
 	}
 	if in.ForUser != "" {
+		if err := checkBytes("for_user", in.ForUser); err != nil {
+			return Created{}, err
+		}
 		u, err := s.store.AccountByName(ctx, in.ForUser)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && u.Disabled()) || !utf8.ValidString(in.ForUser) {
+		if errors.Is(err, store.ErrNotFound) || (err == nil && u.Disabled()) {
 			return Created{}, invalid("for_user_unknown", "for_user", "There is no account named %q that can sign in.", in.ForUser)
 		}
 		if err != nil {
@@ -143,13 +146,23 @@ func (s *Service) Create(ctx context.Context, owner int64, d *Draft, in LinkInpu
 }
 
 // checkText refuses text for field that is longer than max characters or
-// that no database can keep as text: invalid UTF-8, or a NUL.
+// that no database can keep as text (see checkBytes).
 func checkText(field, text string, max int) error {
-	if !utf8.ValidString(text) || strings.IndexByte(text, 0) >= 0 {
-		return invalid(field+"_invalid", field, "Use letters, numbers and punctuation only: that %s has bytes that are not text.", fieldNoun(field))
+	if err := checkBytes(field, text); err != nil {
+		return err
 	}
 	if utf8.RuneCountInString(text) > max {
 		return invalid(field+"_too_long", field, "A %s has at most %d characters.", fieldNoun(field), max)
+	}
+	return nil
+}
+
+// checkBytes refuses text for field that no database can keep or look up
+// as text: invalid UTF-8, or a NUL, which PostgreSQL refuses in a query.
+// Every text that reaches the store goes through it.
+func checkBytes(field, text string) error {
+	if !utf8.ValidString(text) || strings.IndexByte(text, 0) >= 0 {
+		return invalid(field+"_invalid", field, "Use letters, numbers and punctuation only: that %s has bytes that are not text.", fieldNoun(field))
 	}
 	return nil
 }

@@ -103,6 +103,9 @@ func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *core.Acc
 		}
 	}
 	if e, ok := core.AsError(err); ok {
+		for _, field := range []*string{&f.Message, &f.URL, &f.TTL, &f.MaxUses, &f.ForUser, &f.Label} {
+			*field = refill(*field)
+		}
 		f.Error, f.ErrorField = e.Msg, e.Field
 		h.renderCreate(w, r, Status(e.Kind), components.Dashboard{Form: f})
 		return
