@@ -141,6 +141,19 @@ type Landing struct {
 	ErrorField string
 }
 
+// OwnLink is a link's page as its owner sees it.
+type OwnLink struct {
+	Row LinkRow
+	// Action is the link's own path, which the owner may post to to open
+	// the link themselves; empty when they cannot: the link is dead, or
+	// it is for another account.
+	Action        string
+	NeedsPassword bool
+	Error         string
+	// ErrorField names the field the error is about, if any.
+	ErrorField string
+}
+
 // Delivered is what a recipient gets after opening a link.
 type Delivered struct {
 	Kind      string

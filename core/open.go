@@ -38,6 +38,10 @@ type Sight struct {
 	// WrongUser is set when the link is for another account than the
 	// viewer.
 	WrongUser bool
+	// Owner is set when the viewer owns the link, live or dead: they see
+	// how it stands rather than a recipient's page, and their look is
+	// neither recorded nor told as a view.
+	Owner bool
 	// Opened is set when a grant lets the recipient see the content again.
 	Opened *Opened
 }
@@ -55,7 +59,8 @@ func (s *Service) Token(text string) (token.Token, error) {
 // Look is a recipient's look at a link. It never consumes: previews,
 // scanners and browsers alike only look. With record set (a GET, not a
 // HEAD) the look is rate limited, recorded as a view and told to the
-// owner's streams. A dead link is a Gone *Error.
+// owner's streams. A dead link is a Gone *Error, except to its owner (see
+// Sight.Owner).
 func (s *Service) Look(ctx context.Context, tokText string, r Recipient, record bool) (Sight, error) {
 	tok, err := s.Token(tokText)
 	if err != nil {
@@ -68,6 +73,9 @@ func (s *Service) Look(ctx context.Context, tokText string, r Recipient, record 
 	if s.granted(r.Grants, l) {
 		o, err := s.content(ctx, tok, l)
 		return Sight{Link: l, Opened: &o}, err
+	}
+	if r.Viewer != nil && r.Viewer.ID == l.OwnerID {
+		return Sight{Link: l, Owner: true}, nil
 	}
 	if st := l.Status(s.Now()); st != Active {
 		return Sight{}, gone(st)

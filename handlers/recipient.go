@@ -35,6 +35,8 @@ func (h *Handler) linkPage(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 	case sight.Opened != nil:
 		h.deliver(w, r, tok, *sight.Opened)
+	case sight.Owner:
+		h.ownLink(w, r, tok, sight.Link, nil)
 	default:
 		h.render(w, r, http.StatusOK, components.LandingPage(h.page(r, "Shared with you"), h.landing(tok, sight)))
 	}
@@ -51,6 +53,26 @@ func (h *Handler) landing(tok string, s core.Sight) components.Landing {
 		v.SignInURL = "/login?next=" + pathEscapeNext(v.Action)
 	}
 	return v
+}
+
+// ownLink shows the signed-in owner their own link, with e, the refusal of
+// their own open, if any. It answers 200 while the link is active and 410
+// once it is dead, as to anyone, but with how the link stands instead of a
+// recipient's words.
+func (h *Handler) ownLink(w http.ResponseWriter, r *http.Request, tok string, l core.Link, e *core.Error) {
+	now := h.core.Now()
+	v := components.OwnLink{Row: linkRow(l, now), NeedsPassword: l.PasswordHash != ""}
+	status := http.StatusGone
+	if l.Status(now) == core.Active {
+		status = http.StatusOK
+		if l.ForUserID == 0 || l.ForUserID == l.OwnerID {
+			v.Action = "/l/" + tok
+		}
+	}
+	if e != nil {
+		v.Error, v.ErrorField, status = e.Msg, e.Field, Status(e.Kind)
+	}
+	h.render(w, r, status, components.OwnLinkPage(h.page(r, "Your link"), v))
 }
 
 // openLink takes one use and delivers the content. A refusal that the
@@ -75,6 +97,10 @@ func (h *Handler) openLink(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		relaxFormAction(w, sight.Link)
+		if sight.Owner {
+			h.ownLink(w, r, tok, sight.Link, e)
+			return
+		}
 		v := h.landing(tok, sight)
 		v.Error, v.ErrorField = e.Msg, e.Field
 		h.render(w, r, Status(e.Kind), components.LandingPage(h.page(r, "Shared with you"), v))

@@ -224,3 +224,73 @@ func TestNoTokenOrContentAtRestOrInLogs(t *testing.T) {
 		t.Fatal("the message is in the database files or the log")
 	}
 }
+
+// TestOwnerSeesTheirOwnLink: the signed-in owner at their link's address
+// sees how it stands and where its details are, not a recipient's page;
+// their looks are not views; and opening it is still theirs to do.
+func TestOwnerSeesTheirOwnLink(t *testing.T) {
+	s := newTestServer(t)
+	owner := s.admin()
+	s.user("bob")
+	link := owner.createLink(url.Values{"label": {"wifi"}, "max_uses": {"2"}})
+	l := linkOf(t, s, link)
+	ownPage := func(what string, res response, status int, linkStatus string) {
+		t.Helper()
+		own := elements(t, res.body, "own-link")
+		if res.StatusCode != status || len(own) != 1 || own[0].attrs["data-status"] != linkStatus {
+			t.Fatalf("%s: %d, own-link %v; want %d and the owner's page of a %s link", what, res.StatusCode, own, status, linkStatus)
+		}
+		for _, recipients := range []string{"landing", "sign-in", "error", "delivered"} {
+			if hasTestID(t, res.body, recipients) {
+				t.Fatalf("%s: the owner's page has the recipient's %s", what, recipients)
+			}
+		}
+	}
+	for range 2 {
+		res := owner.get(link)
+		ownPage("the owner's look", res, http.StatusOK, "active")
+		if d := elements(t, res.body, "details"); len(d) != 1 || d[0].attrs["href"] != "/links/"+itoa(l.ID) {
+			t.Fatalf("the owner's page links to %v, want /links/%d", d, l.ID)
+		}
+		if !hasTestID(t, res.body, "open-form") {
+			t.Fatal("the owner cannot open their own link")
+		}
+	}
+	if res := owner.request(http.MethodHead, link, nil, nil); res.StatusCode != http.StatusOK {
+		t.Fatalf("the owner's HEAD: %d", res.StatusCode)
+	}
+	if events, err := s.store.Events(context.Background(), l.OwnerID, l.ID); err != nil || len(events) != 0 || linkOf(t, s, link).Views != 0 {
+		t.Fatalf("the owner's looks were recorded: %v (%v)", events, err)
+	}
+	if res := owner.post(link, nil); res.StatusCode != http.StatusOK || !strings.Contains(res.body, "a secret") {
+		t.Fatalf("the owner's open: %d", res.StatusCode)
+	}
+	if n := linkOf(t, s, link).Uses; n != 1 {
+		t.Fatalf("the owner's open took %d uses, want 1", n)
+	}
+
+	forBob := owner.createLink(url.Values{"for_user": {"bob"}})
+	res := owner.get(forBob)
+	ownPage("the owner's look at a link for bob", res, http.StatusOK, "active")
+	if hasTestID(t, res.body, "open-form") {
+		t.Fatal("the owner is offered to open a link that only bob may open")
+	}
+
+	used := owner.createLink(nil)
+	if res := s.client().post(used, nil); res.StatusCode != http.StatusOK {
+		t.Fatalf("a recipient's open: %d", res.StatusCode)
+	}
+	res = owner.get(used)
+	ownPage("the owner's look at a used link", res, http.StatusGone, "used")
+	if hasTestID(t, res.body, "open-form") {
+		t.Fatal("the owner is offered to open a used link")
+	}
+	if res := owner.request(http.MethodHead, used, nil, nil); res.StatusCode != http.StatusGone {
+		t.Fatalf("the owner's HEAD of a used link: %d", res.StatusCode)
+	}
+
+	// Anyone else sees the recipient's page, and is counted.
+	if res := s.client().get(link); res.StatusCode != http.StatusOK || !hasTestID(t, res.body, "landing") || linkOf(t, s, link).Views != 1 {
+		t.Fatalf("another browser's look: %d, views %d", res.StatusCode, linkOf(t, s, link).Views)
+	}
+}

@@ -8,8 +8,6 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"golang.org/x/net/html"
-
 	"oncelink/internal/pgtest"
 )
 
@@ -68,28 +66,5 @@ func testBadBytes(t *testing.T, s *testServer) {
 	}
 	if res := s.client().post("/login", url.Values{"username": {"ada"}, "password": {testPassword}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("a good sign-in after bad ones: %d", res.StatusCode)
-	}
-}
-
-// hasTestID reports whether the HTML page has an element with the given
-// data-testid.
-func hasTestID(t *testing.T, page, id string) bool {
-	t.Helper()
-	z := html.NewTokenizer(strings.NewReader(page))
-	for {
-		switch z.Next() {
-		case html.ErrorToken:
-			return false
-		case html.StartTagToken, html.SelfClosingTagToken:
-			for {
-				k, v, more := z.TagAttr()
-				if string(k) == "data-testid" && string(v) == id {
-					return true
-				}
-				if !more {
-					break
-				}
-			}
-		}
 	}
 }
