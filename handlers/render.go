@@ -81,7 +81,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if e := Refusal(err); e != nil {
 		view.Status, view.Title, view.Message = Status(e.Kind), e.Title, e.Msg
 		if e.RetryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds()+0.999)))
+			setRetryAfter(w, e.RetryAfter)
 		}
 	} else {
 		h.log.Error("request failed", "method", r.Method, "path", LogPath(r.URL.Path), "err", err)
@@ -91,6 +91,12 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	h.render(w, r, view.Status, components.ErrorPage(h.page(r, view.Title), view))
+}
+
+// setRetryAfter tells a client held back by a rate limit when to try
+// again, in whole seconds, rounded up.
+func setRetryAfter(w http.ResponseWriter, d time.Duration) {
+	w.Header().Set("Retry-After", strconv.Itoa(int(d.Seconds()+0.999)))
 }
 
 var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
