@@ -42,6 +42,10 @@ type ErrorView struct {
 
 // LinkForm is the create form with what the owner typed.
 type LinkForm struct {
+	// FormKey is the form's one-time key, fresh with each empty form:
+	// the same form sent twice makes one link (see
+	// core.LinkInput.IdempotencyKey).
+	FormKey string
 	Kind    string
 	Message string
 	URL     string
@@ -65,6 +69,9 @@ type Created struct {
 	QR  QR
 	// Row is the new link's row, for the list beside the form.
 	Row LinkRow
+	// Repeated is set when the form was sent again: the link was made the
+	// first time, and URL is empty.
+	Repeated bool
 }
 
 // LinkRow is one of an owner's links in the dashboard.
