@@ -57,6 +57,7 @@ func TestBrowserPasswordLockout(t *testing.T) {
 	if cls := eval[string](b, `document.querySelector("[data-testid=lockout]").className`); cls != "notice" {
 		t.Fatalf("the notice after the wait has class %q, want notice", cls)
 	}
+	browsertest.Shoot(t, ctx, "recipient-lockout-over", 390)
 	b.forgive("status of 403") // the pages after wrong passwords say so
 	b.clean("the lockout's countdown")
 
