@@ -155,24 +155,25 @@ func (h *Handler) openLink(w http.ResponseWriter, r *http.Request) {
 	o, err := h.core.Open(r.Context(), tok, r.PostForm.Get("password"), rc)
 	if e, ok := core.AsError(err); ok && (e.Kind == core.Forbidden || e.Kind == core.Limited) {
 		if keepsCookies {
+			// The page tells the wait of a Limited refusal itself.
 			if e == core.ErrWrongPassword {
 				http.SetCookie(w, h.linkCookie(tok, flashCookie, e.Code, flashAge))
 			}
 			http.Redirect(w, r, "/l/"+tok, http.StatusSeeOther)
 			return
 		}
-		sight, lookErr := h.core.Look(r.Context(), tok, rc, false)
-		if lookErr != nil {
-			h.fail(w, r, lookErr)
+		if e.Kind == core.Forbidden {
+			sight, lookErr := h.core.Look(r.Context(), tok, rc, false)
+			if lookErr != nil {
+				h.fail(w, r, lookErr)
+				return
+			}
+			relaxFormAction(w, sight.Link)
+			h.showLink(w, r, tok, sight, e)
 			return
 		}
-		relaxFormAction(w, sight.Link)
-		if e.Kind == core.Limited {
-			// The page says it, with the wait counting down.
-			sight.Lockout, e = max(sight.Lockout, e.RetryAfter), nil
-		}
-		h.showLink(w, r, tok, sight, e)
-		return
+		// Limited: a plain 429, without a look at the link, which the
+		// limit spares the database.
 	}
 	if err != nil {
 		h.fail(w, r, err)
