@@ -114,13 +114,7 @@ var (
 // the path does take, or 404 when it takes none.
 func (a *API) unrouted(mux *http.ServeMux) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		var allow []string
-		for _, m := range []string{http.MethodGet, http.MethodPost} {
-			probe := &http.Request{Method: m, Host: r.Host, URL: r.URL}
-			if _, pattern := mux.Handler(probe); pattern != "/api/" {
-				allow = append(allow, m)
-			}
-		}
+		allow := handlers.Allowed(mux, r, "/api/")
 		if len(allow) == 0 {
 			a.fail(w, r, core.ErrNotFound)
 			return

@@ -439,3 +439,37 @@ func TestKeysStop(t *testing.T) {
 		t.Fatal("a key reached the log")
 	}
 }
+
+// TestAttemptOnADeadLinkIsAnEvent: an open after the link is used up is
+// refused with 410 and shows in the link's events as "gone".
+func TestAttemptOnADeadLinkIsAnEvent(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t))
+	ada := s.account("ada")
+	l := ada.create(nil)
+	anon := s.client("")
+	anon.postJSON(openPath(l.URL), nil)
+	if res := anon.postJSON(openPath(l.URL), nil); res.StatusCode != http.StatusGone {
+		t.Fatalf("open, used up: %d", res.StatusCode)
+	}
+	var got struct {
+		Events []struct{ Kind, IP string } `json:"events"`
+	}
+	if err := json.Unmarshal([]byte(ada.get("/api/v1/links/"+itoa(l.ID)+"/events").body), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Events) != 2 || got.Events[0].Kind != "open" || got.Events[1].Kind != "gone" || got.Events[1].IP == "" {
+		t.Fatalf("events: %+v", got.Events)
+	}
+}
+
+// TestAddressWithoutSchemeGetsHTTPS: the API shares a web address given
+// without its scheme with https://, as the form does.
+func TestAddressWithoutSchemeGetsHTTPS(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t))
+	l := s.account("ada").create(map[string]any{"kind": "url", "url": "example.com/a"})
+	res := s.client("").postJSON(openPath(l.URL), nil)
+	var got struct{ URL string }
+	if err := json.Unmarshal(res.body, &got); err != nil || got.URL != "https://example.com/a" {
+		t.Fatalf("open: %d %s", res.StatusCode, res.body)
+	}
+}

@@ -161,7 +161,7 @@ func (a *API) getLink(w http.ResponseWriter, r *http.Request, acc *core.Account)
 // auditKinds name the audit trail's kinds as the API shows them.
 var auditKinds = map[string]string{
 	core.EventView: "view", core.EventUse: "open", core.EventWrongPassword: "wrong_password",
-	core.EventRevoke: "revoke",
+	core.EventRevoke: "revoke", core.EventGone: "gone",
 }
 
 func (a *API) linkEvents(w http.ResponseWriter, r *http.Request, acc *core.Account) {

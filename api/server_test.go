@@ -37,7 +37,7 @@ import (
 // has produced.
 type testServer struct {
 	*httptest.Server
-	t     *testing.T
+	t     testing.TB
 	svc   *core.Service
 	store *store.Store
 	logs  *bytes.Buffer
@@ -45,7 +45,7 @@ type testServer struct {
 }
 
 // newTestServer starts oncelink; edit, if given, changes the core's Config.
-func newTestServer(t *testing.T, check *docCheck, edit ...func(*core.Config)) *testServer {
+func newTestServer(t testing.TB, check *docCheck, edit ...func(*core.Config)) *testServer {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "oncelink.db"), store.Options{})
@@ -117,7 +117,7 @@ func (s *testServer) client(key string) *client {
 }
 
 type client struct {
-	t   *testing.T
+	t   testing.TB
 	s   *testServer
 	key string
 	c   *http.Client
@@ -222,7 +222,7 @@ type docCheck struct {
 	seen   map[string]bool // "operationId status"
 }
 
-func newDocCheck(t *testing.T) *docCheck {
+func newDocCheck(t testing.TB) *docCheck {
 	t.Helper()
 	doc, err := openapi3.NewLoader().LoadFromData(Document)
 	if err != nil {
@@ -262,7 +262,7 @@ func (d *docCheck) unseen() []string {
 // must be one it calls valid.
 type validating struct {
 	check *docCheck
-	t     *testing.T
+	t     testing.TB
 	next  http.RoundTripper
 }
 

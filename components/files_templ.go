@@ -196,14 +196,14 @@ func sharedMedia(v Delivered, f SharedFile) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, " shared ")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, " shared a ")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var10 string
-		templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(mediaThing(f.Media.Kind))
+		templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(mediaNoun(f.Media.Kind))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `files.templ`, Line: 37, Col: 51}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `files.templ`, Line: 37, Col: 52}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
 		if templ_7745c5c3_Err != nil {
@@ -333,13 +333,6 @@ func fileFacts(f SharedFile) templ.Component {
 		}
 		return nil
 	})
-}
-
-func mediaThing(kind string) string {
-	if kind == "audio" {
-		return "a recording"
-	}
-	return "a video"
 }
 
 var _ = templruntime.GeneratedTemplate

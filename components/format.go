@@ -105,14 +105,10 @@ func size(n int64) string {
 	return strings.TrimSuffix(fmt.Sprintf("%.1f", float64(n)/in), ".0") + " " + unit
 }
 
-func uses(used, max int) string {
-	if max == 1 {
-		if used == 0 {
-			return "unused"
-		}
-		return "used"
-	}
-	return fmt.Sprintf("%d/%d used", used, max)
+// timesOpened says how often a link was opened of how often it may be:
+// "1 of 1", "2 of 5".
+func timesOpened(used, max int) string {
+	return fmt.Sprintf("%d of %d", used, max)
 }
 
 func plural(n int, one, many string) string {
@@ -202,4 +198,53 @@ func expiryChoice(e string) string {
 		return "1 year"
 	}
 	return strings.TrimSuffix(e, "d") + " days"
+}
+
+// ttlPreset is a common lifetime, offered beside the create form's free
+// field.
+type ttlPreset struct{ value, label string }
+
+// ttlPresets are the common lifetimes within f's bounds.
+func ttlPresets(f LinkForm) []ttlPreset {
+	min, errMin := core.ParseDuration(f.MinTTL)
+	max, errMax := core.ParseDuration(f.MaxTTL)
+	var out []ttlPreset
+	for _, p := range []ttlPreset{{"10m", "10 minutes"}, {"1h", "1 hour"}, {"1d", "1 day"}, {"7d", "7 days"}, {"30d", "30 days"}} {
+		d, _ := core.ParseDuration(p.value)
+		if (errMin == nil && d < min) || (errMax == nil && d > max) {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// The create form's password generator makes passwords of
+// generatedPasswordLen characters from passwordAlphabet, which leaves out
+// characters easily mistaken for others (0 O, 1 l I): about 117 bits.
+const (
+	passwordAlphabet     = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
+	generatedPasswordLen = 20
+)
+
+// instructions is a text to send with a new link: who shares what, how
+// often and until when it opens, for whom, and whether a password comes
+// apart from it. The time is in UTC, which reads the same wherever the
+// recipient is.
+func instructions(c Created) string {
+	times := plural(c.Row.MaxUses, "time", "times")
+	if c.Row.MaxUses == 1 {
+		times = "once"
+	}
+	lines := []string{
+		c.Owner + " shared " + thing(c.Row.Kind) + " with you: " + c.URL,
+		"It opens " + times + ", until " + when(c.Row.ExpiresAt) + "; after that it is gone.",
+	}
+	if c.Row.ForUser != "" {
+		lines = append(lines, "Only the account "+c.Row.ForUser+" can open it.")
+	}
+	if c.Row.HasPassword {
+		lines = append(lines, "The password comes separately.")
+	}
+	return strings.Join(lines, "\n")
 }

@@ -13,6 +13,17 @@ type Media struct {
 	// Title and Artist name the clip on the page and in the system's media
 	// controls (Media Session).
 	Title, Artist string
+	// Demo marks the demo's own clips, whose player says how to try it.
+	Demo bool
+}
+
+// mediaNoun is the one word a page uses for a clip of kind, in its own
+// sentences and in the player's.
+func mediaNoun(kind string) string {
+	if kind == "audio" {
+		return "recording"
+	}
+	return "video"
 }
 
 // demoClips are the sample clips of the player demo, which
@@ -24,6 +35,7 @@ var demoClips = []Media{
 		Type:   `video/webm; codecs="vp9, opus"`,
 		Title:  "Test pattern with a running timer",
 		Artist: "oncelink sample",
+		Demo:   true,
 	},
 	{
 		Kind:   "audio",
@@ -31,5 +43,6 @@ var demoClips = []Media{
 		Type:   `audio/webm; codecs="opus"`,
 		Title:  "Chimes in C",
 		Artist: "oncelink sample",
+		Demo:   true,
 	},
 }

@@ -11,6 +11,9 @@ type Page struct {
 	Viewer *Viewer
 	// Scripts names extra embedded scripts the page loads, such as "player.js".
 	Scripts []string
+	// Path is the page's address, which the header marks as the current
+	// page when it links to it.
+	Path string
 	// Now is the server's time as it draws the page, from which the
 	// countdowns learn how far the browser's clock is off; zero leaves
 	// them to the browser's clock.
@@ -65,8 +68,10 @@ type LinkForm struct {
 
 // Created is the one showing of a new link's URL.
 type Created struct {
-	URL string
-	QR  QR
+	// Owner is the name of the account that shares it.
+	Owner string
+	URL   string
+	QR    QR
 	// Row is the new link's row, for the list beside the form.
 	Row LinkRow
 	// Repeated is set when the form was sent again: the link was made the
@@ -90,6 +95,9 @@ type LinkRow struct {
 	// Left is the time the link had left when the row was drawn: the
 	// countdown's text until the page's script ticks it.
 	Left time.Duration
+	// EndedAt is when a dead link stopped working: its revoke, its last
+	// use, or its expiry.
+	EndedAt time.Time
 }
 
 // LinkPage is a page of an owner's links with the filter that chose them.
@@ -122,11 +130,9 @@ type AuditEvent struct {
 
 // LinkDetails is one link with its audit trail.
 type LinkDetails struct {
-	Row   LinkRow
-	Views []AuditEvent
-	Uses  []AuditEvent
-	// Other holds the rest: the revoke, wrong passwords.
-	Other []AuditEvent
+	Row LinkRow
+	// Events are the link's audit trail, oldest first.
+	Events []AuditEvent
 }
 
 // Landing is the page a recipient sees before opening a link.

@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -109,6 +110,24 @@ func (s *Service) AccountByName(ctx context.Context, name string) (Account, erro
 		return Account{}, err
 	}
 	a, err := s.store.AccountByName(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return a, &Error{Kind: NotFound, Code: "account_unknown", Field: "username", Title: "No such account",
+			Msg: fmt.Sprintf("There is no account named %q.", name)}
+	}
+	return a, err
+}
+
+// SetPassword checks a new password for account id, as for a new account,
+// and sets it.
+func (s *Service) SetPassword(ctx context.Context, id int64, password string) (Account, error) {
+	if err := CheckPassword(password); err != nil {
+		return Account{}, err
+	}
+	hash, err := hashPassword(password)
+	if err != nil {
+		return Account{}, err
+	}
+	a, err := s.store.SetPassword(ctx, id, hash)
 	return a, fromStore(err)
 }
 

@@ -35,6 +35,7 @@ const (
 	EventUse           = store.EventUse
 	EventRevoke        = store.EventRevoke
 	EventWrongPassword = store.EventWrongPassword
+	EventGone          = store.EventGone
 
 	Active  = store.Active
 	Used    = store.Used
@@ -86,6 +87,7 @@ type Store interface {
 	AccountByID(ctx context.Context, id int64) (store.Account, error)
 	Accounts(ctx context.Context) ([]store.Account, error)
 	SetDisabled(ctx context.Context, id int64, disabled bool) (store.Account, error)
+	SetPassword(ctx context.Context, id int64, passwordHash string) (store.Account, error)
 
 	CreateLink(ctx context.Context, n store.NewLink, chunks [][]byte) (store.Link, error)
 	CreateLinkStream(ctx context.Context, n store.NewLink, fill func(put func([]byte) error) error) (store.Link, error)
@@ -98,6 +100,7 @@ type Store interface {
 	ConsumeUnprotected(ctx context.Context, hash []byte, e store.Event) (store.Link, error)
 	RecordView(ctx context.Context, id int64, e store.Event) error
 	RecordWrongPassword(ctx context.Context, id int64, e store.Event) error
+	RecordGone(ctx context.Context, id int64, e store.Event) error
 	Revoke(ctx context.Context, owner, id int64, e store.Event) (store.Link, error)
 	Chunk(ctx context.Context, id int64, seq int) ([]byte, error)
 	Events(ctx context.Context, owner, id int64) ([]store.Event, error)

@@ -143,10 +143,11 @@ func (s *Service) Create(ctx context.Context, owner int64, d *Draft, in LinkInpu
 		}
 		content = []byte(in.Message)
 	case KindURL:
-		if err := checkURL(in.URL); err != nil {
+		u, err := webAddress(in.URL)
+		if err != nil {
 			return Created{}, err
 		}
-		content = []byte(in.URL)
+		content = []byte(u)
 	case KindFile:
 		if d.file == nil {
 			return Created{}, invalid("file_missing", "file", "Choose the file to share.")
@@ -228,18 +229,33 @@ func fieldNoun(field string) string {
 	return strings.ReplaceAll(field, "_", " ")
 }
 
-func checkURL(raw string) error {
+// webAddress checks the web address to share, as its owner typed it, and
+// returns it as it is shared. One typed without its scheme, as people copy
+// addresses from a browser's address bar ("example.com/page"), gets
+// https://, if what it names then is a host with a dot in it, or localhost.
+func webAddress(raw string) (string, error) {
 	if raw == "" {
-		return invalid("url_missing", "url", "Give the URL to share.")
+		return "", invalid("url_missing", "url", "Give the URL to share.")
 	}
 	if len(raw) > MaxURLLen {
-		return invalid("url_too_long", "url", "A URL has at most %d characters.", MaxURLLen)
+		return "", invalid("url_too_long", "url", "A URL has at most %d characters.", MaxURLLen)
+	}
+	errInvalid := invalid("url_invalid", "url", "Share a web address such as example.com/page or https://example.com/page, without a user name or password in it.")
+	added := !strings.Contains(raw, "://")
+	if added {
+		raw = "https://" + strings.TrimPrefix(raw, "//")
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
-		return invalid("url_invalid", "url", "Share a web address that starts with http:// or https://, without a user name or password in it.")
+		return "", errInvalid
 	}
-	return nil
+	if added && !strings.Contains(u.Hostname(), ".") && u.Hostname() != "localhost" {
+		return "", errInvalid
+	}
+	if len(raw) > MaxURLLen {
+		return "", invalid("url_too_long", "url", "A URL has at most %d characters.", MaxURLLen)
+	}
+	return raw, nil
 }
 
 // fileMeta is a file link's name and type, sealed into links.meta so that

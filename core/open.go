@@ -213,7 +213,7 @@ func (s *Service) Open(ctx context.Context, tokText, password string, r Recipien
 		return s.content(ctx, tok, l)
 	}
 	if st := l.Status(s.Now()); st != Active {
-		return Opened{}, gone(st)
+		return Opened{}, s.refuseGone(ctx, l, st, r.Client)
 	}
 	if wrongUser(l, r.Viewer) {
 		return Opened{}, &Error{Kind: Forbidden, Code: "wrong_user", Title: "Not for this account",
@@ -240,12 +240,29 @@ func (s *Service) Open(ctx context.Context, tokText, password string, r Recipien
 		if now, err := s.store.LinkByHash(ctx, tok.Hash()); err == nil {
 			st = now.Status(s.Now())
 		}
-		return Opened{}, gone(st)
+		return Opened{}, s.refuseGone(ctx, l, st, r.Client)
 	}
 	if err != nil {
 		return Opened{}, err
 	}
 	return s.opened(ctx, tok, used)
+}
+
+// refuseGone refuses c's open of l, dead with status st, and records the
+// attempt in l's audit trail, so that its owner sees who came too late. The
+// attempt was taken from c's open limit like any open; beyond that, at
+// most goneRecords attempts a link are recorded.
+func (s *Service) refuseGone(ctx context.Context, l Link, st Status, c Client) error {
+	record, _, err := s.limits.gone.allow(ctx, string(l.TokenHash), s.Now())
+	if err != nil {
+		return err
+	}
+	if record {
+		if err := s.store.RecordGone(ctx, l.ID, s.event(c)); err != nil {
+			return err
+		}
+	}
+	return gone(st)
 }
 
 // ErrWrongPassword refuses an open whose link password is wrong.

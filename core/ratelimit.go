@@ -88,9 +88,16 @@ var DefaultRates = Rates{
 	API:                Rate{N: 600, Per: time.Minute},
 }
 
-// limits are the limiters of Rates.
+// goneRecords bounds how many refused opens of one dead link its audit
+// trail records: enough for its owner to see that someone came too late,
+// too few for a flood of attempts to grow the trail without end. It holds
+// even when the other limits are off; the attempts are refused either way.
+var goneRecords = Rate{N: 10, Per: time.Hour}
+
+// limits are the limiters of Rates, and of goneRecords.
 type limits struct {
 	signIn, signInAccount, setup, open, linkPassword, linkPasswordClient, api *limiter
+	gone                                                                      *limiter
 }
 
 // newLimits makes the limiters of r, all off unless on, with their buckets
@@ -111,6 +118,7 @@ func newLimits(on bool, r Rates, shared RateStore) *limits {
 		linkPassword:       l("link-password", r.LinkPassword, d.LinkPassword),
 		linkPasswordClient: l("link-password-client", r.LinkPasswordClient, d.LinkPasswordClient),
 		api:                l("api", r.API, d.API),
+		gone:               newLimiter("gone-records", goneRecords, false, shared),
 	}
 }
 

@@ -78,7 +78,7 @@ func TestBrowserSeesNoCSPViolations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	do("link details", chromedp.Navigate(s.URL+"/links/1"), chromedp.WaitVisible(`[data-testid=views]`))
+	do("link details", chromedp.Navigate(s.URL+"/links/1"), chromedp.WaitVisible(`[data-testid=timeline]`))
 	do("player", chromedp.Navigate(s.URL+"/player"), chromedp.WaitVisible(`[data-testid=player-intro]`))
 	do("not found", chromedp.Navigate(s.URL+"/nothing-here"), chromedp.WaitVisible(`[data-testid=error]`))
 	// Signed in as its owner, the link's page is the owner's, whose Open

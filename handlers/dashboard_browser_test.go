@@ -30,6 +30,10 @@ type tab struct {
 
 	mu       sync.Mutex
 	problems []string
+	// dialogs are the questions the pages asked (confirm), which are
+	// answered with decline when it is set, else with yes.
+	dialogs []string
+	decline bool
 }
 
 // cspWatch runs before any script of each page; violations of the policy
@@ -46,6 +50,17 @@ func newTab(t *testing.T, ctx context.Context, srv *testServer) *tab {
 		t.Fatal(err)
 	}
 	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspWatch}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Listen(ctx, func(ev any) {
+		if d, ok := ev.(*page.EventJavascriptDialogOpening); ok {
+			b.mu.Lock()
+			b.dialogs = append(b.dialogs, d.Message)
+			accept := !b.decline
+			b.mu.Unlock()
+			go chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: accept})
+		}
+	}); err != nil {
 		t.Fatal(err)
 	}
 	messages := chromedp.Console(ctx)
@@ -278,8 +293,25 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Error("a used link can still be revoked")
 	}
 
-	// Revoke: the row swaps in place, and focus stays on it.
+	// Revoke asks first: declined, nothing happens; accepted, the row
+	// swaps in place, and focus stays on it.
 	_, second := b.create("second", "1h", "Second")
+	b.mu.Lock()
+	b.decline = true
+	b.mu.Unlock()
+	b.do(chromedp.Click(chromedp.CSS("#" + second + " [data-testid=revoke]")))
+	b.wait(`document.getElementById("`+second+`") !== null`, time.Second)
+	time.Sleep(300 * time.Millisecond)
+	if got := eval[string](b, `document.getElementById("`+second+`").dataset.status`); got != "active" {
+		t.Errorf("a declined revoke left the row %s", got)
+	}
+	b.mu.Lock()
+	b.decline = false
+	asked := b.dialogs
+	b.mu.Unlock()
+	if len(asked) != 1 || !strings.HasPrefix(asked[0], "Revoke Second?") {
+		t.Errorf("revoke asked %q", asked)
+	}
 	b.do(chromedp.Click(chromedp.CSS("#" + second + " [data-testid=revoke]")))
 	b.wait(`document.getElementById("`+second+`").dataset.status === "revoked"`, time.Second)
 	b.wait(`document.activeElement.closest("tr")?.id === "`+second+`"`, time.Second)
@@ -353,20 +385,38 @@ func TestDashboardInBrowser(t *testing.T) {
 	}
 	b.clean("filters")
 
-	// Details: the audit trail.
+	// Details: the timeline, with the browser named and its user agent a
+	// click away.
 	b.do(chromedp.Click(chromedp.CSS("#" + row + " a")))
-	b.do(chromedp.WaitVisible(chromedp.CSS("[data-testid=views] [data-testid=audit-event]")))
-	if n := eval[int](b, `document.querySelectorAll("[data-testid=uses] [data-testid=audit-event]").length`); n != 1 {
-		t.Errorf("details show %d uses", n)
+	b.do(chromedp.WaitVisible(chromedp.CSS("[data-testid=timeline] [data-testid=audit-event][data-kind=view]")))
+	if got := eval[[]string](b, `Array.from(document.querySelectorAll("[data-testid=audit-event]"), e => e.dataset.kind)`); strings.Join(got, " ") != "created view use" {
+		t.Errorf("the timeline is %v", got)
+	}
+	b.do(chromedp.Click(chromedp.CSS("[data-kind=use] [data-testid=browser] summary")))
+	if !eval[bool](b, `document.querySelector("[data-kind=use] [data-testid=browser] code").getBoundingClientRect().height > 0`) {
+		t.Error("the raw user agent does not show")
 	}
 	browsertest.Shoot(b.t, b.ctx, "details")
 	b.clean("details")
+
+	// An active link's details offer to revoke it, after asking.
+	b.open("/links", "[data-testid=create-form]")
+	b.wait(`document.querySelector("[data-testid=live]").textContent === "Live"`, 5*time.Second)
+	_, fromDetails := b.create("revoked from its details", "1h", "From details")
+	b.open("/links/"+strings.TrimPrefix(fromDetails, "link-"), "[data-testid=revoke]")
+	browsertest.Shoot(b.t, b.ctx, "details-active")
+	b.do(chromedp.Click(chromedp.CSS("[data-testid=revoke]")))
+	b.do(chromedp.WaitVisible(chromedp.CSS("[data-kind=revoke]")))
+	if eval[bool](b, `!!document.querySelector("[data-testid=revoke]")`) {
+		t.Error("the revoked link's details still offer to revoke it")
+	}
+	b.clean("revoke from the details")
 
 	// Older links load below the newest, and focus moves to them.
 	s.seedLinks("ada", 60)
 	b.open("/links", "[data-testid=older]")
 	b.do(chromedp.Click(chromedp.CSS("[data-testid=older]")))
-	b.wait(`document.querySelectorAll("#link-rows > tr").length === 66`, 2*time.Second)
+	b.wait(`document.querySelectorAll("#link-rows > tr").length === 67`, 2*time.Second)
 	b.wait(`document.activeElement === document.querySelectorAll("#link-rows > tr")[50].querySelector("a")`, time.Second)
 	if eval[bool](b, `!!document.querySelector("[data-testid=older]")`) {
 		t.Error("Show older links is still there after the last page")

@@ -200,9 +200,9 @@ func TestEventStreamCarriesTheOwnersRows(t *testing.T) {
 		do   func()
 		want []string
 	}{
-		{"page view", func() { recipient.get(link) }, []string{`data-status="active"`, "1 page view", "0/2 used"}},
-		{"use", func() { recipient.post(link, nil) }, []string{`data-status="active"`, "1/2 used"}},
-		{"last use", func() { s.client().post(link, nil) }, []string{`data-status="used"`, "2/2 used"}},
+		{"page view", func() { recipient.get(link) }, []string{`data-status="active"`, "1 page view", "Opened 0 of 2"}},
+		{"use", func() { recipient.post(link, nil) }, []string{`data-status="active"`, "Opened 1 of 2"}},
+		{"last use", func() { s.client().post(link, nil) }, []string{`data-status="used"`, "Opened 2 of 2"}},
 		{"revoke", func() { ann.htmx(http.MethodPost, "/links/"+id+"/revoke", nil) }, []string{`data-status="revoked"`}},
 	}
 	for _, step := range steps {

@@ -7,74 +7,108 @@ import (
 	"golang.org/x/net/html"
 )
 
-// element is an element of a page, with its attributes and its text.
-type element struct {
-	tag   string
-	attrs map[string]string
-	text  string
-	depth int // of its start tag in the page
+// parseHTML parses a page or a fragment of one.
+func parseHTML(t testing.TB, body string) *html.Node {
+	t.Helper()
+	doc, err := html.Parse(strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
 }
 
-// elements returns the page's elements whose data-testid is id, in order.
-func elements(t *testing.T, page, id string) []element {
-	t.Helper()
-	var found []element
-	var open []int // of found, the elements not yet ended, with their depth
-	depth := 0
-	z := html.NewTokenizer(strings.NewReader(page))
-	for {
-		tt := z.Next()
-		switch tt {
-		case html.ErrorToken:
-			return found
-		case html.TextToken:
-			for _, i := range open {
-				found[i].text += string(z.Text())
-			}
-		case html.EndTagToken:
-			depth--
-			if n := len(open); n > 0 && found[open[n-1]].depth == depth {
-				open = open[:n-1]
-			}
-		case html.StartTagToken, html.SelfClosingTagToken:
-			name, more := z.TagName()
-			e := element{tag: string(name), attrs: map[string]string{}, depth: depth}
-			for more {
-				var k, v []byte
-				k, v, more = z.TagAttr()
-				e.attrs[string(k)] = string(v)
-			}
-			void := tt == html.SelfClosingTagToken || voidElements[e.tag]
-			if e.attrs["data-testid"] == id {
-				found = append(found, e)
-				if !void {
-					open = append(open, len(found)-1)
-				}
-			}
-			if !void {
-				depth++
-			}
+// findAll returns the elements under n, n included, that match, in
+// document order.
+func findAll(n *html.Node, match func(*html.Node) bool) []*html.Node {
+	var out []*html.Node
+	for d := range n.Descendants() {
+		if d.Type == html.ElementNode && match(d) {
+			out = append(out, d)
 		}
 	}
+	if n.Type == html.ElementNode && match(n) {
+		out = append([]*html.Node{n}, out...)
+	}
+	return out
 }
 
-// voidElements have no end tag.
-var voidElements = map[string]bool{"area": true, "base": true, "br": true, "col": true, "embed": true, "hr": true,
-	"img": true, "input": true, "link": true, "meta": true, "source": true, "track": true, "wbr": true}
+// byTestID matches the elements whose data-testid is id.
+func byTestID(id string) func(*html.Node) bool {
+	return func(n *html.Node) bool { return attr(n, "data-testid") == id }
+}
 
-// textOf is the text of the page's first element whose data-testid is id,
-// with its spaces collapsed; "" when there is none.
-func textOf(t *testing.T, page, id string) string {
+// byAttr matches the elements whose attribute name is value.
+func byAttr(name, value string) func(*html.Node) bool {
+	return func(n *html.Node) bool { return hasAttr(n, name) && attr(n, name) == value }
+}
+
+func hasAttr(n *html.Node, name string) bool {
+	for _, a := range n.Attr {
+		if a.Key == name {
+			return true
+		}
+	}
+	return false
+}
+
+// first returns the first element under n that matches, and fails the test
+// when there is none.
+func first(t testing.TB, n *html.Node, what string, match func(*html.Node) bool) *html.Node {
 	t.Helper()
-	if e := elements(t, page, id); len(e) > 0 {
-		return strings.Join(strings.Fields(e[0].text), " ")
+	all := findAll(n, match)
+	if len(all) == 0 {
+		t.Fatalf("no %s in the page", what)
+	}
+	return all[0]
+}
+
+// elementByID returns the element under n whose id is id, or nil.
+func elementByID(n *html.Node, id string) *html.Node {
+	if found := findAll(n, byAttr("id", id)); len(found) > 0 {
+		return found[0]
+	}
+	return nil
+}
+
+func attr(n *html.Node, name string) string {
+	for _, a := range n.Attr {
+		if a.Key == name {
+			return a.Val
+		}
 	}
 	return ""
 }
 
-// hasTestID reports whether the page has an element whose data-testid is
-// id.
-func hasTestID(t *testing.T, page, id string) bool {
+// textOf is the text under n as a reader sees it: spaces collapsed.
+func textOf(n *html.Node) string {
+	var b strings.Builder
+	for d := range n.Descendants() {
+		if d.Type == html.TextNode {
+			b.WriteString(d.Data)
+		}
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+// hasTestID reports whether the page body has an element whose data-testid
+// is id.
+func hasTestID(t testing.TB, body, id string) bool {
 	t.Helper()
-	return len(elements(t, page, id)) > 0
+	return len(findAll(parseHTML(t, body), byTestID(id))) > 0
+}
+
+// testIDs returns the page body's elements whose data-testid is id.
+func testIDs(t testing.TB, body, id string) []*html.Node {
+	t.Helper()
+	return findAll(parseHTML(t, body), byTestID(id))
+}
+
+// testIDText is the text of the page body's first element whose
+// data-testid is id, or "" when there is none.
+func testIDText(t testing.TB, body, id string) string {
+	t.Helper()
+	if found := testIDs(t, body, id); len(found) > 0 {
+		return textOf(found[0])
+	}
+	return ""
 }

@@ -5,6 +5,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -63,7 +64,7 @@ func linkRow(l core.Link, now time.Time) components.LinkRow {
 		ID: l.ID, Label: l.Label, Kind: l.Kind, Status: string(l.Status(now)),
 		Uses: l.Uses, MaxUses: l.MaxUses, Views: l.Views, ForUser: l.ForUserName,
 		HasPassword: l.PasswordHash != "", CreatedAt: l.CreatedAt, ExpiresAt: l.ExpiresAt,
-		Left: l.ExpiresAt.Sub(now),
+		Left: l.ExpiresAt.Sub(now), EndedAt: l.Ended(now),
 	}
 }
 
@@ -157,7 +158,7 @@ func (h *Handler) renderCreate(w http.ResponseWriter, r *http.Request, status in
 
 // created is the one-time view of a new link, with the only copy of its URL.
 func (h *Handler) created(c core.Created) *components.Created {
-	v := &components.Created{URL: c.URL, Row: linkRow(c.Link, h.core.Now())}
+	v := &components.Created{Owner: c.Link.OwnerName, URL: c.URL, Row: linkRow(c.Link, h.core.Now())}
 	qr, err := components.QRCode(c.URL)
 	if err != nil {
 		// Only a --base-url of thousands of characters makes a link too
@@ -188,7 +189,11 @@ func (h *Handler) revoke(w http.ResponseWriter, r *http.Request, a *core.Account
 		h.render(w, r, http.StatusOK, components.Row(linkRow(l, h.core.Now())))
 		return
 	}
-	http.Redirect(w, r, "/links", http.StatusSeeOther)
+	to := "/links"
+	if r.PostForm.Get("back") == "details" {
+		to += "/" + strconv.FormatInt(id, 10)
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
 func (h *Handler) linkDetails(w http.ResponseWriter, r *http.Request, a *core.Account) {
@@ -204,15 +209,7 @@ func (h *Handler) linkDetails(w http.ResponseWriter, r *http.Request, a *core.Ac
 	}
 	d := components.LinkDetails{Row: linkRow(l, h.core.Now())}
 	for _, e := range events {
-		ev := components.AuditEvent{Kind: e.Kind, At: e.At, IP: e.IP, UserAgent: e.UserAgent}
-		switch e.Kind {
-		case core.EventView:
-			d.Views = append(d.Views, ev)
-		case core.EventUse:
-			d.Uses = append(d.Uses, ev)
-		default:
-			d.Other = append(d.Other, ev)
-		}
+		d.Events = append(d.Events, components.AuditEvent{Kind: e.Kind, At: e.At, IP: e.IP, UserAgent: e.UserAgent})
 	}
 	h.render(w, r, http.StatusOK, components.LinkDetailsPage(h.page(r, "Link"), d))
 }

@@ -76,6 +76,10 @@ func TestCreateRejectsBadInput(t *testing.T) {
 		{"data", "data:text/html,hi"},
 		{"no host", "https://"},
 		{"credentials", "https://user:pw@example.com/"},
+		{"mail", "mailto:ada@example.com"},
+		{"a word", "hello"},
+		{"a sentence", "example.com is where"},
+		{"no scheme, credentials", "user:pw@example.com"},
 		{"too long", "https://example.com/" + strings.Repeat("a", 4096)},
 	} {
 		t.Run("url "+tc.name, func(t *testing.T) {
@@ -108,7 +112,7 @@ func TestCreateMessageAndURL(t *testing.T) {
 		t.Fatalf("open url link: %d to %q", open.StatusCode, open.Header.Get("Location"))
 	}
 	dash := owner.get("/links")
-	if !strings.Contains(dash.body, "Quarterly report") || !strings.Contains(dash.body, "1/3 used") {
+	if !strings.Contains(dash.body, "Quarterly report") || !strings.Contains(dash.body, "Opened 1 of 3") {
 		t.Fatal("the dashboard does not show the link with one of three uses")
 	}
 	if strings.Contains(dash.body, link) {
@@ -209,11 +213,11 @@ func TestSendingACreateFormTwiceMakesOneLink(t *testing.T) {
 	owner := s.admin()
 	formKey := func(page string) string {
 		t.Helper()
-		keys := elements(t, page, "form-key")
-		if len(keys) != 1 || keys[0].attrs["value"] == "" {
-			t.Fatalf("the create form has no key: %v", keys)
+		keys := testIDs(t, page, "form-key")
+		if len(keys) != 1 || attr(keys[0], "value") == "" {
+			t.Fatalf("the create form has %d keys, or an empty one", len(keys))
 		}
-		return keys[0].attrs["value"]
+		return attr(keys[0], "value")
 	}
 	key := formKey(owner.get("/links").body)
 	form := url.Values{"form_key": {key}, "kind": {"message"}, "message": {"the vault code is 4711"}, "ttl": {"1h"}, "label": {"Vault"}}
@@ -225,8 +229,8 @@ func TestSendingACreateFormTwiceMakesOneLink(t *testing.T) {
 	if again.StatusCode != http.StatusConflict || !hasTestID(t, again.body, "already-created") || linkURLPattern.MatchString(again.body) {
 		t.Fatalf("the same form again: %d, or it does not say so, or it shows an address", again.StatusCode)
 	}
-	if d := elements(t, again.body, "details"); len(d) == 0 || d[0].attrs["href"] != "/links/"+id {
-		t.Fatalf("the answer does not name the first link, /links/%s: %v", id, d)
+	if d := testIDs(t, again.body, "details"); len(d) == 0 || attr(d[0], "href") != "/links/"+id {
+		t.Fatalf("the answer does not name the first link, /links/%s", id)
 	}
 	htmxAgain := owner.htmx(http.MethodPost, "/links", form)
 	if htmxAgain.StatusCode != http.StatusConflict || !hasTestID(t, htmxAgain.body, "already-created") || strings.Contains(htmxAgain.body, "<html") {

@@ -240,9 +240,9 @@ func TestOwnerSeesTheirOwnLink(t *testing.T) {
 	l := linkOf(t, s, link)
 	ownPage := func(what string, res response, status int, linkStatus string) {
 		t.Helper()
-		own := elements(t, res.body, "own-link")
-		if res.StatusCode != status || len(own) != 1 || own[0].attrs["data-status"] != linkStatus {
-			t.Fatalf("%s: %d, own-link %v; want %d and the owner's page of a %s link", what, res.StatusCode, own, status, linkStatus)
+		own := testIDs(t, res.body, "own-link")
+		if res.StatusCode != status || len(own) != 1 || attr(own[0], "data-status") != linkStatus {
+			t.Fatalf("%s: %d, %d owner's pages; want %d and the owner's page of a %s link", what, res.StatusCode, len(own), status, linkStatus)
 		}
 		for _, recipients := range []string{"landing", "sign-in", "error", "delivered"} {
 			if hasTestID(t, res.body, recipients) {
@@ -253,8 +253,8 @@ func TestOwnerSeesTheirOwnLink(t *testing.T) {
 	for range 2 {
 		res := owner.get(link)
 		ownPage("the owner's look", res, http.StatusOK, "active")
-		if d := elements(t, res.body, "details"); len(d) != 1 || d[0].attrs["href"] != "/links/"+itoa(l.ID) {
-			t.Fatalf("the owner's page links to %v, want /links/%d", d, l.ID)
+		if d := testIDs(t, res.body, "details"); len(d) != 1 || attr(d[0], "href") != "/links/"+itoa(l.ID) {
+			t.Fatalf("the owner's page has %d details links, or not to /links/%d", len(d), l.ID)
 		}
 		if !hasTestID(t, res.body, "open-form") {
 			t.Fatal("the owner cannot open their own link")
@@ -329,7 +329,7 @@ func TestReloadsNeverPostAgain(t *testing.T) {
 		t.Fatal("the redirect carries the message")
 	}
 	for i := range 2 {
-		if res := c.get(link); res.StatusCode != http.StatusOK || textOf(t, res.body, "message") != "the vault code is 4711" {
+		if res := c.get(link); res.StatusCode != http.StatusOK || testIDText(t, res.body, "message") != "the vault code is 4711" {
 			t.Fatalf("the page after the open, load %d: %d", i+1, res.StatusCode)
 		}
 	}
@@ -359,19 +359,19 @@ func TestReloadsNeverPostAgain(t *testing.T) {
 		strings.Contains(res.body, "guess-7731") {
 		t.Fatalf("the page after a wrong password: %d, or it lacks the message or the form, or repeats the password", res.StatusCode)
 	}
-	if got := textOf(t, res.body, "attempts-left"); !strings.Contains(got, "4") {
+	if got := testIDText(t, res.body, "attempts-left"); !strings.Contains(got, "4") {
 		t.Fatalf("attempts left after a wrong password: %q, want 4", got)
 	}
 	if res := c.get(protected); res.StatusCode != http.StatusOK || hasTestID(t, res.body, "form-error") {
 		t.Fatalf("a reload of the page after a wrong password: %d, or it says so again", res.StatusCode)
 	}
 	backToThePage("the right password", c.post(protected, url.Values{"password": {"open sesame"}}), protected)
-	if res := c.get(protected); res.StatusCode != http.StatusOK || textOf(t, res.body, "message") != "behind a password" {
+	if res := c.get(protected); res.StatusCode != http.StatusOK || testIDText(t, res.body, "message") != "behind a password" {
 		t.Fatalf("the page after the right password: %d", res.StatusCode)
 	}
 
 	cookieless := owner.createLink(url.Values{"message": {"for a browser without cookies"}})
-	if res := s.client().post(cookieless, nil); res.StatusCode != http.StatusOK || textOf(t, res.body, "message") != "for a browser without cookies" {
+	if res := s.client().post(cookieless, nil); res.StatusCode != http.StatusOK || testIDText(t, res.body, "message") != "for a browser without cookies" {
 		t.Fatalf("an open without the page's cookie: %d", res.StatusCode)
 	}
 }
@@ -389,12 +389,12 @@ func TestPasswordLockoutPage(t *testing.T) {
 			c.get(link)
 			locked := func(what string, res response, status int) {
 				t.Helper()
-				lockout, fieldset := elements(t, res.body, "lockout"), elements(t, res.body, "open-form")
+				lockout, fieldset := testIDs(t, res.body, "lockout"), testIDs(t, res.body, "open-form")
 				retryAt := s.clock.Now().Add(12 * time.Second).UnixMilli()
 				if res.StatusCode != status || res.Header.Get("Retry-After") != "12" || len(lockout) != 1 ||
-					lockout[0].attrs["data-retry-at"] != strconv.FormatInt(retryAt, 10) || len(fieldset) != 1 {
-					t.Fatalf("%s: %d, Retry-After %q, lockout %v; want %d, a wait of 12s and the form", what, res.StatusCode,
-						res.Header.Get("Retry-After"), lockout, status)
+					attr(lockout[0], "data-retry-at") != strconv.FormatInt(retryAt, 10) || len(fieldset) != 1 {
+					t.Fatalf("%s: %d, Retry-After %q, %d lockout notices; want %d, a wait of 12s and the form", what, res.StatusCode,
+						res.Header.Get("Retry-After"), len(lockout), status)
 				}
 				if !strings.Contains(res.body, `<fieldset class="bare" disabled data-retry-at="`+strconv.FormatInt(retryAt, 10)+`">`) {
 					t.Fatalf("%s: the form is not disabled until the wait is over", what)
@@ -406,8 +406,8 @@ func TestPasswordLockoutPage(t *testing.T) {
 				}
 				res := c.get(link)
 				if i < 4 {
-					if res.StatusCode != http.StatusForbidden || hasTestID(t, res.body, "lockout") || !strings.Contains(textOf(t, res.body, "attempts-left"), strconv.Itoa(4-i)) {
-						t.Fatalf("after wrong password %d: %d, attempts left %q", i+1, res.StatusCode, textOf(t, res.body, "attempts-left"))
+					if res.StatusCode != http.StatusForbidden || hasTestID(t, res.body, "lockout") || !strings.Contains(testIDText(t, res.body, "attempts-left"), strconv.Itoa(4-i)) {
+						t.Fatalf("after wrong password %d: %d, attempts left %q", i+1, res.StatusCode, testIDText(t, res.body, "attempts-left"))
 					}
 					continue
 				}
@@ -427,7 +427,7 @@ func TestPasswordLockoutPage(t *testing.T) {
 				t.Fatalf("after the wait: %d, or still locked", res.StatusCode)
 			}
 			c.post(link, url.Values{"password": {"open sesame"}})
-			if res := c.get(link); textOf(t, res.body, "message") != "behind a password" {
+			if res := c.get(link); testIDText(t, res.body, "message") != "behind a password" {
 				t.Fatalf("the right password after the wait: %d", res.StatusCode)
 			}
 		})

@@ -134,7 +134,7 @@ func isHTMX(r *http.Request) bool { return r.Header.Get("HX-Request") == "true" 
 
 // page builds the layout's view for r.
 func (h *Handler) page(r *http.Request, title string, scripts ...string) components.Page {
-	p := components.Page{Title: title, Scripts: scripts, Now: h.core.Now()}
+	p := components.Page{Title: title, Scripts: scripts, Path: r.URL.Path, Now: h.core.Now()}
 	if a := h.viewer(r); a != nil {
 		p.Viewer = &components.Viewer{Name: a.Username, Admin: a.Admin}
 	}
@@ -215,20 +215,20 @@ func (h *Handler) logRequests(next http.Handler) http.Handler {
 	})
 }
 
-// LogPath is a path as it may be logged: everything after /l/ is a token,
-// which must never reach a log, so it is cut, wherever /l/ stands: an
-// uncleaned path such as //l/TOKEN is logged before it is redirected.
-// What is left is cut to 200 bytes.
+// LogPath is a path as it may be logged: everything after /l/ (a page's
+// link) or /open/ (the API's open) is a token, which must never reach a
+// log, so it is cut, wherever it stands: an uncleaned path such as
+// //l/TOKEN is logged before it is redirected. What is left is cut to 200
+// bytes.
 func LogPath(p string) string {
-	token := false
-	if i := strings.Index(p, "/l/"); i >= 0 {
-		p, token = p[:i], true
+	cut := ""
+	for _, mark := range [...]string{"/l/", "/open/"} {
+		if i := strings.Index(p, mark); i >= 0 {
+			p, cut = p[:i], mark+"…"
+		}
 	}
 	if len(p) > 200 {
 		p = p[:200] + "…"
 	}
-	if token {
-		p += "/l/…"
-	}
-	return p
+	return p + cut
 }

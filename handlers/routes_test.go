@@ -57,6 +57,11 @@ var appRoutes = []appRoute{
 	{method: "GET", path: "/accounts"},
 	{method: "POST", path: "/accounts", form: url.Values{"username": {"carol"}, "password": {testPassword}}},
 	{method: "GET", path: "/player"},
+	{method: "GET", path: "/settings"},
+	{method: "POST", path: "/settings/keys", form: url.Values{"name": {"sweep"}, "expires": {"90d"}}},
+	// {id} is a link's, which names none of ada's keys: the sweeps see the
+	// route refuse, and settings_test.go revokes keys.
+	{method: "POST", path: "/settings/keys/{id}/revoke", form: url.Values{}},
 	{method: "GET", path: "/healthz"},
 	{method: "GET", path: assets.Path("app.css")},
 	{method: "GET", path: "/no-such-page"},
@@ -123,7 +128,7 @@ func (l fixtureLink) fill(path string) string {
 
 // state is what a refused request must leave as it was.
 type state struct {
-	accounts, links, uses, views, revoked, events, sessions int
+	accounts, links, uses, views, revoked, events, sessions, keys, revokedKeys int
 }
 
 func (f *fixture) state() state {
@@ -133,8 +138,9 @@ func (f *fixture) state() state {
 	for q, dst := range map[string][]any{
 		`SELECT COUNT(*) FROM accounts`: {&st.accounts},
 		`SELECT COUNT(*), COALESCE(SUM(uses), 0), COALESCE(SUM(views), 0), COUNT(revoked_at) FROM links`: {&st.links, &st.uses, &st.views, &st.revoked},
-		`SELECT COUNT(*) FROM events`:   {&st.events},
-		`SELECT COUNT(*) FROM sessions`: {&st.sessions},
+		`SELECT COUNT(*) FROM events`:                      {&st.events},
+		`SELECT COUNT(*) FROM sessions`:                    {&st.sessions},
+		`SELECT COUNT(*), COUNT(revoked_at) FROM api_keys`: {&st.keys, &st.revokedKeys},
 	} {
 		if err := db.QueryRow(q).Scan(dst...); err != nil {
 			f.s.t.Fatal(err)
@@ -461,6 +467,9 @@ func TestLogPath(t *testing.T) {
 		{"//l/SECRETTOKEN/file", "//l/…"},
 		{long, long[:200] + "…"},
 		{long + "/l/SECRETTOKEN", long[:200] + "…/l/…"},
+		{"/api/v1/open/SECRETTOKEN", "/api/v1/open/…"},
+		{"/api//v1/open/SECRETTOKEN/x", "/api//v1/open/…"},
+		{"/api/v1/links/42/revoke", "/api/v1/links/42/revoke"},
 	} {
 		if got := LogPath(c.in); got != c.want {
 			t.Errorf("LogPath(%.20q…) = %q, want %q", c.in, got, c.want)

@@ -152,6 +152,18 @@ func (s *Store) SetDisabled(ctx context.Context, id int64, disabled bool) (Accou
 	return row.account(), err
 }
 
+// SetPassword replaces an account's password hash.
+func (s *Store) SetPassword(ctx context.Context, id int64, hash string) (Account, error) {
+	var row accountRow
+	err := s.write(ctx, func(ctx context.Context, tx txn) error {
+		return tx.GetContext(ctx, &row, tx.Rebind(`UPDATE accounts SET password_hash = ? WHERE id = ? RETURNING `+accountColumns), hash, id)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return Account{}, fmt.Errorf("account: %w", ErrNotFound)
+	}
+	return row.account(), err
+}
+
 // Secret returns the named server secret, making and keeping a random one of
 // size bytes the first time it is asked for. Concurrent first calls, also
 // from other processes, all get the one that was kept.

@@ -74,6 +74,20 @@ func (l Link) Status(now time.Time) Status {
 	return Active
 }
 
+// Ended is when the link stopped working, as of now: when it was revoked,
+// when its last use was taken, or when it expired; zero while it is active.
+func (l Link) Ended(now time.Time) time.Time {
+	switch l.Status(now) {
+	case Revoked:
+		return l.RevokedAt
+	case Used:
+		return l.LastUsedAt
+	case Expired:
+		return l.ExpiresAt
+	}
+	return time.Time{}
+}
+
 type linkRow struct {
 	ID               int64          `db:"id"`
 	OwnerID          int64          `db:"owner_id"`
@@ -340,6 +354,8 @@ const (
 	EventUse           = "use"
 	EventRevoke        = "revoke"
 	EventWrongPassword = "wrong-password"
+	// EventGone is an open refused because the link was dead.
+	EventGone = "gone"
 )
 
 // Limits on what an event keeps of the request.
@@ -422,6 +438,11 @@ func (s *Store) RecordView(ctx context.Context, id int64, e Event) error {
 // RecordWrongPassword records a failed password for link id.
 func (s *Store) RecordWrongPassword(ctx context.Context, id int64, e Event) error {
 	return s.record(ctx, id, e, EventWrongPassword, "")
+}
+
+// RecordGone records an attempt to open link id after it died.
+func (s *Store) RecordGone(ctx context.Context, id int64, e Event) error {
+	return s.record(ctx, id, e, EventGone, "")
 }
 
 func (s *Store) record(ctx context.Context, id int64, e Event, kind, update string) error {

@@ -104,15 +104,20 @@ type Options struct {
 	checkpointInterval time.Duration
 }
 
-// Open opens the database named by dsn and applies any missing migrations.
-// A dsn that starts with postgres:// or postgresql:// opens PostgreSQL;
-// anything else is an SQLite file path.
+// IsPostgres reports whether Open takes dsn for PostgreSQL: it starts with
+// postgres:// or postgresql://. Anything else is an SQLite file path.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open opens the database named by dsn (see IsPostgres) and applies any
+// missing migrations.
 func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	var (
 		s   *Store
 		err error
 	)
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+	if IsPostgres(dsn) {
 		s, err = openPostgres(ctx, dsn)
 	} else {
 		s, err = openSQLite(dsn, opts)

@@ -128,6 +128,26 @@ func TestAccounts(t *testing.T) {
 	})
 }
 
+func TestSetPassword(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		bob := mustAccount(t, s, "bob")
+		carol := mustAccount(t, s, "carol")
+		got, err := s.SetPassword(ctx, bob.ID, "new hash")
+		if err != nil || got.ID != bob.ID || got.PasswordHash != "new hash" || got.Username != "bob" {
+			t.Fatalf("set password: %+v, %v", got, err)
+		}
+		for name, want := range map[string]string{"bob": "new hash", "carol": carol.PasswordHash} {
+			if a, err := s.AccountByName(ctx, name); err != nil || a.PasswordHash != want {
+				t.Errorf("%s's hash after setting bob's: %q, %v; want %q", name, a.PasswordHash, err, want)
+			}
+		}
+		if _, err := s.SetPassword(ctx, carol.ID+100, "hash"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("no such account: %v", err)
+		}
+	})
+}
+
 func TestSecretIsKept(t *testing.T) {
 	backends(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
@@ -171,11 +191,15 @@ func TestLinkLife(t *testing.T) {
 			t.Fatalf("third consume: %v", err)
 		}
 		got, _ = s.LinkByHash(ctx, l.TokenHash)
-		if got.Status(c.Now()) != Used || got.Views != 1 {
-			t.Fatalf("after use: %s, views %d", got.Status(c.Now()), got.Views)
+		if got.Status(c.Now()) != Used || got.Views != 1 || !got.Ended(c.Now()).Equal(got.LastUsedAt) {
+			t.Fatalf("after use: %s, views %d, ended %v", got.Status(c.Now()), got.Views, got.Ended(c.Now()))
+		}
+		if err := s.RecordGone(ctx, l.ID, Event{At: c.Now(), IP: "192.0.2.3", UserAgent: "late"}); err != nil {
+			t.Fatal(err)
 		}
 		events, err := s.Events(ctx, owner.ID, l.ID)
-		if err != nil || len(events) != 3 || events[0].Kind != EventView || events[2].Kind != EventUse || events[0].UserAgent != "bot" {
+		if err != nil || len(events) != 4 || events[0].Kind != EventView || events[2].Kind != EventUse || events[0].UserAgent != "bot" ||
+			events[3].Kind != EventGone || events[3].UserAgent != "late" {
 			t.Fatalf("events: %+v, %v", events, err)
 		}
 		other := mustAccount(t, s, "eve")

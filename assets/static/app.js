@@ -1,7 +1,8 @@
-// oncelink's page script: copy buttons, the create form's kind switch and
-// expiry preview, one-click forms, countdowns (of expiries, and of a
-// rate limit's wait), and the dashboard's live updates. Everything here is
-// an enhancement; every page works without it.
+// oncelink's page script: copy buttons, the create form's kind switch,
+// lifetime buttons, expiry preview and password generator, confirmations,
+// one-click forms, countdowns (of expiries, and of a rate limit's wait), and
+// the dashboard's live updates. Everything here is an enhancement; every
+// page works without it.
 (function () {
   "use strict";
 
@@ -27,6 +28,17 @@
       done(document.execCommand && document.execCommand("copy"));
     }
   });
+
+  // A form marked data-confirm asks first, in the attribute's words, and
+  // is not sent unless the answer is yes. This listens before any other
+  // listener, htmx's included, so that a declined form is never sent.
+  document.addEventListener("submit", function (ev) {
+    var question = ev.target.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      ev.preventDefault();
+      ev.stopImmediatePropagation();
+    }
+  }, true);
 
   // A form marked data-once disables its button on submit, so a double
   // click cannot use a link twice.
@@ -74,10 +86,56 @@
     }
   }
 
+  // The lifetime buttons beside the free field fill it, and show which
+  // one it holds.
+  function markPreset(form) {
+    var input = form.querySelector("#ttl");
+    form.querySelectorAll("[data-ttl]").forEach(function (b) {
+      b.setAttribute("aria-pressed", String(b.getAttribute("data-ttl") === input.value.trim()));
+    });
+  }
+  document.addEventListener("click", function (ev) {
+    var btn = ev.target.closest("[data-ttl]"), form = btn && btn.closest("form#create");
+    if (!form) return;
+    var input = form.querySelector("#ttl");
+    input.value = btn.getAttribute("data-ttl");
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+
+  // A generate button fills the field it names with a new password of
+  // data-length characters from data-alphabet, drawn with
+  // crypto.getRandomValues without favouring any (values past the last
+  // whole multiple of the alphabet's length are drawn again). The field
+  // then shows it, so that it can be copied, and its help says so in the
+  // words of data-generated.
+  function randomString(alphabet, n) {
+    var limit = Math.floor(0x100000000 / alphabet.length) * alphabet.length;
+    var out = "", buf = new Uint32Array(n);
+    while (out.length < n) {
+      crypto.getRandomValues(buf);
+      for (var i = 0; i < buf.length && out.length < n; i++) {
+        if (buf[i] < limit) out += alphabet.charAt(buf[i] % alphabet.length);
+      }
+    }
+    return out;
+  }
+  document.addEventListener("click", function (ev) {
+    var btn = ev.target.closest("[data-generate]");
+    if (!btn) return;
+    var input = document.getElementById(btn.getAttribute("data-generate"));
+    if (!input) return;
+    input.value = randomString(btn.getAttribute("data-alphabet"), Number(btn.getAttribute("data-length")));
+    input.type = "text";
+    var field = btn.closest(".field");
+    field.querySelectorAll("[data-generated]").forEach(function (el) { el.textContent = el.getAttribute("data-generated"); });
+    field.querySelectorAll("[data-copy][hidden]").forEach(function (el) { el.hidden = false; });
+  });
+
   function enhance(root) {
     root.querySelectorAll("form#create").forEach(function (form) {
       showKind(form);
       previewExpiry(form);
+      markPreset(form);
     });
     localTimes(root);
     tick();
@@ -85,7 +143,10 @@
 
   document.addEventListener("input", function (ev) {
     var form = ev.target.closest("form#create");
-    if (form && ev.target.id === "ttl") previewExpiry(form);
+    if (form && ev.target.id === "ttl") {
+      previewExpiry(form);
+      markPreset(form);
+    }
   });
 
   // Choosing a kind shows its fields. The file chooser refuses a file over
@@ -156,8 +217,7 @@
         t.textContent = left(ms);
         return;
       }
-      t.textContent = "expired";
-      if (t.previousElementSibling && t.previousElementSibling.className === "cell-label") t.previousElementSibling.remove();
+      expire(t);
       if (row && row.tagName === "TR") {
         row.setAttribute("data-status", "expired");
         var badge = row.querySelector("[data-testid=status]");
@@ -168,6 +228,16 @@
     });
     countRetries(now);
     announceChanges();
+  }
+
+  // At zero a countdown says when its link expired, in the words its label
+  // keeps in data-expired, and stops ticking.
+  function expire(t) {
+    var label = t.parentNode.querySelector("[data-expired]");
+    if (label) label.textContent = label.getAttribute("data-expired");
+    t.classList.remove("countdown");
+    t.removeAttribute("data-expires");
+    localTimes(t.parentNode);
   }
 
   // A link's page whose form the rate limits hold back counts the wait

@@ -63,7 +63,9 @@
     constructor(root, media) {
       this.root = root;
       this.media = media;
-      this.kind = media.tagName.toLowerCase();
+      // kind is the word for the clip in the activity list: the page's own
+      // (data-noun), else the element's.
+      this.kind = root.dataset.noun || media.tagName.toLowerCase();
       this.part = (name) => root.querySelector(`[data-part="${name}"]`);
       this.toggle = this.part('switch');
       this.list = this.part('activity');
@@ -242,7 +244,8 @@
       item.append(time, ` ${text}`);
       this.list.prepend(item);
       while (this.list.children.length > MAX_ENTRIES) this.list.lastElementChild.remove();
-      this.empty.hidden = true;
+      if (this.empty) this.empty.hidden = true;
+      this.part('activity-box').hidden = false;
     }
   }
 

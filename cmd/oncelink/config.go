@@ -35,11 +35,21 @@ type config struct {
 // durationFlag reads core.ParseDuration's form ("90s", "7d").
 type durationFlag struct{ d *time.Duration }
 
+// String writes the duration in the form Set reads, as the flag's default
+// in the help text: 30d rather than 720h0m0s.
 func (f durationFlag) String() string {
-	if f.d == nil {
+	switch d := f.d; {
+	case d == nil:
 		return ""
+	case *d > 0 && *d%(24*time.Hour) == 0:
+		return fmt.Sprintf("%dd", *d/(24*time.Hour))
+	case *d > 0 && *d%time.Hour == 0:
+		return fmt.Sprintf("%dh", *d/time.Hour)
+	case *d > 0 && *d%time.Minute == 0:
+		return fmt.Sprintf("%dm", *d/time.Minute)
+	default:
+		return d.String()
 	}
-	return f.d.String()
 }
 
 func (f durationFlag) Set(s string) error {
@@ -51,45 +61,106 @@ func (f durationFlag) Set(s string) error {
 	return nil
 }
 
-// newFlagSet makes a flag set that reports its errors to stderr; parseFlags
-// fills it from the environment and the command line.
-func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+// newFlagSet makes a flag set that prints nothing: parseFlags returns its
+// errors, and help prints its flags.
+func newFlagSet(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard)
 	return fs
 }
 
-// parseFlags applies the environment twins, then args.
-func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) error {
+// twin is the environment variable that stands for a flag: --base-url is
+// ONCELINK_BASE_URL.
+func twin(flag string) string {
+	return "ONCELINK_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+}
+
+// everyFlag gives every flag an environment twin, as serve's flags have.
+func everyFlag(string) bool { return true }
+
+// onlyDB gives --db alone an environment twin: an ONCELINK_ADMIN left in
+// the environment must not make every added account an admin.
+func onlyDB(flag string) bool { return flag == "db" }
+
+// parseFlags applies the environment twins of the flags that twins names,
+// then args, and returns the arguments that are not flags. Flags may come
+// before, between or after those arguments; "--" ends the flags.
+func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string, twins func(flag string) bool) ([]string, error) {
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
-		name := "ONCELINK_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		if v := getenv(name); v != "" && envErr == nil {
+		if twins == nil || !twins(f.Name) || envErr != nil {
+			return
+		}
+		if v := getenv(twin(f.Name)); v != "" {
 			if err := fs.Set(f.Name, v); err != nil {
-				envErr = fmt.Errorf("%s: %w", name, err)
+				envErr = fmt.Errorf("%s: %w", twin(f.Name), err)
 			}
 		}
 	})
 	if envErr != nil {
-		return envErr
+		return nil, envErr
 	}
-	return fs.Parse(args)
+	flags, others := splitArgs(fs, args)
+	if err := fs.Parse(flags); err != nil {
+		return nil, err
+	}
+	return append(others, fs.Args()...), nil
+}
+
+// splitArgs separates the flags in args, with their values, from the other
+// arguments: flag.FlagSet stops at the first argument that is not a flag.
+func splitArgs(fs *flag.FlagSet, args []string) (flags, others []string) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return flags, append(others, args[i+1:]...)
+		case len(a) < 2 || a[0] != '-':
+			others = append(others, a)
+			continue
+		}
+		flags = append(flags, a)
+		name := strings.TrimLeft(a, "-")
+		if f := fs.Lookup(name); f != nil && !isBoolFlag(f) && i+1 < len(args) {
+			i++
+			flags = append(flags, args[i]) // the value, even if it starts with "-"
+		}
+	}
+	return flags, others
+}
+
+// isBoolFlag reports whether f takes no value: --admin, not --admin true.
+func isBoolFlag(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
 }
 
 func dbFlag(fs *flag.FlagSet, dst *string) {
 	fs.StringVar(dst, "db", "oncelink.db", "SQLite file, or a postgres:// URL")
 }
 
-func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
-	c := config{
+// parseConfig reads serve's configuration from args and the environment.
+func parseConfig(args []string, getenv func(string) string) (config, error) {
+	var c config
+	fs := newFlagSet("oncelink serve")
+	configFlags(fs, &c)
+	rest, err := parseFlags(fs, args, getenv, everyFlag)
+	if err != nil {
+		return c, err
+	}
+	return c, c.complete(rest)
+}
+
+// configFlags sets c to the defaults and declares serve's flags on fs.
+func configFlags(fs *flag.FlagSet, c *config) {
+	*c = config{
 		MinTTL: time.Minute, MaxTTL: 30 * 24 * time.Hour, GrantTTL: 10 * time.Minute,
 		Retention: 30 * 24 * time.Hour, SweepInterval: 30 * time.Second,
 		MaxUpload: core.DefaultMaxUpload,
 	}
-	fs := newFlagSet("oncelink serve", stderr)
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "address to listen on")
 	dbFlag(fs, &c.DB)
-	fs.StringVar(&c.BaseURL, "base-url", "", "public URL that links start with (default http://ADDR)")
+	fs.StringVar(&c.BaseURL, "base-url", "", "public `URL` that links start with (default http://ADDR)")
 	fs.Var(durationFlag{&c.MinTTL}, "min-ttl", "shortest time to live a link may have")
 	fs.Var(durationFlag{&c.MaxTTL}, "max-ttl", "longest time to live a link may have")
 	fs.Var(durationFlag{&c.GrantTTL}, "grant-ttl", "how long the browser that opened a link may reload it")
@@ -98,15 +169,18 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", false, "take client addresses from X-Forwarded-For (only behind a reverse proxy)")
 	fs.BoolVar(&c.RateLimits, "rate-limits", true, "enforce the --rate-* limits on sign-ins, set-up, opens and link passwords")
 	rateFlags(fs, &c.Rates)
-	fs.StringVar(&c.SQLiteSync, "sqlite-sync", "normal", "SQLite synchronous setting: normal or full (see README)")
-	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
-	fs.StringVar(&c.MetricsAddr, "metrics-addr", "", "address to serve Prometheus metrics on, at /metrics (off when empty; keep it private)")
+	fs.StringVar(&c.SQLiteSync, "sqlite-sync", "normal", "SQLite's synchronous `MODE`: normal or full (see README)")
+	fs.StringVar(&c.LogFormat, "log-format", "text", "logs as `FORMAT`: text or json")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://`ADDR`/metrics (off when empty; keep it private)")
 	fs.Var(sizeFlag{&c.MaxUpload}, "max-upload", "largest file a link may share, such as 25MiB or 500KiB")
-	if err := parseFlags(fs, args, getenv); err != nil {
-		return c, err
-	}
-	if fs.NArg() > 0 {
-		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+}
+
+// complete checks the configuration that the flags left, with args, the
+// arguments that were not flags (serve takes none), and fills in the base
+// URL.
+func (c *config) complete(args []string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("unexpected argument %q", args[0])
 	}
 	if c.BaseURL == "" {
 		c.BaseURL = "http://" + c.Addr
@@ -118,15 +192,15 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	}
 	u, err := url.Parse(c.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return c, fmt.Errorf("--base-url %q must be an http:// or https:// URL", c.BaseURL)
+		return fmt.Errorf("--base-url %q must be an http:// or https:// URL", c.BaseURL)
 	}
 	switch {
 	case c.MinTTL <= 0 || c.MaxTTL < c.MinTTL:
-		return c, errors.New("--min-ttl must be positive and at most --max-ttl")
+		return errors.New("--min-ttl must be positive and at most --max-ttl")
 	case c.GrantTTL <= 0 || c.Retention <= 0 || c.SweepInterval <= 0:
-		return c, errors.New("--grant-ttl, --retention and --sweep-interval must be positive")
+		return errors.New("--grant-ttl, --retention and --sweep-interval must be positive")
 	case c.LogFormat != "text" && c.LogFormat != "json":
-		return c, errors.New("--log-format must be text or json")
+		return errors.New("--log-format must be text or json")
 	}
-	return c, nil
+	return nil
 }

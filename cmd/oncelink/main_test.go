@@ -103,50 +103,9 @@ func TestRecipientFlowAgainstTheBinary(t *testing.T) {
 	}
 }
 
-func TestUserAdd(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "oncelink.db")
-	var out strings.Builder
-	getenv := func(string) string { return "" }
-	err := run(t.Context(), []string{"user", "add", "bob", "--db", db, "--admin", "--password-stdin"}, getenv,
-		strings.NewReader(ownerPassword+"\n"), &out, io.Discard)
-	if err != nil || !strings.Contains(out.String(), "added admin account bob") {
-		t.Fatalf("user add: %v %q", err, out.String())
-	}
-	err = run(t.Context(), []string{"user", "add", "bob", "--db", db, "--password-stdin"}, getenv,
-		strings.NewReader(ownerPassword+"\n"), io.Discard, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), "already exists") {
-		t.Fatalf("adding bob twice: %v", err)
-	}
-	err = run(t.Context(), []string{"user", "add", "eve", "--db", db, "--password-stdin"}, getenv,
-		strings.NewReader("short\n"), io.Discard, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), "at least 10") {
-		t.Fatalf("short password: %v", err)
-	}
-	// The database may come from the environment; nothing else may.
-	out.Reset()
-	env := map[string]string{"ONCELINK_DB": db, "ONCELINK_ADMIN": "true", "ONCELINK_PASSWORD_STDIN": "true"}
-	err = run(t.Context(), []string{"user", "add", "carol", "--password-stdin"}, func(k string) string { return env[k] },
-		strings.NewReader(ownerPassword+"\n"), &out, io.Discard)
-	if err != nil || out.String() != "added account carol\n" {
-		t.Fatalf("user add with ONCELINK_ADMIN set: %v %q", err, out.String())
-	}
-	s := startServer(t, db)
-	if code, _ := postForm(t, newClient(), s.URL+"/login", url.Values{"username": {"bob"}, "password": {ownerPassword}}); code != http.StatusSeeOther {
-		t.Fatalf("bob cannot sign in: %d", code)
-	}
-	// carol is in the database ONCELINK_DB named, and is no administrator.
-	carol := newClient()
-	if code, _ := postForm(t, carol, s.URL+"/login", url.Values{"username": {"carol"}, "password": {ownerPassword}}); code != http.StatusSeeOther {
-		t.Fatalf("carol cannot sign in: %d", code)
-	}
-	if code := getStatus(t, carol, s.URL+"/accounts"); code != http.StatusForbidden {
-		t.Fatalf("carol's /accounts: %d, want 403: she is no administrator", code)
-	}
-}
-
 func TestConfigFromFlagsAndEnvironment(t *testing.T) {
 	env := map[string]string{"ONCELINK_MAX_TTL": "2d", "ONCELINK_ADDR": "127.0.0.1:9999", "ONCELINK_RATE_LIMITS": "false"}
-	cfg, err := parseConfig([]string{"--addr", "127.0.0.1:7777", "--min-ttl", "90s"}, func(k string) string { return env[k] }, io.Discard)
+	cfg, err := parseConfig([]string{"--addr", "127.0.0.1:7777", "--min-ttl", "90s"}, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +115,7 @@ func TestConfigFromFlagsAndEnvironment(t *testing.T) {
 	}
 	for addr, want := range map[string]string{":9090": "http://localhost:9090", "0.0.0.0:9090": "http://localhost:9090",
 		"[::]:9090": "http://localhost:9090", "192.0.2.7:9090": "http://192.0.2.7:9090"} {
-		if cfg, err := parseConfig([]string{"--addr", addr}, func(string) string { return "" }, io.Discard); err != nil || cfg.BaseURL != want {
+		if cfg, err := parseConfig([]string{"--addr", addr}, func(string) string { return "" }); err != nil || cfg.BaseURL != want {
 			t.Errorf("--addr %s: base URL %q, %v; want %q", addr, cfg.BaseURL, err, want)
 		}
 	}
@@ -167,11 +126,11 @@ func TestConfigFromFlagsAndEnvironment(t *testing.T) {
 		{"--log-format", "xml"},
 		{"extra"},
 	} {
-		if _, err := parseConfig(args, func(string) string { return "" }, io.Discard); err == nil {
+		if _, err := parseConfig(args, func(string) string { return "" }); err == nil {
 			t.Errorf("%v: no error", args)
 		}
 	}
-	if _, err := parseConfig(nil, func(k string) string { return map[string]string{"ONCELINK_GRANT_TTL": "x"}[k] }, io.Discard); err == nil ||
+	if _, err := parseConfig(nil, func(k string) string { return map[string]string{"ONCELINK_GRANT_TTL": "x"}[k] }); err == nil ||
 		!strings.Contains(err.Error(), "ONCELINK_GRANT_TTL") {
 		t.Errorf("a bad environment value: %v", err)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"net/http"
 	"net/http/cookiejar"
@@ -19,7 +18,7 @@ import (
 // once, rather than waiting out its grace period for the stream.
 func TestShutdownEndsEventStreams(t *testing.T) {
 	cfg, err := parseConfig([]string{"--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "oncelink.db")},
-		func(string) string { return "" }, &bytes.Buffer{})
+		func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}

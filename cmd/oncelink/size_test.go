@@ -1,7 +1,6 @@
 package main
 
 import (
-	"io"
 	"strings"
 	"testing"
 )
@@ -34,19 +33,19 @@ func TestParseSize(t *testing.T) {
 
 func TestMaxUploadFlag(t *testing.T) {
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-	c, err := parseConfig(nil, env(nil), io.Discard)
+	c, err := parseConfig(nil, env(nil))
 	if err != nil || c.MaxUpload != 25<<20 {
 		t.Fatalf("default: %d, %v", c.MaxUpload, err)
 	}
-	c, err = parseConfig([]string{"--max-upload", "1MiB"}, env(map[string]string{"ONCELINK_MAX_UPLOAD": "5MiB"}), io.Discard)
+	c, err = parseConfig([]string{"--max-upload", "1MiB"}, env(map[string]string{"ONCELINK_MAX_UPLOAD": "5MiB"}))
 	if err != nil || c.MaxUpload != 1<<20 {
 		t.Fatalf("flag over environment: %d, %v", c.MaxUpload, err)
 	}
-	c, err = parseConfig(nil, env(map[string]string{"ONCELINK_MAX_UPLOAD": "5MiB"}), io.Discard)
+	c, err = parseConfig(nil, env(map[string]string{"ONCELINK_MAX_UPLOAD": "5MiB"}))
 	if err != nil || c.MaxUpload != 5<<20 {
 		t.Fatalf("environment: %d, %v", c.MaxUpload, err)
 	}
-	_, err = parseConfig([]string{"--max-upload", "25MB"}, env(nil), io.Discard)
+	_, err = parseConfig([]string{"--max-upload", "25MB"}, env(nil))
 	if err == nil || !strings.Contains(err.Error(), "MiB") {
 		t.Fatalf("25MB: %v", err)
 	}

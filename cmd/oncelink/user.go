@@ -3,12 +3,18 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
+	"text/tabwriter"
+	"time"
 
 	"golang.org/x/term"
 
@@ -16,54 +22,249 @@ import (
 	"oncelink/store"
 )
 
-// userAdd adds an account: oncelink user add NAME [--admin] [--password-stdin].
-func userAdd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("oncelink user add", stderr)
-	var dsn string
-	dbFlag(fs, &dsn)
-	admin := fs.Bool("admin", false, "the account may add and disable accounts")
-	fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
-	// The name may come before or after the flags.
-	var name string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		name, args = args[0], args[1:]
-	}
-	// Of these flags only --db has an environment twin: an ONCELINK_ADMIN
-	// left in the environment must not make every added account an admin.
-	dbOnly := func(key string) string {
-		if key == "ONCELINK_DB" {
-			return getenv(key)
+// database is the --db and --create flags of the operator commands.
+type database struct {
+	dsn    string
+	create bool
+}
+
+func databaseFlags(fs *flag.FlagSet) *database {
+	d := &database{}
+	dbFlag(fs, &d.dsn)
+	fs.BoolVar(&d.create, "create", false, "create the SQLite file when it does not exist")
+	return d
+}
+
+// operator is what an operator command works with: the database, and the
+// rules over it.
+type operator struct {
+	st  *store.Store
+	svc *core.Service
+}
+
+func (o *operator) Close() error { return o.st.Close() }
+
+// open opens the database and says on stderr which one. It refuses to
+// create an SQLite file without --create: run in the wrong directory, an
+// operator command would otherwise make an empty database and report
+// success. A PostgreSQL database is never created here.
+func (d *database) open(ctx context.Context, stderr io.Writer) (*operator, error) {
+	name, verb := dbName(d.dsn), "using"
+	if !store.IsPostgres(d.dsn) {
+		if abs, err := filepath.Abs(d.dsn); err == nil {
+			name = abs
 		}
-		return ""
+		_, err := os.Stat(d.dsn)
+		switch {
+		case errors.Is(err, fs.ErrNotExist) && !d.create:
+			return nil, fmt.Errorf("there is no database at %s: name it with --db or ONCELINK_DB, or pass --create to make a new one", name)
+		case errors.Is(err, fs.ErrNotExist):
+			verb = "creating"
+		case err != nil:
+			return nil, err
+		}
 	}
-	if err := parseFlags(fs, args, dbOnly); err != nil {
-		return err
-	}
-	if name == "" && fs.NArg() == 1 {
-		name = fs.Arg(0)
-	} else if fs.NArg() > 0 || name == "" {
-		return errors.New("usage: oncelink user add NAME [--admin] [--password-stdin] [--db DB]")
-	}
-	password, err := readPassword(*fromStdin, stdin, stderr)
+	fmt.Fprintf(stderr, "oncelink: %s database %s\n", verb, name)
+	st, err := store.Open(ctx, d.dsn, store.Options{})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	st, err := store.Open(ctx, dsn, store.Options{})
+	// The operator's rules need no server key: they make no links.
+	return &operator{st: st, svc: core.New(core.Config{}, st, nil, slog.New(slog.NewTextHandler(stderr, nil)))}, nil
+}
+
+// openAccount opens the database and finds the account that args name, for
+// the commands that take just a NAME.
+func (d *database) openAccount(ctx context.Context, p *proc, args []string) (*operator, core.Account, error) {
+	name, err := oneName(args)
 	if err != nil {
-		return err
+		return nil, core.Account{}, err
 	}
-	defer st.Close()
-	svc := core.New(core.Config{}, st, nil, slog.New(slog.NewTextHandler(stderr, nil)))
-	a, err := svc.AddAccount(ctx, name, password, *admin)
+	op, err := d.open(ctx, p.stderr)
 	if err != nil {
-		return err
+		return nil, core.Account{}, err
 	}
-	role := "account"
-	if a.Admin {
-		role = "admin account"
+	a, err := op.svc.AccountByName(ctx, name)
+	if err != nil {
+		op.Close()
+		return nil, core.Account{}, err
 	}
-	fmt.Fprintf(stdout, "added %s %s\n", role, a.Username)
-	return nil
+	return op, a, nil
+}
+
+// oneName is the NAME argument of the commands that take just that.
+func oneName(args []string) (string, error) {
+	switch {
+	case len(args) == 0:
+		return "", usageError("NAME is missing")
+	case len(args) > 1:
+		return "", usageError("unexpected argument %q", args[1])
+	}
+	return args[0], nil
+}
+
+// passwordStdinFlag is --password-stdin, for commands that ask for a password.
+func passwordStdinFlag(fs *flag.FlagSet) *bool {
+	return fs.Bool("password-stdin", false, "read the password from the first line of standard input")
+}
+
+// accountJSON is an account in user list --json.
+type accountJSON struct {
+	Username   string     `json:"username"`
+	Admin      bool       `json:"admin"`
+	Disabled   bool       `json:"disabled"`
+	CreatedAt  time.Time  `json:"created_at"`
+	DisabledAt *time.Time `json:"disabled_at"`
+}
+
+// userList lists the accounts: oncelink user list [--json].
+func userList(fs *flag.FlagSet) runFunc {
+	db := databaseFlags(fs)
+	asJSON := fs.Bool("json", false, `print {"accounts": [...]} as JSON`)
+	return func(ctx context.Context, p *proc, args []string) error {
+		if len(args) > 0 {
+			return usageError("unexpected argument %q", args[0])
+		}
+		op, err := db.open(ctx, p.stderr)
+		if err != nil {
+			return err
+		}
+		defer op.Close()
+		accounts, err := op.svc.Accounts(ctx)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			list := make([]accountJSON, len(accounts))
+			for i, a := range accounts {
+				list[i] = accountJSON{Username: a.Username, Admin: a.Admin, Disabled: a.Disabled(), CreatedAt: a.CreatedAt.UTC()}
+				if a.Disabled() {
+					at := a.DisabledAt.UTC()
+					list[i].DisabledAt = &at
+				}
+			}
+			enc := json.NewEncoder(p.stdout)
+			enc.SetIndent("", "  ")
+			return enc.Encode(map[string]any{"accounts": list})
+		}
+		tw := tabwriter.NewWriter(p.stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tADMIN\tDISABLED\tCREATED")
+		for _, a := range accounts {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.Username, yesNo(a.Admin), yesNo(a.Disabled()), a.CreatedAt.UTC().Format("2006-01-02 15:04 UTC"))
+		}
+		return tw.Flush()
+	}
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// userAdd adds an account: oncelink user add NAME [--admin] [--password-stdin].
+func userAdd(fs *flag.FlagSet) runFunc {
+	db := databaseFlags(fs)
+	admin := fs.Bool("admin", false, "the account may add and disable accounts")
+	fromStdin := passwordStdinFlag(fs)
+	return func(ctx context.Context, p *proc, args []string) error {
+		name, err := oneName(args)
+		if err != nil {
+			return err
+		}
+		op, err := db.open(ctx, p.stderr)
+		if err != nil {
+			return err
+		}
+		defer op.Close()
+		password, err := readPassword(*fromStdin, p.stdin, p.stderr)
+		if err != nil {
+			return err
+		}
+		a, err := op.svc.AddAccount(ctx, name, password, *admin)
+		if err != nil {
+			return err
+		}
+		role := "account"
+		if a.Admin {
+			role = "admin account"
+		}
+		fmt.Fprintf(p.stdout, "added %s %s\n", role, a.Username)
+		return nil
+	}
+}
+
+// userPasswd sets an account's password: oncelink user passwd NAME
+// [--password-stdin].
+func userPasswd(fs *flag.FlagSet) runFunc {
+	db := databaseFlags(fs)
+	fromStdin := passwordStdinFlag(fs)
+	return func(ctx context.Context, p *proc, args []string) error {
+		op, a, err := db.openAccount(ctx, p, args)
+		if err != nil {
+			return err
+		}
+		defer op.Close()
+		password, err := readPassword(*fromStdin, p.stdin, p.stderr)
+		if err != nil {
+			return err
+		}
+		if _, err := op.svc.SetPassword(ctx, a.ID, password); err != nil {
+			return err
+		}
+		fmt.Fprintf(p.stdout, "changed the password of %s\n", a.Username)
+		return nil
+	}
+}
+
+// userKey prints a new API key of an account: oncelink user key NAME
+// [--name LABEL] [--expires DURATION]. Only the key goes to standard
+// output, so that key=$(oncelink user key ada) works.
+func userKey(fs *flag.FlagSet) runFunc {
+	db := databaseFlags(fs)
+	label := fs.String("name", "oncelink user key", "the key's `LABEL`, as the settings page lists it")
+	expires := fs.String("expires", "never", "how long the key works: a `DURATION` such as 90d, 1y, or never")
+	return func(ctx context.Context, p *proc, args []string) error {
+		op, a, err := db.openAccount(ctx, p, args)
+		if err != nil {
+			return err
+		}
+		defer op.Close()
+		k, err := op.svc.CreateKey(ctx, a.ID, *label, *expires)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(p.stdout, k.Secret)
+		return nil
+	}
+}
+
+func userDisable(fs *flag.FlagSet) runFunc { return setDisabled(fs, true) }
+func userEnable(fs *flag.FlagSet) runFunc  { return setDisabled(fs, false) }
+
+// setDisabled is oncelink user disable NAME, or enable NAME. A disabled
+// account cannot sign in, and its sessions end at their next request.
+func setDisabled(fs *flag.FlagSet, disabled bool) runFunc {
+	db := databaseFlags(fs)
+	done := map[bool]string{true: "disabled", false: "enabled"}[disabled]
+	return func(ctx context.Context, p *proc, args []string) error {
+		op, a, err := db.openAccount(ctx, p, args)
+		if err != nil {
+			return err
+		}
+		defer op.Close()
+		// Disabling again would move the time it was disabled.
+		if a.Disabled() == disabled {
+			fmt.Fprintf(p.stdout, "account %s was already %s\n", a.Username, done)
+			return nil
+		}
+		if _, err := op.svc.SetDisabled(ctx, nil, a.ID, disabled); err != nil {
+			return err
+		}
+		fmt.Fprintf(p.stdout, "%s account %s\n", done, a.Username)
+		return nil
+	}
 }
 
 func readPassword(fromStdin bool, stdin io.Reader, stderr io.Writer) (string, error) {

@@ -1,0 +1,190 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"oncelink/core"
+)
+
+// result is what a command did: its standard output and error, and the
+// exit status main would end with.
+type result struct {
+	stdout, stderr string
+	code           int
+	err            error
+}
+
+// runCLI runs oncelink in-process with args, the environment env and
+// standard input stdin.
+func runCLI(t *testing.T, env map[string]string, stdin string, args ...string) result {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	err := run(t.Context(), args, func(k string) string { return env[k] }, strings.NewReader(stdin), &stdout, &stderr)
+	return result{stdout: stdout.String(), stderr: stderr.String(), code: exitCode(err), err: err}
+}
+
+// leafPaths are the names of every command that runs, "user add" and the like.
+func leafPaths(cmds []command, parent string) []string {
+	var paths []string
+	for _, c := range cmds {
+		name := strings.TrimSpace(parent + " " + c.name)
+		if c.subcommands == nil {
+			paths = append(paths, name)
+		}
+		paths = append(paths, leafPaths(c.subcommands, name)...)
+	}
+	return paths
+}
+
+func TestHelpListsEveryCommand(t *testing.T) {
+	paths := leafPaths(commandTable(), "")
+	for _, want := range []string{"serve", "user list", "user add", "user passwd", "user disable", "user enable", "completion", "help"} {
+		if !slices.Contains(paths, want) {
+			t.Fatalf("the table has no %q: %v", want, paths)
+		}
+	}
+	for _, args := range [][]string{{"help"}, {"--help"}, {"-h"}, {"-help"}} {
+		r := runCLI(t, nil, "", args...)
+		if r.code != exitDone || r.stderr != "" {
+			t.Errorf("%v: status %d, stderr %q", args, r.code, r.stderr)
+		}
+		lines := strings.Split(r.stdout, "\n")
+		for _, p := range paths {
+			n := 0
+			for _, line := range lines {
+				if strings.HasPrefix(line, "  "+p+"  ") {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Errorf("%v lists %q on %d lines:\n%s", args, p, n, r.stdout)
+			}
+		}
+	}
+}
+
+func TestCommandHelp(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"help", "user", "add"}, []string{"usage: oncelink user add NAME [flags]", "--admin", "--password-stdin", "--create", "--db DB   ($ONCELINK_DB)"}},
+		{[]string{"user", "add", "--help"}, []string{"usage: oncelink user add NAME [flags]", "--admin", "--password-stdin"}},
+		{[]string{"user", "add", "dave", "-h"}, []string{"usage: oncelink user add NAME [flags]"}},
+		{[]string{"help", "user", "passwd"}, []string{"usage: oncelink user passwd NAME [flags]", "--password-stdin"}},
+		{[]string{"help", "user", "list"}, []string{"--json"}},
+		{[]string{"help", "serve"}, []string{"usage: oncelink [serve] [flags]", "--addr ADDR   ($ONCELINK_ADDR)", "--max-ttl DURATION", "(default 30d)", "--rate-open N/DURATION"}},
+		{[]string{"serve", "--help"}, []string{"--base-url URL"}},
+		{[]string{"--addr", "127.0.0.1:1", "--help"}, []string{"usage: oncelink [serve] [flags]"}},
+		{[]string{"help", "completion"}, []string{"usage: oncelink completion bash|zsh|fish"}},
+		{[]string{"user"}, []string{"usage: oncelink user COMMAND", "  user list ", "  user enable "}},
+		{[]string{"user", "--help"}, []string{"  user disable "}},
+		{[]string{"help", "user"}, []string{"  user passwd "}},
+	} {
+		r := runCLI(t, nil, "", tc.args...)
+		if r.code != exitDone || r.stderr != "" {
+			t.Errorf("%v: status %d, stderr %q", tc.args, r.code, r.stderr)
+		}
+		for _, want := range tc.want {
+			if !strings.Contains(r.stdout, want) {
+				t.Errorf("%v: no %q in\n%s", tc.args, want, r.stdout)
+			}
+		}
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"bogus"}, []string{`unknown command "bogus"`, `"oncelink help"`}},
+		{[]string{"user", "bogus"}, []string{`unknown command "user bogus"`, `"oncelink help user"`}},
+		{[]string{"help", "bogus"}, []string{`unknown command "bogus"`, "usage: oncelink help"}},
+		{[]string{"help", "user", "add", "more"}, []string{`unknown command "user add more"`}},
+		{[]string{"user", "add", "--db", db}, []string{"NAME is missing", "usage: oncelink user add NAME [flags]", `"oncelink help user add"`}},
+		{[]string{"user", "add", "dave", "erin", "--db", db}, []string{`unexpected argument "erin"`}},
+		{[]string{"user", "add", "dave", "--bogus"}, []string{"-bogus", "usage: oncelink user add NAME"}},
+		{[]string{"user", "add", "dave", "--db"}, []string{"needs an argument"}},
+		{[]string{"user", "list", "extra", "--db", db}, []string{`unexpected argument "extra"`}},
+		{[]string{"user", "passwd", "--db", db}, []string{"NAME is missing"}},
+		{[]string{"serve", "extra"}, []string{`unexpected argument "extra"`, "usage: oncelink [serve] [flags]"}},
+		{[]string{"--min-ttl", "soon"}, []string{"min-ttl"}},
+		{[]string{"completion"}, []string{"bash, zsh or fish"}},
+		{[]string{"completion", "tcsh"}, []string{"bash, zsh or fish", "usage: oncelink completion bash|zsh|fish"}},
+	} {
+		r := runCLI(t, nil, "", tc.args...)
+		if r.code != exitUsage || r.stdout != "" {
+			t.Errorf("%v: status %d, want %d; stdout %q", tc.args, r.code, exitUsage, r.stdout)
+		}
+		for _, want := range tc.want {
+			if r.err == nil || !strings.Contains(r.err.Error(), want) {
+				t.Errorf("%v: error %v, want it to say %q", tc.args, r.err, want)
+			}
+		}
+	}
+}
+
+func TestExitCode(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want int
+	}{
+		{nil, 0},
+		{errors.New("disk full"), 1},
+		{usageError("no"), 2},
+		{&exitError{code: exitGone, err: errors.New("used")}, 3},
+		{fmt.Errorf("user disable: %w", &core.Error{Kind: core.NotFound, Msg: "There is no account named dave."}), 4},
+		{core.ErrNotFound, 4},
+		{&core.Error{Kind: core.Gone, Msg: "This link has been used"}, 3},
+		{core.ErrKeyRefused, 5},
+		{&exitError{code: exitSignedOut, err: errors.New("key refused")}, 5},
+	} {
+		if got := exitCode(tc.err); got != tc.want {
+			t.Errorf("exitCode(%v) = %d, want %d", tc.err, got, tc.want)
+		}
+	}
+}
+
+// TestBinaryExitStatus checks that the process ends with run's status and
+// prints help where a user looks for it.
+func TestBinaryExitStatus(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args           []string
+		code           int
+		stdout, stderr string
+	}{
+		{[]string{"--help"}, 0, "user add", ""},
+		{[]string{"help", "user", "add"}, 0, "--password-stdin", ""},
+		{[]string{"bogus"}, 2, "", `oncelink: unknown command "bogus"`},
+		{[]string{"user", "add"}, 2, "", "usage: oncelink user add NAME"},
+		{[]string{"user", "list"}, 1, "", "--create"},
+		{[]string{"user", "enable", "nobody", "--create"}, 4, "", `no account named "nobody"`},
+	} {
+		cmd := exec.Command(oncelinkBinary(t), tc.args...)
+		cmd.Dir = dir
+		cmd.Env = []string{"PATH=/usr/bin:/bin"}
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		var exit *exec.ExitError
+		code := 0
+		if errors.As(err, &exit) {
+			code = exit.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if code != tc.code || !strings.Contains(stdout.String(), tc.stdout) || !strings.Contains(stderr.String(), tc.stderr) {
+			t.Errorf("oncelink %v: status %d, want %d\nstdout:\n%s\nstderr:\n%s", tc.args, code, tc.code, &stdout, &stderr)
+		}
+	}
+}

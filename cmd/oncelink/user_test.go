@@ -1,0 +1,308 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"oncelink/internal/pgtest"
+	"oncelink/store"
+)
+
+// account reads the account name from the database db, as the server would.
+func account(t *testing.T, db, name string) store.Account {
+	t.Helper()
+	st, err := store.Open(context.Background(), db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	a, err := st.AccountByName(context.Background(), name)
+	if err != nil {
+		t.Fatalf("account %s: %v", name, err)
+	}
+	return a
+}
+
+// newDB makes a database with the admin account ada, and returns its path.
+func newDB(t *testing.T) string {
+	t.Helper()
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	if r := runCLI(t, nil, ownerPassword+"\n", "user", "add", "ada", "--admin", "--password-stdin", "--db", db, "--create"); r.err != nil {
+		t.Fatalf("user add ada: %v", r.err)
+	}
+	return db
+}
+
+func TestUserAddTakesFlagsAnywhere(t *testing.T) {
+	for _, args := range [][]string{
+		{"--admin", "dave", "--password-stdin"},
+		{"dave", "--admin", "--password-stdin"},
+		{"--admin", "--password-stdin", "dave"},
+		{"--admin=true", "--password-stdin", "--", "dave"},
+	} {
+		db := newDB(t)
+		args = append([]string{"user", "add", "--db", db}, args...)
+		r := runCLI(t, nil, ownerPassword+"\n", args...)
+		if r.err != nil || r.stdout != "added admin account dave\n" {
+			t.Errorf("%v: %v, %q", args, r.err, r.stdout)
+			continue
+		}
+		if a := account(t, db, "dave"); !a.Admin || bcrypt.CompareHashAndPassword([]byte(a.PasswordHash), []byte(ownerPassword)) != nil {
+			t.Errorf("%v: dave is %+v", args, a)
+		}
+	}
+	// The database flag may come first too, with its value.
+	db := newDB(t)
+	if r := runCLI(t, nil, ownerPassword+"\n", "user", "add", "--db", db, "erin", "--password-stdin"); r.err != nil || account(t, db, "erin").Admin {
+		t.Errorf("--db before the name: %v", r.err)
+	}
+}
+
+func TestUserAdd(t *testing.T) {
+	db := newDB(t)
+	for _, tc := range []struct {
+		name, password string
+		want           string
+	}{
+		{"ada", ownerPassword, "already exists"},
+		{"eve", "short", "at least 10"},
+		{"e ve", ownerPassword, "spaces"},
+	} {
+		r := runCLI(t, nil, tc.password+"\n", "user", "add", tc.name, "--db", db, "--password-stdin")
+		if r.code != exitFailed || !strings.Contains(r.err.Error(), tc.want) {
+			t.Errorf("user add %q: status %d, %v; want %q", tc.name, r.code, r.err, tc.want)
+		}
+	}
+	// The database may come from the environment; nothing else may.
+	env := map[string]string{"ONCELINK_DB": db, "ONCELINK_ADMIN": "true", "ONCELINK_PASSWORD_STDIN": "true"}
+	r := runCLI(t, env, ownerPassword+"\n", "user", "add", "carol", "--password-stdin")
+	if r.err != nil || r.stdout != "added account carol\n" {
+		t.Fatalf("user add with ONCELINK_ADMIN set: %v %q", r.err, r.stdout)
+	}
+	s := startServer(t, db)
+	if code, _ := postForm(t, newClient(), s.URL+"/login", url.Values{"username": {"ada"}, "password": {ownerPassword}}); code != http.StatusSeeOther {
+		t.Fatalf("ada cannot sign in: %d", code)
+	}
+	// carol is in the database ONCELINK_DB named, and is no administrator.
+	carol := newClient()
+	if code, _ := postForm(t, carol, s.URL+"/login", url.Values{"username": {"carol"}, "password": {ownerPassword}}); code != http.StatusSeeOther {
+		t.Fatalf("carol cannot sign in: %d", code)
+	}
+	if code := getStatus(t, carol, s.URL+"/accounts"); code != http.StatusForbidden {
+		t.Fatalf("carol's /accounts: %d, want 403: she is no administrator", code)
+	}
+}
+
+func TestOperatorCommandsRefuseAMissingDatabase(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	other := filepath.Join(dir, "elsewhere.db")
+	for _, args := range [][]string{
+		{"user", "list"},
+		{"user", "add", "dave", "--password-stdin"},
+		{"user", "passwd", "dave", "--password-stdin"},
+		{"user", "disable", "dave"},
+		{"user", "enable", "dave"},
+		{"user", "list", "--db", other},
+		{"user", "add", "dave", "--password-stdin", "--db", other},
+	} {
+		r := runCLI(t, nil, ownerPassword+"\n", args...)
+		if r.code != exitFailed || r.err == nil || !strings.Contains(r.err.Error(), "--create") || r.stdout != "" {
+			t.Errorf("%v: status %d, %v, stdout %q", args, r.code, r.err, r.stdout)
+		}
+		want := filepath.Join(dir, "oncelink.db")
+		if args[len(args)-1] == other {
+			want = other
+		}
+		if !strings.Contains(r.err.Error(), want) {
+			t.Errorf("%v: the error does not name %s: %v", args, want, r.err)
+		}
+		if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+			t.Fatalf("%v left %v behind", args, entries)
+		}
+	}
+	// --create makes the database, here and elsewhere, and says so.
+	for _, db := range []string{"", other} {
+		args := []string{"user", "add", "dave", "--password-stdin", "--create"}
+		want := filepath.Join(dir, "oncelink.db")
+		if db != "" {
+			args, want = append(args, "--db", db), db
+		}
+		r := runCLI(t, nil, ownerPassword+"\n", args...)
+		if r.err != nil || r.stderr != "oncelink: creating database "+want+"\n" {
+			t.Fatalf("%v: %v, stderr %q", args, r.err, r.stderr)
+		}
+		if _, err := os.Stat(want); err != nil {
+			t.Fatal(err)
+		}
+		r = runCLI(t, nil, "", "user", "list", "--db", want)
+		if r.err != nil || r.stderr != "oncelink: using database "+want+"\n" || !strings.Contains(r.stdout, "dave") {
+			t.Fatalf("list %s: %v, stderr %q, stdout %q", want, r.err, r.stderr, r.stdout)
+		}
+	}
+}
+
+func TestUserPasswd(t *testing.T) {
+	db := newDB(t)
+	const newPassword = "another long password"
+	r := runCLI(t, nil, newPassword+"\n", "user", "passwd", "--password-stdin", "ada", "--db", db)
+	if r.err != nil || r.stdout != "changed the password of ada\n" {
+		t.Fatalf("passwd: %v %q", r.err, r.stdout)
+	}
+	hash := account(t, db, "ada").PasswordHash
+	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(newPassword)) != nil {
+		t.Fatal("the new password does not match")
+	}
+	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(ownerPassword)) == nil {
+		t.Fatal("the old password still matches")
+	}
+	for _, tc := range []struct {
+		args     []string
+		password string
+		code     int
+		want     string
+	}{
+		{[]string{"ada"}, "short\n", exitFailed, "at least 10"},
+		{[]string{"ada"}, strings.Repeat("x", 100) + "\n", exitFailed, "at most"},
+		{[]string{"nobody"}, newPassword + "\n", exitNotFound, `no account named "nobody"`},
+	} {
+		args := append(append([]string{"user", "passwd"}, tc.args...), "--password-stdin", "--db", db)
+		r := runCLI(t, nil, tc.password, args...)
+		if r.code != tc.code || r.err == nil || !strings.Contains(r.err.Error(), tc.want) {
+			t.Errorf("%v: status %d, %v; want %d, %q", args, r.code, r.err, tc.code, tc.want)
+		}
+	}
+	if account(t, db, "ada").PasswordHash != hash {
+		t.Fatal("a refused password changed the hash")
+	}
+	// Without --password-stdin it asks on a terminal, and there is none.
+	if r := runCLI(t, nil, newPassword+"\n", "user", "passwd", "ada", "--db", db); r.code != exitFailed || !strings.Contains(r.err.Error(), "--password-stdin") {
+		t.Fatalf("no terminal: %d %v", r.code, r.err)
+	}
+}
+
+func TestUserDisableAndEnable(t *testing.T) {
+	db := newDB(t)
+	for _, tc := range []struct {
+		args     []string
+		stdout   string
+		code     int
+		disabled bool
+	}{
+		{[]string{"disable", "ada"}, "disabled account ada\n", exitDone, true},
+		{[]string{"disable", "ada"}, "account ada was already disabled\n", exitDone, true},
+		{[]string{"enable", "ada"}, "enabled account ada\n", exitDone, false},
+		{[]string{"enable", "ada"}, "account ada was already enabled\n", exitDone, false},
+		{[]string{"disable", "--db", db, "ada"}, "disabled account ada\n", exitDone, true},
+		{[]string{"enable", "nobody"}, "", exitNotFound, true},
+		{[]string{"disable"}, "", exitUsage, true},
+	} {
+		before := account(t, db, "ada")
+		r := runCLI(t, nil, "", append(append([]string{"user"}, tc.args...), "--db", db)...)
+		if r.code != tc.code || r.stdout != tc.stdout {
+			t.Errorf("%v: status %d, %q, %v; want %d, %q", tc.args, r.code, r.stdout, r.err, tc.code, tc.stdout)
+		}
+		a := account(t, db, "ada")
+		if a.Disabled() != tc.disabled {
+			t.Errorf("after %v, ada disabled: %v", tc.args, a.Disabled())
+		}
+		if before.Disabled() && a.Disabled() && !a.DisabledAt.Equal(before.DisabledAt) {
+			t.Errorf("%v moved the time ada was disabled", tc.args)
+		}
+	}
+}
+
+func TestUserList(t *testing.T) {
+	db := newDB(t)
+	runCLI(t, nil, ownerPassword+"\n", "user", "add", "bob", "--password-stdin", "--db", db)
+	runCLI(t, nil, "", "user", "disable", "bob", "--db", db)
+	r := runCLI(t, nil, "", "user", "list", "--json", "--db", db)
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	var got struct {
+		Accounts []struct {
+			Username   string     `json:"username"`
+			Admin      bool       `json:"admin"`
+			Disabled   bool       `json:"disabled"`
+			CreatedAt  time.Time  `json:"created_at"`
+			DisabledAt *time.Time `json:"disabled_at"`
+		} `json:"accounts"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatalf("%v:\n%s", err, r.stdout)
+	}
+	if len(got.Accounts) != 2 {
+		t.Fatalf("accounts: %+v", got.Accounts)
+	}
+	ada, bob := got.Accounts[0], got.Accounts[1]
+	if ada.Username != "ada" || !ada.Admin || ada.Disabled || ada.DisabledAt != nil || time.Since(ada.CreatedAt) > time.Minute ||
+		bob.Username != "bob" || bob.Admin || !bob.Disabled || bob.DisabledAt == nil {
+		t.Fatalf("accounts: %+v", got.Accounts)
+	}
+	r = runCLI(t, nil, "", "user", "list", "--db", db)
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if r.err != nil || len(lines) != 3 || strings.Join(strings.Fields(lines[0]), " ") != "NAME ADMIN DISABLED CREATED" ||
+		!strings.HasPrefix(strings.Join(strings.Fields(lines[1]), " "), "ada yes no ") ||
+		!strings.HasPrefix(strings.Join(strings.Fields(lines[2]), " "), "bob no yes ") {
+		t.Fatalf("list: %v\n%s", r.err, r.stdout)
+	}
+}
+
+// TestOperatorCommandsOnPostgres: a PostgreSQL database needs no --create,
+// and its password stays out of what is printed.
+func TestOperatorCommandsOnPostgres(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	u, _ := url.Parse(dsn)
+	u.User = url.UserPassword("oncelink", "secret-password")
+	withPassword := u.String()
+	r := runCLI(t, nil, ownerPassword+"\n", "user", "add", "dave", "--password-stdin", "--db", dsn)
+	if r.err != nil || r.stdout != "added account dave\n" || r.stderr != "oncelink: using database "+dbName(dsn)+"\n" {
+		t.Fatalf("user add: %v %q %q", r.err, r.stdout, r.stderr)
+	}
+	r = runCLI(t, nil, "", "user", "list", "--db", withPassword)
+	if strings.Contains(r.stderr, "secret-password") || (r.err != nil && strings.Contains(r.err.Error(), "secret-password")) {
+		t.Fatalf("the password was printed: %q %v", r.stderr, r.err)
+	}
+}
+
+func TestUserKey(t *testing.T) {
+	db := newDB(t)
+	r := runCLI(t, nil, "", "user", "key", "--expires", "90d", "ada", "--db", db, "--name", "deploys")
+	key := strings.TrimSuffix(r.stdout, "\n")
+	if r.err != nil || !apiKey.MatchString(key) || len(key) != len("ol_")+43 {
+		t.Fatalf("user key: %v, %q", r.err, r.stdout)
+	}
+	st, err := store.Open(t.Context(), db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	keys, err := st.APIKeys(t.Context(), account(t, db, "ada").ID)
+	if err != nil || len(keys) != 1 || keys[0].Name != "deploys" || keys[0].ExpiresAt.Before(time.Now().Add(89*24*time.Hour)) {
+		t.Fatalf("the key as stored: %+v, %v", keys, err)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		says string
+	}{
+		{[]string{"user", "key", "nobody", "--db", db}, exitNotFound, "no account"},
+		{[]string{"user", "key", "ada", "--expires", "soon", "--db", db}, exitFailed, "lifetime"},
+		{[]string{"user", "key", "--db", db}, exitUsage, "NAME"},
+	} {
+		r := runCLI(t, nil, "", tc.args...)
+		if r.code != tc.code || r.err == nil || !strings.Contains(r.err.Error(), tc.says) || r.stdout != "" {
+			t.Errorf("%v: exit %d, %v, %q; want %d saying %q", tc.args, r.code, r.err, r.stdout, tc.code, tc.says)
+		}
+	}
+}

@@ -1,0 +1,178 @@
+package handlers
+
+import (
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"oncelink/internal/browsertest"
+)
+
+// columnWidths are the widths of the dashboard table's columns.
+const columnWidths = `Array.from(document.querySelectorAll("table.links thead th"), th => th.getBoundingClientRect().width)`
+
+// contrasts are the contrast ratios (WCAG 2) of each status badge's text
+// with the background it is drawn on, by status.
+const contrasts = `(() => {
+	const rgb = (s) => (s.match(/[\d.]+/g) || []).map(Number);
+	const lum = ([r, g, b]) => {
+		const f = (c) => { c /= 255; return c <= 0.04045 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
+		return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+	};
+	const background = (el) => {
+		for (; el; el = el.parentElement) {
+			const c = rgb(getComputedStyle(el).backgroundColor);
+			if (c.length === 3 || c[3] > 0) return c;
+		}
+		return [255, 255, 255];
+	};
+	const out = {};
+	document.querySelectorAll("[data-testid=link-row] .badge").forEach((b) => {
+		const a = lum(rgb(getComputedStyle(b).color)), c = lum(background(b));
+		out[b.textContent.trim()] = (Math.max(a, c) + 0.05) / (Math.min(a, c) + 0.05);
+	});
+	return out;
+})()`
+
+// TestDashboardLayoutHolds: the list's columns keep their widths while its
+// rows change under them, times never break across lines, and every status
+// badge can be read (4.5:1) in light and dark.
+func TestDashboardLayoutHolds(t *testing.T) {
+	s := newTestServer(t)
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	b.setUp()
+	first, row := b.create("first", "10m", "First")
+	b.create("second", "1h", "Second")
+
+	widths := eval[[]float64](b, columnWidths)
+	same := func(when string) {
+		t.Helper()
+		got := eval[[]float64](b, columnWidths)
+		for i := range widths {
+			if math.Abs(got[i]-widths[i]) > 0.5 {
+				t.Errorf("%s, the columns are %v wide, were %v", when, got, widths)
+				return
+			}
+		}
+	}
+	time.Sleep(1100 * time.Millisecond)
+	same("after a tick")
+	if res := s.client().post(first, nil); res.StatusCode != 200 {
+		t.Fatalf("open: %d", res.StatusCode)
+	}
+	b.wait(`document.getElementById("`+row+`").dataset.status === "used"`, 2*time.Second)
+	same("after a row turned used")
+	b.do(chromedp.Click(chromedp.CSS("[data-testid=link-row][data-name=Second] [data-testid=revoke]")))
+	b.wait(`document.querySelector("[data-name=Second]").dataset.status === "revoked"`, 2*time.Second)
+	same("after the last active row was revoked")
+	b.create("third", "30d", "The third link, with a label long enough to need two lines in its column")
+
+	for _, width := range []int64{1280, 390} {
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 900)); err != nil {
+			t.Fatal(err)
+		}
+		if n := eval[int](b, `Array.from(document.querySelectorAll("#link-rows time")).filter(t => getComputedStyle(t).whiteSpace !== "nowrap").length`); n > 0 {
+			t.Errorf("at %dpx, %d times may break across lines", width, n)
+		}
+		for _, scheme := range []string{"light", "dark"} {
+			if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+				Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
+			}); err != nil {
+				t.Fatal(err)
+			}
+			got := eval[map[string]float64](b, contrasts)
+			if len(got) != 3 {
+				t.Errorf("badges: %v", got)
+			}
+			for status, ratio := range got {
+				if ratio < 4.5 {
+					t.Errorf("at %dpx in %s, the %s badge's contrast is %.2f:1", width, scheme, status, ratio)
+				}
+			}
+		}
+	}
+	browsertest.Shoot(t, ctx, "dashboard-columns")
+	b.clean("dashboard")
+}
+
+// TestCreateFormHelpsInBrowser: the lifetime buttons fill the free field,
+// the generator fills the password with a fresh random one that can be
+// read and copied, and a new link's instructions copy to the clipboard.
+func TestCreateFormHelpsInBrowser(t *testing.T) {
+	s := newTestServer(t)
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	b.setUp()
+
+	b.do(chromedp.Click(chromedp.CSS(`[data-ttl="7d"]`)))
+	if got := eval[string](b, `document.getElementById("ttl").value`); got != "7d" {
+		t.Errorf("the 7 days button left the field at %q", got)
+	}
+	if got := eval[[]string](b, `Array.from(document.querySelectorAll("[data-ttl][aria-pressed=true]"), b => b.dataset.ttl)`); len(got) != 1 || got[0] != "7d" {
+		t.Errorf("pressed: %v", got)
+	}
+	if got := eval[string](b, `document.querySelector("[data-testid=expiry-preview]").textContent`); !strings.HasPrefix(got, "Expires ") {
+		t.Errorf("the preview says %q", got)
+	}
+	b.do(chromedp.Clear(chromedp.ID("ttl")), chromedp.SendKeys(chromedp.ID("ttl"), "2h"))
+	if n := eval[int](b, `document.querySelectorAll("[data-ttl][aria-pressed=true]").length`); n != 0 {
+		t.Errorf("%d lifetime buttons pressed for 2h", n)
+	}
+
+	b.do(chromedp.Click(chromedp.CSS(`[data-generate=password]`)))
+	password := eval[string](b, `document.getElementById("password").value`)
+	alphabet := eval[string](b, `document.querySelector("[data-generate]").dataset.alphabet`)
+	if len(password) != 20 || strings.Trim(password, alphabet) != "" {
+		t.Errorf("generated %q", password)
+	}
+	if eval[string](b, `document.getElementById("password").type`) != "text" || !eval[bool](b, `!document.querySelector("[data-copy=password]").hidden`) {
+		t.Error("the generated password cannot be read or copied")
+	}
+	b.do(chromedp.Click(chromedp.CSS(`[data-generate=password]`)))
+	again := eval[string](b, `document.getElementById("password").value`)
+	if again == password {
+		t.Error("the generator gave the same password twice")
+	}
+	browsertest.Shoot(t, ctx, "create-form")
+
+	b.create("the code is 4711", "1d", "With a password")
+	text := eval[string](b, `document.querySelector("[data-testid=instructions]").value`)
+	if !strings.Contains(text, "The password comes separately.") {
+		t.Errorf("the instructions: %q", text)
+	}
+	if _, err := chromedp.Call(ctx, browser.SetPermission, browser.SetPermissionParams{
+		Permission: &browser.PermissionDescriptor{Name: "clipboard-read"}, Setting: browser.PermissionSettingGranted, Origin: s.URL,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	b.do(chromedp.Click(chromedp.CSS(`[data-copy=created-instructions]`)))
+	b.wait(`document.querySelector("[data-copy=created-instructions]").textContent === "Copied"`, 2*time.Second)
+	if got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise)); err != nil || got != text {
+		t.Errorf("the clipboard holds %q (%v), want the instructions", got, err)
+	}
+	browsertest.Shoot(t, ctx, "created")
+	b.clean("create form")
+
+	// The recipient's side, in a browser without the owner's session.
+	link := eval[string](b, `document.querySelector("[data-testid=link-url]").value`)
+	if _, err := chromedp.Call(ctx, network.ClearBrowserCookies, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	b.open(link[len(s.URL):], "[data-testid=open]")
+	if eval[bool](b, `!!document.querySelector("nav a[href='/player']")`) {
+		t.Error("the recipient's page links to the player demo")
+	}
+	browsertest.Shoot(t, ctx, "landing")
+	b.do(chromedp.SendKeys(chromedp.ID("link-password"), again), chromedp.Click(chromedp.CSS("[data-testid=open]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=message]")))
+	browsertest.Shoot(t, ctx, "delivered-message")
+	b.clean("recipient")
+}
