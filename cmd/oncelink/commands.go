@@ -53,6 +53,12 @@ func commandTable() []command {
 			{name: "enable", args: "NAME", summary: "enable a disabled account", twins: onlyDB, flags: userEnable},
 			{name: "key", args: "NAME", summary: "print a new API key of an account", twins: onlyDB, flags: userKey},
 		}},
+		{name: "login", args: "URL", summary: "sign in to a server with an API key, and remember it", flags: loginCommand},
+		{name: "share", args: "[TEXT]", summary: "share a message (TEXT or standard input), a file or a URL once; print its link", flags: shareCommand},
+		{name: "open", args: "URL", summary: "open a link: print its message or URL, or save its file", flags: openCommand},
+		{name: "links", summary: "list your links, newest first", flags: linksCommand},
+		{name: "revoke", args: "ID", summary: "revoke a link: no one can open it any more", flags: revokeCommand},
+		{name: "events", args: "ID", summary: "print a link's audit trail: who viewed and opened it, when, from where", flags: eventsCommand},
 		{name: "completion", args: "bash|zsh|fish", summary: "print a shell completion script", words: shells, flags: completionCommand},
 		{name: "help", args: "[COMMAND]", summary: "print the commands, or one command's arguments and flags", flags: helpCommand},
 	}
@@ -123,7 +129,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err != nil {
 		err = &exitError{code: exitUsage, err: err}
 	} else {
-		err = runCmd(ctx, p, args)
+		err = explain(runCmd(ctx, p, args))
 	}
 	if exitCode(err) == exitUsage {
 		more := ""
@@ -189,7 +195,8 @@ func hasFlags(fs *flag.FlagSet) bool {
 // printCommands lists every command on a line of its own, subcommands under
 // their group's name.
 func printCommands(w io.Writer, cmds []command) {
-	fmt.Fprint(w, `oncelink shares something once: a server of one-time links, and the commands to run it.
+	fmt.Fprint(w, `oncelink shares something once: a server of one-time links, the commands to run it,
+and the commands to share and open links from a terminal.
 
 usage: oncelink [COMMAND] [ARGUMENTS] [FLAGS]
 
@@ -239,7 +246,7 @@ func printHelp(w io.Writer, c *command, path []string) {
 	fmt.Fprint(w, "\nflags:\n")
 	fs.VisitAll(func(f *flag.Flag) {
 		value, usage := valueName(f)
-		fmt.Fprintf(w, "  --%s%s", f.Name, value)
+		fmt.Fprintf(w, "  %s%s", flagWord(f.Name), value)
 		if c.twins != nil && c.twins(f.Name) {
 			fmt.Fprintf(w, "   ($%s)", twin(f.Name))
 		}
@@ -249,6 +256,15 @@ func printHelp(w io.Writer, c *command, path []string) {
 		}
 		fmt.Fprintln(w)
 	})
+}
+
+// flagWord is how a flag is written: --ttl, and -o for a one-letter flag.
+// The flag package reads either with one dash or two.
+func flagWord(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
 }
 
 // valueName is what stands for f's value in help, " DURATION", or nothing

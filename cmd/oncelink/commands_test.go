@@ -2,14 +2,17 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"oncelink/client"
 	"oncelink/core"
 )
 
@@ -45,7 +48,8 @@ func leafPaths(cmds []command, parent string) []string {
 
 func TestHelpListsEveryCommand(t *testing.T) {
 	paths := leafPaths(commandTable(), "")
-	for _, want := range []string{"serve", "user list", "user add", "user passwd", "user disable", "user enable", "completion", "help"} {
+	for _, want := range []string{"serve", "user list", "user add", "user passwd", "user disable", "user enable", "completion", "help",
+		"login", "share", "open", "links", "revoke", "events"} {
 		if !slices.Contains(paths, want) {
 			t.Fatalf("the table has no %q: %v", want, paths)
 		}
@@ -87,6 +91,10 @@ func TestCommandHelp(t *testing.T) {
 		{[]string{"user"}, []string{"usage: oncelink user COMMAND", "  user list ", "  user enable "}},
 		{[]string{"user", "--help"}, []string{"  user disable "}},
 		{[]string{"help", "user"}, []string{"  user passwd "}},
+		{[]string{"help", "share"}, []string{"usage: oncelink share [TEXT] [flags]", "--file PATH", "--ttl DURATION", "--wait", "--password-stdin"}},
+		{[]string{"open", "--help"}, []string{"usage: oncelink open URL [flags]", "  -o FILE\n"}},
+		{[]string{"help", "login"}, []string{"usage: oncelink login URL [flags]", "--key-stdin"}},
+		{[]string{"links", "-h"}, []string{"--status STATUS", "--json"}},
 	} {
 		r := runCLI(t, nil, "", tc.args...)
 		if r.code != exitDone || r.stderr != "" {
@@ -120,6 +128,16 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"--min-ttl", "soon"}, []string{"min-ttl"}},
 		{[]string{"completion"}, []string{"bash, zsh or fish"}},
 		{[]string{"completion", "tcsh"}, []string{"bash, zsh or fish", "usage: oncelink completion bash|zsh|fish"}},
+		{[]string{"share", "a", "b"}, []string{`unexpected argument "b"`, "usage: oncelink share [TEXT] [flags]"}},
+		{[]string{"share", "text", "--url", "https://example.com"}, []string{"share one thing"}},
+		{[]string{"share", "--password-stdin"}, []string{"--password-stdin"}},
+		{[]string{"share", "--uses", "0", "x"}, []string{"--uses"}},
+		{[]string{"login"}, []string{"URL is missing"}},
+		{[]string{"login", "share.example.com"}, []string{"is not a server's address"}},
+		{[]string{"open"}, []string{"URL is missing"}},
+		{[]string{"revoke"}, []string{"ID is missing"}},
+		{[]string{"events", "abc"}, []string{`"abc" is not a link's ID`}},
+		{[]string{"links", "extra"}, []string{`unexpected argument "extra"`}},
 	} {
 		r := runCLI(t, nil, "", tc.args...)
 		if r.code != exitUsage || r.stdout != "" {
@@ -147,6 +165,13 @@ func TestExitCode(t *testing.T) {
 		{&core.Error{Kind: core.Gone, Msg: "This link has been used"}, 3},
 		{core.ErrKeyRefused, 5},
 		{&exitError{code: exitSignedOut, err: errors.New("key refused")}, 5},
+		{&client.APIError{Status: http.StatusGone, Code: "link_gone"}, 3},
+		{fmt.Errorf("open: %w", &client.APIError{Status: http.StatusNotFound}), 4},
+		{&client.APIError{Status: http.StatusUnauthorized}, 5},
+		{&client.APIError{Status: http.StatusBadRequest, Field: "ttl"}, 1},
+		{&client.APIError{Status: http.StatusTooManyRequests}, 1},
+		{client.ErrNotLink, 4},
+		{context.Canceled, 130},
 	} {
 		if got := exitCode(tc.err); got != tc.want {
 			t.Errorf("exitCode(%v) = %d, want %d", tc.err, got, tc.want)

@@ -74,9 +74,9 @@ func flagNames(c command) (flags []completionWord, valued []string) {
 	c.flags(fs)
 	fs.VisitAll(func(f *flag.Flag) {
 		_, usage := flag.UnquoteUsage(f)
-		flags = append(flags, completionWord{"--" + f.Name, usage})
+		flags = append(flags, completionWord{flagWord(f.Name), usage})
 		if !isBoolFlag(f) {
-			valued = append(valued, "--"+f.Name)
+			valued = append(valued, flagWord(f.Name))
 		}
 	})
 	return append(flags, completionWord{"--help", "print the command's arguments and flags"}), valued
@@ -185,10 +185,18 @@ complete -c oncelink -f
 				if slices.Contains(n.valued, f.word) {
 					valued = " -r -F"
 				}
-				fmt.Fprintf(w, "complete -c oncelink -n %s -l %s%s -d %s\n", at, strings.TrimPrefix(f.word, "--"), valued, fishQuote(f.summary))
+				fmt.Fprintf(w, "complete -c oncelink -n %s %s%s -d %s\n", at, fishFlag(f.word), valued, fishQuote(f.summary))
 			}
 		}
 	}
+}
+
+// fishFlag is a flag as fish's complete names it: -l ttl, or -s o.
+func fishFlag(word string) string {
+	if long, ok := strings.CutPrefix(word, "--"); ok {
+		return "-l " + long
+	}
+	return "-s " + strings.TrimPrefix(word, "-")
 }
 
 func wordsOf(list []completionWord) []string {

@@ -21,8 +21,8 @@ func TestCompletionScripts(t *testing.T) {
 			for _, n := range nodes {
 				for _, w := range append(n.words, n.flags...) {
 					word := w.word
-					if shell == "fish" && strings.HasPrefix(word, "--") {
-						word = "-l " + strings.TrimPrefix(word, "--") // fish's spelling
+					if shell == "fish" && strings.HasPrefix(word, "-") {
+						word = fishFlag(word) // fish's spelling
 					}
 					if !strings.Contains(r.stdout, word) {
 						t.Errorf("%s offers no %q after %q", shell, word, n.path)
@@ -64,7 +64,9 @@ func TestBashCompletion(t *testing.T) {
 		line []string // the words typed; the last is completed
 		want string
 	}{
-		{[]string{"oncelink", ""}, "serve user completion help"},
+		{[]string{"oncelink", ""}, "serve user login share open links revoke events completion help"},
+		{[]string{"oncelink", "share", "--w"}, "--wait"},
+		{[]string{"oncelink", "open", "URL", "-"}, "-o --password-stdin --help"},
 		{[]string{"oncelink", "u"}, "user"},
 		{[]string{"oncelink", "user", ""}, "list add passwd disable enable key"},
 		{[]string{"oncelink", "user", "a"}, "add"},

@@ -1,11 +1,16 @@
-// Command oncelink serves one-time links, and manages its accounts.
+// Command oncelink serves one-time links, manages its accounts, and shares
+// and opens links from a terminal.
 //
 //	oncelink [serve] [flags]             run the server
-//	oncelink user list|add|passwd|disable|enable ...
+//	oncelink user list|add|passwd|disable|enable|key ...
+//	oncelink login URL                   sign in to a server with an API key
+//	oncelink share|open|links|revoke|events ...
 //	oncelink help [COMMAND]              every command, or one's flags
 //
 // commandTable lists them all. Every flag of serve has an environment twin:
-// --base-url is ONCELINK_BASE_URL. The user commands read ONCELINK_DB only.
+// --base-url is ONCELINK_BASE_URL. The user commands read ONCELINK_DB only;
+// the client commands ONCELINK_URL and ONCELINK_API_KEY, over the file that
+// login writes.
 package main
 
 import (

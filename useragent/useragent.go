@@ -1,12 +1,14 @@
-package components
+// Package useragent names the browser or program behind a user agent, as a
+// person would: the audit trail shows it, and the command line says it.
+package useragent
 
 import "strings"
 
-// browserName reads a user agent as a person would name it: "Chrome 142 on
+// Name reads a user agent as a person would name it: "Chrome 142 on
 // Linux", "Safari 17 on iPhone", "curl 8.5", "Slack link preview". It knows
 // the common browsers, tools and link-preview bots; for anything else it
 // returns "", and the page shows the raw string alone.
-func browserName(ua string) string {
+func Name(ua string) string {
 	if ua == "" {
 		return ""
 	}
@@ -66,6 +68,7 @@ var previewers = []struct{ token, name string }{
 
 // tools are programs, by the product their user agent starts with.
 var tools = []struct{ token, name string }{
+	{"oncelink-cli/", "oncelink command line"},
 	{"curl/", "curl"},
 	{"Wget/", "Wget"},
 	{"Go-http-client/", "Go HTTP client"},

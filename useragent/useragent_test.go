@@ -1,4 +1,4 @@
-package components
+package useragent
 
 import "testing"
 
@@ -16,6 +16,7 @@ func TestBrowserName(t *testing.T) {
 		{"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/142.0.0.0 Safari/537.36", "Headless Chrome 142 on Linux"},
 		{"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 OPR/116.0.0.0", "Opera 116 on Windows"},
 		{"curl/8.5.0", "curl 8.5"},
+		{"oncelink-cli/1", "oncelink command line 1"},
 		{"Go-http-client/1.1", "Go HTTP client 1.1"},
 		{"python-requests/2.32.3", "Python requests 2.32"},
 		{"Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)", "Slack link preview"},
@@ -29,8 +30,8 @@ func TestBrowserName(t *testing.T) {
 		{"", ""},
 		{"Chrome/abc", "Chrome"},
 	} {
-		if got := browserName(tt.ua); got != tt.want {
-			t.Errorf("browserName(%q) = %q, want %q", tt.ua, got, tt.want)
+		if got := Name(tt.ua); got != tt.want {
+			t.Errorf("Name(%q) = %q, want %q", tt.ua, got, tt.want)
 		}
 	}
 }

@@ -1,0 +1,223 @@
+// Package client speaks oncelink's JSON API v1 for the command line and
+// tests.
+//
+// A Client holds a server's address and an API key. The key travels only
+// in the Authorization header of requests to that server: it is in no
+// error, and a link on another server is opened without it.
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// UserAgent is what a Client tells servers it is; an owner sees it in the
+// audit trail of a link that the command line opened.
+const UserAgent = "oncelink-cli/1"
+
+// Client calls one oncelink server's API. Make one with New.
+type Client struct {
+	base string // the server's address, without a trailing slash
+	key  string
+	http *http.Client
+}
+
+// New returns a client of the server at baseURL (such as
+// https://share.example.com) with the API key key. Either may be empty:
+// without a base URL only Open with a link's full URL works, and without a
+// key only Open does.
+func New(baseURL, key string) *Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.ResponseHeaderTimeout = time.Minute
+	return &Client{
+		base: strings.TrimRight(baseURL, "/"),
+		key:  key,
+		http: &http.Client{
+			Transport: t,
+			// A redirect could carry the key to another scheme or host,
+			// and would turn a POST into a GET: none is followed.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+	}
+}
+
+// BaseURL is the server's address that c calls.
+func (c *Client) BaseURL() string { return c.base }
+
+// APIError is a request the server refused, from its problem document
+// (RFC 9457), or from the status alone when the answer was not one.
+type APIError struct {
+	Status int    // the HTTP status
+	Code   string // stable, for programs: link_gone, key_refused, ttl_out_of_range, ...
+	Field  string // the input it concerns, such as ttl; empty for none
+	Title  string
+	Detail string // what went wrong, for a person
+	// RetryAfter is how long the server asks to wait, after a 429.
+	RetryAfter time.Duration
+}
+
+// Error is the problem's title and detail; only the detail when the
+// problem concerns a field, which the caller knows better by its own name.
+func (e *APIError) Error() string {
+	switch {
+	case e.Detail != "" && e.Title != "" && e.Field == "":
+		return e.Title + ": " + e.Detail
+	case e.Detail != "":
+		return e.Detail
+	}
+	return fmt.Sprintf("the server answered %d %s", e.Status, http.StatusText(e.Status))
+}
+
+// IsStatus reports whether err is an *APIError with the HTTP status.
+func IsStatus(err error, status int) bool {
+	var e *APIError
+	return errors.As(err, &e) && e.Status == status
+}
+
+// errNoServer is a call that needs a server's address without one.
+var errNoServer = errors.New("no server address: sign in first")
+
+// url is the API's address for path, which starts with /api/.
+func (c *Client) url(path string) (string, error) {
+	if c.base == "" {
+		return "", errNoServer
+	}
+	return c.base + path, nil
+}
+
+// do sends req, with the key when withKey, and returns the answer of a
+// 2xx status; any other status is an *APIError.
+func (c *Client) do(req *http.Request, withKey bool) (*http.Response, error) {
+	req.Header.Set("User-Agent", UserAgent)
+	if withKey && c.key != "" {
+		if !validKey(c.key) {
+			return nil, errors.New("the API key has characters that no key has: sign in again")
+		}
+		req.Header.Set("Authorization", "Bearer "+c.key)
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		return nil, transportError(req, err)
+	}
+	if res.StatusCode >= 200 && res.StatusCode < 300 {
+		return res, nil
+	}
+	defer res.Body.Close()
+	return nil, readProblem(res)
+}
+
+// validKey reports whether key can go in a header: a key pasted with a
+// control character in it must not end up in an error about the header.
+func validKey(key string) bool {
+	for i := 0; i < len(key); i++ {
+		if key[i] <= ' ' || key[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// transportError says which server could not be reached, without the
+// request's path, which may hold a link's token.
+func transportError(req *http.Request, err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return fmt.Errorf("%s did not answer in time: %w", req.URL.Host, err)
+	}
+	return fmt.Errorf("cannot reach %s: %w", req.URL.Host, err)
+}
+
+// readProblem makes the *APIError of a refused request.
+func readProblem(res *http.Response) error {
+	e := &APIError{Status: res.StatusCode}
+	if s, err := strconv.Atoi(res.Header.Get("Retry-After")); err == nil && s > 0 {
+		e.RetryAfter = time.Duration(s) * time.Second
+	}
+	if mt, _, _ := mime.ParseMediaType(res.Header.Get("Content-Type")); mt == "application/problem+json" || mt == "application/json" {
+		var p struct {
+			Title, Detail, Code, Field string
+		}
+		if json.NewDecoder(io.LimitReader(res.Body, 64<<10)).Decode(&p) == nil {
+			e.Title, e.Detail, e.Code, e.Field = p.Title, p.Detail, p.Code, p.Field
+		}
+	}
+	if res.StatusCode >= 300 && res.StatusCode < 400 {
+		e.Title = "Redirected"
+		e.Detail = "The server sent this request elsewhere"
+		if loc, err := res.Location(); err == nil {
+			e.Detail += ", to " + loc.Scheme + "://" + loc.Host
+		}
+		e.Detail += "; use the address it names."
+	}
+	return e
+}
+
+// getJSON GETs path with the key and decodes the answer into v.
+func (c *Client) getJSON(ctx context.Context, path string, v any) error {
+	return c.sendJSON(ctx, http.MethodGet, path, nil, v)
+}
+
+// sendJSON sends body, as JSON unless nil, to path with the key and
+// decodes the answer into v.
+func (c *Client) sendJSON(ctx context.Context, method, path string, body, v any) error {
+	u, err := c.url(path)
+	if err != nil {
+		return err
+	}
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = strings.NewReader(string(b))
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	if err != nil {
+		return err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := c.do(req, true)
+	if err != nil {
+		return err
+	}
+	return decode(res, v)
+}
+
+// decode reads res's JSON body into v and closes it.
+func decode(res *http.Response, v any) error {
+	defer res.Body.Close()
+	if err := json.NewDecoder(res.Body).Decode(v); err != nil {
+		return fmt.Errorf("the server's answer is not the JSON expected: %w", err)
+	}
+	return nil
+}
+
+// Account is the account a key belongs to.
+type Account struct {
+	Username string `json:"username"`
+	Admin    bool   `json:"admin"`
+}
+
+// Me returns the key's account: GET /api/v1/me.
+func (c *Client) Me(ctx context.Context) (Account, error) {
+	var a Account
+	err := c.getJSON(ctx, "/api/v1/me", &a)
+	return a, err
+}

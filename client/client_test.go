@@ -1,0 +1,357 @@
+package client_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"oncelink/api"
+	"oncelink/client"
+	"oncelink/core"
+	"oncelink/store"
+	"oncelink/token"
+)
+
+// testServer is oncelink's JSON API over a real SQLite file, served by
+// httptest, with an account whose key is key.
+type testServer struct {
+	*httptest.Server
+	key string
+}
+
+// newTestServer starts the API; wrap, if given, stands in front of it.
+func newTestServer(t *testing.T, wrap ...func(http.Handler) http.Handler) *testServer {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "oncelink.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, err := st.Secret(ctx, "token-key", token.KeyLen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(nil)
+	cfg := core.Config{BaseURL: "http://" + srv.Listener.Addr().String(), MinTTL: time.Minute, MaxTTL: 30 * 24 * time.Hour,
+		GrantTTL: 10 * time.Minute, MaxUpload: 4 << 20}
+	svc := core.New(cfg, st, secret, slog.New(slog.DiscardHandler))
+	v1 := api.New(svc, slog.New(slog.DiscardHandler))
+	var h http.Handler = v1.Handler()
+	for _, w := range wrap {
+		h = w(h)
+	}
+	srv.Config.Handler = h
+	srv.Start()
+	t.Cleanup(func() {
+		v1.EndStreams()
+		srv.Close()
+		st.Close()
+	})
+	a, err := svc.AddAccount(ctx, "ada", "correct horse battery", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := svc.CreateKey(ctx, a.ID, "tests", "never")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testServer{Server: srv, key: k.Secret}
+}
+
+func TestShareAndOpen(t *testing.T) {
+	s := newTestServer(t)
+	c := client.New(s.URL+"/", s.key)
+	ctx := t.Context()
+	if me, err := c.Me(ctx); err != nil || me.Username != "ada" {
+		t.Fatalf("me: %+v %v", me, err)
+	}
+
+	l, err := c.CreateLink(ctx, client.NewLink{Message: "s3cret", TTL: "10m", Label: "msg"})
+	if err != nil || !strings.HasPrefix(l.URL, s.URL+"/l/") || l.Kind != "message" || l.Status != "active" || l.MaxUses != 1 {
+		t.Fatalf("create: %+v %v", l, err)
+	}
+	o, err := client.New("", "").Open(ctx, l.URL, "")
+	if err != nil || o.Kind != "message" || o.Message != "s3cret" {
+		t.Fatalf("open: %+v %v", o, err)
+	}
+	_, err = c.Open(ctx, l.URL, "")
+	var apiErr *client.APIError
+	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusGone || apiErr.Code != "link_gone" {
+		t.Fatalf("a second open: %v, want a 410 link_gone", err)
+	}
+
+	// A token alone opens a link of the client's server; a password link
+	// refuses a wrong password without taking its use.
+	u, err := c.CreateLink(ctx, client.NewLink{URL: "https://example.com/x", Password: "pw", MaxUses: 2})
+	if err != nil || u.Kind != "url" || !u.HasPassword || u.MaxUses != 2 {
+		t.Fatalf("create a url link: %+v %v", u, err)
+	}
+	tok := u.URL[strings.LastIndex(u.URL, "/")+1:]
+	if _, err := c.Open(ctx, tok, "wrong"); !errors.As(err, &apiErr) || apiErr.Code != "wrong_password" || apiErr.Field != "password" {
+		t.Fatalf("a wrong password: %v", err)
+	}
+	if o, err := c.Open(ctx, tok, "pw"); err != nil || o.Kind != "url" || o.URL != "https://example.com/x" {
+		t.Fatalf("open a url link: %+v %v", o, err)
+	}
+
+	// A file goes up as a stream, from a reader that is not a file, and
+	// comes back byte for byte, with its name.
+	content := make([]byte, 3<<20+17)
+	for i := range content {
+		content[i] = byte(rand.IntN(256))
+	}
+	f, err := c.CreateLink(ctx, client.NewLink{File: io.MultiReader(bytes.NewReader(content)), FileName: "blob.bin", TTL: "1h"})
+	if err != nil || f.Kind != "file" {
+		t.Fatalf("create a file link: %+v %v", f, err)
+	}
+	o, err = c.Open(ctx, f.URL, "")
+	if err != nil || o.Kind != "file" || o.Name != "blob.bin" || o.Size != int64(len(content)) {
+		t.Fatalf("open a file: %+v %v", o, err)
+	}
+	got, err := io.ReadAll(o.Body)
+	o.Body.Close()
+	if err != nil || !bytes.Equal(got, content) {
+		t.Fatalf("the file came back with %d bytes (%v), want the %d sent", len(got), err, len(content))
+	}
+	// Too large for the server: refused, as a problem.
+	_, err = c.CreateLink(ctx, client.NewLink{File: bytes.NewReader(make([]byte, 5<<20)), FileName: "big"})
+	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusRequestEntityTooLarge {
+		t.Fatalf("a file over the limit: %v", err)
+	}
+
+	if _, err := c.CreateLink(ctx, client.NewLink{Message: "x", TTL: "90d"}); !errors.As(err, &apiErr) || apiErr.Code != "ttl_out_of_range" || apiErr.Field != "ttl" {
+		t.Fatalf("a ttl out of range: %v", err)
+	}
+	for _, link := range []string{s.URL + "/l/" + strings.Repeat("A", 43)} {
+		if _, err := c.Open(ctx, link, ""); !client.IsStatus(err, http.StatusNotFound) {
+			t.Errorf("open %s: %v, want a 404", link, err)
+		}
+	}
+	for _, link := range []string{s.URL + "/links", s.URL + "/l/", "ftp://host/l/x", s.URL + "/l/x?y=1", ""} {
+		if _, err := c.Open(ctx, link, ""); !errors.Is(err, client.ErrNotLink) {
+			t.Errorf("open %q: %v, want ErrNotLink", link, err)
+		}
+	}
+	if _, err := c.Open(ctx, l.URL+"#key", ""); !errors.Is(err, client.ErrEndToEnd) {
+		t.Errorf("an end-to-end link: %v", err)
+	}
+}
+
+func TestListAuditRevoke(t *testing.T) {
+	s := newTestServer(t)
+	c := client.New(s.URL, s.key)
+	ctx := t.Context()
+	var made []client.Link
+	for _, label := range []string{"one", "two", "three"} {
+		l, err := c.CreateLink(ctx, client.NewLink{Message: label, Label: label})
+		if err != nil {
+			t.Fatal(err)
+		}
+		made = append(made, l)
+	}
+	// Page by page, newest first.
+	var labels []string
+	q := client.LinkQuery{Limit: 2}
+	for {
+		page, err := c.Links(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range page.Links {
+			labels = append(labels, l.Label)
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		q.Cursor = page.NextCursor
+	}
+	if strings.Join(labels, " ") != "three two one" {
+		t.Fatalf("the pages list %v", labels)
+	}
+	if page, err := c.Links(ctx, client.LinkQuery{Query: "tw"}); err != nil || len(page.Links) != 1 || page.Links[0].Label != "two" {
+		t.Fatalf("find by label: %+v %v", page, err)
+	}
+	if _, err := c.Links(ctx, client.LinkQuery{Status: "bogus"}); !client.IsStatus(err, http.StatusBadRequest) {
+		t.Fatalf("an unknown status: %v", err)
+	}
+
+	first := made[0]
+	if _, err := c.Open(ctx, first.URL, ""); err != nil {
+		t.Fatal(err)
+	}
+	events, err := c.LinkEvents(ctx, first.ID)
+	if err != nil || len(events) != 1 || events[0].Kind != "open" || events[0].UserAgent != client.UserAgent || events[0].IP == "" {
+		t.Fatalf("the audit trail: %+v %v", events, err)
+	}
+	l, err := c.Revoke(ctx, made[1].ID)
+	if err != nil || l.Status != "revoked" || l.RevokedAt == nil {
+		t.Fatalf("revoke: %+v %v", l, err)
+	}
+	if _, err := c.Open(ctx, made[1].URL, ""); !client.IsStatus(err, http.StatusGone) {
+		t.Fatalf("open a revoked link: %v", err)
+	}
+	if l, err := c.Link(ctx, made[1].ID); err != nil || l.Status != "revoked" {
+		t.Fatalf("link: %+v %v", l, err)
+	}
+	if _, err := c.Revoke(ctx, 999); !client.IsStatus(err, http.StatusNotFound) {
+		t.Fatalf("revoke an unknown link: %v", err)
+	}
+}
+
+// TestKeyStaysHome checks that a refused key is an error that does not
+// quote it, and that the key goes to no other server, nor along a
+// redirect.
+func TestKeyStaysHome(t *testing.T) {
+	s := newTestServer(t)
+	ctx := t.Context()
+	wrong := "ol_" + strings.Repeat("x", 43)
+	_, err := client.New(s.URL, wrong).Me(ctx)
+	var apiErr *client.APIError
+	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusUnauthorized || strings.Contains(err.Error(), wrong) {
+		t.Fatalf("a wrong key: %v", err)
+	}
+	if _, err := client.New(s.URL, "ol_bad\nkey").Me(ctx); err == nil || strings.Contains(err.Error(), "bad") {
+		t.Fatalf("a key that cannot be a header: %v", err)
+	}
+
+	var heard atomic.Value
+	heard.Store("")
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		heard.Store(r.Header.Get("Authorization"))
+		if r.URL.Path == "/api/v1/me" {
+			http.Redirect(w, r, "http://elsewhere.example/api/v1/me", http.StatusFound)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"kind":"message","message":"hi"}`)
+	}))
+	defer other.Close()
+	c := client.New(s.URL, s.key)
+	if o, err := c.Open(ctx, other.URL+"/l/sometoken", ""); err != nil || o.Message != "hi" {
+		t.Fatalf("open on another server: %+v %v", o, err)
+	}
+	if h := heard.Load().(string); h != "" {
+		t.Fatalf("the key went to another server: %q", h)
+	}
+	_, err = client.New(other.URL, s.key).Me(ctx)
+	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusFound || !strings.Contains(err.Error(), "elsewhere.example") {
+		t.Fatalf("a redirect: %v", err)
+	}
+
+	// Unreachable: the error names the server, not the path with a token.
+	_, err = client.New("http://127.0.0.1:1", s.key).Open(ctx, "http://127.0.0.1:1/l/tokentokentoken", "")
+	if err == nil || strings.Contains(err.Error(), "tokentokentoken") || !strings.Contains(err.Error(), "127.0.0.1:1") {
+		t.Fatalf("an unreachable server: %v", err)
+	}
+}
+
+// TestEventsMissNothing drops the event stream while a watched link is
+// opened: the open is not on any stream, and arrives anyway, read again
+// once the stream is back.
+func TestEventsMissNothing(t *testing.T) {
+	var connections atomic.Int32
+	arrived := make(chan struct{}, 4)
+	gate := make(chan struct{})
+	s := newTestServer(t, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/api/v1/events" {
+				if connections.Add(1) == 2 {
+					arrived <- struct{}{}
+					<-gate // the second connection waits for the open
+				}
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	c := client.New(s.URL, s.key)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	watched, err := c.CreateLink(ctx, client.NewLink{Message: "watched"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream, err := c.Events(ctx, watched.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := func() client.Link {
+		t.Helper()
+		select {
+		case l, ok := <-stream.C:
+			if !ok {
+				t.Fatalf("the stream ended: %v", stream.Err())
+			}
+			return l
+		case <-ctx.Done():
+			t.Fatal("no event")
+		}
+		return client.Link{}
+	}
+	// Once up, the stream tells the watched link as it is.
+	if l := next(); l.ID != watched.ID || l.Status != "active" {
+		t.Fatalf("the first event: %+v", l)
+	}
+	// A link made while the stream is up arrives as an event.
+	other, err := c.CreateLink(ctx, client.NewLink{Message: "other"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := next(); l.ID != other.ID {
+		t.Fatalf("the create: %+v", l)
+	}
+
+	s.CloseClientConnections()
+	<-arrived
+	if _, err := client.New("", "").Open(ctx, watched.URL, ""); err != nil {
+		t.Fatal(err)
+	}
+	close(gate)
+	if l := next(); l.ID != watched.ID || l.Status != "used" || l.Uses != 1 {
+		t.Fatalf("after the break: %+v", l)
+	}
+	cancel()
+	for range stream.C {
+	}
+	if !errors.Is(stream.Err(), context.Canceled) {
+		t.Fatalf("the stream ended with %v", stream.Err())
+	}
+}
+
+// TestEventsRefused: a refused key is Events' error, before any stream.
+func TestEventsRefused(t *testing.T) {
+	s := newTestServer(t)
+	_, err := client.New(s.URL, "ol_"+strings.Repeat("x", 43)).Events(t.Context())
+	if !client.IsStatus(err, http.StatusUnauthorized) {
+		t.Fatalf("events with a wrong key: %v", err)
+	}
+}
+
+// brokenReader fails after some bytes, as a file on a failing disk would.
+type brokenReader struct{ n int }
+
+func (b *brokenReader) Read(p []byte) (int, error) {
+	if b.n <= 0 {
+		return 0, errors.New("the disk broke")
+	}
+	n := min(len(p), b.n)
+	b.n -= n
+	return n, nil
+}
+
+func TestUnreadableFile(t *testing.T) {
+	s := newTestServer(t)
+	_, err := client.New(s.URL, s.key).CreateLink(t.Context(), client.NewLink{File: &brokenReader{n: 100 << 10}, FileName: "a.bin"})
+	if err == nil || !strings.Contains(err.Error(), "the disk broke") || strings.Contains(err.Error(), "cannot reach") {
+		t.Fatalf("a file that breaks: %v", err)
+	}
+}

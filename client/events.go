@@ -1,0 +1,240 @@
+package client
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Stream is a followed event stream: the key owner's links arrive on C,
+// each time one changes, until the stream ends and C is closed. Err then
+// says why.
+type Stream struct {
+	C   <-chan Link
+	err error
+}
+
+// Err is why the stream ended: ctx's error, or the server's refusal (an
+// *APIError, 401 once the key stops working). Read it once C is closed.
+func (s *Stream) Err() error { return s.err }
+
+// Reconnection. The server asks for its own delay (retry:), which a
+// stream that keeps failing doubles up to maxRetry. A stream that sends
+// nothing for streamIdle, although the server beats every 25 s, is taken
+// for dead: a connection can die without either side being told.
+const (
+	defaultRetry = 2 * time.Second
+	maxRetry     = 30 * time.Second
+	streamIdle   = time.Minute
+)
+
+// Events follows the key owner's links: GET /api/v1/events. The first
+// connection is made before Events returns, so a refused key is its
+// error. A stream that drops is connected again, until ctx ends or the
+// server refuses.
+//
+// The server does not replay what happened while a stream was down, so
+// each time the stream is up, first and after every reconnection, the
+// links named in watch are read again and sent on C as well. Whoever waits
+// for one of them to change therefore misses nothing: not a change before
+// the stream was up, nor one during a break.
+func (c *Client) Events(ctx context.Context, watch ...int64) (*Stream, error) {
+	first, err := c.connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ch := make(chan Link)
+	s := &Stream{C: ch}
+	go func() {
+		defer close(ch)
+		s.err = c.follow(ctx, first, watch, ch)
+	}()
+	return s, nil
+}
+
+// connection is one connection of the stream, with the cancel that ends it.
+type connection struct {
+	res    *http.Response
+	cancel context.CancelFunc
+	// idle ends the connection unless reset in time.
+	idle *time.Timer
+}
+
+func (c *Client) connect(ctx context.Context) (*connection, error) {
+	u, err := c.url("/api/v1/events")
+	if err != nil {
+		return nil, err
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	req, err := http.NewRequestWithContext(cctx, http.MethodGet, u, nil)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	req.Header.Set("Accept", "text/event-stream")
+	// The response header timeout does not cover a stream's body: the
+	// idle timer does.
+	idle := time.AfterFunc(streamIdle, cancel)
+	res, err := c.do(req, true)
+	if err != nil {
+		idle.Stop()
+		cancel()
+		return nil, err
+	}
+	return &connection{res: res, cancel: cancel, idle: idle}, nil
+}
+
+func (conn *connection) close() {
+	conn.idle.Stop()
+	conn.cancel()
+	conn.res.Body.Close()
+}
+
+// follow reads conn, and the connections after it, onto ch until ctx ends
+// or the server refuses.
+func (c *Client) follow(ctx context.Context, conn *connection, watch []int64, ch chan<- Link) error {
+	retry := defaultRetry
+	var quick time.Time // when the stream last reconnected at once
+	for {
+		err := c.reread(ctx, watch, ch)
+		if err == nil {
+			err = readStream(conn, ch, &retry)
+		}
+		conn.close()
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if permanent(err) {
+			return err
+		}
+		// A dropped stream reconnects at once, to miss as little as can
+		// be; but at most once in a retry period, so as not to spin
+		// against a server that drops every stream.
+		wait := time.Duration(0)
+		if time.Since(quick) < retry {
+			wait = retry
+		} else {
+			quick = time.Now()
+		}
+		for {
+			if err := sleep(ctx, wait); err != nil {
+				return err
+			}
+			conn, err = c.connect(ctx)
+			if err == nil {
+				break
+			}
+			if permanent(err) {
+				return err
+			}
+			var e *APIError
+			if errors.As(err, &e) && e.RetryAfter > 0 {
+				wait = e.RetryAfter
+			} else {
+				wait = min(max(2*wait, retry), maxRetry)
+			}
+		}
+	}
+}
+
+// reread sends the watched links as they are now.
+func (c *Client) reread(ctx context.Context, watch []int64, ch chan<- Link) error {
+	for _, id := range watch {
+		l, err := c.Link(ctx, id)
+		if err != nil {
+			return err
+		}
+		select {
+		case ch <- l:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// errStreamEnded is a stream that ended without a word, as a restarting
+// server ends it: worth connecting again.
+var errStreamEnded = errors.New("the event stream ended")
+
+// readStream sends the link events of conn to ch until the connection
+// ends. retry is set to the delay the server asks for.
+func readStream(conn *connection, ch chan<- Link, retry *time.Duration) error {
+	sc := bufio.NewScanner(conn.res.Body)
+	sc.Buffer(make([]byte, 4096), 1<<20)
+	var event string
+	var data []string
+	for sc.Scan() {
+		conn.idle.Reset(streamIdle)
+		line := sc.Text()
+		field, value, _ := strings.Cut(line, ":")
+		value = strings.TrimPrefix(value, " ")
+		switch field {
+		case "":
+			if line != "" {
+				continue // a comment, such as the heartbeat
+			}
+			if err := dispatch(event, strings.Join(data, "\n"), conn, ch); err != nil {
+				return err
+			}
+			event, data = "", nil
+		case "event":
+			event = value
+		case "data":
+			data = append(data, value)
+		case "retry":
+			if ms, err := strconv.Atoi(value); err == nil && ms > 0 {
+				*retry = time.Duration(ms) * time.Millisecond
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	return errStreamEnded
+}
+
+// dispatch handles one event of the stream.
+func dispatch(event, data string, conn *connection, ch chan<- Link) error {
+	switch event {
+	case "link":
+		var l Link
+		if err := json.Unmarshal([]byte(data), &l); err != nil {
+			return err
+		}
+		select {
+		case ch <- l:
+		case <-conn.res.Request.Context().Done():
+			return conn.res.Request.Context().Err()
+		}
+	case "end":
+		return &APIError{Status: http.StatusUnauthorized, Code: "key_refused", Title: "Key refused", Detail: data}
+	}
+	return nil
+}
+
+// permanent reports whether err is a refusal that trying again will not
+// change: anything the server refuses but a 429 or a 5xx.
+func permanent(err error) bool {
+	var e *APIError
+	return errors.As(err, &e) && e.Status < 500 && e.Status != http.StatusTooManyRequests
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,214 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// Link is a link as the API shows it to its owner.
+type Link struct {
+	ID          int64      `json:"id"`
+	Kind        string     `json:"kind"` // message, url or file
+	Label       string     `json:"label"`
+	Status      string     `json:"status"` // active, used, expired or revoked
+	MaxUses     int        `json:"max_uses"`
+	Uses        int        `json:"uses"`
+	Views       int        `json:"views"`
+	ExpiresAt   time.Time  `json:"expires_at"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UsedAt      *time.Time `json:"used_at"`
+	RevokedAt   *time.Time `json:"revoked_at"`
+	ForUser     *string    `json:"for_user"`
+	HasPassword bool       `json:"has_password"`
+	E2E         bool       `json:"e2e"`
+	// URL is the link's address, BASE/l/TOKEN: only CreateLink's answer
+	// has it, the only time the server gives it.
+	URL string `json:"url,omitempty"`
+}
+
+// NewLink is a link to create. Kind may be left out: a File makes a file
+// link, a URL a url link, and anything else a message. Empty fields take
+// the server's defaults (a TTL of 1d, one use).
+type NewLink struct {
+	Kind     string `json:"kind"`
+	Message  string `json:"message,omitempty"`
+	URL      string `json:"url,omitempty"`
+	TTL      string `json:"ttl,omitempty"` // such as 90s, 15m, 2h or 7d
+	MaxUses  int    `json:"max_uses,omitempty"`
+	Password string `json:"password,omitempty"`
+	ForUser  string `json:"for_user,omitempty"`
+	Label    string `json:"label,omitempty"`
+	// File is the content of a file link, read as it is sent, and
+	// FileName its name.
+	File     io.Reader `json:"-"`
+	FileName string    `json:"-"`
+}
+
+// CreateLink creates a link: POST /api/v1/links. The answer's URL is the
+// only copy of the link's address. A file is streamed as multipart: memory
+// holds a buffer of it, whatever its size.
+func (c *Client) CreateLink(ctx context.Context, in NewLink) (Link, error) {
+	if in.Kind == "" {
+		switch {
+		case in.File != nil:
+			in.Kind = "file"
+		case in.URL != "":
+			in.Kind = "url"
+		default:
+			in.Kind = "message"
+		}
+	}
+	var l Link
+	if in.File == nil {
+		err := c.sendJSON(ctx, http.MethodPost, "/api/v1/links", in, &l)
+		return l, err
+	}
+	u, err := c.url("/api/v1/links")
+	if err != nil {
+		return l, err
+	}
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, pr)
+	if err != nil {
+		return l, err
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	written := make(chan error, 1)
+	go func() {
+		err := writeForm(mw, in)
+		written <- err // before the transport can hear of it
+		pw.CloseWithError(err)
+	}()
+	res, err := c.do(req, true)
+	// Ends the writer, should the server have answered before reading
+	// the whole body.
+	pr.Close()
+	if err != nil {
+		// A file that could not be read is the error, not the upload
+		// that it broke off.
+		select {
+		case werr := <-written:
+			if werr != nil && !errors.Is(werr, io.ErrClosedPipe) {
+				return l, werr
+			}
+		default:
+		}
+		return l, err
+	}
+	return l, decode(res, &l)
+}
+
+// writeForm writes in as a create form, the fields before the file so
+// that the server knows the kind when the file arrives.
+func writeForm(mw *multipart.Writer, in NewLink) error {
+	fields := [][2]string{{"kind", in.Kind}, {"message", in.Message}, {"url", in.URL}, {"ttl", in.TTL},
+		{"password", in.Password}, {"for_user", in.ForUser}, {"label", in.Label}}
+	if in.MaxUses != 0 {
+		fields = append(fields, [2]string{"max_uses", strconv.Itoa(in.MaxUses)})
+	}
+	for _, f := range fields {
+		if f[1] == "" {
+			continue
+		}
+		if err := mw.WriteField(f[0], f[1]); err != nil {
+			return err
+		}
+	}
+	name := in.FileName
+	if name == "" {
+		name = "file"
+	}
+	part, err := mw.CreateFormFile("file", name)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(part, in.File); err != nil {
+		return fmt.Errorf("read %s: %w", name, err)
+	}
+	return mw.Close()
+}
+
+// LinkQuery picks links to list; the zero value is the newest page of all.
+type LinkQuery struct {
+	Status string // active, used, expired or revoked; empty for all
+	Query  string // only links whose label has this
+	Cursor string // a page's NextCursor, for the page after it
+	Limit  int    // links on a page, 1 to 100; zero for the server's default
+}
+
+// LinkPage is a page of links, newest first.
+type LinkPage struct {
+	Links []Link `json:"links"`
+	// NextCursor is the cursor of the next page; empty on the last.
+	NextCursor string `json:"next_cursor"`
+}
+
+// Links lists the key owner's links, a page at a time: GET /api/v1/links.
+func (c *Client) Links(ctx context.Context, q LinkQuery) (LinkPage, error) {
+	v := url.Values{}
+	for k, s := range map[string]string{"status": q.Status, "q": q.Query, "cursor": q.Cursor} {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	if q.Limit != 0 {
+		v.Set("limit", strconv.Itoa(q.Limit))
+	}
+	path := "/api/v1/links"
+	if len(v) > 0 {
+		path += "?" + v.Encode()
+	}
+	var p struct {
+		Links      []Link  `json:"links"`
+		NextCursor *string `json:"next_cursor"`
+	}
+	if err := c.getJSON(ctx, path, &p); err != nil {
+		return LinkPage{}, err
+	}
+	page := LinkPage{Links: p.Links}
+	if p.NextCursor != nil {
+		page.NextCursor = *p.NextCursor
+	}
+	return page, nil
+}
+
+// Link returns one of the key owner's links: GET /api/v1/links/{id}.
+func (c *Client) Link(ctx context.Context, id int64) (Link, error) {
+	var l Link
+	err := c.getJSON(ctx, "/api/v1/links/"+strconv.FormatInt(id, 10), &l)
+	return l, err
+}
+
+// Event is an entry of a link's audit trail.
+type Event struct {
+	At        time.Time `json:"at"`
+	Kind      string    `json:"kind"` // view, open, wrong_password, gone or revoke
+	IP        string    `json:"ip"`
+	UserAgent string    `json:"user_agent"`
+}
+
+// LinkEvents returns a link's audit trail, oldest first:
+// GET /api/v1/links/{id}/events.
+func (c *Client) LinkEvents(ctx context.Context, id int64) ([]Event, error) {
+	var out struct {
+		Events []Event `json:"events"`
+	}
+	err := c.getJSON(ctx, "/api/v1/links/"+strconv.FormatInt(id, 10)+"/events", &out)
+	return out.Events, err
+}
+
+// Revoke revokes one of the key owner's links and returns it; revoking a
+// revoked link changes nothing: POST /api/v1/links/{id}/revoke.
+func (c *Client) Revoke(ctx context.Context, id int64) (Link, error) {
+	var l Link
+	err := c.sendJSON(ctx, http.MethodPost, "/api/v1/links/"+strconv.FormatInt(id, 10)+"/revoke", nil, &l)
+	return l, err
+}

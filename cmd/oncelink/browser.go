@@ -1,0 +1,37 @@
+package main
+
+import (
+	"strings"
+	"unicode"
+
+	"oncelink/useragent"
+)
+
+// browserName says which browser, on which system, sent userAgent, as a
+// person would: "Firefox 128 on Linux". A user agent that useragent does
+// not know is given as it is, cut short and made safe for a terminal.
+func browserName(userAgent string) string {
+	ua := strings.TrimSpace(userAgent)
+	if ua == "" {
+		return "an unnamed browser"
+	}
+	if name := useragent.Name(ua); name != "" {
+		return name
+	}
+	if r := []rune(ua); len(r) > 100 {
+		ua = string(r[:100]) + "…"
+	}
+	return oneLine(ua, "")
+}
+
+// printable replaces the characters that a terminal would act on, such as
+// escape sequences, or that would reorder a line: the user agents and
+// labels it is given come from other people.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+			return '?'
+		}
+		return r
+	}, s)
+}

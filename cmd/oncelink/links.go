@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"oncelink/client"
+)
+
+// linksCommand lists the signed-in account's links, newest first:
+// oncelink links [--status S] [--find TEXT] [--json].
+func linksCommand(fs *flag.FlagSet) runFunc {
+	status := fs.String("status", "", "only links that are `STATUS`: active, used, expired or revoked")
+	find := fs.String("find", "", "only links whose label has `TEXT`")
+	asJSON := fs.Bool("json", false, `print {"links": [...]} as JSON, the link objects of the API`)
+	return func(ctx context.Context, p *proc, args []string) error {
+		if len(args) > 0 {
+			return usageError("unexpected argument %q", args[0])
+		}
+		c, err := signedIn(p)
+		if err != nil {
+			return err
+		}
+		links := []client.Link{}
+		q := client.LinkQuery{Status: *status, Query: *find, Limit: 100}
+		for {
+			page, err := c.Links(ctx, q)
+			if err != nil {
+				return err
+			}
+			links = append(links, page.Links...)
+			if page.NextCursor == "" {
+				break
+			}
+			q.Cursor = page.NextCursor
+		}
+		if *asJSON {
+			return printJSON(p.stdout, map[string]any{"links": links})
+		}
+		tw := tabwriter.NewWriter(p.stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tLABEL\tKIND\tSTATUS\tUSES\tEXPIRES")
+		for _, l := range links {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d/%d\t%s\n", l.ID, oneLine(l.Label, "-"), l.Kind, l.Status, l.Uses, l.MaxUses, l.ExpiresAt.UTC().Format("2006-01-02 15:04 UTC"))
+		}
+		return tw.Flush()
+	}
+}
+
+// linkID is the ID argument of revoke and events.
+func linkID(args []string) (int64, error) {
+	switch {
+	case len(args) == 0:
+		return 0, usageError("ID is missing: oncelink links lists them")
+	case len(args) > 1:
+		return 0, usageError("unexpected argument %q", args[1])
+	}
+	id, err := strconv.ParseInt(args[0], 10, 64)
+	if err != nil || id <= 0 {
+		return 0, usageError("%q is not a link's ID, a number that oncelink links lists", args[0])
+	}
+	return id, nil
+}
+
+// revokeCommand ends a link at once: oncelink revoke ID.
+func revokeCommand(*flag.FlagSet) runFunc {
+	return func(ctx context.Context, p *proc, args []string) error {
+		id, err := linkID(args)
+		if err != nil {
+			return err
+		}
+		c, err := signedIn(p)
+		if err != nil {
+			return err
+		}
+		l, err := c.Revoke(ctx, id)
+		if err != nil {
+			return linkError(err, id)
+		}
+		fmt.Fprintf(p.stdout, "revoked link %d%s\n", l.ID, labelled(l.Label))
+		return nil
+	}
+}
+
+// eventsCommand prints a link's audit trail: oncelink events ID [--json].
+func eventsCommand(fs *flag.FlagSet) runFunc {
+	asJSON := fs.Bool("json", false, `print {"events": [...]} as JSON, as the API has them`)
+	return func(ctx context.Context, p *proc, args []string) error {
+		id, err := linkID(args)
+		if err != nil {
+			return err
+		}
+		c, err := signedIn(p)
+		if err != nil {
+			return err
+		}
+		events, err := c.LinkEvents(ctx, id)
+		if err != nil {
+			return linkError(err, id)
+		}
+		if *asJSON {
+			return printJSON(p.stdout, map[string]any{"events": events})
+		}
+		tw := tabwriter.NewWriter(p.stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "AT\tEVENT\tADDRESS\tBROWSER")
+		for _, e := range events {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.At.UTC().Format(time.DateTime+" UTC"), e.Kind, oneLine(e.IP, "-"), browserName(e.UserAgent))
+		}
+		return tw.Flush()
+	}
+}
+
+// linkError says which link is not the account's, where the server's
+// words are for a recipient.
+func linkError(err error, id int64) error {
+	if client.IsStatus(err, http.StatusNotFound) {
+		return &exitError{code: exitNotFound, err: fmt.Errorf("you have no link %d: oncelink links lists yours", id)}
+	}
+	return err
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// oneLine is s fit for a table's cell or a line: runs of spaces, tabs and
+// line breaks as one space, nothing a terminal acts on, and empty as none.
+func oneLine(s, none string) string {
+	s = printable(strings.Join(strings.Fields(s), " "))
+	if s == "" {
+		return none
+	}
+	return s
+}
+
+func labelled(label string) string {
+	if label == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (%s)", oneLine(label, ""))
+}

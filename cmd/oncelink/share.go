@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"oncelink/client"
+)
+
+// maxStdinMessage bounds a message read from standard input. The server
+// takes 64 KiB, and says so; more than this is surely a file.
+const maxStdinMessage = 1 << 20
+
+// shareFlags are share's flags by the API field they fill, to name the one
+// at fault when the server refuses a field.
+var shareFlags = map[string]string{
+	"message": "the message", "url": "--url", "file": "--file", "ttl": "--ttl", "max_uses": "--uses",
+	"password": "--password-stdin", "for_user": "--for", "label": "--label",
+}
+
+// shareCommand creates a link: oncelink share [TEXT] [flags]. Standard
+// output gets the link's URL and nothing else, so that
+// url=$(oncelink share < secret.txt) works.
+func shareCommand(fs *flag.FlagSet) runFunc {
+	file := fs.String("file", "", "share the file at `PATH`")
+	address := fs.String("url", "", "share the web address `URL`: the link sends its recipient there")
+	ttl := fs.String("ttl", "", "how long the link lives: a `DURATION` such as 15m, 2h or 7d; the server's default is 1d")
+	uses := fs.Int("uses", 1, "the link may be opened `N` times, from 1 to 100")
+	passwordStdin := fs.Bool("password-stdin", false, "ask the recipient for a password, read from the first line of standard input")
+	forUser := fs.String("for", "", "only the account `NAME`, signed in, may open the link")
+	label := fs.String("label", "", "a `LABEL` to know the link by in oncelink links and on the dashboard")
+	asJSON := fs.Bool("json", false, "print the new link as JSON, with its url, rather than the URL alone")
+	wait := fs.Bool("wait", false, "after printing the URL, wait until the link is opened, then say when, from where and with which browser")
+	return func(ctx context.Context, p *proc, args []string) error {
+		sources := 0
+		for _, given := range []bool{len(args) > 0, *file != "", *address != ""} {
+			if given {
+				sources++
+			}
+		}
+		switch {
+		case len(args) > 1:
+			return usageError("unexpected argument %q: quote the TEXT to share, or pipe it to standard input", args[1])
+		case sources > 1:
+			return usageError("share one thing: TEXT, --file or --url")
+		case sources == 0 && *passwordStdin:
+			return usageError("--password-stdin reads standard input, which then cannot hold the message: give it as TEXT or with --file")
+		case *uses < 1:
+			return usageError("--uses must be at least 1")
+		}
+		c, err := signedIn(p)
+		if err != nil {
+			return err
+		}
+		in := client.NewLink{URL: *address, TTL: *ttl, MaxUses: *uses, ForUser: *forUser, Label: *label}
+		if *passwordStdin {
+			if in.Password, err = readSecret(ctx, p.stdin, p.stderr, "Password for the link: "); err != nil {
+				return err
+			}
+			if in.Password == "" {
+				return usageError("--password-stdin read an empty password")
+			}
+		}
+		switch {
+		case len(args) == 1:
+			in.Message = args[0]
+		case *file != "":
+			f, err := openUpload(*file)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			in.File, in.FileName = f, filepath.Base(*file)
+		case *address == "":
+			if in.Message, err = readMessage(ctx, p); err != nil {
+				return err
+			}
+		}
+		l, err := c.CreateLink(ctx, in)
+		var apiErr *client.APIError
+		if errors.As(err, &apiErr) && shareFlags[apiErr.Field] != "" {
+			err = fmt.Errorf("%s: %w", shareFlags[apiErr.Field], err)
+		}
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			err = printJSON(p.stdout, l)
+		} else {
+			_, err = fmt.Fprintln(p.stdout, l.URL)
+		}
+		if err != nil || !*wait {
+			return err
+		}
+		return waitForOpen(ctx, c, l, p.stderr)
+	}
+}
+
+// openUpload opens the file to share, which must be a regular file: a
+// directory or a device would fail halfway through the upload.
+func openUpload(path string) (*os.File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err == nil && !st.Mode().IsRegular() {
+		err = fmt.Errorf("%s is not a file", path)
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// readMessage reads the message to share from standard input, whole.
+func readMessage(ctx context.Context, p *proc) (string, error) {
+	if isTerminal(p.stdin) {
+		fmt.Fprintln(p.stderr, "Type the message, then Ctrl-D on a line of its own:")
+	}
+	b, err := interruptible(ctx, func() ([]byte, error) { return io.ReadAll(io.LimitReader(p.stdin, maxStdinMessage+1)) })
+	switch {
+	case errors.Is(err, context.Canceled):
+		return "", err
+	case err != nil:
+		return "", fmt.Errorf("read standard input: %w", err)
+	case len(b) > maxStdinMessage:
+		return "", errors.New("standard input holds more than a message can: share it as a file with --file")
+	case len(b) == 0:
+		return "", usageError("standard input was empty: give the TEXT to share, or pipe it in")
+	}
+	return string(b), nil
+}
+
+// waitForOpen waits until link l is opened, and tells w when, from where
+// and with which browser. A link that dies unopened ends the wait with
+// exit status 3; an interrupt leaves the link as it is.
+func waitForOpen(ctx context.Context, c *client.Client, l client.Link, w io.Writer) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// The stream sends the link as it is once it is up, so an open
+	// between the create and now is not missed.
+	stream, err := c.Events(ctx, l.ID)
+	if err != nil {
+		return err
+	}
+	id := strconv.FormatInt(l.ID, 10)
+	fmt.Fprintf(w, "Waiting for link %s to be opened; Ctrl-C stops waiting and leaves the link as it is.\n", id)
+	for now := range stream.C {
+		switch {
+		case now.ID != l.ID:
+			continue
+		case now.Uses > l.Uses:
+			return tellOpen(ctx, c, now, w)
+		case now.Status != "active":
+			return &exitError{code: exitGone, err: fmt.Errorf("link %s is %s, and was not opened", id, now.Status)}
+		}
+	}
+	err = stream.Err()
+	if errors.Is(err, context.Canceled) {
+		return &exitError{code: exitInterrupted, err: fmt.Errorf("stopped waiting; link %s is still active (oncelink revoke %s ends it)", id, id)}
+	}
+	return err
+}
+
+// tellOpen says when, from where and with which browser link l was last
+// opened, from its audit trail.
+func tellOpen(ctx context.Context, c *client.Client, l client.Link, w io.Writer) error {
+	events, err := c.LinkEvents(ctx, l.ID)
+	if err != nil {
+		return err
+	}
+	for i := len(events) - 1; i >= 0; i-- {
+		if e := events[i]; e.Kind == "open" {
+			fmt.Fprintf(w, "Opened %s from %s with %s.\n", e.At.Local().Format(time.DateTime+" MST"), e.IP, browserName(e.UserAgent))
+			return nil
+		}
+	}
+	fmt.Fprintf(w, "Opened (%d of %d uses).\n", l.Uses, l.MaxUses)
+	return nil
+}

@@ -1,0 +1,289 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// shell is a user's shell for the client commands: a home directory of
+// its own and an environment with no ONCELINK_ variable but those given.
+// It keeps everything the commands printed.
+type shell struct {
+	t       *testing.T
+	env     []string
+	printed strings.Builder
+}
+
+func newShell(t *testing.T) *shell {
+	t.Helper()
+	home := t.TempDir()
+	sh := &shell{t: t, env: []string{"HOME=" + home, "XDG_CONFIG_HOME=" + filepath.Join(home, "config")}}
+	for _, kv := range os.Environ() {
+		if name, _, _ := strings.Cut(kv, "="); name == "PATH" || name == "TMPDIR" {
+			sh.env = append(sh.env, kv)
+		}
+	}
+	return sh
+}
+
+// command is oncelink with args in sh, with env added to its environment.
+func (sh *shell) command(stdin io.Reader, env []string, args ...string) *exec.Cmd {
+	cmd := exec.Command(oncelinkBinary(sh.t), args...)
+	cmd.Env = append(append([]string{}, sh.env...), env...)
+	cmd.Stdin = stdin
+	cmd.Dir = sh.t.TempDir()
+	return cmd
+}
+
+// run runs oncelink to its end.
+func (sh *shell) run(stdin string, env []string, args ...string) result {
+	sh.t.Helper()
+	cmd := sh.command(strings.NewReader(stdin), env, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	sh.printed.WriteString(stdout.String() + stderr.String())
+	var exit *exec.ExitError
+	r := result{stdout: stdout.String(), stderr: stderr.String(), err: err}
+	if errors.As(err, &exit) {
+		r.code = exit.ExitCode()
+	} else if err != nil {
+		sh.t.Fatal(err)
+	}
+	return r
+}
+
+// must runs oncelink and fails the test unless it exits with code.
+func (sh *shell) must(code int, stdin string, args ...string) result {
+	sh.t.Helper()
+	r := sh.run(stdin, nil, args...)
+	if r.code != code {
+		sh.t.Fatalf("oncelink %s: status %d, want %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.code, code, r.stdout, r.stderr)
+	}
+	return r
+}
+
+// firefox is the user agent of the browser that opens links in the tests.
+const firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+
+// openInBrowser opens the link at u as a browser's Open button does.
+func openInBrowser(t *testing.T, u string) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, u, nil)
+	req.Header.Set("User-Agent", firefox)
+	res, err := newClient().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
+// TestClientCommands uses the client commands of the real binary against
+// a real server, as a user in a new home directory would: login, share,
+// open, links, revoke, events, share --wait; with the exit statuses that
+// scripts rely on, and the key in no output and no log.
+func TestClientCommands(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	s := startServer(t, db)
+	signUp(t, s)
+	var out, errs strings.Builder
+	if err := run(t.Context(), []string{"user", "key", "owner", "--db", db}, func(string) string { return "" }, strings.NewReader(""), &out, &errs); err != nil {
+		t.Fatalf("user key: %v %s", err, errs.String())
+	}
+	key := strings.TrimSpace(out.String())
+	sh := newShell(t)
+
+	// Before login.
+	r := sh.must(exitSignedOut, "s3cret\n", "share")
+	if !strings.Contains(r.stderr, "oncelink login") || r.stdout != "" {
+		t.Fatalf("share before login says %q", r.stderr)
+	}
+	sh.must(exitSignedOut, "ol_"+strings.Repeat("x", 43)+"\n", "login", s.URL, "--key-stdin")
+	config := filepath.Join(sh.env[1][len("XDG_CONFIG_HOME="):], "oncelink", "config.json")
+	if _, err := os.Stat(config); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a refused key was saved: %v", err)
+	}
+	sh.must(exitUsage, "", "login", s.URL) // standard input is no terminal
+	r = sh.must(exitDone, key+"\n", "login", s.URL+"/", "--key-stdin")
+	if !strings.Contains(r.stderr, "as owner") || r.stdout != "" {
+		t.Fatalf("login: stdout %q, stderr %q", r.stdout, r.stderr)
+	}
+	for path, want := range map[string]os.FileMode{config: 0o600, filepath.Dir(config): 0o700 | os.ModeDir} {
+		if st, err := os.Stat(path); err != nil || st.Mode() != want {
+			t.Fatalf("%s: %v %v, want %v", path, st.Mode(), err, want)
+		}
+	}
+
+	// A message: only the URL on stdout; opened once.
+	r = sh.must(exitDone, "s3cret\n", "share", "--ttl", "10m")
+	link := regexp.MustCompile(`^` + regexp.QuoteMeta(s.URL) + `/l/[A-Za-z0-9_-]{43}\n$`)
+	if !link.MatchString(r.stdout) || r.stderr != "" {
+		t.Fatalf("share: stdout %q, stderr %q", r.stdout, r.stderr)
+	}
+	secretURL := strings.TrimSpace(r.stdout)
+	if r := sh.must(exitDone, "", "open", secretURL); r.stdout != "s3cret\n" {
+		t.Fatalf("open: %q", r.stdout)
+	}
+	sh.must(exitGone, "", "open", secretURL)
+	sh.must(exitNotFound, "", "open", s.URL+"/l/"+strings.Repeat("A", 43))
+	sh.must(exitNotFound, "", "open", s.URL+"/links")
+
+	// A password link: refused unused without its password.
+	pwURL := strings.TrimSpace(sh.must(exitDone, "open sesame\n", "share", "behind a password", "--password-stdin").stdout)
+	if r := sh.must(exitFailed, "", "open", pwURL); !strings.Contains(r.stderr, "--password-stdin") {
+		t.Fatalf("open a password link without it: %q", r.stderr)
+	}
+	sh.must(exitFailed, "open says me\n", "open", pwURL, "--password-stdin")
+	if r := sh.must(exitDone, "open sesame\n", "open", "--password-stdin", pwURL); r.stdout != "behind a password" {
+		t.Fatalf("open a password link: %q", r.stdout)
+	}
+
+	// A file of binary bytes, byte for byte; the saved copy is private.
+	dir := t.TempDir()
+	content := make([]byte, 300<<10+3)
+	for i := range content {
+		content[i] = byte(rand.IntN(256))
+	}
+	sent, got := filepath.Join(dir, "photo.raw"), filepath.Join(dir, "copy.raw")
+	if err := os.WriteFile(sent, content, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fileURL := strings.TrimSpace(sh.must(exitDone, "", "share", "--file", sent, "--label", "a file").stdout)
+	sh.must(exitDone, "", "open", fileURL, "-o", got)
+	if b, err := os.ReadFile(got); err != nil || !bytes.Equal(b, content) {
+		t.Fatalf("the file came back with %d bytes (%v), want %d", len(b), err, len(content))
+	}
+	if st, _ := os.Stat(got); st.Mode().Perm() != 0o600 {
+		t.Fatalf("the opened file's mode is %v", st.Mode())
+	}
+
+	// share --wait: a browser opens the link; the command names it within a second.
+	wait := sh.command(strings.NewReader(""), nil, "share", "--wait", "--label", "waited", "for your eyes")
+	stdout, _ := wait.StdoutPipe()
+	var waitErr lockedBuffer
+	wait.Stderr = &waitErr
+	if err := wait.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- wait.Wait() }()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || !link.MatchString(line) {
+		t.Fatalf("share --wait printed %q: %v", line, err)
+	}
+	// Whether the stream is up yet or not, the open must not be missed.
+	opened := time.Now()
+	if code := openInBrowser(t, strings.TrimSpace(line)); code != http.StatusOK && code != http.StatusSeeOther {
+		t.Fatalf("the browser's open: %d", code)
+	}
+	select {
+	case err := <-done:
+		if took := time.Since(opened); err != nil || took > time.Second {
+			t.Fatalf("share --wait ended %s after the open, with %v:\n%s", took, err, waitErr.String())
+		}
+	case <-time.After(10 * time.Second):
+		wait.Process.Kill()
+		t.Fatalf("share --wait still waits:\n%s", waitErr.String())
+	}
+	if !strings.Contains(waitErr.String(), "Firefox 128 on Linux") || !strings.Contains(waitErr.String(), "127.0.0.1") {
+		t.Fatalf("share --wait does not say who opened it:\n%s", waitErr.String())
+	}
+	sh.printed.WriteString(line + waitErr.String())
+
+	// Ctrl-C ends the wait and leaves the link as it is.
+	wait = sh.command(strings.NewReader(""), nil, "share", "--wait", "--label", "interrupted", "--json", "not yet")
+	stdout, _ = wait.StdoutPipe()
+	var interrupted lockedBuffer
+	wait.Stderr = &interrupted
+	if err := wait.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var made struct {
+		ID  int64
+		URL string
+	}
+	if err := json.NewDecoder(stdout).Decode(&made); err != nil || !link.MatchString(made.URL+"\n") {
+		t.Fatalf("share --json: %+v %v", made, err)
+	}
+	for !strings.Contains(interrupted.String(), "Ctrl-C") {
+		time.Sleep(10 * time.Millisecond)
+	}
+	wait.Process.Signal(syscall.SIGINT)
+	if err := wait.Wait(); wait.ProcessState.ExitCode() != exitInterrupted || !strings.Contains(interrupted.String(), "still active") {
+		t.Fatalf("Ctrl-C: %v\n%s", err, interrupted.String())
+	}
+	sh.printed.WriteString(interrupted.String())
+
+	// links --json parses, and lists them all, newest first.
+	var list struct {
+		Links []struct {
+			ID            int64
+			Label, Status string
+		}
+	}
+	if err := json.Unmarshal([]byte(sh.must(exitDone, "", "links", "--json").stdout), &list); err != nil || len(list.Links) != 5 {
+		t.Fatalf("links --json: %+v %v", list, err)
+	}
+	if l := list.Links[0]; l.ID != made.ID || l.Label != "interrupted" || l.Status != "active" {
+		t.Fatalf("the interrupted link: %+v", l)
+	}
+	if l := list.Links[1]; l.Label != "waited" || l.Status != "used" {
+		t.Fatalf("the waited link: %+v", l)
+	}
+	if r := sh.must(exitDone, "", "links", "--status", "active"); !strings.Contains(r.stdout, "interrupted") || strings.Contains(r.stdout, "waited") {
+		t.Fatalf("links --status active:\n%s", r.stdout)
+	}
+
+	// revoke, then open: gone. The audit trail names the browser.
+	id := strconv.FormatInt(made.ID, 10)
+	sh.must(exitDone, "", "revoke", id)
+	sh.must(exitGone, "", "open", made.URL)
+	if r := sh.must(exitDone, "", "events", id); !strings.Contains(r.stdout, "revoke") {
+		t.Fatalf("events:\n%s", r.stdout)
+	}
+	if r := sh.must(exitDone, "", "events", strconv.FormatInt(list.Links[1].ID, 10)); !strings.Contains(r.stdout, "Firefox 128 on Linux") {
+		t.Fatalf("events of the waited link:\n%s", r.stdout)
+	}
+	sh.must(exitNotFound, "", "revoke", "999")
+	sh.must(exitUsage, "", "revoke", "first")
+
+	// The environment overrides the file; a wrong key is refused.
+	if r := sh.run("", []string{"ONCELINK_API_KEY=ol_" + strings.Repeat("y", 43)}, "links"); r.code != exitSignedOut || !strings.Contains(r.stderr, "refused") {
+		t.Fatalf("a wrong key: %d %q", r.code, r.stderr)
+	}
+	sh.must(exitDone, "", "links")
+	// The saved key goes to its own server only.
+	if r := sh.run("", []string{"ONCELINK_URL=" + s.URL + "/"}, "links"); r.code != exitDone {
+		t.Fatalf("ONCELINK_URL naming the saved server: %d %q", r.code, r.stderr)
+	}
+	if r := sh.run("", []string{"ONCELINK_URL=http://127.0.0.1:1"}, "links"); r.code != exitSignedOut {
+		t.Fatalf("ONCELINK_URL naming another server: %d %q", r.code, r.stderr)
+	}
+
+	printed := sh.printed.String()
+	// Not even a refused key: apiKey, not "ol_", which a token may hold.
+	if strings.Contains(printed, key) || apiKey.MatchString(printed) {
+		t.Fatalf("a command printed the key:\n%s", printed)
+	}
+	logs := s.logs.String()
+	for _, secret := range []string{key, strings.TrimPrefix(secretURL, s.URL+"/l/"), strings.TrimPrefix(fileURL, s.URL+"/l/")} {
+		if strings.Contains(logs, secret) {
+			t.Fatalf("the server's log has a key or a token:\n%s", logs)
+		}
+	}
+}
