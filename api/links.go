@@ -102,7 +102,8 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request, acc *core.Accou
 			a.fail(w, r, err)
 			return
 		}
-		in = core.LinkInput(body)
+		in = core.LinkInput{Kind: body.Kind, Message: body.Message, URL: body.URL, TTL: body.TTL, MaxUses: body.MaxUses,
+			Password: body.Password, ForUser: body.ForUser, Label: body.Label}
 	}
 	if in.TTL == "" {
 		in.TTL = core.DefaultTTL

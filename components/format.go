@@ -41,6 +41,20 @@ func left(d time.Duration) string {
 	return fmt.Sprintf("%ds", secs)
 }
 
+// wait writes how long to wait, rounded up to the second: "12s", "1m 5s".
+func wait(d time.Duration) string {
+	return left((d + time.Second - 1).Truncate(time.Second))
+}
+
+// retryAt is the data-retry-at of an open form that the rate limits hold
+// back, which app.js counts down to; none when they do not.
+func retryAt(f OpenForm) templ.Attributes {
+	if f.Lockout <= 0 {
+		return nil
+	}
+	return templ.Attributes{"data-retry-at": millis(f.RetryAt)}
+}
+
 func kindName(kind string) string {
 	switch kind {
 	case "message":

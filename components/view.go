@@ -45,6 +45,10 @@ type ErrorView struct {
 
 // LinkForm is the create form with what the owner typed.
 type LinkForm struct {
+	// FormKey is the form's one-time key, fresh with each empty form:
+	// the same form sent twice makes one link (see
+	// core.LinkInput.IdempotencyKey).
+	FormKey string
 	Kind    string
 	Message string
 	URL     string
@@ -70,6 +74,9 @@ type Created struct {
 	QR    QR
 	// Row is the new link's row, for the list beside the form.
 	Row LinkRow
+	// Repeated is set when the form was sent again: the link was made the
+	// first time, and URL is empty.
+	Repeated bool
 }
 
 // LinkRow is one of an owner's links in the dashboard.
@@ -130,21 +137,44 @@ type LinkDetails struct {
 
 // Landing is the page a recipient sees before opening a link.
 type Landing struct {
-	// Action is the link's own path, which the Open button posts to.
-	Action        string
-	Owner         string
-	Kind          string
-	Size          int64
-	ExpiresAt     time.Time
-	UsesLeft      int
-	NeedsPassword bool
-	ForUser       string
+	OpenForm
+	Owner     string
+	Kind      string
+	Size      int64
+	ExpiresAt time.Time
+	UsesLeft  int
+	ForUser   string
 	// WrongUser is set when the link is for ForUser and the viewer is not.
 	WrongUser bool
 	SignInURL string
-	Error     string
+}
+
+// OpenForm is the form that opens a link, with the mistake of the last
+// try, if any, and what the rate limits allow.
+type OpenForm struct {
+	// Action is the link's own path, which the Open button posts to.
+	Action        string
+	NeedsPassword bool
+	Error         string
 	// ErrorField names the field the error is about, if any.
 	ErrorField string
+	// Lockout, when not zero, is how long the rate limits hold the
+	// recipient back, until RetryAt: the form is disabled until then, and
+	// app.js counts down to it and enables the form.
+	Lockout time.Duration
+	RetryAt time.Time
+	// AttemptsLeft is how many passwords may still be tried before the
+	// limits make the recipient wait, shown after a wrong one; -1 when no
+	// limit counts them.
+	AttemptsLeft int
+}
+
+// OwnLink is a link's page as its owner sees it.
+type OwnLink struct {
+	Row LinkRow
+	// OpenForm lets the owner open the link themselves; its Action is
+	// empty when they cannot: the link is dead, or for another account.
+	OpenForm
 }
 
 // Delivered is what a recipient gets after opening a link.

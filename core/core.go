@@ -97,6 +97,7 @@ type Store interface {
 	CreateLink(ctx context.Context, n store.NewLink, chunks [][]byte) (store.Link, error)
 	CreateLinkStream(ctx context.Context, n store.NewLink, fill func(put func([]byte) error) error) (store.Link, error)
 	LinkByHash(ctx context.Context, hash []byte) (store.Link, error)
+	LinkByIdempotencyKey(ctx context.Context, owner int64, key string) (store.Link, error)
 	OwnedLink(ctx context.Context, owner, id int64) (store.Link, error)
 	Links(ctx context.Context, owner int64, o store.ListOptions) ([]store.Link, error)
 	Expiring(ctx context.Context, owner int64, after time.Time, limit int) ([]store.Link, error)

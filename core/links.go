@@ -29,7 +29,17 @@ type LinkInput struct {
 	Password string
 	ForUser  string
 	Label    string
+	// IdempotencyKey, when set, makes the create idempotent: the owner's
+	// first create with the key makes the link, and any other with it
+	// makes nothing and answers with that link, Repeated (see Created). A
+	// form issues a fresh key with each showing, so that sending it twice
+	// (a reload of the page that answered it, a second click) never
+	// shares a secret twice.
+	IdempotencyKey string
 }
+
+// MaxIdempotencyKeyLen bounds an idempotency key, in bytes.
+const MaxIdempotencyKeyLen = 64
 
 // DefaultTTL is a new link's time to live when its owner leaves it out,
 // as a JSON body may; a form always has the field.
@@ -53,6 +63,10 @@ var errUses = invalid("max_uses_out_of_range", "max_uses", "Uses must be a whole
 type Created struct {
 	Link Link
 	URL  string
+	// Repeated is set when the link was made before, by a create with
+	// the same IdempotencyKey: nothing was made now, and URL is empty, as
+	// only the first answer can give it.
+	Repeated bool
 }
 
 // Event is what the owner's streams are told of the new link.
@@ -68,7 +82,17 @@ func (s *Service) Create(ctx context.Context, owner int64, d *Draft, in LinkInpu
 	for _, f := range []*string{&in.Kind, &in.URL, &in.TTL, &in.ForUser, &in.Label} {
 		*f = strings.TrimSpace(*f)
 	}
-	n := store.NewLink{OwnerID: owner, Kind: in.Kind, Label: in.Label, MaxUses: in.MaxUses}
+	if in.IdempotencyKey != "" {
+		// Before anything else, as the first create with the key checked
+		// it all: the same form sent again answers as it did.
+		if err := checkIdempotencyKey(in.IdempotencyKey); err != nil {
+			return Created{}, err
+		}
+		if c, err := s.repeated(ctx, owner, in.IdempotencyKey); !errors.Is(err, ErrNotFound) {
+			return c, err
+		}
+	}
+	n := store.NewLink{OwnerID: owner, Kind: in.Kind, Label: in.Label, MaxUses: in.MaxUses, IdempotencyKey: in.IdempotencyKey}
 	ttl, err := ParseDuration(in.TTL)
 	if err != nil {
 		return Created{}, invalid("ttl_invalid", "ttl", "Give the time to live as a duration such as 90s, 15m, 2h or 7d.")
@@ -95,8 +119,11 @@ func (s *Service) Create(ctx context.Context, owner int64, d *Draft, in LinkInpu
 		}
 	}
 	if in.ForUser != "" {
+		if err := checkBytes("for_user", in.ForUser); err != nil {
+			return Created{}, err
+		}
 		u, err := s.store.AccountByName(ctx, in.ForUser)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && u.Disabled()) || !utf8.ValidString(in.ForUser) {
+		if errors.Is(err, store.ErrNotFound) || (err == nil && u.Disabled()) {
 			return Created{}, invalid("for_user_unknown", "for_user", "There is no account named %q that can sign in.", in.ForUser)
 		}
 		if err != nil {
@@ -128,6 +155,9 @@ func (s *Service) Create(ctx context.Context, owner int64, d *Draft, in LinkInpu
 		n.Size = d.file.size
 		n.Meta = sealMeta(d.tok, fileMeta{Name: d.file.name, Type: d.file.contentType})
 		l, err := s.store.CreateLinkStream(ctx, n, d.file.fill)
+		if errors.Is(err, store.ErrConflict) {
+			return s.repeated(ctx, owner, in.IdempotencyKey) // made meanwhile
+		}
 		if err != nil {
 			return Created{}, err
 		}
@@ -137,20 +167,54 @@ func (s *Service) Create(ctx context.Context, owner int64, d *Draft, in LinkInpu
 	}
 	n.Size = int64(len(content))
 	l, err := s.store.CreateLink(ctx, n, [][]byte{d.tok.Box().Seal(token.Content, 0, true, content)})
+	if errors.Is(err, store.ErrConflict) {
+		return s.repeated(ctx, owner, in.IdempotencyKey) // made meanwhile
+	}
 	if err != nil {
 		return Created{}, err
 	}
 	return Created{Link: l, URL: s.LinkURL(d.tok.String())}, nil
 }
 
+// repeated is the answer to a create of owner's with key, made before; a
+// key that made nothing is ErrNotFound.
+func (s *Service) repeated(ctx context.Context, owner int64, key string) (Created, error) {
+	l, err := s.store.LinkByIdempotencyKey(ctx, owner, key)
+	if err != nil {
+		return Created{}, fromStore(err)
+	}
+	return Created{Link: l, Repeated: true}, nil
+}
+
+// checkIdempotencyKey refuses a key that no form of ours issued: a form's
+// key is short, and letters, digits, - and _ only.
+func checkIdempotencyKey(key string) error {
+	if len(key) > MaxIdempotencyKeyLen || strings.ContainsFunc(key, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
+	}) {
+		return invalid("idempotency_key_invalid", "", "This form is out of date. Load the page again, then create the link.")
+	}
+	return nil
+}
+
 // checkText refuses text for field that is longer than max characters or
-// that no database can keep as text: invalid UTF-8, or a NUL.
+// that no database can keep as text (see checkBytes).
 func checkText(field, text string, max int) error {
-	if !utf8.ValidString(text) || strings.IndexByte(text, 0) >= 0 {
-		return invalid(field+"_invalid", field, "Use letters, numbers and punctuation only: that %s has bytes that are not text.", fieldNoun(field))
+	if err := checkBytes(field, text); err != nil {
+		return err
 	}
 	if utf8.RuneCountInString(text) > max {
 		return invalid(field+"_too_long", field, "A %s has at most %d characters.", fieldNoun(field), max)
+	}
+	return nil
+}
+
+// checkBytes refuses text for field that no database can keep or look up
+// as text: invalid UTF-8, or a NUL, which PostgreSQL refuses in a query.
+// Every text that reaches the store goes through it.
+func checkBytes(field, text string) error {
+	if !utf8.ValidString(text) || strings.IndexByte(text, 0) >= 0 {
+		return invalid(field+"_invalid", field, "Use letters, numbers and punctuation only: that %s has bytes that are not text.", fieldNoun(field))
 	}
 	return nil
 }

@@ -38,6 +38,20 @@ type Sight struct {
 	// WrongUser is set when the link is for another account than the
 	// viewer.
 	WrongUser bool
+	// Owner is set when the viewer owns the link, live or dead: they see
+	// how it stands rather than a recipient's page, and their look is
+	// neither recorded nor told as a view.
+	Owner bool
+	// Lockout, when not zero, is how long until the rate limits let this
+	// recipient try to open the link: a look over the limit of opens and
+	// views, or a password link whose allowance is spent, for this link
+	// or this client. Until then an open is refused.
+	Lockout time.Duration
+	// AttemptsLeft, for a password link that can be opened, is how many
+	// passwords this recipient may still try before the limits hold the
+	// next one back: the lower of the link's allowance and the client's.
+	// It is -1 when no limit counts them.
+	AttemptsLeft int
 	// Opened is set when a grant lets the recipient see the content again.
 	Opened *Opened
 }
@@ -55,7 +69,8 @@ func (s *Service) Token(text string) (token.Token, error) {
 // Look is a recipient's look at a link. It never consumes: previews,
 // scanners and browsers alike only look. With record set (a GET, not a
 // HEAD) the look is rate limited, recorded as a view and told to the
-// owner's streams. A dead link is a Gone *Error.
+// owner's streams. A dead link is a Gone *Error, except to its owner (see
+// Sight.Owner).
 func (s *Service) Look(ctx context.Context, tokText string, r Recipient, record bool) (Sight, error) {
 	tok, err := s.Token(tokText)
 	if err != nil {
@@ -69,21 +84,60 @@ func (s *Service) Look(ctx context.Context, tokText string, r Recipient, record 
 		o, err := s.content(ctx, tok, l)
 		return Sight{Link: l, Opened: &o}, err
 	}
+	if r.Viewer != nil && r.Viewer.ID == l.OwnerID {
+		sight := Sight{Link: l, Owner: true}
+		err := s.passwordAllowance(ctx, &sight, r.Client)
+		return sight, err
+	}
 	if st := l.Status(s.Now()); st != Active {
 		return Sight{}, gone(st)
 	}
+	sight := Sight{Link: l, WrongUser: wrongUser(l, r.Viewer)}
 	if record {
 		// Views are recorded, so they are limited with opens: a client
-		// reloading the page cannot grow the audit trail without end.
-		if err := s.take(ctx, s.limits.open, r.Client.key()); err != nil {
+		// reloading the page cannot grow the audit trail without end. A
+		// look over the limit is not recorded, and is told how long to
+		// wait.
+		err := s.take(ctx, s.limits.open, r.Client.key())
+		if e, ok := AsError(err); ok && e.Kind == Limited {
+			sight.Lockout = e.RetryAfter
+		} else if err != nil {
 			return Sight{}, err
+		} else {
+			if err := s.store.RecordView(ctx, l.ID, s.event(r.Client)); err != nil {
+				return Sight{}, err
+			}
+			s.Publish(ctx, live.Event{Owner: l.OwnerID, Link: l.ID, What: live.Viewed})
 		}
-		if err := s.store.RecordView(ctx, l.ID, s.event(r.Client)); err != nil {
-			return Sight{}, err
-		}
-		s.Publish(ctx, live.Event{Owner: l.OwnerID, Link: l.ID, What: live.Viewed})
 	}
-	return Sight{Link: l, WrongUser: wrongUser(l, r.Viewer)}, nil
+	if err := s.passwordAllowance(ctx, &sight, r.Client); err != nil {
+		return Sight{}, err
+	}
+	return sight, nil
+}
+
+// passwordAllowance tells sight, of a password link that can be opened,
+// how many passwords c may still try (AttemptsLeft), and, when none,
+// how long until one (Lockout). It takes nothing from the limits.
+func (s *Service) passwordAllowance(ctx context.Context, sight *Sight, c Client) error {
+	l := sight.Link
+	if l.PasswordHash == "" || l.Status(s.Now()) != Active {
+		return nil
+	}
+	forLink, linkWait, err := s.limits.linkPassword.left(ctx, string(l.TokenHash), s.Now())
+	if err != nil {
+		return err
+	}
+	forClient, clientWait, err := s.limits.linkPasswordClient.left(ctx, c.key(), s.Now())
+	if err != nil {
+		return err
+	}
+	sight.AttemptsLeft = forLink
+	if forLink < 0 || (forClient >= 0 && forClient < forLink) {
+		sight.AttemptsLeft = forClient
+	}
+	sight.Lockout = max(sight.Lockout, linkWait, clientWait)
+	return nil
 }
 
 func wrongUser(l Link, viewer *Account) bool {

@@ -125,6 +125,7 @@ func newLimits(on bool, r Rates, shared RateStore) *limits {
 // RateStore keeps rate-limit buckets where several instances share them.
 type RateStore interface {
 	TakeRate(ctx context.Context, bucket []byte, every time.Duration, burst int, now time.Time) (time.Duration, error)
+	RateLeft(ctx context.Context, bucket []byte, every time.Duration, burst int, now time.Time) (int, time.Duration, error)
 }
 
 // Bounds of a limiter's memory. A key longer than maxKeyLen (an account
@@ -181,16 +182,10 @@ func (l *limiter) allow(ctx context.Context, key string, now time.Time) (bool, t
 		return true, 0, nil
 	}
 	if l.shared != nil {
-		// The database sees a digest of the key: no addresses or names
-		// are kept for rate limiting.
-		sum := sha256.Sum256([]byte(l.name + "\x00" + key))
-		wait, err := l.shared.TakeRate(ctx, sum[:16], l.every, l.burst, now)
+		wait, err := l.shared.TakeRate(ctx, l.sharedBucket(key), l.every, l.burst, now)
 		return wait == 0 && err == nil, wait, err
 	}
-	if len(key) > maxKeyLen {
-		sum := sha256.Sum256([]byte(key))
-		key = string(sum[:])
-	}
+	key = memoryKey(key)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	full := l.every * time.Duration(l.burst)
@@ -219,6 +214,52 @@ func (l *limiter) allow(ctx context.Context, key string, now time.Time) (bool, t
 		return false, d, nil
 	}
 	return true, 0, nil
+}
+
+// left tells, without taking any, how many requests key's bucket holds
+// now, and when it holds none, how long until it holds one. An off
+// limiter holds any number: -1.
+func (l *limiter) left(ctx context.Context, key string, now time.Time) (int, time.Duration, error) {
+	if l.off {
+		return -1, 0, nil
+	}
+	if l.shared != nil {
+		return l.shared.RateLeft(ctx, l.sharedBucket(key), l.every, l.burst, now)
+	}
+	key = memoryKey(key)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.buckets[key]
+	switch {
+	case ok:
+	case len(l.buckets) < maxKeys:
+		return l.burst, 0, nil // no bucket yet, or one swept once full
+	default:
+		b = l.overflow
+	}
+	tokens := b.lim.TokensAt(now)
+	if tokens >= 1 {
+		return min(int(tokens), l.burst), 0, nil
+	}
+	wait := time.Duration((1 - tokens) * float64(l.every)).Round(time.Millisecond)
+	return 0, max(wait, time.Millisecond), nil
+}
+
+// sharedBucket is key's bucket in the shared store. The database sees a
+// digest of the key: no addresses or names are kept for rate limiting.
+func (l *limiter) sharedBucket(key string) []byte {
+	sum := sha256.Sum256([]byte(l.name + "\x00" + key))
+	return sum[:16]
+}
+
+// memoryKey is key as a limiter's memory keeps it: as its SHA-256 when it
+// is longer than maxKeyLen.
+func memoryKey(key string) string {
+	if len(key) > maxKeyLen {
+		sum := sha256.Sum256([]byte(key))
+		key = string(sum[:])
+	}
+	return key
 }
 
 // take takes a request of client's from l, and refuses it with

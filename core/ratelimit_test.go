@@ -38,6 +38,36 @@ func TestLimiterMemoryIsBounded(t *testing.T) {
 	}
 }
 
+// TestLimiterTellsWhatIsLeft: left tells what allow would, without taking.
+func TestLimiterTellsWhatIsLeft(t *testing.T) {
+	l := newLimiter("test", Rate{N: 3, Per: 30 * time.Second}, false, nil)
+	now := time.Now()
+	holds := func(key string, wantLeft int, wantWait time.Duration) {
+		t.Helper()
+		n, wait, err := l.left(t.Context(), key, now)
+		if err != nil || n != wantLeft || wait != wantWait {
+			t.Fatalf("%s holds %d, wait %s (%v); want %d, %s", key, n, wait, err, wantLeft, wantWait)
+		}
+	}
+	long := strings.Repeat("k", maxKeyLen+1)
+	for _, key := range []string{"client", long} {
+		holds(key, 3, 0)
+		for i := range 3 {
+			if ok, _, _ := l.allow(t.Context(), key, now); !ok {
+				t.Fatalf("request %d refused", i)
+			}
+			holds(key, 2-i, map[bool]time.Duration{true: 10 * time.Second}[i == 2])
+		}
+	}
+	now = now.Add(4 * time.Second)
+	holds("client", 0, 6*time.Second)
+	now = now.Add(6 * time.Second)
+	holds("client", 1, 0)
+	if n, wait, err := newLimiter("off", Rate{Off: true}, true, nil).left(t.Context(), "client", now); n != -1 || wait != 0 || err != nil {
+		t.Fatalf("an off limiter holds %d, wait %s (%v); want -1", n, wait, err)
+	}
+}
+
 func TestParseRate(t *testing.T) {
 	for in, want := range map[string]Rate{
 		"10/1m": {N: 10, Per: time.Minute}, "10/m": {N: 10, Per: time.Minute}, " 5 / 30s ": {N: 5, Per: 30 * time.Second},

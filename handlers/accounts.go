@@ -55,7 +55,7 @@ func (h *Handler) addAccount(w http.ResponseWriter, r *http.Request, a *core.Acc
 	}
 	added, err := h.core.AddAccount(r.Context(), f.Username, r.PostForm.Get("password"), f.Admin)
 	if e, ok := core.AsError(err); ok {
-		f.Error, f.ErrorField = e.Msg, e.Field
+		f.Username, f.Error, f.ErrorField = refill(f.Username), e.Msg, e.Field
 		h.renderAccounts(w, r, a, Status(e.Kind), components.Accounts{Form: f})
 		return
 	}

@@ -163,7 +163,7 @@ func (h *Handler) setup(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimSpace(r.PostForm.Get("username"))
 	a, err := h.core.Setup(r.Context(), turn, name, r.PostForm.Get("password"))
 	if e, ok := core.AsError(err); ok && e.Kind == core.Invalid {
-		form := components.AccountForm{Username: name, Error: e.Msg, ErrorField: e.Field}
+		form := components.AccountForm{Username: refill(name), Error: e.Msg, ErrorField: e.Field}
 		h.render(w, r, Status(e.Kind), components.SetupPage(h.page(r, "Set up"), form))
 		return
 	}
@@ -215,9 +215,9 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		Next:     safeNext(r.PostForm.Get("next")),
 	}
 	a, err := h.core.SignIn(r.Context(), turn, form.Username, r.PostForm.Get("password"))
-	if errors.Is(err, core.ErrBadCredentials) {
-		form.Error = err.Error()
-		h.render(w, r, Status(core.Unauthorized), components.LoginPage(h.page(r, "Sign in"), form))
+	if e, ok := core.AsError(err); ok && (e == core.ErrBadCredentials || e.Kind == core.Invalid) {
+		form.Username, form.Error = refill(form.Username), e.Msg
+		h.render(w, r, Status(e.Kind), components.LoginPage(h.page(r, "Sign in"), form))
 		return
 	}
 	if err != nil {
@@ -259,6 +259,13 @@ func safeNext(next string) string {
 		return "/links"
 	}
 	return next
+}
+
+// refill is text from a form as the form shows it again after a mistake:
+// without the bytes that are not text (invalid UTF-8, NUL), which the core
+// refuses and a page must not repeat.
+func refill(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, ""), "\x00", "")
 }
 
 func pathEscapeNext(uri string) string {

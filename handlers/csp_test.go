@@ -81,7 +81,10 @@ func TestBrowserSeesNoCSPViolations(t *testing.T) {
 	do("link details", chromedp.Navigate(s.URL+"/links/1"), chromedp.WaitVisible(`[data-testid=timeline]`))
 	do("player", chromedp.Navigate(s.URL+"/player"), chromedp.WaitVisible(`[data-testid=player-intro]`))
 	do("not found", chromedp.Navigate(s.URL+"/nothing-here"), chromedp.WaitVisible(`[data-testid=error]`))
-	do("landing page", chromedp.Navigate(link), chromedp.WaitVisible(`[data-testid=open]`),
+	// Signed in as its owner, the link's page is the owner's, whose Open
+	// button waits behind "Open it yourself".
+	do("the owner's link page", chromedp.Navigate(link), chromedp.Click(`[data-testid=open-yourself] summary`),
+		chromedp.WaitVisible(`[data-testid=open]`),
 		chromedp.Click(`[data-testid=open]`), chromedp.WaitVisible(`[data-testid=message]`))
 	check("delivered message")
 
@@ -94,8 +97,8 @@ func TestBrowserSeesNoCSPViolations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	do("URL landing page", chromedp.Navigate(urlLink), chromedp.WaitVisible(`[data-testid=open]`),
-		chromedp.Click(`[data-testid=open]`))
+	do("the owner's URL link page", chromedp.Navigate(urlLink), chromedp.Click(`[data-testid=open-yourself] summary`),
+		chromedp.WaitVisible(`[data-testid=open]`), chromedp.Click(`[data-testid=open]`))
 	waitFor("open a URL link", target.URL+"/there")
 
 	// Signed out, a second wrong sign-in within the minute meets the

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -277,8 +278,8 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Logf("page view took %v", d)
 	}
 	start := time.Now()
-	if res := viewer.post(link, nil); res.StatusCode != 200 {
-		t.Fatalf("open: %d", res.StatusCode)
+	if res := viewer.post(link, nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("open: %d, want 303 to the link's page", res.StatusCode)
 	}
 	b.wait(`document.getElementById("`+row+`").dataset.status === "used"`, time.Second)
 	t.Logf("the use showed %v after the request began", time.Since(start))

@@ -89,3 +89,26 @@ func textOf(n *html.Node) string {
 	}
 	return strings.Join(strings.Fields(b.String()), " ")
 }
+
+// hasTestID reports whether the page body has an element whose data-testid
+// is id.
+func hasTestID(t testing.TB, body, id string) bool {
+	t.Helper()
+	return len(findAll(parseHTML(t, body), byTestID(id))) > 0
+}
+
+// testIDs returns the page body's elements whose data-testid is id.
+func testIDs(t testing.TB, body, id string) []*html.Node {
+	t.Helper()
+	return findAll(parseHTML(t, body), byTestID(id))
+}
+
+// testIDText is the text of the page body's first element whose
+// data-testid is id, or "" when there is none.
+func testIDText(t testing.TB, body, id string) string {
+	t.Helper()
+	if found := testIDs(t, body, id); len(found) > 0 {
+		return textOf(found[0])
+	}
+	return ""
+}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"crypto/rand"
 	"mime"
 	"net/http"
 	"net/url"
@@ -69,7 +70,7 @@ func linkRow(l core.Link, now time.Time) components.LinkRow {
 
 func (h *Handler) emptyForm() components.LinkForm {
 	cfg := h.core.Config()
-	return components.LinkForm{Kind: core.KindMessage, TTL: core.DefaultTTL, MaxUses: "1",
+	return components.LinkForm{FormKey: rand.Text(), Kind: core.KindMessage, TTL: core.DefaultTTL, MaxUses: "1",
 		MinTTL: core.FormatDuration(cfg.MinTTL), MaxTTL: core.FormatDuration(cfg.MaxTTL), MaxUpload: cfg.MaxUpload}
 }
 
@@ -86,7 +87,7 @@ func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *core.Acc
 	for _, field := range [...]struct {
 		name string
 		dst  *string
-	}{{"kind", &f.Kind}, {"message", &f.Message}, {"url", &f.URL}, {"ttl", &f.TTL},
+	}{{"form_key", &f.FormKey}, {"kind", &f.Kind}, {"message", &f.Message}, {"url", &f.URL}, {"ttl", &f.TTL},
 		{"max_uses", &f.MaxUses}, {"for_user", &f.ForUser}, {"label", &f.Label}} {
 		if _, read := form[field.name]; read || err == nil {
 			*field.dst = form.Get(field.name)
@@ -98,14 +99,17 @@ func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *core.Acc
 	var created core.Created
 	if err == nil {
 		in := core.LinkInput{Kind: f.Kind, Message: f.Message, URL: f.URL, TTL: f.TTL,
-			Password: form.Get("password"), ForUser: f.ForUser, Label: f.Label}
+			Password: form.Get("password"), ForUser: f.ForUser, Label: f.Label, IdempotencyKey: f.FormKey}
 		if in.MaxUses, err = core.ParseUses(f.MaxUses); err == nil {
 			created, err = h.core.Create(r.Context(), a.ID, d, in)
 		}
 	}
 	if e, ok := core.AsError(err); ok {
+		for _, field := range []*string{&f.Message, &f.URL, &f.TTL, &f.MaxUses, &f.ForUser, &f.Label} {
+			*field = refill(*field)
+		}
 		f.Error, f.ErrorField = e.Msg, e.Field
-		retryAfter(w, e)
+		retryAfter(w, e.RetryAfter)
 		h.renderCreate(w, r, Status(e.Kind), components.Dashboard{Form: f})
 		return
 	}
@@ -114,6 +118,13 @@ func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *core.Acc
 		return
 	}
 	d.Close()
+	if created.Repeated {
+		// The form was sent again: 409, with the link it made the first
+		// time, and a fresh form.
+		again := &components.Created{Row: linkRow(created.Link, h.core.Now()), Repeated: true}
+		h.renderCreate(w, r, http.StatusConflict, components.Dashboard{Form: h.emptyForm(), Created: again})
+		return
+	}
 	h.renderCreate(w, r, http.StatusCreated, components.Dashboard{Form: h.emptyForm(), Created: h.created(created)})
 	PublishAfter(w, r, h.core, created.Event())
 }

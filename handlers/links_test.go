@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"oncelink/core"
@@ -199,5 +200,91 @@ func TestOwnersSeeOnlyTheirLinks(t *testing.T) {
 	}
 	if res := ada.get(id); res.StatusCode != http.StatusOK {
 		t.Fatalf("owner's details: %d", res.StatusCode)
+	}
+}
+
+// TestSendingACreateFormTwiceMakesOneLink: the create form carries a
+// one-time key; sent again (the no-script result page reloaded, a second
+// click, both at once), it makes no second link with the same secret and
+// answers 409 with the first link, without its address. A fresh form,
+// as htmx gets after each create, makes a new link.
+func TestSendingACreateFormTwiceMakesOneLink(t *testing.T) {
+	s := newTestServer(t)
+	owner := s.admin()
+	formKey := func(page string) string {
+		t.Helper()
+		keys := testIDs(t, page, "form-key")
+		if len(keys) != 1 || attr(keys[0], "value") == "" {
+			t.Fatalf("the create form has %d keys, or an empty one", len(keys))
+		}
+		return attr(keys[0], "value")
+	}
+	key := formKey(owner.get("/links").body)
+	form := url.Values{"form_key": {key}, "kind": {"message"}, "message": {"the vault code is 4711"}, "ttl": {"1h"}, "label": {"Vault"}}
+	if res := owner.post("/links", form); res.StatusCode != http.StatusCreated || !hasTestID(t, res.body, "link-url") {
+		t.Fatalf("create: %d", res.StatusCode)
+	}
+	id := itoa(int64(countLinks(t, s)))
+	again := owner.post("/links", form)
+	if again.StatusCode != http.StatusConflict || !hasTestID(t, again.body, "already-created") || linkURLPattern.MatchString(again.body) {
+		t.Fatalf("the same form again: %d, or it does not say so, or it shows an address", again.StatusCode)
+	}
+	if d := testIDs(t, again.body, "details"); len(d) == 0 || attr(d[0], "href") != "/links/"+id {
+		t.Fatalf("the answer does not name the first link, /links/%s", id)
+	}
+	htmxAgain := owner.htmx(http.MethodPost, "/links", form)
+	if htmxAgain.StatusCode != http.StatusConflict || !hasTestID(t, htmxAgain.body, "already-created") || strings.Contains(htmxAgain.body, "<html") {
+		t.Fatalf("the same form again through htmx: %d", htmxAgain.StatusCode)
+	}
+	if next := formKey(htmxAgain.body); next == key {
+		t.Fatal("the form after a repeated create keeps the used key")
+	}
+	if n := countLinks(t, s); n != 1 {
+		t.Fatalf("%d links after sending one form thrice", n)
+	}
+
+	// htmx gets a fresh form with each create, and it makes a new link.
+	form.Set("form_key", formKey(owner.get("/links").body))
+	res := owner.htmx(http.MethodPost, "/links", form)
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("an htmx create: %d", res.StatusCode)
+	}
+	form.Set("form_key", formKey(res.body))
+	if res := owner.htmx(http.MethodPost, "/links", form); res.StatusCode != http.StatusCreated {
+		t.Fatalf("an htmx create with the form it got back: %d", res.StatusCode)
+	}
+
+	// Sent twice at once, the form still makes one link.
+	form.Set("form_key", formKey(owner.get("/links").body))
+	statuses := make(chan int, 6)
+	var wg sync.WaitGroup
+	for range cap(statuses) {
+		wg.Go(func() { statuses <- owner.post("/links", form).StatusCode })
+	}
+	wg.Wait()
+	close(statuses)
+	made := 0
+	for status := range statuses {
+		switch status {
+		case http.StatusCreated:
+			made++
+		case http.StatusConflict:
+		default:
+			t.Fatalf("a create sent at once with others: %d", status)
+		}
+	}
+	if made != 1 || countLinks(t, s) != 4 {
+		t.Fatalf("one form sent six times at once made %d links; %d links in all, want 4", made, countLinks(t, s))
+	}
+
+	// Keys are the owner's: another owner's form with the same key makes
+	// their own link. A key no form issued is refused.
+	bob := s.user("bob")
+	if res := bob.post("/links", form); res.StatusCode != http.StatusCreated {
+		t.Fatalf("bob's create with ada's key: %d", res.StatusCode)
+	}
+	form.Set("form_key", "not a key\x00")
+	if res := owner.post("/links", form); res.StatusCode != http.StatusBadRequest {
+		t.Fatalf("a made-up key: %d, want 400", res.StatusCode)
 	}
 }

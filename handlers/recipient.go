@@ -25,7 +25,9 @@ func grants(r *http.Request) []string {
 // linkPage is the recipient's page. It never consumes: GET and HEAD from
 // previews, scanners and browsers alike only look. A GET is recorded as a
 // view; a HEAD answers the same status and records nothing. The browser
-// holding a grant for the link sees its content again.
+// holding a grant for the link sees its content again; its owner sees how
+// it stands. A GET after a refused open says what went wrong (see
+// flashCookie).
 func (h *Handler) linkPage(w http.ResponseWriter, r *http.Request) {
 	tok := r.PathValue("token")
 	sight, err := h.core.Look(r.Context(), tok, h.recipient(r), r.Method == http.MethodGet)
@@ -36,26 +38,107 @@ func (h *Handler) linkPage(w http.ResponseWriter, r *http.Request) {
 	case sight.Opened != nil:
 		h.deliver(w, r, tok, *sight.Opened)
 	default:
-		h.render(w, r, http.StatusOK, components.LandingPage(h.page(r, "Shared with you"), h.landing(tok, sight)))
+		var refusal *core.Error
+		if c, err := r.Cookie(flashCookie); err == nil && r.Method == http.MethodGet {
+			http.SetCookie(w, h.linkCookie(tok, flashCookie, "", -1))
+			if c.Value == core.ErrWrongPassword.Code {
+				refusal = core.ErrWrongPassword
+			}
+		}
+		http.SetCookie(w, h.linkCookie(tok, checkCookie, "1", 0))
+		h.showLink(w, r, tok, sight, refusal)
 	}
 }
 
-func (h *Handler) landing(tok string, s core.Sight) components.Landing {
+// Cookies of a link's pages, each scoped to the link's path, so that it
+// goes only with requests about that link.
+const (
+	// grantCookie lets the browser that opened a link see its content
+	// again for a while (see core.Opened.Grant).
+	grantCookie = "oncelink_grant"
+	// checkCookie is set by the link's page. An open that comes back with
+	// it is from a browser that keeps cookies, and is answered with a
+	// redirect to the page (POST, redirect, GET), which the grant serves,
+	// so that a reload never posts the form again. An open without it,
+	// from a browser that keeps no cookies, gets what it opened in the
+	// answer: the grant it cannot keep would not bring it back.
+	checkCookie = "oncelink_cookies"
+	// flashCookie carries the code of a refused open to the page it is
+	// redirected to, which says what went wrong once and clears it. It
+	// carries nothing secret: never the password.
+	flashCookie = "oncelink_flash"
+	// flashAge is how long a flash waits for its page, in seconds.
+	flashAge = 60
+)
+
+// linkCookie is cookie name of link tok; maxAge as http.Cookie takes it.
+func (h *Handler) linkCookie(tok, name, value string, maxAge int) *http.Cookie {
+	return &http.Cookie{Name: name, Value: value, Path: "/l/" + tok, MaxAge: maxAge,
+		HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode}
+}
+
+// showLink shows a link that has not been opened in this browser: its
+// owner's page, or the recipient's, with refusal, the open just refused,
+// if any, and its status. Otherwise, while the rate limits hold the
+// recipient back, it answers 429; either way with how long to wait.
+func (h *Handler) showLink(w http.ResponseWriter, r *http.Request, tok string, sight core.Sight, refusal *core.Error) {
+	f := h.openForm(tok, sight, refusal)
+	status := http.StatusOK
+	if sight.Lockout > 0 {
+		status = http.StatusTooManyRequests
+		retryAfter(w, sight.Lockout)
+	}
+	if refusal != nil {
+		status = Status(refusal.Kind)
+	}
+	if sight.Owner {
+		l, now := sight.Link, h.core.Now()
+		v := components.OwnLink{Row: linkRow(l, now), OpenForm: f}
+		if l.Status(now) != core.Active {
+			// Dead, as anyone is told, but with how it stands.
+			status, v.Action = http.StatusGone, ""
+		} else if l.ForUserID != 0 && l.ForUserID != l.OwnerID {
+			// Only that account may open it, as the page says: the
+			// refusal's "sign in as" is not for the owner.
+			v.Action, v.Error = "", ""
+		}
+		h.render(w, r, status, components.OwnLinkPage(h.page(r, "Your link"), v))
+		return
+	}
+	h.render(w, r, status, components.LandingPage(h.page(r, "Shared with you"), h.landing(sight, f)))
+}
+
+// openForm is the form that opens link tok, after refusal, if any.
+func (h *Handler) openForm(tok string, sight core.Sight, refusal *core.Error) components.OpenForm {
+	f := components.OpenForm{Action: "/l/" + tok, NeedsPassword: sight.Link.PasswordHash != "",
+		Lockout: sight.Lockout, AttemptsLeft: sight.AttemptsLeft}
+	if f.Lockout > 0 {
+		f.RetryAt = h.core.Now().Add(f.Lockout)
+	}
+	if refusal != nil {
+		f.Error, f.ErrorField = refusal.Msg, refusal.Field
+	}
+	return f
+}
+
+func (h *Handler) landing(s core.Sight, f components.OpenForm) components.Landing {
 	l := s.Link
 	v := components.Landing{
-		Action: "/l/" + tok, Owner: l.OwnerName, Kind: l.Kind, Size: l.Size,
-		ExpiresAt: l.ExpiresAt, UsesLeft: l.MaxUses - l.Uses, NeedsPassword: l.PasswordHash != "",
+		OpenForm: f, Owner: l.OwnerName, Kind: l.Kind, Size: l.Size,
+		ExpiresAt: l.ExpiresAt, UsesLeft: l.MaxUses - l.Uses,
 		ForUser: l.ForUserName, WrongUser: s.WrongUser,
 	}
 	if l.ForUserID != 0 {
-		v.SignInURL = "/login?next=" + pathEscapeNext(v.Action)
+		v.SignInURL = "/login?next=" + pathEscapeNext(f.Action)
 	}
 	return v
 }
 
-// openLink takes one use and delivers the content. A refusal that the
-// recipient can act on (a wrong password, the wrong account) shows the
-// link's page again with the mistake.
+// openLink takes one use and delivers the content. A browser that keeps
+// cookies (see checkCookie) is sent back to the link's page, which the
+// grant now serves, or which says why the open was refused: a reload then
+// repeats the GET, never the POST. A browser that keeps none gets the
+// content, or the page with the refusal, in the answer itself.
 func (h *Handler) openLink(w http.ResponseWriter, r *http.Request) {
 	tok := r.PathValue("token")
 	_, err := h.core.Token(tok)
@@ -70,42 +153,49 @@ func (h *Handler) openLink(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	_, noCookie := r.Cookie(checkCookie)
+	keepsCookies := noCookie == nil
 	rc := h.recipient(r)
 	o, err := h.core.Open(r.Context(), turn, tok, r.PostForm.Get("password"), rc)
-	if e, ok := core.AsError(err); ok && e.Kind == core.Forbidden {
-		sight, lookErr := h.core.Look(r.Context(), tok, rc, false)
-		if lookErr != nil {
-			h.fail(w, r, lookErr)
+	if e, ok := core.AsError(err); ok && (e.Kind == core.Forbidden || e.Kind == core.Limited) {
+		if keepsCookies {
+			// The page tells the wait of a Limited refusal itself.
+			if e == core.ErrWrongPassword {
+				http.SetCookie(w, h.linkCookie(tok, flashCookie, e.Code, flashAge))
+			}
+			http.Redirect(w, r, "/l/"+tok, http.StatusSeeOther)
 			return
 		}
-		relaxFormAction(w, sight.Link)
-		v := h.landing(tok, sight)
-		v.Error, v.ErrorField = e.Msg, e.Field
-		h.render(w, r, Status(e.Kind), components.LandingPage(h.page(r, "Shared with you"), v))
-		return
+		if e.Kind == core.Forbidden {
+			sight, lookErr := h.core.Look(r.Context(), tok, rc, false)
+			if lookErr != nil {
+				h.fail(w, r, lookErr)
+				return
+			}
+			relaxFormAction(w, sight.Link)
+			h.showLink(w, r, tok, sight, e)
+			return
+		}
+		// Limited (a password tried too often): a plain 429, without a
+		// look at the link.
 	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	relaxFormAction(w, o.Link)
-	if !o.Used {
-		h.deliver(w, r, tok, o)
-		return
+	if o.Used {
+		http.SetCookie(w, h.linkCookie(tok, grantCookie, o.Grant, int(h.core.Config().GrantTTL.Seconds())))
 	}
-	http.SetCookie(w, &http.Cookie{
-		Name: grantCookie, Value: o.Grant, Path: "/l/" + tok,
-		MaxAge:   int(h.core.Config().GrantTTL.Seconds()),
-		HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode,
-	})
-	h.deliver(w, r, tok, o)
-	PublishAfter(w, r, h.core, o.Event())
+	if keepsCookies && o.Link.Kind != core.KindURL {
+		http.Redirect(w, r, "/l/"+tok, http.StatusSeeOther)
+	} else {
+		h.deliver(w, r, tok, o) // a URL link's is a 303 to its address
+	}
+	if o.Used {
+		PublishAfter(w, r, h.core, o.Event())
+	}
 }
-
-// A grant cookie lets the browser that opened a link see its content again
-// for a while (see core.Opened.Grant). It is scoped to the link's path,
-// so it goes only with requests about that link.
-const grantCookie = "oncelink_grant"
 
 // deliver shows what an opened link shares.
 func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, tok string, o core.Opened) {

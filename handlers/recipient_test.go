@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -136,8 +137,11 @@ func TestPasswordAndAccountRestrictions(t *testing.T) {
 	if res := recipient.get(forBob); !strings.Contains(res.body, "Sign in") {
 		t.Fatal("the landing page does not ask a visitor to sign in")
 	}
-	if res := recipient.post(forBob, nil); res.StatusCode != http.StatusForbidden {
+	if res := recipient.post(forBob, nil); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != linkPath(forBob) {
 		t.Fatalf("a visitor opened a link for bob: %d", res.StatusCode)
+	}
+	if res := recipient.get(forBob); res.StatusCode != http.StatusOK || !hasTestID(t, res.body, "sign-in") {
+		t.Fatalf("the page after a visitor's open of a link for bob: %d, or it does not ask to sign in", res.StatusCode)
 	}
 	if res := owner.post(forBob, nil); res.StatusCode != http.StatusForbidden {
 		t.Fatalf("ada opened a link for bob: %d", res.StatusCode)
@@ -222,5 +226,210 @@ func TestNoTokenOrContentAtRestOrInLogs(t *testing.T) {
 	}
 	if bytes.Contains(files, []byte(secret)) || strings.Contains(logs, secret) {
 		t.Fatal("the message is in the database files or the log")
+	}
+}
+
+// TestOwnerSeesTheirOwnLink: the signed-in owner at their link's address
+// sees how it stands and where its details are, not a recipient's page;
+// their looks are not views; and opening it is still theirs to do.
+func TestOwnerSeesTheirOwnLink(t *testing.T) {
+	s := newTestServer(t)
+	owner := s.admin()
+	s.user("bob")
+	link := owner.createLink(url.Values{"label": {"wifi"}, "max_uses": {"2"}})
+	l := linkOf(t, s, link)
+	ownPage := func(what string, res response, status int, linkStatus string) {
+		t.Helper()
+		own := testIDs(t, res.body, "own-link")
+		if res.StatusCode != status || len(own) != 1 || attr(own[0], "data-status") != linkStatus {
+			t.Fatalf("%s: %d, %d owner's pages; want %d and the owner's page of a %s link", what, res.StatusCode, len(own), status, linkStatus)
+		}
+		for _, recipients := range []string{"landing", "sign-in", "error", "delivered"} {
+			if hasTestID(t, res.body, recipients) {
+				t.Fatalf("%s: the owner's page has the recipient's %s", what, recipients)
+			}
+		}
+	}
+	for range 2 {
+		res := owner.get(link)
+		ownPage("the owner's look", res, http.StatusOK, "active")
+		if d := testIDs(t, res.body, "details"); len(d) != 1 || attr(d[0], "href") != "/links/"+itoa(l.ID) {
+			t.Fatalf("the owner's page has %d details links, or not to /links/%d", len(d), l.ID)
+		}
+		if !hasTestID(t, res.body, "open-form") {
+			t.Fatal("the owner cannot open their own link")
+		}
+	}
+	if res := owner.request(http.MethodHead, link, nil, nil); res.StatusCode != http.StatusOK {
+		t.Fatalf("the owner's HEAD: %d", res.StatusCode)
+	}
+	if events, err := s.store.Events(context.Background(), l.OwnerID, l.ID); err != nil || len(events) != 0 || linkOf(t, s, link).Views != 0 {
+		t.Fatalf("the owner's looks were recorded: %v (%v)", events, err)
+	}
+	if res := owner.post(link, nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the owner's open: %d", res.StatusCode)
+	}
+	if res := owner.get(link); res.StatusCode != http.StatusOK || !hasTestID(t, res.body, "delivered") {
+		t.Fatalf("the page after the owner's open: %d", res.StatusCode)
+	}
+	if n := linkOf(t, s, link).Uses; n != 1 {
+		t.Fatalf("the owner's open took %d uses, want 1", n)
+	}
+
+	forBob := owner.createLink(url.Values{"for_user": {"bob"}})
+	res := owner.get(forBob)
+	ownPage("the owner's look at a link for bob", res, http.StatusOK, "active")
+	if hasTestID(t, res.body, "open-form") {
+		t.Fatal("the owner is offered to open a link that only bob may open")
+	}
+
+	used := owner.createLink(nil)
+	if res := s.client().post(used, nil); res.StatusCode != http.StatusOK {
+		t.Fatalf("a recipient's open: %d", res.StatusCode)
+	}
+	res = owner.get(used)
+	ownPage("the owner's look at a used link", res, http.StatusGone, "used")
+	if hasTestID(t, res.body, "open-form") {
+		t.Fatal("the owner is offered to open a used link")
+	}
+	if res := owner.request(http.MethodHead, used, nil, nil); res.StatusCode != http.StatusGone {
+		t.Fatalf("the owner's HEAD of a used link: %d", res.StatusCode)
+	}
+
+	// Anyone else sees the recipient's page, and is counted.
+	if res := s.client().get(link); res.StatusCode != http.StatusOK || !hasTestID(t, res.body, "landing") || linkOf(t, s, link).Views != 1 {
+		t.Fatalf("another browser's look: %d, views %d", res.StatusCode, linkOf(t, s, link).Views)
+	}
+}
+
+// linkPath is the path of a link URL, as a redirect to its page names it.
+func linkPath(link string) string { return link[strings.Index(link, "/l/"):] }
+
+// TestReloadsNeverPostAgain: a browser that keeps cookies is sent from its
+// open (a POST) back to the link's page (a GET) with a 303, whatever the
+// outcome, so that a reload repeats the GET and never the POST. A URL link
+// still goes straight to its address; a browser that keeps no cookies
+// still gets what it opened in the answer.
+func TestReloadsNeverPostAgain(t *testing.T) {
+	s := newTestServer(t)
+	owner := s.admin()
+	backToThePage := func(what string, res response, link string) {
+		t.Helper()
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != linkPath(link) {
+			t.Fatalf("%s: %d to %q, want 303 to the link's page", what, res.StatusCode, res.Header.Get("Location"))
+		}
+	}
+
+	link := owner.createLink(url.Values{"message": {"the vault code is 4711"}})
+	c := s.client()
+	c.get(link)
+	res := c.post(link, nil)
+	backToThePage("open", res, link)
+	if strings.Contains(res.body, "4711") {
+		t.Fatal("the redirect carries the message")
+	}
+	for i := range 2 {
+		if res := c.get(link); res.StatusCode != http.StatusOK || testIDText(t, res.body, "message") != "the vault code is 4711" {
+			t.Fatalf("the page after the open, load %d: %d", i+1, res.StatusCode)
+		}
+	}
+	if l := linkOf(t, s, link); l.Uses != 1 {
+		t.Fatalf("%d uses, want 1", l.Uses)
+	}
+
+	target := "https://example.com/after-the-open"
+	urlLink := owner.createLink(url.Values{"kind": {"url"}, "url": {target}})
+	c.get(urlLink)
+	if res := c.post(urlLink, nil); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != target {
+		t.Fatalf("a URL link's open: %d to %q, want 303 to %s", res.StatusCode, res.Header.Get("Location"), target)
+	}
+
+	protected := owner.createLink(url.Values{"password": {"open sesame"}, "message": {"behind a password"}})
+	c.get(protected)
+	res = c.post(protected, url.Values{"password": {"guess-7731"}})
+	backToThePage("a wrong password", res, protected)
+	u, _ := url.Parse(protected)
+	for _, k := range c.c.Jar.Cookies(u) {
+		if strings.Contains(k.Value, "guess") {
+			t.Fatalf("cookie %s carries the password: %q", k.Name, k.Value)
+		}
+	}
+	res = c.get(protected)
+	if res.StatusCode != http.StatusForbidden || !hasTestID(t, res.body, "form-error") || !hasTestID(t, res.body, "open-form") ||
+		strings.Contains(res.body, "guess-7731") {
+		t.Fatalf("the page after a wrong password: %d, or it lacks the message or the form, or repeats the password", res.StatusCode)
+	}
+	if got := testIDText(t, res.body, "attempts-left"); !strings.Contains(got, "4") {
+		t.Fatalf("attempts left after a wrong password: %q, want 4", got)
+	}
+	if res := c.get(protected); res.StatusCode != http.StatusOK || hasTestID(t, res.body, "form-error") {
+		t.Fatalf("a reload of the page after a wrong password: %d, or it says so again", res.StatusCode)
+	}
+	backToThePage("the right password", c.post(protected, url.Values{"password": {"open sesame"}}), protected)
+	if res := c.get(protected); res.StatusCode != http.StatusOK || testIDText(t, res.body, "message") != "behind a password" {
+		t.Fatalf("the page after the right password: %d", res.StatusCode)
+	}
+
+	cookieless := owner.createLink(url.Values{"message": {"for a browser without cookies"}})
+	if res := s.client().post(cookieless, nil); res.StatusCode != http.StatusOK || testIDText(t, res.body, "message") != "for a browser without cookies" {
+		t.Fatalf("an open without the page's cookie: %d", res.StatusCode)
+	}
+}
+
+// TestPasswordLockoutPage: after each wrong password the page says how
+// many tries are left; once they are spent it shows the form disabled
+// with the wait to count down (a 429 with Retry-After), also to a reload
+// and to the right password, and the form again once the wait is over.
+func TestPasswordLockoutPage(t *testing.T) {
+	for _, shared := range []bool{false, true} {
+		t.Run(map[bool]string{false: "in memory", true: "in the database"}[shared], func(t *testing.T) {
+			s := newTestServer(t, func(c *core.Config) { c.SharedRateLimits = shared })
+			link := s.admin().createLink(url.Values{"password": {"open sesame"}, "message": {"behind a password"}})
+			c := s.client()
+			c.get(link)
+			locked := func(what string, res response, status int) {
+				t.Helper()
+				lockout, fieldset := testIDs(t, res.body, "lockout"), testIDs(t, res.body, "open-form")
+				retryAt := s.clock.Now().Add(12 * time.Second).UnixMilli()
+				if res.StatusCode != status || res.Header.Get("Retry-After") != "12" || len(lockout) != 1 ||
+					attr(lockout[0], "data-retry-at") != strconv.FormatInt(retryAt, 10) || len(fieldset) != 1 {
+					t.Fatalf("%s: %d, Retry-After %q, %d lockout notices; want %d, a wait of 12s and the form", what, res.StatusCode,
+						res.Header.Get("Retry-After"), len(lockout), status)
+				}
+				if !strings.Contains(res.body, `<fieldset class="bare" disabled data-retry-at="`+strconv.FormatInt(retryAt, 10)+`">`) {
+					t.Fatalf("%s: the form is not disabled until the wait is over", what)
+				}
+			}
+			for i := range 5 {
+				if res := c.post(link, url.Values{"password": {"guess"}}); res.StatusCode != http.StatusSeeOther {
+					t.Fatalf("wrong password %d: %d", i+1, res.StatusCode)
+				}
+				res := c.get(link)
+				if i < 4 {
+					if res.StatusCode != http.StatusForbidden || hasTestID(t, res.body, "lockout") || !strings.Contains(testIDText(t, res.body, "attempts-left"), strconv.Itoa(4-i)) {
+						t.Fatalf("after wrong password %d: %d, attempts left %q", i+1, res.StatusCode, testIDText(t, res.body, "attempts-left"))
+					}
+					continue
+				}
+				locked("after the last wrong password", res, http.StatusForbidden)
+			}
+			if res := c.post(link, url.Values{"password": {"open sesame"}}); res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("the right password while locked out: %d", res.StatusCode)
+			}
+			locked("the page after the right password while locked out", c.get(link), http.StatusTooManyRequests)
+			locked("a reload", c.get(link), http.StatusTooManyRequests)
+			if l := linkOf(t, s, link); l.Uses != 0 {
+				t.Fatalf("%d uses while locked out", l.Uses)
+			}
+			s.clock.Advance(12 * time.Second)
+			res := c.get(link)
+			if res.StatusCode != http.StatusOK || hasTestID(t, res.body, "lockout") || strings.Contains(res.body, "disabled") {
+				t.Fatalf("after the wait: %d, or still locked", res.StatusCode)
+			}
+			c.post(link, url.Values{"password": {"open sesame"}})
+			if res := c.get(link); testIDText(t, res.body, "message") != "behind a password" {
+				t.Fatalf("the right password after the wait: %d", res.StatusCode)
+			}
+		})
 	}
 }

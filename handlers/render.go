@@ -96,7 +96,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if e != nil {
 		view.Status, view.Title, view.Message = Status(e.Kind), e.Title, e.Msg
-		retryAfter(w, e)
+		retryAfter(w, e.RetryAfter)
 		if (e.Kind == core.Limited || e.Kind == core.TooSlow) && r.ContentLength != 0 {
 			// The body is unread or cut short: rather than wait for its
 			// rest, the connection ends with the answer.
@@ -112,10 +112,11 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	h.render(w, r, view.Status, components.ErrorPage(h.page(r, view.Title), view))
 }
 
-// retryAfter tells a client held back by e when to try again.
-func retryAfter(w http.ResponseWriter, e *core.Error) {
-	if e.RetryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds()+0.999)))
+// retryAfter tells a client held back when to try again, in whole
+// seconds, rounded up; a zero wait says nothing.
+func retryAfter(w http.ResponseWriter, d time.Duration) {
+	if d > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(d.Seconds()+0.999)))
 	}
 }
 

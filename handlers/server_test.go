@@ -18,6 +18,7 @@ import (
 
 	"net/http/httptest"
 
+	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/sqlite3store"
 	"github.com/alexedwards/scs/v2"
 
@@ -67,11 +68,21 @@ func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return 
 // changes the core's Config first.
 func newTestServer(t testing.TB, edit ...func(*core.Config)) *testServer {
 	t.Helper()
+	return newTestServerOn(t, filepath.Join(t.TempDir(), "oncelink.db"), edit...)
+}
+
+// newTestServerOn starts oncelink on the database dsn names: an SQLite
+// file, or a PostgreSQL schema from pgtest.DSN, with its sessions there too.
+func newTestServerOn(t testing.TB, dsn string, edit ...func(*core.Config)) *testServer {
+	t.Helper()
 	ctx := context.Background()
-	dbPath := filepath.Join(t.TempDir(), "oncelink.db")
-	st, err := store.Open(ctx, dbPath, store.Options{})
+	st, err := store.Open(ctx, dsn, store.Options{})
 	if err != nil {
 		t.Fatal(err)
+	}
+	dbPath := dsn
+	if st.Postgres() {
+		dbPath = ""
 	}
 	clock := &testClock{now: time.Now()}
 	st.Now = clock.Now
@@ -80,7 +91,15 @@ func newTestServer(t testing.TB, edit ...func(*core.Config)) *testServer {
 		t.Fatal(err)
 	}
 	sessions := scs.New()
-	ss := sqlite3store.New(st.SessionDB())
+	var ss interface {
+		scs.Store
+		StopCleanup()
+	}
+	if st.Postgres() {
+		ss = pgxstore.New(st.Pool())
+	} else {
+		ss = sqlite3store.New(st.SessionDB())
+	}
 	sessions.Store = ss
 	logs := &syncBuffer{}
 	srv := httptest.NewUnstartedServer(nil)

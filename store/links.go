@@ -152,6 +152,10 @@ type NewLink struct {
 	ExpiresAt    time.Time
 	Size         int64
 	Meta         []byte
+	// IdempotencyKey, when not empty, is the key of the request that makes
+	// the link: another link of the owner's with the same key is
+	// ErrConflict (see LinkByIdempotencyKey).
+	IdempotencyKey string
 }
 
 // CreateLink adds a link and its sealed content chunks in one transaction.
@@ -209,13 +213,23 @@ func (s *Store) insertLink(ctx context.Context, tx txn, n NewLink, fill func(put
 	l := Link{OwnerID: n.OwnerID, TokenHash: n.TokenHash, Kind: n.Kind, Label: n.Label, ForUserID: n.ForUserID,
 		PasswordHash: n.PasswordHash, MaxUses: n.MaxUses, Size: n.Size, Meta: n.Meta,
 		CreatedAt: time.UnixMilli(millis(s.Now())), ExpiresAt: time.UnixMilli(millis(n.ExpiresAt))}
+	var key sql.NullString
+	if n.IdempotencyKey != "" {
+		key = sql.NullString{String: n.IdempotencyKey, Valid: true}
+	}
 	var forUserName sql.NullString
+	// A key that is taken inserts nothing, also when the other insert is
+	// not yet committed: PostgreSQL waits for it rather than fail.
 	err := tx.QueryRowxContext(ctx, tx.Rebind(`INSERT INTO links
-		(owner_id, token_hash, kind, label, label_fold, for_user_id, password_hash, max_uses, size, meta, created_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		(owner_id, token_hash, kind, label, label_fold, for_user_id, password_hash, max_uses, size, meta, created_at, expires_at, idempotency_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (owner_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
 		RETURNING id, `+ownerNameColumn+`, `+forUserNameColumn),
 		n.OwnerID, n.TokenHash, n.Kind, n.Label, strings.ToLower(n.Label), forUser, n.PasswordHash, n.MaxUses, n.Size, n.Meta,
-		millis(l.CreatedAt), millis(l.ExpiresAt)).Scan(&l.ID, &l.OwnerName, &forUserName)
+		millis(l.CreatedAt), millis(l.ExpiresAt), key).Scan(&l.ID, &l.OwnerName, &forUserName)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Link{}, fmt.Errorf("link with idempotency key: %w", ErrConflict)
+	}
 	if err != nil {
 		return Link{}, fmt.Errorf("store: create link: %w", err)
 	}
@@ -242,6 +256,12 @@ func (s *Store) LinkByHash(ctx context.Context, hash []byte) (Link, error) {
 // ErrNotFound, so an owner cannot tell another owner's link from none.
 func (s *Store) OwnedLink(ctx context.Context, owner, id int64) (Link, error) {
 	return s.oneLink(ctx, `l.id = ? AND l.owner_id = ?`, id, owner)
+}
+
+// LinkByIdempotencyKey finds owner's link made with key (see
+// NewLink.IdempotencyKey).
+func (s *Store) LinkByIdempotencyKey(ctx context.Context, owner int64, key string) (Link, error) {
+	return s.oneLink(ctx, `l.owner_id = ? AND l.idempotency_key = ?`, owner, key)
 }
 
 func (s *Store) oneLink(ctx context.Context, where string, args ...any) (Link, error) {

@@ -36,3 +36,27 @@ func (s *Store) TakeRate(ctx context.Context, bucket []byte, every time.Duration
 	}
 	return max(time.Duration(fullAt-limit)*time.Millisecond, time.Millisecond), nil
 }
+
+// RateLeft tells, without taking any, how many requests bucket (as
+// TakeRate keeps it) holds now, and when it holds none, how long until it
+// holds one: what a page says before the next attempt.
+func (s *Store) RateLeft(ctx context.Context, bucket []byte, every time.Duration, burst int, now time.Time) (int, time.Duration, error) {
+	var fullAt int64
+	err := s.ro.GetContext(ctx, &fullAt, s.ro.Rebind(`SELECT full_at FROM rate_limits WHERE bucket = ?`), bucket)
+	if errors.Is(err, sql.ErrNoRows) {
+		return burst, 0, nil
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("store: rate limit: %w", err)
+	}
+	// The bucket lacks one request for every interval, begun, until it is
+	// full again.
+	t, owed := every.Milliseconds(), fullAt-millis(now)
+	if owed <= 0 {
+		return burst, 0, nil
+	}
+	if left := burst - int((owed+t-1)/t); left > 0 {
+		return left, 0, nil
+	}
+	return 0, time.Duration(owed-int64(burst-1)*t) * time.Millisecond, nil
+}

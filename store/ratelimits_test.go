@@ -20,11 +20,23 @@ func TestTakeRate(t *testing.T) {
 			}
 			return wait
 		}
+		holds := func(bucket string, wantLeft int, wantWait time.Duration) {
+			t.Helper()
+			n, wait, err := s.RateLeft(ctx, []byte(bucket), 10*time.Second, 3, c.Now())
+			if err != nil || n != wantLeft || wait != wantWait {
+				t.Fatalf("%s has %d left, wait %s (%v); want %d, %s", bucket, n, wait, err, wantLeft, wantWait)
+			}
+		}
+		holds("a", 3, 0)
 		for i := range 3 {
 			if wait := take("a"); wait != 0 {
 				t.Fatalf("request %d of a burst of 3 waits %s", i+1, wait)
 			}
+			holds("a", 2-i, map[bool]time.Duration{true: 10 * time.Second}[i == 2])
 		}
+		c.Add(4 * time.Second)
+		holds("a", 0, 6*time.Second)
+		c.Add(-4 * time.Second)
 		if wait := take("a"); wait != 10*time.Second {
 			t.Fatalf("4th request: wait %s, want 10s", wait)
 		}

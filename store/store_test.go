@@ -547,3 +547,61 @@ func TestUpgradeFromTheOldIndexMigrationName(t *testing.T) {
 	}
 	s.Close()
 }
+
+// TestIdempotencyKeys: a key makes one link per owner, also when both
+// inserts race, whether its content is given or streamed; another owner
+// has keys of their own.
+func TestIdempotencyKeys(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		ada := mustAccount(t, s, "ada")
+		bob := mustAccount(t, s, "bob")
+		link := func(owner int64, key string) NewLink {
+			return NewLink{OwnerID: owner, TokenHash: hashOf(t), Kind: KindMessage, MaxUses: 1,
+				ExpiresAt: s.Now().Add(time.Hour), IdempotencyKey: key}
+		}
+		first, err := s.CreateLink(ctx, link(ada.ID, "k1"), [][]byte{[]byte("sealed")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreateLink(ctx, link(ada.ID, "k1"), [][]byte{[]byte("sealed")}); !errors.Is(err, ErrConflict) {
+			t.Fatalf("a second link with the key: %v, want ErrConflict", err)
+		}
+		if _, err := s.CreateLinkStream(ctx, link(ada.ID, "k1"), func(func([]byte) error) error { return nil }); !errors.Is(err, ErrConflict) {
+			t.Fatalf("a second streamed link with the key: %v, want ErrConflict", err)
+		}
+		if got, err := s.LinkByIdempotencyKey(ctx, ada.ID, "k1"); err != nil || got.ID != first.ID {
+			t.Fatalf("the link of the key: %+v, %v; want link %d", got, err, first.ID)
+		}
+		if _, err := s.LinkByIdempotencyKey(ctx, bob.ID, "k1"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("another owner's key: %v, want ErrNotFound", err)
+		}
+		if _, err := s.CreateLink(ctx, link(bob.ID, "k1"), nil); err != nil {
+			t.Fatalf("another owner's link with the same key: %v", err)
+		}
+		for range 2 {
+			if _, err := s.CreateLink(ctx, link(ada.ID, ""), nil); err != nil {
+				t.Fatalf("links without a key: %v", err)
+			}
+		}
+		var made, conflicts atomic.Int32
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() {
+				_, err := s.CreateLink(ctx, link(ada.ID, "raced"), [][]byte{[]byte("sealed")})
+				switch {
+				case err == nil:
+					made.Add(1)
+				case errors.Is(err, ErrConflict):
+					conflicts.Add(1)
+				default:
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		if made.Load() != 1 || conflicts.Load() != 7 {
+			t.Fatalf("8 racing creates with one key made %d links, %d conflicts", made.Load(), conflicts.Load())
+		}
+	})
+}

@@ -1,7 +1,8 @@
 // oncelink's page script: copy buttons, the create form's kind switch,
 // lifetime buttons, expiry preview and password generator, confirmations,
-// one-click forms, countdowns, and the dashboard's live
-// updates. Everything here is an enhancement; every page works without it.
+// one-click forms, countdowns (of expiries, and of a rate limit's wait), and
+// the dashboard's live updates. Everything here is an enhancement; every
+// page works without it.
 (function () {
   "use strict";
 
@@ -225,6 +226,7 @@
         if (revoke) revoke.closest("form").remove();
       }
     });
+    countRetries(now);
     announceChanges();
   }
 
@@ -236,6 +238,31 @@
     t.classList.remove("countdown");
     t.removeAttribute("data-expires");
     localTimes(t.parentNode);
+  }
+
+  // A link's page whose form the rate limits hold back counts the wait
+  // down, from data-retry-at (the server's time, in milliseconds), in its
+  // [data-wait]; at its end the notice says its own data-ready words, the
+  // form's fieldset is enabled, and the focus goes to the form.
+  function countRetries(now) {
+    document.querySelectorAll("[data-retry-at]").forEach(function (el) {
+      var ms = Number(el.getAttribute("data-retry-at")) - now;
+      if (ms > 0) {
+        var wait = el.querySelector("[data-wait]");
+        if (wait) wait.textContent = left(Math.ceil(ms / 1000) * 1000);
+        return;
+      }
+      el.removeAttribute("data-retry-at");
+      if (el.tagName === "FIELDSET") {
+        el.disabled = false;
+        var first = el.querySelector("input, button");
+        if (first) first.focus();
+      } else {
+        el.setAttribute("role", "status");
+        el.className = "notice";
+        el.textContent = el.getAttribute("data-ready");
+      }
+    });
   }
 
   // A hidden tab's timers are slowed down, so its countdowns lag; showing

@@ -246,9 +246,14 @@ func TestScaleOut(t *testing.T) {
 		if res := recipient.get(base + link); res.StatusCode != http.StatusOK {
 			t.Fatalf("link page through nginx: %d", res.StatusCode)
 		}
+		// The page set its cookie: the open answers with a redirect to
+		// the page, which the grant serves.
 		res = recipient.post(base+link, nil, http.Header{"X-Forwarded-For": {"203.0.113.9"}})
-		if res.StatusCode != http.StatusOK || !strings.Contains(res.body, "through nginx") {
-			t.Fatalf("open through nginx: %d %.200s", res.StatusCode, res.body)
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != link {
+			t.Fatalf("open through nginx: %d to %q, want 303 to the link's page", res.StatusCode, res.Header.Get("Location"))
+		}
+		if res := recipient.get(base + link); res.StatusCode != http.StatusOK || !strings.Contains(res.body, "through nginx") {
+			t.Fatalf("the page after the open, through nginx: %d %.200s", res.StatusCode, res.body)
 		}
 		if ip := lastUseIP(t, dsn); ip != "127.0.0.1" {
 			t.Fatalf("the audit trail has %q as the recipient's address, want nginx's client, 127.0.0.1", ip)

@@ -1,0 +1,103 @@
+package handlers
+
+import (
+	"net/url"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"oncelink/core"
+	"oncelink/internal/browsertest"
+)
+
+// TestBrowserPasswordLockout: a wrong password brings the link's page back
+// (the POST redirected to a GET) with the tries left, and a reload neither
+// posts it again nor repeats the mistake. Once the tries are spent the
+// page counts the wait down with the form disabled, then enables the form
+// and gives it the focus; the right password then opens the link, and a
+// reload of what it shows is a GET too.
+func TestBrowserPasswordLockout(t *testing.T) {
+	s := newTestServer(t, func(c *core.Config) { c.Rates.LinkPassword = core.Rate{N: 2, Per: 12 * time.Second} })
+	link := s.admin().createLink(url.Values{"password": {"open sesame"}, "message": {"behind a password"}})
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	b.do(chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("[data-testid=open-form]")))
+	browsertest.Shoot(t, ctx, "recipient-landing")
+	b.clean("the link's page")
+
+	wrong := func() {
+		b.t.Helper()
+		b.do(
+			chromedp.SendKeys(chromedp.ID("link-password"), "guess"),
+			chromedp.Submit(chromedp.ID("link-password")),
+			chromedp.WaitVisible(chromedp.CSS("[data-testid=form-error]")),
+		)
+	}
+	wrong()
+	b.wait(`/\b1\b/.test(document.querySelector("[data-testid=attempts-left]").textContent)`, time.Second)
+	browsertest.Shoot(t, ctx, "recipient-wrong-password")
+	b.do(chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("[data-testid=open-form]")))
+	if eval[bool](b, `!!document.querySelector("[data-testid=form-error]")`) {
+		t.Fatal("a reload after a wrong password says it again")
+	}
+	if l := linkOf(t, s, link); l.Uses != 0 {
+		t.Fatalf("%d uses after a wrong password and a reload", l.Uses)
+	}
+
+	wrong()
+	const fieldset = `document.querySelector("[data-testid=open-form] fieldset")`
+	const wait = `document.querySelector("[data-testid=retry-in]").textContent`
+	b.wait(`!!document.querySelector("[data-testid=lockout]") && `+fieldset+`.disabled`, time.Second)
+	first := eval[string](b, wait)
+	browsertest.Shoot(t, ctx, "recipient-lockout")
+	b.wait(wait+` !== `+strconv.Quote(first), 3*time.Second)
+	b.wait(`!`+fieldset+`.disabled && document.activeElement.id === "link-password"`, 8*time.Second)
+	if cls := eval[string](b, `document.querySelector("[data-testid=lockout]").className`); cls != "notice" {
+		t.Fatalf("the notice after the wait has class %q, want notice", cls)
+	}
+	browsertest.Shoot(t, ctx, "recipient-lockout-over", 390)
+	b.forgive("status of 403") // the pages after wrong passwords say so
+	b.clean("the lockout's countdown")
+
+	s.clock.Advance(6 * time.Second) // the server's limits see the wait end too
+	b.do(
+		chromedp.SendKeys(chromedp.ID("link-password"), "open sesame"),
+		chromedp.Submit(chromedp.ID("link-password")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=message]")),
+		chromedp.Reload(),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=message]")),
+	)
+	if l := linkOf(t, s, link); l.Uses != 1 {
+		t.Fatalf("%d uses after the open and a reload, want 1", l.Uses)
+	}
+	b.clean("the opened link")
+}
+
+// TestBrowserOwnLink shows the owner their own links' pages: live, with the
+// form to open it behind its disclosure, and used.
+func TestBrowserOwnLink(t *testing.T) {
+	s := newTestServer(t)
+	owner := s.admin()
+	link := owner.createLink(url.Values{"label": {"Wi-Fi for the guest room"}, "password": {"open sesame"}})
+	used := owner.createLink(url.Values{"label": {"Door code"}})
+	s.client().post(used, nil)
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	signIn(t, ctx, s.URL)
+	b.do(chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("[data-testid=own-link]")))
+	browsertest.Shoot(t, ctx, "recipient-own-link")
+	b.do(
+		chromedp.Click(chromedp.CSS("[data-testid=open-yourself] summary")),
+		chromedp.WaitVisible(chromedp.ID("link-password")),
+	)
+	browsertest.Shoot(t, ctx, "recipient-own-link-open")
+	b.do(chromedp.Navigate(used), chromedp.WaitVisible(chromedp.CSS("[data-testid=own-link][data-status=used]")))
+	browsertest.Shoot(t, ctx, "recipient-own-link-used")
+	b.forgive("status of 410") // the used link is dead, as to anyone
+	b.clean("the owner's pages")
+	if l := linkOf(t, s, link); l.Views != 0 {
+		t.Fatalf("the owner's looks were counted: %d views", l.Views)
+	}
+}
