@@ -79,6 +79,29 @@ func TestEveryDocumentedAnswer(t *testing.T) {
 	expect("revoke, another owner's", bob.postJSON("/api/v1/links/"+itoa(locked.ID)+"/revoke", nil), http.StatusNotFound, "not_found")
 	expect("revoke without a key", anon.postJSON("/api/v1/links/"+itoa(locked.ID)+"/revoke", nil), http.StatusUnauthorized, "key_missing")
 
+	rq := ada.postJSON("/api/v1/requests", map[string]any{"label": "vpn", "note": "the new password, please", "accepts": "text", "ttl": "2h"})
+	expect("create a request", rq, http.StatusCreated, "")
+	var created struct {
+		ID  int64  `json:"id"`
+		URL string `json:"url"`
+	}
+	json.Unmarshal(rq.body, &created)
+	rid := itoa(created.ID)
+	expect("create a request, empty", ada.postJSON("/api/v1/requests", nil), http.StatusCreated, "")
+	expect("create a request, unknown accepts", ada.postJSON("/api/v1/requests", map[string]any{"accepts": "video"}), http.StatusBadRequest, "accepts_unknown")
+	expect("create a request, no key", anon.postJSON("/api/v1/requests", nil), http.StatusUnauthorized, "key_missing")
+	expect("create a request, text", ada.do(http.MethodPost, "/api/v1/requests", "text/plain", strings.NewReader("x"), nil), http.StatusUnsupportedMediaType, "not_json")
+	expect("create a request, too large", ada.postJSON("/api/v1/requests", `{"note":"`+strings.Repeat("n", 20<<10)+`"}`), http.StatusRequestEntityTooLarge, "body_too_large")
+	expect("list requests", ada.get("/api/v1/requests?status=open&limit=10"), http.StatusOK, "")
+	expect("list requests, unknown status", ada.get("/api/v1/requests?status=done"), http.StatusBadRequest, "status_unknown")
+	expect("list requests without a key", anon.get("/api/v1/requests"), http.StatusUnauthorized, "key_missing")
+	expect("get a request", ada.get("/api/v1/requests/"+rid), http.StatusOK, "")
+	expect("get a request, another owner's", bob.get("/api/v1/requests/"+rid), http.StatusNotFound, "not_found")
+	expect("get a request without a key", anon.get("/api/v1/requests/"+rid), http.StatusUnauthorized, "key_missing")
+	expect("revoke a request", ada.postJSON("/api/v1/requests/"+rid+"/revoke", nil), http.StatusOK, "")
+	expect("revoke a request, another owner's", bob.postJSON("/api/v1/requests/"+rid+"/revoke", nil), http.StatusNotFound, "not_found")
+	expect("revoke a request without a key", anon.postJSON("/api/v1/requests/"+rid+"/revoke", nil), http.StatusUnauthorized, "key_missing")
+
 	stream := ada.stream(t.Context())
 	stream.close()
 	expect("events without a key", anon.get("/api/v1/events"), http.StatusUnauthorized, "key_missing")
@@ -92,6 +115,8 @@ func TestEveryDocumentedAnswer(t *testing.T) {
 		{http.MethodGet, "/api/v1/me"}, {http.MethodGet, "/api/v1/links"}, {http.MethodPost, "/api/v1/links"},
 		{http.MethodGet, "/api/v1/links/1"}, {http.MethodGet, "/api/v1/links/1/events"},
 		{http.MethodPost, "/api/v1/links/1/revoke"}, {http.MethodGet, "/api/v1/events"},
+		{http.MethodPost, "/api/v1/requests"}, {http.MethodGet, "/api/v1/requests"},
+		{http.MethodGet, "/api/v1/requests/1"}, {http.MethodPost, "/api/v1/requests/1/revoke"},
 	} {
 		c := tight.account("limited" + strings.NewReplacer("/", "-", "{", "", "}", "").Replace(r.method+r.path))
 		c.get("/api/v1/me") // the one request allowed

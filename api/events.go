@@ -72,6 +72,9 @@ func (a *API) events(w http.ResponseWriter, r *http.Request, acc *core.Account) 
 			if !ok {
 				return
 			}
+			if e.What == live.RequestChanged {
+				continue // the stream tells of links; the link a request made comes as created
+			}
 			if e.What == live.SessionsChanged {
 				if !keyHolds() {
 					send("event: end\ndata: the API key no longer works\n\n")

@@ -110,6 +110,13 @@ type Store interface {
 	Chunk(ctx context.Context, id int64, seq int) ([]byte, error)
 	Events(ctx context.Context, owner, id int64) ([]store.Event, error)
 
+	CreateRequest(ctx context.Context, n store.NewRequest) (store.Request, error)
+	RequestByHash(ctx context.Context, hash []byte) (store.Request, error)
+	OwnedRequest(ctx context.Context, owner, id int64) (store.Request, error)
+	Requests(ctx context.Context, owner int64, st store.RequestStatus, before int64, limit int) ([]store.Request, error)
+	RevokeRequest(ctx context.Context, owner, id int64, at time.Time) (store.Request, error)
+	FulfilRequest(ctx context.Context, id int64, at time.Time, n store.NewLink, fill func(put func([]byte) error) error, linkToken []byte) (store.Request, store.Link, error)
+
 	CreateAPIKey(ctx context.Context, k store.NewAPIKey, max int) (store.APIKey, error)
 	APIKeys(ctx context.Context, account int64) ([]store.APIKey, error)
 	RevokeAPIKey(ctx context.Context, account, id int64) (store.APIKey, error)

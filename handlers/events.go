@@ -143,6 +143,8 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 					s.event(ctx, "signed-out", components.SignedOut())
 					return
 				}
+			case e.What == live.RequestChanged:
+				err = h.sendRequestRow(ctx, s, e)
 			case e.What == live.Created:
 				if err = h.sendRow(ctx, s, e, "created"); err == nil {
 					err = exp.Schedule(ctx)
@@ -198,6 +200,27 @@ func (h *Handler) sendRow(ctx context.Context, s *eventStream, e live.Event, nam
 		return err
 	}
 	return s.data(name, html)
+}
+
+// sendRequestRow sends the row of e's request, as the event its row
+// listens for.
+func (h *Handler) sendRequestRow(ctx context.Context, s *eventStream, e live.Event) error {
+	html, err := h.rows.render(ctx, e, func(ctx context.Context) (string, error) {
+		rq, err := h.core.Request(ctx, e.Owner, e.Request)
+		if errors.Is(err, core.ErrNotFound) {
+			return "", nil // purged since
+		}
+		if err != nil {
+			return "", err
+		}
+		var b strings.Builder
+		err = components.RequestRowView(requestRow(rq, h.core.Now())).Render(ctx, &b)
+		return b.String(), err
+	})
+	if err != nil || html == "" {
+		return err
+	}
+	return s.data(components.RequestRowID(e.Request), html)
 }
 
 // sharedRows lets the streams that receive the same event share its row:

@@ -195,10 +195,11 @@ func TestNavigation(t *testing.T) {
 		links   string
 		current string
 	}{
-		{"owner", c, "/links", "/links /settings /accounts /player", "/links"},
-		{"owner", c, "/settings", "/links /settings /accounts /player", "/settings"},
-		{"owner", c, "/player", "/links /settings /accounts /player", "/player"},
-		{"owner", c, "/links/1", "/links /settings /accounts /player", ""},
+		{"owner", c, "/links", "/links /requests /settings /accounts /player", "/links"},
+		{"owner", c, "/requests", "/links /requests /settings /accounts /player", "/requests"},
+		{"owner", c, "/settings", "/links /requests /settings /accounts /player", "/settings"},
+		{"owner", c, "/player", "/links /requests /settings /accounts /player", "/player"},
+		{"owner", c, "/links/1", "/links /requests /settings /accounts /player", ""},
 		{"recipient", s.client(), link[len(s.URL):], "", ""},
 		{"recipient", s.client(), "/l/" + strings.Repeat("A", 43), "", ""},
 		{"visitor", s.client(), "/player", "/player", "/player"},

@@ -21,6 +21,10 @@ const (
 	Viewed  What = "viewed"
 	Used    What = "used"
 	Revoked What = "revoked"
+	// RequestChanged says that the owner's request, Event.Request, was
+	// filled or revoked. It names no link: filling one makes a link, told
+	// as Created.
+	RequestChanged What = "request"
 	// SessionsChanged says that one of the owner's sessions ended or the
 	// account was disabled: each stream checks that its own session still
 	// holds, and ends if not. It names no link.
@@ -32,7 +36,9 @@ const (
 type Event struct {
 	Owner int64
 	Link  int64
-	What  What
+	// Request is the request a RequestChanged event is about.
+	Request int64
+	What    What
 	// ID tells one delivered event from every other: the subscribers that
 	// receive the same event can share the work it asks of them, such as
 	// reading the link's row once. Publishers leave it zero; the broker

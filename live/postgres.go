@@ -161,6 +161,7 @@ var _ Broker = (*Postgres)(nil)
 type wireEvent struct {
 	Owner int64 `json:"o"`
 	Link  int64 `json:"l,omitempty"`
+	Req   int64 `json:"r,omitempty"`
 	What  What  `json:"w"`
 }
 
@@ -206,7 +207,7 @@ func NewPostgres(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (*Po
 // Publish notifies every instance of e. When the notification cannot be
 // sent, this instance's own subscribers still hear of it.
 func (p *Postgres) Publish(ctx context.Context, e Event) error {
-	payload, err := json.Marshal(wireEvent{Owner: e.Owner, Link: e.Link, What: e.What})
+	payload, err := json.Marshal(wireEvent{Owner: e.Owner, Link: e.Link, Req: e.Request, What: e.What})
 	if err != nil {
 		return err
 	}
@@ -229,5 +230,5 @@ func (p *Postgres) receive(payload []byte) {
 		p.log.Warn("live events: an unreadable notification", "err", err)
 		return
 	}
-	p.local.Publish(context.Background(), Event{Owner: w.Owner, Link: w.Link, What: w.What})
+	p.local.Publish(context.Background(), Event{Owner: w.Owner, Link: w.Link, Request: w.Req, What: w.What})
 }

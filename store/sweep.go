@@ -55,6 +55,13 @@ func (s *Store) Sweep(ctx context.Context, grant, retention time.Duration) (Swep
 			return err
 		}
 		swept.Links, _ = res.RowsAffected()
+		// A request is purged once it was filled, revoked or expired
+		// longer ago than retention; the link it made has its own life.
+		_, err = tx.ExecContext(ctx, tx.Rebind(`DELETE FROM requests WHERE fulfilled_at <= ?
+			OR (fulfilled_at IS NULL AND (revoked_at <= ? OR expires_at <= ?))`), cutoff, cutoff, cutoff)
+		if err != nil {
+			return err
+		}
 		// A full bucket is the same as none.
 		_, err = tx.ExecContext(ctx, tx.Rebind(`DELETE FROM rate_limits WHERE full_at <= ?`), millis(now))
 		return err

@@ -109,13 +109,15 @@ func (t Token) Box() Box {
 	return Box{aead}
 }
 
-// Part names what a sealed piece holds: the content's chunks, or the
-// metadata (a file's name and type). Each part has its own nonces.
+// Part names what a sealed piece holds: the content's chunks, the
+// metadata (a file's name and type), or, under a request's token, the token
+// of the link that filling the request made. Each part has its own nonces.
 type Part uint32
 
 const (
 	Content Part = iota
 	Meta
+	LinkToken
 )
 
 // Seal seals chunk seq of a part. last marks the part's final chunk, so that

@@ -56,6 +56,7 @@ func commandTable() []command {
 		{name: "login", args: "URL", summary: "sign in to a server with an API key, and remember it", flags: loginCommand},
 		{name: "share", args: "[TEXT]", summary: "share a message (TEXT or standard input), a file or a URL once; print its link", flags: shareCommand},
 		{name: "open", args: "URL", summary: "open a link: print its message or URL, or save its file", flags: openCommand},
+		{name: "request", summary: "ask someone to send you a secret once; print the request's link", flags: requestCommand},
 		{name: "links", summary: "list your links, newest first", flags: linksCommand},
 		{name: "revoke", args: "ID", summary: "revoke a link: no one can open it any more", flags: revokeCommand},
 		{name: "events", args: "ID", summary: "print a link's audit trail: who viewed and opened it, when, from where", flags: eventsCommand},

@@ -64,7 +64,7 @@ func TestBashCompletion(t *testing.T) {
 		line []string // the words typed; the last is completed
 		want string
 	}{
-		{[]string{"oncelink", ""}, "serve user login share open links revoke events completion help"},
+		{[]string{"oncelink", ""}, "serve user login share open request links revoke events completion help"},
 		{[]string{"oncelink", "share", "--w"}, "--wait"},
 		{[]string{"oncelink", "open", "URL", "-"}, "-o --password-stdin --help"},
 		{[]string{"oncelink", "u"}, "user"},

@@ -143,6 +143,25 @@ func TestClientCommands(t *testing.T) {
 	sh.must(exitNotFound, "", "open", s.URL+"/l/"+strings.Repeat("A", 43))
 	sh.must(exitNotFound, "", "open", s.URL+"/links")
 
+	// A request: only its URL on stdout; a sender fills it once.
+	r = sh.must(exitDone, "", "request", "--note", "the VPN password, please", "--accepts", "text", "--ttl", "1h", "--label", "vpn")
+	requestURL := regexp.MustCompile(`^` + regexp.QuoteMeta(s.URL) + `/r/[A-Za-z0-9_-]{43}\n$`)
+	if !requestURL.MatchString(r.stdout) || r.stderr != "" {
+		t.Fatalf("request: stdout %q, stderr %q", r.stdout, r.stderr)
+	}
+	send := func() int {
+		res, err := newClient().PostForm(strings.TrimSpace(r.stdout), map[string][]string{"message": {"vpn secret"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if first, second := send(), send(); first != http.StatusSeeOther || second != http.StatusGone {
+		t.Fatalf("sends to the request: %d then %d, want 303 then 410", first, second)
+	}
+	sh.must(exitFailed, "", "request", "--accepts", "video")
+
 	// A password link: refused unused without its password.
 	pwURL := strings.TrimSpace(sh.must(exitDone, "open sesame\n", "share", "behind a password", "--password-stdin").stdout)
 	if r := sh.must(exitFailed, "", "open", pwURL); !strings.Contains(r.stderr, "--password-stdin") {
@@ -229,14 +248,15 @@ func TestClientCommands(t *testing.T) {
 	}
 	sh.printed.WriteString(interrupted.String())
 
-	// links --json parses, and lists them all, newest first.
+	// links --json parses, and lists them all, newest first: the link the
+	// filled request made among them.
 	var list struct {
 		Links []struct {
 			ID            int64
 			Label, Status string
 		}
 	}
-	if err := json.Unmarshal([]byte(sh.must(exitDone, "", "links", "--json").stdout), &list); err != nil || len(list.Links) != 5 {
+	if err := json.Unmarshal([]byte(sh.must(exitDone, "", "links", "--json").stdout), &list); err != nil || len(list.Links) != 6 {
 		t.Fatalf("links --json: %+v %v", list, err)
 	}
 	if l := list.Links[0]; l.ID != made.ID || l.Label != "interrupted" || l.Status != "active" {

@@ -1,0 +1,119 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"oncelink/core"
+)
+
+// request is a request as the API shows it to its owner: never its URL,
+// which only a create answers with.
+type request struct {
+	ID          int64      `json:"id"`
+	Label       string     `json:"label"`
+	Note        string     `json:"note"`
+	Accepts     string     `json:"accepts"`
+	Status      string     `json:"status"`
+	ExpiresAt   time.Time  `json:"expires_at"`
+	CreatedAt   time.Time  `json:"created_at"`
+	FulfilledAt *time.Time `json:"fulfilled_at"`
+	RevokedAt   *time.Time `json:"revoked_at"`
+	LinkID      *int64     `json:"link_id"`
+}
+
+// createdRequest is a new request, with the only showing of its URL.
+type createdRequest struct {
+	request
+	URL string `json:"url"`
+}
+
+func requestOf(r core.Request, now time.Time) request {
+	v := request{ID: r.ID, Label: r.Label, Note: r.Note, Accepts: r.Accepts, Status: string(r.Status(now)),
+		ExpiresAt: r.ExpiresAt.UTC(), CreatedAt: r.CreatedAt.UTC()}
+	if !r.FulfilledAt.IsZero() {
+		v.FulfilledAt = utc(r.FulfilledAt)
+	}
+	if !r.RevokedAt.IsZero() {
+		v.RevokedAt = utc(r.RevokedAt)
+	}
+	if r.LinkID != 0 {
+		v.LinkID = &r.LinkID
+	}
+	return v
+}
+
+func (a *API) createRequest(w http.ResponseWriter, r *http.Request, acc *core.Account) {
+	var body struct {
+		Label   string `json:"label"`
+		Note    string `json:"note"`
+		Accepts string `json:"accepts"`
+		TTL     string `json:"ttl"`
+	}
+	if err := readJSON(w, r, &body, 16<<10, true); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	c, err := a.core.CreateRequest(r.Context(), acc.ID, core.RequestInput{Label: body.Label, Note: body.Note, Accepts: body.Accepts, TTL: body.TTL})
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	a.reply(w, r, http.StatusCreated, createdRequest{requestOf(c.Request, a.core.Now()), c.URL})
+}
+
+func (a *API) listRequests(w http.ResponseWriter, r *http.Request, acc *core.Account) {
+	q := r.URL.Query()
+	in := core.RequestListInput{Status: q.Get("status"), Before: q.Get("cursor")}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			n = -1 // the core refuses it with the limit's bounds
+		}
+		in.Limit = n
+	}
+	page, err := a.core.Requests(r.Context(), acc.ID, in)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	out := struct {
+		Requests   []request `json:"requests"`
+		NextCursor *string   `json:"next_cursor"`
+	}{Requests: []request{}}
+	now := a.core.Now()
+	for _, rq := range page.Requests {
+		out.Requests = append(out.Requests, requestOf(rq, now))
+	}
+	if page.Next != "" {
+		out.NextCursor = &page.Next
+	}
+	a.reply(w, r, http.StatusOK, out)
+}
+
+func (a *API) getRequest(w http.ResponseWriter, r *http.Request, acc *core.Account) {
+	id, err := core.ParseID(r.PathValue("id"))
+	var rq core.Request
+	if err == nil {
+		rq, err = a.core.Request(r.Context(), acc.ID, id)
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	a.reply(w, r, http.StatusOK, requestOf(rq, a.core.Now()))
+}
+
+func (a *API) revokeRequest(w http.ResponseWriter, r *http.Request, acc *core.Account) {
+	id, err := core.ParseID(r.PathValue("id"))
+	var rq core.Request
+	if err == nil {
+		rq, err = a.core.RevokeRequest(r.Context(), acc.ID, id)
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	a.reply(w, r, http.StatusOK, requestOf(rq, a.core.Now()))
+}

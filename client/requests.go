@@ -1,0 +1,51 @@
+package client
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Request is a request ("send me a secret") as the API shows it to its
+// owner.
+type Request struct {
+	ID          int64      `json:"id"`
+	Label       string     `json:"label"`
+	Note        string     `json:"note"`
+	Accepts     string     `json:"accepts"` // text, file or any
+	Status      string     `json:"status"`  // open, fulfilled, expired or revoked
+	ExpiresAt   time.Time  `json:"expires_at"`
+	CreatedAt   time.Time  `json:"created_at"`
+	FulfilledAt *time.Time `json:"fulfilled_at"`
+	RevokedAt   *time.Time `json:"revoked_at"`
+	// LinkID is the link that holds what was sent, once it was.
+	LinkID *int64 `json:"link_id"`
+	// URL is the request's address, BASE/r/TOKEN: only CreateRequest's
+	// answer has it, the only time the server gives it.
+	URL string `json:"url,omitempty"`
+}
+
+// NewRequest is a request to create; empty fields take the server's
+// defaults (any, a TTL of 1d).
+type NewRequest struct {
+	Label   string `json:"label,omitempty"`
+	Note    string `json:"note,omitempty"`
+	Accepts string `json:"accepts,omitempty"`
+	TTL     string `json:"ttl,omitempty"`
+}
+
+// CreateRequest creates a request: POST /api/v1/requests. The answer's URL
+// is the only copy of the request's address.
+func (c *Client) CreateRequest(ctx context.Context, in NewRequest) (Request, error) {
+	var r Request
+	err := c.sendJSON(ctx, http.MethodPost, "/api/v1/requests", in, &r)
+	return r, err
+}
+
+// Request returns one of the key owner's requests: GET /api/v1/requests/{id}.
+func (c *Client) Request(ctx context.Context, id int64) (Request, error) {
+	var r Request
+	err := c.getJSON(ctx, "/api/v1/requests/"+strconv.FormatInt(id, 10), &r)
+	return r, err
+}

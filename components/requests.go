@@ -1,0 +1,80 @@
+package components
+
+import (
+	"strconv"
+	"time"
+)
+
+// Requests is the owner's requests page: the form, the request just made
+// with its only showing of its URL, and the list, kept live by Stream.
+type Requests struct {
+	Form    RequestForm
+	Created *CreatedRequest
+	Rows    []RequestRow
+	Stream  string
+}
+
+// RequestForm is the "Request a secret" form, as typed, with its mistake.
+type RequestForm struct {
+	Label, Note, Accepts, TTL string
+	MinTTL, MaxTTL            string
+	Error, ErrorField         string
+}
+
+// CreatedRequest is a new request, with the only copy of its URL.
+type CreatedRequest struct {
+	URL string
+	Row RequestRow
+}
+
+// RequestRow is one of the owner's requests in the list.
+type RequestRow struct {
+	ID                   int64
+	Label, Note, Accepts string
+	Status               string
+	CreatedAt, ExpiresAt time.Time
+	FulfilledAt          time.Time
+	LinkID               int64
+}
+
+// RequestRowID is the id of request id's row in the page, and the name of
+// the event that brings its new state.
+func RequestRowID(id int64) string { return "request-" + strconv.FormatInt(id, 10) }
+
+// SendForm is a request's public page: the owner's note and the form.
+type SendForm struct {
+	Action    string
+	Owner     string
+	Note      string
+	Accepts   string
+	ExpiresAt time.Time
+	MaxUpload int64
+	Message   string
+	Error     string
+	// ErrorField is the field Error concerns, if any.
+	ErrorField string
+}
+
+// OwnRequest is a request's page for its owner.
+type OwnRequest struct {
+	Row RequestRow
+	// OpenAction, once the request is filled, opens what was sent.
+	OpenAction string
+}
+
+func requestName(r RequestRow) string {
+	if r.Label != "" {
+		return r.Label
+	}
+	return "Request " + strconv.FormatInt(r.ID, 10)
+}
+
+func acceptsText(a string) string {
+	switch a {
+	case "text":
+		return "a message"
+	case "file":
+		return "a file"
+	}
+	return "a message or a file"
+}

@@ -1,0 +1,347 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+
+	"oncelink/live"
+	"oncelink/store"
+	"oncelink/token"
+)
+
+// Requests ("send me a secret"). An owner asks with a request token R, whose
+// address BASE/r/R is shown once and kept by the database only as R's
+// SHA-256. A sender who fills the request makes, in the same transaction
+// that claims it, an ordinary one-use link of the owner's with a new token
+// T, its content sealed under T as any link's; T itself is kept only sealed
+// under R. The database alone therefore opens neither T nor the content,
+// and the server unseals T only for the owner, signed in, who comes back
+// with R: the link is then opened, once, like any other.
+
+type (
+	Request       = store.Request
+	RequestStatus = store.RequestStatus
+)
+
+// What a request accepts, and its statuses, as the store keeps them.
+const (
+	AcceptsText = store.AcceptsText
+	AcceptsFile = store.AcceptsFile
+	AcceptsAny  = store.AcceptsAny
+
+	RequestOpen      = store.RequestOpen
+	RequestFulfilled = store.RequestFulfilled
+	RequestExpired   = store.RequestExpired
+	RequestRevoked   = store.RequestRevoked
+)
+
+// RequestStatuses lists every request status, in the order a filter offers
+// them.
+var RequestStatuses = store.RequestStatuses
+
+// MaxNoteLen bounds the note a request shows its sender, in characters.
+const MaxNoteLen = 1000
+
+// RequestInput is a new request as its owner describes it.
+type RequestInput struct {
+	Label string
+	// Note is shown to whoever opens the request's address.
+	Note string
+	// Accepts is text, file or any; empty for any.
+	Accepts string
+	// TTL is how long the request waits to be filled; empty for DefaultTTL.
+	TTL string
+}
+
+// CreatedRequest is a new request, with the only copy of its address.
+type CreatedRequest struct {
+	Request Request
+	URL     string
+}
+
+// RequestURL is the address of the request with token text tok, the one
+// its sender opens.
+func (s *Service) RequestURL(tok string) string {
+	return strings.TrimSuffix(s.cfg.BaseURL, "/") + "/r/" + tok
+}
+
+// CreateRequest checks in and makes the request it describes.
+func (s *Service) CreateRequest(ctx context.Context, owner int64, in RequestInput) (CreatedRequest, error) {
+	in.Label, in.Accepts, in.TTL = strings.TrimSpace(in.Label), strings.TrimSpace(in.Accepts), strings.TrimSpace(in.TTL)
+	in.Note = strings.TrimSpace(in.Note)
+	if in.Accepts == "" {
+		in.Accepts = AcceptsAny
+	}
+	if in.Accepts != AcceptsText && in.Accepts != AcceptsFile && in.Accepts != AcceptsAny {
+		return CreatedRequest{}, invalid("accepts_unknown", "accepts", "Choose what may be sent: text, file or any.")
+	}
+	if in.TTL == "" {
+		in.TTL = DefaultTTL
+	}
+	ttl, err := ParseDuration(in.TTL)
+	if err != nil {
+		return CreatedRequest{}, invalid("ttl_invalid", "ttl", "Give the time to live as a duration such as 90s, 15m, 2h or 7d.")
+	}
+	if ttl < s.cfg.MinTTL || ttl > s.cfg.MaxTTL {
+		return CreatedRequest{}, invalid("ttl_out_of_range", "ttl", "The time to live must be between %s and %s.", FormatDuration(s.cfg.MinTTL), FormatDuration(s.cfg.MaxTTL))
+	}
+	if err := checkText("label", in.Label, MaxLabelLen); err != nil {
+		return CreatedRequest{}, err
+	}
+	if err := checkText("note", in.Note, MaxNoteLen); err != nil {
+		return CreatedRequest{}, err
+	}
+	tok := token.New(s.key)
+	r, err := s.store.CreateRequest(ctx, store.NewRequest{OwnerID: owner, TokenHash: tok.Hash(), Label: in.Label,
+		Note: in.Note, Accepts: in.Accepts, ExpiresAt: s.Now().Add(ttl)})
+	if err != nil {
+		return CreatedRequest{}, err
+	}
+	return CreatedRequest{Request: r, URL: s.RequestURL(tok.String())}, nil
+}
+
+// RequestListInput asks for a page of an owner's requests; Before is the
+// cursor a previous page gave, empty for the first.
+type RequestListInput struct {
+	Status string
+	Before string
+	Limit  int // zero for DefaultPageSize
+}
+
+// RequestPage is a page of an owner's requests, newest first.
+type RequestPage struct {
+	Requests []Request
+	// Next is the cursor of the next page, empty on the last.
+	Next string
+}
+
+// Requests reads the page of owner's requests that in asks for.
+func (s *Service) Requests(ctx context.Context, owner int64, in RequestListInput) (RequestPage, error) {
+	limit := in.Limit
+	if limit == 0 {
+		limit = DefaultPageSize
+	}
+	if limit < 1 || limit > MaxPageSize {
+		return RequestPage{}, invalid("limit_out_of_range", "limit", "A page holds from 1 to %d requests.", MaxPageSize)
+	}
+	st := RequestStatus(in.Status)
+	if st != "" && !validRequestStatus(st) {
+		return RequestPage{}, invalid("status_unknown", "status", "There is no status %q: use open, fulfilled, expired or revoked.", in.Status)
+	}
+	var before int64
+	if in.Before != "" {
+		n, err := strconv.ParseInt(in.Before, 10, 64)
+		if err != nil || n <= 0 {
+			return RequestPage{}, invalid("cursor_invalid", "cursor", "That page does not exist.")
+		}
+		before = n
+	}
+	rs, err := s.store.Requests(ctx, owner, st, before, limit+1)
+	if err != nil {
+		return RequestPage{}, err
+	}
+	p := RequestPage{Requests: rs}
+	if len(rs) > limit {
+		p.Requests = rs[:limit]
+		p.Next = strconv.FormatInt(rs[limit-1].ID, 10)
+	}
+	return p, nil
+}
+
+func validRequestStatus(st RequestStatus) bool {
+	for _, s := range RequestStatuses {
+		if s == st {
+			return true
+		}
+	}
+	return false
+}
+
+// Request returns owner's request id; another owner's is ErrNotFound.
+func (s *Service) Request(ctx context.Context, owner, id int64) (Request, error) {
+	r, err := s.store.OwnedRequest(ctx, owner, id)
+	return r, fromStore(err)
+}
+
+// RevokeRequest ends owner's open request id at once, and tells the owner's
+// streams. A request no longer open is left as it is.
+func (s *Service) RevokeRequest(ctx context.Context, owner, id int64) (Request, error) {
+	r, err := s.store.RevokeRequest(ctx, owner, id, s.Now())
+	if err != nil {
+		return Request{}, fromStore(err)
+	}
+	s.Publish(ctx, live.Event{Owner: owner, Request: id, What: live.RequestChanged})
+	return r, nil
+}
+
+// RequestSight is what a visitor of a request's address may see of it.
+type RequestSight struct {
+	Request Request
+	// Owner is set when the visitor owns the request, live or dead: they
+	// see how it stands, and, once it is filled, may open what was sent.
+	Owner bool
+}
+
+// LookRequest is a visit to the request with token tokText. It never
+// fills the request. A request that is no longer open is a Gone *Error,
+// except to its owner.
+func (s *Service) LookRequest(ctx context.Context, tokText string, viewer *Account) (RequestSight, error) {
+	_, r, err := s.requestByToken(ctx, tokText)
+	if err != nil {
+		return RequestSight{}, err
+	}
+	if viewer != nil && viewer.ID == r.OwnerID {
+		return RequestSight{Request: r, Owner: true}, nil
+	}
+	if st := r.Status(s.Now()); st != RequestOpen {
+		return RequestSight{}, requestGone(st)
+	}
+	return RequestSight{Request: r}, nil
+}
+
+func (s *Service) requestByToken(ctx context.Context, tokText string) (token.Token, Request, error) {
+	tok, err := s.Token(tokText)
+	if err != nil {
+		return tok, Request{}, err
+	}
+	r, err := s.store.RequestByHash(ctx, tok.Hash())
+	return tok, r, fromStore(err)
+}
+
+// Fulfilled is a request just filled, and the link that holds what was
+// sent.
+type Fulfilled struct {
+	Request Request
+	Link    Link
+}
+
+// Events are what the owner's streams are told: the new link, and the
+// request filled.
+func (f Fulfilled) Events() []live.Event {
+	return []live.Event{
+		{Owner: f.Link.OwnerID, Link: f.Link.ID, What: live.Created},
+		{Owner: f.Request.OwnerID, Request: f.Request.ID, What: live.RequestChanged},
+	}
+}
+
+// Fulfil fills the request with token tokText, on the sender's turn t at
+// OpenAction, with message or d's file: whichever the request accepts, one
+// of them. What was sent becomes a one-use link of the request's owner,
+// sealed under d's token, which is kept only sealed under the request's
+// token (see the package's note on requests). Under any concurrency exactly
+// one Fulfil of a request succeeds; the others, and any after, are a Gone
+// *Error and keep nothing. The caller publishes f.Events() once it has
+// answered.
+func (s *Service) Fulfil(ctx context.Context, t Turn, tokText string, d *Draft, message string) (Fulfilled, error) {
+	if err := t.check(OpenAction); err != nil {
+		return Fulfilled{}, err
+	}
+	rtok, r, err := s.requestByToken(ctx, tokText)
+	if err != nil {
+		return Fulfilled{}, err
+	}
+	now := s.Now()
+	if st := r.Status(now); st != RequestOpen {
+		return Fulfilled{}, requestGone(st)
+	}
+	hasText := strings.TrimSpace(message) != ""
+	n := store.NewLink{OwnerID: r.OwnerID, TokenHash: d.tok.Hash(), Label: r.Label, MaxUses: 1,
+		// The owner has as long to read it as they gave the sender.
+		ExpiresAt: now.Add(r.ExpiresAt.Sub(r.CreatedAt))}
+	var fill func(put func([]byte) error) error
+	switch {
+	case d.file != nil && hasText:
+		return Fulfilled{}, invalid("one_thing", "message", "Send either a message or a file, not both.")
+	case d.file != nil:
+		if r.Accepts == AcceptsText {
+			return Fulfilled{}, invalid("file_not_accepted", "file", "This request asks for a message, not a file.")
+		}
+		n.Kind, n.Size = KindFile, d.file.size
+		n.Meta = sealMeta(d.tok, fileMeta{Name: d.file.name, Type: d.file.contentType})
+		fill = d.file.fill
+	case hasText:
+		if r.Accepts == AcceptsFile {
+			return Fulfilled{}, invalid("text_not_accepted", "message", "This request asks for a file, not a message.")
+		}
+		if len(message) > MaxMessageBytes {
+			return Fulfilled{}, invalid("message_too_long", "message", "A message has at most %s.", LimitSize(MaxMessageBytes))
+		}
+		if err := checkBytes("message", message); err != nil {
+			return Fulfilled{}, err
+		}
+		n.Kind, n.Size = KindMessage, int64(len(message))
+		sealed := d.tok.Box().Seal(token.Content, 0, true, []byte(message))
+		fill = func(put func([]byte) error) error { return put(sealed) }
+	case r.Accepts == AcceptsFile:
+		return Fulfilled{}, invalid("file_missing", "file", "Choose the file to send.")
+	default:
+		return Fulfilled{}, invalid("message_missing", "message", "Write the message to send.")
+	}
+	linkToken := rtok.Box().Seal(token.LinkToken, 0, true, []byte(d.tok.String()))
+	r, l, err := s.store.FulfilRequest(ctx, r.ID, now, n, fill, linkToken)
+	if errors.Is(err, store.ErrGone) {
+		// Filled, revoked or expired since the lookup.
+		st := RequestFulfilled
+		if again, err := s.store.RequestByHash(ctx, rtok.Hash()); err == nil {
+			st = again.Status(s.Now())
+		}
+		return Fulfilled{}, requestGone(st)
+	}
+	if err != nil {
+		return Fulfilled{}, err
+	}
+	return Fulfilled{Request: r, Link: l}, nil
+}
+
+// OpenRequest delivers what was sent to the request with token tokText, to
+// its owner (r.Viewer) alone, on their turn t at OpenAction: it unseals the
+// token of the link that filling the request made and opens that link,
+// which takes its one use. It returns that token too, the address of the
+// link's page, where its grant shows the content again for a while.
+func (s *Service) OpenRequest(ctx context.Context, t Turn, tokText string, rc Recipient) (Opened, string, error) {
+	rtok, r, err := s.requestByToken(ctx, tokText)
+	if err != nil {
+		return Opened{}, "", err
+	}
+	st := r.Status(s.Now())
+	switch {
+	case rc.Viewer == nil || rc.Viewer.ID != r.OwnerID:
+		if st != RequestOpen {
+			return Opened{}, "", requestGone(st)
+		}
+		return Opened{}, "", ErrNotOwner
+	case st == RequestOpen:
+		return Opened{}, "", ErrNothingSent
+	case st != RequestFulfilled || r.LinkToken == nil:
+		return Opened{}, "", requestGone(st)
+	}
+	linkTok, err := rtok.Box().Open(token.LinkToken, 0, true, r.LinkToken)
+	if err != nil {
+		return Opened{}, "", err
+	}
+	o, err := s.Open(ctx, t, string(linkTok), "", rc)
+	return o, string(linkTok), err
+}
+
+// Refusals of a request's address.
+var (
+	ErrNotOwner = &Error{Kind: Forbidden, Code: "not_owner", Title: "Not yours to open",
+		Msg: "Only the account that asked for this can open what was sent. Sign in as that account."}
+	ErrNothingSent = &Error{Kind: Conflict, Code: "nothing_sent", Title: "Nothing sent yet",
+		Msg: "Nobody has sent anything to this request yet. The dashboard shows it as soon as someone does."}
+)
+
+// requestGone explains why a request can no longer be filled.
+func requestGone(st RequestStatus) *Error {
+	e := &Error{Kind: Gone, Code: "request_gone", Title: "Already sent",
+		Msg: "Something has been sent to this request already, and it takes nothing more. Ask whoever sent you the link for a new one."}
+	switch st {
+	case RequestExpired:
+		e.Title, e.Msg = "This request has expired", "Its time ran out before anything was sent. Ask whoever sent you the link for a new one."
+	case RequestRevoked:
+		e.Title, e.Msg = "This request was withdrawn", "Whoever asked took it back. Ask them if they still need it."
+	}
+	return e
+}

@@ -1,0 +1,213 @@
+package core
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"oncelink/store"
+	"oncelink/token"
+)
+
+// newRequestService is a Service over a fresh SQLite file, with one account.
+func newRequestService(t *testing.T) (*Service, *store.Store, string, Account) {
+	t.Helper()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "oncelink.db")
+	st, err := store.Open(ctx, path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	owner, err := st.CreateFirstAccount(ctx, "ada", "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := bytes.Repeat([]byte{7}, token.KeyLen)
+	s := New(Config{BaseURL: "https://share.example", MinTTL: time.Minute, MaxTTL: 30 * 24 * time.Hour, GrantTTL: time.Minute},
+		st, key, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return s, st, path, owner
+}
+
+func requestToken(t *testing.T, url string) string {
+	t.Helper()
+	_, tok, ok := strings.Cut(url, "/r/")
+	if !ok {
+		t.Fatalf("request URL %q", url)
+	}
+	return tok
+}
+
+func TestFulfilOnceUnderConcurrency(t *testing.T) {
+	s, st, path, owner := newRequestService(t)
+	ctx := context.Background()
+	c, err := s.CreateRequest(ctx, owner.ID, RequestInput{Label: "vpn", Note: "the VPN password, please", Accepts: AcceptsText, TTL: "1h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := requestToken(t, c.URL)
+	if _, err := s.LookRequest(ctx, tok, nil); err != nil {
+		t.Fatalf("look: %v", err)
+	}
+	const senders = 50
+	const secret = "correct horse battery staple 7f3a"
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ok, gone := 0, 0
+	for i := range senders {
+		wg.Go(func() {
+			d := s.NewDraft()
+			defer d.Close()
+			turn, err := s.TakeTurn(ctx, OpenAction, Client{IP: "192.0.2.1"})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			_, err = s.Fulfil(ctx, turn, tok, d, secret+strings.Repeat(" ", i%2))
+			mu.Lock()
+			defer mu.Unlock()
+			if e, isErr := AsError(err); isErr && e.Code == "request_gone" {
+				gone++
+			} else if err != nil {
+				t.Errorf("fulfil: %v", err)
+			} else {
+				ok++
+			}
+		})
+	}
+	wg.Wait()
+	if ok != 1 || gone != senders-1 {
+		t.Fatalf("%d fulfilled, %d gone; want 1 and %d", ok, gone, senders-1)
+	}
+	r, err := s.Request(ctx, owner.ID, c.Request.ID)
+	if err != nil || r.Status(s.Now()) != RequestFulfilled || r.LinkID == 0 {
+		t.Fatalf("request after: %+v, %v", r, err)
+	}
+	links, err := s.Links(ctx, owner.ID, ListInput{})
+	if err != nil || len(links.Links) != 1 || links.Links[0].Label != "vpn" || links.Links[0].MaxUses != 1 {
+		t.Fatalf("links after: %+v, %v", links.Links, err)
+	}
+	if _, err := s.LookRequest(ctx, tok, nil); !isCode(err, "request_gone") {
+		t.Fatalf("a sender's look after: %v, want request_gone", err)
+	}
+
+	// The database holds no plaintext of what was sent, nor the link's
+	// token, nor the request's.
+	st.Close()
+	var db []byte
+	for _, suffix := range []string{"", "-wal"} {
+		b, err := os.ReadFile(path + suffix)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			t.Fatal(err)
+		}
+		db = append(db, b...)
+	}
+	for _, plain := range []string{secret, tok} {
+		if bytes.Contains(db, []byte(plain)) {
+			t.Errorf("the database file holds %q", plain)
+		}
+	}
+}
+
+func isCode(err error, code string) bool {
+	e, ok := AsError(err)
+	return ok && e.Code == code
+}
+
+func TestOwnerOpensWhatWasSentOnce(t *testing.T) {
+	s, st, _, owner := newRequestService(t)
+	ctx := context.Background()
+	other, err := st.CreateAccount(ctx, "bob", "x", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.CreateRequest(ctx, owner.ID, RequestInput{Accepts: AcceptsAny})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := requestToken(t, c.URL)
+	turn := func() Turn {
+		tt, err := s.TakeTurn(ctx, OpenAction, Client{IP: "192.0.2.2"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tt
+	}
+	if _, _, err := s.OpenRequest(ctx, turn(), tok, Recipient{Viewer: &owner}); !isCode(err, "nothing_sent") {
+		t.Fatalf("open before anything was sent: %v", err)
+	}
+	d := s.NewDraft()
+	defer d.Close()
+	if _, err := s.Fulfil(ctx, turn(), tok, d, "   "); !isCode(err, "message_missing") {
+		t.Fatalf("empty message: %v", err)
+	}
+	if _, err := s.Fulfil(ctx, turn(), tok, d, "hello owner"); err != nil {
+		t.Fatal(err)
+	}
+	for _, viewer := range []*Account{nil, &other} {
+		if _, _, err := s.OpenRequest(ctx, turn(), tok, Recipient{Viewer: viewer}); !isCode(err, "request_gone") {
+			t.Fatalf("open by %v: %v, want request_gone", viewer, err)
+		}
+	}
+	o, linkTok, err := s.OpenRequest(ctx, turn(), tok, Recipient{Viewer: &owner})
+	if err != nil || o.Message != "hello owner" || !o.Used || linkTok == "" {
+		t.Fatalf("owner's open: %+v, %q, %v", o, linkTok, err)
+	}
+	if _, _, err := s.OpenRequest(ctx, turn(), tok, Recipient{Viewer: &owner}); !isCode(err, "link_gone") {
+		t.Fatalf("second open: %v, want link_gone", err)
+	}
+}
+
+func TestRequestRules(t *testing.T) {
+	s, _, _, owner := newRequestService(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		in   RequestInput
+		code string
+	}{
+		{RequestInput{Accepts: "video"}, "accepts_unknown"},
+		{RequestInput{TTL: "soon"}, "ttl_invalid"},
+		{RequestInput{TTL: "1s"}, "ttl_out_of_range"},
+		{RequestInput{Note: strings.Repeat("n", MaxNoteLen+1)}, "note_too_long"},
+		{RequestInput{Label: "a\x00b"}, "label_invalid"},
+	} {
+		if _, err := s.CreateRequest(ctx, owner.ID, tc.in); !isCode(err, tc.code) {
+			t.Errorf("%+v: %v, want %s", tc.in, err, tc.code)
+		}
+	}
+	fileOnly, err := s.CreateRequest(ctx, owner.ID, RequestInput{Accepts: AcceptsFile, TTL: "2m"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := s.NewDraft()
+	defer d.Close()
+	turn, _ := s.TakeTurn(ctx, OpenAction, Client{IP: "192.0.2.3"})
+	if _, err := s.Fulfil(ctx, turn, requestToken(t, fileOnly.URL), d, "text"); !isCode(err, "text_not_accepted") {
+		t.Errorf("text to a file request: %v", err)
+	}
+	revoked, err := s.CreateRequest(ctx, owner.ID, RequestInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := s.RevokeRequest(ctx, owner.ID, revoked.Request.ID); err != nil || r.Status(s.Now()) != RequestRevoked {
+		t.Fatalf("revoke: %+v, %v", r, err)
+	}
+	if _, err := s.Fulfil(ctx, turn, requestToken(t, revoked.URL), d, "late"); !isCode(err, "request_gone") {
+		t.Errorf("fulfil a revoked request: %v", err)
+	}
+	s.Now = func() time.Time { return time.Now().Add(3 * time.Minute) }
+	if _, err := s.Fulfil(ctx, turn, requestToken(t, fileOnly.URL), d, "late"); !isCode(err, "request_gone") {
+		t.Errorf("fulfil an expired request: %v", err)
+	}
+	if _, err := s.Requests(ctx, owner.ID, RequestListInput{Status: "done"}); !isCode(err, "status_unknown") {
+		t.Errorf("unknown status: %v", err)
+	}
+}

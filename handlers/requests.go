@@ -1,0 +1,214 @@
+package handlers
+
+import (
+	"mime"
+	"net/http"
+	"time"
+
+	"oncelink/components"
+	"oncelink/core"
+)
+
+// requests is the owner's requests page: the "Request a secret" form and
+// the requests, kept live by the dashboard's event stream.
+func (h *Handler) requests(w http.ResponseWriter, r *http.Request, a *core.Account) {
+	h.renderRequests(w, r, a, http.StatusOK, h.emptyRequestForm(), nil)
+}
+
+func (h *Handler) emptyRequestForm() components.RequestForm {
+	cfg := h.core.Config()
+	return components.RequestForm{Accepts: core.AcceptsAny, TTL: core.DefaultTTL,
+		MinTTL: core.FormatDuration(cfg.MinTTL), MaxTTL: core.FormatDuration(cfg.MaxTTL)}
+}
+
+func (h *Handler) renderRequests(w http.ResponseWriter, r *http.Request, a *core.Account, status int, f components.RequestForm, created *components.CreatedRequest) {
+	// The mark is taken before the list is read: an event after it may be
+	// missing.
+	mark := h.streamMark(a.ID)
+	page, err := h.core.Requests(r.Context(), a.ID, core.RequestListInput{})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	v := components.Requests{Form: f, Created: created, Stream: "/links/events?after=" + mark}
+	now := h.core.Now()
+	for _, rq := range page.Requests {
+		v.Rows = append(v.Rows, requestRow(rq, now))
+	}
+	h.render(w, r, status, components.RequestsPage(h.page(r, "Requests"), v))
+}
+
+func requestRow(rq core.Request, now time.Time) components.RequestRow {
+	return components.RequestRow{ID: rq.ID, Label: rq.Label, Note: rq.Note, Accepts: rq.Accepts,
+		Status: string(rq.Status(now)), CreatedAt: rq.CreatedAt, ExpiresAt: rq.ExpiresAt,
+		FulfilledAt: rq.FulfilledAt, LinkID: rq.LinkID}
+}
+
+// createRequest makes a request from the form: 201 with its only showing
+// of its URL, or the form again with its mistake.
+func (h *Handler) createRequest(w http.ResponseWriter, r *http.Request, a *core.Account) {
+	if err := parseForm(w, r); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	f := h.emptyRequestForm()
+	f.Label, f.Note, f.Accepts, f.TTL = r.PostForm.Get("label"), r.PostForm.Get("note"), r.PostForm.Get("accepts"), r.PostForm.Get("ttl")
+	c, err := h.core.CreateRequest(r.Context(), a.ID, core.RequestInput{Label: f.Label, Note: f.Note, Accepts: f.Accepts, TTL: f.TTL})
+	if e, ok := core.AsError(err); ok && e.Kind == core.Invalid {
+		f.Error, f.ErrorField = e.Msg, e.Field
+		h.renderRequests(w, r, a, Status(e.Kind), f, nil)
+		return
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	created := &components.CreatedRequest{URL: c.URL, Row: requestRow(c.Request, h.core.Now())}
+	h.renderRequests(w, r, a, http.StatusCreated, h.emptyRequestForm(), created)
+}
+
+func (h *Handler) revokeRequest(w http.ResponseWriter, r *http.Request, a *core.Account) {
+	id, err := core.ParseID(r.PathValue("id"))
+	if err == nil {
+		err = parseForm(w, r)
+	}
+	if err == nil {
+		_, err = h.core.RevokeRequest(r.Context(), a.ID, id)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/requests", http.StatusSeeOther)
+}
+
+// requestPage is a request's page. It never fills the request: a sender
+// sees the owner's note and the form; the owner sees how it stands and,
+// once filled, may open what was sent. A request no longer open is 410 to
+// anyone but its owner.
+func (h *Handler) requestPage(w http.ResponseWriter, r *http.Request) {
+	tok := r.PathValue("token")
+	sight, err := h.core.LookRequest(r.Context(), tok, h.viewer(r))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if sight.Owner {
+		v := components.OwnRequest{Row: requestRow(sight.Request, h.core.Now())}
+		if v.Row.Status == string(core.RequestFulfilled) {
+			v.OpenAction = "/r/" + tok + "/open"
+		}
+		h.render(w, r, http.StatusOK, components.OwnRequestPage(h.page(r, "Your request"), v))
+		return
+	}
+	h.render(w, r, http.StatusOK, components.SendPage(h.page(r, "Send a secret"), h.sendForm(tok, sight.Request)))
+}
+
+func (h *Handler) sendForm(tok string, rq core.Request) components.SendForm {
+	return components.SendForm{Action: "/r/" + tok, Owner: rq.OwnerName, Note: rq.Note, Accepts: rq.Accepts,
+		ExpiresAt: rq.ExpiresAt, MaxUpload: h.core.Config().MaxUpload}
+}
+
+// fulfil fills a request with the message or the file sent, once: the
+// sender is sent on to the thank-you page (303), and the owner's streams
+// are told. Every other sender, and any later one, gets 410.
+func (h *Handler) fulfil(w http.ResponseWriter, r *http.Request) {
+	tok := r.PathValue("token")
+	_, err := h.core.Token(tok)
+	var turn core.Turn
+	if err == nil {
+		turn, err = h.core.TakeTurn(r.Context(), core.OpenAction, h.client(r))
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d := h.core.NewDraft()
+	defer d.Close() // nothing of an upload outlives the request
+	var message string
+	mediaType, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mediaType == "multipart/form-data" {
+		if params["boundary"] == "" {
+			err = core.ErrUnreadableForm
+		} else {
+			BodyDeadline(w, time.Now().Add(h.core.UploadTime(r.ContentLength)))
+			var form map[string][]string
+			form, err = d.ReadMultipart(r.Body, params["boundary"], r.ContentLength, h.client(r))
+			if err == nil {
+				BodyDeadline(w, time.Time{})
+				if m := form["message"]; len(m) > 0 {
+					message = m[0]
+				}
+			}
+		}
+	} else if err = parseForm(w, r); err == nil {
+		message = r.PostForm.Get("message")
+	}
+	var f core.Fulfilled
+	if err == nil {
+		f, err = h.core.Fulfil(r.Context(), turn, tok, d, message)
+	}
+	if e, ok := core.AsError(err); ok && (e.Kind == core.Invalid || e.Kind == core.TooLarge) {
+		// The form again, with the mistake, if the request still takes it.
+		sight, lookErr := h.core.LookRequest(r.Context(), tok, nil)
+		if lookErr != nil {
+			h.fail(w, r, lookErr)
+			return
+		}
+		v := h.sendForm(tok, sight.Request)
+		v.Message, v.Error, v.ErrorField = refill(message), e.Msg, e.Field
+		h.render(w, r, Status(e.Kind), components.SendPage(h.page(r, "Send a secret"), v))
+		return
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d.Close()
+	sent := "/r/" + tok + "/sent"
+	if isHTMX(r) {
+		w.Header().Set("HX-Redirect", sent)
+		w.WriteHeader(http.StatusOK)
+	} else {
+		http.Redirect(w, r, sent, http.StatusSeeOther)
+	}
+	for _, e := range f.Events() {
+		PublishAfter(w, r, h.core, e)
+	}
+}
+
+// sent thanks a sender.
+func (h *Handler) sent(w http.ResponseWriter, r *http.Request) {
+	if _, err := h.core.Token(r.PathValue("token")); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, components.SentPage(h.page(r, "Sent")))
+}
+
+// openRequest opens what was sent to a request, for its owner alone: the
+// link it made takes its one use, and the owner's browser is sent on to
+// that link's page, which the grant now serves.
+func (h *Handler) openRequest(w http.ResponseWriter, r *http.Request) {
+	tok := r.PathValue("token")
+	_, err := h.core.Token(tok)
+	var turn core.Turn
+	if err == nil {
+		turn, err = h.core.TakeTurn(r.Context(), core.OpenAction, h.client(r))
+	}
+	if err == nil {
+		err = parseForm(w, r)
+	}
+	var o core.Opened
+	var linkTok string
+	if err == nil {
+		o, linkTok, err = h.core.OpenRequest(r.Context(), turn, tok, h.recipient(r))
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	http.SetCookie(w, h.linkCookie(linkTok, grantCookie, o.Grant, int(h.core.Config().GrantTTL.Seconds())))
+	http.Redirect(w, r, "/l/"+linkTok, http.StatusSeeOther)
+	PublishAfter(w, r, h.core, o.Event())
+}

@@ -1,0 +1,183 @@
+package handlers
+
+import (
+	"bytes"
+	"errors"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"oncelink/core"
+)
+
+var requestURLPattern = regexp.MustCompile(`/r/[A-Za-z0-9_-]{43}`)
+
+// createRequest makes a request on the requests page and returns its path.
+func (c *testClient) createRequest(fields url.Values) string {
+	c.t.Helper()
+	form := url.Values{"note": {"the VPN password, please"}, "accepts": {"any"}, "ttl": {"1h"}, "label": {"vpn"}}
+	for k, v := range fields {
+		form[k] = v
+	}
+	res := c.post("/requests", form)
+	if res.StatusCode != http.StatusCreated {
+		c.t.Fatalf("create request: %d %s", res.StatusCode, res.body)
+	}
+	path := requestURLPattern.FindString(res.body)
+	if path == "" {
+		c.t.Fatalf("no request URL in %s", res.body)
+	}
+	return path
+}
+
+func TestRequestIsFilledOnceAndOnlyTheOwnerReadsIt(t *testing.T) {
+	// Without the rate limits, which would hold most of the 50 back.
+	s := newTestServer(t, func(c *core.Config) { c.RateLimits = false })
+	ann := s.admin()
+	stream := ann.streamAt(ann.requestsStreamPath())
+	req := ann.createRequest(nil)
+	if page := ann.get("/requests"); !strings.Contains(page.body, `data-status="open"`) {
+		t.Fatalf("requests page: %s", page.body)
+	}
+
+	// Looks never fill it: a sender's, twice, and the owner's.
+	sender := s.client()
+	for range 2 {
+		res := sender.get(req)
+		if res.StatusCode != http.StatusOK || !strings.Contains(res.body, "the VPN password, please") || !strings.Contains(res.body, `data-testid="send-form"`) {
+			t.Fatalf("sender's look: %d %s", res.StatusCode, res.body)
+		}
+	}
+	if res := ann.get(req); res.StatusCode != http.StatusOK || !strings.Contains(res.body, `data-status="open"`) && !strings.Contains(res.body, ">open<") {
+		t.Fatalf("owner's look before: %d %s", res.StatusCode, res.body)
+	}
+	if res := ann.post(req+"/open", nil); res.StatusCode != http.StatusConflict {
+		t.Fatalf("owner's open before anything was sent: %d", res.StatusCode)
+	}
+
+	// 50 senders at once: exactly one fills it.
+	const secret = "hunter2 correct horse 51b0"
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	statuses := map[int]int{}
+	for range 50 {
+		wg.Go(func() {
+			res := s.client().post(req, url.Values{"message": {secret}})
+			mu.Lock()
+			statuses[res.StatusCode]++
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if statuses[http.StatusSeeOther] != 1 || statuses[http.StatusGone] != 49 {
+		t.Fatalf("answers to 50 senders: %v, want one 303 and 49 410", statuses)
+	}
+
+	// The owner's list shows it filled, live.
+	ev := stream.await("the request's row", func(e sseEvent) bool { return strings.HasPrefix(e.name, "request-") })
+	if !strings.Contains(ev.data, `data-status="fulfilled"`) {
+		t.Fatalf("live row: %+v", ev)
+	}
+	if res := sender.get(req); res.StatusCode != http.StatusGone {
+		t.Fatalf("a look after: %d", res.StatusCode)
+	}
+	if res := sender.post(req, url.Values{"message": {"again"}}); res.StatusCode != http.StatusGone {
+		t.Fatalf("a send after: %d", res.StatusCode)
+	}
+	if res := sender.post(req+"/open", nil); res.StatusCode != http.StatusGone {
+		t.Fatalf("a sender's open: %d", res.StatusCode)
+	}
+	bob := s.user("bob")
+	if res := bob.post(req+"/open", nil); res.StatusCode != http.StatusGone {
+		t.Fatalf("another account's open: %d", res.StatusCode)
+	}
+
+	// The database holds no plaintext of what was sent.
+	s.store.Close()
+	var db []byte
+	for _, suffix := range []string{"", "-wal"} {
+		b, err := os.ReadFile(s.dbPath + suffix)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			t.Fatal(err)
+		}
+		db = append(db, b...)
+	}
+	if bytes.Contains(db, []byte(secret)) {
+		t.Fatal("the database file holds what was sent")
+	}
+}
+
+func TestOwnerOpensWhatWasSentOnce(t *testing.T) {
+	s := newTestServer(t)
+	ann := s.admin()
+	req := ann.createRequest(url.Values{"accepts": {"file"}})
+	sender := s.client()
+	if res := sender.post(req, url.Values{"message": {"text"}}); res.StatusCode != http.StatusBadRequest || !strings.Contains(res.body, `data-testid="send-form"`) {
+		t.Fatalf("text to a file request: %d %s", res.StatusCode, res.body)
+	}
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("file", "key.txt")
+	fw.Write([]byte("file secret 9c1e"))
+	mw.Close()
+	res := sender.request(http.MethodPost, req, &body, http.Header{"Content-Type": {mw.FormDataContentType()}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != req+"/sent" {
+		t.Fatalf("send a file: %d %s", res.StatusCode, res.body)
+	}
+	if res := sender.get(req + "/sent"); res.StatusCode != http.StatusOK || !strings.Contains(res.body, `data-testid="sent"`) {
+		t.Fatalf("thanks: %d", res.StatusCode)
+	}
+	if res := ann.get(req); !strings.Contains(res.body, `data-testid="open-sent"`) {
+		t.Fatalf("owner's page after: %s", res.body)
+	}
+	res = ann.post(req+"/open", nil)
+	link := res.Header.Get("Location")
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(link, "/l/") {
+		t.Fatalf("owner's open: %d %s", res.StatusCode, link)
+	}
+	if page := ann.get(link); page.StatusCode != http.StatusOK || !strings.Contains(page.body, "key.txt") {
+		t.Fatalf("the opened link: %d %s", page.StatusCode, page.body)
+	}
+	if file := ann.get(link + "/file"); file.body != "file secret 9c1e" {
+		t.Fatalf("the file: %d %q", file.StatusCode, file.body)
+	}
+	if res := ann.post(req+"/open", nil); res.StatusCode != http.StatusGone {
+		t.Fatalf("second open: %d", res.StatusCode)
+	}
+}
+
+func TestWithdrawnRequestIsGone(t *testing.T) {
+	s := newTestServer(t)
+	ann := s.admin()
+	req := ann.createRequest(nil)
+	page := ann.get("/requests")
+	m := regexp.MustCompile(`/requests/(\d+)/revoke`).FindStringSubmatch(page.body)
+	if m == nil {
+		t.Fatalf("no withdraw button: %s", page.body)
+	}
+	if res := ann.post(m[0], nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("withdraw: %d", res.StatusCode)
+	}
+	if res := s.client().post(req, url.Values{"message": {"late"}}); res.StatusCode != http.StatusGone {
+		t.Fatalf("send to a withdrawn request: %d", res.StatusCode)
+	}
+	if res := ann.post("/requests", url.Values{"accepts": {"video"}}); res.StatusCode != http.StatusBadRequest || !strings.Contains(res.body, `data-testid="form-error"`) {
+		t.Fatalf("bad request form: %d", res.StatusCode)
+	}
+}
+
+// requestsStreamPath is the event stream's path that the requests page
+// gives.
+func (c *testClient) requestsStreamPath() string {
+	c.t.Helper()
+	m := streamPattern.FindStringSubmatch(c.get("/requests").body)
+	if m == nil {
+		c.t.Fatal("no event stream on the requests page")
+	}
+	return strings.ReplaceAll(m[1], "&amp;", "&")
+}
