@@ -240,7 +240,7 @@ func (h *Handler) logRequests(next http.Handler) http.Handler {
 		case sw.status == 0:
 			sw.status = http.StatusOK // a handler that wrote nothing
 		}
-		h.metrics.Request(r.Method, route(), sw.status, time.Since(start))
+		h.metrics.Request(r.Method, route.Pattern(), sw.status, time.Since(start))
 		if strings.HasPrefix(r.URL.Path, "/static/") || r.URL.Path == "/healthz" {
 			return
 		}

@@ -166,25 +166,28 @@ func (c poolCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// route is where a request's route pattern is noted on its way in, for its
-// count on the way out.
-type route struct{ pattern string }
+// Route is where a request's route pattern is noted on its way in, for its
+// count on the way out. Make one with Track.
+type Route struct{ pattern string }
 
 type routeKey struct{}
 
 // Track returns r with a place for its route pattern, which Routed fills
-// in, and a func that reads it once r has been answered: Unrouted if no
-// route took it. The pattern is noted from inside the ServeMux that routed
-// r: a request that a mux mounted under another (the API's under /api/)
+// in. The pattern is noted from inside the ServeMux that routed r: a
+// request that a mux mounted under another (the API's under /api/)
 // carries that mux's pattern, which the outer one never sees.
-func Track(r *http.Request) (*http.Request, func() string) {
-	rt := &route{}
-	return r.WithContext(context.WithValue(r.Context(), routeKey{}, rt)), func() string {
-		if rt.pattern == "" {
-			return Unrouted
-		}
-		return rt.pattern
+func Track(r *http.Request) (*http.Request, *Route) {
+	rt := &Route{}
+	return r.WithContext(context.WithValue(r.Context(), routeKey{}, rt)), rt
+}
+
+// Pattern is the route pattern that took the request, once it has been
+// answered; Unrouted if none did.
+func (rt *Route) Pattern() string {
+	if rt.pattern == "" {
+		return Unrouted
 	}
+	return rt.pattern
 }
 
 // Routed notes the pattern r.Pattern that a ServeMux routed r with, as its
@@ -192,7 +195,7 @@ func Track(r *http.Request) (*http.Request, func() string) {
 // it, but not a catch-all that answers 404 and 405.
 func Routed(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if rt, ok := r.Context().Value(routeKey{}).(*route); ok {
+		if rt, ok := r.Context().Value(routeKey{}).(*Route); ok {
 			rt.pattern = r.Pattern
 		}
 		next(w, r)
