@@ -20,6 +20,7 @@ import (
 
 	"oncelink/core"
 	"oncelink/handlers"
+	"oncelink/metrics"
 )
 
 // Document is the OpenAPI 3.1 description of the API, written by hand and
@@ -30,8 +31,9 @@ var Document []byte
 
 // API serves /api/v1/. Make one with New.
 type API struct {
-	core *core.Service
-	log  *slog.Logger
+	core    *core.Service
+	metrics *metrics.Metrics
+	log     *slog.Logger
 	// streamsEnd is closed by EndStreams.
 	streamsEnd chan struct{}
 	endOnce    sync.Once
@@ -40,28 +42,32 @@ type API struct {
 	heartbeat time.Duration
 }
 
-// New returns the API over svc.
-func New(svc *core.Service, log *slog.Logger) *API {
-	return &API{core: svc, log: log, streamsEnd: make(chan struct{}), heartbeat: 25 * time.Second}
+// New returns the API over svc. m counts its event streams; its requests
+// are counted by the server it is mounted in.
+func New(svc *core.Service, m *metrics.Metrics, log *slog.Logger) *API {
+	return &API{core: svc, metrics: m, log: log, streamsEnd: make(chan struct{}), heartbeat: 25 * time.Second}
 }
 
 // Handler returns the API's route table. It answers only paths under
 // /api/; mount it there, behind the server's security headers and log.
 func (a *API) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /api/v1/links", a.keyed(a.createLink))
-	mux.HandleFunc("GET /api/v1/links", a.keyed(a.listLinks))
-	mux.HandleFunc("GET /api/v1/links/{id}", a.keyed(a.getLink))
-	mux.HandleFunc("GET /api/v1/links/{id}/events", a.keyed(a.linkEvents))
-	mux.HandleFunc("POST /api/v1/links/{id}/revoke", a.keyed(a.revoke))
-	mux.HandleFunc("GET /api/v1/events", a.keyed(a.events))
-	mux.HandleFunc("POST /api/v1/requests", a.keyed(a.createRequest))
-	mux.HandleFunc("GET /api/v1/requests", a.keyed(a.listRequests))
-	mux.HandleFunc("GET /api/v1/requests/{id}", a.keyed(a.getRequest))
-	mux.HandleFunc("POST /api/v1/requests/{id}/revoke", a.keyed(a.revokeRequest))
-	mux.HandleFunc("POST /api/v1/open/{token}", a.open)
-	mux.HandleFunc("GET /api/v1/me", a.keyed(a.me))
-	mux.HandleFunc("GET /api/v1/openapi.json", a.document)
+	// Each route notes its own pattern for the server's metrics, which
+	// sees only "/api/"; the catch-all counts as unrouted.
+	route := func(pattern string, serve http.HandlerFunc) { mux.HandleFunc(pattern, metrics.Routed(serve)) }
+	route("POST /api/v1/links", a.keyed(a.createLink))
+	route("GET /api/v1/links", a.keyed(a.listLinks))
+	route("GET /api/v1/links/{id}", a.keyed(a.getLink))
+	route("GET /api/v1/links/{id}/events", a.keyed(a.linkEvents))
+	route("POST /api/v1/links/{id}/revoke", a.keyed(a.revoke))
+	route("GET /api/v1/events", a.keyed(a.events))
+	route("POST /api/v1/requests", a.keyed(a.createRequest))
+	route("GET /api/v1/requests", a.keyed(a.listRequests))
+	route("GET /api/v1/requests/{id}", a.keyed(a.getRequest))
+	route("POST /api/v1/requests/{id}/revoke", a.keyed(a.revokeRequest))
+	route("POST /api/v1/open/{token}", a.open)
+	route("GET /api/v1/me", a.keyed(a.me))
+	route("GET /api/v1/openapi.json", a.document)
 	mux.HandleFunc("/api/", a.unrouted(mux))
 	return a.ownHost(a.refuseBodiesOnReads(a.crossOrigin(mux)))
 }

@@ -9,6 +9,7 @@ import (
 
 	"oncelink/core"
 	"oncelink/live"
+	"oncelink/metrics"
 )
 
 // streamWriteTimeout ends a stream whose client stops reading.
@@ -31,6 +32,7 @@ func (a *API) events(w http.ResponseWriter, r *http.Request, acc *core.Account) 
 		return
 	}
 	defer exp.Stop()
+	defer a.metrics.Stream(metrics.APIStream)()
 	w.Header().Set("Content-Type", "text/event-stream")
 	// nginx buffers responses unless told not to.
 	w.Header().Set("X-Accel-Buffering", "no")

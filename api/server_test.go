@@ -26,6 +26,7 @@ import (
 
 	"oncelink/core"
 	"oncelink/handlers"
+	"oncelink/metrics"
 	"oncelink/store"
 	"oncelink/token"
 )
@@ -42,6 +43,8 @@ type testServer struct {
 	store *store.Store
 	logs  *bytes.Buffer
 	check *docCheck
+	// metrics are the server's, as cmd wires them.
+	metrics *metrics.Metrics
 }
 
 // newTestServer starts oncelink; edit, if given, changes the core's Config.
@@ -68,8 +71,10 @@ func newTestServer(t testing.TB, check *docCheck, edit ...func(*core.Config)) *t
 	sessions := scs.New()
 	ss := sqlite3store.New(st.SessionDB())
 	sessions.Store = ss
-	h := handlers.New(svc, sessions, log)
-	v1 := New(svc, log)
+	m := metrics.New()
+	svc.Published = m.Event
+	h := handlers.New(svc, sessions, m, log)
+	v1 := New(svc, m, log)
 	srv.Config.Handler = h.Routes(v1.Handler())
 	srv.Start()
 	t.Cleanup(func() {
@@ -79,7 +84,7 @@ func newTestServer(t testing.TB, check *docCheck, edit ...func(*core.Config)) *t
 		ss.StopCleanup()
 		st.Close()
 	})
-	return &testServer{Server: srv, t: t, svc: svc, store: st, logs: logs, check: check}
+	return &testServer{Server: srv, t: t, svc: svc, store: st, logs: logs, check: check, metrics: m}
 }
 
 type lockedWriter struct {

@@ -18,6 +18,7 @@ import (
 	"oncelink/api"
 	"oncelink/client"
 	"oncelink/core"
+	"oncelink/metrics"
 	"oncelink/store"
 	"oncelink/token"
 )
@@ -45,7 +46,7 @@ func newTestServer(t *testing.T, wrap ...func(http.Handler) http.Handler) *testS
 	cfg := core.Config{BaseURL: "http://" + srv.Listener.Addr().String(), MinTTL: time.Minute, MaxTTL: 30 * 24 * time.Hour,
 		GrantTTL: 10 * time.Minute, MaxUpload: 4 << 20}
 	svc := core.New(cfg, st, secret, slog.New(slog.DiscardHandler))
-	v1 := api.New(svc, slog.New(slog.DiscardHandler))
+	v1 := api.New(svc, metrics.New(), slog.New(slog.DiscardHandler))
 	var h http.Handler = v1.Handler()
 	for _, w := range wrap {
 		h = w(h)

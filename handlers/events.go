@@ -15,6 +15,7 @@ import (
 	"oncelink/components"
 	"oncelink/core"
 	"oncelink/live"
+	"oncelink/metrics"
 )
 
 // An open dashboard keeps one stream of server-sent events, GET
@@ -102,8 +103,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 	if seen == "" {
 		seen = r.URL.Query().Get("after")
 	}
-	h.metrics.streams.Add(1)
-	defer h.metrics.streams.Add(-1)
+	defer h.metrics.Stream(metrics.DashboardStream)()
 
 	// retry makes a browser reconnect two seconds after the stream ends,
 	// as after a server restart.

@@ -17,6 +17,7 @@ import (
 
 	"oncelink/assets"
 	"oncelink/core"
+	"oncelink/metrics"
 	"oncelink/store"
 )
 
@@ -35,15 +36,15 @@ type Handler struct {
 	// session checked.
 	heartbeat time.Duration
 	rows      sharedRows
-	metrics   *metrics
+	metrics   *metrics.Metrics
 	// instance tells this process's event IDs, which the broker numbers
 	// per process, from those of another instance or an earlier run.
 	instance string
 }
 
 // New returns a Handler over svc. sessions must be backed by the same
-// database as svc's store.
-func New(svc *core.Service, sessions *scs.SessionManager, log *slog.Logger) *Handler {
+// database as svc's store. m counts the requests and the event streams.
+func New(svc *core.Service, sessions *scs.SessionManager, m *metrics.Metrics, log *slog.Logger) *Handler {
 	// No idle timeout: scs would write the session back on every request
 	// to move it. A sign-in lasts a week; signing out ends it at once.
 	sessions.Lifetime = 7 * 24 * time.Hour
@@ -58,9 +59,8 @@ func New(svc *core.Service, sessions *scs.SessionManager, log *slog.Logger) *Han
 	h := &Handler{
 		core: svc, sessions: sessions, log: log, secure: secure,
 		streamsEnd: make(chan struct{}), heartbeat: 25 * time.Second,
-		metrics: newMetrics(), instance: rand.Text()[:8],
+		metrics: m, instance: rand.Text()[:8],
 	}
-	svc.Published = h.metrics.event
 	sessions.ErrorFunc = h.sessionFailed
 	return h
 }
@@ -81,36 +81,39 @@ func (h *Handler) sessionFailed(w http.ResponseWriter, r *http.Request, err erro
 // the request log and the metrics.
 func (h *Handler) Routes(api http.Handler) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", h.home)
-	mux.HandleFunc("GET /setup", h.setupForm)
-	mux.HandleFunc("POST /setup", h.setup)
-	mux.HandleFunc("GET /login", h.loginForm)
-	mux.HandleFunc("POST /login", h.login)
-	mux.HandleFunc("POST /logout", h.logout)
-	mux.HandleFunc("GET /links", h.signedIn(h.dashboard))
-	mux.HandleFunc("POST /links", h.signedIn(h.createLink))
-	mux.HandleFunc("GET /links/events", h.events)
-	mux.HandleFunc("GET /links/{id}", h.signedIn(h.linkDetails))
-	mux.HandleFunc("POST /links/{id}/revoke", h.signedIn(h.revoke))
-	mux.HandleFunc("GET /l/{token}", h.linkPage)
-	mux.HandleFunc("POST /l/{token}", h.openLink)
-	mux.HandleFunc("GET /l/{token}/file", h.linkFile)
-	mux.HandleFunc("GET /requests", h.signedIn(h.requests))
-	mux.HandleFunc("POST /requests", h.signedIn(h.createRequest))
-	mux.HandleFunc("POST /requests/{id}/revoke", h.signedIn(h.revokeRequest))
-	mux.HandleFunc("GET /r/{token}", h.requestPage)
-	mux.HandleFunc("POST /r/{token}", h.fulfil)
-	mux.HandleFunc("GET /r/{token}/sent", h.sent)
-	mux.HandleFunc("POST /r/{token}/open", h.openRequest)
-	mux.HandleFunc("GET /player", h.player)
-	mux.HandleFunc("GET /settings", h.signedIn(h.settings))
-	mux.HandleFunc("POST /settings/keys", h.signedIn(h.createKey))
-	mux.HandleFunc("POST /settings/keys/{id}/revoke", h.signedIn(h.revokeKey))
-	mux.HandleFunc("GET /accounts", h.adminOnly(h.accounts))
-	mux.HandleFunc("POST /accounts", h.adminOnly(h.addAccount))
-	mux.HandleFunc("POST /accounts/{id}/disable", h.adminOnly(h.disableAccount))
-	mux.HandleFunc("POST /accounts/{id}/enable", h.adminOnly(h.enableAccount))
-	mux.HandleFunc("GET /healthz", h.healthz)
+	// Each route notes its pattern for the metrics; the catch-all counts
+	// as unrouted.
+	route := func(pattern string, serve http.HandlerFunc) { mux.HandleFunc(pattern, metrics.Routed(serve)) }
+	route("GET /{$}", h.home)
+	route("GET /setup", h.setupForm)
+	route("POST /setup", h.setup)
+	route("GET /login", h.loginForm)
+	route("POST /login", h.login)
+	route("POST /logout", h.logout)
+	route("GET /links", h.signedIn(h.dashboard))
+	route("POST /links", h.signedIn(h.createLink))
+	route("GET /links/events", h.events)
+	route("GET /links/{id}", h.signedIn(h.linkDetails))
+	route("POST /links/{id}/revoke", h.signedIn(h.revoke))
+	route("GET /l/{token}", h.linkPage)
+	route("POST /l/{token}", h.openLink)
+	route("GET /l/{token}/file", h.linkFile)
+	route("GET /requests", h.signedIn(h.requests))
+	route("POST /requests", h.signedIn(h.createRequest))
+	route("POST /requests/{id}/revoke", h.signedIn(h.revokeRequest))
+	route("GET /r/{token}", h.requestPage)
+	route("POST /r/{token}", h.fulfil)
+	route("GET /r/{token}/sent", h.sent)
+	route("POST /r/{token}/open", h.openRequest)
+	route("GET /player", h.player)
+	route("GET /settings", h.signedIn(h.settings))
+	route("POST /settings/keys", h.signedIn(h.createKey))
+	route("POST /settings/keys/{id}/revoke", h.signedIn(h.revokeKey))
+	route("GET /accounts", h.adminOnly(h.accounts))
+	route("POST /accounts", h.adminOnly(h.addAccount))
+	route("POST /accounts/{id}/disable", h.adminOnly(h.disableAccount))
+	route("POST /accounts/{id}/enable", h.adminOnly(h.enableAccount))
+	route("GET /healthz", h.healthz)
 	mux.HandleFunc("/", h.unrouted(mux))
 
 	protect := http.NewCrossOriginProtection()
@@ -123,7 +126,7 @@ func (h *Handler) Routes(api http.Handler) http.Handler {
 	// Static files skip sessions and cross-origin checks: they change
 	// nothing and are the same for everyone.
 	root := http.NewServeMux()
-	root.Handle(assets.Prefix, h.ownHost(h.refuseBodiesOnReads(assets.Handler())))
+	root.Handle(assets.Prefix, metrics.Routed(h.ownHost(h.refuseBodiesOnReads(assets.Handler())).ServeHTTP))
 	if api != nil {
 		root.Handle("/api/", api) // it answers other hosts itself, in JSON
 	}

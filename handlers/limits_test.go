@@ -287,13 +287,13 @@ func (s *testServer) twin() *testServer {
 	sessions := scs.New()
 	ss := sqlite3store.New(s.store.SessionDB())
 	sessions.Store = ss
-	h := New(s.newCore(s.store), sessions, slog.New(slog.NewTextHandler(s.logs, nil)))
+	h := New(s.newCore(s.store), sessions, s.metrics, slog.New(slog.NewTextHandler(s.logs, nil)))
 	srv := httptest.NewServer(h.Routes(nil))
 	s.t.Cleanup(func() {
 		srv.Close()
 		ss.StopCleanup()
 	})
-	return &testServer{Server: srv, t: s.t, store: s.store, h: h, cfg: s.cfg, key: s.key, logs: s.logs, clock: s.clock}
+	return &testServer{Server: srv, t: s.t, store: s.store, h: h, cfg: s.cfg, key: s.key, logs: s.logs, clock: s.clock, metrics: s.metrics}
 }
 
 // TestRateLimitsAcrossInstances spends a client's set-up attempts on two

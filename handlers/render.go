@@ -16,6 +16,7 @@ import (
 
 	"oncelink/components"
 	"oncelink/core"
+	"oncelink/metrics"
 )
 
 // Errors of the web's own, beside the core's.
@@ -225,11 +226,12 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // logRequests logs each request with its path made safe by logPath, and
-// counts it for the metrics.
+// counts it for the metrics by its route pattern, never its path.
 func (h *Handler) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
+		r, route := metrics.Track(r)
 		next.ServeHTTP(sw, r)
 		switch {
 		case r.Context().Err() != nil && (sw.status == 0 || sw.status >= 500):
@@ -238,7 +240,7 @@ func (h *Handler) logRequests(next http.Handler) http.Handler {
 		case sw.status == 0:
 			sw.status = http.StatusOK // a handler that wrote nothing
 		}
-		h.metrics.request(r.Method, sw.status, time.Since(start))
+		h.metrics.Request(r.Method, route.Pattern(), sw.status, time.Since(start))
 		if strings.HasPrefix(r.URL.Path, "/static/") || r.URL.Path == "/healthz" {
 			return
 		}
@@ -249,13 +251,13 @@ func (h *Handler) logRequests(next http.Handler) http.Handler {
 }
 
 // LogPath is a path as it may be logged: everything after /l/ (a page's
-// link) or /open/ (the API's open) is a token, which must never reach a
+// link), /r/ (a request) or /open/ (the API's open) is a token, which must never reach a
 // log, so it is cut, wherever it stands: an uncleaned path such as
 // //l/TOKEN is logged before it is redirected. What is left is cut to 200
 // bytes.
 func LogPath(p string) string {
 	cut := ""
-	for _, mark := range [...]string{"/l/", "/open/"} {
+	for _, mark := range [...]string{"/l/", "/r/", "/open/"} {
 		if i := strings.Index(p, mark); i >= 0 {
 			p, cut = p[:i], mark+"…"
 		}

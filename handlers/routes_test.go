@@ -468,6 +468,8 @@ func TestLogPath(t *testing.T) {
 		{long, long[:200] + "…"},
 		{long + "/l/SECRETTOKEN", long[:200] + "…/l/…"},
 		{"/api/v1/open/SECRETTOKEN", "/api/v1/open/…"},
+		{"/r/SECRETTOKEN/sent", "/r/…"},
+		{"/api/v1/requests/3/revoke", "/api/v1/requests/3/revoke"},
 		{"/api//v1/open/SECRETTOKEN/x", "/api//v1/open/…"},
 		{"/api/v1/links/42/revoke", "/api/v1/links/42/revoke"},
 	} {

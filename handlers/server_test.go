@@ -24,6 +24,7 @@ import (
 
 	"oncelink/core"
 	"oncelink/live"
+	"oncelink/metrics"
 	"oncelink/store"
 	"oncelink/token"
 )
@@ -40,6 +41,9 @@ type testServer struct {
 	key    []byte
 	logs   *syncBuffer
 	clock  *testClock
+	// metrics are the server's, as cmd wires them: the store's pools and
+	// write batches, the core's link events, the handlers' requests.
+	metrics *metrics.Metrics
 }
 
 type testClock struct {
@@ -76,10 +80,12 @@ func newTestServer(t testing.TB, edit ...func(*core.Config)) *testServer {
 func newTestServerOn(t testing.TB, dsn string, edit ...func(*core.Config)) *testServer {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, dsn, store.Options{})
+	m := metrics.New()
+	st, err := store.Open(ctx, dsn, store.Options{WriteBatch: m.WriteBatch})
 	if err != nil {
 		t.Fatal(err)
 	}
+	m.Pools(st.PoolStats)
 	dbPath := dsn
 	if st.Postgres() {
 		dbPath = ""
@@ -112,8 +118,8 @@ func newTestServerOn(t testing.TB, dsn string, edit ...func(*core.Config)) *test
 		// Named, so that a core rebuilt by useStore shares it.
 		cfg.Broker = &live.Local{}
 	}
-	s := &testServer{Server: srv, t: t, store: st, dbPath: dbPath, cfg: cfg, key: key, logs: logs, clock: clock}
-	s.h = New(s.newCore(st), sessions, slog.New(slog.NewTextHandler(logs, nil)))
+	s := &testServer{Server: srv, t: t, store: st, dbPath: dbPath, cfg: cfg, key: key, logs: logs, clock: clock, metrics: m}
+	s.h = New(s.newCore(st), sessions, s.metrics, slog.New(slog.NewTextHandler(logs, nil)))
 	srv.Config.Handler = s.h.Routes(nil)
 	srv.Start()
 	t.Cleanup(func() {
@@ -129,15 +135,14 @@ func newTestServerOn(t testing.TB, dsn string, edit ...func(*core.Config)) *test
 func (s *testServer) newCore(st core.Store) *core.Service {
 	svc := core.New(s.cfg, st, s.key, slog.New(slog.NewTextHandler(s.logs, nil)))
 	svc.Now = s.clock.Now
+	svc.Published = s.metrics.Event
 	return svc
 }
 
 // useStore puts the server's core over wrap(the store), for a test that
 // counts or fails its calls. Call it before any request is under way.
 func (s *testServer) useStore(wrap func(core.Store) core.Store) {
-	svc := s.newCore(wrap(s.store))
-	svc.Published = s.h.metrics.event
-	s.h.core = svc
+	s.h.core = s.newCore(wrap(s.store))
 }
 
 // testClient is one browser: its own cookies, no redirects followed.

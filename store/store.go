@@ -89,6 +89,8 @@ type Store struct {
 	// checkpointerDone closes.
 	checkpointErr error
 	log           *slog.Logger
+	// writeBatch is Options.WriteBatch, or a func that does nothing.
+	writeBatch func(n int)
 	// failedWrite is the last write that failed for the database's own
 	// reasons, for Health.
 	failedWrite atomic.Pointer[writeFailure]
@@ -102,6 +104,10 @@ type Options struct {
 	// Log receives what the store's background work cannot return, such
 	// as failed checkpoints; nil means slog's default logger.
 	Log *slog.Logger
+	// WriteBatch, when set, is told how many writes each transaction of
+	// the SQLite writer commits together, for metrics. PostgreSQL commits
+	// every write on its own and tells it nothing.
+	WriteBatch func(n int)
 
 	// For tests: what replaces walRestartFrames and checkpointInterval.
 	walRestartFrames   int
@@ -186,9 +192,12 @@ func openSQLite(path string, opts Options) (*Store, error) {
 	ro.SetMaxIdleConns(max(4, runtime.NumCPU()))
 	s := &Store{db: db, ro: ro, sessions: sessions, dialect: sqlite, Now: time.Now, log: cmp.Or(opts.Log, slog.Default()),
 		writes: make(chan *writeOp), restartWAL: make(chan struct{}, 1), restartFrames: cmp.Or(opts.walRestartFrames, walRestartFrames),
-		checkpointEvery: cmp.Or(opts.checkpointInterval, checkpointInterval),
-		closed:          make(chan struct{}), writerDone: make(chan struct{}),
+		checkpointEvery: cmp.Or(opts.checkpointInterval, checkpointInterval), writeBatch: opts.WriteBatch,
+		closed: make(chan struct{}), writerDone: make(chan struct{}),
 		checkpointerDone: make(chan struct{})}
+	if s.writeBatch == nil {
+		s.writeBatch = func(int) {}
+	}
 	go s.writer()
 	go s.checkpointer()
 	return s, nil
@@ -241,6 +250,16 @@ func (s *Store) Close() error {
 
 // SessionDB is the handle for the web session store's sessions table.
 func (s *Store) SessionDB() *sql.DB { return s.sessions.DB }
+
+// PoolStats reports the store's connection pools, by name: on SQLite the
+// writer's (one connection), the readers' and the sessions'; on PostgreSQL
+// the one pool that serves them all.
+func (s *Store) PoolStats() map[string]sql.DBStats {
+	if s.Postgres() {
+		return map[string]sql.DBStats{"shared": s.db.Stats()}
+	}
+	return map[string]sql.DBStats{"writer": s.db.Stats(), "reader": s.ro.Stats(), "sessions": s.sessions.Stats()}
+}
 
 // Postgres reports whether the store runs on PostgreSQL.
 func (s *Store) Postgres() bool { return s.dialect.name == "postgres" }

@@ -120,6 +120,7 @@ func (s *Store) writer() {
 }
 
 func (s *Store) commitBatch(batch []*writeOp) {
+	s.writeBatch(len(batch))
 	results := make([]error, len(batch))
 	err := func() error {
 		// The batch's transaction is begun and ended by hand on a

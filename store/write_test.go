@@ -205,3 +205,34 @@ func TestWriteBatchSurvivesATransactionRollback(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteBatchesAreReported tells Options.WriteBatch of every batch the
+// writer commits, and PoolStats names the three SQLite pools.
+func TestWriteBatchesAreReported(t *testing.T) {
+	var batches, writes atomic.Int64
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "oncelink.db"), Options{WriteBatch: func(n int) {
+		batches.Add(1)
+		writes.Add(int64(n))
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	before := writes.Load() // the migrations' secrets, if any
+	var wg sync.WaitGroup
+	for i := range 50 {
+		wg.Go(func() {
+			if _, err := s.Secret(context.Background(), fmt.Sprintf("k%d", i), 8); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if got := writes.Load() - before; got != 50 || batches.Load() < 1 {
+		t.Fatalf("%d writes reported in %d batches, want 50", got, batches.Load())
+	}
+	stats := s.PoolStats()
+	if len(stats) != 3 || stats["writer"].MaxOpenConnections != 1 || stats["reader"].MaxOpenConnections < 4 {
+		t.Fatalf("pool stats: %+v", stats)
+	}
+}

@@ -146,7 +146,7 @@ func TestMetricsOnTheirOwnAddress(t *testing.T) {
 	}
 	body, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), `oncelink_http_request_duration_seconds_count{method="POST",code="303"} 1`) {
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), `oncelink_http_request_duration_seconds_count{code="303",method="POST",route="POST /setup"} 1`) {
 		t.Fatalf("metrics: %d\n%s", res.StatusCode, body)
 	}
 	if code := getStatus(t, http.DefaultClient, s.URL+"/metrics"); code != http.StatusNotFound {

@@ -22,6 +22,7 @@ import (
 	"oncelink/core"
 	"oncelink/handlers"
 	"oncelink/live"
+	"oncelink/metrics"
 	"oncelink/store"
 	"oncelink/token"
 )
@@ -55,11 +56,13 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 	case n > 0:
 		log.Info("deleted uploads left behind", "dir", os.TempDir(), "deleted", n)
 	}
-	st, err := store.Open(ctx, cfg.DB, store.Options{SQLiteSync: cfg.SQLiteSync, Log: log})
+	m := metrics.New()
+	st, err := store.Open(ctx, cfg.DB, store.Options{SQLiteSync: cfg.SQLiteSync, Log: log, WriteBatch: m.WriteBatch})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	m.Pools(st.PoolStats)
 	key, err := st.Secret(ctx, "token-key", token.KeyLen)
 	if err != nil {
 		return err
@@ -85,8 +88,9 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 		TrustProxy: cfg.TrustProxy, RateLimits: cfg.RateLimits, Rates: cfg.Rates, MaxUpload: cfg.MaxUpload,
 		SharedRateLimits: st.Postgres(), Broker: broker,
 	}, st, key, log)
-	h := handlers.New(svc, sessions, log)
-	v1 := api.New(svc, log)
+	svc.Published = m.Event
+	h := handlers.New(svc, sessions, m, log)
+	v1 := api.New(svc, m, log)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -110,7 +114,7 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 			return err
 		}
 		mux := http.NewServeMux()
-		mux.Handle("GET /metrics", h.Metrics())
+		mux.Handle("GET /metrics", m.Handler())
 		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
 			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 		go msrv.Serve(mln)
