@@ -6,8 +6,32 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/jmoiron/sqlx"
+	"golang.org/x/text/secure/precis"
 )
+
+// UsernameKey is the name an account is looked up by, and unique by: name
+// case-mapped and normalised by PRECIS's UsernameCaseMapped profile (RFC
+// 8265), so that "Bob", "bob" and the full-width "Ｂｏｂ" are one name.
+// err is PRECIS's refusal of name, for the rules to turn into a message;
+// key is then name itself, so that an account named before names were
+// checked can still be found.
+func UsernameKey(name string) (key string, err error) {
+	key, err = precis.UsernameCaseMapped.String(name)
+	if err != nil {
+		return name, err
+	}
+	return key, nil
+}
+
+// usernameKey is UsernameKey's key alone.
+func usernameKey(name string) string {
+	key, _ := UsernameKey(name)
+	return key
+}
 
 // Account is someone who can sign in and own links.
 type Account struct {
@@ -46,8 +70,8 @@ func (r *accountRow) dest() []any {
 	return []any{&r.ID, &r.Username, &r.PasswordHash, &r.Admin, &r.CreatedAt, &r.DisabledAt}
 }
 
-// CreateAccount adds an account. It returns ErrConflict when the name is
-// taken.
+// CreateAccount adds an account. It returns ErrConflict when the name, or
+// another with the same UsernameKey, is taken.
 func (s *Store) CreateAccount(ctx context.Context, username, passwordHash string, admin bool) (Account, error) {
 	return s.insertAccount(ctx, username, passwordHash, admin, false)
 }
@@ -81,8 +105,9 @@ func (s *Store) insertAccount(ctx context.Context, username, passwordHash string
 		// A taken name inserts nothing, also when the other insert is not
 		// yet committed: PostgreSQL waits for it rather than fail on the
 		// index.
-		err := tx.GetContext(ctx, &row, tx.Rebind(`INSERT INTO accounts (username, password_hash, is_admin, created_at)
-			VALUES (?, ?, ?, ?) ON CONFLICT (username) DO NOTHING RETURNING `+accountColumns), username, passwordHash, admin, millis(s.Now()))
+		err := tx.GetContext(ctx, &row, tx.Rebind(`INSERT INTO accounts (username, username_key, password_hash, is_admin, created_at)
+			VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING `+accountColumns),
+			username, usernameKey(username), passwordHash, admin, millis(s.Now()))
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("account %q: %w", username, ErrConflict)
 		}
@@ -101,9 +126,10 @@ func (s *Store) CountAccounts(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// AccountByName finds an account by its username.
+// AccountByName finds an account by its username, or any name with the
+// same UsernameKey.
 func (s *Store) AccountByName(ctx context.Context, username string) (Account, error) {
-	return s.account(ctx, `username = ?`, username)
+	return s.account(ctx, `username_key = ?`, usernameKey(username))
 }
 
 // AccountByID finds an account by its id.
@@ -162,6 +188,48 @@ func (s *Store) SetPassword(ctx context.Context, id int64, hash string) (Account
 		return Account{}, fmt.Errorf("account: %w", ErrNotFound)
 	}
 	return row.account(), err
+}
+
+// fillUsernameKeys sets the lookup key of the accounts that have none:
+// those made before keys were kept, or by an older version sharing the
+// database. It runs in tx, under the migrations' lock, and refuses, naming
+// them, when two accounts would have the same key: merging them would hand
+// one person's links to another, and picking one would lock the other out.
+func fillUsernameKeys(ctx context.Context, tx *sqlx.Tx) error {
+	var rows []struct {
+		ID       int64          `db:"id"`
+		Username string         `db:"username"`
+		Key      sql.NullString `db:"username_key"`
+	}
+	if err := tx.SelectContext(ctx, &rows, `SELECT id, username, username_key FROM accounts ORDER BY id`); err != nil {
+		return err
+	}
+	owner := make(map[string]string, len(rows))
+	var clashes []string
+	fill := map[int64]string{}
+	for _, r := range rows {
+		key := r.Key.String
+		if !r.Key.Valid {
+			key = usernameKey(r.Username)
+			fill[r.ID] = key
+		}
+		if other, ok := owner[key]; ok {
+			clashes = append(clashes, fmt.Sprintf("%q and %q", other, r.Username))
+			continue
+		}
+		owner[key] = r.Username
+	}
+	if len(clashes) > 0 {
+		return fmt.Errorf("%w: the accounts %s are the same name once case and width are ignored, as oncelink now compares names; "+
+			"rename or delete all but one of each (with the version of oncelink that made them, or in the database) and start again",
+			ErrConflict, strings.Join(clashes, ", "))
+	}
+	for id, key := range fill {
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE accounts SET username_key = ? WHERE id = ?`), key, id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Secret returns the named server secret, making and keeping a random one of

@@ -321,7 +321,15 @@ func (s *Store) migrate(ctx context.Context) error {
 			return fmt.Errorf("store: migration %s: %w", name, err)
 		}
 	}
-	return nil
+	tx, err = s.migrationTx(ctx)
+	if err != nil {
+		return fmt.Errorf("store: username keys: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fillUsernameKeys(ctx, tx); err != nil {
+		return fmt.Errorf("store: username keys: %w", err)
+	}
+	return tx.Commit()
 }
 
 func (s *Store) applyMigration(ctx context.Context, name string) error {
