@@ -91,11 +91,16 @@ func (s *Service) SignIn(ctx context.Context, t Turn, username, password string)
 	if err == nil {
 		hash = []byte(a.PasswordHash)
 	}
-	match := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil
+	match := passwordMatches(string(hash), password)
 	if err != nil || !match || a.Disabled() {
 		return Account{}, ErrBadCredentials
 	}
 	return a, nil
+}
+
+// passwordMatches reports whether password is the one hash was made of.
+func passwordMatches(hash, password string) bool {
+	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
 }
 
 // SignedOut tells the account's open streams that one of its sessions
@@ -159,12 +164,23 @@ func (s *Service) SetDisabled(ctx context.Context, by *Account, id int64, disabl
 	}
 	a, err := s.store.SetDisabled(ctx, id, disabled)
 	if err != nil {
-		return Account{}, fromStore(err)
+		return Account{}, accountChange(err)
 	}
 	if disabled {
 		s.Publish(ctx, live.Event{Owner: id, What: live.SessionsChanged})
 	}
 	return a, nil
+}
+
+// SetAdmin makes account id an administrator or a member, for by (nil for
+// the operator). An administrator does not demote themself (another
+// may), and the last enabled administrator stays one.
+func (s *Service) SetAdmin(ctx context.Context, by *Account, id int64, admin bool) (Account, error) {
+	if by != nil && id == by.ID && !admin {
+		return Account{}, invalid("cannot_demote_self", "", "You cannot take away your own administrator role; another administrator can.")
+	}
+	a, err := s.store.SetAdmin(ctx, id, admin)
+	return a, accountChange(err)
 }
 
 // credentials checks a new account's name and password and hashes the

@@ -35,6 +35,7 @@ type Handler struct {
 	// session checked.
 	heartbeat time.Duration
 	rows      sharedRows
+	seen      seenSessions
 	metrics   *metrics
 	// instance tells this process's event IDs, which the broker numbers
 	// per process, from those of another instance or an earlier run.
@@ -46,7 +47,7 @@ type Handler struct {
 func New(svc *core.Service, sessions *scs.SessionManager, log *slog.Logger) *Handler {
 	// No idle timeout: scs would write the session back on every request
 	// to move it. A sign-in lasts a week; signing out ends it at once.
-	sessions.Lifetime = 7 * 24 * time.Hour
+	sessions.Lifetime = core.SessionLifetime
 	sessions.Cookie.Name = "oncelink_session"
 	sessions.Cookie.HttpOnly = true
 	sessions.Cookie.SameSite = http.SameSiteLaxMode
@@ -99,6 +100,10 @@ func (h *Handler) Routes(api http.Handler) http.Handler {
 	mux.HandleFunc("GET /settings", h.signedIn(h.settings))
 	mux.HandleFunc("POST /settings/keys", h.signedIn(h.createKey))
 	mux.HandleFunc("POST /settings/keys/{id}/revoke", h.signedIn(h.revokeKey))
+	mux.HandleFunc("POST /settings/password", h.signedIn(h.changePassword))
+	mux.HandleFunc("POST /settings/sessions/{id}/end", h.signedIn(h.endSession))
+	mux.HandleFunc("POST /settings/sessions/end-others", h.signedIn(h.endOtherSessions))
+	mux.HandleFunc("POST /settings/delete", h.signedIn(h.deleteOwnAccount))
 	mux.HandleFunc("GET /accounts", h.adminOnly(h.accounts))
 	mux.HandleFunc("POST /accounts", h.adminOnly(h.addAccount))
 	mux.HandleFunc("POST /accounts/{id}/disable", h.adminOnly(h.disableAccount))

@@ -162,20 +162,129 @@ func (s *Store) Accounts(ctx context.Context) ([]Account, error) {
 	return accounts, nil
 }
 
-// SetDisabled disables or enables an account.
+// SetDisabled disables or enables an account. Disabling the last enabled
+// administrator is ErrLastAdmin.
 func (s *Store) SetDisabled(ctx context.Context, id int64, disabled bool) (Account, error) {
 	var at sql.NullInt64
 	if disabled {
 		at = sql.NullInt64{Int64: millis(s.Now()), Valid: true}
 	}
+	return s.changeAccount(ctx, id, disabled, `disabled_at = ?`, at)
+}
+
+// SetAdmin makes an account an administrator, or a member. Making the last
+// enabled administrator a member is ErrLastAdmin.
+func (s *Store) SetAdmin(ctx context.Context, id int64, admin bool) (Account, error) {
+	return s.changeAccount(ctx, id, !admin, `is_admin = ?`, admin)
+}
+
+// changeAccount sets one column of account id. When demotes, the change
+// leaves the account no enabled administrator: then at least one other
+// must remain.
+func (s *Store) changeAccount(ctx context.Context, id int64, demotes bool, set string, value any) (Account, error) {
 	var row accountRow
 	err := s.write(ctx, func(ctx context.Context, tx txn) error {
-		return tx.GetContext(ctx, &row, tx.Rebind(`UPDATE accounts SET disabled_at = ? WHERE id = ? RETURNING `+accountColumns), at, id)
+		if demotes {
+			if err := s.keepAnAdmin(ctx, tx, id); err != nil {
+				return err
+			}
+		}
+		return tx.GetContext(ctx, &row, tx.Rebind(`UPDATE accounts SET `+set+` WHERE id = ? RETURNING `+accountColumns), value, id)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return Account{}, fmt.Errorf("account: %w", ErrNotFound)
 	}
 	return row.account(), err
+}
+
+// keepAnAdmin returns ErrLastAdmin when account id is the only enabled
+// administrator. On PostgreSQL it locks the administrators' rows until the
+// transaction ends, so that two administrators removing each other at once
+// do not both succeed.
+func (s *Store) keepAnAdmin(ctx context.Context, tx txn, id int64) error {
+	var admins []int64
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM accounts WHERE is_admin AND disabled_at IS NULL`+s.dialect.forUpdate)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a int64
+		if err := rows.Scan(&a); err != nil {
+			return err
+		}
+		admins = append(admins, a)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(admins) == 1 && admins[0] == id {
+		return fmt.Errorf("account %d: %w", id, ErrLastAdmin)
+	}
+	return nil
+}
+
+// DeleteAccount deletes an account with its links, their content and
+// audit trail, its API keys and its sessions. Links made only for it are
+// revoked, their content deleted, and no longer name it. Deleting the last
+// enabled administrator is ErrLastAdmin. It returns the owners of the
+// links it revoked so, for their dashboards.
+func (s *Store) DeleteAccount(ctx context.Context, id int64) (Account, []Link, error) {
+	var (
+		row     accountRow
+		revoked []Link
+	)
+	err := s.write(ctx, func(ctx context.Context, tx txn) error {
+		if err := s.keepAnAdmin(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := tx.GetContext(ctx, &row, tx.Rebind(`SELECT `+accountColumns+` FROM accounts WHERE id = ?`), id); err != nil {
+			return err
+		}
+		now := millis(s.Now())
+		rows, err := tx.QueryContext(ctx, tx.Rebind(`UPDATE links SET revoked_at = ?, for_user_id = NULL
+			WHERE for_user_id = ? AND revoked_at IS NULL RETURNING id, owner_id`), now, id)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var l Link
+			if err := rows.Scan(&l.ID, &l.OwnerID); err != nil {
+				rows.Close()
+				return err
+			}
+			revoked = append(revoked, l)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, l := range revoked {
+			if _, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM link_content WHERE link_id = ?`), l.ID); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE links SET content_deleted_at = ? WHERE id = ?`), now, l.ID); err != nil {
+				return err
+			}
+		}
+		// Its own links' content and events go with them (ON DELETE
+		// CASCADE), as do its API keys and session rows.
+		for _, q := range []string{
+			`UPDATE links SET for_user_id = NULL WHERE for_user_id = ?`,
+			`DELETE FROM links WHERE owner_id = ?`,
+			`DELETE FROM sessions WHERE token IN (SELECT token_hash FROM account_sessions WHERE account_id = ?)`,
+			`DELETE FROM accounts WHERE id = ?`,
+		} {
+			if _, err := tx.ExecContext(ctx, tx.Rebind(q), id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return Account{}, nil, fmt.Errorf("account: %w", ErrNotFound)
+	}
+	return row.account(), revoked, err
 }
 
 // SetPassword replaces an account's password hash.

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"oncelink/internal/pgtest"
 )
@@ -79,4 +80,77 @@ func openRaw(ctx context.Context, dsn string) (*Store, error) {
 		return openPostgres(ctx, dsn)
 	}
 	return openSQLite(dsn, Options{})
+}
+
+func TestLastAdminStays(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		ada, err := s.CreateFirstAccount(ctx, "ada", "hash")
+		if err != nil {
+			t.Fatal(err)
+		}
+		bob := mustAccount(t, s, "bob")
+		if _, err := s.SetAdmin(ctx, ada.ID, false); !errors.Is(err, ErrLastAdmin) {
+			t.Fatalf("demote the only admin: %v", err)
+		}
+		if _, err := s.SetDisabled(ctx, ada.ID, true); !errors.Is(err, ErrLastAdmin) {
+			t.Fatalf("disable the only admin: %v", err)
+		}
+		if _, _, err := s.DeleteAccount(ctx, ada.ID); !errors.Is(err, ErrLastAdmin) {
+			t.Fatalf("delete the only admin: %v", err)
+		}
+		if _, err := s.SetAdmin(ctx, bob.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		// A disabled administrator manages nothing.
+		if _, err := s.SetDisabled(ctx, bob.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SetAdmin(ctx, ada.ID, false); !errors.Is(err, ErrLastAdmin) {
+			t.Fatalf("demote the only enabled admin: %v", err)
+		}
+		if _, err := s.SetDisabled(ctx, bob.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		if a, err := s.SetAdmin(ctx, ada.ID, false); err != nil || a.Admin {
+			t.Fatalf("demote one of two: %+v, %v", a, err)
+		}
+		if _, _, err := s.DeleteAccount(ctx, 9999); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("delete no one: %v", err)
+		}
+	})
+}
+
+func TestDeleteAccount(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		ada, bob := mustAccount(t, s, "ada"), mustAccount(t, s, "bob")
+		own := mustLink(t, s, bob.ID, 1, time.Hour)
+		forBob := mustLink(t, s, ada.ID, 1, time.Hour)
+		if _, err := s.db.ExecContext(ctx, s.db.Rebind(`UPDATE links SET for_user_id = ? WHERE id = ?`), bob.ID, forBob.ID); err != nil {
+			t.Fatal(err)
+		}
+		startSession(t, s, bob.ID, "b1")
+		got, revoked, err := s.DeleteAccount(ctx, bob.ID)
+		if err != nil || got.Username != "bob" || len(revoked) != 1 || revoked[0].ID != forBob.ID || revoked[0].OwnerID != ada.ID {
+			t.Fatalf("delete: %+v, %+v, %v", got, revoked, err)
+		}
+		if _, err := s.OwnedLink(ctx, bob.ID, own.ID); !errors.Is(err, ErrNotFound) {
+			t.Errorf("bob's link: %v", err)
+		}
+		l, err := s.OwnedLink(ctx, ada.ID, forBob.ID)
+		if err != nil || l.RevokedAt.IsZero() || l.ForUserID != 0 {
+			t.Errorf("ada's link for bob: %+v, %v", l, err)
+		}
+		if _, err := s.Chunk(ctx, forBob.ID, 0); err == nil {
+			t.Error("the revoked link's content is still there")
+		}
+		var n int
+		if err := s.db.GetContext(ctx, &n, `SELECT COUNT(*) FROM sessions`); err != nil || n != 0 {
+			t.Errorf("bob's web sessions: %d, %v", n, err)
+		}
+		if _, err := s.AccountByName(ctx, "bob"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("bob after deleting: %v", err)
+		}
+	})
 }

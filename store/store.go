@@ -55,6 +55,9 @@ var (
 	// limits, such as its number of API keys: the caller can say which,
 	// and what to give up first.
 	ErrLimit = errors.New("limit reached")
+	// ErrLastAdmin refuses a change that would leave no enabled
+	// administrator.
+	ErrLastAdmin = errors.New("last administrator")
 )
 
 // Store is oncelink's database. Writes go through db; reads go through ro,

@@ -192,6 +192,10 @@ func TestUserPasswd(t *testing.T) {
 
 func TestUserDisableAndEnable(t *testing.T) {
 	db := newDB(t)
+	// Another administrator, as the only enabled one cannot be disabled.
+	if r := runCLI(t, nil, ownerPassword+"\n", "user", "add", "bea", "--admin", "--password-stdin", "--db", db); r.err != nil {
+		t.Fatal(r.err)
+	}
 	for _, tc := range []struct {
 		args     []string
 		stdout   string
