@@ -108,6 +108,10 @@ func (h *Handler) Routes(api http.Handler) http.Handler {
 	mux.HandleFunc("POST /accounts", h.adminOnly(h.addAccount))
 	mux.HandleFunc("POST /accounts/{id}/disable", h.adminOnly(h.disableAccount))
 	mux.HandleFunc("POST /accounts/{id}/enable", h.adminOnly(h.enableAccount))
+	mux.HandleFunc("POST /accounts/{id}/promote", h.adminOnly(h.promoteAccount))
+	mux.HandleFunc("POST /accounts/{id}/demote", h.adminOnly(h.demoteAccount))
+	mux.HandleFunc("POST /accounts/{id}/delete", h.adminOnly(h.deleteAccount))
+	mux.HandleFunc("POST /accounts/{id}/reset-password", h.adminOnly(h.resetPassword))
 	mux.HandleFunc("GET /healthz", h.healthz)
 	mux.HandleFunc("/", h.unrouted(mux))
 
