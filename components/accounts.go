@@ -28,4 +28,17 @@ type Accounts struct {
 	Form NewAccountForm
 	// Added names the account just added.
 	Added string
+	// Deleted names the account just deleted.
+	Deleted string
+	// Error is a refused change to an account in the list.
+	Error string
+	// Reset is a password just reset, in its one-time link.
+	Reset *Reset
+}
+
+// Reset is an account's new password, handed to the admin as a one-time
+// link.
+type Reset struct {
+	Name string
+	Link Created
 }

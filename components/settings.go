@@ -12,6 +12,16 @@ type Settings struct {
 	AtLimit bool
 	// NewKey is a key just made, shown once.
 	NewKey *NewKey
+
+	Password PasswordForm
+	Sessions []SessionItem
+	// SessionsEnded, when not negative, is how many sessions were just
+	// ended from the sessions list.
+	SessionsEnded int64
+	Delete        DeleteForm
+	// LastAdmin is set when the account is the only enabled
+	// administrator, which cannot be deleted.
+	LastAdmin bool
 }
 
 // KeyItem is one API key on the settings page.
@@ -38,4 +48,31 @@ type KeyForm struct {
 type NewKey struct {
 	Name   string
 	Secret string
+}
+
+// PasswordForm is the change-password form, after a try.
+type PasswordForm struct {
+	Error      string
+	ErrorField string
+	// Changed says the password was just changed; Ended is how many other
+	// sessions that ended.
+	Changed bool
+	Ended   int64
+}
+
+// SessionItem is one of the account's sessions.
+type SessionItem struct {
+	ID         string
+	Device     string
+	IP         string
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	// Current is the session showing the page.
+	Current bool
+}
+
+// DeleteForm is the delete-my-account form, after a try.
+type DeleteForm struct {
+	Error      string
+	ErrorField string
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
@@ -78,7 +79,8 @@ func (s *Service) SignIn(ctx context.Context, t Turn, username, password string)
 	if err := checkBytes("username", username); err != nil {
 		return Account{}, err
 	}
-	if err := s.take(ctx, s.limits.signInAccount, strings.ToLower(username)); err != nil {
+	key, _ := store.UsernameKey(username)
+	if err := s.take(ctx, s.limits.signInAccount, key); err != nil {
 		return Account{}, err
 	}
 	a, err := s.store.AccountByName(ctx, username)
@@ -89,11 +91,16 @@ func (s *Service) SignIn(ctx context.Context, t Turn, username, password string)
 	if err == nil {
 		hash = []byte(a.PasswordHash)
 	}
-	match := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil
+	match := passwordMatches(string(hash), password)
 	if err != nil || !match || a.Disabled() {
 		return Account{}, ErrBadCredentials
 	}
 	return a, nil
+}
+
+// passwordMatches reports whether password is the one hash was made of.
+func passwordMatches(hash, password string) bool {
+	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
 }
 
 // SignedOut tells the account's open streams that one of its sessions
@@ -143,7 +150,7 @@ func (s *Service) AddAccount(ctx context.Context, username, password string, adm
 	a, err := s.store.CreateAccount(ctx, name, hash, admin)
 	if errors.Is(err, store.ErrConflict) {
 		return Account{}, &Error{Kind: Conflict, Code: "username_taken", Field: "username", Title: "Already exists",
-			Msg: "An account named " + name + " already exists. Choose another name."}
+			Msg: "An account named " + name + " already exists, or one that differs only in case or width. Choose another name."}
 	}
 	return a, err
 }
@@ -157,12 +164,23 @@ func (s *Service) SetDisabled(ctx context.Context, by *Account, id int64, disabl
 	}
 	a, err := s.store.SetDisabled(ctx, id, disabled)
 	if err != nil {
-		return Account{}, fromStore(err)
+		return Account{}, accountChange(err)
 	}
 	if disabled {
 		s.Publish(ctx, live.Event{Owner: id, What: live.SessionsChanged})
 	}
 	return a, nil
+}
+
+// SetAdmin makes account id an administrator or a member, for by (nil for
+// the operator). An administrator does not demote themself (another
+// may), and the last enabled administrator stays one.
+func (s *Service) SetAdmin(ctx context.Context, by *Account, id int64, admin bool) (Account, error) {
+	if by != nil && id == by.ID && !admin {
+		return Account{}, invalid("cannot_demote_self", "", "You cannot take away your own administrator role; another administrator can.")
+	}
+	a, err := s.store.SetAdmin(ctx, id, admin)
+	return a, accountChange(err)
 }
 
 // credentials checks a new account's name and password and hashes the
@@ -192,7 +210,37 @@ func checkUsername(name string) error {
 	case strings.ContainsFunc(name, func(r rune) bool { return r <= ' ' || r == 0x7f }):
 		return invalid("username_invalid", "username", "A username cannot contain spaces or control characters.")
 	}
+	if _, err := store.UsernameKey(name); err != nil {
+		return invalid("username_invalid", "username",
+			"A username may hold letters, digits and punctuation, but no invisible characters, no characters that change the direction of text, and no compatibility forms such as ﬁ or ①.")
+	}
+	if mixesLookAlikeScripts(name) {
+		return invalid("username_mixed_scripts", "username",
+			"A username cannot mix Latin, Greek and Cyrillic letters: many of them look alike, so such a name could pass for another.")
+	}
 	return nil
+}
+
+// lookAlikeScripts are alphabets with letters that look the same as each
+// other's: Latin a, Cyrillic а and Greek α.
+var lookAlikeScripts = []*unicode.RangeTable{unicode.Latin, unicode.Greek, unicode.Cyrillic}
+
+// mixesLookAlikeScripts reports whether name has letters of more than one
+// of lookAlikeScripts, as "pаypal" with a Cyrillic а does. PRECIS lets each
+// alphabet through, as it should; mixing them is what deceives.
+func mixesLookAlikeScripts(name string) bool {
+	seen := -1
+	for _, r := range name {
+		for i, script := range lookAlikeScripts {
+			if unicode.Is(script, r) {
+				if seen >= 0 && seen != i {
+					return true
+				}
+				seen = i
+			}
+		}
+	}
+	return false
 }
 
 // CheckPassword tells what is wrong with a new account password, in words

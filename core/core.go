@@ -93,6 +93,13 @@ type Store interface {
 	Accounts(ctx context.Context) ([]store.Account, error)
 	SetDisabled(ctx context.Context, id int64, disabled bool) (store.Account, error)
 	SetPassword(ctx context.Context, id int64, passwordHash string) (store.Account, error)
+	SetAdmin(ctx context.Context, id int64, admin bool) (store.Account, error)
+	DeleteAccount(ctx context.Context, id int64) (store.Account, []store.Link, error)
+
+	SeeSession(ctx context.Context, s store.AccountSession) error
+	AccountSessions(ctx context.Context, account int64) ([]store.AccountSession, error)
+	EndSession(ctx context.Context, account int64, id string) error
+	EndOtherSessions(ctx context.Context, account int64, keep string) (int64, error)
 
 	CreateLink(ctx context.Context, n store.NewLink, chunks [][]byte) (store.Link, error)
 	CreateLinkStream(ctx context.Context, n store.NewLink, fill func(put func([]byte) error) error) (store.Link, error)

@@ -78,17 +78,23 @@ func (h *Handler) enableAccount(w http.ResponseWriter, r *http.Request, a *core.
 // cannot sign in, its sessions end at their next request (see viewer), and
 // its open dashboards are told at once.
 func (h *Handler) setDisabled(w http.ResponseWriter, r *http.Request, a *core.Account, disabled bool) {
-	// The body carries nothing, but a bad one changes nothing either.
-	if err := parseForm(w, r); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	id, err := core.ParseID(r.PathValue("id"))
+	id, err := accountOf(w, r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	acc, err := h.core.SetDisabled(r.Context(), a, id, disabled)
+	h.changedAccount(w, r, a, acc, err)
+}
+
+// changedAccount answers a change to an account in the list: an htmx
+// request gets its row, a form a redirect to the list; a refusal, such as
+// removing the last administrator, is the list with the reason.
+func (h *Handler) changedAccount(w http.ResponseWriter, r *http.Request, a *core.Account, acc core.Account, err error) {
+	if e, ok := core.AsError(err); ok && (e.Kind == core.Conflict || e.Kind == core.Invalid) && !isHTMX(r) {
+		h.renderAccounts(w, r, a, Status(e.Kind), components.Accounts{Error: e.Msg})
+		return
+	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -98,4 +104,73 @@ func (h *Handler) setDisabled(w http.ResponseWriter, r *http.Request, a *core.Ac
 		return
 	}
 	http.Redirect(w, r, "/accounts", http.StatusSeeOther)
+}
+
+// accountOf reads the {id} of a change to an account, after its body,
+// which carries nothing, but when bad changes nothing either.
+func accountOf(w http.ResponseWriter, r *http.Request) (int64, error) {
+	if err := parseForm(w, r); err != nil {
+		return 0, err
+	}
+	return core.ParseID(r.PathValue("id"))
+}
+
+func (h *Handler) promoteAccount(w http.ResponseWriter, r *http.Request, a *core.Account) {
+	h.setAdmin(w, r, a, true)
+}
+
+func (h *Handler) demoteAccount(w http.ResponseWriter, r *http.Request, a *core.Account) {
+	h.setAdmin(w, r, a, false)
+}
+
+// setAdmin makes the account {id} an administrator or a member.
+func (h *Handler) setAdmin(w http.ResponseWriter, r *http.Request, a *core.Account, admin bool) {
+	id, err := accountOf(w, r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	acc, err := h.core.SetAdmin(r.Context(), a, id, admin)
+	h.changedAccount(w, r, a, acc, err)
+}
+
+// deleteAccount deletes the account {id} with its links.
+func (h *Handler) deleteAccount(w http.ResponseWriter, r *http.Request, a *core.Account) {
+	id, err := accountOf(w, r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	gone, err := h.core.DeleteAccount(r.Context(), a, id)
+	if e, ok := core.AsError(err); ok && (e.Kind == core.Conflict || e.Kind == core.Invalid) {
+		h.renderAccounts(w, r, a, Status(e.Kind), components.Accounts{Error: e.Msg})
+		return
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.renderAccounts(w, r, a, http.StatusOK, components.Accounts{Deleted: gone.Username})
+}
+
+// resetPassword gives the account {id} a new random password, which the
+// admin gets once, inside a one-time link of theirs to pass on.
+func (h *Handler) resetPassword(w http.ResponseWriter, r *http.Request, a *core.Account) {
+	id, err := accountOf(w, r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	reset, err := h.core.ResetPassword(r.Context(), *a, id)
+	if e, ok := core.AsError(err); ok && e.Kind == core.Invalid {
+		h.renderAccounts(w, r, a, Status(e.Kind), components.Accounts{Error: e.Msg})
+		return
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	v := components.Accounts{Reset: &components.Reset{Name: reset.Account.Username, Link: *h.created(reset.Link)}}
+	h.renderAccounts(w, r, a, http.StatusCreated, v)
+	PublishAfter(w, r, h.core, reset.Link.Event())
 }

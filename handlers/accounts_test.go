@@ -75,7 +75,7 @@ func TestAddAccount(t *testing.T) {
 		{"no name", url.Values{"username": {" "}, "password": {testPassword}}, 400, "Choose a username."},
 		{"short password", url.Values{"username": {"cy"}, "password": {"short"}}, 400, "at least 10 characters"},
 		{"space in name", url.Values{"username": {"c y"}, "password": {testPassword}}, 400, "cannot contain spaces"},
-		{"taken", url.Values{"username": {"ada"}, "password": {testPassword}}, 409, "An account named ada already exists."},
+		{"taken", url.Values{"username": {"ada"}, "password": {testPassword}}, 409, "An account named ada already exists"},
 	}
 	for _, tt := range bad {
 		res := admin.post("/accounts", tt.form)

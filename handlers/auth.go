@@ -76,6 +76,8 @@ func (h *Handler) loadViewer(r *http.Request) (*core.Account, error) {
 		if err := h.sessions.Destroy(r.Context()); err != nil {
 			h.log.Warn("end the session of a gone account", "err", err)
 		}
+	default:
+		h.seeSession(r, a)
 	}
 	return a, nil
 }
@@ -184,7 +186,10 @@ func (h *Handler) signIn(r *http.Request, a core.Account) error {
 		return err
 	}
 	h.sessions.Put(r.Context(), sessionAccount, a.ID)
-	return nil
+	// The account's sessions list shows it from now on.
+	id := h.sessionID(r)
+	h.seen.due(id, h.core.Now())
+	return h.core.SessionSeen(r.Context(), a.ID, id, h.client(r))
 }
 
 func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) {
@@ -237,13 +242,16 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := h.sessions.GetInt64(r.Context(), sessionAccount)
+	if id != 0 {
+		// The account's other tabs hold event streams on this session:
+		// ending it tells them.
+		if err := h.core.EndSession(r.Context(), id, h.sessionID(r)); err != nil {
+			h.core.SignedOut(r.Context(), id)
+		}
+	}
 	if err := h.sessions.Destroy(r.Context()); err != nil {
 		h.fail(w, r, err)
 		return
-	}
-	if id != 0 {
-		// The account's other tabs hold event streams on this session.
-		h.core.SignedOut(r.Context(), id)
 	}
 	redirect(w, r, "/login")
 }

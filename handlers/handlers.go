@@ -36,6 +36,7 @@ type Handler struct {
 	// session checked.
 	heartbeat time.Duration
 	rows      sharedRows
+	seen      seenSessions
 	metrics   *metrics.Metrics
 	// instance tells this process's event IDs, which the broker numbers
 	// per process, from those of another instance or an earlier run.
@@ -47,7 +48,7 @@ type Handler struct {
 func New(svc *core.Service, sessions *scs.SessionManager, m *metrics.Metrics, log *slog.Logger) *Handler {
 	// No idle timeout: scs would write the session back on every request
 	// to move it. A sign-in lasts a week; signing out ends it at once.
-	sessions.Lifetime = 7 * 24 * time.Hour
+	sessions.Lifetime = core.SessionLifetime
 	sessions.Cookie.Name = "oncelink_session"
 	sessions.Cookie.HttpOnly = true
 	sessions.Cookie.SameSite = http.SameSiteLaxMode
@@ -109,10 +110,18 @@ func (h *Handler) Routes(api http.Handler) http.Handler {
 	route("GET /settings", h.signedIn(h.settings))
 	route("POST /settings/keys", h.signedIn(h.createKey))
 	route("POST /settings/keys/{id}/revoke", h.signedIn(h.revokeKey))
+	route("POST /settings/password", h.signedIn(h.changePassword))
+	route("POST /settings/sessions/{id}/end", h.signedIn(h.endSession))
+	route("POST /settings/sessions/end-others", h.signedIn(h.endOtherSessions))
+	route("POST /settings/delete", h.signedIn(h.deleteOwnAccount))
 	route("GET /accounts", h.adminOnly(h.accounts))
 	route("POST /accounts", h.adminOnly(h.addAccount))
 	route("POST /accounts/{id}/disable", h.adminOnly(h.disableAccount))
 	route("POST /accounts/{id}/enable", h.adminOnly(h.enableAccount))
+	route("POST /accounts/{id}/promote", h.adminOnly(h.promoteAccount))
+	route("POST /accounts/{id}/demote", h.adminOnly(h.demoteAccount))
+	route("POST /accounts/{id}/delete", h.adminOnly(h.deleteAccount))
+	route("POST /accounts/{id}/reset-password", h.adminOnly(h.resetPassword))
 	route("GET /healthz", h.healthz)
 	mux.HandleFunc("/", h.unrouted(mux))
 

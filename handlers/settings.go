@@ -8,7 +8,8 @@ import (
 	"oncelink/core"
 )
 
-// settings is the signed-in account's own page: its API keys.
+// settings is the signed-in account's own page: its password, sessions
+// and API keys, and deleting it.
 func (h *Handler) settings(w http.ResponseWriter, r *http.Request, a *core.Account) {
 	h.renderSettings(w, r, a, http.StatusOK, components.Settings{})
 }
@@ -35,6 +36,16 @@ func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, a *core
 		v.Form.Expires = core.KeyExpiries[0]
 	}
 	v.AtLimit = active >= core.MaxAPIKeys
+	if v.Sessions, err = h.sessionItems(r, a); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if a.Admin {
+		if v.LastAdmin, err = h.core.LastAdmin(r.Context(), a.ID); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	}
 	h.render(w, r, status, components.SettingsPage(h.page(r, "Settings"), v))
 }
 
@@ -73,4 +84,46 @@ func (h *Handler) revokeKey(w http.ResponseWriter, r *http.Request, a *core.Acco
 		return
 	}
 	redirect(w, r, "/settings")
+}
+
+// changePassword sets the account's password, given the current one, and
+// signs out its other sessions. A mistake shows the form again with the
+// mistake beside its field and changes nothing.
+func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, a *core.Account) {
+	if err := parseForm(w, r); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	changed, ended, err := h.core.ChangePassword(r.Context(), *a, r.PostForm.Get("current_password"), r.PostForm.Get("password"), h.sessionID(r))
+	if e, ok := core.AsError(err); ok && e.Kind != core.Unavailable && e.Kind != core.Limited {
+		h.renderSettings(w, r, a, Status(e.Kind), components.Settings{Password: components.PasswordForm{Error: e.Msg, ErrorField: e.Field}})
+		return
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.renderSettings(w, r, &changed, http.StatusOK, components.Settings{Password: components.PasswordForm{Changed: true, Ended: ended}})
+}
+
+// deleteOwnAccount deletes the signed-in account, given its password, and
+// signs it out.
+func (h *Handler) deleteOwnAccount(w http.ResponseWriter, r *http.Request, a *core.Account) {
+	if err := parseForm(w, r); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	err := h.core.DeleteOwnAccount(r.Context(), *a, r.PostForm.Get("password"))
+	if e, ok := core.AsError(err); ok && e.Kind != core.Unavailable && e.Kind != core.Limited {
+		h.renderSettings(w, r, a, Status(e.Kind), components.Settings{Delete: components.DeleteForm{Error: e.Msg, ErrorField: e.Field}})
+		return
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := h.sessions.Destroy(r.Context()); err != nil {
+		h.log.Warn("end the session of a deleted account", "err", err)
+	}
+	redirect(w, r, "/login")
 }

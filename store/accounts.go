@@ -6,8 +6,32 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/jmoiron/sqlx"
+	"golang.org/x/text/secure/precis"
 )
+
+// UsernameKey is the name an account is looked up by, and unique by: name
+// case-mapped and normalised by PRECIS's UsernameCaseMapped profile (RFC
+// 8265), so that "Bob", "bob" and the full-width "Ｂｏｂ" are one name.
+// err is PRECIS's refusal of name, for the rules to turn into a message;
+// key is then name itself, so that an account named before names were
+// checked can still be found.
+func UsernameKey(name string) (key string, err error) {
+	key, err = precis.UsernameCaseMapped.String(name)
+	if err != nil {
+		return name, err
+	}
+	return key, nil
+}
+
+// usernameKey is UsernameKey's key alone.
+func usernameKey(name string) string {
+	key, _ := UsernameKey(name)
+	return key
+}
 
 // Account is someone who can sign in and own links.
 type Account struct {
@@ -46,8 +70,8 @@ func (r *accountRow) dest() []any {
 	return []any{&r.ID, &r.Username, &r.PasswordHash, &r.Admin, &r.CreatedAt, &r.DisabledAt}
 }
 
-// CreateAccount adds an account. It returns ErrConflict when the name is
-// taken.
+// CreateAccount adds an account. It returns ErrConflict when the name, or
+// another with the same UsernameKey, is taken.
 func (s *Store) CreateAccount(ctx context.Context, username, passwordHash string, admin bool) (Account, error) {
 	return s.insertAccount(ctx, username, passwordHash, admin, false)
 }
@@ -81,8 +105,9 @@ func (s *Store) insertAccount(ctx context.Context, username, passwordHash string
 		// A taken name inserts nothing, also when the other insert is not
 		// yet committed: PostgreSQL waits for it rather than fail on the
 		// index.
-		err := tx.GetContext(ctx, &row, tx.Rebind(`INSERT INTO accounts (username, password_hash, is_admin, created_at)
-			VALUES (?, ?, ?, ?) ON CONFLICT (username) DO NOTHING RETURNING `+accountColumns), username, passwordHash, admin, millis(s.Now()))
+		err := tx.GetContext(ctx, &row, tx.Rebind(`INSERT INTO accounts (username, username_key, password_hash, is_admin, created_at)
+			VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING `+accountColumns),
+			username, usernameKey(username), passwordHash, admin, millis(s.Now()))
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("account %q: %w", username, ErrConflict)
 		}
@@ -101,9 +126,10 @@ func (s *Store) CountAccounts(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// AccountByName finds an account by its username.
+// AccountByName finds an account by its username, or any name with the
+// same UsernameKey.
 func (s *Store) AccountByName(ctx context.Context, username string) (Account, error) {
-	return s.account(ctx, `username = ?`, username)
+	return s.account(ctx, `username_key = ?`, usernameKey(username))
 }
 
 // AccountByID finds an account by its id.
@@ -136,20 +162,131 @@ func (s *Store) Accounts(ctx context.Context) ([]Account, error) {
 	return accounts, nil
 }
 
-// SetDisabled disables or enables an account.
+// SetDisabled disables or enables an account. Disabling the last enabled
+// administrator is ErrLastAdmin.
 func (s *Store) SetDisabled(ctx context.Context, id int64, disabled bool) (Account, error) {
 	var at sql.NullInt64
 	if disabled {
 		at = sql.NullInt64{Int64: millis(s.Now()), Valid: true}
 	}
+	return s.changeAccount(ctx, id, disabled, `disabled_at = ?`, at)
+}
+
+// SetAdmin makes an account an administrator, or a member. Making the last
+// enabled administrator a member is ErrLastAdmin.
+func (s *Store) SetAdmin(ctx context.Context, id int64, admin bool) (Account, error) {
+	return s.changeAccount(ctx, id, !admin, `is_admin = ?`, admin)
+}
+
+// changeAccount sets one column of account id. When demotes, the change
+// leaves the account no enabled administrator: then at least one other
+// must remain.
+func (s *Store) changeAccount(ctx context.Context, id int64, demotes bool, set string, value any) (Account, error) {
 	var row accountRow
 	err := s.write(ctx, func(ctx context.Context, tx txn) error {
-		return tx.GetContext(ctx, &row, tx.Rebind(`UPDATE accounts SET disabled_at = ? WHERE id = ? RETURNING `+accountColumns), at, id)
+		if demotes {
+			if err := s.keepAnAdmin(ctx, tx, id); err != nil {
+				return err
+			}
+		}
+		return tx.GetContext(ctx, &row, tx.Rebind(`UPDATE accounts SET `+set+` WHERE id = ? RETURNING `+accountColumns), value, id)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return Account{}, fmt.Errorf("account: %w", ErrNotFound)
 	}
 	return row.account(), err
+}
+
+// keepAnAdmin returns ErrLastAdmin when account id is the only enabled
+// administrator. On PostgreSQL it locks the administrators' rows until the
+// transaction ends, so that two administrators removing each other at once
+// do not both succeed.
+func (s *Store) keepAnAdmin(ctx context.Context, tx txn, id int64) error {
+	var admins []int64
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM accounts WHERE is_admin AND disabled_at IS NULL`+s.dialect.forUpdate)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a int64
+		if err := rows.Scan(&a); err != nil {
+			return err
+		}
+		admins = append(admins, a)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(admins) == 1 && admins[0] == id {
+		return fmt.Errorf("account %d: %w", id, ErrLastAdmin)
+	}
+	return nil
+}
+
+// DeleteAccount deletes an account with its links, their content and
+// audit trail, its API keys and its sessions. Links made only for it are
+// revoked, their content deleted, and no longer name it. Deleting the last
+// enabled administrator is ErrLastAdmin. It returns the owners of the
+// links it revoked so, for their dashboards.
+func (s *Store) DeleteAccount(ctx context.Context, id int64) (Account, []Link, error) {
+	var (
+		row     accountRow
+		revoked []Link
+	)
+	err := s.write(ctx, func(ctx context.Context, tx txn) error {
+		if err := s.keepAnAdmin(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := tx.GetContext(ctx, &row, tx.Rebind(`SELECT `+accountColumns+` FROM accounts WHERE id = ?`), id); err != nil {
+			return err
+		}
+		now := millis(s.Now())
+		rows, err := tx.QueryContext(ctx, tx.Rebind(`UPDATE links SET revoked_at = ?, for_user_id = NULL
+			WHERE for_user_id = ? AND revoked_at IS NULL RETURNING id, owner_id`), now, id)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var l Link
+			if err := rows.Scan(&l.ID, &l.OwnerID); err != nil {
+				rows.Close()
+				return err
+			}
+			revoked = append(revoked, l)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, l := range revoked {
+			if _, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM link_content WHERE link_id = ?`), l.ID); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE links SET content_deleted_at = ? WHERE id = ?`), now, l.ID); err != nil {
+				return err
+			}
+		}
+		// Its own links' content and events go with them (ON DELETE
+		// CASCADE), as do its API keys and session rows; its requests go
+		// first, since they name their links.
+		for _, q := range []string{
+			`UPDATE links SET for_user_id = NULL WHERE for_user_id = ?`,
+			`DELETE FROM requests WHERE owner_id = ?`,
+			`DELETE FROM links WHERE owner_id = ?`,
+			`DELETE FROM sessions WHERE token IN (SELECT token_hash FROM account_sessions WHERE account_id = ?)`,
+			`DELETE FROM accounts WHERE id = ?`,
+		} {
+			if _, err := tx.ExecContext(ctx, tx.Rebind(q), id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return Account{}, nil, fmt.Errorf("account: %w", ErrNotFound)
+	}
+	return row.account(), revoked, err
 }
 
 // SetPassword replaces an account's password hash.
@@ -162,6 +299,48 @@ func (s *Store) SetPassword(ctx context.Context, id int64, hash string) (Account
 		return Account{}, fmt.Errorf("account: %w", ErrNotFound)
 	}
 	return row.account(), err
+}
+
+// fillUsernameKeys sets the lookup key of the accounts that have none:
+// those made before keys were kept, or by an older version sharing the
+// database. It runs in tx, under the migrations' lock, and refuses, naming
+// them, when two accounts would have the same key: merging them would hand
+// one person's links to another, and picking one would lock the other out.
+func fillUsernameKeys(ctx context.Context, tx *sqlx.Tx) error {
+	var rows []struct {
+		ID       int64          `db:"id"`
+		Username string         `db:"username"`
+		Key      sql.NullString `db:"username_key"`
+	}
+	if err := tx.SelectContext(ctx, &rows, `SELECT id, username, username_key FROM accounts ORDER BY id`); err != nil {
+		return err
+	}
+	owner := make(map[string]string, len(rows))
+	var clashes []string
+	fill := map[int64]string{}
+	for _, r := range rows {
+		key := r.Key.String
+		if !r.Key.Valid {
+			key = usernameKey(r.Username)
+			fill[r.ID] = key
+		}
+		if other, ok := owner[key]; ok {
+			clashes = append(clashes, fmt.Sprintf("%q and %q", other, r.Username))
+			continue
+		}
+		owner[key] = r.Username
+	}
+	if len(clashes) > 0 {
+		return fmt.Errorf("%w: the accounts %s are the same name once case and width are ignored, as oncelink now compares names; "+
+			"rename or delete all but one of each (with the version of oncelink that made them, or in the database) and start again",
+			ErrConflict, strings.Join(clashes, ", "))
+	}
+	for id, key := range fill {
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE accounts SET username_key = ? WHERE id = ?`), key, id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Secret returns the named server secret, making and keeping a random one of

@@ -55,6 +55,9 @@ var (
 	// limits, such as its number of API keys: the caller can say which,
 	// and what to give up first.
 	ErrLimit = errors.New("limit reached")
+	// ErrLastAdmin refuses a change that would leave no enabled
+	// administrator.
+	ErrLastAdmin = errors.New("last administrator")
 )
 
 // Store is oncelink's database. Writes go through db; reads go through ro,
@@ -340,7 +343,15 @@ func (s *Store) migrate(ctx context.Context) error {
 			return fmt.Errorf("store: migration %s: %w", name, err)
 		}
 	}
-	return nil
+	tx, err = s.migrationTx(ctx)
+	if err != nil {
+		return fmt.Errorf("store: username keys: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fillUsernameKeys(ctx, tx); err != nil {
+		return fmt.Errorf("store: username keys: %w", err)
+	}
+	return tx.Commit()
 }
 
 func (s *Store) applyMigration(ctx context.Context, name string) error {

@@ -63,7 +63,10 @@ func (s *Store) Sweep(ctx context.Context, grant, retention time.Duration) (Swep
 			return err
 		}
 		// A full bucket is the same as none.
-		_, err = tx.ExecContext(ctx, tx.Rebind(`DELETE FROM rate_limits WHERE full_at <= ?`), millis(now))
+		if _, err = tx.ExecContext(ctx, tx.Rebind(`DELETE FROM rate_limits WHERE full_at <= ?`), millis(now)); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, tx.Rebind(`DELETE FROM account_sessions WHERE expires_at <= ?`), millis(now))
 		return err
 	})
 	if err != nil {

@@ -267,6 +267,51 @@ func setDisabled(fs *flag.FlagSet, disabled bool) runFunc {
 	}
 }
 
+func userPromote(fs *flag.FlagSet) runFunc { return setAdmin(fs, true) }
+func userDemote(fs *flag.FlagSet) runFunc  { return setAdmin(fs, false) }
+
+// setAdmin is oncelink user promote NAME, or demote NAME. The last enabled
+// administrator stays one.
+func setAdmin(fs *flag.FlagSet, admin bool) runFunc {
+	db := databaseFlags(fs)
+	role := map[bool]string{true: "an administrator", false: "a member"}[admin]
+	return func(ctx context.Context, p *proc, args []string) error {
+		op, a, err := db.openAccount(ctx, p, args)
+		if err != nil {
+			return err
+		}
+		defer op.Close()
+		if a.Admin == admin {
+			fmt.Fprintf(p.stdout, "account %s was already %s\n", a.Username, role)
+			return nil
+		}
+		if _, err := op.svc.SetAdmin(ctx, nil, a.ID, admin); err != nil {
+			return err
+		}
+		fmt.Fprintf(p.stdout, "made %s %s\n", a.Username, role)
+		return nil
+	}
+}
+
+// userDelete deletes an account: oncelink user delete NAME. Its links are
+// revoked and deleted with their content; the last enabled administrator
+// stays.
+func userDelete(fs *flag.FlagSet) runFunc {
+	db := databaseFlags(fs)
+	return func(ctx context.Context, p *proc, args []string) error {
+		op, a, err := db.openAccount(ctx, p, args)
+		if err != nil {
+			return err
+		}
+		defer op.Close()
+		if _, err := op.svc.DeleteAccount(ctx, nil, a.ID); err != nil {
+			return err
+		}
+		fmt.Fprintf(p.stdout, "deleted account %s with its links\n", a.Username)
+		return nil
+	}
+}
+
 func readPassword(fromStdin bool, stdin io.Reader, stderr io.Writer) (string, error) {
 	if fromStdin {
 		line, err := bufio.NewReader(io.LimitReader(stdin, 4096)).ReadString('\n')

@@ -192,6 +192,10 @@ func TestUserPasswd(t *testing.T) {
 
 func TestUserDisableAndEnable(t *testing.T) {
 	db := newDB(t)
+	// Another administrator, as the only enabled one cannot be disabled.
+	if r := runCLI(t, nil, ownerPassword+"\n", "user", "add", "bea", "--admin", "--password-stdin", "--db", db); r.err != nil {
+		t.Fatal(r.err)
+	}
 	for _, tc := range []struct {
 		args     []string
 		stdout   string
@@ -305,4 +309,47 @@ func TestUserKey(t *testing.T) {
 			t.Errorf("%v: exit %d, %v, %q; want %d saying %q", tc.args, r.code, r.err, r.stdout, tc.code, tc.says)
 		}
 	}
+}
+
+func TestUserPromoteDemoteDelete(t *testing.T) {
+	db := newDB(t)
+	if r := runCLI(t, nil, ownerPassword+"\n", "user", "add", "Bob", "--password-stdin", "--db", db); r.err != nil {
+		t.Fatal(r.err)
+	}
+	steps := []struct {
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		// The last administrator stays one, and stays.
+		{[]string{"user", "demote", "ada"}, exitFailed, "", "only enabled administrator"},
+		{[]string{"user", "delete", "ADA"}, exitFailed, "", "only enabled administrator"},
+		{[]string{"user", "disable", "ada"}, exitFailed, "", "only enabled administrator"},
+		// Names are found as the sign-in finds them.
+		{[]string{"user", "promote", "bob"}, exitDone, "made Bob an administrator\n", ""},
+		{[]string{"user", "promote", "BOB"}, exitDone, "account Bob was already an administrator\n", ""},
+		{[]string{"user", "demote", "ada"}, exitDone, "made ada a member\n", ""},
+		{[]string{"user", "delete", "Bob"}, exitFailed, "", "only enabled administrator"},
+		{[]string{"user", "promote", "ada"}, exitDone, "made ada an administrator\n", ""},
+		{[]string{"user", "delete", "bob"}, exitDone, "deleted account Bob with its links\n", ""},
+		{[]string{"user", "delete", "bob"}, exitNotFound, "", "no account named"},
+		{[]string{"user", "promote"}, exitUsage, "", "NAME is missing"},
+	}
+	for _, s := range steps {
+		r := runCLI(t, nil, "", append(s.args, "--db", db)...)
+		if r.code != s.code || r.stdout != s.stdout || !strings.Contains(r.stderr+errText(r.err), s.stderr) {
+			t.Errorf("%v: %d %q %q %v; want %d %q with %q", s.args, r.code, r.stdout, r.stderr, r.err, s.code, s.stdout, s.stderr)
+		}
+	}
+	if a := account(t, db, "ada"); !a.Admin {
+		t.Errorf("ada: %+v", a)
+	}
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
 }

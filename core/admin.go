@@ -1,0 +1,52 @@
+package core
+
+import (
+	"context"
+	"crypto/rand"
+	"time"
+)
+
+// resetTTL is how long the link holding a reset password lasts, within
+// the server's bounds: long enough to pass it on, short enough that a
+// link left in a chat is soon dead.
+const resetTTL = time.Hour
+
+// Reset is a password set by an administrator, handed over as a one-time
+// link that only the administrator's page shows.
+type Reset struct {
+	Account Account
+	Link    Created
+}
+
+// ResetPassword gives account id a new, random password, for by, an
+// administrator: the password is put in a one-time message link of by's,
+// never shown, so that it travels as every other secret does. The
+// account's sessions end, its open dashboards are told. The caller
+// publishes r.Link.Event() once it has answered.
+func (s *Service) ResetPassword(ctx context.Context, by Account, id int64) (Reset, error) {
+	if id == by.ID {
+		return Reset{}, invalid("cannot_reset_self", "", "Change your own password on the Settings page, with your current one.")
+	}
+	// 26 base32 characters: 130 random bits.
+	password := rand.Text()
+	a, err := s.SetPassword(ctx, id, password)
+	if err != nil {
+		return Reset{}, err
+	}
+	if _, err := s.EndOtherSessions(ctx, id, ""); err != nil {
+		return Reset{}, err
+	}
+	ttl := min(max(resetTTL, s.cfg.MinTTL), s.cfg.MaxTTL)
+	d := s.NewDraft()
+	defer d.Close()
+	c, err := s.Create(ctx, by.ID, d, LinkInput{
+		Kind:    KindMessage,
+		Message: "The new oncelink password of " + a.Username + ":\n\n" + password + "\n\nSign in with it, then change it on the Settings page.",
+		TTL:     FormatDuration(ttl),
+		Label:   "New password for " + a.Username,
+	})
+	if err != nil {
+		return Reset{}, err
+	}
+	return Reset{Account: a, Link: c}, nil
+}

@@ -1,0 +1,159 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"oncelink/live"
+	"oncelink/store"
+)
+
+// Session is one of an account's web sessions, as it lists them.
+type Session = store.AccountSession
+
+// SessionLifetime is how long a sign-in lasts.
+const SessionLifetime = 7 * 24 * time.Hour
+
+// SessionSeenEvery is how often, at most, a session's last use is written:
+// a request does not write for its own sake.
+const SessionSeenEvery = time.Minute
+
+// SessionSeen records that the account's session id, a web session's token
+// hash, was used now by c; at sign-in, it lists the session. The adapter
+// calls it at sign-in and then at most every SessionSeenEvery.
+func (s *Service) SessionSeen(ctx context.Context, account int64, id string, c Client) error {
+	now := s.Now()
+	return s.store.SeeSession(ctx, store.AccountSession{ID: id, AccountID: account, CreatedAt: now, LastSeenAt: now,
+		ExpiresAt: now.Add(SessionLifetime), UserAgent: c.UserAgent, IP: c.IP})
+}
+
+// Sessions lists the account's sessions that still hold, the last used
+// first.
+func (s *Service) Sessions(ctx context.Context, account int64) ([]Session, error) {
+	return s.store.AccountSessions(ctx, account)
+}
+
+// EndSession ends one of the account's sessions; its open streams are
+// told at once. Another account's session is ErrNotFound.
+func (s *Service) EndSession(ctx context.Context, account int64, id string) error {
+	if err := fromStore(s.store.EndSession(ctx, account, id)); err != nil {
+		return err
+	}
+	s.SignedOut(ctx, account)
+	return nil
+}
+
+// EndOtherSessions ends every session of the account but keep, the one
+// asking, and returns how many it ended.
+func (s *Service) EndOtherSessions(ctx context.Context, account int64, keep string) (int64, error) {
+	n, err := s.store.EndOtherSessions(ctx, account, keep)
+	if err != nil {
+		return 0, err
+	}
+	if n > 0 {
+		s.SignedOut(ctx, account)
+	}
+	return n, nil
+}
+
+// errNotYourPassword refuses a change to an account made without its
+// current password.
+var errNotYourPassword = &Error{Kind: Forbidden, Code: "wrong_password", Field: "current_password", Title: "Wrong password",
+	Msg: "That is not your current password. Nothing was changed."}
+
+// checkOwnPassword checks that password is account a's, on the account's
+// sign-in limit, so that a session left open cannot be used to guess it
+// faster than the sign-in form allows.
+func (s *Service) checkOwnPassword(ctx context.Context, a Account, password string) error {
+	key, _ := store.UsernameKey(a.Username)
+	if err := s.take(ctx, s.limits.signInAccount, key); err != nil {
+		return err
+	}
+	if !passwordMatches(a.PasswordHash, password) {
+		return errNotYourPassword
+	}
+	return nil
+}
+
+// ChangePassword sets account a's password to next, given its current
+// one, and ends every other session of it: whoever else was signed in as
+// it, maybe with the old password, is signed out, open dashboards too.
+// keep is the asking session's id; ended is how many others ended.
+func (s *Service) ChangePassword(ctx context.Context, a Account, current, next, keep string) (changed Account, ended int64, err error) {
+	if err := s.checkOwnPassword(ctx, a, current); err != nil {
+		return Account{}, 0, err
+	}
+	if changed, err = s.SetPassword(ctx, a.ID, next); err != nil {
+		return Account{}, 0, err
+	}
+	if ended, err = s.EndOtherSessions(ctx, a.ID, keep); err != nil {
+		return Account{}, 0, err
+	}
+	return changed, ended, nil
+}
+
+// DeleteOwnAccount deletes account a, given its password: see
+// DeleteAccount.
+func (s *Service) DeleteOwnAccount(ctx context.Context, a Account, password string) error {
+	if err := s.checkOwnPassword(ctx, a, password); err != nil {
+		if err == errNotYourPassword {
+			return &Error{Kind: Forbidden, Code: "wrong_password", Field: "password", Title: "Wrong password",
+				Msg: "That is not your password. Your account was not deleted."}
+		}
+		return err
+	}
+	_, err := s.DeleteAccount(ctx, nil, a.ID)
+	return err
+}
+
+// DeleteAccount deletes account id, for by (nil for the operator or the
+// account itself): its links are revoked and deleted with their content,
+// its keys and sessions end, its open dashboards are told, and links made
+// only for it are revoked. The last enabled administrator stays.
+func (s *Service) DeleteAccount(ctx context.Context, by *Account, id int64) (Account, error) {
+	if by != nil && id == by.ID {
+		return Account{}, invalid("cannot_delete_self", "", "Delete your own account on the Settings page, with your password.")
+	}
+	a, revoked, err := s.store.DeleteAccount(ctx, id)
+	if err != nil {
+		return Account{}, accountChange(err)
+	}
+	s.SignedOut(ctx, id)
+	for _, l := range revoked {
+		s.Publish(ctx, live.Event{Owner: l.OwnerID, Link: l.ID, What: live.Revoked})
+	}
+	return a, nil
+}
+
+// errLastAdmin refuses to leave no one who can manage accounts.
+var errLastAdmin = &Error{Kind: Conflict, Code: "last_admin", Title: "The last administrator",
+	Msg: "This is the only enabled administrator: make another account an administrator first, so that someone can still manage accounts."}
+
+// accountChange turns the store's refusal of a change to an account into
+// the core's.
+func accountChange(err error) error {
+	if errors.Is(err, store.ErrLastAdmin) {
+		return errLastAdmin
+	}
+	return fromStore(err)
+}
+
+// LastAdmin reports whether account id is the only enabled administrator,
+// which can be neither demoted, disabled nor deleted.
+func (s *Service) LastAdmin(ctx context.Context, id int64) (bool, error) {
+	accounts, err := s.store.Accounts(ctx)
+	if err != nil {
+		return false, err
+	}
+	last := false
+	for _, a := range accounts {
+		if a.Admin && !a.Disabled() {
+			if a.ID != id {
+				return false, nil
+			}
+			last = true
+		}
+	}
+	return last, nil
+}

@@ -1,0 +1,140 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestResetPasswordHandsOverALink(t *testing.T) {
+	s := newTestServer(t)
+	admin := s.admin()
+	bob := s.user("bob")
+	bobStream := bob.stream()
+	bobID := admin.accountID("bob")
+
+	res := admin.post("/accounts/"+bobID+"/reset-password", nil)
+	if res.StatusCode != http.StatusCreated || !hasTestID(t, res.body, "reset") {
+		t.Fatalf("reset: %d %s", res.StatusCode, res.body)
+	}
+	doc := parseHTML(t, res.body)
+	link := attr(first(t, doc, "link URL", byTestID("link-url")), "value")
+	if !strings.HasPrefix(link, s.URL+"/l/") {
+		t.Fatalf("the new password's link: %q", link)
+	}
+	// The password is in the link, not on the page.
+	if regexp.MustCompile(`[A-Z2-7]{26}`).MatchString(res.body) {
+		t.Error("the accounts page shows a password")
+	}
+	if ev := bobStream.next(); ev.name != "signed-out" {
+		t.Errorf("bob's open dashboard: %+v, want signed-out", ev)
+	}
+	if res := bob.get("/links"); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("bob's session after the reset: %d", res.StatusCode)
+	}
+	if res := s.client().post("/login", url.Values{"username": {"bob"}, "password": {testPassword}}); res.StatusCode != http.StatusUnauthorized {
+		t.Errorf("the old password: %d", res.StatusCode)
+	}
+
+	// Bob opens the link once, and signs in with what it holds.
+	bobAgain := s.client()
+	opened := bobAgain.post(link, nil)
+	if opened.StatusCode == http.StatusSeeOther {
+		opened = bobAgain.get(opened.Header.Get("Location"))
+	}
+	password := regexp.MustCompile(`[A-Z2-7]{26}`).FindString(opened.body)
+	if password == "" {
+		t.Fatalf("no password in the link: %d %s", opened.StatusCode, opened.body)
+	}
+	if res := bobAgain.post("/login", url.Values{"username": {"bob"}, "password": {password}}); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("sign in with the new password: %d", res.StatusCode)
+	}
+	if res := s.client().post(link, nil); res.StatusCode != http.StatusGone {
+		t.Errorf("the link opened a second time: %d", res.StatusCode)
+	}
+	// It is the admin's link, on the admin's dashboard.
+	if res := admin.get("/links"); !strings.Contains(res.body, "New password for bob") {
+		t.Error("the reset's link is not on the admin's dashboard")
+	}
+
+	// An admin resets others' passwords, not their own; a member none.
+	adaID := admin.accountID("ada")
+	if res := admin.post("/accounts/"+adaID+"/reset-password", nil); res.StatusCode != http.StatusBadRequest || !strings.Contains(res.body, "Settings page") {
+		t.Errorf("reset my own: %d", res.StatusCode)
+	}
+	if res := bobAgain.post("/accounts/"+adaID+"/reset-password", nil); res.StatusCode != http.StatusForbidden {
+		t.Errorf("a member resets the admin's password: %d", res.StatusCode)
+	}
+	if res := admin.post("/accounts/999999/reset-password", nil); res.StatusCode != http.StatusNotFound {
+		t.Errorf("reset no one's: %d", res.StatusCode)
+	}
+}
+
+func TestPromoteDemoteDelete(t *testing.T) {
+	s := newTestServer(t)
+	admin := s.admin()
+	s.user("bob")
+	bobID, adaID := admin.accountID("bob"), admin.accountID("ada")
+
+	res := admin.htmx(http.MethodPost, "/accounts/"+bobID+"/promote", nil)
+	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.body, `<tr id="account-`+bobID+`"`) || !hasTestID(t, res.body, "demote") {
+		t.Fatalf("promote: %d %s", res.StatusCode, res.body)
+	}
+	bob := s.signIn("bob")
+	if res := bob.get("/accounts"); res.StatusCode != http.StatusOK {
+		t.Fatalf("bob as an administrator: %d", res.StatusCode)
+	}
+	// Bob demotes Ada, who may then no longer manage accounts.
+	if res := bob.post("/accounts/"+adaID+"/demote", nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("demote ada: %d", res.StatusCode)
+	}
+	if res := admin.get("/accounts"); res.StatusCode != http.StatusForbidden {
+		t.Errorf("ada after being demoted: %d", res.StatusCode)
+	}
+	// Bob is now the only administrator: he cannot remove himself (the
+	// list sends him to his settings, which refuse the last administrator).
+	for _, path := range []string{"/accounts/" + bobID + "/demote", "/accounts/" + bobID + "/disable", "/accounts/" + bobID + "/delete"} {
+		if res := bob.post(path, nil); res.StatusCode < 400 {
+			t.Errorf("POST %s by the only administrator: %d", path, res.StatusCode)
+		}
+	}
+	if res := bob.post("/accounts/"+bobID+"/delete", nil); res.StatusCode != http.StatusBadRequest || !strings.Contains(res.body, "Settings page") {
+		t.Errorf("delete myself from the list: %d", res.StatusCode)
+	}
+	if a, err := s.store.AccountByName(t.Context(), "bob"); err != nil || !a.Admin || a.Disabled() {
+		t.Fatalf("bob after trying to remove himself: %+v, %v", a, err)
+	}
+	// Another administrator cannot be made to remove the last one either.
+	if res := bob.post("/accounts/"+adaID+"/promote", nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatal("promote ada again")
+	}
+	if res := admin.post("/accounts/"+bobID+"/disable", nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("ada disables bob: %d", res.StatusCode)
+	}
+	// Ada is the only enabled administrator now.
+	if a, err := s.h.core.SetAdmin(t.Context(), nil, accountIDOf(t, s, "ada"), false); err == nil || a.ID != 0 {
+		t.Error("the operator demoted the only enabled administrator")
+	}
+	if res := admin.post("/accounts/"+bobID+"/enable", nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("enable bob: %d", res.StatusCode)
+	}
+	bob = s.signIn("bob")
+
+	// Ada deletes Bob: his links go, and he is signed out.
+	link := bob.createLink(nil)
+	res = admin.post("/accounts/"+bobID+"/delete", nil)
+	if res.StatusCode != http.StatusOK || !hasTestID(t, res.body, "deleted") || strings.Contains(res.body, `data-name="bob"`) {
+		t.Fatalf("delete bob: %d", res.StatusCode)
+	}
+	if res := bob.get("/links"); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("bob's session after deleting him: %d", res.StatusCode)
+	}
+	if res := s.client().get(link); res.StatusCode != http.StatusNotFound {
+		t.Errorf("bob's link after deleting him: %d", res.StatusCode)
+	}
+	if res := admin.post("/accounts/"+bobID+"/delete", nil); res.StatusCode != http.StatusNotFound {
+		t.Errorf("delete bob again: %d", res.StatusCode)
+	}
+}

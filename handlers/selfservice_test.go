@@ -1,0 +1,256 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+// sessionRows are the rows of the client's sessions list: each session's
+// id, and whether it is the one asking.
+func (c *testClient) sessionRows() map[string]bool {
+	c.t.Helper()
+	res := c.get("/settings")
+	if res.StatusCode != http.StatusOK {
+		c.t.Fatalf("settings: %d", res.StatusCode)
+	}
+	rows := map[string]bool{}
+	for _, n := range findAll(parseHTML(c.t, res.body), byTestID("session-row")) {
+		rows[attr(n, "data-session")] = hasAttr(n, "data-current")
+	}
+	return rows
+}
+
+// current is the id of the client's own session on its sessions list.
+func current(t testing.TB, rows map[string]bool) string {
+	t.Helper()
+	for id, cur := range rows {
+		if cur {
+			return id
+		}
+	}
+	t.Fatal("no session is marked as this one")
+	return ""
+}
+
+func TestChangePasswordEndsOtherSessions(t *testing.T) {
+	s := newTestServer(t)
+	admin := s.admin()
+	laptop := s.user("bob")
+	phone := s.signIn("bob")
+	other := s.signIn("bob")
+	phoneStream := phone.stream()
+
+	rows := laptop.sessionRows()
+	if len(rows) != 3 {
+		t.Fatalf("bob's sessions: %v, want 3", rows)
+	}
+	for _, tt := range []struct {
+		name    string
+		form    url.Values
+		status  int
+		field   string
+		message string
+	}{
+		{"wrong current", url.Values{"current_password": {"not it at all"}, "password": {"a new password"}}, http.StatusForbidden, "current-password", "not your current password"},
+		{"short new", url.Values{"current_password": {testPassword}, "password": {"short"}}, http.StatusBadRequest, "new-password", "at least 10 characters"},
+	} {
+		res := laptop.post("/settings/password", tt.form)
+		if res.StatusCode != tt.status || !strings.Contains(res.body, tt.message) {
+			t.Errorf("%s: %d, want %d saying %q", tt.name, res.StatusCode, tt.status, tt.message)
+		}
+		if in := elementByID(parseHTML(t, res.body), tt.field); in == nil || attr(in, "aria-invalid") != "true" {
+			t.Errorf("%s: the mistake is not beside %s", tt.name, tt.field)
+		}
+	}
+	if len(laptop.sessionRows()) != 3 {
+		t.Fatal("a refused change ended sessions")
+	}
+
+	res := laptop.post("/settings/password", url.Values{"current_password": {testPassword}, "password": {"a new password"}})
+	if res.StatusCode != http.StatusOK || !hasTestID(t, res.body, "password-changed") || !strings.Contains(res.body, "2 other sessions") {
+		t.Fatalf("change: %d %s", res.StatusCode, res.body)
+	}
+	if ev := phoneStream.next(); ev.name != "signed-out" {
+		t.Fatalf("the phone's open dashboard: %+v, want signed-out", ev)
+	}
+	for name, c := range map[string]*testClient{"phone": phone, "other": other} {
+		if res := c.get("/links"); res.StatusCode != http.StatusSeeOther {
+			t.Errorf("%s after the change: %d, want to sign in again", name, res.StatusCode)
+		}
+	}
+	if res := laptop.get("/links"); res.StatusCode != http.StatusOK {
+		t.Errorf("the session that changed it: %d", res.StatusCode)
+	}
+	if rows := laptop.sessionRows(); len(rows) != 1 {
+		t.Errorf("sessions after the change: %v", rows)
+	}
+	if res := s.client().post("/login", url.Values{"username": {"bob"}, "password": {testPassword}}); res.StatusCode != http.StatusUnauthorized {
+		t.Errorf("the old password: %d", res.StatusCode)
+	}
+	if res := s.client().post("/login", url.Values{"username": {"bob"}, "password": {"a new password"}}); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("the new password: %d", res.StatusCode)
+	}
+	// Ada's session is hers alone.
+	if res := admin.get("/links"); res.StatusCode != http.StatusOK {
+		t.Errorf("another account's session: %d", res.StatusCode)
+	}
+}
+
+func TestSessionsList(t *testing.T) {
+	s := newTestServer(t)
+	s.admin()
+	if _, err := s.h.core.AddAccount(t.Context(), "bob", testPassword, false); err != nil {
+		t.Fatal(err)
+	}
+	firefox := s.client()
+	res := firefox.request(http.MethodPost, "/login", strings.NewReader(url.Values{"username": {"bob"}, "password": {testPassword}}.Encode()),
+		http.Header{"Content-Type": {"application/x-www-form-urlencoded"},
+			"User-Agent": {"Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign in: %d", res.StatusCode)
+	}
+	mine := s.signIn("bob")
+	rows := mine.sessionRows()
+	self := current(t, rows)
+	if len(rows) != 2 {
+		t.Fatalf("sessions: %v", rows)
+	}
+	body := mine.get("/settings").body
+	if !strings.Contains(body, "Firefox 133 on Linux") || !strings.Contains(body, "127.0.0.1") {
+		t.Error("the list does not name the Firefox session's device and address")
+	}
+
+	// Last seen moves at most once a minute, not on every request.
+	lastSeen := func() time.Time {
+		list, err := s.h.core.Sessions(t.Context(), accountIDOf(t, s, "bob"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ss := range list {
+			if ss.ID == self {
+				return ss.LastSeenAt
+			}
+		}
+		t.Fatal("no such session")
+		return time.Time{}
+	}
+	seen := lastSeen()
+	s.clock.Advance(30 * time.Second)
+	mine.get("/links")
+	if got := lastSeen(); !got.Equal(seen) {
+		t.Errorf("last seen moved within a minute: %v to %v", seen, got)
+	}
+	s.clock.Advance(31 * time.Second)
+	mine.get("/links")
+	if got := lastSeen(); !got.After(seen) {
+		t.Errorf("last seen after a minute: %v, want after %v", got, seen)
+	}
+
+	var other string
+	for id := range rows {
+		if id != self {
+			other = id
+		}
+	}
+	if res := mine.post("/settings/sessions/"+other+"/end", nil); res.StatusCode != http.StatusOK || !hasTestID(t, res.body, "sessions-ended") {
+		t.Fatalf("end one: %d", res.StatusCode)
+	}
+	if res := firefox.get("/links"); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("the ended session: %d", res.StatusCode)
+	}
+	// Another account's session, or one already ended, is not found.
+	ada := s.signIn("ada")
+	adaSelf := current(t, ada.sessionRows())
+	for _, id := range []string{adaSelf, other, "nonsense"} {
+		if res := mine.post("/settings/sessions/"+id+"/end", nil); res.StatusCode != http.StatusNotFound {
+			t.Errorf("end %s: %d, want 404", id, res.StatusCode)
+		}
+	}
+	if res := ada.get("/links"); res.StatusCode != http.StatusOK {
+		t.Errorf("ada's session after bob tried to end it: %d", res.StatusCode)
+	}
+
+	third, fourth := s.signIn("bob"), s.signIn("bob")
+	if res := mine.post("/settings/sessions/end-others", nil); res.StatusCode != http.StatusOK || !strings.Contains(res.body, "2 sessions were signed out") {
+		t.Fatalf("end others: %d", res.StatusCode)
+	}
+	for _, c := range []*testClient{third, fourth} {
+		if res := c.get("/links"); res.StatusCode != http.StatusSeeOther {
+			t.Errorf("another session after ending all others: %d", res.StatusCode)
+		}
+	}
+	if rows := mine.sessionRows(); len(rows) != 1 || !rows[self] {
+		t.Errorf("sessions left: %v", rows)
+	}
+	// Signing out takes the session off the list.
+	mine.post("/logout", nil)
+	if list, _ := s.h.core.Sessions(t.Context(), accountIDOf(t, s, "bob")); len(list) != 0 {
+		t.Errorf("sessions after signing out: %+v", list)
+	}
+}
+
+func accountIDOf(t testing.TB, s *testServer, name string) int64 {
+	t.Helper()
+	a, err := s.store.AccountByName(t.Context(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.ID
+}
+
+func TestDeleteOwnAccount(t *testing.T) {
+	s := newTestServer(t)
+	admin := s.admin()
+	bob := s.user("bob")
+	bobPhone := s.signIn("bob")
+	link := bob.createLink(nil)
+	forBob := admin.createLink(url.Values{"for_user": {"bob"}})
+	key, err := s.h.core.CreateKey(t.Context(), accountIDOf(t, s, "bob"), "ci", "never")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if res := bob.post("/settings/delete", url.Values{"password": {"not the password"}}); res.StatusCode != http.StatusForbidden ||
+		attr(elementByID(parseHTML(t, res.body), "delete-password"), "aria-invalid") != "true" {
+		t.Fatalf("delete with a wrong password: %d", res.StatusCode)
+	}
+	if res := bob.post("/settings/delete", url.Values{"password": {testPassword}}); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login" {
+		t.Fatalf("delete: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	for name, c := range map[string]*testClient{"this": bob, "another": bobPhone} {
+		if res := c.get("/links"); res.StatusCode != http.StatusSeeOther {
+			t.Errorf("%s session after deleting: %d", name, res.StatusCode)
+		}
+	}
+	if res := s.client().post("/login", url.Values{"username": {"bob"}, "password": {testPassword}}); res.StatusCode != http.StatusUnauthorized {
+		t.Errorf("sign in as the deleted account: %d", res.StatusCode)
+	}
+	if res := s.client().get(link); res.StatusCode != http.StatusNotFound && res.StatusCode != http.StatusGone {
+		t.Errorf("the deleted account's link: %d", res.StatusCode)
+	}
+	if res := s.client().get(forBob); res.StatusCode != http.StatusGone {
+		t.Errorf("a link only for the deleted account: %d, want 410", res.StatusCode)
+	}
+	if a, err := s.h.core.Authenticate(t.Context(), key.Secret); err == nil || a != nil {
+		t.Error("the deleted account's API key still works")
+	}
+	// The name is free again.
+	if _, err := s.h.core.AddAccount(t.Context(), "bob", testPassword, false); err != nil {
+		t.Errorf("add bob again: %v", err)
+	}
+
+	// The only administrator is told to make another first.
+	res := admin.get("/settings")
+	if !hasTestID(t, res.body, "last-admin") || hasTestID(t, res.body, "delete-form") {
+		t.Error("the last administrator is offered to delete their account")
+	}
+	if res := admin.post("/settings/delete", url.Values{"password": {testPassword}}); res.StatusCode != http.StatusConflict || !hasTestID(t, res.body, "last-admin") {
+		t.Errorf("the last administrator deletes themself: %d", res.StatusCode)
+	}
+	if res := admin.get("/links"); res.StatusCode != http.StatusOK {
+		t.Errorf("the last administrator after a refused delete: %d", res.StatusCode)
+	}
+}

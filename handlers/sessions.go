@@ -1,0 +1,124 @@
+package handlers
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"net/http"
+	"sync"
+	"time"
+
+	"oncelink/components"
+	"oncelink/core"
+	"oncelink/useragent"
+)
+
+// sessionID is the id of r's session as the database keys it: its token's
+// SHA-256, as scs stores it (HashTokenInStore). Empty without a session.
+func (h *Handler) sessionID(r *http.Request) string {
+	tok := h.sessions.Token(r.Context())
+	if tok == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(tok))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// seenSessions remembers when this process last wrote each session's last
+// use, so that a session's requests write it at most every
+// core.SessionSeenEvery, not once each.
+type seenSessions struct {
+	mu   sync.Mutex
+	last map[string]time.Time
+}
+
+// due reports whether session id's last use is to be written now, and if
+// so notes that it is.
+func (s *seenSessions) due(id string, now time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.last == nil {
+		s.last = map[string]time.Time{}
+	}
+	if t, ok := s.last[id]; ok && now.Sub(t) < core.SessionSeenEvery && !now.Before(t) {
+		return false
+	}
+	if len(s.last) >= 10000 {
+		// Sessions not seen for a while need no entry: they are due anyway.
+		for k, t := range s.last {
+			if now.Sub(t) >= core.SessionSeenEvery {
+				delete(s.last, k)
+			}
+		}
+	}
+	s.last[id] = now
+	return true
+}
+
+// seeSession records the session's use by account a, when it is due; a
+// failure is logged, as the request itself went well.
+func (h *Handler) seeSession(r *http.Request, a *core.Account) {
+	id := h.sessionID(r)
+	if id == "" || !h.seen.due(id, h.core.Now()) {
+		return
+	}
+	if err := h.core.SessionSeen(r.Context(), a.ID, id, h.client(r)); err != nil && r.Context().Err() == nil {
+		h.log.Warn("note the session's last use", "err", err)
+	}
+}
+
+// endSession signs one of the account's other sessions out.
+func (h *Handler) endSession(w http.ResponseWriter, r *http.Request, a *core.Account) {
+	err := parseForm(w, r)
+	if err == nil {
+		err = h.core.EndSession(r.Context(), a.ID, r.PathValue("id"))
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.renderSettings(w, r, a, http.StatusOK, components.Settings{SessionsEnded: 1})
+}
+
+// endOtherSessions signs out every session of the account but this one.
+func (h *Handler) endOtherSessions(w http.ResponseWriter, r *http.Request, a *core.Account) {
+	if err := parseForm(w, r); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	n, err := h.core.EndOtherSessions(r.Context(), a.ID, h.sessionID(r))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.renderSettings(w, r, a, http.StatusOK, components.Settings{SessionsEnded: n})
+}
+
+// sessionItems are the account's sessions for the settings page.
+func (h *Handler) sessionItems(r *http.Request, a *core.Account) ([]components.SessionItem, error) {
+	list, err := h.core.Sessions(r.Context(), a.ID)
+	if err != nil {
+		return nil, err
+	}
+	current := h.sessionID(r)
+	items := make([]components.SessionItem, len(list))
+	for i, s := range list {
+		items[i] = components.SessionItem{ID: s.ID, Device: deviceName(s.UserAgent), IP: s.IP,
+			CreatedAt: s.CreatedAt, LastSeenAt: s.LastSeenAt, Current: s.ID == current}
+	}
+	return items, nil
+}
+
+// deviceName names the browser of a session, as a person would, or shows
+// what it sent when it is not one useragent knows.
+func deviceName(ua string) string {
+	if name := useragent.Name(ua); name != "" {
+		return name
+	}
+	if ua == "" {
+		return "Unknown browser"
+	}
+	if r := []rune(ua); len(r) > 60 {
+		return string(r[:60]) + "…"
+	}
+	return ua
+}
