@@ -387,7 +387,10 @@ func TestDashboardInBrowser(t *testing.T) {
 
 	// Details: the timeline, with the browser named and its user agent a
 	// click away.
-	b.do(chromedp.Click(chromedp.CSS("#" + row + " a")))
+	// The row's link is followed by address: a click can land while a late
+	// event swaps the row, on a node already gone.
+	details := eval[string](b, `document.querySelector("#`+row+` a").href`)
+	b.do(chromedp.Navigate(details))
 	b.do(chromedp.WaitVisible(chromedp.CSS("[data-testid=timeline] [data-testid=audit-event][data-kind=view]")))
 	if got := eval[[]string](b, `Array.from(document.querySelectorAll("[data-testid=audit-event]"), e => e.dataset.kind)`); strings.Join(got, " ") != "created view use" {
 		t.Errorf("the timeline is %v", got)
