@@ -5,9 +5,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -50,13 +52,58 @@ type fake struct {
 	mu       sync.Mutex
 	account  bool
 	sessions map[string]bool
+	keys     map[int]string // API keys by number, until revoked
+	lastKey  int
 	usesLeft map[string]int
 	consumed map[string]int
 	requests map[string]int // by Host, for checking round-robin
 }
 
 func newFake() *fake {
-	return &fake{sessions: map[string]bool{}, usesLeft: map[string]int{}, consumed: map[string]int{}, requests: map[string]int{}}
+	return &fake{sessions: map[string]bool{}, keys: map[int]string{}, usesLeft: map[string]int{}, consumed: map[string]int{}, requests: map[string]int{}}
+}
+
+// signedIn reports whether r carries a session; f.mu must be held.
+func (f *fake) signedIn(r *http.Request) bool {
+	c, err := r.Cookie("session")
+	return err == nil && f.sessions[c.Value]
+}
+
+// keyed reports whether r carries an API key, and no cookie, as a program
+// sends it; f.mu must be held.
+func (f *fake) keyed(r *http.Request) bool {
+	secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return ok && slices.Contains(slices.Collect(maps.Values(f.keys)), secret) && r.Header.Get("Cookie") == ""
+}
+
+// newLink makes a link of uses uses and returns its URL; f.mu must be held.
+func (f *fake) newLink(r *http.Request, uses int) string {
+	raw := make([]byte, 32)
+	rand.Read(raw)
+	token := base64.RawURLEncoding.EncodeToString(raw)
+	f.usesLeft[token] = uses
+	return "http://" + r.Host + "/l/" + token
+}
+
+// use takes one use of r's token and reports whether there was one to
+// take, answering what is wrong when not.
+func (f *fake) use(w http.ResponseWriter, r *http.Request) bool {
+	token := r.PathValue("token")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.requests[r.Host]++
+	left, ok := f.usesLeft[token]
+	switch {
+	case !ok:
+		http.NotFound(w, r)
+	case left == 0:
+		http.Error(w, "gone", http.StatusGone)
+	default:
+		f.usesLeft[token]--
+		f.consumed[token]++
+		return true
+	}
+	return false
 }
 
 func (f *fake) handler() http.Handler {
@@ -89,10 +136,9 @@ func (f *fake) handler() http.Handler {
 		http.Redirect(w, r, "/links", http.StatusSeeOther)
 	})
 	mux.HandleFunc("POST /links", func(w http.ResponseWriter, r *http.Request) {
-		c, err := r.Cookie("session")
 		f.mu.Lock()
 		defer f.mu.Unlock()
-		if err != nil || !f.sessions[c.Value] {
+		if !f.signedIn(r) {
 			http.Error(w, "sign in", http.StatusUnauthorized)
 			return
 		}
@@ -102,29 +148,84 @@ func (f *fake) handler() http.Handler {
 			http.Error(w, "bad link", http.StatusBadRequest)
 			return
 		}
-		raw := make([]byte, 32)
-		rand.Read(raw)
-		token := base64.RawURLEncoding.EncodeToString(raw)
-		f.usesLeft[token] = uses
 		w.WriteHeader(http.StatusCreated)
-		fmt.Fprintf(w, `<p>Copy it now: <input value="http://%s/l/%s" readonly></p>`, r.Host, token)
+		fmt.Fprintf(w, `<p>Copy it now: <input value="%s" readonly></p>`, f.newLink(r, uses))
 	})
 	mux.HandleFunc("POST /l/{token}", func(w http.ResponseWriter, r *http.Request) {
-		token := r.PathValue("token")
+		if f.use(w, r) {
+			http.SetCookie(w, &http.Cookie{Name: "grant", Value: r.PathValue("token")[:8], Path: r.URL.Path})
+			fmt.Fprintln(w, benchMessage)
+		}
+	})
+	mux.HandleFunc("POST /settings/keys", func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
-		f.requests[r.Host]++
-		left, ok := f.usesLeft[token]
-		switch {
-		case !ok:
+		if !f.signedIn(r) {
+			http.Error(w, "sign in", http.StatusUnauthorized)
+			return
+		}
+		if r.FormValue("name") != "bench" || r.FormValue("expires") != "never" {
+			http.Error(w, "bad key", http.StatusBadRequest)
+			return
+		}
+		raw := make([]byte, 32)
+		rand.Read(raw)
+		secret := "ol_" + base64.RawURLEncoding.EncodeToString(raw)
+		f.lastKey++
+		f.keys[f.lastKey] = secret
+		w.WriteHeader(http.StatusCreated)
+		fmt.Fprintf(w, `<input type="text" id="new-key" readonly value="%s" data-testid="key-secret"><table>`, secret)
+		for id := f.lastKey; id > 0; id-- { // newest first
+			if k, ok := f.keys[id]; ok {
+				fmt.Fprintf(w, `<tr><td><code>%s…</code></td><td><form method="post" action="/settings/keys/%d/revoke"></form></td></tr>`, k[:9], id)
+			}
+		}
+	})
+	mux.HandleFunc("POST /settings/keys/{id}/revoke", func(w http.ResponseWriter, r *http.Request) {
+		var id int
+		fmt.Sscan(r.PathValue("id"), &id)
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if _, ok := f.keys[id]; !ok || !f.signedIn(r) {
 			http.NotFound(w, r)
-		case left == 0:
-			http.Error(w, "gone", http.StatusGone)
-		default:
-			f.usesLeft[token]--
-			f.consumed[token]++
-			http.SetCookie(w, &http.Cookie{Name: "grant", Value: token[:8], Path: "/l/" + token})
-			fmt.Fprintln(w, "hello from oncelink-bench")
+			return
+		}
+		delete(f.keys, id)
+		http.Redirect(w, r, "/settings", http.StatusSeeOther)
+	})
+	mux.HandleFunc("POST /api/v1/links", func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if !f.keyed(r) {
+			http.Error(w, "no key", http.StatusUnauthorized)
+			return
+		}
+		var in struct {
+			Kind    string `json:"kind"`
+			Message string `json:"message"`
+			TTL     string `json:"ttl"`
+			MaxUses int    `json:"max_uses"`
+			Label   string `json:"label"`
+		}
+		dec := json.NewDecoder(r.Body)
+		dec.DisallowUnknownFields()
+		if r.Header.Get("Content-Type") != "application/json" || dec.Decode(&in) != nil ||
+			in.Kind != "message" || in.TTL != "1h" || in.MaxUses < 1 || in.MaxUses > 100 {
+			http.Error(w, "bad link", http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		json.NewEncoder(w).Encode(map[string]any{"kind": in.Kind, "max_uses": in.MaxUses, "url": f.newLink(r, in.MaxUses)})
+	})
+	mux.HandleFunc("POST /api/v1/open/{token}", func(w http.ResponseWriter, r *http.Request) {
+		if ct := r.Header.Get("Content-Type"); ct != "" && ct != "application/json" {
+			http.Error(w, "not JSON", http.StatusUnsupportedMediaType)
+			return
+		}
+		if f.use(w, r) {
+			w.Header().Set("Content-Type", "application/json")
+			json.NewEncoder(w).Encode(map[string]string{"kind": "message", "message": benchMessage})
 		}
 	})
 	return mux
@@ -223,6 +324,60 @@ func TestParseToken(t *testing.T) {
 	}
 }
 
+func TestParseKey(t *testing.T) {
+	const key = "ol_abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123_-_"
+	tests := []struct {
+		name string
+		page string
+		want string
+	}{
+		{"in an attribute", `<input type="text" id="new-key" readonly value="` + key + `" data-testid="key-secret">`, key},
+		{"at the end", `key: ` + key, key},
+		{"first of two", key + ` ol_` + strings.Repeat("z", 43), key},
+		{"after a listed prefix", `<code>` + key[:9] + `…</code> <input value="` + key + `">`, key},
+		{"one short", `value="` + key[:45] + `"`, ""},
+		{"one long", `value="` + key + `x"`, ""},
+		{"inside a word", `value="x` + key + `"`, ""},
+		{"a prefix only", `<code>` + key[:9] + `…</code>`, ""},
+		{"none", `<p>no key</p>`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := parseKey([]byte(tt.page))
+			if got != tt.want || ok != (tt.want != "") {
+				t.Errorf("parseKey = %q, %v; want %q", got, ok, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseKeyID(t *testing.T) {
+	const key = "ol_abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123_-_"
+	row := func(prefix, id string) string {
+		return `<tr><td><code>` + prefix + `…</code></td><td><form method="post" action="/settings/keys/` + id + `/revoke"><button>Revoke</button></form></td></tr>`
+	}
+	tests := []struct {
+		name string
+		page string
+		want string
+	}{
+		{"only row", row(key[:9], "7"), "7"},
+		{"newest first", row(key[:9], "12") + row("ol_zzzzzz", "11"), "12"},
+		{"among older", row("ol_zzzzzz", "3") + row(key[:9], "4") + row("ol_yyyyyy", "5"), "4"},
+		{"another key's only", row("ol_zzzzzz", "3"), ""},
+		{"no revoke form", `<code>` + key[:9] + `…</code>`, ""},
+		{"none", `<p>No keys yet.</p>`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := parseKeyID([]byte(tt.page), key)
+			if got != tt.want || ok != (tt.want != "") {
+				t.Errorf("parseKeyID = %q, %v; want %q", got, ok, tt.want)
+			}
+		})
+	}
+}
+
 func TestParseVmHWM(t *testing.T) {
 	status := "Name:\toncelink\nVmPeak:\t  999999 kB\nVmHWM:\t   30720 kB\nVmRSS:\t   20480 kB\n"
 	if got, want := parseVmHWM([]byte(status)), int64(30<<20); got != want {
@@ -313,35 +468,55 @@ func TestMeasureCountsTransportErrors(t *testing.T) {
 	}
 }
 
-func TestConsumesExactlyMaxUsesAcrossInstances(t *testing.T) {
-	f := newFake()
-	bases := []string{startFake(t, f), startFake(t, f)} // two instances, one database
-	owner, err := signIn(t.Context(), bases[0])
-	if err != nil {
-		t.Fatal(err)
+func TestUsesExactlyMaxUsesAcrossInstances(t *testing.T) {
+	tests := []struct {
+		name  string
+		api   bool
+		links func(bases, tokens []string) target
+	}{
+		{"consume", false, consumeLinks},
+		{"api-open", true, apiOpenLinks},
 	}
-	tokens, err := prepareLinks(t.Context(), bases[0], owner, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(tokens) != 3 {
-		t.Fatalf("prepared %d links, want 3", len(tokens))
-	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake()
+			bases := []string{startFake(t, f), startFake(t, f)} // two instances, one database
+			owner, err := signIn(t.Context(), bases[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			var secret string
+			if tt.api {
+				key, err := createKey(t.Context(), bases[0], owner)
+				if err != nil {
+					t.Fatal(err)
+				}
+				secret = key.secret
+			}
+			tokens, err := prepareLinks(t.Context(), bases[0], owner, secret, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(tokens) != 3 {
+				t.Fatalf("prepared %d links, want 3", len(tokens))
+			}
 
-	r := measure(t.Context(), consumeLinks(bases, tokens), 4, 5*time.Second)
-	if r.ok != 3*maxUses || len(r.errors) != 0 || !r.exhausted {
-		t.Errorf("ok = %d, errors = %v, exhausted = %v; want %d, none, true", r.ok, r.errors, r.exhausted, 3*maxUses)
-	}
-	if r.elapsed > 4*time.Second {
-		t.Errorf("took %v: clients did not stop once the links were used up", r.elapsed)
-	}
-	for _, tok := range tokens {
-		if f.consumed[tok] != maxUses {
-			t.Errorf("token consumed %d times, want %d", f.consumed[tok], maxUses)
-		}
-	}
-	if len(f.requests) != 2 {
-		t.Errorf("consumes reached hosts %v, want both instances", f.requests)
+			r := measure(t.Context(), tt.links(bases, tokens), 4, 5*time.Second)
+			if r.name != tt.name || r.ok != 3*maxUses || len(r.errors) != 0 || !r.exhausted {
+				t.Errorf("%s: ok = %d, errors = %v, exhausted = %v; want %s, %d, none, true", r.name, r.ok, r.errors, r.exhausted, tt.name, 3*maxUses)
+			}
+			if r.elapsed > 4*time.Second {
+				t.Errorf("took %v: clients did not stop once the links were used up", r.elapsed)
+			}
+			for _, tok := range tokens {
+				if f.consumed[tok] != maxUses {
+					t.Errorf("token consumed %d times, want %d", f.consumed[tok], maxUses)
+				}
+			}
+			if len(f.requests) != 2 {
+				t.Errorf("uses reached hosts %v, want both instances", f.requests)
+			}
+		})
 	}
 }
 
@@ -362,6 +537,45 @@ func TestCreateNeedsTheSession(t *testing.T) {
 	}
 }
 
+// TestAPICreateNeedsTheKey makes two keys on the settings page, creates
+// links with the second, and revokes the first, which then creates none.
+func TestAPICreateNeedsTheKey(t *testing.T) {
+	f := newFake()
+	base := startFake(t, f)
+	owner, err := signIn(t.Context(), base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []apiKey
+	for range 2 {
+		k, err := createKey(t.Context(), base, owner)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, k)
+	}
+	if keys[0].secret == keys[1].secret || f.keys[1] != keys[0].secret || f.keys[2] != keys[1].secret || keys[0].id != "1" || keys[1].id != "2" {
+		t.Fatalf("made %+v; the server holds %v", keys, f.keys)
+	}
+	r := measure(t.Context(), apiCreateLinks([]string{base}, keys[1].secret), 2, 100*time.Millisecond)
+	if r.name != "api-create" || r.ok == 0 || len(r.errors) != 0 || r.ok != len(f.usesLeft) {
+		t.Errorf("with a key: %s ok = %d, errors = %v, links = %d", r.name, r.ok, r.errors, len(f.usesLeft))
+	}
+	if err := revokeKey(t.Context(), base, owner, keys[0]); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := f.keys[1]; ok || len(f.keys) != 1 {
+		t.Errorf("after revoking key 1 the server holds %v", f.keys)
+	}
+	revoked := measure(t.Context(), apiCreateLinks([]string{base}, keys[0].secret), 1, 50*time.Millisecond)
+	if revoked.ok != 0 || revoked.errors["401"] == 0 {
+		t.Errorf("revoked key: ok = %d, errors = %v; want only 401s", revoked.ok, revoked.errors)
+	}
+	if err := revokeKey(t.Context(), base, owner, keys[0]); err == nil || !strings.Contains(err.Error(), "status 404, want 303") {
+		t.Errorf("revoking it again: err = %v, want a 404 reported", err)
+	}
+}
+
 func TestSignInWhenTheAccountExists(t *testing.T) {
 	base := startFake(t, newFake())
 	for i := range 2 { // the second setup answers 404
@@ -372,24 +586,51 @@ func TestSignInWhenTheAccountExists(t *testing.T) {
 }
 
 func TestContractBreaksAreReported(t *testing.T) {
+	web := func(ctx context.Context, base string) error {
+		_, err := prepareLinks(ctx, base, nil, "", 5)
+		return err
+	}
+	api := func(ctx context.Context, base string) error {
+		_, err := prepareLinks(ctx, base, nil, "ol_"+strings.Repeat("k", 43), 5)
+		return err
+	}
+	key := func(ctx context.Context, base string) error {
+		_, err := createKey(ctx, base, nil)
+		return err
+	}
+	created := func(body string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusCreated)
+			fmt.Fprint(w, body)
+		}
+	}
+	const secret = "ol_abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123_-_"
 	tests := []struct {
 		name    string
+		call    func(ctx context.Context, base string) error
 		handler http.HandlerFunc
 		want    string
 	}{
-		{"create fails", func(w http.ResponseWriter, r *http.Request) {
+		{"create fails", web, func(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "database is locked", http.StatusInternalServerError)
 		}, "status 500, want 201; body: database is locked"},
-		{"no link in the page", func(w http.ResponseWriter, r *http.Request) {
-			w.WriteHeader(http.StatusCreated)
-			fmt.Fprint(w, "<p>created /l/short</p>")
-		}, "want a page with"},
+		{"no link in the page", web, created("<p>created /l/short</p>"), "want a page with"},
+		{"API create fails", api, func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, `{"code":"internal"}`, http.StatusInternalServerError)
+		}, `POST /api/v1/links: status 500, want 201; body: {"code":"internal"}`},
+		{"API answers no URL", api, created(`{"id":1,"kind":"message"}`), `want JSON with "url"`},
+		{"API answers a page", api, created("<p>created</p>"), "want JSON (invalid character"},
+		{"no key in the page", key, created(`<input id="new-key" value="ol_short">`), "POST /settings/keys: status 201, want a page with the key"},
+		{"no way to revoke the key", key, created(`<input id="new-key" value="` + secret + `">`), "want a page with the key's revoke form"},
+		{"too many keys", key, func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusConflict)
+		}, "has as many API keys as it may; revoke some at http://"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := httptest.NewServer(tt.handler)
 			defer srv.Close()
-			_, err := prepareLinks(t.Context(), srv.URL, nil, 5)
+			err := tt.call(t.Context(), srv.URL)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %v, want it to contain %q", err, tt.want)
 			}
@@ -401,6 +642,25 @@ func TestFloors(t *testing.T) {
 	level := func(name string, ok int, p99 time.Duration) result {
 		return result{name: name, clients: floorClients, ok: ok, elapsed: time.Second, latencies: []time.Duration{p99}}
 	}
+	// passing is every scenario at its floor, each but one in place of its
+	// own scenario's row.
+	passing := func(but ...result) []result {
+		rows := []result{
+			level("bare", 1000, time.Millisecond),
+			level("consume", 250, 10*time.Millisecond),
+			level("api-open", 350, 10*time.Millisecond),
+			level("create", 200, time.Millisecond),
+			level("api-create", 300, 10*time.Millisecond),
+		}
+		for _, b := range but {
+			for i := range rows {
+				if rows[i].name == b.name {
+					rows[i] = b
+				}
+			}
+		}
+		return rows
+	}
 	good := memory{servers: []int64{30 << 20, 40 << 20}}
 	tests := []struct {
 		name string
@@ -409,11 +669,18 @@ func TestFloors(t *testing.T) {
 		want bool
 		says string
 	}{
-		{"pass", []result{level("bare", 1000, time.Millisecond), level("consume", 250, 10*time.Millisecond), level("create", 200, time.Millisecond)}, good, true, "PASS"},
-		{"slow consume", []result{level("bare", 1000, time.Millisecond), level("consume", 249, time.Millisecond), level("create", 200, time.Millisecond)}, good, false, "consume ×0.25 (≥0.25) FAIL"},
-		{"consume p99", []result{level("bare", 1000, time.Millisecond), level("consume", 500, 11*time.Millisecond), level("create", 200, time.Millisecond)}, good, false, "consume p99 11.00ms (≤10.00ms) FAIL"},
-		{"slow create", []result{level("bare", 1000, time.Millisecond), level("consume", 500, time.Millisecond), level("create", 199, time.Millisecond)}, good, false, "create ×0.20 (≥0.20) FAIL"},
-		{"fat", []result{level("bare", 1000, time.Millisecond), level("consume", 500, time.Millisecond), level("create", 500, time.Millisecond)}, memory{servers: []int64{10 << 20, 65 << 20}}, false, "peak RSS 65.0 MiB (≤64.0 MiB) FAIL"},
+		{"pass", passing(), good, true, "PASS"},
+		{"slow consume", passing(level("consume", 249, time.Millisecond)), good, false, "consume ×0.25 (≥0.25) FAIL"},
+		{"consume p99", passing(level("consume", 500, 11*time.Millisecond)), good, false, "consume p99 11.00ms (≤10.00ms) FAIL"},
+		{"slow create", passing(level("create", 199, time.Millisecond)), good, false, "create ×0.20 (≥0.20) FAIL"},
+		{"create has no p99 floor", passing(level("create", 200, time.Second)), good, true, "create ×0.20 (≥0.20) ok, api-open"},
+		{"slow API open", passing(level("api-open", 349, time.Millisecond)), good, false, "api-open ×0.35 (≥0.35) FAIL"},
+		{"API open p99", passing(level("api-open", 500, 10*time.Millisecond+time.Microsecond)), good, false, "api-open p99 10.00ms (≤10.00ms) FAIL"},
+		{"slow API create", passing(level("api-create", 299, time.Millisecond)), good, false, "api-create ×0.30 (≥0.30) FAIL"},
+		{"API create p99", passing(level("api-create", 500, 12*time.Millisecond)), good, false, "api-create p99 12.00ms (≤10.00ms) FAIL"},
+		{"API create failed", passing(level("api-create", 0, 0)), good, false, "api-create p99 0.00ms (≤10.00ms) FAIL"},
+		{"fat", passing(), memory{servers: []int64{10 << 20, 65 << 20}}, false, "peak RSS 65.0 MiB (≤64.0 MiB) FAIL"},
+		{"API not measured", passing()[:4], good, false, "not measured"},
 		{"not measured", []result{{name: "bare", clients: 1}}, good, false, "not measured"},
 	}
 	for _, tt := range tests {
@@ -493,7 +760,7 @@ func TestRun(t *testing.T) {
 		t.Fatalf("run: %v\nstderr:\n%s", err, stderr.String())
 	}
 	out := stdout.String()
-	for _, want := range []string{"clients", "bare", "consume", "create", "peak RSS (VmHWM): oncelink", "floors at 16 clients:"} {
+	for _, want := range []string{"clients", "bare", "consume", "api-open", "create", "api-create", "peak RSS (VmHWM): oncelink", "floors at 16 clients:"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
@@ -501,8 +768,11 @@ func TestRun(t *testing.T) {
 	if strings.Contains(out, "note:") {
 		t.Errorf("errors reported:\n%s", out)
 	}
-	if got := strings.Count(out, "\n"); got != 1+6+2 {
-		t.Errorf("want a header, 6 rows, RSS and floors lines; got %d lines:\n%s", got, out)
+	if got := strings.Count(out, "\n"); got != 1+10+2 {
+		t.Errorf("want a header, 10 rows, RSS and floors lines; got %d lines:\n%s", got, out)
+	}
+	if strings.Contains(stderr.String(), "unrevoked") {
+		t.Errorf("the run's key was not revoked:\n%s", stderr.String())
 	}
 	t.Logf("\n%s", out)
 }

@@ -208,16 +208,35 @@ func createLinks(bases []string, owner http.CookieJar) target {
 	}}
 }
 
-// consumeLinks has anonymous clients consume the tokens, maxUses times each
-// and no more, spread over all tokens so no single row is hot.
+// apiCreateLinks has clients create, through the API with key, the links
+// createLinks creates on the web.
+func apiCreateLinks(bases []string, key string) target {
+	body := apiCreateBody(1)
+	return target{name: "api-create", want: http.StatusCreated, request: func(ctx context.Context, i int) (*http.Request, error) {
+		return apiCreateRequest(ctx, bases[i%len(bases)], key, body)
+	}}
+}
+
+// consumeLinks has anonymous clients consume the tokens on the web.
 func consumeLinks(bases []string, tokens []string) target {
+	return useLinks("consume", bases, tokens, consumeRequest)
+}
+
+// apiOpenLinks has anonymous clients open the tokens through the API.
+func apiOpenLinks(bases []string, tokens []string) target {
+	return useLinks("api-open", bases, tokens, apiOpenRequest)
+}
+
+// useLinks has clients use the tokens, maxUses times each and no more,
+// spread over all tokens so no single row is hot.
+func useLinks(name string, bases []string, tokens []string, use func(ctx context.Context, base, token string) (*http.Request, error)) target {
 	var next atomic.Int64
 	total := int64(len(tokens)) * maxUses
-	return target{name: "consume", want: http.StatusOK, request: func(ctx context.Context, i int) (*http.Request, error) {
+	return target{name: name, want: http.StatusOK, request: func(ctx context.Context, i int) (*http.Request, error) {
 		n := next.Add(1) - 1
 		if n >= total {
 			return nil, nil
 		}
-		return consumeRequest(ctx, bases[i%len(bases)], tokens[n%int64(len(tokens))])
+		return use(ctx, bases[i%len(bases)], tokens[n%int64(len(tokens))])
 	}}
 }

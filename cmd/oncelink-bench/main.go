@@ -1,8 +1,9 @@
 // Command oncelink-bench drives a real oncelink server over HTTP and compares
 // it with a bare net/http handler measured the same way in the same run:
-// throughput and p50/p99 latency of anonymous consumes and signed-in creates
-// at several numbers of concurrent keep-alive clients, plus the server's peak
-// RSS. It reads /proc, so it runs on Linux only.
+// throughput and p50/p99 latency of anonymous consumes and signed-in creates,
+// on the web and through the JSON API, at several numbers of concurrent
+// keep-alive clients, plus the server's peak RSS. It reads /proc, so it runs
+// on Linux only.
 //
 //	go run ./cmd/oncelink-bench                       # SQLite in a temp dir
 //	go run ./cmd/oncelink-bench -db postgres://... -instances 2 -check
@@ -50,12 +51,25 @@ type config struct {
 
 // floors the server must meet at floorClients concurrent clients under -check.
 const (
-	floorClients      = 16
-	floorConsumeRatio = 0.25
-	floorConsumeP99   = 10 * time.Millisecond
-	floorCreateRatio  = 0.20
-	floorRSS          = 64 << 20
+	floorClients = 16
+	floorRSS     = 64 << 20
 )
+
+// floor is what a scenario must reach at floorClients clients: a share of
+// the bare handler's throughput and, unless zero, a p99 latency.
+type floor struct {
+	scenario string
+	ratio    float64
+	p99      time.Duration
+}
+
+// scenarioFloors are checked in this order; create has no p99 floor.
+var scenarioFloors = []floor{
+	{"consume", 0.25, 10 * time.Millisecond},
+	{"create", 0.20, 0},
+	{"api-open", 0.35, 10 * time.Millisecond},
+	{"api-create", 0.30, 10 * time.Millisecond},
+}
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
 	var cfg config
@@ -164,30 +178,57 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return withLogs(err, instances)
 	}
+	key, err := createKey(ctx, bases[0], owner)
+	if err != nil {
+		return withLogs(err, instances)
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), requestTimeout)
+		defer cancel()
+		if err := revokeKey(ctx, bases[0], owner, key); err != nil {
+			fmt.Fprintln(stderr, "oncelink-bench: the run's API key is left unrevoked:", err)
+		}
+	}()
 
+	// prepareAndUse prepares as many links as the bare handler's count
+	// calls for, on the web or, given a key's secret, through the API, and
+	// measures their use.
+	prepareAndUse := func(b result, c int, secret string, links func(bases, tokens []string) target) (result, error) {
+		need := linksFor(b.ok)
+		fmt.Fprintf(stderr, " preparing %d links ...", need)
+		tokens, err := prepareLinks(ctx, bases[0], owner, secret, need)
+		if err != nil {
+			fmt.Fprintln(stderr)
+			if ctx.Err() != nil {
+				return result{}, ctx.Err()
+			}
+			return result{}, withLogs(err, instances)
+		}
+		t := links(bases, tokens)
+		fmt.Fprintf(stderr, " %s ...", t.name)
+		return measureCPU(ctx, instances, t, c, cfg.duration), nil
+	}
 	var rows []result
 	for _, c := range cfg.clients {
 		fmt.Fprintf(stderr, "%d client(s): bare ...", c)
 		b := measureCPU(ctx, []*process{bare}, getHello(bare.url), c, cfg.duration)
 		fmt.Fprint(stderr, " create ...")
 		cr := measureCPU(ctx, instances, createLinks(bases, owner), c, cfg.duration)
-		need := linksFor(b.ok)
-		fmt.Fprintf(stderr, " preparing %d links ...", need)
-		tokens, err := prepareLinks(ctx, bases[0], owner, need)
+		fmt.Fprint(stderr, " api-create ...")
+		ac := measureCPU(ctx, instances, apiCreateLinks(bases, key.secret), c, cfg.duration)
+		co, err := prepareAndUse(b, c, "", consumeLinks)
 		if err != nil {
-			fmt.Fprintln(stderr)
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			return withLogs(err, instances)
+			return err
 		}
-		fmt.Fprint(stderr, " consume ...")
-		co := measureCPU(ctx, instances, consumeLinks(bases, tokens), c, cfg.duration)
+		ao, err := prepareAndUse(b, c, key.secret, apiOpenLinks)
+		if err != nil {
+			return err
+		}
 		fmt.Fprintln(stderr, " done")
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		rows = append(rows, b, co, cr)
+		rows = append(rows, b, co, ao, cr, ac)
 	}
 
 	mem := memory{bare: bare.peakRSS()}

@@ -54,34 +54,34 @@ func printTable(w io.Writer, rows []result, mem memory) {
 // floors reports whether the server meets the floors at floorClients
 // clients, and a one-line summary saying why.
 func floors(rows []result, mem memory) (bool, string) {
-	var bare, consume, create *result
-	for i := range rows {
-		if rows[i].clients != floorClients {
-			continue
-		}
-		switch rows[i].name {
-		case "bare":
-			bare = &rows[i]
-		case "consume":
-			consume = &rows[i]
-		case "create":
-			create = &rows[i]
+	at := map[string]result{}
+	for _, r := range rows {
+		if r.clients == floorClients {
+			at[r.name] = r
 		}
 	}
-	if bare == nil || consume == nil || create == nil {
+	bare, measured := at["bare"]
+	for _, f := range scenarioFloors {
+		_, ok := at[f.scenario]
+		measured = measured && ok
+	}
+	if !measured {
 		return false, fmt.Sprintf("floors: FAIL, not measured (-clients must include %d)", floorClients)
 	}
-	consumeRatio := consume.rate() / bare.rate()
-	createRatio := create.rate() / bare.rate()
-	checks := []struct {
+	type check struct {
 		ok   bool
 		text string
-	}{
-		{consumeRatio >= floorConsumeRatio, fmt.Sprintf("consume ×%.2f (≥%.2f)", consumeRatio, floorConsumeRatio)},
-		{consume.ok > 0 && consume.p(99) <= floorConsumeP99, fmt.Sprintf("consume p99 %s (≤%s)", ms(consume.p(99)), ms(floorConsumeP99))},
-		{createRatio >= floorCreateRatio, fmt.Sprintf("create ×%.2f (≥%.2f)", createRatio, floorCreateRatio)},
-		{mem.peak() > 0 && mem.peak() <= floorRSS, fmt.Sprintf("peak RSS %s (≤%s)", mib(mem.peak()), mib(floorRSS))},
 	}
+	var checks []check
+	for _, f := range scenarioFloors {
+		r := at[f.scenario]
+		ratio := r.rate() / bare.rate()
+		checks = append(checks, check{ratio >= f.ratio, fmt.Sprintf("%s ×%.2f (≥%.2f)", f.scenario, ratio, f.ratio)})
+		if f.p99 > 0 {
+			checks = append(checks, check{r.ok > 0 && r.p(99) <= f.p99, fmt.Sprintf("%s p99 %s (≤%s)", f.scenario, ms(r.p(99)), ms(f.p99))})
+		}
+	}
+	checks = append(checks, check{mem.peak() > 0 && mem.peak() <= floorRSS, fmt.Sprintf("peak RSS %s (≤%s)", mib(mem.peak()), mib(floorRSS))})
 	all := true
 	var parts []string
 	for _, c := range checks {
