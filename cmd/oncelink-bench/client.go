@@ -54,7 +54,7 @@ func parseKey(page []byte) (string, bool) {
 
 // keyRowPattern finds, in a settings page, each key's shown first
 // characters and the number in the address that revokes it.
-var keyRowPattern = regexp.MustCompile(`(?s)<code>(ol_[A-Za-z0-9_-]+).*?/settings/keys/([0-9]+)/revoke`)
+var keyRowPattern = regexp.MustCompile(`(?s)<code[^>]*>(ol_[A-Za-z0-9_-]+).*?/settings/keys/([0-9]+)/revoke`)
 
 // parseKeyID returns the number that revokes key, from the list of keys
 // in a settings page.
