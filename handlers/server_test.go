@@ -102,7 +102,10 @@ func newTestServerOn(t testing.TB, dsn string, edit ...func(*core.Config)) *test
 		StopCleanup()
 	}
 	if st.Postgres() {
-		ss = pgxstore.New(st.Pool())
+		// No cleanup goroutine: a test's sessions die with its schema,
+		// and scs's pgxstore starts one that races with StopCleanup
+		// when the test ends at once.
+		ss = pgxstore.NewWithCleanupInterval(st.Pool(), 0)
 	} else {
 		ss = sqlite3store.New(st.SessionDB())
 	}
