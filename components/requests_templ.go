@@ -103,7 +103,7 @@ func RequestsPage(p Page, v Requests) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "<table><thead><tr><th>Request</th><th>Accepts</th><th>Status</th><th>Expires</th><th></th></tr></thead> <tbody id=\"request-rows\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "<table class=\"requests\"><thead><tr><th>Request</th><th>Accepts</th><th>Status</th><th>Expires</th><th></th></tr></thead> <tbody id=\"request-rows\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
