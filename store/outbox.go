@@ -291,31 +291,26 @@ func (s *Store) SetPendingAddress(ctx context.Context, account int64, address st
 	return nil
 }
 
-// ConfirmAddress makes the pending address whose confirmation token hashes
-// to hash its account's notice address, once: the token is spent. An
-// unknown, spent or expired token is ErrNotFound.
-func (s *Store) ConfirmAddress(ctx context.Context, hash []byte, at time.Time) (account int64, address string, err error) {
+// ConfirmAddress makes account's pending address, whose confirmation token
+// hashes to hash, its notice address, once: the token is spent. An unknown,
+// spent or expired token is ErrNotFound.
+func (s *Store) ConfirmAddress(ctx context.Context, account int64, hash []byte, at time.Time) (address string, err error) {
 	err = s.write(ctx, func(ctx context.Context, tx txn) error {
-		var row struct {
-			Account int64  `db:"account_id"`
-			Address string `db:"address"`
-		}
-		err := tx.GetContext(ctx, &row, tx.Rebind(`UPDATE notice_addresses
+		err := tx.GetContext(ctx, &address, tx.Rebind(`UPDATE notice_addresses
 			SET address = pending_address, confirmed_at = ?, pending_address = '', pending_hash = NULL, pending_expires_at = NULL
-			WHERE pending_hash = ? AND pending_expires_at > ? RETURNING account_id, address`), millis(at), hash, millis(at))
+			WHERE account_id = ? AND pending_hash = ? AND pending_expires_at > ? RETURNING address`), millis(at), account, hash, millis(at))
 		if err != nil {
 			return err
 		}
-		account, address = row.Account, row.Address
-		return refreshNotices(ctx, tx, row.Account)
+		return refreshNotices(ctx, tx, account)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, "", fmt.Errorf("confirmation: %w", ErrNotFound)
+		return "", fmt.Errorf("confirmation: %w", ErrNotFound)
 	}
 	if err != nil {
-		return 0, "", fmt.Errorf("store: confirm address: %w", err)
+		return "", fmt.Errorf("store: confirm address: %w", err)
 	}
-	return account, address, nil
+	return address, nil
 }
 
 // RemoveAddress forgets account's notice address, confirmed or pending;
