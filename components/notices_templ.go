@@ -218,7 +218,7 @@ func noticesSection(v Notices) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if v.Address != "" || v.Pending != "" {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "<form method=\"post\" action=\"/settings/notices/address/remove\" class=\"inline\"><button type=\"submit\" class=\"danger compact\" data-testid=\"remove-address\">Stop email notices</button></form>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "<form method=\"post\" action=\"/settings/notices/address/remove\" class=\"remove-address\"><button type=\"submit\" class=\"danger compact\" data-testid=\"remove-address\">Stop email notices</button></form>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
