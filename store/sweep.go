@@ -67,6 +67,12 @@ func (s *Store) Sweep(ctx context.Context, grant, retention time.Duration) (Swep
 		if err != nil {
 			return err
 		}
+		// Notices delivered or given up are kept, with their attempts,
+		// for retention too.
+		_, err = tx.ExecContext(ctx, tx.Rebind(`DELETE FROM notice_deliveries WHERE status <> '`+DeliveryPending+`' AND created_at <= ?`), cutoff)
+		if err != nil {
+			return err
+		}
 		// A full bucket is the same as none.
 		if _, err = tx.ExecContext(ctx, tx.Rebind(`DELETE FROM rate_limits WHERE full_at <= ?`), millis(now)); err != nil {
 			return err
