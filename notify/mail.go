@@ -31,7 +31,9 @@ type Mailer struct {
 // NewMailer returns a mailer for the server at smtpURL,
 // smtp[s]://user:pass@host:port, sending as from. smtp:// uses STARTTLS
 // when the server offers it (port 587 unless given); smtps:// speaks TLS
-// from the start (port 465 unless given).
+// from the start (port 465 unless given). A user name and password are sent
+// only over TLS: a server that offers no STARTTLS is sent neither, and no
+// mail.
 func NewMailer(smtpURL, from string) (*Mailer, error) {
 	u, err := url.Parse(smtpURL)
 	if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {

@@ -11,8 +11,10 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
+	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 
 	"oncelink/core"
@@ -207,5 +209,45 @@ func TestEmailNeedsTheFlags(t *testing.T) {
 	}
 	if _, err := notify.NewMailer("smtp://mail.example", ""); err == nil {
 		t.Error("no --mail-from taken")
+	}
+}
+
+// authSession is an SMTP session that offers AUTH PLAIN and notes whether
+// a client tried it.
+type authSession struct {
+	smtpSession
+	tried *atomic.Bool
+}
+
+func (s *authSession) AuthMechanisms() []string { return []string{sasl.Plain} }
+func (s *authSession) Auth(string) (sasl.Server, error) {
+	s.tried.Store(true)
+	return sasl.NewPlainServer(func(string, string, string) error { return nil }), nil
+}
+
+// TestNoPasswordOverPlainText: a server that offers AUTH PLAIN without TLS
+// is never sent the password of --smtp-url; the mail is not sent either.
+func TestNoPasswordOverPlainText(t *testing.T) {
+	box := &smtpServer{}
+	var tried atomic.Bool
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
+		return &authSession{smtpSession: smtpSession{srv: box}, tried: &tried}, nil
+	}))
+	srv.Domain, srv.AllowInsecureAuth = "mail.test", true
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	m, err := notify.NewMailer("smtp://oncelink:s3cret@"+l.Addr().String(), "notices@share.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.SendConfirmation(context.Background(), "ada@example.org", "https://share.example/x"); err == nil {
+		t.Error("mail sent with a password over plain text")
+	}
+	if tried.Load() || len(box.mails()) != 0 {
+		t.Errorf("AUTH tried: %v; mails: %d", tried.Load(), len(box.mails()))
 	}
 }
