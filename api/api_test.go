@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"mime/multipart"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -44,7 +45,7 @@ func TestEveryDocumentedAnswer(t *testing.T) {
 	expect("me without a key", anon.get("/api/v1/me"), http.StatusUnauthorized, "key_missing")
 	expect("me with an unknown key", bad.get("/api/v1/me"), http.StatusUnauthorized, "key_refused")
 
-	l := ada.create(map[string]any{"label": "door code", "max_uses": 2})
+	l := ada.create(map[string]any{"label": "door code", "max_uses": 2, "notify": true})
 	id := itoa(l.ID)
 	expect("list", ada.get("/api/v1/links?status=active&limit=10"), http.StatusOK, "")
 	expect("list, unknown status", ada.get("/api/v1/links?status=lost"), http.StatusBadRequest, "status_unknown")
@@ -102,6 +103,42 @@ func TestEveryDocumentedAnswer(t *testing.T) {
 	expect("revoke a request, another owner's", bob.postJSON("/api/v1/requests/"+rid+"/revoke", nil), http.StatusNotFound, "not_found")
 	expect("revoke a request without a key", anon.postJSON("/api/v1/requests/"+rid+"/revoke", nil), http.StatusUnauthorized, "key_missing")
 
+	hooks := newTestServer(t, check, func(c *core.Config) { c.Resolver = publicResolver{} })
+	carol, dave := hooks.account("carol"), hooks.account("dave")
+	wh := carol.postJSON("/api/v1/webhooks", map[string]any{"url": "https://hooks.example.com/in", "events": []string{"link.opened", "request.fulfilled"}})
+	expect("create a webhook", wh, http.StatusCreated, "")
+	var createdHook struct {
+		ID     int64  `json:"id"`
+		Secret string `json:"secret"`
+	}
+	json.Unmarshal(wh.body, &createdHook)
+	if !strings.HasPrefix(createdHook.Secret, "whsec_") {
+		t.Errorf("webhook secret %q", createdHook.Secret)
+	}
+	hid := itoa(createdHook.ID)
+	expect("create a webhook, private", carol.postJSON("/api/v1/webhooks", map[string]any{"url": "http://169.254.169.254/", "events": []string{"link.opened"}}),
+		http.StatusBadRequest, "webhook_private_address")
+	expect("create a webhook, unknown event", carol.postJSON("/api/v1/webhooks", map[string]any{"url": "https://hooks.example.com/in", "events": []string{"link.lost"}}),
+		http.StatusBadRequest, "unknown_event")
+	expect("create a webhook, text", carol.do(http.MethodPost, "/api/v1/webhooks", "text/plain", strings.NewReader("x"), nil), http.StatusUnsupportedMediaType, "not_json")
+	expect("create a webhook, no key", anon.postJSON("/api/v1/webhooks", nil), http.StatusUnauthorized, "key_missing")
+	for i := 1; i < core.MaxWebhooks; i++ {
+		carol.postJSON("/api/v1/webhooks", map[string]any{"url": "https://hooks.example.com/" + itoa(int64(i)), "events": []string{"link.opened"}})
+	}
+	expect("create a webhook, too many", carol.postJSON("/api/v1/webhooks", map[string]any{"url": "https://hooks.example.com/in", "events": []string{"link.opened"}}),
+		http.StatusConflict, "too_many_webhooks")
+	expect("list webhooks", carol.get("/api/v1/webhooks"), http.StatusOK, "")
+	expect("list webhooks without a key", anon.get("/api/v1/webhooks"), http.StatusUnauthorized, "key_missing")
+	noticed := carol.create(map[string]any{"label": "noticed"})
+	expect("open a link with a webhook", hooks.client("").postJSON(openPath(noticed.URL), nil), http.StatusOK, "")
+	expect("deliveries", carol.get("/api/v1/webhooks/"+hid+"/deliveries"), http.StatusOK, "")
+	expect("deliveries, another owner's", dave.get("/api/v1/webhooks/"+hid+"/deliveries"), http.StatusNotFound, "not_found")
+	expect("deliveries without a key", anon.get("/api/v1/webhooks/"+hid+"/deliveries"), http.StatusUnauthorized, "key_missing")
+	expect("delete a webhook, another owner's", dave.do(http.MethodDelete, "/api/v1/webhooks/"+hid, "", nil, nil), http.StatusNotFound, "not_found")
+	expect("delete a webhook without a key", anon.do(http.MethodDelete, "/api/v1/webhooks/"+hid, "", nil, nil), http.StatusUnauthorized, "key_missing")
+	expect("delete a webhook", carol.do(http.MethodDelete, "/api/v1/webhooks/"+hid, "", nil, nil), http.StatusNoContent, "")
+	expect("delete a webhook again", carol.do(http.MethodDelete, "/api/v1/webhooks/"+hid, "", nil, nil), http.StatusNotFound, "not_found")
+
 	stream := ada.stream(t.Context())
 	stream.close()
 	expect("events without a key", anon.get("/api/v1/events"), http.StatusUnauthorized, "key_missing")
@@ -117,12 +154,16 @@ func TestEveryDocumentedAnswer(t *testing.T) {
 		{http.MethodPost, "/api/v1/links/1/revoke"}, {http.MethodGet, "/api/v1/events"},
 		{http.MethodPost, "/api/v1/requests"}, {http.MethodGet, "/api/v1/requests"},
 		{http.MethodGet, "/api/v1/requests/1"}, {http.MethodPost, "/api/v1/requests/1/revoke"},
+		{http.MethodPost, "/api/v1/webhooks"}, {http.MethodGet, "/api/v1/webhooks"},
+		{http.MethodDelete, "/api/v1/webhooks/1"}, {http.MethodGet, "/api/v1/webhooks/1/deliveries"},
 	} {
 		c := tight.account("limited" + strings.NewReplacer("/", "-", "{", "", "}", "").Replace(r.method+r.path))
 		c.get("/api/v1/me") // the one request allowed
 		var res response
 		if r.method == http.MethodPost {
 			res = c.postJSON(r.path, map[string]string{"kind": "message", "message": "x"})
+		} else if r.method == http.MethodDelete {
+			res = c.do(r.method, r.path, "", nil, nil)
 		} else {
 			res = c.get(r.path)
 		}
@@ -520,4 +561,12 @@ func TestOtherHostsAreMisdirected(t *testing.T) {
 	if res.StatusCode != http.StatusMisdirectedRequest || p.Code != "other_host" || res.Header.Get("Content-Type") != "application/problem+json" {
 		t.Fatalf("another host: %d %+v %q", res.StatusCode, p, res.Header.Get("Content-Type"))
 	}
+}
+
+// publicResolver resolves every name to a public address (one of the
+// documentation ranges would be refused), without asking a DNS server.
+type publicResolver struct{}
+
+func (publicResolver) LookupNetIP(context.Context, string, string) ([]netip.Addr, error) {
+	return []netip.Addr{netip.MustParseAddr("93.184.215.14")}, nil
 }

@@ -36,6 +36,10 @@ type createdLink struct {
 	URL string `json:"url"`
 }
 
+// LinkObject is l as the API shows it at now, without its URL, as a
+// webhook's body carries it.
+func LinkObject(l core.Link, now time.Time) any { return linkOf(l, now) }
+
 func linkOf(l core.Link, now time.Time) link {
 	v := link{
 		ID: l.ID, Kind: l.Kind, Label: l.Label, Status: string(l.Status(now)),
@@ -70,6 +74,7 @@ type newLink struct {
 	Password string `json:"password"`
 	ForUser  string `json:"for_user"`
 	Label    string `json:"label"`
+	Notify   bool   `json:"notify"`
 }
 
 // createLink makes a link from a JSON body, or from a multipart form that
@@ -89,7 +94,8 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request, acc *core.Accou
 		if err == nil {
 			handlers.BodyDeadline(w, time.Time{})
 			in = core.LinkInput{Kind: form.Get("kind"), Message: form.Get("message"), URL: form.Get("url"),
-				TTL: form.Get("ttl"), Password: form.Get("password"), ForUser: form.Get("for_user"), Label: form.Get("label")}
+				TTL: form.Get("ttl"), Password: form.Get("password"), ForUser: form.Get("for_user"), Label: form.Get("label"),
+				Notify: form.Get("notify") == "true"}
 			in.MaxUses, err = core.ParseUses(form.Get("max_uses"))
 		}
 		if err != nil {
@@ -103,7 +109,7 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request, acc *core.Accou
 			return
 		}
 		in = core.LinkInput{Kind: body.Kind, Message: body.Message, URL: body.URL, TTL: body.TTL, MaxUses: body.MaxUses,
-			Password: body.Password, ForUser: body.ForUser, Label: body.Label}
+			Password: body.Password, ForUser: body.ForUser, Label: body.Label, Notify: body.Notify}
 	}
 	if in.TTL == "" {
 		in.TTL = core.DefaultTTL

@@ -45,6 +45,9 @@ type NewLink struct {
 	Password string `json:"password,omitempty"`
 	ForUser  string `json:"for_user,omitempty"`
 	Label    string `json:"label,omitempty"`
+	// Notify asks for email notices of the link at the owner's notice
+	// address.
+	Notify bool `json:"notify,omitempty"`
 	// File is the content of a file link, read as it is sent, and
 	// FileName its name.
 	File     io.Reader `json:"-"`
@@ -113,6 +116,9 @@ func writeForm(mw *multipart.Writer, in NewLink) error {
 		{"password", in.Password}, {"for_user", in.ForUser}, {"label", in.Label}}
 	if in.MaxUses != 0 {
 		fields = append(fields, [2]string{"max_uses", strconv.Itoa(in.MaxUses)})
+	}
+	if in.Notify {
+		fields = append(fields, [2]string{"notify", "true"})
 	}
 	for _, f := range fields {
 		if f[1] == "" {

@@ -22,6 +22,8 @@ type Settings struct {
 	// LastAdmin is set when the account is the only enabled
 	// administrator, which cannot be deleted.
 	LastAdmin bool
+	// Notices is the notifications section.
+	Notices Notices
 }
 
 // KeyItem is one API key on the settings page.

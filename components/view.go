@@ -56,7 +56,9 @@ type LinkForm struct {
 	MaxUses string
 	ForUser string
 	Label   string
-	Error   string
+	// Notify is the "notify me" choice.
+	Notify bool
+	Error  string
 	// ErrorField names the field the error is about, if any: the error
 	// shows beside it.
 	ErrorField string

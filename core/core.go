@@ -80,6 +80,15 @@ type Config struct {
 	// Broker carries link events to open dashboards and event streams; nil
 	// means an in-process live.Local, right for a single server.
 	Broker live.Broker
+	// Mailer sends the mail that confirms a notice address; nil when the
+	// server sends no email.
+	Mailer Mailer
+	// WebhookAllowPrivate lets webhooks go to private, loopback and
+	// link-local addresses.
+	WebhookAllowPrivate bool
+	// Resolver finds the addresses of an endpoint's host; nil means the
+	// system's.
+	Resolver Resolver
 }
 
 // Store is what the rules need of the database.
@@ -129,6 +138,18 @@ type Store interface {
 	RevokeAPIKey(ctx context.Context, account, id int64) (store.APIKey, error)
 	AccountByAPIKey(ctx context.Context, hash []byte) (store.Account, store.APIKey, error)
 	TouchAPIKey(ctx context.Context, id int64, at time.Time) error
+
+	CreateWebhook(ctx context.Context, account int64, url string, events []string, secret []byte, limit int) (store.Webhook, error)
+	Webhooks(ctx context.Context, account int64) ([]store.Webhook, error)
+	OwnedWebhook(ctx context.Context, account, id int64) (store.Webhook, error)
+	DeleteWebhook(ctx context.Context, account, id int64) error
+	TestWebhook(ctx context.Context, account, id int64) error
+	WebhookDeliveries(ctx context.Context, account, id int64, limit int) ([]store.Delivery, error)
+	EmailDeliveries(ctx context.Context, account int64, limit int) ([]store.Delivery, error)
+	NoticeAddress(ctx context.Context, account int64) (store.NoticeAddress, error)
+	SetPendingAddress(ctx context.Context, account int64, address string, hash []byte, expires time.Time) error
+	ConfirmAddress(ctx context.Context, account int64, hash []byte, at time.Time) (string, error)
+	RemoveAddress(ctx context.Context, account int64) error
 
 	RateStore
 }

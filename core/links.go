@@ -36,6 +36,9 @@ type LinkInput struct {
 	// (a reload of the page that answered it, a second click) never
 	// shares a secret twice.
 	IdempotencyKey string
+	// Notify asks for email notices of this link at the owner's notice
+	// address (see NoticeAddress).
+	Notify bool
 }
 
 // MaxIdempotencyKeyLen bounds an idempotency key, in bytes.
@@ -92,7 +95,8 @@ func (s *Service) Create(ctx context.Context, owner int64, d *Draft, in LinkInpu
 			return c, err
 		}
 	}
-	n := store.NewLink{OwnerID: owner, Kind: in.Kind, Label: in.Label, MaxUses: in.MaxUses, IdempotencyKey: in.IdempotencyKey}
+	n := store.NewLink{OwnerID: owner, Kind: in.Kind, Label: in.Label, MaxUses: in.MaxUses, IdempotencyKey: in.IdempotencyKey,
+		Notify: in.Notify}
 	ttl, err := ParseDuration(in.TTL)
 	if err != nil {
 		return Created{}, invalid("ttl_invalid", "ttl", "Give the time to live as a duration such as 90s, 15m, 2h or 7d.")

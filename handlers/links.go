@@ -96,10 +96,12 @@ func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *core.Acc
 			}
 		}
 	}
+	f.Notify = form.Get("notify") == "true"
 	var created core.Created
 	if err == nil {
 		in := core.LinkInput{Kind: f.Kind, Message: f.Message, URL: f.URL, TTL: f.TTL,
-			Password: form.Get("password"), ForUser: f.ForUser, Label: f.Label, IdempotencyKey: f.FormKey}
+			Password: form.Get("password"), ForUser: f.ForUser, Label: f.Label, IdempotencyKey: f.FormKey,
+			Notify: f.Notify}
 		if in.MaxUses, err = core.ParseUses(f.MaxUses); err == nil {
 			created, err = h.core.Create(r.Context(), a.ID, d, in)
 		}

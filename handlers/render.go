@@ -251,13 +251,14 @@ func (h *Handler) logRequests(next http.Handler) http.Handler {
 }
 
 // LogPath is a path as it may be logged: everything after /l/ (a page's
-// link), /r/ (a request) or /open/ (the API's open) is a token, which must never reach a
+// link), /r/ (a request), /open/ (the API's open) or /confirm/ (a notice
+// address's confirmation) is a token, which must never reach a
 // log, so it is cut, wherever it stands: an uncleaned path such as
 // //l/TOKEN is logged before it is redirected. What is left is cut to 200
 // bytes.
 func LogPath(p string) string {
 	cut := ""
-	for _, mark := range [...]string{"/l/", "/r/", "/open/"} {
+	for _, mark := range [...]string{"/l/", "/r/", "/open/", "/confirm/"} {
 		if i := strings.Index(p, mark); i >= 0 {
 			p, cut = p[:i], mark+"…"
 		}

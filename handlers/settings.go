@@ -46,6 +46,10 @@ func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, a *core
 			return
 		}
 	}
+	if err := h.fillNotices(r, a, &v.Notices); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	h.render(w, r, status, components.SettingsPage(h.page(r, "Settings"), v))
 }
 

@@ -58,6 +58,9 @@ type Link struct {
 	// read along with the link, as consuming does; nil otherwise, and once
 	// the content is deleted.
 	Content []byte
+	// Notify is the owner's "notify me" choice: email notices of this
+	// link go to the owner's notice address.
+	Notify bool
 }
 
 // Status tells the link's status at now. A revoked link is revoked whatever
@@ -109,6 +112,10 @@ type linkRow struct {
 	LastUsedAt       sql.NullInt64  `db:"last_used_at"`
 	ContentDeletedAt sql.NullInt64  `db:"content_deleted_at"`
 	Content          []byte         `db:"content"`
+	Notify           bool           `db:"notify"`
+	// Notices is the owner's accounts.notices, which the writes that may
+	// cause a notice return.
+	Notices bool `db:"notices"`
 }
 
 func (r linkRow) link() Link {
@@ -119,14 +126,14 @@ func (r linkRow) link() Link {
 		Size: r.Size, Meta: r.Meta,
 		CreatedAt: time.UnixMilli(r.CreatedAt), ExpiresAt: time.UnixMilli(r.ExpiresAt),
 		RevokedAt: fromMillis(r.RevokedAt), LastUsedAt: fromMillis(r.LastUsedAt),
-		ContentDeletedAt: fromMillis(r.ContentDeletedAt), Content: r.Content,
+		ContentDeletedAt: fromMillis(r.ContentDeletedAt), Content: r.Content, Notify: r.Notify,
 	}
 }
 
 // linkSelect reads links with their owner's and recipient's names.
 const linkSelect = `SELECT l.id, l.owner_id, o.username AS owner_name, l.token_hash, l.kind, l.label,
 	l.for_user_id, f.username AS for_user_name, l.password_hash, l.max_uses, l.uses, l.views,
-	l.size, l.meta, l.created_at, l.expires_at, l.revoked_at, l.last_used_at, l.content_deleted_at
+	l.size, l.meta, l.created_at, l.expires_at, l.revoked_at, l.last_used_at, l.content_deleted_at, l.notify
 	FROM links l JOIN accounts o ON o.id = l.owner_id LEFT JOIN accounts f ON f.id = l.for_user_id`
 
 // The names of a link's accounts, as a write to links returns them.
@@ -138,7 +145,11 @@ const (
 // linkColumns are what a write to links returns: the same as linkSelect.
 const linkColumns = `id, owner_id, ` + ownerNameColumn + ` AS owner_name,
 	token_hash, kind, label, for_user_id, ` + forUserNameColumn + ` AS for_user_name,
-	password_hash, max_uses, uses, views, size, meta, created_at, expires_at, revoked_at, last_used_at, content_deleted_at`
+	password_hash, max_uses, uses, views, size, meta, created_at, expires_at, revoked_at, last_used_at, content_deleted_at, notify`
+
+// noticesColumn is the owner's accounts.notices, as the writes that may
+// cause a notice return it.
+const noticesColumn = `(SELECT notices FROM accounts WHERE id = owner_id) AS notices`
 
 // NewLink is what CreateLink needs to make a link.
 type NewLink struct {
@@ -156,6 +167,8 @@ type NewLink struct {
 	// the link: another link of the owner's with the same key is
 	// ErrConflict (see LinkByIdempotencyKey).
 	IdempotencyKey string
+	// Notify is Link.Notify.
+	Notify bool
 }
 
 // CreateLink adds a link and its sealed content chunks in one transaction.
@@ -211,7 +224,7 @@ func (s *Store) insertLink(ctx context.Context, tx txn, n NewLink, fill func(put
 	// accounts: returning only those keeps the insert, which runs in the
 	// shared writer, short.
 	l := Link{OwnerID: n.OwnerID, TokenHash: n.TokenHash, Kind: n.Kind, Label: n.Label, ForUserID: n.ForUserID,
-		PasswordHash: n.PasswordHash, MaxUses: n.MaxUses, Size: n.Size, Meta: n.Meta,
+		PasswordHash: n.PasswordHash, MaxUses: n.MaxUses, Size: n.Size, Meta: n.Meta, Notify: n.Notify,
 		CreatedAt: time.UnixMilli(millis(s.Now())), ExpiresAt: time.UnixMilli(millis(n.ExpiresAt))}
 	var key sql.NullString
 	if n.IdempotencyKey != "" {
@@ -221,12 +234,12 @@ func (s *Store) insertLink(ctx context.Context, tx txn, n NewLink, fill func(put
 	// A key that is taken inserts nothing, also when the other insert is
 	// not yet committed: PostgreSQL waits for it rather than fail.
 	err := tx.QueryRowxContext(ctx, tx.Rebind(`INSERT INTO links
-		(owner_id, token_hash, kind, label, label_fold, for_user_id, password_hash, max_uses, size, meta, created_at, expires_at, idempotency_key)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		(owner_id, token_hash, kind, label, label_fold, for_user_id, password_hash, max_uses, size, meta, created_at, expires_at, idempotency_key, notify)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (owner_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
 		RETURNING id, `+ownerNameColumn+`, `+forUserNameColumn),
 		n.OwnerID, n.TokenHash, n.Kind, n.Label, strings.ToLower(n.Label), forUser, n.PasswordHash, n.MaxUses, n.Size, n.Meta,
-		millis(l.CreatedAt), millis(l.ExpiresAt), key).Scan(&l.ID, &l.OwnerName, &forUserName)
+		millis(l.CreatedAt), millis(l.ExpiresAt), key, n.Notify).Scan(&l.ID, &l.OwnerName, &forUserName)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Link{}, fmt.Errorf("link with idempotency key: %w", ErrConflict)
 	}
@@ -419,13 +432,27 @@ func (s *Store) consume(ctx context.Context, where string, arg any, e Event) (Li
 		// recipient gets at once: it comes back with the use.
 		err := tx.GetContext(ctx, &row, tx.Rebind(`UPDATE links SET uses = uses + 1, last_used_at = ?
 			WHERE `+where+` AND uses < max_uses AND revoked_at IS NULL AND expires_at > ?
-			RETURNING `+linkColumns+`, (SELECT data FROM link_content
+			RETURNING `+linkColumns+`, `+noticesColumn+`, (SELECT data FROM link_content
 				WHERE link_id = links.id AND seq = 0 AND links.kind <> '`+KindFile+`') AS content`), now, arg, now)
 		if err != nil {
 			return err
 		}
 		e.LinkID, e.Kind = row.ID, EventUse
-		return s.insertEvent(ctx, tx, e)
+		if err := s.insertEvent(ctx, tx, e); err != nil {
+			return err
+		}
+		if !row.Notices {
+			return nil
+		}
+		n := noticeEvent{Account: row.OwnerID, Type: NoticeLinkOpened, LinkID: row.ID, Notify: row.Notify, Event: e}
+		if err := s.enqueue(ctx, tx, n); err != nil {
+			return err
+		}
+		if row.Uses >= row.MaxUses {
+			n.Type = NoticeLinkUsedUp
+			return s.enqueue(ctx, tx, n)
+		}
+		return nil
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return Link{}, fmt.Errorf("link: %w", ErrNotFound)
@@ -438,7 +465,8 @@ func (s *Store) consume(ctx context.Context, where string, arg any, e Event) (Li
 
 // RecordView counts a view of link id's page and records e.
 func (s *Store) RecordView(ctx context.Context, id int64, e Event) error {
-	return s.record(ctx, id, e, EventView, `UPDATE links SET views = views + 1 WHERE id = ?`)
+	return s.record(ctx, id, e, EventView, `UPDATE links SET views = views + 1 WHERE id = ?
+		RETURNING owner_id, notify, `+noticesColumn)
 }
 
 // RecordWrongPassword records a failed password for link id.
@@ -453,13 +481,24 @@ func (s *Store) RecordGone(ctx context.Context, id int64, e Event) error {
 
 func (s *Store) record(ctx context.Context, id int64, e Event, kind, update string) error {
 	err := s.write(ctx, func(ctx context.Context, tx txn) error {
+		var owner struct {
+			ID      int64 `db:"owner_id"`
+			Notify  bool  `db:"notify"`
+			Notices bool  `db:"notices"`
+		}
 		if update != "" {
-			if _, err := tx.ExecContext(ctx, tx.Rebind(update), id); err != nil {
+			if err := tx.GetContext(ctx, &owner, tx.Rebind(update), id); err != nil {
 				return err
 			}
 		}
 		e.LinkID, e.Kind = id, kind
-		return s.insertEvent(ctx, tx, e)
+		if err := s.insertEvent(ctx, tx, e); err != nil {
+			return err
+		}
+		if !owner.Notices {
+			return nil
+		}
+		return s.enqueue(ctx, tx, noticeEvent{Account: owner.ID, Type: NoticeLinkViewed, LinkID: id, Notify: owner.Notify, Event: e})
 	})
 	if err != nil {
 		return fmt.Errorf("store: %s: %w", kind, err)
@@ -474,7 +513,7 @@ func (s *Store) Revoke(ctx context.Context, owner, id int64, e Event) (Link, err
 	var row linkRow
 	err := s.write(ctx, func(ctx context.Context, tx txn) error {
 		err := tx.GetContext(ctx, &row, tx.Rebind(`UPDATE links SET revoked_at = ?, content_deleted_at = COALESCE(content_deleted_at, ?)
-			WHERE id = ? AND owner_id = ? AND revoked_at IS NULL RETURNING `+linkColumns), now, now, id, owner)
+			WHERE id = ? AND owner_id = ? AND revoked_at IS NULL RETURNING `+linkColumns+`, `+noticesColumn), now, now, id, owner)
 		if errors.Is(err, sql.ErrNoRows) {
 			// Revoked before, so the trail has it already; or not the
 			// owner's link at all.
@@ -487,7 +526,10 @@ func (s *Store) Revoke(ctx context.Context, owner, id int64, e Event) (Link, err
 			return err
 		}
 		e.LinkID, e.Kind = id, EventRevoke
-		return s.insertEvent(ctx, tx, e)
+		if err := s.insertEvent(ctx, tx, e); err != nil || !row.Notices {
+			return err
+		}
+		return s.enqueue(ctx, tx, noticeEvent{Account: owner, Type: NoticeLinkRevoked, LinkID: id, Notify: row.Notify, Event: e})
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return Link{}, fmt.Errorf("link: %w", ErrNotFound)

@@ -218,13 +218,18 @@ func (s *Store) fulfilRequest(ctx context.Context, id int64, at time.Time, n New
 		return Request{}, Link{}, err
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE requests SET fulfilled_at = ?
-		WHERE id = ? AND fulfilled_at IS NULL AND revoked_at IS NULL AND expires_at > ?`), millis(at), id, millis(at))
+	var claimed struct {
+		Owner   int64 `db:"owner_id"`
+		Notices bool  `db:"notices"`
+	}
+	err = tx.GetContext(ctx, &claimed, tx.Rebind(`UPDATE requests SET fulfilled_at = ?
+		WHERE id = ? AND fulfilled_at IS NULL AND revoked_at IS NULL AND expires_at > ? RETURNING owner_id, `+noticesColumn),
+		millis(at), id, millis(at))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Request{}, Link{}, fmt.Errorf("request: %w", ErrGone)
+	}
 	if err != nil {
 		return Request{}, Link{}, fmt.Errorf("store: fulfil request: %w", err)
-	}
-	if claimed, err := res.RowsAffected(); err != nil || claimed != 1 {
-		return Request{}, Link{}, errors.Join(fmt.Errorf("request: %w", ErrGone), err)
 	}
 	l, err := s.insertLink(ctx, tx, n, fill)
 	if err != nil {
@@ -235,6 +240,13 @@ func (s *Store) fulfilRequest(ctx context.Context, id int64, at time.Time, n New
 		l.ID, linkToken, id)
 	if err != nil {
 		return Request{}, Link{}, fmt.Errorf("store: fulfil request: %w", err)
+	}
+	if claimed.Notices {
+		err := s.enqueue(ctx, tx, noticeEvent{Account: claimed.Owner, Type: NoticeRequestFulfilled, RequestID: id, LinkID: l.ID,
+			Event: Event{At: at}})
+		if err != nil {
+			return Request{}, Link{}, err
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return Request{}, Link{}, fmt.Errorf("store: fulfil request: %w", err)

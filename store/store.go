@@ -293,6 +293,9 @@ type dialect struct {
 	// ends, so that no other transaction slips in between a check and the
 	// write it allows. SQLite's one writer keeps them apart anyway.
 	forUpdate string
+	// skipLocked ends a SELECT that locks its rows and passes over rows
+	// another transaction has locked, as workers taking jobs do.
+	skipLocked string
 }
 
 var sqlite = dialect{
@@ -311,6 +314,7 @@ var postgres = dialect{
 	lockMigrations: "SELECT pg_advisory_xact_lock(7034198)",
 	trySweepLock:   "SELECT pg_try_advisory_xact_lock(7034199, hashtext(current_schema()))",
 	forUpdate:      " FOR UPDATE",
+	skipLocked:     " FOR UPDATE SKIP LOCKED",
 }
 
 //go:embed migrations/*.sql

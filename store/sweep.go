@@ -30,6 +30,11 @@ func (s *Store) Sweep(ctx context.Context, grant, retention time.Duration) (Swep
 				return err
 			}
 		}
+		// Links that expired unopened are noticed before they can be
+		// purged.
+		if err := s.enqueueExpired(ctx, tx, millis(now)); err != nil {
+			return err
+		}
 		// A link's content is needed until it is dead and its last use's
 		// grant window is over; revoking deletes it at once.
 		dead := `content_deleted_at IS NULL AND (revoked_at IS NOT NULL OR uses >= max_uses OR expires_at <= ?)
@@ -59,6 +64,12 @@ func (s *Store) Sweep(ctx context.Context, grant, retention time.Duration) (Swep
 		// longer ago than retention; the link it made has its own life.
 		_, err = tx.ExecContext(ctx, tx.Rebind(`DELETE FROM requests WHERE fulfilled_at <= ?
 			OR (fulfilled_at IS NULL AND (revoked_at <= ? OR expires_at <= ?))`), cutoff, cutoff, cutoff)
+		if err != nil {
+			return err
+		}
+		// Notices delivered or given up are kept, with their attempts,
+		// for retention too.
+		_, err = tx.ExecContext(ctx, tx.Rebind(`DELETE FROM notice_deliveries WHERE status <> '`+DeliveryPending+`' AND created_at <= ?`), cutoff)
 		if err != nil {
 			return err
 		}

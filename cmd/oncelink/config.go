@@ -30,6 +30,10 @@ type config struct {
 	LogFormat     string
 	MetricsAddr   string
 	MaxUpload     int64
+	// SMTPURL and MailFrom turn email notices on.
+	SMTPURL             string
+	MailFrom            string
+	WebhookAllowPrivate bool
 }
 
 // durationFlag reads core.ParseDuration's form ("90s", "7d").
@@ -173,6 +177,9 @@ func configFlags(fs *flag.FlagSet, c *config) {
 	fs.StringVar(&c.LogFormat, "log-format", "text", "logs as `FORMAT`: text or json")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://`ADDR`/metrics (off when empty; keep it private)")
 	fs.Var(sizeFlag{&c.MaxUpload}, "max-upload", "largest file a link may share, such as 25MiB or 500KiB")
+	fs.StringVar(&c.SMTPURL, "smtp-url", "", "send email notices through `URL`, smtp://user:password@host:587 or smtps://…:465 (off when empty)")
+	fs.StringVar(&c.MailFrom, "mail-from", "", "the `ADDRESS` email notices come from")
+	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", false, "let webhooks reach private, loopback and link-local addresses")
 }
 
 // complete checks the configuration that the flags left, with args, the
@@ -201,6 +208,8 @@ func (c *config) complete(args []string) error {
 		return errors.New("--grant-ttl, --retention and --sweep-interval must be positive")
 	case c.LogFormat != "text" && c.LogFormat != "json":
 		return errors.New("--log-format must be text or json")
+	case c.MailFrom != "" && c.SMTPURL == "":
+		return errors.New("--mail-from needs --smtp-url")
 	}
 	return nil
 }

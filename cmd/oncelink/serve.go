@@ -23,6 +23,7 @@ import (
 	"oncelink/handlers"
 	"oncelink/live"
 	"oncelink/metrics"
+	"oncelink/notify"
 	"oncelink/store"
 	"oncelink/token"
 )
@@ -83,11 +84,21 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 		defer ss.StopCleanup()
 		sessions.Store = ss
 	}
-	svc := core.New(core.Config{
+	var mailer *notify.Mailer
+	if cfg.SMTPURL != "" {
+		if mailer, err = notify.NewMailer(cfg.SMTPURL, cfg.MailFrom); err != nil {
+			return err
+		}
+	}
+	coreCfg := core.Config{
 		BaseURL: cfg.BaseURL, MinTTL: cfg.MinTTL, MaxTTL: cfg.MaxTTL, GrantTTL: cfg.GrantTTL,
 		TrustProxy: cfg.TrustProxy, RateLimits: cfg.RateLimits, Rates: cfg.Rates, MaxUpload: cfg.MaxUpload,
-		SharedRateLimits: st.Postgres(), Broker: broker,
-	}, st, key, log)
+		SharedRateLimits: st.Postgres(), Broker: broker, WebhookAllowPrivate: cfg.WebhookAllowPrivate,
+	}
+	if mailer != nil {
+		coreCfg.Mailer = mailer
+	}
+	svc := core.New(coreCfg, st, key, log)
 	svc.Published = m.Event
 	h := handlers.New(svc, sessions, m, log)
 	v1 := api.New(svc, m, log)
@@ -122,6 +133,9 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 		log.Info("metrics are served", "addr", mln.Addr().String())
 	}
 	go sweep(ctx, st, cfg, log)
+	worker := notify.NewWorker(notify.Options{Store: st, Mailer: mailer, HTTP: notify.NewHTTPClient(cfg.WebhookAllowPrivate),
+		LinkObject: api.LinkObject, Log: log, Attempted: m.Notices(st.OutboxDepth)})
+	go worker.Run(ctx)
 	log.Info("oncelink is listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "db", dbName(cfg.DB))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

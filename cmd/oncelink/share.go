@@ -36,6 +36,7 @@ func shareCommand(fs *flag.FlagSet) runFunc {
 	passwordStdin := fs.Bool("password-stdin", false, "ask the recipient for a password, read from the first line of standard input")
 	forUser := fs.String("for", "", "only the account `NAME`, signed in, may open the link")
 	label := fs.String("label", "", "a `LABEL` to know the link by in oncelink links and on the dashboard")
+	notifyMe := fs.Bool("notify", false, "email me when the link is opened or expires unopened (at the notice address confirmed in Settings)")
 	asJSON := fs.Bool("json", false, "print the new link as JSON, with its url, rather than the URL alone")
 	wait := fs.Bool("wait", false, "after printing the URL, wait until the link is opened, then say when, from where and with which browser")
 	return func(ctx context.Context, p *proc, args []string) error {
@@ -59,7 +60,7 @@ func shareCommand(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		in := client.NewLink{URL: *address, TTL: *ttl, MaxUses: *uses, ForUser: *forUser, Label: *label}
+		in := client.NewLink{URL: *address, TTL: *ttl, MaxUses: *uses, ForUser: *forUser, Label: *label, Notify: *notifyMe}
 		if *passwordStdin {
 			if in.Password, err = readSecret(ctx, p.stdin, p.stderr, "Password for the link: "); err != nil {
 				return err

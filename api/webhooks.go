@@ -1,0 +1,122 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"oncelink/core"
+)
+
+// webhook is an endpoint as the API shows it: never its secret, which only
+// a create answers with.
+type webhook struct {
+	ID         int64      `json:"id"`
+	URL        string     `json:"url"`
+	Events     []string   `json:"events"`
+	CreatedAt  time.Time  `json:"created_at"`
+	DisabledAt *time.Time `json:"disabled_at"`
+}
+
+// createdWebhook is a new endpoint, with the only showing of its secret.
+type createdWebhook struct {
+	webhook
+	Secret string `json:"secret"`
+}
+
+func webhookOf(w core.Webhook) webhook {
+	v := webhook{ID: w.ID, URL: w.URL, Events: w.Events, CreatedAt: w.CreatedAt.UTC()}
+	if !w.DisabledAt.IsZero() {
+		v.DisabledAt = utc(w.DisabledAt)
+	}
+	return v
+}
+
+// delivery is one notice sent, or to be sent, to an endpoint.
+type delivery struct {
+	ID          int64      `json:"id"`
+	Type        string     `json:"type"`
+	Status      string     `json:"status"`
+	Attempts    int        `json:"attempts"`
+	LastCode    *int       `json:"last_code"`
+	LastError   string     `json:"last_error"`
+	CreatedAt   time.Time  `json:"created_at"`
+	NextAt      *time.Time `json:"next_at"`
+	DeliveredAt *time.Time `json:"delivered_at"`
+}
+
+func deliveryOf(d core.Delivery) delivery {
+	v := delivery{ID: d.ID, Type: d.Type, Status: d.Status, Attempts: d.Attempts, LastError: d.LastError, CreatedAt: d.CreatedAt.UTC()}
+	if d.LastCode != 0 {
+		v.LastCode = &d.LastCode
+	}
+	if d.Status == "pending" {
+		v.NextAt = utc(d.NextAt)
+	}
+	if !d.DeliveredAt.IsZero() {
+		v.DeliveredAt = utc(d.DeliveredAt)
+	}
+	return v
+}
+
+func (a *API) createWebhook(w http.ResponseWriter, r *http.Request, acc *core.Account) {
+	var body struct {
+		URL    string   `json:"url"`
+		Events []string `json:"events"`
+	}
+	if err := readJSON(w, r, &body, 16<<10, false); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	c, err := a.core.CreateWebhook(r.Context(), acc.ID, body.URL, body.Events)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	a.reply(w, r, http.StatusCreated, createdWebhook{webhookOf(c.Webhook), c.Secret})
+}
+
+func (a *API) listWebhooks(w http.ResponseWriter, r *http.Request, acc *core.Account) {
+	hooks, err := a.core.Webhooks(r.Context(), acc.ID)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	out := struct {
+		Webhooks []webhook `json:"webhooks"`
+	}{Webhooks: []webhook{}}
+	for _, h := range hooks {
+		out.Webhooks = append(out.Webhooks, webhookOf(h))
+	}
+	a.reply(w, r, http.StatusOK, out)
+}
+
+func (a *API) deleteWebhook(w http.ResponseWriter, r *http.Request, acc *core.Account) {
+	id, err := core.ParseID(r.PathValue("id"))
+	if err == nil {
+		err = a.core.DeleteWebhook(r.Context(), acc.ID, id)
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *API) webhookDeliveries(w http.ResponseWriter, r *http.Request, acc *core.Account) {
+	id, err := core.ParseID(r.PathValue("id"))
+	var ds []core.Delivery
+	if err == nil {
+		_, ds, err = a.core.WebhookDeliveries(r.Context(), acc.ID, id)
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	out := struct {
+		Deliveries []delivery `json:"deliveries"`
+	}{Deliveries: []delivery{}}
+	for _, d := range ds {
+		out.Deliveries = append(out.Deliveries, deliveryOf(d))
+	}
+	a.reply(w, r, http.StatusOK, out)
+}

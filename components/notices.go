@@ -1,0 +1,128 @@
+package components
+
+import (
+	"strconv"
+	"time"
+)
+
+// Notices is the notifications section of the settings page: the notice
+// address for email, and the webhook endpoints with their deliveries.
+type Notices struct {
+	// EmailOn is set when the server can send email.
+	EmailOn bool
+	// Address is the confirmed notice address, empty when none.
+	Address string
+	// Pending is an address waiting for its confirmation.
+	Pending        string
+	PendingExpires time.Time
+	AddressForm    AddressForm
+	// ConfirmToken, when set, shows the button that confirms the pending
+	// address (the page a confirmation mail links to).
+	ConfirmToken string
+	Emails       []DeliveryItem
+
+	Webhooks    []WebhookItem
+	WebhookForm WebhookForm
+	// Events are the events an endpoint may choose.
+	Events []EventChoice
+	// AtLimit is set when the account has as many endpoints as it may.
+	AtLimit bool
+	// NewWebhook is an endpoint just made, with the one showing of its
+	// secret.
+	NewWebhook *NewWebhook
+	// Message is a word about what was just done, such as a test queued.
+	Message string
+}
+
+// AddressForm is the notice-address form, after a try.
+type AddressForm struct {
+	Address    string
+	Error      string
+	ErrorField string
+}
+
+// WebhookForm is the new-endpoint form, after a try.
+type WebhookForm struct {
+	URL        string
+	Events     []string
+	Error      string
+	ErrorField string
+}
+
+// Chosen reports whether event e is ticked.
+func (f WebhookForm) Chosen(e string) bool {
+	for _, c := range f.Events {
+		if c == e {
+			return true
+		}
+	}
+	return false
+}
+
+// EventChoice is one event an endpoint may choose, with what it means.
+type EventChoice struct {
+	Value, Label string
+}
+
+// NewWebhook is the one showing of a new endpoint's secret.
+type NewWebhook struct {
+	URL    string
+	Secret string
+}
+
+// WebhookItem is one endpoint with its latest deliveries.
+type WebhookItem struct {
+	ID         int64
+	URL        string
+	Events     []string
+	CreatedAt  time.Time
+	DisabledAt time.Time
+	Deliveries []DeliveryItem
+}
+
+// IDText is the endpoint's id as its forms name it.
+func (w WebhookItem) IDText() string { return strconv.FormatInt(w.ID, 10) }
+
+// DeliveryItem is one notice sent, or to be sent.
+type DeliveryItem struct {
+	Type        string
+	Status      string
+	Attempts    int
+	LastCode    int
+	LastError   string
+	CreatedAt   time.Time
+	NextAt      time.Time
+	DeliveredAt time.Time
+}
+
+// Outcome says where the delivery stands, in a few words.
+func (d DeliveryItem) Outcome() string {
+	switch d.Status {
+	case "delivered":
+		if d.LastCode != 0 {
+			return "delivered (" + strconv.Itoa(d.LastCode) + ")"
+		}
+		return "delivered"
+	case "pending":
+		if d.Attempts == 0 {
+			return "waiting"
+		}
+		return "retrying at " + d.NextAt.UTC().Format("15:04 UTC")
+	}
+	return "failed"
+}
+
+// Tried says how the last attempt went, when there was one that failed.
+func (d DeliveryItem) Tried() string {
+	if d.Attempts == 0 || d.Status == "delivered" {
+		return ""
+	}
+	s := strconv.Itoa(d.Attempts) + " attempt"
+	if d.Attempts > 1 {
+		s += "s"
+	}
+	if d.LastError != "" {
+		s += ": " + d.LastError
+	}
+	return s
+}

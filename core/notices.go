@@ -1,0 +1,310 @@
+package core
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"net"
+	"net/mail"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"oncelink/store"
+)
+
+// Webhook is an account's endpoint, and Delivery one notice to one target.
+type (
+	Webhook       = store.Webhook
+	Delivery      = store.Delivery
+	NoticeAddress = store.NoticeAddress
+)
+
+// NoticeTypes lists the events a webhook may subscribe to.
+var NoticeTypes = store.NoticeTypes
+
+// Limits of notices.
+const (
+	MaxWebhooks      = 10
+	MaxWebhookURLLen = 2000
+	MaxAddressLen    = 254
+	// ConfirmTTL is how long the link that confirms a notice address works.
+	ConfirmTTL = 24 * time.Hour
+	// WebhookSecretPrefix starts a webhook's signing secret, as Standard
+	// Webhooks writes it.
+	WebhookSecretPrefix = "whsec_"
+	// DeliveriesShown is how many recent deliveries are listed.
+	DeliveriesShown = 20
+)
+
+// Mailer sends the mail that confirms a notice address. It is nil when the
+// server has no way to send email.
+type Mailer interface {
+	SendConfirmation(ctx context.Context, to, confirmURL string) error
+}
+
+// Resolver looks up the addresses of a host name; *net.Resolver is one.
+type Resolver interface {
+	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
+}
+
+// EmailOn reports whether the server sends email notices.
+func (s *Service) EmailOn() bool { return s.cfg.Mailer != nil }
+
+// NewWebhook is a webhook just made, with the only showing of its secret.
+type NewWebhook struct {
+	Webhook Webhook
+	Secret  string
+}
+
+// CreateWebhook adds an endpoint at rawURL to owner's account for events.
+// The URL must be http or https and, unless the server allows private
+// addresses, its host must resolve only to public addresses; events must be
+// known and not empty. An account has at most MaxWebhooks endpoints.
+func (s *Service) CreateWebhook(ctx context.Context, owner int64, rawURL string, events []string) (NewWebhook, error) {
+	u, err := s.webhookURL(ctx, rawURL)
+	if err != nil {
+		return NewWebhook{}, err
+	}
+	events, err = checkEvents(events)
+	if err != nil {
+		return NewWebhook{}, err
+	}
+	secret := make([]byte, 24)
+	rand.Read(secret)
+	w, err := s.store.CreateWebhook(ctx, owner, u, events, secret, MaxWebhooks)
+	if errors.Is(err, store.ErrLimit) {
+		return NewWebhook{}, &Error{Kind: Conflict, Code: "too_many_webhooks", Field: "url", Title: "Too many endpoints",
+			Msg: "An account may have at most 10 webhook endpoints. Delete one you no longer use first."}
+	}
+	if err != nil {
+		return NewWebhook{}, fromStore(err)
+	}
+	return NewWebhook{Webhook: w, Secret: WebhookSecret(w)}, nil
+}
+
+// WebhookSecret is w's signing secret as its owner is given it.
+func WebhookSecret(w Webhook) string {
+	return WebhookSecretPrefix + base64.StdEncoding.EncodeToString(w.Secret)
+}
+
+func checkEvents(events []string) ([]string, error) {
+	var out []string
+	for _, e := range events {
+		e = strings.TrimSpace(e)
+		if !slices.Contains(NoticeTypes, e) {
+			return nil, invalid("unknown_event", "events", "%q is not an event. Choose among %s.", clipText(e, 40), strings.Join(NoticeTypes, ", "))
+		}
+		if !slices.Contains(out, e) {
+			out = append(out, e)
+		}
+	}
+	if len(out) == 0 {
+		return nil, invalid("events_missing", "events", "Choose at least one event to send to this endpoint.")
+	}
+	return out, nil
+}
+
+func clipText(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+// webhookURL checks rawURL as an endpoint's address and returns it
+// cleaned.
+func (s *Service) webhookURL(ctx context.Context, rawURL string) (string, error) {
+	rawURL = strings.TrimSpace(rawURL)
+	if len(rawURL) > MaxWebhookURLLen {
+		return "", invalid("webhook_url_too_long", "url", "The endpoint's address may be at most %d characters long.", MaxWebhookURLLen)
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "" {
+		return "", invalid("webhook_url_invalid", "url", "Give the endpoint's full address, starting with https:// (or http://).")
+	}
+	if u.User != nil {
+		return "", invalid("webhook_url_invalid", "url", "Leave names and passwords out of the endpoint's address: every message is signed instead.")
+	}
+	u.Fragment, u.RawFragment = "", ""
+	if s.cfg.WebhookAllowPrivate {
+		return u.String(), nil
+	}
+	if err := CheckWebhookHost(ctx, s.resolver(), u.Hostname()); err != nil {
+		return "", err
+	}
+	return u.String(), nil
+}
+
+func (s *Service) resolver() Resolver {
+	if s.cfg.Resolver != nil {
+		return s.cfg.Resolver
+	}
+	return net.DefaultResolver
+}
+
+// ErrPrivateAddress refuses an endpoint on a private, loopback or
+// link-local address.
+var ErrPrivateAddress = &Error{Kind: Invalid, Code: "webhook_private_address", Field: "url", Title: "Address not allowed",
+	Msg: "This endpoint's address is private, loopback or link-local; oncelink sends webhooks only to public addresses. Its operator may allow others with --webhook-allow-private."}
+
+// CheckWebhookHost refuses host if it is, or resolves to, an address that
+// is not public (see PublicAddress).
+func CheckWebhookHost(ctx context.Context, r Resolver, host string) error {
+	if ip, err := netip.ParseAddr(host); err == nil {
+		if !PublicAddress(ip) {
+			return ErrPrivateAddress
+		}
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	ips, err := r.LookupNetIP(ctx, "ip", host)
+	if err != nil || len(ips) == 0 {
+		return invalid("webhook_host_unknown", "url", "The endpoint's host name %q could not be found.", clipText(host, 80))
+	}
+	for _, ip := range ips {
+		if !PublicAddress(ip) {
+			return ErrPrivateAddress
+		}
+	}
+	return nil
+}
+
+// nonPublic are ranges that PublicAddress refuses beyond what netip tells:
+// shared address space (carrier-grade NAT), IETF protocol assignments,
+// benchmarking, the documentation ranges, 6to4's relay anycast, and the
+// reserved 240.0.0.0/4 with the broadcast address.
+var nonPublic = []netip.Prefix{
+	netip.MustParsePrefix("0.0.0.0/8"),
+	netip.MustParsePrefix("100.64.0.0/10"),
+	netip.MustParsePrefix("192.0.0.0/24"),
+	netip.MustParsePrefix("192.0.2.0/24"),
+	netip.MustParsePrefix("198.18.0.0/15"),
+	netip.MustParsePrefix("198.51.100.0/24"),
+	netip.MustParsePrefix("203.0.113.0/24"),
+	netip.MustParsePrefix("240.0.0.0/4"),
+	netip.MustParsePrefix("64:ff9b:1::/48"),
+	netip.MustParsePrefix("100::/64"),
+	netip.MustParsePrefix("2001:db8::/32"),
+	netip.MustParsePrefix("2002::/16"),
+}
+
+// PublicAddress reports whether ip is an address on the public internet:
+// not private (10/8, 172.16/12, 192.168/16, fc00::/7), loopback, link-local
+// (169.254/16, where cloud metadata services answer, and fe80::/10),
+// unspecified, multicast or otherwise reserved. An IPv4 address written in
+// IPv6 (::ffff:10.0.0.1) is judged as the IPv4 address it is.
+func PublicAddress(ip netip.Addr) bool {
+	ip = ip.Unmap()
+	if !ip.IsValid() || ip.IsPrivate() || ip.IsLoopback() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
+		ip.IsInterfaceLocalMulticast() || ip.IsMulticast() || ip.IsUnspecified() {
+		return false
+	}
+	for _, p := range nonPublic {
+		if p.Contains(ip) {
+			return false
+		}
+	}
+	return true
+}
+
+// Webhooks lists owner's endpoints.
+func (s *Service) Webhooks(ctx context.Context, owner int64) ([]Webhook, error) {
+	w, err := s.store.Webhooks(ctx, owner)
+	return w, fromStore(err)
+}
+
+// DeleteWebhook deletes owner's endpoint id; another's is ErrNotFound.
+func (s *Service) DeleteWebhook(ctx context.Context, owner, id int64) error {
+	return fromStore(s.store.DeleteWebhook(ctx, owner, id))
+}
+
+// WebhookDeliveries returns owner's endpoint id and its latest deliveries,
+// newest first.
+func (s *Service) WebhookDeliveries(ctx context.Context, owner, id int64) (Webhook, []Delivery, error) {
+	w, err := s.store.OwnedWebhook(ctx, owner, id)
+	if err != nil {
+		return Webhook{}, nil, fromStore(err)
+	}
+	ds, err := s.store.WebhookDeliveries(ctx, owner, id, DeliveriesShown)
+	return w, ds, fromStore(err)
+}
+
+// TestWebhook sends owner's endpoint id a test message, through the outbox
+// like any other.
+func (s *Service) TestWebhook(ctx context.Context, owner, id int64) error {
+	return fromStore(s.store.TestWebhook(ctx, owner, id))
+}
+
+// NoticeAddress returns owner's notice address and the latest emails sent
+// to it.
+func (s *Service) NoticeAddress(ctx context.Context, owner int64) (NoticeAddress, []Delivery, error) {
+	a, err := s.store.NoticeAddress(ctx, owner)
+	if err != nil {
+		return a, nil, fromStore(err)
+	}
+	ds, err := s.store.EmailDeliveries(ctx, owner, DeliveriesShown)
+	return a, ds, fromStore(err)
+}
+
+// ErrEmailOff refuses a notice address on a server that sends no email.
+var ErrEmailOff = &Error{Kind: Invalid, Code: "email_off", Field: "address", Title: "Email is off",
+	Msg: "This server sends no email: its operator has not set --smtp-url and --mail-from."}
+
+// SetNoticeAddress asks for address to become owner's notice address: it
+// mails address a link that confirms it, whose token the database keeps
+// only as its SHA-256, spent once used and dead after ConfirmTTL. Until
+// then the address in use, if any, stays.
+func (s *Service) SetNoticeAddress(ctx context.Context, owner int64, address string) error {
+	if s.cfg.Mailer == nil {
+		return ErrEmailOff
+	}
+	address = strings.TrimSpace(address)
+	a, err := mail.ParseAddress(address)
+	if err != nil || a.Name != "" || a.Address != address || len(address) > MaxAddressLen || !strings.Contains(address, "@") {
+		return invalid("address_invalid", "address", "Give one email address, such as you@example.com.")
+	}
+	var raw [32]byte
+	rand.Read(raw[:])
+	tok := base64.RawURLEncoding.EncodeToString(raw[:])
+	hash := sha256.Sum256([]byte(tok))
+	if err := s.store.SetPendingAddress(ctx, owner, address, hash[:], s.Now().Add(ConfirmTTL)); err != nil {
+		return fromStore(err)
+	}
+	confirm := strings.TrimSuffix(s.cfg.BaseURL, "/") + "/settings/notices/confirm/" + tok
+	if err := s.cfg.Mailer.SendConfirmation(ctx, address, confirm); err != nil {
+		s.log.Warn("send confirmation mail", "err", err)
+		return &Error{Kind: Unavailable, Code: "mail_failed", Field: "address", Title: "Mail not sent",
+			Msg: "oncelink could not send the confirmation mail just now. Check the address, or try again later."}
+	}
+	return nil
+}
+
+// ErrConfirmGone refuses a confirmation link that is unknown, used or
+// expired.
+var ErrConfirmGone = &Error{Kind: Gone, Code: "confirmation_gone", Title: "Link no longer valid",
+	Msg: "This confirmation link was used already, has expired, or was replaced by a newer one. Set the address again on the Settings page."}
+
+// ConfirmNoticeAddress spends the confirmation token tok and makes its
+// address the notice address of its account, which must be owner's.
+func (s *Service) ConfirmNoticeAddress(ctx context.Context, owner int64, tok string) (string, error) {
+	if len(tok) != 43 {
+		return "", ErrConfirmGone
+	}
+	hash := sha256.Sum256([]byte(tok))
+	address, err := s.store.ConfirmAddress(ctx, owner, hash[:], s.Now())
+	if errors.Is(err, store.ErrNotFound) {
+		return "", ErrConfirmGone
+	}
+	return address, err
+}
+
+// RemoveNoticeAddress stops email notices for owner.
+func (s *Service) RemoveNoticeAddress(ctx context.Context, owner int64) error {
+	return fromStore(s.store.RemoveAddress(ctx, owner))
+}

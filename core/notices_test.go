@@ -1,0 +1,24 @@
+package core
+
+import (
+	"net/netip"
+	"testing"
+)
+
+func TestPublicAddress(t *testing.T) {
+	for _, tc := range []struct {
+		ip     string
+		public bool
+	}{
+		{"93.184.215.14", true}, {"8.8.8.8", true}, {"2606:4700::1111", true}, {"::ffff:93.184.215.14", true},
+		{"127.0.0.1", false}, {"127.8.9.10", false}, {"10.0.0.1", false}, {"172.16.0.1", false}, {"172.31.255.255", false},
+		{"192.168.1.1", false}, {"169.254.169.254", false}, {"0.0.0.0", false}, {"100.64.0.1", false},
+		{"224.0.0.1", false}, {"255.255.255.255", false}, {"192.0.2.1", false}, {"198.18.0.1", false},
+		{"::1", false}, {"::", false}, {"fc00::1", false}, {"fd12:3456::1", false}, {"fe80::1", false}, {"ff02::1", false},
+		{"::ffff:10.0.0.1", false}, {"::ffff:127.0.0.1", false}, {"::ffff:169.254.169.254", false}, {"2001:db8::1", false},
+	} {
+		if got := PublicAddress(netip.MustParseAddr(tc.ip)); got != tc.public {
+			t.Errorf("PublicAddress(%s) = %v, want %v", tc.ip, got, tc.public)
+		}
+	}
+}

@@ -1,0 +1,188 @@
+package handlers
+
+import (
+	"net/http"
+	"strings"
+
+	"oncelink/components"
+	"oncelink/core"
+)
+
+// noticeEvents are the events an endpoint may choose, as the settings page
+// names them.
+var noticeEvents = []components.EventChoice{
+	{Value: "link.opened", Label: "A link is opened"},
+	{Value: "link.used_up", Label: "A link's last use is taken"},
+	{Value: "link.viewed", Label: "A link's page is viewed"},
+	{Value: "link.expired_unopened", Label: "A link expires unopened"},
+	{Value: "link.revoked", Label: "A link is revoked"},
+	{Value: "request.fulfilled", Label: "A request is answered"},
+}
+
+// fillNotices reads the account's notice address and endpoints, with their
+// latest deliveries, into v, keeping what v already says of the forms.
+func (h *Handler) fillNotices(r *http.Request, a *core.Account, v *components.Notices) error {
+	ctx := r.Context()
+	addr, emails, err := h.core.NoticeAddress(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	v.EmailOn = h.core.EmailOn()
+	v.Address, v.Pending, v.PendingExpires = addr.Address, addr.Pending, addr.PendingExpiresAt
+	if v.AddressForm.Address == "" {
+		v.AddressForm.Address = addr.Address
+	}
+	v.Emails = deliveryItems(emails)
+	hooks, err := h.core.Webhooks(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	for _, w := range hooks {
+		_, ds, err := h.core.WebhookDeliveries(ctx, a.ID, w.ID)
+		if err != nil {
+			return err
+		}
+		v.Webhooks = append(v.Webhooks, components.WebhookItem{ID: w.ID, URL: w.URL, Events: w.Events, CreatedAt: w.CreatedAt,
+			DisabledAt: w.DisabledAt, Deliveries: deliveryItems(ds)})
+	}
+	v.Events = noticeEvents
+	v.AtLimit = len(hooks) >= core.MaxWebhooks
+	return nil
+}
+
+func deliveryItems(ds []core.Delivery) []components.DeliveryItem {
+	items := make([]components.DeliveryItem, len(ds))
+	for i, d := range ds {
+		items[i] = components.DeliveryItem{Type: d.Type, Status: d.Status, Attempts: d.Attempts, LastCode: d.LastCode,
+			LastError: d.LastError, CreatedAt: d.CreatedAt, NextAt: d.NextAt, DeliveredAt: d.DeliveredAt}
+	}
+	return items
+}
+
+// noticesRefused shows the settings page again with err beside its field
+// in the notifications section, if it is a refusal of the input, and
+// reports whether it did.
+func (h *Handler) noticesRefused(w http.ResponseWriter, r *http.Request, a *core.Account, err error, set func(*components.Notices, *core.Error)) bool {
+	e, ok := core.AsError(err)
+	if !ok || e.Kind == core.Limited || (e.Kind == core.Unavailable && e.Code == "unavailable") {
+		return false
+	}
+	var v components.Settings
+	set(&v.Notices, e)
+	h.renderSettings(w, r, a, Status(e.Kind), v)
+	return true
+}
+
+// setNoticeAddress mails a confirmation link to the address given.
+func (h *Handler) setNoticeAddress(w http.ResponseWriter, r *http.Request, a *core.Account) {
+	if err := parseForm(w, r); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	address := strings.TrimSpace(r.PostForm.Get("address"))
+	err := h.core.SetNoticeAddress(r.Context(), a.ID, address)
+	if h.noticesRefused(w, r, a, err, func(n *components.Notices, e *core.Error) {
+		n.AddressForm = components.AddressForm{Address: address, Error: e.Msg, ErrorField: e.Field}
+	}) {
+		return
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.renderSettings(w, r, a, http.StatusOK, components.Settings{Notices: components.Notices{
+		Message: "A confirmation link is on its way to " + address + ". Open it to start email notices."}})
+}
+
+// confirmPage shows the button that confirms a notice address: the page a
+// confirmation mail links to. Only the button's POST confirms, so that a
+// mail scanner following the link changes nothing.
+func (h *Handler) confirmPage(w http.ResponseWriter, r *http.Request, a *core.Account) {
+	h.renderSettings(w, r, a, http.StatusOK, components.Settings{Notices: components.Notices{ConfirmToken: r.PathValue("token")}})
+}
+
+// confirmAddress spends the confirmation token and starts email notices.
+func (h *Handler) confirmAddress(w http.ResponseWriter, r *http.Request, a *core.Account) {
+	if err := parseForm(w, r); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	address, err := h.core.ConfirmNoticeAddress(r.Context(), a.ID, r.PathValue("token"))
+	if h.noticesRefused(w, r, a, err, func(n *components.Notices, e *core.Error) { n.AddressForm.Error = e.Msg }) {
+		return
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.renderSettings(w, r, a, http.StatusOK, components.Settings{Notices: components.Notices{
+		Message: "Email notices now go to " + address + "."}})
+}
+
+// removeNoticeAddress stops email notices.
+func (h *Handler) removeNoticeAddress(w http.ResponseWriter, r *http.Request, a *core.Account) {
+	err := parseForm(w, r)
+	if err == nil {
+		err = h.core.RemoveNoticeAddress(r.Context(), a.ID)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	redirect(w, r, "/settings#notices-heading")
+}
+
+// createWebhook adds an endpoint and shows its secret once.
+func (h *Handler) createWebhook(w http.ResponseWriter, r *http.Request, a *core.Account) {
+	if err := parseForm(w, r); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	f := components.WebhookForm{URL: strings.TrimSpace(r.PostForm.Get("url")), Events: r.PostForm["events"]}
+	c, err := h.core.CreateWebhook(r.Context(), a.ID, f.URL, f.Events)
+	if h.noticesRefused(w, r, a, err, func(n *components.Notices, e *core.Error) {
+		f.Error, f.ErrorField = e.Msg, e.Field
+		n.WebhookForm = f
+	}) {
+		return
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.renderSettings(w, r, a, http.StatusCreated, components.Settings{Notices: components.Notices{
+		NewWebhook: &components.NewWebhook{URL: c.Webhook.URL, Secret: c.Secret}}})
+}
+
+// deleteWebhook deletes one of the account's endpoints.
+func (h *Handler) deleteWebhook(w http.ResponseWriter, r *http.Request, a *core.Account) {
+	id, err := core.ParseID(r.PathValue("id"))
+	if err == nil {
+		err = parseForm(w, r)
+	}
+	if err == nil {
+		err = h.core.DeleteWebhook(r.Context(), a.ID, id)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	redirect(w, r, "/settings#notices-heading")
+}
+
+// testWebhook queues a test message to one of the account's endpoints.
+func (h *Handler) testWebhook(w http.ResponseWriter, r *http.Request, a *core.Account) {
+	id, err := core.ParseID(r.PathValue("id"))
+	if err == nil {
+		err = parseForm(w, r)
+	}
+	if err == nil {
+		err = h.core.TestWebhook(r.Context(), a.ID, id)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.renderSettings(w, r, a, http.StatusOK, components.Settings{Notices: components.Notices{
+		Message: "A test message is on its way; its delivery shows below within a few seconds (reload the page)."}})
+}

@@ -1,0 +1,261 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime/quotedprintable"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/emersion/go-smtp"
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+
+	"oncelink/core"
+	"oncelink/internal/browsertest"
+	"oncelink/notify"
+)
+
+// mailbox is a real SMTP server, in process, that keeps the mails it is
+// sent.
+type mailbox struct {
+	addr  string
+	mu    sync.Mutex
+	mails []string
+}
+
+func newMailbox(t *testing.T) *mailbox {
+	t.Helper()
+	m := &mailbox{}
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &mailboxSession{m: m}, nil }))
+	srv.Domain = "mail.test"
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.addr = l.Addr().String()
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	return m
+}
+
+func (m *mailbox) all() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]string(nil), m.mails...)
+}
+
+type mailboxSession struct{ m *mailbox }
+
+func (s *mailboxSession) Reset()                               {}
+func (s *mailboxSession) Logout() error                        { return nil }
+func (s *mailboxSession) Mail(string, *smtp.MailOptions) error { return nil }
+func (s *mailboxSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
+func (s *mailboxSession) Data(r io.Reader) error {
+	// The parts are quoted-printable; reading them so undoes their soft
+	// line breaks, and leaves the headers as they are.
+	b, err := io.ReadAll(quotedprintable.NewReader(r))
+	s.m.mu.Lock()
+	s.m.mails = append(s.m.mails, string(b))
+	s.m.mu.Unlock()
+	return err
+}
+
+// hookReceiver is a webhook endpoint that checks signatures with the
+// Standard Webhooks library and counts what it accepted.
+type hookReceiver struct {
+	*httptest.Server
+	mu     sync.Mutex
+	secret string
+	types  []string
+}
+
+func newHookReceiver(t *testing.T, status int) *hookReceiver {
+	h := &hookReceiver{}
+	h.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if status != http.StatusOK {
+			w.WriteHeader(status)
+			return
+		}
+		body, _ := io.ReadAll(r.Body)
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		wh, err := standardwebhooks.NewWebhook(h.secret)
+		if err == nil {
+			err = wh.Verify(body, r.Header)
+		}
+		if err != nil {
+			t.Errorf("webhook refused: %v", err)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		typ := regexp.MustCompile(`"type":"([^"]+)"`).FindStringSubmatch(string(body))
+		h.types = append(h.types, typ[1])
+	}))
+	t.Cleanup(h.Close)
+	return h
+}
+
+func (h *hookReceiver) got() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.types...)
+}
+
+func TestNoticesInBrowser(t *testing.T) {
+	box := newMailbox(t)
+	mailer, err := notify.NewMailer("smtp://"+box.addr, "notices@share.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newTestServer(t, func(c *core.Config) { c.Mailer, c.WebhookAllowPrivate = mailer, true })
+	worker := notify.NewWorker(notify.Options{Store: s.store, Mailer: mailer, HTTP: notify.NewHTTPClient(true),
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	deliver := func() {
+		t.Helper()
+		if _, err := worker.RunOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	b.setUp()
+
+	b.open("/settings", "[data-testid=notices]")
+	b.clean("settings with notifications")
+	if eval[bool](b, `!!document.querySelector("[data-testid=email-off]")`) {
+		t.Fatal("email shows as off on a server with a mailer")
+	}
+
+	// A wrong address (too long, which the browser lets through when set
+	// by script) shows beside its field.
+	b.do(
+		chromedp.SetValue(chromedp.ID("notice-address"), strings.Repeat("a", 250)+"@example.org"),
+		chromedp.Click(chromedp.CSS("[data-testid=set-address]")),
+		chromedp.WaitVisible(chromedp.ID("error-address")),
+	)
+	b.forgive("status of 400")
+	b.clean("wrong address")
+
+	// An address, confirmed through the link mailed to it.
+	b.do(
+		chromedp.SetValue(chromedp.ID("notice-address"), "ada@example.org"),
+		chromedp.Click(chromedp.CSS("[data-testid=set-address]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=pending-address]")),
+	)
+	mails := box.all()
+	if len(mails) != 1 {
+		t.Fatalf("%d mails", len(mails))
+	}
+	confirm := regexp.MustCompile(`/settings/notices/confirm/[A-Za-z0-9_-]{43}`).FindString(mails[0])
+	if confirm == "" {
+		t.Fatalf("no confirmation link in %s", mails[0])
+	}
+	b.open(confirm, "[data-testid=confirm-form]")
+	b.do(
+		chromedp.Click(chromedp.CSS("[data-testid=confirm-address]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=notice-address]")),
+	)
+	b.clean("address confirmed")
+
+	// Two endpoints: one that takes messages, one that is down.
+	up := newHookReceiver(t, http.StatusOK)
+	down := newHookReceiver(t, http.StatusServiceUnavailable)
+	for i, r := range []*hookReceiver{up, down} {
+		b.do(
+			chromedp.SetValue(chromedp.ID("webhook-url"), r.URL+"/hooks/oncelink"),
+			chromedp.Click(chromedp.CSS(`input[name=events][value="link.opened"]`)),
+			chromedp.Click(chromedp.CSS(`input[name=events][value="link.expired_unopened"]`)),
+			chromedp.Click(chromedp.CSS("[data-testid=add-webhook]")),
+		)
+		// The page before had fewer endpoints: this waits for the answer.
+		b.wait(fmt.Sprintf(`document.querySelectorAll("[data-testid=webhook]").length === %d`, i+1), 5*time.Second)
+		b.do(chromedp.WaitVisible(chromedp.CSS("[data-testid=new-webhook]")))
+		r.secret = eval[string](b, `document.querySelector("[data-testid=webhook-secret]").value`)
+		if !strings.HasPrefix(r.secret, "whsec_") {
+			t.Fatalf("secret %q", r.secret)
+		}
+	}
+	// No event chosen: refused beside the events.
+	b.do(
+		chromedp.SetValue(chromedp.ID("webhook-url"), up.URL+"/other"),
+		chromedp.Click(chromedp.CSS("[data-testid=add-webhook]")),
+		chromedp.WaitVisible(chromedp.ID("error-events")),
+	)
+	b.forgive("status of 400")
+	b.clean("no events")
+
+	// A test message, then a link opened that asked for notices.
+	b.open("/settings", "[data-testid=notices]")
+	b.do(
+		chromedp.Click(chromedp.CSS(`[data-testid=webhook]:first-of-type [data-testid=test-webhook]`)),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=notices-message]")),
+	)
+	b.open("/links", "#message")
+	b.do(chromedp.Click(chromedp.CSS("[data-testid=notify]")))
+	link, _ := b.create("the garage code", "1h", "Garage code")
+	tok := link[strings.LastIndex(link, "/")+1:]
+	res := s.client().post("/l/"+tok, url.Values{})
+	if res.StatusCode != http.StatusSeeOther && res.StatusCode != http.StatusOK {
+		t.Fatalf("open: %d", res.StatusCode)
+	}
+	deliver()
+	if got := up.got(); strings.Join(got, " ") != "webhook.test link.opened" {
+		t.Errorf("the endpoint got %v", got)
+	}
+	mails = box.all()
+	if len(mails) != 2 || !strings.Contains(mails[1], "Garage code") || strings.Contains(mails[1], tok) {
+		t.Errorf("notice mail: %d mails, last %q", len(mails), mails[len(mails)-1])
+	}
+
+	b.open("/settings#notices-heading", "[data-testid=webhook-deliveries]")
+	statuses := eval[[]string](b, `[...document.querySelectorAll("[data-testid=webhook-deliveries] [data-testid=delivery]")].map(e => e.dataset.status)`)
+	if strings.Join(statuses, " ") != "delivered delivered pending" {
+		t.Errorf("deliveries shown: %v", statuses)
+	}
+	if !eval[bool](b, `document.querySelector("[data-testid=email-deliveries] [data-status=delivered]") !== null`) {
+		t.Error("the email's delivery is not shown")
+	}
+	b.do(chromedp.ScrollIntoView(chromedp.ID("notices-heading")))
+	browsertest.Shoot(b.t, b.ctx, "settings-notices")
+	b.clean("deliveries")
+
+	// Delete: the endpoint goes.
+	b.do(
+		chromedp.Click(chromedp.CSS(`[data-testid=webhook]:last-of-type [data-testid=delete-webhook]`)),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=notices]")),
+	)
+	b.wait(`document.querySelectorAll("[data-testid=webhook]").length === 1`, 2*time.Second)
+}
+
+func TestNoticesSayWhenEmailIsOff(t *testing.T) {
+	s := newTestServer(t)
+	c := s.admin()
+	res := c.get("/settings")
+	if res.StatusCode != http.StatusOK || !strings.Contains(res.body, `data-testid="email-off"`) {
+		t.Fatalf("settings without email: %d, email-off shown: %v", res.StatusCode, strings.Contains(res.body, "email-off"))
+	}
+	res = c.post("/settings/notices/address", url.Values{"address": {"ada@example.org"}})
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(res.body, "--smtp-url") {
+		t.Errorf("setting an address without email: %d", res.StatusCode)
+	}
+	// A webhook to a private address is refused without the flag.
+	res = c.post("/settings/webhooks", url.Values{"url": {"http://169.254.169.254/latest"}, "events": {"link.opened"}})
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(res.body, "error-url") {
+		t.Errorf("a private endpoint: %d", res.StatusCode)
+	}
+	// A confirmation token that is not one changes nothing.
+	res = c.post("/settings/notices/confirm/"+strings.Repeat("A", 43), url.Values{})
+	if res.StatusCode != http.StatusGone {
+		t.Errorf("a made-up confirmation: %d", res.StatusCode)
+	}
+}

@@ -1,0 +1,253 @@
+package notify_test
+
+import (
+	"context"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net"
+	"net/mail"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+
+	"oncelink/core"
+	"oncelink/notify"
+	"oncelink/store"
+)
+
+// smtpServer is a real SMTP server, in process, that keeps what it is sent.
+type smtpServer struct {
+	addr string
+	mu   sync.Mutex
+	msgs []sentMail
+}
+
+type sentMail struct {
+	From string
+	To   []string
+	Data []byte
+}
+
+func newSMTPServer(t *testing.T) *smtpServer {
+	t.Helper()
+	s := &smtpServer{}
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &smtpSession{srv: s}, nil }))
+	srv.Domain = "mail.test"
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.addr = l.Addr().String()
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	return s
+}
+
+func (s *smtpServer) mails() []sentMail {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]sentMail(nil), s.msgs...)
+}
+
+type smtpSession struct {
+	srv *smtpServer
+	m   sentMail
+}
+
+func (s *smtpSession) Reset()        { s.m = sentMail{} }
+func (s *smtpSession) Logout() error { return nil }
+func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
+	s.m.From = from
+	return nil
+}
+func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.m.To = append(s.m.To, to)
+	return nil
+}
+func (s *smtpSession) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	s.m.Data = b
+	s.srv.mu.Lock()
+	s.srv.msgs = append(s.srv.msgs, s.m)
+	s.srv.mu.Unlock()
+	return nil
+}
+
+// parts reads a mail's subject and its text and HTML parts.
+func parts(t *testing.T, raw []byte) (subject, text, html string) {
+	t.Helper()
+	m, err := mail.ReadMessage(strings.NewReader(string(raw)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	subject, _ = new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
+	_, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mr := multipart.NewReader(m.Body, params["boundary"])
+	for {
+		p, err := mr.NextPart() // decodes quoted-printable
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(p)
+		switch ct, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type")); ct {
+		case "text/plain":
+			text = string(b)
+		case "text/html":
+			html = string(b)
+		}
+	}
+	return subject, text, html
+}
+
+func TestEmailNotices(t *testing.T) {
+	smtpd := newSMTPServer(t)
+	mailer, err := notify.NewMailer("smtp://"+smtpd.addr, "oncelink <notices@share.example>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, filepath.Join(t.TempDir(), "oncelink.db"), core.Config{Mailer: mailer})
+	ctx := context.Background()
+	if err := e.svc.SetNoticeAddress(ctx, e.owner.ID, "ada@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	ms := smtpd.mails()
+	if len(ms) != 1 || ms[0].To[0] != "ada@example.org" || ms[0].From != "notices@share.example" {
+		t.Fatalf("confirmation mails %+v", ms)
+	}
+	_, text, html := parts(t, ms[0].Data)
+	confirm := regexp.MustCompile(`https://share\.example/settings/notices/confirm/([A-Za-z0-9_-]{43})`).FindStringSubmatch(text)
+	if confirm == nil || !strings.Contains(html, confirm[0]) {
+		t.Fatalf("no confirmation link in\n%s\n%s", text, html)
+	}
+	// Not yet confirmed: nothing goes out.
+	early := e.createLink(t, "before confirming", 1, true)
+	e.open(t, early.URL)
+	if n, _ := e.st.OutboxDepth(ctx); n != 0 {
+		t.Fatalf("outbox %d before the address is confirmed", n)
+	}
+	if _, err := e.svc.ConfirmNoticeAddress(ctx, e.owner.ID, strings.Repeat("A", 43)); err == nil {
+		t.Error("a made-up confirmation token was taken")
+	}
+	if addr, err := e.svc.ConfirmNoticeAddress(ctx, e.owner.ID, confirm[1]); err != nil || addr != "ada@example.org" {
+		t.Fatalf("confirm: %q, %v", addr, err)
+	}
+	if _, err := e.svc.ConfirmNoticeAddress(ctx, e.owner.ID, confirm[1]); err == nil {
+		t.Error("a confirmation token worked twice")
+	}
+
+	quiet := e.createLink(t, "no notices", 1, false)
+	e.open(t, quiet.URL)
+	loud := e.createLink(t, "Tax papers 2026", 1, true)
+	e.open(t, loud.URL)
+	if n := runOnce(t, e.worker(t, notify.Options{Mailer: mailer})); n != 1 {
+		t.Fatalf("attempted %d deliveries, want the one opened link that asked", n)
+	}
+	ms = smtpd.mails()
+	if len(ms) != 2 {
+		t.Fatalf("%d mails", len(ms))
+	}
+	subject, text, html := parts(t, ms[1].Data)
+	_, tok, _ := strings.Cut(loud.URL, "/l/")
+	for _, part := range []string{subject, text, html} {
+		if strings.Contains(part, tok) || strings.Contains(part, "/l/") {
+			t.Errorf("the mail carries the link's token or URL:\n%s", part)
+		}
+	}
+	when := e.clock.Now().UTC().Format("15:04")
+	for _, want := range []string{"Tax papers 2026", "was opened", "198.51.100.7", "Firefox", when} {
+		if !strings.Contains(text, want) || !strings.Contains(html, want) {
+			t.Errorf("the mail does not say %q:\n%s\n%s", want, text, html)
+		}
+	}
+	if !strings.Contains(subject, "Tax papers 2026") {
+		t.Errorf("subject %q", subject)
+	}
+	ds, _ := e.st.EmailDeliveries(ctx, e.owner.ID, 10)
+	if len(ds) != 1 || ds[0].Status != store.DeliveryDelivered {
+		t.Errorf("email deliveries %+v", ds)
+	}
+	// Removing the address stops the notices.
+	if err := e.svc.RemoveNoticeAddress(ctx, e.owner.ID); err != nil {
+		t.Fatal(err)
+	}
+	again := e.createLink(t, "after", 1, true)
+	e.open(t, again.URL)
+	if n, _ := e.st.OutboxDepth(ctx); n != 0 {
+		t.Errorf("outbox %d after the address was removed", n)
+	}
+}
+
+func TestEmailNeedsTheFlags(t *testing.T) {
+	e := newEnv(t, filepath.Join(t.TempDir(), "oncelink.db"), core.Config{})
+	if e.svc.EmailOn() {
+		t.Error("email on without a mailer")
+	}
+	err := e.svc.SetNoticeAddress(context.Background(), e.owner.ID, "ada@example.org")
+	if ce, ok := core.AsError(err); !ok || ce.Code != "email_off" {
+		t.Errorf("set address without email: %v", err)
+	}
+	for _, bad := range []string{"smtp://", "http://mail.example", "smtp://mail.example:port"} {
+		if _, err := notify.NewMailer(bad, "a@b.example"); err == nil {
+			t.Errorf("%q taken", bad)
+		}
+	}
+	if _, err := notify.NewMailer("smtp://mail.example", ""); err == nil {
+		t.Error("no --mail-from taken")
+	}
+}
+
+// authSession is an SMTP session that offers AUTH PLAIN and notes whether
+// a client tried it.
+type authSession struct {
+	smtpSession
+	tried *atomic.Bool
+}
+
+func (s *authSession) AuthMechanisms() []string { return []string{sasl.Plain} }
+func (s *authSession) Auth(string) (sasl.Server, error) {
+	s.tried.Store(true)
+	return sasl.NewPlainServer(func(string, string, string) error { return nil }), nil
+}
+
+// TestNoPasswordOverPlainText: a server that offers AUTH PLAIN without TLS
+// is never sent the password of --smtp-url; the mail is not sent either.
+func TestNoPasswordOverPlainText(t *testing.T) {
+	box := &smtpServer{}
+	var tried atomic.Bool
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
+		return &authSession{smtpSession: smtpSession{srv: box}, tried: &tried}, nil
+	}))
+	srv.Domain, srv.AllowInsecureAuth = "mail.test", true
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	m, err := notify.NewMailer("smtp://oncelink:s3cret@"+l.Addr().String(), "notices@share.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.SendConfirmation(context.Background(), "ada@example.org", "https://share.example/x"); err == nil {
+		t.Error("mail sent with a password over plain text")
+	}
+	if tried.Load() || len(box.mails()) != 0 {
+		t.Errorf("AUTH tried: %v; mails: %d", tried.Load(), len(box.mails()))
+	}
+}

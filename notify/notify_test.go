@@ -1,0 +1,616 @@
+package notify_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+
+	"oncelink/core"
+	"oncelink/internal/pgtest"
+	"oncelink/notify"
+	"oncelink/store"
+	"oncelink/token"
+)
+
+const firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"
+
+// clock is a settable time shared by the service, the store and the worker.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+type env struct {
+	svc   *core.Service
+	st    *store.Store
+	owner core.Account
+	clock *clock
+}
+
+// backends runs test on a fresh SQLite file and, when ONCELINK_TEST_POSTGRES
+// is set, on a fresh PostgreSQL schema.
+func backends(t *testing.T, test func(t *testing.T, dsn string)) {
+	t.Run("sqlite", func(t *testing.T) { test(t, filepath.Join(t.TempDir(), "oncelink.db")) })
+	t.Run("postgres", func(t *testing.T) { test(t, pgtest.DSN(t)) })
+}
+
+func newEnv(t *testing.T, dsn string, cfg core.Config) *env {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, dsn, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	owner, err := st.CreateFirstAccount(ctx, "ada", "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &clock{now: time.Now().Truncate(time.Millisecond)}
+	st.Now = c.Now
+	cfg.BaseURL, cfg.MinTTL, cfg.MaxTTL, cfg.GrantTTL = "https://share.example", time.Minute, 30*24*time.Hour, time.Minute
+	svc := core.New(cfg, st, bytes.Repeat([]byte{7}, token.KeyLen), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	svc.Now = c.Now
+	return &env{svc: svc, st: st, owner: owner, clock: c}
+}
+
+func (e *env) worker(t *testing.T, o notify.Options) *notify.Worker {
+	o.Store = e.st
+	o.Now = e.clock.Now
+	o.Jitter = func() float64 { return 0.5 }
+	o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if o.HTTP == nil {
+		o.HTTP = notify.NewHTTPClient(true)
+	}
+	return notify.NewWorker(o)
+}
+
+func (e *env) createLink(t *testing.T, label string, uses int, notify bool) core.Created {
+	t.Helper()
+	d := e.svc.NewDraft()
+	defer d.Close()
+	c, err := e.svc.Create(context.Background(), e.owner.ID, d, core.LinkInput{Kind: core.KindMessage, Message: "the secret",
+		TTL: "1h", MaxUses: uses, Label: label, Notify: notify})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func (e *env) open(t *testing.T, url string) {
+	t.Helper()
+	ctx := context.Background()
+	client := core.Client{IP: "198.51.100.7", UserAgent: firefox}
+	turn, err := e.svc.TakeTurn(ctx, core.OpenAction, client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, tok, _ := strings.Cut(url, "/l/")
+	if _, err := e.svc.Open(ctx, turn, tok, "", core.Recipient{Client: client}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func runOnce(t *testing.T, w *notify.Worker) int {
+	t.Helper()
+	n, err := w.RunOnce(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// receiver is a webhook endpoint that verifies each message with the
+// Standard Webhooks reference library and keeps those it accepts.
+type receiver struct {
+	t      *testing.T
+	srv    *httptest.Server
+	mu     sync.Mutex
+	secret string
+	// ignoreTime verifies without the library's five-minute tolerance,
+	// for tests that move the clock.
+	ignoreTime bool
+	// status answers each request; 200 when nil.
+	status   func() int
+	got      []received
+	requests int
+}
+
+type received struct {
+	ID   string
+	Body notify.Body
+	Raw  string
+}
+
+func newReceiver(t *testing.T) *receiver {
+	r := &receiver{t: t}
+	r.srv = httptest.NewServer(http.HandlerFunc(r.serve))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.requests++
+	if r.status != nil {
+		if code := r.status(); code != http.StatusOK {
+			w.WriteHeader(code)
+			return
+		}
+	}
+	body, _ := io.ReadAll(req.Body)
+	wh, err := standardwebhooks.NewWebhook(r.secret)
+	if err != nil {
+		r.t.Errorf("secret %q: %v", r.secret, err)
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	if r.ignoreTime {
+		err = wh.VerifyIgnoringTimestamp(body, req.Header)
+	} else {
+		err = wh.Verify(body, req.Header)
+	}
+	if err != nil {
+		r.t.Errorf("signature refused: %v", err)
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	var b notify.Body
+	if err := json.Unmarshal(body, &b); err != nil {
+		r.t.Errorf("body %s: %v", body, err)
+	}
+	r.got = append(r.got, received{ID: req.Header.Get("webhook-id"), Body: b, Raw: string(body)})
+}
+
+func (r *receiver) received() []received {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]received(nil), r.got...)
+}
+
+func (e *env) subscribe(t *testing.T, r *receiver, events ...string) core.NewWebhook {
+	t.Helper()
+	w, err := e.svc.CreateWebhook(context.Background(), e.owner.ID, r.srv.URL+"/hook", events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.secret = w.Secret
+	return w
+}
+
+func TestWebhooksAreSignedPerStandardWebhooks(t *testing.T) {
+	backends(t, func(t *testing.T, dsn string) {
+		e := newEnv(t, dsn, core.Config{WebhookAllowPrivate: true})
+		r := newReceiver(t)
+		w := e.subscribe(t, r, store.NoticeLinkOpened, store.NoticeLinkUsedUp, store.NoticeLinkRevoked)
+		if !strings.HasPrefix(w.Secret, "whsec_") {
+			t.Fatalf("secret %q", w.Secret)
+		}
+		c := e.createLink(t, "wifi password", 1, false)
+		e.open(t, c.URL)
+		other := e.createLink(t, "unopened", 1, false)
+		if _, err := e.svc.Revoke(context.Background(), e.owner.ID, other.Link.ID, core.Client{IP: "192.0.2.9"}); err != nil {
+			t.Fatal(err)
+		}
+		if n := runOnce(t, e.worker(t, notify.Options{})); n != 3 {
+			t.Fatalf("attempted %d deliveries, want 3", n)
+		}
+		got := r.received()
+		if len(got) != 3 {
+			t.Fatalf("received %d messages, want 3", len(got))
+		}
+		types := []string{got[0].Body.Type, got[1].Body.Type, got[2].Body.Type}
+		if strings.Join(types, " ") != "link.opened link.used_up link.revoked" {
+			t.Errorf("types %v", types)
+		}
+		ids := map[string]bool{}
+		for _, m := range got {
+			ids[m.ID] = true
+			if !strings.HasPrefix(m.ID, "msg_") {
+				t.Errorf("webhook-id %q", m.ID)
+			}
+			_, tok, _ := strings.Cut(c.URL, "/l/")
+			if strings.Contains(m.Raw, tok) || strings.Contains(m.Raw, "/l/") || strings.Contains(m.Raw, `"url"`) {
+				t.Errorf("a body carries the link's token or URL: %s", m.Raw)
+			}
+		}
+		if len(ids) != 3 {
+			t.Errorf("webhook-ids %v are not one per message", ids)
+		}
+		opened := got[0].Body
+		link, _ := opened.Data.Link.(map[string]any)
+		if link["label"] != "wifi password" || opened.Data.Event == nil || opened.Data.Event.IP != "198.51.100.7" ||
+			opened.Data.Event.UserAgent != firefox || opened.Timestamp.IsZero() {
+			t.Errorf("link.opened body: %s", got[0].Raw)
+		}
+		ds, err := e.st.WebhookDeliveries(context.Background(), e.owner.ID, w.Webhook.ID, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range ds {
+			if d.Status != store.DeliveryDelivered || d.Attempts != 1 || d.LastCode != 200 {
+				t.Errorf("delivery %+v", d)
+			}
+			as, err := e.st.DeliveryAttempts(context.Background(), d.ID)
+			if err != nil || len(as) != 1 || as[0].Code != 200 {
+				t.Errorf("attempts %+v, %v", as, err)
+			}
+		}
+		// Nothing is sent twice.
+		e.clock.Add(48 * time.Hour)
+		if n := runOnce(t, e.worker(t, notify.Options{})); n != 0 {
+			t.Errorf("%d more attempts after all was delivered", n)
+		}
+	})
+}
+
+func TestOnlySubscribedEventsAndOwnersWithTargetsWriteTheOutbox(t *testing.T) {
+	e := newEnv(t, filepath.Join(t.TempDir(), "oncelink.db"), core.Config{WebhookAllowPrivate: true})
+	ctx := context.Background()
+	// No target: opening writes nothing to the outbox.
+	c := e.createLink(t, "a", 2, true)
+	e.open(t, c.URL)
+	if n, err := e.st.OutboxDepth(ctx); err != nil || n != 0 {
+		t.Fatalf("outbox %d, %v without any target", n, err)
+	}
+	r := newReceiver(t)
+	e.subscribe(t, r, store.NoticeLinkUsedUp)
+	e.open(t, c.URL) // the second and last use
+	if n, _ := e.st.OutboxDepth(ctx); n != 1 {
+		t.Fatalf("outbox %d, want the one used_up", n)
+	}
+	runOnce(t, e.worker(t, notify.Options{}))
+	if got := r.received(); len(got) != 1 || got[0].Body.Type != store.NoticeLinkUsedUp {
+		t.Fatalf("received %+v", got)
+	}
+}
+
+func TestAReceiverDownGetsItsMessagesLaterOnce(t *testing.T) {
+	e := newEnv(t, filepath.Join(t.TempDir(), "oncelink.db"), core.Config{WebhookAllowPrivate: true})
+	r := newReceiver(t)
+	r.ignoreTime = true
+	down := true
+	r.status = func() int {
+		if down {
+			return http.StatusServiceUnavailable
+		}
+		return http.StatusOK
+	}
+	w := e.subscribe(t, r, store.NoticeLinkOpened)
+	c := e.createLink(t, "db", 1, false)
+	e.open(t, c.URL)
+	worker := e.worker(t, notify.Options{})
+	start := e.clock.Now()
+	if n := runOnce(t, worker); n != 1 {
+		t.Fatalf("attempted %d", n)
+	}
+	ds, _ := e.st.WebhookDeliveries(context.Background(), e.owner.ID, w.Webhook.ID, 10)
+	if len(ds) != 1 || ds[0].Status != store.DeliveryPending || ds[0].LastCode != 503 {
+		t.Fatalf("after a 503: %+v", ds)
+	}
+	if wait := ds[0].NextAt.Sub(start); wait <= 0 || wait > time.Minute {
+		t.Errorf("first retry in %v, want within a minute", wait)
+	}
+	if n := runOnce(t, worker); n != 0 {
+		t.Errorf("retried %d at once", n)
+	}
+	// Down for a few hours: each retry waits longer.
+	var waits []time.Duration
+	for range 5 {
+		ds, _ = e.st.WebhookDeliveries(context.Background(), e.owner.ID, w.Webhook.ID, 10)
+		waits = append(waits, ds[0].NextAt.Sub(e.clock.Now()))
+		e.clock.Add(ds[0].NextAt.Sub(e.clock.Now()))
+		if n := runOnce(t, worker); n != 1 {
+			t.Fatalf("attempted %d when due", n)
+		}
+	}
+	for i := 1; i < len(waits); i++ {
+		if waits[i] <= waits[i-1] {
+			t.Errorf("waits %v do not grow", waits)
+		}
+	}
+	down = false
+	ds, _ = e.st.WebhookDeliveries(context.Background(), e.owner.ID, w.Webhook.ID, 10)
+	e.clock.Add(ds[0].NextAt.Sub(e.clock.Now()))
+	runOnce(t, worker)
+	e.clock.Add(30 * time.Hour)
+	runOnce(t, worker)
+	got := r.received()
+	if len(got) != 1 {
+		t.Fatalf("received %d messages, want 1", len(got))
+	}
+	ds, _ = e.st.WebhookDeliveries(context.Background(), e.owner.ID, w.Webhook.ID, 10)
+	if ds[0].Status != store.DeliveryDelivered || ds[0].Attempts != 7 || r.requests != 7 {
+		t.Errorf("delivery %+v after %d requests", ds[0], r.requests)
+	}
+	as, _ := e.st.DeliveryAttempts(context.Background(), ds[0].ID)
+	if len(as) != 7 || as[0].Code != 503 || as[6].Code != 200 || as[0].Error == "" {
+		t.Errorf("attempts %+v", as)
+	}
+}
+
+func TestDeliveriesAreGivenUpAfterADay(t *testing.T) {
+	e := newEnv(t, filepath.Join(t.TempDir(), "oncelink.db"), core.Config{WebhookAllowPrivate: true})
+	r := newReceiver(t)
+	r.status = func() int { return http.StatusInternalServerError }
+	w := e.subscribe(t, r, store.NoticeLinkOpened)
+	c := e.createLink(t, "x", 1, false)
+	e.open(t, c.URL)
+	start := e.clock.Now()
+	worker := e.worker(t, notify.Options{})
+	for range 30 {
+		runOnce(t, worker)
+		e.clock.Add(time.Hour)
+	}
+	ds, _ := e.st.WebhookDeliveries(context.Background(), e.owner.ID, w.Webhook.ID, 10)
+	if ds[0].Status != store.DeliveryFailed {
+		t.Fatalf("delivery %+v", ds[0])
+	}
+	as, _ := e.st.DeliveryAttempts(context.Background(), ds[0].ID)
+	last := as[len(as)-1].At
+	if last.Sub(start) < 16*time.Hour || last.Sub(start) > 24*time.Hour {
+		t.Errorf("last attempt %v after the event, want within the day and not long before its end", last.Sub(start))
+	}
+}
+
+func TestAnEndpointAnswering410IsDisabled(t *testing.T) {
+	e := newEnv(t, filepath.Join(t.TempDir(), "oncelink.db"), core.Config{WebhookAllowPrivate: true})
+	r := newReceiver(t)
+	r.status = func() int { return http.StatusGone }
+	w := e.subscribe(t, r, store.NoticeLinkOpened)
+	c := e.createLink(t, "x", 3, false)
+	e.open(t, c.URL)
+	e.open(t, c.URL)
+	runOnce(t, e.worker(t, notify.Options{}))
+	if r.requests != 1 {
+		t.Errorf("%d requests after a 410, want 1", r.requests)
+	}
+	hooks, _ := e.svc.Webhooks(context.Background(), e.owner.ID)
+	if hooks[0].DisabledAt.IsZero() {
+		t.Fatalf("endpoint %d still enabled", w.Webhook.ID)
+	}
+	e.open(t, c.URL)
+	if n, _ := e.st.OutboxDepth(context.Background()); n != 0 {
+		t.Errorf("outbox %d for a disabled endpoint", n)
+	}
+}
+
+func TestPrivateEndpointsAreRefused(t *testing.T) {
+	e := newEnv(t, filepath.Join(t.TempDir(), "oncelink.db"), core.Config{})
+	ctx := context.Background()
+	for _, u := range []string{"http://127.0.0.1/hook", "http://10.0.0.1/hook", "http://169.254.169.254/latest/meta-data",
+		"http://[::1]:8080/", "http://[::ffff:10.0.0.1]/", "http://[fc00::1]/", "http://[fe80::1]/", "http://0.0.0.0/",
+		"http://192.168.1.1/", "http://172.16.0.1/", "http://224.0.0.1/", "http://localhost:9000/hook"} {
+		_, err := e.svc.CreateWebhook(ctx, e.owner.ID, u, []string{store.NoticeLinkOpened})
+		if ce, ok := core.AsError(err); !ok || ce.Code != "webhook_private_address" {
+			t.Errorf("%s: %v, want webhook_private_address", u, err)
+		}
+	}
+	// A name that resolves to a private address is refused too.
+	e2 := newEnv(t, filepath.Join(t.TempDir(), "oncelink.db"), core.Config{Resolver: fixedResolver{"hooks.example": "10.1.2.3"}})
+	_, err := e2.svc.CreateWebhook(ctx, e2.owner.ID, "https://hooks.example/in", []string{store.NoticeLinkOpened})
+	if ce, ok := core.AsError(err); !ok || ce.Code != "webhook_private_address" {
+		t.Errorf("a name resolving to 10.1.2.3: %v", err)
+	}
+	e3 := newEnv(t, filepath.Join(t.TempDir(), "oncelink.db"), core.Config{Resolver: fixedResolver{"hooks.example": "93.184.215.14"}})
+	if _, err := e3.svc.CreateWebhook(ctx, e3.owner.ID, "https://hooks.example/in", []string{store.NoticeLinkOpened}); err != nil {
+		t.Errorf("a name resolving to a public address: %v", err)
+	}
+}
+
+func TestTheDialedAddressIsChecked(t *testing.T) {
+	// The endpoint was let in (as if its name resolved to a public address
+	// then); when delivering, it is at 127.0.0.1, and the worker refuses
+	// to connect.
+	e := newEnv(t, filepath.Join(t.TempDir(), "oncelink.db"), core.Config{WebhookAllowPrivate: true})
+	r := newReceiver(t)
+	w := e.subscribe(t, r, store.NoticeLinkOpened)
+	c := e.createLink(t, "x", 1, false)
+	e.open(t, c.URL)
+	runOnce(t, e.worker(t, notify.Options{HTTP: notify.NewHTTPClient(false)}))
+	if r.requests != 0 {
+		t.Fatalf("the receiver on 127.0.0.1 got %d requests", r.requests)
+	}
+	ds, _ := e.st.WebhookDeliveries(context.Background(), e.owner.ID, w.Webhook.ID, 10)
+	if ds[0].Status != store.DeliveryPending || !strings.Contains(ds[0].LastError, "private") {
+		t.Errorf("delivery %+v", ds[0])
+	}
+}
+
+func TestRedirectsAreNotFollowed(t *testing.T) {
+	e := newEnv(t, filepath.Join(t.TempDir(), "oncelink.db"), core.Config{WebhookAllowPrivate: true})
+	target := newReceiver(t)
+	redirect := httptest.NewServer(http.RedirectHandler(target.srv.URL, http.StatusTemporaryRedirect))
+	t.Cleanup(redirect.Close)
+	w, err := e.svc.CreateWebhook(context.Background(), e.owner.ID, redirect.URL, []string{store.NoticeLinkOpened})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := e.createLink(t, "x", 1, false)
+	e.open(t, c.URL)
+	runOnce(t, e.worker(t, notify.Options{}))
+	if target.requests != 0 {
+		t.Errorf("the redirect was followed")
+	}
+	ds, _ := e.st.WebhookDeliveries(context.Background(), e.owner.ID, w.Webhook.ID, 10)
+	if ds[0].Status != store.DeliveryPending || ds[0].LastCode != http.StatusTemporaryRedirect {
+		t.Errorf("delivery %+v", ds[0])
+	}
+}
+
+func TestWebhookLimits(t *testing.T) {
+	e := newEnv(t, filepath.Join(t.TempDir(), "oncelink.db"), core.Config{WebhookAllowPrivate: true})
+	ctx := context.Background()
+	for _, tc := range []struct {
+		url    string
+		events []string
+		code   string
+	}{
+		{"ftp://example.com/", []string{store.NoticeLinkOpened}, "webhook_url_invalid"},
+		{"https://user:pw@example.com/", []string{store.NoticeLinkOpened}, "webhook_url_invalid"},
+		{"https://example.com/" + strings.Repeat("a", core.MaxWebhookURLLen), []string{store.NoticeLinkOpened}, "webhook_url_too_long"},
+		{"https://example.com/", nil, "events_missing"},
+		{"https://example.com/", []string{"link.eaten"}, "unknown_event"},
+	} {
+		_, err := e.svc.CreateWebhook(ctx, e.owner.ID, tc.url, tc.events)
+		if ce, ok := core.AsError(err); !ok || ce.Code != tc.code {
+			t.Errorf("%.40s %v: %v, want %s", tc.url, tc.events, err, tc.code)
+		}
+	}
+	for i := range core.MaxWebhooks {
+		if _, err := e.svc.CreateWebhook(ctx, e.owner.ID, "https://example.com/"+string(rune('a'+i)), []string{store.NoticeLinkOpened}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := e.svc.CreateWebhook(ctx, e.owner.ID, "https://example.com/z", []string{store.NoticeLinkOpened})
+	if ce, ok := core.AsError(err); !ok || ce.Code != "too_many_webhooks" {
+		t.Errorf("endpoint %d: %v", core.MaxWebhooks+1, err)
+	}
+}
+
+func TestExpiredUnopenedAndFulfilledRequestsAreNoticed(t *testing.T) {
+	backends(t, func(t *testing.T, dsn string) {
+		e := newEnv(t, dsn, core.Config{WebhookAllowPrivate: true})
+		ctx := context.Background()
+		e.createLink(t, "forgotten before", 1, false)
+		r := newReceiver(t)
+		r.ignoreTime = true
+		e.subscribe(t, r, store.NoticeLinkExpiredUnopened, store.NoticeRequestFulfilled)
+		e.createLink(t, "forgotten", 1, false)
+		opened := e.createLink(t, "read", 1, false)
+		e.open(t, opened.URL)
+		e.clock.Add(2 * time.Hour)
+		for range 2 { // a second sweep notices nothing more
+			if _, err := e.st.Sweep(ctx, time.Minute, 30*24*time.Hour); err != nil {
+				t.Fatal(err)
+			}
+		}
+		req, err := e.svc.CreateRequest(ctx, e.owner.ID, core.RequestInput{Label: "vpn", Accepts: core.AcceptsText, TTL: "1h"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := e.svc.NewDraft()
+		defer d.Close()
+		turn, _ := e.svc.TakeTurn(ctx, core.OpenAction, core.Client{IP: "192.0.2.1"})
+		_, tok, _ := strings.Cut(req.URL, "/r/")
+		if _, err := e.svc.Fulfil(ctx, turn, tok, d, "hunter2"); err != nil {
+			t.Fatal(err)
+		}
+		runOnce(t, e.worker(t, notify.Options{}))
+		got := r.received()
+		if len(got) != 3 {
+			t.Fatalf("received %d: %+v", len(got), got)
+		}
+		// "forgotten before" expired too: the endpoint subscribed after it
+		// was made, and it is noticed all the same.
+		labels := map[string]bool{}
+		for _, m := range got[:2] {
+			link, _ := m.Body.Data.Link.(map[string]any)
+			labels[link["label"].(string)] = m.Body.Type == store.NoticeLinkExpiredUnopened
+		}
+		if !labels["forgotten"] || !labels["forgotten before"] || len(labels) != 2 {
+			t.Errorf("expired unopened: %v", labels)
+		}
+		if got[2].Body.Type != store.NoticeRequestFulfilled || got[2].Body.Data.Request == nil || got[2].Body.Data.Request.Label != "vpn" {
+			t.Errorf("request.fulfilled: %s", got[2].Raw)
+		}
+		if strings.Contains(got[2].Raw, "hunter2") || strings.Contains(got[2].Raw, tok) {
+			t.Errorf("the request's body tells what was sent, or its token: %s", got[2].Raw)
+		}
+	})
+}
+
+func TestSeveralWorkersDeliverEachEventOnce(t *testing.T) {
+	dsn := pgtest.DSN(t)
+	e := newEnv(t, dsn, core.Config{WebhookAllowPrivate: true})
+	r := newReceiver(t)
+	r.ignoreTime = true
+	// Every fourth request fails once, so that retries are in the mix.
+	n := 0
+	r.status = func() int {
+		n++
+		if n%4 == 0 {
+			return http.StatusBadGateway
+		}
+		return http.StatusOK
+	}
+	e.subscribe(t, r, store.NoticeLinkViewed)
+	c := e.createLink(t, "busy", 1, false)
+	ctx := context.Background()
+	const events = 60
+	for range events {
+		if err := e.st.RecordView(ctx, c.Link.ID, store.Event{At: e.clock.Now(), IP: "192.0.2.1"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Three instances, each with its own store on the one database.
+	var workers []*notify.Worker
+	for range 3 {
+		st, err := store.Open(ctx, dsn, store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		workers = append(workers, notify.NewWorker(notify.Options{Store: st, Now: e.clock.Now, HTTP: notify.NewHTTPClient(true),
+			Log: slog.New(slog.NewTextHandler(io.Discard, nil))}))
+	}
+	for round := 0; round < 4; round++ {
+		var wg sync.WaitGroup
+		for _, w := range workers {
+			wg.Go(func() {
+				if _, err := w.RunOnce(ctx); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		e.clock.Add(time.Hour)
+	}
+	got := r.received()
+	seen := map[string]int{}
+	for _, m := range got {
+		seen[m.ID]++
+	}
+	if len(seen) != events {
+		t.Errorf("%d distinct messages arrived, want %d", len(seen), events)
+	}
+	for id, k := range seen {
+		if k != 1 {
+			t.Errorf("%s arrived %d times", id, k)
+		}
+	}
+	if depth, _ := e.st.OutboxDepth(ctx); depth != 0 {
+		t.Errorf("outbox %d", depth)
+	}
+}
+
+// fixedResolver resolves the names it holds, and no other.
+type fixedResolver map[string]string
+
+func (f fixedResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+	if a, ok := f[host]; ok {
+		return []netip.Addr{netip.MustParseAddr(a)}, nil
+	}
+	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+}

@@ -1,0 +1,110 @@
+package notify
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"oncelink/core"
+)
+
+// Limits of a webhook's request.
+const (
+	webhookTimeout = 15 * time.Second
+	// maxResponse is how much of an endpoint's answer is read: its status
+	// is what counts, and reading a little lets the connection be reused.
+	maxResponse = 64 << 10
+)
+
+// Sign returns the webhook-signature header of a message: "v1," and the
+// base64 HMAC-SHA256, under secret, of id.timestamp.body (Standard
+// Webhooks).
+func Sign(secret []byte, id string, timestamp int64, body []byte) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(id))
+	m.Write([]byte{'.'})
+	m.Write([]byte(strconv.FormatInt(timestamp, 10)))
+	m.Write([]byte{'.'})
+	m.Write(body)
+	return "v1," + base64.StdEncoding.EncodeToString(m.Sum(nil))
+}
+
+// MessageID is the webhook-id of delivery id to the endpoint with secret:
+// the same at every attempt, and not guessable from the delivery's number.
+func MessageID(secret []byte, delivery int64) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("oncelink webhook-id\x00"))
+	binary.Write(m, binary.BigEndian, delivery)
+	return "msg_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(m.Sum(nil)[:16]))
+}
+
+// ErrPrivateDial is a connection refused because the address it was about
+// to reach is not public.
+var ErrPrivateDial = errors.New("refused to connect to a private, loopback or link-local address")
+
+// NewHTTPClient returns the client that delivers webhooks: it follows no
+// redirect, uses no proxy, gives up after webhookTimeout and, unless
+// allowPrivate, checks the address each connection actually dials, after
+// name resolution, so that a name that resolves elsewhere than when it was
+// registered reaches no private address either.
+func NewHTTPClient(allowPrivate bool) *http.Client {
+	d := &net.Dialer{Timeout: 5 * time.Second}
+	if !allowPrivate {
+		d.Control = func(network, address string, _ syscall.RawConn) error {
+			ap, err := netip.ParseAddrPort(address)
+			if err != nil {
+				return fmt.Errorf("%w: %s", ErrPrivateDial, address)
+			}
+			if !core.PublicAddress(ap.Addr()) {
+				return fmt.Errorf("%w: %s", ErrPrivateDial, ap.Addr())
+			}
+			return nil
+		}
+	}
+	return &http.Client{
+		Timeout: webhookTimeout,
+		Transport: &http.Transport{
+			Proxy:                 nil,
+			DialContext:           d.DialContext,
+			TLSHandshakeTimeout:   5 * time.Second,
+			ResponseHeaderTimeout: 10 * time.Second,
+			MaxIdleConnsPerHost:   2,
+			IdleConnTimeout:       30 * time.Second,
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// post sends body to url, signed, and returns the endpoint's status.
+func post(ctx context.Context, c *http.Client, url string, secret []byte, id string, at time.Time, body []byte) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(string(body)))
+	if err != nil {
+		return 0, err
+	}
+	ts := at.Unix()
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "oncelink-webhooks")
+	req.Header.Set("webhook-id", id)
+	req.Header.Set("webhook-timestamp", strconv.FormatInt(ts, 10))
+	req.Header.Set("webhook-signature", Sign(secret, id, ts, body))
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponse))
+	return resp.StatusCode, nil
+}

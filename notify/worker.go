@@ -1,0 +1,313 @@
+// Package notify delivers oncelink's notices from the outbox in the
+// database: signed webhooks (Standard Webhooks) and email. Every instance
+// runs a Worker; each delivery is leased by one worker at a time, so that
+// several instances on one PostgreSQL database share the work without
+// sending anything twice.
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"time"
+
+	"oncelink/store"
+	"oncelink/useragent"
+)
+
+// Retries: a failed delivery is tried again after each of these waits in
+// turn, the last one repeating, each stretched or shrunk by up to a fifth
+// at random so that endpoints that came back are not hit by every sender
+// at once; it is given up once the next try would come more than
+// GiveUpAfter after the event.
+var Retries = []time.Duration{30 * time.Second, 2 * time.Minute, 10 * time.Minute, 30 * time.Minute,
+	time.Hour, 2 * time.Hour, 4 * time.Hour, 8 * time.Hour}
+
+// GiveUpAfter is how long a delivery is retried.
+const GiveUpAfter = 24 * time.Hour
+
+// lease is how long a worker holds the deliveries it took: longer than any
+// attempt takes, so that no other worker takes one while it is being sent.
+const lease = 2 * time.Minute
+
+// batch is how many deliveries a worker takes at once.
+const batch = 8
+
+// Options configure a Worker.
+type Options struct {
+	Store *store.Store
+	// Mailer sends email notices; nil when email is off, and email
+	// deliveries then fail at once.
+	Mailer *Mailer
+	// HTTP delivers webhooks; nil means NewHTTPClient(false).
+	HTTP *http.Client
+	// LinkObject is a link as the JSON API shows it, for a webhook's body.
+	LinkObject func(l store.Link, now time.Time) any
+	Log        *slog.Logger
+	// Now is the worker's clock, and Jitter returns a number in [0, 1)
+	// that spreads retries; tests set both.
+	Now    func() time.Time
+	Jitter func() float64
+	// Poll is how often Run looks for due deliveries; zero means a
+	// second.
+	Poll time.Duration
+	// Attempted, when set, is told of each attempt: "webhook" or "email",
+	// and the delivery's status after it.
+	Attempted func(target, outcome string)
+}
+
+// Worker delivers the outbox.
+type Worker struct{ o Options }
+
+// NewWorker returns a worker with o.
+func NewWorker(o Options) *Worker {
+	if o.HTTP == nil {
+		o.HTTP = NewHTTPClient(false)
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Jitter == nil {
+		o.Jitter = rand.Float64
+	}
+	if o.Poll <= 0 {
+		o.Poll = time.Second
+	}
+	if o.LinkObject == nil {
+		o.LinkObject = func(l store.Link, _ time.Time) any { return map[string]any{"id": l.ID, "label": l.Label} }
+	}
+	return &Worker{o: o}
+}
+
+// Run delivers what is due, every Poll, until ctx ends.
+func (w *Worker) Run(ctx context.Context) {
+	t := time.NewTicker(w.o.Poll)
+	defer t.Stop()
+	for {
+		if _, err := w.RunOnce(ctx); err != nil && ctx.Err() == nil {
+			w.o.Log.Error("deliver notices", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// RunOnce delivers the deliveries due now, one at a time, until none is
+// left, and returns how many it attempted.
+func (w *Worker) RunOnce(ctx context.Context) (int, error) {
+	n := 0
+	for ctx.Err() == nil {
+		ds, err := w.o.Store.LeaseDeliveries(ctx, w.o.Now(), lease, batch)
+		if err != nil || len(ds) == 0 {
+			return n, err
+		}
+		for _, d := range ds {
+			if err := w.deliver(ctx, d); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+	return n, ctx.Err()
+}
+
+// deliver makes one attempt at d and records it.
+func (w *Worker) deliver(ctx context.Context, d store.Delivery) error {
+	start := w.o.Now()
+	a := store.Attempt{At: start}
+	target := "email"
+	var err error
+	if d.WebhookID != 0 {
+		target = "webhook"
+		err = w.webhook(ctx, d, &a)
+	} else {
+		err = w.email(ctx, d, &a)
+	}
+	a.Duration = w.o.Now().Sub(start)
+	switch {
+	case err == nil:
+		a.Outcome = store.DeliveryDelivered
+	case a.Outcome == store.DeliveryFailed:
+		a.Error = err.Error()
+	default:
+		a.Error = err.Error()
+		a.Outcome, a.NextAt = w.retry(d, start)
+	}
+	if a.NextAt.IsZero() {
+		a.NextAt = start
+	}
+	ferr := w.o.Store.FinishAttempt(ctx, d, a)
+	if errors.Is(ferr, store.ErrLeaseLost) {
+		w.o.Log.Warn("a notice's delivery outlasted its lease", "delivery", d.ID)
+		return nil
+	}
+	if ferr == nil && w.o.Attempted != nil {
+		w.o.Attempted(target, a.Outcome)
+	}
+	return ferr
+}
+
+// retry says when a delivery that failed at attempt number d.Attempts+1,
+// at now, is tried again, or that it is given up.
+func (w *Worker) retry(d store.Delivery, now time.Time) (string, time.Time) {
+	wait := Retries[min(d.Attempts, len(Retries)-1)]
+	wait = time.Duration(float64(wait) * (0.8 + 0.4*w.o.Jitter()))
+	next := now.Add(wait)
+	if next.After(d.At.Add(GiveUpAfter)) {
+		return store.DeliveryFailed, now
+	}
+	return store.DeliveryPending, next
+}
+
+// Body is a webhook's JSON body.
+type Body struct {
+	Type      string    `json:"type"`
+	Timestamp time.Time `json:"timestamp"`
+	Data      BodyData  `json:"data"`
+}
+
+// BodyData is what a webhook's body tells: the link (as the JSON API shows
+// it, without its URL), the event, and for a fulfilled request the request.
+type BodyData struct {
+	Link    any          `json:"link,omitempty"`
+	Request *BodyRequest `json:"request,omitempty"`
+	Event   *BodyEvent   `json:"event,omitempty"`
+	Message string       `json:"message,omitempty"`
+}
+
+// BodyRequest is a fulfilled request in a webhook's body.
+type BodyRequest struct {
+	ID          int64     `json:"id"`
+	Label       string    `json:"label"`
+	FulfilledAt time.Time `json:"fulfilled_at"`
+}
+
+// BodyEvent is who caused a notice, and when.
+type BodyEvent struct {
+	At        time.Time `json:"at"`
+	IP        string    `json:"ip"`
+	UserAgent string    `json:"user_agent"`
+}
+
+// body builds d's webhook body, on its first attempt; later attempts send
+// the same.
+func (w *Worker) body(ctx context.Context, d store.Delivery) ([]byte, error) {
+	if d.Body != "" {
+		return []byte(d.Body), nil
+	}
+	b := Body{Type: d.Type, Timestamp: d.At.UTC()}
+	if d.Type == store.NoticeTest {
+		b.Data.Message = "This is a test from oncelink: this endpoint receives its webhooks."
+		return json.Marshal(b)
+	}
+	b.Data.Event = &BodyEvent{At: d.At.UTC(), IP: d.IP, UserAgent: d.UserAgent}
+	if d.LinkID != 0 {
+		l, err := w.o.Store.LinkByID(ctx, d.LinkID)
+		switch {
+		case err == nil:
+			b.Data.Link = w.o.LinkObject(l, d.At)
+		case !errors.Is(err, store.ErrNotFound):
+			return nil, err
+		}
+	}
+	if d.RequestID != 0 {
+		r, err := w.o.Store.OwnedRequest(ctx, d.AccountID, d.RequestID)
+		switch {
+		case err == nil:
+			b.Data.Request = &BodyRequest{ID: r.ID, Label: r.Label, FulfilledAt: r.FulfilledAt.UTC()}
+		case !errors.Is(err, store.ErrNotFound):
+			return nil, err
+		}
+	}
+	return json.Marshal(b)
+}
+
+func (w *Worker) webhook(ctx context.Context, d store.Delivery, a *store.Attempt) error {
+	hook, err := w.o.Store.OwnedWebhook(ctx, d.AccountID, d.WebhookID)
+	if err != nil {
+		a.Outcome = store.DeliveryFailed
+		return err
+	}
+	if !hook.DisabledAt.IsZero() {
+		a.Outcome = store.DeliveryFailed
+		return errors.New("endpoint disabled")
+	}
+	body, err := w.body(ctx, d)
+	if err != nil {
+		return err
+	}
+	a.Body = string(body)
+	code, err := post(ctx, w.o.HTTP, hook.URL, hook.Secret, MessageID(hook.Secret, d.ID), w.o.Now(), body)
+	a.Code = code
+	switch {
+	case err != nil:
+		return err
+	case code == http.StatusGone:
+		a.Outcome, a.DisableWebhook = store.DeliveryFailed, true
+		return errors.New("the endpoint answered 410 Gone: it is disabled")
+	case code < 200 || code > 299:
+		return errors.New("the endpoint answered " + strconv.Itoa(code) + " " + http.StatusText(code))
+	}
+	return nil
+}
+
+// what says what a notice of type t tells of its link, in a sentence
+// after the link's label.
+var what = map[string]string{
+	store.NoticeLinkViewed:          "was viewed",
+	store.NoticeLinkOpened:          "was opened",
+	store.NoticeLinkUsedUp:          "was used up",
+	store.NoticeLinkExpiredUnopened: "expired without being opened",
+	store.NoticeLinkRevoked:         "was revoked",
+	store.NoticeRequestFulfilled:    "was answered: something was sent to you",
+}
+
+func (w *Worker) email(ctx context.Context, d store.Delivery, a *store.Attempt) error {
+	if w.o.Mailer == nil {
+		a.Outcome = store.DeliveryFailed
+		return errors.New("email is off on this server")
+	}
+	addr, err := w.o.Store.NoticeAddress(ctx, d.AccountID)
+	if err != nil {
+		return err
+	}
+	if addr.Address == "" {
+		a.Outcome = store.DeliveryFailed
+		return errors.New("no confirmed notice address")
+	}
+	n := Notice{Type: d.Type, What: what[d.Type], At: d.At, IP: d.IP, Browser: useragent.Name(d.UserAgent)}
+	if d.UserAgent == "" {
+		n.Browser = ""
+	}
+	switch {
+	case d.RequestID != 0:
+		if r, err := w.o.Store.OwnedRequest(ctx, d.AccountID, d.RequestID); err == nil {
+			n.Label = r.Label
+		}
+		n.Label = labelOr(n.Label, "request #"+strconv.FormatInt(d.RequestID, 10))
+	case d.LinkID != 0:
+		if l, err := w.o.Store.LinkByID(ctx, d.LinkID); err == nil {
+			n.Label = l.Label
+		}
+		n.Label = labelOr(n.Label, "link #"+strconv.FormatInt(d.LinkID, 10))
+	}
+	a.Body = d.Type
+	return w.o.Mailer.SendNotice(ctx, addr.Address, n)
+}
+
+func labelOr(label, otherwise string) string {
+	if label == "" {
+		return otherwise
+	}
+	return label
+}

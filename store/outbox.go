@@ -1,0 +1,589 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Notice types: what happened, as a webhook's body and an endpoint's
+// events name it.
+const (
+	NoticeLinkViewed          = "link.viewed"
+	NoticeLinkOpened          = "link.opened"
+	NoticeLinkUsedUp          = "link.used_up"
+	NoticeLinkExpiredUnopened = "link.expired_unopened"
+	NoticeLinkRevoked         = "link.revoked"
+	NoticeRequestFulfilled    = "request.fulfilled"
+	// NoticeTest is the message of a "send a test" button, sent to one
+	// endpoint whatever its events.
+	NoticeTest = "webhook.test"
+)
+
+// NoticeTypes lists the types an endpoint may subscribe to.
+var NoticeTypes = []string{NoticeLinkViewed, NoticeLinkOpened, NoticeLinkUsedUp, NoticeLinkExpiredUnopened,
+	NoticeLinkRevoked, NoticeRequestFulfilled}
+
+// EmailNotice reports whether a notice of type t goes to the owner's notice
+// address: a link's opening or its expiry unopened, when the owner asked to
+// be notified of that link, and a request's fulfilment. Views (which chat
+// previews and mail scanners make) and the owner's own revoking are not
+// worth an email.
+func EmailNotice(t string, notify bool) bool {
+	switch t {
+	case NoticeLinkOpened, NoticeLinkExpiredUnopened:
+		return notify
+	case NoticeRequestFulfilled:
+		return true
+	}
+	return false
+}
+
+// Delivery statuses.
+const (
+	DeliveryPending   = "pending"
+	DeliveryDelivered = "delivered"
+	DeliveryFailed    = "failed"
+)
+
+// noticeEvent is a change that may cause notices.
+type noticeEvent struct {
+	Account   int64
+	Type      string
+	LinkID    int64
+	RequestID int64
+	// Notify is the link's "notify me" choice.
+	Notify bool
+	// Event is who caused it, and when.
+	Event Event
+}
+
+// enqueue writes into the outbox, in the transaction of the change that
+// caused e, a delivery for each of the account's enabled webhooks that
+// subscribed to e's type, and one for its confirmed address if e is worth
+// an email. Callers call it only when the account's notices flag is set.
+func (s *Store) enqueue(ctx context.Context, tx txn, e noticeEvent) error {
+	now := millis(s.Now())
+	args := []any{e.Type, nullID(e.LinkID), nullID(e.RequestID), millis(e.Event.At),
+		clip(e.Event.IP, maxIPLen), clip(e.Event.UserAgent, maxUserAgentLen), now, now, e.Account}
+	// Parameters in a SELECT list have no type PostgreSQL can infer: each
+	// is cast to its column's.
+	const values = `CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT),
+		CAST(? AS BIGINT), CAST(? AS BIGINT)`
+	const columns = `(account_id, webhook_id, type, link_id, request_id, at, ip, user_agent, next_at, created_at)`
+	if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO notice_deliveries `+columns+`
+		SELECT account_id, id, `+values+` FROM webhooks
+		WHERE account_id = ? AND disabled_at IS NULL AND events LIKE ?`), append(args, "%,"+e.Type+",%")...); err != nil {
+		return fmt.Errorf("store: outbox: %w", err)
+	}
+	if !EmailNotice(e.Type, e.Notify) {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO notice_deliveries `+columns+`
+		SELECT account_id, NULL, `+values+` FROM notice_addresses
+		WHERE account_id = ? AND confirmed_at IS NOT NULL`), args...); err != nil {
+		return fmt.Errorf("store: outbox: %w", err)
+	}
+	return nil
+}
+
+func nullID(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id != 0} }
+
+// refreshNotices sets account's notices flag from its enabled webhooks and
+// its confirmed address.
+func refreshNotices(ctx context.Context, tx txn, account int64) error {
+	_, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE accounts SET notices =
+		(EXISTS (SELECT 1 FROM webhooks WHERE account_id = ? AND disabled_at IS NULL)
+		OR EXISTS (SELECT 1 FROM notice_addresses WHERE account_id = ? AND confirmed_at IS NOT NULL))
+		WHERE id = ?`), account, account, account)
+	return err
+}
+
+// Webhook is an account's endpoint.
+type Webhook struct {
+	ID        int64
+	AccountID int64
+	URL       string
+	Events    []string
+	// Secret is the signing key, the bytes after whsec_.
+	Secret     []byte
+	CreatedAt  time.Time
+	DisabledAt time.Time // set when the endpoint answered 410 Gone
+}
+
+type webhookRow struct {
+	ID         int64         `db:"id"`
+	AccountID  int64         `db:"account_id"`
+	URL        string        `db:"url"`
+	Events     string        `db:"events"`
+	Secret     []byte        `db:"secret"`
+	CreatedAt  int64         `db:"created_at"`
+	DisabledAt sql.NullInt64 `db:"disabled_at"`
+}
+
+func (r webhookRow) webhook() Webhook {
+	return Webhook{ID: r.ID, AccountID: r.AccountID, URL: r.URL, Events: splitEvents(r.Events), Secret: r.Secret,
+		CreatedAt: time.UnixMilli(r.CreatedAt), DisabledAt: fromMillis(r.DisabledAt)}
+}
+
+const webhookColumns = `id, account_id, url, events, secret, created_at, disabled_at`
+
+func joinEvents(events []string) string { return "," + strings.Join(events, ",") + "," }
+
+func splitEvents(s string) []string {
+	var events []string
+	for _, e := range strings.Split(s, ",") {
+		if e != "" {
+			events = append(events, e)
+		}
+	}
+	return events
+}
+
+// CreateWebhook adds an endpoint to account, unless it has limit already
+// (ErrLimit). The count and the insert are one write, with the account's
+// row locked on PostgreSQL.
+func (s *Store) CreateWebhook(ctx context.Context, account int64, url string, events []string, secret []byte, limit int) (Webhook, error) {
+	var row webhookRow
+	err := s.write(ctx, func(ctx context.Context, tx txn) error {
+		var id int64
+		if err := tx.GetContext(ctx, &id, tx.Rebind(`SELECT id FROM accounts WHERE id = ?`+s.dialect.forUpdate), account); err != nil {
+			return err
+		}
+		var n int
+		if err := tx.GetContext(ctx, &n, tx.Rebind(`SELECT COUNT(*) FROM webhooks WHERE account_id = ?`), account); err != nil {
+			return err
+		}
+		if n >= limit {
+			return fmt.Errorf("webhooks: %w", ErrLimit)
+		}
+		if err := tx.GetContext(ctx, &row, tx.Rebind(`INSERT INTO webhooks (account_id, url, events, secret, created_at)
+			VALUES (?, ?, ?, ?, ?) RETURNING `+webhookColumns), account, url, joinEvents(events), secret, millis(s.Now())); err != nil {
+			return err
+		}
+		return refreshNotices(ctx, tx, account)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return Webhook{}, fmt.Errorf("account: %w", ErrNotFound)
+	}
+	if err != nil && !errors.Is(err, ErrLimit) {
+		return Webhook{}, fmt.Errorf("store: create webhook: %w", err)
+	}
+	return row.webhook(), err
+}
+
+// Webhooks lists account's endpoints, oldest first.
+func (s *Store) Webhooks(ctx context.Context, account int64) ([]Webhook, error) {
+	var rows []webhookRow
+	if err := s.ro.SelectContext(ctx, &rows, s.ro.Rebind(`SELECT `+webhookColumns+` FROM webhooks WHERE account_id = ? ORDER BY id`), account); err != nil {
+		return nil, fmt.Errorf("store: webhooks: %w", err)
+	}
+	hooks := make([]Webhook, len(rows))
+	for i, r := range rows {
+		hooks[i] = r.webhook()
+	}
+	return hooks, nil
+}
+
+// OwnedWebhook finds endpoint id of account; any other is ErrNotFound.
+func (s *Store) OwnedWebhook(ctx context.Context, account, id int64) (Webhook, error) {
+	var row webhookRow
+	err := s.ro.GetContext(ctx, &row, s.ro.Rebind(`SELECT `+webhookColumns+` FROM webhooks WHERE id = ? AND account_id = ?`), id, account)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Webhook{}, fmt.Errorf("webhook: %w", ErrNotFound)
+	}
+	if err != nil {
+		return Webhook{}, fmt.Errorf("store: webhook: %w", err)
+	}
+	return row.webhook(), nil
+}
+
+// DeleteWebhook deletes endpoint id of account with its deliveries, sent
+// or not.
+func (s *Store) DeleteWebhook(ctx context.Context, account, id int64) error {
+	err := s.write(ctx, func(ctx context.Context, tx txn) error {
+		res, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM webhooks WHERE id = ? AND account_id = ?`), id, account)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return errors.Join(fmt.Errorf("webhook: %w", ErrNotFound), err)
+		}
+		return refreshNotices(ctx, tx, account)
+	})
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("store: delete webhook: %w", err)
+	}
+	return err
+}
+
+// TestWebhook puts a test message for endpoint id of account in the outbox.
+func (s *Store) TestWebhook(ctx context.Context, account, id int64) error {
+	now := millis(s.Now())
+	err := s.write(ctx, func(ctx context.Context, tx txn) error {
+		res, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO notice_deliveries (account_id, webhook_id, type, at, next_at, created_at)
+			SELECT account_id, id, CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT)
+			FROM webhooks WHERE id = ? AND account_id = ?`), NoticeTest, now, now, now, id, account)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return errors.Join(fmt.Errorf("webhook: %w", ErrNotFound), err)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("store: test webhook: %w", err)
+	}
+	return err
+}
+
+// NoticeAddress is an account's address for email notices.
+type NoticeAddress struct {
+	// Address is the confirmed address, empty when none is.
+	Address string
+	// Pending is an address waiting for its confirmation, until
+	// PendingExpiresAt.
+	Pending          string
+	PendingExpiresAt time.Time
+}
+
+// NoticeAddress returns account's notice address, empty when it has none.
+func (s *Store) NoticeAddress(ctx context.Context, account int64) (NoticeAddress, error) {
+	var row struct {
+		Address  string        `db:"address"`
+		Pending  string        `db:"pending_address"`
+		Expires  sql.NullInt64 `db:"pending_expires_at"`
+		Confirms sql.NullInt64 `db:"confirmed_at"`
+	}
+	err := s.ro.GetContext(ctx, &row, s.ro.Rebind(`SELECT address, pending_address, pending_expires_at, confirmed_at
+		FROM notice_addresses WHERE account_id = ?`), account)
+	if errors.Is(err, sql.ErrNoRows) {
+		return NoticeAddress{}, nil
+	}
+	if err != nil {
+		return NoticeAddress{}, fmt.Errorf("store: notice address: %w", err)
+	}
+	a := NoticeAddress{Pending: row.Pending, PendingExpiresAt: fromMillis(row.Expires)}
+	if row.Confirms.Valid {
+		a.Address = row.Address
+	}
+	return a, nil
+}
+
+// SetPendingAddress records address as account's notice address to be, to
+// be confirmed with the token whose SHA-256 is hash before expires. The
+// confirmed address, if any, stays until then.
+func (s *Store) SetPendingAddress(ctx context.Context, account int64, address string, hash []byte, expires time.Time) error {
+	err := s.write(ctx, func(ctx context.Context, tx txn) error {
+		_, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO notice_addresses (account_id, pending_address, pending_hash, pending_expires_at)
+			VALUES (?, ?, ?, ?) ON CONFLICT (account_id) DO UPDATE
+			SET pending_address = excluded.pending_address, pending_hash = excluded.pending_hash,
+				pending_expires_at = excluded.pending_expires_at`), account, address, hash, millis(expires))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: notice address: %w", err)
+	}
+	return nil
+}
+
+// ConfirmAddress makes account's pending address, whose confirmation token
+// hashes to hash, its notice address, once: the token is spent. An unknown,
+// spent or expired token is ErrNotFound.
+func (s *Store) ConfirmAddress(ctx context.Context, account int64, hash []byte, at time.Time) (address string, err error) {
+	err = s.write(ctx, func(ctx context.Context, tx txn) error {
+		err := tx.GetContext(ctx, &address, tx.Rebind(`UPDATE notice_addresses
+			SET address = pending_address, confirmed_at = ?, pending_address = '', pending_hash = NULL, pending_expires_at = NULL
+			WHERE account_id = ? AND pending_hash = ? AND pending_expires_at > ? RETURNING address`), millis(at), account, hash, millis(at))
+		if err != nil {
+			return err
+		}
+		return refreshNotices(ctx, tx, account)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("confirmation: %w", ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: confirm address: %w", err)
+	}
+	return address, nil
+}
+
+// RemoveAddress forgets account's notice address, confirmed or pending;
+// emails not yet sent to it are dropped.
+func (s *Store) RemoveAddress(ctx context.Context, account int64) error {
+	err := s.write(ctx, func(ctx context.Context, tx txn) error {
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM notice_addresses WHERE account_id = ?`), account); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM notice_deliveries
+			WHERE account_id = ? AND webhook_id IS NULL AND status = '`+DeliveryPending+`'`), account); err != nil {
+			return err
+		}
+		return refreshNotices(ctx, tx, account)
+	})
+	if err != nil {
+		return fmt.Errorf("store: remove address: %w", err)
+	}
+	return nil
+}
+
+// Delivery is one notice to one target: a webhook, or the account's
+// notice address when WebhookID is zero.
+type Delivery struct {
+	ID        int64
+	AccountID int64
+	WebhookID int64
+	Type      string
+	LinkID    int64
+	RequestID int64
+	// At, IP and UserAgent tell when the event happened and who caused it.
+	At        time.Time
+	IP        string
+	UserAgent string
+	// Body is the message as first sent, empty before the first attempt.
+	Body      string
+	Status    string
+	Attempts  int
+	NextAt    time.Time
+	LastCode  int
+	LastError string
+	CreatedAt time.Time
+	// DeliveredAt is set once delivered.
+	DeliveredAt time.Time
+	// Lease is the lease a worker took the delivery with (LeaseDeliveries),
+	// which its FinishAttempt must still hold.
+	Lease time.Time
+}
+
+type deliveryRow struct {
+	ID          int64          `db:"id"`
+	AccountID   int64          `db:"account_id"`
+	WebhookID   sql.NullInt64  `db:"webhook_id"`
+	Type        string         `db:"type"`
+	LinkID      sql.NullInt64  `db:"link_id"`
+	RequestID   sql.NullInt64  `db:"request_id"`
+	At          int64          `db:"at"`
+	IP          string         `db:"ip"`
+	UserAgent   string         `db:"user_agent"`
+	Body        sql.NullString `db:"body"`
+	Status      string         `db:"status"`
+	Attempts    int            `db:"attempts"`
+	NextAt      int64          `db:"next_at"`
+	LeasedUntil sql.NullInt64  `db:"leased_until"`
+	LastCode    sql.NullInt64  `db:"last_code"`
+	LastError   string         `db:"last_error"`
+	CreatedAt   int64          `db:"created_at"`
+	DeliveredAt sql.NullInt64  `db:"delivered_at"`
+}
+
+func (r deliveryRow) delivery() Delivery {
+	return Delivery{ID: r.ID, AccountID: r.AccountID, WebhookID: r.WebhookID.Int64, Type: r.Type, LinkID: r.LinkID.Int64,
+		RequestID: r.RequestID.Int64, At: time.UnixMilli(r.At), IP: r.IP, UserAgent: r.UserAgent, Body: r.Body.String,
+		Status: r.Status, Attempts: r.Attempts, NextAt: time.UnixMilli(r.NextAt), LastCode: int(r.LastCode.Int64),
+		LastError: r.LastError, CreatedAt: time.UnixMilli(r.CreatedAt), DeliveredAt: fromMillis(r.DeliveredAt),
+		Lease: fromMillis(r.LeasedUntil)}
+}
+
+const deliveryColumns = `id, account_id, webhook_id, type, link_id, request_id, at, ip, user_agent, body, status,
+	attempts, next_at, leased_until, last_code, last_error, created_at, delivered_at`
+
+// WebhookDeliveries lists endpoint id's latest deliveries, newest first, if
+// account owns it.
+func (s *Store) WebhookDeliveries(ctx context.Context, account, id int64, limit int) ([]Delivery, error) {
+	var rows []deliveryRow
+	err := s.ro.SelectContext(ctx, &rows, s.ro.Rebind(`SELECT `+deliveryColumns+` FROM notice_deliveries
+		WHERE webhook_id = ? AND account_id = ? ORDER BY id DESC LIMIT ?`), id, account, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: deliveries: %w", err)
+	}
+	return deliveries(rows), nil
+}
+
+// EmailDeliveries lists the latest emails to account's notice address,
+// newest first.
+func (s *Store) EmailDeliveries(ctx context.Context, account int64, limit int) ([]Delivery, error) {
+	var rows []deliveryRow
+	err := s.ro.SelectContext(ctx, &rows, s.ro.Rebind(`SELECT `+deliveryColumns+` FROM notice_deliveries
+		WHERE webhook_id IS NULL AND account_id = ? ORDER BY id DESC LIMIT ?`), account, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: deliveries: %w", err)
+	}
+	return deliveries(rows), nil
+}
+
+func deliveries(rows []deliveryRow) []Delivery {
+	ds := make([]Delivery, len(rows))
+	for i, r := range rows {
+		ds[i] = r.delivery()
+	}
+	return ds
+}
+
+// LeaseDeliveries takes up to limit pending deliveries that are due at now
+// and that no other worker holds, and holds them until now+lease: no other
+// worker, of this instance or another, takes them meanwhile. On PostgreSQL
+// rows another transaction is taking are skipped, not waited for.
+func (s *Store) LeaseDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Delivery, error) {
+	var rows []deliveryRow
+	until := millis(now.Add(lease))
+	err := s.write(ctx, func(ctx context.Context, tx txn) error {
+		rs, err := tx.QueryxContext(ctx, tx.Rebind(`UPDATE notice_deliveries SET leased_until = ?
+			WHERE id IN (SELECT id FROM notice_deliveries
+				WHERE status = '`+DeliveryPending+`' AND next_at <= ? AND (leased_until IS NULL OR leased_until <= ?)
+				ORDER BY next_at, id LIMIT ?`+s.dialect.skipLocked+`)
+			RETURNING `+deliveryColumns), until, millis(now), millis(now), limit)
+		if err != nil {
+			return err
+		}
+		defer rs.Close()
+		for rs.Next() {
+			var r deliveryRow
+			if err := rs.StructScan(&r); err != nil {
+				return err
+			}
+			rows = append(rows, r)
+		}
+		return rs.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: lease deliveries: %w", err)
+	}
+	return deliveries(rows), nil
+}
+
+// Attempt is one try of a delivery.
+type Attempt struct {
+	At time.Time
+	// Code is the endpoint's HTTP status, or the SMTP server's reply code,
+	// zero when none came.
+	Code     int
+	Error    string
+	Duration time.Duration
+	// Body is the message sent, kept on the first attempt.
+	Body string
+	// Outcome is the delivery's status after this attempt; NextAt is when
+	// a pending delivery is tried again.
+	Outcome string
+	NextAt  time.Time
+	// DisableWebhook disables the delivery's endpoint (it answered 410).
+	DisableWebhook bool
+}
+
+// ErrLeaseLost reports an attempt whose delivery another worker took over,
+// its lease having run out: what this one did is not recorded.
+var ErrLeaseLost = errors.New("lease lost")
+
+// FinishAttempt records attempt a of delivery d, leased by this worker,
+// and releases it.
+func (s *Store) FinishAttempt(ctx context.Context, d Delivery, a Attempt) error {
+	err := s.write(ctx, func(ctx context.Context, tx txn) error {
+		var delivered sql.NullInt64
+		if a.Outcome == DeliveryDelivered {
+			delivered = sql.NullInt64{Int64: millis(a.At), Valid: true}
+		}
+		var code sql.NullInt64
+		if a.Code != 0 {
+			code = sql.NullInt64{Int64: int64(a.Code), Valid: true}
+		}
+		res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE notice_deliveries
+			SET status = ?, attempts = attempts + 1, next_at = ?, leased_until = NULL, last_code = ?, last_error = ?,
+				delivered_at = ?, body = COALESCE(body, ?)
+			WHERE id = ? AND leased_until = ? AND status = '`+DeliveryPending+`'`),
+			a.Outcome, millis(a.NextAt), code, clip(a.Error, 500), delivered, a.Body, d.ID, millis(d.Lease))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return errors.Join(ErrLeaseLost, err)
+		}
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO notice_attempts (delivery_id, at, code, error, duration_ms)
+			VALUES (?, ?, ?, ?, ?)`), d.ID, millis(a.At), a.Code, clip(a.Error, 500), a.Duration.Milliseconds()); err != nil {
+			return err
+		}
+		if a.DisableWebhook && d.WebhookID != 0 {
+			if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE webhooks SET disabled_at = ? WHERE id = ?`), millis(a.At), d.WebhookID); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE notice_deliveries SET status = '`+DeliveryFailed+`', last_error = 'endpoint disabled'
+				WHERE webhook_id = ? AND status = '`+DeliveryPending+`' AND id <> ?`), d.WebhookID, d.ID); err != nil {
+				return err
+			}
+			return refreshNotices(ctx, tx, d.AccountID)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, ErrLeaseLost) {
+		return fmt.Errorf("store: finish attempt: %w", err)
+	}
+	return err
+}
+
+// DeliveryAttempts lists delivery id's attempts, oldest first.
+func (s *Store) DeliveryAttempts(ctx context.Context, id int64) ([]Attempt, error) {
+	var rows []struct {
+		At       int64  `db:"at"`
+		Code     int    `db:"code"`
+		Error    string `db:"error"`
+		Duration int64  `db:"duration_ms"`
+	}
+	if err := s.ro.SelectContext(ctx, &rows, s.ro.Rebind(`SELECT at, code, error, duration_ms FROM notice_attempts
+		WHERE delivery_id = ? ORDER BY id`), id); err != nil {
+		return nil, fmt.Errorf("store: attempts: %w", err)
+	}
+	as := make([]Attempt, len(rows))
+	for i, r := range rows {
+		as[i] = Attempt{At: time.UnixMilli(r.At), Code: r.Code, Error: r.Error, Duration: time.Duration(r.Duration) * time.Millisecond}
+	}
+	return as, nil
+}
+
+// OutboxDepth counts the deliveries still pending, for metrics.
+func (s *Store) OutboxDepth(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.ro.GetContext(ctx, &n, `SELECT COUNT(*) FROM notice_deliveries WHERE status = '`+DeliveryPending+`'`)
+	return n, err
+}
+
+// LinkByID finds link id, for a notice about it.
+func (s *Store) LinkByID(ctx context.Context, id int64) (Link, error) {
+	return s.oneLink(ctx, `l.id = ?`, id)
+}
+
+// enqueueExpired writes, in the sweep's transaction, the notices of links
+// that expired unopened by now, and marks every such link as looked at, so
+// that each is noticed once.
+func (s *Store) enqueueExpired(ctx context.Context, tx txn, now int64) error {
+	rows, err := tx.QueryContext(ctx, tx.Rebind(`SELECT l.id, l.owner_id, l.notify, l.expires_at FROM links l
+		JOIN accounts a ON a.id = l.owner_id
+		WHERE l.expires_at <= ? AND NOT l.expiry_noticed AND l.uses = 0 AND l.revoked_at IS NULL AND a.notices`), now)
+	if err != nil {
+		return err
+	}
+	var events []noticeEvent
+	for rows.Next() {
+		var e noticeEvent
+		var at int64
+		if err := rows.Scan(&e.LinkID, &e.Account, &e.Notify, &at); err != nil {
+			rows.Close()
+			return err
+		}
+		e.Type, e.Event.At = NoticeLinkExpiredUnopened, time.UnixMilli(at)
+		events = append(events, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, e := range events {
+		if err := s.enqueue(ctx, tx, e); err != nil {
+			return err
+		}
+	}
+	_, err = tx.ExecContext(ctx, tx.Rebind(`UPDATE links SET expiry_noticed = TRUE WHERE expires_at <= ? AND NOT expiry_noticed`), now)
+	return err
+}
