@@ -23,6 +23,7 @@ import (
 	"oncelink/handlers"
 	"oncelink/live"
 	"oncelink/metrics"
+	"oncelink/sso"
 	"oncelink/store"
 	"oncelink/token"
 )
@@ -83,11 +84,20 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 		defer ss.StopCleanup()
 		sessions.Store = ss
 	}
-	svc := core.New(core.Config{
+	coreCfg := core.Config{
 		BaseURL: cfg.BaseURL, MinTTL: cfg.MinTTL, MaxTTL: cfg.MaxTTL, GrantTTL: cfg.GrantTTL,
 		TrustProxy: cfg.TrustProxy, RateLimits: cfg.RateLimits, Rates: cfg.Rates, MaxUpload: cfg.MaxUpload,
-		SharedRateLimits: st.Postgres(), Broker: broker,
-	}, st, key, log)
+		SharedRateLimits: st.Postgres(), Broker: broker, NoPasswordSignIn: !cfg.PasswordSignIn,
+	}
+	if cfg.OIDC.Issuer != "" {
+		p := sso.New(sso.Config{Issuer: cfg.OIDC.Issuer, ClientID: cfg.OIDC.ClientID, ClientSecret: cfg.OIDC.ClientSecret,
+			RedirectURL: strings.TrimSuffix(cfg.BaseURL, "/") + sso.CallbackPath}, log)
+		// Found now if it can be; else at the first sign-in, so that
+		// oncelink serves everything else while the provider is away.
+		go p.Discover(ctx)
+		coreCfg.SSO, coreCfg.SSOAllowedDomains, coreCfg.SSONoSignup = p, cfg.OIDC.domains(), cfg.OIDC.NoSignup
+	}
+	svc := core.New(coreCfg, st, key, log)
 	svc.Published = m.Event
 	h := handlers.New(svc, sessions, m, log)
 	v1 := api.New(svc, m, log)
