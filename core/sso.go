@@ -27,6 +27,9 @@ type IdentityProvider interface {
 	// and expiry are checked. A refusal is ErrSSORefused, a provider that
 	// cannot be reached ErrSSOUnavailable.
 	Identify(ctx context.Context, code, verifier string) (Identity, error)
+	// FormOrigins are the origins, such as https://idp.example, that Begin
+	// may send a browser to: the sign-in page lets its form lead there.
+	FormOrigins() []string
 }
 
 // Identity is what a verified ID token says about someone.
@@ -64,6 +67,15 @@ const SSOPendingTTL = 10 * time.Minute
 
 // SSO reports whether single sign-on is configured.
 func (s *Service) SSO() bool { return s.cfg.SSO != nil }
+
+// SSOFormOrigins are the origins that starting a single sign-on may send
+// a browser to, for the sign-in page's Content-Security-Policy.
+func (s *Service) SSOFormOrigins() []string {
+	if s.cfg.SSO == nil {
+		return nil
+	}
+	return s.cfg.SSO.FormOrigins()
+}
 
 // PasswordSignIn reports whether accounts may sign in with a password.
 func (s *Service) PasswordSignIn() bool { return !s.cfg.NoPasswordSignIn }

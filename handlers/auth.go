@@ -200,8 +200,7 @@ func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) {
 	if h.sentToSetup(w, r) {
 		return
 	}
-	form := h.loginView(safeNext(r.URL.Query().Get("next")))
-	h.render(w, r, http.StatusOK, components.LoginPage(h.page(r, "Sign in"), form))
+	h.renderLogin(w, r, http.StatusOK, h.loginView(safeNext(r.URL.Query().Get("next"))))
 }
 
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
@@ -220,7 +219,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	a, err := h.core.SignIn(r.Context(), turn, form.Username, r.PostForm.Get("password"))
 	if e, ok := core.AsError(err); ok && (e == core.ErrBadCredentials || e == core.ErrPasswordSignInOff || e.Kind == core.Invalid) {
 		form.Username, form.Error = refill(form.Username), e.Msg
-		h.render(w, r, Status(e.Kind), components.LoginPage(h.page(r, "Sign in"), form))
+		h.renderLogin(w, r, Status(e.Kind), form)
 		return
 	}
 	if err != nil {

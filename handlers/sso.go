@@ -87,7 +87,17 @@ func (h *Handler) ssoRefused(w http.ResponseWriter, r *http.Request, next string
 	retryAfter(w, e.RetryAfter)
 	form := h.loginView(next)
 	form.Error = e.Msg
-	h.render(w, r, Status(e.Kind), components.LoginPage(h.page(r, "Sign in"), form))
+	h.renderLogin(w, r, Status(e.Kind), form)
+}
+
+// renderLogin shows the sign-in page. Its single sign-on form posts here
+// and is redirected to the identity provider, which the page's policy must
+// allow as a form's destination.
+func (h *Handler) renderLogin(w http.ResponseWriter, r *http.Request, status int, form components.AccountForm) {
+	if form.SSO {
+		w.Header().Set("Content-Security-Policy", components.SignInPolicy(h.core.SSOFormOrigins()))
+	}
+	h.render(w, r, status, components.LoginPage(h.page(r, "Sign in"), form))
 }
 
 // loginView is the sign-in form as this server offers it: with a password,

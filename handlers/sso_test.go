@@ -14,6 +14,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/oauth2-proxy/mockoidc"
 
+	"oncelink/components"
 	"oncelink/core"
 	"oncelink/sso"
 	"oncelink/store"
@@ -362,13 +363,13 @@ func TestSSODomains(t *testing.T) {
 }
 
 func TestSSONoSignupSignsInOnlyLinkedAccounts(t *testing.T) {
-	s := newSSOServer(t, startProvider(t))
+	s := newSSOServer(t, startProvider(t), func(c *core.Config) { c.SSONoSignup = true })
 	s.admin()
-	if res := s.ssoSignIn(s.client(), ssoUser("sub-known", "k@example.com", "known")); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("sign-up: %d", res.StatusCode)
+	// Linked before sign-ups were turned off.
+	if _, err := s.store.CreateIdentityAccount(context.Background(), []string{"known"},
+		store.Identity{Issuer: s.idp.Issuer(), Subject: "sub-known"}); err != nil {
+		t.Fatal(err)
 	}
-	s.cfg.SSONoSignup = true
-	s.useStore(func(st core.Store) core.Store { return st })
 
 	c := s.client()
 	refusedWith(t, c, s.ssoSignIn(c, ssoUser("sub-new", "n@example.com", "newbie")), http.StatusForbidden, core.ErrSSONoSignup)
@@ -412,6 +413,11 @@ func TestSSOStartIsAFormOfThisSite(t *testing.T) {
 	}
 	if res := c.get("/auth/oidc/start"); res.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("GET start: %d", res.StatusCode)
+	}
+	// The sign-in page lets its form lead to the provider, and only there.
+	idpOrigin := strings.TrimSuffix(s.idp.Issuer(), "/oidc")
+	if csp := c.get("/login").Header.Get("Content-Security-Policy"); csp != components.ContentSecurityPolicy+" "+idpOrigin {
+		t.Errorf("sign-in page's policy: %q", csp)
 	}
 }
 
@@ -467,10 +473,8 @@ func TestSSOProviderAwayAnswers503(t *testing.T) {
 }
 
 func TestPasswordSignInOff(t *testing.T) {
-	s := newSSOServer(t, startProvider(t))
-	s.admin()
-	s.cfg.NoPasswordSignIn = true
-	s.useStore(func(st core.Store) core.Store { return st })
+	s := newSSOServer(t, startProvider(t), func(c *core.Config) { c.NoPasswordSignIn = true })
+	s.admin() // set-up makes the first account, with a password, either way
 
 	c := s.client()
 	page := c.get("/login")

@@ -10,6 +10,9 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -103,6 +106,35 @@ func (p *Provider) provider(ctx context.Context) (*oidc.Provider, error) {
 	p.log.Info("single sign-on: identity provider found", "issuer", p.cfg.Issuer)
 	p.found, p.failedAt = found, time.Time{}
 	return found, nil
+}
+
+// FormOrigins returns the issuer's origin and, once the provider is found,
+// its authorization endpoint's, where Begin sends browsers.
+func (p *Provider) FormOrigins() []string {
+	origins := []string{origin(p.cfg.Issuer)}
+	p.mu.Lock()
+	found := p.found
+	p.mu.Unlock()
+	if found != nil {
+		if o := origin(found.Endpoint().AuthURL); o != origins[0] {
+			origins = append(origins, o)
+		}
+	}
+	return slices.DeleteFunc(origins, func(o string) bool { return o == "" })
+}
+
+// origin is rawURL's scheme, host and port, as a Content-Security-Policy
+// source; "" when it is not an http or https URL with a plain host name or
+// address.
+func origin(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
+		strings.ContainsFunc(u.Host, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(".-:[]", r))
+		}) {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 func (p *Provider) oauth(found *oidc.Provider) *oauth2.Config {
