@@ -22,6 +22,9 @@ type Settings struct {
 	// LastAdmin is set when the account is the only enabled
 	// administrator, which cannot be deleted.
 	LastAdmin bool
+	// NoPassword is set for an account made by single sign-on, which has
+	// no password to change or to confirm its deletion with.
+	NoPassword bool
 }
 
 // KeyItem is one API key on the settings page.

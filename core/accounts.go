@@ -93,11 +93,11 @@ func (s *Service) SignIn(ctx context.Context, t Turn, username, password string)
 	// An account made by single sign-on has no password: it is compared
 	// against the dummy too, so that its refusal takes as long.
 	hash := dummyHash
-	if err == nil && a.PasswordHash != "" {
+	if err == nil && a.HasPassword() {
 		hash = []byte(a.PasswordHash)
 	}
 	match := passwordMatches(string(hash), password)
-	if err != nil || !match || a.PasswordHash == "" || a.Disabled() {
+	if err != nil || !match || !a.HasPassword() || a.Disabled() {
 		return Account{}, ErrBadCredentials
 	}
 	return a, nil

@@ -159,6 +159,14 @@ func TestSSOFirstSignInMakesAccountAndNextFindsIt(t *testing.T) {
 	if page.StatusCode != http.StatusOK {
 		t.Fatalf("dashboard: %d", page.StatusCode)
 	}
+	// Its settings have no password to change.
+	settings := c.get("/settings")
+	if !hasTestID(t, settings.body, "no-password") || hasTestID(t, settings.body, "password-form") || hasTestID(t, settings.body, "delete-form") {
+		t.Error("the settings of an account without a password offer to change it or to delete with it")
+	}
+	if settings := admin.get("/settings"); !hasTestID(t, settings.body, "password-form") {
+		t.Error("the administrator's settings lost the password form")
+	}
 	// Its sessions list shows this one, as after a password sign-in.
 	if sessions, err := s.h.core.Sessions(ctx, jane.ID); err != nil || len(sessions) != 1 {
 		t.Errorf("sessions %v, %v; want this one", sessions, err)
