@@ -54,6 +54,9 @@ func TestSSOInBrowser(t *testing.T) {
 	}
 	b.wait(`document.querySelector("[data-testid=live]").textContent === "Live"`, 5*time.Second)
 	b.clean("dashboard after single sign-on")
+	b.open("/settings", "[data-testid=no-password]")
+	browsertest.Shoot(t, ctx, "settings-sso")
+	b.clean("settings without a password")
 
 	amy, err := s.store.AccountByName(context.Background(), "amy")
 	if err != nil {
