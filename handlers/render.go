@@ -92,7 +92,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case e == nil && r.Context().Err() != nil:
 		h.log.Debug("client went away", "method", r.Method, "path", LogPath(r.URL.Path), "err", err)
 		return
-	case e == core.ErrUnavailable && !errors.Is(err, core.ErrUnavailable):
+	case e != nil && e.Kind == core.Unavailable && !errors.Is(err, core.ErrUnavailable):
 		h.log.Error("database unavailable", "method", r.Method, "path", LogPath(r.URL.Path), "err", err)
 	}
 	if e != nil {
