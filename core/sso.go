@@ -80,9 +80,14 @@ func (s *Service) SSOFormOrigins() []string {
 // PasswordSignIn reports whether accounts may sign in with a password.
 func (s *Service) PasswordSignIn() bool { return !s.cfg.NoPasswordSignIn }
 
-// StartSSO begins a single sign-on: the address to send the browser to,
-// and what to keep in its session until it comes back.
-func (s *Service) StartSSO(ctx context.Context) (url string, p SSOPending, err error) {
+// StartSSO begins a single sign-on, on the client's turn t at
+// SignInAction: the address to send the browser to, and what to keep in
+// its session until it comes back. The turn bounds how many sign-ons a
+// client leaves pending, each in a session of its own.
+func (s *Service) StartSSO(ctx context.Context, t Turn) (url string, p SSOPending, err error) {
+	if err := t.check(SignInAction); err != nil {
+		return "", SSOPending{}, err
+	}
 	if s.cfg.SSO == nil {
 		return "", SSOPending{}, ErrNotFound
 	}

@@ -19,17 +19,22 @@ const (
 )
 
 // startSSO sends the browser to the identity provider, keeping in its
-// session the state, nonce and PKCE verifier it must come back with. It is
+// session the state, nonce and PKCE verifier it must come back with. It
+// takes a turn at signing in, as the return does. It is
 // a POST, behind the cross-origin check like every form, so that another
 // site cannot start a sign-in in its visitor's browser, and nothing
 // prefetches it.
 func (h *Handler) startSSO(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
+	turn, err := h.core.TakeTurn(r.Context(), core.SignInAction, h.client(r))
+	if err == nil {
+		err = parseForm(w, r)
+	}
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	next := safeNext(r.PostForm.Get("next"))
-	url, p, err := h.core.StartSSO(r.Context())
+	url, p, err := h.core.StartSSO(r.Context(), turn)
 	if err != nil {
 		h.ssoRefused(w, r, next, err)
 		return

@@ -505,3 +505,26 @@ func TestPasswordSignInOff(t *testing.T) {
 		t.Errorf("single sign-on: %d %s", res.StatusCode, res.body)
 	}
 }
+
+// TestSSOTakesSignInTurns: starting and returning each take a turn at the
+// client's sign-in limit, so a client cannot leave sign-ons pending, or
+// try returns, faster than it could try passwords.
+func TestSSOTakesSignInTurns(t *testing.T) {
+	s := newSSOServer(t, startProvider(t), func(c *core.Config) {
+		c.RateLimits = true
+		c.Rates.SignIn = core.Rate{N: 3, Per: time.Hour}
+	})
+	s.admin()
+	c := s.client()
+	if res := s.ssoSignIn(c, ssoUser("sub-1", "a@example.com", "amy")); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d", res.StatusCode)
+	}
+	c.toProvider(s.idp) // the third turn
+	res := c.post("/auth/oidc/start", nil)
+	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" {
+		t.Errorf("a fourth turn: %d, Retry-After %q", res.StatusCode, res.Header.Get("Retry-After"))
+	}
+	if res := c.get(sso.CallbackPath + "?state=x&code=y"); res.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("a return past the limit: %d", res.StatusCode)
+	}
+}
