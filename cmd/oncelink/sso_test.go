@@ -104,6 +104,11 @@ func TestSingleSignOnAgainstTheBinary(t *testing.T) {
 	if me.StatusCode != http.StatusOK || !strings.Contains(string(body), `"username":"dee"`) {
 		t.Errorf("the API with the key of an account made by single sign-on: %d %s", me.StatusCode, body)
 	}
+	out.Reset()
+	if err := run(t.Context(), []string{"user", "list", "--db", db}, func(string) string { return "" },
+		strings.NewReader(""), &out, &errs); err != nil || !strings.Contains(out.String(), "dee@example.com") {
+		t.Errorf("user list does not say as whom dee signs in: %v\n%s", err, out.String())
+	}
 	if err := run(t.Context(), []string{"user", "passwd", "dee", "--password-stdin", "--db", db}, func(string) string { return "" },
 		strings.NewReader("a password for the command line\n"), &out, &errs); err != nil {
 		t.Errorf("user passwd: %v %s", err, errs.String())
