@@ -45,11 +45,7 @@ func accountItem(acc core.Account, viewer *core.Account, linked []core.Linked) c
 	item := components.AccountItem{ID: acc.ID, Name: acc.Username, Admin: acc.Admin, Disabled: acc.Disabled(),
 		CreatedAt: acc.CreatedAt, Self: acc.ID == viewer.ID}
 	for _, l := range linked {
-		as := l.Email
-		if as == "" {
-			as = l.Issuer
-		}
-		item.SSO = append(item.SSO, as)
+		item.SSO = append(item.SSO, l.Label())
 	}
 	return item
 }

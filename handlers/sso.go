@@ -20,10 +20,9 @@ const (
 
 // startSSO sends the browser to the identity provider, keeping in its
 // session the state, nonce and PKCE verifier it must come back with. It
-// takes a turn at signing in, as the return does. It is
-// a POST, behind the cross-origin check like every form, so that another
-// site cannot start a sign-in in its visitor's browser, and nothing
-// prefetches it.
+// takes a turn at signing in, as the return does. It is a POST, behind the
+// cross-origin check like every form, so that another site cannot start a
+// sign-in in its visitor's browser, and nothing prefetches it.
 func (h *Handler) startSSO(w http.ResponseWriter, r *http.Request) {
 	turn, err := h.core.TakeTurn(r.Context(), core.SignInAction, h.client(r))
 	if err == nil {

@@ -21,6 +21,15 @@ type Identity struct {
 	LastUsedAt time.Time
 }
 
+// Label is how the identity is shown: the email address the provider
+// last gave, else its issuer.
+func (i Identity) Label() string {
+	if i.Email != "" {
+		return i.Email
+	}
+	return i.Issuer
+}
+
 type identityRow struct {
 	Issuer     string `db:"issuer"`
 	Subject    string `db:"subject"`

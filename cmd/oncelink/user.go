@@ -145,7 +145,7 @@ func userList(fs *flag.FlagSet) runFunc {
 		sso := func(a core.Account) []string {
 			var as []string
 			for _, l := range identities[a.ID] {
-				as = append(as, cmp.Or(l.Email, l.Issuer))
+				as = append(as, l.Label())
 			}
 			return as
 		}
