@@ -11,6 +11,10 @@ type AccountItem struct {
 	CreatedAt time.Time
 	// Self marks the viewer's own account, which cannot be disabled.
 	Self bool
+	// SSO lists the identity providers' accounts linked to it, each as
+	// its email address or else its issuer: it signs in with single
+	// sign-on as them.
+	SSO []string
 }
 
 // NewAccountForm is the add-account form with what the admin typed.

@@ -1,5 +1,7 @@
 package components
 
+import "strings"
+
 // ContentSecurityPolicy is the policy the pages are written for: only
 // oncelink's own scripts, styles, images and media, and nothing inline.
 // URLLinkPolicy is the same but lets a form lead elsewhere, for the Open
@@ -11,3 +13,12 @@ const (
 	ContentSecurityPolicy = cspFetches + "form-action 'self'"
 	URLLinkPolicy         = cspFetches + "form-action 'self' http: https:"
 )
+
+// SignInPolicy is ContentSecurityPolicy for the sign-in page, whose single
+// sign-on form leads on to the identity provider at origins.
+func SignInPolicy(origins []string) string {
+	if len(origins) == 0 {
+		return ContentSecurityPolicy
+	}
+	return ContentSecurityPolicy + " " + strings.Join(origins, " ")
+}

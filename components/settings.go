@@ -24,6 +24,9 @@ type Settings struct {
 	LastAdmin bool
 	// Notices is the notifications section.
 	Notices Notices
+	// NoPassword is set for an account made by single sign-on, which has
+	// no password to change or to confirm its deletion with.
+	NoPassword bool
 }
 
 // KeyItem is one API key on the settings page.

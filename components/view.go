@@ -34,6 +34,9 @@ type AccountForm struct {
 	Error string
 	// ErrorField names the field the error is about, if any.
 	ErrorField string
+	// SSO offers single sign-on on the sign-in page; NoPassword leaves
+	// the password form out.
+	SSO, NoPassword bool
 }
 
 // ErrorView explains a failed request.

@@ -74,6 +74,9 @@ func (s *Service) SignIn(ctx context.Context, t Turn, username, password string)
 	if err := t.check(SignInAction); err != nil {
 		return Account{}, err
 	}
+	if s.cfg.NoPasswordSignIn {
+		return Account{}, ErrPasswordSignInOff
+	}
 	// No account has a name that is not text, and the database could not
 	// look one up: saying so reveals nothing.
 	if err := checkBytes("username", username); err != nil {
@@ -87,12 +90,14 @@ func (s *Service) SignIn(ctx context.Context, t Turn, username, password string)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return Account{}, err
 	}
+	// An account made by single sign-on has no password: it is compared
+	// against the dummy too, so that its refusal takes as long.
 	hash := dummyHash
-	if err == nil {
+	if err == nil && a.HasPassword() {
 		hash = []byte(a.PasswordHash)
 	}
 	match := passwordMatches(string(hash), password)
-	if err != nil || !match || a.Disabled() {
+	if err != nil || !match || !a.HasPassword() || a.Disabled() {
 		return Account{}, ErrBadCredentials
 	}
 	return a, nil

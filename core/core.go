@@ -89,6 +89,15 @@ type Config struct {
 	// Resolver finds the addresses of an endpoint's host; nil means the
 	// system's.
 	Resolver Resolver
+	// NoPasswordSignIn refuses signing in with a password on the web; the
+	// operator's commands and API keys still work.
+	NoPasswordSignIn bool
+	// SSO, when set, lets people sign in with an OpenID provider (see
+	// FinishSSO); SSOAllowedDomains, when set, are the only email domains
+	// it signs in, and SSONoSignup signs in only accounts already linked.
+	SSO               IdentityProvider
+	SSOAllowedDomains []string
+	SSONoSignup       bool
 }
 
 // Store is what the rules need of the database.
@@ -104,6 +113,11 @@ type Store interface {
 	SetPassword(ctx context.Context, id int64, passwordHash string) (store.Account, error)
 	SetAdmin(ctx context.Context, id int64, admin bool) (store.Account, error)
 	DeleteAccount(ctx context.Context, id int64) (store.Account, []store.Link, error)
+
+	AccountByIdentity(ctx context.Context, issuer, subject, email string) (store.Account, error)
+	CreateIdentityAccount(ctx context.Context, names []string, id store.Identity) (store.Account, error)
+	Identities(ctx context.Context) (map[int64][]store.Identity, error)
+	AccountIdentities(ctx context.Context, account int64) ([]store.Identity, error)
 
 	SeeSession(ctx context.Context, s store.AccountSession) error
 	AccountSessions(ctx context.Context, account int64) ([]store.AccountSession, error)

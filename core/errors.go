@@ -3,6 +3,7 @@ package core
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"oncelink/store"
@@ -89,7 +90,42 @@ var (
 	// Service.FormTime): nothing of it is kept.
 	ErrTooSlow = &Error{Kind: TooSlow, Code: "body_too_slow", Title: "Too slow",
 		Msg: "What was sent arrived too slowly, so oncelink stopped waiting for it. Nothing was stored; try again on a faster connection."}
+	ErrAccountDisabled = &Error{Kind: Forbidden, Code: "account_disabled", Title: "Account disabled",
+		Msg: "Your oncelink account is disabled. Ask an administrator to enable it."}
+	ErrPasswordSignInOff = &Error{Kind: Forbidden, Code: "password_signin_off", Title: "Sign in",
+		Msg: "Signing in with a password is turned off on this server. Sign in with single sign-on."}
 )
+
+// Refusals of a single sign-on (see FinishSSO). None says more than the
+// person needs: the details of a refused token go to the log.
+var (
+	ErrSSOState = &Error{Kind: Invalid, Code: "sso_state", Title: "Sign in",
+		Msg: "This sign-in has expired, was already used, or was started in another browser. Start again with the single sign-on button."}
+	ErrSSORefused = &Error{Kind: Unauthorized, Code: "sso_refused", Title: "Sign in",
+		Msg: "oncelink could not verify the identity provider's answer, so it did not sign you in. Start again; if it keeps happening, tell your administrator."}
+	ErrSSOUnavailable = &Error{Kind: Unavailable, Code: "sso_unavailable", Title: "Sign in",
+		Msg: "Single sign-on is unavailable: oncelink cannot reach the identity provider. Try again in a moment.", RetryAfter: 10 * time.Second}
+	ErrSSODomain = &Error{Kind: Forbidden, Code: "sso_domain_not_allowed", Title: "Sign in",
+		Msg: "Your email address at the identity provider is not in a domain that may sign in here. Ask an administrator."}
+	ErrSSOEmailUnverified = &Error{Kind: Forbidden, Code: "sso_email_unverified", Title: "Sign in",
+		Msg: "The identity provider has not verified your email address, so oncelink cannot tell whether you may sign in here. Verify it there, then try again."}
+	ErrSSONoSignup = &Error{Kind: Forbidden, Code: "sso_signup_off", Title: "Sign in",
+		Msg: "You have no oncelink account yet, and this server does not create accounts on sign-in. Ask an administrator."}
+	ErrSSOSetupFirst = &Error{Kind: Forbidden, Code: "sso_setup_first", Title: "Sign in",
+		Msg: "oncelink has no administrator yet. Set it up first; then sign in with single sign-on."}
+)
+
+// ssoDenied is the provider's refusal to sign someone in, naming its
+// error code when it is one of the standard sort (letters and
+// underscores), never other text it was sent.
+func ssoDenied(code string) *Error {
+	e := &Error{Kind: Unauthorized, Code: "sso_denied", Title: "Sign in",
+		Msg: "The identity provider did not sign you in. Try again, or ask your administrator."}
+	if len(code) <= 40 && strings.Trim(code, "abcdefghijklmnopqrstuvwxyz_") == "" {
+		e.Msg = "The identity provider did not sign you in (it answered " + code + "). Try again, or ask your administrator."
+	}
+	return e
+}
 
 // limited refuses a request until wait has passed.
 func limited(wait time.Duration) *Error {

@@ -27,19 +27,27 @@ func (h *Handler) accounts(w http.ResponseWriter, r *http.Request, a *core.Accou
 // renderAccounts shows the accounts page with v's form and notice.
 func (h *Handler) renderAccounts(w http.ResponseWriter, r *http.Request, a *core.Account, status int, v components.Accounts) {
 	list, err := h.core.Accounts(r.Context())
+	var linked map[int64][]core.Linked
+	if err == nil {
+		linked, err = h.core.Identities(r.Context())
+	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	for _, acc := range list {
-		v.List = append(v.List, accountItem(acc, a))
+		v.List = append(v.List, accountItem(acc, a, linked[acc.ID]))
 	}
 	h.render(w, r, status, components.AccountsPage(h.page(r, "Accounts"), v))
 }
 
-func accountItem(acc core.Account, viewer *core.Account) components.AccountItem {
-	return components.AccountItem{ID: acc.ID, Name: acc.Username, Admin: acc.Admin, Disabled: acc.Disabled(),
+func accountItem(acc core.Account, viewer *core.Account, linked []core.Linked) components.AccountItem {
+	item := components.AccountItem{ID: acc.ID, Name: acc.Username, Admin: acc.Admin, Disabled: acc.Disabled(),
 		CreatedAt: acc.CreatedAt, Self: acc.ID == viewer.ID}
+	for _, l := range linked {
+		item.SSO = append(item.SSO, l.Label())
+	}
+	return item
 }
 
 // addAccount adds an account from the form. A mistake re-renders the form
@@ -100,7 +108,12 @@ func (h *Handler) changedAccount(w http.ResponseWriter, r *http.Request, a *core
 		return
 	}
 	if isHTMX(r) {
-		h.render(w, r, http.StatusOK, components.AccountRow(accountItem(acc, a)))
+		linked, err := h.core.AccountIdentities(r.Context(), acc.ID)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		h.render(w, r, http.StatusOK, components.AccountRow(accountItem(acc, a, linked)))
 		return
 	}
 	http.Redirect(w, r, "/accounts", http.StatusSeeOther)

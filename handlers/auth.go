@@ -200,8 +200,7 @@ func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) {
 	if h.sentToSetup(w, r) {
 		return
 	}
-	form := components.AccountForm{Next: safeNext(r.URL.Query().Get("next"))}
-	h.render(w, r, http.StatusOK, components.LoginPage(h.page(r, "Sign in"), form))
+	h.renderLogin(w, r, http.StatusOK, h.loginView(safeNext(r.URL.Query().Get("next"))))
 }
 
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
@@ -215,14 +214,12 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	form := components.AccountForm{
-		Username: strings.TrimSpace(r.PostForm.Get("username")),
-		Next:     safeNext(r.PostForm.Get("next")),
-	}
+	form := h.loginView(safeNext(r.PostForm.Get("next")))
+	form.Username = strings.TrimSpace(r.PostForm.Get("username"))
 	a, err := h.core.SignIn(r.Context(), turn, form.Username, r.PostForm.Get("password"))
-	if e, ok := core.AsError(err); ok && (e == core.ErrBadCredentials || e.Kind == core.Invalid) {
+	if e, ok := core.AsError(err); ok && (e == core.ErrBadCredentials || e == core.ErrPasswordSignInOff || e.Kind == core.Invalid) {
 		form.Username, form.Error = refill(form.Username), e.Msg
-		h.render(w, r, Status(e.Kind), components.LoginPage(h.page(r, "Sign in"), form))
+		h.renderLogin(w, r, Status(e.Kind), form)
 		return
 	}
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"oncelink/assets"
 	"oncelink/core"
 	"oncelink/metrics"
+	"oncelink/sso"
 	"oncelink/store"
 )
 
@@ -91,6 +92,8 @@ func (h *Handler) Routes(api http.Handler) http.Handler {
 	route("GET /login", h.loginForm)
 	route("POST /login", h.login)
 	route("POST /logout", h.logout)
+	route("POST /auth/oidc/start", h.startSSO)
+	route("GET "+sso.CallbackPath, h.finishSSO)
 	route("GET /links", h.signedIn(h.dashboard))
 	route("POST /links", h.signedIn(h.createLink))
 	route("GET /links/events", h.events)

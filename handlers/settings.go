@@ -50,6 +50,7 @@ func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, a *core
 		h.fail(w, r, err)
 		return
 	}
+	v.NoPassword = !a.HasPassword()
 	h.render(w, r, status, components.SettingsPage(h.page(r, "Settings"), v))
 }
 

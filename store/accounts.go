@@ -46,6 +46,10 @@ type Account struct {
 // Disabled reports whether the account may no longer sign in.
 func (a Account) Disabled() bool { return !a.DisabledAt.IsZero() }
 
+// HasPassword reports whether the account has a password: one made by
+// single sign-on has none until the operator sets one.
+func (a Account) HasPassword() bool { return a.PasswordHash != "" }
+
 type accountRow struct {
 	ID           int64         `db:"id"`
 	Username     string        `db:"username"`

@@ -34,6 +34,31 @@ type config struct {
 	SMTPURL             string
 	MailFrom            string
 	WebhookAllowPrivate bool
+
+	// PasswordSignIn lets accounts sign in with a password on the web.
+	PasswordSignIn bool
+	// OIDC is single sign-on, on when OIDC.Issuer is set.
+	OIDC oidcConfig
+}
+
+// oidcConfig is the OpenID provider that single sign-on uses.
+type oidcConfig struct {
+	Issuer         string
+	ClientID       string
+	ClientSecret   string
+	AllowedDomains string
+	NoSignup       bool
+}
+
+// domains is AllowedDomains as a list, in lower case.
+func (o oidcConfig) domains() []string {
+	var ds []string
+	for d := range strings.SplitSeq(o.AllowedDomains, ",") {
+		if d = strings.ToLower(strings.TrimSpace(d)); d != "" {
+			ds = append(ds, d)
+		}
+	}
+	return ds
 }
 
 // durationFlag reads core.ParseDuration's form ("90s", "7d").
@@ -180,6 +205,12 @@ func configFlags(fs *flag.FlagSet, c *config) {
 	fs.StringVar(&c.SMTPURL, "smtp-url", "", "send email notices through `URL`, smtp://user:password@host:587 or smtps://…:465 (off when empty)")
 	fs.StringVar(&c.MailFrom, "mail-from", "", "the `ADDRESS` email notices come from")
 	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", false, "let webhooks reach private, loopback and link-local addresses")
+	fs.BoolVar(&c.PasswordSignIn, "password-signin", true, "let accounts sign in with a password on the web (--password-signin=false leaves single sign-on only)")
+	fs.StringVar(&c.OIDC.Issuer, "oidc-issuer", "", "single sign-on: the OpenID provider's issuer `URL` (off when empty)")
+	fs.StringVar(&c.OIDC.ClientID, "oidc-client-id", "", "single sign-on: oncelink's client `ID` at the provider")
+	fs.StringVar(&c.OIDC.ClientSecret, "oidc-client-secret", "", "single sign-on: oncelink's client `SECRET` at the provider (prefer ONCELINK_OIDC_CLIENT_SECRET)")
+	fs.StringVar(&c.OIDC.AllowedDomains, "oidc-allowed-domains", "", "single sign-on: only people whose verified email is in one of these comma-separated `DOMAINS`")
+	fs.BoolVar(&c.OIDC.NoSignup, "oidc-no-signup", false, "single sign-on: sign in only accounts already linked, make no new ones")
 }
 
 // complete checks the configuration that the flags left, with args, the
@@ -211,5 +242,38 @@ func (c *config) complete(args []string) error {
 	case c.MailFrom != "" && c.SMTPURL == "":
 		return errors.New("--mail-from needs --smtp-url")
 	}
+	return c.OIDC.check(c.PasswordSignIn)
+}
+
+// check refuses single sign-on settings that would not work, and a server
+// that nobody could sign in to.
+func (o oidcConfig) check(passwordSignIn bool) error {
+	if o.Issuer == "" {
+		switch {
+		case o.ClientID != "" || o.ClientSecret != "" || o.AllowedDomains != "" || o.NoSignup:
+			return errors.New("the --oidc-* flags need --oidc-issuer")
+		case !passwordSignIn:
+			return errors.New("--password-signin=false needs single sign-on (--oidc-issuer): nobody could sign in")
+		}
+		return nil
+	}
+	u, err := url.Parse(o.Issuer)
+	if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" ||
+		(u.Scheme != "https" && (u.Scheme != "http" || !isLoopbackHost(u.Hostname()))) {
+		return fmt.Errorf("--oidc-issuer %q must be an https:// URL (http:// only on a loopback address)", o.Issuer)
+	}
+	if o.ClientID == "" {
+		return errors.New("--oidc-issuer needs --oidc-client-id")
+	}
+	for _, d := range o.domains() {
+		if strings.ContainsAny(d, "@/ ") || !strings.Contains(d, ".") {
+			return fmt.Errorf("--oidc-allowed-domains: %q is not a domain such as example.com", d)
+		}
+	}
 	return nil
+}
+
+func isLoopbackHost(host string) bool {
+	ip := net.ParseIP(host)
+	return host == "localhost" || (ip != nil && ip.IsLoopback())
 }

@@ -24,6 +24,7 @@ import (
 	"oncelink/live"
 	"oncelink/metrics"
 	"oncelink/notify"
+	"oncelink/sso"
 	"oncelink/store"
 	"oncelink/token"
 )
@@ -94,9 +95,18 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 		BaseURL: cfg.BaseURL, MinTTL: cfg.MinTTL, MaxTTL: cfg.MaxTTL, GrantTTL: cfg.GrantTTL,
 		TrustProxy: cfg.TrustProxy, RateLimits: cfg.RateLimits, Rates: cfg.Rates, MaxUpload: cfg.MaxUpload,
 		SharedRateLimits: st.Postgres(), Broker: broker, WebhookAllowPrivate: cfg.WebhookAllowPrivate,
+		NoPasswordSignIn: !cfg.PasswordSignIn,
 	}
 	if mailer != nil {
 		coreCfg.Mailer = mailer
+	}
+	if cfg.OIDC.Issuer != "" {
+		p := sso.New(sso.Config{Issuer: cfg.OIDC.Issuer, ClientID: cfg.OIDC.ClientID, ClientSecret: cfg.OIDC.ClientSecret,
+			RedirectURL: strings.TrimSuffix(cfg.BaseURL, "/") + sso.CallbackPath}, log)
+		// Found now if it can be; else at the first sign-in, so that
+		// oncelink serves everything else while the provider is away.
+		go p.Discover(ctx)
+		coreCfg.SSO, coreCfg.SSOAllowedDomains, coreCfg.SSONoSignup = p, cfg.OIDC.domains(), cfg.OIDC.NoSignup
 	}
 	svc := core.New(coreCfg, st, key, log)
 	svc.Published = m.Event

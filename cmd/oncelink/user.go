@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -115,6 +116,9 @@ type accountJSON struct {
 	Disabled   bool       `json:"disabled"`
 	CreatedAt  time.Time  `json:"created_at"`
 	DisabledAt *time.Time `json:"disabled_at"`
+	// SSO lists the identity provider accounts it signs in as, each as
+	// its email address or else its issuer.
+	SSO []string `json:"sso,omitempty"`
 }
 
 // userList lists the accounts: oncelink user list [--json].
@@ -134,10 +138,21 @@ func userList(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
+		identities, err := op.svc.Identities(ctx)
+		if err != nil {
+			return err
+		}
+		sso := func(a core.Account) []string {
+			var as []string
+			for _, l := range identities[a.ID] {
+				as = append(as, l.Label())
+			}
+			return as
+		}
 		if *asJSON {
 			list := make([]accountJSON, len(accounts))
 			for i, a := range accounts {
-				list[i] = accountJSON{Username: a.Username, Admin: a.Admin, Disabled: a.Disabled(), CreatedAt: a.CreatedAt.UTC()}
+				list[i] = accountJSON{Username: a.Username, Admin: a.Admin, Disabled: a.Disabled(), CreatedAt: a.CreatedAt.UTC(), SSO: sso(a)}
 				if a.Disabled() {
 					at := a.DisabledAt.UTC()
 					list[i].DisabledAt = &at
@@ -148,9 +163,10 @@ func userList(fs *flag.FlagSet) runFunc {
 			return enc.Encode(map[string]any{"accounts": list})
 		}
 		tw := tabwriter.NewWriter(p.stdout, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tADMIN\tDISABLED\tCREATED")
+		fmt.Fprintln(tw, "NAME\tADMIN\tDISABLED\tCREATED\tSINGLE SIGN-ON")
 		for _, a := range accounts {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.Username, yesNo(a.Admin), yesNo(a.Disabled()), a.CreatedAt.UTC().Format("2006-01-02 15:04 UTC"))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.Username, yesNo(a.Admin), yesNo(a.Disabled()), a.CreatedAt.UTC().Format("2006-01-02 15:04 UTC"),
+				cmp.Or(strings.Join(sso(a), ", "), "-"))
 		}
 		return tw.Flush()
 	}

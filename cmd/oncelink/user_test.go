@@ -255,7 +255,7 @@ func TestUserList(t *testing.T) {
 	}
 	r = runCLI(t, nil, "", "user", "list", "--db", db)
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
-	if r.err != nil || len(lines) != 3 || strings.Join(strings.Fields(lines[0]), " ") != "NAME ADMIN DISABLED CREATED" ||
+	if r.err != nil || len(lines) != 3 || strings.Join(strings.Fields(lines[0]), " ") != "NAME ADMIN DISABLED CREATED SINGLE SIGN-ON" ||
 		!strings.HasPrefix(strings.Join(strings.Fields(lines[1]), " "), "ada yes no ") ||
 		!strings.HasPrefix(strings.Join(strings.Fields(lines[2]), " "), "bob no yes ") {
 		t.Fatalf("list: %v\n%s", r.err, r.stdout)

@@ -1,0 +1,260 @@
+package core
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"oncelink/store"
+)
+
+// IdentityProvider is an OpenID provider that vouches for who someone is:
+// single sign-on. The core decides what its word allows; the provider's
+// adapter speaks its protocol (see package sso).
+type IdentityProvider interface {
+	// Begin returns the address at the provider to send a browser to, so
+	// that it comes back with state and a code, and the PKCE verifier
+	// that must go with that code; nonce is to come back in the ID token.
+	Begin(ctx context.Context, state, nonce string) (url, verifier string, err error)
+	// Identify exchanges code, with its verifier, for an ID token and
+	// returns what the token says once its signature, issuer, audience
+	// and expiry are checked. A refusal is ErrSSORefused, a provider that
+	// cannot be reached ErrSSOUnavailable.
+	Identify(ctx context.Context, code, verifier string) (Identity, error)
+	// FormOrigins are the origins, such as https://idp.example, that Begin
+	// may send a browser to: the sign-in page lets its form lead there.
+	FormOrigins() []string
+}
+
+// Identity is what a verified ID token says about someone.
+type Identity struct {
+	Issuer, Subject   string
+	Nonce             string
+	Email             string
+	EmailVerified     bool
+	PreferredUsername string
+	Name              string
+}
+
+// Linked is an identity linked to an account, as the accounts page lists
+// it.
+type Linked = store.Identity
+
+// SSOPending is a single sign-on under way in one browser: what the
+// browser must come back with, kept in its session until it does.
+type SSOPending struct {
+	State, Nonce, Verifier string
+	Started                time.Time
+}
+
+// SSOReturn is what the provider sent the browser back with.
+type SSOReturn struct {
+	State string
+	Code  string
+	// Error is the provider's error code when it did not sign the person
+	// in, such as access_denied.
+	Error string
+}
+
+// SSOPendingTTL is how long a browser has to come back from the provider.
+const SSOPendingTTL = 10 * time.Minute
+
+// SSO reports whether single sign-on is configured.
+func (s *Service) SSO() bool { return s.cfg.SSO != nil }
+
+// SSOFormOrigins are the origins that starting a single sign-on may send
+// a browser to, for the sign-in page's Content-Security-Policy.
+func (s *Service) SSOFormOrigins() []string {
+	if s.cfg.SSO == nil {
+		return nil
+	}
+	return s.cfg.SSO.FormOrigins()
+}
+
+// PasswordSignIn reports whether accounts may sign in with a password.
+func (s *Service) PasswordSignIn() bool { return !s.cfg.NoPasswordSignIn }
+
+// StartSSO begins a single sign-on, on the client's turn t at
+// SignInAction: the address to send the browser to, and what to keep in
+// its session until it comes back. The turn bounds how many sign-ons a
+// client leaves pending, each in a session of its own.
+func (s *Service) StartSSO(ctx context.Context, t Turn) (url string, p SSOPending, err error) {
+	if err := t.check(SignInAction); err != nil {
+		return "", SSOPending{}, err
+	}
+	if s.cfg.SSO == nil {
+		return "", SSOPending{}, ErrNotFound
+	}
+	p = SSOPending{State: rand.Text(), Nonce: rand.Text(), Started: s.Now()}
+	url, p.Verifier, err = s.cfg.SSO.Begin(ctx, p.State, p.Nonce)
+	return url, p, err
+}
+
+// FinishSSO signs in the browser that came back from the provider with
+// ret, the sign-on p pending in its session, on the client's turn t at
+// SignInAction. The state must be p's, and p is used once: the caller
+// drops it from the session whatever the outcome. The account is found by
+// the provider's issuer and subject alone, or made for them unless
+// Config.SSONoSignup; when Config.SSOAllowedDomains is set, the provider
+// must have verified an email address in one of them, at every sign-in.
+func (s *Service) FinishSSO(ctx context.Context, t Turn, p SSOPending, ret SSOReturn) (Account, error) {
+	if err := t.check(SignInAction); err != nil {
+		return Account{}, err
+	}
+	if s.cfg.SSO == nil {
+		return Account{}, ErrNotFound
+	}
+	if p.State == "" || subtle.ConstantTimeCompare([]byte(p.State), []byte(ret.State)) != 1 ||
+		s.Now().Sub(p.Started) > SSOPendingTTL {
+		return Account{}, ErrSSOState
+	}
+	if ret.Error != "" {
+		return Account{}, ssoDenied(ret.Error)
+	}
+	if ret.Code == "" {
+		return Account{}, ErrSSORefused
+	}
+	id, err := s.cfg.SSO.Identify(ctx, ret.Code, p.Verifier)
+	if err != nil {
+		return Account{}, err
+	}
+	if id.Issuer == "" || id.Subject == "" || subtle.ConstantTimeCompare([]byte(id.Nonce), []byte(p.Nonce)) != 1 {
+		return Account{}, ErrSSORefused
+	}
+	if err := s.ssoDomainAllowed(id); err != nil {
+		return Account{}, err
+	}
+	a, err := s.store.AccountByIdentity(ctx, id.Issuer, id.Subject, id.Email)
+	if errors.Is(err, store.ErrNotFound) {
+		a, err = s.ssoSignUp(ctx, id)
+	}
+	if err != nil {
+		return Account{}, err
+	}
+	if a.Disabled() {
+		return Account{}, ErrAccountDisabled
+	}
+	return a, nil
+}
+
+// ssoDomainAllowed checks id's email against Config.SSOAllowedDomains,
+// when set: the provider must have verified it, and its domain must be
+// one of them exactly (a subdomain is another domain).
+func (s *Service) ssoDomainAllowed(id Identity) error {
+	if len(s.cfg.SSOAllowedDomains) == 0 {
+		return nil
+	}
+	at := strings.LastIndexByte(id.Email, '@')
+	if at < 0 {
+		return ErrSSODomain
+	}
+	if !id.EmailVerified {
+		return ErrSSOEmailUnverified
+	}
+	domain := strings.TrimSuffix(strings.ToLower(id.Email[at+1:]), ".")
+	for _, d := range s.cfg.SSOAllowedDomains {
+		if strings.EqualFold(d, domain) {
+			return nil
+		}
+	}
+	return ErrSSODomain
+}
+
+// ssoSignUp makes a member account for id, named after what the provider
+// calls them. A first sign-in of the same person in another browser at the
+// same moment links one account, which both then get.
+func (s *Service) ssoSignUp(ctx context.Context, id Identity) (Account, error) {
+	if s.cfg.SSONoSignup {
+		return Account{}, ErrSSONoSignup
+	}
+	// The first account is the administrator, made by set-up; an account
+	// made here would close set-up and leave no administrator.
+	if open, err := s.SetupOpen(ctx); err != nil || open {
+		if err == nil {
+			err = ErrSSOSetupFirst
+		}
+		return Account{}, err
+	}
+	a, err := s.store.CreateIdentityAccount(ctx, usernameCandidates(id), store.Identity{
+		Issuer: id.Issuer, Subject: id.Subject, Email: id.Email})
+	if errors.Is(err, store.ErrConflict) {
+		return s.store.AccountByIdentity(ctx, id.Issuer, id.Subject, id.Email)
+	}
+	return a, err
+}
+
+// usernameCandidates are names for a new account of id, best first: from
+// the provider's preferred username, else the email address's local part,
+// else the person's name, made to pass the username rules (see
+// checkUsername); then the same with 2 to 20 after it, and last with a
+// random tail, so that one of them is free.
+func usernameCandidates(id Identity) []string {
+	base := "user"
+	local := id.Email
+	if at := strings.LastIndexByte(local, '@'); at >= 0 {
+		local = local[:at]
+	}
+	for _, from := range []string{id.PreferredUsername, local, id.Name} {
+		if name := usernameFrom(from); name != "" {
+			base = name
+			break
+		}
+	}
+	names := []string{base}
+	for i := 2; i <= 20; i++ {
+		names = append(names, base+strconv.Itoa(i))
+	}
+	return append(names, base+"-"+strings.ToLower(rand.Text()[:8]))
+}
+
+// usernameRoom is what usernameFrom leaves free of MaxUsernameLen for a
+// candidate's tail.
+const usernameRoom = 9
+
+// usernameFrom makes s a username that checkUsername accepts with room for
+// a tail, or returns "": s as it is when it passes, else its letters,
+// digits, dots, dashes and underscores, with spaces as dots.
+func usernameFrom(s string) string {
+	s = strings.TrimSpace(s)
+	if utf8.RuneCountInString(s) <= MaxUsernameLen-usernameRoom && checkUsername(s) == nil {
+		return s
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		if n == MaxUsernameLen-usernameRoom {
+			break
+		}
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune(".-_", r):
+			b.WriteRune(r)
+		case unicode.IsSpace(r):
+			b.WriteByte('.')
+		default:
+			continue
+		}
+		n++
+	}
+	name := strings.Trim(b.String(), ".-_")
+	if checkUsername(name) != nil {
+		return ""
+	}
+	return name
+}
+
+// Identities lists the identities linked to each account, by account id,
+// for an administrator.
+func (s *Service) Identities(ctx context.Context) (map[int64][]Linked, error) {
+	return s.store.Identities(ctx)
+}
+
+// AccountIdentities lists the identities linked to one account.
+func (s *Service) AccountIdentities(ctx context.Context, account int64) ([]Linked, error) {
+	return s.store.AccountIdentities(ctx, account)
+}

@@ -1,0 +1,111 @@
+package handlers
+
+import (
+	"net/http"
+	"time"
+
+	"oncelink/components"
+	"oncelink/core"
+)
+
+// The session keys of a single sign-on under way: what the browser must
+// come back from the provider with, and where it then goes.
+const (
+	sessionSSOState    = "sso_state"
+	sessionSSONonce    = "sso_nonce"
+	sessionSSOVerifier = "sso_verifier"
+	sessionSSOStarted  = "sso_started"
+	sessionSSONext     = "sso_next"
+)
+
+// startSSO sends the browser to the identity provider, keeping in its
+// session the state, nonce and PKCE verifier it must come back with. It
+// takes a turn at signing in, as the return does. It is a POST, behind the
+// cross-origin check like every form, so that another site cannot start a
+// sign-in in its visitor's browser, and nothing prefetches it.
+func (h *Handler) startSSO(w http.ResponseWriter, r *http.Request) {
+	turn, err := h.core.TakeTurn(r.Context(), core.SignInAction, h.client(r))
+	if err == nil {
+		err = parseForm(w, r)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	next := safeNext(r.PostForm.Get("next"))
+	url, p, err := h.core.StartSSO(r.Context(), turn)
+	if err != nil {
+		h.ssoRefused(w, r, next, err)
+		return
+	}
+	ctx := r.Context()
+	h.sessions.Put(ctx, sessionSSOState, p.State)
+	h.sessions.Put(ctx, sessionSSONonce, p.Nonce)
+	h.sessions.Put(ctx, sessionSSOVerifier, p.Verifier)
+	h.sessions.Put(ctx, sessionSSOStarted, p.Started.UnixMilli())
+	h.sessions.Put(ctx, sessionSSONext, next)
+	http.Redirect(w, r, url, http.StatusSeeOther)
+}
+
+// finishSSO signs in the browser the provider sent back. The sign-on
+// pending in its session is taken out first, so that its state works once
+// whatever comes of it. The query holds the code and the state: the
+// request log writes paths only.
+func (h *Handler) finishSSO(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p := core.SSOPending{
+		State:    h.sessions.PopString(ctx, sessionSSOState),
+		Nonce:    h.sessions.PopString(ctx, sessionSSONonce),
+		Verifier: h.sessions.PopString(ctx, sessionSSOVerifier),
+		Started:  time.UnixMilli(h.sessions.GetInt64(ctx, sessionSSOStarted)),
+	}
+	h.sessions.Remove(ctx, sessionSSOStarted)
+	next := safeNext(h.sessions.PopString(ctx, sessionSSONext))
+	q := r.URL.Query()
+	turn, err := h.core.TakeTurn(ctx, core.SignInAction, h.client(r))
+	var a core.Account
+	if err == nil {
+		a, err = h.core.FinishSSO(ctx, turn, p, core.SSOReturn{State: q.Get("state"), Code: q.Get("code"), Error: q.Get("error")})
+	}
+	if err != nil {
+		h.ssoRefused(w, r, next, err)
+		return
+	}
+	if err := h.signIn(r, a); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// ssoRefused answers a single sign-on that did not sign anyone in with the
+// sign-in page and the reason. A failure, or single sign-on that is not
+// configured, is the ordinary error page.
+func (h *Handler) ssoRefused(w http.ResponseWriter, r *http.Request, next string, err error) {
+	e, ok := core.AsError(err)
+	if !ok || !(e.Kind == core.Invalid || e.Kind == core.Unauthorized || e.Kind == core.Forbidden ||
+		e.Kind == core.Limited || e == core.ErrSSOUnavailable) {
+		h.fail(w, r, err)
+		return
+	}
+	retryAfter(w, e.RetryAfter)
+	form := h.loginView(next)
+	form.Error = e.Msg
+	h.renderLogin(w, r, Status(e.Kind), form)
+}
+
+// renderLogin shows the sign-in page. Its single sign-on form posts here
+// and is redirected to the identity provider, which the page's policy must
+// allow as a form's destination.
+func (h *Handler) renderLogin(w http.ResponseWriter, r *http.Request, status int, form components.AccountForm) {
+	if form.SSO {
+		w.Header().Set("Content-Security-Policy", components.SignInPolicy(h.core.SSOFormOrigins()))
+	}
+	h.render(w, r, status, components.LoginPage(h.page(r, "Sign in"), form))
+}
+
+// loginView is the sign-in form as this server offers it: with a password,
+// with single sign-on, or both.
+func (h *Handler) loginView(next string) components.AccountForm {
+	return components.AccountForm{Next: next, SSO: h.core.SSO(), NoPassword: !h.core.PasswordSignIn()}
+}
