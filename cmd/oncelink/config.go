@@ -30,6 +30,7 @@ type config struct {
 	LogFormat     string
 	MetricsAddr   string
 	MaxUpload     int64
+	MaxE2EUpload  int64
 }
 
 // durationFlag reads core.ParseDuration's form ("90s", "7d").
@@ -156,7 +157,7 @@ func configFlags(fs *flag.FlagSet, c *config) {
 	*c = config{
 		MinTTL: time.Minute, MaxTTL: 30 * 24 * time.Hour, GrantTTL: 10 * time.Minute,
 		Retention: 30 * 24 * time.Hour, SweepInterval: 30 * time.Second,
-		MaxUpload: core.DefaultMaxUpload,
+		MaxUpload: core.DefaultMaxUpload, MaxE2EUpload: core.DefaultMaxUpload,
 	}
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "address to listen on")
 	dbFlag(fs, &c.DB)
@@ -173,6 +174,7 @@ func configFlags(fs *flag.FlagSet, c *config) {
 	fs.StringVar(&c.LogFormat, "log-format", "text", "logs as `FORMAT`: text or json")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://`ADDR`/metrics (off when empty; keep it private)")
 	fs.Var(sizeFlag{&c.MaxUpload}, "max-upload", "largest file a link may share, such as 25MiB or 500KiB")
+	fs.Var(sizeFlag{&c.MaxE2EUpload}, "max-e2e-upload", "largest encrypted file an end-to-end link may share")
 }
 
 // complete checks the configuration that the flags left, with args, the
