@@ -38,7 +38,8 @@ func makeVectors() []vector {
 		plain    string
 	}{
 		{"", Header{Kind: "message"}, "The door code is 4711."},
-		{"correct horse", Header{Kind: "url"}, "https://example.com/a?b=c"},
+		{"correct horse", Header{Kind: "message"}, "Behind a password, too."},
+		{"", Header{Kind: "url"}, "https://example.com/a?b=c"},
 		{"", Header{Kind: "file", Name: "notes.txt", Type: "text/plain"}, ""},
 	}
 	var vs []vector

@@ -266,6 +266,9 @@
     // the history entry, and lives only in this page's memory.
     history.replaceState(history.state, '', location.pathname + location.search);
   }
+  // A key pasted into the address of this page later (a link copied whole
+  // at last) changes only the fragment: read it as a page load would.
+  window.addEventListener('hashchange', () => location.reload());
   const msg = root.dataset;
   const form = root.querySelector('[data-e2e-form]');
   const errorBox = root.querySelector('[data-e2e-error]');
