@@ -107,6 +107,7 @@ func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *core.Acc
 		}
 	}
 	if e, ok := core.AsError(err); ok {
+		d.Close() // before the answer, which may end the client's wait
 		for _, field := range []*string{&f.Message, &f.URL, &f.TTL, &f.MaxUses, &f.ForUser, &f.Label} {
 			*field = refill(*field)
 		}
