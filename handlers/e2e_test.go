@@ -40,12 +40,18 @@ func TestE2EWebCreate(t *testing.T) {
 // carries the claim gets it, once, and no grant.
 func TestE2ERecipientPage(t *testing.T) {
 	s := newTestServer(t)
-	s.admin()
+	ada := s.admin()
 	secret := e2e.NewSecret()
 	claim := base64.RawURLEncoding.EncodeToString(e2e.Claim(secret))
 	ct := e2e.Seal(e2e.Key(secret, ""), e2e.Header{Kind: "message"}, []byte("only for the fragment's holder"))
 	link := s.shareE2E("message", "", base64.RawURLEncoding.EncodeToString(e2e.Check(e2e.Claim(secret))), ct)
 	path := link[len(s.URL):]
+	// Its owner sees how it stands, without an Open that could not
+	// decrypt: the key was only in the address.
+	if res := ada.get(path); res.StatusCode != http.StatusOK || !strings.Contains(res.body, `data-testid="own-link"`) ||
+		strings.Contains(res.body, `data-testid="open-yourself"`) {
+		t.Fatalf("the owner's look: %d %s", res.StatusCode, res.body)
+	}
 	r := s.client()
 	for _, method := range []string{http.MethodGet, http.MethodHead} {
 		res := r.request(method, path, nil, nil)

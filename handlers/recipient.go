@@ -97,6 +97,10 @@ func (h *Handler) showLink(w http.ResponseWriter, r *http.Request, tok string, s
 		if l.Status(now) != core.Active {
 			// Dead, as anyone is told, but with how it stands.
 			status, v.Action = http.StatusGone, ""
+		} else if l.E2ECheck != nil {
+			// Opening needs the key, which only the address had: the
+			// owner opens it as a recipient would, in another browser.
+			v.Action = ""
 		} else if l.ForUserID != 0 && l.ForUserID != l.OwnerID {
 			// Only that account may open it, as the page says: the
 			// refusal's "sign in as" is not for the owner.
