@@ -45,7 +45,7 @@ func linkOf(l core.Link, now time.Time) link {
 		ID: l.ID, Kind: l.Kind, Label: l.Label, Status: string(l.Status(now)),
 		MaxUses: l.MaxUses, Uses: l.Uses, Views: l.Views,
 		ExpiresAt: l.ExpiresAt.UTC(), CreatedAt: l.CreatedAt.UTC(),
-		HasPassword: l.PasswordHash != "",
+		HasPassword: l.PasswordHash != "", E2E: l.E2ECheck != nil,
 	}
 	if l.Uses >= l.MaxUses && !l.LastUsedAt.IsZero() {
 		v.UsedAt = utc(l.LastUsedAt)
@@ -95,7 +95,7 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request, acc *core.Accou
 			handlers.BodyDeadline(w, time.Time{})
 			in = core.LinkInput{Kind: form.Get("kind"), Message: form.Get("message"), URL: form.Get("url"),
 				TTL: form.Get("ttl"), Password: form.Get("password"), ForUser: form.Get("for_user"), Label: form.Get("label"),
-				Notify: form.Get("notify") == "true"}
+				Notify: form.Get("notify") == "true", E2ECheck: form.Get("e2e_check")}
 			in.MaxUses, err = core.ParseUses(form.Get("max_uses"))
 		}
 		if err != nil {
@@ -217,6 +217,8 @@ func (a *API) open(w http.ResponseWriter, r *http.Request) {
 	tok := r.PathValue("token")
 	var body struct {
 		Password string `json:"password"`
+		// Claim opens an end-to-end link (see package e2e).
+		Claim string `json:"claim"`
 	}
 	_, err := a.core.Token(tok)
 	var turn core.Turn
@@ -231,7 +233,7 @@ func (a *API) open(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	rc := core.Recipient{Client: a.client(r)}
+	rc := core.Recipient{Client: a.client(r), Claim: body.Claim}
 	viewer, err := a.bearer(r)
 	if err != nil {
 		a.fail(w, r, err)
@@ -244,8 +246,10 @@ func (a *API) open(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch {
+	case o.Link.E2ECheck != nil:
+		a.sendFile(w, r, o.File, "e2e")
 	case o.File != nil:
-		a.sendFile(w, r, o.File)
+		a.sendFile(w, r, o.File, core.KindFile)
 	case o.Link.Kind == core.KindURL:
 		a.reply(w, r, http.StatusOK, struct {
 			Kind string `json:"kind"`
@@ -262,13 +266,13 @@ func (a *API) open(w http.ResponseWriter, r *http.Request) {
 
 // sendFile answers an opened file link with the file, as an attachment
 // that no browser renders.
-func (a *API) sendFile(w http.ResponseWriter, r *http.Request, f *core.File) {
+func (a *API) sendFile(w http.ResponseWriter, r *http.Request, f *core.File, kind string) {
 	hd := w.Header()
 	hd.Set("Content-Type", f.Type)
 	hd.Set("Content-Disposition", handlers.ContentDisposition("attachment", f.Name))
 	hd.Set("Content-Length", strconv.FormatInt(f.Size, 10))
 	hd.Set("Content-Security-Policy", "default-src 'none'; sandbox; frame-ancestors 'none'")
-	hd.Set("Oncelink-Kind", core.KindFile)
+	hd.Set("Oncelink-Kind", kind)
 	w.WriteHeader(http.StatusOK)
 	if _, err := io.Copy(w, a.core.FileContent(r.Context(), f)); err != nil && r.Context().Err() == nil {
 		// The use is taken and the answer begun: all that is left is to

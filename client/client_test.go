@@ -18,6 +18,7 @@ import (
 	"oncelink/api"
 	"oncelink/client"
 	"oncelink/core"
+	"oncelink/e2e"
 	"oncelink/metrics"
 	"oncelink/store"
 	"oncelink/token"
@@ -143,8 +144,8 @@ func TestShareAndOpen(t *testing.T) {
 			t.Errorf("open %q: %v, want ErrNotLink", link, err)
 		}
 	}
-	if _, err := c.Open(ctx, l.URL+"#key", ""); !errors.Is(err, client.ErrEndToEnd) {
-		t.Errorf("an end-to-end link: %v", err)
+	if _, err := c.Open(ctx, l.URL+"#key", ""); !errors.Is(err, e2e.ErrSecret) {
+		t.Errorf("a fragment that is no key: %v", err)
 	}
 }
 

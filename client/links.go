@@ -52,6 +52,9 @@ type NewLink struct {
 	// FileName its name.
 	File     io.Reader `json:"-"`
 	FileName string    `json:"-"`
+	// E2ECheck makes an end-to-end link, whose File is the ciphertext:
+	// see CreateE2ELink, which sets it.
+	E2ECheck string `json:"-"`
 }
 
 // CreateLink creates a link: POST /api/v1/links. The answer's URL is the
@@ -119,6 +122,10 @@ func writeForm(mw *multipart.Writer, in NewLink) error {
 	}
 	if in.Notify {
 		fields = append(fields, [2]string{"notify", "true"})
+	}
+	if in.E2ECheck != "" {
+		// Before the file, which they describe.
+		fields = append(fields, [2]string{"e2e", "1"}, [2]string{"e2e_check", in.E2ECheck})
 	}
 	for _, f := range fields {
 		if f[1] == "" {

@@ -11,19 +11,17 @@ import (
 	"net/url"
 	"path"
 	"strings"
+
+	"oncelink/e2e"
 )
 
 // ErrNotLink is an address that is not a link's, BASE/l/TOKEN.
 var ErrNotLink = errors.New("that is not the address of an oncelink link, which ends in /l/ and a token")
 
-// ErrEndToEnd is a link encrypted end to end, whose key is the part of its
-// address after "#". Open refuses it before taking a use.
-var ErrEndToEnd = errors.New("this link is encrypted end to end, which this command cannot decrypt yet: open it in a browser (it has not been used)")
-
 // Opened is what a link delivered: a message, a web address, or a file to
 // read from Body.
 type Opened struct {
-	Kind    string // message, url or file
+	Kind    string // message, url or file, also of an end-to-end link
 	Message string // a message link's text
 	URL     string // a url link's address, not followed
 	// A file link's name, type and size (-1 when the server did not say),
@@ -38,28 +36,26 @@ type Opened struct {
 // POST /api/v1/open/{token}. link is the link's address, BASE/l/TOKEN, or
 // its token alone for a link of c's server. No key is needed; c's key is
 // sent only to its own server, where it names the recipient of a link
-// meant for one account. password is the link's, or empty.
+// meant for one account. password is the link's, or empty. An end-to-end
+// link's address carries its key after "#": the content is decrypted here,
+// a file as it is read (see ErrDecrypt); the key never goes to the server.
 func (c *Client) Open(ctx context.Context, link, password string) (*Opened, error) {
-	base, tok, err := c.splitLink(link)
+	base, tok, fragment, err := c.splitLink(link)
 	if err != nil {
 		return nil, err
 	}
-	var body io.Reader
-	if password != "" {
-		b, err := json.Marshal(map[string]string{"password": password})
+	if fragment != "" {
+		secret, err := e2e.ParseSecret(fragment)
 		if err != nil {
 			return nil, err
 		}
-		body = bytes.NewReader(b)
+		return c.openE2E(ctx, base, tok, secret, password)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/open/"+tok, body)
-	if err != nil {
-		return nil, err
+	body := map[string]string{}
+	if password != "" {
+		body["password"] = password
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	res, err := c.do(req, sameServer(base, c.base))
+	res, err := c.postOpen(ctx, base, tok, body)
 	if err != nil {
 		return nil, err
 	}
@@ -77,29 +73,49 @@ func (c *Client) Open(ctx context.Context, link, password string) (*Opened, erro
 	return o, nil
 }
 
-// splitLink finds the server and the token of link.
-func (c *Client) splitLink(link string) (base, tok string, err error) {
+// postOpen posts an open of link tok on server base, with body as JSON
+// unless it is empty.
+func (c *Client) postOpen(ctx context.Context, base, tok string, body map[string]string) (*http.Response, error) {
+	var r io.Reader
+	if len(body) > 0 {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/open/"+tok, r)
+	if err != nil {
+		return nil, err
+	}
+	if r != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return c.do(req, sameServer(base, c.base))
+}
+
+// splitLink finds the server, the token and the fragment (an end-to-end
+// link's key) of link.
+func (c *Client) splitLink(link string) (base, tok, fragment string, err error) {
 	link = strings.TrimSpace(link)
 	if !strings.Contains(link, "/") {
 		if link == "" || c.base == "" {
-			return "", "", ErrNotLink
+			return "", "", "", ErrNotLink
 		}
-		return c.base, link, nil
+		return c.base, link, "", nil
 	}
 	u, err := url.Parse(link)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", "", ErrNotLink
-	}
-	if u.Fragment != "" {
-		return "", "", ErrEndToEnd
+		return "", "", "", ErrNotLink
 	}
 	prefix, tok := path.Split(strings.TrimSuffix(u.EscapedPath(), "/"))
 	if tok == "" || !strings.HasSuffix(prefix, "/l/") || u.RawQuery != "" {
-		return "", "", ErrNotLink
+		return "", "", "", ErrNotLink
 	}
-	u.Path, u.RawPath = strings.TrimSuffix(prefix, "/l/"), ""
+	fragment = u.Fragment
+	u.Path, u.RawPath, u.Fragment, u.RawFragment = strings.TrimSuffix(prefix, "/l/"), "", "", ""
 	u.User = nil
-	return u.String(), tok, nil
+	return u.String(), tok, fragment, nil
 }
 
 // sameServer reports whether a and b are the same server's address.

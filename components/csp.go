@@ -12,6 +12,11 @@ const (
 		"media-src 'self'; connect-src 'self'; manifest-src 'self'; base-uri 'none'; frame-ancestors 'none'; "
 	ContentSecurityPolicy = cspFetches + "form-action 'self'"
 	URLLinkPolicy         = cspFetches + "form-action 'self' http: https:"
+	// E2ELinkPolicy is an end-to-end link's page's: its media, decrypted
+	// in the page, plays from a blob: address, and its file is saved
+	// from one.
+	E2ELinkPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
+		"media-src 'self' blob:; connect-src 'self'; manifest-src 'self'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
 
 // SignInPolicy is ContentSecurityPolicy for the sign-in page, whose single

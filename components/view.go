@@ -69,6 +69,8 @@ type LinkForm struct {
 	MinTTL, MaxTTL string
 	// MaxUpload is the largest file the server takes, in bytes.
 	MaxUpload int64
+	// MaxE2EUpload is the largest end-to-end ciphertext it takes.
+	MaxE2EUpload int64
 }
 
 // Created is the one showing of a new link's URL.
@@ -95,8 +97,10 @@ type LinkRow struct {
 	Views       int
 	ForUser     string
 	HasPassword bool
-	CreatedAt   time.Time
-	ExpiresAt   time.Time
+	// E2E marks an end-to-end link, whose content the server cannot read.
+	E2E       bool
+	CreatedAt time.Time
+	ExpiresAt time.Time
 	// Left is the time the link had left when the row was drawn: the
 	// countdown's text until the page's script ticks it.
 	Left time.Duration
@@ -152,6 +156,9 @@ type Landing struct {
 	// WrongUser is set when the link is for ForUser and the viewer is not.
 	WrongUser bool
 	SignInURL string
+	// E2E is set for an end-to-end link: the page's script opens and
+	// decrypts it (see e2eOpen).
+	E2E bool
 }
 
 // OpenForm is the form that opens a link, with the mistake of the last

@@ -67,6 +67,9 @@ type Config struct {
 	// MaxUpload is the largest file a link may share, in bytes; zero means
 	// DefaultMaxUpload.
 	MaxUpload int64
+	// MaxE2EUpload is the largest ciphertext an end-to-end file link may
+	// share, in bytes; zero means DefaultMaxUpload.
+	MaxE2EUpload int64
 	// RateLimits turns the per-client and per-account limits on.
 	RateLimits bool
 	// SharedRateLimits keeps the limits' buckets in the database, so that
@@ -193,6 +196,9 @@ type Service struct {
 func New(cfg Config, st Store, key []byte, log *slog.Logger) *Service {
 	if cfg.MaxUpload <= 0 {
 		cfg.MaxUpload = DefaultMaxUpload
+	}
+	if cfg.MaxE2EUpload <= 0 {
+		cfg.MaxE2EUpload = DefaultMaxUpload
 	}
 	if cfg.FormTime <= 0 {
 		cfg.FormTime = DefaultFormTime

@@ -29,6 +29,10 @@ type LinkInput struct {
 	Password string
 	ForUser  string
 	Label    string
+	// E2ECheck, when set, makes an end-to-end link: the SHA-256 of its
+	// claim, in unpadded base64url, with the ciphertext as the draft's
+	// file (see package e2e). Message and URL are then unused.
+	E2ECheck string
 	// IdempotencyKey, when set, makes the create idempotent: the owner's
 	// first create with the key makes the link, and any other with it
 	// makes nothing and answers with that link, Repeated (see Created). A
@@ -136,6 +140,12 @@ func (s *Service) Create(ctx context.Context, owner int64, d *Draft, in LinkInpu
 		n.ForUserID = u.ID
 	}
 	n.TokenHash = d.tok.Hash()
+	if in.E2ECheck != "" {
+		if n.E2ECheck, err = s.createE2E(in, d); err != nil {
+			return Created{}, err
+		}
+		return s.createFile(ctx, d, n)
+	}
 	var content []byte
 	switch in.Kind {
 	case KindMessage:
@@ -156,16 +166,7 @@ func (s *Service) Create(ctx context.Context, owner int64, d *Draft, in LinkInpu
 		if d.file == nil {
 			return Created{}, invalid("file_missing", "file", "Choose the file to share.")
 		}
-		n.Size = d.file.size
-		n.Meta = sealMeta(d.tok, fileMeta{Name: d.file.name, Type: d.file.contentType})
-		l, err := s.store.CreateLinkStream(ctx, n, d.file.fill)
-		if errors.Is(err, store.ErrConflict) {
-			return s.repeated(ctx, owner, in.IdempotencyKey) // made meanwhile
-		}
-		if err != nil {
-			return Created{}, err
-		}
-		return Created{Link: l, URL: s.LinkURL(d.tok.String())}, nil
+		return s.createFile(ctx, d, n)
 	default:
 		return Created{}, invalid("kind_unknown", "kind", "Choose what to share: a message, a web address or a file.")
 	}
@@ -173,6 +174,20 @@ func (s *Service) Create(ctx context.Context, owner int64, d *Draft, in LinkInpu
 	l, err := s.store.CreateLink(ctx, n, [][]byte{d.tok.Box().Seal(token.Content, 0, true, content)})
 	if errors.Is(err, store.ErrConflict) {
 		return s.repeated(ctx, owner, in.IdempotencyKey) // made meanwhile
+	}
+	if err != nil {
+		return Created{}, err
+	}
+	return Created{Link: l, URL: s.LinkURL(d.tok.String())}, nil
+}
+
+// createFile makes link n with d's file as its content.
+func (s *Service) createFile(ctx context.Context, d *Draft, n store.NewLink) (Created, error) {
+	n.Size = d.file.size
+	n.Meta = sealMeta(d.tok, fileMeta{Name: d.file.name, Type: d.file.contentType})
+	l, err := s.store.CreateLinkStream(ctx, n, d.file.fill)
+	if errors.Is(err, store.ErrConflict) {
+		return s.repeated(ctx, n.OwnerID, n.IdempotencyKey) // made meanwhile
 	}
 	if err != nil {
 		return Created{}, err

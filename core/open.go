@@ -29,6 +29,10 @@ type Recipient struct {
 	// Grants are the grant values the recipient's browser holds (see
 	// Opened.Grant), if any.
 	Grants []string
+	// Claim is what the recipient's client derived from the key in an
+	// end-to-end link's fragment (unpadded base64url, see package e2e):
+	// such a link opens only with its claim.
+	Claim string
 }
 
 // Sight is what a recipient may see of a link before opening it; or, for a
@@ -220,13 +224,25 @@ func (s *Service) Open(ctx context.Context, t Turn, tokText, password string, r 
 		return Opened{}, &Error{Kind: Forbidden, Code: "wrong_user", Title: "Not for this account",
 			Msg: "This link is for " + l.ForUserName + ". Sign in as " + l.ForUserName + " to open it."}
 	}
-	if l.PasswordHash != "" {
+	if l.E2ECheck != nil && r.Claim == "" {
+		return Opened{}, errClaimMissing
+	}
+	if l.PasswordHash != "" || l.E2ECheck != nil {
+		// A wrong claim counts like a wrong password: guessing either
+		// is held to the same limits.
 		if err := s.take(ctx, s.limits.linkPassword, string(l.TokenHash)); err != nil {
 			return Opened{}, err
 		}
 		if err := s.take(ctx, s.limits.linkPasswordClient, client); err != nil {
 			return Opened{}, err
 		}
+	}
+	if l.E2ECheck != nil {
+		if err := checkClaim(l, r.Claim); err != nil {
+			return Opened{}, err
+		}
+	}
+	if l.PasswordHash != "" {
 		if bcrypt.CompareHashAndPassword([]byte(l.PasswordHash), []byte(password)) != nil {
 			if err := s.store.RecordWrongPassword(ctx, l.ID, s.event(r.Client)); err != nil {
 				return Opened{}, err
@@ -284,7 +300,7 @@ func (s *Service) opened(ctx context.Context, tok token.Token, l Link) (Opened, 
 // content opens l's content for a recipient who may have it.
 func (s *Service) content(ctx context.Context, tok token.Token, l Link) (Opened, error) {
 	o := Opened{Link: l, GrantEnds: l.LastUsedAt.Add(s.cfg.GrantTTL)}
-	if l.Kind == KindFile {
+	if l.Kind == KindFile || l.E2ECheck != nil {
 		if !l.ContentDeletedAt.IsZero() {
 			return Opened{}, gone(l.Status(s.Now()))
 		}

@@ -47,6 +47,9 @@ type Draft struct {
 	file *upload
 	// uploader is the client whose upload slot the draft holds, if any.
 	uploader *string
+	// e2e is set once the form said its file is end-to-end ciphertext
+	// (see SetE2E).
+	e2e bool
 }
 
 // NewDraft starts a link.
@@ -115,7 +118,7 @@ var errTooManyUploads = &Error{Kind: Limited, Code: "too_many_uploads", Field: "
 // and the link is written in one short transaction once the whole form is
 // in and checked, whichever order its fields came in.
 func (d *Draft) ReadMultipart(body io.Reader, boundary string, contentLength int64, c Client) (url.Values, error) {
-	limit := d.s.cfg.MaxUpload + MaxFormBytes
+	limit := d.s.largestUpload() + MaxFormBytes
 	if contentLength > limit {
 		// Refused unread: only a file makes a form this large, so the form
 		// comes back with the file kind chosen.
@@ -162,7 +165,7 @@ func (d *Draft) ReadMultipart(body io.Reader, boundary string, contentLength int
 		name := p.FormName()
 		switch {
 		case name == "file" && p.FileName() != "":
-			if kind := strings.TrimSpace(form.Get("kind")); kind != "" && kind != KindFile {
+			if kind := strings.TrimSpace(form.Get("kind")); kind != "" && kind != KindFile && !d.e2e {
 				if _, err := io.Copy(io.Discard, p); err != nil {
 					return formErr(err)
 				}
@@ -181,6 +184,9 @@ func (d *Draft) ReadMultipart(body io.Reader, boundary string, contentLength int
 					Msg: fmt.Sprintf("The form's fields are larger than the %s this server accepts. Nothing was stored.", LimitSize(MaxFormBytes))})
 			}
 			form.Add(name, string(v))
+			if name == "e2e" {
+				d.SetE2E(string(v))
+			}
 		}
 	}
 }
@@ -229,6 +235,10 @@ func (d *Draft) ReceiveFile(name string, r io.Reader) error {
 	lockSpool(spool)
 	box := d.tok.Box()
 	max := d.s.cfg.MaxUpload
+	if d.e2e {
+		// Ciphertext: nothing to sniff, and its name tells nothing.
+		max, name = d.s.cfg.MaxE2EUpload, e2eFileName
+	}
 	up := &upload{name: cleanFileName(name), overhead: box.Overhead(), spool: spool, log: d.s.log}
 	in := bufio.NewReader(io.LimitReader(r, max+1))
 	buf := make([]byte, token.ChunkSize)
@@ -240,6 +250,9 @@ func (d *Draft) ReceiveFile(name string, r io.Reader) error {
 		}
 		if up.size += int64(n); up.size > max {
 			up.Close()
+			if d.e2e {
+				return d.s.e2eTooLarge()
+			}
 			return d.s.uploadTooLarge()
 		}
 		if _, err := in.Peek(1); errors.Is(err, io.EOF) {
@@ -248,8 +261,10 @@ func (d *Draft) ReceiveFile(name string, r io.Reader) error {
 			up.Close()
 			return err
 		}
-		if up.chunks == 0 {
+		if up.chunks == 0 && !d.e2e {
 			up.contentType = sniff.Type(buf[:n])
+		} else if d.e2e {
+			up.contentType = e2eType
 		}
 		if _, err := spool.Write(box.Seal(token.Content, uint64(up.chunks), last, buf[:n])); err != nil {
 			up.Close()

@@ -41,7 +41,7 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, a *core.Acco
 		return
 	}
 	d := components.Dashboard{Form: h.emptyForm(), List: list, Stream: "/links/events?after=" + mark}
-	h.render(w, r, http.StatusOK, components.DashboardPage(h.page(r, "Links"), d))
+	h.render(w, r, http.StatusOK, components.DashboardPage(h.page(r, "Links", "e2e.js"), d))
 }
 
 // linkList reads the page of a's links that the query q asks for.
@@ -63,7 +63,7 @@ func linkRow(l core.Link, now time.Time) components.LinkRow {
 	return components.LinkRow{
 		ID: l.ID, Label: l.Label, Kind: l.Kind, Status: string(l.Status(now)),
 		Uses: l.Uses, MaxUses: l.MaxUses, Views: l.Views, ForUser: l.ForUserName,
-		HasPassword: l.PasswordHash != "", CreatedAt: l.CreatedAt, ExpiresAt: l.ExpiresAt,
+		HasPassword: l.PasswordHash != "", E2E: l.E2ECheck != nil, CreatedAt: l.CreatedAt, ExpiresAt: l.ExpiresAt,
 		Left: l.ExpiresAt.Sub(now), EndedAt: l.Ended(now),
 	}
 }
@@ -71,7 +71,8 @@ func linkRow(l core.Link, now time.Time) components.LinkRow {
 func (h *Handler) emptyForm() components.LinkForm {
 	cfg := h.core.Config()
 	return components.LinkForm{FormKey: rand.Text(), Kind: core.KindMessage, TTL: core.DefaultTTL, MaxUses: "1",
-		MinTTL: core.FormatDuration(cfg.MinTTL), MaxTTL: core.FormatDuration(cfg.MaxTTL), MaxUpload: cfg.MaxUpload}
+		MinTTL: core.FormatDuration(cfg.MinTTL), MaxTTL: core.FormatDuration(cfg.MaxTTL), MaxUpload: cfg.MaxUpload,
+		MaxE2EUpload: cfg.MaxE2EUpload}
 }
 
 // createLink makes a link from the form. Bad input re-renders the form with
@@ -101,12 +102,13 @@ func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *core.Acc
 	if err == nil {
 		in := core.LinkInput{Kind: f.Kind, Message: f.Message, URL: f.URL, TTL: f.TTL,
 			Password: form.Get("password"), ForUser: f.ForUser, Label: f.Label, IdempotencyKey: f.FormKey,
-			Notify: f.Notify}
+			Notify: f.Notify, E2ECheck: form.Get("e2e_check")}
 		if in.MaxUses, err = core.ParseUses(f.MaxUses); err == nil {
 			created, err = h.core.Create(r.Context(), a.ID, d, in)
 		}
 	}
 	if e, ok := core.AsError(err); ok {
+		d.Close() // before the answer, which may end the client's wait
 		for _, field := range []*string{&f.Message, &f.URL, &f.TTL, &f.MaxUses, &f.ForUser, &f.Label} {
 			*field = refill(*field)
 		}
@@ -163,12 +165,15 @@ func (h *Handler) renderCreate(w http.ResponseWriter, r *http.Request, status in
 		h.render(w, r, status, components.CreateResult(d))
 		return
 	}
-	h.render(w, r, status, components.CreatePage(h.page(r, "New link"), d))
+	h.render(w, r, status, components.CreatePage(h.page(r, "New link", "e2e.js"), d))
 }
 
 // created is the one-time view of a new link, with the only copy of its URL.
 func (h *Handler) created(c core.Created) *components.Created {
 	v := &components.Created{Owner: c.Link.OwnerName, URL: c.URL, Row: linkRow(c.Link, h.core.Now())}
+	if v.Row.E2E {
+		return v // the code would lack the key, which only the browser has
+	}
 	qr, err := components.QRCode(c.URL)
 	if err != nil {
 		// Only a --base-url of thousands of characters makes a link too

@@ -97,6 +97,10 @@ func (h *Handler) showLink(w http.ResponseWriter, r *http.Request, tok string, s
 		if l.Status(now) != core.Active {
 			// Dead, as anyone is told, but with how it stands.
 			status, v.Action = http.StatusGone, ""
+		} else if l.E2ECheck != nil {
+			// Opening needs the key, which only the address had: the
+			// owner opens it as a recipient would, in another browser.
+			v.Action = ""
 		} else if l.ForUserID != 0 && l.ForUserID != l.OwnerID {
 			// Only that account may open it, as the page says: the
 			// refusal's "sign in as" is not for the owner.
@@ -105,7 +109,8 @@ func (h *Handler) showLink(w http.ResponseWriter, r *http.Request, tok string, s
 		h.render(w, r, status, components.OwnLinkPage(h.page(r, "Your link"), v))
 		return
 	}
-	h.render(w, r, status, components.LandingPage(h.page(r, "Shared with you"), h.landing(sight, f)))
+	scripts := e2ePage(w, sight.Link)
+	h.render(w, r, status, components.LandingPage(h.page(r, "Shared with you", scripts...), h.landing(sight, f)))
 }
 
 // openForm is the form that opens link tok, after refusal, if any.
@@ -126,7 +131,7 @@ func (h *Handler) landing(s core.Sight, f components.OpenForm) components.Landin
 	v := components.Landing{
 		OpenForm: f, Owner: l.OwnerName, Kind: l.Kind, Size: l.Size,
 		ExpiresAt: l.ExpiresAt, UsesLeft: l.MaxUses - l.Uses,
-		ForUser: l.ForUserName, WrongUser: s.WrongUser,
+		ForUser: l.ForUserName, WrongUser: s.WrongUser, E2E: l.E2ECheck != nil,
 	}
 	if l.ForUserID != 0 {
 		v.SignInURL = "/login?next=" + pathEscapeNext(f.Action)
@@ -151,6 +156,10 @@ func (h *Handler) openLink(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		h.fail(w, r, err)
+		return
+	}
+	if r.PostForm.Has(e2eClaimField) {
+		h.openE2E(w, r, turn, tok)
 		return
 	}
 	_, noCookie := r.Cookie(checkCookie)

@@ -54,6 +54,9 @@ type Link struct {
 	RevokedAt        time.Time
 	LastUsedAt       time.Time
 	ContentDeletedAt time.Time
+	// E2ECheck, for an end-to-end link, is the SHA-256 of the claim an
+	// open must present; nil for a link the server seals.
+	E2ECheck []byte
 	// Content is the sealed content of a message or URL link when it was
 	// read along with the link, as consuming does; nil otherwise, and once
 	// the content is deleted.
@@ -111,6 +114,7 @@ type linkRow struct {
 	RevokedAt        sql.NullInt64  `db:"revoked_at"`
 	LastUsedAt       sql.NullInt64  `db:"last_used_at"`
 	ContentDeletedAt sql.NullInt64  `db:"content_deleted_at"`
+	E2ECheck         []byte         `db:"e2e_check"`
 	Content          []byte         `db:"content"`
 	Notify           bool           `db:"notify"`
 	// Notices is the owner's accounts.notices, which the writes that may
@@ -126,14 +130,14 @@ func (r linkRow) link() Link {
 		Size: r.Size, Meta: r.Meta,
 		CreatedAt: time.UnixMilli(r.CreatedAt), ExpiresAt: time.UnixMilli(r.ExpiresAt),
 		RevokedAt: fromMillis(r.RevokedAt), LastUsedAt: fromMillis(r.LastUsedAt),
-		ContentDeletedAt: fromMillis(r.ContentDeletedAt), Content: r.Content, Notify: r.Notify,
+		ContentDeletedAt: fromMillis(r.ContentDeletedAt), E2ECheck: r.E2ECheck, Content: r.Content, Notify: r.Notify,
 	}
 }
 
 // linkSelect reads links with their owner's and recipient's names.
 const linkSelect = `SELECT l.id, l.owner_id, o.username AS owner_name, l.token_hash, l.kind, l.label,
 	l.for_user_id, f.username AS for_user_name, l.password_hash, l.max_uses, l.uses, l.views,
-	l.size, l.meta, l.created_at, l.expires_at, l.revoked_at, l.last_used_at, l.content_deleted_at, l.notify
+	l.size, l.meta, l.created_at, l.expires_at, l.revoked_at, l.last_used_at, l.content_deleted_at, l.notify, l.e2e_check
 	FROM links l JOIN accounts o ON o.id = l.owner_id LEFT JOIN accounts f ON f.id = l.for_user_id`
 
 // The names of a link's accounts, as a write to links returns them.
@@ -145,7 +149,7 @@ const (
 // linkColumns are what a write to links returns: the same as linkSelect.
 const linkColumns = `id, owner_id, ` + ownerNameColumn + ` AS owner_name,
 	token_hash, kind, label, for_user_id, ` + forUserNameColumn + ` AS for_user_name,
-	password_hash, max_uses, uses, views, size, meta, created_at, expires_at, revoked_at, last_used_at, content_deleted_at, notify`
+	password_hash, max_uses, uses, views, size, meta, created_at, expires_at, revoked_at, last_used_at, content_deleted_at, notify, e2e_check`
 
 // noticesColumn is the owner's accounts.notices, as the writes that may
 // cause a notice return it.
@@ -163,6 +167,8 @@ type NewLink struct {
 	ExpiresAt    time.Time
 	Size         int64
 	Meta         []byte
+	// E2ECheck makes an end-to-end link: see Link.E2ECheck.
+	E2ECheck []byte
 	// IdempotencyKey, when not empty, is the key of the request that makes
 	// the link: another link of the owner's with the same key is
 	// ErrConflict (see LinkByIdempotencyKey).
@@ -224,7 +230,7 @@ func (s *Store) insertLink(ctx context.Context, tx txn, n NewLink, fill func(put
 	// accounts: returning only those keeps the insert, which runs in the
 	// shared writer, short.
 	l := Link{OwnerID: n.OwnerID, TokenHash: n.TokenHash, Kind: n.Kind, Label: n.Label, ForUserID: n.ForUserID,
-		PasswordHash: n.PasswordHash, MaxUses: n.MaxUses, Size: n.Size, Meta: n.Meta, Notify: n.Notify,
+		PasswordHash: n.PasswordHash, MaxUses: n.MaxUses, Size: n.Size, Meta: n.Meta, Notify: n.Notify, E2ECheck: n.E2ECheck,
 		CreatedAt: time.UnixMilli(millis(s.Now())), ExpiresAt: time.UnixMilli(millis(n.ExpiresAt))}
 	var key sql.NullString
 	if n.IdempotencyKey != "" {
@@ -234,12 +240,12 @@ func (s *Store) insertLink(ctx context.Context, tx txn, n NewLink, fill func(put
 	// A key that is taken inserts nothing, also when the other insert is
 	// not yet committed: PostgreSQL waits for it rather than fail.
 	err := tx.QueryRowxContext(ctx, tx.Rebind(`INSERT INTO links
-		(owner_id, token_hash, kind, label, label_fold, for_user_id, password_hash, max_uses, size, meta, created_at, expires_at, idempotency_key, notify)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		(owner_id, token_hash, kind, label, label_fold, for_user_id, password_hash, max_uses, size, meta, created_at, expires_at, idempotency_key, notify, e2e_check)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (owner_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
 		RETURNING id, `+ownerNameColumn+`, `+forUserNameColumn),
 		n.OwnerID, n.TokenHash, n.Kind, n.Label, strings.ToLower(n.Label), forUser, n.PasswordHash, n.MaxUses, n.Size, n.Meta,
-		millis(l.CreatedAt), millis(l.ExpiresAt), key, n.Notify).Scan(&l.ID, &l.OwnerName, &forUserName)
+		millis(l.CreatedAt), millis(l.ExpiresAt), key, n.Notify, n.E2ECheck).Scan(&l.ID, &l.OwnerName, &forUserName)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Link{}, fmt.Errorf("link with idempotency key: %w", ErrConflict)
 	}
@@ -416,12 +422,13 @@ func (s *Store) Consume(ctx context.Context, id int64, e Event) (Link, error) {
 }
 
 // ConsumeUnprotected is Consume for a link found by its token's hash that
-// has neither a password nor a recipient account, which the caller would
+// has neither a password nor a recipient account, and is not end to end
+// (whose open presents a claim), which the caller would
 // otherwise have to check first. It saves the lookup on the common path.
 // ErrNotFound means no such link can be used now; the caller looks the link
 // up to tell why.
 func (s *Store) ConsumeUnprotected(ctx context.Context, hash []byte, e Event) (Link, error) {
-	return s.consume(ctx, `token_hash = ? AND password_hash = '' AND for_user_id IS NULL`, hash, e)
+	return s.consume(ctx, `token_hash = ? AND password_hash = '' AND for_user_id IS NULL AND e2e_check IS NULL`, hash, e)
 }
 
 func (s *Store) consume(ctx context.Context, where string, arg any, e Event) (Link, error) {

@@ -30,6 +30,7 @@ type config struct {
 	LogFormat     string
 	MetricsAddr   string
 	MaxUpload     int64
+	MaxE2EUpload  int64
 	// SMTPURL and MailFrom turn email notices on.
 	SMTPURL             string
 	MailFrom            string
@@ -185,7 +186,7 @@ func configFlags(fs *flag.FlagSet, c *config) {
 	*c = config{
 		MinTTL: time.Minute, MaxTTL: 30 * 24 * time.Hour, GrantTTL: 10 * time.Minute,
 		Retention: 30 * 24 * time.Hour, SweepInterval: 30 * time.Second,
-		MaxUpload: core.DefaultMaxUpload,
+		MaxUpload: core.DefaultMaxUpload, MaxE2EUpload: core.DefaultMaxUpload,
 	}
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "address to listen on")
 	dbFlag(fs, &c.DB)
@@ -211,6 +212,7 @@ func configFlags(fs *flag.FlagSet, c *config) {
 	fs.StringVar(&c.OIDC.ClientSecret, "oidc-client-secret", "", "single sign-on: oncelink's client `SECRET` at the provider (prefer ONCELINK_OIDC_CLIENT_SECRET)")
 	fs.StringVar(&c.OIDC.AllowedDomains, "oidc-allowed-domains", "", "single sign-on: only people whose verified email is in one of these comma-separated `DOMAINS`")
 	fs.BoolVar(&c.OIDC.NoSignup, "oidc-no-signup", false, "single sign-on: sign in only accounts already linked, make no new ones")
+	fs.Var(sizeFlag{&c.MaxE2EUpload}, "max-e2e-upload", "largest encrypted file an end-to-end link may share")
 }
 
 // complete checks the configuration that the flags left, with args, the

@@ -38,6 +38,7 @@ func shareCommand(fs *flag.FlagSet) runFunc {
 	label := fs.String("label", "", "a `LABEL` to know the link by in oncelink links and on the dashboard")
 	notifyMe := fs.Bool("notify", false, "email me when the link is opened or expires unopened (at the notice address confirmed in Settings)")
 	asJSON := fs.Bool("json", false, "print the new link as JSON, with its url, rather than the URL alone")
+	endToEnd := fs.Bool("e2e", false, "encrypt here, end to end: the server gets only ciphertext, and the key is in the URL after #")
 	wait := fs.Bool("wait", false, "after printing the URL, wait until the link is opened, then say when, from where and with which browser")
 	return func(ctx context.Context, p *proc, args []string) error {
 		sources := 0
@@ -84,7 +85,12 @@ func shareCommand(fs *flag.FlagSet) runFunc {
 				return err
 			}
 		}
-		l, err := c.CreateLink(ctx, in)
+		var l client.Link
+		if *endToEnd {
+			l, err = c.CreateE2ELink(ctx, in)
+		} else {
+			l, err = c.CreateLink(ctx, in)
+		}
 		var apiErr *client.APIError
 		if errors.As(err, &apiErr) && shareFlags[apiErr.Field] != "" {
 			err = fmt.Errorf("%s: %w", shareFlags[apiErr.Field], err)

@@ -45,6 +45,13 @@ func TestMaxUploadFlag(t *testing.T) {
 	if err != nil || c.MaxUpload != 5<<20 {
 		t.Fatalf("environment: %d, %v", c.MaxUpload, err)
 	}
+	c, err = parseConfig([]string{"--max-e2e-upload", "2MiB"}, env(map[string]string{"ONCELINK_MAX_UPLOAD": "5MiB"}))
+	if err != nil || c.MaxE2EUpload != 2<<20 || c.MaxUpload != 5<<20 {
+		t.Fatalf("--max-e2e-upload: %d, %v", c.MaxE2EUpload, err)
+	}
+	if c, err = parseConfig(nil, env(map[string]string{"ONCELINK_MAX_E2E_UPLOAD": "3MiB"})); err != nil || c.MaxE2EUpload != 3<<20 {
+		t.Fatalf("ONCELINK_MAX_E2E_UPLOAD: %d, %v", c.MaxE2EUpload, err)
+	}
 	_, err = parseConfig([]string{"--max-upload", "25MB"}, env(nil))
 	if err == nil || !strings.Contains(err.Error(), "MiB") {
 		t.Fatalf("25MB: %v", err)

@@ -1,0 +1,401 @@
+// e2e.js makes and opens end-to-end links in the browser, in the format
+// "oncelink-e2e v1" (README, "End-to-end links"; package e2e is the same
+// in Go): a 32-byte secret that travels only in the link's fragment, HKDF
+// for the claim that opens the link and for the content key (with PBKDF2
+// for a link password), and AES-256-GCM in 64 KiB chunks.
+//
+// On the create form it offers "Encrypt in this browser" where it can (a
+// secure context with WebCrypto), encrypts the message, the web address or
+// the file, and sends only ciphertext, the claim's SHA-256 and the link's
+// settings; it then adds the key to the address the server answers with.
+// On an end-to-end link's page it reads the key from the fragment and at
+// once drops it from the address bar and history; the Open button posts the
+// claim, and what comes back is decrypted chunk by chunk and shown, played
+// in the page's player, saved, or, for a web address, followed with
+// location.replace. Strings come from the page's data-msg-* attributes.
+(function () {
+  'use strict';
+
+  const VERSION = 1;
+  const CHUNK = 64 * 1024;
+  const TAG = 16;
+  const MAX_HEADER = 4096;
+  const ITERATIONS = 600000;
+  const encoder = new TextEncoder();
+  const capable = window.isSecureContext === true && !!(window.crypto && window.crypto.subtle);
+
+  class FormatError extends Error {}
+
+  function b64u(bytes) {
+    let s = '';
+    for (const b of bytes) s += String.fromCharCode(b);
+    return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  }
+
+  // secretOf reads a fragment as strictly as Go's RawURLEncoding.Strict.
+  function secretOf(fragment) {
+    if (!/^[A-Za-z0-9_-]{43}$/.test(fragment)) return null;
+    const bin = atob(fragment.replace(/-/g, '+').replace(/_/g, '/') + '=');
+    const bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0));
+    return b64u(bytes) === fragment ? bytes : null;
+  }
+
+  async function hkdf(ikm, salt, info) {
+    const k = await crypto.subtle.importKey('raw', ikm, 'HKDF', false, ['deriveBits']);
+    const bits = await crypto.subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt, info: encoder.encode(info) }, k, 256);
+    return new Uint8Array(bits);
+  }
+
+  function claimOf(secret) {
+    return hkdf(secret, new Uint8Array(0), 'oncelink-e2e v1 claim');
+  }
+
+  async function keyOf(secret, password) {
+    let salt = new Uint8Array(0);
+    if (password) {
+      const pk = await crypto.subtle.importKey('raw', encoder.encode(password), 'PBKDF2', false, ['deriveBits']);
+      salt = new Uint8Array(await crypto.subtle.deriveBits(
+        { name: 'PBKDF2', hash: 'SHA-256', salt: secret, iterations: ITERATIONS }, pk, 256));
+    }
+    const raw = await hkdf(secret, salt, 'oncelink-e2e v1 content');
+    return crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt', 'decrypt']);
+  }
+
+  // gcm is chunk i's AES-GCM parameters: i and the final flag in the nonce
+  // and, after the version byte, in the associated data.
+  function gcm(i, final) {
+    const iv = new Uint8Array(12);
+    const ad = new Uint8Array(10);
+    new DataView(iv.buffer).setBigUint64(0, BigInt(i));
+    ad[0] = VERSION;
+    new DataView(ad.buffer).setBigUint64(1, BigInt(i));
+    if (final) {
+      iv[11] = 1;
+      ad[9] = 1;
+    }
+    return { name: 'AES-GCM', iv, additionalData: ad };
+  }
+
+  // seal encrypts header and the Blob content, a chunk at a time.
+  async function seal(key, header, content) {
+    const sealedHeader = new Uint8Array(await crypto.subtle.encrypt(gcm(0, false), key, encoder.encode(JSON.stringify(header))));
+    const parts = [new Uint8Array([VERSION, sealedHeader.length >> 8, sealedHeader.length & 255]), sealedHeader];
+    for (let off = 0, i = 1; ; off += CHUNK, i++) {
+      const end = Math.min(off + CHUNK, content.size);
+      const final = end >= content.size;
+      const plain = await content.slice(off, end).arrayBuffer();
+      parts.push(new Uint8Array(await crypto.subtle.encrypt(gcm(i, final), key, plain)));
+      if (final) break;
+    }
+    return new Blob(parts, { type: 'application/octet-stream' });
+  }
+
+  async function decrypt(key, i, final, sealed) {
+    try {
+      return new Uint8Array(await crypto.subtle.decrypt(gcm(i, final), key, sealed));
+    } catch (e) {
+      throw new FormatError('corrupt');
+    }
+  }
+
+  // open decrypts a whole ciphertext progressively, chunk by authenticated
+  // chunk, telling progress how far it got; a change, a cut or a wrong key
+  // throws a FormatError and gives nothing.
+  async function open(key, ct, progress) {
+    if (ct.length < 3 || ct[0] !== VERSION) throw new FormatError('version');
+    const l = (ct[1] << 8) | ct[2];
+    if (l < TAG || l > MAX_HEADER + TAG || 3 + l > ct.length) throw new FormatError('corrupt');
+    let header;
+    try {
+      header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(await decrypt(key, 0, false, ct.subarray(3, 3 + l))));
+    } catch (e) {
+      throw new FormatError('corrupt');
+    }
+    const parts = [];
+    for (let off = 3 + l, i = 1; ; i++) {
+      const end = Math.min(off + CHUNK + TAG, ct.length);
+      const final = end === ct.length;
+      if (end - off < TAG) throw new FormatError('truncated');
+      parts.push(await decrypt(key, i, final, ct.subarray(off, end)));
+      off = end;
+      if (progress) progress(off / ct.length);
+      if (final) break;
+    }
+    return { header, parts };
+  }
+
+  function concat(parts) {
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let off = 0;
+    for (const p of parts) {
+      out.set(p, off);
+      off += p.length;
+    }
+    return out;
+  }
+
+  // webAddress checks a web address as the server does, and returns it as
+  // it is shared, or null.
+  function webAddress(raw) {
+    let u = raw.trim();
+    const added = !u.includes('://');
+    if (added) u = 'https://' + u.replace(/^\/\//, '');
+    try {
+      const p = new URL(u);
+      if ((p.protocol !== 'http:' && p.protocol !== 'https:') || !p.host || p.username || p.password) return null;
+      if (added && !p.hostname.includes('.') && p.hostname !== 'localhost') return null;
+    } catch (e) {
+      return null;
+    }
+    return u;
+  }
+
+  // --- The create form -------------------------------------------------
+
+  function showChoices() {
+    document.querySelectorAll('[data-e2e-choice]').forEach((box) => {
+      box.querySelectorAll('[data-e2e-available]').forEach((el) => { el.hidden = !capable; });
+      box.querySelector('[data-e2e-unavailable]').hidden = capable;
+    });
+  }
+
+  async function createE2E(form, box) {
+    const say = (msg) => {
+      const el = box.querySelector('[data-e2e-error]');
+      el.textContent = msg;
+      el.hidden = !msg;
+    };
+    say('');
+    const data = new FormData(form);
+    const kind = data.get('kind') || 'message';
+    let header;
+    let content;
+    if (kind === 'file') {
+      const file = form.elements.file && form.elements.file.files[0];
+      if (!file) return say(box.dataset.msgEmpty);
+      header = { kind, name: file.name };
+      if (file.type) header.type = file.type;
+      content = file;
+    } else if (kind === 'url') {
+      const u = webAddress(String(data.get('url') || ''));
+      if (!u) return say(box.dataset.msgUrl);
+      header = { kind };
+      content = new Blob([encoder.encode(u)]);
+    } else {
+      const m = String(data.get('message') || '');
+      if (!m.trim()) return say(box.dataset.msgEmpty);
+      header = { kind: 'message' };
+      content = new Blob([encoder.encode(m)]);
+    }
+    const button = form.querySelector('button[type=submit]');
+    button.disabled = true;
+    button.setAttribute('aria-busy', 'true');
+    const kept = { message: data.get('message'), url: data.get('url') };
+    try {
+      const secret = crypto.getRandomValues(new Uint8Array(32));
+      const password = String(data.get('password') || '');
+      const key = await keyOf(secret, password);
+      const check = new Uint8Array(await crypto.subtle.digest('SHA-256', await claimOf(secret)));
+      const sealed = await seal(key, header, content);
+      if (sealed.size > Number(box.dataset.maxE2e)) return say(box.dataset.msgTooLarge);
+      const body = new FormData();
+      for (const [name, value] of data) {
+        if (name !== 'message' && name !== 'url' && name !== 'file') body.append(name, value);
+      }
+      body.set('kind', kind);
+      body.append('e2e', '1'); // before the file, which it describes
+      body.append('e2e_check', b64u(check));
+      body.append('file', sealed, 'oncelink-e2e.bin');
+      const res = await fetch(form.getAttribute('action') || '/links', {
+        method: 'POST', body, credentials: 'same-origin', cache: 'no-store',
+        headers: { 'HX-Request': 'true', 'HX-Target': 'create-panel' },
+      });
+      const html = await res.text();
+      const panel = document.getElementById('create-panel');
+      if (!panel || !/text\/html/.test(res.headers.get('Content-Type') || '')) return say(box.dataset.msgFailed);
+      if (window.htmx && htmx.swap) {
+        htmx.swap(panel, html, { swapStyle: 'outerHTML', swapDelay: 0, settleDelay: 0 });
+      } else {
+        panel.outerHTML = html;
+      }
+      showChoices();
+      if (res.status === 201) {
+        const fragment = '#' + b64u(secret);
+        const input = document.getElementById('created-url');
+        const bare = input.value;
+        input.value = bare + fragment;
+        const notes = document.getElementById('created-instructions');
+        if (notes) notes.value = notes.value.split(bare).join(bare + fragment);
+      } else {
+        // The form came back with its mistake: refill what was never sent.
+        const again = document.getElementById('create');
+        if (again) {
+          if (again.elements.message && kept.message) again.elements.message.value = kept.message;
+          if (again.elements.url && kept.url) again.elements.url.value = kept.url;
+          const toggle = again.querySelector('[data-e2e-toggle]');
+          if (toggle) toggle.checked = true;
+        }
+      }
+    } catch (e) {
+      say(box.dataset.msgFailed);
+    } finally {
+      button.disabled = false;
+      button.removeAttribute('aria-busy');
+    }
+  }
+
+  document.addEventListener('submit', (e) => {
+    const form = e.target;
+    const box = form instanceof HTMLFormElement && form.querySelector('[data-e2e-choice]');
+    if (!box || !capable || !box.querySelector('[data-e2e-toggle]').checked) return;
+    // Before htmx sees it: the plaintext never leaves this page.
+    e.preventDefault();
+    e.stopPropagation();
+    createE2E(form, box);
+  }, true);
+  document.addEventListener('htmx:load', showChoices);
+  showChoices();
+
+  // --- The recipient's page ---------------------------------------------
+
+  const root = document.querySelector('[data-e2e-open]');
+  if (!root) return;
+  const fragment = location.hash.slice(1);
+  if (location.hash) {
+    // At once, before any request: the key leaves the address bar and
+    // the history entry, and lives only in this page's memory.
+    history.replaceState(history.state, '', location.pathname + location.search);
+  }
+  // A key pasted into the address of this page later (a link copied whole
+  // at last) changes only the fragment: read it as a page load would.
+  window.addEventListener('hashchange', () => location.reload());
+  const msg = root.dataset;
+  const form = root.querySelector('[data-e2e-form]');
+  const errorBox = root.querySelector('[data-e2e-error]');
+  const statusBox = root.querySelector('[data-e2e-status]');
+  const result = root.querySelector('[data-e2e-result]');
+  root.querySelector('[data-e2e-nojs]').hidden = true;
+  const fail = (m) => {
+    errorBox.textContent = m;
+    errorBox.hidden = !m;
+  };
+  const status = (m) => {
+    statusBox.textContent = m;
+    statusBox.hidden = !m;
+  };
+  const secret = secretOf(fragment);
+  if (!capable) {
+    fail(msg.msgUnsupported);
+    return;
+  }
+  if (!secret) {
+    fail(msg.msgNoKey);
+    return;
+  }
+  form.hidden = false;
+
+  function show(header, parts) {
+    result.replaceChildren();
+    if (header.kind === 'url') {
+      const u = new TextDecoder('utf-8', { fatal: true }).decode(concat(parts));
+      let ok = false;
+      try {
+        const p = new URL(u);
+        ok = p.protocol === 'http:' || p.protocol === 'https:';
+      } catch (e) { /* not an address */ }
+      if (!ok) return fail(msg.msgBadUrl);
+      status(msg.msgGoing);
+      location.replace(u);
+      return;
+    }
+    result.hidden = false;
+    if (header.kind === 'message') {
+      const area = document.createElement('textarea');
+      area.id = 'e2e-message';
+      area.className = 'message';
+      area.readOnly = true;
+      area.rows = 8;
+      area.dataset.testid = 'e2e-message';
+      area.value = new TextDecoder('utf-8', { fatal: true }).decode(concat(parts));
+      const copy = document.createElement('button');
+      copy.type = 'button';
+      copy.dataset.copy = 'e2e-message';
+      copy.textContent = msg.msgCopy;
+      const wrap = document.createElement('div');
+      wrap.className = 'copy-block';
+      wrap.append(area, copy);
+      result.append(wrap);
+      return;
+    }
+    // A file: only a media type plays; anything else is bytes to save,
+    // never a page of this origin.
+    const type = String(header.type || '');
+    const media = /^(audio|video)\/[\w.+-]+$/.test(type) ? type.split('/')[0] : '';
+    const blob = new Blob(parts, { type: media ? type : 'application/octet-stream' });
+    const url = URL.createObjectURL(blob);
+    const name = String(header.name || 'file');
+    const tpl = media && root.querySelector(`template[data-e2e-player="${media}"]`);
+    if (tpl) {
+      const player = tpl.content.firstElementChild.cloneNode(true);
+      const el = player.querySelector('audio, video');
+      el.replaceChildren();
+      el.src = url;
+      player.dataset.title = name;
+      player.querySelector('.player-title').textContent = name;
+      result.append(player);
+      const script = document.createElement('script');
+      script.src = msg.playerScript;
+      document.head.append(script);
+    }
+    const save = document.createElement('a');
+    save.className = 'button';
+    save.href = url;
+    save.download = name;
+    save.dataset.testid = 'e2e-save';
+    save.textContent = `${msg.msgSave} ${name}`;
+    const p = document.createElement('p');
+    p.append(save);
+    result.append(p);
+  }
+
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    fail('');
+    const button = form.querySelector('button[type=submit]');
+    button.disabled = true;
+    const password = form.elements.password ? form.elements.password.value : '';
+    try {
+      status(msg.msgWorking);
+      const body = new URLSearchParams();
+      body.set('claim', b64u(await claimOf(secret)));
+      if (password) body.set('password', password);
+      const res = await fetch(msg.action, { method: 'POST', body, credentials: 'same-origin', cache: 'no-store', redirect: 'error' });
+      if (!res.ok) {
+        const plain = /^text\/plain/.test(res.headers.get('Content-Type') || '');
+        status('');
+        fail(plain ? await res.text() : msg.msgFailed);
+        const again = res.headers.get('Oncelink-Error') === 'wrong_password' || res.status === 429;
+        form.hidden = !again;
+        return;
+      }
+      const ct = new Uint8Array(await res.arrayBuffer());
+      const key = await keyOf(secret, password);
+      form.hidden = true;
+      let opened;
+      try {
+        opened = await open(key, ct, (f) => status(`${msg.msgWorking} ${Math.round(f * 100)}%`));
+      } catch (err) {
+        status('');
+        fail(msg.msgCorrupt);
+        return;
+      }
+      status('');
+      show(opened.header, opened.parts);
+    } catch (err) {
+      status('');
+      fail(msg.msgFailed);
+    } finally {
+      button.disabled = false;
+    }
+  });
+})();

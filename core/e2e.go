@@ -1,0 +1,91 @@
+package core
+
+import (
+	"crypto/subtle"
+	"encoding/base64"
+	"fmt"
+
+	"oncelink/e2e"
+)
+
+// End-to-end links: the sender's client encrypts (see package e2e) and the
+// server keeps what it is given, ciphertext and the SHA-256 of the claim
+// that opening needs; it never has the key, which travels in the link's
+// fragment. The server bounds such content, keeps it sealed under the token
+// like any other, and neither sniffs nor shows it: the plaintext's kind,
+// name and type travel inside the ciphertext.
+
+// What an end-to-end link's ciphertext is kept and sent as.
+const (
+	e2eFileName = "oncelink-e2e.bin"
+	e2eType     = "application/octet-stream"
+)
+
+// MaxE2EText bounds the ciphertext of an end-to-end message or web
+// address: the largest message, sealed, with room for its header.
+var MaxE2EText = e2e.SealedSize(MaxMessageBytes, e2e.MaxHeader)
+
+// SetE2E marks d's file, when value turns it on ("1", "true" or "on"), as
+// an end-to-end link's ciphertext: it is bounded by MaxE2EUpload, and kept
+// whatever the link's kind, without a name and unsniffed. A form sends the
+// field before its file.
+func (d *Draft) SetE2E(value string) {
+	switch value {
+	case "1", "true", "on":
+		d.e2e = true
+	}
+}
+
+// largestUpload is the largest file a form may carry, of either mode.
+func (s *Service) largestUpload() int64 { return max(s.cfg.MaxUpload, s.cfg.MaxE2EUpload) }
+
+func (s *Service) e2eTooLarge() *Error {
+	return &Error{Kind: TooLarge, Code: "file_too_large", Field: "file", Title: "Too large",
+		Msg: fmt.Sprintf("That encrypted file is larger than %s, the most this server accepts for end-to-end links. Nothing was stored.", LimitSize(s.cfg.MaxE2EUpload))}
+}
+
+// ErrWrongKey refuses an open of an end-to-end link whose claim is not the
+// link's: the address was not copied whole. Like a wrong password it takes
+// no use, and it counts against the same limits.
+var ErrWrongKey = &Error{Kind: Forbidden, Code: "wrong_key", Title: "Wrong key",
+	Msg: "The key at the end of this link's address is not right: copy the whole address, including the part after #. The link was not used."}
+
+var errClaimMissing = invalid("e2e_claim_missing", "", "This link is encrypted end to end: it opens only in a browser with JavaScript, or with oncelink open, from its whole address.")
+
+// e2eCheck reads the check a create sends for an end-to-end link: the
+// SHA-256 of the claim, in unpadded base64url.
+func e2eCheck(text string) ([]byte, error) {
+	b, err := base64.RawURLEncoding.Strict().DecodeString(text)
+	if err != nil || len(b) != 32 {
+		return nil, invalid("e2e_check_invalid", "", "This end-to-end link's check is not 43 characters of base64url.")
+	}
+	return b, nil
+}
+
+// createE2E fills n, an end-to-end link's, from in and d's ciphertext.
+func (s *Service) createE2E(in LinkInput, d *Draft) ([]byte, error) {
+	check, err := e2eCheck(in.E2ECheck)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case in.Kind != KindMessage && in.Kind != KindURL && in.Kind != KindFile:
+		return nil, invalid("kind_unknown", "kind", "Choose what to share: a message, a web address or a file.")
+	case d.file == nil || !d.e2e:
+		return nil, invalid("e2e_content_missing", "file", "An end-to-end link needs its ciphertext as the file, after the e2e field.")
+	case d.file.size < e2e.SealedSize(0, 2):
+		return nil, invalid("e2e_content_invalid", "file", "That is too short to be oncelink-e2e ciphertext.")
+	case in.Kind != KindFile && d.file.size > MaxE2EText:
+		return nil, invalid("message_too_long", "message", "A message has at most %s.", LimitSize(MaxMessageBytes))
+	}
+	return check, nil
+}
+
+// checkClaim compares an open's claim with l's check, in constant time.
+func checkClaim(l Link, claim string) error {
+	b, err := base64.RawURLEncoding.Strict().DecodeString(claim)
+	if err != nil || len(b) != 32 || subtle.ConstantTimeCompare(e2e.Check(b), l.E2ECheck) != 1 {
+		return ErrWrongKey
+	}
+	return nil
+}

@@ -1,0 +1,191 @@
+package core
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"oncelink/e2e"
+	"oncelink/store"
+	"oncelink/token"
+)
+
+// newE2EService is a Service with the rate limits on and small upload
+// limits, over a fresh SQLite file with one account.
+func newE2EService(t *testing.T) (*Service, Account) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "oncelink.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	owner, err := st.CreateFirstAccount(ctx, "ada", "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New(Config{BaseURL: "https://share.example", MinTTL: time.Minute, MaxTTL: time.Hour, GrantTTL: time.Minute,
+		MaxUpload: 1 << 20, MaxE2EUpload: 2 << 20, RateLimits: true},
+		st, bytes.Repeat([]byte{7}, token.KeyLen), slog.New(slog.DiscardHandler))
+	return s, owner
+}
+
+// e2eDraft is a draft holding ct as an end-to-end link's ciphertext.
+func e2eDraft(t *testing.T, s *Service, ct []byte) (*Draft, error) {
+	t.Helper()
+	d := s.NewDraft()
+	t.Cleanup(d.Close)
+	d.SetE2E("1")
+	return d, d.ReceiveFile("secret-name.webm", bytes.NewReader(ct))
+}
+
+func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+func TestE2ECreateAndOpen(t *testing.T) {
+	s, owner := newE2EService(t)
+	ctx := context.Background()
+	secret := e2e.NewSecret()
+	claim := e2e.Claim(secret)
+	ct := e2e.Seal(e2e.Key(secret, ""), e2e.Header{Kind: "message"}, []byte("hello"))
+	d, err := e2eDraft(t, s, ct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.Create(ctx, owner.ID, d, LinkInput{Kind: KindMessage, TTL: "1h", E2ECheck: b64(e2e.Check(claim))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Link.E2ECheck == nil || c.Link.Kind != KindMessage {
+		t.Fatalf("made %+v", c.Link)
+	}
+	tok := c.URL[strings.LastIndex(c.URL, "/")+1:]
+	client := Client{IP: "192.0.2.1"}
+	open := func(claim string) (Opened, error) {
+		turn, err := s.TakeTurn(ctx, OpenAction, client)
+		if err != nil {
+			return Opened{}, err
+		}
+		return s.Open(ctx, turn, tok, "", Recipient{Client: client, Claim: claim})
+	}
+	// No claim: refused before any limit is touched; a wrong one: refused,
+	// and no use taken either way.
+	if _, err := open(""); !errors.Is(err, errClaimMissing) {
+		t.Fatalf("no claim: %v", err)
+	}
+	if _, err := open(b64(e2e.Claim(e2e.NewSecret()))); !errors.Is(err, ErrWrongKey) {
+		t.Fatalf("a wrong claim: %v", err)
+	}
+	if _, err := open("not base64!"); !errors.Is(err, ErrWrongKey) {
+		t.Fatalf("a mangled claim: %v", err)
+	}
+	o, err := open(b64(claim))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.File == nil || o.File.Type != e2eType || o.File.Name != e2eFileName || o.File.Media != "" {
+		t.Fatalf("delivered %+v: the server must neither name nor sniff ciphertext", o.File)
+	}
+	got, err := io.ReadAll(s.FileContent(ctx, o.File))
+	if err != nil || !bytes.Equal(got, ct) {
+		t.Fatalf("delivered %d bytes, not the ciphertext: %v", len(got), err)
+	}
+	if _, err := open(b64(claim)); !isKind(err, Gone) {
+		t.Fatalf("second open: %v", err)
+	}
+}
+
+// TestE2EWrongClaimsAreLimited: wrong claims count like wrong passwords,
+// so guessing is held back, and the right one then waits too.
+func TestE2EWrongClaimsAreLimited(t *testing.T) {
+	s, owner := newE2EService(t)
+	ctx := context.Background()
+	secret := e2e.NewSecret()
+	d, err := e2eDraft(t, s, e2e.Seal(e2e.Key(secret, ""), e2e.Header{Kind: "message"}, []byte("x")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.Create(ctx, owner.ID, d, LinkInput{Kind: KindMessage, TTL: "1h", MaxUses: 3, E2ECheck: b64(e2e.Check(e2e.Claim(secret)))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := c.URL[strings.LastIndex(c.URL, "/")+1:]
+	limited := false
+	for i := range 20 {
+		client := Client{IP: "198.51.100." + string(rune('1'+i%9))}
+		turn, err := s.TakeTurn(ctx, OpenAction, client)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.Open(ctx, turn, tok, "", Recipient{Client: client, Claim: b64(e2e.Claim(e2e.NewSecret()))})
+		if isKind(err, Limited) {
+			limited = true
+			break
+		}
+		if !errors.Is(err, ErrWrongKey) {
+			t.Fatalf("wrong claim %d: %v", i, err)
+		}
+	}
+	if !limited {
+		t.Fatal("20 wrong claims, and no limit")
+	}
+	l, err := s.Link(ctx, owner.ID, c.Link.ID)
+	if err != nil || l.Uses != 0 {
+		t.Fatalf("after wrong claims: %d uses, %v", l.Uses, err)
+	}
+}
+
+func TestE2ELimits(t *testing.T) {
+	s, owner := newE2EService(t)
+	ctx := context.Background()
+	check := b64(e2e.Check(e2e.Claim(e2e.NewSecret())))
+	// A file over MaxE2EUpload is refused as it arrives; one between
+	// MaxUpload and it is taken.
+	if _, err := e2eDraft(t, s, make([]byte, 2<<20+1)); !isKind(err, TooLarge) {
+		t.Fatalf("over --max-e2e-upload: %v", err)
+	}
+	d, err := e2eDraft(t, s, make([]byte, 1<<20+100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Create(ctx, owner.ID, d, LinkInput{Kind: KindFile, TTL: "1h", E2ECheck: check}); err != nil {
+		t.Fatalf("an e2e file over --max-upload but within --max-e2e-upload: %v", err)
+	}
+	for _, tc := range []struct {
+		name  string
+		kind  string
+		ct    []byte
+		check string
+		code  string
+	}{
+		{"message over its bound", KindMessage, make([]byte, MaxE2EText+1), check, "message_too_long"},
+		{"too short to be ciphertext", KindMessage, []byte("tiny"), check, "e2e_content_invalid"},
+		{"a bad check", KindURL, make([]byte, 100), "abc", "e2e_check_invalid"},
+		{"an unknown kind", "poem", make([]byte, 100), check, "kind_unknown"},
+	} {
+		d, err := e2eDraft(t, s, tc.ct)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.Create(ctx, owner.ID, d, LinkInput{Kind: tc.kind, TTL: "1h", E2ECheck: tc.check})
+		if e, ok := AsError(err); !ok || e.Code != tc.code {
+			t.Errorf("%s: %v, want %s", tc.name, err, tc.code)
+		}
+	}
+	// The check without ciphertext.
+	if _, err := s.Create(ctx, owner.ID, s.NewDraft(), LinkInput{Kind: KindMessage, Message: "plain", TTL: "1h", E2ECheck: check}); err == nil {
+		t.Error("an e2e link without ciphertext was made")
+	}
+}
+
+// isKind reports whether err is an *Error of kind k.
+func isKind(err error, k Kind) bool {
+	e, ok := AsError(err)
+	return ok && e.Kind == k
+}

@@ -1,0 +1,66 @@
+package handlers
+
+import (
+	"io"
+	"net/http"
+	"strconv"
+
+	"oncelink/components"
+	"oncelink/core"
+)
+
+// e2eClaimField is the field of an open that carries an end-to-end link's
+// claim: the request of e2e.js, which wants the ciphertext, or a refusal
+// as plain text, rather than a page.
+const e2eClaimField = "claim"
+
+// openE2E answers e2e.js's open of link tok: one use, and the ciphertext,
+// which the script decrypts with the key from the address's fragment. No
+// grant is set: the page dropped the key from its address as soon as it
+// read it, so a reload could not decrypt what it would fetch again. A
+// refusal comes back as its message, in plain text, with its status.
+func (h *Handler) openE2E(w http.ResponseWriter, r *http.Request, turn core.Turn, tok string) {
+	rc := h.recipient(r)
+	rc.Grants = nil
+	rc.Claim = r.PostForm.Get(e2eClaimField)
+	o, err := h.core.Open(r.Context(), turn, tok, r.PostForm.Get("password"), rc)
+	if e, ok := core.AsError(err); ok {
+		retryAfter(w, e.RetryAfter)
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Oncelink-Error", e.Code)
+		w.WriteHeader(Status(e.Kind))
+		io.WriteString(w, e.Msg)
+		return
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if o.Link.E2ECheck == nil {
+		// A claim sent to a link the server sealed: it opens as ever.
+		h.deliver(w, r, tok, o)
+	} else {
+		hd := w.Header()
+		hd.Set("Content-Type", "application/octet-stream")
+		hd.Set("Content-Length", strconv.FormatInt(o.File.Size, 10))
+		hd.Set("Content-Disposition", "attachment")
+		w.WriteHeader(http.StatusOK)
+		if _, err := io.Copy(w, h.core.FileContent(r.Context(), o.File)); err != nil && r.Context().Err() == nil {
+			h.log.Error("send an end-to-end link's ciphertext", "err", err)
+		}
+	}
+	if o.Used {
+		PublishAfter(w, r, h.core, o.Event())
+	}
+}
+
+// e2ePage readies the page of link l, if it is end to end, for e2e.js:
+// its script, and a policy that lets the player play the decrypted media
+// from a blob: address. It returns the page's scripts.
+func e2ePage(w http.ResponseWriter, l core.Link) []string {
+	if l.E2ECheck == nil {
+		return nil
+	}
+	w.Header().Set("Content-Security-Policy", components.E2ELinkPolicy)
+	return []string{"e2e.js"}
+}

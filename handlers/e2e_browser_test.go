@@ -1,0 +1,444 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+
+	"oncelink/assets"
+	"oncelink/core"
+	"oncelink/e2e"
+	"oncelink/internal/browsertest"
+)
+
+// bodies records every request the server receives: its address, its
+// Referer and its body.
+type bodies struct {
+	mu   sync.Mutex
+	seen [][]byte
+}
+
+func (b *bodies) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		b.mu.Lock()
+		b.seen = append(b.seen, append([]byte(r.Method+" "+r.URL.String()+"\nReferer: "+r.Referer()+"\n"), body...))
+		b.mu.Unlock()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// holding names what of needles a request or a file in dir holds.
+func (b *bodies) holding(t *testing.T, dir string, needles map[string][]byte) []string {
+	t.Helper()
+	b.mu.Lock()
+	haystacks := map[string][]byte{}
+	for i, s := range b.seen {
+		haystacks[fmt.Sprintf("request %d, %s", i, bytes.SplitN(s, []byte("\n"), 2)[0])] = s
+	}
+	b.mu.Unlock()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		haystacks["file "+e.Name()] = data
+	}
+	var found []string
+	for where, hay := range haystacks {
+		for what, needle := range needles {
+			if len(needle) > 0 && bytes.Contains(hay, needle) {
+				found = append(found, what+" in "+where)
+			}
+		}
+	}
+	return found
+}
+
+// paddedVideo is the sample video grown to size bytes, still a valid,
+// playable WebM: an EBML Void element of random bytes ends its Segment,
+// whose size is updated. The Cues' positions, before it, stay right.
+func paddedVideo(t *testing.T, size int) []byte {
+	t.Helper()
+	f, err := assets.Open("media/sample-video.webm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	video, _ := io.ReadAll(f)
+	f.Close()
+	// EBML header (4-byte ID, 1-byte size), then the Segment's ID and its
+	// 8-byte size, as the sample's muxer writes them.
+	head := 4 + 1 + int(video[4]&0x7f)
+	if !bytes.Equal(video[head:head+4], []byte{0x18, 0x53, 0x80, 0x67}) || video[head+4] != 0x01 {
+		t.Fatalf("the sample video's Segment is not where this test expects it")
+	}
+	pad := size - len(video) - 9
+	void := make([]byte, 9+pad)
+	void[0] = 0xEC
+	binary.BigEndian.PutUint64(void[1:], uint64(pad))
+	void[1] = 0x01 // an 8-byte size
+	rand.Read(void[9:])
+	out := append(bytes.Clone(video), void...)
+	segment := binary.BigEndian.Uint64(out[head+4:]) & 0x00ffffffffffffff
+	binary.BigEndian.PutUint64(out[head+4:], segment+uint64(len(void)))
+	out[head+4] = 0x01
+	return out
+}
+
+// e2eCreate creates an end-to-end link in the browser's create form, with
+// fill choosing and filling in what to share, and returns its URL as the
+// page shows it, the key included, on front.
+func e2eCreate(t *testing.T, ctx context.Context, s *testServer, front string, fill ...chromedp.Action[chromedp.Void]) string {
+	t.Helper()
+	actions := append([]chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(front + "/links"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=e2e]`)),
+	}, fill...)
+	actions = append(actions,
+		chromedp.Click(chromedp.CSS(`[data-testid=e2e]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid=create]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=e2e-created]`)),
+	)
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		t.Fatal(err)
+	}
+	link, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("created-url").value`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if qr, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!document.querySelector("[data-testid=qr]")`)); qr {
+		t.Error("an end-to-end link got a QR code without its key")
+	}
+	if !strings.Contains(link, "#") {
+		t.Fatalf("created %q: no key after #", link)
+	}
+	return strings.Replace(link, s.URL, front, 1)
+}
+
+// e2eOpenPage loads link's page in ctx and checks that the key left the
+// address bar and the history at once.
+func e2eOpenPage(t *testing.T, ctx context.Context, link string) {
+	t.Helper()
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(link),
+		chromedp.WaitVisible(chromedp.CSS(`[data-e2e-form]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	kept, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`location.href.includes("#") || navigation.entries().some(e => (e.url || "").includes("#"))`))
+	if err != nil || kept {
+		t.Fatalf("the key is still in the address or the history: %v", err)
+	}
+}
+
+func TestBrowserE2E(t *testing.T) {
+	s := newTestServer(t)
+	s.admin()
+	var seen bodies
+	front := frontServer(t, s, seen.wrap)
+	video := paddedVideo(t, 20<<20)
+	videoPath := filepath.Join(t.TempDir(), "holiday.webm")
+	if err := os.WriteFile(videoPath, video, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const message = "The safe opens with 31-07-88, said nobody."
+	target := front.URL + "/healthz"
+
+	owner := browsertest.New(t, chromedp.Flag("autoplay-policy", "no-user-gesture-required"))
+	problems := browsertest.Watch(t, owner)
+	signIn(t, owner, front.URL)
+	if err := chromedp.Do(owner, chromedp.Navigate(front.URL+"/links"), chromedp.WaitVisible(chromedp.CSS(`[data-testid=e2e]`))); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(owner, chromedp.Click(chromedp.CSS(`[data-testid=e2e]`))); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.Shoot(t, owner, "e2e-create-form")
+	messageLink := e2eCreate(t, owner, s, front.URL, chromedp.SendKeys(chromedp.ID("message"), message))
+	browsertest.Shoot(t, owner, "e2e-created")
+	urlLink := e2eCreate(t, owner, s, front.URL,
+		chromedp.Click(chromedp.CSS(`input[name=kind][value=url]`)),
+		chromedp.SendKeys(chromedp.ID("url"), target))
+	videoLink := e2eCreate(t, owner, s, front.URL,
+		chromedp.Click(chromedp.CSS(`input[name=kind][value=file]`)),
+		chromedp.WaitVisible(chromedp.ID("file")),
+		chromedp.SetUploadFiles(chromedp.ID("file"), []string{videoPath}))
+	problems.Check(owner)
+
+	// The dashboard marks them.
+	if err := chromedp.Do(owner, chromedp.Navigate(front.URL+"/links"), chromedp.WaitVisible(chromedp.CSS(`[data-testid=link-row]`))); err != nil {
+		t.Fatal(err)
+	}
+	marks, err := chromedp.Run(owner, chromedp.Evaluate[int](`document.querySelectorAll("[data-testid=link-row] [data-testid=e2e-mark]").length`))
+	if err != nil || marks != 3 {
+		t.Fatalf("%d rows marked end-to-end, want 3 (%v)", marks, err)
+	}
+
+	// Preview bots burn nothing: a GET, and a browser that runs the
+	// page's scripts without pressing Open.
+	for _, link := range []string{messageLink, urlLink, videoLink} {
+		bare, _, _ := strings.Cut(link, "#")
+		res, err := http.Get(bare)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("a bot's GET: %d", res.StatusCode)
+		}
+		bot, cancel := chromedp.NewContext(owner, chromedp.WithNewBrowserContext())
+		e2eOpenPage(t, bot, link)
+		time.Sleep(200 * time.Millisecond)
+		cancel()
+	}
+
+	// The recipient, in a browser of their own.
+	recipient, cancel := chromedp.NewContext(owner, chromedp.WithNewBrowserContext())
+	defer cancel()
+	rp := browsertest.Watch(t, recipient)
+	e2eOpenPage(t, recipient, messageLink)
+	browsertest.Shoot(t, recipient, "e2e-recipient-before")
+	if err := chromedp.Do(recipient,
+		chromedp.Click(chromedp.CSS(`[data-testid=open]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=e2e-message]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	got, err := chromedp.Run(recipient, chromedp.Evaluate[string](`document.querySelector("[data-testid=e2e-message]").value`))
+	if err != nil || got != message {
+		t.Fatalf("decrypted %q, %v", got, err)
+	}
+	browsertest.Shoot(t, recipient, "e2e-recipient-after")
+
+	// A web address: location.replace, no 3xx, the key nowhere.
+	e2eOpenPage(t, recipient, urlLink)
+	if err := chromedp.Do(recipient, chromedp.Click(chromedp.CSS(`[data-testid=open]`))); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, recipient, `location.href === `+jsString(target), 10*time.Second)
+	if back, _ := chromedp.Run(recipient, chromedp.Evaluate[bool](`navigation.entries().some(e => (e.url || "").includes("#"))`)); back {
+		t.Error("the key is in the history after following the address")
+	}
+
+	// The video: decrypted, it plays and seeks in the tab-pause player.
+	e2eOpenPage(t, recipient, videoLink)
+	if err := chromedp.Do(recipient,
+		chromedp.Click(chromedp.CSS(`[data-testid=open]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=player-video] video`)),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("video").play()`, chromedp.EvalAwaitPromise),
+	); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, recipient, `document.querySelector("[data-player]").dataset.state === "playing" && document.querySelector("video").currentTime > 0.5`, 15*time.Second)
+	if err := chromedp.Do(recipient, chromedp.Evaluate[chromedp.Void](`document.querySelector("video").currentTime = 15`)); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, recipient, `(v => !v.seeking && v.currentTime >= 15 && !v.paused)(document.querySelector("video"))`, 15*time.Second)
+	browsertest.SetHidden(t, recipient, true)
+	poll(t, recipient, `document.querySelector("video").paused`, 5*time.Second)
+	browsertest.SetHidden(t, recipient, false)
+	poll(t, recipient, `!document.querySelector("video").paused`, 5*time.Second)
+	rp.Check(recipient)
+
+	// Each was used once: a second open gets nothing.
+	for _, link := range []string{messageLink, videoLink} {
+		bare, _, _ := strings.Cut(link, "#")
+		if res, err := http.Get(bare); err != nil || res.StatusCode != http.StatusGone {
+			t.Fatalf("after the open: %v %v", res, err)
+		}
+	}
+
+	// The plaintexts and the keys reached no request and no database file.
+	needles := map[string][]byte{"message": []byte(message), "web address": []byte(target[len("http://"):]),
+		"video start": video[1000:1064], "video padding": video[len(video)-5000 : len(video)-4936]}
+	for i, link := range []string{messageLink, urlLink, videoLink} {
+		_, fragment, _ := strings.Cut(link, "#")
+		secret, err := e2e.ParseSecret(fragment)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := string(rune('1' + i))
+		needles["key "+name] = []byte(fragment)
+		needles["raw key "+name] = secret
+		needles["content key "+name] = e2e.Key(secret, "")
+		needles["claim in base64url "+name] = []byte(base64.RawURLEncoding.EncodeToString(e2e.Claim(secret)))
+	}
+	// The claims went to the server, once each, as they must: that is no
+	// leak of the key. The rest must be nowhere.
+	var found []string
+	for _, f := range seen.holding(t, filepath.Dir(s.dbPath), needles) {
+		if strings.Contains(f, "GET /healthz") {
+			continue // the recipient's browser going to the shared address
+		}
+		if !strings.HasPrefix(f, "claim in base64url") || strings.Contains(f, "file ") {
+			found = append(found, f)
+		}
+	}
+	if len(found) > 0 {
+		t.Errorf("found %s", strings.Join(found, "; "))
+	}
+	if s.dbPath == "" {
+		t.Fatal("no database file to scan")
+	}
+}
+
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// vector is one of package e2e's fixed cases.
+type vector struct {
+	Secret, Password, Check, Plaintext, Ciphertext string
+	Header                                         e2e.Header
+}
+
+func readVectors(t *testing.T) []vector {
+	t.Helper()
+	b, err := os.ReadFile("../e2e/testdata/vectors.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vs []vector
+	if err := json.Unmarshal(b, &vs); err != nil {
+		t.Fatal(err)
+	}
+	return vs
+}
+
+// shareE2E makes an end-to-end link of ada's with ciphertext ct and check,
+// as a client would, and returns its URL without a key.
+func (s *testServer) shareE2E(kind, password, check string, ct []byte) string {
+	s.t.Helper()
+	ctx := context.Background()
+	a, err := s.store.AccountByName(ctx, "ada")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	d := s.h.core.NewDraft()
+	defer d.Close()
+	d.SetE2E("1")
+	if err := d.ReceiveFile("x", bytes.NewReader(ct)); err != nil {
+		s.t.Fatal(err)
+	}
+	c, err := s.h.core.Create(ctx, a.ID, d, core.LinkInput{Kind: kind, TTL: "1h", Password: password, E2ECheck: check})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return c.URL
+}
+
+// TestBrowserE2EVectors opens package e2e's fixed vectors, made in Go, with
+// the page's script; a changed ciphertext and a wrong key give a clear
+// error and nothing of the content.
+func TestBrowserE2EVectors(t *testing.T) {
+	s := newTestServer(t)
+	s.admin()
+	ctx := browsertest.New(t)
+	problems := browsertest.Watch(t, ctx)
+	for _, v := range readVectors(t) {
+		if v.Header.Kind != "message" {
+			continue // followed, a web address would leave the test
+		}
+		ct, _ := base64.RawURLEncoding.DecodeString(v.Ciphertext)
+		link := s.shareE2E(v.Header.Kind, v.Password, v.Check, ct)
+		e2eOpenPage(t, ctx, link+"#"+v.Secret)
+		actions := []chromedp.Action[chromedp.Void]{}
+		if v.Password != "" {
+			actions = append(actions, chromedp.SendKeys(chromedp.ID("link-password"), v.Password))
+		}
+		actions = append(actions, chromedp.Click(chromedp.CSS(`[data-testid=open]`)))
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			t.Fatal(err)
+		}
+		poll(t, ctx, `(m => !!m && m.value === `+jsString(v.Plaintext)+`)(document.querySelector("[data-testid=e2e-message]"))`, 10*time.Second)
+	}
+
+	v := readVectors(t)[0]
+	ct, _ := base64.RawURLEncoding.DecodeString(v.Ciphertext)
+
+	// A wrong key: the server refuses it, and the link stays unused.
+	link := s.shareE2E("message", "", v.Check, ct)
+	e2eOpenPage(t, ctx, link+"#"+e2e.EncodeSecret(e2e.NewSecret()))
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-testid=open]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=e2e-error]`))); err != nil {
+		t.Fatal(err)
+	}
+	if shown, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!document.querySelector("[data-testid=e2e-message]")`)); shown {
+		t.Fatal("a wrong key showed something")
+	}
+	e2eOpenPage(t, ctx, link+"#"+v.Secret)
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-testid=open]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=e2e-message]`))); err != nil {
+		t.Fatal(err)
+	}
+
+	// A changed ciphertext: it does not decrypt, and nothing is shown.
+	bad := bytes.Clone(ct)
+	bad[len(bad)-3] ^= 1
+	link = s.shareE2E("message", "", v.Check, bad)
+	e2eOpenPage(t, ctx, link+"#"+v.Secret)
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-testid=open]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=e2e-error]`))); err != nil {
+		t.Fatal(err)
+	}
+	if shown, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!document.querySelector("[data-testid=e2e-message]")`)); shown {
+		t.Fatal("a changed ciphertext showed something")
+	}
+	browsertest.Shoot(t, ctx, "e2e-recipient-corrupt")
+
+	// No key in the address: it says so, and opens nothing.
+	link = s.shareE2E("message", "", v.Check, ct)
+	if err := chromedp.Do(ctx, chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS(`[data-testid=e2e-error]`))); err != nil {
+		t.Fatal(err)
+	}
+	problems.Check(ctx)
+}
+
+// TestBrowserE2EWithoutJavaScript: the recipient's page says JavaScript is
+// needed, and the create form that it cannot encrypt here.
+func TestBrowserE2EWithoutJavaScript(t *testing.T) {
+	s := newTestServer(t)
+	s.admin()
+	v := readVectors(t)[0]
+	ct, _ := base64.RawURLEncoding.DecodeString(v.Ciphertext)
+	link := s.shareE2E("message", "", v.Check, ct)
+	ctx := browsertest.New(t)
+	signIn(t, ctx, s.URL)
+	if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(s.URL+"/links"), chromedp.WaitVisible(chromedp.CSS(`[data-testid=e2e-unavailable]`))); err != nil {
+		t.Fatal(err)
+	}
+	browsertest.Shoot(t, ctx, "e2e-create-nojs")
+	other, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+	defer cancel()
+	if _, err := chromedp.Call(other, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(other, chromedp.Navigate(link+"#"+v.Secret), chromedp.WaitVisible(chromedp.CSS(`[data-testid=e2e-nojs]`))); err != nil {
+		t.Fatal(err)
+	}
+	if open, _ := chromedp.Run(other, chromedp.Evaluate[bool](`(f => !!f && !f.hidden)(document.querySelector("[data-e2e-form]"))`)); open {
+		t.Error("the open form shows without JavaScript")
+	}
+	browsertest.Shoot(t, other, "e2e-recipient-nojs")
+}

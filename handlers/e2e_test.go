@@ -1,0 +1,87 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"oncelink/components"
+	"oncelink/e2e"
+)
+
+// TestE2EWebCreate: the create form takes an end-to-end link as e2e.js
+// sends it, and answers without a QR code, which would lack the key.
+func TestE2EWebCreate(t *testing.T) {
+	s := newTestServer(t)
+	ada := s.admin()
+	secret := e2e.NewSecret()
+	ct := e2e.Seal(e2e.Key(secret, ""), e2e.Header{Kind: "message"}, []byte("typed in the browser"))
+	check := base64.RawURLEncoding.EncodeToString(e2e.Check(e2e.Claim(secret)))
+	res := ada.upload([]formPart{field("kind", "message"), field("ttl", "1h"), field("e2e", "1"), field("e2e_check", check),
+		filePart("oncelink-e2e.bin", ct)})
+	if res.StatusCode != http.StatusCreated || !strings.Contains(res.body, `data-testid="e2e-created"`) || strings.Contains(res.body, `data-testid="qr"`) {
+		t.Fatalf("create: %d %s", res.StatusCode, res.body)
+	}
+	// The file before the e2e field is a file, not ciphertext, and a
+	// message link keeps no file: no ciphertext, no link.
+	res = ada.upload([]formPart{field("kind", "message"), field("ttl", "1h"), filePart("x.bin", ct), field("e2e", "1"), field("e2e_check", check)})
+	if res.StatusCode != http.StatusBadRequest {
+		t.Fatalf("e2e after the file: %d", res.StatusCode)
+	}
+	if links, _ := s.stored(); links != 1 {
+		t.Fatalf("%d links stored", links)
+	}
+}
+
+// TestE2ERecipientPage: looks never release the ciphertext; the open that
+// carries the claim gets it, once, and no grant.
+func TestE2ERecipientPage(t *testing.T) {
+	s := newTestServer(t)
+	ada := s.admin()
+	secret := e2e.NewSecret()
+	claim := base64.RawURLEncoding.EncodeToString(e2e.Claim(secret))
+	ct := e2e.Seal(e2e.Key(secret, ""), e2e.Header{Kind: "message"}, []byte("only for the fragment's holder"))
+	link := s.shareE2E("message", "", base64.RawURLEncoding.EncodeToString(e2e.Check(e2e.Claim(secret))), ct)
+	path := link[len(s.URL):]
+	// Its owner sees how it stands, without an Open that could not
+	// decrypt: the key was only in the address.
+	if res := ada.get(path); res.StatusCode != http.StatusOK || !strings.Contains(res.body, `data-testid="own-link"`) ||
+		strings.Contains(res.body, `data-testid="open-yourself"`) {
+		t.Fatalf("the owner's look: %d %s", res.StatusCode, res.body)
+	}
+	r := s.client()
+	for _, method := range []string{http.MethodGet, http.MethodHead} {
+		res := r.request(method, path, nil, nil)
+		if res.StatusCode != http.StatusOK || res.Header.Get("Content-Security-Policy") != components.E2ELinkPolicy ||
+			res.Header.Get("Referrer-Policy") != "no-referrer" || res.Header.Get("Cache-Control") != "no-store" {
+			t.Fatalf("%s: %d %v", method, res.StatusCode, res.Header)
+		}
+		if method == http.MethodGet && (!strings.Contains(res.body, `data-testid="e2e-nojs"`) || strings.Contains(res.body, string(ct[20:40]))) {
+			t.Fatalf("the page: %s", res.body)
+		}
+	}
+	// The plain Open of a page without JavaScript: refused, nothing used.
+	if res := r.post(path, url.Values{}); res.StatusCode != http.StatusBadRequest {
+		t.Fatalf("an open without a claim: %d", res.StatusCode)
+	}
+	wrong := base64.RawURLEncoding.EncodeToString(e2e.Claim(e2e.NewSecret()))
+	if res := r.post(path, url.Values{"claim": {wrong}}); res.StatusCode != http.StatusForbidden || res.Header.Get("Oncelink-Error") != "wrong_key" ||
+		!strings.HasPrefix(res.Header.Get("Content-Type"), "text/plain") {
+		t.Fatalf("a wrong claim: %d %v", res.StatusCode, res.Header)
+	}
+	res := r.post(path, url.Values{"claim": {claim}})
+	if res.StatusCode != http.StatusOK || !bytes.Equal([]byte(res.body), ct) || res.Header.Get("Content-Type") != "application/octet-stream" {
+		t.Fatalf("the open: %d %v", res.StatusCode, res.Header)
+	}
+	for _, c := range res.Cookies() {
+		if c.Name == grantCookie {
+			t.Error("an end-to-end open set a grant")
+		}
+	}
+	if res := r.get(path); res.StatusCode != http.StatusGone {
+		t.Fatalf("after the open: %d", res.StatusCode)
+	}
+}
