@@ -34,6 +34,8 @@ type AccountForm struct {
 	Error string
 	// ErrorField names the field the error is about, if any.
 	ErrorField string
+	// Passkeys offers to sign in with a passkey.
+	Passkeys bool
 }
 
 // ErrorView explains a failed request.

@@ -31,8 +31,19 @@ func (h *Handler) renderAccounts(w http.ResponseWriter, r *http.Request, a *core
 		h.fail(w, r, err)
 		return
 	}
+	with, err := h.core.WithSecondFactor(r.Context())
+	if err == nil {
+		v.RequireTwoFactor, err = h.core.TwoFactorRequired(r.Context())
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	for _, acc := range list {
 		v.List = append(v.List, accountItem(acc, a))
+		if with[acc.ID] {
+			v.WithTwoFactor = append(v.WithTwoFactor, accountItem(acc, a))
+		}
 	}
 	h.render(w, r, status, components.AccountsPage(h.page(r, "Accounts"), v))
 }

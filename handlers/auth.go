@@ -94,14 +94,30 @@ func (h *Handler) signedIn(next func(http.ResponseWriter, *http.Request, *core.A
 			return
 		}
 		if a == nil {
-			if r.Method == http.MethodGet || r.Method == http.MethodHead {
-				http.Redirect(w, r, "/login?next="+pathEscapeNext(r.URL.RequestURI()), http.StatusSeeOther)
-				return
-			}
-			h.fail(w, r, core.ErrSignedOut)
+			h.signInFirst(w, r)
 			return
 		}
 		next(w, r, a) // oneViewer keeps a for the page's later lookups
+	}
+}
+
+// signInFirst answers a request for a signed-in page from a browser that
+// is not signed in: a page is sent to the sign-in form, or to setting up
+// two-factor sign-in when its password was right but the server requires
+// that first; anything else is refused.
+func (h *Handler) signInFirst(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	enrolling := h.sessions.GetString(ctx, sessionHalfStep) == enrolStep &&
+		h.core.Now().UnixMilli() < h.sessions.GetInt64(ctx, sessionHalfUntil)
+	switch {
+	case (r.Method == http.MethodGet || r.Method == http.MethodHead) && enrolling:
+		http.Redirect(w, r, "/settings", http.StatusSeeOther)
+	case r.Method == http.MethodGet || r.Method == http.MethodHead:
+		http.Redirect(w, r, "/login?next="+pathEscapeNext(r.URL.RequestURI()), http.StatusSeeOther)
+	case enrolling:
+		h.fail(w, r, errEnrolFirst)
+	default:
+		h.fail(w, r, core.ErrSignedOut)
 	}
 }
 
@@ -185,6 +201,7 @@ func (h *Handler) signIn(r *http.Request, a core.Account) error {
 	if err := h.sessions.RenewToken(r.Context()); err != nil {
 		return err
 	}
+	h.endHalf(r.Context())
 	h.sessions.Put(r.Context(), sessionAccount, a.ID)
 	// The account's sessions list shows it from now on.
 	id := h.sessionID(r)
@@ -200,8 +217,8 @@ func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) {
 	if h.sentToSetup(w, r) {
 		return
 	}
-	form := components.AccountForm{Next: safeNext(r.URL.Query().Get("next"))}
-	h.render(w, r, http.StatusOK, components.LoginPage(h.page(r, "Sign in"), form))
+	form := components.AccountForm{Next: safeNext(r.URL.Query().Get("next")), Passkeys: h.core.PasskeysAvailable()}
+	h.render(w, r, http.StatusOK, components.LoginPage(h.page(r, "Sign in", "passkeys.js"), form))
 }
 
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
@@ -218,22 +235,19 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	form := components.AccountForm{
 		Username: strings.TrimSpace(r.PostForm.Get("username")),
 		Next:     safeNext(r.PostForm.Get("next")),
+		Passkeys: h.core.PasskeysAvailable(),
 	}
 	a, err := h.core.SignIn(r.Context(), turn, form.Username, r.PostForm.Get("password"))
 	if e, ok := core.AsError(err); ok && (e == core.ErrBadCredentials || e.Kind == core.Invalid) {
 		form.Username, form.Error = refill(form.Username), e.Msg
-		h.render(w, r, Status(e.Kind), components.LoginPage(h.page(r, "Sign in"), form))
+		h.render(w, r, Status(e.Kind), components.LoginPage(h.page(r, "Sign in", "passkeys.js"), form))
 		return
 	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	if err := h.signIn(r, a); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	redirect(w, r, form.Next)
+	h.afterPassword(w, r, a, form.Next)
 }
 
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
