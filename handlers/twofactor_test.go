@@ -326,3 +326,24 @@ func TestPasskeyRoutesRefuse(t *testing.T) {
 		t.Fatalf("second-step options without a password: %d", res.StatusCode)
 	}
 }
+
+// TestPasskeyAnswersCrossOrigin: the JSON ends of the passkey ceremonies
+// are behind the same cross-origin protection as every form.
+func TestPasskeyAnswersCrossOrigin(t *testing.T) {
+	s := newTestServer(t, func(c *core.Config) {
+		c.RateLimits = false
+		c.BaseURL = strings.Replace(c.BaseURL, "127.0.0.1", "localhost", 1)
+	})
+	ada := s.admin()
+	for _, path := range []string{"/settings/passkeys", "/login/passkey", "/login/verify/passkey"} {
+		res := ada.request(http.MethodPost, path, strings.NewReader(`{}`), http.Header{
+			"Accept": {"application/json"}, "Content-Type": {"application/json"}, "Sec-Fetch-Site": {"cross-site"},
+		})
+		if res.StatusCode != http.StatusForbidden || !strings.Contains(res.body, `"code":"cross_origin"`) {
+			t.Errorf("%s from another site: %d %s", path, res.StatusCode, res.body)
+		}
+	}
+	if !ada.signedIn() {
+		t.Fatal("a refused cross-origin answer signed ada out")
+	}
+}
