@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -196,6 +197,8 @@ func TestPasskeysInBrowser(t *testing.T) {
 
 	// It signs in without a username or password.
 	b.signOut()
+	b.do(chromedp.WaitVisible(chromedp.CSS("[data-testid=passkey-signin]")))
+	browsertest.Shoot(t, b.ctx, "login-passkey")
 	b.do(
 		chromedp.WaitVisible(chromedp.CSS("[data-testid=passkey-signin]")),
 		chromedp.Click(chromedp.CSS("[data-testid=passkey-signin]")),
@@ -226,4 +229,50 @@ func TestPasskeysInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("[data-testid=new-codes]")),
 	)
 	b.clean("recovery codes for a passkey")
+}
+
+// TestRequiredTwoFactorInBrowser: an administrator requires two-factor on
+// the accounts page; a member without a second factor who signs in is
+// kept on the enrolment page until an authenticator app works.
+func TestRequiredTwoFactorInBrowser(t *testing.T) {
+	s := newTestServer(t)
+	b := newTab(t, browsertest.New(t), s)
+	b.setUp()
+	b.open("/accounts", "[data-testid=require-two-factor]")
+	b.do(
+		chromedp.Click(chromedp.CSS("[data-testid=require-two-factor]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=two-factor-required]")),
+	)
+	browsertest.Shoot(t, b.ctx, "accounts-two-factor")
+	b.clean("required")
+	if _, err := s.h.core.AddAccount(context.Background(), "bob", testPassword, false); err != nil {
+		t.Fatal(err)
+	}
+	b.signOut()
+	b.do(
+		chromedp.SendKeys(chromedp.ID("username"), "bob"),
+		chromedp.SendKeys(chromedp.ID("password"), testPassword),
+		chromedp.Click(chromedp.CSS("form[action='/login'] button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=enrol-required]")),
+	)
+	if n := eval[int](b, `document.querySelectorAll("nav a, [data-testid=api-keys]").length`); n != 0 {
+		t.Errorf("the enrolment page offers %d other things", n)
+	}
+	browsertest.Shoot(t, b.ctx, "enrol-required")
+	b.clean("enrolment page")
+	// The dashboard sends back to the enrolment.
+	b.open("/links", "[data-testid=enrol-required]")
+	b.do(
+		chromedp.Click(chromedp.CSS("[data-testid=totp-start]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=totp-enrolment]")),
+	)
+	secret := eval[string](b, `document.querySelector("[data-testid=totp-secret]").dataset.secret`)
+	b.do(
+		chromedp.SendKeys(chromedp.ID("totp-code"), totpCode(t, s, secret)),
+		chromedp.Click(chromedp.CSS("[data-testid=totp-confirm]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=new-codes]")),
+		chromedp.WaitVisible(chromedp.CSS(`nav a[href="/links"]`)),
+	)
+	b.clean("enrolled")
+	b.open("/links", "[data-testid=empty]")
 }
