@@ -42,6 +42,8 @@ type Accounts struct {
 	TwoFactorReset string
 	// WithTwoFactor are the accounts that have a second factor.
 	WithTwoFactor []AccountItem
+	// SelfWithout is set when the viewer has no second factor.
+	SelfWithout bool
 }
 
 // Reset is an account's new password, handed to the admin as a one-time

@@ -39,6 +39,7 @@ func (h *Handler) renderAccounts(w http.ResponseWriter, r *http.Request, a *core
 		h.fail(w, r, err)
 		return
 	}
+	v.SelfWithout = !with[a.ID]
 	for _, acc := range list {
 		v.List = append(v.List, accountItem(acc, a))
 		if with[acc.ID] {

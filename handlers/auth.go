@@ -106,9 +106,7 @@ func (h *Handler) signedIn(next func(http.ResponseWriter, *http.Request, *core.A
 // two-factor sign-in when its password was right but the server requires
 // that first; anything else is refused.
 func (h *Handler) signInFirst(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	enrolling := h.sessions.GetString(ctx, sessionHalfStep) == enrolStep &&
-		h.core.Now().UnixMilli() < h.sessions.GetInt64(ctx, sessionHalfUntil)
+	enrolling := h.enrolling(r)
 	switch {
 	case (r.Method == http.MethodGet || r.Method == http.MethodHead) && enrolling:
 		http.Redirect(w, r, "/settings", http.StatusSeeOther)
@@ -142,6 +140,10 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if h.sentToSetup(w, r) {
+		return
+	}
+	if h.enrolling(r) {
+		http.Redirect(w, r, "/settings", http.StatusSeeOther)
 		return
 	}
 	http.Redirect(w, r, "/login", http.StatusSeeOther)

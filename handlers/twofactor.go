@@ -95,6 +95,14 @@ func (h *Handler) halfSignedIn(r *http.Request, step string) (*core.Account, err
 	return h.core.Viewer(ctx, id)
 }
 
+// enrolling reports whether r's browser gave a right password but must
+// set up a second factor before it is signed in, and still may.
+func (h *Handler) enrolling(r *http.Request) bool {
+	ctx := r.Context()
+	return h.sessions.GetString(ctx, sessionHalfStep) == enrolStep &&
+		h.core.Now().UnixMilli() < h.sessions.GetInt64(ctx, sessionHalfUntil)
+}
+
 // endHalf forgets a half-done sign-in.
 func (h *Handler) endHalf(ctx context.Context) {
 	for _, k := range []string{sessionHalfAccount, sessionHalfStep, sessionHalfUntil, sessionHalfNext, sessionPasskey} {

@@ -174,8 +174,9 @@ func TestRequiredTwoFactor(t *testing.T) {
 	if res := ada.post("/accounts/two-factor", url.Values{"required": {"on"}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("require two-factor: %d", res.StatusCode)
 	}
-	if res := ada.get("/accounts"); !strings.Contains(res.body, `data-testid="two-factor-required"`) {
-		t.Fatal("the accounts page does not say two-factor is required")
+	if res := ada.get("/accounts"); !strings.Contains(res.body, `data-testid="two-factor-required"`) ||
+		!strings.Contains(res.body, `data-testid="self-without-factor"`) {
+		t.Fatal("the accounts page does not say two-factor is required, and that ada has none")
 	}
 	// Sessions already signed in go on; a new sign-in must enrol.
 	if res := bob.get("/links"); res.StatusCode != http.StatusOK {
@@ -187,8 +188,7 @@ func TestRequiredTwoFactor(t *testing.T) {
 		t.Fatalf("sign-in without a factor: %d to %q", res.StatusCode, res.Header.Get("Location"))
 	}
 	for _, path := range []string{"/links", "/requests", "/accounts", "/"} {
-		if res := c.get(path); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/settings" &&
-			!(path == "/" && res.Header.Get("Location") == "/login") {
+		if res := c.get(path); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/settings" {
 			t.Errorf("GET %s before enrolling: %d to %q", path, res.StatusCode, res.Header.Get("Location"))
 		}
 	}
