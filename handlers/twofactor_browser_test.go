@@ -229,6 +229,28 @@ func TestPasskeysInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("[data-testid=new-codes]")),
 	)
 	b.clean("recovery codes for a passkey")
+
+	// When two-factor is required, a passkey is enough to enrol with.
+	if err := s.h.core.SetTwoFactorRequired(context.Background(), nil, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.h.core.AddAccount(context.Background(), "bob", testPassword, false); err != nil {
+		t.Fatal(err)
+	}
+	b.open("/links", "[data-testid=logout]")
+	b.signOut()
+	b.do(
+		chromedp.SendKeys(chromedp.ID("username"), "bob"),
+		chromedp.SendKeys(chromedp.ID("password"), testPassword),
+		chromedp.Click(chromedp.CSS("form[action='/login'] button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=enrol-required]")),
+		chromedp.SendKeys(chromedp.ID("passkey-name"), "phone"),
+		chromedp.Click(chromedp.CSS("[data-testid=add-passkey]")),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=passkey-row][data-name=phone]`)),
+		chromedp.WaitVisible(chromedp.CSS(`nav a[href="/links"]`)),
+	)
+	b.clean("enrolled with a passkey")
+	b.open("/links", "[data-testid=empty]")
 }
 
 // TestRequiredTwoFactorInBrowser: an administrator requires two-factor on
