@@ -199,8 +199,14 @@ func (h *Handler) finishSignIn(w http.ResponseWriter, r *http.Request, a core.Ac
 }
 
 // passkeyOptions starts a sign-in with a passkey and no password; the
-// browser's script takes the options to navigator.credentials.get.
+// browser's script takes the options to navigator.credentials.get. Its
+// state makes a session for anyone who asks, so asking takes a turn at
+// the client's sign-in limit, as the answer does.
 func (h *Handler) passkeyOptions(w http.ResponseWriter, r *http.Request) {
+	if _, err := h.core.TakeTurn(r.Context(), core.SignInAction, h.client(r)); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	h.ceremonyStart(w, r, func() ([]byte, string, error) { return h.core.BeginPasskeySignIn(r.Context(), nil) })
 }
 

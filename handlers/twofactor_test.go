@@ -347,3 +347,24 @@ func TestPasskeyAnswersCrossOrigin(t *testing.T) {
 		t.Fatal("a refused cross-origin answer signed ada out")
 	}
 }
+
+// TestPasskeyOptionsLimited: asking for a passkey sign-in's options makes
+// a session, so it takes the client's sign-in limit.
+func TestPasskeyOptionsLimited(t *testing.T) {
+	s := newTestServer(t, func(c *core.Config) {
+		c.BaseURL = strings.Replace(c.BaseURL, "127.0.0.1", "localhost", 1)
+		c.Rates.SignIn = core.Rate{N: 3, Per: time.Minute}
+	})
+	s.admin()
+	c := s.client()
+	json := http.Header{"Accept": {"application/json"}, "Content-Type": {"application/x-www-form-urlencoded"}}
+	for i := range 3 {
+		if res := c.request(http.MethodPost, "/login/passkey/options", strings.NewReader(""), json); res.StatusCode != http.StatusOK {
+			t.Fatalf("options %d: %d", i, res.StatusCode)
+		}
+	}
+	res := c.request(http.MethodPost, "/login/passkey/options", strings.NewReader(""), json)
+	if res.StatusCode != http.StatusTooManyRequests || !strings.Contains(res.body, `"code":"rate_limited"`) {
+		t.Fatalf("options past the limit: %d %s", res.StatusCode, res.body)
+	}
+}
