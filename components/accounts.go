@@ -38,6 +38,16 @@ type Accounts struct {
 	Error string
 	// Reset is a password just reset, in its one-time link.
 	Reset *Reset
+	// RequireTwoFactor is the server's switch: every account must have a
+	// second factor to sign in with a password.
+	RequireTwoFactor bool
+	// TwoFactorReset names the account whose second factors were just
+	// removed.
+	TwoFactorReset string
+	// WithTwoFactor are the accounts that have a second factor.
+	WithTwoFactor []AccountItem
+	// SelfWithout is set when the viewer has no second factor.
+	SelfWithout bool
 }
 
 // Reset is an account's new password, handed to the admin as a one-time

@@ -27,6 +27,9 @@ type Settings struct {
 	// NoPassword is set for an account made by single sign-on, which has
 	// no password to change or to confirm its deletion with.
 	NoPassword bool
+	// TwoFactor is the two-factor section, or the enrolment that the
+	// administrators require.
+	TwoFactor TwoFactor
 }
 
 // KeyItem is one API key on the settings page.
@@ -80,4 +83,93 @@ type SessionItem struct {
 type DeleteForm struct {
 	Error      string
 	ErrorField string
+}
+
+// TwoFactor is the settings page's two-factor section.
+type TwoFactor struct {
+	// Required is set when the server requires a second factor of
+	// everyone; Enrolling when this account must set one up before it is
+	// signed in, so the page offers nothing else.
+	Required  bool
+	Enrolling bool
+	TOTP      bool
+	TOTPSince time.Time
+	// Enrolment is an authenticator app being set up.
+	Enrolment    *Enrolment
+	RecoveryLeft int
+	// NewCodes are recovery codes just made, shown once.
+	NewCodes []string
+	Passkeys []PasskeyItem
+	// PasskeysAvailable is false when the server's address is not a name.
+	PasskeysAvailable bool
+	// Notice is what just happened: "totp-on" or "totp-off".
+	Notice string
+	// Removed names the passkey just removed.
+	Removed string
+	// Error is a refusal, beside the form ErrorFor names: "totp",
+	// "recovery" or "passkeys".
+	Error      string
+	ErrorFor   string
+	ErrorField string
+}
+
+func errorFor(t TwoFactor, form string) string {
+	if t.ErrorFor == form {
+		return t.Error
+	}
+	return ""
+}
+
+func proofField(t TwoFactor, form string) string {
+	if t.ErrorFor == form {
+		return t.ErrorField
+	}
+	return ""
+}
+
+// fieldOf is the code field when there is an error about it.
+func fieldOf(msg string) string {
+	if msg != "" {
+		return "code"
+	}
+	return ""
+}
+
+// Verify is a sign-in's second step: what the account can answer it with.
+type Verify struct {
+	Username string
+	TOTP     bool
+	Passkeys bool
+	Recovery bool
+	Error    string
+}
+
+// Any reports whether the account has a second factor.
+func (t TwoFactor) Any() bool { return t.TOTP || len(t.Passkeys) > 0 }
+
+// Enrolment is an authenticator-app secret waiting for its first code.
+type Enrolment struct {
+	Secret string
+	QR     QR
+	Error  string
+}
+
+// SecretGroups is the secret in groups of four, easier to type.
+func (e Enrolment) SecretGroups() string {
+	var b []byte
+	for i := 0; i < len(e.Secret); i++ {
+		if i > 0 && i%4 == 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, e.Secret[i])
+	}
+	return string(b)
+}
+
+// PasskeyItem is one of the account's passkeys.
+type PasskeyItem struct {
+	ID         int64
+	Name       string
+	CreatedAt  time.Time
+	LastUsedAt time.Time // zero when never used
 }

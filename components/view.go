@@ -37,6 +37,8 @@ type AccountForm struct {
 	// SSO offers single sign-on on the sign-in page; NoPassword leaves
 	// the password form out.
 	SSO, NoPassword bool
+	// Passkeys offers to sign in with a passkey.
+	Passkeys bool
 }
 
 // ErrorView explains a failed request.

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-webauthn/webauthn/webauthn"
+
 	"oncelink/live"
 	"oncelink/store"
 )
@@ -168,6 +170,24 @@ type Store interface {
 	ConfirmAddress(ctx context.Context, account int64, hash []byte, at time.Time) (string, error)
 	RemoveAddress(ctx context.Context, account int64) error
 
+	StartTOTP(ctx context.Context, account int64, sealed []byte) error
+	TOTPOf(ctx context.Context, account int64) (store.TOTP, error)
+	UseTOTPStep(ctx context.Context, account, step int64, confirmed bool) error
+	DeleteTOTP(ctx context.Context, account int64) error
+	SetRecoveryCodes(ctx context.Context, account int64, hashes [][]byte) error
+	UseRecoveryCode(ctx context.Context, account int64, hash []byte) error
+	SecondFactorsOf(ctx context.Context, account int64) (store.SecondFactors, error)
+	WithSecondFactor(ctx context.Context) (map[int64]bool, error)
+	ResetSecondFactors(ctx context.Context, account int64) error
+	Flag(ctx context.Context, name string) (bool, error)
+	SetFlag(ctx context.Context, name string, on bool) error
+
+	AddPasskey(ctx context.Context, p store.Passkey, limit int) (store.Passkey, error)
+	Passkeys(ctx context.Context, account int64) ([]store.Passkey, error)
+	PasskeyByCredential(ctx context.Context, credentialID []byte) (store.Passkey, error)
+	UsedPasskey(ctx context.Context, id int64, credential []byte) error
+	DeletePasskey(ctx context.Context, account, id int64) (store.Passkey, error)
+
 	RateStore
 }
 
@@ -189,6 +209,9 @@ type Service struct {
 	// whether it is a loopback one.
 	host     string
 	loopback bool
+	// webauthn is the passkeys' relying party, or nil when BaseURL's host
+	// is an address, which passkeys cannot be for.
+	webauthn *webauthn.WebAuthn
 }
 
 // New returns a Service over st. key is the server's secret that tags link
@@ -219,7 +242,7 @@ func New(cfg Config, st Store, key []byte, log *slog.Logger) *Service {
 		cfg: cfg, store: st, key: key, log: log,
 		limits: newLimits(cfg.RateLimits, cfg.Rates, shared),
 		live:   broker, Now: time.Now,
-		host: host, loopback: isLoopback(host),
+		host: host, loopback: isLoopback(host), webauthn: webauthnOf(cfg.BaseURL),
 	}
 }
 

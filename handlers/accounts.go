@@ -35,8 +35,21 @@ func (h *Handler) renderAccounts(w http.ResponseWriter, r *http.Request, a *core
 		h.fail(w, r, err)
 		return
 	}
+	with, err := h.core.WithSecondFactor(r.Context())
+	if err == nil {
+		v.RequireTwoFactor, err = h.core.TwoFactorRequired(r.Context())
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	v.SelfWithout = !with[a.ID]
 	for _, acc := range list {
-		v.List = append(v.List, accountItem(acc, a, linked[acc.ID]))
+		item := accountItem(acc, a, linked[acc.ID])
+		v.List = append(v.List, item)
+		if with[acc.ID] {
+			v.WithTwoFactor = append(v.WithTwoFactor, item)
+		}
 	}
 	h.render(w, r, status, components.AccountsPage(h.page(r, "Accounts"), v))
 }

@@ -94,14 +94,28 @@ func (h *Handler) signedIn(next func(http.ResponseWriter, *http.Request, *core.A
 			return
 		}
 		if a == nil {
-			if r.Method == http.MethodGet || r.Method == http.MethodHead {
-				http.Redirect(w, r, "/login?next="+pathEscapeNext(r.URL.RequestURI()), http.StatusSeeOther)
-				return
-			}
-			h.fail(w, r, core.ErrSignedOut)
+			h.signInFirst(w, r)
 			return
 		}
 		next(w, r, a) // oneViewer keeps a for the page's later lookups
+	}
+}
+
+// signInFirst answers a request for a signed-in page from a browser that
+// is not signed in: a page is sent to the sign-in form, or to setting up
+// two-factor sign-in when its password was right but the server requires
+// that first; anything else is refused.
+func (h *Handler) signInFirst(w http.ResponseWriter, r *http.Request) {
+	enrolling := h.enrolling(r)
+	switch {
+	case (r.Method == http.MethodGet || r.Method == http.MethodHead) && enrolling:
+		http.Redirect(w, r, "/settings", http.StatusSeeOther)
+	case r.Method == http.MethodGet || r.Method == http.MethodHead:
+		http.Redirect(w, r, "/login?next="+pathEscapeNext(r.URL.RequestURI()), http.StatusSeeOther)
+	case enrolling:
+		h.fail(w, r, errEnrolFirst)
+	default:
+		h.fail(w, r, core.ErrSignedOut)
 	}
 }
 
@@ -126,6 +140,10 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if h.sentToSetup(w, r) {
+		return
+	}
+	if h.enrolling(r) {
+		http.Redirect(w, r, "/settings", http.StatusSeeOther)
 		return
 	}
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
@@ -185,6 +203,7 @@ func (h *Handler) signIn(r *http.Request, a core.Account) error {
 	if err := h.sessions.RenewToken(r.Context()); err != nil {
 		return err
 	}
+	h.endHalf(r.Context())
 	h.sessions.Put(r.Context(), sessionAccount, a.ID)
 	// The account's sessions list shows it from now on.
 	id := h.sessionID(r)
@@ -226,11 +245,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if err := h.signIn(r, a); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	redirect(w, r, form.Next)
+	h.afterPassword(w, r, a, form.Next)
 }
 
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {

@@ -106,6 +106,15 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	} else {
 		h.log.Error("request failed", "method", r.Method, "path", LogPath(r.URL.Path), "err", err)
 	}
+	if wantsJSON(r) {
+		// A page's script (passkeys.js) shows the message itself.
+		code := "internal"
+		if e != nil {
+			code = e.Code
+		}
+		writeJSON(w, view.Status, map[string]string{"code": code, "title": view.Title, "message": view.Message})
+		return
+	}
 	if isHTMX(r) {
 		h.render(w, r, view.Status, components.ErrorFragment(view))
 		return

@@ -22,9 +22,11 @@ import (
 
 // appRoute is one row of the route table as the sweeps in this file walk
 // it: every route that Routes serves has a row, so a route added there
-// needs one here. Three have none, and their own tests: the dashboard's
-// event stream, which never ends (events_test.go), and disabling and
-// enabling an account, whose {id} is an account (accounts_test.go).
+// needs one here. Some have none, and their own tests: the dashboard's
+// event stream, which never ends (events_test.go), disabling and
+// enabling an account, whose {id} is an account (accounts_test.go), and
+// the ends of passkey ceremonies, which take JSON rather than a form
+// (twofactor_test.go).
 type appRoute struct {
 	method string
 	// path may hold {id} and {token}, which the sweeps fill with a link.
@@ -62,6 +64,18 @@ var appRoutes = []appRoute{
 	// {id} is a link's, which names none of ada's keys: the sweeps see the
 	// route refuse, and settings_test.go revokes keys.
 	{method: "POST", path: "/settings/keys/{id}/revoke", form: url.Values{}},
+	{method: "GET", path: "/login/verify"},
+	{method: "POST", path: "/login/verify", form: url.Values{"code": {"123456"}}},
+	{method: "POST", path: "/login/verify/passkey/options", form: url.Values{}, answersFirst: http.StatusUnauthorized},
+	{method: "POST", path: "/login/passkey/options", form: url.Values{"next": {"/links"}}},
+	{method: "POST", path: "/settings/totp", form: url.Values{}},
+	{method: "POST", path: "/settings/totp/confirm", form: url.Values{"code": {"123456"}}},
+	{method: "POST", path: "/settings/totp/disable", form: url.Values{"proof": {"not the password"}}},
+	{method: "POST", path: "/settings/recovery-codes", form: url.Values{"proof": {"not the password"}}},
+	{method: "POST", path: "/settings/passkeys/options", form: url.Values{"name": {"laptop"}}},
+	{method: "POST", path: "/settings/passkeys/{id}/delete", form: url.Values{}},
+	{method: "POST", path: "/accounts/two-factor", form: url.Values{"required": {"off"}}},
+	{method: "POST", path: "/accounts/reset-two-factor", form: url.Values{"account": {"2"}}},
 	{method: "GET", path: "/healthz"},
 	{method: "GET", path: assets.Path("app.css")},
 	{method: "GET", path: "/no-such-page"},

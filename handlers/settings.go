@@ -16,6 +16,17 @@ func (h *Handler) settings(w http.ResponseWriter, r *http.Request, a *core.Accou
 
 // renderSettings shows the settings page with v's form, notice and new key.
 func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, a *core.Account, status int, v components.Settings) {
+	if err := h.twoFactorView(r, a, &v.TwoFactor); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if h.viewer(r) == nil {
+		// Signed in but for a second factor, which the server requires:
+		// the page offers only to set one up.
+		v.TwoFactor.Enrolling = true
+		h.render(w, r, status, components.SettingsPage(h.page(r, "Set up two-factor sign-in", "passkeys.js"), v))
+		return
+	}
 	keys, err := h.core.Keys(r.Context(), a.ID)
 	if err != nil {
 		h.fail(w, r, err)
@@ -51,7 +62,7 @@ func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, a *core
 		return
 	}
 	v.NoPassword = !a.HasPassword()
-	h.render(w, r, status, components.SettingsPage(h.page(r, "Settings"), v))
+	h.render(w, r, status, components.SettingsPage(h.page(r, "Settings", "passkeys.js"), v))
 }
 
 // createKey makes an API key and shows its secret once. A mistake shows

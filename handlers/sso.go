@@ -101,11 +101,12 @@ func (h *Handler) renderLogin(w http.ResponseWriter, r *http.Request, status int
 	if form.SSO {
 		w.Header().Set("Content-Security-Policy", components.SignInPolicy(h.core.SSOFormOrigins()))
 	}
-	h.render(w, r, status, components.LoginPage(h.page(r, "Sign in"), form))
+	h.render(w, r, status, components.LoginPage(h.page(r, "Sign in", "passkeys.js"), form))
 }
 
 // loginView is the sign-in form as this server offers it: with a password,
-// with single sign-on, or both.
+// a passkey, single sign-on, or several of them.
 func (h *Handler) loginView(next string) components.AccountForm {
-	return components.AccountForm{Next: next, SSO: h.core.SSO(), NoPassword: !h.core.PasswordSignIn()}
+	return components.AccountForm{Next: next, SSO: h.core.SSO(), NoPassword: !h.core.PasswordSignIn(),
+		Passkeys: h.core.PasskeysAvailable()}
 }

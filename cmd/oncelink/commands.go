@@ -55,6 +55,7 @@ func commandTable() []command {
 			{name: "demote", args: "NAME", summary: "make an administrator a member again", twins: onlyDB, flags: userDemote},
 			{name: "delete", args: "NAME", summary: "delete an account with its links", twins: onlyDB, flags: userDelete},
 			{name: "key", args: "NAME", summary: "print a new API key of an account", twins: onlyDB, flags: userKey},
+			{name: "2fa-reset", args: "NAME", summary: "remove an account's second factors, when its owner lost them", twins: onlyDB, flags: userResetTwoFactor},
 		}},
 		{name: "login", args: "URL", summary: "sign in to a server with an API key, and remember it", flags: loginCommand},
 		{name: "share", args: "[TEXT]", summary: "share a message (TEXT or standard input), a file or a URL once; print its link", flags: shareCommand},

@@ -68,7 +68,7 @@ func TestBashCompletion(t *testing.T) {
 		{[]string{"oncelink", "share", "--w"}, "--wait"},
 		{[]string{"oncelink", "open", "URL", "-"}, "-o --password-stdin --help"},
 		{[]string{"oncelink", "u"}, "user"},
-		{[]string{"oncelink", "user", ""}, "list add passwd disable enable promote demote delete key"},
+		{[]string{"oncelink", "user", ""}, "list add passwd disable enable promote demote delete key 2fa-reset"},
 		{[]string{"oncelink", "user", "a"}, "add"},
 		{[]string{"oncelink", "user", "add", "--a"}, "--admin"},
 		{[]string{"oncelink", "user", "add", "dave", "--p"}, "--password-stdin"},

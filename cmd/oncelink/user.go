@@ -328,6 +328,26 @@ func userDelete(fs *flag.FlagSet) runFunc {
 	}
 }
 
+// userResetTwoFactor removes an account's authenticator app, passkeys
+// and recovery codes: oncelink user 2fa-reset NAME, for an owner who lost
+// them. The account then signs in with its password alone, or sets a new
+// second factor up first when the server requires one.
+func userResetTwoFactor(fs *flag.FlagSet) runFunc {
+	db := databaseFlags(fs)
+	return func(ctx context.Context, p *proc, args []string) error {
+		op, a, err := db.openAccount(ctx, p, args)
+		if err != nil {
+			return err
+		}
+		defer op.Close()
+		if _, err := op.svc.ResetTwoFactor(ctx, nil, a.ID); err != nil {
+			return err
+		}
+		fmt.Fprintf(p.stdout, "removed the second factors of %s\n", a.Username)
+		return nil
+	}
+}
+
 func readPassword(fromStdin bool, stdin io.Reader, stderr io.Writer) (string, error) {
 	if fromStdin {
 		line, err := bufio.NewReader(io.LimitReader(stdin, 4096)).ReadString('\n')

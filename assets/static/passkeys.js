@@ -1,0 +1,134 @@
+// oncelink's passkeys: a form marked data-passkey="create" adds a passkey,
+// one marked data-passkey="get" signs in with one. The form is posted to
+// its action for the ceremony's options, the browser's authenticator
+// answers them, and the answer goes as JSON to data-finish, whose reply
+// names the page to go to. Messages come from the form's data-msg-*
+// attributes and from the server's replies. The forms stay hidden where
+// the browser has no passkeys.
+(function () {
+  "use strict";
+
+  if (!window.PublicKeyCredential || !navigator.credentials) return;
+
+  function fromB64url(s) {
+    s = s.replace(/-/g, "+").replace(/_/g, "/");
+    while (s.length % 4) s += "=";
+    var bin = atob(s), out = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out.buffer;
+  }
+
+  function toB64url(buf) {
+    var bytes = new Uint8Array(buf), bin = "";
+    for (var i = 0; i < bytes.length; i++) bin += String.fromCharCode(bytes[i]);
+    return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+
+  function descriptors(list) {
+    return (list || []).map(function (d) {
+      return Object.assign({}, d, { id: fromB64url(d.id) });
+    });
+  }
+
+  // creationOptions and requestOptions turn the server's JSON options
+  // into what navigator.credentials takes: binary fields as buffers.
+  function creationOptions(o) {
+    var pk = Object.assign({}, o.publicKey);
+    pk.challenge = fromB64url(pk.challenge);
+    pk.user = Object.assign({}, pk.user, { id: fromB64url(pk.user.id) });
+    pk.excludeCredentials = descriptors(pk.excludeCredentials);
+    return { publicKey: pk };
+  }
+
+  function requestOptions(o) {
+    var pk = Object.assign({}, o.publicKey);
+    pk.challenge = fromB64url(pk.challenge);
+    pk.allowCredentials = descriptors(pk.allowCredentials);
+    return { publicKey: pk };
+  }
+
+  // answer is a credential as the server reads it.
+  function answer(cred) {
+    var r = cred.response, out = {
+      id: cred.id,
+      rawId: toB64url(cred.rawId),
+      type: cred.type,
+      authenticatorAttachment: cred.authenticatorAttachment || undefined,
+      clientExtensionResults: cred.getClientExtensionResults ? cred.getClientExtensionResults() : {},
+      response: { clientDataJSON: toB64url(r.clientDataJSON) }
+    };
+    if (r.attestationObject) {
+      out.response.attestationObject = toB64url(r.attestationObject);
+      if (r.getTransports) out.response.transports = r.getTransports();
+    } else {
+      out.response.authenticatorData = toB64url(r.authenticatorData);
+      out.response.signature = toB64url(r.signature);
+      if (r.userHandle) out.response.userHandle = toB64url(r.userHandle);
+    }
+    return out;
+  }
+
+  // post sends body and returns the JSON reply, or throws its message.
+  function post(url, body, type) {
+    return fetch(url, {
+      method: "POST", credentials: "same-origin", body: body,
+      headers: { "Content-Type": type, "Accept": "application/json" }
+    }).then(function (res) {
+      return res.json().then(function (reply) {
+        if (!res.ok) throw new Error(reply.message || res.statusText);
+        return reply;
+      });
+    });
+  }
+
+  function show(form, msg) {
+    var el = document.getElementById(form.getAttribute("data-status"));
+    if (!el) return;
+    el.textContent = msg;
+    el.hidden = !msg;
+  }
+
+  document.querySelectorAll("form[data-passkey]").forEach(function (form) {
+    form.hidden = false;
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      if (form.dataset.busy) return;
+      form.dataset.busy = "1";
+      show(form, "");
+      var create = form.getAttribute("data-passkey") === "create";
+      var fields = new URLSearchParams(new FormData(form));
+      var finish = form.getAttribute("data-finish");
+      if (fields.get("next")) finish += "?next=" + encodeURIComponent(fields.get("next"));
+      post(form.action, fields.toString(), "application/x-www-form-urlencoded")
+        .then(function (options) {
+          return create
+            ? navigator.credentials.create(creationOptions(options))
+            : navigator.credentials.get(requestOptions(options));
+        }, function (err) { err.fromServer = true; throw err; })
+        .then(function (cred) {
+          return post(finish, JSON.stringify(answer(cred)), "application/json")
+            .catch(function (err) { err.fromServer = true; throw err; });
+        })
+        .then(function (reply) {
+          var to = new URL(reply.redirect, location.href);
+          if (to.pathname === location.pathname && to.search === location.search) {
+            // Only the fragment differs: assign would not load the page.
+            location.hash = to.hash;
+            location.reload();
+          } else {
+            location.assign(to.href);
+          }
+        })
+        .catch(function (err) {
+          delete form.dataset.busy;
+          if (err.fromServer) {
+            show(form, err.message);
+          } else if (err.name === "NotAllowedError" || err.name === "AbortError") {
+            show(form, form.getAttribute("data-msg-cancelled"));
+          } else {
+            show(form, form.getAttribute("data-msg-unsupported") + " (" + err.name + ")");
+          }
+        });
+    });
+  });
+})();

@@ -1,0 +1,358 @@
+package core
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/go-webauthn/webauthn/protocol"
+	"github.com/go-webauthn/webauthn/webauthn"
+
+	"oncelink/store"
+)
+
+// Passkey is one of an account's WebAuthn credentials, as it lists them.
+type Passkey = store.Passkey
+
+// Passkey limits.
+const (
+	MaxPasskeys       = 20  // per account
+	MaxPasskeyNameLen = 100 // characters
+	// PasskeyTime is how long a browser has to answer a passkey ceremony.
+	PasskeyTime = 5 * time.Minute
+	// MaxCeremonyBytes bounds the answer to a ceremony that the adapters
+	// read: an attestation with its certificates fits many times over.
+	MaxCeremonyBytes = 64 << 10
+)
+
+// Errors of passkeys.
+var (
+	ErrNoPasskeys = &Error{Kind: NotFound, Code: "passkeys_unavailable", Title: "Passkeys are not available",
+		Msg: "Passkeys need oncelink to be reached by a name, not an address: start it with --base-url set to the address people use, such as https://share.example.com or http://localhost:8080."}
+	errPasskeyRefused = &Error{Kind: Unauthorized, Code: "passkey_refused", Title: "Passkey refused",
+		Msg: "That passkey did not sign you in: it is not one of this server's, or its answer did not check out. Try again, or sign in with your password."}
+	errPasskeyStale = &Error{Kind: Invalid, Code: "passkey_expired", Title: "Try again",
+		Msg: "That took too long, or was started in another tab. Try again."}
+	errPasskeyNotRegistered = &Error{Kind: Invalid, Code: "passkey_not_registered", Title: "Passkey not added",
+		Msg: "Your browser's answer did not check out, so no passkey was added. Try again."}
+	errPasskeyKnown = &Error{Kind: Conflict, Code: "passkey_known", Title: "Already added",
+		Msg: "That passkey is already added to an account."}
+)
+
+// webauthnOf returns the WebAuthn relying party for baseURL, or nil when
+// its host is an address: a browser takes passkeys only for a name. The
+// relying party's ID is the host name, its one origin the base URL's.
+func webauthnOf(baseURL string) *webauthn.WebAuthn {
+	u, err := url.Parse(baseURL)
+	if err != nil || u.Hostname() == "" || net.ParseIP(u.Hostname()) != nil {
+		return nil
+	}
+	w, err := webauthn.New(&webauthn.Config{
+		RPID:          strings.ToLower(u.Hostname()),
+		RPDisplayName: "oncelink",
+		RPOrigins:     []string{strings.ToLower(u.Scheme + "://" + u.Host)},
+		Timeouts: webauthn.TimeoutsConfig{
+			Login:        webauthn.TimeoutConfig{Enforce: true, Timeout: PasskeyTime, TimeoutUVD: PasskeyTime},
+			Registration: webauthn.TimeoutConfig{Enforce: true, Timeout: PasskeyTime, TimeoutUVD: PasskeyTime},
+		},
+	})
+	if err != nil {
+		return nil
+	}
+	return w
+}
+
+// PasskeysAvailable reports whether passkeys work on this server: see
+// webauthnOf.
+func (s *Service) PasskeysAvailable() bool { return s.webauthn != nil }
+
+// passkeyUser is an account as WebAuthn sees it.
+type passkeyUser struct {
+	a      Account
+	handle []byte
+	keys   []Passkey
+	creds  []webauthn.Credential
+}
+
+func (u *passkeyUser) WebAuthnID() []byte                         { return u.handle }
+func (u *passkeyUser) WebAuthnName() string                       { return u.a.Username }
+func (u *passkeyUser) WebAuthnDisplayName() string                { return u.a.Username }
+func (u *passkeyUser) WebAuthnCredentials() []webauthn.Credential { return u.creds }
+
+// passkeyUserOf loads a's passkeys. Its handle is theirs, or a new random
+// one when it has none.
+func (s *Service) passkeyUserOf(ctx context.Context, a Account) (*passkeyUser, error) {
+	keys, err := s.store.Passkeys(ctx, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	u := &passkeyUser{a: a, keys: keys}
+	for _, k := range keys {
+		var c webauthn.Credential
+		if err := json.Unmarshal(k.Credential, &c); err != nil {
+			return nil, err
+		}
+		u.creds = append(u.creds, c)
+		u.handle = k.UserHandle
+	}
+	if u.handle == nil {
+		u.handle = make([]byte, 32)
+		rand.Read(u.handle)
+	}
+	return u, nil
+}
+
+// ceremony is what a passkey ceremony carries from its start to its end,
+// kept by the adapter where the browser cannot change it (the session).
+type ceremony struct {
+	Purpose string               `json:"purpose"`
+	Account int64                `json:"account,omitempty"`
+	Name    string               `json:"name,omitempty"`
+	Handle  []byte               `json:"handle,omitempty"`
+	Data    webauthn.SessionData `json:"data"`
+}
+
+// The purposes of a ceremony.
+const (
+	purposeRegister   = "register"
+	purposeSignIn     = "sign-in"
+	purposeSecondStep = "second-step"
+)
+
+func (c ceremony) encode() (string, error) {
+	b, err := json.Marshal(c)
+	return string(b), err
+}
+
+func decodeCeremony(state, purpose string) (ceremony, error) {
+	var c ceremony
+	if state == "" || json.Unmarshal([]byte(state), &c) != nil || c.Purpose != purpose {
+		return ceremony{}, errPasskeyStale
+	}
+	return c, nil
+}
+
+// CheckPasskeyName tells what is wrong with a new passkey's name.
+func CheckPasskeyName(name string) error {
+	if err := checkBytes("name", name); err != nil {
+		return err
+	}
+	switch {
+	case strings.TrimSpace(name) == "":
+		return invalid("passkey_name_missing", "name", "Name the passkey, so that you can tell it from others: where it lives, such as “laptop” or “phone”.")
+	case utf8.RuneCountInString(name) > MaxPasskeyNameLen:
+		return invalid("passkey_name_too_long", "name", "A passkey's name has at most %d characters.", MaxPasskeyNameLen)
+	}
+	return nil
+}
+
+// BeginPasskey starts adding a passkey named name to a. It returns the
+// options for the browser's navigator.credentials.create, as JSON, and
+// the state to keep for FinishPasskey.
+func (s *Service) BeginPasskey(ctx context.Context, a Account, name string) (options []byte, state string, err error) {
+	if s.webauthn == nil {
+		return nil, "", ErrNoPasskeys
+	}
+	name = strings.TrimSpace(name)
+	if err := CheckPasskeyName(name); err != nil {
+		return nil, "", err
+	}
+	u, err := s.passkeyUserOf(ctx, a)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(u.keys) >= MaxPasskeys {
+		return nil, "", &Error{Kind: Conflict, Code: "passkey_limit", Title: "Too many passkeys",
+			Msg: "You have as many passkeys as an account may have. Remove one to add another."}
+	}
+	creation, data, err := s.webauthn.BeginRegistration(u,
+		webauthn.WithResidentKeyRequirement(protocol.ResidentKeyRequirementPreferred),
+		webauthn.WithExclusions(webauthn.Credentials(u.creds).CredentialDescriptors()),
+		webauthn.WithAuthenticatorSelection(protocol.AuthenticatorSelection{
+			ResidentKey: protocol.ResidentKeyRequirementPreferred, UserVerification: protocol.VerificationPreferred,
+		}))
+	if err != nil {
+		return nil, "", err
+	}
+	return s.ceremonyOut(creation, ceremony{Purpose: purposeRegister, Account: a.ID, Name: name, Handle: u.handle, Data: *data})
+}
+
+func (s *Service) ceremonyOut(options any, c ceremony) ([]byte, string, error) {
+	out, err := json.Marshal(options)
+	if err != nil {
+		return nil, "", err
+	}
+	state, err := c.encode()
+	return out, state, err
+}
+
+// FinishPasskey checks the browser's answer to BeginPasskey's options and
+// keeps the new passkey.
+func (s *Service) FinishPasskey(ctx context.Context, a Account, state string, answer []byte) (Passkey, error) {
+	if s.webauthn == nil {
+		return Passkey{}, ErrNoPasskeys
+	}
+	c, err := decodeCeremony(state, purposeRegister)
+	if err != nil || c.Account != a.ID {
+		return Passkey{}, errPasskeyStale
+	}
+	parsed, err := protocol.ParseCredentialCreationResponseBytes(answer)
+	if err != nil {
+		return Passkey{}, errPasskeyNotRegistered
+	}
+	u, err := s.passkeyUserOf(ctx, a)
+	if err != nil {
+		return Passkey{}, err
+	}
+	u.handle = c.Handle
+	cred, err := s.webauthn.CreateCredential(u, c.Data, parsed)
+	if err != nil {
+		s.log.Info("passkey not registered", "account", a.ID, "err", err)
+		return Passkey{}, errPasskeyNotRegistered
+	}
+	record, err := json.Marshal(cred)
+	if err != nil {
+		return Passkey{}, err
+	}
+	p, err := s.store.AddPasskey(ctx, store.Passkey{AccountID: a.ID, CredentialID: cred.ID, UserHandle: c.Handle,
+		Name: c.Name, Credential: record}, MaxPasskeys)
+	switch {
+	case errors.Is(err, store.ErrConflict):
+		return Passkey{}, errPasskeyKnown
+	case errors.Is(err, store.ErrLimit):
+		return Passkey{}, &Error{Kind: Conflict, Code: "passkey_limit", Title: "Too many passkeys",
+			Msg: "You have as many passkeys as an account may have. Remove one to add another."}
+	}
+	return p, fromStore(err)
+}
+
+// Passkeys lists a's passkeys, oldest first.
+func (s *Service) Passkeys(ctx context.Context, account int64) ([]Passkey, error) {
+	return s.store.Passkeys(ctx, account)
+}
+
+// DeletePasskey removes one of a's passkeys; while two-factor is required,
+// the last second factor stays.
+func (s *Service) DeletePasskey(ctx context.Context, a Account, id int64) (Passkey, error) {
+	f, err := s.store.SecondFactorsOf(ctx, a.ID)
+	if err != nil {
+		return Passkey{}, err
+	}
+	if err := s.keepLastFactor(ctx, f, false, true); err != nil {
+		return Passkey{}, err
+	}
+	p, err := s.store.DeletePasskey(ctx, a.ID, id)
+	return p, fromStore(err)
+}
+
+// BeginPasskeySignIn starts a sign-in with a passkey: a's second step
+// when a is given, else a sign-in without a username or password, with
+// any passkey of this server's that the browser's authenticator holds
+// (a discoverable one), which must verify its user (a PIN, a fingerprint).
+func (s *Service) BeginPasskeySignIn(ctx context.Context, a *Account) (options []byte, state string, err error) {
+	if s.webauthn == nil {
+		return nil, "", ErrNoPasskeys
+	}
+	if a == nil {
+		assertion, data, err := s.webauthn.BeginDiscoverableLogin(webauthn.WithUserVerification(protocol.VerificationRequired))
+		if err != nil {
+			return nil, "", err
+		}
+		return s.ceremonyOut(assertion, ceremony{Purpose: purposeSignIn, Data: *data})
+	}
+	u, err := s.passkeyUserOf(ctx, *a)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(u.creds) == 0 {
+		return nil, "", &Error{Kind: NotFound, Code: "no_passkeys", Title: "No passkeys",
+			Msg: "Your account has no passkeys. Type a code instead."}
+	}
+	assertion, data, err := s.webauthn.BeginLogin(u, webauthn.WithUserVerification(protocol.VerificationPreferred))
+	if err != nil {
+		return nil, "", err
+	}
+	return s.ceremonyOut(assertion, ceremony{Purpose: purposeSecondStep, Account: a.ID, Data: *data})
+}
+
+// FinishPasskeySignIn checks the browser's answer to BeginPasskeySignIn's
+// options, on the client's turn t at SignInAction, and returns the
+// account it signs in: a itself for a second step, or the passkey's
+// enabled account. Every try counts against the sign-in limits.
+func (s *Service) FinishPasskeySignIn(ctx context.Context, t Turn, a *Account, state string, answer []byte) (Account, error) {
+	if err := t.check(SignInAction); err != nil {
+		return Account{}, err
+	}
+	if s.webauthn == nil {
+		return Account{}, ErrNoPasskeys
+	}
+	purpose := purposeSignIn
+	if a != nil {
+		purpose = purposeSecondStep
+	}
+	c, err := decodeCeremony(state, purpose)
+	if err != nil || (a != nil && c.Account != a.ID) {
+		return Account{}, errPasskeyStale
+	}
+	parsed, err := protocol.ParseCredentialRequestResponseBytes(answer)
+	if err != nil {
+		return Account{}, errPasskeyRefused
+	}
+	// Whose passkey it claims to be decides whose limit it takes.
+	var u *passkeyUser
+	if a != nil {
+		if u, err = s.passkeyUserOf(ctx, *a); err != nil {
+			return Account{}, err
+		}
+	} else {
+		key, err := s.store.PasskeyByCredential(ctx, parsed.RawID)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && !bytes.Equal(key.UserHandle, parsed.Response.UserHandle)) {
+			return Account{}, errPasskeyRefused
+		}
+		if err != nil {
+			return Account{}, err
+		}
+		owner, err := s.store.AccountByID(ctx, key.AccountID)
+		if err != nil {
+			return Account{}, fromStore(err)
+		}
+		if u, err = s.passkeyUserOf(ctx, owner); err != nil {
+			return Account{}, err
+		}
+	}
+	if err := s.takeAccountTurn(ctx, u.a); err != nil {
+		return Account{}, err
+	}
+	var cred *webauthn.Credential
+	if a != nil {
+		cred, err = s.webauthn.ValidateLogin(u, c.Data, parsed)
+	} else {
+		cred, err = s.webauthn.ValidateDiscoverableLogin(func(_, _ []byte) (webauthn.User, error) { return u, nil }, c.Data, parsed)
+	}
+	if err != nil || cred.Authenticator.CloneWarning {
+		s.log.Info("passkey refused", "account", u.a.ID, "err", err)
+		return Account{}, errPasskeyRefused
+	}
+	if u.a.Disabled() {
+		return Account{}, errPasskeyRefused
+	}
+	record, err := json.Marshal(cred)
+	if err != nil {
+		return Account{}, err
+	}
+	for _, k := range u.keys {
+		if bytes.Equal(k.CredentialID, cred.ID) {
+			if err := s.store.UsedPasskey(ctx, k.ID, record); err != nil {
+				return Account{}, err
+			}
+		}
+	}
+	return u.a, nil
+}

@@ -1,0 +1,450 @@
+package core
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hkdf"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base32"
+	"encoding/binary"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
+
+	"oncelink/store"
+)
+
+// SecondFactors tells what an account signs in with beside its password.
+type SecondFactors = store.SecondFactors
+
+// Two-factor sign-in's numbers.
+const (
+	// TOTPPeriod is how long one authenticator-app code lasts.
+	TOTPPeriod = 30 * time.Second
+	// RecoveryCodes is how many recovery codes an account gets at once.
+	RecoveryCodes = 10
+	// SecondStepTime is how long a browser that gave the right password
+	// has to give its second factor before it starts again.
+	SecondStepTime = 5 * time.Minute
+	// EnrolTime is how long a browser that must set a second factor up
+	// before it may sign in has to do so.
+	EnrolTime = 30 * time.Minute
+)
+
+// totpOpts are the codes' parameters: RFC 6238's defaults, which every
+// authenticator app takes.
+var totpOpts = totp.ValidateOpts{Period: uint(TOTPPeriod / time.Second), Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
+
+// flagRequireTwoFactor is the name of the switch that makes every account
+// set up a second factor before it signs in with a password.
+const flagRequireTwoFactor = "require-two-factor"
+
+// Errors of two-factor sign-in.
+var (
+	errWrongCode = &Error{Kind: Unauthorized, Code: "wrong_code", Field: "code", Title: "Wrong code",
+		Msg: "That code is not right. Type the six digits your authenticator app shows now, or one of your recovery codes."}
+	errCodeUsed = &Error{Kind: Unauthorized, Code: "code_used", Field: "code", Title: "Code already used",
+		Msg: "That code was used already. Wait for your authenticator app to show the next one, and type that."}
+	errTOTPOn = &Error{Kind: Conflict, Code: "totp_on", Title: "Already on",
+		Msg: "An authenticator app is already set up for your account. Turn it off first to set up another."}
+	errNoTOTP = &Error{Kind: NotFound, Code: "totp_off", Title: "Not set up",
+		Msg: "No authenticator app is set up for your account."}
+	errNoEnrolment = &Error{Kind: Invalid, Code: "totp_not_started", Field: "code", Title: "Start again",
+		Msg: "There is no authenticator app waiting to be confirmed. Start setting it up again."}
+	errNotYourProof = &Error{Kind: Forbidden, Code: "wrong_proof", Field: "proof", Title: "Wrong code or password",
+		Msg: "That is neither a current code from your authenticator app nor your password. Nothing was changed."}
+	errNoSecondFactor = &Error{Kind: Invalid, Code: "no_second_factor", Title: "No second factor",
+		Msg: "Set up an authenticator app or a passkey first: recovery codes stand in for them."}
+	errFactorRequired = &Error{Kind: Conflict, Code: "two_factor_required", Title: "Two-factor is required",
+		Msg: "This server requires two-factor sign-in, and this is your last second factor. Add another (an authenticator app or a passkey) before you remove it."}
+)
+
+// TOTPEnrolment is a new authenticator-app secret waiting to be confirmed:
+// Secret is its base32 text, URL its otpauth:// address for a QR code.
+type TOTPEnrolment struct {
+	Secret string
+	URL    string
+}
+
+// SecondFactorsOf tells what account signs in with beside its password.
+func (s *Service) SecondFactorsOf(ctx context.Context, account int64) (SecondFactors, error) {
+	return s.store.SecondFactorsOf(ctx, account)
+}
+
+// StartTOTP makes a new authenticator-app secret for a, which counts once
+// a code of it is confirmed with ConfirmTOTP. It replaces one that was
+// never confirmed; an account whose app is set up must turn it off first.
+func (s *Service) StartTOTP(ctx context.Context, a Account) (TOTPEnrolment, error) {
+	key, err := s.totpKey(a, nil)
+	if err != nil {
+		return TOTPEnrolment{}, err
+	}
+	if err := s.store.StartTOTP(ctx, a.ID, s.sealTOTP(a.ID, key.Secret())); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return TOTPEnrolment{}, errTOTPOn
+		}
+		return TOTPEnrolment{}, err
+	}
+	return TOTPEnrolment{Secret: key.Secret(), URL: key.URL()}, nil
+}
+
+// PendingTOTP returns a's secret that waits to be confirmed, to show it
+// again after a wrong code.
+func (s *Service) PendingTOTP(ctx context.Context, a Account) (TOTPEnrolment, error) {
+	t, err := s.store.TOTPOf(ctx, a.ID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && t.Confirmed()) {
+		return TOTPEnrolment{}, errNoEnrolment
+	}
+	if err != nil {
+		return TOTPEnrolment{}, err
+	}
+	secret, err := s.openTOTP(a.ID, t.Secret)
+	if err != nil {
+		return TOTPEnrolment{}, err
+	}
+	raw, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(secret)
+	if err != nil {
+		return TOTPEnrolment{}, err
+	}
+	key, err := s.totpKey(a, raw)
+	if err != nil {
+		return TOTPEnrolment{}, err
+	}
+	return TOTPEnrolment{Secret: key.Secret(), URL: key.URL()}, nil
+}
+
+// totpKey is a's authenticator-app key with the secret given, or a new
+// random one of 160 bits when it is nil. Apps list it as oncelink, under
+// the account's name at the server's host.
+func (s *Service) totpKey(a Account, secret []byte) (*otp.Key, error) {
+	return totp.Generate(totp.GenerateOpts{Issuer: "oncelink", AccountName: a.Username + "@" + s.host, Secret: secret,
+		Period: totpOpts.Period, Digits: totpOpts.Digits, Algorithm: totpOpts.Algorithm, SecretSize: 20})
+}
+
+// ConfirmTOTP turns a's authenticator app on, given a current code of the
+// secret StartTOTP made, and returns the account's new recovery codes,
+// for its owner to see once.
+func (s *Service) ConfirmTOTP(ctx context.Context, a Account, code string) ([]string, error) {
+	if err := s.takeAccountTurn(ctx, a); err != nil {
+		return nil, err
+	}
+	t, err := s.store.TOTPOf(ctx, a.ID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, errNoEnrolment
+	case err != nil:
+		return nil, err
+	case t.Confirmed():
+		return nil, errTOTPOn
+	}
+	if err := s.checkTOTP(ctx, a.ID, t, code, false); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, errNoEnrolment
+		}
+		return nil, err
+	}
+	return s.newRecoveryCodes(ctx, a.ID)
+}
+
+// DisableTOTP turns a's authenticator app off, given a current code of it
+// or a's password (proof). When it was a's last second factor, its
+// recovery codes go too; while two-factor is required, the last second
+// factor stays.
+func (s *Service) DisableTOTP(ctx context.Context, a Account, proof string) error {
+	f, err := s.store.SecondFactorsOf(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	if !f.TOTP {
+		return errNoTOTP
+	}
+	if err := s.checkProof(ctx, a, proof); err != nil {
+		return err
+	}
+	if err := s.keepLastFactor(ctx, f, true, false); err != nil {
+		return err
+	}
+	return fromStore(s.store.DeleteTOTP(ctx, a.ID))
+}
+
+// RenewRecoveryCodes replaces a's recovery codes with new ones, given a
+// current authenticator-app code or a's password, and returns them for
+// its owner to see once.
+func (s *Service) RenewRecoveryCodes(ctx context.Context, a Account, proof string) ([]string, error) {
+	f, err := s.store.SecondFactorsOf(ctx, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	if !f.Any() {
+		return nil, errNoSecondFactor
+	}
+	if err := s.checkProof(ctx, a, proof); err != nil {
+		return nil, err
+	}
+	return s.newRecoveryCodes(ctx, a.ID)
+}
+
+// keepLastFactor refuses to remove a's last second factor (the app, or a
+// passkey) while two-factor is required.
+func (s *Service) keepLastFactor(ctx context.Context, f SecondFactors, totpGoes, passkeyGoes bool) error {
+	left := f.Passkeys
+	if passkeyGoes {
+		left--
+	}
+	if f.TOTP && !totpGoes {
+		left++
+	}
+	if left > 0 {
+		return nil
+	}
+	required, err := s.TwoFactorRequired(ctx)
+	if err != nil {
+		return err
+	}
+	if required {
+		return errFactorRequired
+	}
+	return nil
+}
+
+// checkProof checks that proof is a current code of a's authenticator app
+// or a's password, on a's sign-in limit.
+func (s *Service) checkProof(ctx context.Context, a Account, proof string) error {
+	proof = strings.TrimSpace(proof)
+	if isTOTPCode(proof) {
+		if err := s.takeAccountTurn(ctx, a); err != nil {
+			return err
+		}
+		t, err := s.store.TOTPOf(ctx, a.ID)
+		if err == nil && t.Confirmed() {
+			err = s.checkTOTP(ctx, a.ID, t, proof, true)
+			if err == errWrongCode {
+				err = errNotYourProof
+			}
+			return err
+		}
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
+	if err := s.checkOwnPassword(ctx, a, proof); err != nil {
+		if err == errNotYourPassword {
+			return errNotYourProof
+		}
+		return err
+	}
+	return nil
+}
+
+// SecondStep checks the second factor of a, who gave the right password
+// (or is signing in by other means that need one), on the client's turn t
+// at SignInAction: a current code of a's authenticator app, which is then
+// used up, or one of a's recovery codes, which is then used up. Each try
+// counts against the same limits as a password.
+func (s *Service) SecondStep(ctx context.Context, t Turn, a Account, code string) error {
+	if err := t.check(SignInAction); err != nil {
+		return err
+	}
+	if err := s.takeAccountTurn(ctx, a); err != nil {
+		return err
+	}
+	code = strings.TrimSpace(code)
+	if err := checkBytes("code", code); err != nil {
+		return err
+	}
+	if isTOTPCode(code) {
+		tt, err := s.store.TOTPOf(ctx, a.ID)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && !tt.Confirmed()) {
+			return errWrongCode
+		}
+		if err != nil {
+			return err
+		}
+		return s.checkTOTP(ctx, a.ID, tt, code, true)
+	}
+	code = normalRecoveryCode(code)
+	if len(code) != recoveryCodeLen {
+		return errWrongCode
+	}
+	err := s.store.UseRecoveryCode(ctx, a.ID, recoveryHash(code))
+	if errors.Is(err, store.ErrNotFound) {
+		return errWrongCode
+	}
+	return err
+}
+
+// takeAccountTurn takes a try from a's sign-in limit, the one passwords
+// take, so that codes cannot be guessed faster than passwords.
+func (s *Service) takeAccountTurn(ctx context.Context, a Account) error {
+	key, _ := store.UsernameKey(a.Username)
+	return s.take(ctx, s.limits.signInAccount, key)
+}
+
+// checkTOTP checks code against t's secret at now and the steps either
+// side of it (a phone's clock may be a little off), and takes the step it
+// matched, once: a code seen once is refused after.
+func (s *Service) checkTOTP(ctx context.Context, account int64, t store.TOTP, code string, confirmed bool) error {
+	secret, err := s.openTOTP(account, t.Secret)
+	if err != nil {
+		return err
+	}
+	now := s.Now()
+	for _, off := range []int64{0, -1, 1} {
+		at := now.Add(time.Duration(off) * TOTPPeriod)
+		want, err := totp.GenerateCodeCustom(secret, at, totpOpts)
+		if err != nil {
+			return err
+		}
+		if subtle.ConstantTimeCompare([]byte(want), []byte(code)) != 1 {
+			continue
+		}
+		err = s.store.UseTOTPStep(ctx, account, at.Unix()/int64(TOTPPeriod/time.Second), confirmed)
+		if errors.Is(err, store.ErrGone) {
+			return errCodeUsed
+		}
+		return err
+	}
+	return errWrongCode
+}
+
+func isTOTPCode(code string) bool {
+	if len(code) != 6 {
+		return false
+	}
+	for _, c := range code {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// Recovery codes are 16 characters of recoveryAlphabet, 80 random bits,
+// shown in groups of four: too many to guess, or to find from their hash.
+const (
+	recoveryCodeLen  = 16
+	recoveryAlphabet = "abcdefghijkmnpqrstuvwxyz23456789" // no l or o, no 0 or 1
+)
+
+// newRecoveryCodes makes and keeps RecoveryCodes new codes for the
+// account, in place of its old ones, and returns them as shown.
+func (s *Service) newRecoveryCodes(ctx context.Context, account int64) ([]string, error) {
+	codes := make([]string, RecoveryCodes)
+	hashes := make([][]byte, RecoveryCodes)
+	for i := range codes {
+		raw := make([]byte, recoveryCodeLen)
+		rand.Read(raw)
+		var b strings.Builder
+		for j, c := range raw {
+			if j > 0 && j%4 == 0 {
+				b.WriteByte('-')
+			}
+			b.WriteByte(recoveryAlphabet[c%byte(len(recoveryAlphabet))])
+		}
+		codes[i] = b.String()
+		hashes[i] = recoveryHash(normalRecoveryCode(codes[i]))
+	}
+	if err := s.store.SetRecoveryCodes(ctx, account, hashes); err != nil {
+		return nil, err
+	}
+	return codes, nil
+}
+
+// normalRecoveryCode is a recovery code as typed, without its dashes and
+// spaces, in lower case.
+func normalRecoveryCode(code string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '-' || r == ' ':
+			return -1
+		case r >= 'A' && r <= 'Z':
+			return r + 'a' - 'A'
+		}
+		return r
+	}, code)
+}
+
+func recoveryHash(code string) []byte {
+	sum := sha256.Sum256([]byte("oncelink recovery code v1\x00" + code))
+	return sum[:]
+}
+
+// totpAEAD seals the accounts' authenticator-app secrets under a key
+// derived from the server's key.
+func (s *Service) totpAEAD() cipher.AEAD {
+	key, err := hkdf.Key(sha256.New, s.key, nil, "oncelink totp secret v1", 32)
+	if err != nil {
+		panic(err) // only for lengths that cannot happen here
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		panic(err)
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		panic(err)
+	}
+	return aead
+}
+
+// sealTOTP seals account's secret, bound to the account: a sealed secret
+// copied to another account's row does not open.
+func (s *Service) sealTOTP(account int64, secret string) []byte {
+	aead := s.totpAEAD()
+	nonce := make([]byte, aead.NonceSize())
+	rand.Read(nonce)
+	return aead.Seal(nonce, nonce, []byte(secret), binary.BigEndian.AppendUint64(nil, uint64(account)))
+}
+
+func (s *Service) openTOTP(account int64, sealed []byte) (string, error) {
+	aead := s.totpAEAD()
+	if len(sealed) < aead.NonceSize() {
+		return "", errors.New("core: sealed totp secret too short")
+	}
+	plain, err := aead.Open(nil, sealed[:aead.NonceSize()], sealed[aead.NonceSize():], binary.BigEndian.AppendUint64(nil, uint64(account)))
+	if err != nil {
+		return "", errors.New("core: totp secret does not open under this server's key")
+	}
+	return string(plain), nil
+}
+
+// TwoFactorRequired reports whether every account must have a second
+// factor to sign in with a password.
+func (s *Service) TwoFactorRequired(ctx context.Context) (bool, error) {
+	return s.store.Flag(ctx, flagRequireTwoFactor)
+}
+
+// SetTwoFactorRequired turns the requirement on or off, for by, an
+// administrator (nil for the operator), on every instance at once.
+func (s *Service) SetTwoFactorRequired(ctx context.Context, by *Account, on bool) error {
+	if by != nil && !by.Admin {
+		return ErrAdminOnly
+	}
+	return s.store.SetFlag(ctx, flagRequireTwoFactor, on)
+}
+
+// ResetTwoFactor removes every second factor of account id and its
+// recovery codes, for by, an administrator (nil for the operator), when
+// its owner lost them: the account then signs in with its password alone,
+// or sets a factor up first if two-factor is required.
+func (s *Service) ResetTwoFactor(ctx context.Context, by *Account, id int64) (Account, error) {
+	if by != nil && !by.Admin {
+		return Account{}, ErrAdminOnly
+	}
+	a, err := s.store.AccountByID(ctx, id)
+	if err != nil {
+		return Account{}, fromStore(err)
+	}
+	return a, s.store.ResetSecondFactors(ctx, id)
+}
+
+// WithSecondFactor returns the ids of the accounts with a second factor.
+func (s *Service) WithSecondFactor(ctx context.Context) (map[int64]bool, error) {
+	return s.store.WithSecondFactor(ctx)
+}

@@ -1,0 +1,544 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"oncelink/components"
+	"oncelink/core"
+)
+
+// The session keys of a sign-in half done: the account that gave its
+// password, what it must do next (secondStep: give its second factor;
+// enrolStep: set one up, as the server requires), until when, and where
+// it goes after. signIn removes them.
+const (
+	sessionHalfAccount = "half_account"
+	sessionHalfStep    = "half_step"
+	sessionHalfUntil   = "half_until"
+	sessionHalfNext    = "half_next"
+	// sessionPasskey holds a passkey ceremony's state between its start
+	// and its end.
+	sessionPasskey = "passkey"
+
+	secondStep = "second"
+	enrolStep  = "enrol"
+)
+
+// errEnrolFirst refuses what an account that must set up a second factor
+// tries before it has.
+var errEnrolFirst = &core.Error{Kind: core.Forbidden, Code: "two_factor_required", Title: "Set up two-factor sign-in first",
+	Msg: "This server requires two-factor sign-in. Set up an authenticator app or a passkey on the Settings page, then carry on."}
+
+// errHalfGone answers a second step whose first is gone: never made, or
+// made too long ago, or in another browser.
+var errHalfGone = &core.Error{Kind: core.Unauthorized, Code: "sign_in_again", Title: "Sign in again",
+	Msg: "Too much time passed since you typed your password, or this browser never did. Sign in again."}
+
+// afterPassword goes on with the sign-in of a, who gave the right
+// password: to the second step when a has a second factor, to setting one
+// up when the server requires it and a has none, else a is signed in.
+func (h *Handler) afterPassword(w http.ResponseWriter, r *http.Request, a core.Account, next string) {
+	f, err := h.core.SecondFactorsOf(r.Context(), a.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	step, to, within := secondStep, "/login/verify", core.SecondStepTime
+	if !f.Any() {
+		required, err := h.core.TwoFactorRequired(r.Context())
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if !required {
+			if err := h.signIn(r, a); err != nil {
+				h.fail(w, r, err)
+				return
+			}
+			redirect(w, r, next)
+			return
+		}
+		step, to, within = enrolStep, "/settings", core.EnrolTime
+	}
+	// A new token for the half-signed-in session too: a token planted
+	// before the password was typed must not carry it.
+	if err := h.sessions.RenewToken(r.Context()); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	h.sessions.Put(ctx, sessionHalfAccount, a.ID)
+	h.sessions.Put(ctx, sessionHalfStep, step)
+	h.sessions.Put(ctx, sessionHalfUntil, h.core.Now().Add(within).UnixMilli())
+	h.sessions.Put(ctx, sessionHalfNext, next)
+	redirect(w, r, to)
+}
+
+// halfSignedIn returns the account whose sign-in this session holds half
+// done at step, while it may go on; nil when there is none, it expired,
+// or the account can no longer sign in.
+func (h *Handler) halfSignedIn(r *http.Request, step string) (*core.Account, error) {
+	ctx := r.Context()
+	id := h.sessions.GetInt64(ctx, sessionHalfAccount)
+	if id == 0 || h.sessions.GetString(ctx, sessionHalfStep) != step ||
+		h.core.Now().UnixMilli() >= h.sessions.GetInt64(ctx, sessionHalfUntil) {
+		return nil, nil
+	}
+	return h.core.Viewer(ctx, id)
+}
+
+// enrolling reports whether r's browser gave a right password but must
+// set up a second factor before it is signed in, and still may.
+func (h *Handler) enrolling(r *http.Request) bool {
+	ctx := r.Context()
+	return h.sessions.GetString(ctx, sessionHalfStep) == enrolStep &&
+		h.core.Now().UnixMilli() < h.sessions.GetInt64(ctx, sessionHalfUntil)
+}
+
+// endHalf forgets a half-done sign-in.
+func (h *Handler) endHalf(ctx context.Context) {
+	for _, k := range []string{sessionHalfAccount, sessionHalfStep, sessionHalfUntil, sessionHalfNext, sessionPasskey} {
+		h.sessions.Remove(ctx, k)
+	}
+}
+
+// mayEnrol runs next for the signed-in account, or for one that must set
+// up a second factor before it may sign in: the routes that do that take
+// either. Anyone else is sent to sign in.
+func (h *Handler) mayEnrol(next func(http.ResponseWriter, *http.Request, *core.Account)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		a, err := h.lookViewer(r)
+		if err == nil && a == nil {
+			a, err = h.halfSignedIn(r, enrolStep)
+		}
+		if err != nil {
+			h.fail(w, r, core.ErrUnavailable)
+			return
+		}
+		if a == nil {
+			h.signInFirst(w, r)
+			return
+		}
+		next(w, r, a)
+	}
+}
+
+func (h *Handler) verifyForm(w http.ResponseWriter, r *http.Request) {
+	a, err := h.halfSignedIn(r, secondStep)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if a == nil {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	h.renderVerify(w, r, a, http.StatusOK, "")
+}
+
+func (h *Handler) renderVerify(w http.ResponseWriter, r *http.Request, a *core.Account, status int, msg string) {
+	f, err := h.core.SecondFactorsOf(r.Context(), a.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	v := components.Verify{Username: a.Username, TOTP: f.TOTP, Passkeys: f.Passkeys > 0 && h.core.PasskeysAvailable(),
+		Recovery: f.RecoveryLeft > 0, Error: msg}
+	h.render(w, r, status, components.VerifyPage(h.page(r, "Two-factor check", "passkeys.js"), v))
+}
+
+// verify takes the second step of a sign-in: a code of the account's
+// authenticator app or a recovery code. Each try counts against the
+// sign-in limits, as a password does.
+func (h *Handler) verify(w http.ResponseWriter, r *http.Request) {
+	turn, err := h.core.TakeTurn(r.Context(), core.SignInAction, h.client(r))
+	if err == nil {
+		err = parseForm(w, r)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	a, err := h.halfSignedIn(r, secondStep)
+	if err == nil && a == nil {
+		err = errHalfGone
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	err = h.core.SecondStep(r.Context(), turn, *a, r.PostForm.Get("code"))
+	if e, ok := core.AsError(err); ok && (e.Kind == core.Unauthorized || e.Kind == core.Invalid) {
+		h.renderVerify(w, r, a, Status(e.Kind), e.Msg)
+		return
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.finishSignIn(w, r, *a)
+}
+
+// finishSignIn signs a in and sends the browser where the sign-in was
+// going.
+func (h *Handler) finishSignIn(w http.ResponseWriter, r *http.Request, a core.Account) {
+	next := safeNext(h.sessions.GetString(r.Context(), sessionHalfNext))
+	if err := h.signIn(r, a); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	redirect(w, r, next)
+}
+
+// passkeyOptions starts a sign-in with a passkey and no password; the
+// browser's script takes the options to navigator.credentials.get. Its
+// state makes a session for anyone who asks, so asking takes a turn at
+// the client's sign-in limit, as the answer does.
+func (h *Handler) passkeyOptions(w http.ResponseWriter, r *http.Request) {
+	if _, err := h.core.TakeTurn(r.Context(), core.SignInAction, h.client(r)); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.ceremonyStart(w, r, func() ([]byte, string, error) { return h.core.BeginPasskeySignIn(r.Context(), nil) })
+}
+
+// passkeySignIn ends a sign-in with a passkey and no password.
+func (h *Handler) passkeySignIn(w http.ResponseWriter, r *http.Request) {
+	turn, err := h.core.TakeTurn(r.Context(), core.SignInAction, h.client(r))
+	var answer []byte
+	if err == nil {
+		answer, err = readCeremony(w, r)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	state := h.sessions.PopString(r.Context(), sessionPasskey)
+	a, err := h.core.FinishPasskeySignIn(r.Context(), turn, nil, state, answer)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	next := safeNext(r.URL.Query().Get("next"))
+	if err := h.signIn(r, a); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"redirect": next})
+}
+
+// verifyPasskeyOptions starts a second step with a passkey.
+func (h *Handler) verifyPasskeyOptions(w http.ResponseWriter, r *http.Request) {
+	a, err := h.halfSignedIn(r, secondStep)
+	if err == nil && a == nil {
+		err = errHalfGone
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.ceremonyStart(w, r, func() ([]byte, string, error) { return h.core.BeginPasskeySignIn(r.Context(), a) })
+}
+
+// verifyPasskey ends a second step with a passkey.
+func (h *Handler) verifyPasskey(w http.ResponseWriter, r *http.Request) {
+	turn, err := h.core.TakeTurn(r.Context(), core.SignInAction, h.client(r))
+	var answer []byte
+	if err == nil {
+		answer, err = readCeremony(w, r)
+	}
+	var a *core.Account
+	if err == nil {
+		if a, err = h.halfSignedIn(r, secondStep); err == nil && a == nil {
+			err = errHalfGone
+		}
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	state := h.sessions.PopString(r.Context(), sessionPasskey)
+	if _, err := h.core.FinishPasskeySignIn(r.Context(), turn, a, state, answer); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	next := safeNext(h.sessions.GetString(r.Context(), sessionHalfNext))
+	if err := h.signIn(r, *a); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"redirect": next})
+}
+
+// ceremonyStart answers a passkey ceremony's start with begin's options,
+// and keeps its state in the session for the ceremony's end.
+func (h *Handler) ceremonyStart(w http.ResponseWriter, r *http.Request, begin func() ([]byte, string, error)) {
+	if err := parseForm(w, r); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	options, state, err := begin()
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.sessions.Put(r.Context(), sessionPasskey, state)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(options)))
+	w.WriteHeader(http.StatusOK)
+	w.Write(options)
+}
+
+// errNotJSON refuses a ceremony's answer that is not JSON.
+var errNotJSON = &core.Error{Kind: core.Unsupported, Code: "not_json", Title: "Not JSON",
+	Msg: "A passkey's answer is sent as JSON, and this request was not. Nothing was changed."}
+
+// readCeremony reads the browser's JSON answer to a passkey ceremony, of
+// at most core.MaxCeremonyBytes.
+func readCeremony(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "application/json" {
+		return nil, errNotJSON
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, core.MaxCeremonyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, tooBig
+		}
+		return nil, core.ErrUnreadableForm
+	}
+	BodyDeadline(w, time.Time{})
+	return b, nil
+}
+
+// wantsJSON reports whether r is a script's that reads JSON answers.
+func wantsJSON(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "application/json")
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, _ := json.Marshal(v)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+// twoFactorView is the settings page's two-factor section for a.
+func (h *Handler) twoFactorView(r *http.Request, a *core.Account, v *components.TwoFactor) error {
+	ctx := r.Context()
+	f, err := h.core.SecondFactorsOf(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	if v.Required, err = h.core.TwoFactorRequired(ctx); err != nil {
+		return err
+	}
+	keys, err := h.core.Passkeys(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	v.TOTP, v.TOTPSince, v.RecoveryLeft = f.TOTP, f.TOTPSince, f.RecoveryLeft
+	v.PasskeysAvailable = h.core.PasskeysAvailable()
+	for _, k := range keys {
+		v.Passkeys = append(v.Passkeys, components.PasskeyItem{ID: k.ID, Name: k.Name, CreatedAt: k.CreatedAt, LastUsedAt: k.LastUsedAt})
+	}
+	return nil
+}
+
+// enrolment is a TOTP enrolment as the page shows it, with its QR code.
+func enrolment(e core.TOTPEnrolment, msg string) *components.Enrolment {
+	v := &components.Enrolment{Secret: e.Secret, Error: msg}
+	if qr, err := components.QRCode(e.URL); err == nil {
+		v.QR = qr
+	}
+	return v
+}
+
+// startTOTP makes a new authenticator-app secret and shows it, with its
+// QR code, beside a field for the code that confirms it.
+func (h *Handler) startTOTP(w http.ResponseWriter, r *http.Request, a *core.Account) {
+	if err := parseForm(w, r); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	e, err := h.core.StartTOTP(r.Context(), *a)
+	if err != nil {
+		h.settingsRefusal(w, r, a, err, "totp")
+		return
+	}
+	h.renderSettings(w, r, a, http.StatusOK, components.Settings{TwoFactor: components.TwoFactor{Enrolment: enrolment(e, "")}})
+}
+
+// confirmTOTP turns the authenticator app on with a current code, and
+// shows the new recovery codes once. An account that had to set up a
+// second factor before signing in is signed in now.
+func (h *Handler) confirmTOTP(w http.ResponseWriter, r *http.Request, a *core.Account) {
+	if err := parseForm(w, r); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	codes, err := h.core.ConfirmTOTP(r.Context(), *a, strings.TrimSpace(r.PostForm.Get("code")))
+	if e, ok := core.AsError(err); ok && (e.Kind == core.Unauthorized || e.Kind == core.Invalid) {
+		pending, perr := h.core.PendingTOTP(r.Context(), *a)
+		if perr != nil {
+			h.settingsRefusal(w, r, a, perr, "totp")
+			return
+		}
+		h.renderSettings(w, r, a, Status(e.Kind), components.Settings{TwoFactor: components.TwoFactor{Enrolment: enrolment(pending, e.Msg)}})
+		return
+	}
+	if err != nil {
+		h.settingsRefusal(w, r, a, err, "totp")
+		return
+	}
+	r, err = h.enrolled(r, *a)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.renderSettings(w, r, a, http.StatusOK, components.Settings{TwoFactor: components.TwoFactor{NewCodes: codes, Notice: "totp-on"}})
+}
+
+// enrolled signs in an account that had to set up a second factor first,
+// now that it has, and returns r as its signed-in request.
+func (h *Handler) enrolled(r *http.Request, a core.Account) (*http.Request, error) {
+	if h.sessions.GetInt64(r.Context(), sessionAccount) == a.ID {
+		return r, nil
+	}
+	if err := h.signIn(r, a); err != nil {
+		return r, err
+	}
+	return r.WithContext(context.WithValue(r.Context(), viewerKey{}, &a)), nil
+}
+
+// disableTOTP turns the authenticator app off, given a current code or
+// the password.
+func (h *Handler) disableTOTP(w http.ResponseWriter, r *http.Request, a *core.Account) {
+	if err := parseForm(w, r); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	err := h.core.DisableTOTP(r.Context(), *a, r.PostForm.Get("proof"))
+	if err != nil {
+		h.settingsRefusal(w, r, a, err, "totp")
+		return
+	}
+	h.renderSettings(w, r, a, http.StatusOK, components.Settings{TwoFactor: components.TwoFactor{Notice: "totp-off"}})
+}
+
+// renewRecoveryCodes replaces the recovery codes and shows the new ones
+// once, given a current code or the password.
+func (h *Handler) renewRecoveryCodes(w http.ResponseWriter, r *http.Request, a *core.Account) {
+	if err := parseForm(w, r); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	codes, err := h.core.RenewRecoveryCodes(r.Context(), *a, r.PostForm.Get("proof"))
+	if err != nil {
+		h.settingsRefusal(w, r, a, err, "recovery")
+		return
+	}
+	h.renderSettings(w, r, a, http.StatusOK, components.Settings{TwoFactor: components.TwoFactor{NewCodes: codes}})
+}
+
+// settingsRefusal shows the settings page with a refusal beside the
+// two-factor form it concerns (form), or the error page for a failure.
+func (h *Handler) settingsRefusal(w http.ResponseWriter, r *http.Request, a *core.Account, err error, form string) {
+	e, ok := core.AsError(err)
+	if !ok || e.Kind == core.Unavailable || e.Kind == core.Limited {
+		h.fail(w, r, err)
+		return
+	}
+	h.renderSettings(w, r, a, Status(e.Kind), components.Settings{TwoFactor: components.TwoFactor{Error: e.Msg, ErrorFor: form, ErrorField: e.Field}})
+}
+
+// passkeyRegisterOptions starts adding a passkey named by the form.
+func (h *Handler) passkeyRegisterOptions(w http.ResponseWriter, r *http.Request, a *core.Account) {
+	h.ceremonyStart(w, r, func() ([]byte, string, error) {
+		return h.core.BeginPasskey(r.Context(), *a, r.PostForm.Get("name"))
+	})
+}
+
+// addPasskey ends adding a passkey; the script then shows the settings
+// page, where it is listed.
+func (h *Handler) addPasskey(w http.ResponseWriter, r *http.Request, a *core.Account) {
+	answer, err := readCeremony(w, r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	state := h.sessions.PopString(r.Context(), sessionPasskey)
+	if _, err := h.core.FinishPasskey(r.Context(), *a, state, answer); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if _, err := h.enrolled(r, *a); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]string{"redirect": "/settings#two-factor"})
+}
+
+// deletePasskey removes one of the account's passkeys.
+func (h *Handler) deletePasskey(w http.ResponseWriter, r *http.Request, a *core.Account) {
+	id, err := core.ParseID(r.PathValue("id"))
+	if err == nil {
+		err = parseForm(w, r)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	p, err := h.core.DeletePasskey(r.Context(), *a, id)
+	if e, ok := core.AsError(err); ok && e.Kind == core.Conflict {
+		h.settingsRefusal(w, r, a, err, "passkeys")
+		return
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.renderSettings(w, r, a, http.StatusOK, components.Settings{TwoFactor: components.TwoFactor{Removed: p.Name}})
+}
+
+// requireTwoFactor turns the server's two-factor requirement on or off.
+func (h *Handler) requireTwoFactor(w http.ResponseWriter, r *http.Request, a *core.Account) {
+	if err := parseForm(w, r); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if err := h.core.SetTwoFactorRequired(r.Context(), a, r.PostForm.Get("required") == "on"); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/accounts", http.StatusSeeOther)
+}
+
+// resetTwoFactor removes the second factors of the account the form
+// names, whose owner lost them.
+func (h *Handler) resetTwoFactor(w http.ResponseWriter, r *http.Request, a *core.Account) {
+	err := parseForm(w, r)
+	var id int64
+	if err == nil {
+		id, err = core.ParseID(r.PostForm.Get("account"))
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	acc, err := h.core.ResetTwoFactor(r.Context(), a, id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.renderAccounts(w, r, a, http.StatusOK, components.Accounts{TwoFactorReset: acc.Username})
+}

@@ -1,0 +1,300 @@
+package handlers
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/webauthn"
+	"github.com/chromedp/chromedp"
+	"github.com/pquerna/otp/totp"
+
+	"oncelink/core"
+	"oncelink/internal/browsertest"
+)
+
+// totpCode is the code an authenticator app shows for secret at the
+// server's now, as computed by the library apps follow.
+func totpCode(t *testing.T, s *testServer, secret string) string {
+	t.Helper()
+	code, err := totp.GenerateCode(secret, s.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
+}
+
+// signOut signs the tab out and waits for the sign-in page.
+func (b *tab) signOut() {
+	b.t.Helper()
+	b.do(
+		chromedp.Click(chromedp.CSS("[data-testid=logout]")),
+		chromedp.WaitVisible(chromedp.ID("username")),
+	)
+}
+
+// passwordStep signs in as ada with her password, and waits for the page
+// that shows sel.
+func (b *tab) passwordStep(sel string) {
+	b.t.Helper()
+	b.open("/login", "#username")
+	b.do(
+		chromedp.SendKeys(chromedp.ID("username"), "ada"),
+		chromedp.SendKeys(chromedp.ID("password"), testPassword),
+		chromedp.Click(chromedp.CSS("form[action='/login'] button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS(sel)),
+	)
+}
+
+// verifyWith types code on the second step's page and sends it, and
+// waits for the page that shows sel.
+func (b *tab) verifyWith(code, sel string) {
+	b.t.Helper()
+	b.do(
+		chromedp.SendKeys(chromedp.ID("code"), code),
+		chromedp.Click(chromedp.CSS("[data-testid=verify]")),
+		chromedp.WaitVisible(chromedp.CSS(sel)),
+	)
+}
+
+func TestTOTPInBrowser(t *testing.T) {
+	s := newTestServer(t)
+	b := newTab(t, browsertest.New(t), s)
+	b.setUp()
+
+	b.open("/settings", "[data-testid=totp-start]")
+	b.do(chromedp.ScrollIntoView(chromedp.ID("two-factor")))
+	browsertest.Shoot(t, b.ctx, "settings-two-factor")
+	b.clean("settings")
+
+	// Setting the app up shows its key as a QR code and as text.
+	b.do(
+		chromedp.Click(chromedp.CSS("[data-testid=totp-start]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=totp-enrolment]")),
+	)
+	secret := eval[string](b, `document.querySelector("[data-testid=totp-secret]").dataset.secret`)
+	if len(secret) != 32 || eval[int](b, `document.querySelectorAll("[data-testid=totp-qr] path").length`) != 1 {
+		t.Fatalf("enrolment shows the key %q and no QR code", secret)
+	}
+	browsertest.Shoot(t, b.ctx, "totp-enrolment")
+	b.clean("enrolment")
+
+	// A wrong code turns nothing on; the right one does, and shows ten
+	// recovery codes once.
+	code := totpCode(t, s, secret)
+	wrong := string(rune('0'+(code[0]-'0'+1)%10)) + code[1:]
+	b.do(
+		chromedp.SendKeys(chromedp.ID("totp-code"), wrong),
+		chromedp.Click(chromedp.CSS("[data-testid=totp-confirm]")),
+		chromedp.WaitVisible(chromedp.ID("error-code")),
+	)
+	b.forgive("status of 401")
+	b.clean("wrong code")
+	if got := eval[string](b, `document.querySelector("[data-testid=totp-secret]").dataset.secret`); got != secret {
+		t.Fatalf("after a wrong code the key changed from %s to %s", secret, got)
+	}
+	b.do(
+		chromedp.SendKeys(chromedp.ID("totp-code"), code),
+		chromedp.Click(chromedp.CSS("[data-testid=totp-confirm]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=new-codes]")),
+	)
+	codes := eval[[]string](b, `[...document.querySelectorAll("[data-testid=code]")].map(e => e.textContent)`)
+	if len(codes) != core.RecoveryCodes {
+		t.Fatalf("%d recovery codes: %q", len(codes), codes)
+	}
+	browsertest.Shoot(t, b.ctx, "recovery-codes")
+	b.clean("recovery codes")
+	b.open("/settings", "[data-testid=recovery-left]")
+	if eval[int](b, `document.querySelectorAll("[data-testid=new-codes]").length`) != 0 {
+		t.Fatal("the recovery codes show again")
+	}
+
+	// Signing in now takes a second step; the code that turned the app on
+	// is refused, as any code seen once.
+	b.signOut()
+	b.passwordStep("[data-testid=verify-form]")
+	if got := eval[string](b, `location.pathname`); got != "/login/verify" {
+		t.Fatalf("after the password: %s", got)
+	}
+	browsertest.Shoot(t, b.ctx, "verify")
+	b.clean("verify")
+	b.open("/links", "#username") // not signed in yet
+	b.open("/login/verify", "[data-testid=verify-form]")
+	b.verifyWith(code, "[data-testid=form-error]")
+	if msg := eval[string](b, `document.querySelector("[data-testid=form-error]").textContent`); !strings.Contains(msg, "used already") {
+		t.Fatalf("a used code: %q", msg)
+	}
+	b.forgive("status of 401")
+	s.clock.Advance(core.TOTPPeriod)
+	b.verifyWith(totpCode(t, s, secret), "[data-testid=empty]")
+	b.clean("signed in with a code")
+
+	// A recovery code signs in once.
+	b.signOut()
+	b.passwordStep("[data-testid=verify-form]")
+	b.verifyWith(strings.ToUpper(codes[0]), "[data-testid=empty]")
+	b.signOut()
+	b.passwordStep("[data-testid=verify-form]")
+	b.verifyWith(codes[0], "[data-testid=form-error]")
+	b.forgive("status of 401")
+	b.verifyWith(codes[1], "[data-testid=empty]")
+	b.open("/settings", "[data-testid=recovery-left]")
+	if got := eval[string](b, `document.querySelector("[data-testid=recovery-left]").textContent`); !strings.Contains(got, "8 of 10") {
+		t.Errorf("recovery codes left: %q", got)
+	}
+	b.clean("recovery codes used")
+}
+
+// addVirtualAuthenticator gives the tab's browser a platform authenticator
+// that holds discoverable credentials and verifies its user.
+func addVirtualAuthenticator(t *testing.T, b *tab) {
+	t.Helper()
+	if _, err := chromedp.Call(b.ctx, webauthn.Enable, webauthn.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := chromedp.Call(b.ctx, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{
+		Options: &webauthn.VirtualAuthenticatorOptions{
+			Protocol: webauthn.AuthenticatorProtocolCtap2, Ctap2version: webauthn.Ctap2versionCtap21,
+			Transport: webauthn.AuthenticatorTransportInternal, HasResidentKey: true, HasUserVerification: true,
+			IsUserVerified: true, AutomaticPresenceSimulation: true,
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// newPasskeyServer is a test server at http://localhost:PORT: a browser
+// takes passkeys only for a name, never for an address.
+func newPasskeyServer(t *testing.T) *testServer {
+	s := newTestServer(t, func(c *core.Config) { c.BaseURL = strings.Replace(c.BaseURL, "127.0.0.1", "localhost", 1) })
+	s.URL = strings.Replace(s.URL, "127.0.0.1", "localhost", 1)
+	return s
+}
+
+func TestPasskeysInBrowser(t *testing.T) {
+	s := newPasskeyServer(t)
+	b := newTab(t, browsertest.New(t), s)
+	addVirtualAuthenticator(t, b)
+	b.setUp()
+
+	// Add a passkey on the settings page.
+	b.open("/settings", "[data-testid=passkey-form]")
+	b.do(
+		chromedp.SendKeys(chromedp.ID("passkey-name"), "laptop"),
+		chromedp.Click(chromedp.CSS("[data-testid=add-passkey]")),
+	)
+	b.wait(`!!document.querySelector("[data-testid=passkey-row][data-name=laptop]") || !(document.getElementById("passkey-status") || {hidden: true}).hidden`, 10*time.Second)
+	if msg := eval[string](b, `document.getElementById("passkey-status") ? document.getElementById("passkey-status").textContent : ""`); msg != "" {
+		t.Fatalf("adding a passkey: %s", msg)
+	}
+	b.clean("passkey added")
+	browsertest.Shoot(t, b.ctx, "settings-passkey")
+	if got := eval[string](b, `document.querySelector("[data-testid=passkey-last-used]").textContent`); !strings.Contains(got, "never") {
+		t.Errorf("a new passkey's last use: %q", got)
+	}
+
+	// It signs in without a username or password.
+	b.signOut()
+	b.do(chromedp.WaitVisible(chromedp.CSS("[data-testid=passkey-signin]")))
+	browsertest.Shoot(t, b.ctx, "login-passkey")
+	b.do(
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=passkey-signin]")),
+		chromedp.Click(chromedp.CSS("[data-testid=passkey-signin]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=empty]")),
+	)
+	b.clean("signed in with a passkey")
+
+	// And it is the second factor after the password.
+	b.signOut()
+	b.passwordStep("[data-testid=verify-passkey]")
+	if n := eval[int](b, `document.querySelectorAll("[data-testid=verify-form]").length`); n != 0 {
+		t.Errorf("a passkey-only account is asked for a code")
+	}
+	browsertest.Shoot(t, b.ctx, "verify-passkey")
+	b.do(
+		chromedp.Click(chromedp.CSS("[data-testid=verify-passkey]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=empty]")),
+	)
+	b.clean("second step with a passkey")
+	b.open("/settings", "[data-testid=passkey-row]")
+	if got := eval[string](b, `document.querySelector("[data-testid=passkey-last-used]").textContent`); strings.Contains(got, "never") {
+		t.Errorf("a used passkey's last use: %q", got)
+	}
+	// Recovery codes can be made for it, with the password.
+	b.do(
+		chromedp.SendKeys(chromedp.ID("renew-codes-proof"), testPassword),
+		chromedp.Click(chromedp.CSS("[data-testid=renew-codes]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=new-codes]")),
+	)
+	b.clean("recovery codes for a passkey")
+
+	// When two-factor is required, a passkey is enough to enrol with.
+	if err := s.h.core.SetTwoFactorRequired(context.Background(), nil, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.h.core.AddAccount(context.Background(), "bob", testPassword, false); err != nil {
+		t.Fatal(err)
+	}
+	b.open("/links", "[data-testid=logout]")
+	b.signOut()
+	b.do(
+		chromedp.SendKeys(chromedp.ID("username"), "bob"),
+		chromedp.SendKeys(chromedp.ID("password"), testPassword),
+		chromedp.Click(chromedp.CSS("form[action='/login'] button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=enrol-required]")),
+		chromedp.SendKeys(chromedp.ID("passkey-name"), "phone"),
+		chromedp.Click(chromedp.CSS("[data-testid=add-passkey]")),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=passkey-row][data-name=phone]`)),
+		chromedp.WaitVisible(chromedp.CSS(`nav a[href="/links"]`)),
+	)
+	b.clean("enrolled with a passkey")
+	b.open("/links", "[data-testid=empty]")
+}
+
+// TestRequiredTwoFactorInBrowser: an administrator requires two-factor on
+// the accounts page; a member without a second factor who signs in is
+// kept on the enrolment page until an authenticator app works.
+func TestRequiredTwoFactorInBrowser(t *testing.T) {
+	s := newTestServer(t)
+	b := newTab(t, browsertest.New(t), s)
+	b.setUp()
+	b.open("/accounts", "[data-testid=require-two-factor]")
+	b.do(
+		chromedp.Click(chromedp.CSS("[data-testid=require-two-factor]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=two-factor-required]")),
+	)
+	browsertest.Shoot(t, b.ctx, "accounts-two-factor")
+	b.clean("required")
+	if _, err := s.h.core.AddAccount(context.Background(), "bob", testPassword, false); err != nil {
+		t.Fatal(err)
+	}
+	b.signOut()
+	b.do(
+		chromedp.SendKeys(chromedp.ID("username"), "bob"),
+		chromedp.SendKeys(chromedp.ID("password"), testPassword),
+		chromedp.Click(chromedp.CSS("form[action='/login'] button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=enrol-required]")),
+	)
+	if n := eval[int](b, `document.querySelectorAll("nav a, [data-testid=api-keys]").length`); n != 0 {
+		t.Errorf("the enrolment page offers %d other things", n)
+	}
+	browsertest.Shoot(t, b.ctx, "enrol-required")
+	b.clean("enrolment page")
+	// The dashboard sends back to the enrolment.
+	b.open("/links", "[data-testid=enrol-required]")
+	b.do(
+		chromedp.Click(chromedp.CSS("[data-testid=totp-start]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=totp-enrolment]")),
+	)
+	secret := eval[string](b, `document.querySelector("[data-testid=totp-secret]").dataset.secret`)
+	b.do(
+		chromedp.SendKeys(chromedp.ID("totp-code"), totpCode(t, s, secret)),
+		chromedp.Click(chromedp.CSS("[data-testid=totp-confirm]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=new-codes]")),
+		chromedp.WaitVisible(chromedp.CSS(`nav a[href="/links"]`)),
+	)
+	b.clean("enrolled")
+	b.open("/links", "[data-testid=empty]")
+}

@@ -1,0 +1,370 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pquerna/otp/totp"
+
+	"oncelink/core"
+)
+
+// enrolTOTP sets up an authenticator app for the account name, as its
+// owner would, and returns its secret and recovery codes.
+func (s *testServer) enrolTOTP(name string) (secret string, codes []string) {
+	s.t.Helper()
+	ctx := context.Background()
+	a, err := s.h.core.AccountByName(ctx, name)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	e, err := s.h.core.StartTOTP(ctx, a)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	code, err := totp.GenerateCode(e.Secret, s.clock.Now())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if codes, err = s.h.core.ConfirmTOTP(ctx, a, code); err != nil {
+		s.t.Fatal(err)
+	}
+	// The code that confirmed it is used up: the next one is due.
+	s.clock.Advance(core.TOTPPeriod)
+	return e.Secret, codes
+}
+
+func (s *testServer) code(secret string) string {
+	s.t.Helper()
+	code, err := totp.GenerateCode(secret, s.clock.Now())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return code
+}
+
+// passwordStep posts ada's password and expects the second step.
+func (c *testClient) passwordStep(name string) {
+	c.t.Helper()
+	res := c.post("/login", url.Values{"username": {name}, "password": {testPassword}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login/verify" {
+		c.t.Fatalf("password step: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+}
+
+func TestSecondStepSignsIn(t *testing.T) {
+	s := newTestServer(t)
+	s.admin()
+	secret, codes := s.enrolTOTP("ada")
+	c := s.client()
+	res := c.post("/login", url.Values{"username": {"ada"}, "password": {testPassword}, "next": {"/settings"}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login/verify" {
+		t.Fatalf("password: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	// Half signed in is not signed in.
+	if res := c.get("/links"); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login") {
+		t.Fatalf("dashboard before the second step: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	if res := c.get("/login/verify"); res.StatusCode != http.StatusOK || !strings.Contains(res.body, `data-testid="verify-form"`) {
+		t.Fatalf("second step page: %d", res.StatusCode)
+	}
+	// Another browser, with the right code, gets nowhere.
+	if res := s.client().post("/login/verify", url.Values{"code": {s.code(secret)}}); res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("a second step from another browser: %d", res.StatusCode)
+	}
+	res = c.post("/login/verify", url.Values{"code": {s.code(secret)}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/settings" {
+		t.Fatalf("code: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	if res := c.get("/links"); res.StatusCode != http.StatusOK {
+		t.Fatalf("dashboard after the second step: %d", res.StatusCode)
+	}
+	// The same code, in another sign-in of the same step, is refused.
+	other := s.client()
+	other.passwordStep("ada")
+	if res := other.post("/login/verify", url.Values{"code": {s.code(secret)}}); res.StatusCode != http.StatusUnauthorized ||
+		!strings.Contains(res.body, "used already") {
+		t.Fatalf("a code used twice: %d", res.StatusCode)
+	}
+	// A recovery code, once, with or without its dashes.
+	if res := other.post("/login/verify", url.Values{"code": {strings.ReplaceAll(codes[3], "-", " ")}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("recovery code: %d %s", res.StatusCode, res.body)
+	}
+	third := s.client()
+	third.passwordStep("ada")
+	if res := third.post("/login/verify", url.Values{"code": {codes[3]}}); res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("a recovery code used twice: %d", res.StatusCode)
+	}
+}
+
+func TestSecondStepExpires(t *testing.T) {
+	s := newTestServer(t)
+	s.admin()
+	secret, _ := s.enrolTOTP("ada")
+	c := s.client()
+	c.passwordStep("ada")
+	s.clock.Advance(core.SecondStepTime)
+	if res := c.get("/login/verify"); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login" {
+		t.Fatalf("an expired second step's page: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	if res := c.post("/login/verify", url.Values{"code": {s.code(secret)}}); res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("an expired second step: %d", res.StatusCode)
+	}
+	if res := c.get("/links"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("dashboard after an expired second step: %d", res.StatusCode)
+	}
+}
+
+// TestWrongCodesLockOut: codes take from the same per-account sign-in
+// limit as passwords, so a second factor cannot be guessed faster.
+func TestWrongCodesLockOut(t *testing.T) {
+	s := newTestServer(t, func(c *core.Config) {
+		c.Rates.SignInAccount = core.Rate{N: 4, Per: time.Minute}
+	})
+	s.admin()
+	s.clock.Advance(time.Minute) // set-up's sign-in is forgotten
+	secret, _ := s.enrolTOTP("ada")
+	s.clock.Advance(time.Minute) // and so is enrolment
+	c := s.client()
+	c.passwordStep("ada") // one
+	wrong := func() string {
+		code := s.code(secret)
+		return string(rune('0'+(code[0]-'0'+1)%10)) + code[1:]
+	}
+	for i := 2; i <= 4; i++ {
+		if res := c.post("/login/verify", url.Values{"code": {wrong()}}); res.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("wrong code %d: %d", i, res.StatusCode)
+		}
+	}
+	res := c.post("/login/verify", url.Values{"code": {s.code(secret)}})
+	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" {
+		t.Fatalf("the right code after the limit: %d, Retry-After %q", res.StatusCode, res.Header.Get("Retry-After"))
+	}
+	// The password is held back too: it is the same limit.
+	if res := s.client().post("/login", url.Values{"username": {"ada"}, "password": {testPassword}}); res.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("a password after wrong codes: %d", res.StatusCode)
+	}
+	s.clock.Advance(time.Minute)
+	if res := c.post("/login/verify", url.Values{"code": {s.code(secret)}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the right code once the limit let go: %d %s", res.StatusCode, res.body)
+	}
+}
+
+var secretPattern = regexp.MustCompile(`data-secret="([A-Z2-7]+)"`)
+
+// TestRequiredTwoFactor: with the switch on, an account without a second
+// factor that signs in with its password can only set one up, and is
+// signed in once it has.
+func TestRequiredTwoFactor(t *testing.T) {
+	s := newTestServer(t)
+	ada := s.admin()
+	if _, err := s.h.core.AddAccount(context.Background(), "bob", testPassword, false); err != nil {
+		t.Fatal(err)
+	}
+	// Only an administrator turns it on.
+	bob := s.signIn("bob")
+	if res := bob.post("/accounts/two-factor", url.Values{"required": {"on"}}); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("a member requires two-factor: %d", res.StatusCode)
+	}
+	if res := ada.post("/accounts/two-factor", url.Values{"required": {"on"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("require two-factor: %d", res.StatusCode)
+	}
+	if res := ada.get("/accounts"); !strings.Contains(res.body, `data-testid="two-factor-required"`) ||
+		!strings.Contains(res.body, `data-testid="self-without-factor"`) {
+		t.Fatal("the accounts page does not say two-factor is required, and that ada has none")
+	}
+	// Sessions already signed in go on; a new sign-in must enrol.
+	if res := bob.get("/links"); res.StatusCode != http.StatusOK {
+		t.Fatalf("a session from before: %d", res.StatusCode)
+	}
+	c := s.client()
+	res := c.post("/login", url.Values{"username": {"bob"}, "password": {testPassword}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/settings" {
+		t.Fatalf("sign-in without a factor: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	for _, path := range []string{"/links", "/requests", "/accounts", "/"} {
+		if res := c.get(path); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/settings" {
+			t.Errorf("GET %s before enrolling: %d to %q", path, res.StatusCode, res.Header.Get("Location"))
+		}
+	}
+	if res := c.post("/links", url.Values{"kind": {"message"}, "message": {"x"}, "ttl": {"1h"}}); res.StatusCode != http.StatusForbidden ||
+		!strings.Contains(res.body, "requires two-factor") {
+		t.Errorf("creating a link before enrolling: %d", res.StatusCode)
+	}
+	for _, path := range []string{"/settings/keys", "/settings/password", "/settings/totp/disable"} {
+		if res := c.post(path, url.Values{"name": {"k"}, "expires": {"90d"}}); res.StatusCode != http.StatusForbidden {
+			t.Errorf("POST %s before enrolling: %d", path, res.StatusCode)
+		}
+	}
+	res = c.get("/settings")
+	if res.StatusCode != http.StatusOK || !strings.Contains(res.body, `data-testid="enrol-required"`) ||
+		strings.Contains(res.body, `data-testid="api-keys"`) {
+		t.Fatalf("the enrolment page: %d", res.StatusCode)
+	}
+	res = c.post("/settings/totp", url.Values{})
+	m := secretPattern.FindStringSubmatch(res.body)
+	if res.StatusCode != http.StatusOK || m == nil {
+		t.Fatalf("start enrolling: %d", res.StatusCode)
+	}
+	res = c.post("/settings/totp/confirm", url.Values{"code": {s.code(m[1])}})
+	if res.StatusCode != http.StatusOK || !strings.Contains(res.body, `data-testid="new-codes"`) {
+		t.Fatalf("confirm: %d %s", res.StatusCode, res.body)
+	}
+	if res := c.get("/links"); res.StatusCode != http.StatusOK {
+		t.Fatalf("the dashboard once enrolled: %d", res.StatusCode)
+	}
+	// While required, the last factor stays.
+	s.clock.Advance(core.TOTPPeriod)
+	if res := c.post("/settings/totp/disable", url.Values{"proof": {testPassword}}); res.StatusCode != http.StatusConflict {
+		t.Fatalf("turning off the last factor while required: %d", res.StatusCode)
+	}
+	// The enrolment waits only so long.
+	late := s.client()
+	if _, err := s.h.core.AddAccount(context.Background(), "carol", testPassword, false); err != nil {
+		t.Fatal(err)
+	}
+	late.post("/login", url.Values{"username": {"carol"}, "password": {testPassword}})
+	s.clock.Advance(core.EnrolTime)
+	if res := late.get("/settings"); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login") {
+		t.Fatalf("an expired enrolment: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	// An administrator removes a lost factor; the owner then enrols again.
+	bobAccount, _ := s.h.core.AccountByName(context.Background(), "bob")
+	if res := ada.post("/accounts/reset-two-factor", url.Values{"account": {itoa(bobAccount.ID)}}); res.StatusCode != http.StatusOK ||
+		!strings.Contains(res.body, `data-testid="two-factor-reset"`) {
+		t.Fatalf("reset: %d", res.StatusCode)
+	}
+	if res := s.client().post("/login", url.Values{"username": {"bob"}, "password": {testPassword}}); res.Header.Get("Location") != "/settings" {
+		t.Fatalf("sign-in after a reset goes to %q", res.Header.Get("Location"))
+	}
+}
+
+// TestTwoFactorSettings: turning the app off and making new recovery
+// codes take a current code or the password, and a wrong one changes
+// nothing.
+func TestTwoFactorSettings(t *testing.T) {
+	s := newTestServer(t, func(c *core.Config) { c.RateLimits = false })
+	ada := s.admin()
+	secret, _ := s.enrolTOTP("ada")
+	if res := ada.post("/settings/totp", url.Values{}); res.StatusCode != http.StatusConflict {
+		t.Fatalf("setting up a second app: %d", res.StatusCode)
+	}
+	res := ada.post("/settings/recovery-codes", url.Values{"proof": {"not it at all"}})
+	if res.StatusCode != http.StatusForbidden || !strings.Contains(res.body, `id="error-proof"`) {
+		t.Fatalf("new codes with a wrong password: %d", res.StatusCode)
+	}
+	res = ada.post("/settings/recovery-codes", url.Values{"proof": {s.code(secret)}})
+	if res.StatusCode != http.StatusOK || strings.Count(res.body, `data-testid="code"`) != core.RecoveryCodes {
+		t.Fatalf("new codes with a code: %d", res.StatusCode)
+	}
+	if res := ada.post("/settings/totp/disable", url.Values{"proof": {"wrong password"}}); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("turning off with a wrong password: %d", res.StatusCode)
+	}
+	res = ada.post("/settings/totp/disable", url.Values{"proof": {testPassword}})
+	if res.StatusCode != http.StatusOK || !strings.Contains(res.body, `data-testid="totp-off-notice"`) {
+		t.Fatalf("turning off: %d", res.StatusCode)
+	}
+	f, err := s.h.core.SecondFactorsOf(context.Background(), 1)
+	if err != nil || f.Any() || f.RecoveryLeft != 0 {
+		t.Fatalf("after turning off: %+v, %v", f, err)
+	}
+	// Signing in is the password alone again.
+	if res := s.client().post("/login", url.Values{"username": {"ada"}, "password": {testPassword}}); res.Header.Get("Location") != "/links" {
+		t.Fatalf("sign-in after turning off goes to %q", res.Header.Get("Location"))
+	}
+}
+
+// TestPasskeyRoutesRefuse: the passkey routes answer a browser's script in
+// JSON, refuse what is not a ceremony's answer, and say so when the
+// server's address is not a name.
+func TestPasskeyRoutesRefuse(t *testing.T) {
+	s := newTestServer(t, func(c *core.Config) { c.RateLimits = false })
+	ada := s.admin()
+	json := http.Header{"Accept": {"application/json"}, "Content-Type": {"application/x-www-form-urlencoded"}}
+	res := ada.request(http.MethodPost, "/settings/passkeys/options", strings.NewReader("name=laptop"), json)
+	if res.StatusCode != http.StatusNotFound || !strings.Contains(res.body, `"code":"passkeys_unavailable"`) {
+		t.Fatalf("passkeys on an address: %d %s", res.StatusCode, res.body)
+	}
+	s = newTestServer(t, func(c *core.Config) {
+		c.RateLimits = false
+		c.BaseURL = strings.Replace(c.BaseURL, "127.0.0.1", "localhost", 1)
+	})
+	ada = s.admin()
+	res = ada.request(http.MethodPost, "/settings/passkeys/options", strings.NewReader("name=+"), json)
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(res.body, `"code":"passkey_name_missing"`) {
+		t.Fatalf("a passkey without a name: %d %s", res.StatusCode, res.body)
+	}
+	res = ada.request(http.MethodPost, "/settings/passkeys/options", strings.NewReader("name=laptop"), json)
+	if res.StatusCode != http.StatusOK || !strings.Contains(res.body, `"challenge"`) {
+		t.Fatalf("options: %d %s", res.StatusCode, res.body)
+	}
+	res = ada.request(http.MethodPost, "/settings/passkeys", strings.NewReader("{}"), http.Header{"Accept": {"application/json"}, "Content-Type": {"text/plain"}})
+	if res.StatusCode != http.StatusUnsupportedMediaType {
+		t.Fatalf("an answer that is not JSON: %d", res.StatusCode)
+	}
+	res = ada.request(http.MethodPost, "/settings/passkeys", strings.NewReader(`{"id":"x"}`), http.Header{"Accept": {"application/json"}, "Content-Type": {"application/json"}})
+	if res.StatusCode != http.StatusBadRequest {
+		t.Fatalf("a forged answer: %d %s", res.StatusCode, res.body)
+	}
+	res = ada.request(http.MethodPost, "/settings/passkeys", strings.NewReader(strings.Repeat(" ", core.MaxCeremonyBytes+1)), http.Header{"Accept": {"application/json"}, "Content-Type": {"application/json"}})
+	if res.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("an answer too large: %d", res.StatusCode)
+	}
+	// A sign-in answer without a ceremony started is stale.
+	res = s.client().request(http.MethodPost, "/login/passkey", strings.NewReader(`{}`), http.Header{"Accept": {"application/json"}, "Content-Type": {"application/json"}})
+	if res.StatusCode != http.StatusBadRequest && res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("a passkey sign-in without its start: %d %s", res.StatusCode, res.body)
+	}
+	// The second step's passkey routes need a password first.
+	res = s.client().request(http.MethodPost, "/login/verify/passkey/options", strings.NewReader(""), json)
+	if res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("second-step options without a password: %d", res.StatusCode)
+	}
+}
+
+// TestPasskeyAnswersCrossOrigin: the JSON ends of the passkey ceremonies
+// are behind the same cross-origin protection as every form.
+func TestPasskeyAnswersCrossOrigin(t *testing.T) {
+	s := newTestServer(t, func(c *core.Config) {
+		c.RateLimits = false
+		c.BaseURL = strings.Replace(c.BaseURL, "127.0.0.1", "localhost", 1)
+	})
+	ada := s.admin()
+	for _, path := range []string{"/settings/passkeys", "/login/passkey", "/login/verify/passkey"} {
+		res := ada.request(http.MethodPost, path, strings.NewReader(`{}`), http.Header{
+			"Accept": {"application/json"}, "Content-Type": {"application/json"}, "Sec-Fetch-Site": {"cross-site"},
+		})
+		if res.StatusCode != http.StatusForbidden || !strings.Contains(res.body, `"code":"cross_origin"`) {
+			t.Errorf("%s from another site: %d %s", path, res.StatusCode, res.body)
+		}
+	}
+	if !ada.signedIn() {
+		t.Fatal("a refused cross-origin answer signed ada out")
+	}
+}
+
+// TestPasskeyOptionsLimited: asking for a passkey sign-in's options makes
+// a session, so it takes the client's sign-in limit.
+func TestPasskeyOptionsLimited(t *testing.T) {
+	s := newTestServer(t, func(c *core.Config) {
+		c.BaseURL = strings.Replace(c.BaseURL, "127.0.0.1", "localhost", 1)
+		c.Rates.SignIn = core.Rate{N: 3, Per: time.Minute}
+	})
+	s.admin()
+	c := s.client()
+	json := http.Header{"Accept": {"application/json"}, "Content-Type": {"application/x-www-form-urlencoded"}}
+	for i := range 3 {
+		if res := c.request(http.MethodPost, "/login/passkey/options", strings.NewReader(""), json); res.StatusCode != http.StatusOK {
+			t.Fatalf("options %d: %d", i, res.StatusCode)
+		}
+	}
+	res := c.request(http.MethodPost, "/login/passkey/options", strings.NewReader(""), json)
+	if res.StatusCode != http.StatusTooManyRequests || !strings.Contains(res.body, `"code":"rate_limited"`) {
+		t.Fatalf("options past the limit: %d %s", res.StatusCode, res.body)
+	}
+}

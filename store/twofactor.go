@@ -1,0 +1,244 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// TOTP is an account's authenticator-app secret, sealed by the caller.
+type TOTP struct {
+	AccountID   int64
+	Secret      []byte // sealed
+	CreatedAt   time.Time
+	ConfirmedAt time.Time // zero while the enrolment is not confirmed
+	// LastStep is the last time step whose code was accepted.
+	LastStep int64
+}
+
+// Confirmed reports whether the secret was confirmed with a code, and so
+// is a second factor.
+func (t TOTP) Confirmed() bool { return !t.ConfirmedAt.IsZero() }
+
+type totpRow struct {
+	AccountID   int64         `db:"account_id"`
+	Secret      []byte        `db:"secret"`
+	CreatedAt   int64         `db:"created_at"`
+	ConfirmedAt sql.NullInt64 `db:"confirmed_at"`
+	LastStep    int64         `db:"last_step"`
+}
+
+const totpColumns = `account_id, secret, created_at, confirmed_at, last_step`
+
+// StartTOTP keeps a new, unconfirmed secret for the account, in place of an
+// unconfirmed one. An account whose secret is confirmed keeps it: that is
+// ErrConflict.
+func (s *Store) StartTOTP(ctx context.Context, account int64, sealed []byte) error {
+	return s.write(ctx, func(ctx context.Context, tx txn) error {
+		res, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO totp (account_id, secret, created_at) VALUES (?, ?, ?)
+			ON CONFLICT (account_id) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at, last_step = 0
+			WHERE totp.confirmed_at IS NULL`), account, sealed, millis(s.Now()))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err == nil && n == 0 {
+			return fmt.Errorf("totp: %w", ErrConflict)
+		}
+		return err
+	})
+}
+
+// TOTPOf returns the account's secret, confirmed or not, or ErrNotFound.
+func (s *Store) TOTPOf(ctx context.Context, account int64) (TOTP, error) {
+	var r totpRow
+	err := s.ro.GetContext(ctx, &r, s.ro.Rebind(`SELECT `+totpColumns+` FROM totp WHERE account_id = ?`), account)
+	if errors.Is(err, sql.ErrNoRows) {
+		return TOTP{}, fmt.Errorf("totp: %w", ErrNotFound)
+	}
+	if err != nil {
+		return TOTP{}, err
+	}
+	return TOTP{AccountID: r.AccountID, Secret: r.Secret, CreatedAt: time.UnixMilli(r.CreatedAt),
+		ConfirmedAt: fromMillis(r.ConfirmedAt), LastStep: r.LastStep}, nil
+}
+
+// UseTOTPStep takes time step step of the account's secret, once: it
+// returns ErrGone when that step or a later one was already taken, and
+// ErrNotFound when the account has no secret in the state confirmed asks
+// for. Taking a step of an unconfirmed secret confirms it.
+func (s *Store) UseTOTPStep(ctx context.Context, account, step int64, confirmed bool) error {
+	return s.write(ctx, func(ctx context.Context, tx txn) error {
+		state := `confirmed_at IS NOT NULL`
+		if !confirmed {
+			state = `confirmed_at IS NULL`
+		}
+		var last int64
+		err := tx.GetContext(ctx, &last, tx.Rebind(`SELECT last_step FROM totp WHERE account_id = ? AND `+state+s.dialect.forUpdate), account)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("totp: %w", ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		if step <= last {
+			return fmt.Errorf("totp step: %w", ErrGone)
+		}
+		_, err = tx.ExecContext(ctx, tx.Rebind(`UPDATE totp SET last_step = ?, confirmed_at = COALESCE(confirmed_at, ?) WHERE account_id = ?`),
+			step, millis(s.Now()), account)
+		return err
+	})
+}
+
+// DeleteTOTP removes the account's secret; without one it is ErrNotFound.
+// When the account has no passkey left either, its recovery codes go too.
+func (s *Store) DeleteTOTP(ctx context.Context, account int64) error {
+	return s.write(ctx, func(ctx context.Context, tx txn) error {
+		res, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM totp WHERE account_id = ?`), account)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			if err == nil {
+				err = fmt.Errorf("totp: %w", ErrNotFound)
+			}
+			return err
+		}
+		return dropLoneRecoveryCodes(ctx, tx, account)
+	})
+}
+
+// dropLoneRecoveryCodes deletes the account's recovery codes when it has no
+// second factor left for them to stand in for.
+func dropLoneRecoveryCodes(ctx context.Context, tx txn, account int64) error {
+	_, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM recovery_codes WHERE account_id = ?
+		AND NOT EXISTS (SELECT 1 FROM totp WHERE account_id = ? AND confirmed_at IS NOT NULL)
+		AND NOT EXISTS (SELECT 1 FROM passkeys WHERE account_id = ?)`), account, account, account)
+	return err
+}
+
+// SetRecoveryCodes replaces the account's recovery codes with new ones,
+// given by their hashes.
+func (s *Store) SetRecoveryCodes(ctx context.Context, account int64, hashes [][]byte) error {
+	return s.write(ctx, func(ctx context.Context, tx txn) error {
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM recovery_codes WHERE account_id = ?`), account); err != nil {
+			return err
+		}
+		now := millis(s.Now())
+		for _, h := range hashes {
+			if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO recovery_codes (account_id, code_hash, created_at) VALUES (?, ?, ?)`),
+				account, h, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// UseRecoveryCode marks the account's unused code with this hash used. A
+// code it does not have, or has used, is ErrNotFound.
+func (s *Store) UseRecoveryCode(ctx context.Context, account int64, hash []byte) error {
+	return s.write(ctx, func(ctx context.Context, tx txn) error {
+		res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE recovery_codes SET used_at = ?
+			WHERE account_id = ? AND code_hash = ? AND used_at IS NULL`), millis(s.Now()), account, hash)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			if err == nil {
+				err = fmt.Errorf("recovery code: %w", ErrNotFound)
+			}
+			return err
+		}
+		return nil
+	})
+}
+
+// SecondFactors tells what an account signs in with beside its password:
+// whether it has a confirmed TOTP secret, how many passkeys, and how many
+// unused recovery codes.
+type SecondFactors struct {
+	TOTP         bool
+	TOTPSince    time.Time
+	Passkeys     int
+	RecoveryLeft int
+}
+
+// Any reports whether the account has a second factor.
+func (f SecondFactors) Any() bool { return f.TOTP || f.Passkeys > 0 }
+
+// SecondFactorsOf reads an account's SecondFactors in one query.
+func (s *Store) SecondFactorsOf(ctx context.Context, account int64) (SecondFactors, error) {
+	var r struct {
+		Confirmed sql.NullInt64 `db:"confirmed"`
+		Passkeys  int           `db:"passkeys"`
+		Recovery  int           `db:"recovery"`
+	}
+	err := s.ro.GetContext(ctx, &r, s.ro.Rebind(`SELECT
+		(SELECT confirmed_at FROM totp WHERE account_id = ?) AS confirmed,
+		(SELECT COUNT(*) FROM passkeys WHERE account_id = ?) AS passkeys,
+		(SELECT COUNT(*) FROM recovery_codes WHERE account_id = ? AND used_at IS NULL) AS recovery`), account, account, account)
+	if err != nil {
+		return SecondFactors{}, err
+	}
+	return SecondFactors{TOTP: r.Confirmed.Valid, TOTPSince: fromMillis(r.Confirmed), Passkeys: r.Passkeys, RecoveryLeft: r.Recovery}, nil
+}
+
+// WithSecondFactor returns the ids of the accounts that have a second
+// factor, for the accounts page.
+func (s *Store) WithSecondFactor(ctx context.Context) (map[int64]bool, error) {
+	var ids []int64
+	err := s.ro.SelectContext(ctx, &ids, `SELECT account_id FROM totp WHERE confirmed_at IS NOT NULL
+		UNION SELECT account_id FROM passkeys`)
+	if err != nil {
+		return nil, err
+	}
+	with := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		with[id] = true
+	}
+	return with, nil
+}
+
+// ResetSecondFactors removes every second factor of the account, and its
+// recovery codes, for an administrator when its owner lost them.
+func (s *Store) ResetSecondFactors(ctx context.Context, account int64) error {
+	return s.write(ctx, func(ctx context.Context, tx txn) error {
+		for _, q := range []string{
+			`DELETE FROM totp WHERE account_id = ?`,
+			`DELETE FROM passkeys WHERE account_id = ?`,
+			`DELETE FROM recovery_codes WHERE account_id = ?`,
+		} {
+			if _, err := tx.ExecContext(ctx, tx.Rebind(q), account); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Flag reads a server-wide switch kept in the settings table; one never
+// set is off.
+func (s *Store) Flag(ctx context.Context, name string) (bool, error) {
+	var value []byte
+	err := s.ro.GetContext(ctx, &value, s.ro.Rebind(`SELECT value FROM settings WHERE name = ?`), "flag:"+name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return len(value) == 1 && value[0] == 1, err
+}
+
+// SetFlag turns a server-wide switch on or off, for every instance that
+// shares the database.
+func (s *Store) SetFlag(ctx context.Context, name string, on bool) error {
+	value := []byte{0}
+	if on {
+		value[0] = 1
+	}
+	return s.write(ctx, func(ctx context.Context, tx txn) error {
+		_, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO settings (name, value) VALUES (?, ?)
+			ON CONFLICT (name) DO UPDATE SET value = excluded.value`), "flag:"+name, value)
+		return err
+	})
+}

@@ -1,0 +1,222 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestTOTPLife(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		c := newClock(s)
+		ada := mustAccount(t, s, "ada")
+		if _, err := s.TOTPOf(ctx, ada.ID); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("no secret yet: %v", err)
+		}
+		if err := s.StartTOTP(ctx, ada.ID, []byte("first")); err != nil {
+			t.Fatal(err)
+		}
+		// An unconfirmed secret is replaced, and is no second factor.
+		if err := s.StartTOTP(ctx, ada.ID, []byte("second")); err != nil {
+			t.Fatal(err)
+		}
+		tt, err := s.TOTPOf(ctx, ada.ID)
+		if err != nil || string(tt.Secret) != "second" || tt.Confirmed() || tt.LastStep != 0 {
+			t.Fatalf("unconfirmed: %+v, %v", tt, err)
+		}
+		if f, err := s.SecondFactorsOf(ctx, ada.ID); err != nil || f.Any() {
+			t.Fatalf("factors while unconfirmed: %+v, %v", f, err)
+		}
+		if err := s.UseTOTPStep(ctx, ada.ID, 100, true); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("a sign-in step of an unconfirmed secret: %v", err)
+		}
+		// Confirming takes a step; the same or an earlier one is gone.
+		c.Add(time.Second)
+		if err := s.UseTOTPStep(ctx, ada.ID, 100, false); err != nil {
+			t.Fatal(err)
+		}
+		for _, step := range []int64{100, 99} {
+			if err := s.UseTOTPStep(ctx, ada.ID, step, true); !errors.Is(err, ErrGone) {
+				t.Fatalf("step %d again: %v", step, err)
+			}
+		}
+		if err := s.UseTOTPStep(ctx, ada.ID, 101, true); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.StartTOTP(ctx, ada.ID, []byte("third")); !errors.Is(err, ErrConflict) {
+			t.Fatalf("a new secret over a confirmed one: %v", err)
+		}
+		f, err := s.SecondFactorsOf(ctx, ada.ID)
+		if err != nil || !f.TOTP || !f.TOTPSince.Equal(c.Now()) || f.Passkeys != 0 {
+			t.Fatalf("factors: %+v, %v", f, err)
+		}
+		with, err := s.WithSecondFactor(ctx)
+		if err != nil || len(with) != 1 || !with[ada.ID] {
+			t.Fatalf("accounts with a factor: %v, %v", with, err)
+		}
+
+		// Recovery codes: each once; turning the app off drops them.
+		if err := s.SetRecoveryCodes(ctx, ada.ID, [][]byte{[]byte("h1"), []byte("h2")}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.UseRecoveryCode(ctx, ada.ID, []byte("h1")); err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range []string{"h1", "h3"} {
+			if err := s.UseRecoveryCode(ctx, ada.ID, []byte(h)); !errors.Is(err, ErrNotFound) {
+				t.Fatalf("code %s: %v", h, err)
+			}
+		}
+		if f, _ := s.SecondFactorsOf(ctx, ada.ID); f.RecoveryLeft != 1 {
+			t.Fatalf("codes left: %d", f.RecoveryLeft)
+		}
+		if err := s.DeleteTOTP(ctx, ada.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteTOTP(ctx, ada.ID); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("deleting twice: %v", err)
+		}
+		if f, _ := s.SecondFactorsOf(ctx, ada.ID); f.Any() || f.RecoveryLeft != 0 {
+			t.Fatalf("after turning off: %+v", f)
+		}
+	})
+}
+
+// TestTOTPStepOnce: of concurrent uses of one step, exactly one succeeds,
+// as two instances checking one code at once must agree.
+func TestTOTPStepOnce(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		ada := mustAccount(t, s, "ada")
+		if err := s.StartTOTP(ctx, ada.ID, []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.UseTOTPStep(ctx, ada.ID, 1, false); err != nil {
+			t.Fatal(err)
+		}
+		var (
+			wg sync.WaitGroup
+			mu sync.Mutex
+			ok int
+		)
+		for range 8 {
+			wg.Go(func() {
+				err := s.UseTOTPStep(ctx, ada.ID, 2, true)
+				if err != nil && !errors.Is(err, ErrGone) {
+					t.Error(err)
+				}
+				if err == nil {
+					mu.Lock()
+					ok++
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		if ok != 1 {
+			t.Fatalf("%d uses of one step succeeded", ok)
+		}
+	})
+}
+
+func TestPasskeyLife(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		c := newClock(s)
+		ada, eve := mustAccount(t, s, "ada"), mustAccount(t, s, "eve")
+		p, err := s.AddPasskey(ctx, Passkey{AccountID: ada.ID, CredentialID: []byte("cred-1"), UserHandle: []byte("handle"),
+			Name: "laptop", Credential: []byte(`{"id":"x"}`)}, 2)
+		if err != nil || p.ID == 0 || p.Name != "laptop" || !p.CreatedAt.Equal(c.Now()) || !p.LastUsedAt.IsZero() {
+			t.Fatalf("add: %+v, %v", p, err)
+		}
+		if _, err := s.AddPasskey(ctx, Passkey{AccountID: eve.ID, CredentialID: []byte("cred-1"), UserHandle: []byte("h2"),
+			Name: "copy", Credential: []byte(`{}`)}, 2); !errors.Is(err, ErrConflict) {
+			t.Fatalf("a known credential: %v", err)
+		}
+		if _, err := s.AddPasskey(ctx, Passkey{AccountID: ada.ID, CredentialID: []byte("cred-2"), UserHandle: []byte("handle"),
+			Name: "phone", Credential: []byte(`{}`)}, 2); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.AddPasskey(ctx, Passkey{AccountID: ada.ID, CredentialID: []byte("cred-3"), UserHandle: []byte("handle"),
+			Name: "third", Credential: []byte(`{}`)}, 2); !errors.Is(err, ErrLimit) {
+			t.Fatalf("over the limit: %v", err)
+		}
+		got, err := s.PasskeyByCredential(ctx, []byte("cred-1"))
+		if err != nil || got.ID != p.ID || string(got.UserHandle) != "handle" {
+			t.Fatalf("by credential: %+v, %v", got, err)
+		}
+		c.Add(time.Minute)
+		if err := s.UsedPasskey(ctx, p.ID, []byte(`{"id":"y"}`)); err != nil {
+			t.Fatal(err)
+		}
+		keys, err := s.Passkeys(ctx, ada.ID)
+		if err != nil || len(keys) != 2 || keys[0].Name != "laptop" || !keys[0].LastUsedAt.Equal(c.Now()) || string(keys[0].Credential) != `{"id":"y"}` {
+			t.Fatalf("list: %+v, %v", keys, err)
+		}
+		if f, err := s.SecondFactorsOf(ctx, ada.ID); err != nil || f.Passkeys != 2 || !f.Any() || f.TOTP {
+			t.Fatalf("factors: %+v, %v", f, err)
+		}
+		if err := s.SetRecoveryCodes(ctx, ada.ID, [][]byte{[]byte("h")}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.DeletePasskey(ctx, eve.ID, p.ID); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("another account's passkey: %v", err)
+		}
+		if _, err := s.DeletePasskey(ctx, ada.ID, p.ID); err != nil {
+			t.Fatal(err)
+		}
+		if f, _ := s.SecondFactorsOf(ctx, ada.ID); f.RecoveryLeft != 1 {
+			t.Fatalf("codes went with a passkey that was not the last: %+v", f)
+		}
+		if _, err := s.DeletePasskey(ctx, ada.ID, keys[1].ID); err != nil {
+			t.Fatal(err)
+		}
+		if f, _ := s.SecondFactorsOf(ctx, ada.ID); f.Any() || f.RecoveryLeft != 0 {
+			t.Fatalf("after the last passkey: %+v", f)
+		}
+		// Everything goes with its account, and with a reset.
+		if _, err := s.AddPasskey(ctx, Passkey{AccountID: eve.ID, CredentialID: []byte("cred-4"), UserHandle: []byte("e"),
+			Name: "key", Credential: []byte(`{}`)}, 2); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.StartTOTP(ctx, eve.ID, []byte("s")); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.ResetSecondFactors(ctx, eve.ID); err != nil {
+			t.Fatal(err)
+		}
+		if f, _ := s.SecondFactorsOf(ctx, eve.ID); f.Any() {
+			t.Fatalf("after a reset: %+v", f)
+		}
+		if _, err := s.AddPasskey(ctx, Passkey{AccountID: eve.ID, CredentialID: []byte("cred-5"), UserHandle: []byte("e"),
+			Name: "key", Credential: []byte(`{}`)}, 2); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.DeleteAccount(ctx, eve.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.PasskeyByCredential(ctx, []byte("cred-5")); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("a deleted account's passkey: %v", err)
+		}
+	})
+}
+
+func TestFlags(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		if on, err := s.Flag(ctx, "require-two-factor"); err != nil || on {
+			t.Fatalf("a flag never set: %v, %v", on, err)
+		}
+		for _, want := range []bool{true, true, false} {
+			if err := s.SetFlag(ctx, "require-two-factor", want); err != nil {
+				t.Fatal(err)
+			}
+			if on, err := s.Flag(ctx, "require-two-factor"); err != nil || on != want {
+				t.Fatalf("flag: %v, %v; want %v", on, err, want)
+			}
+		}
+	})
+}
