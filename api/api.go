@@ -1,6 +1,7 @@
 // Package api is oncelink's JSON API, version 1: an adapter over the core
 // beside the web pages. Owners' routes take an API key as a bearer token,
-// or the session of a browser signed in to the pages; refusals are RFC 9457 problems; openapi.json describes it all.
+// or the session of a browser signed in to the pages; refusals are RFC
+// 9457 problems; openapi.json describes it all.
 package api
 
 import (

@@ -335,3 +335,17 @@ func TestSessionEventStreamEnds(t *testing.T) {
 		}
 	}
 }
+
+// TestSessionSharesTheAPILimit: an account's requests with its session
+// and with its key draw on the one per-account API limit.
+func TestSessionSharesTheAPILimit(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t), func(c *core.Config) { c.Rates.API = core.Rate{N: 2, Per: time.Hour} })
+	adaKey := s.account("ada")
+	ada := s.client("")
+	ada.signIn("ada")
+	if adaKey.me() != "ada" || ada.me() != "ada" {
+		t.Fatal("two requests within the limit were refused")
+	}
+	wantProblem(t, "the session over the limit", ada.get("/api/v1/me"), http.StatusTooManyRequests, "rate_limited")
+	wantProblem(t, "the key over the limit", adaKey.get("/api/v1/me"), http.StatusTooManyRequests, "rate_limited")
+}
