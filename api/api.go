@@ -1,6 +1,7 @@
 // Package api is oncelink's JSON API, version 1: an adapter over the core
-// beside the web pages. Owners' routes take an API key as a bearer token;
-// refusals are RFC 9457 problems; openapi.json describes it all.
+// beside the web pages. Owners' routes take an API key as a bearer token,
+// or the session of a browser signed in to the pages; refusals are RFC
+// 9457 problems; openapi.json describes it all.
 package api
 
 import (
@@ -38,8 +39,14 @@ type API struct {
 	streamsEnd chan struct{}
 	endOnce    sync.Once
 	// heartbeat is how often an event stream is kept alive and its key
-	// checked again.
+	// or session checked again.
 	heartbeat time.Duration
+
+	// Session, when set, returns the account that a request's session
+	// cookie signs in, or nil (handlers.Handler.SessionAccount): the
+	// owners' routes then take a signed-in browser's session as well as a
+	// key.
+	Session func(*http.Request) (*core.Account, error)
 }
 
 // New returns the API over svc. m counts its event streams; its requests
@@ -55,22 +62,22 @@ func (a *API) Handler() http.Handler {
 	// Each route notes its own pattern for the server's metrics, which
 	// sees only "/api/"; the catch-all counts as unrouted.
 	route := func(pattern string, serve http.HandlerFunc) { mux.HandleFunc(pattern, metrics.Routed(serve)) }
-	route("POST /api/v1/links", a.keyed(a.createLink))
-	route("GET /api/v1/links", a.keyed(a.listLinks))
-	route("GET /api/v1/links/{id}", a.keyed(a.getLink))
-	route("GET /api/v1/links/{id}/events", a.keyed(a.linkEvents))
-	route("POST /api/v1/links/{id}/revoke", a.keyed(a.revoke))
-	route("GET /api/v1/events", a.keyed(a.events))
-	route("POST /api/v1/requests", a.keyed(a.createRequest))
-	route("GET /api/v1/requests", a.keyed(a.listRequests))
-	route("GET /api/v1/requests/{id}", a.keyed(a.getRequest))
-	route("POST /api/v1/requests/{id}/revoke", a.keyed(a.revokeRequest))
-	route("POST /api/v1/webhooks", a.keyed(a.createWebhook))
-	route("GET /api/v1/webhooks", a.keyed(a.listWebhooks))
-	route("DELETE /api/v1/webhooks/{id}", a.keyed(a.deleteWebhook))
-	route("GET /api/v1/webhooks/{id}/deliveries", a.keyed(a.webhookDeliveries))
+	route("POST /api/v1/links", a.owned(a.createLink))
+	route("GET /api/v1/links", a.owned(a.listLinks))
+	route("GET /api/v1/links/{id}", a.owned(a.getLink))
+	route("GET /api/v1/links/{id}/events", a.owned(a.linkEvents))
+	route("POST /api/v1/links/{id}/revoke", a.owned(a.revoke))
+	route("GET /api/v1/events", a.owned(a.events))
+	route("POST /api/v1/requests", a.owned(a.createRequest))
+	route("GET /api/v1/requests", a.owned(a.listRequests))
+	route("GET /api/v1/requests/{id}", a.owned(a.getRequest))
+	route("POST /api/v1/requests/{id}/revoke", a.owned(a.revokeRequest))
+	route("POST /api/v1/webhooks", a.owned(a.createWebhook))
+	route("GET /api/v1/webhooks", a.owned(a.listWebhooks))
+	route("DELETE /api/v1/webhooks/{id}", a.owned(a.deleteWebhook))
+	route("GET /api/v1/webhooks/{id}/deliveries", a.owned(a.webhookDeliveries))
 	route("POST /api/v1/open/{token}", a.open)
-	route("GET /api/v1/me", a.keyed(a.me))
+	route("GET /api/v1/me", a.owned(a.me))
 	route("GET /api/v1/openapi.json", a.document)
 	mux.HandleFunc("/api/", a.unrouted(mux))
 	return a.ownHost(a.refuseBodiesOnReads(a.crossOrigin(mux)))
@@ -151,11 +158,10 @@ func (a *API) unrouted(mux *http.ServeMux) http.HandlerFunc {
 	}
 }
 
-// keyed runs next for the account whose key the request carries as
-// "Authorization: Bearer ol_…".
-func (a *API) keyed(next func(http.ResponseWriter, *http.Request, *core.Account)) http.HandlerFunc {
+// owned runs next for the account the request acts for (see owner).
+func (a *API) owned(next func(http.ResponseWriter, *http.Request, *core.Account)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		acc, err := a.bearer(r)
+		acc, err := a.owner(r)
 		if err == nil && acc == nil {
 			err = core.ErrNoKey
 		}
@@ -165,6 +171,25 @@ func (a *API) keyed(next func(http.ResponseWriter, *http.Request, *core.Account)
 		}
 		next(w, r, acc)
 	}
+}
+
+// owner is the account r acts for: that of the key it carries as
+// "Authorization: Bearer ol_…", or else that of its browser session; nil
+// with neither. A request with a key is judged by the key alone, whatever
+// cookie it carries. A session's request counts against its account's API
+// limit as a key's does.
+func (a *API) owner(r *http.Request) (*core.Account, error) {
+	if r.Header.Get("Authorization") != "" || a.Session == nil {
+		return a.bearer(r)
+	}
+	acc, err := a.Session(r)
+	if err == nil && acc != nil {
+		err = a.core.APITurn(r.Context(), acc)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return acc, nil
 }
 
 // bearer is the account of r's key; nil without one.

@@ -62,8 +62,17 @@ func TestEveryDocumentedAnswer(t *testing.T) {
 	expect("create, text", ada.do(http.MethodPost, "/api/v1/links", "text/plain", strings.NewReader("hello"), nil), http.StatusUnsupportedMediaType, "not_json")
 	big := strings.NewReader(`{"kind":"message","message":"` + strings.Repeat("x", core.MaxFormBytes) + `"}`)
 	expect("create, too large", ada.do(http.MethodPost, "/api/v1/links", "application/json", big, nil), http.StatusRequestEntityTooLarge, "body_too_large")
-	crossSite := http.Header{"Cookie": {"a=b"}, "Sec-Fetch-Site": {"cross-site"}, "Origin": {"https://evil.example"}}
-	expect("create, cross-site with a cookie", ada.do(http.MethodPost, "/api/v1/links", "application/json", strings.NewReader(`{}`), crossSite), http.StatusForbidden, "cross_origin")
+	withCookie := http.Header{"Cookie": {"a=b"}, "Sec-Fetch-Site": {"cross-site"}, "Origin": {"https://evil.example"}}
+	expect("create, cross-site with a cookie", ada.do(http.MethodPost, "/api/v1/links", "application/json", strings.NewReader(`{}`), withCookie), http.StatusForbidden, "cross_origin")
+	// Every other change, sent cross-site by a browser signed in as ada.
+	adaBrowser := s.client("")
+	adaBrowser.signIn("ada")
+	for _, r := range []struct{ method, path string }{
+		{http.MethodPost, "/api/v1/links/" + id + "/revoke"}, {http.MethodPost, "/api/v1/requests"},
+		{http.MethodPost, "/api/v1/requests/1/revoke"}, {http.MethodPost, "/api/v1/webhooks"}, {http.MethodDelete, "/api/v1/webhooks/1"},
+	} {
+		expect(r.method+" "+r.path+", cross-site with a session", adaBrowser.do(r.method, r.path, "", nil, crossSite), http.StatusForbidden, "cross_origin")
+	}
 
 	opened := anon.postJSON(openPath(l.URL), nil)
 	expect("open", opened, http.StatusOK, "")
@@ -192,12 +201,15 @@ type stream struct {
 	done   chan struct{}
 }
 
-// stream opens the key's event stream and reads its link events.
+// stream opens the event stream of c's key, or of its browser's session
+// without one, and reads its link events.
 func (c *client) stream(ctx context.Context) *stream {
 	c.t.Helper()
 	ctx, cancel := context.WithCancel(ctx)
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, c.s.URL+"/api/v1/events", nil)
-	req.Header.Set("Authorization", "Bearer "+c.key)
+	if c.key != "" {
+		req.Header.Set("Authorization", "Bearer "+c.key)
+	}
 	res, err := c.c.Do(req)
 	if err != nil {
 		cancel()

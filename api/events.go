@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strings"
 	"time"
 
 	"oncelink/core"
@@ -15,15 +14,17 @@ import (
 // streamWriteTimeout ends a stream whose client stops reading.
 const streamWriteTimeout = 10 * time.Second
 
-// events streams the key owner's links as server-sent events, one "link"
+// endEvent is a stream's last event once its key or session stops working.
+const endEvent = "event: end\ndata: the API key or session no longer works\n\n"
+
+// events streams the owner's links as server-sent events, one "link"
 // event with the link object each time one is created, viewed, opened,
 // revoked or expires, so that a script can wait for an open. A stream
 // that reconnects should read the links it waits on again: what happened
 // during the break is not replayed. The stream ends, after an "end" event,
-// once its key stops working.
+// once its key or session stops working.
 func (a *API) events(w http.ResponseWriter, r *http.Request, acc *core.Account) {
 	ctx := r.Context()
-	secret := strings.TrimSpace(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
 	events, cancel := a.core.Subscribe(acc.ID)
 	defer cancel()
 	exp, err := a.core.WatchExpiries(ctx, acc.ID)
@@ -54,12 +55,14 @@ func (a *API) events(w http.ResponseWriter, r *http.Request, acc *core.Account) 
 		}
 		return send("event: link\ndata: " + string(b) + "\n\n")
 	}
-	// keyHolds reports whether the stream's key still works; when the
-	// database cannot tell, it holds.
-	keyHolds := func() bool {
-		_, err := a.core.Authenticate(ctx, secret)
-		e, ok := core.AsError(err)
-		return !ok || e.Kind != core.Unauthorized
+	// holds reports whether the stream's key or session still acts for
+	// its account; when the database cannot tell, it holds.
+	holds := func() bool {
+		now, err := a.owner(r)
+		if e, ok := core.AsError(err); err != nil {
+			return !ok || e.Kind != core.Unauthorized
+		}
+		return now != nil && now.ID == acc.ID
 	}
 	beat := time.NewTicker(a.heartbeat)
 	defer beat.Stop()
@@ -78,8 +81,8 @@ func (a *API) events(w http.ResponseWriter, r *http.Request, acc *core.Account) 
 				continue // the stream tells of links; the link a request made comes as created
 			}
 			if e.What == live.SessionsChanged {
-				if !keyHolds() {
-					send("event: end\ndata: the API key no longer works\n\n")
+				if !holds() {
+					send(endEvent)
 					return
 				}
 				continue
@@ -105,8 +108,8 @@ func (a *API) events(w http.ResponseWriter, r *http.Request, acc *core.Account) 
 				}
 			}
 		case <-beat.C:
-			if !keyHolds() {
-				send("event: end\ndata: the API key no longer works\n\n")
+			if !holds() {
+				send(endEvent)
 				return
 			}
 			err = send(": heartbeat\n\n")

@@ -75,6 +75,7 @@ func newTestServer(t testing.TB, check *docCheck, edit ...func(*core.Config)) *t
 	svc.Published = m.Event
 	h := handlers.New(svc, sessions, m, log)
 	v1 := New(svc, m, log)
+	v1.Session = h.SessionAccount
 	srv.Config.Handler = h.Routes(v1.Handler())
 	srv.Start()
 	t.Cleanup(func() {

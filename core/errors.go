@@ -79,7 +79,7 @@ var (
 	ErrKeyRefused = &Error{Kind: Unauthorized, Code: "key_refused", Title: "Key refused",
 		Msg: "Send a valid API key as Authorization: Bearer ol_…; this one is unknown, expired or revoked, or its account is disabled."}
 	ErrNoKey = &Error{Kind: Unauthorized, Code: "key_missing", Title: "Key needed",
-		Msg: "Send an API key as Authorization: Bearer ol_…. Make one on the Settings page, or with oncelink user key."}
+		Msg: "Send an API key as Authorization: Bearer ol_…, or call from a browser signed in to oncelink. Make a key on the Settings page, or with oncelink user key."}
 	ErrAdminOnly = &Error{Kind: Forbidden, Code: "admin_only", Title: "Administrators only",
 		Msg: "Only administrators may do that."}
 	// ErrOtherHost refuses a request addressed to a host this server is

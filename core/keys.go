@@ -85,6 +85,14 @@ func (s *Service) RevokeKey(ctx context.Context, account, id int64) (APIKey, err
 	return k, fromStore(err)
 }
 
+// APITurn takes a turn of account a at the API's per-account limit
+// (Rates.API), or refuses it with a Limited *Error. Authenticate takes one
+// for a request with a key; the API takes one for a request that a
+// signed-in browser sends with its session, so that both count alike.
+func (s *Service) APITurn(ctx context.Context, a *Account) error {
+	return s.take(ctx, s.limits.api, strconv.FormatInt(a.ID, 10))
+}
+
 // Authenticate returns the account whose API key secret is, while the key
 // is neither expired nor revoked and the account is enabled; anything else
 // is ErrKeyRefused. Each account's requests are rate limited. It records
@@ -106,7 +114,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*Account, er
 	if !k.Active(now) || a.Disabled() {
 		return nil, ErrKeyRefused
 	}
-	if err := s.take(ctx, s.limits.api, strconv.FormatInt(a.ID, 10)); err != nil {
+	if err := s.APITurn(ctx, &a); err != nil {
 		return nil, err
 	}
 	if now.Sub(k.LastUsedAt) >= keyTouchEach {

@@ -82,6 +82,30 @@ func (h *Handler) loadViewer(r *http.Request) (*core.Account, error) {
 	return a, nil
 }
 
+// SessionAccount returns the account that r's session cookie signs in, by
+// the rules of the pages, for a route served outside the session
+// middleware (the JSON API). It is nil without a cookie, for a session
+// that is gone or expired, for a sign-in half done (a second factor still
+// to give, or one to set up first because the server requires it), and
+// for an account deleted or disabled. It only reads: the session, its
+// cookie and its last use stay as they were. The error says the database
+// could not tell.
+func (h *Handler) SessionAccount(r *http.Request) (*core.Account, error) {
+	c, err := r.Cookie(h.sessions.Cookie.Name)
+	if err != nil || c.Value == "" {
+		return nil, nil
+	}
+	ctx, err := h.sessions.Load(r.Context(), c.Value)
+	if err != nil {
+		return nil, err
+	}
+	id := h.sessions.GetInt64(ctx, sessionAccount)
+	if id == 0 {
+		return nil, nil
+	}
+	return h.core.Viewer(r.Context(), id)
+}
+
 // signedIn runs next with the viewer, and sends anyone not signed in to
 // the sign-in page.
 func (h *Handler) signedIn(next func(http.ResponseWriter, *http.Request, *core.Account)) http.HandlerFunc {

@@ -16,8 +16,9 @@ import (
 
 // TestAPIAgainstTheBinary uses the JSON API of a running oncelink with a
 // key from "oncelink user key" and one from the settings page, as a script
-// would: create, wait for the open on the event stream, open, list,
-// revoke; and the owner's dashboard hears of the open too.
+// would, and with the signed-in browser's session: create, wait for the
+// open on the event stream, open, list, revoke; and the owner's dashboard
+// hears of the open too.
 func TestAPIAgainstTheBinary(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "oncelink.db")
 	s := startServer(t, db)
@@ -60,6 +61,13 @@ func TestAPIAgainstTheBinary(t *testing.T) {
 		if code, body := call(key, http.MethodGet, "/api/v1/me", ""); code != http.StatusOK || !strings.Contains(body, `"username":"owner"`) {
 			t.Fatalf("me: %d %s", code, body)
 		}
+	}
+	// The signed-in browser calls it with its session, and no key.
+	if code, page := getPage(t, owner, s.URL+"/api/v1/me"); code != http.StatusOK || !strings.Contains(page, `"username":"owner"`) {
+		t.Fatalf("me with the browser's session: %d %s", code, page)
+	}
+	if code, page := getPage(t, newClient(), s.URL+"/api/v1/me"); code != http.StatusUnauthorized {
+		t.Fatalf("me with neither a key nor a session: %d %s", code, page)
 	}
 
 	// A script waits on the stream; the dashboard's stream is open too.

@@ -112,6 +112,7 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 	svc.Published = m.Event
 	h := handlers.New(svc, sessions, m, log)
 	v1 := api.New(svc, m, log)
+	v1.Session = h.SessionAccount
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -1,0 +1,351 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pquerna/otp/totp"
+
+	"oncelink/core"
+)
+
+// signIn gives name's password to the sign-in form from c's browser, as a
+// person does, and returns the path the browser ends on: /links once it
+// is signed in.
+func (c *client) signIn(name string) string {
+	c.t.Helper()
+	form := url.Values{"username": {name}, "password": {testPassword}}
+	res := c.do(http.MethodPost, "/login", "application/x-www-form-urlencoded", strings.NewReader(form.Encode()), nil)
+	if res.StatusCode != http.StatusOK {
+		c.t.Fatalf("sign in as %s: %d %s", name, res.StatusCode, res.body)
+	}
+	return res.Request.URL.Path
+}
+
+// signOut signs c's browser out with the page's form.
+func (c *client) signOut() {
+	c.t.Helper()
+	if res := c.do(http.MethodPost, "/logout", "application/x-www-form-urlencoded", nil, nil); res.StatusCode != http.StatusOK || res.Request.URL.Path != "/login" {
+		c.t.Fatalf("sign out: %d at %s", res.StatusCode, res.Request.URL.Path)
+	}
+}
+
+// sessionCookie is the session cookie c's browser holds, or "".
+func (c *client) sessionCookie() string {
+	u, _ := url.Parse(c.s.URL)
+	for _, k := range c.c.Jar.Cookies(u) {
+		if k.Name == "oncelink_session" {
+			return k.Value
+		}
+	}
+	return ""
+}
+
+// sameSite are the headers a browser adds to a request from the server's
+// own page.
+func (c *client) sameSite() http.Header {
+	return http.Header{"Sec-Fetch-Site": {"same-origin"}, "Origin": {c.s.URL}}
+}
+
+// crossSite are the headers a browser adds to a request from another site.
+var crossSite = http.Header{"Sec-Fetch-Site": {"cross-site"}, "Origin": {"https://evil.example"}}
+
+func (c *client) linkIDs() []int64 {
+	c.t.Helper()
+	res := c.get("/api/v1/links")
+	if res.StatusCode != http.StatusOK {
+		c.t.Fatalf("list links: %d %s", res.StatusCode, res.body)
+	}
+	var list struct{ Links []link }
+	if err := json.Unmarshal(res.body, &list); err != nil {
+		c.t.Fatal(err)
+	}
+	ids := []int64{}
+	for _, l := range list.Links {
+		ids = append(ids, l.ID)
+	}
+	return ids
+}
+
+func (c *client) webhookIDs() []int64 {
+	c.t.Helper()
+	res := c.get("/api/v1/webhooks")
+	if res.StatusCode != http.StatusOK {
+		c.t.Fatalf("list webhooks: %d %s", res.StatusCode, res.body)
+	}
+	var list struct{ Webhooks []struct{ ID int64 } }
+	if err := json.Unmarshal(res.body, &list); err != nil {
+		c.t.Fatal(err)
+	}
+	ids := []int64{}
+	for _, h := range list.Webhooks {
+		ids = append(ids, h.ID)
+	}
+	return ids
+}
+
+func (c *client) me() string {
+	c.t.Helper()
+	res := c.get("/api/v1/me")
+	if res.StatusCode != http.StatusOK {
+		return ""
+	}
+	var me struct{ Username string }
+	json.Unmarshal(res.body, &me)
+	return me.Username
+}
+
+// wantProblem fails unless res is the problem status with code.
+func wantProblem(t *testing.T, what string, res response, status int, code string) {
+	t.Helper()
+	if p := res.problem(); res.StatusCode != status || p.Code != code {
+		t.Errorf("%s: %d %s, want %d %s", what, res.StatusCode, res.body, status, code)
+	}
+}
+
+// TestSessionActsForItsAccount: a browser signed in to the pages calls the
+// API as its account, without a key: it lists its own links, adds a
+// webhook, sees 404 for another account's, and stops at 401 once signed
+// out, even with its old cookie, or once its account is disabled. A key,
+// when sent, decides alone. The API writes no cookie.
+func TestSessionActsForItsAccount(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t), func(c *core.Config) { c.Resolver = publicResolver{} })
+	adaKey, bobKey := s.account("ada"), s.account("bob")
+	adaLink := adaKey.create(map[string]any{"label": "by key"})
+
+	ada := s.client("")
+	if at := ada.signIn("ada"); at != "/links" {
+		t.Fatalf("ada's sign-in ended at %s", at)
+	}
+	if got := ada.linkIDs(); len(got) != 1 || got[0] != adaLink.ID {
+		t.Fatalf("ada's session lists links %v, want [%d]", got, adaLink.ID)
+	}
+	if got := ada.me(); got != "ada" {
+		t.Fatalf("ada's session is %q", got)
+	}
+	if res := ada.get("/api/v1/links"); len(res.Header.Values("Set-Cookie")) > 0 {
+		t.Errorf("the API wrote the session's cookie: %q", res.Header.Values("Set-Cookie"))
+	}
+	body := `{"url":"https://hooks.example.com/in","events":["link.opened"]}`
+	res := ada.do(http.MethodPost, "/api/v1/webhooks", "application/json", strings.NewReader(body), ada.sameSite())
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("ada's session adds a webhook: %d %s", res.StatusCode, res.body)
+	}
+	var hook struct {
+		ID     int64
+		Secret string
+	}
+	json.Unmarshal(res.body, &hook)
+	if got := adaKey.webhookIDs(); len(got) != 1 || got[0] != hook.ID || !strings.HasPrefix(hook.Secret, "whsec_") {
+		t.Fatalf("ada's key sees webhooks %v, want [%d]", got, hook.ID)
+	}
+	created := ada.do(http.MethodPost, "/api/v1/links", "application/json",
+		strings.NewReader(`{"kind":"message","message":"from the page","ttl":"1h"}`), ada.sameSite())
+	if created.StatusCode != http.StatusCreated {
+		t.Fatalf("ada's session creates a link: %d %s", created.StatusCode, created.body)
+	}
+
+	bob := s.client("")
+	if at := bob.signIn("bob"); at != "/links" {
+		t.Fatalf("bob's sign-in ended at %s", at)
+	}
+	if got := bob.linkIDs(); len(got) != 0 {
+		t.Errorf("bob's session lists ada's links %v", got)
+	}
+	wantProblem(t, "bob's session reads ada's link", bob.get("/api/v1/links/"+itoa(adaLink.ID)), http.StatusNotFound, "not_found")
+	wantProblem(t, "bob's session reads ada's webhook", bob.get("/api/v1/webhooks/"+itoa(hook.ID)+"/deliveries"), http.StatusNotFound, "not_found")
+	wantProblem(t, "bob's session deletes ada's webhook", bob.do(http.MethodDelete, "/api/v1/webhooks/"+itoa(hook.ID), "", nil, bob.sameSite()),
+		http.StatusNotFound, "not_found")
+	wantProblem(t, "bob's session revokes ada's link", bob.do(http.MethodPost, "/api/v1/links/"+itoa(adaLink.ID)+"/revoke", "", nil, bob.sameSite()),
+		http.StatusNotFound, "not_found")
+	if got := adaKey.webhookIDs(); len(got) != 1 {
+		t.Errorf("after bob's attempts ada has webhooks %v", got)
+	}
+
+	// A key decides alone: ada's cookie with bob's key is bob; with a
+	// refused key it is refused, not ada.
+	withKey := func(key string) http.Header { return http.Header{"Authorization": {"Bearer " + key}} }
+	res = ada.do(http.MethodGet, "/api/v1/me", "", nil, withKey(bobKey.key))
+	if !strings.Contains(string(res.body), `"username":"bob"`) {
+		t.Errorf("ada's cookie with bob's key: %d %s", res.StatusCode, res.body)
+	}
+	wantProblem(t, "ada's cookie with a refused key", ada.do(http.MethodGet, "/api/v1/me", "", nil, withKey("ol_"+strings.Repeat("A", 43))),
+		http.StatusUnauthorized, "key_refused")
+
+	// Signed out, the session acts for nobody, even when its old cookie
+	// is sent again.
+	old := ada.sessionCookie()
+	if old == "" {
+		t.Fatal("ada's browser holds no session cookie")
+	}
+	ada.signOut()
+	wantProblem(t, "a signed-out browser lists links", ada.get("/api/v1/links"), http.StatusUnauthorized, "key_missing")
+	replay := s.client("")
+	oldCookie := http.Header{"Cookie": {"oncelink_session=" + old}}
+	wantProblem(t, "the old cookie lists links", replay.do(http.MethodGet, "/api/v1/links", "", nil, oldCookie), http.StatusUnauthorized, "key_missing")
+	wantProblem(t, "the old cookie adds a webhook", replay.do(http.MethodPost, "/api/v1/webhooks", "application/json", strings.NewReader(body), oldCookie),
+		http.StatusUnauthorized, "key_missing")
+	if got := adaKey.webhookIDs(); len(got) != 1 {
+		t.Errorf("after sign-out ada has webhooks %v", got)
+	}
+	if bob.me() != "bob" {
+		t.Error("bob's session ended with ada's")
+	}
+	bobAcc, err := s.svc.AccountByName(t.Context(), "bob")
+	if err == nil {
+		_, err = s.svc.SetDisabled(t.Context(), nil, bobAcc.ID, true)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantProblem(t, "a disabled account's session", bob.get("/api/v1/me"), http.StatusUnauthorized, "key_missing")
+}
+
+// TestSessionCrossSiteRefused: a state change that a browser sends with
+// its session from another site is refused with 403 and changes nothing;
+// a read from another site is answered, as the browser keeps its answer
+// from the other site's script.
+func TestSessionCrossSiteRefused(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t), func(c *core.Config) { c.Resolver = publicResolver{} })
+	adaKey := s.account("ada")
+	l := adaKey.create(nil)
+	ada := s.client("")
+	ada.signIn("ada")
+
+	hook := `{"url":"https://hooks.example.com/in","events":["link.opened"]}`
+	wantProblem(t, "add a webhook cross-site", ada.do(http.MethodPost, "/api/v1/webhooks", "application/json", strings.NewReader(hook), crossSite),
+		http.StatusForbidden, "cross_origin")
+	wantProblem(t, "create a link cross-site", ada.do(http.MethodPost, "/api/v1/links", "application/json",
+		strings.NewReader(`{"kind":"message","message":"x","ttl":"1h"}`), crossSite), http.StatusForbidden, "cross_origin")
+	wantProblem(t, "revoke a link cross-site", ada.do(http.MethodPost, "/api/v1/links/"+itoa(l.ID)+"/revoke", "", nil, crossSite),
+		http.StatusForbidden, "cross_origin")
+	// A sibling subdomain is the same site, not the same origin.
+	wantProblem(t, "add a webhook from the same site", ada.do(http.MethodPost, "/api/v1/webhooks", "application/json", strings.NewReader(hook),
+		http.Header{"Sec-Fetch-Site": {"same-site"}, "Origin": {"https://other.example"}}), http.StatusForbidden, "cross_origin")
+	// An Origin of another site, from a browser that sends no Sec-Fetch-Site.
+	wantProblem(t, "add a webhook from another origin", ada.do(http.MethodPost, "/api/v1/webhooks", "application/json", strings.NewReader(hook),
+		http.Header{"Origin": {"https://evil.example"}}), http.StatusForbidden, "cross_origin")
+
+	if got := adaKey.webhookIDs(); len(got) != 0 {
+		t.Errorf("cross-site requests added webhooks %v", got)
+	}
+	if got := adaKey.linkIDs(); len(got) != 1 {
+		t.Errorf("cross-site requests left links %v", got)
+	}
+	res := adaKey.get("/api/v1/links/" + itoa(l.ID))
+	if !strings.Contains(string(res.body), `"status":"active"`) {
+		t.Errorf("the link after a cross-site revoke: %s", res.body)
+	}
+	if res := ada.do(http.MethodGet, "/api/v1/links", "", nil, crossSite); res.StatusCode != http.StatusOK {
+		t.Errorf("a cross-site read: %d", res.StatusCode)
+	}
+	// The same request from the server's own origin goes through.
+	if res := ada.do(http.MethodPost, "/api/v1/webhooks", "application/json", strings.NewReader(hook), ada.sameSite()); res.StatusCode != http.StatusCreated {
+		t.Errorf("add a webhook from the same origin: %d %s", res.StatusCode, res.body)
+	}
+}
+
+// TestSessionNeedsAFinishedSignIn: a browser that gave its password but
+// not yet its second factor, or that must set one up first because the
+// server requires it, is not signed in for the API either.
+func TestSessionNeedsAFinishedSignIn(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t), func(c *core.Config) { c.Resolver = publicResolver{} })
+	ctx := context.Background()
+	s.account("ada")
+	adaAcc, err := s.svc.AccountByName(ctx, "ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := s.svc.StartTOTP(ctx, adaAcc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := totp.GenerateCode(e.Secret, s.svc.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	recovery, err := s.svc.ConfirmTOTP(ctx, adaAcc, code)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	ada := s.client("")
+	if at := ada.signIn("ada"); at != "/login/verify" {
+		t.Fatalf("ada's password step ended at %s", at)
+	}
+	hook := `{"url":"https://hooks.example.com/in","events":["link.opened"]}`
+	wantProblem(t, "second factor owed: list", ada.get("/api/v1/links"), http.StatusUnauthorized, "key_missing")
+	wantProblem(t, "second factor owed: add a webhook", ada.do(http.MethodPost, "/api/v1/webhooks", "application/json", strings.NewReader(hook), ada.sameSite()),
+		http.StatusUnauthorized, "key_missing")
+	res := ada.do(http.MethodPost, "/login/verify", "application/x-www-form-urlencoded", strings.NewReader(url.Values{"code": {recovery[0]}}.Encode()), nil)
+	if res.StatusCode != http.StatusOK || res.Request.URL.Path != "/links" {
+		t.Fatalf("second step: %d at %s", res.StatusCode, res.Request.URL.Path)
+	}
+	if got := ada.me(); got != "ada" {
+		t.Fatalf("after the second step ada's session is %q", got)
+	}
+
+	if err := s.svc.SetTwoFactorRequired(ctx, nil, true); err != nil {
+		t.Fatal(err)
+	}
+	bobKey := s.account("bob")
+	bob := s.client("")
+	if at := bob.signIn("bob"); at != "/settings" {
+		t.Fatalf("bob's sign-in, a second factor required and none set up, ended at %s", at)
+	}
+	wantProblem(t, "must enrol: me", bob.get("/api/v1/me"), http.StatusUnauthorized, "key_missing")
+	wantProblem(t, "must enrol: add a webhook", bob.do(http.MethodPost, "/api/v1/webhooks", "application/json", strings.NewReader(hook), bob.sameSite()),
+		http.StatusUnauthorized, "key_missing")
+	if got := bobKey.webhookIDs(); len(got) != 0 {
+		t.Errorf("a session that must enrol added webhooks %v", got)
+	}
+	// ada, signed in before the requirement, stays signed in, as on the pages.
+	if got := ada.me(); got != "ada" {
+		t.Errorf("ada's finished session under the requirement is %q", got)
+	}
+}
+
+// TestSessionEventStreamEnds: a browser's session watches its links on
+// the event stream until it signs out.
+func TestSessionEventStreamEnds(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t))
+	adaKey := s.account("ada")
+	ada := s.client("")
+	ada.signIn("ada")
+	stream := ada.stream(t.Context())
+	defer stream.close()
+	l := adaKey.create(nil)
+	stream.next(t, func(got map[string]any) bool { return got["id"] == float64(l.ID) })
+
+	ada.signOut()
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case _, ok := <-stream.events:
+			if !ok {
+				return
+			}
+		case <-deadline:
+			t.Fatal("the stream of a signed-out session still runs")
+		}
+	}
+}
+
+// TestSessionSharesTheAPILimit: an account's requests with its session
+// and with its key draw on the one per-account API limit.
+func TestSessionSharesTheAPILimit(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t), func(c *core.Config) { c.Rates.API = core.Rate{N: 2, Per: time.Hour} })
+	adaKey := s.account("ada")
+	ada := s.client("")
+	ada.signIn("ada")
+	if adaKey.me() != "ada" || ada.me() != "ada" {
+		t.Fatal("two requests within the limit were refused")
+	}
+	wantProblem(t, "the session over the limit", ada.get("/api/v1/me"), http.StatusTooManyRequests, "rate_limited")
+	wantProblem(t, "the key over the limit", adaKey.get("/api/v1/me"), http.StatusTooManyRequests, "rate_limited")
+}
