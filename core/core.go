@@ -161,6 +161,7 @@ type Store interface {
 	CreateWebhook(ctx context.Context, account int64, url string, events []string, secret []byte, limit int) (store.Webhook, error)
 	Webhooks(ctx context.Context, account int64) ([]store.Webhook, error)
 	OwnedWebhook(ctx context.Context, account, id int64) (store.Webhook, error)
+	RotateWebhook(ctx context.Context, account, id int64, secret []byte, overlap time.Duration) (store.Webhook, error)
 	DeleteWebhook(ctx context.Context, account, id int64) error
 	TestWebhook(ctx context.Context, account, id int64) error
 	WebhookDeliveries(ctx context.Context, account, id int64, limit int) ([]store.Delivery, error)

@@ -39,6 +39,9 @@ const (
 	WebhookSecretPrefix = "whsec_"
 	// DeliveriesShown is how many recent deliveries are listed.
 	DeliveriesShown = 20
+	// SecretOverlap is how long a rotated webhook's previous secret goes
+	// on signing beside the new one.
+	SecretOverlap = 24 * time.Hour
 )
 
 // Mailer sends the mail that confirms a notice address. It is nil when the
@@ -81,6 +84,22 @@ func (s *Service) CreateWebhook(ctx context.Context, owner int64, rawURL string,
 		return NewWebhook{}, &Error{Kind: Conflict, Code: "too_many_webhooks", Field: "url", Title: "Too many endpoints",
 			Msg: "An account may have at most 10 webhook endpoints. Delete one you no longer use first."}
 	}
+	if err != nil {
+		return NewWebhook{}, fromStore(err)
+	}
+	return NewWebhook{Webhook: w, Secret: WebhookSecret(w)}, nil
+}
+
+// RotateWebhook gives owner's endpoint id a new signing secret, shown
+// this once. For SecretOverlap every message is signed with the new secret
+// and the one it replaces, so that the receiver can switch to the new one
+// without refusing a message; rotating again within that time replaces
+// the previous secret with the current one. Another's endpoint is
+// ErrNotFound.
+func (s *Service) RotateWebhook(ctx context.Context, owner, id int64) (NewWebhook, error) {
+	secret := make([]byte, 24)
+	rand.Read(secret)
+	w, err := s.store.RotateWebhook(ctx, owner, id, secret, SecretOverlap)
 	if err != nil {
 		return NewWebhook{}, fromStore(err)
 	}

@@ -42,6 +42,18 @@ func Sign(secret []byte, id string, timestamp int64, body []byte) string {
 	return "v1," + base64.StdEncoding.EncodeToString(m.Sum(nil))
 }
 
+// Signatures returns the webhook-signature header of a message signed
+// with each of secrets, the signatures separated by spaces: while a
+// rotated endpoint's previous secret still signs, a receiver holding
+// either secret finds one that matches.
+func Signatures(secrets [][]byte, id string, timestamp int64, body []byte) string {
+	sigs := make([]string, len(secrets))
+	for i, s := range secrets {
+		sigs[i] = Sign(s, id, timestamp, body)
+	}
+	return strings.Join(sigs, " ")
+}
+
 // MessageID is the webhook-id of delivery id to the endpoint with secret:
 // the same at every attempt, and not guessable from the delivery's number.
 func MessageID(secret []byte, delivery int64) string {
@@ -88,8 +100,9 @@ func NewHTTPClient(allowPrivate bool) *http.Client {
 	}
 }
 
-// post sends body to url, signed, and returns the endpoint's status.
-func post(ctx context.Context, c *http.Client, url string, secret []byte, id string, at time.Time, body []byte) (int, error) {
+// post sends body to url, signed with each of secrets, and returns the
+// endpoint's status.
+func post(ctx context.Context, c *http.Client, url string, secrets [][]byte, id string, at time.Time, body []byte) (int, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(string(body)))
 	if err != nil {
 		return 0, err
@@ -99,7 +112,7 @@ func post(ctx context.Context, c *http.Client, url string, secret []byte, id str
 	req.Header.Set("User-Agent", "oncelink-webhooks")
 	req.Header.Set("webhook-id", id)
 	req.Header.Set("webhook-timestamp", strconv.FormatInt(ts, 10))
-	req.Header.Set("webhook-signature", Sign(secret, id, ts, body))
+	req.Header.Set("webhook-signature", Signatures(secrets, id, ts, body))
 	resp, err := c.Do(req)
 	if err != nil {
 		return 0, err

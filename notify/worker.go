@@ -247,7 +247,15 @@ func (w *Worker) webhook(ctx context.Context, d store.Delivery, a *store.Attempt
 		return err
 	}
 	a.Body = string(body)
-	code, err := post(ctx, w.o.HTTP, hook.URL, hook.Secret, MessageID(hook.Secret, d.ID), w.o.Now(), body)
+	// The webhook-id is kept from the first attempt, so that a rotation
+	// of the secret between two attempts does not change it.
+	id := d.MessageID
+	if id == "" {
+		id = MessageID(hook.Secret, d.ID)
+	}
+	a.MessageID = id
+	now := w.o.Now()
+	code, err := post(ctx, w.o.HTTP, hook.URL, hook.Signing(now), id, now, body)
 	a.Code = code
 	switch {
 	case err != nil:

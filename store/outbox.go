@@ -109,9 +109,27 @@ type Webhook struct {
 	URL       string
 	Events    []string
 	// Secret is the signing key, the bytes after whsec_.
-	Secret     []byte
-	CreatedAt  time.Time
-	DisabledAt time.Time // set when the endpoint answered 410 Gone
+	Secret []byte
+	// PreviousSecret is the secret the last rotation replaced; it signs
+	// beside Secret until PreviousUntil.
+	PreviousSecret []byte
+	PreviousUntil  time.Time
+	CreatedAt      time.Time
+	DisabledAt     time.Time // set when the endpoint answered 410 Gone
+}
+
+// Signing returns the secrets that sign a message sent at now: Secret,
+// and the previous secret while its time lasts.
+func (w Webhook) Signing(now time.Time) [][]byte {
+	if w.PreviousSigns(now) {
+		return [][]byte{w.Secret, w.PreviousSecret}
+	}
+	return [][]byte{w.Secret}
+}
+
+// PreviousSigns reports whether the previous secret still signs at now.
+func (w Webhook) PreviousSigns(now time.Time) bool {
+	return len(w.PreviousSecret) > 0 && now.Before(w.PreviousUntil)
 }
 
 type webhookRow struct {
@@ -120,16 +138,19 @@ type webhookRow struct {
 	URL        string        `db:"url"`
 	Events     string        `db:"events"`
 	Secret     []byte        `db:"secret"`
+	Previous   []byte        `db:"previous_secret"`
+	PrevUntil  sql.NullInt64 `db:"previous_until"`
 	CreatedAt  int64         `db:"created_at"`
 	DisabledAt sql.NullInt64 `db:"disabled_at"`
 }
 
 func (r webhookRow) webhook() Webhook {
 	return Webhook{ID: r.ID, AccountID: r.AccountID, URL: r.URL, Events: splitEvents(r.Events), Secret: r.Secret,
+		PreviousSecret: r.Previous, PreviousUntil: fromMillis(r.PrevUntil),
 		CreatedAt: time.UnixMilli(r.CreatedAt), DisabledAt: fromMillis(r.DisabledAt)}
 }
 
-const webhookColumns = `id, account_id, url, events, secret, created_at, disabled_at`
+const webhookColumns = `id, account_id, url, events, secret, previous_secret, previous_until, created_at, disabled_at`
 
 func joinEvents(events []string) string { return "," + strings.Join(events, ",") + "," }
 
@@ -197,6 +218,25 @@ func (s *Store) OwnedWebhook(ctx context.Context, account, id int64) (Webhook, e
 	}
 	if err != nil {
 		return Webhook{}, fmt.Errorf("store: webhook: %w", err)
+	}
+	return row.webhook(), nil
+}
+
+// RotateWebhook gives endpoint id of account the signing secret secret;
+// the one it had becomes the previous secret, which signs too for overlap
+// from now. A previous secret still in its time is dropped: there are
+// never more than two.
+func (s *Store) RotateWebhook(ctx context.Context, account, id int64, secret []byte, overlap time.Duration) (Webhook, error) {
+	var row webhookRow
+	err := s.write(ctx, func(ctx context.Context, tx txn) error {
+		return tx.GetContext(ctx, &row, tx.Rebind(`UPDATE webhooks SET previous_secret = secret, previous_until = ?, secret = ?
+			WHERE id = ? AND account_id = ? RETURNING `+webhookColumns), millis(s.Now().Add(overlap)), secret, id, account)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return Webhook{}, fmt.Errorf("webhook: %w", ErrNotFound)
+	}
+	if err != nil {
+		return Webhook{}, fmt.Errorf("store: rotate webhook: %w", err)
 	}
 	return row.webhook(), nil
 }
@@ -345,8 +385,10 @@ type Delivery struct {
 	At        time.Time
 	IP        string
 	UserAgent string
-	// Body is the message as first sent, empty before the first attempt.
+	// Body is the message as first sent, empty before the first attempt,
+	// and MessageID its webhook-id.
 	Body      string
+	MessageID string
 	Status    string
 	Attempts  int
 	NextAt    time.Time
@@ -371,6 +413,7 @@ type deliveryRow struct {
 	IP          string         `db:"ip"`
 	UserAgent   string         `db:"user_agent"`
 	Body        sql.NullString `db:"body"`
+	MessageID   sql.NullString `db:"message_id"`
 	Status      string         `db:"status"`
 	Attempts    int            `db:"attempts"`
 	NextAt      int64          `db:"next_at"`
@@ -383,13 +426,13 @@ type deliveryRow struct {
 
 func (r deliveryRow) delivery() Delivery {
 	return Delivery{ID: r.ID, AccountID: r.AccountID, WebhookID: r.WebhookID.Int64, Type: r.Type, LinkID: r.LinkID.Int64,
-		RequestID: r.RequestID.Int64, At: time.UnixMilli(r.At), IP: r.IP, UserAgent: r.UserAgent, Body: r.Body.String,
+		RequestID: r.RequestID.Int64, At: time.UnixMilli(r.At), IP: r.IP, UserAgent: r.UserAgent, Body: r.Body.String, MessageID: r.MessageID.String,
 		Status: r.Status, Attempts: r.Attempts, NextAt: time.UnixMilli(r.NextAt), LastCode: int(r.LastCode.Int64),
 		LastError: r.LastError, CreatedAt: time.UnixMilli(r.CreatedAt), DeliveredAt: fromMillis(r.DeliveredAt),
 		Lease: fromMillis(r.LeasedUntil)}
 }
 
-const deliveryColumns = `id, account_id, webhook_id, type, link_id, request_id, at, ip, user_agent, body, status,
+const deliveryColumns = `id, account_id, webhook_id, type, link_id, request_id, at, ip, user_agent, body, message_id, status,
 	attempts, next_at, leased_until, last_code, last_error, created_at, delivered_at`
 
 // WebhookDeliveries lists endpoint id's latest deliveries, newest first, if
@@ -464,8 +507,10 @@ type Attempt struct {
 	Code     int
 	Error    string
 	Duration time.Duration
-	// Body is the message sent, kept on the first attempt.
-	Body string
+	// Body is the message sent, and MessageID its webhook-id, kept on the
+	// first attempt.
+	Body      string
+	MessageID string
 	// Outcome is the delivery's status after this attempt; NextAt is when
 	// a pending delivery is tried again.
 	Outcome string
@@ -492,9 +537,9 @@ func (s *Store) FinishAttempt(ctx context.Context, d Delivery, a Attempt) error 
 		}
 		res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE notice_deliveries
 			SET status = ?, attempts = attempts + 1, next_at = ?, leased_until = NULL, last_code = ?, last_error = ?,
-				delivered_at = ?, body = COALESCE(body, ?)
+				delivered_at = ?, body = COALESCE(body, ?), message_id = COALESCE(message_id, ?)
 			WHERE id = ? AND leased_until = ? AND status = '`+DeliveryPending+`'`),
-			a.Outcome, millis(a.NextAt), code, clip(a.Error, 500), delivered, a.Body, d.ID, millis(d.Lease))
+			a.Outcome, millis(a.NextAt), code, clip(a.Error, 500), delivered, a.Body, nullString(a.MessageID), d.ID, millis(d.Lease))
 		if err != nil {
 			return err
 		}
@@ -587,3 +632,5 @@ func (s *Store) enqueueExpired(ctx context.Context, tx txn, now int64) error {
 	_, err = tx.ExecContext(ctx, tx.Rebind(`UPDATE links SET expiry_noticed = TRUE WHERE expires_at <= ? AND NOT expiry_noticed`), now)
 	return err
 }
+
+func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }

@@ -35,6 +35,12 @@ func (s *Store) Sweep(ctx context.Context, grant, retention time.Duration) (Swep
 		if err := s.enqueueExpired(ctx, tx, millis(now)); err != nil {
 			return err
 		}
+		// A rotated webhook's previous secret, once it no longer signs, is
+		// not kept.
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE webhooks SET previous_secret = NULL, previous_until = NULL
+			WHERE previous_until <= ?`), millis(now)); err != nil {
+			return err
+		}
 		// A link's content is needed until it is dead and its last use's
 		// grant window is over; revoking deletes it at once.
 		dead := `content_deleted_at IS NULL AND (revoked_at IS NOT NULL OR uses >= max_uses OR expires_at <= ?)
