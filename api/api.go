@@ -75,6 +75,7 @@ func (a *API) Handler() http.Handler {
 	route("POST /api/v1/webhooks", a.owned(a.createWebhook))
 	route("GET /api/v1/webhooks", a.owned(a.listWebhooks))
 	route("DELETE /api/v1/webhooks/{id}", a.owned(a.deleteWebhook))
+	route("POST /api/v1/webhooks/{id}/rotate", a.owned(a.rotateWebhook))
 	route("GET /api/v1/webhooks/{id}/deliveries", a.owned(a.webhookDeliveries))
 	route("POST /api/v1/open/{token}", a.open)
 	route("GET /api/v1/me", a.owned(a.me))

@@ -141,6 +141,22 @@ func TestEveryDocumentedAnswer(t *testing.T) {
 	noticed := carol.create(map[string]any{"label": "noticed"})
 	expect("open a link with a webhook", hooks.client("").postJSON(openPath(noticed.URL), nil), http.StatusOK, "")
 	expect("deliveries", carol.get("/api/v1/webhooks/"+hid+"/deliveries"), http.StatusOK, "")
+	rotated := carol.postJSON("/api/v1/webhooks/"+hid+"/rotate", nil)
+	expect("rotate a webhook's secret", rotated, http.StatusOK, "")
+	var rotatedHook struct {
+		ID     int64  `json:"id"`
+		Secret string `json:"secret"`
+	}
+	json.Unmarshal(rotated.body, &rotatedHook)
+	if rotatedHook.ID != createdHook.ID || !strings.HasPrefix(rotatedHook.Secret, "whsec_") || rotatedHook.Secret == createdHook.Secret {
+		t.Errorf("rotated webhook %s", rotated.body)
+	}
+	expect("rotate, another owner's", dave.postJSON("/api/v1/webhooks/"+hid+"/rotate", nil), http.StatusNotFound, "not_found")
+	expect("rotate without a key", anon.postJSON("/api/v1/webhooks/"+hid+"/rotate", nil), http.StatusUnauthorized, "key_missing")
+	carolBrowser := hooks.client("")
+	carolBrowser.signIn("carol")
+	expect("rotate, cross-site with a session", carolBrowser.do(http.MethodPost, "/api/v1/webhooks/"+hid+"/rotate", "", nil, crossSite),
+		http.StatusForbidden, "cross_origin")
 	expect("deliveries, another owner's", dave.get("/api/v1/webhooks/"+hid+"/deliveries"), http.StatusNotFound, "not_found")
 	expect("deliveries without a key", anon.get("/api/v1/webhooks/"+hid+"/deliveries"), http.StatusUnauthorized, "key_missing")
 	expect("delete a webhook, another owner's", dave.do(http.MethodDelete, "/api/v1/webhooks/"+hid, "", nil, nil), http.StatusNotFound, "not_found")
@@ -165,6 +181,7 @@ func TestEveryDocumentedAnswer(t *testing.T) {
 		{http.MethodGet, "/api/v1/requests/1"}, {http.MethodPost, "/api/v1/requests/1/revoke"},
 		{http.MethodPost, "/api/v1/webhooks"}, {http.MethodGet, "/api/v1/webhooks"},
 		{http.MethodDelete, "/api/v1/webhooks/1"}, {http.MethodGet, "/api/v1/webhooks/1/deliveries"},
+		{http.MethodPost, "/api/v1/webhooks/1/rotate"},
 	} {
 		c := tight.account("limited" + strings.NewReplacer("/", "-", "{", "", "}", "").Replace(r.method+r.path))
 		c.get("/api/v1/me") // the one request allowed

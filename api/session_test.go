@@ -144,6 +144,10 @@ func TestSessionActsForItsAccount(t *testing.T) {
 	if got := adaKey.webhookIDs(); len(got) != 1 || got[0] != hook.ID || !strings.HasPrefix(hook.Secret, "whsec_") {
 		t.Fatalf("ada's key sees webhooks %v, want [%d]", got, hook.ID)
 	}
+	rot := ada.do(http.MethodPost, "/api/v1/webhooks/"+itoa(hook.ID)+"/rotate", "", nil, ada.sameSite())
+	if rot.StatusCode != http.StatusOK || !strings.Contains(string(rot.body), `"secret":"whsec_`) || strings.Contains(string(rot.body), hook.Secret) {
+		t.Fatalf("ada's session rotates her webhook's secret: %d %s", rot.StatusCode, rot.body)
+	}
 	created := ada.do(http.MethodPost, "/api/v1/links", "application/json",
 		strings.NewReader(`{"kind":"message","message":"from the page","ttl":"1h"}`), ada.sameSite())
 	if created.StatusCode != http.StatusCreated {
@@ -160,6 +164,8 @@ func TestSessionActsForItsAccount(t *testing.T) {
 	wantProblem(t, "bob's session reads ada's link", bob.get("/api/v1/links/"+itoa(adaLink.ID)), http.StatusNotFound, "not_found")
 	wantProblem(t, "bob's session reads ada's webhook", bob.get("/api/v1/webhooks/"+itoa(hook.ID)+"/deliveries"), http.StatusNotFound, "not_found")
 	wantProblem(t, "bob's session deletes ada's webhook", bob.do(http.MethodDelete, "/api/v1/webhooks/"+itoa(hook.ID), "", nil, bob.sameSite()),
+		http.StatusNotFound, "not_found")
+	wantProblem(t, "bob's session rotates ada's webhook", bob.do(http.MethodPost, "/api/v1/webhooks/"+itoa(hook.ID)+"/rotate", "", nil, bob.sameSite()),
 		http.StatusNotFound, "not_found")
 	wantProblem(t, "bob's session revokes ada's link", bob.do(http.MethodPost, "/api/v1/links/"+itoa(adaLink.ID)+"/revoke", "", nil, bob.sameSite()),
 		http.StatusNotFound, "not_found")

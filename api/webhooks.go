@@ -17,7 +17,8 @@ type webhook struct {
 	DisabledAt *time.Time `json:"disabled_at"`
 }
 
-// createdWebhook is a new endpoint, with the only showing of its secret.
+// createdWebhook is a new endpoint, or one whose secret was just rotated,
+// with the only showing of its secret.
 type createdWebhook struct {
 	webhook
 	Secret string `json:"secret"`
@@ -73,6 +74,21 @@ func (a *API) createWebhook(w http.ResponseWriter, r *http.Request, acc *core.Ac
 		return
 	}
 	a.reply(w, r, http.StatusCreated, createdWebhook{webhookOf(c.Webhook), c.Secret})
+}
+
+// rotateWebhook gives an endpoint a new secret; the one it replaces goes
+// on signing beside it for core.SecretOverlap.
+func (a *API) rotateWebhook(w http.ResponseWriter, r *http.Request, acc *core.Account) {
+	id, err := core.ParseID(r.PathValue("id"))
+	var c core.NewWebhook
+	if err == nil {
+		c, err = a.core.RotateWebhook(r.Context(), acc.ID, id)
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	a.reply(w, r, http.StatusOK, createdWebhook{webhookOf(c.Webhook), c.Secret})
 }
 
 func (a *API) listWebhooks(w http.ResponseWriter, r *http.Request, acc *core.Account) {
