@@ -64,10 +64,15 @@ type EventChoice struct {
 	Value, Label string
 }
 
-// NewWebhook is the one showing of a new endpoint's secret.
+// NewWebhook is the one showing of a new endpoint's secret, or of the
+// new secret of one just rotated.
 type NewWebhook struct {
 	URL    string
 	Secret string
+	// Rotated is set when the secret replaces another, which signs too
+	// until PreviousUntil.
+	Rotated       bool
+	PreviousUntil time.Time
 }
 
 // WebhookItem is one endpoint with its latest deliveries.
@@ -77,7 +82,10 @@ type WebhookItem struct {
 	Events     []string
 	CreatedAt  time.Time
 	DisabledAt time.Time
-	Deliveries []DeliveryItem
+	// PreviousUntil, when set, is when the secret that the last rotation
+	// replaced stops signing beside the new one.
+	PreviousUntil time.Time
+	Deliveries    []DeliveryItem
 }
 
 // IDText is the endpoint's id as its forms name it.

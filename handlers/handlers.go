@@ -137,6 +137,7 @@ func (h *Handler) Routes(api http.Handler) http.Handler {
 	route("POST /settings/webhooks", h.signedIn(h.createWebhook))
 	route("POST /settings/webhooks/{id}/delete", h.signedIn(h.deleteWebhook))
 	route("POST /settings/webhooks/{id}/test", h.signedIn(h.testWebhook))
+	route("POST /settings/webhooks/{id}/rotate", h.signedIn(h.rotateWebhook))
 	route("GET /accounts", h.adminOnly(h.accounts))
 	route("POST /accounts", h.adminOnly(h.addAccount))
 	route("POST /accounts/{id}/disable", h.adminOnly(h.disableAccount))

@@ -42,8 +42,12 @@ func (h *Handler) fillNotices(r *http.Request, a *core.Account, v *components.No
 		if err != nil {
 			return err
 		}
-		v.Webhooks = append(v.Webhooks, components.WebhookItem{ID: w.ID, URL: w.URL, Events: w.Events, CreatedAt: w.CreatedAt,
-			DisabledAt: w.DisabledAt, Deliveries: deliveryItems(ds)})
+		item := components.WebhookItem{ID: w.ID, URL: w.URL, Events: w.Events, CreatedAt: w.CreatedAt,
+			DisabledAt: w.DisabledAt, Deliveries: deliveryItems(ds)}
+		if w.PreviousSigns(h.core.Now()) {
+			item.PreviousUntil = w.PreviousUntil
+		}
+		v.Webhooks = append(v.Webhooks, item)
 	}
 	v.Events = noticeEvents
 	v.AtLimit = len(hooks) >= core.MaxWebhooks
@@ -168,6 +172,25 @@ func (h *Handler) deleteWebhook(w http.ResponseWriter, r *http.Request, a *core.
 		return
 	}
 	redirect(w, r, "/settings#notices-heading")
+}
+
+// rotateWebhook gives one of the account's endpoints a new secret and
+// shows it once; the previous one signs too for core.SecretOverlap.
+func (h *Handler) rotateWebhook(w http.ResponseWriter, r *http.Request, a *core.Account) {
+	id, err := core.ParseID(r.PathValue("id"))
+	if err == nil {
+		err = parseForm(w, r)
+	}
+	var c core.NewWebhook
+	if err == nil {
+		c, err = h.core.RotateWebhook(r.Context(), a.ID, id)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.renderSettings(w, r, a, http.StatusOK, components.Settings{Notices: components.Notices{
+		NewWebhook: &components.NewWebhook{URL: c.Webhook.URL, Secret: c.Secret, Rotated: true, PreviousUntil: c.Webhook.PreviousUntil}}})
 }
 
 // testWebhook queues a test message to one of the account's endpoints.

@@ -1,0 +1,153 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"oncelink/core"
+	"oncelink/internal/browsertest"
+	"oncelink/internal/pgtest"
+)
+
+var shownSecret = regexp.MustCompile(`data-testid="webhook-secret"[^>]*value="(whsec_[^"]+)"|value="(whsec_[^"]+)"[^>]*data-testid="webhook-secret"`)
+
+func secretOnPage(t *testing.T, body string) string {
+	t.Helper()
+	m := shownSecret.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatal("no secret shown on the page")
+	}
+	return m[1] + m[2]
+}
+
+// TestRotateWebhookOnSettings rotates an endpoint's secret from /settings:
+// the new secret is shown once, the endpoint says until when the previous
+// one signs too; another account's rotation and a cross-site POST are
+// refused and change nothing.
+func TestRotateWebhookOnSettings(t *testing.T) {
+	for _, db := range []struct{ name, dsn string }{{"sqlite", ""}, {"postgres", "pg"}} {
+		t.Run(db.name, func(t *testing.T) {
+			allow := func(c *core.Config) { c.WebhookAllowPrivate = true }
+			var s *testServer
+			if db.dsn == "" {
+				s = newTestServer(t, allow)
+			} else {
+				s = newTestServerOn(t, pgtest.DSN(t), allow)
+			}
+			ada := s.admin()
+			res := ada.post("/settings/webhooks", url.Values{"url": {"http://127.0.0.1:9/hook"}, "events": {"link.opened"}})
+			if res.StatusCode != http.StatusCreated {
+				t.Fatalf("add an endpoint: %d", res.StatusCode)
+			}
+			first := secretOnPage(t, res.body)
+			hooks, err := s.h.core.Webhooks(context.Background(), 1)
+			if err != nil || len(hooks) != 1 {
+				t.Fatalf("webhooks %v, %v", hooks, err)
+			}
+			rotate := "/settings/webhooks/" + itoa(hooks[0].ID) + "/rotate"
+			if !strings.Contains(res.body, `action="`+rotate+`"`) {
+				t.Fatal("no Rotate secret form for the endpoint")
+			}
+			if strings.Contains(res.body, `data-testid="previous-secret"`) {
+				t.Error("a new endpoint says a previous secret signs")
+			}
+			current := func() string {
+				t.Helper()
+				hooks, err := s.h.core.Webhooks(context.Background(), 1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return core.WebhookSecret(hooks[0])
+			}
+
+			// Cross-site: refused, nothing changes.
+			res = ada.request(http.MethodPost, rotate, strings.NewReader(""),
+				http.Header{"Content-Type": {formType}, "Sec-Fetch-Site": {"cross-site"}, "Origin": {"https://evil.example"}})
+			if res.StatusCode != http.StatusForbidden || current() != first {
+				t.Fatalf("cross-site rotation: %d, secret changed: %v", res.StatusCode, current() != first)
+			}
+			// Another account: not found, nothing changes.
+			bob := s.user("bob")
+			if res := bob.post(rotate, url.Values{}); res.StatusCode != http.StatusNotFound || current() != first {
+				t.Fatalf("bob rotating ada's endpoint: %d, secret changed: %v", res.StatusCode, current() != first)
+			}
+
+			res = ada.post(rotate, url.Values{})
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("rotate: %d", res.StatusCode)
+			}
+			second := secretOnPage(t, res.body)
+			if second == first || second != current() {
+				t.Fatalf("shown secret %q, stored %q, first %q", second, current(), first)
+			}
+			until := s.h.core.Now().Add(core.SecretOverlap).UTC().Format("15:04 UTC")
+			for _, want := range []string{`data-testid="rotated-note"`, `data-testid="previous-secret"`, "Previous secret also signs until", until} {
+				if !strings.Contains(res.body, want) {
+					t.Errorf("the page after rotating lacks %q", want)
+				}
+			}
+			// Shown once: the page again has no secret, but still the window.
+			res = ada.get("/settings")
+			if strings.Contains(res.body, second) || strings.Contains(res.body, first) {
+				t.Error("a secret is shown again")
+			}
+			if !strings.Contains(res.body, `data-testid="previous-secret"`) {
+				t.Error("the endpoint does not say its previous secret signs")
+			}
+			// A day later only the new one signs, and the page says nothing.
+			s.clock.Advance(core.SecretOverlap + time.Minute)
+			if res := ada.get("/settings"); strings.Contains(res.body, `data-testid="previous-secret"`) {
+				t.Error("a day after rotating the page still says the previous secret signs")
+			}
+		})
+	}
+}
+
+// TestRotateWebhookInBrowser clicks Rotate secret and shows the endpoint
+// in its overlap.
+func TestRotateWebhookInBrowser(t *testing.T) {
+	s := newTestServer(t, func(c *core.Config) { c.WebhookAllowPrivate = true })
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	b.setUp()
+	r := newHookReceiver(t, http.StatusOK)
+	if _, err := s.h.core.CreateWebhook(context.Background(), 1, r.URL+"/hooks/oncelink", []string{"link.opened", "link.revoked"}); err != nil {
+		t.Fatal(err)
+	}
+	b.open("/settings", "[data-testid=notices]")
+	b.do(
+		chromedp.Click(chromedp.CSS(`[data-testid=webhook] [data-testid=rotate-webhook]`)),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=rotated-note]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=previous-secret]")),
+	)
+	secret := eval[string](b, `document.querySelector("[data-testid=webhook-secret]").value`)
+	if !strings.HasPrefix(secret, "whsec_") {
+		t.Fatalf("secret %q", secret)
+	}
+	b.clean("rotated")
+	b.do(chromedp.ScrollIntoView(chromedp.CSS("[data-testid=new-webhook]")))
+	browsertest.Shoot(b.t, b.ctx, "settings-webhook-rotated")
+	// The notifications section alone, to look at closely.
+	if dir := os.Getenv("ONCELINK_SCREENSHOTS"); dir != "" {
+		for _, width := range []int64{1280, 390} {
+			b.do(chromedp.EmulateViewport(width, 900))
+			png, err := chromedp.Run(b.ctx, chromedp.Screenshot(chromedp.CSS("[data-testid=notices]")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("notices-rotated-%d.png", width)), png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
