@@ -91,8 +91,12 @@ func NewSecret() []byte {
 // EncodeSecret writes a secret as a link's fragment carries it.
 func EncodeSecret(secret []byte) string { return encoding.EncodeToString(secret) }
 
-// ParseSecret reads a link's fragment.
+// ParseSecret reads a link's fragment. Only the one encoding of a secret
+// parses: the decoder would skip line breaks, so the length is checked first.
 func ParseSecret(fragment string) ([]byte, error) {
+	if len(fragment) != encoding.EncodedLen(SecretLen) {
+		return nil, ErrSecret
+	}
 	b, err := encoding.DecodeString(fragment)
 	if err != nil || len(b) != SecretLen {
 		return nil, ErrSecret
