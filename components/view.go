@@ -18,6 +18,12 @@ type Page struct {
 	// countdowns learn how far the browser's clock is off; zero leaves
 	// them to the browser's clock.
 	Now time.Time
+	// Back is where the language menu returns to: the page's own address
+	// when a GET reaches it again, else the home page.
+	Back string
+	// Language is the reader's choice of language: a code, or "" to
+	// follow the browser.
+	Language string
 }
 
 // Viewer is the signed-in account as the page header shows it.

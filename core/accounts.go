@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"oncelink/i18n"
 	"oncelink/live"
 	"oncelink/store"
 )
@@ -258,4 +259,14 @@ func CheckPassword(password string) error {
 		return invalid("password_too_long", "password", "A password has at most %d bytes.", MaxPasswordBytes)
 	}
 	return nil
+}
+
+// SetLanguage sets the language a reads oncelink in, its mails too: a
+// code of i18n.Languages, or "" to follow the browser.
+func (s *Service) SetLanguage(ctx context.Context, a Account, code string) (Account, error) {
+	if code != "" && !i18n.Supported(code) {
+		return Account{}, invalid("language_unknown", "language", "oncelink does not speak that language.")
+	}
+	changed, err := s.store.SetLanguage(ctx, a.ID, code)
+	return changed, fromStore(err)
 }

@@ -117,6 +117,7 @@ type Store interface {
 	SetDisabled(ctx context.Context, id int64, disabled bool) (store.Account, error)
 	SetPassword(ctx context.Context, id int64, passwordHash string) (store.Account, error)
 	SetAdmin(ctx context.Context, id int64, admin bool) (store.Account, error)
+	SetLanguage(ctx context.Context, id int64, code string) (store.Account, error)
 	DeleteAccount(ctx context.Context, id int64) (store.Account, []store.Link, error)
 
 	AccountByIdentity(ctx context.Context, issuer, subject, email string) (store.Account, error)

@@ -148,6 +148,7 @@ func (h *Handler) Routes(api http.Handler) http.Handler {
 	route("POST /accounts/{id}/reset-password", h.adminOnly(h.resetPassword))
 	route("POST /accounts/reset-two-factor", h.adminOnly(h.resetTwoFactor))
 	route("POST /accounts/two-factor", h.adminOnly(h.requireTwoFactor))
+	route("POST /language", h.setLanguage)
 	route("GET /healthz", h.healthz)
 	mux.HandleFunc("/", h.unrouted(mux))
 
@@ -156,7 +157,7 @@ func (h *Handler) Routes(api http.Handler) http.Handler {
 		h.fail(w, r, errCrossOrigin)
 	}))
 	// Sessions wrap the checks, so that a refusal renders as any page does.
-	app := h.sessions.LoadAndSave(oneViewer(protect.Handler(mux)))
+	app := h.sessions.LoadAndSave(oneViewer(h.speak(protect.Handler(mux))))
 
 	// Static files skip sessions and cross-origin checks: they change
 	// nothing and are the same for everyone.

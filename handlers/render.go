@@ -16,6 +16,7 @@ import (
 
 	"oncelink/components"
 	"oncelink/core"
+	"oncelink/i18n"
 	"oncelink/metrics"
 )
 
@@ -27,6 +28,8 @@ var (
 		Msg: "This request came from another site, so oncelink refused it. Go back to the page and try again from there."}
 	errNotAForm = &core.Error{Kind: core.Unsupported, Code: "not_a_form", Title: "Not a form",
 		Msg: "oncelink reads forms as a web browser sends them, and this request was not one. Nothing was changed."}
+	errLanguage = &core.Error{Kind: core.Invalid, Code: "language_unknown", Field: "language", Title: "That did not work",
+		Msg: "oncelink does not speak that language."}
 	errBodyOnRead = &core.Error{Kind: core.Invalid, Code: "body_on_read", Title: "That did not work",
 		Msg: "This request carried a body, which a GET or HEAD request cannot have. Nothing was read."}
 )
@@ -168,9 +171,15 @@ func isHTMX(r *http.Request) bool { return r.Header.Get("HX-Request") == "true" 
 
 // page builds the layout's view for r.
 func (h *Handler) page(r *http.Request, title string, scripts ...string) components.Page {
-	p := components.Page{Title: title, Scripts: scripts, Path: r.URL.Path, Now: h.core.Now()}
+	p := components.Page{Title: title, Scripts: scripts, Path: r.URL.Path, Now: h.core.Now(), Back: "/"}
+	if r.Method == http.MethodGet {
+		p.Back = r.URL.RequestURI()
+	}
 	if a := h.viewer(r); a != nil {
 		p.Viewer = &components.Viewer{Name: a.Username, Admin: a.Admin}
+		p.Language = a.Language
+	} else if c, err := r.Cookie(languageCookie); err == nil && i18n.Supported(c.Value) {
+		p.Language = c.Value
 	}
 	return p
 }

@@ -41,6 +41,7 @@ type Account struct {
 	Admin        bool
 	CreatedAt    time.Time
 	DisabledAt   time.Time // zero while the account is enabled
+	Language     string    // the code of the language it reads in; "" to follow the browser
 }
 
 // Disabled reports whether the account may no longer sign in.
@@ -57,21 +58,22 @@ type accountRow struct {
 	Admin        bool          `db:"is_admin"`
 	CreatedAt    int64         `db:"created_at"`
 	DisabledAt   sql.NullInt64 `db:"disabled_at"`
+	Language     string        `db:"language"`
 }
 
 func (r accountRow) account() Account {
 	return Account{
 		ID: r.ID, Username: r.Username, PasswordHash: r.PasswordHash, Admin: r.Admin,
-		CreatedAt: time.UnixMilli(r.CreatedAt), DisabledAt: fromMillis(r.DisabledAt),
+		CreatedAt: time.UnixMilli(r.CreatedAt), DisabledAt: fromMillis(r.DisabledAt), Language: r.Language,
 	}
 }
 
 // accountColumns are accountRow's columns, in dest's order.
-const accountColumns = `id, username, password_hash, is_admin, created_at, disabled_at`
+const accountColumns = `id, username, password_hash, is_admin, created_at, disabled_at, language`
 
 // dest is where a row of accountColumns scans to, in their order.
 func (r *accountRow) dest() []any {
-	return []any{&r.ID, &r.Username, &r.PasswordHash, &r.Admin, &r.CreatedAt, &r.DisabledAt}
+	return []any{&r.ID, &r.Username, &r.PasswordHash, &r.Admin, &r.CreatedAt, &r.DisabledAt, &r.Language}
 }
 
 // CreateAccount adds an account. It returns ErrConflict when the name, or
@@ -180,6 +182,12 @@ func (s *Store) SetDisabled(ctx context.Context, id int64, disabled bool) (Accou
 // enabled administrator a member is ErrLastAdmin.
 func (s *Store) SetAdmin(ctx context.Context, id int64, admin bool) (Account, error) {
 	return s.changeAccount(ctx, id, !admin, `is_admin = ?`, admin)
+}
+
+// SetLanguage sets the language account id reads in: a code, or "" to
+// follow the browser.
+func (s *Store) SetLanguage(ctx context.Context, id int64, code string) (Account, error) {
+	return s.changeAccount(ctx, id, false, `language = ?`, code)
 }
 
 // changeAccount sets one column of account id. When demotes, the change

@@ -1,0 +1,70 @@
+package handlers
+
+import (
+	"net/http"
+	"time"
+
+	"oncelink/i18n"
+)
+
+// languageCookie holds the language a browser chose in the language menu,
+// for a reader who is not signed in.
+const languageCookie = "lang"
+
+// speak lets every page and message of a request speak its reader's
+// language (see language), chosen when first needed.
+func (h *Handler) speak(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(i18n.WithChoice(r.Context(), func() string { return h.language(r) })))
+	})
+}
+
+// language is the one r's reader reads: the signed-in account's choice,
+// else the language menu's, else the browser's Accept-Language, else
+// English.
+func (h *Handler) language(r *http.Request) string {
+	if a := h.viewer(r); a != nil && a.Language != "" && i18n.Supported(a.Language) {
+		return a.Language
+	}
+	if c, err := r.Cookie(languageCookie); err == nil && i18n.Supported(c.Value) {
+		return c.Value
+	}
+	return i18n.Match(r.Header.Get("Accept-Language"))
+}
+
+// setLanguage takes the language menu's choice: a language's code, or ""
+// to follow the browser. The browser keeps it in a cookie; a signed-in
+// account keeps it too, for its other browsers and its mails. The reader
+// returns to the page the menu was on.
+func (h *Handler) setLanguage(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	code := r.PostForm.Get("lang")
+	if a := h.viewer(r); a != nil {
+		if _, err := h.core.SetLanguage(r.Context(), *a, code); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	} else if code != "" && !i18n.Supported(code) {
+		h.fail(w, r, errLanguage)
+		return
+	}
+	c := &http.Cookie{Name: languageCookie, Value: code, Path: "/", HttpOnly: true, Secure: r.TLS != nil,
+		SameSite: http.SameSiteLaxMode, MaxAge: int((365 * 24 * time.Hour).Seconds())}
+	if code == "" {
+		c.MaxAge = -1
+	}
+	http.SetCookie(w, c)
+	redirect(w, r, safeBack(r.PostForm.Get("back")))
+}
+
+// safeBack is safeNext for the language menu, which any page carries:
+// back to the home page when the page it names is not one of this site's.
+func safeBack(back string) string {
+	if safeNext(back) != back {
+		return "/"
+	}
+	return back
+}

@@ -1,0 +1,294 @@
+// Package i18n speaks oncelink's languages: the message catalogs in
+// locales/, one file per area and language ("links.de.toml"), the choice
+// of a language from what a reader asks for, and the context that carries
+// it to every component, mail and command.
+package i18n
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/BurntSushi/toml"
+	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+)
+
+//go:embed locales/*.toml
+var locales embed.FS
+
+// Language is one that oncelink speaks.
+type Language struct {
+	Code string // the BCP 47 tag: "en", "de"
+	Name string // its name in itself: "Deutsch"
+	RTL  bool   // written right to left
+}
+
+// Dir is the language's HTML dir attribute.
+func (l Language) Dir() string {
+	if l.RTL {
+		return "rtl"
+	}
+	return "ltr"
+}
+
+// Languages are the languages oncelink speaks, English first: it is the
+// one a reader gets when nothing they ask for is here.
+var Languages = []Language{
+	{Code: "en", Name: "English"},
+	{Code: "de", Name: "Deutsch"},
+	{Code: "fr", Name: "Français"},
+	{Code: "es", Name: "Español"},
+	{Code: "ar", Name: "العربية", RTL: true},
+}
+
+// Supported reports whether code is one of Languages' codes.
+func Supported(code string) bool {
+	return slices.ContainsFunc(Languages, func(l Language) bool { return l.Code == code })
+}
+
+var (
+	bundle     *goi18n.Bundle
+	matcher    language.Matcher
+	localizers = map[string]*Localizer{}
+	// ids are every message's id, from the English catalog.
+	ids []string
+)
+
+func init() {
+	bundle = goi18n.NewBundle(language.English)
+	bundle.RegisterUnmarshalFunc("toml", toml.Unmarshal)
+	files, err := fs.Glob(locales, "locales/*.toml")
+	if err != nil {
+		panic(err)
+	}
+	for _, name := range files {
+		b, err := locales.ReadFile(name)
+		if err != nil {
+			panic(err)
+		}
+		f, err := bundle.ParseMessageFileBytes(b, name)
+		if err != nil {
+			panic(fmt.Sprintf("i18n: %s: %v", name, err))
+		}
+		if f.Tag == language.English {
+			for _, m := range f.Messages {
+				ids = append(ids, m.ID)
+			}
+		}
+	}
+	slices.Sort(ids)
+	tags := make([]language.Tag, len(Languages))
+	for i, l := range Languages {
+		tags[i] = language.MustParse(l.Code)
+		localizers[l.Code] = &Localizer{Language: l, loc: goi18n.NewLocalizer(bundle, l.Code)}
+	}
+	matcher = language.NewMatcher(tags)
+}
+
+// IDs are the ids of every message in the English catalog, sorted.
+func IDs() []string { return slices.Clone(ids) }
+
+// Catalog is the messages of one language, by id, as written in its
+// files: each message's forms, "other" for one without plurals.
+func Catalog(code string) (map[string]map[string]string, error) {
+	out := map[string]map[string]string{}
+	files, err := fs.Glob(locales, "locales/*."+code+".toml")
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range files {
+		b, err := locales.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		msgs, err := goi18n.ParseMessageFileBytes(b, name, map[string]goi18n.UnmarshalFunc{"toml": toml.Unmarshal})
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range msgs.Messages {
+			if _, dup := out[m.ID]; dup {
+				return nil, fmt.Errorf("%s: %s is in two files", path.Base(name), m.ID)
+			}
+			forms := map[string]string{}
+			for form, text := range map[string]string{"zero": m.Zero, "one": m.One, "two": m.Two, "few": m.Few, "many": m.Many, "other": m.Other} {
+				if text != "" {
+					forms[form] = text
+				}
+			}
+			out[m.ID] = forms
+		}
+	}
+	return out, nil
+}
+
+// Match is the language that best serves a reader who prefers the
+// languages of an Accept-Language header, or of a locale such as
+// "de_DE.UTF-8"; English when none of them is spoken here.
+func Match(prefs ...string) string {
+	var tags []language.Tag
+	for _, p := range prefs {
+		if p == "" {
+			continue
+		}
+		if t, _, err := language.ParseAcceptLanguage(p); err == nil && len(t) > 0 {
+			tags = append(tags, t...)
+			continue
+		}
+		// A POSIX locale: "de_DE.UTF-8", "C".
+		p, _, _ = strings.Cut(p, ".")
+		if t, err := language.Parse(strings.ReplaceAll(p, "_", "-")); err == nil {
+			tags = append(tags, t)
+		}
+	}
+	if len(tags) == 0 {
+		return "en"
+	}
+	_, i, conf := matcher.Match(tags...)
+	if conf == language.No {
+		return "en"
+	}
+	return Languages[i].Code
+}
+
+// For is the localizer of the language code, English for one not spoken.
+func For(code string) *Localizer {
+	if l, ok := localizers[code]; ok {
+		return l
+	}
+	return localizers["en"]
+}
+
+// Localizer says oncelink's messages in one language.
+type Localizer struct {
+	Language
+	loc *goi18n.Localizer
+	// plain holds messages without data or plurals once said.
+	plain sync.Map
+
+	script     sync.Once
+	scriptJSON string
+}
+
+// T is the message id, with data from pairs of names and values:
+// T("time.left.seconds", "Seconds", 5). A missing message is its id in
+// brackets, which the catalog tests catch.
+func (l *Localizer) T(id string, pairs ...any) string {
+	if len(pairs) == 0 {
+		if s, ok := l.plain.Load(id); ok {
+			return s.(string)
+		}
+	}
+	s, err := l.loc.Localize(&goi18n.LocalizeConfig{MessageID: id, TemplateData: data(pairs)})
+	if err != nil && s == "" {
+		return "[" + id + "]"
+	}
+	if len(pairs) == 0 && !strings.Contains(s, "<no value>") {
+		l.plain.Store(id, s)
+	}
+	return s
+}
+
+// N is the message id in the plural form for n, which its data holds as
+// Count, beside the pairs.
+func (l *Localizer) N(id string, n int, pairs ...any) string {
+	d := data(pairs)
+	if d == nil {
+		d = map[string]any{}
+	}
+	d["Count"] = n
+	s, err := l.loc.Localize(&goi18n.LocalizeConfig{MessageID: id, PluralCount: n, TemplateData: d})
+	if err != nil && s == "" {
+		return "[" + id + "]"
+	}
+	return s
+}
+
+func data(pairs []any) map[string]any {
+	if len(pairs) == 0 {
+		return nil
+	}
+	d := make(map[string]any, len(pairs)/2)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		d[fmt.Sprint(pairs[i])] = pairs[i+1]
+	}
+	return d
+}
+
+type ctxKey struct{}
+
+// lazy is a localizer chosen on first use: a page's language may rest on
+// its viewer's account, which not every request looks up.
+type lazy struct {
+	once  sync.Once
+	pick  func() string
+	local *Localizer
+}
+
+// With carries the localizer of the language code in ctx.
+func With(ctx context.Context, code string) context.Context {
+	return context.WithValue(ctx, ctxKey{}, For(code))
+}
+
+// WithChoice carries in ctx the localizer of the language that pick
+// returns, asked once when a message is first wanted.
+func WithChoice(ctx context.Context, pick func() string) context.Context {
+	return context.WithValue(ctx, ctxKey{}, &lazy{pick: pick})
+}
+
+// From is ctx's localizer; English when it carries none.
+func From(ctx context.Context) *Localizer {
+	switch v := ctx.Value(ctxKey{}).(type) {
+	case *Localizer:
+		return v
+	case *lazy:
+		v.once.Do(func() { v.local = For(v.pick()) })
+		return v.local
+	}
+	return localizers["en"]
+}
+
+// T is From(ctx).T.
+func T(ctx context.Context, id string, pairs ...any) string { return From(ctx).T(id, pairs...) }
+
+// N is From(ctx).N.
+func N(ctx context.Context, id string, n int, pairs ...any) string { return From(ctx).N(id, n, pairs...) }
+
+// Script is the JSON of the language's messages for page scripts, those
+// whose ids start with "js.", by id without the prefix: a string, or for a
+// message with plural forms an object of them by CLDR category ("one",
+// "few", "other"), which a script picks with Intl.PluralRules. Their
+// placeholders are {name}, which scripts fill. A page carries the JSON in
+// a data block, so no script holds words of its own.
+func (l *Localizer) Script() string {
+	l.script.Do(func() {
+		catalog, err := Catalog(l.Code)
+		if err != nil {
+			panic(err)
+		}
+		m := map[string]any{}
+		for id, forms := range catalog {
+			rest, ok := strings.CutPrefix(id, "js.")
+			if !ok {
+				continue
+			}
+			if len(forms) == 1 {
+				m[rest] = forms["other"]
+			} else {
+				m[rest] = forms
+			}
+		}
+		b, err := json.Marshal(m) // escapes <, > and &, so the block cannot end early
+		if err != nil {
+			panic(err)
+		}
+		l.scriptJSON = string(b)
+	})
+	return l.scriptJSON
+}

@@ -1,0 +1,97 @@
+package i18n
+
+import (
+	"regexp"
+	"slices"
+	"testing"
+	"time"
+)
+
+func TestMatch(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                            "en",
+		"de-DE,de;q=0.9,en;q=0.8":     "de",
+		"fr-CA":                       "fr",
+		"es-419,es;q=0.9":             "es",
+		"ar-EG":                       "ar",
+		"ja,zh;q=0.5":                 "en",
+		"de_AT.UTF-8":                 "de",
+		"C":                           "en",
+		"pt-BR,en-GB;q=0.8":           "en",
+		"*":                           "en",
+	} {
+		if got := Match(in); got != want {
+			t.Errorf("Match(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestWhenAndLeft(t *testing.T) {
+	at := time.Date(2026, 3, 9, 14, 5, 0, 0, time.UTC)
+	if got := For("en").When(at); got != "9 Mar 2026, 14:05 UTC" {
+		t.Errorf("en When = %q", got)
+	}
+	if got := For("de").When(at); got != "9. März 2026, 14:05 UTC" {
+		t.Errorf("de When = %q", got)
+	}
+	if got := For("en").Left(26*time.Hour + 5*time.Minute); got != "1d 2h" {
+		t.Errorf("en Left = %q", got)
+	}
+	if got := For("en").Left(0); got != "expired" {
+		t.Errorf("en Left(0) = %q", got)
+	}
+}
+
+// TestCatalogsComplete: every language has every English message with
+// the same template fields, and no message English lacks.
+func TestCatalogsComplete(t *testing.T) {
+	en, err := Catalog("en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range Languages[1:] {
+		c, err := Catalog(l.Code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for id, forms := range en {
+			tr, ok := c[id]
+			if !ok {
+				t.Errorf("%s: %s is missing", l.Code, id)
+				continue
+			}
+			if tr["other"] == "" {
+				t.Errorf("%s: %s has no other form", l.Code, id)
+			}
+			for _, f := range fields(forms["other"]) {
+				found := false
+				for _, text := range tr {
+					if contains(fields(text), f) {
+						found = true
+					}
+				}
+				if !found {
+					t.Errorf("%s: %s never says {{.%s}}", l.Code, id, f)
+				}
+			}
+		}
+		for id := range c {
+			if _, ok := en[id]; !ok {
+				t.Errorf("%s: %s is not in English", l.Code, id)
+			}
+		}
+	}
+}
+
+// fields are the names of a template's {{.Name}} fields.
+func fields(text string) []string {
+	var out []string
+	for _, m := range fieldPattern.FindAllStringSubmatch(text, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+var fieldPattern = regexp.MustCompile(`\{\{\s*\.(\w+)\s*\}\}`)
+
+func contains(list []string, s string) bool { return slices.Contains(list, s) }
