@@ -13,7 +13,9 @@ import (
 func T(ctx context.Context, id string, pairs ...any) string { return i18n.T(ctx, id, pairs...) }
 
 // N is the message id in the plural form for n, in the reader's language.
-func N(ctx context.Context, id string, n int, pairs ...any) string { return i18n.N(ctx, id, n, pairs...) }
+func N(ctx context.Context, id string, n int, pairs ...any) string {
+	return i18n.N(ctx, id, n, pairs...)
+}
 
 // lang is the reader's language.
 func lang(ctx context.Context) i18n.Language { return i18n.From(ctx).Language }

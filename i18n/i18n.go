@@ -258,7 +258,9 @@ func From(ctx context.Context) *Localizer {
 func T(ctx context.Context, id string, pairs ...any) string { return From(ctx).T(id, pairs...) }
 
 // N is From(ctx).N.
-func N(ctx context.Context, id string, n int, pairs ...any) string { return From(ctx).N(id, n, pairs...) }
+func N(ctx context.Context, id string, n int, pairs ...any) string {
+	return From(ctx).N(id, n, pairs...)
+}
 
 // Script is the JSON of the language's messages for page scripts, those
 // whose ids start with "js.", by id without the prefix: a string, or for a

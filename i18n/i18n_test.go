@@ -9,16 +9,16 @@ import (
 
 func TestMatch(t *testing.T) {
 	for in, want := range map[string]string{
-		"":                            "en",
-		"de-DE,de;q=0.9,en;q=0.8":     "de",
-		"fr-CA":                       "fr",
-		"es-419,es;q=0.9":             "es",
-		"ar-EG":                       "ar",
-		"ja,zh;q=0.5":                 "en",
-		"de_AT.UTF-8":                 "de",
-		"C":                           "en",
-		"pt-BR,en-GB;q=0.8":           "en",
-		"*":                           "en",
+		"":                        "en",
+		"de-DE,de;q=0.9,en;q=0.8": "de",
+		"fr-CA":                   "fr",
+		"es-419,es;q=0.9":         "es",
+		"ar-EG":                   "ar",
+		"ja,zh;q=0.5":             "en",
+		"de_AT.UTF-8":             "de",
+		"C":                       "en",
+		"pt-BR,en-GB;q=0.8":       "en",
+		"*":                       "en",
 	} {
 		if got := Match(in); got != want {
 			t.Errorf("Match(%q) = %q, want %q", in, got, want)
