@@ -8,7 +8,6 @@ import (
 	_ "embed"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"mime"
@@ -21,6 +20,7 @@ import (
 
 	"oncelink/core"
 	"oncelink/handlers"
+	"oncelink/i18n"
 	"oncelink/metrics"
 )
 
@@ -135,14 +135,10 @@ func (a *API) crossOrigin(next http.Handler) http.Handler {
 
 // Errors of the API's own, beside the core's.
 var (
-	errCrossOrigin = &core.Error{Kind: core.Forbidden, Code: "cross_origin", Title: "Refused",
-		Msg: "This request came from another site in a browser, so oncelink refused it."}
-	errMethod = &core.Error{Kind: core.NotAllowed, Code: "method_not_allowed", Title: "Not allowed",
-		Msg: "This address does not take that method; see the Allow header."}
-	errBodyOnRead = &core.Error{Kind: core.Invalid, Code: "body_on_read", Title: "Body on a read",
-		Msg: "This request carried a body, which a GET or HEAD request cannot have. Nothing was read."}
-	errNotJSON = &core.Error{Kind: core.Unsupported, Code: "not_json", Title: "Not JSON",
-		Msg: "Send the body as application/json (or, to share a file, as multipart/form-data)."}
+	errCrossOrigin = core.Variant(core.Forbidden, "cross_origin", "api", "", "refused")
+	errMethod      = core.Variant(core.NotAllowed, "method_not_allowed", "api", "", "not_allowed")
+	errBodyOnRead  = core.Refusal(core.Invalid, "body_on_read", "", "body_on_read")
+	errNotJSON     = core.Variant(core.Unsupported, "not_json", "body", "", "not_json")
 )
 
 // unrouted answers what no route of mux takes: 405, naming the methods
@@ -225,8 +221,10 @@ type problem struct {
 // API's answers: a refusal as it says, anything else as a 500 that is
 // logged and not shown.
 func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
-	p := problem{Type: "about:blank", Title: "Internal error", Status: http.StatusInternalServerError, Code: "internal",
-		Detail: "oncelink could not finish this request. Nothing was changed; please try again."}
+	// The words are English, unless the client asks for another language.
+	l := i18n.For(i18n.Match(r.Header.Get("Accept-Language")))
+	p := problem{Type: "about:blank", Title: l.T("title.internal_error"), Status: http.StatusInternalServerError, Code: "internal",
+		Detail: l.T("error.internal")}
 	e := handlers.Refusal(err)
 	switch {
 	case e == nil && r.Context().Err() != nil:
@@ -237,7 +235,7 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 		a.log.Error("api: database unavailable", "method", r.Method, "route", r.Pattern, "err", err)
 	}
 	if e != nil {
-		p.Title, p.Status, p.Detail, p.Code, p.Field = e.Title, handlers.Status(e.Kind), e.Msg, e.Code, e.Field
+		p.Title, p.Status, p.Detail, p.Code, p.Field = e.Heading(l), handlers.Status(e.Kind), e.Message(l), e.Code, e.Field
 		if e.RetryAfter > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds()+0.999)))
 		}
@@ -310,36 +308,33 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any, limit int64, empty 
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return core.ErrTooSlow
 	case errors.As(err, &typeErr):
-		return &core.Error{Kind: core.Invalid, Code: "wrong_type", Field: typeErr.Field, Title: "Wrong type",
-			Msg: fmt.Sprintf("%s must be %s, not %s.", fieldName(typeErr.Field), jsonType(typeErr.Type.Kind().String()), typeErr.Value)}
+		if typeErr.Field == "" {
+			return core.Variant(core.Invalid, "wrong_type", "body", "", "wrong_type",
+				"Type", jsonType(typeErr.Type.Kind().String()), "Value", typeErr.Value)
+		}
+		return core.Variant(core.Invalid, "wrong_type", "field", typeErr.Field, "wrong_type",
+			"Field", typeErr.Field, "Type", jsonType(typeErr.Type.Kind().String()), "Value", typeErr.Value)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return &core.Error{Kind: core.Invalid, Code: "unknown_field", Field: name, Title: "Unknown field",
-			Msg: fmt.Sprintf("There is no field %q here.", name)}
+		return core.Refusal(core.Invalid, "unknown_field", name, "unknown_field", "Name", strconv.Quote(name))
 	}
-	return &core.Error{Kind: core.Invalid, Code: "bad_json", Title: "Not valid JSON",
-		Msg: "The body is not one valid JSON object: " + err.Error() + "."}
+	return core.Refusal(core.Invalid, "bad_json", "", "not_valid_json", "Reason", err.Error())
 }
 
-func fieldName(f string) string {
-	if f == "" {
-		return "The body"
-	}
-	return "The field " + f
-}
+// jsonType is the JSON type of a Go kind, in words for the reader.
+type jsonType string
 
-func jsonType(goKind string) string {
-	switch goKind {
-	case "int", "int64":
-		return "a whole number"
-	case "string":
-		return "a string"
-	case "bool":
-		return "true or false"
-	case "struct", "map":
-		return "an object"
+// jsonTypes are the messages of jsonType's words, by Go kind.
+var jsonTypes = map[string]string{"int": "error.wrong_type.number", "int64": "error.wrong_type.number",
+	"string": "error.wrong_type.string", "bool": "error.wrong_type.bool", "struct": "error.wrong_type.object",
+	"map": "error.wrong_type.object"}
+
+// In says the type in l's language.
+func (t jsonType) In(l *i18n.Localizer) string {
+	if id, ok := jsonTypes[string(t)]; ok {
+		return l.T(id)
 	}
-	return goKind
+	return string(t)
 }
 
 func (a *API) me(w http.ResponseWriter, r *http.Request, acc *core.Account) {

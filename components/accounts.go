@@ -1,6 +1,15 @@
 package components
 
-import "time"
+import (
+	"context"
+	"html"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/a-h/templ"
+)
 
 // AccountItem is one account on the accounts page.
 type AccountItem struct {
@@ -55,4 +64,34 @@ type Accounts struct {
 type Reset struct {
 	Name string
 	Link Created
+}
+
+// markup is the message id in the reader's language as HTML: its text
+// escaped, with the data among pairs that are components (a name in
+// <strong>, a link, a <time>) drawn in their places, so that a
+// translation can put them where its grammar wants them.
+func markup(id string, pairs ...any) templ.Component {
+	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
+		data := append([]any(nil), pairs...)
+		drawn := map[string]string{}
+		for i := 1; i < len(data); i += 2 {
+			c, ok := data[i].(templ.Component)
+			if !ok {
+				continue
+			}
+			var b strings.Builder
+			if err := c.Render(ctx, &b); err != nil {
+				return err
+			}
+			mark := "\x00" + strconv.Itoa(i) + "\x00"
+			drawn[mark] = b.String()
+			data[i] = mark
+		}
+		s := html.EscapeString(T(ctx, id, data...))
+		for mark, h := range drawn {
+			s = strings.Replace(s, mark, h, 1)
+		}
+		_, err := io.WriteString(w, s)
+		return err
+	})
 }

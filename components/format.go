@@ -1,6 +1,7 @@
 package components
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -10,11 +11,12 @@ import (
 	"github.com/a-h/templ"
 
 	"oncelink/core"
+	"oncelink/i18n"
 )
 
-// when writes a time for people, in UTC; app.js rewrites it in the
-// reader's own time zone.
-func when(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") }
+// when writes a time for people, in UTC, in the reader's language; app.js
+// rewrites it in the reader's own time zone.
+func when(ctx context.Context, t time.Time) string { return i18n.From(ctx).When(t) }
 
 // iso writes a time for machines, in a <time datetime> attribute.
 func iso(t time.Time) string { return t.UTC().Format(time.RFC3339) }
@@ -22,28 +24,11 @@ func iso(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 func millis(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
 
 // left writes how long remains until t, coarsely: "2d 3h", "5m 10s".
-func left(d time.Duration) string {
-	d = d.Round(time.Second)
-	if d <= 0 {
-		return "expired"
-	}
-	days, d := d/(24*time.Hour), d%(24*time.Hour)
-	hours, d := d/time.Hour, d%time.Hour
-	mins, secs := d/time.Minute, (d%time.Minute)/time.Second
-	switch {
-	case days > 0:
-		return fmt.Sprintf("%dd %dh", days, hours)
-	case hours > 0:
-		return fmt.Sprintf("%dh %dm", hours, mins)
-	case mins > 0:
-		return fmt.Sprintf("%dm %ds", mins, secs)
-	}
-	return fmt.Sprintf("%ds", secs)
-}
+func left(ctx context.Context, d time.Duration) string { return i18n.From(ctx).Left(d) }
 
 // wait writes how long to wait, rounded up to the second: "12s", "1m 5s".
-func wait(d time.Duration) string {
-	return left((d + time.Second - 1).Truncate(time.Second))
+func wait(ctx context.Context, d time.Duration) string {
+	return left(ctx, (d + time.Second - 1).Truncate(time.Second))
 }
 
 // retryAt is the data-retry-at of an open form that the rate limits hold
@@ -55,75 +40,62 @@ func retryAt(f OpenForm) templ.Attributes {
 	return templ.Attributes{"data-retry-at": millis(f.RetryAt)}
 }
 
-func kindName(kind string) string {
-	switch kind {
-	case "message":
-		return "Message"
-	case "url":
-		return "Link"
-	case "file":
-		return "File"
+// kindName names a kind of link: "Message".
+func kindName(ctx context.Context, kind string) string {
+	if id, ok := kindNames[kind]; ok {
+		return T(ctx, id)
 	}
 	return kind
 }
 
+var kindNames = map[string]string{"message": "kind.message", "url": "kind.url", "file": "kind.file"}
+
 // thing names what a link shares, for a sentence: "a message".
-func thing(kind string) string {
-	switch kind {
-	case "message":
-		return "a message"
-	case "url":
-		return "a web address"
-	case "file":
-		return "a file"
+func thing(ctx context.Context, kind string) string {
+	if id, ok := kindThings[kind]; ok {
+		return T(ctx, id)
 	}
-	return "something"
+	return T(ctx, "kind.thing.something")
 }
 
-// noun names what a link shares after "the".
-func noun(kind string) string {
-	switch kind {
-	case "url":
-		return "link"
-	case "message", "file":
-		return kind
-	}
-	return "content"
-}
+var kindThings = map[string]string{"message": "kind.thing.message", "url": "kind.thing.url", "file": "kind.thing.file"}
 
 // size writes the size of a file, to a tenth of its unit.
-func size(n int64) string {
-	unit, in := "", 1.0
+func size(ctx context.Context, n int64) string {
+	id, in := "", 1.0
 	switch {
 	case n >= 1<<20:
-		unit, in = "MiB", 1<<20
+		id, in = "format.size.mib", 1<<20
 	case n >= 1<<10:
-		unit, in = "KiB", 1<<10
+		id, in = "format.size.kib", 1<<10
 	default:
-		return fmt.Sprintf("%d bytes", n)
+		return N(ctx, "format.size.bytes", int(n))
 	}
-	return strings.TrimSuffix(fmt.Sprintf("%.1f", float64(n)/in), ".0") + " " + unit
+	s := strings.TrimSuffix(fmt.Sprintf("%.1f", float64(n)/in), ".0")
+	return T(ctx, id, "Size", strings.Replace(s, ".", T(ctx, "format.decimal"), 1))
 }
 
 // timesOpened says how often a link was opened of how often it may be:
 // "1 of 1", "2 of 5".
-func timesOpened(used, max int) string {
-	return fmt.Sprintf("%d of %d", used, max)
+func timesOpened(ctx context.Context, used, max int) string {
+	return T(ctx, "format.times_opened", "Uses", used, "Max", max)
 }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
-}
+// plural is the plural message id for n: "1 try", "3 tries".
+func plural(ctx context.Context, n int, id string) string { return N(ctx, id, n) }
 
-func rowName(r LinkRow) string {
+// rowName names a link: its label, or its kind.
+func rowName(ctx context.Context, r LinkRow) string {
 	if r.Label != "" {
 		return r.Label
 	}
-	return kindName(r.Kind) + " link"
+	if id, ok := rowNames[r.Kind]; ok {
+		return T(ctx, id)
+	}
+	return T(ctx, "kind.link.unknown", "Kind", r.Kind)
 }
+
+var rowNames = map[string]string{"message": "kind.link.message", "url": "kind.link.url", "file": "kind.link.file"}
 
 // listURL is the dashboard address of l's filter, from the page before.
 func listURL(l LinkPage, before string) string {
@@ -190,14 +162,18 @@ func unplaced(msg, errField string, fields ...string) string {
 }
 
 // expiryChoice writes a key lifetime as the settings page offers it.
-func expiryChoice(e string) string {
+func expiryChoice(ctx context.Context, e string) string {
 	switch e {
 	case "never":
-		return "Never"
+		return T(ctx, "format.expiry.never")
 	case "1y":
-		return "1 year"
+		return T(ctx, "format.expiry.year")
 	}
-	return strings.TrimSuffix(e, "d") + " days"
+	days, err := strconv.Atoi(strings.TrimSuffix(e, "d"))
+	if err != nil {
+		return e
+	}
+	return N(ctx, "format.expiry.days", days)
 }
 
 // ttlPreset is a common lifetime, offered beside the create form's free
@@ -205,16 +181,19 @@ func expiryChoice(e string) string {
 type ttlPreset struct{ value, label string }
 
 // ttlPresets are the common lifetimes within f's bounds.
-func ttlPresets(f LinkForm) []ttlPreset {
+func ttlPresets(ctx context.Context, f LinkForm) []ttlPreset {
 	min, errMin := core.ParseDuration(f.MinTTL)
 	max, errMax := core.ParseDuration(f.MaxTTL)
 	var out []ttlPreset
-	for _, p := range []ttlPreset{{"10m", "10 minutes"}, {"1h", "1 hour"}, {"1d", "1 day"}, {"7d", "7 days"}, {"30d", "30 days"}} {
+	for _, p := range []struct {
+		value, id string
+		n         int
+	}{{"10m", "create.preset.minutes", 10}, {"1h", "create.preset.hours", 1}, {"1d", "create.preset.days", 1}, {"7d", "create.preset.days", 7}, {"30d", "create.preset.days", 30}} {
 		d, _ := core.ParseDuration(p.value)
 		if (errMin == nil && d < min) || (errMax == nil && d > max) {
 			continue
 		}
-		out = append(out, p)
+		out = append(out, ttlPreset{p.value, N(ctx, p.id, p.n)})
 	}
 	return out
 }
@@ -231,20 +210,16 @@ const (
 // often and until when it opens, for whom, and whether a password comes
 // apart from it. The time is in UTC, which reads the same wherever the
 // recipient is.
-func instructions(c Created) string {
-	times := plural(c.Row.MaxUses, "time", "times")
-	if c.Row.MaxUses == 1 {
-		times = "once"
-	}
+func instructions(ctx context.Context, c Created) string {
 	lines := []string{
-		c.Owner + " shared " + thing(c.Row.Kind) + " with you: " + c.URL,
-		"It opens " + times + ", until " + when(c.Row.ExpiresAt) + "; after that it is gone.",
+		T(ctx, "create.instructions.shared", "Owner", c.Owner, "Thing", thing(ctx, c.Row.Kind), "URL", c.URL),
+		N(ctx, "create.instructions.opens", c.Row.MaxUses, "When", when(ctx, c.Row.ExpiresAt)),
 	}
 	if c.Row.ForUser != "" {
-		lines = append(lines, "Only the account "+c.Row.ForUser+" can open it.")
+		lines = append(lines, T(ctx, "create.instructions.for_user", "Account", c.Row.ForUser))
 	}
 	if c.Row.HasPassword {
-		lines = append(lines, "The password comes separately.")
+		lines = append(lines, T(ctx, "create.instructions.password"))
 	}
 	return strings.Join(lines, "\n")
 }

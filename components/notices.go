@@ -1,6 +1,7 @@
 package components
 
 import (
+	"context"
 	"strconv"
 	"time"
 )
@@ -104,33 +105,30 @@ type DeliveryItem struct {
 }
 
 // Outcome says where the delivery stands, in a few words.
-func (d DeliveryItem) Outcome() string {
+func (d DeliveryItem) Outcome(ctx context.Context) string {
 	switch d.Status {
 	case "delivered":
 		if d.LastCode != 0 {
-			return "delivered (" + strconv.Itoa(d.LastCode) + ")"
+			return T(ctx, "notices.delivery.delivered_code", "Code", strconv.Itoa(d.LastCode))
 		}
-		return "delivered"
+		return T(ctx, "notices.delivery.delivered")
 	case "pending":
 		if d.Attempts == 0 {
-			return "waiting"
+			return T(ctx, "notices.delivery.waiting")
 		}
-		return "retrying at " + d.NextAt.UTC().Format("15:04 UTC")
+		return T(ctx, "notices.delivery.retrying", "Clock", d.NextAt.UTC().Format("15:04 UTC"))
 	}
-	return "failed"
+	return T(ctx, "notices.delivery.failed")
 }
 
 // Tried says how the last attempt went, when there was one that failed.
-func (d DeliveryItem) Tried() string {
+func (d DeliveryItem) Tried(ctx context.Context) string {
 	if d.Attempts == 0 || d.Status == "delivered" {
 		return ""
 	}
-	s := strconv.Itoa(d.Attempts) + " attempt"
-	if d.Attempts > 1 {
-		s += "s"
-	}
+	s := N(ctx, "notices.delivery.attempts", d.Attempts)
 	if d.LastError != "" {
-		s += ": " + d.LastError
+		s = T(ctx, "notices.delivery.tried_error", "Attempts", s, "Error", d.LastError)
 	}
 	return s
 }

@@ -1,6 +1,10 @@
 package components
 
-import "oncelink/assets"
+import (
+	"context"
+
+	"oncelink/assets"
+)
 
 // Media is one audio or video clip as the player shows it, on the demo page
 // and on a shared media link.
@@ -19,30 +23,40 @@ type Media struct {
 
 // mediaNoun is the one word a page uses for a clip of kind, in its own
 // sentences and in the player's.
-func mediaNoun(kind string) string {
+func mediaNoun(ctx context.Context, kind string) string {
+	return T(ctx, mediaText(kind, mediaNouns))
+}
+
+var mediaNouns = map[string]string{"audio": "player.noun.audio", "video": "player.noun.video"}
+
+// mediaText is the id among ids, by kind, of a sentence about a clip of
+// kind: the video's for any kind but audio.
+func mediaText(kind string, ids map[string]string) string {
 	if kind == "audio" {
-		return "recording"
+		return ids["audio"]
 	}
-	return "video"
+	return ids["video"]
 }
 
 // demoClips are the sample clips of the player demo, which
-// assets/media/generate.go makes.
-var demoClips = []Media{
-	{
-		Kind:   "video",
-		Src:    assets.Path("media/sample-video.webm"),
-		Type:   `video/webm; codecs="vp9, opus"`,
-		Title:  "Test pattern with a running timer",
-		Artist: "oncelink sample",
-		Demo:   true,
-	},
-	{
-		Kind:   "audio",
-		Src:    assets.Path("media/sample-audio.webm"),
-		Type:   `audio/webm; codecs="opus"`,
-		Title:  "Chimes in C",
-		Artist: "oncelink sample",
-		Demo:   true,
-	},
+// assets/media/generate.go makes, named in the reader's language.
+func demoClips(ctx context.Context) []Media {
+	return []Media{
+		{
+			Kind:   "video",
+			Src:    assets.Path("media/sample-video.webm"),
+			Type:   `video/webm; codecs="vp9, opus"`,
+			Title:  T(ctx, "player.clip.video"),
+			Artist: T(ctx, "player.clip.artist"),
+			Demo:   true,
+		},
+		{
+			Kind:   "audio",
+			Src:    assets.Path("media/sample-audio.webm"),
+			Type:   `audio/webm; codecs="opus"`,
+			Title:  T(ctx, "player.clip.audio"),
+			Artist: T(ctx, "player.clip.artist"),
+			Demo:   true,
+		},
+	}
 }

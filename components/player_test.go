@@ -23,11 +23,11 @@ func TestPlayerRenders(t *testing.T) {
 		m    Media
 		want []string
 	}{
-		{"video", demoClips[0], []string{
+		{"video", demoClips(context.Background())[0], []string{
 			`<video controls preload="metadata" playsinline`, `data-testid="player-video"`,
 			`type="video/webm; codecs=&#34;vp9, opus&#34;"`, `data-title="Test pattern with a running timer"`,
 		}},
-		{"audio", demoClips[1], []string{`<audio controls preload="metadata"`, `data-testid="player-audio"`}},
+		{"audio", demoClips(context.Background())[1], []string{`<audio controls preload="metadata"`, `data-testid="player-audio"`}},
 		{"untyped", Media{Kind: "audio", Src: "/l/x/media", Title: "Shared clip"}, []string{
 			`<source src="/l/x/media">`, `data-title="Shared clip"`,
 		}},

@@ -1,6 +1,7 @@
 package components
 
 import (
+	"context"
 	"strconv"
 	"time"
 )
@@ -62,19 +63,44 @@ type OwnRequest struct {
 	OpenAction string
 }
 
-func requestName(r RequestRow) string {
+func requestName(ctx context.Context, r RequestRow) string {
 	if r.Label != "" {
 		return r.Label
 	}
-	return "Request " + strconv.FormatInt(r.ID, 10)
+	return T(ctx, "requests.name", "ID", strconv.FormatInt(r.ID, 10))
 }
 
-func acceptsText(a string) string {
-	switch a {
-	case "text":
-		return "a message"
-	case "file":
-		return "a file"
+// acceptsText names what a request accepts, for a table cell: "a file".
+func acceptsText(ctx context.Context, a string) string {
+	return T(ctx, acceptsID(a, acceptsNames))
+}
+
+// acceptsID is the id among ids, by what a request accepts, of a text
+// about it: "any"'s for anything but "text" and "file".
+func acceptsID(a string, ids map[string]string) string {
+	if id, ok := ids[a]; ok {
+		return id
 	}
-	return "a message or a file"
+	return ids["any"]
+}
+
+var (
+	acceptsNames = map[string]string{"any": "requests.accepts.any", "text": "requests.accepts.text", "file": "requests.accepts.file"}
+	sendHeadings = map[string]string{"any": "requests.send.heading.any", "text": "requests.send.heading.text", "file": "requests.send.heading.file"}
+	sentTexts    = map[string]string{"any": "requests.own.sent.any", "text": "requests.own.sent.text", "file": "requests.own.sent.file"}
+)
+
+// requestStatus names how a request stands: "open", "fulfilled".
+func requestStatus(ctx context.Context, status string) string {
+	if id, ok := requestStatuses[status]; ok {
+		return T(ctx, id)
+	}
+	return status
+}
+
+var requestStatuses = map[string]string{
+	"open":      "requests.status.open",
+	"fulfilled": "requests.status.fulfilled",
+	"expired":   "requests.status.expired",
+	"revoked":   "requests.status.revoked",
 }

@@ -3,7 +3,7 @@ package core
 import (
 	"context"
 	"errors"
-	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -126,8 +126,7 @@ func (s *Service) AccountByName(ctx context.Context, name string) (Account, erro
 	}
 	a, err := s.store.AccountByName(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
-		return a, &Error{Kind: NotFound, Code: "account_unknown", Field: "username", Title: "No such account",
-			Msg: fmt.Sprintf("There is no account named %q.", name)}
+		return a, Refusal(NotFound, "account_unknown", "username", "no_such_account", "Name", strconv.Quote(name))
 	}
 	return a, err
 }
@@ -155,8 +154,7 @@ func (s *Service) AddAccount(ctx context.Context, username, password string, adm
 	}
 	a, err := s.store.CreateAccount(ctx, name, hash, admin)
 	if errors.Is(err, store.ErrConflict) {
-		return Account{}, &Error{Kind: Conflict, Code: "username_taken", Field: "username", Title: "Already exists",
-			Msg: "An account named " + name + " already exists, or one that differs only in case or width. Choose another name."}
+		return Account{}, Refusal(Conflict, "username_taken", "username", "already_exists", "Name", name)
 	}
 	return a, err
 }
@@ -166,7 +164,7 @@ func (s *Service) AddAccount(ctx context.Context, username, password string, adm
 // stop at their next request, and its open streams are told at once.
 func (s *Service) SetDisabled(ctx context.Context, by *Account, id int64, disabled bool) (Account, error) {
 	if by != nil && id == by.ID && disabled {
-		return Account{}, invalid("cannot_disable_self", "", "You cannot disable your own account; another administrator can.")
+		return Account{}, invalid("cannot_disable_self", "")
 	}
 	a, err := s.store.SetDisabled(ctx, id, disabled)
 	if err != nil {
@@ -183,7 +181,7 @@ func (s *Service) SetDisabled(ctx context.Context, by *Account, id int64, disabl
 // may), and the last enabled administrator stays one.
 func (s *Service) SetAdmin(ctx context.Context, by *Account, id int64, admin bool) (Account, error) {
 	if by != nil && id == by.ID && !admin {
-		return Account{}, invalid("cannot_demote_self", "", "You cannot take away your own administrator role; another administrator can.")
+		return Account{}, invalid("cannot_demote_self", "")
 	}
 	a, err := s.store.SetAdmin(ctx, id, admin)
 	return a, accountChange(err)
@@ -210,19 +208,17 @@ func checkUsername(name string) error {
 	}
 	switch {
 	case name == "":
-		return invalid("username_missing", "username", "Choose a username.")
+		return invalid("username_missing", "username")
 	case utf8.RuneCountInString(name) > MaxUsernameLen:
-		return invalid("username_too_long", "username", "A username has at most %d characters.", MaxUsernameLen)
+		return invalid("username_too_long", "username", "Count", MaxUsernameLen)
 	case strings.ContainsFunc(name, func(r rune) bool { return r <= ' ' || r == 0x7f }):
-		return invalid("username_invalid", "username", "A username cannot contain spaces or control characters.")
+		return invalidAs("username_invalid", "spaces", "username")
 	}
 	if _, err := store.UsernameKey(name); err != nil {
-		return invalid("username_invalid", "username",
-			"A username may hold letters, digits and punctuation, but no invisible characters, no characters that change the direction of text, and no compatibility forms such as ﬁ or ①.")
+		return invalidAs("username_invalid", "form", "username")
 	}
 	if mixesLookAlikeScripts(name) {
-		return invalid("username_mixed_scripts", "username",
-			"A username cannot mix Latin, Greek and Cyrillic letters: many of them look alike, so such a name could pass for another.")
+		return invalid("username_mixed_scripts", "username")
 	}
 	return nil
 }
@@ -254,9 +250,9 @@ func mixesLookAlikeScripts(name string) bool {
 func CheckPassword(password string) error {
 	switch {
 	case utf8.RuneCountInString(password) < MinPasswordLen:
-		return invalid("password_too_short", "password", "A password needs at least %d characters.", MinPasswordLen)
+		return invalid("password_too_short", "password", "Count", MinPasswordLen)
 	case len(password) > MaxPasswordBytes:
-		return invalid("password_too_long", "password", "A password has at most %d bytes.", MaxPasswordBytes)
+		return invalidAs("password_too_long", "account", "password", "Count", MaxPasswordBytes)
 	}
 	return nil
 }
@@ -265,7 +261,7 @@ func CheckPassword(password string) error {
 // code of i18n.Languages, or "" to follow the browser.
 func (s *Service) SetLanguage(ctx context.Context, a Account, code string) (Account, error) {
 	if code != "" && !i18n.Supported(code) {
-		return Account{}, invalid("language_unknown", "language", "oncelink does not speak that language.")
+		return Account{}, invalid("language_unknown", "language")
 	}
 	changed, err := s.store.SetLanguage(ctx, a.ID, code)
 	return changed, fromStore(err)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"time"
+
+	"oncelink/i18n"
 )
 
 // resetTTL is how long the link holding a reset password lasts, within
@@ -25,7 +27,7 @@ type Reset struct {
 // publishes r.Link.Event() once it has answered.
 func (s *Service) ResetPassword(ctx context.Context, by Account, id int64) (Reset, error) {
 	if id == by.ID {
-		return Reset{}, invalid("cannot_reset_self", "", "Change your own password on the Settings page, with your current one.")
+		return Reset{}, invalid("cannot_reset_self", "")
 	}
 	// 26 base32 characters: 130 random bits.
 	password := rand.Text()
@@ -39,11 +41,16 @@ func (s *Service) ResetPassword(ctx context.Context, by Account, id int64) (Rese
 	ttl := min(max(resetTTL, s.cfg.MinTTL), s.cfg.MaxTTL)
 	d := s.NewDraft()
 	defer d.Close()
+	// The link speaks the account's language, or else the administrator's.
+	l := i18n.From(ctx)
+	if a.Language != "" {
+		l = i18n.For(a.Language)
+	}
 	c, err := s.Create(ctx, by.ID, d, LinkInput{
 		Kind:    KindMessage,
-		Message: "The new oncelink password of " + a.Username + ":\n\n" + password + "\n\nSign in with it, then change it on the Settings page.",
+		Message: l.T("accounts.handover.message", "Name", a.Username, "Password", password),
 		TTL:     FormatDuration(ttl),
-		Label:   "New password for " + a.Username,
+		Label:   l.T("accounts.handover.label", "Name", a.Username),
 	})
 	if err != nil {
 		return Reset{}, err

@@ -3,7 +3,6 @@ package core
 import (
 	"crypto/subtle"
 	"encoding/base64"
-	"fmt"
 
 	"oncelink/e2e"
 )
@@ -40,24 +39,22 @@ func (d *Draft) SetE2E(value string) {
 func (s *Service) largestUpload() int64 { return max(s.cfg.MaxUpload, s.cfg.MaxE2EUpload) }
 
 func (s *Service) e2eTooLarge() *Error {
-	return &Error{Kind: TooLarge, Code: "file_too_large", Field: "file", Title: "Too large",
-		Msg: fmt.Sprintf("That encrypted file is larger than %s, the most this server accepts for end-to-end links. Nothing was stored.", LimitSize(s.cfg.MaxE2EUpload))}
+	return Variant(TooLarge, "file_too_large", "e2e", "file", "too_large", "Size", Size(s.cfg.MaxE2EUpload))
 }
 
 // ErrWrongKey refuses an open of an end-to-end link whose claim is not the
 // link's: the address was not copied whole. Like a wrong password it takes
 // no use, and it counts against the same limits.
-var ErrWrongKey = &Error{Kind: Forbidden, Code: "wrong_key", Title: "Wrong key",
-	Msg: "The key at the end of this link's address is not right: copy the whole address, including the part after #. The link was not used."}
+var ErrWrongKey = Refusal(Forbidden, "wrong_key", "", "wrong_key")
 
-var errClaimMissing = invalid("e2e_claim_missing", "", "This link is encrypted end to end: it opens only in a browser with JavaScript, or with oncelink open, from its whole address.")
+var errClaimMissing = invalid("e2e_claim_missing", "")
 
 // e2eCheck reads the check a create sends for an end-to-end link: the
 // SHA-256 of the claim, in unpadded base64url.
 func e2eCheck(text string) ([]byte, error) {
 	b, err := base64.RawURLEncoding.Strict().DecodeString(text)
 	if err != nil || len(b) != 32 {
-		return nil, invalid("e2e_check_invalid", "", "This end-to-end link's check is not 43 characters of base64url.")
+		return nil, invalid("e2e_check_invalid", "")
 	}
 	return b, nil
 }
@@ -70,13 +67,13 @@ func (s *Service) createE2E(in LinkInput, d *Draft) ([]byte, error) {
 	}
 	switch {
 	case in.Kind != KindMessage && in.Kind != KindURL && in.Kind != KindFile:
-		return nil, invalid("kind_unknown", "kind", "Choose what to share: a message, a web address or a file.")
+		return nil, invalid("kind_unknown", "kind")
 	case d.file == nil || !d.e2e:
-		return nil, invalid("e2e_content_missing", "file", "An end-to-end link needs its ciphertext as the file, after the e2e field.")
+		return nil, invalid("e2e_content_missing", "file")
 	case d.file.size < e2e.SealedSize(0, 2):
-		return nil, invalid("e2e_content_invalid", "file", "That is too short to be oncelink-e2e ciphertext.")
+		return nil, invalid("e2e_content_invalid", "file")
 	case in.Kind != KindFile && d.file.size > MaxE2EText:
-		return nil, invalid("message_too_long", "message", "A message has at most %s.", LimitSize(MaxMessageBytes))
+		return nil, invalid("message_too_long", "message", "Size", Size(MaxMessageBytes))
 	}
 	return check, nil
 }

@@ -2,10 +2,10 @@ package core
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
+	"oncelink/i18n"
 	"oncelink/store"
 )
 
@@ -32,7 +32,9 @@ const (
 
 // Error is a rule's refusal, for the person or program that asked. Code is
 // stable, for programs (the JSON API's "code", the tests); Field names the
-// input it concerns, if any; Title and Msg say it in words.
+// input it concerns, if any; Title and Msg say it in English words, for
+// the JSON API, logs and tests; Heading and Message say it in a reader's
+// language.
 type Error struct {
 	Kind  Kind
 	Code  string
@@ -41,9 +43,99 @@ type Error struct {
 	Msg   string
 	// RetryAfter, for Limited, is when the client may try again.
 	RetryAfter time.Duration
+	// TitleID and MsgID name Title and Msg in the message catalogs
+	// (i18n/locales/errors.*.toml); Data is Msg's data, names and values
+	// in turn. A value that is a Phrase is said in the reader's language;
+	// an int named Count picks the message's plural form.
+	TitleID string
+	MsgID   string
+	Data    []any
 }
 
 func (e *Error) Error() string { return e.Msg }
+
+// Phrase is a message's data that is itself said in the reader's
+// language, such as a wait of "2 minutes".
+type Phrase interface {
+	In(l *i18n.Localizer) string
+}
+
+// Message is Msg in l's language.
+func (e *Error) Message(l *i18n.Localizer) string {
+	if e.MsgID == "" {
+		return e.Msg
+	}
+	pairs := make([]any, 0, len(e.Data))
+	count, plural := 0, false
+	for i := 0; i+1 < len(e.Data); i += 2 {
+		v := e.Data[i+1]
+		if p, ok := v.(Phrase); ok {
+			v = p.In(l)
+		}
+		if n, ok := v.(int); ok && e.Data[i] == "Count" {
+			count, plural = n, true
+			continue
+		}
+		pairs = append(pairs, e.Data[i], v)
+	}
+	if plural {
+		return l.N(e.MsgID, count, pairs...)
+	}
+	return l.T(e.MsgID, pairs...)
+}
+
+// Heading is Title in l's language.
+func (e *Error) Heading(l *i18n.Localizer) string {
+	if e.TitleID == "" {
+		return e.Title
+	}
+	return l.T(e.TitleID)
+}
+
+// Refusal is a refusal of kind with code about field, titled by the
+// message "title."+title and said by the message "error."+code, with data,
+// names and values in turn.
+func Refusal(kind Kind, code, field, title string, data ...any) *Error {
+	return Variant(kind, code, "", field, title, data...)
+}
+
+// Variant is a Refusal said by the message "error."+code+"."+variant: one
+// of the messages of a code that says different things in different
+// places, such as "wrong_password".
+func Variant(kind Kind, code, variant, field, title string, data ...any) *Error {
+	id := "error." + code
+	if variant != "" {
+		id += "." + variant
+	}
+	e := &Error{Kind: kind, Code: code, Field: field, TitleID: "title." + title, MsgID: id, Data: data}
+	en := i18n.For("en")
+	e.Title, e.Msg = e.Heading(en), e.Message(en)
+	return e
+}
+
+// Wait is a wait in words, rounded up: "2 minutes", "1 second".
+type Wait time.Duration
+
+// In says the wait in l's language.
+func (w Wait) In(l *i18n.Localizer) string {
+	d := time.Duration(w)
+	if n := int((d + time.Second - 1) / time.Second); n < 60 {
+		return l.N("error.wait_seconds", n)
+	}
+	return l.N("error.wait_minutes", int((d+time.Minute-1)/time.Minute))
+}
+
+// Size is a limit in bytes, in words: as LimitSize writes it, its bytes
+// counted in l's language when no larger unit divides it.
+type Size int64
+
+// In says the size in l's language.
+func (s Size) In(l *i18n.Localizer) string {
+	if n := int64(s); n < 1<<10 || n%(1<<10) != 0 {
+		return l.N("error.size_bytes", int(n))
+	}
+	return LimitSize(int64(s))
+}
 
 // AsError returns err's *Error, if it is one. A failure of the database
 // itself (store.Unavailable: unreachable, a full disk) is ErrUnavailable:
@@ -59,92 +151,81 @@ func AsError(err error) (*Error, bool) {
 	return nil, false
 }
 
-// invalid is bad input in field, with a message for the user.
-func invalid(code, field, format string, args ...any) *Error {
-	return &Error{Kind: Invalid, Code: code, Field: field, Title: "That did not work", Msg: fmt.Sprintf(format, args...)}
+// invalid is bad input in field, said by the message "error."+code with
+// data (see Refusal).
+func invalid(code, field string, data ...any) *Error {
+	return Refusal(Invalid, code, field, "did_not_work", data...)
+}
+
+// invalidAs is bad input in field, said by the message
+// "error."+code+"."+variant with data (see Variant).
+func invalidAs(code, variant, field string, data ...any) *Error {
+	return Variant(Invalid, code, variant, field, "did_not_work", data...)
 }
 
 // Errors that stand alone, shared by the rules and the adapters.
 var (
-	ErrNotFound = &Error{Kind: NotFound, Code: "not_found", Title: "Not found",
-		Msg: "There is nothing here. Check the address, or ask whoever sent it for a new link."}
+	ErrNotFound = Refusal(NotFound, "not_found", "", "not_found")
 	// ErrUnavailable answers when the database could not tell; the cause is
 	// logged where it happened.
-	ErrUnavailable = &Error{Kind: Unavailable, Code: "unavailable", Title: "Try again",
-		Msg: "oncelink could not reach its database. Nothing was changed; try again in a moment."}
-	ErrSignedOut = &Error{Kind: Unauthorized, Code: "signed_out", Title: "Signed out",
-		Msg: "Your session has ended. Sign in again, then repeat what you did."}
-	ErrBadCredentials = &Error{Kind: Unauthorized, Code: "bad_credentials", Title: "Sign in",
-		Msg: "That username and password do not match an account that can sign in."}
-	ErrKeyRefused = &Error{Kind: Unauthorized, Code: "key_refused", Title: "Key refused",
-		Msg: "Send a valid API key as Authorization: Bearer ol_…; this one is unknown, expired or revoked, or its account is disabled."}
-	ErrNoKey = &Error{Kind: Unauthorized, Code: "key_missing", Title: "Key needed",
-		Msg: "Send an API key as Authorization: Bearer ol_…, or call from a browser signed in to oncelink. Make a key on the Settings page, or with oncelink user key."}
-	ErrAdminOnly = &Error{Kind: Forbidden, Code: "admin_only", Title: "Administrators only",
-		Msg: "Only administrators may do that."}
+	ErrUnavailable    = Refusal(Unavailable, "unavailable", "", "try_again")
+	ErrSignedOut      = Refusal(Unauthorized, "signed_out", "", "signed_out")
+	ErrBadCredentials = Refusal(Unauthorized, "bad_credentials", "", "sign_in")
+	ErrKeyRefused     = Refusal(Unauthorized, "key_refused", "", "key_refused")
+	ErrNoKey          = Refusal(Unauthorized, "key_missing", "", "key_needed")
+	ErrAdminOnly      = Refusal(Forbidden, "admin_only", "", "admin_only")
 	// ErrOtherHost refuses a request addressed to a host this server is
 	// not (see Service.ServesHost).
-	ErrOtherHost = &Error{Kind: Misdirected, Code: "other_host", Title: "Wrong address",
-		Msg: "oncelink does not answer to the name this request was sent to. Use the address you were given."}
+	ErrOtherHost = Refusal(Misdirected, "other_host", "", "wrong_address")
 	// ErrTooSlow is a body that did not arrive within its time (see
 	// Service.FormTime): nothing of it is kept.
-	ErrTooSlow = &Error{Kind: TooSlow, Code: "body_too_slow", Title: "Too slow",
-		Msg: "What was sent arrived too slowly, so oncelink stopped waiting for it. Nothing was stored; try again on a faster connection."}
-	ErrAccountDisabled = &Error{Kind: Forbidden, Code: "account_disabled", Title: "Account disabled",
-		Msg: "Your oncelink account is disabled. Ask an administrator to enable it."}
-	ErrPasswordSignInOff = &Error{Kind: Forbidden, Code: "password_signin_off", Title: "Sign in",
-		Msg: "Signing in with a password is turned off on this server. Sign in with single sign-on."}
+	ErrTooSlow           = Refusal(TooSlow, "body_too_slow", "", "too_slow")
+	ErrAccountDisabled   = Refusal(Forbidden, "account_disabled", "", "account_disabled")
+	ErrPasswordSignInOff = Refusal(Forbidden, "password_signin_off", "", "sign_in")
 )
 
 // Refusals of a single sign-on (see FinishSSO). None says more than the
 // person needs: the details of a refused token go to the log.
 var (
-	ErrSSOState = &Error{Kind: Invalid, Code: "sso_state", Title: "Sign in",
-		Msg: "This sign-in has expired, was already used, or was started in another browser. Start again with the single sign-on button."}
-	ErrSSORefused = &Error{Kind: Unauthorized, Code: "sso_refused", Title: "Sign in",
-		Msg: "oncelink could not verify the identity provider's answer, so it did not sign you in. Start again; if it keeps happening, tell your administrator."}
-	ErrSSOUnavailable = &Error{Kind: Unavailable, Code: "sso_unavailable", Title: "Sign in",
-		Msg: "Single sign-on is unavailable: oncelink cannot reach the identity provider. Try again in a moment.", RetryAfter: 10 * time.Second}
-	ErrSSODomain = &Error{Kind: Forbidden, Code: "sso_domain_not_allowed", Title: "Sign in",
-		Msg: "Your email address at the identity provider is not in a domain that may sign in here. Ask an administrator."}
-	ErrSSOEmailUnverified = &Error{Kind: Forbidden, Code: "sso_email_unverified", Title: "Sign in",
-		Msg: "The identity provider has not verified your email address, so oncelink cannot tell whether you may sign in here. Verify it there, then try again."}
-	ErrSSONoSignup = &Error{Kind: Forbidden, Code: "sso_signup_off", Title: "Sign in",
-		Msg: "You have no oncelink account yet, and this server does not create accounts on sign-in. Ask an administrator."}
-	ErrSSOSetupFirst = &Error{Kind: Forbidden, Code: "sso_setup_first", Title: "Sign in",
-		Msg: "oncelink has no administrator yet. Set it up first; then sign in with single sign-on."}
+	ErrSSOState       = Refusal(Invalid, "sso_state", "", "sign_in")
+	ErrSSORefused     = Refusal(Unauthorized, "sso_refused", "", "sign_in")
+	ErrSSOUnavailable = func() *Error {
+		e := Refusal(Unavailable, "sso_unavailable", "", "sign_in")
+		e.RetryAfter = 10 * time.Second
+		return e
+	}()
+	ErrSSODomain          = Refusal(Forbidden, "sso_domain_not_allowed", "", "sign_in")
+	ErrSSOEmailUnverified = Refusal(Forbidden, "sso_email_unverified", "", "sign_in")
+	ErrSSONoSignup        = Refusal(Forbidden, "sso_signup_off", "", "sign_in")
+	ErrSSOSetupFirst      = Refusal(Forbidden, "sso_setup_first", "", "sign_in")
 )
 
 // ssoDenied is the provider's refusal to sign someone in, naming its
 // error code when it is one of the standard sort (letters and
 // underscores), never other text it was sent.
 func ssoDenied(code string) *Error {
-	e := &Error{Kind: Unauthorized, Code: "sso_denied", Title: "Sign in",
-		Msg: "The identity provider did not sign you in. Try again, or ask your administrator."}
 	if len(code) <= 40 && strings.Trim(code, "abcdefghijklmnopqrstuvwxyz_") == "" {
-		e.Msg = "The identity provider did not sign you in (it answered " + code + "). Try again, or ask your administrator."
+		return Variant(Unauthorized, "sso_denied", "code", "", "sign_in", "Code", code)
 	}
-	return e
+	return Variant(Unauthorized, "sso_denied", "plain", "", "sign_in")
 }
 
 // limited refuses a request until wait has passed.
 func limited(wait time.Duration) *Error {
-	return &Error{Kind: Limited, Code: "rate_limited", Title: "Too many attempts",
-		Msg:        "There were too many attempts in a short time, so oncelink is holding this one back. Nothing was changed. Try again in " + aboutHowLong(wait) + ".",
-		RetryAfter: wait}
+	e := Refusal(Limited, "rate_limited", "", "too_many_attempts", "Wait", Wait(wait))
+	e.RetryAfter = wait
+	return e
 }
 
 // gone explains why a link can no longer be opened.
 func gone(st Status) *Error {
-	e := &Error{Kind: Gone, Code: "link_gone", Title: "This link has been used",
-		Msg: "Everything this link shared has been delivered, and it cannot be opened again. If you did not open it yourself, tell the person who sent it."}
 	switch st {
 	case Expired:
-		e.Title, e.Msg = "This link has expired", "Its time ran out before it was opened. Ask the person who sent it for a new one."
+		return Variant(Gone, "link_gone", "expired", "", "link_expired")
 	case Revoked:
-		e.Title, e.Msg = "This link was revoked", "The person who shared it took it back. Ask them if you still need it."
+		return Variant(Gone, "link_gone", "revoked", "", "link_revoked")
 	}
-	return e
+	return Variant(Gone, "link_gone", "used", "", "link_used")
 }
 
 // fromStore turns the store's sentinels into the core's errors, and leaves

@@ -40,7 +40,7 @@ type NewKey struct {
 func (s *Service) CreateKey(ctx context.Context, account int64, name, expires string) (NewKey, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
-		return NewKey{}, invalid("key_name_missing", "name", "Name the key after where it will be used, such as \"CI\" or \"laptop\".")
+		return NewKey{}, invalid("key_name_missing", "name")
 	}
 	if err := checkText("name", name, MaxKeyNameLen); err != nil {
 		return NewKey{}, err
@@ -53,7 +53,7 @@ func (s *Service) CreateKey(ctx context.Context, account int64, name, expires st
 	default:
 		d, err := ParseDuration(expires)
 		if err != nil || d < time.Hour {
-			return NewKey{}, invalid("key_expiry_invalid", "expires", "Give the key's lifetime as a duration of at least an hour, such as 30d, or 1y, or never.")
+			return NewKey{}, invalid("key_expiry_invalid", "expires")
 		}
 		n.ExpiresAt = s.Now().Add(d)
 	}
@@ -64,8 +64,7 @@ func (s *Service) CreateKey(ctx context.Context, account int64, name, expires st
 	n.Hash, n.Prefix = sum[:], secret[:keyShownLen]
 	k, err := s.store.CreateAPIKey(ctx, n, MaxAPIKeys)
 	if errors.Is(err, store.ErrLimit) {
-		return NewKey{}, &Error{Kind: Conflict, Code: "key_limit", Title: "Too many keys",
-			Msg: "An account has at most 20 API keys. Revoke one you no longer use first."}
+		return NewKey{}, Refusal(Conflict, "key_limit", "", "too_many_keys", "Count", MaxAPIKeys)
 	}
 	if err != nil {
 		return NewKey{}, err

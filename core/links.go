@@ -64,7 +64,7 @@ func ParseUses(s string) (int, error) {
 	return n, nil
 }
 
-var errUses = invalid("max_uses_out_of_range", "max_uses", "Uses must be a whole number from 1 to %d.", MaxUses)
+var errUses = invalid("max_uses_out_of_range", "max_uses", "Max", MaxUses)
 
 // Created is a new link, with the only copy of its address.
 type Created struct {
@@ -103,10 +103,10 @@ func (s *Service) Create(ctx context.Context, owner int64, d *Draft, in LinkInpu
 		Notify: in.Notify}
 	ttl, err := ParseDuration(in.TTL)
 	if err != nil {
-		return Created{}, invalid("ttl_invalid", "ttl", "Give the time to live as a duration such as 90s, 15m, 2h or 7d.")
+		return Created{}, invalid("ttl_invalid", "ttl")
 	}
 	if ttl < s.cfg.MinTTL || ttl > s.cfg.MaxTTL {
-		return Created{}, invalid("ttl_out_of_range", "ttl", "The time to live must be between %s and %s.", FormatDuration(s.cfg.MinTTL), FormatDuration(s.cfg.MaxTTL))
+		return Created{}, invalid("ttl_out_of_range", "ttl", "Min", FormatDuration(s.cfg.MinTTL), "Max", FormatDuration(s.cfg.MaxTTL))
 	}
 	n.ExpiresAt = s.Now().Add(ttl)
 	if n.MaxUses == 0 {
@@ -120,7 +120,7 @@ func (s *Service) Create(ctx context.Context, owner int64, d *Draft, in LinkInpu
 	}
 	if in.Password != "" {
 		if len(in.Password) > MaxPasswordBytes {
-			return Created{}, invalid("password_too_long", "password", "A link password has at most %d bytes.", MaxPasswordBytes)
+			return Created{}, invalidAs("password_too_long", "link", "password", "Count", MaxPasswordBytes)
 		}
 		if n.PasswordHash, err = hashPassword(in.Password); err != nil {
 			return Created{}, err
@@ -132,7 +132,7 @@ func (s *Service) Create(ctx context.Context, owner int64, d *Draft, in LinkInpu
 		}
 		u, err := s.store.AccountByName(ctx, in.ForUser)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && u.Disabled()) {
-			return Created{}, invalid("for_user_unknown", "for_user", "There is no account named %q that can sign in.", in.ForUser)
+			return Created{}, invalid("for_user_unknown", "for_user", "Name", strconv.Quote(in.ForUser))
 		}
 		if err != nil {
 			return Created{}, err
@@ -150,10 +150,10 @@ func (s *Service) Create(ctx context.Context, owner int64, d *Draft, in LinkInpu
 	switch in.Kind {
 	case KindMessage:
 		if strings.TrimSpace(in.Message) == "" {
-			return Created{}, invalid("message_missing", "message", "Write the message to share.")
+			return Created{}, invalidAs("message_missing", "share", "message")
 		}
 		if len(in.Message) > MaxMessageBytes {
-			return Created{}, invalid("message_too_long", "message", "A message has at most %s.", LimitSize(MaxMessageBytes))
+			return Created{}, invalid("message_too_long", "message", "Size", Size(MaxMessageBytes))
 		}
 		content = []byte(in.Message)
 	case KindURL:
@@ -164,11 +164,11 @@ func (s *Service) Create(ctx context.Context, owner int64, d *Draft, in LinkInpu
 		content = []byte(u)
 	case KindFile:
 		if d.file == nil {
-			return Created{}, invalid("file_missing", "file", "Choose the file to share.")
+			return Created{}, invalidAs("file_missing", "share", "file")
 		}
 		return s.createFile(ctx, d, n)
 	default:
-		return Created{}, invalid("kind_unknown", "kind", "Choose what to share: a message, a web address or a file.")
+		return Created{}, invalid("kind_unknown", "kind")
 	}
 	n.Size = int64(len(content))
 	l, err := s.store.CreateLink(ctx, n, [][]byte{d.tok.Box().Seal(token.Content, 0, true, content)})
@@ -211,7 +211,7 @@ func checkIdempotencyKey(key string) error {
 	if len(key) > MaxIdempotencyKeyLen || strings.ContainsFunc(key, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
 	}) {
-		return invalid("idempotency_key_invalid", "", "This form is out of date. Load the page again, then create the link.")
+		return invalid("idempotency_key_invalid", "")
 	}
 	return nil
 }
@@ -223,7 +223,7 @@ func checkText(field, text string, max int) error {
 		return err
 	}
 	if utf8.RuneCountInString(text) > max {
-		return invalid(field+"_too_long", field, "A %s has at most %d characters.", fieldNoun(field), max)
+		return invalid(tooLong[field], field, "Count", max)
 	}
 	return nil
 }
@@ -233,20 +233,20 @@ func checkText(field, text string, max int) error {
 // Every text that reaches the store goes through it.
 func checkBytes(field, text string) error {
 	if !utf8.ValidString(text) || strings.IndexByte(text, 0) >= 0 {
-		return invalid(field+"_invalid", field, "Use letters, numbers and punctuation only: that %s has bytes that are not text.", fieldNoun(field))
+		code, variant, _ := strings.Cut(notText[field], ".")
+		return invalidAs(code, variant, field)
 	}
 	return nil
 }
 
-func fieldNoun(field string) string {
-	switch field {
-	case "q":
-		return "search"
-	case "username", "for_user":
-		return "username"
-	}
-	return strings.ReplaceAll(field, "_", " ")
-}
+// tooLong and notText are the messages of checkText's and checkBytes's
+// refusals, by field: a code, or a code and a variant of its message
+// (see Variant).
+var (
+	tooLong = map[string]string{"name": "name_too_long", "label": "label_too_long", "q": "q_too_long", "note": "note_too_long"}
+	notText = map[string]string{"username": "username_invalid.not_text", "for_user": "for_user_invalid", "name": "name_invalid",
+		"label": "label_invalid", "q": "q_invalid", "note": "note_invalid", "message": "message_invalid", "code": "code_invalid"}
+)
 
 // webAddress checks the web address to share, as its owner typed it, and
 // returns it as it is shared. One typed without its scheme, as people copy
@@ -254,12 +254,12 @@ func fieldNoun(field string) string {
 // https://, if what it names then is a host with a dot in it, or localhost.
 func webAddress(raw string) (string, error) {
 	if raw == "" {
-		return "", invalid("url_missing", "url", "Give the URL to share.")
+		return "", invalid("url_missing", "url")
 	}
 	if len(raw) > MaxURLLen {
-		return "", invalid("url_too_long", "url", "A URL has at most %d characters.", MaxURLLen)
+		return "", invalid("url_too_long", "url", "Count", MaxURLLen)
 	}
-	errInvalid := invalid("url_invalid", "url", "Share a web address such as example.com/page or https://example.com/page, without a user name or password in it.")
+	errInvalid := invalid("url_invalid", "url")
 	added := !strings.Contains(raw, "://")
 	if added {
 		raw = "https://" + strings.TrimPrefix(raw, "//")
@@ -272,7 +272,7 @@ func webAddress(raw string) (string, error) {
 		return "", errInvalid
 	}
 	if len(raw) > MaxURLLen {
-		return "", invalid("url_too_long", "url", "A URL has at most %d characters.", MaxURLLen)
+		return "", invalid("url_too_long", "url", "Count", MaxURLLen)
 	}
 	return raw, nil
 }
@@ -325,7 +325,7 @@ func (s *Service) Links(ctx context.Context, owner int64, in ListInput) (LinkPag
 		limit = DefaultPageSize
 	}
 	if limit < 1 || limit > MaxPageSize {
-		return LinkPage{}, invalid("limit_out_of_range", "limit", "A page holds from 1 to %d links.", MaxPageSize)
+		return LinkPage{}, invalidAs("limit_out_of_range", "links", "limit", "Count", MaxPageSize)
 	}
 	opts := store.ListOptions{Query: strings.TrimSpace(in.Query), Limit: limit + 1}
 	if err := checkText("q", opts.Query, MaxLabelLen); err != nil {
@@ -334,13 +334,13 @@ func (s *Service) Links(ctx context.Context, owner int64, in ListInput) (LinkPag
 	if in.Status != "" {
 		opts.Status = Status(in.Status)
 		if !validStatus(opts.Status) {
-			return LinkPage{}, invalid("status_unknown", "status", "There is no status %q: use active, used, expired or revoked.", in.Status)
+			return LinkPage{}, invalidAs("status_unknown", "links", "status", "Status", strconv.Quote(in.Status))
 		}
 	}
 	if in.Before != "" {
 		n, err := strconv.ParseInt(in.Before, 10, 64)
 		if err != nil || n <= 0 {
-			return LinkPage{}, invalid("cursor_invalid", "cursor", "That page does not exist.")
+			return LinkPage{}, invalid("cursor_invalid", "cursor")
 		}
 		opts.Before = n
 	}

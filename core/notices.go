@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -81,8 +82,7 @@ func (s *Service) CreateWebhook(ctx context.Context, owner int64, rawURL string,
 	rand.Read(secret)
 	w, err := s.store.CreateWebhook(ctx, owner, u, events, secret, MaxWebhooks)
 	if errors.Is(err, store.ErrLimit) {
-		return NewWebhook{}, &Error{Kind: Conflict, Code: "too_many_webhooks", Field: "url", Title: "Too many endpoints",
-			Msg: "An account may have at most 10 webhook endpoints. Delete one you no longer use first."}
+		return NewWebhook{}, Refusal(Conflict, "too_many_webhooks", "url", "too_many_endpoints", "Count", MaxWebhooks)
 	}
 	if err != nil {
 		return NewWebhook{}, fromStore(err)
@@ -116,14 +116,14 @@ func checkEvents(events []string) ([]string, error) {
 	for _, e := range events {
 		e = strings.TrimSpace(e)
 		if !slices.Contains(NoticeTypes, e) {
-			return nil, invalid("unknown_event", "events", "%q is not an event. Choose among %s.", clipText(e, 40), strings.Join(NoticeTypes, ", "))
+			return nil, invalid("unknown_event", "events", "Event", strconv.Quote(clipText(e, 40)), "Events", strings.Join(NoticeTypes, ", "))
 		}
 		if !slices.Contains(out, e) {
 			out = append(out, e)
 		}
 	}
 	if len(out) == 0 {
-		return nil, invalid("events_missing", "events", "Choose at least one event to send to this endpoint.")
+		return nil, invalid("events_missing", "events")
 	}
 	return out, nil
 }
@@ -140,14 +140,14 @@ func clipText(s string, n int) string {
 func (s *Service) webhookURL(ctx context.Context, rawURL string) (string, error) {
 	rawURL = strings.TrimSpace(rawURL)
 	if len(rawURL) > MaxWebhookURLLen {
-		return "", invalid("webhook_url_too_long", "url", "The endpoint's address may be at most %d characters long.", MaxWebhookURLLen)
+		return "", invalid("webhook_url_too_long", "url", "Count", MaxWebhookURLLen)
 	}
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "" {
-		return "", invalid("webhook_url_invalid", "url", "Give the endpoint's full address, starting with https:// (or http://).")
+		return "", invalidAs("webhook_url_invalid", "scheme", "url")
 	}
 	if u.User != nil {
-		return "", invalid("webhook_url_invalid", "url", "Leave names and passwords out of the endpoint's address: every message is signed instead.")
+		return "", invalidAs("webhook_url_invalid", "user", "url")
 	}
 	u.Fragment, u.RawFragment = "", ""
 	if s.cfg.WebhookAllowPrivate {
@@ -168,8 +168,7 @@ func (s *Service) resolver() Resolver {
 
 // ErrPrivateAddress refuses an endpoint on a private, loopback or
 // link-local address.
-var ErrPrivateAddress = &Error{Kind: Invalid, Code: "webhook_private_address", Field: "url", Title: "Address not allowed",
-	Msg: "This endpoint's address is private, loopback or link-local; oncelink sends webhooks only to public addresses. Its operator may allow others with --webhook-allow-private."}
+var ErrPrivateAddress = Refusal(Invalid, "webhook_private_address", "url", "address_not_allowed")
 
 // CheckWebhookHost refuses host if it is, or resolves to, an address that
 // is not public (see PublicAddress).
@@ -184,7 +183,7 @@ func CheckWebhookHost(ctx context.Context, r Resolver, host string) error {
 	defer cancel()
 	ips, err := r.LookupNetIP(ctx, "ip", host)
 	if err != nil || len(ips) == 0 {
-		return invalid("webhook_host_unknown", "url", "The endpoint's host name %q could not be found.", clipText(host, 80))
+		return invalid("webhook_host_unknown", "url", "Host", strconv.Quote(clipText(host, 80)))
 	}
 	for _, ip := range ips {
 		if !PublicAddress(ip) {
@@ -272,8 +271,7 @@ func (s *Service) NoticeAddress(ctx context.Context, owner int64) (NoticeAddress
 }
 
 // ErrEmailOff refuses a notice address on a server that sends no email.
-var ErrEmailOff = &Error{Kind: Invalid, Code: "email_off", Field: "address", Title: "Email is off",
-	Msg: "This server sends no email: its operator has not set --smtp-url and --mail-from."}
+var ErrEmailOff = Refusal(Invalid, "email_off", "address", "email_off")
 
 // SetNoticeAddress asks for address to become owner's notice address: it
 // mails address a link that confirms it, whose token the database keeps
@@ -286,7 +284,7 @@ func (s *Service) SetNoticeAddress(ctx context.Context, owner int64, address str
 	address = strings.TrimSpace(address)
 	a, err := mail.ParseAddress(address)
 	if err != nil || a.Name != "" || a.Address != address || len(address) > MaxAddressLen || !strings.Contains(address, "@") {
-		return invalid("address_invalid", "address", "Give one email address, such as you@example.com.")
+		return invalid("address_invalid", "address")
 	}
 	var raw [32]byte
 	rand.Read(raw[:])
@@ -298,16 +296,14 @@ func (s *Service) SetNoticeAddress(ctx context.Context, owner int64, address str
 	confirm := strings.TrimSuffix(s.cfg.BaseURL, "/") + "/settings/notices/confirm/" + tok
 	if err := s.cfg.Mailer.SendConfirmation(ctx, address, confirm); err != nil {
 		s.log.Warn("send confirmation mail", "err", err)
-		return &Error{Kind: Unavailable, Code: "mail_failed", Field: "address", Title: "Mail not sent",
-			Msg: "oncelink could not send the confirmation mail just now. Check the address, or try again later."}
+		return Refusal(Unavailable, "mail_failed", "address", "mail_not_sent")
 	}
 	return nil
 }
 
 // ErrConfirmGone refuses a confirmation link that is unknown, used or
 // expired.
-var ErrConfirmGone = &Error{Kind: Gone, Code: "confirmation_gone", Title: "Link no longer valid",
-	Msg: "This confirmation link was used already, has expired, or was replaced by a newer one. Set the address again on the Settings page."}
+var ErrConfirmGone = Refusal(Gone, "confirmation_gone", "", "link_no_longer_valid")
 
 // ConfirmNoticeAddress spends the confirmation token tok and makes its
 // address the notice address of its account, which must be owner's.

@@ -221,8 +221,7 @@ func (s *Service) Open(ctx context.Context, t Turn, tokText, password string, r 
 		return Opened{}, s.refuseGone(ctx, l, st, r.Client)
 	}
 	if wrongUser(l, r.Viewer) {
-		return Opened{}, &Error{Kind: Forbidden, Code: "wrong_user", Title: "Not for this account",
-			Msg: "This link is for " + l.ForUserName + ". Sign in as " + l.ForUserName + " to open it."}
+		return Opened{}, Refusal(Forbidden, "wrong_user", "", "not_for_this_account", "Name", l.ForUserName)
 	}
 	if l.E2ECheck != nil && r.Claim == "" {
 		return Opened{}, errClaimMissing
@@ -283,8 +282,7 @@ func (s *Service) refuseGone(ctx context.Context, l Link, st Status, c Client) e
 }
 
 // ErrWrongPassword refuses an open whose link password is wrong.
-var ErrWrongPassword = &Error{Kind: Forbidden, Code: "wrong_password", Field: "password", Title: "Wrong password",
-	Msg: "That password is not right. The link was not used; try again."}
+var ErrWrongPassword = Variant(Forbidden, "wrong_password", "link", "password", "wrong_password")
 
 // opened delivers the use of l just taken, with its grant.
 func (s *Service) opened(ctx context.Context, tok token.Token, l Link) (Opened, error) {
@@ -353,8 +351,7 @@ func (s *Service) GrantedFile(ctx context.Context, tokText string, grants []stri
 		if st := l.Status(s.Now()); st != Active {
 			return nil, gone(st)
 		}
-		return nil, &Error{Kind: Forbidden, Code: "not_opened", Title: "Open the link first",
-			Msg: "This file is sent only to the browser that opened its link. Open the link, then download the file from there."}
+		return nil, Refusal(Forbidden, "not_opened", "", "open_link_first")
 	}
 	o, err := s.content(ctx, tok, l)
 	return o.File, err

@@ -34,16 +34,11 @@ const (
 
 // Errors of passkeys.
 var (
-	ErrNoPasskeys = &Error{Kind: NotFound, Code: "passkeys_unavailable", Title: "Passkeys are not available",
-		Msg: "Passkeys need oncelink to be reached by a name, not an address: start it with --base-url set to the address people use, such as https://share.example.com or http://localhost:8080."}
-	errPasskeyRefused = &Error{Kind: Unauthorized, Code: "passkey_refused", Title: "Passkey refused",
-		Msg: "That passkey did not sign you in: it is not one of this server's, or its answer did not check out. Try again, or sign in with your password."}
-	errPasskeyStale = &Error{Kind: Invalid, Code: "passkey_expired", Title: "Try again",
-		Msg: "That took too long, or was started in another tab. Try again."}
-	errPasskeyNotRegistered = &Error{Kind: Invalid, Code: "passkey_not_registered", Title: "Passkey not added",
-		Msg: "Your browser's answer did not check out, so no passkey was added. Try again."}
-	errPasskeyKnown = &Error{Kind: Conflict, Code: "passkey_known", Title: "Already added",
-		Msg: "That passkey is already added to an account."}
+	ErrNoPasskeys           = Refusal(NotFound, "passkeys_unavailable", "", "passkeys_unavailable")
+	errPasskeyRefused       = Refusal(Unauthorized, "passkey_refused", "", "passkey_refused")
+	errPasskeyStale         = Refusal(Invalid, "passkey_expired", "", "try_again")
+	errPasskeyNotRegistered = Refusal(Invalid, "passkey_not_registered", "", "passkey_not_added")
+	errPasskeyKnown         = Refusal(Conflict, "passkey_known", "", "already_added")
 )
 
 // webauthnOf returns the WebAuthn relying party for baseURL, or nil when
@@ -146,9 +141,9 @@ func CheckPasskeyName(name string) error {
 	}
 	switch {
 	case strings.TrimSpace(name) == "":
-		return invalid("passkey_name_missing", "name", "Name the passkey, so that you can tell it from others: where it lives, such as “laptop” or “phone”.")
+		return invalid("passkey_name_missing", "name")
 	case utf8.RuneCountInString(name) > MaxPasskeyNameLen:
-		return invalid("passkey_name_too_long", "name", "A passkey's name has at most %d characters.", MaxPasskeyNameLen)
+		return invalid("passkey_name_too_long", "name", "Count", MaxPasskeyNameLen)
 	}
 	return nil
 }
@@ -169,8 +164,7 @@ func (s *Service) BeginPasskey(ctx context.Context, a Account, name string) (opt
 		return nil, "", err
 	}
 	if len(u.keys) >= MaxPasskeys {
-		return nil, "", &Error{Kind: Conflict, Code: "passkey_limit", Title: "Too many passkeys",
-			Msg: "You have as many passkeys as an account may have. Remove one to add another."}
+		return nil, "", Refusal(Conflict, "passkey_limit", "", "too_many_passkeys")
 	}
 	creation, data, err := s.webauthn.BeginRegistration(u,
 		webauthn.WithResidentKeyRequirement(protocol.ResidentKeyRequirementPreferred),
@@ -227,8 +221,7 @@ func (s *Service) FinishPasskey(ctx context.Context, a Account, state string, an
 	case errors.Is(err, store.ErrConflict):
 		return Passkey{}, errPasskeyKnown
 	case errors.Is(err, store.ErrLimit):
-		return Passkey{}, &Error{Kind: Conflict, Code: "passkey_limit", Title: "Too many passkeys",
-			Msg: "You have as many passkeys as an account may have. Remove one to add another."}
+		return Passkey{}, Refusal(Conflict, "passkey_limit", "", "too_many_passkeys")
 	}
 	return p, fromStore(err)
 }
@@ -272,8 +265,7 @@ func (s *Service) BeginPasskeySignIn(ctx context.Context, a *Account) (options [
 		return nil, "", err
 	}
 	if len(u.creds) == 0 {
-		return nil, "", &Error{Kind: NotFound, Code: "no_passkeys", Title: "No passkeys",
-			Msg: "Your account has no passkeys. Type a code instead."}
+		return nil, "", Refusal(NotFound, "no_passkeys", "", "no_passkeys")
 	}
 	assertion, data, err := s.webauthn.BeginLogin(u, webauthn.WithUserVerification(protocol.VerificationPreferred))
 	if err != nil {

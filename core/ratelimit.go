@@ -275,18 +275,6 @@ func (s *Service) take(ctx context.Context, l *limiter, key string) error {
 	return nil
 }
 
-// aboutHowLong writes a wait in words, rounded up.
-func aboutHowLong(d time.Duration) string {
-	n, unit := int((d+time.Second-1)/time.Second), "second"
-	if n >= 60 {
-		n, unit = int((d+time.Minute-1)/time.Minute), "minute"
-	}
-	if n != 1 {
-		unit += "s"
-	}
-	return strconv.Itoa(n) + " " + unit
-}
-
 // Client is whoever sent a request, as the audit trail records them and
 // the rate limits count them.
 type Client struct {

@@ -75,17 +75,17 @@ func (s *Service) CreateRequest(ctx context.Context, owner int64, in RequestInpu
 		in.Accepts = AcceptsAny
 	}
 	if in.Accepts != AcceptsText && in.Accepts != AcceptsFile && in.Accepts != AcceptsAny {
-		return CreatedRequest{}, invalid("accepts_unknown", "accepts", "Choose what may be sent: text, file or any.")
+		return CreatedRequest{}, invalid("accepts_unknown", "accepts")
 	}
 	if in.TTL == "" {
 		in.TTL = DefaultTTL
 	}
 	ttl, err := ParseDuration(in.TTL)
 	if err != nil {
-		return CreatedRequest{}, invalid("ttl_invalid", "ttl", "Give the time to live as a duration such as 90s, 15m, 2h or 7d.")
+		return CreatedRequest{}, invalid("ttl_invalid", "ttl")
 	}
 	if ttl < s.cfg.MinTTL || ttl > s.cfg.MaxTTL {
-		return CreatedRequest{}, invalid("ttl_out_of_range", "ttl", "The time to live must be between %s and %s.", FormatDuration(s.cfg.MinTTL), FormatDuration(s.cfg.MaxTTL))
+		return CreatedRequest{}, invalid("ttl_out_of_range", "ttl", "Min", FormatDuration(s.cfg.MinTTL), "Max", FormatDuration(s.cfg.MaxTTL))
 	}
 	if err := checkText("label", in.Label, MaxLabelLen); err != nil {
 		return CreatedRequest{}, err
@@ -124,17 +124,17 @@ func (s *Service) Requests(ctx context.Context, owner int64, in RequestListInput
 		limit = DefaultPageSize
 	}
 	if limit < 1 || limit > MaxPageSize {
-		return RequestPage{}, invalid("limit_out_of_range", "limit", "A page holds from 1 to %d requests.", MaxPageSize)
+		return RequestPage{}, invalidAs("limit_out_of_range", "requests", "limit", "Count", MaxPageSize)
 	}
 	st := RequestStatus(in.Status)
 	if st != "" && !validRequestStatus(st) {
-		return RequestPage{}, invalid("status_unknown", "status", "There is no status %q: use open, fulfilled, expired or revoked.", in.Status)
+		return RequestPage{}, invalidAs("status_unknown", "requests", "status", "Status", strconv.Quote(in.Status))
 	}
 	var before int64
 	if in.Before != "" {
 		n, err := strconv.ParseInt(in.Before, 10, 64)
 		if err != nil || n <= 0 {
-			return RequestPage{}, invalid("cursor_invalid", "cursor", "That page does not exist.")
+			return RequestPage{}, invalid("cursor_invalid", "cursor")
 		}
 		before = n
 	}
@@ -253,20 +253,20 @@ func (s *Service) Fulfil(ctx context.Context, t Turn, tokText string, d *Draft, 
 	var fill func(put func([]byte) error) error
 	switch {
 	case d.file != nil && hasText:
-		return Fulfilled{}, invalid("one_thing", "message", "Send either a message or a file, not both.")
+		return Fulfilled{}, invalid("one_thing", "message")
 	case d.file != nil:
 		if r.Accepts == AcceptsText {
-			return Fulfilled{}, invalid("file_not_accepted", "file", "This request asks for a message, not a file.")
+			return Fulfilled{}, invalid("file_not_accepted", "file")
 		}
 		n.Kind, n.Size = KindFile, d.file.size
 		n.Meta = sealMeta(d.tok, fileMeta{Name: d.file.name, Type: d.file.contentType})
 		fill = d.file.fill
 	case hasText:
 		if r.Accepts == AcceptsFile {
-			return Fulfilled{}, invalid("text_not_accepted", "message", "This request asks for a file, not a message.")
+			return Fulfilled{}, invalid("text_not_accepted", "message")
 		}
 		if len(message) > MaxMessageBytes {
-			return Fulfilled{}, invalid("message_too_long", "message", "A message has at most %s.", LimitSize(MaxMessageBytes))
+			return Fulfilled{}, invalid("message_too_long", "message", "Size", Size(MaxMessageBytes))
 		}
 		if err := checkBytes("message", message); err != nil {
 			return Fulfilled{}, err
@@ -275,9 +275,9 @@ func (s *Service) Fulfil(ctx context.Context, t Turn, tokText string, d *Draft, 
 		sealed := d.tok.Box().Seal(token.Content, 0, true, []byte(message))
 		fill = func(put func([]byte) error) error { return put(sealed) }
 	case r.Accepts == AcceptsFile:
-		return Fulfilled{}, invalid("file_missing", "file", "Choose the file to send.")
+		return Fulfilled{}, invalidAs("file_missing", "send", "file")
 	default:
-		return Fulfilled{}, invalid("message_missing", "message", "Write the message to send.")
+		return Fulfilled{}, invalidAs("message_missing", "send", "message")
 	}
 	linkToken := rtok.Box().Seal(token.LinkToken, 0, true, []byte(d.tok.String()))
 	r, l, err := s.store.FulfilRequest(ctx, r.ID, now, n, fill, linkToken)
@@ -327,21 +327,17 @@ func (s *Service) OpenRequest(ctx context.Context, t Turn, tokText string, rc Re
 
 // Refusals of a request's address.
 var (
-	ErrNotOwner = &Error{Kind: Forbidden, Code: "not_owner", Title: "Not yours to open",
-		Msg: "Only the account that asked for this can open what was sent. Sign in as that account."}
-	ErrNothingSent = &Error{Kind: Conflict, Code: "nothing_sent", Title: "Nothing sent yet",
-		Msg: "Nobody has sent anything to this request yet. The dashboard shows it as soon as someone does."}
+	ErrNotOwner    = Refusal(Forbidden, "not_owner", "", "not_yours")
+	ErrNothingSent = Refusal(Conflict, "nothing_sent", "", "nothing_sent")
 )
 
 // requestGone explains why a request can no longer be filled.
 func requestGone(st RequestStatus) *Error {
-	e := &Error{Kind: Gone, Code: "request_gone", Title: "Already sent",
-		Msg: "Something has been sent to this request already, and it takes nothing more. Ask whoever sent you the link for a new one."}
 	switch st {
 	case RequestExpired:
-		e.Title, e.Msg = "This request has expired", "Its time ran out before anything was sent. Ask whoever sent you the link for a new one."
+		return Variant(Gone, "request_gone", "expired", "", "request_expired")
 	case RequestRevoked:
-		e.Title, e.Msg = "This request was withdrawn", "Whoever asked took it back. Ask them if they still need it."
+		return Variant(Gone, "request_gone", "revoked", "", "request_withdrawn")
 	}
-	return e
+	return Variant(Gone, "request_gone", "sent", "", "request_sent")
 }

@@ -59,8 +59,7 @@ func (s *Service) EndOtherSessions(ctx context.Context, account int64, keep stri
 
 // errNotYourPassword refuses a change to an account made without its
 // current password.
-var errNotYourPassword = &Error{Kind: Forbidden, Code: "wrong_password", Field: "current_password", Title: "Wrong password",
-	Msg: "That is not your current password. Nothing was changed."}
+var errNotYourPassword = Variant(Forbidden, "wrong_password", "current", "current_password", "wrong_password")
 
 // checkOwnPassword checks that password is account a's, on the account's
 // sign-in limit, so that a session left open cannot be used to guess it
@@ -98,8 +97,7 @@ func (s *Service) ChangePassword(ctx context.Context, a Account, current, next, 
 func (s *Service) DeleteOwnAccount(ctx context.Context, a Account, password string) error {
 	if err := s.checkOwnPassword(ctx, a, password); err != nil {
 		if err == errNotYourPassword {
-			return &Error{Kind: Forbidden, Code: "wrong_password", Field: "password", Title: "Wrong password",
-				Msg: "That is not your password. Your account was not deleted."}
+			return Variant(Forbidden, "wrong_password", "delete", "password", "wrong_password")
 		}
 		return err
 	}
@@ -113,7 +111,7 @@ func (s *Service) DeleteOwnAccount(ctx context.Context, a Account, password stri
 // only for it are revoked. The last enabled administrator stays.
 func (s *Service) DeleteAccount(ctx context.Context, by *Account, id int64) (Account, error) {
 	if by != nil && id == by.ID {
-		return Account{}, invalid("cannot_delete_self", "", "Delete your own account on the Settings page, with your password.")
+		return Account{}, invalid("cannot_delete_self", "")
 	}
 	a, revoked, err := s.store.DeleteAccount(ctx, id)
 	if err != nil {
@@ -127,8 +125,7 @@ func (s *Service) DeleteAccount(ctx context.Context, by *Account, id int64) (Acc
 }
 
 // errLastAdmin refuses to leave no one who can manage accounts.
-var errLastAdmin = &Error{Kind: Conflict, Code: "last_admin", Title: "The last administrator",
-	Msg: "This is the only enabled administrator: make another account an administrator first, so that someone can still manage accounts."}
+var errLastAdmin = Refusal(Conflict, "last_admin", "", "last_admin")
 
 // accountChange turns the store's refusal of a change to an account into
 // the core's.

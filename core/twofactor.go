@@ -47,22 +47,14 @@ const flagRequireTwoFactor = "require-two-factor"
 
 // Errors of two-factor sign-in.
 var (
-	errWrongCode = &Error{Kind: Unauthorized, Code: "wrong_code", Field: "code", Title: "Wrong code",
-		Msg: "That code is not right. Type the six digits your authenticator app shows now, or one of your recovery codes."}
-	errCodeUsed = &Error{Kind: Unauthorized, Code: "code_used", Field: "code", Title: "Code already used",
-		Msg: "That code was used already. Wait for your authenticator app to show the next one, and type that."}
-	errTOTPOn = &Error{Kind: Conflict, Code: "totp_on", Title: "Already on",
-		Msg: "An authenticator app is already set up for your account. Turn it off first to set up another."}
-	errNoTOTP = &Error{Kind: NotFound, Code: "totp_off", Title: "Not set up",
-		Msg: "No authenticator app is set up for your account."}
-	errNoEnrolment = &Error{Kind: Invalid, Code: "totp_not_started", Field: "code", Title: "Start again",
-		Msg: "There is no authenticator app waiting to be confirmed. Start setting it up again."}
-	errNotYourProof = &Error{Kind: Forbidden, Code: "wrong_proof", Field: "proof", Title: "Wrong code or password",
-		Msg: "That is neither a current code from your authenticator app nor your password. Nothing was changed."}
-	errNoSecondFactor = &Error{Kind: Invalid, Code: "no_second_factor", Title: "No second factor",
-		Msg: "Set up an authenticator app or a passkey first: recovery codes stand in for them."}
-	errFactorRequired = &Error{Kind: Conflict, Code: "two_factor_required", Title: "Two-factor is required",
-		Msg: "This server requires two-factor sign-in, and this is your last second factor. Add another (an authenticator app or a passkey) before you remove it."}
+	errWrongCode      = Refusal(Unauthorized, "wrong_code", "code", "wrong_code")
+	errCodeUsed       = Refusal(Unauthorized, "code_used", "code", "code_used")
+	errTOTPOn         = Refusal(Conflict, "totp_on", "", "already_on")
+	errNoTOTP         = Refusal(NotFound, "totp_off", "", "not_set_up")
+	errNoEnrolment    = Refusal(Invalid, "totp_not_started", "code", "start_again")
+	errNotYourProof   = Refusal(Forbidden, "wrong_proof", "proof", "wrong_proof")
+	errNoSecondFactor = Refusal(Invalid, "no_second_factor", "", "no_second_factor")
+	errFactorRequired = Variant(Conflict, "two_factor_required", "last_factor", "", "two_factor_required")
 )
 
 // TOTPEnrolment is a new authenticator-app secret waiting to be confirmed:

@@ -100,9 +100,11 @@ func (u *uploads) release(client string) {
 }
 
 // errTooManyUploads refuses an upload beyond MaxUploadsPerClient.
-var errTooManyUploads = &Error{Kind: Limited, Code: "too_many_uploads", Field: "file", Title: "Too many uploads",
-	Msg:        fmt.Sprintf("You are sending %d files already. Wait until one of them has arrived, then send this one again.", MaxUploadsPerClient),
-	RetryAfter: 5 * time.Second}
+var errTooManyUploads = func() *Error {
+	e := Refusal(Limited, "too_many_uploads", "file", "too_many_uploads", "Count", MaxUploadsPerClient)
+	e.RetryAfter = 5 * time.Second
+	return e
+}()
 
 // ReadMultipart reads a create form sent as multipart/form-data by client c
 // from body, whose boundary is given, and returns its fields; on an error,
@@ -160,7 +162,7 @@ func (d *Draft) ReadMultipart(body io.Reader, boundary string, contentLength int
 			return formErr(err)
 		}
 		if parts == maxFormParts {
-			return formErr(invalid("too_many_fields", "", "That form has more than %d fields.", maxFormParts))
+			return formErr(invalid("too_many_fields", "", "Count", maxFormParts))
 		}
 		name := p.FormName()
 		switch {
@@ -180,8 +182,7 @@ func (d *Draft) ReadMultipart(body io.Reader, boundary string, contentLength int
 				return formErr(err)
 			}
 			if fieldBytes += int64(len(v)); fieldBytes > MaxFormBytes {
-				return formErr(&Error{Kind: TooLarge, Code: "form_too_large", Title: "Too large",
-					Msg: fmt.Sprintf("The form's fields are larger than the %s this server accepts. Nothing was stored.", LimitSize(MaxFormBytes))})
+				return formErr(Refusal(TooLarge, "form_too_large", "", "too_large", "Size", Size(MaxFormBytes)))
 			}
 			form.Add(name, string(v))
 			if name == "e2e" {
@@ -192,11 +193,10 @@ func (d *Draft) ReadMultipart(body io.Reader, boundary string, contentLength int
 }
 
 // ErrUnreadableForm is a form body that could not be read.
-var ErrUnreadableForm = invalid("unreadable_form", "", "The form could not be read. Reload the page and try again.")
+var ErrUnreadableForm = invalid("unreadable_form", "")
 
 func (s *Service) uploadTooLarge() *Error {
-	return &Error{Kind: TooLarge, Code: "file_too_large", Field: "file", Title: "Too large",
-		Msg: fmt.Sprintf("That file is larger than %s, the most this server accepts. Nothing was stored.", LimitSize(s.cfg.MaxUpload))}
+	return Variant(TooLarge, "file_too_large", "plain", "file", "too_large", "Size", Size(s.cfg.MaxUpload))
 }
 
 // upload is a file received for a link: its name, its type sniffed from
@@ -223,7 +223,7 @@ func (e *spoolError) Unwrap() error { return e.err }
 // chunk, whatever the size.
 func (d *Draft) ReceiveFile(name string, r io.Reader) error {
 	if d.file != nil {
-		return invalid("too_many_files", "file", "Share one file at a time.")
+		return invalid("too_many_files", "file")
 	}
 	spool, err := os.CreateTemp("", UploadPrefix+"*")
 	if err != nil {
@@ -273,7 +273,7 @@ func (d *Draft) ReceiveFile(name string, r io.Reader) error {
 	}
 	if up.size == 0 {
 		up.Close()
-		return invalid("file_empty", "file", "That file is empty. Choose a file with something in it.")
+		return invalid("file_empty", "file")
 	}
 	d.file = up
 	return nil

@@ -6,6 +6,7 @@ import (
 
 	"oncelink/components"
 	"oncelink/core"
+	"oncelink/i18n"
 )
 
 // adminOnly runs next for a signed-in administrator; anyone else signed in
@@ -51,7 +52,7 @@ func (h *Handler) renderAccounts(w http.ResponseWriter, r *http.Request, a *core
 			v.WithTwoFactor = append(v.WithTwoFactor, item)
 		}
 	}
-	h.render(w, r, status, components.AccountsPage(h.page(r, "Accounts"), v))
+	h.render(w, r, status, components.AccountsPage(h.page(r, i18n.T(r.Context(), "accounts.title")), v))
 }
 
 func accountItem(acc core.Account, viewer *core.Account, linked []core.Linked) components.AccountItem {
@@ -76,7 +77,7 @@ func (h *Handler) addAccount(w http.ResponseWriter, r *http.Request, a *core.Acc
 	}
 	added, err := h.core.AddAccount(r.Context(), f.Username, r.PostForm.Get("password"), f.Admin)
 	if e, ok := core.AsError(err); ok {
-		f.Username, f.Error, f.ErrorField = refill(f.Username), e.Msg, e.Field
+		f.Username, f.Error, f.ErrorField = refill(f.Username), e.Message(i18n.From(r.Context())), e.Field
 		h.renderAccounts(w, r, a, Status(e.Kind), components.Accounts{Form: f})
 		return
 	}
@@ -113,7 +114,7 @@ func (h *Handler) setDisabled(w http.ResponseWriter, r *http.Request, a *core.Ac
 // removing the last administrator, is the list with the reason.
 func (h *Handler) changedAccount(w http.ResponseWriter, r *http.Request, a *core.Account, acc core.Account, err error) {
 	if e, ok := core.AsError(err); ok && (e.Kind == core.Conflict || e.Kind == core.Invalid) && !isHTMX(r) {
-		h.renderAccounts(w, r, a, Status(e.Kind), components.Accounts{Error: e.Msg})
+		h.renderAccounts(w, r, a, Status(e.Kind), components.Accounts{Error: e.Message(i18n.From(r.Context()))})
 		return
 	}
 	if err != nil {
@@ -169,7 +170,7 @@ func (h *Handler) deleteAccount(w http.ResponseWriter, r *http.Request, a *core.
 	}
 	gone, err := h.core.DeleteAccount(r.Context(), a, id)
 	if e, ok := core.AsError(err); ok && (e.Kind == core.Conflict || e.Kind == core.Invalid) {
-		h.renderAccounts(w, r, a, Status(e.Kind), components.Accounts{Error: e.Msg})
+		h.renderAccounts(w, r, a, Status(e.Kind), components.Accounts{Error: e.Message(i18n.From(r.Context()))})
 		return
 	}
 	if err != nil {
@@ -189,7 +190,7 @@ func (h *Handler) resetPassword(w http.ResponseWriter, r *http.Request, a *core.
 	}
 	reset, err := h.core.ResetPassword(r.Context(), *a, id)
 	if e, ok := core.AsError(err); ok && e.Kind == core.Invalid {
-		h.renderAccounts(w, r, a, Status(e.Kind), components.Accounts{Error: e.Msg})
+		h.renderAccounts(w, r, a, Status(e.Kind), components.Accounts{Error: e.Message(i18n.From(r.Context()))})
 		return
 	}
 	if err != nil {

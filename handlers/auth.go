@@ -12,6 +12,7 @@ import (
 
 	"oncelink/components"
 	"oncelink/core"
+	"oncelink/i18n"
 )
 
 // sessionAccount is the session key that holds the signed-in account's id.
@@ -188,7 +189,7 @@ func (h *Handler) setupOpen(w http.ResponseWriter, r *http.Request) bool {
 
 func (h *Handler) setupForm(w http.ResponseWriter, r *http.Request) {
 	if h.setupOpen(w, r) {
-		h.render(w, r, http.StatusOK, components.SetupPage(h.page(r, "Set up"), components.AccountForm{}))
+		h.render(w, r, http.StatusOK, components.SetupPage(h.page(r, i18n.T(r.Context(), "auth.title_setup")), components.AccountForm{}))
 	}
 }
 
@@ -207,8 +208,8 @@ func (h *Handler) setup(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimSpace(r.PostForm.Get("username"))
 	a, err := h.core.Setup(r.Context(), turn, name, r.PostForm.Get("password"))
 	if e, ok := core.AsError(err); ok && e.Kind == core.Invalid {
-		form := components.AccountForm{Username: refill(name), Error: e.Msg, ErrorField: e.Field}
-		h.render(w, r, Status(e.Kind), components.SetupPage(h.page(r, "Set up"), form))
+		form := components.AccountForm{Username: refill(name), Error: e.Message(i18n.From(r.Context())), ErrorField: e.Field}
+		h.render(w, r, Status(e.Kind), components.SetupPage(h.page(r, i18n.T(r.Context(), "auth.title_setup")), form))
 		return
 	}
 	if err != nil {
@@ -261,7 +262,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	form.Username = strings.TrimSpace(r.PostForm.Get("username"))
 	a, err := h.core.SignIn(r.Context(), turn, form.Username, r.PostForm.Get("password"))
 	if e, ok := core.AsError(err); ok && (e == core.ErrBadCredentials || e == core.ErrPasswordSignInOff || e.Kind == core.Invalid) {
-		form.Username, form.Error = refill(form.Username), e.Msg
+		form.Username, form.Error = refill(form.Username), e.Message(i18n.From(r.Context()))
 		h.renderLogin(w, r, Status(e.Kind), form)
 		return
 	}

@@ -7,6 +7,7 @@ import (
 
 	"oncelink/components"
 	"oncelink/core"
+	"oncelink/i18n"
 )
 
 // e2eClaimField is the field of an open that carries an end-to-end link's
@@ -29,7 +30,7 @@ func (h *Handler) openE2E(w http.ResponseWriter, r *http.Request, turn core.Turn
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Header().Set("Oncelink-Error", e.Code)
 		w.WriteHeader(Status(e.Kind))
-		io.WriteString(w, e.Msg)
+		io.WriteString(w, e.Message(i18n.From(r.Context())))
 		return
 	}
 	if err != nil {

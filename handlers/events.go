@@ -14,6 +14,7 @@ import (
 
 	"oncelink/components"
 	"oncelink/core"
+	"oncelink/i18n"
 	"oncelink/live"
 	"oncelink/metrics"
 )
@@ -225,14 +226,22 @@ func (h *Handler) sendRequestRow(ctx context.Context, s *eventStream, e live.Eve
 
 // sharedRows lets the streams that receive the same event share its row:
 // the first to ask reads and renders it, the others wait for that. Each
-// delivered event has its own entry, so no stream gets a row read before
-// its event's write. The latest maxSharedRows events are kept.
+// delivered event has its own entry in each language, so no stream gets a
+// row read before its event's write, or in another reader's language. The
+// latest maxSharedRows entries are kept.
 type sharedRows struct {
 	mu      sync.Mutex
-	byEvent map[uint64]*sharedRow
-	// ring holds the kept events' IDs; next is where the next one goes.
-	ring [maxSharedRows]uint64
+	byEvent map[rowKey]*sharedRow
+	// ring holds the kept rows' keys; next is where the next one goes.
+	ring [maxSharedRows]rowKey
 	next int
+}
+
+// rowKey is an event's row in one language: streams whose readers speak
+// different languages each get the row in their own.
+type rowKey struct {
+	id   uint64
+	lang string
 }
 
 // maxSharedRows bounds the rows kept: an event's streams all ask for its
@@ -249,17 +258,18 @@ type sharedRow struct {
 // build runs without the asking stream's cancellation, since others wait
 // for what it returns.
 func (r *sharedRows) render(ctx context.Context, e live.Event, build func(context.Context) (string, error)) (string, error) {
+	key := rowKey{e.ID, i18n.From(ctx).Code}
 	r.mu.Lock()
-	row, ok := r.byEvent[e.ID]
+	row, ok := r.byEvent[key]
 	if !ok {
 		row = &sharedRow{done: make(chan struct{})}
 		if r.byEvent == nil {
-			r.byEvent = map[uint64]*sharedRow{}
+			r.byEvent = map[rowKey]*sharedRow{}
 		}
 		delete(r.byEvent, r.ring[r.next])
-		r.ring[r.next] = e.ID
+		r.ring[r.next] = key
 		r.next = (r.next + 1) % maxSharedRows
-		r.byEvent[e.ID] = row
+		r.byEvent[key] = row
 	}
 	r.mu.Unlock()
 	if !ok {

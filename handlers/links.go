@@ -11,6 +11,7 @@ import (
 
 	"oncelink/components"
 	"oncelink/core"
+	"oncelink/i18n"
 )
 
 func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, a *core.Account) {
@@ -41,7 +42,7 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, a *core.Acco
 		return
 	}
 	d := components.Dashboard{Form: h.emptyForm(), List: list, Stream: "/links/events?after=" + mark}
-	h.render(w, r, http.StatusOK, components.DashboardPage(h.page(r, "Links", "e2e.js"), d))
+	h.render(w, r, http.StatusOK, components.DashboardPage(h.page(r, i18n.T(r.Context(), "links.page_title"), "e2e.js"), d))
 }
 
 // linkList reads the page of a's links that the query q asks for.
@@ -112,7 +113,7 @@ func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *core.Acc
 		for _, field := range []*string{&f.Message, &f.URL, &f.TTL, &f.MaxUses, &f.ForUser, &f.Label} {
 			*field = refill(*field)
 		}
-		f.Error, f.ErrorField = e.Msg, e.Field
+		f.Error, f.ErrorField = e.Message(i18n.From(r.Context())), e.Field
 		retryAfter(w, e.RetryAfter)
 		h.renderCreate(w, r, Status(e.Kind), components.Dashboard{Form: f})
 		return
@@ -165,7 +166,7 @@ func (h *Handler) renderCreate(w http.ResponseWriter, r *http.Request, status in
 		h.render(w, r, status, components.CreateResult(d))
 		return
 	}
-	h.render(w, r, status, components.CreatePage(h.page(r, "New link", "e2e.js"), d))
+	h.render(w, r, status, components.CreatePage(h.page(r, i18n.T(r.Context(), "create.title"), "e2e.js"), d))
 }
 
 // created is the one-time view of a new link, with the only copy of its URL.
@@ -226,5 +227,5 @@ func (h *Handler) linkDetails(w http.ResponseWriter, r *http.Request, a *core.Ac
 	for _, e := range events {
 		d.Events = append(d.Events, components.AuditEvent{Kind: e.Kind, At: e.At, IP: e.IP, UserAgent: e.UserAgent})
 	}
-	h.render(w, r, http.StatusOK, components.LinkDetailsPage(h.page(r, "Link"), d))
+	h.render(w, r, http.StatusOK, components.LinkDetailsPage(h.page(r, i18n.T(r.Context(), "links.details.page_title")), d))
 }

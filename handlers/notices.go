@@ -1,22 +1,33 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
 	"oncelink/components"
 	"oncelink/core"
+	"oncelink/i18n"
 )
 
-// noticeEvents are the events an endpoint may choose, as the settings page
-// names them.
+// noticeEvents are the events an endpoint may choose, with the ids of the
+// messages that name them on the settings page.
 var noticeEvents = []components.EventChoice{
-	{Value: "link.opened", Label: "A link is opened"},
-	{Value: "link.used_up", Label: "A link's last use is taken"},
-	{Value: "link.viewed", Label: "A link's page is viewed"},
-	{Value: "link.expired_unopened", Label: "A link expires unopened"},
-	{Value: "link.revoked", Label: "A link is revoked"},
-	{Value: "request.fulfilled", Label: "A request is answered"},
+	{Value: "link.opened", Label: "notices.event.opened"},
+	{Value: "link.used_up", Label: "notices.event.used_up"},
+	{Value: "link.viewed", Label: "notices.event.viewed"},
+	{Value: "link.expired_unopened", Label: "notices.event.expired_unopened"},
+	{Value: "link.revoked", Label: "notices.event.revoked"},
+	{Value: "request.fulfilled", Label: "notices.event.fulfilled"},
+}
+
+// eventChoices are noticeEvents named in the reader's language.
+func eventChoices(ctx context.Context) []components.EventChoice {
+	out := make([]components.EventChoice, len(noticeEvents))
+	for i, e := range noticeEvents {
+		out[i] = components.EventChoice{Value: e.Value, Label: i18n.T(ctx, e.Label)}
+	}
+	return out
 }
 
 // fillNotices reads the account's notice address and endpoints, with their
@@ -49,7 +60,7 @@ func (h *Handler) fillNotices(r *http.Request, a *core.Account, v *components.No
 		}
 		v.Webhooks = append(v.Webhooks, item)
 	}
-	v.Events = noticeEvents
+	v.Events = eventChoices(ctx)
 	v.AtLimit = len(hooks) >= core.MaxWebhooks
 	return nil
 }
@@ -86,7 +97,7 @@ func (h *Handler) setNoticeAddress(w http.ResponseWriter, r *http.Request, a *co
 	address := strings.TrimSpace(r.PostForm.Get("address"))
 	err := h.core.SetNoticeAddress(r.Context(), a.ID, address)
 	if h.noticesRefused(w, r, a, err, func(n *components.Notices, e *core.Error) {
-		n.AddressForm = components.AddressForm{Address: address, Error: e.Msg, ErrorField: e.Field}
+		n.AddressForm = components.AddressForm{Address: address, Error: e.Message(i18n.From(r.Context())), ErrorField: e.Field}
 	}) {
 		return
 	}
@@ -95,7 +106,7 @@ func (h *Handler) setNoticeAddress(w http.ResponseWriter, r *http.Request, a *co
 		return
 	}
 	h.renderSettings(w, r, a, http.StatusOK, components.Settings{Notices: components.Notices{
-		Message: "A confirmation link is on its way to " + address + ". Open it to start email notices."}})
+		Message: i18n.T(r.Context(), "notices.flash.address_sent", "Address", address)}})
 }
 
 // confirmPage shows the button that confirms a notice address: the page a
@@ -112,7 +123,7 @@ func (h *Handler) confirmAddress(w http.ResponseWriter, r *http.Request, a *core
 		return
 	}
 	address, err := h.core.ConfirmNoticeAddress(r.Context(), a.ID, r.PathValue("token"))
-	if h.noticesRefused(w, r, a, err, func(n *components.Notices, e *core.Error) { n.AddressForm.Error = e.Msg }) {
+	if h.noticesRefused(w, r, a, err, func(n *components.Notices, e *core.Error) { n.AddressForm.Error = e.Message(i18n.From(r.Context())) }) {
 		return
 	}
 	if err != nil {
@@ -120,7 +131,7 @@ func (h *Handler) confirmAddress(w http.ResponseWriter, r *http.Request, a *core
 		return
 	}
 	h.renderSettings(w, r, a, http.StatusOK, components.Settings{Notices: components.Notices{
-		Message: "Email notices now go to " + address + "."}})
+		Message: i18n.T(r.Context(), "notices.flash.confirmed", "Address", address)}})
 }
 
 // removeNoticeAddress stops email notices.
@@ -145,7 +156,7 @@ func (h *Handler) createWebhook(w http.ResponseWriter, r *http.Request, a *core.
 	f := components.WebhookForm{URL: strings.TrimSpace(r.PostForm.Get("url")), Events: r.PostForm["events"]}
 	c, err := h.core.CreateWebhook(r.Context(), a.ID, f.URL, f.Events)
 	if h.noticesRefused(w, r, a, err, func(n *components.Notices, e *core.Error) {
-		f.Error, f.ErrorField = e.Msg, e.Field
+		f.Error, f.ErrorField = e.Message(i18n.From(r.Context())), e.Field
 		n.WebhookForm = f
 	}) {
 		return
@@ -207,5 +218,5 @@ func (h *Handler) testWebhook(w http.ResponseWriter, r *http.Request, a *core.Ac
 		return
 	}
 	h.renderSettings(w, r, a, http.StatusOK, components.Settings{Notices: components.Notices{
-		Message: "A test message is on its way; its delivery shows below within a few seconds (reload the page)."}})
+		Message: i18n.T(r.Context(), "notices.flash.test_queued")}})
 }

@@ -5,6 +5,7 @@ import (
 
 	"oncelink/components"
 	"oncelink/core"
+	"oncelink/i18n"
 )
 
 // recipient is who asks about a link in r: the client, the signed-in
@@ -82,7 +83,7 @@ func (h *Handler) linkCookie(tok, name, value string, maxAge int) *http.Cookie {
 // if any, and its status. Otherwise, while the rate limits hold the
 // recipient back, it answers 429; either way with how long to wait.
 func (h *Handler) showLink(w http.ResponseWriter, r *http.Request, tok string, sight core.Sight, refusal *core.Error) {
-	f := h.openForm(tok, sight, refusal)
+	f := h.openForm(r, tok, sight, refusal)
 	status := http.StatusOK
 	if sight.Lockout > 0 {
 		status = http.StatusTooManyRequests
@@ -106,22 +107,23 @@ func (h *Handler) showLink(w http.ResponseWriter, r *http.Request, tok string, s
 			// refusal's "sign in as" is not for the owner.
 			v.Action, v.Error = "", ""
 		}
-		h.render(w, r, status, components.OwnLinkPage(h.page(r, "Your link"), v))
+		h.render(w, r, status, components.OwnLinkPage(h.page(r, i18n.T(r.Context(), "recipient.title.own")), v))
 		return
 	}
 	scripts := e2ePage(w, sight.Link)
-	h.render(w, r, status, components.LandingPage(h.page(r, "Shared with you", scripts...), h.landing(sight, f)))
+	h.render(w, r, status, components.LandingPage(h.page(r, i18n.T(r.Context(), "recipient.title.shared"), scripts...), h.landing(sight, f)))
 }
 
-// openForm is the form that opens link tok, after refusal, if any.
-func (h *Handler) openForm(tok string, sight core.Sight, refusal *core.Error) components.OpenForm {
+// openForm is the form that opens link tok, after refusal, if any, in
+// r's reader's language.
+func (h *Handler) openForm(r *http.Request, tok string, sight core.Sight, refusal *core.Error) components.OpenForm {
 	f := components.OpenForm{Action: "/l/" + tok, NeedsPassword: sight.Link.PasswordHash != "",
 		Lockout: sight.Lockout, AttemptsLeft: sight.AttemptsLeft}
 	if f.Lockout > 0 {
 		f.RetryAt = h.core.Now().Add(f.Lockout)
 	}
 	if refusal != nil {
-		f.Error, f.ErrorField = refusal.Msg, refusal.Field
+		f.Error, f.ErrorField = refusal.Message(i18n.From(r.Context())), refusal.Field
 	}
 	return f
 }
@@ -214,7 +216,7 @@ func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, tok string, o 
 	case o.File != nil:
 		f := &components.SharedFile{Name: o.File.Name, Type: o.File.Type, Size: o.File.Size, URL: fileURL(tok)}
 		if o.File.Media != "" {
-			f.Media = &components.Media{Kind: o.File.Media, Src: f.URL, Type: f.Type, Title: f.Name, Artist: "Shared by " + o.Link.OwnerName}
+			f.Media = &components.Media{Kind: o.File.Media, Src: f.URL, Type: f.Type, Title: f.Name, Artist: i18n.T(r.Context(), "files.shared_by", "Owner", o.Link.OwnerName)}
 			scripts = append(scripts, "player.js")
 		}
 		v.File = f
@@ -227,7 +229,7 @@ func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, tok string, o 
 	default:
 		v.Message = o.Message
 	}
-	h.render(w, r, http.StatusOK, components.DeliveredPage(h.page(r, "Shared with you", scripts...), v))
+	h.render(w, r, http.StatusOK, components.DeliveredPage(h.page(r, i18n.T(r.Context(), "recipient.title.shared"), scripts...), v))
 }
 
 // relaxFormAction lets the Open button of a URL link follow its redirect to
@@ -239,5 +241,5 @@ func relaxFormAction(w http.ResponseWriter, l core.Link) {
 }
 
 func (h *Handler) player(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, http.StatusOK, components.PlayerPage(h.page(r, "Media player", "player.js")))
+	h.render(w, r, http.StatusOK, components.PlayerPage(h.page(r, i18n.T(r.Context(), "player.title"), "player.js")))
 }

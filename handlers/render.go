@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -22,16 +21,11 @@ import (
 
 // Errors of the web's own, beside the core's.
 var (
-	errMethod = &core.Error{Kind: core.NotAllowed, Code: "method_not_allowed", Title: "Not allowed",
-		Msg: "This address does not take that kind of request. Go back to the page and try again from there."}
-	errCrossOrigin = &core.Error{Kind: core.Forbidden, Code: "cross_origin", Title: "Refused",
-		Msg: "This request came from another site, so oncelink refused it. Go back to the page and try again from there."}
-	errNotAForm = &core.Error{Kind: core.Unsupported, Code: "not_a_form", Title: "Not a form",
-		Msg: "oncelink reads forms as a web browser sends them, and this request was not one. Nothing was changed."}
-	errLanguage = &core.Error{Kind: core.Invalid, Code: "language_unknown", Field: "language", Title: "That did not work",
-		Msg: "oncelink does not speak that language."}
-	errBodyOnRead = &core.Error{Kind: core.Invalid, Code: "body_on_read", Title: "That did not work",
-		Msg: "This request carried a body, which a GET or HEAD request cannot have. Nothing was read."}
+	errMethod      = core.Variant(core.NotAllowed, "method_not_allowed", "web", "", "not_allowed")
+	errCrossOrigin = core.Variant(core.Forbidden, "cross_origin", "web", "", "refused")
+	errNotAForm    = core.Refusal(core.Unsupported, "not_a_form", "", "not_a_form")
+	errLanguage    = core.Refusal(core.Invalid, "language_unknown", "language", "did_not_work")
+	errBodyOnRead  = core.Refusal(core.Invalid, "body_on_read", "", "did_not_work")
 )
 
 // Status is the HTTP status of a refusal of kind k: what the web pages and
@@ -76,8 +70,7 @@ func Refusal(err error) *core.Error {
 	}
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return &core.Error{Kind: core.TooLarge, Code: "body_too_large", Title: "Too large",
-			Msg: fmt.Sprintf("That request is larger than the %s this server accepts. Nothing was stored.", core.LimitSize(tooBig.Limit))}
+		return core.Refusal(core.TooLarge, "body_too_large", "", "too_large", "Size", core.Size(tooBig.Limit))
 	}
 	return nil
 }
@@ -88,8 +81,8 @@ func Refusal(err error) *core.Error {
 // client that hung up, which cancels what it asked for, gets no answer and
 // no error in the log: the request log counts it as 499.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	view := components.ErrorView{Status: http.StatusInternalServerError, Title: "Something went wrong",
-		Message: "oncelink could not finish this request. Nothing was changed; please try again."}
+	view := components.ErrorView{Status: http.StatusInternalServerError, Title: i18n.T(r.Context(), "title.internal"),
+		Message: i18n.T(r.Context(), "error.internal")}
 	e := Refusal(err)
 	switch {
 	case e == nil && r.Context().Err() != nil:
@@ -99,7 +92,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		h.log.Error("database unavailable", "method", r.Method, "path", LogPath(r.URL.Path), "err", err)
 	}
 	if e != nil {
-		view.Status, view.Title, view.Message = Status(e.Kind), e.Title, e.Msg
+		view.Status, view.Title, view.Message = Status(e.Kind), e.Heading(i18n.From(r.Context())), e.Message(i18n.From(r.Context()))
 		retryAfter(w, e.RetryAfter)
 		if (e.Kind == core.Limited || e.Kind == core.TooSlow) && r.ContentLength != 0 {
 			// The body is unread or cut short: rather than wait for its

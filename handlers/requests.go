@@ -7,6 +7,7 @@ import (
 
 	"oncelink/components"
 	"oncelink/core"
+	"oncelink/i18n"
 )
 
 // requests is the owner's requests page: the "Request a secret" form and
@@ -35,7 +36,7 @@ func (h *Handler) renderRequests(w http.ResponseWriter, r *http.Request, a *core
 	for _, rq := range page.Requests {
 		v.Rows = append(v.Rows, requestRow(rq, now))
 	}
-	h.render(w, r, status, components.RequestsPage(h.page(r, "Requests"), v))
+	h.render(w, r, status, components.RequestsPage(h.page(r, i18n.T(r.Context(), "requests.title")), v))
 }
 
 func requestRow(rq core.Request, now time.Time) components.RequestRow {
@@ -55,7 +56,7 @@ func (h *Handler) createRequest(w http.ResponseWriter, r *http.Request, a *core.
 	f.Label, f.Note, f.Accepts, f.TTL = r.PostForm.Get("label"), r.PostForm.Get("note"), r.PostForm.Get("accepts"), r.PostForm.Get("ttl")
 	c, err := h.core.CreateRequest(r.Context(), a.ID, core.RequestInput{Label: f.Label, Note: f.Note, Accepts: f.Accepts, TTL: f.TTL})
 	if e, ok := core.AsError(err); ok && e.Kind == core.Invalid {
-		f.Error, f.ErrorField = e.Msg, e.Field
+		f.Error, f.ErrorField = e.Message(i18n.From(r.Context())), e.Field
 		h.renderRequests(w, r, a, Status(e.Kind), f, nil)
 		return
 	}
@@ -98,10 +99,10 @@ func (h *Handler) requestPage(w http.ResponseWriter, r *http.Request) {
 		if v.Row.Status == string(core.RequestFulfilled) {
 			v.OpenAction = "/r/" + tok + "/open"
 		}
-		h.render(w, r, http.StatusOK, components.OwnRequestPage(h.page(r, "Your request"), v))
+		h.render(w, r, http.StatusOK, components.OwnRequestPage(h.page(r, i18n.T(r.Context(), "requests.own.title")), v))
 		return
 	}
-	h.render(w, r, http.StatusOK, components.SendPage(h.page(r, "Send a secret"), h.sendForm(tok, sight.Request)))
+	h.render(w, r, http.StatusOK, components.SendPage(h.page(r, i18n.T(r.Context(), "requests.send.title")), h.sendForm(tok, sight.Request)))
 }
 
 func (h *Handler) sendForm(tok string, rq core.Request) components.SendForm {
@@ -156,8 +157,8 @@ func (h *Handler) fulfil(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		v := h.sendForm(tok, sight.Request)
-		v.Message, v.Error, v.ErrorField = refill(message), e.Msg, e.Field
-		h.render(w, r, Status(e.Kind), components.SendPage(h.page(r, "Send a secret"), v))
+		v.Message, v.Error, v.ErrorField = refill(message), e.Message(i18n.From(r.Context())), e.Field
+		h.render(w, r, Status(e.Kind), components.SendPage(h.page(r, i18n.T(r.Context(), "requests.send.title")), v))
 		return
 	}
 	if err != nil {
@@ -183,7 +184,7 @@ func (h *Handler) sent(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, components.SentPage(h.page(r, "Sent")))
+	h.render(w, r, http.StatusOK, components.SentPage(h.page(r, i18n.T(r.Context(), "requests.sent.title"))))
 }
 
 // openRequest opens what was sent to a request, for its owner alone: the

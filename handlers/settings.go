@@ -6,6 +6,7 @@ import (
 
 	"oncelink/components"
 	"oncelink/core"
+	"oncelink/i18n"
 )
 
 // settings is the signed-in account's own page: its password, sessions
@@ -24,7 +25,7 @@ func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, a *core
 		// Signed in but for a second factor, which the server requires:
 		// the page offers only to set one up.
 		v.TwoFactor.Enrolling = true
-		h.render(w, r, status, components.SettingsPage(h.page(r, "Set up two-factor sign-in", "passkeys.js"), v))
+		h.render(w, r, status, components.SettingsPage(h.page(r, i18n.T(r.Context(), "settings.enrol.title"), "passkeys.js"), v))
 		return
 	}
 	keys, err := h.core.Keys(r.Context(), a.ID)
@@ -62,7 +63,7 @@ func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, a *core
 		return
 	}
 	v.NoPassword = !a.HasPassword()
-	h.render(w, r, status, components.SettingsPage(h.page(r, "Settings", "passkeys.js"), v))
+	h.render(w, r, status, components.SettingsPage(h.page(r, i18n.T(r.Context(), "settings.title"), "passkeys.js"), v))
 }
 
 // createKey makes an API key and shows its secret once. A mistake shows
@@ -75,7 +76,7 @@ func (h *Handler) createKey(w http.ResponseWriter, r *http.Request, a *core.Acco
 	f := components.KeyForm{Name: strings.TrimSpace(r.PostForm.Get("name")), Expires: r.PostForm.Get("expires")}
 	k, err := h.core.CreateKey(r.Context(), a.ID, f.Name, f.Expires)
 	if e, ok := core.AsError(err); ok {
-		f.Error, f.ErrorField = e.Msg, e.Field
+		f.Error, f.ErrorField = e.Message(i18n.From(r.Context())), e.Field
 		h.renderSettings(w, r, a, Status(e.Kind), components.Settings{Form: f})
 		return
 	}
@@ -112,7 +113,7 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, a *core
 	}
 	changed, ended, err := h.core.ChangePassword(r.Context(), *a, r.PostForm.Get("current_password"), r.PostForm.Get("password"), h.sessionID(r))
 	if e, ok := core.AsError(err); ok && e.Kind != core.Unavailable && e.Kind != core.Limited {
-		h.renderSettings(w, r, a, Status(e.Kind), components.Settings{Password: components.PasswordForm{Error: e.Msg, ErrorField: e.Field}})
+		h.renderSettings(w, r, a, Status(e.Kind), components.Settings{Password: components.PasswordForm{Error: e.Message(i18n.From(r.Context())), ErrorField: e.Field}})
 		return
 	}
 	if err != nil {
@@ -131,7 +132,7 @@ func (h *Handler) deleteOwnAccount(w http.ResponseWriter, r *http.Request, a *co
 	}
 	err := h.core.DeleteOwnAccount(r.Context(), *a, r.PostForm.Get("password"))
 	if e, ok := core.AsError(err); ok && e.Kind != core.Unavailable && e.Kind != core.Limited {
-		h.renderSettings(w, r, a, Status(e.Kind), components.Settings{Delete: components.DeleteForm{Error: e.Msg, ErrorField: e.Field}})
+		h.renderSettings(w, r, a, Status(e.Kind), components.Settings{Delete: components.DeleteForm{Error: e.Message(i18n.From(r.Context())), ErrorField: e.Field}})
 		return
 	}
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 
 	"oncelink/components"
 	"oncelink/core"
+	"oncelink/i18n"
 )
 
 // The session keys of a single sign-on under way: what the browser must
@@ -90,7 +91,7 @@ func (h *Handler) ssoRefused(w http.ResponseWriter, r *http.Request, next string
 	}
 	retryAfter(w, e.RetryAfter)
 	form := h.loginView(next)
-	form.Error = e.Msg
+	form.Error = e.Message(i18n.From(r.Context()))
 	h.renderLogin(w, r, Status(e.Kind), form)
 }
 
@@ -101,7 +102,7 @@ func (h *Handler) renderLogin(w http.ResponseWriter, r *http.Request, status int
 	if form.SSO {
 		w.Header().Set("Content-Security-Policy", components.SignInPolicy(h.core.SSOFormOrigins()))
 	}
-	h.render(w, r, status, components.LoginPage(h.page(r, "Sign in", "passkeys.js"), form))
+	h.render(w, r, status, components.LoginPage(h.page(r, i18n.T(r.Context(), "auth.title_signin"), "passkeys.js"), form))
 }
 
 // loginView is the sign-in form as this server offers it: with a password,

@@ -13,6 +13,7 @@ import (
 
 	"oncelink/components"
 	"oncelink/core"
+	"oncelink/i18n"
 )
 
 // The session keys of a sign-in half done: the account that gave its
@@ -34,13 +35,11 @@ const (
 
 // errEnrolFirst refuses what an account that must set up a second factor
 // tries before it has.
-var errEnrolFirst = &core.Error{Kind: core.Forbidden, Code: "two_factor_required", Title: "Set up two-factor sign-in first",
-	Msg: "This server requires two-factor sign-in. Set up an authenticator app or a passkey on the Settings page, then carry on."}
+var errEnrolFirst = core.Variant(core.Forbidden, "two_factor_required", "enrol_first", "", "enrol_first")
 
 // errHalfGone answers a second step whose first is gone: never made, or
 // made too long ago, or in another browser.
-var errHalfGone = &core.Error{Kind: core.Unauthorized, Code: "sign_in_again", Title: "Sign in again",
-	Msg: "Too much time passed since you typed your password, or this browser never did. Sign in again."}
+var errHalfGone = core.Refusal(core.Unauthorized, "sign_in_again", "", "sign_in_again")
 
 // afterPassword goes on with the sign-in of a, who gave the right
 // password: to the second step when a has a second factor, to setting one
@@ -152,7 +151,7 @@ func (h *Handler) renderVerify(w http.ResponseWriter, r *http.Request, a *core.A
 	}
 	v := components.Verify{Username: a.Username, TOTP: f.TOTP, Passkeys: f.Passkeys > 0 && h.core.PasskeysAvailable(),
 		Recovery: f.RecoveryLeft > 0, Error: msg}
-	h.render(w, r, status, components.VerifyPage(h.page(r, "Two-factor check", "passkeys.js"), v))
+	h.render(w, r, status, components.VerifyPage(h.page(r, i18n.T(r.Context(), "twofactor.title_verify"), "passkeys.js"), v))
 }
 
 // verify takes the second step of a sign-in: a code of the account's
@@ -177,7 +176,7 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request) {
 	}
 	err = h.core.SecondStep(r.Context(), turn, *a, r.PostForm.Get("code"))
 	if e, ok := core.AsError(err); ok && (e.Kind == core.Unauthorized || e.Kind == core.Invalid) {
-		h.renderVerify(w, r, a, Status(e.Kind), e.Msg)
+		h.renderVerify(w, r, a, Status(e.Kind), e.Message(i18n.From(r.Context())))
 		return
 	}
 	if err != nil {
@@ -298,8 +297,7 @@ func (h *Handler) ceremonyStart(w http.ResponseWriter, r *http.Request, begin fu
 }
 
 // errNotJSON refuses a ceremony's answer that is not JSON.
-var errNotJSON = &core.Error{Kind: core.Unsupported, Code: "not_json", Title: "Not JSON",
-	Msg: "A passkey's answer is sent as JSON, and this request was not. Nothing was changed."}
+var errNotJSON = core.Variant(core.Unsupported, "not_json", "passkey", "", "not_json")
 
 // readCeremony reads the browser's JSON answer to a passkey ceremony, of
 // at most core.MaxCeremonyBytes.
@@ -393,7 +391,7 @@ func (h *Handler) confirmTOTP(w http.ResponseWriter, r *http.Request, a *core.Ac
 			h.settingsRefusal(w, r, a, perr, "totp")
 			return
 		}
-		h.renderSettings(w, r, a, Status(e.Kind), components.Settings{TwoFactor: components.TwoFactor{Enrolment: enrolment(pending, e.Msg)}})
+		h.renderSettings(w, r, a, Status(e.Kind), components.Settings{TwoFactor: components.TwoFactor{Enrolment: enrolment(pending, e.Message(i18n.From(r.Context())))}})
 		return
 	}
 	if err != nil {
@@ -458,7 +456,7 @@ func (h *Handler) settingsRefusal(w http.ResponseWriter, r *http.Request, a *cor
 		h.fail(w, r, err)
 		return
 	}
-	h.renderSettings(w, r, a, Status(e.Kind), components.Settings{TwoFactor: components.TwoFactor{Error: e.Msg, ErrorFor: form, ErrorField: e.Field}})
+	h.renderSettings(w, r, a, Status(e.Kind), components.Settings{TwoFactor: components.TwoFactor{Error: e.Message(i18n.From(r.Context())), ErrorFor: form, ErrorField: e.Field}})
 }
 
 // passkeyRegisterOptions starts adding a passkey named by the form.

@@ -1,0 +1,60 @@
+package components
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"oncelink/i18n"
+)
+
+// TestFormatSpeaksTheReadersLanguage: the helpers write English as they
+// always have, and the reader's language when the context carries one.
+func TestFormatSpeaksTheReadersLanguage(t *testing.T) {
+	en, de, ar := context.Background(), i18n.With(context.Background(), "de"), i18n.With(context.Background(), "ar")
+	at := time.Date(2026, 3, 9, 14, 5, 0, 0, time.UTC)
+	for _, c := range []struct{ got, want string }{
+		{when(en, at), "9 Mar 2026, 14:05 UTC"},
+		{left(en, 26*time.Hour), "1d 2h"},
+		{wait(en, 1500*time.Millisecond), "2s"},
+		{size(en, 512), "512 bytes"},
+		{size(en, 1536), "1.5 KiB"},
+		{size(de, 1536), "1,5 KiB"},
+		{size(en, 3<<20), "3 MiB"},
+		{timesOpened(en, 2, 5), "2 of 5"},
+		{plural(en, 1, "format.tries"), "1 try"},
+		{plural(en, 3, "format.tries"), "3 tries"},
+		{plural(ar, 2, "format.tries"), "محاولتان"},
+		{kindName(en, "url"), "Link"},
+		{thing(en, "url"), "a web address"},
+		{thing(de, "file"), "eine Datei"},
+		{rowName(en, LinkRow{Kind: "message"}), "Message link"},
+		{rowName(de, LinkRow{Kind: "message", Label: "Mine"}), "Mine"},
+		{expiryChoice(en, "never"), "Never"},
+		{expiryChoice(en, "1y"), "1 year"},
+		{expiryChoice(en, "90d"), "90 days"},
+		{expiryChoice(de, "1d"), "1 Tag"},
+		{whenSeconds(en, at.Add(7*time.Second)), "9 Mar 2026, 14:05:07 UTC"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+	var labels []string
+	for _, p := range ttlPresets(en, LinkForm{MinTTL: "1m", MaxTTL: "7d"}) {
+		labels = append(labels, p.label)
+	}
+	if got := fmt.Sprint(labels); got != "[10 minutes 1 hour 1 day 7 days]" {
+		t.Errorf("presets %s", got)
+	}
+	c := Created{Owner: "alice", URL: "https://x/l/a", Row: LinkRow{Kind: "message", MaxUses: 1, ExpiresAt: at, ForUser: "bob", HasPassword: true}}
+	want := "alice shared a message with you: https://x/l/a\nIt opens once, until 9 Mar 2026, 14:05 UTC; after that it is gone.\nOnly the account bob can open it.\nThe password comes separately."
+	if got := instructions(en, c); got != want {
+		t.Errorf("instructions:\n%s\nwant\n%s", got, want)
+	}
+	c.Row.MaxUses, c.Row.ForUser, c.Row.HasPassword = 3, "", false
+	if got := instructions(de, c); got != "alice hat eine Nachricht mit Ihnen geteilt: https://x/l/a\nEr lässt sich 3-mal öffnen, bis 9. März 2026, 14:05 UTC; danach ist er weg." {
+		t.Errorf("de instructions: %q", got)
+	}
+}

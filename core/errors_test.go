@@ -1,0 +1,103 @@
+package core
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"oncelink/i18n"
+)
+
+// TestRefusalsInLanguages: a refusal's English is its Msg, and other
+// languages say it, waits included, in their own words.
+func TestRefusalsInLanguages(t *testing.T) {
+	e := limited(2*time.Minute + time.Second)
+	if !strings.HasSuffix(e.Msg, " Try again in 3 minutes.") || e.Title != "Too many attempts" {
+		t.Errorf("English: %q, %q", e.Title, e.Msg)
+	}
+	if got := limited(time.Second).Msg; !strings.HasSuffix(got, " Try again in 1 second.") {
+		t.Errorf("English, one second: %q", got)
+	}
+	for code, want := range map[string]string{"en": "Try again in 3 minutes.", "de": "in 3 Minuten erneut", "fr": "dans 3 minutes",
+		"es": "dentro de 3 minutos", "ar": "بعد 3 دقائق"} {
+		if got := e.Message(i18n.For(code)); !strings.Contains(got, want) {
+			t.Errorf("%s: %q lacks %q", code, got, want)
+		}
+	}
+	if got := limited(2 * time.Minute).Message(i18n.For("ar")); !strings.Contains(got, "بعد دقيقتين") {
+		t.Errorf("ar, two minutes: %q", got)
+	}
+	if got := ErrNotFound.Heading(i18n.For("de")); got != "Nicht gefunden" {
+		t.Errorf("de title: %q", got)
+	}
+	if got := invalid("username_too_long", "username", "Count", MaxUsernameLen).Msg; got != "A username has at most 64 characters." {
+		t.Errorf("plural English: %q", got)
+	}
+	if got := Refusal(TooLarge, "form_too_large", "", "too_large", "Size", Size(1000)).Msg; got != "The form's fields are larger than the 1000 bytes this server accepts. Nothing was stored." {
+		t.Errorf("size in bytes: %q", got)
+	}
+	if got := (&Error{Title: "T", Msg: "M"}).Message(i18n.For("de")); got != "M" {
+		t.Errorf("an Error without ids: %q", got)
+	}
+}
+
+// TestRefusalsExist: every refusal the source makes names messages that
+// the catalogs have.
+func TestRefusalsExist(t *testing.T) {
+	known := map[string]bool{}
+	for _, id := range i18n.IDs() {
+		known[id] = true
+	}
+	patterns := []struct {
+		re  *regexp.Regexp
+		ids func(m []string) []string
+	}{
+		{regexp.MustCompile(`\binvalid\("(\w+)"`), func(m []string) []string { return []string{"error." + m[1]} }},
+		{regexp.MustCompile(`\binvalidAs\("(\w+)", "(\w+)"`), func(m []string) []string { return []string{"error." + m[1] + "." + m[2]} }},
+		{regexp.MustCompile(`\bRefusal\((?:core\.)?\w+, "(\w+)", [^,]+, "(\w+)"`), func(m []string) []string {
+			return []string{"error." + m[1], "title." + m[2]}
+		}},
+		{regexp.MustCompile(`\bVariant\((?:core\.)?\w+, "(\w+)", "(\w+)", [^,]+, "(\w+)"`), func(m []string) []string {
+			return []string{"error." + m[1] + "." + m[2], "title." + m[3]}
+		}},
+	}
+	n := 0
+	for _, dir := range []string{".", "../handlers", "../api"} {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range patterns {
+				for _, m := range p.re.FindAllStringSubmatch(string(b), -1) {
+					for _, id := range p.ids(m) {
+						n++
+						if !known[id] {
+							t.Errorf("%s: %s is in no catalog", f, id)
+						}
+					}
+				}
+			}
+		}
+	}
+	for field, id := range notText {
+		if !known["error."+id] {
+			t.Errorf("checkBytes %s: error.%s is in no catalog", field, id)
+		}
+	}
+	for field, id := range tooLong {
+		if !known["error."+id] {
+			t.Errorf("checkText %s: error.%s is in no catalog", field, id)
+		}
+	}
+	if n < 150 {
+		t.Errorf("only %d ids found: are the patterns out of date?", n)
+	}
+}

@@ -1,0 +1,156 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+)
+
+// chooseLanguage posts the language form as a browser on this site does,
+// with back as the page to return to.
+func (c *testClient) chooseLanguage(code, back string) response {
+	c.t.Helper()
+	form := url.Values{"lang": {code}, "back": {back}}
+	return c.request(http.MethodPost, "/language", strings.NewReader(form.Encode()), http.Header{
+		"Content-Type": {formType}, "Origin": {c.srv.URL}, "Sec-Fetch-Site": {"same-origin"},
+	})
+}
+
+// getIn is a GET of path with an Accept-Language header.
+func (c *testClient) getIn(path, acceptLanguage string) response {
+	c.t.Helper()
+	return c.request(http.MethodGet, path, nil, http.Header{"Accept-Language": {acceptLanguage}})
+}
+
+// accountLanguage is the language the account name keeps.
+func (s *testServer) accountLanguage(name string) string {
+	s.t.Helper()
+	a, err := s.h.core.AccountByName(context.Background(), name)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return a.Language
+}
+
+func TestLanguageChoiceKeptByAccount(t *testing.T) {
+	s := newTestServer(t)
+	c := s.admin()
+	settings := c.get("/settings")
+	if !strings.Contains(settings.body, `<html lang="en"`) {
+		t.Fatal("the settings page is not in English before a choice")
+	}
+	forms := findAll(parseHTML(t, settings.body), func(n *html.Node) bool {
+		return n.Data == "form" && attr(n, "data-testid") == "language-form"
+	})
+	if len(forms) != 1 || attr(forms[0], "action") != "/language" {
+		t.Fatalf("the settings page has %d language forms", len(forms))
+	}
+	if back := findAll(forms[0], func(n *html.Node) bool { return n.Data == "input" && attr(n, "name") == "back" }); len(back) != 1 || attr(back[0], "value") != "/settings" {
+		t.Error("the language form does not return to /settings")
+	}
+
+	res := c.chooseLanguage("de", "/settings")
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/settings" {
+		t.Fatalf("choose de: %d to %q, want 303 to /settings", res.StatusCode, res.Header.Get("Location"))
+	}
+	page := c.get("/settings")
+	if !strings.Contains(page.body, `<html lang="de"`) {
+		t.Fatal("after choosing de, /settings is not in German")
+	}
+	if !strings.Contains(page.body, "<h1>Einstellungen</h1>") {
+		t.Error("the German settings page is not headed Einstellungen")
+	}
+	selected := findAll(parseHTML(t, page.body), func(n *html.Node) bool {
+		return n.Data == "option" && hasAttr(n, "selected") && attr(n.Parent, "name") == "lang" && attr(n.Parent, "id") == "settings-language"
+	})
+	if len(selected) != 1 || attr(selected[0], "value") != "de" {
+		t.Errorf("the settings page's language select has %d choices selected, want de", len(selected))
+	}
+	if got := s.accountLanguage("ada"); got != "de" {
+		t.Fatalf("the account keeps %q, want de", got)
+	}
+
+	// A fresh session, in a browser that asks for nothing, reads German.
+	fresh := s.signIn("ada")
+	if page := fresh.get("/settings"); !strings.Contains(page.body, `<html lang="de"`) {
+		t.Error("a fresh session of the account does not read German")
+	}
+	// The account's choice beats the browser's.
+	if page := fresh.getIn("/links", "fr"); !strings.Contains(page.body, `<html lang="de"`) {
+		t.Error("Accept-Language beats the account's choice")
+	}
+
+	// Automatic follows the browser again.
+	if res := c.chooseLanguage("", "/settings"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("choose automatic: %d", res.StatusCode)
+	}
+	if got := s.accountLanguage("ada"); got != "" {
+		t.Errorf("after automatic the account keeps %q", got)
+	}
+	if page := c.getIn("/settings", "ar"); !strings.Contains(page.body, `<html lang="ar" dir="rtl"`) {
+		t.Error("after automatic, a browser asking for Arabic does not read it")
+	}
+}
+
+func TestLanguageUnknownRefused(t *testing.T) {
+	s := newTestServer(t)
+	c := s.admin()
+	if res := c.chooseLanguage("de", "/settings"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("choose de: %d", res.StatusCode)
+	}
+	res := c.chooseLanguage("xx", "/settings")
+	if res.StatusCode != http.StatusBadRequest {
+		t.Errorf("choose xx signed in: %d, want 400", res.StatusCode)
+	}
+	if cookies := res.Header.Values("Set-Cookie"); len(cookies) != 0 {
+		t.Errorf("a refused choice sets cookies %q", cookies)
+	}
+	if got := s.accountLanguage("ada"); got != "de" {
+		t.Errorf("after a refused xx the account keeps %q, want de", got)
+	}
+	if page := c.get("/settings"); !strings.Contains(page.body, `<html lang="de"`) {
+		t.Error("after a refused xx, /settings is no longer German")
+	}
+
+	visitor := s.client()
+	res = visitor.chooseLanguage("xx", "/login")
+	if res.StatusCode != http.StatusBadRequest {
+		t.Errorf("choose xx as a visitor: %d, want 400", res.StatusCode)
+	}
+	if cookies := res.Header.Values("Set-Cookie"); len(cookies) != 0 {
+		t.Errorf("a visitor's refused choice sets cookies %q", cookies)
+	}
+	if page := visitor.get("/login"); !strings.Contains(page.body, `<html lang="en"`) {
+		t.Error("after a refused xx, a visitor's /login is not in English")
+	}
+}
+
+func TestLanguageOfVisitor(t *testing.T) {
+	s := newTestServer(t)
+	s.admin()
+	visitor := s.client()
+	if page := visitor.getIn("/login", "fr-CH, de;q=0.8"); !strings.Contains(page.body, `<html lang="fr"`) {
+		t.Errorf("a visitor asking for fr-CH, de;q=0.8 does not read French on /login")
+	}
+	if page := visitor.getIn("/login", "xx, ja"); !strings.Contains(page.body, `<html lang="en"`) {
+		t.Errorf("a visitor asking for no language spoken here does not read English")
+	}
+
+	// The language menu's choice, kept in a cookie, beats Accept-Language.
+	res := visitor.chooseLanguage("es", "/login")
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login" {
+		t.Fatalf("a visitor choosing es: %d to %q, want 303 to /login", res.StatusCode, res.Header.Get("Location"))
+	}
+	if page := visitor.getIn("/login", "fr-CH, de;q=0.8"); !strings.Contains(page.body, `<html lang="es"`) {
+		t.Error("a visitor's chosen es does not beat Accept-Language")
+	}
+	// Automatic forgets the cookie.
+	visitor.chooseLanguage("", "/login")
+	if page := visitor.getIn("/login", "fr-CH, de;q=0.8"); !strings.Contains(page.body, `<html lang="fr"`) {
+		t.Error("after automatic, a visitor does not read the browser's language")
+	}
+}

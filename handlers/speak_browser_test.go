@@ -1,0 +1,61 @@
+package handlers
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"oncelink/i18n"
+	"oncelink/internal/browsertest"
+)
+
+// TestLanguagesInBrowser chooses each language in the footer's menu and
+// shows the dashboard, a link's page, settings, the player and a
+// recipient's page in it, at 1280 and 390 pixels, light and dark: none
+// scrolls sideways or breaks its policy, each is marked with its language
+// and direction, and Arabic mirrors the header (the brand on the right).
+// With ONCELINK_SCREENSHOTS set, each is kept as lang-PAGE-CODE-WIDTH-SCHEME.png.
+func TestLanguagesInBrowser(t *testing.T) {
+	s := newTestServer(t)
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	b.setUp()
+	link, _ := b.create("The door code is 4711.", "1h", "Door code")
+	b.create("ssh-ed25519 AAAAC3Nz", "30d", "A server key for the new colleague in the support team")
+
+	for _, l := range i18n.Languages {
+		b.open("/links", "#language-menu")
+		b.do(chromedp.Evaluate[chromedp.Void](`(() => {
+			const menu = document.getElementById("language-menu");
+			menu.value = "`+l.Code+`";
+			menu.form.querySelector("button[type=submit]").click();
+		})()`))
+		b.wait(`document.documentElement.lang === "`+l.Code+`" && !!document.getElementById("link-rows")`, 5*time.Second)
+		for _, p := range []struct{ name, path, sel string }{
+			{"links", "/links", "#link-rows"},
+			{"link", "/links/1", "main h1"},
+			{"settings", "/settings", "#settings-language"},
+			{"player", "/player", "main h1"},
+			{"recipient", strings.TrimPrefix(link, s.URL), "main form"},
+		} {
+			b.open(p.path, p.sel)
+			if got := eval[string](b, `document.documentElement.lang + " " + document.documentElement.dir`); got != l.Code+" "+l.Dir() {
+				t.Errorf("%s in %s is marked %q", p.name, l.Code, got)
+			}
+			// The brand starts the header: on the left, or on the right
+			// in a language written right to left.
+			brandFirst := eval[bool](b, `(() => {
+				const brand = document.querySelector("header .brand").getBoundingClientRect();
+				const nav = document.querySelector("header nav").getBoundingClientRect();
+				return document.documentElement.dir === "rtl" ? brand.right >= nav.right : brand.left <= nav.left;
+			})()`)
+			if !brandFirst {
+				t.Errorf("%s in %s: the header is not laid out for its direction", p.name, l.Code)
+			}
+			browsertest.Shoot(t, ctx, "lang-"+p.name+"-"+l.Code)
+			b.clean(p.name + " in " + l.Code)
+		}
+	}
+}
