@@ -29,7 +29,7 @@ func TestLanguagesInBrowser(t *testing.T) {
 		b.open("/links", "#language-menu")
 		b.do(chromedp.Evaluate[chromedp.Void](`(() => {
 			const menu = document.getElementById("language-menu");
-			menu.value = "`+l.Code+`";
+			menu.value = "` + l.Code + `";
 			menu.form.querySelector("button[type=submit]").click();
 		})()`))
 		b.wait(`document.documentElement.lang === "`+l.Code+`" && !!document.getElementById("link-rows")`, 5*time.Second)
