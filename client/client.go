@@ -19,6 +19,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"oncelink/i18n"
 )
 
 // UserAgent is what a Client tells servers it is; an owner sees it in the
@@ -30,7 +32,14 @@ type Client struct {
 	base string // the server's address, without a trailing slash
 	key  string
 	http *http.Client
+	// Language is the code of the language the server's refusals are
+	// asked in, as Accept-Language, and the client's own errors said in;
+	// "" asks for none, and the client speaks English.
+	Language string
 }
+
+// t is the message id in c's language.
+func (c *Client) t(id string, pairs ...any) string { return i18n.For(c.Language).T(id, pairs...) }
 
 // New returns a client of the server at baseURL (such as
 // https://share.example.com) with the API key key. Either may be empty:
@@ -84,13 +93,11 @@ func IsStatus(err error, status int) bool {
 	return errors.As(err, &e) && e.Status == status
 }
 
-// errNoServer is a call that needs a server's address without one.
-var errNoServer = errors.New("no server address: sign in first")
-
-// url is the API's address for path, which starts with /api/.
+// url is the API's address for path, which starts with /api/; a call
+// that needs a server's address without one is an error.
 func (c *Client) url(path string) (string, error) {
 	if c.base == "" {
-		return "", errNoServer
+		return "", errors.New(c.t("cli.client.no_server"))
 	}
 	return c.base + path, nil
 }
@@ -99,21 +106,24 @@ func (c *Client) url(path string) (string, error) {
 // 2xx status; any other status is an *APIError.
 func (c *Client) do(req *http.Request, withKey bool) (*http.Response, error) {
 	req.Header.Set("User-Agent", UserAgent)
+	if c.Language != "" {
+		req.Header.Set("Accept-Language", c.Language)
+	}
 	if withKey && c.key != "" {
 		if !validKey(c.key) {
-			return nil, errors.New("the API key has characters that no key has: sign in again")
+			return nil, errors.New(c.t("cli.client.bad_key"))
 		}
 		req.Header.Set("Authorization", "Bearer "+c.key)
 	}
 	res, err := c.http.Do(req)
 	if err != nil {
-		return nil, transportError(req, err)
+		return nil, c.transportError(req, err)
 	}
 	if res.StatusCode >= 200 && res.StatusCode < 300 {
 		return res, nil
 	}
 	defer res.Body.Close()
-	return nil, readProblem(res)
+	return nil, c.readProblem(res)
 }
 
 // validKey reports whether key can go in a header: a key pasted with a
@@ -129,20 +139,20 @@ func validKey(key string) bool {
 
 // transportError says which server could not be reached, without the
 // request's path, which may hold a link's token.
-func transportError(req *http.Request, err error) error {
+func (c *Client) transportError(req *http.Request, err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
-		return fmt.Errorf("%s did not answer in time: %w", req.URL.Host, err)
+		return fmt.Errorf("%s: %w", c.t("cli.client.timeout", "Host", req.URL.Host), err)
 	}
-	return fmt.Errorf("cannot reach %s: %w", req.URL.Host, err)
+	return fmt.Errorf("%s: %w", c.t("cli.client.unreachable", "Host", req.URL.Host), err)
 }
 
 // readProblem makes the *APIError of a refused request.
-func readProblem(res *http.Response) error {
+func (c *Client) readProblem(res *http.Response) error {
 	e := &APIError{Status: res.StatusCode}
 	if s, err := strconv.Atoi(res.Header.Get("Retry-After")); err == nil && s > 0 {
 		e.RetryAfter = time.Duration(s) * time.Second
@@ -156,12 +166,11 @@ func readProblem(res *http.Response) error {
 		}
 	}
 	if res.StatusCode >= 300 && res.StatusCode < 400 {
-		e.Title = "Redirected"
-		e.Detail = "The server sent this request elsewhere"
+		e.Title = c.t("cli.client.redirected_title")
+		e.Detail = c.t("cli.client.redirected")
 		if loc, err := res.Location(); err == nil {
-			e.Detail += ", to " + loc.Scheme + "://" + loc.Host
+			e.Detail = c.t("cli.client.redirected_to", "URL", loc.Scheme+"://"+loc.Host)
 		}
-		e.Detail += "; use the address it names."
 	}
 	return e
 }
@@ -197,14 +206,14 @@ func (c *Client) sendJSON(ctx context.Context, method, path string, body, v any)
 	if err != nil {
 		return err
 	}
-	return decode(res, v)
+	return c.decode(res, v)
 }
 
 // decode reads res's JSON body into v and closes it.
-func decode(res *http.Response, v any) error {
+func (c *Client) decode(res *http.Response, v any) error {
 	defer res.Body.Close()
 	if err := json.NewDecoder(res.Body).Decode(v); err != nil {
-		return fmt.Errorf("the server's answer is not the JSON expected: %w", err)
+		return fmt.Errorf("%s: %w", c.t("cli.client.bad_json"), err)
 	}
 	return nil
 }

@@ -37,7 +37,7 @@ func (c *Client) CreateE2ELink(ctx context.Context, in NewLink) (Link, error) {
 		br := bufio.NewReaderSize(in.File, e2e.ChunkSize)
 		head, err := br.Peek(e2e.ChunkSize)
 		if err != nil && !errors.Is(err, io.EOF) {
-			return Link{}, fmt.Errorf("read %s: %w", in.FileName, err)
+			return Link{}, fmt.Errorf("%s: %w", c.t("cli.client.read_file", "Name", in.FileName), err)
 		}
 		h.Kind, h.Name, h.Type = "file", in.FileName, sniff.Type(head)
 		content = br
@@ -86,7 +86,7 @@ func (c *Client) openE2E(ctx context.Context, base, tok string, secret []byte, p
 	}
 	if res.Header.Get("Oncelink-Kind") != "e2e" {
 		res.Body.Close()
-		return nil, fmt.Errorf("the server did not answer with an end-to-end link's ciphertext (Oncelink-Kind %q)", res.Header.Get("Oncelink-Kind"))
+		return nil, errors.New(c.t("cli.client.not_e2e", "Kind", fmt.Sprintf("%q", res.Header.Get("Oncelink-Kind"))))
 	}
 	r, err := e2e.NewReader(res.Body, e2e.Key(secret, password))
 	if err != nil {
@@ -102,7 +102,7 @@ func (c *Client) openE2E(ctx context.Context, base, tok string, secret []byte, p
 			return nil, decryptError(err)
 		}
 		if len(b) > maxE2EText {
-			return nil, errors.New("the decrypted message is larger than a message can be")
+			return nil, errors.New(c.t("cli.client.e2e_too_large"))
 		}
 		o.Message, o.URL = string(b), string(b)
 		if o.Kind == "url" {
@@ -118,7 +118,7 @@ func (c *Client) openE2E(ctx context.Context, base, tok string, secret []byte, p
 		}{decryptErrors{r}, res.Body}
 	default:
 		res.Body.Close()
-		return nil, fmt.Errorf("the link holds a kind of content this client does not know: %q", r.Header.Kind)
+		return nil, errors.New(c.t("cli.client.unknown_kind", "Kind", fmt.Sprintf("%q", r.Header.Kind)))
 	}
 	return o, nil
 }

@@ -89,7 +89,7 @@ func (c *Client) CreateLink(ctx context.Context, in NewLink) (Link, error) {
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	written := make(chan error, 1)
 	go func() {
-		err := writeForm(mw, in)
+		err := c.writeForm(mw, in)
 		written <- err // before the transport can hear of it
 		pw.CloseWithError(err)
 	}()
@@ -109,12 +109,12 @@ func (c *Client) CreateLink(ctx context.Context, in NewLink) (Link, error) {
 		}
 		return l, err
 	}
-	return l, decode(res, &l)
+	return l, c.decode(res, &l)
 }
 
 // writeForm writes in as a create form, the fields before the file so
 // that the server knows the kind when the file arrives.
-func writeForm(mw *multipart.Writer, in NewLink) error {
+func (c *Client) writeForm(mw *multipart.Writer, in NewLink) error {
 	fields := [][2]string{{"kind", in.Kind}, {"message", in.Message}, {"url", in.URL}, {"ttl", in.TTL},
 		{"password", in.Password}, {"for_user", in.ForUser}, {"label", in.Label}}
 	if in.MaxUses != 0 {
@@ -144,7 +144,7 @@ func writeForm(mw *multipart.Writer, in NewLink) error {
 		return err
 	}
 	if _, err := io.Copy(part, in.File); err != nil {
-		return fmt.Errorf("read %s: %w", name, err)
+		return fmt.Errorf("%s: %w", c.t("cli.client.read_file", "Name", name), err)
 	}
 	return mw.Close()
 }

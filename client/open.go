@@ -67,7 +67,7 @@ func (c *Client) Open(ctx context.Context, link, password string) (*Opened, erro
 		return o, nil
 	}
 	o := &Opened{}
-	if err := decode(res, o); err != nil {
+	if err := c.decode(res, o); err != nil {
 		return nil, err
 	}
 	return o, nil

@@ -8,19 +8,157 @@ import (
 	htmltemplate "html/template"
 	"net/url"
 	"strconv"
+	"strings"
 	texttemplate "text/template"
 	"time"
+	"unicode/utf8"
 
 	gomail "github.com/wneessen/go-mail"
+
+	"oncelink/i18n"
+	"oncelink/store"
 )
 
 //go:embed templates
 var templates embed.FS
 
+// The mails' templates take their words from the "mail." catalog with t,
+// and dates with when; each mail clones them with the functions of its
+// language (see compose). These are stand-ins for parsing.
 var (
-	textMails = texttemplate.Must(texttemplate.ParseFS(templates, "templates/*.txt"))
-	htmlMails = htmltemplate.Must(htmltemplate.ParseFS(templates, "templates/*.html"))
+	textMails = texttemplate.Must(texttemplate.New("").Funcs(textFuncs(i18n.For("en"))).
+			ParseFS(templates, "templates/*.txt"))
+	htmlMails = htmltemplate.Must(htmltemplate.New("").Funcs(htmlFuncs(i18n.For("en"))).
+			ParseFS(templates, "templates/*.html"))
 )
+
+// textFuncs are the template functions of a plain text part in l's
+// language: t says a message, quote puts a value in the language's
+// quotation marks, wrap breaks a paragraph into lines of at most 72
+// characters.
+func textFuncs(l *i18n.Localizer) texttemplate.FuncMap {
+	return texttemplate.FuncMap{
+		"t":     func(id string, pairs ...any) string { return l.T(id, pairs...) },
+		"quote": func(s string) string { return l.T("mail.quoted", "Text", s) },
+		"wrap":  func(s string) string { return wrap(s, 72) },
+		"when":  func(t time.Time) string { return l.When(t) },
+	}
+}
+
+// htmlFuncs are the template functions of an HTML part in l's language:
+// t says a message, its words as the catalog writes them and its values
+// escaped, strong sets a value in bold; lang and dir are the attributes of
+// <html>, lang "" in English; start is "left", or "right" in a language
+// written right to left.
+func htmlFuncs(l *i18n.Localizer) htmltemplate.FuncMap {
+	return htmltemplate.FuncMap{
+		"t":      func(id string, pairs ...any) htmltemplate.HTML { return htmlT(l, id, pairs...) },
+		"strong": func(s string) strong { return strong(s) },
+		"when":   func(t time.Time) string { return l.When(t) },
+		"lang": func() string {
+			if l.Code == "en" {
+				return ""
+			}
+			return l.Code
+		},
+		"dir": func() string { return l.Dir() },
+		// start is the side a line starts on.
+		"start": func() string {
+			if l.RTL {
+				return "right"
+			}
+			return "left"
+		},
+	}
+}
+
+// strong is a value that an HTML part sets in bold.
+type strong string
+
+// escaper escapes text as html/template does.
+var escaper = htmltemplate.Must(htmltemplate.New("").Parse("{{.}}"))
+
+func escapeHTML(s string) string {
+	var b strings.Builder
+	if err := escaper.Execute(&b, s); err != nil {
+		panic(err)
+	}
+	return b.String()
+}
+
+// markup escapes the few characters of a catalog's words that HTML would
+// misread; the words are ours, so quotes and apostrophes stay as written.
+var markup = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+// htmlT is message id for an HTML part: each value is escaped, and set in
+// <strong> when it is a strong.
+func htmlT(l *i18n.Localizer, id string, pairs ...any) htmltemplate.HTML {
+	args := make([]any, len(pairs))
+	var values []string
+	for i, p := range pairs {
+		if i%2 == 0 {
+			args[i] = p
+			continue
+		}
+		// A stand-in that no message holds, replaced once the message
+		// is said and escaped.
+		args[i] = "\uE000" + strconv.Itoa(len(values)) + "\uE001"
+		switch v := p.(type) {
+		case strong:
+			values = append(values, "<strong>"+escapeHTML(string(v))+"</strong>")
+		default:
+			values = append(values, escapeHTML(fmt.Sprint(v)))
+		}
+	}
+	s := markup.Replace(l.T(id, args...))
+	for i, v := range values {
+		s = strings.ReplaceAll(s, "\uE000"+strconv.Itoa(i)+"\uE001", v)
+	}
+	return htmltemplate.HTML(s)
+}
+
+// wrap breaks s, its line breaks taken for spaces, into lines of at most
+// width characters where it can.
+func wrap(s string, width int) string {
+	var b strings.Builder
+	n := 0
+	for _, word := range strings.Fields(s) {
+		w := utf8.RuneCountInString(word)
+		switch {
+		case n == 0:
+		case n+1+w > width:
+			b.WriteByte('\n')
+			n = 0
+		default:
+			b.WriteByte(' ')
+			n++
+		}
+		b.WriteString(word)
+		n += w
+	}
+	return b.String()
+}
+
+// compose is the text and HTML parts of the mail of template name, filled
+// with data, in the language of l.
+func compose(l *i18n.Localizer, name string, data any) (text, html string, err error) {
+	tt, err := textMails.Clone()
+	if err != nil {
+		return "", "", err
+	}
+	ht, err := htmlMails.Clone()
+	if err != nil {
+		return "", "", err
+	}
+	var tb, hb strings.Builder
+	if err := tt.Funcs(textFuncs(l)).ExecuteTemplate(&tb, name+".txt", data); err != nil {
+		return "", "", err
+	}
+	if err := ht.Funcs(htmlFuncs(l)).ExecuteTemplate(&hb, name+".html", data); err != nil {
+		return "", "", err
+	}
+	return tb.String(), hb.String(), nil
+}
 
 // Mailer sends oncelink's email through an SMTP server.
 type Mailer struct {
@@ -73,8 +211,12 @@ func NewMailer(smtpURL, from string) (*Mailer, error) {
 }
 
 // send mails to, under subject, the text and HTML parts of template name
-// filled with data.
+// filled with data, in the language of ctx.
 func (m *Mailer) send(ctx context.Context, to, subject, name string, data any) error {
+	text, html, err := compose(i18n.From(ctx), name, data)
+	if err != nil {
+		return err
+	}
 	msg := gomail.NewMsg()
 	if err := msg.From(m.from); err != nil {
 		return err
@@ -85,19 +227,15 @@ func (m *Mailer) send(ctx context.Context, to, subject, name string, data any) e
 	msg.Subject(subject)
 	msg.SetDate()
 	msg.SetMessageID()
-	if err := msg.SetBodyTextTemplate(textMails.Lookup(name+".txt"), data); err != nil {
-		return err
-	}
-	if err := msg.AddAlternativeHTMLTemplate(htmlMails.Lookup(name+".html"), data); err != nil {
-		return err
-	}
+	msg.SetBodyString(gomail.TypeTextPlain, text)
+	msg.AddAlternativeString(gomail.TypeTextHTML, html)
 	return m.client.DialAndSendWithContext(ctx, msg)
 }
 
 // SendConfirmation mails to the link that confirms it as a notice
-// address.
+// address, in the language of ctx: that of whoever asked for it.
 func (m *Mailer) SendConfirmation(ctx context.Context, to, confirmURL string) error {
-	return m.send(ctx, to, "Confirm your oncelink notice address", "confirm",
+	return m.send(ctx, to, i18n.T(ctx, "mail.confirm.subject"), "confirm",
 		struct{ Address, URL string }{to, confirmURL})
 }
 
@@ -105,18 +243,33 @@ func (m *Mailer) SendConfirmation(ctx context.Context, to, confirmURL string) er
 type Notice struct {
 	Type  string
 	Label string
-	// What says what happened, such as "was opened".
-	What    string
-	At      time.Time
-	IP      string
+	At    time.Time
+	IP    string
+	// Browser names the browser, "" when it is not known.
 	Browser string
 }
 
-// When is the notice's time as the mail writes it.
-func (n Notice) When() string { return n.At.UTC().Format("Monday 2 January 2006, 15:04:05 UTC") }
+// noticeMessages are the subject and the first sentence of a notice of
+// each type, which the link's label fills.
+var noticeMessages = map[string]struct{ Subject, Line string }{
+	store.NoticeLinkViewed:          {"mail.notice.viewed.subject", "mail.notice.viewed.line"},
+	store.NoticeLinkOpened:          {"mail.notice.opened.subject", "mail.notice.opened.line"},
+	store.NoticeLinkUsedUp:          {"mail.notice.used_up.subject", "mail.notice.used_up.line"},
+	store.NoticeLinkExpiredUnopened: {"mail.notice.expired_unopened.subject", "mail.notice.expired_unopened.line"},
+	store.NoticeLinkRevoked:         {"mail.notice.revoked.subject", "mail.notice.revoked.line"},
+	store.NoticeRequestFulfilled:    {"mail.notice.request_fulfilled.subject", "mail.notice.request_fulfilled.line"},
+}
 
-// SendNotice mails n to to.
+// SendNotice mails n to to, in the language of ctx: that of the account it
+// tells.
 func (m *Mailer) SendNotice(ctx context.Context, to string, n Notice) error {
-	subject := fmt.Sprintf("oncelink: %q %s", n.Label, n.What)
-	return m.send(ctx, to, subject, "notice", n)
+	msgs, ok := noticeMessages[n.Type]
+	if !ok {
+		return fmt.Errorf("no email for a notice of type %q", n.Type)
+	}
+	subject := i18n.T(ctx, msgs.Subject, "Label", strconv.Quote(n.Label))
+	return m.send(ctx, to, subject, "notice", struct {
+		Notice
+		Line string
+	}{n, msgs.Line})
 }

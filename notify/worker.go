@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"time"
 
+	"oncelink/i18n"
 	"oncelink/store"
 	"oncelink/useragent"
 )
@@ -269,17 +270,6 @@ func (w *Worker) webhook(ctx context.Context, d store.Delivery, a *store.Attempt
 	return nil
 }
 
-// what says what a notice of type t tells of its link, in a sentence
-// after the link's label.
-var what = map[string]string{
-	store.NoticeLinkViewed:          "was viewed",
-	store.NoticeLinkOpened:          "was opened",
-	store.NoticeLinkUsedUp:          "was used up",
-	store.NoticeLinkExpiredUnopened: "expired without being opened",
-	store.NoticeLinkRevoked:         "was revoked",
-	store.NoticeRequestFulfilled:    "was answered: something was sent to you",
-}
-
 func (w *Worker) email(ctx context.Context, d store.Delivery, a *store.Attempt) error {
 	if w.o.Mailer == nil {
 		a.Outcome = store.DeliveryFailed
@@ -293,7 +283,13 @@ func (w *Worker) email(ctx context.Context, d store.Delivery, a *store.Attempt) 
 		a.Outcome = store.DeliveryFailed
 		return errors.New("no confirmed notice address")
 	}
-	n := Notice{Type: d.Type, What: what[d.Type], At: d.At, IP: d.IP, Browser: useragent.Name(d.UserAgent)}
+	// The mail speaks the account's language, English when it chose none.
+	account, err := w.o.Store.AccountByID(ctx, d.AccountID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	ctx = i18n.With(ctx, account.Language)
+	n := Notice{Type: d.Type, At: d.At, IP: d.IP, Browser: useragent.Name(d.UserAgent)}
 	if d.UserAgent == "" {
 		n.Browser = ""
 	}
@@ -302,12 +298,12 @@ func (w *Worker) email(ctx context.Context, d store.Delivery, a *store.Attempt) 
 		if r, err := w.o.Store.OwnedRequest(ctx, d.AccountID, d.RequestID); err == nil {
 			n.Label = r.Label
 		}
-		n.Label = labelOr(n.Label, "request #"+strconv.FormatInt(d.RequestID, 10))
+		n.Label = labelOr(n.Label, i18n.T(ctx, "mail.notice.request_number", "ID", d.RequestID))
 	case d.LinkID != 0:
 		if l, err := w.o.Store.LinkByID(ctx, d.LinkID); err == nil {
 			n.Label = l.Label
 		}
-		n.Label = labelOr(n.Label, "link #"+strconv.FormatInt(d.LinkID, 10))
+		n.Label = labelOr(n.Label, i18n.T(ctx, "mail.notice.link_number", "ID", d.LinkID))
 	}
 	a.Body = d.Type
 	return w.o.Mailer.SendNotice(ctx, addr.Address, n)

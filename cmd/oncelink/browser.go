@@ -10,6 +10,7 @@ import (
 // browserName says which browser, on which system, sent userAgent, as a
 // person would: "Firefox 128 on Linux". A user agent that useragent does
 // not know is given as it is, cut short and made safe for a terminal.
+// The commands call it through browser, which speaks their language.
 func browserName(userAgent string) string {
 	ua := strings.TrimSpace(userAgent)
 	if ua == "" {
@@ -34,4 +35,12 @@ func printable(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// browser is browserName in p's language.
+func (p *proc) browser(userAgent string) string {
+	if strings.TrimSpace(userAgent) == "" {
+		return p.T("cli.events.unnamed_browser")
+	}
+	return browserName(userAgent)
 }

@@ -9,15 +9,25 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+
+	"oncelink/i18n"
 )
 
 // proc is what a command runs with: the process's environment and standard
-// streams, passed in so that tests run commands in-process.
+// streams, passed in so that tests run commands in-process, and the
+// language it speaks to people in, which the command's ctx carries too.
 type proc struct {
 	getenv         func(string) string
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	loc            *i18n.Localizer
 }
+
+// T is the message id in p's language.
+func (p *proc) T(id string, pairs ...any) string { return p.loc.T(id, pairs...) }
+
+// N is the message id in p's language, in the plural form for n.
+func (p *proc) N(id string, n int, pairs ...any) string { return p.loc.N(id, n, pairs...) }
 
 // runFunc runs a command once its flags are parsed, with the arguments that
 // were not flags.
@@ -75,7 +85,7 @@ func serveCommand(fs *flag.FlagSet) runFunc {
 	var c config
 	configFlags(fs, &c)
 	return func(ctx context.Context, p *proc, args []string) error {
-		if err := c.complete(args); err != nil {
+		if err := c.complete(p.loc, args); err != nil {
 			return &exitError{code: exitUsage, err: err}
 		}
 		return serve(ctx, c, p.stderr)
@@ -84,14 +94,14 @@ func serveCommand(fs *flag.FlagSet) runFunc {
 
 // helpCommand lists the commands, or tells one's arguments and flags.
 func helpCommand(*flag.FlagSet) runFunc {
-	return func(_ context.Context, p *proc, args []string) error {
+	return func(ctx context.Context, p *proc, args []string) error {
 		if len(args) == 0 {
 			printCommands(p.stdout, commandTable())
 			return nil
 		}
 		c, path, rest := find(commandTable(), args)
 		if c == nil || len(rest) > 0 {
-			return unknownCommand(path, rest)
+			return unknownCommand(i18n.From(ctx), path, rest)
 		}
 		printHelp(p.stdout, c, path)
 		return nil
@@ -103,9 +113,11 @@ func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "-
 
 // run is the whole program, with its surroundings passed in so that tests
 // can run it in-process. It runs the command that args name; no command,
-// or a flag first, is serve.
+// or a flag first, is serve. It is where the language of the messages is
+// chosen, from the environment (see cliLanguage), for every command.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	p := &proc{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	ctx = i18n.With(ctx, cliLanguage(getenv))
+	p := &proc{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr, loc: i18n.From(ctx)}
 	switch {
 	case len(args) > 0 && isHelp(args[0]):
 		args = append([]string{"help"}, args[1:]...)
@@ -114,12 +126,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	c, path, rest := find(commandTable(), args)
 	if c == nil {
-		return unknownCommand(path, rest)
+		return unknownCommand(p.loc, path, rest)
 	}
 	if c.subcommands != nil {
 		// "oncelink user" alone, or "oncelink user --help".
 		if len(rest) > 0 && !isHelp(rest[0]) {
-			return unknownCommand(path, rest)
+			return unknownCommand(p.loc, path, rest)
 		}
 		printHelp(p.stdout, c, path)
 		return nil
@@ -134,14 +146,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err != nil {
 		err = &exitError{code: exitUsage, err: err}
 	} else {
-		err = explain(runCmd(ctx, p, args))
+		err = explain(ctx, runCmd(ctx, p, args))
 	}
 	if exitCode(err) == exitUsage {
 		more := ""
 		if hasFlags(fs) {
-			more = fmt.Sprintf(" (see %q)", "oncelink help "+strings.Join(path, " "))
+			more = p.T("cli.usage.see", "Help", fmt.Sprintf("%q", "oncelink help "+strings.Join(path, " ")))
 		}
-		return fmt.Errorf("%w\nusage: %s%s", err, usageLine(c, path), more)
+		return fmt.Errorf("%w\n%s", err, p.T("cli.usage.line", "Usage", usageLine(c, path), "More", more))
 	}
 	return err
 }
@@ -166,9 +178,10 @@ func find(cmds []command, args []string) (c *command, path, rest []string) {
 }
 
 // unknownCommand is the usage error for rest[0] after path.
-func unknownCommand(path, rest []string) error {
+func unknownCommand(l *i18n.Localizer, path, rest []string) error {
 	name := strings.Join(append(slices.Clone(path), rest[0]), " ")
-	return usageError("unknown command %q; %q lists the commands", name, strings.Join(append([]string{"oncelink help"}, path...), " "))
+	return usageError(l.T("cli.usage.unknown_command", "Name", fmt.Sprintf("%q", name),
+		"Help", fmt.Sprintf("%q", strings.Join(append([]string{"oncelink help"}, path...), " "))))
 }
 
 // usageLine is c's synopsis: "oncelink user add NAME [flags]".

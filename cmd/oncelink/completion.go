@@ -16,7 +16,7 @@ var shells = []string{"bash", "zsh", "fish"}
 func completionCommand(*flag.FlagSet) runFunc {
 	return func(_ context.Context, p *proc, args []string) error {
 		if len(args) != 1 || !slices.Contains(shells, args[0]) {
-			return usageError("name one shell: bash, zsh or fish")
+			return usageError(p.T("cli.completion.one_shell"))
 		}
 		writeCompletion(p.stdout, args[0], completionNodes(commandTable()))
 		return nil

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"oncelink/core"
+	"oncelink/i18n"
 )
 
 // config is everything the server is told by flags and the environment.
@@ -178,7 +179,7 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	if err != nil {
 		return c, err
 	}
-	return c, c.complete(rest)
+	return c, c.complete(i18n.For(cliLanguage(getenv)), rest)
 }
 
 // configFlags sets c to the defaults and declares serve's flags on fs.
@@ -217,10 +218,10 @@ func configFlags(fs *flag.FlagSet, c *config) {
 
 // complete checks the configuration that the flags left, with args, the
 // arguments that were not flags (serve takes none), and fills in the base
-// URL.
-func (c *config) complete(args []string) error {
+// URL. Its errors are in l's language.
+func (c *config) complete(l *i18n.Localizer, args []string) error {
 	if len(args) > 0 {
-		return fmt.Errorf("unexpected argument %q", args[0])
+		return errors.New(l.T("cli.usage.unexpected", "Arg", fmt.Sprintf("%q", args[0])))
 	}
 	if c.BaseURL == "" {
 		c.BaseURL = "http://" + c.Addr
@@ -232,44 +233,44 @@ func (c *config) complete(args []string) error {
 	}
 	u, err := url.Parse(c.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("--base-url %q must be an http:// or https:// URL", c.BaseURL)
+		return errors.New(l.T("cli.serve.base_url", "URL", fmt.Sprintf("%q", c.BaseURL)))
 	}
 	switch {
 	case c.MinTTL <= 0 || c.MaxTTL < c.MinTTL:
-		return errors.New("--min-ttl must be positive and at most --max-ttl")
+		return errors.New(l.T("cli.serve.ttl_range"))
 	case c.GrantTTL <= 0 || c.Retention <= 0 || c.SweepInterval <= 0:
-		return errors.New("--grant-ttl, --retention and --sweep-interval must be positive")
+		return errors.New(l.T("cli.serve.positive"))
 	case c.LogFormat != "text" && c.LogFormat != "json":
-		return errors.New("--log-format must be text or json")
+		return errors.New(l.T("cli.serve.log_format"))
 	case c.MailFrom != "" && c.SMTPURL == "":
-		return errors.New("--mail-from needs --smtp-url")
+		return errors.New(l.T("cli.serve.mail_from"))
 	}
-	return c.OIDC.check(c.PasswordSignIn)
+	return c.OIDC.check(l, c.PasswordSignIn)
 }
 
 // check refuses single sign-on settings that would not work, and a server
-// that nobody could sign in to.
-func (o oidcConfig) check(passwordSignIn bool) error {
+// that nobody could sign in to, in l's language.
+func (o oidcConfig) check(l *i18n.Localizer, passwordSignIn bool) error {
 	if o.Issuer == "" {
 		switch {
 		case o.ClientID != "" || o.ClientSecret != "" || o.AllowedDomains != "" || o.NoSignup:
-			return errors.New("the --oidc-* flags need --oidc-issuer")
+			return errors.New(l.T("cli.serve.oidc_needs_issuer"))
 		case !passwordSignIn:
-			return errors.New("--password-signin=false needs single sign-on (--oidc-issuer): nobody could sign in")
+			return errors.New(l.T("cli.serve.nobody_signs_in"))
 		}
 		return nil
 	}
 	u, err := url.Parse(o.Issuer)
 	if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" ||
 		(u.Scheme != "https" && (u.Scheme != "http" || !isLoopbackHost(u.Hostname()))) {
-		return fmt.Errorf("--oidc-issuer %q must be an https:// URL (http:// only on a loopback address)", o.Issuer)
+		return errors.New(l.T("cli.serve.oidc_issuer", "URL", fmt.Sprintf("%q", o.Issuer)))
 	}
 	if o.ClientID == "" {
-		return errors.New("--oidc-issuer needs --oidc-client-id")
+		return errors.New(l.T("cli.serve.oidc_client_id"))
 	}
 	for _, d := range o.domains() {
 		if strings.ContainsAny(d, "@/ ") || !strings.Contains(d, ".") {
-			return fmt.Errorf("--oidc-allowed-domains: %q is not a domain such as example.com", d)
+			return errors.New(l.T("cli.serve.oidc_domain", "Domain", fmt.Sprintf("%q", d)))
 		}
 	}
 	return nil

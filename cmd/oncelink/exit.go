@@ -3,11 +3,12 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
+	"strings"
 
 	"oncelink/client"
 	"oncelink/core"
+	"oncelink/i18n"
 )
 
 // The exit statuses scripts can rely on; SPEC part 2 fixes them.
@@ -32,9 +33,30 @@ type exitError struct {
 func (e *exitError) Error() string { return e.err.Error() }
 func (e *exitError) Unwrap() error { return e.err }
 
-// usageError reports a wrong command, flag or argument: exit status 2.
-func usageError(format string, args ...any) error {
-	return &exitError{code: exitUsage, err: fmt.Errorf(format, args...)}
+// usageError reports a wrong command, flag or argument: exit status 2,
+// with msg, said in the command's language already.
+func usageError(msg string) error {
+	return &exitError{code: exitUsage, err: errors.New(msg)}
+}
+
+// said is an error put in the command line's language: its message is
+// msg, and it is still err to errors.Is and errors.As.
+type said struct {
+	err error
+	msg string
+}
+
+func (s *said) Error() string { return s.msg }
+func (s *said) Unwrap() error { return s.err }
+
+// clientErrors are the client's errors for people, by the message that
+// says them.
+var clientErrors = []struct {
+	err error
+	id  string
+}{
+	{client.ErrNotLink, "cli.error.not_link"},
+	{client.ErrDecrypt, "cli.error.decrypt"},
 }
 
 // exitCode is the status oncelink ends with after err: the one place where
@@ -76,19 +98,33 @@ func exitCode(err error) int {
 	return exitFailed
 }
 
-// explain puts some errors in the command line's words: a key that the
-// server refused, where the server's speak of headers, and Ctrl-C.
-func explain(err error) error {
+// explain puts some errors in the command line's words, and language
+// (that of ctx): a key that the server refused, where the server's speak
+// of headers, Ctrl-C, the rules' refusals and the client's errors.
+func explain(ctx context.Context, err error) error {
 	var apiErr *client.APIError
 	var e *exitError
 	switch {
+	case err == nil:
+		return nil
 	case errors.As(err, &e):
 		return err
 	case errors.Is(err, context.Canceled):
-		return &exitError{code: exitInterrupted, err: errors.New("interrupted")}
+		return &exitError{code: exitInterrupted, err: errors.New(i18n.T(ctx, "cli.error.interrupted"))}
 	case errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized:
-		return &exitError{code: exitSignedOut, err: fmt.Errorf("the server refused the API key: it is unknown, expired or revoked, or its account is disabled. " +
-			`Run "oncelink login URL" with a new key (make one under Settings, or with oncelink user key NAME)`)}
+		return &exitError{code: exitSignedOut, err: errors.New(i18n.T(ctx, "cli.error.key_refused"))}
+	}
+	l := i18n.From(ctx)
+	if l.Code == "en" {
+		return err
+	}
+	if ce, ok := core.AsError(err); ok && ce.Error() == err.Error() {
+		return &said{err: err, msg: ce.Message(l)}
+	}
+	for _, c := range clientErrors {
+		if errors.Is(err, c.err) {
+			return &said{err: err, msg: strings.Replace(err.Error(), c.err.Error(), l.T(c.id), 1)}
+		}
 	}
 	return err
 }

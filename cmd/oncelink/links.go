@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -23,7 +24,7 @@ func linksCommand(fs *flag.FlagSet) runFunc {
 	asJSON := fs.Bool("json", false, `print {"links": [...]} as JSON, the link objects of the API`)
 	return func(ctx context.Context, p *proc, args []string) error {
 		if len(args) > 0 {
-			return usageError("unexpected argument %q", args[0])
+			return usageError(p.T("cli.usage.unexpected", "Arg", fmt.Sprintf("%q", args[0])))
 		}
 		c, err := signedIn(p)
 		if err != nil {
@@ -46,7 +47,7 @@ func linksCommand(fs *flag.FlagSet) runFunc {
 			return printJSON(p.stdout, map[string]any{"links": links})
 		}
 		tw := tabwriter.NewWriter(p.stdout, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tLABEL\tKIND\tSTATUS\tUSES\tEXPIRES")
+		fmt.Fprintln(tw, p.T("cli.links.header"))
 		for _, l := range links {
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d/%d\t%s\n", l.ID, oneLine(l.Label, "-"), l.Kind, l.Status, l.Uses, l.MaxUses, l.ExpiresAt.UTC().Format("2006-01-02 15:04 UTC"))
 		}
@@ -55,16 +56,16 @@ func linksCommand(fs *flag.FlagSet) runFunc {
 }
 
 // linkID is the ID argument of revoke and events.
-func linkID(args []string) (int64, error) {
+func linkID(p *proc, args []string) (int64, error) {
 	switch {
 	case len(args) == 0:
-		return 0, usageError("ID is missing: oncelink links lists them")
+		return 0, usageError(p.T("cli.links.id_missing"))
 	case len(args) > 1:
-		return 0, usageError("unexpected argument %q", args[1])
+		return 0, usageError(p.T("cli.usage.unexpected", "Arg", fmt.Sprintf("%q", args[1])))
 	}
 	id, err := strconv.ParseInt(args[0], 10, 64)
 	if err != nil || id <= 0 {
-		return 0, usageError("%q is not a link's ID, a number that oncelink links lists", args[0])
+		return 0, usageError(p.T("cli.links.bad_id", "Arg", fmt.Sprintf("%q", args[0])))
 	}
 	return id, nil
 }
@@ -72,7 +73,7 @@ func linkID(args []string) (int64, error) {
 // revokeCommand ends a link at once: oncelink revoke ID.
 func revokeCommand(*flag.FlagSet) runFunc {
 	return func(ctx context.Context, p *proc, args []string) error {
-		id, err := linkID(args)
+		id, err := linkID(p, args)
 		if err != nil {
 			return err
 		}
@@ -82,9 +83,13 @@ func revokeCommand(*flag.FlagSet) runFunc {
 		}
 		l, err := c.Revoke(ctx, id)
 		if err != nil {
-			return linkError(err, id)
+			return linkError(p, err, id)
 		}
-		fmt.Fprintf(p.stdout, "revoked link %d%s\n", l.ID, labelled(l.Label))
+		if l.Label == "" {
+			fmt.Fprintln(p.stdout, p.T("cli.links.revoked", "ID", l.ID))
+		} else {
+			fmt.Fprintln(p.stdout, p.T("cli.links.revoked_labelled", "ID", l.ID, "Label", oneLine(l.Label, "")))
+		}
 		return nil
 	}
 }
@@ -93,7 +98,7 @@ func revokeCommand(*flag.FlagSet) runFunc {
 func eventsCommand(fs *flag.FlagSet) runFunc {
 	asJSON := fs.Bool("json", false, `print {"events": [...]} as JSON, as the API has them`)
 	return func(ctx context.Context, p *proc, args []string) error {
-		id, err := linkID(args)
+		id, err := linkID(p, args)
 		if err != nil {
 			return err
 		}
@@ -103,15 +108,15 @@ func eventsCommand(fs *flag.FlagSet) runFunc {
 		}
 		events, err := c.LinkEvents(ctx, id)
 		if err != nil {
-			return linkError(err, id)
+			return linkError(p, err, id)
 		}
 		if *asJSON {
 			return printJSON(p.stdout, map[string]any{"events": events})
 		}
 		tw := tabwriter.NewWriter(p.stdout, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "AT\tEVENT\tADDRESS\tBROWSER")
+		fmt.Fprintln(tw, p.T("cli.events.header"))
 		for _, e := range events {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.At.UTC().Format(time.DateTime+" UTC"), e.Kind, oneLine(e.IP, "-"), browserName(e.UserAgent))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.At.UTC().Format(time.DateTime+" UTC"), e.Kind, oneLine(e.IP, "-"), p.browser(e.UserAgent))
 		}
 		return tw.Flush()
 	}
@@ -119,9 +124,9 @@ func eventsCommand(fs *flag.FlagSet) runFunc {
 
 // linkError says which link is not the account's, where the server's
 // words are for a recipient.
-func linkError(err error, id int64) error {
+func linkError(p *proc, err error, id int64) error {
 	if client.IsStatus(err, http.StatusNotFound) {
-		return &exitError{code: exitNotFound, err: fmt.Errorf("you have no link %d: oncelink links lists yours", id)}
+		return &exitError{code: exitNotFound, err: errors.New(p.T("cli.links.not_yours", "ID", id))}
 	}
 	return err
 }
@@ -140,11 +145,4 @@ func oneLine(s, none string) string {
 		return none
 	}
 	return s
-}
-
-func labelled(label string) string {
-	if label == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (%s)", oneLine(label, ""))
 }

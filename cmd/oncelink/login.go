@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/url"
 	"os"
@@ -14,6 +13,7 @@ import (
 	"strings"
 
 	"oncelink/client"
+	"oncelink/i18n"
 )
 
 // signIn is what oncelink login saves, and the client commands call: a
@@ -33,9 +33,20 @@ func configFile() (string, error) {
 	return filepath.Join(dir, "oncelink", "config.json"), nil
 }
 
-// errSignedOut is a client command run before oncelink login.
-var errSignedOut = &exitError{code: exitSignedOut,
-	err: errors.New(`not signed in: run "oncelink login URL" first, or set ONCELINK_URL and ONCELINK_API_KEY`)}
+// signedOut is the error of a client command run before oncelink login.
+func signedOut(p *proc) error {
+	return &exitError{code: exitSignedOut, err: errors.New(p.T("cli.login.signed_out"))}
+}
+
+// client is a client of the server at base with key, whose server
+// speaks p's language in its refusals.
+func (p *proc) client(base, key string) *client.Client {
+	c := client.New(base, key)
+	if p.loc.Code != "en" {
+		c.Language = p.loc.Code
+	}
+	return c
+}
 
 // signedIn is the client of the saved sign-in, as ONCELINK_URL and
 // ONCELINK_API_KEY override it.
@@ -43,15 +54,15 @@ func signedIn(p *proc) (*client.Client, error) {
 	var s signIn
 	path, err := configFile()
 	if err == nil {
-		s, err = readSignIn(path)
+		s, err = readSignIn(p.loc, path)
 	}
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
 	if v := p.getenv("ONCELINK_URL"); v != "" {
-		base, err := serverURL(v)
+		base, err := serverURL(p.loc, v)
 		if err != nil {
-			return nil, fmt.Errorf("ONCELINK_URL: %q is not a server's address such as https://share.example.com", v)
+			return nil, errors.New(p.T("cli.login.bad_env_url", "URL", fmt.Sprintf("%q", v)))
 		}
 		if base != s.URL {
 			// The saved key is for the saved server, and goes to no other.
@@ -62,12 +73,12 @@ func signedIn(p *proc) (*client.Client, error) {
 		s.Key = strings.TrimSpace(v)
 	}
 	if s.URL == "" || s.Key == "" {
-		return nil, errSignedOut
+		return nil, signedOut(p)
 	}
-	return client.New(s.URL, s.Key), nil
+	return p.client(s.URL, s.Key), nil
 }
 
-func readSignIn(path string) (signIn, error) {
+func readSignIn(l *i18n.Localizer, path string) (signIn, error) {
 	var s signIn
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -75,7 +86,7 @@ func readSignIn(path string) (signIn, error) {
 	}
 	if err := json.Unmarshal(b, &s); err != nil {
 		// The error could quote the file, and the file holds the key.
-		return s, fmt.Errorf("%s is not the JSON that oncelink login writes: run oncelink login again", path)
+		return s, errors.New(l.T("cli.login.bad_config", "Path", path))
 	}
 	return s, nil
 }
@@ -116,10 +127,10 @@ func saveSignIn(path string, s signIn) error {
 
 // serverURL checks a server's address as login takes it, and drops a
 // trailing slash.
-func serverURL(s string) (string, error) {
+func serverURL(l *i18n.Localizer, s string) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(s))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return "", usageError("%q is not a server's address such as https://share.example.com", s)
+		return "", usageError(l.T("cli.login.bad_url", "URL", fmt.Sprintf("%q", s)))
 	}
 	return strings.TrimRight(u.String(), "/"), nil
 }
@@ -130,24 +141,24 @@ func loginCommand(fs *flag.FlagSet) runFunc {
 	return func(ctx context.Context, p *proc, args []string) error {
 		switch {
 		case len(args) == 0:
-			return usageError("URL is missing: the server's address, such as https://share.example.com")
+			return usageError(p.T("cli.login.url_missing"))
 		case len(args) > 1:
-			return usageError("unexpected argument %q", args[1])
+			return usageError(p.T("cli.usage.unexpected", "Arg", fmt.Sprintf("%q", args[1])))
 		}
-		base, err := serverURL(args[0])
+		base, err := serverURL(p.loc, args[0])
 		if err != nil {
 			return err
 		}
-		key, err := readKey(ctx, *fromStdin, p.stdin, p.stderr)
+		key, err := readKey(ctx, p, *fromStdin)
 		if err != nil {
 			return err
 		}
 		if key == "" {
-			return errors.New("no key was given")
+			return errors.New(p.T("cli.login.no_key"))
 		}
-		me, err := client.New(base, key).Me(ctx)
+		me, err := p.client(base, key).Me(ctx)
 		if client.IsStatus(err, 404) {
-			return &exitError{code: exitNotFound, err: fmt.Errorf("%s has no oncelink API: check the address", base)}
+			return &exitError{code: exitNotFound, err: errors.New(p.T("cli.login.no_api", "URL", base))}
 		}
 		if err != nil {
 			return err
@@ -159,21 +170,21 @@ func loginCommand(fs *flag.FlagSet) runFunc {
 		if err := saveSignIn(path, signIn{URL: base, Key: key}); err != nil {
 			return err
 		}
-		role := ""
+		done := "cli.login.signed_in"
 		if me.Admin {
-			role = " (an administrator)"
+			done = "cli.login.signed_in_admin"
 		}
-		fmt.Fprintf(p.stderr, "signed in to %s as %s%s; saved in %s\n", base, me.Username, role, path)
+		fmt.Fprintln(p.stderr, p.T(done, "URL", base, "Name", me.Username, "Path", path))
 		return nil
 	}
 }
 
 // readKey reads an API key: typed at a prompt that does not echo it, or
 // with --key-stdin the first line of standard input.
-func readKey(ctx context.Context, fromStdin bool, stdin io.Reader, stderr io.Writer) (string, error) {
-	if !fromStdin && !isTerminal(stdin) {
-		return "", usageError("standard input is not a terminal: pass the key with --key-stdin")
+func readKey(ctx context.Context, p *proc, fromStdin bool) (string, error) {
+	if !fromStdin && !isTerminal(p.stdin) {
+		return "", usageError(p.T("cli.login.key_not_terminal"))
 	}
-	key, err := readSecret(ctx, stdin, stderr, "API key (make one under Settings, or with oncelink user key NAME): ")
+	key, err := readSecret(ctx, p.stdin, p.stderr, p.T("cli.login.key_prompt")+" ")
 	return strings.TrimSpace(key), err
 }

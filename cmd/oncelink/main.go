@@ -19,7 +19,10 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
+
+	"oncelink/i18n"
 )
 
 func main() {
@@ -31,6 +34,24 @@ func main() {
 		fmt.Fprintln(os.Stderr, "oncelink:", err)
 	}
 	os.Exit(exitCode(err))
+}
+
+// cliLanguage is the language the commands speak to people: that of the
+// locale in the first of LC_ALL, LC_MESSAGES and LANG that is set, such as
+// de_DE.UTF-8; "C" and "POSIX" are English, as is a language oncelink
+// does not speak.
+func cliLanguage(getenv func(string) string) string {
+	for _, name := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		v := getenv(name)
+		if v == "" {
+			continue
+		}
+		if base, _, _ := strings.Cut(v, "."); base == "C" || base == "POSIX" {
+			return "en"
+		}
+		return i18n.Match(v)
+	}
+	return "en"
 }
 
 // gcPercent is the GOGC oncelink runs with unless GOGC is set. Its live

@@ -23,26 +23,26 @@ func openCommand(fs *flag.FlagSet) runFunc {
 	return func(ctx context.Context, p *proc, args []string) error {
 		switch {
 		case len(args) == 0:
-			return usageError("URL is missing: the link's address, BASE/l/TOKEN")
+			return usageError(p.T("cli.open.url_missing"))
 		case len(args) > 1:
-			return usageError("unexpected argument %q", args[1])
+			return usageError(p.T("cli.usage.unexpected", "Arg", fmt.Sprintf("%q", args[1])))
 		}
 		// Opening needs no key. A signed-in client sends its key to its
 		// own server only, where a link meant for its account needs it.
 		c, err := signedIn(p)
 		if err != nil {
-			c = client.New("", "")
+			c = p.client("", "")
 		}
 		password := ""
 		if *passwordStdin {
-			if password, err = readSecret(ctx, p.stdin, p.stderr, "Password of the link: "); err != nil {
+			if password, err = readSecret(ctx, p.stdin, p.stderr, p.T("cli.open.password_prompt")+" "); err != nil {
 				return err
 			}
 		}
 		o, err := c.Open(ctx, args[0], password)
 		var apiErr *client.APIError
 		if errors.As(err, &apiErr) && apiErr.Code == "wrong_password" && password == "" {
-			return errors.New("this link asks for a password: give it with --password-stdin (the link was not used)")
+			return errors.New(p.T("cli.open.needs_password"))
 		}
 		if err != nil {
 			return err
@@ -98,9 +98,9 @@ func saveFile(output string, o *client.Opened, p *proc) error {
 	}
 	switch {
 	case err != nil && !errors.Is(err, context.Canceled):
-		return fmt.Errorf("the file did not arrive whole, and the link's use is spent: ask the sender for a new link: %w", err)
+		return fmt.Errorf("%s: %w", p.T("cli.open.file_cut"), err)
 	case saved != "":
-		fmt.Fprintf(p.stderr, "Saved the file as %s: standard output is a terminal.\n", saved)
+		fmt.Fprintln(p.stderr, p.T("cli.open.saved_as", "Name", saved))
 	}
 	return err
 }

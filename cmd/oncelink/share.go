@@ -19,9 +19,10 @@ import (
 const maxStdinMessage = 1 << 20
 
 // shareFlags are share's flags by the API field they fill, to name the one
-// at fault when the server refuses a field.
+// at fault when the server refuses a field; "" names the message, in
+// words.
 var shareFlags = map[string]string{
-	"message": "the message", "url": "--url", "file": "--file", "ttl": "--ttl", "max_uses": "--uses",
+	"message": "", "url": "--url", "file": "--file", "ttl": "--ttl", "max_uses": "--uses",
 	"password": "--password-stdin", "for_user": "--for", "label": "--label",
 }
 
@@ -49,13 +50,13 @@ func shareCommand(fs *flag.FlagSet) runFunc {
 		}
 		switch {
 		case len(args) > 1:
-			return usageError("unexpected argument %q: quote the TEXT to share, or pipe it to standard input", args[1])
+			return usageError(p.T("cli.share.unexpected", "Arg", fmt.Sprintf("%q", args[1])))
 		case sources > 1:
-			return usageError("share one thing: TEXT, --file or --url")
+			return usageError(p.T("cli.share.one_thing"))
 		case sources == 0 && *passwordStdin:
-			return usageError("--password-stdin reads standard input, which then cannot hold the message: give it as TEXT or with --file")
+			return usageError(p.T("cli.share.password_needs_text"))
 		case *uses < 1:
-			return usageError("--uses must be at least 1")
+			return usageError(p.T("cli.share.uses_min"))
 		}
 		c, err := signedIn(p)
 		if err != nil {
@@ -63,18 +64,18 @@ func shareCommand(fs *flag.FlagSet) runFunc {
 		}
 		in := client.NewLink{URL: *address, TTL: *ttl, MaxUses: *uses, ForUser: *forUser, Label: *label, Notify: *notifyMe}
 		if *passwordStdin {
-			if in.Password, err = readSecret(ctx, p.stdin, p.stderr, "Password for the link: "); err != nil {
+			if in.Password, err = readSecret(ctx, p.stdin, p.stderr, p.T("cli.share.password_prompt")+" "); err != nil {
 				return err
 			}
 			if in.Password == "" {
-				return usageError("--password-stdin read an empty password")
+				return usageError(p.T("cli.share.password_empty"))
 			}
 		}
 		switch {
 		case len(args) == 1:
 			in.Message = args[0]
 		case *file != "":
-			f, err := openUpload(*file)
+			f, err := openUpload(p, *file)
 			if err != nil {
 				return err
 			}
@@ -92,8 +93,13 @@ func shareCommand(fs *flag.FlagSet) runFunc {
 			l, err = c.CreateLink(ctx, in)
 		}
 		var apiErr *client.APIError
-		if errors.As(err, &apiErr) && shareFlags[apiErr.Field] != "" {
-			err = fmt.Errorf("%s: %w", shareFlags[apiErr.Field], err)
+		if errors.As(err, &apiErr) {
+			if name, ok := shareFlags[apiErr.Field]; ok {
+				if name == "" {
+					name = p.T("cli.share.the_message")
+				}
+				err = fmt.Errorf("%s: %w", name, err)
+			}
 		}
 		if err != nil {
 			return err
@@ -106,20 +112,20 @@ func shareCommand(fs *flag.FlagSet) runFunc {
 		if err != nil || !*wait {
 			return err
 		}
-		return waitForOpen(ctx, c, l, p.stderr)
+		return waitForOpen(ctx, p, c, l)
 	}
 }
 
 // openUpload opens the file to share, which must be a regular file: a
 // directory or a device would fail halfway through the upload.
-func openUpload(path string) (*os.File, error) {
+func openUpload(p *proc, path string) (*os.File, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	st, err := f.Stat()
 	if err == nil && !st.Mode().IsRegular() {
-		err = fmt.Errorf("%s is not a file", path)
+		err = errors.New(p.T("cli.share.not_a_file", "Path", path))
 	}
 	if err != nil {
 		f.Close()
@@ -131,18 +137,18 @@ func openUpload(path string) (*os.File, error) {
 // readMessage reads the message to share from standard input, whole.
 func readMessage(ctx context.Context, p *proc) (string, error) {
 	if isTerminal(p.stdin) {
-		fmt.Fprintln(p.stderr, "Type the message, then Ctrl-D on a line of its own:")
+		fmt.Fprintln(p.stderr, p.T("cli.share.type_message"))
 	}
 	b, err := interruptible(ctx, func() ([]byte, error) { return io.ReadAll(io.LimitReader(p.stdin, maxStdinMessage+1)) })
 	switch {
 	case errors.Is(err, context.Canceled):
 		return "", err
 	case err != nil:
-		return "", fmt.Errorf("read standard input: %w", err)
+		return "", fmt.Errorf("%s: %w", p.T("cli.share.read_stdin"), err)
 	case len(b) > maxStdinMessage:
-		return "", errors.New("standard input holds more than a message can: share it as a file with --file")
+		return "", errors.New(p.T("cli.share.stdin_too_large"))
 	case len(b) == 0:
-		return "", usageError("standard input was empty: give the TEXT to share, or pipe it in")
+		return "", usageError(p.T("cli.share.stdin_empty"))
 	}
 	return string(b), nil
 }
@@ -150,7 +156,8 @@ func readMessage(ctx context.Context, p *proc) (string, error) {
 // waitForOpen waits until link l is opened, and tells w when, from where
 // and with which browser. A link that dies unopened ends the wait with
 // exit status 3; an interrupt leaves the link as it is.
-func waitForOpen(ctx context.Context, c *client.Client, l client.Link, w io.Writer) error {
+func waitForOpen(ctx context.Context, p *proc, c *client.Client, l client.Link) error {
+	w := p.stderr
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	// The stream sends the link as it is once it is up, so an open
@@ -160,37 +167,52 @@ func waitForOpen(ctx context.Context, c *client.Client, l client.Link, w io.Writ
 		return err
 	}
 	id := strconv.FormatInt(l.ID, 10)
-	fmt.Fprintf(w, "Waiting for link %s to be opened; Ctrl-C stops waiting and leaves the link as it is.\n", id)
+	fmt.Fprintln(w, p.T("cli.share.waiting", "ID", id))
 	for now := range stream.C {
 		switch {
 		case now.ID != l.ID:
 			continue
 		case now.Uses > l.Uses:
-			return tellOpen(ctx, c, now, w)
+			return tellOpen(ctx, p, c, now)
 		case now.Status != "active":
-			return &exitError{code: exitGone, err: fmt.Errorf("link %s is %s, and was not opened", id, now.Status)}
+			return &exitError{code: exitGone, err: errors.New(p.T(diedUnopened(now.Status), "ID", id, "Status", now.Status))}
 		}
 	}
 	err = stream.Err()
 	if errors.Is(err, context.Canceled) {
-		return &exitError{code: exitInterrupted, err: fmt.Errorf("stopped waiting; link %s is still active (oncelink revoke %s ends it)", id, id)}
+		return &exitError{code: exitInterrupted, err: errors.New(p.T("cli.share.stopped_waiting", "ID", id))}
 	}
 	return err
 }
 
+// diedUnopened is the message of a link that ended, with status, before
+// it was opened.
+func diedUnopened(status string) string {
+	switch status {
+	case "used":
+		return "cli.share.died.used"
+	case "expired":
+		return "cli.share.died.expired"
+	case "revoked":
+		return "cli.share.died.revoked"
+	}
+	return "cli.share.died.unknown"
+}
+
 // tellOpen says when, from where and with which browser link l was last
 // opened, from its audit trail.
-func tellOpen(ctx context.Context, c *client.Client, l client.Link, w io.Writer) error {
+func tellOpen(ctx context.Context, p *proc, c *client.Client, l client.Link) error {
+	w := p.stderr
 	events, err := c.LinkEvents(ctx, l.ID)
 	if err != nil {
 		return err
 	}
 	for i := len(events) - 1; i >= 0; i-- {
 		if e := events[i]; e.Kind == "open" {
-			fmt.Fprintf(w, "Opened %s from %s with %s.\n", e.At.Local().Format(time.DateTime+" MST"), e.IP, browserName(e.UserAgent))
+			fmt.Fprintln(w, p.T("cli.share.opened", "When", e.At.Local().Format(time.DateTime+" MST"), "IP", e.IP, "Browser", p.browser(e.UserAgent)))
 			return nil
 		}
 	}
-	fmt.Fprintf(w, "Opened (%d of %d uses).\n", l.Uses, l.MaxUses)
+	fmt.Fprintln(w, p.N("cli.share.opened_uses", l.MaxUses, "Uses", l.Uses))
 	return nil
 }

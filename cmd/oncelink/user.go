@@ -20,6 +20,7 @@ import (
 	"golang.org/x/term"
 
 	"oncelink/core"
+	"oncelink/i18n"
 	"oncelink/store"
 )
 
@@ -50,7 +51,8 @@ func (o *operator) Close() error { return o.st.Close() }
 // operator command would otherwise make an empty database and report
 // success. A PostgreSQL database is never created here.
 func (d *database) open(ctx context.Context, stderr io.Writer) (*operator, error) {
-	name, verb := dbName(d.dsn), "using"
+	l := i18n.From(ctx)
+	name, verb := dbName(d.dsn), "cli.user.using_db"
 	if !store.IsPostgres(d.dsn) {
 		if abs, err := filepath.Abs(d.dsn); err == nil {
 			name = abs
@@ -58,14 +60,14 @@ func (d *database) open(ctx context.Context, stderr io.Writer) (*operator, error
 		_, err := os.Stat(d.dsn)
 		switch {
 		case errors.Is(err, fs.ErrNotExist) && !d.create:
-			return nil, fmt.Errorf("there is no database at %s: name it with --db or ONCELINK_DB, or pass --create to make a new one", name)
+			return nil, errors.New(l.T("cli.user.no_db", "Path", name))
 		case errors.Is(err, fs.ErrNotExist):
-			verb = "creating"
+			verb = "cli.user.creating_db"
 		case err != nil:
 			return nil, err
 		}
 	}
-	fmt.Fprintf(stderr, "oncelink: %s database %s\n", verb, name)
+	fmt.Fprintf(stderr, "oncelink: %s\n", l.T(verb, "Name", name))
 	st, err := store.Open(ctx, d.dsn, store.Options{})
 	if err != nil {
 		return nil, err
@@ -77,7 +79,7 @@ func (d *database) open(ctx context.Context, stderr io.Writer) (*operator, error
 // openAccount opens the database and finds the account that args name, for
 // the commands that take just a NAME.
 func (d *database) openAccount(ctx context.Context, p *proc, args []string) (*operator, core.Account, error) {
-	name, err := oneName(args)
+	name, err := oneName(p, args)
 	if err != nil {
 		return nil, core.Account{}, err
 	}
@@ -94,12 +96,12 @@ func (d *database) openAccount(ctx context.Context, p *proc, args []string) (*op
 }
 
 // oneName is the NAME argument of the commands that take just that.
-func oneName(args []string) (string, error) {
+func oneName(p *proc, args []string) (string, error) {
 	switch {
 	case len(args) == 0:
-		return "", usageError("NAME is missing")
+		return "", usageError(p.T("cli.user.name_missing"))
 	case len(args) > 1:
-		return "", usageError("unexpected argument %q", args[1])
+		return "", usageError(p.T("cli.usage.unexpected", "Arg", fmt.Sprintf("%q", args[1])))
 	}
 	return args[0], nil
 }
@@ -127,7 +129,7 @@ func userList(fs *flag.FlagSet) runFunc {
 	asJSON := fs.Bool("json", false, `print {"accounts": [...]} as JSON`)
 	return func(ctx context.Context, p *proc, args []string) error {
 		if len(args) > 0 {
-			return usageError("unexpected argument %q", args[0])
+			return usageError(p.T("cli.usage.unexpected", "Arg", fmt.Sprintf("%q", args[0])))
 		}
 		op, err := db.open(ctx, p.stderr)
 		if err != nil {
@@ -163,20 +165,20 @@ func userList(fs *flag.FlagSet) runFunc {
 			return enc.Encode(map[string]any{"accounts": list})
 		}
 		tw := tabwriter.NewWriter(p.stdout, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tADMIN\tDISABLED\tCREATED\tSINGLE SIGN-ON")
+		fmt.Fprintln(tw, p.T("cli.user.list_header"))
 		for _, a := range accounts {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.Username, yesNo(a.Admin), yesNo(a.Disabled()), a.CreatedAt.UTC().Format("2006-01-02 15:04 UTC"),
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.Username, yesNo(p, a.Admin), yesNo(p, a.Disabled()), a.CreatedAt.UTC().Format("2006-01-02 15:04 UTC"),
 				cmp.Or(strings.Join(sso(a), ", "), "-"))
 		}
 		return tw.Flush()
 	}
 }
 
-func yesNo(b bool) string {
+func yesNo(p *proc, b bool) string {
 	if b {
-		return "yes"
+		return p.T("cli.user.yes")
 	}
-	return "no"
+	return p.T("cli.user.no")
 }
 
 // userAdd adds an account: oncelink user add NAME [--admin] [--password-stdin].
@@ -185,7 +187,7 @@ func userAdd(fs *flag.FlagSet) runFunc {
 	admin := fs.Bool("admin", false, "the account may add and disable accounts")
 	fromStdin := passwordStdinFlag(fs)
 	return func(ctx context.Context, p *proc, args []string) error {
-		name, err := oneName(args)
+		name, err := oneName(p, args)
 		if err != nil {
 			return err
 		}
@@ -194,7 +196,7 @@ func userAdd(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		defer op.Close()
-		password, err := readPassword(*fromStdin, p.stdin, p.stderr)
+		password, err := readPassword(p, *fromStdin)
 		if err != nil {
 			return err
 		}
@@ -202,11 +204,11 @@ func userAdd(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		role := "account"
+		added := "cli.user.added"
 		if a.Admin {
-			role = "admin account"
+			added = "cli.user.added_admin"
 		}
-		fmt.Fprintf(p.stdout, "added %s %s\n", role, a.Username)
+		fmt.Fprintln(p.stdout, p.T(added, "Name", a.Username))
 		return nil
 	}
 }
@@ -222,14 +224,14 @@ func userPasswd(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		defer op.Close()
-		password, err := readPassword(*fromStdin, p.stdin, p.stderr)
+		password, err := readPassword(p, *fromStdin)
 		if err != nil {
 			return err
 		}
 		if _, err := op.svc.SetPassword(ctx, a.ID, password); err != nil {
 			return err
 		}
-		fmt.Fprintf(p.stdout, "changed the password of %s\n", a.Username)
+		fmt.Fprintln(p.stdout, p.T("cli.user.password_changed", "Name", a.Username))
 		return nil
 	}
 }
@@ -263,7 +265,8 @@ func userEnable(fs *flag.FlagSet) runFunc  { return setDisabled(fs, false) }
 // account cannot sign in, and its sessions end at their next request.
 func setDisabled(fs *flag.FlagSet, disabled bool) runFunc {
 	db := databaseFlags(fs)
-	done := map[bool]string{true: "disabled", false: "enabled"}[disabled]
+	already := map[bool]string{true: "cli.user.already_disabled", false: "cli.user.already_enabled"}[disabled]
+	done := map[bool]string{true: "cli.user.disabled", false: "cli.user.enabled"}[disabled]
 	return func(ctx context.Context, p *proc, args []string) error {
 		op, a, err := db.openAccount(ctx, p, args)
 		if err != nil {
@@ -272,13 +275,13 @@ func setDisabled(fs *flag.FlagSet, disabled bool) runFunc {
 		defer op.Close()
 		// Disabling again would move the time it was disabled.
 		if a.Disabled() == disabled {
-			fmt.Fprintf(p.stdout, "account %s was already %s\n", a.Username, done)
+			fmt.Fprintln(p.stdout, p.T(already, "Name", a.Username))
 			return nil
 		}
 		if _, err := op.svc.SetDisabled(ctx, nil, a.ID, disabled); err != nil {
 			return err
 		}
-		fmt.Fprintf(p.stdout, "%s account %s\n", done, a.Username)
+		fmt.Fprintln(p.stdout, p.T(done, "Name", a.Username))
 		return nil
 	}
 }
@@ -290,7 +293,8 @@ func userDemote(fs *flag.FlagSet) runFunc  { return setAdmin(fs, false) }
 // administrator stays one.
 func setAdmin(fs *flag.FlagSet, admin bool) runFunc {
 	db := databaseFlags(fs)
-	role := map[bool]string{true: "an administrator", false: "a member"}[admin]
+	already := map[bool]string{true: "cli.user.already_admin", false: "cli.user.already_member"}[admin]
+	done := map[bool]string{true: "cli.user.promoted", false: "cli.user.demoted"}[admin]
 	return func(ctx context.Context, p *proc, args []string) error {
 		op, a, err := db.openAccount(ctx, p, args)
 		if err != nil {
@@ -298,13 +302,13 @@ func setAdmin(fs *flag.FlagSet, admin bool) runFunc {
 		}
 		defer op.Close()
 		if a.Admin == admin {
-			fmt.Fprintf(p.stdout, "account %s was already %s\n", a.Username, role)
+			fmt.Fprintln(p.stdout, p.T(already, "Name", a.Username))
 			return nil
 		}
 		if _, err := op.svc.SetAdmin(ctx, nil, a.ID, admin); err != nil {
 			return err
 		}
-		fmt.Fprintf(p.stdout, "made %s %s\n", a.Username, role)
+		fmt.Fprintln(p.stdout, p.T(done, "Name", a.Username))
 		return nil
 	}
 }
@@ -323,7 +327,7 @@ func userDelete(fs *flag.FlagSet) runFunc {
 		if _, err := op.svc.DeleteAccount(ctx, nil, a.ID); err != nil {
 			return err
 		}
-		fmt.Fprintf(p.stdout, "deleted account %s with its links\n", a.Username)
+		fmt.Fprintln(p.stdout, p.T("cli.user.deleted", "Name", a.Username))
 		return nil
 	}
 }
@@ -343,12 +347,13 @@ func userResetTwoFactor(fs *flag.FlagSet) runFunc {
 		if _, err := op.svc.ResetTwoFactor(ctx, nil, a.ID); err != nil {
 			return err
 		}
-		fmt.Fprintf(p.stdout, "removed the second factors of %s\n", a.Username)
+		fmt.Fprintln(p.stdout, p.T("cli.user.twofactor_reset", "Name", a.Username))
 		return nil
 	}
 }
 
-func readPassword(fromStdin bool, stdin io.Reader, stderr io.Writer) (string, error) {
+func readPassword(p *proc, fromStdin bool) (string, error) {
+	stdin, stderr := p.stdin, p.stderr
 	if fromStdin {
 		line, err := bufio.NewReader(io.LimitReader(stdin, 4096)).ReadString('\n')
 		if err != nil && !errors.Is(err, io.EOF) {
@@ -358,22 +363,22 @@ func readPassword(fromStdin bool, stdin io.Reader, stderr io.Writer) (string, er
 	}
 	f, ok := stdin.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return "", errors.New("standard input is not a terminal: pass the password with --password-stdin")
+		return "", errors.New(p.T("cli.user.password_not_terminal"))
 	}
-	fmt.Fprint(stderr, "Password: ")
+	fmt.Fprint(stderr, p.T("cli.user.password_prompt")+" ")
 	first, err := term.ReadPassword(int(f.Fd()))
 	fmt.Fprintln(stderr)
 	if err != nil {
 		return "", err
 	}
-	fmt.Fprint(stderr, "Again: ")
+	fmt.Fprint(stderr, p.T("cli.user.password_again")+" ")
 	again, err := term.ReadPassword(int(f.Fd()))
 	fmt.Fprintln(stderr)
 	if err != nil {
 		return "", err
 	}
 	if string(first) != string(again) {
-		return "", errors.New("the passwords differ")
+		return "", errors.New(p.T("cli.user.passwords_differ"))
 	}
 	return string(first), nil
 }

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"oncelink/core"
+	"oncelink/i18n"
+)
+
+// TestCommandsSpeakTheLocale: the commands speak the language of the
+// locale, LC_ALL over LC_MESSAGES over LANG, "C" being English; what they
+// print, their usage errors and the rules' refusals alike.
+func TestCommandsSpeakTheLocale(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{nil, "en"},
+		{map[string]string{"LANG": "de_DE.UTF-8"}, "de"},
+		{map[string]string{"LANG": "de_DE.UTF-8", "LC_ALL": "C"}, "en"},
+		{map[string]string{"LANG": "de_DE.UTF-8", "LC_MESSAGES": "fr_FR.UTF-8"}, "fr"},
+		{map[string]string{"LC_ALL": "ar_EG.UTF-8", "LANG": "en_US.UTF-8"}, "ar"},
+		{map[string]string{"LANG": "es_MX"}, "es"},
+		{map[string]string{"LANG": "POSIX"}, "en"},
+		{map[string]string{"LANG": "ja_JP.UTF-8"}, "en"},
+	} {
+		if got := cliLanguage(func(k string) string { return tc.env[k] }); got != tc.want {
+			t.Errorf("%v: %q, want %q", tc.env, got, tc.want)
+		}
+	}
+
+	de := i18n.For("de")
+	german := map[string]string{"LANG": "de_DE.UTF-8"}
+	db := newDB(t)
+	r := runCLI(t, german, ownerPassword+"\n", "user", "add", "dave", "--admin", "--password-stdin", "--db", db)
+	if want := de.T("cli.user.added_admin", "Name", "dave") + "\n"; r.err != nil || r.stdout != want {
+		t.Errorf("user add: %v, %q; want %q", r.err, r.stdout, want)
+	}
+	if want := de.T("cli.user.using_db", "Name", db); !strings.Contains(r.stderr, want) {
+		t.Errorf("user add said %q, not %q", r.stderr, want)
+	}
+	if want := de.T("cli.user.added_admin", "Name", "dave"); want == i18n.For("en").T("cli.user.added_admin", "Name", "dave") {
+		t.Fatalf("the German catalog says %q in English", want)
+	}
+
+	// A refusal of the rules, in German.
+	r = runCLI(t, german, ownerPassword+"\n", "user", "add", "dave", "--password-stdin", "--db", db)
+	ce, ok := core.AsError(r.err)
+	if !ok || r.err.Error() != ce.Message(de) || r.err.Error() == ce.Msg {
+		t.Errorf("user add dave again: %v, want %q", r.err, ce.Message(de))
+	}
+
+	// A usage error, with its usage line, in German.
+	r = runCLI(t, german, "", "links", "extra")
+	if r.code != exitUsage || !strings.HasPrefix(r.err.Error(), de.T("cli.usage.unexpected", "Arg", `"extra"`)+"\n") ||
+		!strings.Contains(r.err.Error(), de.T("cli.usage.see", "Help", `"oncelink help links"`)) {
+		t.Errorf("links extra: %d, %v", r.code, r.err)
+	}
+	r = runCLI(t, german, "", "user", "passwd")
+	if want := de.T("cli.user.name_missing"); r.code != exitUsage || !strings.HasPrefix(r.err.Error(), want+"\n") {
+		t.Errorf("user passwd: %d, %v; want %q", r.code, r.err, want)
+	}
+}

@@ -1,0 +1,72 @@
+package notify_test
+
+import (
+	"context"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"oncelink/core"
+	"oncelink/i18n"
+	"oncelink/notify"
+)
+
+// TestEmailLanguage: a notice speaks its account's language, with the date
+// as that language writes it, and an Arabic mail's HTML part runs right to
+// left; the confirmation speaks the language of whoever asked for it.
+func TestEmailLanguage(t *testing.T) {
+	smtpd := newSMTPServer(t)
+	mailer, err := notify.NewMailer("smtp://"+smtpd.addr, "notices@share.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, filepath.Join(t.TempDir(), "oncelink.db"), core.Config{Mailer: mailer})
+	ctx := context.Background()
+	de := i18n.For("de")
+	if err := e.svc.SetNoticeAddress(i18n.With(ctx, "de"), e.owner.ID, "ada@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	subject, text, html := parts(t, smtpd.mails()[0].Data)
+	if subject != de.T("mail.confirm.subject") || !strings.Contains(text, de.T("mail.confirm.ignore")) ||
+		!strings.Contains(html, `<html lang="de" dir="ltr">`) {
+		t.Errorf("the confirmation is not German:\n%s\n%s\n%s", subject, text, html)
+	}
+	confirm := regexp.MustCompile(`/confirm/([A-Za-z0-9_-]{43})`).FindStringSubmatch(text)
+	if _, err := e.svc.ConfirmNoticeAddress(ctx, e.owner.ID, confirm[1]); err != nil {
+		t.Fatal(err)
+	}
+
+	for i, code := range []string{"ar", "de", ""} {
+		if _, err := e.st.SetLanguage(ctx, e.owner.ID, code); err != nil {
+			t.Fatal(err)
+		}
+		l := i18n.For(code)
+		link := e.createLink(t, "Tax papers "+strconv.Itoa(i), 1, true)
+		e.open(t, link.URL)
+		runOnce(t, e.worker(t, notify.Options{Mailer: mailer}))
+		ms := smtpd.mails()
+		subject, text, html := parts(t, ms[len(ms)-1].Data)
+		label := "Tax papers " + strconv.Itoa(i)
+		when := l.When(e.clock.Now())
+		if want := l.T("mail.notice.opened.subject", "Label", strconv.Quote(label)); subject != want {
+			t.Errorf("%q: subject %q, want %q", code, subject, want)
+		}
+		for _, want := range []string{l.T("mail.notice.opened.line", "Label", l.T("mail.quoted", "Text", label)),
+			l.T("mail.notice.text.when", "When", when)} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%q: the text part does not say %q:\n%s", code, want, text)
+			}
+		}
+		for _, want := range []string{"<strong>" + label + "</strong>", l.T("mail.notice.html.when"), when} {
+			if !strings.Contains(html, want) {
+				t.Errorf("%q: the HTML part does not say %q:\n%s", code, want, html)
+			}
+		}
+		rtl := strings.Contains(html, `<html lang="ar" dir="rtl">`)
+		if rtl != (code == "ar") || (code == "" && !strings.Contains(html, "<html><body")) {
+			t.Errorf("%q: the HTML part's <html>:\n%s", code, html)
+		}
+	}
+}
