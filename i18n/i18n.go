@@ -11,12 +11,15 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/BurntSushi/toml"
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/feature/plural"
 	"golang.org/x/text/language"
 )
 
@@ -54,7 +57,6 @@ func Supported(code string) bool {
 }
 
 var (
-	bundle     *goi18n.Bundle
 	matcher    language.Matcher
 	localizers = map[string]*Localizer{}
 	// ids are every message's id, from the English catalog.
@@ -62,33 +64,23 @@ var (
 )
 
 func init() {
-	bundle = goi18n.NewBundle(language.English)
-	bundle.RegisterUnmarshalFunc("toml", toml.Unmarshal)
-	files, err := fs.Glob(locales, "locales/*.toml")
-	if err != nil {
-		panic(err)
-	}
-	for _, name := range files {
-		b, err := locales.ReadFile(name)
-		if err != nil {
-			panic(err)
-		}
-		f, err := bundle.ParseMessageFileBytes(b, name)
-		if err != nil {
-			panic(fmt.Sprintf("i18n: %s: %v", name, err))
-		}
-		if f.Tag == language.English {
-			for _, m := range f.Messages {
-				ids = append(ids, m.ID)
-			}
-		}
-	}
-	slices.Sort(ids)
 	tags := make([]language.Tag, len(Languages))
 	for i, l := range Languages {
 		tags[i] = language.MustParse(l.Code)
-		localizers[l.Code] = &Localizer{Language: l, loc: goi18n.NewLocalizer(bundle, l.Code)}
+		catalog, err := Catalog(l.Code)
+		if err != nil {
+			panic(fmt.Sprintf("i18n: %s: %v", l.Code, err))
+		}
+		loc := &Localizer{Language: l, tag: tags[i], messages: make(map[string]*message, len(catalog))}
+		for id, forms := range catalog {
+			loc.messages[id] = compile(forms)
+		}
+		localizers[l.Code] = loc
 	}
+	for id := range localizers["en"].messages {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
 	matcher = language.NewMatcher(tags)
 }
 
@@ -96,7 +88,8 @@ func init() {
 func IDs() []string { return slices.Clone(ids) }
 
 // Catalog is the messages of one language, by id, as written in its
-// files: each message's forms, "other" for one without plurals.
+// files (go-i18n's format): each message's forms, "other" for one without
+// plurals.
 func Catalog(code string) (map[string]map[string]string, error) {
 	out := map[string]map[string]string{}
 	files, err := fs.Glob(locales, "locales/*."+code+".toml")
@@ -168,57 +161,129 @@ func For(code string) *Localizer {
 // Localizer says oncelink's messages in one language.
 type Localizer struct {
 	Language
-	loc *goi18n.Localizer
-	// plain holds messages without data or plurals once said.
-	plain sync.Map
+	tag      language.Tag
+	messages map[string]*message
 
 	script     sync.Once
 	scriptJSON string
+}
+
+// message is a catalog message compiled for saying it: each plural form's
+// text cut into literal parts and {{.Field}}s. Messages name their data
+// only as {{.Field}} (a catalog test holds them to it), so no template
+// engine runs on a page's hot path.
+type message struct {
+	forms [plural.Many + 1][]part // by plural form; nil where the language has none
+}
+
+type part struct {
+	text  string
+	field string // a {{.Field}} when set, else literal text
+}
+
+// field is a message's {{.Field}}.
+var field = regexp.MustCompile(`\{\{\s*\.(\w+)\s*\}\}`)
+
+var formNames = map[string]plural.Form{
+	"zero": plural.Zero, "one": plural.One, "two": plural.Two, "few": plural.Few, "many": plural.Many, "other": plural.Other,
+}
+
+func compile(forms map[string]string) *message {
+	m := &message{}
+	for name, text := range forms {
+		var parts []part
+		last := 0
+		for _, loc := range field.FindAllStringSubmatchIndex(text, -1) {
+			if loc[0] > last {
+				parts = append(parts, part{text: text[last:loc[0]]})
+			}
+			parts = append(parts, part{field: text[loc[2]:loc[3]]})
+			last = loc[1]
+		}
+		if last < len(text) || len(parts) == 0 {
+			parts = append(parts, part{text: text[last:]})
+		}
+		m.forms[formNames[name]] = parts
+	}
+	return m
+}
+
+// say writes parts with data from pairs, and count as Count.
+func say(parts []part, count any, pairs []any) string {
+	if len(parts) == 1 && parts[0].field == "" {
+		return parts[0].text
+	}
+	var b strings.Builder
+	for _, p := range parts {
+		if p.field == "" {
+			b.WriteString(p.text)
+			continue
+		}
+		v, ok := lookup(p.field, pairs)
+		if !ok && p.field == "Count" && count != nil {
+			v, ok = count, true
+		}
+		if !ok {
+			b.WriteString("<no value>")
+			continue
+		}
+		switch v := v.(type) {
+		case string:
+			b.WriteString(v)
+		case int:
+			b.WriteString(strconv.Itoa(v))
+		default:
+			fmt.Fprint(&b, v)
+		}
+	}
+	return b.String()
+}
+
+func lookup(name string, pairs []any) (any, bool) {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if k, _ := pairs[i].(string); k == name {
+			return pairs[i+1], true
+		}
+	}
+	return nil, false
+}
+
+// find is the message id in l's language, else in English; nil when no
+// catalog has it.
+func (l *Localizer) find(id string) *message {
+	if m, ok := l.messages[id]; ok {
+		return m
+	}
+	return localizers["en"].messages[id]
 }
 
 // T is the message id, with data from pairs of names and values:
 // T("time.left.seconds", "Seconds", 5). A missing message is its id in
 // brackets, which the catalog tests catch.
 func (l *Localizer) T(id string, pairs ...any) string {
-	if len(pairs) == 0 {
-		if s, ok := l.plain.Load(id); ok {
-			return s.(string)
-		}
-	}
-	s, err := l.loc.Localize(&goi18n.LocalizeConfig{MessageID: id, TemplateData: data(pairs)})
-	if err != nil && s == "" {
+	m := l.find(id)
+	if m == nil || m.forms[plural.Other] == nil {
 		return "[" + id + "]"
 	}
-	if len(pairs) == 0 && !strings.Contains(s, "<no value>") {
-		l.plain.Store(id, s)
-	}
-	return s
+	return say(m.forms[plural.Other], nil, pairs)
 }
 
-// N is the message id in the plural form for n, which its data holds as
-// Count, beside the pairs.
+// N is the message id in the language's plural form (CLDR) for n, which
+// its data holds as Count, beside the pairs.
 func (l *Localizer) N(id string, n int, pairs ...any) string {
-	d := data(pairs)
-	if d == nil {
-		d = map[string]any{}
-	}
-	d["Count"] = n
-	s, err := l.loc.Localize(&goi18n.LocalizeConfig{MessageID: id, PluralCount: n, TemplateData: d})
-	if err != nil && s == "" {
+	m := l.find(id)
+	if m == nil || m.forms[plural.Other] == nil {
 		return "[" + id + "]"
 	}
-	return s
-}
-
-func data(pairs []any) map[string]any {
-	if len(pairs) == 0 {
-		return nil
+	abs := n
+	if abs < 0 {
+		abs = -abs
 	}
-	d := make(map[string]any, len(pairs)/2)
-	for i := 0; i+1 < len(pairs); i += 2 {
-		d[fmt.Sprint(pairs[i])] = pairs[i+1]
+	parts := m.forms[plural.Cardinal.MatchPlural(l.tag, abs, 0, 0, 0, 0)]
+	if parts == nil {
+		parts = m.forms[plural.Other]
 	}
-	return d
+	return say(parts, n, pairs)
 }
 
 type ctxKey struct{}

@@ -3,6 +3,7 @@ package i18n
 import (
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -48,6 +49,19 @@ func TestCatalogsComplete(t *testing.T) {
 	en, err := Catalog("en")
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, l := range Languages {
+		c, err := Catalog(l.Code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for id, forms := range c {
+			for _, text := range forms {
+				if strings.Count(text, "{{") != len(fields(text)) {
+					t.Errorf("%s: %s uses more of Go's templates than {{.Field}}: %q", l.Code, id, text)
+				}
+			}
+		}
 	}
 	for _, l := range Languages[1:] {
 		c, err := Catalog(l.Code)
@@ -95,3 +109,30 @@ func fields(text string) []string {
 var fieldPattern = regexp.MustCompile(`\{\{\s*\.(\w+)\s*\}\}`)
 
 func contains(list []string, s string) bool { return slices.Contains(list, s) }
+
+func TestPlurals(t *testing.T) {
+	for _, c := range []struct {
+		lang string
+		n    int
+		want string
+	}{
+		{"en", 1, "1 second"}, {"en", 2, "2 seconds"},
+		{"ar", 0, "zero"}, {"ar", 1, "one"}, {"ar", 2, "two"}, {"ar", 3, "few"}, {"ar", 11, "many"}, {"ar", 100, "other"},
+		{"fr", 0, "one"}, {"fr", 1, "one"}, {"fr", 2, "other"},
+	} {
+		l := For(c.lang)
+		m := &message{}
+		for name := range formNames {
+			m.forms[formNames[name]] = []part{{text: name}}
+		}
+		if c.lang == "en" {
+			l.messages["test.plural"] = compile(map[string]string{"one": "{{.Count}} second", "other": "{{.Count}} seconds"})
+		} else {
+			l.messages["test.plural"] = m
+		}
+		if got := l.N("test.plural", c.n); got != c.want {
+			t.Errorf("%s N(%d) = %q, want %q", c.lang, c.n, got, c.want)
+		}
+		delete(l.messages, "test.plural")
+	}
+}
