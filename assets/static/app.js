@@ -9,6 +9,43 @@
   // The page has its script: app.css shows what only works with it.
   document.documentElement.classList.add("js");
 
+  // msg is the page's message id (its catalog id, "js.copy.done") in the
+  // reader's language, from the page's data block of messages: for a
+  // message with plural forms the form for n, by Intl.PluralRules; with
+  // its {name} placeholders filled from vars. The other scripts reach it
+  // as window.oncelink.msg.
+  var messages = null;
+  function msg(id, vars, n) {
+    if (messages === null) {
+      var block = document.getElementById("messages");
+      try { messages = block ? JSON.parse(block.textContent) : {}; } catch (e) { messages = {}; }
+    }
+    var text = messages[id.replace(/^js\./, "")];
+    if (text && typeof text === "object") {
+      var form = "other";
+      try { form = new Intl.PluralRules(document.documentElement.lang || "en").select(n); } catch (e) { /* an unknown language */ }
+      text = text[form] !== undefined ? text[form] : text.other;
+    }
+    if (typeof text !== "string") return "[" + id + "]";
+    return text.replace(/\{(\w+)\}/g, function (all, name) {
+      if (vars && vars[name] !== undefined) return String(vars[name]);
+      return name === "count" && n !== undefined ? String(n) : all;
+    });
+  }
+  window.oncelink = window.oncelink || {};
+  window.oncelink.msg = msg;
+
+  // lang is the page's language, for Intl's dates, which are written in
+  // the digits the server writes (numberingSystem "latn") in every language.
+  function lang() { return document.documentElement.lang || undefined; }
+
+  // The footer's language menu sends its form when a language is chosen;
+  // its button does without script.
+  document.addEventListener("change", function (ev) {
+    var select = ev.target.closest && ev.target.closest("select[data-autosubmit]");
+    if (select && select.form) select.form.submit();
+  });
+
   // Copy buttons: <button data-copy="ID"> copies the value or text of #ID.
   document.addEventListener("click", function (ev) {
     var btn = ev.target.closest("[data-copy]");
@@ -18,7 +55,7 @@
     var text = "value" in el && el.tagName !== "PRE" ? el.value : el.textContent;
     var done = function (ok) {
       var old = btn.textContent;
-      btn.textContent = ok ? "Copied" : "Select and copy";
+      btn.textContent = ok ? msg("js.copy.done") : msg("js.copy.failed");
       setTimeout(function () { btn.textContent = old; }, 1600);
     };
     if (navigator.clipboard && window.isSecureContext) {
@@ -77,12 +114,12 @@
     var ms = parseTTL(input.value);
     var min = parseTTL(input.getAttribute("data-min")), max = parseTTL(input.getAttribute("data-max"));
     if (isNaN(ms)) {
-      out.textContent = input.value ? "Not a duration yet." : "";
+      out.textContent = input.value ? msg("js.expiry.not_duration") : "";
     } else if (ms < min || ms > max) {
-      out.textContent = "Out of range.";
+      out.textContent = msg("js.expiry.out_of_range");
     } else {
-      out.textContent = "Expires " + new Date(Date.now() + ms).toLocaleString(undefined,
-        { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" }) + ".";
+      out.textContent = msg("js.expiry.at", { when: new Intl.DateTimeFormat(lang(),
+        { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", numberingSystem: "latn" }).format(new Date(Date.now() + ms)) });
     }
   }
 
@@ -181,10 +218,10 @@
   function localTimes(root) {
     root.querySelectorAll("time[datetime]:not(.countdown)").forEach(function (t) {
       var d = new Date(t.getAttribute("datetime"));
-      var opts = { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" };
+      var opts = { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", numberingSystem: "latn" };
       if (t.hasAttribute("data-seconds")) opts.second = "2-digit";
       if (d.getFullYear() === new Date().getFullYear()) delete opts.year;
-      if (!isNaN(d)) t.textContent = d.toLocaleString(undefined, opts);
+      if (!isNaN(d)) t.textContent = new Intl.DateTimeFormat(lang(), opts).format(d);
     });
   }
 
@@ -201,10 +238,10 @@
   function left(ms) {
     var s = Math.max(0, Math.round(ms / 1000));
     var d = Math.floor(s / 86400), h = Math.floor(s % 86400 / 3600), m = Math.floor(s % 3600 / 60);
-    if (d > 0) return d + "d " + h + "h";
-    if (h > 0) return h + "h " + m + "m";
-    if (m > 0) return m + "m " + (s % 60) + "s";
-    return (s % 60) + "s";
+    if (d > 0) return msg("js.left.days", { days: d, hours: h });
+    if (h > 0) return msg("js.left.hours", { hours: h, minutes: m });
+    if (m > 0) return msg("js.left.minutes", { minutes: m, seconds: s % 60 });
+    return msg("js.left.seconds", { seconds: s % 60 });
   }
 
   function tick() {
@@ -221,7 +258,7 @@
       if (row && row.tagName === "TR") {
         row.setAttribute("data-status", "expired");
         var badge = row.querySelector("[data-testid=status]");
-        if (badge) { badge.textContent = "expired"; badge.className = "badge expired"; }
+        if (badge) { badge.textContent = msg("js.status.expired"); badge.className = "badge expired"; }
         var revoke = row.querySelector("[data-testid=revoke]");
         if (revoke) revoke.closest("form").remove();
       }
@@ -275,18 +312,19 @@
   // through one polite live region. Countdown ticks are not, or every
   // second would be read out.
   var seen = {};
+  var news = { used: "js.announce.used", expired: "js.announce.expired", revoked: "js.announce.revoked" };
   function announceChanges() {
     var said = [];
     document.querySelectorAll("tr[data-testid=link-row]").forEach(function (row) {
       var status = row.getAttribute("data-status"), used = row.getAttribute("data-uses");
-      var state = status + "|" + used;
+      var state = status + "|" + used, name = row.getAttribute("data-name");
       if (seen[row.id] && seen[row.id] !== state) {
-        said.push(row.getAttribute("data-name") + (status === "active" ? ": " + used : " is now " + status));
+        said.push(status === "active" || !news[status] ? msg("js.announce.uses", { name: name, uses: used }) : msg(news[status], { name: name }));
       }
       seen[row.id] = state;
     });
     var region = document.getElementById("announcer");
-    if (said.length && region) region.textContent = said.join(". ") + ".";
+    if (said.length && region) region.textContent = said.join(" ");
   }
 
   // A row can arrive twice: in the create response, and as the event
@@ -337,12 +375,12 @@
   // (events came before it opened, or while it was down) the list is read
   // again.
   var sources = new WeakSet();
-  function liveState(text) {
+  function liveState(id) {
     var el = document.querySelector("[data-testid=live]");
     if (!el) return;
     el.hidden = false;
-    el.textContent = text;
-    el.className = "live small " + (text === "Live" ? "on" : "off");
+    el.textContent = msg(id);
+    el.className = "live small " + (id === "js.live.on" ? "on" : "off");
   }
   document.addEventListener("htmx:sseOpen", function (ev) {
     var source = ev.detail.source;
@@ -354,11 +392,11 @@
       });
       source.addEventListener("stale", refreshList);
     }
-    liveState("Live");
+    liveState("js.live.on");
   });
-  document.addEventListener("htmx:sseError", function () { liveState("Reconnecting…"); });
+  document.addEventListener("htmx:sseError", function () { liveState("js.live.reconnecting"); });
   document.addEventListener("htmx:sseClose", function (ev) {
-    if (ev.detail.type === "message") liveState("Signed out");
+    if (ev.detail.type === "message") liveState("js.live.signed_out");
   });
   function refreshList() {
     var form = document.querySelector("form[data-testid=filters]");

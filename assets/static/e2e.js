@@ -12,7 +12,8 @@
 // once drops it from the address bar and history; the Open button posts the
 // claim, and what comes back is decrypted chunk by chunk and shown, played
 // in the page's player, saved, or, for a web address, followed with
-// location.replace. Strings come from the page's data-msg-* attributes.
+// location.replace. Strings come from the page's data-msg-* attributes and
+// its messages (window.oncelink.msg, app.js).
 (function () {
   'use strict';
 
@@ -25,6 +26,9 @@
   const capable = window.isSecureContext === true && !!(window.crypto && window.crypto.subtle);
 
   class FormatError extends Error {}
+
+  // t is a message of the page's catalog (app.js).
+  const t = (id, vars) => (window.oncelink && window.oncelink.msg ? window.oncelink.msg(id, vars) : id);
 
   function b64u(bytes) {
     let s = '';
@@ -333,7 +337,7 @@
     const media = /^(audio|video)\/[\w.+-]+$/.test(type) ? type.split('/')[0] : '';
     const blob = new Blob(parts, { type: media ? type : 'application/octet-stream' });
     const url = URL.createObjectURL(blob);
-    const name = String(header.name || 'file');
+    const name = String(header.name || t('js.e2e.file'));
     const tpl = media && root.querySelector(`template[data-e2e-player="${media}"]`);
     if (tpl) {
       const player = tpl.content.firstElementChild.cloneNode(true);
@@ -352,7 +356,7 @@
     save.href = url;
     save.download = name;
     save.dataset.testid = 'e2e-save';
-    save.textContent = `${msg.msgSave} ${name}`;
+    save.textContent = t('js.e2e.save', { save: msg.msgSave, name });
     const p = document.createElement('p');
     p.append(save);
     result.append(p);
@@ -383,7 +387,7 @@
       form.hidden = true;
       let opened;
       try {
-        opened = await open(key, ct, (f) => status(`${msg.msgWorking} ${Math.round(f * 100)}%`));
+        opened = await open(key, ct, (f) => status(t('js.e2e.progress', { working: msg.msgWorking, percent: Math.round(f * 100) })));
       } catch (err) {
         status('');
         fail(msg.msgCorrupt);

@@ -3,7 +3,7 @@
 // its action for the ceremony's options, the browser's authenticator
 // answers them, and the answer goes as JSON to data-finish, whose reply
 // names the page to go to. Messages come from the form's data-msg-*
-// attributes and from the server's replies. The forms stay hidden where
+// attributes, the page's messages (app.js) and the server's replies. The forms stay hidden where
 // the browser has no passkeys.
 (function () {
   "use strict";
@@ -81,11 +81,16 @@
     });
   }
 
-  function show(form, msg) {
+  function show(form, text) {
     var el = document.getElementById(form.getAttribute("data-status"));
     if (!el) return;
-    el.textContent = msg;
-    el.hidden = !msg;
+    el.textContent = text;
+    el.hidden = !text;
+  }
+
+  // msg is a message of the page's catalog (app.js).
+  function msg(id, vars) {
+    return window.oncelink && window.oncelink.msg ? window.oncelink.msg(id, vars) : id;
   }
 
   document.querySelectorAll("form[data-passkey]").forEach(function (form) {
@@ -126,7 +131,7 @@
           } else if (err.name === "NotAllowedError" || err.name === "AbortError") {
             show(form, form.getAttribute("data-msg-cancelled"));
           } else {
-            show(form, form.getAttribute("data-msg-unsupported") + " (" + err.name + ")");
+            show(form, msg("js.passkey.failed", { message: form.getAttribute("data-msg-unsupported"), error: err.name }));
           }
         });
     });

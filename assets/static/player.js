@@ -18,6 +18,17 @@
 
   const players = [];
 
+  // t is a message of the page's catalog (app.js's window.oncelink.msg).
+  const t = (id, vars) => (window.oncelink && window.oncelink.msg ? window.oncelink.msg(id, vars) : id);
+  // The words for a clip by its element, and for each state.
+  const kinds = { audio: 'js.player.kind.audio', video: 'js.player.kind.video' };
+  const states = {
+    paused: 'js.player.state.paused',
+    playing: 'js.player.state.playing',
+    'paused-by-visibility': 'js.player.state.paused_hidden',
+    'resume-blocked': 'js.player.state.blocked',
+  };
+
   function pauseWhenHidden() {
     try {
       return localStorage.getItem(SWITCH_KEY) !== 'off';
@@ -65,7 +76,7 @@
       this.media = media;
       // kind is the word for the clip in the activity list: the page's own
       // (data-noun), else the element's.
-      this.kind = root.dataset.noun || media.tagName.toLowerCase();
+      this.kind = root.dataset.noun || t(kinds[media.tagName.toLowerCase()]);
       this.part = (name) => root.querySelector(`[data-part="${name}"]`);
       this.toggle = this.part('switch');
       this.list = this.part('activity');
@@ -101,7 +112,7 @@
       // Closing the picture-in-picture window of a hidden tab leaves nothing
       // on screen, so the video is paused as if the tab had just been hidden.
       m.addEventListener('leavepictureinpicture', () => {
-        if (document.hidden && !m.paused && this.toggle.checked) this.pause('picture-in-picture closed');
+        if (document.hidden && !m.paused && this.toggle.checked) this.pause(t('js.player.why.pip_closed'));
       });
 
       this.toggle.checked = pauseWhenHidden();
@@ -109,12 +120,12 @@
         const on = this.toggle.checked;
         rememberSwitch(on);
         players.forEach((p) => { p.toggle.checked = on; });
-        this.log('switch', on ? 'pause when hidden: on' : 'pause when hidden: off, keeps playing in the background');
+        this.log('switch', on ? t('js.player.switch_on') : t('js.player.switch_off'));
       });
       this.part('resume').addEventListener('click', () => {
         m.play().then(
-          () => this.log('resume', `resumed ${this.kind} at ${timecode(m.currentTime)}`),
-          (err) => this.log('resume', `could not resume: ${err.message}`));
+          () => this.log('resume', t('js.player.resumed', { kind: this.kind, time: timecode(m.currentTime) })),
+          (err) => this.log('resume', t('js.player.not_resumed', { error: err.message })));
       });
 
       this.part('extras').hidden = false;
@@ -128,38 +139,40 @@
       else if (this.blocked) state = 'resume-blocked';
       else if (this.pausedByUs) state = 'paused-by-visibility';
       this.root.dataset.state = state;
+      const label = this.part('state') || this.root.querySelector('.player-state');
+      if (label) label.textContent = t(states[state]);
     }
 
     pause(why) {
       this.pausedByUs = true;
       this.media.pause();
       this.update();
-      this.log('hidden', `${why} — paused ${this.kind} at ${timecode(this.media.currentTime)}`);
+      this.log('hidden', t('js.player.paused', { why, kind: this.kind, time: timecode(this.media.currentTime) }));
     }
 
     hidden() {
       const m = this.media;
       if (m.paused) {
-        this.log('hidden', 'tab hidden — nothing playing');
+        this.log('hidden', t('js.player.hidden_idle'));
       } else if (!this.toggle.checked) {
-        this.log('hidden', `tab hidden — kept ${this.kind} playing (switch is off)`);
+        this.log('hidden', t('js.player.hidden_kept', { kind: this.kind }));
       } else if (document.pictureInPictureElement === m) {
-        this.log('hidden', 'tab hidden — kept video playing in picture-in-picture');
+        this.log('hidden', t('js.player.hidden_pip'));
       } else {
-        this.pause('tab hidden');
+        this.pause(t('js.player.why.tab_hidden'));
       }
     }
 
     visible() {
       const m = this.media;
       if (this.pausedByUs || this.blocked) {
-        this.resume('tab visible');
+        this.resume(t('js.player.why.tab_visible'));
       } else if (!m.paused) {
-        this.log('visible', `tab visible — ${this.kind} still playing`);
+        this.log('visible', t('js.player.visible_playing', { kind: this.kind }));
       } else if (m.currentTime > 0 && !m.ended) {
-        this.log('visible', `tab visible — ${this.kind} stays paused, as you left it`);
+        this.log('visible', t('js.player.visible_paused', { kind: this.kind }));
       } else {
-        this.log('visible', 'tab visible — nothing to resume');
+        this.log('visible', t('js.player.visible_idle'));
       }
     }
 
@@ -167,18 +180,18 @@
       const m = this.media;
       this.pausedByUs = false;
       m.play().then(
-        () => this.log('visible', `${why} — resumed ${this.kind} at ${timecode(m.currentTime)}`),
+        () => this.log('visible', t('js.player.why_resumed', { why, kind: this.kind, time: timecode(m.currentTime) })),
         (err) => {
           if (err.name === 'AbortError') return; // hidden again before it started: pause() took over
           if (err.name === 'NotAllowedError') {
             this.blocked = true;
             this.showNotice(true);
             this.update();
-            this.log('visible', `${why} — the browser did not allow the ${this.kind} to resume by itself`);
+            this.log('visible', t('js.player.why_blocked', { why, kind: this.kind }));
             return;
           }
           this.update();
-          this.log('visible', `${why} — could not resume: ${err.message}`);
+          this.log('visible', t('js.player.why_not_resumed', { why, error: err.message }));
         });
     }
 
@@ -221,7 +234,7 @@
       const at = this.savedPosition();
       if (at === null || m.currentTime > 0.5 || !(at < m.duration - 0.5)) return;
       m.currentTime = at;
-      this.log('position', `picked up where you left off, at ${timecode(at)}`);
+      this.log('position', t('js.player.position', { time: timecode(at) }));
     }
 
     // pageRestored runs when the page comes back from the back/forward
@@ -231,7 +244,7 @@
       const at = this.savedPosition();
       if (at !== null && Math.abs(m.currentTime - at) > 1) m.currentTime = at;
       this.update();
-      this.log('pageshow', `page restored from the back/forward cache, ${this.kind} at ${timecode(m.currentTime)}`);
+      this.log('pageshow', t('js.player.restored', { kind: this.kind, time: timecode(m.currentTime) }));
     }
 
     log(event, text) {
