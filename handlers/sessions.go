@@ -9,6 +9,7 @@ import (
 
 	"oncelink/components"
 	"oncelink/core"
+	"oncelink/i18n"
 	"oncelink/useragent"
 )
 
@@ -102,7 +103,7 @@ func (h *Handler) sessionItems(r *http.Request, a *core.Account) ([]components.S
 	current := h.sessionID(r)
 	items := make([]components.SessionItem, len(list))
 	for i, s := range list {
-		items[i] = components.SessionItem{ID: s.ID, Device: deviceName(s.UserAgent), IP: s.IP,
+		items[i] = components.SessionItem{ID: s.ID, Device: deviceName(r, s.UserAgent), IP: s.IP,
 			CreatedAt: s.CreatedAt, LastSeenAt: s.LastSeenAt, Current: s.ID == current}
 	}
 	return items, nil
@@ -110,12 +111,13 @@ func (h *Handler) sessionItems(r *http.Request, a *core.Account) ([]components.S
 
 // deviceName names the browser of a session, as a person would, or shows
 // what it sent when it is not one useragent knows.
-func deviceName(ua string) string {
-	if name := useragent.Name(ua); name != "" {
+func deviceName(r *http.Request, ua string) string {
+	l := i18n.From(r.Context())
+	if name := useragent.Say(l, ua); name != "" {
 		return name
 	}
 	if ua == "" {
-		return "Unknown browser"
+		return l.T("useragent.unknown")
 	}
 	if r := []rune(ua); len(r) > 60 {
 		return string(r[:60]) + "…"

@@ -289,7 +289,7 @@ func (w *Worker) email(ctx context.Context, d store.Delivery, a *store.Attempt) 
 		return err
 	}
 	ctx = i18n.With(ctx, account.Language)
-	n := Notice{Type: d.Type, At: d.At, IP: d.IP, Browser: useragent.Name(d.UserAgent)}
+	n := Notice{Type: d.Type, At: d.At, IP: d.IP, Browser: useragent.Say(i18n.From(ctx), d.UserAgent)}
 	if d.UserAgent == "" {
 		n.Browser = ""
 	}

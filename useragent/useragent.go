@@ -2,29 +2,43 @@
 // person would: the audit trail shows it, and the command line says it.
 package useragent
 
-import "strings"
+import (
+	"strings"
 
-// Name reads a user agent as a person would name it: "Chrome 142 on
-// Linux", "Safari 17 on iPhone", "curl 8.5", "Slack link preview". It knows
-// the common browsers, tools and link-preview bots; for anything else it
-// returns "", and the page shows the raw string alone.
-func Name(ua string) string {
+	"oncelink/i18n"
+)
+
+// Name reads a user agent as a person would name it, in English: "Chrome
+// 142 on Linux", "Safari 17 on iPhone", "curl 8.5", "Slack link preview".
+// It knows the common browsers, tools and link-preview bots; for anything
+// else it returns "", and the page shows the raw string alone.
+func Name(ua string) string { return Say(i18n.For("en"), ua) }
+
+// Say is Name in l's language: "Chrome 142 unter Linux".
+func Say(l *i18n.Localizer, ua string) string {
 	if ua == "" {
 		return ""
 	}
 	lower := strings.ToLower(ua)
 	for _, p := range previewers {
 		if strings.Contains(lower, p.token) {
-			return p.name
+			if p.app == "" {
+				return p.name
+			}
+			return l.T("useragent.preview", "App", p.app)
 		}
 	}
 	for _, t := range tools {
 		if v, ok := version(ua, t.token); ok && strings.HasPrefix(ua, t.token) {
-			return strings.TrimSpace(t.name + " " + minorVersion(v))
+			name := t.name
+			if name == "" {
+				name = l.T("useragent.cli")
+			}
+			return strings.TrimSpace(name + " " + minorVersion(v))
 		}
 	}
 	if strings.Contains(lower, "bot") || strings.Contains(lower, "crawler") || strings.Contains(lower, "spider") {
-		return "A crawler"
+		return l.T("useragent.crawler")
 	}
 	name := ""
 	for _, b := range browsers {
@@ -44,31 +58,33 @@ func Name(ua string) string {
 	}
 	for _, s := range systems {
 		if strings.Contains(ua, s.token) {
-			return name + " on " + s.name
+			return l.T("useragent.on", "Browser", name, "System", s.name)
 		}
 	}
 	return name
 }
 
 // previewers are the bots that chats and mail fetch link previews with,
-// by a lower-case token of their user agent.
-var previewers = []struct{ token, name string }{
-	{"slackbot", "Slack link preview"},
-	{"discordbot", "Discord link preview"},
-	{"telegrambot", "Telegram link preview"},
-	{"whatsapp", "WhatsApp link preview"},
-	{"facebookexternalhit", "Facebook link preview"},
-	{"twitterbot", "X (Twitter) link preview"},
-	{"linkedinbot", "LinkedIn link preview"},
-	{"skypeuripreview", "Skype link preview"},
-	{"microsoftpreview", "Microsoft link preview"},
-	{"googlebot", "Googlebot"},
-	{"bingbot", "Bingbot"},
+// by a lower-case token of their user agent: the link preview of app, or
+// a bot known by its own name.
+var previewers = []struct{ token, app, name string }{
+	{"slackbot", "Slack", ""},
+	{"discordbot", "Discord", ""},
+	{"telegrambot", "Telegram", ""},
+	{"whatsapp", "WhatsApp", ""},
+	{"facebookexternalhit", "Facebook", ""},
+	{"twitterbot", "X (Twitter)", ""},
+	{"linkedinbot", "LinkedIn", ""},
+	{"skypeuripreview", "Skype", ""},
+	{"microsoftpreview", "Microsoft", ""},
+	{"googlebot", "", "Googlebot"},
+	{"bingbot", "", "Bingbot"},
 }
 
-// tools are programs, by the product their user agent starts with.
+// tools are programs, by the product their user agent starts with; ""
+// is oncelink's own command line, named in the reader's language.
 var tools = []struct{ token, name string }{
-	{"oncelink-cli/", "oncelink command line"},
+	{"oncelink-cli/", ""},
 	{"curl/", "curl"},
 	{"Wget/", "Wget"},
 	{"Go-http-client/", "Go HTTP client"},

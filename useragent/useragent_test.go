@@ -1,6 +1,10 @@
 package useragent
 
-import "testing"
+import (
+	"testing"
+
+	"oncelink/i18n"
+)
 
 func TestBrowserName(t *testing.T) {
 	for _, tt := range []struct{ ua, want string }{
@@ -32,6 +36,24 @@ func TestBrowserName(t *testing.T) {
 	} {
 		if got := Name(tt.ua); got != tt.want {
 			t.Errorf("Name(%q) = %q, want %q", tt.ua, got, tt.want)
+		}
+	}
+}
+
+// TestSayInOtherLanguages: the words around the names follow the
+// reader's language; the names of browsers, systems and apps do not.
+func TestSayInOtherLanguages(t *testing.T) {
+	chrome := "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36"
+	for _, tt := range []struct{ lang, ua, id string }{
+		{"de", chrome, "useragent.on"},
+		{"ar", chrome, "useragent.on"},
+		{"fr", "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)", "useragent.preview"},
+		{"es", "Mozilla/5.0 (compatible; SomeNewBot/0.1)", "useragent.crawler"},
+	} {
+		l := i18n.For(tt.lang)
+		want := l.T(tt.id, "Browser", "Chrome 142", "System", "Linux", "App", "Slack")
+		if got := Say(l, tt.ua); got != want || got == Name(tt.ua) {
+			t.Errorf("%s: Say = %q, want %q (English %q)", tt.lang, got, want, Name(tt.ua))
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"unicode"
 
+	"oncelink/i18n"
 	"oncelink/useragent"
 )
 
@@ -11,12 +12,12 @@ import (
 // person would: "Firefox 128 on Linux". A user agent that useragent does
 // not know is given as it is, cut short and made safe for a terminal.
 // The commands call it through browser, which speaks their language.
-func browserName(userAgent string) string {
+func browserName(l *i18n.Localizer, userAgent string) string {
 	ua := strings.TrimSpace(userAgent)
 	if ua == "" {
-		return "an unnamed browser"
+		return l.T("cli.events.unnamed_browser")
 	}
-	if name := useragent.Name(ua); name != "" {
+	if name := useragent.Say(l, ua); name != "" {
 		return name
 	}
 	if r := []rune(ua); len(r) > 100 {
@@ -39,8 +40,5 @@ func printable(s string) string {
 
 // browser is browserName in p's language.
 func (p *proc) browser(userAgent string) string {
-	if strings.TrimSpace(userAgent) == "" {
-		return p.T("cli.events.unnamed_browser")
-	}
-	return browserName(userAgent)
+	return browserName(p.loc, userAgent)
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"oncelink/client"
+	"oncelink/i18n"
 )
 
 func TestBrowserName(t *testing.T) {
@@ -20,7 +21,7 @@ func TestBrowserName(t *testing.T) {
 		{"", "an unnamed browser"},
 		{"Strange\x1b[31mAgent\n", "Strange?[31mAgent"},
 	} {
-		if got := browserName(tc.ua); got != tc.want {
+		if got := browserName(i18n.For("en"), tc.ua); got != tc.want {
 			t.Errorf("browserName(%q) = %q, want %q", tc.ua, got, tc.want)
 		}
 	}
