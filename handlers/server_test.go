@@ -44,6 +44,8 @@ type testServer struct {
 	// metrics are the server's, as cmd wires them: the store's pools and
 	// write batches, the core's link events, the handlers' requests.
 	metrics *metrics.Metrics
+	// serving is held by every request while it is served, for useStore.
+	serving sync.RWMutex
 }
 
 type testClock struct {
@@ -123,7 +125,12 @@ func newTestServerOn(t testing.TB, dsn string, edit ...func(*core.Config)) *test
 	}
 	s := &testServer{Server: srv, t: t, store: st, dbPath: dbPath, cfg: cfg, key: key, logs: logs, clock: clock, metrics: m}
 	s.h = New(s.newCore(st), sessions, s.metrics, slog.New(slog.NewTextHandler(logs, nil)))
-	srv.Config.Handler = s.h.Routes(nil)
+	routes := s.h.Routes(nil)
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.serving.RLock()
+		defer s.serving.RUnlock()
+		routes.ServeHTTP(w, r)
+	})
 	srv.Start()
 	t.Cleanup(func() {
 		s.h.EndStreams()
@@ -143,8 +150,12 @@ func (s *testServer) newCore(st core.Store) *core.Service {
 }
 
 // useStore puts the server's core over wrap(the store), for a test that
-// counts or fails its calls. Call it before any request is under way.
+// counts or fails its calls. It waits for the requests under way, whose
+// handlers may still publish after their answer arrived; an open event
+// stream would keep it waiting.
 func (s *testServer) useStore(wrap func(core.Store) core.Store) {
+	s.serving.Lock()
+	defer s.serving.Unlock()
 	s.h.core = s.newCore(wrap(s.store))
 }
 
