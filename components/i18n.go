@@ -2,6 +2,10 @@ package components
 
 import (
 	"context"
+	"io"
+	"slices"
+	"strings"
+	"sync"
 
 	"github.com/a-h/templ"
 
@@ -21,7 +25,42 @@ func N(ctx context.Context, id string, n int, pairs ...any) string {
 func lang(ctx context.Context) i18n.Language { return i18n.From(ctx).Language }
 
 // scriptMessages is the data block of the page scripts' messages in the
-// reader's language (see i18n.Localizer.Script).
-func scriptMessages(ctx context.Context) templ.Component {
-	return templ.Raw(`<script type="application/json" id="messages">` + i18n.From(ctx).Script() + `</script>`)
+// reader's language (see i18n.Localizer.Script): those of app.js, and
+// those of the page's other scripts.
+func scriptMessages(ctx context.Context, scripts []string) templ.Component {
+	var omit []string
+	for _, g := range scriptGroups {
+		if !slices.Contains(scripts, g.script) {
+			omit = append(omit, g.prefix)
+		}
+	}
+	return templ.Raw(`<script type="application/json" id="messages">` + i18n.From(ctx).Script(omit...) + `</script>`)
 }
+
+// scriptGroups are the messages that only one script says, which a page
+// carries only when it loads that script.
+var scriptGroups = []struct{ script, prefix string }{
+	{"player.js", "js.player."},
+	{"e2e.js", "js.e2e."},
+	{"passkeys.js", "js.passkey."},
+}
+
+// languageOptions is languageOptionList, drawn once for each language and
+// choice (a supported code or ""), since every page carries it.
+func languageOptions(selected string) templ.Component {
+	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
+		key := lang(ctx).Code + "/" + selected
+		s, ok := drawnOptions.Load(key)
+		if !ok {
+			var b strings.Builder
+			if err := languageOptionList(selected).Render(ctx, &b); err != nil {
+				return err
+			}
+			s, _ = drawnOptions.LoadOrStore(key, b.String())
+		}
+		_, err := io.WriteString(w, s.(string))
+		return err
+	})
+}
+
+var drawnOptions sync.Map

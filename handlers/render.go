@@ -139,7 +139,10 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, c t
 		buf.Reset()
 		buffers.Put(buf)
 	}()
-	if err := c.Render(context.WithoutCancel(r.Context()), buf); err != nil {
+	// The reader's language is settled once, at the top of the context:
+	// a page asks for it with every message.
+	ctx := i18n.With(context.WithoutCancel(r.Context()), i18n.From(r.Context()).Code)
+	if err := c.Render(ctx, buf); err != nil {
 		h.log.Error("render", "path", LogPath(r.URL.Path), "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return

@@ -71,9 +71,13 @@ func init() {
 		if err != nil {
 			panic(fmt.Sprintf("i18n: %s: %v", l.Code, err))
 		}
-		loc := &Localizer{Language: l, tag: tags[i], messages: make(map[string]*message, len(catalog))}
+		loc := &Localizer{Language: l, tag: tags[i], messages: make(map[string]*message, len(catalog)),
+			js: map[string]map[string]string{}}
 		for id, forms := range catalog {
 			loc.messages[id] = compile(forms)
+			if strings.HasPrefix(id, "js.") {
+				loc.js[id] = forms
+			}
 		}
 		localizers[l.Code] = loc
 	}
@@ -164,8 +168,10 @@ type Localizer struct {
 	tag      language.Tag
 	messages map[string]*message
 
-	script     sync.Once
-	scriptJSON string
+	// js are the page scripts' messages as the catalog writes them, and
+	// scripts their JSON by what it omits (see Script).
+	js      map[string]map[string]string
+	scripts sync.Map
 }
 
 // message is a catalog message compiled for saying it: each plural form's
@@ -332,30 +338,30 @@ func N(ctx context.Context, id string, n int, pairs ...any) string {
 // message with plural forms an object of them by CLDR category ("one",
 // "few", "other"), which a script picks with Intl.PluralRules. Their
 // placeholders are {name}, which scripts fill. A page carries the JSON in
-// a data block, so no script holds words of its own.
-func (l *Localizer) Script() string {
-	l.script.Do(func() {
-		catalog, err := Catalog(l.Code)
-		if err != nil {
-			panic(err)
+// a data block, so no script holds words of its own. The messages whose
+// ids start with one of omit ("js.player.") are left out, for a page
+// without the script that says them; each choice is made once.
+func (l *Localizer) Script(omit ...string) string {
+	key := strings.Join(omit, " ")
+	if s, ok := l.scripts.Load(key); ok {
+		return s.(string)
+	}
+	m := map[string]any{}
+	for id, forms := range l.js {
+		if slices.ContainsFunc(omit, func(p string) bool { return strings.HasPrefix(id, p) }) {
+			continue
 		}
-		m := map[string]any{}
-		for id, forms := range catalog {
-			rest, ok := strings.CutPrefix(id, "js.")
-			if !ok {
-				continue
-			}
-			if len(forms) == 1 {
-				m[rest] = forms["other"]
-			} else {
-				m[rest] = forms
-			}
+		rest := strings.TrimPrefix(id, "js.")
+		if len(forms) == 1 {
+			m[rest] = forms["other"]
+		} else {
+			m[rest] = forms
 		}
-		b, err := json.Marshal(m) // escapes <, > and &, so the block cannot end early
-		if err != nil {
-			panic(err)
-		}
-		l.scriptJSON = string(b)
-	})
-	return l.scriptJSON
+	}
+	b, err := json.Marshal(m) // escapes <, > and &, so the block cannot end early
+	if err != nil {
+		panic(err)
+	}
+	s, _ := l.scripts.LoadOrStore(key, string(b))
+	return s.(string)
 }
