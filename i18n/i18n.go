@@ -67,21 +67,9 @@ func init() {
 	tags := make([]language.Tag, len(Languages))
 	for i, l := range Languages {
 		tags[i] = language.MustParse(l.Code)
-		catalog, err := Catalog(l.Code)
-		if err != nil {
-			panic(fmt.Sprintf("i18n: %s: %v", l.Code, err))
-		}
-		loc := &Localizer{Language: l, tag: tags[i], messages: make(map[string]*message, len(catalog)),
-			js: map[string]map[string]string{}}
-		for id, forms := range catalog {
-			loc.messages[id] = compile(forms)
-			if strings.HasPrefix(id, "js.") {
-				loc.js[id] = forms
-			}
-		}
-		localizers[l.Code] = loc
+		localizers[l.Code] = &Localizer{Language: l, tag: tags[i]}
 	}
-	for id := range localizers["en"].messages {
+	for id := range localizers["en"].catalog() {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
@@ -166,12 +154,33 @@ func For(code string) *Localizer {
 type Localizer struct {
 	Language
 	tag      language.Tag
-	messages map[string]*message
+	load     sync.Once
+	messages map[string]*message // by id, once load has run (see catalog)
 
 	// js are the page scripts' messages as the catalog writes them, and
 	// scripts their JSON by what it omits (see Script).
 	js      map[string]map[string]string
 	scripts sync.Map
+}
+
+// catalog is l's messages, compiled when its language is first spoken:
+// a server whose readers all read English holds no other language.
+func (l *Localizer) catalog() map[string]*message {
+	l.load.Do(func() {
+		catalog, err := Catalog(l.Code)
+		if err != nil {
+			panic(fmt.Sprintf("i18n: %s: %v", l.Code, err)) // the embedded files are tested
+		}
+		l.messages = make(map[string]*message, len(catalog))
+		l.js = map[string]map[string]string{}
+		for id, forms := range catalog {
+			l.messages[id] = compile(forms)
+			if strings.HasPrefix(id, "js.") {
+				l.js[id] = forms
+			}
+		}
+	})
+	return l.messages
 }
 
 // message is a catalog message compiled for saying it: each plural form's
@@ -257,10 +266,10 @@ func lookup(name string, pairs []any) (any, bool) {
 // find is the message id in l's language, else in English; nil when no
 // catalog has it.
 func (l *Localizer) find(id string) *message {
-	if m, ok := l.messages[id]; ok {
+	if m, ok := l.catalog()[id]; ok {
 		return m
 	}
-	return localizers["en"].messages[id]
+	return localizers["en"].catalog()[id]
 }
 
 // T is the message id, with data from pairs of names and values:
@@ -346,6 +355,7 @@ func (l *Localizer) Script(omit ...string) string {
 	if s, ok := l.scripts.Load(key); ok {
 		return s.(string)
 	}
+	l.catalog()
 	m := map[string]any{}
 	for id, forms := range l.js {
 		if slices.ContainsFunc(omit, func(p string) bool { return strings.HasPrefix(id, p) }) {

@@ -121,6 +121,7 @@ func TestPlurals(t *testing.T) {
 		{"fr", 0, "one"}, {"fr", 1, "one"}, {"fr", 2, "other"},
 	} {
 		l := For(c.lang)
+		l.catalog()
 		m := &message{}
 		for name := range formNames {
 			m.forms[formNames[name]] = []part{{text: name}}
