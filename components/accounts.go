@@ -2,13 +2,15 @@ package components
 
 import (
 	"context"
+	"fmt"
 	"html"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/a-h/templ"
+
+	"oncelink/i18n"
 )
 
 // AccountItem is one account on the accounts page.
@@ -72,26 +74,27 @@ type Reset struct {
 // translation can put them where its grammar wants them.
 func markup(id string, pairs ...any) templ.Component {
 	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
-		data := append([]any(nil), pairs...)
-		drawn := map[string]string{}
-		for i := 1; i < len(data); i += 2 {
-			c, ok := data[i].(templ.Component)
-			if !ok {
-				continue
-			}
-			var b strings.Builder
-			if err := c.Render(ctx, &b); err != nil {
-				return err
-			}
-			mark := "\x00" + strconv.Itoa(i) + "\x00"
-			drawn[mark] = b.String()
-			data[i] = mark
+		text := func(s string) error {
+			_, err := io.WriteString(w, html.EscapeString(s))
+			return err
 		}
-		s := html.EscapeString(T(ctx, id, data...))
-		for mark, h := range drawn {
-			s = strings.Replace(s, mark, h, 1)
-		}
-		_, err := io.WriteString(w, s)
-		return err
+		return i18n.From(ctx).Parts(id, text, func(name string) error {
+			for i := 0; i+1 < len(pairs); i += 2 {
+				if pairs[i] != name {
+					continue
+				}
+				switch v := pairs[i+1].(type) {
+				case templ.Component:
+					return v.Render(ctx, w)
+				case string:
+					return text(v)
+				case int:
+					return text(strconv.Itoa(v))
+				default:
+					return text(fmt.Sprint(v))
+				}
+			}
+			return text("<no value>")
+		})
 	})
 }

@@ -283,6 +283,29 @@ func (l *Localizer) T(id string, pairs ...any) string {
 	return say(m.forms[plural.Other], nil, pairs)
 }
 
+// Parts says message id piece by piece, for a caller that draws its
+// fields itself (as HTML, say): text gets each literal stretch, field the
+// name of each {{.Field}}, in order. A missing message is its id in
+// brackets, as with T.
+func (l *Localizer) Parts(id string, text, field func(string) error) error {
+	m := l.find(id)
+	if m == nil || m.forms[plural.Other] == nil {
+		return text("[" + id + "]")
+	}
+	for _, p := range m.forms[plural.Other] {
+		var err error
+		if p.field == "" {
+			err = text(p.text)
+		} else {
+			err = field(p.field)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // N is the message id in the language's plural form (CLDR) for n, which
 // its data holds as Count, beside the pairs.
 func (l *Localizer) N(id string, n int, pairs ...any) string {
