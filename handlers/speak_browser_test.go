@@ -29,10 +29,13 @@ func TestLanguagesInBrowser(t *testing.T) {
 		b.open("/links", "#language-menu")
 		b.do(chromedp.Evaluate[chromedp.Void](`(() => {
 			const menu = document.getElementById("language-menu");
+			window.__before = true; // gone once the chosen page has loaded
 			menu.value = "` + l.Code + `";
 			menu.form.querySelector("button[type=submit]").click();
 		})()`))
-		b.wait(`document.documentElement.lang === "`+l.Code+`" && !!document.getElementById("link-rows")`, 5*time.Second)
+		// A new page, in the chosen language: English is chosen on an
+		// English page.
+		b.wait(`!window.__before && document.readyState === "complete" && document.documentElement.lang === "`+l.Code+`" && !!document.getElementById("link-rows")`, 5*time.Second)
 		for _, p := range []struct{ name, path, sel string }{
 			{"links", "/links", "#link-rows"},
 			{"link", "/links/1", "main h1"},
