@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"html"
 	"io"
-	"strconv"
 	"time"
 
 	"github.com/a-h/templ"
@@ -78,23 +77,11 @@ func markup(id string, pairs ...any) templ.Component {
 			_, err := io.WriteString(w, html.EscapeString(s))
 			return err
 		}
-		return i18n.From(ctx).Parts(id, text, func(name string) error {
-			for i := 0; i+1 < len(pairs); i += 2 {
-				if pairs[i] != name {
-					continue
-				}
-				switch v := pairs[i+1].(type) {
-				case templ.Component:
-					return v.Render(ctx, w)
-				case string:
-					return text(v)
-				case int:
-					return text(strconv.Itoa(v))
-				default:
-					return text(fmt.Sprint(v))
-				}
+		return i18n.From(ctx).Parts(id, pairs, text, func(v any) error {
+			if c, ok := v.(templ.Component); ok {
+				return c.Render(ctx, w)
 			}
-			return text("<no value>")
+			return text(fmt.Sprint(v))
 		})
 	})
 }

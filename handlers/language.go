@@ -19,17 +19,26 @@ func (h *Handler) speak(next http.Handler) http.Handler {
 	})
 }
 
-// language is the one r's reader reads: the signed-in account's choice,
-// else the language menu's, else the browser's Accept-Language, else
-// English.
+// language is the one r's reader reads: their choice (see chosenLanguage),
+// else the browser's Accept-Language, else English.
 func (h *Handler) language(r *http.Request) string {
-	if a := h.viewer(r); a != nil && a.Language != "" && i18n.Supported(a.Language) {
+	if code := h.chosenLanguage(r); code != "" {
+		return code
+	}
+	return i18n.Match(r.Header.Get("Accept-Language"))
+}
+
+// chosenLanguage is the language r's reader chose: the signed-in
+// account's, else the language menu's in this browser; "" to follow the
+// browser. Both the page's language and its menu rest on it.
+func (h *Handler) chosenLanguage(r *http.Request) string {
+	if a := h.viewer(r); a != nil && i18n.Supported(a.Language) {
 		return a.Language
 	}
 	if c, err := r.Cookie(languageCookie); err == nil && i18n.Supported(c.Value) {
 		return c.Value
 	}
-	return i18n.Match(r.Header.Get("Accept-Language"))
+	return ""
 }
 
 // setLanguage takes the language menu's choice: a language's code, or ""

@@ -173,10 +173,8 @@ func (h *Handler) page(r *http.Request, title string, scripts ...string) compone
 	}
 	if a := h.viewer(r); a != nil {
 		p.Viewer = &components.Viewer{Name: a.Username, Admin: a.Admin}
-		p.Language = a.Language
-	} else if c, err := r.Cookie(languageCookie); err == nil && i18n.Supported(c.Value) {
-		p.Language = c.Value
 	}
+	p.Language = h.chosenLanguage(r)
 	return p
 }
 

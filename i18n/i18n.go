@@ -283,11 +283,11 @@ func (l *Localizer) T(id string, pairs ...any) string {
 	return say(m.forms[plural.Other], nil, pairs)
 }
 
-// Parts says message id piece by piece, for a caller that draws its
-// fields itself (as HTML, say): text gets each literal stretch, field the
-// name of each {{.Field}}, in order. A missing message is its id in
-// brackets, as with T.
-func (l *Localizer) Parts(id string, text, field func(string) error) error {
+// Parts says message id piece by piece, for a caller that draws its data
+// itself (as HTML, say): text gets each literal stretch, field the value
+// among pairs of each {{.Field}}, in order. A field without a value, and a
+// missing message, read as they do with T.
+func (l *Localizer) Parts(id string, pairs []any, text func(string) error, field func(any) error) error {
 	m := l.find(id)
 	if m == nil || m.forms[plural.Other] == nil {
 		return text("[" + id + "]")
@@ -296,8 +296,10 @@ func (l *Localizer) Parts(id string, text, field func(string) error) error {
 		var err error
 		if p.field == "" {
 			err = text(p.text)
+		} else if v, ok := lookup(p.field, pairs); ok {
+			err = field(v)
 		} else {
-			err = field(p.field)
+			err = text("<no value>")
 		}
 		if err != nil {
 			return err
