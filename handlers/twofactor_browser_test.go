@@ -25,12 +25,13 @@ func totpCode(t *testing.T, s *testServer, secret string) string {
 	return code
 }
 
-// signOut signs the tab out and waits for the sign-in page.
+// signOut signs the tab out and waits for the sign-in page: its form,
+// since the accounts page it may leave has a username field too.
 func (b *tab) signOut() {
 	b.t.Helper()
 	b.do(
 		chromedp.Click(chromedp.CSS("[data-testid=logout]")),
-		chromedp.WaitVisible(chromedp.ID("username")),
+		chromedp.WaitVisible(chromedp.CSS("form[action='/login'] #username")),
 	)
 }
 
