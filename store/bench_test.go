@@ -3,6 +3,8 @@ package store
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -94,5 +96,37 @@ func BenchmarkConsumeParallel(b *testing.B) {
 func consume(b *testing.B, s *Store, id int64) {
 	if _, err := s.Consume(context.Background(), id, Event{At: s.Now(), IP: "192.0.2.1", UserAgent: "bench"}); err != nil {
 		b.Fatal(err)
+	}
+}
+
+// BenchmarkAPIKeyLookup reads an API key and its account, as every API
+// request does: on a quiet database, and while another goroutine creates
+// links, whose commits leave every reader's page cache to be read afresh.
+func BenchmarkAPIKeyLookup(b *testing.B) {
+	for _, writing := range []bool{false, true} {
+		b.Run(map[bool]string{false: "quiet", true: "writing"}[writing], func(b *testing.B) {
+			s := openSQLiteTest(b)
+			owner := mustAccount(b, s, "ada")
+			hash := sha256.Sum256([]byte("ol_bench"))
+			if _, err := s.CreateAPIKey(context.Background(), NewAPIKey{AccountID: owner.ID, Name: "bench", Prefix: "ol_bench", Hash: hash[:]}, 20); err != nil {
+				b.Fatal(err)
+			}
+			var stop atomic.Bool
+			var wg sync.WaitGroup
+			if writing {
+				wg.Go(func() {
+					for !stop.Load() {
+						benchCreate(b, s, owner.ID, 1)
+					}
+				})
+			}
+			for b.Loop() {
+				if _, _, err := s.AccountByAPIKey(context.Background(), hash[:]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			stop.Store(true)
+			wg.Wait()
+		})
 	}
 }
