@@ -133,7 +133,7 @@ func (s *Store) commitBatch(batch []*writeOp) {
 			return err
 		}
 		defer conn.Close()
-		if _, err := conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+		if err := control(conn, `BEGIN IMMEDIATE`); err != nil {
 			return err
 		}
 		done := false
@@ -141,7 +141,7 @@ func (s *Store) commitBatch(batch []*writeOp) {
 			if done {
 				return
 			}
-			if _, err := conn.ExecContext(ctx, `ROLLBACK`); err != nil {
+			if err := control(conn, `ROLLBACK`); err != nil {
 				// Not known to be out of the transaction: the pool must
 				// not hand this connection out again.
 				conn.Raw(func(any) error { return driver.ErrBadConn })
@@ -171,7 +171,7 @@ func (s *Store) commitBatch(batch []*writeOp) {
 				return txErr
 			}
 		}
-		_, err = conn.ExecContext(ctx, `COMMIT`)
+		err = control(conn, `COMMIT`)
 		done = err == nil
 		return err
 	}()
@@ -194,20 +194,32 @@ func (op *writeOp) run() context.Context { return context.WithoutCancel(op.ctx) 
 // returns op's error and, apart from it, a failure of the savepoint itself,
 // which leaves the batch's transaction in doubt.
 func (s *Store) inSavepoint(tx txn, op *writeOp) (opErr, txErr error) {
-	ctx := context.Background()
-	if _, err := tx.ExecContext(ctx, `SAVEPOINT op`); err != nil {
+	if err := control(tx, `SAVEPOINT op`); err != nil {
 		return nil, err
 	}
 	opErr = op.fn(op.run(), tx)
 	if opErr != nil {
-		if _, err := tx.ExecContext(ctx, `ROLLBACK TO op`); err != nil {
+		if err := control(tx, `ROLLBACK TO op`); err != nil {
 			return opErr, err
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `RELEASE op`); err != nil {
+	if err := control(tx, `RELEASE op`); err != nil {
 		return opErr, err
 	}
 	return opErr, nil
+}
+
+// control runs one of the writer's own statements: BEGIN, COMMIT, ROLLBACK,
+// SAVEPOINT or RELEASE. Run through Exec without arguments, go-sqlite3
+// parses a statement afresh each time, and these run several times a
+// batch; run as a query, which go-sqlite3 steps at once, the statement
+// comes from the connection's cache of prepared statements.
+func control(tx txn, stmt string) error {
+	rows, err := tx.QueryContext(context.Background(), stmt)
+	if err != nil {
+		return err
+	}
+	return rows.Close()
 }
 
 // checkpointInterval is how often the checkpointer copies the WAL back
