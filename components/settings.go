@@ -45,6 +45,9 @@ type KeyItem struct {
 
 // KeyForm is the new-key form with what was typed.
 type KeyForm struct {
+	// FormKey is the form's one-time key: the same form sent twice (a
+	// reload of the page that answered it) makes one API key.
+	FormKey string
 	Name    string
 	Expires string
 	Error   string

@@ -1,7 +1,9 @@
 package handlers
 
 import (
+	"crypto/rand"
 	"net/http"
+	"slices"
 	"strings"
 
 	"oncelink/components"
@@ -44,6 +46,9 @@ func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, a *core
 		v.Keys = append(v.Keys, item)
 	}
 	v.Expiries = core.KeyExpiries
+	if v.Form.FormKey == "" {
+		v.Form.FormKey = rand.Text()
+	}
 	if v.Form.Expires == "" {
 		v.Form.Expires = core.KeyExpiries[0]
 	}
@@ -73,7 +78,16 @@ func (h *Handler) createKey(w http.ResponseWriter, r *http.Request, a *core.Acco
 		h.fail(w, r, err)
 		return
 	}
-	f := components.KeyForm{Name: strings.TrimSpace(r.PostForm.Get("name")), Expires: r.PostForm.Get("expires")}
+	f := components.KeyForm{FormKey: r.PostForm.Get("form_key"), Name: strings.TrimSpace(r.PostForm.Get("name")), Expires: r.PostForm.Get("expires")}
+	sent := strings.Fields(h.sessions.GetString(r.Context(), sessionKeyForms))
+	if f.FormKey != "" && slices.Contains(sent, f.FormKey) {
+		// A reload of the page that showed the key: its secret is not
+		// kept anywhere to show again, and another key would be one the
+		// owner never asked for.
+		f = components.KeyForm{Error: i18n.T(r.Context(), "settings.keys.sent_twice")}
+		h.renderSettings(w, r, a, http.StatusConflict, components.Settings{Form: f})
+		return
+	}
 	k, err := h.core.CreateKey(r.Context(), a.ID, f.Name, f.Expires)
 	if e, ok := core.AsError(err); ok {
 		f.Error, f.ErrorField = e.Message(i18n.From(r.Context())), e.Field
@@ -84,7 +98,33 @@ func (h *Handler) createKey(w http.ResponseWriter, r *http.Request, a *core.Acco
 		h.fail(w, r, err)
 		return
 	}
+	if formKeyLike(f.FormKey) {
+		sent = append(sent, f.FormKey)
+		h.sessions.Put(r.Context(), sessionKeyForms, strings.Join(sent[max(0, len(sent)-keptKeyForms):], " "))
+	}
 	h.renderSettings(w, r, a, http.StatusCreated, components.Settings{NewKey: &components.NewKey{Name: k.Key.Name, Secret: k.Secret}})
+}
+
+// sessionKeyForms holds, space-separated, the form keys of the last
+// keptKeyForms API keys made in a session, so that a form sent again
+// (a reload, a second click) makes no second key.
+const (
+	sessionKeyForms = "key_forms"
+	keptKeyForms    = 8
+)
+
+// formKeyLike reports whether s looks like a form key the settings page
+// hands out (rand.Text), which alone is worth keeping in a session.
+func formKeyLike(s string) bool {
+	if len(s) == 0 || len(s) > 32 {
+		return false
+	}
+	for _, c := range s {
+		if !('A' <= c && c <= 'Z' || '2' <= c && c <= '7') {
+			return false
+		}
+	}
+	return true
 }
 
 // revokeKey ends one of the account's API keys at once.

@@ -310,3 +310,51 @@ func TestCrossSiteKeyPostsRefused(t *testing.T) {
 		t.Fatalf("cross-site posts changed the keys: %d, the key works: %v", n, s.authenticates(secret))
 	}
 }
+
+// TestKeyFormSentTwiceMakesOneKey sends the settings page's key form as a
+// reload of the page that answered it would: the same form again makes no
+// second key, says why, and shows no secret; a fresh form makes another,
+// and a refused form can be corrected and sent again.
+func TestKeyFormSentTwiceMakesOneKey(t *testing.T) {
+	s := newTestServer(t)
+	c := s.admin()
+	formKey := func(body string) string {
+		t.Helper()
+		inputs := findAll(parseHTML(t, body), func(n *html.Node) bool { return attr(n, "name") == "form_key" })
+		if len(inputs) != 1 || attr(inputs[0], "value") == "" {
+			t.Fatalf("the key form carries %d form keys", len(inputs))
+		}
+		return attr(inputs[0], "value")
+	}
+	first := formKey(c.get("/settings").body)
+	form := url.Values{"form_key": {first}, "name": {"laptop"}, "expires": {"30d"}}
+	made := c.post("/settings/keys", form)
+	if made.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %d %s", made.StatusCode, made.body)
+	}
+	again := c.post("/settings/keys", form)
+	if again.StatusCode != http.StatusConflict {
+		t.Fatalf("the same form again: %d, want 409", again.StatusCode)
+	}
+	if !strings.Contains(again.body, "This form was sent already") || len(findAll(parseHTML(t, again.body), byTestID("key-secret"))) != 0 {
+		t.Fatalf("the same form again does not say why, or shows a secret: %s", again.body)
+	}
+	if n := s.keyCount("ada"); n != 1 {
+		t.Fatalf("the account has %d keys after the same form twice, want 1", n)
+	}
+
+	next := formKey(made.body)
+	if next == first {
+		t.Fatal("the page that shows a new key offers the same form key again")
+	}
+	refused := c.post("/settings/keys", url.Values{"form_key": {next}, "name": {""}, "expires": {"30d"}})
+	if refused.StatusCode != http.StatusBadRequest || formKey(refused.body) != next {
+		t.Fatalf("a refused form: %d, and its form key is not kept for the correction", refused.StatusCode)
+	}
+	if res := c.post("/settings/keys", url.Values{"form_key": {next}, "name": {"CI"}, "expires": {"30d"}}); res.StatusCode != http.StatusCreated {
+		t.Fatalf("the corrected form: %d %s", res.StatusCode, res.body)
+	}
+	if n := s.keyCount("ada"); n != 2 {
+		t.Fatalf("the account has %d keys, want 2", n)
+	}
+}
