@@ -74,6 +74,7 @@ func commandTable() []command {
 		{name: "links", summary: "list your links, newest first", flags: linksCommand},
 		{name: "revoke", args: "ID", summary: "revoke a link: no one can open it any more", flags: revokeCommand},
 		{name: "events", args: "ID", summary: "print a link's audit trail: who viewed and opened it, when, from where", flags: eventsCommand},
+		{name: "webhook", summary: "manage your webhook endpoints", subcommands: webhookCommands()},
 		{name: "completion", args: "bash|zsh|fish", summary: "print a shell completion script", words: shells, flags: completionCommand},
 		{name: "help", args: "[COMMAND]", summary: "print the commands, or one command's arguments and flags", flags: helpCommand},
 	}

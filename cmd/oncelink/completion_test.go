@@ -64,7 +64,9 @@ func TestBashCompletion(t *testing.T) {
 		line []string // the words typed; the last is completed
 		want string
 	}{
-		{[]string{"oncelink", ""}, "serve user login share open request links revoke events completion help"},
+		{[]string{"oncelink", ""}, "serve user login share open request links revoke events webhook completion help"},
+		{[]string{"oncelink", "webhook", ""}, "list add rotate deliveries delete"},
+		{[]string{"oncelink", "webhook", "add", "URL", "--e"}, "--events"},
 		{[]string{"oncelink", "share", "--w"}, "--wait"},
 		{[]string{"oncelink", "open", "URL", "-"}, "-o --password-stdin --help"},
 		{[]string{"oncelink", "u"}, "user"},

@@ -1,0 +1,87 @@
+package client
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Webhook is one of the key owner's webhook endpoints as the API shows it.
+type Webhook struct {
+	ID         int64      `json:"id"`
+	URL        string     `json:"url"`
+	Events     []string   `json:"events"`
+	CreatedAt  time.Time  `json:"created_at"`
+	DisabledAt *time.Time `json:"disabled_at"`
+	// Secret is the endpoint's signing secret, whsec_...: only the
+	// answers of CreateWebhook and RotateWebhook have it, the only times
+	// the server gives it.
+	Secret string `json:"secret,omitempty"`
+}
+
+// Delivery is one notice sent, or to be sent, to an endpoint.
+type Delivery struct {
+	ID          int64      `json:"id"`
+	Type        string     `json:"type"`
+	Status      string     `json:"status"` // pending, delivered or failed
+	Attempts    int        `json:"attempts"`
+	LastCode    *int       `json:"last_code"`
+	LastError   string     `json:"last_error"`
+	CreatedAt   time.Time  `json:"created_at"`
+	NextAt      *time.Time `json:"next_at"`
+	DeliveredAt *time.Time `json:"delivered_at"`
+}
+
+func webhookPath(id int64) string { return "/api/v1/webhooks/" + strconv.FormatInt(id, 10) }
+
+// CreateWebhook adds an endpoint that is sent events: POST /api/v1/webhooks.
+func (c *Client) CreateWebhook(ctx context.Context, url string, events []string) (Webhook, error) {
+	var w Webhook
+	err := c.sendJSON(ctx, http.MethodPost, "/api/v1/webhooks", map[string]any{"url": url, "events": events}, &w)
+	return w, err
+}
+
+// Webhooks lists the key owner's endpoints: GET /api/v1/webhooks.
+func (c *Client) Webhooks(ctx context.Context) ([]Webhook, error) {
+	var out struct {
+		Webhooks []Webhook `json:"webhooks"`
+	}
+	err := c.getJSON(ctx, "/api/v1/webhooks", &out)
+	return out.Webhooks, err
+}
+
+// RotateWebhook gives endpoint id a new signing secret; the one it
+// replaces signs beside it for a day: POST /api/v1/webhooks/{id}/rotate.
+func (c *Client) RotateWebhook(ctx context.Context, id int64) (Webhook, error) {
+	var w Webhook
+	err := c.sendJSON(ctx, http.MethodPost, webhookPath(id)+"/rotate", nil, &w)
+	return w, err
+}
+
+// WebhookDeliveries lists endpoint id's recent deliveries, newest first:
+// GET /api/v1/webhooks/{id}/deliveries.
+func (c *Client) WebhookDeliveries(ctx context.Context, id int64) ([]Delivery, error) {
+	var out struct {
+		Deliveries []Delivery `json:"deliveries"`
+	}
+	err := c.getJSON(ctx, webhookPath(id)+"/deliveries", &out)
+	return out.Deliveries, err
+}
+
+// DeleteWebhook deletes endpoint id: DELETE /api/v1/webhooks/{id}.
+func (c *Client) DeleteWebhook(ctx context.Context, id int64) error {
+	u, err := c.url(webhookPath(id))
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, u, nil)
+	if err != nil {
+		return err
+	}
+	res, err := c.do(req, true)
+	if err != nil {
+		return err
+	}
+	return res.Body.Close()
+}

@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"oncelink/client"
+)
+
+// webhookCommands manage the signed-in account's webhook endpoints, as the
+// settings page and the API do.
+func webhookCommands() []command {
+	return []command{
+		{name: "list", summary: "list your webhook endpoints", flags: webhookList},
+		{name: "add", args: "URL", summary: "add an endpoint for --events; print its signing secret, shown this once", flags: webhookAdd},
+		{name: "rotate", args: "ID", summary: "give an endpoint a new signing secret, shown this once (the old one signs beside it for a day)", flags: webhookRotate},
+		{name: "deliveries", args: "ID", summary: "list an endpoint's recent deliveries and their outcomes", flags: webhookDeliveries},
+		{name: "delete", args: "ID", summary: "delete an endpoint: it is sent nothing more", flags: webhookDelete},
+	}
+}
+
+// webhookList prints the endpoints: oncelink webhook list [--json].
+func webhookList(fs *flag.FlagSet) runFunc {
+	asJSON := fs.Bool("json", false, `print {"webhooks": [...]} as JSON, as the API has them`)
+	return func(ctx context.Context, p *proc, args []string) error {
+		if len(args) > 0 {
+			return usageError(p.T("cli.usage.unexpected", "Arg", fmt.Sprintf("%q", args[0])))
+		}
+		c, err := signedIn(p)
+		if err != nil {
+			return err
+		}
+		hooks, err := c.Webhooks(ctx)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return printJSON(p.stdout, map[string]any{"webhooks": hooks})
+		}
+		tw := tabwriter.NewWriter(p.stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, p.T("cli.webhook.header"))
+		for _, h := range hooks {
+			status := p.T("cli.webhook.active")
+			if h.DisabledAt != nil {
+				status = p.T("cli.webhook.disabled")
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", h.ID, oneLine(h.URL, "-"), strings.Join(h.Events, ","), status)
+		}
+		return tw.Flush()
+	}
+}
+
+// webhookAdd adds an endpoint: oncelink webhook add URL --events E,F [--json].
+func webhookAdd(fs *flag.FlagSet) runFunc {
+	events := fs.String("events", "", "the `EVENTS` to send, comma-separated: link.viewed, link.opened, link.used_up, link.expired_unopened, link.revoked, request.fulfilled")
+	asJSON := fs.Bool("json", false, "print the endpoint as the API has it, with its secret, as JSON")
+	return func(ctx context.Context, p *proc, args []string) error {
+		switch {
+		case len(args) == 0:
+			return usageError(p.T("cli.webhook.url_missing"))
+		case len(args) > 1:
+			return usageError(p.T("cli.usage.unexpected", "Arg", fmt.Sprintf("%q", args[1])))
+		case strings.TrimSpace(*events) == "":
+			return usageError(p.T("cli.webhook.events_missing"))
+		}
+		c, err := signedIn(p)
+		if err != nil {
+			return err
+		}
+		h, err := c.CreateWebhook(ctx, args[0], strings.Split(*events, ","))
+		if err != nil {
+			return err
+		}
+		return printSecret(p, h, *asJSON)
+	}
+}
+
+// webhookRotate gives an endpoint a new secret: oncelink webhook rotate ID [--json].
+func webhookRotate(fs *flag.FlagSet) runFunc {
+	asJSON := fs.Bool("json", false, "print the endpoint as the API has it, with its new secret, as JSON")
+	return func(ctx context.Context, p *proc, args []string) error {
+		id, err := webhookID(p, args)
+		if err != nil {
+			return err
+		}
+		c, err := signedIn(p)
+		if err != nil {
+			return err
+		}
+		h, err := c.RotateWebhook(ctx, id)
+		if err != nil {
+			return webhookError(p, err, id)
+		}
+		return printSecret(p, h, *asJSON)
+	}
+}
+
+// printSecret prints an endpoint's secret alone on standard output, for a
+// script to keep, and on standard error what it is for.
+func printSecret(p *proc, h client.Webhook, asJSON bool) error {
+	if asJSON {
+		return printJSON(p.stdout, h)
+	}
+	fmt.Fprintln(p.stderr, p.T("cli.webhook.secret_once", "ID", h.ID, "URL", oneLine(h.URL, "-")))
+	_, err := fmt.Fprintln(p.stdout, h.Secret)
+	return err
+}
+
+// webhookDeliveries lists an endpoint's deliveries: oncelink webhook deliveries ID [--json].
+func webhookDeliveries(fs *flag.FlagSet) runFunc {
+	asJSON := fs.Bool("json", false, `print {"deliveries": [...]} as JSON, as the API has them`)
+	return func(ctx context.Context, p *proc, args []string) error {
+		id, err := webhookID(p, args)
+		if err != nil {
+			return err
+		}
+		c, err := signedIn(p)
+		if err != nil {
+			return err
+		}
+		ds, err := c.WebhookDeliveries(ctx, id)
+		if err != nil {
+			return webhookError(p, err, id)
+		}
+		if *asJSON {
+			return printJSON(p.stdout, map[string]any{"deliveries": ds})
+		}
+		tw := tabwriter.NewWriter(p.stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, p.T("cli.webhook.deliveries_header"))
+		for _, d := range ds {
+			last := "-"
+			if d.LastCode != nil {
+				last = strconv.Itoa(*d.LastCode)
+			}
+			if d.LastError != "" {
+				last = oneLine(d.LastError, "-")
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", d.CreatedAt.UTC().Format(time.DateTime+" UTC"), d.Type, d.Status, d.Attempts, last)
+		}
+		return tw.Flush()
+	}
+}
+
+// webhookDelete deletes an endpoint: oncelink webhook delete ID.
+func webhookDelete(*flag.FlagSet) runFunc {
+	return func(ctx context.Context, p *proc, args []string) error {
+		id, err := webhookID(p, args)
+		if err != nil {
+			return err
+		}
+		c, err := signedIn(p)
+		if err != nil {
+			return err
+		}
+		if err := c.DeleteWebhook(ctx, id); err != nil {
+			return webhookError(p, err, id)
+		}
+		fmt.Fprintln(p.stdout, p.T("cli.webhook.deleted", "ID", id))
+		return nil
+	}
+}
+
+// webhookID is the ID argument of rotate, deliveries and delete.
+func webhookID(p *proc, args []string) (int64, error) {
+	switch {
+	case len(args) == 0:
+		return 0, usageError(p.T("cli.webhook.id_missing"))
+	case len(args) > 1:
+		return 0, usageError(p.T("cli.usage.unexpected", "Arg", fmt.Sprintf("%q", args[1])))
+	}
+	id, err := strconv.ParseInt(args[0], 10, 64)
+	if err != nil || id <= 0 {
+		return 0, usageError(p.T("cli.webhook.bad_id", "Arg", fmt.Sprintf("%q", args[0])))
+	}
+	return id, nil
+}
+
+// webhookError says which endpoint is not the account's.
+func webhookError(p *proc, err error, id int64) error {
+	if client.IsStatus(err, http.StatusNotFound) {
+		return &exitError{code: exitNotFound, err: errors.New(p.T("cli.webhook.not_yours", "ID", id))}
+	}
+	return err
+}

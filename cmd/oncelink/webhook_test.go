@@ -1,0 +1,124 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+)
+
+// TestWebhookCommands manages an endpoint with the real binary's webhook
+// commands against a real server, and checks what they print against what
+// the endpoint receives: add prints the secret that signs the deliveries,
+// deliveries shows them, rotate's secret signs the next ones, and delete
+// ends them. Mistakes are usage errors that change nothing.
+func TestWebhookCommands(t *testing.T) {
+	var (
+		mu       sync.Mutex
+		secret   string
+		verified int
+	)
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		wh, err := standardwebhooks.NewWebhook(secret)
+		if err == nil {
+			err = wh.Verify(body, r.Header)
+		}
+		if err != nil {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		verified++
+	}))
+	t.Cleanup(receiver.Close)
+	received := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return verified
+	}
+
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	s := startServer(t, db, "--webhook-allow-private")
+	signUp(t, s)
+	var out, errs strings.Builder
+	if err := run(t.Context(), []string{"user", "key", "owner", "--db", db}, func(string) string { return "" }, strings.NewReader(""), &out, &errs); err != nil {
+		t.Fatalf("user key: %v %s", err, errs.String())
+	}
+	sh := newShell(t)
+	sh.must(exitDone, strings.TrimSpace(out.String())+"\n", "login", s.URL, "--key-stdin")
+
+	// Mistakes.
+	sh.must(exitUsage, "", "webhook", "add", "--events", "link.opened")
+	sh.must(exitUsage, "", "webhook", "add", receiver.URL+"/in")
+	sh.must(exitFailed, "", "webhook", "add", receiver.URL+"/in", "--events", "link.lost")
+	sh.must(exitUsage, "", "webhook", "rotate", "abc")
+	sh.must(exitUsage, "", "webhook", "delete")
+	sh.must(exitNotFound, "", "webhook", "deliveries", "999")
+	if r := sh.must(exitDone, "", "webhook", "list"); strings.Count(r.stdout, "\n") != 1 {
+		t.Fatalf("the mistakes made endpoints:\n%s", r.stdout)
+	}
+
+	// Add: the secret alone on standard output.
+	r := sh.must(exitDone, "", "webhook", "add", receiver.URL+"/in", "--events", "link.opened, link.used_up")
+	whsec := regexp.MustCompile(`^whsec_[A-Za-z0-9+/=]+\n$`)
+	if !whsec.MatchString(r.stdout) || !strings.Contains(r.stderr, "shown this once") {
+		t.Fatalf("add: stdout %q, stderr %q", r.stdout, r.stderr)
+	}
+	mu.Lock()
+	secret = strings.TrimSpace(r.stdout)
+	mu.Unlock()
+	list := sh.must(exitDone, "", "webhook", "list").stdout
+	row := regexp.MustCompile(`(?m)^(\d+)\s+` + regexp.QuoteMeta(receiver.URL) + `/in\s+link\.opened,link\.used_up\s+active$`).FindStringSubmatch(list)
+	if row == nil || strings.Contains(list, secret) {
+		t.Fatalf("list:\n%s", list)
+	}
+	id := row[1]
+
+	// A link opened once: opened and used up, both delivered and signed.
+	link := strings.TrimSpace(sh.must(exitDone, "for the hook\n", "share").stdout)
+	sh.must(exitDone, "", "open", link)
+	eventually(t, 15*time.Second, "two signed deliveries", func() bool { return received() == 2 })
+	deliveries := sh.must(exitDone, "", "webhook", "deliveries", id).stdout
+	if strings.Count(deliveries, "delivered") != 2 || !strings.Contains(deliveries, "link.opened") || !strings.Contains(deliveries, "link.used_up") {
+		t.Fatalf("deliveries:\n%s", deliveries)
+	}
+
+	// Rotate: a new secret, which signs what follows.
+	r = sh.must(exitDone, "", "webhook", "rotate", id)
+	if !whsec.MatchString(r.stdout) || strings.TrimSpace(r.stdout) == secret {
+		t.Fatalf("rotate: stdout %q", r.stdout)
+	}
+	mu.Lock()
+	secret = strings.TrimSpace(r.stdout)
+	mu.Unlock()
+	link = strings.TrimSpace(sh.must(exitDone, "after the rotation\n", "share").stdout)
+	sh.must(exitDone, "", "open", link)
+	eventually(t, 15*time.Second, "deliveries signed with the new secret", func() bool { return received() == 4 })
+
+	// Delete: gone from the list, sent nothing more.
+	if r := sh.must(exitDone, "", "webhook", "delete", id); r.stdout != "deleted endpoint "+id+"\n" {
+		t.Fatalf("delete: %q", r.stdout)
+	}
+	sh.must(exitNotFound, "", "webhook", "delete", id)
+	if list := sh.must(exitDone, "", "webhook", "list").stdout; strings.Contains(list, receiver.URL) {
+		t.Fatalf("list after delete:\n%s", list)
+	}
+	link = strings.TrimSpace(sh.must(exitDone, "no one hears\n", "share").stdout)
+	sh.must(exitDone, "", "open", link)
+	time.Sleep(time.Second)
+	if n := received(); n != 4 {
+		t.Fatalf("the deleted endpoint received %d deliveries, want 4", n)
+	}
+	if r := sh.must(exitDone, "", "webhook", "list", "--json"); !strings.Contains(r.stdout, `"webhooks": []`) {
+		t.Fatalf("list --json: %s", r.stdout)
+	}
+}
