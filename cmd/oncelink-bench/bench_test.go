@@ -795,3 +795,70 @@ func TestServersGetNeitherOncelinkNorRuntimeSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestScenariosFlag(t *testing.T) {
+	for _, tt := range []struct {
+		arg  string
+		want []string
+		err  bool
+	}{
+		{"", nil, false}, // the default: all of them
+		{"api-create", []string{"api-create"}, false},
+		{" consume , create", []string{"consume", "create"}, false},
+		{"create,bare", nil, true},
+		{"opens", nil, true},
+		{",", nil, true},
+	} {
+		args := []string{}
+		if tt.arg != "" {
+			args = append(args, "-scenarios", tt.arg)
+		}
+		cfg, err := parseFlags(args, io.Discard)
+		if (err != nil) != tt.err {
+			t.Errorf("-scenarios %q: err = %v", tt.arg, err)
+			continue
+		}
+		if err != nil {
+			continue
+		}
+		want := tt.want
+		if want == nil {
+			want = scenarioNames
+		}
+		if len(cfg.scenarios) != len(want) {
+			t.Errorf("-scenarios %q measures %v, want %v", tt.arg, cfg.scenarios, want)
+		}
+		for _, s := range want {
+			if !cfg.scenarios[s] {
+				t.Errorf("-scenarios %q does not measure %s", tt.arg, s)
+			}
+		}
+	}
+}
+
+// TestRunSomeScenarios measures one scenario: its row and the bare
+// handler's, and floors that say what was not measured.
+func TestRunSomeScenarios(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	args := []string{"-server", self, "-duration", "200ms", "-clients", "16", "-scenarios", "api-open"}
+	if err := run(t.Context(), args, &stdout, &stderr); err != nil {
+		t.Fatalf("run: %v\nstderr:\n%s", err, stderr.String())
+	}
+	out := stdout.String()
+	if !strings.Contains(out, "api-open") || strings.Contains(out, "consume") || strings.Contains(out, "create") {
+		t.Errorf("not only api-open measured:\n%s", out)
+	}
+	if !strings.Contains(out, "not measured") {
+		t.Errorf("the floors do not say they were not all measured:\n%s", out)
+	}
+	if got := strings.Count(out, "\n"); got != 1+2+2 {
+		t.Errorf("want a header, 2 rows, RSS and floors lines; got %d lines:\n%s", got, out)
+	}
+}

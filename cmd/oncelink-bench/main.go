@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -46,8 +47,12 @@ type config struct {
 	db        string
 	instances int
 	check     bool
-	bareAddr  string // set only in the re-executed bare handler process
+	scenarios map[string]bool // those measured beside the bare handler
+	bareAddr  string          // set only in the re-executed bare handler process
 }
+
+// scenarioNames are the scenarios, in the order they run.
+var scenarioNames = []string{"create", "api-create", "consume", "api-open"}
 
 // floors the server must meet at floorClients concurrent clients under -check.
 const (
@@ -81,6 +86,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.db, "db", "", "database `dsn` passed to oncelink --db (default: a fresh SQLite file in a temp dir)")
 	fs.IntVar(&cfg.instances, "instances", 1, "`number` of oncelink processes sharing the database; clients are spread round-robin")
 	fs.BoolVar(&cfg.check, "check", false, "exit non-zero when the floors are not met")
+	scenarios := fs.String("scenarios", strings.Join(scenarioNames, ","), "comma-separated `list` of the scenarios to measure beside the bare handler (-check needs them all)")
 	fs.StringVar(&cfg.bareAddr, "bare-addr", "", "internal: serve the bare handler on this address")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: oncelink-bench [flags]")
@@ -107,6 +113,14 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 			return cfg, fmt.Errorf("-clients: %q is not a number from 1 to 1024", s)
 		}
 		cfg.clients = append(cfg.clients, n)
+	}
+	cfg.scenarios = map[string]bool{}
+	for _, s := range strings.Split(*scenarios, ",") {
+		s = strings.TrimSpace(s)
+		if !slices.Contains(scenarioNames, s) {
+			return cfg, fmt.Errorf("-scenarios: %q is not one of %s", s, strings.Join(scenarioNames, ", "))
+		}
+		cfg.scenarios[s] = true
 	}
 	if cfg.duration <= 0 || cfg.duration > 10*time.Minute {
 		return cfg, fmt.Errorf("-duration must be above 0 and at most 10m")
@@ -212,23 +226,41 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for _, c := range cfg.clients {
 		fmt.Fprintf(stderr, "%d client(s): bare ...", c)
 		b := measureCPU(ctx, []*process{bare}, getHello(bare.url), c, cfg.duration)
-		fmt.Fprint(stderr, " create ...")
-		cr := measureCPU(ctx, instances, createLinks(bases, owner), c, cfg.duration)
-		fmt.Fprint(stderr, " api-create ...")
-		ac := measureCPU(ctx, instances, apiCreateLinks(bases, key.secret), c, cfg.duration)
-		co, err := prepareAndUse(b, c, "", consumeLinks)
-		if err != nil {
-			return err
+		// Creates run first, on a database that opens have not grown; the
+		// table shows opens first.
+		measured := map[string]result{}
+		if cfg.scenarios["create"] {
+			fmt.Fprint(stderr, " create ...")
+			measured["create"] = measureCPU(ctx, instances, createLinks(bases, owner), c, cfg.duration)
 		}
-		ao, err := prepareAndUse(b, c, key.secret, apiOpenLinks)
-		if err != nil {
-			return err
+		if cfg.scenarios["api-create"] {
+			fmt.Fprint(stderr, " api-create ...")
+			measured["api-create"] = measureCPU(ctx, instances, apiCreateLinks(bases, key.secret), c, cfg.duration)
+		}
+		for _, use := range []struct {
+			name   string
+			secret string
+			links  func(bases, tokens []string) target
+		}{{"consume", "", consumeLinks}, {"api-open", key.secret, apiOpenLinks}} {
+			if !cfg.scenarios[use.name] {
+				continue
+			}
+			r, err := prepareAndUse(b, c, use.secret, use.links)
+			if err != nil {
+				return err
+			}
+			measured[use.name] = r
+		}
+		rows = append(rows, b)
+		for _, name := range []string{"consume", "api-open", "create", "api-create"} {
+			if r, ok := measured[name]; ok {
+				rows = append(rows, r)
+			}
 		}
 		fmt.Fprintln(stderr, " done")
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		rows = append(rows, b, co, ao, cr, ac)
 	}
 
 	mem := memory{bare: bare.peakRSS()}
