@@ -7,6 +7,7 @@
 //
 //	go run ./cmd/oncelink-bench                       # SQLite in a temp dir
 //	go run ./cmd/oncelink-bench -db postgres://... -instances 2 -check
+//	go run ./cmd/oncelink-bench -clients 16 -scenarios api-create   # one scenario, to profile
 package main
 
 import (
