@@ -23,12 +23,7 @@ func TestE2EBetweenCLIAndBrowser(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "oncelink.db")
 	s := startServer(t, db)
 	signUp(t, s)
-	var out, errs strings.Builder
-	if err := run(t.Context(), []string{"user", "key", "owner", "--db", db}, func(string) string { return "" }, strings.NewReader(""), &out, &errs); err != nil {
-		t.Fatalf("user key: %v %s", err, errs.String())
-	}
-	sh := newShell(t)
-	sh.must(exitDone, strings.TrimSpace(out.String())+"\n", "login", s.URL, "--key-stdin")
+	sh := ownerShell(t, s, db)
 	e2eLink := regexp.MustCompile(`^` + regexp.QuoteMeta(s.URL) + `/l/[A-Za-z0-9_-]{43}#[A-Za-z0-9_-]{43}\n$`)
 
 	ctx := browsertest.New(t, chromedp.Flag("autoplay-policy", "no-user-gesture-required"))

@@ -57,15 +57,21 @@ func linksCommand(fs *flag.FlagSet) runFunc {
 
 // linkID is the ID argument of revoke and events.
 func linkID(p *proc, args []string) (int64, error) {
+	return idArg(p, args, "cli.links.id_missing", "cli.links.bad_id")
+}
+
+// idArg is a command's one argument, the ID of one of the account's
+// things; missing and bad are the messages that say it is missing or no ID.
+func idArg(p *proc, args []string, missing, bad string) (int64, error) {
 	switch {
 	case len(args) == 0:
-		return 0, usageError(p.T("cli.links.id_missing"))
+		return 0, usageError(p.T(missing))
 	case len(args) > 1:
 		return 0, usageError(p.T("cli.usage.unexpected", "Arg", fmt.Sprintf("%q", args[1])))
 	}
 	id, err := strconv.ParseInt(args[0], 10, 64)
 	if err != nil || id <= 0 {
-		return 0, usageError(p.T("cli.links.bad_id", "Arg", fmt.Sprintf("%q", args[0])))
+		return 0, usageError(p.T(bad, "Arg", fmt.Sprintf("%q", args[0])))
 	}
 	return id, nil
 }
@@ -125,8 +131,14 @@ func eventsCommand(fs *flag.FlagSet) runFunc {
 // linkError says which link is not the account's, where the server's
 // words are for a recipient.
 func linkError(p *proc, err error, id int64) error {
+	return notYours(p, err, "cli.links.not_yours", id)
+}
+
+// notYours turns the server's 404 for thing id into the message notFound,
+// which says the account has no such thing and where to find its own.
+func notYours(p *proc, err error, notFound string, id int64) error {
 	if client.IsStatus(err, http.StatusNotFound) {
-		return &exitError{code: exitNotFound, err: errors.New(p.T("cli.links.not_yours", "ID", id))}
+		return &exitError{code: exitNotFound, err: errors.New(p.T(notFound, "ID", id))}
 	}
 	return err
 }

@@ -132,12 +132,7 @@ func TestNoticesSurviveACrash(t *testing.T) {
 	secret = m[1]
 	mu.Unlock()
 
-	var out, errs strings.Builder
-	if err := run(t.Context(), []string{"user", "key", "owner", "--db", db}, func(string) string { return "" }, strings.NewReader(""), &out, &errs); err != nil {
-		t.Fatalf("user key: %v %s", err, errs.String())
-	}
-	sh := newShell(t)
-	sh.must(exitDone, strings.TrimSpace(out.String())+"\n", "login", s.URL, "--key-stdin")
+	sh := ownerShell(t, s, db)
 	link := strings.TrimSpace(sh.must(exitDone, "", "share", "--notify", "--label", "Crash test", "the secret").stdout)
 	quiet := strings.TrimSpace(sh.must(exitDone, "", "share", "--label", "No mail", "another").stdout)
 	for _, l := range []string{quiet, link} {

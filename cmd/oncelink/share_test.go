@@ -40,6 +40,26 @@ func newShell(t *testing.T) *shell {
 	return sh
 }
 
+// ownerKey makes an API key of the account owner with `oncelink user key`,
+// as the server's operator would.
+func ownerKey(t *testing.T, db string) string {
+	t.Helper()
+	var out, errs strings.Builder
+	if err := run(t.Context(), []string{"user", "key", "owner", "--db", db}, func(string) string { return "" }, strings.NewReader(""), &out, &errs); err != nil {
+		t.Fatalf("user key: %v %s", err, errs.String())
+	}
+	return strings.TrimSpace(out.String())
+}
+
+// ownerShell is a new shell signed in to s as its owner, with a key made on
+// the server's database db.
+func ownerShell(t *testing.T, s *server, db string) *shell {
+	t.Helper()
+	sh := newShell(t)
+	sh.must(exitDone, ownerKey(t, db)+"\n", "login", s.URL, "--key-stdin")
+	return sh
+}
+
 // command is oncelink with args in sh, with env added to its environment.
 func (sh *shell) command(stdin io.Reader, env []string, args ...string) *exec.Cmd {
 	cmd := exec.Command(oncelinkBinary(sh.t), args...)
@@ -101,11 +121,7 @@ func TestClientCommands(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "oncelink.db")
 	s := startServer(t, db)
 	signUp(t, s)
-	var out, errs strings.Builder
-	if err := run(t.Context(), []string{"user", "key", "owner", "--db", db}, func(string) string { return "" }, strings.NewReader(""), &out, &errs); err != nil {
-		t.Fatalf("user key: %v %s", err, errs.String())
-	}
-	key := strings.TrimSpace(out.String())
+	key := ownerKey(t, db)
 	sh := newShell(t)
 
 	// Before login.

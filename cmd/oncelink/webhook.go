@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -169,23 +167,10 @@ func webhookDelete(*flag.FlagSet) runFunc {
 
 // webhookID is the ID argument of rotate, deliveries and delete.
 func webhookID(p *proc, args []string) (int64, error) {
-	switch {
-	case len(args) == 0:
-		return 0, usageError(p.T("cli.webhook.id_missing"))
-	case len(args) > 1:
-		return 0, usageError(p.T("cli.usage.unexpected", "Arg", fmt.Sprintf("%q", args[1])))
-	}
-	id, err := strconv.ParseInt(args[0], 10, 64)
-	if err != nil || id <= 0 {
-		return 0, usageError(p.T("cli.webhook.bad_id", "Arg", fmt.Sprintf("%q", args[0])))
-	}
-	return id, nil
+	return idArg(p, args, "cli.webhook.id_missing", "cli.webhook.bad_id")
 }
 
 // webhookError says which endpoint is not the account's.
 func webhookError(p *proc, err error, id int64) error {
-	if client.IsStatus(err, http.StatusNotFound) {
-		return &exitError{code: exitNotFound, err: errors.New(p.T("cli.webhook.not_yours", "ID", id))}
-	}
-	return err
+	return notYours(p, err, "cli.webhook.not_yours", id)
 }

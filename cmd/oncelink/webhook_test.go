@@ -49,12 +49,7 @@ func TestWebhookCommands(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "oncelink.db")
 	s := startServer(t, db, "--webhook-allow-private")
 	signUp(t, s)
-	var out, errs strings.Builder
-	if err := run(t.Context(), []string{"user", "key", "owner", "--db", db}, func(string) string { return "" }, strings.NewReader(""), &out, &errs); err != nil {
-		t.Fatalf("user key: %v %s", err, errs.String())
-	}
-	sh := newShell(t)
-	sh.must(exitDone, strings.TrimSpace(out.String())+"\n", "login", s.URL, "--key-stdin")
+	sh := ownerShell(t, s, db)
 
 	// Mistakes.
 	sh.must(exitUsage, "", "webhook", "add", "--events", "link.opened")
