@@ -208,12 +208,19 @@ func (s *Service) repeated(ctx context.Context, owner int64, key string) (Create
 // checkIdempotencyKey refuses a key that no form of ours issued: a form's
 // key is short, and letters, digits, - and _ only.
 func checkIdempotencyKey(key string) error {
-	if len(key) > MaxIdempotencyKeyLen || strings.ContainsFunc(key, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
-	}) {
+	if !ValidIdempotencyKey(key) {
 		return invalid("idempotency_key_invalid", "")
 	}
 	return nil
+}
+
+// ValidIdempotencyKey reports whether key may be an idempotency key, such
+// as the one-time key of a form: at most MaxIdempotencyKeyLen letters,
+// digits, '-' and '_'.
+func ValidIdempotencyKey(key string) bool {
+	return len(key) <= MaxIdempotencyKeyLen && !strings.ContainsFunc(key, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
+	})
 }
 
 // checkText refuses text for field that is longer than max characters or

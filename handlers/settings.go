@@ -98,7 +98,7 @@ func (h *Handler) createKey(w http.ResponseWriter, r *http.Request, a *core.Acco
 		h.fail(w, r, err)
 		return
 	}
-	if formKeyLike(f.FormKey) {
+	if f.FormKey != "" && core.ValidIdempotencyKey(f.FormKey) {
 		sent = append(sent, f.FormKey)
 		h.sessions.Put(r.Context(), sessionKeyForms, strings.Join(sent[max(0, len(sent)-keptKeyForms):], " "))
 	}
@@ -112,20 +112,6 @@ const (
 	sessionKeyForms = "key_forms"
 	keptKeyForms    = 8
 )
-
-// formKeyLike reports whether s looks like a form key the settings page
-// hands out (rand.Text), which alone is worth keeping in a session.
-func formKeyLike(s string) bool {
-	if len(s) == 0 || len(s) > 32 {
-		return false
-	}
-	for _, c := range s {
-		if !('A' <= c && c <= 'Z' || '2' <= c && c <= '7') {
-			return false
-		}
-	}
-	return true
-}
 
 // revokeKey ends one of the account's API keys at once.
 func (h *Handler) revokeKey(w http.ResponseWriter, r *http.Request, a *core.Account) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"oncelink/client"
+	"oncelink/core"
 )
 
 // webhookCommands manage the signed-in account's webhook endpoints, as the
@@ -57,7 +58,7 @@ func webhookList(fs *flag.FlagSet) runFunc {
 
 // webhookAdd adds an endpoint: oncelink webhook add URL --events E,F [--json].
 func webhookAdd(fs *flag.FlagSet) runFunc {
-	events := fs.String("events", "", "the `EVENTS` to send, comma-separated: link.viewed, link.opened, link.used_up, link.expired_unopened, link.revoked, request.fulfilled")
+	events := fs.String("events", "", "the `EVENTS` to send, comma-separated: "+strings.Join(core.NoticeTypes, ", "))
 	asJSON := fs.Bool("json", false, "print the endpoint as the API has it, with its secret, as JSON")
 	return func(ctx context.Context, p *proc, args []string) error {
 		switch {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"database/sql"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -107,9 +108,27 @@ func TestWebhookCommands(t *testing.T) {
 	if list := sh.must(exitDone, "", "webhook", "list").stdout; strings.Contains(list, receiver.URL) {
 		t.Fatalf("list after delete:\n%s", list)
 	}
+	// A notice is queued in the transaction of the open that causes it, so
+	// once open has returned, the outbox holds all it ever will for it.
+	db2, err := sql.Open("sqlite3", "file:"+db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db2.Close()
+	queued := func() int {
+		t.Helper()
+		var n int
+		if err := db2.QueryRow(`SELECT COUNT(*) FROM notice_deliveries`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := queued()
 	link = strings.TrimSpace(sh.must(exitDone, "no one hears\n", "share").stdout)
 	sh.must(exitDone, "", "open", link)
-	time.Sleep(time.Second)
+	if after := queued(); after != before {
+		t.Fatalf("an open after the delete queued %d deliveries", after-before)
+	}
 	if n := received(); n != 4 {
 		t.Fatalf("the deleted endpoint received %d deliveries, want 4", n)
 	}
