@@ -647,10 +647,10 @@ func TestFloors(t *testing.T) {
 	passing := func(but ...result) []result {
 		rows := []result{
 			level("bare", 1000, time.Millisecond),
-			level("consume", 250, 10*time.Millisecond),
-			level("api-open", 350, 10*time.Millisecond),
-			level("create", 200, time.Millisecond),
-			level("api-create", 300, 10*time.Millisecond),
+			level("consume", 450, 5*time.Millisecond),
+			level("api-open", 500, 5*time.Millisecond),
+			level("create", 300, 5*time.Millisecond),
+			level("api-create", 400, 5*time.Millisecond),
 		}
 		for _, b := range but {
 			for i := range rows {
@@ -670,16 +670,16 @@ func TestFloors(t *testing.T) {
 		says string
 	}{
 		{"pass", passing(), good, true, "PASS"},
-		{"slow consume", passing(level("consume", 249, time.Millisecond)), good, false, "consume ×0.25 (≥0.25) FAIL"},
-		{"consume p99", passing(level("consume", 500, 11*time.Millisecond)), good, false, "consume p99 11.00ms (≤10.00ms) FAIL"},
-		{"slow create", passing(level("create", 199, time.Millisecond)), good, false, "create ×0.20 (≥0.20) FAIL"},
-		{"create has no p99 floor", passing(level("create", 200, time.Second)), good, true, "create ×0.20 (≥0.20) ok, api-open"},
-		{"slow API open", passing(level("api-open", 349, time.Millisecond)), good, false, "api-open ×0.35 (≥0.35) FAIL"},
-		{"API open p99", passing(level("api-open", 500, 10*time.Millisecond+time.Microsecond)), good, false, "api-open p99 10.00ms (≤10.00ms) FAIL"},
-		{"slow API create", passing(level("api-create", 299, time.Millisecond)), good, false, "api-create ×0.30 (≥0.30) FAIL"},
-		{"API create p99", passing(level("api-create", 500, 12*time.Millisecond)), good, false, "api-create p99 12.00ms (≤10.00ms) FAIL"},
-		{"API create failed", passing(level("api-create", 0, 0)), good, false, "api-create p99 0.00ms (≤10.00ms) FAIL"},
-		{"fat", passing(), memory{servers: []int64{10 << 20, 65 << 20}}, false, "peak RSS 65.0 MiB (≤64.0 MiB) FAIL"},
+		{"slow consume", passing(level("consume", 449, time.Millisecond)), good, false, "consume ×0.45 (≥0.45) FAIL"},
+		{"consume p99", passing(level("consume", 500, 6*time.Millisecond)), good, false, "consume p99 6.00ms (≤5.00ms) FAIL"},
+		{"slow create", passing(level("create", 299, time.Millisecond)), good, false, "create ×0.30 (≥0.30) FAIL"},
+		{"create p99", passing(level("create", 300, 5*time.Millisecond+time.Microsecond)), good, false, "create p99 5.00ms (≤5.00ms) FAIL"},
+		{"slow API open", passing(level("api-open", 499, time.Millisecond)), good, false, "api-open ×0.50 (≥0.50) FAIL"},
+		{"API open p99", passing(level("api-open", 600, 7*time.Millisecond)), good, false, "api-open p99 7.00ms (≤5.00ms) FAIL"},
+		{"slow API create", passing(level("api-create", 399, time.Millisecond)), good, false, "api-create ×0.40 (≥0.40) FAIL"},
+		{"API create p99", passing(level("api-create", 500, 12*time.Millisecond)), good, false, "api-create p99 12.00ms (≤5.00ms) FAIL"},
+		{"API create failed", passing(level("api-create", 0, 0)), good, false, "api-create p99 0.00ms (≤5.00ms) FAIL"},
+		{"fat", passing(), memory{servers: []int64{10 << 20, 49 << 20}}, false, "peak RSS 49.0 MiB (≤48.0 MiB) FAIL"},
 		{"API not measured", passing()[:4], good, false, "not measured"},
 		{"not measured", []result{{name: "bare", clients: 1}}, good, false, "not measured"},
 	}

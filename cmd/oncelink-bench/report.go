@@ -77,9 +77,7 @@ func floors(rows []result, mem memory) (bool, string) {
 		r := at[f.scenario]
 		ratio := r.rate() / bare.rate()
 		checks = append(checks, check{ratio >= f.ratio, fmt.Sprintf("%s ×%.2f (≥%.2f)", f.scenario, ratio, f.ratio)})
-		if f.p99 > 0 {
-			checks = append(checks, check{r.ok > 0 && r.p(99) <= f.p99, fmt.Sprintf("%s p99 %s (≤%s)", f.scenario, ms(r.p(99)), ms(f.p99))})
-		}
+		checks = append(checks, check{r.ok > 0 && r.p(99) <= f.p99, fmt.Sprintf("%s p99 %s (≤%s)", f.scenario, ms(r.p(99)), ms(f.p99))})
 	}
 	checks = append(checks, check{mem.peak() > 0 && mem.peak() <= floorRSS, fmt.Sprintf("peak RSS %s (≤%s)", mib(mem.peak()), mib(floorRSS))})
 	all := true
