@@ -17,6 +17,7 @@ import (
 
 	"oncelink/live"
 	"oncelink/store"
+	"oncelink/token"
 )
 
 // The store's types are the core's: the adapters read them and never the
@@ -198,7 +199,8 @@ type Store interface {
 type Service struct {
 	cfg     Config
 	store   Store
-	key     []byte
+	key     []byte     // the server's secret, which the two-factor secrets are sealed under
+	tags    *token.Key // the same secret, tagging tokens and grants
 	limits  *limits
 	uploads uploads
 	live    live.Broker
@@ -241,7 +243,7 @@ func New(cfg Config, st Store, key []byte, log *slog.Logger) *Service {
 		host = hostName(u.Host)
 	}
 	return &Service{
-		cfg: cfg, store: st, key: key, log: log,
+		cfg: cfg, store: st, key: key, tags: token.NewKey(key), log: log,
 		limits: newLimits(cfg.RateLimits, cfg.Rates, shared),
 		live:   broker, Now: time.Now,
 		host: host, loopback: isLoopback(host), webauthn: webauthnOf(cfg.BaseURL),

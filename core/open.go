@@ -63,7 +63,7 @@ type Sight struct {
 // Token is a link's token as the recipient's address gives it, checked:
 // a token this server did not make is ErrNotFound before any query.
 func (s *Service) Token(text string) (token.Token, error) {
-	tok, err := token.Parse(s.key, text)
+	tok, err := token.Parse(s.tags, text)
 	if err != nil {
 		return tok, ErrNotFound
 	}
@@ -426,7 +426,7 @@ func (s *Service) grant(l Link, ends time.Time) string {
 	var v [16 + sha256.Size]byte
 	binary.BigEndian.PutUint64(v[:8], uint64(l.ID))
 	binary.BigEndian.PutUint64(v[8:16], uint64(ends.UnixMilli()))
-	copy(v[16:], s.grantTag(v[:16]))
+	s.tags.Tag(v[16:], grantDomain, v[:16])
 	return base64.RawURLEncoding.EncodeToString(v[:])
 }
 
@@ -434,7 +434,11 @@ func (s *Service) grant(l Link, ends time.Time) string {
 func (s *Service) granted(grants []string, l Link) bool {
 	for _, g := range grants {
 		v, err := base64.RawURLEncoding.DecodeString(g)
-		if err != nil || len(v) != 16+sha256.Size || !hmac.Equal(v[16:], s.grantTag(v[:16])) {
+		if err != nil || len(v) != 16+sha256.Size {
+			continue
+		}
+		var tag [sha256.Size]byte
+		if s.tags.Tag(tag[:], grantDomain, v[:16]); !hmac.Equal(v[16:], tag[:]) {
 			continue
 		}
 		id, ends := int64(binary.BigEndian.Uint64(v[:8])), int64(binary.BigEndian.Uint64(v[8:16]))
@@ -445,9 +449,5 @@ func (s *Service) granted(grants []string, l Link) bool {
 	return false
 }
 
-func (s *Service) grantTag(b []byte) []byte {
-	m := hmac.New(sha256.New, s.key)
-	m.Write([]byte("oncelink grant v1\x00"))
-	m.Write(b)
-	return m.Sum(nil)
-}
+// grantDomain is what a grant's tag is of, before the grant's own bytes.
+var grantDomain = []byte("oncelink grant v1\x00")

@@ -93,7 +93,7 @@ func (s *Service) CreateRequest(ctx context.Context, owner int64, in RequestInpu
 	if err := checkText("note", in.Note, MaxNoteLen); err != nil {
 		return CreatedRequest{}, err
 	}
-	tok := token.New(s.key)
+	tok := token.New(s.tags)
 	r, err := s.store.CreateRequest(ctx, store.NewRequest{OwnerID: owner, TokenHash: tok.Hash(), Label: in.Label,
 		Note: in.Note, Accepts: in.Accepts, ExpiresAt: s.Now().Add(ttl)})
 	if err != nil {

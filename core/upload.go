@@ -53,7 +53,7 @@ type Draft struct {
 }
 
 // NewDraft starts a link.
-func (s *Service) NewDraft() *Draft { return &Draft{s: s, tok: token.New(s.key)} }
+func (s *Service) NewDraft() *Draft { return &Draft{s: s, tok: token.New(s.tags)} }
 
 // Close deletes the draft's upload, if any, and gives its upload slot
 // back. It does nothing on nil.

@@ -47,7 +47,7 @@ func newFormFuzzer(f *testing.F) *formFuzzer {
 	if err != nil {
 		f.Fatal(err)
 	}
-	tok := token.New(s.key)
+	tok := token.New(token.NewKey(s.key))
 	l, err := s.store.CreateLink(context.Background(), store.NewLink{OwnerID: a.ID, TokenHash: tok.Hash(), Kind: store.KindMessage,
 		PasswordHash: string(hash), MaxUses: 100, ExpiresAt: s.clock.Now().Add(time.Hour)},
 		[][]byte{tok.Box().Seal(token.Content, 0, true, []byte("fuzzed secret"))})

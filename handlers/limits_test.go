@@ -269,7 +269,7 @@ func TestHTMXGetsA429Fragment(t *testing.T) {
 // linkOf reads the link behind a link URL from the store.
 func linkOf(t *testing.T, s *testServer, link string) store.Link {
 	t.Helper()
-	tok, err := token.Parse(s.key, link[strings.LastIndex(link, "/")+1:])
+	tok, err := token.Parse(token.NewKey(s.key), link[strings.LastIndex(link, "/")+1:])
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -76,7 +76,7 @@ func TestForgedTokensNeverReachTheDatabase(t *testing.T) {
 		b[i] ^= 1
 		return string(b)
 	}
-	other := token.New(make([]byte, token.KeyLen)).String()
+	other := token.New(token.NewKey(make([]byte, token.KeyLen))).String()
 	c := s.client()
 	for _, forged := range []string{flip(0), flip(20), flip(42), tok[:42], tok + "A", other, "nothing", strings.Repeat("A", 43)} {
 		for _, method := range []string{http.MethodGet, http.MethodHead, http.MethodPost} {

@@ -118,7 +118,7 @@ type fixtureLink struct {
 // the store, which is quicker than the form when a sweep needs many.
 func (f *fixture) newLink(owner int64, n store.NewLink) fixtureLink {
 	f.s.t.Helper()
-	tok := token.New(f.s.key)
+	tok := token.New(token.NewKey(f.s.key))
 	n.OwnerID, n.TokenHash, n.Kind = owner, tok.Hash(), store.KindMessage
 	if n.MaxUses == 0 {
 		n.MaxUses = 1

@@ -111,7 +111,7 @@ func TestCookiesAreLockedDown(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tok := token.New(s.key)
+		tok := token.New(token.NewKey(s.key))
 		if _, err := s.store.CreateLink(context.Background(), store.NewLink{OwnerID: a.ID, TokenHash: tok.Hash(), Kind: store.KindMessage,
 			MaxUses: 1, ExpiresAt: s.clock.Now().Add(time.Hour)}, [][]byte{tok.Box().Seal(token.Content, 0, true, []byte("x"))}); err != nil {
 			t.Fatal(err)

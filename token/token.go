@@ -11,6 +11,7 @@
 package token
 
 import (
+	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
@@ -20,6 +21,8 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"hash"
+	"sync"
 )
 
 const (
@@ -42,17 +45,46 @@ var encoding = base64.RawURLEncoding.Strict()
 // Token is a link token. The zero value is not a valid token.
 type Token struct{ raw [rawLen]byte }
 
-// New makes a token tagged with key.
-func New(key []byte) Token {
+// Key is the server key that tags tokens. Keying an HMAC costs two SHA-256
+// blocks and a handful of allocations, and every open checks a tag, so a Key
+// keeps keyed MACs for reuse; it is safe for concurrent use.
+type Key struct{ macs sync.Pool }
+
+// mac is a keyed HMAC-SHA256 and room for its sum.
+type mac struct {
+	hash.Hash
+	sum [sha256.Size]byte
+}
+
+// NewKey returns the Key of secret, which should be KeyLen random bytes.
+func NewKey(secret []byte) *Key {
+	secret = bytes.Clone(secret)
+	return &Key{macs: sync.Pool{New: func() any { return &mac{Hash: hmac.New(sha256.New, secret)} }}}
+}
+
+// Tag writes to dst the first len(dst) bytes of the HMAC-SHA256, under k,
+// of domain followed by msg. Each use of the key has a domain of its own,
+// so that a tag made for one never passes for another.
+func (k *Key) Tag(dst, domain, msg []byte) {
+	m := k.macs.Get().(*mac)
+	m.Reset()
+	m.Write(domain)
+	m.Write(msg)
+	copy(dst, m.Sum(m.sum[:0]))
+	k.macs.Put(m)
+}
+
+// New makes a token tagged with k.
+func New(k *Key) Token {
 	var t Token
 	rand.Read(t.raw[:randomLen])
-	tag(key, t.raw[:randomLen], t.raw[randomLen:])
+	k.Tag(t.raw[randomLen:], tokenDomain, t.raw[:randomLen])
 	return t
 }
 
-// Parse checks the text form of a token against key. It does the same work
+// Parse checks the text form of a token against k. It does the same work
 // for every well-formed string, so its timing tells nothing about the tag.
-func Parse(key []byte, s string) (Token, error) {
+func Parse(k *Key, s string) (Token, error) {
 	var t Token
 	if len(s) != Len {
 		return t, ErrInvalid
@@ -61,19 +93,15 @@ func Parse(key []byte, s string) (Token, error) {
 		return Token{}, ErrInvalid
 	}
 	var want [tagLen]byte
-	tag(key, t.raw[:randomLen], want[:])
+	k.Tag(want[:], tokenDomain, t.raw[:randomLen])
 	if !hmac.Equal(want[:], t.raw[randomLen:]) {
 		return Token{}, ErrInvalid
 	}
 	return t, nil
 }
 
-func tag(key, random, dst []byte) {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte("oncelink token v1\x00"))
-	m.Write(random)
-	copy(dst, m.Sum(nil))
-}
+// tokenDomain is what a token's tag is of, before its random bytes.
+var tokenDomain = []byte("oncelink token v1\x00")
 
 // String returns the token's text form, the part of a link's URL after /l/.
 func (t Token) String() string { return encoding.EncodeToString(t.raw[:]) }

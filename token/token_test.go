@@ -2,11 +2,14 @@ package token
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
 	"strings"
+	"sync"
 	"testing"
 )
 
-var key = bytes.Repeat([]byte{7}, KeyLen)
+var key = NewKey(bytes.Repeat([]byte{7}, KeyLen))
 
 func TestRoundTrip(t *testing.T) {
 	tok := New(key)
@@ -37,7 +40,7 @@ func TestParseRejects(t *testing.T) {
 		}
 		return string(b)
 	}
-	other := bytes.Repeat([]byte{8}, KeyLen)
+	other := NewKey(bytes.Repeat([]byte{8}, KeyLen))
 	for name, in := range map[string]string{
 		"empty":          "",
 		"short":          s[:Len-1],
@@ -87,4 +90,31 @@ func BenchmarkParse(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestTagIsHMAC checks that a Key's tags are HMAC-SHA256 of the domain and
+// the message, whichever pooled MAC makes them and however many goroutines
+// ask at once: tokens and grants made before the MACs were pooled still pass.
+func TestTagIsHMAC(t *testing.T) {
+	secret := bytes.Repeat([]byte{9}, KeyLen)
+	k := NewKey(secret)
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 200 {
+				msg := []byte{byte(g), byte(i)}
+				m := hmac.New(sha256.New, secret)
+				m.Write(tokenDomain)
+				m.Write(msg)
+				want := m.Sum(nil)
+				got := make([]byte, sha256.Size)
+				k.Tag(got, tokenDomain, msg)
+				if !bytes.Equal(got, want) {
+					t.Errorf("Tag(%x) = %x, want %x", msg, got, want)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
