@@ -45,9 +45,10 @@ var encoding = base64.RawURLEncoding.Strict()
 // Token is a link token. The zero value is not a valid token.
 type Token struct{ raw [rawLen]byte }
 
-// Key is the server key that tags tokens. Keying an HMAC costs two SHA-256
-// blocks and a handful of allocations, and every open checks a tag, so a Key
-// keeps keyed MACs for reuse; it is safe for concurrent use.
+// Key is the server key that tags tokens, and anything else the server
+// signs for itself, each under its own domain. Keying an HMAC costs two
+// SHA-256 blocks and a handful of allocations, and every open checks a tag,
+// so a Key keeps keyed MACs for reuse; it is safe for concurrent use.
 type Key struct{ macs sync.Pool }
 
 // mac is a keyed HMAC-SHA256 and room for its sum.
