@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -37,6 +38,12 @@ func (e *exitError) Unwrap() error { return e.err }
 // with msg, said in the command's language already.
 func usageError(msg string) error {
 	return &exitError{code: exitUsage, err: errors.New(msg)}
+}
+
+// unexpectedArg is the usage error of an argument the command takes no
+// part of.
+func unexpectedArg(p *proc, arg string) error {
+	return usageError(p.T("cli.usage.unexpected", "Arg", fmt.Sprintf("%q", arg)))
 }
 
 // said is an error put in the command line's language: its message is

@@ -24,7 +24,7 @@ func linksCommand(fs *flag.FlagSet) runFunc {
 	asJSON := fs.Bool("json", false, `print {"links": [...]} as JSON, the link objects of the API`)
 	return func(ctx context.Context, p *proc, args []string) error {
 		if len(args) > 0 {
-			return usageError(p.T("cli.usage.unexpected", "Arg", fmt.Sprintf("%q", args[0])))
+			return unexpectedArg(p, args[0])
 		}
 		c, err := signedIn(p)
 		if err != nil {
@@ -67,7 +67,7 @@ func idArg(p *proc, args []string, missing, bad string) (int64, error) {
 	case len(args) == 0:
 		return 0, usageError(p.T(missing))
 	case len(args) > 1:
-		return 0, usageError(p.T("cli.usage.unexpected", "Arg", fmt.Sprintf("%q", args[1])))
+		return 0, unexpectedArg(p, args[1])
 	}
 	id, err := strconv.ParseInt(args[0], 10, 64)
 	if err != nil || id <= 0 {

@@ -143,7 +143,7 @@ func loginCommand(fs *flag.FlagSet) runFunc {
 		case len(args) == 0:
 			return usageError(p.T("cli.login.url_missing"))
 		case len(args) > 1:
-			return usageError(p.T("cli.usage.unexpected", "Arg", fmt.Sprintf("%q", args[1])))
+			return unexpectedArg(p, args[1])
 		}
 		base, err := serverURL(p.loc, args[0])
 		if err != nil {

@@ -25,7 +25,7 @@ func openCommand(fs *flag.FlagSet) runFunc {
 		case len(args) == 0:
 			return usageError(p.T("cli.open.url_missing"))
 		case len(args) > 1:
-			return usageError(p.T("cli.usage.unexpected", "Arg", fmt.Sprintf("%q", args[1])))
+			return unexpectedArg(p, args[1])
 		}
 		// Opening needs no key. A signed-in client sends its key to its
 		// own server only, where a link meant for its account needs it.

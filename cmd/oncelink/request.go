@@ -19,7 +19,7 @@ func requestCommand(fs *flag.FlagSet) runFunc {
 	asJSON := fs.Bool("json", false, "print the request object of the API, with its url, as JSON")
 	return func(ctx context.Context, p *proc, args []string) error {
 		if len(args) > 0 {
-			return usageError(p.T("cli.usage.unexpected", "Arg", fmt.Sprintf("%q", args[0])))
+			return unexpectedArg(p, args[0])
 		}
 		c, err := signedIn(p)
 		if err != nil {

@@ -101,7 +101,7 @@ func oneName(p *proc, args []string) (string, error) {
 	case len(args) == 0:
 		return "", usageError(p.T("cli.user.name_missing"))
 	case len(args) > 1:
-		return "", usageError(p.T("cli.usage.unexpected", "Arg", fmt.Sprintf("%q", args[1])))
+		return "", unexpectedArg(p, args[1])
 	}
 	return args[0], nil
 }
@@ -129,7 +129,7 @@ func userList(fs *flag.FlagSet) runFunc {
 	asJSON := fs.Bool("json", false, `print {"accounts": [...]} as JSON`)
 	return func(ctx context.Context, p *proc, args []string) error {
 		if len(args) > 0 {
-			return usageError(p.T("cli.usage.unexpected", "Arg", fmt.Sprintf("%q", args[0])))
+			return unexpectedArg(p, args[0])
 		}
 		op, err := db.open(ctx, p.stderr)
 		if err != nil {

@@ -30,7 +30,7 @@ func webhookList(fs *flag.FlagSet) runFunc {
 	asJSON := fs.Bool("json", false, `print {"webhooks": [...]} as JSON, as the API has them`)
 	return func(ctx context.Context, p *proc, args []string) error {
 		if len(args) > 0 {
-			return usageError(p.T("cli.usage.unexpected", "Arg", fmt.Sprintf("%q", args[0])))
+			return unexpectedArg(p, args[0])
 		}
 		c, err := signedIn(p)
 		if err != nil {
@@ -65,7 +65,7 @@ func webhookAdd(fs *flag.FlagSet) runFunc {
 		case len(args) == 0:
 			return usageError(p.T("cli.webhook.url_missing"))
 		case len(args) > 1:
-			return usageError(p.T("cli.usage.unexpected", "Arg", fmt.Sprintf("%q", args[1])))
+			return unexpectedArg(p, args[1])
 		case strings.TrimSpace(*events) == "":
 			return usageError(p.T("cli.webhook.events_missing"))
 		}
