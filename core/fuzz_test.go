@@ -30,7 +30,7 @@ func FuzzParseRate(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if !r.Off && (r.N < 1 || r.N > maxRateN || r.Per < minRatePer || r.Per > maxRatePer || r.Per/time.Duration(r.N) <= 0) {
+		if !r.Off && (r.N < 1 || r.N > MaxRateN || r.Per < minRatePer || r.Per > maxRatePer || r.Per/time.Duration(r.N) <= 0) {
 			t.Fatalf("ParseRate(%q) = %+v, out of bounds", s, r)
 		}
 		if again, err := ParseRate(r.String()); err != nil || again != r {

@@ -27,7 +27,7 @@ type Rate struct {
 // Bounds of a Rate. A window longer than a day would keep a key's bucket in
 // memory for as long.
 const (
-	maxRateN   = 1_000_000
+	MaxRateN   = 1_000_000
 	minRatePer = time.Second
 	maxRatePer = 24 * time.Hour
 )
@@ -45,8 +45,8 @@ func ParseRate(s string) (Rate, error) {
 	}
 	r := Rate{}
 	var err error
-	if r.N, err = strconv.Atoi(strings.TrimSpace(n)); err != nil || r.N < 1 || r.N > maxRateN {
-		return Rate{}, fmt.Errorf("the number of requests must be from 1 to %d", maxRateN)
+	if r.N, err = strconv.Atoi(strings.TrimSpace(n)); err != nil || r.N < 1 || r.N > MaxRateN {
+		return Rate{}, fmt.Errorf("the number of requests must be from 1 to %d", MaxRateN)
 	}
 	if per = strings.TrimSpace(per); per != "" && (per[0] < '0' || per[0] > '9') {
 		per = "1" + per

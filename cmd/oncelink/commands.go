@@ -9,7 +9,10 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+	"unicode"
+	"unicode/utf8"
 
+	"oncelink/core"
 	"oncelink/i18n"
 )
 
@@ -54,29 +57,29 @@ type command struct {
 // entry that groups it.
 func commandTable() []command {
 	return []command{
-		{name: "serve", summary: "run the server (the command when none is given)", twins: everyFlag, flags: serveCommand},
-		{name: "user", summary: "manage accounts", subcommands: []command{
-			{name: "list", summary: "list the accounts", twins: onlyDB, flags: userList},
-			{name: "add", args: "NAME", summary: "add an account", twins: onlyDB, flags: userAdd},
-			{name: "passwd", args: "NAME", summary: "set an account's password", twins: onlyDB, flags: userPasswd},
-			{name: "disable", args: "NAME", summary: "disable an account: it can no longer sign in", twins: onlyDB, flags: userDisable},
-			{name: "enable", args: "NAME", summary: "enable a disabled account", twins: onlyDB, flags: userEnable},
-			{name: "promote", args: "NAME", summary: "make an account an administrator", twins: onlyDB, flags: userPromote},
-			{name: "demote", args: "NAME", summary: "make an administrator a member again", twins: onlyDB, flags: userDemote},
-			{name: "delete", args: "NAME", summary: "delete an account with its links", twins: onlyDB, flags: userDelete},
-			{name: "key", args: "NAME", summary: "print a new API key of an account", twins: onlyDB, flags: userKey},
-			{name: "2fa-reset", args: "NAME", summary: "remove an account's second factors, when its owner lost them", twins: onlyDB, flags: userResetTwoFactor},
+		{name: "serve", summary: "cli.cmd.serve", twins: everyFlag, flags: serveCommand},
+		{name: "user", summary: "cli.cmd.user", subcommands: []command{
+			{name: "list", summary: "cli.cmd.user_list", twins: onlyDB, flags: userList},
+			{name: "add", args: "NAME", summary: "cli.cmd.user_add", twins: onlyDB, flags: userAdd},
+			{name: "passwd", args: "NAME", summary: "cli.cmd.user_passwd", twins: onlyDB, flags: userPasswd},
+			{name: "disable", args: "NAME", summary: "cli.cmd.user_disable", twins: onlyDB, flags: userDisable},
+			{name: "enable", args: "NAME", summary: "cli.cmd.user_enable", twins: onlyDB, flags: userEnable},
+			{name: "promote", args: "NAME", summary: "cli.cmd.user_promote", twins: onlyDB, flags: userPromote},
+			{name: "demote", args: "NAME", summary: "cli.cmd.user_demote", twins: onlyDB, flags: userDemote},
+			{name: "delete", args: "NAME", summary: "cli.cmd.user_delete", twins: onlyDB, flags: userDelete},
+			{name: "key", args: "NAME", summary: "cli.cmd.user_key", twins: onlyDB, flags: userKey},
+			{name: "2fa-reset", args: "NAME", summary: "cli.cmd.user_2fa_reset", twins: onlyDB, flags: userResetTwoFactor},
 		}},
-		{name: "login", args: "URL", summary: "sign in to a server with an API key, and remember it", flags: loginCommand},
-		{name: "share", args: "[TEXT]", summary: "share a message (TEXT or standard input), a file or a URL once; print its link", flags: shareCommand},
-		{name: "open", args: "URL", summary: "open a link: print its message or URL, or save its file", flags: openCommand},
-		{name: "request", summary: "ask someone to send you a secret once; print the request's link", flags: requestCommand},
-		{name: "links", summary: "list your links, newest first", flags: linksCommand},
-		{name: "revoke", args: "ID", summary: "revoke a link: no one can open it any more", flags: revokeCommand},
-		{name: "events", args: "ID", summary: "print a link's audit trail: who viewed and opened it, when, from where", flags: eventsCommand},
-		{name: "webhook", summary: "manage your webhook endpoints", subcommands: webhookCommands()},
-		{name: "completion", args: "bash|zsh|fish", summary: "print a shell completion script", words: shells, flags: completionCommand},
-		{name: "help", args: "[COMMAND]", summary: "print the commands, or one command's arguments and flags", flags: helpCommand},
+		{name: "login", args: "URL", summary: "cli.cmd.login", flags: loginCommand},
+		{name: "share", args: "[TEXT]", summary: "cli.cmd.share", flags: shareCommand},
+		{name: "open", args: "URL", summary: "cli.cmd.open", flags: openCommand},
+		{name: "request", summary: "cli.cmd.request", flags: requestCommand},
+		{name: "links", summary: "cli.cmd.links", flags: linksCommand},
+		{name: "revoke", args: "ID", summary: "cli.cmd.revoke", flags: revokeCommand},
+		{name: "events", args: "ID", summary: "cli.cmd.events", flags: eventsCommand},
+		{name: "webhook", summary: "cli.cmd.webhook", subcommands: webhookCommands()},
+		{name: "completion", args: "bash|zsh|fish", summary: "cli.cmd.completion", words: shells, flags: completionCommand},
+		{name: "help", args: "[COMMAND]", summary: "cli.cmd.help", flags: helpCommand},
 	}
 }
 
@@ -97,14 +100,14 @@ func serveCommand(fs *flag.FlagSet) runFunc {
 func helpCommand(*flag.FlagSet) runFunc {
 	return func(ctx context.Context, p *proc, args []string) error {
 		if len(args) == 0 {
-			printCommands(p.stdout, commandTable())
+			printCommands(p.stdout, p.loc, commandTable())
 			return nil
 		}
 		c, path, rest := find(commandTable(), args)
 		if c == nil || len(rest) > 0 {
 			return unknownCommand(i18n.From(ctx), path, rest)
 		}
-		printHelp(p.stdout, c, path)
+		printHelp(p.stdout, p.loc, c, path)
 		return nil
 	}
 }
@@ -134,14 +137,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		if len(rest) > 0 && !isHelp(rest[0]) {
 			return unknownCommand(p.loc, path, rest)
 		}
-		printHelp(p.stdout, c, path)
+		printHelp(p.stdout, p.loc, c, path)
 		return nil
 	}
 	fs := newFlagSet("oncelink " + strings.Join(path, " "))
 	runCmd := c.flags(fs)
-	args, err := parseFlags(fs, rest, p.getenv, c.twins)
+	args, err := parseFlags(fs, rest, p.getenv, c.twins, p.loc)
 	if errors.Is(err, flag.ErrHelp) {
-		printHelp(p.stdout, c, path)
+		printHelp(p.stdout, p.loc, c, path)
 		return nil
 	}
 	if err != nil {
@@ -213,46 +216,38 @@ func hasFlags(fs *flag.FlagSet) bool {
 
 // printCommands lists every command on a line of its own, subcommands under
 // their group's name.
-func printCommands(w io.Writer, cmds []command) {
-	fmt.Fprint(w, `oncelink shares something once: a server of one-time links, the commands to run it,
-and the commands to share and open links from a terminal.
-
-usage: oncelink [COMMAND] [ARGUMENTS] [FLAGS]
-
-commands:
-`)
+func printCommands(w io.Writer, l *i18n.Localizer, cmds []command) {
+	fmt.Fprintf(w, "%s\n\n%s\n\n%s\n", l.T("cli.help.intro"),
+		l.T("cli.usage.line", "Usage", "oncelink [COMMAND] [ARGUMENTS] [FLAGS]", "More", ""), l.T("cli.help.commands"))
 	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
 	for _, c := range cmds {
-		listCommands(tw, c, nil)
+		listCommands(tw, l, c, nil)
 	}
 	tw.Flush()
-	fmt.Fprint(w, `
-Without a command, oncelink serves. Flags go before or after arguments.
-"oncelink help COMMAND" tells a command's arguments and flags.
-`)
+	fmt.Fprintf(w, "\n%s\n", l.T("cli.help.outro", "Help", fmt.Sprintf("%q", "oncelink help COMMAND")))
 }
 
 // listCommands writes c, or each of its subcommands, as a line of a table.
-func listCommands(tw io.Writer, c command, parent []string) {
+func listCommands(tw io.Writer, l *i18n.Localizer, c command, parent []string) {
 	path := append(slices.Clone(parent), c.name)
 	if c.subcommands == nil {
-		fmt.Fprintf(tw, "  %s\t%s\n", strings.Join(path, " "), c.summary)
+		fmt.Fprintf(tw, "  %s\t%s\n", strings.Join(path, " "), l.T(c.summary))
 		return
 	}
 	for _, sub := range c.subcommands {
-		listCommands(tw, sub, path)
+		listCommands(tw, l, sub, path)
 	}
 }
 
 // printHelp tells what c does: its usage line and flags, or the commands it
 // groups.
-func printHelp(w io.Writer, c *command, path []string) {
-	fmt.Fprintf(w, "usage: %s\n\n%s.\n", usageLine(c, path), upperFirst(c.summary))
+func printHelp(w io.Writer, l *i18n.Localizer, c *command, path []string) {
+	fmt.Fprintf(w, "%s\n\n%s.\n", l.T("cli.usage.line", "Usage", usageLine(c, path), "More", ""), upperFirst(l.T(c.summary)))
 	if c.subcommands != nil {
-		fmt.Fprint(w, "\ncommands:\n")
+		fmt.Fprintf(w, "\n%s\n", l.T("cli.help.commands"))
 		tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
 		for _, sub := range c.subcommands {
-			listCommands(tw, sub, path)
+			listCommands(tw, l, sub, path)
 		}
 		tw.Flush()
 		return
@@ -262,16 +257,16 @@ func printHelp(w io.Writer, c *command, path []string) {
 	if !hasFlags(fs) {
 		return
 	}
-	fmt.Fprint(w, "\nflags:\n")
+	fmt.Fprintf(w, "\n%s\n", l.T("cli.help.flags"))
 	fs.VisitAll(func(f *flag.Flag) {
-		value, usage := valueName(f)
+		value, usage := valueName(f, l)
 		fmt.Fprintf(w, "  %s%s", flagWord(f.Name), value)
 		if c.twins != nil && c.twins(f.Name) {
 			fmt.Fprintf(w, "   ($%s)", twin(f.Name))
 		}
 		fmt.Fprintf(w, "\n        %s", usage)
 		if f.DefValue != "" && !(isBoolFlag(f) && f.DefValue == "false") {
-			fmt.Fprintf(w, " (default %s)", f.DefValue)
+			fmt.Fprintf(w, " %s", l.T("cli.help.default", "Value", f.DefValue))
 		}
 		fmt.Fprintln(w)
 	})
@@ -287,10 +282,13 @@ func flagWord(name string) string {
 }
 
 // valueName is what stands for f's value in help, " DURATION", or nothing
-// for a flag that takes none, and f's usage. A usage names the value in
-// backquotes, as for flag.PrintDefaults; otherwise the flag's name does.
-func valueName(f *flag.Flag) (name, usage string) {
-	name, usage = flag.UnquoteUsage(f)
+// for a flag that takes none, and f's usage in l's language. A usage names
+// the value in backquotes, as for flag.PrintDefaults; otherwise the flag's
+// name does.
+func valueName(f *flag.Flag, l *i18n.Localizer) (name, usage string) {
+	said := *f
+	said.Usage = flagUsage(f, l)
+	name, usage = flag.UnquoteUsage(&said)
 	switch f.Value.(type) {
 	case durationFlag:
 		return " DURATION", usage
@@ -302,15 +300,24 @@ func valueName(f *flag.Flag) (name, usage string) {
 	switch {
 	case isBoolFlag(f):
 		return "", usage
-	case !strings.Contains(f.Usage, "`"):
+	case !strings.Contains(said.Usage, "`"):
 		name = strings.ToUpper(f.Name)
 	}
 	return " " + name, usage
 }
 
+// flagUsage is f's usage, the id of its message, in l's language. A usage
+// may name the kinds of events that webhooks send.
+func flagUsage(f *flag.Flag, l *i18n.Localizer) string {
+	return l.T(f.Usage, "Events", strings.Join(core.NoticeTypes, ", "))
+}
+
+// upperFirst makes s a sentence's start: "add an account" is "Add an
+// account".
 func upperFirst(s string) string {
 	if s == "" {
 		return s
 	}
-	return strings.ToUpper(s[:1]) + s[1:]
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
 }

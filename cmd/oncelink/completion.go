@@ -7,6 +7,8 @@ import (
 	"io"
 	"slices"
 	"strings"
+
+	"oncelink/i18n"
 )
 
 // shells are the shells oncelink completion writes scripts for.
@@ -18,7 +20,7 @@ func completionCommand(*flag.FlagSet) runFunc {
 		if len(args) != 1 || !slices.Contains(shells, args[0]) {
 			return usageError(p.T("cli.completion.one_shell"))
 		}
-		writeCompletion(p.stdout, args[0], completionNodes(commandTable()))
+		writeCompletion(p.stdout, args[0], completionNodes(p.loc, commandTable()))
 		return nil
 	}
 }
@@ -34,14 +36,15 @@ type completionNode struct {
 
 type completionWord struct{ word, summary string }
 
-// completionNodes walks the table. Before any command the flags are serve's,
-// since "oncelink --addr ..." serves.
-func completionNodes(cmds []command) []completionNode {
+// completionNodes walks the table, describing commands and flags in l's
+// language. Before any command the flags are serve's, since
+// "oncelink --addr ..." serves.
+func completionNodes(l *i18n.Localizer, cmds []command) []completionNode {
 	root := completionNode{}
 	for _, c := range cmds {
-		root.words = append(root.words, completionWord{c.name, c.summary})
+		root.words = append(root.words, completionWord{c.name, l.T(c.summary)})
 		if c.name == "serve" {
-			root.flags, root.valued = flagNames(c)
+			root.flags, root.valued = flagNames(c, l)
 		}
 	}
 	nodes := []completionNode{root}
@@ -49,13 +52,13 @@ func completionNodes(cmds []command) []completionNode {
 	walk = func(c command, parent string) {
 		n := completionNode{path: parent + "/" + c.name}
 		for _, sub := range c.subcommands {
-			n.words = append(n.words, completionWord{sub.name, sub.summary})
+			n.words = append(n.words, completionWord{sub.name, l.T(sub.summary)})
 		}
 		for _, w := range c.words {
 			n.words = append(n.words, completionWord{w, ""})
 		}
 		if c.subcommands == nil {
-			n.flags, n.valued = flagNames(c)
+			n.flags, n.valued = flagNames(c, l)
 		}
 		nodes = append(nodes, n)
 		for _, sub := range c.subcommands {
@@ -69,11 +72,11 @@ func completionNodes(cmds []command) []completionNode {
 }
 
 // flagNames are c's flags, and those of them that take a value.
-func flagNames(c command) (flags []completionWord, valued []string) {
+func flagNames(c command, l *i18n.Localizer) (flags []completionWord, valued []string) {
 	fs := newFlagSet("")
 	c.flags(fs)
 	fs.VisitAll(func(f *flag.Flag) {
-		_, usage := flag.UnquoteUsage(f)
+		_, usage := valueName(f, l)
 		flags = append(flags, completionWord{flagWord(f.Name), usage})
 		if !isBoolFlag(f) {
 			valued = append(valued, flagWord(f.Name))

@@ -6,12 +6,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"oncelink/i18n"
 )
 
 // TestCompletionScripts checks that each script offers every command and
 // every flag of the table, and that its shell, when installed, reads it.
 func TestCompletionScripts(t *testing.T) {
-	nodes := completionNodes(commandTable())
+	nodes := completionNodes(i18n.For("en"), commandTable())
 	for _, shell := range shells {
 		t.Run(shell, func(t *testing.T) {
 			r := runCLI(t, nil, "", "completion", shell)

@@ -86,7 +86,7 @@ func (f durationFlag) String() string {
 func (f durationFlag) Set(s string) error {
 	d, err := core.ParseDuration(s)
 	if err != nil {
-		return fmt.Errorf("%q is not a duration such as 90s, 15m, 2h or 7d", s)
+		return &badValue{"cli.flag_error.duration"}
 	}
 	*f.d = d
 	return nil
@@ -115,50 +115,82 @@ func onlyDB(flag string) bool { return flag == "db" }
 
 // parseFlags applies the environment twins of the flags that twins names,
 // then args, and returns the arguments that are not flags. Flags may come
-// before, between or after those arguments; "--" ends the flags.
-func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string, twins func(flag string) bool) ([]string, error) {
+// before, between or after those arguments, as -name or --name, with their
+// value after "=" or as the next argument; "--" ends the flags. Its errors
+// are in l's language; flag.ErrHelp means that args ask for help.
+func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string, twins func(flag string) bool, l *i18n.Localizer) ([]string, error) {
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
 		if twins == nil || !twins(f.Name) || envErr != nil {
 			return
 		}
 		if v := getenv(twin(f.Name)); v != "" {
-			if err := fs.Set(f.Name, v); err != nil {
-				envErr = fmt.Errorf("%s: %w", twin(f.Name), err)
-			}
+			envErr = setFlag(fs, f, twin(f.Name), v, l)
 		}
 	})
 	if envErr != nil {
 		return nil, envErr
 	}
-	flags, others := splitArgs(fs, args)
-	if err := fs.Parse(flags); err != nil {
-		return nil, err
-	}
-	return append(others, fs.Args()...), nil
-}
-
-// splitArgs separates the flags in args, with their values, from the other
-// arguments: flag.FlagSet stops at the first argument that is not a flag.
-func splitArgs(fs *flag.FlagSet, args []string) (flags, others []string) {
+	var others []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
 		case a == "--":
-			return flags, append(others, args[i+1:]...)
+			return append(others, args[i+1:]...), nil
 		case len(a) < 2 || a[0] != '-':
 			others = append(others, a)
 			continue
 		}
-		flags = append(flags, a)
-		name := strings.TrimLeft(a, "-")
-		if f := fs.Lookup(name); f != nil && !isBoolFlag(f) && i+1 < len(args) {
+		name, value, hasValue := strings.Cut(strings.TrimPrefix(a[1:], "-"), "=")
+		if name == "h" || name == "help" {
+			return nil, flag.ErrHelp
+		}
+		f := fs.Lookup(name)
+		if f == nil {
+			return nil, errors.New(l.T("cli.flag_error.unknown", "Flag", fmt.Sprintf("%q", a)))
+		}
+		switch {
+		case hasValue:
+		case isBoolFlag(f):
+			value = "true"
+		case i+1 < len(args):
 			i++
-			flags = append(flags, args[i]) // the value, even if it starts with "-"
+			value = args[i] // even if it starts with "-"
+		default:
+			return nil, errors.New(l.T("cli.flag_error.needs_value", "Flag", flagWord(name)))
+		}
+		if err := setFlag(fs, f, flagWord(name), value, l); err != nil {
+			return nil, err
 		}
 	}
-	return flags, others
+	return others, nil
 }
+
+// setFlag gives f value, which came from where (a flag or an environment
+// variable), and says in l's language why when it cannot. Only oncelink's
+// own kinds of flag, which name their message, and the flag package's
+// numbers and booleans refuse values; a rate's message names its bounds.
+func setFlag(fs *flag.FlagSet, f *flag.Flag, where, value string, l *i18n.Localizer) error {
+	err := fs.Set(f.Name, value)
+	if err == nil {
+		return nil
+	}
+	id := "cli.flag_error.number"
+	var bad *badValue
+	switch {
+	case errors.As(err, &bad):
+		id = bad.id
+	case isBoolFlag(f):
+		id = "cli.flag_error.bool"
+	}
+	return errors.New(l.T(id, "Flag", where, "Value", fmt.Sprintf("%q", value), "Max", core.MaxRateN))
+}
+
+// badValue is the refusal of a value by one of oncelink's own kinds of
+// flag: the id of the message that says why.
+type badValue struct{ id string }
+
+func (e *badValue) Error() string { return e.id }
 
 // isBoolFlag reports whether f takes no value: --admin, not --admin true.
 func isBoolFlag(f *flag.Flag) bool {
@@ -167,7 +199,7 @@ func isBoolFlag(f *flag.Flag) bool {
 }
 
 func dbFlag(fs *flag.FlagSet, dst *string) {
-	fs.StringVar(dst, "db", "oncelink.db", "SQLite file, or a postgres:// URL")
+	fs.StringVar(dst, "db", "oncelink.db", "cli.flag.db")
 }
 
 // parseConfig reads serve's configuration from args and the environment.
@@ -175,11 +207,12 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	var c config
 	fs := newFlagSet("oncelink serve")
 	configFlags(fs, &c)
-	rest, err := parseFlags(fs, args, getenv, everyFlag)
+	l := i18n.For(cliLanguage(getenv))
+	rest, err := parseFlags(fs, args, getenv, everyFlag, l)
 	if err != nil {
 		return c, err
 	}
-	return c, c.complete(i18n.For(cliLanguage(getenv)), rest)
+	return c, c.complete(l, rest)
 }
 
 // configFlags sets c to the defaults and declares serve's flags on fs.
@@ -189,31 +222,31 @@ func configFlags(fs *flag.FlagSet, c *config) {
 		Retention: 30 * 24 * time.Hour, SweepInterval: 30 * time.Second,
 		MaxUpload: core.DefaultMaxUpload, MaxE2EUpload: core.DefaultMaxUpload,
 	}
-	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "address to listen on")
+	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "cli.flag.addr")
 	dbFlag(fs, &c.DB)
-	fs.StringVar(&c.BaseURL, "base-url", "", "public `URL` that links start with (default http://ADDR)")
-	fs.Var(durationFlag{&c.MinTTL}, "min-ttl", "shortest time to live a link may have")
-	fs.Var(durationFlag{&c.MaxTTL}, "max-ttl", "longest time to live a link may have")
-	fs.Var(durationFlag{&c.GrantTTL}, "grant-ttl", "how long the browser that opened a link may reload it")
-	fs.Var(durationFlag{&c.Retention}, "retention", "how long a dead link's metadata and audit trail are kept")
-	fs.Var(durationFlag{&c.SweepInterval}, "sweep-interval", "how often dead links' content is deleted")
-	fs.BoolVar(&c.TrustProxy, "trust-proxy", false, "take client addresses from X-Forwarded-For (only behind a reverse proxy)")
-	fs.BoolVar(&c.RateLimits, "rate-limits", true, "enforce the --rate-* limits on sign-ins, set-up, opens and link passwords")
+	fs.StringVar(&c.BaseURL, "base-url", "", "cli.flag.base_url")
+	fs.Var(durationFlag{&c.MinTTL}, "min-ttl", "cli.flag.min_ttl")
+	fs.Var(durationFlag{&c.MaxTTL}, "max-ttl", "cli.flag.max_ttl")
+	fs.Var(durationFlag{&c.GrantTTL}, "grant-ttl", "cli.flag.grant_ttl")
+	fs.Var(durationFlag{&c.Retention}, "retention", "cli.flag.retention")
+	fs.Var(durationFlag{&c.SweepInterval}, "sweep-interval", "cli.flag.sweep_interval")
+	fs.BoolVar(&c.TrustProxy, "trust-proxy", false, "cli.flag.trust_proxy")
+	fs.BoolVar(&c.RateLimits, "rate-limits", true, "cli.flag.rate_limits")
 	rateFlags(fs, &c.Rates)
-	fs.StringVar(&c.SQLiteSync, "sqlite-sync", "normal", "SQLite's synchronous `MODE`: normal or full (see README)")
-	fs.StringVar(&c.LogFormat, "log-format", "text", "logs as `FORMAT`: text or json")
-	fs.StringVar(&c.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://`ADDR`/metrics (off when empty; keep it private)")
-	fs.Var(sizeFlag{&c.MaxUpload}, "max-upload", "largest file a link may share, such as 25MiB or 500KiB")
-	fs.StringVar(&c.SMTPURL, "smtp-url", "", "send email notices through `URL`, smtp://user:password@host:587 or smtps://…:465 (off when empty)")
-	fs.StringVar(&c.MailFrom, "mail-from", "", "the `ADDRESS` email notices come from")
-	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", false, "let webhooks reach private, loopback and link-local addresses")
-	fs.BoolVar(&c.PasswordSignIn, "password-signin", true, "let accounts sign in with a password on the web (--password-signin=false leaves single sign-on only)")
-	fs.StringVar(&c.OIDC.Issuer, "oidc-issuer", "", "single sign-on: the OpenID provider's issuer `URL` (off when empty)")
-	fs.StringVar(&c.OIDC.ClientID, "oidc-client-id", "", "single sign-on: oncelink's client `ID` at the provider")
-	fs.StringVar(&c.OIDC.ClientSecret, "oidc-client-secret", "", "single sign-on: oncelink's client `SECRET` at the provider (prefer ONCELINK_OIDC_CLIENT_SECRET)")
-	fs.StringVar(&c.OIDC.AllowedDomains, "oidc-allowed-domains", "", "single sign-on: only people whose verified email is in one of these comma-separated `DOMAINS`")
-	fs.BoolVar(&c.OIDC.NoSignup, "oidc-no-signup", false, "single sign-on: sign in only accounts already linked, make no new ones")
-	fs.Var(sizeFlag{&c.MaxE2EUpload}, "max-e2e-upload", "largest encrypted file an end-to-end link may share")
+	fs.StringVar(&c.SQLiteSync, "sqlite-sync", "normal", "cli.flag.sqlite_sync")
+	fs.StringVar(&c.LogFormat, "log-format", "text", "cli.flag.log_format")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", "", "cli.flag.metrics_addr")
+	fs.Var(sizeFlag{&c.MaxUpload}, "max-upload", "cli.flag.max_upload")
+	fs.StringVar(&c.SMTPURL, "smtp-url", "", "cli.flag.smtp_url")
+	fs.StringVar(&c.MailFrom, "mail-from", "", "cli.flag.mail_from")
+	fs.BoolVar(&c.WebhookAllowPrivate, "webhook-allow-private", false, "cli.flag.webhook_allow_private")
+	fs.BoolVar(&c.PasswordSignIn, "password-signin", true, "cli.flag.password_signin")
+	fs.StringVar(&c.OIDC.Issuer, "oidc-issuer", "", "cli.flag.oidc_issuer")
+	fs.StringVar(&c.OIDC.ClientID, "oidc-client-id", "", "cli.flag.oidc_client_id")
+	fs.StringVar(&c.OIDC.ClientSecret, "oidc-client-secret", "", "cli.flag.oidc_client_secret")
+	fs.StringVar(&c.OIDC.AllowedDomains, "oidc-allowed-domains", "", "cli.flag.oidc_allowed_domains")
+	fs.BoolVar(&c.OIDC.NoSignup, "oidc-no-signup", false, "cli.flag.oidc_no_signup")
+	fs.Var(sizeFlag{&c.MaxE2EUpload}, "max-e2e-upload", "cli.flag.max_e2e_upload")
 }
 
 // complete checks the configuration that the flags left, with args, the

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"strings"
 	"testing"
 
@@ -61,4 +62,62 @@ func TestCommandsSpeakTheLocale(t *testing.T) {
 	if want := de.T("cli.user.name_missing"); r.code != exitUsage || !strings.HasPrefix(r.err.Error(), want+"\n") {
 		t.Errorf("user passwd: %d, %v; want %q", r.code, r.err, want)
 	}
+
+	// Help, completion and the refusals of flags, in German.
+	r = runCLI(t, german, "", "help")
+	for _, want := range []string{de.T("cli.help.intro"), de.T("cli.help.commands"), de.T("cli.cmd.user_2fa_reset"), de.T("cli.cmd.links")} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("help: no %q in\n%s", want, r.stdout)
+		}
+	}
+	r = runCLI(t, german, "", "share", "--help")
+	for _, want := range []string{de.T("cli.usage.line", "Usage", "oncelink share [TEXT] [flags]", "More", ""),
+		upperFirst(de.T("cli.cmd.share")) + ".", de.T("cli.help.flags"), "--ttl DURATION", de.T("cli.flag.share_wait"),
+		de.T("cli.help.default", "Value", "1")} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("share --help: no %q in\n%s", want, r.stdout)
+		}
+	}
+	if r = runCLI(t, german, "", "completion", "fish"); !strings.Contains(r.stdout, de.T("cli.cmd.links")) {
+		t.Errorf("completion fish: no %q", de.T("cli.cmd.links"))
+	}
+	r = runCLI(t, german, "", "share", "--ttl")
+	if want := de.T("cli.flag_error.needs_value", "Flag", "--ttl"); r.code != exitUsage || !strings.HasPrefix(r.err.Error(), want+"\n") {
+		t.Errorf("share --ttl: %d, %v; want %q", r.code, r.err, want)
+	}
+	german["ONCELINK_MAX_TTL"] = "forever"
+	r = runCLI(t, german, "", "serve")
+	if want := de.T("cli.flag_error.duration", "Flag", "ONCELINK_MAX_TTL", "Value", `"forever"`); r.code != exitUsage || !strings.HasPrefix(r.err.Error(), want+"\n") {
+		t.Errorf("serve with ONCELINK_MAX_TTL=forever: %d, %v; want %q", r.code, r.err, want)
+	}
+}
+
+// TestHelpInCatalogs: every command's line and every flag's usage is a
+// message of the catalogs, which TestCatalogsComplete checks in every
+// language.
+func TestHelpInCatalogs(t *testing.T) {
+	known := map[string]bool{}
+	for _, id := range i18n.IDs() {
+		known[id] = true
+	}
+	var walk func(cmds []command)
+	walk = func(cmds []command) {
+		for _, c := range cmds {
+			if !known[c.summary] {
+				t.Errorf("%s: its line %q is no message", c.name, c.summary)
+			}
+			walk(c.subcommands)
+			if c.flags == nil {
+				continue
+			}
+			fs := newFlagSet("")
+			c.flags(fs)
+			fs.VisitAll(func(f *flag.Flag) {
+				if !known[f.Usage] {
+					t.Errorf("%s --%s: its usage %q is no message", c.name, f.Name, f.Usage)
+				}
+			})
+		}
+	}
+	walk(commandTable())
 }

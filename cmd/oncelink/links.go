@@ -19,9 +19,9 @@ import (
 // linksCommand lists the signed-in account's links, newest first:
 // oncelink links [--status S] [--find TEXT] [--json].
 func linksCommand(fs *flag.FlagSet) runFunc {
-	status := fs.String("status", "", "only links that are `STATUS`: active, used, expired or revoked")
-	find := fs.String("find", "", "only links whose label has `TEXT`")
-	asJSON := fs.Bool("json", false, `print {"links": [...]} as JSON, the link objects of the API`)
+	status := fs.String("status", "", "cli.flag.links_status")
+	find := fs.String("find", "", "cli.flag.links_find")
+	asJSON := fs.Bool("json", false, "cli.flag.links_json")
 	return func(ctx context.Context, p *proc, args []string) error {
 		if len(args) > 0 {
 			return unexpectedArg(p, args[0])
@@ -102,7 +102,7 @@ func revokeCommand(*flag.FlagSet) runFunc {
 
 // eventsCommand prints a link's audit trail: oncelink events ID [--json].
 func eventsCommand(fs *flag.FlagSet) runFunc {
-	asJSON := fs.Bool("json", false, `print {"events": [...]} as JSON, as the API has them`)
+	asJSON := fs.Bool("json", false, "cli.flag.events_json")
 	return func(ctx context.Context, p *proc, args []string) error {
 		id, err := linkID(p, args)
 		if err != nil {

@@ -137,7 +137,7 @@ func serverURL(l *i18n.Localizer, s string) (string, error) {
 
 // loginCommand signs in: oncelink login URL [--key-stdin].
 func loginCommand(fs *flag.FlagSet) runFunc {
-	fromStdin := fs.Bool("key-stdin", false, "read the API key from the first line of standard input")
+	fromStdin := fs.Bool("key-stdin", false, "cli.flag.login_key_stdin")
 	return func(ctx context.Context, p *proc, args []string) error {
 		switch {
 		case len(args) == 0:

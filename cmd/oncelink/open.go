@@ -18,8 +18,8 @@ import (
 // openCommand opens a link as its recipient: oncelink open URL [-o FILE]
 // [--password-stdin]. It takes one of the link's uses.
 func openCommand(fs *flag.FlagSet) runFunc {
-	output := fs.String("o", "", "write the content to `FILE` rather than standard output")
-	passwordStdin := fs.Bool("password-stdin", false, "read the link's password from the first line of standard input")
+	output := fs.String("o", "", "cli.flag.open_o")
+	passwordStdin := fs.Bool("password-stdin", false, "cli.flag.open_password_stdin")
 	return func(ctx context.Context, p *proc, args []string) error {
 		switch {
 		case len(args) == 0:

@@ -2,7 +2,6 @@ package main
 
 import (
 	"flag"
-	"fmt"
 
 	"oncelink/core"
 )
@@ -20,7 +19,7 @@ func (f rateFlag) String() string {
 func (f rateFlag) Set(s string) error {
 	r, err := core.ParseRate(s)
 	if err != nil {
-		return fmt.Errorf("%q: %w", s, err)
+		return &badValue{"cli.flag_error.rate"}
 	}
 	*f.r = r
 	return nil
@@ -30,11 +29,11 @@ func (f rateFlag) Set(s string) error {
 // the defaults.
 func rateFlags(fs *flag.FlagSet, r *core.Rates) {
 	*r = core.DefaultRates
-	fs.Var(rateFlag{&r.SignIn}, "rate-signin", "sign-in attempts per client: N/DURATION or off")
-	fs.Var(rateFlag{&r.SignInAccount}, "rate-signin-account", "sign-in attempts per account name, from any client")
-	fs.Var(rateFlag{&r.Setup}, "rate-setup", "set-up attempts per client")
-	fs.Var(rateFlag{&r.Open}, "rate-open", "link page views and opens per client")
-	fs.Var(rateFlag{&r.LinkPassword}, "rate-link-password", "password attempts per link, from any client")
-	fs.Var(rateFlag{&r.LinkPasswordClient}, "rate-link-password-client", "link password attempts per client")
-	fs.Var(rateFlag{&r.API}, "rate-api", "API requests per account")
+	fs.Var(rateFlag{&r.SignIn}, "rate-signin", "cli.flag.rate_signin")
+	fs.Var(rateFlag{&r.SignInAccount}, "rate-signin-account", "cli.flag.rate_signin_account")
+	fs.Var(rateFlag{&r.Setup}, "rate-setup", "cli.flag.rate_setup")
+	fs.Var(rateFlag{&r.Open}, "rate-open", "cli.flag.rate_open")
+	fs.Var(rateFlag{&r.LinkPassword}, "rate-link-password", "cli.flag.rate_link_password")
+	fs.Var(rateFlag{&r.LinkPasswordClient}, "rate-link-password-client", "cli.flag.rate_link_password_client")
+	fs.Var(rateFlag{&r.API}, "rate-api", "cli.flag.rate_api")
 }

@@ -12,11 +12,11 @@ import (
 // oncelink request [--label L] [--note N] [--accepts text|file|any] [--ttl D].
 func requestCommand(fs *flag.FlagSet) runFunc {
 	var in client.NewRequest
-	fs.StringVar(&in.Label, "label", "", "a `LABEL` that only you see")
-	fs.StringVar(&in.Note, "note", "", "a `NOTE` shown to the sender")
-	fs.StringVar(&in.Accepts, "accepts", "any", "what may be sent: `text`, file or any")
-	fs.StringVar(&in.TTL, "ttl", "", "how long the request waits, such as 2h or 7d (`DURATION`; the server's default is 1d)")
-	asJSON := fs.Bool("json", false, "print the request object of the API, with its url, as JSON")
+	fs.StringVar(&in.Label, "label", "", "cli.flag.request_label")
+	fs.StringVar(&in.Note, "note", "", "cli.flag.request_note")
+	fs.StringVar(&in.Accepts, "accepts", "any", "cli.flag.request_accepts")
+	fs.StringVar(&in.TTL, "ttl", "", "cli.flag.request_ttl")
+	asJSON := fs.Bool("json", false, "cli.flag.request_json")
 	return func(ctx context.Context, p *proc, args []string) error {
 		if len(args) > 0 {
 			return unexpectedArg(p, args[0])

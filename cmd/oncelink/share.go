@@ -30,17 +30,17 @@ var shareFlags = map[string]string{
 // output gets the link's URL and nothing else, so that
 // url=$(oncelink share < secret.txt) works.
 func shareCommand(fs *flag.FlagSet) runFunc {
-	file := fs.String("file", "", "share the file at `PATH`")
-	address := fs.String("url", "", "share the web address `URL`: the link sends its recipient there")
-	ttl := fs.String("ttl", "", "how long the link lives: a `DURATION` such as 15m, 2h or 7d; the server's default is 1d")
-	uses := fs.Int("uses", 1, "the link may be opened `N` times, from 1 to 100")
-	passwordStdin := fs.Bool("password-stdin", false, "ask the recipient for a password, read from the first line of standard input")
-	forUser := fs.String("for", "", "only the account `NAME`, signed in, may open the link")
-	label := fs.String("label", "", "a `LABEL` to know the link by in oncelink links and on the dashboard")
-	notifyMe := fs.Bool("notify", false, "email me when the link is opened or expires unopened (at the notice address confirmed in Settings)")
-	asJSON := fs.Bool("json", false, "print the new link as JSON, with its url, rather than the URL alone")
-	endToEnd := fs.Bool("e2e", false, "encrypt here, end to end: the server gets only ciphertext, and the key is in the URL after #")
-	wait := fs.Bool("wait", false, "after printing the URL, wait until the link is opened, then say when, from where and with which browser")
+	file := fs.String("file", "", "cli.flag.share_file")
+	address := fs.String("url", "", "cli.flag.share_url")
+	ttl := fs.String("ttl", "", "cli.flag.share_ttl")
+	uses := fs.Int("uses", 1, "cli.flag.share_uses")
+	passwordStdin := fs.Bool("password-stdin", false, "cli.flag.share_password_stdin")
+	forUser := fs.String("for", "", "cli.flag.share_for")
+	label := fs.String("label", "", "cli.flag.share_label")
+	notifyMe := fs.Bool("notify", false, "cli.flag.share_notify")
+	asJSON := fs.Bool("json", false, "cli.flag.share_json")
+	endToEnd := fs.Bool("e2e", false, "cli.flag.share_e2e")
+	wait := fs.Bool("wait", false, "cli.flag.share_wait")
 	return func(ctx context.Context, p *proc, args []string) error {
 		sources := 0
 		for _, given := range []bool{len(args) > 0, *file != "", *address != ""} {

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -30,14 +28,11 @@ func parseSize(s string) (int64, error) {
 	}
 	unit, ok := sizeUnits[strings.ToLower(strings.TrimSpace(t[i:]))]
 	if i == 0 || !ok {
-		return 0, fmt.Errorf("%q is not a size such as 25MiB, 500KiB, 2GiB or a number of bytes (KB, MB and GB are ambiguous: write KiB, MiB or GiB)", s)
+		return 0, &badValue{"cli.flag_error.size"}
 	}
 	n, err := strconv.ParseInt(t[:i], 10, 64)
-	if err != nil || n > maxSizeFlag/unit || n*unit > maxSizeFlag {
-		return 0, fmt.Errorf("%q is larger than 1024GiB", s)
-	}
-	if n*unit < minSizeFlag {
-		return 0, errors.New("a size must be at least 1KiB")
+	if err != nil || n > maxSizeFlag/unit || n*unit > maxSizeFlag || n*unit < minSizeFlag {
+		return 0, &badValue{"cli.flag_error.size_range"}
 	}
 	return n * unit, nil
 }

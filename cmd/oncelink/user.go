@@ -33,7 +33,7 @@ type database struct {
 func databaseFlags(fs *flag.FlagSet) *database {
 	d := &database{}
 	dbFlag(fs, &d.dsn)
-	fs.BoolVar(&d.create, "create", false, "create the SQLite file when it does not exist")
+	fs.BoolVar(&d.create, "create", false, "cli.flag.user_create")
 	return d
 }
 
@@ -108,7 +108,7 @@ func oneName(p *proc, args []string) (string, error) {
 
 // passwordStdinFlag is --password-stdin, for commands that ask for a password.
 func passwordStdinFlag(fs *flag.FlagSet) *bool {
-	return fs.Bool("password-stdin", false, "read the password from the first line of standard input")
+	return fs.Bool("password-stdin", false, "cli.flag.user_password_stdin")
 }
 
 // accountJSON is an account in user list --json.
@@ -126,7 +126,7 @@ type accountJSON struct {
 // userList lists the accounts: oncelink user list [--json].
 func userList(fs *flag.FlagSet) runFunc {
 	db := databaseFlags(fs)
-	asJSON := fs.Bool("json", false, `print {"accounts": [...]} as JSON`)
+	asJSON := fs.Bool("json", false, "cli.flag.user_list_json")
 	return func(ctx context.Context, p *proc, args []string) error {
 		if len(args) > 0 {
 			return unexpectedArg(p, args[0])
@@ -184,7 +184,7 @@ func yesNo(p *proc, b bool) string {
 // userAdd adds an account: oncelink user add NAME [--admin] [--password-stdin].
 func userAdd(fs *flag.FlagSet) runFunc {
 	db := databaseFlags(fs)
-	admin := fs.Bool("admin", false, "the account may add and disable accounts")
+	admin := fs.Bool("admin", false, "cli.flag.user_add_admin")
 	fromStdin := passwordStdinFlag(fs)
 	return func(ctx context.Context, p *proc, args []string) error {
 		name, err := oneName(p, args)
@@ -241,8 +241,8 @@ func userPasswd(fs *flag.FlagSet) runFunc {
 // output, so that key=$(oncelink user key ada) works.
 func userKey(fs *flag.FlagSet) runFunc {
 	db := databaseFlags(fs)
-	label := fs.String("name", "oncelink user key", "the key's `LABEL`, as the settings page lists it")
-	expires := fs.String("expires", "never", "how long the key works: a `DURATION` such as 90d, 1y, or never")
+	label := fs.String("name", "oncelink user key", "cli.flag.user_key_name")
+	expires := fs.String("expires", "never", "cli.flag.user_key_expires")
 	return func(ctx context.Context, p *proc, args []string) error {
 		op, a, err := db.openAccount(ctx, p, args)
 		if err != nil {

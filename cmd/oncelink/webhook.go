@@ -10,24 +10,23 @@ import (
 	"time"
 
 	"oncelink/client"
-	"oncelink/core"
 )
 
 // webhookCommands manage the signed-in account's webhook endpoints, as the
 // settings page and the API do.
 func webhookCommands() []command {
 	return []command{
-		{name: "list", summary: "list your webhook endpoints", flags: webhookList},
-		{name: "add", args: "URL", summary: "add an endpoint for --events; print its signing secret, shown this once", flags: webhookAdd},
-		{name: "rotate", args: "ID", summary: "give an endpoint a new signing secret, shown this once (the old one signs beside it for a day)", flags: webhookRotate},
-		{name: "deliveries", args: "ID", summary: "list an endpoint's recent deliveries and their outcomes", flags: webhookDeliveries},
-		{name: "delete", args: "ID", summary: "delete an endpoint: it is sent nothing more", flags: webhookDelete},
+		{name: "list", summary: "cli.cmd.webhook_list", flags: webhookList},
+		{name: "add", args: "URL", summary: "cli.cmd.webhook_add", flags: webhookAdd},
+		{name: "rotate", args: "ID", summary: "cli.cmd.webhook_rotate", flags: webhookRotate},
+		{name: "deliveries", args: "ID", summary: "cli.cmd.webhook_deliveries", flags: webhookDeliveries},
+		{name: "delete", args: "ID", summary: "cli.cmd.webhook_delete", flags: webhookDelete},
 	}
 }
 
 // webhookList prints the endpoints: oncelink webhook list [--json].
 func webhookList(fs *flag.FlagSet) runFunc {
-	asJSON := fs.Bool("json", false, `print {"webhooks": [...]} as JSON, as the API has them`)
+	asJSON := fs.Bool("json", false, "cli.flag.webhook_list_json")
 	return func(ctx context.Context, p *proc, args []string) error {
 		if len(args) > 0 {
 			return unexpectedArg(p, args[0])
@@ -58,8 +57,8 @@ func webhookList(fs *flag.FlagSet) runFunc {
 
 // webhookAdd adds an endpoint: oncelink webhook add URL --events E,F [--json].
 func webhookAdd(fs *flag.FlagSet) runFunc {
-	events := fs.String("events", "", "the `EVENTS` to send, comma-separated: "+strings.Join(core.NoticeTypes, ", "))
-	asJSON := fs.Bool("json", false, "print the endpoint as the API has it, with its secret, as JSON")
+	events := fs.String("events", "", "cli.flag.webhook_add_events")
+	asJSON := fs.Bool("json", false, "cli.flag.webhook_add_json")
 	return func(ctx context.Context, p *proc, args []string) error {
 		switch {
 		case len(args) == 0:
@@ -83,7 +82,7 @@ func webhookAdd(fs *flag.FlagSet) runFunc {
 
 // webhookRotate gives an endpoint a new secret: oncelink webhook rotate ID [--json].
 func webhookRotate(fs *flag.FlagSet) runFunc {
-	asJSON := fs.Bool("json", false, "print the endpoint as the API has it, with its new secret, as JSON")
+	asJSON := fs.Bool("json", false, "cli.flag.webhook_rotate_json")
 	return func(ctx context.Context, p *proc, args []string) error {
 		id, err := webhookID(p, args)
 		if err != nil {
@@ -114,7 +113,7 @@ func printSecret(p *proc, h client.Webhook, asJSON bool) error {
 
 // webhookDeliveries lists an endpoint's deliveries: oncelink webhook deliveries ID [--json].
 func webhookDeliveries(fs *flag.FlagSet) runFunc {
-	asJSON := fs.Bool("json", false, `print {"deliveries": [...]} as JSON, as the API has them`)
+	asJSON := fs.Bool("json", false, "cli.flag.webhook_deliveries_json")
 	return func(ctx context.Context, p *proc, args []string) error {
 		id, err := webhookID(p, args)
 		if err != nil {
