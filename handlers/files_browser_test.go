@@ -239,6 +239,8 @@ func (s *slowReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// TestBrowserUploadProgress: the create form's bar follows a slow upload
+// of a file, whether the server seals it or the browser encrypts it.
 func TestBrowserUploadProgress(t *testing.T) {
 	s := newTestServer(t)
 	s.admin()
@@ -246,42 +248,54 @@ func TestBrowserUploadProgress(t *testing.T) {
 	ctx := browsertest.New(t)
 	problems := browsertest.Watch(t, ctx)
 	signIn(t, ctx, front.URL)
-	chooseFile(t, ctx, 12<<20)
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-testid=create]`))); err != nil {
-		t.Fatal(err)
+	for _, e2e := range []bool{false, true} {
+		t.Run(fmt.Sprintf("e2e=%v", e2e), func(t *testing.T) {
+			if err := chromedp.Do(ctx, chromedp.Navigate(front.URL+"/links"), chromedp.WaitVisible(chromedp.CSS(`[data-testid=create-form]`))); err != nil {
+				t.Fatal(err)
+			}
+			chooseFile(t, ctx, 12<<20)
+			if e2e {
+				if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-testid=e2e]`))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-testid=create]`))); err != nil {
+				t.Fatal(err)
+			}
+			var values []int
+			end := time.Now().Add(60 * time.Second)
+			for time.Now().Before(end) {
+				v, err := chromedp.Run(ctx, chromedp.Evaluate[int](`(p => p && !p.hidden ? Number(p.getAttribute("value")) : -1)(document.querySelector("[data-testid=upload-progress]"))`))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if done, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!document.querySelector("[data-testid=created]")`)); done {
+					break
+				}
+				if v >= 0 && (len(values) == 0 || v != values[len(values)-1]) {
+					values = append(values, v)
+				}
+				time.Sleep(40 * time.Millisecond)
+			}
+			url, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`[data-testid=link-url]`)))
+			if err != nil || !linkURLPattern.MatchString(url) || strings.Contains(url, "#") != e2e {
+				t.Fatalf("no link after the upload: %q %v", url, err)
+			}
+			between := 0
+			for i, v := range values {
+				if i > 0 && v < values[i-1] {
+					t.Fatalf("the bar went back: %v", values)
+				}
+				if v > 0 && v < 100 {
+					between++
+				}
+			}
+			if between < 3 {
+				t.Fatalf("the bar did not move through the upload: %v", values)
+			}
+			t.Logf("progress seen: %v", values)
+		})
 	}
-	var values []int
-	end := time.Now().Add(60 * time.Second)
-	for time.Now().Before(end) {
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[int](`(p => p && !p.hidden ? Number(p.getAttribute("value")) : -1)(document.querySelector("[data-testid=upload-progress]"))`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if done, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!document.querySelector("[data-testid=created]")`)); done {
-			break
-		}
-		if v >= 0 && (len(values) == 0 || v != values[len(values)-1]) {
-			values = append(values, v)
-		}
-		time.Sleep(40 * time.Millisecond)
-	}
-	url, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`[data-testid=link-url]`)))
-	if err != nil || !linkURLPattern.MatchString(url) {
-		t.Fatalf("no link after the upload: %q %v", url, err)
-	}
-	between := 0
-	for i, v := range values {
-		if i > 0 && v < values[i-1] {
-			t.Fatalf("the bar went back: %v", values)
-		}
-		if v > 0 && v < 100 {
-			between++
-		}
-	}
-	if between < 3 {
-		t.Fatalf("the bar did not move through the upload: %v", values)
-	}
-	t.Logf("progress seen: %v", values)
 	problems.Check(ctx)
 }
 

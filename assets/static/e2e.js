@@ -163,6 +163,30 @@
     });
   }
 
+  // post sends the sealed form as htmx sends the create form, and shows
+  // how much of it has gone on bar, as the create form's bar does for a
+  // file the server seals: fetch cannot tell an upload's progress.
+  function post(url, body, bar) {
+    return new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open('POST', url);
+      xhr.setRequestHeader('HX-Request', 'true');
+      xhr.setRequestHeader('HX-Target', 'create-panel');
+      if (bar) {
+        bar.setAttribute('value', '0');
+        xhr.upload.addEventListener('progress', (ev) => {
+          if (!ev.lengthComputable || !ev.total) return;
+          bar.hidden = false;
+          bar.setAttribute('value', String(Math.floor(ev.loaded / ev.total * 100)));
+        });
+      }
+      xhr.addEventListener('load', () => resolve(xhr));
+      xhr.addEventListener('error', () => reject(new Error('the request failed')));
+      xhr.addEventListener('abort', () => reject(new Error('the request was cut')));
+      xhr.send(body);
+    });
+  }
+
   async function createE2E(form, box) {
     const say = (msg) => {
       const el = box.querySelector('[data-e2e-error]');
@@ -210,13 +234,11 @@
       body.append('e2e', '1'); // before the file, which it describes
       body.append('e2e_check', b64u(check));
       body.append('file', sealed, 'oncelink-e2e.bin');
-      const res = await fetch(form.getAttribute('action') || '/links', {
-        method: 'POST', body, credentials: 'same-origin', cache: 'no-store',
-        headers: { 'HX-Request': 'true', 'HX-Target': 'create-panel' },
-      });
-      const html = await res.text();
+      const res = await post(form.getAttribute('action') || '/links', body,
+        kind === 'file' ? form.querySelector('progress.upload-progress') : null);
+      const html = res.responseText;
       const panel = document.getElementById('create-panel');
-      if (!panel || !/text\/html/.test(res.headers.get('Content-Type') || '')) return say(box.dataset.msgFailed);
+      if (!panel || !/text\/html/.test(res.getResponseHeader('Content-Type') || '')) return say(box.dataset.msgFailed);
       if (window.htmx && htmx.swap) {
         htmx.swap(panel, html, { swapStyle: 'outerHTML', swapDelay: 0, settleDelay: 0 });
       } else {
