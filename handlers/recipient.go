@@ -25,13 +25,17 @@ func grants(r *http.Request) []string {
 
 // linkPage is the recipient's page. It never consumes: GET and HEAD from
 // previews, scanners and browsers alike only look. A GET is recorded as a
-// view; a HEAD answers the same status and records nothing. The browser
-// holding a grant for the link sees its content again; its owner sees how
-// it stands. A GET after a refused open says what went wrong (see
-// flashCookie).
+// view, unless it follows a refused open, which the audit trail has already
+// (see flashCookie), and which the page then says; a HEAD answers the same
+// status and records nothing. The browser holding a grant for the link sees
+// its content again; its owner sees how it stands.
 func (h *Handler) linkPage(w http.ResponseWriter, r *http.Request) {
 	tok := r.PathValue("token")
-	sight, err := h.core.Look(r.Context(), tok, h.recipient(r), r.Method == http.MethodGet)
+	var refusal *core.Error
+	if c, err := r.Cookie(flashCookie); err == nil && r.Method == http.MethodGet && c.Value == core.ErrWrongPassword.Code {
+		refusal = core.ErrWrongPassword
+	}
+	sight, err := h.core.Look(r.Context(), tok, h.recipient(r), r.Method == http.MethodGet && refusal == nil)
 	relaxFormAction(w, sight.Link)
 	switch {
 	case err != nil:
@@ -39,12 +43,8 @@ func (h *Handler) linkPage(w http.ResponseWriter, r *http.Request) {
 	case sight.Opened != nil:
 		h.deliver(w, r, tok, *sight.Opened)
 	default:
-		var refusal *core.Error
-		if c, err := r.Cookie(flashCookie); err == nil && r.Method == http.MethodGet {
+		if _, err := r.Cookie(flashCookie); err == nil {
 			http.SetCookie(w, h.linkCookie(tok, flashCookie, "", -1))
-			if c.Value == core.ErrWrongPassword.Code {
-				refusal = core.ErrWrongPassword
-			}
 		}
 		http.SetCookie(w, h.linkCookie(tok, checkCookie, "1", 0))
 		h.showLink(w, r, tok, sight, refusal)

@@ -365,6 +365,11 @@ func TestReloadsNeverPostAgain(t *testing.T) {
 	if res := c.get(protected); res.StatusCode != http.StatusOK || hasTestID(t, res.body, "form-error") {
 		t.Fatalf("a reload of the page after a wrong password: %d, or it says so again", res.StatusCode)
 	}
+	// The page after the refusal is not a view of its own: the audit trail
+	// has the wrong password.
+	if l := linkOf(t, s, protected); l.Views != 2 {
+		t.Fatalf("%d views after a look, a wrong password and a reload; want 2", l.Views)
+	}
 	backToThePage("the right password", c.post(protected, url.Values{"password": {"open sesame"}}), protected)
 	if res := c.get(protected); res.StatusCode != http.StatusOK || testIDText(t, res.body, "message") != "behind a password" {
 		t.Fatalf("the page after the right password: %d", res.StatusCode)
