@@ -67,8 +67,13 @@ type LinkForm struct {
 	MaxUses string
 	ForUser string
 	Label   string
-	// Notify is the "notify me" choice.
-	Notify bool
+	// Notify is the "notify me" choice. EmailOn says whether the server
+	// sends email at all, and NoticeAddress where the owner's notices go,
+	// empty until the owner confirms an address: the choice is offered only
+	// when there is somewhere to send them.
+	Notify        bool
+	EmailOn       bool
+	NoticeAddress string
 	Error  string
 	// ErrorField names the field the error is about, if any: the error
 	// shows beside it.

@@ -259,6 +259,16 @@ func (s *Service) TestWebhook(ctx context.Context, owner, id int64) error {
 	return fromStore(s.store.TestWebhook(ctx, owner, id))
 }
 
+// NoticeEmail is the address owner's email notices go to: empty when the
+// server sends no email or owner has confirmed no address.
+func (s *Service) NoticeEmail(ctx context.Context, owner int64) (string, error) {
+	if !s.EmailOn() {
+		return "", nil
+	}
+	a, err := s.store.NoticeAddress(ctx, owner)
+	return a.Address, fromStore(err)
+}
+
 // NoticeAddress returns owner's notice address and the latest emails sent
 // to it.
 func (s *Service) NoticeAddress(ctx context.Context, owner int64) (NoticeAddress, []Delivery, error) {

@@ -41,7 +41,12 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, a *core.Acco
 		h.render(w, r, http.StatusOK, components.MoreRows(list))
 		return
 	}
-	d := components.Dashboard{Form: h.emptyForm(), List: list, Stream: "/links/events?after=" + mark}
+	form, err := h.emptyForm(r, a)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d := components.Dashboard{Form: form, List: list, Stream: "/links/events?after=" + mark}
 	h.render(w, r, http.StatusOK, components.DashboardPage(h.page(r, i18n.T(r.Context(), "links.page_title"), "e2e.js"), d))
 }
 
@@ -69,11 +74,13 @@ func linkRow(l core.Link, now time.Time) components.LinkRow {
 	}
 }
 
-func (h *Handler) emptyForm() components.LinkForm {
+// emptyForm is a new create form for a.
+func (h *Handler) emptyForm(r *http.Request, a *core.Account) (components.LinkForm, error) {
 	cfg := h.core.Config()
+	address, err := h.core.NoticeEmail(r.Context(), a.ID)
 	return components.LinkForm{FormKey: rand.Text(), Kind: core.KindMessage, TTL: core.DefaultTTL, MaxUses: "1",
 		MinTTL: core.FormatDuration(cfg.MinTTL), MaxTTL: core.FormatDuration(cfg.MaxTTL), MaxUpload: cfg.MaxUpload,
-		MaxE2EUpload: cfg.MaxE2EUpload}
+		MaxE2EUpload: cfg.MaxE2EUpload, EmailOn: h.core.EmailOn(), NoticeAddress: address}, err
 }
 
 // createLink makes a link from the form. Bad input re-renders the form with
@@ -85,7 +92,13 @@ func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *core.Acc
 	// On an error, form holds the fields read before it: they refill the
 	// form, and the fields not read keep their defaults.
 	form, err := h.readLinkForm(w, r, d)
-	f := h.emptyForm()
+	// blank is the fresh form that follows a new link.
+	blank, blankErr := h.emptyForm(r, a)
+	if blankErr != nil {
+		h.fail(w, r, blankErr)
+		return
+	}
+	f := blank
 	for _, field := range [...]struct {
 		name string
 		dst  *string
@@ -127,10 +140,10 @@ func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *core.Acc
 		// The form was sent again: 409, with the link it made the first
 		// time, and a fresh form.
 		again := &components.Created{Row: linkRow(created.Link, h.core.Now()), Repeated: true}
-		h.renderCreate(w, r, http.StatusConflict, components.Dashboard{Form: h.emptyForm(), Created: again})
+		h.renderCreate(w, r, http.StatusConflict, components.Dashboard{Form: blank, Created: again})
 		return
 	}
-	h.renderCreate(w, r, http.StatusCreated, components.Dashboard{Form: h.emptyForm(), Created: h.created(created)})
+	h.renderCreate(w, r, http.StatusCreated, components.Dashboard{Form: blank, Created: h.created(created)})
 	PublishAfter(w, r, h.core, created.Event())
 }
 

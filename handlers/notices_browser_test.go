@@ -146,6 +146,16 @@ func TestNoticesInBrowser(t *testing.T) {
 	b.forgive("status of 400")
 	b.clean("wrong address")
 
+	// Until an address is confirmed, "notify me" has nowhere to send to,
+	// and says where to set one.
+	b.open("/links", "#message")
+	if !eval[bool](b, `document.querySelector("[data-testid=notify]").disabled &&
+		!!document.querySelector("[data-testid=notify-no-address] a[href='/settings#notices-heading']")`) {
+		t.Fatal("notify me is offered before there is an address to send to")
+	}
+	b.clean("notify me without an address")
+	b.open("/settings", "[data-testid=notices]")
+
 	// An address, confirmed through the link mailed to it.
 	b.do(
 		chromedp.SetValue(chromedp.ID("notice-address"), "ada@example.org"),
@@ -201,6 +211,10 @@ func TestNoticesInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("[data-testid=notices-message]")),
 	)
 	b.open("/links", "#message")
+	if !eval[bool](b, `!document.querySelector("[data-testid=notify]").disabled &&
+		document.getElementById("notify-help").textContent.includes("ada@example.org")`) {
+		t.Fatal("notify me does not name the confirmed address")
+	}
 	b.do(chromedp.Click(chromedp.CSS("[data-testid=notify]")))
 	link, _ := b.create("the garage code", "1h", "Garage code")
 	tok := link[strings.LastIndex(link, "/")+1:]
@@ -243,6 +257,9 @@ func TestNoticesSayWhenEmailIsOff(t *testing.T) {
 	res := c.get("/settings")
 	if res.StatusCode != http.StatusOK || !strings.Contains(res.body, `data-testid="email-off"`) {
 		t.Fatalf("settings without email: %d, email-off shown: %v", res.StatusCode, strings.Contains(res.body, "email-off"))
+	}
+	if res := c.get("/links"); res.StatusCode != http.StatusOK || strings.Contains(res.body, `data-testid="notify"`) {
+		t.Errorf("the create form without email: %d, notify me offered: %v", res.StatusCode, strings.Contains(res.body, `data-testid="notify"`))
 	}
 	res = c.post("/settings/notices/address", url.Values{"address": {"ada@example.org"}})
 	if res.StatusCode != http.StatusBadRequest || !strings.Contains(res.body, "--smtp-url") {
