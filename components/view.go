@@ -74,7 +74,7 @@ type LinkForm struct {
 	Notify        bool
 	EmailOn       bool
 	NoticeAddress string
-	Error  string
+	Error         string
 	// ErrorField names the field the error is about, if any: the error
 	// shows beside it.
 	ErrorField string
