@@ -146,29 +146,15 @@ func (s *Service) Create(ctx context.Context, owner int64, d *Draft, in LinkInpu
 		}
 		return s.createFile(ctx, d, n)
 	}
-	var content []byte
-	switch in.Kind {
-	case KindMessage:
-		if strings.TrimSpace(in.Message) == "" {
-			return Created{}, invalidAs("message_missing", "share", "message")
-		}
-		if len(in.Message) > MaxMessageBytes {
-			return Created{}, invalid("message_too_long", "message", "Size", Size(MaxMessageBytes))
-		}
-		content = []byte(in.Message)
-	case KindURL:
-		u, err := webAddress(in.URL)
-		if err != nil {
-			return Created{}, err
-		}
-		content = []byte(u)
-	case KindFile:
+	if in.Kind == KindFile {
 		if d.file == nil {
 			return Created{}, invalidAs("file_missing", "share", "file")
 		}
 		return s.createFile(ctx, d, n)
-	default:
-		return Created{}, invalid("kind_unknown", "kind")
+	}
+	content, err := CheckContent(in.Kind, in.Message, in.URL)
+	if err != nil {
+		return Created{}, err
 	}
 	n.Size = int64(len(content))
 	l, err := s.store.CreateLink(ctx, n, [][]byte{d.tok.Box().Seal(token.Content, 0, true, content)})
@@ -180,6 +166,30 @@ func (s *Service) Create(ctx context.Context, owner int64, d *Draft, in LinkInpu
 	}
 	return Created{Link: l, URL: s.LinkURL(d.tok.String())}, nil
 }
+
+// CheckContent checks a message or a web address as Create does, and
+// returns what the link is to hold: the message, or the address as Create
+// completes it ("example.com" is https://example.com). The server cannot
+// read an end-to-end link's content, so its sender checks it so first.
+func CheckContent(kind, message, address string) ([]byte, error) {
+	switch kind {
+	case KindMessage:
+		if strings.TrimSpace(message) == "" {
+			return nil, invalidAs("message_missing", "share", "message")
+		}
+		if len(message) > MaxMessageBytes {
+			return nil, invalid("message_too_long", "message", "Size", Size(MaxMessageBytes))
+		}
+		return []byte(message), nil
+	case KindURL:
+		u, err := webAddress(address)
+		return []byte(u), err
+	}
+	return nil, invalid("kind_unknown", "kind")
+}
+
+// ErrFileEmpty refuses a file of no bytes.
+var ErrFileEmpty = invalid("file_empty", "file")
 
 // createFile makes link n with d's file as its content.
 func (s *Service) createFile(ctx context.Context, d *Draft, n store.NewLink) (Created, error) {

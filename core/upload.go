@@ -273,7 +273,7 @@ func (d *Draft) ReceiveFile(name string, r io.Reader) error {
 	}
 	if up.size == 0 {
 		up.Close()
-		return invalid("file_empty", "file")
+		return ErrFileEmpty
 	}
 	d.file = up
 	return nil

@@ -33,6 +33,15 @@ func openCommand(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			c = p.client("", "")
 		}
+		// The file to write is made before the link is used: a path that
+		// cannot be written is told while the link still works.
+		var out *outputFile
+		if *output != "" && *output != "-" {
+			if out, err = createOutput(p, *output); err != nil {
+				return err
+			}
+			defer out.discard()
+		}
 		password := ""
 		if *passwordStdin {
 			if password, err = readSecret(ctx, p.stdin, p.stderr, p.T("cli.open.password_prompt")+" "); err != nil {
@@ -52,18 +61,18 @@ func openCommand(fs *flag.FlagSet) runFunc {
 			if o.Kind == "url" {
 				text = o.URL + "\n"
 			}
-			return writeText(*output, text, p.stdout)
+			return writeText(out, text, p.stdout)
 		}
 		defer o.Body.Close()
-		return saveFile(*output, o, p)
+		return saveFile(out, o, p)
 	}
 }
 
-// writeText writes a message or a URL to the file named output, or to w.
-// On a terminal, a message that does not end a line is given one.
-func writeText(output, text string, w io.Writer) error {
-	if output != "" && output != "-" {
-		return writeFileAtomically(output, strings.NewReader(text))
+// writeText writes a message or a URL to out, or without one to w. On a
+// terminal, a message that does not end a line is given one.
+func writeText(out *outputFile, text string, w io.Writer) error {
+	if out != nil {
+		return out.keep(strings.NewReader(text))
 	}
 	if isTerminal(w) && !strings.HasSuffix(text, "\n") {
 		text += "\n"
@@ -72,55 +81,110 @@ func writeText(output, text string, w io.Writer) error {
 	return err
 }
 
-// saveFile writes an opened file to the file named output, or to standard
+// saveFile writes an opened file to out, or without one to standard
 // output. Without -o, a file is never written to a terminal, where it
 // would be lost to the screen: the link is used already, so the file is
 // saved under its own name instead, and stderr says where.
-func saveFile(output string, o *client.Opened, p *proc) error {
-	var body io.Reader = o.Body
+func saveFile(out *outputFile, o *client.Opened, p *proc) error {
+	body := &download{r: o.Body}
+	var from io.Reader = body
 	var bar *progress
 	if isTerminal(p.stderr) {
 		bar = newProgress(p.stderr, o.Name, o.Size)
-		body = io.TeeReader(body, bar)
+		from = io.TeeReader(body, bar)
 	}
 	var err error
 	saved := ""
 	switch {
-	case output != "" && output != "-":
-		err = writeFileAtomically(output, body)
+	case out != nil:
+		err = out.keep(from)
 	case isTerminal(p.stdout):
-		saved, err = saveAsNew(o.Name, body)
+		saved, err = saveAsNew(o.Name, from)
 	default:
-		_, err = io.Copy(p.stdout, body)
+		_, err = io.Copy(p.stdout, from)
 	}
 	if bar != nil {
 		bar.finish()
 	}
 	switch {
+	case body.err != nil && !errors.Is(body.err, context.Canceled):
+		return fmt.Errorf("%s: %w", p.T("cli.open.file_cut"), body.err)
 	case err != nil && !errors.Is(err, context.Canceled):
-		return fmt.Errorf("%s: %w", p.T("cli.open.file_cut"), err)
+		return fmt.Errorf("%s: %w", p.T("cli.open.not_written"), err)
 	case saved != "":
 		fmt.Fprintln(p.stderr, p.T("cli.open.saved_as", "Name", saved))
 	}
 	return err
 }
 
-// writeFileAtomically writes r to path, readable by its owner alone: what
-// is shared once is likely a secret. The file appears only when whole.
-func writeFileAtomically(path string, r io.Reader) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.part")
+// download is the body of an opened file, which remembers why reading it
+// failed: the file was cut on its way, rather than not written here.
+type download struct {
+	r   io.Reader
+	err error
+}
+
+func (d *download) Read(p []byte) (int, error) {
+	n, err := d.r.Read(p)
+	if err != nil && err != io.EOF {
+		d.err = err
+	}
+	return n, err
+}
+
+// outputFile is the file -o names. A file is written beside it under a
+// temporary name, readable by its owner alone (what is shared once is
+// likely a secret), and renamed to its name only when whole. What is not a
+// file, such as /dev/stdout or a named pipe, is written in place: renamed
+// over, it would be replaced by a file.
+type outputFile struct {
+	path string
+	f    *os.File
+	part bool // f is the temporary file
+}
+
+// createOutput opens path for writing, or says in p's language why it
+// cannot be written.
+func createOutput(p *proc, path string) (*outputFile, error) {
+	fi, err := os.Stat(path)
+	if err == nil && fi.IsDir() {
+		return nil, usageError(p.T("cli.open.output_dir", "Path", path))
+	}
+	var f *os.File
+	part := err != nil || fi.Mode().IsRegular()
+	if part {
+		f, err = os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.part")
+	} else {
+		f, err = os.OpenFile(path, os.O_WRONLY, 0)
+	}
+	var pathErr *fs.PathError
+	if errors.As(err, &pathErr) {
+		err = pathErr.Err // the path is in the message
+	}
 	if err != nil {
+		return nil, errors.New(p.T("cli.open.output_unwritable", "Path", path, "Err", err))
+	}
+	return &outputFile{path: path, f: f, part: part}, nil
+}
+
+// keep writes r to the file, and gives a temporary file its name.
+func (o *outputFile) keep(r io.Reader) error {
+	if _, err := io.Copy(o.f, r); err != nil {
 		return err
 	}
-	defer os.Remove(f.Name())
-	if _, err := io.Copy(f, r); err != nil {
-		f.Close()
+	if err := o.f.Close(); err != nil || !o.part {
 		return err
 	}
-	if err := f.Close(); err != nil {
-		return err
+	return os.Rename(o.f.Name(), o.path)
+}
+
+// discard closes the file, and removes a temporary one unless keep
+// renamed it.
+func (o *outputFile) discard() {
+	o.f.Close()
+	if o.part {
+		os.Remove(o.f.Name())
 	}
-	return os.Rename(f.Name(), path)
 }
 
 // saveAsNew writes r to a new file in the working directory, named after

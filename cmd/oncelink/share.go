@@ -10,8 +10,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"oncelink/client"
+	"oncelink/core"
 )
 
 // maxStdinMessage bounds a message read from standard input. The server
@@ -86,6 +88,25 @@ func shareCommand(fs *flag.FlagSet) runFunc {
 				return err
 			}
 		}
+		if in.File == nil && !utf8.ValidString(in.Message) {
+			// JSON would carry it changed: U+FFFD for every byte that is
+			// not UTF-8.
+			return usageError(p.T("cli.share.not_text"))
+		}
+		if *endToEnd && in.File == nil {
+			// The server cannot check what it cannot read.
+			kind := core.KindMessage
+			if *address != "" {
+				kind = core.KindURL
+			}
+			content, err := core.CheckContent(kind, in.Message, in.URL)
+			if err != nil {
+				return err
+			}
+			if kind == core.KindURL {
+				in.URL = string(content)
+			}
+		}
 		var l client.Link
 		if *endToEnd {
 			l, err = c.CreateE2ELink(ctx, in)
@@ -124,8 +145,12 @@ func openUpload(p *proc, path string) (*os.File, error) {
 		return nil, err
 	}
 	st, err := f.Stat()
-	if err == nil && !st.Mode().IsRegular() {
+	switch {
+	case err != nil:
+	case !st.Mode().IsRegular():
 		err = errors.New(p.T("cli.share.not_a_file", "Path", path))
+	case st.Size() == 0:
+		err = core.ErrFileEmpty
 	}
 	if err != nil {
 		f.Close()

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -157,6 +158,36 @@ func TestClientCommands(t *testing.T) {
 	}
 	sh.must(exitGone, "", "open", secretURL)
 	sh.must(exitNotFound, "", "open", s.URL+"/l/"+strings.Repeat("A", 43))
+
+	// What the server would refuse, or could not share as it was given, is
+	// refused before anything is sent, end to end too: the server cannot
+	// check what it cannot read.
+	for _, tc := range []struct {
+		stdin string
+		args  []string
+		code  int
+		says  string
+	}{
+		{"caf\xe9 in Latin-1\n", []string{"share"}, exitUsage, "--file"},
+		{"", []string{"share", "--e2e", "--url", "javascript:alert(1)"}, exitFailed, "web address"},
+		{"", []string{"share", "--e2e", "--url", "https://user:pw@example.com/"}, exitFailed, "web address"},
+		{"", []string{"share", "--e2e", " "}, exitFailed, "message"},
+		{"", []string{"share", "--e2e", strings.Repeat("a", 64<<10+1)}, exitFailed, "64 KiB"},
+		{"", []string{"share", "--e2e", "--file", os.DevNull}, exitFailed, ""},
+		{"", []string{"share", "--file", emptyFile(t)}, exitFailed, "empty"},
+	} {
+		if r := sh.must(tc.code, tc.stdin, tc.args...); r.stdout != "" || !strings.Contains(r.stderr, tc.says) {
+			t.Errorf("%q: stdout %q, stderr %q, want it to say %q", tc.args, r.stdout, r.stderr, tc.says)
+		}
+	}
+	if links := sh.must(exitDone, "", "links", "--json").stdout; strings.Count(links, `"id"`) != 1 {
+		t.Fatalf("refused shares made links: %s", links)
+	}
+	// An address without its scheme is completed as the server completes it.
+	addressURL := strings.TrimSpace(sh.must(exitDone, "", "share", "--e2e", "--url", "example.com/page").stdout)
+	if r := sh.must(exitDone, "", "open", addressURL); r.stdout != "https://example.com/page\n" {
+		t.Fatalf("open of an end-to-end address shared without its scheme: %q", r.stdout)
+	}
 	sh.must(exitNotFound, "", "open", s.URL+"/links")
 
 	// A request: only its URL on stdout; a sender fills it once.
@@ -199,12 +230,46 @@ func TestClientCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	fileURL := strings.TrimSpace(sh.must(exitDone, "", "share", "--file", sent, "--label", "a file").stdout)
+	// A path that cannot be written is told while the link still works.
+	if r := sh.must(exitUsage, "", "open", fileURL, "-o", dir); !strings.Contains(r.stderr, "the link was not used") {
+		t.Fatalf("open -o a directory: %q", r.stderr)
+	}
+	if r := sh.must(exitFailed, "", "open", fileURL, "-o", filepath.Join(dir, "missing", "copy.raw")); !strings.Contains(r.stderr, "the link was not used") {
+		t.Fatalf("open -o into a missing directory: %q", r.stderr)
+	}
 	sh.must(exitDone, "", "open", fileURL, "-o", got)
+	if parts, _ := filepath.Glob(filepath.Join(dir, ".*.part")); len(parts) > 0 {
+		t.Fatalf("temporary files left: %v", parts)
+	}
 	if b, err := os.ReadFile(got); err != nil || !bytes.Equal(b, content) {
 		t.Fatalf("the file came back with %d bytes (%v), want %d", len(b), err, len(content))
 	}
 	if st, _ := os.Stat(got); st.Mode().Perm() != 0o600 {
 		t.Fatalf("the opened file's mode is %v", st.Mode())
+	}
+	// What is not a file, such as /dev/stdout or a named pipe, is written
+	// to, never replaced by a file.
+	pipe := filepath.Join(dir, "pipe")
+	if err := syscall.Mkfifo(pipe, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	piped := make(chan []byte, 1)
+	go func() {
+		b, _ := os.ReadFile(pipe)
+		piped <- b
+	}()
+	pipeURL := strings.TrimSpace(sh.must(exitDone, "through a pipe", "share").stdout)
+	sh.must(exitDone, "", "open", pipeURL, "-o", pipe)
+	select {
+	case b := <-piped:
+		if string(b) != "through a pipe" {
+			t.Fatalf("the pipe carried %q", b)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("nothing came through the pipe")
+	}
+	if st, err := os.Lstat(pipe); err != nil || st.Mode().Type() != fs.ModeNamedPipe {
+		t.Fatalf("the pipe is now %v, %v", st.Mode(), err)
 	}
 
 	// share --wait: a browser opens the link; the command names it within a second.
@@ -272,7 +337,7 @@ func TestClientCommands(t *testing.T) {
 			Label, Status string
 		}
 	}
-	if err := json.Unmarshal([]byte(sh.must(exitDone, "", "links", "--json").stdout), &list); err != nil || len(list.Links) != 6 {
+	if err := json.Unmarshal([]byte(sh.must(exitDone, "", "links", "--json").stdout), &list); err != nil || len(list.Links) != 8 {
 		t.Fatalf("links --json: %+v %v", list, err)
 	}
 	if l := list.Links[0]; l.ID != made.ID || l.Label != "interrupted" || l.Status != "active" {
@@ -322,4 +387,13 @@ func TestClientCommands(t *testing.T) {
 			t.Fatalf("the server's log has a key or a token:\n%s", logs)
 		}
 	}
+}
+
+// emptyFile is the path of a new file of no bytes.
+func emptyFile(t *testing.T) string {
+	path := filepath.Join(t.TempDir(), "empty.txt")
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
