@@ -13,6 +13,7 @@ import (
 	"mime"
 	"net/http"
 	"os"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -310,10 +311,10 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any, limit int64, empty 
 	case errors.As(err, &typeErr):
 		if typeErr.Field == "" {
 			return core.Variant(core.Invalid, "wrong_type", "body", "", "wrong_type",
-				"Type", jsonType(typeErr.Type.Kind().String()), "Value", typeErr.Value)
+				"Type", kindType(typeErr.Type.Kind()), "Value", valueType(typeErr.Value))
 		}
 		return core.Variant(core.Invalid, "wrong_type", "field", typeErr.Field, "wrong_type",
-			"Field", typeErr.Field, "Type", jsonType(typeErr.Type.Kind().String()), "Value", typeErr.Value)
+			"Field", typeErr.Field, "Type", kindType(typeErr.Type.Kind()), "Value", valueType(typeErr.Value))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return core.Refusal(core.Invalid, "unknown_field", name, "unknown_field", "Name", strconv.Quote(name))
@@ -321,17 +322,38 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any, limit int64, empty 
 	return core.Refusal(core.Invalid, "bad_json", "", "not_valid_json", "Reason", err.Error())
 }
 
-// jsonType is the JSON type of a Go kind, in words for the reader.
+// jsonType is a JSON type, such as "string" or "array", said in words
+// for the reader.
 type jsonType string
 
-// jsonTypes are the messages of jsonType's words, by Go kind.
-var jsonTypes = map[string]string{"int": "error.wrong_type.number", "int64": "error.wrong_type.number",
-	"string": "error.wrong_type.string", "bool": "error.wrong_type.bool", "struct": "error.wrong_type.object",
-	"map": "error.wrong_type.object"}
+// kindType is the JSON type that decodes into a Go value of kind k.
+func kindType(k reflect.Kind) jsonType {
+	switch k {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		return "number"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	case reflect.Struct, reflect.Map:
+		return "object"
+	}
+	return jsonType(k.String())
+}
+
+// valueType is the type of a json.UnmarshalTypeError's Value, which is a
+// type ("string"), or "number" with the number ("number -1").
+func valueType(v string) jsonType {
+	t, _, _ := strings.Cut(v, " ")
+	return jsonType(t)
+}
+
+// jsonTypes are the messages of the types.
+var jsonTypes = map[jsonType]string{"number": "error.wrong_type.number", "string": "error.wrong_type.string",
+	"bool": "error.wrong_type.bool", "object": "error.wrong_type.object", "array": "error.wrong_type.array"}
 
 // In says the type in l's language.
 func (t jsonType) In(l *i18n.Localizer) string {
-	if id, ok := jsonTypes[string(t)]; ok {
+	if id, ok := jsonTypes[t]; ok {
 		return l.T(id)
 	}
 	return string(t)

@@ -451,6 +451,23 @@ func TestBadCreatesChangeNothing(t *testing.T) {
 	if len(list.Links) != 0 {
 		t.Fatalf("refused creates made %d links", len(list.Links))
 	}
+
+	// A value of the wrong type is told in JSON's words.
+	for body, want := range map[string]string{
+		`{"kind":"message","message":"x","max_uses":"2"}`: "The field max_uses must be a whole number, not a string.",
+		`{"kind":"message","message":"x","max_uses":[2]}`: "The field max_uses must be a whole number, not an array.",
+		`{"kind":"message","message":-1}`:                 "The field message must be a string, not a whole number.",
+		`"a string"`:                                      "The body must be an object, not a string.",
+	} {
+		res := ada.do(http.MethodPost, "/api/v1/links", "application/json", strings.NewReader(body), nil)
+		if p := res.problem(); p.Detail != want {
+			t.Errorf("%s: %q, want %q", body, p.Detail, want)
+		}
+	}
+	res := ada.do(http.MethodPost, "/api/v1/webhooks", "application/json", strings.NewReader(`{"url":"https://hooks.example.com/x","events":"link.opened"}`), nil)
+	if p := res.problem(); p.Detail != "The field events must be an array, not a string." {
+		t.Errorf("events as a string: %q", p.Detail)
+	}
 }
 
 func TestListPagesWithACursor(t *testing.T) {
