@@ -165,7 +165,11 @@ func invalidAs(code, variant, field string, data ...any) *Error {
 
 // Errors that stand alone, shared by the rules and the adapters.
 var (
-	ErrNotFound = Refusal(NotFound, "not_found", "", "not_found")
+	ErrNotFound = Variant(NotFound, "not_found", "plain", "", "not_found")
+	// ErrLinkNotFound is a link or a request that a recipient's token
+	// names and that is not there: as ErrNotFound, said to whoever was
+	// sent it.
+	ErrLinkNotFound = Variant(NotFound, "not_found", "link", "", "not_found")
 	// ErrUnavailable answers when the database could not tell; the cause is
 	// logged where it happened.
 	ErrUnavailable    = Refusal(Unavailable, "unavailable", "", "try_again")
@@ -226,6 +230,14 @@ func gone(st Status) *Error {
 		return Variant(Gone, "link_gone", "revoked", "", "link_revoked")
 	}
 	return Variant(Gone, "link_gone", "used", "", "link_used")
+}
+
+// fromToken is fromStore for a lookup by a recipient's token.
+func fromToken(err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return ErrLinkNotFound
+	}
+	return fromStore(err)
 }
 
 // fromStore turns the store's sentinels into the core's errors, and leaves

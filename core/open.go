@@ -61,11 +61,11 @@ type Sight struct {
 }
 
 // Token is a link's token as the recipient's address gives it, checked:
-// a token this server did not make is ErrNotFound before any query.
+// a token this server did not make is ErrLinkNotFound before any query.
 func (s *Service) Token(text string) (token.Token, error) {
 	tok, err := token.Parse(s.tags, text)
 	if err != nil {
-		return tok, ErrNotFound
+		return tok, ErrLinkNotFound
 	}
 	return tok, nil
 }
@@ -82,7 +82,7 @@ func (s *Service) Look(ctx context.Context, tokText string, r Recipient, record 
 	}
 	l, err := s.store.LinkByHash(ctx, tok.Hash())
 	if err != nil {
-		return Sight{}, fromStore(err)
+		return Sight{}, fromToken(err)
 	}
 	if s.granted(r.Grants, l) {
 		o, err := s.content(ctx, tok, l)
@@ -212,7 +212,7 @@ func (s *Service) Open(ctx context.Context, t Turn, tokText, password string, r 
 	}
 	l, err := s.store.LinkByHash(ctx, tok.Hash())
 	if err != nil {
-		return Opened{}, fromStore(err)
+		return Opened{}, fromToken(err)
 	}
 	if s.granted(r.Grants, l) {
 		return s.content(ctx, tok, l)
@@ -342,10 +342,10 @@ func (s *Service) GrantedFile(ctx context.Context, tokText string, grants []stri
 	}
 	l, err := s.store.LinkByHash(ctx, tok.Hash())
 	if err != nil {
-		return nil, fromStore(err)
+		return nil, fromToken(err)
 	}
 	if l.Kind != KindFile {
-		return nil, ErrNotFound
+		return nil, ErrLinkNotFound
 	}
 	if !s.granted(grants, l) {
 		if st := l.Status(s.Now()); st != Active {

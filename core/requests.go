@@ -207,7 +207,7 @@ func (s *Service) requestByToken(ctx context.Context, tokText string) (token.Tok
 		return tok, Request{}, err
 	}
 	r, err := s.store.RequestByHash(ctx, tok.Hash())
-	return tok, r, fromStore(err)
+	return tok, r, fromToken(err)
 }
 
 // Fulfilled is a request just filled, and the link that holds what was

@@ -93,6 +93,25 @@ func TestForgedTokensNeverReachTheDatabase(t *testing.T) {
 	}
 }
 
+// TestNotFoundSpeaksToWhoAsked: an address a recipient was sent that
+// names nothing says to ask its sender for a new link; the owner's own
+// pages say only that nothing is there.
+func TestNotFoundSpeaksToWhoAsked(t *testing.T) {
+	s := newTestServer(t)
+	owner := s.admin()
+	forged := "/l/" + strings.Repeat("A", 43)
+	for path, want := range map[string]*core.Error{forged: core.ErrLinkNotFound, "/r/" + strings.Repeat("A", 43): core.ErrLinkNotFound,
+		"/links/99999": core.ErrNotFound, "/links/abc": core.ErrNotFound, "/nowhere": core.ErrNotFound} {
+		res := owner.get(path)
+		if res.StatusCode != http.StatusNotFound || !strings.Contains(res.body, want.Msg) {
+			t.Errorf("%s: %d, want 404 saying %q", path, res.StatusCode, want.Msg)
+		}
+	}
+	if core.ErrNotFound.Msg == core.ErrLinkNotFound.Msg || core.ErrNotFound.Code != core.ErrLinkNotFound.Code {
+		t.Fatal("the two not-founds should differ in words only")
+	}
+}
+
 func TestExpiredAndRevokedLinksAreGone(t *testing.T) {
 	s := newTestServer(t)
 	owner := s.admin()
