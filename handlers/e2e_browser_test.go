@@ -228,6 +228,13 @@ func TestBrowserE2E(t *testing.T) {
 	if err != nil || got != message {
 		t.Fatalf("decrypted %q, %v", got, err)
 	}
+	// What held before the open is gone from the page, which says it is
+	// the only copy now.
+	after, err := chromedp.Run(recipient, chromedp.Evaluate[bool](`!!document.querySelector("[data-testid=e2e-done]") &&
+		[...document.querySelectorAll("[data-before-open]")].every(e => e.hidden && !e.offsetParent)`))
+	if err != nil || !after {
+		t.Fatalf("after the open, the page still says how it stood before, or not that it is the only copy (%v)", err)
+	}
 	browsertest.Shoot(t, recipient, "e2e-recipient-after")
 
 	// A web address: location.replace, no 3xx, the key nowhere.

@@ -417,6 +417,16 @@
       }
       status('');
       show(opened.header, opened.parts);
+      // What the page said before the open no longer holds; this page
+      // is now the only copy, since the key left the address.
+      document.querySelectorAll('[data-before-open]').forEach((el) => { el.hidden = true; });
+      if (opened.header.kind !== 'url') {
+        const done = document.createElement('p');
+        done.className = 'notice';
+        done.dataset.testid = 'e2e-done';
+        done.textContent = msg.msgDone;
+        result.before(done);
+      }
     } catch (err) {
       status('');
       fail(msg.msgFailed);
