@@ -422,6 +422,8 @@ func TestBadCreatesChangeNothing(t *testing.T) {
 		{"ttl out of range", `{"kind":"message","message":"x","ttl":"90d"}`, "", 400, "ttl_out_of_range", "ttl"},
 		{"ttl too short", `{"kind":"message","message":"x","ttl":"10s"}`, "", 400, "ttl_out_of_range", "ttl"},
 		{"uses out of range", `{"kind":"message","message":"x","max_uses":101}`, "", 400, "max_uses_out_of_range", "max_uses"},
+		{"no uses", `{"kind":"message","message":"x","max_uses":0}`, "", 400, "max_uses_out_of_range", "max_uses"},
+		{"empty ttl", `{"kind":"message","message":"x","ttl":""}`, "", 400, "ttl_invalid", "ttl"},
 		{"70 KiB message", `{"kind":"message","message":"` + strings.Repeat("x", 70<<10) + `"}`, "", 400, "message_too_long", "message"},
 		{"long label", `{"kind":"message","message":"x","label":"` + strings.Repeat("é", 101) + `"}`, "", 400, "label_too_long", "label"},
 		{"NUL in a label", `{"kind":"message","message":"x","label":"a\u0000b"}`, "", 400, "label_invalid", "label"},

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"io"
 	"mime"
 	"net/http"
@@ -66,15 +67,15 @@ func utc(t time.Time) *time.Time {
 
 // newLink is a create's JSON body.
 type newLink struct {
-	Kind     string `json:"kind"`
-	Message  string `json:"message"`
-	URL      string `json:"url"`
-	TTL      string `json:"ttl"`
-	MaxUses  int    `json:"max_uses"`
-	Password string `json:"password"`
-	ForUser  string `json:"for_user"`
-	Label    string `json:"label"`
-	Notify   bool   `json:"notify"`
+	Kind     string  `json:"kind"`
+	Message  string  `json:"message"`
+	URL      string  `json:"url"`
+	TTL      *string `json:"ttl"`      // nil: core.DefaultTTL
+	MaxUses  *int    `json:"max_uses"` // nil: one use
+	Password string  `json:"password"`
+	ForUser  string  `json:"for_user"`
+	Label    string  `json:"label"`
+	Notify   bool    `json:"notify"`
 }
 
 // createLink makes a link from a JSON body, or from a multipart form that
@@ -94,8 +95,8 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request, acc *core.Accou
 		if err == nil {
 			handlers.BodyDeadline(w, time.Time{})
 			in = core.LinkInput{Kind: form.Get("kind"), Message: form.Get("message"), URL: form.Get("url"),
-				TTL: form.Get("ttl"), Password: form.Get("password"), ForUser: form.Get("for_user"), Label: form.Get("label"),
-				Notify: form.Get("notify") == "true", E2ECheck: form.Get("e2e_check")}
+				TTL: cmp.Or(form.Get("ttl"), core.DefaultTTL), Password: form.Get("password"), ForUser: form.Get("for_user"),
+				Label: form.Get("label"), Notify: form.Get("notify") == "true", E2ECheck: form.Get("e2e_check")}
 			in.MaxUses, err = core.ParseUses(form.Get("max_uses"))
 		}
 		if err != nil {
@@ -108,11 +109,19 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request, acc *core.Accou
 			a.fail(w, r, err)
 			return
 		}
-		in = core.LinkInput{Kind: body.Kind, Message: body.Message, URL: body.URL, TTL: body.TTL, MaxUses: body.MaxUses,
+		in = core.LinkInput{Kind: body.Kind, Message: body.Message, URL: body.URL, TTL: core.DefaultTTL,
 			Password: body.Password, ForUser: body.ForUser, Label: body.Label, Notify: body.Notify}
-	}
-	if in.TTL == "" {
-		in.TTL = core.DefaultTTL
+		if body.TTL != nil {
+			in.TTL = *body.TTL // "" too, which is no time to live
+		}
+		if body.MaxUses != nil {
+			// Zero too, which the core would take as the default.
+			var err error
+			if in.MaxUses, err = core.ParseUses(strconv.Itoa(*body.MaxUses)); err != nil {
+				a.fail(w, r, err)
+				return
+			}
+		}
 	}
 	c, err := a.core.Create(r.Context(), acc.ID, d, in)
 	if err != nil {
