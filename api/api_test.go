@@ -382,20 +382,28 @@ func TestFileRoundTrip(t *testing.T) {
 	}
 }
 
-// A password link opened without its password takes no use.
+// A password link opened without its password takes no use, and, since
+// nothing was guessed, spends none of the tries a password has and adds
+// nothing to the audit trail.
 func TestPasswordNeededForTheAPI(t *testing.T) {
 	s := newTestServer(t, newDocCheck(t))
 	ada := s.account("ada")
 	l := ada.create(map[string]any{"password": "open sesame"})
 	anon := s.client("")
-	res := anon.postJSON(openPath(l.URL), nil)
-	if p := res.problem(); res.StatusCode != http.StatusForbidden || p.Code != "wrong_password" || p.Field != "password" {
-		t.Fatalf("without the password: %d %s", res.StatusCode, res.body)
+	for range 8 { // more than the tries a link password has
+		res := anon.postJSON(openPath(l.URL), nil)
+		if p := res.problem(); res.StatusCode != http.StatusForbidden || p.Code != "wrong_password" || p.Field != "password" ||
+			p.Detail != core.ErrPasswordMissing.Msg {
+			t.Fatalf("without the password: %d %s", res.StatusCode, res.body)
+		}
 	}
 	var after link
 	json.Unmarshal(ada.get("/api/v1/links/"+itoa(l.ID)).body, &after)
 	if after.Uses != 0 || after.Status != "active" {
 		t.Fatalf("after a refused open: %+v", after)
+	}
+	if trail := string(ada.get("/api/v1/links/" + itoa(l.ID) + "/events").body); strings.Contains(trail, "wrong_password") {
+		t.Fatalf("opens without a password are in the audit trail: %s", trail)
 	}
 	if res := anon.postJSON(openPath(l.URL), map[string]string{"password": "open sesame"}); res.StatusCode != http.StatusOK {
 		t.Fatalf("with the password: %d %s", res.StatusCode, res.body)

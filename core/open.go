@@ -226,6 +226,10 @@ func (s *Service) Open(ctx context.Context, t Turn, tokText, password string, r 
 	if l.E2ECheck != nil && r.Claim == "" {
 		return Opened{}, errClaimMissing
 	}
+	if l.PasswordHash != "" && password == "" {
+		// Nothing was guessed: no attempt is spent, and none recorded.
+		return Opened{}, ErrPasswordMissing
+	}
 	if l.PasswordHash != "" || l.E2ECheck != nil {
 		// A wrong claim counts like a wrong password: guessing either
 		// is held to the same limits.
@@ -281,8 +285,13 @@ func (s *Service) refuseGone(ctx context.Context, l Link, st Status, c Client) e
 	return gone(st)
 }
 
-// ErrWrongPassword refuses an open whose link password is wrong.
-var ErrWrongPassword = Variant(Forbidden, "wrong_password", "link", "password", "wrong_password")
+// ErrWrongPassword refuses an open whose link password is wrong, and
+// ErrPasswordMissing one that gave none: the same refusal to a program,
+// told apart in words.
+var (
+	ErrWrongPassword   = Variant(Forbidden, "wrong_password", "link", "password", "wrong_password")
+	ErrPasswordMissing = Variant(Forbidden, "wrong_password", "missing", "password", "wrong_password")
+)
 
 // opened delivers the use of l just taken, with its grant.
 func (s *Service) opened(ctx context.Context, tok token.Token, l Link) (Opened, error) {

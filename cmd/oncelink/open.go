@@ -47,6 +47,9 @@ func openCommand(fs *flag.FlagSet) runFunc {
 			if password, err = readSecret(ctx, p.stdin, p.stderr, p.T("cli.open.password_prompt")+" "); err != nil {
 				return err
 			}
+			if password == "" {
+				return usageError(p.T("cli.share.password_empty"))
+			}
 		}
 		o, err := c.Open(ctx, args[0], password)
 		var apiErr *client.APIError

@@ -215,6 +215,9 @@ func TestClientCommands(t *testing.T) {
 		t.Fatalf("open a password link without it: %q", r.stderr)
 	}
 	sh.must(exitFailed, "open says me\n", "open", pwURL, "--password-stdin")
+	if r := sh.must(exitUsage, "", "open", pwURL, "--password-stdin"); !strings.Contains(r.stderr, "empty password") {
+		t.Fatalf("open with an empty --password-stdin: %q", r.stderr)
+	}
 	if r := sh.must(exitDone, "open sesame\n", "open", "--password-stdin", pwURL); r.stdout != "behind a password" {
 		t.Fatalf("open a password link: %q", r.stdout)
 	}
