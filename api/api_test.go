@@ -405,6 +405,11 @@ func TestPasswordNeededForTheAPI(t *testing.T) {
 	if trail := string(ada.get("/api/v1/links/" + itoa(l.ID) + "/events").body); strings.Contains(trail, "wrong_password") {
 		t.Fatalf("opens without a password are in the audit trail: %s", trail)
 	}
+	// A password longer than any link has is bad input, as documented.
+	res := anon.postJSON(openPath(l.URL), map[string]string{"password": strings.Repeat("p", core.MaxPasswordBytes+1)})
+	if p := res.problem(); res.StatusCode != http.StatusBadRequest || p.Code != "password_too_long" || p.Field != "password" {
+		t.Fatalf("a password of %d bytes: %d %s", core.MaxPasswordBytes+1, res.StatusCode, res.body)
+	}
 	if res := anon.postJSON(openPath(l.URL), map[string]string{"password": "open sesame"}); res.StatusCode != http.StatusOK {
 		t.Fatalf("with the password: %d %s", res.StatusCode, res.body)
 	}

@@ -230,6 +230,10 @@ func (s *Service) Open(ctx context.Context, t Turn, tokText, password string, r 
 		// Nothing was guessed: no attempt is spent, and none recorded.
 		return Opened{}, ErrPasswordMissing
 	}
+	if len(password) > MaxPasswordBytes {
+		// No link has such a password.
+		return Opened{}, invalidAs("password_too_long", "link", "password", "Count", MaxPasswordBytes)
+	}
 	if l.PasswordHash != "" || l.E2ECheck != nil {
 		// A wrong claim counts like a wrong password: guessing either
 		// is held to the same limits.
