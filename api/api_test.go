@@ -332,6 +332,44 @@ func TestAPIAndBrowserShareUses(t *testing.T) {
 	}
 }
 
+// A stream ends, with an "end" event, as soon as its key is revoked,
+// rather than at its next heartbeat; the stream of another key goes on.
+func TestStreamEndsWithItsKey(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t))
+	ctx := t.Context()
+	ada := s.account("ada")
+	acc, err := s.svc.AccountByName(ctx, "ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := s.svc.CreateKey(ctx, acc.ID, "another", "never")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := s.client(other.Secret).stream(ctx)
+	defer kept.close()
+	keys, err := s.svc.Keys(ctx, acc.ID)
+	if err != nil || len(keys) != 2 {
+		t.Fatalf("keys: %v %v", keys, err)
+	}
+	ended := ada.stream(ctx)
+	defer ended.close()
+	for _, k := range keys {
+		if k.ID != other.Key.ID {
+			if _, err := s.svc.RevokeKey(ctx, acc.ID, k.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	select {
+	case <-ended.done:
+	case <-time.After(2 * time.Second):
+		t.Fatal("the stream of a revoked key goes on")
+	}
+	s.client(other.Secret).create(map[string]any{"label": "after"})
+	kept.next(t, func(l map[string]any) bool { return l["label"] == "after" })
+}
+
 // The key owner's stream shows an open within a second, with the link as
 // the API shows it.
 func TestEventsShowAnOpen(t *testing.T) {

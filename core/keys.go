@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"oncelink/live"
 	"oncelink/store"
 )
 
@@ -77,11 +78,15 @@ func (s *Service) Keys(ctx context.Context, account int64) ([]APIKey, error) {
 	return s.store.APIKeys(ctx, account)
 }
 
-// RevokeKey ends account's key id at once; another account's is
-// ErrNotFound.
+// RevokeKey ends account's key id at once, and the event streams it
+// holds open; another account's is ErrNotFound.
 func (s *Service) RevokeKey(ctx context.Context, account, id int64) (APIKey, error) {
 	k, err := s.store.RevokeAPIKey(ctx, account, id)
-	return k, fromStore(err)
+	if err != nil {
+		return k, fromStore(err)
+	}
+	s.Publish(ctx, live.Event{Owner: account, What: live.SessionsChanged})
+	return k, nil
 }
 
 // APITurn takes a turn of account a at the API's per-account limit

@@ -25,9 +25,9 @@ const (
 	// filled or revoked. It names no link: filling one makes a link, told
 	// as Created.
 	RequestChanged What = "request"
-	// SessionsChanged says that one of the owner's sessions ended or the
-	// account was disabled: each stream checks that its own session still
-	// holds, and ends if not. It names no link.
+	// SessionsChanged says that one of the owner's sessions or API keys
+	// ended or the account was disabled: each stream checks that its own
+	// session or key still holds, and ends if not. It names no link.
 	SessionsChanged What = "sessions"
 )
 
