@@ -25,6 +25,11 @@ func TestCommandsSpeakTheLocale(t *testing.T) {
 		{map[string]string{"LANG": "es_MX"}, "es"},
 		{map[string]string{"LANG": "POSIX"}, "en"},
 		{map[string]string{"LANG": "ja_JP.UTF-8"}, "en"},
+		{map[string]string{"LANG": "de_DE.UTF-8", "LANGUAGE": "fr:de"}, "fr"},
+		{map[string]string{"LANG": "de_DE.UTF-8", "LANGUAGE": "ja:es"}, "es"},
+		{map[string]string{"LANG": "de_DE.UTF-8", "LANGUAGE": "ja"}, "de"},
+		{map[string]string{"LANG": "C", "LANGUAGE": "fr"}, "en"},
+		{map[string]string{"LANGUAGE": "fr"}, "en"},
 	} {
 		if got := cliLanguage(func(k string) string { return tc.env[k] }); got != tc.want {
 			t.Errorf("%v: %q, want %q", tc.env, got, tc.want)

@@ -38,8 +38,8 @@ func main() {
 
 // cliLanguage is the language the commands speak to people: that of the
 // locale in the first of LC_ALL, LC_MESSAGES and LANG that is set, such as
-// de_DE.UTF-8; "C" and "POSIX" are English, as is a language oncelink
-// does not speak.
+// de_DE.UTF-8, unless LANGUAGE names one oncelink speaks first; "C" and
+// "POSIX" are English, as is a language oncelink does not speak.
 func cliLanguage(getenv func(string) string) string {
 	for _, name := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
 		v := getenv(name)
@@ -49,7 +49,10 @@ func cliLanguage(getenv func(string) string) string {
 		if base, _, _ := strings.Cut(v, "."); base == "C" || base == "POSIX" {
 			return "en"
 		}
-		return i18n.Match(v)
+		// As with gettext, LANGUAGE ("fr:de") lists the languages to
+		// try first, once a locale is set.
+		prefs := strings.FieldsFunc(getenv("LANGUAGE"), func(r rune) bool { return r == ':' })
+		return i18n.Match(append(prefs, v)...)
 	}
 	return "en"
 }

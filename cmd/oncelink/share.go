@@ -21,10 +21,10 @@ import (
 const maxStdinMessage = 1 << 20
 
 // shareFlags are share's flags by the API field they fill, to name the one
-// at fault when the server refuses a field; "" names the message, in
-// words.
+// at fault when the server refuses a field. The server's words about the
+// message name it already.
 var shareFlags = map[string]string{
-	"message": "", "url": "--url", "file": "--file", "ttl": "--ttl", "max_uses": "--uses",
+	"url": "--url", "file": "--file", "ttl": "--ttl", "max_uses": "--uses",
 	"password": "--password-stdin", "for_user": "--for", "label": "--label",
 }
 
@@ -57,8 +57,8 @@ func shareCommand(fs *flag.FlagSet) runFunc {
 			return usageError(p.T("cli.share.one_thing"))
 		case sources == 0 && *passwordStdin:
 			return usageError(p.T("cli.share.password_needs_text"))
-		case *uses < 1:
-			return usageError(p.T("cli.share.uses_min"))
+		case *uses < 1 || *uses > core.MaxUses:
+			return usageError(p.T("cli.share.uses_range", "Max", core.MaxUses))
 		}
 		c, err := signedIn(p)
 		if err != nil {
@@ -116,9 +116,6 @@ func shareCommand(fs *flag.FlagSet) runFunc {
 		var apiErr *client.APIError
 		if errors.As(err, &apiErr) {
 			if name, ok := shareFlags[apiErr.Field]; ok {
-				if name == "" {
-					name = p.T("cli.share.the_message")
-				}
 				err = fmt.Errorf("%s: %w", name, err)
 			}
 		}
