@@ -26,7 +26,7 @@ func TestFormatSpeaksTheReadersLanguage(t *testing.T) {
 		{plural(en, 1, "format.tries"), "1 try"},
 		{plural(en, 3, "format.tries"), "3 tries"},
 		{plural(ar, 2, "format.tries"), "محاولتان"},
-		{kindName(en, "url"), "Link"},
+		{kindName(en, "url"), "Web address"},
 		{thing(en, "url"), "a web address"},
 		{thing(de, "file"), "eine Datei"},
 		{rowName(en, LinkRow{Kind: "message"}), "Message link"},

@@ -258,6 +258,23 @@ func TestFormsAndRowsSayWhatTheyAre(t *testing.T) {
 			t.Errorf("the dashboard lacks %s", want)
 		}
 	}
+	// A password link is marked as one, in the list and on its page.
+	if hasTestID(t, page, "password-mark") {
+		t.Error("a link without a password is marked as having one")
+	}
+	c.createLink(url.Values{"message": {"hi"}, "password": {"open sesame"}})
+	page = c.get("/links").body
+	if marks := testIDs(t, page, "password-mark"); len(marks) != 1 {
+		t.Errorf("%d password marks in the list, want 1", len(marks))
+	}
+	rows := testIDs(t, page, "link-row")
+	if len(rows) != 2 || !strings.Contains(attr(rows[0], "id"), "link-") {
+		t.Fatalf("rows: %d", len(rows))
+	}
+	details := c.get("/links/" + strings.TrimPrefix(attr(rows[0], "id"), "link-")).body
+	if !hasTestID(t, details, "password-mark") {
+		t.Error("the password link's page does not mark it")
+	}
 }
 
 // TestCreateWithoutJavaScript: a form posted without htmx gets a page of
