@@ -8,6 +8,9 @@ import (
 	"oncelink/client"
 )
 
+// requestFlags are request's flags by the API field they fill.
+var requestFlags = map[string]string{"label": "--label", "note": "--note", "accepts": "--accepts", "ttl": "--ttl"}
+
 // requestCommand asks for a secret and prints the request's URL:
 // oncelink request [--label L] [--note N] [--accepts text|file|any] [--ttl D].
 func requestCommand(fs *flag.FlagSet) runFunc {
@@ -27,7 +30,7 @@ func requestCommand(fs *flag.FlagSet) runFunc {
 		}
 		r, err := c.CreateRequest(ctx, in)
 		if err != nil {
-			return err
+			return namedFlag(err, requestFlags)
 		}
 		if *asJSON {
 			return printJSON(p.stdout, r)

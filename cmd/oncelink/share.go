@@ -28,6 +28,19 @@ var shareFlags = map[string]string{
 	"password": "--password-stdin", "for_user": "--for", "label": "--label",
 }
 
+// namedFlag is err, a refusal of the server's about a field, with the flag
+// that set that field before it, among flags (the flags by the field they
+// fill), so that the reader knows which to mend.
+func namedFlag(err error, flags map[string]string) error {
+	var apiErr *client.APIError
+	if errors.As(err, &apiErr) {
+		if name, ok := flags[apiErr.Field]; ok {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	return err
+}
+
 // shareCommand creates a link: oncelink share [TEXT] [flags]. Standard
 // output gets the link's URL and nothing else, so that
 // url=$(oncelink share < secret.txt) works.
@@ -113,14 +126,8 @@ func shareCommand(fs *flag.FlagSet) runFunc {
 		} else {
 			l, err = c.CreateLink(ctx, in)
 		}
-		var apiErr *client.APIError
-		if errors.As(err, &apiErr) {
-			if name, ok := shareFlags[apiErr.Field]; ok {
-				err = fmt.Errorf("%s: %w", name, err)
-			}
-		}
 		if err != nil {
-			return err
+			return namedFlag(err, shareFlags)
 		}
 		if *asJSON {
 			err = printJSON(p.stdout, l)

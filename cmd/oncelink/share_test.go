@@ -207,7 +207,9 @@ func TestClientCommands(t *testing.T) {
 	if first, second := send(), send(); first != http.StatusSeeOther || second != http.StatusGone {
 		t.Fatalf("sends to the request: %d then %d, want 303 then 410", first, second)
 	}
-	sh.must(exitFailed, "", "request", "--accepts", "video")
+	if r := sh.must(exitFailed, "", "request", "--accepts", "video"); !strings.HasPrefix(r.stderr, "oncelink: --accepts: ") {
+		t.Fatalf("request --accepts video: %q", r.stderr)
+	}
 
 	// A password link: refused unused without its password.
 	pwURL := strings.TrimSpace(sh.must(exitDone, "open sesame\n", "share", "behind a password", "--password-stdin").stdout)
