@@ -170,7 +170,8 @@ func (s *Service) Create(ctx context.Context, owner int64, d *Draft, in LinkInpu
 // CheckContent checks a message or a web address as Create does, and
 // returns what the link is to hold: the message, or the address as Create
 // completes it ("example.com" is https://example.com). The server cannot
-// read an end-to-end link's content, so its sender checks it so first.
+// read an end-to-end link's content, so its sender checks it with this
+// first.
 func CheckContent(kind, message, address string) ([]byte, error) {
 	switch kind {
 	case KindMessage:

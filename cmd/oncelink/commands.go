@@ -41,9 +41,10 @@ type runFunc func(ctx context.Context, p *proc, args []string) error
 type command struct {
 	name    string // as typed after its parent: "add" in "oncelink user add"
 	args    string // the arguments in the usage line: "NAME"
-	summary string // one line for the list of commands
-	// flags declares the command's flags on fs and returns what runs with
-	// their values. help and completion call it to learn the flags.
+	summary string // the id of its message: one line for the list of commands
+	// flags declares the command's flags on fs, each with the id of its
+	// message as its usage, and returns what runs with their values. help
+	// and completion call it to learn the flags.
 	flags func(fs *flag.FlagSet) runFunc
 	// twins says which flags have an environment twin (see twin); nil: none.
 	twins func(flag string) bool
