@@ -171,7 +171,7 @@ func (h *Handler) openLink(w http.ResponseWriter, r *http.Request) {
 	if e, ok := core.AsError(err); ok && (e.Kind == core.Forbidden || e.Kind == core.Limited) {
 		if keepsCookies {
 			// The page tells the wait of a Limited refusal itself.
-			if e == core.ErrWrongPassword || e == core.ErrPasswordMissing {
+			if e.Code == core.ErrWrongPassword.Code { // a wrong or a missing password: the page says so
 				http.SetCookie(w, h.linkCookie(tok, flashCookie, e.Code, flashAge))
 			}
 			http.Redirect(w, r, "/l/"+tok, http.StatusSeeOther)
