@@ -31,8 +31,11 @@ func grants(r *http.Request) []string {
 // its content again; its owner sees how it stands.
 func (h *Handler) linkPage(w http.ResponseWriter, r *http.Request) {
 	tok := r.PathValue("token")
+	// A GET takes the flash: it says it once.
+	flash, err := r.Cookie(flashCookie)
+	flashed := err == nil && r.Method == http.MethodGet
 	var refusal *core.Error
-	if c, err := r.Cookie(flashCookie); err == nil && r.Method == http.MethodGet && c.Value == core.ErrWrongPassword.Code {
+	if flashed && flash.Value == core.ErrWrongPassword.Code {
 		refusal = core.ErrWrongPassword
 	}
 	sight, err := h.core.Look(r.Context(), tok, h.recipient(r), r.Method == http.MethodGet && refusal == nil)
@@ -43,7 +46,7 @@ func (h *Handler) linkPage(w http.ResponseWriter, r *http.Request) {
 	case sight.Opened != nil:
 		h.deliver(w, r, tok, *sight.Opened)
 	default:
-		if _, err := r.Cookie(flashCookie); err == nil {
+		if flashed {
 			http.SetCookie(w, h.linkCookie(tok, flashCookie, "", -1))
 		}
 		http.SetCookie(w, h.linkCookie(tok, checkCookie, "1", 0))
