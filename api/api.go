@@ -73,6 +73,7 @@ func (a *API) Handler() http.Handler {
 	route("GET /api/v1/requests", a.owned(a.listRequests))
 	route("GET /api/v1/requests/{id}", a.owned(a.getRequest))
 	route("POST /api/v1/requests/{id}/revoke", a.owned(a.revokeRequest))
+	route("POST /api/v1/requests/open", a.owned(a.openRequest))
 	route("POST /api/v1/webhooks", a.owned(a.createWebhook))
 	route("GET /api/v1/webhooks", a.owned(a.listWebhooks))
 	route("DELETE /api/v1/webhooks/{id}", a.owned(a.deleteWebhook))

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"sync"
@@ -69,7 +70,8 @@ func TestEveryDocumentedAnswer(t *testing.T) {
 	adaBrowser.signIn("ada")
 	for _, r := range []struct{ method, path string }{
 		{http.MethodPost, "/api/v1/links/" + id + "/revoke"}, {http.MethodPost, "/api/v1/requests"},
-		{http.MethodPost, "/api/v1/requests/1/revoke"}, {http.MethodPost, "/api/v1/webhooks"}, {http.MethodDelete, "/api/v1/webhooks/1"},
+		{http.MethodPost, "/api/v1/requests/1/revoke"}, {http.MethodPost, "/api/v1/requests/open"},
+		{http.MethodPost, "/api/v1/webhooks"}, {http.MethodDelete, "/api/v1/webhooks/1"},
 	} {
 		expect(r.method+" "+r.path+", cross-site with a session", adaBrowser.do(r.method, r.path, "", nil, crossSite), http.StatusForbidden, "cross_origin")
 	}
@@ -108,6 +110,29 @@ func TestEveryDocumentedAnswer(t *testing.T) {
 	expect("get a request", ada.get("/api/v1/requests/"+rid), http.StatusOK, "")
 	expect("get a request, another owner's", bob.get("/api/v1/requests/"+rid), http.StatusNotFound, "not_found")
 	expect("get a request without a key", anon.get("/api/v1/requests/"+rid), http.StatusUnauthorized, "key_missing")
+	// The owner reads what was sent to a request, once.
+	var asked struct {
+		URL string `json:"url"`
+	}
+	json.Unmarshal(ada.postJSON("/api/v1/requests", map[string]any{"accepts": "text"}).body, &asked)
+	ask := map[string]string{"token": path.Base(asked.URL)}
+	expect("open a request, nothing sent", ada.postJSON("/api/v1/requests/open", ask), http.StatusConflict, "nothing_sent")
+	expect("open a request, another owner's", bob.postJSON("/api/v1/requests/open", ask), http.StatusForbidden, "not_owner")
+	sent := anon.do(http.MethodPost, "/r/"+ask["token"], "application/x-www-form-urlencoded", strings.NewReader("message=the+new+password"),
+		http.Header{"Origin": {s.URL}})
+	if sent.StatusCode != http.StatusOK || !strings.Contains(string(sent.body), `data-testid="sent"`) {
+		t.Fatalf("send to a request: %d %s", sent.StatusCode, sent.body)
+	}
+	expect("open a request without a key", anon.postJSON("/api/v1/requests/open", ask), http.StatusUnauthorized, "key_missing")
+	expect("open a request, no token", ada.postJSON("/api/v1/requests/open", map[string]string{}), http.StatusBadRequest, "token_missing")
+	expect("open a request, forged", ada.postJSON("/api/v1/requests/open", map[string]string{"token": strings.Repeat("A", 43)}), http.StatusNotFound, "not_found")
+	expect("open a request, text", ada.do(http.MethodPost, "/api/v1/requests/open", "text/plain", strings.NewReader("x"), nil), http.StatusUnsupportedMediaType, "not_json")
+	read := ada.postJSON("/api/v1/requests/open", ask)
+	expect("open a request", read, http.StatusOK, "")
+	if !strings.Contains(string(read.body), `"message":"the new password"`) {
+		t.Errorf("open a request: %s", read.body)
+	}
+	expect("open a request again", ada.postJSON("/api/v1/requests/open", ask), http.StatusGone, "link_gone")
 	expect("revoke a request", ada.postJSON("/api/v1/requests/"+rid+"/revoke", nil), http.StatusOK, "")
 	expect("revoke a request, another owner's", bob.postJSON("/api/v1/requests/"+rid+"/revoke", nil), http.StatusNotFound, "not_found")
 	expect("revoke a request without a key", anon.postJSON("/api/v1/requests/"+rid+"/revoke", nil), http.StatusUnauthorized, "key_missing")
@@ -178,7 +203,7 @@ func TestEveryDocumentedAnswer(t *testing.T) {
 		{http.MethodGet, "/api/v1/links/1"}, {http.MethodGet, "/api/v1/links/1/events"},
 		{http.MethodPost, "/api/v1/links/1/revoke"}, {http.MethodGet, "/api/v1/events"},
 		{http.MethodPost, "/api/v1/requests"}, {http.MethodGet, "/api/v1/requests"},
-		{http.MethodGet, "/api/v1/requests/1"}, {http.MethodPost, "/api/v1/requests/1/revoke"},
+		{http.MethodGet, "/api/v1/requests/1"}, {http.MethodPost, "/api/v1/requests/1/revoke"}, {http.MethodPost, "/api/v1/requests/open"},
 		{http.MethodPost, "/api/v1/webhooks"}, {http.MethodGet, "/api/v1/webhooks"},
 		{http.MethodDelete, "/api/v1/webhooks/1"}, {http.MethodGet, "/api/v1/webhooks/1/deliveries"},
 		{http.MethodPost, "/api/v1/webhooks/1/rotate"},

@@ -254,6 +254,12 @@ func (a *API) open(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
+	a.deliver(w, r, o)
+}
+
+// deliver answers an open with what it opened: a message or a URL as
+// JSON, a file (or an end-to-end link's ciphertext) as itself.
+func (a *API) deliver(w http.ResponseWriter, r *http.Request, o core.Opened) {
 	switch {
 	case o.Link.E2ECheck != nil:
 		a.sendFile(w, r, o.File, "e2e")

@@ -117,3 +117,27 @@ func (a *API) revokeRequest(w http.ResponseWriter, r *http.Request, acc *core.Ac
 	}
 	a.reply(w, r, http.StatusOK, requestOf(rq, a.core.Now()))
 }
+
+// openRequest delivers what was sent to one of the owner's requests, as
+// POST /api/v1/open does a link's content: the link that filling the
+// request made takes its one use. The request's token comes in the body,
+// {"token": "…"}: it is the owner's only proof of the address that seals
+// what was sent.
+func (a *API) openRequest(w http.ResponseWriter, r *http.Request, acc *core.Account) {
+	var body struct {
+		Token string `json:"token"`
+	}
+	turn, err := a.core.TakeTurn(r.Context(), core.OpenAction, a.client(r))
+	if err == nil {
+		err = readJSON(w, r, &body, 4<<10, false)
+	}
+	var o core.Opened
+	if err == nil {
+		o, _, err = a.core.OpenRequest(r.Context(), turn, body.Token, core.Recipient{Client: a.client(r), Viewer: acc})
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	a.deliver(w, r, o)
+}

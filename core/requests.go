@@ -301,6 +301,9 @@ func (s *Service) Fulfil(ctx context.Context, t Turn, tokText string, d *Draft, 
 // which takes its one use. It returns that token too, the address of the
 // link's page, where its grant shows the content again for a while.
 func (s *Service) OpenRequest(ctx context.Context, t Turn, tokText string, rc Recipient) (Opened, string, error) {
+	if tokText == "" {
+		return Opened{}, "", ErrTokenMissing
+	}
 	rtok, r, err := s.requestByToken(ctx, tokText)
 	if err != nil {
 		return Opened{}, "", err
@@ -329,6 +332,8 @@ func (s *Service) OpenRequest(ctx context.Context, t Turn, tokText string, rc Re
 var (
 	ErrNotOwner    = Refusal(Forbidden, "not_owner", "", "not_yours")
 	ErrNothingSent = Refusal(Conflict, "nothing_sent", "", "nothing_sent")
+	// ErrTokenMissing answers an owner's open that names no request.
+	ErrTokenMissing = invalid("token_missing", "token")
 )
 
 // requestGone explains why a request can no longer be filled.
