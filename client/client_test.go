@@ -139,7 +139,7 @@ func TestShareAndOpen(t *testing.T) {
 			t.Errorf("open %s: %v, want a 404", link, err)
 		}
 	}
-	for _, link := range []string{s.URL + "/links", s.URL + "/l/", "ftp://host/l/x", s.URL + "/l/x?y=1", ""} {
+	for _, link := range []string{s.URL + "/links", s.URL + "/l/", "ftp://host/l/x", s.URL + "/l/x?y=1", s.URL + "/x/y", s.URL + "/r/x#key", ""} {
 		if _, err := c.Open(ctx, link, ""); !errors.Is(err, client.ErrNotLink) {
 			t.Errorf("open %q: %v, want ErrNotLink", link, err)
 		}
@@ -244,6 +244,23 @@ func TestKeyStaysHome(t *testing.T) {
 	}
 	if h := heard.Load().(string); h != "" {
 		t.Fatalf("the key went to another server: %q", h)
+	}
+	// A request opens for its owner only, with a key of its own server.
+	if _, err := c.Open(ctx, other.URL+"/r/sometoken", ""); !errors.Is(err, client.ErrRequestOwner) {
+		t.Fatalf("a request on another server: %v", err)
+	}
+	if _, err := client.New(s.URL, "").Open(ctx, s.URL+"/r/sometoken", ""); !errors.Is(err, client.ErrRequestOwner) {
+		t.Fatalf("a request without a key: %v", err)
+	}
+	rq, err := c.CreateRequest(ctx, client.NewRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Open(ctx, rq.URL, "sesame"); !errors.Is(err, client.ErrRequestPassword) {
+		t.Fatalf("a request with a password: %v", err)
+	}
+	if _, err := c.Open(ctx, rq.URL, ""); !errors.As(err, &apiErr) || apiErr.Code != "nothing_sent" {
+		t.Fatalf("a request nothing was sent to: %v", err)
 	}
 	_, err = client.New(other.URL, s.key).Me(ctx)
 	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusFound || !strings.Contains(err.Error(), "elsewhere.example") {

@@ -15,8 +15,17 @@ import (
 	"oncelink/e2e"
 )
 
-// ErrNotLink is an address that is not a link's, BASE/l/TOKEN.
-var ErrNotLink = errors.New("that is not the address of an oncelink link, which ends in /l/ and a token")
+// Errors of Open's address.
+var (
+	// ErrNotLink is an address that is neither a link's, BASE/l/TOKEN,
+	// nor a request's, BASE/r/TOKEN.
+	ErrNotLink = errors.New("that is not the address of an oncelink link or request, which ends in /l/ or /r/ and a token")
+	// ErrRequestOwner is a request's address opened without a key of its
+	// server: only the request's owner may open what was sent to it.
+	ErrRequestOwner = errors.New("only the request's owner can open what was sent to it: sign in to its server first, with oncelink login")
+	// ErrRequestPassword is a password given with a request's address.
+	ErrRequestPassword = errors.New("what was sent to a request takes no password")
+)
 
 // Opened is what a link delivered: a message, a web address, or a file to
 // read from Body.
@@ -39,12 +48,17 @@ type Opened struct {
 // meant for one account. password is the link's, or empty. An end-to-end
 // link's address carries its key after "#": the content is decrypted here,
 // a file as it is read (see ErrDecrypt); the key never goes to the server.
+//
+// A request's address, BASE/r/TOKEN, opens what was sent to it, for its
+// owner: c must hold a key of the request's server and account.
 func (c *Client) Open(ctx context.Context, link, password string) (*Opened, error) {
-	base, tok, fragment, err := c.splitLink(link)
-	if err != nil {
+	base, kind, tok, fragment, err := c.splitLink(link)
+	switch {
+	case err != nil:
 		return nil, err
-	}
-	if fragment != "" {
+	case kind == "r":
+		return c.openRequest(ctx, base, tok, password)
+	case fragment != "":
 		secret, err := e2e.ParseSecret(fragment)
 		if err != nil {
 			return nil, err
@@ -59,6 +73,39 @@ func (c *Client) Open(ctx context.Context, link, password string) (*Opened, erro
 	if err != nil {
 		return nil, err
 	}
+	return c.opened(res)
+}
+
+// openRequest opens what was sent to the request with token tok on server
+// base, for its owner: POST /api/v1/requests/open. It takes the one use of
+// the link that filling the request made.
+func (c *Client) openRequest(ctx context.Context, base, tok, password string) (*Opened, error) {
+	switch {
+	case password != "":
+		return nil, ErrRequestPassword
+	case c.key == "" || !sameServer(base, c.base):
+		// The key goes to its own server only.
+		return nil, ErrRequestOwner
+	}
+	b, err := json.Marshal(map[string]string{"token": tok})
+	if err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/requests/open", bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	res, err := c.do(req, true)
+	if err != nil {
+		return nil, err
+	}
+	return c.opened(res)
+}
+
+// opened reads the answer of an open: a file to read from its body, or a
+// message or web address.
+func (c *Client) opened(res *http.Response) (*Opened, error) {
 	if res.Header.Get("Oncelink-Kind") == "file" {
 		o := &Opened{Kind: "file", Type: res.Header.Get("Content-Type"), Size: res.ContentLength, Body: res.Body}
 		if _, params, err := mime.ParseMediaType(res.Header.Get("Content-Disposition")); err == nil {
@@ -94,28 +141,29 @@ func (c *Client) postOpen(ctx context.Context, base, tok string, body map[string
 	return c.do(req, sameServer(base, c.base))
 }
 
-// splitLink finds the server, the token and the fragment (an end-to-end
-// link's key) of link.
-func (c *Client) splitLink(link string) (base, tok, fragment string, err error) {
+// splitLink finds the server, the kind ("l" for a link, "r" for a
+// request), the token and the fragment (an end-to-end link's key) of link.
+func (c *Client) splitLink(link string) (base, kind, tok, fragment string, err error) {
 	link = strings.TrimSpace(link)
 	if !strings.Contains(link, "/") {
 		if link == "" || c.base == "" {
-			return "", "", "", ErrNotLink
+			return "", "", "", "", ErrNotLink
 		}
-		return c.base, link, "", nil
+		return c.base, "l", link, "", nil
 	}
 	u, err := url.Parse(link)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", "", "", ErrNotLink
+		return "", "", "", "", ErrNotLink
 	}
 	prefix, tok := path.Split(strings.TrimSuffix(u.EscapedPath(), "/"))
-	if tok == "" || !strings.HasSuffix(prefix, "/l/") || u.RawQuery != "" {
-		return "", "", "", ErrNotLink
+	dir, kind := path.Split(strings.TrimSuffix(prefix, "/"))
+	if tok == "" || (kind != "l" && kind != "r") || u.RawQuery != "" || (kind == "r" && u.Fragment != "") {
+		return "", "", "", "", ErrNotLink
 	}
 	fragment = u.Fragment
-	u.Path, u.RawPath, u.Fragment, u.RawFragment = strings.TrimSuffix(prefix, "/l/"), "", "", ""
+	u.Path, u.RawPath, u.Fragment, u.RawFragment = strings.TrimSuffix(dir, "/"), "", "", ""
 	u.User = nil
-	return u.String(), tok, fragment, nil
+	return u.String(), kind, tok, fragment, nil
 }
 
 // sameServer reports whether a and b are the same server's address.

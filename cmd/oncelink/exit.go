@@ -64,6 +64,8 @@ var clientErrors = []struct {
 }{
 	{client.ErrNotLink, "cli.error.not_link"},
 	{client.ErrDecrypt, "cli.error.decrypt"},
+	{client.ErrRequestOwner, "cli.error.request_owner"},
+	{client.ErrRequestPassword, "cli.error.request_password"},
 }
 
 // exitCode is the status oncelink ends with after err: the one place where
@@ -77,6 +79,10 @@ func exitCode(err error) int {
 		return e.code
 	case errors.Is(err, client.ErrNotLink):
 		return exitNotFound
+	case errors.Is(err, client.ErrRequestOwner):
+		return exitSignedOut
+	case errors.Is(err, client.ErrRequestPassword):
+		return exitUsage
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted
 	}

@@ -16,7 +16,8 @@ import (
 )
 
 // openCommand opens a link as its recipient: oncelink open URL [-o FILE]
-// [--password-stdin]. It takes one of the link's uses.
+// [--password-stdin]. It takes one of the link's uses. A request's URL
+// opens, for its owner, what was sent to it.
 func openCommand(fs *flag.FlagSet) runFunc {
 	output := fs.String("o", "", "cli.flag.open_o")
 	passwordStdin := fs.Bool("password-stdin", false, "cli.flag.open_password_stdin")
@@ -27,8 +28,9 @@ func openCommand(fs *flag.FlagSet) runFunc {
 		case len(args) > 1:
 			return unexpectedArg(p, args[1])
 		}
-		// Opening needs no key. A signed-in client sends its key to its
-		// own server only, where a link meant for its account needs it.
+		// Opening a link needs no key. A signed-in client sends its key to
+		// its own server only, where a link meant for its account, or a
+		// request of the account, needs it.
 		c, err := signedIn(p)
 		if err != nil {
 			c = p.client("", "")

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"math/rand/v2"
+	"mime/multipart"
 	"net/http"
 	"os"
 	"os/exec"
@@ -196,8 +197,12 @@ func TestClientCommands(t *testing.T) {
 	if !requestURL.MatchString(r.stdout) || r.stderr != "" {
 		t.Fatalf("request: stdout %q, stderr %q", r.stdout, r.stderr)
 	}
+	asked := strings.TrimSpace(r.stdout)
+	if r := sh.must(exitFailed, "", "open", asked); !strings.Contains(r.stderr, "Nobody has sent anything to this request yet") {
+		t.Fatalf("open of a request nothing was sent to: %q", r.stderr)
+	}
 	send := func() int {
-		res, err := newClient().PostForm(strings.TrimSpace(r.stdout), map[string][]string{"message": {"vpn secret"}})
+		res, err := newClient().PostForm(asked, map[string][]string{"message": {"vpn secret"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -206,6 +211,31 @@ func TestClientCommands(t *testing.T) {
 	}
 	if first, second := send(), send(); first != http.StatusSeeOther || second != http.StatusGone {
 		t.Fatalf("sends to the request: %d then %d, want 303 then 410", first, second)
+	}
+	// What was sent opens for the request's owner alone, once.
+	if r := newShell(t).must(exitSignedOut, "", "open", asked); !strings.Contains(r.stderr, "only the request's owner") {
+		t.Fatalf("open of a request, signed out: %q", r.stderr)
+	}
+	sh.must(exitUsage, "sesame\n", "open", asked, "--password-stdin")
+	if r := sh.must(exitDone, "", "open", asked); r.stdout != "vpn secret" {
+		t.Fatalf("open of a filled request: %q", r.stdout)
+	}
+	sh.must(exitGone, "", "open", asked)
+	// A file sent to a request arrives whole.
+	asked = strings.TrimSpace(sh.must(exitDone, "", "request", "--accepts", "file").stdout)
+	var form bytes.Buffer
+	mw := multipart.NewWriter(&form)
+	fw, _ := mw.CreateFormFile("file", "vpn.conf")
+	sentFile := bytes.Repeat([]byte("remote vpn.example.com 1194\n"), 4000)
+	fw.Write(sentFile)
+	mw.Close()
+	if res, err := newClient().Post(asked, mw.FormDataContentType(), &form); err != nil || res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("send a file to a request: %v %v", res, err)
+	}
+	saved := filepath.Join(t.TempDir(), "vpn.conf")
+	sh.must(exitDone, "", "open", asked, "-o", saved)
+	if got, err := os.ReadFile(saved); err != nil || !bytes.Equal(got, sentFile) {
+		t.Fatalf("the file sent to a request came back with %d bytes (%v), want %d", len(got), err, len(sentFile))
 	}
 	if r := sh.must(exitFailed, "", "request", "--accepts", "video"); !strings.HasPrefix(r.stderr, "oncelink: --accepts: ") {
 		t.Fatalf("request --accepts video: %q", r.stderr)
@@ -335,14 +365,14 @@ func TestClientCommands(t *testing.T) {
 	sh.printed.WriteString(interrupted.String())
 
 	// links --json parses, and lists them all, newest first: the link the
-	// filled request made among them.
+	// filled requests made among them.
 	var list struct {
 		Links []struct {
 			ID            int64
 			Label, Status string
 		}
 	}
-	if err := json.Unmarshal([]byte(sh.must(exitDone, "", "links", "--json").stdout), &list); err != nil || len(list.Links) != 8 {
+	if err := json.Unmarshal([]byte(sh.must(exitDone, "", "links", "--json").stdout), &list); err != nil || len(list.Links) != 9 {
 		t.Fatalf("links --json: %+v %v", list, err)
 	}
 	if l := list.Links[0]; l.ID != made.ID || l.Label != "interrupted" || l.Status != "active" {
