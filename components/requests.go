@@ -4,6 +4,8 @@ import (
 	"context"
 	"strconv"
 	"time"
+
+	"oncelink/core"
 )
 
 // Requests is the owner's requests page: the form, the request just made
@@ -82,6 +84,18 @@ func acceptsID(a string, ids map[string]string) string {
 		return id
 	}
 	return ids["any"]
+}
+
+// sendFields are the fields of a request's send form, by what it accepts:
+// an error about another is said above the form.
+func sendFields(accepts string) []string {
+	switch accepts {
+	case core.AcceptsText:
+		return []string{"message"}
+	case core.AcceptsFile:
+		return []string{"file"}
+	}
+	return []string{"message", "file"}
 }
 
 var (

@@ -999,7 +999,7 @@ func SendPage(p Page, v SendForm) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = formError(unplaced(v.Error, v.ErrorField, "message", "file")).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = formError(unplaced(v.Error, v.ErrorField, sendFields(v.Accepts)...)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -181,3 +181,30 @@ func (c *testClient) requestsStreamPath() string {
 	}
 	return strings.ReplaceAll(m[1], "&amp;", "&")
 }
+
+// TestSendFormSaysWhatItRefuses sends a request what it does not accept:
+// the form comes back saying so, though the field concerned is not one the
+// form shows, and the request stays open.
+func TestSendFormSaysWhatItRefuses(t *testing.T) {
+	s := newTestServer(t)
+	ann := s.admin()
+	sender := s.client()
+	for _, tt := range []struct {
+		accepts string
+		parts   []formPart
+		want    string
+	}{
+		{"text", []formPart{filePart("notes.txt", []byte("a file"))}, "This request asks for a message, not a file."},
+		{"file", []formPart{field("message", "a message")}, "This request asks for a file, not a message."},
+	} {
+		req := ann.createRequest(url.Values{"accepts": {tt.accepts}})
+		ct, body := multipartBody(t, tt.parts)
+		res := sender.request(http.MethodPost, req, bytes.NewReader(body), http.Header{"Content-Type": {ct}})
+		if res.StatusCode != http.StatusBadRequest || !strings.Contains(res.body, tt.want) || !strings.Contains(res.body, `data-testid="send-form"`) {
+			t.Errorf("a %s request sent what it does not accept: %d, want 400 saying %q:\n%s", tt.accepts, res.StatusCode, tt.want, res.body)
+		}
+		if res := sender.get(req); res.StatusCode != http.StatusOK {
+			t.Errorf("the %s request after the refusal: %d, want it still open", tt.accepts, res.StatusCode)
+		}
+	}
+}
