@@ -19,24 +19,36 @@ func TestE2EExchanges(t *testing.T) {
 	secret := e2e.NewSecret()
 	claim := base64.RawURLEncoding.EncodeToString(e2e.Claim(secret))
 	ct := e2e.Seal(e2e.Key(secret, "pw"), e2e.Header{Kind: "url"}, []byte("https://example.com/x"))
-	form := func(check string, ct []byte) (string, *bytes.Buffer) {
+	form := func(on, check string, ct []byte) (string, *bytes.Buffer) {
 		var body bytes.Buffer
 		mw := multipart.NewWriter(&body)
 		mw.WriteField("kind", "url")
 		mw.WriteField("ttl", "1h")
 		mw.WriteField("password", "pw")
-		mw.WriteField("e2e", "1")
-		mw.WriteField("e2e_check", check)
+		mw.WriteField("url", "https://example.com/in-the-clear")
+		mw.WriteField("e2e", on)
+		if check != "" {
+			mw.WriteField("e2e_check", check)
+		}
 		fw, _ := mw.CreateFormFile("file", "oncelink-e2e.bin")
 		fw.Write(ct)
 		mw.Close()
 		return mw.FormDataContentType(), &body
 	}
-	ctype, body := form("short", ct)
-	if res := ada.do(http.MethodPost, "/api/v1/links", ctype, body, nil); res.StatusCode != http.StatusBadRequest || res.problem().Code != "e2e_check_invalid" {
-		t.Fatalf("a bad check: %d %s", res.StatusCode, res.body)
+	// An end-to-end link asked for wrongly is refused, never made as a
+	// link the server can read.
+	for _, tt := range []struct{ on, check, code, field string }{
+		{"1", "short", "e2e_check_invalid", "e2e_check"},
+		{"1", "", "e2e_check_missing", "e2e_check"},
+		{"yes", base64.RawURLEncoding.EncodeToString(e2e.Check(e2e.Claim(secret))), "e2e_invalid", "e2e"},
+	} {
+		ctype, body := form(tt.on, tt.check, ct)
+		res := ada.do(http.MethodPost, "/api/v1/links", ctype, body, nil)
+		if p := res.problem(); res.StatusCode != http.StatusBadRequest || p.Code != tt.code || p.Field != tt.field {
+			t.Fatalf("e2e %q, e2e_check %q: %d %s, want 400 %s in %s", tt.on, tt.check, res.StatusCode, res.body, tt.code, tt.field)
+		}
 	}
-	ctype, body = form(base64.RawURLEncoding.EncodeToString(e2e.Check(e2e.Claim(secret))), ct)
+	ctype, body := form("1", base64.RawURLEncoding.EncodeToString(e2e.Check(e2e.Claim(secret))), ct)
 	res := ada.do(http.MethodPost, "/api/v1/links", ctype, body, nil)
 	if res.StatusCode != http.StatusCreated {
 		t.Fatalf("create: %d %s", res.StatusCode, res.body)
@@ -52,7 +64,7 @@ func TestE2EExchanges(t *testing.T) {
 		t.Fatalf("listed %+v", listed.Links)
 	}
 	anon := s.client("")
-	if res := anon.postJSON(openPath(l.URL), map[string]string{"password": "pw"}); res.StatusCode != http.StatusBadRequest || res.problem().Code != "e2e_claim_missing" {
+	if res := anon.postJSON(openPath(l.URL), map[string]string{"password": "pw"}); res.StatusCode != http.StatusBadRequest || res.problem().Code != "e2e_claim_missing" || res.problem().Field != "claim" {
 		t.Fatalf("no claim: %d %s", res.StatusCode, res.body)
 	}
 	wrong := base64.RawURLEncoding.EncodeToString(e2e.Claim(e2e.NewSecret()))

@@ -27,11 +27,15 @@ var MaxE2EText = e2e.SealedSize(MaxMessageBytes, e2e.MaxHeader)
 // SetE2E marks d's file, when value turns it on ("1", "true" or "on"), as
 // an end-to-end link's ciphertext: it is bounded by MaxE2EUpload, and kept
 // whatever the link's kind, without a name and unsniffed. A form sends the
-// field before its file.
+// field before its file. Any value but those and the ones that turn it off
+// ("", "0", "false" or "off") makes Create refuse the link.
 func (d *Draft) SetE2E(value string) {
 	switch value {
 	case "1", "true", "on":
 		d.e2e = true
+	case "", "0", "false", "off":
+	default:
+		d.e2eInvalid = true
 	}
 }
 
@@ -47,20 +51,26 @@ func (s *Service) e2eTooLarge() *Error {
 // no use, and it counts against the same limits.
 var ErrWrongKey = Refusal(Forbidden, "wrong_key", "", "wrong_key")
 
-var errClaimMissing = invalid("e2e_claim_missing", "")
+var errClaimMissing = invalid("e2e_claim_missing", "claim")
 
 // e2eCheck reads the check a create sends for an end-to-end link: the
 // SHA-256 of the claim, in unpadded base64url.
 func e2eCheck(text string) ([]byte, error) {
 	b, err := base64.RawURLEncoding.Strict().DecodeString(text)
 	if err != nil || len(b) != 32 {
-		return nil, invalid("e2e_check_invalid", "")
+		return nil, invalid("e2e_check_invalid", "e2e_check")
 	}
 	return b, nil
 }
 
 // createE2E fills n, an end-to-end link's, from in and d's ciphertext.
 func (s *Service) createE2E(in LinkInput, d *Draft) ([]byte, error) {
+	switch {
+	case d.e2eInvalid:
+		return nil, invalid("e2e_invalid", "e2e")
+	case in.E2ECheck == "":
+		return nil, invalid("e2e_check_missing", "e2e_check")
+	}
 	check, err := e2eCheck(in.E2ECheck)
 	if err != nil {
 		return nil, err

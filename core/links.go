@@ -140,7 +140,7 @@ func (s *Service) Create(ctx context.Context, owner int64, d *Draft, in LinkInpu
 		n.ForUserID = u.ID
 	}
 	n.TokenHash = d.tok.Hash()
-	if in.E2ECheck != "" {
+	if in.E2ECheck != "" || d.e2e || d.e2eInvalid {
 		if n.E2ECheck, err = s.createE2E(in, d); err != nil {
 			return Created{}, err
 		}

@@ -47,9 +47,9 @@ type Draft struct {
 	file *upload
 	// uploader is the client whose upload slot the draft holds, if any.
 	uploader *string
-	// e2e is set once the form said its file is end-to-end ciphertext
-	// (see SetE2E).
-	e2e bool
+	// e2e is set once the form said its file is end-to-end ciphertext,
+	// e2eInvalid when it said something else than on or off (see SetE2E).
+	e2e, e2eInvalid bool
 }
 
 // NewDraft starts a link.
