@@ -139,9 +139,10 @@ func (d *download) Read(p []byte) (int, error) {
 
 // outputFile is the file -o names. A file is written beside it under a
 // temporary name, readable by its owner alone (what is shared once is
-// likely a secret), and renamed to its name only when whole. What is not a
-// file, such as /dev/stdout or a named pipe, is written in place: renamed
-// over, it would be replaced by a file.
+// likely a secret), and renamed to its name only when whole; a symbolic
+// link's file is, and the link stays. What is not a file, such as a
+// terminal, a named pipe or /dev/stdout leading to one, is written in
+// place: renamed over, it would be replaced by a file.
 type outputFile struct {
 	path string
 	f    *os.File
@@ -155,12 +156,23 @@ func createOutput(p *proc, path string) (*outputFile, error) {
 	if err == nil && fi.IsDir() {
 		return nil, usageError(p.T("cli.open.output_dir", "Path", path))
 	}
+	name := path
+	if err == nil && fi.Mode().IsRegular() {
+		// Through links to the file itself: /dev/stdout, when standard
+		// output is a file, leads to that file.
+		if name, err = filepath.EvalSymlinks(path); err != nil {
+			name = path
+		}
+	}
 	var f *os.File
-	part := err != nil || fi.Mode().IsRegular()
+	lfi, lerr := os.Lstat(name)
+	part := lerr != nil || lfi.Mode().IsRegular()
 	if part {
-		f, err = os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.part")
+		f, err = os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*.part")
 	} else {
-		f, err = os.OpenFile(path, os.O_WRONLY, 0)
+		// Not a file, or a link that leads nowhere a file can be renamed
+		// to: written through.
+		f, err = os.OpenFile(name, os.O_WRONLY|os.O_CREATE, 0o600)
 	}
 	var pathErr *fs.PathError
 	if errors.As(err, &pathErr) {
@@ -169,7 +181,7 @@ func createOutput(p *proc, path string) (*outputFile, error) {
 	if err != nil {
 		return nil, errors.New(p.T("cli.open.output_unwritable", "Path", path, "Err", err))
 	}
-	return &outputFile{path: path, f: f, part: part}, nil
+	return &outputFile{path: name, f: f, part: part}, nil
 }
 
 // keep writes r to the file, and gives a temporary file its name.

@@ -306,6 +306,37 @@ func TestClientCommands(t *testing.T) {
 	if st, err := os.Lstat(pipe); err != nil || st.Mode().Type() != fs.ModeNamedPipe {
 		t.Fatalf("the pipe is now %v, %v", st.Mode(), err)
 	}
+	// A symbolic link's file gets the content, and the link stays: a
+	// link to a file, and one to /dev/stdout, when standard output is a
+	// pipe and when it is a file.
+	target, linked := filepath.Join(dir, "target.txt"), filepath.Join(dir, "link.txt")
+	os.WriteFile(target, []byte("old"), 0o600)
+	os.Symlink("target.txt", linked)
+	sh.must(exitDone, "", "open", strings.TrimSpace(sh.must(exitDone, "through a link", "share").stdout), "-o", linked)
+	if b, err := os.ReadFile(target); err != nil || string(b) != "through a link" {
+		t.Fatalf("the link's file holds %q, %v", b, err)
+	}
+	toStdout := filepath.Join(dir, "stdout")
+	os.Symlink("/dev/stdout", toStdout)
+	if r := sh.must(exitDone, "", "open", strings.TrimSpace(sh.must(exitDone, "to a pipe", "share").stdout), "-o", toStdout); r.stdout != "to a pipe" {
+		t.Fatalf("-o a link to /dev/stdout, a pipe: %q", r.stdout)
+	}
+	out, err := os.Create(filepath.Join(dir, "out.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := sh.command(nil, nil, "open", strings.TrimSpace(sh.must(exitDone, "to a file", "share").stdout), "-o", toStdout)
+	cmd.Stdout = out
+	err = cmd.Run()
+	out.Close()
+	if b, _ := os.ReadFile(out.Name()); err != nil || string(b) != "to a file" {
+		t.Fatalf("-o a link to /dev/stdout, a file: %q, %v", b, err)
+	}
+	for _, l := range []string{linked, toStdout} {
+		if st, err := os.Lstat(l); err != nil || st.Mode().Type() != fs.ModeSymlink {
+			t.Fatalf("%s is no longer a link: %v, %v", l, st.Mode(), err)
+		}
+	}
 
 	// share --wait: a browser opens the link; the command names it within a second.
 	wait := sh.command(strings.NewReader(""), nil, "share", "--wait", "--label", "waited", "for your eyes")
@@ -372,7 +403,7 @@ func TestClientCommands(t *testing.T) {
 			Label, Status string
 		}
 	}
-	if err := json.Unmarshal([]byte(sh.must(exitDone, "", "links", "--json").stdout), &list); err != nil || len(list.Links) != 9 {
+	if err := json.Unmarshal([]byte(sh.must(exitDone, "", "links", "--json").stdout), &list); err != nil || len(list.Links) != 12 {
 		t.Fatalf("links --json: %+v %v", list, err)
 	}
 	if l := list.Links[0]; l.ID != made.ID || l.Label != "interrupted" || l.Status != "active" {
