@@ -21,6 +21,9 @@ type AccountItem struct {
 	CreatedAt time.Time
 	// Self marks the viewer's own account, which cannot be disabled.
 	Self bool
+	// ResetKey is the form key of its reset-password form (see
+	// handlers.sentAlready).
+	ResetKey string
 	// SSO lists the identity providers' accounts linked to it, each as
 	// its email address or else its issuer: it signs in with single
 	// sign-on as them.

@@ -19,6 +19,9 @@ type Requests struct {
 
 // RequestForm is the "Request a secret" form, as typed, with its mistake.
 type RequestForm struct {
+	// FormKey tells this form from a second sending of it (see
+	// handlers.sentAlready).
+	FormKey                   string
 	Label, Note, Accepts, TTL string
 	MinTTL, MaxTTL            string
 	Error, ErrorField         string

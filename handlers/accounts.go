@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"crypto/rand"
 	"net/http"
 	"strings"
 
@@ -57,7 +58,7 @@ func (h *Handler) renderAccounts(w http.ResponseWriter, r *http.Request, a *core
 
 func accountItem(acc core.Account, viewer *core.Account, linked []core.Linked) components.AccountItem {
 	item := components.AccountItem{ID: acc.ID, Name: acc.Username, Admin: acc.Admin, Disabled: acc.Disabled(),
-		CreatedAt: acc.CreatedAt, Self: acc.ID == viewer.ID}
+		CreatedAt: acc.CreatedAt, Self: acc.ID == viewer.ID, ResetKey: rand.Text()}
 	for _, l := range linked {
 		item.SSO = append(item.SSO, l.Label())
 	}
@@ -188,6 +189,13 @@ func (h *Handler) resetPassword(w http.ResponseWriter, r *http.Request, a *core.
 		h.fail(w, r, err)
 		return
 	}
+	key := r.PostForm.Get("form_key")
+	if h.sentAlready(r, resetForms, key) {
+		// A reload of the page that showed the new password's link: a
+		// second reset would make that password, just passed on, useless.
+		h.renderAccounts(w, r, a, http.StatusConflict, components.Accounts{Error: i18n.T(r.Context(), "accounts.action.reset_twice")})
+		return
+	}
 	reset, err := h.core.ResetPassword(r.Context(), *a, id)
 	if e, ok := core.AsError(err); ok && e.Kind == core.Invalid {
 		h.renderAccounts(w, r, a, Status(e.Kind), components.Accounts{Error: e.Message(i18n.From(r.Context()))})
@@ -197,6 +205,7 @@ func (h *Handler) resetPassword(w http.ResponseWriter, r *http.Request, a *core.
 		h.fail(w, r, err)
 		return
 	}
+	h.rememberSent(r, resetForms, key)
 	v := components.Accounts{Reset: &components.Reset{Name: reset.Account.Username, Link: *h.created(reset.Link)}}
 	h.renderAccounts(w, r, a, http.StatusCreated, v)
 	PublishAfter(w, r, h.core, reset.Link.Event())

@@ -15,17 +15,30 @@ func TestResetPasswordHandsOverALink(t *testing.T) {
 	bobStream := bob.stream()
 	bobID := admin.accountID("bob")
 
-	res := admin.post("/accounts/"+bobID+"/reset-password", nil)
+	m := regexp.MustCompile(`action="/accounts/` + bobID + `/reset-password"[^>]*><input type="hidden" name="form_key" value="([^"]+)"`).
+		FindStringSubmatch(admin.get("/accounts").body)
+	if m == nil {
+		t.Fatal("no form key in bob's reset-password form")
+	}
+	reset := url.Values{"form_key": {m[1]}}
+	res := admin.post("/accounts/"+bobID+"/reset-password", reset)
 	if res.StatusCode != http.StatusCreated || !hasTestID(t, res.body, "reset") {
 		t.Fatalf("reset: %d %s", res.StatusCode, res.body)
+	}
+	// A reload of that page sends the form again: the password is not
+	// reset a second time, which would make the link's useless.
+	if again := admin.post("/accounts/"+bobID+"/reset-password", reset); again.StatusCode != http.StatusConflict ||
+		!strings.Contains(again.body, "This form was sent already") || hasTestID(t, again.body, "reset") {
+		t.Fatalf("the reset sent again: %d %s", again.StatusCode, again.body)
 	}
 	doc := parseHTML(t, res.body)
 	link := attr(first(t, doc, "link URL", byTestID("link-url")), "value")
 	if !strings.HasPrefix(link, s.URL+"/l/") {
 		t.Fatalf("the new password's link: %q", link)
 	}
-	// The password is in the link, not on the page.
-	if regexp.MustCompile(`[A-Z2-7]{26}`).MatchString(res.body) {
+	// The password is in the link, not on the page (where the forms' keys
+	// look alike).
+	if regexp.MustCompile(`[A-Z2-7]{26}`).MatchString(regexp.MustCompile(`name="form_key" value="[^"]*"`).ReplaceAllString(res.body, "")) {
 		t.Error("the accounts page shows a password")
 	}
 	if ev := bobStream.next(); ev.name != "signed-out" {

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"crypto/rand"
 	"mime"
 	"net/http"
 	"time"
@@ -18,7 +19,7 @@ func (h *Handler) requests(w http.ResponseWriter, r *http.Request, a *core.Accou
 
 func (h *Handler) emptyRequestForm() components.RequestForm {
 	cfg := h.core.Config()
-	return components.RequestForm{Accepts: core.AcceptsAny, TTL: core.DefaultTTL,
+	return components.RequestForm{FormKey: rand.Text(), Accepts: core.AcceptsAny, TTL: core.DefaultTTL,
 		MinTTL: core.FormatDuration(cfg.MinTTL), MaxTTL: core.FormatDuration(cfg.MaxTTL)}
 }
 
@@ -53,6 +54,14 @@ func (h *Handler) createRequest(w http.ResponseWriter, r *http.Request, a *core.
 		return
 	}
 	f := h.emptyRequestForm()
+	if h.sentAlready(r, requestForms, r.PostForm.Get("form_key")) {
+		// A reload of the page that showed the request's address: that
+		// request is in the list, and another would be one never asked for.
+		f.Error = i18n.T(r.Context(), "requests.form.sent_twice")
+		h.renderRequests(w, r, a, http.StatusConflict, f, nil)
+		return
+	}
+	f.FormKey = r.PostForm.Get("form_key")
 	f.Label, f.Note, f.Accepts, f.TTL = r.PostForm.Get("label"), r.PostForm.Get("note"), r.PostForm.Get("accepts"), r.PostForm.Get("ttl")
 	c, err := h.core.CreateRequest(r.Context(), a.ID, core.RequestInput{Label: f.Label, Note: f.Note, Accepts: f.Accepts, TTL: f.TTL})
 	if e, ok := core.AsError(err); ok && e.Kind == core.Invalid {
@@ -64,6 +73,7 @@ func (h *Handler) createRequest(w http.ResponseWriter, r *http.Request, a *core.
 		h.fail(w, r, err)
 		return
 	}
+	h.rememberSent(r, requestForms, f.FormKey)
 	created := &components.CreatedRequest{URL: c.URL, Row: requestRow(c.Request, h.core.Now())}
 	h.renderRequests(w, r, a, http.StatusCreated, h.emptyRequestForm(), created)
 }

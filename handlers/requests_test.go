@@ -171,6 +171,41 @@ func TestWithdrawnRequestIsGone(t *testing.T) {
 	}
 }
 
+// TestRequestFormSentTwiceMakesOne sends the request form again, as a
+// reload of the page that answered it does: no second request.
+func TestRequestFormSentTwiceMakesOne(t *testing.T) {
+	s := newTestServer(t)
+	ann := s.admin()
+	formKey := func(page string) string {
+		t.Helper()
+		m := regexp.MustCompile(`name="form_key" value="([^"]+)"`).FindStringSubmatch(page)
+		if m == nil {
+			t.Fatal("no form key in the request form")
+		}
+		return m[1]
+	}
+	key := formKey(ann.get("/requests").body)
+	form := url.Values{"form_key": {key}, "note": {"the VPN password, please"}, "accepts": {"any"}, "ttl": {"1h"}}
+	if res := ann.post("/requests", form); res.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %d %s", res.StatusCode, res.body)
+	}
+	again := ann.post("/requests", form)
+	if again.StatusCode != http.StatusConflict || !strings.Contains(again.body, "This form was sent already") || requestURLPattern.MatchString(again.body) {
+		t.Fatalf("the form sent again: %d %s", again.StatusCode, again.body)
+	}
+	if n := strings.Count(ann.get("/requests").body, `data-status="open"`); n != 1 {
+		t.Fatalf("%d open requests, want 1", n)
+	}
+	// A refused form keeps its key: corrected, it makes its request.
+	refused := ann.post("/requests", url.Values{"form_key": {formKey(again.body)}, "accepts": {"video"}})
+	if refused.StatusCode != http.StatusBadRequest {
+		t.Fatalf("a bad form: %d", refused.StatusCode)
+	}
+	if res := ann.post("/requests", url.Values{"form_key": {formKey(refused.body)}, "accepts": {"text"}}); res.StatusCode != http.StatusCreated {
+		t.Fatalf("the corrected form: %d %s", res.StatusCode, res.body)
+	}
+}
+
 // requestsStreamPath is the event stream's path that the requests page
 // gives.
 func (c *testClient) requestsStreamPath() string {

@@ -3,7 +3,6 @@ package handlers
 import (
 	"crypto/rand"
 	"net/http"
-	"slices"
 	"strings"
 
 	"oncelink/components"
@@ -79,8 +78,7 @@ func (h *Handler) createKey(w http.ResponseWriter, r *http.Request, a *core.Acco
 		return
 	}
 	f := components.KeyForm{FormKey: r.PostForm.Get("form_key"), Name: strings.TrimSpace(r.PostForm.Get("name")), Expires: r.PostForm.Get("expires")}
-	sent := strings.Fields(h.sessions.GetString(r.Context(), sessionKeyForms))
-	if f.FormKey != "" && slices.Contains(sent, f.FormKey) {
+	if h.sentAlready(r, keyForms, f.FormKey) {
 		// A reload of the page that showed the key: its secret is not
 		// kept anywhere to show again, and another key would be one the
 		// owner never asked for.
@@ -98,20 +96,9 @@ func (h *Handler) createKey(w http.ResponseWriter, r *http.Request, a *core.Acco
 		h.fail(w, r, err)
 		return
 	}
-	if f.FormKey != "" && core.ValidIdempotencyKey(f.FormKey) {
-		sent = append(sent, f.FormKey)
-		h.sessions.Put(r.Context(), sessionKeyForms, strings.Join(sent[max(0, len(sent)-keptKeyForms):], " "))
-	}
+	h.rememberSent(r, keyForms, f.FormKey)
 	h.renderSettings(w, r, a, http.StatusCreated, components.Settings{NewKey: &components.NewKey{Name: k.Key.Name, Secret: k.Secret}})
 }
-
-// sessionKeyForms holds, space-separated, the form keys of the last
-// keptKeyForms API keys made in a session, so that a form sent again
-// (a reload, a second click) makes no second key.
-const (
-	sessionKeyForms = "key_forms"
-	keptKeyForms    = 8
-)
 
 // revokeKey ends one of the account's API keys at once.
 func (h *Handler) revokeKey(w http.ResponseWriter, r *http.Request, a *core.Account) {
