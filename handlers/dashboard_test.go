@@ -275,6 +275,11 @@ func TestFormsAndRowsSayWhatTheyAre(t *testing.T) {
 	if !hasTestID(t, details, "password-mark") {
 		t.Error("the password link's page does not mark it")
 	}
+	// An unlabelled web address is named as the form names its kind.
+	c.createLink(url.Values{"kind": {"url"}, "url": {"https://example.com/"}})
+	if page := c.get("/links").body; !strings.Contains(page, `aria-label="Revoke Web address link"`) {
+		t.Error("an unlabelled web address's row is not named a web address link")
+	}
 }
 
 // TestCreateWithoutJavaScript: a form posted without htmx gets a page of
