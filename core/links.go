@@ -410,8 +410,9 @@ func (s *Service) Audit(ctx context.Context, owner, id int64) (Link, []Event, er
 	return l, events, fromStore(err)
 }
 
-// Revoke ends owner's link id at once, and tells the owner's streams.
-// Revoking a dead link again changes nothing.
+// Revoke ends owner's active link id at once, and tells the owner's
+// streams. Revoking a dead link (revoked, used up or expired) changes
+// nothing.
 func (s *Service) Revoke(ctx context.Context, owner, id int64, c Client) (Link, error) {
 	l, err := s.store.Revoke(ctx, owner, id, s.event(c))
 	if err != nil {

@@ -187,7 +187,7 @@ func TestEventStreamCarriesTheOwnersRows(t *testing.T) {
 	bob := s.user("bob")
 	annStream, bobStream := ann.stream(), bob.stream()
 
-	link := ann.createLink(url.Values{"label": {"vault code"}, "max_uses": {"2"}})
+	link := ann.createLink(url.Values{"label": {"vault code"}, "max_uses": {"3"}})
 	id := ann.firstRowID()
 	ev := annStream.next()
 	if ev.name != "created" || !strings.Contains(ev.data, `id="link-`+id+`"`) || !strings.Contains(ev.data, "vault code") {
@@ -200,10 +200,10 @@ func TestEventStreamCarriesTheOwnersRows(t *testing.T) {
 		do   func()
 		want []string
 	}{
-		{"page view", func() { recipient.get(link) }, []string{`data-status="active"`, "1 page view", "Opened 0 of 2"}},
-		{"use", func() { recipient.post(link, nil) }, []string{`data-status="active"`, "Opened 1 of 2"}},
-		{"last use", func() { s.client().post(link, nil) }, []string{`data-status="used"`, "Opened 2 of 2"}},
-		{"revoke", func() { ann.htmx(http.MethodPost, "/links/"+id+"/revoke", nil) }, []string{`data-status="revoked"`}},
+		{"page view", func() { recipient.get(link) }, []string{`data-status="active"`, "1 page view", "Opened 0 of 3"}},
+		{"use", func() { recipient.post(link, nil) }, []string{`data-status="active"`, "Opened 1 of 3"}},
+		{"another use", func() { s.client().post(link, nil) }, []string{`data-status="active"`, "Opened 2 of 3"}},
+		{"revoke", func() { ann.htmx(http.MethodPost, "/links/"+id+"/revoke", nil) }, []string{`data-status="revoked"`, "Opened 2 of 3"}},
 	}
 	for _, step := range steps {
 		step.do()

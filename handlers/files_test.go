@@ -498,10 +498,15 @@ func TestFileContentDeletedWhenTheLinkDies(t *testing.T) {
 		t.Fatalf("%d chunks stored, want 6", chunks)
 	}
 	recipient := s.client()
-	recipient.post(revoked, nil)
+	recipient.get(revoked)
 	recipient.post(used, nil)
 	if res := owner.post("/links/1/revoke", nil); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("revoke: %d", res.StatusCode)
+	}
+	// Revoking the used link changes nothing: it was used, and its
+	// recipient's browser keeps its grant.
+	if res := owner.post("/links/2/revoke", nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("revoke the used link: %d", res.StatusCode)
 	}
 	if _, err := s.store.Chunk(ctx, 1, 0); !errors.Is(err, store.ErrGone) {
 		t.Fatalf("revoked: its content is still there (%v)", err)

@@ -513,17 +513,19 @@ func (s *Store) record(ctx context.Context, id int64, e Event, kind, update stri
 	return nil
 }
 
-// Revoke ends owner's link id at once and deletes its content. Revoking a
-// link that is already revoked changes nothing and records nothing.
+// Revoke ends owner's active link id at once and deletes its content.
+// Revoking a link that is dead already (revoked, used up or expired)
+// changes nothing and records nothing: it returns the link as it is.
 func (s *Store) Revoke(ctx context.Context, owner, id int64, e Event) (Link, error) {
 	now := millis(e.At)
 	var row linkRow
 	err := s.write(ctx, func(ctx context.Context, tx txn) error {
 		err := tx.GetContext(ctx, &row, tx.Rebind(`UPDATE links SET revoked_at = ?, content_deleted_at = COALESCE(content_deleted_at, ?)
-			WHERE id = ? AND owner_id = ? AND revoked_at IS NULL RETURNING `+linkColumns+`, `+noticesColumn), now, now, id, owner)
+			WHERE id = ? AND owner_id = ? AND revoked_at IS NULL AND uses < max_uses AND expires_at > ?
+			RETURNING `+linkColumns+`, `+noticesColumn), now, now, id, owner, now)
 		if errors.Is(err, sql.ErrNoRows) {
-			// Revoked before, so the trail has it already; or not the
-			// owner's link at all.
+			// Dead already (revoked, used up or expired), which its trail
+			// and status keep saying; or not the owner's link at all.
 			return tx.GetContext(ctx, &row, tx.Rebind(linkSelect+` WHERE l.id = ? AND l.owner_id = ?`), id, owner)
 		}
 		if err != nil {

@@ -236,6 +236,35 @@ func TestConsumeExpiredAndRevoked(t *testing.T) {
 	})
 }
 
+// Revoking a link that died otherwise, used up or expired, changes
+// nothing: its status and its trail keep saying how it ended.
+func TestRevokeLeavesTheDeadAsTheyEnded(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		c := newClock(s)
+		owner := mustAccount(t, s, "ada")
+		used := mustLink(t, s, owner.ID, 1, time.Hour)
+		if _, err := s.Consume(ctx, used.ID, Event{At: c.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		expired := mustLink(t, s, owner.ID, 1, time.Minute)
+		c.Add(time.Minute)
+		for _, tt := range []struct {
+			l      Link
+			status Status
+			events int
+		}{{used, Used, 1}, {expired, Expired, 0}} {
+			r, err := s.Revoke(ctx, owner.ID, tt.l.ID, Event{At: c.Now()})
+			if err != nil || r.Status(c.Now()) != tt.status || !r.RevokedAt.IsZero() {
+				t.Fatalf("revoke a link %s: %v %v, %v", tt.status, r.Status(c.Now()), r.RevokedAt, err)
+			}
+			if events, err := s.Events(ctx, owner.ID, tt.l.ID); err != nil || len(events) != tt.events {
+				t.Fatalf("the trail of a link %s after a revoke: %+v, %v", tt.status, events, err)
+			}
+		}
+	})
+}
+
 // However many revokes race, and even within one millisecond, the trail
 // records one.
 func TestRevokeRecordsOnce(t *testing.T) {

@@ -88,17 +88,24 @@ func revokeCommand(*flag.FlagSet) runFunc {
 			return err
 		}
 		l, err := c.Revoke(ctx, id)
-		if err != nil {
+		dead, wasDead := deadAlready[l.Status]
+		switch {
+		case err != nil:
 			return linkError(p, err, id)
-		}
-		if l.Label == "" {
+		case wasDead:
+			fmt.Fprintln(p.stderr, p.T(dead, "ID", l.ID))
+		case l.Label == "":
 			fmt.Fprintln(p.stdout, p.T("cli.links.revoked", "ID", l.ID))
-		} else {
+		default:
 			fmt.Fprintln(p.stdout, p.T("cli.links.revoked_labelled", "ID", l.ID, "Label", oneLine(l.Label, "")))
 		}
 		return nil
 	}
 }
+
+// deadAlready says, by the status of a link revoke found dead, that
+// revoking it changed nothing.
+var deadAlready = map[string]string{"used": "cli.links.revoke_used", "expired": "cli.links.revoke_expired"}
 
 // eventsCommand prints a link's audit trail: oncelink events ID [--json].
 func eventsCommand(fs *flag.FlagSet) runFunc {

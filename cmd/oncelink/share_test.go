@@ -426,6 +426,10 @@ func TestClientCommands(t *testing.T) {
 	if r := sh.must(exitDone, "", "events", strconv.FormatInt(list.Links[1].ID, 10)); !strings.Contains(r.stdout, "Firefox 128 on Linux") {
 		t.Fatalf("events of the waited link:\n%s", r.stdout)
 	}
+	// The waited link was used: revoking it changes nothing, and says so.
+	if r := sh.must(exitDone, "", "revoke", strconv.FormatInt(list.Links[1].ID, 10)); r.stdout != "" || !strings.Contains(r.stderr, "was used up already: nothing changed") {
+		t.Fatalf("revoke of a used link: stdout %q, stderr %q", r.stdout, r.stderr)
+	}
 	sh.must(exitNotFound, "", "revoke", "999")
 	sh.must(exitUsage, "", "revoke", "first")
 
