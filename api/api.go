@@ -310,12 +310,21 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any, limit int64, empty 
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return core.ErrTooSlow
 	case errors.As(err, &typeErr):
-		if typeErr.Field == "" {
-			return core.Variant(core.Invalid, "wrong_type", "body", "", "wrong_type",
-				"Type", kindType(typeErr.Type.Kind()), "Value", valueType(typeErr.Value))
+		want, got := kindType(typeErr.Type.Kind()), valueType(typeErr.Value)
+		variant := "field"
+		switch {
+		case typeErr.Field == "":
+			variant = "body"
+		case want == "integer" && got == "number":
+			// A fraction, or a number too large: the type is right, the
+			// number is not.
+			variant = "whole"
+		case fieldKind(v, typeErr.Field) == reflect.Slice && want != "array":
+			// The field is an array, and one of its items is wrong.
+			variant = "items"
 		}
-		return core.Variant(core.Invalid, "wrong_type", "field", typeErr.Field, "wrong_type",
-			"Field", typeErr.Field, "Type", kindType(typeErr.Type.Kind()), "Value", valueType(typeErr.Value))
+		return core.Variant(core.Invalid, "wrong_type", variant, typeErr.Field, "wrong_type",
+			"Field", typeErr.Field, "Type", want, "Value", got)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return core.Refusal(core.Invalid, "unknown_field", name, "unknown_field", "Name", strconv.Quote(name))
@@ -331,7 +340,9 @@ type jsonType string
 func kindType(k reflect.Kind) jsonType {
 	switch k {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "integer"
+	case reflect.Float32, reflect.Float64:
 		return "number"
 	case reflect.Slice, reflect.Array:
 		return "array"
@@ -339,6 +350,21 @@ func kindType(k reflect.Kind) jsonType {
 		return "object"
 	}
 	return jsonType(k.String())
+}
+
+// fieldKind is the kind of the field of struct *v that JSON names name,
+// or reflect.Invalid when there is none.
+func fieldKind(v any, name string) reflect.Kind {
+	t := reflect.TypeOf(v)
+	if t == nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return reflect.Invalid
+	}
+	for f := range t.Elem().Fields() {
+		if tag, _, _ := strings.Cut(f.Tag.Get("json"), ","); tag == name {
+			return f.Type.Kind()
+		}
+	}
+	return reflect.Invalid
 }
 
 // valueType is the type of a json.UnmarshalTypeError's Value, which is a
@@ -349,7 +375,7 @@ func valueType(v string) jsonType {
 }
 
 // jsonTypes are the messages of the types.
-var jsonTypes = map[jsonType]string{"number": "error.wrong_type.number", "string": "error.wrong_type.string",
+var jsonTypes = map[jsonType]string{"integer": "error.wrong_type.integer", "number": "error.wrong_type.number", "string": "error.wrong_type.string",
 	"bool": "error.wrong_type.bool", "object": "error.wrong_type.object", "array": "error.wrong_type.array"}
 
 // In says the type in l's language.

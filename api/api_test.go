@@ -532,10 +532,12 @@ func TestBadCreatesChangeNothing(t *testing.T) {
 
 	// A value of the wrong type is told in JSON's words.
 	for body, want := range map[string]string{
-		`{"kind":"message","message":"x","max_uses":"2"}`: "The field max_uses must be a whole number, not a string.",
-		`{"kind":"message","message":"x","max_uses":[2]}`: "The field max_uses must be a whole number, not an array.",
-		`{"kind":"message","message":-1}`:                 "The field message must be a string, not a whole number.",
-		`"a string"`:                                      "The body must be an object, not a string.",
+		`{"kind":"message","message":"x","max_uses":"2"}`:  "The field max_uses must be a whole number, not a string.",
+		`{"kind":"message","message":"x","max_uses":[2]}`:  "The field max_uses must be a whole number, not an array.",
+		`{"kind":"message","message":-1}`:                  "The field message must be a string, not a number.",
+		`{"kind":"message","message":"x","max_uses":1.5}`:  "The field max_uses must be a whole number such as 3, not a fraction or a number that large.",
+		`{"kind":"message","message":"x","max_uses":1e99}`: "The field max_uses must be a whole number such as 3, not a fraction or a number that large.",
+		`"a string"`: "The body must be an object, not a string.",
 	} {
 		res := ada.do(http.MethodPost, "/api/v1/links", "application/json", strings.NewReader(body), nil)
 		if p := res.problem(); p.Detail != want {
@@ -545,6 +547,10 @@ func TestBadCreatesChangeNothing(t *testing.T) {
 	res := ada.do(http.MethodPost, "/api/v1/webhooks", "application/json", strings.NewReader(`{"url":"https://hooks.example.com/x","events":"link.opened"}`), nil)
 	if p := res.problem(); p.Detail != "The field events must be an array, not a string." {
 		t.Errorf("events as a string: %q", p.Detail)
+	}
+	res = ada.do(http.MethodPost, "/api/v1/webhooks", "application/json", strings.NewReader(`{"url":"https://hooks.example.com/x","events":[1]}`), nil)
+	if p := res.problem(); p.Detail != "Each item of the field events must be a string, not a number." || p.Field != "events" {
+		t.Errorf("events holding a number: %+v", p)
 	}
 }
 
