@@ -141,6 +141,9 @@ var (
 	errMethod      = core.Variant(core.NotAllowed, "method_not_allowed", "api", "", "not_allowed")
 	errBodyOnRead  = core.Refusal(core.Invalid, "body_on_read", "", "body_on_read")
 	errNotJSON     = core.Variant(core.Unsupported, "not_json", "body", "", "not_json")
+	// errNotJSONOrForm and errBadMultipart refuse a new link's body.
+	errNotJSONOrForm = core.Variant(core.Unsupported, "not_json", "link", "", "not_json")
+	errBadMultipart  = core.Variant(core.Invalid, "unreadable_form", "multipart", "", "did_not_work")
 )
 
 // unrouted answers what no route of mux takes: 405, naming the methods

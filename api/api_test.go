@@ -80,6 +80,7 @@ func TestEveryDocumentedAnswer(t *testing.T) {
 	expect("open", opened, http.StatusOK, "")
 	expect("open, a bad body", anon.postJSON(openPath(l.URL), "{"), http.StatusBadRequest, "bad_json")
 	expect("open, text", anon.do(http.MethodPost, openPath(l.URL), "text/plain", strings.NewReader("x"), nil), http.StatusUnsupportedMediaType, "not_json")
+	expect("open, too large", anon.postJSON(openPath(l.URL), `{"password":"`+strings.Repeat("p", 5<<10)+`"}`), http.StatusRequestEntityTooLarge, "body_too_large")
 	expect("open, forged", anon.postJSON("/api/v1/open/"+strings.Repeat("A", 43), nil), http.StatusNotFound, "not_found")
 	expect("open, an unknown key", bad.postJSON(openPath(l.URL), nil), http.StatusUnauthorized, "key_refused")
 	expect("open, the last use", anon.postJSON(openPath(l.URL), nil), http.StatusOK, "")
@@ -127,6 +128,7 @@ func TestEveryDocumentedAnswer(t *testing.T) {
 	expect("open a request, no token", ada.postJSON("/api/v1/requests/open", map[string]string{}), http.StatusBadRequest, "token_missing")
 	expect("open a request, forged", ada.postJSON("/api/v1/requests/open", map[string]string{"token": strings.Repeat("A", 43)}), http.StatusNotFound, "not_found")
 	expect("open a request, text", ada.do(http.MethodPost, "/api/v1/requests/open", "text/plain", strings.NewReader("x"), nil), http.StatusUnsupportedMediaType, "not_json")
+	expect("open a request, too large", ada.postJSON("/api/v1/requests/open", `{"token":"`+strings.Repeat("A", 5<<10)+`"}`), http.StatusRequestEntityTooLarge, "body_too_large")
 	read := ada.postJSON("/api/v1/requests/open", ask)
 	expect("open a request", read, http.StatusOK, "")
 	if !strings.Contains(string(read.body), `"message":"the new password"`) {
@@ -155,6 +157,8 @@ func TestEveryDocumentedAnswer(t *testing.T) {
 	expect("create a webhook, unknown event", carol.postJSON("/api/v1/webhooks", map[string]any{"url": "https://hooks.example.com/in", "events": []string{"link.lost"}}),
 		http.StatusBadRequest, "unknown_event")
 	expect("create a webhook, text", carol.do(http.MethodPost, "/api/v1/webhooks", "text/plain", strings.NewReader("x"), nil), http.StatusUnsupportedMediaType, "not_json")
+	expect("create a webhook, too large", carol.postJSON("/api/v1/webhooks", `{"url":"https://hooks.example.com/`+strings.Repeat("x", 17<<10)+`"}`),
+		http.StatusRequestEntityTooLarge, "body_too_large")
 	expect("create a webhook, no key", anon.postJSON("/api/v1/webhooks", nil), http.StatusUnauthorized, "key_missing")
 	for i := 1; i < core.MaxWebhooks; i++ {
 		carol.postJSON("/api/v1/webhooks", map[string]any{"url": "https://hooks.example.com/" + itoa(int64(i)), "events": []string{"link.opened"}})
@@ -510,6 +514,9 @@ func TestBadCreatesChangeNothing(t *testing.T) {
 		{"an array", `[]`, "", 400, "wrong_type", ""},
 		{"form body", `kind=message&message=x`, "application/x-www-form-urlencoded", 415, "not_json", ""},
 		{"no content type", `{"kind":"message","message":"x"}`, "-", 415, "not_json", ""},
+		{"multipart without its boundary", "x", "multipart/form-data", 400, "unreadable_form", ""},
+		{"notify neither true nor false", "--X\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\nhi\r\n" +
+			"--X\r\nContent-Disposition: form-data; name=\"notify\"\r\n\r\nmaybe\r\n--X--\r\n", "multipart/form-data; boundary=X", 400, "wrong_type", "notify"},
 	} {
 		ct := tt.ctype
 		switch ct {
@@ -547,6 +554,18 @@ func TestBadCreatesChangeNothing(t *testing.T) {
 	res := ada.do(http.MethodPost, "/api/v1/webhooks", "application/json", strings.NewReader(`{"url":"https://hooks.example.com/x","events":"link.opened"}`), nil)
 	if p := res.problem(); p.Detail != "The field events must be an array, not a string." {
 		t.Errorf("events as a string: %q", p.Detail)
+	}
+	// The words of a refused body say what the route takes.
+	for path, want := range map[string]string{
+		"/api/v1/links":    "Send the body as application/json (or, to share a file, as multipart/form-data).",
+		"/api/v1/requests": "Send the body as application/json.",
+	} {
+		if p := ada.do(http.MethodPost, path, "text/plain", strings.NewReader("x"), nil).problem(); p.Detail != want {
+			t.Errorf("%s as text: %q, want %q", path, p.Detail, want)
+		}
+	}
+	if p := ada.do(http.MethodPost, "/api/v1/links", "multipart/form-data", strings.NewReader("x"), nil).problem(); strings.Contains(p.Detail, "Reload the page") {
+		t.Errorf("multipart without its boundary: %q", p.Detail)
 	}
 	res = ada.do(http.MethodPost, "/api/v1/webhooks", "application/json", strings.NewReader(`{"url":"https://hooks.example.com/x","events":[1]}`), nil)
 	if p := res.problem(); p.Detail != "Each item of the field events must be a string, not a number." || p.Field != "events" {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"cmp"
+	"errors"
 	"io"
 	"mime"
 	"net/http"
@@ -87,7 +88,7 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request, acc *core.Accou
 	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt == "multipart/form-data" {
 		if params["boundary"] == "" {
-			a.fail(w, r, core.ErrUnreadableForm)
+			a.fail(w, r, errBadMultipart)
 			return
 		}
 		handlers.BodyDeadline(w, time.Now().Add(a.core.UploadTime(r.ContentLength)))
@@ -99,6 +100,12 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request, acc *core.Accou
 				Label: form.Get("label"), Notify: form.Get("notify") == "true", E2ECheck: form.Get("e2e_check")}
 			in.MaxUses, err = core.ParseUses(form.Get("max_uses"))
 		}
+		if n := form.Get("notify"); err == nil && n != "" && n != "true" && n != "false" {
+			err = core.Variant(core.Invalid, "wrong_type", "field", "notify", "wrong_type", "Field", "notify", "Type", jsonType("bool"), "Value", jsonType("string"))
+		}
+		if errors.Is(err, core.ErrUnreadableForm) {
+			err = errBadMultipart
+		}
 		if err != nil {
 			a.fail(w, r, err)
 			return
@@ -106,6 +113,9 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request, acc *core.Accou
 	} else {
 		var body newLink
 		if err := readJSON(w, r, &body, core.MaxFormBytes, false); err != nil {
+			if err == errNotJSON {
+				err = errNotJSONOrForm
+			}
 			a.fail(w, r, err)
 			return
 		}

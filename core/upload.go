@@ -193,7 +193,7 @@ func (d *Draft) ReadMultipart(body io.Reader, boundary string, contentLength int
 }
 
 // ErrUnreadableForm is a form body that could not be read.
-var ErrUnreadableForm = invalid("unreadable_form", "")
+var ErrUnreadableForm = Variant(Invalid, "unreadable_form", "form", "", "did_not_work")
 
 func (s *Service) uploadTooLarge() *Error {
 	return Variant(TooLarge, "file_too_large", "plain", "file", "too_large", "Size", Size(s.cfg.MaxUpload))
