@@ -455,7 +455,11 @@ func TestFileRoundTrip(t *testing.T) {
 func TestPasswordNeededForTheAPI(t *testing.T) {
 	s := newTestServer(t, newDocCheck(t))
 	ada := s.account("ada")
-	l := ada.create(map[string]any{"password": "open sesame"})
+	l := ada.create(map[string]any{"password": "open sesame", "ttl": "1h"})
+	// Its hour starts when it is made, after the password's hashing.
+	if life := l.ExpiresAt.Sub(l.CreatedAt); life != time.Hour {
+		t.Errorf("a password link of 1h lives %v", life)
+	}
 	anon := s.client("")
 	for range 8 { // more than the tries a link password has
 		res := anon.postJSON(openPath(l.URL), nil)

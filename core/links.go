@@ -108,7 +108,6 @@ func (s *Service) Create(ctx context.Context, owner int64, d *Draft, in LinkInpu
 	if ttl < s.cfg.MinTTL || ttl > s.cfg.MaxTTL {
 		return Created{}, invalid("ttl_out_of_range", "ttl", "Min", FormatDuration(s.cfg.MinTTL), "Max", FormatDuration(s.cfg.MaxTTL))
 	}
-	n.ExpiresAt = s.Now().Add(ttl)
 	if n.MaxUses == 0 {
 		n.MaxUses = 1
 	}
@@ -140,6 +139,9 @@ func (s *Service) Create(ctx context.Context, owner int64, d *Draft, in LinkInpu
 		n.ForUserID = u.ID
 	}
 	n.TokenHash = d.tok.Hash()
+	// Its time to live starts now, after the password's hashing.
+	n.CreatedAt = s.Now()
+	n.ExpiresAt = n.CreatedAt.Add(ttl)
 	if in.E2ECheck != "" || d.e2e || d.e2eInvalid {
 		if n.E2ECheck, err = s.createE2E(in, d); err != nil {
 			return Created{}, err

@@ -247,7 +247,7 @@ func (s *Service) Fulfil(ctx context.Context, t Turn, tokText string, d *Draft, 
 		return Fulfilled{}, requestGone(st)
 	}
 	hasText := strings.TrimSpace(message) != ""
-	n := store.NewLink{OwnerID: r.OwnerID, TokenHash: d.tok.Hash(), Label: r.Label, MaxUses: 1,
+	n := store.NewLink{OwnerID: r.OwnerID, TokenHash: d.tok.Hash(), Label: r.Label, MaxUses: 1, CreatedAt: now,
 		// The owner has as long to read it as they gave the sender.
 		ExpiresAt: now.Add(r.ExpiresAt.Sub(r.CreatedAt))}
 	var fill func(put func([]byte) error) error

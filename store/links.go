@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -164,9 +165,11 @@ type NewLink struct {
 	ForUserID    int64 // zero for anyone
 	PasswordHash string
 	MaxUses      int
-	ExpiresAt    time.Time
-	Size         int64
-	Meta         []byte
+	// CreatedAt is when the link's time to live began, and ExpiresAt when
+	// it ends; a zero CreatedAt is the time of the insert.
+	CreatedAt, ExpiresAt time.Time
+	Size                 int64
+	Meta                 []byte
 	// E2ECheck makes an end-to-end link: see Link.E2ECheck.
 	E2ECheck []byte
 	// IdempotencyKey, when not empty, is the key of the request that makes
@@ -231,7 +234,7 @@ func (s *Store) insertLink(ctx context.Context, tx txn, n NewLink, fill func(put
 	// shared writer, short.
 	l := Link{OwnerID: n.OwnerID, TokenHash: n.TokenHash, Kind: n.Kind, Label: n.Label, ForUserID: n.ForUserID,
 		PasswordHash: n.PasswordHash, MaxUses: n.MaxUses, Size: n.Size, Meta: n.Meta, Notify: n.Notify, E2ECheck: n.E2ECheck,
-		CreatedAt: time.UnixMilli(millis(s.Now())), ExpiresAt: time.UnixMilli(millis(n.ExpiresAt))}
+		CreatedAt: time.UnixMilli(millis(cmp.Or(n.CreatedAt, s.Now()))), ExpiresAt: time.UnixMilli(millis(n.ExpiresAt))}
 	var key sql.NullString
 	if n.IdempotencyKey != "" {
 		key = sql.NullString{String: n.IdempotencyKey, Valid: true}
