@@ -218,7 +218,7 @@ func otherSettings(v Settings) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if v.NewKey != nil {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "<div class=\"notice created-key\" role=\"status\" data-testid=\"new-key\"><p><strong>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "<div class=\"notice created-key\" role=\"status\" data-testid=\"new-key\" data-focus><p><strong>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

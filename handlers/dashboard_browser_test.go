@@ -225,6 +225,9 @@ func TestDashboardInBrowser(t *testing.T) {
 	if got := eval[string](b, `document.getElementById("message").value`); got != "kept" {
 		t.Errorf("the form lost the message: %q", got)
 	}
+	// The button that sent it is gone: the focus goes to the field the
+	// mistake is about.
+	b.wait(`document.activeElement.id === "ttl"`, time.Second)
 	if n := eval[int](b, `document.querySelectorAll("#link-rows > tr").length`); n != 0 {
 		t.Errorf("a bad create added %d rows", n)
 	}

@@ -64,6 +64,8 @@ func TestSettingsInBrowser(t *testing.T) {
 	if !strings.HasPrefix(secret, "ol_") || !s.authenticates(secret) {
 		t.Fatalf("the page shows %q, which does not authenticate", secret)
 	}
+	// The key, shown once far down the page, takes the focus, in view.
+	b.wait(`document.activeElement.dataset.testid === "new-key" && document.activeElement.getBoundingClientRect().top < innerHeight`, time.Second)
 	if got := eval[string](b, `document.querySelector("[data-testid=key-row][data-name=Laptop] [data-testid=key-prefix]").textContent`); got != secret[:9]+"…" {
 		t.Errorf("the list shows the key as %q", got)
 	}

@@ -368,7 +368,23 @@
     // Only the answer to the request moves focus, not an event-stream swap
     // of the same row that may come first.
     if (ev.detail.requestConfig && (focusRow || focusIndex >= 0)) moveFocus();
+    if (ev.detail.requestConfig) focusAnswer();
   });
+
+  // A form that comes back with a mistake, as a page of its own or swapped
+  // in, takes the focus to the first field the mistake is about, or to the
+  // mistake said above the form: the button that sent it is gone. What a
+  // page shows once, such as a new API key, takes it likewise
+  // ([data-focus]). Focus that is somewhere already stays there, and a
+  // page that names its own ([autofocus]) keeps its choice.
+  function focusAnswer() {
+    var active = document.activeElement;
+    if ((active && active !== document.body) || document.querySelector("[autofocus]")) return;
+    var el = document.querySelector("[aria-invalid=true], [data-testid=form-error], [data-focus]");
+    if (!el) return;
+    if (!el.matches("input, select, textarea, button, a[href]")) el.setAttribute("tabindex", "-1");
+    el.focus();
+  }
 
   // The event stream: its state is shown beside the list's heading, its
   // clock corrects the countdowns, and when it says the page is stale
@@ -408,6 +424,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     measureSkew();
     enhance(document);
+    focusAnswer();
     setInterval(tick, 1000);
   });
 })();
