@@ -73,18 +73,21 @@ type APIError struct {
 	Detail string // what went wrong, for a person
 	// RetryAfter is how long the server asks to wait, after a 429.
 	RetryAfter time.Duration
+	// language is the client's, in which Error joins title and detail.
+	language string
 }
 
 // Error is the problem's title and detail; only the detail when the
 // problem concerns a field, which the caller knows better by its own name.
 func (e *APIError) Error() string {
+	l := i18n.For(e.language)
 	switch {
 	case e.Detail != "" && e.Title != "" && e.Field == "":
-		return e.Title + ": " + e.Detail
+		return l.T("cli.client.problem", "Title", e.Title, "Detail", e.Detail)
 	case e.Detail != "":
 		return e.Detail
 	}
-	return fmt.Sprintf("the server answered %d %s", e.Status, http.StatusText(e.Status))
+	return l.T("cli.client.status", "Status", e.Status)
 }
 
 // IsStatus reports whether err is an *APIError with the HTTP status.
@@ -153,7 +156,7 @@ func (c *Client) transportError(req *http.Request, err error) error {
 
 // readProblem makes the *APIError of a refused request.
 func (c *Client) readProblem(res *http.Response) error {
-	e := &APIError{Status: res.StatusCode}
+	e := &APIError{Status: res.StatusCode, language: c.Language}
 	if s, err := strconv.Atoi(res.Header.Get("Retry-After")); err == nil && s > 0 {
 		e.RetryAfter = time.Duration(s) * time.Second
 	}

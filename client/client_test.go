@@ -19,6 +19,7 @@ import (
 	"oncelink/client"
 	"oncelink/core"
 	"oncelink/e2e"
+	"oncelink/i18n"
 	"oncelink/metrics"
 	"oncelink/store"
 	"oncelink/token"
@@ -372,5 +373,36 @@ func TestUnreadableFile(t *testing.T) {
 	_, err := client.New(s.URL, s.key).CreateLink(t.Context(), client.NewLink{File: &brokenReader{n: 100 << 10}, FileName: "a.bin"})
 	if err == nil || !strings.Contains(err.Error(), "the disk broke") || strings.Contains(err.Error(), "cannot reach") {
 		t.Fatalf("a file that breaks: %v", err)
+	}
+}
+
+// TestProblemsInTheClientsLanguage: a refusal is said in the client's
+// language, with its punctuation, and so is an answer that is no problem
+// document.
+func TestProblemsInTheClientsLanguage(t *testing.T) {
+	s := newTestServer(t)
+	ctx := t.Context()
+	c := client.New(s.URL, s.key)
+	c.Language = "fr"
+	l, err := c.CreateLink(ctx, client.NewLink{Message: "une fois"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Open(ctx, l.URL, ""); err != nil {
+		t.Fatal(err)
+	}
+	fr := i18n.For("fr")
+	_, err = c.Open(ctx, l.URL, "")
+	if want := fr.T("title.link_used") + " : " + fr.T("error.link_gone.used"); err == nil || err.Error() != want {
+		t.Errorf("a used link, in French: %v, want %q", err, want)
+	}
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "upstream down", http.StatusBadGateway)
+	}))
+	defer down.Close()
+	other := client.New(down.URL, s.key)
+	other.Language = "fr"
+	if _, err := other.Me(ctx); err == nil || err.Error() != fr.T("cli.client.status", "Status", 502) {
+		t.Errorf("a plain 502, in French: %v", err)
 	}
 }

@@ -68,7 +68,7 @@ var (
 	ErrVersion   = errors.New("e2e: not an oncelink-e2e v1 ciphertext")
 	ErrCorrupt   = errors.New("e2e: the content does not decrypt: the key or password is wrong, or the ciphertext was changed")
 	ErrTruncated = errors.New("e2e: the ciphertext is cut short")
-	ErrSecret    = errors.New("e2e: the key in the link's fragment is not 43 characters of base64url")
+	ErrSecret    = errors.New("the key after # in the link's address is not 43 characters of base64url: copy the whole address")
 )
 
 var encoding = base64.RawURLEncoding.Strict()

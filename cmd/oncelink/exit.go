@@ -9,6 +9,7 @@ import (
 
 	"oncelink/client"
 	"oncelink/core"
+	"oncelink/e2e"
 	"oncelink/i18n"
 )
 
@@ -66,6 +67,7 @@ var clientErrors = []struct {
 	{client.ErrDecrypt, "cli.error.decrypt"},
 	{client.ErrRequestOwner, "cli.error.request_owner"},
 	{client.ErrRequestPassword, "cli.error.request_password"},
+	{e2e.ErrSecret, "cli.error.e2e_secret"},
 }
 
 // exitCode is the status oncelink ends with after err: the one place where

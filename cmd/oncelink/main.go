@@ -46,15 +46,26 @@ func cliLanguage(getenv func(string) string) string {
 		if v == "" {
 			continue
 		}
-		if base, _, _ := strings.Cut(v, "."); base == "C" || base == "POSIX" {
+		if base := localeName(v); base == "C" || base == "POSIX" {
 			return "en"
 		}
 		// As with gettext, LANGUAGE ("fr:de") lists the languages to
 		// try first, once a locale is set.
 		prefs := strings.FieldsFunc(getenv("LANGUAGE"), func(r rune) bool { return r == ':' })
-		return i18n.Match(append(prefs, v)...)
+		for i, p := range prefs {
+			prefs[i] = localeName(p)
+		}
+		return i18n.Match(append(prefs, localeName(v))...)
 	}
 	return "en"
+}
+
+// localeName is a locale without its codeset and modifier: "de_DE" of
+// "de_DE.UTF-8@euro".
+func localeName(v string) string {
+	v, _, _ = strings.Cut(v, "@")
+	v, _, _ = strings.Cut(v, ".")
+	return v
 }
 
 // gcPercent is the GOGC oncelink runs with unless GOGC is set. Its live
