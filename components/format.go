@@ -223,3 +223,15 @@ func instructions(ctx context.Context, c Created) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// deliveredHeading is an opened link's heading: who shared what, or, to
+// the link's owner, that it opened from a link of their own.
+func deliveredHeading(ctx context.Context, v Delivered) string {
+	switch {
+	case v.Own:
+		return T(ctx, "recipient.heading_own")
+	case v.File != nil && v.File.Media != nil:
+		return T(ctx, mediaText(v.File.Media.Kind, sharedMediaHeadings), "Owner", v.Owner)
+	}
+	return T(ctx, "recipient.heading", "Owner", v.Owner, "Thing", thing(ctx, v.Kind))
+}

@@ -204,8 +204,12 @@ type OwnLink struct {
 
 // Delivered is what a recipient gets after opening a link.
 type Delivered struct {
-	Kind      string
-	Owner     string
+	Kind  string
+	Owner string
+	// Own is set when the one who opened it owns the link, such as the
+	// answer to a request, read by whoever asked: no one shared it with
+	// them.
+	Own       bool
 	Message   string
 	URL       string
 	UsesLeft  int

@@ -214,6 +214,9 @@ func (h *Handler) openLink(w http.ResponseWriter, r *http.Request) {
 // deliver shows what an opened link shares.
 func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, tok string, o core.Opened) {
 	v := components.Delivered{Kind: o.Link.Kind, Owner: o.Link.OwnerName, UsesLeft: o.Link.MaxUses - o.Link.Uses, GrantEnds: o.GrantEnds}
+	if viewer := h.viewer(r); viewer != nil && viewer.ID == o.Link.OwnerID {
+		v.Own = true
+	}
 	var scripts []string
 	switch {
 	case o.File != nil:
