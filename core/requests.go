@@ -276,8 +276,10 @@ func (s *Service) Fulfil(ctx context.Context, t Turn, tokText string, d *Draft, 
 		fill = func(put func([]byte) error) error { return put(sealed) }
 	case r.Accepts == AcceptsFile:
 		return Fulfilled{}, invalidAs("file_missing", "send", "file")
-	default:
+	case r.Accepts == AcceptsText:
 		return Fulfilled{}, invalidAs("message_missing", "send", "message")
+	default:
+		return Fulfilled{}, invalidAs("message_missing", "send_any", "message")
 	}
 	linkToken := rtok.Box().Seal(token.LinkToken, 0, true, []byte(d.tok.String()))
 	r, l, err := s.store.FulfilRequest(ctx, r.ID, now, n, fill, linkToken)

@@ -233,6 +233,7 @@ func TestSendFormSaysWhatItRefuses(t *testing.T) {
 	}{
 		{"text", []formPart{filePart("notes.txt", []byte("a file"))}, "This request asks for a message, not a file."},
 		{"file", []formPart{field("message", "a message")}, "This request asks for a file, not a message."},
+		{"any", []formPart{field("message", " ")}, "Write a message, or choose a file, to send."},
 	} {
 		req := ann.createRequest(url.Values{"accepts": {tt.accepts}})
 		ct, body := multipartBody(t, tt.parts)
