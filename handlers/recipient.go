@@ -125,7 +125,9 @@ func (h *Handler) openForm(r *http.Request, tok string, sight core.Sight, refusa
 	if f.Lockout > 0 {
 		f.RetryAt = h.core.Now().Add(f.Lockout)
 	}
-	if refusal != nil {
+	if refusal != nil && (f.Lockout == 0 || refusal.Field == "") {
+		// While the form is held back, its notice says what to do; a
+		// wrong password's "try again" beside it would say otherwise.
 		f.Error, f.ErrorField = refusal.Message(i18n.From(r.Context())), refusal.Field
 	}
 	return f

@@ -27,15 +27,15 @@ func TestBrowserPasswordLockout(t *testing.T) {
 	browsertest.Shoot(t, ctx, "recipient-landing")
 	b.clean("the link's page")
 
-	wrong := func() {
+	wrong := func(answer string) {
 		b.t.Helper()
 		b.do(
 			chromedp.SendKeys(chromedp.ID("link-password"), "guess"),
 			chromedp.Submit(chromedp.ID("link-password")),
-			chromedp.WaitVisible(chromedp.CSS("[data-testid=form-error]")),
+			chromedp.WaitVisible(chromedp.CSS(answer)),
 		)
 	}
-	wrong()
+	wrong("[data-testid=form-error]")
 	b.wait(`/\b1\b/.test(document.querySelector("[data-testid=attempts-left]").textContent)`, time.Second)
 	browsertest.Shoot(t, ctx, "recipient-wrong-password")
 	b.do(chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("[data-testid=open-form]")))
@@ -46,7 +46,12 @@ func TestBrowserPasswordLockout(t *testing.T) {
 		t.Fatalf("%d uses after a wrong password and a reload", l.Uses)
 	}
 
-	wrong()
+	// The last try: the lockout notice says to wait, and no password
+	// error beside it says to try again.
+	wrong("[data-testid=lockout]")
+	if eval[bool](b, `!!document.querySelector("[data-testid=form-error]")`) {
+		t.Error("a password error beside the lockout")
+	}
 	const fieldset = `document.querySelector("[data-testid=open-form] fieldset")`
 	const wait = `document.querySelector("[data-testid=retry-in]").textContent`
 	b.wait(`!!document.querySelector("[data-testid=lockout]") && `+fieldset+`.disabled`, time.Second)

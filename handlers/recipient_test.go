@@ -423,6 +423,10 @@ func TestPasswordLockoutPage(t *testing.T) {
 				if !strings.Contains(res.body, `<fieldset class="bare" disabled data-retry-at="`+strconv.FormatInt(retryAt, 10)+`">`) {
 					t.Fatalf("%s: the form is not disabled until the wait is over", what)
 				}
+				// The notice says to wait; nothing beside it says to try again.
+				if strings.Contains(res.body, `aria-invalid="true"`) || strings.Contains(res.body, "try again.") {
+					t.Fatalf("%s: a password error beside the lockout", what)
+				}
 			}
 			for i := range 5 {
 				if res := c.post(link, url.Values{"password": {"guess"}}); res.StatusCode != http.StatusSeeOther {
