@@ -24,6 +24,8 @@ func TestLanguagesInBrowser(t *testing.T) {
 	b.setUp()
 	link, _ := b.create("The door code is 4711.", "1h", "Door code")
 	b.create("ssh-ed25519 AAAAC3Nz", "30d", "A server key for the new colleague in the support team")
+	b.create("gone soon", "10m", "Short")
+	s.clock.Advance(11 * time.Minute) // its status is the longest word in some languages
 
 	for _, l := range i18n.Languages {
 		b.open("/links", "#language-menu")
@@ -56,6 +58,16 @@ func TestLanguagesInBrowser(t *testing.T) {
 			})()`)
 			if !brandFirst {
 				t.Errorf("%s in %s: the header is not laid out for its direction", p.name, l.Code)
+			}
+			if p.name == "links" {
+				// Kinds and statuses fit their columns, whole.
+				spill := eval[string](b, `[...document.querySelectorAll("#link-rows [data-testid=status], #link-rows td:nth-child(2)")].
+					filter(el => { const r = el.getBoundingClientRect(), c = el.closest("td").getBoundingClientRect();
+						return r.left < c.left - 1 || r.right > c.right + 1 || el.scrollWidth > el.clientWidth + 1 }).
+					map(el => el.textContent).join(", ")`)
+				if spill != "" {
+					t.Errorf("the list in %s: %s spill out of their cells", l.Code, spill)
+				}
 			}
 			browsertest.Shoot(t, ctx, "lang-"+p.name+"-"+l.Code)
 			b.clean(p.name + " in " + l.Code)
