@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -30,12 +31,16 @@ var shareFlags = map[string]string{
 
 // namedFlag is err, a refusal of the server's about a field, with the flag
 // that set that field before it, among flags (the flags by the field they
-// fill), so that the reader knows which to mend.
+// fill), so that the reader knows which to mend. A value the server found
+// bad is a usage error, as one the command line finds bad itself.
 func namedFlag(err error, flags map[string]string) error {
 	var apiErr *client.APIError
 	if errors.As(err, &apiErr) {
 		if name, ok := flags[apiErr.Field]; ok {
-			return fmt.Errorf("%s: %w", name, err)
+			err = fmt.Errorf("%s: %w", name, err)
+			if apiErr.Status == http.StatusBadRequest {
+				err = &exitError{code: exitUsage, err: err}
+			}
 		}
 	}
 	return err

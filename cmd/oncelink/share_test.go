@@ -237,7 +237,13 @@ func TestClientCommands(t *testing.T) {
 	if got, err := os.ReadFile(saved); err != nil || !bytes.Equal(got, sentFile) {
 		t.Fatalf("the file sent to a request came back with %d bytes (%v), want %d", len(got), err, len(sentFile))
 	}
-	if r := sh.must(exitFailed, "", "request", "--accepts", "video"); !strings.HasPrefix(r.stderr, "oncelink: --accepts: ") {
+	// A value the server refuses is a usage error, as one refused here.
+	for _, args := range [][]string{{"share", "x", "--ttl", "90d"}, {"links", "--status", "lost"}} {
+		if r := sh.must(exitUsage, "", args...); !strings.HasPrefix(r.stderr, "oncelink: "+args[len(args)-2]+": ") || !strings.Contains(r.stderr, "usage: oncelink "+args[0]) {
+			t.Fatalf("%v: %q", args, r.stderr)
+		}
+	}
+	if r := sh.must(exitUsage, "", "request", "--accepts", "video"); !strings.HasPrefix(r.stderr, "oncelink: --accepts: ") {
 		t.Fatalf("request --accepts video: %q", r.stderr)
 	}
 
