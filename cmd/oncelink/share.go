@@ -139,8 +139,17 @@ func shareCommand(fs *flag.FlagSet) runFunc {
 		} else {
 			_, err = fmt.Fprintln(p.stdout, l.URL)
 		}
-		if err != nil || !*wait {
+		if err != nil {
+			// The output was the only copy of the link's address: without
+			// it no one can open the link, which is revoked rather than
+			// left to wait unseen.
+			if _, rerr := c.Revoke(context.WithoutCancel(ctx), l.ID); rerr == nil {
+				return fmt.Errorf("%s: %w", p.T("cli.share.not_printed"), err)
+			}
 			return err
+		}
+		if !*wait {
+			return nil
 		}
 		return waitForOpen(ctx, p, c, l)
 	}

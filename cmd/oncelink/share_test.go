@@ -439,6 +439,24 @@ func TestClientCommands(t *testing.T) {
 	sh.must(exitNotFound, "", "revoke", "999")
 	sh.must(exitUsage, "", "revoke", "first")
 
+	// An address that cannot be written out is the only copy lost: the
+	// link is revoked.
+	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lost := sh.command(strings.NewReader(""), nil, "share", "lost on the way", "--label", "unprinted")
+	var lostErr bytes.Buffer
+	lost.Stdout, lost.Stderr = full, &lostErr
+	lost.Run()
+	full.Close()
+	if lost.ProcessState.ExitCode() != exitFailed || !strings.Contains(lostErr.String(), "so the link was revoked") {
+		t.Fatalf("share to a full disk: %d %q", lost.ProcessState.ExitCode(), lostErr.String())
+	}
+	if r := sh.must(exitDone, "", "links", "--find", "unprinted"); !strings.Contains(r.stdout, "revoked") {
+		t.Fatalf("the unprinted link:\n%s", r.stdout)
+	}
+
 	// The environment overrides the file; a wrong key is refused.
 	if r := sh.run("", []string{"ONCELINK_API_KEY=ol_" + strings.Repeat("y", 43)}, "links"); r.code != exitSignedOut || !strings.Contains(r.stderr, "refused") {
 		t.Fatalf("a wrong key: %d %q", r.code, r.stderr)
