@@ -228,6 +228,9 @@ func TestBrowserE2E(t *testing.T) {
 	if err != nil || got != message {
 		t.Fatalf("decrypted %q, %v", got, err)
 	}
+	if label, _ := chromedp.Run(recipient, chromedp.Evaluate[string](`document.querySelector("[data-testid=e2e-message]").getAttribute("aria-label")`)); label != "The message" {
+		t.Errorf("the decrypted message's box is named %q", label)
+	}
 	// What held before the open is gone from the page, which says it is
 	// the only copy now.
 	after, err := chromedp.Run(recipient, chromedp.Evaluate[bool](`!!document.querySelector("[data-testid=e2e-done]") &&

@@ -342,6 +342,7 @@
       area.readOnly = true;
       area.rows = 8;
       area.dataset.testid = 'e2e-message';
+      area.setAttribute('aria-label', msg.msgMessageLabel);
       area.value = new TextDecoder('utf-8', { fatal: true }).decode(concat(parts));
       const copy = document.createElement('button');
       copy.type = 'button';
