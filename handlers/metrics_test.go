@@ -84,7 +84,7 @@ func TestMetrics(t *testing.T) {
 		"oncelink_http_request_duration_seconds", "oncelink_link_events_total", "oncelink_event_streams",
 		"oncelink_db_open_connections", "oncelink_db_in_use_connections", "oncelink_db_idle_connections",
 		"oncelink_db_max_open_connections", "oncelink_db_wait_count_total", "oncelink_db_wait_duration_seconds_total",
-		"oncelink_write_batch_size", "go_goroutines", "go_memstats_heap_alloc_bytes", "go_gc_duration_seconds",
+		"oncelink_write_batch_size", "go_goroutines", "go_memstats_heap_alloc_bytes", "go_gc_duration_seconds", "go_build_info",
 		"process_resident_memory_bytes",
 	} {
 		if families[name] == nil {

@@ -87,6 +87,7 @@ func New() *Metrics {
 	}
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
+		collectors.NewBuildInfoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.requests, linkEventsTotal, m.streams, m.batches,
 	)

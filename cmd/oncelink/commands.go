@@ -79,6 +79,7 @@ func commandTable() []command {
 		{name: "revoke", args: "ID", summary: "cli.cmd.revoke", flags: revokeCommand},
 		{name: "events", args: "ID", summary: "cli.cmd.events", flags: eventsCommand},
 		{name: "webhook", summary: "cli.cmd.webhook", subcommands: webhookCommands()},
+		{name: "version", summary: "cli.cmd.version", flags: versionCommand},
 		{name: "completion", args: "bash|zsh|fish", summary: "cli.cmd.completion", words: shells, flags: completionCommand},
 		{name: "help", args: "[COMMAND]", summary: "cli.cmd.help", flags: helpCommand},
 	}
@@ -126,6 +127,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	switch {
 	case len(args) > 0 && isHelp(args[0]):
 		args = append([]string{"help"}, args[1:]...)
+	case len(args) > 0 && isVersion(args[0]):
+		args = append([]string{"version"}, args[1:]...)
 	case len(args) == 0 || strings.HasPrefix(args[0], "-"):
 		args = append([]string{"serve"}, args...)
 	}

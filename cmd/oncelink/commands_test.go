@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
@@ -217,6 +219,40 @@ func TestBinaryExitStatus(t *testing.T) {
 		}
 		if code != tc.code || !strings.Contains(stdout.String(), tc.stdout) || !strings.Contains(stderr.String(), tc.stderr) {
 			t.Errorf("oncelink %v: status %d, want %d\nstdout:\n%s\nstderr:\n%s", tc.args, code, tc.code, &stdout, &stderr)
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"version"}, {"--version"}, {"-version"}} {
+		r := runCLI(t, nil, "", args...)
+		want := " " + runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH + "\n"
+		if r.code != exitDone || !strings.HasPrefix(r.stdout, "oncelink ") || !strings.HasSuffix(r.stdout, want) || r.stderr != "" {
+			t.Errorf("%v: status %d, stdout %q, stderr %q", args, r.code, r.stdout, r.stderr)
+		}
+	}
+	if r := runCLI(t, nil, "", "version", "now"); r.code != exitUsage || r.err == nil || !strings.Contains(r.err.Error(), `unexpected argument "now"`) {
+		t.Errorf("version now: status %d, %v", r.code, r.err)
+	}
+	vcs := func(rev, modified string) []debug.BuildSetting {
+		return []debug.BuildSetting{{Key: "vcs", Value: "git"}, {Key: "vcs.revision", Value: rev}, {Key: "vcs.modified", Value: modified}}
+	}
+	const rev = "7896187cc3f4a1b2c3d4e5f60718293a4b5c6d7e"
+	platform := " " + runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH
+	for _, tc := range []struct {
+		bi   *debug.BuildInfo
+		ok   bool
+		want string
+	}{
+		{&debug.BuildInfo{Main: debug.Module{Version: "v1.4.0"}, Settings: vcs(rev, "false")}, true, "v1.4.0 7896187cc3f4"},
+		{&debug.BuildInfo{Main: debug.Module{Version: "v0.0.0-20261205004919-7896187cc3f4+dirty"}, Settings: vcs(rev, "true")}, true,
+			"v0.0.0-20261205004919-7896187cc3f4+dirty"},
+		{&debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: vcs(rev, "true")}, true, "(devel) 7896187cc3f4+modified"},
+		{&debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, true, "(devel)"},
+		{nil, false, "(devel)"},
+	} {
+		if got := version(tc.bi, tc.ok); got != tc.want+platform {
+			t.Errorf("version of %v = %q, want %q", tc.bi, got, tc.want+platform)
 		}
 	}
 }

@@ -66,7 +66,7 @@ func TestBashCompletion(t *testing.T) {
 		line []string // the words typed; the last is completed
 		want string
 	}{
-		{[]string{"oncelink", ""}, "serve user login share open request links revoke events webhook completion help"},
+		{[]string{"oncelink", ""}, "serve user login share open request links revoke events webhook version completion help"},
 		{[]string{"oncelink", "webhook", ""}, "list add rotate deliveries delete"},
 		{[]string{"oncelink", "webhook", "add", "URL", "--e"}, "--events"},
 		{[]string{"oncelink", "share", "--w"}, "--wait"},

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -147,7 +148,7 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 	worker := notify.NewWorker(notify.Options{Store: st, Mailer: mailer, HTTP: notify.NewHTTPClient(cfg.WebhookAllowPrivate),
 		LinkObject: api.LinkObject, Log: log, Attempted: m.Notices(st.OutboxDepth)})
 	go worker.Run(ctx)
-	log.Info("oncelink is listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "db", dbName(cfg.DB))
+	log.Info("oncelink is listening", "version", version(debug.ReadBuildInfo()), "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "db", dbName(cfg.DB))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
