@@ -87,13 +87,19 @@ func revokeCommand(*flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		l, err := c.Revoke(ctx, id)
-		dead, wasDead := deadAlready[l.Status]
+		// Read first: a link that is over already is left as it is, and
+		// the command says how it ended rather than that it revoked it.
+		l, err := c.Link(ctx, id)
+		now := false
+		if err == nil && l.Status == "active" {
+			l, err = c.Revoke(ctx, id)
+			now = l.Status == "revoked"
+		}
 		switch {
 		case err != nil:
 			return linkError(p, err, id)
-		case wasDead:
-			fmt.Fprintln(p.stderr, p.T(dead, "ID", l.ID))
+		case !now:
+			fmt.Fprintln(p.stderr, p.T(overAlready[l.Status], "ID", l.ID))
 		case l.Label == "":
 			fmt.Fprintln(p.stdout, p.T("cli.links.revoked", "ID", l.ID))
 		default:
@@ -103,9 +109,10 @@ func revokeCommand(*flag.FlagSet) runFunc {
 	}
 }
 
-// deadAlready says, by the status of a link revoke found dead, that
-// revoking it changed nothing.
-var deadAlready = map[string]string{"used": "cli.links.revoke_used", "expired": "cli.links.revoke_expired"}
+// overAlready says, by the status of a link found over before revoke,
+// that revoking it changed nothing.
+var overAlready = map[string]string{"used": "cli.links.revoke_used", "expired": "cli.links.revoke_expired",
+	"revoked": "cli.links.revoke_revoked"}
 
 // eventsCommand prints a link's audit trail: oncelink events ID [--json].
 func eventsCommand(fs *flag.FlagSet) runFunc {

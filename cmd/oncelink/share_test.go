@@ -424,7 +424,13 @@ func TestClientCommands(t *testing.T) {
 
 	// revoke, then open: gone. The audit trail names the browser.
 	id := strconv.FormatInt(made.ID, 10)
-	sh.must(exitDone, "", "revoke", id)
+	if r := sh.must(exitDone, "", "revoke", id); r.stdout != "revoked link "+id+" (interrupted)\n" {
+		t.Fatalf("revoke: stdout %q, stderr %q", r.stdout, r.stderr)
+	}
+	// Again: it says the link was over already, on standard error.
+	if r := sh.must(exitDone, "", "revoke", id); r.stdout != "" || !strings.Contains(r.stderr, "link "+id+" was revoked already: nothing changed") {
+		t.Fatalf("revoke again: stdout %q, stderr %q", r.stdout, r.stderr)
+	}
 	sh.must(exitGone, "", "open", made.URL)
 	if r := sh.must(exitDone, "", "events", id); !strings.Contains(r.stdout, "revoke") {
 		t.Fatalf("events:\n%s", r.stdout)

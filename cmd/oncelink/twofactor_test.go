@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/pquerna/otp/totp"
@@ -57,6 +58,11 @@ func TestUserResetTwoFactor(t *testing.T) {
 			t.Fatalf("after the reset: %+v, %v", f, err)
 		}
 	})
+	// Again: nothing is left to remove, and the command says so.
+	r = runCLI(t, nil, "", "user", "2fa-reset", "ada", "--db", db)
+	if r.code != exitDone || r.stdout != "" || !strings.HasSuffix(r.stderr, "\nada has no second factor: nothing changed\n") {
+		t.Fatalf("2fa-reset again: %d %q %q", r.code, r.stdout, r.stderr)
+	}
 	if r := runCLI(t, nil, "", "user", "2fa-reset", "nobody", "--db", db); r.code != exitNotFound {
 		t.Fatalf("2fa-reset of no account: %d", r.code)
 	}

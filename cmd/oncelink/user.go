@@ -344,6 +344,14 @@ func userResetTwoFactor(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		defer op.Close()
+		f, err := op.svc.SecondFactorsOf(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		if !f.Any() && f.RecoveryLeft == 0 {
+			fmt.Fprintln(p.stderr, p.T("cli.user.twofactor_none", "Name", a.Username))
+			return nil
+		}
 		if _, err := op.svc.ResetTwoFactor(ctx, nil, a.ID); err != nil {
 			return err
 		}
