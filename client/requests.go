@@ -49,3 +49,11 @@ func (c *Client) Request(ctx context.Context, id int64) (Request, error) {
 	err := c.getJSON(ctx, "/api/v1/requests/"+strconv.FormatInt(id, 10), &r)
 	return r, err
 }
+
+// RevokeRequest ends one of the key owner's requests at once, so that
+// nothing more can be sent to it: POST /api/v1/requests/{id}/revoke.
+func (c *Client) RevokeRequest(ctx context.Context, id int64) (Request, error) {
+	var r Request
+	err := c.sendJSON(ctx, http.MethodPost, "/api/v1/requests/"+strconv.FormatInt(id, 10)+"/revoke", nil, &r)
+	return r, err
+}

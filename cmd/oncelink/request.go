@@ -33,9 +33,18 @@ func requestCommand(fs *flag.FlagSet) runFunc {
 			return namedFlag(err, requestFlags)
 		}
 		if *asJSON {
-			return printJSON(p.stdout, r)
+			err = printJSON(p.stdout, r)
+		} else {
+			_, err = fmt.Fprintln(p.stdout, r.URL)
 		}
-		_, err = fmt.Fprintln(p.stdout, r.URL)
+		if err != nil {
+			// As with share: the output was the only copy of the
+			// request's address, and a request no one can reach is
+			// revoked rather than left open.
+			if _, rerr := c.RevokeRequest(context.WithoutCancel(ctx), r.ID); rerr == nil {
+				return fmt.Errorf("%s: %w", p.T("cli.request.not_printed"), err)
+			}
+		}
 		return err
 	}
 }

@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"oncelink/client"
 )
 
 // shell is a user's shell for the client commands: a home directory of
@@ -461,6 +463,33 @@ func TestClientCommands(t *testing.T) {
 	}
 	if r := sh.must(exitDone, "", "links", "--find", "unprinted"); !strings.Contains(r.stdout, "revoked") {
 		t.Fatalf("the unprinted link:\n%s", r.stdout)
+	}
+	// So is a request's.
+	if full, err = os.OpenFile("/dev/full", os.O_WRONLY, 0); err != nil {
+		t.Fatal(err)
+	}
+	lost = sh.command(strings.NewReader(""), nil, "request", "--label", "unprinted")
+	lostErr.Reset()
+	lost.Stdout, lost.Stderr = full, &lostErr
+	lost.Run()
+	full.Close()
+	if lost.ProcessState.ExitCode() != exitFailed || !strings.Contains(lostErr.String(), "so the request was revoked") {
+		t.Fatalf("request to a full disk: %d %q", lost.ProcessState.ExitCode(), lostErr.String())
+	}
+	listReq, err := http.NewRequest(http.MethodGet, s.URL+"/api/v1/requests", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	listReq.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(listReq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var requests struct{ Requests []client.Request }
+	err = json.NewDecoder(resp.Body).Decode(&requests)
+	resp.Body.Close()
+	if err != nil || len(requests.Requests) == 0 || requests.Requests[0].Label != "unprinted" || requests.Requests[0].Status != "revoked" {
+		t.Fatalf("the unprinted request: %+v %v", requests, err)
 	}
 
 	// The environment overrides the file; a wrong key is refused.
