@@ -106,6 +106,10 @@ func TestShareAndOpen(t *testing.T) {
 	if o, err := c.Open(ctx, tok, "pw"); err != nil || o.Kind != "url" || o.URL != "https://example.com/x" {
 		t.Fatalf("open a url link: %+v %v", o, err)
 	}
+	// A query that mail or chat appended is left out, as in a browser.
+	if o, err := c.Open(ctx, u.URL+"?utm_source=chat&utm_medium=share", "pw"); err != nil || o.URL != "https://example.com/x" {
+		t.Fatalf("open with a query appended: %+v %v", o, err)
+	}
 
 	// A file goes up as a stream, from a reader that is not a file, and
 	// comes back byte for byte, with its name.
@@ -140,7 +144,7 @@ func TestShareAndOpen(t *testing.T) {
 			t.Errorf("open %s: %v, want a 404", link, err)
 		}
 	}
-	for _, link := range []string{s.URL + "/links", s.URL + "/l/", "ftp://host/l/x", s.URL + "/l/x?y=1", s.URL + "/x/y", s.URL + "/r/x#key", ""} {
+	for _, link := range []string{s.URL + "/links", s.URL + "/l/", "ftp://host/l/x", s.URL + "/l/?y=1", s.URL + "/x/y", s.URL + "/r/x#key", ""} {
 		if _, err := c.Open(ctx, link, ""); !errors.Is(err, client.ErrNotLink) {
 			t.Errorf("open %q: %v, want ErrNotLink", link, err)
 		}

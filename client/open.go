@@ -157,11 +157,13 @@ func (c *Client) splitLink(link string) (base, kind, tok, fragment string, err e
 	}
 	prefix, tok := path.Split(strings.TrimSuffix(u.EscapedPath(), "/"))
 	dir, kind := path.Split(strings.TrimSuffix(prefix, "/"))
-	if tok == "" || (kind != "l" && kind != "r") || u.RawQuery != "" || (kind == "r" && u.Fragment != "") {
+	// A query is left out, as the server does on the web: mail and chat
+	// append theirs (?utm_source=...) to the addresses they carry.
+	if tok == "" || (kind != "l" && kind != "r") || (kind == "r" && u.Fragment != "") {
 		return "", "", "", "", ErrNotLink
 	}
 	fragment = u.Fragment
-	u.Path, u.RawPath, u.Fragment, u.RawFragment = strings.TrimSuffix(dir, "/"), "", "", ""
+	u.Path, u.RawPath, u.RawQuery, u.Fragment, u.RawFragment = strings.TrimSuffix(dir, "/"), "", "", "", ""
 	u.User = nil
 	return u.String(), kind, tok, fragment, nil
 }
