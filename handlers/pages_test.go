@@ -311,6 +311,16 @@ func TestCreatedLinkComesWithInstructions(t *testing.T) {
 			if len(copyButton) != 1 {
 				t.Errorf("%d buttons copy the instructions", len(copyButton))
 			}
+			// The two Copy buttons say to a screen reader what each copies,
+			// in names that hold the word they show.
+			names := map[string]bool{}
+			for _, b := range findAll(page, func(n *html.Node) bool { return n.Data == "button" && attr(n, "data-copy") != "" }) {
+				name := attr(b, "aria-label")
+				if !strings.Contains(name, textOf(b)) || names[name] {
+					t.Errorf("a copy button shows %q and is named %q, after %v", textOf(b), name, names)
+				}
+				names[name] = true
+			}
 		}
 	}
 }
