@@ -152,7 +152,7 @@ type Store interface {
 	OwnedRequest(ctx context.Context, owner, id int64) (store.Request, error)
 	Requests(ctx context.Context, owner int64, st store.RequestStatus, before int64, limit int) ([]store.Request, error)
 	RevokeRequest(ctx context.Context, owner, id int64, at time.Time) (store.Request, error)
-	FulfilRequest(ctx context.Context, id int64, at time.Time, n store.NewLink, fill func(put func([]byte) error) error, linkToken []byte) (store.Request, store.Link, error)
+	FulfilRequest(ctx context.Context, id int64, by store.Event, n store.NewLink, fill func(put func([]byte) error) error, linkToken []byte) (store.Request, store.Link, error)
 
 	CreateAPIKey(ctx context.Context, k store.NewAPIKey, max int) (store.APIKey, error)
 	APIKeys(ctx context.Context, account int64) ([]store.APIKey, error)

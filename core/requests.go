@@ -282,7 +282,8 @@ func (s *Service) Fulfil(ctx context.Context, t Turn, tokText string, d *Draft, 
 		return Fulfilled{}, invalidAs("message_missing", "send_any", "message")
 	}
 	linkToken := rtok.Box().Seal(token.LinkToken, 0, true, []byte(d.tok.String()))
-	r, l, err := s.store.FulfilRequest(ctx, r.ID, now, n, fill, linkToken)
+	by := store.Event{At: now, IP: t.client.IP, UserAgent: t.client.UserAgent}
+	r, l, err := s.store.FulfilRequest(ctx, r.ID, by, n, fill, linkToken)
 	if errors.Is(err, store.ErrGone) {
 		// Filled, revoked or expired since the lookup.
 		st := RequestFulfilled

@@ -182,6 +182,33 @@ func TestEmailNotices(t *testing.T) {
 	if len(ds) != 1 || ds[0].Status != store.DeliveryDelivered {
 		t.Errorf("email deliveries %+v", ds)
 	}
+
+	// A request answered: the mail calls it a request, and names the
+	// sender's address and browser as an open names the recipient's.
+	req, err := e.svc.CreateRequest(ctx, e.owner.ID, core.RequestInput{Label: "VPN password", Accepts: core.AcceptsText, TTL: "1h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := e.svc.NewDraft()
+	defer d.Close()
+	turn, _ := e.svc.TakeTurn(ctx, core.OpenAction, core.Client{IP: "203.0.113.9", UserAgent: "curl/8.11.1"})
+	_, rtok, _ := strings.Cut(req.URL, "/r/")
+	if _, err := e.svc.Fulfil(ctx, turn, rtok, d, "hunter2"); err != nil {
+		t.Fatal(err)
+	}
+	if n := runOnce(t, e.worker(t, notify.Options{Mailer: mailer})); n != 1 {
+		t.Fatalf("attempted %d deliveries, want the answered request's", n)
+	}
+	ms = smtpd.mails()
+	_, text, html = parts(t, ms[len(ms)-1].Data)
+	for _, want := range []string{"Your request", "VPN password", "203.0.113.9", "curl"} {
+		if !strings.Contains(text, want) || !strings.Contains(html, want) {
+			t.Errorf("the mail of an answered request does not say %q:\n%s\n%s", want, text, html)
+		}
+	}
+	if strings.Contains(text, "hunter2") || strings.Contains(text, rtok) {
+		t.Errorf("the mail tells what was sent, or the request's token:\n%s", text)
+	}
 	// Removing the address stops the notices.
 	if err := e.svc.RemoveNoticeAddress(ctx, e.owner.ID); err != nil {
 		t.Fatal(err)

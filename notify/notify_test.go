@@ -512,7 +512,7 @@ func TestExpiredUnopenedAndFulfilledRequestsAreNoticed(t *testing.T) {
 		}
 		d := e.svc.NewDraft()
 		defer d.Close()
-		turn, _ := e.svc.TakeTurn(ctx, core.OpenAction, core.Client{IP: "192.0.2.1"})
+		turn, _ := e.svc.TakeTurn(ctx, core.OpenAction, core.Client{IP: "192.0.2.1", UserAgent: "curl/8.11.1"})
 		_, tok, _ := strings.Cut(req.URL, "/r/")
 		if _, err := e.svc.Fulfil(ctx, turn, tok, d, "hunter2"); err != nil {
 			t.Fatal(err)
@@ -534,6 +534,10 @@ func TestExpiredUnopenedAndFulfilledRequestsAreNoticed(t *testing.T) {
 		}
 		if got[2].Body.Type != store.NoticeRequestFulfilled || got[2].Body.Data.Request == nil || got[2].Body.Data.Request.Label != "vpn" {
 			t.Errorf("request.fulfilled: %s", got[2].Raw)
+		}
+		// It names the sender as an open names the recipient.
+		if ev := got[2].Body.Data.Event; ev == nil || ev.IP != "192.0.2.1" || ev.UserAgent != "curl/8.11.1" {
+			t.Errorf("request.fulfilled without its sender: %s", got[2].Raw)
 		}
 		if strings.Contains(got[2].Raw, "hunter2") || strings.Contains(got[2].Raw, tok) {
 			t.Errorf("the request's body tells what was sent, or its token: %s", got[2].Raw)

@@ -200,19 +200,21 @@ func (s *Store) RevokeRequest(ctx context.Context, owner, id int64, at time.Time
 	return row.request(), nil
 }
 
-// FulfilRequest fills request id, if it is still open at at: it makes the
-// link n, whose content chunks come from fill (see CreateLinkStream), and
+// FulfilRequest fills request id, if it is still open at by.At, for the
+// sender by (whose address and browser the owner's notices name): it makes
+// the link n, whose content chunks come from fill (see CreateLinkStream), and
 // keeps linkToken with the request. The claim is a conditional UPDATE in
 // the same transaction as the link, so however many senders race, across
 // processes and machines, exactly one fills the request and makes a link;
 // the others get ErrGone and leave nothing behind.
-func (s *Store) FulfilRequest(ctx context.Context, id int64, at time.Time, n NewLink, fill func(put func([]byte) error) error, linkToken []byte) (Request, Link, error) {
-	r, l, err := s.fulfilRequest(ctx, id, at, n, fill, linkToken)
+func (s *Store) FulfilRequest(ctx context.Context, id int64, by Event, n NewLink, fill func(put func([]byte) error) error, linkToken []byte) (Request, Link, error) {
+	r, l, err := s.fulfilRequest(ctx, id, by, n, fill, linkToken)
 	s.noteWrite(ctx, err)
 	return r, l, err
 }
 
-func (s *Store) fulfilRequest(ctx context.Context, id int64, at time.Time, n NewLink, fill func(put func([]byte) error) error, linkToken []byte) (Request, Link, error) {
+func (s *Store) fulfilRequest(ctx context.Context, id int64, by Event, n NewLink, fill func(put func([]byte) error) error, linkToken []byte) (Request, Link, error) {
+	at := by.At
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return Request{}, Link{}, err
@@ -243,7 +245,7 @@ func (s *Store) fulfilRequest(ctx context.Context, id int64, at time.Time, n New
 	}
 	if claimed.Notices {
 		err := s.enqueue(ctx, tx, noticeEvent{Account: claimed.Owner, Type: NoticeRequestFulfilled, RequestID: id, LinkID: l.ID,
-			Event: Event{At: at}})
+			Event: Event{At: at, IP: by.IP, UserAgent: by.UserAgent}})
 		if err != nil {
 			return Request{}, Link{}, err
 		}
