@@ -216,7 +216,8 @@ var nonPublic = []netip.Prefix{
 // not private (10/8, 172.16/12, 192.168/16, fc00::/7), loopback, link-local
 // (169.254/16, where cloud metadata services answer, and fe80::/10),
 // unspecified, multicast or otherwise reserved. An IPv4 address written in
-// IPv6 (::ffff:10.0.0.1) is judged as the IPv4 address it is.
+// IPv6 (::ffff:10.0.0.1, or 64:ff9b::10.0.0.1 through NAT64) is judged as
+// the IPv4 address it is.
 func PublicAddress(ip netip.Addr) bool {
 	ip = ip.Unmap()
 	if !ip.IsValid() || ip.IsPrivate() || ip.IsLoopback() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
@@ -228,8 +229,17 @@ func PublicAddress(ip netip.Addr) bool {
 			return false
 		}
 	}
+	if nat64.Contains(ip) {
+		// A NAT64 gateway relays it to the IPv4 address in its last 32
+		// bits, which is what it reaches.
+		b := ip.As16()
+		return PublicAddress(netip.AddrFrom4([4]byte(b[12:])))
+	}
 	return true
 }
+
+// nat64 is the well-known prefix of NAT64 (RFC 6052).
+var nat64 = netip.MustParsePrefix("64:ff9b::/96")
 
 // Webhooks lists owner's endpoints.
 func (s *Service) Webhooks(ctx context.Context, owner int64) ([]Webhook, error) {

@@ -16,6 +16,9 @@ func TestPublicAddress(t *testing.T) {
 		{"224.0.0.1", false}, {"255.255.255.255", false}, {"192.0.2.1", false}, {"198.18.0.1", false},
 		{"::1", false}, {"::", false}, {"fc00::1", false}, {"fd12:3456::1", false}, {"fe80::1", false}, {"ff02::1", false},
 		{"::ffff:10.0.0.1", false}, {"::ffff:127.0.0.1", false}, {"::ffff:169.254.169.254", false}, {"2001:db8::1", false},
+		// Through NAT64, the IPv4 address it reaches decides.
+		{"64:ff9b::7f00:1", false}, {"64:ff9b::10.1.2.3", false}, {"64:ff9b::169.254.169.254", false}, {"64:ff9b::93.184.215.14", true},
+		{"64:ff9b:1::93.184.215.14", false},
 	} {
 		if got := PublicAddress(netip.MustParseAddr(tc.ip)); got != tc.public {
 			t.Errorf("PublicAddress(%s) = %v, want %v", tc.ip, got, tc.public)

@@ -60,7 +60,7 @@ func (h *Handler) setLanguage(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, errLanguage)
 		return
 	}
-	c := &http.Cookie{Name: languageCookie, Value: code, Path: "/", HttpOnly: true, Secure: r.TLS != nil,
+	c := &http.Cookie{Name: languageCookie, Value: code, Path: "/", HttpOnly: true, Secure: h.secure,
 		SameSite: http.SameSiteLaxMode, MaxAge: int((365 * 24 * time.Hour).Seconds())}
 	if code == "" {
 		c.MaxAge = -1

@@ -116,11 +116,13 @@ func TestCookiesAreLockedDown(t *testing.T) {
 			MaxUses: 1, ExpiresAt: s.clock.Now().Add(time.Hour)}, [][]byte{tok.Box().Seal(token.Content, 0, true, []byte("x"))}); err != nil {
 			t.Fatal(err)
 		}
+		check := setCookie(t, client().get("/l/"+tok.String()), checkCookie)
 		grant := setCookie(t, client().post("/l/"+tok.String(), nil), grantCookie)
 		if grant.Path != "/l/"+tok.String() {
 			t.Errorf("grant cookie path %q", grant.Path)
 		}
-		for _, c := range []*http.Cookie{session, grant} {
+		lang := setCookie(t, client().post("/language", url.Values{"lang": {"de"}, "back": {"/"}}), languageCookie)
+		for _, c := range []*http.Cookie{session, check, grant, lang} {
 			if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure != (base != "") {
 				t.Errorf("base %q: cookie %s is HttpOnly %v, SameSite %v, Secure %v", base, c.Name, c.HttpOnly, c.SameSite, c.Secure)
 			}
