@@ -262,21 +262,60 @@ func (h *Handler) logRequests(next http.Handler) http.Handler {
 	})
 }
 
-// LogPath is a path as it may be logged: everything after /l/ (a page's
-// link), /r/ (a request), /open/ (the API's open) or /confirm/ (a notice
-// address's confirmation) is a token, which must never reach a
-// log, so it is cut, wherever it stands: an uncleaned path such as
-// //l/TOKEN is logged before it is redirected. What is left is cut to 200
+// LogPath is a path as it may be logged, with no token in it. Everything
+// after /l/ (a page's link), /r/ (a request), /open/ (the API's open) or
+// /confirm/ (a notice address's confirmation) is a token, so it is cut,
+// wherever it stands and in any case: an uncleaned path such as //l/TOKEN
+// is logged before it is redirected, and /L/TOKEN before its 404. So is
+// any segment that holds a token's worth of base64url, such as a token
+// pasted after another path or glued to its /l. What is left is cut to 200
 // bytes.
 func LogPath(p string) string {
 	cut := ""
 	for _, mark := range [...]string{"/l/", "/r/", "/open/", "/confirm/"} {
-		if i := strings.Index(p, mark); i >= 0 {
-			p, cut = p[:i], mark+"…"
+		if i := indexFold(p, mark); i >= 0 {
+			p, cut = p[:i], p[i:i+len(mark)]+"…"
 		}
+	}
+	if i := tokenLike(p); i >= 0 {
+		p, cut = p[:i]+"…", ""
 	}
 	if len(p) > 200 {
 		p = p[:200] + "…"
 	}
 	return p + cut
+}
+
+// indexFold is strings.Index of an ASCII lower-case mark in p, in any case.
+func indexFold(p, mark string) int {
+	for i := 0; i+len(mark) <= len(p); i++ {
+		if strings.EqualFold(p[i:i+len(mark)], mark) {
+			return i
+		}
+	}
+	return -1
+}
+
+// tokenLength is how many base64url characters in a row LogPath takes for
+// a token: 32, fewer than any token's 43, more than any other segment of
+// oncelink's paths has.
+const tokenLength = 32
+
+// tokenLike is where the segment of p that holds tokenLength base64url
+// characters in a row begins, or -1.
+func tokenLike(p string) int {
+	start, run := 0, 0
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; {
+		case c == '/':
+			start, run = i+1, 0
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_':
+			if run++; run == tokenLength {
+				return start
+			}
+		default:
+			run = 0
+		}
+	}
+	return -1
 }

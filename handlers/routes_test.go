@@ -477,7 +477,7 @@ func TestWrongMethodsAre405(t *testing.T) {
 }
 
 func TestLogPath(t *testing.T) {
-	long := "/" + strings.Repeat("a", 300)
+	long := "/" + strings.Repeat("a/", 150)
 	for _, c := range []struct{ in, want string }{
 		{"/links", "/links"},
 		{"/l/SECRETTOKEN", "/l/…"},
@@ -489,6 +489,13 @@ func TestLogPath(t *testing.T) {
 		{"/api/v1/requests/3/revoke", "/api/v1/requests/3/revoke"},
 		{"/api//v1/open/SECRETTOKEN/x", "/api//v1/open/…"},
 		{"/api/v1/links/42/revoke", "/api/v1/links/42/revoke"},
+		// In any case, and a token wherever it stands.
+		{"/L/SECRETTOKEN", "/L/…"},
+		{"/API/V1/OPEN/SECRETTOKEN", "/API/V1/OPEN/…"},
+		{"/lVtD_49McQ2xY7hK1pLm3nB8vC5zX0aS6dF4gH2jK9Y28", "/…"},
+		{"/links/VtD_49McQ2xY7hK1pLm3nB8vC5zX0aS6dF4gH2jK9Y28/x", "/links/…"},
+		{"/static/app.css", "/static/app.css"},
+		{"/settings/sessions/3f2a/end", "/settings/sessions/3f2a/end"},
 	} {
 		if got := LogPath(c.in); got != c.want {
 			t.Errorf("LogPath(%.20q…) = %q, want %q", c.in, got, c.want)
