@@ -33,6 +33,9 @@ type Recipient struct {
 	// end-to-end link's fragment (unpadded base64url, see package e2e):
 	// such a link opens only with its claim.
 	Claim string
+	// Refused is a RefusedNote the recipient's browser brings back from a
+	// refused open, if any.
+	Refused string
 }
 
 // Sight is what a recipient may see of a link before opening it; or, for a
@@ -58,6 +61,9 @@ type Sight struct {
 	AttemptsLeft int
 	// Opened is set when a grant lets the recipient see the content again.
 	Opened *Opened
+	// Refused is the refusal of the open that Recipient.Refused tells of,
+	// when that is a note of this link's: the look is then not a view.
+	Refused *Error
 }
 
 // Token is a link's token as the recipient's address gives it, checked:
@@ -97,6 +103,10 @@ func (s *Service) Look(ctx context.Context, tokText string, r Recipient, record 
 		return Sight{}, gone(st)
 	}
 	sight := Sight{Link: l, WrongUser: wrongUser(l, r.Viewer)}
+	if s.refused(tok, r.Refused) {
+		// The page after a refused open: the audit trail has the open.
+		sight.Refused, record = ErrWrongPassword, false
+	}
 	if record {
 		// Views are recorded, so they are limited with opens: a client
 		// reloading the page cannot grow the audit trail without end. A
@@ -464,3 +474,41 @@ func (s *Service) granted(grants []string, l Link) bool {
 
 // grantDomain is what a grant's tag is of, before the grant's own bytes.
 var grantDomain = []byte("oncelink grant v1\x00")
+
+// RefusedNoteTTL is how long a RefusedNote is good for.
+const RefusedNoteTTL = time.Minute
+
+// RefusedNote is what the browser carries from an open of link tokText
+// refused with ErrWrongPassword back to the link's page (as
+// Recipient.Refused), which then says so and records no view: the audit
+// trail has the refused open already. It holds the link's token hash and
+// its end, RefusedNoteTTL away, tagged with the server key, so that no one
+// can make one to look at a link unrecorded.
+func (s *Service) RefusedNote(tokText string) string {
+	tok, err := s.Token(tokText)
+	if err != nil {
+		return ""
+	}
+	return s.refusedNote(tok, s.Now().Add(RefusedNoteTTL).UnixMilli())
+}
+
+func (s *Service) refusedNote(tok token.Token, ends int64) string {
+	var v [8 + sha256.Size]byte
+	binary.BigEndian.PutUint64(v[:8], uint64(ends))
+	s.tags.Tag(v[8:], refusedDomain, append(tok.Hash(), v[:8]...))
+	return base64.RawURLEncoding.EncodeToString(v[:])
+}
+
+// refused reports whether note is an unexpired RefusedNote of tok.
+func (s *Service) refused(tok token.Token, note string) bool {
+	v, err := base64.RawURLEncoding.DecodeString(note)
+	if err != nil || len(v) != 8+sha256.Size {
+		return false
+	}
+	ends := int64(binary.BigEndian.Uint64(v[:8]))
+	return s.Now().UnixMilli() < ends && hmac.Equal([]byte(note), []byte(s.refusedNote(tok, ends)))
+}
+
+// refusedDomain is what a refused note's tag is of, before the link's
+// token hash and the note's end.
+var refusedDomain = []byte("oncelink refused v1\x00")

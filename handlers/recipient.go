@@ -34,11 +34,11 @@ func (h *Handler) linkPage(w http.ResponseWriter, r *http.Request) {
 	// A GET takes the flash: it says it once.
 	flash, err := r.Cookie(flashCookie)
 	flashed := err == nil && r.Method == http.MethodGet
-	var refusal *core.Error
-	if flashed && flash.Value == core.ErrWrongPassword.Code {
-		refusal = core.ErrWrongPassword
+	rc := h.recipient(r)
+	if flashed {
+		rc.Refused = flash.Value
 	}
-	sight, err := h.core.Look(r.Context(), tok, h.recipient(r), r.Method == http.MethodGet && refusal == nil)
+	sight, err := h.core.Look(r.Context(), tok, rc, r.Method == http.MethodGet)
 	relaxFormAction(w, sight.Link)
 	switch {
 	case err != nil:
@@ -50,7 +50,7 @@ func (h *Handler) linkPage(w http.ResponseWriter, r *http.Request) {
 			http.SetCookie(w, h.linkCookie(tok, flashCookie, "", -1))
 		}
 		http.SetCookie(w, h.linkCookie(tok, checkCookie, "1", 0))
-		h.showLink(w, r, tok, sight, refusal)
+		h.showLink(w, r, tok, sight, sight.Refused)
 	}
 }
 
@@ -67,13 +67,14 @@ const (
 	// from a browser that keeps no cookies, gets what it opened in the
 	// answer: the grant it cannot keep would not bring it back.
 	checkCookie = "oncelink_cookies"
-	// flashCookie carries the code of a refused open to the page it is
-	// redirected to, which says what went wrong once and clears it. It
-	// carries nothing secret: never the password.
+	// flashCookie carries a refused open's note (core.RefusedNote) to the
+	// page it is redirected to, which says what went wrong once and clears
+	// it. It carries nothing secret: never the password.
 	flashCookie = "oncelink_flash"
-	// flashAge is how long a flash waits for its page, in seconds.
-	flashAge = 60
 )
+
+// flashAge is how long a flash waits for its page, in seconds.
+var flashAge = int(core.RefusedNoteTTL.Seconds())
 
 // linkCookie is cookie name of link tok; maxAge as http.Cookie takes it.
 func (h *Handler) linkCookie(tok, name, value string, maxAge int) *http.Cookie {
@@ -177,7 +178,7 @@ func (h *Handler) openLink(w http.ResponseWriter, r *http.Request) {
 		if keepsCookies {
 			// The page tells the wait of a Limited refusal itself.
 			if e.Code == core.ErrWrongPassword.Code { // a wrong or a missing password: the page says so
-				http.SetCookie(w, h.linkCookie(tok, flashCookie, e.Code, flashAge))
+				http.SetCookie(w, h.linkCookie(tok, flashCookie, h.core.RefusedNote(tok), flashAge))
 			}
 			http.Redirect(w, r, "/l/"+tok, http.StatusSeeOther)
 			return

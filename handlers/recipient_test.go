@@ -389,6 +389,18 @@ func TestReloadsNeverPostAgain(t *testing.T) {
 	if l := linkOf(t, s, protected); l.Views != 2 {
 		t.Fatalf("%d views after a look, a wrong password and a reload; want 2", l.Views)
 	}
+	// A flash the server did not make, or made for another link, is no
+	// refusal: the look is a view, told as one.
+	for _, flash := range []string{core.ErrWrongPassword.Code, flashOf(t, s, link)} {
+		forger := s.client()
+		forger.c.Jar.SetCookies(u, []*http.Cookie{{Name: flashCookie, Value: flash, Path: u.Path}})
+		if res := forger.get(protected); res.StatusCode != http.StatusOK || hasTestID(t, res.body, "form-error") {
+			t.Fatalf("a forged flash %q: %d, or the page says a password was wrong", flash, res.StatusCode)
+		}
+	}
+	if l := linkOf(t, s, protected); l.Views != 4 {
+		t.Fatalf("%d views after two looks with forged flashes; want 4", l.Views)
+	}
 	backToThePage("the right password", c.post(protected, url.Values{"password": {"open sesame"}}), protected)
 	if res := c.get(protected); res.StatusCode != http.StatusOK || testIDText(t, res.body, "message") != "behind a password" {
 		t.Fatalf("the page after the right password: %d", res.StatusCode)
@@ -460,4 +472,12 @@ func TestPasswordLockoutPage(t *testing.T) {
 			}
 		})
 	}
+}
+
+// flashOf is the flash a wrong password leaves for link, a link with no
+// password: what a recipient of it could take elsewhere.
+func flashOf(t *testing.T, s *testServer, link string) string {
+	t.Helper()
+	u, _ := url.Parse(link)
+	return s.h.core.RefusedNote(u.Path[len("/l/"):])
 }
