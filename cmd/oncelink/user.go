@@ -251,7 +251,7 @@ func userKey(fs *flag.FlagSet) runFunc {
 		defer op.Close()
 		k, err := op.svc.CreateKey(ctx, a.ID, *label, *expires)
 		if err != nil {
-			return err
+			return refusedFlag(p, err, map[string]string{"name": "--name", "expires": "--expires"})
 		}
 		fmt.Fprintln(p.stdout, k.Secret)
 		return nil
@@ -389,4 +389,16 @@ func readPassword(p *proc, fromStdin bool) (string, error) {
 		return "", errors.New(p.T("cli.user.passwords_differ"))
 	}
 	return string(first), nil
+}
+
+// refusedFlag makes err, when it is core's refusal of the value of one of
+// flags (by the field it names), a usage error that names the flag, as
+// namedFlag does with the server's refusals.
+func refusedFlag(p *proc, err error, flags map[string]string) error {
+	if e, ok := core.AsError(err); ok && e.Kind == core.Invalid {
+		if name, ok := flags[e.Field]; ok {
+			return usageError(name + ": " + e.Message(p.loc))
+		}
+	}
+	return err
 }

@@ -301,7 +301,9 @@ func TestUserKey(t *testing.T) {
 		says string
 	}{
 		{[]string{"user", "key", "nobody", "--db", db}, exitNotFound, "no account"},
-		{[]string{"user", "key", "ada", "--expires", "soon", "--db", db}, exitFailed, "lifetime"},
+		{[]string{"user", "key", "ada", "--expires", "soon", "--db", db}, exitUsage, "--expires: Give the key's lifetime"},
+		{[]string{"user", "key", "ada", "--expires", "10m", "--db", db}, exitUsage, "at least an hour"},
+		{[]string{"user", "key", "ada", "--name", " ", "--db", db}, exitUsage, "--name: "},
 		{[]string{"user", "key", "--db", db}, exitUsage, "NAME"},
 	} {
 		r := runCLI(t, nil, "", tc.args...)

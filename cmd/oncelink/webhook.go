@@ -56,6 +56,9 @@ func webhookList(fs *flag.FlagSet) runFunc {
 }
 
 // webhookAdd adds an endpoint: oncelink webhook add URL --events E,F [--json].
+// webhookFlags are webhook add's flags by the API field they fill.
+var webhookFlags = map[string]string{"events": "--events"}
+
 func webhookAdd(fs *flag.FlagSet) runFunc {
 	events := fs.String("events", "", "cli.flag.webhook_add_events")
 	asJSON := fs.Bool("json", false, "cli.flag.webhook_add_json")
@@ -74,7 +77,7 @@ func webhookAdd(fs *flag.FlagSet) runFunc {
 		}
 		h, err := c.CreateWebhook(ctx, args[0], strings.Split(*events, ","))
 		if err != nil {
-			return err
+			return namedFlag(err, webhookFlags)
 		}
 		return printSecret(p, h, *asJSON)
 	}
