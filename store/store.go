@@ -256,10 +256,15 @@ func (s *Store) SessionDB() *sql.DB { return s.sessions.DB }
 
 // PoolStats reports the store's connection pools, by name: on SQLite the
 // writer's (one connection), the readers' and the sessions'; on PostgreSQL
-// the one pool that serves them all.
+// the one pool that serves them all. That is pgx's pool, under a
+// database/sql handle that keeps no connections of its own, so its figures
+// come from pgx.
 func (s *Store) PoolStats() map[string]sql.DBStats {
 	if s.Postgres() {
-		return map[string]sql.DBStats{"shared": s.db.Stats()}
+		st := s.pool.Stat()
+		return map[string]sql.DBStats{"shared": {MaxOpenConnections: int(st.MaxConns()), OpenConnections: int(st.TotalConns()),
+			InUse: int(st.AcquiredConns()), Idle: int(st.IdleConns()),
+			WaitCount: st.EmptyAcquireCount(), WaitDuration: st.EmptyAcquireWaitTime()}}
 	}
 	return map[string]sql.DBStats{"writer": s.db.Stats(), "reader": s.ro.Stats(), "sessions": s.sessions.Stats()}
 }

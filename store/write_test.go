@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"oncelink/internal/pgtest"
 )
 
 // TestWriteBatchIsolatesFailures runs many writes at once, so that they
@@ -233,6 +235,21 @@ func TestWriteBatchesAreReported(t *testing.T) {
 	}
 	stats := s.PoolStats()
 	if len(stats) != 3 || stats["writer"].MaxOpenConnections != 1 || stats["reader"].MaxOpenConnections < 4 {
+		t.Fatalf("pool stats: %+v", stats)
+	}
+}
+
+// On PostgreSQL the pool is pgx's, and its figures are reported, not those
+// of the database/sql handle over it, which keeps no connection.
+func TestPostgresPoolStats(t *testing.T) {
+	s := openPostgresTest(t, pgtest.DSN(t))
+	if err := s.Ping(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	stats := s.PoolStats()
+	shared, ok := stats["shared"]
+	if len(stats) != 1 || !ok || shared.MaxOpenConnections < 1 || shared.OpenConnections < 1 || shared.Idle < 1 ||
+		shared.InUse+shared.Idle > shared.OpenConnections {
 		t.Fatalf("pool stats: %+v", stats)
 	}
 }
