@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+
+	"oncelink/i18n"
 )
 
 // TestNoLiteralText finds words written into the templates rather than
@@ -111,4 +113,39 @@ var tag = regexp.MustCompile(`(?s)<[^>]*>`)
 func hasWords(s string) bool {
 	s = strings.ReplaceAll(s, "oncelink", "")
 	return strings.IndexFunc(s, unicode.IsLetter) >= 0
+}
+
+// labelledButton is a control whose accessible name comes from one message
+// and whose visible text from another: aria-label={ T(ctx, "X", ...) }>{ T(ctx, "Y") }.
+var labelledButton = regexp.MustCompile(`aria-label=\{ T\(ctx, "([a-z0-9_.]+)"[^}]*\}[^>]*>\{ T\(ctx, "([a-z0-9_.]+)"\) \}`)
+
+// TestLabelsHoldTheirText: where a control's name is longer than the words
+// it shows, the name holds those words, whole and in order, in every
+// language, so that speech control finds it by what it says (WCAG 2.5.3,
+// Label in Name).
+func TestLabelsHoldTheirText(t *testing.T) {
+	files, err := filepath.Glob("*.templ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range labelledButton.FindAllStringSubmatch(string(b), -1) {
+			n++
+			for _, lang := range i18n.Languages {
+				l := i18n.For(lang.Code)
+				label, text := l.T(m[1], "Name", "bob", "URL", "https://example.com/in", "Device", "Firefox", "IP", "192.0.2.1"), l.T(m[2])
+				if !strings.Contains(strings.ToLower(label), strings.ToLower(text)) {
+					t.Errorf("%s: %s: the name %q does not hold the text %q", name, lang.Code, label, text)
+				}
+			}
+		}
+	}
+	if n < 10 {
+		t.Fatalf("found %d labelled controls; the pattern no longer matches the templates", n)
+	}
 }
