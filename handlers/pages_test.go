@@ -378,3 +378,25 @@ func TestSharedMediaPage(t *testing.T) {
 		t.Error("the demo lost its instructions")
 	}
 }
+
+// TestTableHeadersAreNamed: every column of every table has a header that a
+// screen reader can read, the column of buttons too.
+func TestTableHeadersAreNamed(t *testing.T) {
+	s := newTestServer(t)
+	c := s.admin()
+	s.user("bob")
+	link := c.createLink(nil)
+	c.createRequest(nil)
+	for _, path := range []string{"/links", "/links/" + itoa(linkOf(t, s, link).ID), "/requests", "/accounts"} {
+		page := parseHTML(t, c.get(path).body)
+		headers := findAll(page, func(n *html.Node) bool { return n.Data == "th" })
+		if len(headers) == 0 {
+			t.Errorf("%s has no table", path)
+		}
+		for _, th := range headers {
+			if strings.TrimSpace(textOf(th)) == "" || attr(th, "scope") != "col" {
+				t.Errorf("%s: a column header without a name or scope: %q, scope %q", path, textOf(th), attr(th, "scope"))
+			}
+		}
+	}
+}
