@@ -19,13 +19,15 @@ import (
 const columnWidths = `Array.from(document.querySelectorAll("table.links thead th"), th => th.getBoundingClientRect().width)`
 
 // contrasts are the contrast ratios (WCAG 2) of each status badge's text
-// with the background it is drawn on, by status.
+// with the background it is drawn on, by status; and, as "focus", the
+// lower ratio of the focus ring's colour with the page's and a panel's.
 const contrasts = `(() => {
 	const rgb = (s) => (s.match(/[\d.]+/g) || []).map(Number);
 	const lum = ([r, g, b]) => {
 		const f = (c) => { c /= 255; return c <= 0.04045 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
 		return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
 	};
+	const ratio = (a, c) => (Math.max(a, c) + 0.05) / (Math.min(a, c) + 0.05);
 	const background = (el) => {
 		for (; el; el = el.parentElement) {
 			const c = rgb(getComputedStyle(el).backgroundColor);
@@ -35,15 +37,20 @@ const contrasts = `(() => {
 	};
 	const out = {};
 	document.querySelectorAll("[data-testid=link-row] .badge").forEach((b) => {
-		const a = lum(rgb(getComputedStyle(b).color)), c = lum(background(b));
-		out[b.textContent.trim()] = (Math.max(a, c) + 0.05) / (Math.min(a, c) + 0.05);
+		out[b.textContent.trim()] = ratio(lum(rgb(getComputedStyle(b).color)), lum(background(b)));
 	});
+	const probe = document.createElement("span");
+	probe.style.color = "var(--focus)";
+	document.querySelector(".panel").appendChild(probe);
+	const focus = lum(rgb(getComputedStyle(probe).color));
+	out.focus = Math.min(ratio(focus, lum(background(probe))), ratio(focus, lum(background(document.body))));
+	probe.remove();
 	return out;
 })()`
 
 // TestDashboardLayoutHolds: the list's columns keep their widths while its
 // rows change under them, times never break across lines, and every status
-// badge can be read (4.5:1) in light and dark.
+// badge can be read (4.5:1) and the focus ring seen (3:1) in light and dark.
 func TestDashboardLayoutHolds(t *testing.T) {
 	s := newTestServer(t)
 	ctx := browsertest.New(t)
@@ -89,9 +96,14 @@ func TestDashboardLayoutHolds(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := eval[map[string]float64](b, contrasts)
-			if len(got) != 3 {
+			if len(got) != 4 {
 				t.Errorf("badges: %v", got)
 			}
+			// A focus ring is no text: 3:1 (WCAG 1.4.11).
+			if got["focus"] < 3 {
+				t.Errorf("at %dpx in %s, the focus ring's contrast is %.2f:1", width, scheme, got["focus"])
+			}
+			delete(got, "focus")
 			for status, ratio := range got {
 				if ratio < 4.5 {
 					t.Errorf("at %dpx in %s, the %s badge's contrast is %.2f:1", width, scheme, status, ratio)
