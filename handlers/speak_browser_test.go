@@ -27,6 +27,21 @@ func TestLanguagesInBrowser(t *testing.T) {
 	b.create("gone soon", "10m", "Short")
 	s.clock.Advance(11 * time.Minute) // its status is the longest word in some languages
 
+	// Moving through the menu sends nothing: its visible button does.
+	b.open("/links", "#language-menu")
+	b.do(chromedp.Evaluate[chromedp.Void](`(() => {
+		const menu = document.getElementById("language-menu");
+		window.__before = true;
+		menu.value = "de";
+		menu.dispatchEvent(new Event("input", {bubbles: true}));
+		menu.dispatchEvent(new Event("change", {bubbles: true}));
+	})()`))
+	time.Sleep(300 * time.Millisecond)
+	if !eval[bool](b, `window.__before === true && document.documentElement.lang === "en"`) ||
+		!eval[bool](b, `document.querySelector("form.language button[type=submit]").checkVisibility()`) {
+		t.Error("choosing in the language menu sent it, or its button is hidden")
+	}
+
 	for _, l := range i18n.Languages {
 		b.open("/links", "#language-menu")
 		b.do(chromedp.Evaluate[chromedp.Void](`(() => {
@@ -68,6 +83,22 @@ func TestLanguagesInBrowser(t *testing.T) {
 				if spill != "" {
 					t.Errorf("the list in %s: %s spill out of their cells", l.Code, spill)
 				}
+			}
+			// Nothing runs off the side of a narrow phone.
+			for _, width := range []int64{390, 320} {
+				if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 900)); err != nil {
+					t.Fatal(err)
+				}
+				out := eval[string](b, `[...document.querySelectorAll("main *")].filter(el => {
+					const r = el.getBoundingClientRect();
+					return r.width > 0 && (r.left < -1 || r.right > document.documentElement.clientWidth + 1);
+				}).slice(0, 3).map(el => el.tagName + "." + el.className + ": " + el.textContent.trim().slice(0, 40)).join("; ")`)
+				if out != "" {
+					t.Errorf("%s in %s at %dpx: %s run off the page", p.name, l.Code, width, out)
+				}
+			}
+			if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
+				t.Fatal(err)
 			}
 			browsertest.Shoot(t, ctx, "lang-"+p.name+"-"+l.Code)
 			b.clean(p.name + " in " + l.Code)

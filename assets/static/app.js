@@ -39,13 +39,6 @@
   // the digits the server writes (numberingSystem "latn") in every language.
   function lang() { return document.documentElement.lang || undefined; }
 
-  // The footer's language menu sends its form when a language is chosen;
-  // its button does without script.
-  document.addEventListener("change", function (ev) {
-    var select = ev.target.closest && ev.target.closest("select[data-autosubmit]");
-    if (select && select.form) select.form.submit();
-  });
-
   // Copy buttons: <button data-copy="ID"> copies the value or text of #ID.
   document.addEventListener("click", function (ev) {
     var btn = ev.target.closest("[data-copy]");

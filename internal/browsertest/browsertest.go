@@ -78,8 +78,19 @@ func Screenshot(t testing.TB, ctx context.Context, name string) {
 	if dir == "" {
 		return
 	}
-	// Quality 100 is what makes chromedp write a PNG; below it, a JPEG.
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	// A page that fits the window is taken as it is seen: Chromium's
+	// capture beyond the window draws a short page written right to left
+	// shifted sideways. Quality 100 is what makes chromedp write a PNG;
+	// below it, a JPEG.
+	fits, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollHeight <= window.innerHeight`))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	shot := chromedp.FullScreenshot(100)
+	if fits {
+		shot = chromedp.CaptureScreenshot()
+	}
+	png, err := chromedp.Run(ctx, shot)
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
