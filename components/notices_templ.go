@@ -376,7 +376,7 @@ func noticesSection(v Notices) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if v.NewWebhook != nil {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 38, "<div class=\"notice created-key\" role=\"status\" data-testid=\"new-webhook\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 38, "<div class=\"notice created-key\" role=\"status\" data-testid=\"new-webhook\" data-focus>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -190,6 +190,8 @@ func TestNoticesInBrowser(t *testing.T) {
 		// The page before had fewer endpoints: this waits for the answer.
 		b.wait(fmt.Sprintf(`document.querySelectorAll("[data-testid=webhook]").length === %d`, i+1), 5*time.Second)
 		b.do(chromedp.WaitVisible(chromedp.CSS("[data-testid=new-webhook]")))
+		// The secret, shown this once, takes the focus and is in view.
+		b.wait(`document.activeElement.dataset.testid === "new-webhook" && document.activeElement.getBoundingClientRect().top < innerHeight`, time.Second)
 		r.secret = eval[string](b, `document.querySelector("[data-testid=webhook-secret]").value`)
 		if !strings.HasPrefix(r.secret, "whsec_") {
 			t.Fatalf("secret %q", r.secret)
