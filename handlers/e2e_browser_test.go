@@ -238,6 +238,10 @@ func TestBrowserE2E(t *testing.T) {
 	if err != nil || !after {
 		t.Fatalf("after the open, the page still says how it stood before, or not that it is the only copy (%v)", err)
 	}
+	// The form that had the focus is gone; the note takes it.
+	if focused, _ := chromedp.Run(recipient, chromedp.Evaluate[string](`document.activeElement.dataset.testid || document.activeElement.tagName`)); focused != "e2e-done" {
+		t.Errorf("after the open, the focus is on %q", focused)
+	}
 	browsertest.Shoot(t, recipient, "e2e-recipient-after")
 
 	// A web address: location.replace, no 3xx, the key nowhere.

@@ -426,7 +426,11 @@
         done.className = 'notice';
         done.dataset.testid = 'e2e-done';
         done.textContent = msg.msgDone;
+        done.tabIndex = -1;
         result.before(done);
+        // The form that had the focus is gone: the note takes it, so
+        // that a screen reader says what is now on the page.
+        done.focus();
       }
     } catch (err) {
       status('');
