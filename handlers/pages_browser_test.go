@@ -167,6 +167,11 @@ func TestCreateFormHelpsInBrowser(t *testing.T) {
 	}
 	b.do(chromedp.Click(chromedp.CSS(`[data-copy=created-instructions]`)))
 	b.wait(`document.querySelector("[data-copy=created-instructions]").textContent === "Copied"`, 2*time.Second)
+	// The button's name stays what it copies; a screen reader hears the
+	// copy done from the page's live region.
+	if got := eval[string](b, `document.getElementById("announcer").textContent`); got != "Copied" {
+		t.Errorf("the live region says %q after a copy", got)
+	}
 	if got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise)); err != nil || got != text {
 		t.Errorf("the clipboard holds %q (%v), want the instructions", got, err)
 	}

@@ -49,6 +49,7 @@
     var done = function (ok) {
       var old = btn.textContent;
       btn.textContent = ok ? msg("js.copy.done") : msg("js.copy.failed");
+      announce(btn.textContent);
       setTimeout(function () { btn.textContent = old; }, 1600);
     };
     if (navigator.clipboard && window.isSecureContext) {
@@ -316,8 +317,14 @@
       }
       seen[row.id] = state;
     });
+    if (said.length) announce(said.join(" "));
+  }
+
+  // announce has screen readers say text, from the page's one polite
+  // live region.
+  function announce(text) {
     var region = document.getElementById("announcer");
-    if (said.length && region) region.textContent = said.join(" ");
+    if (region) region.textContent = text;
   }
 
   // A row can arrive twice: in the create response, and as the event
