@@ -618,3 +618,57 @@ func (f fixedResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.A
 	}
 	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
 }
+
+// TestSlowDeliveriesAreSentOnce: an endpoint that answers slower than a
+// worker's lease still gets each message once, with another worker polling
+// beside it: the lease of the one being sent is renewed, and the ones
+// whose lease ran out while they waited go to the other worker alone.
+func TestSlowDeliveriesAreSentOnce(t *testing.T) {
+	backends(t, func(t *testing.T, dsn string) {
+		e := newEnv(t, dsn, core.Config{WebhookAllowPrivate: true})
+		r := newReceiver(t)
+		r.ignoreTime = true
+		r.status = func() int {
+			time.Sleep(500 * time.Millisecond)
+			return http.StatusOK
+		}
+		e.subscribe(t, r, store.NoticeLinkViewed)
+		c := e.createLink(t, "slow", 1, false)
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		const events = 3
+		for range events {
+			if err := e.st.RecordView(ctx, c.Link.ID, store.Event{At: e.clock.Now(), IP: "192.0.2.1"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var wg sync.WaitGroup
+		for range 2 {
+			w := notify.NewWorker(notify.Options{Store: e.st, HTTP: notify.NewHTTPClient(true), Lease: 300 * time.Millisecond,
+				Poll: 20 * time.Millisecond, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			wg.Go(func() { w.Run(ctx) })
+		}
+		for ctx.Err() == nil {
+			if depth, err := e.st.OutboxDepth(ctx); err == nil && depth == 0 {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		// Anything sent twice would arrive while the other attempt ends.
+		time.Sleep(700 * time.Millisecond)
+		cancel()
+		wg.Wait()
+		seen := map[string]int{}
+		for _, m := range r.received() {
+			seen[m.ID]++
+		}
+		if len(seen) != events {
+			t.Errorf("%d distinct messages arrived, want %d", len(seen), events)
+		}
+		for id, k := range seen {
+			if k != 1 {
+				t.Errorf("%s arrived %d times", id, k)
+			}
+		}
+	})
+}

@@ -31,9 +31,11 @@ var Retries = []time.Duration{30 * time.Second, 2 * time.Minute, 10 * time.Minut
 // GiveUpAfter is how long a delivery is retried.
 const GiveUpAfter = 24 * time.Hour
 
-// lease is how long a worker holds the deliveries it took: longer than any
-// attempt takes, so that no other worker takes one while it is being sent.
-const lease = 2 * time.Minute
+// DefaultLease is how long a worker holds the deliveries it takes before
+// another may take them. The worker renews the lease of the one it is
+// sending for as long as that takes (see deliver), so the lease bounds only
+// how long the deliveries of a worker that died wait for another.
+const DefaultLease = 40 * time.Second
 
 // batch is how many deliveries a worker takes at once.
 const batch = 8
@@ -56,6 +58,9 @@ type Options struct {
 	// Poll is how often Run looks for due deliveries; zero means a
 	// second.
 	Poll time.Duration
+	// Lease is how long a worker holds what it takes, renewed while it
+	// sends; zero means DefaultLease.
+	Lease time.Duration
 	// Attempted, when set, is told of each attempt: "webhook" or "email",
 	// and the delivery's status after it.
 	Attempted func(target, outcome string)
@@ -80,6 +85,9 @@ func NewWorker(o Options) *Worker {
 	}
 	if o.Poll <= 0 {
 		o.Poll = time.Second
+	}
+	if o.Lease <= 0 {
+		o.Lease = DefaultLease
 	}
 	if o.LinkObject == nil {
 		o.LinkObject = func(l store.Link, _ time.Time) any { return map[string]any{"id": l.ID, "label": l.Label} }
@@ -108,7 +116,7 @@ func (w *Worker) Run(ctx context.Context) {
 func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	n := 0
 	for ctx.Err() == nil {
-		ds, err := w.o.Store.LeaseDeliveries(ctx, w.o.Now(), lease, batch)
+		ds, err := w.o.Store.LeaseDeliveries(ctx, w.o.Now(), w.o.Lease, batch)
 		if err != nil || len(ds) == 0 {
 			return n, err
 		}
@@ -122,18 +130,34 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	return n, ctx.Err()
 }
 
-// deliver makes one attempt at d and records it.
+// deliver makes one attempt at d and records it. No other worker may take
+// d while it is sent, however long that takes: a lease that runs low while
+// d waits its turn in the batch is renewed before the attempt (one that
+// another worker took meanwhile is left to it), and it is renewed while
+// the attempt runs.
 func (w *Worker) deliver(ctx context.Context, d store.Delivery) error {
+	if d.Lease.Sub(w.o.Now()) < w.o.Lease/2 {
+		err := w.o.Store.RenewLease(ctx, &d, w.o.Now().Add(w.o.Lease))
+		if errors.Is(err, store.ErrLeaseLost) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+	sent := d // the attempt's copy: keepLease writes d.Lease meanwhile
+	stop := w.keepLease(ctx, &d)
 	start := w.o.Now()
 	a := store.Attempt{At: start}
 	target := "email"
 	var err error
-	if d.WebhookID != 0 {
+	if sent.WebhookID != 0 {
 		target = "webhook"
-		err = w.webhook(ctx, d, &a)
+		err = w.webhook(ctx, sent, &a)
 	} else {
-		err = w.email(ctx, d, &a)
+		err = w.email(ctx, sent, &a)
 	}
+	stop()
 	a.Duration = w.o.Now().Sub(start)
 	switch {
 	case err == nil:
@@ -156,6 +180,31 @@ func (w *Worker) deliver(ctx context.Context, d store.Delivery) error {
 		w.o.Attempted(target, a.Outcome)
 	}
 	return ferr
+}
+
+// keepLease renews d's lease every quarter of a lease until the func it
+// returns is called, which waits for a renewal under way to end.
+func (w *Worker) keepLease(ctx context.Context, d *store.Delivery) (stop func()) {
+	done, ended := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(ended)
+		t := time.NewTicker(w.o.Lease / 4)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := w.o.Store.RenewLease(ctx, d, w.o.Now().Add(w.o.Lease)); err != nil {
+					w.o.Log.Warn("renew a notice's lease", "delivery", d.ID, "err", err)
+					return
+				}
+			}
+		}
+	}()
+	return func() { close(done); <-ended }
 }
 
 // retry says when a delivery that failed at attempt number d.Attempts+1,

@@ -523,6 +523,29 @@ type Attempt struct {
 // its lease having run out: what this one did is not recorded.
 var ErrLeaseLost = errors.New("lease lost")
 
+// RenewLease extends the lease this worker holds on d to until, and keeps
+// the new lease in d. It is ErrLeaseLost when the lease ran out and another
+// worker took d, or d is no longer pending: d must then not be attempted.
+func (s *Store) RenewLease(ctx context.Context, d *Delivery, until time.Time) error {
+	err := s.write(ctx, func(ctx context.Context, tx txn) error {
+		res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE notice_deliveries SET leased_until = ?
+			WHERE id = ? AND leased_until = ? AND status = '`+DeliveryPending+`'`), millis(until), d.ID, millis(d.Lease))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return errors.Join(ErrLeaseLost, err)
+		}
+		return nil
+	})
+	if err == nil {
+		d.Lease = time.UnixMilli(millis(until))
+	} else if !errors.Is(err, ErrLeaseLost) {
+		err = fmt.Errorf("store: renew lease: %w", err)
+	}
+	return err
+}
+
 // FinishAttempt records attempt a of delivery d, leased by this worker,
 // and releases it.
 func (s *Store) FinishAttempt(ctx context.Context, d Delivery, a Attempt) error {
