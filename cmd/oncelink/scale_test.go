@@ -106,6 +106,42 @@ func TestScaleOut(t *testing.T) {
 		}
 	})
 
+	t.Run("a disable from the command line ends streams at once", func(t *testing.T) {
+		var out, errs strings.Builder
+		in := strings.NewReader("correct horse battery\n")
+		if err := run(t.Context(), []string{"user", "add", "bob", "--password-stdin", "--db", dsn}, func(string) string { return "" }, in, &out, &errs); err != nil {
+			t.Fatalf("user add: %v %s", err, errs.String())
+		}
+		out.Reset()
+		if err := run(t.Context(), []string{"user", "key", "bob", "--db", dsn}, func(string) string { return "" }, strings.NewReader(""), &out, &errs); err != nil {
+			t.Fatalf("user key: %v %s", err, errs.String())
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, a.url+"/api/v1/events", nil)
+		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(out.String()))
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("bob's event stream: %d", res.StatusCode)
+		}
+		lines := bufio.NewScanner(res.Body)
+		lines.Scan() // the stream has started
+		if err := run(t.Context(), []string{"user", "disable", "bob", "--db", dsn}, func(string) string { return "" }, strings.NewReader(""), &out, &errs); err != nil {
+			t.Fatalf("user disable: %v %s", err, errs.String())
+		}
+		start := time.Now()
+		for lines.Scan() {
+		}
+		// Well before the stream's heartbeat, 25 seconds.
+		if took := time.Since(start); took > 2*time.Second {
+			t.Fatalf("bob's stream on an instance ended %s after the disable", took)
+		}
+	})
+
 	t.Run("live events cross instances", func(t *testing.T) {
 		owner := newBrowser(t, nil)
 		if res := owner.post(b.url+"/login", url.Values{"username": {"ada"}, "password": {"correct horse battery"}}, nil); res.StatusCode != http.StatusSeeOther {

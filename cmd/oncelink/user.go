@@ -21,6 +21,7 @@ import (
 
 	"oncelink/core"
 	"oncelink/i18n"
+	"oncelink/live"
 	"oncelink/store"
 )
 
@@ -42,9 +43,14 @@ func databaseFlags(fs *flag.FlagSet) *database {
 type operator struct {
 	st  *store.Store
 	svc *core.Service
+	// stop ends the PostgreSQL broker's listener, if any.
+	stop context.CancelFunc
 }
 
-func (o *operator) Close() error { return o.st.Close() }
+func (o *operator) Close() error {
+	o.stop()
+	return o.st.Close()
+}
 
 // open opens the database and says on stderr which one. It refuses to
 // create an SQLite file without --create: run in the wrong directory, an
@@ -72,8 +78,22 @@ func (d *database) open(ctx context.Context, stderr io.Writer) (*operator, error
 	if err != nil {
 		return nil, err
 	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	ctx, stop := context.WithCancel(ctx)
+	var broker live.Broker
+	if st.Postgres() {
+		// What a command changes reaches the running instances at once,
+		// as a change made in one of them does: a disabled account's open
+		// streams end. On SQLite the server is another process, which
+		// finds out at its streams' next heartbeat.
+		if broker, err = live.NewPostgres(ctx, st.Pool(), log); err != nil {
+			stop()
+			st.Close()
+			return nil, err
+		}
+	}
 	// The operator's rules need no server key: they make no links.
-	return &operator{st: st, svc: core.New(core.Config{}, st, nil, slog.New(slog.NewTextHandler(stderr, nil)))}, nil
+	return &operator{st: st, svc: core.New(core.Config{Broker: broker}, st, nil, log), stop: stop}, nil
 }
 
 // openAccount opens the database and finds the account that args name, for
