@@ -126,7 +126,7 @@ type Store interface {
 	Identities(ctx context.Context) (map[int64][]store.Identity, error)
 	AccountIdentities(ctx context.Context, account int64) ([]store.Identity, error)
 
-	SeeSession(ctx context.Context, s store.AccountSession) error
+	SeeSession(ctx context.Context, s store.AccountSession, every time.Duration) error
 	AccountSessions(ctx context.Context, account int64) ([]store.AccountSession, error)
 	EndSession(ctx context.Context, account int64, id string) error
 	EndOtherSessions(ctx context.Context, account int64, keep string) (int64, error)

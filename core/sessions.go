@@ -21,11 +21,12 @@ const SessionSeenEvery = time.Minute
 
 // SessionSeen records that the account's session id, a web session's token
 // hash, was used now by c; at sign-in, it lists the session. The adapter
-// calls it at sign-in and then at most every SessionSeenEvery.
+// calls it at sign-in and then at most every SessionSeenEvery; a use noted
+// by another instance within that time is not written again.
 func (s *Service) SessionSeen(ctx context.Context, account int64, id string, c Client) error {
 	now := s.Now()
 	return s.store.SeeSession(ctx, store.AccountSession{ID: id, AccountID: account, CreatedAt: now, LastSeenAt: now,
-		ExpiresAt: now.Add(SessionLifetime), UserAgent: c.UserAgent, IP: c.IP})
+		ExpiresAt: now.Add(SessionLifetime), UserAgent: c.UserAgent, IP: c.IP}, SessionSeenEvery)
 }
 
 // Sessions lists the account's sessions that still hold, the last used

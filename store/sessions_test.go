@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 )
@@ -21,7 +22,7 @@ func startSession(t *testing.T, s *Store, account int64, id string) {
 	}
 	now := s.Now()
 	if err := s.SeeSession(ctx, AccountSession{ID: id, AccountID: account, CreatedAt: now, LastSeenAt: now,
-		ExpiresAt: now.Add(time.Hour), UserAgent: "curl/8.5.0", IP: "192.0.2.1"}); err != nil {
+		ExpiresAt: now.Add(time.Hour), UserAgent: "curl/8.5.0", IP: "192.0.2.1"}, time.Minute); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -36,8 +37,17 @@ func TestAccountSessions(t *testing.T) {
 			c.Add(time.Second)
 		}
 		startSession(t, s, bob.ID, "b1")
+		// A use within the minute of the last one recorded, as another
+		// instance notes it, writes nothing.
+		if err := s.SeeSession(ctx, AccountSession{ID: "a1", AccountID: ada.ID, CreatedAt: s.Now(), LastSeenAt: s.Now(), ExpiresAt: s.Now(), IP: "192.0.2.8"}, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if list, err := s.AccountSessions(ctx, ada.ID); err != nil || list[0].ID != "a3" || slices.ContainsFunc(list, func(l AccountSession) bool { return l.IP == "192.0.2.8" }) {
+			t.Fatalf("a use within the minute was written: %+v, %v", list, err)
+		}
 		// A later use moves last seen and the address, not the start.
-		if err := s.SeeSession(ctx, AccountSession{ID: "a1", AccountID: ada.ID, CreatedAt: s.Now(), LastSeenAt: s.Now(), ExpiresAt: s.Now(), IP: "192.0.2.9"}); err != nil {
+		c.Add(time.Minute)
+		if err := s.SeeSession(ctx, AccountSession{ID: "a1", AccountID: ada.ID, CreatedAt: s.Now(), LastSeenAt: s.Now(), ExpiresAt: s.Now(), IP: "192.0.2.9"}, time.Minute); err != nil {
 			t.Fatal(err)
 		}
 		list, err := s.AccountSessions(ctx, ada.ID)
