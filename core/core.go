@@ -171,6 +171,7 @@ type Store interface {
 	NoticeAddress(ctx context.Context, account int64) (store.NoticeAddress, error)
 	SetPendingAddress(ctx context.Context, account int64, address string, hash []byte, expires time.Time) error
 	ConfirmAddress(ctx context.Context, account int64, hash []byte, at time.Time) (string, error)
+	PendingAddress(ctx context.Context, account int64, hash []byte, at time.Time) (string, error)
 	RemoveAddress(ctx context.Context, account int64) error
 
 	StartTOTP(ctx context.Context, account int64, sealed []byte) error

@@ -339,6 +339,22 @@ func (s *Service) ConfirmNoticeAddress(ctx context.Context, owner int64, tok str
 	return address, err
 }
 
+// PendingNoticeAddress is the address that ConfirmNoticeAddress would
+// confirm with tok, for the page that asks to; it changes nothing. A token
+// that is used, dead or not owner's is ErrConfirmGone, as it would be
+// there.
+func (s *Service) PendingNoticeAddress(ctx context.Context, owner int64, tok string) (string, error) {
+	if len(tok) != 43 {
+		return "", ErrConfirmGone
+	}
+	hash := sha256.Sum256([]byte(tok))
+	address, err := s.store.PendingAddress(ctx, owner, hash[:], s.Now())
+	if errors.Is(err, store.ErrNotFound) {
+		return "", ErrConfirmGone
+	}
+	return address, err
+}
+
 // RemoveNoticeAddress stops email notices for owner.
 func (s *Service) RemoveNoticeAddress(ctx context.Context, owner int64) error {
 	return fromStore(s.store.RemoveAddress(ctx, owner))

@@ -111,9 +111,25 @@ func (h *Handler) setNoticeAddress(w http.ResponseWriter, r *http.Request, a *co
 
 // confirmPage shows the button that confirms a notice address: the page a
 // confirmation mail links to. Only the button's POST confirms, so that a
-// mail scanner following the link changes nothing.
+// mail scanner following the link changes nothing. A link used already or
+// dead says so, as its POST would, and offers no button.
 func (h *Handler) confirmPage(w http.ResponseWriter, r *http.Request, a *core.Account) {
-	h.renderSettings(w, r, a, http.StatusOK, components.Settings{Notices: components.Notices{ConfirmToken: r.PathValue("token")}})
+	tok := r.PathValue("token")
+	_, err := h.core.PendingNoticeAddress(r.Context(), a.ID, tok)
+	if h.noticesRefused(w, r, a, err, addressRefused(r)) {
+		return
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.renderSettings(w, r, a, http.StatusOK, components.Settings{Notices: components.Notices{ConfirmToken: tok}})
+}
+
+// addressRefused puts a refusal of a confirmation link above the address
+// form.
+func addressRefused(r *http.Request) func(*components.Notices, *core.Error) {
+	return func(n *components.Notices, e *core.Error) { n.AddressForm.Error = e.Message(i18n.From(r.Context())) }
 }
 
 // confirmAddress spends the confirmation token and starts email notices.
@@ -123,7 +139,7 @@ func (h *Handler) confirmAddress(w http.ResponseWriter, r *http.Request, a *core
 		return
 	}
 	address, err := h.core.ConfirmNoticeAddress(r.Context(), a.ID, r.PathValue("token"))
-	if h.noticesRefused(w, r, a, err, func(n *components.Notices, e *core.Error) { n.AddressForm.Error = e.Message(i18n.From(r.Context())) }) {
+	if h.noticesRefused(w, r, a, err, addressRefused(r)) {
 		return
 	}
 	if err != nil {

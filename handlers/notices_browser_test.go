@@ -176,6 +176,13 @@ func TestNoticesInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("[data-testid=notice-address]")),
 	)
 	b.clean("address confirmed")
+	// The mail's link again: used, it says so and offers nothing.
+	b.open(confirm, "[data-testid=notice-address]")
+	if eval[bool](b, `!!document.querySelector("[data-testid=confirm-form]")`) {
+		t.Error("a used confirmation link offers to confirm again")
+	}
+	b.forgive("410")
+	b.clean("a used confirmation link")
 
 	// Two endpoints: one that takes messages, one that is down.
 	up := newHookReceiver(t, http.StatusOK)
@@ -272,9 +279,14 @@ func TestNoticesSayWhenEmailIsOff(t *testing.T) {
 	if res.StatusCode != http.StatusBadRequest || !strings.Contains(res.body, "error-url") {
 		t.Errorf("a private endpoint: %d", res.StatusCode)
 	}
-	// A confirmation token that is not one changes nothing.
+	// A confirmation token that is not one changes nothing, and its page
+	// offers nothing to confirm.
 	res = c.post("/settings/notices/confirm/"+strings.Repeat("A", 43), url.Values{})
 	if res.StatusCode != http.StatusGone {
 		t.Errorf("a made-up confirmation: %d", res.StatusCode)
+	}
+	res = c.get("/settings/notices/confirm/" + strings.Repeat("A", 43))
+	if res.StatusCode != http.StatusGone || strings.Contains(res.body, `data-testid="confirm-form"`) {
+		t.Errorf("the page of a made-up confirmation: %d, or it offers to confirm", res.StatusCode)
 	}
 }

@@ -353,6 +353,21 @@ func (s *Store) ConfirmAddress(ctx context.Context, account int64, hash []byte, 
 	return address, nil
 }
 
+// PendingAddress is the address that ConfirmAddress would confirm for
+// account with hash at at, changing nothing; ErrNotFound when none would.
+func (s *Store) PendingAddress(ctx context.Context, account int64, hash []byte, at time.Time) (string, error) {
+	var address string
+	err := s.ro.GetContext(ctx, &address, s.ro.Rebind(`SELECT pending_address FROM notice_addresses
+		WHERE account_id = ? AND pending_hash = ? AND pending_expires_at > ?`), account, hash, millis(at))
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("confirmation: %w", ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: pending address: %w", err)
+	}
+	return address, nil
+}
+
 // RemoveAddress forgets account's notice address, confirmed or pending;
 // emails not yet sent to it are dropped.
 func (s *Store) RemoveAddress(ctx context.Context, account int64) error {
