@@ -2,7 +2,10 @@
 // plain view struct built by the handlers, never a request or a database row.
 package components
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Page is what the layout needs to know about any page.
 type Page struct {
@@ -192,6 +195,23 @@ type OpenForm struct {
 	// limits make the recipient wait, shown after a wrong one; -1 when no
 	// limit counts them.
 	AttemptsLeft int
+}
+
+// showTries reports whether the password field says how many tries are
+// left: after a wrong password, while some are.
+func (f OpenForm) showTries() bool { return f.ErrorField == "password" && f.AttemptsLeft > 0 }
+
+// passwordHelpIDs are the ids of what the password field says beside it,
+// for its aria-describedby: the tries left and help, when shown.
+func (f OpenForm) passwordHelpIDs(help string) string {
+	var ids []string
+	if f.showTries() {
+		ids = append(ids, "link-password-tries")
+	}
+	if help != "" {
+		ids = append(ids, "link-password-help")
+	}
+	return strings.Join(ids, " ")
 }
 
 // OwnLink is a link's page as its owner sees it.

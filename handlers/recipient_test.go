@@ -381,6 +381,18 @@ func TestReloadsNeverPostAgain(t *testing.T) {
 	if got := testIDText(t, res.body, "attempts-left"); !strings.Contains(got, "4") {
 		t.Fatalf("attempts left after a wrong password: %q, want 4", got)
 	}
+	// The field names what is said beside it: the mistake, the tries
+	// left, and the help.
+	page := parseHTML(t, res.body)
+	ids := strings.Fields(attr(first(t, page, "password", byAttr("id", "link-password")), "aria-describedby"))
+	if len(ids) != 3 {
+		t.Errorf("the password field is described by %v", ids)
+	}
+	for _, id := range ids {
+		if len(findAll(page, byAttr("id", id))) != 1 {
+			t.Errorf("the password field is described by #%s, which the page lacks", id)
+		}
+	}
 	if res := c.get(protected); res.StatusCode != http.StatusOK || hasTestID(t, res.body, "form-error") {
 		t.Fatalf("a reload of the page after a wrong password: %d, or it says so again", res.StatusCode)
 	}
