@@ -149,6 +149,10 @@ func TestCreateFormHelpsInBrowser(t *testing.T) {
 		t.Error("the generated password cannot be read or copied")
 	}
 	b.do(chromedp.Click(chromedp.CSS(`[data-generate=password]`)))
+	if got := eval[string](b, `document.getElementById("announcer").textContent`); got == "" ||
+		got != eval[string](b, `document.querySelector("#password").closest(".field").querySelector("[data-generated]").textContent`) {
+		t.Errorf("after Generate the live region says %q", got)
+	}
 	again := eval[string](b, `document.getElementById("password").value`)
 	if again == password {
 		t.Error("the generator gave the same password twice")

@@ -158,8 +158,15 @@
     input.value = randomString(btn.getAttribute("data-alphabet"), Number(btn.getAttribute("data-length")));
     input.type = "text";
     var field = btn.closest(".field");
-    field.querySelectorAll("[data-generated]").forEach(function (el) { el.textContent = el.getAttribute("data-generated"); });
+    var said = [];
+    field.querySelectorAll("[data-generated]").forEach(function (el) {
+      el.textContent = el.getAttribute("data-generated");
+      said.push(el.textContent);
+    });
     field.querySelectorAll("[data-copy][hidden]").forEach(function (el) { el.hidden = false; });
+    // The field's new words, which say a password was made and where it
+    // goes, are heard as well as seen.
+    announce(said.join(" "));
   });
 
   function enhance(root) {
