@@ -328,11 +328,18 @@ var ErrConfirmGone = Refusal(Gone, "confirmation_gone", "", "link_no_longer_vali
 // ConfirmNoticeAddress spends the confirmation token tok and makes its
 // address the notice address of its account, which must be owner's.
 func (s *Service) ConfirmNoticeAddress(ctx context.Context, owner int64, tok string) (string, error) {
+	return byConfirmToken(tok, func(hash []byte) (string, error) { return s.store.ConfirmAddress(ctx, owner, hash, s.Now()) })
+}
+
+// byConfirmToken is what find, given the hash of the confirmation token
+// tok, returns: a notice address, or ErrConfirmGone for a token that is no
+// live one.
+func byConfirmToken(tok string, find func(hash []byte) (string, error)) (string, error) {
 	if len(tok) != 43 {
 		return "", ErrConfirmGone
 	}
 	hash := sha256.Sum256([]byte(tok))
-	address, err := s.store.ConfirmAddress(ctx, owner, hash[:], s.Now())
+	address, err := find(hash[:])
 	if errors.Is(err, store.ErrNotFound) {
 		return "", ErrConfirmGone
 	}
@@ -344,15 +351,7 @@ func (s *Service) ConfirmNoticeAddress(ctx context.Context, owner int64, tok str
 // that is used, dead or not owner's is ErrConfirmGone, as it would be
 // there.
 func (s *Service) PendingNoticeAddress(ctx context.Context, owner int64, tok string) (string, error) {
-	if len(tok) != 43 {
-		return "", ErrConfirmGone
-	}
-	hash := sha256.Sum256([]byte(tok))
-	address, err := s.store.PendingAddress(ctx, owner, hash[:], s.Now())
-	if errors.Is(err, store.ErrNotFound) {
-		return "", ErrConfirmGone
-	}
-	return address, err
+	return byConfirmToken(tok, func(hash []byte) (string, error) { return s.store.PendingAddress(ctx, owner, hash, s.Now()) })
 }
 
 // RemoveNoticeAddress stops email notices for owner.

@@ -592,18 +592,7 @@ func TestSeveralWorkersDeliverEachEventOnce(t *testing.T) {
 		e.clock.Add(time.Hour)
 	}
 	got := r.received()
-	seen := map[string]int{}
-	for _, m := range got {
-		seen[m.ID]++
-	}
-	if len(seen) != events {
-		t.Errorf("%d distinct messages arrived, want %d", len(seen), events)
-	}
-	for id, k := range seen {
-		if k != 1 {
-			t.Errorf("%s arrived %d times", id, k)
-		}
-	}
+	eachOnce(t, got, events)
 	if depth, _ := e.st.OutboxDepth(ctx); depth != 0 {
 		t.Errorf("outbox %d", depth)
 	}
@@ -658,17 +647,23 @@ func TestSlowDeliveriesAreSentOnce(t *testing.T) {
 		time.Sleep(700 * time.Millisecond)
 		cancel()
 		wg.Wait()
-		seen := map[string]int{}
-		for _, m := range r.received() {
-			seen[m.ID]++
-		}
-		if len(seen) != events {
-			t.Errorf("%d distinct messages arrived, want %d", len(seen), events)
-		}
-		for id, k := range seen {
-			if k != 1 {
-				t.Errorf("%s arrived %d times", id, k)
-			}
-		}
+		eachOnce(t, r.received(), events)
 	})
+}
+
+// eachOnce checks that got holds n messages, each once.
+func eachOnce(t *testing.T, got []received, n int) {
+	t.Helper()
+	seen := map[string]int{}
+	for _, m := range got {
+		seen[m.ID]++
+	}
+	if len(seen) != n {
+		t.Errorf("%d distinct messages arrived, want %d", len(seen), n)
+	}
+	for id, k := range seen {
+		if k != 1 {
+			t.Errorf("%s arrived %d times", id, k)
+		}
+	}
 }

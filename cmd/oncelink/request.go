@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
 
 	"oncelink/client"
 )
@@ -32,19 +31,9 @@ func requestCommand(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return namedFlag(err, requestFlags)
 		}
-		if *asJSON {
-			err = printJSON(p.stdout, r)
-		} else {
-			_, err = fmt.Fprintln(p.stdout, r.URL)
-		}
-		if err != nil {
-			// As with share: the output was the only copy of the
-			// request's address, and a request no one can reach is
-			// revoked rather than left open.
-			if _, rerr := c.RevokeRequest(context.WithoutCancel(ctx), r.ID); rerr == nil {
-				return fmt.Errorf("%s: %w", p.T("cli.request.not_printed"), err)
-			}
-		}
-		return err
+		return printMade(ctx, p, *asJSON, r, r.URL, "cli.request.not_printed", func(ctx context.Context) error {
+			_, err := c.RevokeRequest(ctx, r.ID)
+			return err
+		})
 	}
 }

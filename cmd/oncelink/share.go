@@ -134,18 +134,11 @@ func shareCommand(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return namedFlag(err, shareFlags)
 		}
-		if *asJSON {
-			err = printJSON(p.stdout, l)
-		} else {
-			_, err = fmt.Fprintln(p.stdout, l.URL)
-		}
+		err = printMade(ctx, p, *asJSON, l, l.URL, "cli.share.not_printed", func(ctx context.Context) error {
+			_, err := c.Revoke(ctx, l.ID)
+			return err
+		})
 		if err != nil {
-			// The output was the only copy of the link's address: without
-			// it no one can open the link, which is revoked rather than
-			// left to wait unseen.
-			if _, rerr := c.Revoke(context.WithoutCancel(ctx), l.ID); rerr == nil {
-				return fmt.Errorf("%s: %w", p.T("cli.share.not_printed"), err)
-			}
 			return err
 		}
 		if !*wait {
@@ -258,4 +251,21 @@ func tellOpen(ctx context.Context, p *proc, c *client.Client, l client.Link) err
 	}
 	fmt.Fprintln(w, p.N("cli.share.opened_uses", l.MaxUses, "Uses", l.Uses))
 	return nil
+}
+
+// printMade writes out what a command made: v as JSON, or its address
+// alone. The output is the only copy of the address: when it cannot be
+// written, what was made is ended with revoke rather than left for no one
+// to reach, and the error says so with the message notPrinted.
+func printMade(ctx context.Context, p *proc, asJSON bool, v any, address, notPrinted string, revoke func(context.Context) error) error {
+	var err error
+	if asJSON {
+		err = printJSON(p.stdout, v)
+	} else {
+		_, err = fmt.Fprintln(p.stdout, address)
+	}
+	if err != nil && revoke(context.WithoutCancel(ctx)) == nil {
+		return fmt.Errorf("%s: %w", p.T(notPrinted), err)
+	}
+	return err
 }
