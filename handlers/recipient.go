@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"time"
 
 	"oncelink/components"
 	"oncelink/core"
@@ -73,8 +74,9 @@ const (
 	flashCookie = "oncelink_flash"
 )
 
-// flashAge is how long a flash waits for its page, in seconds.
-var flashAge = int(core.RefusedNoteTTL.Seconds())
+// flashAge is how long a flash waits for its page, in seconds: as long as
+// the note it carries holds.
+const flashAge = int(core.RefusedNoteTTL / time.Second)
 
 // linkCookie is cookie name of link tok; maxAge as http.Cookie takes it.
 func (h *Handler) linkCookie(tok, name, value string, maxAge int) *http.Cookie {
