@@ -185,17 +185,7 @@ func TestEmailNotices(t *testing.T) {
 
 	// A request answered: the mail calls it a request, and names the
 	// sender's address and browser as an open names the recipient's.
-	req, err := e.svc.CreateRequest(ctx, e.owner.ID, core.RequestInput{Label: "VPN password", Accepts: core.AcceptsText, TTL: "1h"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := e.svc.NewDraft()
-	defer d.Close()
-	turn, _ := e.svc.TakeTurn(ctx, core.OpenAction, core.Client{IP: "203.0.113.9", UserAgent: "curl/8.11.1"})
-	_, rtok, _ := strings.Cut(req.URL, "/r/")
-	if _, err := e.svc.Fulfil(ctx, turn, rtok, d, "hunter2"); err != nil {
-		t.Fatal(err)
-	}
+	rtok := e.answer(t, "VPN password", "hunter2", core.Client{IP: "203.0.113.9", UserAgent: "curl/8.11.1"})
 	if n := runOnce(t, e.worker(t, notify.Options{Mailer: mailer})); n != 1 {
 		t.Fatalf("attempted %d deliveries, want the answered request's", n)
 	}

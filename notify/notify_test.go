@@ -97,6 +97,28 @@ func (e *env) createLink(t *testing.T, label string, uses int, notify bool) core
 	return c
 }
 
+// answer makes a text request labelled label and sends it message from
+// client c, as a sender would; it returns the request's token.
+func (e *env) answer(t *testing.T, label, message string, c core.Client) string {
+	t.Helper()
+	ctx := context.Background()
+	req, err := e.svc.CreateRequest(ctx, e.owner.ID, core.RequestInput{Label: label, Accepts: core.AcceptsText, TTL: "1h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := e.svc.NewDraft()
+	defer d.Close()
+	turn, err := e.svc.TakeTurn(ctx, core.OpenAction, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, tok, _ := strings.Cut(req.URL, "/r/")
+	if _, err := e.svc.Fulfil(ctx, turn, tok, d, message); err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
 func (e *env) open(t *testing.T, url string) {
 	t.Helper()
 	ctx := context.Background()
@@ -506,17 +528,7 @@ func TestExpiredUnopenedAndFulfilledRequestsAreNoticed(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		req, err := e.svc.CreateRequest(ctx, e.owner.ID, core.RequestInput{Label: "vpn", Accepts: core.AcceptsText, TTL: "1h"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		d := e.svc.NewDraft()
-		defer d.Close()
-		turn, _ := e.svc.TakeTurn(ctx, core.OpenAction, core.Client{IP: "192.0.2.1", UserAgent: "curl/8.11.1"})
-		_, tok, _ := strings.Cut(req.URL, "/r/")
-		if _, err := e.svc.Fulfil(ctx, turn, tok, d, "hunter2"); err != nil {
-			t.Fatal(err)
-		}
+		tok := e.answer(t, "vpn", "hunter2", core.Client{IP: "192.0.2.1", UserAgent: "curl/8.11.1"})
 		runOnce(t, e.worker(t, notify.Options{}))
 		got := r.received()
 		if len(got) != 3 {
