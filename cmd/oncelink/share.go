@@ -22,22 +22,26 @@ import (
 const maxStdinMessage = 1 << 20
 
 // shareFlags are share's flags by the API field they fill, to name the one
-// at fault when the server refuses a field. The server's words about the
-// message name it already.
+// at fault when the server refuses a field. The message, from TEXT or
+// standard input, is named by none: the server's words about it name it.
 var shareFlags = map[string]string{
 	"url": "--url", "file": "--file", "ttl": "--ttl", "max_uses": "--uses",
 	"password": "--password-stdin", "for_user": "--for", "label": "--label",
+	"message": "",
 }
 
 // namedFlag is err, a refusal of the server's about a field, with the flag
 // that set that field before it, among flags (the flags by the field they
-// fill), so that the reader knows which to mend. A value the server found
-// bad is a usage error, as one the command line finds bad itself.
+// fill; "" for a field that no flag sets), so that the reader knows which
+// to mend. A value the server found bad is a usage error, as one the
+// command line finds bad itself.
 func namedFlag(err error, flags map[string]string) error {
 	var apiErr *client.APIError
 	if errors.As(err, &apiErr) {
 		if name, ok := flags[apiErr.Field]; ok {
-			err = fmt.Errorf("%s: %w", name, err)
+			if name != "" {
+				err = fmt.Errorf("%s: %w", name, err)
+			}
 			if apiErr.Status == http.StatusBadRequest {
 				err = &exitError{code: exitUsage, err: err}
 			}
@@ -97,7 +101,7 @@ func shareCommand(fs *flag.FlagSet) runFunc {
 		case *file != "":
 			f, err := openUpload(p, *file)
 			if err != nil {
-				return err
+				return refusedFlag(p, err, shareFlags)
 			}
 			defer f.Close()
 			in.File, in.FileName = f, filepath.Base(*file)
@@ -119,7 +123,7 @@ func shareCommand(fs *flag.FlagSet) runFunc {
 			}
 			content, err := core.CheckContent(kind, in.Message, in.URL)
 			if err != nil {
-				return err
+				return refusedFlag(p, err, shareFlags)
 			}
 			if kind == core.KindURL {
 				in.URL = string(content)
@@ -182,7 +186,7 @@ func readMessage(ctx context.Context, p *proc) (string, error) {
 	case err != nil:
 		return "", fmt.Errorf("%s: %w", p.T("cli.share.read_stdin"), err)
 	case len(b) > maxStdinMessage:
-		return "", errors.New(p.T("cli.share.stdin_too_large"))
+		return "", usageError(p.T("cli.share.stdin_too_large"))
 	case len(b) == 0:
 		return "", usageError(p.T("cli.share.stdin_empty"))
 	}

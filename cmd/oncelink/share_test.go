@@ -172,12 +172,17 @@ func TestClientCommands(t *testing.T) {
 		says  string
 	}{
 		{"caf\xe9 in Latin-1\n", []string{"share"}, exitUsage, "--file"},
-		{"", []string{"share", "--e2e", "--url", "javascript:alert(1)"}, exitFailed, "web address"},
-		{"", []string{"share", "--e2e", "--url", "https://user:pw@example.com/"}, exitFailed, "web address"},
-		{"", []string{"share", "--e2e", " "}, exitFailed, "message"},
-		{"", []string{"share", "--e2e", strings.Repeat("a", 64<<10+1)}, exitFailed, "64 KiB"},
+		{"", []string{"share", "--e2e", "--url", "javascript:alert(1)"}, exitUsage, "--url: "},
+		{"", []string{"share", "--e2e", "--url", "https://user:pw@example.com/"}, exitUsage, "web address"},
+		{"", []string{"share", "--e2e", " "}, exitUsage, "message"},
+		{"", []string{"share", "--e2e", strings.Repeat("a", 64<<10+1)}, exitUsage, "64 KiB"},
 		{"", []string{"share", "--e2e", "--file", os.DevNull}, exitFailed, ""},
-		{"", []string{"share", "--file", emptyFile(t)}, exitFailed, "empty"},
+		{"", []string{"share", "--file", emptyFile(t)}, exitUsage, "--file: "},
+		// The server's refusals of the message are usage errors too,
+		// however it was given.
+		{"", []string{"share", " "}, exitUsage, "message"},
+		{"", []string{"share", strings.Repeat("a", 64<<10+1)}, exitUsage, "64 KiB"},
+		{strings.Repeat("a", 64<<10+1), []string{"share"}, exitUsage, "64 KiB"},
 	} {
 		if r := sh.must(tc.code, tc.stdin, tc.args...); r.stdout != "" || !strings.Contains(r.stderr, tc.says) {
 			t.Errorf("%q: stdout %q, stderr %q, want it to say %q", tc.args, r.stdout, r.stderr, tc.says)

@@ -417,6 +417,9 @@ func readPassword(p *proc, fromStdin bool) (string, error) {
 func refusedFlag(p *proc, err error, flags map[string]string) error {
 	if e, ok := core.AsError(err); ok && e.Kind == core.Invalid {
 		if name, ok := flags[e.Field]; ok {
+			if name == "" {
+				return usageError(e.Message(p.loc))
+			}
 			return usageError(name + ": " + e.Message(p.loc))
 		}
 	}
