@@ -304,7 +304,7 @@ func TestEventsMissNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stream, err := c.Events(ctx, watched.ID)
+	stream, err := c.Events(ctx, client.Follow{Watch: []int64{watched.ID}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -360,10 +360,79 @@ func TestEventsMissNothing(t *testing.T) {
 	}
 }
 
+// TestEventsTellABreak: a stream that cannot be connected again at once
+// tells Lost, once however long the server stays away, and Back when it
+// is up again; the watched link is then read again.
+func TestEventsTellABreak(t *testing.T) {
+	var down atomic.Bool
+	s := newTestServer(t, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if down.Load() {
+				// A server going away: the connection ends unanswered.
+				conn, _, err := http.NewResponseController(w).Hijack()
+				if err == nil {
+					conn.Close()
+				}
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	c := client.New(s.URL, s.key)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	watched, err := c.CreateLink(ctx, client.NewLink{Message: "watched"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lost, back := make(chan error, 4), make(chan struct{}, 4)
+	stream, err := c.Events(ctx, client.Follow{Watch: []int64{watched.ID},
+		Lost: func(err error) { lost <- err },
+		Back: func() { back <- struct{}{} }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := func() client.Link {
+		t.Helper()
+		select {
+		case l := <-stream.C:
+			return l
+		case <-ctx.Done():
+			t.Fatal("no event")
+		}
+		return client.Link{}
+	}
+	if l := next(); l.ID != watched.ID {
+		t.Fatalf("the first event: %+v", l)
+	}
+	down.Store(true)
+	s.CloseClientConnections()
+	select {
+	case err := <-lost:
+		if err == nil {
+			t.Fatal("Lost was told no error")
+		}
+	case <-ctx.Done():
+		t.Fatal("a stream that could not connect again did not tell Lost")
+	}
+	down.Store(false)
+	select {
+	case <-back:
+	case <-ctx.Done():
+		t.Fatal("a stream up again did not tell Back")
+	}
+	if l := next(); l.ID != watched.ID {
+		t.Fatalf("after the break: %+v", l)
+	}
+	if len(lost) != 0 || len(back) != 0 {
+		t.Fatalf("one break told Lost %d and Back %d more times", len(lost), len(back))
+	}
+}
+
 // TestEventsRefused: a refused key is Events' error, before any stream.
 func TestEventsRefused(t *testing.T) {
 	s := newTestServer(t)
-	_, err := client.New(s.URL, "ol_"+strings.Repeat("x", 43)).Events(t.Context())
+	_, err := client.New(s.URL, "ol_"+strings.Repeat("x", 43)).Events(t.Context(), client.Follow{})
 	if !client.IsStatus(err, http.StatusUnauthorized) {
 		t.Fatalf("events with a wrong key: %v", err)
 	}

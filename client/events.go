@@ -33,6 +33,19 @@ const (
 	streamIdle   = time.Minute
 )
 
+// Follow is how Events follows the stream.
+type Follow struct {
+	// Watch are links sent on C as they are each time the stream is up:
+	// see Events.
+	Watch []int64
+	// Lost, if set, is told why when the stream dropped and could not be
+	// connected again at once: the server is away, and the stream goes
+	// on trying. Back, if set, is called when it is up again after that.
+	// Both are called on the stream's goroutine.
+	Lost func(err error)
+	Back func()
+}
+
 // Events follows the key owner's links: GET /api/v1/events. The first
 // connection is made before Events returns, so a refused key is its
 // error. A stream that drops is connected again, until ctx ends or the
@@ -40,10 +53,10 @@ const (
 //
 // The server does not replay what happened while a stream was down, so
 // each time the stream is up, first and after every reconnection, the
-// links named in watch are read again and sent on C as well. Whoever waits
+// links f.Watch names are read again and sent on C as well. Whoever waits
 // for one of them to change therefore misses nothing: not a change before
 // the stream was up, nor one during a break.
-func (c *Client) Events(ctx context.Context, watch ...int64) (*Stream, error) {
+func (c *Client) Events(ctx context.Context, f Follow) (*Stream, error) {
 	first, err := c.connect(ctx)
 	if err != nil {
 		return nil, err
@@ -52,7 +65,7 @@ func (c *Client) Events(ctx context.Context, watch ...int64) (*Stream, error) {
 	s := &Stream{C: ch}
 	go func() {
 		defer close(ch)
-		s.err = c.follow(ctx, first, watch, ch)
+		s.err = c.follow(ctx, first, f, ch)
 	}()
 	return s, nil
 }
@@ -97,11 +110,11 @@ func (conn *connection) close() {
 
 // follow reads conn, and the connections after it, onto ch until ctx ends
 // or the server refuses.
-func (c *Client) follow(ctx context.Context, conn *connection, watch []int64, ch chan<- Link) error {
+func (c *Client) follow(ctx context.Context, conn *connection, f Follow, ch chan<- Link) error {
 	retry := defaultRetry
 	var quick time.Time // when the stream last reconnected at once
 	for {
-		err := c.reread(ctx, watch, ch)
+		err := c.reread(ctx, f.Watch, ch)
 		if err == nil {
 			err = readStream(conn, ch, &retry)
 		}
@@ -121,6 +134,7 @@ func (c *Client) follow(ctx context.Context, conn *connection, watch []int64, ch
 		} else {
 			quick = time.Now()
 		}
+		lost := false
 		for {
 			if err := sleep(ctx, wait); err != nil {
 				return err
@@ -132,12 +146,19 @@ func (c *Client) follow(ctx context.Context, conn *connection, watch []int64, ch
 			if permanent(err) {
 				return err
 			}
+			if !lost && f.Lost != nil {
+				f.Lost(err)
+			}
+			lost = true
 			var e *APIError
 			if errors.As(err, &e) && e.RetryAfter > 0 {
 				wait = e.RetryAfter
 			} else {
 				wait = min(max(2*wait, retry), maxRetry)
 			}
+		}
+		if lost && f.Back != nil {
+			f.Back()
 		}
 	}
 }

@@ -202,11 +202,15 @@ func waitForOpen(ctx context.Context, p *proc, c *client.Client, l client.Link) 
 	defer cancel()
 	// The stream sends the link as it is once it is up, so an open
 	// between the create and now is not missed.
-	stream, err := c.Events(ctx, l.ID)
+	id := strconv.FormatInt(l.ID, 10)
+	stream, err := c.Events(ctx, client.Follow{
+		Watch: []int64{l.ID},
+		Lost:  func(err error) { fmt.Fprintln(w, p.T("cli.share.lost", "ID", id, "Err", err)) },
+		Back:  func() { fmt.Fprintln(w, p.T("cli.share.back", "ID", id)) },
+	})
 	if err != nil {
 		return err
 	}
-	id := strconv.FormatInt(l.ID, 10)
 	fmt.Fprintln(w, p.T("cli.share.waiting", "ID", id))
 	for now := range stream.C {
 		switch {
