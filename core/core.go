@@ -170,6 +170,7 @@ type Store interface {
 	EmailDeliveries(ctx context.Context, account int64, limit int) ([]store.Delivery, error)
 	NoticeAddress(ctx context.Context, account int64) (store.NoticeAddress, error)
 	SetPendingAddress(ctx context.Context, account int64, address string, hash []byte, expires time.Time) error
+	DropPendingAddress(ctx context.Context, account int64, hash []byte) error
 	ConfirmAddress(ctx context.Context, account int64, hash []byte, at time.Time) (string, error)
 	PendingAddress(ctx context.Context, account int64, hash []byte, at time.Time) (string, error)
 	RemoveAddress(ctx context.Context, account int64) error

@@ -316,6 +316,11 @@ func (s *Service) SetNoticeAddress(ctx context.Context, owner int64, address str
 	confirm := strings.TrimSuffix(s.cfg.BaseURL, "/") + "/settings/notices/confirm/" + tok
 	if err := s.cfg.Mailer.SendConfirmation(ctx, address, confirm); err != nil {
 		s.log.Warn("send confirmation mail", "err", err)
+		// No mail, nothing to wait for: the page must not say one is on
+		// its way.
+		if err := s.store.DropPendingAddress(context.WithoutCancel(ctx), owner, hash[:]); err != nil {
+			s.log.Error("forget a notice address whose mail was not sent", "err", err)
+		}
 		return Refusal(Unavailable, "mail_failed", "address", "mail_not_sent")
 	}
 	return nil

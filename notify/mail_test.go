@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
@@ -266,5 +267,38 @@ func TestNoPasswordOverPlainText(t *testing.T) {
 	}
 	if tried.Load() || len(box.mails()) != 0 {
 		t.Errorf("AUTH tried: %v; mails: %d", tried.Load(), len(box.mails()))
+	}
+}
+
+// TestConfirmationNotSent: an address whose confirmation mail the mail
+// server did not take is refused as "try again", and is not left pending,
+// which the settings would show as a mail on its way. An address
+// confirmed before stays.
+func TestConfirmationNotSent(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := l.Addr().String()
+	l.Close() // a mail server that is not there
+	mailer, err := notify.NewMailer("smtp://"+down, "notices@share.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, filepath.Join(t.TempDir(), "oncelink.db"), core.Config{Mailer: mailer})
+	ctx := context.Background()
+	if err := e.st.SetPendingAddress(ctx, e.owner.ID, "old@example.org", []byte("h"), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.ConfirmAddress(ctx, e.owner.ID, []byte("h"), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	err = e.svc.SetNoticeAddress(ctx, e.owner.ID, "ada@example.org")
+	if ce, ok := core.AsError(err); !ok || ce.Code != "mail_failed" || ce.Kind != core.Unavailable {
+		t.Fatalf("set an address with the mail server down: %v", err)
+	}
+	a, _, err := e.svc.NoticeAddress(ctx, e.owner.ID)
+	if err != nil || a.Pending != "" || a.Address != "old@example.org" {
+		t.Fatalf("after a confirmation mail that was not sent: %+v, %v", a, err)
 	}
 }

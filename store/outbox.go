@@ -331,6 +331,22 @@ func (s *Store) SetPendingAddress(ctx context.Context, account int64, address st
 	return nil
 }
 
+// DropPendingAddress forgets account's pending address if it is still the
+// one to be confirmed with the token whose SHA-256 is hash: its mail was
+// not sent. The confirmed address, if any, stays.
+func (s *Store) DropPendingAddress(ctx context.Context, account int64, hash []byte) error {
+	err := s.write(ctx, func(ctx context.Context, tx txn) error {
+		_, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE notice_addresses
+			SET pending_address = '', pending_hash = NULL, pending_expires_at = NULL
+			WHERE account_id = ? AND pending_hash = ?`), account, hash)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: notice address: %w", err)
+	}
+	return nil
+}
+
 // ConfirmAddress makes account's pending address, whose confirmation token
 // hashes to hash, its notice address, once: the token is spent. An unknown,
 // spent or expired token is ErrNotFound.
