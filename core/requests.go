@@ -339,6 +339,9 @@ var (
 	ErrTokenMissing = invalid("token_missing", "token")
 )
 
+// ErrRequestSent refuses a request that was filled already.
+var ErrRequestSent = Variant(Gone, "request_gone", "sent", "", "request_sent")
+
 // requestGone explains why a request can no longer be filled.
 func requestGone(st RequestStatus) *Error {
 	switch st {
@@ -347,5 +350,5 @@ func requestGone(st RequestStatus) *Error {
 	case RequestRevoked:
 		return Variant(Gone, "request_gone", "revoked", "", "request_withdrawn")
 	}
-	return Variant(Gone, "request_gone", "sent", "", "request_sent")
+	return ErrRequestSent
 }

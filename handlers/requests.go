@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"crypto/rand"
+	"errors"
 	"mime"
 	"net/http"
 	"time"
@@ -190,11 +191,17 @@ func (h *Handler) fulfil(w http.ResponseWriter, r *http.Request) {
 
 // sent thanks a sender.
 func (h *Handler) sent(w http.ResponseWriter, r *http.Request) {
-	if _, err := h.core.Token(r.PathValue("token")); err != nil {
+	tok := r.PathValue("token")
+	// Seen as its sender sees it: thanks only once something was sent.
+	_, err := h.core.LookRequest(r.Context(), tok, nil)
+	switch {
+	case err == nil:
+		http.Redirect(w, r, "/r/"+tok, http.StatusSeeOther) // nothing yet
+	case errors.Is(err, core.ErrRequestSent):
+		h.render(w, r, http.StatusOK, components.SentPage(h.page(r, i18n.T(r.Context(), "requests.sent.title"))))
+	default:
 		h.fail(w, r, err)
-		return
 	}
-	h.render(w, r, http.StatusOK, components.SentPage(h.page(r, i18n.T(r.Context(), "requests.sent.title"))))
 }
 
 // openRequest opens what was sent to a request, for its owner alone: the

@@ -120,6 +120,10 @@ func TestOwnerOpensWhatWasSentOnce(t *testing.T) {
 	if res := sender.post(req, url.Values{"message": {"text"}}); res.StatusCode != http.StatusBadRequest || !strings.Contains(res.body, `data-testid="send-form"`) {
 		t.Fatalf("text to a file request: %d %s", res.StatusCode, res.body)
 	}
+	// Nothing was sent yet: no thanks, but the form.
+	if res := sender.get(req + "/sent"); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != strings.TrimPrefix(req, s.URL) {
+		t.Fatalf("thanks before anything was sent: %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	fw, _ := mw.CreateFormFile("file", "key.txt")
