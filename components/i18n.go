@@ -26,11 +26,11 @@ func lang(ctx context.Context) i18n.Language { return i18n.From(ctx).Language }
 
 // scriptMessages is the data block of the page scripts' messages in the
 // reader's language (see i18n.Localizer.Script): those of app.js, and
-// those of the page's other scripts.
-func scriptMessages(ctx context.Context, scripts []string) templ.Component {
+// those of the page's other scripts, loaded with it or later.
+func scriptMessages(ctx context.Context, scripts, loads []string) templ.Component {
 	var omit []string
 	for _, g := range scriptGroups {
-		if !slices.Contains(scripts, g.script) {
+		if !slices.Contains(scripts, g.script) && !slices.Contains(loads, g.script) {
 			omit = append(omit, g.prefix)
 		}
 	}

@@ -14,6 +14,9 @@ type Page struct {
 	Viewer *Viewer
 	// Scripts names extra embedded scripts the page loads, such as "player.js".
 	Scripts []string
+	// Loads names the scripts that the page's scripts load later, when
+	// they need them: their messages come with the page.
+	Loads []string
 	// Path is the page's address, which the header marks as the current
 	// page when it links to it.
 	Path string
@@ -55,6 +58,9 @@ type ErrorView struct {
 	Status  int
 	Title   string
 	Message string
+	// SignIn, for a session that ended, is where to sign in again and
+	// come back.
+	SignIn string
 }
 
 // LinkForm is the create form with what the owner typed.
@@ -70,6 +76,9 @@ type LinkForm struct {
 	MaxUses string
 	ForUser string
 	Label   string
+	// Password comes back with a form that has a mistake: a link password
+	// silently dropped would leave the next try's link without one.
+	Password string
 	// Notify is the "notify me" choice. EmailOn says whether the server
 	// sends email at all, and NoticeAddress where the owner's notices go,
 	// empty until the owner confirms an address: the choice is offered only

@@ -129,10 +129,17 @@ func (h *Handler) signedIn(next func(http.ResponseWriter, *http.Request, *core.A
 // signInFirst answers a request for a signed-in page from a browser that
 // is not signed in: a page is sent to the sign-in form, or to setting up
 // two-factor sign-in when its password was right but the server requires
-// that first; anything else is refused.
+// that first; anything else is refused, and so is a part of a page that
+// htmx asks for, which the page's alerts tell why.
 func (h *Handler) signInFirst(w http.ResponseWriter, r *http.Request) {
 	enrolling := h.enrolling(r)
 	switch {
+	case isHTMX(r) && enrolling:
+		// A part of a page is no place for a sign-in page: the page says
+		// why it failed instead.
+		h.fail(w, r, errEnrolFirst)
+	case isHTMX(r):
+		h.fail(w, r, core.ErrSignedOut)
 	case (r.Method == http.MethodGet || r.Method == http.MethodHead) && enrolling:
 		http.Redirect(w, r, "/settings", http.StatusSeeOther)
 	case r.Method == http.MethodGet || r.Method == http.MethodHead:

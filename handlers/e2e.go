@@ -55,13 +55,13 @@ func (h *Handler) openE2E(w http.ResponseWriter, r *http.Request, turn core.Turn
 	}
 }
 
-// e2ePage readies the page of link l, if it is end to end, for e2e.js:
-// its script, and a policy that lets the player play the decrypted media
-// from a blob: address. It returns the page's scripts.
-func e2ePage(w http.ResponseWriter, l core.Link) []string {
+// e2ePage readies page p of link l, if it is end to end, for e2e.js: its
+// script, with the messages of the player it loads for a decrypted clip,
+// and a policy that lets the player play it from a blob: address.
+func e2ePage(w http.ResponseWriter, p *components.Page, l core.Link) {
 	if l.E2ECheck == nil {
-		return nil
+		return
 	}
 	w.Header().Set("Content-Security-Policy", components.E2ELinkPolicy)
-	return []string{"e2e.js"}
+	p.Scripts, p.Loads = append(p.Scripts, "e2e.js"), append(p.Loads, "player.js")
 }

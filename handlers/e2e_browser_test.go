@@ -272,6 +272,12 @@ func TestBrowserE2E(t *testing.T) {
 	poll(t, recipient, `document.querySelector("video").paused`, 5*time.Second)
 	browsertest.SetHidden(t, recipient, false)
 	poll(t, recipient, `!document.querySelector("video").paused`, 5*time.Second)
+	// The player speaks the page's language: its messages came with the
+	// page that loaded it.
+	if said, err := chromedp.Run(recipient, chromedp.Evaluate[string](`document.querySelector("[data-player]").innerText`)); err != nil ||
+		strings.Contains(said, "js.player.") || !strings.Contains(said, "Playing") {
+		t.Fatalf("the player says %q (%v)", said, err)
+	}
 	rp.Check(recipient)
 
 	// Each was used once: a second open gets nothing.

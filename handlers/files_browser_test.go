@@ -347,7 +347,56 @@ func TestBrowserUploadOverTheLimit(t *testing.T) {
 	if n := len(posts.list()); n != 1 {
 		t.Fatalf("%d posts, want 1", n)
 	}
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.getElementById("file").files.length`)); n != 0 {
+		t.Fatal("the form kept the file it refused")
+	}
 	browsertest.Screenshot(t, ctx, "upload-too-large")
+	problems.Check(ctx)
+}
+
+// TestBrowserMistakeKeepsWhatWasChosen: a create form that comes back with
+// a mistake about another field keeps the file chosen and the password
+// typed, which a form made again could not refill by itself, and takes
+// the focus to the mistake; with the server sealing the file and with the
+// browser encrypting it.
+func TestBrowserMistakeKeepsWhatWasChosen(t *testing.T) {
+	s := newTestServer(t)
+	s.admin()
+	ctx := browsertest.New(t)
+	problems := browsertest.Watch(t, ctx)
+	signIn(t, ctx, s.URL)
+	for i, e2e := range []bool{false, true} {
+		chooseFile(t, ctx, 2000)
+		if e2e {
+			if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-testid=e2e]`))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := chromedp.Do(ctx,
+			chromedp.SetValue(chromedp.ID("ttl"), "45d"),
+			chromedp.SendKeys(chromedp.ID("password"), "open sesame"),
+			chromedp.Click(chromedp.CSS(`[data-testid=create]`)),
+		); err != nil {
+			t.Fatal(err)
+		}
+		poll(t, ctx, `document.getElementById("ttl").getAttribute("aria-invalid") === "true"`, 10*time.Second)
+		kept, err := chromedp.Run(ctx, chromedp.Evaluate[string](
+			`[document.getElementById("file").files.length, document.getElementById("password").value, document.activeElement.id].join(" ")`))
+		if err != nil || kept != "1 open sesame ttl" {
+			t.Fatalf("e2e %v: after the mistake, files, password and focus are %q (%v), want %q", e2e, kept, err, "1 open sesame ttl")
+		}
+		if err := chromedp.Do(ctx,
+			chromedp.SetValue(chromedp.ID("ttl"), "1h"),
+			chromedp.Click(chromedp.CSS(`[data-testid=create]`)),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid=created]`)),
+		); err != nil {
+			t.Fatal(err)
+		}
+		var protected int
+		if err := s.store.SessionDB().QueryRow(`SELECT COUNT(*) FROM links WHERE kind = 'file' AND password_hash <> '' AND size > 0`).Scan(&protected); err != nil || protected != i+1 {
+			t.Fatalf("e2e %v: %d file links with a password (%v), want %d", e2e, protected, err, i+1)
+		}
+	}
 	problems.Check(ctx)
 }
 

@@ -29,6 +29,13 @@ type Handler struct {
 	log      *slog.Logger
 	// secure is set when the base URL is HTTPS: cookies are then Secure.
 	secure bool
+	// originOnly is set when the base URL is plain HTTP on a host other
+	// than the local machine's. There a browser sends no Sec-Fetch-Site,
+	// and under Referrer-Policy: no-referrer it sends a form post with
+	// Origin: null, which cross-origin protection must refuse: every form
+	// would fail. The pages then send strict-origin, which still never
+	// gives away a path (see strictOrigin).
+	originOnly bool
 
 	// streamsEnd is closed by EndStreams.
 	streamsEnd chan struct{}
@@ -59,7 +66,7 @@ func New(svc *core.Service, sessions *scs.SessionManager, m *metrics.Metrics, lo
 	// The database keeps a session's SHA-256, so a copy of it signs nobody in.
 	sessions.HashTokenInStore = true
 	h := &Handler{
-		core: svc, sessions: sessions, log: log, secure: secure,
+		core: svc, sessions: sessions, log: log, secure: secure, originOnly: !inSecureContext(svc.Config().BaseURL),
 		streamsEnd: make(chan struct{}), heartbeat: 25 * time.Second,
 		metrics: m, instance: rand.Text()[:8],
 	}
@@ -167,7 +174,7 @@ func (h *Handler) Routes(api http.Handler) http.Handler {
 		root.Handle("/api/", api) // it answers other hosts itself, in JSON
 	}
 	root.Handle("/", h.ownHost(h.refuseBodiesOnReads(app)))
-	return h.logRequests(securityHeaders(h.boundBodies(root)))
+	return h.logRequests(h.securityHeaders(h.boundBodies(root)))
 }
 
 // ownHost answers a request addressed to another host than the server's

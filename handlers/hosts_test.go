@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"oncelink/assets"
+	"oncelink/core"
 )
 
 // TestOtherHostsAreMisdirected sends a new install the requests of a page
@@ -71,5 +72,51 @@ func TestOtherHostsAreMisdirected(t *testing.T) {
 	}
 	if res := send(http.MethodPost, "/setup", "localhost:"+port, setup); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("set-up by its own name: %d", res.StatusCode)
+	}
+}
+
+// TestPlainHTTPKeepsFormsWorking: served over plain HTTP on a name other
+// than the local machine's, where browsers send no Sec-Fetch-Site, pages
+// ask for strict-origin, under which a form post carries its Origin (under
+// no-referrer it would be "null", and refused); a Referer still never
+// carries a path. The shared address of a URL link is told nothing.
+func TestPlainHTTPKeepsFormsWorking(t *testing.T) {
+	for base, secure := range map[string]bool{
+		"https://oncelink.example": true, "http://localhost:8080": true, "http://app.localhost": true,
+		"http://127.0.0.1:8080": true, "http://[::1]:8080": true, "http://127.8.9.10": true,
+		"http://oncelink.lan:8080": false, "http://192.168.1.20": false, "http://[fd00::1]": false,
+	} {
+		if got := inSecureContext(base); got != secure {
+			t.Errorf("inSecureContext(%q) = %v, want %v", base, got, secure)
+		}
+	}
+	var host string
+	s := newTestServer(t, func(c *core.Config) {
+		_, port, _ := strings.Cut(strings.TrimPrefix(c.BaseURL, "http://"), ":")
+		host = "oncelink.lan:" + port
+		c.BaseURL = "http://" + host
+	})
+	c := s.client()
+	c.host = host
+	if res := c.get("/setup"); res.StatusCode != http.StatusOK || res.Header.Get("Referrer-Policy") != "strict-origin" {
+		t.Fatalf("GET /setup over plain HTTP: %d, Referrer-Policy %q", res.StatusCode, res.Header.Get("Referrer-Policy"))
+	}
+	setup := url.Values{"username": {"ada"}, "password": {testPassword}}
+	res := c.request(http.MethodPost, "/setup", strings.NewReader(setup.Encode()),
+		http.Header{"Content-Type": {formType}, "Origin": {"http://" + host}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("setup with the page's Origin: %d %s", res.StatusCode, res.body)
+	}
+	form := url.Values{"kind": {"url"}, "url": {"https://example.com/page"}, "ttl": {"1h"}, "max_uses": {"1"}}
+	res = c.request(http.MethodPost, "/links", strings.NewReader(form.Encode()),
+		http.Header{"Content-Type": {formType}, "Origin": {"http://" + host}})
+	path := linkURLPattern.FindString(res.body)
+	if res.StatusCode != http.StatusCreated || path == "" {
+		t.Fatalf("create: %d %s", res.StatusCode, res.body)
+	}
+	res = c.request(http.MethodPost, path, nil, http.Header{"Origin": {"http://" + host}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "https://example.com/page" ||
+		res.Header.Get("Referrer-Policy") != "no-referrer" {
+		t.Fatalf("open of a URL link: %d, Location %q, Referrer-Policy %q", res.StatusCode, res.Header.Get("Location"), res.Header.Get("Referrer-Policy"))
 	}
 }

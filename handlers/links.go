@@ -123,7 +123,8 @@ func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *core.Acc
 	}
 	if e, ok := core.AsError(err); ok {
 		d.Close() // before the answer, which may end the client's wait
-		for _, field := range []*string{&f.Message, &f.URL, &f.TTL, &f.MaxUses, &f.ForUser, &f.Label} {
+		f.Password = form.Get("password")
+		for _, field := range []*string{&f.Message, &f.URL, &f.TTL, &f.MaxUses, &f.ForUser, &f.Label, &f.Password} {
 			*field = refill(*field)
 		}
 		f.Error, f.ErrorField = e.Message(i18n.From(r.Context())), e.Field

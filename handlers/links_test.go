@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -31,7 +32,7 @@ func countLinks(t *testing.T, s *testServer) int {
 func TestCreateRejectsBadInput(t *testing.T) {
 	s := newTestServer(t)
 	owner := s.admin()
-	base := url.Values{"kind": {"message"}, "message": {"keep me"}, "ttl": {"1h"}, "max_uses": {"1"}}
+	base := url.Values{"kind": {"message"}, "message": {"keep me"}, "ttl": {"1h"}, "max_uses": {"1"}, "password": {"pass <word>"}}
 	for _, tc := range []struct {
 		name  string
 		field string
@@ -67,6 +68,11 @@ func TestCreateRejectsBadInput(t *testing.T) {
 			if tc.field != "message" && !strings.Contains(res.body, "keep me") {
 				t.Error("the form lost the message that was typed")
 			}
+			// A password dropped without a word would make the next
+			// try's link one without it.
+			if tc.field != "password" && !strings.Contains(res.body, `name="password" value="pass &lt;word&gt;"`) {
+				t.Error("the form lost the password that was typed")
+			}
 		})
 	}
 	for _, tc := range []struct{ name, url string }{
@@ -94,6 +100,55 @@ func TestCreateRejectsBadInput(t *testing.T) {
 	}
 	if n := countLinks(t, s); n != 0 {
 		t.Fatalf("bad input created %d links", n)
+	}
+}
+
+// TestFailuresLeaveThePage: a request htmx sends that fails says why in the
+// page's alerts, rather than take the place of the form it came from, with
+// what was typed in it, or of a row of a table. A session that ended is
+// told so with a way back, never answered with the sign-in page.
+func TestFailuresLeaveThePage(t *testing.T) {
+	s := newTestServer(t)
+	owner := s.admin()
+	inAlerts := func(what string, res response, status int) {
+		t.Helper()
+		if res.StatusCode != status || res.Header.Get("HX-Retarget") != "#alerts" || res.Header.Get("HX-Reswap") != "innerHTML" ||
+			!strings.Contains(res.body, `data-testid="error"`) {
+			t.Fatalf("%s: %d, HX-Retarget %q, HX-Reswap %q, want %d in the alerts; body %s", what, res.StatusCode,
+				res.Header.Get("HX-Retarget"), res.Header.Get("HX-Reswap"), status, res.body)
+		}
+	}
+	inAlerts("revoke of no link", owner.htmx(http.MethodPost, "/links/99999/revoke", nil), http.StatusNotFound)
+	if res := owner.get("/links"); !strings.Contains(res.body, `id="alerts"`) {
+		t.Fatal("the dashboard has no alerts for its requests' failures")
+	}
+
+	// The same requests from a browser whose session ended.
+	gone := s.client()
+	from := http.Header{"Hx-Request": {"true"}, "Hx-Current-Url": {s.URL + "/links?status=active"}, "Content-Type": {formType}}
+	back := `href="/login?next=/links%3Fstatus=active"`
+	for _, tc := range []struct{ method, path string }{
+		{http.MethodPost, "/links"},
+		{http.MethodPost, "/links/1/revoke"},
+		{http.MethodGet, "/links?status=used"}, // a filter of the list
+	} {
+		var body io.Reader
+		if tc.method == http.MethodPost {
+			body = strings.NewReader("kind=message&message=typed")
+		}
+		res := gone.request(tc.method, tc.path, body, from)
+		inAlerts(tc.method+" "+tc.path+" signed out", res, http.StatusUnauthorized)
+		if !strings.Contains(res.body, back) {
+			t.Errorf("%s %s signed out: no way to sign in again and come back (%s) in %s", tc.method, tc.path, back, res.body)
+		}
+	}
+	// Another site's page is no page to come back to.
+	res := gone.request(http.MethodPost, "/links", nil, http.Header{"Hx-Request": {"true"}, "Hx-Current-Url": {"https://elsewhere.example/links"}})
+	if !strings.Contains(res.body, `href="/login?next=/"`) {
+		t.Errorf("signed out from another site's page: %s", res.body)
+	}
+	if n := countLinks(t, s); n != 0 {
+		t.Fatalf("%d links made", n)
 	}
 }
 

@@ -116,8 +116,9 @@ func (h *Handler) showLink(w http.ResponseWriter, r *http.Request, tok string, s
 		h.render(w, r, status, components.OwnLinkPage(h.page(r, i18n.T(r.Context(), "recipient.title.own")), v))
 		return
 	}
-	scripts := e2ePage(w, sight.Link)
-	h.render(w, r, status, components.LandingPage(h.page(r, i18n.T(r.Context(), "recipient.title.shared"), scripts...), h.landing(sight, f)))
+	p := h.page(r, i18n.T(r.Context(), "recipient.title.shared"))
+	e2ePage(w, &p, sight.Link)
+	h.render(w, r, status, components.LandingPage(p, h.landing(sight, f)))
 }
 
 // openForm is the form that opens link tok, after refusal, if any, in
@@ -233,6 +234,9 @@ func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, tok string, o 
 		v.File = f
 	case o.Link.Kind == core.KindURL:
 		if r.Method == http.MethodPost {
+			// Whatever the pages' policy, the shared address is not told
+			// where its visitor came from.
+			w.Header()["Referrer-Policy"] = noReferrer
 			http.Redirect(w, r, o.URL, http.StatusSeeOther)
 			return
 		}

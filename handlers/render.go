@@ -6,6 +6,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -91,6 +93,9 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case e != nil && e.Kind == core.Unavailable && !errors.Is(err, core.ErrUnavailable):
 		h.log.Error("database unavailable", "method", r.Method, "path", LogPath(r.URL.Path), "err", err)
 	}
+	if errors.Is(err, core.ErrSignedOut) {
+		view.SignIn = "/login?next=" + pathEscapeNext(returnTo(r))
+	}
 	if e != nil {
 		view.Status, view.Title, view.Message = Status(e.Kind), e.Heading(i18n.From(r.Context())), e.Message(i18n.From(r.Context()))
 		retryAfter(w, e.RetryAfter)
@@ -112,10 +117,32 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	if isHTMX(r) {
+		// Not in place of what the request would have swapped, a form
+		// with what was typed in it or a table row, which would be lost:
+		// in the page's alerts.
+		hd := w.Header()
+		hd.Set("HX-Retarget", "#alerts")
+		hd.Set("HX-Reswap", "innerHTML")
+		hd.Set("HX-Reselect", "[data-testid=error]")
 		h.render(w, r, view.Status, components.ErrorFragment(view))
 		return
 	}
 	h.render(w, r, view.Status, components.ErrorPage(h.page(r, view.Title), view))
+}
+
+// returnTo is the page to come back to after signing in again: the page an
+// htmx request came from, or a page asked for; else the start.
+func returnTo(r *http.Request) string {
+	if isHTMX(r) {
+		if u, err := url.Parse(r.Header.Get("HX-Current-URL")); err == nil && u.Host == r.Host && strings.HasPrefix(u.Path, "/") {
+			return u.RequestURI()
+		}
+		return "/"
+	}
+	if r.Method == http.MethodGet {
+		return r.URL.RequestURI()
+	}
+	return "/"
 }
 
 // retryAfter tells a client held back when to try again, in whole
@@ -180,14 +207,40 @@ func (h *Handler) page(r *http.Request, title string, scripts ...string) compone
 
 // securityHeaders sets the headers every response carries. Pages are
 // private and per-person, so nothing but the static files may be cached.
-func securityHeaders(next http.Handler) http.Handler {
+func (h *Handler) securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
-		for _, h := range &securityHeaderValues {
-			hd[h.key] = h.value
+		for _, v := range &securityHeaderValues {
+			hd[v.key] = v.value
+		}
+		if h.originOnly {
+			hd["Referrer-Policy"] = strictOrigin
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+var noReferrer = []string{"no-referrer"}
+
+// strictOrigin is the Referrer-Policy of a server whose pages are not in
+// a secure context (see Handler.originOnly): a Referer, and the Origin of a
+// form post, then carry the origin alone, never a path with a token.
+var strictOrigin = []string{"strict-origin"}
+
+// inSecureContext reports whether a browser takes pages from base to be
+// in a secure context: over HTTPS, or from the local machine. Only there
+// do browsers send Sec-Fetch-Site.
+func inSecureContext(base string) bool {
+	u, err := url.Parse(base)
+	if err != nil || u.Scheme == "https" {
+		return true
+	}
+	host := u.Hostname()
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
 }
 
 // securityHeaderValues are securityHeaders' headers, under their canonical
@@ -199,7 +252,7 @@ var securityHeaderValues = [...]struct {
 	value []string
 }{
 	{"Content-Security-Policy", []string{components.ContentSecurityPolicy}},
-	{"Referrer-Policy", []string{"no-referrer"}},
+	{"Referrer-Policy", noReferrer},
 	{"X-Content-Type-Options", []string{"nosniff"}},
 	{"X-Frame-Options", []string{"DENY"}},
 	{"Cross-Origin-Opener-Policy", []string{"same-origin"}},

@@ -509,7 +509,7 @@ func TestLogPath(t *testing.T) {
 func TestSecurityHeadersStayApart(t *testing.T) {
 	adding := func(v string) http.Header {
 		rec := httptest.NewRecorder()
-		securityHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		(&Handler{}).securityHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			for _, sh := range &securityHeaderValues {
 				w.Header().Add(sh.key, v)
 			}
@@ -518,7 +518,7 @@ func TestSecurityHeadersStayApart(t *testing.T) {
 	}
 	first, second := adding("first"), adding("second")
 	rec := httptest.NewRecorder()
-	securityHeaders(http.NotFoundHandler()).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	(&Handler{}).securityHeaders(http.NotFoundHandler()).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
 	for _, sh := range &securityHeaderValues {
 		want := sh.value[0]
 		if got := first[sh.key]; len(got) != 2 || got[0] != want || got[1] != "first" {

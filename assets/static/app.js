@@ -199,6 +199,27 @@
     if (tooLarge) input.reportValidity();
   });
 
+  // The create form comes back with a mistake as a new form, whose file
+  // chooser no page can fill in: it gets the file chosen before, unless
+  // the mistake is about the file.
+  var keptFiles = null;
+  document.addEventListener("htmx:beforeSwap", function (ev) {
+    var input = ev.detail.target.id === "create-panel" && ev.detail.target.querySelector("input[type=file]");
+    keptFiles = input && input.files.length && ev.detail.xhr.status >= 400 ? input.files : null;
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    keepFiles(keptFiles);
+    keptFiles = null;
+  });
+  // e2e.js swaps the create form itself, and then does as htmx's swaps do.
+  window.oncelink.keepFiles = keepFiles;
+  window.oncelink.focusAnswer = focusAnswer;
+  function keepFiles(files) {
+    var input = files && document.querySelector("form#create input[type=file]");
+    if (!input || input.getAttribute("aria-invalid") === "true") return;
+    input.files = files;
+  }
+
   // Upload progress: htmx reports the request's progress on the form, and
   // the create form's bar shows it while a file is sent. The answer's own
   // download reports progress too, after the upload: the bar never goes
@@ -357,6 +378,9 @@
   var focusRow = null, focusIndex = -1;
   document.addEventListener("htmx:beforeRequest", function (ev) {
     var el = ev.detail.elt;
+    // A new try clears what the last one that failed said.
+    var alerts = document.getElementById("alerts");
+    if (alerts) alerts.textContent = "";
     var bar = el.querySelector && el.querySelector("progress.upload-progress");
     if (bar) bar.setAttribute("value", "0");
     if (el.closest("tr[data-testid=link-row]")) focusRow = el.closest("tr").id;

@@ -218,7 +218,8 @@
     const button = form.querySelector('button[type=submit]');
     button.disabled = true;
     button.setAttribute('aria-busy', 'true');
-    const kept = { message: data.get('message'), url: data.get('url') };
+    const chooser = form.elements.file;
+    const kept = { message: data.get('message'), url: data.get('url'), files: chooser && chooser.files.length ? chooser.files : null };
     try {
       const secret = crypto.getRandomValues(new Uint8Array(32));
       const password = String(data.get('password') || '');
@@ -260,6 +261,10 @@
           if (again.elements.url && kept.url) again.elements.url.value = kept.url;
           const toggle = again.querySelector('[data-e2e-toggle]');
           if (toggle) toggle.checked = true;
+          if (window.oncelink && window.oncelink.keepFiles) {
+            window.oncelink.keepFiles(kept.files);
+            window.oncelink.focusAnswer(); // the button that sent it is gone
+          }
         }
       }
     } catch (e) {
