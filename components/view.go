@@ -180,7 +180,10 @@ type Landing struct {
 	ForUser   string
 	// WrongUser is set when the link is for ForUser and the viewer is not.
 	WrongUser bool
-	SignInURL string
+	// SignedInAs is the account the viewer is signed in as, if any, when
+	// it is the wrong one: the page offers to switch.
+	SignedInAs string
+	SignInURL  string
 	// E2E is set for an end-to-end link: the page's script opens and
 	// decrypts it (see e2eOpen).
 	E2E bool

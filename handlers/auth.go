@@ -297,7 +297,13 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	redirect(w, r, "/login")
+	// A page that signs out to sign in as another account says where to
+	// come back to.
+	to := "/login"
+	if next := r.PostForm.Get("next"); next != "" {
+		to += "?next=" + pathEscapeNext(safeNext(next))
+	}
+	redirect(w, r, to)
 }
 
 // safeNext keeps a post-sign-in destination only when it is a path on this

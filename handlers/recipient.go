@@ -118,7 +118,11 @@ func (h *Handler) showLink(w http.ResponseWriter, r *http.Request, tok string, s
 	}
 	p := h.page(r, i18n.T(r.Context(), "recipient.title.shared"))
 	e2ePage(w, &p, sight.Link)
-	h.render(w, r, status, components.LandingPage(p, h.landing(sight, f)))
+	v := h.landing(sight, f)
+	if a := h.viewer(r); a != nil && v.WrongUser {
+		v.SignedInAs = a.Username
+	}
+	h.render(w, r, status, components.LandingPage(p, v))
 }
 
 // openForm is the form that opens link tok, after refusal, if any, in

@@ -165,6 +165,23 @@ func TestPasswordAndAccountRestrictions(t *testing.T) {
 	if res := owner.post(forBob, nil); res.StatusCode != http.StatusForbidden {
 		t.Fatalf("ada opened a link for bob: %d", res.StatusCode)
 	}
+	// Signed in as another account, signing in would lead straight back:
+	// the page offers to sign out first, and then to come back as bob.
+	carol := s.user("carol")
+	res := carol.get(forBob)
+	if !hasTestID(t, res.body, "wrong-account") || !strings.Contains(res.body, "signed in as carol") || hasTestID(t, res.body, "sign-in") {
+		t.Fatalf("carol's look at a link for bob: %s", res.body)
+	}
+	res = carol.post("/logout", url.Values{"next": {linkPath(forBob)}})
+	if want := "/login?next=" + linkPath(forBob); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != want {
+		t.Fatalf("switch account: %d to %q, want %q", res.StatusCode, res.Header.Get("Location"), want)
+	}
+	if carol.signedIn() {
+		t.Fatal("carol is still signed in")
+	}
+	if res := carol.post("/logout", url.Values{"next": {"//evil.example/"}}); res.Header.Get("Location") != "/login?next=/links" {
+		t.Fatalf("a sign-out sent on to %q", res.Header.Get("Location"))
+	}
 	if res := bob.post(forBob, nil); res.StatusCode != http.StatusOK || !strings.Contains(res.body, "for bob only") {
 		t.Fatalf("bob could not open his link: %d", res.StatusCode)
 	}
