@@ -8,8 +8,10 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -266,6 +268,13 @@ func tellOpen(ctx context.Context, p *proc, c *client.Client, l client.Link) err
 // written, what was made is ended with revoke rather than left for no one
 // to reach, and the error says so with the message notPrinted.
 func printMade(ctx context.Context, p *proc, asJSON bool, v any, address, notPrinted string, revoke func(context.Context) error) error {
+	// A Go program dies of SIGPIPE when it writes to a closed pipe on
+	// standard output, unless it asks for the signal: then the write
+	// fails with EPIPE, and what was made can still be revoked. Other
+	// commands die of it, as Unix tools do.
+	pipe := make(chan os.Signal, 1)
+	signal.Notify(pipe, syscall.SIGPIPE)
+	defer signal.Stop(pipe)
 	var err error
 	if asJSON {
 		err = printJSON(p.stdout, v)

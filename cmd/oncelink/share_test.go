@@ -523,6 +523,92 @@ func TestClientCommands(t *testing.T) {
 	}
 }
 
+// TestUnprintedToClosedPipe writes share's and request's addresses into a
+// pipe that no one reads, as `oncelink share x | true` does: the address is
+// lost, so the link or request is revoked and the command says so rather
+// than die of SIGPIPE first. Other commands die of it quietly, as Unix
+// tools do.
+func TestUnprintedToClosedPipe(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	s := startServer(t, db)
+	signUp(t, s)
+	key := ownerKey(t, db)
+	sh := ownerShell(t, s, db)
+	c := client.New(s.URL, key)
+
+	// closedPipe runs oncelink with its standard output a pipe whose
+	// reading end is closed already.
+	closedPipe := func(args ...string) (*os.ProcessState, string) {
+		t.Helper()
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Close()
+		cmd := sh.command(strings.NewReader(""), nil, args...)
+		var stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = w, &stderr
+		cmd.Run()
+		w.Close()
+		return cmd.ProcessState, stderr.String()
+	}
+
+	for _, args := range [][]string{
+		{"share", "lost on the way"},
+		{"share", "lost on the way", "--json"},
+		{"share", "lost on the way", "--e2e"},
+		{"share", "--url", "https://example.com/", "--e2e", "--json"},
+	} {
+		label := "unprinted " + strings.Join(args[1:], " ")
+		state, stderr := closedPipe(append(args, "--label", label)...)
+		if state.ExitCode() != exitFailed || !strings.Contains(stderr, "so the link was revoked") {
+			t.Errorf("%q into a closed pipe: %v %q", args, state, stderr)
+			continue
+		}
+		page, err := c.Links(t.Context(), client.LinkQuery{Query: label})
+		if err != nil || len(page.Links) != 1 || page.Links[0].Status != "revoked" {
+			t.Errorf("%q into a closed pipe left %+v %v", args, page.Links, err)
+		}
+	}
+
+	for _, asJSON := range []bool{false, true} {
+		args := []string{"request"}
+		if asJSON {
+			args = append(args, "--json")
+		}
+		state, stderr := closedPipe(args...)
+		if state.ExitCode() != exitFailed || !strings.Contains(stderr, "so the request was revoked") {
+			t.Errorf("%q into a closed pipe: %v %q", args, state, stderr)
+		}
+	}
+	req, err := http.NewRequest(http.MethodGet, s.URL+"/api/v1/requests", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var requests struct{ Requests []client.Request }
+	err = json.NewDecoder(resp.Body).Decode(&requests)
+	resp.Body.Close()
+	if err != nil || len(requests.Requests) != 2 {
+		t.Fatalf("the unprinted requests: %+v %v", requests, err)
+	}
+	for _, r := range requests.Requests {
+		if r.Status != "revoked" {
+			t.Errorf("an unprinted request is %s", r.Status)
+		}
+	}
+
+	// links made nothing to lose: it dies of SIGPIPE, saying nothing.
+	state, stderr := closedPipe("links")
+	if ws, ok := state.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGPIPE || stderr != "" {
+		t.Errorf("links into a closed pipe: %v %q", state, stderr)
+	}
+}
+
 // emptyFile is the path of a new file of no bytes.
 func emptyFile(t *testing.T) string {
 	path := filepath.Join(t.TempDir(), "empty.txt")
