@@ -55,10 +55,11 @@ func webhookList(fs *flag.FlagSet) runFunc {
 	}
 }
 
-// webhookAdd adds an endpoint: oncelink webhook add URL --events E,F [--json].
-// webhookFlags are webhook add's flags by the API field they fill.
-var webhookFlags = map[string]string{"events": "--events"}
+// webhookFlags are webhook add's flags by the API field they fill. The
+// endpoint's address is the argument URL, named by no flag.
+var webhookFlags = map[string]string{"url": "", "events": "--events"}
 
+// webhookAdd adds an endpoint: oncelink webhook add URL --events E,F [--json].
 func webhookAdd(fs *flag.FlagSet) runFunc {
 	events := fs.String("events", "", "cli.flag.webhook_add_events")
 	asJSON := fs.Bool("json", false, "cli.flag.webhook_add_json")

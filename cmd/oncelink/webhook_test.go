@@ -58,6 +58,11 @@ func TestWebhookCommands(t *testing.T) {
 	if r := sh.must(exitUsage, "", "webhook", "add", receiver.URL+"/in", "--events", "link.lost"); !strings.Contains(r.stderr, `--events: "link.lost" is not`) {
 		t.Errorf("an unknown event: %q", r.stderr)
 	}
+	// The server's refusal of the endpoint's address is a usage error too,
+	// with no flag to name: the address is the argument.
+	if r := sh.must(exitUsage, "", "webhook", "add", "ftp://x", "--events", "link.opened"); !strings.Contains(r.stderr, "https://") || strings.HasPrefix(r.stderr, "oncelink: --") {
+		t.Errorf("an ftp endpoint: %q", r.stderr)
+	}
 	sh.must(exitUsage, "", "webhook", "rotate", "abc")
 	sh.must(exitUsage, "", "webhook", "delete")
 	sh.must(exitNotFound, "", "webhook", "deliveries", "999")
