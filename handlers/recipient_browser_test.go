@@ -106,3 +106,20 @@ func TestBrowserOwnLink(t *testing.T) {
 		t.Fatalf("the owner's looks were counted: %d views", l.Views)
 	}
 }
+
+// TestBrowserLinkExpiresOnItsPage: a recipient's page left open past the
+// link's expiry says it expired, and offers to open it no more.
+func TestBrowserLinkExpiresOnItsPage(t *testing.T) {
+	s := newTestServer(t, func(c *core.Config) { c.MinTTL = time.Second })
+	link := s.admin().createLink(url.Values{"ttl": {"3s"}, "password": {"open sesame"}})
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	b.do(chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("[data-testid=open]")))
+	if on, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`!document.querySelector("[data-testid=open]").disabled`)); !on {
+		t.Fatal("the Open button is disabled before the link expired")
+	}
+	poll(t, ctx, `document.querySelector("[data-testid=open]").disabled && document.getElementById("link-password").disabled &&
+		document.querySelector("[data-opens]").hidden && document.querySelector(".expires-line").textContent.includes("Expired")`, 10*time.Second)
+	browsertest.Shoot(t, ctx, "recipient-expired-in-place")
+	b.clean("the recipient's page")
+}

@@ -290,13 +290,18 @@
   }
 
   // At zero a countdown says when its link expired, in the words its label
-  // keeps in data-expired, and stops ticking.
+  // keeps in data-expired, and stops ticking. A recipient's page then no
+  // longer offers to open the link, nor says how often it opens.
   function expire(t) {
     var label = t.parentNode.querySelector("[data-expired]");
     if (label) label.textContent = label.getAttribute("data-expired");
     t.classList.remove("countdown");
     t.removeAttribute("data-expires");
     localTimes(t.parentNode);
+    var landing = t.closest("[data-testid=landing]");
+    if (!landing) return;
+    landing.querySelectorAll("button, input:not([type=hidden])").forEach(function (el) { el.disabled = true; });
+    landing.querySelectorAll("[data-opens]").forEach(function (el) { el.hidden = true; });
   }
 
   // A link's page whose form the rate limits hold back counts the wait
