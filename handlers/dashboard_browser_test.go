@@ -449,6 +449,21 @@ func TestDashboardInBrowser(t *testing.T) {
 	b.wait(`!!document.querySelector("[data-testid=signed-out]") && document.querySelector("[data-testid=live]").textContent === "Signed out"`, time.Second)
 	b.clean("signed out")
 	other.clean("signed out")
+
+	// What the page asks now fails, and says so in its alerts, with a way
+	// back; the row, and what was typed in the form, stay.
+	active := eval[string](b, `document.querySelector("#link-rows > tr[data-status=active]").id`)
+	b.do(chromedp.Click(chromedp.CSS("#" + active + " [data-testid=revoke]")))
+	b.wait(`!!document.querySelector("#alerts [data-testid=sign-in-again]") && document.getElementById("`+active+`").dataset.status === "active"`, 2*time.Second)
+	b.do(
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("alerts").textContent = ""`),
+		chromedp.SendKeys(chromedp.ID("message"), "typed before the session ended"),
+		chromedp.Click(chromedp.CSS("[data-testid=create]")),
+	)
+	b.wait(`!!document.querySelector("#alerts [data-status='401']") && document.getElementById("message").value === "typed before the session ended"`, 2*time.Second)
+	browsertest.Shoot(b.t, b.ctx, "dashboard-signed-out-alert")
+	b.forgive("status of 401")
+	b.clean("failures after signing out")
 }
 
 // TestCountdownFollowsTheServerClock runs the server's clock an hour ahead
