@@ -169,11 +169,11 @@ func (s *Service) Create(ctx context.Context, owner int64, d *Draft, in LinkInpu
 	return Created{Link: l, URL: s.LinkURL(d.tok.String())}, nil
 }
 
-// CheckContent checks a message or a web address as Create does, and
-// returns what the link is to hold: the message, or the address as Create
-// completes it ("example.com" is https://example.com). The server cannot
-// read an end-to-end link's content, so its sender checks it with this
-// first.
+// CheckContent checks a message (UTF-8 text) or a web address as Create
+// does, and returns what the link is to hold: the message, or the address
+// as Create completes it ("example.com" is https://example.com). The
+// server cannot read an end-to-end link's content, so its sender checks
+// it with this first.
 func CheckContent(kind, message, address string) ([]byte, error) {
 	switch kind {
 	case KindMessage:
@@ -182,6 +182,11 @@ func CheckContent(kind, message, address string) ([]byte, error) {
 		}
 		if len(message) > MaxMessageBytes {
 			return nil, invalid("message_too_long", "message", "Size", Size(MaxMessageBytes))
+		}
+		if !utf8.ValidString(message) {
+			// A message is text: its recipient would read U+FFFD for
+			// each byte that is not UTF-8.
+			return nil, invalid("message_invalid", "message")
 		}
 		return []byte(message), nil
 	case KindURL:

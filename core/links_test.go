@@ -1,0 +1,25 @@
+package core
+
+import "testing"
+
+// A message is UTF-8 text: one with bytes that are not is refused, never
+// passed on for a recipient to read U+FFFD in their place.
+func TestCheckContentTakesText(t *testing.T) {
+	for _, tt := range []struct {
+		name, message, code string
+	}{
+		{"text", "grüße, 你好", ""},
+		{"a byte that is not UTF-8", "a\xffb", "message_invalid"},
+		{"a cut character", "gr\xc3", "message_invalid"},
+		{"a surrogate's encoding", "a\xed\xa0\x80b", "message_invalid"},
+	} {
+		got, err := CheckContent(KindMessage, tt.message, "")
+		e, _ := AsError(err)
+		switch {
+		case tt.code == "" && (err != nil || string(got) != tt.message):
+			t.Errorf("%s: %q, %v", tt.name, got, err)
+		case tt.code != "" && (e == nil || e.Code != tt.code || e.Field != "message"):
+			t.Errorf("%s: %v, want %s about message", tt.name, err, tt.code)
+		}
+	}
+}
