@@ -5,6 +5,7 @@
 package api
 
 import (
+	"bytes"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -276,8 +277,9 @@ func (a *API) reply(w http.ResponseWriter, r *http.Request, status int, v any) {
 }
 
 // readJSON decodes r's body, of at most limit bytes, into v. An empty body,
-// of whatever type, decodes nothing when empty is allowed. Unknown fields, a value of the
-// wrong type and trailing data are each a 400 that names the field.
+// of whatever type, decodes nothing when empty is allowed. A key that is
+// not exactly one of v's fields (see exactFields), a value of the wrong
+// type and trailing data are each a 400 that names the field.
 func readJSON(w http.ResponseWriter, r *http.Request, v any, limit int64, empty bool) error {
 	if empty && r.ContentLength == 0 {
 		return nil
@@ -285,20 +287,26 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any, limit int64, empty 
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
 		return errNotJSON
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	if errors.Is(err, io.EOF) && empty {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err == nil && empty && len(bytes.Trim(body, " \t\r\n")) == 0 {
 		return nil
 	}
-	if err == nil && dec.More() {
-		err = errors.New("more than one JSON value")
-	}
 	if err == nil {
-		if _, err = dec.Token(); errors.Is(err, io.EOF) {
-			err = nil
-		} else if err == nil {
-			err = errors.New("data after the JSON value")
+		if err := exactFields(body, v); err != nil {
+			return err
+		}
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.DisallowUnknownFields() // in a nested object, should a body have one
+		err = dec.Decode(v)
+		if err == nil && dec.More() {
+			err = errors.New("more than one JSON value")
+		}
+		if err == nil {
+			if _, err = dec.Token(); errors.Is(err, io.EOF) {
+				err = nil
+			} else if err == nil {
+				err = errors.New("data after the JSON value")
+			}
 		}
 	}
 	if err == nil {
@@ -329,10 +337,70 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any, limit int64, empty 
 		return core.Variant(core.Invalid, "wrong_type", variant, typeErr.Field, "wrong_type",
 			"Field", typeErr.Field, "Type", want, "Value", got)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return core.Refusal(core.Invalid, "unknown_field", name, "unknown_field", "Name", strconv.Quote(name))
+		return unknownField(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`))
 	}
 	return core.Refusal(core.Invalid, "bad_json", "", "not_valid_json", "Reason", err.Error())
+}
+
+// unknownField refuses a key that names no field of the body.
+func unknownField(name string) error {
+	return core.Refusal(core.Invalid, "unknown_field", name, "unknown_field", "Name", strconv.Quote(name))
+}
+
+// exactFields refuses a key of the JSON object body that is not exactly
+// the name of one of the fields of *v, a struct: encoding/json matches
+// names regardless of case, and would take {"MESSAGE": …} for "message",
+// the last of them winning. The request bodies are flat objects, so
+// their keys are all there is to check. A body that is not a valid JSON
+// object is left to the decoder to refuse.
+func exactFields(body []byte, v any) error {
+	names := fieldNames(reflect.TypeOf(v))
+	if names == nil || !json.Valid(body) {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if t, _ := dec.Token(); t != json.Delim('{') {
+		return nil
+	}
+	for dec.More() {
+		t, _ := dec.Token()
+		name, _ := t.(string)
+		if !names[name] {
+			return unknownField(name)
+		}
+		var value json.RawMessage
+		if err := dec.Decode(&value); err != nil {
+			return nil
+		}
+	}
+	return nil
+}
+
+// structFields caches fieldNames by type.
+var structFields sync.Map // reflect.Type -> map[string]bool
+
+// fieldNames is the set of the JSON names of the fields of the struct that
+// t points to, or nil when t points to no struct.
+func fieldNames(t reflect.Type) map[string]bool {
+	if t == nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	if names, ok := structFields.Load(t); ok {
+		return names.(map[string]bool)
+	}
+	names := map[string]bool{}
+	for f := range t.Elem().Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case !f.IsExported() || name == "-":
+			continue
+		case name == "":
+			name = f.Name
+		}
+		names[name] = true
+	}
+	structFields.Store(t, names)
+	return names
 }
 
 // jsonType is a JSON type, such as "string" or "array", said in words

@@ -499,6 +499,8 @@ func TestBadCreatesChangeNothing(t *testing.T) {
 	}{
 		{"wrong type", `{"kind":"message","message":"x","max_uses":"2"}`, "", 400, "wrong_type", "max_uses"},
 		{"unknown field", `{"kind":"message","message":"x","uses":2}`, "", 400, "unknown_field", "uses"},
+		{"a field's name in capitals", `{"kind":"message","message":"visible","MESSAGE":"actual","TTL":"2h"}`, "", 400, "unknown_field", "MESSAGE"},
+		{"a field's name in another case", `{"Kind":"message","message":"x"}`, "", 400, "unknown_field", "Kind"},
 		{"missing message", `{"kind":"message"}`, "", 400, "message_missing", "message"},
 		{"missing url", `{"kind":"url"}`, "", 400, "url_missing", "url"},
 		{"unknown kind", `{"kind":"poem","message":"x"}`, "", 400, "kind_unknown", "kind"},
@@ -576,6 +578,29 @@ func TestBadCreatesChangeNothing(t *testing.T) {
 	res = ada.do(http.MethodPost, "/api/v1/webhooks", "application/json", strings.NewReader(`{"url":"https://hooks.example.com/x","events":[1]}`), nil)
 	if p := res.problem(); p.Detail != "Each item of the field events must be a string, not a number." || p.Field != "events" {
 		t.Errorf("events holding a number: %+v", p)
+	}
+}
+
+// Every body's keys are its fields' names exactly: one in another case is
+// an unknown field, which encoding/json alone would take for the field.
+func TestFieldNamesAreExact(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t))
+	ada := s.account("ada")
+	l := ada.create(nil)
+	for _, tt := range []struct{ path, body, field string }{
+		{"/api/v1/links", `{"kind":"message","message":"x","Label":"y"}`, "Label"},
+		{openPath(l.URL), `{"Password":"x"}`, "Password"},
+		{"/api/v1/requests", `{"accepts":"text","NOTE":"y"}`, "NOTE"},
+		{"/api/v1/requests/open", `{"Token":"x"}`, "Token"},
+		{"/api/v1/webhooks", `{"url":"https://hooks.example.com/x","Events":["link.opened"]}`, "Events"},
+	} {
+		res := ada.postJSON(tt.path, tt.body)
+		if p := res.problem(); res.StatusCode != http.StatusBadRequest || p.Code != "unknown_field" || p.Field != tt.field {
+			t.Errorf("%s %s: %d %+v, want unknown_field %s", tt.path, tt.body, res.StatusCode, p, tt.field)
+		}
+	}
+	if got := ada.get("/api/v1/links/" + itoa(l.ID)); !strings.Contains(string(got.body), `"uses":0`) {
+		t.Errorf("a refused open took a use: %s", got.body)
 	}
 }
 
