@@ -19,6 +19,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"oncelink/core"
 	"oncelink/handlers"
@@ -278,8 +280,9 @@ func (a *API) reply(w http.ResponseWriter, r *http.Request, status int, v any) {
 
 // readJSON decodes r's body, of at most limit bytes, into v. An empty body,
 // of whatever type, decodes nothing when empty is allowed. A key that is
-// not exactly one of v's fields (see exactFields), a value of the wrong
-// type and trailing data are each a 400 that names the field.
+// not exactly one of v's fields, text that is not UTF-8 (see
+// checkFields), a value of the wrong type and trailing data are each a
+// 400 that names the field.
 func readJSON(w http.ResponseWriter, r *http.Request, v any, limit int64, empty bool) error {
 	if empty && r.ContentLength == 0 {
 		return nil
@@ -292,7 +295,7 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any, limit int64, empty 
 		return nil
 	}
 	if err == nil {
-		if err := exactFields(body, v); err != nil {
+		if err := checkFields(body, v); err != nil {
 			return err
 		}
 		dec := json.NewDecoder(bytes.NewReader(body))
@@ -347,13 +350,15 @@ func unknownField(name string) error {
 	return core.Refusal(core.Invalid, "unknown_field", name, "unknown_field", "Name", strconv.Quote(name))
 }
 
-// exactFields refuses a key of the JSON object body that is not exactly
-// the name of one of the fields of *v, a struct: encoding/json matches
-// names regardless of case, and would take {"MESSAGE": …} for "message",
-// the last of them winning. The request bodies are flat objects, so
-// their keys are all there is to check. A body that is not a valid JSON
-// object is left to the decoder to refuse.
-func exactFields(body []byte, v any) error {
+// checkFields refuses a key of the JSON object body that is not exactly
+// the name of one of the fields of *v, a struct, and a value with text
+// that is not UTF-8 (see isText). encoding/json matches names regardless
+// of case, and would take {"MESSAGE": …} for "message", the last of them
+// winning; and it puts U+FFFD in place of what is not UTF-8, which would
+// pass on text other than what was sent. The request bodies are flat
+// objects, so their keys are all there is to check. A body that is not a
+// valid JSON object is left to the decoder to refuse.
+func checkFields(body []byte, v any) error {
 	names := fieldNames(reflect.TypeOf(v))
 	if names == nil || !json.Valid(body) {
 		return nil
@@ -372,8 +377,48 @@ func exactFields(body []byte, v any) error {
 		if err := dec.Decode(&value); err != nil {
 			return nil
 		}
+		if !isText(value) {
+			return core.NotText(name)
+		}
 	}
 	return nil
+}
+
+// isText reports whether the strings of the valid JSON value raw decode
+// as they were sent: its bytes are UTF-8, and every \u escape of a
+// surrogate is half of a pair.
+func isText(raw []byte) bool {
+	if !utf8.Valid(raw) {
+		return false
+	}
+	// In valid JSON a backslash is an escape within a string, and \u is
+	// followed by four hex digits.
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != '\\' {
+			continue
+		}
+		i++
+		if raw[i] != 'u' {
+			continue
+		}
+		r := hexRune(raw[i+1 : i+5])
+		i += 4
+		if !utf16.IsSurrogate(r) {
+			continue
+		}
+		if i+6 >= len(raw) || raw[i+1] != '\\' || raw[i+2] != 'u' ||
+			utf16.DecodeRune(r, hexRune(raw[i+3:i+7])) == utf8.RuneError {
+			return false
+		}
+		i += 6
+	}
+	return true
+}
+
+// hexRune is the rune that four hex digits write.
+func hexRune(hex []byte) rune {
+	n, _ := strconv.ParseUint(string(hex), 16, 16)
+	return rune(n)
 }
 
 // structFields caches fieldNames by type.

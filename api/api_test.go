@@ -513,6 +513,11 @@ func TestBadCreatesChangeNothing(t *testing.T) {
 		{"70 KiB message", `{"kind":"message","message":"` + strings.Repeat("x", 70<<10) + `"}`, "", 400, "message_too_long", "message"},
 		{"long label", `{"kind":"message","message":"x","label":"` + strings.Repeat("é", 101) + `"}`, "", 400, "label_too_long", "label"},
 		{"NUL in a label", `{"kind":"message","message":"x","label":"a\u0000b"}`, "", 400, "label_invalid", "label"},
+		{"message not UTF-8", "{\"kind\":\"message\",\"message\":\"a\xffb\"}", "", 400, "message_invalid", "message"},
+		{"message with half a surrogate pair", `{"kind":"message","message":"a\ud83db"}`, "", 400, "message_invalid", "message"},
+		{"message with a lone low surrogate", `{"kind":"message","message":"\ude00"}`, "", 400, "message_invalid", "message"},
+		{"label not UTF-8", "{\"kind\":\"message\",\"message\":\"x\",\"label\":\"\xc3\"}", "", 400, "label_invalid", "label"},
+		{"password not UTF-8", "{\"kind\":\"message\",\"message\":\"x\",\"password\":\"p\xe9\"}", "", 400, "not_text", "password"},
 		{"unknown account", `{"kind":"message","message":"x","for_user":"nobody"}`, "", 400, "for_user_unknown", "for_user"},
 		{"javascript url", `{"kind":"url","url":"javascript:alert(1)"}`, "", 400, "url_invalid", "url"},
 		{"bad JSON", `{"kind":`, "", 400, "bad_json", ""},
@@ -710,6 +715,22 @@ func TestAttemptOnADeadLinkIsAnEvent(t *testing.T) {
 
 // TestAddressWithoutSchemeGetsHTTPS: the API shares a web address given
 // without its scheme with https://, as the form does.
+// A message arrives as it was sent, escapes and all: a surrogate pair, an
+// escaped backslash before a u, and U+FFFD itself are text.
+func TestMessageArrivesAsSent(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t))
+	res := s.account("ada").postJSON("/api/v1/links", `{"kind":"message","message":"\ud83d\ude00 \\ud800 \ufffd \u00e9 ß"}`)
+	var l createdLink
+	if err := json.Unmarshal(res.body, &l); err != nil || res.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %d %s", res.StatusCode, res.body)
+	}
+	var got struct{ Message string }
+	json.Unmarshal(s.client("").postJSON(openPath(l.URL), nil).body, &got)
+	if want := "😀 \\ud800 \ufffd é ß"; got.Message != want {
+		t.Fatalf("opened %q, want %q", got.Message, want)
+	}
+}
+
 func TestAddressWithoutSchemeGetsHTTPS(t *testing.T) {
 	s := newTestServer(t, newDocCheck(t))
 	l := s.account("ada").create(map[string]any{"kind": "url", "url": "example.com/a"})

@@ -258,10 +258,22 @@ func checkText(field, text string, max int) error {
 // Every text that reaches the store goes through it.
 func checkBytes(field, text string) error {
 	if !utf8.ValidString(text) || strings.IndexByte(text, 0) >= 0 {
-		code, variant, _ := strings.Cut(notText[field], ".")
-		return invalidAs(code, variant, field)
+		return NotText(field)
 	}
 	return nil
+}
+
+// NotText refuses text for field that is not UTF-8, or that no database
+// can keep (see checkBytes): with the field's own message, or with one
+// that names the field. An adapter whose decoding would change such text,
+// as JSON's does, refuses it with this before the core sees it.
+func NotText(field string) *Error {
+	id, ok := notText[field]
+	if !ok {
+		return invalid("not_text", field, "Field", field)
+	}
+	code, variant, _ := strings.Cut(id, ".")
+	return invalidAs(code, variant, field)
 }
 
 // tooLong and notText are the messages of checkText's and checkBytes's

@@ -1,6 +1,9 @@
 package core
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // A message is UTF-8 text: one with bytes that are not is refused, never
 // passed on for a recipient to read U+FFFD in their place.
@@ -21,5 +24,18 @@ func TestCheckContentTakesText(t *testing.T) {
 		case tt.code != "" && (e == nil || e.Code != tt.code || e.Field != "message"):
 			t.Errorf("%s: %v, want %s about message", tt.name, err, tt.code)
 		}
+	}
+}
+
+// Text that is not text is refused with its field's own message, or with
+// one that names a field that has none.
+func TestNotTextNamesTheField(t *testing.T) {
+	for field, code := range map[string]string{"message": "message_invalid", "label": "label_invalid", "password": "not_text"} {
+		if e := NotText(field); e.Code != code || e.Field != field || e.Kind != Invalid {
+			t.Errorf("%s: %+v, want %s", field, e, code)
+		}
+	}
+	if e := NotText("password"); e.MsgID != "error.not_text" || !strings.Contains(e.Msg, "password") {
+		t.Errorf("not_text says %s: %q", e.MsgID, e.Msg)
 	}
 }
