@@ -419,6 +419,36 @@ func TestEventsShowAnOpen(t *testing.T) {
 	st.next(t, func(m map[string]any) bool { return m["id"] == float64(other.ID) && m["status"] == "active" })
 }
 
+// A revoke that changes nothing, of a link used up or revoked already,
+// tells the stream nothing either.
+func TestRevokeOfADeadLinkIsNoEvent(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t))
+	ada := s.account("ada")
+	st := ada.stream(t.Context())
+	defer st.close()
+	used, revoked := ada.create(nil), ada.create(nil)
+	if res := s.client("").postJSON(openPath(used.URL), nil); res.StatusCode != http.StatusOK {
+		t.Fatalf("open: %d", res.StatusCode)
+	}
+	st.next(t, func(m map[string]any) bool { return m["id"] == float64(used.ID) && m["status"] == "used" })
+	if res := ada.postJSON("/api/v1/links/"+itoa(revoked.ID)+"/revoke", nil); res.StatusCode != http.StatusOK {
+		t.Fatalf("revoke: %d", res.StatusCode)
+	}
+	st.next(t, func(m map[string]any) bool { return m["id"] == float64(revoked.ID) && m["status"] == "revoked" })
+	for _, l := range []createdLink{used, revoked} {
+		if res := ada.postJSON("/api/v1/links/"+itoa(l.ID)+"/revoke", nil); res.StatusCode != http.StatusOK {
+			t.Fatalf("revoke a dead link: %d", res.StatusCode)
+		}
+	}
+	after := ada.create(map[string]any{"label": "after"})
+	st.next(t, func(m map[string]any) bool {
+		if m["id"] != float64(after.ID) {
+			t.Errorf("a revoke that changed nothing sent an event: %v", m)
+		}
+		return m["id"] == float64(after.ID)
+	})
+}
+
 func TestFileRoundTrip(t *testing.T) {
 	s := newTestServer(t, newDocCheck(t))
 	ada := s.account("ada")

@@ -143,7 +143,7 @@ type Store interface {
 	RecordView(ctx context.Context, id int64, e store.Event) error
 	RecordWrongPassword(ctx context.Context, id int64, e store.Event) error
 	RecordGone(ctx context.Context, id int64, e store.Event) error
-	Revoke(ctx context.Context, owner, id int64, e store.Event) (store.Link, error)
+	Revoke(ctx context.Context, owner, id int64, e store.Event) (store.Link, bool, error)
 	Chunk(ctx context.Context, id int64, seq int) ([]byte, error)
 	Events(ctx context.Context, owner, id int64) ([]store.Event, error)
 

@@ -431,13 +431,15 @@ func (s *Service) Audit(ctx context.Context, owner, id int64) (Link, []Event, er
 
 // Revoke ends owner's active link id at once, and tells the owner's
 // streams. Revoking a dead link (revoked, used up or expired) changes
-// nothing.
+// nothing, so there is nothing to tell.
 func (s *Service) Revoke(ctx context.Context, owner, id int64, c Client) (Link, error) {
-	l, err := s.store.Revoke(ctx, owner, id, s.event(c))
+	l, revoked, err := s.store.Revoke(ctx, owner, id, s.event(c))
 	if err != nil {
 		return Link{}, fromStore(err)
 	}
-	s.Publish(ctx, live.Event{Owner: owner, Link: id, What: live.Revoked})
+	if revoked {
+		s.Publish(ctx, live.Event{Owner: owner, Link: id, What: live.Revoked})
+	}
 	return l, nil
 }
 

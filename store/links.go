@@ -516,12 +516,16 @@ func (s *Store) record(ctx context.Context, id int64, e Event, kind, update stri
 	return nil
 }
 
-// Revoke ends owner's active link id at once and deletes its content.
-// Revoking a link that is dead already (revoked, used up or expired)
-// changes nothing and records nothing: it returns the link as it is.
-func (s *Store) Revoke(ctx context.Context, owner, id int64, e Event) (Link, error) {
+// Revoke ends owner's active link id at once and deletes its content,
+// and reports that it did. Revoking a link that is dead already (revoked,
+// used up or expired) changes nothing and records nothing: it returns the
+// link as it is, and false.
+func (s *Store) Revoke(ctx context.Context, owner, id int64, e Event) (Link, bool, error) {
 	now := millis(e.At)
-	var row linkRow
+	var (
+		row     linkRow
+		revoked bool
+	)
 	err := s.write(ctx, func(ctx context.Context, tx txn) error {
 		err := tx.GetContext(ctx, &row, tx.Rebind(`UPDATE links SET revoked_at = ?, content_deleted_at = COALESCE(content_deleted_at, ?)
 			WHERE id = ? AND owner_id = ? AND revoked_at IS NULL AND uses < max_uses AND expires_at > ?
@@ -534,6 +538,7 @@ func (s *Store) Revoke(ctx context.Context, owner, id int64, e Event) (Link, err
 		if err != nil {
 			return err
 		}
+		revoked = true
 		if _, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM link_content WHERE link_id = ?`), id); err != nil {
 			return err
 		}
@@ -544,12 +549,12 @@ func (s *Store) Revoke(ctx context.Context, owner, id int64, e Event) (Link, err
 		return s.enqueue(ctx, tx, noticeEvent{Account: owner, Type: NoticeLinkRevoked, LinkID: id, Notify: row.Notify, Event: e})
 	})
 	if errors.Is(err, sql.ErrNoRows) {
-		return Link{}, fmt.Errorf("link: %w", ErrNotFound)
+		return Link{}, false, fmt.Errorf("link: %w", ErrNotFound)
 	}
 	if err != nil {
-		return Link{}, fmt.Errorf("store: revoke: %w", err)
+		return Link{}, false, fmt.Errorf("store: revoke: %w", err)
 	}
-	return row.link(), nil
+	return row.link(), revoked, nil
 }
 
 // Chunk returns sealed content chunk seq of link id, or ErrGone once the

@@ -220,12 +220,12 @@ func TestConsumeExpiredAndRevoked(t *testing.T) {
 			t.Fatalf("expired consume: %v", err)
 		}
 		revoked := mustLink(t, s, owner.ID, 1, time.Hour)
-		if _, err := s.Revoke(ctx, mustAccount(t, s, "eve").ID, revoked.ID, Event{At: c.Now()}); !errors.Is(err, ErrNotFound) {
+		if _, _, err := s.Revoke(ctx, mustAccount(t, s, "eve").ID, revoked.ID, Event{At: c.Now()}); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("revoke by another owner: %v", err)
 		}
-		r, err := s.Revoke(ctx, owner.ID, revoked.ID, Event{At: c.Now()})
-		if err != nil || r.Status(c.Now()) != Revoked {
-			t.Fatalf("revoke: %+v, %v", r, err)
+		r, did, err := s.Revoke(ctx, owner.ID, revoked.ID, Event{At: c.Now()})
+		if err != nil || !did || r.Status(c.Now()) != Revoked {
+			t.Fatalf("revoke: %+v, %v, %v", r, did, err)
 		}
 		if _, err := s.Consume(ctx, revoked.ID, Event{At: c.Now()}); !errors.Is(err, ErrGone) {
 			t.Fatalf("revoked consume: %v", err)
@@ -254,9 +254,9 @@ func TestRevokeLeavesTheDeadAsTheyEnded(t *testing.T) {
 			status Status
 			events int
 		}{{used, Used, 1}, {expired, Expired, 0}} {
-			r, err := s.Revoke(ctx, owner.ID, tt.l.ID, Event{At: c.Now()})
-			if err != nil || r.Status(c.Now()) != tt.status || !r.RevokedAt.IsZero() {
-				t.Fatalf("revoke a link %s: %v %v, %v", tt.status, r.Status(c.Now()), r.RevokedAt, err)
+			r, did, err := s.Revoke(ctx, owner.ID, tt.l.ID, Event{At: c.Now()})
+			if err != nil || did || r.Status(c.Now()) != tt.status || !r.RevokedAt.IsZero() {
+				t.Fatalf("revoke a link %s: %v %v %v, %v", tt.status, r.Status(c.Now()), r.RevokedAt, did, err)
 			}
 			if events, err := s.Events(ctx, owner.ID, tt.l.ID); err != nil || len(events) != tt.events {
 				t.Fatalf("the trail of a link %s after a revoke: %+v, %v", tt.status, events, err)
@@ -274,17 +274,24 @@ func TestRevokeRecordsOnce(t *testing.T) {
 		owner := mustAccount(t, s, "ada")
 		l := mustLink(t, s, owner.ID, 1, time.Hour)
 		var wg sync.WaitGroup
+		var did atomic.Int32
 		for range 10 {
 			wg.Go(func() {
-				r, err := s.Revoke(ctx, owner.ID, l.ID, Event{At: c.Now()})
+				r, revoked, err := s.Revoke(ctx, owner.ID, l.ID, Event{At: c.Now()})
 				if err != nil || r.Status(c.Now()) != Revoked {
 					t.Errorf("revoke: %v, %v", r.Status(c.Now()), err)
+				}
+				if revoked {
+					did.Add(1)
 				}
 			})
 		}
 		wg.Wait()
+		if n := did.Load(); n != 1 {
+			t.Errorf("%d of 10 racing revokes say they revoked", n)
+		}
 		c.Add(time.Second)
-		if _, err := s.Revoke(ctx, owner.ID, l.ID, Event{At: c.Now()}); err != nil {
+		if _, _, err := s.Revoke(ctx, owner.ID, l.ID, Event{At: c.Now()}); err != nil {
 			t.Fatal(err)
 		}
 		events, err := s.Events(ctx, owner.ID, l.ID)
@@ -406,7 +413,7 @@ func TestLinksPagesAndFilters(t *testing.T) {
 		if err != nil || len(page) != 3 || page[0].ID != ids[3] {
 			t.Fatalf("second page: %d links, %v", len(page), err)
 		}
-		if _, err := s.Revoke(ctx, owner.ID, ids[6], Event{At: c.Now()}); err != nil {
+		if _, _, err := s.Revoke(ctx, owner.ID, ids[6], Event{At: c.Now()}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.Consume(ctx, ids[5], Event{At: c.Now()}); err != nil {
@@ -499,7 +506,7 @@ func TestWritesReturnNames(t *testing.T) {
 		if err != nil || used.OwnerName != "ada" || used.ForUserName != "bob" {
 			t.Fatalf("consume: %+v, %v", used, err)
 		}
-		revoked, err := s.Revoke(ctx, owner.ID, l.ID, Event{At: s.Now()})
+		revoked, _, err := s.Revoke(ctx, owner.ID, l.ID, Event{At: s.Now()})
 		if err != nil || revoked.OwnerName != "ada" || revoked.ForUserName != "bob" {
 			t.Fatalf("revoke: %+v, %v", revoked, err)
 		}
