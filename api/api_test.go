@@ -399,6 +399,17 @@ func TestStreamEndsWithItsKey(t *testing.T) {
 	kept.next(t, func(l map[string]any) bool { return l["label"] == "after" })
 }
 
+// The document tells every line the event stream sends, the end among
+// them, as the stream sends it.
+func TestEventStreamDocumented(t *testing.T) {
+	op := newDocCheck(t).doc.Paths.Find("/api/v1/events").Get
+	for _, line := range []string{"retry: 2000", "event: link", ": heartbeat", strings.TrimSpace(endEvent)} {
+		if !strings.Contains(op.Description, line) {
+			t.Errorf("GET /api/v1/events says nothing of %q", line)
+		}
+	}
+}
+
 // The key owner's stream shows an open within a second, with the link as
 // the API shows it.
 func TestEventsShowAnOpen(t *testing.T) {
