@@ -66,6 +66,9 @@ type OwnRequest struct {
 	Row RequestRow
 	// OpenAction, once the request is filled, opens what was sent.
 	OpenAction string
+	// Gone, once what was sent can no longer be opened (its link used,
+	// expired or revoked), is the address of that link's details.
+	Gone string
 }
 
 func requestName(ctx context.Context, r RequestRow) string {

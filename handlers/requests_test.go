@@ -155,6 +155,11 @@ func TestOwnerOpensWhatWasSentOnce(t *testing.T) {
 	if res := ann.post(req+"/open", nil); res.StatusCode != http.StatusGone {
 		t.Fatalf("second open: %d", res.StatusCode)
 	}
+	// The request's page no longer offers to open what was sent, but
+	// leads to its link.
+	if res := ann.get(req); hasTestID(t, res.body, "open-sent") || !hasTestID(t, res.body, "sent-gone") || !regexp.MustCompile(`href="/links/\d+"`).MatchString(res.body) {
+		t.Fatalf("owner's page after the open: %s", res.body)
+	}
 }
 
 func TestWithdrawnRequestIsGone(t *testing.T) {
