@@ -36,6 +36,14 @@ func TestFormatSpeaksTheReadersLanguage(t *testing.T) {
 		{expiryChoice(en, "90d"), "90 days"},
 		{expiryChoice(de, "1d"), "1 Tag"},
 		{whenSeconds(en, at.Add(7*time.Second)), "9 Mar 2026, 14:05:07 UTC"},
+		// What went wrong with a delivery, in the reader's language where
+		// oncelink says it, and as the network said it otherwise.
+		{DeliveryItem{Status: "failed", Attempts: 1, LastCode: 410, LastError: "the endpoint answered 410 Gone: it is disabled"}.Tried(de),
+			"1 Versuch: der Endpunkt antwortete 410 Gone: er ist ausgeschaltet"},
+		{DeliveryItem{Status: "pending", Attempts: 2, LastCode: 500, LastError: "the endpoint answered 500 Internal Server Error"}.Tried(de),
+			"2 Versuche: der Endpunkt antwortete 500"},
+		{DeliveryItem{Status: "failed", Attempts: 1, LastError: "endpoint disabled"}.Tried(de), "1 Versuch: der Endpunkt ist ausgeschaltet"},
+		{DeliveryItem{Status: "pending", Attempts: 1, LastError: "dial tcp: connection refused"}.Tried(de), "1 Versuch: dial tcp: connection refused"},
 	} {
 		if c.got != c.want {
 			t.Errorf("got %q, want %q", c.got, c.want)

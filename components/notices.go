@@ -2,8 +2,11 @@ package components
 
 import (
 	"context"
+	"net/http"
 	"strconv"
 	"time"
+
+	"oncelink/core"
 )
 
 // Notices is the notifications section of the settings page: the notice
@@ -128,7 +131,22 @@ func (d DeliveryItem) Tried(ctx context.Context) string {
 	}
 	s := N(ctx, "notices.delivery.attempts", d.Attempts)
 	if d.LastError != "" {
-		s = T(ctx, "notices.delivery.tried_error", "Attempts", s, "Error", d.LastError)
+		s = T(ctx, "notices.delivery.tried_error", "Attempts", s, "Error", d.lastError(ctx))
 	}
 	return s
+}
+
+// lastError is what went wrong the last time, in the reader's language
+// where oncelink can say it: an endpoint's answer, or its being disabled.
+// What a mail server or the network said is shown as they said it.
+func (d DeliveryItem) lastError(ctx context.Context) string {
+	switch {
+	case d.LastCode == http.StatusGone:
+		return T(ctx, "notices.delivery.answered_gone")
+	case d.LastCode != 0:
+		return T(ctx, "notices.delivery.answered", "Code", strconv.Itoa(d.LastCode))
+	case d.LastError == core.EndpointDisabled:
+		return T(ctx, "notices.delivery.disabled")
+	}
+	return d.LastError
 }

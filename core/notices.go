@@ -28,6 +28,15 @@ type (
 // NoticeTypes lists the events a webhook may subscribe to.
 var NoticeTypes = store.NoticeTypes
 
+// A delivery's statuses, and the last error of a webhook delivery that
+// failed because its endpoint is disabled.
+const (
+	DeliveryPending   = store.DeliveryPending
+	DeliveryDelivered = store.DeliveryDelivered
+	DeliveryFailed    = store.DeliveryFailed
+	EndpointDisabled  = store.EndpointDisabled
+)
+
 // Limits of notices.
 const (
 	MaxWebhooks      = 10

@@ -290,7 +290,7 @@ func (w *Worker) webhook(ctx context.Context, d store.Delivery, a *store.Attempt
 	}
 	if !hook.DisabledAt.IsZero() {
 		a.Outcome = store.DeliveryFailed
-		return errors.New("endpoint disabled")
+		return errors.New(store.EndpointDisabled)
 	}
 	body, err := w.body(ctx, d)
 	if err != nil {

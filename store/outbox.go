@@ -49,6 +49,10 @@ const (
 	DeliveryFailed    = "failed"
 )
 
+// EndpointDisabled is the last error of a webhook delivery that failed
+// because its endpoint is disabled.
+const EndpointDisabled = "endpoint disabled"
+
 // noticeEvent is a change that may cause notices.
 type noticeEvent struct {
 	Account   int64
@@ -608,8 +612,8 @@ func (s *Store) FinishAttempt(ctx context.Context, d Delivery, a Attempt) error 
 			if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE webhooks SET disabled_at = ? WHERE id = ?`), millis(a.At), d.WebhookID); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE notice_deliveries SET status = '`+DeliveryFailed+`', last_error = 'endpoint disabled'
-				WHERE webhook_id = ? AND status = '`+DeliveryPending+`' AND id <> ?`), d.WebhookID, d.ID); err != nil {
+			if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE notice_deliveries SET status = '`+DeliveryFailed+`', last_error = ?
+				WHERE webhook_id = ? AND status = '`+DeliveryPending+`' AND id <> ?`), EndpointDisabled, d.WebhookID, d.ID); err != nil {
 				return err
 			}
 			return refreshNotices(ctx, tx, d.AccountID)

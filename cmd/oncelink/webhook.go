@@ -4,12 +4,14 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"oncelink/client"
+	"oncelink/core"
 )
 
 // webhookCommands manage the signed-in account's webhook endpoints, as the
@@ -137,17 +139,39 @@ func webhookDeliveries(fs *flag.FlagSet) runFunc {
 		tw := tabwriter.NewWriter(p.stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, p.T("cli.webhook.deliveries_header"))
 		for _, d := range ds {
-			last := "-"
-			if d.LastCode != nil {
-				last = strconv.Itoa(*d.LastCode)
-			}
-			if d.LastError != "" {
-				last = oneLine(d.LastError, "-")
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", d.CreatedAt.UTC().Format(time.DateTime+" UTC"), d.Type, d.Status, d.Attempts, last)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", d.CreatedAt.UTC().Format(time.DateTime+" UTC"), d.Type, deliveryStatus(p, d.Status), d.Attempts, lastAnswer(p, d))
 		}
 		return tw.Flush()
 	}
+}
+
+// deliveryStatus is a delivery's status in the reader's language.
+func deliveryStatus(p *proc, status string) string {
+	switch status {
+	case core.DeliveryDelivered:
+		return p.T("cli.webhook.status.delivered")
+	case core.DeliveryPending:
+		return p.T("cli.webhook.status.pending")
+	case core.DeliveryFailed:
+		return p.T("cli.webhook.status.failed")
+	}
+	return status
+}
+
+// lastAnswer is what the endpoint last answered, or what went wrong: in
+// the reader's language where oncelink says it, else as the network said.
+func lastAnswer(p *proc, d client.Delivery) string {
+	switch {
+	case d.LastCode != nil && *d.LastCode == http.StatusGone && d.Status == core.DeliveryFailed:
+		return p.T("cli.webhook.gone_disabled")
+	case d.LastCode != nil:
+		return strconv.Itoa(*d.LastCode)
+	case d.LastError == core.EndpointDisabled:
+		return p.T("cli.webhook.endpoint_disabled")
+	case d.LastError != "":
+		return oneLine(d.LastError, "-")
+	}
+	return "-"
 }
 
 // webhookDelete deletes an endpoint: oncelink webhook delete ID.

@@ -94,6 +94,12 @@ func TestWebhookCommands(t *testing.T) {
 	if strings.Count(deliveries, "delivered") != 2 || !strings.Contains(deliveries, "link.opened") || !strings.Contains(deliveries, "link.used_up") {
 		t.Fatalf("deliveries:\n%s", deliveries)
 	}
+	// The table speaks the reader's language, but for the event names.
+	sh.env = append(sh.env, "LANG=de_DE.UTF-8")
+	if de := sh.must(exitDone, "", "webhook", "deliveries", id).stdout; strings.Count(de, "zugestellt") != 2 || !strings.Contains(de, "link.opened") {
+		t.Fatalf("deliveries in German:\n%s", de)
+	}
+	sh.env = sh.env[:len(sh.env)-1]
 
 	// Rotate: a new secret, which signs what follows.
 	r = sh.must(exitDone, "", "webhook", "rotate", id)
