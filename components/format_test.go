@@ -42,7 +42,8 @@ func TestFormatSpeaksTheReadersLanguage(t *testing.T) {
 			"1 Versuch: der Endpunkt antwortete 410 Gone: er ist ausgeschaltet"},
 		{DeliveryItem{Status: "pending", Attempts: 2, LastCode: 500, LastError: "the endpoint answered 500 Internal Server Error"}.Tried(de),
 			"2 Versuche: der Endpunkt antwortete 500"},
-		{DeliveryItem{Status: "failed", Attempts: 1, LastError: "endpoint disabled"}.Tried(de), "1 Versuch: der Endpunkt ist ausgeschaltet"},
+		{DeliveryItem{Status: "failed", Attempts: 1, LastCode: 500, LastError: "endpoint disabled"}.Tried(de), "1 Versuch: der Endpunkt ist ausgeschaltet"},
+		{DeliveryItem{Status: "failed", LastError: "endpoint disabled"}.Tried(de), "der Endpunkt ist ausgeschaltet"},
 		{DeliveryItem{Status: "pending", Attempts: 1, LastError: "dial tcp: connection refused"}.Tried(de), "1 Versuch: dial tcp: connection refused"},
 	} {
 		if c.got != c.want {

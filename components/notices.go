@@ -124,10 +124,14 @@ func (d DeliveryItem) Outcome(ctx context.Context) string {
 	return T(ctx, "notices.delivery.failed")
 }
 
-// Tried says how the last attempt went, when there was one that failed.
+// Tried says how the last attempt went, when there was one that failed,
+// or why a delivery failed before any.
 func (d DeliveryItem) Tried(ctx context.Context) string {
-	if d.Attempts == 0 || d.Status == "delivered" {
+	switch {
+	case d.Status == "delivered" || (d.Attempts == 0 && d.LastError == ""):
 		return ""
+	case d.Attempts == 0:
+		return d.lastError(ctx)
 	}
 	s := N(ctx, "notices.delivery.attempts", d.Attempts)
 	if d.LastError != "" {
@@ -141,12 +145,12 @@ func (d DeliveryItem) Tried(ctx context.Context) string {
 // What a mail server or the network said is shown as they said it.
 func (d DeliveryItem) lastError(ctx context.Context) string {
 	switch {
+	case d.LastError == core.EndpointDisabled: // whatever an earlier attempt got
+		return T(ctx, "notices.delivery.disabled")
 	case d.LastCode == http.StatusGone:
 		return T(ctx, "notices.delivery.answered_gone")
 	case d.LastCode != 0:
 		return T(ctx, "notices.delivery.answered", "Code", strconv.Itoa(d.LastCode))
-	case d.LastError == core.EndpointDisabled:
-		return T(ctx, "notices.delivery.disabled")
 	}
 	return d.LastError
 }

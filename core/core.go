@@ -264,6 +264,14 @@ func (s *Service) ServesHost(host string) bool {
 	return h == s.host || (s.loopback && isLoopback(h))
 }
 
+// SecureContext reports whether browsers take the pages under BaseURL to
+// be in a secure context: served over HTTPS, or from the local machine.
+// Only there do they send Sec-Fetch-Site.
+func (s *Service) SecureContext() bool {
+	u, err := url.Parse(s.cfg.BaseURL)
+	return err != nil || u.Scheme == "https" || s.loopback || strings.HasSuffix(s.host, ".localhost")
+}
+
 // hostName is the name or address in host, a Host header or a URL's host,
 // as ServesHost compares them: without port, brackets or a final dot, in
 // lower case.

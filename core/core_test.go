@@ -31,3 +31,20 @@ func TestServesHost(t *testing.T) {
 		}
 	}
 }
+
+// TestSecureContext: pages over HTTPS, or from the local machine under any
+// of its names, are in a secure context; over plain HTTP elsewhere they
+// are not.
+func TestSecureContext(t *testing.T) {
+	for base, secure := range map[string]bool{
+		"https://oncelink.example": true, "HTTPS://oncelink.example": true, "http://localhost:8080": true,
+		"http://LOCALHOST.:8080/": true, "http://app.localhost": true, "http://127.0.0.1:8080": true,
+		"http://[::1]:8080": true, "http://127.8.9.10": true,
+		"http://oncelink.lan:8080": false, "http://192.168.1.20": false, "http://[fd00::1]": false,
+		"http://localhost.example": false,
+	} {
+		if got := New(Config{BaseURL: base}, nil, nil, nil).SecureContext(); got != secure {
+			t.Errorf("SecureContext of %q = %v, want %v", base, got, secure)
+		}
+	}
+}

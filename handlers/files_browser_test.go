@@ -397,6 +397,18 @@ func TestBrowserMistakeKeepsWhatWasChosen(t *testing.T) {
 			t.Fatalf("e2e %v: %d file links with a password (%v), want %d", e2e, protected, err, i+1)
 		}
 	}
+	// A session that ends under the form: the browser's encrypted create
+	// says so in the alerts, as htmx's does, and the form stays.
+	if err := chromedp.Do(ctx,
+		chromedp.Evaluate[chromedp.Void](`fetch("/logout", {method: "POST"}).then(() => {})`, chromedp.EvalAwaitPromise),
+		chromedp.Click(chromedp.CSS(`input[name=kind][value=message]`)),
+		chromedp.Evaluate[chromedp.Void](`(b => b.checked || b.click())(document.querySelector("[data-e2e-toggle]"))`),
+		chromedp.SendKeys(chromedp.ID("message"), "typed as the session ended"),
+		chromedp.Click(chromedp.CSS(`[data-testid=create]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, ctx, `!!document.querySelector("#alerts .error[data-status='401'] a[href^='/login']") && document.getElementById("message").value === "typed as the session ended"`, 10*time.Second)
 	problems.Check(ctx)
 }
 

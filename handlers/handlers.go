@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -60,13 +61,14 @@ func New(svc *core.Service, sessions *scs.SessionManager, m *metrics.Metrics, lo
 	sessions.Cookie.Name = "oncelink_session"
 	sessions.Cookie.HttpOnly = true
 	sessions.Cookie.SameSite = http.SameSiteLaxMode
-	secure := strings.HasPrefix(svc.Config().BaseURL, "https:")
+	base, err := url.Parse(svc.Config().BaseURL)
+	secure := err == nil && base.Scheme == "https" // in any case: Parse lowers it
 	sessions.Cookie.Secure = secure
 	sessions.Codec = store.SessionCodec{}
 	// The database keeps a session's SHA-256, so a copy of it signs nobody in.
 	sessions.HashTokenInStore = true
 	h := &Handler{
-		core: svc, sessions: sessions, log: log, secure: secure, originOnly: !inSecureContext(svc.Config().BaseURL),
+		core: svc, sessions: sessions, log: log, secure: secure, originOnly: !svc.SecureContext(),
 		streamsEnd: make(chan struct{}), heartbeat: 25 * time.Second,
 		metrics: m, instance: rand.Text()[:8],
 	}

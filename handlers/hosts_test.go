@@ -79,17 +79,10 @@ func TestOtherHostsAreMisdirected(t *testing.T) {
 // than the local machine's, where browsers send no Sec-Fetch-Site, pages
 // ask for strict-origin, under which a form post carries its Origin (under
 // no-referrer it would be "null", and refused); a Referer still never
-// carries a path. The shared address of a URL link is told nothing.
+// carries a path. The shared address of a URL link is told nothing. The
+// posts below send the Origin such a browser sends, as a browser would;
+// what the test checks is the policies the pages ask for.
 func TestPlainHTTPKeepsFormsWorking(t *testing.T) {
-	for base, secure := range map[string]bool{
-		"https://oncelink.example": true, "http://localhost:8080": true, "http://app.localhost": true,
-		"http://127.0.0.1:8080": true, "http://[::1]:8080": true, "http://127.8.9.10": true,
-		"http://oncelink.lan:8080": false, "http://192.168.1.20": false, "http://[fd00::1]": false,
-	} {
-		if got := inSecureContext(base); got != secure {
-			t.Errorf("inSecureContext(%q) = %v, want %v", base, got, secure)
-		}
-	}
 	var host string
 	s := newTestServer(t, func(c *core.Config) {
 		_, port, _ := strings.Cut(strings.TrimPrefix(c.BaseURL, "http://"), ":")

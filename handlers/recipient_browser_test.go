@@ -111,15 +111,17 @@ func TestBrowserOwnLink(t *testing.T) {
 // link's expiry says it expired, and offers to open it no more.
 func TestBrowserLinkExpiresOnItsPage(t *testing.T) {
 	s := newTestServer(t, func(c *core.Config) { c.MinTTL = time.Second })
-	link := s.admin().createLink(url.Values{"ttl": {"3s"}, "password": {"open sesame"}})
+	owner := s.admin()
 	ctx := browsertest.New(t)
 	b := newTab(t, ctx, s)
+	b.do(chromedp.Navigate(s.URL + "/login")) // the browser is up
+	link := owner.createLink(url.Values{"ttl": {"6s"}, "password": {"open sesame"}})
 	b.do(chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("[data-testid=open]")))
 	if on, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`!document.querySelector("[data-testid=open]").disabled`)); !on {
 		t.Fatal("the Open button is disabled before the link expired")
 	}
 	poll(t, ctx, `document.querySelector("[data-testid=open]").disabled && document.getElementById("link-password").disabled &&
-		document.querySelector("[data-opens]").hidden && document.querySelector(".expires-line").textContent.includes("Expired")`, 10*time.Second)
+		document.querySelector("[data-opens]").hidden && document.querySelector(".expires-line").textContent.includes("Expired")`, 20*time.Second)
 	browsertest.Shoot(t, ctx, "recipient-expired-in-place")
 	b.clean("the recipient's page")
 }

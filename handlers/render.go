@@ -6,7 +6,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -123,7 +122,10 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		hd := w.Header()
 		hd.Set("HX-Retarget", "#alerts")
 		hd.Set("HX-Reswap", "innerHTML")
-		hd.Set("HX-Reselect", "[data-testid=error]")
+		hd.Set("HX-Reselect", "div.error")
+		// Nor does a request that failed change the address bar.
+		hd.Set("HX-Replace-Url", "false")
+		hd.Set("HX-Push-Url", "false")
 		h.render(w, r, view.Status, components.ErrorFragment(view))
 		return
 	}
@@ -226,22 +228,6 @@ var noReferrer = []string{"no-referrer"}
 // a secure context (see Handler.originOnly): a Referer, and the Origin of a
 // form post, then carry the origin alone, never a path with a token.
 var strictOrigin = []string{"strict-origin"}
-
-// inSecureContext reports whether a browser takes pages from base to be
-// in a secure context: over HTTPS, or from the local machine. Only there
-// do browsers send Sec-Fetch-Site.
-func inSecureContext(base string) bool {
-	u, err := url.Parse(base)
-	if err != nil || u.Scheme == "https" {
-		return true
-	}
-	host := u.Hostname()
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
-	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.Unmap().IsLoopback()
-}
 
 // securityHeaderValues are securityHeaders' headers, under their canonical
 // keys. Every response shares their values, which is safe because each is

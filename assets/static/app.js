@@ -217,6 +217,9 @@
   function keepFiles(files) {
     var input = files && document.querySelector("form#create input[type=file]");
     if (!input || input.getAttribute("aria-invalid") === "true") return;
+    // Only a form with a mistake: a fresh one (after a form sent twice)
+    // starts empty.
+    if (!document.querySelector("form#create [aria-invalid=true], #create-panel [role=alert]")) return;
     input.files = files;
   }
 
@@ -298,10 +301,9 @@
     t.classList.remove("countdown");
     t.removeAttribute("data-expires");
     localTimes(t.parentNode);
-    var landing = t.closest("[data-testid=landing]");
-    if (!landing) return;
-    landing.querySelectorAll("button, input:not([type=hidden])").forEach(function (el) { el.disabled = true; });
-    landing.querySelectorAll("[data-opens]").forEach(function (el) { el.hidden = true; });
+    if (!t.closest("[data-before-open]")) return;
+    document.querySelectorAll("[data-opener] button, [data-opener] input:not([type=hidden])").forEach(function (el) { el.disabled = true; });
+    document.querySelectorAll("[data-opens]").forEach(function (el) { el.hidden = true; });
   }
 
   // A link's page whose form the rate limits hold back counts the wait

@@ -215,6 +215,8 @@
       header = { kind: 'message' };
       content = new Blob([encoder.encode(m)]);
     }
+    const alerts = document.getElementById('alerts');
+    if (alerts) alerts.textContent = ''; // as app.js does before htmx's requests
     const button = form.querySelector('button[type=submit]');
     button.disabled = true;
     button.setAttribute('aria-busy', 'true');
@@ -238,6 +240,14 @@
       const res = await post(form.getAttribute('action') || '/links', body,
         kind === 'file' ? form.querySelector('progress.upload-progress') : null);
       const html = res.responseText;
+      // A failure the server sends to the page's alerts (as htmx would
+      // place it) leaves the form as it is.
+      const retarget = res.getResponseHeader('HX-Retarget');
+      const target = retarget && document.querySelector(retarget);
+      if (target) {
+        target.innerHTML = html;
+        return;
+      }
       const panel = document.getElementById('create-panel');
       if (!panel || !/text\/html/.test(res.getResponseHeader('Content-Type') || '')) return say(box.dataset.msgFailed);
       if (window.htmx && htmx.swap) {
@@ -336,6 +346,12 @@
       } catch (e) { /* not an address */ }
       if (!ok) return fail(msg.msgBadUrl);
       status(msg.msgGoing);
+      // The address is not told where its visitor came from, whatever
+      // the page's own policy (strict-origin over plain HTTP).
+      const quiet = document.createElement('meta');
+      quiet.name = 'referrer';
+      quiet.content = 'no-referrer';
+      document.head.append(quiet);
       location.replace(u);
       return;
     }
@@ -393,6 +409,8 @@
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     fail('');
+    const alerts = document.getElementById('alerts');
+    if (alerts) alerts.textContent = ''; // as app.js does before htmx's requests
     const button = form.querySelector('button[type=submit]');
     button.disabled = true;
     const password = form.elements.password ? form.elements.password.value : '';

@@ -162,12 +162,12 @@ func deliveryStatus(p *proc, status string) string {
 // the reader's language where oncelink says it, else as the network said.
 func lastAnswer(p *proc, d client.Delivery) string {
 	switch {
-	case d.LastCode != nil && *d.LastCode == http.StatusGone && d.Status == core.DeliveryFailed:
+	case d.LastError == core.EndpointDisabled: // whatever an earlier attempt got
+		return p.T("cli.webhook.endpoint_disabled")
+	case d.LastCode != nil && *d.LastCode == http.StatusGone:
 		return p.T("cli.webhook.gone_disabled")
 	case d.LastCode != nil:
 		return strconv.Itoa(*d.LastCode)
-	case d.LastError == core.EndpointDisabled:
-		return p.T("cli.webhook.endpoint_disabled")
 	case d.LastError != "":
 		return oneLine(d.LastError, "-")
 	}
