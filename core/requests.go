@@ -182,6 +182,11 @@ type RequestSight struct {
 	// Owner is set when the visitor owns the request, live or dead: they
 	// see how it stands, and, once it is filled, may open what was sent.
 	Owner bool
+	// Openable and SentLink tell the owner of a filled request how what
+	// was sent stands: Openable while its link can still be opened; else
+	// SentLink is that link, zero once it was purged.
+	Openable bool
+	SentLink int64
 }
 
 // LookRequest is a visit to the request with token tokText. It never
@@ -193,7 +198,22 @@ func (s *Service) LookRequest(ctx context.Context, tokText string, viewer *Accou
 		return RequestSight{}, err
 	}
 	if viewer != nil && viewer.ID == r.OwnerID {
-		return RequestSight{Request: r, Owner: true}, nil
+		sight := RequestSight{Request: r, Owner: true}
+		if r.Status(s.Now()) != RequestFulfilled {
+			return sight, nil
+		}
+		// What was sent is a link of the owner's, which may have died.
+		l, err := s.store.OwnedLink(ctx, r.OwnerID, r.LinkID)
+		switch {
+		case errors.Is(err, store.ErrNotFound): // purged
+		case err != nil:
+			return RequestSight{}, err
+		case l.Status(s.Now()) == Active:
+			sight.Openable = true
+		default:
+			sight.SentLink = l.ID
+		}
+		return sight, nil
 	}
 	if st := r.Status(s.Now()); st != RequestOpen {
 		return RequestSight{}, requestGone(st)

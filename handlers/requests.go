@@ -108,20 +108,13 @@ func (h *Handler) requestPage(w http.ResponseWriter, r *http.Request) {
 	}
 	if sight.Owner {
 		v := components.OwnRequest{Row: requestRow(sight.Request, h.core.Now())}
-		if v.Row.Status == string(core.RequestFulfilled) {
-			// What was sent is a link of the owner's, which may have died.
-			l, err := h.core.Link(r.Context(), sight.Request.OwnerID, sight.Request.LinkID)
-			switch {
-			case err == nil && l.Status(h.core.Now()) != core.Active:
-				v.Gone = "/links/" + strconv.FormatInt(l.ID, 10)
-			case err == nil:
-				v.OpenAction = "/r/" + tok + "/open"
-			case errors.Is(err, core.ErrNotFound):
-				v.Gone = "/links" // purged since
-			default:
-				h.fail(w, r, err)
-				return
-			}
+		switch {
+		case sight.Openable:
+			v.OpenAction = "/r/" + tok + "/open"
+		case sight.SentLink != 0:
+			v.Gone = "/links/" + strconv.FormatInt(sight.SentLink, 10)
+		case v.Row.Status == string(core.RequestFulfilled):
+			v.Gone = "/links" // its link was purged since
 		}
 		h.render(w, r, http.StatusOK, components.OwnRequestPage(h.page(r, i18n.T(r.Context(), "requests.own.title")), v))
 		return
