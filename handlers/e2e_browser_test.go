@@ -462,3 +462,57 @@ func TestBrowserE2EWithoutJavaScript(t *testing.T) {
 	}
 	browsertest.Shoot(t, other, "e2e-recipient-nojs")
 }
+
+// TestBrowserE2EForOneAccount: an end-to-end link for one account, opened
+// before signing in as it, keeps its key through the sign-in, in the tab
+// and never in an address, and opens after it.
+func TestBrowserE2EForOneAccount(t *testing.T) {
+	s := newTestServer(t)
+	s.admin()
+	s.user("bob")
+	const message = "for bob's eyes"
+	owner := browsertest.New(t)
+	signIn(t, owner, s.URL)
+	link := e2eCreate(t, owner, s, s.URL,
+		chromedp.SendKeys(chromedp.ID("message"), message),
+		chromedp.SendKeys(chromedp.ID("for_user"), "bob"))
+
+	recipient := browsertest.New(t)
+	problems := browsertest.Watch(t, recipient)
+	if err := chromedp.Do(recipient,
+		chromedp.Navigate(link),
+		chromedp.WaitVisible(chromedp.CSS(`[data-e2e-keep] [data-testid=sign-in]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if here, _ := chromedp.Run(recipient, chromedp.Location()); strings.Contains(here, "#") {
+		t.Fatalf("the key stays in the address: %s", here)
+	}
+	if err := chromedp.Do(recipient,
+		chromedp.Click(chromedp.CSS(`[data-testid=sign-in]`)),
+		chromedp.WaitVisible(chromedp.ID("username")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if here, _ := chromedp.Run(recipient, chromedp.Location()); strings.Contains(here, "#") || strings.Contains(here, strings.SplitN(link, "#", 2)[1]) {
+		t.Fatalf("the key went into the sign-in's address: %s", here)
+	}
+	if err := chromedp.Do(recipient,
+		chromedp.SendKeys(chromedp.ID("username"), "bob"),
+		chromedp.SendKeys(chromedp.ID("password"), testPassword),
+		chromedp.Submit(chromedp.ID("password")),
+		chromedp.WaitVisible(chromedp.CSS(`[data-e2e-form]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid=open]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=e2e-message]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	got, err := chromedp.Run(recipient, chromedp.Evaluate[string](`document.querySelector("[data-testid=e2e-message]").value`))
+	if err != nil || got != message {
+		t.Fatalf("decrypted %q, %v", got, err)
+	}
+	if left, _ := chromedp.Run(recipient, chromedp.Evaluate[[]string](`Object.keys(sessionStorage).filter(k => k.startsWith("oncelink.e2e"))`)); len(left) != 0 {
+		t.Errorf("the key stays in the tab's storage after the open: %q", left)
+	}
+	problems.Check(recipient)
+}

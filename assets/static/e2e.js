@@ -299,9 +299,24 @@
 
   // --- The recipient's page ---------------------------------------------
 
+  // A link for one account, seen before signing in as it: the key must
+  // outlive the way through signing in, which the address cannot carry
+  // (the server would see it). Once the reader sets off, it waits in this
+  // tab's session storage until the link's page takes it back.
+  const keeper = 'oncelink.e2e-key:' + location.pathname;
+  const keep = document.querySelector('[data-e2e-keep]');
+  if (keep && location.hash) {
+    const key = location.hash;
+    history.replaceState(history.state, '', location.pathname + location.search);
+    const save = () => sessionStorage.setItem(keeper, key);
+    keep.addEventListener('click', (e) => { if (e.target.closest('a')) save(); });
+    keep.addEventListener('submit', save);
+  }
   const root = document.querySelector('[data-e2e-open]');
   if (!root) return;
-  const fragment = location.hash.slice(1);
+  const kept = sessionStorage.getItem(keeper);
+  sessionStorage.removeItem(keeper);
+  const fragment = (location.hash || kept || '').slice(1);
   if (location.hash) {
     // At once, before any request: the key leaves the address bar and
     // the history entry, and lives only in this page's memory.
