@@ -323,6 +323,11 @@ func TestBrowserUploadOverTheLimit(t *testing.T) {
 	if err != nil || msg != "This file is larger than 1 MiB, the most this server accepts." {
 		t.Fatalf("validation message %q, %v", msg, err)
 	}
+	// It says so beside the field too, where it stays.
+	beside, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(i => i.getAttribute("aria-invalid") + " " + document.getElementById(i.getAttribute("aria-describedby").split(" ")[0]).textContent)(document.getElementById("file"))`))
+	if err != nil || beside != "true "+msg {
+		t.Fatalf("beside the file field: %q, %v", beside, err)
+	}
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-testid=create]`)), chromedp.Sleep(300*time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
@@ -338,7 +343,7 @@ func TestBrowserUploadOverTheLimit(t *testing.T) {
 	); err != nil {
 		t.Fatal(err)
 	}
-	poll(t, ctx, `(e => !!e && e.textContent.includes("larger than 1 MiB"))(document.querySelector("#create-panel .error"))`, 20*time.Second)
+	poll(t, ctx, `(e => !!e && e.textContent.includes("larger than 1 MiB"))(document.querySelector("#create-panel [data-testid=form-error]"))`, 20*time.Second)
 	// The form comes back ready for another file.
 	poll(t, ctx, `document.querySelector("input[name=kind]:checked").value === "file" && !document.getElementById("file").closest("[data-kind]").hidden && document.getElementById("message").closest("[data-kind]").hidden`, 5*time.Second)
 	if links, chunks := s.stored(); links != 0 || chunks != 0 {

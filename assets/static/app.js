@@ -195,9 +195,35 @@
     if (input.type !== "file" || !input.hasAttribute("data-max-size")) return;
     var max = Number(input.getAttribute("data-max-size"));
     var tooLarge = Array.prototype.some.call(input.files, function (f) { return f.size > max; });
-    input.setCustomValidity(tooLarge ? input.getAttribute("data-too-large") : "");
+    var said = input.getAttribute("data-too-large");
+    input.setCustomValidity(tooLarge ? said : "");
+    markMistake(input, tooLarge ? said : "");
     if (tooLarge) input.reportValidity();
   });
+
+  // markMistake says msg beside input, as the server's answer would, or
+  // takes back what it said when msg is empty.
+  function markMistake(input, msg) {
+    var id = "error-" + input.name;
+    var box = document.getElementById(id);
+    var described = (input.getAttribute("aria-describedby") || "").split(" ").filter(function (d) { return d && d !== id; });
+    if (!msg) {
+      if (box) box.remove();
+      input.removeAttribute("aria-invalid");
+      input.setAttribute("aria-describedby", described.join(" "));
+      return;
+    }
+    if (!box) {
+      box = document.createElement("small");
+      box.id = id;
+      box.className = "error field-error";
+      box.setAttribute("role", "alert");
+      input.insertAdjacentElement("afterend", box);
+    }
+    box.textContent = msg;
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", [id].concat(described).join(" "));
+  }
 
   // The create form comes back with a mistake as a new form, whose file
   // chooser no page can fill in: it gets the file chosen before, unless
@@ -205,7 +231,9 @@
   var keptFiles = null;
   document.addEventListener("htmx:beforeSwap", function (ev) {
     var input = ev.detail.target.id === "create-panel" && ev.detail.target.querySelector("input[type=file]");
-    keptFiles = input && input.files.length && ev.detail.xhr.status >= 400 ? input.files : null;
+    var status = ev.detail.xhr.status;
+    // 413: the file is the mistake, even where the form cannot tell.
+    keptFiles = input && input.files.length && status >= 400 && status !== 413 ? input.files : null;
   });
   document.addEventListener("htmx:afterSwap", function () {
     keepFiles(keptFiles);
