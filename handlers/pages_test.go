@@ -203,7 +203,7 @@ func TestNavigation(t *testing.T) {
 		{"owner", c, "/links/1", "/links /requests /settings /accounts /player", "/links"},
 		{"recipient", s.client(), link[len(s.URL):], "", ""},
 		{"recipient", s.client(), "/l/" + strings.Repeat("A", 43), "", ""},
-		{"visitor", s.client(), "/player", "/player", "/player"},
+		{"visitor", s.client(), "/player", "/player /login", "/player"},
 		{"visitor", s.client(), "/login", "", ""},
 	} {
 		links, current := nav(tt.c, tt.path)
