@@ -36,6 +36,10 @@ type Client struct {
 	// asked in, as Accept-Language, and the client's own errors said in;
 	// "" asks for none, and the client speaks English.
 	Language string
+	// BodyIdle is how long what an open delivers may send nothing before
+	// the open fails; zero is a minute. Nothing bounds the whole of it: a
+	// large file takes as long as it takes.
+	BodyIdle time.Duration
 }
 
 // t is the message id in c's language.

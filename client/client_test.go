@@ -488,3 +488,44 @@ func TestProblemsInTheClientsLanguage(t *testing.T) {
 		t.Errorf("a plain 502, in French: %v", err)
 	}
 }
+
+// TestOpenGivesUpOnAStalledServer: a server that stops sending a file
+// halfway fails the read once nothing came for BodyIdle; a reader that is
+// slow to read on is not taken for one.
+func TestOpenGivesUpOnAStalledServer(t *testing.T) {
+	release := make(chan struct{})
+	stalling := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Oncelink-Kind", "file")
+		w.Header().Set("Content-Length", "20")
+		io.WriteString(w, "first half")
+		w.(http.Flusher).Flush()
+		select { // the second half never comes
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer stalling.Close()
+	defer close(release)
+	c := client.New("", "")
+	c.BodyIdle = 300 * time.Millisecond
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	o, err := c.Open(ctx, stalling.URL+"/l/sometoken", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Body.Close()
+	first := make([]byte, 10)
+	if _, err := io.ReadFull(o.Body, first); err != nil || string(first) != "first half" {
+		t.Fatalf("the first half: %q %v", first, err)
+	}
+	time.Sleep(500 * time.Millisecond) // a slow reader, not a stalled server
+	began := time.Now()
+	_, err = io.ReadAll(o.Body)
+	if err == nil || !strings.Contains(err.Error(), "stopped sending") {
+		t.Fatalf("the rest of a file that never comes: %v", err)
+	}
+	if took := time.Since(began); took < 250*time.Millisecond || took > 5*time.Second {
+		t.Fatalf("given up after %v, want about 300ms", took)
+	}
+}

@@ -2,6 +2,7 @@ package client
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,8 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"oncelink/e2e"
 )
@@ -96,11 +99,56 @@ func (c *Client) openRequest(ctx context.Context, base, tok, password string) (*
 		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	res, err := c.do(req, true)
+	res, err := c.doOpen(req, true)
 	if err != nil {
 		return nil, err
 	}
 	return c.opened(res)
+}
+
+// doOpen sends an open. What it delivers may be a file that takes long to
+// arrive, so its body is given up only once the server sends nothing for
+// BodyIdle while it is read.
+func (c *Client) doOpen(req *http.Request, withKey bool) (*http.Response, error) {
+	ctx, cancel := context.WithCancel(req.Context())
+	res, err := c.do(req.WithContext(ctx), withKey)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	idle := cmp.Or(c.BodyIdle, time.Minute)
+	res.Body = &idleBody{ReadCloser: res.Body, idle: idle, cancel: cancel,
+		stalled: errors.New(c.t("cli.client.stalled", "Host", req.URL.Host))}
+	return res, nil
+}
+
+// idleBody is a body whose every read fails with stalled, its request
+// cancelled, once it has waited idle for a byte. Only the waiting in Read
+// counts: a reader that is slow to read again is not the server's fault.
+type idleBody struct {
+	io.ReadCloser
+	idle    time.Duration
+	cancel  context.CancelFunc
+	stalled error
+	gaveUp  atomic.Bool
+}
+
+func (b *idleBody) Read(p []byte) (int, error) {
+	t := time.AfterFunc(b.idle, func() {
+		b.gaveUp.Store(true)
+		b.cancel()
+	})
+	n, err := b.ReadCloser.Read(p)
+	t.Stop()
+	if b.gaveUp.Load() {
+		return n, b.stalled
+	}
+	return n, err
+}
+
+func (b *idleBody) Close() error {
+	b.cancel()
+	return b.ReadCloser.Close()
 }
 
 // opened reads the answer of an open: a file to read from its body, or a
@@ -138,7 +186,7 @@ func (c *Client) postOpen(ctx context.Context, base, tok string, body map[string
 	if r != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	return c.do(req, sameServer(base, c.base))
+	return c.doOpen(req, sameServer(base, c.base))
 }
 
 // splitLink finds the server, the kind ("l" for a link, "r" for a
