@@ -151,6 +151,22 @@ func e2eOpenPage(t *testing.T, ctx context.Context, link string) {
 	}
 }
 
+// openDecrypts presses the Open button of the end-to-end message link
+// whose page ctx shows, and checks that it decrypts to message.
+func openDecrypts(t *testing.T, ctx context.Context, message string) {
+	t.Helper()
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`[data-testid=open]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=e2e-message]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("[data-testid=e2e-message]").value`))
+	if err != nil || got != message {
+		t.Fatalf("decrypted %q, %v", got, err)
+	}
+}
+
 func TestBrowserE2E(t *testing.T) {
 	s := newTestServer(t)
 	s.admin()
@@ -218,16 +234,7 @@ func TestBrowserE2E(t *testing.T) {
 	rp := browsertest.Watch(t, recipient)
 	e2eOpenPage(t, recipient, messageLink)
 	browsertest.Shoot(t, recipient, "e2e-recipient-before")
-	if err := chromedp.Do(recipient,
-		chromedp.Click(chromedp.CSS(`[data-testid=open]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid=e2e-message]`)),
-	); err != nil {
-		t.Fatal(err)
-	}
-	got, err := chromedp.Run(recipient, chromedp.Evaluate[string](`document.querySelector("[data-testid=e2e-message]").value`))
-	if err != nil || got != message {
-		t.Fatalf("decrypted %q, %v", got, err)
-	}
+	openDecrypts(t, recipient, message)
 	if label, _ := chromedp.Run(recipient, chromedp.Evaluate[string](`document.querySelector("[data-testid=e2e-message]").getAttribute("aria-label")`)); label != "The message" {
 		t.Errorf("the decrypted message's box is named %q", label)
 	}
@@ -502,15 +509,10 @@ func TestBrowserE2EForOneAccount(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("password"), testPassword),
 		chromedp.Submit(chromedp.ID("password")),
 		chromedp.WaitVisible(chromedp.CSS(`[data-e2e-form]`)),
-		chromedp.Click(chromedp.CSS(`[data-testid=open]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid=e2e-message]`)),
 	); err != nil {
 		t.Fatal(err)
 	}
-	got, err := chromedp.Run(recipient, chromedp.Evaluate[string](`document.querySelector("[data-testid=e2e-message]").value`))
-	if err != nil || got != message {
-		t.Fatalf("decrypted %q, %v", got, err)
-	}
+	openDecrypts(t, recipient, message)
 	if left, _ := chromedp.Run(recipient, chromedp.Evaluate[[]string](`Object.keys(sessionStorage).filter(k => k.startsWith("oncelink.e2e"))`)); len(left) != 0 {
 		t.Errorf("the key stays in the tab's storage after the open: %q", left)
 	}

@@ -222,6 +222,8 @@ func (h *Handler) securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
+// noReferrer is the Referrer-Policy of every response, but for the pages
+// of a server not in a secure context (see strictOrigin).
 var noReferrer = []string{"no-referrer"}
 
 // strictOrigin is the Referrer-Policy of a server whose pages are not in

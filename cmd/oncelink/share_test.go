@@ -481,20 +481,8 @@ func TestClientCommands(t *testing.T) {
 	if lost.ProcessState.ExitCode() != exitFailed || !strings.Contains(lostErr.String(), "so the request was revoked") {
 		t.Fatalf("request to a full disk: %d %q", lost.ProcessState.ExitCode(), lostErr.String())
 	}
-	listReq, err := http.NewRequest(http.MethodGet, s.URL+"/api/v1/requests", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	listReq.Header.Set("Authorization", "Bearer "+key)
-	resp, err := http.DefaultClient.Do(listReq)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var requests struct{ Requests []client.Request }
-	err = json.NewDecoder(resp.Body).Decode(&requests)
-	resp.Body.Close()
-	if err != nil || len(requests.Requests) == 0 || requests.Requests[0].Label != "unprinted" || requests.Requests[0].Status != "revoked" {
-		t.Fatalf("the unprinted request: %+v %v", requests, err)
+	if requests := listRequests(t, s.URL, key); len(requests) == 0 || requests[0].Label != "unprinted" || requests[0].Status != "revoked" {
+		t.Fatalf("the unprinted request: %+v", requests)
 	}
 
 	// The environment overrides the file; a wrong key is refused.
@@ -581,22 +569,11 @@ func TestUnprintedToClosedPipe(t *testing.T) {
 			t.Errorf("%q into a closed pipe: %v %q", args, state, stderr)
 		}
 	}
-	req, err := http.NewRequest(http.MethodGet, s.URL+"/api/v1/requests", nil)
-	if err != nil {
-		t.Fatal(err)
+	requests := listRequests(t, s.URL, key)
+	if len(requests) != 2 {
+		t.Fatalf("the unprinted requests: %+v", requests)
 	}
-	req.Header.Set("Authorization", "Bearer "+key)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var requests struct{ Requests []client.Request }
-	err = json.NewDecoder(resp.Body).Decode(&requests)
-	resp.Body.Close()
-	if err != nil || len(requests.Requests) != 2 {
-		t.Fatalf("the unprinted requests: %+v %v", requests, err)
-	}
-	for _, r := range requests.Requests {
+	for _, r := range requests {
 		if r.Status != "revoked" {
 			t.Errorf("an unprinted request is %s", r.Status)
 		}
@@ -607,6 +584,27 @@ func TestUnprintedToClosedPipe(t *testing.T) {
 	if ws, ok := state.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGPIPE || stderr != "" {
 		t.Errorf("links into a closed pipe: %v %q", state, stderr)
 	}
+}
+
+// listRequests lists the requests of key's account on the server at base,
+// newest first.
+func listRequests(t *testing.T, base, key string) []client.Request {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, base+"/api/v1/requests", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var page struct{ Requests []client.Request }
+	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
+		t.Fatal(err)
+	}
+	return page.Requests
 }
 
 // emptyFile is the path of a new file of no bytes.
