@@ -279,6 +279,22 @@ func TestKeyStaysHome(t *testing.T) {
 	}
 }
 
+// nextLink is the next link stream sends before ctx ends; a stream that
+// ends or stays silent fails the test.
+func nextLink(t *testing.T, ctx context.Context, stream *client.Stream) client.Link {
+	t.Helper()
+	select {
+	case l, ok := <-stream.C:
+		if !ok {
+			t.Fatalf("the stream ended: %v", stream.Err())
+		}
+		return l
+	case <-ctx.Done():
+		t.Fatal("no event")
+	}
+	return client.Link{}
+}
+
 // TestEventsMissNothing drops the event stream while a watched link is
 // opened: the open is not on any stream, and arrives anyway, read again
 // once the stream is back.
@@ -308,19 +324,7 @@ func TestEventsMissNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	next := func() client.Link {
-		t.Helper()
-		select {
-		case l, ok := <-stream.C:
-			if !ok {
-				t.Fatalf("the stream ended: %v", stream.Err())
-			}
-			return l
-		case <-ctx.Done():
-			t.Fatal("no event")
-		}
-		return client.Link{}
-	}
+	next := func() client.Link { t.Helper(); return nextLink(t, ctx, stream) }
 	// Once up, the stream tells the watched link as it is.
 	if l := next(); l.ID != watched.ID || l.Status != "active" {
 		t.Fatalf("the first event: %+v", l)
@@ -392,16 +396,7 @@ func TestEventsTellABreak(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	next := func() client.Link {
-		t.Helper()
-		select {
-		case l := <-stream.C:
-			return l
-		case <-ctx.Done():
-			t.Fatal("no event")
-		}
-		return client.Link{}
-	}
+	next := func() client.Link { t.Helper(); return nextLink(t, ctx, stream) }
 	if l := next(); l.ID != watched.ID {
 		t.Fatalf("the first event: %+v", l)
 	}

@@ -133,16 +133,12 @@ func (h *Handler) signedIn(next func(http.ResponseWriter, *http.Request, *core.A
 // htmx asks for, which the page's alerts tell why.
 func (h *Handler) signInFirst(w http.ResponseWriter, r *http.Request) {
 	enrolling := h.enrolling(r)
+	// A part of a page that htmx asks for is no place for a sign-in page.
+	page := !isHTMX(r) && (r.Method == http.MethodGet || r.Method == http.MethodHead)
 	switch {
-	case isHTMX(r) && enrolling:
-		// A part of a page is no place for a sign-in page: the page says
-		// why it failed instead.
-		h.fail(w, r, errEnrolFirst)
-	case isHTMX(r):
-		h.fail(w, r, core.ErrSignedOut)
-	case (r.Method == http.MethodGet || r.Method == http.MethodHead) && enrolling:
+	case page && enrolling:
 		http.Redirect(w, r, "/settings", http.StatusSeeOther)
-	case r.Method == http.MethodGet || r.Method == http.MethodHead:
+	case page:
 		http.Redirect(w, r, "/login?next="+pathEscapeNext(r.URL.RequestURI()), http.StatusSeeOther)
 	case enrolling:
 		h.fail(w, r, errEnrolFirst)
