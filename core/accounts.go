@@ -132,17 +132,26 @@ func (s *Service) AccountByName(ctx context.Context, name string) (Account, erro
 }
 
 // SetPassword checks a new password for account id, as for a new account,
-// and sets it.
-func (s *Service) SetPassword(ctx context.Context, id int64, password string) (Account, error) {
+// sets it, and ends every session of the account but keep, the one asking
+// (empty for the operator, who ends them all): whoever was signed in, maybe
+// with the old password, is signed out, open dashboards too. ended is how
+// many sessions ended.
+func (s *Service) SetPassword(ctx context.Context, id int64, password, keep string) (a Account, ended int64, err error) {
 	if err := CheckPassword(password); err != nil {
-		return Account{}, err
+		return Account{}, 0, err
 	}
 	hash, err := hashPassword(password)
 	if err != nil {
-		return Account{}, err
+		return Account{}, 0, err
 	}
-	a, err := s.store.SetPassword(ctx, id, hash)
-	return a, fromStore(err)
+	a, ended, err = s.store.SetPassword(ctx, id, hash, keep)
+	if err != nil {
+		return Account{}, 0, fromStore(err)
+	}
+	if ended > 0 {
+		s.SignedOut(ctx, id)
+	}
+	return a, ended, nil
 }
 
 // AddAccount checks a new account's name and password and adds it: what

@@ -31,11 +31,8 @@ func (s *Service) ResetPassword(ctx context.Context, by Account, id int64) (Rese
 	}
 	// 26 base32 characters: 130 random bits.
 	password := rand.Text()
-	a, err := s.SetPassword(ctx, id, password)
+	a, _, err := s.SetPassword(ctx, id, password, "")
 	if err != nil {
-		return Reset{}, err
-	}
-	if _, err := s.EndOtherSessions(ctx, id, ""); err != nil {
 		return Reset{}, err
 	}
 	ttl := min(max(resetTTL, s.cfg.MinTTL), s.cfg.MaxTTL)

@@ -116,7 +116,7 @@ type Store interface {
 	AccountByID(ctx context.Context, id int64) (store.Account, error)
 	Accounts(ctx context.Context) ([]store.Account, error)
 	SetDisabled(ctx context.Context, id int64, disabled bool) (store.Account, error)
-	SetPassword(ctx context.Context, id int64, passwordHash string) (store.Account, error)
+	SetPassword(ctx context.Context, id int64, passwordHash, keepSession string) (store.Account, int64, error)
 	SetAdmin(ctx context.Context, id int64, admin bool) (store.Account, error)
 	SetLanguage(ctx context.Context, id int64, code string) (store.Account, error)
 	DeleteAccount(ctx context.Context, id int64) (store.Account, []store.Link, error)

@@ -77,20 +77,13 @@ func (s *Service) checkOwnPassword(ctx context.Context, a Account, password stri
 }
 
 // ChangePassword sets account a's password to next, given its current
-// one, and ends every other session of it: whoever else was signed in as
-// it, maybe with the old password, is signed out, open dashboards too.
-// keep is the asking session's id; ended is how many others ended.
+// one, and ends every other session of it, as SetPassword does. keep is the
+// asking session's id; ended is how many others ended.
 func (s *Service) ChangePassword(ctx context.Context, a Account, current, next, keep string) (changed Account, ended int64, err error) {
 	if err := s.checkOwnPassword(ctx, a, current); err != nil {
 		return Account{}, 0, err
 	}
-	if changed, err = s.SetPassword(ctx, a.ID, next); err != nil {
-		return Account{}, 0, err
-	}
-	if ended, err = s.EndOtherSessions(ctx, a.ID, keep); err != nil {
-		return Account{}, 0, err
-	}
-	return changed, ended, nil
+	return s.SetPassword(ctx, a.ID, next, keep)
 }
 
 // DeleteOwnAccount deletes account a, given its password: see

@@ -498,7 +498,7 @@ func TestPasswordSignInOff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.h.core.SetPassword(context.Background(), ada.ID, "another long password"); err != nil {
+	if _, _, err := s.h.core.SetPassword(context.Background(), ada.ID, "another long password", ""); err != nil {
 		t.Errorf("set a password: %v", err)
 	}
 	if res := s.ssoSignIn(c, ssoUser("sub-1", "a@example.com", "amy")); res.StatusCode != http.StatusSeeOther {

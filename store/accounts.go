@@ -301,16 +301,25 @@ func (s *Store) DeleteAccount(ctx context.Context, id int64) (Account, []Link, e
 	return row.account(), revoked, err
 }
 
-// SetPassword replaces an account's password hash.
-func (s *Store) SetPassword(ctx context.Context, id int64, hash string) (Account, error) {
+// SetPassword replaces an account's password hash and, in the same
+// transaction, ends every session of it but keep (which may be empty, to
+// end them all): a session begun with the old password does not outlive
+// it. It returns the account and how many sessions that still held ended.
+func (s *Store) SetPassword(ctx context.Context, id int64, hash, keep string) (Account, int64, error) {
 	var row accountRow
+	var ended int64
 	err := s.write(ctx, func(ctx context.Context, tx txn) error {
-		return tx.GetContext(ctx, &row, tx.Rebind(`UPDATE accounts SET password_hash = ? WHERE id = ? RETURNING `+accountColumns), hash, id)
+		err := tx.GetContext(ctx, &row, tx.Rebind(`UPDATE accounts SET password_hash = ? WHERE id = ? RETURNING `+accountColumns), hash, id)
+		if err != nil {
+			return err
+		}
+		ended, err = endSessions(ctx, tx, `account_id = ? AND token_hash <> ?`, id, keep)
+		return err
 	})
 	if errors.Is(err, sql.ErrNoRows) {
-		return Account{}, fmt.Errorf("account: %w", ErrNotFound)
+		return Account{}, 0, fmt.Errorf("account: %w", ErrNotFound)
 	}
-	return row.account(), err
+	return row.account(), ended, err
 }
 
 // fillUsernameKeys sets the lookup key of the accounts that have none:

@@ -133,16 +133,28 @@ func TestSetPassword(t *testing.T) {
 		ctx := context.Background()
 		bob := mustAccount(t, s, "bob")
 		carol := mustAccount(t, s, "carol")
-		got, err := s.SetPassword(ctx, bob.ID, "new hash")
-		if err != nil || got.ID != bob.ID || got.PasswordHash != "new hash" || got.Username != "bob" {
-			t.Fatalf("set password: %+v, %v", got, err)
+		for _, id := range []string{"b1", "b2", "b3"} {
+			startSession(t, s, bob.ID, id)
 		}
-		for name, want := range map[string]string{"bob": "new hash", "carol": carol.PasswordHash} {
+		startSession(t, s, carol.ID, "c1")
+		got, ended, err := s.SetPassword(ctx, bob.ID, "new hash", "b2")
+		if err != nil || got.ID != bob.ID || got.PasswordHash != "new hash" || got.Username != "bob" || ended != 2 {
+			t.Fatalf("set password: %+v, %d ended, %v", got, ended, err)
+		}
+		for account, want := range map[int64]string{bob.ID: "b2", carol.ID: "c1"} {
+			if list, err := s.AccountSessions(ctx, account); err != nil || len(list) != 1 || list[0].ID != want {
+				t.Errorf("sessions of %d after setting bob's password: %+v, %v; want only %s", account, list, err, want)
+			}
+		}
+		if _, ended, err := s.SetPassword(ctx, bob.ID, "newer hash", ""); err != nil || ended != 1 {
+			t.Fatalf("set password, keeping no session: %d ended, %v", ended, err)
+		}
+		for name, want := range map[string]string{"bob": "newer hash", "carol": carol.PasswordHash} {
 			if a, err := s.AccountByName(ctx, name); err != nil || a.PasswordHash != want {
 				t.Errorf("%s's hash after setting bob's: %q, %v; want %q", name, a.PasswordHash, err, want)
 			}
 		}
-		if _, err := s.SetPassword(ctx, carol.ID+100, "hash"); !errors.Is(err, ErrNotFound) {
+		if _, _, err := s.SetPassword(ctx, carol.ID+100, "hash", ""); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("no such account: %v", err)
 		}
 	})

@@ -233,8 +233,8 @@ func userAdd(fs *flag.FlagSet) runFunc {
 	}
 }
 
-// userPasswd sets an account's password: oncelink user passwd NAME
-// [--password-stdin].
+// userPasswd sets an account's password and signs the account out
+// everywhere: oncelink user passwd NAME [--password-stdin].
 func userPasswd(fs *flag.FlagSet) runFunc {
 	db := databaseFlags(fs)
 	fromStdin := passwordStdinFlag(fs)
@@ -248,7 +248,7 @@ func userPasswd(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		if _, err := op.svc.SetPassword(ctx, a.ID, password); err != nil {
+		if _, _, err := op.svc.SetPassword(ctx, a.ID, password, ""); err != nil {
 			return err
 		}
 		fmt.Fprintln(p.stdout, p.T("cli.user.password_changed", "Name", a.Username))

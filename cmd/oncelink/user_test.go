@@ -154,9 +154,22 @@ func TestOperatorCommandsRefuseAMissingDatabase(t *testing.T) {
 func TestUserPasswd(t *testing.T) {
 	db := newDB(t)
 	const newPassword = "another long password"
+	// Whoever was signed in with the old password is signed out, on a
+	// server running meanwhile.
+	s := startServer(t, db)
+	browser := newClient()
+	if code, body := postForm(t, browser, s.URL+"/login", url.Values{"username": {"ada"}, "password": {ownerPassword}}); code != http.StatusSeeOther {
+		t.Fatalf("sign in: %d %s", code, body)
+	}
+	if code := getStatus(t, browser, s.URL+"/links"); code != http.StatusOK {
+		t.Fatalf("dashboard before: %d", code)
+	}
 	r := runCLI(t, nil, newPassword+"\n", "user", "passwd", "--password-stdin", "ada", "--db", db)
-	if r.err != nil || r.stdout != "changed the password of ada\n" {
+	if r.err != nil || r.stdout != "changed the password of ada and signed it out everywhere\n" {
 		t.Fatalf("passwd: %v %q", r.err, r.stdout)
+	}
+	if code := getStatus(t, browser, s.URL+"/links"); code != http.StatusSeeOther {
+		t.Fatalf("dashboard after the password changed: %d, want a 303 to sign in", code)
 	}
 	hash := account(t, db, "ada").PasswordHash
 	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(newPassword)) != nil {
