@@ -24,9 +24,22 @@ const SessionSeenEvery = time.Minute
 // calls it at sign-in and then at most every SessionSeenEvery; a use noted
 // by another instance within that time is not written again.
 func (s *Service) SessionSeen(ctx context.Context, account int64, id string, c Client) error {
+	return s.listSession(ctx, account, id, c, SessionLifetime)
+}
+
+// HalfSignedIn lists the account's session id, a browser that gave the
+// account's password and has within to take the second step or set one
+// up, as one of its sessions: so the owner sees it, and whatever ends the
+// account's sessions (a new password, signing out everywhere else, a
+// disable or a delete) ends it too, before it is ever signed in.
+func (s *Service) HalfSignedIn(ctx context.Context, account int64, id string, c Client, within time.Duration) error {
+	return s.listSession(ctx, account, id, c, within)
+}
+
+func (s *Service) listSession(ctx context.Context, account int64, id string, c Client, lifetime time.Duration) error {
 	now := s.Now()
 	return s.store.SeeSession(ctx, store.AccountSession{ID: id, AccountID: account, CreatedAt: now, LastSeenAt: now,
-		ExpiresAt: now.Add(SessionLifetime), UserAgent: c.UserAgent, IP: c.IP}, SessionSeenEvery)
+		ExpiresAt: now.Add(lifetime), UserAgent: c.UserAgent, IP: c.IP}, SessionSeenEvery)
 }
 
 // Sessions lists the account's sessions that still hold, the last used

@@ -74,6 +74,10 @@ func (h *Handler) afterPassword(w http.ResponseWriter, r *http.Request, a core.A
 		return
 	}
 	ctx := r.Context()
+	if err := h.core.HalfSignedIn(ctx, a.ID, h.sessionID(r), h.client(r), within); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	h.sessions.Put(ctx, sessionHalfAccount, a.ID)
 	h.sessions.Put(ctx, sessionHalfStep, step)
 	h.sessions.Put(ctx, sessionHalfUntil, h.core.Now().Add(within).UnixMilli())

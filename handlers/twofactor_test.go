@@ -120,6 +120,82 @@ func TestSecondStepExpires(t *testing.T) {
 	}
 }
 
+// TestHalfSignInEndsWithTheSessions: a browser that gave the password and
+// waits at the second step, or at setting one up, is one of the account's
+// sessions: the owner sees it, and a new password, signing out everywhere
+// else, or a disable ends it before it is ever signed in.
+func TestHalfSignInEndsWithTheSessions(t *testing.T) {
+	s := newTestServer(t)
+	ada := s.admin()
+	secret, _ := s.enrolTOTP("ada")
+	ctx := context.Background()
+	adaAccount, err := s.h.core.AccountByName(ctx, "ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := func(account int64) int {
+		t.Helper()
+		list, err := s.h.core.Sessions(ctx, account)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(list)
+	}
+	verifies := func(c *testClient) int {
+		t.Helper()
+		s.clock.Advance(core.TOTPPeriod) // a code not used yet
+		return c.post("/login/verify", url.Values{"code": {s.code(secret)}}).StatusCode
+	}
+
+	half := s.client()
+	half.passwordStep("ada")
+	if n := listed(adaAccount.ID); n != 2 {
+		t.Fatalf("ada's sessions with one at the second step: %d, want 2", n)
+	}
+	if _, _, err := s.h.core.SetPassword(ctx, adaAccount.ID, testPassword, ""); err != nil {
+		t.Fatal(err)
+	}
+	if code := verifies(half); code != http.StatusUnauthorized {
+		t.Fatalf("the second step after a new password: %d, want 401", code)
+	}
+
+	ada = s.signIn("ada")
+	if code := ada.post("/login/verify", url.Values{"code": {s.code(secret)}}).StatusCode; code != http.StatusSeeOther {
+		t.Fatalf("ada signs in again: %d", code)
+	}
+	half = s.client()
+	half.passwordStep("ada")
+	if res := ada.post("/settings/sessions/end-others", nil); res.StatusCode >= 400 {
+		t.Fatalf("sign out everywhere else: %d", res.StatusCode)
+	}
+	if code := verifies(half); code != http.StatusUnauthorized {
+		t.Fatalf("the second step after signing out everywhere else: %d, want 401", code)
+	}
+
+	// Setting a factor up, when the server requires one, is half done too;
+	// a disable ends it, and enabling the account again does not bring it
+	// back.
+	if code := ada.post("/accounts/two-factor", url.Values{"required": {"on"}}).StatusCode; code != http.StatusSeeOther {
+		t.Fatalf("require two-factor: %d", code)
+	}
+	bob, err := s.h.core.AddAccount(ctx, "bob", testPassword, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enrolling := s.client()
+	if res := enrolling.post("/login", url.Values{"username": {"bob"}, "password": {testPassword}}); res.Header.Get("Location") != "/settings" {
+		t.Fatalf("bob's sign-in goes to %q, want the enrolment", res.Header.Get("Location"))
+	}
+	for _, disabled := range []bool{true, false} {
+		if _, err := s.h.core.SetDisabled(ctx, nil, bob.ID, disabled); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if res := enrolling.post("/settings/totp", url.Values{}); res.StatusCode != http.StatusUnauthorized || secretPattern.MatchString(res.body) {
+		t.Fatalf("enrolling after a disable: %d, want 401", res.StatusCode)
+	}
+}
+
 // TestWrongCodesLockOut: codes take from the same per-account sign-in
 // limit as passwords, so a second factor cannot be guessed faster.
 func TestWrongCodesLockOut(t *testing.T) {

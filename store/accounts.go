@@ -172,28 +172,35 @@ func (s *Store) Accounts(ctx context.Context) ([]Account, error) {
 // administrator is ErrLastAdmin.
 func (s *Store) SetDisabled(ctx context.Context, id int64, disabled bool) (Account, error) {
 	var at sql.NullInt64
+	var then func(context.Context, txn) error
 	if disabled {
 		at = sql.NullInt64{Int64: millis(s.Now()), Valid: true}
+		// Its sessions end with it, half-done sign-ins too: enabling it
+		// again signs nobody back in.
+		then = func(ctx context.Context, tx txn) error {
+			_, err := endSessions(ctx, tx, `account_id = ?`, id)
+			return err
+		}
 	}
-	return s.changeAccount(ctx, id, disabled, `disabled_at = ?`, at)
+	return s.changeAccount(ctx, id, disabled, `disabled_at = ?`, at, then)
 }
 
 // SetAdmin makes an account an administrator, or a member. Making the last
 // enabled administrator a member is ErrLastAdmin.
 func (s *Store) SetAdmin(ctx context.Context, id int64, admin bool) (Account, error) {
-	return s.changeAccount(ctx, id, !admin, `is_admin = ?`, admin)
+	return s.changeAccount(ctx, id, !admin, `is_admin = ?`, admin, nil)
 }
 
 // SetLanguage sets the language account id reads in: a code, or "" to
 // follow the browser.
 func (s *Store) SetLanguage(ctx context.Context, id int64, code string) (Account, error) {
-	return s.changeAccount(ctx, id, false, `language = ?`, code)
+	return s.changeAccount(ctx, id, false, `language = ?`, code, nil)
 }
 
-// changeAccount sets one column of account id. When demotes, the change
-// leaves the account no enabled administrator: then at least one other
-// must remain.
-func (s *Store) changeAccount(ctx context.Context, id int64, demotes bool, set string, value any) (Account, error) {
+// changeAccount sets one column of account id and then runs then, when
+// not nil, in the same transaction. When demotes, the change leaves the
+// account no enabled administrator: then at least one other must remain.
+func (s *Store) changeAccount(ctx context.Context, id int64, demotes bool, set string, value any, then func(context.Context, txn) error) (Account, error) {
 	var row accountRow
 	err := s.write(ctx, func(ctx context.Context, tx txn) error {
 		if demotes {
@@ -201,7 +208,11 @@ func (s *Store) changeAccount(ctx context.Context, id int64, demotes bool, set s
 				return err
 			}
 		}
-		return tx.GetContext(ctx, &row, tx.Rebind(`UPDATE accounts SET `+set+` WHERE id = ? RETURNING `+accountColumns), value, id)
+		err := tx.GetContext(ctx, &row, tx.Rebind(`UPDATE accounts SET `+set+` WHERE id = ? RETURNING `+accountColumns), value, id)
+		if err != nil || then == nil {
+			return err
+		}
+		return then(ctx, tx)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return Account{}, fmt.Errorf("account: %w", ErrNotFound)
