@@ -429,6 +429,11 @@ func (s *Service) ResetTwoFactor(ctx context.Context, by *Account, id int64) (Ac
 	if by != nil && !by.Admin {
 		return Account{}, ErrAdminOnly
 	}
+	if by != nil && by.ID == id {
+		// Their own go only as the settings page lets them: with a current
+		// code or the password, and never the last while it is required.
+		return Account{}, invalid("cannot_reset_own_factors", "")
+	}
 	a, err := s.store.AccountByID(ctx, id)
 	if err != nil {
 		return Account{}, fromStore(err)

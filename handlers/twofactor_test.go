@@ -309,6 +309,13 @@ func TestRequiredTwoFactor(t *testing.T) {
 	if res := late.get("/settings"); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login") {
 		t.Fatalf("an expired enrolment: %d to %q", res.StatusCode, res.Header.Get("Location"))
 	}
+	// An administrator's own factors go only as the settings page lets
+	// them, with a code or the password.
+	adaAccount, _ := s.h.core.AccountByName(context.Background(), "ada")
+	if res := ada.post("/accounts/reset-two-factor", url.Values{"account": {itoa(adaAccount.ID)}}); res.StatusCode != http.StatusBadRequest ||
+		!strings.Contains(res.body, "on the Settings page") {
+		t.Fatalf("an administrator resets their own factors: %d", res.StatusCode)
+	}
 	// An administrator removes a lost factor; the owner then enrols again.
 	bobAccount, _ := s.h.core.AccountByName(context.Background(), "bob")
 	if res := ada.post("/accounts/reset-two-factor", url.Values{"account": {itoa(bobAccount.ID)}}); res.StatusCode != http.StatusOK ||
