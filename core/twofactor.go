@@ -47,7 +47,8 @@ const flagRequireTwoFactor = "require-two-factor"
 
 // Errors of two-factor sign-in.
 var (
-	errWrongCode      = Refusal(Unauthorized, "wrong_code", "code", "wrong_code")
+	errWrongCode      = Variant(Unauthorized, "wrong_code", "sign_in", "code", "wrong_code")
+	errWrongEnrolCode = Variant(Unauthorized, "wrong_code", "enrol", "code", "wrong_code")
 	errCodeUsed       = Refusal(Unauthorized, "code_used", "code", "code_used")
 	errTOTPOn         = Refusal(Conflict, "totp_on", "", "already_on")
 	errNoTOTP         = Refusal(NotFound, "totp_off", "", "not_set_up")
@@ -135,9 +136,16 @@ func (s *Service) ConfirmTOTP(ctx context.Context, a Account, code string) ([]st
 	case t.Confirmed():
 		return nil, errTOTPOn
 	}
+	code, ok := totpCode(code)
+	if !ok {
+		return nil, errWrongEnrolCode
+	}
 	if err := s.checkTOTP(ctx, a.ID, t, code, false); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
+		switch {
+		case errors.Is(err, store.ErrNotFound):
 			return nil, errNoEnrolment
+		case err == errWrongCode:
+			return nil, errWrongEnrolCode
 		}
 		return nil, err
 	}
@@ -209,13 +217,13 @@ func (s *Service) keepLastFactor(ctx context.Context, f SecondFactors, totpGoes,
 // or a's password, on a's sign-in limit.
 func (s *Service) checkProof(ctx context.Context, a Account, proof string) error {
 	proof = strings.TrimSpace(proof)
-	if isTOTPCode(proof) {
+	if code, ok := totpCode(proof); ok {
 		if err := s.takeAccountTurn(ctx, a); err != nil {
 			return err
 		}
 		t, err := s.store.TOTPOf(ctx, a.ID)
 		if err == nil && t.Confirmed() {
-			err = s.checkTOTP(ctx, a.ID, t, proof, true)
+			err = s.checkTOTP(ctx, a.ID, t, code, true)
 			if err == errWrongCode {
 				err = errNotYourProof
 			}
@@ -250,7 +258,7 @@ func (s *Service) SecondStep(ctx context.Context, t Turn, a Account, code string
 	if err := checkBytes("code", code); err != nil {
 		return err
 	}
-	if isTOTPCode(code) {
+	if c, ok := totpCode(code); ok {
 		tt, err := s.store.TOTPOf(ctx, a.ID)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && !tt.Confirmed()) {
 			return errWrongCode
@@ -258,7 +266,7 @@ func (s *Service) SecondStep(ctx context.Context, t Turn, a Account, code string
 		if err != nil {
 			return err
 		}
-		return s.checkTOTP(ctx, a.ID, tt, code, true)
+		return s.checkTOTP(ctx, a.ID, tt, c, true)
 	}
 	code = normalRecoveryCode(code)
 	if len(code) != recoveryCodeLen {
@@ -305,16 +313,20 @@ func (s *Service) checkTOTP(ctx context.Context, account int64, t store.TOTP, co
 	return errWrongCode
 }
 
-func isTOTPCode(code string) bool {
+// totpCode returns s as an authenticator app's code: its six digits,
+// without the spaces that apps show between them ("123 456"), and whether
+// s is one.
+func totpCode(s string) (string, bool) {
+	code := strings.ReplaceAll(strings.TrimSpace(s), " ", "")
 	if len(code) != 6 {
-		return false
+		return "", false
 	}
 	for _, c := range code {
 		if c < '0' || c > '9' {
-			return false
+			return "", false
 		}
 	}
-	return true
+	return code, true
 }
 
 // Recovery codes are 16 characters of recoveryAlphabet, 80 random bits,

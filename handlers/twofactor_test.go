@@ -77,9 +77,10 @@ func TestSecondStepSignsIn(t *testing.T) {
 	if res := s.client().post("/login/verify", url.Values{"code": {s.code(secret)}}); res.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("a second step from another browser: %d", res.StatusCode)
 	}
-	res = c.post("/login/verify", url.Values{"code": {s.code(secret)}})
+	code := s.code(secret)
+	res = c.post("/login/verify", url.Values{"code": {code[:3] + " " + code[3:]}})
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/settings" {
-		t.Fatalf("code: %d to %q", res.StatusCode, res.Header.Get("Location"))
+		t.Fatalf("code, spaced as apps show it: %d to %q", res.StatusCode, res.Header.Get("Location"))
 	}
 	if res := c.get("/links"); res.StatusCode != http.StatusOK {
 		t.Fatalf("dashboard after the second step: %d", res.StatusCode)
@@ -287,7 +288,15 @@ func TestRequiredTwoFactor(t *testing.T) {
 	if res.StatusCode != http.StatusOK || m == nil {
 		t.Fatalf("start enrolling: %d", res.StatusCode)
 	}
-	res = c.post("/settings/totp/confirm", url.Values{"code": {s.code(m[1])}})
+	// A wrong code says what to type, and no recovery codes, which do not
+	// exist yet; the right one may come spaced as apps show it.
+	code := s.code(m[1])
+	wrong := code[:5] + string('0'+(code[5]-'0'+1)%10)
+	res = c.post("/settings/totp/confirm", url.Values{"code": {wrong}})
+	if res.StatusCode != http.StatusUnauthorized || !strings.Contains(res.body, "shows now.") || strings.Contains(res.body, "recovery codes.") {
+		t.Fatalf("a wrong code at enrolment: %d", res.StatusCode)
+	}
+	res = c.post("/settings/totp/confirm", url.Values{"code": {code[:3] + " " + code[3:]}})
 	if res.StatusCode != http.StatusOK || !strings.Contains(res.body, `data-testid="new-codes"`) {
 		t.Fatalf("confirm: %d %s", res.StatusCode, res.body)
 	}
