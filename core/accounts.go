@@ -257,11 +257,16 @@ func mixesLookAlikeScripts(name string) bool {
 // CheckPassword tells what is wrong with a new account password, in words
 // for the person choosing it.
 func CheckPassword(password string) error {
+	if err := checkBytes("password", password); err != nil {
+		return err
+	}
 	switch {
 	case utf8.RuneCountInString(password) < MinPasswordLen:
 		return invalid("password_too_short", "password", "Count", MinPasswordLen)
 	case len(password) > MaxPasswordBytes:
 		return invalidAs("password_too_long", "account", "password", "Count", MaxPasswordBytes)
+	case strings.ContainsFunc(password, unicode.IsControl) || strings.TrimSpace(password) == "":
+		return invalid("password_invalid", "password")
 	}
 	return nil
 }

@@ -74,6 +74,9 @@ func TestAddAccount(t *testing.T) {
 	}{
 		{"no name", url.Values{"username": {" "}, "password": {testPassword}}, 400, "Choose a username."},
 		{"short password", url.Values{"username": {"cy"}, "password": {"short"}}, 400, "at least 10 characters"},
+		{"blank password", url.Values{"username": {"cy"}, "password": {strings.Repeat(" ", 12)}}, 400, "not only spaces"},
+		{"control characters", url.Values{"username": {"cy"}, "password": {"correct\x07horse battery"}}, 400, "no control characters"},
+		{"password not UTF-8", url.Values{"username": {"cy"}, "password": {"correct \xff horse battery"}}, 400, "not UTF-8"},
 		{"space in name", url.Values{"username": {"c y"}, "password": {testPassword}}, 400, "cannot contain spaces"},
 		{"taken", url.Values{"username": {"ada"}, "password": {testPassword}}, 409, "An account named ada already exists"},
 	}
