@@ -47,17 +47,11 @@ func (s *Service) CreateKey(ctx context.Context, account int64, name, expires st
 		return NewKey{}, err
 	}
 	n := store.NewAPIKey{AccountID: account, Name: name}
-	switch expires = strings.TrimSpace(expires); expires {
-	case "", "never":
-	case "1y":
-		n.ExpiresAt = s.Now().AddDate(1, 0, 0)
-	default:
-		d, err := ParseDuration(expires)
-		if err != nil || d < time.Hour {
-			return NewKey{}, invalid("key_expiry_invalid", "expires")
-		}
-		n.ExpiresAt = s.Now().Add(d)
+	at, err := s.keyExpiry(expires)
+	if err != nil {
+		return NewKey{}, err
 	}
+	n.ExpiresAt = at
 	var raw [32]byte
 	rand.Read(raw[:])
 	secret := keyPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
@@ -71,6 +65,34 @@ func (s *Service) CreateKey(ctx context.Context, account int64, name, expires st
 		return NewKey{}, err
 	}
 	return NewKey{Key: k, Secret: secret}, nil
+}
+
+var errKeyExpiry = invalid("key_expiry_invalid", "expires")
+
+// maxKeyYears is the longest lifetime in years a key may be given, as
+// "10y"; a key that should outlive that never expires.
+const maxKeyYears = 10
+
+// keyExpiry is when a key made now that lasts for expires stops working:
+// the zero time for "never" or empty, calendar years for "1y" to "10y",
+// and otherwise a duration that ParseDuration reads, an hour at least.
+func (s *Service) keyExpiry(expires string) (time.Time, error) {
+	expires = strings.TrimSpace(expires)
+	if expires == "" || expires == "never" {
+		return time.Time{}, nil
+	}
+	if years, ok := strings.CutSuffix(expires, "y"); ok {
+		n, err := strconv.Atoi(years)
+		if err != nil || n < 1 || n > maxKeyYears || years[0] < '0' || years[0] > '9' {
+			return time.Time{}, errKeyExpiry
+		}
+		return s.Now().AddDate(n, 0, 0), nil
+	}
+	d, err := ParseDuration(expires)
+	if err != nil || d < time.Hour {
+		return time.Time{}, errKeyExpiry
+	}
+	return s.Now().Add(d), nil
 }
 
 // Keys lists account's API keys that are not revoked, newest first.

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -308,6 +309,16 @@ func TestUserKey(t *testing.T) {
 	if err != nil || len(keys) != 1 || keys[0].Name != "deploys" || keys[0].ExpiresAt.Before(time.Now().Add(89*24*time.Hour)) {
 		t.Fatalf("the key as stored: %+v, %v", keys, err)
 	}
+	// Years are calendar years, up to ten.
+	if r := runCLI(t, nil, "", "user", "key", "--expires", "2y", "ada", "--db", db); r.err != nil {
+		t.Fatalf("a key for two years: %v", r.err)
+	}
+	keys, err = st.APIKeys(t.Context(), account(t, db, "ada").ID)
+	if err != nil || len(keys) != 2 || !slices.ContainsFunc(keys, func(k store.APIKey) bool {
+		return k.ExpiresAt.Sub(time.Now().AddDate(2, 0, 0)).Abs() < time.Minute
+	}) {
+		t.Fatalf("a key for two years, as stored: %+v, %v", keys, err)
+	}
 	for _, tc := range []struct {
 		args []string
 		code int
@@ -316,6 +327,9 @@ func TestUserKey(t *testing.T) {
 		{[]string{"user", "key", "nobody", "--db", db}, exitNotFound, "no account"},
 		{[]string{"user", "key", "ada", "--expires", "soon", "--db", db}, exitUsage, "--expires: Give the key's lifetime"},
 		{[]string{"user", "key", "ada", "--expires", "10m", "--db", db}, exitUsage, "at least an hour"},
+		{[]string{"user", "key", "ada", "--expires", "11y", "--db", db}, exitUsage, "up to 10y"},
+		{[]string{"user", "key", "ada", "--expires", "0y", "--db", db}, exitUsage, "up to 10y"},
+		{[]string{"user", "key", "ada", "--expires", "+2y", "--db", db}, exitUsage, "up to 10y"},
 		{[]string{"user", "key", "ada", "--name", " ", "--db", db}, exitUsage, "--name: "},
 		{[]string{"user", "key", "--db", db}, exitUsage, "NAME"},
 	} {
