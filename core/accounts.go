@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/text/secure/precis"
 
 	"oncelink/i18n"
 	"oncelink/live"
@@ -201,9 +202,11 @@ func (s *Service) SetAdmin(ctx context.Context, by *Account, id int64, admin boo
 // a form.
 func credentials(username, password string) (name, hash string, err error) {
 	name = strings.TrimSpace(username)
-	if err := checkUsername(name); err != nil {
+	shown, err := checkUsername(name)
+	if err != nil {
 		return name, "", err
 	}
+	name = shown
 	if err := CheckPassword(password); err != nil {
 		return name, "", err
 	}
@@ -211,25 +214,33 @@ func credentials(username, password string) (name, hash string, err error) {
 	return name, hash, err
 }
 
-func checkUsername(name string) error {
+// checkUsername tells what is wrong with a new username, and returns it
+// as it is kept and shown: in PRECIS's case-preserved form, so that a name
+// typed in full-width letters (ｚｏｅ) or decomposed is kept as zoe would
+// be, letter for letter.
+func checkUsername(name string) (string, error) {
 	if err := checkBytes("username", name); err != nil {
-		return err
+		return "", err
 	}
 	switch {
 	case name == "":
-		return invalid("username_missing", "username")
+		return "", invalid("username_missing", "username")
 	case utf8.RuneCountInString(name) > MaxUsernameLen:
-		return invalid("username_too_long", "username", "Count", MaxUsernameLen)
+		return "", invalid("username_too_long", "username", "Count", MaxUsernameLen)
 	case strings.ContainsFunc(name, func(r rune) bool { return r <= ' ' || r == 0x7f }):
-		return invalidAs("username_invalid", "spaces", "username")
+		return "", invalidAs("username_invalid", "spaces", "username")
 	}
-	if _, err := store.UsernameKey(name); err != nil {
-		return invalidAs("username_invalid", "form", "username")
+	shown, err := precis.UsernameCasePreserved.String(name)
+	if err == nil {
+		_, err = store.UsernameKey(shown)
 	}
-	if mixesLookAlikeScripts(name) {
-		return invalid("username_mixed_scripts", "username")
+	if err != nil {
+		return "", invalidAs("username_invalid", "form", "username")
 	}
-	return nil
+	if mixesLookAlikeScripts(shown) {
+		return "", invalid("username_mixed_scripts", "username")
+	}
+	return shown, nil
 }
 
 // lookAlikeScripts are alphabets with letters that look the same as each

@@ -222,8 +222,8 @@ const usernameRoom = 9
 // digits, dots, dashes and underscores, with spaces as dots.
 func usernameFrom(s string) string {
 	s = strings.TrimSpace(s)
-	if utf8.RuneCountInString(s) <= MaxUsernameLen-usernameRoom && checkUsername(s) == nil {
-		return s
+	if shown, err := checkUsername(s); err == nil && utf8.RuneCountInString(shown) <= MaxUsernameLen-usernameRoom {
+		return shown
 	}
 	var b strings.Builder
 	n := 0
@@ -241,8 +241,8 @@ func usernameFrom(s string) string {
 		}
 		n++
 	}
-	name := strings.Trim(b.String(), ".-_")
-	if checkUsername(name) != nil {
+	name, err := checkUsername(strings.Trim(b.String(), ".-_"))
+	if err != nil {
 		return ""
 	}
 	return name

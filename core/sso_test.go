@@ -21,6 +21,8 @@ func TestUsernameCandidates(t *testing.T) {
 		{Identity{PreferredUsername: "ﬁ①"}, "user"},
 		{Identity{PreferredUsername: long}, strings.Repeat("a", MaxUsernameLen-usernameRoom)},
 		{Identity{PreferredUsername: "Zoë"}, "Zoë"},
+		{Identity{PreferredUsername: "ｚｏｅ"}, "zoe"},  // full-width, kept as typed elsewhere
+		{Identity{PreferredUsername: "Zoë"}, "Zoë"}, // decomposed, kept composed
 		{Identity{}, "user"},
 	} {
 		names := usernameCandidates(tc.id)
@@ -32,7 +34,7 @@ func TestUsernameCandidates(t *testing.T) {
 			t.Errorf("%+v: candidates %q", tc.id, names)
 		}
 		for _, n := range names {
-			if err := checkUsername(n); err != nil || utf8.RuneCountInString(n) > MaxUsernameLen {
+			if shown, err := checkUsername(n); err != nil || shown != n || utf8.RuneCountInString(n) > MaxUsernameLen {
 				t.Errorf("%+v: candidate %q refused: %v", tc.id, n, err)
 			}
 		}

@@ -93,6 +93,16 @@ func TestAddAccount(t *testing.T) {
 		t.Fatalf("bad input added accounts: %d", len(list))
 	}
 
+	// A name is kept as the same name typed plainly would be: full-width
+	// letters narrowed, a Kelvin sign a K.
+	for typed, kept := range map[string]string{"ｚｏｅ": "zoe", "\u212aen": "Ken"} {
+		if res := admin.post("/accounts", url.Values{"username": {typed}, "password": {testPassword}}); res.StatusCode != http.StatusCreated {
+			t.Fatalf("add %s: %d %s", typed, res.StatusCode, res.body)
+		}
+		if a, err := s.store.AccountByName(t.Context(), kept); err != nil || a.Username != kept {
+			t.Errorf("%s is kept as %q, %v; want %q", typed, a.Username, err, kept)
+		}
+	}
 	res := admin.post("/accounts", url.Values{"username": {"cy"}, "password": {testPassword}, "admin": {"1"}})
 	if res.StatusCode != http.StatusCreated || !strings.Contains(res.body, `data-testid="added"`) || !strings.Contains(res.body, `data-name="cy"`) {
 		t.Fatalf("add: %d %s", res.StatusCode, res.body)
