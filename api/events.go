@@ -97,7 +97,7 @@ func (a *API) events(w http.ResponseWriter, r *http.Request, acc *core.Account) 
 				err = sendLink(l)
 			}
 			if err == nil && e.What == live.Created {
-				err = exp.Schedule(ctx)
+				err = exp.Created(ctx, e)
 			}
 		case <-exp.C:
 			var due []core.Link

@@ -3,6 +3,8 @@ package core
 import (
 	"context"
 	"time"
+
+	"oncelink/live"
 )
 
 // expiryBatch is how many links that expired at once one query reads.
@@ -17,6 +19,8 @@ type ExpiryWatch struct {
 	owner int64
 	// after is the expiry up to which links have been reported.
 	after time.Time
+	// next is the expiry the timer is set for; zero while it is not set.
+	next  time.Time
 	timer *time.Timer
 	// C receives when a link is due to expire; it is nil while none is.
 	C <-chan time.Time
@@ -28,20 +32,41 @@ func (s *Service) WatchExpiries(ctx context.Context, owner int64) (*ExpiryWatch,
 	return w, w.Schedule(ctx)
 }
 
-// Schedule sets the timer for the next link to expire: call it again
-// when the owner creates a link, which may expire sooner.
+// Schedule sets the timer for the owner's next link to expire, as the
+// store tells it.
 func (w *ExpiryWatch) Schedule(ctx context.Context) error {
 	next, err := w.s.store.Expiring(ctx, w.owner, w.after, 1)
 	if err != nil {
 		return err
 	}
 	w.timer.Stop()
-	w.C = nil
+	w.C, w.next = nil, time.Time{}
 	if len(next) > 0 {
-		w.timer.Reset(next[0].ExpiresAt.Sub(w.s.Now()))
-		w.C = w.timer.C
+		w.set(next[0].ExpiresAt)
 	}
 	return nil
+}
+
+// Created tells w of the owner's live.Created event e, whose link may
+// expire sooner than the one the timer is set for. It reads nothing: the
+// event says when, unless it came from an instance that does not say, and
+// then it schedules afresh.
+func (w *ExpiryWatch) Created(ctx context.Context, e live.Event) error {
+	switch {
+	case e.Expires.IsZero():
+		return w.Schedule(ctx)
+	case e.Expires.After(w.after) && (w.next.IsZero() || e.Expires.Before(w.next)):
+		w.timer.Stop()
+		w.set(e.Expires)
+	}
+	return nil
+}
+
+// set sets the timer, stopped, for at.
+func (w *ExpiryWatch) set(at time.Time) {
+	w.next = at
+	w.timer.Reset(at.Sub(w.s.Now()))
+	w.C = w.timer.C
 }
 
 // Due returns the links that have expired since the last call, soonest

@@ -78,7 +78,7 @@ type Created struct {
 
 // Event is what the owner's streams are told of the new link.
 func (c Created) Event() live.Event {
-	return live.Event{Owner: c.Link.OwnerID, Link: c.Link.ID, What: live.Created}
+	return live.Event{Owner: c.Link.OwnerID, Link: c.Link.ID, What: live.Created, Expires: c.Link.ExpiresAt}
 }
 
 // Create checks in and makes the link it describes, sealing its content

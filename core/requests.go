@@ -241,7 +241,7 @@ type Fulfilled struct {
 // request filled.
 func (f Fulfilled) Events() []live.Event {
 	return []live.Event{
-		{Owner: f.Link.OwnerID, Link: f.Link.ID, What: live.Created},
+		{Owner: f.Link.OwnerID, Link: f.Link.ID, What: live.Created, Expires: f.Link.ExpiresAt},
 		{Owner: f.Request.OwnerID, Request: f.Request.ID, What: live.RequestChanged},
 	}
 }

@@ -148,7 +148,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 				err = h.sendRequestRow(ctx, s, e)
 			case e.What == live.Created:
 				if err = h.sendRow(ctx, s, e, "created"); err == nil {
-					err = exp.Schedule(ctx)
+					err = exp.Created(ctx, e)
 				}
 			default:
 				err = h.sendRow(ctx, s, e, components.RowID(e.Link))

@@ -10,6 +10,7 @@ package live
 import (
 	"context"
 	"sync"
+	"time"
 )
 
 // What names what happened.
@@ -39,6 +40,10 @@ type Event struct {
 	// Request is the request a RequestChanged event is about.
 	Request int64
 	What    What
+	// Expires is when a Created event's link expires: a stream that
+	// watches its owner's expiries learns of a sooner one without a read.
+	// Zero when not known.
+	Expires time.Time
 	// ID tells one delivered event from every other: the subscribers that
 	// receive the same event can share the work it asks of them, such as
 	// reading the link's row once. Publishers leave it zero; the broker

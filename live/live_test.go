@@ -2,8 +2,10 @@ package live
 
 import (
 	"context"
+	"encoding/json"
 	"sync"
 	"testing"
+	"time"
 )
 
 func TestLocalDeliversOnlyToTheOwner(t *testing.T) {
@@ -119,4 +121,32 @@ func TestLocalConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestWireEvents: an event crosses to the other instances whole, a
+// created link's expiry to the millisecond, and one from an instance that
+// does not send expiries arrives without one.
+func TestWireEvents(t *testing.T) {
+	expires := time.UnixMilli(1_767_225_600_123)
+	for _, e := range []Event{
+		{Owner: 7, Link: 3, What: Created, Expires: expires},
+		{Owner: 7, Request: 2, What: RequestChanged},
+		{Owner: 7, What: SessionsChanged},
+	} {
+		payload, err := json.Marshal(toWire(e))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var w wireEvent
+		if err := json.Unmarshal(payload, &w); err != nil {
+			t.Fatal(err)
+		}
+		if got := w.event(); got != e {
+			t.Errorf("%+v arrived as %+v, through %s", e, got, payload)
+		}
+	}
+	var w wireEvent
+	if err := json.Unmarshal([]byte(`{"o":7,"l":3,"w":"created"}`), &w); err != nil || !w.event().Expires.IsZero() {
+		t.Errorf("an event without an expiry: %+v, %v", w.event(), err)
+	}
 }

@@ -163,6 +163,24 @@ type wireEvent struct {
 	Link  int64 `json:"l,omitempty"`
 	Req   int64 `json:"r,omitempty"`
 	What  What  `json:"w"`
+	// Exp is Event.Expires in Unix milliseconds.
+	Exp int64 `json:"x,omitempty"`
+}
+
+func toWire(e Event) wireEvent {
+	w := wireEvent{Owner: e.Owner, Link: e.Link, Req: e.Request, What: e.What}
+	if !e.Expires.IsZero() {
+		w.Exp = e.Expires.UnixMilli()
+	}
+	return w
+}
+
+func (w wireEvent) event() Event {
+	e := Event{Owner: w.Owner, Link: w.Link, Request: w.Req, What: w.What}
+	if w.Exp != 0 {
+		e.Expires = time.UnixMilli(w.Exp)
+	}
+	return e
 }
 
 // NewPostgres starts listening on pool's database for the events of every
@@ -207,7 +225,7 @@ func NewPostgres(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) (*Po
 // Publish notifies every instance of e. When the notification cannot be
 // sent, this instance's own subscribers still hear of it.
 func (p *Postgres) Publish(ctx context.Context, e Event) error {
-	payload, err := json.Marshal(wireEvent{Owner: e.Owner, Link: e.Link, Req: e.Request, What: e.What})
+	payload, err := json.Marshal(toWire(e))
 	if err != nil {
 		return err
 	}
@@ -230,5 +248,5 @@ func (p *Postgres) receive(payload []byte) {
 		p.log.Warn("live events: an unreadable notification", "err", err)
 		return
 	}
-	p.local.Publish(context.Background(), Event{Owner: w.Owner, Link: w.Link, Request: w.Req, What: w.What})
+	p.local.Publish(context.Background(), w.event())
 }
