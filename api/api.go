@@ -199,15 +199,28 @@ func (a *API) owner(r *http.Request) (*core.Account, error) {
 
 // bearer is the account of r's key; nil without one.
 func (a *API) bearer(r *http.Request) (*core.Account, error) {
+	secret, ok := bearerKey(r)
+	switch {
+	case secret == "" && ok:
+		return nil, nil
+	case !ok:
+		return nil, core.ErrKeyRefused
+	}
+	return a.core.Authenticate(r.Context(), secret)
+}
+
+// bearerKey is the key r carries as "Authorization: Bearer ol_…": empty
+// and true without an Authorization header, false for another scheme.
+func bearerKey(r *http.Request) (secret string, ok bool) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
-		return nil, nil
+		return "", true
 	}
 	scheme, secret, _ := strings.Cut(h, " ")
 	if !strings.EqualFold(scheme, "Bearer") {
-		return nil, core.ErrKeyRefused
+		return "", false
 	}
-	return a.core.Authenticate(r.Context(), strings.TrimSpace(secret))
+	return strings.TrimSpace(secret), true
 }
 
 // client is who sent r, as the core records and limits them.

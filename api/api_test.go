@@ -399,6 +399,31 @@ func TestStreamEndsWithItsKey(t *testing.T) {
 	kept.next(t, func(l map[string]any) bool { return l["label"] == "after" })
 }
 
+// A stream ends, with an "end" event, when its key expires, rather than
+// at its next heartbeat.
+func TestStreamEndsWhenItsKeyExpires(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t))
+	ctx := t.Context()
+	acc, err := s.svc.AddAccount(ctx, "ada", testPassword, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A key that lasts an hour, made an hour less a second ago.
+	s.svc.Now = func() time.Time { return time.Now().Add(-time.Hour + time.Second) }
+	k, err := s.svc.CreateKey(ctx, acc.ID, "short", "1h")
+	s.svc.Now = time.Now
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := s.client(k.Secret).stream(ctx)
+	defer st.close()
+	select {
+	case <-st.done:
+	case <-time.After(3 * time.Second):
+		t.Fatal("the stream of an expired key goes on")
+	}
+}
+
 // The document tells every line the event stream sends, the end among
 // them, as the stream sends it.
 func TestEventStreamDocumented(t *testing.T) {

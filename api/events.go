@@ -66,6 +66,15 @@ func (a *API) events(w http.ResponseWriter, r *http.Request, acc *core.Account) 
 	}
 	beat := time.NewTicker(a.heartbeat)
 	defer beat.Stop()
+	// A key that expires ends its stream then, not at the next heartbeat.
+	var keyEnds <-chan time.Time
+	if secret, _ := bearerKey(r); secret != "" {
+		if at, kerr := a.core.KeyExpires(ctx, secret); kerr == nil && !at.IsZero() {
+			t := time.NewTimer(at.Sub(a.core.Now()))
+			defer t.Stop()
+			keyEnds = t.C
+		}
+	}
 	err = send("retry: 2000\n\n")
 	for err == nil {
 		select {
@@ -106,6 +115,11 @@ func (a *API) events(w http.ResponseWriter, r *http.Request, acc *core.Account) 
 				if err == nil {
 					err = sendLink(l)
 				}
+			}
+		case <-keyEnds:
+			if !holds() {
+				send(endEvent)
+				return
 			}
 		case <-beat.C:
 			if !holds() {

@@ -119,6 +119,22 @@ func (s *Service) APITurn(ctx context.Context, a *Account) error {
 	return s.take(ctx, s.limits.api, strconv.FormatInt(a.ID, 10))
 }
 
+// KeyExpires returns when the API key secret stops working of itself: the
+// zero time for a key that does not expire, or that is unknown. It only
+// reads, and takes no turn: an event stream asks once, to end when its
+// key does.
+func (s *Service) KeyExpires(ctx context.Context, secret string) (time.Time, error) {
+	if len(secret) != keyLen || !strings.HasPrefix(secret, keyPrefix) {
+		return time.Time{}, nil
+	}
+	sum := sha256.Sum256([]byte(secret))
+	_, k, err := s.store.AccountByAPIKey(ctx, sum[:])
+	if errors.Is(err, store.ErrNotFound) {
+		return time.Time{}, nil
+	}
+	return k.ExpiresAt, err
+}
+
 // Authenticate returns the account whose API key secret is, while the key
 // is neither expired nor revoked and the account is enabled; anything else
 // is ErrKeyRefused. Each account's requests are rate limited. It records
