@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -153,7 +154,11 @@ type receiver struct {
 	// for tests that move the clock.
 	ignoreTime bool
 	// status answers each request; 200 when nil.
-	status   func() int
+	status func() int
+	// hold, when set, keeps each request waiting until it is closed; held
+	// counts the requests that came meanwhile.
+	hold     chan struct{}
+	held     atomic.Int32
 	got      []received
 	requests int
 }
@@ -172,6 +177,10 @@ func newReceiver(t *testing.T) *receiver {
 }
 
 func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
+	if r.hold != nil {
+		r.held.Add(1)
+		<-r.hold
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.requests++
@@ -553,6 +562,62 @@ func TestExpiredUnopenedAndFulfilledRequestsAreNoticed(t *testing.T) {
 		}
 		if strings.Contains(got[2].Raw, "hunter2") || strings.Contains(got[2].Raw, tok) {
 			t.Errorf("the request's body tells what was sent, or its token: %s", got[2].Raw)
+		}
+	})
+}
+
+// TestASlowEndpointHoldsUpOnlyItself: while an endpoint is slow to
+// answer, another gets its messages; each gets one at a time, in the order
+// of the events.
+func TestASlowEndpointHoldsUpOnlyItself(t *testing.T) {
+	backends(t, func(t *testing.T, dsn string) {
+		e := newEnv(t, dsn, core.Config{WebhookAllowPrivate: true})
+		slow, fast := newReceiver(t), newReceiver(t)
+		slow.ignoreTime, fast.ignoreTime = true, true
+		slow.hold = make(chan struct{})
+		release := sync.OnceFunc(func() { close(slow.hold) })
+		defer release()
+		e.subscribe(t, slow, store.NoticeLinkViewed)
+		e.subscribe(t, fast, store.NoticeLinkViewed)
+		c := e.createLink(t, "watched", 1, false)
+		const views = 3
+		for range views {
+			if err := e.st.RecordView(t.Context(), c.Link.ID, store.Event{At: e.clock.Now(), IP: "192.0.2.1"}); err != nil {
+				t.Fatal(err)
+			}
+			e.clock.Add(time.Second)
+		}
+		attempted := make(chan int, 1)
+		w := e.worker(t, notify.Options{})
+		go func() {
+			n, err := w.RunOnce(context.Background())
+			if err != nil {
+				t.Error(err)
+			}
+			attempted <- n
+		}()
+		for deadline := time.Now().Add(5 * time.Second); len(fast.received()) < views; time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("the fast endpoint got %d of %d while the slow one held", len(fast.received()), views)
+			}
+		}
+		if n := slow.held.Load(); n != 1 {
+			t.Errorf("the slow endpoint was sent %d messages at once, want 1", n)
+		}
+		release()
+		if n := <-attempted; n != 2*views {
+			t.Errorf("attempted %d, want %d", n, 2*views)
+		}
+		for name, r := range map[string]*receiver{"slow": slow, "fast": fast} {
+			got := r.received()
+			if len(got) != views {
+				t.Fatalf("%s received %d, want %d", name, len(got), views)
+			}
+			for i := 1; i < len(got); i++ {
+				if !got[i-1].Body.Data.Event.At.Before(got[i].Body.Data.Event.At) {
+					t.Errorf("%s received the views out of order: %s before %s", name, got[i-1].Raw, got[i].Raw)
+				}
+			}
 		}
 	})
 }

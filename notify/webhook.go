@@ -89,12 +89,11 @@ func NewHTTPClient(allowPrivate bool) *http.Client {
 	return &http.Client{
 		Timeout: webhookTimeout,
 		Transport: &http.Transport{
-			Proxy:                 nil,
-			DialContext:           d.DialContext,
-			TLSHandshakeTimeout:   5 * time.Second,
-			ResponseHeaderTimeout: 10 * time.Second,
-			MaxIdleConnsPerHost:   2,
-			IdleConnTimeout:       30 * time.Second,
+			Proxy:               nil,
+			DialContext:         d.DialContext,
+			TLSHandshakeTimeout: 5 * time.Second,
+			MaxIdleConnsPerHost: 2,
+			IdleConnTimeout:     30 * time.Second,
 		},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}

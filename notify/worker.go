@@ -6,6 +6,7 @@
 package notify
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"oncelink/i18n"
@@ -37,8 +39,10 @@ const GiveUpAfter = 24 * time.Hour
 // how long the deliveries of a worker that died wait for another.
 const DefaultLease = 40 * time.Second
 
-// batch is how many deliveries a worker takes at once.
-const batch = 8
+// senders is how many deliveries a worker sends at once, each on its own:
+// an endpoint that is slow to answer holds up one of them, not every
+// account's notices behind it.
+const senders = 8
 
 // Options configure a Worker.
 type Options struct {
@@ -95,56 +99,126 @@ func NewWorker(o Options) *Worker {
 	return &Worker{o: o}
 }
 
-// Run delivers what is due, every Poll, until ctx ends.
+// Run delivers what is due, every Poll and whenever a sender is done,
+// until ctx ends, and waits for the deliveries under way before it
+// returns.
 func (w *Worker) Run(ctx context.Context) {
 	t := time.NewTicker(w.o.Poll)
 	defer t.Stop()
+	p := w.newPool()
+	defer p.wg.Wait()
 	for {
-		if _, err := w.RunOnce(ctx); err != nil && ctx.Err() == nil {
+		if _, err := p.dispatch(ctx); err != nil && ctx.Err() == nil {
 			w.o.Log.Error("deliver notices", "err", err)
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-p.done:
 		}
 	}
 }
 
-// RunOnce delivers the deliveries due now, one at a time, until none is
-// left, and returns how many it attempted.
+// RunOnce delivers the deliveries due now until none is left, and returns
+// how many it attempted, once all of them are done.
 func (w *Worker) RunOnce(ctx context.Context) (int, error) {
+	p := w.newPool()
 	n := 0
-	for ctx.Err() == nil {
-		ds, err := w.o.Store.LeaseDeliveries(ctx, w.o.Now(), w.o.Lease, batch)
-		if err != nil || len(ds) == 0 {
+	for {
+		k, err := p.dispatch(ctx)
+		n += k
+		switch {
+		case err != nil:
+			p.wg.Wait()
+			return n, errors.Join(err, p.firstErr())
+		case k == 0 && len(p.slots) == 0:
+			// Every sender is done; one that finished since dispatch
+			// looked may have freed a target with more due.
+			select {
+			case <-p.done:
+			default:
+				return n, p.firstErr()
+			}
+		case k == 0:
+			// What is left waits for a target a sender is busy with.
+			<-p.done
+		}
+	}
+}
+
+// pool is a worker's senders: each sends one delivery, and a target (an
+// endpoint, an address) gets one at a time (see store.LeaseDeliveries).
+type pool struct {
+	w     *Worker
+	slots chan struct{} // one for each sender at work
+	done  chan struct{} // a sender finished: a target it held may have more
+	wg    sync.WaitGroup
+	mu    sync.Mutex
+	err   error // the first failure of a sender since firstErr
+}
+
+func (w *Worker) newPool() *pool {
+	return &pool{w: w, slots: make(chan struct{}, senders), done: make(chan struct{}, 1)}
+}
+
+// dispatch leases the deliveries that are due as senders come free, and
+// hands each to a sender of its own, until none is due. It returns how
+// many it handed out.
+func (p *pool) dispatch(ctx context.Context) (int, error) {
+	n := 0
+	for {
+		if err := p.firstErr(); err != nil {
 			return n, err
 		}
-		for _, d := range ds {
-			if err := w.deliver(ctx, d); err != nil {
-				return n, err
+		select {
+		case p.slots <- struct{}{}:
+		case <-ctx.Done():
+			return n, ctx.Err()
+		}
+		// This sender, and every other that is free.
+		free := 1 + cap(p.slots) - len(p.slots)
+		ds, err := p.w.o.Store.LeaseDeliveries(ctx, p.w.o.Now(), p.w.o.Lease, free)
+		if err != nil || len(ds) == 0 {
+			<-p.slots
+			return n, err
+		}
+		for i, d := range ds {
+			if i > 0 {
+				p.slots <- struct{}{} // free, as counted: only dispatch takes slots
 			}
+			p.wg.Go(func() {
+				if err := p.w.deliver(ctx, d); err != nil {
+					p.mu.Lock()
+					p.err = cmp.Or(p.err, err)
+					p.mu.Unlock()
+				}
+				// Told before its slot is free: with every slot free, every
+				// sender has told.
+				select {
+				case p.done <- struct{}{}:
+				default:
+				}
+				<-p.slots
+			})
 			n++
 		}
 	}
-	return n, ctx.Err()
 }
 
-// deliver makes one attempt at d and records it. No other worker may take
-// d while it is sent, however long that takes: a lease that runs low while
-// d waits its turn in the batch is renewed before the attempt (one that
-// another worker took meanwhile is left to it), and it is renewed while
-// the attempt runs.
+// firstErr returns, and forgets, the first failure of a sender.
+func (p *pool) firstErr() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	err := p.err
+	p.err = nil
+	return err
+}
+
+// deliver makes one attempt at d, just leased, and records it. No other
+// worker may take d while it is sent, however long that takes: its lease
+// is renewed while the attempt runs.
 func (w *Worker) deliver(ctx context.Context, d store.Delivery) error {
-	if d.Lease.Sub(w.o.Now()) < w.o.Lease/2 {
-		err := w.o.Store.RenewLease(ctx, &d, w.o.Now().Add(w.o.Lease))
-		if errors.Is(err, store.ErrLeaseLost) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-	}
 	sent := d // the attempt's copy: keepLease writes d.Lease meanwhile
 	stop := w.keepLease(ctx, &d)
 	start := w.o.Now()

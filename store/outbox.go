@@ -502,19 +502,36 @@ func deliveries(rows []deliveryRow) []Delivery {
 	return ds
 }
 
+// deliveryTarget is what a delivery goes to, as one number: its webhook
+// endpoint, or else its account's address (as the account's negated id).
+const deliveryTarget = `COALESCE(webhook_id, -account_id)`
+
 // LeaseDeliveries takes up to limit pending deliveries that are due at now
 // and that no other worker holds, and holds them until now+lease: no other
-// worker, of this instance or another, takes them meanwhile. On PostgreSQL
-// rows another transaction is taking are skipped, not waited for.
+// worker, of this instance or another, takes them meanwhile. It takes at
+// most one for each target (an endpoint, an address), the one due first,
+// and none for a target that a worker is sending to: each target gets its
+// messages one at a time, in order, and one that is slow to answer holds up
+// only its own. On PostgreSQL rows another transaction is taking are
+// skipped, not waited for.
 func (s *Store) LeaseDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Delivery, error) {
 	var rows []deliveryRow
 	until := millis(now.Add(lease))
 	err := s.write(ctx, func(ctx context.Context, tx txn) error {
 		rs, err := tx.QueryxContext(ctx, tx.Rebind(`UPDATE notice_deliveries SET leased_until = ?
 			WHERE id IN (SELECT id FROM notice_deliveries
-				WHERE status = '`+DeliveryPending+`' AND next_at <= ? AND (leased_until IS NULL OR leased_until <= ?)
+				-- Asked again of the row as it is when locked: on PostgreSQL,
+				-- another worker may have leased it since this began.
+				WHERE status = '`+DeliveryPending+`' AND (leased_until IS NULL OR leased_until <= ?) AND id IN (
+				SELECT id FROM (
+					SELECT id, row_number() OVER (PARTITION BY `+deliveryTarget+` ORDER BY next_at, id) AS nth
+					FROM notice_deliveries
+					WHERE status = '`+DeliveryPending+`' AND next_at <= ? AND (leased_until IS NULL OR leased_until <= ?)
+					AND `+deliveryTarget+` NOT IN (SELECT `+deliveryTarget+` FROM notice_deliveries
+						WHERE status = '`+DeliveryPending+`' AND leased_until > ?)
+				) due WHERE nth = 1)
 				ORDER BY next_at, id LIMIT ?`+s.dialect.skipLocked+`)
-			RETURNING `+deliveryColumns), until, millis(now), millis(now), limit)
+			RETURNING `+deliveryColumns), until, millis(now), millis(now), millis(now), millis(now), limit)
 		if err != nil {
 			return err
 		}
