@@ -79,7 +79,9 @@ func (e *env) worker(t *testing.T, o notify.Options) *notify.Worker {
 	o.Store = e.st
 	o.Now = e.clock.Now
 	o.Jitter = func() float64 { return 0.5 }
-	o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if o.Log == nil {
+		o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
 	if o.HTTP == nil {
 		o.HTTP = notify.NewHTTPClient(true)
 	}
@@ -618,6 +620,42 @@ func TestASlowEndpointHoldsUpOnlyItself(t *testing.T) {
 					t.Errorf("%s received the views out of order: %s before %s", name, got[i-1].Raw, got[i].Raw)
 				}
 			}
+		}
+	})
+}
+
+// TestAnEndpointDeletedWhileSent: a delivery whose endpoint is deleted
+// while it is sent is let go quietly: no lease was lost.
+func TestAnEndpointDeletedWhileSent(t *testing.T) {
+	backends(t, func(t *testing.T, dsn string) {
+		e := newEnv(t, dsn, core.Config{WebhookAllowPrivate: true})
+		r := newReceiver(t)
+		r.hold = make(chan struct{})
+		release := sync.OnceFunc(func() { close(r.hold) })
+		defer release()
+		hook := e.subscribe(t, r, store.NoticeLinkOpened)
+		e.open(t, e.createLink(t, "watched", 1, false).URL)
+		var logs bytes.Buffer
+		w := e.worker(t, notify.Options{Log: slog.New(slog.NewTextHandler(&logs, nil))})
+		finished := make(chan error, 1)
+		go func() {
+			_, err := w.RunOnce(context.Background())
+			finished <- err
+		}()
+		for deadline := time.Now().Add(5 * time.Second); r.held.Load() == 0; time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("the endpoint was sent nothing")
+			}
+		}
+		if err := e.svc.DeleteWebhook(t.Context(), e.owner.ID, hook.Webhook.ID); err != nil {
+			t.Fatal(err)
+		}
+		release()
+		if err := <-finished; err != nil {
+			t.Fatal(err)
+		}
+		if logs.Len() > 0 {
+			t.Errorf("the worker logged: %s", logs.String())
 		}
 	})
 }

@@ -246,7 +246,10 @@ func (w *Worker) deliver(ctx context.Context, d store.Delivery) error {
 		a.NextAt = start
 	}
 	ferr := w.o.Store.FinishAttempt(ctx, d, a)
-	if errors.Is(ferr, store.ErrLeaseLost) {
+	switch {
+	case errors.Is(ferr, store.ErrNotFound):
+		return nil // its endpoint or account was deleted meanwhile
+	case errors.Is(ferr, store.ErrLeaseLost):
 		w.o.Log.Warn("a notice's delivery outlasted its lease", "delivery", d.ID)
 		return nil
 	}

@@ -599,7 +599,9 @@ func (s *Store) RenewLease(ctx context.Context, d *Delivery, until time.Time) er
 }
 
 // FinishAttempt records attempt a of delivery d, leased by this worker,
-// and releases it.
+// and releases it. It is ErrLeaseLost when another worker took d over,
+// and ErrNotFound when d was deleted meanwhile, with its endpoint or its
+// account: then nothing is recorded.
 func (s *Store) FinishAttempt(ctx context.Context, d Delivery, a Attempt) error {
 	err := s.write(ctx, func(ctx context.Context, tx txn) error {
 		var delivered sql.NullInt64
@@ -619,6 +621,10 @@ func (s *Store) FinishAttempt(ctx context.Context, d Delivery, a Attempt) error 
 			return err
 		}
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			if err == nil && !s.deliveryExists(ctx, tx, d.ID) {
+				// Deleted with its endpoint or account meanwhile.
+				return fmt.Errorf("delivery: %w", ErrNotFound)
+			}
 			return errors.Join(ErrLeaseLost, err)
 		}
 		if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO notice_attempts (delivery_id, at, code, error, duration_ms)
@@ -637,10 +643,18 @@ func (s *Store) FinishAttempt(ctx context.Context, d Delivery, a Attempt) error 
 		}
 		return nil
 	})
-	if err != nil && !errors.Is(err, ErrLeaseLost) {
+	if err != nil && !errors.Is(err, ErrLeaseLost) && !errors.Is(err, ErrNotFound) {
 		return fmt.Errorf("store: finish attempt: %w", err)
 	}
 	return err
+}
+
+// deliveryExists reports whether delivery id is still in the outbox; when
+// it cannot tell, it says so.
+func (s *Store) deliveryExists(ctx context.Context, tx txn, id int64) bool {
+	var n int
+	err := tx.GetContext(ctx, &n, tx.Rebind(`SELECT COUNT(*) FROM notice_deliveries WHERE id = ?`), id)
+	return err != nil || n > 0
 }
 
 // DeliveryAttempts lists delivery id's attempts, oldest first.
