@@ -624,6 +624,40 @@ func TestASlowEndpointHoldsUpOnlyItself(t *testing.T) {
 	})
 }
 
+// TestMessagesDescribeTheLinkAsTheEventFoundIt: a message sent after the
+// link changed again tells the uses and status the event left it with.
+func TestMessagesDescribeTheLinkAsTheEventFoundIt(t *testing.T) {
+	backends(t, func(t *testing.T, dsn string) {
+		e := newEnv(t, dsn, core.Config{WebhookAllowPrivate: true})
+		r := newReceiver(t)
+		r.ignoreTime = true
+		e.subscribe(t, r, store.NoticeLinkOpened, store.NoticeLinkRevoked)
+		c := e.createLink(t, "shared", 5, false)
+		for range 3 {
+			e.open(t, c.URL)
+			e.clock.Add(time.Second)
+		}
+		if _, err := e.svc.Revoke(t.Context(), e.owner.ID, c.Link.ID, core.Client{IP: "192.0.2.1"}); err != nil {
+			t.Fatal(err)
+		}
+		runOnce(t, e.worker(t, notify.Options{LinkObject: func(l store.Link, at time.Time) any {
+			return map[string]any{"uses": l.Uses, "revoked": !l.RevokedAt.IsZero(), "last_used": l.LastUsedAt.UnixMilli()}
+		}}))
+		got := r.received()
+		if len(got) != 4 {
+			t.Fatalf("received %d, want 4", len(got))
+		}
+		for i, m := range got {
+			link, _ := m.Body.Data.Link.(map[string]any)
+			uses, revoked := min(i+1, 3), i == 3
+			if link["uses"] != float64(uses) || link["revoked"] != revoked ||
+				link["last_used"] != float64(m.Body.Data.Event.At.Add(-time.Duration(i/3)*time.Second).UnixMilli()) {
+				t.Errorf("message %d (%s): %s, want %d uses, revoked %v", i, m.Body.Type, m.Raw, uses, revoked)
+			}
+		}
+	})
+}
+
 // TestAnEndpointDeletedWhileSent: a delivery whose endpoint is deleted
 // while it is sent is let go quietly: no lease was lost.
 func TestAnEndpointDeletedWhileSent(t *testing.T) {

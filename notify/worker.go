@@ -339,7 +339,7 @@ func (w *Worker) body(ctx context.Context, d store.Delivery) ([]byte, error) {
 	}
 	b.Data.Event = &BodyEvent{At: d.At.UTC(), IP: d.IP, UserAgent: d.UserAgent}
 	if d.LinkID != 0 {
-		l, err := w.o.Store.LinkByID(ctx, d.LinkID)
+		l, err := w.o.Store.LinkAsOf(ctx, d.LinkID, d.At)
 		switch {
 		case err == nil:
 			b.Data.Link = w.o.LinkObject(l, d.At)

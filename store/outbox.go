@@ -688,6 +688,38 @@ func (s *Store) LinkByID(ctx context.Context, id int64) (Link, error) {
 	return s.oneLink(ctx, `l.id = ?`, id)
 }
 
+// LinkAsOf finds link id as it stood at at, for a notice about what
+// happened to it then, sent maybe later: its uses, views and last use
+// are those its audit trail holds up to at, and a revoke after at is not
+// yet made.
+func (s *Store) LinkAsOf(ctx context.Context, id int64, at time.Time) (Link, error) {
+	l, err := s.LinkByID(ctx, id)
+	if err != nil {
+		return l, err
+	}
+	var then struct {
+		Uses    int           `db:"uses"`
+		Views   int           `db:"views"`
+		LastUse sql.NullInt64 `db:"last_use"`
+	}
+	err = s.ro.GetContext(ctx, &then, s.ro.Rebind(`SELECT
+		COUNT(CASE WHEN kind = '`+EventUse+`' THEN 1 END) AS uses,
+		COUNT(CASE WHEN kind = '`+EventView+`' THEN 1 END) AS views,
+		MAX(CASE WHEN kind = '`+EventUse+`' THEN at END) AS last_use
+		FROM events WHERE link_id = ? AND at <= ?`), id, millis(at))
+	if err != nil {
+		return Link{}, fmt.Errorf("store: link as of: %w", err)
+	}
+	l.Uses, l.Views, l.LastUsedAt = then.Uses, then.Views, time.Time{}
+	if then.LastUse.Valid {
+		l.LastUsedAt = time.UnixMilli(then.LastUse.Int64)
+	}
+	if l.RevokedAt.After(at) {
+		l.RevokedAt = time.Time{}
+	}
+	return l, nil
+}
+
 // enqueueExpired writes, in the sweep's transaction, the notices of links
 // that expired unopened by now, and marks every such link as looked at, so
 // that each is noticed once.
