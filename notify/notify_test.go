@@ -598,11 +598,12 @@ func TestASlowEndpointHoldsUpOnlyItself(t *testing.T) {
 			}
 			attempted <- n
 		}()
-		for deadline := time.Now().Add(5 * time.Second); len(fast.received()) < views; time.Sleep(10 * time.Millisecond) {
+		for deadline := time.Now().Add(5 * time.Second); len(fast.received()) < views || slow.held.Load() == 0; time.Sleep(10 * time.Millisecond) {
 			if time.Now().After(deadline) {
 				t.Fatalf("the fast endpoint got %d of %d while the slow one held", len(fast.received()), views)
 			}
 		}
+		time.Sleep(100 * time.Millisecond) // time for a second message to the slow one, were it sent
 		if n := slow.held.Load(); n != 1 {
 			t.Errorf("the slow endpoint was sent %d messages at once, want 1", n)
 		}
