@@ -359,6 +359,59 @@ func TestBrowserUploadOverTheLimit(t *testing.T) {
 	problems.Check(ctx)
 }
 
+// TestBrowserEncryptedFileLimit: while the form encrypts in the browser,
+// a file is held to the limit of end-to-end files, not of the others.
+func TestBrowserEncryptedFileLimit(t *testing.T) {
+	s := newTestServer(t, func(c *core.Config) { c.MaxUpload, c.MaxE2EUpload = 1<<20, 3<<20 })
+	s.admin()
+	ctx := browsertest.New(t)
+	problems := browsertest.Watch(t, ctx)
+	signIn(t, ctx, s.URL)
+	chooseFile(t, ctx, 2<<20)
+	validity := func() string {
+		t.Helper()
+		msg, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("file").validationMessage`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return msg
+	}
+	if msg := validity(); !strings.Contains(msg, "larger than 1 MiB") {
+		t.Fatalf("a 2 MiB file, sealed by the server: %q", msg)
+	}
+	toggle := func() {
+		t.Helper()
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-testid=e2e]`))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	toggle()
+	if msg := validity(); msg != "" {
+		t.Fatalf("a 2 MiB file, encrypted in the browser: %q", msg)
+	}
+	toggle()
+	if msg := validity(); !strings.Contains(msg, "larger than 1 MiB") {
+		t.Fatalf("the same file, sealed by the server again: %q", msg)
+	}
+	toggle()
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`[data-testid=create]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=e2e-created]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if links, _ := s.stored(); links != 1 {
+		t.Fatalf("%d links stored, want the encrypted one", links)
+	}
+	// The form after it is a new one, sealed by the server until asked.
+	chooseFile(t, ctx, 4<<20)
+	toggle()
+	if msg := validity(); !strings.Contains(msg, "the most is 3 MiB") {
+		t.Fatalf("a 4 MiB file, encrypted in the browser: %q", msg)
+	}
+	problems.Check(ctx)
+}
+
 // TestBrowserMistakeKeepsWhatWasChosen: a create form that comes back with
 // a mistake about another field keeps the file chosen and the password
 // typed, which a form made again could not refill by itself, and takes

@@ -188,18 +188,31 @@
   });
 
   // Choosing a kind shows its fields. The file chooser refuses a file over
-  // the server's limit before it is sent; the server checks again.
+  // the server's limit before it is sent, the limit of end-to-end files
+  // while the form encrypts in the browser; the server checks again.
   document.addEventListener("change", function (ev) {
     var input = ev.target, form = input.closest("form#create");
     if (form && input.name === "kind") showKind(form);
-    if (input.type !== "file" || !input.hasAttribute("data-max-size")) return;
-    var max = Number(input.getAttribute("data-max-size"));
+    if (input.type === "file" && input.hasAttribute("data-max-size")) checkFileSize(input);
+    if (form && input.hasAttribute("data-e2e-toggle")) {
+      var file = form.querySelector("input[type=file][data-max-size]");
+      if (file) checkFileSize(file);
+    }
+  });
+
+  function checkFileSize(input) {
+    var max = Number(input.getAttribute("data-max-size")), said = input.getAttribute("data-too-large");
+    var form = input.closest("form"), toggle = form && form.querySelector("[data-e2e-toggle]");
+    var choice = toggle && toggle.closest("[data-e2e-choice]");
+    if (toggle && toggle.checked && choice) {
+      max = Number(choice.getAttribute("data-max-e2e"));
+      said = choice.getAttribute("data-msg-too-large");
+    }
     var tooLarge = Array.prototype.some.call(input.files, function (f) { return f.size > max; });
-    var said = input.getAttribute("data-too-large");
     input.setCustomValidity(tooLarge ? said : "");
     markMistake(input, tooLarge ? said : "");
     if (tooLarge) input.reportValidity();
-  });
+  }
 
   // markMistake says msg beside input, as the server's answer would, or
   // takes back what it said when msg is empty.
