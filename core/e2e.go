@@ -78,7 +78,9 @@ func (s *Service) createE2E(in LinkInput, d *Draft) ([]byte, error) {
 	switch {
 	case in.Kind != KindMessage && in.Kind != KindURL && in.Kind != KindFile:
 		return nil, invalid("kind_unknown", "kind")
-	case d.file == nil || !d.e2e:
+	case d.file == nil || !d.file.e2e:
+		// No file, or one that came before the field that made it
+		// ciphertext, and was received as a plain file.
 		return nil, invalid("e2e_content_missing", "file")
 	case d.file.size < e2e.SealedSize(0, 2):
 		return nil, invalid("e2e_content_invalid", "file")

@@ -207,8 +207,11 @@ type upload struct {
 	size              int64
 	chunks            int
 	overhead          int // what sealing adds to each chunk
-	spool             *os.File
-	log               *slog.Logger
+	// e2e is whether it was received as an end-to-end link's ciphertext,
+	// under that limit and unsniffed: the form said so before it.
+	e2e   bool
+	spool *os.File
+	log   *slog.Logger
 }
 
 // spoolError is the server's failure to keep an upload, such as a full
@@ -239,7 +242,7 @@ func (d *Draft) ReceiveFile(name string, r io.Reader) error {
 		// Ciphertext: nothing to sniff, and its name tells nothing.
 		max, name = d.s.cfg.MaxE2EUpload, e2eFileName
 	}
-	up := &upload{name: cleanFileName(name), overhead: box.Overhead(), spool: spool, log: d.s.log}
+	up := &upload{name: cleanFileName(name), overhead: box.Overhead(), e2e: d.e2e, spool: spool, log: d.s.log}
 	in := bufio.NewReader(io.LimitReader(r, max+1))
 	buf := make([]byte, token.ChunkSize)
 	for last := false; !last; up.chunks++ {

@@ -31,6 +31,12 @@ func TestE2EWebCreate(t *testing.T) {
 	if res.StatusCode != http.StatusBadRequest {
 		t.Fatalf("e2e after the file: %d", res.StatusCode)
 	}
+	// Nor does a file link: its file came as a plain one, under the plain
+	// limit and with its name, so it is not taken for ciphertext.
+	res = ada.upload([]formPart{field("kind", "file"), field("ttl", "1h"), filePart("secret-plan.bin", ct), field("e2e", "1"), field("e2e_check", check)})
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(res.body, "after the e2e field") {
+		t.Fatalf("a file link with e2e after the file: %d %s", res.StatusCode, res.body)
+	}
 	if links, _ := s.stored(); links != 1 {
 		t.Fatalf("%d links stored", links)
 	}
