@@ -22,6 +22,10 @@ func TestCleanFileName(t *testing.T) {
 		strings.Repeat("a", 300):    strings.Repeat("a", maxFileNameBytes),
 		"  leading space.txt":       "leading space.txt",
 		"zero\u200bwidth joiner.md": "zerowidth joiner.md",
+		"a%22b%22.txt":              `a"b".txt`,
+		"cr%0Dlf%0A.txt":            "crlf.txt",
+		"می\u200cخواهم.pdf":         "می\u200cخواهم.pdf",
+		"👨\u200d👩\u200d👧.png":       "👨\u200d👩\u200d👧.png",
 	} {
 		if got := cleanFileName(in); got != want {
 			t.Errorf("cleanFileName(%q) = %q, want %q", in, got, want)
