@@ -382,10 +382,19 @@ func (s *Service) GrantedFile(ctx context.Context, tokText string, grants []stri
 
 // FileContent reads f, for as long as ctx lasts, opening one sealed chunk
 // at a time and only the chunks that a read reaches: a range costs the
-// chunks it covers, and memory holds one chunk.
+// chunks it covers, and memory holds one chunk. A download that began
+// within the grant window finishes after it: while it reads, it keeps
+// the content from the sweep.
 func (s *Service) FileContent(ctx context.Context, f *File) io.ReadSeeker {
-	return &sealedFile{ctx: ctx, store: s.store, id: f.link.ID, box: f.tok.Box(), size: f.Size, seq: -1}
+	return &sealedFile{ctx: ctx, store: s.store, now: s.Now, id: f.link.ID, box: f.tok.Box(), size: f.Size, seq: -1,
+		kept: f.link.LastUsedAt.Add(s.cfg.GrantTTL)}
 }
+
+// A download keeps its file's content keepContentFor ahead of the time it
+// reads, renewed once half of that is left: one write a minute, and only
+// for downloads that outlast the grant window. One that reads nothing for
+// longer may find the content gone.
+const keepContentFor = 2 * time.Minute
 
 // CreatedAt is when f's link was made, as its last modification.
 func (f *File) CreatedAt() time.Time { return f.link.CreatedAt }
@@ -393,12 +402,14 @@ func (f *File) CreatedAt() time.Time { return f.link.CreatedAt }
 type sealedFile struct {
 	ctx   context.Context
 	store Store
+	now   func() time.Time
 	id    int64
 	box   token.Box
 	size  int64
 	off   int64
 	seq   int // the chunk in plain, or -1
 	plain []byte
+	kept  time.Time // until when the content is known to stay
 }
 
 func (f *sealedFile) Read(p []byte) (int, error) {
@@ -407,6 +418,12 @@ func (f *sealedFile) Read(p []byte) (int, error) {
 	}
 	seq := int(f.off / token.ChunkSize)
 	if seq != f.seq {
+		if now := f.now(); f.kept.Sub(now) <= keepContentFor/2 {
+			if err := f.store.KeepContent(f.ctx, f.id, now.Add(keepContentFor)); err != nil {
+				return 0, err
+			}
+			f.kept = now.Add(keepContentFor)
+		}
 		sealed, err := f.store.Chunk(f.ctx, f.id, seq)
 		if err != nil {
 			return 0, err

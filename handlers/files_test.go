@@ -531,6 +531,58 @@ func TestFileContentDeletedWhenTheLinkDies(t *testing.T) {
 	}
 }
 
+// TestDownloadOutlastsTheGrant: a download that began within the grant
+// window keeps the content from the sweep while it reads, and finishes
+// after the window; the content goes once nothing reads it.
+func TestDownloadOutlastsTheGrant(t *testing.T) {
+	s := newTestServer(t)
+	owner := s.admin()
+	ctx := context.Background()
+	body := noisy(4 * token.ChunkSize)
+	url := owner.shareFile("slow.bin", body)
+	_, tok, _ := strings.Cut(url, "/l/")
+	turn, err := s.h.core.TakeTurn(ctx, core.OpenAction, core.Client{IP: "192.0.2.7"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := s.h.core.Open(ctx, turn, tok, "", core.Recipient{Client: core.Client{IP: "192.0.2.7"}})
+	if err != nil || o.File == nil {
+		t.Fatalf("open: %+v, %v", o, err)
+	}
+	grant := 10 * time.Minute
+	sweep := func() {
+		t.Helper()
+		if _, err := s.store.Sweep(ctx, grant, 30*24*time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := s.h.core.FileContent(ctx, o.File)
+	got := make([]byte, len(body))
+	read := func(from, to int) {
+		t.Helper()
+		if _, err := io.ReadFull(r, got[from:to]); err != nil {
+			t.Fatalf("read bytes %d to %d: %v", from, to, err)
+		}
+	}
+	read(0, token.ChunkSize)
+	s.clock.Advance(grant - 30*time.Second)
+	read(token.ChunkSize, 2*token.ChunkSize)
+	s.clock.Advance(time.Minute) // past the window
+	sweep()
+	read(2*token.ChunkSize, 3*token.ChunkSize)
+	s.clock.Advance(time.Minute)
+	sweep()
+	read(3*token.ChunkSize, len(body))
+	if !bytes.Equal(got, body) {
+		t.Fatal("the download changed the file")
+	}
+	s.clock.Advance(3 * time.Minute)
+	sweep()
+	if _, chunks := s.stored(); chunks != 0 {
+		t.Fatalf("%d chunks left once nothing read them", chunks)
+	}
+}
+
 func TestContentDisposition(t *testing.T) {
 	if got := ContentDisposition("attachment", `say "hi" 100%.txt`); got != `attachment; filename="say _hi_ 100%.txt"; filename*=UTF-8''say%20%22hi%22%20100%25.txt` {
 		t.Errorf("ContentDisposition: %s", got)

@@ -269,6 +269,20 @@ func (s *Store) insertLink(ctx context.Context, tx txn, n NewLink, fill func(put
 	return l, nil
 }
 
+// KeepContent keeps link id's content until at least until, past its grant
+// window: a download that began within the window is still reading it.
+func (s *Store) KeepContent(ctx context.Context, id int64, until time.Time) error {
+	err := s.write(ctx, func(ctx context.Context, tx txn) error {
+		_, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE links SET content_kept_until = ?
+			WHERE id = ? AND (content_kept_until IS NULL OR content_kept_until < ?)`), millis(until), id, millis(until))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: keep content: %w", err)
+	}
+	return nil
+}
+
 // LinkByHash finds a link by its token's hash.
 func (s *Store) LinkByHash(ctx context.Context, hash []byte) (Link, error) {
 	return s.oneLink(ctx, `l.token_hash = ?`, hash)

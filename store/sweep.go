@@ -41,11 +41,12 @@ func (s *Store) Sweep(ctx context.Context, grant, retention time.Duration) (Swep
 			WHERE previous_until <= ?`), millis(now)); err != nil {
 			return err
 		}
-		// A link's content is needed until it is dead and its last use's
-		// grant window is over; revoking deletes it at once.
+		// A link's content is needed until it is dead, its last use's
+		// grant window is over and no download keeps it (KeepContent);
+		// revoking deletes it at once.
 		dead := `content_deleted_at IS NULL AND (revoked_at IS NOT NULL OR uses >= max_uses OR expires_at <= ?)
-			AND (last_used_at IS NULL OR last_used_at <= ?)`
-		deadArgs := []any{millis(now), millis(now.Add(-grant))}
+			AND (last_used_at IS NULL OR last_used_at <= ?) AND (content_kept_until IS NULL OR content_kept_until <= ?)`
+		deadArgs := []any{millis(now), millis(now.Add(-grant)), millis(now)}
 		if _, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM link_content WHERE link_id IN (SELECT id FROM links WHERE `+dead+`)`), deadArgs...); err != nil {
 			return err
 		}
