@@ -4,8 +4,12 @@ import (
 	"cmp"
 	"errors"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
+	"net/url"
+	"reflect"
+	"slices"
 	"strconv"
 	"time"
 
@@ -79,6 +83,28 @@ type newLink struct {
 	Notify   bool    `json:"notify"`
 }
 
+// multipartFields are the fields of a multipart create: the JSON body's,
+// and those of an end-to-end link, which only a form can send.
+var multipartFields = func() map[string]bool {
+	names := fieldNames(reflect.TypeFor[*newLink]())
+	// A file part without a file name comes as a field named file: the
+	// core says the file is missing.
+	names["e2e"], names["e2e_check"], names["file"] = true, true, true
+	return names
+}()
+
+// knownFields refuses a multipart create's field that is none of
+// multipartFields, as readJSON refuses a JSON body's: a misspelt
+// max_uses must not make a link of one use.
+func knownFields(form url.Values) error {
+	for _, name := range slices.Sorted(maps.Keys(form)) {
+		if !multipartFields[name] {
+			return unknownField(name)
+		}
+	}
+	return nil
+}
+
 // createLink makes a link from a JSON body, or from a multipart form that
 // may carry a file, with the same fields.
 func (a *API) createLink(w http.ResponseWriter, r *http.Request, acc *core.Account) {
@@ -93,6 +119,9 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request, acc *core.Accou
 		}
 		handlers.BodyDeadline(w, time.Now().Add(a.core.UploadTime(r.ContentLength)))
 		form, err := d.ReadMultipart(r.Body, params["boundary"], r.ContentLength, a.client(r))
+		if err == nil {
+			err = knownFields(form)
+		}
 		if err == nil {
 			handlers.BodyDeadline(w, time.Time{})
 			in = core.LinkInput{Kind: form.Get("kind"), Message: form.Get("message"), URL: form.Get("url"),
