@@ -126,23 +126,25 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	p := w.newPool()
 	n := 0
 	for {
+		finished, _ := p.state()
 		k, err := p.dispatch(ctx)
 		n += k
-		switch {
-		case err != nil:
+		if err != nil {
 			p.wg.Wait()
 			return n, errors.Join(err, p.firstErr())
-		case k == 0 && len(p.slots) == 0:
-			// Every sender is done; one that finished since dispatch
-			// looked may have freed a target with more due.
-			select {
-			case <-p.done:
-			default:
-				return n, p.firstErr()
-			}
-		case k == 0:
-			// What is left waits for a target a sender is busy with.
-			<-p.done
+		}
+		if k > 0 {
+			continue
+		}
+		// Nothing was due but for targets that senders are busy with: a
+		// sender that finished since dispatch looked may have freed one,
+		// and one still at work may yet.
+		switch now, active := p.state(); {
+		case now != finished:
+		case active == 0:
+			return n, p.firstErr()
+		default:
+			<-p.done // a stale signal only makes one more look
 		}
 	}
 }
@@ -154,8 +156,18 @@ type pool struct {
 	slots chan struct{} // one for each sender at work
 	done  chan struct{} // a sender finished: a target it held may have more
 	wg    sync.WaitGroup
-	mu    sync.Mutex
-	err   error // the first failure of a sender since firstErr
+
+	mu       sync.Mutex
+	active   int   // senders at work
+	finished int   // senders that finished, ever
+	err      error // the first failure of a sender since firstErr
+}
+
+// state returns how many senders finished so far, and how many are at work.
+func (p *pool) state() (finished, active int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.finished, p.active
 }
 
 func (w *Worker) newPool() *pool {
@@ -187,19 +199,21 @@ func (p *pool) dispatch(ctx context.Context) (int, error) {
 			if i > 0 {
 				p.slots <- struct{}{} // free, as counted: only dispatch takes slots
 			}
+			p.mu.Lock()
+			p.active++
+			p.mu.Unlock()
 			p.wg.Go(func() {
-				if err := p.w.deliver(ctx, d); err != nil {
-					p.mu.Lock()
-					p.err = cmp.Or(p.err, err)
-					p.mu.Unlock()
-				}
-				// Told before its slot is free: with every slot free, every
-				// sender has told.
+				err := p.w.deliver(ctx, d)
+				<-p.slots
+				p.mu.Lock()
+				p.err = cmp.Or(p.err, err)
+				p.active--
+				p.finished++
+				p.mu.Unlock()
 				select {
 				case p.done <- struct{}{}:
 				default:
 				}
-				<-p.slots
 			})
 			n++
 		}

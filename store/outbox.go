@@ -511,9 +511,10 @@ const deliveryTarget = `COALESCE(webhook_id, -account_id)`
 // worker, of this instance or another, takes them meanwhile. It takes at
 // most one for each target (an endpoint, an address), the one due first,
 // and none for a target that a worker is sending to: each target gets its
-// messages one at a time, in order, and one that is slow to answer holds up
-// only its own. On PostgreSQL rows another transaction is taking are
-// skipped, not waited for.
+// messages one at a time (a retry waits its turn, so not always in the
+// order of the events), and one that is slow to answer holds up only its
+// own. On PostgreSQL rows another transaction is taking are skipped, not
+// waited for.
 func (s *Store) LeaseDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Delivery, error) {
 	var rows []deliveryRow
 	until := millis(now.Add(lease))
@@ -521,8 +522,9 @@ func (s *Store) LeaseDeliveries(ctx context.Context, now time.Time, lease time.D
 		rs, err := tx.QueryxContext(ctx, tx.Rebind(`UPDATE notice_deliveries SET leased_until = ?
 			WHERE id IN (SELECT id FROM notice_deliveries
 				-- Asked again of the row as it is when locked: on PostgreSQL,
-				-- another worker may have leased it since this began.
-				WHERE status = '`+DeliveryPending+`' AND (leased_until IS NULL OR leased_until <= ?) AND id IN (
+				-- another worker may have leased it, or tried it and put it
+				-- off, since this began.
+				WHERE status = '`+DeliveryPending+`' AND next_at <= ? AND (leased_until IS NULL OR leased_until <= ?) AND id IN (
 				SELECT id FROM (
 					SELECT id, row_number() OVER (PARTITION BY `+deliveryTarget+` ORDER BY next_at, id) AS nth
 					FROM notice_deliveries
@@ -531,7 +533,7 @@ func (s *Store) LeaseDeliveries(ctx context.Context, now time.Time, lease time.D
 						WHERE status = '`+DeliveryPending+`' AND leased_until > ?)
 				) due WHERE nth = 1)
 				ORDER BY next_at, id LIMIT ?`+s.dialect.skipLocked+`)
-			RETURNING `+deliveryColumns), until, millis(now), millis(now), millis(now), millis(now), limit)
+			RETURNING `+deliveryColumns), until, millis(now), millis(now), millis(now), millis(now), millis(now), limit)
 		if err != nil {
 			return err
 		}
