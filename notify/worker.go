@@ -259,7 +259,9 @@ func (w *Worker) deliver(ctx context.Context, d store.Delivery) error {
 	if a.NextAt.IsZero() {
 		a.NextAt = start
 	}
-	ferr := w.o.Store.FinishAttempt(ctx, d, a)
+	// Recorded even when ctx ended the attempt, as at shutdown: it is then
+	// tried again, by this server once it is back or by another.
+	ferr := w.o.Store.FinishAttempt(context.WithoutCancel(ctx), d, a)
 	switch {
 	case errors.Is(ferr, store.ErrNotFound):
 		return nil // its endpoint or account was deleted meanwhile
@@ -376,7 +378,9 @@ func (w *Worker) body(ctx context.Context, d store.Delivery) ([]byte, error) {
 func (w *Worker) webhook(ctx context.Context, d store.Delivery, a *store.Attempt) error {
 	hook, err := w.o.Store.OwnedWebhook(ctx, d.AccountID, d.WebhookID)
 	if err != nil {
-		a.Outcome = store.DeliveryFailed
+		if errors.Is(err, store.ErrNotFound) {
+			a.Outcome = store.DeliveryFailed // gone for good; a database error is tried again
+		}
 		return err
 	}
 	if !hook.DisabledAt.IsZero() {

@@ -603,7 +603,7 @@ func (s *Store) RenewLease(ctx context.Context, d *Delivery, until time.Time) er
 // FinishAttempt records attempt a of delivery d, leased by this worker,
 // and releases it. It is ErrLeaseLost when another worker took d over,
 // and ErrNotFound when d was deleted meanwhile, with its endpoint or its
-// account: then nothing is recorded.
+// account, or given up with its endpoint: then nothing is recorded.
 func (s *Store) FinishAttempt(ctx context.Context, d Delivery, a Attempt) error {
 	err := s.write(ctx, func(ctx context.Context, tx txn) error {
 		var delivered sql.NullInt64
@@ -623,8 +623,10 @@ func (s *Store) FinishAttempt(ctx context.Context, d Delivery, a Attempt) error 
 			return err
 		}
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			if err == nil && !s.deliveryExists(ctx, tx, d.ID) {
-				// Deleted with its endpoint or account meanwhile.
+			if err == nil && !s.deliveryPending(ctx, tx, d.ID) {
+				// Deleted with its endpoint or account meanwhile, or given
+				// up with its endpoint, which another delivery's answer
+				// disabled.
 				return fmt.Errorf("delivery: %w", ErrNotFound)
 			}
 			return errors.Join(ErrLeaseLost, err)
@@ -651,11 +653,11 @@ func (s *Store) FinishAttempt(ctx context.Context, d Delivery, a Attempt) error 
 	return err
 }
 
-// deliveryExists reports whether delivery id is still in the outbox; when
-// it cannot tell, it says so.
-func (s *Store) deliveryExists(ctx context.Context, tx txn, id int64) bool {
+// deliveryPending reports whether delivery id is still pending in the
+// outbox; when it cannot tell, it says so.
+func (s *Store) deliveryPending(ctx context.Context, tx txn, id int64) bool {
 	var n int
-	err := tx.GetContext(ctx, &n, tx.Rebind(`SELECT COUNT(*) FROM notice_deliveries WHERE id = ?`), id)
+	err := tx.GetContext(ctx, &n, tx.Rebind(`SELECT COUNT(*) FROM notice_deliveries WHERE id = ? AND status = '`+DeliveryPending+`'`), id)
 	return err != nil || n > 0
 }
 

@@ -147,7 +147,12 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 	go sweep(ctx, st, cfg, log)
 	worker := notify.NewWorker(notify.Options{Store: st, Mailer: mailer, HTTP: notify.NewHTTPClient(cfg.WebhookAllowPrivate),
 		LinkObject: api.LinkObject, Log: log, Attempted: m.Notices(st.OutboxDepth)})
-	go worker.Run(ctx)
+	// The store closes once the worker has recorded the sends under way.
+	workerDone := make(chan struct{})
+	go func() {
+		defer close(workerDone)
+		worker.Run(ctx)
+	}()
 	log.Info("oncelink is listening", "version", version(debug.ReadBuildInfo()), "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "db", dbName(cfg.DB))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -165,6 +170,7 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	<-workerDone
 	log.Info("stopped")
 	return nil
 }
