@@ -75,7 +75,8 @@ const maxKeyYears = 10
 
 // keyExpiry is when a key made now that lasts for expires stops working:
 // the zero time for "never" or empty, calendar years for "1y" to "10y",
-// and otherwise a duration that ParseDuration reads, an hour at least.
+// and otherwise a duration that ParseDuration reads, from an hour to ten
+// years.
 func (s *Service) keyExpiry(expires string) (time.Time, error) {
 	expires = strings.TrimSpace(expires)
 	if expires == "" || expires == "never" {
@@ -89,10 +90,11 @@ func (s *Service) keyExpiry(expires string) (time.Time, error) {
 		return s.Now().AddDate(n, 0, 0), nil
 	}
 	d, err := ParseDuration(expires)
-	if err != nil || d < time.Hour {
+	now := s.Now()
+	if err != nil || d < time.Hour || now.Add(d).After(now.AddDate(maxKeyYears, 0, 0)) {
 		return time.Time{}, errKeyExpiry
 	}
-	return s.Now().Add(d), nil
+	return now.Add(d), nil
 }
 
 // Keys lists account's API keys that are not revoked, newest first.

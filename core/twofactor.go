@@ -223,13 +223,13 @@ func (s *Service) checkProof(ctx context.Context, a Account, proof string) error
 		}
 		t, err := s.store.TOTPOf(ctx, a.ID)
 		if err == nil && t.Confirmed() {
-			err = s.checkTOTP(ctx, a.ID, t, code, true)
-			if err == errWrongCode {
-				err = errNotYourProof
+			// Not a current code: it may yet be the password, which can
+			// be six digits with spaces.
+			if err = s.checkTOTP(ctx, a.ID, t, code, true); err != errWrongCode {
+				return err
 			}
-			return err
 		}
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err != nil && err != errWrongCode && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
 	}

@@ -330,6 +330,7 @@ func TestUserKey(t *testing.T) {
 		{[]string{"user", "key", "ada", "--expires", "11y", "--db", db}, exitUsage, "up to 10y"},
 		{[]string{"user", "key", "ada", "--expires", "0y", "--db", db}, exitUsage, "up to 10y"},
 		{[]string{"user", "key", "ada", "--expires", "+2y", "--db", db}, exitUsage, "up to 10y"},
+		{[]string{"user", "key", "ada", "--expires", "3660d", "--db", db}, exitUsage, "up to 10y"},
 		{[]string{"user", "key", "ada", "--name", " ", "--db", db}, exitUsage, "--name: "},
 		{[]string{"user", "key", "--db", db}, exitUsage, "NAME"},
 	} {
