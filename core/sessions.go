@@ -79,8 +79,7 @@ var errNotYourPassword = Variant(Forbidden, "wrong_password", "current", "curren
 // sign-in limit, so that a session left open cannot be used to guess it
 // faster than the sign-in form allows.
 func (s *Service) checkOwnPassword(ctx context.Context, a Account, password string) error {
-	key, _ := store.UsernameKey(a.Username)
-	if err := s.take(ctx, s.limits.signInAccount, key); err != nil {
+	if err := s.takeAccountTurn(ctx, a); err != nil {
 		return err
 	}
 	if !passwordMatches(a.PasswordHash, password) {

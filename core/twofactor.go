@@ -214,30 +214,27 @@ func (s *Service) keepLastFactor(ctx context.Context, f SecondFactors, totpGoes,
 }
 
 // checkProof checks that proof is a current code of a's authenticator app
-// or a's password, on a's sign-in limit.
+// or a's password, on one turn of a's sign-in limit.
 func (s *Service) checkProof(ctx context.Context, a Account, proof string) error {
+	if err := s.takeAccountTurn(ctx, a); err != nil {
+		return err
+	}
 	proof = strings.TrimSpace(proof)
 	if code, ok := totpCode(proof); ok {
-		if err := s.takeAccountTurn(ctx, a); err != nil {
-			return err
-		}
 		t, err := s.store.TOTPOf(ctx, a.ID)
-		if err == nil && t.Confirmed() {
-			// Not a current code: it may yet be the password, which can
+		switch {
+		case err == nil && t.Confirmed():
+			// Not a current code, it may yet be the password, which can
 			// be six digits with spaces.
-			if err = s.checkTOTP(ctx, a.ID, t, code, true); err != errWrongCode {
+			if err := s.checkTOTP(ctx, a.ID, t, code, true); err != errWrongCode {
 				return err
 			}
-		}
-		if err != nil && err != errWrongCode && !errors.Is(err, store.ErrNotFound) {
+		case err != nil && !errors.Is(err, store.ErrNotFound):
 			return err
 		}
 	}
-	if err := s.checkOwnPassword(ctx, a, proof); err != nil {
-		if err == errNotYourPassword {
-			return errNotYourProof
-		}
-		return err
+	if !passwordMatches(a.PasswordHash, proof) {
+		return errNotYourProof
 	}
 	return nil
 }

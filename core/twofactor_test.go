@@ -61,3 +61,28 @@ func TestTOTPSecretSealed(t *testing.T) {
 		t.Fatalf("a second app: %v", err)
 	}
 }
+
+// TestProofShapedLikeACode: a password that is six digits with spaces is
+// still the password where an app is on.
+func TestProofShapedLikeACode(t *testing.T) {
+	s, _, _, ada := newRequestService(t)
+	ctx := context.Background()
+	e, err := s.StartTOTP(ctx, ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _ := totp.GenerateCode(e.Secret, s.Now())
+	if _, err := s.ConfirmTOTP(ctx, ada, code); err != nil {
+		t.Fatal(err)
+	}
+	const password = "1 2 3 4 5 6"
+	if ada, _, err = s.SetPassword(ctx, ada.ID, password, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RenewRecoveryCodes(ctx, ada, password); err != nil {
+		t.Fatalf("the password, shaped like a code: %v", err)
+	}
+	if _, err := s.RenewRecoveryCodes(ctx, ada, "6 5 4 3 2 1"); err != errNotYourProof {
+		t.Fatalf("neither code nor password: %v", err)
+	}
+}
