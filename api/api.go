@@ -199,28 +199,26 @@ func (a *API) owner(r *http.Request) (*core.Account, error) {
 
 // bearer is the account of r's key; nil without one.
 func (a *API) bearer(r *http.Request) (*core.Account, error) {
-	secret, ok := bearerKey(r)
-	switch {
-	case secret == "" && ok:
-		return nil, nil
-	case !ok:
-		return nil, core.ErrKeyRefused
+	secret, err := bearerKey(r)
+	if err != nil || secret == "" {
+		return nil, err
 	}
 	return a.core.Authenticate(r.Context(), secret)
 }
 
 // bearerKey is the key r carries as "Authorization: Bearer ol_…": empty
-// and true without an Authorization header, false for another scheme.
-func bearerKey(r *http.Request) (secret string, ok bool) {
+// without an Authorization header, and ErrKeyRefused for one of another
+// scheme, or without a key.
+func bearerKey(r *http.Request) (string, error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
-		return "", true
+		return "", nil
 	}
 	scheme, secret, _ := strings.Cut(h, " ")
-	if !strings.EqualFold(scheme, "Bearer") {
-		return "", false
+	if secret = strings.TrimSpace(secret); !strings.EqualFold(scheme, "Bearer") || secret == "" {
+		return "", core.ErrKeyRefused
 	}
-	return strings.TrimSpace(secret), true
+	return secret, nil
 }
 
 // client is who sent r, as the core records and limits them.

@@ -68,7 +68,7 @@ func (a *API) events(w http.ResponseWriter, r *http.Request, acc *core.Account) 
 	defer beat.Stop()
 	// A key that expires ends its stream then, not at the next heartbeat.
 	var keyEnds <-chan time.Time
-	if secret, _ := bearerKey(r); secret != "" {
+	if secret, err := bearerKey(r); err == nil && secret != "" {
 		if at, kerr := a.core.KeyExpires(ctx, secret); kerr == nil && !at.IsZero() {
 			t := time.NewTimer(at.Sub(a.core.Now()))
 			defer t.Stop()

@@ -182,6 +182,10 @@ func TestSessionActsForItsAccount(t *testing.T) {
 	}
 	wantProblem(t, "ada's cookie with a refused key", ada.do(http.MethodGet, "/api/v1/me", "", nil, withKey("ol_"+strings.Repeat("A", 43))),
 		http.StatusUnauthorized, "key_refused")
+	for _, h := range []string{"Bearer ", "Bearer", "Basic YWRhOnB3"} {
+		wantProblem(t, "ada's cookie with Authorization: "+h, ada.do(http.MethodGet, "/api/v1/me", "", nil, http.Header{"Authorization": {h}}),
+			http.StatusUnauthorized, "key_refused")
+	}
 
 	// Signed out, the session acts for nobody, even when its old cookie
 	// is sent again.
