@@ -23,9 +23,9 @@ import (
 	"unicode/utf8"
 
 	"oncelink/core"
-	"oncelink/handlers"
 	"oncelink/i18n"
 	"oncelink/metrics"
+	"oncelink/web"
 )
 
 // Document is the OpenAPI 3.1 description of the API, written by hand and
@@ -153,7 +153,7 @@ var (
 // the path does take, or 404 when it takes none.
 func (a *API) unrouted(mux *http.ServeMux) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		allow := handlers.Allowed(mux, r, "/api/")
+		allow := web.Allowed(mux, r, "/api/")
 		if len(allow) == 0 {
 			a.fail(w, r, core.ErrNotFound)
 			return
@@ -244,7 +244,7 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	l := i18n.For(i18n.Match(r.Header.Get("Accept-Language")))
 	p := problem{Type: "about:blank", Title: l.T("title.internal_error"), Status: http.StatusInternalServerError, Code: "internal",
 		Detail: l.T("error.internal")}
-	e := handlers.Refusal(err)
+	e := web.Refusal(err)
 	switch {
 	case e == nil && r.Context().Err() != nil:
 		// The client hung up: no one to answer, and nothing went wrong.
@@ -254,7 +254,7 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 		a.log.Error("api: database unavailable", "method", r.Method, "route", r.Pattern, "err", err)
 	}
 	if e != nil {
-		p.Title, p.Status, p.Detail, p.Code, p.Field = e.Heading(l), handlers.Status(e.Kind), e.Message(l), e.Code, e.Field
+		p.Title, p.Status, p.Detail, p.Code, p.Field = e.Heading(l), web.Status(e.Kind), e.Message(l), e.Code, e.Field
 		if e.RetryAfter > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds()+0.999)))
 		}
@@ -324,7 +324,7 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any, limit int64, empty 
 		}
 	}
 	if err == nil {
-		handlers.BodyDeadline(w, time.Time{})
+		web.BodyDeadline(w, time.Time{})
 		return nil
 	}
 	var tooBig *http.MaxBytesError

@@ -58,6 +58,13 @@ func TestEveryDocumentedAnswer(t *testing.T) {
 	expect("events, another owner's", bob.get("/api/v1/links/"+id+"/events"), http.StatusNotFound, "not_found")
 	expect("events without a key", anon.get("/api/v1/links/"+id+"/events"), http.StatusUnauthorized, "key_missing")
 
+	// A path's other methods are 405, naming the ones it takes.
+	wrongMethod := ada.get("/api/v1/webhooks/1")
+	expect("webhook, wrong method", wrongMethod, http.StatusMethodNotAllowed, "method_not_allowed")
+	if allow := wrongMethod.Header.Get("Allow"); allow != http.MethodDelete {
+		t.Errorf("GET /api/v1/webhooks/1: Allow %q, want DELETE", allow)
+	}
+
 	expect("create, no key", anon.postJSON("/api/v1/links", map[string]any{"kind": "message", "message": "x"}), http.StatusUnauthorized, "key_missing")
 	expect("create, bad ttl", ada.postJSON("/api/v1/links", map[string]any{"kind": "message", "message": "x", "ttl": "forever"}), http.StatusBadRequest, "ttl_invalid")
 	expect("create, text", ada.do(http.MethodPost, "/api/v1/links", "text/plain", strings.NewReader("hello"), nil), http.StatusUnsupportedMediaType, "not_json")

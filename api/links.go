@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"oncelink/core"
-	"oncelink/handlers"
+	"oncelink/web"
 )
 
 // link is a link as the API shows it to its owner: never its URL, which
@@ -117,13 +117,13 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request, acc *core.Accou
 			a.fail(w, r, errBadMultipart)
 			return
 		}
-		handlers.BodyDeadline(w, time.Now().Add(a.core.UploadTime(r.ContentLength)))
+		web.BodyDeadline(w, time.Now().Add(a.core.UploadTime(r.ContentLength)))
 		form, err := d.ReadMultipart(r.Body, params["boundary"], r.ContentLength, a.client(r))
 		if err == nil {
 			err = knownFields(form)
 		}
 		if err == nil {
-			handlers.BodyDeadline(w, time.Time{})
+			web.BodyDeadline(w, time.Time{})
 			in = core.LinkInput{Kind: form.Get("kind"), Message: form.Get("message"), URL: form.Get("url"),
 				TTL: cmp.Or(form.Get("ttl"), core.DefaultTTL), Password: form.Get("password"), ForUser: form.Get("for_user"),
 				Label: form.Get("label"), Notify: form.Get("notify") == "true", E2ECheck: form.Get("e2e_check")}
@@ -169,7 +169,7 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request, acc *core.Accou
 	}
 	d.Close()
 	a.reply(w, r, http.StatusCreated, createdLink{linkOf(c.Link, a.core.Now()), c.URL})
-	handlers.PublishAfter(w, r, a.core, c.Event())
+	web.PublishAfter(w, r, a.core, c.Event())
 }
 
 func (a *API) listLinks(w http.ResponseWriter, r *http.Request, acc *core.Account) {
@@ -315,7 +315,7 @@ func (a *API) deliver(w http.ResponseWriter, r *http.Request, o core.Opened) {
 			Message string `json:"message"`
 		}{o.Link.Kind, o.Message})
 	}
-	handlers.PublishAfter(w, r, a.core, o.Event())
+	web.PublishAfter(w, r, a.core, o.Event())
 }
 
 // sendFile answers an opened file link with the file, as an attachment
@@ -323,7 +323,7 @@ func (a *API) deliver(w http.ResponseWriter, r *http.Request, o core.Opened) {
 func (a *API) sendFile(w http.ResponseWriter, r *http.Request, f *core.File, kind string) {
 	hd := w.Header()
 	hd.Set("Content-Type", f.Type)
-	hd.Set("Content-Disposition", handlers.ContentDisposition("attachment", f.Name))
+	hd.Set("Content-Disposition", web.ContentDisposition("attachment", f.Name))
 	hd.Set("Content-Length", strconv.FormatInt(f.Size, 10))
 	hd.Set("Content-Security-Policy", "default-src 'none'; sandbox; frame-ancestors 'none'")
 	hd.Set("Oncelink-Kind", kind)

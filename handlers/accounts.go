@@ -8,6 +8,7 @@ import (
 	"oncelink/components"
 	"oncelink/core"
 	"oncelink/i18n"
+	"oncelink/web"
 )
 
 // adminOnly runs next for a signed-in administrator; anyone else signed in
@@ -79,7 +80,7 @@ func (h *Handler) addAccount(w http.ResponseWriter, r *http.Request, a *core.Acc
 	added, err := h.core.AddAccount(r.Context(), f.Username, r.PostForm.Get("password"), f.Admin)
 	if e, ok := core.AsError(err); ok {
 		f.Username, f.Error, f.ErrorField = refill(f.Username), e.Message(i18n.From(r.Context())), e.Field
-		h.renderAccounts(w, r, a, Status(e.Kind), components.Accounts{Form: f})
+		h.renderAccounts(w, r, a, web.Status(e.Kind), components.Accounts{Form: f})
 		return
 	}
 	if err != nil {
@@ -115,7 +116,7 @@ func (h *Handler) setDisabled(w http.ResponseWriter, r *http.Request, a *core.Ac
 // removing the last administrator, is the list with the reason.
 func (h *Handler) changedAccount(w http.ResponseWriter, r *http.Request, a *core.Account, acc core.Account, err error) {
 	if e, ok := core.AsError(err); ok && (e.Kind == core.Conflict || e.Kind == core.Invalid) && !isHTMX(r) {
-		h.renderAccounts(w, r, a, Status(e.Kind), components.Accounts{Error: e.Message(i18n.From(r.Context()))})
+		h.renderAccounts(w, r, a, web.Status(e.Kind), components.Accounts{Error: e.Message(i18n.From(r.Context()))})
 		return
 	}
 	if err != nil {
@@ -171,7 +172,7 @@ func (h *Handler) deleteAccount(w http.ResponseWriter, r *http.Request, a *core.
 	}
 	gone, err := h.core.DeleteAccount(r.Context(), a, id)
 	if e, ok := core.AsError(err); ok && (e.Kind == core.Conflict || e.Kind == core.Invalid) {
-		h.renderAccounts(w, r, a, Status(e.Kind), components.Accounts{Error: e.Message(i18n.From(r.Context()))})
+		h.renderAccounts(w, r, a, web.Status(e.Kind), components.Accounts{Error: e.Message(i18n.From(r.Context()))})
 		return
 	}
 	if err != nil {
@@ -198,7 +199,7 @@ func (h *Handler) resetPassword(w http.ResponseWriter, r *http.Request, a *core.
 	}
 	reset, err := h.core.ResetPassword(r.Context(), *a, id)
 	if e, ok := core.AsError(err); ok && e.Kind == core.Invalid {
-		h.renderAccounts(w, r, a, Status(e.Kind), components.Accounts{Error: e.Message(i18n.From(r.Context()))})
+		h.renderAccounts(w, r, a, web.Status(e.Kind), components.Accounts{Error: e.Message(i18n.From(r.Context()))})
 		return
 	}
 	if err != nil {
@@ -208,5 +209,5 @@ func (h *Handler) resetPassword(w http.ResponseWriter, r *http.Request, a *core.
 	h.rememberSent(r, resetForms, key)
 	v := components.Accounts{Reset: &components.Reset{Name: reset.Account.Username, Link: *h.created(reset.Link)}}
 	h.renderAccounts(w, r, a, http.StatusCreated, v)
-	PublishAfter(w, r, h.core, reset.Link.Event())
+	web.PublishAfter(w, r, h.core, reset.Link.Event())
 }

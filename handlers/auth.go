@@ -13,6 +13,7 @@ import (
 	"oncelink/components"
 	"oncelink/core"
 	"oncelink/i18n"
+	"oncelink/web"
 )
 
 // sessionAccount is the session key that holds the signed-in account's id.
@@ -212,7 +213,7 @@ func (h *Handler) setup(w http.ResponseWriter, r *http.Request) {
 	a, err := h.core.Setup(r.Context(), turn, name, r.PostForm.Get("password"))
 	if e, ok := core.AsError(err); ok && e.Kind == core.Invalid {
 		form := components.AccountForm{Username: refill(name), Error: e.Message(i18n.From(r.Context())), ErrorField: e.Field}
-		h.render(w, r, Status(e.Kind), components.SetupPage(h.page(r, i18n.T(r.Context(), "auth.title_setup")), form))
+		h.render(w, r, web.Status(e.Kind), components.SetupPage(h.page(r, i18n.T(r.Context(), "auth.title_setup")), form))
 		return
 	}
 	if err != nil {
@@ -266,7 +267,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	a, err := h.core.SignIn(r.Context(), turn, form.Username, r.PostForm.Get("password"))
 	if e, ok := core.AsError(err); ok && (e == core.ErrBadCredentials || e == core.ErrPasswordSignInOff || e.Kind == core.Invalid) {
 		form.Username, form.Error = refill(form.Username), e.Message(i18n.From(r.Context()))
-		h.renderLogin(w, r, Status(e.Kind), form)
+		h.renderLogin(w, r, web.Status(e.Kind), form)
 		return
 	}
 	if err != nil {
@@ -353,6 +354,6 @@ func parseForm(w http.ResponseWriter, r *http.Request) error {
 		}
 		return core.ErrUnreadableForm
 	}
-	BodyDeadline(w, time.Time{})
+	web.BodyDeadline(w, time.Time{})
 	return nil
 }

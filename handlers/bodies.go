@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"oncelink/core"
+	"oncelink/web"
 )
 
 // refuseBodiesOnReads answers a GET or HEAD that carries a body with 400.
@@ -28,25 +29,14 @@ func (h *Handler) refuseBodiesOnReads(next http.Handler) http.Handler {
 // the moment its headers are in, as the server's ReadHeaderTimeout bounds
 // the headers: a client that trickles its body is cut off rather than
 // holding a connection, and an open file, for as long as it likes. A
-// route that takes an upload gives it longer (see BodyDeadline). A route
+// route that takes an upload gives it longer (see web.BodyDeadline). A route
 // that answers without reading the body leaves net/http to read what is
 // left of a small one, within the same time.
 func (h *Handler) boundBodies(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength != 0 {
-			BodyDeadline(w, time.Now().Add(h.core.FormTime()))
+			web.BodyDeadline(w, time.Now().Add(h.core.FormTime()))
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// BodyDeadline sets when the rest of the request's body must have arrived;
-// a read after it fails. The zero time lifts the bound once the body is
-// read, so that it cannot end the request that goes on: net/http watches
-// the connection after the body, and a read that times out there would
-// cancel the request.
-func BodyDeadline(w http.ResponseWriter, t time.Time) {
-	// A ResponseWriter that cannot, such as a test's recorder, leaves the
-	// body unbounded.
-	http.NewResponseController(w).SetReadDeadline(t)
 }

@@ -8,6 +8,7 @@ import (
 	"oncelink/components"
 	"oncelink/core"
 	"oncelink/i18n"
+	"oncelink/web"
 )
 
 // e2eClaimField is the field of an open that carries an end-to-end link's
@@ -29,7 +30,7 @@ func (h *Handler) openE2E(w http.ResponseWriter, r *http.Request, turn core.Turn
 		retryAfter(w, e.RetryAfter)
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Header().Set("Oncelink-Error", e.Code)
-		w.WriteHeader(Status(e.Kind))
+		w.WriteHeader(web.Status(e.Kind))
 		io.WriteString(w, e.Message(i18n.From(r.Context())))
 		return
 	}
@@ -51,7 +52,7 @@ func (h *Handler) openE2E(w http.ResponseWriter, r *http.Request, turn core.Turn
 		}
 	}
 	if o.Used {
-		PublishAfter(w, r, h.core, o.Event())
+		web.PublishAfter(w, r, h.core, o.Event())
 	}
 }
 

@@ -52,16 +52,6 @@ const (
 	streamWriteTimeout = 10 * time.Second
 )
 
-// PublishAfter sends the answer written to w so far, then has svc publish
-// e: a use already spent, or a new link's only showing of its URL, must
-// not wait on the dashboards and streams. Without a flush, the answer's
-// last bytes would stay in net/http's buffers until the handler returns.
-func PublishAfter(w http.ResponseWriter, r *http.Request, svc *core.Service, e live.Event) {
-	// A writer that cannot flush sends it all when the handler returns.
-	_ = http.NewResponseController(w).Flush()
-	svc.Publish(r.Context(), e)
-}
-
 // EndStreams ends every open event stream, and any opened later, so that
 // http.Server.Shutdown need not wait for them: register it with
 // RegisterOnShutdown. Browsers reconnect by themselves once a server is back.

@@ -1,33 +1,10 @@
 package handlers
 
 import (
-	"fmt"
 	"net/http"
-	"strings"
-)
 
-// ContentDisposition is a Content-Disposition header for name (RFC 6266):
-// a plain ASCII filename for old clients and the exact one as UTF-8 in
-// filename*.
-func ContentDisposition(disposition, name string) string {
-	var ascii, exact strings.Builder
-	for _, r := range name {
-		switch {
-		case r < 0x20 || r >= 0x7f || r == '"' || r == '\\':
-			ascii.WriteByte('_')
-		default:
-			ascii.WriteRune(r)
-		}
-	}
-	for _, b := range []byte(name) {
-		if b < 0x80 && (b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || strings.IndexByte("!#$&+-.^_`|~", b) >= 0) {
-			exact.WriteByte(b)
-		} else {
-			fmt.Fprintf(&exact, "%%%02X", b)
-		}
-	}
-	return fmt.Sprintf(`%s; filename="%s"; filename*=UTF-8''%s`, disposition, ascii.String(), exact.String())
-}
+	"oncelink/web"
+)
 
 // fileURL is where the browser that opened a file link gets the file. The
 // grant cookie's path, /l/TOKEN, covers it.
@@ -51,11 +28,11 @@ func (h *Handler) linkFile(w http.ResponseWriter, r *http.Request) {
 	hd := w.Header()
 	if f.Media != "" {
 		hd.Set("Content-Type", f.Type)
-		hd.Set("Content-Disposition", ContentDisposition("inline", f.Name))
+		hd.Set("Content-Disposition", web.ContentDisposition("inline", f.Name))
 		hd.Set("Content-Security-Policy", "default-src 'none'; media-src 'self'; img-src 'self'; frame-ancestors 'none'")
 	} else {
 		hd.Set("Content-Type", "application/octet-stream")
-		hd.Set("Content-Disposition", ContentDisposition("attachment", f.Name))
+		hd.Set("Content-Disposition", web.ContentDisposition("attachment", f.Name))
 		hd.Set("Content-Security-Policy", "default-src 'none'; sandbox; frame-ancestors 'none'")
 	}
 	http.ServeContent(w, r, "", f.CreatedAt(), h.core.FileContent(r.Context(), f))

@@ -21,6 +21,7 @@ import (
 	"oncelink/metrics"
 	"oncelink/sso"
 	"oncelink/store"
+	"oncelink/web"
 )
 
 // Handler serves oncelink's pages. Make one with New.
@@ -212,7 +213,7 @@ func (h *Handler) healthz(w http.ResponseWriter, r *http.Request) {
 // the path does take, or 404 when it takes none.
 func (h *Handler) unrouted(mux *http.ServeMux) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		allow := Allowed(mux, r, "/")
+		allow := web.Allowed(mux, r, "/")
 		if len(allow) == 0 {
 			h.fail(w, r, core.ErrNotFound)
 			return
@@ -220,22 +221,6 @@ func (h *Handler) unrouted(mux *http.ServeMux) http.HandlerFunc {
 		w.Header().Set("Allow", strings.Join(allow, ", "))
 		h.fail(w, r, errMethod)
 	}
-}
-
-// Allowed lists the methods that a route of mux other than its catch-all
-// pattern takes for r's path: what a 405's Allow header names.
-func Allowed(mux *http.ServeMux, r *http.Request, catchAll string) []string {
-	var allow []string
-	for _, m := range []string{http.MethodGet, http.MethodPost} {
-		probe := &http.Request{Method: m, Host: r.Host, URL: r.URL}
-		if _, pattern := mux.Handler(probe); pattern != catchAll {
-			allow = append(allow, m)
-			if m == http.MethodGet {
-				allow = append(allow, http.MethodHead)
-			}
-		}
-	}
-	return allow
 }
 
 // client is who sent r, as the core records and limits them.

@@ -12,6 +12,7 @@ import (
 	"oncelink/components"
 	"oncelink/core"
 	"oncelink/i18n"
+	"oncelink/web"
 )
 
 func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, a *core.Account) {
@@ -129,7 +130,7 @@ func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *core.Acc
 		}
 		f.Error, f.ErrorField = e.Message(i18n.From(r.Context())), e.Field
 		retryAfter(w, e.RetryAfter)
-		h.renderCreate(w, r, Status(e.Kind), components.Dashboard{Form: f})
+		h.renderCreate(w, r, web.Status(e.Kind), components.Dashboard{Form: f})
 		return
 	}
 	if err != nil {
@@ -145,7 +146,7 @@ func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *core.Acc
 		return
 	}
 	h.renderCreate(w, r, http.StatusCreated, components.Dashboard{Form: blank, Created: h.created(created)})
-	PublishAfter(w, r, h.core, created.Event())
+	web.PublishAfter(w, r, h.core, created.Event())
 }
 
 // readLinkForm reads a create form, urlencoded or multipart, into d, and
@@ -163,10 +164,10 @@ func (h *Handler) readLinkForm(w http.ResponseWriter, r *http.Request, d *core.D
 	}
 	// A file takes longer to arrive than a form: as long as its size
 	// takes at the slowest rate waited for.
-	BodyDeadline(w, time.Now().Add(h.core.UploadTime(r.ContentLength)))
+	web.BodyDeadline(w, time.Now().Add(h.core.UploadTime(r.ContentLength)))
 	form, err := d.ReadMultipart(r.Body, params["boundary"], r.ContentLength, h.client(r))
 	if err == nil {
-		BodyDeadline(w, time.Time{})
+		web.BodyDeadline(w, time.Time{})
 	}
 	return form, err
 }

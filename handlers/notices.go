@@ -8,6 +8,7 @@ import (
 	"oncelink/components"
 	"oncelink/core"
 	"oncelink/i18n"
+	"oncelink/web"
 )
 
 // noticeEvents are the events an endpoint may choose, with the ids of the
@@ -84,7 +85,7 @@ func (h *Handler) noticesRefused(w http.ResponseWriter, r *http.Request, a *core
 	}
 	var v components.Settings
 	set(&v.Notices, e)
-	h.renderSettings(w, r, a, Status(e.Kind), v)
+	h.renderSettings(w, r, a, web.Status(e.Kind), v)
 	return true
 }
 

@@ -7,6 +7,7 @@ import (
 	"oncelink/components"
 	"oncelink/core"
 	"oncelink/i18n"
+	"oncelink/web"
 )
 
 // recipient is who asks about a link in r: the client, the signed-in
@@ -96,7 +97,7 @@ func (h *Handler) showLink(w http.ResponseWriter, r *http.Request, tok string, s
 		retryAfter(w, sight.Lockout)
 	}
 	if refusal != nil {
-		status = Status(refusal.Kind)
+		status = web.Status(refusal.Kind)
 	}
 	if sight.Owner {
 		l, now := sight.Link, h.core.Now()
@@ -217,7 +218,7 @@ func (h *Handler) openLink(w http.ResponseWriter, r *http.Request) {
 		h.deliver(w, r, tok, o) // a URL link's is a 303 to its address
 	}
 	if o.Used {
-		PublishAfter(w, r, h.core, o.Event())
+		web.PublishAfter(w, r, h.core, o.Event())
 	}
 }
 

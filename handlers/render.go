@@ -18,6 +18,7 @@ import (
 	"oncelink/core"
 	"oncelink/i18n"
 	"oncelink/metrics"
+	"oncelink/web"
 )
 
 // Errors of the web's own, beside the core's.
@@ -29,53 +30,6 @@ var (
 	errBodyOnRead  = core.Refusal(core.Invalid, "body_on_read", "", "did_not_work")
 )
 
-// Status is the HTTP status of a refusal of kind k: what the web pages and
-// the JSON API both answer.
-func Status(k core.Kind) int {
-	switch k {
-	case core.Invalid:
-		return http.StatusBadRequest
-	case core.Unauthorized:
-		return http.StatusUnauthorized
-	case core.Forbidden:
-		return http.StatusForbidden
-	case core.NotFound:
-		return http.StatusNotFound
-	case core.NotAllowed:
-		return http.StatusMethodNotAllowed
-	case core.Conflict:
-		return http.StatusConflict
-	case core.Gone:
-		return http.StatusGone
-	case core.TooLarge:
-		return http.StatusRequestEntityTooLarge
-	case core.Unsupported:
-		return http.StatusUnsupportedMediaType
-	case core.Limited:
-		return http.StatusTooManyRequests
-	case core.Unavailable:
-		return http.StatusServiceUnavailable
-	case core.TooSlow:
-		return http.StatusRequestTimeout
-	case core.Misdirected:
-		return http.StatusMisdirectedRequest
-	}
-	return http.StatusInternalServerError
-}
-
-// Refusal is err as the core's words for the person: a *core.Error as it
-// is, a body over its bound as TooLarge; nil for anything else, a failure.
-func Refusal(err error) *core.Error {
-	if e, ok := core.AsError(err); ok {
-		return e
-	}
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		return core.Refusal(core.TooLarge, "body_too_large", "", "too_large", "Size", core.Size(tooBig.Limit))
-	}
-	return nil
-}
-
 // fail answers err as the one place that maps errors to pages: a refusal
 // as it says, and anything else as a 500 that is logged and not shown. A
 // database that failed is the 503 "try again" page, its cause logged. A
@@ -84,7 +38,7 @@ func Refusal(err error) *core.Error {
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	view := components.ErrorView{Status: http.StatusInternalServerError, Title: i18n.T(r.Context(), "title.internal"),
 		Message: i18n.T(r.Context(), "error.internal")}
-	e := Refusal(err)
+	e := web.Refusal(err)
 	switch {
 	case e == nil && r.Context().Err() != nil:
 		h.log.Debug("client went away", "method", r.Method, "path", LogPath(r.URL.Path), "err", err)
@@ -96,7 +50,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		view.SignIn = "/login?next=" + pathEscapeNext(returnTo(r))
 	}
 	if e != nil {
-		view.Status, view.Title, view.Message = Status(e.Kind), e.Heading(i18n.From(r.Context())), e.Message(i18n.From(r.Context()))
+		view.Status, view.Title, view.Message = web.Status(e.Kind), e.Heading(i18n.From(r.Context())), e.Message(i18n.From(r.Context()))
 		retryAfter(w, e.RetryAfter)
 		if (e.Kind == core.Limited || e.Kind == core.TooSlow) && r.ContentLength != 0 {
 			// The body is unread or cut short: rather than wait for its

@@ -11,6 +11,7 @@ import (
 	"oncelink/components"
 	"oncelink/core"
 	"oncelink/i18n"
+	"oncelink/web"
 )
 
 // requests is the owner's requests page: the "Request a secret" form and
@@ -68,7 +69,7 @@ func (h *Handler) createRequest(w http.ResponseWriter, r *http.Request, a *core.
 	c, err := h.core.CreateRequest(r.Context(), a.ID, core.RequestInput{Label: f.Label, Note: f.Note, Accepts: f.Accepts, TTL: f.TTL})
 	if e, ok := core.AsError(err); ok && e.Kind == core.Invalid {
 		f.Error, f.ErrorField = e.Message(i18n.From(r.Context())), e.Field
-		h.renderRequests(w, r, a, Status(e.Kind), f, nil)
+		h.renderRequests(w, r, a, web.Status(e.Kind), f, nil)
 		return
 	}
 	if err != nil {
@@ -149,11 +150,11 @@ func (h *Handler) fulfil(w http.ResponseWriter, r *http.Request) {
 		if params["boundary"] == "" {
 			err = core.ErrUnreadableForm
 		} else {
-			BodyDeadline(w, time.Now().Add(h.core.UploadTime(r.ContentLength)))
+			web.BodyDeadline(w, time.Now().Add(h.core.UploadTime(r.ContentLength)))
 			var form map[string][]string
 			form, err = d.ReadMultipart(r.Body, params["boundary"], r.ContentLength, h.client(r))
 			if err == nil {
-				BodyDeadline(w, time.Time{})
+				web.BodyDeadline(w, time.Time{})
 				if m := form["message"]; len(m) > 0 {
 					message = m[0]
 				}
@@ -175,7 +176,7 @@ func (h *Handler) fulfil(w http.ResponseWriter, r *http.Request) {
 		}
 		v := h.sendForm(tok, sight.Request)
 		v.Message, v.Error, v.ErrorField = refill(message), e.Message(i18n.From(r.Context())), e.Field
-		h.render(w, r, Status(e.Kind), components.SendPage(h.page(r, i18n.T(r.Context(), "requests.send.title")), v))
+		h.render(w, r, web.Status(e.Kind), components.SendPage(h.page(r, i18n.T(r.Context(), "requests.send.title")), v))
 		return
 	}
 	if err != nil {
@@ -191,7 +192,7 @@ func (h *Handler) fulfil(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, sent, http.StatusSeeOther)
 	}
 	for _, e := range f.Events() {
-		PublishAfter(w, r, h.core, e)
+		web.PublishAfter(w, r, h.core, e)
 	}
 }
 
@@ -234,5 +235,5 @@ func (h *Handler) openRequest(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, h.linkCookie(linkTok, grantCookie, o.Grant, int(h.core.Config().GrantTTL.Seconds())))
 	http.Redirect(w, r, "/l/"+linkTok, http.StatusSeeOther)
-	PublishAfter(w, r, h.core, o.Event())
+	web.PublishAfter(w, r, h.core, o.Event())
 }

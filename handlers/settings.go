@@ -8,6 +8,7 @@ import (
 	"oncelink/components"
 	"oncelink/core"
 	"oncelink/i18n"
+	"oncelink/web"
 )
 
 // settings is the signed-in account's own page: its password, sessions
@@ -89,7 +90,7 @@ func (h *Handler) createKey(w http.ResponseWriter, r *http.Request, a *core.Acco
 	k, err := h.core.CreateKey(r.Context(), a.ID, f.Name, f.Expires)
 	if e, ok := core.AsError(err); ok {
 		f.Error, f.ErrorField = e.Message(i18n.From(r.Context())), e.Field
-		h.renderSettings(w, r, a, Status(e.Kind), components.Settings{Form: f})
+		h.renderSettings(w, r, a, web.Status(e.Kind), components.Settings{Form: f})
 		return
 	}
 	if err != nil {
@@ -126,7 +127,7 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, a *core
 	}
 	changed, ended, err := h.core.ChangePassword(r.Context(), *a, r.PostForm.Get("current_password"), r.PostForm.Get("password"), h.sessionID(r))
 	if e, ok := core.AsError(err); ok && e.Kind != core.Unavailable && e.Kind != core.Limited {
-		h.renderSettings(w, r, a, Status(e.Kind), components.Settings{Password: components.PasswordForm{Error: e.Message(i18n.From(r.Context())), ErrorField: e.Field}})
+		h.renderSettings(w, r, a, web.Status(e.Kind), components.Settings{Password: components.PasswordForm{Error: e.Message(i18n.From(r.Context())), ErrorField: e.Field}})
 		return
 	}
 	if err != nil {
@@ -145,7 +146,7 @@ func (h *Handler) deleteOwnAccount(w http.ResponseWriter, r *http.Request, a *co
 	}
 	err := h.core.DeleteOwnAccount(r.Context(), *a, r.PostForm.Get("password"))
 	if e, ok := core.AsError(err); ok && e.Kind != core.Unavailable && e.Kind != core.Limited {
-		h.renderSettings(w, r, a, Status(e.Kind), components.Settings{Delete: components.DeleteForm{Error: e.Message(i18n.From(r.Context())), ErrorField: e.Field}})
+		h.renderSettings(w, r, a, web.Status(e.Kind), components.Settings{Delete: components.DeleteForm{Error: e.Message(i18n.From(r.Context())), ErrorField: e.Field}})
 		return
 	}
 	if err != nil {

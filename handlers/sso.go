@@ -7,6 +7,7 @@ import (
 	"oncelink/components"
 	"oncelink/core"
 	"oncelink/i18n"
+	"oncelink/web"
 )
 
 // The session keys of a single sign-on under way: what the browser must
@@ -92,7 +93,7 @@ func (h *Handler) ssoRefused(w http.ResponseWriter, r *http.Request, next string
 	retryAfter(w, e.RetryAfter)
 	form := h.loginView(next)
 	form.Error = e.Message(i18n.From(r.Context()))
-	h.renderLogin(w, r, Status(e.Kind), form)
+	h.renderLogin(w, r, web.Status(e.Kind), form)
 }
 
 // renderLogin shows the sign-in page. Its single sign-on form posts here

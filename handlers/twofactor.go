@@ -14,6 +14,7 @@ import (
 	"oncelink/components"
 	"oncelink/core"
 	"oncelink/i18n"
+	"oncelink/web"
 )
 
 // The session keys of a sign-in half done: the account that gave its
@@ -180,7 +181,7 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request) {
 	}
 	err = h.core.SecondStep(r.Context(), turn, *a, r.PostForm.Get("code"))
 	if e, ok := core.AsError(err); ok && (e.Kind == core.Unauthorized || e.Kind == core.Invalid) {
-		h.renderVerify(w, r, a, Status(e.Kind), e.Message(i18n.From(r.Context())))
+		h.renderVerify(w, r, a, web.Status(e.Kind), e.Message(i18n.From(r.Context())))
 		return
 	}
 	if err != nil {
@@ -317,7 +318,7 @@ func readCeremony(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 		}
 		return nil, core.ErrUnreadableForm
 	}
-	BodyDeadline(w, time.Time{})
+	web.BodyDeadline(w, time.Time{})
 	return b, nil
 }
 
@@ -395,7 +396,7 @@ func (h *Handler) confirmTOTP(w http.ResponseWriter, r *http.Request, a *core.Ac
 			h.settingsRefusal(w, r, a, perr, "totp")
 			return
 		}
-		h.renderSettings(w, r, a, Status(e.Kind), components.Settings{TwoFactor: components.TwoFactor{Enrolment: enrolment(pending, e.Message(i18n.From(r.Context())))}})
+		h.renderSettings(w, r, a, web.Status(e.Kind), components.Settings{TwoFactor: components.TwoFactor{Enrolment: enrolment(pending, e.Message(i18n.From(r.Context())))}})
 		return
 	}
 	if err != nil {
@@ -460,7 +461,7 @@ func (h *Handler) settingsRefusal(w http.ResponseWriter, r *http.Request, a *cor
 		h.fail(w, r, err)
 		return
 	}
-	h.renderSettings(w, r, a, Status(e.Kind), components.Settings{TwoFactor: components.TwoFactor{Error: e.Message(i18n.From(r.Context())), ErrorFor: form, ErrorField: e.Field}})
+	h.renderSettings(w, r, a, web.Status(e.Kind), components.Settings{TwoFactor: components.TwoFactor{Error: e.Message(i18n.From(r.Context())), ErrorFor: form, ErrorField: e.Field}})
 }
 
 // passkeyRegisterOptions starts adding a passkey named by the form.

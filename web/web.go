@@ -1,0 +1,123 @@
+// Package web holds what both HTTP doors over the core, the web pages
+// (handlers) and the JSON API (api), answer alike: the status of each kind
+// of refusal, the methods a path takes, the bound on a request's body, the
+// name of a file sent, and a live event published once the answer is out.
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"oncelink/core"
+	"oncelink/live"
+)
+
+// Status is the HTTP status of a refusal of kind k: what the web pages and
+// the JSON API both answer.
+func Status(k core.Kind) int {
+	switch k {
+	case core.Invalid:
+		return http.StatusBadRequest
+	case core.Unauthorized:
+		return http.StatusUnauthorized
+	case core.Forbidden:
+		return http.StatusForbidden
+	case core.NotFound:
+		return http.StatusNotFound
+	case core.NotAllowed:
+		return http.StatusMethodNotAllowed
+	case core.Conflict:
+		return http.StatusConflict
+	case core.Gone:
+		return http.StatusGone
+	case core.TooLarge:
+		return http.StatusRequestEntityTooLarge
+	case core.Unsupported:
+		return http.StatusUnsupportedMediaType
+	case core.Limited:
+		return http.StatusTooManyRequests
+	case core.Unavailable:
+		return http.StatusServiceUnavailable
+	case core.TooSlow:
+		return http.StatusRequestTimeout
+	case core.Misdirected:
+		return http.StatusMisdirectedRequest
+	}
+	return http.StatusInternalServerError
+}
+
+// Refusal is err as the core's words for the person: a *core.Error as it
+// is, a body over its bound as TooLarge; nil for anything else, a failure.
+func Refusal(err error) *core.Error {
+	if e, ok := core.AsError(err); ok {
+		return e
+	}
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return core.Refusal(core.TooLarge, "body_too_large", "", "too_large", "Size", core.Size(tooBig.Limit))
+	}
+	return nil
+}
+
+// Allowed lists the methods that a route of mux other than its catch-all
+// pattern takes for r's path: what a 405's Allow header names.
+func Allowed(mux *http.ServeMux, r *http.Request, catchAll string) []string {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
+		probe := &http.Request{Method: m, Host: r.Host, URL: r.URL}
+		if _, pattern := mux.Handler(probe); pattern != catchAll {
+			allow = append(allow, m)
+			if m == http.MethodGet {
+				allow = append(allow, http.MethodHead)
+			}
+		}
+	}
+	return allow
+}
+
+// BodyDeadline sets when the rest of the request's body must have arrived;
+// a read after it fails. The zero time lifts the bound once the body is
+// read, so that it cannot end the request that goes on: net/http watches
+// the connection after the body, and a read that times out there would
+// cancel the request.
+func BodyDeadline(w http.ResponseWriter, t time.Time) {
+	// A ResponseWriter that cannot, such as a test's recorder, leaves the
+	// body unbounded.
+	http.NewResponseController(w).SetReadDeadline(t)
+}
+
+// PublishAfter sends the answer written to w so far, then has svc publish
+// e: a use already spent, or a new link's only showing of its URL, must
+// not wait on the dashboards and streams. Without a flush, the answer's
+// last bytes would stay in net/http's buffers until the handler returns.
+func PublishAfter(w http.ResponseWriter, r *http.Request, svc *core.Service, e live.Event) {
+	// A writer that cannot flush sends it all when the handler returns.
+	_ = http.NewResponseController(w).Flush()
+	svc.Publish(r.Context(), e)
+}
+
+// ContentDisposition is a Content-Disposition header for name (RFC 6266):
+// a plain ASCII filename for old clients and the exact one as UTF-8 in
+// filename*.
+func ContentDisposition(disposition, name string) string {
+	var ascii, exact strings.Builder
+	for _, r := range name {
+		switch {
+		case r < 0x20 || r >= 0x7f || r == '"' || r == '\\':
+			ascii.WriteByte('_')
+		default:
+			ascii.WriteRune(r)
+		}
+	}
+	for _, b := range []byte(name) {
+		if b < 0x80 && (b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || strings.IndexByte("!#$&+-.^_`|~", b) >= 0) {
+			exact.WriteByte(b)
+		} else {
+			fmt.Fprintf(&exact, "%%%02X", b)
+		}
+	}
+	return fmt.Sprintf(`%s; filename="%s"; filename*=UTF-8''%s`, disposition, ascii.String(), exact.String())
+}
