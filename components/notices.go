@@ -47,6 +47,10 @@ type AddressForm struct {
 
 // WebhookForm is the new-endpoint form, after a try.
 type WebhookForm struct {
+	// FormKey is sent with the form and with each endpoint's rotate
+	// button, so that a reload of the page that showed a secret makes no
+	// second endpoint or secret.
+	FormKey    string
 	URL        string
 	Events     []string
 	Error      string

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"crypto/rand"
 	"net/http"
 	"strings"
 
@@ -63,6 +64,9 @@ func (h *Handler) fillNotices(r *http.Request, a *core.Account, v *components.No
 	}
 	v.Events = eventChoices(ctx)
 	v.AtLimit = len(hooks) >= core.MaxWebhooks
+	if v.WebhookForm.FormKey == "" {
+		v.WebhookForm.FormKey = rand.Text()
+	}
 	return nil
 }
 
@@ -170,7 +174,10 @@ func (h *Handler) createWebhook(w http.ResponseWriter, r *http.Request, a *core.
 		h.fail(w, r, err)
 		return
 	}
-	f := components.WebhookForm{URL: strings.TrimSpace(r.PostForm.Get("url")), Events: r.PostForm["events"]}
+	f := components.WebhookForm{FormKey: r.PostForm.Get("form_key"), URL: strings.TrimSpace(r.PostForm.Get("url")), Events: r.PostForm["events"]}
+	if h.webhookSentTwice(w, r, a, f.FormKey) {
+		return
+	}
 	c, err := h.core.CreateWebhook(r.Context(), a.ID, f.URL, f.Events)
 	if h.noticesRefused(w, r, a, err, func(n *components.Notices, e *core.Error) {
 		f.Error, f.ErrorField = e.Message(i18n.From(r.Context())), e.Field
@@ -182,8 +189,23 @@ func (h *Handler) createWebhook(w http.ResponseWriter, r *http.Request, a *core.
 		h.fail(w, r, err)
 		return
 	}
+	h.rememberSent(r, webhookForms, f.FormKey)
 	h.renderSettings(w, r, a, http.StatusCreated, components.Settings{Notices: components.Notices{
 		NewWebhook: &components.NewWebhook{URL: c.Webhook.URL, Secret: c.Secret}}})
+}
+
+// webhookSentTwice answers a webhook form that made a secret already, sent
+// again by a reload of the page that showed it or a second click: the
+// secret is not kept anywhere to show again, and a second endpoint or
+// secret would be one the owner never asked for. It reports whether it
+// answered.
+func (h *Handler) webhookSentTwice(w http.ResponseWriter, r *http.Request, a *core.Account, key string) bool {
+	if !h.sentAlready(r, webhookForms, key) {
+		return false
+	}
+	f := components.WebhookForm{Error: i18n.T(r.Context(), "notices.webhooks.sent_twice")}
+	h.renderSettings(w, r, a, http.StatusConflict, components.Settings{Notices: components.Notices{WebhookForm: f}})
+	return true
 }
 
 // deleteWebhook deletes one of the account's endpoints.
@@ -209,6 +231,10 @@ func (h *Handler) rotateWebhook(w http.ResponseWriter, r *http.Request, a *core.
 	if err == nil {
 		err = parseForm(w, r)
 	}
+	key := r.PostForm.Get("form_key")
+	if err == nil && h.webhookSentTwice(w, r, a, key) {
+		return
+	}
 	var c core.NewWebhook
 	if err == nil {
 		c, err = h.core.RotateWebhook(r.Context(), a.ID, id)
@@ -217,6 +243,7 @@ func (h *Handler) rotateWebhook(w http.ResponseWriter, r *http.Request, a *core.
 		h.fail(w, r, err)
 		return
 	}
+	h.rememberSent(r, webhookForms, key)
 	h.renderSettings(w, r, a, http.StatusOK, components.Settings{Notices: components.Notices{
 		NewWebhook: &components.NewWebhook{URL: c.Webhook.URL, Secret: c.Secret, Rotated: true, PreviousUntil: c.Webhook.PreviousUntil}}})
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"golang.org/x/net/html"
 
 	"oncelink/core"
 	"oncelink/internal/browsertest"
@@ -110,6 +111,60 @@ func TestRotateWebhookOnSettings(t *testing.T) {
 				t.Error("a day after rotating the page still says the previous secret signs")
 			}
 		})
+	}
+}
+
+// formKeyOf is the form key of the one form on the page that posts to
+// action.
+func formKeyOf(t *testing.T, body, action string) string {
+	t.Helper()
+	inputs := findAll(parseHTML(t, body), func(n *html.Node) bool {
+		return attr(n, "name") == "form_key" && n.Parent != nil && attr(n.Parent, "action") == action
+	})
+	if len(inputs) != 1 || attr(inputs[0], "value") == "" {
+		t.Fatalf("the form to %s carries %d form keys", action, len(inputs))
+	}
+	return attr(inputs[0], "value")
+}
+
+// TestWebhookFormsSentTwice sends the add-endpoint form and a rotate
+// button again, as a reload of the page that showed the secret would: the
+// second sending makes no endpoint or secret, says why and shows none.
+func TestWebhookFormsSentTwice(t *testing.T) {
+	s := newTestServer(t, func(c *core.Config) { c.WebhookAllowPrivate = true })
+	ada := s.admin()
+	add := url.Values{"form_key": {formKeyOf(t, ada.get("/settings").body, "/settings/webhooks")},
+		"url": {"http://127.0.0.1:9/hook"}, "events": {"link.opened"}}
+	made := ada.post("/settings/webhooks", add)
+	if made.StatusCode != http.StatusCreated {
+		t.Fatalf("add an endpoint: %d", made.StatusCode)
+	}
+	refusedTwice := func(what string, res response) {
+		t.Helper()
+		if res.StatusCode != http.StatusConflict || !strings.Contains(res.body, "This form was sent already") || shownSecret.MatchString(res.body) {
+			t.Fatalf("%s sent again: %d, shows a secret: %v", what, res.StatusCode, shownSecret.MatchString(res.body))
+		}
+	}
+	refusedTwice("the add form", ada.post("/settings/webhooks", add))
+	hooks, err := s.h.core.Webhooks(context.Background(), 1)
+	if err != nil || len(hooks) != 1 {
+		t.Fatalf("after the same form twice: %d endpoints, %v", len(hooks), err)
+	}
+
+	rotate := "/settings/webhooks/" + itoa(hooks[0].ID) + "/rotate"
+	form := url.Values{"form_key": {formKeyOf(t, made.body, rotate)}}
+	rotated := ada.post(rotate, form)
+	if rotated.StatusCode != http.StatusOK {
+		t.Fatalf("rotate: %d", rotated.StatusCode)
+	}
+	shown := secretOnPage(t, rotated.body)
+	refusedTwice("the rotate button", ada.post(rotate, form))
+	hooks, err = s.h.core.Webhooks(context.Background(), 1)
+	if err != nil || core.WebhookSecret(hooks[0]) != shown {
+		t.Fatal("sending the rotate button again changed the secret shown")
+	}
+	if again := ada.post(rotate, url.Values{"form_key": {formKeyOf(t, rotated.body, rotate)}}); again.StatusCode != http.StatusOK {
+		t.Fatalf("a fresh rotate button: %d", again.StatusCode)
 	}
 }
 

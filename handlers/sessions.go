@@ -136,6 +136,7 @@ const (
 	keyForms     = "key_forms"
 	requestForms = "request_forms"
 	resetForms   = "reset_forms"
+	webhookForms = "webhook_forms"
 	keptFormKeys = 8
 )
 

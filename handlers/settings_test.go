@@ -320,11 +320,7 @@ func TestKeyFormSentTwiceMakesOneKey(t *testing.T) {
 	c := s.admin()
 	formKey := func(body string) string {
 		t.Helper()
-		inputs := findAll(parseHTML(t, body), func(n *html.Node) bool { return attr(n, "name") == "form_key" })
-		if len(inputs) != 1 || attr(inputs[0], "value") == "" {
-			t.Fatalf("the key form carries %d form keys", len(inputs))
-		}
-		return attr(inputs[0], "value")
+		return formKeyOf(t, body, "/settings/keys")
 	}
 	first := formKey(c.get("/settings").body)
 	form := url.Values{"form_key": {first}, "name": {"laptop"}, "expires": {"30d"}}
