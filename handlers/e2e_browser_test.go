@@ -20,7 +20,6 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
-	"oncelink/assets"
 	"oncelink/core"
 	"oncelink/e2e"
 	"oncelink/internal/browsertest"
@@ -80,12 +79,7 @@ func (b *bodies) holding(t *testing.T, dir string, needles map[string][]byte) []
 // whose size is updated. The Cues' positions, before it, stay right.
 func paddedVideo(t *testing.T, size int) []byte {
 	t.Helper()
-	f, err := assets.Open("media/sample-video.webm")
-	if err != nil {
-		t.Fatal(err)
-	}
-	video, _ := io.ReadAll(f)
-	f.Close()
+	video := assetBytes(t, "media/sample-video.webm")
 	// EBML header (4-byte ID, 1-byte size), then the Segment's ID and its
 	// 8-byte size, as the sample's muxer writes them.
 	head := 4 + 1 + int(video[4]&0x7f)
@@ -177,6 +171,12 @@ func TestBrowserE2E(t *testing.T) {
 	if err := os.WriteFile(videoPath, video, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// A recording, which the sender's browser calls video/webm by its
+	// name.
+	audioPath := filepath.Join(t.TempDir(), "voice-note.webm")
+	if err := os.WriteFile(audioPath, assetBytes(t, "media/sample-audio.webm"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	const message = "The safe opens with 31-07-88, said nobody."
 	target := front.URL + "/healthz"
 
@@ -199,6 +199,10 @@ func TestBrowserE2E(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`input[name=kind][value=file]`)),
 		chromedp.WaitVisible(chromedp.ID("file")),
 		chromedp.SetUploadFiles(chromedp.ID("file"), []string{videoPath}))
+	audioLink := e2eCreate(t, owner, s, front.URL,
+		chromedp.Click(chromedp.CSS(`input[name=kind][value=file]`)),
+		chromedp.WaitVisible(chromedp.ID("file")),
+		chromedp.SetUploadFiles(chromedp.ID("file"), []string{audioPath}))
 	problems.Check(owner)
 
 	// The dashboard marks them.
@@ -206,8 +210,8 @@ func TestBrowserE2E(t *testing.T) {
 		t.Fatal(err)
 	}
 	marks, err := chromedp.Run(owner, chromedp.Evaluate[int](`document.querySelectorAll("[data-testid=link-row] [data-testid=e2e-mark]").length`))
-	if err != nil || marks != 3 {
-		t.Fatalf("%d rows marked end-to-end, want 3 (%v)", marks, err)
+	if err != nil || marks != 4 {
+		t.Fatalf("%d rows marked end-to-end, want 4 (%v)", marks, err)
 	}
 
 	// Preview bots burn nothing: a GET, and a browser that runs the
@@ -285,6 +289,19 @@ func TestBrowserE2E(t *testing.T) {
 		strings.Contains(said, "js.player.") || !strings.Contains(said, "Playing") {
 		t.Fatalf("the player says %q (%v)", said, err)
 	}
+
+	// The recording plays as one, without a picture.
+	e2eOpenPage(t, recipient, audioLink)
+	if err := chromedp.Do(recipient,
+		chromedp.Click(chromedp.CSS(`[data-testid=open]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=player-audio] audio`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if videos, err := chromedp.Run(recipient, chromedp.Evaluate[int](`document.querySelectorAll("video").length`)); err != nil || videos != 0 {
+		t.Errorf("the recording's page shows %d video elements (%v)", videos, err)
+	}
+	browsertest.Shoot(t, recipient, "e2e-recording")
 	rp.Check(recipient)
 
 	// Each was used once: a second open gets nothing.

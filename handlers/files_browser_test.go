@@ -15,7 +15,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"oncelink/assets"
 	"oncelink/core"
 	"oncelink/internal/browsertest"
 )
@@ -149,12 +148,7 @@ func TestBrowserPlaysAndSeeksSharedMedia(t *testing.T) {
 
 func TestBrowserSharedVideoPage(t *testing.T) {
 	s := newTestServer(t)
-	f, err := assets.Open("media/sample-video.webm")
-	if err != nil {
-		t.Fatal(err)
-	}
-	video, _ := io.ReadAll(f)
-	f.Close()
+	video := assetBytes(t, "media/sample-video.webm")
 	link := s.admin().shareFile("Holiday clip.webm", video)
 
 	ctx := browsertest.New(t, chromedp.Flag("autoplay-policy", "no-user-gesture-required"))

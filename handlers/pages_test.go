@@ -331,15 +331,7 @@ func TestCreatedLinkComesWithInstructions(t *testing.T) {
 func TestSharedMediaPage(t *testing.T) {
 	s := newTestServer(t)
 	c := s.admin()
-	f, err := assets.Open("media/sample-video.webm")
-	if err != nil {
-		t.Fatal(err)
-	}
-	video, err := io.ReadAll(f)
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	video := assetBytes(t, "media/sample-video.webm")
 	for _, tt := range []struct {
 		name     string
 		body     []byte
@@ -399,4 +391,19 @@ func TestTableHeadersAreNamed(t *testing.T) {
 			}
 		}
 	}
+}
+
+// assetBytes is the embedded asset at name, such as a sample clip.
+func assetBytes(t *testing.T, name string) []byte {
+	t.Helper()
+	f, err := assets.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -350,7 +350,29 @@
   }
   form.hidden = false;
 
-  function show(header, parts) {
+  // hasPicture reports whether the media at url has a picture. The
+  // sender's browser names a file's type by its extension, so an
+  // audio-only WebM or MP4 comes as video; its metadata tells. Media the
+  // browser cannot read counts as video, as it was named.
+  function hasPicture(url) {
+    return new Promise((resolve) => {
+      const probe = document.createElement('video');
+      probe.preload = 'metadata';
+      probe.muted = true;
+      const done = (picture) => {
+        clearTimeout(timer);
+        probe.removeAttribute('src');
+        probe.load();
+        resolve(picture);
+      };
+      const timer = setTimeout(() => done(true), 5000);
+      probe.addEventListener('loadedmetadata', () => done(probe.videoWidth > 0), { once: true });
+      probe.addEventListener('error', () => done(true), { once: true });
+      probe.src = url;
+    });
+  }
+
+  async function show(header, parts) {
     result.replaceChildren();
     if (header.kind === 'url') {
       const u = new TextDecoder('utf-8', { fatal: true }).decode(concat(parts));
@@ -393,9 +415,10 @@
     // A file: only a media type plays; anything else is bytes to save,
     // never a page of this origin.
     const type = String(header.type || '');
-    const media = /^(audio|video)\/[\w.+-]+$/.test(type) ? type.split('/')[0] : '';
+    let media = /^(audio|video)\/[\w.+-]+$/.test(type) ? type.split('/')[0] : '';
     const blob = new Blob(parts, { type: media ? type : 'application/octet-stream' });
     const url = URL.createObjectURL(blob);
+    if (media === 'video' && !(await hasPicture(url))) media = 'audio';
     const name = String(header.name || t('js.e2e.file'));
     const tpl = media && root.querySelector(`template[data-e2e-player="${media}"]`);
     if (tpl) {
@@ -455,7 +478,7 @@
         return;
       }
       status('');
-      show(opened.header, opened.parts);
+      await show(opened.header, opened.parts);
       // What the page said before the open no longer holds; this page
       // is now the only copy, since the key left the address.
       document.querySelectorAll('[data-before-open]').forEach((el) => { el.hidden = true; });
