@@ -20,18 +20,19 @@ const e2eClaimField = "claim"
 // which the script decrypts with the key from the address's fragment. No
 // grant is set: the page dropped the key from its address as soon as it
 // read it, so a reload could not decrypt what it would fetch again. A
-// refusal comes back as its message, in plain text, with its status.
+// refusal comes back as fail's JSON for scripts; a wrong password's says
+// how many tries are left, as the page without the script does.
 func (h *Handler) openE2E(w http.ResponseWriter, r *http.Request, turn core.Turn, tok string) {
 	rc := h.recipient(r)
 	rc.Grants = nil
 	rc.Claim = r.PostForm.Get(e2eClaimField)
 	o, err := h.core.Open(r.Context(), turn, tok, r.PostForm.Get("password"), rc)
-	if e, ok := core.AsError(err); ok {
-		retryAfter(w, e.RetryAfter)
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Header().Set("Oncelink-Error", e.Code)
-		w.WriteHeader(web.Status(e.Kind))
-		io.WriteString(w, e.Message(i18n.From(r.Context())))
+	if e, ok := core.AsError(err); ok && e.Code == core.ErrWrongPassword.Code {
+		reply := scriptRefusal{Code: e.Code, Field: e.Field, Title: e.Heading(i18n.From(r.Context())), Message: e.Message(i18n.From(r.Context()))}
+		if sight, err := h.core.Look(r.Context(), tok, rc, false); err == nil && sight.AttemptsLeft > 0 {
+			reply.Hint = i18n.T(r.Context(), "recipient.open.attempts_left", "Tries", i18n.N(r.Context(), "format.tries", sight.AttemptsLeft))
+		}
+		writeJSON(w, web.Status(e.Kind), reply)
 		return
 	}
 	if err != nil {

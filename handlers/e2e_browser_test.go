@@ -418,6 +418,34 @@ func TestBrowserE2EVectors(t *testing.T) {
 		poll(t, ctx, `(m => !!m && m.value === `+jsString(v.Plaintext)+`)(document.querySelector("[data-testid=e2e-message]"))`, 10*time.Second)
 	}
 
+	// A wrong password: refused beside its field, with the tries left, as
+	// on any link's page; the right one then opens.
+	for _, v := range readVectors(t) {
+		if v.Header.Kind != "message" || v.Password == "" {
+			continue
+		}
+		ct, _ := base64.RawURLEncoding.DecodeString(v.Ciphertext)
+		e2eOpenPage(t, ctx, s.shareE2E("message", v.Password, v.Check, ct)+"#"+v.Secret)
+		if err := chromedp.Do(ctx,
+			chromedp.SendKeys(chromedp.ID("link-password"), "not "+v.Password),
+			chromedp.Click(chromedp.CSS(`[data-testid=open]`)),
+			chromedp.WaitVisible(chromedp.CSS(`.field [data-testid=attempts-left]`)),
+		); err != nil {
+			t.Fatal(err)
+		}
+		said, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(f => [f.getAttribute("aria-invalid"), f.getAttribute("aria-describedby"),
+			document.getElementById("error-password").textContent, document.querySelector("[data-testid=e2e-error]").hidden].join("|"))(document.getElementById("link-password"))`))
+		if err != nil || !strings.HasPrefix(said, "true|error-password link-password-tries link-password-help|That password is not right.") || !strings.HasSuffix(said, "|true") {
+			t.Errorf("a wrong password is shown as %q (%v)", said, err)
+		}
+		browsertest.Shoot(t, ctx, "e2e-recipient-wrong-password")
+		if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.ID("link-password"), v.Password), chromedp.Click(chromedp.CSS(`[data-testid=open]`))); err != nil {
+			t.Fatal(err)
+		}
+		poll(t, ctx, `(m => !!m && m.value === `+jsString(v.Plaintext)+`)(document.querySelector("[data-testid=e2e-message]"))`, 10*time.Second)
+		break
+	}
+
 	v := readVectors(t)[0]
 	ct, _ := base64.RawURLEncoding.DecodeString(v.Ciphertext)
 

@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -74,9 +75,8 @@ func TestE2ERecipientPage(t *testing.T) {
 		t.Fatalf("an open without a claim: %d", res.StatusCode)
 	}
 	wrong := base64.RawURLEncoding.EncodeToString(e2e.Claim(e2e.NewSecret()))
-	if res := r.post(path, url.Values{"claim": {wrong}}); res.StatusCode != http.StatusForbidden || res.Header.Get("Oncelink-Error") != "wrong_key" ||
-		!strings.HasPrefix(res.Header.Get("Content-Type"), "text/plain") {
-		t.Fatalf("a wrong claim: %d %v", res.StatusCode, res.Header)
+	if reply, status := e2eOpen(r, path, url.Values{"claim": {wrong}}); status != http.StatusForbidden || reply.Code != "wrong_key" || reply.Message == "" {
+		t.Fatalf("a wrong claim: %d %+v", status, reply)
 	}
 	res := r.post(path, url.Values{"claim": {claim}})
 	if res.StatusCode != http.StatusOK || !bytes.Equal([]byte(res.body), ct) || res.Header.Get("Content-Type") != "application/octet-stream" {
@@ -89,5 +89,41 @@ func TestE2ERecipientPage(t *testing.T) {
 	}
 	if res := r.get(path); res.StatusCode != http.StatusGone {
 		t.Fatalf("after the open: %d", res.StatusCode)
+	}
+}
+
+// e2eOpen sends the open of an end-to-end link as e2e.js does, and reads a
+// refusal as it does.
+func e2eOpen(c *testClient, path string, form url.Values) (scriptRefusal, int) {
+	c.t.Helper()
+	res := c.request(http.MethodPost, path, strings.NewReader(form.Encode()),
+		http.Header{"Content-Type": {formType}, "Accept": {"application/json"}})
+	var reply scriptRefusal
+	if res.StatusCode != http.StatusOK {
+		if err := json.Unmarshal([]byte(res.body), &reply); err != nil {
+			c.t.Fatalf("a refusal that is not JSON: %d %s", res.StatusCode, res.body)
+		}
+	}
+	return reply, res.StatusCode
+}
+
+// A wrong password on an end-to-end link is refused beside the password
+// field, with the tries left, as on any other link's page.
+func TestE2EWrongPassword(t *testing.T) {
+	s := newTestServer(t)
+	s.admin()
+	secret := e2e.NewSecret()
+	claim := base64.RawURLEncoding.EncodeToString(e2e.Claim(secret))
+	ct := e2e.Seal(e2e.Key(secret, "right horse"), e2e.Header{Kind: "message"}, []byte("behind a password too"))
+	link := s.shareE2E("message", "right horse", base64.RawURLEncoding.EncodeToString(e2e.Check(e2e.Claim(secret))), ct)
+	path := link[len(s.URL):]
+	r := s.client()
+	reply, status := e2eOpen(r, path, url.Values{"claim": {claim}, "password": {"wrong horse"}})
+	if status != http.StatusForbidden || reply.Code != "wrong_password" || reply.Field != "password" ||
+		!strings.Contains(reply.Message, "not right") || !strings.Contains(reply.Hint, "left before oncelink makes you wait") {
+		t.Fatalf("a wrong password: %d %+v", status, reply)
+	}
+	if _, status := e2eOpen(r, path, url.Values{"claim": {claim}, "password": {"right horse"}}); status != http.StatusOK {
+		t.Fatalf("the right password after a wrong one: %d", status)
 	}
 }

@@ -61,12 +61,12 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		h.log.Error("request failed", "method", r.Method, "path", LogPath(r.URL.Path), "err", err)
 	}
 	if wantsJSON(r) {
-		// A page's script (passkeys.js) shows the message itself.
-		code := "internal"
+		// A page's script (passkeys.js, e2e.js) shows the message itself.
+		reply := scriptRefusal{Code: "internal", Title: view.Title, Message: view.Message}
 		if e != nil {
-			code = e.Code
+			reply.Code, reply.Field = e.Code, e.Field
 		}
-		writeJSON(w, view.Status, map[string]string{"code": code, "title": view.Title, "message": view.Message})
+		writeJSON(w, view.Status, reply)
 		return
 	}
 	if isHTMX(r) {
@@ -84,6 +84,17 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	h.render(w, r, view.Status, components.ErrorPage(h.page(r, view.Title), view))
+}
+
+// scriptRefusal is a refusal as a page's script reads it: the code, the
+// field it concerns, and what to say, in the reader's language. Hint, when
+// set, is a word more for beside the field, such as the tries left.
+type scriptRefusal struct {
+	Code    string `json:"code"`
+	Field   string `json:"field,omitempty"`
+	Title   string `json:"title"`
+	Message string `json:"message"`
+	Hint    string `json:"hint,omitempty"`
 }
 
 // returnTo is the page to come back to after signing in again: the page an

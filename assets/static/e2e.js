@@ -444,9 +444,43 @@
     result.append(p);
   }
 
+  // passwordRefused shows a refusal of the password beside its field, with
+  // the tries left, as the page without this script does; with no text, it
+  // clears what it showed.
+  const passwordRefused = (text, hint) => {
+    const field = form.elements.password;
+    if (!field) return;
+    field.parentElement.querySelectorAll('[data-e2e-field-error]').forEach((el) => { el.remove(); });
+    const ids = ['link-password-help'];
+    let last = field;
+    for (const [id, line, testid] of [['error-password', text, 'form-error'], ['link-password-tries', text && hint, 'attempts-left']]) {
+      if (!line) continue;
+      const el = document.createElement('small');
+      el.id = id;
+      el.textContent = line;
+      el.dataset.testid = testid;
+      el.dataset.e2eFieldError = '';
+      if (id === 'error-password') {
+        el.className = 'error field-error';
+        el.setAttribute('role', 'alert');
+      }
+      last.after(el);
+      last = el;
+      ids.splice(ids.length - 1, 0, id);
+    }
+    field.setAttribute('aria-describedby', ids.join(' '));
+    if (text) {
+      field.setAttribute('aria-invalid', 'true');
+      field.select();
+    } else {
+      field.removeAttribute('aria-invalid');
+    }
+  };
+
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     fail('');
+    passwordRefused('');
     const alerts = document.getElementById('alerts');
     if (alerts) alerts.textContent = ''; // as app.js does before htmx's requests
     const button = form.querySelector('button[type=submit]');
@@ -457,13 +491,22 @@
       const body = new URLSearchParams();
       body.set('claim', b64u(await claimOf(secret)));
       if (password) body.set('password', password);
-      const res = await fetch(msg.action, { method: 'POST', body, credentials: 'same-origin', cache: 'no-store', redirect: 'error' });
+      const res = await fetch(msg.action, {
+        method: 'POST', body, credentials: 'same-origin', cache: 'no-store', redirect: 'error',
+        headers: { Accept: 'application/json' },
+      });
       if (!res.ok) {
-        const plain = /^text\/plain/.test(res.headers.get('Content-Type') || '');
+        let reply = {};
+        try {
+          reply = await res.json();
+        } catch (err) { /* not oncelink's answer: a proxy's page */ }
         status('');
-        fail(plain ? await res.text() : msg.msgFailed);
-        const again = res.headers.get('Oncelink-Error') === 'wrong_password' || res.status === 429;
-        form.hidden = !again;
+        if (reply.field === 'password' && form.elements.password) {
+          passwordRefused(reply.message, reply.hint);
+        } else {
+          fail(reply.message || msg.msgFailed);
+        }
+        form.hidden = !(reply.code === 'wrong_password' || res.status === 429);
         return;
       }
       const ct = new Uint8Array(await res.arrayBuffer());
