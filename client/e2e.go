@@ -85,8 +85,13 @@ func (c *Client) openE2E(ctx context.Context, base, tok string, secret []byte, p
 		return nil, err
 	}
 	if res.Header.Get("Oncelink-Kind") != "e2e" {
-		res.Body.Close()
-		return nil, errors.New(c.t("cli.client.not_e2e", "Kind", fmt.Sprintf("%q", res.Header.Get("Oncelink-Kind"))))
+		// The server opened a link of its own sealing as any other: its
+		// one use is spent, and this is what it delivers.
+		o, err := c.opened(res)
+		if o != nil {
+			o.ServerSealed = true
+		}
+		return o, err
 	}
 	r, err := e2e.NewReader(res.Body, e2e.Key(secret, password))
 	if err != nil {

@@ -31,7 +31,12 @@ func main() {
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "oncelink:", err)
+		// Line by line: a problem's text may come from any server.
+		lines := strings.Split(err.Error(), "\n")
+		for i, l := range lines {
+			lines[i] = printable(l)
+		}
+		fmt.Fprintln(os.Stderr, "oncelink:", strings.Join(lines, "\n"))
 	}
 	os.Exit(exitCode(err))
 }

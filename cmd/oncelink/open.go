@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"oncelink/client"
 )
@@ -31,17 +33,27 @@ func openCommand(fs *flag.FlagSet) runFunc {
 		// Opening a link needs no key. A signed-in client sends its key to
 		// its own server only, where a link meant for its account, or a
 		// request of the account, needs it.
-		c, err := signedIn(p)
-		if err != nil {
+		c, signInErr := signedIn(p)
+		if signInErr != nil {
 			c = p.client("", "")
 		}
 		// The file to write is made before the link is used: a path that
 		// cannot be written is told while the link still works.
-		var out *outputFile
-		if *output != "" && *output != "-" {
-			if out, err = createOutput(p, *output); err != nil {
-				return err
-			}
+		var (
+			out *outputFile
+			err error
+		)
+		switch {
+		case *output != "" && *output != "-":
+			out, err = createOutput(p, *output)
+		case *output == "" && isTerminal(p.stdout):
+			// A file is then saved in the working directory (saveAsNew).
+			out, err = createSpare(p)
+		}
+		if err != nil {
+			return err
+		}
+		if out != nil {
 			defer out.discard()
 		}
 		password := ""
@@ -61,10 +73,16 @@ func openCommand(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
+		if o.ServerSealed {
+			fmt.Fprintln(p.stderr, p.T("cli.open.not_e2e"))
+		}
 		if o.Kind != "file" {
 			text := o.Message
 			if o.Kind == "url" {
 				text = o.URL + "\n"
+			}
+			if out != nil && out.spare {
+				out = nil // a terminal shows a message
 			}
 			return writeText(out, text, p.stdout)
 		}
@@ -95,16 +113,16 @@ func saveFile(out *outputFile, o *client.Opened, p *proc) error {
 	var from io.Reader = body
 	var bar *progress
 	if isTerminal(p.stderr) {
-		bar = newProgress(p.stderr, o.Name, o.Size)
+		bar = newProgress(p.stderr, printable(o.Name), o.Size)
 		from = io.TeeReader(body, bar)
 	}
 	var err error
 	saved := ""
 	switch {
+	case out != nil && out.spare:
+		saved, err = out.saveAsNew(o.Name, from)
 	case out != nil:
 		err = out.keep(from)
-	case isTerminal(p.stdout):
-		saved, err = saveAsNew(o.Name, from)
 	default:
 		_, err = io.Copy(p.stdout, from)
 	}
@@ -147,6 +165,26 @@ type outputFile struct {
 	path string
 	f    *os.File
 	part bool // f is the temporary file
+	// spare is set for the file of a file opened on a terminal without
+	// -o, which saveAsNew names after the file once it is whole.
+	spare bool
+}
+
+// createSpare makes the temporary file in the working directory that a
+// file opened on a terminal is saved to, or says in p's language why the
+// directory cannot be written: before the link is used, not once its
+// content has arrived.
+func createSpare(p *proc) (*outputFile, error) {
+	f, err := os.CreateTemp(".", ".oncelink-*.part")
+	var pathErr *fs.PathError
+	if errors.As(err, &pathErr) {
+		err = pathErr.Err
+	}
+	if err != nil {
+		dir, _ := os.Getwd()
+		return nil, errors.New(p.T("cli.open.output_unwritable", "Path", printable(dir), "Err", err))
+	}
+	return &outputFile{f: f, part: true, spare: true}, nil
 }
 
 // createOutput opens path for writing, or says in p's language why it
@@ -204,14 +242,18 @@ func (o *outputFile) discard() {
 	}
 }
 
-// saveAsNew writes r to a new file in the working directory, named after
-// the shared file, or with " (2)" and on added when that name is taken.
-// The name loses any directory, and a leading dot that would hide it.
-func saveAsNew(name string, r io.Reader) (string, error) {
-	name = strings.TrimLeft(filepath.Base(filepath.Clean("/"+name)), ".")
-	if name == "" || name == string(filepath.Separator) {
-		name = "oncelink-file"
+// saveAsNew writes r to the spare file, then gives it a name of its own
+// in the working directory: the shared file's, or with " (2)" and on
+// added when that name is taken. The name loses any directory, a leading
+// dot that would hide it, and the characters a terminal would act on.
+func (o *outputFile) saveAsNew(name string, r io.Reader) (string, error) {
+	if _, err := io.Copy(o.f, r); err != nil {
+		return "", err
 	}
+	if err := o.f.Close(); err != nil {
+		return "", err
+	}
+	name = fileName(name)
 	ext := filepath.Ext(name)
 	stem := strings.TrimSuffix(name, ext)
 	for n := 1; ; n++ {
@@ -219,6 +261,7 @@ func saveAsNew(name string, r io.Reader) (string, error) {
 		if n > 1 {
 			try = fmt.Sprintf("%s (%d)%s", stem, n, ext)
 		}
+		// The name is taken first, so that no file is written over.
 		f, err := os.OpenFile(try, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if errors.Is(err, fs.ErrExist) {
 			continue
@@ -226,13 +269,45 @@ func saveAsNew(name string, r io.Reader) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		if _, err := io.Copy(f, r); err != nil {
-			f.Close()
+		f.Close()
+		if err := os.Rename(o.f.Name(), try); err != nil {
 			os.Remove(try)
 			return "", err
 		}
-		return try, f.Close()
+		o.part = false // renamed: nothing to remove
+		return try, nil
 	}
+}
+
+// maxFileName bounds a saved file's name in bytes, below the 255 that
+// most file systems allow, with room for " (2)".
+const maxFileName = 200
+
+// fileName is a shared file's name as a name to save it under here.
+func fileName(name string) string {
+	// What a terminal would act on, or that reorders a line, is left out.
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(name, ""))
+	name = strings.TrimLeft(filepath.Base(filepath.Clean("/"+name)), ".")
+	if name == "" || name == string(filepath.Separator) {
+		return "oncelink-file"
+	}
+	if len(name) <= maxFileName {
+		return name
+	}
+	ext := filepath.Ext(name)
+	if len(ext) > maxFileName/4 {
+		ext = ""
+	}
+	stem := name[:maxFileName-len(ext)]
+	for !utf8.ValidString(stem) {
+		stem = stem[:len(stem)-1]
+	}
+	return stem + ext
 }
 
 // progress draws a download's progress on a terminal, at most ten times a

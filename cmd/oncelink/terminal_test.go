@@ -1,0 +1,102 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode"
+)
+
+// onTerminal runs the shell command line in dir with oncelink's binary as
+// $ONCELINK, its standard output and error a terminal, as script(1) gives
+// them, and returns what the terminal showed and the exit status.
+func (sh *shell) onTerminal(dir, line string) (string, int) {
+	sh.t.Helper()
+	cmd := exec.Command("script", "-qec", line, "/dev/null")
+	cmd.Env = append(append([]string{}, sh.env...), "ONCELINK="+oncelinkBinary(sh.t))
+	cmd.Dir = dir
+	cmd.Stdin = strings.NewReader("")
+	out, err := cmd.CombinedOutput()
+	code := 0
+	if exit, ok := err.(*exec.ExitError); ok {
+		code = exit.ExitCode()
+	} else if err != nil {
+		sh.t.Fatal(err)
+	}
+	return string(out), code
+}
+
+// TestOpenOnATerminal opens links with a terminal for standard output, as
+// a person does: a file is saved in the working directory under a name
+// cleaned of what the terminal would act on, and nothing of that reaches
+// the screen; a directory that cannot be written is told before the link
+// is used; a message leaves nothing behind.
+func TestOpenOnATerminal(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	s := startServer(t, db)
+	signUp(t, s)
+	sh := ownerShell(t, s, db)
+
+	// The name of an end-to-end file is the sender's: the server never
+	// sees it to clean it.
+	hostile := filepath.Join(t.TempDir(), "\x1b]0;pwned\a\x1b[31mred\u202e\r.txt")
+	if err := os.WriteFile(hostile, []byte("hi\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := strings.TrimSpace(sh.must(exitDone, "", "share", "--e2e", "--file", hostile).stdout)
+
+	// In a directory that is gone by the time oncelink runs: refused,
+	// and the link is not used.
+	gone := filepath.Join(t.TempDir(), "gone")
+	if err := os.Mkdir(gone, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	said, code := sh.onTerminal(gone, `cd "$PWD" && rmdir "$PWD" && "$ONCELINK" open '`+link+`'`)
+	if code != exitFailed || !strings.Contains(said, "the link was not used") {
+		t.Fatalf("open in a directory that cannot be written: %d %q", code, said)
+	}
+
+	dir := t.TempDir()
+	said, code = sh.onTerminal(dir, `"$ONCELINK" open '`+link+`'`)
+	if code != exitDone || strings.ContainsAny(said, "\x1b\a\u202e") {
+		t.Fatalf("open: %d, the terminal was sent %q", code, said)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("the directory holds %v (%v), want the one file", entries, err)
+	}
+	name := entries[0].Name()
+	if strings.ContainsFunc(name, func(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) }) || name != "]0;pwned[31mred.txt" {
+		t.Fatalf("saved as %q", name)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, name)); err != nil || string(b) != "hi\n" {
+		t.Fatalf("saved %q, %v", b, err)
+	}
+
+	// A message is shown, and no file is left for it.
+	msgDir := t.TempDir()
+	link = strings.TrimSpace(sh.must(exitDone, "just words\n", "share").stdout)
+	if said, code := sh.onTerminal(msgDir, `"$ONCELINK" open '`+link+`'`); code != exitDone || !strings.Contains(said, "just words") {
+		t.Fatalf("open a message: %d %q", code, said)
+	}
+	if entries, _ := os.ReadDir(msgDir); len(entries) != 0 {
+		t.Fatalf("a message left %v behind", entries)
+	}
+}
+
+// TestOpenWithAStrayFragment opens a link the server sealed with something
+// after a "#", as a pasted address may have: its one use gives what it
+// shares, with a word that the fragment was not needed.
+func TestOpenWithAStrayFragment(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	s := startServer(t, db)
+	signUp(t, s)
+	sh := ownerShell(t, s, db)
+	link := strings.TrimSpace(sh.must(exitDone, "sealed by the server\n", "share").stdout)
+	r := sh.must(exitDone, "", "open", link+"#"+strings.Repeat("A", 43))
+	if r.stdout != "sealed by the server\n" || !strings.Contains(r.stderr, "not end to end") {
+		t.Fatalf("open with a stray fragment: stdout %q, stderr %q", r.stdout, r.stderr)
+	}
+}
