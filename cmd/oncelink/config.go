@@ -159,6 +159,11 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string, twi
 		default:
 			return nil, errors.New(l.T("cli.flag_error.needs_value", "Flag", flagWord(name)))
 		}
+		if value == "" && !isBoolFlag(f) {
+			// An empty variable in a script: taken for the default, it
+			// would share standard input for an empty --file.
+			return nil, errors.New(l.T("cli.flag_error.needs_value", "Flag", flagWord(name)))
+		}
 		if err := setFlag(fs, f, flagWord(name), value, l); err != nil {
 			return nil, err
 		}

@@ -178,6 +178,10 @@ func TestClientCommands(t *testing.T) {
 		{"", []string{"share", "--e2e", strings.Repeat("a", 64<<10+1)}, exitUsage, "64 KiB"},
 		{"", []string{"share", "--e2e", "--file", os.DevNull}, exitFailed, ""},
 		{"", []string{"share", "--file", emptyFile(t)}, exitUsage, "--file: "},
+		// An empty value, as an empty variable gives, is not the default:
+		// here that would share standard input.
+		{"not this\n", []string{"share", "--file", ""}, exitUsage, "--file needs a value"},
+		{"not this\n", []string{"share", "--url=", "--ttl", "1h"}, exitUsage, "--url needs a value"},
 		// The server's refusals of the message are usage errors too,
 		// however it was given.
 		{"", []string{"share", " "}, exitUsage, "message"},
