@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -135,6 +136,22 @@ func serverURL(l *i18n.Localizer, s string) (string, error) {
 	return strings.TrimRight(u.String(), "/"), nil
 }
 
+// overTheNetwork reports whether base is plain http to another machine:
+// a key sent there, and all that is shared with it, can be read on the
+// way.
+func overTheNetwork(base string) bool {
+	u, err := url.Parse(base)
+	if err != nil || u.Scheme != "http" {
+		return false
+	}
+	host := strings.ToLower(u.Hostname())
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip == nil || !ip.IsLoopback()
+}
+
 // loginCommand signs in: oncelink login URL [--key-stdin].
 func loginCommand(fs *flag.FlagSet) runFunc {
 	fromStdin := fs.Bool("key-stdin", false, "cli.flag.login_key_stdin")
@@ -155,6 +172,9 @@ func loginCommand(fs *flag.FlagSet) runFunc {
 		}
 		if key == "" {
 			return errors.New(p.T("cli.login.no_key"))
+		}
+		if overTheNetwork(base) {
+			fmt.Fprintln(p.stderr, p.T("cli.login.plain_http", "URL", base))
 		}
 		me, err := p.client(base, key).Me(ctx)
 		if client.IsStatus(err, 404) {
