@@ -233,7 +233,13 @@ func TestDashboardInBrowser(t *testing.T) {
 	}
 	b.forgive("status of 400")
 	b.clean("bad create")
-	b.do(chromedp.Clear(chromedp.ID("message")))
+	// Its message was about the value sent: a lifetime chosen instead
+	// takes it away.
+	b.do(chromedp.Click(chromedp.CSS(`[data-ttl="1h"]`)))
+	if said := eval[string](b, `(i => [i.value, i.getAttribute("aria-invalid"), i.getAttribute("aria-describedby"), !!document.getElementById("error-ttl")].join(" "))(document.getElementById("ttl"))`); strings.Contains(said, "true") || strings.Contains(said, "error-ttl") {
+		t.Errorf("after choosing 1h, the lifetime field still says its mistake: %q", said)
+	}
+	b.do(chromedp.Clear(chromedp.ID("message")), chromedp.Evaluate[chromedp.Void](`document.getElementById("ttl").value = ""`))
 
 	// Create: the URL, the QR code, focus on the result, and the row.
 	link, row := b.create("the vault code is 4711", "10m", "Vault code")

@@ -187,6 +187,16 @@
     }
   });
 
+  // A mistake said beside a field is about the value that was sent: once
+  // that value changes, it no longer stands. (A file's is checked again as
+  // it is chosen.)
+  document.addEventListener("input", function (ev) {
+    var input = ev.target;
+    if (input.type !== "file" && input.getAttribute("aria-invalid") === "true" && document.getElementById("error-" + input.name)) {
+      markMistake(input, "");
+    }
+  });
+
   // Choosing a kind shows its fields. The file chooser refuses a file over
   // the server's limit before it is sent, the limit of end-to-end files
   // while the form encrypts in the browser; the server checks again.
