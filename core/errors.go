@@ -32,21 +32,19 @@ const (
 
 // Error is a rule's refusal, for the person or program that asked. Code is
 // stable, for programs (the JSON API's "code", the tests); Field names the
-// input it concerns, if any; Title and Msg say it in English words, for
-// the JSON API, logs and tests; Heading and Message say it in a reader's
-// language.
+// input it concerns, if any; Msg says it in English, for logs and for
+// Error; Heading and Message say it in a reader's language.
 type Error struct {
 	Kind  Kind
 	Code  string
 	Field string
-	Title string
 	Msg   string
 	// RetryAfter, for Limited, is when the client may try again.
 	RetryAfter time.Duration
-	// TitleID and MsgID name Title and Msg in the message catalogs
-	// (i18n/locales/errors.*.toml); Data is Msg's data, names and values
-	// in turn. A value that is a Phrase is said in the reader's language;
-	// an int named Count picks the message's plural form.
+	// TitleID and MsgID name the heading and the message in the message
+	// catalogs (i18n/locales/errors.*.toml); Data is the message's data,
+	// names and values in turn. A value that is a Phrase is said in the
+	// reader's language; an int named Count picks the plural form.
 	TitleID string
 	MsgID   string
 	Data    []any
@@ -62,9 +60,6 @@ type Phrase interface {
 
 // Message is Msg in l's language.
 func (e *Error) Message(l *i18n.Localizer) string {
-	if e.MsgID == "" {
-		return e.Msg
-	}
 	pairs := make([]any, 0, len(e.Data))
 	count, plural := 0, false
 	for i := 0; i+1 < len(e.Data); i += 2 {
@@ -84,13 +79,9 @@ func (e *Error) Message(l *i18n.Localizer) string {
 	return l.T(e.MsgID, pairs...)
 }
 
-// Heading is Title in l's language.
-func (e *Error) Heading(l *i18n.Localizer) string {
-	if e.TitleID == "" {
-		return e.Title
-	}
-	return l.T(e.TitleID)
-}
+// Heading is the refusal's title in l's language, such as "Too many
+// attempts".
+func (e *Error) Heading(l *i18n.Localizer) string { return l.T(e.TitleID) }
 
 // Refusal is a refusal of kind with code about field, titled by the
 // message "title."+title and said by the message "error."+code, with data,
@@ -108,8 +99,7 @@ func Variant(kind Kind, code, variant, field, title string, data ...any) *Error 
 		id += "." + variant
 	}
 	e := &Error{Kind: kind, Code: code, Field: field, TitleID: "title." + title, MsgID: id, Data: data}
-	en := i18n.For("en")
-	e.Title, e.Msg = e.Heading(en), e.Message(en)
+	e.Msg = e.Message(i18n.For("en"))
 	return e
 }
 

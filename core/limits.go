@@ -5,9 +5,10 @@ import (
 	"time"
 )
 
-// Limits on what a link or an account may be, written once: the rules
-// check them, and the adapters show them (a form's maxlength, the API's
-// document). A browser's maxlength counts characters, so for the byte
+// Limits on what a link or an account may be: the rules check them, and
+// the adapters show them (a form's maxlength, the API's document). Limits
+// of one part alone sit beside its rules, such as MaxNoteLen and
+// MaxWebhooks. A browser's maxlength counts characters, so for the byte
 // limits it is only a first check: the rules' is the one that holds.
 const (
 	MaxUsernameLen   = 64 // characters
@@ -19,7 +20,7 @@ const (
 	MaxUses          = 100
 	MaxAPIKeys       = 20  // per account, not counting revoked or expired keys
 	MaxKeyNameLen    = 100 // characters
-	MaxPageSize      = 100 // links in one page of a list
+	MaxPageSize      = 100 // links or requests in one page of a list
 )
 
 // LimitSize writes a limit exactly, in the largest unit that divides it:

@@ -19,7 +19,7 @@ import (
 )
 
 // LinkInput is a new link as its owner describes it, in whichever door's
-// words: every field as typed, trimmed by the adapter where a form would.
+// words: every field as typed; Create trims what a form would.
 type LinkInput struct {
 	Kind     string
 	Message  string
@@ -48,8 +48,8 @@ type LinkInput struct {
 // MaxIdempotencyKeyLen bounds an idempotency key, in bytes.
 const MaxIdempotencyKeyLen = 64
 
-// DefaultTTL is a new link's time to live when its owner leaves it out,
-// as a JSON body may; a form always has the field.
+// DefaultTTL is a new link's or request's time to live when its owner
+// leaves it out.
 const DefaultTTL = "1d"
 
 // ParseUses reads a link's uses as a form writes them: empty for one.
@@ -81,6 +81,22 @@ func (c Created) Event() live.Event {
 	return live.Event{Owner: c.Link.OwnerID, Link: c.Link.ID, What: live.Created, Expires: c.Link.ExpiresAt}
 }
 
+// lifetime reads a new link's or request's time to live, held to the
+// server's bounds.
+func (s *Service) lifetime(text string) (time.Duration, error) {
+	ttl, err := ParseDuration(text)
+	if err != nil {
+		return 0, invalid("ttl_invalid", "ttl")
+	}
+	if ttl < s.cfg.MinTTL || ttl > s.cfg.MaxTTL {
+		return 0, invalid("ttl_out_of_range", "ttl", "Min", FormatDuration(s.cfg.MinTTL), "Max", FormatDuration(s.cfg.MaxTTL))
+	}
+	return ttl, nil
+}
+
+// errLinkPasswordTooLong refuses a link's password that no link can have.
+var errLinkPasswordTooLong = invalidAs("password_too_long", "link", "password", "Count", MaxPasswordBytes)
+
 // Create checks in and makes the link it describes, sealing its content
 // (d's file, for a file link) under d's token. It refuses bad input with
 // an *Error and creates nothing. The caller publishes c.Event() once it
@@ -101,12 +117,9 @@ func (s *Service) Create(ctx context.Context, owner int64, d *Draft, in LinkInpu
 	}
 	n := store.NewLink{OwnerID: owner, Kind: in.Kind, Label: in.Label, MaxUses: in.MaxUses, IdempotencyKey: in.IdempotencyKey,
 		Notify: in.Notify}
-	ttl, err := ParseDuration(in.TTL)
+	ttl, err := s.lifetime(in.TTL)
 	if err != nil {
-		return Created{}, invalid("ttl_invalid", "ttl")
-	}
-	if ttl < s.cfg.MinTTL || ttl > s.cfg.MaxTTL {
-		return Created{}, invalid("ttl_out_of_range", "ttl", "Min", FormatDuration(s.cfg.MinTTL), "Max", FormatDuration(s.cfg.MaxTTL))
+		return Created{}, err
 	}
 	if n.MaxUses == 0 {
 		n.MaxUses = 1
@@ -119,7 +132,7 @@ func (s *Service) Create(ctx context.Context, owner int64, d *Draft, in LinkInpu
 	}
 	if in.Password != "" {
 		if len(in.Password) > MaxPasswordBytes {
-			return Created{}, invalidAs("password_too_long", "link", "password", "Count", MaxPasswordBytes)
+			return Created{}, errLinkPasswordTooLong
 		}
 		if n.PasswordHash, err = hashPassword(in.Password); err != nil {
 			return Created{}, err

@@ -187,8 +187,8 @@ type File struct {
 	// Media is "audio" or "video" for a file the player plays, else "".
 	Media string
 	Size  int64
-	// Content reads the file, one sealed chunk at a time, as long as ctx
-	// of the open lasts; see Service.FileContent.
+	// link and tok are what Service.FileContent reads the file's sealed
+	// chunks with, for as long as the open's ctx lasts.
 	link Link
 	tok  token.Token
 }
@@ -242,7 +242,7 @@ func (s *Service) Open(ctx context.Context, t Turn, tokText, password string, r 
 	}
 	if len(password) > MaxPasswordBytes {
 		// No link has such a password.
-		return Opened{}, invalidAs("password_too_long", "link", "password", "Count", MaxPasswordBytes)
+		return Opened{}, errLinkPasswordTooLong
 	}
 	if l.PasswordHash != "" || l.E2ECheck != nil {
 		// A wrong claim counts like a wrong password: guessing either

@@ -80,12 +80,9 @@ func (s *Service) CreateRequest(ctx context.Context, owner int64, in RequestInpu
 	if in.TTL == "" {
 		in.TTL = DefaultTTL
 	}
-	ttl, err := ParseDuration(in.TTL)
+	ttl, err := s.lifetime(in.TTL)
 	if err != nil {
-		return CreatedRequest{}, invalid("ttl_invalid", "ttl")
-	}
-	if ttl < s.cfg.MinTTL || ttl > s.cfg.MaxTTL {
-		return CreatedRequest{}, invalid("ttl_out_of_range", "ttl", "Min", FormatDuration(s.cfg.MinTTL), "Max", FormatDuration(s.cfg.MaxTTL))
+		return CreatedRequest{}, err
 	}
 	if err := checkText("label", in.Label, MaxLabelLen); err != nil {
 		return CreatedRequest{}, err
