@@ -268,12 +268,8 @@ func (a *API) open(w http.ResponseWriter, r *http.Request) {
 		// Claim opens an end-to-end link (see package e2e).
 		Claim string `json:"claim"`
 	}
-	_, err := a.core.Token(tok)
-	var turn core.Turn
-	if err == nil {
-		// The client's limit comes before the body is read.
-		turn, err = a.core.TakeTurn(r.Context(), core.OpenAction, a.client(r))
-	}
+	// The client's limit comes before the body is read.
+	turn, err := a.core.OpenTurn(r.Context(), tok, a.client(r))
 	if err == nil {
 		err = readJSON(w, r, &body, 4<<10, true)
 	}

@@ -76,6 +76,16 @@ func (s *Service) Token(text string) (token.Token, error) {
 	return tok, nil
 }
 
+// OpenTurn takes c's turn at opening, or filling, the link or request that
+// tokText names. A text that is no token of this server is not found at
+// once, and takes no turn.
+func (s *Service) OpenTurn(ctx context.Context, tokText string, c Client) (Turn, error) {
+	if _, err := s.Token(tokText); err != nil {
+		return Turn{}, err
+	}
+	return s.TakeTurn(ctx, OpenAction, c)
+}
+
 // Look is a recipient's look at a link. It never consumes: previews,
 // scanners and browsers alike only look. With record set (a GET, not a
 // HEAD) the look is rate limited, recorded as a view and told to the

@@ -162,11 +162,7 @@ func (h *Handler) landing(s core.Sight, f components.OpenForm) components.Landin
 // content, or the page with the refusal, in the answer itself.
 func (h *Handler) openLink(w http.ResponseWriter, r *http.Request) {
 	tok := r.PathValue("token")
-	_, err := h.core.Token(tok)
-	var turn core.Turn
-	if err == nil {
-		turn, err = h.core.TakeTurn(r.Context(), core.OpenAction, h.client(r))
-	}
+	turn, err := h.core.OpenTurn(r.Context(), tok, h.client(r))
 	if err == nil {
 		err = parseForm(w, r)
 	}

@@ -133,11 +133,7 @@ func (h *Handler) sendForm(tok string, rq core.Request) components.SendForm {
 // are told. Every other sender, and any later one, gets 410.
 func (h *Handler) fulfil(w http.ResponseWriter, r *http.Request) {
 	tok := r.PathValue("token")
-	_, err := h.core.Token(tok)
-	var turn core.Turn
-	if err == nil {
-		turn, err = h.core.TakeTurn(r.Context(), core.OpenAction, h.client(r))
-	}
+	turn, err := h.core.OpenTurn(r.Context(), tok, h.client(r))
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -216,11 +212,7 @@ func (h *Handler) sent(w http.ResponseWriter, r *http.Request) {
 // that link's page, which the grant now serves.
 func (h *Handler) openRequest(w http.ResponseWriter, r *http.Request) {
 	tok := r.PathValue("token")
-	_, err := h.core.Token(tok)
-	var turn core.Turn
-	if err == nil {
-		turn, err = h.core.TakeTurn(r.Context(), core.OpenAction, h.client(r))
-	}
+	turn, err := h.core.OpenTurn(r.Context(), tok, h.client(r))
 	if err == nil {
 		err = parseForm(w, r)
 	}
