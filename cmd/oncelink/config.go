@@ -207,19 +207,6 @@ func dbFlag(fs *flag.FlagSet, dst *string) {
 	fs.StringVar(dst, "db", "oncelink.db", "cli.flag.db")
 }
 
-// parseConfig reads serve's configuration from args and the environment.
-func parseConfig(args []string, getenv func(string) string) (config, error) {
-	var c config
-	fs := newFlagSet("oncelink serve")
-	configFlags(fs, &c)
-	l := i18n.For(cliLanguage(getenv))
-	rest, err := parseFlags(fs, args, getenv, everyFlag, l)
-	if err != nil {
-		return c, err
-	}
-	return c, c.complete(l, rest)
-}
-
 // configFlags sets c to the defaults and declares serve's flags on fs.
 func configFlags(fs *flag.FlagSet, c *config) {
 	*c = config{

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"oncelink/i18n"
 )
 
 // TestTwoProcessesConsumeExactly races 100 opens of one link, split across
@@ -169,4 +171,18 @@ func TestTuneGC(t *testing.T) {
 	if got := debug.SetGCPercent(100); got != 100 {
 		t.Errorf("with GOGC set, the GC percent was changed to %d", got)
 	}
+}
+
+// parseConfig reads serve's configuration from args and the environment,
+// as the serve command does.
+func parseConfig(args []string, getenv func(string) string) (config, error) {
+	var c config
+	fs := newFlagSet("oncelink serve")
+	configFlags(fs, &c)
+	l := i18n.For(cliLanguage(getenv))
+	rest, err := parseFlags(fs, args, getenv, everyFlag, l)
+	if err != nil {
+		return c, err
+	}
+	return c, c.complete(l, rest)
 }
