@@ -85,8 +85,7 @@ func commandTable() []command {
 	}
 }
 
-// serveCommand declares serve's flags, the ones parseConfig reads, and
-// runs the server.
+// serveCommand declares serve's flags (configFlags) and runs the server.
 func serveCommand(fs *flag.FlagSet) runFunc {
 	var c config
 	configFlags(fs, &c)

@@ -57,6 +57,10 @@ func completionNodes(l *i18n.Localizer, cmds []command) []completionNode {
 		for _, w := range c.words {
 			n.words = append(n.words, completionWord{w, ""})
 		}
+		if n.path == "/help" {
+			// help takes a command's name.
+			n.words = append(n.words, root.words...)
+		}
 		if c.subcommands == nil {
 			n.flags, n.valued = flagNames(c, l)
 		}

@@ -81,6 +81,8 @@ func TestBashCompletion(t *testing.T) {
 		{[]string{"oncelink", "--ad"}, "--addr"},
 		{[]string{"oncelink", "serve", "--max-u"}, "--max-upload"},
 		{[]string{"oncelink", "completion", ""}, "bash zsh fish"},
+		{[]string{"oncelink", "help", "sh"}, "share"},
+		{[]string{"oncelink", "help", "w"}, "webhook"},
 		{[]string{"oncelink", "user", "add", "--db", ""}, ""}, // file names, from -o default
 	} {
 		cmd := exec.Command(bash, "-c", `source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _oncelink; echo "${COMPREPLY[*]}"`,
