@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -370,49 +371,53 @@ type LinkPage struct {
 
 // Links reads the page of owner's links that in asks for.
 func (s *Service) Links(ctx context.Context, owner int64, in ListInput) (LinkPage, error) {
-	limit := in.Limit
-	if limit == 0 {
-		limit = DefaultPageSize
+	limit, before, err := pageOf(in.Limit, in.Before, "links")
+	if err != nil {
+		return LinkPage{}, err
 	}
-	if limit < 1 || limit > MaxPageSize {
-		return LinkPage{}, invalidAs("limit_out_of_range", "links", "limit", "Count", MaxPageSize)
-	}
-	opts := store.ListOptions{Query: strings.TrimSpace(in.Query), Limit: limit + 1}
+	opts := store.ListOptions{Query: strings.TrimSpace(in.Query), Before: before, Limit: limit + 1, Status: Status(in.Status)}
 	if err := checkText("q", opts.Query, MaxLabelLen); err != nil {
 		return LinkPage{}, err
 	}
-	if in.Status != "" {
-		opts.Status = Status(in.Status)
-		if !validStatus(opts.Status) {
-			return LinkPage{}, invalidAs("status_unknown", "links", "status", "Status", strconv.Quote(in.Status))
-		}
-	}
-	if in.Before != "" {
-		n, err := strconv.ParseInt(in.Before, 10, 64)
-		if err != nil || n <= 0 {
-			return LinkPage{}, invalid("cursor_invalid", "cursor")
-		}
-		opts.Before = n
+	if in.Status != "" && !slices.Contains(Statuses, opts.Status) {
+		return LinkPage{}, invalidAs("status_unknown", "links", "status", "Status", strconv.Quote(in.Status))
 	}
 	links, err := s.store.Links(ctx, owner, opts)
 	if err != nil {
 		return LinkPage{}, err
 	}
-	p := LinkPage{Links: links}
-	if len(links) > limit {
-		p.Links = links[:limit]
-		p.Next = strconv.FormatInt(links[limit-1].ID, 10)
-	}
+	var p LinkPage
+	p.Links, p.Next = cutPage(links, limit, func(l Link) int64 { return l.ID })
 	return p, nil
 }
 
-func validStatus(st Status) bool {
-	for _, s := range Statuses {
-		if s == st {
-			return true
-		}
+// pageOf reads a list's page size, zero for DefaultPageSize, and its
+// cursor, the last ID of the page before, as the lists of links and of
+// requests (the message's variant) take them.
+func pageOf(limit int, cursor, variant string) (int, int64, error) {
+	if limit == 0 {
+		limit = DefaultPageSize
 	}
-	return false
+	if limit < 1 || limit > MaxPageSize {
+		return 0, 0, invalidAs("limit_out_of_range", variant, "limit", "Count", MaxPageSize)
+	}
+	if cursor == "" {
+		return limit, 0, nil
+	}
+	before, err := strconv.ParseInt(cursor, 10, 64)
+	if err != nil || before <= 0 {
+		return 0, 0, invalid("cursor_invalid", "cursor")
+	}
+	return limit, before, nil
+}
+
+// cutPage is the page of the limit+1 items read (the one more tells that
+// a next page exists), with the cursor of that next page.
+func cutPage[T any](items []T, limit int, id func(T) int64) ([]T, string) {
+	if len(items) <= limit {
+		return items, ""
+	}
+	return items[:limit], strconv.FormatInt(id(items[limit-1]), 10)
 }
 
 // ParseID reads the id of a link or an account in an address; anything but

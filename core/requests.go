@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -116,44 +117,21 @@ type RequestPage struct {
 
 // Requests reads the page of owner's requests that in asks for.
 func (s *Service) Requests(ctx context.Context, owner int64, in RequestListInput) (RequestPage, error) {
-	limit := in.Limit
-	if limit == 0 {
-		limit = DefaultPageSize
-	}
-	if limit < 1 || limit > MaxPageSize {
-		return RequestPage{}, invalidAs("limit_out_of_range", "requests", "limit", "Count", MaxPageSize)
+	limit, before, err := pageOf(in.Limit, in.Before, "requests")
+	if err != nil {
+		return RequestPage{}, err
 	}
 	st := RequestStatus(in.Status)
-	if st != "" && !validRequestStatus(st) {
+	if st != "" && !slices.Contains(RequestStatuses, st) {
 		return RequestPage{}, invalidAs("status_unknown", "requests", "status", "Status", strconv.Quote(in.Status))
-	}
-	var before int64
-	if in.Before != "" {
-		n, err := strconv.ParseInt(in.Before, 10, 64)
-		if err != nil || n <= 0 {
-			return RequestPage{}, invalid("cursor_invalid", "cursor")
-		}
-		before = n
 	}
 	rs, err := s.store.Requests(ctx, owner, st, before, limit+1)
 	if err != nil {
 		return RequestPage{}, err
 	}
-	p := RequestPage{Requests: rs}
-	if len(rs) > limit {
-		p.Requests = rs[:limit]
-		p.Next = strconv.FormatInt(rs[limit-1].ID, 10)
-	}
+	var p RequestPage
+	p.Requests, p.Next = cutPage(rs, limit, func(r Request) int64 { return r.ID })
 	return p, nil
-}
-
-func validRequestStatus(st RequestStatus) bool {
-	for _, s := range RequestStatuses {
-		if s == st {
-			return true
-		}
-	}
-	return false
 }
 
 // Request returns owner's request id; another owner's is ErrNotFound.
