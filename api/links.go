@@ -172,16 +172,24 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request, acc *core.Accou
 	web.PublishAfter(w, r, a.core, c.Event())
 }
 
+// pageLimit is a list's limit parameter as the core takes it: zero when
+// left out, and -1, which the core refuses with the limit's bounds, when
+// it is not a positive number.
+func pageLimit(q url.Values) int {
+	s := q.Get("limit")
+	if s == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return -1
+	}
+	return n
+}
+
 func (a *API) listLinks(w http.ResponseWriter, r *http.Request, acc *core.Account) {
 	q := r.URL.Query()
-	in := core.ListInput{Status: q.Get("status"), Query: q.Get("q"), Before: q.Get("cursor")}
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			n = -1 // the core refuses it with the limit's bounds
-		}
-		in.Limit = n
-	}
+	in := core.ListInput{Status: q.Get("status"), Query: q.Get("q"), Before: q.Get("cursor"), Limit: pageLimit(q)}
 	page, err := a.core.Links(r.Context(), acc.ID, in)
 	if err != nil {
 		a.fail(w, r, err)

@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"oncelink/core"
@@ -65,14 +64,7 @@ func (a *API) createRequest(w http.ResponseWriter, r *http.Request, acc *core.Ac
 
 func (a *API) listRequests(w http.ResponseWriter, r *http.Request, acc *core.Account) {
 	q := r.URL.Query()
-	in := core.RequestListInput{Status: q.Get("status"), Before: q.Get("cursor")}
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			n = -1 // the core refuses it with the limit's bounds
-		}
-		in.Limit = n
-	}
+	in := core.RequestListInput{Status: q.Get("status"), Before: q.Get("cursor"), Limit: pageLimit(q)}
 	page, err := a.core.Requests(r.Context(), acc.ID, in)
 	if err != nil {
 		a.fail(w, r, err)
