@@ -51,7 +51,7 @@ func linkOf(l core.Link, now time.Time) link {
 		ID: l.ID, Kind: l.Kind, Label: l.Label, Status: string(l.Status(now)),
 		MaxUses: l.MaxUses, Uses: l.Uses, Views: l.Views,
 		ExpiresAt: l.ExpiresAt.UTC(), CreatedAt: l.CreatedAt.UTC(),
-		HasPassword: l.PasswordHash != "", E2E: l.E2ECheck != nil,
+		HasPassword: l.HasPassword(), E2E: l.EndToEnd(),
 	}
 	if l.Uses >= l.MaxUses && !l.LastUsedAt.IsZero() {
 		v.UsedAt = utc(l.LastUsedAt)
@@ -304,7 +304,7 @@ func (a *API) open(w http.ResponseWriter, r *http.Request) {
 // JSON, a file (or an end-to-end link's ciphertext) as itself.
 func (a *API) deliver(w http.ResponseWriter, r *http.Request, o core.Opened) {
 	switch {
-	case o.Link.E2ECheck != nil:
+	case o.Link.EndToEnd():
 		a.sendFile(w, r, o.File, "e2e")
 	case o.File != nil:
 		a.sendFile(w, r, o.File, core.KindFile)

@@ -145,7 +145,7 @@ func (s *Service) Look(ctx context.Context, tokText string, r Recipient, record 
 // how long until one (Lockout). It takes nothing from the limits.
 func (s *Service) passwordAllowance(ctx context.Context, sight *Sight, c Client) error {
 	l := sight.Link
-	if l.PasswordHash == "" || l.Status(s.Now()) != Active {
+	if !l.HasPassword() || l.Status(s.Now()) != Active {
 		return nil
 	}
 	forLink, linkWait, err := s.limits.linkPassword.left(ctx, string(l.TokenHash), s.Now())
@@ -243,10 +243,10 @@ func (s *Service) Open(ctx context.Context, t Turn, tokText, password string, r 
 	if wrongUser(l, r.Viewer) {
 		return Opened{}, Refusal(Forbidden, "wrong_user", "", "not_for_this_account", "Name", l.ForUserName)
 	}
-	if l.E2ECheck != nil && r.Claim == "" {
+	if l.EndToEnd() && r.Claim == "" {
 		return Opened{}, errClaimMissing
 	}
-	if l.PasswordHash != "" && password == "" {
+	if l.HasPassword() && password == "" {
 		// Nothing was guessed: no attempt is spent, and none recorded.
 		return Opened{}, ErrPasswordMissing
 	}
@@ -254,7 +254,7 @@ func (s *Service) Open(ctx context.Context, t Turn, tokText, password string, r 
 		// No link has such a password.
 		return Opened{}, errLinkPasswordTooLong
 	}
-	if l.PasswordHash != "" || l.E2ECheck != nil {
+	if l.HasPassword() || l.EndToEnd() {
 		// A wrong claim counts like a wrong password: guessing either
 		// is held to the same limits.
 		if err := s.take(ctx, s.limits.linkPassword, string(l.TokenHash)); err != nil {
@@ -264,12 +264,12 @@ func (s *Service) Open(ctx context.Context, t Turn, tokText, password string, r 
 			return Opened{}, err
 		}
 	}
-	if l.E2ECheck != nil {
+	if l.EndToEnd() {
 		if err := checkClaim(l, r.Claim); err != nil {
 			return Opened{}, err
 		}
 	}
-	if l.PasswordHash != "" {
+	if l.HasPassword() {
 		if bcrypt.CompareHashAndPassword([]byte(l.PasswordHash), []byte(password)) != nil {
 			if err := s.store.RecordWrongPassword(ctx, l.ID, s.event(r.Client)); err != nil {
 				return Opened{}, err
@@ -331,7 +331,7 @@ func (s *Service) opened(ctx context.Context, tok token.Token, l Link) (Opened, 
 // content opens l's content for a recipient who may have it.
 func (s *Service) content(ctx context.Context, tok token.Token, l Link) (Opened, error) {
 	o := Opened{Link: l, GrantEnds: l.LastUsedAt.Add(s.cfg.GrantTTL)}
-	if l.Kind == KindFile || l.E2ECheck != nil {
+	if l.Kind == KindFile || l.EndToEnd() {
 		if !l.ContentDeletedAt.IsZero() {
 			return Opened{}, gone(l.Status(s.Now()))
 		}

@@ -39,7 +39,7 @@ func (h *Handler) openE2E(w http.ResponseWriter, r *http.Request, turn core.Turn
 		h.fail(w, r, err)
 		return
 	}
-	if o.Link.E2ECheck == nil {
+	if !o.Link.EndToEnd() {
 		// A claim sent to a link the server sealed: it opens as ever.
 		h.deliver(w, r, tok, o)
 	} else {
@@ -61,7 +61,7 @@ func (h *Handler) openE2E(w http.ResponseWriter, r *http.Request, turn core.Turn
 // script, with the messages of the player it loads for a decrypted clip,
 // and a policy that lets the player play it from a blob: address.
 func e2ePage(w http.ResponseWriter, p *components.Page, l core.Link) {
-	if l.E2ECheck == nil {
+	if !l.EndToEnd() {
 		return
 	}
 	w.Header().Set("Content-Security-Policy", components.E2ELinkPolicy)

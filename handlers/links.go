@@ -70,7 +70,7 @@ func linkRow(l core.Link, now time.Time) components.LinkRow {
 	return components.LinkRow{
 		ID: l.ID, Label: l.Label, Kind: l.Kind, Status: string(l.Status(now)),
 		Uses: l.Uses, MaxUses: l.MaxUses, Views: l.Views, ForUser: l.ForUserName,
-		HasPassword: l.PasswordHash != "", E2E: l.E2ECheck != nil, CreatedAt: l.CreatedAt, ExpiresAt: l.ExpiresAt,
+		HasPassword: l.HasPassword(), E2E: l.EndToEnd(), CreatedAt: l.CreatedAt, ExpiresAt: l.ExpiresAt,
 		Left: l.ExpiresAt.Sub(now), EndedAt: l.Ended(now),
 	}
 }

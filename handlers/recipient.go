@@ -105,7 +105,7 @@ func (h *Handler) showLink(w http.ResponseWriter, r *http.Request, tok string, s
 		if l.Status(now) != core.Active {
 			// Dead, as anyone is told, but with how it stands.
 			status, v.Action = http.StatusGone, ""
-		} else if l.E2ECheck != nil {
+		} else if l.EndToEnd() {
 			// Opening needs the key, which only the address had: the
 			// owner opens it as a recipient would, in another browser.
 			v.Action = ""
@@ -129,7 +129,7 @@ func (h *Handler) showLink(w http.ResponseWriter, r *http.Request, tok string, s
 // openForm is the form that opens link tok, after refusal, if any, in
 // r's reader's language.
 func (h *Handler) openForm(r *http.Request, tok string, sight core.Sight, refusal *core.Error) components.OpenForm {
-	f := components.OpenForm{Action: "/l/" + tok, NeedsPassword: sight.Link.PasswordHash != "",
+	f := components.OpenForm{Action: "/l/" + tok, NeedsPassword: sight.Link.HasPassword(),
 		Lockout: sight.Lockout, AttemptsLeft: sight.AttemptsLeft}
 	if f.Lockout > 0 {
 		f.RetryAt = h.core.Now().Add(f.Lockout)
@@ -147,7 +147,7 @@ func (h *Handler) landing(s core.Sight, f components.OpenForm) components.Landin
 	v := components.Landing{
 		OpenForm: f, Owner: l.OwnerName, Kind: l.Kind, Size: l.Size,
 		ExpiresAt: l.ExpiresAt, UsesLeft: l.MaxUses - l.Uses,
-		ForUser: l.ForUserName, WrongUser: s.WrongUser, E2E: l.E2ECheck != nil,
+		ForUser: l.ForUserName, WrongUser: s.WrongUser, E2E: l.EndToEnd(),
 	}
 	if l.ForUserID != 0 {
 		v.SignInURL = "/login?next=" + pathEscapeNext(f.Action)

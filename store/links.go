@@ -67,6 +67,13 @@ type Link struct {
 	Notify bool
 }
 
+// HasPassword reports whether opening the link takes a password.
+func (l Link) HasPassword() bool { return l.PasswordHash != "" }
+
+// EndToEnd reports whether the link is encrypted end to end: its content
+// is ciphertext that only the key in its address opens.
+func (l Link) EndToEnd() bool { return l.E2ECheck != nil }
+
 // Status tells the link's status at now. A revoked link is revoked whatever
 // else holds; a used-up link stays used after its expiry passes.
 func (l Link) Status(now time.Time) Status {
