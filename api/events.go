@@ -9,10 +9,8 @@ import (
 	"oncelink/core"
 	"oncelink/live"
 	"oncelink/metrics"
+	"oncelink/web"
 )
-
-// streamWriteTimeout ends a stream whose client stops reading.
-const streamWriteTimeout = 10 * time.Second
 
 // endEvent is a stream's last event once its key or session stops working.
 const endEvent = "event: end\ndata: the API key or session no longer works\n\n"
@@ -42,7 +40,7 @@ func (a *API) events(w http.ResponseWriter, r *http.Request, acc *core.Account) 
 	// response.
 	defer rc.SetWriteDeadline(time.Time{})
 	send := func(text string) error {
-		rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
+		rc.SetWriteDeadline(time.Now().Add(web.StreamWriteTimeout))
 		if _, err := w.Write([]byte(text)); err != nil {
 			return err
 		}

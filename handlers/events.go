@@ -17,6 +17,7 @@ import (
 	"oncelink/i18n"
 	"oncelink/live"
 	"oncelink/metrics"
+	"oncelink/web"
 )
 
 // An open dashboard keeps one stream of server-sent events, GET
@@ -45,12 +46,6 @@ import (
 // filter, an older page) then simply has no listener, where an out-of-band
 // swap with no target is an htmx error, and the server never needs to know
 // which rows a page shows.
-
-// Limits of an event stream.
-const (
-	// streamWriteTimeout ends a stream whose client stops reading.
-	streamWriteTimeout = 10 * time.Second
-)
 
 // EndStreams ends every open event stream, and any opened later, so that
 // http.Server.Shutdown need not wait for them: register it with
@@ -263,7 +258,7 @@ func (r *sharedRows) render(ctx context.Context, e live.Event, build func(contex
 	}
 	r.mu.Unlock()
 	if !ok {
-		mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), streamWriteTimeout)
+		mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), web.StreamWriteTimeout)
 		row.html, row.err = build(mctx)
 		cancel()
 		close(row.done)
@@ -375,7 +370,7 @@ func (s *eventStream) raw(text string) error {
 }
 
 func (s *eventStream) flush() error {
-	s.rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
+	s.rc.SetWriteDeadline(time.Now().Add(web.StreamWriteTimeout))
 	_, err := s.w.Write(s.buf.Bytes())
 	if err == nil {
 		err = s.rc.Flush()

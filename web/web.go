@@ -15,6 +15,10 @@ import (
 	"oncelink/live"
 )
 
+// StreamWriteTimeout ends an event stream whose client stops reading: the
+// dashboard's and the API's.
+const StreamWriteTimeout = 10 * time.Second
+
 // Status is the HTTP status of a refusal of kind k: what the web pages and
 // the JSON API both answer.
 func Status(k core.Kind) int {
