@@ -189,6 +189,23 @@ func (b *tab) create(message, ttl, label string) (link, row string) {
 	return link, row
 }
 
+// copies presses the Copy button named by its data-copy target, and checks
+// that the clipboard then holds want and the button says so.
+func (b *tab) copies(target, want string) {
+	b.t.Helper()
+	if _, err := chromedp.Call(b.ctx, browser.SetPermission, browser.SetPermissionParams{
+		Permission: &browser.PermissionDescriptor{Name: "clipboard-read"}, Setting: browser.PermissionSettingGranted, Origin: b.srv.URL,
+	}); err != nil {
+		b.t.Fatal(err)
+	}
+	button := `document.querySelector("[data-copy=` + target + `]")`
+	b.do(chromedp.Click(chromedp.CSS(`[data-copy=` + target + `]`)))
+	b.wait(button+`.textContent === "Copied"`, 2*time.Second)
+	if got, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise)); err != nil || got != want {
+		b.t.Errorf("after Copy of %s, the clipboard holds %q (%v), want %q", target, got, err, want)
+	}
+}
+
 // countdown reads a row's countdown in seconds.
 func (b *tab) countdown(row string) int {
 	b.t.Helper()
@@ -253,16 +270,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Errorf("focus after create is on %s", got)
 	}
 	// Copy puts the URL on the clipboard.
-	if _, err := chromedp.Call(b.ctx, browser.SetPermission, browser.SetPermissionParams{
-		Permission: &browser.PermissionDescriptor{Name: "clipboard-read"}, Setting: browser.PermissionSettingGranted, Origin: s.URL,
-	}); err != nil {
-		t.Fatal(err)
-	}
-	b.do(chromedp.Click(chromedp.CSS(`[data-copy=created-url]`)))
-	b.wait(`document.querySelector("[data-copy=created-url]").textContent === "Copied"`, 2*time.Second)
-	if got, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise)); err != nil || got != link {
-		t.Errorf("the clipboard holds %q (%v), want the link", got, err)
-	}
+	b.copies("created-url", link)
 	if eval[bool](b, `getComputedStyle(document.querySelector("[data-testid=empty]")).display !== "none"`) {
 		t.Error("the empty state still shows beside the first row")
 	}

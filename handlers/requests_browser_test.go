@@ -2,9 +2,7 @@ package handlers
 
 import (
 	"testing"
-	"time"
 
-	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 
 	"oncelink/internal/browsertest"
@@ -26,16 +24,7 @@ func TestRequestsInBrowser(t *testing.T) {
 	browsertest.Shoot(t, b.ctx, "requests")
 	u := eval[string](b, `document.getElementById("request-url").value`)
 	// Copy puts the address, shown this once, on the clipboard.
-	if _, err := chromedp.Call(b.ctx, browser.SetPermission, browser.SetPermissionParams{
-		Permission: &browser.PermissionDescriptor{Name: "clipboard-read"}, Setting: browser.PermissionSettingGranted, Origin: s.URL,
-	}); err != nil {
-		t.Fatal(err)
-	}
-	b.do(chromedp.Click(chromedp.CSS(`[data-copy=request-url]`)))
-	b.wait(`document.querySelector("[data-copy=request-url]").textContent === "Copied"`, 2*time.Second)
-	if got, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise)); err != nil || got != u {
-		t.Errorf("the clipboard holds %q (%v), want the request's address", got, err)
-	}
+	b.copies("request-url", u)
 	b.do(chromedp.Navigate(u), chromedp.WaitReady("body"))
 	browsertest.Shoot(t, b.ctx, "request-owner")
 }

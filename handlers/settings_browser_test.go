@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 
 	"oncelink/core"
@@ -71,16 +70,7 @@ func TestSettingsInBrowser(t *testing.T) {
 	}
 
 	// Copy puts the key on the clipboard.
-	if _, err := chromedp.Call(b.ctx, browser.SetPermission, browser.SetPermissionParams{
-		Permission: &browser.PermissionDescriptor{Name: "clipboard-read"}, Setting: browser.PermissionSettingGranted, Origin: s.URL,
-	}); err != nil {
-		t.Fatal(err)
-	}
-	b.do(chromedp.Click(chromedp.CSS(`[data-copy=new-key]`)))
-	b.wait(`document.querySelector("[data-copy=new-key]").textContent === "Copied"`, 2*time.Second)
-	if got, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise)); err != nil || got != secret {
-		t.Errorf("the clipboard holds %q (%v), want the key", got, err)
-	}
+	b.copies("new-key", secret)
 	b.wait(`document.querySelector("[data-copy=new-key]").textContent === "Copy"`, 3*time.Second)
 
 	// More keys, with the longest name there may be, so that the list is
