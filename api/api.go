@@ -348,8 +348,7 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any, limit int64, empty 
 			// The field is an array, and one of its items is wrong.
 			variant = "items"
 		}
-		return core.Variant(core.Invalid, "wrong_type", variant, typeErr.Field, "wrong_type",
-			"Field", typeErr.Field, "Type", want, "Value", got)
+		return wrongType(variant, typeErr.Field, want, got)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		return unknownField(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`))
 	}
@@ -375,7 +374,12 @@ func checkFields(body []byte, v any) error {
 		return nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
-	if t, _ := dec.Token(); t != json.Delim('{') {
+	t, _ := dec.Token()
+	if t == nil {
+		// null, which decoding would take for an empty body.
+		return wrongType("body", "", "object", "null")
+	}
+	if t != json.Delim('{') {
 		return nil
 	}
 	for dec.More() {
@@ -388,11 +392,22 @@ func checkFields(body []byte, v any) error {
 		if err := dec.Decode(&value); err != nil {
 			return nil
 		}
+		if string(value) == "null" {
+			// Not the same as leaving the field out, which decoding
+			// would take it for.
+			return wrongType("field", name, kindType(fieldKind(v, name)), "null")
+		}
 		if !isText(value) {
 			return core.NotText(name)
 		}
 	}
 	return nil
+}
+
+// wrongType refuses a value of type got where want belongs: in field, or,
+// for variant "body", as the whole body.
+func wrongType(variant, field string, want, got jsonType) error {
+	return core.Variant(core.Invalid, "wrong_type", variant, field, "wrong_type", "Field", field, "Type", want, "Value", got)
 }
 
 // isText reports whether the strings of the valid JSON value raw decode
@@ -488,6 +503,9 @@ func fieldKind(v any, name string) reflect.Kind {
 	}
 	for f := range t.Elem().Fields() {
 		if tag, _, _ := strings.Cut(f.Tag.Get("json"), ","); tag == name {
+			if f.Type.Kind() == reflect.Pointer {
+				return f.Type.Elem().Kind() // a field that may be left out
+			}
 			return f.Type.Kind()
 		}
 	}
@@ -503,7 +521,7 @@ func valueType(v string) jsonType {
 
 // jsonTypes are the messages of the types.
 var jsonTypes = map[jsonType]string{"integer": "error.wrong_type.integer", "number": "error.wrong_type.number", "string": "error.wrong_type.string",
-	"bool": "error.wrong_type.bool", "object": "error.wrong_type.object", "array": "error.wrong_type.array"}
+	"bool": "error.wrong_type.bool", "object": "error.wrong_type.object", "array": "error.wrong_type.array", "null": "error.wrong_type.null"}
 
 // In says the type in l's language.
 func (t jsonType) In(l *i18n.Localizer) string {

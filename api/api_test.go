@@ -58,6 +58,15 @@ func TestEveryDocumentedAnswer(t *testing.T) {
 	expect("events, another owner's", bob.get("/api/v1/links/"+id+"/events"), http.StatusNotFound, "not_found")
 	expect("events without a key", anon.get("/api/v1/links/"+id+"/events"), http.StatusUnauthorized, "key_missing")
 
+	// No read takes a body: each refuses one, before its key is looked at.
+	for path, item := range check.doc.Paths.Map() {
+		if item.Get == nil {
+			continue
+		}
+		path = strings.NewReplacer("{id}", id, "{token}", "x").Replace(path)
+		res := anon.do(http.MethodGet, path, "application/json", strings.NewReader(`{}`), nil)
+		expect("GET "+path+" with a body", res, http.StatusBadRequest, "body_on_read")
+	}
 	// A path's other methods are 405, naming the ones it takes.
 	wrongMethod := ada.get("/api/v1/webhooks/1")
 	expect("webhook, wrong method", wrongMethod, http.StatusMethodNotAllowed, "method_not_allowed")
@@ -557,6 +566,15 @@ func TestPasswordNeededForTheAPI(t *testing.T) {
 	if res := anon.postJSON(openPath(l.URL), map[string]string{"password": "open sesame"}); res.StatusCode != http.StatusOK {
 		t.Fatalf("with the password: %d %s", res.StatusCode, res.body)
 	}
+	// So it is on a link without a password, whose use it does not take.
+	plain := ada.create(nil)
+	res = anon.postJSON(openPath(plain.URL), map[string]string{"password": strings.Repeat("p", core.MaxPasswordBytes+1)})
+	if p := res.problem(); res.StatusCode != http.StatusBadRequest || p.Code != "password_too_long" {
+		t.Fatalf("a password of %d bytes, to a link without one: %d %s", core.MaxPasswordBytes+1, res.StatusCode, res.body)
+	}
+	if res := anon.postJSON(openPath(plain.URL), nil); res.StatusCode != http.StatusOK {
+		t.Fatalf("the link after it: %d %s", res.StatusCode, res.body)
+	}
 }
 
 // Bad input gets the problem's status, code and field, and makes nothing.
@@ -596,6 +614,10 @@ func TestBadCreatesChangeNothing(t *testing.T) {
 		{"bad JSON", `{"kind":`, "", 400, "bad_json", ""},
 		{"two values", `{"kind":"message","message":"x"}{}`, "", 400, "bad_json", ""},
 		{"an array", `[]`, "", 400, "wrong_type", ""},
+		{"null", `null`, "", 400, "wrong_type", ""},
+		{"null uses", `{"kind":"message","message":"x","max_uses":null}`, "", 400, "wrong_type", "max_uses"},
+		{"null ttl", `{"kind":"message","message":"x","ttl":null}`, "", 400, "wrong_type", "ttl"},
+		{"ttl past any bound", `{"kind":"message","message":"x","ttl":"2562047h"}`, "", 400, "ttl_out_of_range", "ttl"},
 		{"form body", `kind=message&message=x`, "application/x-www-form-urlencoded", 415, "not_json", ""},
 		{"no content type", `{"kind":"message","message":"x"}`, "-", 415, "not_json", ""},
 		{"multipart without its boundary", "x", "multipart/form-data", 400, "unreadable_form", ""},

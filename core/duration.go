@@ -26,20 +26,23 @@ func ParseDuration(s string) (time.Duration, error) {
 		}
 		n, err := strconv.ParseInt(s[:i], 10, 64)
 		if err != nil {
-			return 0, err
+			return 0, errDurationTooLong // only digits: too many of them
 		}
 		unit, ok := ttlUnits[s[i]]
 		if !ok {
 			return 0, errors.New("unknown unit")
 		}
 		if n > int64(maxTTLParse/unit) || total > maxTTLParse-time.Duration(n)*unit {
-			return 0, errors.New("too long")
+			return 0, errDurationTooLong
 		}
 		total += time.Duration(n) * unit
 		s = s[i+1:]
 	}
 	return total, nil
 }
+
+// errDurationTooLong is a well-formed duration past maxTTLParse.
+var errDurationTooLong = errors.New("too long")
 
 // maxTTLParse keeps sums far from overflow; real bounds come from the
 // server's --max-ttl.

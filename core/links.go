@@ -86,10 +86,10 @@ func (c Created) Event() live.Event {
 // server's bounds.
 func (s *Service) lifetime(text string) (time.Duration, error) {
 	ttl, err := ParseDuration(text)
-	if err != nil {
+	if err != nil && !errors.Is(err, errDurationTooLong) {
 		return 0, invalid("ttl_invalid", "ttl")
 	}
-	if ttl < s.cfg.MinTTL || ttl > s.cfg.MaxTTL {
+	if err != nil || ttl < s.cfg.MinTTL || ttl > s.cfg.MaxTTL {
 		return 0, invalid("ttl_out_of_range", "ttl", "Min", FormatDuration(s.cfg.MinTTL), "Max", FormatDuration(s.cfg.MaxTTL))
 	}
 	return ttl, nil

@@ -218,6 +218,10 @@ func (s *Service) Open(ctx context.Context, t Turn, tokText, password string, r 
 	if err := t.check(OpenAction); err != nil {
 		return Opened{}, err
 	}
+	if len(password) > MaxPasswordBytes {
+		// No link has such a password: refused before any use is taken.
+		return Opened{}, errLinkPasswordTooLong
+	}
 	client := r.Client.key()
 	// Most links have no password and no recipient account, and most
 	// opens carry no grant: one conditional write then does everything.
@@ -249,10 +253,6 @@ func (s *Service) Open(ctx context.Context, t Turn, tokText, password string, r 
 	if l.HasPassword() && password == "" {
 		// Nothing was guessed: no attempt is spent, and none recorded.
 		return Opened{}, ErrPasswordMissing
-	}
-	if len(password) > MaxPasswordBytes {
-		// No link has such a password.
-		return Opened{}, errLinkPasswordTooLong
 	}
 	if l.HasPassword() || l.EndToEnd() {
 		// A wrong claim counts like a wrong password: guessing either
