@@ -415,6 +415,37 @@ func TestStreamEndsWithItsKey(t *testing.T) {
 	kept.next(t, func(l map[string]any) bool { return l["label"] == "after" })
 }
 
+// An account disabled where no event tells the server, as oncelink user
+// disable does beside it on SQLite, gets no more of its links on a stream
+// open with its key: the next one is an "end" instead.
+func TestStreamStopsForAnAccountDisabledElsewhere(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t))
+	ctx := t.Context()
+	s.account("admin") // the one enabled administrator stays
+	carol := s.account("carol")
+	l := carol.create(nil)
+	st := carol.stream(ctx)
+	defer st.close()
+	acc, err := s.svc.AccountByName(ctx, "carol")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.store.SetDisabled(ctx, acc.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if res := s.client("").postJSON(openPath(l.URL), nil); res.StatusCode != http.StatusOK {
+		t.Fatalf("open: %d %s", res.StatusCode, res.body)
+	}
+	select {
+	case got, ok := <-st.events:
+		if ok {
+			t.Fatalf("the stream of a disabled account sent %v", got)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("the stream of a disabled account goes on")
+	}
+}
+
 // A stream ends, with an "end" event, when its key expires, rather than
 // at its next heartbeat.
 func TestStreamEndsWhenItsKeyExpires(t *testing.T) {

@@ -46,7 +46,29 @@ func (a *API) events(w http.ResponseWriter, r *http.Request, acc *core.Account) 
 		}
 		return rc.Flush()
 	}
+	secret, _ := bearerKey(r)
+	// acts reports whether the stream's key, or its session, still acts
+	// for its account, taking no turn of its requests: asked before each
+	// link is sent, since a key revoked or an account disabled by another
+	// process (oncelink user disable, on SQLite) sends no event. When the
+	// database cannot tell, it acts.
+	acts := func() bool {
+		if secret != "" {
+			ok, err := a.core.KeyActs(ctx, secret)
+			return ok || err != nil
+		}
+		if a.Session == nil {
+			return true
+		}
+		now, err := a.Session(r)
+		return err != nil || (now != nil && now.ID == acc.ID)
+	}
+	errEnded := errors.New("the stream's key or session stopped working")
 	sendLink := func(l core.Link) error {
+		if !acts() {
+			send(endEvent)
+			return errEnded
+		}
 		b, err := json.Marshal(linkOf(l, a.core.Now()))
 		if err != nil {
 			return err
@@ -66,7 +88,7 @@ func (a *API) events(w http.ResponseWriter, r *http.Request, acc *core.Account) 
 	defer beat.Stop()
 	// A key that expires ends its stream then, not at the next heartbeat.
 	var keyEnds <-chan time.Time
-	if secret, err := bearerKey(r); err == nil && secret != "" {
+	if secret != "" {
 		if at, kerr := a.core.KeyExpires(ctx, secret); kerr == nil && !at.IsZero() {
 			t := time.NewTimer(at.Sub(a.core.Now()))
 			defer t.Stop()
@@ -127,7 +149,7 @@ func (a *API) events(w http.ResponseWriter, r *http.Request, acc *core.Account) 
 			err = send(": heartbeat\n\n")
 		}
 	}
-	if ctx.Err() == nil {
+	if ctx.Err() == nil && !errors.Is(err, errEnded) {
 		a.log.Warn("api event stream", "err", err)
 	}
 }

@@ -137,6 +137,23 @@ func (s *Service) KeyExpires(ctx context.Context, secret string) (time.Time, err
 	return k.ExpiresAt, err
 }
 
+// KeyActs reports whether secret is a key that still acts for its
+// account: neither expired nor revoked, and its account enabled. Unlike
+// Authenticate it takes no turn of the account's requests and records no
+// use, so that a long request, such as an event stream, may ask again
+// before each thing it sends.
+func (s *Service) KeyActs(ctx context.Context, secret string) (bool, error) {
+	sum := sha256.Sum256([]byte(secret))
+	a, k, err := s.store.AccountByAPIKey(ctx, sum[:])
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return k.Active(s.Now()) && !a.Disabled(), nil
+}
+
 // Authenticate returns the account whose API key secret is, while the key
 // is neither expired nor revoked and the account is enabled; anything else
 // is ErrKeyRefused. Each account's requests are rate limited. It records
