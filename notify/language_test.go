@@ -43,14 +43,14 @@ func TestEmailLanguage(t *testing.T) {
 			t.Fatal(err)
 		}
 		l := i18n.For(code)
-		link := e.createLink(t, "Tax papers "+strconv.Itoa(i), 1, true)
+		label := "Tax papers " + strconv.Itoa(i)
+		link := e.createLink(t, label, 1, true)
 		e.open(t, link.URL)
 		runOnce(t, e.worker(t, notify.Options{Mailer: mailer}))
 		ms := smtpd.mails()
 		subject, text, html := parts(t, ms[len(ms)-1].Data)
-		label := "Tax papers " + strconv.Itoa(i)
 		when := l.When(e.clock.Now())
-		if want := l.T("mail.notice.opened.subject", "Label", strconv.Quote(label)); subject != want {
+		if want := l.T("mail.notice.opened.subject", "Label", l.T("mail.quoted", "Text", label)); subject != want {
 			t.Errorf("%q: subject %q, want %q", code, subject, want)
 		}
 		for _, want := range []string{l.T("mail.notice.opened.line", "Label", l.T("mail.quoted", "Text", label)),
@@ -68,5 +68,17 @@ func TestEmailLanguage(t *testing.T) {
 		if rtl != (code == "ar") || (code == "" && !strings.Contains(html, "<html><body")) {
 			t.Errorf("%q: the HTML part's <html>:\n%s", code, html)
 		}
+	}
+
+	// A subject shows the label as typed, its quotes and backslashes as
+	// they are, and a tab or a line break as a space.
+	link := e.createLink(t, "the \"wifi\" password\tC:\\temp\r\nBcc: x", 1, true)
+	e.open(t, link.URL)
+	runOnce(t, e.worker(t, notify.Options{Mailer: mailer}))
+	ms := smtpd.mails()
+	subject, _, _ = parts(t, ms[len(ms)-1].Data)
+	en := i18n.For("en")
+	if want := en.T("mail.notice.opened.subject", "Label", en.T("mail.quoted", "Text", `the "wifi" password C:\temp  Bcc: x`)); subject != want {
+		t.Errorf("subject %q, want %q", subject, want)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	texttemplate "text/template"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	gomail "github.com/wneessen/go-mail"
@@ -267,7 +268,15 @@ func (m *Mailer) SendNotice(ctx context.Context, to string, n Notice) error {
 	if !ok {
 		return fmt.Errorf("no email for a notice of type %q", n.Type)
 	}
-	subject := i18n.T(ctx, msgs.Subject, "Label", strconv.Quote(n.Label))
+	// A subject is one line: what in the label would break it, or show as
+	// an escape, reads as a space.
+	label := strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, n.Label)
+	subject := i18n.T(ctx, msgs.Subject, "Label", i18n.T(ctx, "mail.quoted", "Text", label))
 	return m.send(ctx, to, subject, "notice", struct {
 		Notice
 		Line string
