@@ -502,6 +502,8 @@ func TestWebhookLimits(t *testing.T) {
 	}{
 		{"ftp://example.com/", []string{store.NoticeLinkOpened}, "webhook_url_invalid"},
 		{"https://user:pw@example.com/", []string{store.NoticeLinkOpened}, "webhook_url_invalid"},
+		{"http://127.0.0.1:99999/hook", []string{store.NoticeLinkOpened}, "webhook_url_invalid"},
+		{"https://93.184.216.34:0/hook", []string{store.NoticeLinkOpened}, "webhook_url_invalid"},
 		{"https://example.com/" + strings.Repeat("a", core.MaxWebhookURLLen), []string{store.NoticeLinkOpened}, "webhook_url_too_long"},
 		{"https://example.com/", nil, "events_missing"},
 		{"https://example.com/", []string{"link.eaten"}, "unknown_event"},
