@@ -320,6 +320,9 @@ func (s *Service) SetNoticeAddress(ctx context.Context, owner int64, address str
 	if err != nil || a.Name != "" || a.Address != address || len(address) > MaxAddressLen || !strings.Contains(address, "@") {
 		return invalid("address_invalid", "address")
 	}
+	if err := s.take(ctx, s.limits.confirmationMails, "account:"+strconv.FormatInt(owner, 10)); err != nil {
+		return err
+	}
 	var raw [32]byte
 	rand.Read(raw[:])
 	tok := base64.RawURLEncoding.EncodeToString(raw[:])

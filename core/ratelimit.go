@@ -94,10 +94,16 @@ var DefaultRates = Rates{
 // even when the other limits are off; the attempts are refused either way.
 var goneRecords = Rate{N: 10, Per: time.Hour}
 
+// confirmationMails bounds how many confirmation mails an account has
+// sent to addresses it names: enough to correct a typing mistake or two,
+// too few to make the server flood somebody else's mailbox. It holds even
+// when the other limits are off.
+var confirmationMails = Rate{N: 5, Per: time.Hour}
+
 // limits are the limiters of Rates, and of goneRecords.
 type limits struct {
 	signIn, signInAccount, setup, open, linkPassword, linkPasswordClient, api *limiter
-	gone                                                                      *limiter
+	gone, confirmationMails                                                   *limiter
 }
 
 // newLimits makes the limiters of r, all off unless on, with their buckets
@@ -119,6 +125,7 @@ func newLimits(on bool, r Rates, shared RateStore) *limits {
 		linkPasswordClient: l("link-password-client", r.LinkPasswordClient, d.LinkPasswordClient),
 		api:                l("api", r.API, d.API),
 		gone:               newLimiter("gone-records", goneRecords, false, shared),
+		confirmationMails:  newLimiter("confirmation-mails", confirmationMails, false, shared),
 	}
 }
 

@@ -211,6 +211,31 @@ func TestEmailNotices(t *testing.T) {
 	}
 }
 
+// An account sends a few confirmation mails an hour, whatever addresses
+// it names, and no more: the server is no one's tool to fill another's
+// mailbox. The limit holds with the rate limits off.
+func TestConfirmationMailsAreFew(t *testing.T) {
+	smtpd := newSMTPServer(t)
+	mailer, err := notify.NewMailer("smtp://"+smtpd.addr, "oncelink <notices@share.example>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, filepath.Join(t.TempDir(), "oncelink.db"), core.Config{Mailer: mailer})
+	ctx := context.Background()
+	for i := range 5 {
+		if err := e.svc.SetNoticeAddress(ctx, e.owner.ID, "victim@example.org"); err != nil {
+			t.Fatalf("confirmation %d: %v", i+1, err)
+		}
+	}
+	err = e.svc.SetNoticeAddress(ctx, e.owner.ID, "someone.else@example.org")
+	if ce, ok := core.AsError(err); !ok || ce.Kind != core.Limited || ce.RetryAfter <= 0 {
+		t.Fatalf("a sixth confirmation within the hour: %v", err)
+	}
+	if n := len(smtpd.mails()); n != 5 {
+		t.Fatalf("%d confirmation mails went out, want 5", n)
+	}
+}
+
 func TestEmailNeedsTheFlags(t *testing.T) {
 	e := newEnv(t, filepath.Join(t.TempDir(), "oncelink.db"), core.Config{})
 	if e.svc.EmailOn() {
