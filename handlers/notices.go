@@ -257,6 +257,11 @@ func (h *Handler) testWebhook(w http.ResponseWriter, r *http.Request, a *core.Ac
 	if err == nil {
 		err = h.core.TestWebhook(r.Context(), a.ID, id)
 	}
+	if e, ok := core.AsError(err); ok && e.Kind == core.Conflict {
+		f := components.WebhookForm{Error: e.Message(i18n.From(r.Context()))}
+		h.renderSettings(w, r, a, web.Status(e.Kind), components.Settings{Notices: components.Notices{WebhookForm: f}})
+		return
+	}
 	if err != nil {
 		h.fail(w, r, err)
 		return

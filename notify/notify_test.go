@@ -427,6 +427,14 @@ func TestAnEndpointAnswering410IsDisabled(t *testing.T) {
 	if n, _ := e.st.OutboxDepth(context.Background()); n != 0 {
 		t.Errorf("outbox %d for a disabled endpoint", n)
 	}
+	// Nor is a test sent to it, and its owner is told so.
+	err := e.svc.TestWebhook(context.Background(), e.owner.ID, w.Webhook.ID)
+	if ce, ok := core.AsError(err); !ok || ce.Code != "webhook_disabled" {
+		t.Errorf("a test of a disabled endpoint: %v", err)
+	}
+	if n, _ := e.st.OutboxDepth(context.Background()); n != 0 {
+		t.Errorf("outbox %d after a test of a disabled endpoint", n)
+	}
 }
 
 func TestPrivateEndpointsAreRefused(t *testing.T) {
