@@ -777,8 +777,12 @@ func TestSlowDeliveriesAreSentOnce(t *testing.T) {
 		e := newEnv(t, dsn, core.Config{WebhookAllowPrivate: true})
 		r := newReceiver(t)
 		r.ignoreTime = true
+		// Each send outlasts the lease, which only its renewals keep; the
+		// lease is long enough that a loaded machine's pauses (the race
+		// detector, other packages' tests) do not let it lapse.
+		const lease = time.Second
 		r.status = func() int {
-			time.Sleep(500 * time.Millisecond)
+			time.Sleep(lease + lease/4)
 			return http.StatusOK
 		}
 		e.subscribe(t, r, store.NoticeLinkViewed)
@@ -793,7 +797,7 @@ func TestSlowDeliveriesAreSentOnce(t *testing.T) {
 		}
 		var wg sync.WaitGroup
 		for range 2 {
-			w := notify.NewWorker(notify.Options{Store: e.st, HTTP: notify.NewHTTPClient(true), Lease: 300 * time.Millisecond,
+			w := notify.NewWorker(notify.Options{Store: e.st, HTTP: notify.NewHTTPClient(true), Lease: lease,
 				Poll: 20 * time.Millisecond, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 			wg.Go(func() { w.Run(ctx) })
 		}
@@ -804,7 +808,7 @@ func TestSlowDeliveriesAreSentOnce(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 		// Anything sent twice would arrive while the other attempt ends.
-		time.Sleep(700 * time.Millisecond)
+		time.Sleep(lease + lease/2)
 		cancel()
 		wg.Wait()
 		eachOnce(t, r.received(), events)
