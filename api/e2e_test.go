@@ -85,4 +85,13 @@ func TestE2EExchanges(t *testing.T) {
 	if res := anon.postJSON(openPath(l.URL), map[string]string{"password": "pw", "claim": claim}); res.StatusCode != http.StatusGone {
 		t.Fatalf("second open: %d", res.StatusCode)
 	}
+	// A claim to a link the server sealed is refused before its use is
+	// taken: whoever sent it expects what a key seals.
+	sealed := ada.create(nil)
+	if res := anon.postJSON(openPath(sealed.URL), map[string]string{"claim": claim}); res.StatusCode != http.StatusBadRequest || res.problem().Code != "not_e2e" || res.problem().Field != "claim" {
+		t.Fatalf("a claim to a link the server sealed: %d %s", res.StatusCode, res.body)
+	}
+	if res := anon.postJSON(openPath(sealed.URL), nil); res.StatusCode != http.StatusOK {
+		t.Fatalf("that link without a claim: %d %s", res.StatusCode, res.body)
+	}
 }

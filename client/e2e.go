@@ -85,13 +85,10 @@ func (c *Client) openE2E(ctx context.Context, base, tok string, secret []byte, p
 		return nil, err
 	}
 	if res.Header.Get("Oncelink-Kind") != "e2e" {
-		// The server opened a link of its own sealing as any other: its
-		// one use is spent, and this is what it delivers.
-		o, err := c.opened(res)
-		if o != nil {
-			o.ServerSealed = true
-		}
-		return o, err
+		// Content the key does not seal: whatever it says, it is not
+		// known to be the sender's.
+		res.Body.Close()
+		return nil, errors.New(c.t("cli.client.not_e2e"))
 	}
 	r, err := e2e.NewReader(res.Body, e2e.Key(secret, password))
 	if err != nil {

@@ -42,10 +42,6 @@ type Opened struct {
 	Type string
 	Size int64
 	Body io.ReadCloser
-	// ServerSealed is set when the link's address had a fragment, as an
-	// end-to-end link's has, but the server sealed the link: the fragment
-	// was not its key, and what the server delivered is here all the same.
-	ServerSealed bool
 }
 
 // Open takes one use of a link and returns what it delivers:

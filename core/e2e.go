@@ -53,6 +53,11 @@ var ErrWrongKey = Refusal(Forbidden, "wrong_key", "", "wrong_key")
 
 var errClaimMissing = invalid("e2e_claim_missing", "claim")
 
+// errNotEndToEnd refuses, before any use is taken, a claim sent to a link
+// the server sealed: its opener expects content that the key in the
+// address seals, which this link's is not.
+var errNotEndToEnd = invalid("not_e2e", "claim")
+
 // e2eCheck reads the check a create sends for an end-to-end link: the
 // SHA-256 of the claim, in unpadded base64url.
 func e2eCheck(text string) ([]byte, error) {

@@ -225,7 +225,7 @@ func (s *Service) Open(ctx context.Context, t Turn, tokText, password string, r 
 	client := r.Client.key()
 	// Most links have no password and no recipient account, and most
 	// opens carry no grant: one conditional write then does everything.
-	if len(r.Grants) == 0 {
+	if len(r.Grants) == 0 && r.Claim == "" {
 		used, err := s.store.ConsumeUnprotected(ctx, tok.Hash(), s.event(r.Client))
 		if err == nil {
 			return s.opened(ctx, tok, used)
@@ -249,6 +249,9 @@ func (s *Service) Open(ctx context.Context, t Turn, tokText, password string, r 
 	}
 	if l.EndToEnd() && r.Claim == "" {
 		return Opened{}, errClaimMissing
+	}
+	if !l.EndToEnd() && r.Claim != "" {
+		return Opened{}, errNotEndToEnd
 	}
 	if l.HasPassword() && password == "" {
 		// Nothing was guessed: no attempt is spent, and none recorded.

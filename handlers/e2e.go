@@ -39,18 +39,15 @@ func (h *Handler) openE2E(w http.ResponseWriter, r *http.Request, turn core.Turn
 		h.fail(w, r, err)
 		return
 	}
-	if !o.Link.EndToEnd() {
-		// A claim sent to a link the server sealed: it opens as ever.
-		h.deliver(w, r, tok, o)
-	} else {
-		hd := w.Header()
-		hd.Set("Content-Type", "application/octet-stream")
-		hd.Set("Content-Length", strconv.FormatInt(o.File.Size, 10))
-		hd.Set("Content-Disposition", "attachment")
-		w.WriteHeader(http.StatusOK)
-		if _, err := io.Copy(w, h.core.FileContent(r.Context(), o.File)); err != nil && r.Context().Err() == nil {
-			h.log.Error("send an end-to-end link's ciphertext", "err", err)
-		}
+	// Only an end-to-end link opens with a claim (core.Open refuses it to
+	// any other).
+	hd := w.Header()
+	hd.Set("Content-Type", "application/octet-stream")
+	hd.Set("Content-Length", strconv.FormatInt(o.File.Size, 10))
+	hd.Set("Content-Disposition", "attachment")
+	w.WriteHeader(http.StatusOK)
+	if _, err := io.Copy(w, h.core.FileContent(r.Context(), o.File)); err != nil && r.Context().Err() == nil {
+		h.log.Error("send an end-to-end link's ciphertext", "err", err)
 	}
 	if o.Used {
 		web.PublishAfter(w, r, h.core, o.Event())

@@ -73,9 +73,6 @@ func openCommand(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		if o.ServerSealed {
-			fmt.Fprintln(p.stderr, p.T("cli.open.not_e2e"))
-		}
 		if o.Kind != "file" {
 			text := o.Message
 			if o.Kind == "url" {

@@ -86,17 +86,20 @@ func TestOpenOnATerminal(t *testing.T) {
 	}
 }
 
-// TestOpenWithAStrayFragment opens a link the server sealed with something
-// after a "#", as a pasted address may have: its one use gives what it
-// shares, with a word that the fragment was not needed.
+// TestOpenWithAStrayFragment opens a link the server sealed with a key
+// after a "#", as if it were end to end: refused before its one use is
+// taken, saying how to open it, which then works.
 func TestOpenWithAStrayFragment(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "oncelink.db")
 	s := startServer(t, db)
 	signUp(t, s)
 	sh := ownerShell(t, s, db)
 	link := strings.TrimSpace(sh.must(exitDone, "sealed by the server\n", "share").stdout)
-	r := sh.must(exitDone, "", "open", link+"#"+strings.Repeat("A", 43))
-	if r.stdout != "sealed by the server\n" || !strings.Contains(r.stderr, "not end to end") {
+	r := sh.must(exitFailed, "", "open", link+"#"+strings.Repeat("A", 43))
+	if r.stdout != "" || !strings.Contains(r.stderr, "not encrypted end to end") {
 		t.Fatalf("open with a stray fragment: stdout %q, stderr %q", r.stdout, r.stderr)
+	}
+	if r := sh.must(exitDone, "", "open", link); r.stdout != "sealed by the server\n" {
+		t.Fatalf("open without it: %q", r.stdout)
 	}
 }
