@@ -130,6 +130,18 @@ func TestShareAndOpen(t *testing.T) {
 	if err != nil || !bytes.Equal(got, content) {
 		t.Fatalf("the file came back with %d bytes (%v), want the %d sent", len(got), err, len(content))
 	}
+	// A name with quotes, a line break and a terminal's escape comes back
+	// with its quotes, and without the control characters, which made the
+	// form's part unreadable.
+	named, err := c.CreateLink(ctx, client.NewLink{File: strings.NewReader("x"), FileName: "say \"hi\"\r\nX:\x1b]0;t\a y.txt"})
+	if err != nil {
+		t.Fatalf("create a file with an awkward name: %v", err)
+	}
+	if o, err := c.Open(ctx, named.URL, ""); err != nil || o.Name != `say "hi"X:]0;t y.txt` {
+		t.Fatalf("the awkward name came back as %q (%v)", o.Name, err)
+	} else {
+		o.Body.Close()
+	}
 	// Too large for the server: refused, as a problem.
 	_, err = c.CreateLink(ctx, client.NewLink{File: bytes.NewReader(make([]byte, 5<<20)), FileName: "big"})
 	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusRequestEntityTooLarge {

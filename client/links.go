@@ -7,9 +7,12 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
 )
 
 // Link is a link as the API shows it to its owner.
@@ -139,7 +142,10 @@ func (c *Client) writeForm(mw *multipart.Writer, in NewLink) error {
 	if name == "" {
 		name = "file"
 	}
-	part, err := mw.CreateFormFile("file", name)
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", `form-data; name="file"; filename="`+formFileName(name)+`"`)
+	h.Set("Content-Type", "application/octet-stream")
+	part, err := mw.CreatePart(h)
 	if err != nil {
 		return err
 	}
@@ -147,6 +153,26 @@ func (c *Client) writeForm(mw *multipart.Writer, in NewLink) error {
 		return fmt.Errorf("%s: %w", c.t("cli.client.read_file", "Name", name), err)
 	}
 	return mw.Close()
+}
+
+// formFileName is name as a form's file part carries it, in its quoted
+// filename, as browsers write it: a quote as %22, which the server reads
+// back, a backslash escaped, and no control characters, which would end
+// the header's line (a line break) or mean nothing in a name.
+func formFileName(name string) string {
+	var b strings.Builder
+	for _, r := range name {
+		switch {
+		case r == '"':
+			b.WriteString("%22")
+		case r == '\\':
+			b.WriteString(`\\`)
+		case unicode.IsControl(r):
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // LinkQuery picks links to list; the zero value is the newest page of all.
