@@ -426,6 +426,16 @@ func TestBrowserE2EVectors(t *testing.T) {
 		}
 		ct, _ := base64.RawURLEncoding.DecodeString(v.Ciphertext)
 		e2eOpenPage(t, ctx, s.shareE2E("message", v.Password, v.Check, ct)+"#"+v.Secret)
+		// Longer than any password in bytes, though not in characters:
+		// said beside the field, which stays for another try.
+		if err := chromedp.Do(ctx,
+			chromedp.SendKeys(chromedp.ID("link-password"), strings.Repeat("é", 40)),
+			chromedp.Click(chromedp.CSS(`[data-testid=open]`)),
+			chromedp.WaitVisible(chromedp.CSS(`.field [data-testid=form-error]`)),
+			chromedp.Evaluate[chromedp.Void](`document.getElementById("link-password").value = ""`),
+		); err != nil {
+			t.Fatal(err)
+		}
 		if err := chromedp.Do(ctx,
 			chromedp.SendKeys(chromedp.ID("link-password"), "not "+v.Password),
 			chromedp.Click(chromedp.CSS(`[data-testid=open]`)),

@@ -506,7 +506,8 @@
         } else {
           fail(reply.message || msg.msgFailed);
         }
-        form.hidden = !(reply.code === 'wrong_password' || res.status === 429);
+        // The form stays for another try when the password was at fault.
+        form.hidden = !(reply.field === 'password' || reply.code === 'wrong_password' || res.status === 429);
         return;
       }
       const ct = new Uint8Array(await res.arrayBuffer());
