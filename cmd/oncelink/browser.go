@@ -31,11 +31,19 @@ func browserName(l *i18n.Localizer, userAgent string) string {
 // labels it is given come from other people.
 func printable(s string) string {
 	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+		if unicode.IsControl(r) || reorders(r) {
 			return '?'
 		}
 		return r
 	}, s)
+}
+
+// reorders reports whether r is a bidirectional embedding, override or
+// isolate, which changes the order in which the rest of a line shows. The
+// marks (U+200E, U+200F, U+061C) only say which way a character around
+// them reads: the Arabic catalogs use them, and they stay.
+func reorders(r rune) bool {
+	return unicode.Is(unicode.Bidi_Control, r) && r != '\u200e' && r != '\u200f' && r != '\u061c'
 }
 
 // browser is browserName in p's language.

@@ -46,8 +46,8 @@ func openCommand(fs *flag.FlagSet) runFunc {
 		switch {
 		case *output != "" && *output != "-":
 			out, err = createOutput(p, *output)
-		case *output == "" && isTerminal(p.stdout):
-			// A file is then saved in the working directory (saveAsNew).
+		case isTerminal(p.stdout):
+			// A file is then saved under its own name (saveAsNew).
 			out, err = createSpare(p)
 		}
 		if err != nil {
@@ -167,19 +167,22 @@ type outputFile struct {
 	spare bool
 }
 
-// createSpare makes the temporary file in the working directory that a
-// file opened on a terminal is saved to, or says in p's language why the
-// directory cannot be written: before the link is used, not once its
-// content has arrived.
+// createSpare makes the temporary file that a file opened on a terminal
+// is saved to, before the link is used: in the working directory, or,
+// where that cannot be written, in the system's temporary directory
+// (saveAsNew says where the file went). It says in p's language why when
+// neither can be written.
 func createSpare(p *proc) (*outputFile, error) {
 	f, err := os.CreateTemp(".", ".oncelink-*.part")
+	if err != nil {
+		f, err = os.CreateTemp("", ".oncelink-*.part")
+	}
 	var pathErr *fs.PathError
 	if errors.As(err, &pathErr) {
 		err = pathErr.Err
 	}
 	if err != nil {
-		dir, _ := os.Getwd()
-		return nil, errors.New(p.T("cli.open.output_unwritable", "Path", printable(dir), "Err", err))
+		return nil, errors.New(p.T("cli.open.output_unwritable", "Path", os.TempDir(), "Err", err))
 	}
 	return &outputFile{f: f, part: true, spare: true}, nil
 }
@@ -240,9 +243,10 @@ func (o *outputFile) discard() {
 }
 
 // saveAsNew writes r to the spare file, then gives it a name of its own
-// in the working directory: the shared file's, or with " (2)" and on
+// in the spare's directory: the shared file's, or with " (2)" and on
 // added when that name is taken. The name loses any directory, a leading
-// dot that would hide it, and the characters a terminal would act on.
+// dot that would hide it, and the characters a terminal would act on. It
+// returns the name, with its directory when that is not the working one.
 func (o *outputFile) saveAsNew(name string, r io.Reader) (string, error) {
 	if _, err := io.Copy(o.f, r); err != nil {
 		return "", err
@@ -250,6 +254,7 @@ func (o *outputFile) saveAsNew(name string, r io.Reader) (string, error) {
 	if err := o.f.Close(); err != nil {
 		return "", err
 	}
+	dir := filepath.Dir(o.f.Name())
 	name = fileName(name)
 	ext := filepath.Ext(name)
 	stem := strings.TrimSuffix(name, ext)
@@ -258,6 +263,7 @@ func (o *outputFile) saveAsNew(name string, r io.Reader) (string, error) {
 		if n > 1 {
 			try = fmt.Sprintf("%s (%d)%s", stem, n, ext)
 		}
+		try = filepath.Join(dir, try)
 		// The name is taken first, so that no file is written over.
 		f, err := os.OpenFile(try, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if errors.Is(err, fs.ErrExist) {
@@ -284,7 +290,7 @@ const maxFileName = 200
 func fileName(name string) string {
 	// What a terminal would act on, or that reorders a line, is left out.
 	name = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+		if unicode.IsControl(r) || reorders(r) {
 			return -1
 		}
 		return r

@@ -47,19 +47,21 @@ func TestOpenOnATerminal(t *testing.T) {
 	}
 	link := strings.TrimSpace(sh.must(exitDone, "", "share", "--e2e", "--file", hostile).stdout)
 
-	// In a directory that is gone by the time oncelink runs: refused,
-	// and the link is not used.
-	gone := filepath.Join(t.TempDir(), "gone")
+	// In a directory that is gone by the time oncelink runs, a file goes
+	// to the temporary directory, and the command says where.
+	gone, tmp := filepath.Join(t.TempDir(), "gone"), t.TempDir()
 	if err := os.Mkdir(gone, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	said, code := sh.onTerminal(gone, `cd "$PWD" && rmdir "$PWD" && "$ONCELINK" open '`+link+`'`)
-	if code != exitFailed || !strings.Contains(said, "the link was not used") {
-		t.Fatalf("open in a directory that cannot be written: %d %q", code, said)
+	other := strings.TrimSpace(sh.must(exitDone, "", "share", "--file", hostile).stdout)
+	said, code := sh.onTerminal(gone, `cd "$PWD" && rmdir "$PWD" && TMPDIR='`+tmp+`' "$ONCELINK" open '`+other+`'`)
+	kept := filepath.Join(tmp, "]0;pwned[31mred.txt")
+	if b, err := os.ReadFile(kept); code != exitDone || err != nil || string(b) != "hi\n" || !strings.Contains(said, kept) {
+		t.Fatalf("open in a directory that cannot be written: %d %q; %s: %q, %v", code, said, kept, b, err)
 	}
 
 	dir := t.TempDir()
-	said, code = sh.onTerminal(dir, `"$ONCELINK" open '`+link+`'`)
+	said, code = sh.onTerminal(dir, `"$ONCELINK" open -o - '`+link+`'`)
 	if code != exitDone || strings.ContainsAny(said, "\x1b\a\u202e") {
 		t.Fatalf("open: %d, the terminal was sent %q", code, said)
 	}
@@ -75,7 +77,8 @@ func TestOpenOnATerminal(t *testing.T) {
 		t.Fatalf("saved %q, %v", b, err)
 	}
 
-	// A message is shown, and no file is left for it.
+	// A message is shown, and no file is left for it; also where no file
+	// could be written.
 	msgDir := t.TempDir()
 	link = strings.TrimSpace(sh.must(exitDone, "just words\n", "share").stdout)
 	if said, code := sh.onTerminal(msgDir, `"$ONCELINK" open '`+link+`'`); code != exitDone || !strings.Contains(said, "just words") {
@@ -83,6 +86,27 @@ func TestOpenOnATerminal(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(msgDir); len(entries) != 0 {
 		t.Fatalf("a message left %v behind", entries)
+	}
+	if err := os.Mkdir(gone, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	link = strings.TrimSpace(sh.must(exitDone, "more words\n", "share").stdout)
+	if said, code := sh.onTerminal(gone, `cd "$PWD" && rmdir "$PWD" && "$ONCELINK" open '`+link+`'`); code != exitDone || !strings.Contains(said, "more words") {
+		t.Fatalf("open a message in a directory that is gone: %d %q", code, said)
+	}
+}
+
+// printable keeps the marks that say which way a character reads, which
+// the Arabic catalogs use, and drops what would reorder the line.
+func TestPrintable(t *testing.T) {
+	for in, want := range map[string]string{
+		"HTTP \u200f502":          "HTTP \u200f502",
+		"\u061c\u200eok":          "\u061c\u200eok",
+		"a\u202eb\u2066c\x1b[31m": "a?b?c?[31m",
+	} {
+		if got := printable(in); got != want {
+			t.Errorf("printable(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
 
