@@ -100,7 +100,8 @@ var goneRecords = Rate{N: 10, Per: time.Hour}
 // when the other limits are off.
 var confirmationMails = Rate{N: 5, Per: time.Hour}
 
-// limits are the limiters of Rates, and of goneRecords.
+// limits are the limiters of Rates, and of goneRecords and
+// confirmationMails, which hold whatever Rates says.
 type limits struct {
 	signIn, signInAccount, setup, open, linkPassword, linkPasswordClient, api *limiter
 	gone, confirmationMails                                                   *limiter
