@@ -47,9 +47,9 @@ type AddressForm struct {
 
 // WebhookForm is the new-endpoint form, after a try.
 type WebhookForm struct {
-	// FormKey is sent with the form and with each endpoint's rotate
-	// button, so that a reload of the page that showed a secret makes no
-	// second endpoint or secret.
+	// FormKey is sent with the form, as each endpoint's RotateKey with its
+	// Rotate secret button, so that a reload of the page that showed a
+	// secret makes no second endpoint or secret.
 	FormKey    string
 	URL        string
 	Events     []string
@@ -94,6 +94,8 @@ type WebhookItem struct {
 	// replaced stops signing beside the new one.
 	PreviousUntil time.Time
 	Deliveries    []DeliveryItem
+	// RotateKey is the form key of its Rotate secret button.
+	RotateKey string
 }
 
 // IDText is the endpoint's id as its forms name it.

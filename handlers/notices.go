@@ -56,7 +56,7 @@ func (h *Handler) fillNotices(r *http.Request, a *core.Account, v *components.No
 			return err
 		}
 		item := components.WebhookItem{ID: w.ID, URL: w.URL, Events: w.Events, CreatedAt: w.CreatedAt,
-			DisabledAt: w.DisabledAt, Deliveries: deliveryItems(ds)}
+			DisabledAt: w.DisabledAt, Deliveries: deliveryItems(ds), RotateKey: rand.Text()}
 		if w.PreviousSigns(h.core.Now()) {
 			item.PreviousUntil = w.PreviousUntil
 		}
