@@ -2,13 +2,11 @@ package notify_test
 
 import (
 	"context"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
-	"oncelink/core"
 	"oncelink/i18n"
 	"oncelink/notify"
 )
@@ -17,12 +15,7 @@ import (
 // as that language writes it, and an Arabic mail's HTML part runs right to
 // left; the confirmation speaks the language of whoever asked for it.
 func TestEmailLanguage(t *testing.T) {
-	smtpd := newSMTPServer(t)
-	mailer, err := notify.NewMailer("smtp://"+smtpd.addr, "notices@share.example")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := newEnv(t, filepath.Join(t.TempDir(), "oncelink.db"), core.Config{Mailer: mailer})
+	e, smtpd, mailer := mailEnv(t, "notices@share.example")
 	ctx := context.Background()
 	de := i18n.For("de")
 	if err := e.svc.SetNoticeAddress(i18n.With(ctx, "de"), e.owner.ID, "ada@example.org"); err != nil {

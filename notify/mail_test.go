@@ -116,13 +116,20 @@ func parts(t *testing.T, raw []byte) (subject, text, html string) {
 	return subject, text, html
 }
 
-func TestEmailNotices(t *testing.T) {
-	smtpd := newSMTPServer(t)
-	mailer, err := notify.NewMailer("smtp://"+smtpd.addr, "oncelink <notices@share.example>")
+// mailEnv is a new environment that mails, from from, through an SMTP
+// server of its own; mailer is for its workers.
+func mailEnv(t *testing.T, from string) (e *env, smtpd *smtpServer, mailer *notify.Mailer) {
+	t.Helper()
+	smtpd = newSMTPServer(t)
+	mailer, err := notify.NewMailer("smtp://"+smtpd.addr, from)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := newEnv(t, filepath.Join(t.TempDir(), "oncelink.db"), core.Config{Mailer: mailer})
+	return newEnv(t, filepath.Join(t.TempDir(), "oncelink.db"), core.Config{Mailer: mailer}), smtpd, mailer
+}
+
+func TestEmailNotices(t *testing.T) {
+	e, smtpd, mailer := mailEnv(t, "oncelink <notices@share.example>")
 	ctx := context.Background()
 	if err := e.svc.SetNoticeAddress(ctx, e.owner.ID, "ada@example.org"); err != nil {
 		t.Fatal(err)
@@ -215,19 +222,14 @@ func TestEmailNotices(t *testing.T) {
 // it names, and no more: the server is no one's tool to fill another's
 // mailbox. The limit holds with the rate limits off.
 func TestConfirmationMailsAreFew(t *testing.T) {
-	smtpd := newSMTPServer(t)
-	mailer, err := notify.NewMailer("smtp://"+smtpd.addr, "oncelink <notices@share.example>")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := newEnv(t, filepath.Join(t.TempDir(), "oncelink.db"), core.Config{Mailer: mailer})
+	e, smtpd, _ := mailEnv(t, "oncelink <notices@share.example>")
 	ctx := context.Background()
 	for i := range 5 {
 		if err := e.svc.SetNoticeAddress(ctx, e.owner.ID, "victim@example.org"); err != nil {
 			t.Fatalf("confirmation %d: %v", i+1, err)
 		}
 	}
-	err = e.svc.SetNoticeAddress(ctx, e.owner.ID, "someone.else@example.org")
+	err := e.svc.SetNoticeAddress(ctx, e.owner.ID, "someone.else@example.org")
 	if ce, ok := core.AsError(err); !ok || ce.Kind != core.Limited || ce.RetryAfter <= 0 {
 		t.Fatalf("a sixth confirmation within the hour: %v", err)
 	}
