@@ -126,15 +126,25 @@ func (s *Service) APITurn(ctx context.Context, a *Account) error {
 // reads, and takes no turn: an event stream asks once, to end when its
 // key does.
 func (s *Service) KeyExpires(ctx context.Context, secret string) (time.Time, error) {
-	if len(secret) != keyLen || !strings.HasPrefix(secret, keyPrefix) {
-		return time.Time{}, nil
-	}
-	sum := sha256.Sum256([]byte(secret))
-	_, k, err := s.store.AccountByAPIKey(ctx, sum[:])
-	if errors.Is(err, store.ErrNotFound) {
+	_, k, err := s.keyOf(ctx, secret)
+	if errors.Is(err, ErrKeyRefused) {
 		return time.Time{}, nil
 	}
 	return k.ExpiresAt, err
+}
+
+// keyOf looks up the API key secret and its account, whatever their
+// state; a secret that is no key of this server is ErrKeyRefused.
+func (s *Service) keyOf(ctx context.Context, secret string) (Account, APIKey, error) {
+	if len(secret) != keyLen || !strings.HasPrefix(secret, keyPrefix) {
+		return Account{}, APIKey{}, ErrKeyRefused
+	}
+	sum := sha256.Sum256([]byte(secret))
+	a, k, err := s.store.AccountByAPIKey(ctx, sum[:])
+	if errors.Is(err, store.ErrNotFound) {
+		return a, k, ErrKeyRefused
+	}
+	return a, k, err
 }
 
 // KeyActs reports whether secret is a key that still acts for its
@@ -143,15 +153,11 @@ func (s *Service) KeyExpires(ctx context.Context, secret string) (time.Time, err
 // use, so that a long request, such as an event stream, may ask again
 // before each thing it sends.
 func (s *Service) KeyActs(ctx context.Context, secret string) (bool, error) {
-	sum := sha256.Sum256([]byte(secret))
-	a, k, err := s.store.AccountByAPIKey(ctx, sum[:])
-	if errors.Is(err, store.ErrNotFound) {
+	a, k, err := s.keyOf(ctx, secret)
+	if errors.Is(err, ErrKeyRefused) {
 		return false, nil
 	}
-	if err != nil {
-		return false, err
-	}
-	return k.Active(s.Now()) && !a.Disabled(), nil
+	return err == nil && k.Active(s.Now()) && !a.Disabled(), err
 }
 
 // Authenticate returns the account whose API key secret is, while the key
@@ -160,14 +166,7 @@ func (s *Service) KeyActs(ctx context.Context, secret string) (bool, error) {
 // when the key was last used, at most once a minute, so that a busy script
 // does not make every request a write.
 func (s *Service) Authenticate(ctx context.Context, secret string) (*Account, error) {
-	if len(secret) != keyLen || !strings.HasPrefix(secret, keyPrefix) {
-		return nil, ErrKeyRefused
-	}
-	sum := sha256.Sum256([]byte(secret))
-	a, k, err := s.store.AccountByAPIKey(ctx, sum[:])
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, ErrKeyRefused
-	}
+	a, k, err := s.keyOf(ctx, secret)
 	if err != nil {
 		return nil, err
 	}
