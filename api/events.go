@@ -47,26 +47,29 @@ func (a *API) events(w http.ResponseWriter, r *http.Request, acc *core.Account) 
 		return rc.Flush()
 	}
 	secret, _ := bearerKey(r)
-	// acts reports whether the stream's key, or its session, still acts
-	// for its account, taking no turn of its requests: asked before each
-	// link is sent, since a key revoked or an account disabled by another
-	// process (oncelink user disable, on SQLite) sends no event. When the
-	// database cannot tell, it acts.
-	acts := func() bool {
+	// ended sends the "end" event, and reports so, once the stream's key,
+	// or its session, no longer acts for its account; when the database
+	// cannot tell, it acts. It takes no turn of the account's requests, so
+	// it is asked at each heartbeat and before each link is sent: a key
+	// revoked or an account disabled by another process (oncelink user
+	// disable, on SQLite) sends no event.
+	ended := func() bool {
+		acts := true
 		if secret != "" {
 			ok, err := a.core.KeyActs(ctx, secret)
-			return ok || err != nil
+			acts = ok || err != nil
+		} else if a.Session != nil {
+			now, err := a.Session(r)
+			acts = err != nil || (now != nil && now.ID == acc.ID)
 		}
-		if a.Session == nil {
-			return true
+		if !acts {
+			send(endEvent)
 		}
-		now, err := a.Session(r)
-		return err != nil || (now != nil && now.ID == acc.ID)
+		return !acts
 	}
 	errEnded := errors.New("the stream's key or session stopped working")
 	sendLink := func(l core.Link) error {
-		if !acts() {
-			send(endEvent)
+		if ended() {
 			return errEnded
 		}
 		b, err := json.Marshal(linkOf(l, a.core.Now()))
@@ -74,15 +77,6 @@ func (a *API) events(w http.ResponseWriter, r *http.Request, acc *core.Account) 
 			return err
 		}
 		return send("event: link\ndata: " + string(b) + "\n\n")
-	}
-	// holds reports whether the stream's key or session still acts for
-	// its account; when the database cannot tell, it holds.
-	holds := func() bool {
-		now, err := a.owner(r)
-		if e, ok := core.AsError(err); err != nil {
-			return !ok || e.Kind != core.Unauthorized
-		}
-		return now != nil && now.ID == acc.ID
 	}
 	beat := time.NewTicker(a.heartbeat)
 	defer beat.Stop()
@@ -110,8 +104,7 @@ func (a *API) events(w http.ResponseWriter, r *http.Request, acc *core.Account) 
 				continue // the stream tells of links; the link a request made comes as created
 			}
 			if e.What == live.SessionsChanged {
-				if !holds() {
-					send(endEvent)
+				if ended() {
 					return
 				}
 				continue
@@ -137,13 +130,11 @@ func (a *API) events(w http.ResponseWriter, r *http.Request, acc *core.Account) 
 				}
 			}
 		case <-keyEnds:
-			if !holds() {
-				send(endEvent)
+			if ended() {
 				return
 			}
 		case <-beat.C:
-			if !holds() {
-				send(endEvent)
+			if ended() {
 				return
 			}
 			err = send(": heartbeat\n\n")

@@ -28,7 +28,7 @@ func (h *Handler) openE2E(w http.ResponseWriter, r *http.Request, turn core.Turn
 	rc.Claim = r.PostForm.Get(e2eClaimField)
 	o, err := h.core.Open(r.Context(), turn, tok, r.PostForm.Get("password"), rc)
 	if e, ok := core.AsError(err); ok && e.Code == core.ErrWrongPassword.Code {
-		reply := scriptRefusal{Code: e.Code, Field: e.Field, Title: e.Heading(i18n.From(r.Context())), Message: e.Message(i18n.From(r.Context()))}
+		reply := refusalForScript(r, e)
 		if sight, err := h.core.Look(r.Context(), tok, rc, false); err == nil && sight.AttemptsLeft > 0 {
 			reply.Hint = i18n.T(r.Context(), "recipient.open.attempts_left", "Tries", i18n.N(r.Context(), "format.tries", sight.AttemptsLeft))
 		}

@@ -257,9 +257,9 @@ func (h *Handler) testWebhook(w http.ResponseWriter, r *http.Request, a *core.Ac
 	if err == nil {
 		err = h.core.TestWebhook(r.Context(), a.ID, id)
 	}
-	if e, ok := core.AsError(err); ok && e.Kind == core.Conflict {
-		f := components.WebhookForm{Error: e.Message(i18n.From(r.Context()))}
-		h.renderSettings(w, r, a, web.Status(e.Kind), components.Settings{Notices: components.Notices{WebhookForm: f}})
+	if h.noticesRefused(w, r, a, err, func(n *components.Notices, e *core.Error) {
+		n.WebhookForm.Error = e.Message(i18n.From(r.Context()))
+	}) {
 		return
 	}
 	if err != nil {

@@ -64,7 +64,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		// A page's script (passkeys.js, e2e.js) shows the message itself.
 		reply := scriptRefusal{Code: "internal", Title: view.Title, Message: view.Message}
 		if e != nil {
-			reply.Code, reply.Field = e.Code, e.Field
+			reply = refusalForScript(r, e)
 		}
 		writeJSON(w, view.Status, reply)
 		return
@@ -95,6 +95,13 @@ type scriptRefusal struct {
 	Title   string `json:"title"`
 	Message string `json:"message"`
 	Hint    string `json:"hint,omitempty"`
+}
+
+// refusalForScript is e as a page's script reads it, in the language of
+// r's reader.
+func refusalForScript(r *http.Request, e *core.Error) scriptRefusal {
+	l := i18n.From(r.Context())
+	return scriptRefusal{Code: e.Code, Field: e.Field, Title: e.Heading(l), Message: e.Message(l)}
 }
 
 // returnTo is the page to come back to after signing in again: the page an

@@ -162,8 +162,8 @@ type outputFile struct {
 	path string
 	f    *os.File
 	part bool // f is the temporary file
-	// spare is set for the file of a file opened on a terminal without
-	// -o, which saveAsNew names after the file once it is whole.
+	// spare is set for the file that a file opened on a terminal (no -o,
+	// or -o -) is saved to, which saveAsNew names once it is whole.
 	spare bool
 }
 
