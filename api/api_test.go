@@ -46,7 +46,9 @@ func TestEveryDocumentedAnswer(t *testing.T) {
 	expect("me without a key", anon.get("/api/v1/me"), http.StatusUnauthorized, "key_missing")
 	expect("me with an unknown key", bad.get("/api/v1/me"), http.StatusUnauthorized, "key_refused")
 
-	l := ada.create(map[string]any{"label": "door code", "max_uses": 2, "notify": true})
+	expect("create, notify without email", ada.postJSON("/api/v1/links", map[string]any{"kind": "message", "message": "x", "notify": true}),
+		http.StatusBadRequest, "email_off")
+	l := ada.create(map[string]any{"label": "door code", "max_uses": 2})
 	id := itoa(l.ID)
 	expect("list", ada.get("/api/v1/links?status=active&limit=10"), http.StatusOK, "")
 	expect("list, unknown status", ada.get("/api/v1/links?status=lost"), http.StatusBadRequest, "status_unknown")

@@ -146,8 +146,15 @@ func described(errField, field, help string) templ.Attributes {
 func errorID(field string) string { return "error-" + field }
 
 // linkFormFields are the create form's fields, beside which its mistakes
-// show.
-var linkFormFields = []string{"kind", "message", "url", "file", "ttl", "max_uses", "password", "for_user", "label"}
+// show: "notify" only where the form offers it, on a server that sends
+// email.
+func linkFormFields(f LinkForm) []string {
+	fields := []string{"kind", "message", "url", "file", "ttl", "max_uses", "password", "for_user", "label"}
+	if f.EmailOn {
+		fields = append(fields, "notify")
+	}
+	return fields
+}
 
 // unplaced is a form's mistake when it is about none of the form's
 // fields, which then shows at the top of the form; "" when it shows

@@ -152,6 +152,11 @@ func (s *Service) Create(ctx context.Context, owner int64, d *Draft, in LinkInpu
 		}
 		n.ForUserID = u.ID
 	}
+	if in.Notify {
+		if err := s.canNotify(ctx, owner); err != nil {
+			return Created{}, err
+		}
+	}
 	n.TokenHash = d.tok.Hash()
 	// Its time to live starts now, after the password's hashing.
 	n.CreatedAt = s.Now()
@@ -209,6 +214,27 @@ func CheckContent(kind, message, address string) ([]byte, error) {
 	}
 	return nil, invalid("kind_unknown", "kind")
 }
+
+// canNotify refuses Notify to an owner whose notices have nowhere to go:
+// on a server that sends no email, or before an address is confirmed.
+// Taken silently, the owner would wait for a mail that never comes.
+func (s *Service) canNotify(ctx context.Context, owner int64) error {
+	if !s.EmailOn() {
+		return errNotifyEmailOff
+	}
+	switch address, err := s.NoticeEmail(ctx, owner); {
+	case err != nil:
+		return err
+	case address == "":
+		return errNotifyNoAddress
+	}
+	return nil
+}
+
+var (
+	errNotifyEmailOff  = Refusal(Invalid, "email_off", "notify", "email_off")
+	errNotifyNoAddress = invalid("notice_address_missing", "notify")
+)
 
 // ErrFileEmpty refuses a file of no bytes.
 var ErrFileEmpty = invalid("file_empty", "file")

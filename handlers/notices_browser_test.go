@@ -154,6 +154,20 @@ func TestNoticesInBrowser(t *testing.T) {
 		t.Fatal("notify me is offered before there is an address to send to")
 	}
 	b.clean("notify me without an address")
+	// A form that asks all the same (a page loaded while there was an
+	// address) is told why beside the box, and keeps what was typed.
+	b.do(chromedp.SendKeys(chromedp.ID("message"), "kept"))
+	eval[bool](b, `{const n = document.querySelector("[data-testid=notify]"); n.disabled = false; n.checked = true}`)
+	b.do(
+		chromedp.Click(chromedp.CSS("[data-testid=create]")),
+		chromedp.WaitVisible(chromedp.ID("error-notify")),
+	)
+	if !eval[bool](b, `document.querySelector("[data-testid=notify]").getAttribute("aria-invalid") === "true" &&
+		document.getElementById("error-notify").textContent.includes("Settings") && document.getElementById("message").value === "kept"`) {
+		t.Error("notify me without an address: not said beside the box, or the message was lost")
+	}
+	b.forgive("status of 400")
+	b.clean("notify me refused")
 	b.open("/settings", "[data-testid=notices]")
 
 	// An address, confirmed through the link mailed to it.
@@ -273,6 +287,12 @@ func TestNoticesSayWhenEmailIsOff(t *testing.T) {
 	res = c.post("/settings/notices/address", url.Values{"address": {"ada@example.org"}})
 	if res.StatusCode != http.StatusBadRequest || !strings.Contains(res.body, "--smtp-url") {
 		t.Errorf("setting an address without email: %d", res.StatusCode)
+	}
+	// A form that asks for notices all the same is told why not, at its
+	// top since it has no such box, and keeps what was typed.
+	res = c.post("/links", url.Values{"kind": {"message"}, "message": {"kept"}, "ttl": {"1h"}, "notify": {"true"}})
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(res.body, "--smtp-url") || !strings.Contains(res.body, ">kept</textarea>") {
+		t.Errorf("notify me without email: %d", res.StatusCode)
 	}
 	// A webhook to a private address is refused without the flag.
 	res = c.post("/settings/webhooks", url.Values{"url": {"http://169.254.169.254/latest"}, "events": {"link.opened"}})

@@ -143,12 +143,9 @@ func TestEmailNotices(t *testing.T) {
 	if confirm == nil || !strings.Contains(html, confirm[0]) {
 		t.Fatalf("no confirmation link in\n%s\n%s", text, html)
 	}
-	// Not yet confirmed: nothing goes out.
-	early := e.createLink(t, "before confirming", 1, true)
-	e.open(t, early.URL)
-	if n, _ := e.st.OutboxDepth(ctx); n != 0 {
-		t.Fatalf("outbox %d before the address is confirmed", n)
-	}
+	// Not yet confirmed: a link cannot ask for notices, and nothing is
+	// made.
+	refusedNotify(t, e, "notice_address_missing")
 	if _, err := e.svc.ConfirmNoticeAddress(ctx, e.owner.ID, strings.Repeat("A", 43)); err == nil {
 		t.Error("a made-up confirmation token was taken")
 	}
@@ -207,14 +204,40 @@ func TestEmailNotices(t *testing.T) {
 	if strings.Contains(text, "hunter2") || strings.Contains(text, rtok) {
 		t.Errorf("the mail tells what was sent, or the request's token:\n%s", text)
 	}
-	// Removing the address stops the notices.
+	// Removing the address stops the notices of links that asked for
+	// them, and new links cannot ask.
+	before := e.createLink(t, "before removing", 1, true)
 	if err := e.svc.RemoveNoticeAddress(ctx, e.owner.ID); err != nil {
 		t.Fatal(err)
 	}
-	again := e.createLink(t, "after", 1, true)
-	e.open(t, again.URL)
+	e.open(t, before.URL)
 	if n, _ := e.st.OutboxDepth(ctx); n != 0 {
 		t.Errorf("outbox %d after the address was removed", n)
+	}
+	refusedNotify(t, e, "notice_address_missing")
+}
+
+// refusedNotify checks that a link asking for notices is refused with
+// code, about notify, and that no link was made.
+func refusedNotify(t *testing.T, e *env, code string) {
+	t.Helper()
+	ctx := context.Background()
+	count := func() int {
+		ls, err := e.st.Links(ctx, e.owner.ID, store.ListOptions{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(ls)
+	}
+	before := count()
+	d := e.svc.NewDraft()
+	defer d.Close()
+	_, err := e.svc.Create(ctx, e.owner.ID, d, core.LinkInput{Kind: core.KindMessage, Message: "the secret", TTL: "1h", Notify: true})
+	if ce, ok := core.AsError(err); !ok || ce.Code != code || ce.Field != "notify" {
+		t.Errorf("a link asking for notices: %v, want %s about notify", err, code)
+	}
+	if made := count() - before; made != 0 {
+		t.Errorf("%d links made", made)
 	}
 }
 
@@ -247,6 +270,7 @@ func TestEmailNeedsTheFlags(t *testing.T) {
 	if ce, ok := core.AsError(err); !ok || ce.Code != "email_off" {
 		t.Errorf("set address without email: %v", err)
 	}
+	refusedNotify(t, e, "email_off")
 	for _, bad := range []string{"smtp://", "http://mail.example", "smtp://mail.example:port"} {
 		if _, err := notify.NewMailer(bad, "a@b.example"); err == nil {
 			t.Errorf("%q taken", bad)

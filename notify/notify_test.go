@@ -302,7 +302,7 @@ func TestOnlySubscribedEventsAndOwnersWithTargetsWriteTheOutbox(t *testing.T) {
 	e := newEnv(t, filepath.Join(t.TempDir(), "oncelink.db"), core.Config{WebhookAllowPrivate: true})
 	ctx := context.Background()
 	// No target: opening writes nothing to the outbox.
-	c := e.createLink(t, "a", 2, true)
+	c := e.createLink(t, "a", 2, false)
 	e.open(t, c.URL)
 	if n, err := e.st.OutboxDepth(ctx); err != nil || n != 0 {
 		t.Fatalf("outbox %d, %v without any target", n, err)
