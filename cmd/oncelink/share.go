@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -29,7 +31,7 @@ const maxStdinMessage = 1 << 20
 var shareFlags = map[string]string{
 	"url": "--url", "file": "--file", "ttl": "--ttl", "max_uses": "--uses",
 	"password": "--password-stdin", "for_user": "--for", "label": "--label",
-	"message": "",
+	"notify": "--notify", "message": "",
 }
 
 // namedFlag is err, a refusal of the server's about a field, with the flag
@@ -57,6 +59,7 @@ func namedFlag(err error, flags map[string]string) error {
 // url=$(oncelink share < secret.txt) works.
 func shareCommand(fs *flag.FlagSet) runFunc {
 	file := fs.String("file", "", "cli.flag.share_file")
+	name := fs.String("name", "", "cli.flag.share_name")
 	address := fs.String("url", "", "cli.flag.share_url")
 	ttl := fs.String("ttl", "", "cli.flag.share_ttl")
 	uses := fs.Int("uses", 1, "cli.flag.share_uses")
@@ -81,6 +84,10 @@ func shareCommand(fs *flag.FlagSet) runFunc {
 			return usageError(p.T("cli.share.one_thing"))
 		case sources == 0 && *passwordStdin:
 			return usageError(p.T("cli.share.password_needs_text"))
+		case *file == "-" && *passwordStdin:
+			return usageError(p.T("cli.share.stdin_twice"))
+		case *name != "" && *file == "":
+			return usageError(p.T("cli.share.name_needs_file"))
 		case *uses < 1 || *uses > core.MaxUses:
 			return usageError(p.T("cli.share.uses_range", "Max", core.MaxUses))
 		}
@@ -106,7 +113,7 @@ func shareCommand(fs *flag.FlagSet) runFunc {
 				return refusedFlag(p, err, shareFlags)
 			}
 			defer f.Close()
-			in.File, in.FileName = f, filepath.Base(*file)
+			in.File, in.FileName = f, cmp.Or(*name, uploadName(*file))
 		case *address == "":
 			if in.Message, err = readMessage(ctx, p); err != nil {
 				return err
@@ -154,9 +161,23 @@ func shareCommand(fs *flag.FlagSet) runFunc {
 	}
 }
 
-// openUpload opens the file to share, which must be a regular file: a
-// directory or a device would fail halfway through the upload.
-func openUpload(p *proc, path string) (*os.File, error) {
+// upload is the file to share, read as it is sent.
+type upload struct {
+	io.Reader
+	io.Closer
+}
+
+// openUpload opens the file to share: a regular file, a named pipe, or
+// standard input for "-" when that is not a terminal. A directory or a
+// device would fail halfway through the upload, or never end. What
+// streams is refused when it is empty, as a file of no bytes is.
+func openUpload(p *proc, path string) (*upload, error) {
+	if path == "-" {
+		if isTerminal(p.stdin) {
+			return nil, usageError(p.T("cli.share.stdin_terminal"))
+		}
+		return streamed(p.stdin, io.NopCloser(p.stdin)) // standard input stays open
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -164,6 +185,8 @@ func openUpload(p *proc, path string) (*os.File, error) {
 	st, err := f.Stat()
 	switch {
 	case err != nil:
+	case st.Mode()&os.ModeNamedPipe != 0:
+		return streamed(f, f)
 	case !st.Mode().IsRegular():
 		err = errors.New(p.T("cli.share.not_a_file", "Path", path))
 	case st.Size() == 0:
@@ -173,7 +196,29 @@ func openUpload(p *proc, path string) (*os.File, error) {
 		f.Close()
 		return nil, err
 	}
-	return f, nil
+	return &upload{f, f}, nil
+}
+
+// streamed is the upload of r, closed by c, once its first byte has come.
+func streamed(r io.Reader, c io.Closer) (*upload, error) {
+	br := bufio.NewReader(r)
+	if _, err := br.Peek(1); err != nil {
+		c.Close()
+		if errors.Is(err, io.EOF) {
+			err = core.ErrFileEmpty
+		}
+		return nil, err
+	}
+	return &upload{br, c}, nil
+}
+
+// uploadName is the name a shared file goes by when --name gives none:
+// its own, or "stdin" for standard input.
+func uploadName(path string) string {
+	if path == "-" {
+		return "stdin"
+	}
+	return filepath.Base(path)
 }
 
 // readMessage reads the message to share from standard input, whole.

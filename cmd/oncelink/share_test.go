@@ -619,3 +619,71 @@ func emptyFile(t *testing.T) string {
 	}
 	return path
 }
+
+// A file streamed in, from standard input with --file - or from a named
+// pipe, is shared whole under the name --name gives, end to end too; one
+// that streams nothing, or cannot be told apart from what else reads
+// standard input, is refused and makes no link.
+func TestShareStreamedFiles(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	s := startServer(t, db)
+	signUp(t, s)
+	sh := ownerShell(t, s, db)
+	c := client.New(s.URL, "")
+	content := make([]byte, 200<<10+7)
+	for i := range content {
+		content[i] = byte(rand.IntN(256))
+	}
+	opens := func(url, name string) {
+		t.Helper()
+		o, err := c.Open(t.Context(), url, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer o.Body.Close()
+		b, err := io.ReadAll(o.Body)
+		if err != nil || o.Kind != "file" || o.Name != name || !bytes.Equal(b, content) {
+			t.Fatalf("opened %s %q with %d bytes (%v), want %q with %d", o.Kind, o.Name, len(b), err, name, len(content))
+		}
+	}
+	for _, e2e := range []string{"--e2e=false", "--e2e"} {
+		opens(strings.TrimSpace(sh.must(exitDone, string(content), "share", "--file", "-", "--name", "dump.sql", e2e).stdout), "dump.sql")
+		opens(strings.TrimSpace(sh.must(exitDone, string(content), "share", "--file", "-", e2e).stdout), "stdin")
+		pipe := filepath.Join(t.TempDir(), "backup.tar")
+		if err := syscall.Mkfifo(pipe, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			if f, err := os.OpenFile(pipe, os.O_WRONLY, 0); err == nil {
+				f.Write(content)
+				f.Close()
+			}
+		}()
+		opens(strings.TrimSpace(sh.must(exitDone, "", "share", "--file", pipe, e2e).stdout), "backup.tar")
+	}
+
+	before := sh.must(exitDone, "", "links", "--json").stdout
+	for _, tc := range []struct {
+		stdin string
+		args  []string
+		says  string
+	}{
+		{"", []string{"share", "--file", "-"}, "--file: "},
+		{"", []string{"share", "--file", "-", "--e2e"}, "--file: "},
+		{"pw\nfile", []string{"share", "--file", "-", "--password-stdin"}, "--file -"},
+		{"text", []string{"share", "--name", "notes.txt"}, "--file"},
+		{"text", []string{"share", "--file", "-", "--name", ""}, "--name needs a value"},
+	} {
+		if r := sh.must(exitUsage, tc.stdin, tc.args...); r.stdout != "" || !strings.Contains(r.stderr, tc.says) {
+			t.Errorf("%q: stdout %q, stderr %q, want it to say %q", tc.args, r.stdout, r.stderr, tc.says)
+		}
+	}
+	// Standard input on a terminal holds no file to read: what the person
+	// would type is not waited for.
+	if said, code := sh.onTerminal(t.TempDir(), `"$ONCELINK" share --file -`); code != exitUsage || !strings.Contains(said, "terminal") {
+		t.Errorf("share --file - on a terminal: %d %q", code, said)
+	}
+	if after := sh.must(exitDone, "", "links", "--json").stdout; after != before {
+		t.Errorf("refused shares made links:\n%s\nthen\n%s", before, after)
+	}
+}
