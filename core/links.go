@@ -67,6 +67,20 @@ func ParseUses(s string) (int, error) {
 
 var errUses = invalid("max_uses_out_of_range", "max_uses", "Max", MaxUses)
 
+// ParseSwitch reads a form's yes-or-no field as a check box or a pair of
+// buttons sends it: value is on for yes, and empty (a box left unticked)
+// or "off" for no. Anything else is refused, rather than taken as the one
+// or the other.
+func ParseSwitch(field, value, on string) (bool, error) {
+	switch value {
+	case on:
+		return true, nil
+	case "", "off":
+		return false, nil
+	}
+	return false, invalid("switch_invalid", field, "Field", field, "On", on)
+}
+
 // Created is a new link, with the only copy of its address.
 type Created struct {
 	Link Link

@@ -73,11 +73,13 @@ func (h *Handler) addAccount(w http.ResponseWriter, r *http.Request, a *core.Acc
 		h.fail(w, r, err)
 		return
 	}
-	f := components.NewAccountForm{
-		Username: strings.TrimSpace(r.PostForm.Get("username")),
-		Admin:    r.PostForm.Get("admin") != "",
+	f := components.NewAccountForm{Username: strings.TrimSpace(r.PostForm.Get("username"))}
+	var added core.Account
+	admin, err := core.ParseSwitch("admin", r.PostForm.Get("admin"), "on")
+	if err == nil {
+		f.Admin = admin
+		added, err = h.core.AddAccount(r.Context(), f.Username, r.PostForm.Get("password"), admin)
 	}
-	added, err := h.core.AddAccount(r.Context(), f.Username, r.PostForm.Get("password"), f.Admin)
 	if e, ok := core.AsError(err); ok {
 		f.Username, f.Error, f.ErrorField = refill(f.Username), e.Message(i18n.From(r.Context())), e.Field
 		h.renderAccounts(w, r, a, web.Status(e.Kind), components.Accounts{Form: f})

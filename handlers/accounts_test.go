@@ -103,7 +103,18 @@ func TestAddAccount(t *testing.T) {
 			t.Errorf("%s is kept as %q, %v; want %q", typed, a.Username, err, kept)
 		}
 	}
-	res := admin.post("/accounts", url.Values{"username": {"cy"}, "password": {testPassword}, "admin": {"1"}})
+	// A yes or no that the form never sends is refused, not read as
+	// either, and adds nothing.
+	for _, v := range []string{"false", "1", "yes"} {
+		res := admin.post("/accounts", url.Values{"username": {"cy"}, "password": {testPassword}, "admin": {v}})
+		if res.StatusCode != http.StatusBadRequest || !strings.Contains(res.body, "yes-or-no") {
+			t.Errorf("admin=%s: %d", v, res.StatusCode)
+		}
+		if _, err := s.store.AccountByName(t.Context(), "cy"); err == nil {
+			t.Fatalf("admin=%s added the account", v)
+		}
+	}
+	res := admin.post("/accounts", url.Values{"username": {"cy"}, "password": {testPassword}, "admin": {"on"}})
 	if res.StatusCode != http.StatusCreated || !strings.Contains(res.body, `data-testid="added"`) || !strings.Contains(res.body, `data-name="cy"`) {
 		t.Fatalf("add: %d %s", res.StatusCode, res.body)
 	}

@@ -112,8 +112,10 @@ func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *core.Acc
 			}
 		}
 	}
-	f.Notify = form.Get("notify") == "true"
 	var created core.Created
+	if err == nil {
+		f.Notify, err = core.ParseSwitch("notify", form.Get("notify"), "true")
+	}
 	if err == nil {
 		in := core.LinkInput{Kind: f.Kind, Message: f.Message, URL: f.URL, TTL: f.TTL,
 			Password: form.Get("password"), ForUser: f.ForUser, Label: f.Label, IdempotencyKey: f.FormKey,

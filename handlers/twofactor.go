@@ -519,7 +519,11 @@ func (h *Handler) requireTwoFactor(w http.ResponseWriter, r *http.Request, a *co
 		h.fail(w, r, err)
 		return
 	}
-	if err := h.core.SetTwoFactorRequired(r.Context(), a, r.PostForm.Get("required") == "on"); err != nil {
+	required, err := core.ParseSwitch("required", r.PostForm.Get("required"), "on")
+	if err == nil {
+		err = h.core.SetTwoFactorRequired(r.Context(), a, required)
+	}
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}

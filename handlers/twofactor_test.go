@@ -179,6 +179,15 @@ func TestHalfSignInEndsWithTheSessions(t *testing.T) {
 	if code := ada.post("/accounts/two-factor", url.Values{"required": {"on"}}).StatusCode; code != http.StatusSeeOther {
 		t.Fatalf("require two-factor: %d", code)
 	}
+	// A value the form never sends changes nothing: it is not read as off.
+	for _, v := range []string{"true", "banana"} {
+		if code := ada.post("/accounts/two-factor", url.Values{"required": {v}}).StatusCode; code != http.StatusBadRequest {
+			t.Errorf("required=%s: %d", v, code)
+		}
+	}
+	if on, err := s.h.core.TwoFactorRequired(ctx); err != nil || !on {
+		t.Fatalf("a value the form never sends turned the requirement off: %v, %v", on, err)
+	}
 	bob, err := s.h.core.AddAccount(ctx, "bob", testPassword, false)
 	if err != nil {
 		t.Fatal(err)
