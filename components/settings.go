@@ -63,6 +63,9 @@ type NewKey struct {
 
 // PasswordForm is the change-password form, after a try.
 type PasswordForm struct {
+	// FormKey tells this showing of the form from others (see
+	// handlers' sentAlready): sent again, it changes nothing.
+	FormKey    string
 	Error      string
 	ErrorField string
 	// Changed says the password was just changed; Ended is how many other

@@ -69,9 +69,16 @@ func TestChangePasswordEndsOtherSessions(t *testing.T) {
 		t.Fatal("a refused change ended sessions")
 	}
 
-	res := laptop.post("/settings/password", url.Values{"current_password": {testPassword}, "password": {"a new password"}})
+	change := url.Values{"current_password": {testPassword}, "password": {"a new password"}, "form_key": {"change-once"}}
+	res := laptop.post("/settings/password", change)
 	if res.StatusCode != http.StatusOK || !hasTestID(t, res.body, "password-changed") || !strings.Contains(res.body, "2 other sessions") {
 		t.Fatalf("change: %d %s", res.StatusCode, res.body)
+	}
+	// The same form again, as a reload sends it: said so, and the old
+	// password it carries is not tried as a wrong one.
+	res = laptop.post("/settings/password", change)
+	if res.StatusCode != http.StatusConflict || !strings.Contains(res.body, "sent already") {
+		t.Fatalf("the change sent again: %d", res.StatusCode)
 	}
 	if ev := phoneStream.next(); ev.name != "signed-out" {
 		t.Fatalf("the phone's open dashboard: %+v, want signed-out", ev)

@@ -128,16 +128,18 @@ func deviceName(r *http.Request, ua string) string {
 }
 
 // A form that makes something the server shows once (an API key, a
-// request's address, a new password) carries a form key. The session
+// request's address, a new password), or that could not be sent twice
+// alike (a password change), carries a form key. The session
 // remembers the keys of the last keptFormKeys such forms of each kind that
 // made something, so that the same form sent again, by a reload of the
 // page that answered it or a second click, makes nothing twice.
 const (
-	keyForms     = "key_forms"
-	requestForms = "request_forms"
-	resetForms   = "reset_forms"
-	webhookForms = "webhook_forms"
-	keptFormKeys = 8
+	keyForms      = "key_forms"
+	passwordForms = "password_forms"
+	requestForms  = "request_forms"
+	resetForms    = "reset_forms"
+	webhookForms  = "webhook_forms"
+	keptFormKeys  = 8
 )
 
 // sentAlready reports whether the form of kind with form key key made

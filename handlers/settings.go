@@ -49,6 +49,9 @@ func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, a *core
 	if v.Form.FormKey == "" {
 		v.Form.FormKey = rand.Text()
 	}
+	if v.Password.FormKey == "" {
+		v.Password.FormKey = rand.Text()
+	}
 	if v.Form.Expires == "" {
 		v.Form.Expires = core.KeyExpiries[0]
 	}
@@ -125,6 +128,15 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, a *core
 		h.fail(w, r, err)
 		return
 	}
+	key := r.PostForm.Get("form_key")
+	if h.sentAlready(r, passwordForms, key) {
+		// A reload of the page that said the password changed: the old
+		// password, sent again, would be refused as a wrong one, and
+		// counted against the account's sign-in limit.
+		h.renderSettings(w, r, a, http.StatusConflict, components.Settings{Password: components.PasswordForm{
+			Error: i18n.T(r.Context(), "settings.password.changed_twice")}})
+		return
+	}
 	changed, ended, err := h.core.ChangePassword(r.Context(), *a, r.PostForm.Get("current_password"), r.PostForm.Get("password"), h.sessionID(r))
 	if e, ok := core.AsError(err); ok && e.Kind != core.Unavailable && e.Kind != core.Limited {
 		h.renderSettings(w, r, a, web.Status(e.Kind), components.Settings{Password: components.PasswordForm{Error: e.Message(i18n.From(r.Context())), ErrorField: e.Field}})
@@ -134,6 +146,7 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, a *core
 		h.fail(w, r, err)
 		return
 	}
+	h.rememberSent(r, passwordForms, key)
 	h.renderSettings(w, r, &changed, http.StatusOK, components.Settings{Password: components.PasswordForm{Changed: true, Ended: ended}})
 }
 
