@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -54,21 +55,46 @@ func Unavailable(err error) bool {
 }
 
 // writeFailureHold is how long Health reports a write that failed for the
-// database's own reasons.
+// database's own reasons, unless a lost connection is found again sooner.
 const writeFailureHold = 30 * time.Second
 
 // writeFailure is a write that failed for the database's own reasons.
 type writeFailure struct {
 	at  time.Time
 	err error
+	// lost says the connection failed it (refused, broken, closed), not
+	// the database's storage: the next write that succeeds ends it.
+	lost bool
 }
 
 // noteWrite remembers err, the outcome of a write run with ctx, for Health
-// when the database failed it (Unavailable).
+// when the database failed it (Unavailable). A write that succeeds ends a
+// lost connection's failure at once, so that a database restarted in a
+// second is not reported down for writeFailureHold; a failure of storage
+// (a full disk) stands, since small writes may still succeed while others
+// fail.
 func (s *Store) noteWrite(ctx context.Context, err error) {
-	if ctx.Err() == nil && Unavailable(err) {
-		s.failedWrite.Store(&writeFailure{at: s.Now(), err: err})
+	switch {
+	case err == nil:
+		if f := s.failedWrite.Load(); f != nil && f.lost {
+			s.failedWrite.CompareAndSwap(f, nil)
+		}
+	case ctx.Err() == nil && Unavailable(err):
+		s.failedWrite.Store(&writeFailure{at: s.Now(), err: err, lost: connectionLost(err)})
 	}
+}
+
+// connectionLost reports whether err, Unavailable, is the connection to the
+// database failing rather than the database.
+func connectionLost(err error) bool {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		return strings.HasPrefix(pg.Code, "08") || pg.Code == "57P01" || pg.Code == "57P02" || pg.Code == "57P03" // shutting down, starting
+	}
+	var connect *pgconn.ConnectError
+	var network *net.OpError
+	return errors.As(err, &connect) || errors.As(err, &network) || errors.Is(err, pgconn.ErrConnClosed) ||
+		errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // Health reports whether the database can do its work: it answers a read,

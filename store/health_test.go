@@ -51,6 +51,27 @@ func TestHealthReportsFailingWrites(t *testing.T) {
 	}
 }
 
+// A write that succeeds after the connection was lost ends the failure at
+// once; one after a full disk does not, as others may still fail.
+func TestHealthAfterALostConnection(t *testing.T) {
+	s := openSQLiteTest(t)
+	ctx := context.Background()
+	lost := fmt.Errorf("store: %w", &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET})
+	s.noteWrite(ctx, lost)
+	if err := s.Health(ctx); !errors.Is(err, syscall.ECONNRESET) {
+		t.Fatalf("health after a lost connection: %v", err)
+	}
+	s.noteWrite(ctx, nil)
+	if err := s.Health(ctx); err != nil {
+		t.Fatalf("health after a write succeeded again: %v", err)
+	}
+	s.noteWrite(ctx, sqlite3.Error{Code: sqlite3.ErrFull})
+	s.noteWrite(ctx, nil)
+	if err := s.Health(ctx); err == nil {
+		t.Fatal("a full disk forgotten after one write succeeded")
+	}
+}
+
 func TestUnavailable(t *testing.T) {
 	for _, tc := range []struct {
 		err  error
