@@ -83,6 +83,9 @@ type SessionItem struct {
 	LastSeenAt time.Time
 	// Current is the session showing the page.
 	Current bool
+	// Half is a browser that gave the password and has not taken the
+	// second step: not signed in, though it may be soon.
+	Half bool
 }
 
 // DeleteForm is the delete-my-account form, after a try.

@@ -42,6 +42,13 @@ func (s *Service) listSession(ctx context.Context, account int64, id string, c C
 		ExpiresAt: now.Add(lifetime), UserAgent: c.UserAgent, IP: c.IP}, SessionSeenEvery)
 }
 
+// HalfSession reports whether s is a browser that gave the account's
+// password and has yet to take the second step (see HalfSignedIn): it is
+// listed for the few minutes that step may take, never for a whole
+// SessionLifetime. Its owner may not know it: someone else may have the
+// password.
+func HalfSession(s Session) bool { return s.ExpiresAt.Sub(s.CreatedAt) < SessionLifetime }
+
 // Sessions lists the account's sessions that still hold, the last used
 // first.
 func (s *Service) Sessions(ctx context.Context, account int64) ([]Session, error) {

@@ -106,7 +106,7 @@ func (h *Handler) sessionItems(r *http.Request, a *core.Account) ([]components.S
 	items := make([]components.SessionItem, len(list))
 	for i, s := range list {
 		items[i] = components.SessionItem{ID: s.ID, Device: deviceName(r, s.UserAgent), IP: s.IP,
-			CreatedAt: s.CreatedAt, LastSeenAt: s.LastSeenAt, Current: s.ID == current}
+			CreatedAt: s.CreatedAt, LastSeenAt: s.LastSeenAt, Current: s.ID == current, Half: core.HalfSession(s)}
 	}
 	return items, nil
 }

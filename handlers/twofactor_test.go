@@ -153,6 +153,10 @@ func TestHalfSignInEndsWithTheSessions(t *testing.T) {
 	if n := listed(adaAccount.ID); n != 2 {
 		t.Fatalf("ada's sessions with one at the second step: %d, want 2", n)
 	}
+	// It is marked as what it is, not as one more browser signed in.
+	if page := ada.get("/settings").body; strings.Count(page, `data-testid="half-session"`) != 1 {
+		t.Fatalf("the sessions list marks %d sessions as at the second step, want 1", strings.Count(page, `data-testid="half-session"`))
+	}
 	if _, _, err := s.h.core.SetPassword(ctx, adaAccount.ID, testPassword, ""); err != nil {
 		t.Fatal(err)
 	}
