@@ -2,6 +2,7 @@ package core
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -152,9 +153,15 @@ func (d *Draft) ReadMultipart(body io.Reader, boundary string, contentLength int
 		}
 		return form, ErrUnreadableForm
 	}
-	var fieldBytes int64
+	var (
+		fieldBytes int64
+		refused    *Error // the file, when it is refused
+	)
 	for parts := 0; ; parts++ {
 		p, err := mr.NextPart()
+		if errors.Is(err, io.EOF) && refused != nil {
+			return form, refused
+		}
 		if errors.Is(err, io.EOF) {
 			return form, nil
 		}
@@ -173,7 +180,18 @@ func (d *Draft) ReadMultipart(body io.Reader, boundary string, contentLength int
 				}
 				continue
 			}
-			if err := d.ReceiveFile(p.FileName(), p); err != nil {
+			err := d.ReceiveFile(p.FileName(), p)
+			if e := (*Error)(nil); errors.As(err, &e) && e.Field == "file" {
+				// Refused for what it is (empty, too large): the rest of
+				// the form is read all the same, so that it comes back as
+				// it was typed, all but the file.
+				if _, err := io.Copy(io.Discard, p); err != nil {
+					return formErr(err)
+				}
+				refused = cmp.Or(refused, e)
+				continue
+			}
+			if err != nil {
 				return formErr(err)
 			}
 		case name != "":

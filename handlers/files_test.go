@@ -330,6 +330,28 @@ func TestUploadOverTheLimit(t *testing.T) {
 	owner.shareFile("exactly.bin", noisy(1<<20))
 }
 
+// A file refused for what it is (empty, too large) comes back as the only
+// thing to choose again: the fields sent after it are read all the same
+// and kept in the form.
+func TestRefusedFileKeepsTheForm(t *testing.T) {
+	s := newTestServer(t, func(c *core.Config) { c.MaxUpload = 1 << 20 })
+	owner := s.admin()
+	for name, file := range map[string]formPart{"empty": filePart("empty.txt", nil), "one byte over": filePart("big.bin", noisy(1<<20+1))} {
+		res := owner.upload([]formPart{field("kind", "file"), file, field("ttl", "2h"), field("max_uses", "3"), field("label", "kept label")})
+		if res.StatusCode/100 != 4 || !strings.Contains(res.body, `id="error-file"`) {
+			t.Fatalf("%s: %d, the mistake not beside the file", name, res.StatusCode)
+		}
+		for _, kept := range []string{`value="kept label"`, `value="2h"`, `value="3"`, `value="file" checked`} {
+			if !strings.Contains(res.body, kept) {
+				t.Errorf("%s: the form lost %s", name, kept)
+			}
+		}
+		if links, chunks := s.stored(); links != 0 || chunks != 0 {
+			t.Fatalf("%s: %d links and %d chunks stored", name, links, chunks)
+		}
+	}
+}
+
 func TestUploadBadFieldsStoreNothing(t *testing.T) {
 	dir := spoolDir(t)
 	s := newTestServer(t)
