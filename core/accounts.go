@@ -214,10 +214,19 @@ func credentials(username, password string) (name, hash string, err error) {
 	return name, hash, err
 }
 
+// maxUsernameBytes bounds a username as it is sent, before it is
+// normalised, so that nobody has the server normalise megabytes: 16 bytes
+// for each of MaxUsernameLen's characters. No character a username may
+// hold takes more as typed, even fully decomposed (a Hangul syllable as
+// three jamo takes 9 bytes; TestUsernameBytesBound finds the longest), so
+// a name over it is over MaxUsernameLen too, and is told so.
+const maxUsernameBytes = 16 * MaxUsernameLen
+
 // checkUsername tells what is wrong with a new username, and returns it
 // as it is kept and shown: in PRECIS's case-preserved form, so that a name
 // typed in full-width letters (ｚｏｅ) or decomposed is kept as zoe would
-// be, letter for letter.
+// be, letter for letter. MaxUsernameLen counts the characters of that
+// form: "é" is one character however it was typed.
 func checkUsername(name string) (string, error) {
 	if err := checkBytes("username", name); err != nil {
 		return "", err
@@ -225,7 +234,7 @@ func checkUsername(name string) (string, error) {
 	switch {
 	case name == "":
 		return "", invalid("username_missing", "username")
-	case utf8.RuneCountInString(name) > MaxUsernameLen:
+	case len(name) > maxUsernameBytes:
 		return "", invalid("username_too_long", "username", "Count", MaxUsernameLen)
 	case strings.ContainsFunc(name, func(r rune) bool { return r <= ' ' || r == 0x7f }):
 		return "", invalidAs("username_invalid", "spaces", "username")
@@ -236,6 +245,9 @@ func checkUsername(name string) (string, error) {
 	}
 	if err != nil {
 		return "", invalidAs("username_invalid", "form", "username")
+	}
+	if utf8.RuneCountInString(shown) > MaxUsernameLen {
+		return "", invalid("username_too_long", "username", "Count", MaxUsernameLen)
 	}
 	if mixesLookAlikeScripts(shown) {
 		return "", invalid("username_mixed_scripts", "username")
