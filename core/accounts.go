@@ -252,6 +252,9 @@ func checkUsername(name string) (string, error) {
 	if mixesLookAlikeScripts(shown) {
 		return "", invalid("username_mixed_scripts", "username")
 	}
+	if passesForLatin(shown) {
+		return "", invalid("username_looks_latin", "username")
+	}
 	return shown, nil
 }
 

@@ -61,3 +61,71 @@ func TestUsernameBytesBound(t *testing.T) {
 		t.Errorf("%U takes %d bytes decomposed, over %d", which, longest, maxUsernameBytes/MaxUsernameLen)
 	}
 }
+
+// TestUsernamesPassingForLatin: a name in Cyrillic or Greek letters that
+// all look like Latin ones is refused, as it could pass for a Latin name
+// in a list of accounts; a name with one letter that looks like no Latin
+// letter is a name like any other.
+func TestUsernamesPassingForLatin(t *testing.T) {
+	for _, tt := range []struct {
+		typed string
+		code  string // "" when accepted
+	}{
+		{"сор", "username_looks_latin"},   // Cyrillic, passing for cop
+		{"ΑΒ", "username_looks_latin"},    // Greek, passing for AB, the same name as ab
+		{"СОР", "username_looks_latin"},   // capitals, for COP
+		{"Вера", "username_looks_latin"},  // for Bepa
+		{"ΚΑΤΙΑ", "username_looks_latin"}, // Greek, for KATIA
+		{"οι", "username_looks_latin"},    // Greek, for oi
+		{"ѕсаӏе", "username_looks_latin"}, // for scale
+		{"Антон", "username_looks_latin"},
+		{"нет", "username_looks_latin"},      // small capitals, for ʜeᴛ
+		{"сё", "username_looks_latin"},       // е and a diaeresis, for cë
+		{"се\u0308", "username_looks_latin"}, // typed decomposed
+		{"ό", "username_looks_latin"},        // ο and an acute, for ó
+		{"сор2", "username_looks_latin"},     // digits are the same in both
+		{"сор.ор-р_2", "username_looks_latin"},
+		{"сор中", "username_looks_latin"}, // so are letters of a third alphabet
+		{"иван", ""},
+		{"алёна", ""},
+		{"Δημήτρης", ""},
+		{"Борис", ""},
+		{"Сергей", ""}, // й is и and a breve: и looks like no Latin letter
+		{"Νίκος", ""},
+		{"ΣΟΣ", ""},
+		{"τα", ""},
+		{"сор-ж", ""},
+		{"cop", ""},
+		{"ab", ""},
+		{"AB", ""},
+		{"2024", ""},
+		{"bоb", "username_mixed_scripts"}, // a Cyrillic о among Latin letters
+	} {
+		_, err := checkUsername(tt.typed)
+		e, _ := AsError(err)
+		switch {
+		case tt.code == "" && err != nil:
+			t.Errorf("%q refused: %v", tt.typed, err)
+		case tt.code != "" && (e == nil || e.Code != tt.code || e.Field != "username"):
+			t.Errorf("%q: %v, want %s", tt.typed, err, tt.code)
+		}
+	}
+}
+
+// TestLatinLookAlikes: each letter of the table is a Cyrillic or Greek
+// letter a username may hold, as PRECIS keeps it and decomposed, so that
+// passesForLatin meets it; and each passes for a Latin letter.
+func TestLatinLookAlikes(t *testing.T) {
+	for r, latin := range latinLookAlikes {
+		s := string(r)
+		if !unicode.In(r, unicode.Cyrillic, unicode.Greek) || !unicode.IsLetter(r) {
+			t.Errorf("%c %U is no Cyrillic or Greek letter", r, r)
+		}
+		if kept, err := precis.UsernameCasePreserved.String(s); err != nil || kept != s || !norm.NFD.IsNormalString(s) {
+			t.Errorf("%c %U is not kept as it is: %q, %v", r, r, kept, err)
+		}
+		if !unicode.Is(unicode.Latin, latin) {
+			t.Errorf("%c %U passes for %c %U, which is not Latin", r, r, latin, latin)
+		}
+	}
+}

@@ -18,6 +18,7 @@ func TestUsernameCandidates(t *testing.T) {
 		{Identity{Name: "Jane van Doe"}, "Jane.van.Doe"},
 		{Identity{PreferredUsername: "jane\u200bdoe", Email: "jd@example.com"}, "janedoe"},
 		{Identity{PreferredUsername: "p\u0430ypal", Email: "pp@example.com"}, "pp"}, // Cyrillic а
+		{Identity{PreferredUsername: "сор", Email: "cop@example.com"}, "cop"},       // Cyrillic, passing for cop
 		{Identity{PreferredUsername: "ﬁ①"}, "user"},
 		{Identity{PreferredUsername: long}, strings.Repeat("a", MaxUsernameLen-usernameRoom)},
 		{Identity{PreferredUsername: "Zoë"}, "Zoë"},

@@ -56,3 +56,31 @@ func TestUsernamesArePRECIS(t *testing.T) {
 		t.Errorf("Bob opens a link made for bob: %d", res.StatusCode)
 	}
 }
+
+// TestUsernamesPassingForLatin: beside cop and ab, a name in Cyrillic or
+// Greek letters that all look like Latin ones is refused, since it would
+// look the same in every list; a Cyrillic or Greek name with one letter
+// unlike any Latin letter is added.
+func TestUsernamesPassingForLatin(t *testing.T) {
+	s := newTestServer(t)
+	admin := s.admin()
+	for _, name := range []string{"cop", "ab"} {
+		if res := admin.post("/accounts", url.Values{"username": {name}, "password": {testPassword}}); res.StatusCode != http.StatusCreated {
+			t.Fatalf("add %s: %d", name, res.StatusCode)
+		}
+	}
+	for _, typed := range []string{"сор", "ΑΒ"} {
+		res := admin.post("/accounts", url.Values{"username": {typed}, "password": {testPassword}})
+		if res.StatusCode != http.StatusBadRequest || !strings.Contains(res.body, "looks like a Latin letter") {
+			t.Errorf("%q: %d, want 400 saying why", typed, res.StatusCode)
+		}
+	}
+	if list, _ := s.store.Accounts(t.Context()); len(list) != 3 {
+		t.Fatalf("refused names added accounts: %d", len(list))
+	}
+	for _, typed := range []string{"иван", "алёна", "Δημήτρης"} {
+		if res := admin.post("/accounts", url.Values{"username": {typed}, "password": {testPassword}}); res.StatusCode != http.StatusCreated {
+			t.Errorf("add %q: %d", typed, res.StatusCode)
+		}
+	}
+}

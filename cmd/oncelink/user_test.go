@@ -77,6 +77,7 @@ func TestUserAdd(t *testing.T) {
 		{"ada", ownerPassword, "already exists"},
 		{"eve", "short", "at least 10"},
 		{"e ve", ownerPassword, "spaces"},
+		{"сор", ownerPassword, "looks like a Latin letter"}, // Cyrillic, passing for cop
 	} {
 		r := runCLI(t, nil, tc.password+"\n", "user", "add", tc.name, "--db", db, "--password-stdin")
 		if r.code != exitFailed || !strings.Contains(r.err.Error(), tc.want) {
