@@ -71,15 +71,14 @@ func TestUsernamesPassingForLatin(t *testing.T) {
 		typed string
 		code  string // "" when accepted
 	}{
-		{"сор", "username_looks_latin"},   // Cyrillic, passing for cop
-		{"ΑΒ", "username_looks_latin"},    // Greek, passing for AB, the same name as ab
-		{"СОР", "username_looks_latin"},   // capitals, for COP
-		{"Вера", "username_looks_latin"},  // for Bepa
-		{"ΚΑΤΙΑ", "username_looks_latin"}, // Greek, for KATIA
-		{"οι", "username_looks_latin"},    // Greek, for oi
-		{"ѕсаӏе", "username_looks_latin"}, // for scale
-		{"Антон", "username_looks_latin"},
-		{"нет", "username_looks_latin"},      // small capitals, for ʜeᴛ
+		{"сор", "username_looks_latin"},      // Cyrillic, passing for cop
+		{"ΑΒ", "username_looks_latin"},       // Greek, passing for AB, the same name as ab
+		{"СОР", "username_looks_latin"},      // capitals, for COP
+		{"Вера", "username_looks_latin"},     // for Bepa
+		{"ΚΑΤΙΑ", "username_looks_latin"},    // Greek, for KATIA
+		{"οι", "username_looks_latin"},       // Greek, for oi
+		{"ѕсаӏе", "username_looks_latin"},    // for scale
+		{"АННА", "username_looks_latin"},     // for AHHA
 		{"сё", "username_looks_latin"},       // е and a diaeresis, for cë
 		{"се\u0308", "username_looks_latin"}, // typed decomposed
 		{"ό", "username_looks_latin"},        // ο and an acute, for ó
@@ -87,6 +86,10 @@ func TestUsernamesPassingForLatin(t *testing.T) {
 		{"сор.ор-р_2", "username_looks_latin"},
 		{"сор中", "username_looks_latin"}, // so are letters of a third alphabet
 		{"иван", ""},
+		{"Анна", ""}, // н is no Latin small letter
+		{"Антон", ""},
+		{"Άννα", ""}, // nor is α
+		{"нет", ""},
 		{"алёна", ""},
 		{"Δημήτρης", ""},
 		{"Борис", ""},

@@ -11,13 +11,14 @@ import (
 // the pairs Unicode's confusables.txt (UTS #39) draws between these
 // alphabets and a–z, A–Z. Both cases are here, each as it looks: a name
 // is shown as it was typed, so Greek Β passes for B while β, with its
-// tail below the line, passes for nothing. Cyrillic в к м н т are here
-// too: they are B K M H T at the height of small letters, so that even
-// Антон, all of whose letters are here, is refused.
+// tail below the line, passes for nothing.
 //
 // Left out: letters that look like a Latin letter only in some fonts or
 // in italics (Cyrillic п like n, и like u, ь and ъ like b; Greek η like
-// n, τ like t); letters that look like digits (Cyrillic З like 3, б like
+// n, τ like t, α like a, γ like y); Cyrillic в к м н т, which are B K M H
+// T at the height of small letters, Latin small capitals that nobody
+// names themselves in, so that Анна and Антон are names as they should
+// be; letters that look like digits (Cyrillic З like 3, б like
 // 6), since a name of digits passing for a Cyrillic one is far-fetched;
 // and the lunate sigmas ϲ and Ϲ, compatibility forms that PRECIS refuses
 // anyway. Accented letters need no entry of their own: passesForLatin
@@ -34,10 +35,6 @@ var latinLookAlikes = map[rune]rune{
 	'а': 'a', 'с': 'c', 'ԁ': 'd', 'е': 'e', 'ҽ': 'e', 'һ': 'h', 'і': 'i', // ԁ Komi de, ҽ Abkhazian che, һ shha
 	'ј': 'j', 'ӏ': 'l', 'о': 'o', 'р': 'p', 'ԛ': 'q', 'г': 'r', 'ѕ': 's', // ӏ small palochka, ԛ qa
 	'ѵ': 'v', 'ԝ': 'w', 'ѡ': 'w', 'х': 'x', 'у': 'y', 'ү': 'y', // ѵ izhitsa, ԝ we, ѡ omega, ү straight u
-	// Cyrillic small letters that are capitals at the height of small
-	// letters: Latin small capitals, which a name in a list reads as
-	// B K M H T.
-	'в': 'ʙ', 'к': 'ᴋ', 'м': 'ᴍ', 'н': 'ʜ', 'т': 'ᴛ',
 
 	// Greek capitals.
 	'Α': 'A', 'Β': 'B', 'Ε': 'E', 'Ζ': 'Z', 'Η': 'H', 'Ι': 'I', 'Κ': 'K',
@@ -45,8 +42,7 @@ var latinLookAlikes = map[rune]rune{
 	'Ϳ': 'J', 'Ϝ': 'F', 'Ϻ': 'M', // yot, digamma, san
 
 	// Greek small letters.
-	'α': 'a', 'ι': 'i', 'ϳ': 'j', 'κ': 'k', 'ο': 'o', 'σ': 'o', // ϳ yot
-	'ρ': 'p', 'υ': 'u', 'ν': 'v', 'γ': 'y',
+	'ι': 'i', 'ϳ': 'j', 'κ': 'k', 'ο': 'o', 'σ': 'o', 'ρ': 'p', 'υ': 'u', 'ν': 'v', // ϳ yot
 }
 
 // passesForLatin reports whether name, in Cyrillic or Greek letters,
