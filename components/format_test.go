@@ -19,6 +19,7 @@ func TestFormatSpeaksTheReadersLanguage(t *testing.T) {
 		{left(en, 26*time.Hour), "1d 2h"},
 		{wait(en, 1500*time.Millisecond), "2s"},
 		{size(en, 512), "512 bytes"},
+		{size(en, 1), "1 byte"},
 		{size(en, 1536), "1.5 KiB"},
 		{size(de, 1536), "1,5 KiB"},
 		{size(en, 3<<20), "3 MiB"},
