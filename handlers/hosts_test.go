@@ -113,3 +113,24 @@ func TestPlainHTTPKeepsFormsWorking(t *testing.T) {
 		t.Fatalf("open of a URL link: %d, Location %q, Referrer-Policy %q", res.StatusCode, res.Header.Get("Location"), res.Header.Get("Referrer-Policy"))
 	}
 }
+
+// A server whose base URL is https tells browsers to come back over https
+// alone, API answers and errors too; one reached over plain http does not.
+func TestStrictTransportOverHTTPS(t *testing.T) {
+	var host string
+	s := newTestServer(t, func(c *core.Config) {
+		_, port, _ := strings.Cut(strings.TrimPrefix(c.BaseURL, "http://"), ":")
+		host = "share.example:" + port
+		c.BaseURL = "https://" + host
+	})
+	c := s.client()
+	c.host = host
+	for _, path := range []string{"/setup", "/api/v1/me", "/no-such-page"} {
+		if got := c.get(path).Header.Get("Strict-Transport-Security"); got != "max-age=31536000" {
+			t.Errorf("%s over https: Strict-Transport-Security %q", path, got)
+		}
+	}
+	if got := newTestServer(t).client().get("/setup").Header.Get("Strict-Transport-Security"); got != "" {
+		t.Errorf("over plain http: Strict-Transport-Security %q", got)
+	}
+}

@@ -190,6 +190,9 @@ func (h *Handler) securityHeaders(next http.Handler) http.Handler {
 		if h.originOnly {
 			hd["Referrer-Policy"] = strictOrigin
 		}
+		if h.secure {
+			hd["Strict-Transport-Security"] = strictTransport
+		}
 		next.ServeHTTP(w, r)
 	})
 }
@@ -197,6 +200,12 @@ func (h *Handler) securityHeaders(next http.Handler) http.Handler {
 // noReferrer is the Referrer-Policy of every response, but for the pages
 // of a server not in a secure context (see strictOrigin).
 var noReferrer = []string{"no-referrer"}
+
+// strictTransport is the Strict-Transport-Security of a server whose base
+// URL is https: for a year, browsers go there over https alone, so that no
+// one on the network can turn a typed address into plain http. Its
+// subdomains are left out: they may be other servers.
+var strictTransport = []string{"max-age=31536000"}
 
 // strictOrigin is the Referrer-Policy of a server whose pages are not in
 // a secure context (see Handler.originOnly): a Referer, and the Origin of a
