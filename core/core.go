@@ -181,6 +181,7 @@ type Store interface {
 	UseTOTPStep(ctx context.Context, account, step int64, confirmed bool) error
 	DeleteTOTP(ctx context.Context, account int64) error
 	SetRecoveryCodes(ctx context.Context, account int64, hashes [][]byte) error
+	FirstRecoveryCodes(ctx context.Context, account int64, hashes [][]byte) error
 	UseRecoveryCode(ctx context.Context, account int64, hash []byte) error
 	SecondFactorsOf(ctx context.Context, account int64) (store.SecondFactors, error)
 	WithSecondFactor(ctx context.Context) (map[int64]bool, error)

@@ -188,42 +188,47 @@ func (s *Service) ceremonyOut(options any, c ceremony) ([]byte, string, error) {
 }
 
 // FinishPasskey checks the browser's answer to BeginPasskey's options and
-// keeps the new passkey.
-func (s *Service) FinishPasskey(ctx context.Context, a Account, state string, answer []byte) (Passkey, error) {
+// keeps the new passkey. An account without recovery codes, as one whose
+// first second factor this is, gets them now, as with an authenticator
+// app: they are returned for its owner to see once, else nil.
+func (s *Service) FinishPasskey(ctx context.Context, a Account, state string, answer []byte) (Passkey, []string, error) {
 	if s.webauthn == nil {
-		return Passkey{}, ErrNoPasskeys
+		return Passkey{}, nil, ErrNoPasskeys
 	}
 	c, err := decodeCeremony(state, purposeRegister)
 	if err != nil || c.Account != a.ID {
-		return Passkey{}, errPasskeyStale
+		return Passkey{}, nil, errPasskeyStale
 	}
 	parsed, err := protocol.ParseCredentialCreationResponseBytes(answer)
 	if err != nil {
-		return Passkey{}, errPasskeyNotRegistered
+		return Passkey{}, nil, errPasskeyNotRegistered
 	}
 	u, err := s.passkeyUserOf(ctx, a)
 	if err != nil {
-		return Passkey{}, err
+		return Passkey{}, nil, err
 	}
 	u.handle = c.Handle
 	cred, err := s.webauthn.CreateCredential(u, c.Data, parsed)
 	if err != nil {
 		s.log.Info("passkey not registered", "account", a.ID, "err", err)
-		return Passkey{}, errPasskeyNotRegistered
+		return Passkey{}, nil, errPasskeyNotRegistered
 	}
 	record, err := json.Marshal(cred)
 	if err != nil {
-		return Passkey{}, err
+		return Passkey{}, nil, err
 	}
 	p, err := s.store.AddPasskey(ctx, store.Passkey{AccountID: a.ID, CredentialID: cred.ID, UserHandle: c.Handle,
 		Name: c.Name, Credential: record}, MaxPasskeys)
 	switch {
 	case errors.Is(err, store.ErrConflict):
-		return Passkey{}, errPasskeyKnown
+		return Passkey{}, nil, errPasskeyKnown
 	case errors.Is(err, store.ErrLimit):
-		return Passkey{}, Refusal(Conflict, "passkey_limit", "", "too_many_passkeys")
+		return Passkey{}, nil, Refusal(Conflict, "passkey_limit", "", "too_many_passkeys")
+	case err != nil:
+		return Passkey{}, nil, fromStore(err)
 	}
-	return p, fromStore(err)
+	codes, err := s.firstRecoveryCodes(ctx, a.ID)
+	return p, codes, err
 }
 
 // Passkeys lists a's passkeys, oldest first.

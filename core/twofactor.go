@@ -336,8 +336,32 @@ const (
 // newRecoveryCodes makes and keeps RecoveryCodes new codes for the
 // account, in place of its old ones, and returns them as shown.
 func (s *Service) newRecoveryCodes(ctx context.Context, account int64) ([]string, error) {
-	codes := make([]string, RecoveryCodes)
-	hashes := make([][]byte, RecoveryCodes)
+	codes, hashes := makeRecoveryCodes()
+	if err := s.store.SetRecoveryCodes(ctx, account, hashes); err != nil {
+		return nil, err
+	}
+	return codes, nil
+}
+
+// firstRecoveryCodes makes and keeps RecoveryCodes codes for an account
+// that has none, used or not, and returns them as shown; an account that
+// has some keeps them, and gets none (nil).
+func (s *Service) firstRecoveryCodes(ctx context.Context, account int64) ([]string, error) {
+	codes, hashes := makeRecoveryCodes()
+	err := s.store.FirstRecoveryCodes(ctx, account, hashes)
+	if errors.Is(err, store.ErrConflict) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return codes, nil
+}
+
+// makeRecoveryCodes makes RecoveryCodes new codes, as shown and as kept.
+func makeRecoveryCodes() (codes []string, hashes [][]byte) {
+	codes = make([]string, RecoveryCodes)
+	hashes = make([][]byte, RecoveryCodes)
 	for i := range codes {
 		raw := make([]byte, recoveryCodeLen)
 		rand.Read(raw)
@@ -351,10 +375,7 @@ func (s *Service) newRecoveryCodes(ctx context.Context, account int64) ([]string
 		codes[i] = b.String()
 		hashes[i] = recoveryHash(normalRecoveryCode(codes[i]))
 	}
-	if err := s.store.SetRecoveryCodes(ctx, account, hashes); err != nil {
-		return nil, err
-	}
-	return codes, nil
+	return codes, hashes
 }
 
 // normalRecoveryCode is a recovery code as typed, without its dashes and

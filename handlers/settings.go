@@ -12,9 +12,11 @@ import (
 )
 
 // settings is the signed-in account's own page: its password, sessions
-// and API keys, and deleting it.
+// and API keys, and deleting it. The recovery codes a new passkey came
+// with show here, this once.
 func (h *Handler) settings(w http.ResponseWriter, r *http.Request, a *core.Account) {
-	h.renderSettings(w, r, a, http.StatusOK, components.Settings{})
+	codes := strings.Fields(h.sessions.PopString(r.Context(), sessionNewCodes))
+	h.renderSettings(w, r, a, http.StatusOK, components.Settings{TwoFactor: components.TwoFactor{NewCodes: codes}})
 }
 
 // renderSettings shows the settings page with v's form, notice and new key.

@@ -29,6 +29,10 @@ const (
 	// sessionPasskey holds a passkey ceremony's state between its start
 	// and its end.
 	sessionPasskey = "passkey"
+	// sessionNewCodes holds the recovery codes a new passkey came with,
+	// space-separated, until the settings page shows them, once: its
+	// script finishes the ceremony, then loads the page.
+	sessionNewCodes = "new_codes"
 
 	secondStep = "second"
 	enrolStep  = "enrol"
@@ -472,7 +476,7 @@ func (h *Handler) passkeyRegisterOptions(w http.ResponseWriter, r *http.Request,
 }
 
 // addPasskey ends adding a passkey; the script then shows the settings
-// page, where it is listed.
+// page, where it is listed, with the recovery codes it came with, if any.
 func (h *Handler) addPasskey(w http.ResponseWriter, r *http.Request, a *core.Account) {
 	answer, err := readCeremony(w, r)
 	if err != nil {
@@ -480,13 +484,17 @@ func (h *Handler) addPasskey(w http.ResponseWriter, r *http.Request, a *core.Acc
 		return
 	}
 	state := h.sessions.PopString(r.Context(), sessionPasskey)
-	if _, err := h.core.FinishPasskey(r.Context(), *a, state, answer); err != nil {
+	_, codes, err := h.core.FinishPasskey(r.Context(), *a, state, answer)
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	if _, err := h.enrolled(r, *a); err != nil {
 		h.fail(w, r, err)
 		return
+	}
+	if len(codes) > 0 {
+		h.sessions.Put(r.Context(), sessionNewCodes, strings.Join(codes, " "))
 	}
 	writeJSON(w, http.StatusCreated, map[string]string{"redirect": "/settings#two-factor"})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
@@ -186,14 +185,31 @@ func TestPasskeysInBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("passkey-name"), "laptop"),
 		chromedp.Click(chromedp.CSS("[data-testid=add-passkey]")),
 	)
-	b.wait(`!!document.querySelector("[data-testid=passkey-row][data-name=laptop]") || !(document.getElementById("passkey-status") || {hidden: true}).hidden`, 10*time.Second)
-	if msg := eval[string](b, `document.getElementById("passkey-status") ? document.getElementById("passkey-status").textContent : ""`); msg != "" {
+	// The page the script loads once it is added, or what it says:
+	// whichever comes first in the page that shows.
+	b.do(chromedp.WaitVisible(chromedp.CSS("[data-testid=passkey-row][data-name=laptop], #passkey-status")))
+	if msg := eval[string](b, `document.getElementById("passkey-status").textContent`); msg != "" {
 		t.Fatalf("adding a passkey: %s", msg)
 	}
 	b.clean("passkey added")
-	browsertest.Shoot(t, b.ctx, "settings-passkey")
 	if got := eval[string](b, `document.querySelector("[data-testid=passkey-last-used]").textContent`); !strings.Contains(got, "never") {
 		t.Errorf("a new passkey's last use: %q", got)
+	}
+	// The account's first second factor comes with ten recovery codes,
+	// shown once, as an authenticator app's do.
+	b.do(chromedp.WaitVisible(chromedp.CSS("[data-testid=new-codes]")))
+	codes := eval[[]string](b, `[...document.querySelectorAll("[data-testid=code]")].map(e => e.textContent)`)
+	if len(codes) != core.RecoveryCodes {
+		t.Fatalf("%d recovery codes with the first passkey: %q", len(codes), codes)
+	}
+	b.do(chromedp.ScrollIntoView(chromedp.CSS("[data-testid=new-codes]")))
+	browsertest.Shoot(t, b.ctx, "settings-passkey")
+	b.do(chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("[data-testid=recovery-left]")))
+	if n := eval[int](b, `document.querySelectorAll("[data-testid=new-codes]").length`); n != 0 {
+		t.Fatal("the recovery codes show again")
+	}
+	if got := eval[string](b, `document.querySelector("[data-testid=recovery-left]").textContent`); !strings.Contains(got, "10 of 10") {
+		t.Errorf("recovery codes left after a reload: %q", got)
 	}
 
 	// It signs in without a username or password.
@@ -210,8 +226,8 @@ func TestPasskeysInBrowser(t *testing.T) {
 	// And it is the second factor after the password.
 	b.signOut()
 	b.passwordStep("[data-testid=verify-passkey]")
-	if n := eval[int](b, `document.querySelectorAll("[data-testid=verify-form]").length`); n != 0 {
-		t.Errorf("a passkey-only account is asked for a code")
+	if n := eval[int](b, `document.querySelectorAll("label[for=code]").length`); n != 1 {
+		t.Errorf("a passkey-only account is offered %d recovery-code fields", n)
 	}
 	browsertest.Shoot(t, b.ctx, "verify-passkey")
 	b.do(
@@ -219,6 +235,11 @@ func TestPasskeysInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("[data-testid=empty]")),
 	)
 	b.clean("second step with a passkey")
+	// Without the passkey, a recovery code signs in.
+	b.signOut()
+	b.passwordStep("[data-testid=verify-form]")
+	b.verifyWith(codes[0], "[data-testid=empty]")
+	b.clean("second step with a recovery code")
 	b.open("/settings", "[data-testid=passkey-row]")
 	if got := eval[string](b, `document.querySelector("[data-testid=passkey-last-used]").textContent`); strings.Contains(got, "never") {
 		t.Errorf("a used passkey's last use: %q", got)
@@ -248,6 +269,7 @@ func TestPasskeysInBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("passkey-name"), "phone"),
 		chromedp.Click(chromedp.CSS("[data-testid=add-passkey]")),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=passkey-row][data-name=phone]`)),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=new-codes]")),
 		chromedp.WaitVisible(chromedp.CSS(`nav a[href="/links"]`)),
 	)
 	b.clean("enrolled with a passkey")

@@ -125,15 +125,43 @@ func (s *Store) SetRecoveryCodes(ctx context.Context, account int64, hashes [][]
 		if _, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM recovery_codes WHERE account_id = ?`), account); err != nil {
 			return err
 		}
-		now := millis(s.Now())
-		for _, h := range hashes {
-			if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO recovery_codes (account_id, code_hash, created_at) VALUES (?, ?, ?)`),
-				account, h, now); err != nil {
-				return err
-			}
-		}
-		return nil
+		return insertRecoveryCodes(ctx, tx, account, hashes, millis(s.Now()))
 	})
+}
+
+// FirstRecoveryCodes gives the account recovery codes, given by their
+// hashes, when it has none, used or not; one that has some keeps them, and
+// it is ErrConflict. The account's row is locked meanwhile, so that of two
+// at once only one gives codes.
+func (s *Store) FirstRecoveryCodes(ctx context.Context, account int64, hashes [][]byte) error {
+	return s.write(ctx, func(ctx context.Context, tx txn) error {
+		var id int64
+		err := tx.GetContext(ctx, &id, tx.Rebind(`SELECT id FROM accounts WHERE id = ?`+s.dialect.forUpdate), account)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("account: %w", ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		var n int
+		if err := tx.GetContext(ctx, &n, tx.Rebind(`SELECT COUNT(*) FROM recovery_codes WHERE account_id = ?`), account); err != nil {
+			return err
+		}
+		if n > 0 {
+			return fmt.Errorf("recovery codes: %w", ErrConflict)
+		}
+		return insertRecoveryCodes(ctx, tx, account, hashes, millis(s.Now()))
+	})
+}
+
+func insertRecoveryCodes(ctx context.Context, tx txn, account int64, hashes [][]byte, now int64) error {
+	for _, h := range hashes {
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO recovery_codes (account_id, code_hash, created_at) VALUES (?, ?, ?)`),
+			account, h, now); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // UseRecoveryCode marks the account's unused code with this hash used. A

@@ -122,6 +122,52 @@ func TestTOTPStepOnce(t *testing.T) {
 	})
 }
 
+// TestFirstRecoveryCodes: an account's first codes are given once, by
+// one of several at once; codes it has, even used up, stay.
+func TestFirstRecoveryCodes(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		ada := mustAccount(t, s, "ada")
+		var (
+			wg sync.WaitGroup
+			mu sync.Mutex
+			ok int
+		)
+		for i := range 8 {
+			wg.Go(func() {
+				err := s.FirstRecoveryCodes(ctx, ada.ID, [][]byte{{byte(i), 1}, {byte(i), 2}})
+				if err != nil && !errors.Is(err, ErrConflict) {
+					t.Error(err)
+				}
+				if err == nil {
+					mu.Lock()
+					ok++
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		if f, _ := s.SecondFactorsOf(ctx, ada.ID); ok != 1 || f.RecoveryLeft != 2 {
+			t.Fatalf("%d gave first codes, %d left", ok, f.RecoveryLeft)
+		}
+		if err := s.SetRecoveryCodes(ctx, ada.ID, [][]byte{[]byte("h")}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.UseRecoveryCode(ctx, ada.ID, []byte("h")); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.FirstRecoveryCodes(ctx, ada.ID, [][]byte{[]byte("new")}); !errors.Is(err, ErrConflict) {
+			t.Fatalf("first codes over used ones: %v", err)
+		}
+		if err := s.UseRecoveryCode(ctx, ada.ID, []byte("new")); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("a code given over used ones: %v", err)
+		}
+		if err := s.FirstRecoveryCodes(ctx, 1<<40, [][]byte{[]byte("x")}); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("no such account: %v", err)
+		}
+	})
+}
+
 func TestPasskeyLife(t *testing.T) {
 	backends(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
