@@ -106,6 +106,9 @@ type TwoFactor struct {
 	// Enrolment is an authenticator app being set up.
 	Enrolment    *Enrolment
 	RecoveryLeft int
+	// RecoveryUsed is how many of its recovery codes the account used:
+	// with none left, it tells codes used up from codes never made.
+	RecoveryUsed int
 	// NewCodes are recovery codes just made, shown once.
 	NewCodes []string
 	Passkeys []PasskeyItem

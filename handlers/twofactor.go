@@ -353,7 +353,7 @@ func (h *Handler) twoFactorView(r *http.Request, a *core.Account, v *components.
 	if err != nil {
 		return err
 	}
-	v.TOTP, v.TOTPSince, v.RecoveryLeft = f.TOTP, f.TOTPSince, f.RecoveryLeft
+	v.TOTP, v.TOTPSince, v.RecoveryLeft, v.RecoveryUsed = f.TOTP, f.TOTPSince, f.RecoveryLeft, f.RecoveryUsed
 	v.PasskeysAvailable = h.core.PasskeysAvailable()
 	for _, k := range keys {
 		v.Passkeys = append(v.Passkeys, components.PasskeyItem{ID: k.ID, Name: k.Name, CreatedAt: k.CreatedAt, LastUsedAt: k.LastUsedAt})

@@ -12,6 +12,8 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"oncelink/core"
+	"oncelink/i18n"
+	"oncelink/store"
 )
 
 // enrolTOTP sets up an authenticator app for the account name, as its
@@ -381,6 +383,47 @@ func TestTwoFactorSettings(t *testing.T) {
 	// Signing in is the password alone again.
 	if res := s.client().post("/login", url.Values{"username": {"ada"}, "password": {testPassword}}); res.Header.Get("Location") != "/links" {
 		t.Fatalf("sign-in after turning off goes to %q", res.Header.Get("Location"))
+	}
+}
+
+// TestRecoveryCodesLeft: the settings page tells recovery codes used up
+// from codes never made, as for a passkey added before passkeys came
+// with codes.
+func TestRecoveryCodesLeft(t *testing.T) {
+	s := newTestServer(t, func(c *core.Config) { c.RateLimits = false })
+	ada := s.admin()
+	ctx := context.Background()
+	if _, err := s.store.AddPasskey(ctx, store.Passkey{AccountID: 1, CredentialID: []byte("cred"), UserHandle: []byte("handle"),
+		Name: "laptop", Credential: []byte(`{}`)}, core.MaxPasskeys); err != nil {
+		t.Fatal(err)
+	}
+	en := i18n.For("en")
+	if got := testIDText(t, ada.get("/settings").body, "recovery-left"); got != en.T("twofactor.recovery.none_yet") {
+		t.Errorf("never any codes: %q", got)
+	}
+	res := ada.post("/settings/recovery-codes", url.Values{"proof": {testPassword}})
+	codes := testIDs(t, res.body, "code")
+	if res.StatusCode != http.StatusOK || len(codes) != core.RecoveryCodes {
+		t.Fatalf("new codes: %d, %d codes", res.StatusCode, len(codes))
+	}
+	if got := testIDText(t, ada.get("/settings").body, "recovery-left"); got != en.N("twofactor.recovery.left", core.RecoveryCodes, "Total", core.RecoveryCodes) {
+		t.Errorf("all codes left: %q", got)
+	}
+	a, err := s.h.core.Viewer(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range codes {
+		turn, err := s.h.core.TakeTurn(ctx, core.SignInAction, core.Client{IP: "192.0.2.1"})
+		if err == nil {
+			err = s.h.core.SecondStep(ctx, turn, *a, textOf(c))
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := testIDText(t, ada.get("/settings").body, "recovery-left"); got != en.T("twofactor.recovery.none_left") {
+		t.Errorf("codes used up: %q", got)
 	}
 }
 

@@ -185,12 +185,13 @@ func (s *Store) UseRecoveryCode(ctx context.Context, account int64, hash []byte)
 
 // SecondFactors tells what an account signs in with beside its password:
 // whether it has a confirmed TOTP secret, how many passkeys, and how many
-// unused recovery codes.
+// recovery codes it has unused and used.
 type SecondFactors struct {
 	TOTP         bool
 	TOTPSince    time.Time
 	Passkeys     int
 	RecoveryLeft int
+	RecoveryUsed int
 }
 
 // Any reports whether the account has a second factor.
@@ -202,15 +203,18 @@ func (s *Store) SecondFactorsOf(ctx context.Context, account int64) (SecondFacto
 		Confirmed sql.NullInt64 `db:"confirmed"`
 		Passkeys  int           `db:"passkeys"`
 		Recovery  int           `db:"recovery"`
+		Used      int           `db:"used"`
 	}
 	err := s.ro.GetContext(ctx, &r, s.ro.Rebind(`SELECT
 		(SELECT confirmed_at FROM totp WHERE account_id = ?) AS confirmed,
 		(SELECT COUNT(*) FROM passkeys WHERE account_id = ?) AS passkeys,
-		(SELECT COUNT(*) FROM recovery_codes WHERE account_id = ? AND used_at IS NULL) AS recovery`), account, account, account)
+		(SELECT COUNT(*) FROM recovery_codes WHERE account_id = ? AND used_at IS NULL) AS recovery,
+		(SELECT COUNT(*) FROM recovery_codes WHERE account_id = ? AND used_at IS NOT NULL) AS used`), account, account, account, account)
 	if err != nil {
 		return SecondFactors{}, err
 	}
-	return SecondFactors{TOTP: r.Confirmed.Valid, TOTPSince: fromMillis(r.Confirmed), Passkeys: r.Passkeys, RecoveryLeft: r.Recovery}, nil
+	return SecondFactors{TOTP: r.Confirmed.Valid, TOTPSince: fromMillis(r.Confirmed), Passkeys: r.Passkeys,
+		RecoveryLeft: r.Recovery, RecoveryUsed: r.Used}, nil
 }
 
 // WithSecondFactor returns the ids of the accounts that have a second

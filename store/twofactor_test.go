@@ -70,8 +70,8 @@ func TestTOTPLife(t *testing.T) {
 				t.Fatalf("code %s: %v", h, err)
 			}
 		}
-		if f, _ := s.SecondFactorsOf(ctx, ada.ID); f.RecoveryLeft != 1 {
-			t.Fatalf("codes left: %d", f.RecoveryLeft)
+		if f, _ := s.SecondFactorsOf(ctx, ada.ID); f.RecoveryLeft != 1 || f.RecoveryUsed != 1 {
+			t.Fatalf("codes left: %d, used: %d", f.RecoveryLeft, f.RecoveryUsed)
 		}
 		if err := s.DeleteTOTP(ctx, ada.ID); err != nil {
 			t.Fatal(err)
@@ -79,7 +79,7 @@ func TestTOTPLife(t *testing.T) {
 		if err := s.DeleteTOTP(ctx, ada.ID); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("deleting twice: %v", err)
 		}
-		if f, _ := s.SecondFactorsOf(ctx, ada.ID); f.Any() || f.RecoveryLeft != 0 {
+		if f, _ := s.SecondFactorsOf(ctx, ada.ID); f.Any() || f.RecoveryLeft != 0 || f.RecoveryUsed != 0 {
 			t.Fatalf("after turning off: %+v", f)
 		}
 	})
