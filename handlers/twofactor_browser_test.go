@@ -10,6 +10,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"oncelink/core"
+	"oncelink/i18n"
 	"oncelink/internal/browsertest"
 )
 
@@ -210,6 +211,19 @@ func TestPasskeysInBrowser(t *testing.T) {
 	}
 	if got := eval[string](b, `document.querySelector("[data-testid=recovery-left]").textContent`); !strings.Contains(got, "10 of 10") {
 		t.Errorf("recovery codes left after a reload: %q", got)
+	}
+	// The device holds a passkey of the account already, and says so.
+	b.do(
+		chromedp.SendKeys(chromedp.ID("passkey-name"), "again"),
+		chromedp.Click(chromedp.CSS("[data-testid=add-passkey]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=passkey-status]")),
+	)
+	if got, want := eval[string](b, `document.querySelector("[data-testid=passkey-status]").textContent`), i18n.For("en").T("js.passkey.here_already"); got != want {
+		t.Errorf("a second passkey on the same device: %q, want %q", got, want)
+	}
+	b.clean("passkey on the device already")
+	if n := eval[int](b, `document.querySelectorAll("[data-testid=passkey-row]").length`); n != 1 {
+		t.Fatalf("%d passkeys listed", n)
 	}
 
 	// It signs in without a username or password.

@@ -130,6 +130,10 @@
             show(form, err.message);
           } else if (err.name === "NotAllowedError" || err.name === "AbortError") {
             show(form, form.getAttribute("data-msg-cancelled"));
+          } else if (create && err.name === "InvalidStateError") {
+            // The authenticator holds one of the passkeys the options
+            // exclude: the account's own.
+            show(form, msg("js.passkey.here_already"));
           } else {
             show(form, msg("js.passkey.failed", { message: form.getAttribute("data-msg-unsupported"), error: err.name }));
           }
