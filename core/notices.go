@@ -209,8 +209,11 @@ func CheckWebhookHost(ctx context.Context, r Resolver, host string) error {
 
 // nonPublic are ranges that PublicAddress refuses beyond what netip tells:
 // shared address space (carrier-grade NAT), IETF protocol assignments,
-// benchmarking, the documentation ranges, 6to4's relay anycast, and the
-// reserved 240.0.0.0/4 with the broadcast address.
+// benchmarking, the documentation ranges, 6to4's relay anycast, the
+// reserved 240.0.0.0/4 with the broadcast address, and IPv4 written in the
+// IPv6 forms that are routed nowhere: IPv4-compatible (::127.0.0.1,
+// deprecated) and IPv4-translated (::ffff:0:127.0.0.1), which a host may
+// still take for the IPv4 address.
 var nonPublic = []netip.Prefix{
 	netip.MustParsePrefix("0.0.0.0/8"),
 	netip.MustParsePrefix("100.64.0.0/10"),
@@ -224,6 +227,8 @@ var nonPublic = []netip.Prefix{
 	netip.MustParsePrefix("100::/64"),
 	netip.MustParsePrefix("2001:db8::/32"),
 	netip.MustParsePrefix("2002::/16"),
+	netip.MustParsePrefix("::/96"),
+	netip.MustParsePrefix("::ffff:0:0:0/96"),
 }
 
 // PublicAddress reports whether ip is an address on the public internet:

@@ -19,6 +19,7 @@ func TestPublicAddress(t *testing.T) {
 		// Through NAT64, the IPv4 address it reaches decides.
 		{"64:ff9b::7f00:1", false}, {"64:ff9b::10.1.2.3", false}, {"64:ff9b::169.254.169.254", false}, {"64:ff9b::93.184.215.14", true},
 		{"64:ff9b:1::93.184.215.14", false},
+		{"::127.0.0.1", false}, {"::93.184.215.14", false}, {"::ffff:0:7f00:1", false}, {"::ffff:0:93.184.215.14", false},
 	} {
 		if got := PublicAddress(netip.MustParseAddr(tc.ip)); got != tc.public {
 			t.Errorf("PublicAddress(%s) = %v, want %v", tc.ip, got, tc.public)
