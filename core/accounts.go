@@ -255,6 +255,9 @@ func checkUsername(name string) (string, error) {
 	if passesForLatin(shown) {
 		return "", invalid("username_looks_latin", "username")
 	}
+	if hidesMark(shown) {
+		return "", invalid("username_hidden_mark", "username")
+	}
 	return shown, nil
 }
 

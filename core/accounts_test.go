@@ -102,7 +102,14 @@ func TestUsernamesPassingForLatin(t *testing.T) {
 		{"ab", ""},
 		{"AB", ""},
 		{"2024", ""},
-		{"bоb", "username_mixed_scripts"}, // a Cyrillic о among Latin letters
+		{"bоb", "username_mixed_scripts"},           // a Cyrillic о among Latin letters
+		{"admi\u0307n", "username_hidden_mark"},     // a second dot on the i, for admin
+		{"bob\u0338", "username_hidden_mark"},       // a line laid over the b
+		{"ze\u0301\u0301d", "username_hidden_mark"}, // the same accent twice
+		{"Jose\u0301", ""},                          // é, as it is written
+		{"zed\u0301", ""},                           // an accent that shows
+		{"Ade\u0301ba\u0301yo\u0323\u0300", ""},     // Yoruba's ọ̀, a letter with two marks of its own
+		{"ALİCE", ""},
 	} {
 		_, err := checkUsername(tt.typed)
 		e, _ := AsError(err)

@@ -71,3 +71,28 @@ func passesForLatin(name string) bool {
 	}
 	return seen
 }
+
+// hidesMark reports whether name, normalised, has a combining mark that a
+// reader can hardly see, so that the name passes for the one without it:
+// a dot above a letter that has one already (admi̇n, with i and U+0307,
+// for admin), a mark laid over a letter (bob̸), or the same mark twice on
+// one letter. UTS #39 suggests refusing each. Marks that show (José typed
+// as e and an acute, Yoruba's ọ̀) are letters' own and stay.
+func hidesMark(name string) bool {
+	var prev, prevMark rune
+	name = norm.NFD.String(name) // é as e and its accent, which a second one repeats
+	for i, r := range name {
+		if !unicode.Is(unicode.Mn, r) {
+			prev, prevMark = r, 0
+			continue
+		}
+		switch {
+		case r == '\u0307' && unicode.Is(unicode.Soft_Dotted, prev),
+			norm.NFD.PropertiesString(name[i:]).CCC() == 1, // an overlay
+			r == prevMark:
+			return true
+		}
+		prevMark = r
+	}
+	return false
+}
