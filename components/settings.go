@@ -111,6 +111,10 @@ type TwoFactor struct {
 	RecoveryUsed int
 	// NewCodes are recovery codes just made, shown once.
 	NewCodes []string
+	// FormKey tells this showing of the forms that ask for a proof from
+	// others (see handlers' sentAlready): making new recovery codes, sent
+	// again by a reload, makes none.
+	FormKey  string
 	Passkeys []PasskeyItem
 	// PasskeysAvailable is false when the server's address is not a name.
 	PasskeysAvailable bool

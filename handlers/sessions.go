@@ -128,7 +128,7 @@ func deviceName(r *http.Request, ua string) string {
 }
 
 // A form that makes something the server shows once (an API key, a
-// request's address, a new password), or that could not be sent twice
+// request's address, a new password, recovery codes), or that could not be sent twice
 // alike (a password change), carries a form key. The session
 // remembers the keys of the last keptFormKeys such forms of each kind that
 // made something, so that the same form sent again, by a reload of the
@@ -136,6 +136,7 @@ func deviceName(r *http.Request, ua string) string {
 const (
 	keyForms      = "key_forms"
 	passwordForms = "password_forms"
+	recoveryForms = "recovery_forms"
 	requestForms  = "request_forms"
 	resetForms    = "reset_forms"
 	webhookForms  = "webhook_forms"

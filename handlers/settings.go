@@ -54,6 +54,9 @@ func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, a *core
 	if v.Password.FormKey == "" {
 		v.Password.FormKey = rand.Text()
 	}
+	if v.TwoFactor.FormKey == "" {
+		v.TwoFactor.FormKey = rand.Text()
+	}
 	if v.Form.Expires == "" {
 		v.Form.Expires = core.KeyExpiries[0]
 	}

@@ -369,6 +369,21 @@ func TestTwoFactorSettings(t *testing.T) {
 	if res.StatusCode != http.StatusOK || strings.Count(res.body, `data-testid="code"`) != core.RecoveryCodes {
 		t.Fatalf("new codes with a code: %d", res.StatusCode)
 	}
+	// The same form sent again, as a reload does, with the password:
+	// the codes just shown stand.
+	renew := url.Values{"proof": {testPassword}, "form_key": {"renew-once"}}
+	res = ada.post("/settings/recovery-codes", renew)
+	shown := regexp.MustCompile(`data-testid="code"[^>]*>([^<]+)<`).FindAllStringSubmatch(res.body, -1)
+	if res.StatusCode != http.StatusOK || len(shown) != core.RecoveryCodes {
+		t.Fatalf("new codes with the password: %d", res.StatusCode)
+	}
+	res = ada.post("/settings/recovery-codes", renew)
+	if res.StatusCode != http.StatusConflict || strings.Contains(res.body, `data-testid="code"`) || !strings.Contains(res.body, "sent already") {
+		t.Fatalf("new codes sent again: %d", res.StatusCode)
+	}
+	if f, err := s.h.core.SecondFactorsOf(context.Background(), 1); err != nil || f.RecoveryLeft != core.RecoveryCodes {
+		t.Fatalf("after the form sent again: %+v, %v", f, err)
+	}
 	if res := ada.post("/settings/totp/disable", url.Values{"proof": {"wrong password"}}); res.StatusCode != http.StatusForbidden {
 		t.Fatalf("turning off with a wrong password: %d", res.StatusCode)
 	}
