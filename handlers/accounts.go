@@ -50,7 +50,7 @@ func (h *Handler) renderAccounts(w http.ResponseWriter, r *http.Request, a *core
 	for _, acc := range list {
 		item := accountItem(acc, a, linked[acc.ID])
 		v.List = append(v.List, item)
-		if with[acc.ID] {
+		if with[acc.ID] && acc.ID != a.ID { // an admin changes their own on Settings
 			v.WithTwoFactor = append(v.WithTwoFactor, item)
 		}
 	}

@@ -340,8 +340,14 @@ func TestRequiredTwoFactor(t *testing.T) {
 		!strings.Contains(res.body, "on the Settings page") {
 		t.Fatalf("an administrator resets their own factors: %d", res.StatusCode)
 	}
-	// An administrator removes a lost factor; the owner then enrols again.
+	// Nor does the accounts page offer to, when she has one.
 	bobAccount, _ := s.h.core.AccountByName(context.Background(), "bob")
+	s.enrolTOTP("ada")
+	page := ada.get("/accounts").body
+	if strings.Contains(page, `<option value="`+itoa(adaAccount.ID)+`"`) || !strings.Contains(page, `<option value="`+itoa(bobAccount.ID)+`"`) {
+		t.Fatal("the accounts page offers to reset the administrator's own factors, or not bob's")
+	}
+	// An administrator removes a lost factor; the owner then enrols again.
 	if res := ada.post("/accounts/reset-two-factor", url.Values{"account": {itoa(bobAccount.ID)}}); res.StatusCode != http.StatusOK ||
 		!strings.Contains(res.body, `data-testid="two-factor-reset"`) {
 		t.Fatalf("reset: %d", res.StatusCode)
