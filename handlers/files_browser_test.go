@@ -488,3 +488,36 @@ func TestBrowserFileLinkDownloads(t *testing.T) {
 	browsertest.Screenshot(t, ctx, "shared-file")
 	problems.Check(ctx)
 }
+
+// When a delivered file's time in the browser is over, the page says so
+// and its download button goes, rather than fail without a word.
+func TestBrowserGrantEndsOnThePage(t *testing.T) {
+	s := newTestServer(t, func(c *core.Config) { c.GrantTTL = 2 * time.Second })
+	link := s.admin().shareFile("report.pdf", []byte("%PDF-1.4\n%âãÏÓ\n"))
+	ctx := browsertest.New(t)
+	problems := browsertest.Watch(t, ctx)
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(link),
+		chromedp.Click(chromedp.CSS(`[data-testid=open]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=download][href]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	ended := `document.querySelector("[data-testid=grant-note]").hasAttribute("data-ended") &&
+		document.querySelector("[data-testid=grant-note]").textContent.includes("no longer downloads") &&
+		!document.querySelector("[data-testid=download]").hasAttribute("href")`
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		done, err := chromedp.Run(ctx, chromedp.Evaluate[bool](ended))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if done {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the page does not say its time is over")
+		}
+	}
+	browsertest.Screenshot(t, ctx, "grant-ended")
+	problems.Check(ctx)
+}

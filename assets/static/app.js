@@ -510,8 +510,35 @@
     htmx.ajax("GET", form.getAttribute("action") + "?" + query, { target: "#link-list", swap: "outerHTML" });
   }
 
+  // A delivered page works in this browser until its grant ends (the
+  // server's time, corrected by the skew); after that, what has not
+  // loaded no longer plays and the file no longer downloads. When that
+  // time comes the page says so, and its download button goes, rather
+  // than leave a player frozen and a button that fails without a word.
+  function grantEnds() {
+    var note = document.querySelector("[data-grant-ends]");
+    if (!note) return;
+    var ends = Date.parse(note.getAttribute("data-grant-ends")) - skew;
+    function check() {
+      if (Date.now() < ends || note.hasAttribute("data-ended")) return;
+      note.setAttribute("data-ended", "");
+      note.setAttribute("role", "status");
+      var downloads = document.querySelectorAll("a[data-testid=download]");
+      note.textContent = msg(downloads.length ? "js.grant.ended_file" : "js.grant.ended");
+      downloads.forEach(function (a) {
+        a.removeAttribute("href");
+        a.setAttribute("aria-disabled", "true");
+      });
+    }
+    check();
+    // A hidden tab's timers may be held back: look again when it shows.
+    setTimeout(check, Math.min(Math.max(ends - Date.now(), 0) + 250, 2147483647));
+    document.addEventListener("visibilitychange", check);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     measureSkew();
+    grantEnds();
     enhance(document);
     focusAnswer();
     setInterval(tick, 1000);
