@@ -332,6 +332,9 @@ func TestDashboardInBrowser(t *testing.T) {
 	b.do(chromedp.Click(chromedp.CSS("#" + second + " [data-testid=revoke]")))
 	b.wait(`document.getElementById("`+second+`").dataset.status === "revoked"`, time.Second)
 	b.wait(`document.activeElement.closest("tr")?.id === "`+second+`"`, time.Second)
+	// The panel that showed its address, once, no longer offers it.
+	b.wait(`!!document.querySelector("[data-testid=created-gone]")?.textContent.includes("Second was revoked") &&
+		!document.querySelector("[data-testid=link-url]")`, 2*time.Second)
 
 	// At zero a countdown turns its row expired, without a reload.
 	_, soon := b.create("short-lived", "3s", "Short-lived")

@@ -341,6 +341,23 @@
     });
     countRetries(now);
     announceChanges();
+    retireCreated();
+  }
+
+  // The panel that shows a new link's address, once, goes when that link
+  // stops working (revoked, here or elsewhere, used up or expired): its
+  // address would only be copied by mistake. What replaces it says why.
+  var gone = { used: "js.created.used", expired: "js.created.expired", revoked: "js.created.revoked" };
+  function retireCreated() {
+    var panel = document.querySelector("section[data-testid=created][data-link]");
+    var row = panel && document.getElementById(panel.getAttribute("data-link"));
+    var status = row && row.getAttribute("data-status");
+    if (!gone[status]) return;
+    var note = document.createElement("p");
+    note.setAttribute("data-testid", "created-gone");
+    note.setAttribute("role", "status");
+    note.textContent = msg(gone[status], { name: row.getAttribute("data-name") });
+    panel.replaceChildren(note);
   }
 
   // At zero a countdown says when its link expired, in the words its label
