@@ -10,8 +10,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // Rate is a rate limit per key (a client, an account name, a link): N
@@ -143,13 +141,41 @@ const (
 	maxKeyLen = 64
 )
 
-// limiter is a token bucket per key. A bucket that has been idle for long
-// enough to be full again is dropped, so the limiter holds only the keys
-// seen in the last Per. It never holds more than maxKeys: while it is full,
-// keys without a bucket share one overflow bucket, so that a flood of
-// new keys (names, addresses) can neither grow memory nor get a fresh
-// bucket each. With shared set, the buckets live in the database instead,
-// where every instance takes from the same ones.
+// dropsPerTake bounds how many refilled buckets one request drops while
+// the table has room, so that no request pays for a long quiet spell; the
+// rest go with later requests, or at once when the table is full.
+const dropsPerTake = 4
+
+// limiter is a token bucket per key. A bucket that has refilled holds
+// nothing a new one would not, so it can be dropped at any time: the
+// limiter forgets a key once its bucket is full again.
+//
+// It never holds more than maxKeys buckets. A new key that finds the table
+// full takes the place of the bucket that will be full soonest: one that
+// is full already if there is any, or else the one that owes least. No key
+// is refused for want of room, so a flood of new keys (names, addresses)
+// denies nobody else a turn, and memory stays bounded.
+//
+// Evicting a bucket that is not full forgives what its key owes, and that
+// is sound because of which one goes. A key held back by its limit owes
+// more than burst-1 requests. For it to be evicted, every other bucket in
+// the table, maxKeys-1 of them, must owe at least as much, each key having
+// spent its whole allowance within the window, and yet another key must
+// come: a limited key gets fresh turns only after about maxKeys×burst
+// requests by others, and stays limited while fewer keys than the table
+// holds are limited with it. A flood of single requests from ever new
+// addresses evicts only its own buckets and those of clients owing no
+// more than a request, never a limited key; being evicted costs a client
+// nothing, as it comes back to a full bucket. An attacker with more than
+// maxKeys addresses gets a bucket for each address used, as a table
+// holding them all would give; the per-account and per-link limits bound
+// what guessing gains however many addresses send it, and their own
+// buckets are evicted by the same rule: freeing an account's turns takes
+// about maxKeys×burst attempts at other names, each a client's turn too.
+//
+// With shared set, the buckets live in the database instead, where every
+// instance takes from the same ones and there is no such bound (the
+// sweeper deletes full ones).
 type limiter struct {
 	// name tells the limiter's buckets from other limiters' in the shared
 	// store; every instance uses the same.
@@ -159,28 +185,39 @@ type limiter struct {
 	off    bool
 	shared RateStore
 
-	mu       sync.Mutex
-	buckets  map[string]*bucket
-	overflow *bucket
-	swept    time.Time
+	mu sync.Mutex
+	// epoch is the first time the limiter was asked; buckets keep times
+	// as durations since then, with the clock's monotonic reading.
+	epoch time.Time
+	// index finds a key's bucket in buckets, whose free slots are listed
+	// in free. soonest is a heap of bucket slots ordered by their
+	// knownFull, so that the bucket full soonest is found without a
+	// scan.
+	index   map[string]int32
+	buckets []bucket
+	free    []int32
+	soonest []int32
 }
 
+// bucket is a key's bucket: the time it is full again, as in the GCRA
+// (and as the shared store keeps it). It allows a request while that is at
+// most burst-1 intervals away, and each request moves it one interval on.
 type bucket struct {
-	lim  *rate.Limiter
-	seen time.Time
+	key    string
+	fullAt time.Duration
+	// knownFull is fullAt when the bucket last took its place in soonest.
+	// A request moves fullAt later and leaves soonest alone; the heap is
+	// put right only where it is looked at, so a request costs no heap
+	// work and each repair follows at least one request.
+	knownFull time.Duration
 }
 
 func newLimiter(name string, r Rate, off bool, shared RateStore) *limiter {
-	l := &limiter{name: name, off: off, shared: shared, buckets: map[string]*bucket{}}
+	l := &limiter{name: name, off: off, shared: shared, index: map[string]int32{}}
 	if !off {
 		l.every, l.burst = r.Per/time.Duration(r.N), r.N
-		l.overflow = l.newBucket()
 	}
 	return l
-}
-
-func (l *limiter) newBucket() *bucket {
-	return &bucket{lim: rate.NewLimiter(rate.Every(l.every), l.burst)}
 }
 
 // allow takes a request from key's bucket. When the bucket is empty it
@@ -196,31 +233,31 @@ func (l *limiter) allow(ctx context.Context, key string, now time.Time) (bool, t
 	key = memoryKey(key)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	full := l.every * time.Duration(l.burst)
-	// Sweep once a window, or once a second while the table is full.
-	if since := now.Sub(l.swept); since > full || (len(l.buckets) >= maxKeys && since > time.Second) {
-		for k, b := range l.buckets {
-			if now.Sub(b.seen) > full {
-				delete(l.buckets, k)
-			}
+	if l.epoch.IsZero() {
+		l.epoch = now
+	}
+	t := now.Sub(l.epoch)
+	for range dropsPerTake {
+		if !l.dropFull(t) {
+			break
 		}
-		l.swept = now
 	}
-	b, ok := l.buckets[key]
-	switch {
-	case ok:
-	case len(l.buckets) < maxKeys:
-		b = l.newBucket()
-		l.buckets[key] = b
-	default:
-		b = l.overflow
+	i, ok := l.index[key]
+	if !ok {
+		if len(l.index) >= maxKeys {
+			l.evictSoonest()
+		}
+		// A new bucket is full: it takes this request and is full again
+		// an interval from now.
+		l.add(key, t+l.every)
+		return true, 0, nil
 	}
-	b.seen = now
-	r := b.lim.ReserveN(now, 1)
-	if d := r.DelayFrom(now); d > 0 {
-		r.CancelAt(now)
-		return false, d, nil
+	b := &l.buckets[i]
+	fullAt := max(b.fullAt, t)
+	if limit := t + time.Duration(l.burst-1)*l.every; fullAt > limit {
+		return false, fullAt - limit, nil
 	}
+	b.fullAt = fullAt + l.every
 	return true, 0, nil
 }
 
@@ -237,20 +274,118 @@ func (l *limiter) left(ctx context.Context, key string, now time.Time) (int, tim
 	key = memoryKey(key)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	b, ok := l.buckets[key]
-	switch {
-	case ok:
-	case len(l.buckets) < maxKeys:
-		return l.burst, 0, nil // no bucket yet, or one swept once full
-	default:
-		b = l.overflow
+	i, ok := l.index[key]
+	if !ok {
+		return l.burst, 0, nil // no bucket yet, or one dropped once full
 	}
-	tokens := b.lim.TokensAt(now)
-	if tokens >= 1 {
-		return min(int(tokens), l.burst), 0, nil
+	// The bucket lacks one request for every interval, begun, until it is
+	// full again.
+	owed := l.buckets[i].fullAt - now.Sub(l.epoch)
+	if owed <= 0 {
+		return l.burst, 0, nil
 	}
-	wait := time.Duration((1 - tokens) * float64(l.every)).Round(time.Millisecond)
+	if n := l.burst - int((owed+l.every-1)/l.every); n > 0 {
+		return n, 0, nil
+	}
+	wait := (owed - time.Duration(l.burst-1)*l.every).Round(time.Millisecond)
 	return 0, max(wait, time.Millisecond), nil
+}
+
+// add gives key a bucket that is full at fullAt.
+func (l *limiter) add(key string, fullAt time.Duration) {
+	var i int32
+	if n := len(l.free); n > 0 {
+		i, l.free = l.free[n-1], l.free[:n-1]
+	} else {
+		i = int32(len(l.buckets))
+		l.buckets = append(l.buckets, bucket{})
+	}
+	l.buckets[i] = bucket{key: key, fullAt: fullAt, knownFull: fullAt}
+	l.index[key] = i
+	l.soonest = append(l.soonest, i)
+	l.up(len(l.soonest) - 1)
+}
+
+// dropFull drops the bucket full soonest if it is full at t, or puts it in
+// its place when requests have moved it on, and says whether it did
+// either; false means no bucket is full at t.
+func (l *limiter) dropFull(t time.Duration) bool {
+	if len(l.soonest) == 0 {
+		return false
+	}
+	b := &l.buckets[l.soonest[0]]
+	switch {
+	case b.knownFull > t:
+		return false
+	case b.fullAt > b.knownFull:
+		b.knownFull = b.fullAt
+		l.down(0)
+	default:
+		l.removeSoonest()
+	}
+	return true
+}
+
+// evictSoonest drops the bucket that is full soonest: full already, or
+// owing least.
+func (l *limiter) evictSoonest() {
+	for {
+		b := &l.buckets[l.soonest[0]]
+		if b.fullAt == b.knownFull {
+			l.removeSoonest()
+			return
+		}
+		b.knownFull = b.fullAt
+		l.down(0)
+	}
+}
+
+// removeSoonest drops the bucket at the top of soonest.
+func (l *limiter) removeSoonest() {
+	i, last := l.soonest[0], len(l.soonest)-1
+	l.swap(0, last)
+	l.soonest = l.soonest[:last]
+	l.down(0)
+	delete(l.index, l.buckets[i].key)
+	l.buckets[i] = bucket{}
+	l.free = append(l.free, i)
+}
+
+func (l *limiter) less(a, b int) bool {
+	return l.buckets[l.soonest[a]].knownFull < l.buckets[l.soonest[b]].knownFull
+}
+
+func (l *limiter) swap(a, b int) {
+	l.soonest[a], l.soonest[b] = l.soonest[b], l.soonest[a]
+}
+
+func (l *limiter) up(j int) {
+	for j > 0 {
+		parent := (j - 1) / 2
+		if !l.less(j, parent) {
+			return
+		}
+		l.swap(j, parent)
+		j = parent
+	}
+}
+
+func (l *limiter) down(j int) {
+	n := len(l.soonest)
+	for {
+		c := 2*j + 1
+		if c >= n {
+			return
+		}
+		if c+1 < n && l.less(c+1, c) {
+			c++
+		}
+		if !l.less(c, j) {
+			return
+		}
+		l.swap(j, c)
+		j = c
+	}
 }
 
 // sharedBucket is key's bucket in the shared store. The database sees a

@@ -1,41 +1,174 @@
 package core
 
 import (
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 )
 
-func TestLimiterMemoryIsBounded(t *testing.T) {
-	l := newLimiter("test", Rate{N: 2, Per: time.Minute}, false, nil)
-	now := time.Now()
-	for i := range maxKeys + 5000 {
-		l.allow(t.Context(), strconv.Itoa(i)+strings.Repeat("x", 1000), now)
+// checkLimiter fails unless l holds at most maxKeys buckets, each key
+// once, no key longer than maxKeyLen, and soonest is a heap of them all.
+func checkLimiter(t *testing.T, l *limiter) {
+	t.Helper()
+	if len(l.index) > maxKeys || len(l.buckets) > maxKeys || len(l.soonest) != len(l.index) || len(l.free) != len(l.buckets)-len(l.index) {
+		t.Fatalf("%d keys, %d buckets, %d in the heap, %d free; want at most %d keys", len(l.index), len(l.buckets), len(l.soonest), len(l.free), maxKeys)
 	}
-	if len(l.buckets) > maxKeys {
-		t.Fatalf("%d buckets, want at most %d", len(l.buckets), maxKeys)
-	}
-	for k := range l.buckets {
-		if len(k) > maxKeyLen {
-			t.Fatalf("a key of %d bytes is kept whole", len(k))
+	for j, i := range l.soonest {
+		b := l.buckets[i]
+		if l.index[b.key] != i || len(b.key) > maxKeyLen || b.knownFull > b.fullAt {
+			t.Fatalf("bucket %d (%q) is out of place", i, b.key)
+		}
+		if j > 0 && l.less(j, (j-1)/2) {
+			t.Fatalf("soonest is no heap at %d", j)
 		}
 	}
-	// While full, new keys share one bucket: a flood of them gets no more
-	// than one key would.
-	if ok, _, _ := l.allow(t.Context(), "yet another key", now); ok {
-		t.Fatal("a new key got a request through the exhausted overflow bucket")
+}
+
+// TestLimiterLetsNewKeysInWhenFull: once maxKeys keys have taken a turn
+// and more keep coming, every new client still gets its whole allowance.
+func TestLimiterLetsNewKeysInWhenFull(t *testing.T) {
+	l := newLimiter("test", DefaultRates.SignIn, false, nil)
+	now := time.Now()
+	for i := range 2 * maxKeys {
+		if ok, _, _ := l.allow(t.Context(), "flood "+strconv.Itoa(i), now); !ok {
+			t.Fatalf("flooding key %d refused its first request", i)
+		}
 	}
-	// Keys already in the table keep their own buckets.
-	if ok, _, _ := l.allow(t.Context(), "0"+strings.Repeat("x", 1000), now); !ok {
-		t.Fatal("a key in the table lost its bucket")
+	for _, client := range []string{"alice", "bob", "carol"} {
+		for i := range DefaultRates.SignIn.N {
+			if ok, _, _ := l.allow(t.Context(), client, now); !ok {
+				t.Fatalf("%s refused request %d of %d", client, i+1, DefaultRates.SignIn.N)
+			}
+		}
+		if ok, _, _ := l.allow(t.Context(), client, now); ok {
+			t.Fatalf("%s allowed more than %d requests", client, DefaultRates.SignIn.N)
+		}
 	}
-	// Once buckets are full again, they are dropped and new keys get their
-	// own.
-	later := now.Add(time.Minute + time.Second)
-	if ok, _, _ := l.allow(t.Context(), "a new key later", later); !ok || len(l.buckets) != 1 {
-		t.Fatalf("after a quiet minute: allowed %v, %d buckets", ok, len(l.buckets))
+	checkLimiter(t, l)
+}
+
+// TestLimiterFloodCannotKeepClientsOut floods a limiter with five times
+// maxKeys keys, as fast as the attack that filled the table in four
+// seconds and again every half minute, some of them kept busy up to their
+// limit: a client that comes along meanwhile is let in, and memory stays
+// bounded however long keys are.
+func TestLimiterFloodCannotKeepClientsOut(t *testing.T) {
+	for _, r := range []Rate{DefaultRates.SignIn, DefaultRates.Open} {
+		t.Run(r.String(), func(t *testing.T) {
+			l := newLimiter("test", r, false, nil)
+			now := time.Now()
+			for i := range 5 * maxKeys {
+				now = now.Add(400 * time.Microsecond)
+				key := "flood " + strconv.Itoa(i%(2*maxKeys))
+				if i%2 == 0 {
+					key += strings.Repeat("x", 1000)
+				}
+				turns := 1
+				if i%7 == 0 {
+					turns = r.N + 1
+				}
+				for range turns {
+					l.allow(t.Context(), key, now)
+				}
+				if i%1000 == 0 {
+					client := "client " + strconv.Itoa(i)
+					for n := range r.N {
+						if ok, _, _ := l.allow(t.Context(), client, now); !ok {
+							t.Fatalf("after %d flooding keys, a new client was refused request %d of %d", i, n+1, r.N)
+						}
+					}
+				}
+			}
+			checkLimiter(t, l)
+		})
 	}
+}
+
+// TestLimiterKeepsLimitedKeysLimited: a flood of new keys takes the place
+// of buckets that owe less, not of a key held back by its limit, which
+// stays limited until its bucket refills; it is evicted only once every
+// other key in the table owes more.
+func TestLimiterKeepsLimitedKeysLimited(t *testing.T) {
+	r := Rate{N: 10, Per: time.Minute}
+	l := newLimiter("test", r, false, nil)
+	now := time.Now()
+	spend := func(key string) {
+		t.Helper()
+		for range r.N {
+			if ok, _, _ := l.allow(t.Context(), key, now); !ok {
+				t.Fatalf("%s was refused before its limit", key)
+			}
+		}
+	}
+	refused := func(key string, want time.Duration) {
+		t.Helper()
+		if ok, wait, _ := l.allow(t.Context(), key, now); ok || wait != want {
+			t.Fatalf("%s: allowed %v, wait %s; want refused, wait %s", key, ok, wait, want)
+		}
+	}
+	spend("guesser")
+	refused("guesser", 6*time.Second)
+	for i := range 5 * maxKeys {
+		now = now.Add(50 * time.Microsecond)
+		l.allow(t.Context(), "flood "+strconv.Itoa(i), now)
+	}
+	// 2.5 s of flood: the guesser's bucket is still 3.5 s from a request.
+	refused("guesser", 3500*time.Millisecond)
+	checkLimiter(t, l)
+
+	now = now.Add(3500 * time.Millisecond)
+	if ok, _, _ := l.allow(t.Context(), "guesser", now); !ok {
+		t.Fatal("the guesser's bucket did not refill")
+	}
+	refused("guesser", 6*time.Second)
+
+	// Keys that each spend a whole allowance owe more than the guesser:
+	// once they fill the rest of the table, the next new key takes the
+	// guesser's place, which owes least.
+	now = now.Add(time.Millisecond)
+	for i := range maxKeys - 1 {
+		spend("spender " + strconv.Itoa(i))
+	}
+	if _, ok := l.index["guesser"]; !ok {
+		t.Fatal("the guesser was evicted before the table was full")
+	}
+	spend("newcomer")
+	if _, ok := l.index["guesser"]; ok {
+		t.Fatal("a new key took the place of a key owing more than the guesser")
+	}
+	checkLimiter(t, l)
+}
+
+// TestLimiterCountsLikeATokenBucket compares a limiter's answers with a
+// token bucket kept per key without bound, over random requests and
+// pauses, while buckets are dropped as they refill.
+func TestLimiterCountsLikeATokenBucket(t *testing.T) {
+	r := Rate{N: 4, Per: 10 * time.Second}
+	every := r.Per / time.Duration(r.N)
+	l := newLimiter("test", r, false, nil)
+	start := time.Now()
+	now := start
+	fullAt := map[string]time.Time{}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for range 200_000 {
+		now = now.Add(time.Duration(rnd.IntN(int(2 * time.Millisecond))))
+		key := strconv.Itoa(rnd.IntN(3000))
+		f := fullAt[key]
+		if f.Before(now) {
+			f = now
+		}
+		limit := now.Add(time.Duration(r.N-1) * every)
+		wantOK, wantWait := !f.After(limit), f.Sub(limit)
+		if wantOK {
+			fullAt[key], wantWait = f.Add(every), 0
+		}
+		if ok, wait, _ := l.allow(t.Context(), key, now); ok != wantOK || wait != wantWait {
+			t.Fatalf("%s at %s: allowed %v, wait %s; want %v, %s", key, now.Sub(start), ok, wait, wantOK, wantWait)
+		}
+	}
+	checkLimiter(t, l)
 }
 
 // TestLimiterTellsWhatIsLeft: left tells what allow would, without taking.
