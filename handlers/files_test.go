@@ -257,11 +257,18 @@ func TestUploadFieldsInAnyOrder(t *testing.T) {
 	if res.StatusCode != http.StatusCreated {
 		t.Fatalf("file before the fields: %d %s", res.StatusCode, res.body)
 	}
+	// On the dashboard, the form for the next link keeps the kind: files
+	// are often shared one after another.
+	ct, body := multipartBody(t, fileForm("second.bin", noisy(10)))
+	next := owner.request(http.MethodPost, "/links", bytes.NewReader(body), http.Header{"Content-Type": {ct}, "Hx-Request": {"true"}})
+	if next.StatusCode != http.StatusCreated || !strings.Contains(next.body, `value="file" checked`) {
+		t.Errorf("the form for the next link: %d, the file kind kept: %v", next.StatusCode, strings.Contains(next.body, `value="file" checked`))
+	}
 	links, err := s.store.Links(context.Background(), 1, store.ListOptions{})
-	if err != nil || len(links) != 1 {
+	if err != nil || len(links) != 2 {
 		t.Fatalf("links: %v %v", links, err)
 	}
-	l := links[0]
+	l := links[1]
 	if l.Label != "file first" || l.MaxUses != 3 || l.Kind != "file" || l.Size != 100 || !l.ExpiresAt.Equal(l.CreatedAt.Add(2*time.Hour)) {
 		t.Fatalf("link %+v", l)
 	}
@@ -288,8 +295,8 @@ func TestUploadFieldsInAnyOrder(t *testing.T) {
 			}
 		}
 	}
-	if _, chunks := s.stored(); chunks != 3 {
-		t.Fatalf("%d chunks stored, want 3: a file sent with a message is not kept", chunks)
+	if _, chunks := s.stored(); chunks != 4 {
+		t.Fatalf("%d chunks stored, want 4: a file sent with a message is not kept", chunks)
 	}
 }
 

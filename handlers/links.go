@@ -147,6 +147,9 @@ func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *core.Acc
 		h.renderCreate(w, r, http.StatusConflict, components.Dashboard{Form: blank, Created: again})
 		return
 	}
+	// The next link is likely of the same kind: several files are shared
+	// one after another.
+	blank.Kind = f.Kind
 	h.renderCreate(w, r, http.StatusCreated, components.Dashboard{Form: blank, Created: h.created(created)})
 	web.PublishAfter(w, r, h.core, created.Event())
 }
