@@ -20,10 +20,15 @@ const endEvent = "event: end\ndata: the API key or session no longer works\n\n"
 // revoked or expires, so that a script can wait for an open. A stream
 // that reconnects should read the links it waits on again: what happened
 // during the break is not replayed. The stream ends, after an "end" event,
-// once its key or session stops working.
+// once its key or session stops working. It is one of the account's
+// streams that core.Service.Subscribe bounds, with the dashboards'.
 func (a *API) events(w http.ResponseWriter, r *http.Request, acc *core.Account) {
 	ctx := r.Context()
-	events, cancel := a.core.Subscribe(acc.ID)
+	events, cancel, err := a.core.Subscribe(acc.ID, a.client(r))
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
 	defer cancel()
 	exp, err := a.core.WatchExpiries(ctx, acc.ID)
 	if err != nil {

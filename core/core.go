@@ -83,6 +83,8 @@ type Config struct {
 	// FormTime is how long a form's body may take to arrive; zero means
 	// DefaultFormTime. See UploadTime for a form with a file.
 	FormTime time.Duration
+	// Streams bound the event streams open at once; see StreamLimits.
+	Streams StreamLimits
 	// Broker carries link events to open dashboards and event streams; nil
 	// means an in-process live.Local, right for a single server.
 	Broker live.Broker
@@ -207,6 +209,7 @@ type Service struct {
 	tags    *token.Key // the same secret, tagging tokens and grants
 	limits  *limits
 	uploads uploads
+	streams streams
 	live    live.Broker
 	log     *slog.Logger
 	// Now is the clock every rule reads; tests move it.
@@ -234,6 +237,12 @@ func New(cfg Config, st Store, key []byte, log *slog.Logger) *Service {
 	if cfg.FormTime <= 0 {
 		cfg.FormTime = DefaultFormTime
 	}
+	if cfg.Streams.PerAccount <= 0 {
+		cfg.Streams.PerAccount = MaxStreams
+	}
+	if cfg.Streams.PerAddress <= 0 {
+		cfg.Streams.PerAddress = MaxStreamsFromAddress
+	}
 	var shared RateStore
 	if cfg.SharedRateLimits {
 		shared = st
@@ -248,8 +257,8 @@ func New(cfg Config, st Store, key []byte, log *slog.Logger) *Service {
 	}
 	return &Service{
 		cfg: cfg, store: st, key: key, tags: token.NewKey(key), log: log,
-		limits: newLimits(cfg.RateLimits, cfg.Rates, shared),
-		live:   broker, Now: time.Now,
+		limits:  newLimits(cfg.RateLimits, cfg.Rates, shared),
+		streams: streams{limits: cfg.Streams}, live: broker, Now: time.Now,
 		host: host, loopback: isLoopback(host), webauthn: webauthnOf(cfg.BaseURL),
 	}
 }
@@ -315,10 +324,6 @@ func (s *Service) Publish(ctx context.Context, e live.Event) {
 		s.log.Warn("publish live event", "what", e.What, "err", err)
 	}
 }
-
-// Subscribe returns the owner's events as they are published; see
-// live.Broker.
-func (s *Service) Subscribe(owner int64) (<-chan live.Event, func()) { return s.live.Subscribe(owner) }
 
 // LastEvent returns the ID of the owner's last event; see live.Broker.
 func (s *Service) LastEvent(owner int64) uint64 { return s.live.Last(owner) }

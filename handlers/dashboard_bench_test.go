@@ -94,7 +94,11 @@ func (c *testClient) sessionCookie() string {
 // 500 readers run in the same process, on the same cores, as the server.
 func BenchmarkFanOut500(b *testing.B) {
 	const dashboards = 500
-	s := newTestServer(b, func(c *core.Config) { c.RateLimits = false })
+	s := newTestServer(b, func(c *core.Config) {
+		c.RateLimits = false
+		// One owner's dashboards, all from here: past MaxStreams.
+		c.Streams = core.StreamLimits{PerAccount: dashboards, PerAddress: dashboards}
+	})
 	c := s.admin()
 	cookie, path := c.sessionCookie(), c.streamPath()
 	got := make(chan string, dashboards)
@@ -163,7 +167,10 @@ func BenchmarkFanOut500(b *testing.B) {
 // with a 512-byte buffer and no goroutine, which count in the figure too.
 func BenchmarkStreamMemory(b *testing.B) {
 	const dashboards = 500
-	s := newTestServer(b)
+	s := newTestServer(b, func(c *core.Config) {
+		// One owner's dashboards, all from here: past MaxStreams.
+		c.Streams = core.StreamLimits{PerAccount: dashboards, PerAddress: dashboards}
+	})
 	c := s.admin()
 	c.createLink(nil)
 	cookie, path := c.sessionCookie(), c.streamPath()

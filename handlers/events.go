@@ -52,7 +52,8 @@ import (
 // RegisterOnShutdown. Browsers reconnect by themselves once a server is back.
 func (h *Handler) EndStreams() { h.endOnce.Do(func() { close(h.streamsEnd) }) }
 
-// events is the dashboard's event stream. It ends when the client goes,
+// events is the dashboard's event stream, one of the account's streams
+// that core.Service.Subscribe bounds. It ends when the client goes,
 // when the server shuts down, when the broker drops it for falling behind
 // (the browser reconnects and reloads its list), and, with a signed-out
 // notice, when its session ends: at sign-out, when the account is disabled,
@@ -66,6 +67,19 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, core.ErrUnavailable)
 		return
 	}
+	var events <-chan live.Event
+	if a != nil {
+		// Refused beyond the account's streams (too_many_streams): the
+		// page's EventSource takes the error answer for a dropped
+		// connection and tries again, less often each time.
+		var cancel func()
+		events, cancel, err = h.core.Subscribe(a.ID, h.client(r))
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		defer cancel()
+	}
 	token := h.sessions.Token(ctx)
 	w.Header().Set("Content-Type", "text/event-stream")
 	// nginx buffers responses unless told not to.
@@ -78,8 +92,6 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 		s.event(ctx, "signed-out", components.SignedOut())
 		return
 	}
-	events, cancel := h.core.Subscribe(a.ID)
-	defer cancel()
 	// Read once subscribed, and before the first byte goes out: an event
 	// after this comes through the subscription, one before it is missing
 	// from the page if the mark has moved since the page was drawn, or
