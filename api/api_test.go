@@ -474,10 +474,13 @@ func TestStreamEndsWhenItsKeyExpires(t *testing.T) {
 }
 
 // The document tells every line the event stream sends, the end among
-// them, as the stream sends it.
+// them, as the stream sends it, and the bounds on open streams as the
+// core keeps them.
 func TestEventStreamDocumented(t *testing.T) {
 	op := newDocCheck(t).doc.Paths.Find("/api/v1/events").Get
-	for _, line := range []string{"retry: 2000", "event: link", ": heartbeat", strings.TrimSpace(endEvent)} {
+	for _, line := range []string{"retry: 2000", "event: link", ": heartbeat", strings.TrimSpace(endEvent),
+		"at most " + strconv.Itoa(core.MaxStreams) + " event streams", "at most " + strconv.Itoa(core.MaxStreamsFromAddress) + " of them from one client address",
+		"`too_many_streams`"} {
 		if !strings.Contains(op.Description, line) {
 			t.Errorf("GET /api/v1/events says nothing of %q", line)
 		}
