@@ -466,16 +466,7 @@ func TestBrowserMistakeKeepsWhatWasChosen(t *testing.T) {
 
 func TestBrowserFileLinkDownloads(t *testing.T) {
 	s := newTestServer(t)
-	link := s.admin().shareFile("report.pdf", []byte("%PDF-1.4\n%âãÏÓ\n"))
-	ctx := browsertest.New(t)
-	problems := browsertest.Watch(t, ctx)
-	if err := chromedp.Do(ctx,
-		chromedp.Navigate(link),
-		chromedp.Click(chromedp.CSS(`[data-testid=open]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid=download]`)),
-	); err != nil {
-		t.Fatal(err)
-	}
+	ctx, problems, link := openSharedReport(t, s)
 	name, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=file-name]`)))
 	if err != nil || name != "report.pdf" {
 		t.Fatalf("name %q, %v", name, err)
@@ -493,16 +484,7 @@ func TestBrowserFileLinkDownloads(t *testing.T) {
 // and its download button goes, rather than fail without a word.
 func TestBrowserGrantEndsOnThePage(t *testing.T) {
 	s := newTestServer(t, func(c *core.Config) { c.GrantTTL = 2 * time.Second })
-	link := s.admin().shareFile("report.pdf", []byte("%PDF-1.4\n%âãÏÓ\n"))
-	ctx := browsertest.New(t)
-	problems := browsertest.Watch(t, ctx)
-	if err := chromedp.Do(ctx,
-		chromedp.Navigate(link),
-		chromedp.Click(chromedp.CSS(`[data-testid=open]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid=download][href]`)),
-	); err != nil {
-		t.Fatal(err)
-	}
+	ctx, problems, _ := openSharedReport(t, s)
 	ended := `document.querySelector("[data-testid=grant-note]").hasAttribute("data-ended") &&
 		document.querySelector("[data-testid=grant-note]").textContent.includes("no longer downloads") &&
 		!document.querySelector("[data-testid=download]").hasAttribute("href")`
@@ -520,4 +502,21 @@ func TestBrowserGrantEndsOnThePage(t *testing.T) {
 	}
 	browsertest.Screenshot(t, ctx, "grant-ended")
 	problems.Check(ctx)
+}
+
+// openSharedReport shares a small PDF on s and opens its link in a new
+// browser, which then shows the file's download button.
+func openSharedReport(t *testing.T, s *testServer) (ctx context.Context, problems *browsertest.Problems, link string) {
+	t.Helper()
+	link = s.admin().shareFile("report.pdf", []byte("%PDF-1.4\n%âãÏÓ\n"))
+	ctx = browsertest.New(t)
+	problems = browsertest.Watch(t, ctx)
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(link),
+		chromedp.Click(chromedp.CSS(`[data-testid=open]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=download][href]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	return ctx, problems, link
 }
