@@ -2,7 +2,6 @@ package core
 
 import (
 	"bufio"
-	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -109,7 +108,9 @@ var errTooManyUploads = func() *Error {
 
 // ReadMultipart reads a create form sent as multipart/form-data by client c
 // from body, whose boundary is given, and returns its fields; on an error,
-// the fields read before it, which refill the form. The file part is
+// the fields read before it, which refill the form. A file refused for
+// what it is (empty, too large) stops nothing: the fields after it are
+// read too, and the refusal comes at the end. The file part is
 // sealed into d as it arrives; a file left in a form of another kind is
 // not kept. Every field but the file shares MaxFormBytes; the file may add
 // up to the server's MaxUpload. Before reading anything it takes one of
@@ -174,21 +175,24 @@ func (d *Draft) ReadMultipart(body io.Reader, boundary string, contentLength int
 		name := p.FormName()
 		switch {
 		case name == "file" && p.FileName() != "":
-			if kind := strings.TrimSpace(form.Get("kind")); kind != "" && kind != KindFile && !d.e2e {
+			// A file in a form of another kind is not kept, nor one after
+			// a file refused.
+			kind := strings.TrimSpace(form.Get("kind"))
+			if refused != nil || kind != "" && kind != KindFile && !d.e2e {
 				if _, err := io.Copy(io.Discard, p); err != nil {
 					return formErr(err)
 				}
 				continue
 			}
 			err := d.ReceiveFile(p.FileName(), p)
-			if e := (*Error)(nil); errors.As(err, &e) && e.Field == "file" {
-				// Refused for what it is (empty, too large): the rest of
-				// the form is read all the same, so that it comes back as
-				// it was typed, all but the file.
+			if e, ok := refusedFile(err); ok {
+				// Refused for what it is: the rest of the form is read all
+				// the same, so that it comes back as it was typed, all but
+				// the file.
 				if _, err := io.Copy(io.Discard, p); err != nil {
 					return formErr(err)
 				}
-				refused = cmp.Or(refused, e)
+				refused = e
 				continue
 			}
 			if err != nil {
@@ -208,6 +212,13 @@ func (d *Draft) ReadMultipart(body io.Reader, boundary string, contentLength int
 			}
 		}
 	}
+}
+
+// refusedFile returns err's *Error when it refuses a file for what it is,
+// empty or too large, rather than the form that carries it.
+func refusedFile(err error) (*Error, bool) {
+	e, ok := AsError(err)
+	return e, ok && (e == ErrFileEmpty || e.Code == "file_too_large")
 }
 
 // ErrUnreadableForm is a form body that could not be read.

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"crypto/rand"
 	"mime"
 	"net/http"
@@ -90,8 +91,8 @@ func (h *Handler) emptyForm(r *http.Request, a *core.Account) (components.LinkFo
 func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *core.Account) {
 	d := h.core.NewDraft()
 	defer d.Close() // nothing of an upload outlives the request
-	// On an error, form holds the fields read before it: they refill the
-	// form, and the fields not read keep their defaults.
+	// On an error, form holds the fields read (see core.ReadMultipart):
+	// they refill the form, and the fields not read keep their defaults.
 	form, err := h.readLinkForm(w, r, d)
 	// blank is the fresh form that follows a new link.
 	blank, blankErr := h.emptyForm(r, a)
@@ -112,10 +113,11 @@ func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *core.Acc
 			}
 		}
 	}
+	// Read whatever else failed, so that a form sent back keeps its tick.
+	notify, notifyErr := core.ParseSwitch("notify", form.Get("notify"), "true")
+	f.Notify = notify
+	err = cmp.Or(err, notifyErr)
 	var created core.Created
-	if err == nil {
-		f.Notify, err = core.ParseSwitch("notify", form.Get("notify"), "true")
-	}
 	if err == nil {
 		in := core.LinkInput{Kind: f.Kind, Message: f.Message, URL: f.URL, TTL: f.TTL,
 			Password: form.Get("password"), ForUser: f.ForUser, Label: f.Label, IdempotencyKey: f.FormKey,
