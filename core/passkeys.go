@@ -228,7 +228,13 @@ func (s *Service) FinishPasskey(ctx context.Context, a Account, state string, an
 		return Passkey{}, nil, fromStore(err)
 	}
 	codes, err := s.firstRecoveryCodes(ctx, a.ID)
-	return p, codes, err
+	if err != nil {
+		// The passkey is kept: its owner can make codes on Settings,
+		// which says there are none yet.
+		s.log.Warn("no recovery codes for a new passkey", "account", a.ID, "err", err)
+		return p, nil, nil
+	}
+	return p, codes, nil
 }
 
 // Passkeys lists a's passkeys, oldest first.

@@ -15,7 +15,15 @@ import (
 // and API keys, and deleting it. The recovery codes a new passkey came
 // with show here, this once.
 func (h *Handler) settings(w http.ResponseWriter, r *http.Request, a *core.Account) {
-	codes := strings.Fields(h.sessions.PopString(r.Context(), sessionNewCodes))
+	var codes []string
+	if sealed := h.sessions.PopString(r.Context(), sessionNewCodes); sealed != "" {
+		plain, err := core.OpenForSession(h.sessions.Token(r.Context()), []byte(sealed))
+		if err != nil {
+			// Not shown; the account can make others on this page.
+			h.log.Warn("recovery codes of a new passkey", "err", err)
+		}
+		codes = strings.Fields(string(plain))
+	}
 	h.renderSettings(w, r, a, http.StatusOK, components.Settings{TwoFactor: components.TwoFactor{NewCodes: codes}})
 }
 

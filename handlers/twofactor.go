@@ -30,7 +30,8 @@ const (
 	// and its end.
 	sessionPasskey = "passkey"
 	// sessionNewCodes holds the recovery codes a new passkey came with,
-	// space-separated, until the settings page shows them, once: its
+	// space-separated and sealed under the session's token (see
+	// core.SealForSession), until the settings page shows them, once: its
 	// script finishes the ceremony, then loads the page.
 	sessionNewCodes = "new_codes"
 
@@ -503,7 +504,10 @@ func (h *Handler) addPasskey(w http.ResponseWriter, r *http.Request, a *core.Acc
 		return
 	}
 	if len(codes) > 0 {
-		h.sessions.Put(r.Context(), sessionNewCodes, strings.Join(codes, " "))
+		// Under the session's token as it is now, after enrolled renewed
+		// it: the database, which holds the session, cannot read them.
+		sealed := core.SealForSession(h.sessions.Token(r.Context()), []byte(strings.Join(codes, " ")))
+		h.sessions.Put(r.Context(), sessionNewCodes, string(sealed))
 	}
 	writeJSON(w, http.StatusCreated, map[string]string{"redirect": "/settings#two-factor"})
 }
