@@ -226,10 +226,12 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 	}
 	// A database cut off by the network, rather than down, refuses
 	// nothing: a query would wait for its answer until TCP gave up, a
-	// quarter of an hour later. Probes of an idle connection find the cut
-	// within half a minute, and the request gets its 503.
+	// quarter of an hour later. Probes of a connection waiting for an
+	// answer, and a bound on how long what it sent may go unacknowledged,
+	// find the cut within half a minute, and the request gets its 503.
 	dial := &net.Dialer{Timeout: cmp.Or(cfg.ConnConfig.ConnectTimeout, 10*time.Second),
-		KeepAliveConfig: net.KeepAliveConfig{Enable: true, Idle: 10 * time.Second, Interval: 5 * time.Second, Count: 3}}
+		KeepAliveConfig: net.KeepAliveConfig{Enable: true, Idle: 10 * time.Second, Interval: 5 * time.Second, Count: 3},
+		Control:         giveUpUnacknowledged(25 * time.Second)}
 	cfg.ConnConfig.DialFunc = dial.DialContext
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
