@@ -358,6 +358,7 @@
     note.setAttribute("role", "status");
     note.textContent = msg(gone[status], { name: row.getAttribute("data-name") });
     panel.replaceChildren(note);
+    panel.removeAttribute("data-link"); // said once
   }
 
   // At zero a countdown says when its link expired, in the words its label
