@@ -2,9 +2,7 @@ package core
 
 import (
 	"context"
-	"crypto/aes"
 	"crypto/cipher"
-	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -399,37 +397,16 @@ func recoveryHash(code string) []byte {
 
 // totpAEAD seals the accounts' authenticator-app secrets under a key
 // derived from the server's key.
-func (s *Service) totpAEAD() cipher.AEAD {
-	key, err := hkdf.Key(sha256.New, s.key, nil, "oncelink totp secret v1", 32)
-	if err != nil {
-		panic(err) // only for lengths that cannot happen here
-	}
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		panic(err)
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		panic(err)
-	}
-	return aead
-}
+func (s *Service) totpAEAD() cipher.AEAD { return derivedAEAD(s.key, "oncelink totp secret v1") }
 
 // sealTOTP seals account's secret, bound to the account: a sealed secret
 // copied to another account's row does not open.
 func (s *Service) sealTOTP(account int64, secret string) []byte {
-	aead := s.totpAEAD()
-	nonce := make([]byte, aead.NonceSize())
-	rand.Read(nonce)
-	return aead.Seal(nonce, nonce, []byte(secret), binary.BigEndian.AppendUint64(nil, uint64(account)))
+	return s.totpAEAD().Seal(nil, nil, []byte(secret), binary.BigEndian.AppendUint64(nil, uint64(account)))
 }
 
 func (s *Service) openTOTP(account int64, sealed []byte) (string, error) {
-	aead := s.totpAEAD()
-	if len(sealed) < aead.NonceSize() {
-		return "", errors.New("core: sealed totp secret too short")
-	}
-	plain, err := aead.Open(nil, sealed[:aead.NonceSize()], sealed[aead.NonceSize():], binary.BigEndian.AppendUint64(nil, uint64(account)))
+	plain, err := s.totpAEAD().Open(nil, nil, sealed, binary.BigEndian.AppendUint64(nil, uint64(account)))
 	if err != nil {
 		return "", errors.New("core: totp secret does not open under this server's key")
 	}

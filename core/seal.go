@@ -33,7 +33,14 @@ func OpenForSession(sessionToken string, sealed []byte) ([]byte, error) {
 var errSealedForAnother = errors.New("sealed for another session")
 
 func sessionAEAD(sessionToken string) cipher.AEAD {
-	key, err := hkdf.Key(sha256.New, []byte(sessionToken), nil, "oncelink session seal v1", 32)
+	return derivedAEAD([]byte(sessionToken), "oncelink session seal v1")
+}
+
+// derivedAEAD seals under a key derived from secret for one use, named by
+// info, so that no two uses share a key. Each seal takes a random nonce,
+// which goes in front of what it seals.
+func derivedAEAD(secret []byte, info string) cipher.AEAD {
+	key, err := hkdf.Key(sha256.New, secret, nil, info, 32)
 	if err != nil {
 		panic(err) // only for lengths that cannot happen here
 	}
