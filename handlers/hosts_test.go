@@ -83,14 +83,7 @@ func TestOtherHostsAreMisdirected(t *testing.T) {
 // posts below send the Origin such a browser sends, as a browser would;
 // what the test checks is the policies the pages ask for.
 func TestPlainHTTPKeepsFormsWorking(t *testing.T) {
-	var host string
-	s := newTestServer(t, func(c *core.Config) {
-		_, port, _ := strings.Cut(strings.TrimPrefix(c.BaseURL, "http://"), ":")
-		host = "oncelink.lan:" + port
-		c.BaseURL = "http://" + host
-	})
-	c := s.client()
-	c.host = host
+	c, host := clientAt(t, "http", "oncelink.lan")
 	if res := c.get("/setup"); res.StatusCode != http.StatusOK || res.Header.Get("Referrer-Policy") != "strict-origin" {
 		t.Fatalf("GET /setup over plain HTTP: %d, Referrer-Policy %q", res.StatusCode, res.Header.Get("Referrer-Policy"))
 	}
@@ -117,14 +110,7 @@ func TestPlainHTTPKeepsFormsWorking(t *testing.T) {
 // A server whose base URL is https tells browsers to come back over https
 // alone, API answers and errors too; one reached over plain http does not.
 func TestStrictTransportOverHTTPS(t *testing.T) {
-	var host string
-	s := newTestServer(t, func(c *core.Config) {
-		_, port, _ := strings.Cut(strings.TrimPrefix(c.BaseURL, "http://"), ":")
-		host = "share.example:" + port
-		c.BaseURL = "https://" + host
-	})
-	c := s.client()
-	c.host = host
+	c, _ := clientAt(t, "https", "share.example")
 	for _, path := range []string{"/setup", "/api/v1/me", "/no-such-page"} {
 		if got := c.get(path).Header.Get("Strict-Transport-Security"); got != "max-age=31536000" {
 			t.Errorf("%s over https: Strict-Transport-Security %q", path, got)
@@ -133,4 +119,19 @@ func TestStrictTransportOverHTTPS(t *testing.T) {
 	if got := newTestServer(t).client().get("/setup").Header.Get("Strict-Transport-Security"); got != "" {
 		t.Errorf("over plain http: Strict-Transport-Security %q", got)
 	}
+}
+
+// clientAt is a client of a new test server whose base URL is
+// scheme://name on the test server's port. The client sends that name as
+// its Host, as a browser reaching the server by it would; host is the
+// name with the port.
+func clientAt(t *testing.T, scheme, name string) (c *testClient, host string) {
+	s := newTestServer(t, func(c *core.Config) {
+		_, port, _ := strings.Cut(strings.TrimPrefix(c.BaseURL, "http://"), ":")
+		host = name + ":" + port
+		c.BaseURL = scheme + "://" + host
+	})
+	c = s.client()
+	c.host = host
+	return c, host
 }
