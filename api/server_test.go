@@ -24,6 +24,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"golang.org/x/crypto/bcrypt"
 
 	"oncelink/core"
 	"oncelink/handlers"
@@ -61,8 +62,10 @@ func newTestServer(t testing.TB, check *docCheck, edit ...func(*core.Config)) *t
 		t.Fatal(err)
 	}
 	srv := httptest.NewUnstartedServer(nil)
+	// Passwords are hashed at bcrypt's least cost: under the race detector
+	// one hash at the default cost takes most of a second.
 	cfg := core.Config{BaseURL: "http://" + srv.Listener.Addr().String(), MinTTL: time.Minute, MaxTTL: 30 * 24 * time.Hour,
-		GrantTTL: 10 * time.Minute, RateLimits: true}
+		GrantTTL: 10 * time.Minute, RateLimits: true, PasswordCost: bcrypt.MinCost}
 	for _, e := range edit {
 		e(&cfg)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -50,7 +51,7 @@ func (s *Service) Setup(ctx context.Context, t Turn, username, password string) 
 		}
 		return Account{}, err
 	}
-	name, hash, err := credentials(username, password)
+	name, hash, err := s.credentials(username, password)
 	if err != nil {
 		return Account{}, err
 	}
@@ -61,9 +62,23 @@ func (s *Service) Setup(ctx context.Context, t Turn, username, password string) 
 	return a, err
 }
 
-// dummyHash is compared against when no account has the name given, so a
-// sign-in takes as long whether or not the account exists.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("oncelink timing equaliser"), bcrypt.DefaultCost)
+// dummyHash is a hash at cost that no password matches, made once for each
+// cost: see Service.dummy.
+func dummyHash(cost int) []byte {
+	dummyHashes.Lock()
+	defer dummyHashes.Unlock()
+	hash, ok := dummyHashes.m[cost]
+	if !ok {
+		hash, _ = bcrypt.GenerateFromPassword([]byte("oncelink timing equaliser"), cost)
+		dummyHashes.m[cost] = hash
+	}
+	return hash
+}
+
+var dummyHashes = struct {
+	sync.Mutex
+	m map[int][]byte
+}{m: map[int][]byte{}}
 
 // SignIn checks a username and password, on the client's turn t at
 // SignInAction. Every attempt counts against the limits, for names that
@@ -94,7 +109,7 @@ func (s *Service) SignIn(ctx context.Context, t Turn, username, password string)
 	}
 	// An account made by single sign-on has no password: it is compared
 	// against the dummy too, so that its refusal takes as long.
-	hash := dummyHash
+	hash := s.dummy
 	if err == nil && a.HasPassword() {
 		hash = []byte(a.PasswordHash)
 	}
@@ -141,7 +156,7 @@ func (s *Service) SetPassword(ctx context.Context, id int64, password, keep stri
 	if err := CheckPassword(password); err != nil {
 		return Account{}, 0, err
 	}
-	hash, err := hashPassword(password)
+	hash, err := s.hashPassword(password)
 	if err != nil {
 		return Account{}, 0, err
 	}
@@ -158,7 +173,7 @@ func (s *Service) SetPassword(ctx context.Context, id int64, password, keep stri
 // AddAccount checks a new account's name and password and adds it: what
 // the accounts page and the operator's "user add" share.
 func (s *Service) AddAccount(ctx context.Context, username, password string, admin bool) (Account, error) {
-	name, hash, err := credentials(username, password)
+	name, hash, err := s.credentials(username, password)
 	if err != nil {
 		return Account{}, err
 	}
@@ -200,7 +215,7 @@ func (s *Service) SetAdmin(ctx context.Context, by *Account, id int64, admin boo
 // credentials checks a new account's name and password and hashes the
 // password. The name comes back trimmed even when it is refused, to refill
 // a form.
-func credentials(username, password string) (name, hash string, err error) {
+func (s *Service) credentials(username, password string) (name, hash string, err error) {
 	name = strings.TrimSpace(username)
 	shown, err := checkUsername(name)
 	if err != nil {
@@ -210,7 +225,7 @@ func credentials(username, password string) (name, hash string, err error) {
 	if err := CheckPassword(password); err != nil {
 		return name, "", err
 	}
-	hash, err = hashPassword(password)
+	hash, err = s.hashPassword(password)
 	return name, hash, err
 }
 

@@ -6,6 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/text/secure/precis"
 	"golang.org/x/text/unicode/norm"
 )
@@ -136,6 +137,24 @@ func TestLatinLookAlikes(t *testing.T) {
 		}
 		if !unicode.Is(unicode.Latin, latin) {
 			t.Errorf("%c %U passes for %c %U, which is not Latin", r, r, latin, latin)
+		}
+	}
+}
+
+// TestPasswordCost: hashes are made at bcrypt's default cost unless the
+// configuration names another, and the hash a sign-in for no account is
+// compared against has the same cost, so that it takes as long.
+func TestPasswordCost(t *testing.T) {
+	for _, tt := range []struct{ configured, want int }{{0, bcrypt.DefaultCost}, {bcrypt.MinCost, bcrypt.MinCost}} {
+		s := New(Config{PasswordCost: tt.configured}, nil, nil, nil)
+		hash, err := s.hashPassword("correct horse battery staple")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for what, h := range map[string][]byte{"hash": []byte(hash), "dummy": s.dummy} {
+			if got, err := bcrypt.Cost(h); err != nil || got != tt.want {
+				t.Errorf("configured %d: the %s's cost is %d (%v), want %d", tt.configured, what, got, err, tt.want)
+			}
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/go-webauthn/webauthn/webauthn"
+	"golang.org/x/crypto/bcrypt"
 
 	"oncelink/live"
 	"oncelink/store"
@@ -106,6 +107,9 @@ type Config struct {
 	SSO               IdentityProvider
 	SSOAllowedDomains []string
 	SSONoSignup       bool
+	// PasswordCost is the bcrypt cost of the password hashes made; zero
+	// means bcrypt.DefaultCost. A hash keeps the cost it was made with.
+	PasswordCost int
 }
 
 // Store is what the rules need of the database.
@@ -223,6 +227,9 @@ type Service struct {
 	// webauthn is the passkeys' relying party, or nil when BaseURL's host
 	// is an address, which passkeys cannot be for.
 	webauthn *webauthn.WebAuthn
+	// dummy is compared against when no account has the name given, so a
+	// sign-in takes as long whether or not the account exists.
+	dummy []byte
 }
 
 // New returns a Service over st. key is the server's secret that tags link
@@ -243,6 +250,9 @@ func New(cfg Config, st Store, key []byte, log *slog.Logger) *Service {
 	if cfg.Streams.PerAddress <= 0 {
 		cfg.Streams.PerAddress = MaxStreamsFromAddress
 	}
+	if cfg.PasswordCost == 0 {
+		cfg.PasswordCost = bcrypt.DefaultCost
+	}
 	var shared RateStore
 	if cfg.SharedRateLimits {
 		shared = st
@@ -259,7 +269,7 @@ func New(cfg Config, st Store, key []byte, log *slog.Logger) *Service {
 		cfg: cfg, store: st, key: key, tags: token.NewKey(key), log: log,
 		limits:  newLimits(cfg.RateLimits, cfg.Rates, shared),
 		streams: streams{limits: cfg.Streams}, live: broker, Now: time.Now,
-		host: host, loopback: isLoopback(host), webauthn: webauthnOf(cfg.BaseURL),
+		host: host, loopback: isLoopback(host), webauthn: webauthnOf(cfg.BaseURL), dummy: dummyHash(cfg.PasswordCost),
 	}
 }
 

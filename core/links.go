@@ -149,7 +149,7 @@ func (s *Service) Create(ctx context.Context, owner int64, d *Draft, in LinkInpu
 		if len(in.Password) > MaxPasswordBytes {
 			return Created{}, errLinkPasswordTooLong
 		}
-		if n.PasswordHash, err = hashPassword(in.Password); err != nil {
+		if n.PasswordHash, err = s.hashPassword(in.Password); err != nil {
 			return Created{}, err
 		}
 	}
@@ -507,8 +507,9 @@ func (s *Service) Expiring(ctx context.Context, owner int64, after time.Time, li
 	return s.store.Expiring(ctx, owner, after, limit)
 }
 
-// hashPassword hashes an account's or a link's password with bcrypt.
-func hashPassword(password string) (string, error) {
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+// hashPassword hashes an account's or a link's password with bcrypt, at
+// the configured cost.
+func (s *Service) hashPassword(password string) (string, error) {
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.cfg.PasswordCost)
 	return string(hash), err
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/sqlite3store"
 	"github.com/alexedwards/scs/v2"
+	"golang.org/x/crypto/bcrypt"
 
 	"oncelink/core"
 	"oncelink/live"
@@ -114,8 +115,10 @@ func newTestServerOn(t testing.TB, dsn string, edit ...func(*core.Config)) *test
 	sessions.Store = ss
 	logs := &syncBuffer{}
 	srv := httptest.NewUnstartedServer(nil)
+	// Passwords are hashed at bcrypt's least cost: under the race detector
+	// one hash at the default cost takes most of a second.
 	cfg := core.Config{BaseURL: "http://" + srv.Listener.Addr().String(), MinTTL: time.Minute, MaxTTL: 30 * 24 * time.Hour,
-		GrantTTL: 10 * time.Minute, RateLimits: true}
+		GrantTTL: 10 * time.Minute, RateLimits: true, PasswordCost: bcrypt.MinCost}
 	for _, e := range edit {
 		e(&cfg)
 	}
