@@ -123,7 +123,10 @@ type LinkRow struct {
 	ForUser     string
 	HasPassword bool
 	// E2E marks an end-to-end link, whose content the server cannot read.
-	E2E       bool
+	E2E bool
+	// Size is a file link's size in bytes, which tells apart files shared
+	// without a label.
+	Size      int64
 	CreatedAt time.Time
 	ExpiresAt time.Time
 	// Left is the time the link had left when the row was drawn: the

@@ -159,6 +159,25 @@ func noisy(n int) []byte {
 	return b
 }
 
+// TestFileRowsShowTheirSize: files shared without a label are told apart
+// on the dashboard by their size; other kinds show none.
+func TestFileRowsShowTheirSize(t *testing.T) {
+	s := newTestServer(t)
+	owner := s.admin()
+	owner.shareFile("a.bin", noisy(2048))
+	owner.shareFile("b.bin", noisy(3<<19))
+	owner.createLink(url.Values{"message": {"not a file"}})
+	body := owner.get("/links").body
+	for _, want := range []string{`data-testid="file-size">2 KiB<`, `data-testid="file-size">1.5 MiB<`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the dashboard lacks %s", want)
+		}
+	}
+	if n := strings.Count(body, `data-testid="file-size"`); n != 2 {
+		t.Errorf("%d sizes on the dashboard, want 2", n)
+	}
+}
+
 func TestFileLinkDownloadsAsAttachment(t *testing.T) {
 	dir := spoolDir(t)
 	s := newTestServer(t)

@@ -71,7 +71,7 @@ func linkRow(l core.Link, now time.Time) components.LinkRow {
 	return components.LinkRow{
 		ID: l.ID, Label: l.Label, Kind: l.Kind, Status: string(l.Status(now)),
 		Uses: l.Uses, MaxUses: l.MaxUses, Views: l.Views, ForUser: l.ForUserName,
-		HasPassword: l.HasPassword(), E2E: l.EndToEnd(), CreatedAt: l.CreatedAt, ExpiresAt: l.ExpiresAt,
+		HasPassword: l.HasPassword(), E2E: l.EndToEnd(), Size: l.Size, CreatedAt: l.CreatedAt, ExpiresAt: l.ExpiresAt,
 		Left: l.ExpiresAt.Sub(now), EndedAt: l.Ended(now),
 	}
 }
