@@ -507,10 +507,10 @@ func TestEventsShowAnOpen(t *testing.T) {
 	st.next(t, func(m map[string]any) bool { return m["id"] == float64(other.ID) && m["status"] == "active" })
 }
 
-// A revoke that changes nothing, of a link used up or revoked already,
-// tells the stream nothing either.
+// A revoke that changes nothing, of a link revoked already or used up
+// longer ago than the grant (here none), tells the stream nothing either.
 func TestRevokeOfADeadLinkIsNoEvent(t *testing.T) {
-	s := newTestServer(t, newDocCheck(t))
+	s := newTestServer(t, newDocCheck(t), func(c *core.Config) { c.GrantTTL = 0 })
 	ada := s.account("ada")
 	st := ada.stream(t.Context())
 	defer st.close()
@@ -535,6 +535,25 @@ func TestRevokeOfADeadLinkIsNoEvent(t *testing.T) {
 		}
 		return m["id"] == float64(after.ID)
 	})
+}
+
+// A link used up within the grant can still be revoked: its opener's
+// browser could show it again until then.
+func TestRevokeAUsedUpLinkWithinTheGrant(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t))
+	ada := s.account("ada")
+	l := ada.create(nil)
+	if res := s.client("").postJSON(openPath(l.URL), nil); res.StatusCode != http.StatusOK {
+		t.Fatalf("open: %d", res.StatusCode)
+	}
+	res := ada.postJSON("/api/v1/links/"+itoa(l.ID)+"/revoke", nil)
+	var got struct {
+		Status string `json:"status"`
+		Uses   int    `json:"uses"`
+	}
+	if err := json.Unmarshal(res.body, &got); err != nil || res.StatusCode != http.StatusOK || got.Status != "revoked" || got.Uses != 1 {
+		t.Fatalf("revoke a link used within the grant: %d %s", res.StatusCode, res.body)
+	}
 }
 
 func TestFileRoundTrip(t *testing.T) {

@@ -135,6 +135,9 @@ type LinkRow struct {
 	// EndedAt is when a dead link stopped working: its revoke, its last
 	// use, or its expiry.
 	EndedAt time.Time
+	// Revocable is set while revoking would still end something: the link
+	// is active, or its last opener may still see what it shares.
+	Revocable bool
 }
 
 // LinkPage is a page of an owner's links with the filter that chose them.

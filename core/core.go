@@ -149,7 +149,7 @@ type Store interface {
 	RecordView(ctx context.Context, id int64, e store.Event) error
 	RecordWrongPassword(ctx context.Context, id int64, e store.Event) error
 	RecordGone(ctx context.Context, id int64, e store.Event) error
-	Revoke(ctx context.Context, owner, id int64, e store.Event) (store.Link, bool, error)
+	Revoke(ctx context.Context, owner, id int64, grant time.Duration, e store.Event) (store.Link, bool, error)
 	Chunk(ctx context.Context, id int64, seq int) ([]byte, error)
 	KeepContent(ctx context.Context, id int64, until time.Time) error
 	Events(ctx context.Context, owner, id int64) ([]store.Event, error)

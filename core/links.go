@@ -487,11 +487,12 @@ func (s *Service) Audit(ctx context.Context, owner, id int64) (Link, []Event, er
 	return l, events, fromStore(err)
 }
 
-// Revoke ends owner's active link id at once, and tells the owner's
-// streams. Revoking a dead link (revoked, used up or expired) changes
+// Revoke ends owner's link id at once, and tells the owner's streams: an
+// active link, or a used-up one whose opener may still see it again under
+// the grant, which ends too. Revoking a link dead otherwise changes
 // nothing, so there is nothing to tell.
 func (s *Service) Revoke(ctx context.Context, owner, id int64, c Client) (Link, error) {
-	l, revoked, err := s.store.Revoke(ctx, owner, id, s.event(c))
+	l, revoked, err := s.store.Revoke(ctx, owner, id, s.cfg.GrantTTL, s.event(c))
 	if err != nil {
 		return Link{}, fromStore(err)
 	}

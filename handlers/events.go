@@ -191,7 +191,7 @@ func (h *Handler) sendRow(ctx context.Context, s *eventStream, e live.Event, nam
 			return "", err
 		}
 		var b strings.Builder
-		err = components.Row(linkRow(l, h.core.Now())).Render(ctx, &b)
+		err = components.Row(h.linkRow(l, h.core.Now())).Render(ctx, &b)
 		return b.String(), err
 	})
 	if err != nil || html == "" {
@@ -317,7 +317,7 @@ func (h *Handler) sendExpired(ctx context.Context, s *eventStream, exp *core.Exp
 	}
 	now := h.core.Now()
 	for _, l := range links {
-		if err := s.event(ctx, components.RowID(l.ID), components.Row(linkRow(l, now))); err != nil {
+		if err := s.event(ctx, components.RowID(l.ID), components.Row(h.linkRow(l, now))); err != nil {
 			return err
 		}
 	}

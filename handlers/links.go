@@ -62,17 +62,18 @@ func (h *Handler) linkList(r *http.Request, a *core.Account, q url.Values) (comp
 	list := components.LinkPage{Status: in.Status, Query: strings.TrimSpace(in.Query), Paged: in.Before != "", Next: page.Next}
 	now := h.core.Now()
 	for _, l := range page.Links {
-		list.Rows = append(list.Rows, linkRow(l, now))
+		list.Rows = append(list.Rows, h.linkRow(l, now))
 	}
 	return list, nil
 }
 
-func linkRow(l core.Link, now time.Time) components.LinkRow {
+// linkRow is l as a row of the dashboard, at now.
+func (h *Handler) linkRow(l core.Link, now time.Time) components.LinkRow {
 	return components.LinkRow{
 		ID: l.ID, Label: l.Label, Kind: l.Kind, Status: string(l.Status(now)),
 		Uses: l.Uses, MaxUses: l.MaxUses, Views: l.Views, ForUser: l.ForUserName,
 		HasPassword: l.HasPassword(), E2E: l.EndToEnd(), Size: l.Size, CreatedAt: l.CreatedAt, ExpiresAt: l.ExpiresAt,
-		Left: l.ExpiresAt.Sub(now), EndedAt: l.Ended(now),
+		Left: l.ExpiresAt.Sub(now), EndedAt: l.Ended(now), Revocable: l.Revocable(now, h.core.Config().GrantTTL),
 	}
 }
 
@@ -145,7 +146,7 @@ func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *core.Acc
 	if created.Repeated {
 		// The form was sent again: 409, with the link it made the first
 		// time, and a fresh form.
-		again := &components.Created{Row: linkRow(created.Link, h.core.Now()), Repeated: true}
+		again := &components.Created{Row: h.linkRow(created.Link, h.core.Now()), Repeated: true}
 		h.renderCreate(w, r, http.StatusConflict, components.Dashboard{Form: blank, Created: again})
 		return
 	}
@@ -193,7 +194,7 @@ func (h *Handler) renderCreate(w http.ResponseWriter, r *http.Request, status in
 
 // created is the one-time view of a new link, with the only copy of its URL.
 func (h *Handler) created(c core.Created) *components.Created {
-	v := &components.Created{Owner: c.Link.OwnerName, URL: c.URL, Row: linkRow(c.Link, h.core.Now())}
+	v := &components.Created{Owner: c.Link.OwnerName, URL: c.URL, Row: h.linkRow(c.Link, h.core.Now())}
 	if v.Row.E2E {
 		return v // the code would lack the key, which only the browser has
 	}
@@ -224,7 +225,7 @@ func (h *Handler) revoke(w http.ResponseWriter, r *http.Request, a *core.Account
 		return
 	}
 	if isHTMX(r) {
-		h.render(w, r, http.StatusOK, components.Row(linkRow(l, h.core.Now())))
+		h.render(w, r, http.StatusOK, components.Row(h.linkRow(l, h.core.Now())))
 		return
 	}
 	to := "/links"
@@ -245,7 +246,7 @@ func (h *Handler) linkDetails(w http.ResponseWriter, r *http.Request, a *core.Ac
 		h.fail(w, r, err)
 		return
 	}
-	d := components.LinkDetails{Row: linkRow(l, h.core.Now())}
+	d := components.LinkDetails{Row: h.linkRow(l, h.core.Now())}
 	for _, e := range events {
 		d.Events = append(d.Events, components.AuditEvent{Kind: e.Kind, At: e.At, IP: e.IP, UserAgent: e.UserAgent})
 	}

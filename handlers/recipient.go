@@ -101,7 +101,7 @@ func (h *Handler) showLink(w http.ResponseWriter, r *http.Request, tok string, s
 	}
 	if sight.Owner {
 		l, now := sight.Link, h.core.Now()
-		v := components.OwnLink{Row: linkRow(l, now), OpenForm: f}
+		v := components.OwnLink{Row: h.linkRow(l, now), OpenForm: f}
 		if l.Status(now) != core.Active {
 			// Dead, as anyone is told, but with how it stands.
 			status, v.Action = http.StatusGone, ""

@@ -136,6 +136,52 @@ func TestExpiredAndRevokedLinksAreGone(t *testing.T) {
 	}
 }
 
+// TestRevokeEndsTheOpenersGrant: a used-up link can be revoked while its
+// opener's browser may still show it again, and that browser then gets
+// 410 for the page and the file; once the grant is over, there is nothing
+// to revoke, and the link stays used.
+func TestRevokeEndsTheOpenersGrant(t *testing.T) {
+	s := newTestServer(t)
+	owner := s.admin()
+	message := owner.createLink(url.Values{"message": {"seen once"}})
+	file := owner.shareFile("a.bin", noisy(100))
+	recipient := s.client()
+	for _, link := range []string{message, file} {
+		if res := recipient.post(link, nil); res.StatusCode != http.StatusOK {
+			t.Fatalf("open: %d", res.StatusCode)
+		}
+	}
+	if res := recipient.get(file + "/file"); res.StatusCode != http.StatusOK {
+		t.Fatalf("download within the grant: %d", res.StatusCode)
+	}
+	for _, link := range []string{message, file} {
+		details := "/links/" + itoa(linkOf(t, s, link).ID)
+		if res := owner.get(details); !hasTestID(t, res.body, "revoke") || !strings.Contains(res.body, `class="badge used"`) {
+			t.Fatalf("the details of a link used within the grant offer no revoke: %s", res.body)
+		}
+		res := owner.htmx(http.MethodPost, details+"/revoke", nil)
+		if res.StatusCode != http.StatusOK || !strings.Contains(res.body, `data-status="revoked"`) || hasTestID(t, res.body, "revoke") {
+			t.Fatalf("revoke of a used-up link within the grant: %d %s", res.StatusCode, res.body)
+		}
+	}
+	for _, path := range []string{message, file, file + "/file"} {
+		if res := recipient.get(path); res.StatusCode != http.StatusGone {
+			t.Errorf("%s in the opener's browser after the revoke: %d, want 410", path, res.StatusCode)
+		}
+	}
+
+	late := owner.createLink(url.Values{"message": {"seen once"}})
+	recipient.post(late, nil)
+	s.clock.Advance(10 * time.Minute)
+	details := "/links/" + itoa(linkOf(t, s, late).ID)
+	if res := owner.get(details); hasTestID(t, res.body, "revoke") {
+		t.Fatal("the details of a link used longer ago than the grant offer a revoke")
+	}
+	if res := owner.htmx(http.MethodPost, details+"/revoke", nil); res.StatusCode != http.StatusOK || !strings.Contains(res.body, `data-status="used"`) {
+		t.Fatalf("revoke of a link used longer ago than the grant: %d %s", res.StatusCode, res.body)
+	}
+}
+
 func TestPasswordAndAccountRestrictions(t *testing.T) {
 	s := newTestServer(t)
 	owner := s.admin()

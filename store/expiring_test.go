@@ -23,7 +23,7 @@ func TestExpiring(t *testing.T) {
 		if _, err := s.Consume(ctx, soon.ID, Event{At: clock.Now()}); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := s.Revoke(ctx, ann.ID, revoked.ID, Event{At: clock.Now()}); err != nil {
+		if _, _, err := s.Revoke(ctx, ann.ID, revoked.ID, 0, Event{At: clock.Now()}); err != nil {
 			t.Fatal(err)
 		}
 

@@ -102,6 +102,19 @@ func (l Link) Ended(now time.Time) time.Time {
 	return time.Time{}
 }
 
+// Revocable reports whether revoking the link at now would end it (see
+// Store.Revoke): while it is active, and once used up while its opener
+// may still see its content again, within grant of its last use.
+func (l Link) Revocable(now time.Time, grant time.Duration) bool {
+	switch l.Status(now) {
+	case Active:
+		return true
+	case Used:
+		return l.ContentDeletedAt.IsZero() && l.LastUsedAt.After(now.Add(-grant))
+	}
+	return false
+}
+
 type linkRow struct {
 	ID               int64          `db:"id"`
 	OwnerID          int64          `db:"owner_id"`
@@ -537,11 +550,13 @@ func (s *Store) record(ctx context.Context, id int64, e Event, kind, update stri
 	return nil
 }
 
-// Revoke ends owner's active link id at once and deletes its content,
-// and reports that it did. Revoking a link that is dead already (revoked,
-// used up or expired) changes nothing and records nothing: it returns the
+// Revoke ends owner's link id at once and deletes its content, and
+// reports that it did. That is an active link, or a used-up one within
+// grant of its last use, whose content its opener's browser may still
+// show again. Revoking a link that is dead otherwise (revoked, expired, or
+// used up longer ago) changes nothing and records nothing: it returns the
 // link as it is, and false.
-func (s *Store) Revoke(ctx context.Context, owner, id int64, e Event) (Link, bool, error) {
+func (s *Store) Revoke(ctx context.Context, owner, id int64, grant time.Duration, e Event) (Link, bool, error) {
 	now := millis(e.At)
 	var (
 		row     linkRow
@@ -549,8 +564,10 @@ func (s *Store) Revoke(ctx context.Context, owner, id int64, e Event) (Link, boo
 	)
 	err := s.write(ctx, func(ctx context.Context, tx txn) error {
 		err := tx.GetContext(ctx, &row, tx.Rebind(`UPDATE links SET revoked_at = ?, content_deleted_at = COALESCE(content_deleted_at, ?)
-			WHERE id = ? AND owner_id = ? AND revoked_at IS NULL AND uses < max_uses AND expires_at > ?
-			RETURNING `+linkColumns+`, `+noticesColumn), now, now, id, owner, now)
+			WHERE id = ? AND owner_id = ? AND revoked_at IS NULL AND (
+				(uses < max_uses AND expires_at > ?)
+				OR (uses >= max_uses AND content_deleted_at IS NULL AND last_used_at > ?))
+			RETURNING `+linkColumns+`, `+noticesColumn), now, now, id, owner, now, millis(e.At.Add(-grant)))
 		if errors.Is(err, sql.ErrNoRows) {
 			// Dead already (revoked, used up or expired), which its trail
 			// and status keep saying; or not the owner's link at all.

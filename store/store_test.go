@@ -232,10 +232,10 @@ func TestConsumeExpiredAndRevoked(t *testing.T) {
 			t.Fatalf("expired consume: %v", err)
 		}
 		revoked := mustLink(t, s, owner.ID, 1, time.Hour)
-		if _, _, err := s.Revoke(ctx, mustAccount(t, s, "eve").ID, revoked.ID, Event{At: c.Now()}); !errors.Is(err, ErrNotFound) {
+		if _, _, err := s.Revoke(ctx, mustAccount(t, s, "eve").ID, revoked.ID, 0, Event{At: c.Now()}); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("revoke by another owner: %v", err)
 		}
-		r, did, err := s.Revoke(ctx, owner.ID, revoked.ID, Event{At: c.Now()})
+		r, did, err := s.Revoke(ctx, owner.ID, revoked.ID, 0, Event{At: c.Now()})
 		if err != nil || !did || r.Status(c.Now()) != Revoked {
 			t.Fatalf("revoke: %+v, %v, %v", r, did, err)
 		}
@@ -248,31 +248,48 @@ func TestConsumeExpiredAndRevoked(t *testing.T) {
 	})
 }
 
-// Revoking a link that died otherwise, used up or expired, changes
-// nothing: its status and its trail keep saying how it ended.
+// Revoking a link that died otherwise, expired or used up longer ago than
+// the grant, changes nothing: its status and its trail keep saying how it
+// ended. Within the grant of its last use, a used-up link is revoked, its
+// content deleted, so that its opener's browser cannot show it again.
 func TestRevokeLeavesTheDeadAsTheyEnded(t *testing.T) {
 	backends(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
 		c := newClock(s)
 		owner := mustAccount(t, s, "ada")
+		const grant = 10 * time.Minute
 		used := mustLink(t, s, owner.ID, 1, time.Hour)
 		if _, err := s.Consume(ctx, used.ID, Event{At: c.Now()}); err != nil {
 			t.Fatal(err)
 		}
 		expired := mustLink(t, s, owner.ID, 1, time.Minute)
 		c.Add(time.Minute)
+		held := mustLink(t, s, owner.ID, 1, time.Hour)
+		if _, err := s.Consume(ctx, held.ID, Event{At: c.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		c.Add(grant - time.Minute)
 		for _, tt := range []struct {
 			l      Link
 			status Status
 			events int
-		}{{used, Used, 1}, {expired, Expired, 0}} {
-			r, did, err := s.Revoke(ctx, owner.ID, tt.l.ID, Event{At: c.Now()})
-			if err != nil || did || r.Status(c.Now()) != tt.status || !r.RevokedAt.IsZero() {
-				t.Fatalf("revoke a link %s: %v %v %v, %v", tt.status, r.Status(c.Now()), r.RevokedAt, did, err)
+		}{{used, Used, 1}, {expired, Expired, 0}, {held, Revoked, 2}} {
+			r, did, err := s.Revoke(ctx, owner.ID, tt.l.ID, grant, Event{At: c.Now()})
+			if err != nil || did != (tt.status == Revoked) || r.Status(c.Now()) != tt.status {
+				t.Fatalf("revoke a link that is to stay %s: %v %v %v, %v", tt.status, r.Status(c.Now()), r.RevokedAt, did, err)
+			}
+			if r.Revocable(c.Now(), grant) {
+				t.Errorf("the link that is to stay %s is revocable after the revoke", tt.status)
 			}
 			if events, err := s.Events(ctx, owner.ID, tt.l.ID); err != nil || len(events) != tt.events {
 				t.Fatalf("the trail of a link %s after a revoke: %+v, %v", tt.status, events, err)
 			}
+		}
+		if _, err := s.Chunk(ctx, held.ID, 0); !errors.Is(err, ErrGone) {
+			t.Fatalf("the content of a used-up link revoked within its grant: %v", err)
+		}
+		if _, err := s.Chunk(ctx, used.ID, 0); err != nil {
+			t.Fatalf("the content of a used-up link left to the sweep: %v", err)
 		}
 	})
 }
@@ -289,7 +306,7 @@ func TestRevokeRecordsOnce(t *testing.T) {
 		var did atomic.Int32
 		for range 10 {
 			wg.Go(func() {
-				r, revoked, err := s.Revoke(ctx, owner.ID, l.ID, Event{At: c.Now()})
+				r, revoked, err := s.Revoke(ctx, owner.ID, l.ID, 0, Event{At: c.Now()})
 				if err != nil || r.Status(c.Now()) != Revoked {
 					t.Errorf("revoke: %v, %v", r.Status(c.Now()), err)
 				}
@@ -303,7 +320,7 @@ func TestRevokeRecordsOnce(t *testing.T) {
 			t.Errorf("%d of 10 racing revokes say they revoked", n)
 		}
 		c.Add(time.Second)
-		if _, _, err := s.Revoke(ctx, owner.ID, l.ID, Event{At: c.Now()}); err != nil {
+		if _, _, err := s.Revoke(ctx, owner.ID, l.ID, 0, Event{At: c.Now()}); err != nil {
 			t.Fatal(err)
 		}
 		events, err := s.Events(ctx, owner.ID, l.ID)
@@ -425,7 +442,7 @@ func TestLinksPagesAndFilters(t *testing.T) {
 		if err != nil || len(page) != 3 || page[0].ID != ids[3] {
 			t.Fatalf("second page: %d links, %v", len(page), err)
 		}
-		if _, _, err := s.Revoke(ctx, owner.ID, ids[6], Event{At: c.Now()}); err != nil {
+		if _, _, err := s.Revoke(ctx, owner.ID, ids[6], 0, Event{At: c.Now()}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.Consume(ctx, ids[5], Event{At: c.Now()}); err != nil {
@@ -518,7 +535,7 @@ func TestWritesReturnNames(t *testing.T) {
 		if err != nil || used.OwnerName != "ada" || used.ForUserName != "bob" {
 			t.Fatalf("consume: %+v, %v", used, err)
 		}
-		revoked, _, err := s.Revoke(ctx, owner.ID, l.ID, Event{At: s.Now()})
+		revoked, _, err := s.Revoke(ctx, owner.ID, l.ID, 0, Event{At: s.Now()})
 		if err != nil || revoked.OwnerName != "ada" || revoked.ForUserName != "bob" {
 			t.Fatalf("revoke: %+v, %v", revoked, err)
 		}
