@@ -94,6 +94,10 @@ func (e *APIError) Error() string {
 	return l.T("cli.client.status", "Status", e.Status)
 }
 
+// oneLine is s with every run of white space, line breaks included, made
+// one space.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
 // IsStatus reports whether err is an *APIError with the HTTP status.
 func IsStatus(err error, status int) bool {
 	var e *APIError
@@ -169,7 +173,9 @@ func (c *Client) readProblem(res *http.Response) error {
 			Title, Detail, Code, Field string
 		}
 		if json.NewDecoder(io.LimitReader(res.Body, 64<<10)).Decode(&p) == nil {
-			e.Title, e.Detail, e.Code, e.Field = p.Title, p.Detail, p.Code, p.Field
+			// A person reads the title and detail as one line each, whatever
+			// the server put in them.
+			e.Title, e.Detail, e.Code, e.Field = oneLine(p.Title), oneLine(p.Detail), p.Code, p.Field
 		}
 	}
 	if res.StatusCode >= 300 && res.StatusCode < 400 {

@@ -496,6 +496,22 @@ func TestProblemsInTheClientsLanguage(t *testing.T) {
 	}
 }
 
+// TestProblemsAreOneLine: a server's title and detail cannot add lines of
+// their own to what the command prints.
+func TestProblemsAreOneLine(t *testing.T) {
+	hostile := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(http.StatusGone)
+		io.WriteString(w, `{"title":"Gone\r\n","detail":"evil\r\nSaved secrets.txt\n\tdone","code":"link_gone"}`)
+	}))
+	defer hostile.Close()
+	_, err := client.New("", "").Open(t.Context(), hostile.URL+"/l/sometoken", "")
+	var apiErr *client.APIError
+	if !errors.As(err, &apiErr) || apiErr.Title != "Gone" || apiErr.Detail != "evil Saved secrets.txt done" || strings.ContainsAny(err.Error(), "\r\n") {
+		t.Fatalf("a problem with line breaks: %q", err)
+	}
+}
+
 // TestOpenGivesUpOnAStalledServer: a server that stops sending a file
 // halfway fails the read once nothing came for BodyIdle; a reader that is
 // slow to read on is not taken for one.
