@@ -63,7 +63,9 @@ func signedIn(p *proc) (*client.Client, error) {
 	if v := p.getenv("ONCELINK_URL"); v != "" {
 		base, err := serverURL(p.loc, v)
 		if err != nil {
-			return nil, errors.New(p.T("cli.login.bad_env_url", "URL", fmt.Sprintf("%q", v)))
+			// The variable's name says where the address came from; a
+			// password in it is not repeated.
+			return nil, errors.New(p.T("cli.login.env_url", "Problem", err.Error()))
 		}
 		if base != s.URL {
 			// The saved key is for the saved server, and goes to no other.
@@ -130,7 +132,10 @@ func saveSignIn(path string, s signIn) error {
 // trailing slash.
 func serverURL(l *i18n.Localizer, s string) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(s))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+	switch {
+	case err == nil && u.User != nil:
+		return "", usageError(l.T("cli.login.url_user", "URL", fmt.Sprintf("%q", u.Redacted())))
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "":
 		return "", usageError(l.T("cli.login.bad_url", "URL", fmt.Sprintf("%q", s)))
 	}
 	return strings.TrimRight(u.String(), "/"), nil

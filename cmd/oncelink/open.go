@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"oncelink/client"
+	"oncelink/core"
 )
 
 // openCommand opens a link as its recipient: oncelink open URL [-o FILE]
@@ -64,8 +66,19 @@ func openCommand(fs *flag.FlagSet) runFunc {
 			if password == "" {
 				return usageError(p.T("cli.share.password_empty"))
 			}
+			if len(password) > core.MaxPasswordBytes {
+				// No link has such a password: told before anything is sent.
+				return usageError(p.T("cli.open.password_too_long", "Count", core.MaxPasswordBytes))
+			}
 		}
 		o, err := c.Open(ctx, args[0], password)
+		if signInErr == nil && client.IsStatus(err, http.StatusUnauthorized) {
+			// The key was refused, and no use taken: the link may need no
+			// account, so it is opened again without the key. A link for
+			// the key's account is then refused as for anyone.
+			fmt.Fprintln(p.stderr, p.T("cli.open.key_refused"))
+			o, err = p.client("", "").Open(ctx, args[0], password)
+		}
 		var apiErr *client.APIError
 		if errors.As(err, &apiErr) && apiErr.Code == "wrong_password" && password == "" {
 			return errors.New(p.T("cli.open.needs_password"))

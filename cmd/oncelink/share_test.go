@@ -687,3 +687,36 @@ func TestShareStreamedFiles(t *testing.T) {
 		t.Errorf("refused shares made links:\n%s\nthen\n%s", before, after)
 	}
 }
+
+// TestOpenWithARefusedKey: a key the server no longer takes does not stop
+// its holder from opening a link that needs no account; the command says
+// it went without the key. A password no link can have, and a server
+// address holding a password, are refused before anything is sent, and
+// that password is not repeated.
+func TestOpenWithARefusedKey(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	s := startServer(t, db)
+	signUp(t, s)
+	owner := ownerShell(t, s, db)
+	link := strings.TrimSpace(owner.must(exitDone, "", "share", "anyone may read this").stdout)
+	refused := []string{"ONCELINK_URL=" + s.URL, "ONCELINK_API_KEY=ol_" + strings.Repeat("x", 43)}
+	r := newShell(t).run("", refused, "open", link)
+	if r.code != exitDone || r.stdout != "anyone may read this" || !strings.Contains(r.stderr, "refused the API key") {
+		t.Fatalf("open with a refused key: status %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+
+	protected := strings.TrimSpace(owner.must(exitDone, "open sesame\n", "share", "behind a password", "--password-stdin").stdout)
+	r = owner.must(exitUsage, strings.Repeat("p", 73)+"\n", "open", protected, "--password-stdin")
+	if !strings.Contains(r.stderr, "longer than 72 bytes") {
+		t.Fatalf("open with a 73-byte password says %q", r.stderr)
+	}
+	if r := owner.must(exitDone, "open sesame\n", "open", protected, "--password-stdin"); r.stdout != "behind a password" {
+		t.Fatalf("the link after a refused password: %q", r.stdout)
+	}
+
+	withPassword := strings.Replace(s.URL, "://", "://ann:hunter2@", 1)
+	r = newShell(t).run("", []string{"ONCELINK_URL=" + withPassword, "ONCELINK_API_KEY=ol_" + strings.Repeat("x", 43)}, "links")
+	if r.code == exitDone || strings.Contains(r.stderr, "hunter2") || !strings.Contains(r.stderr, "ONCELINK_URL: ") || !strings.Contains(r.stderr, "name or password") {
+		t.Fatalf("a server address with a password: status %d, stderr %q", r.code, r.stderr)
+	}
+}
