@@ -93,6 +93,19 @@ func (h *Handler) noticesRefused(w http.ResponseWriter, r *http.Request, a *core
 	return true
 }
 
+// sessionNoticesSaid is what the notifications section says once, on the
+// settings page that follows a change of it.
+const sessionNoticesSaid = "notices_said"
+
+// noticesDone answers a change of the notifications that went through with
+// a redirect to them, where message shows once: a reload of that page
+// then changes nothing again, as a reload of the POST's answer would (a
+// second mail or test message).
+func (h *Handler) noticesDone(w http.ResponseWriter, r *http.Request, message string) {
+	h.sessions.Put(r.Context(), sessionNoticesSaid, message)
+	redirect(w, r, "/settings#notices-heading")
+}
+
 // setNoticeAddress mails a confirmation link to the address given.
 func (h *Handler) setNoticeAddress(w http.ResponseWriter, r *http.Request, a *core.Account) {
 	if err := parseForm(w, r); err != nil {
@@ -110,8 +123,7 @@ func (h *Handler) setNoticeAddress(w http.ResponseWriter, r *http.Request, a *co
 		h.fail(w, r, err)
 		return
 	}
-	h.renderSettings(w, r, a, http.StatusOK, components.Settings{Notices: components.Notices{
-		Message: i18n.T(r.Context(), "notices.flash.address_sent", "Address", address)}})
+	h.noticesDone(w, r, i18n.T(r.Context(), "notices.flash.address_sent", "Address", address))
 }
 
 // confirmPage shows the button that confirms a notice address: the page a
@@ -151,8 +163,7 @@ func (h *Handler) confirmAddress(w http.ResponseWriter, r *http.Request, a *core
 		h.fail(w, r, err)
 		return
 	}
-	h.renderSettings(w, r, a, http.StatusOK, components.Settings{Notices: components.Notices{
-		Message: i18n.T(r.Context(), "notices.flash.confirmed", "Address", address)}})
+	h.noticesDone(w, r, i18n.T(r.Context(), "notices.flash.confirmed", "Address", address))
 }
 
 // removeNoticeAddress stops email notices.
@@ -266,6 +277,5 @@ func (h *Handler) testWebhook(w http.ResponseWriter, r *http.Request, a *core.Ac
 		h.fail(w, r, err)
 		return
 	}
-	h.renderSettings(w, r, a, http.StatusOK, components.Settings{Notices: components.Notices{
-		Message: i18n.T(r.Context(), "notices.flash.test_queued")}})
+	h.noticesDone(w, r, i18n.T(r.Context(), "notices.flash.test_queued"))
 }

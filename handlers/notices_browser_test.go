@@ -185,6 +185,8 @@ func TestNoticesInBrowser(t *testing.T) {
 		t.Fatalf("no confirmation link in %s", mails[0])
 	}
 	b.open(confirm, "[data-testid=confirm-form]")
+	// The mail's link leads to its button, wherever it is on the page.
+	b.wait(`document.activeElement.dataset.testid === "confirm-address" && document.activeElement.getBoundingClientRect().bottom <= innerHeight`, time.Second)
 	b.do(
 		chromedp.Click(chromedp.CSS("[data-testid=confirm-address]")),
 		chromedp.WaitVisible(chromedp.CSS("[data-testid=notice-address]")),
@@ -233,6 +235,16 @@ func TestNoticesInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`[data-testid=webhook]:first-of-type [data-testid=test-webhook]`)),
 		chromedp.WaitVisible(chromedp.CSS("[data-testid=notices-message]")),
 	)
+	// What it did shows on the settings page it leads back to, in view;
+	// reloading that page sends no second test (the endpoint's messages
+	// are counted below).
+	if !eval[bool](b, `location.pathname === "/settings" && document.querySelector("[data-testid=notices-message]").getBoundingClientRect().top < innerHeight`) {
+		t.Error("after a test message: not back on the settings page with what it did in view")
+	}
+	b.do(chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("[data-testid=notices]")))
+	if eval[bool](b, `!!document.querySelector("[data-testid=notices-message]")`) {
+		t.Error("what a test message did is said again on the next page")
+	}
 	b.open("/links", "#message")
 	if !eval[bool](b, `!document.querySelector("[data-testid=notify]").disabled &&
 		document.getElementById("notify-help").textContent.includes("ada@example.org")`) {

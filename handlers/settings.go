@@ -13,7 +13,8 @@ import (
 
 // settings is the signed-in account's own page: its password, sessions
 // and API keys, and deleting it. The recovery codes a new passkey came
-// with show here, this once.
+// with show here, this once, as does what a change of the notifications
+// did (noticesDone).
 func (h *Handler) settings(w http.ResponseWriter, r *http.Request, a *core.Account) {
 	var codes []string
 	if sealed := h.sessions.PopString(r.Context(), sessionNewCodes); sealed != "" {
@@ -24,7 +25,8 @@ func (h *Handler) settings(w http.ResponseWriter, r *http.Request, a *core.Accou
 		}
 		codes = strings.Fields(string(plain))
 	}
-	h.renderSettings(w, r, a, http.StatusOK, components.Settings{TwoFactor: components.TwoFactor{NewCodes: codes}})
+	h.renderSettings(w, r, a, http.StatusOK, components.Settings{TwoFactor: components.TwoFactor{NewCodes: codes},
+		Notices: components.Notices{Message: h.sessions.PopString(r.Context(), sessionNoticesSaid)}})
 }
 
 // renderSettings shows the settings page with v's form, notice and new key.
