@@ -83,6 +83,10 @@ func TestLanguagesInBrowser(t *testing.T) {
 				if spill != "" {
 					t.Errorf("the list in %s: %s spill out of their cells", l.Code, spill)
 				}
+				// A web address reads left to right in every language.
+				if dir := eval[string](b, `getComputedStyle(document.getElementById("url")).direction`); dir != "ltr" {
+					t.Errorf("the web address field in %s is %s", l.Code, dir)
+				}
 			}
 			// Nothing runs off the side of a narrow phone.
 			for _, width := range []int64{390, 320} {
