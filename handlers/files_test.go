@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -22,6 +23,7 @@ import (
 
 	"oncelink/assets"
 	"oncelink/core"
+	"oncelink/e2e"
 	"oncelink/store"
 	"oncelink/token"
 )
@@ -160,13 +162,21 @@ func noisy(n int) []byte {
 }
 
 // TestFileRowsShowTheirSize: files shared without a label are told apart
-// on the dashboard by their size; other kinds show none.
+// on the dashboard by their size; other kinds show none, nor does an
+// end-to-end file, whose size the server knows only as its ciphertext's,
+// there or on its recipient's page.
 func TestFileRowsShowTheirSize(t *testing.T) {
 	s := newTestServer(t)
 	owner := s.admin()
 	owner.shareFile("a.bin", noisy(2048))
 	owner.shareFile("b.bin", noisy(3<<19))
 	owner.createLink(url.Values{"message": {"not a file"}})
+	secret := e2e.NewSecret()
+	sealed := e2e.Seal(e2e.Key(secret, ""), e2e.Header{Kind: "file", Name: "c.bin"}, noisy(4096))
+	encrypted := s.shareE2E("file", "", base64.RawURLEncoding.EncodeToString(e2e.Check(e2e.Claim(secret))), sealed)
+	if res := s.client().get(encrypted[len(s.URL):]); res.StatusCode != http.StatusOK || strings.Contains(res.body, "KiB") {
+		t.Errorf("the recipient's page of an end-to-end file: %d, shows a size: %v", res.StatusCode, strings.Contains(res.body, "KiB"))
+	}
 	body := owner.get("/links").body
 	for _, want := range []string{`data-testid="file-size">2 KiB<`, `data-testid="file-size">1.5 MiB<`} {
 		if !strings.Contains(body, want) {
