@@ -190,6 +190,11 @@ func TestLinkDetailsTimeline(t *testing.T) {
 	r.request(http.MethodPost, link, strings.NewReader("password=open+sesame"), http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "User-Agent": {"Recipient/3"}})
 
 	page := parseHTML(t, c.get("/links/"+id).body)
+	// An active link's page says when it expires, not only how long it has.
+	expires := first(t, page, "expiry", byTestID("expires-at"))
+	if got := attr(first(t, expires, "expiry time", func(n *html.Node) bool { return n.Data == "time" }), "datetime"); got == "" {
+		t.Error("the expiry has no time")
+	}
 	revoke := first(t, page, "revoke button", byTestID("revoke"))
 	form := revoke.Parent
 	if attr(form, "action") != "/links/"+id+"/revoke" || attr(form, "data-confirm") == "" {
@@ -204,6 +209,9 @@ func TestLinkDetailsTimeline(t *testing.T) {
 	page = parseHTML(t, c.get("/links/"+id).body)
 	if len(findAll(page, byTestID("revoke"))) != 0 {
 		t.Error("a revoked link can be revoked again")
+	}
+	if len(findAll(page, byTestID("expires-at"))) != 0 {
+		t.Error("a revoked link's page says when it expires")
 	}
 	var got []string
 	for _, e := range findAll(first(t, page, "timeline", byTestID("timeline")), byTestID("audit-event")) {
