@@ -170,6 +170,8 @@ func TestEveryDocumentedAnswer(t *testing.T) {
 		t.Errorf("webhook secret %q", createdHook.Secret)
 	}
 	hid := itoa(createdHook.ID)
+	expect("create a webhook, the same address again", carol.postJSON("/api/v1/webhooks", map[string]any{"url": "https://hooks.example.com/in", "events": []string{"link.opened"}}),
+		http.StatusConflict, "webhook_exists")
 	expect("create a webhook, private", carol.postJSON("/api/v1/webhooks", map[string]any{"url": "http://169.254.169.254/", "events": []string{"link.opened"}}),
 		http.StatusBadRequest, "webhook_private_address")
 	expect("create a webhook, unknown event", carol.postJSON("/api/v1/webhooks", map[string]any{"url": "https://hooks.example.com/in", "events": []string{"link.lost"}}),

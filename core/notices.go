@@ -74,6 +74,10 @@ type NewWebhook struct {
 	Secret  string
 }
 
+// errWebhookExists refuses an endpoint the account has already: it would
+// get every message twice.
+var errWebhookExists = Refusal(Conflict, "webhook_exists", "url", "already_exists")
+
 // CreateWebhook adds an endpoint at rawURL to owner's account for events.
 // The URL must be http or https and, unless the server allows private
 // addresses, its host must resolve only to public addresses; events must be
@@ -90,8 +94,11 @@ func (s *Service) CreateWebhook(ctx context.Context, owner int64, rawURL string,
 	secret := make([]byte, 24)
 	rand.Read(secret)
 	w, err := s.store.CreateWebhook(ctx, owner, u, events, secret, MaxWebhooks)
-	if errors.Is(err, store.ErrLimit) {
+	switch {
+	case errors.Is(err, store.ErrLimit):
 		return NewWebhook{}, Refusal(Conflict, "too_many_webhooks", "url", "too_many_endpoints", "Count", MaxWebhooks)
+	case errors.Is(err, store.ErrConflict):
+		return NewWebhook{}, errWebhookExists
 	}
 	if err != nil {
 		return NewWebhook{}, fromStore(err)

@@ -522,8 +522,17 @@ func TestWebhookLimits(t *testing.T) {
 		}
 	}
 	for i := range core.MaxWebhooks {
-		if _, err := e.svc.CreateWebhook(ctx, e.owner.ID, "https://example.com/"+string(rune('a'+i)), []string{store.NoticeLinkOpened}); err != nil {
+		url := "https://example.com/" + string(rune('a'+i))
+		if _, err := e.svc.CreateWebhook(ctx, e.owner.ID, url, []string{store.NoticeLinkOpened}); err != nil {
 			t.Fatal(err)
+		}
+		if i > 0 {
+			continue
+		}
+		// The same address again would get every message twice.
+		_, err := e.svc.CreateWebhook(ctx, e.owner.ID, url, []string{store.NoticeLinkExpiredUnopened})
+		if ce, ok := core.AsError(err); !ok || ce.Code != "webhook_exists" || ce.Field != "url" {
+			t.Errorf("the same endpoint twice: %v", err)
 		}
 	}
 	_, err := e.svc.CreateWebhook(ctx, e.owner.ID, "https://example.com/z", []string{store.NoticeLinkOpened})

@@ -185,6 +185,13 @@ func (s *Store) CreateWebhook(ctx context.Context, account int64, url string, ev
 		if n >= limit {
 			return fmt.Errorf("webhooks: %w", ErrLimit)
 		}
+		// The same address twice would get every message twice.
+		if err := tx.GetContext(ctx, &n, tx.Rebind(`SELECT COUNT(*) FROM webhooks WHERE account_id = ? AND url = ?`), account, url); err != nil {
+			return err
+		}
+		if n > 0 {
+			return fmt.Errorf("webhook: %w", ErrConflict)
+		}
 		if err := tx.GetContext(ctx, &row, tx.Rebind(`INSERT INTO webhooks (account_id, url, events, secret, created_at)
 			VALUES (?, ?, ?, ?, ?) RETURNING `+webhookColumns), account, url, joinEvents(events), secret, millis(s.Now())); err != nil {
 			return err
@@ -194,7 +201,7 @@ func (s *Store) CreateWebhook(ctx context.Context, account int64, url string, ev
 	if errors.Is(err, sql.ErrNoRows) {
 		return Webhook{}, fmt.Errorf("account: %w", ErrNotFound)
 	}
-	if err != nil && !errors.Is(err, ErrLimit) {
+	if err != nil && !errors.Is(err, ErrLimit) && !errors.Is(err, ErrConflict) {
 		return Webhook{}, fmt.Errorf("store: create webhook: %w", err)
 	}
 	return row.webhook(), err
