@@ -147,6 +147,9 @@ var (
 	// errNotJSONOrForm and errBadMultipart refuse a new link's body.
 	errNotJSONOrForm = core.Variant(core.Unsupported, "not_json", "link", "", "not_json")
 	errBadMultipart  = core.Variant(core.Invalid, "unreadable_form", "multipart", "", "did_not_work")
+	// errFileAsJSON refuses a file link whose body is JSON, which has no
+	// place for its file.
+	errFileAsJSON = core.Refusal(core.Invalid, "file_not_json", "kind", "did_not_work")
 )
 
 // unrouted answers what no route of mux takes: 405, naming the methods

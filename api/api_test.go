@@ -652,7 +652,13 @@ func TestBadCreatesChangeNothing(t *testing.T) {
 		{"missing message", `{"kind":"message"}`, "", 400, "message_missing", "message"},
 		{"missing url", `{"kind":"url"}`, "", 400, "url_missing", "url"},
 		{"unknown kind", `{"kind":"poem","message":"x"}`, "", 400, "kind_unknown", "kind"},
-		{"file without multipart", `{"kind":"file"}`, "", 400, "file_missing", "file"},
+		{"file without multipart", `{"kind":"file"}`, "", 400, "file_not_json", "kind"},
+		{"a message with a URL link", `{"kind":"url","url":"https://example.com/","message":"kept nowhere"}`, "", 400, "not_for_kind", "message"},
+		{"a URL with a message link", `{"kind":"message","message":"x","url":"https://example.com/"}`, "", 400, "not_for_kind", "url"},
+		{"a URL with a message link by default", `{"message":"x","url":"https://example.com/"}`, "", 400, "not_for_kind", "url"},
+		{"a message with a file link", "--X\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nfile\r\n" +
+			"--X\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\nkept nowhere\r\n" +
+			"--X\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nhello\r\n--X--\r\n", "multipart/form-data; boundary=X", 400, "not_for_kind", "message"},
 		{"ttl out of range", `{"kind":"message","message":"x","ttl":"90d"}`, "", 400, "ttl_out_of_range", "ttl"},
 		{"ttl too short", `{"kind":"message","message":"x","ttl":"10s"}`, "", 400, "ttl_out_of_range", "ttl"},
 		{"uses out of range", `{"kind":"message","message":"x","max_uses":101}`, "", 400, "max_uses_out_of_range", "max_uses"},

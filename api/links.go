@@ -93,6 +93,24 @@ var multipartFields = func() map[string]bool {
 	return names
 }()
 
+// strayContent refuses content that a link of in's kind does not share: a
+// message sent with a URL link would not be kept, and the program that
+// sent it meant something the link would not do. (The web form sends
+// every field, and shares the chosen kind's.) A kind the core does not
+// know is left to the core to say.
+func strayContent(in core.LinkInput) error {
+	kind := cmp.Or(in.Kind, core.KindMessage)
+	if kind != core.KindMessage && kind != core.KindURL && kind != core.KindFile {
+		return nil
+	}
+	for _, f := range []struct{ name, value string }{{"message", in.Message}, {"url", in.URL}} {
+		if f.value != "" && f.name != kind {
+			return core.Refusal(core.Invalid, "not_for_kind", f.name, "did_not_work", "Field", f.name, "Kind", kind)
+		}
+	}
+	return nil
+}
+
 // knownFields refuses a multipart create's field that is none of
 // multipartFields, as readJSON refuses a JSON body's: a misspelt
 // max_uses must not make a link of one use.
@@ -148,6 +166,10 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request, acc *core.Accou
 			a.fail(w, r, err)
 			return
 		}
+		if body.Kind == core.KindFile {
+			a.fail(w, r, errFileAsJSON)
+			return
+		}
 		in = core.LinkInput{Kind: body.Kind, Message: body.Message, URL: body.URL, TTL: core.DefaultTTL,
 			Password: body.Password, ForUser: body.ForUser, Label: body.Label, Notify: body.Notify}
 		if body.TTL != nil {
@@ -162,7 +184,11 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request, acc *core.Accou
 			}
 		}
 	}
-	c, err := a.core.Create(r.Context(), acc.ID, d, in)
+	err := strayContent(in)
+	var c core.Created
+	if err == nil {
+		c, err = a.core.Create(r.Context(), acc.ID, d, in)
+	}
 	if err != nil {
 		a.fail(w, r, err)
 		return

@@ -204,6 +204,9 @@ func (c *client) postJSON(path string, v any) response {
 func (c *client) create(fields map[string]any) createdLink {
 	c.t.Helper()
 	body := map[string]any{"kind": "message", "message": "a secret", "ttl": "1h"}
+	if kind, ok := fields["kind"]; ok && kind != "message" {
+		delete(body, "message") // a link of another kind takes none
+	}
 	for k, v := range fields {
 		body[k] = v
 	}
