@@ -161,6 +161,18 @@ func openDecrypts(t *testing.T, ctx context.Context, message string) {
 	}
 }
 
+// e2eRefusal waits for the end-to-end link's page ctx shows to offer Open
+// or to refuse, and returns its refusal, if any.
+func e2eRefusal(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	poll(t, ctx, `!document.querySelector("[data-e2e-form]").hidden || !document.querySelector("[data-testid=e2e-error]").hidden`, 10*time.Second)
+	refusal, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(e => e.hidden ? "" : e.textContent)(document.querySelector("[data-testid=e2e-error]"))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return refusal
+}
+
 func TestBrowserE2E(t *testing.T) {
 	s := newTestServer(t)
 	s.admin()
@@ -494,6 +506,68 @@ func TestBrowserE2EVectors(t *testing.T) {
 	problems.Check(ctx)
 }
 
+// TestBrowserE2EReloadBeforeOpen: a reload of an end-to-end link's page
+// before Open, whose address lost its key as the page first loaded, still
+// opens it: the tab kept the key, which no request carried, and forgets it
+// once the link is opened. A key that is there but cannot be one is told
+// apart from none, and uses nothing.
+func TestBrowserE2EReloadBeforeOpen(t *testing.T) {
+	s := newTestServer(t)
+	s.admin()
+	var seen bodies
+	front := frontServer(t, s, seen.wrap)
+	v := readVectors(t)[0]
+	ct, _ := base64.RawURLEncoding.DecodeString(v.Ciphertext)
+	share := func() string { return strings.Replace(s.shareE2E("message", "", v.Check, ct), s.URL, front.URL, 1) }
+	ctx := browsertest.New(t)
+	problems := browsertest.Watch(t, ctx)
+
+	link := share()
+	e2eOpenPage(t, ctx, link+"#"+v.Secret)
+	if err := chromedp.Do(ctx, chromedp.Reload()); err != nil {
+		t.Fatal(err)
+	}
+	if refusal := e2eRefusal(t, ctx); refusal != "" {
+		t.Fatalf("reloaded before Open, the page says %q", refusal)
+	}
+	openDecrypts(t, ctx, v.Plaintext)
+	if left, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Object.keys(sessionStorage).filter(k => k.startsWith("oncelink.e2e"))`)); len(left) != 0 {
+		t.Errorf("the key stays in the tab's storage after the open: %q", left)
+	}
+	if l := linkOf(t, s, link); l.Uses != 1 {
+		t.Errorf("%d uses after a reload and an open", l.Uses)
+	}
+
+	const badKey = "The key in this address, the part after #, is not a valid one: check that the link was copied whole. Nothing was used."
+	const noKey = "This address lacks its key, the part after #. Ask for the whole link: nothing was used."
+	link = share()
+	for _, key := range []string{"abc", v.Secret[:42], v.Secret[:42] + "!"} {
+		if err := chromedp.Do(ctx, chromedp.Navigate("about:blank"), chromedp.Navigate(link+"#"+key)); err != nil {
+			t.Fatal(err)
+		}
+		if refusal := e2eRefusal(t, ctx); refusal != badKey {
+			t.Errorf("with the key %q, the page says %q", key, refusal)
+		}
+	}
+	browsertest.Shoot(t, ctx, "e2e-recipient-bad-key")
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank"), chromedp.Navigate(link)); err != nil {
+		t.Fatal(err)
+	}
+	if refusal := e2eRefusal(t, ctx); refusal != noKey {
+		t.Errorf("with no key, the page says %q", refusal)
+	}
+	if l := linkOf(t, s, link); l.Uses != 0 {
+		t.Errorf("%d uses after keys that are none", l.Uses)
+	}
+	problems.Check(ctx)
+
+	// The key went no further than the tab: no address, body or Referer
+	// of any request had it.
+	if found := seen.holding(t, filepath.Dir(s.dbPath), map[string][]byte{"key": []byte(v.Secret[:42])}); len(found) > 0 {
+		t.Errorf("found %s", strings.Join(found, "; "))
+	}
+}
+
 // TestBrowserE2EWithoutJavaScript: the recipient's page says JavaScript is
 // needed, and the create form that it cannot encrypt here.
 func TestBrowserE2EWithoutJavaScript(t *testing.T) {
@@ -526,8 +600,8 @@ func TestBrowserE2EWithoutJavaScript(t *testing.T) {
 }
 
 // TestBrowserE2EForOneAccount: an end-to-end link for one account, opened
-// before signing in as it, keeps its key through the sign-in, in the tab
-// and never in an address, and opens after it.
+// before signing in as it, keeps its key through a reload and the sign-in,
+// in the tab and never in an address, and opens after it.
 func TestBrowserE2EForOneAccount(t *testing.T) {
 	s := newTestServer(t)
 	s.admin()
@@ -543,6 +617,9 @@ func TestBrowserE2EForOneAccount(t *testing.T) {
 	problems := browsertest.Watch(t, recipient)
 	if err := chromedp.Do(recipient,
 		chromedp.Navigate(link),
+		chromedp.WaitVisible(chromedp.CSS(`[data-e2e-keep] [data-testid=sign-in]`)),
+		// By accident, before setting off: the tab still has the key.
+		chromedp.Reload(),
 		chromedp.WaitVisible(chromedp.CSS(`[data-e2e-keep] [data-testid=sign-in]`)),
 	); err != nil {
 		t.Fatal(err)
@@ -563,9 +640,12 @@ func TestBrowserE2EForOneAccount(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("username"), "bob"),
 		chromedp.SendKeys(chromedp.ID("password"), testPassword),
 		chromedp.Submit(chromedp.ID("password")),
-		chromedp.WaitVisible(chromedp.CSS(`[data-e2e-form]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-e2e-open]`)),
 	); err != nil {
 		t.Fatal(err)
+	}
+	if refusal := e2eRefusal(t, recipient); refusal != "" {
+		t.Fatalf("signed in, the link's page says %q", refusal)
 	}
 	openDecrypts(t, recipient, message)
 	if left, _ := chromedp.Run(recipient, chromedp.Evaluate[[]string](`Object.keys(sessionStorage).filter(k => k.startsWith("oncelink.e2e"))`)); len(left) != 0 {

@@ -9,11 +9,12 @@
 // the file, and sends only ciphertext, the claim's SHA-256 and the link's
 // settings; it then adds the key to the address the server answers with.
 // On an end-to-end link's page it reads the key from the fragment and at
-// once drops it from the address bar and history; the Open button posts the
-// claim, and what comes back is decrypted chunk by chunk and shown, played
-// in the page's player, saved, or, for a web address, followed with
-// location.replace. Strings come from the page's data-msg-* attributes and
-// its messages (window.oncelink.msg, app.js).
+// once drops it from the address bar and history, keeping it in the tab
+// until the link is opened; the Open button posts the claim, and what
+// comes back is decrypted chunk by chunk and shown, played in the page's
+// player, saved, or, for a web address, followed with location.replace.
+// Strings come from the page's data-msg-* attributes and its messages
+// (window.oncelink.msg, app.js).
 (function () {
   'use strict';
 
@@ -299,29 +300,30 @@
 
   // --- The recipient's page ---------------------------------------------
 
-  // A link for one account, seen before signing in as it: the key must
-  // outlive the way through signing in, which the address cannot carry
-  // (the server would see it). Once the reader sets off, it waits in this
-  // tab's session storage until the link's page takes it back.
+  // The key leaves the address bar and the history entry at once, before
+  // any request, and waits in this tab's session storage (never sent, and
+  // gone with the tab) until the link is opened: a reload before Open
+  // would otherwise lose it, and so would the way through signing in for
+  // a link for one account, which the address cannot carry (the server
+  // would see it). The link's page takes it back when it loads again.
   const keeper = 'oncelink.e2e-key:' + location.pathname;
   const keep = document.querySelector('[data-e2e-keep]');
-  if (keep && location.hash) {
-    const key = location.hash;
-    history.replaceState(history.state, '', location.pathname + location.search);
-    const save = () => sessionStorage.setItem(keeper, key);
-    keep.addEventListener('click', (e) => { if (e.target.closest('a')) save(); });
-    keep.addEventListener('submit', save);
-  }
   const root = document.querySelector('[data-e2e-open]');
-  if (!root) return;
-  const kept = sessionStorage.getItem(keeper);
-  sessionStorage.removeItem(keeper);
-  const fragment = (location.hash || kept || '').slice(1);
+  if (!keep && !root) return;
+  let fragment = sessionStorage.getItem(keeper) || '';
   if (location.hash) {
-    // At once, before any request: the key leaves the address bar and
-    // the history entry, and lives only in this page's memory.
+    // The address wins over what was kept: it is the link as last pasted.
+    fragment = location.hash.slice(1);
     history.replaceState(history.state, '', location.pathname + location.search);
   }
+  const secret = secretOf(fragment);
+  const forget = () => sessionStorage.removeItem(keeper);
+  if (secret) {
+    sessionStorage.setItem(keeper, fragment);
+  } else {
+    forget();
+  }
+  if (!root) return;
   // A key pasted into the address of this page later (a link copied whole
   // at last) changes only the fragment: read it as a page load would.
   window.addEventListener('hashchange', () => location.reload());
@@ -339,13 +341,14 @@
     statusBox.textContent = m;
     statusBox.hidden = !m;
   };
-  const secret = secretOf(fragment);
   if (!capable) {
     fail(msg.msgUnsupported);
     return;
   }
   if (!secret) {
-    fail(msg.msgNoKey);
+    // A key that is there but cannot be one was cut or changed on its
+    // way: the link, not the sender, is at fault.
+    fail(fragment ? msg.msgBadKey : msg.msgNoKey);
     return;
   }
   form.hidden = false;
@@ -508,8 +511,13 @@
         }
         // The form stays for another try when the password was at fault.
         form.hidden = !(reply.field === 'password' || reply.code === 'wrong_password' || res.status === 429);
+        // A link that is gone will never want its key again.
+        if (res.status === 404 || res.status === 410) forget();
         return;
       }
+      // The use is taken: the page is shown once, and a reload must not
+      // offer to take another of a link that has more.
+      forget();
       const ct = new Uint8Array(await res.arrayBuffer());
       const key = await keyOf(secret, password);
       form.hidden = true;
