@@ -38,14 +38,21 @@ func TestFormatSpeaksTheReadersLanguage(t *testing.T) {
 		{expiryChoice(de, "1d"), "1 Tag"},
 		{whenSeconds(en, at.Add(7*time.Second)), "9 Mar 2026, 14:05:07 UTC"},
 		// What went wrong with a delivery, in the reader's language where
-		// oncelink says it, and as the network said it otherwise.
+		// oncelink can say it, a failure to connect by its kind, and as a
+		// mail server said it otherwise.
 		{DeliveryItem{Status: "failed", Attempts: 1, LastCode: 410, LastError: "the endpoint answered 410 Gone: it is disabled"}.Tried(de),
 			"1 Versuch: der Endpunkt antwortete 410 Gone: er ist ausgeschaltet"},
 		{DeliveryItem{Status: "pending", Attempts: 2, LastCode: 500, LastError: "the endpoint answered 500 Internal Server Error"}.Tried(de),
 			"2 Versuche: der Endpunkt antwortete 500"},
 		{DeliveryItem{Status: "failed", Attempts: 1, LastCode: 500, LastError: "endpoint disabled"}.Tried(de), "1 Versuch: der Endpunkt ist ausgeschaltet"},
 		{DeliveryItem{Status: "failed", LastError: "endpoint disabled"}.Tried(de), "der Endpunkt ist ausgeschaltet"},
-		{DeliveryItem{Status: "pending", Attempts: 1, LastError: "dial tcp: connection refused"}.Tried(de), "1 Versuch: dial tcp: connection refused"},
+		{DeliveryItem{Status: "pending", Attempts: 1, LastError: "dial tcp: connection refused"}.Tried(de), "1 Versuch: der Endpunkt hat die Verbindung abgelehnt"},
+		{DeliveryItem{Status: "pending", Attempts: 1, LastError: `Post "https://hooks.example/in": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`}.Tried(en),
+			"1 attempt: it did not answer in time"},
+		{DeliveryItem{Status: "pending", Attempts: 3, LastError: `Post "https://hooks.example/in": tls: failed to verify certificate: x509: certificate signed by unknown authority`}.Tried(en),
+			"3 attempts: its TLS certificate or connection was refused"},
+		{DeliveryItem{Status: "pending", Attempts: 1, LastError: "dial tcp: lookup hooks.example: no such host"}.Tried(en), "1 attempt: its host name was not found"},
+		{DeliveryItem{Status: "pending", Attempts: 1, LastError: "550 5.1.1 mailbox unavailable"}.Tried(en), "1 attempt: 550 5.1.1 mailbox unavailable"},
 	} {
 		if c.got != c.want {
 			t.Errorf("got %q, want %q", c.got, c.want)

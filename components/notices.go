@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"oncelink/core"
@@ -122,10 +123,7 @@ func (d DeliveryItem) Outcome(ctx context.Context) string {
 		}
 		return T(ctx, "notices.delivery.delivered")
 	case "pending":
-		if d.Attempts == 0 {
-			return T(ctx, "notices.delivery.waiting")
-		}
-		return T(ctx, "notices.delivery.retrying", "Clock", d.NextAt.UTC().Format("15:04 UTC"))
+		return T(ctx, "notices.delivery.waiting") // a retry's time is the page's (deliveryList)
 	}
 	return T(ctx, "notices.delivery.failed")
 }
@@ -148,7 +146,9 @@ func (d DeliveryItem) Tried(ctx context.Context) string {
 
 // lastError is what went wrong the last time, in the reader's language
 // where oncelink can say it: an endpoint's answer, or its being disabled.
-// What a mail server or the network said is shown as they said it.
+// A failure to reach the endpoint or the mail server is said by its kind;
+// the page keeps the words it came in as the item's title (deliveryList).
+// Anything else, such as what a mail server answered, is shown as said.
 func (d DeliveryItem) lastError(ctx context.Context) string {
 	switch {
 	case d.LastError == core.EndpointDisabled: // whatever an earlier attempt got
@@ -158,5 +158,25 @@ func (d DeliveryItem) lastError(ctx context.Context) string {
 	case d.LastCode != 0:
 		return T(ctx, "notices.delivery.answered", "Code", strconv.Itoa(d.LastCode))
 	}
+	for _, k := range networkFailures {
+		if strings.Contains(d.LastError, k.says) {
+			return T(ctx, k.id)
+		}
+	}
 	return d.LastError
+}
+
+// networkFailures tell a failure to connect by what Go's network and TLS
+// packages say of it, in the order they are checked.
+var networkFailures = []struct{ says, id string }{
+	{"refused to connect to a private", "notices.delivery.net_private"},
+	{"connection refused", "notices.delivery.net_refused"},
+	{"no such host", "notices.delivery.net_no_host"},
+	{"x509:", "notices.delivery.net_tls"},
+	{"tls:", "notices.delivery.net_tls"},
+	{"Client.Timeout", "notices.delivery.net_timeout"},
+	{"i/o timeout", "notices.delivery.net_timeout"},
+	{"context deadline exceeded", "notices.delivery.net_timeout"},
+	{"connection reset", "notices.delivery.net_broken"},
+	{"EOF", "notices.delivery.net_broken"},
 }

@@ -274,6 +274,11 @@ func TestNoticesInBrowser(t *testing.T) {
 	if !eval[bool](b, `document.querySelector("[data-testid=email-deliveries] [data-status=delivered]") !== null`) {
 		t.Error("the email's delivery is not shown")
 	}
+	// Every time in the section is the browser's, as on the rest of the
+	// page: none is left in the server's UTC.
+	if text := eval[string](b, `document.querySelector("[data-testid=notices]").innerText`); strings.Contains(text, "UTC") {
+		t.Errorf("the notifications show a time in UTC: %s", text)
+	}
 	b.do(chromedp.ScrollIntoView(chromedp.ID("notices-heading")))
 	browsertest.Shoot(b.t, b.ctx, "settings-notices")
 	b.clean("deliveries")
