@@ -248,6 +248,9 @@ type Notice struct {
 	IP    string
 	// Browser names the browser, "" when it is not known.
 	Browser string
+	// URL is the owner's page of the link, or of their requests; "" for
+	// none.
+	URL string
 }
 
 // noticeMessages are the subject and the first sentence of a notice of

@@ -9,6 +9,7 @@ import (
 	"net/mail"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -160,7 +161,7 @@ func TestEmailNotices(t *testing.T) {
 	e.open(t, quiet.URL)
 	loud := e.createLink(t, "Tax papers 2026", 1, true)
 	e.open(t, loud.URL)
-	if n := runOnce(t, e.worker(t, notify.Options{Mailer: mailer})); n != 1 {
+	if n := runOnce(t, e.worker(t, notify.Options{Mailer: mailer, BaseURL: "https://share.example"})); n != 1 {
 		t.Fatalf("attempted %d deliveries, want the one opened link that asked", n)
 	}
 	ms = smtpd.mails()
@@ -175,7 +176,9 @@ func TestEmailNotices(t *testing.T) {
 		}
 	}
 	when := e.clock.Now().UTC().Format("15:04")
-	for _, want := range []string{"Tax papers 2026", "was opened", "198.51.100.7", "Firefox", when} {
+	// The mail leads to the link's page, which only its owner can see.
+	page := "https://share.example/links/" + strconv.FormatInt(loud.Link.ID, 10)
+	for _, want := range []string{"Tax papers 2026", "was opened", "198.51.100.7", "Firefox", when, page} {
 		if !strings.Contains(text, want) || !strings.Contains(html, want) {
 			t.Errorf("the mail does not say %q:\n%s\n%s", want, text, html)
 		}

@@ -14,6 +14,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -54,7 +55,10 @@ type Options struct {
 	HTTP *http.Client
 	// LinkObject is a link as the JSON API shows it, for a webhook's body.
 	LinkObject func(l store.Link, now time.Time) any
-	Log        *slog.Logger
+	// BaseURL is the server's public address, such as
+	// https://share.example.com, which a mail links the link's page at.
+	BaseURL string
+	Log     *slog.Logger
 	// Now is the worker's clock, and Jitter returns a number in [0, 1)
 	// that spreads retries; tests set both.
 	Now    func() time.Time
@@ -443,14 +447,26 @@ func (w *Worker) email(ctx context.Context, d store.Delivery, a *store.Attempt) 
 			n.Label = r.Label
 		}
 		n.Label = labelOr(n.Label, i18n.T(ctx, "mail.notice.request_number", "ID", d.RequestID))
+		n.URL = w.page("/requests")
 	case d.LinkID != 0:
 		if l, err := w.o.Store.LinkByID(ctx, d.LinkID); err == nil {
 			n.Label = l.Label
 		}
 		n.Label = labelOr(n.Label, i18n.T(ctx, "mail.notice.link_number", "ID", d.LinkID))
+		n.URL = w.page("/links/" + strconv.FormatInt(d.LinkID, 10))
 	}
 	a.Body = d.Type
 	return w.o.Mailer.SendNotice(ctx, addr.Address, n)
+}
+
+// page is the address of the owner's page at path, or "" without a base
+// URL: the page a notice mail links to, which shows its owner the whole
+// trail and gives nobody else anything.
+func (w *Worker) page(path string) string {
+	if w.o.BaseURL == "" {
+		return ""
+	}
+	return strings.TrimSuffix(w.o.BaseURL, "/") + path
 }
 
 func labelOr(label, otherwise string) string {
