@@ -46,7 +46,7 @@ func namedFlag(err error, flags map[string]string) error {
 			if name != "" {
 				err = fmt.Errorf("%s: %w", name, err)
 			}
-			if apiErr.Status == http.StatusBadRequest {
+			if apiErr.Status == http.StatusBadRequest || apiErr.Status == http.StatusRequestEntityTooLarge {
 				err = &exitError{code: exitUsage, err: err}
 			}
 		}
@@ -109,6 +109,11 @@ func shareCommand(fs *flag.FlagSet) runFunc {
 			in.Message = args[0]
 		case *file != "":
 			f, err := openUpload(p, *file)
+			var missing *os.PathError
+			if errors.As(err, &missing) {
+				// Not there, or not readable: the flag's value is at fault.
+				return usageError("--file: " + err.Error())
+			}
 			if err != nil {
 				return refusedFlag(p, err, shareFlags)
 			}
@@ -188,7 +193,7 @@ func openUpload(p *proc, path string) (*upload, error) {
 	case st.Mode()&os.ModeNamedPipe != 0:
 		return streamed(f, f)
 	case !st.Mode().IsRegular():
-		err = errors.New(p.T("cli.share.not_a_file", "Path", path))
+		err = usageError("--file: " + p.T("cli.share.not_a_file", "Path", path))
 	case st.Size() == 0:
 		err = core.ErrFileEmpty
 	}

@@ -176,7 +176,8 @@ func TestClientCommands(t *testing.T) {
 		{"", []string{"share", "--e2e", "--url", "https://user:pw@example.com/"}, exitUsage, "web address"},
 		{"", []string{"share", "--e2e", " "}, exitUsage, "message"},
 		{"", []string{"share", "--e2e", strings.Repeat("a", 64<<10+1)}, exitUsage, "64 KiB"},
-		{"", []string{"share", "--e2e", "--file", os.DevNull}, exitFailed, ""},
+		{"", []string{"share", "--e2e", "--file", os.DevNull}, exitUsage, "--file: "},
+		{"", []string{"share", "--file", filepath.Join(t.TempDir(), "not-there.txt")}, exitUsage, "--file: "},
 		{"", []string{"share", "--file", emptyFile(t)}, exitUsage, "--file: "},
 		// An empty value, as an empty variable gives, is not the default:
 		// here that would share standard input.
