@@ -256,3 +256,17 @@ func TestVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestShortened: a long label is cut to the table's width, counted in
+// characters, with an ellipsis; a short one is left whole.
+func TestShortened(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"Door code", "Door code"},
+		{strings.Repeat("é", labelWidth), strings.Repeat("é", labelWidth)},
+		{strings.Repeat("é", labelWidth+1), strings.Repeat("é", labelWidth-1) + "…"},
+	} {
+		if got := shortened(tc.in, labelWidth); got != tc.want {
+			t.Errorf("shortened(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
