@@ -112,6 +112,8 @@ type DeliveryItem struct {
 	CreatedAt   time.Time
 	NextAt      time.Time
 	DeliveredAt time.Time
+	// LinkID or RequestID is what the notice was about, if either.
+	LinkID, RequestID int64
 }
 
 // Outcome says where the delivery stands, in a few words.

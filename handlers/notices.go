@@ -74,7 +74,8 @@ func deliveryItems(ds []core.Delivery) []components.DeliveryItem {
 	items := make([]components.DeliveryItem, len(ds))
 	for i, d := range ds {
 		items[i] = components.DeliveryItem{Type: d.Type, Status: d.Status, Attempts: d.Attempts, LastCode: d.LastCode,
-			LastError: d.LastError, CreatedAt: d.CreatedAt, NextAt: d.NextAt, DeliveredAt: d.DeliveredAt}
+			LastError: d.LastError, CreatedAt: d.CreatedAt, NextAt: d.NextAt, DeliveredAt: d.DeliveredAt,
+			LinkID: d.LinkID, RequestID: d.RequestID}
 	}
 	return items
 }

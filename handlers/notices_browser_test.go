@@ -271,6 +271,10 @@ func TestNoticesInBrowser(t *testing.T) {
 	if strings.Join(statuses, " ") != "delivered delivered pending" {
 		t.Errorf("deliveries shown: %v", statuses)
 	}
+	// A delivery names the link it was about, and leads to its page.
+	if !eval[bool](b, `[...document.querySelectorAll("[data-testid=webhook-deliveries] [data-testid=delivery-about]")].some(a => /^\/links\/[0-9]+$/.test(a.getAttribute("href")) && a.textContent.startsWith("link #"))`) {
+		t.Error("a delivery does not name the link it was about")
+	}
 	if !eval[bool](b, `document.querySelector("[data-testid=email-deliveries] [data-status=delivered]") !== null`) {
 		t.Error("the email's delivery is not shown")
 	}
