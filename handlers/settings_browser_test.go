@@ -1,6 +1,11 @@
 package handlers
 
 import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -10,6 +15,7 @@ import (
 
 	"oncelink/core"
 	"oncelink/internal/browsertest"
+	"oncelink/notify"
 )
 
 // createKeyIn fills the settings page's form and returns the new key's
@@ -100,4 +106,105 @@ func TestSettingsInBrowser(t *testing.T) {
 	}
 	browsertest.Shoot(b.t, b.ctx, "settings")
 	b.clean("revoked")
+}
+
+// offThePage lists what in the page lies beyond its sides: the page
+// scrolls sideways to its right, or hides it to its left in a language
+// written right to left.
+const offThePage = `[...document.querySelectorAll("body *")].filter(el => {
+	const r = el.getBoundingClientRect();
+	return r.width > 0 && (r.left < -1 || r.right > document.documentElement.clientWidth + 1);
+}).slice(0, 3).map(el => el.tagName + "." + el.className + ": " + el.textContent.trim().slice(0, 60)).join("; ")`
+
+// crowded lists the values of the settings' lists (a time, an address, a
+// key) that leave their cell, or come within 6 pixels of another value
+// on the same line.
+const crowded = `(() => {
+	const out = [];
+	document.querySelectorAll("table.sessions tr, table.keys tr").forEach(tr => {
+		const values = [...tr.querySelectorAll("td > :not(.cell-label, form, .badge, div)")].filter(el => el.getClientRects().length);
+		values.forEach((el, i) => {
+			const r = el.getBoundingClientRect(), c = el.closest("td").getBoundingClientRect();
+			if (r.left < c.left - 1 || r.right > c.right + 1) out.push(el.textContent + " leaves its cell");
+			values.slice(i + 1).forEach(other => {
+				const o = other.getBoundingClientRect();
+				if (r.top < o.bottom && o.top < r.bottom && r.left < o.right + 6 && o.left < r.right + 6) out.push(el.textContent + " runs into " + other.textContent);
+			});
+		});
+	});
+	return out.slice(0, 3).join("; ");
+})()`
+
+// TestSettingsLayoutHolds: on a phone, in German and in Arabic, the
+// settings with a webhook switched off (after it answered 410), two
+// sessions and a used key fit the page, and the lists' times stand clear
+// of each other.
+func TestSettingsLayoutHolds(t *testing.T) {
+	s := newTestServer(t, func(c *core.Config) { c.WebhookAllowPrivate = true })
+	worker := notify.NewWorker(notify.Options{Store: s.store, HTTP: notify.NewHTTPClient(true),
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	b.setUp()
+	// Ada is signed in on a phone too.
+	phone := s.client()
+	phone.request(http.MethodPost, "/login", strings.NewReader(url.Values{"username": {"ada"}, "password": {testPassword}}.Encode()),
+		http.Header{"Content-Type": {"application/x-www-form-urlencoded"},
+			"User-Agent": {"Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1"}})
+
+	// An endpoint that is gone: the first delivery switches it off.
+	gone := newHookReceiver(t, http.StatusGone)
+	b.open("/settings", "[data-testid=webhook-form]")
+	b.do(
+		chromedp.SetValue(chromedp.ID("webhook-url"), gone.URL+"/hooks/oncelink"),
+		chromedp.Click(chromedp.CSS(`input[name=events][value="link.opened"]`)),
+		chromedp.Click(chromedp.CSS("[data-testid=add-webhook]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=new-webhook]")),
+	)
+	secret := b.createKeyIn("Laptop", "30d")
+	if !s.authenticates(secret) {
+		t.Fatal("the new key does not authenticate")
+	}
+	b.open("/links", "#message")
+	link, _ := b.create("the garage code", "1h", "Garage code")
+	if res := s.client().post("/l/"+link[strings.LastIndex(link, "/")+1:], url.Values{}); res.StatusCode != http.StatusOK {
+		t.Fatalf("open: %d", res.StatusCode)
+	}
+	if _, err := worker.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, lang := range []string{"de", "ar"} {
+		b.open("/settings", "#language-menu")
+		b.do(chromedp.Evaluate[chromedp.Void](`(() => {
+			const menu = document.getElementById("language-menu");
+			window.__before = true; // gone once the chosen page has loaded
+			menu.value = "` + lang + `";
+			menu.form.querySelector("button[type=submit]").click();
+		})()`))
+		b.wait(`!window.__before && document.readyState === "complete" && document.documentElement.lang === "`+lang+`"`, 5*time.Second)
+		b.open("/settings", "[data-testid=webhook-disabled]")
+		if n := eval[int](b, `document.querySelectorAll("[data-testid=session-row]").length`); n != 2 {
+			t.Fatalf("sessions listed: %d", n)
+		}
+		for _, width := range []int64{390, 320} {
+			if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 900)); err != nil {
+				t.Fatal(err)
+			}
+			if eval[bool](b, `document.documentElement.scrollWidth > document.documentElement.clientWidth`) {
+				t.Errorf("settings in %s at %dpx scroll sideways", lang, width)
+			}
+			if out := eval[string](b, offThePage); out != "" {
+				t.Errorf("settings in %s at %dpx: %s run off the page", lang, width, out)
+			}
+			if out := eval[string](b, crowded); out != "" {
+				t.Errorf("settings in %s at %dpx: %s", lang, width, out)
+			}
+		}
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
+			t.Fatal(err)
+		}
+		browsertest.Shoot(t, ctx, "settings-layout-"+lang)
+		b.clean("settings in " + lang)
+	}
 }
