@@ -71,7 +71,7 @@ func TestFormatSpeaksTheReadersLanguage(t *testing.T) {
 		t.Errorf("instructions:\n%s\nwant\n%s", got, want)
 	}
 	c.Row.MaxUses, c.Row.ForUser, c.Row.HasPassword = 3, "", false
-	if got := instructions(de, c); got != "alice hat eine Nachricht mit Ihnen geteilt: https://x/l/a\nEr lässt sich 3-mal öffnen, bis 9. März 2026, 14:05 UTC; danach ist er weg." {
+	if got := instructions(de, c); got != "alice hat eine Nachricht mit Ihnen geteilt: https://x/l/a\nDer Link lässt sich 3-mal öffnen, bis 9. März 2026, 14:05 UTC; danach ist er weg." {
 		t.Errorf("de instructions: %q", got)
 	}
 }
