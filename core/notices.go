@@ -290,21 +290,11 @@ func (s *Service) WebhookDeliveries(ctx context.Context, owner, id int64) (Webho
 }
 
 // TestWebhook sends owner's endpoint id a test message, through the outbox
-// like any other.
+// like any other. An endpoint that a 410 switched off is switched on again
+// for it (see store.TestWebhook).
 func (s *Service) TestWebhook(ctx context.Context, owner, id int64) error {
-	w, err := s.store.OwnedWebhook(ctx, owner, id)
-	if err != nil {
-		return fromStore(err)
-	}
-	if !w.DisabledAt.IsZero() {
-		return errWebhookOff
-	}
 	return fromStore(s.store.TestWebhook(ctx, owner, id))
 }
-
-// errWebhookOff refuses a test of an endpoint switched off by its 410,
-// which is sent nothing more.
-var errWebhookOff = Refusal(Conflict, "webhook_disabled", "", "refused")
 
 // NoticeEmail is the address owner's email notices go to: empty when the
 // server sends no email or owner has confirmed no address.

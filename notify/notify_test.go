@@ -427,13 +427,32 @@ func TestAnEndpointAnswering410IsDisabled(t *testing.T) {
 	if n, _ := e.st.OutboxDepth(context.Background()); n != 0 {
 		t.Errorf("outbox %d for a disabled endpoint", n)
 	}
-	// Nor is a test sent to it, and its owner is told so.
-	err := e.svc.TestWebhook(context.Background(), e.owner.ID, w.Webhook.ID)
-	if ce, ok := core.AsError(err); !ok || ce.Code != "webhook_disabled" {
-		t.Errorf("a test of a disabled endpoint: %v", err)
+	// A test switches it on again: its owner says the receiver is back.
+	// Still answering 410, it is switched off again by the test.
+	if err := e.svc.TestWebhook(context.Background(), e.owner.ID, w.Webhook.ID); err != nil {
+		t.Fatalf("a test of a disabled endpoint: %v", err)
 	}
-	if n, _ := e.st.OutboxDepth(context.Background()); n != 0 {
-		t.Errorf("outbox %d after a test of a disabled endpoint", n)
+	hooks, _ = e.svc.Webhooks(context.Background(), e.owner.ID)
+	if !hooks[0].DisabledAt.IsZero() {
+		t.Fatal("a test left the endpoint switched off")
+	}
+	runOnce(t, e.worker(t, notify.Options{}))
+	if r.requests != 2 {
+		t.Errorf("%d requests after the test, want 2", r.requests)
+	}
+	hooks, _ = e.svc.Webhooks(context.Background(), e.owner.ID)
+	if hooks[0].DisabledAt.IsZero() {
+		t.Error("an endpoint that answered the test with 410 stays on")
+	}
+	// Back, it gets what happens from then on.
+	r.status = func() int { return http.StatusOK }
+	if err := e.svc.TestWebhook(context.Background(), e.owner.ID, w.Webhook.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.open(t, e.createLink(t, "after", 1, false).URL)
+	runOnce(t, e.worker(t, notify.Options{}))
+	if r.requests != 4 {
+		t.Errorf("%d requests once the endpoint is back, want 4", r.requests)
 	}
 }
 

@@ -271,11 +271,26 @@ func (s *Store) DeleteWebhook(ctx context.Context, account, id int64) error {
 	return err
 }
 
-// TestWebhook puts a test message for endpoint id of account in the outbox.
+// TestWebhook puts a test message for endpoint id of account in the outbox,
+// and switches the endpoint on again if a 410 had switched it off: a test
+// is how its owner says that the receiver is back. Should it answer 410
+// again, the test switches it off again.
 func (s *Store) TestWebhook(ctx context.Context, account, id int64) error {
 	now := millis(s.Now())
 	err := s.write(ctx, func(ctx context.Context, tx txn) error {
-		res, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO notice_deliveries (account_id, webhook_id, type, at, next_at, created_at)
+		res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE webhooks SET disabled_at = NULL
+			WHERE id = ? AND account_id = ? AND disabled_at IS NOT NULL`), id, account)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n > 0 {
+			if err := refreshNotices(ctx, tx, account); err != nil {
+				return err
+			}
+		}
+		res, err = tx.ExecContext(ctx, tx.Rebind(`INSERT INTO notice_deliveries (account_id, webhook_id, type, at, next_at, created_at)
 			SELECT account_id, id, CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT)
 			FROM webhooks WHERE id = ? AND account_id = ?`), NoticeTest, now, now, now, id, account)
 		if err != nil {
