@@ -114,13 +114,16 @@ func TestNoticesSurviveACrash(t *testing.T) {
 	web := signUp(t, s)
 
 	// The notice address, confirmed through the mailed link.
-	if code, body := postForm(t, web, s.URL+"/settings/notices/address", url.Values{"address": {"owner@example.org"}}); code != http.StatusOK {
+	if code, body := postForm(t, web, s.URL+"/settings/notices/address", url.Values{"address": {"owner@example.org"}}); code != http.StatusSeeOther {
 		t.Fatalf("set address: %d %.300s", code, body)
 	}
 	eventually(t, 10*time.Second, "the confirmation mail", func() bool { return len(box.all()) == 1 })
 	confirm := regexp.MustCompile(`/settings/notices/confirm/[A-Za-z0-9_-]{43}`).FindString(box.all()[0])
-	if code, body := postForm(t, web, s.URL+confirm, url.Values{}); code != http.StatusOK || !strings.Contains(body, "owner@example.org") {
+	if code, body := postForm(t, web, s.URL+confirm, url.Values{}); code != http.StatusSeeOther {
 		t.Fatalf("confirm: %d %.300s", code, body)
+	}
+	if code, body := getPage(t, web, s.URL+"/settings"); code != http.StatusOK || !strings.Contains(body, "Email notices now go to") {
+		t.Fatalf("settings after the confirmation: %d %.300s", code, body)
 	}
 	// An endpoint, whose secret the page shows once.
 	code, body := postForm(t, web, s.URL+"/settings/webhooks", url.Values{"url": {receiver.URL + "/in"}, "events": {"link.opened"}})
