@@ -227,6 +227,52 @@ func TestListAuditRevoke(t *testing.T) {
 	}
 }
 
+func TestListRequests(t *testing.T) {
+	s := newTestServer(t)
+	c := client.New(s.URL, s.key)
+	ctx := t.Context()
+	var made []client.Request
+	for _, label := range []string{"one", "two", "three"} {
+		r, err := c.CreateRequest(ctx, client.NewRequest{Label: label})
+		if err != nil {
+			t.Fatal(err)
+		}
+		made = append(made, r)
+	}
+	// Page by page, newest first.
+	var labels []string
+	q := client.RequestQuery{Limit: 2}
+	for pages := 0; ; pages++ {
+		page, err := c.Requests(ctx, q)
+		if err != nil || pages > 1 {
+			t.Fatalf("page %d: %+v %v", pages, page, err)
+		}
+		for _, r := range page.Requests {
+			labels = append(labels, r.Label)
+			if r.URL != "" {
+				t.Fatalf("a listed request has its URL: %+v", r)
+			}
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		q.Cursor = page.NextCursor
+	}
+	if strings.Join(labels, " ") != "three two one" {
+		t.Fatalf("the pages list %v", labels)
+	}
+	if _, err := c.RevokeRequest(ctx, made[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	if page, err := c.Requests(ctx, client.RequestQuery{Status: "revoked"}); err != nil || len(page.Requests) != 1 || page.Requests[0].ID != made[1].ID || page.NextCursor != "" {
+		t.Fatalf("the revoked requests: %+v %v", page, err)
+	}
+	var apiErr *client.APIError
+	if _, err := c.Requests(ctx, client.RequestQuery{Status: "bogus"}); !errors.As(err, &apiErr) || apiErr.Status != http.StatusBadRequest || apiErr.Field != "status" {
+		t.Fatalf("an unknown status: %v", err)
+	}
+}
+
 // TestKeyStaysHome checks that a refused key is an error that does not
 // quote it, and that the key goes to no other server, nor along a
 // redirect.

@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 )
@@ -41,6 +42,51 @@ func (c *Client) CreateRequest(ctx context.Context, in NewRequest) (Request, err
 	var r Request
 	err := c.sendJSON(ctx, http.MethodPost, "/api/v1/requests", in, &r)
 	return r, err
+}
+
+// RequestQuery picks requests to list; the zero value is the newest page
+// of all.
+type RequestQuery struct {
+	Status string // open, fulfilled, expired or revoked; empty for all
+	Cursor string // a page's NextCursor, for the page after it
+	Limit  int    // requests on a page, 1 to 100; zero for the server's default
+}
+
+// RequestPage is a page of requests, newest first.
+type RequestPage struct {
+	Requests []Request `json:"requests"`
+	// NextCursor is the cursor of the next page; empty on the last.
+	NextCursor string `json:"next_cursor"`
+}
+
+// Requests lists the key owner's requests, a page at a time:
+// GET /api/v1/requests.
+func (c *Client) Requests(ctx context.Context, q RequestQuery) (RequestPage, error) {
+	v := url.Values{}
+	for k, s := range map[string]string{"status": q.Status, "cursor": q.Cursor} {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	if q.Limit != 0 {
+		v.Set("limit", strconv.Itoa(q.Limit))
+	}
+	path := "/api/v1/requests"
+	if len(v) > 0 {
+		path += "?" + v.Encode()
+	}
+	var p struct {
+		Requests   []Request `json:"requests"`
+		NextCursor *string   `json:"next_cursor"`
+	}
+	if err := c.getJSON(ctx, path, &p); err != nil {
+		return RequestPage{}, err
+	}
+	page := RequestPage{Requests: p.Requests}
+	if p.NextCursor != nil {
+		page.NextCursor = *p.NextCursor
+	}
+	return page, nil
 }
 
 // Request returns one of the key owner's requests: GET /api/v1/requests/{id}.
