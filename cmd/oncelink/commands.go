@@ -75,6 +75,8 @@ func commandTable() []command {
 		{name: "share", args: "[TEXT]", summary: "cli.cmd.share", flags: shareCommand},
 		{name: "open", args: "URL", summary: "cli.cmd.open", flags: openCommand},
 		{name: "request", summary: "cli.cmd.request", flags: requestCommand},
+		{name: "requests", summary: "cli.cmd.requests", flags: requestsCommand},
+		{name: "withdraw", args: "ID", summary: "cli.cmd.withdraw", flags: withdrawCommand},
 		{name: "links", summary: "cli.cmd.links", flags: linksCommand},
 		{name: "revoke", args: "ID", summary: "cli.cmd.revoke", flags: revokeCommand},
 		{name: "events", args: "ID", summary: "cli.cmd.events", flags: eventsCommand},

@@ -51,7 +51,7 @@ func leafPaths(cmds []command, parent string) []string {
 func TestHelpListsEveryCommand(t *testing.T) {
 	paths := leafPaths(commandTable(), "")
 	for _, want := range []string{"serve", "user list", "user add", "user passwd", "user disable", "user enable", "completion", "help",
-		"login", "share", "open", "links", "revoke", "events"} {
+		"login", "share", "open", "request", "requests", "withdraw", "links", "revoke", "events"} {
 		if !slices.Contains(paths, want) {
 			t.Fatalf("the table has no %q: %v", want, paths)
 		}
@@ -97,6 +97,8 @@ func TestCommandHelp(t *testing.T) {
 		{[]string{"open", "--help"}, []string{"usage: oncelink open URL [flags]", "  -o FILE\n"}},
 		{[]string{"help", "login"}, []string{"usage: oncelink login URL [flags]", "--key-stdin"}},
 		{[]string{"links", "-h"}, []string{"--status STATUS", "--json"}},
+		{[]string{"requests", "-h"}, []string{"usage: oncelink requests [flags]", "--status STATUS", "--json"}},
+		{[]string{"help", "withdraw"}, []string{"usage: oncelink withdraw ID\n"}},
 	} {
 		r := runCLI(t, nil, "", tc.args...)
 		if r.code != exitDone || r.stderr != "" {
@@ -147,6 +149,11 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"revoke"}, []string{"ID is missing"}},
 		{[]string{"events", "abc"}, []string{`"abc" is not a link's ID`}},
 		{[]string{"links", "extra"}, []string{`unexpected argument "extra"`}},
+		{[]string{"requests", "extra"}, []string{`unexpected argument "extra"`, "usage: oncelink requests [flags]"}},
+		{[]string{"withdraw"}, []string{"ID is missing: oncelink requests lists them", "usage: oncelink withdraw ID"}},
+		{[]string{"withdraw", "abc"}, []string{`"abc" is not a request's ID`}},
+		{[]string{"withdraw", "0"}, []string{`"0" is not a request's ID`}},
+		{[]string{"withdraw", "1", "2"}, []string{`unexpected argument "2"`}},
 	} {
 		r := runCLI(t, nil, "", tc.args...)
 		if r.code != exitUsage || r.stdout != "" {

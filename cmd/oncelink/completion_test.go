@@ -66,7 +66,9 @@ func TestBashCompletion(t *testing.T) {
 		line []string // the words typed; the last is completed
 		want string
 	}{
-		{[]string{"oncelink", ""}, "serve user login share open request links revoke events webhook version completion help"},
+		{[]string{"oncelink", ""}, "serve user login share open request requests withdraw links revoke events webhook version completion help"},
+		{[]string{"oncelink", "requests", "-"}, "--json --status --help"},
+		{[]string{"oncelink", "wi"}, "withdraw"},
 		{[]string{"oncelink", "webhook", ""}, "list add rotate deliveries delete"},
 		{[]string{"oncelink", "webhook", "add", "URL", "--e"}, "--events"},
 		{[]string{"oncelink", "share", "--w"}, "--wait"},
@@ -82,7 +84,7 @@ func TestBashCompletion(t *testing.T) {
 		{[]string{"oncelink", "serve", "--max-u"}, "--max-upload"},
 		{[]string{"oncelink", "completion", ""}, "bash zsh fish"},
 		{[]string{"oncelink", "help", "sh"}, "share"},
-		{[]string{"oncelink", "help", "w"}, "webhook"},
+		{[]string{"oncelink", "help", "w"}, "withdraw webhook"},
 		{[]string{"oncelink", "user", "add", "--db", ""}, ""}, // file names, from -o default
 	} {
 		cmd := exec.Command(bash, "-c", `source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _oncelink; echo "${COMPREPLY[*]}"`,

@@ -50,7 +50,7 @@ func linksCommand(fs *flag.FlagSet) runFunc {
 		tw := tabwriter.NewWriter(p.stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, p.T("cli.links.header"))
 		for _, l := range links {
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d/%d\t%s\n", l.ID, shortened(oneLine(l.Label, "-"), labelWidth), l.Kind, l.Status, l.Uses, l.MaxUses, l.ExpiresAt.UTC().Format("2006-01-02 15:04 UTC"))
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d/%d\t%s\n", l.ID, shortened(oneLine(l.Label, "-"), labelWidth), l.Kind, l.Status, l.Uses, l.MaxUses, l.ExpiresAt.UTC().Format(tableTime))
 		}
 		return tw.Flush()
 	}
@@ -158,9 +158,12 @@ func notYours(p *proc, err error, notFound string, id int64) error {
 	return err
 }
 
-// labelWidth is as much of a label as the links table shows: a long one
-// would push every row's other columns off a terminal's line.
+// labelWidth is as much of a label as the links and requests tables show:
+// a long one would push every row's other columns off a terminal's line.
 const labelWidth = 40
+
+// tableTime is how the tables show a time: to the minute, in UTC.
+const tableTime = "2006-01-02 15:04 UTC"
 
 // shortened is s cut to max characters, the last of them an ellipsis.
 func shortened(s string, max int) string {

@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
+	"strconv"
+	"text/tabwriter"
 
 	"oncelink/client"
 )
@@ -37,3 +40,86 @@ func requestCommand(fs *flag.FlagSet) runFunc {
 		})
 	}
 }
+
+// requestsCommand lists the signed-in account's requests, newest first:
+// oncelink requests [--status S] [--json].
+func requestsCommand(fs *flag.FlagSet) runFunc {
+	status := fs.String("status", "", "cli.flag.requests_status")
+	asJSON := fs.Bool("json", false, "cli.flag.requests_json")
+	return func(ctx context.Context, p *proc, args []string) error {
+		if len(args) > 0 {
+			return unexpectedArg(p, args[0])
+		}
+		c, err := signedIn(p)
+		if err != nil {
+			return err
+		}
+		requests := []client.Request{}
+		q := client.RequestQuery{Status: *status, Limit: 100}
+		for {
+			page, err := c.Requests(ctx, q)
+			if err != nil {
+				return namedFlag(err, map[string]string{"status": "--status"})
+			}
+			requests = append(requests, page.Requests...)
+			if page.NextCursor == "" {
+				break
+			}
+			q.Cursor = page.NextCursor
+		}
+		if *asJSON {
+			return printJSON(p.stdout, map[string]any{"requests": requests})
+		}
+		tw := tabwriter.NewWriter(p.stdout, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, p.T("cli.requests.header"))
+		for _, r := range requests {
+			// The link that holds what was sent, once something was.
+			link := "-"
+			if r.LinkID != nil {
+				link = strconv.FormatInt(*r.LinkID, 10)
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", r.ID, shortened(oneLine(r.Label, "-"), labelWidth), r.Accepts, r.Status, link, r.ExpiresAt.UTC().Format(tableTime))
+		}
+		return tw.Flush()
+	}
+}
+
+// withdrawCommand ends a request at once, so that nothing more can be sent
+// to it: oncelink withdraw ID.
+func withdrawCommand(*flag.FlagSet) runFunc {
+	return func(ctx context.Context, p *proc, args []string) error {
+		id, err := idArg(p, args, "cli.requests.id_missing", "cli.requests.bad_id")
+		if err != nil {
+			return err
+		}
+		c, err := signedIn(p)
+		if err != nil {
+			return err
+		}
+		// Read first, as revoke does: a request that is over already is
+		// left as it is, and the command says how it ended rather than
+		// that it withdrew it.
+		r, err := c.Request(ctx, id)
+		now := false
+		if err == nil && r.Status == "open" {
+			r, err = c.RevokeRequest(ctx, id)
+			now = r.Status == "revoked"
+		}
+		switch {
+		case err != nil:
+			return notYours(p, err, "cli.requests.not_yours", id)
+		case !now:
+			fmt.Fprintln(p.stderr, p.T(requestOverAlready[r.Status], "ID", r.ID))
+		case r.Label == "":
+			fmt.Fprintln(p.stdout, p.T("cli.requests.withdrew", "ID", r.ID))
+		default:
+			fmt.Fprintln(p.stdout, p.T("cli.requests.withdrew_labelled", "ID", r.ID, "Label", oneLine(r.Label, "")))
+		}
+		return nil
+	}
+}
+
+// requestOverAlready says, by the status of a request found over before
+// withdraw, that withdrawing it changed nothing.
+var requestOverAlready = map[string]string{"fulfilled": "cli.requests.withdraw_fulfilled",
+	"expired": "cli.requests.withdraw_expired", "revoked": "cli.requests.withdraw_revoked"}

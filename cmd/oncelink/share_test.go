@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -516,6 +517,124 @@ func TestClientCommands(t *testing.T) {
 	}
 }
 
+// TestRequestCommands lists and withdraws requests with the real binary
+// against a real server: requests, as a table and as JSON, with the link
+// that holds what was sent; withdraw, once, again, and of requests that
+// are not the account's.
+func TestRequestCommands(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	s := startServer(t, db)
+	signUp(t, s)
+	sh := ownerShell(t, s, db)
+
+	vpn := strings.TrimSpace(sh.must(exitDone, "", "request", "--label", "vpn", "--accepts", "text", "--ttl", "1h").stdout)
+	longLabel := "the deploy key of the staging servers, for the new CI runner"
+	deploy := strings.TrimSpace(sh.must(exitDone, "", "request", "--label", longLabel, "--accepts", "file").stdout)
+
+	// requests --json: both, newest first, open, and without their URLs,
+	// which only request printed.
+	var list struct{ Requests []client.Request }
+	r := sh.must(exitDone, "", "requests", "--json")
+	if err := json.Unmarshal([]byte(r.stdout), &list); err != nil || len(list.Requests) != 2 || strings.Contains(r.stdout, "/r/") {
+		t.Fatalf("requests --json: %v\n%s", err, r.stdout)
+	}
+	newest, oldest := list.Requests[0], list.Requests[1]
+	if newest.Label != longLabel || newest.Accepts != "file" || newest.Status != "open" || newest.LinkID != nil ||
+		oldest.Label != "vpn" || oldest.Accepts != "text" || oldest.Status != "open" {
+		t.Fatalf("requests --json: %s", r.stdout)
+	}
+	vpnID, deployID := strconv.FormatInt(oldest.ID, 10), strconv.FormatInt(newest.ID, 10)
+
+	// rows are the table's lines under its header, each cut into its
+	// columns, which two spaces or more part.
+	columns := regexp.MustCompile(`  +`)
+	rows := func(args ...string) [][]string {
+		t.Helper()
+		r := sh.must(exitDone, "", append([]string{"requests"}, args...)...)
+		lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+		if !slices.Equal(columns.Split(lines[0], -1), []string{"ID", "LABEL", "ACCEPTS", "STATUS", "LINK", "EXPIRES"}) || r.stderr != "" {
+			t.Fatalf("requests %v: stdout\n%s\nstderr %q", args, r.stdout, r.stderr)
+		}
+		var out [][]string
+		for _, line := range lines[1:] {
+			out = append(out, columns.Split(strings.TrimSpace(line), -1))
+		}
+		return out
+	}
+	want := [][]string{
+		{deployID, shortened(longLabel, labelWidth), "file", "open", "-", newest.ExpiresAt.UTC().Format(tableTime)},
+		{vpnID, "vpn", "text", "open", "-", oldest.ExpiresAt.UTC().Format(tableTime)},
+	}
+	if table := rows(); !slices.EqualFunc(table, want, slices.Equal) {
+		t.Fatalf("requests: %q, want %q", table, want)
+	}
+
+	// A sender fills one: it is fulfilled, and LINK is the link that
+	// holds what was sent.
+	res, err := newClient().PostForm(vpn, map[string][]string{"message": {"vpn secret"}})
+	if err != nil || res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("send to the request: %v %v", res, err)
+	}
+	res.Body.Close()
+	var links struct{ Links []client.Link }
+	if err := json.Unmarshal([]byte(sh.must(exitDone, "", "links", "--json").stdout), &links); err != nil || len(links.Links) != 1 {
+		t.Fatalf("links --json: %+v %v", links, err)
+	}
+	sentLink := strconv.FormatInt(links.Links[0].ID, 10)
+	if table := rows("--status", "fulfilled"); len(table) != 1 || table[0][0] != vpnID || table[0][3] != "fulfilled" || table[0][4] != sentLink {
+		t.Fatalf("requests --status fulfilled: %q, want link %s", table, sentLink)
+	}
+
+	// withdraw: the request takes nothing more; again, nothing changes.
+	if r := sh.must(exitDone, "", "withdraw", deployID); r.stdout != "withdrew request "+deployID+" ("+longLabel+")\n" || r.stderr != "" {
+		t.Fatalf("withdraw: stdout %q, stderr %q", r.stdout, r.stderr)
+	}
+	if code := getStatus(t, newClient(), deploy); code != http.StatusGone {
+		t.Fatalf("a withdrawn request's page: %d, want 410", code)
+	}
+	if r := sh.must(exitDone, "", "withdraw", deployID); r.stdout != "" || !strings.Contains(r.stderr, "request "+deployID+" was withdrawn already: nothing changed") {
+		t.Fatalf("withdraw again: stdout %q, stderr %q", r.stdout, r.stderr)
+	}
+	// A fulfilled request is left as it is, and what was sent with it.
+	if r := sh.must(exitDone, "", "withdraw", vpnID); r.stdout != "" || !strings.Contains(r.stderr, "request "+vpnID+" was fulfilled already: nothing changed") {
+		t.Fatalf("withdraw of a fulfilled request: stdout %q, stderr %q", r.stdout, r.stderr)
+	}
+	if r := sh.must(exitDone, "", "open", vpn); r.stdout != "vpn secret" {
+		t.Fatalf("open after withdraw of a fulfilled request: %q", r.stdout)
+	}
+	if table := rows("--status", "revoked"); len(table) != 1 || table[0][0] != deployID {
+		t.Fatalf("requests --status revoked: %q", table)
+	}
+
+	// Another account's request is no more the account's than an unknown
+	// one, and stays open.
+	if r := runCLI(t, nil, ownerPassword+"\n", "user", "add", "bob", "--password-stdin", "--db", db); r.err != nil {
+		t.Fatal(r.err)
+	}
+	bob := client.New(s.URL, strings.TrimSpace(runCLI(t, nil, "", "user", "key", "bob", "--db", db).stdout))
+	bobs, err := bob.CreateRequest(t.Context(), client.NewRequest{Label: "bob's"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bobsID := strconv.FormatInt(bobs.ID, 10)
+	for _, id := range []string{"999", bobsID} {
+		if r := sh.must(exitNotFound, "", "withdraw", id); r.stdout != "" || !strings.Contains(r.stderr, "you have no request "+id+": oncelink requests lists yours") {
+			t.Fatalf("withdraw %s: stdout %q, stderr %q", id, r.stdout, r.stderr)
+		}
+	}
+	if rq, err := bob.Request(t.Context(), bobs.ID); err != nil || rq.Status != "open" {
+		t.Fatalf("bob's request after the owner's withdraw: %+v %v", rq, err)
+	}
+	if table := rows(); len(table) != 2 || slices.ContainsFunc(table, func(row []string) bool { return row[0] == bobsID }) {
+		t.Fatalf("requests lists another account's: %q", table)
+	}
+
+	// A status the server does not know is a usage error naming --status.
+	if r := sh.must(exitUsage, "", "requests", "--status", "bogus"); r.stdout != "" || !strings.HasPrefix(r.stderr, "oncelink: --status: ") || !strings.Contains(r.stderr, "usage: oncelink requests") {
+		t.Fatalf("requests --status bogus: stdout %q, stderr %q", r.stdout, r.stderr)
+	}
+}
+
 // TestUnprintedToClosedPipe writes share's and request's addresses into a
 // pipe that no one reads, as `oncelink share x | true` does: the address is
 // lost, so the link or request is revoked and the command says so rather
@@ -595,18 +714,8 @@ func TestUnprintedToClosedPipe(t *testing.T) {
 // newest first.
 func listRequests(t *testing.T, base, key string) []client.Request {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, base+"/api/v1/requests", nil)
+	page, err := client.New(base, key).Requests(t.Context(), client.RequestQuery{})
 	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+key)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var page struct{ Requests []client.Request }
-	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
 		t.Fatal(err)
 	}
 	return page.Requests

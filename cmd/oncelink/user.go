@@ -187,7 +187,7 @@ func userList(fs *flag.FlagSet) runFunc {
 		tw := tabwriter.NewWriter(p.stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, p.T("cli.user.list_header"))
 		for _, a := range accounts {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.Username, yesNo(p, a.Admin), yesNo(p, a.Disabled()), a.CreatedAt.UTC().Format("2006-01-02 15:04 UTC"),
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.Username, yesNo(p, a.Admin), yesNo(p, a.Disabled()), a.CreatedAt.UTC().Format(tableTime),
 				cmp.Or(strings.Join(sso(a), ", "), "-"))
 		}
 		return tw.Flush()
