@@ -192,19 +192,7 @@ type LinkPage struct {
 
 // Links lists the key owner's links, a page at a time: GET /api/v1/links.
 func (c *Client) Links(ctx context.Context, q LinkQuery) (LinkPage, error) {
-	v := url.Values{}
-	for k, s := range map[string]string{"status": q.Status, "q": q.Query, "cursor": q.Cursor} {
-		if s != "" {
-			v.Set(k, s)
-		}
-	}
-	if q.Limit != 0 {
-		v.Set("limit", strconv.Itoa(q.Limit))
-	}
-	path := "/api/v1/links"
-	if len(v) > 0 {
-		path += "?" + v.Encode()
-	}
+	path := listPath("/api/v1/links", q.Limit, "status", q.Status, "q", q.Query, "cursor", q.Cursor)
 	var p struct {
 		Links      []Link  `json:"links"`
 		NextCursor *string `json:"next_cursor"`
@@ -217,6 +205,24 @@ func (c *Client) Links(ctx context.Context, q LinkQuery) (LinkPage, error) {
 		page.NextCursor = *p.NextCursor
 	}
 	return page, nil
+}
+
+// listPath is a list's path with its query: the pairs of names and values
+// given that are not empty, and limit unless it is zero.
+func listPath(path string, limit int, pairs ...string) string {
+	v := url.Values{}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if pairs[i+1] != "" {
+			v.Set(pairs[i], pairs[i+1])
+		}
+	}
+	if limit != 0 {
+		v.Set("limit", strconv.Itoa(limit))
+	}
+	if len(v) == 0 {
+		return path
+	}
+	return path + "?" + v.Encode()
 }
 
 // Link returns one of the key owner's links: GET /api/v1/links/{id}.

@@ -3,7 +3,6 @@ package client
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"strconv"
 	"time"
 )
@@ -62,19 +61,7 @@ type RequestPage struct {
 // Requests lists the key owner's requests, a page at a time:
 // GET /api/v1/requests.
 func (c *Client) Requests(ctx context.Context, q RequestQuery) (RequestPage, error) {
-	v := url.Values{}
-	for k, s := range map[string]string{"status": q.Status, "cursor": q.Cursor} {
-		if s != "" {
-			v.Set(k, s)
-		}
-	}
-	if q.Limit != 0 {
-		v.Set("limit", strconv.Itoa(q.Limit))
-	}
-	path := "/api/v1/requests"
-	if len(v) > 0 {
-		path += "?" + v.Encode()
-	}
+	path := listPath("/api/v1/requests", q.Limit, "status", q.Status, "cursor", q.Cursor)
 	var p struct {
 		Requests   []Request `json:"requests"`
 		NextCursor *string   `json:"next_cursor"`
