@@ -96,24 +96,38 @@ func revokeCommand(*flag.FlagSet) runFunc {
 			l, err = c.Revoke(ctx, id)
 			now = l.Status == "revoked"
 		}
-		switch {
-		case err != nil:
-			return linkError(p, err, id)
-		case !now:
-			fmt.Fprintln(p.stderr, p.T(overAlready[l.Status], "ID", l.ID))
-		case l.Label == "":
-			fmt.Fprintln(p.stdout, p.T("cli.links.revoked", "ID", l.ID))
-		default:
-			fmt.Fprintln(p.stdout, p.T("cli.links.revoked_labelled", "ID", l.ID, "Label", oneLine(l.Label, "")))
-		}
-		return nil
+		return revokeWords.say(p, err, now, id, l.Status, l.Label)
 	}
 }
 
-// overAlready says, by the status of a link found over before revoke,
-// that revoking it changed nothing.
-var overAlready = map[string]string{"used": "cli.links.revoke_used", "expired": "cli.links.revoke_expired",
-	"revoked": "cli.links.revoke_revoked"}
+// revokeWords are what revoke says.
+var revokeWords = endWords{notYours: "cli.links.not_yours", done: "cli.links.revoked", doneLabelled: "cli.links.revoked_labelled",
+	over: map[string]string{"used": "cli.links.revoke_used", "expired": "cli.links.revoke_expired", "revoked": "cli.links.revoke_revoked"}}
+
+// endWords are the messages of a command that ends one of the account's
+// things at once (revoke, withdraw): that it did, with the thing's label
+// if it has one; by the status it was found in, that it was over already
+// and nothing changed; that the account has no such thing.
+type endWords struct {
+	notYours, done, doneLabelled string
+	over                         map[string]string
+}
+
+// say tells what ending thing id did: ended is whether this command ended
+// it, status and label are what it was found as or left in.
+func (w endWords) say(p *proc, err error, ended bool, id int64, status, label string) error {
+	switch {
+	case err != nil:
+		return notYours(p, err, w.notYours, id)
+	case !ended:
+		fmt.Fprintln(p.stderr, p.T(w.over[status], "ID", id))
+	case label == "":
+		fmt.Fprintln(p.stdout, p.T(w.done, "ID", id))
+	default:
+		fmt.Fprintln(p.stdout, p.T(w.doneLabelled, "ID", id, "Label", oneLine(label, "")))
+	}
+	return nil
+}
 
 // eventsCommand prints a link's audit trail: oncelink events ID [--json].
 func eventsCommand(fs *flag.FlagSet) runFunc {

@@ -105,21 +105,11 @@ func withdrawCommand(*flag.FlagSet) runFunc {
 			r, err = c.RevokeRequest(ctx, id)
 			now = r.Status == "revoked"
 		}
-		switch {
-		case err != nil:
-			return notYours(p, err, "cli.requests.not_yours", id)
-		case !now:
-			fmt.Fprintln(p.stderr, p.T(requestOverAlready[r.Status], "ID", r.ID))
-		case r.Label == "":
-			fmt.Fprintln(p.stdout, p.T("cli.requests.withdrew", "ID", r.ID))
-		default:
-			fmt.Fprintln(p.stdout, p.T("cli.requests.withdrew_labelled", "ID", r.ID, "Label", oneLine(r.Label, "")))
-		}
-		return nil
+		return withdrawWords.say(p, err, now, id, r.Status, r.Label)
 	}
 }
 
-// requestOverAlready says, by the status of a request found over before
-// withdraw, that withdrawing it changed nothing.
-var requestOverAlready = map[string]string{"fulfilled": "cli.requests.withdraw_fulfilled",
-	"expired": "cli.requests.withdraw_expired", "revoked": "cli.requests.withdraw_revoked"}
+// withdrawWords are what withdraw says.
+var withdrawWords = endWords{notYours: "cli.requests.not_yours", done: "cli.requests.withdrew", doneLabelled: "cli.requests.withdrew_labelled",
+	over: map[string]string{"fulfilled": "cli.requests.withdraw_fulfilled", "expired": "cli.requests.withdraw_expired",
+		"revoked": "cli.requests.withdraw_revoked"}}
