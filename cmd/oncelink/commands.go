@@ -229,7 +229,7 @@ func printCommands(w io.Writer, l *i18n.Localizer, cmds []command) {
 		listCommands(tw, l, c, nil)
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\n%s\n", l.T("cli.help.outro", "Help", fmt.Sprintf("%q", "oncelink help COMMAND")))
+	fmt.Fprintf(w, "\n%s\n\n%s\n", l.T("cli.help.outro", "Help", fmt.Sprintf("%q", "oncelink help COMMAND")), l.T("cli.help.exits"))
 }
 
 // listCommands writes c, or each of its subcommands, as a line of a table.

@@ -8,9 +8,11 @@ import (
 	"net/http"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -60,6 +62,12 @@ func TestHelpListsEveryCommand(t *testing.T) {
 		r := runCLI(t, nil, "", args...)
 		if r.code != exitDone || r.stderr != "" {
 			t.Errorf("%v: status %d, stderr %q", args, r.code, r.stderr)
+		}
+		// Scripts branch on the exit status: help says what each means.
+		for _, code := range []int{exitDone, exitFailed, exitUsage, exitGone, exitNotFound, exitSignedOut, exitInterrupted} {
+			if !regexp.MustCompile(`\b` + strconv.Itoa(code) + ` [a-z]`).MatchString(r.stdout) {
+				t.Errorf("%v does not say what exit status %d means", args, code)
+			}
 		}
 		lines := strings.Split(r.stdout, "\n")
 		for _, p := range paths {
