@@ -40,7 +40,23 @@ type RequestRow struct {
 	Status               string
 	CreatedAt, ExpiresAt time.Time
 	FulfilledAt          time.Time
+	RevokedAt            time.Time
 	LinkID               int64
+}
+
+// requestWhen is what the list says of a request's time, by its status:
+// when something was sent to it, when it was withdrawn, or when it
+// expires or expired.
+func requestWhen(r RequestRow) (id string, at time.Time) {
+	switch r.Status {
+	case "fulfilled":
+		return "requests.list.sent_at", r.FulfilledAt
+	case "revoked":
+		return "requests.list.withdrawn_at", r.RevokedAt
+	case "expired":
+		return "requests.list.expired_at", r.ExpiresAt
+	}
+	return "requests.list.expires_at", r.ExpiresAt
 }
 
 // RequestRowID is the id of request id's row in the page, and the name of

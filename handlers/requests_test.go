@@ -41,7 +41,7 @@ func TestRequestIsFilledOnceAndOnlyTheOwnerReadsIt(t *testing.T) {
 	ann := s.admin()
 	stream := ann.streamAt(ann.requestsStreamPath())
 	req := ann.createRequest(nil)
-	if page := ann.get("/requests"); !strings.Contains(page.body, `data-status="open"`) {
+	if page := ann.get("/requests"); !strings.Contains(page.body, `data-status="open"`) || !strings.Contains(page.body, `data-testid="request-when">Expires <time`) {
 		t.Fatalf("requests page: %s", page.body)
 	}
 
@@ -80,7 +80,7 @@ func TestRequestIsFilledOnceAndOnlyTheOwnerReadsIt(t *testing.T) {
 
 	// The owner's list shows it filled, live.
 	ev := stream.await("the request's row", func(e sseEvent) bool { return strings.HasPrefix(e.name, "request-") })
-	if !strings.Contains(ev.data, `data-status="fulfilled"`) {
+	if !strings.Contains(ev.data, `data-status="fulfilled"`) || !strings.Contains(ev.data, `data-testid="request-when">Sent <time`) {
 		t.Fatalf("live row: %+v", ev)
 	}
 	if res := sender.get(req); res.StatusCode != http.StatusGone {
@@ -176,6 +176,10 @@ func TestWithdrawnRequestIsGone(t *testing.T) {
 	}
 	if res := s.client().post(req, url.Values{"message": {"late"}}); res.StatusCode != http.StatusGone {
 		t.Fatalf("send to a withdrawn request: %d", res.StatusCode)
+	}
+	// The list says when it was withdrawn, not when it would have expired.
+	if page := ann.get("/requests"); !strings.Contains(page.body, `data-testid="request-when">Withdrawn <time`) {
+		t.Fatalf("the list after the withdrawal: %s", page.body)
 	}
 	if res := ann.post("/requests", url.Values{"accepts": {"video"}}); res.StatusCode != http.StatusBadRequest || !strings.Contains(res.body, `data-testid="form-error"`) {
 		t.Fatalf("bad request form: %d", res.StatusCode)
