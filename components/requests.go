@@ -85,6 +85,20 @@ type OwnRequest struct {
 	// Gone, once what was sent can no longer be opened (its link used,
 	// expired or revoked), is the address of that link's details.
 	Gone string
+	// Sent is what was sent, "message" or "file", when it is known.
+	Sent string
+}
+
+// sentText says what was sent to v's request: what it was, when that is
+// known, else what the request took.
+func sentText(v OwnRequest) string {
+	switch v.Sent {
+	case "message":
+		return sentTexts["text"]
+	case "file":
+		return sentTexts["file"]
+	}
+	return acceptsID(v.Row.Accepts, sentTexts)
 }
 
 func requestName(ctx context.Context, r RequestRow) string {

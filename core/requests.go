@@ -162,6 +162,9 @@ type RequestSight struct {
 	// SentLink is that link, zero once it was purged.
 	Openable bool
 	SentLink int64
+	// SentKind is what was sent, KindMessage or KindFile, while its link
+	// is kept.
+	SentKind string
 }
 
 // LookRequest is a visit to the request with token tokText. It never
@@ -184,9 +187,9 @@ func (s *Service) LookRequest(ctx context.Context, tokText string, viewer *Accou
 		case err != nil:
 			return RequestSight{}, err
 		case l.Status(s.Now()) == Active:
-			sight.Openable = true
+			sight.Openable, sight.SentKind = true, l.Kind
 		default:
-			sight.SentLink = l.ID
+			sight.SentLink, sight.SentKind = l.ID, l.Kind
 		}
 		return sight, nil
 	}

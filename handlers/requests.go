@@ -108,7 +108,7 @@ func (h *Handler) requestPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if sight.Owner {
-		v := components.OwnRequest{Row: requestRow(sight.Request, h.core.Now())}
+		v := components.OwnRequest{Row: requestRow(sight.Request, h.core.Now()), Sent: sight.SentKind}
 		switch {
 		case sight.Openable:
 			v.OpenAction = "/r/" + tok + "/open"

@@ -92,6 +92,10 @@ func TestRequestIsFilledOnceAndOnlyTheOwnerReadsIt(t *testing.T) {
 	if res := sender.post(req+"/open", nil); res.StatusCode != http.StatusGone {
 		t.Fatalf("a sender's open: %d", res.StatusCode)
 	}
+	// The request took a message or a file: its owner is told which came.
+	if res := ann.get(req); !strings.Contains(res.body, `data-testid="sent-what">Someone sent a message.`) {
+		t.Fatalf("owner's page once a message was sent: %s", res.body)
+	}
 	bob := s.user("bob")
 	if res := bob.post(req+"/open", nil); res.StatusCode != http.StatusGone {
 		t.Fatalf("another account's open: %d", res.StatusCode)
