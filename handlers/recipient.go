@@ -51,7 +51,10 @@ func (h *Handler) linkPage(w http.ResponseWriter, r *http.Request) {
 		if flashed {
 			http.SetCookie(w, h.linkCookie(tok, flashCookie, "", -1))
 		}
-		http.SetCookie(w, h.linkCookie(tok, checkCookie, "1", 0))
+		if r.Method == http.MethodGet {
+			// A HEAD has no page whose form would send it back.
+			http.SetCookie(w, h.linkCookie(tok, checkCookie, "1", 0))
+		}
 		h.showLink(w, r, tok, sight, sight.Refused)
 	}
 }
