@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
@@ -142,7 +143,7 @@ func (s *Service) Create(ctx context.Context, owner int64, d *Draft, in LinkInpu
 	if n.MaxUses < 1 || n.MaxUses > MaxUses {
 		return Created{}, errUses
 	}
-	if err := checkText("label", in.Label, MaxLabelLen); err != nil {
+	if err := checkLabel(in.Label); err != nil {
 		return Created{}, err
 	}
 	if in.Password != "" {
@@ -306,6 +307,21 @@ func checkText(field, text string, max int) error {
 	}
 	return nil
 }
+
+// checkLabel checks a link's or a request's label: text of at most
+// MaxLabelLen characters on one line, with nothing a terminal would act on
+// (a tab, a line break, an escape), as lists and mails show it.
+func checkLabel(label string) error {
+	if err := checkText("label", label, MaxLabelLen); err != nil {
+		return err
+	}
+	if strings.ContainsFunc(label, unicode.IsControl) {
+		return errLabelNotOneLine
+	}
+	return nil
+}
+
+var errLabelNotOneLine = invalid("label_one_line", "label")
 
 // checkBytes refuses text for field that no database can keep or look up
 // as text: invalid UTF-8, or a NUL, which PostgreSQL refuses in a query.

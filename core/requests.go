@@ -85,7 +85,7 @@ func (s *Service) CreateRequest(ctx context.Context, owner int64, in RequestInpu
 	if err != nil {
 		return CreatedRequest{}, err
 	}
-	if err := checkText("label", in.Label, MaxLabelLen); err != nil {
+	if err := checkLabel(in.Label); err != nil {
 		return CreatedRequest{}, err
 	}
 	if err := checkText("note", in.Note, MaxNoteLen); err != nil {
