@@ -477,10 +477,13 @@ func cutPage[T any](items []T, limit int, id func(T) int64) ([]T, string) {
 }
 
 // ParseID reads the id of a link or an account in an address; anything but
-// a positive number is ErrNotFound, like another owner's link.
+// a positive number, written as such, is ErrNotFound, like another
+// owner's link.
 func ParseID(s string) (int64, error) {
 	id, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || id <= 0 {
+	// Only the way an id is written names it: "007" and "+7" are no
+	// address of link 7.
+	if err != nil || id <= 0 || strconv.FormatInt(id, 10) != s {
 		return 0, ErrNotFound
 	}
 	return id, nil

@@ -39,3 +39,14 @@ func TestNotTextNamesTheField(t *testing.T) {
 		t.Errorf("not_text says %s: %q", e.MsgID, e.Msg)
 	}
 }
+
+// TestParseID: an id is named only as it is written, so one link has one
+// address.
+func TestParseID(t *testing.T) {
+	for s, want := range map[string]int64{"7": 7, "9223372036854775807": 1<<63 - 1,
+		"007": 0, "+7": 0, "-7": 0, "0": 0, "": 0, "7 ": 0, "x": 0, "9223372036854775808": 0} {
+		if got, err := ParseID(s); got != want || (want == 0) != (err != nil) {
+			t.Errorf("ParseID(%q) = %d, %v; want %d", s, got, err, want)
+		}
+	}
+}
