@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 
@@ -20,10 +19,7 @@ func TestSelfServiceInBrowser(t *testing.T) {
 	b := newTab(t, ctx, s)
 	b.setUp()
 	// Ada signs in on a phone too, and Bob has an account.
-	phone := s.client()
-	phone.request(http.MethodPost, "/login", strings.NewReader(url.Values{"username": {"ada"}, "password": {testPassword}}.Encode()),
-		http.Header{"Content-Type": {"application/x-www-form-urlencoded"},
-			"User-Agent": {"Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1"}})
+	phone := s.onPhone("ada")
 	if _, err := s.h.core.AddAccount(t.Context(), "bob", testPassword, false); err != nil {
 		t.Fatal(err)
 	}

@@ -147,10 +147,7 @@ func TestSettingsLayoutHolds(t *testing.T) {
 	b := newTab(t, ctx, s)
 	b.setUp()
 	// Ada is signed in on a phone too.
-	phone := s.client()
-	phone.request(http.MethodPost, "/login", strings.NewReader(url.Values{"username": {"ada"}, "password": {testPassword}}.Encode()),
-		http.Header{"Content-Type": {"application/x-www-form-urlencoded"},
-			"User-Agent": {"Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1"}})
+	s.onPhone("ada")
 
 	// An endpoint that is gone: the first delivery switches it off.
 	gone := newHookReceiver(t, http.StatusGone)
