@@ -183,10 +183,14 @@ func (s *testServer) client() *testClient {
 // onPhone is a new client signed in as name (with testPassword) from a
 // phone's browser: another session of the account, named as a phone.
 func (s *testServer) onPhone(name string) *testClient {
+	s.t.Helper()
 	c := s.client()
-	c.request(http.MethodPost, "/login", strings.NewReader(url.Values{"username": {name}, "password": {testPassword}}.Encode()),
+	res := c.request(http.MethodPost, "/login", strings.NewReader(url.Values{"username": {name}, "password": {testPassword}}.Encode()),
 		http.Header{"Content-Type": {"application/x-www-form-urlencoded"},
 			"User-Agent": {"Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1"}})
+	if res.StatusCode != http.StatusSeeOther {
+		s.t.Fatalf("%s's sign-in from a phone: %d", name, res.StatusCode)
+	}
 	return c
 }
 

@@ -172,14 +172,7 @@ func TestSettingsLayoutHolds(t *testing.T) {
 	}
 
 	for _, lang := range []string{"de", "ar"} {
-		b.open("/settings", "#language-menu")
-		b.do(chromedp.Evaluate[chromedp.Void](`(() => {
-			const menu = document.getElementById("language-menu");
-			window.__before = true; // gone once the chosen page has loaded
-			menu.value = "` + lang + `";
-			menu.form.querySelector("button[type=submit]").click();
-		})()`))
-		b.wait(`!window.__before && document.readyState === "complete" && document.documentElement.lang === "`+lang+`"`, 5*time.Second)
+		b.chooseLanguage("/settings", lang)
 		b.open("/settings", "[data-testid=webhook-disabled]")
 		if n := eval[int](b, `document.querySelectorAll("[data-testid=session-row]").length`); n != 2 {
 			t.Fatalf("sessions listed: %d", n)
