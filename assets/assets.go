@@ -4,6 +4,7 @@
 package assets
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -12,6 +13,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"time"
 )
 
 //go:embed static
@@ -74,8 +76,11 @@ func Path(name string) string {
 func Open(name string) (fs.File, error) { return static.Open(name) }
 
 // Handler serves the embedded files at their hashed URLs with long cache
-// lifetimes. Unhashed names answer 404 so that no stale copy is ever cached.
-func Handler() http.Handler {
+// lifetimes, and beside them the files that made returns: files oncelink
+// makes from its own data, such as each language's messages for the page
+// scripts, whose names (below Prefix) hold a hash of their content too.
+// Other names answer 404, so that no stale copy is ever cached.
+func Handler(made func(name string) ([]byte, bool)) http.Handler {
 	files := http.FileServerFS(static)
 	return http.StripPrefix(Prefix, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -85,10 +90,16 @@ func Handler() http.Handler {
 		}
 		name, ok := byHashed[r.URL.Path]
 		if !ok {
-			http.NotFound(w, r)
+			data, ok := made(r.URL.Path)
+			if !ok {
+				http.NotFound(w, r)
+				return
+			}
+			w.Header().Set("Cache-Control", cacheControl)
+			http.ServeContent(w, r, r.URL.Path, time.Time{}, bytes.NewReader(data))
 			return
 		}
-		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		w.Header().Set("Cache-Control", cacheControl)
 		if path.Ext(name) == ".webm" {
 			// Go's table says audio/webm; the sample video is a WebM video,
 			// and browsers play audio-only WebM as video/webm too.
@@ -102,3 +113,7 @@ func Handler() http.Handler {
 		files.ServeHTTP(w, r2)
 	}))
 }
+
+// cacheControl lets a browser keep a file with a hashed name for a year: a
+// change makes a new name.
+const cacheControl = "public, max-age=31536000, immutable"

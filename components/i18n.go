@@ -3,12 +3,12 @@ package components
 import (
 	"context"
 	"io"
-	"slices"
 	"strings"
 	"sync"
 
 	"github.com/a-h/templ"
 
+	"oncelink/assets"
 	"oncelink/i18n"
 )
 
@@ -24,25 +24,29 @@ func N(ctx context.Context, id string, n int, pairs ...any) string {
 // lang is the reader's language.
 func lang(ctx context.Context) i18n.Language { return i18n.From(ctx).Language }
 
-// scriptMessages is the data block of the page scripts' messages in the
-// reader's language (see i18n.Localizer.Script): those of app.js, and
-// those of the page's other scripts, loaded with it or later.
-func scriptMessages(ctx context.Context, scripts, loads []string) templ.Component {
-	var omit []string
-	for _, g := range scriptGroups {
-		if !slices.Contains(scripts, g.script) && !slices.Contains(loads, g.script) {
-			omit = append(omit, g.prefix)
-		}
-	}
-	return templ.Raw(`<script type="application/json" id="messages">` + i18n.From(ctx).Script(omit...) + `</script>`)
+// messagesDir is the folder, among the static files, of the page scripts'
+// messages: one file for each language (see i18n.Localizer.ScriptFile).
+const messagesDir = "messages/"
+
+// messagesPath is the address of the page scripts' messages in the
+// reader's language.
+func messagesPath(ctx context.Context) string {
+	name, _ := i18n.From(ctx).ScriptFile()
+	return assets.Prefix + messagesDir + name
 }
 
-// scriptGroups are the messages that only one script says, which a page
-// carries only when it loads that script.
-var scriptGroups = []struct{ script, prefix string }{
-	{"player.js", "js.player."},
-	{"e2e.js", "js.e2e."},
-	{"passkeys.js", "js.passkey."},
+// MadeFile is the static file that oncelink makes under name (below
+// assets.Prefix), for assets.Handler: a language's messages for the page
+// scripts, under the name its pages give them. Any other name, such as an
+// older release's, is not one.
+func MadeFile(name string) ([]byte, bool) {
+	file, ok := strings.CutPrefix(name, messagesDir)
+	code, _, _ := strings.Cut(file, ".")
+	if !ok || !i18n.Supported(code) {
+		return nil, false
+	}
+	want, js := i18n.For(code).ScriptFile()
+	return js, file == want
 }
 
 // languageOptions is languageOptionList, drawn once for each language and

@@ -243,7 +243,7 @@ type playerTab struct {
 func startPlayerBrowser(t *testing.T, width, height int) *playerTab {
 	t.Helper()
 	mux := http.NewServeMux()
-	mux.Handle(assets.Prefix, assets.Handler())
+	mux.Handle(assets.Prefix, assets.Handler(MadeFile))
 	mux.HandleFunc("GET /player", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Security-Policy", ContentSecurityPolicy)
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")

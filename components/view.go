@@ -14,9 +14,6 @@ type Page struct {
 	Viewer *Viewer
 	// Scripts names extra embedded scripts the page loads, such as "player.js".
 	Scripts []string
-	// Loads names the scripts that the page's scripts load later, when
-	// they need them: their messages come with the page.
-	Loads []string
 	// Path is the page's address, which the header marks as the current
 	// page when it links to it.
 	Path string

@@ -55,12 +55,12 @@ func (h *Handler) openE2E(w http.ResponseWriter, r *http.Request, turn core.Turn
 }
 
 // e2ePage readies page p of link l, if it is end to end, for e2e.js: its
-// script, with the messages of the player it loads for a decrypted clip,
-// and a policy that lets the player play it from a blob: address.
+// script, and a policy that lets the player, which it loads for a
+// decrypted clip, play it from a blob: address.
 func e2ePage(w http.ResponseWriter, p *components.Page, l core.Link) {
 	if !l.EndToEnd() {
 		return
 	}
 	w.Header().Set("Content-Security-Policy", components.E2ELinkPolicy)
-	p.Scripts, p.Loads = append(p.Scripts, "e2e.js"), append(p.Loads, "player.js")
+	p.Scripts = append(p.Scripts, "e2e.js")
 }

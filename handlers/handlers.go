@@ -17,6 +17,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"oncelink/assets"
+	"oncelink/components"
 	"oncelink/core"
 	"oncelink/metrics"
 	"oncelink/sso"
@@ -172,7 +173,7 @@ func (h *Handler) Routes(api http.Handler) http.Handler {
 	// Static files skip sessions and cross-origin checks: they change
 	// nothing and are the same for everyone.
 	root := http.NewServeMux()
-	root.Handle(assets.Prefix, metrics.Routed(h.ownHost(h.refuseBodiesOnReads(assets.Handler())).ServeHTTP))
+	root.Handle(assets.Prefix, metrics.Routed(h.ownHost(h.refuseBodiesOnReads(assets.Handler(components.MadeFile))).ServeHTTP))
 	if api != nil {
 		root.Handle("/api/", api) // it answers other hosts itself, in JSON
 	}

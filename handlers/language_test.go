@@ -4,10 +4,13 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"testing"
 
 	"golang.org/x/net/html"
+
+	"oncelink/assets"
 )
 
 // chooseLanguage posts the language form as a browser on this site does,
@@ -153,4 +156,65 @@ func TestLanguageOfVisitor(t *testing.T) {
 	if page := visitor.getIn("/login", "fr-CH, de;q=0.8"); !strings.Contains(page.body, `<html lang="fr"`) {
 		t.Error("after automatic, a visitor does not read the browser's language")
 	}
+}
+
+// Each page names the script of its language's messages, which is served
+// as a static file: cached for a year under a hash of its content, and not
+// found under any other name.
+func TestScriptMessagesFollowTheLanguage(t *testing.T) {
+	s := newTestServer(t)
+	s.admin()
+	visitor := s.client()
+	messages := assets.Prefix + "messages/"
+	seen := map[string]bool{}
+	for _, c := range []struct{ accept, lang, copied string }{
+		{"en", "en", `"copy.done":"Copied"`},
+		{"de", "de", `"copy.done":"Kopiert"`},
+		{"ar", "ar", `"copy.done":"`},
+	} {
+		page := visitor.getIn("/login", c.accept)
+		src := scriptSource(t, page.body, messages)
+		if !strings.HasPrefix(path.Base(src), c.lang+".") || seen[src] {
+			t.Errorf("%s: the page loads messages from %q", c.lang, src)
+		}
+		seen[src] = true
+		res := visitor.get(src)
+		if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/javascript") ||
+			!strings.Contains(res.Header.Get("Cache-Control"), "immutable") {
+			t.Fatalf("%s: %s: %d, %q, %q", c.lang, src, res.StatusCode, res.Header.Get("Content-Type"), res.Header.Get("Cache-Control"))
+		}
+		if !strings.HasPrefix(res.body, "(window.oncelink = window.oncelink || {}).messages = {") || !strings.Contains(res.body, c.copied) {
+			t.Errorf("%s: the messages read %.120q", c.lang, res.body)
+		}
+		if strings.Contains(page.body, `"copy.done"`) {
+			t.Errorf("%s: the page carries the messages too", c.lang)
+		}
+	}
+	for _, name := range []string{"en.000000000000.js", "xx.000000000000.js", "en.js", ""} {
+		if res := visitor.get(messages + name); res.StatusCode != http.StatusNotFound {
+			t.Errorf("%s: %d, want 404", name, res.StatusCode)
+		}
+	}
+}
+
+// scriptSource is the src of the page's script whose address starts with
+// prefix.
+func scriptSource(t *testing.T, page, prefix string) string {
+	t.Helper()
+	doc, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := range doc.Descendants() {
+		if n.Type != html.ElementNode || n.Data != "script" {
+			continue
+		}
+		for _, a := range n.Attr {
+			if a.Key == "src" && strings.HasPrefix(a.Val, prefix) {
+				return a.Val
+			}
+		}
+	}
+	t.Fatalf("no script from %s on the page", prefix)
+	return ""
 }

@@ -44,7 +44,7 @@ func TestCreateRejectsBadInput(t *testing.T) {
 		{"ttl unit missing", "ttl", "15", "duration"},
 		{"ttl below minimum", "ttl", "30s", "between"},
 		{"ttl above maximum", "ttl", "31d", "between"},
-		{"ttl overflowing", "ttl", "99999999999999999999h", "duration"},
+		{"ttl overflowing", "ttl", "99999999999999999999h", "between"},
 		{"uses zero", "max_uses", "0", "1 to 100"},
 		{"uses too many", "max_uses", "101", "1 to 100"},
 		{"uses not a number", "max_uses", "five", "1 to 100"},

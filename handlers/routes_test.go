@@ -237,8 +237,7 @@ var (
 )
 
 // checkSecurityHeaders checks the headers that SPEC's Security section asks
-// of every response, and that an HTML body has no inline script or style
-// (a JSON data block is not a script).
+// of every response, and that an HTML body has no inline script or style.
 func checkSecurityHeaders(t *testing.T, where string, res response) {
 	t.Helper()
 	csp := res.Header.Get("Content-Security-Policy")
@@ -284,21 +283,19 @@ func checkSecurityHeaders(t *testing.T, where string, res response) {
 	}
 	for _, m := range tagPattern.FindAllStringSubmatch(res.body, -1) {
 		tag, attrs := strings.ToLower(m[1]), attrPattern.FindAllStringSubmatch(m[2], -1)
-		hasSrc, data := false, false
+		hasSrc := false
 		for _, a := range attrs {
 			name, value := strings.ToLower(a[1]), strings.Trim(a[2], `"'`)
 			switch {
 			case name == "src":
 				hasSrc = true
-			case name == "type" && value == "application/json":
-				data = true // a data block, which no browser runs
 			case name == "style" || strings.HasPrefix(name, "on"):
 				t.Errorf("%s: inline %s attribute in <%s%s>", where, name, tag, m[2])
 			case strings.HasPrefix(strings.ToLower(strings.TrimSpace(value)), "javascript:"):
 				t.Errorf("%s: javascript: URL in <%s%s>", where, tag, m[2])
 			}
 		}
-		if (tag == "script" && !hasSrc && !data) || tag == "style" {
+		if (tag == "script" && !hasSrc) || tag == "style" {
 			t.Errorf("%s: inline <%s>", where, tag)
 		}
 	}

@@ -6,7 +6,9 @@ package i18n
 
 import (
 	"context"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -158,9 +160,11 @@ type Localizer struct {
 	messages map[string]*message // by id, once load has run (see catalog)
 
 	// js are the page scripts' messages as the catalog writes them, and
-	// scripts their JSON by what it omits (see Script).
-	js      map[string]map[string]string
-	scripts sync.Map
+	// script the file ScriptFile makes of them, once.
+	js         map[string]map[string]string
+	scriptOnce sync.Once
+	scriptName string
+	scriptJS   []byte
 }
 
 // catalog is l's messages, compiled when its language is first spoken:
@@ -367,36 +371,34 @@ func N(ctx context.Context, id string, n int, pairs ...any) string {
 	return From(ctx).N(id, n, pairs...)
 }
 
-// Script is the JSON of the language's messages for page scripts, those
-// whose ids start with "js.", by id without the prefix: a string, or for a
-// message with plural forms an object of them by CLDR category ("one",
-// "few", "other"), which a script picks with Intl.PluralRules. Their
-// placeholders are {name}, which scripts fill. A page carries the JSON in
-// a data block, so no script holds words of its own. The messages whose
-// ids start with one of omit ("js.player.") are left out, for a page
-// without the script that says them; each choice is made once.
-func (l *Localizer) Script(omit ...string) string {
-	key := strings.Join(omit, " ")
-	if s, ok := l.scripts.Load(key); ok {
-		return s.(string)
-	}
-	l.catalog()
-	m := map[string]any{}
-	for id, forms := range l.js {
-		if slices.ContainsFunc(omit, func(p string) bool { return strings.HasPrefix(id, p) }) {
-			continue
+// ScriptFile is a script that gives the page scripts the language's
+// messages, those whose ids start with "js.", as window.oncelink.messages:
+// by id without the prefix, a string, or for a message with plural forms
+// an object of them by CLDR category ("one", "few", "other"), which a
+// script picks with Intl.PluralRules. Their placeholders are {name}, which
+// scripts fill. name is the file's name, with a hash of its content:
+// "de.3f2a9c0b1d4e.js". Every page loads it as a static file, so that a
+// browser fetches each language's messages once a release, and no script
+// holds words of its own.
+func (l *Localizer) ScriptFile() (name string, js []byte) {
+	l.scriptOnce.Do(func() {
+		l.catalog()
+		m := make(map[string]any, len(l.js))
+		for id, forms := range l.js {
+			rest := strings.TrimPrefix(id, "js.")
+			if len(forms) == 1 {
+				m[rest] = forms["other"]
+			} else {
+				m[rest] = forms
+			}
 		}
-		rest := strings.TrimPrefix(id, "js.")
-		if len(forms) == 1 {
-			m[rest] = forms["other"]
-		} else {
-			m[rest] = forms
+		b, err := json.Marshal(m)
+		if err != nil {
+			panic(err)
 		}
-	}
-	b, err := json.Marshal(m) // escapes <, > and &, so the block cannot end early
-	if err != nil {
-		panic(err)
-	}
-	s, _ := l.scripts.LoadOrStore(key, string(b))
-	return s.(string)
+		l.scriptJS = fmt.Appendf(nil, "(window.oncelink = window.oncelink || {}).messages = %s;\n", b)
+		sum := sha256.Sum256(l.scriptJS)
+		l.scriptName = l.Code + "." + hex.EncodeToString(sum[:6]) + ".js"
+	})
+	return l.scriptName, l.scriptJS
 }

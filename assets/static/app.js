@@ -10,16 +10,13 @@
   document.documentElement.classList.add("js");
 
   // msg is the page's message id (its catalog id, "js.copy.done") in the
-  // reader's language, from the page's data block of messages: for a
-  // message with plural forms the form for n, by Intl.PluralRules; with
-  // its {name} placeholders filled from vars. The other scripts reach it
-  // as window.oncelink.msg.
-  var messages = null;
+  // reader's language, from the messages the page loads before this script
+  // (window.oncelink.messages): for a message with plural forms the form
+  // for n, by Intl.PluralRules; with its {name} placeholders filled from
+  // vars. The other scripts reach it as window.oncelink.msg.
+  window.oncelink = window.oncelink || {};
+  var messages = window.oncelink.messages || {};
   function msg(id, vars, n) {
-    if (messages === null) {
-      var block = document.getElementById("messages");
-      try { messages = block ? JSON.parse(block.textContent) : {}; } catch (e) { messages = {}; }
-    }
     var text = messages[id.replace(/^js\./, "")];
     if (text && typeof text === "object") {
       var form = "other";
@@ -32,7 +29,6 @@
       return name === "count" && n !== undefined ? String(n) : all;
     });
   }
-  window.oncelink = window.oncelink || {};
   window.oncelink.msg = msg;
 
   // lang is the page's language, for Intl's dates, which are written in
