@@ -588,6 +588,18 @@ func TestFileRoundTrip(t *testing.T) {
 	}
 }
 
+// A TTL with a decimal fraction is read as the web form and the CLI read
+// it: 1.5h is an hour and a half.
+func TestTTLWithAFraction(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t))
+	ada := s.account("ada")
+	for ttl, want := range map[string]time.Duration{"1.5h": 90 * time.Minute, "0.25d": 6 * time.Hour, "1h0.5m": time.Hour + 30*time.Second} {
+		if l := ada.create(map[string]any{"ttl": ttl}); l.ExpiresAt.Sub(l.CreatedAt) != want {
+			t.Errorf("a link of %s lives %v, want %v", ttl, l.ExpiresAt.Sub(l.CreatedAt), want)
+		}
+	}
+}
+
 // A password link opened without its password takes no use, and, since
 // nothing was guessed, spends none of the tries a password has and adds
 // nothing to the audit trail.
@@ -661,6 +673,9 @@ func TestBadCreatesChangeNothing(t *testing.T) {
 			"--X\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nhello\r\n--X--\r\n", "multipart/form-data; boundary=X", 400, "not_for_kind", "message"},
 		{"ttl out of range", `{"kind":"message","message":"x","ttl":"90d"}`, "", 400, "ttl_out_of_range", "ttl"},
 		{"ttl too short", `{"kind":"message","message":"x","ttl":"10s"}`, "", 400, "ttl_out_of_range", "ttl"},
+		{"ttl with a fraction, out of range", `{"kind":"message","message":"x","ttl":"30.5d"}`, "", 400, "ttl_out_of_range", "ttl"},
+		{"ttl with a fraction, too short", `{"kind":"message","message":"x","ttl":"0.1m"}`, "", 400, "ttl_out_of_range", "ttl"},
+		{"ttl with a point and no fraction", `{"kind":"message","message":"x","ttl":"1.h"}`, "", 400, "ttl_invalid", "ttl"},
 		{"uses out of range", `{"kind":"message","message":"x","max_uses":101}`, "", 400, "max_uses_out_of_range", "max_uses"},
 		{"no uses", `{"kind":"message","message":"x","max_uses":0}`, "", 400, "max_uses_out_of_range", "max_uses"},
 		{"empty ttl", `{"kind":"message","message":"x","ttl":""}`, "", 400, "ttl_invalid", "ttl"},

@@ -7,9 +7,12 @@ import (
 	"time"
 )
 
-// ParseDuration reads a duration such as "90s", "15m", "2h", "7d", "2w" or
-// "1d12h": whole numbers, each with a unit of s, m, h, d (24 hours) or w
-// (7 days). Link TTLs and the server's duration flags are written this way.
+// ParseDuration reads a duration such as "90s", "15m", "2h", "7d", "2w",
+// "1d12h" or "1.5h": numbers, each with a unit of s, m, h, d (24 hours) or
+// w (7 days). A number may have a decimal fraction, as in Go's durations,
+// so that "1.5h" is "1h30m"; the sum is taken to the nearest second, the
+// finest FormatDuration writes. Link TTLs and the server's duration flags
+// are written this way.
 func ParseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(strings.ToLower(s))
 	if s == "" || len(s) > 32 {
@@ -17,28 +20,51 @@ func ParseDuration(s string) (time.Duration, error) {
 	}
 	var total time.Duration
 	for s != "" {
-		i := 0
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
+		i := leadingDigits(s)
+		whole, fraction := s[:i], ""
+		s = s[i:]
+		if rest, ok := strings.CutPrefix(s, "."); ok {
+			j := leadingDigits(rest)
+			if j == 0 {
+				return 0, errors.New("a decimal point needs digits after it")
+			}
+			// Digits past the ninth are dropped: every unit is whole
+			// seconds, so the ninth already reaches a nanosecond.
+			fraction, s = rest[:min(j, 9)], rest[j:]
 		}
-		if i == 0 || i == len(s) {
+		if whole == "" || s == "" {
 			return 0, errors.New("a number needs a unit after it")
 		}
-		n, err := strconv.ParseInt(s[:i], 10, 64)
-		if err != nil {
-			return 0, errDurationTooLong // only digits: too many of them
-		}
-		unit, ok := ttlUnits[s[i]]
+		unit, ok := ttlUnits[s[0]]
 		if !ok {
 			return 0, errors.New("unknown unit")
 		}
-		if n > int64(maxTTLParse/unit) || total > maxTTLParse-time.Duration(n)*unit {
+		// The number counts parts of its unit, one for each digit after
+		// the point: 1.5h is 15 tenths of an hour.
+		part := unit
+		for range fraction {
+			part /= 10
+		}
+		n, err := strconv.ParseInt(whole+fraction, 10, 64)
+		if err != nil {
+			return 0, errDurationTooLong // only digits: too many of them
+		}
+		if n > int64(maxTTLParse/part) || total > maxTTLParse-time.Duration(n)*part {
 			return 0, errDurationTooLong
 		}
-		total += time.Duration(n) * unit
-		s = s[i+1:]
+		total += time.Duration(n) * part
+		s = s[1:]
 	}
-	return total, nil
+	return total.Round(time.Second), nil
+}
+
+// leadingDigits counts the ASCII digits that s starts with.
+func leadingDigits(s string) int {
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	return i
 }
 
 // errDurationTooLong is a well-formed duration past maxTTLParse.

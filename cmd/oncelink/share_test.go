@@ -251,13 +251,19 @@ func TestClientCommands(t *testing.T) {
 		t.Fatalf("the file sent to a request came back with %d bytes (%v), want %d", len(got), err, len(sentFile))
 	}
 	// A value the server refuses is a usage error, as one refused here.
-	for _, args := range [][]string{{"share", "x", "--ttl", "90d"}, {"links", "--status", "lost"}} {
+	for _, args := range [][]string{{"share", "x", "--ttl", "90d"}, {"share", "x", "--ttl", "30.5d"}, {"links", "--status", "lost"}} {
 		if r := sh.must(exitUsage, "", args...); !strings.HasPrefix(r.stderr, "oncelink: "+args[len(args)-2]+": ") || !strings.Contains(r.stderr, "usage: oncelink "+args[0]) {
 			t.Fatalf("%v: %q", args, r.stderr)
 		}
 	}
 	if r := sh.must(exitUsage, "", "request", "--accepts", "video"); !strings.HasPrefix(r.stderr, "oncelink: --accepts: ") {
 		t.Fatalf("request --accepts video: %q", r.stderr)
+	}
+	// A lifetime with a decimal fraction is read as the server reads it.
+	var half client.Link
+	if err := json.Unmarshal([]byte(sh.must(exitDone, "", "share", "x", "--ttl", "1.5h", "--json").stdout), &half); err != nil ||
+		half.ExpiresAt.Sub(half.CreatedAt) != 90*time.Minute {
+		t.Fatalf("share --ttl 1.5h: %+v %v", half, err)
 	}
 
 	// A password link: refused unused without its password.
@@ -422,7 +428,7 @@ func TestClientCommands(t *testing.T) {
 			Label, Status string
 		}
 	}
-	if err := json.Unmarshal([]byte(sh.must(exitDone, "", "links", "--json").stdout), &list); err != nil || len(list.Links) != 12 {
+	if err := json.Unmarshal([]byte(sh.must(exitDone, "", "links", "--json").stdout), &list); err != nil || len(list.Links) != 13 {
 		t.Fatalf("links --json: %+v %v", list, err)
 	}
 	if l := list.Links[0]; l.ID != made.ID || l.Label != "interrupted" || l.Status != "active" {
