@@ -65,7 +65,7 @@ func signedIn(p *proc) (*client.Client, error) {
 		if err != nil {
 			// The variable's name says where the address came from; a
 			// password in it is not repeated.
-			return nil, errors.New(p.T("cli.login.env_url", "Problem", err.Error()))
+			return nil, usageError(p.T("cli.login.env_url", "Problem", err.Error()))
 		}
 		if base != s.URL {
 			// The saved key is for the saved server, and goes to no other.
@@ -129,7 +129,10 @@ func saveSignIn(path string, s signIn) error {
 }
 
 // serverURL checks a server's address as login takes it, and drops a
-// trailing slash.
+// trailing slash. The address is the root of the server's: oncelink
+// serves its pages and its API at the root alone, so that a path (one
+// copied with a page's address, or meant as a prefix) would only be
+// answered "not found" by every command.
 func serverURL(l *i18n.Localizer, s string) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(s))
 	switch {
@@ -137,6 +140,9 @@ func serverURL(l *i18n.Localizer, s string) (string, error) {
 		return "", usageError(l.T("cli.login.url_user", "URL", fmt.Sprintf("%q", u.Redacted())))
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "":
 		return "", usageError(l.T("cli.login.bad_url", "URL", fmt.Sprintf("%q", s)))
+	case strings.Trim(u.Path, "/") != "":
+		root := url.URL{Scheme: u.Scheme, Host: u.Host}
+		return "", usageError(l.T("cli.login.url_path", "URL", fmt.Sprintf("%q", s), "Root", root.String()))
 	}
 	return strings.TrimRight(u.String(), "/"), nil
 }
