@@ -3,6 +3,7 @@ package core
 import (
 	"crypto/subtle"
 	"encoding/base64"
+	"sort"
 
 	"oncelink/e2e"
 )
@@ -42,8 +43,23 @@ func (d *Draft) SetE2E(value string) {
 // largestUpload is the largest file a form may carry, of either mode.
 func (s *Service) largestUpload() int64 { return max(s.cfg.MaxUpload, s.cfg.MaxE2EUpload) }
 
+// e2eTooLarge refuses an end-to-end file past MaxE2EUpload. The limit is
+// the ciphertext's, which the sender never sees: the refusal names the
+// largest file that fits too.
 func (s *Service) e2eTooLarge() *Error {
-	return Variant(TooLarge, "file_too_large", "e2e", "file", "too_large", "Size", Size(s.cfg.MaxE2EUpload))
+	return Variant(TooLarge, "file_too_large", "e2e", "file", "too_large", "Size", Size(s.cfg.MaxE2EUpload),
+		"Largest", Size(LargestE2EFile(s.cfg.MaxE2EUpload)))
+}
+
+// LargestE2EFile is the largest file whose end-to-end ciphertext fits in
+// limit bytes, whatever its name and type: sealing adds the header, of at
+// most e2e.MaxHeader bytes, and a tag to every chunk, as e2e.SealedSize
+// counts them. It is zero when not even an empty file fits.
+func LargestE2EFile(limit int64) int64 {
+	// SealedSize grows with the size: the first size that does not fit,
+	// less one.
+	tooLarge := sort.Search(int(limit)+1, func(n int) bool { return e2e.SealedSize(int64(n), e2e.MaxHeader) > limit })
+	return max(int64(tooLarge)-1, 0)
 }
 
 // ErrWrongKey refuses an open of an end-to-end link whose claim is not the

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -181,6 +183,42 @@ func TestE2ELimits(t *testing.T) {
 	// The check without ciphertext.
 	if _, err := s.Create(ctx, owner.ID, s.NewDraft(), LinkInput{Kind: KindMessage, Message: "plain", TTL: "1h", E2ECheck: check}); err == nil {
 		t.Error("an e2e link without ciphertext was made")
+	}
+}
+
+// TestLargestE2EFile: the largest file that fits, sealed under the
+// largest header, is as long as the limit allows, and a byte more is
+// refused, with the refusal naming it.
+func TestLargestE2EFile(t *testing.T) {
+	for _, limit := range []int64{1 << 10, 4131, 5 << 10, 64<<10 + 4131, 1 << 20, 2 << 20, 25 << 20, 1 << 30} {
+		largest := LargestE2EFile(limit)
+		if largest < 0 || largest > limit || (largest > 0 && e2e.SealedSize(largest, e2e.MaxHeader) > limit) ||
+			e2e.SealedSize(largest+1, e2e.MaxHeader) <= limit {
+			t.Errorf("LargestE2EFile(%d) = %d, sealed %d", limit, largest, e2e.SealedSize(largest, e2e.MaxHeader))
+		}
+	}
+	if got := LargestE2EFile(1 << 10); got != 0 {
+		t.Errorf("under a limit smaller than the largest header, %d bytes fit", got)
+	}
+
+	s, _ := newE2EService(t)
+	limit := s.cfg.MaxE2EUpload
+	largest := LargestE2EFile(limit)
+	// A header of e2e.MaxHeader bytes, its name as long as that leaves.
+	h := e2e.Header{Kind: "file", Type: "application/octet-stream"}
+	short, _ := json.Marshal(h)
+	h.Name = strings.Repeat("n", e2e.MaxHeader-len(short)-len(`,"name":""`))
+	key := e2e.Key(e2e.NewSecret(), "")
+	if ct := e2e.Seal(key, h, make([]byte, largest)); int64(len(ct)) != limit {
+		t.Fatalf("the largest file, sealed, is %d bytes, not the limit's %d", len(ct), limit)
+	} else if _, err := e2eDraft(t, s, ct); err != nil {
+		t.Fatalf("the largest file: %v", err)
+	}
+	_, err := e2eDraft(t, s, e2e.Seal(key, h, make([]byte, largest+1)))
+	e, ok := AsError(err)
+	if !ok || e.Code != "file_too_large" || e.Field != "file" ||
+		!strings.Contains(e.Msg, "one of up to "+strconv.FormatInt(largest, 10)+" bytes fits") {
+		t.Fatalf("a byte more: %v", err)
 	}
 }
 

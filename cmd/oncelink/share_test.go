@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"oncelink/client"
+	"oncelink/core"
 )
 
 // shell is a user's shell for the client commands: a home directory of
@@ -835,4 +836,29 @@ func TestOpenWithARefusedKey(t *testing.T) {
 	if r.code == exitDone || strings.Contains(r.stderr, "hunter2") || !strings.Contains(r.stderr, "ONCELINK_URL: ") || !strings.Contains(r.stderr, "name or password") {
 		t.Fatalf("a server address with a password: status %d, stderr %q", r.code, r.stderr)
 	}
+}
+
+// TestShareE2EFileLimit: an end-to-end file whose ciphertext is past the
+// server's --max-e2e-upload is a usage error that names the largest file
+// that fits, and a file of that size is shared.
+func TestShareE2EFileLimit(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	s := startServer(t, db, "--max-e2e-upload", "1MiB")
+	signUp(t, s)
+	sh := ownerShell(t, s, db)
+	largest := core.LargestE2EFile(1 << 20)
+	file := func(size int64) string {
+		t.Helper()
+		path := filepath.Join(t.TempDir(), "backup.tar")
+		if err := os.WriteFile(path, make([]byte, size), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	r := sh.must(exitUsage, "", "share", "--e2e", "--file", file(1<<20))
+	if !strings.HasPrefix(r.stderr, "oncelink: --file: ") || !strings.Contains(r.stderr, "larger than 1 MiB") ||
+		!strings.Contains(r.stderr, "one of up to "+strconv.FormatInt(largest, 10)+" bytes fits") || r.stdout != "" {
+		t.Fatalf("share --e2e of a file of the limit's size: stderr %q", r.stderr)
+	}
+	sh.must(exitDone, "", "share", "--e2e", "--file", file(largest))
 }
