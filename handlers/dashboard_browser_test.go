@@ -172,10 +172,9 @@ func (b *tab) create(message, ttl, label string) (link, row string) {
 	// The panel of an earlier create may still show: wait for a new URL.
 	const shown = `(document.querySelector("[data-testid=link-url]") || {value: ""}).value`
 	previous := eval[string](b, shown)
+	b.retype("ttl", ttl)
 	b.do(
 		chromedp.SendKeys(chromedp.ID("message"), message),
-		chromedp.Clear(chromedp.ID("ttl")),
-		chromedp.SendKeys(chromedp.ID("ttl"), ttl),
 		chromedp.SendKeys(chromedp.ID("label"), label),
 		chromedp.Click(chromedp.CSS("[data-testid=create]")),
 	)
@@ -187,6 +186,14 @@ func (b *tab) create(message, ttl, label string) (link, row string) {
 		b.t.Fatalf("new row is %q, want %q", got, label)
 	}
 	return link, row
+}
+
+// retype replaces what the field id holds with value, typed as a person
+// types it. (chromedp.Clear empties the value attribute, which no longer
+// holds what an input shows once something was typed into it.)
+func (b *tab) retype(id, value string) {
+	b.t.Helper()
+	b.do(chromedp.Evaluate[chromedp.Void](`document.getElementById(`+strconv.Quote(id)+`).value = ""`), chromedp.SendKeys(chromedp.ID(id), value))
 }
 
 // copies presses the Copy button named by its data-copy target, and checks
@@ -232,10 +239,9 @@ func TestDashboardInBrowser(t *testing.T) {
 	b.clean("empty dashboard")
 
 	// A mistake shows in the form, with what was typed, and adds nothing.
+	b.retype("ttl", "1y")
 	b.do(
 		chromedp.SendKeys(chromedp.ID("message"), "kept"),
-		chromedp.Clear(chromedp.ID("ttl")),
-		chromedp.SendKeys(chromedp.ID("ttl"), "1y"),
 		chromedp.Click(chromedp.CSS("[data-testid=create]")),
 		chromedp.WaitVisible(chromedp.CSS("[data-testid=form-error]")),
 	)
@@ -256,7 +262,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	if said := eval[string](b, `(i => [i.value, i.getAttribute("aria-invalid"), i.getAttribute("aria-describedby"), !!document.getElementById("error-ttl")].join(" "))(document.getElementById("ttl"))`); strings.Contains(said, "true") || strings.Contains(said, "error-ttl") {
 		t.Errorf("after choosing 1h, the lifetime field still says its mistake: %q", said)
 	}
-	b.do(chromedp.Clear(chromedp.ID("message")), chromedp.Evaluate[chromedp.Void](`document.getElementById("ttl").value = ""`))
+	b.do(chromedp.Evaluate[chromedp.Void](`document.getElementById("message").value = ""`))
 
 	// Create: the URL, the QR code, focus on the result, and the row.
 	link, row := b.create("the vault code is 4711", "10m", "Vault code")

@@ -134,10 +134,18 @@ func TestCreateFormHelpsInBrowser(t *testing.T) {
 	if got := eval[string](b, `document.querySelector("[data-testid=expiry-preview]").textContent`); !strings.HasPrefix(got, "Expires ") {
 		t.Errorf("the preview says %q", got)
 	}
-	b.do(chromedp.Clear(chromedp.ID("ttl")), chromedp.SendKeys(chromedp.ID("ttl"), "2h"))
+	b.retype("ttl", "2h")
 	if n := eval[int](b, `document.querySelectorAll("[data-ttl][aria-pressed=true]").length`); n != 0 {
 		t.Errorf("%d lifetime buttons pressed for 2h", n)
 	}
+	// The preview reads a lifetime as the server does, fractions too.
+	for _, c := range []struct{ ttl, says string }{{"1.5h", "Expires "}, {"30.5d", "Out of range"}, {"1.h", "Not a duration"}} {
+		b.retype("ttl", c.ttl)
+		if got := eval[string](b, `document.querySelector("[data-testid=expiry-preview]").textContent`); !strings.HasPrefix(got, c.says) {
+			t.Errorf("for %s the preview says %q, want %q…", c.ttl, got, c.says)
+		}
+	}
+	b.retype("ttl", "2h")
 
 	b.do(chromedp.Click(chromedp.CSS(`[data-generate=password]`)))
 	password := eval[string](b, `document.getElementById("password").value`)
