@@ -260,6 +260,10 @@ func (c *config) complete(l *i18n.Localizer, args []string) error {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		return errors.New(l.T("cli.serve.base_url", "URL", fmt.Sprintf("%q", c.BaseURL)))
 	}
+	if strings.Trim(u.EscapedPath(), "/") != "" {
+		// Its pages, redirects and files are all at the root.
+		return errors.New(l.T("cli.serve.base_url_path", "URL", fmt.Sprintf("%q", c.BaseURL), "Root", u.Scheme+"://"+u.Host))
+	}
 	switch {
 	case c.MinTTL <= 0 || c.MaxTTL < c.MinTTL:
 		return errors.New(l.T("cli.serve.ttl_range"))

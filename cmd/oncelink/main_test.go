@@ -132,6 +132,16 @@ func TestConfigFromFlagsAndEnvironment(t *testing.T) {
 			t.Errorf("%v: no error", args)
 		}
 	}
+	// oncelink answers only at the root of its address.
+	if _, err := parseConfig([]string{"--base-url", "https://example.com/oncelink/"}, func(string) string { return "" }); err == nil ||
+		!strings.HasSuffix(err.Error(), "https://example.com") {
+		t.Errorf("a base URL with a path: %v", err)
+	}
+	for _, ok := range []string{"https://example.com", "https://example.com/"} {
+		if _, err := parseConfig([]string{"--base-url", ok}, func(string) string { return "" }); err != nil {
+			t.Errorf("--base-url %s: %v", ok, err)
+		}
+	}
 	if _, err := parseConfig(nil, func(k string) string { return map[string]string{"ONCELINK_GRANT_TTL": "x"}[k] }); err == nil ||
 		!strings.Contains(err.Error(), "ONCELINK_GRANT_TTL") {
 		t.Errorf("a bad environment value: %v", err)
