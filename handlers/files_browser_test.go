@@ -400,7 +400,7 @@ func TestBrowserEncryptedFileLimit(t *testing.T) {
 	// The form after it is a new one, sealed by the server until asked.
 	chooseFile(t, ctx, 4<<20)
 	toggle()
-	if msg := validity(); !strings.Contains(msg, "the most is 3 MiB") {
+	if msg := validity(); !strings.Contains(msg, "3 MiB") {
 		t.Fatalf("a 4 MiB file, encrypted in the browser: %q", msg)
 	}
 	problems.Check(ctx)
