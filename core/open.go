@@ -472,30 +472,41 @@ func (f *sealedFile) Seek(offset int64, whence int) (int64, error) {
 }
 
 // A grant lets the browser that consumed a link see its content again
-// until the grant ends, GrantTTL after the last use. It holds the link's id
-// and the grant's end, tagged with the server key: another browser does not
-// have it and cannot make one.
+// until the grant ends, GrantTTL after the last use. It is a stamp of the
+// link's id: another browser does not have it and cannot make one.
 func (s *Service) grant(l Link, ends time.Time) string {
-	var v [16 + sha256.Size]byte
-	binary.BigEndian.PutUint64(v[:8], uint64(l.ID))
-	binary.BigEndian.PutUint64(v[8:16], uint64(ends.UnixMilli()))
-	s.tags.Tag(v[16:], grantDomain, v[:16])
-	return base64.RawURLEncoding.EncodeToString(v[:])
+	return s.stamp(grantDomain, l.ID, ends)
 }
 
 // granted reports whether one of grants is an unexpired grant for l.
 func (s *Service) granted(grants []string, l Link) bool {
-	for _, g := range grants {
-		v, err := base64.RawURLEncoding.DecodeString(g)
+	return l.RevokedAt.IsZero() && s.stamped(grantDomain, grants, l.ID)
+}
+
+// stamp is what a grant or a receipt holds: an id and the stamp's end,
+// tagged with the server key under domain.
+func (s *Service) stamp(domain []byte, id int64, ends time.Time) string {
+	var v [16 + sha256.Size]byte
+	binary.BigEndian.PutUint64(v[:8], uint64(id))
+	binary.BigEndian.PutUint64(v[8:16], uint64(ends.UnixMilli()))
+	s.tags.Tag(v[16:], domain, v[:16])
+	return base64.RawURLEncoding.EncodeToString(v[:])
+}
+
+// stamped reports whether one of stamps is an unexpired stamp of id under
+// domain.
+func (s *Service) stamped(domain []byte, stamps []string, id int64) bool {
+	for _, st := range stamps {
+		v, err := base64.RawURLEncoding.DecodeString(st)
 		if err != nil || len(v) != 16+sha256.Size {
 			continue
 		}
 		var tag [sha256.Size]byte
-		if s.tags.Tag(tag[:], grantDomain, v[:16]); !hmac.Equal(v[16:], tag[:]) {
+		if s.tags.Tag(tag[:], domain, v[:16]); !hmac.Equal(v[16:], tag[:]) {
 			continue
 		}
-		id, ends := int64(binary.BigEndian.Uint64(v[:8])), int64(binary.BigEndian.Uint64(v[8:16]))
-		if id == l.ID && s.Now().Before(time.UnixMilli(ends)) && l.RevokedAt.IsZero() {
+		got, ends := int64(binary.BigEndian.Uint64(v[:8])), int64(binary.BigEndian.Uint64(v[8:16]))
+		if got == id && s.Now().Before(time.UnixMilli(ends)) {
 			return true
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"oncelink/live"
 	"oncelink/store"
@@ -167,15 +168,25 @@ type RequestSight struct {
 	SentKind string
 }
 
-// LookRequest is a visit to the request with token tokText. It never
+// RequestVisitor is who comes to a request's address.
+type RequestVisitor struct {
+	// Viewer is the signed-in account, or nil.
+	Viewer *Account
+	// Receipts are the receipts the visitor's browser holds (see
+	// Fulfilled.Receipt), if any.
+	Receipts []string
+}
+
+// LookRequest is v's visit to the request with token tokText. It never
 // fills the request. A request that is no longer open is a Gone *Error,
-// except to its owner.
-func (s *Service) LookRequest(ctx context.Context, tokText string, viewer *Account) (RequestSight, error) {
+// except to its owner; a filled one is ErrRequestSent to the browser that
+// filled it, and ErrRequestAnswered to anyone else.
+func (s *Service) LookRequest(ctx context.Context, tokText string, v RequestVisitor) (RequestSight, error) {
 	_, r, err := s.requestByToken(ctx, tokText)
 	if err != nil {
 		return RequestSight{}, err
 	}
-	if viewer != nil && viewer.ID == r.OwnerID {
+	if viewer := v.Viewer; viewer != nil && viewer.ID == r.OwnerID {
 		sight := RequestSight{Request: r, Owner: true}
 		if r.Status(s.Now()) != RequestFulfilled {
 			return sight, nil
@@ -194,7 +205,7 @@ func (s *Service) LookRequest(ctx context.Context, tokText string, viewer *Accou
 		return sight, nil
 	}
 	if st := r.Status(s.Now()); st != RequestOpen {
-		return RequestSight{}, requestGone(st)
+		return RequestSight{}, s.requestGoneTo(r, st, v.Receipts)
 	}
 	return RequestSight{Request: r}, nil
 }
@@ -213,6 +224,12 @@ func (s *Service) requestByToken(ctx context.Context, tokText string) (token.Tok
 type Fulfilled struct {
 	Request Request
 	Link    Link
+	// Receipt, kept by the sender's browser until ReceiptEnds, tells it
+	// from anyone else who comes to the request later (see
+	// RequestVisitor.Receipts): it is told that it sent something, not
+	// that someone did.
+	Receipt     string
+	ReceiptEnds time.Time
 }
 
 // Events are what the owner's streams are told: the new link, and the
@@ -230,9 +247,10 @@ func (f Fulfilled) Events() []live.Event {
 // sealed under d's token, which is kept only sealed under the request's
 // token (see the package's note on requests). Under any concurrency exactly
 // one Fulfil of a request succeeds; the others, and any after, are a Gone
-// *Error and keep nothing. The caller publishes f.Events() once it has
-// answered.
-func (s *Service) Fulfil(ctx context.Context, t Turn, tokText string, d *Draft, message string) (Fulfilled, error) {
+// *Error and keep nothing, which receipts, those the sender's browser
+// holds, pick as LookRequest does. The caller publishes f.Events() once it
+// has answered.
+func (s *Service) Fulfil(ctx context.Context, t Turn, tokText string, d *Draft, message string, receipts []string) (Fulfilled, error) {
 	if err := t.check(OpenAction); err != nil {
 		return Fulfilled{}, err
 	}
@@ -242,7 +260,7 @@ func (s *Service) Fulfil(ctx context.Context, t Turn, tokText string, d *Draft, 
 	}
 	now := s.Now()
 	if st := r.Status(now); st != RequestOpen {
-		return Fulfilled{}, requestGone(st)
+		return Fulfilled{}, s.requestGoneTo(r, st, receipts)
 	}
 	hasText := strings.TrimSpace(message) != ""
 	n := store.NewLink{OwnerID: r.OwnerID, TokenHash: d.tok.Hash(), Label: r.Label, MaxUses: 1, CreatedAt: now,
@@ -293,7 +311,8 @@ func (s *Service) Fulfil(ctx context.Context, t Turn, tokText string, d *Draft, 
 	if err != nil {
 		return Fulfilled{}, err
 	}
-	return Fulfilled{Request: r, Link: l}, nil
+	// The sender is known again for as long as the owner has to open it.
+	return Fulfilled{Request: r, Link: l, Receipt: s.receipt(r, l.ExpiresAt), ReceiptEnds: l.ExpiresAt}, nil
 }
 
 // OpenRequest delivers what was sent to the request with token tokText, to
@@ -337,10 +356,15 @@ var (
 	ErrTokenMissing = invalid("token_missing", "token")
 )
 
-// ErrRequestSent refuses a request that was filled already.
-var ErrRequestSent = Variant(Gone, "request_gone", "sent", "", "request_sent")
+// Refusals of a request that was filled already: ErrRequestSent to the
+// browser that filled it, ErrRequestAnswered to anyone else.
+var (
+	ErrRequestSent     = Variant(Gone, "request_gone", "sent", "", "request_sent")
+	ErrRequestAnswered = Variant(Gone, "request_gone", "answered", "", "request_answered")
+)
 
-// requestGone explains why a request can no longer be filled.
+// requestGone explains why a request can no longer be filled, to anyone
+// but the browser that filled it.
 func requestGone(st RequestStatus) *Error {
 	switch st {
 	case RequestExpired:
@@ -348,5 +372,30 @@ func requestGone(st RequestStatus) *Error {
 	case RequestRevoked:
 		return Variant(Gone, "request_gone", "revoked", "", "request_withdrawn")
 	}
-	return ErrRequestSent
+	return ErrRequestAnswered
 }
+
+// requestGoneTo is requestGone(st) of r, said to a visitor who holds
+// receipts: to the browser that filled r, that it did.
+func (s *Service) requestGoneTo(r Request, st RequestStatus, receipts []string) *Error {
+	if st == RequestFulfilled && s.sentBy(receipts, r) {
+		return ErrRequestSent
+	}
+	return requestGone(st)
+}
+
+// A receipt tells the browser that filled a request from anyone else who
+// comes to it: it is a stamp of the request's id, which another browser
+// does not have and cannot make.
+func (s *Service) receipt(r Request, ends time.Time) string {
+	return s.stamp(receiptDomain, r.ID, ends)
+}
+
+// sentBy reports whether one of receipts is an unexpired receipt for r.
+func (s *Service) sentBy(receipts []string, r Request) bool {
+	return s.stamped(receiptDomain, receipts, r.ID)
+}
+
+// receiptDomain is what a receipt's tag is of, before the receipt's own
+// bytes.
+var receiptDomain = []byte("oncelink receipt v1\x00")

@@ -3,6 +3,7 @@ package core
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"io"
 	"log/slog"
@@ -54,7 +55,7 @@ func TestFulfilOnceUnderConcurrency(t *testing.T) {
 		t.Fatal(err)
 	}
 	tok := requestToken(t, c.URL)
-	if _, err := s.LookRequest(ctx, tok, nil); err != nil {
+	if _, err := s.LookRequest(ctx, tok, RequestVisitor{}); err != nil {
 		t.Fatalf("look: %v", err)
 	}
 	const senders = 50
@@ -71,7 +72,7 @@ func TestFulfilOnceUnderConcurrency(t *testing.T) {
 				t.Error(err)
 				return
 			}
-			_, err = s.Fulfil(ctx, turn, tok, d, secret+strings.Repeat(" ", i%2))
+			_, err = s.Fulfil(ctx, turn, tok, d, secret+strings.Repeat(" ", i%2), nil)
 			mu.Lock()
 			defer mu.Unlock()
 			if e, isErr := AsError(err); isErr && e.Code == "request_gone" {
@@ -95,7 +96,7 @@ func TestFulfilOnceUnderConcurrency(t *testing.T) {
 	if err != nil || len(links.Links) != 1 || links.Links[0].Label != "vpn" || links.Links[0].MaxUses != 1 {
 		t.Fatalf("links after: %+v, %v", links.Links, err)
 	}
-	if _, err := s.LookRequest(ctx, tok, nil); !isCode(err, "request_gone") {
+	if _, err := s.LookRequest(ctx, tok, RequestVisitor{}); !isCode(err, "request_gone") {
 		t.Fatalf("a sender's look after: %v, want request_gone", err)
 	}
 
@@ -146,10 +147,10 @@ func TestOwnerOpensWhatWasSentOnce(t *testing.T) {
 	}
 	d := s.NewDraft()
 	defer d.Close()
-	if _, err := s.Fulfil(ctx, turn(), tok, d, "   "); !isCode(err, "message_missing") {
+	if _, err := s.Fulfil(ctx, turn(), tok, d, "   ", nil); !isCode(err, "message_missing") {
 		t.Fatalf("empty message: %v", err)
 	}
-	if _, err := s.Fulfil(ctx, turn(), tok, d, "hello owner"); err != nil {
+	if _, err := s.Fulfil(ctx, turn(), tok, d, "hello owner", nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, viewer := range []*Account{nil, &other} {
@@ -163,6 +164,55 @@ func TestOwnerOpensWhatWasSentOnce(t *testing.T) {
 	}
 	if _, _, err := s.OpenRequest(ctx, turn(), tok, Recipient{Viewer: &owner}); !isCode(err, "link_gone") {
 		t.Fatalf("second open: %v, want link_gone", err)
+	}
+}
+
+// TestReceiptTellsTheSender: a filled request is ErrRequestSent to the
+// browser holding its receipt, until the receipt ends, and
+// ErrRequestAnswered to anyone else, whatever they bring.
+func TestReceiptTellsTheSender(t *testing.T) {
+	s, _, _, owner := newRequestService(t)
+	ctx := context.Background()
+	var toks []string
+	var receipts []Fulfilled
+	for range 2 {
+		c, err := s.CreateRequest(ctx, owner.ID, RequestInput{TTL: "1h"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		turn, _ := s.TakeTurn(ctx, OpenAction, Client{IP: "192.0.2.4"})
+		d := s.NewDraft()
+		defer d.Close()
+		f, err := s.Fulfil(ctx, turn, requestToken(t, c.URL), d, "hello", nil)
+		if err != nil || f.Receipt == "" || !f.ReceiptEnds.Equal(f.Link.ExpiresAt) {
+			t.Fatalf("fulfil: %+v, %v", f, err)
+		}
+		toks, receipts = append(toks, requestToken(t, c.URL)), append(receipts, f)
+	}
+	// The first's, with its tag changed.
+	forged, _ := base64.RawURLEncoding.DecodeString(receipts[0].Receipt)
+	forged[len(forged)-1] ^= 1
+	for _, tt := range []struct {
+		receipts []string
+		want     *Error
+	}{
+		{nil, ErrRequestAnswered},
+		{[]string{receipts[1].Receipt, base64.RawURLEncoding.EncodeToString(forged), "junk"}, ErrRequestAnswered},
+		{[]string{"junk", receipts[0].Receipt}, ErrRequestSent},
+	} {
+		if _, err := s.LookRequest(ctx, toks[0], RequestVisitor{Receipts: tt.receipts}); err != tt.want {
+			t.Errorf("look with %q: %v, want %v", tt.receipts, err, tt.want)
+		}
+		turn, _ := s.TakeTurn(ctx, OpenAction, Client{IP: "192.0.2.4"})
+		d := s.NewDraft()
+		defer d.Close()
+		if _, err := s.Fulfil(ctx, turn, toks[0], d, "again", tt.receipts); err != tt.want {
+			t.Errorf("send again with %q: %v, want %v", tt.receipts, err, tt.want)
+		}
+	}
+	s.Now = func() time.Time { return receipts[0].ReceiptEnds }
+	if _, err := s.LookRequest(ctx, toks[0], RequestVisitor{Receipts: []string{receipts[0].Receipt}}); err != ErrRequestAnswered {
+		t.Errorf("look with an ended receipt: %v, want %v", err, ErrRequestAnswered)
 	}
 }
 
@@ -190,7 +240,7 @@ func TestRequestRules(t *testing.T) {
 	d := s.NewDraft()
 	defer d.Close()
 	turn, _ := s.TakeTurn(ctx, OpenAction, Client{IP: "192.0.2.3"})
-	if _, err := s.Fulfil(ctx, turn, requestToken(t, fileOnly.URL), d, "text"); !isCode(err, "text_not_accepted") {
+	if _, err := s.Fulfil(ctx, turn, requestToken(t, fileOnly.URL), d, "text", nil); !isCode(err, "text_not_accepted") {
 		t.Errorf("text to a file request: %v", err)
 	}
 	revoked, err := s.CreateRequest(ctx, owner.ID, RequestInput{})
@@ -200,11 +250,11 @@ func TestRequestRules(t *testing.T) {
 	if r, err := s.RevokeRequest(ctx, owner.ID, revoked.Request.ID); err != nil || r.Status(s.Now()) != RequestRevoked {
 		t.Fatalf("revoke: %+v, %v", r, err)
 	}
-	if _, err := s.Fulfil(ctx, turn, requestToken(t, revoked.URL), d, "late"); !isCode(err, "request_gone") {
+	if _, err := s.Fulfil(ctx, turn, requestToken(t, revoked.URL), d, "late", nil); !isCode(err, "request_gone") {
 		t.Errorf("fulfil a revoked request: %v", err)
 	}
 	s.Now = func() time.Time { return time.Now().Add(3 * time.Minute) }
-	if _, err := s.Fulfil(ctx, turn, requestToken(t, fileOnly.URL), d, "late"); !isCode(err, "request_gone") {
+	if _, err := s.Fulfil(ctx, turn, requestToken(t, fileOnly.URL), d, "late", nil); !isCode(err, "request_gone") {
 		t.Errorf("fulfil an expired request: %v", err)
 	}
 	if _, err := s.Requests(ctx, owner.ID, RequestListInput{Status: "done"}); !isCode(err, "status_unknown") {

@@ -37,6 +37,11 @@ func byTestID(id string) func(*html.Node) bool {
 	return func(n *html.Node) bool { return attr(n, "data-testid") == id }
 }
 
+// byTag matches the elements named tag, such as "h1".
+func byTag(tag string) func(*html.Node) bool {
+	return func(n *html.Node) bool { return n.Data == tag }
+}
+
 // byAttr matches the elements whose attribute name is value.
 func byAttr(name, value string) func(*html.Node) bool {
 	return func(n *html.Node) bool { return hasAttr(n, name) && attr(n, name) == value }

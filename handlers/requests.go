@@ -102,7 +102,7 @@ func (h *Handler) revokeRequest(w http.ResponseWriter, r *http.Request, a *core.
 // anyone but its owner.
 func (h *Handler) requestPage(w http.ResponseWriter, r *http.Request) {
 	tok := r.PathValue("token")
-	sight, err := h.core.LookRequest(r.Context(), tok, h.viewer(r))
+	sight, err := h.core.LookRequest(r.Context(), tok, h.requestVisitor(r))
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -161,11 +161,11 @@ func (h *Handler) fulfil(w http.ResponseWriter, r *http.Request) {
 	}
 	var f core.Fulfilled
 	if err == nil {
-		f, err = h.core.Fulfil(r.Context(), turn, tok, d, message)
+		f, err = h.core.Fulfil(r.Context(), turn, tok, d, message, receipts(r))
 	}
 	if e, ok := core.AsError(err); ok && (e.Kind == core.Invalid || e.Kind == core.TooLarge) {
 		// The form again, with the mistake, if the request still takes it.
-		sight, lookErr := h.core.LookRequest(r.Context(), tok, nil)
+		sight, lookErr := h.core.LookRequest(r.Context(), tok, core.RequestVisitor{})
 		if lookErr != nil {
 			h.fail(w, r, lookErr)
 			return
@@ -180,6 +180,8 @@ func (h *Handler) fulfil(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Close()
+	http.SetCookie(w, &http.Cookie{Name: receiptCookie, Value: f.Receipt, Path: "/r/" + tok,
+		MaxAge: int(f.ReceiptEnds.Sub(h.core.Now()).Seconds()), HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
 	sent := "/r/" + tok + "/sent"
 	if isHTMX(r) {
 		w.Header().Set("HX-Redirect", sent)
@@ -192,14 +194,34 @@ func (h *Handler) fulfil(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// sent thanks a sender.
+// receiptCookie keeps a sender's receipt for the request's pages (see
+// core.Fulfilled.Receipt).
+const receiptCookie = "oncelink_receipt"
+
+// requestVisitor is who r comes from, as a request's pages see it.
+func (h *Handler) requestVisitor(r *http.Request) core.RequestVisitor {
+	return core.RequestVisitor{Viewer: h.viewer(r), Receipts: receipts(r)}
+}
+
+// receipts are the receipts r's browser holds for the request it is
+// about.
+func receipts(r *http.Request) []string {
+	var rs []string
+	for _, c := range r.CookiesNamed(receiptCookie) {
+		rs = append(rs, c.Value)
+	}
+	return rs
+}
+
+// sent thanks the browser that filled the request, which holds its
+// receipt. Before anything was sent, it leads to the request's page;
+// anyone else is told, as there, that the request was answered.
 func (h *Handler) sent(w http.ResponseWriter, r *http.Request) {
 	tok := r.PathValue("token")
-	// Seen as its sender sees it: thanks only once something was sent.
-	_, err := h.core.LookRequest(r.Context(), tok, nil)
+	_, err := h.core.LookRequest(r.Context(), tok, h.requestVisitor(r))
 	switch {
 	case err == nil:
-		http.Redirect(w, r, "/r/"+tok, http.StatusSeeOther) // nothing yet
+		http.Redirect(w, r, "/r/"+tok, http.StatusSeeOther) // nothing yet, or its owner
 	case errors.Is(err, core.ErrRequestSent):
 		h.render(w, r, http.StatusOK, components.SentPage(h.page(r, i18n.T(r.Context(), "requests.sent.title"))))
 	default:

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"oncelink/core"
+	"oncelink/i18n"
 )
 
 var requestURLPattern = regexp.MustCompile(`/r/[A-Za-z0-9_-]{43}`)
@@ -163,6 +164,51 @@ func TestOwnerOpensWhatWasSentOnce(t *testing.T) {
 	// leads to its link.
 	if res := ann.get(req); hasTestID(t, res.body, "open-sent") || !hasTestID(t, res.body, "sent-gone") || !regexp.MustCompile(`href="/links/\d+"`).MatchString(res.body) {
 		t.Fatalf("owner's page after the open: %s", res.body)
+	}
+}
+
+// TestFilledRequestSaysItToEachVisitor comes back to a filled request:
+// the browser that filled it is told it did, anyone else that the request
+// was answered, and its owner sees how it stands.
+func TestFilledRequestSaysItToEachVisitor(t *testing.T) {
+	s := newTestServer(t)
+	ann := s.admin()
+	req := ann.createRequest(nil)
+	sender, stranger := s.client(), s.client()
+	if res := sender.post(req, url.Values{"message": {"the password"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("send: %d %s", res.StatusCode, res.body)
+	}
+	en := i18n.For("en")
+	answered := [2]string{en.T("title.request_answered"), en.T("error.request_gone.answered")}
+	sent := [2]string{en.T("title.request_sent"), en.T("error.request_gone.sent")}
+	for _, tt := range []struct {
+		who  string
+		c    *testClient
+		path string
+		post bool
+		want [2]string
+	}{
+		{"a stranger's look", stranger, req, false, answered},
+		{"a stranger's look at the thanks", stranger, req + "/sent", false, answered},
+		{"a stranger's send", stranger, req, true, answered},
+		{"the sender's look", sender, req, false, sent},
+		{"the sender's second send", sender, req, true, sent},
+	} {
+		res := tt.c.get(tt.path)
+		if tt.post {
+			res = tt.c.post(tt.path, url.Values{"message": {"again"}})
+		}
+		page := first(t, parseHTML(t, res.body), "error", byTestID("error"))
+		title, message := textOf(first(t, page, "heading", byTag("h1"))), textOf(first(t, page, "message", byTag("p")))
+		if res.StatusCode != http.StatusGone || title != tt.want[0] || message != tt.want[1] {
+			t.Errorf("%s: %d %q %q, want 410 %q %q", tt.who, res.StatusCode, title, message, tt.want[0], tt.want[1])
+		}
+	}
+	if res := sender.get(req + "/sent"); res.StatusCode != http.StatusOK || !hasTestID(t, res.body, "sent") {
+		t.Errorf("the sender's thanks: %d %s", res.StatusCode, res.body)
+	}
+	if res := ann.get(req); res.StatusCode != http.StatusOK || !hasTestID(t, res.body, "open-sent") {
+		t.Errorf("the owner's look: %d %s", res.StatusCode, res.body)
 	}
 }
 

@@ -116,7 +116,7 @@ func (e *env) answer(t *testing.T, label, message string, c core.Client) string 
 		t.Fatal(err)
 	}
 	_, tok, _ := strings.Cut(req.URL, "/r/")
-	if _, err := e.svc.Fulfil(ctx, turn, tok, d, message); err != nil {
+	if _, err := e.svc.Fulfil(ctx, turn, tok, d, message, nil); err != nil {
 		t.Fatal(err)
 	}
 	return tok
