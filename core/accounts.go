@@ -213,20 +213,17 @@ func (s *Service) SetAdmin(ctx context.Context, by *Account, id int64, admin boo
 }
 
 // credentials checks a new account's name and password and hashes the
-// password. The name comes back trimmed even when it is refused, to refill
-// a form.
+// password. Both are checked: when both are wrong, the error is Errors,
+// the name's then the password's. The name comes back trimmed even when it
+// is refused, to refill a form.
 func (s *Service) credentials(username, password string) (name, hash string, err error) {
 	name = strings.TrimSpace(username)
-	shown, err := checkUsername(name)
-	if err != nil {
-		return name, "", err
-	}
-	name = shown
-	if err := CheckPassword(password); err != nil {
+	shown, nameErr := checkUsername(name)
+	if err := joinErrors(nameErr, CheckPassword(password)); err != nil {
 		return name, "", err
 	}
 	hash, err = s.hashPassword(password)
-	return name, hash, err
+	return shown, hash, err
 }
 
 // maxUsernameBytes bounds a username as it is sent, before it is

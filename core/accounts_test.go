@@ -1,6 +1,8 @@
 package core
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 	"unicode"
@@ -156,5 +158,27 @@ func TestPasswordCost(t *testing.T) {
 				t.Errorf("configured %d: the %s's cost is %d (%v), want %d", tt.configured, what, got, err, tt.want)
 			}
 		}
+	}
+}
+
+// TestCredentialsSayEveryMistake: a new account's name and password are
+// both checked, and each mistake is said about its own field; an adapter
+// that says one finds the first.
+func TestCredentialsSayEveryMistake(t *testing.T) {
+	s, _, _, _ := newRequestService(t)
+	_, err := s.AddAccount(context.Background(), "c y", "short", false)
+	var fields []string
+	for _, e := range AllErrors(err) {
+		fields = append(fields, e.Field+" "+e.Code)
+	}
+	if got := strings.Join(fields, ", "); got != "username username_invalid, password password_too_short" {
+		t.Errorf("mistakes: %s", got)
+	}
+	if e, ok := AsError(err); !ok || e.Field != "username" || e.Kind != Invalid {
+		t.Errorf("the first mistake: %v", err)
+	}
+	// One mistake is that *Error itself.
+	if _, err := s.AddAccount(context.Background(), "cy", "short", false); !errors.As(err, new(*Error)) || errors.As(err, new(Errors)) {
+		t.Errorf("one mistake: %#v", err)
 	}
 }

@@ -141,6 +141,66 @@ func AsError(err error) (*Error, bool) {
 	return nil, false
 }
 
+// Errors are refusals of one input, each about a field of its own, such as
+// a new account's name and its password: a form says each beside its
+// field. As an error it is the first of them, which errors.As and AsError
+// find, for an adapter that says one.
+type Errors []*Error
+
+func (es Errors) Error() string {
+	msgs := make([]string, len(es))
+	for i, e := range es {
+		msgs[i] = e.Msg
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// Unwrap is es, as errors.As and errors.Is walk them.
+func (es Errors) Unwrap() []error {
+	errs := make([]error, len(es))
+	for i, e := range es {
+		errs[i] = e
+	}
+	return errs
+}
+
+// AllErrors returns err's refusals: each of its Errors, or the one that
+// AsError finds; none for a failure.
+func AllErrors(err error) []*Error {
+	var es Errors
+	if errors.As(err, &es) {
+		return es
+	}
+	if e, ok := AsError(err); ok {
+		return []*Error{e}
+	}
+	return nil
+}
+
+// joinErrors is the refusals among errs, nil ones left out: nil for none,
+// the *Error itself for one, Errors for more. An error that is not an
+// *Error, a failure, comes back alone.
+func joinErrors(errs ...error) error {
+	var es Errors
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		e, ok := err.(*Error)
+		if !ok {
+			return err
+		}
+		es = append(es, e)
+	}
+	switch len(es) {
+	case 0:
+		return nil
+	case 1:
+		return es[0]
+	}
+	return es
+}
+
 // invalid is bad input in field, said by the message "error."+code with
 // data (see Refusal).
 func invalid(code, field string, data ...any) *Error {

@@ -81,7 +81,11 @@ func (h *Handler) addAccount(w http.ResponseWriter, r *http.Request, a *core.Acc
 		added, err = h.core.AddAccount(r.Context(), f.Username, r.PostForm.Get("password"), admin)
 	}
 	if e, ok := core.AsError(err); ok {
-		f.Username, f.Error, f.ErrorField = refill(f.Username), e.Message(i18n.From(r.Context())), e.Field
+		// Every mistake at once, each beside its field.
+		f.Username = refill(f.Username)
+		for _, e := range core.AllErrors(err) {
+			f.Errors = append(f.Errors, components.FieldError{Field: e.Field, Message: e.Message(i18n.From(r.Context()))})
+		}
 		h.renderAccounts(w, r, a, web.Status(e.Kind), components.Accounts{Form: f})
 		return
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"oncelink/core"
+	"oncelink/i18n"
 	"oncelink/store"
 )
 
@@ -124,6 +125,45 @@ func TestAddAccount(t *testing.T) {
 	}
 	if res := cy.get("/accounts"); res.StatusCode != http.StatusOK {
 		t.Errorf("new admin sees the accounts page: %d", res.StatusCode)
+	}
+}
+
+// TestAddAccountSaysEveryMistake sends a bad name and a short password at
+// once: each is said beside its field, the name is kept, and nothing is
+// added.
+func TestAddAccountSaysEveryMistake(t *testing.T) {
+	s := newTestServer(t)
+	admin := s.admin()
+	res := admin.post("/accounts", url.Values{"username": {"c y"}, "password": {"short"}})
+	if res.StatusCode != http.StatusBadRequest {
+		t.Fatalf("a bad name and a short password: %d, want 400", res.StatusCode)
+	}
+	en := i18n.For("en")
+	doc := parseHTML(t, res.body)
+	form := first(t, doc, "add-account form", byTestID("add-account"))
+	for _, tt := range []struct{ field, describedBy, want string }{
+		{"username", "error-username", en.T("error.username_invalid.spaces")},
+		{"password", "error-password password-help", en.N("error.password_too_short", core.MinPasswordLen)},
+	} {
+		input := first(t, form, tt.field+" field", byAttr("name", tt.field))
+		if attr(input, "aria-invalid") != "true" || attr(input, "aria-describedby") != tt.describedBy {
+			t.Errorf("%s: aria-invalid %q, aria-describedby %q; want true, %q", tt.field, attr(input, "aria-invalid"), attr(input, "aria-describedby"), tt.describedBy)
+		}
+		if msg := elementByID(form, "error-"+tt.field); msg == nil || textOf(msg) != tt.want {
+			t.Errorf("%s: no mistake %q beside it", tt.field, tt.want)
+		}
+	}
+	if n := len(findAll(doc, byTestID("form-error"))); n != 2 {
+		t.Errorf("%d mistakes said, want 2", n)
+	}
+	if v := attr(first(t, form, "username field", byAttr("name", "username")), "value"); v != "c y" {
+		t.Errorf("the name typed is %q in the form again, want %q", v, "c y")
+	}
+	if hasAttr(first(t, form, "password field", byAttr("name", "password")), "value") {
+		t.Error("the password typed is in the form again")
+	}
+	if list, _ := s.store.Accounts(t.Context()); len(list) != 1 {
+		t.Fatalf("a refused form added accounts: %d", len(list))
 	}
 }
 
