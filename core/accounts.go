@@ -162,7 +162,7 @@ func (s *Service) SetPassword(ctx context.Context, id int64, password, keep stri
 	}
 	a, ended, err = s.store.SetPassword(ctx, id, hash, keep)
 	if err != nil {
-		return Account{}, 0, fromStore(err)
+		return Account{}, 0, accountChange(err)
 	}
 	if ended > 0 {
 		s.SignedOut(ctx, id)

@@ -182,3 +182,22 @@ func TestCredentialsSayEveryMistake(t *testing.T) {
 		t.Errorf("one mistake: %#v", err)
 	}
 }
+
+// TestChangesToAGoneAccount: every change to an account that no longer
+// exists is ErrAccountGone.
+func TestChangesToAGoneAccount(t *testing.T) {
+	s, _, _, admin := newRequestService(t)
+	ctx := context.Background()
+	const gone = 999
+	for name, change := range map[string]func() error{
+		"reset two-factor": func() error { _, err := s.ResetTwoFactor(ctx, &admin, gone); return err },
+		"disable":          func() error { _, err := s.SetDisabled(ctx, &admin, gone, true); return err },
+		"promote":          func() error { _, err := s.SetAdmin(ctx, &admin, gone, true); return err },
+		"delete":           func() error { _, err := s.DeleteAccount(ctx, &admin, gone); return err },
+		"reset password":   func() error { _, err := s.ResetPassword(ctx, admin, gone); return err },
+	} {
+		if err := change(); err != ErrAccountGone {
+			t.Errorf("%s: %v, want ErrAccountGone", name, err)
+		}
+	}
+}

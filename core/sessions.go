@@ -140,11 +140,18 @@ func (s *Service) DeleteAccount(ctx context.Context, by *Account, id int64) (Acc
 // errLastAdmin refuses to leave no one who can manage accounts.
 var errLastAdmin = Refusal(Conflict, "last_admin", "", "last_admin")
 
+// ErrAccountGone refuses a change to an account that no longer exists, as
+// one deleted since the accounts page was shown.
+var ErrAccountGone = Refusal(NotFound, "account_gone", "", "no_such_account")
+
 // accountChange turns the store's refusal of a change to an account into
 // the core's.
 func accountChange(err error) error {
-	if errors.Is(err, store.ErrLastAdmin) {
+	switch {
+	case errors.Is(err, store.ErrLastAdmin):
 		return errLastAdmin
+	case errors.Is(err, store.ErrNotFound):
+		return ErrAccountGone
 	}
 	return fromStore(err)
 }

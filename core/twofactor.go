@@ -443,7 +443,7 @@ func (s *Service) ResetTwoFactor(ctx context.Context, by *Account, id int64) (Ac
 	}
 	a, err := s.store.AccountByID(ctx, id)
 	if err != nil {
-		return Account{}, fromStore(err)
+		return Account{}, accountChange(err)
 	}
 	return a, s.store.ResetSecondFactors(ctx, id)
 }

@@ -118,11 +118,10 @@ func (h *Handler) setDisabled(w http.ResponseWriter, r *http.Request, a *core.Ac
 }
 
 // changedAccount answers a change to an account in the list: an htmx
-// request gets its row, a form a redirect to the list; a refusal, such as
-// removing the last administrator, is the list with the reason.
+// request gets its row, a form a redirect to the list; a refusal is the
+// list with the reason (see refusedOnList).
 func (h *Handler) changedAccount(w http.ResponseWriter, r *http.Request, a *core.Account, acc core.Account, err error) {
-	if e, ok := core.AsError(err); ok && (e.Kind == core.Conflict || e.Kind == core.Invalid) && !isHTMX(r) {
-		h.renderAccounts(w, r, a, web.Status(e.Kind), components.Accounts{Error: e.Message(i18n.From(r.Context()))})
+	if h.refusedOnList(w, r, a, err) {
 		return
 	}
 	if err != nil {
@@ -139,6 +138,20 @@ func (h *Handler) changedAccount(w http.ResponseWriter, r *http.Request, a *core
 		return
 	}
 	http.Redirect(w, r, "/accounts", http.StatusSeeOther)
+}
+
+// refusedOnList answers a form's change to an account that the rules
+// refuse, such as removing the last administrator or changing an account
+// deleted since the page was shown, with the accounts page, up to date,
+// saying why. It reports whether it answered: an htmx request's refusal,
+// and a failure, are left to fail.
+func (h *Handler) refusedOnList(w http.ResponseWriter, r *http.Request, a *core.Account, err error) bool {
+	e, ok := core.AsError(err)
+	if !ok || isHTMX(r) || e.Kind != core.Conflict && e.Kind != core.Invalid && e.Kind != core.NotFound {
+		return false
+	}
+	h.renderAccounts(w, r, a, web.Status(e.Kind), components.Accounts{Error: e.Message(i18n.From(r.Context()))})
+	return true
 }
 
 // accountOf reads the {id} of a change to an account, after its body,
@@ -177,8 +190,7 @@ func (h *Handler) deleteAccount(w http.ResponseWriter, r *http.Request, a *core.
 		return
 	}
 	gone, err := h.core.DeleteAccount(r.Context(), a, id)
-	if e, ok := core.AsError(err); ok && (e.Kind == core.Conflict || e.Kind == core.Invalid) {
-		h.renderAccounts(w, r, a, web.Status(e.Kind), components.Accounts{Error: e.Message(i18n.From(r.Context()))})
+	if h.refusedOnList(w, r, a, err) {
 		return
 	}
 	if err != nil {
@@ -204,8 +216,7 @@ func (h *Handler) resetPassword(w http.ResponseWriter, r *http.Request, a *core.
 		return
 	}
 	reset, err := h.core.ResetPassword(r.Context(), *a, id)
-	if e, ok := core.AsError(err); ok && e.Kind == core.Invalid {
-		h.renderAccounts(w, r, a, web.Status(e.Kind), components.Accounts{Error: e.Message(i18n.From(r.Context()))})
+	if h.refusedOnList(w, r, a, err) {
 		return
 	}
 	if err != nil {

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"oncelink/i18n"
 )
 
 func TestResetPasswordHandsOverALink(t *testing.T) {
@@ -149,5 +151,44 @@ func TestPromoteDemoteDelete(t *testing.T) {
 	}
 	if res := admin.post("/accounts/"+bobID+"/delete", nil); res.StatusCode != http.StatusNotFound {
 		t.Errorf("delete bob again: %d", res.StatusCode)
+	}
+}
+
+// TestAdminActionsOnAGoneAccount acts on an account deleted since the
+// accounts page was shown: each action answers 404 on the accounts page,
+// up to date, saying that the account no longer exists; from htmx, in the
+// page's alerts.
+func TestAdminActionsOnAGoneAccount(t *testing.T) {
+	s := newTestServer(t)
+	ada := s.admin()
+	s.user("bob")
+	bobID := ada.accountID("bob")
+	if res := ada.post("/accounts/"+bobID+"/delete", nil); res.StatusCode != http.StatusOK {
+		t.Fatalf("delete bob: %d", res.StatusCode)
+	}
+	gone := i18n.For("en").T("error.account_gone")
+	for _, tt := range []struct {
+		path string
+		form url.Values
+	}{
+		{"/accounts/reset-two-factor", url.Values{"account": {bobID}}},
+		{"/accounts/" + bobID + "/disable", nil},
+		{"/accounts/" + bobID + "/enable", nil},
+		{"/accounts/" + bobID + "/promote", nil},
+		{"/accounts/" + bobID + "/demote", nil},
+		{"/accounts/" + bobID + "/reset-password", url.Values{"form_key": {"once"}}},
+		{"/accounts/" + bobID + "/delete", nil},
+	} {
+		res := ada.post(tt.path, tt.form)
+		if res.StatusCode != http.StatusNotFound || testIDText(t, res.body, "form-error") != gone || !hasTestID(t, res.body, "add-account") {
+			t.Errorf("POST %s: %d saying %q, want 404 on the accounts page saying %q", tt.path, res.StatusCode, testIDText(t, res.body, "form-error"), gone)
+		}
+		if strings.Contains(res.body, `data-name="bob"`) {
+			t.Errorf("POST %s: the page still lists bob", tt.path)
+		}
+	}
+	res := ada.htmx(http.MethodPost, "/accounts/"+bobID+"/disable", nil)
+	if res.StatusCode != http.StatusNotFound || !strings.Contains(testIDText(t, res.body, "error"), gone) {
+		t.Errorf("htmx disable: %d %s, want 404 saying %q", res.StatusCode, res.body, gone)
 	}
 }

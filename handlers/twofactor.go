@@ -564,6 +564,9 @@ func (h *Handler) resetTwoFactor(w http.ResponseWriter, r *http.Request, a *core
 		return
 	}
 	acc, err := h.core.ResetTwoFactor(r.Context(), a, id)
+	if h.refusedOnList(w, r, a, err) {
+		return
+	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
