@@ -115,6 +115,50 @@ func TestDashboardLayoutHolds(t *testing.T) {
 	b.clean("dashboard")
 }
 
+// TestCreateFormFitsAPhone: on a phone the create form's fields come one
+// under another, each as wide as the form; on a wide screen its rows keep
+// them side by side.
+func TestCreateFormFitsAPhone(t *testing.T) {
+	s := newTestServer(t)
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	b.setUp()
+	// As on a phone, whose scrollbars take no room from the page.
+	if _, err := chromedp.Call(ctx, emulation.SetScrollbarsHidden, emulation.SetScrollbarsHiddenParams{Hidden: true}); err != nil {
+		t.Fatal(err)
+	}
+	// For each of the form's rows, how many columns its fields take, and
+	// whether each is as wide as the form.
+	const layout = `Array.from(document.querySelectorAll("#create .row"), row => {
+		const form = document.getElementById("create").getBoundingClientRect().width;
+		const fields = Array.from(row.children, f => f.getBoundingClientRect());
+		return {columns: new Set(fields.map(f => Math.round(f.left))).size,
+			full: fields.every(f => Math.abs(f.width - form) < 1)};
+	})`
+	type row struct {
+		Columns int  `json:"columns"`
+		Full    bool `json:"full"`
+	}
+	for _, width := range []int64{400, 1280} {
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 900)); err != nil {
+			t.Fatal(err)
+		}
+		rows := eval[[]row](b, layout)
+		if len(rows) == 0 {
+			t.Fatal("no rows in the create form")
+		}
+		for i, r := range rows {
+			if phone := width < 640; phone && (r.Columns != 1 || !r.Full) {
+				t.Errorf("at %dpx, the form's row %d takes %d columns (full width: %v), want one", width, i+1, r.Columns, r.Full)
+			} else if !phone && r.Columns < 2 {
+				t.Errorf("at %dpx, the form's row %d takes one column", width, i+1)
+			}
+		}
+	}
+	browsertest.Shoot(t, ctx, "create-form-columns", 1280, 400)
+	b.clean("create form")
+}
+
 // TestCreateFormHelpsInBrowser: the lifetime buttons fill the free field,
 // the generator fills the password with a fresh random one that can be
 // read and copied, and a new link's instructions copy to the clipboard.
