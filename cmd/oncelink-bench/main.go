@@ -147,13 +147,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer os.RemoveAll(tmp)
 
-	server := cfg.server
-	if server == "" {
-		server = filepath.Join(tmp, "oncelink")
+	built := cfg.server
+	if built == "" {
+		built = filepath.Join(tmp, "oncelink-built")
 		fmt.Fprintln(stderr, "building ./cmd/oncelink ...")
-		if err := goBuild(ctx, server, "./cmd/oncelink", stderr); err != nil {
+		if err := goBuild(ctx, built, "./cmd/oncelink", stderr); err != nil {
 			return err
 		}
+	}
+	server, err := install(built, tmp)
+	if err != nil {
+		return err
 	}
 	db := cfg.db
 	if db == "" {
