@@ -145,7 +145,7 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request, acc *core.Accou
 			in = core.LinkInput{Kind: form.Get("kind"), Message: form.Get("message"), URL: form.Get("url"),
 				TTL: cmp.Or(form.Get("ttl"), core.DefaultTTL), Password: form.Get("password"), ForUser: form.Get("for_user"),
 				Label: form.Get("label"), Notify: form.Get("notify") == "true", E2ECheck: form.Get("e2e_check")}
-			in.MaxUses, err = core.ParseUses(form.Get("max_uses"))
+			in.MaxUses = form.Get("max_uses")
 		}
 		if n := form.Get("notify"); err == nil && n != "" && n != "true" && n != "false" {
 			err = core.Variant(core.Invalid, "wrong_type", "field", "notify", "wrong_type", "Field", "notify", "Type", jsonType("bool"), "Value", jsonType("string"))
@@ -176,12 +176,8 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request, acc *core.Accou
 			in.TTL = *body.TTL // "" too, which is no time to live
 		}
 		if body.MaxUses != nil {
-			// Zero too, which the core would take as the default.
-			var err error
-			if in.MaxUses, err = core.ParseUses(strconv.Itoa(*body.MaxUses)); err != nil {
-				a.fail(w, r, err)
-				return
-			}
+			// Zero too, which the core refuses, unlike none.
+			in.MaxUses = strconv.Itoa(*body.MaxUses)
 		}
 	}
 	err := strayContent(in)

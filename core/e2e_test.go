@@ -113,7 +113,7 @@ func TestE2EWrongClaimsAreLimited(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := s.Create(ctx, owner.ID, d, LinkInput{Kind: KindMessage, TTL: "1h", MaxUses: 3, E2ECheck: b64(e2e.Check(e2e.Claim(secret)))})
+	c, err := s.Create(ctx, owner.ID, d, LinkInput{Kind: KindMessage, TTL: "1h", MaxUses: "3", E2ECheck: b64(e2e.Check(e2e.Claim(secret)))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,7 @@ type LinkInput struct {
 	Message  string
 	URL      string
 	TTL      string // a duration that ParseDuration reads; see DefaultTTL
-	MaxUses  int    // zero for one use
+	MaxUses  string // a whole number as a form writes it; empty for one use
 	Password string
 	ForUser  string
 	Label    string
@@ -54,8 +54,8 @@ const MaxIdempotencyKeyLen = 64
 // leaves it out.
 const DefaultTTL = "1d"
 
-// ParseUses reads a link's uses as a form writes them: empty for one.
-func ParseUses(s string) (int, error) {
+// parseUses reads a link's uses as a form writes them: empty for one.
+func parseUses(s string) (int, error) {
 	if s == "" {
 		return 1, nil
 	}
@@ -131,44 +131,38 @@ func (s *Service) Create(ctx context.Context, owner int64, d *Draft, in LinkInpu
 			return c, err
 		}
 	}
-	n := store.NewLink{OwnerID: owner, Kind: in.Kind, Label: in.Label, MaxUses: in.MaxUses, IdempotencyKey: in.IdempotencyKey,
-		Notify: in.Notify}
-	ttl, err := s.lifetime(in.TTL)
-	if err != nil {
-		return Created{}, err
+	n := store.NewLink{OwnerID: owner, Kind: in.Kind, Label: in.Label, IdempotencyKey: in.IdempotencyKey, Notify: in.Notify}
+	// Every field is checked, so that a form can say each of its
+	// mistakes at once; a program reads the first.
+	ttl, ttlErr := s.lifetime(in.TTL)
+	var usesErr, passwordErr, notifyErr error
+	n.MaxUses, usesErr = parseUses(in.MaxUses)
+	if len(in.Password) > MaxPasswordBytes {
+		passwordErr = errLinkPasswordTooLong
 	}
-	if n.MaxUses == 0 {
-		n.MaxUses = 1
+	forUser, forUserErr := s.forUser(ctx, in.ForUser)
+	n.ForUserID = forUser
+	if in.Notify {
+		notifyErr = s.canNotify(ctx, owner)
 	}
-	if n.MaxUses < 1 || n.MaxUses > MaxUses {
-		return Created{}, errUses
+	var content []byte
+	var contentErr error
+	switch {
+	case in.E2ECheck != "" || d.e2e || d.e2eInvalid:
+		n.E2ECheck, contentErr = s.createE2E(in, d)
+	case in.Kind == KindFile:
+		if d.file == nil {
+			contentErr = invalidAs("file_missing", "share", "file")
+		}
+	default:
+		content, contentErr = CheckContent(in.Kind, in.Message, in.URL)
 	}
-	if err := checkLabel(in.Label); err != nil {
+	if err := joinErrors(ttlErr, usesErr, checkLabel(in.Label), passwordErr, forUserErr, notifyErr, contentErr); err != nil {
 		return Created{}, err
 	}
 	if in.Password != "" {
-		if len(in.Password) > MaxPasswordBytes {
-			return Created{}, errLinkPasswordTooLong
-		}
+		var err error
 		if n.PasswordHash, err = s.hashPassword(in.Password); err != nil {
-			return Created{}, err
-		}
-	}
-	if in.ForUser != "" {
-		if err := checkBytes("for_user", in.ForUser); err != nil {
-			return Created{}, err
-		}
-		u, err := s.store.AccountByName(ctx, in.ForUser)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && u.Disabled()) {
-			return Created{}, invalid("for_user_unknown", "for_user", "Name", strconv.Quote(in.ForUser))
-		}
-		if err != nil {
-			return Created{}, err
-		}
-		n.ForUserID = u.ID
-	}
-	if in.Notify {
-		if err := s.canNotify(ctx, owner); err != nil {
 			return Created{}, err
 		}
 	}
@@ -176,21 +170,8 @@ func (s *Service) Create(ctx context.Context, owner int64, d *Draft, in LinkInpu
 	// Its time to live starts now, after the password's hashing.
 	n.CreatedAt = s.Now()
 	n.ExpiresAt = n.CreatedAt.Add(ttl)
-	if in.E2ECheck != "" || d.e2e || d.e2eInvalid {
-		if n.E2ECheck, err = s.createE2E(in, d); err != nil {
-			return Created{}, err
-		}
+	if n.E2ECheck != nil || in.Kind == KindFile {
 		return s.createFile(ctx, d, n)
-	}
-	if in.Kind == KindFile {
-		if d.file == nil {
-			return Created{}, invalidAs("file_missing", "share", "file")
-		}
-		return s.createFile(ctx, d, n)
-	}
-	content, err := CheckContent(in.Kind, in.Message, in.URL)
-	if err != nil {
-		return Created{}, err
 	}
 	n.Size = int64(len(content))
 	l, err := s.store.CreateLink(ctx, n, [][]byte{d.tok.Box().Seal(token.Content, 0, true, content)})
@@ -201,6 +182,22 @@ func (s *Service) Create(ctx context.Context, owner int64, d *Draft, in LinkInpu
 		return Created{}, err
 	}
 	return Created{Link: l, URL: s.LinkURL(d.tok.String())}, nil
+}
+
+// forUser is the id of the account name that a link is for, or zero for
+// none.
+func (s *Service) forUser(ctx context.Context, name string) (int64, error) {
+	if name == "" {
+		return 0, nil
+	}
+	if err := checkBytes("for_user", name); err != nil {
+		return 0, err
+	}
+	u, err := s.store.AccountByName(ctx, name)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && u.Disabled()) {
+		return 0, invalid("for_user_unknown", "for_user", "Name", strconv.Quote(name))
+	}
+	return u.ID, err
 }
 
 // CheckContent checks a message (UTF-8 text) or a web address as Create

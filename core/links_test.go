@@ -1,6 +1,8 @@
 package core
 
 import (
+	"context"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -48,5 +50,29 @@ func TestParseID(t *testing.T) {
 		if got, err := ParseID(s); got != want || (want == 0) != (err != nil) {
 			t.Errorf("ParseID(%q) = %d, %v; want %d", s, got, err, want)
 		}
+	}
+}
+
+// TestCreateSaysEveryMistake: a create with several bad fields is refused
+// for each of them, in the form's order, and makes nothing; a program
+// that says one refusal says the first.
+func TestCreateSaysEveryMistake(t *testing.T) {
+	s, owner := newE2EService(t)
+	ctx := context.Background()
+	in := LinkInput{Kind: KindMessage, Message: " ", TTL: "1y", MaxUses: "0", ForUser: "nobody", Label: "a\tb"}
+	_, err := s.Create(ctx, owner.ID, s.NewDraft(), in)
+	var got []string
+	for _, e := range AllErrors(err) {
+		got = append(got, e.Field+":"+e.Code)
+	}
+	want := []string{"ttl:ttl_invalid", "max_uses:max_uses_out_of_range", "label:label_one_line", "for_user:for_user_unknown", "message:message_missing"}
+	if !slices.Equal(got, want) {
+		t.Errorf("refusals %v, want %v", got, want)
+	}
+	if e, ok := AsError(err); !ok || e.Field != "ttl" {
+		t.Errorf("the first refusal is %v", err)
+	}
+	if links, err := s.Links(ctx, owner.ID, ListInput{}); err != nil || len(links.Links) != 0 {
+		t.Errorf("a refused create made %d links (%v)", len(links.Links), err)
 	}
 }

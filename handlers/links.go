@@ -120,12 +120,10 @@ func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *core.Acc
 	err = cmp.Or(err, notifyErr)
 	var created core.Created
 	if err == nil {
-		in := core.LinkInput{Kind: f.Kind, Message: f.Message, URL: f.URL, TTL: f.TTL,
+		in := core.LinkInput{Kind: f.Kind, Message: f.Message, URL: f.URL, TTL: f.TTL, MaxUses: f.MaxUses,
 			Password: form.Get("password"), ForUser: f.ForUser, Label: f.Label, IdempotencyKey: f.FormKey,
 			Notify: f.Notify, E2ECheck: form.Get("e2e_check")}
-		if in.MaxUses, err = core.ParseUses(f.MaxUses); err == nil {
-			created, err = h.core.Create(r.Context(), a.ID, d, in)
-		}
+		created, err = h.core.Create(r.Context(), a.ID, d, in)
 	}
 	if e, ok := core.AsError(err); ok {
 		d.Close() // before the answer, which may end the client's wait

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -93,7 +94,7 @@ func (e *env) createLink(t *testing.T, label string, uses int, notify bool) core
 	d := e.svc.NewDraft()
 	defer d.Close()
 	c, err := e.svc.Create(context.Background(), e.owner.ID, d, core.LinkInput{Kind: core.KindMessage, Message: "the secret",
-		TTL: "1h", MaxUses: uses, Label: label, Notify: notify})
+		TTL: "1h", MaxUses: strconv.Itoa(uses), Label: label, Notify: notify})
 	if err != nil {
 		t.Fatal(err)
 	}
