@@ -34,48 +34,8 @@ type AccountItem struct {
 type NewAccountForm struct {
 	Username string
 	Admin    bool
-	// Errors are the form's mistakes, all of them, each shown beside the
-	// field it is about; one about no field of the form, above it.
-	Errors []FieldError
-}
-
-// FieldError is a form's mistake and the field it is about, if any.
-type FieldError struct {
-	Field, Message string
-}
-
-// errorOf is f's mistake about field, if any.
-func (f NewAccountForm) errorOf(field string) string {
-	for _, e := range f.Errors {
-		if e.Field == field {
-			return e.Message
-		}
-	}
-	return ""
-}
-
-// erred is field when f has a mistake about it, for described.
-func (f NewAccountForm) erred(field string) string {
-	if f.errorOf(field) != "" {
-		return field
-	}
-	return ""
-}
-
-// newAccountFields are the add-account form's fields that show their
-// mistakes beside them.
-var newAccountFields = []string{"username", "password"}
-
-// unplaced are f's mistakes about no field beside which the form shows
-// one.
-func (f NewAccountForm) unplaced() []string {
-	var msgs []string
-	for _, e := range f.Errors {
-		if unplaced(e.Message, e.Field, newAccountFields...) != "" {
-			msgs = append(msgs, e.Message)
-		}
-	}
-	return msgs
+	// Errors are the form's mistakes, all of them.
+	Errors FieldErrors
 }
 
 // Accounts is the admin's accounts page.

@@ -65,9 +65,9 @@ type NewKey struct {
 type PasswordForm struct {
 	// FormKey tells this showing of the form from others (see
 	// handlers' sentAlready): sent again, it changes nothing.
-	FormKey    string
-	Error      string
-	ErrorField string
+	FormKey string
+	// Errors are the try's mistakes, each beside its field.
+	Errors FieldErrors
 	// Changed says the password was just changed; Ended is how many other
 	// sessions that ended.
 	Changed bool

@@ -39,15 +39,55 @@ type Viewer struct {
 type AccountForm struct {
 	Username string
 	// Next is where a successful sign-in goes.
-	Next  string
-	Error string
-	// ErrorField names the field the error is about, if any.
-	ErrorField string
+	Next string
+	// Errors are the form's mistakes: set-up says each beside its field,
+	// sign-in says its one above the form.
+	Errors FieldErrors
 	// SSO offers single sign-on on the sign-in page; NoPassword leaves
 	// the password form out.
 	SSO, NoPassword bool
 	// Passkeys offers to sign in with a passkey.
 	Passkeys bool
+}
+
+// FieldError is a form's mistake and the field it is about, if any.
+type FieldError struct {
+	Field, Message string
+}
+
+// FieldErrors are a form's mistakes, all of them at once: each shows
+// beside the field it is about, and one about no field of the form, above
+// it.
+type FieldErrors []FieldError
+
+// of is the mistake about field, if any.
+func (es FieldErrors) of(field string) string {
+	for _, e := range es {
+		if e.Field == field {
+			return e.Message
+		}
+	}
+	return ""
+}
+
+// erred is field when there is a mistake about it, for described.
+func (es FieldErrors) erred(field string) string {
+	if es.of(field) != "" {
+		return field
+	}
+	return ""
+}
+
+// unplaced are the mistakes about none of fields, the fields beside which
+// the form shows a mistake: the form shows them above itself.
+func (es FieldErrors) unplaced(fields ...string) []string {
+	var msgs []string
+	for _, e := range es {
+		if unplaced(e.Message, e.Field, fields...) != "" {
+			msgs = append(msgs, e.Message)
+		}
+	}
+	return msgs
 }
 
 // ErrorView explains a failed request.

@@ -183,6 +183,25 @@ func TestCredentialsSayEveryMistake(t *testing.T) {
 	}
 }
 
+// TestChangePasswordSaysEveryMistake: a wrong current password and a
+// short new one are both said, each about its own field, and a wrong
+// current password alone is said alone.
+func TestChangePasswordSaysEveryMistake(t *testing.T) {
+	s, _, _, owner := newRequestService(t)
+	ctx := context.Background()
+	_, _, err := s.ChangePassword(ctx, owner, "not it at all", "short", "")
+	var fields []string
+	for _, e := range AllErrors(err) {
+		fields = append(fields, e.Field+" "+e.Code)
+	}
+	if got := strings.Join(fields, ", "); got != "current_password wrong_password, password password_too_short" {
+		t.Errorf("mistakes: %s", got)
+	}
+	if _, _, err := s.ChangePassword(ctx, owner, "not it at all", "a good new password", ""); err != errNotYourPassword {
+		t.Errorf("a wrong current password alone: %#v", err)
+	}
+}
+
 // TestChangesToAGoneAccount: every change to an account that no longer
 // exists is ErrAccountGone.
 func TestChangesToAGoneAccount(t *testing.T) {

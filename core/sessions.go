@@ -97,9 +97,15 @@ func (s *Service) checkOwnPassword(ctx context.Context, a Account, password stri
 
 // ChangePassword sets account a's password to next, given its current
 // one, and ends every other session of it, as SetPassword does. keep is the
-// asking session's id; ended is how many others ended.
+// asking session's id; ended is how many others ended. Both passwords are
+// checked: when both are wrong, the error is Errors, the current one's
+// then the new one's.
 func (s *Service) ChangePassword(ctx context.Context, a Account, current, next, keep string) (changed Account, ended int64, err error) {
-	if err := s.checkOwnPassword(ctx, a, current); err != nil {
+	err = s.checkOwnPassword(ctx, a, current)
+	if err == nil || err == errNotYourPassword {
+		err = joinErrors(err, CheckPassword(next))
+	}
+	if err != nil {
 		return Account{}, 0, err
 	}
 	return s.SetPassword(ctx, a.ID, next, keep)

@@ -82,10 +82,7 @@ func (h *Handler) addAccount(w http.ResponseWriter, r *http.Request, a *core.Acc
 	}
 	if e, ok := core.AsError(err); ok {
 		// Every mistake at once, each beside its field.
-		f.Username = refill(f.Username)
-		for _, e := range core.AllErrors(err) {
-			f.Errors = append(f.Errors, components.FieldError{Field: e.Field, Message: e.Message(i18n.From(r.Context()))})
-		}
+		f.Username, f.Errors = refill(f.Username), fieldErrors(r, err)
 		h.renderAccounts(w, r, a, web.Status(e.Kind), components.Accounts{Form: f})
 		return
 	}

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"golang.org/x/net/html"
+
 	"oncelink/core"
 	"oncelink/i18n"
 	"oncelink/store"
@@ -128,6 +130,30 @@ func TestAddAccount(t *testing.T) {
 	}
 }
 
+// besideField is a mistake that a form says beside its field: the
+// field's name, its aria-describedby, and the message.
+type besideField struct{ field, describedBy, want string }
+
+// saysEachBeside checks that the form with data-testid form says each of
+// mistakes beside its field, which is marked invalid and described by it,
+// and that the page says no other mistake.
+func saysEachBeside(t *testing.T, doc *html.Node, form string, mistakes ...besideField) {
+	t.Helper()
+	f := first(t, doc, form, byTestID(form))
+	for _, m := range mistakes {
+		input := first(t, f, m.field+" field", byAttr("name", m.field))
+		if attr(input, "aria-invalid") != "true" || attr(input, "aria-describedby") != m.describedBy {
+			t.Errorf("%s: aria-invalid %q, aria-describedby %q; want true, %q", m.field, attr(input, "aria-invalid"), attr(input, "aria-describedby"), m.describedBy)
+		}
+		if msg := elementByID(f, "error-"+m.field); msg == nil || textOf(msg) != m.want {
+			t.Errorf("%s: no mistake %q beside it", m.field, m.want)
+		}
+	}
+	if n := len(findAll(doc, byTestID("form-error"))); n != len(mistakes) {
+		t.Errorf("%d mistakes said, want %d", n, len(mistakes))
+	}
+}
+
 // TestAddAccountSaysEveryMistake sends a bad name and a short password at
 // once: each is said beside its field, the name is kept, and nothing is
 // added.
@@ -140,30 +166,51 @@ func TestAddAccountSaysEveryMistake(t *testing.T) {
 	}
 	en := i18n.For("en")
 	doc := parseHTML(t, res.body)
-	form := first(t, doc, "add-account form", byTestID("add-account"))
-	for _, tt := range []struct{ field, describedBy, want string }{
-		{"username", "error-username", en.T("error.username_invalid.spaces")},
-		{"password", "error-password password-help", en.N("error.password_too_short", core.MinPasswordLen)},
-	} {
-		input := first(t, form, tt.field+" field", byAttr("name", tt.field))
-		if attr(input, "aria-invalid") != "true" || attr(input, "aria-describedby") != tt.describedBy {
-			t.Errorf("%s: aria-invalid %q, aria-describedby %q; want true, %q", tt.field, attr(input, "aria-invalid"), attr(input, "aria-describedby"), tt.describedBy)
-		}
-		if msg := elementByID(form, "error-"+tt.field); msg == nil || textOf(msg) != tt.want {
-			t.Errorf("%s: no mistake %q beside it", tt.field, tt.want)
-		}
-	}
-	if n := len(findAll(doc, byTestID("form-error"))); n != 2 {
-		t.Errorf("%d mistakes said, want 2", n)
-	}
-	if v := attr(first(t, form, "username field", byAttr("name", "username")), "value"); v != "c y" {
-		t.Errorf("the name typed is %q in the form again, want %q", v, "c y")
-	}
-	if hasAttr(first(t, form, "password field", byAttr("name", "password")), "value") {
-		t.Error("the password typed is in the form again")
-	}
+	saysEachBeside(t, doc, "add-account",
+		besideField{"username", "error-username", en.T("error.username_invalid.spaces")},
+		besideField{"password", "error-password password-help", en.N("error.password_too_short", core.MinPasswordLen)})
+	keepsNameNotPassword(t, doc, "add-account", "c y")
 	if list, _ := s.store.Accounts(t.Context()); len(list) != 1 {
 		t.Fatalf("a refused form added accounts: %d", len(list))
+	}
+}
+
+// keepsNameNotPassword checks that the form with data-testid form has the
+// name typed in it again, and not the password.
+func keepsNameNotPassword(t *testing.T, doc *html.Node, form, name string) {
+	t.Helper()
+	f := first(t, doc, form, byTestID(form))
+	if v := attr(first(t, f, "username field", byAttr("name", "username")), "value"); v != name {
+		t.Errorf("the name typed is %q in the form again, want %q", v, name)
+	}
+	if hasAttr(first(t, f, "password field", byAttr("name", "password")), "value") {
+		t.Error("the password typed is in the form again")
+	}
+}
+
+// TestSetupSaysEveryMistake sends the set-up form a bad name and a short
+// password at once: each is said beside its field, the name is kept, and
+// no account is made.
+func TestSetupSaysEveryMistake(t *testing.T) {
+	s := newTestServer(t)
+	res := s.client().post("/setup", url.Values{"username": {"c y"}, "password": {"short"}})
+	if res.StatusCode != http.StatusBadRequest {
+		t.Fatalf("a bad name and a short password: %d, want 400", res.StatusCode)
+	}
+	en := i18n.For("en")
+	doc := parseHTML(t, res.body)
+	saysEachBeside(t, doc, "setup-form",
+		besideField{"username", "error-username", en.T("error.username_invalid.spaces")},
+		besideField{"password", "error-password password-help", en.N("error.password_too_short", core.MinPasswordLen)})
+	keepsNameNotPassword(t, doc, "setup-form", "c y")
+	// The focus starts at the first mistake, the name, not in the password.
+	form := first(t, doc, "setup-form", byTestID("setup-form"))
+	if !hasAttr(first(t, form, "username field", byAttr("name", "username")), "autofocus") ||
+		hasAttr(first(t, form, "password field", byAttr("name", "password")), "autofocus") {
+		t.Error("the focus does not start in the name, the first mistake")
+	}
+	if list, _ := s.store.Accounts(t.Context()); len(list) != 0 {
+		t.Fatalf("a refused set-up made accounts: %d", len(list))
 	}
 }
 

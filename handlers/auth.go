@@ -212,7 +212,8 @@ func (h *Handler) setup(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimSpace(r.PostForm.Get("username"))
 	a, err := h.core.Setup(r.Context(), turn, name, r.PostForm.Get("password"))
 	if e, ok := core.AsError(err); ok && e.Kind == core.Invalid {
-		form := components.AccountForm{Username: refill(name), Error: e.Message(i18n.From(r.Context())), ErrorField: e.Field}
+		// Every mistake at once, each beside its field.
+		form := components.AccountForm{Username: refill(name), Errors: fieldErrors(r, err)}
 		h.render(w, r, web.Status(e.Kind), components.SetupPage(h.page(r, i18n.T(r.Context(), "auth.title_setup")), form))
 		return
 	}
@@ -266,7 +267,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	form.Username = strings.TrimSpace(r.PostForm.Get("username"))
 	a, err := h.core.SignIn(r.Context(), turn, form.Username, r.PostForm.Get("password"))
 	if e, ok := core.AsError(err); ok && (e == core.ErrBadCredentials || e == core.ErrPasswordSignInOff || e.Kind == core.Invalid) {
-		form.Username, form.Error = refill(form.Username), e.Message(i18n.From(r.Context()))
+		form.Username, form.Errors = refill(form.Username), components.FieldErrors{{Message: e.Message(i18n.From(r.Context()))}}
 		h.renderLogin(w, r, web.Status(e.Kind), form)
 		return
 	}
@@ -314,6 +315,17 @@ func safeNext(next string) string {
 		return "/links"
 	}
 	return next
+}
+
+// fieldErrors are err's refusals (see core.AllErrors) in the reader's
+// language, each with the field it is about, for a form that says them
+// all at once.
+func fieldErrors(r *http.Request, err error) components.FieldErrors {
+	var es components.FieldErrors
+	for _, e := range core.AllErrors(err) {
+		es = append(es, components.FieldError{Field: e.Field, Message: e.Message(i18n.From(r.Context()))})
+	}
+	return es
 }
 
 // refill is text from a form as the form shows it again after a mistake:

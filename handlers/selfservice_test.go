@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"oncelink/core"
+	"oncelink/i18n"
 )
 
 // sessionRows are the rows of the client's sessions list: each session's
@@ -104,6 +107,23 @@ func TestChangePasswordEndsOtherSessions(t *testing.T) {
 	if res := admin.get("/links"); res.StatusCode != http.StatusOK {
 		t.Errorf("another account's session: %d", res.StatusCode)
 	}
+}
+
+// TestChangePasswordSaysEveryMistake sends a wrong current password and a
+// short new one at once: each is said beside its field, and the password
+// stays as it was.
+func TestChangePasswordSaysEveryMistake(t *testing.T) {
+	s := newTestServer(t)
+	bob := s.user("bob")
+	res := bob.post("/settings/password", url.Values{"current_password": {"not it at all"}, "password": {"short"}})
+	if res.StatusCode != http.StatusForbidden {
+		t.Fatalf("a wrong current password and a short new one: %d, want 403", res.StatusCode)
+	}
+	en := i18n.For("en")
+	saysEachBeside(t, parseHTML(t, res.body), "password-form",
+		besideField{"current_password", "error-current_password", en.T("error.wrong_password.current")},
+		besideField{"password", "error-password new-password-help", en.N("error.password_too_short", core.MinPasswordLen)})
+	s.signIn("bob") // with the password it had
 }
 
 func TestSessionsList(t *testing.T) {

@@ -136,8 +136,8 @@ func (h *Handler) revokeKey(w http.ResponseWriter, r *http.Request, a *core.Acco
 }
 
 // changePassword sets the account's password, given the current one, and
-// signs out its other sessions. A mistake shows the form again with the
-// mistake beside its field and changes nothing.
+// signs out its other sessions. Mistakes show the form again with each
+// beside its field, all at once, and change nothing.
 func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, a *core.Account) {
 	if err := parseForm(w, r); err != nil {
 		h.fail(w, r, err)
@@ -149,12 +149,12 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, a *core
 		// password, sent again, would be refused as a wrong one, and
 		// counted against the account's sign-in limit.
 		h.renderSettings(w, r, a, http.StatusConflict, components.Settings{Password: components.PasswordForm{
-			Error: i18n.T(r.Context(), "settings.password.changed_twice")}})
+			Errors: components.FieldErrors{{Message: i18n.T(r.Context(), "settings.password.changed_twice")}}}})
 		return
 	}
 	changed, ended, err := h.core.ChangePassword(r.Context(), *a, r.PostForm.Get("current_password"), r.PostForm.Get("password"), h.sessionID(r))
 	if e, ok := core.AsError(err); ok && e.Kind != core.Unavailable && e.Kind != core.Limited {
-		h.renderSettings(w, r, a, web.Status(e.Kind), components.Settings{Password: components.PasswordForm{Error: e.Message(i18n.From(r.Context())), ErrorField: e.Field}})
+		h.renderSettings(w, r, a, web.Status(e.Kind), components.Settings{Password: components.PasswordForm{Errors: fieldErrors(r, err)}})
 		return
 	}
 	if err != nil {

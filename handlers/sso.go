@@ -92,7 +92,7 @@ func (h *Handler) ssoRefused(w http.ResponseWriter, r *http.Request, next string
 	}
 	retryAfter(w, e.RetryAfter)
 	form := h.loginView(next)
-	form.Error = e.Message(i18n.From(r.Context()))
+	form.Errors = components.FieldErrors{{Message: e.Message(i18n.From(r.Context()))}}
 	h.renderLogin(w, r, web.Status(e.Kind), form)
 }
 
