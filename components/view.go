@@ -98,6 +98,10 @@ type ErrorView struct {
 	// SignIn, for a session that ended, is where to sign in again and
 	// come back.
 	SignIn string
+	// Gone, in an htmx answer, is the id of what the page shows of a
+	// thing that no longer exists, such as an account's row: the answer
+	// takes it off the page.
+	Gone string
 }
 
 // LinkForm is the create form with what the owner typed.

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"crypto/rand"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -111,14 +112,19 @@ func (h *Handler) setDisabled(w http.ResponseWriter, r *http.Request, a *core.Ac
 		return
 	}
 	acc, err := h.core.SetDisabled(r.Context(), a, id, disabled)
-	h.changedAccount(w, r, a, acc, err)
+	h.changedAccount(w, r, a, id, acc, err)
 }
 
-// changedAccount answers a change to an account in the list: an htmx
+// changedAccount answers a change to the account id in the list: an htmx
 // request gets its row, a form a redirect to the list; a refusal is the
-// list with the reason (see refusedOnList).
-func (h *Handler) changedAccount(w http.ResponseWriter, r *http.Request, a *core.Account, acc core.Account, err error) {
+// list with the reason (see refusedOnList). To htmx, an account deleted
+// since the list was shown is said in the page's alerts, and its row goes.
+func (h *Handler) changedAccount(w http.ResponseWriter, r *http.Request, a *core.Account, id int64, acc core.Account, err error) {
 	if h.refusedOnList(w, r, a, err) {
+		return
+	}
+	if errors.Is(err, core.ErrAccountGone) {
+		h.failRemoving(w, r, err, components.AccountRowID(id))
 		return
 	}
 	if err != nil {
@@ -176,7 +182,7 @@ func (h *Handler) setAdmin(w http.ResponseWriter, r *http.Request, a *core.Accou
 		return
 	}
 	acc, err := h.core.SetAdmin(r.Context(), a, id, admin)
-	h.changedAccount(w, r, a, acc, err)
+	h.changedAccount(w, r, a, id, acc, err)
 }
 
 // deleteAccount deletes the account {id} with its links.

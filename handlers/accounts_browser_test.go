@@ -7,6 +7,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"oncelink/i18n"
 	"oncelink/internal/browsertest"
 )
 
@@ -60,4 +61,38 @@ func TestSelfServiceInBrowser(t *testing.T) {
 	)
 	browsertest.Shoot(b.t, b.ctx, "accounts-reset")
 	b.clean("password reset")
+}
+
+// TestGoneAccountLeavesTheList: a button in the list of an account deleted
+// since the page was shown says so in the page's alerts, and the account's
+// row leaves the list.
+func TestGoneAccountLeavesTheList(t *testing.T) {
+	s := newTestServer(t)
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	b.setUp()
+	bob, err := s.h.core.AddAccount(t.Context(), "bob", testPassword, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.open("/accounts", "[data-testid=account-row][data-name=bob]")
+	if _, err := s.h.core.DeleteAccount(t.Context(), nil, bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	b.do(
+		chromedp.Click(chromedp.CSS(`[data-testid=account-row][data-name=bob] [data-testid=promote]`)),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=alerts] [data-testid=error]")),
+	)
+	if got, want := eval[string](b, `document.querySelector("[data-testid=alerts]").textContent`), i18n.For("en").T("error.account_gone"); !strings.Contains(got, want) {
+		t.Errorf("the alerts say %q, want %q", got, want)
+	}
+	if n := eval[int](b, `document.querySelectorAll("[data-testid=account-row][data-name=bob]").length`); n != 0 {
+		t.Error("bob's row is still on the list")
+	}
+	if n := eval[int](b, `document.querySelectorAll("[data-testid=account-row]").length`); n != 1 {
+		t.Errorf("%d rows left, want ada's", n)
+	}
+	browsertest.Shoot(b.t, b.ctx, "accounts-gone")
+	b.forgive("status of 404") // the answer, as the browser logs it
+	b.clean("a gone account's row")
 }

@@ -187,8 +187,21 @@ func TestAdminActionsOnAGoneAccount(t *testing.T) {
 			t.Errorf("POST %s: the page still lists bob", tt.path)
 		}
 	}
-	res := ada.htmx(http.MethodPost, "/accounts/"+bobID+"/disable", nil)
-	if res.StatusCode != http.StatusNotFound || !strings.Contains(testIDText(t, res.body, "error"), gone) {
-		t.Errorf("htmx disable: %d %s, want 404 saying %q", res.StatusCode, res.body, gone)
+	// From the list's buttons, the answer goes to the page's alerts and
+	// takes bob's row off the list.
+	for _, action := range []string{"disable", "enable", "promote", "demote"} {
+		res := ada.htmx(http.MethodPost, "/accounts/"+bobID+"/"+action, nil)
+		if res.StatusCode != http.StatusNotFound || res.Header.Get("HX-Retarget") != "#alerts" || !strings.Contains(testIDText(t, res.body, "error"), gone) {
+			t.Errorf("htmx %s: %d to %q %s, want 404 in #alerts saying %q", action, res.StatusCode, res.Header.Get("HX-Retarget"), res.body, gone)
+		}
+		row := testIDs(t, res.body, "gone")
+		if len(row) != 1 || attr(row[0], "id") != "account-"+bobID || attr(row[0], "hx-swap-oob") != "delete" {
+			t.Errorf("htmx %s: the answer does not delete bob's row, account-%s: %s", action, bobID, res.body)
+		}
+	}
+	// A refusal about an account that is still there leaves its row.
+	res := ada.htmx(http.MethodPost, "/accounts/"+ada.accountID("ada")+"/disable", nil)
+	if res.StatusCode != http.StatusBadRequest || len(testIDs(t, res.body, "gone")) != 0 {
+		t.Errorf("htmx disable of oneself: %d %s, want 400 that removes nothing", res.StatusCode, res.body)
 	}
 }
