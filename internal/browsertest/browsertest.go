@@ -78,6 +78,25 @@ func Screenshot(t testing.TB, ctx context.Context, name string) {
 	if dir == "" {
 		return
 	}
+	// A page taller than the window is laid out beside its scrollbar, but
+	// the capture beyond the window lays it out again as wide as the
+	// window and keeps the image as narrow as before, which cuts off the
+	// page's right edge. So the scrollbars are hidden for the shot, and
+	// only for it: what the tests measure is as it was.
+	shown, err := scrollbarWidth(ctx)
+	if err == nil {
+		err = setScrollbarsHidden(ctx, true)
+	}
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if shown > 0 {
+		defer func() {
+			if err := setScrollbarsHidden(ctx, false); err != nil {
+				t.Errorf("screenshot %s: show the scrollbars again: %v", name, err)
+			}
+		}()
+	}
 	// A page that fits the window is taken as it is seen: Chromium's
 	// capture beyond the window draws a short page written right to left
 	// shifted sideways. Quality 100 is what makes chromedp write a PNG;
@@ -100,6 +119,33 @@ func Screenshot(t testing.TB, ctx context.Context, name string) {
 	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// setScrollbarsHidden hides the page's scrollbars, or shows them.
+func setScrollbarsHidden(ctx context.Context, hidden bool) error {
+	if _, err := chromedp.Call(ctx, emulation.SetScrollbarsHidden, emulation.SetScrollbarsHiddenParams{Hidden: hidden}); err != nil {
+		return err
+	}
+	_, err := scrollbarWidth(ctx)
+	return err
+}
+
+// scrollbarWidth is the width that a vertical scrollbar takes from the
+// page: none while scrollbars are hidden, or drawn over the page as on a
+// phone. Chromium hides or shows the page's own scrollbars only when it
+// makes them anew, so they are made anew first: the page is laid out once
+// without any, and once with one. Its style is left as it was.
+func scrollbarWidth(ctx context.Context) (int, error) {
+	return chromedp.Run(ctx, chromedp.Evaluate[int](`(root => {
+  const styled = root.hasAttribute("style"), was = root.style.overflowY;
+  root.style.overflowY = "hidden";
+  void root.offsetWidth;
+  root.style.overflowY = "scroll";
+  const width = window.innerWidth - root.clientWidth;
+  root.style.overflowY = was;
+  if (!styled) root.removeAttribute("style");
+  return width;
+})(document.documentElement)`))
 }
 
 // Shoot shows the page at each width (1280 and 390 pixels when none is
