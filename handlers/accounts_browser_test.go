@@ -96,3 +96,52 @@ func TestGoneAccountLeavesTheList(t *testing.T) {
 	b.forgive("status of 404") // the answer, as the browser logs it
 	b.clean("a gone account's row")
 }
+
+// TestAccountsListFitsAPhone: the buttons of each account in the list
+// line up where they wrap, in every language, on a phone and on a wide
+// screen.
+func TestAccountsListFitsAPhone(t *testing.T) {
+	s := newTestServer(t)
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	b.setUp()
+	// A member, an administrator, and a disabled member.
+	for _, name := range []string{"bob", "carol", "dave"} {
+		a, err := s.h.core.AddAccount(t.Context(), name, testPassword, name == "carol")
+		if err == nil && name == "dave" {
+			_, err = s.h.core.SetDisabled(t.Context(), nil, a.ID, true)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// For each row, the inline-start edge of each line of its buttons.
+	const starts = `Array.from(document.querySelectorAll("[data-testid=account-row]"), row => {
+		const rtl = getComputedStyle(row).direction === "rtl";
+		const lines = new Map();
+		row.querySelectorAll("td:last-child button").forEach(b => {
+			const r = b.getBoundingClientRect(), top = Math.round(r.top);
+			const edge = rtl ? -r.right : r.left;
+			lines.set(top, Math.min(lines.has(top) ? lines.get(top) : Infinity, edge));
+		});
+		return Array.from(lines.values(), Math.round);
+	})`
+	for _, lang := range []string{"en", "de", "ar"} {
+		b.chooseLanguage("/accounts", lang)
+		for _, width := range []int64{390, 1280} {
+			if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 900)); err != nil {
+				t.Fatal(err)
+			}
+			for i, lines := range eval[[][]int](b, starts) {
+				for _, edge := range lines[min(1, len(lines)):] {
+					if edge != lines[0] {
+						t.Errorf("in %s at %dpx, row %d's buttons wrap to lines starting at %v", lang, width, i+1, lines)
+						break
+					}
+				}
+			}
+		}
+		browsertest.Shoot(t, ctx, "accounts-list-"+lang)
+		b.clean("accounts in " + lang)
+	}
+}
