@@ -1087,7 +1087,7 @@ func SendPage(p Page, v SendForm) templ.Component {
 				}
 			}
 			if v.Accepts != core.AcceptsText {
-				templ_7745c5c3_Err = fileField(LinkForm{MaxUpload: v.MaxUpload, Error: v.Error, ErrorField: v.ErrorField}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = fileField(LinkForm{MaxUpload: v.MaxUpload, Errors: FieldErrors{{Field: v.ErrorField, Message: v.Error}}}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

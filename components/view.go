@@ -127,10 +127,8 @@ type LinkForm struct {
 	Notify        bool
 	EmailOn       bool
 	NoticeAddress string
-	Error         string
-	// ErrorField names the field the error is about, if any: the error
-	// shows beside it.
-	ErrorField string
+	// Errors are the form's mistakes, all of them.
+	Errors FieldErrors
 	// MinTTL and MaxTTL are the server's bounds, as "1m" or "30d".
 	MinTTL, MaxTTL string
 	// MaxUpload is the largest file the server takes, in bytes.

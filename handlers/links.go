@@ -131,7 +131,7 @@ func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *core.Acc
 		for _, field := range []*string{&f.Message, &f.URL, &f.TTL, &f.MaxUses, &f.ForUser, &f.Label, &f.Password} {
 			*field = refill(*field)
 		}
-		f.Error, f.ErrorField = e.Message(i18n.From(r.Context())), e.Field
+		f.Errors = fieldErrors(r, err)
 		retryAfter(w, e.RetryAfter)
 		h.renderCreate(w, r, web.Status(e.Kind), components.Dashboard{Form: f})
 		return

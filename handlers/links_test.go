@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"oncelink/core"
+	"oncelink/i18n"
 	"oncelink/store"
 )
 
@@ -24,6 +25,31 @@ func countLinks(t *testing.T, s *testServer) int {
 		t.Fatal(err)
 	}
 	return len(links)
+}
+
+// TestCreateSaysEveryMistake sends a form with four mistakes: each is
+// said beside its field, what was typed stays, and nothing is created.
+func TestCreateSaysEveryMistake(t *testing.T) {
+	s := newTestServer(t)
+	owner := s.admin()
+	res := owner.post("/links", url.Values{"kind": {"message"}, "message": {" "}, "ttl": {"soon"}, "max_uses": {"0"},
+		"for_user": {"nobody"}, "label": {"kept"}})
+	if res.StatusCode != http.StatusBadRequest {
+		t.Fatalf("four mistakes: %d, want 400", res.StatusCode)
+	}
+	en := i18n.For("en")
+	doc := parseHTML(t, res.body)
+	saysEachBeside(t, doc, "create-form",
+		besideField{"message", "error-message message-help", en.T("error.message_missing.share")},
+		besideField{"ttl", "error-ttl ttl-help", en.T("error.ttl_invalid")},
+		besideField{"max_uses", "error-max_uses uses-help", en.T("error.max_uses_out_of_range", "Max", core.MaxUses)},
+		besideField{"for_user", "error-for_user", en.T("error.for_user_unknown", "Name", `"nobody"`)})
+	if v := attr(first(t, doc, "label field", byAttr("name", "label")), "value"); v != "kept" {
+		t.Errorf("the label typed is %q in the form again", v)
+	}
+	if links, _ := s.stored(); links != 0 {
+		t.Errorf("a refused form created %d links", links)
+	}
 }
 
 // TestCreateRejectsBadInput sends every kind of bad field: each gets a 400
