@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -92,6 +93,9 @@ func TestGoneAccountLeavesTheList(t *testing.T) {
 	if n := eval[int](b, `document.querySelectorAll("[data-testid=account-row]").length`); n != 1 {
 		t.Errorf("%d rows left, want ada's", n)
 	}
+	// The button pressed went with its row: the focus goes to what the
+	// answer says, not back to the page's start.
+	b.wait(`document.activeElement.matches("[data-testid=alerts] [role=alert]")`, time.Second)
 	browsertest.Shoot(b.t, b.ctx, "accounts-gone")
 	b.forgive("status of 404") // the answer, as the browser logs it
 	b.clean("a gone account's row")

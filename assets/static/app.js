@@ -479,12 +479,15 @@
   // in, takes the focus to the first field the mistake is about, or to the
   // mistake said above the form: the button that sent it is gone. What a
   // page shows once, such as a new API key, takes it likewise
-  // ([data-focus]). Focus that is somewhere already stays there, and a
-  // page that names its own ([autofocus]) keeps its choice.
+  // ([data-focus]). Without any, a refusal said in the alerts takes it,
+  // as when the row whose button sent the request went with the answer.
+  // Focus that is somewhere already stays there, and a page that names its
+  // own ([autofocus]) keeps its choice.
   function focusAnswer() {
     var active = document.activeElement;
     if ((active && active !== document.body) || document.querySelector("[autofocus]")) return;
-    var el = document.querySelector("[aria-invalid=true], [data-testid=form-error], [data-focus]");
+    var el = document.querySelector("[aria-invalid=true], [data-testid=form-error], [data-focus]") ||
+      document.querySelector("#alerts [role=alert]");
     if (!el) return;
     if (!el.matches("input, select, textarea, button, a[href]")) el.setAttribute("tabindex", "-1");
     el.focus();
