@@ -24,7 +24,8 @@ type RequestForm struct {
 	FormKey                   string
 	Label, Note, Accepts, TTL string
 	MinTTL, MaxTTL            string
-	Error, ErrorField         string
+	// Errors are the form's mistakes, all of them.
+	Errors FieldErrors
 }
 
 // CreatedRequest is a new request, with the only copy of its URL.
@@ -72,9 +73,8 @@ type SendForm struct {
 	ExpiresAt time.Time
 	MaxUpload int64
 	Message   string
-	Error     string
-	// ErrorField is the field Error concerns, if any.
-	ErrorField string
+	// Errors are the form's mistakes.
+	Errors FieldErrors
 }
 
 // OwnRequest is a request's page for its owner.

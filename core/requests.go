@@ -76,20 +76,17 @@ func (s *Service) CreateRequest(ctx context.Context, owner int64, in RequestInpu
 	if in.Accepts == "" {
 		in.Accepts = AcceptsAny
 	}
+	var acceptsErr error
 	if in.Accepts != AcceptsText && in.Accepts != AcceptsFile && in.Accepts != AcceptsAny {
-		return CreatedRequest{}, invalid("accepts_unknown", "accepts")
+		acceptsErr = invalid("accepts_unknown", "accepts")
 	}
 	if in.TTL == "" {
 		in.TTL = DefaultTTL
 	}
-	ttl, err := s.lifetime(in.TTL)
-	if err != nil {
-		return CreatedRequest{}, err
-	}
-	if err := checkLabel(in.Label); err != nil {
-		return CreatedRequest{}, err
-	}
-	if err := checkText("note", in.Note, MaxNoteLen); err != nil {
+	// Every field is checked, so that a form can say each of its
+	// mistakes at once, in its order; a program reads the first.
+	ttl, ttlErr := s.lifetime(in.TTL)
+	if err := joinErrors(checkText("note", in.Note, MaxNoteLen), acceptsErr, ttlErr, checkLabel(in.Label)); err != nil {
 		return CreatedRequest{}, err
 	}
 	tok := token.New(s.tags)

@@ -60,7 +60,7 @@ func (h *Handler) createRequest(w http.ResponseWriter, r *http.Request, a *core.
 	if h.sentAlready(r, requestForms, r.PostForm.Get("form_key")) {
 		// A reload of the page that showed the request's address: that
 		// request is in the list, and another would be one never asked for.
-		f.Error = i18n.T(r.Context(), "requests.form.sent_twice")
+		f.Errors = components.FieldErrors{{Message: i18n.T(r.Context(), "requests.form.sent_twice")}}
 		h.renderRequests(w, r, a, http.StatusConflict, f, nil)
 		return
 	}
@@ -68,7 +68,7 @@ func (h *Handler) createRequest(w http.ResponseWriter, r *http.Request, a *core.
 	f.Label, f.Note, f.Accepts, f.TTL = r.PostForm.Get("label"), r.PostForm.Get("note"), r.PostForm.Get("accepts"), r.PostForm.Get("ttl")
 	c, err := h.core.CreateRequest(r.Context(), a.ID, core.RequestInput{Label: f.Label, Note: f.Note, Accepts: f.Accepts, TTL: f.TTL})
 	if e, ok := core.AsError(err); ok && e.Kind == core.Invalid {
-		f.Error, f.ErrorField = e.Message(i18n.From(r.Context())), e.Field
+		f.Errors = fieldErrors(r, err)
 		h.renderRequests(w, r, a, web.Status(e.Kind), f, nil)
 		return
 	}
@@ -171,7 +171,7 @@ func (h *Handler) fulfil(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		v := h.sendForm(tok, sight.Request)
-		v.Message, v.Error, v.ErrorField = refill(message), e.Message(i18n.From(r.Context())), e.Field
+		v.Message, v.Errors = refill(message), fieldErrors(r, err)
 		h.render(w, r, web.Status(e.Kind), components.SendPage(h.page(r, i18n.T(r.Context(), "requests.send.title")), v))
 		return
 	}

@@ -237,6 +237,45 @@ func TestWithdrawnRequestIsGone(t *testing.T) {
 }
 
 // TestRequestFormSentTwiceMakesOne sends the request form again, as a
+// TestRequestFormSaysEveryMistake sends the request form with three
+// mistakes: each is said beside its field, what was typed stays, and no
+// request is made.
+func TestRequestFormSaysEveryMistake(t *testing.T) {
+	s := newTestServer(t)
+	ann := s.admin()
+	res := ann.post("/requests", url.Values{"note": {"the VPN password, please"}, "accepts": {"poem"}, "ttl": {"soon"}, "label": {"a\tb"}})
+	if res.StatusCode != http.StatusBadRequest {
+		t.Fatalf("three mistakes: %d, want 400", res.StatusCode)
+	}
+	en := i18n.For("en")
+	doc := parseHTML(t, res.body)
+	f := first(t, doc, "request form", byTestID("request-form"))
+	for _, m := range []besideField{{"ttl", "error-ttl request-ttl-help", en.T("error.ttl_invalid")},
+		{"label", "error-label", en.T("error.label_one_line")}} {
+		input := first(t, f, m.field+" field", byAttr("name", m.field))
+		if attr(input, "aria-invalid") != "true" || attr(input, "aria-describedby") != m.describedBy {
+			t.Errorf("%s: aria-invalid %q, aria-describedby %q", m.field, attr(input, "aria-invalid"), attr(input, "aria-describedby"))
+		}
+		if msg := elementByID(f, "error-"+m.field); msg == nil || textOf(msg) != m.want {
+			t.Errorf("%s: no mistake %q beside it", m.field, m.want)
+		}
+	}
+	// The choice of what may be sent is a group of buttons: its mistake
+	// is said in the group.
+	if msg := elementByID(f, "error-accepts"); msg == nil || textOf(msg) != en.T("error.accepts_unknown") {
+		t.Error("the choice of what may be sent does not say its mistake")
+	}
+	if n := len(findAll(doc, byTestID("form-error"))); n != 3 {
+		t.Errorf("%d mistakes said, want 3", n)
+	}
+	if note := first(t, doc, "note", byAttr("name", "note")); textOf(note) != "the VPN password, please" {
+		t.Errorf("the note typed is %q in the form again", textOf(note))
+	}
+	if list, _ := s.h.core.Requests(t.Context(), 1, core.RequestListInput{}); len(list.Requests) != 0 {
+		t.Errorf("a refused form made %d requests", len(list.Requests))
+	}
+}
+
 // reload of the page that answered it does: no second request.
 func TestRequestFormSentTwiceMakesOne(t *testing.T) {
 	s := newTestServer(t)
