@@ -343,6 +343,11 @@ func TestDashboardInBrowser(t *testing.T) {
 	// The panel that showed its address, once, no longer offers it.
 	b.wait(`!!document.querySelector("[data-testid=created-gone]")?.textContent.includes("Second was revoked") &&
 		!document.querySelector("[data-testid=link-url]")`, 2*time.Second)
+	// What replaces it sits in the panel's padding, as the panel's other
+	// contents did, not a paragraph's margin below it.
+	if got := eval[string](b, `(s => s.marginTop + " " + s.marginBottom)(getComputedStyle(document.querySelector("[data-testid=created-gone]")))`); got != "0px 0px" {
+		t.Errorf("the note that replaces a new link's address has margins %s", got)
+	}
 
 	// At zero a countdown turns its row expired, without a reload.
 	_, soon := b.create("short-lived", "3s", "Short-lived")
