@@ -42,7 +42,9 @@ func TestRequestIsFilledOnceAndOnlyTheOwnerReadsIt(t *testing.T) {
 	ann := s.admin()
 	stream := ann.streamAt(ann.requestsStreamPath())
 	req := ann.createRequest(nil)
-	if page := ann.get("/requests"); !strings.Contains(page.body, `data-status="open"`) || !strings.Contains(page.body, `data-testid="request-when">Expires <time`) {
+	// Its status is a badge, as a link's is.
+	if page := ann.get("/requests"); !strings.Contains(page.body, `data-status="open"`) || !strings.Contains(page.body, `data-testid="request-when">Expires <time`) ||
+		!strings.Contains(page.body, `<span class="badge open" data-testid="request-status">open</span>`) {
 		t.Fatalf("requests page: %s", page.body)
 	}
 
@@ -228,7 +230,8 @@ func TestWithdrawnRequestIsGone(t *testing.T) {
 		t.Fatalf("send to a withdrawn request: %d", res.StatusCode)
 	}
 	// The list says when it was withdrawn, not when it would have expired.
-	if page := ann.get("/requests"); !strings.Contains(page.body, `data-testid="request-when">Withdrawn <time`) {
+	if page := ann.get("/requests"); !strings.Contains(page.body, `data-testid="request-when">Withdrawn <time`) ||
+		!strings.Contains(page.body, `<span class="badge revoked" data-testid="request-status">withdrawn</span>`) {
 		t.Fatalf("the list after the withdrawal: %s", page.body)
 	}
 	if res := ann.post("/requests", url.Values{"accepts": {"video"}}); res.StatusCode != http.StatusBadRequest || !strings.Contains(res.body, `data-testid="form-error"`) {
