@@ -170,7 +170,7 @@ func ErrorPage(p Page, e ErrorView) templ.Component {
 
 // ErrorFragment is the error an htmx request shows in the page's alerts
 // (see Layout), in place of its result. What e.Gone names is deleted from
-// the page by an out-of-band swap.
+// the page by an out-of-band swap, and e.AfterGone swapped in likewise.
 func ErrorFragment(e ErrorView) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
@@ -288,6 +288,12 @@ func ErrorFragment(e ErrorView) templ.Component {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, "\" hx-swap-oob=\"delete\" data-testid=\"gone\"></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
+			}
+			if e.AfterGone != nil {
+				templ_7745c5c3_Err = e.AfterGone.Render(ctx, templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
 			}
 		}
 		return nil

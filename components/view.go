@@ -5,6 +5,8 @@ package components
 import (
 	"strings"
 	"time"
+
+	"github.com/a-h/templ"
 )
 
 // Page is what the layout needs to know about any page.
@@ -102,6 +104,10 @@ type ErrorView struct {
 	// thing that no longer exists, such as an account's row: the answer
 	// takes it off the page.
 	Gone string
+	// AfterGone is what else of the page changes once Gone is off it,
+	// swapped in out of band: the accounts list's hint that the viewer is
+	// alone on it (see OnlyYouOOB).
+	AfterGone templ.Component
 }
 
 // LinkForm is the create form with what the owner typed.

@@ -118,13 +118,19 @@ func (h *Handler) setDisabled(w http.ResponseWriter, r *http.Request, a *core.Ac
 // changedAccount answers a change to the account id in the list: an htmx
 // request gets its row, a form a redirect to the list; a refusal is the
 // list with the reason (see refusedOnList). To htmx, an account deleted
-// since the list was shown is said in the page's alerts, and its row goes.
+// since the list was shown is said in the page's alerts, and its row goes:
+// when it was the last but the viewer's, the list says they are alone.
 func (h *Handler) changedAccount(w http.ResponseWriter, r *http.Request, a *core.Account, id int64, acc core.Account, err error) {
 	if h.refusedOnList(w, r, a, err) {
 		return
 	}
 	if errors.Is(err, core.ErrAccountGone) {
-		h.failRemoving(w, r, err, components.AccountRowID(id))
+		left, listErr := h.core.Accounts(r.Context())
+		if listErr != nil {
+			h.fail(w, r, listErr)
+			return
+		}
+		h.failRemoving(w, r, err, components.AccountRowID(id), components.OnlyYouOOB(len(left)))
 		return
 	}
 	if err != nil {

@@ -101,6 +101,41 @@ func TestGoneAccountLeavesTheList(t *testing.T) {
 	b.clean("a gone account's row")
 }
 
+// TestGoneAccountsLeaveOnlyYou: as the rows of accounts deleted since the
+// page was shown leave the list one by one, the list says that the viewer
+// is its only account once the last other row has gone, and not before.
+func TestGoneAccountsLeaveOnlyYou(t *testing.T) {
+	s := newTestServer(t)
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	b.setUp()
+	var others []int64
+	for _, name := range []string{"bob", "carol"} {
+		a, err := s.h.core.AddAccount(t.Context(), name, testPassword, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		others = append(others, a.ID)
+	}
+	b.open("/accounts", "[data-testid=account-row][data-name=carol]")
+	const hint = `document.querySelectorAll("[data-testid=only-you]").length`
+	for i, name := range []string{"bob", "carol"} {
+		if n := eval[int](b, hint); n != 0 {
+			t.Fatalf("before %s's row goes, the list says %d times that ada is alone", name, n)
+		}
+		if _, err := s.h.core.DeleteAccount(t.Context(), nil, others[i]); err != nil {
+			t.Fatal(err)
+		}
+		b.do(chromedp.Click(chromedp.CSS(`[data-testid=account-row][data-name=` + name + `] [data-testid=promote]`)))
+		b.wait(`!document.querySelector("[data-testid=account-row][data-name=`+name+`]")`, 5*time.Second)
+	}
+	if n := eval[int](b, hint); n != 1 {
+		t.Errorf("with ada's row alone on the list, it says %d times that she is alone, want once", n)
+	}
+	b.forgive("status of 404") // the answers, as the browser logs them
+	b.clean("the last other row gone")
+}
+
 // TestAccountsListFitsAPhone: the buttons of each account in the list
 // line up where they wrap, in every language, on a phone and on a wide
 // screen.

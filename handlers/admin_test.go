@@ -198,6 +198,10 @@ func TestAdminActionsOnAGoneAccount(t *testing.T) {
 		if len(row) != 1 || attr(row[0], "id") != "account-"+bobID || attr(row[0], "hx-swap-oob") != "delete" {
 			t.Errorf("htmx %s: the answer does not delete bob's row, account-%s: %s", action, bobID, res.body)
 		}
+		// Bob's was the last row but ada's: the list says she is alone.
+		if hint := testIDs(t, res.body, "only-you"); len(hint) != 1 || attr(hint[0].Parent, "id") != "only-you" || attr(hint[0].Parent, "hx-swap-oob") != "true" {
+			t.Errorf("htmx %s: the answer does not say that ada is alone on the list: %s", action, res.body)
+		}
 	}
 	// A refusal about an account that is still there leaves its row.
 	res := ada.htmx(http.MethodPost, "/accounts/"+ada.accountID("ada")+"/disable", nil)

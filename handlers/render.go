@@ -36,13 +36,14 @@ var (
 // client that hung up, which cancels what it asked for, gets no answer and
 // no error in the log: the request log counts it as 499.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	h.failRemoving(w, r, err, "")
+	h.failRemoving(w, r, err, "", nil)
 }
 
 // failRemoving is fail, whose answer to htmx also takes the element with
 // the id gone off the page (when gone is not empty): the row of an account
 // deleted since the list was shown, where no button can do anything more.
-func (h *Handler) failRemoving(w http.ResponseWriter, r *http.Request, err error, gone string) {
+// What else of the page changes with it, after, is swapped in too.
+func (h *Handler) failRemoving(w http.ResponseWriter, r *http.Request, err error, gone string, after templ.Component) {
 	view := components.ErrorView{Status: http.StatusInternalServerError, Title: i18n.T(r.Context(), "title.internal"),
 		Message: i18n.T(r.Context(), "error.internal")}
 	e := web.Refusal(err)
@@ -87,7 +88,7 @@ func (h *Handler) failRemoving(w http.ResponseWriter, r *http.Request, err error
 		// Nor does a request that failed change the address bar.
 		hd.Set("HX-Replace-Url", "false")
 		hd.Set("HX-Push-Url", "false")
-		view.Gone = gone
+		view.Gone, view.AfterGone = gone, after
 		h.render(w, r, view.Status, components.ErrorFragment(view))
 		return
 	}
