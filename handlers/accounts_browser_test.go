@@ -137,7 +137,8 @@ func TestGoneAccountsLeaveOnlyYou(t *testing.T) {
 }
 
 // TestAccountsListFitsAPhone: the buttons of each account in the list
-// line up where they wrap, in every language, on a phone and on a wide
+// line up where they wrap, and their lines stand as far apart as the
+// buttons do side by side, in every language, on a phone and on a wide
 // screen.
 func TestAccountsListFitsAPhone(t *testing.T) {
 	s := newTestServer(t)
@@ -154,16 +155,32 @@ func TestAccountsListFitsAPhone(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// For each row, the inline-start edge of each line of its buttons.
-	const starts = `Array.from(document.querySelectorAll("[data-testid=account-row]"), row => {
+	// For each row, the lines of its buttons (their top, bottom and
+	// inline-start edge), and the narrowest space between two buttons side
+	// by side (-1 when none are).
+	type line struct{ Top, Bottom, Start int }
+	type row struct {
+		Name   string
+		Lines  []line
+		Across int
+	}
+	const measure = `Array.from(document.querySelectorAll("[data-testid=account-row]"), row => {
 		const rtl = getComputedStyle(row).direction === "rtl";
-		const lines = new Map();
+		const start = r => Math.round(rtl ? -r.right : r.left), end = r => Math.round(rtl ? -r.left : r.right);
+		const lines = [];
+		let across = -1;
 		row.querySelectorAll("td:last-child button").forEach(b => {
 			const r = b.getBoundingClientRect(), top = Math.round(r.top);
-			const edge = rtl ? -r.right : r.left;
-			lines.set(top, Math.min(lines.has(top) ? lines.get(top) : Infinity, edge));
+			let l = lines.find(l => l.top === top);
+			if (!l) lines.push(l = {top, bottom: Math.round(r.bottom), start: start(r), end: end(r)});
+			else {
+				const gap = Math.min(Math.abs(start(r) - l.end), Math.abs(l.start - end(r)));
+				across = across < 0 ? gap : Math.min(across, gap);
+				l.start = Math.min(l.start, start(r));
+				l.end = Math.max(l.end, end(r));
+			}
 		});
-		return Array.from(lines.values(), Math.round);
+		return {name: row.dataset.name, lines, across};
 	})`
 	for _, lang := range []string{"en", "de", "ar"} {
 		b.chooseLanguage("/accounts", lang)
@@ -171,11 +188,13 @@ func TestAccountsListFitsAPhone(t *testing.T) {
 			if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 900)); err != nil {
 				t.Fatal(err)
 			}
-			for i, lines := range eval[[][]int](b, starts) {
-				for _, edge := range lines[min(1, len(lines)):] {
-					if edge != lines[0] {
-						t.Errorf("in %s at %dpx, row %d's buttons wrap to lines starting at %v", lang, width, i+1, lines)
-						break
+			for _, r := range eval[[]row](b, measure) {
+				for i, l := range r.Lines[min(1, len(r.Lines)):] {
+					if l.Start != r.Lines[0].Start {
+						t.Errorf("in %s at %dpx, %s's buttons wrap to lines starting at %v", lang, width, r.Name, r.Lines)
+					}
+					if down := l.Top - r.Lines[i].Bottom; down < r.Across {
+						t.Errorf("in %s at %dpx, %s's lines of buttons are %dpx apart, and its buttons side by side %dpx", lang, width, r.Name, down, r.Across)
 					}
 				}
 			}
