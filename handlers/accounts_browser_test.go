@@ -139,7 +139,7 @@ func TestGoneAccountsLeaveOnlyYou(t *testing.T) {
 // TestAccountsListFitsAPhone: the buttons of each account in the list
 // line up where they wrap, and their lines stand as far apart as the
 // buttons do side by side, in every language, on a phone and on a wide
-// screen.
+// screen. On a phone, every account's status starts at the same edge.
 func TestAccountsListFitsAPhone(t *testing.T) {
 	s := newTestServer(t)
 	ctx := browsertest.New(t)
@@ -156,13 +156,14 @@ func TestAccountsListFitsAPhone(t *testing.T) {
 		}
 	}
 	// For each row, the lines of its buttons (their top, bottom and
-	// inline-start edge), and the narrowest space between two buttons side
-	// by side (-1 when none are).
+	// inline-start edge), the narrowest space between two buttons side
+	// by side (-1 when none are), and the inline-start edge of its status.
 	type line struct{ Top, Bottom, Start int }
 	type row struct {
 		Name   string
 		Lines  []line
 		Across int
+		Status int
 	}
 	const measure = `Array.from(document.querySelectorAll("[data-testid=account-row]"), row => {
 		const rtl = getComputedStyle(row).direction === "rtl";
@@ -180,7 +181,8 @@ func TestAccountsListFitsAPhone(t *testing.T) {
 				l.end = Math.max(l.end, end(r));
 			}
 		});
-		return {name: row.dataset.name, lines, across};
+		const status = row.querySelector("[data-testid=account-status]").getBoundingClientRect();
+		return {name: row.dataset.name, lines, across, status: start(status)};
 	})`
 	for _, lang := range []string{"en", "de", "ar"} {
 		b.chooseLanguage("/accounts", lang)
@@ -188,7 +190,8 @@ func TestAccountsListFitsAPhone(t *testing.T) {
 			if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 900)); err != nil {
 				t.Fatal(err)
 			}
-			for _, r := range eval[[]row](b, measure) {
+			rows := eval[[]row](b, measure)
+			for _, r := range rows {
 				for i, l := range r.Lines[min(1, len(r.Lines)):] {
 					if l.Start != r.Lines[0].Start {
 						t.Errorf("in %s at %dpx, %s's buttons wrap to lines starting at %v", lang, width, r.Name, r.Lines)
@@ -196,6 +199,9 @@ func TestAccountsListFitsAPhone(t *testing.T) {
 					if down := l.Top - r.Lines[i].Bottom; down < r.Across {
 						t.Errorf("in %s at %dpx, %s's lines of buttons are %dpx apart, and its buttons side by side %dpx", lang, width, r.Name, down, r.Across)
 					}
+				}
+				if width < 641 && r.Status != rows[0].Status {
+					t.Errorf("in %s at %dpx, %s's status starts at %d, %s's at %d", lang, width, r.Name, r.Status, rows[0].Name, rows[0].Status)
 				}
 			}
 		}
