@@ -2,7 +2,6 @@ package components
 
 import (
 	"context"
-	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -60,9 +59,10 @@ func thing(ctx context.Context, kind string) string {
 
 var kindThings = map[string]string{"message": "kind.thing.message", "url": "kind.thing.url", "file": "kind.thing.file"}
 
-// size writes the size of a file, to a tenth of its unit.
+// size writes the size of a file, to a tenth of its unit, its digits
+// grouped as the reader's language groups them: "1.5 KiB", "2,048 MiB".
 func size(ctx context.Context, n int64) string {
-	id, in := "", 1.0
+	id, in := "", int64(1)
 	switch {
 	case n >= 1<<20:
 		id, in = "format.size.mib", 1<<20
@@ -71,9 +71,17 @@ func size(ctx context.Context, n int64) string {
 	default:
 		return N(ctx, "format.size.bytes", int(n))
 	}
-	s := strings.TrimSuffix(fmt.Sprintf("%.1f", float64(n)/in), ".0")
-	return T(ctx, id, "Size", strings.Replace(s, ".", T(ctx, "format.decimal"), 1))
+	tenths := (n*10 + in/2) / in
+	s := i18n.From(ctx).Number(tenths / 10)
+	if d := tenths % 10; d != 0 {
+		s += T(ctx, "format.decimal") + strconv.FormatInt(d, 10)
+	}
+	return T(ctx, id, "Size", s)
 }
+
+// limit writes a size limit in the reader's language: "25 MiB",
+// "26,203,885 bytes".
+func limit(ctx context.Context, n int64) string { return core.Size(n).In(i18n.From(ctx)) }
 
 // timesOpened says how often a link was opened of how often it may be:
 // "1 of 1", "2 of 5".

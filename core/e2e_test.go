@@ -9,12 +9,12 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"oncelink/e2e"
+	"oncelink/i18n"
 	"oncelink/store"
 	"oncelink/token"
 )
@@ -217,7 +217,7 @@ func TestLargestE2EFile(t *testing.T) {
 	_, err := e2eDraft(t, s, e2e.Seal(key, h, make([]byte, largest+1)))
 	e, ok := AsError(err)
 	if !ok || e.Code != "file_too_large" || e.Field != "file" ||
-		!strings.Contains(e.Msg, "one of up to "+strconv.FormatInt(largest, 10)+" bytes fits") {
+		!strings.Contains(e.Msg, "one of up to "+i18n.For("en").Number(largest)+" bytes fits") {
 		t.Fatalf("a byte more: %v", err)
 	}
 }

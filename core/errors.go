@@ -115,16 +115,19 @@ func (w Wait) In(l *i18n.Localizer) string {
 	return l.N("error.wait_minutes", int((d+time.Minute-1)/time.Minute))
 }
 
-// Size is a limit in bytes, in words: as LimitSize writes it, its bytes
-// counted in l's language when no larger unit divides it.
+// Size is a limit in bytes, in words: in the unit LimitSize writes it in,
+// its number grouped as l's language groups digits, and its bytes counted
+// in l's language when no larger unit divides it: "25 MiB", "1,500 KiB",
+// "26,203,885 bytes".
 type Size int64
 
 // In says the size in l's language.
 func (s Size) In(l *i18n.Localizer) string {
-	if n := int64(s); n < 1<<10 || n%(1<<10) != 0 {
+	n, unit := limitUnit(int64(s))
+	if unit == "" {
 		return l.N("error.size_bytes", int(n))
 	}
-	return LimitSize(int64(s))
+	return l.Number(n) + " " + unit
 }
 
 // AsError returns err's *Error, if it is one. A failure of the database

@@ -36,8 +36,37 @@ func TestRefusalsInLanguages(t *testing.T) {
 	if got := invalid("username_too_long", "username", "Count", MaxUsernameLen).Msg; got != "A username has at most 64 characters." {
 		t.Errorf("plural English: %q", got)
 	}
-	if got := Refusal(TooLarge, "form_too_large", "", "too_large", "Size", Size(1000)).Msg; got != "The form's fields are larger than the 1000 bytes this server accepts. Nothing was stored." {
+	if got := Refusal(TooLarge, "form_too_large", "", "too_large", "Size", Size(1000)).Msg; got != "The form's fields are larger than the 1,000 bytes this server accepts. Nothing was stored." {
 		t.Errorf("size in bytes: %q", got)
+	}
+}
+
+// TestSizeGroupsDigits: a size's number is grouped as the reader's
+// language groups digits, in the plural form of its count, and a size of
+// whole units keeps its unit.
+func TestSizeGroupsDigits(t *testing.T) {
+	for _, c := range []struct {
+		lang string
+		size Size
+		want string
+	}{
+		{"en", 26203885, "26,203,885 bytes"},
+		{"de", 26203885, "26.203.885 Bytes"},
+		{"fr", 26203885, "26\u202f203\u202f885 octets"},
+		{"es", 26203885, "26.203.885 bytes"},
+		{"ar", 26203885, "26,203,885 بايتًا"},
+		{"en", 1000, "1,000 bytes"},
+		{"es", 1000, "1000 bytes"},
+		{"es", 10000, "10.000 bytes"},
+		{"ar", 1000, "1,000 بايت"},
+		{"en", 1, "1 byte"},
+		{"ar", 2, "بايتين"},
+		{"en", 25 << 20, "25 MiB"},
+		{"de", 1500 << 10, "1.500 KiB"},
+	} {
+		if got := c.size.In(i18n.For(c.lang)); got != c.want {
+			t.Errorf("%s: Size(%d) = %q, want %q", c.lang, int64(c.size), got, c.want)
+		}
 	}
 }
 

@@ -27,15 +27,24 @@ const (
 // 2 GiB, 25 MiB, 1500 KiB, 1000 bytes. A limit rounded to look tidy would
 // be a limit the server does not keep.
 func LimitSize(n int64) string {
-	switch {
-	case n >= 1<<30 && n%(1<<30) == 0:
-		return fmt.Sprintf("%d GiB", n>>30)
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
+	if count, unit := limitUnit(n); unit != "" {
+		return fmt.Sprintf("%d %s", count, unit)
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+// limitUnit is the largest unit that divides n, and n counted in it: 25,
+// "MiB"; n and "" when none does, and n is counted in bytes.
+func limitUnit(n int64) (int64, string) {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return n >> 30, "GiB"
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return n >> 20, "MiB"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return n >> 10, "KiB"
+	}
+	return n, ""
 }
 
 // How long a request's body may take to arrive. A client that sends a body

@@ -640,20 +640,20 @@ func TestDownloadOutlastsTheGrant(t *testing.T) {
 }
 
 // A limit that is not a whole number of MiB reads the same, exactly, in
-// the form, in the browser's check and in the refusal.
+// the form, in the browser's check and in the refusal, its digits grouped.
 func TestUploadLimitReadsTheSameEverywhere(t *testing.T) {
 	s := newTestServer(t, func(c *core.Config) { c.MaxUpload = 1500 << 10 })
 	owner := s.admin()
 	page := owner.get("/links").body
-	for _, want := range []string{"Up to 1500 KiB.", "This file is larger than 1500 KiB, the most this server accepts."} {
+	for _, want := range []string{"Up to 1,500 KiB.", "This file is larger than 1,500 KiB, the most this server accepts."} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the form lacks %q", want)
 		}
 	}
 	ct, over := multipartBody(t, fileForm("big.bin", noisy(1500<<10+1)))
 	res := owner.request(http.MethodPost, "/links", bytes.NewReader(over), http.Header{"Content-Type": {ct}})
-	if res.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(res.body, "larger than 1500 KiB") {
-		t.Errorf("over the limit: %d, the page does not name 1500 KiB", res.StatusCode)
+	if res.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(res.body, "larger than 1,500 KiB") {
+		t.Errorf("over the limit: %d, the page does not name 1,500 KiB", res.StatusCode)
 	}
 }
 

@@ -33,6 +33,13 @@ type Language struct {
 	Code string // the BCP 47 tag: "en", "de"
 	Name string // its name in itself: "Deutsch"
 	RTL  bool   // written right to left
+
+	// group separates a number's thousands, which it groups only when it
+	// has minGroup digits more than three: as CLDR writes the language's
+	// numbers (Arabic in the Latin digits that CLDR gives it, and oncelink
+	// writes everywhere).
+	group    string
+	minGroup int
 }
 
 // Dir is the language's HTML dir attribute.
@@ -46,11 +53,11 @@ func (l Language) Dir() string {
 // Languages are the languages oncelink speaks, English first: it is the
 // one a reader gets when nothing they ask for is here.
 var Languages = []Language{
-	{Code: "en", Name: "English"},
-	{Code: "de", Name: "Deutsch"},
-	{Code: "fr", Name: "Français"},
-	{Code: "es", Name: "Español"},
-	{Code: "ar", Name: "العربية", RTL: true},
+	{Code: "en", Name: "English", group: ",", minGroup: 1},
+	{Code: "de", Name: "Deutsch", group: ".", minGroup: 1},
+	{Code: "fr", Name: "Français", group: "\u202f", minGroup: 1}, // a narrow no-break space
+	{Code: "es", Name: "Español", group: ".", minGroup: 2},
+	{Code: "ar", Name: "العربية", RTL: true, group: ",", minGroup: 1},
 }
 
 // Supported reports whether code is one of Languages' codes.
@@ -312,8 +319,31 @@ func (l *Localizer) Parts(id string, pairs []any, text func(string) error, field
 	return nil
 }
 
+// Number writes n with its thousands grouped as the language groups them:
+// 26,203,885 in English, 26.203.885 in German; Spanish leaves a number of
+// four digits whole, 1000, and groups 10.000.
+func (l *Localizer) Number(n int64) string {
+	digits := strconv.FormatInt(n, 10)
+	sign := ""
+	if n < 0 {
+		sign, digits = "-", digits[1:]
+	}
+	if len(digits) < 3+l.minGroup {
+		return sign + digits
+	}
+	var b strings.Builder
+	b.WriteString(sign)
+	first := (len(digits)-1)%3 + 1
+	b.WriteString(digits[:first])
+	for i := first; i < len(digits); i += 3 {
+		b.WriteString(l.group)
+		b.WriteString(digits[i : i+3])
+	}
+	return b.String()
+}
+
 // N is the message id in the language's plural form (CLDR) for n, which
-// its data holds as Count, beside the pairs.
+// its data holds as Count, written as Number writes it, beside the pairs.
 func (l *Localizer) N(id string, n int, pairs ...any) string {
 	m := l.find(id)
 	if m == nil || m.forms[plural.Other] == nil {
@@ -327,7 +357,7 @@ func (l *Localizer) N(id string, n int, pairs ...any) string {
 	if parts == nil {
 		parts = m.forms[plural.Other]
 	}
-	return say(parts, n, pairs)
+	return say(parts, l.Number(int64(n)), pairs)
 }
 
 type ctxKey struct{}

@@ -110,6 +110,24 @@ var fieldPattern = regexp.MustCompile(`\{\{\s*\.(\w+)\s*\}\}`)
 
 func contains(list []string, s string) bool { return slices.Contains(list, s) }
 
+// TestNumber: numbers are grouped in threes as each language groups them,
+// and Spanish leaves four digits whole.
+func TestNumber(t *testing.T) {
+	for _, c := range []struct {
+		lang string
+		n    int64
+		want string
+	}{
+		{"en", 0, "0"}, {"en", 999, "999"}, {"en", 1000, "1,000"}, {"en", 100000, "100,000"}, {"en", -1234567, "-1,234,567"},
+		{"de", 26203885, "26.203.885"}, {"fr", 1000, "1\u202f000"}, {"ar", 26203885, "26,203,885"},
+		{"es", 1000, "1000"}, {"es", 9999, "9999"}, {"es", 10000, "10.000"}, {"es", 1234567, "1.234.567"},
+	} {
+		if got := For(c.lang).Number(c.n); got != c.want {
+			t.Errorf("%s Number(%d) = %q, want %q", c.lang, c.n, got, c.want)
+		}
+	}
+}
+
 func TestPlurals(t *testing.T) {
 	for _, c := range []struct {
 		lang string

@@ -23,6 +23,7 @@ import (
 
 	"oncelink/client"
 	"oncelink/core"
+	"oncelink/i18n"
 )
 
 // shell is a user's shell for the client commands: a home directory of
@@ -857,7 +858,7 @@ func TestShareE2EFileLimit(t *testing.T) {
 	}
 	r := sh.must(exitUsage, "", "share", "--e2e", "--file", file(1<<20))
 	if !strings.HasPrefix(r.stderr, "oncelink: --file: ") || !strings.Contains(r.stderr, "larger than 1 MiB") ||
-		!strings.Contains(r.stderr, "one of up to "+strconv.FormatInt(largest, 10)+" bytes fits") || r.stdout != "" {
+		!strings.Contains(r.stderr, "one of up to "+i18n.For("en").Number(largest)+" bytes fits") || r.stdout != "" {
 		t.Fatalf("share --e2e of a file of the limit's size: stderr %q", r.stderr)
 	}
 	sh.must(exitDone, "", "share", "--e2e", "--file", file(largest))
