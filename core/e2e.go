@@ -51,6 +51,12 @@ func (s *Service) e2eTooLarge() *Error {
 		"Largest", Size(LargestE2EFile(s.cfg.MaxE2EUpload)))
 }
 
+// MinE2EUpload is the smallest MaxE2EUpload that a file fits under, one
+// of a byte, whatever its name: under a smaller limit every end-to-end
+// file would be refused, and the refusal would name a largest file of 0
+// bytes.
+var MinE2EUpload = e2e.SealedSize(1, e2e.MaxHeader)
+
 // LargestE2EFile is the largest file whose end-to-end ciphertext fits in
 // limit bytes, whatever its name and type: sealing adds the header, of at
 // most e2e.MaxHeader bytes, and a tag to every chunk, as e2e.SealedSize

@@ -139,6 +139,9 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"share", "--uses", "many", "x"}, []string{`--uses: "many" is not a whole number`}},
 		{[]string{"--max-upload", "25MB"}, []string{`--max-upload: "25MB" is not a size such as 25MiB`}},
 		{[]string{"--max-upload", "0"}, []string{`--max-upload: a size must be from 1KiB to 1024GiB, not "0"`}},
+		// --oidc-client-id alone is refused after the limit is checked: a
+		// limit let through fails here rather than serving.
+		{[]string{"--max-e2e-upload", "2KiB", "--oidc-client-id", "x"}, []string{"--max-e2e-upload 2 KiB is too small for any file", "give at least 4132 bytes"}},
 		{[]string{"--rate-open", "lots"}, []string{`--rate-open: "lots" is not a rate such as 10/1m (from 1 to 1000000 requests`}},
 		{[]string{"user", "list", "extra", "--db", db}, []string{`unexpected argument "extra"`}},
 		{[]string{"user", "passwd", "--db", db}, []string{"NAME is missing"}},

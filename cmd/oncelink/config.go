@@ -273,6 +273,9 @@ func (c *config) complete(l *i18n.Localizer, args []string) error {
 		return errors.New(l.T("cli.serve.log_format"))
 	case c.MailFrom != "" && c.SMTPURL == "":
 		return errors.New(l.T("cli.serve.mail_from"))
+	case c.MaxE2EUpload < core.MinE2EUpload:
+		// Written as the flag takes them, to be typed again.
+		return errors.New(l.T("cli.serve.max_e2e_upload", "Value", core.LimitSize(c.MaxE2EUpload), "Min", core.LimitSize(core.MinE2EUpload)))
 	}
 	return c.OIDC.check(l, c.PasswordSignIn)
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"oncelink/core"
 	"oncelink/i18n"
 )
 
@@ -141,6 +142,21 @@ func TestConfigFromFlagsAndEnvironment(t *testing.T) {
 		if _, err := parseConfig([]string{"--base-url", ok}, func(string) string { return "" }); err != nil {
 			t.Errorf("--base-url %s: %v", ok, err)
 		}
+	}
+	// An end-to-end limit that no file fits under, once encrypted, names
+	// the smallest that one does, as the flag takes it.
+	least := core.LimitSize(core.MinE2EUpload)
+	for _, small := range []string{"1KiB", "4KiB", strconv.FormatInt(core.MinE2EUpload-1, 10)} {
+		if _, err := parseConfig([]string{"--max-e2e-upload", small}, func(string) string { return "" }); err == nil ||
+			!strings.HasPrefix(err.Error(), "--max-e2e-upload ") || !strings.HasSuffix(err.Error(), "give at least "+least) {
+			t.Errorf("--max-e2e-upload %s: %v", small, err)
+		}
+	}
+	if n, err := parseSize(least); err != nil || n != core.MinE2EUpload {
+		t.Errorf("the smallest end-to-end limit, %q, reads as %d, %v", least, n, err)
+	}
+	if cfg, err := parseConfig([]string{"--max-e2e-upload", least}, func(string) string { return "" }); err != nil || core.LargestE2EFile(cfg.MaxE2EUpload) != 1 {
+		t.Errorf("--max-e2e-upload %s: %v, the largest file %d bytes", least, err, core.LargestE2EFile(cfg.MaxE2EUpload))
 	}
 	if _, err := parseConfig(nil, func(k string) string { return map[string]string{"ONCELINK_GRANT_TTL": "x"}[k] }); err == nil ||
 		!strings.Contains(err.Error(), "ONCELINK_GRANT_TTL") {
