@@ -46,14 +46,22 @@ type Client struct {
 func (c *Client) t(id string, pairs ...any) string { return i18n.For(c.Language).T(id, pairs...) }
 
 // New returns a client of the server at baseURL (such as
-// https://share.example.com) with the API key key. Either may be empty:
-// without a base URL only Open with a link's full URL works, and without a
-// key only Open does.
-func New(baseURL, key string) *Client {
+// https://share.example.com), as ParseBase reads it, with the API key key.
+// Either may be empty: without a base URL only Open with a link's full URL
+// works, and without a key only Open does. A base URL that ParseBase
+// refuses is a *BaseError.
+func New(baseURL, key string) (*Client, error) {
+	if baseURL != "" {
+		base, err := ParseBase(baseURL)
+		if err != nil {
+			return nil, err
+		}
+		baseURL = base
+	}
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.ResponseHeaderTimeout = time.Minute
 	return &Client{
-		base: strings.TrimRight(baseURL, "/"),
+		base: baseURL,
 		key:  key,
 		http: &http.Client{
 			Transport: t,
@@ -61,7 +69,46 @@ func New(baseURL, key string) *Client {
 			// and would turn a POST into a GET: none is followed.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
+	}, nil
+}
+
+// ParseBase reads a server's address, and returns it without a trailing
+// slash: http or https, a host, and after it nothing but slashes. An
+// oncelink server answers only at the root of its address, where a client
+// puts the API's paths: under an address with a path (copied with a page's
+// address, or meant as a prefix), a query or a fragment, every call would
+// be answered "not found", or not by oncelink. A name or password in the
+// address is refused too: the key is what signs in, and a password would
+// be repeated in errors. Its error is a *BaseError.
+func ParseBase(s string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(s))
+	switch {
+	case err == nil && u.User != nil:
+		return "", &BaseError{URL: u.Redacted(), id: "cli.client.base_user"}
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		return "", &BaseError{URL: s, id: "cli.client.base_invalid"}
+	case strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		return "", &BaseError{URL: s, Root: u.Scheme + "://" + u.Host, id: "cli.client.base_path"}
 	}
+	return u.Scheme + "://" + u.Host, nil
+}
+
+// BaseError is a server's address that ParseBase refuses. URL is the
+// address as given, a password in it hidden; Root, for an address with
+// more than the server's root (a path, a query or a fragment), is the root
+// to give instead.
+type BaseError struct {
+	URL  string
+	Root string
+	id   string // the message that says why
+}
+
+// Error says why in English.
+func (e *BaseError) Error() string { return e.In(i18n.For("en")) }
+
+// In says why in l's language.
+func (e *BaseError) In(l *i18n.Localizer) string {
+	return l.T(e.id, "URL", strconv.Quote(e.URL), "Root", e.Root)
 }
 
 // BaseURL is the server's address that c calls.

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -71,9 +72,73 @@ func newTestServer(t *testing.T, wrap ...func(http.Handler) http.Handler) *testS
 	return &testServer{Server: srv, key: k.Secret}
 }
 
+// newClient is the client of the server at base with key.
+func newClient(t *testing.T, base, key string) *client.Client {
+	t.Helper()
+	c, err := client.New(base, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestParseBase: a server's address is its root, where an oncelink server
+// answers: New refuses one with a path, a query or a fragment, naming the
+// root to give instead, one that is no http or https address, and one
+// holding a password, which the refusal does not repeat.
+func TestParseBase(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://share.example.com":       "https://share.example.com",
+		"https://share.example.com/":      "https://share.example.com",
+		"https://share.example.com//":     "https://share.example.com",
+		" http://127.0.0.1:8080/ ":        "http://127.0.0.1:8080",
+		"https://share.example.com:8443/": "https://share.example.com:8443",
+	} {
+		if got, err := client.ParseBase(in); err != nil || got != want {
+			t.Errorf("ParseBase(%q) = %q, %v; want %q", in, got, err, want)
+		}
+		if c, err := client.New(in, ""); err != nil || c.BaseURL() != want {
+			t.Errorf("New(%q): %v", in, err)
+		}
+	}
+	for in, root := range map[string]string{
+		"http://host:8080/oncelink":          "http://host:8080",
+		"http://host:8080/oncelink/":         "http://host:8080",
+		"https://share.example.com/links":    "https://share.example.com",
+		"https://share.example.com/api/v1":   "https://share.example.com",
+		"https://share.example.com/l/AAAA":   "https://share.example.com",
+		"https://share.example.com/?lang=de": "https://share.example.com",
+		"https://share.example.com?":         "https://share.example.com",
+		"https://share.example.com/#links":   "https://share.example.com",
+	} {
+		_, err := client.New(in, "ol_key")
+		var be *client.BaseError
+		if !errors.As(err, &be) || be.Root != root || !strings.Contains(err.Error(), strconv.Quote(in)) ||
+			!strings.Contains(err.Error(), "root address alone, such as "+root) {
+			t.Errorf("New(%q): %v; want a refusal that gives %s", in, err, root)
+		}
+	}
+	for _, in := range []string{"share.example.com", "ftp://share.example.com", "https://", "https:share.example.com", "http://[::1"} {
+		_, err := client.New(in, "")
+		var be *client.BaseError
+		if !errors.As(err, &be) || be.Root != "" || !strings.Contains(err.Error(), "is not a server's address") {
+			t.Errorf("New(%q): %v", in, err)
+		}
+	}
+	if _, err := client.New("https://ann:hunter2@share.example.com", ""); err == nil ||
+		strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "name or password") {
+		t.Errorf("an address with a password: %v", err)
+	}
+	var be *client.BaseError
+	if _, err := client.ParseBase("https://share.example.com/links"); !errors.As(err, &be) ||
+		!strings.HasSuffix(be.In(i18n.For("de")), "etwa https://share.example.com") {
+		t.Errorf("in German: %v", err)
+	}
+}
+
 func TestShareAndOpen(t *testing.T) {
 	s := newTestServer(t)
-	c := client.New(s.URL+"/", s.key)
+	c := newClient(t, s.URL+"/", s.key)
 	ctx := t.Context()
 	if me, err := c.Me(ctx); err != nil || me.Username != "ada" {
 		t.Fatalf("me: %+v %v", me, err)
@@ -83,7 +148,7 @@ func TestShareAndOpen(t *testing.T) {
 	if err != nil || !strings.HasPrefix(l.URL, s.URL+"/l/") || l.Kind != "message" || l.Status != "active" || l.MaxUses != 1 {
 		t.Fatalf("create: %+v %v", l, err)
 	}
-	o, err := client.New("", "").Open(ctx, l.URL, "")
+	o, err := newClient(t, "", "").Open(ctx, l.URL, "")
 	if err != nil || o.Kind != "message" || o.Message != "s3cret" {
 		t.Fatalf("open: %+v %v", o, err)
 	}
@@ -168,7 +233,7 @@ func TestShareAndOpen(t *testing.T) {
 
 func TestListAuditRevoke(t *testing.T) {
 	s := newTestServer(t)
-	c := client.New(s.URL, s.key)
+	c := newClient(t, s.URL, s.key)
 	ctx := t.Context()
 	var made []client.Link
 	for _, label := range []string{"one", "two", "three"} {
@@ -229,7 +294,7 @@ func TestListAuditRevoke(t *testing.T) {
 
 func TestListRequests(t *testing.T) {
 	s := newTestServer(t)
-	c := client.New(s.URL, s.key)
+	c := newClient(t, s.URL, s.key)
 	ctx := t.Context()
 	var made []client.Request
 	for _, label := range []string{"one", "two", "three"} {
@@ -280,12 +345,12 @@ func TestKeyStaysHome(t *testing.T) {
 	s := newTestServer(t)
 	ctx := t.Context()
 	wrong := "ol_" + strings.Repeat("x", 43)
-	_, err := client.New(s.URL, wrong).Me(ctx)
+	_, err := newClient(t, s.URL, wrong).Me(ctx)
 	var apiErr *client.APIError
 	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusUnauthorized || strings.Contains(err.Error(), wrong) {
 		t.Fatalf("a wrong key: %v", err)
 	}
-	if _, err := client.New(s.URL, "ol_bad\nkey").Me(ctx); err == nil || strings.Contains(err.Error(), "bad") {
+	if _, err := newClient(t, s.URL, "ol_bad\nkey").Me(ctx); err == nil || strings.Contains(err.Error(), "bad") {
 		t.Fatalf("a key that cannot be a header: %v", err)
 	}
 
@@ -301,7 +366,7 @@ func TestKeyStaysHome(t *testing.T) {
 		io.WriteString(w, `{"kind":"message","message":"hi"}`)
 	}))
 	defer other.Close()
-	c := client.New(s.URL, s.key)
+	c := newClient(t, s.URL, s.key)
 	if o, err := c.Open(ctx, other.URL+"/l/sometoken", ""); err != nil || o.Message != "hi" {
 		t.Fatalf("open on another server: %+v %v", o, err)
 	}
@@ -312,7 +377,7 @@ func TestKeyStaysHome(t *testing.T) {
 	if _, err := c.Open(ctx, other.URL+"/r/sometoken", ""); !errors.Is(err, client.ErrRequestOwner) {
 		t.Fatalf("a request on another server: %v", err)
 	}
-	if _, err := client.New(s.URL, "").Open(ctx, s.URL+"/r/sometoken", ""); !errors.Is(err, client.ErrRequestOwner) {
+	if _, err := newClient(t, s.URL, "").Open(ctx, s.URL+"/r/sometoken", ""); !errors.Is(err, client.ErrRequestOwner) {
 		t.Fatalf("a request without a key: %v", err)
 	}
 	rq, err := c.CreateRequest(ctx, client.NewRequest{})
@@ -325,13 +390,13 @@ func TestKeyStaysHome(t *testing.T) {
 	if _, err := c.Open(ctx, rq.URL, ""); !errors.As(err, &apiErr) || apiErr.Code != "nothing_sent" {
 		t.Fatalf("a request nothing was sent to: %v", err)
 	}
-	_, err = client.New(other.URL, s.key).Me(ctx)
+	_, err = newClient(t, other.URL, s.key).Me(ctx)
 	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusFound || !strings.Contains(err.Error(), "elsewhere.example") {
 		t.Fatalf("a redirect: %v", err)
 	}
 
 	// Unreachable: the error names the server, not the path with a token.
-	_, err = client.New("http://127.0.0.1:1", s.key).Open(ctx, "http://127.0.0.1:1/l/tokentokentoken", "")
+	_, err = newClient(t, "http://127.0.0.1:1", s.key).Open(ctx, "http://127.0.0.1:1/l/tokentokentoken", "")
 	if err == nil || strings.Contains(err.Error(), "tokentokentoken") || !strings.Contains(err.Error(), "127.0.0.1:1") {
 		t.Fatalf("an unreachable server: %v", err)
 	}
@@ -371,7 +436,7 @@ func TestEventsMissNothing(t *testing.T) {
 			next.ServeHTTP(w, r)
 		})
 	})
-	c := client.New(s.URL, s.key)
+	c := newClient(t, s.URL, s.key)
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	watched, err := c.CreateLink(ctx, client.NewLink{Message: "watched"})
@@ -398,7 +463,7 @@ func TestEventsMissNothing(t *testing.T) {
 
 	s.CloseClientConnections()
 	<-arrived
-	if _, err := client.New("", "").Open(ctx, watched.URL, ""); err != nil {
+	if _, err := newClient(t, "", "").Open(ctx, watched.URL, ""); err != nil {
 		t.Fatal(err)
 	}
 	close(gate)
@@ -440,7 +505,7 @@ func TestEventsTellABreak(t *testing.T) {
 			next.ServeHTTP(w, r)
 		})
 	})
-	c := client.New(s.URL, s.key)
+	c := newClient(t, s.URL, s.key)
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	watched, err := c.CreateLink(ctx, client.NewLink{Message: "watched"})
@@ -485,7 +550,7 @@ func TestEventsTellABreak(t *testing.T) {
 // TestEventsRefused: a refused key is Events' error, before any stream.
 func TestEventsRefused(t *testing.T) {
 	s := newTestServer(t)
-	_, err := client.New(s.URL, "ol_"+strings.Repeat("x", 43)).Events(t.Context(), client.Follow{})
+	_, err := newClient(t, s.URL, "ol_"+strings.Repeat("x", 43)).Events(t.Context(), client.Follow{})
 	if !client.IsStatus(err, http.StatusUnauthorized) {
 		t.Fatalf("events with a wrong key: %v", err)
 	}
@@ -505,7 +570,7 @@ func (b *brokenReader) Read(p []byte) (int, error) {
 
 func TestUnreadableFile(t *testing.T) {
 	s := newTestServer(t)
-	_, err := client.New(s.URL, s.key).CreateLink(t.Context(), client.NewLink{File: &brokenReader{n: 100 << 10}, FileName: "a.bin"})
+	_, err := newClient(t, s.URL, s.key).CreateLink(t.Context(), client.NewLink{File: &brokenReader{n: 100 << 10}, FileName: "a.bin"})
 	if err == nil || !strings.Contains(err.Error(), "the disk broke") || strings.Contains(err.Error(), "cannot reach") {
 		t.Fatalf("a file that breaks: %v", err)
 	}
@@ -517,7 +582,7 @@ func TestUnreadableFile(t *testing.T) {
 func TestProblemsInTheClientsLanguage(t *testing.T) {
 	s := newTestServer(t)
 	ctx := t.Context()
-	c := client.New(s.URL, s.key)
+	c := newClient(t, s.URL, s.key)
 	c.Language = "fr"
 	l, err := c.CreateLink(ctx, client.NewLink{Message: "une fois"})
 	if err != nil {
@@ -535,7 +600,7 @@ func TestProblemsInTheClientsLanguage(t *testing.T) {
 		http.Error(w, "upstream down", http.StatusBadGateway)
 	}))
 	defer down.Close()
-	other := client.New(down.URL, s.key)
+	other := newClient(t, down.URL, s.key)
 	other.Language = "fr"
 	if _, err := other.Me(ctx); err == nil || err.Error() != fr.T("cli.client.status", "Status", 502) {
 		t.Errorf("a plain 502, in French: %v", err)
@@ -551,7 +616,7 @@ func TestProblemsAreOneLine(t *testing.T) {
 		io.WriteString(w, `{"title":"Gone\r\n","detail":"evil\r\nSaved secrets.txt\n\tdone","code":"link_gone"}`)
 	}))
 	defer hostile.Close()
-	_, err := client.New("", "").Open(t.Context(), hostile.URL+"/l/sometoken", "")
+	_, err := newClient(t, "", "").Open(t.Context(), hostile.URL+"/l/sometoken", "")
 	var apiErr *client.APIError
 	if !errors.As(err, &apiErr) || apiErr.Title != "Gone" || apiErr.Detail != "evil Saved secrets.txt done" || strings.ContainsAny(err.Error(), "\r\n") {
 		t.Fatalf("a problem with line breaks: %q", err)
@@ -575,7 +640,7 @@ func TestOpenGivesUpOnAStalledServer(t *testing.T) {
 	}))
 	defer stalling.Close()
 	defer close(release)
-	c := client.New("", "")
+	c := newClient(t, "", "")
 	c.BodyIdle = 300 * time.Millisecond
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()

@@ -46,7 +46,7 @@ func (rec *recorder) holds(needle []byte) bool {
 func TestE2ERoundTrip(t *testing.T) {
 	rec := &recorder{}
 	s := newTestServer(t, rec.wrap)
-	c := client.New(s.URL, s.key)
+	c := newClient(t, s.URL, s.key)
 	ctx := t.Context()
 	file := make([]byte, 3<<20+123)
 	rand.Read(file)
@@ -140,7 +140,7 @@ func TestE2ETampered(t *testing.T) {
 		})
 	}
 	s := newTestServer(t, flip)
-	c := client.New(s.URL, s.key)
+	c := newClient(t, s.URL, s.key)
 	for _, in := range []client.NewLink{
 		{Message: strings.Repeat("secret ", 100)},
 		{File: bytes.NewReader(bytes.Repeat([]byte("secret file "), 20000)), FileName: "a.txt"},

@@ -40,17 +40,33 @@ func signedOut(p *proc) error {
 }
 
 // client is a client of the server at base with key, whose server
-// speaks p's language in its refusals.
-func (p *proc) client(base, key string) *client.Client {
-	c := client.New(base, key)
+// speaks p's language in its refusals. A base the client refuses is a
+// usage error.
+func (p *proc) client(base, key string) (*client.Client, error) {
+	c, err := client.New(base, key)
+	if err != nil {
+		return nil, usageError(baseProblem(p, err))
+	}
 	if p.loc.Code != "en" {
 		c.Language = p.loc.Code
 	}
-	return c
+	return c, nil
+}
+
+// baseProblem says in p's language why the client refused a server's
+// address.
+func baseProblem(p *proc, err error) string {
+	var be *client.BaseError
+	if errors.As(err, &be) {
+		return be.In(p.loc)
+	}
+	return err.Error()
 }
 
 // signedIn is the client of the saved sign-in, as ONCELINK_URL and
-// ONCELINK_API_KEY override it.
+// ONCELINK_API_KEY override it. A server's address, from the variable or
+// from the saved file (which may have been edited by hand), is checked as
+// one given to login, and a refusal names where it came from.
 func signedIn(p *proc) (*client.Client, error) {
 	var s signIn
 	path, err := configFile()
@@ -60,25 +76,33 @@ func signedIn(p *proc) (*client.Client, error) {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
+	base, baseErr := s.URL, error(nil)
+	if base != "" {
+		base, baseErr = client.ParseBase(base)
+	}
 	if v := p.getenv("ONCELINK_URL"); v != "" {
-		base, err := serverURL(p.loc, v)
+		env, err := client.ParseBase(v)
 		if err != nil {
 			// The variable's name says where the address came from; a
 			// password in it is not repeated.
-			return nil, usageError(p.T("cli.login.env_url", "Problem", err.Error()))
+			return nil, usageError(p.T("cli.login.env_url", "Problem", baseProblem(p, err)))
 		}
-		if base != s.URL {
+		if env != base {
 			// The saved key is for the saved server, and goes to no other.
-			s.URL, s.Key = base, ""
+			s.Key = ""
 		}
+		base, baseErr = env, nil
+	}
+	if baseErr != nil {
+		return nil, usageError(p.T("cli.login.saved_url", "Path", path, "Problem", baseProblem(p, baseErr)))
 	}
 	if v := p.getenv("ONCELINK_API_KEY"); v != "" {
 		s.Key = strings.TrimSpace(v)
 	}
-	if s.URL == "" || s.Key == "" {
+	if base == "" || s.Key == "" {
 		return nil, signedOut(p)
 	}
-	return p.client(s.URL, s.Key), nil
+	return p.client(base, s.Key)
 }
 
 func readSignIn(l *i18n.Localizer, path string) (signIn, error) {
@@ -128,25 +152,6 @@ func saveSignIn(path string, s signIn) error {
 	return os.Rename(f.Name(), path)
 }
 
-// serverURL checks a server's address as login takes it, and drops a
-// trailing slash. The address is the root of the server's: oncelink
-// serves its pages and its API at the root alone, so that a path (one
-// copied with a page's address, or meant as a prefix) would only be
-// answered "not found" by every command.
-func serverURL(l *i18n.Localizer, s string) (string, error) {
-	u, err := url.Parse(strings.TrimSpace(s))
-	switch {
-	case err == nil && u.User != nil:
-		return "", usageError(l.T("cli.login.url_user", "URL", fmt.Sprintf("%q", u.Redacted())))
-	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "":
-		return "", usageError(l.T("cli.login.bad_url", "URL", fmt.Sprintf("%q", s)))
-	case strings.Trim(u.Path, "/") != "":
-		root := url.URL{Scheme: u.Scheme, Host: u.Host}
-		return "", usageError(l.T("cli.login.url_path", "URL", fmt.Sprintf("%q", s), "Root", root.String()))
-	}
-	return strings.TrimRight(u.String(), "/"), nil
-}
-
 // overTheNetwork reports whether base is plain http to another machine:
 // a key sent there, and all that is shared with it, can be read on the
 // way.
@@ -173,9 +178,10 @@ func loginCommand(fs *flag.FlagSet) runFunc {
 		case len(args) > 1:
 			return unexpectedArg(p, args[1])
 		}
-		base, err := serverURL(p.loc, args[0])
+		// Refused before the key is asked for.
+		base, err := client.ParseBase(args[0])
 		if err != nil {
-			return err
+			return usageError(baseProblem(p, err))
 		}
 		key, err := readKey(ctx, p, *fromStdin)
 		if err != nil {
@@ -187,7 +193,11 @@ func loginCommand(fs *flag.FlagSet) runFunc {
 		if overTheNetwork(base) {
 			fmt.Fprintln(p.stderr, p.T("cli.login.plain_http", "URL", base))
 		}
-		me, err := p.client(base, key).Me(ctx)
+		c, err := p.client(base, key)
+		if err != nil {
+			return err
+		}
+		me, err := c.Me(ctx)
 		if client.IsStatus(err, 404) {
 			return &exitError{code: exitNotFound, err: errors.New(p.T("cli.login.no_api", "URL", base))}
 		}

@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"oncelink/i18n"
 )
 
 // Plain http to another machine gets a warning at login; https, and any
@@ -34,38 +32,9 @@ func TestOverTheNetwork(t *testing.T) {
 	}
 }
 
-// A server's address is its root: a path after it, which no oncelink
-// server answers under, is a usage error that gives the root instead.
-func TestServerURL(t *testing.T) {
-	l := i18n.For("en")
-	for in, want := range map[string]string{
-		"https://share.example.com":       "https://share.example.com",
-		"https://share.example.com/":      "https://share.example.com",
-		"https://share.example.com//":     "https://share.example.com",
-		" http://127.0.0.1:8080/ ":        "http://127.0.0.1:8080",
-		"https://share.example.com:8443/": "https://share.example.com:8443",
-	} {
-		if got, err := serverURL(l, in); err != nil || got != want {
-			t.Errorf("serverURL(%q) = %q, %v; want %q", in, got, err, want)
-		}
-	}
-	for in, root := range map[string]string{
-		"http://host:8080/oncelink":        "http://host:8080",
-		"http://host:8080/oncelink/":       "http://host:8080",
-		"https://share.example.com/links":  "https://share.example.com",
-		"https://share.example.com/api/v1": "https://share.example.com",
-		"https://share.example.com/l/AAAA": "https://share.example.com",
-	} {
-		got, err := serverURL(l, in)
-		if exitCode(err) != exitUsage || !strings.Contains(err.Error(), strconv.Quote(in)) ||
-			!strings.Contains(err.Error(), "root address alone, such as "+root) {
-			t.Errorf("serverURL(%q) = %q, %v; want a usage error that gives %s", in, got, err, root)
-		}
-	}
-}
-
-// A server's address with a path, in ONCELINK_URL or given to login, is
-// refused before anything is sent, rather than answered "not found".
+// A server's address with a path, in ONCELINK_URL, given to login or in
+// a saved sign-in edited by hand, is refused before anything is sent,
+// rather than answered "not found".
 func TestServerAddressWithAPath(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "oncelink.db")
 	s := startServer(t, db)
@@ -80,7 +49,28 @@ func TestServerAddressWithAPath(t *testing.T) {
 	if !strings.Contains(r.stderr, "such as "+s.URL+"\n") {
 		t.Fatalf("login to an address with a path: %q", r.stderr)
 	}
-	if _, err := os.Stat(filepath.Join(sh.env[1][len("XDG_CONFIG_HOME="):], "oncelink", "config.json")); !errors.Is(err, os.ErrNotExist) {
+	config := filepath.Join(sh.env[1][len("XDG_CONFIG_HOME="):], "oncelink", "config.json")
+	if _, err := os.Stat(config); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("an address with a path was saved: %v", err)
 	}
+
+	// The saved sign-in, edited by hand.
+	save := func(url string) {
+		t.Helper()
+		if err := saveSignIn(config, signIn{URL: url, Key: key}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	save(s.URL + "/oncelink/")
+	r = sh.must(exitUsage, "", "links")
+	if !strings.HasPrefix(r.stderr, "oncelink: "+config+": ") || !strings.Contains(r.stderr, strconv.Quote(s.URL+"/oncelink/")) ||
+		!strings.Contains(r.stderr, "such as "+s.URL+";") {
+		t.Fatalf("a saved address with a path: %q", r.stderr)
+	}
+	// ONCELINK_URL stands in for it, with a key of its own.
+	if r := sh.run("", []string{"ONCELINK_URL=" + s.URL, "ONCELINK_API_KEY=" + key}, "links"); r.code != exitDone {
+		t.Fatalf("ONCELINK_URL over a saved address with a path: status %d, stderr %q", r.code, r.stderr)
+	}
+	save(s.URL + "/")
+	sh.must(exitDone, "", "links")
 }

@@ -35,16 +35,17 @@ func openCommand(fs *flag.FlagSet) runFunc {
 		// Opening a link needs no key. A signed-in client sends its key to
 		// its own server only, where a link meant for its account, or a
 		// request of the account, needs it.
+		keyless, err := p.client("", "")
+		if err != nil {
+			return err
+		}
 		c, signInErr := signedIn(p)
 		if signInErr != nil {
-			c = p.client("", "")
+			c = keyless
 		}
 		// The file to write is made before the link is used: a path that
 		// cannot be written is told while the link still works.
-		var (
-			out *outputFile
-			err error
-		)
+		var out *outputFile
 		switch {
 		case *output != "" && *output != "-":
 			out, err = createOutput(p, *output)
@@ -77,7 +78,7 @@ func openCommand(fs *flag.FlagSet) runFunc {
 			// account, so it is opened again without the key. A link for
 			// the key's account is then refused as for anyone.
 			fmt.Fprintln(p.stderr, p.T("cli.open.key_refused"))
-			o, err = p.client("", "").Open(ctx, args[0], password)
+			o, err = keyless.Open(ctx, args[0], password)
 		}
 		var apiErr *client.APIError
 		if errors.As(err, &apiErr) && apiErr.Code == "wrong_password" && password == "" {

@@ -76,6 +76,16 @@ func (sh *shell) command(stdin io.Reader, env []string, args ...string) *exec.Cm
 	return cmd
 }
 
+// apiClient is a client of the API of the server at base, with key.
+func apiClient(t *testing.T, base, key string) *client.Client {
+	t.Helper()
+	c, err := client.New(base, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // run runs oncelink to its end.
 func (sh *shell) run(stdin string, env []string, args ...string) result {
 	sh.t.Helper()
@@ -619,7 +629,7 @@ func TestRequestCommands(t *testing.T) {
 	if r := runCLI(t, nil, ownerPassword+"\n", "user", "add", "bob", "--password-stdin", "--db", db); r.err != nil {
 		t.Fatal(r.err)
 	}
-	bob := client.New(s.URL, strings.TrimSpace(runCLI(t, nil, "", "user", "key", "bob", "--db", db).stdout))
+	bob := apiClient(t, s.URL, strings.TrimSpace(runCLI(t, nil, "", "user", "key", "bob", "--db", db).stdout))
 	bobs, err := bob.CreateRequest(t.Context(), client.NewRequest{Label: "bob's"})
 	if err != nil {
 		t.Fatal(err)
@@ -654,7 +664,7 @@ func TestUnprintedToClosedPipe(t *testing.T) {
 	signUp(t, s)
 	key := ownerKey(t, db)
 	sh := ownerShell(t, s, db)
-	c := client.New(s.URL, key)
+	c := apiClient(t, s.URL, key)
 
 	// closedPipe runs oncelink with its standard output a pipe whose
 	// reading end is closed already.
@@ -722,7 +732,7 @@ func TestUnprintedToClosedPipe(t *testing.T) {
 // newest first.
 func listRequests(t *testing.T, base, key string) []client.Request {
 	t.Helper()
-	page, err := client.New(base, key).Requests(t.Context(), client.RequestQuery{})
+	page, err := apiClient(t, base, key).Requests(t.Context(), client.RequestQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -747,7 +757,7 @@ func TestShareStreamedFiles(t *testing.T) {
 	s := startServer(t, db)
 	signUp(t, s)
 	sh := ownerShell(t, s, db)
-	c := client.New(s.URL, "")
+	c := apiClient(t, s.URL, "")
 	content := make([]byte, 200<<10+7)
 	for i := range content {
 		content[i] = byte(rand.IntN(256))
