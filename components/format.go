@@ -59,25 +59,9 @@ func thing(ctx context.Context, kind string) string {
 
 var kindThings = map[string]string{"message": "kind.thing.message", "url": "kind.thing.url", "file": "kind.thing.file"}
 
-// size writes the size of a file, to a tenth of its unit, its digits
-// grouped as the reader's language groups them: "1.5 KiB", "2,048 MiB".
-func size(ctx context.Context, n int64) string {
-	id, in := "", int64(1)
-	switch {
-	case n >= 1<<20:
-		id, in = "format.size.mib", 1<<20
-	case n >= 1<<10:
-		id, in = "format.size.kib", 1<<10
-	default:
-		return N(ctx, "format.size.bytes", int(n))
-	}
-	tenths := (n*10 + in/2) / in
-	s := i18n.From(ctx).Number(tenths / 10)
-	if d := tenths % 10; d != 0 {
-		s += T(ctx, "format.decimal") + strconv.FormatInt(d, 10)
-	}
-	return T(ctx, id, "Size", s)
-}
+// size writes the size of a file in the reader's language (see
+// i18n.Localizer.Size).
+func size(ctx context.Context, n int64) string { return i18n.From(ctx).Size(n) }
 
 // limit writes a size limit in the reader's language: "25 MiB",
 // "26,203,885 bytes".

@@ -342,6 +342,27 @@ func (l *Localizer) Number(n int64) string {
 	return b.String()
 }
 
+// Size writes a size of n bytes for a person, to a tenth of its unit, its
+// digits grouped and its decimal mark as the language writes them:
+// "512 bytes", "1.5 KiB", "2,048 MiB"; "1,5 KiB" in German.
+func (l *Localizer) Size(n int64) string {
+	id, in := "", int64(1)
+	switch {
+	case n >= 1<<20:
+		id, in = "format.size.mib", 1<<20
+	case n >= 1<<10:
+		id, in = "format.size.kib", 1<<10
+	default:
+		return l.N("format.size.bytes", int(n))
+	}
+	tenths := (n*10 + in/2) / in
+	s := l.Number(tenths / 10)
+	if d := tenths % 10; d != 0 {
+		s += l.T("format.decimal") + strconv.FormatInt(d, 10)
+	}
+	return l.T(id, "Size", s)
+}
+
 // N is the message id in the language's plural form (CLDR) for n, which
 // its data holds as Count, written as Number writes it, beside the pairs.
 func (l *Localizer) N(id string, n int, pairs ...any) string {

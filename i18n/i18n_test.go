@@ -128,6 +128,24 @@ func TestNumber(t *testing.T) {
 	}
 }
 
+// TestSize: a size is said to a tenth of its unit, in the language's
+// digits, decimal mark and plural.
+func TestSize(t *testing.T) {
+	for _, c := range []struct {
+		lang string
+		n    int64
+		want string
+	}{
+		{"en", 512, "512 bytes"}, {"en", 1, "1 byte"}, {"en", 1000, "1,000 bytes"},
+		{"en", 1536, "1.5 KiB"}, {"de", 1536, "1,5 KiB"}, {"en", 3 << 20, "3 MiB"},
+		{"en", 2048 << 20, "2,048 MiB"}, {"de", 1000<<20 + 1<<19, "1.000,5 MiB"},
+	} {
+		if got := For(c.lang).Size(c.n); got != c.want {
+			t.Errorf("%s Size(%d) = %q, want %q", c.lang, c.n, got, c.want)
+		}
+	}
+}
+
 func TestPlurals(t *testing.T) {
 	for _, c := range []struct {
 		lang string

@@ -17,6 +17,7 @@ import (
 
 	"oncelink/client"
 	"oncelink/core"
+	"oncelink/i18n"
 )
 
 // openCommand opens a link as its recipient: oncelink open URL [-o FILE]
@@ -124,7 +125,7 @@ func saveFile(out *outputFile, o *client.Opened, p *proc) error {
 	var from io.Reader = body
 	var bar *progress
 	if isTerminal(p.stderr) {
-		bar = newProgress(p.stderr, printable(o.Name), o.Size)
+		bar = newProgress(p.stderr, p.loc, printable(o.Name), o.Size)
 		from = io.TeeReader(body, bar)
 	}
 	var err error
@@ -331,13 +332,14 @@ func fileName(name string) string {
 // second: name, a bar, the share done and the bytes.
 type progress struct {
 	w           io.Writer
+	loc         *i18n.Localizer // says the bytes
 	name        string
 	total, done int64 // total is -1 when unknown
 	drawn       time.Time
 }
 
-func newProgress(w io.Writer, name string, total int64) *progress {
-	p := &progress{w: w, name: name, total: total}
+func newProgress(w io.Writer, loc *i18n.Localizer, name string, total int64) *progress {
+	p := &progress{w: w, loc: loc, name: name, total: total}
 	p.draw()
 	return p
 }
@@ -354,29 +356,16 @@ func (p *progress) draw() {
 	p.drawn = time.Now()
 	const width = 30
 	if p.total <= 0 {
-		fmt.Fprintf(p.w, "\r%s  %s", p.name, byteSize(p.done))
+		fmt.Fprintf(p.w, "\r%s  %s", p.name, p.loc.Size(p.done))
 		return
 	}
 	filled := int(min(p.done, p.total) * width / p.total)
 	fmt.Fprintf(p.w, "\r%s  [%s%s] %3d%%  %s / %s", p.name, strings.Repeat("=", filled), strings.Repeat(" ", width-filled),
-		min(p.done, p.total)*100/p.total, byteSize(p.done), byteSize(p.total))
+		min(p.done, p.total)*100/p.total, p.loc.Size(p.done), p.loc.Size(p.total))
 }
 
 // finish draws the last state and ends the line.
 func (p *progress) finish() {
 	p.draw()
 	fmt.Fprintln(p.w)
-}
-
-// byteSize writes n bytes for a person: 512 B, 1.5 KiB, 23.4 MiB.
-func byteSize(n int64) string {
-	if n < 1<<10 {
-		return fmt.Sprintf("%d B", n)
-	}
-	units := []string{"KiB", "MiB", "GiB", "TiB"}
-	v, i := float64(n)/(1<<10), 0
-	for v >= 1<<10 && i < len(units)-1 {
-		v, i = v/(1<<10), i+1
-	}
-	return fmt.Sprintf("%.1f %s", v, units[i])
 }

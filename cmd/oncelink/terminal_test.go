@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+
+	"oncelink/i18n"
 )
 
 // onTerminal runs the shell command line in dir with oncelink's binary as
@@ -125,5 +127,17 @@ func TestOpenWithAStrayFragment(t *testing.T) {
 	}
 	if r := sh.must(exitDone, "", "open", link); r.stdout != "sealed by the server\n" {
 		t.Fatalf("open without it: %q", r.stdout)
+	}
+}
+
+// TestProgressSaysBytesInTheLanguage: a download's progress line says its
+// sizes as the pages do, in the reader's language.
+func TestProgressSaysBytesInTheLanguage(t *testing.T) {
+	var b strings.Builder
+	bar := newProgress(&b, i18n.For("de"), "clip.webm", 3<<10)
+	bar.Write(make([]byte, 1536))
+	bar.finish()
+	if last := b.String()[strings.LastIndex(b.String(), "\r")+1:]; !strings.HasSuffix(last, " 50%  1,5 KiB / 3 KiB\n") {
+		t.Errorf("the last progress line is %q", last)
 	}
 }
