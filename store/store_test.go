@@ -475,8 +475,8 @@ func TestSweep(t *testing.T) {
 		c := newClock(s)
 		owner := mustAccount(t, s, "ada")
 		used := mustLink(t, s, owner.ID, 1, time.Hour)
-		live := mustLink(t, s, owner.ID, 1, time.Hour)
 		expired := mustLink(t, s, owner.ID, 1, time.Minute)
+		live := mustLink(t, s, owner.ID, 1, time.Hour)
 		if _, err := s.Consume(ctx, used.ID, Event{At: c.Now()}); err != nil {
 			t.Fatal(err)
 		}
@@ -517,6 +517,41 @@ func TestSweep(t *testing.T) {
 		if err := s.ro.GetContext(ctx, &left, s.ro.Rebind(`SELECT (SELECT COUNT(*) FROM events WHERE link_id IN (?, ?))
 			+ (SELECT COUNT(*) FROM link_content WHERE link_id IN (?, ?))`), used.ID, expired.ID, used.ID, expired.ID); err != nil || left != 0 {
 			t.Fatalf("%d events or chunks of purged links left, %v", left, err)
+		}
+	})
+}
+
+// TestSweepGivesNoIDTwice: the newest link and the newest request outlive
+// their retention until another is made, so that a new one never gets the
+// ID of one a script may still hold.
+func TestSweepGivesNoIDTwice(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		c := newClock(s)
+		owner := mustAccount(t, s, "ada")
+		first := mustLink(t, s, owner.ID, 1, time.Minute)
+		asked, err := s.CreateRequest(ctx, NewRequest{OwnerID: owner.ID, TokenHash: hashOf(t), Accepts: "text", ExpiresAt: c.Now().Add(time.Minute)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Add(48 * time.Hour)
+		if swept, err := s.Sweep(ctx, 10*time.Minute, 24*time.Hour); err != nil || swept.Links != 0 {
+			t.Fatalf("the newest link purged: %+v, %v", swept, err)
+		}
+		next := mustLink(t, s, owner.ID, 1, time.Hour)
+		again, err := s.CreateRequest(ctx, NewRequest{OwnerID: owner.ID, TokenHash: hashOf(t), Accepts: "text", ExpiresAt: c.Now().Add(time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if next.ID == first.ID || again.ID == asked.ID {
+			t.Fatalf("IDs given twice: link %d then %d, request %d then %d", first.ID, next.ID, asked.ID, again.ID)
+		}
+		// Once it is no longer the newest, it goes.
+		if swept, err := s.Sweep(ctx, 10*time.Minute, 24*time.Hour); err != nil || swept.Links != 1 {
+			t.Fatalf("the old link kept: %+v, %v", swept, err)
+		}
+		if _, err := s.OwnedRequest(ctx, owner.ID, asked.ID); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("the old request kept: %v", err)
 		}
 	})
 }
