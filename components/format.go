@@ -227,6 +227,10 @@ func instructions(ctx context.Context, c Created) string {
 // the link's owner, that it opened from a link of their own.
 func deliveredHeading(ctx context.Context, v Delivered) string {
 	switch {
+	case v.Answers != nil && *v.Answers != "":
+		return T(ctx, "recipient.heading_answer_named", "Label", *v.Answers)
+	case v.Answers != nil:
+		return T(ctx, "recipient.heading_answer")
 	case v.Own:
 		return T(ctx, "recipient.heading_own")
 	case v.File != nil && v.File.Media != nil:

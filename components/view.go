@@ -292,7 +292,10 @@ type Delivered struct {
 	// Own is set when the one who opened it owns the link, such as the
 	// answer to a request, read by whoever asked: no one shared it with
 	// them.
-	Own       bool
+	Own bool
+	// Answers is set, to the request's label, when what was opened is
+	// the answer to its owner's request.
+	Answers   *string
 	Message   string
 	URL       string
 	UsesLeft  int

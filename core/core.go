@@ -157,6 +157,7 @@ type Store interface {
 	CreateRequest(ctx context.Context, n store.NewRequest) (store.Request, error)
 	RequestByHash(ctx context.Context, hash []byte) (store.Request, error)
 	OwnedRequest(ctx context.Context, owner, id int64) (store.Request, error)
+	RequestOfLink(ctx context.Context, owner, link int64) (store.Request, error)
 	Requests(ctx context.Context, owner int64, st store.RequestStatus, before int64, limit int) ([]store.Request, error)
 	RevokeRequest(ctx context.Context, owner, id int64, at time.Time) (store.Request, error)
 	FulfilRequest(ctx context.Context, id int64, by store.Event, n store.NewLink, fill func(put func([]byte) error) error, linkToken []byte) (store.Request, store.Link, error)

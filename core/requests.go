@@ -138,6 +138,13 @@ func (s *Service) Request(ctx context.Context, owner, id int64) (Request, error)
 	return r, fromStore(err)
 }
 
+// RequestOfLink returns owner's request that link answers, when it answers
+// one; any other link is ErrNotFound.
+func (s *Service) RequestOfLink(ctx context.Context, owner, link int64) (Request, error) {
+	r, err := s.store.RequestOfLink(ctx, owner, link)
+	return r, fromStore(err)
+}
+
 // RevokeRequest ends owner's open request id at once, and tells the owner's
 // streams. A request no longer open is left as it is.
 func (s *Service) RevokeRequest(ctx context.Context, owner, id int64) (Request, error) {

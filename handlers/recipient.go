@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
 	"time"
 
@@ -226,6 +227,14 @@ func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, tok string, o 
 	v := components.Delivered{Kind: o.Link.Kind, Owner: o.Link.OwnerName, UsesLeft: o.Link.MaxUses - o.Link.Uses, GrantEnds: o.GrantEnds}
 	if viewer := h.viewer(r); viewer != nil && viewer.ID == o.Link.OwnerID {
 		v.Own = true
+		// The answer to a request is said to be one, rather than a link
+		// the owner shared.
+		switch req, err := h.core.RequestOfLink(r.Context(), viewer.ID, o.Link.ID); {
+		case err == nil:
+			v.Answers = &req.Label
+		case !errors.Is(err, core.ErrNotFound):
+			h.log.Warn("find the request a link answers", "err", err)
+		}
 	}
 	var scripts []string
 	switch {
@@ -248,7 +257,11 @@ func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, tok string, o 
 	default:
 		v.Message = o.Message
 	}
-	h.render(w, r, http.StatusOK, components.DeliveredPage(h.page(r, i18n.T(r.Context(), "recipient.title.shared"), scripts...), v))
+	title := i18n.T(r.Context(), "recipient.title.shared")
+	if v.Own {
+		title = i18n.T(r.Context(), "recipient.title.own")
+	}
+	h.render(w, r, http.StatusOK, components.DeliveredPage(h.page(r, title, scripts...), v))
 }
 
 // relaxFormAction lets the Open button of a URL link follow its redirect to

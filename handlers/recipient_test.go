@@ -355,6 +355,8 @@ func TestOwnerSeesTheirOwnLink(t *testing.T) {
 	}
 	if res := owner.get(link); res.StatusCode != http.StatusOK || !hasTestID(t, res.body, "delivered") {
 		t.Fatalf("the page after the owner's open: %d", res.StatusCode)
+	} else if !strings.Contains(res.body, "<h1>Opened from a link of your own</h1>") || !strings.Contains(res.body, "<title>Your link · oncelink</title>") {
+		t.Errorf("the owner's opened link is not said to be their own: %s", res.body)
 	}
 	if n := linkOf(t, s, link).Uses; n != 1 {
 		t.Fatalf("the owner's open took %d uses, want 1", n)

@@ -153,8 +153,8 @@ func TestOwnerOpensWhatWasSentOnce(t *testing.T) {
 	}
 	if page := ann.get(link); page.StatusCode != http.StatusOK || !strings.Contains(page.body, "key.txt") {
 		t.Fatalf("the opened link: %d %s", page.StatusCode, page.body)
-	} else if !strings.Contains(page.body, "<h1>Opened from a link of your own</h1>") || strings.Contains(page.body, "shared a file with you") {
-		t.Errorf("what was sent is said to be shared with its owner: %s", page.body)
+	} else if !strings.Contains(page.body, "<h1>Sent to your request “vpn”</h1>") || strings.Contains(page.body, "shared a file with you") {
+		t.Errorf("what was sent is not said to answer the owner's request: %s", page.body)
 	}
 	if file := ann.get(link + "/file"); file.body != "file secret 9c1e" {
 		t.Fatalf("the file: %d %q", file.StatusCode, file.body)

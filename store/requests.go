@@ -129,6 +129,12 @@ func (s *Store) OwnedRequest(ctx context.Context, owner, id int64) (Request, err
 	return s.oneRequest(ctx, `id = ? AND owner_id = ?`, id, owner)
 }
 
+// RequestOfLink finds owner's request that link is the answer to; a link
+// that answers none of owner's requests is ErrNotFound.
+func (s *Store) RequestOfLink(ctx context.Context, owner, link int64) (Request, error) {
+	return s.oneRequest(ctx, `owner_id = ? AND link_id = ?`, owner, link)
+}
+
 func (s *Store) oneRequest(ctx context.Context, where string, args ...any) (Request, error) {
 	var row requestRow
 	err := s.ro.GetContext(ctx, &row, s.ro.Rebind(`SELECT `+requestColumns+` FROM requests WHERE `+where), args...)
