@@ -106,7 +106,7 @@ type ErrorView struct {
 	Gone string
 	// AfterGone is what else of the page changes once Gone is off it,
 	// swapped in out of band: the accounts list's hint that the viewer is
-	// alone on it (see OnlyYouOOB).
+	// alone on it (see OnlyYou).
 	AfterGone templ.Component
 }
 

@@ -130,7 +130,7 @@ func (h *Handler) changedAccount(w http.ResponseWriter, r *http.Request, a *core
 			h.fail(w, r, listErr)
 			return
 		}
-		h.failRemoving(w, r, err, components.AccountRowID(id), components.OnlyYouOOB(len(left)))
+		h.failRemoving(w, r, err, components.AccountRowID(id), components.OnlyYou(len(left), true))
 		return
 	}
 	if err != nil {
