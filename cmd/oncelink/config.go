@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"oncelink/client"
 	"oncelink/core"
 	"oncelink/i18n"
 )
@@ -256,14 +257,15 @@ func (c *config) complete(l *i18n.Localizer, args []string) error {
 			c.BaseURL = "http://localhost:" + port
 		}
 	}
-	u, err := url.Parse(c.BaseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return errors.New(l.T("cli.serve.base_url", "URL", fmt.Sprintf("%q", c.BaseURL)))
+	// The links' address follows the rule the CLI holds a server's
+	// address to: its root, with no name or password to hand out in links.
+	root, err := client.ParseBase(c.BaseURL)
+	if bad := (*client.BaseError)(nil); errors.As(err, &bad) {
+		return errors.New("--base-url " + bad.In(l))
+	} else if err != nil {
+		return err
 	}
-	if strings.Trim(u.EscapedPath(), "/") != "" {
-		// Its pages, redirects and files are all at the root.
-		return errors.New(l.T("cli.serve.base_url_path", "URL", fmt.Sprintf("%q", c.BaseURL), "Root", u.Scheme+"://"+u.Host))
-	}
+	c.BaseURL = root
 	switch {
 	case c.MinTTL <= 0 || c.MaxTTL < c.MinTTL:
 		return errors.New(l.T("cli.serve.ttl_range"))

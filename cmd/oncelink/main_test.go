@@ -138,9 +138,14 @@ func TestConfigFromFlagsAndEnvironment(t *testing.T) {
 		!strings.HasSuffix(err.Error(), "https://example.com") {
 		t.Errorf("a base URL with a path: %v", err)
 	}
-	for _, ok := range []string{"https://example.com", "https://example.com/"} {
-		if _, err := parseConfig([]string{"--base-url", ok}, func(string) string { return "" }); err != nil {
-			t.Errorf("--base-url %s: %v", ok, err)
+	// Nor may links carry a name or password to whoever opens them.
+	if _, err := parseConfig([]string{"--base-url", "https://ops:secret@example.com"}, func(string) string { return "" }); err == nil ||
+		strings.Contains(err.Error(), "secret") {
+		t.Errorf("a base URL with a password: %v", err)
+	}
+	for _, ok := range []string{"https://example.com", "https://example.com/", "https://example.com//", " https://example.com"} {
+		if cfg, err := parseConfig([]string{"--base-url", ok}, func(string) string { return "" }); err != nil || cfg.BaseURL != "https://example.com" {
+			t.Errorf("--base-url %q: %q, %v", ok, cfg.BaseURL, err)
 		}
 	}
 	// An end-to-end limit that no file fits under, once encrypted, names
