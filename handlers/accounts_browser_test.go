@@ -209,3 +209,33 @@ func TestAccountsListFitsAPhone(t *testing.T) {
 		b.clean("accounts in " + lang)
 	}
 }
+
+// TestAccountActionsKeepFocus: a keyboard user who makes an account an
+// administrator, a member again, or disables or enables it, finds the
+// focus on the button that took the pressed one's place in the row, not
+// back at the page's start.
+func TestAccountActionsKeepFocus(t *testing.T) {
+	s := newTestServer(t)
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	b.setUp()
+	if _, err := s.h.core.AddAccount(t.Context(), "bob", testPassword, false); err != nil {
+		t.Fatal(err)
+	}
+	b.open("/accounts", "[data-testid=account-row][data-name=bob]")
+	const row = `[data-testid=account-row][data-name=bob]`
+	for _, step := range []struct{ press, then string }{
+		{"promote", "demote"},
+		{"demote", "promote"},
+		{"disable", "enable"},
+		{"enable", "disable"},
+	} {
+		b.do(
+			chromedp.Focus(chromedp.CSS(row+` [data-testid=`+step.press+`]`)),
+			chromedp.KeyEvent("\r"),
+			chromedp.WaitVisible(chromedp.CSS(row+` [data-testid=`+step.then+`]`)),
+		)
+		b.wait(`document.activeElement.matches("`+row+` [data-testid=`+step.then+`]")`, time.Second)
+	}
+	b.clean("account actions")
+}

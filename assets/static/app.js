@@ -447,8 +447,10 @@
 
   // Focus follows what a keyboard user did: after a revoke, to the row's
   // link (the button is gone); after "Show older links", to the first
-  // older row. Before each request, the upload bar starts from zero too.
-  var focusRow = null, focusIndex = -1;
+  // older row; after an account's button (Make administrator, Disable...),
+  // to the button in its place in the row drawn again (Make member,
+  // Enable...). Before each request, the upload bar starts from zero too.
+  var focusRow = null, focusIndex = -1, focusButton = -1;
   document.addEventListener("htmx:beforeRequest", function (ev) {
     var el = ev.detail.elt;
     // A new try clears what the last one that failed said.
@@ -457,14 +459,20 @@
     var bar = el.querySelector && el.querySelector("progress.upload-progress");
     if (bar) bar.setAttribute("value", "0");
     if (el.closest("tr[data-testid=link-row]")) focusRow = el.closest("tr").id;
+    var account = el.closest("tr[data-testid=account-row]");
+    if (account) {
+      focusRow = account.id;
+      focusButton = Array.prototype.indexOf.call(account.querySelectorAll("button"), el.querySelector("button"));
+    }
     if (el.matches("[data-testid=older]")) focusIndex = document.querySelectorAll("#link-rows > tr").length;
   });
   function moveFocus() {
     var row = focusRow ? document.getElementById(focusRow) : document.querySelectorAll("#link-rows > tr")[focusIndex];
-    var link = row && row.querySelector("a");
-    if (link) link.focus();
+    var target = row && (focusButton >= 0 ? row.querySelectorAll("button")[focusButton] : row.querySelector("a"));
+    if (target) target.focus();
     focusRow = null;
     focusIndex = -1;
+    focusButton = -1;
   }
 
   document.addEventListener("htmx:afterSettle", function (ev) {
