@@ -198,3 +198,41 @@ func TestSettingsLayoutHolds(t *testing.T) {
 		b.clean("settings in " + lang)
 	}
 }
+
+// TestSettingsAnswersInView: what the settings page answers far down the
+// page, the recovery codes it shows this once and the word that a session
+// was signed out, takes the focus and is in view, on a phone as on a
+// laptop: the page comes back at its start, where the password form is.
+func TestSettingsAnswersInView(t *testing.T) {
+	s := newTestServer(t)
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	b.setUp()
+	inView := func(sel string) {
+		t.Helper()
+		b.wait(`document.activeElement.matches("`+sel+`") && (r => r.top >= 0 && r.bottom <= innerHeight)(document.activeElement.getBoundingClientRect())`, time.Second)
+	}
+
+	// A session signed out, from a laptop's window.
+	s.onPhone("ada")
+	b.open("/settings", "[data-testid=end-session]")
+	b.do(chromedp.Click(chromedp.CSS("[data-testid=end-session]")), chromedp.WaitVisible(chromedp.CSS("[data-testid=sessions-ended]")))
+	inView("[data-testid=sessions-ended]")
+	b.clean("session ended")
+
+	// The recovery codes that come with an authenticator app, on a phone.
+	b.do(chromedp.EmulateViewport(390, 900))
+	b.open("/settings", "[data-testid=totp-start]")
+	b.do(
+		chromedp.Click(chromedp.CSS("[data-testid=totp-start]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=totp-enrolment]")),
+	)
+	secret := eval[string](b, `document.querySelector("[data-testid=totp-secret]").dataset.secret`)
+	b.do(
+		chromedp.SendKeys(chromedp.ID("totp-code"), totpCode(t, s, secret)),
+		chromedp.Click(chromedp.CSS("[data-testid=totp-confirm]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=new-codes]")),
+	)
+	inView("[data-testid=new-codes]")
+	b.clean("recovery codes")
+}
