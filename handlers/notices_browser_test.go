@@ -331,3 +331,40 @@ func TestNoticesSayWhenEmailIsOff(t *testing.T) {
 		t.Errorf("the page of a made-up confirmation: %d, or it offers to confirm", res.StatusCode)
 	}
 }
+
+// TestWebhookEventsBesideTheirBoxes: each event a webhook may choose
+// starts on its checkbox's line, and wraps beside it, in every language,
+// on a phone: a long name once went below its box and left the box alone
+// on a line of its own.
+func TestWebhookEventsBesideTheirBoxes(t *testing.T) {
+	s := newTestServer(t)
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	b.setUp()
+	// For each event, what its box and the first line of its words say
+	// when they do not share a line.
+	const apart = `Array.from(document.querySelectorAll("fieldset.events label"), label => {
+		const box = label.querySelector("input").getBoundingClientRect();
+		const words = document.createRange();
+		words.setStartAfter(label.querySelector("input"));
+		words.setEndAfter(label.lastChild);
+		const first = Array.from(words.getClientRects()).find(r => r.width > 0);
+		const mid = (box.top + box.bottom) / 2;
+		return first && first.top <= mid && mid <= first.bottom ? "" : label.textContent.trim();
+	}).filter(Boolean)`
+	for _, lang := range []string{"en", "de", "fr", "es", "ar"} {
+		b.chooseLanguage("/settings", lang)
+		for _, width := range []int64{390, 320} {
+			if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 900)); err != nil {
+				t.Fatal(err)
+			}
+			if got := eval[[]string](b, apart); len(got) > 0 {
+				t.Errorf("in %s at %dpx, these events start below their checkbox: %q", lang, width, got)
+			}
+		}
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.clean("webhook events")
+}
