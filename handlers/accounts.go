@@ -24,9 +24,15 @@ func (h *Handler) adminOnly(next func(http.ResponseWriter, *http.Request, *core.
 	})
 }
 
+// accounts is the administrators' list of accounts, which says once which
+// account was just deleted.
 func (h *Handler) accounts(w http.ResponseWriter, r *http.Request, a *core.Account) {
-	h.renderAccounts(w, r, a, http.StatusOK, components.Accounts{})
+	h.renderAccounts(w, r, a, http.StatusOK, components.Accounts{Deleted: h.sessions.PopString(r.Context(), sessionDeleted)})
 }
+
+// sessionDeleted is the name of the account just deleted, for the accounts
+// page that follows to say once.
+const sessionDeleted = "account_deleted"
 
 // renderAccounts shows the accounts page with v's form and notice.
 func (h *Handler) renderAccounts(w http.ResponseWriter, r *http.Request, a *core.Account, status int, v components.Accounts) {
@@ -206,7 +212,9 @@ func (h *Handler) deleteAccount(w http.ResponseWriter, r *http.Request, a *core.
 		h.fail(w, r, err)
 		return
 	}
-	h.renderAccounts(w, r, a, http.StatusOK, components.Accounts{Deleted: gone.Username})
+	// On to the list, which says so: a reload of it deletes nothing again.
+	h.sessions.Put(r.Context(), sessionDeleted, gone.Username)
+	redirect(w, r, "/accounts")
 }
 
 // resetPassword gives the account {id} a new random password, which the

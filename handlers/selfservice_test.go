@@ -182,8 +182,16 @@ func TestSessionsList(t *testing.T) {
 			other = id
 		}
 	}
-	if res := mine.post("/settings/sessions/"+other+"/end", nil); res.StatusCode != http.StatusOK || !hasTestID(t, res.body, "sessions-ended") {
-		t.Fatalf("end one: %d", res.StatusCode)
+	// Ending one goes on to the settings page, which says so once: a
+	// reload of it ends nothing again.
+	if res := mine.post("/settings/sessions/"+other+"/end", nil); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/settings" {
+		t.Fatalf("end one: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	if res := mine.get("/settings"); !hasTestID(t, res.body, "sessions-ended") || !strings.Contains(res.body, "One session was signed out") {
+		t.Errorf("the settings page after ending one does not say so: %d", res.StatusCode)
+	}
+	if res := mine.get("/settings"); res.StatusCode != http.StatusOK || hasTestID(t, res.body, "sessions-ended") {
+		t.Errorf("the settings page says again that a session ended: %d", res.StatusCode)
 	}
 	if res := firefox.get("/links"); res.StatusCode != http.StatusSeeOther {
 		t.Errorf("the ended session: %d", res.StatusCode)
@@ -201,8 +209,11 @@ func TestSessionsList(t *testing.T) {
 	}
 
 	third, fourth := s.signIn("bob"), s.signIn("bob")
-	if res := mine.post("/settings/sessions/end-others", nil); res.StatusCode != http.StatusOK || !strings.Contains(res.body, "2 sessions were signed out") {
+	if res := mine.post("/settings/sessions/end-others", nil); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("end others: %d", res.StatusCode)
+	}
+	if res := mine.get("/settings"); !strings.Contains(res.body, "2 sessions were signed out") {
+		t.Errorf("the settings page after ending the others does not say how many: %d", res.StatusCode)
 	}
 	for _, c := range []*testClient{third, fourth} {
 		if res := c.get("/links"); res.StatusCode != http.StatusSeeOther {

@@ -79,7 +79,7 @@ func (h *Handler) endSession(w http.ResponseWriter, r *http.Request, a *core.Acc
 		h.fail(w, r, err)
 		return
 	}
-	h.renderSettings(w, r, a, http.StatusOK, components.Settings{SessionsEnded: 1})
+	h.sessionsEnded(w, r, 1)
 }
 
 // endOtherSessions signs out every session of the account but this one.
@@ -93,7 +93,20 @@ func (h *Handler) endOtherSessions(w http.ResponseWriter, r *http.Request, a *co
 		h.fail(w, r, err)
 		return
 	}
-	h.renderSettings(w, r, a, http.StatusOK, components.Settings{SessionsEnded: n})
+	h.sessionsEnded(w, r, n)
+}
+
+// sessionSessionsEnded is how many sessions were signed out, for the
+// settings page that follows to say once.
+const sessionSessionsEnded = "sessions_ended"
+
+// sessionsEnded answers a sign-out of other sessions that went through
+// with a redirect to the settings page, which says how many ended: a
+// reload of that page asks for nothing again, where a reload of the POST's
+// answer would end a session that is gone (404).
+func (h *Handler) sessionsEnded(w http.ResponseWriter, r *http.Request, n int64) {
+	h.sessions.Put(r.Context(), sessionSessionsEnded, n)
+	redirect(w, r, "/settings")
 }
 
 // sessionItems are the account's sessions for the settings page.

@@ -13,8 +13,9 @@ import (
 
 // settings is the signed-in account's own page: its password, sessions
 // and API keys, and deleting it. The recovery codes a new passkey came
-// with show here, this once, as does what a change of the notifications
-// did (noticesDone).
+// with show here, this once, as do what a change of the notifications did
+// (noticesDone) and how many sessions were just signed out
+// (sessionsEnded).
 func (h *Handler) settings(w http.ResponseWriter, r *http.Request, a *core.Account) {
 	var codes []string
 	if sealed := h.sessions.PopString(r.Context(), sessionNewCodes); sealed != "" {
@@ -25,8 +26,9 @@ func (h *Handler) settings(w http.ResponseWriter, r *http.Request, a *core.Accou
 		}
 		codes = strings.Fields(string(plain))
 	}
+	ended, _ := h.sessions.Pop(r.Context(), sessionSessionsEnded).(int64)
 	h.renderSettings(w, r, a, http.StatusOK, components.Settings{TwoFactor: components.TwoFactor{NewCodes: codes},
-		Notices: components.Notices{Message: h.sessions.PopString(r.Context(), sessionNoticesSaid)}})
+		Notices: components.Notices{Message: h.sessions.PopString(r.Context(), sessionNoticesSaid)}, SessionsEnded: ended})
 }
 
 // renderSettings shows the settings page with v's form, notice and new key.
