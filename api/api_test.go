@@ -671,6 +671,12 @@ func TestBadCreatesChangeNothing(t *testing.T) {
 		{"a message with a file link", "--X\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nfile\r\n" +
 			"--X\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\nkept nowhere\r\n" +
 			"--X\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nhello\r\n--X--\r\n", "multipart/form-data; boundary=X", 400, "not_for_kind", "message"},
+		{"a file with a message link", "--X\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nmessage\r\n" +
+			"--X\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\nhi\r\n" +
+			"--X\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nkept nowhere\r\n--X--\r\n", "multipart/form-data; boundary=X", 400, "not_for_kind", "file"},
+		{"a file before its URL link's kind", "--X\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nkept nowhere\r\n" +
+			"--X\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nurl\r\n" +
+			"--X\r\nContent-Disposition: form-data; name=\"url\"\r\n\r\nhttps://example.com/\r\n--X--\r\n", "multipart/form-data; boundary=X", 400, "not_for_kind", "file"},
 		{"ttl out of range", `{"kind":"message","message":"x","ttl":"90d"}`, "", 400, "ttl_out_of_range", "ttl"},
 		{"ttl too short", `{"kind":"message","message":"x","ttl":"10s"}`, "", 400, "ttl_out_of_range", "ttl"},
 		{"ttl with a fraction, out of range", `{"kind":"message","message":"x","ttl":"30.5d"}`, "", 400, "ttl_out_of_range", "ttl"},

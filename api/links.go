@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"oncelink/core"
@@ -149,6 +150,9 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request, acc *core.Accou
 		}
 		if n := form.Get("notify"); err == nil && n != "" && n != "true" && n != "false" {
 			err = core.Variant(core.Invalid, "wrong_type", "field", "notify", "wrong_type", "Field", "notify", "Type", jsonType("bool"), "Value", jsonType("string"))
+		}
+		if err == nil && d.StrayFile(in.Kind) {
+			err = core.Refusal(core.Invalid, "not_for_kind", "file", "did_not_work", "Field", "file", "Kind", strings.TrimSpace(in.Kind))
 		}
 		if errors.Is(err, core.ErrUnreadableForm) {
 			err = errBadMultipart

@@ -50,6 +50,21 @@ type Draft struct {
 	// e2e is set once the form said its file is end-to-end ciphertext,
 	// e2eInvalid when it said something else than on or off (see SetE2E).
 	e2e, e2eInvalid bool
+	// otherFile is set once the form carried a file after choosing
+	// another kind, which was not kept.
+	otherFile bool
+}
+
+// StrayFile reports whether the form carried a file that a link of kind
+// (message or url) does not share, kept or not: a program that sent one
+// meant something the link would not do. An end-to-end link's
+// ciphertext, which comes as a file whatever the kind, is none.
+func (d *Draft) StrayFile(kind string) bool {
+	kind = strings.TrimSpace(kind)
+	if kind != KindMessage && kind != KindURL || d.e2e || d.e2eInvalid {
+		return false
+	}
+	return d.otherFile || d.file != nil
 }
 
 // NewDraft starts a link.
@@ -182,6 +197,7 @@ func (d *Draft) ReadMultipart(body io.Reader, boundary string, contentLength int
 				if _, err := io.Copy(io.Discard, p); err != nil {
 					return formErr(err)
 				}
+				d.otherFile = d.otherFile || refused == nil
 				continue
 			}
 			err := d.ReceiveFile(p.FileName(), p)
