@@ -74,16 +74,23 @@ func openCommand(fs *flag.FlagSet) runFunc {
 			}
 		}
 		o, err := c.Open(ctx, args[0], password)
-		if signInErr == nil && client.IsStatus(err, http.StatusUnauthorized) {
+		sentKey := signInErr == nil
+		if sentKey && client.IsStatus(err, http.StatusUnauthorized) {
 			// The key was refused, and no use taken: the link may need no
 			// account, so it is opened again without the key. A link for
 			// the key's account is then refused as for anyone.
 			fmt.Fprintln(p.stderr, p.T("cli.open.key_refused"))
 			o, err = keyless.Open(ctx, args[0], password)
+			sentKey = false
 		}
 		var apiErr *client.APIError
 		if errors.As(err, &apiErr) && apiErr.Code == "wrong_password" && password == "" {
 			return errors.New(p.T("cli.open.needs_password"))
+		}
+		if errors.As(err, &apiErr) && apiErr.Code == "wrong_user" && !sentKey {
+			// A link meant for one account, opened signed out: as for a
+			// request's address, signing in is what it takes.
+			return &exitError{code: exitSignedOut, err: err}
 		}
 		if err != nil {
 			return err

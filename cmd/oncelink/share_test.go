@@ -849,6 +849,27 @@ func TestOpenWithARefusedKey(t *testing.T) {
 	}
 }
 
+// TestOpenForAnAccountSignedOut: a link meant for one account, opened
+// without signing in, or with a key the server refuses, ends with exit
+// status 5, as a request's address does, and takes no use.
+func TestOpenForAnAccountSignedOut(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	s := startServer(t, db)
+	signUp(t, s)
+	owner := ownerShell(t, s, db)
+	link := strings.TrimSpace(owner.must(exitDone, "", "share", "for the owner alone", "--for", "owner").stdout)
+	if r := newShell(t).run("", nil, "open", link); r.code != exitSignedOut || !strings.Contains(r.stderr, "only for owner") {
+		t.Fatalf("open signed out: status %d, stderr %q, want %d", r.code, r.stderr, exitSignedOut)
+	}
+	refused := []string{"ONCELINK_URL=" + s.URL, "ONCELINK_API_KEY=ol_" + strings.Repeat("x", 43)}
+	if r := newShell(t).run("", refused, "open", link); r.code != exitSignedOut {
+		t.Fatalf("open with a refused key: status %d, stderr %q, want %d", r.code, r.stderr, exitSignedOut)
+	}
+	if r := owner.must(exitDone, "", "open", link); r.stdout != "for the owner alone" {
+		t.Fatalf("open by its account: %q", r.stdout)
+	}
+}
+
 // TestShareE2EFileLimit: an end-to-end file whose ciphertext is past the
 // server's --max-e2e-upload is a usage error that names the largest file
 // that fits, and a file of that size is shared.
