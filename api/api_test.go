@@ -120,6 +120,8 @@ func TestEveryDocumentedAnswer(t *testing.T) {
 	rid := itoa(created.ID)
 	expect("create a request, empty", ada.postJSON("/api/v1/requests", nil), http.StatusCreated, "")
 	expect("create a request, unknown accepts", ada.postJSON("/api/v1/requests", map[string]any{"accepts": "video"}), http.StatusBadRequest, "accepts_unknown")
+	expect("create a request, empty accepts", ada.postJSON("/api/v1/requests", map[string]any{"accepts": ""}), http.StatusBadRequest, "accepts_unknown")
+	expect("create a request, empty ttl", ada.postJSON("/api/v1/requests", map[string]any{"ttl": ""}), http.StatusBadRequest, "ttl_invalid")
 	expect("create a request, no key", anon.postJSON("/api/v1/requests", nil), http.StatusUnauthorized, "key_missing")
 	expect("create a request, text", ada.do(http.MethodPost, "/api/v1/requests", "text/plain", strings.NewReader("x"), nil), http.StatusUnsupportedMediaType, "not_json")
 	expect("create a request, too large", ada.postJSON("/api/v1/requests", `{"note":"`+strings.Repeat("n", 20<<10)+`"}`), http.StatusRequestEntityTooLarge, "body_too_large")

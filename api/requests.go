@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"oncelink/core"
@@ -45,16 +46,36 @@ func requestOf(r core.Request, now time.Time) request {
 
 func (a *API) createRequest(w http.ResponseWriter, r *http.Request, acc *core.Account) {
 	var body struct {
-		Label   string `json:"label"`
-		Note    string `json:"note"`
-		Accepts string `json:"accepts"`
-		TTL     string `json:"ttl"`
+		Label   string  `json:"label"`
+		Note    string  `json:"note"`
+		Accepts *string `json:"accepts"` // nil: core.AcceptsAny
+		TTL     *string `json:"ttl"`     // nil: core.DefaultTTL
 	}
 	if err := readJSON(w, r, &body, 16<<10, true); err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	c, err := a.core.CreateRequest(r.Context(), acc.ID, core.RequestInput{Label: body.Label, Note: body.Note, Accepts: body.Accepts, TTL: body.TTL})
+	// An empty value is not the same as leaving the field out, as for a
+	// link: "" is neither a time to live nor what may be sent, and the
+	// core takes it for the default, as a form's empty field.
+	in := core.RequestInput{Label: body.Label, Note: body.Note}
+	var err error
+	switch {
+	case body.Accepts != nil && strings.TrimSpace(*body.Accepts) == "":
+		err = core.Refusal(core.Invalid, "accepts_unknown", "accepts", "did_not_work")
+	case body.TTL != nil && strings.TrimSpace(*body.TTL) == "":
+		err = core.Refusal(core.Invalid, "ttl_invalid", "ttl", "did_not_work")
+	}
+	if body.Accepts != nil {
+		in.Accepts = *body.Accepts
+	}
+	if body.TTL != nil {
+		in.TTL = *body.TTL
+	}
+	var c core.CreatedRequest
+	if err == nil {
+		c, err = a.core.CreateRequest(r.Context(), acc.ID, in)
+	}
 	if err != nil {
 		a.fail(w, r, err)
 		return
