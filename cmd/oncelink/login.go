@@ -188,7 +188,7 @@ func loginCommand(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		if key == "" {
-			return errors.New(p.T("cli.login.no_key"))
+			return usageError(p.T("cli.login.no_key"))
 		}
 		if overTheNetwork(base) {
 			fmt.Fprintln(p.stderr, p.T("cli.login.plain_http", "URL", base))

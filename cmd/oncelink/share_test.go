@@ -152,6 +152,9 @@ func TestClientCommands(t *testing.T) {
 		t.Fatalf("a refused key was saved: %v", err)
 	}
 	sh.must(exitUsage, "", "login", s.URL) // standard input is no terminal
+	if r := sh.must(exitUsage, "\n", "login", s.URL, "--key-stdin"); !strings.Contains(r.stderr, "no key was given") {
+		t.Fatalf("login with an empty key says %q", r.stderr)
+	}
 	r = sh.must(exitDone, key+"\n", "login", s.URL+"/", "--key-stdin")
 	if !strings.Contains(r.stderr, "as owner") || r.stdout != "" {
 		t.Fatalf("login: stdout %q, stderr %q", r.stdout, r.stderr)
