@@ -363,12 +363,19 @@ func unknownField(name string) error {
 	return core.Refusal(core.Invalid, "unknown_field", name, "unknown_field", "Name", strconv.Quote(name))
 }
 
+// duplicateField refuses a field given twice: which of its values was
+// meant, a decoder would pick without a word.
+func duplicateField(name string) error {
+	return core.Refusal(core.Invalid, "duplicate_field", name, "duplicate_field", "Name", strconv.Quote(name))
+}
+
 // checkFields refuses a key of the JSON object body that is not exactly
 // the name of one of the fields of *v, a struct, and a value with text
-// that is not UTF-8 (see isText). encoding/json matches names regardless
-// of case, and would take {"MESSAGE": …} for "message", the last of them
-// winning; and it puts U+FFFD in place of what is not UTF-8, which would
-// pass on text other than what was sent. The request bodies are flat
+// that is not UTF-8 (see isText), or a key given twice. encoding/json
+// matches names regardless of case, and would take {"MESSAGE": …} for
+// "message", the last of them winning, as it would of a key given twice;
+// and it puts U+FFFD in place of what is not UTF-8, which would pass on
+// text other than what was sent. The request bodies are flat
 // objects, so their keys are all there is to check. A body that is not a
 // valid JSON object is left to the decoder to refuse.
 func checkFields(body []byte, v any) error {
@@ -385,12 +392,17 @@ func checkFields(body []byte, v any) error {
 	if t != json.Delim('{') {
 		return nil
 	}
+	seen := make(map[string]bool, len(names))
 	for dec.More() {
 		t, _ := dec.Token()
 		name, _ := t.(string)
-		if !names[name] {
+		switch {
+		case !names[name]:
 			return unknownField(name)
+		case seen[name]:
+			return duplicateField(name)
 		}
+		seen[name] = true
 		var value json.RawMessage
 		if err := dec.Decode(&value); err != nil {
 			return nil

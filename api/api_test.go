@@ -663,6 +663,7 @@ func TestBadCreatesChangeNothing(t *testing.T) {
 		{"unknown field", `{"kind":"message","message":"x","uses":2}`, "", 400, "unknown_field", "uses"},
 		{"a field's name in capitals", `{"kind":"message","message":"visible","MESSAGE":"actual","TTL":"2h"}`, "", 400, "unknown_field", "MESSAGE"},
 		{"a field's name in another case", `{"Kind":"message","message":"x"}`, "", 400, "unknown_field", "Kind"},
+		{"a field given twice", `{"kind":"url","kind":"message","message":"x"}`, "", 400, "duplicate_field", "kind"},
 		{"missing message", `{"kind":"message"}`, "", 400, "message_missing", "message"},
 		{"missing url", `{"kind":"url"}`, "", 400, "url_missing", "url"},
 		{"unknown kind", `{"kind":"poem","message":"x"}`, "", 400, "kind_unknown", "kind"},
@@ -714,6 +715,9 @@ func TestBadCreatesChangeNothing(t *testing.T) {
 		{"multipart field misspelt", "--X\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nmessage\r\n" +
 			"--X\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\nhi\r\n" +
 			"--X\r\nContent-Disposition: form-data; name=\"max_use\"\r\n\r\n5\r\n--X--\r\n", "multipart/form-data; boundary=X", 400, "unknown_field", "max_use"},
+		{"a multipart field given twice", "--X\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nmessage\r\n" +
+			"--X\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\nseen\r\n" +
+			"--X\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\nmeant\r\n--X--\r\n", "multipart/form-data; boundary=X", 400, "duplicate_field", "message"},
 		{"multipart message not UTF-8", "--X\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nmessage\r\n" +
 			"--X\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\na\xffb\r\n--X--\r\n", "multipart/form-data; boundary=X", 400, "message_invalid", "message"},
 	} {

@@ -113,12 +113,15 @@ func strayContent(in core.LinkInput) error {
 }
 
 // knownFields refuses a multipart create's field that is none of
-// multipartFields, as readJSON refuses a JSON body's: a misspelt
-// max_uses must not make a link of one use.
+// multipartFields, or that comes twice, as readJSON refuses a JSON body's:
+// a misspelt max_uses must not make a link of one use.
 func knownFields(form url.Values) error {
 	for _, name := range slices.Sorted(maps.Keys(form)) {
-		if !multipartFields[name] {
+		switch {
+		case !multipartFields[name]:
 			return unknownField(name)
+		case len(form[name]) > 1:
+			return duplicateField(name)
 		}
 	}
 	return nil
