@@ -147,6 +147,48 @@ func TestTOTPInBrowser(t *testing.T) {
 	b.clean("recovery codes used")
 }
 
+// TestTOTPKeyShowsWhole: the key to type into an authenticator app shows
+// whole, every group of it, on a phone and on a laptop, in English, in
+// German and in Arabic: a field of one line cut it off after half of it.
+func TestTOTPKeyShowsWhole(t *testing.T) {
+	s := newTestServer(t)
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	b.setUp()
+	// The key's box shows all it holds, within the page; its text is the
+	// key in its groups.
+	const cut = `(el => {
+		const r = el.getBoundingClientRect(), out = [];
+		if (el.scrollWidth > el.clientWidth + 1) out.push("holds " + el.scrollWidth + "px in " + el.clientWidth + "px");
+		if (r.left < -1 || r.right > document.documentElement.clientWidth + 1) out.push("runs off the page");
+		return out.join(", ");
+	})(document.querySelector("[data-testid=totp-secret]"))`
+	const shown = `(el => (el.value ?? el.textContent).trim())(document.querySelector("[data-testid=totp-secret]"))`
+	for _, lang := range []string{"en", "de", "ar"} {
+		b.chooseLanguage("/settings", lang)
+		b.open("/settings", "[data-testid=totp-start]")
+		b.do(
+			chromedp.Click(chromedp.CSS("[data-testid=totp-start]")),
+			chromedp.WaitVisible(chromedp.CSS("[data-testid=totp-enrolment]")),
+		)
+		secret := eval[string](b, `document.querySelector("[data-testid=totp-secret]").dataset.secret`)
+		if got := strings.ReplaceAll(eval[string](b, shown), " ", ""); got != secret {
+			t.Errorf("in %s the key shows as %q, want %q", lang, got, secret)
+		}
+		for _, width := range []int64{1280, 390, 320} {
+			if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 900)); err != nil {
+				t.Fatal(err)
+			}
+			if out := eval[string](b, cut); out != "" {
+				t.Errorf("the key in %s at %dpx: %s", lang, width, out)
+			}
+		}
+		b.do(chromedp.ScrollIntoView(chromedp.CSS("[data-testid=totp-secret]")))
+		browsertest.Shoot(t, ctx, "totp-key-"+lang, 1280, 390, 320)
+		b.clean("the key in " + lang)
+	}
+}
+
 // addVirtualAuthenticator gives the tab's browser a platform authenticator
 // that holds discoverable credentials and verifies its user.
 func addVirtualAuthenticator(t *testing.T, b *tab) {
