@@ -93,7 +93,23 @@ func TestSettingsInBrowser(t *testing.T) {
 		t.Error("the secret shows again")
 	}
 
-	// Revoke: the row goes, and the key no longer works.
+	// Revoke asks first, naming the key: declined, the row stays and the
+	// key works; accepted, the row goes, and the key no longer works.
+	b.mu.Lock()
+	b.decline, b.dialogs = true, nil
+	b.mu.Unlock()
+	b.do(chromedp.Click(chromedp.CSS(`[data-testid=key-row][data-name=Laptop] [data-testid=revoke-key]`)))
+	time.Sleep(300 * time.Millisecond)
+	b.mu.Lock()
+	b.decline = false
+	asked := b.dialogs
+	b.mu.Unlock()
+	if len(asked) != 1 || !strings.HasPrefix(asked[0], "Revoke the key Laptop?") {
+		t.Errorf("revoke asked %q", asked)
+	}
+	if !eval[bool](b, `!!document.querySelector("[data-testid=key-row][data-name=Laptop]")`) || !s.authenticates(secret) {
+		t.Error("a declined revoke revoked the key")
+	}
 	b.do(
 		chromedp.Click(chromedp.CSS(`[data-testid=key-row][data-name=Laptop] [data-testid=revoke-key]`)),
 		chromedp.WaitNotPresent(chromedp.CSS(`[data-testid=key-row][data-name=Laptop]`)),
