@@ -285,6 +285,12 @@ func TestPasskeysInBrowser(t *testing.T) {
 	if n := eval[int](b, `document.querySelectorAll("label[for=code]").length`); n != 1 {
 		t.Errorf("a passkey-only account is offered %d recovery-code fields", n)
 	}
+	// The passkey button stands clear of the recovery code's label below
+	// it, as the page's fields stand from each other.
+	if gap := eval[float64](b, `document.querySelector("label[for=code]").getBoundingClientRect().top -
+		document.querySelector("[data-testid=verify-passkey]").getBoundingClientRect().bottom`); gap < 12 {
+		t.Errorf("the passkey button stands %.0fpx above the recovery code's label", gap)
+	}
 	browsertest.Shoot(t, b.ctx, "verify-passkey")
 	b.do(
 		chromedp.Click(chromedp.CSS("[data-testid=verify-passkey]")),
