@@ -206,6 +206,11 @@ func TestSettingsLayoutHolds(t *testing.T) {
 			if out := eval[string](b, crowded); out != "" {
 				t.Errorf("settings in %s at %dpx: %s", lang, width, out)
 			}
+			// A flag or a command within a sentence is never broken
+			// across lines, as "--smtp-" and "url" once were.
+			if out := eval[[]string](b, `[...document.querySelectorAll("p code")].filter(el => el.getClientRects().length > 1).map(el => el.textContent)`); len(out) > 0 {
+				t.Errorf("settings in %s at %dpx break %q across lines", lang, width, out)
+			}
 		}
 		if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
 			t.Fatal(err)
