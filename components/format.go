@@ -3,6 +3,7 @@ package components
 import (
 	"context"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -237,4 +238,32 @@ func deliveredHeading(ctx context.Context, v Delivered) string {
 		return T(ctx, mediaText(v.File.Media.Kind, sharedMediaHeadings), "Owner", v.Owner)
 	}
 	return T(ctx, "recipient.heading", "Owner", v.Owner, "Thing", thing(ctx, v.Kind))
+}
+
+// flagPattern is a command-line flag that a message names, such as
+// --webhook-allow-private.
+var flagPattern = regexp.MustCompile(`--[a-z][a-z0-9-]*[a-z0-9]`)
+
+// messagePart is a piece of a message: text, or a flag it names.
+type messagePart struct {
+	text string
+	flag bool
+}
+
+// flagParts cuts msg around the flags it names, which a message, plain
+// text for the API too, cannot mark itself.
+func flagParts(msg string) []messagePart {
+	var parts []messagePart
+	at := 0
+	for _, m := range flagPattern.FindAllStringIndex(msg, -1) {
+		if m[0] > at {
+			parts = append(parts, messagePart{text: msg[at:m[0]]})
+		}
+		parts = append(parts, messagePart{text: msg[m[0]:m[1]], flag: true})
+		at = m[1]
+	}
+	if at < len(msg) {
+		parts = append(parts, messagePart{text: msg[at:]})
+	}
+	return parts
 }

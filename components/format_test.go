@@ -74,3 +74,20 @@ func TestFormatSpeaksTheReadersLanguage(t *testing.T) {
 		t.Errorf("de instructions: %q", got)
 	}
 }
+
+// TestFlagParts: a message's flags come apart from its text, whole, with
+// their hyphens, and the text around them stays as it was.
+func TestFlagParts(t *testing.T) {
+	for _, c := range []struct {
+		msg  string
+		want []messagePart
+	}{
+		{"Nothing to mark.", []messagePart{{text: "Nothing to mark."}}},
+		{"allow others with --webhook-allow-private.", []messagePart{{text: "allow others with "}, {text: "--webhook-allow-private", flag: true}, {text: "."}}},
+		{"\u2066--smtp-url\u2069 و\u2066--mail-from\u2069.", []messagePart{{text: "\u2066"}, {text: "--smtp-url", flag: true}, {text: "\u2069 و\u2066"}, {text: "--mail-from", flag: true}, {text: "\u2069."}}},
+	} {
+		if got := flagParts(c.msg); fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("flagParts(%q) = %v, want %v", c.msg, got, c.want)
+		}
+	}
+}

@@ -368,3 +368,36 @@ func TestWebhookEventsBesideTheirBoxes(t *testing.T) {
 	}
 	b.clean("webhook events")
 }
+
+// TestWebhookFlagInArabic: the mistake that names the flag which lets a
+// server send webhooks to a private address shows the flag whole and left
+// to right, in Arabic, on a phone: as text it broke after its "--", which
+// then stood at the end of the line before.
+func TestWebhookFlagInArabic(t *testing.T) {
+	s := newTestServer(t)
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	b.setUp()
+	b.chooseLanguage("/settings", "ar")
+	b.open("/settings", "[data-testid=webhook-form]")
+	b.do(
+		chromedp.SetValue(chromedp.ID("webhook-url"), "http://10.0.0.1/hooks/oncelink"),
+		chromedp.Click(chromedp.CSS(`input[name=events][value="link.opened"]`)),
+		chromedp.Click(chromedp.CSS("[data-testid=add-webhook]")),
+		chromedp.WaitVisible(chromedp.ID("error-url")),
+	)
+	b.forgive("status of 400")
+	for _, width := range []int64{390, 320} {
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 900)); err != nil {
+			t.Fatal(err)
+		}
+		flag := eval[string](b, `[...document.querySelectorAll("#error-url code")].
+			filter(el => el.getClientRects().length === 1 && getComputedStyle(el).direction === "ltr").map(el => el.textContent).join()`)
+		if flag != "--webhook-allow-private" {
+			t.Errorf("at %dpx the mistake shows the flag whole as %q: %s", width, flag, eval[string](b, `document.getElementById("error-url").innerHTML`))
+		}
+	}
+	b.do(chromedp.ScrollIntoView(chromedp.ID("error-url")))
+	browsertest.Shoot(t, ctx, "webhook-flag-ar", 390, 320)
+	b.clean("the flag in Arabic")
+}
