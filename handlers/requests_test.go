@@ -55,6 +55,10 @@ func TestRequestIsFilledOnceAndOnlyTheOwnerReadsIt(t *testing.T) {
 		if res.StatusCode != http.StatusOK || !strings.Contains(res.body, "the VPN password, please") || !strings.Contains(res.body, `data-testid="send-form"`) {
 			t.Fatalf("sender's look: %d %s", res.StatusCode, res.body)
 		}
+		// The page and its Send button are told apart.
+		if n := strings.Count(res.body, `data-testid="send"`); n != 1 || !strings.Contains(res.body, `data-testid="send-page"`) {
+			t.Fatalf("sender's look has %d elements marked send, and the page marked send-page: %v", n, strings.Contains(res.body, `data-testid="send-page"`))
+		}
 	}
 	if res := ann.get(req); res.StatusCode != http.StatusOK || !strings.Contains(res.body, `data-status="open"`) && !strings.Contains(res.body, ">open<") {
 		t.Fatalf("owner's look before: %d %s", res.StatusCode, res.body)
