@@ -51,7 +51,17 @@
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(text).then(function () { done(true); }, function () { done(false); });
     } else {
-      if (el.select) el.select();
+      // Without the clipboard API (a page not served securely), the copy
+      // command copies what is selected: a field's value, or the text of
+      // any other element, such as the recovery codes.
+      if (el.select) {
+        el.select();
+      } else {
+        var range = document.createRange();
+        range.selectNodeContents(el);
+        getSelection().removeAllRanges();
+        getSelection().addRange(range);
+      }
       done(document.execCommand && document.execCommand("copy"));
     }
   });
