@@ -518,12 +518,6 @@ func (s *Service) Revoke(ctx context.Context, owner, id int64, c Client) (Link, 
 	return l, nil
 }
 
-// Expiring returns up to limit of owner's active links that expire after
-// after, soonest first: what an event stream watches for.
-func (s *Service) Expiring(ctx context.Context, owner int64, after time.Time, limit int) ([]Link, error) {
-	return s.store.Expiring(ctx, owner, after, limit)
-}
-
 // hashPassword hashes an account's or a link's password with bcrypt, at
 // the configured cost.
 func (s *Service) hashPassword(password string) (string, error) {
