@@ -405,8 +405,8 @@ func memoryKey(key string) string {
 	return key
 }
 
-// take takes a request of client's from l, and refuses it with
-// ErrLimited when l is used up.
+// take takes a request of key's from l, and refuses it, a Limited error
+// that says how long to wait, when l is used up.
 func (s *Service) take(ctx context.Context, l *limiter, key string) error {
 	ok, wait, err := l.allow(ctx, key, s.Now())
 	if err != nil {

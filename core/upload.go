@@ -399,6 +399,13 @@ func SweepUploads(dir string, before time.Time) (int, error) {
 	return deleted, errors.Join(errs...)
 }
 
+// multipartEscapes undoes what browsers escape in a multipart file name.
+var multipartEscapes = strings.NewReplacer("%22", `"`, "%0D", "", "%0A", "")
+
+// The zero-width non-joiner and joiner, which Persian words and emoji
+// sequences are written with.
+const zwnj, zwj = '\u200c', '\u200d'
+
 // cleanFileName makes a browser's file name safe to keep and to send back:
 // its last path element, without control, format or bidirectional
 // characters (which can disguise an extension) but for the joiners that
@@ -407,13 +414,6 @@ func SweepUploads(dir string, before time.Time) (int, error) {
 // extension. A quote comes back from the %22 that browsers send it as (the
 // HTML standard's rule for a multipart file name, which Go's clients
 // follow too), and line breaks, sent as %0D and %0A, are dropped.
-// multipartEscapes undoes what browsers escape in a multipart file name.
-var multipartEscapes = strings.NewReplacer("%22", `"`, "%0D", "", "%0A", "")
-
-// The zero-width non-joiner and joiner, which Persian words and emoji
-// sequences are written with.
-const zwnj, zwj = '\u200c', '\u200d'
-
 func cleanFileName(name string) string {
 	name = multipartEscapes.Replace(strings.ToValidUTF8(name, ""))
 	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
