@@ -226,7 +226,7 @@ func bearerKey(r *http.Request) (string, error) {
 
 // client is who sent r, as the core records and limits them.
 func (a *API) client(r *http.Request) core.Client {
-	return core.ClientOf(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), a.core.Config().TrustProxy, r.UserAgent())
+	return web.Client(a.core, r)
 }
 
 // problem is an RFC 9457 problem document.

@@ -226,5 +226,5 @@ func (h *Handler) unrouted(mux *http.ServeMux) http.HandlerFunc {
 
 // client is who sent r, as the core records and limits them.
 func (h *Handler) client(r *http.Request) core.Client {
-	return core.ClientOf(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), h.core.Config().TrustProxy, r.UserAgent())
+	return web.Client(h.core, r)
 }

@@ -1,7 +1,8 @@
 // Package web holds what both HTTP doors over the core, the web pages
 // (handlers) and the JSON API (api), answer alike: the status of each kind
-// of refusal, the methods a path takes, the bound on a request's body, the
-// name of a file sent, and a live event published once the answer is out.
+// of refusal, who sent a request, the methods a path takes, the bound on a
+// request's body, the name of a file sent, and a live event published once
+// the answer is out.
 package web
 
 import (
@@ -64,6 +65,12 @@ func Refusal(err error) *core.Error {
 		return core.Refusal(core.TooLarge, "body_too_large", "", "too_large", "Size", core.Size(tooBig.Limit))
 	}
 	return nil
+}
+
+// Client is who sent r, as svc records and limits them: behind a proxy
+// svc trusts, the address the proxy names (see core.ClientOf).
+func Client(svc *core.Service, r *http.Request) core.Client {
+	return core.ClientOf(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), svc.Config().TrustProxy, r.UserAgent())
 }
 
 // Allowed lists the methods that a route of mux other than its catch-all
