@@ -101,13 +101,11 @@ func (a *API) ownHost(next http.Handler) http.Handler {
 	})
 }
 
-// refuseBodiesOnReads answers a GET or HEAD that carries a body with 400:
-// no route reads one, and a body that the server ignores while a proxy in
-// front of it reads it (or the other way round) is how requests are
-// smuggled past the proxy.
+// refuseBodiesOnReads answers a GET or HEAD that carries a body with 400
+// (see web.BodyOnRead).
 func (a *API) refuseBodiesOnReads(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if (r.Method == http.MethodGet || r.Method == http.MethodHead) && r.ContentLength != 0 {
+		if web.BodyOnRead(r) {
 			a.fail(w, r, errBodyOnRead)
 			return
 		}

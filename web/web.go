@@ -89,6 +89,14 @@ func Allowed(mux *http.ServeMux, r *http.Request, catchAll string) []string {
 	return allow
 }
 
+// BodyOnRead reports whether r is a GET or HEAD that carries a body, which
+// both doors refuse with 400: no route reads one, and a body that the
+// server ignores while a proxy in front of it reads it (or the other way
+// round) is how requests are smuggled past the proxy.
+func BodyOnRead(r *http.Request) bool {
+	return (r.Method == http.MethodGet || r.Method == http.MethodHead) && r.ContentLength != 0
+}
+
 // BodyDeadline sets when the rest of the request's body must have arrived;
 // a read after it fails. The zero time lifts the bound once the body is
 // read, so that it cannot end the request that goes on: net/http watches
