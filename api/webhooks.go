@@ -122,7 +122,7 @@ func (a *API) webhookDeliveries(w http.ResponseWriter, r *http.Request, acc *cor
 	id, err := core.ParseID(r.PathValue("id"))
 	var ds []core.Delivery
 	if err == nil {
-		_, ds, err = a.core.WebhookDeliveries(r.Context(), acc.ID, id)
+		ds, err = a.core.WebhookDeliveries(r.Context(), acc.ID, id)
 	}
 	if err != nil {
 		a.fail(w, r, err)

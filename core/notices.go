@@ -278,15 +278,14 @@ func (s *Service) DeleteWebhook(ctx context.Context, owner, id int64) error {
 	return fromStore(s.store.DeleteWebhook(ctx, owner, id))
 }
 
-// WebhookDeliveries returns owner's endpoint id and its latest deliveries,
-// newest first.
-func (s *Service) WebhookDeliveries(ctx context.Context, owner, id int64) (Webhook, []Delivery, error) {
-	w, err := s.store.OwnedWebhook(ctx, owner, id)
-	if err != nil {
-		return Webhook{}, nil, fromStore(err)
+// WebhookDeliveries returns the latest deliveries of owner's endpoint id,
+// newest first; another's endpoint is ErrNotFound.
+func (s *Service) WebhookDeliveries(ctx context.Context, owner, id int64) ([]Delivery, error) {
+	if _, err := s.store.OwnedWebhook(ctx, owner, id); err != nil {
+		return nil, fromStore(err)
 	}
 	ds, err := s.store.WebhookDeliveries(ctx, owner, id, DeliveriesShown)
-	return w, ds, fromStore(err)
+	return ds, fromStore(err)
 }
 
 // TestWebhook sends owner's endpoint id a test message, through the outbox

@@ -51,7 +51,7 @@ func (h *Handler) fillNotices(r *http.Request, a *core.Account, v *components.No
 		return err
 	}
 	for _, w := range hooks {
-		_, ds, err := h.core.WebhookDeliveries(ctx, a.ID, w.ID)
+		ds, err := h.core.WebhookDeliveries(ctx, a.ID, w.ID)
 		if err != nil {
 			return err
 		}
