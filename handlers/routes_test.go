@@ -236,8 +236,9 @@ var (
 	attrPattern = regexp.MustCompile(`\s([^\s=/>"']+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>"']+))?`)
 )
 
-// checkSecurityHeaders checks the headers that SPEC's Security section asks
-// of every response, and that an HTML body has no inline script or style.
+// checkSecurityHeaders checks the headers that README.md's Security section
+// promises of every response, and that an HTML body has no inline script
+// or style.
 func checkSecurityHeaders(t *testing.T, where string, res response) {
 	t.Helper()
 	csp := res.Header.Get("Content-Security-Policy")

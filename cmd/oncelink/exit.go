@@ -13,7 +13,8 @@ import (
 	"oncelink/i18n"
 )
 
-// The exit statuses scripts can rely on; SPEC part 2 fixes them.
+// The exit statuses scripts can rely on, as README.md's EXIT STATUS
+// table documents them.
 const (
 	exitDone      = 0 // done
 	exitFailed    = 1 // any other error
