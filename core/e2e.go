@@ -90,8 +90,10 @@ func e2eCheck(text string) ([]byte, error) {
 	return b, nil
 }
 
-// createE2E fills n, an end-to-end link's, from in and d's ciphertext.
-func (s *Service) createE2E(in LinkInput, d *Draft) ([]byte, error) {
+// checkE2E checks the create of an end-to-end link, in and d's
+// ciphertext, as CheckContent checks a server-sealed one's content, and
+// returns the check the link keeps.
+func checkE2E(in LinkInput, d *Draft) ([]byte, error) {
 	switch {
 	case d.e2eInvalid:
 		return nil, invalid("e2e_invalid", "e2e")

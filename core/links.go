@@ -149,7 +149,7 @@ func (s *Service) Create(ctx context.Context, owner int64, d *Draft, in LinkInpu
 	var contentErr error
 	switch {
 	case in.E2ECheck != "" || d.e2e || d.e2eInvalid:
-		n.E2ECheck, contentErr = s.createE2E(in, d)
+		n.E2ECheck, contentErr = checkE2E(in, d)
 	case in.Kind == KindFile:
 		if d.file == nil {
 			contentErr = invalidAs("file_missing", "share", "file")
