@@ -473,9 +473,10 @@ func cutPage[T any](items []T, limit int, id func(T) int64) ([]T, string) {
 	return items[:limit], strconv.FormatInt(id(items[limit-1]), 10)
 }
 
-// ParseID reads the id of a link or an account in an address; anything but
-// a positive number, written as such, is ErrNotFound, like another
-// owner's link.
+// ParseID reads an id that an address or a form gives: of a link, a
+// request, an account, a key, a passkey or a webhook. Anything but a
+// positive number, written as such, is ErrNotFound, like another owner's
+// link.
 func ParseID(s string) (int64, error) {
 	id, err := strconv.ParseInt(s, 10, 64)
 	// Only the way an id is written names it: "007" and "+7" are no

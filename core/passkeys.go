@@ -237,7 +237,7 @@ func (s *Service) FinishPasskey(ctx context.Context, a Account, state string, an
 	return p, codes, nil
 }
 
-// Passkeys lists a's passkeys, oldest first.
+// Passkeys lists account's passkeys, oldest first.
 func (s *Service) Passkeys(ctx context.Context, account int64) ([]Passkey, error) {
 	return s.store.Passkeys(ctx, account)
 }
