@@ -23,7 +23,7 @@ func iso(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 func millis(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
 
-// left writes how long remains until t, coarsely: "2d 3h", "5m 10s".
+// left writes d, how long remains, coarsely: "2d 3h", "5m 10s".
 func left(ctx context.Context, d time.Duration) string { return i18n.From(ctx).Left(d) }
 
 // wait writes how long to wait, rounded up to the second: "12s", "1m 5s".

@@ -188,8 +188,9 @@ func (s *Service) RenewRecoveryCodes(ctx context.Context, a Account, proof strin
 	return s.newRecoveryCodes(ctx, a.ID)
 }
 
-// keepLastFactor refuses to remove a's last second factor (the app, or a
-// passkey) while two-factor is required.
+// keepLastFactor refuses, while two-factor is required, to remove the last
+// of an account's second factors f: the app when totpGoes, a passkey when
+// passkeyGoes.
 func (s *Service) keepLastFactor(ctx context.Context, f SecondFactors, totpGoes, passkeyGoes bool) error {
 	left := f.Passkeys
 	if passkeyGoes {
