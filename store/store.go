@@ -1,6 +1,8 @@
-// Package store keeps oncelink's accounts and their API keys, links, their
-// sealed content and audit events, and the web sessions, in SQLite or
-// PostgreSQL.
+// Package store keeps oncelink's data in SQLite or PostgreSQL: accounts
+// with their API keys, second factors, passkeys and sign-in identities;
+// links, their sealed content and audit events; requests; the notices
+// waiting to be sent and the webhooks they go to; the shared rate limits;
+// and the web sessions.
 package store
 
 import (
