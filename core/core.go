@@ -1,5 +1,6 @@
 // Package core is oncelink's rulebook: making, opening, revoking and
-// listing links, accounts and API keys, the limits and the rate limits.
+// listing links and requests; accounts, their sign-in, second factors and
+// API keys; notices; the limits and the rate limits.
 // It knows no transport: the web pages, the JSON API and the command line
 // are adapters that turn a request into a call here and a result or an
 // *Error into their own answer.

@@ -1,6 +1,7 @@
-// Package live carries what happens to an owner's links to the owner's open
-// dashboards. Handlers publish an Event after each store write; every
-// dashboard stream subscribes to its owner's events.
+// Package live carries what happens to an owner's links, requests and
+// sessions to the owner's open dashboards and API event streams. The core
+// publishes an Event after each store write; every stream subscribes to
+// its owner's events.
 //
 // Local is the in-process broker, enough for one server. Postgres is the
 // broker of several instances on one PostgreSQL database: it relays events
