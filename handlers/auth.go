@@ -42,6 +42,12 @@ func (h *Handler) lookViewer(r *http.Request) (*core.Account, error) {
 	return h.loadViewer(r)
 }
 
+// withViewer is r with its viewer known to be a. A request answered before
+// its session is loaded has nil: its page is for nobody in particular.
+func withViewer(r *http.Request, a *core.Account) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), viewerKey{}, a))
+}
+
 // viewerOnce holds a request's viewer once it is looked up: the page
 // header, a landing page and an error page all ask for it.
 type viewerOnce struct {

@@ -1,11 +1,9 @@
 package handlers
 
 import (
-	"context"
 	"net/http"
 	"time"
 
-	"oncelink/core"
 	"oncelink/web"
 )
 
@@ -14,9 +12,7 @@ import (
 func (h *Handler) refuseBodiesOnReads(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if web.BodyOnRead(r) {
-			// Sessions are not loaded yet: the page is for nobody in particular.
-			anon := r.WithContext(context.WithValue(r.Context(), viewerKey{}, (*core.Account)(nil)))
-			h.fail(w, anon, errBodyOnRead)
+			h.fail(w, withViewer(r, nil), errBodyOnRead)
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -83,9 +83,7 @@ func New(svc *core.Service, sessions *scs.SessionManager, m *metrics.Metrics, lo
 // sessions are in the database, so a database that does not answer is the
 // 503 page, logged like any other failure.
 func (h *Handler) sessionFailed(w http.ResponseWriter, r *http.Request, err error) {
-	// No session is loaded: the page is for nobody in particular.
-	anon := r.WithContext(context.WithValue(r.Context(), viewerKey{}, (*core.Account)(nil)))
-	h.fail(w, anon, fmt.Errorf("session: %w", err))
+	h.fail(w, withViewer(r, nil), fmt.Errorf("session: %w", err))
 }
 
 // Routes returns the one route table, wrapped in the middleware every
@@ -192,9 +190,7 @@ func (h *Handler) ownHost(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		// Sessions are not loaded: the page is for nobody in particular.
-		anon := r.WithContext(context.WithValue(r.Context(), viewerKey{}, (*core.Account)(nil)))
-		h.fail(w, anon, core.ErrOtherHost)
+		h.fail(w, withViewer(r, nil), core.ErrOtherHost)
 	})
 }
 

@@ -425,7 +425,7 @@ func (h *Handler) enrolled(r *http.Request, a core.Account) (*http.Request, erro
 	if err := h.signIn(r, a); err != nil {
 		return r, err
 	}
-	return r.WithContext(context.WithValue(r.Context(), viewerKey{}, &a)), nil
+	return withViewer(r, &a), nil
 }
 
 // disableTOTP turns the authenticator app off, given a current code or
