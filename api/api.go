@@ -245,7 +245,7 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	l := i18n.For(i18n.Match(r.Header.Get("Accept-Language")))
 	p := problem{Type: "about:blank", Title: l.T("title.internal_error"), Status: http.StatusInternalServerError, Code: "internal",
 		Detail: l.T("error.internal")}
-	e := web.Refusal(err)
+	e := web.RefusalOf(err)
 	switch {
 	case e == nil && r.Context().Err() != nil:
 		// The client hung up: no one to answer, and nothing went wrong.

@@ -46,7 +46,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 func (h *Handler) failRemoving(w http.ResponseWriter, r *http.Request, err error, gone string, after templ.Component) {
 	view := components.ErrorView{Status: http.StatusInternalServerError, Title: i18n.T(r.Context(), "title.internal"),
 		Message: i18n.T(r.Context(), "error.internal")}
-	e := web.Refusal(err)
+	e := web.RefusalOf(err)
 	switch {
 	case e == nil && r.Context().Err() != nil:
 		h.log.Debug("client went away", "method", r.Method, "path", LogPath(r.URL.Path), "err", err)

@@ -54,9 +54,9 @@ func Status(k core.Kind) int {
 	return http.StatusInternalServerError
 }
 
-// Refusal is err as the core's words for the person: a *core.Error as it
+// RefusalOf is err as the core's words for the person: a *core.Error as it
 // is, a body over its bound as TooLarge; nil for anything else, a failure.
-func Refusal(err error) *core.Error {
+func RefusalOf(err error) *core.Error {
 	if e, ok := core.AsError(err); ok {
 		return e
 	}
