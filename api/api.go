@@ -256,16 +256,9 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if e != nil {
 		p.Title, p.Status, p.Detail, p.Code, p.Field = e.Heading(l), web.Status(e.Kind), e.Message(l), e.Code, e.Field
-		if e.RetryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds()+0.999)))
-		}
+		web.RefusalHeaders(w, r, e)
 		if e.Kind == core.Unauthorized {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="oncelink"`)
-		}
-		if (e.Kind == core.Limited || e.Kind == core.TooSlow) && r.ContentLength != 0 {
-			// The body is unread or cut short: rather than wait for its
-			// rest, the connection ends with the answer.
-			w.Header().Set("Connection", "close")
 		}
 	} else {
 		a.log.Error("api request failed", "method", r.Method, "route", r.Pattern, "err", err)

@@ -132,7 +132,7 @@ func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *core.Acc
 			*field = refill(*field)
 		}
 		f.Errors = fieldErrors(r, err)
-		retryAfter(w, e.RetryAfter)
+		web.RetryAfter(w, e.RetryAfter)
 		h.renderCreate(w, r, web.Status(e.Kind), components.Dashboard{Form: f})
 		return
 	}

@@ -98,7 +98,7 @@ func (h *Handler) showLink(w http.ResponseWriter, r *http.Request, tok string, s
 	status := http.StatusOK
 	if sight.Lockout > 0 {
 		status = http.StatusTooManyRequests
-		retryAfter(w, sight.Lockout)
+		web.RetryAfter(w, sight.Lockout)
 	}
 	if refusal != nil {
 		status = web.Status(refusal.Kind)

@@ -59,12 +59,7 @@ func (h *Handler) failRemoving(w http.ResponseWriter, r *http.Request, err error
 	}
 	if e != nil {
 		view.Status, view.Title, view.Message = web.Status(e.Kind), e.Heading(i18n.From(r.Context())), e.Message(i18n.From(r.Context()))
-		retryAfter(w, e.RetryAfter)
-		if (e.Kind == core.Limited || e.Kind == core.TooSlow) && r.ContentLength != 0 {
-			// The body is unread or cut short: rather than wait for its
-			// rest, the connection ends with the answer.
-			w.Header().Set("Connection", "close")
-		}
+		web.RefusalHeaders(w, r, e)
 	} else {
 		h.log.Error("request failed", "method", r.Method, "path", LogPath(r.URL.Path), "err", err)
 	}
@@ -126,14 +121,6 @@ func returnTo(r *http.Request) string {
 		return r.URL.RequestURI()
 	}
 	return "/"
-}
-
-// retryAfter tells a client held back when to try again, in whole
-// seconds, rounded up; a zero wait says nothing.
-func retryAfter(w http.ResponseWriter, d time.Duration) {
-	if d > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int(d.Seconds()+0.999)))
-	}
 }
 
 var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}

@@ -90,7 +90,7 @@ func (h *Handler) ssoRefused(w http.ResponseWriter, r *http.Request, next string
 		h.fail(w, r, err)
 		return
 	}
-	retryAfter(w, e.RetryAfter)
+	web.RetryAfter(w, e.RetryAfter)
 	form := h.loginView(next)
 	form.Errors = components.FieldErrors{{Message: e.Message(i18n.From(r.Context()))}}
 	h.renderLogin(w, r, web.Status(e.Kind), form)

@@ -1,14 +1,15 @@
 // Package web holds what both HTTP doors over the core, the web pages
-// (handlers) and the JSON API (api), answer alike: the status of each kind
-// of refusal, who sent a request, the methods a path takes, the bound on a
-// request's body, the name of a file sent, and a live event published once
-// the answer is out.
+// (handlers) and the JSON API (api), answer alike: the status and headers
+// of each kind of refusal, who sent a request, the methods a path takes,
+// the bounds on a request's body, the name of a file sent, and a live
+// event published once the answer is out.
 package web
 
 import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -65,6 +66,25 @@ func RefusalOf(err error) *core.Error {
 		return core.Refusal(core.TooLarge, "body_too_large", "", "too_large", "Size", core.Size(tooBig.Limit))
 	}
 	return nil
+}
+
+// RetryAfter tells a client held back when to try again, in whole
+// seconds, rounded up; a zero wait says nothing.
+func RetryAfter(w http.ResponseWriter, d time.Duration) {
+	if d > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(d.Seconds()+0.999)))
+	}
+}
+
+// RefusalHeaders sets the headers that go with refusal e of r: when to
+// try again, and, for a request refused while its body is unread or cut
+// short, that the connection ends with the answer rather than wait for
+// the rest.
+func RefusalHeaders(w http.ResponseWriter, r *http.Request, e *core.Error) {
+	RetryAfter(w, e.RetryAfter)
+	if (e.Kind == core.Limited || e.Kind == core.TooSlow) && r.ContentLength != 0 {
+		w.Header().Set("Connection", "close")
+	}
 }
 
 // Client is who sent r, as svc records and limits them: behind a proxy
