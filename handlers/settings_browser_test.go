@@ -244,16 +244,7 @@ func TestSettingsAnswersInView(t *testing.T) {
 	// The recovery codes that come with an authenticator app, on a phone.
 	b.do(chromedp.EmulateViewport(390, 900))
 	b.open("/settings", "[data-testid=totp-start]")
-	b.do(
-		chromedp.Click(chromedp.CSS("[data-testid=totp-start]")),
-		chromedp.WaitVisible(chromedp.CSS("[data-testid=totp-enrolment]")),
-	)
-	secret := eval[string](b, `document.querySelector("[data-testid=totp-secret]").dataset.secret`)
-	b.do(
-		chromedp.SendKeys(chromedp.ID("totp-code"), totpCode(t, s, secret)),
-		chromedp.Click(chromedp.CSS("[data-testid=totp-confirm]")),
-		chromedp.WaitVisible(chromedp.CSS("[data-testid=new-codes]")),
-	)
+	b.confirmTOTP(s, b.startTOTP())
 	inView("[data-testid=new-codes]")
 	b.clean("recovery codes")
 }

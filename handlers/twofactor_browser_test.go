@@ -25,6 +25,28 @@ func totpCode(t *testing.T, s *testServer, secret string) string {
 	return code
 }
 
+// startTOTP starts setting up an authenticator app from the page open in
+// the tab, and returns the key the set-up shows.
+func (b *tab) startTOTP() string {
+	b.t.Helper()
+	b.do(
+		chromedp.Click(chromedp.CSS("[data-testid=totp-start]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=totp-enrolment]")),
+	)
+	return eval[string](b, `document.querySelector("[data-testid=totp-secret]").dataset.secret`)
+}
+
+// confirmTOTP types the app's code for secret into the set-up, and waits
+// for the recovery codes that show it was taken.
+func (b *tab) confirmTOTP(s *testServer, secret string) {
+	b.t.Helper()
+	b.do(
+		chromedp.SendKeys(chromedp.ID("totp-code"), totpCode(b.t, s, secret)),
+		chromedp.Click(chromedp.CSS("[data-testid=totp-confirm]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=new-codes]")),
+	)
+}
+
 // signOut signs the tab out and waits for the sign-in page: its form,
 // since the accounts page it may leave has a username field too.
 func (b *tab) signOut() {
@@ -70,11 +92,7 @@ func TestTOTPInBrowser(t *testing.T) {
 	b.clean("settings")
 
 	// Setting the app up shows its key as a QR code and as text.
-	b.do(
-		chromedp.Click(chromedp.CSS("[data-testid=totp-start]")),
-		chromedp.WaitVisible(chromedp.CSS("[data-testid=totp-enrolment]")),
-	)
-	secret := eval[string](b, `document.querySelector("[data-testid=totp-secret]").dataset.secret`)
+	secret := b.startTOTP()
 	if len(secret) != 32 || eval[int](b, `document.querySelectorAll("[data-testid=totp-qr] path").length`) != 1 {
 		t.Fatalf("enrolment shows the key %q and no QR code", secret)
 	}
@@ -167,11 +185,7 @@ func TestTOTPKeyShowsWhole(t *testing.T) {
 	for _, lang := range []string{"en", "de", "ar"} {
 		b.chooseLanguage("/settings", lang)
 		b.open("/settings", "[data-testid=totp-start]")
-		b.do(
-			chromedp.Click(chromedp.CSS("[data-testid=totp-start]")),
-			chromedp.WaitVisible(chromedp.CSS("[data-testid=totp-enrolment]")),
-		)
-		secret := eval[string](b, `document.querySelector("[data-testid=totp-secret]").dataset.secret`)
+		secret := b.startTOTP()
 		if got := strings.ReplaceAll(eval[string](b, shown), " ", ""); got != secret {
 			t.Errorf("in %s the key shows as %q, want %q", lang, got, secret)
 		}
@@ -369,17 +383,8 @@ func TestRequiredTwoFactorInBrowser(t *testing.T) {
 	b.clean("enrolment page")
 	// The dashboard sends back to the enrolment.
 	b.open("/links", "[data-testid=enrol-required]")
-	b.do(
-		chromedp.Click(chromedp.CSS("[data-testid=totp-start]")),
-		chromedp.WaitVisible(chromedp.CSS("[data-testid=totp-enrolment]")),
-	)
-	secret := eval[string](b, `document.querySelector("[data-testid=totp-secret]").dataset.secret`)
-	b.do(
-		chromedp.SendKeys(chromedp.ID("totp-code"), totpCode(t, s, secret)),
-		chromedp.Click(chromedp.CSS("[data-testid=totp-confirm]")),
-		chromedp.WaitVisible(chromedp.CSS("[data-testid=new-codes]")),
-		chromedp.WaitVisible(chromedp.CSS(`nav a[href="/links"]`)),
-	)
+	b.confirmTOTP(s, b.startTOTP())
+	b.do(chromedp.WaitVisible(chromedp.CSS(`nav a[href="/links"]`)))
 	b.clean("enrolled")
 	b.open("/links", "[data-testid=empty]")
 }
