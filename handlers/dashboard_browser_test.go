@@ -89,6 +89,22 @@ func (b *tab) do(actions ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
+// declining runs actions with every question a page asks answered no,
+// and returns the questions asked. It gives a declined form a moment to
+// have been sent anyway, so that what follows sees whether it was.
+func (b *tab) declining(actions ...chromedp.Action[chromedp.Void]) []string {
+	b.t.Helper()
+	b.mu.Lock()
+	b.decline, b.dialogs = true, nil
+	b.mu.Unlock()
+	b.do(actions...)
+	time.Sleep(300 * time.Millisecond)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.decline = false
+	return b.dialogs
+}
+
 func eval[T any](b *tab, js string) T {
 	b.t.Helper()
 	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[T](js))
@@ -321,19 +337,11 @@ func TestDashboardInBrowser(t *testing.T) {
 	// Revoke asks first: declined, nothing happens; accepted, the row
 	// swaps in place, and focus stays on it.
 	_, second := b.create("second", "1h", "Second")
-	b.mu.Lock()
-	b.decline = true
-	b.mu.Unlock()
-	b.do(chromedp.Click(chromedp.CSS("#" + second + " [data-testid=revoke]")))
+	asked := b.declining(chromedp.Click(chromedp.CSS("#" + second + " [data-testid=revoke]")))
 	b.wait(`document.getElementById("`+second+`") !== null`, time.Second)
-	time.Sleep(300 * time.Millisecond)
 	if got := eval[string](b, `document.getElementById("`+second+`").dataset.status`); got != "active" {
 		t.Errorf("a declined revoke left the row %s", got)
 	}
-	b.mu.Lock()
-	b.decline = false
-	asked := b.dialogs
-	b.mu.Unlock()
 	if len(asked) != 1 || !strings.HasPrefix(asked[0], "Revoke Second?") {
 		t.Errorf("revoke asked %q", asked)
 	}
