@@ -95,19 +95,26 @@ var multipartFields = func() map[string]bool {
 }()
 
 // strayContent refuses content that a link of in's kind does not share: a
-// message sent with a URL link would not be kept, and the program that
-// sent it meant something the link would not do. (The web form sends
-// every field, and shares the chosen kind's.) A kind the core does not
-// know is left to the core to say.
-func strayContent(in core.LinkInput) error {
-	kind := cmp.Or(in.Kind, core.KindMessage)
+// message sent with a URL link, or a file the form d read carried with a
+// message or URL link, would not be kept, and the program that sent it
+// meant something the link would not do. (The web form sends every field,
+// and shares the chosen kind's.) A kind the core does not know is left to
+// the core to say.
+func strayContent(in core.LinkInput, d *core.Draft) error {
+	kind := cmp.Or(strings.TrimSpace(in.Kind), core.KindMessage)
 	if kind != core.KindMessage && kind != core.KindURL && kind != core.KindFile {
 		return nil
 	}
+	stray := func(field string) error {
+		return core.Refusal(core.Invalid, "not_for_kind", field, "did_not_work", "Field", field, "Kind", kind)
+	}
 	for _, f := range []struct{ name, value string }{{"message", in.Message}, {"url", in.URL}} {
 		if f.value != "" && f.name != kind {
-			return core.Refusal(core.Invalid, "not_for_kind", f.name, "did_not_work", "Field", f.name, "Kind", kind)
+			return stray(f.name)
 		}
+	}
+	if d.StrayFile(kind) {
+		return stray("file")
 	}
 	return nil
 }
@@ -154,9 +161,6 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request, acc *core.Accou
 		if n := form.Get("notify"); err == nil && n != "" && n != "true" && n != "false" {
 			err = core.Variant(core.Invalid, "wrong_type", "field", "notify", "wrong_type", "Field", "notify", "Type", jsonType("bool"), "Value", jsonType("string"))
 		}
-		if err == nil && d.StrayFile(in.Kind) {
-			err = core.Refusal(core.Invalid, "not_for_kind", "file", "did_not_work", "Field", "file", "Kind", strings.TrimSpace(in.Kind))
-		}
 		if errors.Is(err, core.ErrUnreadableForm) {
 			err = errBadMultipart
 		}
@@ -187,7 +191,7 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request, acc *core.Accou
 			in.MaxUses = strconv.Itoa(*body.MaxUses)
 		}
 	}
-	err := strayContent(in)
+	err := strayContent(in, d)
 	var c core.Created
 	if err == nil {
 		c, err = a.core.Create(r.Context(), acc.ID, d, in)
