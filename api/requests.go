@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	"oncelink/core"
@@ -55,27 +54,17 @@ func (a *API) createRequest(w http.ResponseWriter, r *http.Request, acc *core.Ac
 		a.fail(w, r, err)
 		return
 	}
-	// An empty value is not the same as leaving the field out, as for a
-	// link: "" is neither a time to live nor what may be sent, and the
-	// core takes it for the default, as a form's empty field.
-	in := core.RequestInput{Label: body.Label, Note: body.Note}
-	var err error
-	switch {
-	case body.Accepts != nil && strings.TrimSpace(*body.Accepts) == "":
-		err = core.Refusal(core.Invalid, "accepts_unknown", "accepts", "did_not_work")
-	case body.TTL != nil && strings.TrimSpace(*body.TTL) == "":
-		err = core.Refusal(core.Invalid, "ttl_invalid", "ttl", "did_not_work")
-	}
+	// A field left out takes its default; one given empty is refused by
+	// the core, as a link's is: "" is neither a time to live nor what may
+	// be sent.
+	in := core.RequestInput{Label: body.Label, Note: body.Note, Accepts: core.AcceptsAny, TTL: core.DefaultTTL}
 	if body.Accepts != nil {
 		in.Accepts = *body.Accepts
 	}
 	if body.TTL != nil {
 		in.TTL = *body.TTL
 	}
-	var c core.CreatedRequest
-	if err == nil {
-		c, err = a.core.CreateRequest(r.Context(), acc.ID, in)
-	}
+	c, err := a.core.CreateRequest(r.Context(), acc.ID, in)
 	if err != nil {
 		a.fail(w, r, err)
 		return

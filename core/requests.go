@@ -51,9 +51,11 @@ type RequestInput struct {
 	Label string
 	// Note is shown to whoever opens the request's address.
 	Note string
-	// Accepts is text, file or any; empty for any.
+	// Accepts is text, file or any (AcceptsAny, what an adapter gives
+	// when its caller leaves it out).
 	Accepts string
-	// TTL is how long the request waits to be filled; empty for DefaultTTL.
+	// TTL is how long the request waits to be filled (DefaultTTL, when its
+	// caller leaves it out).
 	TTL string
 }
 
@@ -73,15 +75,9 @@ func (s *Service) RequestURL(tok string) string {
 func (s *Service) CreateRequest(ctx context.Context, owner int64, in RequestInput) (CreatedRequest, error) {
 	in.Label, in.Accepts, in.TTL = strings.TrimSpace(in.Label), strings.TrimSpace(in.Accepts), strings.TrimSpace(in.TTL)
 	in.Note = strings.TrimSpace(in.Note)
-	if in.Accepts == "" {
-		in.Accepts = AcceptsAny
-	}
 	var acceptsErr error
 	if in.Accepts != AcceptsText && in.Accepts != AcceptsFile && in.Accepts != AcceptsAny {
 		acceptsErr = invalid("accepts_unknown", "accepts")
-	}
-	if in.TTL == "" {
-		in.TTL = DefaultTTL
 	}
 	// Every field is checked, so that a form can say each of its
 	// mistakes at once, in its order; a program reads the first.

@@ -130,7 +130,7 @@ func TestOwnerOpensWhatWasSentOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := s.CreateRequest(ctx, owner.ID, RequestInput{Accepts: AcceptsAny})
+	c, err := s.CreateRequest(ctx, owner.ID, RequestInput{Accepts: AcceptsAny, TTL: DefaultTTL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +176,7 @@ func TestReceiptTellsTheSender(t *testing.T) {
 	var toks []string
 	var receipts []Fulfilled
 	for range 2 {
-		c, err := s.CreateRequest(ctx, owner.ID, RequestInput{TTL: "1h"})
+		c, err := s.CreateRequest(ctx, owner.ID, RequestInput{Accepts: AcceptsAny, TTL: "1h"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -223,11 +223,13 @@ func TestRequestRules(t *testing.T) {
 		in   RequestInput
 		code string
 	}{
-		{RequestInput{Accepts: "video"}, "accepts_unknown"},
-		{RequestInput{TTL: "soon"}, "ttl_invalid"},
-		{RequestInput{TTL: "1s"}, "ttl_out_of_range"},
-		{RequestInput{Note: strings.Repeat("n", MaxNoteLen+1)}, "note_too_long"},
-		{RequestInput{Label: "a\x00b"}, "label_invalid"},
+		{RequestInput{Accepts: "video", TTL: DefaultTTL}, "accepts_unknown"},
+		{RequestInput{TTL: DefaultTTL}, "accepts_unknown"}, // an adapter gives AcceptsAny for none
+		{RequestInput{Accepts: AcceptsAny, TTL: "soon"}, "ttl_invalid"},
+		{RequestInput{Accepts: AcceptsAny}, "ttl_invalid"}, // and DefaultTTL
+		{RequestInput{Accepts: AcceptsAny, TTL: "1s"}, "ttl_out_of_range"},
+		{RequestInput{Accepts: AcceptsAny, TTL: DefaultTTL, Note: strings.Repeat("n", MaxNoteLen+1)}, "note_too_long"},
+		{RequestInput{Accepts: AcceptsAny, TTL: DefaultTTL, Label: "a\x00b"}, "label_invalid"},
 	} {
 		if _, err := s.CreateRequest(ctx, owner.ID, tc.in); !isCode(err, tc.code) {
 			t.Errorf("%+v: %v, want %s", tc.in, err, tc.code)
@@ -243,7 +245,7 @@ func TestRequestRules(t *testing.T) {
 	if _, err := s.Fulfil(ctx, turn, requestToken(t, fileOnly.URL), d, "text", nil); !isCode(err, "text_not_accepted") {
 		t.Errorf("text to a file request: %v", err)
 	}
-	revoked, err := s.CreateRequest(ctx, owner.ID, RequestInput{})
+	revoked, err := s.CreateRequest(ctx, owner.ID, RequestInput{Accepts: AcceptsAny, TTL: DefaultTTL})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"crypto/rand"
 	"errors"
 	"mime"
@@ -65,7 +66,9 @@ func (h *Handler) createRequest(w http.ResponseWriter, r *http.Request, a *core.
 		return
 	}
 	f.FormKey = r.PostForm.Get("form_key")
-	f.Label, f.Note, f.Accepts, f.TTL = r.PostForm.Get("label"), r.PostForm.Get("note"), r.PostForm.Get("accepts"), r.PostForm.Get("ttl")
+	// A choice the form leaves out takes its default, as the form shows it.
+	f.Label, f.Note = r.PostForm.Get("label"), r.PostForm.Get("note")
+	f.Accepts, f.TTL = cmp.Or(r.PostForm.Get("accepts"), core.AcceptsAny), cmp.Or(r.PostForm.Get("ttl"), core.DefaultTTL)
 	c, err := h.core.CreateRequest(r.Context(), a.ID, core.RequestInput{Label: f.Label, Note: f.Note, Accepts: f.Accepts, TTL: f.TTL})
 	if e, ok := core.AsError(err); ok && e.Kind == core.Invalid {
 		f.Errors = fieldErrors(r, err)
