@@ -9,6 +9,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -297,12 +298,13 @@ func (s *Store) Ping(ctx context.Context) error {
 // dialect holds everything that differs between SQLite and PostgreSQL.
 type dialect struct {
 	name string
-	// Types fill the migration templates. Unlogged makes a PostgreSQL
-	// table whose writes skip the write-ahead log: fast, and emptied after
-	// a crash.
-	Types struct{ ID, Bytes, SessionExpiry, Unlogged string }
+	// Types fill the migration templates.
+	Types templateTypes
 	// lockMigrations serialises migrations of several processes.
 	lockMigrations string
+	// foreignKeysOff, foreignKeyCheck and foreignKeysOn surround each
+	// migration on SQLite; see applyMigration.
+	foreignKeysOff, foreignKeyCheck, foreignKeysOn string
 	// trySweepLock returns whether this transaction may sweep: on
 	// PostgreSQL, only one instance sweeps a schema at a time.
 	trySweepLock string
@@ -315,16 +317,28 @@ type dialect struct {
 	skipLocked string
 }
 
+// templateTypes fill the migration templates. Unlogged makes a PostgreSQL
+// table whose writes skip the write-ahead log: fast, and emptied after a
+// crash. SQLite keeps, with {{if .SQLite}}, what only SQLite must run,
+// such as rebuilding a table to change what it cannot alter in place.
+type templateTypes struct {
+	ID, Bytes, SessionExpiry, Unlogged string
+	SQLite                             bool
+}
+
 var sqlite = dialect{
 	name: "sqlite",
-	Types: struct{ ID, Bytes, SessionExpiry, Unlogged string }{
-		ID: "INTEGER PRIMARY KEY", Bytes: "BLOB", SessionExpiry: "REAL",
+	Types: templateTypes{
+		ID: "INTEGER PRIMARY KEY", Bytes: "BLOB", SessionExpiry: "REAL", SQLite: true,
 	},
+	foreignKeysOff:  "PRAGMA foreign_keys = OFF",
+	foreignKeyCheck: "PRAGMA foreign_key_check",
+	foreignKeysOn:   "PRAGMA foreign_keys = ON",
 }
 
 var postgres = dialect{
 	name: "postgres",
-	Types: struct{ ID, Bytes, SessionExpiry, Unlogged string }{
+	Types: templateTypes{
 		ID: "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", Bytes: "BYTEA", SessionExpiry: "TIMESTAMPTZ",
 		Unlogged: "UNLOGGED",
 	},
@@ -343,7 +357,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	// PostgreSQL's CREATE TABLE IF NOT EXISTS fails when a twin runs at the
 	// same moment, as when several instances start on a new database: the
 	// table is made under the migrations' lock too.
-	tx, err := s.migrationTx(ctx)
+	tx, err := s.migrationTx(ctx, s.db)
 	if err != nil {
 		return fmt.Errorf("store: migrations table: %w", err)
 	}
@@ -364,7 +378,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			return fmt.Errorf("store: migration %s: %w", name, err)
 		}
 	}
-	tx, err = s.migrationTx(ctx)
+	tx, err = s.migrationTx(ctx, s.db)
 	if err != nil {
 		return fmt.Errorf("store: username keys: %w", err)
 	}
@@ -375,7 +389,16 @@ func (s *Store) migrate(ctx context.Context) error {
 	return tx.Commit()
 }
 
-func (s *Store) applyMigration(ctx context.Context, name string) error {
+// applyMigration applies migration name unless schema_migrations records
+// it. On SQLite it runs with foreign keys off, as SQLite's guide to
+// altering a table asks: a migration that rebuilds a table drops the old
+// one, and with foreign keys on, that would delete, or refuse to drop, the
+// rows that refer to it. They cannot be switched inside a transaction, so
+// they are switched on the migration's own connection around it, and
+// PRAGMA foreign_key_check must find no broken reference before it
+// commits. PostgreSQL keeps its foreign keys on: its DDL never deletes
+// rows elsewhere.
+func (s *Store) applyMigration(ctx context.Context, name string) (err error) {
 	src, err := migrations.ReadFile(name)
 	if err != nil {
 		return err
@@ -388,7 +411,24 @@ func (s *Store) applyMigration(ctx context.Context, name string) error {
 	if err := tmpl.Execute(&body, s.dialect.Types); err != nil {
 		return err
 	}
-	tx, err := s.migrationTx(ctx)
+	conn, err := s.db.Connx(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if s.dialect.foreignKeysOff != "" {
+		if _, err := conn.ExecContext(ctx, s.dialect.foreignKeysOff); err != nil {
+			return err
+		}
+		defer func() {
+			if _, onErr := conn.ExecContext(context.WithoutCancel(ctx), s.dialect.foreignKeysOn); onErr != nil {
+				// The pool must not hand out a connection without them.
+				conn.Raw(func(any) error { return driver.ErrBadConn })
+				err = errors.Join(err, onErr)
+			}
+		}()
+	}
+	tx, err := s.migrationTx(ctx, conn)
 	if err != nil {
 		return err
 	}
@@ -409,16 +449,33 @@ func (s *Store) applyMigration(ctx context.Context, name string) error {
 			return err
 		}
 	}
+	if s.dialect.foreignKeyCheck != "" {
+		var broken []struct {
+			Table  string        `db:"table"`
+			RowID  sql.NullInt64 `db:"rowid"`
+			Parent string        `db:"parent"`
+			FKID   int           `db:"fkid"`
+		}
+		if err := tx.SelectContext(ctx, &broken, s.dialect.foreignKeyCheck); err != nil {
+			return err
+		}
+		if len(broken) > 0 {
+			b := broken[0]
+			return fmt.Errorf("%d references to no row, the first from row %d of %s to %s", len(broken), b.RowID.Int64, b.Table, b.Parent)
+		}
+	}
 	if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO schema_migrations (name) VALUES (?)`), name); err != nil {
 		return err
 	}
 	return tx.Commit()
 }
 
-// migrationTx begins a transaction that holds, on PostgreSQL, the lock that
-// serialises the migrations of several processes until it ends.
-func (s *Store) migrationTx(ctx context.Context) (*sqlx.Tx, error) {
-	tx, err := s.db.BeginTxx(ctx, nil)
+// migrationTx begins, on db, a transaction that holds, on PostgreSQL, the
+// lock that serialises the migrations of several processes until it ends.
+func (s *Store) migrationTx(ctx context.Context, db interface {
+	BeginTxx(context.Context, *sql.TxOptions) (*sqlx.Tx, error)
+}) (*sqlx.Tx, error) {
+	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}

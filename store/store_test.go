@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -646,6 +647,61 @@ func TestUpgradeFromTheOldIndexMigrationName(t *testing.T) {
 		t.Fatalf("reopening: %v", err)
 	}
 	s.Close()
+}
+
+// TestMigrationsKeepReferencesWhole: an SQLite migration, which runs with
+// foreign keys off, is not recorded when a row then refers to no row, and
+// the writer's connection has its foreign keys on again.
+func TestMigrationsKeepReferencesWhole(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "test.db")
+	s := openSQLiteBefore(t, path, "migrations/020")
+	owner := mustAccount(t, s, "ada")
+	_, err := s.db.Exec(`PRAGMA foreign_keys = OFF;
+		INSERT INTO notice_deliveries (account_id, webhook_id, type, at, next_at, created_at) VALUES (?, 99, 'webhook.test', 0, 0, 0);
+		PRAGMA foreign_keys = ON`, owner.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.applyMigration(ctx, "migrations/020_deliveries_leased.sql")
+	if err == nil || !strings.Contains(err.Error(), "notice_deliveries to webhooks") {
+		t.Fatalf("migrating with a delivery of no endpoint: %v", err)
+	}
+	var n, on int
+	if err := s.db.Get(&n, `SELECT COUNT(*) FROM schema_migrations WHERE name LIKE 'migrations/020%'`); err != nil || n != 0 {
+		t.Fatalf("the migration recorded: %d, %v", n, err)
+	}
+	if err := s.db.Get(&on, `PRAGMA foreign_keys`); err != nil || on != 1 {
+		t.Fatalf("foreign keys after the migration failed: %d, %v", on, err)
+	}
+}
+
+// openSQLiteBefore opens an SQLite store at path with the migrations that
+// sort before until, as a release that knew no more left it.
+func openSQLiteBefore(t testing.TB, path, until string) *Store {
+	t.Helper()
+	ctx := context.Background()
+	s, err := openSQLite(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.db.Exec(`CREATE TABLE schema_migrations (name TEXT PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range names {
+		if name >= until {
+			break
+		}
+		if err := s.applyMigration(ctx, name); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	return s
 }
 
 // TestIdempotencyKeys: a key makes one link per owner, also when both
