@@ -1,0 +1,127 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+)
+
+func mustWebhook(t testing.TB, s *Store, account int64, url string) Webhook {
+	t.Helper()
+	w, err := s.CreateWebhook(context.Background(), account, url, []string{NoticeLinkOpened}, hashOf(t), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// TestWebhookIDsAreNeverGivenTwice: a script that repeats the deletion of
+// an endpoint must not delete a newer one, so a deleted endpoint's ID, the
+// newest one's too, is never given again.
+func TestWebhookIDsAreNeverGivenTwice(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		owner := mustAccount(t, s, "ada")
+		mustWebhook(t, s, owner.ID, "https://example.com/a")
+		given := map[int64]bool{}
+		for i := range 3 {
+			w := mustWebhook(t, s, owner.ID, fmt.Sprintf("https://example.com/%d", i))
+			if given[w.ID] {
+				t.Fatalf("endpoint %d got the ID of a deleted one", w.ID)
+			}
+			given[w.ID] = true
+			if err := s.DeleteWebhook(ctx, owner.ID, w.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}
+
+// TestWebhooksKeptThroughTheRebuild opens an SQLite database made by the
+// migrations before webhook IDs were kept from being given twice: its
+// endpoints keep their IDs, their deliveries and those deliveries'
+// attempts, deleting an endpoint still deletes its deliveries, and its
+// newest endpoint's ID is not given again once deleted.
+func TestWebhooksKeptThroughTheRebuild(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "test.db")
+	s := openSQLiteBefore(t, path, "migrations/021")
+	c := newClock(s)
+	owner := mustAccount(t, s, "ada")
+	hooks := []Webhook{mustWebhook(t, s, owner.ID, "https://example.com/a"), mustWebhook(t, s, owner.ID, "https://example.com/b"),
+		mustWebhook(t, s, owner.ID, "https://example.com/c")}
+	if _, err := s.RotateWebhook(ctx, owner.ID, hooks[1].ID, hashOf(t), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range hooks {
+		if err := s.TestWebhook(ctx, owner.ID, w.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	leased, err := s.LeaseDeliveries(ctx, c.Now(), time.Minute, 10)
+	if err != nil || len(leased) != len(hooks) {
+		t.Fatalf("leased %d deliveries, %v", len(leased), err)
+	}
+	for _, d := range leased {
+		err := s.FinishAttempt(ctx, d, Attempt{At: c.Now(), Code: 500, Duration: time.Second, Body: "{}", MessageID: fmt.Sprint("msg_", d.ID),
+			Outcome: DeliveryPending, NextAt: c.Now().Add(time.Minute)})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	before, deliveries, attempts := webhooksOf(t, s, owner.ID)
+	s.Close()
+
+	s, err = Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if after, afterDeliveries, afterAttempts := webhooksOf(t, s, owner.ID); !reflect.DeepEqual(after, before) ||
+		!reflect.DeepEqual(afterDeliveries, deliveries) || !reflect.DeepEqual(afterAttempts, attempts) {
+		t.Fatalf("endpoints %+v\nwith deliveries %+v\nand attempts %+v\nbecame %+v\nwith %+v\nand %+v",
+			before, deliveries, attempts, after, afterDeliveries, afterAttempts)
+	}
+	var on int
+	if err := s.db.Get(&on, `PRAGMA foreign_keys`); err != nil || on != 1 {
+		t.Fatalf("foreign keys after migrating: %d, %v", on, err)
+	}
+
+	newest := hooks[len(hooks)-1]
+	if err := s.DeleteWebhook(ctx, owner.ID, newest.ID); err != nil {
+		t.Fatal(err)
+	}
+	if w := mustWebhook(t, s, owner.ID, "https://example.com/d"); w.ID == newest.ID {
+		t.Fatalf("a new endpoint got the deleted one's ID, %d", w.ID)
+	}
+	var left int
+	if err := s.db.Get(&left, `SELECT COUNT(*) FROM notice_deliveries WHERE webhook_id = ?`, newest.ID); err != nil || left != 0 {
+		t.Fatalf("%d deliveries of the deleted endpoint left, %v", left, err)
+	}
+}
+
+// webhooksOf returns account's endpoints, their deliveries, and those
+// deliveries' attempts.
+func webhooksOf(t testing.TB, s *Store, account int64) ([]Webhook, map[int64][]Delivery, map[int64][]Attempt) {
+	t.Helper()
+	ctx := context.Background()
+	hooks, err := s.Webhooks(ctx, account)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deliveries, attempts := map[int64][]Delivery{}, map[int64][]Attempt{}
+	for _, w := range hooks {
+		if deliveries[w.ID], err = s.WebhookDeliveries(ctx, account, w.ID, 10); err != nil || len(deliveries[w.ID]) == 0 {
+			t.Fatalf("deliveries of endpoint %d: %d, %v", w.ID, len(deliveries[w.ID]), err)
+		}
+		for _, d := range deliveries[w.ID] {
+			if attempts[d.ID], err = s.DeliveryAttempts(ctx, d.ID); err != nil || len(attempts[d.ID]) == 0 {
+				t.Fatalf("attempts of delivery %d: %d, %v", d.ID, len(attempts[d.ID]), err)
+			}
+		}
+	}
+	return hooks, deliveries, attempts
+}
