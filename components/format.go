@@ -77,15 +77,27 @@ func timesOpened(ctx context.Context, used, max int) string {
 // plural is the plural message id for n: "1 try", "3 tries".
 func plural(ctx context.Context, n int, id string) string { return N(ctx, id, n) }
 
-// rowName names a link: its label, or its kind.
+// rowName names a link: its label (see i18n.Contain), or its kind. A
+// sentence isolates it: nameInText in text without markup, linkName in
+// HTML, app.js in the sentences it says.
 func rowName(ctx context.Context, r LinkRow) string {
 	if r.Label != "" {
-		return r.Label
+		return i18n.Contain(r.Label)
 	}
 	if id, ok := rowNames[r.Kind]; ok {
 		return T(ctx, id)
 	}
 	return T(ctx, "kind.link.unknown", "Kind", r.Kind)
+}
+
+// nameInText is rowName for a sentence in text without markup, such as
+// an attribute: a label isolated from the words around it (see
+// i18n.Isolate).
+func nameInText(ctx context.Context, r LinkRow) string {
+	if r.Label != "" {
+		return i18n.Isolate(r.Label)
+	}
+	return rowName(ctx, r)
 }
 
 var rowNames = map[string]string{"message": "kind.link.message", "url": "kind.link.url", "file": "kind.link.file"}
@@ -226,18 +238,18 @@ func instructions(ctx context.Context, c Created) string {
 
 // deliveredHeading is an opened link's heading: who shared what, or, to
 // the link's owner, that it opened from a link of their own.
-func deliveredHeading(ctx context.Context, v Delivered) string {
+func deliveredHeading(ctx context.Context, v Delivered) templ.Component {
 	switch {
 	case v.Answers != nil && *v.Answers != "":
-		return T(ctx, "recipient.heading_answer_named", "Label", *v.Answers)
+		return markup("recipient.heading_answer_named", "Label", isolated(*v.Answers))
 	case v.Answers != nil:
-		return T(ctx, "recipient.heading_answer")
+		return markup("recipient.heading_answer")
 	case v.Own:
-		return T(ctx, "recipient.heading_own")
+		return markup("recipient.heading_own")
 	case v.File != nil && v.File.Media != nil:
-		return T(ctx, mediaText(v.File.Media.Kind, sharedMediaHeadings), "Owner", v.Owner)
+		return markup(mediaText(v.File.Media.Kind, sharedMediaHeadings), "Owner", v.Owner)
 	}
-	return T(ctx, "recipient.heading", "Owner", v.Owner, "Thing", thing(ctx, v.Kind))
+	return markup("recipient.heading", "Owner", v.Owner, "Thing", thing(ctx, v.Kind))
 }
 
 // flagPattern is a command-line flag that a message names, such as

@@ -3,8 +3,11 @@ package components
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/a-h/templ"
 
 	"oncelink/i18n"
 )
@@ -24,13 +27,15 @@ func TestFormatSpeaksTheReadersLanguage(t *testing.T) {
 		{plural(en, 3, "format.tries"), "3 tries"},
 		{plural(ar, 2, "format.tries"), "محاولتان"},
 		{kindName(en, "url"), "Web address"},
-		{deliveredHeading(en, Delivered{Own: true, Answers: new("")}), "Sent to your request"},
-		{deliveredHeading(de, Delivered{Own: true, Answers: new("vpn")}), "An Ihre Anfrage „vpn“ gesendet"},
-		{deliveredHeading(en, Delivered{Own: true, Kind: "message"}), "Opened from a link of your own"},
+		{rendered(t, en, deliveredHeading(en, Delivered{Own: true, Answers: new("")})), "Sent to your request"},
+		{rendered(t, de, deliveredHeading(de, Delivered{Own: true, Answers: new("vpn")})), "An Ihre Anfrage „<bdi>vpn</bdi>“ gesendet"},
+		{rendered(t, en, deliveredHeading(en, Delivered{Own: true, Kind: "message"})), "Opened from a link of your own"},
 		{thing(en, "url"), "a web address"},
 		{thing(de, "file"), "eine Datei"},
 		{rowName(en, LinkRow{Kind: "message"}), "Message link"},
 		{rowName(de, LinkRow{Kind: "message", Label: "Mine"}), "Mine"},
+		{nameInText(de, LinkRow{Kind: "message", Label: "Mine"}), "\u2068Mine\u2069"},
+		{nameInText(en, LinkRow{Kind: "message"}), "Message link"},
 		{expiryChoice(en, "never"), "Never"},
 		{expiryChoice(en, "1y"), "1 year"},
 		{expiryChoice(en, "90d"), "90 days"},
@@ -90,4 +95,14 @@ func TestFlagParts(t *testing.T) {
 			t.Errorf("flagParts(%q) = %v, want %v", c.msg, got, c.want)
 		}
 	}
+}
+
+// rendered is c drawn in ctx's language.
+func rendered(t *testing.T, ctx context.Context, c templ.Component) string {
+	t.Helper()
+	var b strings.Builder
+	if err := c.Render(ctx, &b); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }

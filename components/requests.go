@@ -101,13 +101,6 @@ func sentText(v OwnRequest) string {
 	return acceptsID(v.Row.Accepts, sentTexts)
 }
 
-func requestName(ctx context.Context, r RequestRow) string {
-	if r.Label != "" {
-		return r.Label
-	}
-	return T(ctx, "requests.name", "ID", strconv.FormatInt(r.ID, 10))
-}
-
 // acceptsText names what a request accepts, for a table cell: "a file".
 func acceptsText(ctx context.Context, a string) string {
 	return T(ctx, acceptsID(a, acceptsNames))

@@ -325,7 +325,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	if !eval[bool](b, `window.__sameDocument === true`) {
 		t.Error("the page reloaded")
 	}
-	if got := eval[string](b, `document.getElementById("announcer").textContent`); got != "Vault code is now used." {
+	if got := eval[string](b, `document.getElementById("announcer").textContent`); got != "\u2068Vault code\u2069 is now used." {
 		t.Errorf("announced %q", got)
 	}
 	// Its opener may reload it for the grant's time: until then the row
@@ -342,14 +342,14 @@ func TestDashboardInBrowser(t *testing.T) {
 	if got := eval[string](b, `document.getElementById("`+second+`").dataset.status`); got != "active" {
 		t.Errorf("a declined revoke left the row %s", got)
 	}
-	if len(asked) != 1 || !strings.HasPrefix(asked[0], "Revoke Second?") {
+	if len(asked) != 1 || !strings.HasPrefix(asked[0], "Revoke \u2068Second\u2069?") {
 		t.Errorf("revoke asked %q", asked)
 	}
 	b.do(chromedp.Click(chromedp.CSS("#" + second + " [data-testid=revoke]")))
 	b.wait(`document.getElementById("`+second+`").dataset.status === "revoked"`, time.Second)
 	b.wait(`document.activeElement.closest("tr")?.id === "`+second+`"`, time.Second)
 	// The panel that showed its address, once, no longer offers it.
-	b.wait(`!!document.querySelector("[data-testid=created-gone]")?.textContent.includes("Second was revoked") &&
+	b.wait(`!!document.querySelector("[data-testid=created-gone]")?.textContent.includes("\u2068Second\u2069 was revoked") &&
 		!document.querySelector("[data-testid=link-url]")`, 2*time.Second)
 	// What replaces it sits in the panel's padding, as the panel's other
 	// contents did, not a paragraph's margin below it.

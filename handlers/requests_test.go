@@ -157,7 +157,7 @@ func TestOwnerOpensWhatWasSentOnce(t *testing.T) {
 	}
 	if page := ann.get(link); page.StatusCode != http.StatusOK || !strings.Contains(page.body, "key.txt") {
 		t.Fatalf("the opened link: %d %s", page.StatusCode, page.body)
-	} else if !strings.Contains(page.body, "<h1>Sent to your request “vpn”</h1>") || strings.Contains(page.body, "shared a file with you") {
+	} else if !strings.Contains(page.body, "<h1>Sent to your request “<bdi>vpn</bdi>”</h1>") || strings.Contains(page.body, "shared a file with you") {
 		t.Errorf("what was sent is not said to answer the owner's request: %s", page.body)
 	}
 	if file := ann.get(link + "/file"); file.body != "file secret 9c1e" {

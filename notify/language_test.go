@@ -39,6 +39,8 @@ func TestEmailLanguage(t *testing.T) {
 		l := i18n.For(code)
 		label := "Tax papers " + strconv.Itoa(i)
 		link := e.createLink(t, label, 1, true)
+		// The label stands isolated from the words around it.
+		label = "\u2068" + label + "\u2069"
 		e.open(t, link.URL)
 		runOnce(t, e.worker(t, notify.Options{Mailer: mailer}))
 		ms := smtpd.mails()
@@ -74,7 +76,7 @@ func TestEmailLanguage(t *testing.T) {
 	ms := smtpd.mails()
 	subject, _, _ = parts(t, ms[len(ms)-1].Data)
 	en := i18n.For("en")
-	if want := en.T("mail.notice.opened.subject", "Label", en.T("mail.quoted", "Text", `the "wifi" password C:\temp  Bcc: x`)); subject != want {
+	if want := en.T("mail.notice.opened.subject", "Label", en.T("mail.quoted", "Text", "\u2068"+`the "wifi" password C:\temp  Bcc: x`+"\u2069")); subject != want {
 		t.Errorf("subject %q, want %q", subject, want)
 	}
 }

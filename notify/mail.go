@@ -271,6 +271,11 @@ func (m *Mailer) SendNotice(ctx context.Context, to string, n Notice) error {
 	if !ok {
 		return fmt.Errorf("no email for a notice of type %q", n.Type)
 	}
+	// The label is isolated from the words around it, in the subject and
+	// in both parts: a right-to-left label, or an override in it, then
+	// reorders nothing but itself. Mail readers honour the isolates of
+	// plain text more widely than HTML's <bdi>.
+	n.Label = i18n.Isolate(n.Label)
 	// A subject is one line: what in the label would break it, or show as
 	// an escape, reads as a space.
 	label := strings.Map(func(r rune) rune {

@@ -31,6 +31,12 @@
   }
   window.oncelink.msg = msg;
 
+  // isolate sets a name that a person wrote, such as a link's label, apart
+  // from the direction of the sentence it goes in, as the server does
+  // (i18n.Isolate): between FIRST STRONG ISOLATE and POP DIRECTIONAL
+  // ISOLATE. The server balances the isolates inside it.
+  function isolate(name) { return "\u2068" + name + "\u2069"; }
+
   // lang is the page's language, for Intl's dates, which are written in
   // the digits the server writes (numberingSystem "latn") in every language.
   function lang() { return document.documentElement.lang || undefined; }
@@ -363,7 +369,7 @@
     var note = document.createElement("p");
     note.setAttribute("data-testid", "created-gone");
     note.setAttribute("role", "status");
-    note.textContent = msg(gone[status], { name: row.getAttribute("data-name") });
+    note.textContent = msg(gone[status], { name: isolate(row.getAttribute("data-name")) });
     panel.replaceChildren(note);
     panel.removeAttribute("data-link"); // said once
   }
@@ -422,7 +428,7 @@
     var said = [];
     document.querySelectorAll("tr[data-testid=link-row]").forEach(function (row) {
       var status = row.getAttribute("data-status"), used = row.getAttribute("data-uses");
-      var state = status + "|" + used, name = row.getAttribute("data-name");
+      var state = status + "|" + used, name = isolate(row.getAttribute("data-name"));
       if (seen[row.id] && seen[row.id] !== state) {
         said.push(status === "active" || !news[status] ? msg("js.announce.uses", { name: name, uses: used }) : msg(news[status], { name: name }));
       }
