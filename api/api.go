@@ -204,7 +204,7 @@ func (a *API) bearer(r *http.Request) (*core.Account, error) {
 	if err != nil || secret == "" {
 		return nil, err
 	}
-	return a.core.Authenticate(r.Context(), secret)
+	return a.core.Authenticate(r.Context(), secret, a.client(r))
 }
 
 // bearerKey is the key r carries as "Authorization: Bearer ol_…": empty

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"mime/multipart"
 	"net/http"
 	"net/netip"
@@ -868,7 +869,8 @@ func TestKeysStop(t *testing.T) {
 	if res := expiring.get("/api/v1/me"); res.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("an expired key: %d", res.StatusCode)
 	}
-	s.svc.Now = time.Now
+	// The clock stays two hours on: turned back, it would find the
+	// client's bucket of refused keys owing those two hours.
 	live := newKey("never")
 	if _, err := s.svc.SetDisabled(ctx, nil, a.ID, true); err != nil {
 		t.Fatal(err)
@@ -960,4 +962,45 @@ type publicResolver struct{}
 
 func (publicResolver) LookupNetIP(context.Context, string, string) ([]netip.Addr, error) {
 	return []netip.Addr{netip.MustParseAddr("93.184.215.14")}, nil
+}
+
+// TestRefusedKeysAreLimitedPerClient: a client whose keys are refused
+// (unknown, revoked) as often as its limit allows is answered 429 with
+// Retry-After, a working key too, until a turn comes back; a working key
+// takes no turn, and the client's browser session is not held back.
+func TestRefusedKeysAreLimitedPerClient(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t), func(c *core.Config) { c.Rates.APIKeyClient = core.Rate{N: 3, Per: 3 * time.Minute} })
+	ctx := t.Context()
+	ada := s.account("ada")
+	for i := range 5 {
+		if res := ada.get("/api/v1/me"); res.StatusCode != http.StatusOK {
+			t.Fatalf("working key, request %d: %d %s", i+1, res.StatusCode, res.body)
+		}
+	}
+	a, _ := s.svc.AccountByName(ctx, "ada")
+	k, err := s.svc.CreateKey(ctx, a.ID, "revoked", "never")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.svc.RevokeKey(ctx, a.ID, k.Key.ID); err != nil {
+		t.Fatal(err)
+	}
+	refused := []*client{s.client("ol_" + strings.Repeat("A", 43)), s.client(k.Secret), s.client("ol_guess")}
+	for i, c := range refused {
+		wantProblem(t, fmt.Sprintf("refused key %d", i+1), c.get("/api/v1/me"), http.StatusUnauthorized, "key_refused")
+	}
+	res := refused[0].get("/api/v1/me")
+	wantProblem(t, "a key after the limit", res, http.StatusTooManyRequests, "rate_limited")
+	if res.Header.Get("Retry-After") == "" {
+		t.Error("429 without Retry-After")
+	}
+	wantProblem(t, "a working key after the limit", ada.get("/api/v1/me"), http.StatusTooManyRequests, "rate_limited")
+	if session := s.client(""); session.signIn("ada") != "/links" || session.me() != "ada" {
+		t.Error("the client's browser session was held back")
+	}
+	// A turn comes back a minute on.
+	s.svc.Now = func() time.Time { return time.Now().Add(time.Minute + time.Second) }
+	if res := ada.get("/api/v1/me"); res.StatusCode != http.StatusOK {
+		t.Errorf("a working key once a turn is back: %d %s", res.StatusCode, res.body)
+	}
 }

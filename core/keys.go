@@ -165,14 +165,30 @@ func (s *Service) KeyActs(ctx context.Context, secret string) (bool, error) {
 // is ErrKeyRefused. Each account's requests are rate limited. It records
 // when the key was last used, at most once a minute, so that a busy script
 // does not make every request a write.
-func (s *Service) Authenticate(ctx context.Context, secret string) (*Account, error) {
+//
+// Each key refused counts against c's limit of refused keys; a client
+// that has used it up is refused, with a Limited error, before its key is
+// looked up, a right key too, as sign-in refuses a right password from a
+// client that guessed too often. A key that acts only reads that limit.
+func (s *Service) Authenticate(ctx context.Context, secret string, c Client) (*Account, error) {
+	if left, wait, err := s.limits.apiKeyClient.left(ctx, c.key(), s.Now()); err != nil {
+		return nil, err
+	} else if left == 0 {
+		return nil, limited(wait)
+	}
 	a, k, err := s.keyOf(ctx, secret)
+	now := s.Now()
+	if err == nil && (!k.Active(now) || a.Disabled()) {
+		err = ErrKeyRefused
+	}
+	if errors.Is(err, ErrKeyRefused) {
+		if err := s.take(ctx, s.limits.apiKeyClient, c.key()); err != nil {
+			return nil, err
+		}
+		return nil, ErrKeyRefused
+	}
 	if err != nil {
 		return nil, err
-	}
-	now := s.Now()
-	if !k.Active(now) || a.Disabled() {
-		return nil, ErrKeyRefused
 	}
 	if err := s.APITurn(ctx, &a); err != nil {
 		return nil, err

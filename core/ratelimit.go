@@ -73,6 +73,7 @@ type Rates struct {
 	LinkPassword       Rate // password attempts per link, whoever sends them
 	LinkPasswordClient Rate // link password attempts per client
 	API                Rate // API requests per account
+	APIKeyClient       Rate // refused API keys per client
 }
 
 // DefaultRates are the limits a server has unless told otherwise.
@@ -84,6 +85,7 @@ var DefaultRates = Rates{
 	LinkPassword:       Rate{N: 5, Per: time.Minute},
 	LinkPasswordClient: Rate{N: 10, Per: time.Minute},
 	API:                Rate{N: 600, Per: time.Minute},
+	APIKeyClient:       Rate{N: 10, Per: time.Minute},
 }
 
 // goneRecords bounds how many refused opens of one dead link its audit
@@ -101,8 +103,8 @@ var confirmationMails = Rate{N: 5, Per: time.Hour}
 // limits are the limiters of Rates, and of goneRecords and
 // confirmationMails, which hold whatever Rates says.
 type limits struct {
-	signIn, signInAccount, setup, open, linkPassword, linkPasswordClient, api *limiter
-	gone, confirmationMails                                                   *limiter
+	signIn, signInAccount, setup, open, linkPassword, linkPasswordClient, api, apiKeyClient *limiter
+	gone, confirmationMails                                                                 *limiter
 }
 
 // newLimits makes the limiters of r, all off unless on, with their buckets
@@ -123,6 +125,7 @@ func newLimits(on bool, r Rates, shared RateStore) *limits {
 		linkPassword:       l("link-password", r.LinkPassword, d.LinkPassword),
 		linkPasswordClient: l("link-password-client", r.LinkPasswordClient, d.LinkPasswordClient),
 		api:                l("api", r.API, d.API),
+		apiKeyClient:       l("api-key-client", r.APIKeyClient, d.APIKeyClient),
 		gone:               newLimiter("gone-records", goneRecords, false, shared),
 		confirmationMails:  newLimiter("confirmation-mails", confirmationMails, false, shared),
 	}

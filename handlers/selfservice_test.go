@@ -272,7 +272,7 @@ func TestDeleteOwnAccount(t *testing.T) {
 	if res := s.client().get(forBob); res.StatusCode != http.StatusGone {
 		t.Errorf("a link only for the deleted account: %d, want 410", res.StatusCode)
 	}
-	if a, err := s.h.core.Authenticate(t.Context(), key.Secret); err == nil || a != nil {
+	if a, err := s.h.core.Authenticate(t.Context(), key.Secret, core.Client{IP: "192.0.2.1"}); err == nil || a != nil {
 		t.Error("the deleted account's API key still works")
 	}
 	// The name is free again.

@@ -55,7 +55,7 @@ func (s *testServer) keyCount(name string) int {
 // authenticates reports whether secret signs a request of the JSON API in.
 func (s *testServer) authenticates(secret string) bool {
 	s.t.Helper()
-	_, err := s.h.core.Authenticate(s.t.Context(), secret)
+	_, err := s.h.core.Authenticate(s.t.Context(), secret, core.Client{IP: "192.0.2.1"})
 	if err != nil && !errors.Is(err, core.ErrKeyRefused) {
 		s.t.Fatal(err)
 	}

@@ -36,4 +36,5 @@ func rateFlags(fs *flag.FlagSet, r *core.Rates) {
 	fs.Var(rateFlag{&r.LinkPassword}, "rate-link-password", "cli.flag.rate_link_password")
 	fs.Var(rateFlag{&r.LinkPasswordClient}, "rate-link-password-client", "cli.flag.rate_link_password_client")
 	fs.Var(rateFlag{&r.API}, "rate-api", "cli.flag.rate_api")
+	fs.Var(rateFlag{&r.APIKeyClient}, "rate-api-key-client", "cli.flag.rate_api_key_client")
 }
