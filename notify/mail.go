@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
+	"net/mail"
 	"net/url"
 	"strconv"
 	"strings"
@@ -167,6 +168,50 @@ type Mailer struct {
 	from   string
 }
 
+// ErrSMTPURL and ErrMailFrom are how NewMailer refuses its settings: an
+// SMTP URL it cannot send through, and a sender's address that is missing
+// or no address.
+var (
+	ErrSMTPURL  = errors.New("--smtp-url must look like smtp://user:password@host:587 or smtps://user:password@host:465")
+	ErrMailFrom = errors.New("--smtp-url needs --mail-from, the address notices come from, such as oncelink <notices@example.org>")
+)
+
+// CheckSettings refuses, with ErrSMTPURL or ErrMailFrom, the settings
+// NewMailer would refuse, so that a server can refuse them before it
+// starts.
+func CheckSettings(smtpURL, from string) error {
+	_, err := parseSettings(smtpURL, from)
+	return err
+}
+
+// smtpServer is where a Mailer sends, as its SMTP URL says.
+type smtpServer struct {
+	host string
+	port int
+	tls  bool // TLS from the start (smtps://), not STARTTLS
+	user *url.Userinfo
+}
+
+func parseSettings(smtpURL, from string) (smtpServer, error) {
+	u, err := url.Parse(smtpURL)
+	if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+		return smtpServer{}, ErrSMTPURL
+	}
+	srv := smtpServer{host: u.Hostname(), port: 587, tls: u.Scheme == "smtps", user: u.User}
+	if srv.tls {
+		srv.port = 465
+	}
+	if p := u.Port(); p != "" {
+		if srv.port, err = strconv.Atoi(p); err != nil {
+			return smtpServer{}, ErrSMTPURL
+		}
+	}
+	if _, err := mail.ParseAddress(from); err != nil {
+		return smtpServer{}, ErrMailFrom
+	}
+	return srv, nil
+}
+
 // NewMailer returns a mailer for the server at smtpURL,
 // smtp[s]://user:pass@host:port, sending as from. smtp:// uses STARTTLS
 // when the server offers it (port 587 unless given); smtps:// speaks TLS
@@ -174,39 +219,24 @@ type Mailer struct {
 // only over TLS: a server that offers no STARTTLS is sent neither, and no
 // mail.
 func NewMailer(smtpURL, from string) (*Mailer, error) {
-	u, err := url.Parse(smtpURL)
-	if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
-		return nil, errors.New("--smtp-url must look like smtp://user:password@host:587 or smtps://user:password@host:465")
+	srv, err := parseSettings(smtpURL, from)
+	if err != nil {
+		return nil, err
 	}
-	if from == "" {
-		return nil, errors.New("--mail-from is needed with --smtp-url")
-	}
-	opts := []gomail.Option{gomail.WithTimeout(30 * time.Second)}
-	port := 587
-	if u.Scheme == "smtps" {
-		port = 465
+	opts := []gomail.Option{gomail.WithTimeout(30 * time.Second), gomail.WithPort(srv.port)}
+	if srv.tls {
 		opts = append(opts, gomail.WithSSL())
 	} else {
 		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSOpportunistic))
 	}
-	if p := u.Port(); p != "" {
-		if port, err = strconv.Atoi(p); err != nil {
-			return nil, fmt.Errorf("--smtp-url: port %q", p)
-		}
-	}
-	opts = append(opts, gomail.WithPort(port))
-	if u.User != nil {
-		pass, _ := u.User.Password()
+	if srv.user != nil {
+		pass, _ := srv.user.Password()
 		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover),
-			gomail.WithUsername(u.User.Username()), gomail.WithPassword(pass))
+			gomail.WithUsername(srv.user.Username()), gomail.WithPassword(pass))
 	}
-	c, err := gomail.NewClient(u.Hostname(), opts...)
+	c, err := gomail.NewClient(srv.host, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("--smtp-url: %w", err)
-	}
-	m := gomail.NewMsg()
-	if err := m.From(from); err != nil {
-		return nil, fmt.Errorf("--mail-from: %w", err)
 	}
 	return &Mailer{client: c, from: from}, nil
 }

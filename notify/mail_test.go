@@ -2,6 +2,7 @@ package notify_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -275,12 +276,14 @@ func TestEmailNeedsTheFlags(t *testing.T) {
 	}
 	refusedNotify(t, e, "email_off")
 	for _, bad := range []string{"smtp://", "http://mail.example", "smtp://mail.example:port"} {
-		if _, err := notify.NewMailer(bad, "a@b.example"); err == nil {
-			t.Errorf("%q taken", bad)
+		if _, err := notify.NewMailer(bad, "a@b.example"); !errors.Is(err, notify.ErrSMTPURL) {
+			t.Errorf("%q: %v", bad, err)
 		}
 	}
-	if _, err := notify.NewMailer("smtp://mail.example", ""); err == nil {
-		t.Error("no --mail-from taken")
+	for _, bad := range []string{"", "notices", "a@b.example, c@d.example"} {
+		if _, err := notify.NewMailer("smtp://mail.example", bad); !errors.Is(err, notify.ErrMailFrom) {
+			t.Errorf("--mail-from %q: %v", bad, err)
+		}
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"oncelink/client"
 	"oncelink/core"
 	"oncelink/i18n"
+	"oncelink/notify"
 )
 
 // config is everything the server is told by flags and the environment.
@@ -278,6 +279,15 @@ func (c *config) complete(l *i18n.Localizer, args []string) error {
 	case c.MaxE2EUpload < core.MinE2EUpload:
 		// Written as the flag takes them, to be typed again.
 		return errors.New(l.T("cli.serve.max_e2e_upload", "Value", core.LimitSize(c.MaxE2EUpload), "Min", core.LimitSize(core.MinE2EUpload)))
+	}
+	if c.SMTPURL != "" {
+		// Refused here, in the operator's language, before anything starts.
+		switch err := notify.CheckSettings(c.SMTPURL, c.MailFrom); {
+		case errors.Is(err, notify.ErrSMTPURL):
+			return errors.New(l.T("cli.serve.smtp_url"))
+		case err != nil:
+			return errors.New(l.T("cli.serve.smtp_mail_from"))
+		}
 	}
 	return c.OIDC.check(l, c.PasswordSignIn)
 }

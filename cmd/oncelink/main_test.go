@@ -163,6 +163,24 @@ func TestConfigFromFlagsAndEnvironment(t *testing.T) {
 	if cfg, err := parseConfig([]string{"--max-e2e-upload", least}, func(string) string { return "" }); err != nil || core.LargestE2EFile(cfg.MaxE2EUpload) != 1 {
 		t.Errorf("--max-e2e-upload %s: %v, the largest file %d bytes", least, err, core.LargestE2EFile(cfg.MaxE2EUpload))
 	}
+	// Mail settings that could send nothing stop the server before it
+	// starts, as a usage error, rather than once it has opened its database.
+	for _, c := range []struct {
+		args []string
+		want string // how the refusal starts; "" for none
+	}{
+		{[]string{"--smtp-url", "smtp://mail.example"}, "--smtp-url needs --mail-from"},
+		{[]string{"--smtp-url", "smtp://mail.example", "--mail-from", "notices"}, "--smtp-url needs --mail-from"},
+		{[]string{"--smtp-url", "http://mail.example", "--mail-from", "notices@example.org"}, "--smtp-url must look like"},
+		{[]string{"--smtp-url", "smtp://mail.example:port", "--mail-from", "notices@example.org"}, "--smtp-url must look like"},
+		{[]string{"--mail-from", "notices@example.org"}, "--mail-from needs --smtp-url"},
+		{[]string{"--smtp-url", "smtps://mail.example", "--mail-from", "oncelink <notices@example.org>"}, ""},
+	} {
+		_, err := parseConfig(c.args, func(string) string { return "" })
+		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.HasPrefix(err.Error(), c.want)) {
+			t.Errorf("%v: %v, want %q", c.args, err, c.want)
+		}
+	}
 	if _, err := parseConfig(nil, func(k string) string { return map[string]string{"ONCELINK_GRANT_TTL": "x"}[k] }); err == nil ||
 		!strings.Contains(err.Error(), "ONCELINK_GRANT_TTL") {
 		t.Errorf("a bad environment value: %v", err)
