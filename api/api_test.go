@@ -694,6 +694,8 @@ func TestBadCreatesChangeNothing(t *testing.T) {
 		{"NUL in a label", `{"kind":"message","message":"x","label":"a\u0000b"}`, "", 400, "label_invalid", "label"},
 		{"a tab in a label", `{"kind":"message","message":"x","label":"a\tb"}`, "", 400, "label_one_line", "label"},
 		{"a line break in a label", `{"kind":"message","message":"x","label":"a\nb"}`, "", 400, "label_one_line", "label"},
+		{"a line separator in a label", `{"kind":"message","message":"x","label":"a\u2028b"}`, "", 400, "label_one_line", "label"},
+		{"a paragraph separator in a label", `{"kind":"message","message":"x","label":"a\u2029b"}`, "", 400, "label_one_line", "label"},
 		{"message not UTF-8", "{\"kind\":\"message\",\"message\":\"a\xffb\"}", "", 400, "message_invalid", "message"},
 		{"message with half a surrogate pair", `{"kind":"message","message":"a\ud83db"}`, "", 400, "message_invalid", "message"},
 		{"message with a lone low surrogate", `{"kind":"message","message":"\ude00"}`, "", 400, "message_invalid", "message"},

@@ -307,12 +307,14 @@ func checkText(field, text string, max int) error {
 
 // checkLabel checks a link's or a request's label: text of at most
 // MaxLabelLen characters on one line, with nothing a terminal would act on
-// (a tab, a line break, an escape), as lists and mails show it.
+// (a tab, a line break, an escape), as lists and mails show it. Unicode's
+// line and paragraph separators break a line too, though they are no
+// control characters.
 func checkLabel(label string) error {
 	if err := checkText("label", label, MaxLabelLen); err != nil {
 		return err
 	}
-	if strings.ContainsFunc(label, unicode.IsControl) {
+	if strings.ContainsFunc(label, func(r rune) bool { return unicode.IsControl(r) || unicode.In(r, unicode.Zl, unicode.Zp) }) {
 		return errLabelNotOneLine
 	}
 	return nil
