@@ -96,7 +96,7 @@ func TestSettingsInBrowser(t *testing.T) {
 	// Revoke asks first, naming the key: declined, the row stays and the
 	// key works; accepted, the row goes, and the key no longer works.
 	asked := b.declining(chromedp.Click(chromedp.CSS(`[data-testid=key-row][data-name=Laptop] [data-testid=revoke-key]`)))
-	if len(asked) != 1 || !strings.HasPrefix(asked[0], "Revoke the key Laptop?") {
+	if len(asked) != 1 || !strings.HasPrefix(asked[0], "Revoke the key \u2068Laptop\u2069?") {
 		t.Errorf("revoke asked %q", asked)
 	}
 	if !eval[bool](b, `!!document.querySelector("[data-testid=key-row][data-name=Laptop]")`) || !s.authenticates(secret) {
