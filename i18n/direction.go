@@ -27,31 +27,18 @@ func Isolate(text string) string {
 // end; the first is dropped and the second closed. An embedding or
 // override left open needs nothing: the end of the outer isolate ends it.
 func Contain(text string) string {
-	open, stray := 0, false
-	for _, r := range text {
-		switch r {
-		case lri, rli, fsi:
-			open++
-		case pdi:
-			if open == 0 {
-				stray = true
-			} else {
-				open--
-			}
-		}
-	}
-	if !stray && open == 0 {
+	if !strings.ContainsAny(text, string([]rune{lri, rli, fsi, pdi})) {
 		return text
 	}
 	var b strings.Builder
-	open = 0
+	open := 0
 	for _, r := range text {
 		switch r {
 		case lri, rli, fsi:
 			open++
 		case pdi:
 			if open == 0 {
-				continue
+				continue // it closes nothing opened in text
 			}
 			open--
 		}
