@@ -290,8 +290,12 @@ func (s *Service) WebhookDeliveries(ctx context.Context, owner, id int64) ([]Del
 
 // TestWebhook sends owner's endpoint id a test message, through the outbox
 // like any other. An endpoint that a 410 switched off is switched on again
-// for it (see store.TestWebhook).
+// for it (see store.TestWebhook). An account sends a few an hour (see
+// webhookTests).
 func (s *Service) TestWebhook(ctx context.Context, owner, id int64) error {
+	if err := s.take(ctx, s.limits.webhookTests, "account:"+strconv.FormatInt(owner, 10)); err != nil {
+		return err
+	}
 	return fromStore(s.store.TestWebhook(ctx, owner, id))
 }
 

@@ -100,11 +100,17 @@ var goneRecords = Rate{N: 10, Per: time.Hour}
 // when the other limits are off.
 var confirmationMails = Rate{N: 5, Per: time.Hour}
 
-// limits are the limiters of Rates, and of goneRecords and
-// confirmationMails, which hold whatever Rates says.
+// webhookTests bounds how many test messages an account has sent its
+// webhook endpoints: plenty to try a receiver out, too few to make the
+// server send requests to somebody else's address at will. It holds even
+// when the other limits are off.
+var webhookTests = Rate{N: 20, Per: time.Hour}
+
+// limits are the limiters of Rates, and of goneRecords, confirmationMails
+// and webhookTests, which hold whatever Rates says.
 type limits struct {
 	signIn, signInAccount, setup, open, linkPassword, linkPasswordClient, api, apiKeyClient *limiter
-	gone, confirmationMails                                                                 *limiter
+	gone, confirmationMails, webhookTests                                                   *limiter
 }
 
 // newLimits makes the limiters of r, all off unless on, with their buckets
@@ -128,6 +134,7 @@ func newLimits(on bool, r Rates, shared RateStore) *limits {
 		apiKeyClient:       l("api-key-client", r.APIKeyClient, d.APIKeyClient),
 		gone:               newLimiter("gone-records", goneRecords, false, shared),
 		confirmationMails:  newLimiter("confirmation-mails", confirmationMails, false, shared),
+		webhookTests:       newLimiter("webhook-tests", webhookTests, false, shared),
 	}
 }
 

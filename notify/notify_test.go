@@ -860,3 +860,25 @@ func eachOnce(t *testing.T, got []received, n int) {
 		}
 	}
 }
+
+// An account sends its endpoints a few test messages an hour, and no
+// more: the server is no one's tool to send requests to another's address.
+// The limit holds with the rate limits off.
+func TestWebhookTestsAreFew(t *testing.T) {
+	e := newEnv(t, filepath.Join(t.TempDir(), "oncelink.db"), core.Config{WebhookAllowPrivate: true})
+	ctx := context.Background()
+	r := newReceiver(t)
+	w := e.subscribe(t, r, store.NoticeLinkOpened)
+	for i := range 20 {
+		if err := e.svc.TestWebhook(ctx, e.owner.ID, w.Webhook.ID); err != nil {
+			t.Fatalf("test %d: %v", i+1, err)
+		}
+	}
+	err := e.svc.TestWebhook(ctx, e.owner.ID, w.Webhook.ID)
+	if ce, ok := core.AsError(err); !ok || ce.Kind != core.Limited || ce.RetryAfter <= 0 {
+		t.Fatalf("a 21st test within the hour: %v", err)
+	}
+	if n, _ := e.st.OutboxDepth(ctx); n != 20 {
+		t.Errorf("%d test messages queued, want 20", n)
+	}
+}
