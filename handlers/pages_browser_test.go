@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"math"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -113,6 +114,37 @@ func TestDashboardLayoutHolds(t *testing.T) {
 	}
 	browsertest.Shoot(t, ctx, "dashboard-columns")
 	b.clean("dashboard")
+}
+
+// TestCountdownBesideRevokeOnAPhone: on a phone, in German and in Arabic,
+// whose countdowns run longest, a row's countdown stays in its cell and
+// never runs under the Revoke button beside it.
+func TestCountdownBesideRevokeOnAPhone(t *testing.T) {
+	s := newTestServer(t)
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	b.setUp()
+	c := s.signIn("ada")
+	c.createLink(url.Values{"label": {"Minutes"}, "ttl": {"1h"}})
+	c.createLink(url.Values{"label": {"Days"}, "ttl": {"7d"}})
+	for _, code := range []string{"de", "ar"} {
+		b.chooseLanguage("/links", code)
+		for _, width := range []int64{390, 320} {
+			b.do(chromedp.EmulateViewport(width, 900))
+			got := eval[[]string](b, `Array.from(document.querySelectorAll("#link-rows > tr"), row => {
+				const cell = row.querySelector("[data-testid=life]").closest("td").getBoundingClientRect();
+				const time = row.querySelector("time.countdown").getBoundingClientRect();
+				const button = row.querySelector("[data-testid=revoke]").getBoundingClientRect();
+				const apart = time.right <= button.left || time.left >= button.right || time.bottom <= button.top || time.top >= button.bottom;
+				return time.left >= cell.left - 0.5 && time.right <= cell.right + 0.5 && apart ? "" : row.dataset.name;
+			}).filter(Boolean)`)
+			if len(got) > 0 {
+				t.Errorf("in %s at %dpx, the countdowns of %v run out of their cells", code, width, got)
+			}
+		}
+		browsertest.Shoot(t, ctx, "dashboard-countdowns-"+code, 390, 320)
+		b.clean("dashboard in " + code)
+	}
 }
 
 // TestCreateFormFitsAPhone: on a phone the create form's fields come one
