@@ -325,7 +325,9 @@ func TestDashboardInBrowser(t *testing.T) {
 	if !eval[bool](b, `window.__sameDocument === true`) {
 		t.Error("the page reloaded")
 	}
-	if got := eval[string](b, `document.getElementById("announcer").textContent`); got != "\u2068Vault code\u2069 is now used." {
+	// The link just made is said to be used in the words of the note that
+	// takes its address's place.
+	if got := eval[string](b, `document.getElementById("announcer").textContent`); got != "\u2068Vault code\u2069 is used up: its address, shown here when it was made, no longer opens." {
 		t.Errorf("announced %q", got)
 	}
 	// Its opener may reload it for the grant's time: until then the row
@@ -502,6 +504,43 @@ func TestDashboardInBrowser(t *testing.T) {
 	browsertest.Shoot(b.t, b.ctx, "dashboard-signed-out-alert")
 	b.forgive("status of 401")
 	b.clean("failures after signing out")
+}
+
+// liveWatch records, in window.__said, what each change to a live region
+// of the page gives screen readers to say: the region's text, whenever
+// something in it changes or it arrives with text in it.
+const liveWatch = `window.__said = [];
+new MutationObserver((changes) => {
+	const live = "[role=status], [role=alert], [role=log], [aria-live]:not([aria-live=off])";
+	const regions = new Set();
+	for (const c of changes) {
+		const at = c.target.nodeType === 1 ? c.target : c.target.parentElement;
+		const r = at && at.closest(live);
+		if (r) regions.add(r);
+		c.addedNodes.forEach((n) => { if (n.nodeType === 1 && n.matches(live)) regions.add(n); });
+	}
+	regions.forEach((r) => { if (r.textContent.trim()) window.__said.push(r.textContent.trim()); });
+}).observe(document.body, { subtree: true, childList: true, characterData: true });`
+
+// TestNewLinksEndSaidOnce: when the link whose address the page has just
+// shown is revoked, a screen reader hears it once, in the words of the
+// note that takes the address's place, not that note and the list's news
+// of the same row besides.
+func TestNewLinksEndSaidOnce(t *testing.T) {
+	s := newTestServer(t)
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	b.setUp()
+	_, row := b.create("soon revoked", "1h", "Vault")
+	b.do(chromedp.Evaluate[chromedp.Void](liveWatch))
+	b.do(chromedp.Click(chromedp.CSS("#" + row + " [data-testid=revoke]")))
+	b.wait(`!!document.querySelector("[data-testid=created-gone]")`, 2*time.Second)
+	time.Sleep(1200 * time.Millisecond)
+	said := eval[[]string](b, `window.__said.filter((s) => s.includes("Vault"))`)
+	if len(said) != 1 || !strings.Contains(said[0], "its address") {
+		t.Errorf("revoking the new link was said as %q, want once, as the note says it", said)
+	}
+	b.clean("dashboard")
 }
 
 // TestCountdownFollowsTheServerClock runs the server's clock an hour ahead

@@ -353,25 +353,26 @@
       }
     });
     countRetries(now);
-    announceChanges();
-    retireCreated();
+    announceChanges(retireCreated());
   }
 
   // The panel that shows a new link's address, once, goes when that link
   // stops working (revoked, here or elsewhere, used up or expired): its
-  // address would only be copied by mistake. What replaces it says why.
+  // address would only be copied by mistake. What replaces it says why, and
+  // is what screen readers hear of that row's end (announceChanges says it
+  // in place of the list's shorter news), so they hear it once.
   var gone = { used: "js.created.used", expired: "js.created.expired", revoked: "js.created.revoked" };
   function retireCreated() {
     var panel = document.querySelector("section[data-testid=created][data-link]");
     var row = panel && document.getElementById(panel.getAttribute("data-link"));
     var status = row && row.getAttribute("data-status");
-    if (!gone[status]) return;
+    if (!gone[status]) return null;
     var note = document.createElement("p");
     note.setAttribute("data-testid", "created-gone");
-    note.setAttribute("role", "status");
     note.textContent = msg(gone[status], { name: isolate(row.getAttribute("data-name")) });
     panel.replaceChildren(note);
     panel.removeAttribute("data-link"); // said once
+    return { id: row.id, said: note.textContent };
   }
 
   // At zero a countdown says when its link expired, in the words its label
@@ -421,15 +422,18 @@
 
   // Changes of a link's status or uses are announced to screen readers
   // through one polite live region. Countdown ticks are not, or every
-  // second would be read out.
+  // second would be read out. The end of the link just made is said in the
+  // words of the note that retired its address.
   var seen = {};
   var news = { used: "js.announce.used", expired: "js.announce.expired", revoked: "js.announce.revoked" };
-  function announceChanges() {
+  function announceChanges(retired) {
     var said = [];
     document.querySelectorAll("tr[data-testid=link-row]").forEach(function (row) {
       var status = row.getAttribute("data-status"), used = row.getAttribute("data-uses");
       var state = status + "|" + used, name = isolate(row.getAttribute("data-name"));
-      if (seen[row.id] && seen[row.id] !== state) {
+      if (retired && retired.id === row.id) {
+        said.push(retired.said);
+      } else if (seen[row.id] && seen[row.id] !== state) {
         said.push(status === "active" || !news[status] ? msg("js.announce.uses", { name: name, uses: used }) : msg(news[status], { name: name }));
       }
       seen[row.id] = state;
