@@ -250,7 +250,7 @@ func Player(m Media) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "<ol class=\"player-activity\" aria-live=\"polite\" data-part=\"activity\" data-testid=\"activity\"></ol></div></div></section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "<ol class=\"player-activity\" data-part=\"activity\" data-testid=\"activity\"></ol></div></div></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

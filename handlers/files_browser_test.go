@@ -184,6 +184,41 @@ func TestBrowserSharedVideoPage(t *testing.T) {
 	problems.Check(ctx)
 }
 
+// TestPlayerSaysWhatItDid: on the demo page with its two players, hiding
+// and showing the tab while the video plays has screen readers told that
+// the video paused and then resumed, once each, and not what the idle
+// audio player logs of each change (nothing playing, nothing to resume).
+func TestPlayerSaysWhatItDid(t *testing.T) {
+	s := newTestServer(t)
+	ctx := browsertest.New(t, chromedp.Flag("autoplay-policy", "no-user-gesture-required"))
+	b := newTab(t, ctx, s)
+	b.open("/player", "[data-testid=player-video][data-enhanced]")
+	b.do(chromedp.Evaluate[chromedp.Void](`document.querySelector("video").play()`, chromedp.EvalAwaitPromise))
+	b.wait(`document.querySelector("video").currentTime > 0.2`, 5*time.Second)
+	b.do(chromedp.Evaluate[chromedp.Void](liveWatch))
+	browsertest.SetHidden(t, ctx, true)
+	b.wait(`document.querySelector("[data-testid=player-video]").dataset.state === "paused-by-visibility"`, 2*time.Second)
+	browsertest.SetHidden(t, ctx, false)
+	b.wait(`document.querySelector("[data-testid=player-video]").dataset.state === "playing"`, 2*time.Second)
+	time.Sleep(300 * time.Millisecond)
+	if n := eval[int](b, `document.querySelectorAll("[data-testid=activity] li").length`); n != 4 {
+		t.Errorf("the activity lists hold %d entries, want each change in each", n)
+	}
+	said := eval[[]string](b, `window.__said`)
+	idle := eval[[]string](b, `["js.player.hidden_idle", "js.player.visible_idle"].map((id) => window.oncelink.msg(id))`)
+	for _, text := range said {
+		for _, word := range idle {
+			if strings.Contains(text, word) {
+				t.Errorf("screen readers were told %q", text)
+			}
+		}
+	}
+	if len(said) != 2 {
+		t.Errorf("screen readers were told %q, want the pause and the resume", said)
+	}
+	b.clean("player")
+}
+
 // signIn signs the browser in as ada on base.
 func signIn(t *testing.T, ctx context.Context, base string) {
 	t.Helper()

@@ -63,6 +63,23 @@
     return h.toString(36);
   }
 
+  // say has screen readers told what a player did by itself (paused,
+  // resumed, could not resume), through the page's one polite live region.
+  // The activity lists are not live regions: each player logs every change
+  // of the tab, and the idle ones would speak up to say they did nothing.
+  // What the players say at one moment is said at once.
+  let saying = [];
+  function say(text) {
+    if (saying.length === 0) {
+      setTimeout(() => {
+        const region = document.getElementById('announcer');
+        if (region) region.textContent = saying.join(' ');
+        saying = [];
+      }, 0);
+    }
+    saying.push(text);
+  }
+
   const pad = (n) => String(n).padStart(2, '0');
   const clock = (d) => `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
   function timecode(seconds) {
@@ -124,8 +141,8 @@
       });
       this.part('resume').addEventListener('click', () => {
         m.play().then(
-          () => this.log('resume', t('js.player.resumed', { kind: this.kind, time: timecode(m.currentTime) })),
-          (err) => this.log('resume', t('js.player.not_resumed', { error: err.message })));
+          () => this.log('resume', t('js.player.resumed', { kind: this.kind, time: timecode(m.currentTime) }), true),
+          (err) => this.log('resume', t('js.player.not_resumed', { error: err.message }), true));
       });
 
       this.part('extras').hidden = false;
@@ -147,7 +164,7 @@
       this.pausedByUs = true;
       this.media.pause();
       this.update();
-      this.log('hidden', t('js.player.paused', { why, kind: this.kind, time: timecode(this.media.currentTime) }));
+      this.log('hidden', t('js.player.paused', { why, kind: this.kind, time: timecode(this.media.currentTime) }), true);
     }
 
     hidden() {
@@ -180,18 +197,18 @@
       const m = this.media;
       this.pausedByUs = false;
       m.play().then(
-        () => this.log('visible', t('js.player.why_resumed', { why, kind: this.kind, time: timecode(m.currentTime) })),
+        () => this.log('visible', t('js.player.why_resumed', { why, kind: this.kind, time: timecode(m.currentTime) }), true),
         (err) => {
           if (err.name === 'AbortError') return; // hidden again before it started: pause() took over
           if (err.name === 'NotAllowedError') {
             this.blocked = true;
             this.showNotice(true);
             this.update();
-            this.log('visible', t('js.player.why_blocked', { why, kind: this.kind }));
+            this.log('visible', t('js.player.why_blocked', { why, kind: this.kind }), true);
             return;
           }
           this.update();
-          this.log('visible', t('js.player.why_not_resumed', { why, error: err.message }));
+          this.log('visible', t('js.player.why_not_resumed', { why, error: err.message }), true);
         });
     }
 
@@ -247,7 +264,9 @@
       this.log('pageshow', t('js.player.restored', { kind: this.kind, time: timecode(m.currentTime) }));
     }
 
-    log(event, text) {
+    // log adds text to the activity list, and says it when it is news: what
+    // the player did, rather than what it saw.
+    log(event, text, news) {
       const now = new Date();
       const item = document.createElement('li');
       item.dataset.event = event;
@@ -259,6 +278,7 @@
       while (this.list.children.length > MAX_ENTRIES) this.list.lastElementChild.remove();
       if (this.empty) this.empty.hidden = true;
       this.part('activity-box').hidden = false;
+      if (news) say(text);
     }
   }
 
