@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"oncelink/i18n"
 	"oncelink/notify"
@@ -78,5 +79,27 @@ func TestEmailLanguage(t *testing.T) {
 	en := i18n.For("en")
 	if want := en.T("mail.notice.opened.subject", "Label", en.T("mail.quoted", "Text", "\u2068"+`the "wifi" password C:\temp  Bcc: x`+"\u2069")); subject != want {
 		t.Errorf("subject %q, want %q", subject, want)
+	}
+}
+
+// TestEmailAddressIsolated: the address a notice names reads as written in
+// a right-to-left mail, in both parts, an IPv6 address's digits kept before
+// its letters.
+func TestEmailAddressIsolated(t *testing.T) {
+	smtpd := newSMTPServer(t)
+	mailer, err := notify.NewMailer("smtp://"+smtpd.addr, "notices@share.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const ip = "2001:db8::7"
+	n := notify.Notice{Type: store.NoticeLinkOpened, Label: "Tax papers", At: time.Now(), IP: ip}
+	if err := mailer.SendNotice(i18n.With(context.Background(), "ar"), "ada@example.org", n); err != nil {
+		t.Fatal(err)
+	}
+	_, text, html := parts(t, smtpd.mails()[0].Data)
+	for _, part := range []string{text, html} {
+		if !strings.Contains(part, i18n.Isolate(ip)) {
+			t.Errorf("%s is not isolated in\n%s", ip, part)
+		}
 	}
 }

@@ -306,6 +306,12 @@ func (m *Mailer) SendNotice(ctx context.Context, to string, n Notice) error {
 	// reorders nothing but itself. Mail readers honour the isolates of
 	// plain text more widely than HTML's <bdi>.
 	n.Label = i18n.Isolate(n.Label)
+	// So is the address, whose digits an IPv6 address's letters and
+	// colons would otherwise reorder in a right-to-left mail: 2001:db8::7
+	// read as db8::7:2001.
+	if n.IP != "" {
+		n.IP = i18n.Isolate(n.IP)
+	}
 	// A subject is one line: what in the label would break it, or show as
 	// an escape, reads as a space.
 	label := strings.Map(func(r rune) rune {
