@@ -103,3 +103,42 @@ func TestEmailAddressIsolated(t *testing.T) {
 		}
 	}
 }
+
+// TestRequestMailWords: the mail of an answered request leads to the
+// owner's requests and says how to stop such mails, in every language,
+// without the words of a link's mail: "notify me" does not choose it, and
+// a request has no trail.
+func TestRequestMailWords(t *testing.T) {
+	smtpd := newSMTPServer(t)
+	mailer, err := notify.NewMailer("smtp://"+smtpd.addr, "notices@share.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const url = "https://share.example/requests"
+	oneLine := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+	for _, code := range []string{"en", "de", "fr", "es", "ar"} {
+		l := i18n.For(code)
+		n := notify.Notice{Type: store.NoticeRequestFulfilled, Label: "VPN password", At: time.Now(), URL: url}
+		if err := mailer.SendNotice(i18n.With(context.Background(), code), "ada@example.org", n); err != nil {
+			t.Fatal(err)
+		}
+		ms := smtpd.mails()
+		_, text, html := parts(t, ms[len(ms)-1].Data)
+		text = oneLine(text)
+		for _, want := range []string{l.T("mail.notice.request_fulfilled.text_page", "URL", url), l.T("mail.notice.request_fulfilled.stop")} {
+			if !strings.Contains(text, oneLine(want)) {
+				t.Errorf("%s: the text part does not say %q:\n%s", code, want, text)
+			}
+		}
+		for _, want := range []string{l.T("mail.notice.request_fulfilled.html_page"), l.T("mail.notice.request_fulfilled.stop")} {
+			if !strings.Contains(html, want) {
+				t.Errorf("%s: the HTML part does not say %q:\n%s", code, want, html)
+			}
+		}
+		for _, link := range []string{"mail.notice.stop", "mail.notice.html.page"} {
+			if words := oneLine(l.T(link)); strings.Contains(text, words) || strings.Contains(oneLine(html), words) {
+				t.Errorf("%s: the mail of a request says %s", code, link)
+			}
+		}
+	}
+}

@@ -284,14 +284,24 @@ type Notice struct {
 }
 
 // noticeMessages are the subject and the first sentence of a notice of
-// each type, which the link's label fills.
-var noticeMessages = map[string]struct{ Subject, Line string }{
-	store.NoticeLinkViewed:          {"mail.notice.viewed.subject", "mail.notice.viewed.line"},
-	store.NoticeLinkOpened:          {"mail.notice.opened.subject", "mail.notice.opened.line"},
-	store.NoticeLinkUsedUp:          {"mail.notice.used_up.subject", "mail.notice.used_up.line"},
-	store.NoticeLinkExpiredUnopened: {"mail.notice.expired_unopened.subject", "mail.notice.expired_unopened.line"},
-	store.NoticeLinkRevoked:         {"mail.notice.revoked.subject", "mail.notice.revoked.line"},
-	store.NoticeRequestFulfilled:    {"mail.notice.request_fulfilled.subject", "mail.notice.request_fulfilled.line"},
+// each type, which the link's label fills, and the words that lead to the
+// owner's page and say how to stop such mails: a link's, or a request's,
+// whose mails "notify me" does not choose.
+var noticeMessages = map[string]noticeWords{
+	store.NoticeLinkViewed:          linkWords("mail.notice.viewed.subject", "mail.notice.viewed.line"),
+	store.NoticeLinkOpened:          linkWords("mail.notice.opened.subject", "mail.notice.opened.line"),
+	store.NoticeLinkUsedUp:          linkWords("mail.notice.used_up.subject", "mail.notice.used_up.line"),
+	store.NoticeLinkExpiredUnopened: linkWords("mail.notice.expired_unopened.subject", "mail.notice.expired_unopened.line"),
+	store.NoticeLinkRevoked:         linkWords("mail.notice.revoked.subject", "mail.notice.revoked.line"),
+	store.NoticeRequestFulfilled: {"mail.notice.request_fulfilled.subject", "mail.notice.request_fulfilled.line",
+		"mail.notice.request_fulfilled.text_page", "mail.notice.request_fulfilled.html_page", "mail.notice.request_fulfilled.stop"},
+}
+
+// noticeWords are the ids of a notice's messages.
+type noticeWords struct{ Subject, Line, TextPage, HTMLPage, Stop string }
+
+func linkWords(subject, line string) noticeWords {
+	return noticeWords{subject, line, "mail.notice.text.page", "mail.notice.html.page", "mail.notice.stop"}
 }
 
 // SendNotice mails n to to, in the language of ctx: that of the account it
@@ -323,6 +333,6 @@ func (m *Mailer) SendNotice(ctx context.Context, to string, n Notice) error {
 	subject := i18n.T(ctx, msgs.Subject, "Label", i18n.T(ctx, "mail.quoted", "Text", label))
 	return m.send(ctx, to, subject, "notice", struct {
 		Notice
-		Line string
-	}{n, msgs.Line})
+		noticeWords
+	}{n, msgs})
 }
