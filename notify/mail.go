@@ -2,7 +2,9 @@ package notify
 
 import (
 	"context"
+	"crypto/rand"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
@@ -166,6 +168,10 @@ func compose(l *i18n.Localizer, name string, data any) (text, html string, err e
 type Mailer struct {
 	client *gomail.Client
 	from   string
+	// domain is the sender's, which names its messages: a Message-ID
+	// under the host's own name, often no public name at all, reads to
+	// spam filters as a mail from nowhere.
+	domain string
 }
 
 // ErrSMTPURL and ErrMailFrom are how NewMailer refuses its settings: an
@@ -238,7 +244,9 @@ func NewMailer(smtpURL, from string) (*Mailer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--smtp-url: %w", err)
 	}
-	return &Mailer{client: c, from: from}, nil
+	sender, _ := mail.ParseAddress(from) // parseSettings took it
+	_, domain, _ := strings.Cut(sender.Address, "@")
+	return &Mailer{client: c, from: from, domain: domain}, nil
 }
 
 // send mails to, under subject, the text and HTML parts of template name
@@ -257,7 +265,9 @@ func (m *Mailer) send(ctx context.Context, to, subject, name string, data any) e
 	}
 	msg.Subject(subject)
 	msg.SetDate()
-	msg.SetMessageID()
+	var id [16]byte
+	rand.Read(id[:])
+	msg.SetMessageIDWithValue(hex.EncodeToString(id[:]) + "@" + m.domain)
 	msg.SetBodyString(gomail.TypeTextPlain, text)
 	msg.AddAlternativeString(gomail.TypeTextHTML, html)
 	return m.client.DialAndSendWithContext(ctx, msg)

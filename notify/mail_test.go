@@ -359,3 +359,33 @@ func TestConfirmationNotSent(t *testing.T) {
 		t.Fatalf("after a confirmation mail that was not sent: %+v, %v", a, err)
 	}
 }
+
+// TestMailHeaders: a mail is dated, and its Message-ID is unique and under
+// the sender's domain, not the name of whatever host sent it.
+func TestMailHeaders(t *testing.T) {
+	smtpd := newSMTPServer(t)
+	m, err := notify.NewMailer("smtp://"+smtpd.addr, "oncelink <notices@share.example>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := m.SendConfirmation(context.Background(), "ada@example.org", "https://share.example/x"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids := map[string]bool{}
+	for _, sent := range smtpd.mails() {
+		msg, err := mail.ReadMessage(strings.NewReader(string(sent.Data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := msg.Header.Date(); err != nil {
+			t.Errorf("Date: %v", err)
+		}
+		id := msg.Header.Get("Message-ID")
+		if !regexp.MustCompile(`^<[0-9a-f]{32}@share\.example>$`).MatchString(id) || ids[id] {
+			t.Errorf("Message-ID %q", id)
+		}
+		ids[id] = true
+	}
+}
