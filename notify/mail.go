@@ -264,6 +264,9 @@ func (m *Mailer) send(ctx context.Context, to, subject, name string, data any) e
 		return err
 	}
 	msg.Subject(subject)
+	// Sent by a program, not a person: an out-of-office reply has no one
+	// to reach (RFC 3834).
+	msg.SetGenHeader("Auto-Submitted", "auto-generated")
 	msg.SetDate()
 	var id [16]byte
 	rand.Read(id[:])

@@ -360,7 +360,8 @@ func TestConfirmationNotSent(t *testing.T) {
 	}
 }
 
-// TestMailHeaders: a mail is dated, and its Message-ID is unique and under
+// TestMailHeaders: a mail is dated, says it comes from a program, which
+// out-of-office replies leave alone, and its Message-ID is unique and under
 // the sender's domain, not the name of whatever host sent it.
 func TestMailHeaders(t *testing.T) {
 	smtpd := newSMTPServer(t)
@@ -381,6 +382,9 @@ func TestMailHeaders(t *testing.T) {
 		}
 		if _, err := msg.Header.Date(); err != nil {
 			t.Errorf("Date: %v", err)
+		}
+		if got := msg.Header.Get("Auto-Submitted"); got != "auto-generated" {
+			t.Errorf("Auto-Submitted %q", got)
 		}
 		id := msg.Header.Get("Message-ID")
 		if !regexp.MustCompile(`^<[0-9a-f]{32}@share\.example>$`).MatchString(id) || ids[id] {
