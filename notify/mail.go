@@ -250,8 +250,9 @@ func NewMailer(smtpURL, from string) (*Mailer, error) {
 }
 
 // send mails to, under subject, the text and HTML parts of template name
-// filled with data, in the language of ctx.
-func (m *Mailer) send(ctx context.Context, to, subject, name string, data any) error {
+// filled with data, in the language of ctx; a mail client offers to
+// unsubscribe at the page unsubscribe, "" for none.
+func (m *Mailer) send(ctx context.Context, to, subject, unsubscribe, name string, data any) error {
 	text, html, err := compose(i18n.From(ctx), name, data)
 	if err != nil {
 		return err
@@ -267,6 +268,9 @@ func (m *Mailer) send(ctx context.Context, to, subject, name string, data any) e
 	// Sent by a program, not a person: an out-of-office reply has no one
 	// to reach (RFC 3834).
 	msg.SetGenHeader("Auto-Submitted", "auto-generated")
+	if unsubscribe != "" {
+		msg.SetListUnsubscribe(unsubscribe)
+	}
 	msg.SetDate()
 	var id [16]byte
 	rand.Read(id[:])
@@ -279,7 +283,7 @@ func (m *Mailer) send(ctx context.Context, to, subject, name string, data any) e
 // SendConfirmation mails to the link that confirms it as a notice
 // address, in the language of ctx: that of whoever asked for it.
 func (m *Mailer) SendConfirmation(ctx context.Context, to, confirmURL string) error {
-	return m.send(ctx, to, i18n.T(ctx, "mail.confirm.subject"), "confirm",
+	return m.send(ctx, to, i18n.T(ctx, "mail.confirm.subject"), "", "confirm",
 		struct{ Address, URL string }{to, confirmURL})
 }
 
@@ -294,6 +298,9 @@ type Notice struct {
 	// URL is the owner's page of the link, or of their requests; "" for
 	// none.
 	URL string
+	// Settings is the owner's settings page, where the notice address is
+	// removed, which stops these mails; "" for none.
+	Settings string
 }
 
 // noticeMessages are the subject and the first sentence of a notice of
@@ -344,7 +351,7 @@ func (m *Mailer) SendNotice(ctx context.Context, to string, n Notice) error {
 		return r
 	}, n.Label)
 	subject := i18n.T(ctx, msgs.Subject, "Label", i18n.T(ctx, "mail.quoted", "Text", label))
-	return m.send(ctx, to, subject, "notice", struct {
+	return m.send(ctx, to, subject, n.Settings, "notice", struct {
 		Notice
 		noticeWords
 	}{n, msgs})

@@ -187,6 +187,15 @@ func TestEmailNotices(t *testing.T) {
 	if !strings.Contains(subject, "Tax papers 2026") {
 		t.Errorf("subject %q", subject)
 	}
+	// The settings, where the address is removed, stop such mails: the
+	// mail leads there, and so does a mail client's unsubscribe.
+	settings := "https://share.example/settings"
+	if !strings.Contains(text, settings) || !strings.Contains(html, `href="`+settings+`"`) {
+		t.Errorf("the mail does not lead to %s:\n%s\n%s", settings, text, html)
+	}
+	if m, err := mail.ReadMessage(strings.NewReader(string(ms[1].Data))); err != nil || m.Header.Get("List-Unsubscribe") != "<"+settings+">" {
+		t.Errorf("List-Unsubscribe: %v", err)
+	}
 	ds, _ := e.st.EmailDeliveries(ctx, e.owner.ID, 10)
 	if len(ds) != 1 || ds[0].Status != store.DeliveryDelivered {
 		t.Errorf("email deliveries %+v", ds)

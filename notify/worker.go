@@ -455,6 +455,7 @@ func (w *Worker) email(ctx context.Context, d store.Delivery, a *store.Attempt) 
 		n.Label = labelOr(n.Label, i18n.T(ctx, "mail.notice.link_number", "ID", d.LinkID))
 		n.URL = w.page("/links/" + strconv.FormatInt(d.LinkID, 10))
 	}
+	n.Settings = w.page("/settings")
 	a.Body = d.Type
 	return w.o.Mailer.SendNotice(ctx, addr.Address, n)
 }
