@@ -257,7 +257,9 @@ func (m *Mailer) send(ctx context.Context, to, subject, unsubscribe, name string
 	if err != nil {
 		return err
 	}
-	msg := gomail.NewMsg()
+	// No User-Agent or X-Mailer: they would tell anyone who reads the
+	// headers which mail library, of which version, the server runs.
+	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
 	if err := msg.From(m.from); err != nil {
 		return err
 	}

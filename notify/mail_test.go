@@ -395,6 +395,11 @@ func TestMailHeaders(t *testing.T) {
 		if got := msg.Header.Get("Auto-Submitted"); got != "auto-generated" {
 			t.Errorf("Auto-Submitted %q", got)
 		}
+		for _, h := range []string{"User-Agent", "X-Mailer"} {
+			if got := msg.Header.Get(h); got != "" {
+				t.Errorf("%s %q", h, got)
+			}
+		}
 		id := msg.Header.Get("Message-ID")
 		if !regexp.MustCompile(`^<[0-9a-f]{32}@share\.example>$`).MatchString(id) || ids[id] {
 			t.Errorf("Message-ID %q", id)
