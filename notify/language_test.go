@@ -62,7 +62,7 @@ func TestEmailLanguage(t *testing.T) {
 			}
 		}
 		rtl := strings.Contains(html, `<html lang="ar" dir="rtl">`)
-		if rtl != (code == "ar") || (code == "" && !strings.Contains(html, "<html><body")) {
+		if rtl != (code == "ar") || (code == "" && !strings.Contains(html, `<html lang="en" dir="ltr">`)) {
 			t.Errorf("%q: the HTML part's <html>:\n%s", code, html)
 		}
 	}

@@ -52,20 +52,15 @@ func textFuncs(l *i18n.Localizer) texttemplate.FuncMap {
 // htmlFuncs are the template functions of an HTML part in l's language:
 // t says a message, its words as the catalog writes them and its values
 // escaped, strong sets a value in bold; lang and dir are the attributes of
-// <html>, lang "" in English; start is "left", or "right" in a language
-// written right to left.
+// <html>, which a screen reader reads the mail by; start is "left", or
+// "right" in a language written right to left.
 func htmlFuncs(l *i18n.Localizer) htmltemplate.FuncMap {
 	return htmltemplate.FuncMap{
 		"t":      func(id string, pairs ...any) htmltemplate.HTML { return htmlT(l, id, pairs...) },
 		"strong": func(s string) strong { return strong(s) },
 		"when":   func(t time.Time) string { return l.When(t) },
-		"lang": func() string {
-			if l.Code == "en" {
-				return ""
-			}
-			return l.Code
-		},
-		"dir": func() string { return l.Dir() },
+		"lang":   func() string { return l.Code },
+		"dir":    func() string { return l.Dir() },
 		// start is the side a line starts on.
 		"start": func() string {
 			if l.RTL {
