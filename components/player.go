@@ -21,6 +21,11 @@ type Media struct {
 	Demo bool
 }
 
+// playerTitleID is the id of m's title, which names its player and its
+// audio or video element for screen readers. A page holds one player of
+// each kind at most.
+func playerTitleID(m Media) string { return "player-title-" + m.Kind }
+
 // mediaNoun is the one word a page uses for a clip of kind, in its own
 // sentences and in the player's.
 func mediaNoun(ctx context.Context, kind string) string {

@@ -24,10 +24,12 @@ func TestPlayerRenders(t *testing.T) {
 		want []string
 	}{
 		{"video", demoClips(context.Background())[0], []string{
-			`<video controls preload="metadata" playsinline`, `data-testid="player-video"`,
+			`<video controls preload="metadata" playsinline aria-labelledby="player-title-video"`, `data-testid="player-video"`,
+			`aria-labelledby="player-title-video" data-player`, `<h2 class="player-title" id="player-title-video">Test pattern with a running timer</h2>`,
 			`type="video/webm; codecs=&#34;vp9, opus&#34;"`, `data-title="Test pattern with a running timer"`,
 		}},
-		{"audio", demoClips(context.Background())[1], []string{`<audio controls preload="metadata"`, `data-testid="player-audio"`}},
+		{"audio", demoClips(context.Background())[1], []string{`<audio controls preload="metadata" aria-labelledby="player-title-audio"`,
+			`id="player-title-audio"`, `data-testid="player-audio"`}},
 		{"untyped", Media{Kind: "audio", Src: "/l/x/media", Title: "Shared clip"}, []string{
 			`<source src="/l/x/media">`, `data-title="Shared clip"`,
 		}},
