@@ -20,8 +20,9 @@ import (
 const columnWidths = `Array.from(document.querySelectorAll("table.links thead th"), th => th.getBoundingClientRect().width)`
 
 // contrasts are the contrast ratios (WCAG 2) of each status badge's text
-// with the background it is drawn on, by status; and, as "focus", the
-// lower ratio of the focus ring's colour with the page's and a panel's.
+// with the background it is drawn on, by status; and, by the name of each
+// colour of text and of the focus ring, the lower of its ratios with the
+// page's background and a panel's, wherever a later page may draw it.
 const contrasts = `(() => {
 	const rgb = (s) => (s.match(/[\d.]+/g) || []).map(Number);
 	const lum = ([r, g, b]) => {
@@ -40,12 +41,14 @@ const contrasts = `(() => {
 	document.querySelectorAll("[data-testid=link-row] .badge").forEach((b) => {
 		out[b.textContent.trim()] = ratio(lum(rgb(getComputedStyle(b).color)), lum(background(b)));
 	});
-	const probe = document.createElement("span");
-	probe.style.color = "var(--focus)";
-	document.querySelector(".panel").appendChild(probe);
-	const focus = lum(rgb(getComputedStyle(probe).color));
-	out.focus = Math.min(ratio(focus, lum(background(probe))), ratio(focus, lum(background(document.body))));
-	probe.remove();
+	for (const name of ["--focus", "--text", "--muted", "--accent", "--ok", "--warn", "--bad"]) {
+		const probe = document.createElement("span");
+		probe.style.color = "var(" + name + ")";
+		document.querySelector(".panel").appendChild(probe);
+		const c = lum(rgb(getComputedStyle(probe).color));
+		out[name] = Math.min(ratio(c, lum(background(probe))), ratio(c, lum(background(document.body))));
+		probe.remove();
+	}
 	return out;
 })()`
 
@@ -97,17 +100,17 @@ func TestDashboardLayoutHolds(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := eval[map[string]float64](b, contrasts)
-			if len(got) != 4 {
-				t.Errorf("badges: %v", got)
+			if len(got) != 3+7 {
+				t.Errorf("badges and colours: %v", got)
 			}
 			// A focus ring is no text: 3:1 (WCAG 1.4.11).
-			if got["focus"] < 3 {
-				t.Errorf("at %dpx in %s, the focus ring's contrast is %.2f:1", width, scheme, got["focus"])
+			if got["--focus"] < 3 {
+				t.Errorf("at %dpx in %s, the focus ring's contrast is %.2f:1", width, scheme, got["--focus"])
 			}
-			delete(got, "focus")
-			for status, ratio := range got {
+			delete(got, "--focus")
+			for name, ratio := range got {
 				if ratio < 4.5 {
-					t.Errorf("at %dpx in %s, the %s badge's contrast is %.2f:1", width, scheme, status, ratio)
+					t.Errorf("at %dpx in %s, %s's contrast is %.2f:1", width, scheme, name, ratio)
 				}
 			}
 		}
