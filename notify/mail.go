@@ -185,32 +185,36 @@ func CheckSettings(smtpURL, from string) error {
 	return err
 }
 
-// smtpServer is where a Mailer sends, as its SMTP URL says.
-type smtpServer struct {
-	host string
-	port int
-	tls  bool // TLS from the start (smtps://), not STARTTLS
-	user *url.Userinfo
+// mailSettings are where a Mailer sends, as its SMTP URL says, and the
+// domain of the address it sends as.
+type mailSettings struct {
+	host   string
+	port   int
+	tls    bool // TLS from the start (smtps://), not STARTTLS
+	user   *url.Userinfo
+	domain string
 }
 
-func parseSettings(smtpURL, from string) (smtpServer, error) {
+func parseSettings(smtpURL, from string) (mailSettings, error) {
 	u, err := url.Parse(smtpURL)
 	if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
-		return smtpServer{}, ErrSMTPURL
+		return mailSettings{}, ErrSMTPURL
 	}
-	srv := smtpServer{host: u.Hostname(), port: 587, tls: u.Scheme == "smtps", user: u.User}
-	if srv.tls {
-		srv.port = 465
+	set := mailSettings{host: u.Hostname(), port: 587, tls: u.Scheme == "smtps", user: u.User}
+	if set.tls {
+		set.port = 465
 	}
 	if p := u.Port(); p != "" {
-		if srv.port, err = strconv.Atoi(p); err != nil {
-			return smtpServer{}, ErrSMTPURL
+		if set.port, err = strconv.Atoi(p); err != nil {
+			return mailSettings{}, ErrSMTPURL
 		}
 	}
-	if _, err := mail.ParseAddress(from); err != nil {
-		return smtpServer{}, ErrMailFrom
+	sender, err := mail.ParseAddress(from)
+	if err != nil {
+		return mailSettings{}, ErrMailFrom
 	}
-	return srv, nil
+	_, set.domain, _ = strings.Cut(sender.Address, "@")
+	return set, nil
 }
 
 // NewMailer returns a mailer for the server at smtpURL,
@@ -220,28 +224,26 @@ func parseSettings(smtpURL, from string) (smtpServer, error) {
 // only over TLS: a server that offers no STARTTLS is sent neither, and no
 // mail.
 func NewMailer(smtpURL, from string) (*Mailer, error) {
-	srv, err := parseSettings(smtpURL, from)
+	set, err := parseSettings(smtpURL, from)
 	if err != nil {
 		return nil, err
 	}
-	opts := []gomail.Option{gomail.WithTimeout(30 * time.Second), gomail.WithPort(srv.port)}
-	if srv.tls {
+	opts := []gomail.Option{gomail.WithTimeout(30 * time.Second), gomail.WithPort(set.port)}
+	if set.tls {
 		opts = append(opts, gomail.WithSSL())
 	} else {
 		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSOpportunistic))
 	}
-	if srv.user != nil {
-		pass, _ := srv.user.Password()
+	if set.user != nil {
+		pass, _ := set.user.Password()
 		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover),
-			gomail.WithUsername(srv.user.Username()), gomail.WithPassword(pass))
+			gomail.WithUsername(set.user.Username()), gomail.WithPassword(pass))
 	}
-	c, err := gomail.NewClient(srv.host, opts...)
+	c, err := gomail.NewClient(set.host, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("--smtp-url: %w", err)
 	}
-	sender, _ := mail.ParseAddress(from) // parseSettings took it
-	_, domain, _ := strings.Cut(sender.Address, "@")
-	return &Mailer{client: c, from: from, domain: domain}, nil
+	return &Mailer{client: c, from: from, domain: set.domain}, nil
 }
 
 // send mails to, under subject, the text and HTML parts of template name
