@@ -171,18 +171,20 @@ func (s *Service) KeyActs(ctx context.Context, secret string) (bool, error) {
 // looked up, a right key too, as sign-in refuses a right password from a
 // client that guessed too often. A key that acts only reads that limit.
 func (s *Service) Authenticate(ctx context.Context, secret string, c Client) (*Account, error) {
-	if left, wait, err := s.limits.apiKeyClient.left(ctx, c.key(), s.Now()); err != nil {
+	now, client := s.Now(), c.key()
+	left, wait, err := s.limits.apiKeyClient.left(ctx, client, now)
+	if err != nil {
 		return nil, err
-	} else if left == 0 {
+	}
+	if left == 0 {
 		return nil, limited(wait)
 	}
 	a, k, err := s.keyOf(ctx, secret)
-	now := s.Now()
 	if err == nil && (!k.Active(now) || a.Disabled()) {
 		err = ErrKeyRefused
 	}
 	if errors.Is(err, ErrKeyRefused) {
-		if err := s.take(ctx, s.limits.apiKeyClient, c.key()); err != nil {
+		if err := s.take(ctx, s.limits.apiKeyClient, client); err != nil {
 			return nil, err
 		}
 		return nil, ErrKeyRefused
