@@ -16,8 +16,7 @@ type Swept struct {
 
 // Sweep deletes the content of links that died, once no recipient's grant
 // window can still need it, purges links, with their audit trail, that have
-// been dead for longer than retention (but the newest, so that no ID is
-// given twice), and drops full rate-limit buckets.
+// been dead for longer than retention, and drops full rate-limit buckets.
 // On PostgreSQL, when another instance is sweeping at that moment, it
 // sweeps nothing: sweeps of several instances would only wait for each
 // other's locks, or deadlock.
@@ -63,19 +62,16 @@ func (s *Store) Sweep(ctx context.Context, grant, retention time.Duration) (Swep
 		purge := `(revoked_at IS NOT NULL AND revoked_at <= ?) OR (uses >= max_uses AND last_used_at <= ?) OR expires_at <= ?`
 		purgeArgs := []any{cutoff, cutoff, cutoff}
 		// Their events and any content go with them (ON DELETE CASCADE).
-		// The newest link is kept until another is made: SQLite numbers a
-		// new row one past the largest there is, and would give its ID,
-		// which scripts may still hold, to the next link.
-		res, err = tx.ExecContext(ctx, tx.Rebind(`DELETE FROM links WHERE (`+purge+`) AND id < (SELECT MAX(id) FROM links)`), purgeArgs...)
+		// No purged ID is given again (migration 022).
+		res, err = tx.ExecContext(ctx, tx.Rebind(`DELETE FROM links WHERE `+purge), purgeArgs...)
 		if err != nil {
 			return err
 		}
 		swept.Links, _ = res.RowsAffected()
 		// A request is purged once it was filled, revoked or expired
 		// longer ago than retention; the link it made has its own life.
-		// The newest is kept, as the newest link is.
-		_, err = tx.ExecContext(ctx, tx.Rebind(`DELETE FROM requests WHERE (fulfilled_at <= ?
-			OR (fulfilled_at IS NULL AND (revoked_at <= ? OR expires_at <= ?))) AND id < (SELECT MAX(id) FROM requests)`), cutoff, cutoff, cutoff)
+		_, err = tx.ExecContext(ctx, tx.Rebind(`DELETE FROM requests WHERE fulfilled_at <= ?
+			OR (fulfilled_at IS NULL AND (revoked_at <= ? OR expires_at <= ?))`), cutoff, cutoff, cutoff)
 		if err != nil {
 			return err
 		}
