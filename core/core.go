@@ -182,7 +182,7 @@ type Store interface {
 	DropPendingAddress(ctx context.Context, account int64, hash []byte) error
 	ConfirmAddress(ctx context.Context, account int64, hash []byte, at time.Time) (string, error)
 	PendingAddress(ctx context.Context, account int64, hash []byte, at time.Time) (string, error)
-	RemoveAddress(ctx context.Context, account int64) error
+	RemoveAddress(ctx context.Context, account int64, confirmed string) error
 
 	StartTOTP(ctx context.Context, account int64, sealed []byte) error
 	TOTPOf(ctx context.Context, account int64) (store.TOTP, error)

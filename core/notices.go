@@ -394,5 +394,12 @@ func (s *Service) PendingNoticeAddress(ctx context.Context, owner int64, tok str
 
 // RemoveNoticeAddress stops email notices for owner.
 func (s *Service) RemoveNoticeAddress(ctx context.Context, owner int64) error {
-	return fromStore(s.store.RemoveAddress(ctx, owner))
+	return s.removeNoticeAddress(ctx, owner, "")
+}
+
+// removeNoticeAddress forgets owner's notice address, confirmed or
+// pending, and the emails not yet sent to it; with confirmed not empty,
+// only while that is the confirmed address, and ErrNotFound otherwise.
+func (s *Service) removeNoticeAddress(ctx context.Context, owner int64, confirmed string) error {
+	return fromStore(s.store.RemoveAddress(ctx, owner, confirmed))
 }

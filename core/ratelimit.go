@@ -478,6 +478,10 @@ const (
 	SignInAction Action = iota + 1
 	SetupAction
 	OpenAction
+	// UnsubscribeAction is an unsubscribe link's POST, counted with opens:
+	// both come from links in somebody's hands, not from a form of the
+	// account's own.
+	UnsubscribeAction
 )
 
 // Turn is a client's attempt at an action, allowed by the action's
@@ -500,7 +504,7 @@ func (s *Service) TakeTurn(ctx context.Context, a Action, c Client) (Turn, error
 		l = s.limits.signIn
 	case SetupAction:
 		l = s.limits.setup
-	case OpenAction:
+	case OpenAction, UnsubscribeAction:
 		l = s.limits.open
 	default:
 		return Turn{}, fmt.Errorf("core: no turns to take at action %d", a)

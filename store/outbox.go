@@ -411,11 +411,22 @@ func (s *Store) PendingAddress(ctx context.Context, account int64, hash []byte, 
 }
 
 // RemoveAddress forgets account's notice address, confirmed or pending;
-// emails not yet sent to it are dropped.
-func (s *Store) RemoveAddress(ctx context.Context, account int64) error {
+// emails not yet sent to it are dropped. With confirmed not empty it does
+// so only while confirmed is the account's confirmed address, and is
+// ErrNotFound otherwise: a removal asked for one address (an unsubscribe
+// link's) never takes another that replaced it meanwhile.
+func (s *Store) RemoveAddress(ctx context.Context, account int64, confirmed string) error {
 	err := s.write(ctx, func(ctx context.Context, tx txn) error {
-		if _, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM notice_addresses WHERE account_id = ?`), account); err != nil {
+		query, args := `DELETE FROM notice_addresses WHERE account_id = ?`, []any{account}
+		if confirmed != "" {
+			query, args = query+` AND address = ? AND confirmed_at IS NOT NULL`, append(args, confirmed)
+		}
+		res, err := tx.ExecContext(ctx, tx.Rebind(query), args...)
+		if err != nil {
 			return err
+		}
+		if n, err := res.RowsAffected(); confirmed != "" && (err != nil || n == 0) {
+			return errors.Join(fmt.Errorf("notice address: %w", ErrNotFound), err)
 		}
 		if _, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM notice_deliveries
 			WHERE account_id = ? AND webhook_id IS NULL AND status = '`+DeliveryPending+`'`), account); err != nil {
@@ -423,10 +434,10 @@ func (s *Store) RemoveAddress(ctx context.Context, account int64) error {
 		}
 		return refreshNotices(ctx, tx, account)
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, ErrNotFound) {
 		return fmt.Errorf("store: remove address: %w", err)
 	}
-	return nil
+	return err
 }
 
 // Delivery is one notice to one target: a webhook, or the account's

@@ -1,0 +1,143 @@
+package core
+
+import (
+	"context"
+	"crypto/hmac"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+)
+
+// An unsubscribe link stops the email notices of one account to one
+// address without a sign-in (RFC 8058): a notice mail carries it as its
+// List-Unsubscribe, and a mail provider posts to it from its own servers.
+// Its token is no secret the database keeps but a tag, under the server
+// key, of the account's id and the address the mail went to, so that it
+// stops working as soon as the account's notice address is another, or
+// none. It names the account, and holds the first UnsubscribeTagLen bytes
+// of the tag.
+const (
+	// UnsubscribeTagLen is how much of the tag a token keeps: 128 bits,
+	// as a link token's.
+	UnsubscribeTagLen = 16
+	// UnsubscribeTokenLen is the length of a token's text, the part of
+	// its address after /unsubscribe/.
+	UnsubscribeTokenLen = ((8+UnsubscribeTagLen)*8 + 5) / 6
+)
+
+// unsubscribeDomain is what an unsubscribe token's tag is of, before the
+// account's id and the address.
+var unsubscribeDomain = []byte("oncelink unsubscribe v1\x00")
+
+// Refusals of an unsubscribe link: one that is not a token at all, and
+// one whose account sends its notices to another address, or to none (a
+// link already used, a changed address, a deleted account, a forged tag:
+// none can be told from the others, nor need be).
+var (
+	ErrUnsubscribeInvalid = Refusal(NotFound, "unsubscribe_invalid", "", "not_found")
+	ErrUnsubscribeGone    = Refusal(Gone, "unsubscribe_gone", "", "link_no_longer_valid")
+)
+
+// Unsubscription is what an unsubscribe link stops: the notices of
+// Account's to Address.
+type Unsubscription struct {
+	Account int64
+	Address string
+}
+
+// UnsubscribeToken is the token of the link that stops account's email
+// notices to address.
+func (s *Service) UnsubscribeToken(account int64, address string) string {
+	var v [8 + UnsubscribeTagLen]byte
+	binary.BigEndian.PutUint64(v[:8], uint64(account))
+	s.unsubscribeTag(v[8:], v[:8], address)
+	return base64.RawURLEncoding.EncodeToString(v[:])
+}
+
+// unsubscribeTag writes to dst the tag of the account whose id is the
+// eight bytes id and of address.
+func (s *Service) unsubscribeTag(dst, id []byte, address string) {
+	s.tags.Tag(dst, unsubscribeDomain, append(id[:8:8], address...))
+}
+
+// unsubscribeEncoding is strict, as a link token's: a token has one
+// spelling only.
+var unsubscribeEncoding = base64.RawURLEncoding.Strict()
+
+// parseUnsubscribe splits an unsubscribe token's text into the account's
+// id and the tag, or refuses it with ErrUnsubscribeInvalid when it is not
+// one's shape. It reads no more than UnsubscribeTokenLen characters.
+func parseUnsubscribe(tok string) (account int64, v [8 + UnsubscribeTagLen]byte, err error) {
+	if len(tok) != UnsubscribeTokenLen {
+		return 0, v, ErrUnsubscribeInvalid
+	}
+	if n, err := unsubscribeEncoding.Decode(v[:], []byte(tok)); err != nil || n != len(v) {
+		return 0, v, ErrUnsubscribeInvalid
+	}
+	account = int64(binary.BigEndian.Uint64(v[:8]))
+	if account <= 0 {
+		return 0, v, ErrUnsubscribeInvalid
+	}
+	return account, v, nil
+}
+
+// Unsubscription is what the unsubscribe link tok would stop, changing
+// nothing: for the page that asks whether to, since mail scanners follow
+// links. A token that is not one is ErrUnsubscribeInvalid; one whose
+// account's notice address is no longer the one it was made for is
+// ErrUnsubscribeGone.
+func (s *Service) Unsubscription(ctx context.Context, tok string) (Unsubscription, error) {
+	account, v, err := parseUnsubscribe(tok)
+	if err != nil {
+		return Unsubscription{}, err
+	}
+	a, err := s.store.NoticeAddress(ctx, account)
+	if err != nil {
+		return Unsubscription{}, fromStore(err)
+	}
+	var want [UnsubscribeTagLen]byte
+	s.unsubscribeTag(want[:], v[:8], a.Address)
+	// The tag is compared in constant time, even when there is no
+	// address to compare it for.
+	if !hmac.Equal(want[:], v[8:]) || a.Address == "" {
+		return Unsubscription{}, ErrUnsubscribeGone
+	}
+	return Unsubscription{Account: account, Address: a.Address}, nil
+}
+
+// UnsubscribeTurn takes c's turn at posting to the unsubscribe link tok.
+// A text that is no token's shape is ErrUnsubscribeInvalid at once, and
+// takes no turn.
+func (s *Service) UnsubscribeTurn(ctx context.Context, tok string, c Client) (Turn, error) {
+	if _, _, err := parseUnsubscribe(tok); err != nil {
+		return Turn{}, err
+	}
+	return s.TakeTurn(ctx, UnsubscribeAction, c)
+}
+
+// Unsubscribe stops the email notices that the unsubscribe link tok was
+// made for, on c's turn t at UnsubscribeAction: it removes the account's
+// notice address as Settings does (see RemoveNoticeAddress), and only while
+// it is still the address the link was made for. The token alone allows
+// it, with no sign-in, since a mail provider posts it from its servers; it
+// allows nothing else. A link whose address is no longer the account's,
+// used already among them, is ErrUnsubscribeGone and changes nothing.
+func (s *Service) Unsubscribe(ctx context.Context, t Turn, tok string) (Unsubscription, error) {
+	if err := t.check(UnsubscribeAction); err != nil {
+		return Unsubscription{}, err
+	}
+	u, err := s.Unsubscription(ctx, tok)
+	if err != nil {
+		return Unsubscription{}, err
+	}
+	err = s.removeNoticeAddress(ctx, u.Account, u.Address)
+	if errors.Is(err, ErrNotFound) {
+		// Changed or removed since it was read.
+		return Unsubscription{}, ErrUnsubscribeGone
+	}
+	if err != nil {
+		return Unsubscription{}, err
+	}
+	s.log.Info("notice address removed by its unsubscribe link", "account", u.Account)
+	return u, nil
+}
