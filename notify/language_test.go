@@ -43,20 +43,22 @@ func TestEmailLanguage(t *testing.T) {
 		// The label stands isolated from the words around it.
 		label = "\u2068" + label + "\u2069"
 		e.open(t, link.URL)
-		runOnce(t, e.worker(t, notify.Options{Mailer: mailer}))
+		runOnce(t, e.worker(t, notify.Options{Mailer: mailer, BaseURL: "https://share.example", Unsubscribe: e.svc.UnsubscribeToken}))
 		ms := smtpd.mails()
 		subject, text, html := parts(t, ms[len(ms)-1].Data)
 		when := l.When(e.clock.Now())
+		unsubscribe := "https://share.example/unsubscribe/" + e.svc.UnsubscribeToken(e.owner.ID, "ada@example.org")
 		if want := l.T("mail.notice.opened.subject", "Label", l.T("mail.quoted", "Text", label)); subject != want {
 			t.Errorf("%q: subject %q, want %q", code, subject, want)
 		}
 		for _, want := range []string{l.T("mail.notice.opened.line", "Label", l.T("mail.quoted", "Text", label)),
-			l.T("mail.notice.text.when", "When", when)} {
+			l.T("mail.notice.text.when", "When", when), l.T("mail.notice.text.unsubscribe", "URL", unsubscribe)} {
 			if !strings.Contains(text, want) {
 				t.Errorf("%q: the text part does not say %q:\n%s", code, want, text)
 			}
 		}
-		for _, want := range []string{"<strong>" + label + "</strong>", l.T("mail.notice.html.when"), when} {
+		for _, want := range []string{"<strong>" + label + "</strong>", l.T("mail.notice.html.when"), when,
+			`<a href="` + unsubscribe + `">` + l.T("mail.notice.html.unsubscribe") + `</a>`} {
 			if !strings.Contains(html, want) {
 				t.Errorf("%q: the HTML part does not say %q:\n%s", code, want, html)
 			}

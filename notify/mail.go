@@ -247,9 +247,9 @@ func NewMailer(smtpURL, from string) (*Mailer, error) {
 }
 
 // send mails to, under subject, the text and HTML parts of template name
-// filled with data, in the language of ctx; a mail client offers to
-// unsubscribe at the page unsubscribe, "" for none.
-func (m *Mailer) send(ctx context.Context, to, subject, unsubscribe, name string, data any) error {
+// filled with data, in the language of ctx. A mail client offers to
+// unsubscribe at unsub (see unsubscribe); none when it is empty.
+func (m *Mailer) send(ctx context.Context, to, subject string, unsub unsubscribe, name string, data any) error {
 	text, html, err := compose(i18n.From(ctx), name, data)
 	if err != nil {
 		return err
@@ -267,8 +267,11 @@ func (m *Mailer) send(ctx context.Context, to, subject, unsubscribe, name string
 	// Sent by a program, not a person: an out-of-office reply has no one
 	// to reach (RFC 3834).
 	msg.SetGenHeader("Auto-Submitted", "auto-generated")
-	if unsubscribe != "" {
-		msg.SetListUnsubscribe(unsubscribe)
+	if unsub.URL != "" {
+		msg.SetListUnsubscribe(unsub.URL)
+		if unsub.OneClick {
+			msg.SetListUnsubscribePost()
+		}
 	}
 	msg.SetDate()
 	var id [16]byte
@@ -282,7 +285,7 @@ func (m *Mailer) send(ctx context.Context, to, subject, unsubscribe, name string
 // SendConfirmation mails to the link that confirms it as a notice
 // address, in the language of ctx: that of whoever asked for it.
 func (m *Mailer) SendConfirmation(ctx context.Context, to, confirmURL string) error {
-	return m.send(ctx, to, i18n.T(ctx, "mail.confirm.subject"), "", "confirm",
+	return m.send(ctx, to, i18n.T(ctx, "mail.confirm.subject"), unsubscribe{}, "confirm",
 		struct{ Address, URL string }{to, confirmURL})
 }
 
@@ -300,6 +303,18 @@ type Notice struct {
 	// Settings is the owner's settings page, where the notice address is
 	// removed, which stops these mails; "" for none.
 	Settings string
+	// Unsubscribe is the link that stops these mails to this address
+	// without a sign-in, which a mail client's unsubscribe posts to
+	// (RFC 8058); "" for none, and a mail client then opens Settings.
+	Unsubscribe string
+}
+
+// unsubscribe is where a mail client unsubscribes from a mail
+// (List-Unsubscribe, RFC 2369): a page it opens, or, with OneClick, an
+// address it posts List-Unsubscribe=One-Click to itself (RFC 8058).
+type unsubscribe struct {
+	URL      string
+	OneClick bool
 }
 
 // noticeMessages are the subject and the first sentence of a notice of
@@ -350,7 +365,11 @@ func (m *Mailer) SendNotice(ctx context.Context, to string, n Notice) error {
 		return r
 	}, n.Label)
 	subject := i18n.T(ctx, msgs.Subject, "Label", i18n.T(ctx, "mail.quoted", "Text", label))
-	return m.send(ctx, to, subject, n.Settings, "notice", struct {
+	unsub := unsubscribe{URL: n.Settings}
+	if n.Unsubscribe != "" {
+		unsub = unsubscribe{URL: n.Unsubscribe, OneClick: true}
+	}
+	return m.send(ctx, to, subject, unsub, "notice", struct {
 		Notice
 		noticeWords
 	}{n, msgs})

@@ -162,7 +162,7 @@ func TestEmailNotices(t *testing.T) {
 	e.open(t, quiet.URL)
 	loud := e.createLink(t, "Tax papers 2026", 1, true)
 	e.open(t, loud.URL)
-	if n := runOnce(t, e.worker(t, notify.Options{Mailer: mailer, BaseURL: "https://share.example"})); n != 1 {
+	if n := runOnce(t, e.worker(t, notify.Options{Mailer: mailer, BaseURL: "https://share.example", Unsubscribe: e.svc.UnsubscribeToken})); n != 1 {
 		t.Fatalf("attempted %d deliveries, want the one opened link that asked", n)
 	}
 	ms = smtpd.mails()
@@ -188,13 +188,31 @@ func TestEmailNotices(t *testing.T) {
 		t.Errorf("subject %q", subject)
 	}
 	// The settings, where the address is removed, stop such mails: the
-	// mail leads there, and so does a mail client's unsubscribe.
+	// mail leads there. Its unsubscribe link stops them without a
+	// sign-in: the mail leads there too, and a mail client posts to it
+	// (RFC 8058). It is for this account and this address.
 	settings := "https://share.example/settings"
 	if !strings.Contains(text, settings) || !strings.Contains(html, `href="`+settings+`"`) {
 		t.Errorf("the mail does not lead to %s:\n%s\n%s", settings, text, html)
 	}
-	if m, err := mail.ReadMessage(strings.NewReader(string(ms[1].Data))); err != nil || m.Header.Get("List-Unsubscribe") != "<"+settings+">" {
-		t.Errorf("List-Unsubscribe: %v", err)
+	unsubscribe := "https://share.example/unsubscribe/" + e.svc.UnsubscribeToken(e.owner.ID, "ada@example.org")
+	if !strings.Contains(text, unsubscribe) || !strings.Contains(html, `href="`+unsubscribe+`"`) {
+		t.Errorf("the mail does not lead to %s:\n%s\n%s", unsubscribe, text, html)
+	}
+	m, err := mail.ReadMessage(strings.NewReader(string(ms[1].Data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Header.Get("List-Unsubscribe"); got != "<"+unsubscribe+">" {
+		t.Errorf("List-Unsubscribe: %q, want <%s>", got, unsubscribe)
+	}
+	if got := m.Header.Get("List-Unsubscribe-Post"); got != "List-Unsubscribe=One-Click" {
+		t.Errorf("List-Unsubscribe-Post: %q", got)
+	}
+	// The confirmation is no notice: nothing to unsubscribe from.
+	if m, err := mail.ReadMessage(strings.NewReader(string(ms[0].Data))); err != nil ||
+		m.Header.Get("List-Unsubscribe") != "" || m.Header.Get("List-Unsubscribe-Post") != "" {
+		t.Errorf("the confirmation mail offers to unsubscribe (%v)", err)
 	}
 	ds, _ := e.st.EmailDeliveries(ctx, e.owner.ID, 10)
 	if len(ds) != 1 || ds[0].Status != store.DeliveryDelivered {
@@ -204,11 +222,15 @@ func TestEmailNotices(t *testing.T) {
 	// A request answered: the mail calls it a request, and names the
 	// sender's address and browser as an open names the recipient's.
 	rtok := e.answer(t, "VPN password", "hunter2", core.Client{IP: "203.0.113.9", UserAgent: "curl/8.11.1"})
-	if n := runOnce(t, e.worker(t, notify.Options{Mailer: mailer})); n != 1 {
+	if n := runOnce(t, e.worker(t, notify.Options{Mailer: mailer, BaseURL: "https://share.example", Unsubscribe: e.svc.UnsubscribeToken})); n != 1 {
 		t.Fatalf("attempted %d deliveries, want the answered request's", n)
 	}
 	ms = smtpd.mails()
 	_, text, html = parts(t, ms[len(ms)-1].Data)
+	if m, err := mail.ReadMessage(strings.NewReader(string(ms[len(ms)-1].Data))); err != nil ||
+		m.Header.Get("List-Unsubscribe") != "<"+unsubscribe+">" || !strings.Contains(text, unsubscribe) {
+		t.Errorf("the mail of an answered request does not offer %s (%v):\n%s", unsubscribe, err, text)
+	}
 	for _, want := range []string{"Your request", "VPN password", "203.0.113.9", "curl"} {
 		if !strings.Contains(text, want) || !strings.Contains(html, want) {
 			t.Errorf("the mail of an answered request does not say %q:\n%s\n%s", want, text, html)

@@ -58,7 +58,11 @@ type Options struct {
 	// BaseURL is the server's public address, such as
 	// https://share.example.com, which a mail links the link's page at.
 	BaseURL string
-	Log     *slog.Logger
+	// Unsubscribe is the token of the link, under BaseURL, that stops
+	// account's email notices to address (core.Service.UnsubscribeToken);
+	// nil for none, and the mails then offer the settings page alone.
+	Unsubscribe func(account int64, address string) string
+	Log         *slog.Logger
 	// Now is the worker's clock, and Jitter returns a number in [0, 1)
 	// that spreads retries; tests set both.
 	Now    func() time.Time
@@ -456,6 +460,9 @@ func (w *Worker) email(ctx context.Context, d store.Delivery, a *store.Attempt) 
 		n.URL = w.page("/links/" + strconv.FormatInt(d.LinkID, 10))
 	}
 	n.Settings = w.page("/settings")
+	if w.o.Unsubscribe != nil {
+		n.Unsubscribe = w.page("/unsubscribe/" + w.o.Unsubscribe(d.AccountID, addr.Address))
+	}
 	a.Body = d.Type
 	return w.o.Mailer.SendNotice(ctx, addr.Address, n)
 }

@@ -157,6 +157,15 @@ func TestNoticesSurviveACrash(t *testing.T) {
 	if strings.Contains(mail, tok) || strings.Contains(mail, "/l/") {
 		t.Errorf("the mail carries the link:\n%s", mail)
 	}
+	// Its unsubscribe link, made with the server's own key, names the
+	// address to anyone who follows it, signed in or not.
+	unsubscribe := regexp.MustCompile(`List-Unsubscribe: <(` + regexp.QuoteMeta(s.URL) + `/unsubscribe/[A-Za-z0-9_-]{32})>`).FindStringSubmatch(mail)
+	if unsubscribe == nil {
+		t.Fatalf("no unsubscribe link in the mail's List-Unsubscribe:\n%s", mail)
+	}
+	if code, body := getPage(t, newClient(), unsubscribe[1]); code != http.StatusOK || !strings.Contains(body, "owner@example.org") {
+		t.Errorf("the unsubscribe link: %d %.300s", code, body)
+	}
 	s.kill()
 	first := s
 
@@ -186,7 +195,8 @@ func TestNoticesSurviveACrash(t *testing.T) {
 	if len(box.all()) != 2 {
 		t.Errorf("%d mails, want the confirmation and one notice", len(box.all()))
 	}
-	if logs := first.logs.String() + s.logs.String(); strings.Contains(logs, confirm[len(confirm)-43:]) || strings.Contains(logs, tok) {
-		t.Error("a log holds the confirmation token or a link's")
+	if logs := first.logs.String() + s.logs.String(); strings.Contains(logs, confirm[len(confirm)-43:]) || strings.Contains(logs, tok) ||
+		strings.Contains(logs, unsubscribe[1][len(unsubscribe[1])-32:]) {
+		t.Error("a log holds the confirmation token, a link's or the unsubscribe link's")
 	}
 }

@@ -146,7 +146,8 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 	}
 	go sweep(ctx, st, cfg, log)
 	worker := notify.NewWorker(notify.Options{Store: st, Mailer: mailer, HTTP: notify.NewHTTPClient(cfg.WebhookAllowPrivate),
-		LinkObject: api.LinkObject, BaseURL: cfg.BaseURL, Log: log, Attempted: m.Notices(st.OutboxDepth)})
+		LinkObject: api.LinkObject, BaseURL: cfg.BaseURL, Unsubscribe: svc.UnsubscribeToken, Log: log,
+		Attempted: m.Notices(st.OutboxDepth)})
 	// The store closes once the worker has recorded the sends under way.
 	workerDone := make(chan struct{})
 	go func() {
