@@ -182,3 +182,10 @@ var networkFailures = []struct{ says, id string }{
 	{"connection reset", "notices.delivery.net_broken"},
 	{"EOF", "notices.delivery.net_broken"},
 }
+
+// Unsubscribe is the page of an unsubscribe link: the address whose
+// notices it stops, and where its button posts.
+type Unsubscribe struct {
+	Address string
+	Action  string
+}

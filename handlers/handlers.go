@@ -143,6 +143,8 @@ func (h *Handler) Routes(api http.Handler) http.Handler {
 	route("POST /settings/notices/address/remove", h.signedIn(h.removeNoticeAddress))
 	route("GET /settings/notices/confirm/{token}", h.signedIn(h.confirmPage))
 	route("POST /settings/notices/confirm/{token}", h.signedIn(h.confirmAddress))
+	route("GET /unsubscribe/{token}", h.unsubscribePage)
+	route("POST /unsubscribe/{token}", h.unsubscribe)
 	route("POST /settings/webhooks", h.signedIn(h.createWebhook))
 	route("POST /settings/webhooks/{id}/delete", h.signedIn(h.deleteWebhook))
 	route("POST /settings/webhooks/{id}/test", h.signedIn(h.testWebhook))

@@ -280,3 +280,52 @@ func (h *Handler) testWebhook(w http.ResponseWriter, r *http.Request, a *core.Ac
 	}
 	h.noticesDone(w, r, i18n.T(r.Context(), "notices.flash.test_queued"))
 }
+
+// errNotOneClick refuses a POST to an unsubscribe link without the form
+// that mail providers send, List-Unsubscribe=One-Click (RFC 8058), which
+// the link's own page sends too.
+var errNotOneClick = core.Refusal(core.Invalid, "unsubscribe_not_one_click", "", "did_not_work")
+
+// unsubscribePage asks whether to stop the email notices that the
+// unsubscribe link of a notice mail was made for, naming the address. It
+// changes nothing: mail scanners follow links, and only the page's button,
+// or a mail provider's own POST, unsubscribes. A link whose address is no
+// longer the account's says so.
+func (h *Handler) unsubscribePage(w http.ResponseWriter, r *http.Request) {
+	tok := r.PathValue("token")
+	u, err := h.core.Unsubscription(r.Context(), tok)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, components.UnsubscribePage(h.page(r, i18n.T(r.Context(), "notices.unsubscribe.title")),
+		components.Unsubscribe{Address: u.Address, Action: "/unsubscribe/" + tok}))
+}
+
+// unsubscribe stops the email notices that the unsubscribe link was made
+// for: the POST of its page's button, or a mail provider's one-click
+// unsubscribe, sent from its servers without a cookie, an Origin or a
+// Sec-Fetch-Site, which cross-origin protection lets through (a browser's
+// post from another site it still refuses). The token alone allows it,
+// and nothing but it. The answer is a page, 200, never a redirect: a mail
+// provider reads the status alone.
+func (h *Handler) unsubscribe(w http.ResponseWriter, r *http.Request) {
+	tok := r.PathValue("token")
+	turn, err := h.core.UnsubscribeTurn(r.Context(), tok, h.client(r))
+	if err == nil {
+		err = parseForm(w, r)
+	}
+	if err == nil && r.PostForm.Get("List-Unsubscribe") != "One-Click" {
+		err = errNotOneClick
+	}
+	var u core.Unsubscription
+	if err == nil {
+		u, err = h.core.Unsubscribe(r.Context(), turn, tok)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, components.UnsubscribedPage(h.page(r, i18n.T(r.Context(), "notices.unsubscribe.done_title")),
+		components.Unsubscribe{Address: u.Address}))
+}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -31,6 +32,8 @@ type mailbox struct {
 	addr  string
 	mu    sync.Mutex
 	mails []string
+	// raw are the mails as they were sent, headers and encoded parts.
+	raw []string
 }
 
 func newMailbox(t *testing.T) *mailbox {
@@ -54,6 +57,16 @@ func (m *mailbox) all() []string {
 	return append([]string(nil), m.mails...)
 }
 
+// last is the latest mail as it was sent, or "" before any.
+func (m *mailbox) last() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.raw) == 0 {
+		return ""
+	}
+	return m.raw[len(m.raw)-1]
+}
+
 type mailboxSession struct{ m *mailbox }
 
 func (s *mailboxSession) Reset()                               {}
@@ -63,9 +76,14 @@ func (s *mailboxSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
 func (s *mailboxSession) Data(r io.Reader) error {
 	// The parts are quoted-printable; reading them so undoes their soft
 	// line breaks, and leaves the headers as they are.
-	b, err := io.ReadAll(quotedprintable.NewReader(r))
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	b, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(raw)))
 	s.m.mu.Lock()
 	s.m.mails = append(s.m.mails, string(b))
+	s.m.raw = append(s.m.raw, string(raw))
 	s.m.mu.Unlock()
 	return err
 }

@@ -281,8 +281,9 @@ func (h *Handler) logRequests(next http.Handler) http.Handler {
 }
 
 // LogPath is a path as it may be logged, with no token in it. Everything
-// after /l/ (a page's link), /r/ (a request), /open/ (the API's open) or
-// /confirm/ (a notice address's confirmation) is a token, so it is cut,
+// after /l/ (a page's link), /r/ (a request), /open/ (the API's open),
+// /confirm/ (a notice address's confirmation) or /unsubscribe/ (a notice
+// mail's unsubscribe link) is a token, so it is cut,
 // wherever it stands and in any case: an uncleaned path such as //l/TOKEN
 // is logged before it is redirected, and /L/TOKEN before its 404. So is
 // any segment that holds a token's worth of base64url, such as a token
@@ -290,7 +291,7 @@ func (h *Handler) logRequests(next http.Handler) http.Handler {
 // bytes.
 func LogPath(p string) string {
 	cut := ""
-	for _, mark := range [...]string{"/l/", "/r/", "/open/", "/confirm/"} {
+	for _, mark := range [...]string{"/l/", "/r/", "/open/", "/confirm/", "/unsubscribe/"} {
 		if i := indexFold(p, mark); i >= 0 {
 			p, cut = p[:i], p[i:i+len(mark)]+"…"
 		}

@@ -76,6 +76,10 @@ var appRoutes = []appRoute{
 	{method: "POST", path: "/settings/passkeys/{id}/delete", form: url.Values{}},
 	{method: "POST", path: "/accounts/two-factor", form: url.Values{"required": {"off"}}},
 	{method: "POST", path: "/accounts/reset-two-factor", form: url.Values{"account": {"2"}}},
+	// {token} is a link's, no unsubscribe token: refused at once, before
+	// the body (notices_test.go unsubscribes).
+	{method: "GET", path: "/unsubscribe/{token}"},
+	{method: "POST", path: "/unsubscribe/{token}", form: url.Values{"List-Unsubscribe": {"One-Click"}}, answersFirst: http.StatusNotFound},
 	{method: "GET", path: "/healthz"},
 	{method: "GET", path: assets.Path("app.css")},
 	{method: "GET", path: "/no-such-page"},
@@ -484,6 +488,8 @@ func TestLogPath(t *testing.T) {
 		{long + "/l/SECRETTOKEN", long[:200] + "…/l/…"},
 		{"/api/v1/open/SECRETTOKEN", "/api/v1/open/…"},
 		{"/r/SECRETTOKEN/sent", "/r/…"},
+		{"/unsubscribe/SECRETTOKEN", "/unsubscribe/…"},
+		{"/UNSUBSCRIBE/SECRETTOKEN/x", "/UNSUBSCRIBE/…"},
 		{"/api/v1/requests/3/revoke", "/api/v1/requests/3/revoke"},
 		{"/api//v1/open/SECRETTOKEN/x", "/api//v1/open/…"},
 		{"/api/v1/links/42/revoke", "/api/v1/links/42/revoke"},
