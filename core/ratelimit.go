@@ -69,7 +69,7 @@ type Rates struct {
 	SignIn             Rate // sign-in attempts per client
 	SignInAccount      Rate // sign-in attempts per account name, whoever sends them
 	Setup              Rate // set-up attempts per client
-	Open               Rate // link page views and opens per client
+	Open               Rate // link page views and opens, and unsubscribes from notice mails, per client
 	LinkPassword       Rate // password attempts per link, whoever sends them
 	LinkPasswordClient Rate // link password attempts per client
 	API                Rate // API requests per account
