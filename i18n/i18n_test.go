@@ -173,3 +173,22 @@ func TestPlurals(t *testing.T) {
 		delete(l.messages, "test.plural")
 	}
 }
+
+// TestFrenchSpacing: French sets ; : ! ? and the inside of « » apart with
+// a no-break space, so that none of them starts a line of its own.
+func TestFrenchSpacing(t *testing.T) {
+	c, err := Catalog("fr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, forms := range c {
+		for _, text := range forms {
+			if frenchBreak.MatchString(text) {
+				t.Errorf("fr: %s breaks before its punctuation: %q", id, text)
+			}
+		}
+	}
+}
+
+// frenchBreak finds a breaking space before ; : ! ? or », or after «.
+var frenchBreak = regexp.MustCompile(`[ \t\n][;:!?»]|«[ \t\n]`)
