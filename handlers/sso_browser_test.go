@@ -35,6 +35,11 @@ func TestSSOInBrowser(t *testing.T) {
 	if got := eval[string](b, `document.querySelector("[data-testid=form-error]").textContent`); got != core.ErrSSORefused.Msg {
 		t.Errorf("refusal: %q", got)
 	}
+	// The refusal takes the focus, for a screen reader to read it: the
+	// empty name's field does not.
+	if got := eval[string](b, `document.activeElement.dataset.testid || document.activeElement.id`); got != "form-error" {
+		t.Errorf("after the refusal the focus is on %q, not the refusal", got)
+	}
 	browsertest.Shoot(t, ctx, "sign-in-sso-refused")
 	b.forgive("status of 401") // the refusal's own status, which the console reports
 	b.clean("refused sign-in")
