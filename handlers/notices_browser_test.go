@@ -209,6 +209,9 @@ func TestNoticesInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("[data-testid=confirm-address]")),
 		chromedp.WaitVisible(chromedp.CSS("[data-testid=notice-address]")),
 	)
+	// What the page says of it takes the focus, in view, for a screen
+	// reader to read it: it came with a new page.
+	b.wait(`document.activeElement.dataset.testid === "notices-message" && document.activeElement.getBoundingClientRect().bottom <= innerHeight`, time.Second)
 	b.clean("address confirmed")
 	// The mail's link again: used, it says so and offers nothing.
 	b.open(confirm, "[data-testid=notice-address]")

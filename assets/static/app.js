@@ -589,4 +589,8 @@
     focusAnswer();
     setInterval(tick, 1000);
   });
+  // A page opened at a fragment (the settings' notifications after a change
+  // of them) is scrolled to it once parsed, and Chromium then takes the
+  // focus off what had taken it: the answer takes it back.
+  window.addEventListener("load", focusAnswer);
 })();
