@@ -173,6 +173,16 @@ func e2eRefusal(t *testing.T, ctx context.Context) string {
 	return refusal
 }
 
+// refusalHasFocus checks that the refusal the end-to-end link's page ctx
+// shows took the focus from the Open button, which went with its form.
+func refusalHasFocus(t *testing.T, ctx context.Context, what string) {
+	t.Helper()
+	poll(t, ctx, `document.querySelector("[data-e2e-form]").hidden`, 5*time.Second)
+	if focused, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.dataset.testid || document.activeElement.tagName`)); err != nil || focused != "e2e-error" {
+		t.Errorf("after %s the focus is on %q (%v), not the refusal", what, focused, err)
+	}
+}
+
 func TestBrowserE2E(t *testing.T) {
 	s := newTestServer(t)
 	s.admin()
@@ -480,6 +490,7 @@ func TestBrowserE2EVectors(t *testing.T) {
 	if shown, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!document.querySelector("[data-testid=e2e-message]")`)); shown {
 		t.Fatal("a wrong key showed something")
 	}
+	refusalHasFocus(t, ctx, "a wrong key")
 	e2eOpenPage(t, ctx, link+"#"+v.Secret)
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-testid=open]`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=e2e-message]`))); err != nil {
 		t.Fatal(err)
@@ -496,6 +507,7 @@ func TestBrowserE2EVectors(t *testing.T) {
 	if shown, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!document.querySelector("[data-testid=e2e-message]")`)); shown {
 		t.Fatal("a changed ciphertext showed something")
 	}
+	refusalHasFocus(t, ctx, "a changed ciphertext")
 	browsertest.Shoot(t, ctx, "e2e-recipient-corrupt")
 
 	// No key in the address: it says so, and opens nothing.

@@ -341,6 +341,13 @@
     statusBox.textContent = m;
     statusBox.hidden = !m;
   };
+  // A refusal that takes the form away for good, whose button had the
+  // focus, takes the focus, as the note of an open does: else it would
+  // fall to the page's start.
+  const focusRefusal = () => {
+    errorBox.tabIndex = -1;
+    errorBox.focus();
+  };
   if (!capable) {
     fail(msg.msgUnsupported);
     return;
@@ -511,6 +518,7 @@
         }
         // The form stays for another try when the password was at fault.
         form.hidden = !(reply.field === 'password' || reply.code === 'wrong_password' || res.status === 429);
+        if (form.hidden) focusRefusal();
         // A link that is gone will never want its key again.
         if (res.status === 404 || res.status === 410) forget();
         return;
@@ -527,6 +535,7 @@
       } catch (err) {
         status('');
         fail(msg.msgCorrupt);
+        focusRefusal();
         return;
       }
       status('');
