@@ -219,6 +219,35 @@ func TestPlayerSaysWhatItDid(t *testing.T) {
 	b.clean("player")
 }
 
+// TestPlayerResumeKeepsFocus: when the browser refuses to resume the video
+// as the tab shows again, the player offers Resume; pressed from the
+// keyboard, it goes with its notice, and the focus goes to the video it
+// resumed, not to the page's start.
+func TestPlayerResumeKeepsFocus(t *testing.T) {
+	s := newTestServer(t)
+	ctx := browsertest.New(t, chromedp.Flag("autoplay-policy", "no-user-gesture-required"))
+	b := newTab(t, ctx, s)
+	b.open("/player", "[data-testid=player-video][data-enhanced]")
+	b.do(chromedp.Evaluate[chromedp.Void](`document.querySelector("video").play()`, chromedp.EvalAwaitPromise))
+	b.wait(`document.querySelector("video").currentTime > 0.2`, 5*time.Second)
+	browsertest.SetHidden(t, ctx, true)
+	b.wait(`document.querySelector("[data-testid=player-video]").dataset.state === "paused-by-visibility"`, 2*time.Second)
+	// The browser refuses the next play without a gesture, as one that
+	// allows autoplay only after the user's own does.
+	b.do(chromedp.Evaluate[chromedp.Void](`(play => { HTMLMediaElement.prototype.play = function () {
+		HTMLMediaElement.prototype.play = play;
+		return Promise.reject(new DOMException("needs a gesture", "NotAllowedError"));
+	}; })(HTMLMediaElement.prototype.play)`))
+	browsertest.SetHidden(t, ctx, false)
+	b.wait(`document.querySelector("[data-testid=player-video]").dataset.state === "resume-blocked"`, 2*time.Second)
+	b.do(chromedp.Focus(chromedp.CSS("[data-testid=player-video] [data-testid=resume]")), chromedp.KeyEvent(" "))
+	b.wait(`document.querySelector("[data-testid=player-video]").dataset.state === "playing"`, 2*time.Second)
+	if got := eval[string](b, `document.activeElement.closest("[data-testid=player-video]") ? document.activeElement.tagName : document.activeElement.outerHTML.slice(0, 60)`); got != "VIDEO" {
+		t.Errorf("after Resume the focus is on %s, not the video", got)
+	}
+	b.clean("player resumed")
+}
+
 // signIn signs the browser in as ada on base.
 func signIn(t *testing.T, ctx context.Context, base string) {
 	t.Helper()

@@ -213,7 +213,12 @@
     }
 
     showNotice(on) {
+      // Its Resume button, pressed from the keyboard, goes with it: the
+      // focus goes to the clip it resumed rather than fall to the page's
+      // start.
+      const held = !on && this.notice.contains(document.activeElement);
       this.notice.hidden = !on;
+      if (held) this.media.focus();
     }
 
     setMetadata() {
