@@ -150,6 +150,18 @@ func described(errField, field, help string) templ.Attributes {
 
 func errorID(field string) string { return "error-" + field }
 
+// formErrorsID is the id of the mistakes said above a form (formErrors).
+const formErrorsID = "form-errors"
+
+// describedAlso adds id to the ids that describe an input, when on.
+func describedAlso(a templ.Attributes, id string, on bool) templ.Attributes {
+	if on {
+		ids, _ := a["aria-describedby"].(string)
+		a["aria-describedby"] = strings.TrimSpace(id + " " + ids)
+	}
+	return a
+}
+
 // linkFormFields are the create form's fields, beside which its mistakes
 // show: "notify" only where the form offers it, on a server that sends
 // email.

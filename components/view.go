@@ -52,6 +52,14 @@ type AccountForm struct {
 	Passkeys bool
 }
 
+// passwordFirst is whether the password takes the focus: once the name is
+// given and right.
+func (f AccountForm) passwordFirst() bool { return f.Username != "" && f.Errors.of("username") == "" }
+
+// refusedAbove is whether the form comes back with a mistake about
+// neither field, said above it: a wrong password, a refused sign-on.
+func (f AccountForm) refusedAbove() bool { return len(f.Errors.unplaced("username", "password")) > 0 }
+
 // FieldError is a form's mistake and the field it is about, if any.
 type FieldError struct {
 	Field, Message string

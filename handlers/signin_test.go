@@ -12,6 +12,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"oncelink/core"
+	"oncelink/i18n"
 	"oncelink/store"
 	"oncelink/token"
 )
@@ -192,5 +193,27 @@ func TestSessionTokensAreStoredHashed(t *testing.T) {
 	}
 	if !ada.signedIn() {
 		t.Fatal("the hashed session does not sign ada in")
+	}
+}
+
+// TestWrongPasswordIsReadWithTheField: the page that comes back from a
+// wrong password gives the focus to the password, which a screen reader
+// reads alone, so the password names the refusal said above the form.
+func TestWrongPasswordIsReadWithTheField(t *testing.T) {
+	s := newTestServer(t, func(c *core.Config) { c.RateLimits = false })
+	s.admin()
+	res := s.client().post("/login", url.Values{"username": {"ada"}, "password": {"not the password"}})
+	doc := parseHTML(t, res.body)
+	pw := first(t, doc, "password field", byAttr("name", "password"))
+	if !hasAttr(pw, "autofocus") {
+		t.Fatalf("the password does not take the focus")
+	}
+	ids := strings.Fields(attr(pw, "aria-describedby"))
+	if len(ids) == 0 {
+		t.Fatalf("the password is described by nothing")
+	}
+	said := elementByID(doc, ids[0])
+	if want := i18n.For("en").T("error.bad_credentials"); said == nil || textOf(said) != want {
+		t.Fatalf("the password is described by %q, want the refusal %q", ids, want)
 	}
 }
