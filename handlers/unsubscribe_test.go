@@ -141,8 +141,10 @@ func testUnsubscribe(t *testing.T, u *unsubscribeServer) {
 		t.Fatalf("List-Unsubscribe: %q in\n%s", header, u.box.last())
 	}
 	link, path := found[1], found[2]
-	if got := m.Header.Get("List-Unsubscribe-Post"); got != "List-Unsubscribe=One-Click" {
-		t.Errorf("List-Unsubscribe-Post: %q", got)
+	// The test server's base URL is http: no one-click is claimed for it
+	// (RFC 8058), though the link takes a provider's post all the same.
+	if got := m.Header.Get("List-Unsubscribe-Post"); got != "" {
+		t.Errorf("List-Unsubscribe-Post over http: %q", got)
 	}
 	if strings.Count(body, link) != 2 || !strings.Contains(body, `href="`+link+`"`) || !strings.Contains(body, u.cfg.BaseURL+"/settings") {
 		t.Errorf("the mail's parts do not each lead to %s and to the settings:\n%s", link, body)

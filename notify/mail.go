@@ -305,7 +305,8 @@ type Notice struct {
 	Settings string
 	// Unsubscribe is the link that stops these mails to this address
 	// without a sign-in, which a mail client's unsubscribe posts to
-	// (RFC 8058); "" for none, and a mail client then opens Settings.
+	// (RFC 8058) when it is https, and opens otherwise; "" for none, and
+	// a mail client then opens Settings.
 	Unsubscribe string
 }
 
@@ -367,7 +368,9 @@ func (m *Mailer) SendNotice(ctx context.Context, to string, n Notice) error {
 	subject := i18n.T(ctx, msgs.Subject, "Label", i18n.T(ctx, "mail.quoted", "Text", label))
 	unsub := unsubscribe{URL: n.Settings}
 	if n.Unsubscribe != "" {
-		unsub = unsubscribe{URL: n.Unsubscribe, OneClick: true}
+		// One-click is for an https link alone (RFC 8058, section 3.1);
+		// an http one is a page the mail client opens, which asks.
+		unsub = unsubscribe{URL: n.Unsubscribe, OneClick: strings.HasPrefix(n.Unsubscribe, "https://")}
 	}
 	return m.send(ctx, to, subject, unsub, "notice", struct {
 		Notice

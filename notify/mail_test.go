@@ -429,3 +429,37 @@ func TestMailHeaders(t *testing.T) {
 		ids[id] = true
 	}
 }
+
+// TestOneClickOnlyOverHTTPS: a notice mail claims one-click unsubscribe
+// (List-Unsubscribe-Post) only when its unsubscribe link is https, as
+// RFC 8058 requires of the List-Unsubscribe it goes with; over http the
+// link is still its List-Unsubscribe, a page that asks.
+func TestOneClickOnlyOverHTTPS(t *testing.T) {
+	smtpd := newSMTPServer(t)
+	m, err := notify.NewMailer("smtp://"+smtpd.addr, "notices@share.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, base := range []string{"https://share.example", "http://share.example"} {
+		n := notify.Notice{Type: store.NoticeLinkOpened, Label: "tax", At: time.Now(), Settings: base + "/settings",
+			Unsubscribe: base + "/unsubscribe/AAAAAAAAAAFovZ5UPoduoAp07xnPEupr"}
+		if err := m.SendNotice(context.Background(), "ada@example.org", n); err != nil {
+			t.Fatal(err)
+		}
+		ms := smtpd.mails()
+		msg, err := mail.ReadMessage(strings.NewReader(string(ms[len(ms)-1].Data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		post := ""
+		if strings.HasPrefix(base, "https:") {
+			post = "List-Unsubscribe=One-Click"
+		}
+		if got := msg.Header.Get("List-Unsubscribe"); got != "<"+n.Unsubscribe+">" {
+			t.Errorf("%s: List-Unsubscribe %q", base, got)
+		}
+		if got := msg.Header.Get("List-Unsubscribe-Post"); got != post {
+			t.Errorf("%s: List-Unsubscribe-Post %q, want %q", base, got, post)
+		}
+	}
+}
