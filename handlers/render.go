@@ -185,6 +185,9 @@ func (h *Handler) securityHeaders(next http.Handler) http.Handler {
 		}
 		if h.originOnly {
 			hd["Referrer-Policy"] = strictOrigin
+			// A browser ignores the policy of a page not in a secure
+			// context, and says so in the console of every page.
+			delete(hd, "Cross-Origin-Opener-Policy")
 		}
 		if h.secure {
 			hd["Strict-Transport-Security"] = strictTransport
