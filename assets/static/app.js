@@ -41,34 +41,59 @@
   // the digits the server writes (numberingSystem "latn") in every language.
   function lang() { return document.documentElement.lang || undefined; }
 
-  // Copy buttons: <button data-copy="ID"> copies the value or text of #ID.
+  // Copy buttons: <button data-copy="ID"> copies #ID's data-copy-text, or
+  // else its value or its text. The button says it copied, or that it
+  // could not, for a moment, and then its own word again; a second press
+  // meanwhile starts the moment anew.
+  var copyLabels = new WeakMap();
+  function sayCopied(btn, ok) {
+    var was = copyLabels.get(btn) || { label: btn.textContent };
+    clearTimeout(was.timer);
+    btn.textContent = ok ? msg("js.copy.done") : msg("js.copy.failed");
+    announce(btn.textContent);
+    was.timer = setTimeout(function () {
+      btn.textContent = was.label;
+      copyLabels.delete(btn);
+    }, 1600);
+    copyLabels.set(btn, was);
+  }
+
+  // copyText copies text without the clipboard API, which a page not
+  // served securely lacks (plain http on a local network's name): the copy
+  // command, whose copy event is handed the text. Nothing is selected for
+  // it, so the focus stays on the button, and the page where it was.
+  function copyText(text) {
+    var given = false;
+    function give(ev) {
+      ev.clipboardData.setData("text/plain", text);
+      ev.preventDefault();
+      given = true;
+    }
+    document.addEventListener("copy", give);
+    try {
+      given = document.execCommand("copy") && given;
+    } catch (e) {
+      given = false;
+    } finally {
+      document.removeEventListener("copy", give);
+    }
+    return given;
+  }
+
   document.addEventListener("click", function (ev) {
     var btn = ev.target.closest("[data-copy]");
     if (!btn) return;
     var el = document.getElementById(btn.getAttribute("data-copy"));
     if (!el) return;
-    var text = "value" in el && el.tagName !== "PRE" ? el.value : el.textContent;
-    var done = function (ok) {
-      var old = btn.textContent;
-      btn.textContent = ok ? msg("js.copy.done") : msg("js.copy.failed");
-      announce(btn.textContent);
-      setTimeout(function () { btn.textContent = old; }, 1600);
-    };
+    var text = el.getAttribute("data-copy-text");
+    if (text === null) text = "value" in el && el.tagName !== "PRE" ? el.value : el.textContent;
     if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(text).then(function () { done(true); }, function () { done(false); });
+      // A browser may refuse the API (a frame without the permission):
+      // the copy command may still do.
+      navigator.clipboard.writeText(text).then(function () { sayCopied(btn, true); },
+        function () { sayCopied(btn, copyText(text)); });
     } else {
-      // Without the clipboard API (a page not served securely), the copy
-      // command copies what is selected: a field's value, or the text of
-      // any other element, such as the recovery codes.
-      if (el.select) {
-        el.select();
-      } else {
-        var range = document.createRange();
-        range.selectNodeContents(el);
-        getSelection().removeAllRanges();
-        getSelection().addRange(range);
-      }
-      done(document.execCommand && document.execCommand("copy"));
+      sayCopied(btn, copyText(text));
     }
   });
 
