@@ -70,6 +70,26 @@ func New(t testing.TB, extraFlags ...chromedp.ExecAllocatorOption) context.Conte
 	return tctx
 }
 
+// WithoutCookies is New's option for a browser that keeps no cookies, as
+// one whose person blocked them all: its profile's content setting
+// (Settings, Privacy, "Block all cookies"), which drops every Set-Cookie
+// and every document.cookie. DevTools has no such switch:
+// Emulation.setDocumentCookieDisabled leaves Set-Cookie alone, and
+// Network.setBlockedURLs blocks requests, not cookies. Chromium still says
+// navigator.cookieEnabled.
+func WithoutCookies(t testing.TB) chromedp.ExecAllocatorOption {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "Default"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	prefs := `{"profile": {"default_content_setting_values": {"cookies": 2}}}`
+	if err := os.WriteFile(filepath.Join(dir, "Default", "Preferences"), []byte(prefs), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return chromedp.UserDataDir(dir)
+}
+
 // Screenshot writes a full-page PNG to the directory ONCELINK_SCREENSHOTS
 // names, making it if need be, and does nothing when it is unset.
 func Screenshot(t testing.TB, ctx context.Context, name string) {

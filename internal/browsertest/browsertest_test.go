@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/chromedp/cdproto/emulation"
@@ -64,5 +65,43 @@ func TestScreenshotOfATallPage(t *testing.T) {
 	Screenshot(t, ctx, "tall")
 	if got := layoutWidth(); got != 390 {
 		t.Errorf("with the scrollbars hidden before the shot, the page is laid out %dpx wide after it, want 390", got)
+	}
+}
+
+// TestWithoutCookies: a browser made WithoutCookies keeps neither a cookie
+// a response sets nor one a script sets; one without the option keeps both.
+func TestWithoutCookies(t *testing.T) {
+	var mu sync.Mutex
+	sent := map[string]string{} // the Cookie header of each path
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		sent[r.URL.Path] = r.Header.Get("Cookie")
+		mu.Unlock()
+		http.SetCookie(w, &http.Cookie{Name: "set", Value: "1", Path: "/"})
+		w.Write([]byte(`<!doctype html><title>t</title>`))
+	}))
+	t.Cleanup(srv.Close)
+	for _, blocked := range []bool{true, false} {
+		var opts []chromedp.ExecAllocatorOption
+		if blocked {
+			opts = append(opts, WithoutCookies(t))
+		}
+		ctx := New(t, opts...)
+		if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/one"), chromedp.Navigate(srv.URL+"/two")); err != nil {
+			t.Fatal(err)
+		}
+		script, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.cookie = "script=1"; document.cookie`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		second := sent["/two"]
+		mu.Unlock()
+		if blocked && (second != "" || script != "") {
+			t.Errorf("without cookies, the second request sent %q and the page keeps %q", second, script)
+		}
+		if !blocked && (second != "set=1" || script != "set=1; script=1") {
+			t.Errorf("with cookies, the second request sent %q and the page keeps %q", second, script)
+		}
 	}
 }
