@@ -308,9 +308,16 @@ type Delivered struct {
 	URL       string
 	UsesLeft  int
 	GrantEnds time.Time
+	// NoCookies is set when the browser keeps no cookies, and so no
+	// grant: the page shows what was shared this once.
+	NoCookies bool
 	// File is set for a file link.
 	File *SharedFile
 }
+
+// CookieCheckField is the field that marks a link's open form and a
+// request's send form as sent from their page (see cookieCheck).
+const CookieCheckField = "from_page"
 
 // SharedFile is an opened file link's file.
 type SharedFile struct {

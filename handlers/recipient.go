@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"time"
 
 	"oncelink/components"
@@ -71,7 +72,8 @@ const (
 	// redirect to the page (POST, redirect, GET), which the grant serves,
 	// so that a reload never posts the form again. An open without it,
 	// from a browser that keeps no cookies, gets what it opened in the
-	// answer: the grant it cannot keep would not bring it back.
+	// answer: the grant it cannot keep would not bring it back. A
+	// request's page sets it too, for its answer (see fulfil).
 	checkCookie = "oncelink_cookies"
 	// flashCookie carries a refused open's note (core.RefusedNote) to the
 	// page it is redirected to, which says what went wrong once and clears
@@ -82,6 +84,21 @@ const (
 // flashAge is how long a flash waits for its page, in seconds: as long as
 // the note it carries holds.
 const flashAge = int(core.RefusedNoteTTL / time.Second)
+
+// keepsCookies tells whether r's browser keeps cookies: whether it sent
+// back the check that the page of its form set (see checkCookie).
+func keepsCookies(r *http.Request) bool {
+	_, err := r.Cookie(checkCookie)
+	return err == nil
+}
+
+// refusesCookies tells whether r, a form sent with form's fields, comes
+// from a browser known to keep no cookies: one that sent the form from its
+// page, which set the check, without the check. A program that posts
+// without the page may keep cookies or not; it is answered as before.
+func refusesCookies(r *http.Request, form url.Values) bool {
+	return form.Get(components.CookieCheckField) != "" && !keepsCookies(r)
+}
 
 // linkCookie is cookie name of link tok; maxAge as http.Cookie takes it.
 func (h *Handler) linkCookie(tok, name, value string, maxAge int) *http.Cookie {
@@ -178,9 +195,21 @@ func (h *Handler) openLink(w http.ResponseWriter, r *http.Request) {
 		h.openE2E(w, r, turn, tok)
 		return
 	}
-	_, noCookie := r.Cookie(checkCookie)
-	keepsCookies := noCookie == nil
+	keepsCookies := keepsCookies(r)
 	rc := h.recipient(r)
+	if refusesCookies(r, r.PostForm) {
+		// A file downloads, or plays, by the grant cookie, which this
+		// browser would not keep: its one use would be spent on a
+		// button that fails. It is asked for cookies instead, and the
+		// link is left as it was. The page sets its check again, for a
+		// browser that lost it but keeps cookies.
+		sight, err := h.core.Look(r.Context(), tok, rc, false)
+		if err == nil && sight.Opened == nil && sight.Link.Kind == core.KindFile && !sight.Owner {
+			http.SetCookie(w, h.linkCookie(tok, checkCookie, "1", 0))
+			h.showLink(w, r, tok, sight, errCookiesNeeded)
+			return
+		}
+	}
 	o, err := h.core.Open(r.Context(), turn, tok, r.PostForm.Get("password"), rc)
 	if e, ok := core.AsError(err); ok && (e.Kind == core.Forbidden || e.Kind == core.Limited) {
 		if keepsCookies {
@@ -224,7 +253,10 @@ func (h *Handler) openLink(w http.ResponseWriter, r *http.Request) {
 
 // deliver shows what an opened link shares.
 func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, tok string, o core.Opened) {
-	v := components.Delivered{Kind: o.Link.Kind, Owner: o.Link.OwnerName, UsesLeft: o.Link.MaxUses - o.Link.Uses, GrantEnds: o.GrantEnds}
+	v := components.Delivered{Kind: o.Link.Kind, Owner: o.Link.OwnerName, UsesLeft: o.Link.MaxUses - o.Link.Uses, GrantEnds: o.GrantEnds,
+		// An open's answer to a browser that keeps no cookies is the only
+		// time it shows: its grant is not kept.
+		NoCookies: refusesCookies(r, r.PostForm)}
 	if viewer := h.viewer(r); viewer != nil && viewer.ID == o.Link.OwnerID {
 		v.Own = true
 		// The answer to a request is said to be one, rather than a link

@@ -28,6 +28,9 @@ var (
 	errNotAForm    = core.Refusal(core.Unsupported, "not_a_form", "", "not_a_form")
 	errLanguage    = core.Refusal(core.Invalid, "language_unknown", "language", "did_not_work")
 	errBodyOnRead  = core.Refusal(core.Invalid, "body_on_read", "", "did_not_work")
+	// errCookiesNeeded refuses to open a file link for a browser that
+	// keeps no cookies, before its use is taken (see openLink).
+	errCookiesNeeded = core.Refusal(core.Forbidden, "cookies_needed", "", "cookies_needed")
 )
 
 // fail answers err as the one place that maps errors to pages: a refusal

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -123,6 +124,10 @@ func (h *Handler) requestPage(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusOK, components.OwnRequestPage(h.page(r, i18n.T(r.Context(), "requests.own.title")), v))
 		return
 	}
+	if r.Method == http.MethodGet {
+		http.SetCookie(w, &http.Cookie{Name: checkCookie, Value: "1", Path: "/r/" + tok,
+			HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
+	}
 	h.render(w, r, http.StatusOK, components.SendPage(h.page(r, i18n.T(r.Context(), "requests.send.title")), h.sendForm(tok, sight.Request)))
 }
 
@@ -133,7 +138,10 @@ func (h *Handler) sendForm(tok string, rq core.Request) components.SendForm {
 
 // fulfil fills a request with the message or the file sent, once: the
 // sender is sent on to the thank-you page (303), and the owner's streams
-// are told. Every other sender, and any later one, gets 410.
+// are told. Every other sender, and any later one, gets 410. A browser
+// that keeps no cookies (see refusesCookies) would come to the thank-you page
+// without its receipt, and be told the request was answered already, as a
+// stranger is: it is thanked in the answer itself.
 func (h *Handler) fulfil(w http.ResponseWriter, r *http.Request) {
 	tok := r.PathValue("token")
 	turn, err := h.core.OpenTurn(r.Context(), tok, h.client(r))
@@ -144,6 +152,7 @@ func (h *Handler) fulfil(w http.ResponseWriter, r *http.Request) {
 	d := h.core.NewDraft()
 	defer d.Close() // nothing of an upload outlives the request
 	var message string
+	var fields url.Values
 	mediaType, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mediaType == "multipart/form-data" {
 		if params["boundary"] == "" {
@@ -154,12 +163,14 @@ func (h *Handler) fulfil(w http.ResponseWriter, r *http.Request) {
 			form, err = d.ReadMultipart(r.Body, params["boundary"], r.ContentLength, h.client(r))
 			if err == nil {
 				web.BodyDeadline(w, time.Time{})
+				fields = form
 				if m := form["message"]; len(m) > 0 {
 					message = m[0]
 				}
 			}
 		}
 	} else if err = parseForm(w, r); err == nil {
+		fields = r.PostForm
 		message = r.PostForm.Get("message")
 	}
 	var f core.Fulfilled
@@ -186,7 +197,10 @@ func (h *Handler) fulfil(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: receiptCookie, Value: f.Receipt, Path: "/r/" + tok,
 		MaxAge: int(f.ReceiptEnds.Sub(h.core.Now()).Seconds()), HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
 	sent := "/r/" + tok + "/sent"
-	if isHTMX(r) {
+	if refusesCookies(r, fields) {
+		// The form's script swaps the page's section for this one's.
+		h.render(w, r, http.StatusOK, components.SentPage(h.page(r, i18n.T(r.Context(), "requests.sent.title"))))
+	} else if isHTMX(r) {
 		w.Header().Set("HX-Redirect", sent)
 		w.WriteHeader(http.StatusOK)
 	} else {

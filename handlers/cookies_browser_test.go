@@ -1,0 +1,112 @@
+package handlers
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"oncelink/internal/browsertest"
+)
+
+// TestRecipientWithoutCookies: a recipient whose browser keeps no cookies
+// opens a message once and is told that the page is the only place it
+// shows; is asked for cookies before a file's one use is spent on a
+// download that would fail; and, answering a request, is thanked, where
+// the thank-you page without its receipt said the request was answered
+// already. In English and in Arabic, which such a browser can only ask
+// for by its Accept-Language: the language menu keeps its choice in a
+// cookie.
+func TestRecipientWithoutCookies(t *testing.T) {
+	for _, lang := range []string{"en", "ar"} {
+		s := newTestServer(t)
+		owner := s.admin()
+		message := owner.createLink(url.Values{"message": {"the door code is 4711"}})
+		file := owner.shareFile("report.pdf", []byte("%PDF-1.4 a report"))
+		request := s.URL + owner.createRequest(nil)
+		ctx := browsertest.New(t, browsertest.WithoutCookies(t))
+		b := newTab(t, ctx, s)
+		if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
+			Headers: network.Headers{"Accept-Language": lang},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		said := func(id string) string {
+			t.Helper()
+			return eval[string](b, `document.querySelector("[data-testid=`+id+`]").textContent`)
+		}
+
+		// The message opens, once, and says it shows only here.
+		b.do(chromedp.Navigate(message), chromedp.WaitVisible(chromedp.CSS("[data-testid=open]")))
+		if eval[bool](b, `document.cookie !== "" || document.documentElement.lang !== "`+lang+`"`) {
+			t.Fatalf("the browser keeps cookies, or the page is not in %s: the test tests nothing", lang)
+		}
+		b.do(chromedp.Click(chromedp.CSS("[data-testid=open]")), chromedp.WaitVisible(chromedp.ID("secret")))
+		if got := said("message"); got != "the door code is 4711" {
+			t.Errorf("in %s, the opened message is %q", lang, got)
+		}
+		if eval[bool](b, `!document.querySelector("[data-testid=no-cookies]") || document.querySelector("[data-grant-ends]") !== null`) {
+			t.Errorf("in %s, the opened message says it shows again: %q", lang, said("grant-note"))
+		}
+		browsertest.Shoot(t, ctx, "no-cookies-message-"+lang)
+		if l := linkOf(t, s, message); l.Uses != 1 {
+			t.Errorf("in %s, the message link was used %d times", lang, l.Uses)
+		}
+
+		// The file is not opened: the page asks for cookies, and the
+		// link keeps its use.
+		b.do(chromedp.Navigate(file), chromedp.WaitVisible(chromedp.CSS("[data-testid=open]")))
+		b.do(chromedp.Click(chromedp.CSS("[data-testid=open]")), chromedp.WaitVisible(chromedp.CSS("[data-testid=form-error]")))
+		if got := said("form-error"); !strings.Contains(got, map[string]string{"en": "cookies", "ar": "ملفات تعريف الارتباط"}[lang]) {
+			t.Errorf("in %s, opening the file says %q", lang, got)
+		}
+		if eval[bool](b, `!document.querySelector("[data-testid=open]")`) {
+			t.Errorf("in %s, the file's page offers no Open button to try again", lang)
+		}
+		browsertest.Shoot(t, ctx, "no-cookies-file-"+lang)
+		if l := linkOf(t, s, file); l.Uses != 0 {
+			t.Errorf("in %s, the file link was used %d times for a download that cannot work", lang, l.Uses)
+		}
+		b.forgive("status of 403")
+
+		// A request's answer ends on its thanks.
+		b.do(
+			chromedp.Navigate(request),
+			chromedp.SendKeys(chromedp.ID("message"), "hunter2"),
+			chromedp.Click(chromedp.CSS("[data-testid=send]")),
+			chromedp.WaitVisible(chromedp.CSS("[data-testid=sent]")),
+		)
+		if eval[bool](b, `!!document.querySelector("[data-testid=send-form]") || !!document.querySelector("[data-testid=error]")`) {
+			t.Errorf("in %s, the answered request shows its form or an error", lang)
+		}
+		browsertest.Shoot(t, ctx, "no-cookies-sent-"+lang)
+		if res := owner.get("/requests"); !strings.Contains(res.body, `data-status="fulfilled"`) {
+			t.Errorf("in %s, the request was not answered", lang)
+		}
+		b.clean("a recipient without cookies")
+	}
+}
+
+// TestRequestAnsweredWithoutCookiesOrScript: the send form, sent by the
+// browser itself (no script), from a browser that keeps no cookies, ends
+// on the thanks too.
+func TestRequestAnsweredWithoutCookiesOrScript(t *testing.T) {
+	s := newTestServer(t)
+	owner := s.admin()
+	request := s.URL + owner.createRequest(nil)
+	ctx := browsertest.New(t, browsertest.WithoutCookies(t))
+	b := newTab(t, ctx, s)
+	b.do(
+		chromedp.Navigate(request),
+		chromedp.SendKeys(chromedp.ID("message"), "hunter2"),
+		// HTMLFormElement.submit sends the form without a submit event,
+		// which htmx would take.
+		chromedp.Submit(chromedp.ID("message")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=sent]")),
+	)
+	b.wait(`location.pathname === `+jsString(strings.TrimPrefix(request, s.URL)), time.Second)
+	b.clean("a request answered without cookies or script")
+}
