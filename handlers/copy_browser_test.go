@@ -200,7 +200,7 @@ func TestCopyToTheClipboard(t *testing.T) {
 	if !eval[bool](b, `window.isSecureContext === true && !!navigator.clipboard`) {
 		t.Fatal("the page on 127.0.0.1 has no clipboard API")
 	}
-	copyEverything(t, s, b, s.URL, func(b *tab, target, want string) {
+	copies := func(b *tab, target, want string) {
 		t.Helper()
 		// The recipient's browser is another: each is granted the
 		// clipboard.
@@ -216,45 +216,20 @@ func TestCopyToTheClipboard(t *testing.T) {
 		if got, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise)); err != nil || got != want {
 			t.Errorf("after Copy of %s, the clipboard holds %q (%v), want %q", target, got, err, want)
 		}
-	})
-}
-
-// copyBeside says what is wrong with where a Copy button stands beside the
-// text it copies (a .copy row): in the page's direction, after it, at the
-// end of the row, while the text, a code or an address, reads left to
-// right in every language.
-const copyBeside = `(target => {
-  const btn = document.querySelector("[data-copy=" + target + "]"), el = document.getElementById(target);
-  if (!btn.parentElement.classList.contains("copy")) return "";
-  const b = btn.getBoundingClientRect(), f = el.getBoundingClientRect(), out = [];
-  if (document.dir === "rtl" ? b.right > f.left + 1 : b.left < f.right - 1) out.push("the button stands before the text");
-  if (getComputedStyle(el).direction !== "ltr") out.push("the text reads " + getComputedStyle(el).direction);
-  if (getComputedStyle(btn).direction !== document.dir) out.push("the button reads " + getComputedStyle(btn).direction);
-  return out.join(", ");
-})`
-
-// TestCopyButtonsAtTheEnd: in English and in Arabic, at a desktop's width
-// and a phone's, each Copy button beside its text stands at the end of its
-// row, after the text in the page's direction, and the text reads left to
-// right. The screenshots are copy-LANG-TARGET-WIDTH-SCHEME.
-func TestCopyButtonsAtTheEnd(t *testing.T) {
-	for _, lang := range []string{"en", "ar"} {
-		s := newTestServer(t, func(c *core.Config) { c.WebhookAllowPrivate = true })
-		b := newTab(t, browsertest.New(t), s)
-		b.setUp()
-		b.chooseLanguage("/settings", lang)
-		copyEverything(t, s, b, s.URL, func(b *tab, target, want string) {
-			t.Helper()
-			b.do(chromedp.ScrollIntoView(chromedp.CSS("[data-copy=" + target + "]")))
-			for _, width := range []int64{1280, 390} {
-				if err := chromedp.Do(b.ctx, chromedp.EmulateViewport(width, 900)); err != nil {
-					t.Fatal(err)
-				}
-				if out := eval[string](b, copyBeside+`("`+target+`")`); out != "" {
-					t.Errorf("in %s at %dpx, Copy of %s: %s", lang, width, target, out)
-				}
-			}
-			browsertest.Shoot(t, b.ctx, "copy-"+lang+"-"+target)
-		})
 	}
+	copyEverything(t, s, b, s.URL, copies)
+
+	// An end-to-end message, which only a secure context decrypts, has
+	// the Copy button e2e.js makes.
+	link := e2eCreate(t, ctx, s, s.URL, chromedp.SendKeys(chromedp.ID("message"), "sealed in the browser"))
+	rctx, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+	defer cancel()
+	r := newTab(t, rctx, s)
+	if _, err := chromedp.Call(rctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: copyWatch}); err != nil {
+		t.Fatal(err)
+	}
+	e2eOpenPage(t, rctx, link)
+	openDecrypts(t, rctx, "sealed in the browser")
+	copies(r, "e2e-message", "sealed in the browser")
+	r.clean("the end-to-end message")
 }
