@@ -110,3 +110,22 @@ func TestRequestAnsweredWithoutCookiesOrScript(t *testing.T) {
 	b.wait(`location.pathname === `+jsString(strings.TrimPrefix(request, s.URL)), time.Second)
 	b.clean("a request answered without cookies or script")
 }
+
+// TestEndToEndLinkWithoutCookies: an end-to-end link opens in a browser
+// that keeps no cookies, and so no session storage, whose use throws: the
+// key still leaves the address at once, and the message decrypts, where
+// the page stopped at its first use of the storage and said JavaScript was
+// needed, with the key left in the address bar.
+func TestEndToEndLinkWithoutCookies(t *testing.T) {
+	s := newTestServer(t)
+	s.admin()
+	owner := browsertest.New(t)
+	signIn(t, owner, s.URL)
+	link := e2eCreate(t, owner, s, s.URL, chromedp.SendKeys(chromedp.ID("message"), "sealed in the browser"))
+	ctx := browsertest.New(t, browsertest.WithoutCookies(t))
+	b := newTab(t, ctx, s)
+	e2eOpenPage(t, ctx, link)
+	openDecrypts(t, ctx, "sealed in the browser")
+	browsertest.Shoot(t, ctx, "no-cookies-e2e")
+	b.clean("an end-to-end link without cookies")
+}

@@ -310,16 +310,26 @@
   const keep = document.querySelector('[data-e2e-keep]');
   const root = document.querySelector('[data-e2e-open]');
   if (!keep && !root) return;
-  let fragment = sessionStorage.getItem(keeper) || '';
+  // A browser that keeps no cookies keeps no site data either: its
+  // session storage throws. There the key stays in this page alone, and a
+  // reload before Open loses it, as the address no longer has it.
+  const stored = (use, otherwise) => {
+    try {
+      return use(sessionStorage);
+    } catch (e) {
+      return otherwise;
+    }
+  };
+  let fragment = stored((s) => s.getItem(keeper) || '', '');
   if (location.hash) {
     // The address wins over what was kept: it is the link as last pasted.
     fragment = location.hash.slice(1);
     history.replaceState(history.state, '', location.pathname + location.search);
   }
   const secret = secretOf(fragment);
-  const forget = () => sessionStorage.removeItem(keeper);
+  const forget = () => stored((s) => s.removeItem(keeper));
   if (secret) {
-    sessionStorage.setItem(keeper, fragment);
+    stored((s) => s.setItem(keeper, fragment));
   } else {
     forget();
   }
