@@ -1109,7 +1109,7 @@ func SendPage(p Page, v SendForm) templ.Component {
 }
 
 // cookieCheck marks a form as sent from its page, which set the cookie
-// check: the form's answer then knows that a browser which sends the
+// check (a link's, a request's, the sign-in form): the form's answer then knows that a browser which sends the
 // check back keeps cookies, and that one which does not keeps none.
 // Without the mark, the sender is a program, whose cookies are unknown.
 func cookieCheck() templ.Component {

@@ -271,6 +271,13 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	}
 	form := h.loginView(safeNext(r.PostForm.Get("next")))
 	form.Username = strings.TrimSpace(r.PostForm.Get("username"))
+	if refusesCookies(r, r.PostForm) {
+		// Signed in, it would be signed out again at the next page, and
+		// shown this form without a word.
+		form.Username, form.Errors = refill(form.Username), components.FieldErrors{{Message: errCookiesToSignIn.Message(i18n.From(r.Context()))}}
+		h.renderLogin(w, r, web.Status(errCookiesToSignIn.Kind), form)
+		return
+	}
 	a, err := h.core.SignIn(r.Context(), turn, form.Username, r.PostForm.Get("password"))
 	if e, ok := core.AsError(err); ok && (e == core.ErrBadCredentials || e == core.ErrPasswordSignInOff || e.Kind == core.Invalid) {
 		form.Username, form.Errors = refill(form.Username), components.FieldErrors{{Message: e.Message(i18n.From(r.Context()))}}

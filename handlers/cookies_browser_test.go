@@ -129,3 +129,26 @@ func TestEndToEndLinkWithoutCookies(t *testing.T) {
 	browsertest.Shoot(t, ctx, "no-cookies-e2e")
 	b.clean("an end-to-end link without cookies")
 }
+
+// TestSignInWithoutCookies: signing in from a browser that keeps no
+// cookies says that it needs them, where the session made was gone at the
+// next page, which showed the sign-in form again without a word.
+func TestSignInWithoutCookies(t *testing.T) {
+	s := newTestServer(t)
+	s.admin()
+	ctx := browsertest.New(t, browsertest.WithoutCookies(t))
+	b := newTab(t, ctx, s)
+	b.do(
+		chromedp.Navigate(s.URL+"/login"),
+		chromedp.SendKeys(chromedp.ID("username"), "ada"),
+		chromedp.SendKeys(chromedp.ID("password"), testPassword),
+		chromedp.Click(chromedp.CSS("form[action='/login'] button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=form-error]")),
+	)
+	if got := eval[string](b, `document.querySelector("[data-testid=form-error]").textContent`); !strings.Contains(got, "cookies") {
+		t.Errorf("signing in without cookies says %q", got)
+	}
+	browsertest.Shoot(t, ctx, "no-cookies-sign-in")
+	b.forgive("status of 403")
+	b.clean("signing in without cookies")
+}
