@@ -142,9 +142,14 @@ func copyEverything(t *testing.T, s *testServer, b *tab, base string, copies cop
 	secret := eval[string](b, `document.querySelector("[data-testid=totp-secret]").dataset.secret`)
 	copies(b, "totp-key", secret)
 	b.confirmTOTP(s, secret)
-	codes := eval[[]string](b, `[...document.querySelectorAll("[data-testid=code]")].map(e => e.textContent)`)
-	copies(b, "recovery-codes", strings.Join(codes, "\n")+"\n")
+	copies(b, "recovery-codes", strings.Join(codes(b), "\n")+"\n")
 	b.clean("ada's pages")
+}
+
+// codes are the recovery codes the page shows.
+func codes(b *tab) []string {
+	b.t.Helper()
+	return eval[[]string](b, `[...document.querySelectorAll("[data-testid=code]")].map(e => e.textContent)`)
 }
 
 // TestCopyOverPlainHTTP: on a server reached over plain http by a name of
@@ -178,6 +183,22 @@ func TestCopyOverPlainHTTP(t *testing.T) {
 			t.Errorf("Copy of %s copied %q, want %q", target, got, want)
 		}
 	})
+
+	// An engine that runs the copy command only over a selection copies
+	// the same, and shows the same: here the command refuses once, as
+	// such an engine does without one.
+	eval[bool](b, `(run => {
+  let once = true;
+  document.execCommand = function (command) {
+    if (once) { once = false; return false; }
+    return run.call(document, command);
+  };
+  return true;
+})(document.execCommand)`)
+	if got := pressCopy(b, "recovery-codes"); len(got) != 1 || got[0] != strings.Join(codes(b), "\n")+"\n" {
+		t.Errorf("Copy of the recovery codes over a selection copied %q", got)
+	}
+	eval[bool](b, `(delete document.execCommand, true)`)
 
 	// A second press before the button says "Copy" again leaves it to say
 	// so after all, and not "Copied" for good.

@@ -61,23 +61,37 @@
   // copyText copies text without the clipboard API, which a page not
   // served securely lacks (plain http on a local network's name): the copy
   // command, whose copy event is handed the text. Nothing is selected for
-  // it, so the focus stays on the button, and the page where it was.
-  function copyText(text) {
+  // it, so the focus stays on the button, and the page where it was. An
+  // engine that runs the command only over a selection is given one, el's
+  // text, let go at once, with the focus back on btn and the page where it
+  // was; the event still hands over the text.
+  function copyText(text, el, btn) {
     var given = false;
     function give(ev) {
       ev.clipboardData.setData("text/plain", text);
       ev.preventDefault();
       given = true;
     }
+    function run() {
+      try {
+        return document.execCommand("copy") && given;
+      } catch (e) {
+        return false;
+      }
+    }
     document.addEventListener("copy", give);
     try {
-      given = document.execCommand("copy") && given;
-    } catch (e) {
-      given = false;
+      if (run()) return true;
+      var x = scrollX, y = scrollY;
+      if (el.select) el.select(); else getSelection().selectAllChildren(el);
+      var ok = run();
+      getSelection().removeAllRanges();
+      btn.focus({ preventScroll: true });
+      scrollTo(x, y);
+      return ok;
     } finally {
       document.removeEventListener("copy", give);
     }
-    return given;
   }
 
   document.addEventListener("click", function (ev) {
@@ -91,9 +105,9 @@
       // A browser may refuse the API (a frame without the permission):
       // the copy command may still do.
       navigator.clipboard.writeText(text).then(function () { sayCopied(btn, true); },
-        function () { sayCopied(btn, copyText(text)); });
+        function () { sayCopied(btn, copyText(text, el, btn)); });
     } else {
-      sayCopied(btn, copyText(text));
+      sayCopied(btn, copyText(text, el, btn));
     }
   });
 
