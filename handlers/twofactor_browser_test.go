@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
@@ -55,6 +56,10 @@ func (b *tab) signOut() {
 		chromedp.Click(chromedp.CSS("[data-testid=logout]")),
 		chromedp.WaitVisible(chromedp.CSS("form[action='/login'] #username")),
 	)
+	// The click's navigation, unlike Navigate's, is not waited for: until
+	// the sign-in page has loaded, DevTools may yet replace the nodes that
+	// the next step finds, which then fails with "Could not find node".
+	b.wait(`document.readyState === "complete"`, 5*time.Second)
 }
 
 // passwordStep signs in as ada with her password, and waits for the page
