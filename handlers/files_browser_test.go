@@ -184,21 +184,28 @@ func TestBrowserSharedVideoPage(t *testing.T) {
 	problems.Check(ctx)
 }
 
+// playingVideo opens the demo player page in a browser that lets it play
+// without a gesture, and waits until its video plays.
+func playingVideo(t *testing.T) *tab {
+	t.Helper()
+	ctx := browsertest.New(t, chromedp.Flag("autoplay-policy", "no-user-gesture-required"))
+	b := newTab(t, ctx, newTestServer(t))
+	b.open("/player", "[data-testid=player-video][data-enhanced]")
+	b.do(chromedp.Evaluate[chromedp.Void](`document.querySelector("video").play()`, chromedp.EvalAwaitPromise))
+	b.wait(`document.querySelector("video").currentTime > 0.2`, 5*time.Second)
+	return b
+}
+
 // TestPlayerSaysWhatItDid: on the demo page with its two players, hiding
 // and showing the tab while the video plays has screen readers told that
 // the video paused and then resumed, once each, and not what the idle
 // audio player logs of each change (nothing playing, nothing to resume).
 func TestPlayerSaysWhatItDid(t *testing.T) {
-	s := newTestServer(t)
-	ctx := browsertest.New(t, chromedp.Flag("autoplay-policy", "no-user-gesture-required"))
-	b := newTab(t, ctx, s)
-	b.open("/player", "[data-testid=player-video][data-enhanced]")
-	b.do(chromedp.Evaluate[chromedp.Void](`document.querySelector("video").play()`, chromedp.EvalAwaitPromise))
-	b.wait(`document.querySelector("video").currentTime > 0.2`, 5*time.Second)
+	b := playingVideo(t)
 	b.do(chromedp.Evaluate[chromedp.Void](liveWatch))
-	browsertest.SetHidden(t, ctx, true)
+	browsertest.SetHidden(t, b.ctx, true)
 	b.wait(`document.querySelector("[data-testid=player-video]").dataset.state === "paused-by-visibility"`, 2*time.Second)
-	browsertest.SetHidden(t, ctx, false)
+	browsertest.SetHidden(t, b.ctx, false)
 	b.wait(`document.querySelector("[data-testid=player-video]").dataset.state === "playing"`, 2*time.Second)
 	time.Sleep(300 * time.Millisecond)
 	if n := eval[int](b, `document.querySelectorAll("[data-testid=activity] li").length`); n != 4 {
@@ -224,13 +231,8 @@ func TestPlayerSaysWhatItDid(t *testing.T) {
 // keyboard, it goes with its notice, and the focus goes to the video it
 // resumed, not to the page's start.
 func TestPlayerResumeKeepsFocus(t *testing.T) {
-	s := newTestServer(t)
-	ctx := browsertest.New(t, chromedp.Flag("autoplay-policy", "no-user-gesture-required"))
-	b := newTab(t, ctx, s)
-	b.open("/player", "[data-testid=player-video][data-enhanced]")
-	b.do(chromedp.Evaluate[chromedp.Void](`document.querySelector("video").play()`, chromedp.EvalAwaitPromise))
-	b.wait(`document.querySelector("video").currentTime > 0.2`, 5*time.Second)
-	browsertest.SetHidden(t, ctx, true)
+	b := playingVideo(t)
+	browsertest.SetHidden(t, b.ctx, true)
 	b.wait(`document.querySelector("[data-testid=player-video]").dataset.state === "paused-by-visibility"`, 2*time.Second)
 	// The browser refuses the next play without a gesture, as one that
 	// allows autoplay only after the user's own does.
@@ -238,7 +240,7 @@ func TestPlayerResumeKeepsFocus(t *testing.T) {
 		HTMLMediaElement.prototype.play = play;
 		return Promise.reject(new DOMException("needs a gesture", "NotAllowedError"));
 	}; })(HTMLMediaElement.prototype.play)`))
-	browsertest.SetHidden(t, ctx, false)
+	browsertest.SetHidden(t, b.ctx, false)
 	b.wait(`document.querySelector("[data-testid=player-video]").dataset.state === "resume-blocked"`, 2*time.Second)
 	b.do(chromedp.Focus(chromedp.CSS("[data-testid=player-video] [data-testid=resume]")), chromedp.KeyEvent(" "))
 	b.wait(`document.querySelector("[data-testid=player-video]").dataset.state === "playing"`, 2*time.Second)
