@@ -392,14 +392,8 @@ func (s *Service) PendingNoticeAddress(ctx context.Context, owner int64, tok str
 	return byConfirmToken(tok, func(hash []byte) (string, error) { return s.store.PendingAddress(ctx, owner, hash, s.Now()) })
 }
 
-// RemoveNoticeAddress stops email notices for owner.
+// RemoveNoticeAddress stops email notices for owner: it forgets the notice
+// address, confirmed or pending, and the emails not yet sent to it.
 func (s *Service) RemoveNoticeAddress(ctx context.Context, owner int64) error {
-	return s.removeNoticeAddress(ctx, owner, "")
-}
-
-// removeNoticeAddress forgets owner's notice address, confirmed or
-// pending, and the emails not yet sent to it; with confirmed not empty,
-// only while that is the confirmed address, and ErrNotFound otherwise.
-func (s *Service) removeNoticeAddress(ctx context.Context, owner int64, confirmed string) error {
-	return fromStore(s.store.RemoveAddress(ctx, owner, confirmed))
+	return fromStore(s.store.RemoveAddress(ctx, owner, ""))
 }

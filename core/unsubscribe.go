@@ -130,7 +130,9 @@ func (s *Service) Unsubscribe(ctx context.Context, t Turn, tok string) (Unsubscr
 	if err != nil {
 		return Unsubscription{}, err
 	}
-	err = s.removeNoticeAddress(ctx, u.Account, u.Address)
+	// As RemoveNoticeAddress, but only while the confirmed address is
+	// still the one the link was made for.
+	err = fromStore(s.store.RemoveAddress(ctx, u.Account, u.Address))
 	if errors.Is(err, ErrNotFound) {
 		// Changed or removed since it was read.
 		return Unsubscription{}, ErrUnsubscribeGone

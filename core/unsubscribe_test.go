@@ -108,7 +108,7 @@ func TestUnsubscribeToken(t *testing.T) {
 	if _, err := s.Unsubscribe(ctx, turn, tok); err != ErrUnsubscribeGone || address(ada.ID) != "ada@work.example" {
 		t.Errorf("the old address's link: %v, address %q", err, address(ada.ID))
 	}
-	if err := s.removeNoticeAddress(ctx, ada.ID, "ada@example.org"); !errors.Is(err, ErrNotFound) || address(ada.ID) != "ada@work.example" {
+	if err := fromStore(st.RemoveAddress(ctx, ada.ID, "ada@example.org")); !errors.Is(err, ErrNotFound) || address(ada.ID) != "ada@work.example" {
 		t.Errorf("removing the old address: %v, address %q", err, address(ada.ID))
 	}
 }
