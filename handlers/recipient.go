@@ -55,7 +55,7 @@ func (h *Handler) linkPage(w http.ResponseWriter, r *http.Request) {
 		}
 		if r.Method == http.MethodGet {
 			// A HEAD has no page whose form would send it back.
-			http.SetCookie(w, h.linkCookie(tok, checkCookie, "1", 0))
+			h.setCookieCheck(w, "/l/"+tok)
 		}
 		h.showLink(w, r, tok, sight, sight.Refused)
 	}
@@ -102,8 +102,21 @@ func refusesCookies(r *http.Request, form url.Values) bool {
 
 // linkCookie is cookie name of link tok; maxAge as http.Cookie takes it.
 func (h *Handler) linkCookie(tok, name, value string, maxAge int) *http.Cookie {
-	return &http.Cookie{Name: name, Value: value, Path: "/l/" + tok, MaxAge: maxAge,
+	return h.pathCookie("/l/"+tok, name, value, maxAge)
+}
+
+// pathCookie is cookie name, sent back to path alone, and never to a
+// script; maxAge as http.Cookie takes it.
+func (h *Handler) pathCookie(path, name, value string, maxAge int) *http.Cookie {
+	return &http.Cookie{Name: name, Value: value, Path: path, MaxAge: maxAge,
 		HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode}
+}
+
+// setCookieCheck sets the check that a page sets for its form's answer,
+// under path, to tell by it whether the browser keeps cookies (see
+// keepsCookies).
+func (h *Handler) setCookieCheck(w http.ResponseWriter, path string) {
+	http.SetCookie(w, h.pathCookie(path, checkCookie, "1", 0))
 }
 
 // showLink shows a link that has not been opened in this browser: its
@@ -205,7 +218,7 @@ func (h *Handler) openLink(w http.ResponseWriter, r *http.Request) {
 		// browser that lost it but keeps cookies.
 		sight, err := h.core.Look(r.Context(), tok, rc, false)
 		if err == nil && sight.Opened == nil && sight.Link.Kind == core.KindFile && !sight.Owner {
-			http.SetCookie(w, h.linkCookie(tok, checkCookie, "1", 0))
+			h.setCookieCheck(w, "/l/"+tok)
 			h.showLink(w, r, tok, sight, errCookiesNeeded)
 			return
 		}

@@ -125,8 +125,7 @@ func (h *Handler) requestPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Method == http.MethodGet {
-		http.SetCookie(w, &http.Cookie{Name: checkCookie, Value: "1", Path: "/r/" + tok,
-			HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
+		h.setCookieCheck(w, "/r/"+tok)
 	}
 	h.render(w, r, http.StatusOK, components.SendPage(h.page(r, i18n.T(r.Context(), "requests.send.title")), h.sendForm(tok, sight.Request)))
 }
@@ -194,8 +193,7 @@ func (h *Handler) fulfil(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Close()
-	http.SetCookie(w, &http.Cookie{Name: receiptCookie, Value: f.Receipt, Path: "/r/" + tok,
-		MaxAge: int(f.ReceiptEnds.Sub(h.core.Now()).Seconds()), HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, h.pathCookie("/r/"+tok, receiptCookie, f.Receipt, int(f.ReceiptEnds.Sub(h.core.Now()).Seconds())))
 	sent := "/r/" + tok + "/sent"
 	if refusesCookies(r, fields) {
 		// The form's script swaps the page's section for this one's.

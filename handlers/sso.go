@@ -102,8 +102,7 @@ func (h *Handler) ssoRefused(w http.ResponseWriter, r *http.Request, next string
 func (h *Handler) renderLogin(w http.ResponseWriter, r *http.Request, status int, form components.AccountForm) {
 	// The password form's answer tells by it whether the browser keeps
 	// cookies (see refusesCookies).
-	http.SetCookie(w, &http.Cookie{Name: checkCookie, Value: "1", Path: "/login",
-		HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
+	h.setCookieCheck(w, "/login")
 	if form.SSO {
 		w.Header().Set("Content-Security-Policy", components.SignInPolicy(h.core.SSOFormOrigins()))
 	}
