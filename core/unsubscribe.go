@@ -117,11 +117,14 @@ func (s *Service) UnsubscribeTurn(ctx context.Context, tok string, c Client) (Tu
 
 // Unsubscribe stops the email notices that the unsubscribe link tok was
 // made for, on c's turn t at UnsubscribeAction: it removes the account's
-// notice address as Settings does (see RemoveNoticeAddress), and only while
-// it is still the address the link was made for. The token alone allows
-// it, with no sign-in, since a mail provider posts it from its servers; it
-// allows nothing else. A link whose address is no longer the account's,
-// used already among them, is ErrUnsubscribeGone and changes nothing.
+// confirmed notice address, and the emails not yet sent to it, only while
+// it is still the address the link was made for. Unlike
+// RemoveNoticeAddress it leaves an address the owner set that is still
+// waiting for its confirmation: the mailbox that unsubscribes speaks for
+// itself alone. The token alone allows it, with no sign-in, since a mail
+// provider posts it from its servers; it allows nothing else. A link whose
+// address is no longer the account's, used already among them, is
+// ErrUnsubscribeGone and changes nothing.
 func (s *Service) Unsubscribe(ctx context.Context, t Turn, tok string) (Unsubscription, error) {
 	if err := t.check(UnsubscribeAction); err != nil {
 		return Unsubscription{}, err
@@ -130,8 +133,8 @@ func (s *Service) Unsubscribe(ctx context.Context, t Turn, tok string) (Unsubscr
 	if err != nil {
 		return Unsubscription{}, err
 	}
-	// As RemoveNoticeAddress, but only while the confirmed address is
-	// still the one the link was made for.
+	// The confirmed address alone, and only while it is still the one
+	// the link was made for.
 	err = fromStore(s.store.RemoveAddress(ctx, u.Account, u.Address))
 	if errors.Is(err, ErrNotFound) {
 		// Changed or removed since it was read.

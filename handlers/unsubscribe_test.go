@@ -258,3 +258,67 @@ func testUnsubscribe(t *testing.T, u *unsubscribeServer) {
 		t.Errorf("the log does not show the unsubscribe requests:\n%s", u.logs.String())
 	}
 }
+
+// TestUnsubscribeKeepsAWaitingAddress: the mailbox that unsubscribes
+// stops its own notices and nothing else. A new address the owner set,
+// still waiting for its confirmation, stays: the settings show it waiting,
+// with no address in use, and once confirmed the notices go to it.
+func TestUnsubscribeKeepsAWaitingAddress(t *testing.T) {
+	for _, db := range []struct {
+		name string
+		pg   bool
+	}{{"sqlite", false}, {"postgres", true}} {
+		t.Run(db.name, func(t *testing.T) {
+			u := newUnsubscribeServer(t, db.pg)
+			m, _ := u.notice()
+			path := regexp.MustCompile(`/unsubscribe/[A-Za-z0-9_-]{32}`).FindString(m.Header.Get("List-Unsubscribe"))
+			if path == "" {
+				t.Fatalf("List-Unsubscribe: %q", m.Header.Get("List-Unsubscribe"))
+			}
+
+			// The owner sets a new address, and leaves it unconfirmed.
+			if res := u.ada.post("/settings/notices/address", url.Values{"address": {"ada@work.example"}}); res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("set a new address: %d", res.StatusCode)
+			}
+			mails := u.box.all()
+			confirm := regexp.MustCompile(`/settings/notices/confirm/[A-Za-z0-9_-]{43}`).FindString(mails[len(mails)-1])
+			if confirm == "" {
+				t.Fatalf("no confirmation link in\n%s", mails[len(mails)-1])
+			}
+
+			// The old mailbox unsubscribes.
+			if res := u.oneClick(path, nil); res.StatusCode != http.StatusOK {
+				t.Fatalf("one-click unsubscribe: %d\n%s", res.StatusCode, res.body)
+			}
+			a, err := u.store.NoticeAddress(context.Background(), u.adaID)
+			if err != nil || a.Address != "" || a.Pending != "ada@work.example" {
+				t.Fatalf("after unsubscribing: %+v, %v", a, err)
+			}
+			res := u.ada.get("/settings")
+			pending := regexp.MustCompile(`(?s)data-testid="pending-address".*?</p>`).FindString(res.body)
+			if res.StatusCode != http.StatusOK || !strings.Contains(pending, "ada@work.example") ||
+				strings.Contains(res.body, `data-testid="notice-address"`) || strings.Contains(res.body, "ada@example.org") {
+				t.Fatalf("the settings after unsubscribing: %d\n%s", res.StatusCode, res.body)
+			}
+
+			// Confirmed, the new address takes the notices, with a link of
+			// its own; the old one's stays spent.
+			if res := u.ada.post(confirm, url.Values{}); res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("confirm the waiting address: %d", res.StatusCode)
+			}
+			if got := u.noticeAddress(); got != "ada@work.example" {
+				t.Fatalf("after confirming, notices go to %q", got)
+			}
+			m, _ = u.notice()
+			if to := m.Header.Get("To"); !strings.Contains(to, "ada@work.example") {
+				t.Errorf("the notice went to %q", to)
+			}
+			if next := m.Header.Get("List-Unsubscribe"); strings.Contains(next, path) {
+				t.Errorf("the new address's mail carries the old link: %q", next)
+			}
+			if res := u.oneClick(path, nil); res.StatusCode != http.StatusGone || u.noticeAddress() != "ada@work.example" {
+				t.Errorf("the old link after the change: %d, address %q", res.StatusCode, u.noticeAddress())
+			}
+		})
+	}
+}

@@ -410,16 +410,19 @@ func (s *Store) PendingAddress(ctx context.Context, account int64, hash []byte, 
 	return address, nil
 }
 
-// RemoveAddress forgets account's notice address, confirmed or pending;
-// emails not yet sent to it are dropped. With confirmed not empty it does
-// so only while confirmed is the account's confirmed address, and is
-// ErrNotFound otherwise: a removal asked for one address (an unsubscribe
-// link's) never takes another that replaced it meanwhile.
+// RemoveAddress forgets account's notice address, confirmed and pending;
+// emails not yet sent to it are dropped. With confirmed not empty it
+// forgets the confirmed address alone, and only while confirmed is it,
+// and is ErrNotFound otherwise: a removal asked for one address (an
+// unsubscribe link's) never takes another, neither one that replaced it
+// meanwhile nor one still waiting for its confirmation, which stays to be
+// confirmed.
 func (s *Store) RemoveAddress(ctx context.Context, account int64, confirmed string) error {
 	err := s.write(ctx, func(ctx context.Context, tx txn) error {
 		query, args := `DELETE FROM notice_addresses WHERE account_id = ?`, []any{account}
 		if confirmed != "" {
-			query, args = query+` AND address = ? AND confirmed_at IS NOT NULL`, append(args, confirmed)
+			query, args = `UPDATE notice_addresses SET address = '', confirmed_at = NULL
+				WHERE account_id = ? AND address = ? AND confirmed_at IS NOT NULL`, append(args, confirmed)
 		}
 		res, err := tx.ExecContext(ctx, tx.Rebind(query), args...)
 		if err != nil {

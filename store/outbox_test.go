@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"reflect"
@@ -124,4 +126,72 @@ func webhooksOf(t testing.TB, s *Store, account int64) ([]Webhook, map[int64][]D
 		}
 	}
 	return hooks, deliveries, attempts
+}
+
+// TestRemovingTheConfirmedAddressKeepsThePendingOne: the removal of one
+// confirmed address (an unsubscribe link's) takes that address alone; a
+// new one the owner set, still waiting for its confirmation, stays and
+// can be confirmed. The owner's own removal takes both.
+func TestRemovingTheConfirmedAddressKeepsThePendingOne(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		owner := mustAccount(t, s, "ada")
+		now := time.Now().Truncate(time.Millisecond)
+		expires := now.Add(time.Hour)
+		pend := func(address string) []byte {
+			t.Helper()
+			hash := sha256.Sum256([]byte(address))
+			if err := s.SetPendingAddress(ctx, owner.ID, address, hash[:], expires); err != nil {
+				t.Fatal(err)
+			}
+			return hash[:]
+		}
+		confirm := func(hash []byte, want string) {
+			t.Helper()
+			if got, err := s.ConfirmAddress(ctx, owner.ID, hash, now); err != nil || got != want {
+				t.Fatalf("confirmed %q, %v; want %q", got, err, want)
+			}
+		}
+		check := func(what string, want NoticeAddress, notices bool) {
+			t.Helper()
+			got, err := s.NoticeAddress(ctx, owner.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Address != want.Address || got.Pending != want.Pending || !got.PendingExpiresAt.Equal(want.PendingExpiresAt) {
+				t.Errorf("%s: %+v, want %+v", what, got, want)
+			}
+			var flag bool
+			if err := s.db.GetContext(ctx, &flag, s.db.Rebind(`SELECT notices FROM accounts WHERE id = ?`), owner.ID); err != nil || flag != notices {
+				t.Errorf("%s: notices %v (%v), want %v", what, flag, err, notices)
+			}
+		}
+
+		confirm(pend("ada@example.org"), "ada@example.org")
+		next := pend("ada@work.example")
+		check("a change waiting", NoticeAddress{Address: "ada@example.org", Pending: "ada@work.example", PendingExpiresAt: expires}, true)
+
+		if err := s.RemoveAddress(ctx, owner.ID, "ada@example.org"); err != nil {
+			t.Fatal(err)
+		}
+		check("the confirmed address removed", NoticeAddress{Pending: "ada@work.example", PendingExpiresAt: expires}, false)
+		// Neither the removed address again, nor the one waiting, which
+		// is no confirmed address.
+		for _, address := range []string{"ada@example.org", "ada@work.example"} {
+			if err := s.RemoveAddress(ctx, owner.ID, address); !errors.Is(err, ErrNotFound) {
+				t.Errorf("removing %s: %v, want %v", address, err, ErrNotFound)
+			}
+		}
+		check("nothing more removed", NoticeAddress{Pending: "ada@work.example", PendingExpiresAt: expires}, false)
+
+		confirm(next, "ada@work.example")
+		check("the waiting address confirmed", NoticeAddress{Address: "ada@work.example"}, true)
+
+		// The owner's removal takes the address and the one waiting.
+		pend("ada@home.example")
+		if err := s.RemoveAddress(ctx, owner.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+		check("all removed", NoticeAddress{}, false)
+	})
 }
