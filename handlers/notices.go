@@ -286,6 +286,18 @@ func (h *Handler) testWebhook(w http.ResponseWriter, r *http.Request, a *core.Ac
 // the link's own page sends too.
 var errNotOneClick = core.Refusal(core.Invalid, "unsubscribe_not_one_click", "", "did_not_work")
 
+// oneClickContentType mends the Content-Type of RFC 8058's own example of
+// a one-click POST, `multipart/form-data, boundary="..."`, which has a
+// comma before its boundary where MIME has a semicolon, so that parseForm
+// reads it as the multipart form it is: a mail provider may have copied
+// it. Any other Content-Type stays as it is.
+func oneClickContentType(r *http.Request) {
+	media, params, comma := strings.Cut(r.Header.Get("Content-Type"), ",")
+	if comma && strings.EqualFold(strings.TrimSpace(media), "multipart/form-data") {
+		r.Header.Set("Content-Type", media+";"+params)
+	}
+}
+
 // unsubscribePage asks whether to stop the email notices that the
 // unsubscribe link of a notice mail was made for, naming the address. It
 // changes nothing: mail scanners follow links, and only the page's button,
@@ -313,6 +325,7 @@ func (h *Handler) unsubscribe(w http.ResponseWriter, r *http.Request) {
 	tok := r.PathValue("token")
 	turn, err := h.core.UnsubscribeTurn(r.Context(), tok, h.client(r))
 	if err == nil {
+		oneClickContentType(r)
 		err = parseForm(w, r)
 	}
 	if err == nil && r.PostForm.Get("List-Unsubscribe") != "One-Click" {

@@ -322,3 +322,71 @@ func TestUnsubscribeKeepsAWaitingAddress(t *testing.T) {
 		})
 	}
 }
+
+// TestOneClickAsRFC8058Writes: RFC 8058's own example of the one-click
+// POST has `Content-Type: multipart/form-data, boundary="..."`, a comma
+// where MIME has a semicolon; a mail provider that copied it unsubscribes
+// all the same. The unsubscribe link alone reads it so: another route
+// still refuses it, and what is no form is still refused everywhere.
+func TestOneClickAsRFC8058Writes(t *testing.T) {
+	u := newUnsubscribeServer(t, false)
+	m, _ := u.notice()
+	path := regexp.MustCompile(`/unsubscribe/[A-Za-z0-9_-]{32}`).FindString(m.Header.Get("List-Unsubscribe"))
+	if path == "" {
+		t.Fatalf("List-Unsubscribe: %q", m.Header.Get("List-Unsubscribe"))
+	}
+	multipartForm := func(name, value string) (body, commaType string) {
+		var b strings.Builder
+		mw := multipart.NewWriter(&b)
+		if err := mw.SetBoundary("---FormBoundary1234"); err != nil {
+			t.Fatal(err)
+		}
+		mw.WriteField(name, value)
+		mw.Close()
+		return b.String(), `multipart/form-data, boundary="` + mw.Boundary() + `"`
+	}
+	oneClick, commaType := multipartForm("List-Unsubscribe", "One-Click")
+
+	// What changes nothing, as before: no body, or a body that is no form.
+	for _, c := range []struct {
+		what, ctype, body string
+		status            int
+	}{
+		{"no body", "", "", http.StatusBadRequest},
+		{"text", "text/plain", "List-Unsubscribe=One-Click", http.StatusUnsupportedMediaType},
+		{"json", "application/json", `{"List-Unsubscribe":"One-Click"}`, http.StatusUnsupportedMediaType},
+		{"multipart/mixed with a comma", strings.Replace(commaType, "form-data", "mixed", 1), oneClick, http.StatusUnsupportedMediaType},
+	} {
+		header := http.Header{}
+		if c.ctype != "" {
+			header.Set("Content-Type", c.ctype)
+		}
+		if res := u.client().request(http.MethodPost, path, strings.NewReader(c.body), header); res.StatusCode != c.status {
+			t.Errorf("%s: %d, want %d", c.what, res.StatusCode, c.status)
+		}
+		if got := u.noticeAddress(); got != "ada@example.org" {
+			t.Fatalf("%s: the address is now %q", c.what, got)
+		}
+	}
+	// Another route reads no such Content-Type.
+	body, _ := multipartForm("address", "ada@work.example")
+	if res := u.ada.request(http.MethodPost, "/settings/notices/address", strings.NewReader(body),
+		http.Header{"Content-Type": {commaType}}); res.StatusCode != http.StatusUnsupportedMediaType {
+		t.Errorf("the settings with a comma before the boundary: %d, want %d", res.StatusCode, http.StatusUnsupportedMediaType)
+	}
+	if a, err := u.store.NoticeAddress(context.Background(), u.adaID); err != nil || a.Pending != "" {
+		t.Fatalf("the settings took a form they refused: %+v, %v", a, err)
+	}
+
+	// RFC 8058's form unsubscribes.
+	res := u.client().request(http.MethodPost, path, strings.NewReader(oneClick), http.Header{"Content-Type": {commaType}})
+	if res.StatusCode != http.StatusOK || u.noticeAddress() != "" {
+		t.Fatalf("RFC 8058's one-click post: %d, address %q\n%s", res.StatusCode, u.noticeAddress(), res.body)
+	}
+	// The same address set again, its link works again, and a urlencoded
+	// form unsubscribes as ever.
+	u.setAddress("ada@example.org")
+	if res := u.oneClick(path, nil); res.StatusCode != http.StatusOK || u.noticeAddress() != "" {
+		t.Errorf("a urlencoded one-click post: %d, address %q", res.StatusCode, u.noticeAddress())
+	}
+}
