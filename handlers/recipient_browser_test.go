@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"encoding/base64"
 	"net/url"
 	"strconv"
 	"testing"
@@ -124,4 +125,50 @@ func TestBrowserLinkExpiresOnItsPage(t *testing.T) {
 		document.querySelector("[data-opens]").hidden && document.querySelector(".expires-line").textContent.includes("Expired")`, 20*time.Second)
 	browsertest.Shoot(t, ctx, "recipient-expired-in-place")
 	b.clean("the recipient's page")
+}
+
+// TestBrowserRefusalOnLoadTakesFocus: a link's page that refuses as it
+// loads (the link is gone, is for another account, lacks its end-to-end
+// key, or waits out too many wrong passwords) gives the refusal the focus,
+// for a screen reader to say it first; a page that offers to open the link
+// leaves the focus where it was, or in its password.
+func TestBrowserRefusalOnLoadTakesFocus(t *testing.T) {
+	s := newTestServer(t, func(c *core.Config) { c.Rates.LinkPassword = core.Rate{N: 1, Per: time.Minute} })
+	owner := s.admin()
+	plain := owner.createLink(url.Values{"message": {"plain"}})
+	protected := owner.createLink(url.Values{"message": {"behind a password"}, "password": {"open sesame"}})
+	used := owner.createLink(url.Values{"message": {"used"}})
+	s.client().post(used, nil)
+	s.user("bob")
+	forBob := owner.createLink(url.Values{"for_user": {"bob"}, "message": {"for bob only"}})
+	paused := owner.createLink(url.Values{"message": {"paused"}, "password": {"open sesame"}})
+	s.client().post(paused, url.Values{"password": {"guess"}})
+	v := readVectors(t)[0]
+	ct, _ := base64.RawURLEncoding.DecodeString(v.Ciphertext)
+	noKey := s.shareE2E("message", "", v.Check, ct)
+
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	const focused = `document.activeElement.dataset.testid || document.activeElement.id || document.activeElement.tagName`
+	for _, c := range []struct {
+		name, link, shown, focus string
+	}{
+		{"a link without a password", plain, "open-form", "BODY"},
+		{"a link with a password", protected, "open-form", "link-password"},
+		{"a used link", used, "error", "error-message"},
+		{"a link for another account", forBob, "wrong-user", "wrong-user"},
+		{"a link paused after a wrong password", paused, "lockout", "lockout"},
+		{"an end-to-end link without its key", noKey, "e2e-error", "e2e-error"},
+	} {
+		b.do(chromedp.Navigate(c.link), chromedp.WaitVisible(chromedp.CSS("[data-testid="+c.shown+"]")))
+		if got := eval[string](b, focused); got != c.focus {
+			t.Errorf("%s: the focus is on %q, want %q", c.name, got, c.focus)
+		}
+		if c.shown == "error" {
+			browsertest.Shoot(t, ctx, "recipient-refused-focus", 390, 1280)
+		}
+	}
+	b.forgive("status of 410")
+	b.forgive("status of 429")
+	b.clean("the refusing pages")
 }

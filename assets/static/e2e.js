@@ -358,14 +358,21 @@
     errorBox.tabIndex = -1;
     errorBox.focus();
   };
+  // A refusal as the page loads, in the form's place, takes the focus
+  // as any page's refusal does (data-focus, app.js, which looks for it
+  // after this script ran), for a screen reader to say it first.
+  const refuseOnLoad = (m) => {
+    fail(m);
+    errorBox.setAttribute('data-focus', '');
+  };
   if (!capable) {
-    fail(msg.msgUnsupported);
+    refuseOnLoad(msg.msgUnsupported);
     return;
   }
   if (!secret) {
     // A key that is there but cannot be one was cut or changed on its
     // way: the link, not the sender, is at fault.
-    fail(fragment ? msg.msgBadKey : msg.msgNoKey);
+    refuseOnLoad(fragment ? msg.msgBadKey : msg.msgNoKey);
     return;
   }
   form.hidden = false;
