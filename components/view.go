@@ -315,8 +315,8 @@ type Delivered struct {
 	File *SharedFile
 }
 
-// CookieCheckField is the field that marks a link's open form and a
-// request's send form as sent from their page (see cookieCheck).
+// CookieCheckField is the field that marks a form as sent from its page
+// (see cookieCheck).
 const CookieCheckField = "from_page"
 
 // SharedFile is an opened file link's file.

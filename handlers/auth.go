@@ -199,8 +199,16 @@ func (h *Handler) setupOpen(w http.ResponseWriter, r *http.Request) bool {
 
 func (h *Handler) setupForm(w http.ResponseWriter, r *http.Request) {
 	if h.setupOpen(w, r) {
-		h.render(w, r, http.StatusOK, components.SetupPage(h.page(r, i18n.T(r.Context(), "auth.title_setup")), components.AccountForm{}))
+		h.renderSetup(w, r, http.StatusOK, components.AccountForm{})
 	}
+}
+
+// renderSetup shows the set-up page, with form.
+func (h *Handler) renderSetup(w http.ResponseWriter, r *http.Request, status int, form components.AccountForm) {
+	// Its answer tells by it whether the browser keeps cookies (see
+	// refusesCookies).
+	h.setCookieCheck(w, "/setup")
+	h.render(w, r, status, components.SetupPage(h.page(r, i18n.T(r.Context(), "auth.title_setup")), form))
 }
 
 func (h *Handler) setup(w http.ResponseWriter, r *http.Request) {
@@ -216,11 +224,21 @@ func (h *Handler) setup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := strings.TrimSpace(r.PostForm.Get("username"))
+	if refusesCookies(r, r.PostForm) {
+		// The account signs in as it is made, and that session would be
+		// gone at the next page: its sign-in page would refuse this
+		// browser too, as sign-in does (see login). Nothing is made, so
+		// that the set-up stays open for the same form, once cookies are
+		// allowed.
+		form := components.AccountForm{Username: refill(name), Errors: components.FieldErrors{{Message: errCookiesToSetUp.Message(i18n.From(r.Context()))}}}
+		h.renderSetup(w, r, web.Status(errCookiesToSetUp.Kind), form)
+		return
+	}
 	a, err := h.core.Setup(r.Context(), turn, name, r.PostForm.Get("password"))
 	if e, ok := core.AsError(err); ok && e.Kind == core.Invalid {
 		// Every mistake at once, each beside its field.
 		form := components.AccountForm{Username: refill(name), Errors: fieldErrors(r, err)}
-		h.render(w, r, web.Status(e.Kind), components.SetupPage(h.page(r, i18n.T(r.Context(), "auth.title_setup")), form))
+		h.renderSetup(w, r, web.Status(e.Kind), form)
 		return
 	}
 	if err != nil {

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"net/url"
 	"strings"
 	"testing"
@@ -151,4 +152,33 @@ func TestSignInWithoutCookies(t *testing.T) {
 	browsertest.Shoot(t, ctx, "no-cookies-sign-in")
 	b.forgive("status of 403")
 	b.clean("signing in without cookies")
+}
+
+// TestSetUpWithoutCookies: setting up the first account from a browser
+// that keeps no cookies says that signing in needs them, and creates
+// nothing, where the account was made and the browser, signed out again
+// at the next page, was left on the sign-in form without a word.
+func TestSetUpWithoutCookies(t *testing.T) {
+	s := newTestServer(t)
+	ctx := browsertest.New(t, browsertest.WithoutCookies(t))
+	b := newTab(t, ctx, s)
+	b.open("/setup", "#username")
+	b.do(
+		chromedp.SendKeys(chromedp.ID("username"), "ada"),
+		chromedp.SendKeys(chromedp.ID("password"), testPassword),
+		chromedp.Click(chromedp.CSS("form[action='/setup'] button[type=submit]")),
+	)
+	b.wait(`!!document.querySelector("[data-testid=form-error], form[action='/login']")`, 5*time.Second)
+	if got := eval[string](b, `location.pathname + " " + ((document.querySelector("[data-testid=form-error]") || {}).textContent || "no word")`); !strings.HasPrefix(got, "/setup ") || !strings.Contains(got, "cookies") {
+		t.Errorf("setting up without cookies ends on %q", got)
+	}
+	if got := eval[string](b, `document.getElementById("username").value`); got != "ada" {
+		t.Errorf("the name typed is not kept: %q", got)
+	}
+	if open, err := s.h.core.SetupOpen(context.Background()); err != nil || !open {
+		t.Errorf("an account was created for a browser that cannot sign in (set-up open %v, %v)", open, err)
+	}
+	browsertest.Shoot(t, ctx, "no-cookies-setup", 390, 1280)
+	b.forgive("status of 403")
+	b.clean("setting up without cookies")
 }

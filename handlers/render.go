@@ -29,11 +29,13 @@ var (
 	errLanguage    = core.Refusal(core.Invalid, "language_unknown", "language", "did_not_work")
 	errBodyOnRead  = core.Refusal(core.Invalid, "body_on_read", "", "did_not_work")
 	// errCookiesNeeded refuses to open a file link for a browser that
-	// keeps no cookies, before its use is taken (see openLink), and
+	// keeps no cookies, before its use is taken (see openLink),
 	// errCookiesToSignIn refuses to sign in such a browser, whose session
-	// would be gone at the next page.
+	// would be gone at the next page, and errCookiesToSetUp refuses to
+	// create the first account from it, which could never sign in there.
 	errCookiesNeeded   = core.Variant(core.Forbidden, "cookies_needed", "file", "", "cookies_needed")
 	errCookiesToSignIn = core.Variant(core.Forbidden, "cookies_needed", "sign_in", "", "cookies_needed")
+	errCookiesToSetUp  = core.Variant(core.Forbidden, "cookies_needed", "setup", "", "cookies_needed")
 )
 
 // fail answers err as the one place that maps errors to pages: a refusal
