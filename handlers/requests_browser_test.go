@@ -64,3 +64,26 @@ func TestRequestNoteInBrowser(t *testing.T) {
 	}
 	browsertest.Shoot(t, b.ctx, "request-note", 390)
 }
+
+// TestRequestRowTargeted: the owner's requests opened at a request's row
+// (/requests#request-ID, where a notice mail leads) show that row tinted,
+// and no other.
+func TestRequestRowTargeted(t *testing.T) {
+	s := newTestServer(t)
+	owner := s.admin()
+	for _, label := range []string{"vpn", "staging db", "wifi"} {
+		owner.createRequest(url.Values{"label": {label}})
+	}
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	signIn(t, ctx, s.URL)
+	b.open("/requests", "[data-testid=request-row]")
+	row := eval[string](b, `document.querySelectorAll("[data-testid=request-row]")[1].id`)
+	b.open("/requests#"+row, "#"+row)
+	const tinted = `[...document.querySelectorAll("[data-testid=request-row]")].filter(r => getComputedStyle(r).backgroundColor !== "rgba(0, 0, 0, 0)").map(r => r.id).join(" ")`
+	if got := eval[string](b, tinted); got != row {
+		t.Errorf("at #%s the rows tinted are %q", row, got)
+	}
+	browsertest.Shoot(t, ctx, "requests-targeted", 390, 1280)
+	b.clean("the requests at a row")
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 
+	"oncelink/components"
 	"oncelink/core"
 	"oncelink/notify"
 	"oncelink/store"
@@ -220,8 +221,9 @@ func TestEmailNotices(t *testing.T) {
 	}
 
 	// A request answered: the mail calls it a request, and names the
-	// sender's address and browser as an open names the recipient's.
-	rtok := e.answer(t, "VPN password", "hunter2", core.Client{IP: "203.0.113.9", UserAgent: "curl/8.11.1"})
+	// sender's address and browser as an open names the recipient's. It
+	// leads to the request's own row in the owner's requests.
+	rtok, rid := e.answer(t, "VPN password", "hunter2", core.Client{IP: "203.0.113.9", UserAgent: "curl/8.11.1"})
 	if n := runOnce(t, e.worker(t, notify.Options{Mailer: mailer, BaseURL: "https://share.example", Unsubscribe: e.svc.UnsubscribeToken})); n != 1 {
 		t.Fatalf("attempted %d deliveries, want the answered request's", n)
 	}
@@ -231,10 +233,14 @@ func TestEmailNotices(t *testing.T) {
 		m.Header.Get("List-Unsubscribe") != "<"+unsubscribe+">" || !strings.Contains(text, unsubscribe) {
 		t.Errorf("the mail of an answered request does not offer %s (%v):\n%s", unsubscribe, err, text)
 	}
-	for _, want := range []string{"Your request", "VPN password", "203.0.113.9", "curl"} {
+	row := "https://share.example/requests#" + components.RequestRowID(rid)
+	for _, want := range []string{"Your request", "VPN password", "203.0.113.9", "curl", row} {
 		if !strings.Contains(text, want) || !strings.Contains(html, want) {
 			t.Errorf("the mail of an answered request does not say %q:\n%s\n%s", want, text, html)
 		}
+	}
+	if !strings.Contains(html, `href="`+row+`"`) {
+		t.Errorf("the mail of an answered request does not lead to %s:\n%s", row, html)
 	}
 	if strings.Contains(text, "hunter2") || strings.Contains(text, rtok) {
 		t.Errorf("the mail tells what was sent, or the request's token:\n%s", text)

@@ -102,8 +102,8 @@ func (e *env) createLink(t *testing.T, label string, uses int, notify bool) core
 }
 
 // answer makes a text request labelled label and sends it message from
-// client c, as a sender would; it returns the request's token.
-func (e *env) answer(t *testing.T, label, message string, c core.Client) string {
+// client c, as a sender would; it returns the request's token and id.
+func (e *env) answer(t *testing.T, label, message string, c core.Client) (string, int64) {
 	t.Helper()
 	ctx := context.Background()
 	req, err := e.svc.CreateRequest(ctx, e.owner.ID, core.RequestInput{Label: label, Accepts: core.AcceptsText, TTL: "1h"})
@@ -120,7 +120,7 @@ func (e *env) answer(t *testing.T, label, message string, c core.Client) string 
 	if _, err := e.svc.Fulfil(ctx, turn, tok, d, message, nil); err != nil {
 		t.Fatal(err)
 	}
-	return tok
+	return tok, req.Request.ID
 }
 
 func (e *env) open(t *testing.T, url string) {
@@ -578,7 +578,7 @@ func TestExpiredUnopenedAndFulfilledRequestsAreNoticed(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		tok := e.answer(t, "vpn", "hunter2", core.Client{IP: "192.0.2.1", UserAgent: "curl/8.11.1"})
+		tok, _ := e.answer(t, "vpn", "hunter2", core.Client{IP: "192.0.2.1", UserAgent: "curl/8.11.1"})
 		runOnce(t, e.worker(t, notify.Options{}))
 		got := r.received()
 		if len(got) != 3 {

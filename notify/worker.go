@@ -451,7 +451,10 @@ func (w *Worker) email(ctx context.Context, d store.Delivery, a *store.Attempt) 
 			n.Label = r.Label
 		}
 		n.Label = labelOr(n.Label, i18n.T(ctx, "mail.notice.request_number", "ID", d.RequestID))
-		n.URL = w.page("/requests")
+		// The request's own row in the owner's requests, by its id
+		// there (components.RequestRowID, which the mail's test holds
+		// this to: the worker draws no page).
+		n.URL = w.page("/requests#request-" + strconv.FormatInt(d.RequestID, 10))
 	case d.LinkID != 0:
 		if l, err := w.o.Store.LinkByID(ctx, d.LinkID); err == nil {
 			n.Label = l.Label
