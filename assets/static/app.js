@@ -546,8 +546,9 @@
   // in, takes the focus to the first field the mistake is about, or to the
   // mistake said above the form: the button that sent it is gone. What a
   // page shows once, such as a new API key, or a refusal in place of what
-  // the page was for, takes it likewise ([data-focus]). Without any, a refusal said in the alerts takes it,
-  // as when the row whose button sent the request went with the answer.
+  // the page was for, takes it likewise ([data-focus]). Without any, a
+  // refusal said in the alerts takes it, as when the row whose button sent
+  // the request went with the answer.
   // Focus that is somewhere already stays there, and a page that names its
   // own ([autofocus]) keeps its choice.
   function focusAnswer() {
