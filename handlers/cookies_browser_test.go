@@ -7,9 +7,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 
+	"oncelink/i18n"
 	"oncelink/internal/browsertest"
 )
 
@@ -181,4 +184,101 @@ func TestSetUpWithoutCookies(t *testing.T) {
 	browsertest.Shoot(t, ctx, "no-cookies-setup", 390, 1280)
 	b.forgive("status of 403")
 	b.clean("setting up without cookies")
+}
+
+// sessionRows counts the sessions the server keeps.
+func sessionRows(t *testing.T, s *testServer) int {
+	t.Helper()
+	var n int
+	if err := s.store.SessionDB().QueryRow(`SELECT COUNT(*) FROM sessions`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestPasskeySignInWithoutCookies: signing in with a passkey from a
+// browser that keeps no cookies, whose authenticator holds the account's
+// passkey, says that it needs them, with the focus on it, before the
+// passkey is asked for, and leaves no session behind: where the ceremony,
+// its state kept in a session the browser could not keep, was refused at
+// its end as one that took too long or was started in another tab. In
+// English and in Arabic.
+func TestPasskeySignInWithoutCookies(t *testing.T) {
+	s := newPasskeyServer(t)
+	// The passkey is added in a browser that keeps cookies, and copied
+	// to the authenticator of one that keeps none, as a passkey synced
+	// between a person's devices.
+	owner := newTab(t, browsertest.New(t), s)
+	from := addVirtualAuthenticator(t, owner)
+	owner.setUp()
+	owner.open("/settings", "[data-testid=passkey-form]")
+	owner.do(
+		chromedp.SendKeys(chromedp.ID("passkey-name"), "laptop"),
+		chromedp.Click(chromedp.CSS("[data-testid=add-passkey]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=passkey-row][data-name=laptop]")),
+	)
+	held, err := chromedp.Call(owner.ctx, webauthn.GetCredentials, webauthn.GetCredentialsParams{AuthenticatorID: from})
+	if err != nil || len(held.Credentials) != 1 {
+		t.Fatalf("the authenticator holds %d passkeys (%v)", len(held.Credentials), err)
+	}
+	passkey := held.Credentials[0]
+	// webauthn.Credential always sends a field of a kind of key that the
+	// virtual authenticator refuses: the passkey goes with its own fields.
+	type credential struct {
+		CredentialID []byte  `json:"credentialId"`
+		Resident     bool    `json:"isResidentCredential"`
+		RpID         string  `json:"rpId"`
+		PrivateKey   []byte  `json:"privateKey"`
+		UserHandle   []byte  `json:"userHandle"`
+		SignCount    float64 `json:"signCount"`
+	}
+	type addCredential struct {
+		AuthenticatorID webauthn.AuthenticatorID `json:"authenticatorId"`
+		Credential      credential               `json:"credential"`
+	}
+	add := cdp.Command[addCredential, struct{}]{Method: webauthn.CommandAddCredential}
+
+	for _, lang := range []string{"en", "ar"} {
+		ctx := browsertest.New(t, browsertest.WithoutCookies(t))
+		b := newTab(t, ctx, s)
+		to := addVirtualAuthenticator(t, b)
+		if _, err := chromedp.Call(ctx, add, addCredential{to, credential{passkey.CredentialID, true, passkey.RpID,
+			passkey.PrivateKey, passkey.UserHandle, passkey.SignCount}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
+			Headers: network.Headers{"Accept-Language": lang},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		sessions := sessionRows(t, s)
+
+		b.open("/login", "[data-testid=passkey-signin]")
+		if eval[bool](b, `document.cookie !== "" || document.documentElement.lang !== "`+lang+`"`) {
+			t.Fatalf("the browser keeps cookies, or the page is not in %s: the test tests nothing", lang)
+		}
+		b.do(
+			chromedp.Click(chromedp.CSS("[data-testid=passkey-signin]")),
+			chromedp.WaitVisible(chromedp.ID("signin-passkey-status")),
+		)
+		want := errCookiesToSignIn.Message(i18n.For(lang))
+		if got := eval[string](b, `location.pathname + " " + document.getElementById("signin-passkey-status").textContent`); got != "/login "+want {
+			t.Errorf("in %s, signing in with a passkey without cookies ends on %q, want /login %q", lang, got, want)
+		}
+		if got := eval[string](b, `document.activeElement.id || document.activeElement.outerHTML`); got != "signin-passkey-status" {
+			t.Errorf("in %s, the focus is on %q, not the message", lang, got)
+		}
+		// The passkey was not asked for, and nothing was kept of the
+		// ceremony.
+		now, err := chromedp.Call(ctx, webauthn.GetCredentials, webauthn.GetCredentialsParams{AuthenticatorID: to})
+		if err != nil || len(now.Credentials) != 1 || now.Credentials[0].SignCount != passkey.SignCount {
+			t.Errorf("in %s, the passkey was used for a sign-in that could not work (%v)", lang, err)
+		}
+		if n := sessionRows(t, s); n != sessions {
+			t.Errorf("in %s, %d sessions after the refusal, %d before", lang, n, sessions)
+		}
+		browsertest.Shoot(t, ctx, "no-cookies-passkey-"+lang, 390)
+		b.forgive("status of 403")
+		b.clean("a passkey sign-in without cookies in " + lang)
+	}
 }

@@ -211,8 +211,21 @@ func (h *Handler) finishSignIn(w http.ResponseWriter, r *http.Request, a core.Ac
 // browser's script takes the options to navigator.credentials.get. Its
 // state makes a session for anyone who asks, so asking takes a turn at
 // the client's sign-in limit, as the answer does.
+//
+// A browser known to keep no cookies (see refusesCookies: the sign-in
+// page's check is sent back here, under /login) is refused before the
+// ceremony, as a password is (see login): its state would be gone at the
+// answer, which was then refused as a ceremony that took too long, after
+// the person had used their passkey for nothing.
 func (h *Handler) passkeyOptions(w http.ResponseWriter, r *http.Request) {
-	if _, err := h.core.TakeTurn(r.Context(), core.SignInAction, h.client(r)); err != nil {
+	_, err := h.core.TakeTurn(r.Context(), core.SignInAction, h.client(r))
+	if err == nil {
+		err = parseForm(w, r)
+	}
+	if err == nil && refusesCookies(r, r.PostForm) {
+		err = errCookiesToSignIn
+	}
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}

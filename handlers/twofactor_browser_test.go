@@ -209,13 +209,14 @@ func TestTOTPKeyShowsWhole(t *testing.T) {
 }
 
 // addVirtualAuthenticator gives the tab's browser a platform authenticator
-// that holds discoverable credentials and verifies its user.
-func addVirtualAuthenticator(t *testing.T, b *tab) {
+// that holds discoverable credentials and verifies its user, and returns
+// its id.
+func addVirtualAuthenticator(t *testing.T, b *tab) webauthn.AuthenticatorID {
 	t.Helper()
 	if _, err := chromedp.Call(b.ctx, webauthn.Enable, webauthn.EnableParams{}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := chromedp.Call(b.ctx, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{
+	added, err := chromedp.Call(b.ctx, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{
 		Options: &webauthn.VirtualAuthenticatorOptions{
 			Protocol: webauthn.AuthenticatorProtocolCtap2, Ctap2version: webauthn.Ctap2versionCtap21,
 			Transport: webauthn.AuthenticatorTransportInternal, HasResidentKey: true, HasUserVerification: true,
@@ -225,6 +226,7 @@ func addVirtualAuthenticator(t *testing.T, b *tab) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return added.AuthenticatorID
 }
 
 // newPasskeyServer is a test server at http://localhost:PORT: a browser

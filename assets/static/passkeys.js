@@ -81,11 +81,17 @@
     });
   }
 
-  function show(form, text) {
+  // show says text in the form's status, and with focus, gives the
+  // status the focus, for a screen reader to read it whole.
+  function show(form, text, focus) {
     var el = document.getElementById(form.getAttribute("data-status"));
     if (!el) return;
     el.textContent = text;
     el.hidden = !text;
+    if (focus && text) {
+      el.setAttribute("tabindex", "-1");
+      el.focus();
+    }
   }
 
   // msg is a message of the page's catalog (app.js).
@@ -127,7 +133,10 @@
         .catch(function (err) {
           delete form.dataset.busy;
           if (err.fromServer) {
-            show(form, err.message);
+            // The server's refusal takes the focus, as a page's refusal
+            // does (app.js): trying again may not help, as in a browser
+            // that keeps no cookies, and the refusal says what would.
+            show(form, err.message, true);
           } else if (err.name === "NotAllowedError" || err.name === "AbortError") {
             show(form, form.getAttribute("data-msg-cancelled"));
           } else if (create && err.name === "InvalidStateError") {
