@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 
+	"oncelink/core"
 	"oncelink/i18n"
 	"oncelink/internal/browsertest"
 )
@@ -280,5 +281,68 @@ func TestPasskeySignInWithoutCookies(t *testing.T) {
 		browsertest.Shoot(t, ctx, "no-cookies-passkey-"+lang, 390)
 		b.forgive("status of 403")
 		b.clean("a passkey sign-in without cookies in " + lang)
+	}
+}
+
+// TestSSOWithoutCookies: single sign-on from a browser that keeps no
+// cookies says that it needs them, on the sign-in page, with the focus on
+// it, before the browser leaves for the provider, and keeps nothing for
+// it: where the pending sign-on, kept in a session the browser could not
+// keep, came back from the provider to a sign-in "expired, or started in
+// another browser". In English and in Arabic, with a password form beside
+// the button and without one.
+func TestSSOWithoutCookies(t *testing.T) {
+	idp := startProvider(t)
+	s := newSSOServer(t, idp)
+	s.admin()
+	ssoOnly := newSSOServer(t, idp, func(c *core.Config) { c.NoPasswordSignIn = true })
+	ssoOnly.admin()
+	for _, srv := range []*ssoServer{s, ssoOnly} {
+		for _, lang := range []string{"en", "ar"} {
+			where := lang
+			if srv == ssoOnly {
+				where += ", without passwords"
+			}
+			ctx := browsertest.New(t, browsertest.WithoutCookies(t))
+			b := newTab(t, ctx, srv.testServer)
+			if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
+				Headers: network.Headers{"Accept-Language": lang},
+			}); err != nil {
+				t.Fatal(err)
+			}
+			sessions := sessionRows(t, srv.testServer)
+			idp.QueueUser(ssoUser("sub-amy", "amy@example.com", "amy"))
+			b.open("/login", "[data-testid=sso]")
+			if eval[bool](b, `document.cookie !== "" || document.documentElement.lang !== "`+lang+`"`) {
+				t.Fatalf("the browser keeps cookies, or the page is not in %s: the test tests nothing", lang)
+			}
+			b.do(chromedp.Click(chromedp.CSS("[data-testid=sso]")), chromedp.WaitVisible(chromedp.CSS("[data-testid=form-error]")))
+			want := errCookiesToSignIn.Message(i18n.For(lang))
+			if got := eval[string](b, `document.querySelector("[data-testid=form-error]").textContent`); got != want {
+				t.Errorf("in %s, single sign-on without cookies says %q, want %q", where, got, want)
+			}
+			if got := eval[string](b, `location.host + location.pathname`); got != strings.TrimPrefix(srv.URL, "http://")+"/auth/oidc/start" {
+				t.Errorf("in %s, single sign-on without cookies ends at %s, not at the start's answer", where, got)
+			}
+			if !eval[bool](b, `!!document.querySelector("[data-testid=sso]")`) {
+				t.Errorf("in %s, the refusal is not on the sign-in page with its button", where)
+			}
+			if got := eval[string](b, `document.activeElement.dataset.testid || document.activeElement.id || document.activeElement.tagName`); got != "form-error" {
+				t.Errorf("in %s, the focus is on %q, not the message", where, got)
+			}
+			if n := sessionRows(t, srv.testServer); n != sessions {
+				t.Errorf("in %s, %d sessions after the refusal, %d before", where, n, sessions)
+			}
+			if _, err := srv.store.AccountByName(context.Background(), "amy"); err == nil {
+				t.Errorf("in %s, an account was made for a browser that cannot sign in", where)
+			}
+			name := "no-cookies-sso-" + lang
+			if srv == ssoOnly {
+				name = "no-cookies-sso-only-" + lang
+			}
+			browsertest.Shoot(t, ctx, name, 390)
+			b.forgive("status of 403")
+			b.clean("single sign-on without cookies in " + where)
+		}
 	}
 }

@@ -107,7 +107,7 @@ func (h *Handler) Routes(api http.Handler) http.Handler {
 	route("POST /login/passkey/options", h.passkeyOptions)
 	route("POST /login/passkey", h.passkeySignIn)
 	route("POST /logout", h.logout)
-	route("POST /auth/oidc/start", h.startSSO)
+	route("POST "+ssoStartPath, h.startSSO)
 	route("GET "+sso.CallbackPath, h.finishSSO)
 	route("GET /links", h.signedIn(h.dashboard))
 	route("POST /links", h.signedIn(h.createLink))

@@ -20,6 +20,9 @@ const (
 	sessionSSONext     = "sso_next"
 )
 
+// ssoStartPath is where the sign-in page's single sign-on form posts.
+const ssoStartPath = "/auth/oidc/start"
+
 // startSSO sends the browser to the identity provider, keeping in its
 // session the state, nonce and PKCE verifier it must come back with. It
 // takes a turn at signing in, as the return does. It is a POST, behind the
@@ -35,6 +38,15 @@ func (h *Handler) startSSO(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	next := safeNext(r.PostForm.Get("next"))
+	if refusesCookies(r, r.PostForm) {
+		// The pending sign-on lives in the session, which this browser
+		// would not keep: it would come back from the provider to a
+		// sign-in "expired, or started in another browser". It is told
+		// why instead, before it leaves, as a password sign-in is (see
+		// login), and nothing is kept for it.
+		h.ssoRefused(w, r, next, errCookiesToSignIn)
+		return
+	}
 	url, p, err := h.core.StartSSO(r.Context(), turn)
 	if err != nil {
 		h.ssoRefused(w, r, next, err)
@@ -100,10 +112,13 @@ func (h *Handler) ssoRefused(w http.ResponseWriter, r *http.Request, next string
 // and is redirected to the identity provider, which the page's policy must
 // allow as a form's destination.
 func (h *Handler) renderLogin(w http.ResponseWriter, r *http.Request, status int, form components.AccountForm) {
-	// The password form's answer tells by it whether the browser keeps
-	// cookies (see refusesCookies).
+	// The password and passkey forms' answers tell by it whether the
+	// browser keeps cookies (see refusesCookies), and so does the single
+	// sign-on form's, which goes elsewhere: the check goes with it, under
+	// its own path.
 	h.setCookieCheck(w, "/login")
 	if form.SSO {
+		h.setCookieCheck(w, ssoStartPath)
 		w.Header().Set("Content-Security-Policy", components.SignInPolicy(h.core.SSOFormOrigins()))
 	}
 	h.render(w, r, status, components.LoginPage(h.page(r, i18n.T(r.Context(), "auth.title_signin"), "passkeys.js"), form))
