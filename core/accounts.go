@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -319,5 +320,41 @@ func (s *Service) SetLanguage(ctx context.Context, a Account, code string) (Acco
 		return Account{}, invalid("language_unknown", "language")
 	}
 	changed, err := s.store.SetLanguage(ctx, a.ID, code)
+	return changed, fromStore(err)
+}
+
+// MaxTimeZoneBytes bounds the name of a time zone: the longest IANA name,
+// America/Argentina/ComodRivadavia, has 32 bytes.
+const MaxTimeZoneBytes = 64
+
+// CheckTimeZone refuses zone unless it is "", for UTC, or the IANA name
+// of a time zone, such as "Europe/Berlin". "Local" is refused: it is the
+// server's own zone, which is no one's choice and may change with the
+// machine.
+func CheckTimeZone(zone string) error {
+	if err := checkBytes("time_zone", zone); err != nil {
+		return err
+	}
+	switch {
+	case zone == "":
+		return nil
+	case len(zone) > MaxTimeZoneBytes:
+		return invalid("time_zone_too_long", "time_zone", "Max", MaxTimeZoneBytes)
+	case zone == "Local":
+		return invalid("time_zone_local", "time_zone")
+	}
+	if _, err := time.LoadLocation(zone); err != nil {
+		return invalid("time_zone_unknown", "time_zone", "Name", strconv.Quote(zone))
+	}
+	return nil
+}
+
+// SetTimeZone sets the time zone a's mails write times in: an IANA name
+// (see CheckTimeZone), or "" for UTC.
+func (s *Service) SetTimeZone(ctx context.Context, a Account, zone string) (Account, error) {
+	if err := CheckTimeZone(zone); err != nil {
+		return Account{}, err
+	}
+	changed, err := s.store.SetTimeZone(ctx, a.ID, zone)
 	return changed, fromStore(err)
 }

@@ -126,6 +126,7 @@ type Store interface {
 	SetPassword(ctx context.Context, id int64, passwordHash, keepSession string) (store.Account, int64, error)
 	SetAdmin(ctx context.Context, id int64, admin bool) (store.Account, error)
 	SetLanguage(ctx context.Context, id int64, code string) (store.Account, error)
+	SetTimeZone(ctx context.Context, id int64, zone string) (store.Account, error)
 	DeleteAccount(ctx context.Context, id int64) (store.Account, []store.Link, error)
 
 	AccountByIdentity(ctx context.Context, issuer, subject, email string) (store.Account, error)

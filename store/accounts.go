@@ -42,6 +42,7 @@ type Account struct {
 	CreatedAt    time.Time
 	DisabledAt   time.Time // zero while the account is enabled
 	Language     string    // the code of the language it reads in; "" to follow the browser
+	TimeZone     string    // the IANA name of the zone its mails write times in; "" for UTC
 }
 
 // Disabled reports whether the account may no longer sign in.
@@ -59,21 +60,23 @@ type accountRow struct {
 	CreatedAt    int64         `db:"created_at"`
 	DisabledAt   sql.NullInt64 `db:"disabled_at"`
 	Language     string        `db:"language"`
+	TimeZone     string        `db:"time_zone"`
 }
 
 func (r accountRow) account() Account {
 	return Account{
 		ID: r.ID, Username: r.Username, PasswordHash: r.PasswordHash, Admin: r.Admin,
 		CreatedAt: time.UnixMilli(r.CreatedAt), DisabledAt: fromMillis(r.DisabledAt), Language: r.Language,
+		TimeZone: r.TimeZone,
 	}
 }
 
 // accountColumns are accountRow's columns, in dest's order.
-const accountColumns = `id, username, password_hash, is_admin, created_at, disabled_at, language`
+const accountColumns = `id, username, password_hash, is_admin, created_at, disabled_at, language, time_zone`
 
 // dest is where a row of accountColumns scans to, in their order.
 func (r *accountRow) dest() []any {
-	return []any{&r.ID, &r.Username, &r.PasswordHash, &r.Admin, &r.CreatedAt, &r.DisabledAt, &r.Language}
+	return []any{&r.ID, &r.Username, &r.PasswordHash, &r.Admin, &r.CreatedAt, &r.DisabledAt, &r.Language, &r.TimeZone}
 }
 
 // CreateAccount adds an account. It returns ErrConflict when the name, or
@@ -195,6 +198,12 @@ func (s *Store) SetAdmin(ctx context.Context, id int64, admin bool) (Account, er
 // follow the browser.
 func (s *Store) SetLanguage(ctx context.Context, id int64, code string) (Account, error) {
 	return s.changeAccount(ctx, id, false, `language = ?`, code, nil)
+}
+
+// SetTimeZone sets the time zone account id's mails write times in: an
+// IANA name, or "" for UTC.
+func (s *Store) SetTimeZone(ctx context.Context, id int64, zone string) (Account, error) {
+	return s.changeAccount(ctx, id, false, `time_zone = ?`, zone, nil)
 }
 
 // changeAccount sets one column of account id and then runs then, when

@@ -158,3 +158,30 @@ func TestDeleteAccount(t *testing.T) {
 		}
 	})
 }
+
+// TestTimeZoneKept: an account keeps the time zone its mails write times
+// in, "" until it chooses one, and every way of reading it says it.
+func TestTimeZoneKept(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		a := mustAccount(t, s, "ada")
+		if a.TimeZone != "" {
+			t.Fatalf("a new account's zone: %q", a.TimeZone)
+		}
+		changed, err := s.SetTimeZone(ctx, a.ID, "Asia/Tokyo")
+		if err != nil || changed.TimeZone != "Asia/Tokyo" {
+			t.Fatalf("SetTimeZone: %q, %v", changed.TimeZone, err)
+		}
+		byID, err := s.AccountByID(ctx, a.ID)
+		if err != nil || byID.TimeZone != "Asia/Tokyo" {
+			t.Fatalf("AccountByID: %q, %v", byID.TimeZone, err)
+		}
+		byName, err := s.AccountByName(ctx, "ada")
+		if err != nil || byName.TimeZone != "Asia/Tokyo" {
+			t.Fatalf("AccountByName: %q, %v", byName.TimeZone, err)
+		}
+		if _, err := s.SetTimeZone(ctx, a.ID+1000, "Asia/Tokyo"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("another account's: %v", err)
+		}
+	})
+}

@@ -52,7 +52,7 @@ func TestWebhooksKeptThroughTheRebuild(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "test.db")
 	s := openSQLiteBefore(t, path, "migrations/021")
 	c := newClock(s)
-	owner := mustAccount(t, s, "ada")
+	owner := accountBefore(t, s, "ada", false)
 	hooks := []Webhook{mustWebhook(t, s, owner.ID, "https://example.com/a"), mustWebhook(t, s, owner.ID, "https://example.com/b"),
 		mustWebhook(t, s, owner.ID, "https://example.com/c")}
 	if _, err := s.RotateWebhook(ctx, owner.ID, hooks[1].ID, hashOf(t), time.Hour); err != nil {

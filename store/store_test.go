@@ -653,7 +653,7 @@ func TestMigrationsKeepReferencesWhole(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "test.db")
 	s := openSQLiteBefore(t, path, "migrations/020")
-	owner := mustAccount(t, s, "ada")
+	owner := accountBefore(t, s, "ada", false)
 	_, err := s.db.Exec(`PRAGMA foreign_keys = OFF;
 		INSERT INTO notice_deliveries (account_id, webhook_id, type, at, next_at, created_at) VALUES (?, 99, 'webhook.test', 0, 0, 0);
 		PRAGMA foreign_keys = ON`, owner.ID)
@@ -699,6 +699,20 @@ func openSQLiteBefore(t testing.TB, path, until string) *Store {
 		}
 	}
 	return s
+}
+
+// accountBefore adds an account to a store opened by openSQLiteBefore,
+// with the columns that accounts had before any later migration added
+// its own, which CreateAccount reads back.
+func accountBefore(t testing.TB, s *Store, name string, admin bool) Account {
+	t.Helper()
+	a := Account{Username: name, PasswordHash: "hash", Admin: admin, CreatedAt: time.UnixMilli(millis(s.Now()))}
+	err := s.db.Get(&a.ID, `INSERT INTO accounts (username, username_key, password_hash, is_admin, created_at)
+		VALUES (?, ?, ?, ?, ?) RETURNING id`, name, usernameKey(name), a.PasswordHash, admin, millis(a.CreatedAt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }
 
 // TestIdempotencyKeys: a key makes one link per owner, also when both
