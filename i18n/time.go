@@ -8,10 +8,26 @@ import (
 // When writes a time for people, in UTC, as the language writes dates:
 // "2 Jan 2026, 15:04 UTC". A page's script rewrites it in the reader's
 // own time zone.
-func (l *Localizer) When(t time.Time) string {
-	t = t.UTC()
+func (l *Localizer) When(t time.Time) string { return l.when(t, time.UTC, "15:04") }
+
+// WhenIn writes a time as When does, but as the clocks of zone read it,
+// the zone named by its IANA name: "2 Jan 2026, 16:04 Europe/Berlin". A
+// nil zone is UTC. Mails, which no script rewrites, write times so.
+func (l *Localizer) WhenIn(t time.Time, zone *time.Location) string {
+	if zone == nil {
+		zone = time.UTC
+	}
+	return l.when(t, zone, "15:04")
+}
+
+// WhenSeconds writes a time as When does, to the second.
+func (l *Localizer) WhenSeconds(t time.Time) string { return l.when(t, time.UTC, "15:04:05") }
+
+// when writes t as zone's clocks read it, its time of day in layout.
+func (l *Localizer) when(t time.Time, zone *time.Location, layout string) string {
+	t = t.In(zone)
 	return l.T("time.when", "Day", t.Day(), "Month", l.T("time.month."+strconv.Itoa(int(t.Month()))),
-		"Year", t.Year(), "Clock", t.Format("15:04"))
+		"Year", t.Year(), "Clock", t.Format(layout), "Zone", zone.String())
 }
 
 // Left writes how long remains, coarsely: "2d 3h", "5m 10s"; "expired"

@@ -28,37 +28,38 @@ var templates embed.FS
 
 // The mails' templates take their words from the "mail." catalog with t,
 // and dates with when; each mail clones them with the functions of its
-// language (see compose). These are stand-ins for parsing.
+// language and time zone (see compose). These are stand-ins for parsing.
 var (
-	textMails = texttemplate.Must(texttemplate.New("").Funcs(textFuncs(i18n.For("en"))).
+	textMails = texttemplate.Must(texttemplate.New("").Funcs(textFuncs(i18n.For("en"), time.UTC)).
 			ParseFS(templates, "templates/*.txt"))
-	htmlMails = htmltemplate.Must(htmltemplate.New("").Funcs(htmlFuncs(i18n.For("en"))).
+	htmlMails = htmltemplate.Must(htmltemplate.New("").Funcs(htmlFuncs(i18n.For("en"), time.UTC)).
 			ParseFS(templates, "templates/*.html"))
 )
 
 // textFuncs are the template functions of a plain text part in l's
 // language: t says a message, quote puts a value in the language's
 // quotation marks, wrap breaks a paragraph into lines of at most 72
-// characters.
-func textFuncs(l *i18n.Localizer) texttemplate.FuncMap {
+// characters, when writes a time as zone's clocks read it.
+func textFuncs(l *i18n.Localizer, zone *time.Location) texttemplate.FuncMap {
 	return texttemplate.FuncMap{
 		"t":     func(id string, pairs ...any) string { return l.T(id, pairs...) },
 		"quote": func(s string) string { return l.T("mail.quoted", "Text", s) },
 		"wrap":  func(s string) string { return wrap(s, 72) },
-		"when":  func(t time.Time) string { return l.When(t) },
+		"when":  func(t time.Time) string { return l.WhenIn(t, zone) },
 	}
 }
 
 // htmlFuncs are the template functions of an HTML part in l's language:
 // t says a message, its words as the catalog writes them and its values
-// escaped, strong sets a value in bold; lang and dir are the attributes of
-// <html>, which a screen reader reads the mail by; start is "left", or
-// "right" in a language written right to left.
-func htmlFuncs(l *i18n.Localizer) htmltemplate.FuncMap {
+// escaped, strong sets a value in bold, when writes a time as zone's clocks
+// read it; lang and dir are the attributes of <html>, which a screen
+// reader reads the mail by; start is "left", or "right" in a language
+// written right to left.
+func htmlFuncs(l *i18n.Localizer, zone *time.Location) htmltemplate.FuncMap {
 	return htmltemplate.FuncMap{
 		"t":      func(id string, pairs ...any) htmltemplate.HTML { return htmlT(l, id, pairs...) },
 		"strong": func(s string) strong { return strong(s) },
-		"when":   func(t time.Time) string { return l.When(t) },
+		"when":   func(t time.Time) string { return l.WhenIn(t, zone) },
 		"lang":   func() string { return l.Code },
 		"dir":    func() string { return l.Dir() },
 		// start is the side a line starts on.
@@ -139,8 +140,8 @@ func wrap(s string, width int) string {
 }
 
 // compose is the text and HTML parts of the mail of template name, filled
-// with data, in the language of l.
-func compose(l *i18n.Localizer, name string, data any) (text, html string, err error) {
+// with data, in the language of l, its times in zone (nil for UTC).
+func compose(l *i18n.Localizer, zone *time.Location, name string, data any) (text, html string, err error) {
 	tt, err := textMails.Clone()
 	if err != nil {
 		return "", "", err
@@ -150,10 +151,10 @@ func compose(l *i18n.Localizer, name string, data any) (text, html string, err e
 		return "", "", err
 	}
 	var tb, hb strings.Builder
-	if err := tt.Funcs(textFuncs(l)).ExecuteTemplate(&tb, name+".txt", data); err != nil {
+	if err := tt.Funcs(textFuncs(l, zone)).ExecuteTemplate(&tb, name+".txt", data); err != nil {
 		return "", "", err
 	}
-	if err := ht.Funcs(htmlFuncs(l)).ExecuteTemplate(&hb, name+".html", data); err != nil {
+	if err := ht.Funcs(htmlFuncs(l, zone)).ExecuteTemplate(&hb, name+".html", data); err != nil {
 		return "", "", err
 	}
 	return tb.String(), hb.String(), nil
@@ -247,10 +248,11 @@ func NewMailer(smtpURL, from string) (*Mailer, error) {
 }
 
 // send mails to, under subject, the text and HTML parts of template name
-// filled with data, in the language of ctx. A mail client offers to
-// unsubscribe at unsub (see unsubscribe); none when it is empty.
-func (m *Mailer) send(ctx context.Context, to, subject string, unsub unsubscribe, name string, data any) error {
-	text, html, err := compose(i18n.From(ctx), name, data)
+// filled with data, in the language of ctx, its times in zone (nil for
+// UTC). A mail client offers to unsubscribe at unsub (see unsubscribe);
+// none when it is empty.
+func (m *Mailer) send(ctx context.Context, to, subject string, unsub unsubscribe, zone *time.Location, name string, data any) error {
+	text, html, err := compose(i18n.From(ctx), zone, name, data)
 	if err != nil {
 		return err
 	}
@@ -285,7 +287,7 @@ func (m *Mailer) send(ctx context.Context, to, subject string, unsub unsubscribe
 // SendConfirmation mails to the link that confirms it as a notice
 // address, in the language of ctx: that of whoever asked for it.
 func (m *Mailer) SendConfirmation(ctx context.Context, to, confirmURL string) error {
-	return m.send(ctx, to, i18n.T(ctx, "mail.confirm.subject"), unsubscribe{}, "confirm",
+	return m.send(ctx, to, i18n.T(ctx, "mail.confirm.subject"), unsubscribe{}, nil, "confirm",
 		struct{ Address, URL string }{to, confirmURL})
 }
 
@@ -303,6 +305,9 @@ type Notice struct {
 	// Settings is the owner's settings page, where the notice address is
 	// removed, which stops these mails; "" for none.
 	Settings string
+	// Zone is the time zone the mail writes At in, the account's; nil
+	// for UTC.
+	Zone *time.Location
 	// Unsubscribe is the link that stops these mails to this address
 	// without a sign-in, which a mail client's unsubscribe posts to
 	// (RFC 8058) when it is https, and opens otherwise; "" for none, and
@@ -372,7 +377,7 @@ func (m *Mailer) SendNotice(ctx context.Context, to string, n Notice) error {
 		// an http one is a page the mail client opens, which asks.
 		unsub = unsubscribe{URL: n.Unsubscribe, OneClick: strings.HasPrefix(n.Unsubscribe, "https://")}
 	}
-	return m.send(ctx, to, subject, unsub, "notice", struct {
+	return m.send(ctx, to, subject, unsub, n.Zone, "notice", struct {
 		Notice
 		noticeWords
 	}{n, msgs})
