@@ -141,6 +141,7 @@ func (h *Handler) Routes(api http.Handler) http.Handler {
 	route("POST /settings/delete", h.signedIn(h.deleteOwnAccount))
 	route("POST /settings/notices/address", h.signedIn(h.setNoticeAddress))
 	route("POST /settings/notices/address/remove", h.signedIn(h.removeNoticeAddress))
+	route("POST /settings/notices/time-zone", h.signedIn(h.setTimeZone))
 	route("GET /settings/notices/confirm/{token}", h.signedIn(h.confirmPage))
 	route("POST /settings/notices/confirm/{token}", h.signedIn(h.confirmAddress))
 	route("GET /unsubscribe/{token}", h.unsubscribePage)

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"net/http"
@@ -46,6 +47,10 @@ func (h *Handler) fillNotices(r *http.Request, a *core.Account, v *components.No
 		v.AddressForm.Address = addr.Address
 	}
 	v.Emails = deliveryItems(emails)
+	v.TimeZone = a.TimeZone
+	if v.ZoneForm.Error == "" {
+		v.ZoneForm.Zone = a.TimeZone
+	}
 	hooks, err := h.core.Webhooks(ctx, a.ID)
 	if err != nil {
 		return err
@@ -125,6 +130,27 @@ func (h *Handler) setNoticeAddress(w http.ResponseWriter, r *http.Request, a *co
 		return
 	}
 	h.noticesDone(w, r, i18n.T(r.Context(), "notices.flash.address_sent", "Address", address))
+}
+
+// setTimeZone sets the time zone the account's mails write times in; an
+// empty one is UTC.
+func (h *Handler) setTimeZone(w http.ResponseWriter, r *http.Request, a *core.Account) {
+	if err := parseForm(w, r); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	zone := strings.TrimSpace(r.PostForm.Get("time_zone"))
+	changed, err := h.core.SetTimeZone(r.Context(), *a, zone)
+	if h.noticesRefused(w, r, a, err, func(n *components.Notices, e *core.Error) {
+		n.ZoneForm = components.ZoneForm{Zone: zone, Error: e.Message(i18n.From(r.Context())), ErrorField: e.Field}
+	}) {
+		return
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.noticesDone(w, r, i18n.T(r.Context(), "notices.flash.time_zone", "Zone", cmp.Or(changed.TimeZone, "UTC")))
 }
 
 // confirmPage shows the button that confirms a notice address: the page a

@@ -228,8 +228,33 @@
       markPreset(form);
     });
     localTimes(root);
+    root.querySelectorAll("[data-browser-zone][hidden]").forEach(function (btn) {
+      if (browserZone()) btn.hidden = false;
+    });
     tick();
   }
+
+  // The IANA name of this browser's time zone, such as "Europe/Berlin";
+  // "" where the browser does not tell.
+  function browserZone() {
+    try {
+      return Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+    } catch (e) {
+      return "";
+    }
+  }
+
+  // "Use this browser's zone" fills the time zone field with it, which
+  // the form's Save then sends.
+  document.addEventListener("click", function (ev) {
+    var btn = ev.target.closest("[data-browser-zone]");
+    if (!btn) return;
+    var input = document.getElementById(btn.getAttribute("data-browser-zone")), zone = browserZone();
+    if (!input || !zone) return;
+    input.value = zone;
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+    input.focus();
+  });
 
   document.addEventListener("input", function (ev) {
     var form = ev.target.closest("form#create");
