@@ -305,16 +305,8 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any, limit int64, empty 
 		}
 		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.DisallowUnknownFields() // in a nested object, should a body have one
-		err = dec.Decode(v)
-		if err == nil && dec.More() {
-			err = errors.New("more than one JSON value")
-		}
-		if err == nil {
-			if _, err = dec.Token(); errors.Is(err, io.EOF) {
-				err = nil
-			} else if err == nil {
-				err = errors.New("data after the JSON value")
-			}
+		if err = dec.Decode(v); err == nil {
+			err = trailing(dec, body)
 		}
 	}
 	if err == nil {
@@ -346,8 +338,63 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any, limit int64, empty 
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		return unknownField(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`))
 	}
-	return core.Refusal(core.Invalid, "bad_json", "", "not_valid_json", "Reason", err.Error())
+	return badJSON(err)
 }
+
+// trailing refuses what follows the JSON value that dec has read from
+// body: another value, or anything else but white space.
+func trailing(dec *json.Decoder, body []byte) error {
+	rest := bytes.TrimLeft(body[dec.InputOffset():], " \t\r\n")
+	if len(rest) == 0 {
+		return nil
+	}
+	if dec.Decode(new(json.RawMessage)) == nil {
+		return errTwoValues
+	}
+	return afterValue{offset: int64(len(body)-len(rest)) + 1}
+}
+
+// errTwoValues is a body of one JSON value after another.
+var errTwoValues = errors.New("more than one JSON value")
+
+// afterValue is a body that goes on after its JSON value with what is not
+// another, from the byte at offset, counted from 1.
+type afterValue struct{ offset int64 }
+
+func (e afterValue) Error() string {
+	return "data after the JSON value at byte " + strconv.FormatInt(e.offset, 10)
+}
+
+// badJSON refuses a body that is not one JSON value, err saying why, with
+// the reason in the reader's words: never encoding/json's English.
+func badJSON(err error) error {
+	var syntax *json.SyntaxError
+	var after afterValue
+	reason := jsonReason{id: "error.json_reason.unreadable"}
+	switch {
+	case errors.As(err, &after):
+		reason = jsonReason{id: "error.json_reason.after_value", offset: after.offset}
+	case errors.As(err, &syntax) && strings.HasSuffix(syntax.Error(), "exceeded max depth"):
+		reason.id = "error.json_reason.too_deep"
+	case errors.As(err, &syntax):
+		reason = jsonReason{id: "error.json_reason.syntax", offset: syntax.Offset}
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		reason.id = "error.json_reason.ends_early"
+	case errors.Is(err, errTwoValues):
+		reason.id = "error.json_reason.two_values"
+	}
+	return core.Refusal(core.Invalid, "bad_json", "", "not_valid_json", "Reason", reason)
+}
+
+// jsonReason is why a body is not one JSON value, said in the reader's
+// language: the message id, and where the body stops being what it
+// should, the offset of that byte, counted from 1.
+type jsonReason struct {
+	id     string
+	offset int64
+}
+
+func (r jsonReason) In(l *i18n.Localizer) string { return l.T(r.id, "Offset", r.offset) }
 
 // unknownField refuses a key that names no field of the body.
 func unknownField(name string) error {

@@ -25,3 +25,35 @@ func TestProblemsInTheClientsLanguage(t *testing.T) {
 		t.Errorf("a language not spoken: %+v", p)
 	}
 }
+
+// TestBadJSONSaysWhereInTheClientsLanguage: a body that is not one JSON
+// value is refused with where it goes wrong, in the client's language,
+// and none of encoding/json's English.
+func TestBadJSONSaysWhereInTheClientsLanguage(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t))
+	ada := s.account("ada")
+	deep := strings.Repeat("[", 10001)
+	for _, tt := range []struct{ body, en, de string }{
+		{`{kind:1}`, "The body is not one valid JSON object: byte 2 is not what JSON allows there.",
+			"Der Body ist nicht genau ein gültiges JSON-Objekt: Byte 2 ist an dieser Stelle in JSON nicht erlaubt."},
+		{`{"kind":`, "The body is not one valid JSON object: the body ends too early.",
+			"Der Body ist nicht genau ein gültiges JSON-Objekt: der Body endet zu früh."},
+		{" ", "The body is not one valid JSON object: the body ends too early.",
+			"Der Body ist nicht genau ein gültiges JSON-Objekt: der Body endet zu früh."},
+		{`{"kind":"message","message":"x"}{}`, "The body is not one valid JSON object: it holds more than one JSON value.",
+			"Der Body ist nicht genau ein gültiges JSON-Objekt: er enthält mehr als einen JSON-Wert."},
+		{`{"kind":"message"} ]`, "The body is not one valid JSON object: there is more after the JSON value, from byte 20.",
+			"Der Body ist nicht genau ein gültiges JSON-Objekt: nach dem JSON-Wert folgt ab Byte 20 noch mehr."},
+		{`{"kind":"message"}x`, "The body is not one valid JSON object: there is more after the JSON value, from byte 19.",
+			"Der Body ist nicht genau ein gültiges JSON-Objekt: nach dem JSON-Wert folgt ab Byte 19 noch mehr."},
+		{`{"label":` + deep, "The body is not one valid JSON object: its arrays and objects are nested too deep.",
+			"Der Body ist nicht genau ein gültiges JSON-Objekt: seine Arrays und Objekte sind zu tief verschachtelt."},
+	} {
+		for lang, want := range map[string]string{"en": tt.en, "de": tt.de} {
+			res := ada.do(http.MethodPost, "/api/v1/links", "application/json", strings.NewReader(tt.body), http.Header{"Accept-Language": {lang}})
+			if p := res.problem(); res.StatusCode != http.StatusBadRequest || p.Code != "bad_json" || p.Detail != want {
+				t.Errorf("%.30q in %s: %d %+v, want %q", tt.body, lang, res.StatusCode, p, want)
+			}
+		}
+	}
+}
