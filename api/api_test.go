@@ -715,6 +715,9 @@ func TestBadCreatesChangeNothing(t *testing.T) {
 		{"multipart without its boundary", "x", "multipart/form-data", 400, "unreadable_form", ""},
 		{"notify neither true nor false", "--X\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\nhi\r\n" +
 			"--X\r\nContent-Disposition: form-data; name=\"notify\"\r\n\r\nmaybe\r\n--X--\r\n", "multipart/form-data; boundary=X", 400, "wrong_type", "notify"},
+		{"multipart that is not multipart", "x", "multipart/form-data; boundary=zz", 400, "unreadable_form", ""},
+		{"multipart cut off before its closing boundary", "--X\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nmessage\r\n" +
+			"--X\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\nhi\r\n--X", "multipart/form-data; boundary=X", 400, "unreadable_form", ""},
 		{"multipart field misspelt", "--X\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nmessage\r\n" +
 			"--X\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\nhi\r\n" +
 			"--X\r\nContent-Disposition: form-data; name=\"max_use\"\r\n\r\n5\r\n--X--\r\n", "multipart/form-data; boundary=X", 400, "unknown_field", "max_use"},

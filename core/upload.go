@@ -175,10 +175,13 @@ func (d *Draft) ReadMultipart(body io.Reader, boundary string, contentLength int
 	)
 	for parts := 0; ; parts++ {
 		p, err := mr.NextPart()
-		if errors.Is(err, io.EOF) && refused != nil {
+		// Only the closing boundary ends a form, with io.EOF itself:
+		// NextPart wraps the io.EOF of a body that ends before it, such
+		// as one that is not multipart at all.
+		if err == io.EOF && refused != nil {
 			return form, refused
 		}
-		if errors.Is(err, io.EOF) {
+		if err == io.EOF {
 			return form, nil
 		}
 		if err != nil {
