@@ -773,6 +773,17 @@ func TestBadCreatesChangeNothing(t *testing.T) {
 			t.Errorf("%s as text: %q, want %q", path, p.Detail, want)
 		}
 	}
+	// A form's values are all strings: the words for one neither true nor
+	// false say so without calling it the wrong type.
+	notify := "--X\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\nhi\r\n" +
+		"--X\r\nContent-Disposition: form-data; name=\"notify\"\r\n\r\nmaybe\r\n--X--\r\n"
+	for lang, want := range map[string]string{"en": "The field notify must be true or false, or be left out.",
+		"de": "Das Feld notify muss true oder false sein oder wegbleiben."} {
+		res := ada.do(http.MethodPost, "/api/v1/links", "multipart/form-data; boundary=X", strings.NewReader(notify), http.Header{"Accept-Language": {lang}})
+		if p := res.problem(); p.Detail != want {
+			t.Errorf("notify=maybe in %s: %q, want %q", lang, p.Detail, want)
+		}
+	}
 	if p := ada.do(http.MethodPost, "/api/v1/links", "multipart/form-data", strings.NewReader("x"), nil).problem(); strings.Contains(p.Detail, "Reload the page") {
 		t.Errorf("multipart without its boundary: %q", p.Detail)
 	}

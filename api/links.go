@@ -159,7 +159,8 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request, acc *core.Accou
 			in.MaxUses = form.Get("max_uses")
 		}
 		if n := form.Get("notify"); err == nil && n != "" && n != "true" && n != "false" {
-			err = core.Variant(core.Invalid, "wrong_type", "field", "notify", "wrong_type", "Field", "notify", "Type", jsonType("bool"), "Value", jsonType("string"))
+			// Every value of a form is a string: the words say which.
+			err = core.Variant(core.Invalid, "wrong_type", "form", "notify", "wrong_type", "Field", "notify")
 		}
 		if errors.Is(err, core.ErrUnreadableForm) {
 			err = errBadMultipart
