@@ -718,6 +718,12 @@ func TestBadCreatesChangeNothing(t *testing.T) {
 		{"multipart that is not multipart", "x", "multipart/form-data; boundary=zz", 400, "unreadable_form", ""},
 		{"multipart cut off before its closing boundary", "--X\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nmessage\r\n" +
 			"--X\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\nhi\r\n--X", "multipart/form-data; boundary=X", 400, "unreadable_form", ""},
+		{"multipart ttl empty", "--X\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nmessage\r\n" +
+			"--X\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\nhi\r\n" +
+			"--X\r\nContent-Disposition: form-data; name=\"ttl\"\r\n\r\n\r\n--X--\r\n", "multipart/form-data; boundary=X", 400, "ttl_invalid", "ttl"},
+		{"multipart uses empty", "--X\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nmessage\r\n" +
+			"--X\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\nhi\r\n" +
+			"--X\r\nContent-Disposition: form-data; name=\"max_uses\"\r\n\r\n\r\n--X--\r\n", "multipart/form-data; boundary=X", 400, "max_uses_out_of_range", "max_uses"},
 		{"multipart field misspelt", "--X\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nmessage\r\n" +
 			"--X\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\nhi\r\n" +
 			"--X\r\nContent-Disposition: form-data; name=\"max_use\"\r\n\r\n5\r\n--X--\r\n", "multipart/form-data; boundary=X", 400, "unknown_field", "max_use"},

@@ -154,9 +154,19 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request, acc *core.Accou
 		if err == nil {
 			web.BodyDeadline(w, time.Time{})
 			in = core.LinkInput{Kind: form.Get("kind"), Message: form.Get("message"), URL: form.Get("url"),
-				TTL: cmp.Or(form.Get("ttl"), core.DefaultTTL), Password: form.Get("password"), ForUser: form.Get("for_user"),
+				TTL: core.DefaultTTL, Password: form.Get("password"), ForUser: form.Get("for_user"),
 				Label: form.Get("label"), Notify: form.Get("notify") == "true", E2ECheck: form.Get("e2e_check")}
-			in.MaxUses = form.Get("max_uses")
+			// A field sent empty is not one left out, as in a JSON body:
+			// an empty ttl is no time to live, and empty uses are none.
+			if ttl, sent := form["ttl"]; sent {
+				in.TTL = ttl[0]
+			}
+			if uses, sent := form["max_uses"]; sent {
+				in.MaxUses = uses[0]
+				if in.MaxUses == "" {
+					err = core.ErrUsesOutOfRange
+				}
+			}
 		}
 		if n := form.Get("notify"); err == nil && n != "" && n != "true" && n != "false" {
 			// Every value of a form is a string: the words say which.

@@ -61,12 +61,14 @@ func parseUses(s string) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 || n > MaxUses {
-		return 0, errUses
+		return 0, ErrUsesOutOfRange
 	}
 	return n, nil
 }
 
-var errUses = invalid("max_uses_out_of_range", "max_uses", "Max", MaxUses)
+// ErrUsesOutOfRange refuses a link's uses that are not a whole number
+// from 1 to MaxUses.
+var ErrUsesOutOfRange = invalid("max_uses_out_of_range", "max_uses", "Max", MaxUses)
 
 // ParseSwitch reads a form's yes-or-no field as a check box or a pair of
 // buttons sends it: value is on for yes, and empty (a box left unticked)
