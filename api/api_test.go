@@ -703,6 +703,8 @@ func TestBadCreatesChangeNothing(t *testing.T) {
 		{"password not UTF-8", "{\"kind\":\"message\",\"message\":\"x\",\"password\":\"p\xe9\"}", "", 400, "not_text", "password"},
 		{"unknown account", `{"kind":"message","message":"x","for_user":"nobody"}`, "", 400, "for_user_unknown", "for_user"},
 		{"javascript url", `{"kind":"url","url":"javascript:alert(1)"}`, "", 400, "url_invalid", "url"},
+		{"a port past 65535", `{"kind":"url","url":"http://1.2.3.4:99999/"}`, "", 400, "url_invalid", "url"},
+		{"port zero", `{"kind":"url","url":"example.com:0"}`, "", 400, "url_invalid", "url"},
 		{"bad JSON", `{"kind":`, "", 400, "bad_json", ""},
 		{"two values", `{"kind":"message","message":"x"}{}`, "", 400, "bad_json", ""},
 		{"an array", `[]`, "", 400, "wrong_type", ""},

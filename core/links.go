@@ -367,7 +367,7 @@ func webAddress(raw string) (string, error) {
 	if len(raw) > MaxURLLen {
 		return "", invalid("url_too_long", "url", "Count", MaxURLLen)
 	}
-	errInvalid := invalid("url_invalid", "url")
+	errInvalid := invalidAs("url_invalid", "plain", "url")
 	added := !strings.Contains(raw, "://")
 	if added {
 		raw = "https://" + strings.TrimPrefix(raw, "//")
@@ -376,6 +376,10 @@ func webAddress(raw string) (string, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
 		return "", errInvalid
 	}
+	if !validPort(u) {
+		// No browser would follow it.
+		return "", invalidAs("url_invalid", "port", "url")
+	}
 	if added && !strings.Contains(u.Hostname(), ".") && u.Hostname() != "localhost" {
 		return "", errInvalid
 	}
@@ -383,6 +387,17 @@ func webAddress(raw string) (string, error) {
 		return "", invalid("url_too_long", "url", "Count", MaxURLLen)
 	}
 	return raw, nil
+}
+
+// validPort reports whether u's port, if it names one, is a number from 1
+// to 65535: url.Parse takes any run of digits.
+func validPort(u *url.URL) bool {
+	p := u.Port()
+	if p == "" {
+		return true
+	}
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 1 && n <= 65535
 }
 
 // fileMeta is a file link's name and type, sealed into links.meta so that

@@ -76,3 +76,25 @@ func TestCreateSaysEveryMistake(t *testing.T) {
 		t.Errorf("a refused create made %d links (%v)", len(links.Links), err)
 	}
 }
+
+// TestWebAddressPort: a link's address with a port outside 1 to 65535, or
+// one that is not a number, is refused, with words about the port where
+// it is a number; a port in range is kept.
+func TestWebAddressPort(t *testing.T) {
+	for address, want := range map[string]string{
+		"https://example.com:8443/x": "", "example.com:1": "", "http://1.2.3.4:65535/": "", "https://example.com:/": "",
+		"http://1.2.3.4:99999/": "error.url_invalid.port", "https://example.com:0/": "error.url_invalid.port",
+		"example.com:65536": "error.url_invalid.port", "https://example.com:00/": "error.url_invalid.port",
+		"https://example.com:99999999999999999999/": "error.url_invalid.port",
+		"https://example.com:https/":                "error.url_invalid.plain",
+	} {
+		_, err := CheckContent(KindURL, "", address)
+		e, _ := AsError(err)
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("%s: %v", address, err)
+		case want != "" && (e == nil || e.Code != "url_invalid" || e.Field != "url" || e.MsgID != want):
+			t.Errorf("%s: %+v, want url_invalid said by %s", address, e, want)
+		}
+	}
+}

@@ -165,10 +165,8 @@ func (s *Service) webhookURL(ctx context.Context, rawURL string) (string, error)
 	if u.User != nil {
 		return "", invalidAs("webhook_url_invalid", "user", "url")
 	}
-	if p := u.Port(); p != "" {
-		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-			return "", invalidAs("webhook_url_invalid", "port", "url")
-		}
+	if !validPort(u) {
+		return "", invalidAs("webhook_url_invalid", "port", "url")
 	}
 	u.Fragment, u.RawFragment = "", ""
 	if s.cfg.WebhookAllowPrivate {

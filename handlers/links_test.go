@@ -113,6 +113,10 @@ func TestCreateRejectsBadInput(t *testing.T) {
 		{"a sentence", "example.com is where"},
 		{"no scheme, credentials", "user:pw@example.com"},
 		{"too long", "https://example.com/" + strings.Repeat("a", 4096)},
+		{"port past 65535", "http://1.2.3.4:99999/"},
+		{"port zero", "https://example.com:0/"},
+		{"no scheme, port past 65535", "example.com:65536"},
+		{"port not a number", "https://example.com:https/"},
 	} {
 		t.Run("url "+tc.name, func(t *testing.T) {
 			res := owner.post("/links", url.Values{"kind": {"url"}, "url": {tc.url}, "ttl": {"1h"}})
@@ -120,6 +124,12 @@ func TestCreateRejectsBadInput(t *testing.T) {
 				t.Fatalf("%d, want 400", res.StatusCode)
 			}
 		})
+	}
+	// A port no browser would follow is refused, as an endpoint's is, with
+	// words that say so.
+	res := owner.post("/links", url.Values{"kind": {"url"}, "url": {"http://1.2.3.4:99999/"}, "ttl": {"1h"}})
+	if !strings.Contains(res.body, "port must be a number from 1 to 65535") {
+		t.Errorf("a port past 65535: %s", res.body)
 	}
 	if res := owner.post("/links", url.Values{"message": {strings.Repeat("x", core.MaxFormBytes)}}); res.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Fatalf("oversized body: %d, want 413", res.StatusCode)
