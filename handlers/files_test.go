@@ -203,7 +203,7 @@ func TestFileLinkDownloadsAsAttachment(t *testing.T) {
 	if res := other.get(link + "/file"); res.StatusCode != http.StatusForbidden {
 		t.Fatalf("file before the link is opened: %d", res.StatusCode)
 	}
-	res := recipient.post(link, nil)
+	res := recipient.openInBrowser(link)
 	if res.StatusCode != http.StatusOK || !strings.Contains(res.body, "notesgpj.html") || !strings.Contains(res.body, `data-testid="download"`) {
 		t.Fatalf("open: %d %s", res.StatusCode, res.body)
 	}
@@ -240,6 +240,75 @@ func TestFileLinkDownloadsAsAttachment(t *testing.T) {
 	recipient.post(message, nil)
 	if res := recipient.get(message + "/file"); res.StatusCode != http.StatusNotFound {
 		t.Fatalf("file of a message link: %d", res.StatusCode)
+	}
+}
+
+// TestProgramGetsTheFileInTheOpensAnswer: a program that posts to a file
+// link without its page, and may keep no cookies, gets the file itself in
+// the answer, as the download serves it: the page's download would need a
+// grant it cannot bring back, and the link's one use is spent. A browser
+// that posts the page's form is answered as before.
+func TestProgramGetsTheFileInTheOpensAnswer(t *testing.T) {
+	s := newTestServer(t)
+	owner := s.admin()
+	page := []byte("<!DOCTYPE html><html><script>alert(document.cookie)</script></html>")
+	link := owner.shareFile("notes.html", page)
+	program := s.client()
+	program.c.Jar = nil
+	// Looking never consumes.
+	for _, method := range []string{http.MethodGet, http.MethodHead} {
+		if res := program.request(method, link, nil, nil); res.StatusCode != http.StatusOK {
+			t.Fatalf("%s before the open: %d", method, res.StatusCode)
+		}
+	}
+	if l := linkOf(t, s, link); l.Uses != 0 {
+		t.Fatalf("%d uses after a GET and a HEAD", l.Uses)
+	}
+	// A range is a GET's: the open's one answer is the whole file.
+	res := program.request(http.MethodPost, link, nil, http.Header{"Range": {"bytes=0-3"}})
+	if res.StatusCode != http.StatusOK || res.body != string(page) {
+		t.Fatalf("open by a program: %d %q", res.StatusCode, res.body)
+	}
+	for k, want := range map[string]string{
+		"Content-Type":           "application/octet-stream",
+		"Content-Disposition":    `attachment; filename="notes.html"; filename*=UTF-8''notes.html`,
+		"X-Content-Type-Options": "nosniff",
+		"Cache-Control":          "no-store",
+		"Content-Length":         strconv.Itoa(len(page)),
+	} {
+		if got := res.Header.Get(k); got != want {
+			t.Errorf("%s: %q, want %q", k, got, want)
+		}
+	}
+	if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "sandbox") {
+		t.Errorf("Content-Security-Policy %q has no sandbox", csp)
+	}
+	if l := linkOf(t, s, link); l.Uses != 1 {
+		t.Fatalf("%d uses after the open, want 1", l.Uses)
+	}
+	for _, path := range []string{link, link + "/file"} {
+		if res := program.get(path); res.StatusCode != http.StatusGone {
+			t.Fatalf("GET %s after the open: %d, want 410", path, res.StatusCode)
+		}
+	}
+
+	// Media is served as the player's download serves it.
+	audio := wav(1)
+	res = program.post(owner.shareFile("tone.wav", audio), nil)
+	if res.StatusCode != http.StatusOK || res.body != string(audio) || res.Header.Get("Content-Type") != "audio/wav" ||
+		!strings.HasPrefix(res.Header.Get("Content-Disposition"), "inline") {
+		t.Fatalf("open of a clip by a program: %d, %s, %s, %d bytes", res.StatusCode, res.Header.Get("Content-Type"),
+			res.Header.Get("Content-Disposition"), len(res.body))
+	}
+
+	// A browser: the 303 back to the page, which the grant serves.
+	browser := s.client()
+	link = owner.shareFile("notes.html", page)
+	if res := browser.openInBrowser(link); res.StatusCode != http.StatusOK || !strings.Contains(res.body, `data-testid="download"`) {
+		t.Fatalf("the page after a browser's open: %d", res.StatusCode)
+	}
+	if res := browser.get(link + "/file"); res.StatusCode != http.StatusOK || res.body != string(page) {
+		t.Fatalf("a browser's download: %d", res.StatusCode)
 	}
 }
 
@@ -493,7 +562,7 @@ func TestSharedMediaStreamsWithRange(t *testing.T) {
 	audio := wav(3)
 	link := owner.shareFile("tone.wav", audio)
 	recipient, other := s.client(), s.client()
-	res := recipient.post(link, nil)
+	res := recipient.openInBrowser(link)
 	src := linkURLPattern.FindString(link) + "/file"
 	if res.StatusCode != http.StatusOK || !strings.Contains(res.body, `data-testid="player-audio"`) || !strings.Contains(res.body, `src="`+src+`" type="audio/wav"`) {
 		t.Fatalf("open: %d %s", res.StatusCode, res.body)

@@ -341,7 +341,7 @@ func TestSharedMediaPage(t *testing.T) {
 		{"song.wav", wav(1), "recording", []string{"audio", "clip", "video"}},
 		{"clip.webm", video, "video", []string{"audio", "clip", "recording"}},
 	} {
-		res := s.client().post(c.shareFile(tt.name, tt.body), nil)
+		res := s.client().openInBrowser(c.shareFile(tt.name, tt.body))
 		page := parseHTML(t, res.body)
 		shared := first(t, page, "shared media", byTestID("delivered"))
 		player := first(t, shared, "player", byAttr("data-player", ""))

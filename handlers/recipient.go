@@ -193,7 +193,8 @@ func (h *Handler) landing(s core.Sight, f components.OpenForm) components.Landin
 // cookies (see checkCookie) is sent back to the link's page, which the
 // grant now serves, or which says why the open was refused: a reload then
 // repeats the GET, never the POST. A browser that keeps none gets the
-// content, or the page with the refusal, in the answer itself.
+// content, or the page with the refusal, in the answer itself; a program
+// that posts without the page gets a file link's file itself.
 func (h *Handler) openLink(w http.ResponseWriter, r *http.Request) {
 	tok := r.PathValue("token")
 	turn, err := h.core.OpenTurn(r.Context(), tok, h.client(r))
@@ -254,9 +255,15 @@ func (h *Handler) openLink(w http.ResponseWriter, r *http.Request) {
 	if o.Used {
 		http.SetCookie(w, h.linkCookie(tok, grantCookie, o.Grant, int(h.core.Config().GrantTTL.Seconds())))
 	}
-	if keepsCookies && o.Link.Kind != core.KindURL {
+	switch {
+	case keepsCookies && o.Link.Kind != core.KindURL:
 		http.Redirect(w, r, "/l/"+tok, http.StatusSeeOther)
-	} else {
+	case o.File != nil && !r.PostForm.Has(components.CookieCheckField):
+		// A program, which posted without the page: the page's download
+		// would need the grant, which it may not keep, and its one use is
+		// spent. It gets the file itself, as the download serves it.
+		h.serveFile(w, r, o.File)
+	default:
 		h.deliver(w, r, tok, o) // a URL link's is a 303 to its address
 	}
 	if o.Used {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"oncelink/components"
 	"oncelink/core"
 	"oncelink/store"
 	"oncelink/token"
@@ -389,6 +390,19 @@ func TestOwnerSeesTheirOwnLink(t *testing.T) {
 }
 
 // linkPath is the path of a link URL, as a redirect to its page names it.
+// openInBrowser opens link as a browser that keeps cookies does: it loads
+// the page, posts its form, follows the 303 back to the page, which the
+// grant now serves, and returns that page.
+func (c *testClient) openInBrowser(link string) response {
+	c.t.Helper()
+	c.get(link)
+	res := c.post(link, url.Values{components.CookieCheckField: {"1"}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != linkPath(link) {
+		c.t.Fatalf("open from the page: %d to %q, want 303 to the page", res.StatusCode, res.Header.Get("Location"))
+	}
+	return c.get(link)
+}
+
 func linkPath(link string) string { return link[strings.Index(link, "/l/"):] }
 
 // TestReloadsNeverPostAgain: a browser that keeps cookies is sent from its
