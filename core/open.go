@@ -90,7 +90,8 @@ func (s *Service) OpenTurn(ctx context.Context, tokText string, c Client) (Turn,
 // scanners and browsers alike only look. With record set (a GET, not a
 // HEAD) the look is rate limited, recorded as a view and told to the
 // owner's streams. A dead link is a Gone *Error, except to its owner (see
-// Sight.Owner).
+// Sight.Owner); with record set, its look is limited as a live one's, and
+// over the limit it is a Limited *Error.
 func (s *Service) Look(ctx context.Context, tokText string, r Recipient, record bool) (Sight, error) {
 	tok, err := s.Token(tokText)
 	if err != nil {
@@ -110,6 +111,14 @@ func (s *Service) Look(ctx context.Context, tokText string, r Recipient, record 
 		return sight, err
 	}
 	if st := l.Status(s.Now()); st != Active {
+		if record {
+			// A dead link's page is limited as a live one's, though not
+			// recorded: otherwise a client held back from opening could
+			// go on asking about links without end.
+			if err := s.take(ctx, s.limits.open, r.Client.key()); err != nil {
+				return Sight{}, err
+			}
+		}
 		return Sight{}, gone(st)
 	}
 	sight := Sight{Link: l, WrongUser: wrongUser(l, r.Viewer)}

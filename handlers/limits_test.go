@@ -16,6 +16,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"oncelink/core"
+	"oncelink/internal/pgtest"
 	"oncelink/store"
 	"oncelink/token"
 )
@@ -204,6 +205,54 @@ func TestOpensAndViewsAreLimitedPerClient(t *testing.T) {
 	s.clock.Advance(10 * time.Second)
 	if res := c.get(links[3]); res.StatusCode != http.StatusOK {
 		t.Fatalf("a view once the bucket refilled: %d", res.StatusCode)
+	}
+}
+
+// TestDeadLinkViewsAreLimited: a dead link's page takes the client's turn
+// as a live one's does, so that views of it end in a 429 as opens do; a
+// HEAD, which records nothing, is not limited, nor is the owner's look.
+func TestDeadLinkViewsAreLimited(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		postgres bool
+		shared   bool
+	}{{"sqlite", false, false}, {"sqlite shared", false, true}, {"postgres shared", true, true}} {
+		t.Run(tt.name, func(t *testing.T) {
+			limit := func(c *core.Config) {
+				c.Rates.Open = core.Rate{N: 3, Per: 30 * time.Second}
+				c.SharedRateLimits = tt.shared
+			}
+			var s *testServer
+			if tt.postgres {
+				s = newTestServerOn(t, pgtest.DSN(t), limit)
+			} else {
+				s = newTestServer(t, limit)
+			}
+			owner := s.admin()
+			link := owner.createLink(nil)
+			c := s.client()
+			if res := c.post(link, nil); res.StatusCode != http.StatusOK {
+				t.Fatalf("open: %d", res.StatusCode)
+			}
+			c = s.client() // without the grant
+			for i := range 2 {
+				if res := c.get(link); res.StatusCode != http.StatusGone {
+					t.Fatalf("view %d of the used link: %d, want 410", i+1, res.StatusCode)
+				}
+			}
+			checkTooMany(t, "a third view of the used link after an open", c.get(link))
+			checkTooMany(t, "an open while limited", c.post(link, nil))
+			if res := c.request(http.MethodHead, link, nil, nil); res.StatusCode != http.StatusGone {
+				t.Fatalf("HEAD while limited: %d, want 410", res.StatusCode)
+			}
+			if res := owner.get(link); res.StatusCode != http.StatusGone {
+				t.Fatalf("the owner's look while the client is limited: %d, want 410", res.StatusCode)
+			}
+			s.clock.Advance(10 * time.Second)
+			if res := c.get(link); res.StatusCode != http.StatusGone {
+				t.Fatalf("a view once the bucket refilled: %d, want 410", res.StatusCode)
+			}
+		})
 	}
 }
 
