@@ -67,6 +67,10 @@ func TestE2EExchanges(t *testing.T) {
 	if res := anon.postJSON(openPath(l.URL), map[string]string{"password": "pw"}); res.StatusCode != http.StatusBadRequest || res.problem().Code != "e2e_claim_missing" || res.problem().Field != "claim" {
 		t.Fatalf("no claim: %d %s", res.StatusCode, res.body)
 	}
+	// What cannot be a claim is bad input, not a wrong key.
+	if res := anon.postJSON(openPath(l.URL), map[string]string{"password": "pw", "claim": "short"}); res.StatusCode != http.StatusBadRequest || res.problem().Code != "e2e_claim_invalid" || res.problem().Field != "claim" {
+		t.Fatalf("a malformed claim: %d %s", res.StatusCode, res.body)
+	}
 	wrong := base64.RawURLEncoding.EncodeToString(e2e.Claim(e2e.NewSecret()))
 	if res := anon.postJSON(openPath(l.URL), map[string]string{"password": "pw", "claim": wrong}); res.StatusCode != http.StatusForbidden || res.problem().Code != "wrong_key" {
 		t.Fatalf("a wrong claim: %d %s", res.StatusCode, res.body)

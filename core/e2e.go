@@ -75,6 +75,11 @@ var ErrWrongKey = Refusal(Forbidden, "wrong_key", "", "wrong_key")
 
 var errClaimMissing = invalid("e2e_claim_missing", "claim")
 
+// errClaimInvalid refuses, before any use is taken or any try spent, a
+// claim that cannot be one: not 32 bytes in unpadded base64url. It is
+// bad input, not a guess at the key.
+var errClaimInvalid = invalid("e2e_claim_invalid", "claim")
+
 // errNotEndToEnd refuses, before any use is taken, a claim sent to a link
 // the server sealed: its opener expects content that the key in the
 // address seals, which this link's is not.
@@ -119,10 +124,20 @@ func checkE2E(in LinkInput, d *Draft) ([]byte, error) {
 	return check, nil
 }
 
-// checkClaim compares an open's claim with l's check, in constant time.
-func checkClaim(l Link, claim string) error {
+// claimBytes reads an open's claim: 32 bytes in unpadded base64url, or
+// errClaimInvalid.
+func claimBytes(claim string) ([]byte, error) {
 	b, err := base64.RawURLEncoding.Strict().DecodeString(claim)
-	if err != nil || len(b) != 32 || subtle.ConstantTimeCompare(e2e.Check(b), l.E2ECheck) != 1 {
+	if err != nil || len(b) != 32 {
+		return nil, errClaimInvalid
+	}
+	return b, nil
+}
+
+// checkClaim compares an open's claim, read by claimBytes, with l's
+// check, in constant time.
+func checkClaim(l Link, claim []byte) error {
+	if subtle.ConstantTimeCompare(e2e.Check(claim), l.E2ECheck) != 1 {
 		return ErrWrongKey
 	}
 	return nil

@@ -84,7 +84,7 @@ func TestE2ECreateAndOpen(t *testing.T) {
 	if _, err := open(b64(e2e.Claim(e2e.NewSecret()))); !errors.Is(err, ErrWrongKey) {
 		t.Fatalf("a wrong claim: %v", err)
 	}
-	if _, err := open("not base64!"); !errors.Is(err, ErrWrongKey) {
+	if _, err := open("not base64!"); !errors.Is(err, errClaimInvalid) {
 		t.Fatalf("a mangled claim: %v", err)
 	}
 	o, err := open(b64(claim))
@@ -140,6 +140,51 @@ func TestE2EWrongClaimsAreLimited(t *testing.T) {
 	l, err := s.Link(ctx, owner.ID, c.Link.ID)
 	if err != nil || l.Uses != 0 {
 		t.Fatalf("after wrong claims: %d uses, %v", l.Uses, err)
+	}
+}
+
+// TestE2EMalformedClaimsSpendNoTry: what cannot be a claim is refused as
+// bad input, before any limit of the tries is touched; a well-formed
+// wrong claim still spends one.
+func TestE2EMalformedClaimsSpendNoTry(t *testing.T) {
+	s, owner := newE2EService(t)
+	ctx := context.Background()
+	secret := e2e.NewSecret()
+	d, err := e2eDraft(t, s, e2e.Seal(e2e.Key(secret, ""), e2e.Header{Kind: "message"}, []byte("x")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	claim := b64(e2e.Claim(secret))
+	c, err := s.Create(ctx, owner.ID, d, LinkInput{Kind: KindMessage, TTL: "1h", E2ECheck: b64(e2e.Check(e2e.Claim(secret)))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := c.URL[strings.LastIndex(c.URL, "/")+1:]
+	client := Client{IP: "192.0.2.7"}
+	open := func(claim string) error {
+		turn, err := s.TakeTurn(ctx, OpenAction, client)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.Open(ctx, turn, tok, "", Recipient{Client: client, Claim: claim})
+		return err
+	}
+	for i := range 2 * DefaultRates.LinkPassword.N {
+		bad := []string{"short", claim[:42], claim + "A", "=" + claim[1:], claim + "="}[i%5]
+		if err := open(bad); !errors.Is(err, errClaimInvalid) {
+			t.Fatalf("malformed claim %q: %v", bad, err)
+		}
+	}
+	for i := range DefaultRates.LinkPassword.N {
+		if err := open(b64(e2e.Claim(e2e.NewSecret()))); !errors.Is(err, ErrWrongKey) {
+			t.Fatalf("wrong claim %d after the malformed ones: %v", i+1, err)
+		}
+	}
+	if err := open(claim); !isKind(err, Limited) {
+		t.Fatalf("the right claim once the tries are spent: %v", err)
+	}
+	if l, err := s.Link(ctx, owner.ID, c.Link.ID); err != nil || l.Uses != 0 {
+		t.Fatalf("%d uses, %v", l.Uses, err)
 	}
 }
 

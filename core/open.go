@@ -231,6 +231,14 @@ func (s *Service) Open(ctx context.Context, t Turn, tokText, password string, r 
 		// No link has such a password: refused before any use is taken.
 		return Opened{}, errLinkPasswordTooLong
 	}
+	var claim []byte
+	if r.Claim != "" {
+		// Nor is anything guessed with what cannot be a claim: refused
+		// before any use is taken or any try spent.
+		if claim, err = claimBytes(r.Claim); err != nil {
+			return Opened{}, err
+		}
+	}
 	client := r.Client.key()
 	// Most links have no password and no recipient account, and most
 	// opens carry no grant: one conditional write then does everything.
@@ -277,7 +285,7 @@ func (s *Service) Open(ctx context.Context, t Turn, tokText, password string, r 
 		}
 	}
 	if l.EndToEnd() {
-		if err := checkClaim(l, r.Claim); err != nil {
+		if err := checkClaim(l, claim); err != nil {
 			return Opened{}, err
 		}
 	}
