@@ -138,12 +138,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return unknownCommand(p.loc, path, rest)
 	}
 	if c.subcommands != nil {
-		// "oncelink user" alone, or "oncelink user --help".
-		if len(rest) > 0 && !isHelp(rest[0]) {
+		// "oncelink user --help" is help; "oncelink user" alone is a
+		// usage error, with the commands it groups.
+		switch {
+		case len(rest) > 0 && isHelp(rest[0]):
+			printHelp(p.stdout, p.loc, c, path)
+			return nil
+		case len(rest) > 0:
 			return unknownCommand(p.loc, path, rest)
 		}
-		printHelp(p.stdout, p.loc, c, path)
-		return nil
+		var help strings.Builder
+		printHelp(&help, p.loc, c, path)
+		return usageError(p.T("cli.usage.command_missing", "Help", fmt.Sprintf("%q", "oncelink help "+strings.Join(path, " "))) +
+			"\n" + strings.TrimRight(help.String(), "\n"))
 	}
 	fs := newFlagSet("oncelink " + strings.Join(path, " "))
 	runCmd := c.flags(fs)

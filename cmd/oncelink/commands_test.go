@@ -98,8 +98,7 @@ func TestCommandHelp(t *testing.T) {
 		{[]string{"serve", "--help"}, []string{"--base-url URL"}},
 		{[]string{"--addr", "127.0.0.1:1", "--help"}, []string{"usage: oncelink [serve] [flags]"}},
 		{[]string{"help", "completion"}, []string{"usage: oncelink completion bash|zsh|fish"}},
-		{[]string{"user"}, []string{"usage: oncelink user COMMAND", "  user list ", "  user enable "}},
-		{[]string{"user", "--help"}, []string{"  user disable "}},
+		{[]string{"user", "--help"}, []string{"usage: oncelink user COMMAND", "  user list ", "  user disable "}},
 		{[]string{"help", "user"}, []string{"  user passwd "}},
 		{[]string{"help", "share"}, []string{"usage: oncelink share [TEXT] [flags]", "--file PATH", "--ttl DURATION", "--wait", "--password-stdin"}},
 		{[]string{"open", "--help"}, []string{"usage: oncelink open URL [flags]", "  -o FILE\n"}},
@@ -148,6 +147,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"serve", "extra"}, []string{`unexpected argument "extra"`, "usage: oncelink [serve] [flags]"}},
 		{[]string{"--min-ttl", "soon"}, []string{`--min-ttl: "soon" is not a duration such as 90s`}},
 		{[]string{"completion"}, []string{"bash, zsh or fish"}},
+		{[]string{"user"}, []string{`COMMAND is missing: "oncelink help user" lists them`, "usage: oncelink user COMMAND", "user list", "user 2fa-reset"}},
+		{[]string{"webhook"}, []string{"COMMAND is missing", "usage: oncelink webhook COMMAND", "webhook add"}},
 		{[]string{"completion", "tcsh"}, []string{"bash, zsh or fish", "usage: oncelink completion bash|zsh|fish"}},
 		{[]string{"share", "a", "b"}, []string{`unexpected argument "b"`, "usage: oncelink share [TEXT] [flags]"}},
 		{[]string{"share", "text", "--url", "https://example.com"}, []string{"share one thing"}},
@@ -174,6 +175,25 @@ func TestUsageErrors(t *testing.T) {
 			if r.err == nil || !strings.Contains(r.err.Error(), want) {
 				t.Errorf("%v: error %v, want it to say %q", tc.args, r.err, want)
 			}
+		}
+	}
+}
+
+// TestGroupWithoutCommand checks every command that groups others: alone,
+// it is a usage error that lists its commands on standard error; with
+// --help it is help, on standard output.
+func TestGroupWithoutCommand(t *testing.T) {
+	for _, c := range commandTable() {
+		if c.subcommands == nil {
+			continue
+		}
+		r := runCLI(t, nil, "", c.name)
+		if r.code != exitUsage || r.stdout != "" || r.err == nil || !strings.Contains(r.err.Error(), c.name+" "+c.subcommands[0].name) {
+			t.Errorf("%s: status %d, stdout %q, error %v", c.name, r.code, r.stdout, r.err)
+		}
+		r = runCLI(t, nil, "", c.name, "--help")
+		if r.code != exitDone || !strings.Contains(r.stdout, c.name+" "+c.subcommands[0].name) {
+			t.Errorf("%s --help: status %d, stdout %q", c.name, r.code, r.stdout)
 		}
 	}
 }
@@ -218,6 +238,11 @@ func TestBinaryExitStatus(t *testing.T) {
 		{[]string{"--help"}, 0, "user add", ""},
 		{[]string{"help", "user", "add"}, 0, "--password-stdin", ""},
 		{[]string{"bogus"}, 2, "", `oncelink: unknown command "bogus"`},
+		// A group of commands alone is a usage error; its help is not.
+		{[]string{"user"}, 2, "", "usage: oncelink user COMMAND"},
+		{[]string{"webhook"}, 2, "", "webhook deliveries"},
+		{[]string{"user", "--help"}, 0, "user list", ""},
+		{[]string{"help", "webhook"}, 0, "webhook add", ""},
 		{[]string{"user", "add"}, 2, "", "usage: oncelink user add NAME"},
 		{[]string{"user", "list"}, 1, "", "--create"},
 		{[]string{"user", "enable", "nobody", "--create"}, 4, "", `no account named "nobody"`},
