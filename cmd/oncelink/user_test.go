@@ -277,6 +277,42 @@ func TestUserList(t *testing.T) {
 	}
 }
 
+// TestUserListOrder: accounts are listed by name as people sort names,
+// case aside, not by the bytes of their names (Zed before ada).
+func TestUserListOrder(t *testing.T) {
+	db := newDB(t)
+	for _, name := range []string{"Zed", "Bob", "al", "carol"} {
+		if r := runCLI(t, nil, ownerPassword+"\n", "user", "add", name, "--password-stdin", "--db", db); r.err != nil {
+			t.Fatalf("user add %s: %v", name, r.err)
+		}
+	}
+	want := []string{"ada", "al", "Bob", "carol", "Zed"}
+	r := runCLI(t, nil, "", "user", "list", "--json", "--db", db)
+	var got struct {
+		Accounts []struct {
+			Username string `json:"username"`
+		} `json:"accounts"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatalf("%v: %v:\n%s", r.err, err, r.stdout)
+	}
+	var names []string
+	for _, a := range got.Accounts {
+		names = append(names, a.Username)
+	}
+	if !slices.Equal(names, want) {
+		t.Errorf("user list --json: %v, want %v", names, want)
+	}
+	r = runCLI(t, nil, "", "user", "list", "--db", db)
+	names = nil
+	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n")[1:] {
+		names = append(names, strings.Fields(line)[0])
+	}
+	if r.err != nil || !slices.Equal(names, want) {
+		t.Errorf("user list: %v, %v, want %v", r.err, names, want)
+	}
+}
+
 // TestOperatorCommandsOnPostgres: a PostgreSQL database needs no --create,
 // and its password stays out of what is printed.
 func TestOperatorCommandsOnPostgres(t *testing.T) {
