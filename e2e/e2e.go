@@ -68,8 +68,17 @@ var (
 	ErrVersion   = errors.New("e2e: not an oncelink-e2e v1 ciphertext")
 	ErrCorrupt   = errors.New("e2e: the content does not decrypt: the key or password is wrong, or the ciphertext was changed")
 	ErrTruncated = errors.New("e2e: the ciphertext is cut short")
-	ErrSecret    = errors.New("the key after # in the link's address is not 43 characters of base64url: copy the whole address")
+	ErrSecret    = errors.New("the key after # in the link's address is not a valid key: copy the whole address")
+	// ErrSecretLength is ErrSecret for a key of the wrong length, as a
+	// cut address gives; errors.Is finds ErrSecret in it.
+	ErrSecretLength error = secretError("the key after # in the link's address is not 43 characters long: copy the whole address")
 )
+
+// secretError is a malformed key that says more than ErrSecret, and is it.
+type secretError string
+
+func (e secretError) Error() string        { return string(e) }
+func (e secretError) Is(target error) bool { return target == ErrSecret }
 
 var encoding = base64.RawURLEncoding.Strict()
 
@@ -95,7 +104,7 @@ func EncodeSecret(secret []byte) string { return encoding.EncodeToString(secret)
 // parses: the decoder would skip line breaks, so the length is checked first.
 func ParseSecret(fragment string) ([]byte, error) {
 	if len(fragment) != encoding.EncodedLen(SecretLen) {
-		return nil, ErrSecret
+		return nil, ErrSecretLength
 	}
 	b, err := encoding.DecodeString(fragment)
 	if err != nil || len(b) != SecretLen {

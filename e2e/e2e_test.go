@@ -9,6 +9,7 @@ import (
 	"flag"
 	"io"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -188,9 +189,16 @@ func TestParseSecret(t *testing.T) {
 	if got, err := ParseSecret(EncodeSecret(s)); err != nil || !bytes.Equal(got, s) {
 		t.Errorf("round trip: %x, %v", got, err)
 	}
-	for _, bad := range []string{"", "abc", EncodeSecret(s) + "A", EncodeSecret(s)[:42] + "=", "!" + EncodeSecret(s)[1:]} {
-		if _, err := ParseSecret(bad); !errors.Is(err, ErrSecret) {
+	for _, bad := range []string{"", "abc", EncodeSecret(s) + "A"} {
+		if _, err := ParseSecret(bad); !errors.Is(err, ErrSecret) || !errors.Is(err, ErrSecretLength) {
 			t.Errorf("ParseSecret(%q) = %v", bad, err)
+		}
+	}
+	// 43 characters that are no key: one that is not base64url, and one
+	// whose last character leaves bits over that are not zero.
+	for _, bad := range []string{EncodeSecret(s)[:42] + "=", "!" + EncodeSecret(s)[1:], strings.Repeat("A", 42) + "B"} {
+		if _, err := ParseSecret(bad); err != ErrSecret {
+			t.Errorf("ParseSecret(%q) = %v, want ErrSecret alone", bad, err)
 		}
 	}
 	if bytes.Equal(Claim(s), Key(s, "")) {

@@ -68,6 +68,8 @@ var clientErrors = []struct {
 	{client.ErrDecrypt, "cli.error.decrypt"},
 	{client.ErrRequestOwner, "cli.error.request_owner"},
 	{client.ErrRequestPassword, "cli.error.request_password"},
+	// ErrSecretLength is ErrSecret too: the more precise first.
+	{e2e.ErrSecretLength, "cli.error.e2e_secret_length"},
 	{e2e.ErrSecret, "cli.error.e2e_secret"},
 }
 

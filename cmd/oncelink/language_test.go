@@ -129,3 +129,28 @@ func TestHelpInCatalogs(t *testing.T) {
 	}
 	walk(commandTable())
 }
+
+// locales are a locale of each language the commands speak.
+var locales = map[string]string{"en": "en_US.UTF-8", "de": "de_DE.UTF-8", "fr": "fr_FR.UTF-8", "es": "es_ES.UTF-8", "ar": "ar_EG.UTF-8"}
+
+// TestOpenSaysWhatIsWrongWithTheKey: an end-to-end key of the wrong length
+// is told as such, and one of the right length that is not a key (here its
+// last character leaves bits over that are not zero) as not a valid key,
+// in each language, before anything is sent.
+func TestOpenSaysWhatIsWrongWithTheKey(t *testing.T) {
+	const link = "http://127.0.0.1:1/l/tok#"
+	for lang, locale := range locales {
+		l := i18n.For(lang)
+		for _, tc := range []struct{ key, id string }{
+			{strings.Repeat("A", 42) + "B", "cli.error.e2e_secret"},
+			{strings.Repeat("A", 42) + "=", "cli.error.e2e_secret"},
+			{strings.Repeat("A", 42), "cli.error.e2e_secret_length"},
+			{strings.Repeat("A", 44), "cli.error.e2e_secret_length"},
+		} {
+			r := runCLI(t, map[string]string{"LANG": locale}, "", "open", link+tc.key)
+			if want := l.T(tc.id); r.code != exitFailed || r.err == nil || r.err.Error() != want {
+				t.Errorf("%s: open #%s: %d, %v; want %q", lang, tc.key, r.code, r.err, want)
+			}
+		}
+	}
+}
