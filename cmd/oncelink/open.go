@@ -51,7 +51,7 @@ func openCommand(fs *flag.FlagSet) runFunc {
 		case *output != "" && *output != "-":
 			out, err = createOutput(p, *output)
 		case isTerminal(p.stdout):
-			// A file is then saved under its own name (saveAsNew).
+			// A file is then saved under its own name (claim).
 			out, err = createSpare(p)
 		}
 		if err != nil {
@@ -130,19 +130,29 @@ func writeText(out *outputFile, text string, w io.Writer) error {
 func saveFile(out *outputFile, o *client.Opened, p *proc) error {
 	body := &download{r: o.Body}
 	var from io.Reader = body
+	// The progress line says the name the file is written under: the one
+	// it is saved as, -o's, or on standard output the shared one.
+	shown, saved := printable(o.Name), ""
+	switch {
+	case out != nil && out.spare:
+		// Its own name is taken before the file arrives, so that the
+		// progress line can say it.
+		if err := out.claim(o.Name); err != nil {
+			return fmt.Errorf("%s: %w", p.T("cli.open.not_written"), err)
+		}
+		shown, saved = out.path, out.path
+	case out != nil:
+		shown = printable(out.given)
+	}
 	var bar *progress
 	if isTerminal(p.stderr) {
-		bar = newProgress(p.stderr, p.loc, printable(o.Name), o.Size)
+		bar = newProgress(p.stderr, p.loc, shown, o.Size)
 		from = io.TeeReader(body, bar)
 	}
 	var err error
-	saved := ""
-	switch {
-	case out != nil && out.spare:
-		saved, err = out.saveAsNew(o.Name, from)
-	case out != nil:
+	if out != nil {
 		err = out.keep(from)
-	default:
+	} else {
 		_, err = io.Copy(p.stdout, from)
 	}
 	if bar != nil {
@@ -153,7 +163,7 @@ func saveFile(out *outputFile, o *client.Opened, p *proc) error {
 		return fmt.Errorf("%s: %w", p.T("cli.open.file_cut"), body.err)
 	case err != nil && !errors.Is(err, context.Canceled):
 		return fmt.Errorf("%s: %w", p.T("cli.open.not_written"), err)
-	case saved != "":
+	case err == nil && saved != "":
 		fmt.Fprintln(p.stderr, p.T("cli.open.saved_as", "Name", saved))
 	}
 	return err
@@ -181,18 +191,22 @@ func (d *download) Read(p []byte) (int, error) {
 // terminal, a named pipe or /dev/stdout leading to one, is written in
 // place: renamed over, it would be replaced by a file.
 type outputFile struct {
-	path string
-	f    *os.File
-	part bool // f is the temporary file
+	path  string // where the file goes
+	given string // the path as -o gave it
+	f     *os.File
+	part  bool // f is the temporary file
 	// spare is set for the file that a file opened on a terminal (no -o,
-	// or -o -) is saved to, which saveAsNew names once it is whole.
+	// or -o -) is saved to, under the name that claim takes for it.
 	spare bool
+	// claimed is set while path is the empty file that claim made to
+	// hold the name, which discard removes unless keep filled it.
+	claimed bool
 }
 
 // createSpare makes the temporary file that a file opened on a terminal
 // is saved to, before the link is used: in the working directory, or,
 // where that cannot be written, in the system's temporary directory
-// (saveAsNew says where the file went). It says in p's language why when
+// (claim names the file there, and the command says where it went). It says in p's language why when
 // neither can be written.
 func createSpare(p *proc) (*outputFile, error) {
 	f, err := os.CreateTemp(".", ".oncelink-*.part")
@@ -241,7 +255,7 @@ func createOutput(p *proc, path string) (*outputFile, error) {
 	if err != nil {
 		return nil, errors.New(p.T("cli.open.output_unwritable", "Path", path, "Err", err))
 	}
-	return &outputFile{path: name, f: f, part: part}, nil
+	return &outputFile{path: name, given: path, f: f, part: part}, nil
 }
 
 // keep writes r to the file, and gives a temporary file its name.
@@ -252,30 +266,32 @@ func (o *outputFile) keep(r io.Reader) error {
 	if err := o.f.Close(); err != nil || !o.part {
 		return err
 	}
-	return os.Rename(o.f.Name(), o.path)
+	if err := os.Rename(o.f.Name(), o.path); err != nil {
+		return err
+	}
+	o.part, o.claimed = false, false // renamed: nothing to remove
+	return nil
 }
 
-// discard closes the file, and removes a temporary one unless keep
-// renamed it.
+// discard closes the file, and removes a temporary one, and the name
+// claimed for it, unless keep renamed it.
 func (o *outputFile) discard() {
 	o.f.Close()
 	if o.part {
 		os.Remove(o.f.Name())
 	}
+	if o.claimed {
+		os.Remove(o.path)
+	}
 }
 
-// saveAsNew writes r to the spare file, then gives it a name of its own
-// in the spare's directory: the shared file's, or with " (2)" and on
-// added when that name is taken. The name loses any directory, a leading
-// dot that would hide it, and the characters a terminal would act on. It
-// returns the name, with its directory when that is not the working one.
-func (o *outputFile) saveAsNew(name string, r io.Reader) (string, error) {
-	if _, err := io.Copy(o.f, r); err != nil {
-		return "", err
-	}
-	if err := o.f.Close(); err != nil {
-		return "", err
-	}
+// claim gives the spare file a name of its own in the spare's directory,
+// which keep renames it to: the shared file's name as fileName makes it,
+// or with " (2)" and on added when that name is taken. The name is taken
+// at once, by an empty file, so that no file is written over and what the
+// command says is the name the file gets. The path is the name, with its
+// directory when that is not the working one.
+func (o *outputFile) claim(name string) error {
 	dir := filepath.Dir(o.f.Name())
 	name = fileName(name)
 	ext := filepath.Ext(name)
@@ -286,21 +302,16 @@ func (o *outputFile) saveAsNew(name string, r io.Reader) (string, error) {
 			try = fmt.Sprintf("%s (%d)%s", stem, n, ext)
 		}
 		try = filepath.Join(dir, try)
-		// The name is taken first, so that no file is written over.
 		f, err := os.OpenFile(try, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}
 		if err != nil {
-			return "", err
+			return err
 		}
 		f.Close()
-		if err := os.Rename(o.f.Name(), try); err != nil {
-			os.Remove(try)
-			return "", err
-		}
-		o.part = false // renamed: nothing to remove
-		return try, nil
+		o.path, o.claimed = try, true
+		return nil
 	}
 }
 
@@ -317,7 +328,9 @@ func fileName(name string) string {
 		}
 		return r
 	}, strings.ToValidUTF8(name, ""))
-	name = strings.TrimLeft(filepath.Base(filepath.Clean("/"+name)), ".")
+	// Nor does it start with a dot, which would hide it, or a dash, which
+	// a later command (rm *) would read as its options.
+	name = strings.TrimLeft(filepath.Base(filepath.Clean("/"+name)), ".-")
 	if name == "" || name == string(filepath.Separator) {
 		return "oncelink-file"
 	}

@@ -98,6 +98,77 @@ func TestOpenOnATerminal(t *testing.T) {
 	}
 }
 
+// TestOpenSavesUnderASafeName: a file saved on a terminal loses a leading
+// dash, which a later rm * would read as its options, and a leading dot,
+// which would hide it; the progress line and the closing message say the
+// name it is saved under, " (2)" included when its name is taken.
+func TestOpenSavesUnderASafeName(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	s := startServer(t, db)
+	signUp(t, s)
+	sh := ownerShell(t, s, db)
+	src := filepath.Join(t.TempDir(), "content")
+	if err := os.WriteFile(src, []byte("hi\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, e2e, saved string
+	}{
+		{"-rf", "--e2e=false", "rf"},
+		{"-rf", "--e2e", "rf (2)"},
+		{".bashrc", "--e2e=false", "bashrc"},
+		{".bashrc", "--e2e", "bashrc (2)"},
+		{"--.-x.txt", "--e2e", "x.txt"},
+	} {
+		link := strings.TrimSpace(sh.must(exitDone, "", "share", tc.e2e, "--file", src, "--name="+tc.name).stdout)
+		said, code := sh.onTerminal(dir, `"$ONCELINK" open '`+link+`'`)
+		if b, err := os.ReadFile(filepath.Join(dir, tc.saved)); code != exitDone || err != nil || string(b) != "hi\n" {
+			t.Errorf("%s %s: %d %q; %s: %q, %v", tc.name, tc.e2e, code, said, tc.saved, b, err)
+			continue
+		}
+		if !strings.Contains(said, "\r"+tc.saved+"  ") || !strings.Contains(said, i18n.For("en").T("cli.open.saved_as", "Name", tc.saved)) ||
+			strings.Contains(said, tc.name) {
+			t.Errorf("%s %s: saved as %s, but the terminal showed %q", tc.name, tc.e2e, tc.saved, said)
+		}
+	}
+	// With -o, the progress line names -o's file.
+	link := strings.TrimSpace(sh.must(exitDone, "", "share", "--file", src, "--name=-rf").stdout)
+	if said, code := sh.onTerminal(dir, `"$ONCELINK" open -o kept.txt '`+link+`'`); code != exitDone || !strings.Contains(said, "\rkept.txt  [") || strings.Contains(said, "rf") {
+		t.Errorf("open -o kept.txt: %d %q", code, said)
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "-") || strings.HasPrefix(e.Name(), ".") {
+			t.Errorf("left %q in the directory", e.Name())
+		}
+	}
+	if len(entries) != 6 {
+		t.Errorf("the directory holds %v, want the 6 files", entries)
+	}
+}
+
+// TestClaimedNameIsReleased: a file that does not arrive whole leaves
+// neither its temporary file nor the name claimed for it.
+func TestClaimedNameIsReleased(t *testing.T) {
+	dir := t.TempDir()
+	f, err := os.CreateTemp(dir, ".oncelink-*.part")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := &outputFile{f: f, part: true, spare: true}
+	if err := out.claim("-report.pdf"); err != nil || out.path != filepath.Join(dir, "report.pdf") {
+		t.Fatalf("claim: %q, %v", out.path, err)
+	}
+	if _, err := os.Stat(out.path); err != nil {
+		t.Fatalf("the name is not taken: %v", err)
+	}
+	out.discard()
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("left %v behind", entries)
+	}
+}
+
 // printable keeps the marks that say which way a character reads, which
 // the Arabic catalogs use, and drops what would reorder the line.
 func TestPrintable(t *testing.T) {
