@@ -118,7 +118,8 @@ func exitCode(err error) int {
 
 // explain puts some errors in the command line's words, and language
 // (that of ctx): a key that the server refused, where the server's speak
-// of headers, Ctrl-C, the rules' refusals and the client's errors.
+// of headers, Ctrl-C, the rules' refusals, the client's errors, and the
+// system's and the network's (see saySystem).
 func explain(ctx context.Context, err error) error {
 	var apiErr *client.APIError
 	var e *exitError
@@ -126,13 +127,16 @@ func explain(ctx context.Context, err error) error {
 	case err == nil:
 		return nil
 	case errors.As(err, &e):
-		return err
+		return saySystem(i18n.From(ctx), err)
 	case errors.Is(err, context.Canceled):
 		return &exitError{code: exitInterrupted, err: errors.New(i18n.T(ctx, "cli.error.interrupted"))}
 	case errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized:
 		return &exitError{code: exitSignedOut, err: errors.New(i18n.T(ctx, "cli.error.key_refused"))}
 	}
 	l := i18n.From(ctx)
+	if s := saySystem(l, err); s != err {
+		return s
+	}
 	if l.Code == "en" {
 		return err
 	}

@@ -218,7 +218,7 @@ func createSpare(p *proc) (*outputFile, error) {
 		err = pathErr.Err
 	}
 	if err != nil {
-		return nil, errors.New(p.T("cli.open.output_unwritable", "Path", os.TempDir(), "Err", err))
+		return nil, errors.New(p.T("cli.open.output_unwritable", "Path", os.TempDir(), "Err", systemProblem(p.loc, err)))
 	}
 	return &outputFile{f: f, part: true, spare: true}, nil
 }
@@ -253,7 +253,7 @@ func createOutput(p *proc, path string) (*outputFile, error) {
 		err = pathErr.Err // the path is in the message
 	}
 	if err != nil {
-		return nil, errors.New(p.T("cli.open.output_unwritable", "Path", path, "Err", err))
+		return nil, errors.New(p.T("cli.open.output_unwritable", "Path", path, "Err", systemProblem(p.loc, err)))
 	}
 	return &outputFile{path: name, given: path, f: f, part: part}, nil
 }

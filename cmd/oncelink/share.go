@@ -112,7 +112,7 @@ func shareCommand(fs *flag.FlagSet) runFunc {
 			var missing *os.PathError
 			if errors.As(err, &missing) {
 				// Not there, or not readable: the flag's value is at fault.
-				return usageError("--file: " + err.Error())
+				return &exitError{code: exitUsage, err: fmt.Errorf("--file: %w", err)}
 			}
 			if err != nil {
 				return refusedFlag(p, err, shareFlags)
@@ -257,7 +257,7 @@ func waitForOpen(ctx context.Context, p *proc, c *client.Client, l client.Link) 
 	id := strconv.FormatInt(l.ID, 10)
 	stream, err := c.Events(ctx, client.Follow{
 		Watch: []int64{l.ID},
-		Lost:  func(err error) { fmt.Fprintln(w, p.T("cli.share.lost", "ID", id, "Err", err)) },
+		Lost:  func(err error) { fmt.Fprintln(w, p.T("cli.share.lost", "ID", id, "Err", saySystem(p.loc, err))) },
 		Back:  func() { fmt.Fprintln(w, p.T("cli.share.back", "ID", id)) },
 	})
 	if err != nil {

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+
+	"oncelink/i18n"
+)
+
+// TestSystemErrorsSaid: the errors of the system and the network are said
+// from the catalogs, in each language, with the file or the host they are
+// about; what has no message of its own is still a system error, in the
+// language, with Go's text.
+func TestSystemErrorsSaid(t *testing.T) {
+	refused := &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+	for lang := range locales {
+		l := i18n.For(lang)
+		path := func(p, id string) string {
+			return l.T("cli.sys.path", "Path", p, "Problem", l.T(id))
+		}
+		for _, tc := range []struct {
+			err  error
+			want string
+		}{
+			{&fs.PathError{Op: "open", Path: "/nonexistent", Err: syscall.ENOENT}, path("/nonexistent", "cli.sys.not_exist")},
+			{&fs.PathError{Op: "open", Path: "/root/x", Err: syscall.EACCES}, path("/root/x", "cli.sys.permission")},
+			{&fs.PathError{Op: "read", Path: "/tmp", Err: syscall.EISDIR}, path("/tmp", "cli.sys.is_dir")},
+			{&fs.PathError{Op: "write", Path: "/mnt/x", Err: syscall.ENOSPC}, path("/mnt/x", "cli.sys.no_space")},
+			{&os.LinkError{Op: "rename", Old: "/a/.x.part", New: "/a/x", Err: syscall.EROFS}, path("/a/x", "cli.sys.read_only")},
+			{refused, l.T("cli.sys.refused")},
+			{&net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.EHOSTUNREACH)}, l.T("cli.sys.no_route")},
+			{&net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}, l.T("cli.sys.cut")},
+			{&net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "shrae.example.com", IsNotFound: true}},
+				l.T("cli.sys.dns_not_found", "Name", "shrae.example.com")},
+			{&net.DNSError{Err: "server misbehaving", Name: "share.example.com"}, l.T("cli.sys.dns_failed", "Name", "share.example.com")},
+			{&net.OpError{Op: "dial", Net: "tcp", Err: os.ErrDeadlineExceeded}, l.T("cli.sys.timeout")},
+			{&tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}, l.T("cli.sys.cert_authority")},
+			{&tls.CertificateVerificationError{Err: x509.HostnameError{Certificate: &x509.Certificate{}, Host: "share.example.com"}},
+				l.T("cli.sys.cert_name", "Host", "share.example.com")},
+			{&tls.CertificateVerificationError{Err: x509.CertificateInvalidError{Cert: &x509.Certificate{}, Reason: x509.Expired}}, l.T("cli.sys.cert_expired")},
+			{tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"}, l.T("cli.sys.not_tls")},
+			{&fs.PathError{Op: "open", Path: "/dev/x", Err: syscall.ENXIO}, l.T("cli.sys.path", "Path", "/dev/x", "Problem",
+				l.T("cli.sys.unknown", "Err", syscall.ENXIO.Error()))},
+		} {
+			// As the client and the commands wrap them.
+			err := fmt.Errorf("%s: %w", "wrapped", tc.err)
+			got := saySystem(l, err)
+			if want := l.T("cli.client.problem", "Title", "wrapped", "Detail", tc.want); got.Error() != want {
+				t.Errorf("%s: %v is said %q, want %q", lang, tc.err, got, want)
+			}
+			if !errors.Is(got, tc.err) {
+				t.Errorf("%s: %q is no longer %v", lang, got, tc.err)
+			}
+		}
+	}
+}
+
+// TestCommandsSaySystemErrors: a file that is not there, a server that
+// refuses the connection, and one whose certificate this computer does not
+// trust, as the commands say them in German.
+func TestCommandsSaySystemErrors(t *testing.T) {
+	de := i18n.For("de")
+	env := map[string]string{"LANG": "de_DE.UTF-8", "ONCELINK_URL": "http://127.0.0.1:1", "ONCELINK_API_KEY": "ol_x"}
+	r := runCLI(t, env, "", "share", "--file", "/nonexistent")
+	want := "--file: " + de.T("cli.sys.path", "Path", "/nonexistent", "Problem", de.T("cli.sys.not_exist")) + "\n"
+	if r.code != exitUsage || !strings.HasPrefix(r.err.Error(), want) || !errors.Is(r.err, fs.ErrNotExist) {
+		t.Errorf("share --file /nonexistent: %d, %v; want %q", r.code, r.err, want)
+	}
+
+	r = runCLI(t, map[string]string{"LANG": "de_DE.UTF-8"}, "", "open", "http://127.0.0.1:1/l/x")
+	want = de.T("cli.client.problem", "Title", de.T("cli.client.unreachable", "Host", "127.0.0.1:1"), "Detail", de.T("cli.sys.refused"))
+	if r.code != exitFailed || r.err.Error() != want || !errors.Is(r.err, syscall.ECONNREFUSED) {
+		t.Errorf("open of a closed port: %d, %v; want %q", r.code, r.err, want)
+	}
+
+	r = runCLI(t, map[string]string{"LANG": "de_DE.UTF-8"}, "", "open", "-o", "/nonexistent/x", "http://127.0.0.1:1/l/x")
+	want = de.T("cli.open.output_unwritable", "Path", "/nonexistent/x", "Err", de.T("cli.sys.not_exist"))
+	if r.code != exitFailed || r.err.Error() != want {
+		t.Errorf("open -o /nonexistent/x: %d, %v; want %q", r.code, r.err, want)
+	}
+
+	s := httptest.NewUnstartedServer(http.NotFoundHandler())
+	s.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshake that fails
+	s.StartTLS()
+	defer s.Close()
+	host := strings.TrimPrefix(s.URL, "https://")
+	r = runCLI(t, map[string]string{"LANG": "de_DE.UTF-8"}, "", "open", s.URL+"/l/x")
+	want = de.T("cli.client.problem", "Title", de.T("cli.client.unreachable", "Host", host), "Detail", de.T("cli.sys.cert_authority"))
+	if r.code != exitFailed || r.err.Error() != want {
+		t.Errorf("open from a server with a certificate of no known authority: %d, %v; want %q", r.code, r.err, want)
+	}
+}
