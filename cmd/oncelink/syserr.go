@@ -54,13 +54,19 @@ func saySystem(l *i18n.Localizer, err error) error {
 func systemText(l *i18n.Localizer, e error) (text string, ok bool) {
 	switch v := e.(type) {
 	case *fs.PathError:
-		return l.T("cli.sys.path", "Path", v.Path, "Problem", systemProblem(l, v.Err)), true
+		return l.T("cli.sys.about", "Name", v.Path, "Problem", systemProblem(l, v.Err)), true
 	case *os.LinkError:
-		return l.T("cli.sys.path", "Path", v.New, "Problem", systemProblem(l, v.Err)), true
+		return l.T("cli.sys.about", "Name", v.New, "Problem", systemProblem(l, v.Err)), true
 	case *url.Error:
 		// Its text holds the request's address, which may hold a token.
 		return systemProblem(l, v.Err), true
-	case *net.OpError, *os.SyscallError, syscall.Errno, *net.DNSError, *net.AddrError,
+	case *net.OpError:
+		if v.Op == "listen" && v.Addr != nil {
+			// Nothing else names the address that cannot be served.
+			return l.T("cli.sys.about", "Name", v.Addr.String(), "Problem", systemProblem(l, v)), true
+		}
+		return systemProblem(l, v), true
+	case *os.SyscallError, syscall.Errno, *net.DNSError, *net.AddrError,
 		x509.UnknownAuthorityError, x509.HostnameError, x509.CertificateInvalidError,
 		*tls.CertificateVerificationError, tls.RecordHeaderError:
 		return systemProblem(l, e), true
@@ -107,6 +113,8 @@ func systemProblem(l *i18n.Localizer, err error) string {
 		return l.T("cli.sys.cut")
 	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH):
 		return l.T("cli.sys.no_route")
+	case errors.Is(err, syscall.EADDRINUSE):
+		return l.T("cli.sys.in_use")
 	case errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, context.DeadlineExceeded),
 		errors.As(err, &ne) && ne.Timeout():
 		return l.T("cli.sys.timeout")

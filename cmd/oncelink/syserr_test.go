@@ -28,7 +28,7 @@ func TestSystemErrorsSaid(t *testing.T) {
 	for lang := range locales {
 		l := i18n.For(lang)
 		path := func(p, id string) string {
-			return l.T("cli.sys.path", "Path", p, "Problem", l.T(id))
+			return l.T("cli.sys.about", "Name", p, "Problem", l.T(id))
 		}
 		for _, tc := range []struct {
 			err  error
@@ -42,6 +42,8 @@ func TestSystemErrorsSaid(t *testing.T) {
 			{refused, l.T("cli.sys.refused")},
 			{&net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.EHOSTUNREACH)}, l.T("cli.sys.no_route")},
 			{&net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}, l.T("cli.sys.cut")},
+			{&net.OpError{Op: "listen", Net: "tcp", Addr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}, Err: os.NewSyscallError("bind", syscall.EADDRINUSE)},
+				l.T("cli.sys.about", "Name", "127.0.0.1:8080", "Problem", l.T("cli.sys.in_use"))},
 			{&net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "shrae.example.com", IsNotFound: true}},
 				l.T("cli.sys.dns_not_found", "Name", "shrae.example.com")},
 			{&net.DNSError{Err: "server misbehaving", Name: "share.example.com"}, l.T("cli.sys.dns_failed", "Name", "share.example.com")},
@@ -51,7 +53,7 @@ func TestSystemErrorsSaid(t *testing.T) {
 				l.T("cli.sys.cert_name", "Host", "share.example.com")},
 			{&tls.CertificateVerificationError{Err: x509.CertificateInvalidError{Cert: &x509.Certificate{}, Reason: x509.Expired}}, l.T("cli.sys.cert_expired")},
 			{tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"}, l.T("cli.sys.not_tls")},
-			{&fs.PathError{Op: "open", Path: "/dev/x", Err: syscall.ENXIO}, l.T("cli.sys.path", "Path", "/dev/x", "Problem",
+			{&fs.PathError{Op: "open", Path: "/dev/x", Err: syscall.ENXIO}, l.T("cli.sys.about", "Name", "/dev/x", "Problem",
 				l.T("cli.sys.unknown", "Err", syscall.ENXIO.Error()))},
 		} {
 			// As the client and the commands wrap them.
@@ -74,7 +76,7 @@ func TestCommandsSaySystemErrors(t *testing.T) {
 	de := i18n.For("de")
 	env := map[string]string{"LANG": "de_DE.UTF-8", "ONCELINK_URL": "http://127.0.0.1:1", "ONCELINK_API_KEY": "ol_x"}
 	r := runCLI(t, env, "", "share", "--file", "/nonexistent")
-	want := "--file: " + de.T("cli.sys.path", "Path", "/nonexistent", "Problem", de.T("cli.sys.not_exist")) + "\n"
+	want := "--file: " + de.T("cli.sys.about", "Name", "/nonexistent", "Problem", de.T("cli.sys.not_exist")) + "\n"
 	if r.code != exitUsage || !strings.HasPrefix(r.err.Error(), want) || !errors.Is(r.err, fs.ErrNotExist) {
 		t.Errorf("share --file /nonexistent: %d, %v; want %q", r.code, r.err, want)
 	}
