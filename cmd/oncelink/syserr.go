@@ -27,12 +27,12 @@ import (
 // err without one is returned as it is.
 func saySystem(l *i18n.Localizer, err error) error {
 	for e := err; e != nil; e = errors.Unwrap(e) {
-		text, ok := systemText(l, e)
+		// A wrapping message puts its words before the error it wraps.
+		was, msg := e.Error(), err.Error()
+		text, ok := systemText(l, e, msg == was)
 		if !ok {
 			continue
 		}
-		// A wrapping message puts its words before the error it wraps.
-		was, msg := e.Error(), err.Error()
 		i := strings.LastIndex(msg, was)
 		if i < 0 {
 			return err
@@ -50,8 +50,9 @@ func saySystem(l *i18n.Localizer, err error) error {
 
 // systemText is e in l's words when e itself is an error of the system or
 // the network; ok is false for any other error, such as one that only
-// wraps one.
-func systemText(l *i18n.Localizer, e error) (text string, ok bool) {
+// wraps one. bare says that no words wrap e's, which would name the server
+// it could not reach.
+func systemText(l *i18n.Localizer, e error, bare bool) (text string, ok bool) {
 	switch v := e.(type) {
 	case *fs.PathError:
 		return l.T("cli.sys.about", "Name", v.Path, "Problem", systemProblem(l, v.Err)), true
@@ -61,8 +62,9 @@ func systemText(l *i18n.Localizer, e error) (text string, ok bool) {
 		// Its text holds the request's address, which may hold a token.
 		return systemProblem(l, v.Err), true
 	case *net.OpError:
-		if v.Op == "listen" && v.Addr != nil {
-			// Nothing else names the address that cannot be served.
+		if (v.Op == "listen" || bare) && v.Addr != nil {
+			// Nothing else names the address that cannot be served, or
+			// reached.
 			return l.T("cli.sys.about", "Name", v.Addr.String(), "Problem", systemProblem(l, v)), true
 		}
 		return systemProblem(l, v), true

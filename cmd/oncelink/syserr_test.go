@@ -66,6 +66,12 @@ func TestSystemErrorsSaid(t *testing.T) {
 				t.Errorf("%s: %q is no longer %v", lang, got, tc.err)
 			}
 		}
+		// A refused connection that no words wrap still names the address.
+		dial := &net.OpError{Op: "dial", Net: "tcp", Addr: &net.TCPAddr{IP: net.IPv4(10, 0, 0, 5), Port: 5432},
+			Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+		if got, want := saySystem(l, dial).Error(), l.T("cli.sys.about", "Name", "10.0.0.5:5432", "Problem", l.T("cli.sys.refused")); got != want {
+			t.Errorf("%s: %v is said %q, want %q", lang, dial, got, want)
+		}
 	}
 }
 
