@@ -64,27 +64,34 @@ func New(svc *core.Service, m *metrics.Metrics, log *slog.Logger) *API {
 func (a *API) Handler() http.Handler {
 	mux := http.NewServeMux()
 	// Each route notes its own pattern for the server's metrics, which
-	// sees only "/api/"; the catch-all counts as unrouted.
-	route := func(pattern string, serve http.HandlerFunc) { mux.HandleFunc(pattern, metrics.Routed(serve)) }
-	route("POST /api/v1/links", a.owned(a.createLink))
-	route("GET /api/v1/links", a.owned(a.listLinks))
-	route("GET /api/v1/links/{id}", a.owned(a.getLink))
-	route("GET /api/v1/links/{id}/events", a.owned(a.linkEvents))
-	route("POST /api/v1/links/{id}/revoke", a.owned(a.revoke))
-	route("GET /api/v1/events", a.owned(a.events))
-	route("POST /api/v1/requests", a.owned(a.createRequest))
-	route("GET /api/v1/requests", a.owned(a.listRequests))
-	route("GET /api/v1/requests/{id}", a.owned(a.getRequest))
-	route("POST /api/v1/requests/{id}/revoke", a.owned(a.revokeRequest))
-	route("POST /api/v1/requests/open", a.owned(a.openRequest))
-	route("POST /api/v1/webhooks", a.owned(a.createWebhook))
-	route("GET /api/v1/webhooks", a.owned(a.listWebhooks))
-	route("DELETE /api/v1/webhooks/{id}", a.owned(a.deleteWebhook))
-	route("POST /api/v1/webhooks/{id}/rotate", a.owned(a.rotateWebhook))
-	route("GET /api/v1/webhooks/{id}/deliveries", a.owned(a.webhookDeliveries))
-	route("POST /api/v1/open/{token}", a.open)
-	route("GET /api/v1/me", a.owned(a.me))
-	route("GET /api/v1/openapi.json", a.document)
+	// sees only "/api/"; the catch-all counts as unrouted. Each says what
+	// it reads besides its path (see takes): whatever else is sent is
+	// refused, not ignored.
+	route := func(pattern string, serve http.HandlerFunc, t takes) {
+		mux.HandleFunc(pattern, metrics.Routed(a.only(t, serve)))
+	}
+	none := takes{}
+	body := takes{body: true}
+	list := func(params ...string) takes { return takes{params: params} }
+	route("POST /api/v1/links", a.owned(a.createLink), body)
+	route("GET /api/v1/links", a.owned(a.listLinks), list("status", "q", "limit", "cursor"))
+	route("GET /api/v1/links/{id}", a.owned(a.getLink), none)
+	route("GET /api/v1/links/{id}/events", a.owned(a.linkEvents), none)
+	route("POST /api/v1/links/{id}/revoke", a.owned(a.revoke), none)
+	route("GET /api/v1/events", a.owned(a.events), none)
+	route("POST /api/v1/requests", a.owned(a.createRequest), body)
+	route("GET /api/v1/requests", a.owned(a.listRequests), list("status", "limit", "cursor"))
+	route("GET /api/v1/requests/{id}", a.owned(a.getRequest), none)
+	route("POST /api/v1/requests/{id}/revoke", a.owned(a.revokeRequest), none)
+	route("POST /api/v1/requests/open", a.owned(a.openRequest), body)
+	route("POST /api/v1/webhooks", a.owned(a.createWebhook), body)
+	route("GET /api/v1/webhooks", a.owned(a.listWebhooks), none)
+	route("DELETE /api/v1/webhooks/{id}", a.owned(a.deleteWebhook), none)
+	route("POST /api/v1/webhooks/{id}/rotate", a.owned(a.rotateWebhook), none)
+	route("GET /api/v1/webhooks/{id}/deliveries", a.owned(a.webhookDeliveries), none)
+	route("POST /api/v1/open/{token}", a.open, body)
+	route("GET /api/v1/me", a.owned(a.me), none)
+	route("GET /api/v1/openapi.json", a.document, none)
 	mux.HandleFunc("/api/", a.unrouted(mux))
 	return a.ownHost(a.refuseBodiesOnReads(a.crossOrigin(mux)))
 }

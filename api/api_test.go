@@ -110,6 +110,8 @@ func TestEveryDocumentedAnswer(t *testing.T) {
 	expect("revoke", ada.postJSON("/api/v1/links/"+itoa(locked.ID)+"/revoke", nil), http.StatusOK, "")
 	expect("revoke, another owner's", bob.postJSON("/api/v1/links/"+itoa(locked.ID)+"/revoke", nil), http.StatusNotFound, "not_found")
 	expect("revoke without a key", anon.postJSON("/api/v1/links/"+itoa(locked.ID)+"/revoke", nil), http.StatusUnauthorized, "key_missing")
+	expect("revoke, a body", ada.postJSON("/api/v1/links/"+itoa(locked.ID)+"/revoke", map[string]int{"bogus": 1}), http.StatusBadRequest, "unknown_field")
+	expect("revoke, too large", ada.postJSON("/api/v1/links/"+itoa(locked.ID)+"/revoke", `{"`+strings.Repeat("x", 5<<10)+`":1}`), http.StatusRequestEntityTooLarge, "body_too_large")
 
 	rq := ada.postJSON("/api/v1/requests", map[string]any{"label": "vpn", "note": "the new password, please", "accepts": "text", "ttl": "2h"})
 	expect("create a request", rq, http.StatusCreated, "")
@@ -159,6 +161,9 @@ func TestEveryDocumentedAnswer(t *testing.T) {
 	expect("revoke a request", ada.postJSON("/api/v1/requests/"+rid+"/revoke", nil), http.StatusOK, "")
 	expect("revoke a request, another owner's", bob.postJSON("/api/v1/requests/"+rid+"/revoke", nil), http.StatusNotFound, "not_found")
 	expect("revoke a request without a key", anon.postJSON("/api/v1/requests/"+rid+"/revoke", nil), http.StatusUnauthorized, "key_missing")
+	expect("revoke a request, a body", ada.do(http.MethodPost, "/api/v1/requests/"+rid+"/revoke", "text/plain", strings.NewReader("x"), nil),
+		http.StatusBadRequest, "body_unexpected")
+	expect("revoke a request, too large", ada.postJSON("/api/v1/requests/"+rid+"/revoke", `{"`+strings.Repeat("x", 5<<10)+`":1}`), http.StatusRequestEntityTooLarge, "body_too_large")
 
 	hooks := newTestServer(t, check, func(c *core.Config) { c.Resolver = publicResolver{} })
 	carol, dave := hooks.account("carol"), hooks.account("dave")
@@ -205,6 +210,8 @@ func TestEveryDocumentedAnswer(t *testing.T) {
 	}
 	expect("rotate, another owner's", dave.postJSON("/api/v1/webhooks/"+hid+"/rotate", nil), http.StatusNotFound, "not_found")
 	expect("rotate without a key", anon.postJSON("/api/v1/webhooks/"+hid+"/rotate", nil), http.StatusUnauthorized, "key_missing")
+	expect("rotate, a parameter", carol.postJSON("/api/v1/webhooks/"+hid+"/rotate?now=1", nil), http.StatusBadRequest, "unknown_parameter")
+	expect("rotate, too large", carol.postJSON("/api/v1/webhooks/"+hid+"/rotate", `{"`+strings.Repeat("x", 5<<10)+`":1}`), http.StatusRequestEntityTooLarge, "body_too_large")
 	carolBrowser := hooks.client("")
 	carolBrowser.signIn("carol")
 	expect("rotate, cross-site with a session", carolBrowser.do(http.MethodPost, "/api/v1/webhooks/"+hid+"/rotate", "", nil, crossSite),
@@ -213,6 +220,10 @@ func TestEveryDocumentedAnswer(t *testing.T) {
 	expect("deliveries without a key", anon.get("/api/v1/webhooks/"+hid+"/deliveries"), http.StatusUnauthorized, "key_missing")
 	expect("delete a webhook, another owner's", dave.do(http.MethodDelete, "/api/v1/webhooks/"+hid, "", nil, nil), http.StatusNotFound, "not_found")
 	expect("delete a webhook without a key", anon.do(http.MethodDelete, "/api/v1/webhooks/"+hid, "", nil, nil), http.StatusUnauthorized, "key_missing")
+	expect("delete a webhook, a body", carol.do(http.MethodDelete, "/api/v1/webhooks/"+hid, "application/json", strings.NewReader(`{"force":true}`), nil),
+		http.StatusBadRequest, "unknown_field")
+	expect("delete a webhook, too large", carol.do(http.MethodDelete, "/api/v1/webhooks/"+hid, "application/json", strings.NewReader(`{"`+strings.Repeat("x", 5<<10)+`":1}`), nil),
+		http.StatusRequestEntityTooLarge, "body_too_large")
 	expect("delete a webhook", carol.do(http.MethodDelete, "/api/v1/webhooks/"+hid, "", nil, nil), http.StatusNoContent, "")
 	expect("delete a webhook again", carol.do(http.MethodDelete, "/api/v1/webhooks/"+hid, "", nil, nil), http.StatusNotFound, "not_found")
 
@@ -238,7 +249,9 @@ func TestEveryDocumentedAnswer(t *testing.T) {
 		c := tight.account("limited" + strings.NewReplacer("/", "-", "{", "", "}", "").Replace(r.method+r.path))
 		c.get("/api/v1/me") // the one request allowed
 		var res response
-		if r.method == http.MethodPost {
+		if r.method == http.MethodPost && (strings.HasSuffix(r.path, "/revoke") || strings.HasSuffix(r.path, "/rotate")) {
+			res = c.postJSON(r.path, nil) // they take no body
+		} else if r.method == http.MethodPost {
 			res = c.postJSON(r.path, map[string]string{"kind": "message", "message": "x"})
 		} else if r.method == http.MethodDelete {
 			res = c.do(r.method, r.path, "", nil, nil)
