@@ -148,7 +148,10 @@ var (
 	errCrossOrigin = core.Variant(core.Forbidden, "cross_origin", "api", "", "refused")
 	errMethod      = core.Variant(core.NotAllowed, "method_not_allowed", "api", "", "not_allowed")
 	errBodyOnRead  = core.Refusal(core.Invalid, "body_on_read", "", "body_on_read")
-	errNotJSON     = core.Variant(core.Unsupported, "not_json", "body", "", "not_json")
+	// errTwoAuthorizations refuses a request with more than one
+	// Authorization header (see bearerKey).
+	errTwoAuthorizations = core.Refusal(core.Unauthorized, "duplicate_authorization", "", "duplicate_authorization")
+	errNotJSON           = core.Variant(core.Unsupported, "not_json", "body", "", "not_json")
 	// errNotJSONOrForm and errBadMultipart refuse a new link's body.
 	errNotJSONOrForm = core.Variant(core.Unsupported, "not_json", "link", "", "not_json")
 	errBadMultipart  = core.Variant(core.Invalid, "unreadable_form", "multipart", "", "did_not_work")
@@ -192,6 +195,9 @@ func (a *API) owned(next func(http.ResponseWriter, *http.Request, *core.Account)
 // cookie it carries. A session's request counts against its account's API
 // limit as a key's does.
 func (a *API) owner(r *http.Request) (*core.Account, error) {
+	if len(r.Header.Values("Authorization")) > 1 {
+		return nil, errTwoAuthorizations
+	}
 	if r.Header.Get("Authorization") != "" || a.Session == nil {
 		return a.bearer(r)
 	}
@@ -215,9 +221,14 @@ func (a *API) bearer(r *http.Request) (*core.Account, error) {
 }
 
 // bearerKey is the key r carries as "Authorization: Bearer ol_…": empty
-// without an Authorization header, and ErrKeyRefused for one of another
-// scheme, or without a key.
+// without an Authorization header, ErrKeyRefused for one of another
+// scheme, or without a key, and errTwoAuthorizations for more than one
+// header, which no key is looked up for: which of them the request meant
+// to act as, it does not say.
 func bearerKey(r *http.Request) (string, error) {
+	if len(r.Header.Values("Authorization")) > 1 {
+		return "", errTwoAuthorizations
+	}
 	h := r.Header.Get("Authorization")
 	if h == "" {
 		return "", nil

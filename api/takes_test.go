@@ -133,3 +133,46 @@ func TestNoBodyWhereNoneTaken(t *testing.T) {
 		t.Errorf("DELETE %s, an empty body in chunks: %d %s", routes[3].path, res.StatusCode, res.body)
 	}
 }
+
+// TestTwoAuthorizations: a request with two Authorization headers does
+// not say whom it acts for, and is refused before either key is looked
+// up: the keys are not counted as refused, and nothing is done.
+func TestTwoAuthorizations(t *testing.T) {
+	check := newDocCheck(t)
+	s := newTestServer(t, check)
+	ada, bob := s.account("ada"), s.account("bob")
+	l := ada.create(nil)
+	anon := s.client("")
+	two := func(a, b string) http.Header { return http.Header{"Authorization": {"Bearer " + a, "Bearer " + b}} }
+	expectProblem(t, "me as ada and bob", anon.do(http.MethodGet, "/api/v1/me", "", nil, two(ada.key, bob.key)),
+		http.StatusUnauthorized, "duplicate_authorization", "")
+	expectProblem(t, "me as ada twice", anon.do(http.MethodGet, "/api/v1/me", "", nil, two(ada.key, ada.key)),
+		http.StatusUnauthorized, "duplicate_authorization", "")
+	// An empty first header would otherwise leave the session to decide.
+	browser := s.client("")
+	browser.signIn("ada")
+	expectProblem(t, "me, signed in, with an empty header and bob's", browser.do(http.MethodGet, "/api/v1/me", "", nil,
+		http.Header{"Authorization": {"", "Bearer " + bob.key}}), http.StatusUnauthorized, "duplicate_authorization", "")
+	expectProblem(t, "revoke as ada and bob", anon.do(http.MethodPost, "/api/v1/links/"+itoa(l.ID)+"/revoke", "", nil, two(ada.key, bob.key)),
+		http.StatusUnauthorized, "duplicate_authorization", "")
+	// A recipient's key names who opens.
+	expectProblem(t, "open as ada and bob", anon.do(http.MethodPost, openPath(l.URL), "", nil, two(ada.key, bob.key)),
+		http.StatusUnauthorized, "duplicate_authorization", "")
+	if got := ada.get("/api/v1/links/" + itoa(l.ID)).body; !strings.Contains(string(got), `"status":"active"`) ||
+		!strings.Contains(string(got), `"uses":0`) {
+		t.Errorf("after refusals, the link is %s, want it active and unopened", got)
+	}
+	// Unknown keys, more often than a client's keys may be refused: none
+	// was looked up, so a right key still works.
+	unknown := "ol_" + strings.Repeat("A", 43)
+	for range 12 {
+		expectProblem(t, "me with two unknown keys", anon.do(http.MethodGet, "/api/v1/me", "", nil, two(unknown, unknown)),
+			http.StatusUnauthorized, "duplicate_authorization", "")
+	}
+	if res := ada.get("/api/v1/me"); res.StatusCode != http.StatusOK {
+		t.Errorf("me with ada's key after the refusals: %d %s", res.StatusCode, res.body)
+	}
+	if res := anon.do(http.MethodGet, "/api/v1/me", "", nil, http.Header{"Authorization": {"Bearer " + bob.key}}); res.StatusCode != http.StatusOK {
+		t.Errorf("me with one header: %d %s", res.StatusCode, res.body)
+	}
+}
