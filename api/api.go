@@ -195,10 +195,11 @@ func (a *API) owned(next func(http.ResponseWriter, *http.Request, *core.Account)
 // cookie it carries. A session's request counts against its account's API
 // limit as a key's does.
 func (a *API) owner(r *http.Request) (*core.Account, error) {
-	if len(r.Header.Values("Authorization")) > 1 {
-		return nil, errTwoAuthorizations
+	h, err := authorization(r)
+	if err != nil {
+		return nil, err
 	}
-	if r.Header.Get("Authorization") != "" || a.Session == nil {
+	if h != "" || a.Session == nil {
 		return a.bearer(r)
 	}
 	acc, err := a.Session(r)
@@ -223,21 +224,30 @@ func (a *API) bearer(r *http.Request) (*core.Account, error) {
 // bearerKey is the key r carries as "Authorization: Bearer ol_…": empty
 // without an Authorization header, ErrKeyRefused for one of another
 // scheme, or without a key, and errTwoAuthorizations for more than one
-// header, which no key is looked up for: which of them the request meant
-// to act as, it does not say.
+// header (see authorization), for which no key is looked up.
 func bearerKey(r *http.Request) (string, error) {
-	if len(r.Header.Values("Authorization")) > 1 {
-		return "", errTwoAuthorizations
-	}
-	h := r.Header.Get("Authorization")
-	if h == "" {
-		return "", nil
+	h, err := authorization(r)
+	if h == "" || err != nil {
+		return "", err
 	}
 	scheme, secret, _ := strings.Cut(h, " ")
 	if secret = strings.TrimSpace(secret); !strings.EqualFold(scheme, "Bearer") || secret == "" {
 		return "", core.ErrKeyRefused
 	}
 	return secret, nil
+}
+
+// authorization is r's Authorization header, "" without one, and
+// errTwoAuthorizations for more than one: which of them the request meant
+// to act as, it does not say.
+func authorization(r *http.Request) (string, error) {
+	switch v := r.Header.Values("Authorization"); len(v) {
+	case 0:
+		return "", nil
+	case 1:
+		return v[0], nil
+	}
+	return "", errTwoAuthorizations
 }
 
 // client is who sent r, as the core records and limits them.
