@@ -172,6 +172,8 @@ type RequestSight struct {
 type RequestVisitor struct {
 	// Viewer is the signed-in account, or nil.
 	Viewer *Account
+	// Client is where the visit comes from, whose turn it may take.
+	Client Client
 	// Receipts are the receipts the visitor's browser holds (see
 	// Fulfilled.Receipt), if any.
 	Receipts []string
@@ -180,8 +182,12 @@ type RequestVisitor struct {
 // LookRequest is v's visit to the request with token tokText. It never
 // fills the request. A request that is no longer open is a Gone *Error,
 // except to its owner; a filled one is ErrRequestSent to the browser that
-// filled it, and ErrRequestAnswered to anyone else.
-func (s *Service) LookRequest(ctx context.Context, tokText string, v RequestVisitor) (RequestSight, error) {
+// filled it, and ErrRequestAnswered to anyone else. With record set (a
+// GET, not a HEAD), the look at a request no longer open takes v's turn
+// at the open limit, as a dead link's does, and over the limit it is a
+// Limited *Error; the owner's look, and the look of the browser that
+// filled it, take none.
+func (s *Service) LookRequest(ctx context.Context, tokText string, v RequestVisitor, record bool) (RequestSight, error) {
 	_, r, err := s.requestByToken(ctx, tokText)
 	if err != nil {
 		return RequestSight{}, err
@@ -205,7 +211,15 @@ func (s *Service) LookRequest(ctx context.Context, tokText string, v RequestVisi
 		return sight, nil
 	}
 	if st := r.Status(s.Now()); st != RequestOpen {
-		return RequestSight{}, s.requestGoneTo(r, st, v.Receipts)
+		gone := s.requestGoneTo(r, st, v.Receipts)
+		if record && gone != ErrRequestSent {
+			// Otherwise a client held back from filling requests could
+			// go on asking how they stand without end.
+			if err := s.take(ctx, s.limits.open, v.Client.key()); err != nil {
+				return RequestSight{}, err
+			}
+		}
+		return RequestSight{}, gone
 	}
 	return RequestSight{Request: r}, nil
 }

@@ -55,7 +55,7 @@ func TestFulfilOnceUnderConcurrency(t *testing.T) {
 		t.Fatal(err)
 	}
 	tok := requestToken(t, c.URL)
-	if _, err := s.LookRequest(ctx, tok, RequestVisitor{}); err != nil {
+	if _, err := s.LookRequest(ctx, tok, RequestVisitor{}, false); err != nil {
 		t.Fatalf("look: %v", err)
 	}
 	const senders = 50
@@ -96,7 +96,7 @@ func TestFulfilOnceUnderConcurrency(t *testing.T) {
 	if err != nil || len(links.Links) != 1 || links.Links[0].Label != "vpn" || links.Links[0].MaxUses != 1 {
 		t.Fatalf("links after: %+v, %v", links.Links, err)
 	}
-	if _, err := s.LookRequest(ctx, tok, RequestVisitor{}); !isCode(err, "request_gone") {
+	if _, err := s.LookRequest(ctx, tok, RequestVisitor{}, false); !isCode(err, "request_gone") {
 		t.Fatalf("a sender's look after: %v, want request_gone", err)
 	}
 
@@ -200,7 +200,7 @@ func TestReceiptTellsTheSender(t *testing.T) {
 		{[]string{receipts[1].Receipt, base64.RawURLEncoding.EncodeToString(forged), "junk"}, ErrRequestAnswered},
 		{[]string{"junk", receipts[0].Receipt}, ErrRequestSent},
 	} {
-		if _, err := s.LookRequest(ctx, toks[0], RequestVisitor{Receipts: tt.receipts}); err != tt.want {
+		if _, err := s.LookRequest(ctx, toks[0], RequestVisitor{Receipts: tt.receipts}, false); err != tt.want {
 			t.Errorf("look with %q: %v, want %v", tt.receipts, err, tt.want)
 		}
 		turn, _ := s.TakeTurn(ctx, OpenAction, Client{IP: "192.0.2.4"})
@@ -211,7 +211,7 @@ func TestReceiptTellsTheSender(t *testing.T) {
 		}
 	}
 	s.Now = func() time.Time { return receipts[0].ReceiptEnds }
-	if _, err := s.LookRequest(ctx, toks[0], RequestVisitor{Receipts: []string{receipts[0].Receipt}}); err != ErrRequestAnswered {
+	if _, err := s.LookRequest(ctx, toks[0], RequestVisitor{Receipts: []string{receipts[0].Receipt}}, false); err != ErrRequestAnswered {
 		t.Errorf("look with an ended receipt: %v, want %v", err, ErrRequestAnswered)
 	}
 }

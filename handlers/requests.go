@@ -106,7 +106,7 @@ func (h *Handler) revokeRequest(w http.ResponseWriter, r *http.Request, a *core.
 // anyone but its owner.
 func (h *Handler) requestPage(w http.ResponseWriter, r *http.Request) {
 	tok := r.PathValue("token")
-	sight, err := h.core.LookRequest(r.Context(), tok, h.requestVisitor(r))
+	sight, err := h.core.LookRequest(r.Context(), tok, h.requestVisitor(r), r.Method == http.MethodGet)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -178,7 +178,7 @@ func (h *Handler) fulfil(w http.ResponseWriter, r *http.Request) {
 	}
 	if e, ok := core.AsError(err); ok && (e.Kind == core.Invalid || e.Kind == core.TooLarge) {
 		// The form again, with the mistake, if the request still takes it.
-		sight, lookErr := h.core.LookRequest(r.Context(), tok, core.RequestVisitor{})
+		sight, lookErr := h.core.LookRequest(r.Context(), tok, core.RequestVisitor{}, false)
 		if lookErr != nil {
 			h.fail(w, r, lookErr)
 			return
@@ -215,7 +215,7 @@ const receiptCookie = "oncelink_receipt"
 
 // requestVisitor is who r comes from, as a request's pages see it.
 func (h *Handler) requestVisitor(r *http.Request) core.RequestVisitor {
-	return core.RequestVisitor{Viewer: h.viewer(r), Receipts: receipts(r)}
+	return core.RequestVisitor{Viewer: h.viewer(r), Client: h.client(r), Receipts: receipts(r)}
 }
 
 // receipts are the receipts r's browser holds for the request it is
@@ -233,7 +233,7 @@ func receipts(r *http.Request) []string {
 // anyone else is told, as there, that the request was answered.
 func (h *Handler) sent(w http.ResponseWriter, r *http.Request) {
 	tok := r.PathValue("token")
-	_, err := h.core.LookRequest(r.Context(), tok, h.requestVisitor(r))
+	_, err := h.core.LookRequest(r.Context(), tok, h.requestVisitor(r), r.Method == http.MethodGet)
 	switch {
 	case err == nil:
 		http.Redirect(w, r, "/r/"+tok, http.StatusSeeOther) // nothing yet, or its owner
