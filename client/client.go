@@ -204,10 +204,22 @@ func (c *Client) transportError(req *http.Request, err error) error {
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
-		return fmt.Errorf("%s: %w", c.t("cli.client.timeout", "Host", req.URL.Host), err)
+		// Its words say the timeout already: the timeout's own, after
+		// them, would say it twice.
+		return &timeoutError{msg: c.t("cli.client.timeout", "Host", req.URL.Host), err: err}
 	}
 	return fmt.Errorf("%s: %w", c.t("cli.client.unreachable", "Host", req.URL.Host), err)
 }
+
+// timeoutError says that a server did not answer in time, and is the
+// timeout it met to errors.Is and errors.As.
+type timeoutError struct {
+	msg string
+	err error
+}
+
+func (e *timeoutError) Error() string { return e.msg }
+func (e *timeoutError) Unwrap() error { return e.err }
 
 // readProblem makes the *APIError of a refused request.
 func (c *Client) readProblem(res *http.Response) error {

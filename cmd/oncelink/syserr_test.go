@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -15,6 +17,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"oncelink/i18n"
 )
@@ -108,5 +111,38 @@ func TestCommandsSaySystemErrors(t *testing.T) {
 	want = de.T("cli.client.problem", "Title", de.T("cli.client.unreachable", "Host", host), "Detail", de.T("cli.sys.cert_authority"))
 	if r.code != exitFailed || r.err.Error() != want {
 		t.Errorf("open from a server with a certificate of no known authority: %d, %v; want %q", r.code, r.err, want)
+	}
+}
+
+// TestTimeoutSaidOnce: a server that takes the connection and never
+// answers is said, in each language, to have not answered in time, once:
+// the client's words say the timeout, and no second one follows them.
+func TestTimeoutSaidOnce(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // read nothing, answer nothing
+		}
+	}()
+	host := ln.Addr().String()
+	for lang, locale := range locales {
+		l := i18n.For(lang)
+		ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+		var stdout, stderr bytes.Buffer
+		err := run(ctx, []string{"open", "http://" + host + "/l/x"}, func(k string) string { return map[string]string{"LANG": locale}[k] },
+			strings.NewReader(""), &stdout, &stderr)
+		cancel()
+		want := l.T("cli.client.timeout", "Host", host)
+		if exitCode(err) != exitFailed || err.Error() != want || !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("%s: open from a server that never answers: %d, %v; want %q", lang, exitCode(err), err, want)
+		}
 	}
 }
