@@ -77,7 +77,7 @@ func (d *database) open(ctx context.Context, stderr io.Writer) (*operator, error
 	fmt.Fprintf(stderr, "oncelink: %s\n", l.T(verb, "Name", name))
 	st, err := store.Open(ctx, d.dsn, store.Options{})
 	if err != nil {
-		return nil, err
+		return nil, sayDatabase(l, name, err)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	ctx, stop := context.WithCancel(ctx)
