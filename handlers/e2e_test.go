@@ -13,7 +13,6 @@ import (
 	"oncelink/components"
 	"oncelink/core"
 	"oncelink/e2e"
-	"oncelink/internal/pgtest"
 )
 
 // TestE2EWebCreate: the create form takes an end-to-end link as e2e.js
@@ -136,53 +135,39 @@ func TestE2EWrongPassword(t *testing.T) {
 // the tries that wrong claims and passwords share, and leaves the link as
 // it was. A well-formed wrong claim still spends one.
 func TestE2EMalformedClaim(t *testing.T) {
-	for _, tt := range []struct {
-		name             string
-		postgres, shared bool
-	}{{"sqlite", false, false}, {"sqlite shared", false, true}, {"postgres shared", true, true}} {
-		t.Run(tt.name, func(t *testing.T) {
-			tries := func(c *core.Config) {
-				c.Rates.LinkPassword = core.Rate{N: 2, Per: time.Minute}
-				c.SharedRateLimits = tt.shared
+	twoTries := func(c *core.Config) { c.Rates.LinkPassword = core.Rate{N: 2, Per: time.Minute} }
+	forEachLimitStore(t, twoTries, func(t *testing.T, s *testServer) {
+		s.admin()
+		secret := e2e.NewSecret()
+		raw := e2e.Claim(secret)
+		claim := base64.RawURLEncoding.EncodeToString(raw)
+		check := base64.RawURLEncoding.EncodeToString(e2e.Check(raw))
+		ct := e2e.Seal(e2e.Key(secret, ""), e2e.Header{Kind: "message"}, []byte("for the key's holder"))
+		path := s.shareE2E("message", "", check, ct)[len(s.URL):]
+		r := s.client()
+		for _, bad := range []string{"short", claim[:42], claim + "A", claim[:42] + "!", base64.URLEncoding.EncodeToString(raw),
+			base64.StdEncoding.EncodeToString(append([]byte{0xfb, 0xff}, raw[2:]...)), strings.Repeat("A", 4000)} {
+			reply, status := e2eOpen(r, path, url.Values{"claim": {bad}})
+			if status != http.StatusBadRequest || reply.Code != "e2e_claim_invalid" || reply.Field != "claim" || reply.Message == "" {
+				t.Fatalf("claim %.50q: %d %+v, want 400 e2e_claim_invalid in claim", bad, status, reply)
 			}
-			var s *testServer
-			if tt.postgres {
-				s = newTestServerOn(t, pgtest.DSN(t), tries)
-			} else {
-				s = newTestServer(t, tries)
+		}
+		if l := linkOf(t, s, s.URL+path); l.Uses != 0 {
+			t.Fatalf("after malformed claims: %d uses", l.Uses)
+		}
+		// The tries are all left: two wrong claims, then the limit.
+		wrong := base64.RawURLEncoding.EncodeToString(e2e.Claim(e2e.NewSecret()))
+		for i := range 2 {
+			if reply, status := e2eOpen(r, path, url.Values{"claim": {wrong}}); status != http.StatusForbidden || reply.Code != "wrong_key" {
+				t.Fatalf("wrong claim %d: %d %+v", i+1, status, reply)
 			}
-			s.admin()
-			secret := e2e.NewSecret()
-			raw := e2e.Claim(secret)
-			claim := base64.RawURLEncoding.EncodeToString(raw)
-			check := base64.RawURLEncoding.EncodeToString(e2e.Check(raw))
-			ct := e2e.Seal(e2e.Key(secret, ""), e2e.Header{Kind: "message"}, []byte("for the key's holder"))
-			path := s.shareE2E("message", "", check, ct)[len(s.URL):]
-			r := s.client()
-			for _, bad := range []string{"short", claim[:42], claim + "A", claim[:42] + "!", base64.URLEncoding.EncodeToString(raw),
-				base64.StdEncoding.EncodeToString(append([]byte{0xfb, 0xff}, raw[2:]...)), strings.Repeat("A", 4000)} {
-				reply, status := e2eOpen(r, path, url.Values{"claim": {bad}})
-				if status != http.StatusBadRequest || reply.Code != "e2e_claim_invalid" || reply.Field != "claim" || reply.Message == "" {
-					t.Fatalf("claim %.50q: %d %+v, want 400 e2e_claim_invalid in claim", bad, status, reply)
-				}
-			}
-			if l := linkOf(t, s, s.URL+path); l.Uses != 0 {
-				t.Fatalf("after malformed claims: %d uses", l.Uses)
-			}
-			// The tries are all left: two wrong claims, then the limit.
-			wrong := base64.RawURLEncoding.EncodeToString(e2e.Claim(e2e.NewSecret()))
-			for i := range 2 {
-				if reply, status := e2eOpen(r, path, url.Values{"claim": {wrong}}); status != http.StatusForbidden || reply.Code != "wrong_key" {
-					t.Fatalf("wrong claim %d: %d %+v", i+1, status, reply)
-				}
-			}
-			if _, status := e2eOpen(r, path, url.Values{"claim": {claim}}); status != http.StatusTooManyRequests {
-				t.Fatalf("the right claim after two wrong ones: %d, want 429", status)
-			}
-			s.clock.Advance(time.Minute)
-			if res := r.post(path, url.Values{"claim": {claim}}); res.StatusCode != http.StatusOK || !bytes.Equal([]byte(res.body), ct) {
-				t.Fatalf("the right claim once the wait is over: %d", res.StatusCode)
-			}
-		})
-	}
+		}
+		if _, status := e2eOpen(r, path, url.Values{"claim": {claim}}); status != http.StatusTooManyRequests {
+			t.Fatalf("the right claim after two wrong ones: %d, want 429", status)
+		}
+		s.clock.Advance(time.Minute)
+		if res := r.post(path, url.Values{"claim": {claim}}); res.StatusCode != http.StatusOK || !bytes.Equal([]byte(res.body), ct) {
+			t.Fatalf("the right claim once the wait is over: %d", res.StatusCode)
+		}
+	})
 }

@@ -211,23 +211,7 @@ func TestFileLinkDownloadsAsAttachment(t *testing.T) {
 		t.Fatal("an HTML file opens in the player")
 	}
 	res = recipient.get(link + "/file")
-	if res.StatusCode != http.StatusOK || res.body != string(page) {
-		t.Fatalf("download: %d %q", res.StatusCode, res.body)
-	}
-	for k, want := range map[string]string{
-		"Content-Type":           "application/octet-stream",
-		"Content-Disposition":    `attachment; filename="notesgpj.html"; filename*=UTF-8''notesgpj.html`,
-		"X-Content-Type-Options": "nosniff",
-		"Cache-Control":          "no-store",
-		"Content-Length":         strconv.Itoa(len(page)),
-	} {
-		if got := res.Header.Get(k); got != want {
-			t.Errorf("%s: %q, want %q", k, got, want)
-		}
-	}
-	if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "sandbox") {
-		t.Errorf("Content-Security-Policy %q has no sandbox", csp)
-	}
+	checkAttachment(t, "download", res, "notesgpj.html", page)
 	for _, method := range []string{http.MethodGet, http.MethodHead} {
 		if res := other.request(method, link+"/file", nil, nil); res.StatusCode != http.StatusGone || strings.Contains(res.body, "alert(document.cookie)") {
 			t.Fatalf("%s from another browser: %d", method, res.StatusCode)
@@ -240,6 +224,29 @@ func TestFileLinkDownloadsAsAttachment(t *testing.T) {
 	recipient.post(message, nil)
 	if res := recipient.get(message + "/file"); res.StatusCode != http.StatusNotFound {
 		t.Fatalf("file of a message link: %d", res.StatusCode)
+	}
+}
+
+// checkAttachment fails t unless res, the answer to what, is the whole of
+// file, named name, as an attachment that no browser renders.
+func checkAttachment(t *testing.T, what string, res response, name string, file []byte) {
+	t.Helper()
+	if res.StatusCode != http.StatusOK || res.body != string(file) {
+		t.Fatalf("%s: %d %q", what, res.StatusCode, res.body)
+	}
+	for k, want := range map[string]string{
+		"Content-Type":           "application/octet-stream",
+		"Content-Disposition":    `attachment; filename="` + name + `"; filename*=UTF-8''` + name,
+		"X-Content-Type-Options": "nosniff",
+		"Cache-Control":          "no-store",
+		"Content-Length":         strconv.Itoa(len(file)),
+	} {
+		if got := res.Header.Get(k); got != want {
+			t.Errorf("%s: %s %q, want %q", what, k, got, want)
+		}
+	}
+	if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "sandbox") {
+		t.Errorf("%s: Content-Security-Policy %q has no sandbox", what, csp)
 	}
 }
 
@@ -266,23 +273,7 @@ func TestProgramGetsTheFileInTheOpensAnswer(t *testing.T) {
 	}
 	// A range is a GET's: the open's one answer is the whole file.
 	res := program.request(http.MethodPost, link, nil, http.Header{"Range": {"bytes=0-3"}})
-	if res.StatusCode != http.StatusOK || res.body != string(page) {
-		t.Fatalf("open by a program: %d %q", res.StatusCode, res.body)
-	}
-	for k, want := range map[string]string{
-		"Content-Type":           "application/octet-stream",
-		"Content-Disposition":    `attachment; filename="notes.html"; filename*=UTF-8''notes.html`,
-		"X-Content-Type-Options": "nosniff",
-		"Cache-Control":          "no-store",
-		"Content-Length":         strconv.Itoa(len(page)),
-	} {
-		if got := res.Header.Get(k); got != want {
-			t.Errorf("%s: %q, want %q", k, got, want)
-		}
-	}
-	if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "sandbox") {
-		t.Errorf("Content-Security-Policy %q has no sandbox", csp)
-	}
+	checkAttachment(t, "open by a program", res, "notes.html", page)
 	if l := linkOf(t, s, link); l.Uses != 1 {
 		t.Fatalf("%d uses after the open, want 1", l.Uses)
 	}

@@ -209,52 +209,61 @@ func TestOpensAndViewsAreLimitedPerClient(t *testing.T) {
 	}
 }
 
-// TestDeadLinkViewsAreLimited: a dead link's page takes the client's turn
-// as a live one's does, so that views of it end in a 429 as opens do; a
-// HEAD, which records nothing, is not limited, nor is the owner's look.
-func TestDeadLinkViewsAreLimited(t *testing.T) {
+// forEachLimitStore runs test on a server whose limits limit sets, with
+// them kept in memory and in the database, on SQLite and on PostgreSQL.
+func forEachLimitStore(t *testing.T, limit func(*core.Config), test func(t *testing.T, s *testServer)) {
 	for _, tt := range []struct {
 		name     string
 		postgres bool
 		shared   bool
 	}{{"sqlite", false, false}, {"sqlite shared", false, true}, {"postgres shared", true, true}} {
 		t.Run(tt.name, func(t *testing.T) {
-			limit := func(c *core.Config) {
-				c.Rates.Open = core.Rate{N: 3, Per: 30 * time.Second}
+			config := func(c *core.Config) {
+				limit(c)
 				c.SharedRateLimits = tt.shared
 			}
-			var s *testServer
 			if tt.postgres {
-				s = newTestServerOn(t, pgtest.DSN(t), limit)
+				test(t, newTestServerOn(t, pgtest.DSN(t), config))
 			} else {
-				s = newTestServer(t, limit)
-			}
-			owner := s.admin()
-			link := owner.createLink(nil)
-			c := s.client()
-			if res := c.post(link, nil); res.StatusCode != http.StatusOK {
-				t.Fatalf("open: %d", res.StatusCode)
-			}
-			c = s.client() // without the grant
-			for i := range 2 {
-				if res := c.get(link); res.StatusCode != http.StatusGone {
-					t.Fatalf("view %d of the used link: %d, want 410", i+1, res.StatusCode)
-				}
-			}
-			checkTooMany(t, "a third view of the used link after an open", c.get(link))
-			checkTooMany(t, "an open while limited", c.post(link, nil))
-			if res := c.request(http.MethodHead, link, nil, nil); res.StatusCode != http.StatusGone {
-				t.Fatalf("HEAD while limited: %d, want 410", res.StatusCode)
-			}
-			if res := owner.get(link); res.StatusCode != http.StatusGone {
-				t.Fatalf("the owner's look while the client is limited: %d, want 410", res.StatusCode)
-			}
-			s.clock.Advance(10 * time.Second)
-			if res := c.get(link); res.StatusCode != http.StatusGone {
-				t.Fatalf("a view once the bucket refilled: %d, want 410", res.StatusCode)
+				test(t, newTestServer(t, config))
 			}
 		})
 	}
+}
+
+// threeOpens lets a client open, or look at, 3 links in 30 seconds.
+func threeOpens(c *core.Config) { c.Rates.Open = core.Rate{N: 3, Per: 30 * time.Second} }
+
+// TestDeadLinkViewsAreLimited: a dead link's page takes the client's turn
+// as a live one's does, so that views of it end in a 429 as opens do; a
+// HEAD, which records nothing, is not limited, nor is the owner's look.
+func TestDeadLinkViewsAreLimited(t *testing.T) {
+	forEachLimitStore(t, threeOpens, func(t *testing.T, s *testServer) {
+		owner := s.admin()
+		link := owner.createLink(nil)
+		c := s.client()
+		if res := c.post(link, nil); res.StatusCode != http.StatusOK {
+			t.Fatalf("open: %d", res.StatusCode)
+		}
+		c = s.client() // without the grant
+		for i := range 2 {
+			if res := c.get(link); res.StatusCode != http.StatusGone {
+				t.Fatalf("view %d of the used link: %d, want 410", i+1, res.StatusCode)
+			}
+		}
+		checkTooMany(t, "a third view of the used link after an open", c.get(link))
+		checkTooMany(t, "an open while limited", c.post(link, nil))
+		if res := c.request(http.MethodHead, link, nil, nil); res.StatusCode != http.StatusGone {
+			t.Fatalf("HEAD while limited: %d, want 410", res.StatusCode)
+		}
+		if res := owner.get(link); res.StatusCode != http.StatusGone {
+			t.Fatalf("the owner's look while the client is limited: %d, want 410", res.StatusCode)
+		}
+		s.clock.Advance(10 * time.Second)
+		if res := c.get(link); res.StatusCode != http.StatusGone {
+			t.Fatalf("a view once the bucket refilled: %d, want 410", res.StatusCode)
+		}
+	})
 }
 
 // TestDeadRequestViewsAreLimited: the page of a request no longer open
@@ -262,69 +271,53 @@ func TestDeadLinkViewsAreLimited(t *testing.T) {
 // does, so that looks at it end in a 429; a HEAD is not limited, nor is
 // the owner's look, nor the thanks of the browser that filled it.
 func TestDeadRequestViewsAreLimited(t *testing.T) {
-	for _, tt := range []struct {
-		name     string
-		postgres bool
-		shared   bool
-	}{{"sqlite", false, false}, {"sqlite shared", false, true}, {"postgres shared", true, true}} {
-		t.Run(tt.name, func(t *testing.T) {
-			limit := func(c *core.Config) {
-				c.Rates.Open = core.Rate{N: 3, Per: 30 * time.Second}
-				c.SharedRateLimits = tt.shared
+	forEachLimitStore(t, threeOpens, func(t *testing.T, s *testServer) {
+		owner := s.admin()
+		withdrawn := owner.createRequest(nil)
+		m := regexp.MustCompile(`/requests/(\d+)/revoke`).FindString(owner.get("/requests").body)
+		if res := owner.post(m, nil); m == "" || res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("withdraw %q: %d", m, res.StatusCode)
+		}
+		filled := owner.createRequest(nil)
+		expiring := owner.createRequest(url.Values{"ttl": {"1h"}})
+		sender := s.client()
+		if res := sender.post(filled, url.Values{"message": {"hunter2"}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("fill: %d", res.StatusCode)
+		}
+		c := s.client() // without the receipt
+		for i := range 2 {
+			if res := c.get(filled); res.StatusCode != http.StatusGone {
+				t.Fatalf("look %d at the filled request: %d, want 410", i+1, res.StatusCode)
 			}
-			var s *testServer
-			if tt.postgres {
-				s = newTestServerOn(t, pgtest.DSN(t), limit)
-			} else {
-				s = newTestServer(t, limit)
+		}
+		checkTooMany(t, "a third look at the filled request after a fill", c.get(filled))
+		checkTooMany(t, "its thanks to another browser", c.get(filled+"/sent"))
+		checkTooMany(t, "a look at the withdrawn request", c.get(withdrawn))
+		if res := c.get(expiring); res.StatusCode != http.StatusOK {
+			t.Fatalf("a look at an open request while limited: %d, want 200", res.StatusCode)
+		}
+		if res := c.request(http.MethodHead, filled, nil, nil); res.StatusCode != http.StatusGone {
+			t.Fatalf("HEAD while limited: %d, want 410", res.StatusCode)
+		}
+		if res := owner.get(filled); res.StatusCode != http.StatusOK {
+			t.Fatalf("the owner's look while the client is limited: %d, want 200", res.StatusCode)
+		}
+		if res := sender.get(filled + "/sent"); res.StatusCode != http.StatusOK {
+			t.Fatalf("the sender's thanks while limited: %d, want 200", res.StatusCode)
+		}
+		s.clock.Advance(10 * time.Second)
+		if res := c.get(withdrawn); res.StatusCode != http.StatusGone {
+			t.Fatalf("a look at the withdrawn request once the bucket refilled: %d, want 410", res.StatusCode)
+		}
+		checkTooMany(t, "a second look at the withdrawn request", c.get(withdrawn))
+		s.clock.Advance(2 * time.Hour)
+		for i := range 3 {
+			if res := c.get(expiring); res.StatusCode != http.StatusGone {
+				t.Fatalf("look %d at the expired request: %d, want 410", i+1, res.StatusCode)
 			}
-			owner := s.admin()
-			withdrawn := owner.createRequest(nil)
-			m := regexp.MustCompile(`/requests/(\d+)/revoke`).FindString(owner.get("/requests").body)
-			if res := owner.post(m, nil); m == "" || res.StatusCode != http.StatusSeeOther {
-				t.Fatalf("withdraw %q: %d", m, res.StatusCode)
-			}
-			filled := owner.createRequest(nil)
-			expiring := owner.createRequest(url.Values{"ttl": {"1h"}})
-			sender := s.client()
-			if res := sender.post(filled, url.Values{"message": {"hunter2"}}); res.StatusCode != http.StatusSeeOther {
-				t.Fatalf("fill: %d", res.StatusCode)
-			}
-			c := s.client() // without the receipt
-			for i := range 2 {
-				if res := c.get(filled); res.StatusCode != http.StatusGone {
-					t.Fatalf("look %d at the filled request: %d, want 410", i+1, res.StatusCode)
-				}
-			}
-			checkTooMany(t, "a third look at the filled request after a fill", c.get(filled))
-			checkTooMany(t, "its thanks to another browser", c.get(filled+"/sent"))
-			checkTooMany(t, "a look at the withdrawn request", c.get(withdrawn))
-			if res := c.get(expiring); res.StatusCode != http.StatusOK {
-				t.Fatalf("a look at an open request while limited: %d, want 200", res.StatusCode)
-			}
-			if res := c.request(http.MethodHead, filled, nil, nil); res.StatusCode != http.StatusGone {
-				t.Fatalf("HEAD while limited: %d, want 410", res.StatusCode)
-			}
-			if res := owner.get(filled); res.StatusCode != http.StatusOK {
-				t.Fatalf("the owner's look while the client is limited: %d, want 200", res.StatusCode)
-			}
-			if res := sender.get(filled + "/sent"); res.StatusCode != http.StatusOK {
-				t.Fatalf("the sender's thanks while limited: %d, want 200", res.StatusCode)
-			}
-			s.clock.Advance(10 * time.Second)
-			if res := c.get(withdrawn); res.StatusCode != http.StatusGone {
-				t.Fatalf("a look at the withdrawn request once the bucket refilled: %d, want 410", res.StatusCode)
-			}
-			checkTooMany(t, "a second look at the withdrawn request", c.get(withdrawn))
-			s.clock.Advance(2 * time.Hour)
-			for i := range 3 {
-				if res := c.get(expiring); res.StatusCode != http.StatusGone {
-					t.Fatalf("look %d at the expired request: %d, want 410", i+1, res.StatusCode)
-				}
-			}
-			checkTooMany(t, "a fourth look at the expired request", c.get(expiring))
-		})
-	}
+		}
+		checkTooMany(t, "a fourth look at the expired request", c.get(expiring))
+	})
 }
 
 func TestSetUpIsLimited(t *testing.T) {
