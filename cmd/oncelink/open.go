@@ -206,8 +206,8 @@ type outputFile struct {
 // createSpare makes the temporary file that a file opened on a terminal
 // is saved to, before the link is used: in the working directory, or,
 // where that cannot be written, in the system's temporary directory
-// (claim names the file there, and the command says where it went). It says in p's language why when
-// neither can be written.
+// (claim names the file there, and the command says where it went). It
+// says in p's language why when neither can be written.
 func createSpare(p *proc) (*outputFile, error) {
 	f, err := os.CreateTemp(".", ".oncelink-*.part")
 	if err != nil {
