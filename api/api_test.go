@@ -662,6 +662,21 @@ func TestPasswordNeededForTheAPI(t *testing.T) {
 	}
 }
 
+// A multipart body's parts, for the boundary X of multipartX: part is a
+// field, filePart a file, and lastPart closes the body.
+const (
+	multipartX = "multipart/form-data; boundary=X"
+	lastPart   = "--X--\r\n"
+)
+
+func part(name, value string) string {
+	return "--X\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + value + "\r\n"
+}
+
+func filePart(name, fileName, value string) string {
+	return "--X\r\nContent-Disposition: form-data; name=\"" + name + "\"; filename=\"" + fileName + "\"\r\n\r\n" + value + "\r\n"
+}
+
 // Bad input gets the problem's status, code and field, and makes nothing.
 func TestBadCreatesChangeNothing(t *testing.T) {
 	s := newTestServer(t, newDocCheck(t))
@@ -685,15 +700,9 @@ func TestBadCreatesChangeNothing(t *testing.T) {
 		{"a message with a URL link", `{"kind":"url","url":"https://example.com/","message":"kept nowhere"}`, "", 400, "not_for_kind", "message"},
 		{"a URL with a message link", `{"kind":"message","message":"x","url":"https://example.com/"}`, "", 400, "not_for_kind", "url"},
 		{"a URL with a message link by default", `{"message":"x","url":"https://example.com/"}`, "", 400, "not_for_kind", "url"},
-		{"a message with a file link", "--X\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nfile\r\n" +
-			"--X\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\nkept nowhere\r\n" +
-			"--X\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nhello\r\n--X--\r\n", "multipart/form-data; boundary=X", 400, "not_for_kind", "message"},
-		{"a file with a message link", "--X\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nmessage\r\n" +
-			"--X\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\nhi\r\n" +
-			"--X\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nkept nowhere\r\n--X--\r\n", "multipart/form-data; boundary=X", 400, "not_for_kind", "file"},
-		{"a file before its URL link's kind", "--X\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nkept nowhere\r\n" +
-			"--X\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nurl\r\n" +
-			"--X\r\nContent-Disposition: form-data; name=\"url\"\r\n\r\nhttps://example.com/\r\n--X--\r\n", "multipart/form-data; boundary=X", 400, "not_for_kind", "file"},
+		{"a message with a file link", part("kind", "file") + part("message", "kept nowhere") + filePart("file", "a.txt", "hello") + lastPart, multipartX, 400, "not_for_kind", "message"},
+		{"a file with a message link", part("kind", "message") + part("message", "hi") + filePart("file", "a.txt", "kept nowhere") + lastPart, multipartX, 400, "not_for_kind", "file"},
+		{"a file before its URL link's kind", filePart("file", "a.txt", "kept nowhere") + part("kind", "url") + part("url", "https://example.com/") + lastPart, multipartX, 400, "not_for_kind", "file"},
 		{"ttl out of range", `{"kind":"message","message":"x","ttl":"90d"}`, "", 400, "ttl_out_of_range", "ttl"},
 		{"ttl too short", `{"kind":"message","message":"x","ttl":"10s"}`, "", 400, "ttl_out_of_range", "ttl"},
 		{"ttl with a fraction, out of range", `{"kind":"message","message":"x","ttl":"30.5d"}`, "", 400, "ttl_out_of_range", "ttl"},
@@ -728,25 +737,14 @@ func TestBadCreatesChangeNothing(t *testing.T) {
 		{"form body", `kind=message&message=x`, "application/x-www-form-urlencoded", 415, "not_json", ""},
 		{"no content type", `{"kind":"message","message":"x"}`, "-", 415, "not_json", ""},
 		{"multipart without its boundary", "x", "multipart/form-data", 400, "unreadable_form", ""},
-		{"notify neither true nor false", "--X\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\nhi\r\n" +
-			"--X\r\nContent-Disposition: form-data; name=\"notify\"\r\n\r\nmaybe\r\n--X--\r\n", "multipart/form-data; boundary=X", 400, "wrong_type", "notify"},
+		{"notify neither true nor false", part("message", "hi") + part("notify", "maybe") + lastPart, multipartX, 400, "wrong_type", "notify"},
 		{"multipart that is not multipart", "x", "multipart/form-data; boundary=zz", 400, "unreadable_form", ""},
-		{"multipart cut off before its closing boundary", "--X\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nmessage\r\n" +
-			"--X\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\nhi\r\n--X", "multipart/form-data; boundary=X", 400, "unreadable_form", ""},
-		{"multipart ttl empty", "--X\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nmessage\r\n" +
-			"--X\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\nhi\r\n" +
-			"--X\r\nContent-Disposition: form-data; name=\"ttl\"\r\n\r\n\r\n--X--\r\n", "multipart/form-data; boundary=X", 400, "ttl_invalid", "ttl"},
-		{"multipart uses empty", "--X\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nmessage\r\n" +
-			"--X\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\nhi\r\n" +
-			"--X\r\nContent-Disposition: form-data; name=\"max_uses\"\r\n\r\n\r\n--X--\r\n", "multipart/form-data; boundary=X", 400, "max_uses_out_of_range", "max_uses"},
-		{"multipart field misspelt", "--X\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nmessage\r\n" +
-			"--X\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\nhi\r\n" +
-			"--X\r\nContent-Disposition: form-data; name=\"max_use\"\r\n\r\n5\r\n--X--\r\n", "multipart/form-data; boundary=X", 400, "unknown_field", "max_use"},
-		{"a multipart field given twice", "--X\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nmessage\r\n" +
-			"--X\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\nseen\r\n" +
-			"--X\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\nmeant\r\n--X--\r\n", "multipart/form-data; boundary=X", 400, "duplicate_field", "message"},
-		{"multipart message not UTF-8", "--X\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nmessage\r\n" +
-			"--X\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\na\xffb\r\n--X--\r\n", "multipart/form-data; boundary=X", 400, "message_invalid", "message"},
+		{"multipart cut off before its closing boundary", part("kind", "message") + part("message", "hi") + "--X", multipartX, 400, "unreadable_form", ""},
+		{"multipart ttl empty", part("kind", "message") + part("message", "hi") + part("ttl", "") + lastPart, multipartX, 400, "ttl_invalid", "ttl"},
+		{"multipart uses empty", part("kind", "message") + part("message", "hi") + part("max_uses", "") + lastPart, multipartX, 400, "max_uses_out_of_range", "max_uses"},
+		{"multipart field misspelt", part("kind", "message") + part("message", "hi") + part("max_use", "5") + lastPart, multipartX, 400, "unknown_field", "max_use"},
+		{"a multipart field given twice", part("kind", "message") + part("message", "seen") + part("message", "meant") + lastPart, multipartX, 400, "duplicate_field", "message"},
+		{"multipart message not UTF-8", part("kind", "message") + part("message", "a\xffb") + lastPart, multipartX, 400, "message_invalid", "message"},
 	} {
 		ct := tt.ctype
 		switch ct {
@@ -796,11 +794,10 @@ func TestBadCreatesChangeNothing(t *testing.T) {
 	}
 	// A form's values are all strings: the words for one neither true nor
 	// false say so without calling it the wrong type.
-	notify := "--X\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\nhi\r\n" +
-		"--X\r\nContent-Disposition: form-data; name=\"notify\"\r\n\r\nmaybe\r\n--X--\r\n"
+	notify := part("message", "hi") + part("notify", "maybe") + lastPart
 	for lang, want := range map[string]string{"en": "The field notify must be true or false, or be left out.",
 		"de": "Das Feld notify muss true oder false sein oder wegbleiben."} {
-		res := ada.do(http.MethodPost, "/api/v1/links", "multipart/form-data; boundary=X", strings.NewReader(notify), http.Header{"Accept-Language": {lang}})
+		res := ada.do(http.MethodPost, "/api/v1/links", multipartX, strings.NewReader(notify), http.Header{"Accept-Language": {lang}})
 		if p := res.problem(); p.Detail != want {
 			t.Errorf("notify=maybe in %s: %q, want %q", lang, p.Detail, want)
 		}
