@@ -103,21 +103,30 @@ func TestE2ECreateAndOpen(t *testing.T) {
 	}
 }
 
-// TestE2EWrongClaimsAreLimited: wrong claims count like wrong passwords,
-// so guessing is held back, and the right one then waits too.
-func TestE2EWrongClaimsAreLimited(t *testing.T) {
-	s, owner := newE2EService(t)
-	ctx := context.Background()
+// e2eMessageLink is a new end-to-end message link of owner's, opening
+// maxUses times (as LinkInput takes it): its token, the claim that opens
+// it, and the link made.
+func e2eMessageLink(t *testing.T, s *Service, owner Account, maxUses string) (tok, claim string, c Created) {
+	t.Helper()
 	secret := e2e.NewSecret()
 	d, err := e2eDraft(t, s, e2e.Seal(e2e.Key(secret, ""), e2e.Header{Kind: "message"}, []byte("x")))
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := s.Create(ctx, owner.ID, d, LinkInput{Kind: KindMessage, TTL: "1h", MaxUses: "3", E2ECheck: b64(e2e.Check(e2e.Claim(secret)))})
+	claim = b64(e2e.Claim(secret))
+	c, err = s.Create(context.Background(), owner.ID, d, LinkInput{Kind: KindMessage, TTL: "1h", MaxUses: maxUses, E2ECheck: b64(e2e.Check(e2e.Claim(secret)))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok := c.URL[strings.LastIndex(c.URL, "/")+1:]
+	return c.URL[strings.LastIndex(c.URL, "/")+1:], claim, c
+}
+
+// TestE2EWrongClaimsAreLimited: wrong claims count like wrong passwords,
+// so guessing is held back, and the right one then waits too.
+func TestE2EWrongClaimsAreLimited(t *testing.T) {
+	s, owner := newE2EService(t)
+	ctx := context.Background()
+	tok, _, c := e2eMessageLink(t, s, owner, "3")
 	limited := false
 	for i := range 20 {
 		client := Client{IP: "198.51.100." + string(rune('1'+i%9))}
@@ -149,17 +158,7 @@ func TestE2EWrongClaimsAreLimited(t *testing.T) {
 func TestE2EMalformedClaimsSpendNoTry(t *testing.T) {
 	s, owner := newE2EService(t)
 	ctx := context.Background()
-	secret := e2e.NewSecret()
-	d, err := e2eDraft(t, s, e2e.Seal(e2e.Key(secret, ""), e2e.Header{Kind: "message"}, []byte("x")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	claim := b64(e2e.Claim(secret))
-	c, err := s.Create(ctx, owner.ID, d, LinkInput{Kind: KindMessage, TTL: "1h", E2ECheck: b64(e2e.Check(e2e.Claim(secret)))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok := c.URL[strings.LastIndex(c.URL, "/")+1:]
+	tok, claim, c := e2eMessageLink(t, s, owner, "")
 	client := Client{IP: "192.0.2.7"}
 	open := func(claim string) error {
 		turn, err := s.TakeTurn(ctx, OpenAction, client)
