@@ -3,21 +3,34 @@ package main
 import (
 	"errors"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/mattn/go-sqlite3"
 
 	"oncelink/i18n"
 )
 
-// sayDatabase is err, met opening the SQLite database at path, said in
-// l's words: that the database at path cannot be opened, and why, where
-// the driver would say it in English. It is still err to errors.Is and
-// errors.As. Any other error is returned as it is.
-func sayDatabase(l *i18n.Localizer, path string, err error) error {
+// sayDatabase is err, met opening the database at name (an SQLite file's
+// path, or a PostgreSQL DSN without its password), said in l's words: that
+// the database cannot be opened, and why, where the driver would say it in
+// English. It is still err to errors.Is and errors.As. Any other error is
+// returned as it is.
+func sayDatabase(l *i18n.Localizer, name string, err error) error {
 	var se sqlite3.Error
-	if !errors.As(err, &se) {
+	var pe *pgconn.PgError
+	var ce *pgconn.ConnectError
+	var problem string
+	switch {
+	case errors.As(err, &se):
+		problem = databaseProblem(l, se)
+	case errors.As(err, &pe):
+		problem = postgresProblem(l, pe)
+	case errors.As(err, &ce):
+		// The server was not reached: refused, no such host, timed out.
+		problem = systemProblem(l, ce.Unwrap())
+	default:
 		return err
 	}
-	return &said{err: err, msg: l.T("cli.db.cannot_open", "Path", path, "Problem", databaseProblem(l, se))}
+	return &said{err: err, msg: l.T("cli.db.cannot_open", "Path", name, "Problem", problem)}
 }
 
 // databaseProblem is why SQLite could not open a database, in l's words.
@@ -41,4 +54,25 @@ func databaseProblem(l *i18n.Localizer, se sqlite3.Error) string {
 		return systemProblem(l, se.SystemErrno)
 	}
 	return l.T("cli.sys.unknown", "Err", se.Error())
+}
+
+// postgresProblem is why a PostgreSQL server would not let oncelink in,
+// in l's words. A refusal without words of its own here is said as the
+// server worded it, in the server's language.
+func postgresProblem(l *i18n.Localizer, pe *pgconn.PgError) string {
+	switch pe.Code {
+	case "3D000": // invalid_catalog_name
+		return l.T("cli.db.pg_no_database")
+	case "28000": // invalid_authorization_specification
+		return l.T("cli.db.pg_not_allowed")
+	case "28P01": // invalid_password
+		return l.T("cli.db.pg_password")
+	case "53300": // too_many_connections
+		return l.T("cli.db.pg_full")
+	case "57P03": // cannot_connect_now
+		return l.T("cli.db.pg_starting")
+	case "42501": // insufficient_privilege
+		return l.T("cli.db.pg_privilege")
+	}
+	return l.T("cli.db.pg_said", "Message", pe.Message, "Code", pe.Code)
 }

@@ -3,13 +3,17 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/mattn/go-sqlite3"
 
 	"oncelink/i18n"
+	"oncelink/internal/pgtest"
 )
 
 // TestDatabaseErrorsSaid: an SQLite database that cannot be opened (in a
@@ -53,6 +57,70 @@ func TestDatabaseErrorsSaid(t *testing.T) {
 		}{{sqlite3.ErrReadonly, "cli.db.read_only"}, {sqlite3.ErrCorrupt, "cli.db.corrupt"}, {sqlite3.ErrBusy, "cli.db.locked"}} {
 			err := fmt.Errorf("store: migrations table: %w", sqlite3.Error{Code: tc.code})
 			if got, want := sayDatabase(l, "/srv/x.db", err).Error(), cannot("/srv/x.db", l.T(tc.id)); got != want {
+				t.Errorf("%s: %v is said %q, want %q", lang, err, got, want)
+			}
+		}
+	}
+}
+
+// TestPostgresErrorsSaid: a PostgreSQL database that cannot be opened (no
+// server listening, no such database, no such role) is said, by the
+// operator commands and by the server, in each language, with the DSN it
+// was given less its password, and why, rather than in pgx's English.
+func TestPostgresErrorsSaid(t *testing.T) {
+	base, err := url.Parse(pgtest.DSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	with := func(edit func(u *url.URL)) string {
+		u := *base
+		edit(&u)
+		q := u.Query()
+		q.Set("password", "hunter2")
+		q.Set("connect_timeout", "5")
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	refused := with(func(u *url.URL) { u.Host = "127.0.0.1:1" })
+	noDB := with(func(u *url.URL) { u.Path = "/oncelink_no_such_database" })
+	noRole := with(func(u *url.URL) { u.User = url.User("oncelink_no_such_role") })
+	for lang, locale := range locales {
+		l := i18n.For(lang)
+		env := map[string]string{"LANG": locale}
+		for _, tc := range []struct {
+			dsn, problem string
+		}{
+			{refused, l.T("cli.sys.refused")},
+			{noDB, l.T("cli.db.pg_no_database")},
+			{noRole, l.T("cli.db.pg_not_allowed")},
+		} {
+			want := l.T("cli.db.cannot_open", "Path", dbName(tc.dsn), "Problem", tc.problem)
+			for _, args := range [][]string{
+				{"user", "list", "--db", tc.dsn},
+				{"serve", "--addr", "127.0.0.1:0", "--db", tc.dsn},
+			} {
+				r := runCLI(t, env, "", args...)
+				if r.code != exitFailed || r.err == nil || r.err.Error() != want {
+					t.Errorf("%s: %s %s: %d, %v; want %q", lang, args[0], dbName(tc.dsn), r.code, r.err, want)
+				}
+				if out := r.stdout + r.stderr + fmt.Sprint(r.err); strings.Contains(out, "hunter2") {
+					t.Errorf("%s: %s: the password is said: %s", lang, args[0], out)
+				}
+			}
+		}
+		// What cannot be met here, said all the same, and a refusal
+		// without words of its own in the server's words.
+		for _, tc := range []struct {
+			code, want string
+		}{
+			{"28P01", l.T("cli.db.pg_password")},
+			{"53300", l.T("cli.db.pg_full")},
+			{"57P03", l.T("cli.db.pg_starting")},
+			{"42501", l.T("cli.db.pg_privilege")},
+			{"XX000", l.T("cli.db.pg_said", "Message", "it broke", "Code", "XX000")},
+		} {
+			err := fmt.Errorf("store: migrations table: %w", &pgconn.PgError{Code: tc.code, Message: "it broke"})
+			if got, want := sayDatabase(l, "postgres://db/x", err).Error(), l.T("cli.db.cannot_open", "Path", "postgres://db/x", "Problem", tc.want); got != want {
 				t.Errorf("%s: %v is said %q, want %q", lang, err, got, want)
 			}
 		}

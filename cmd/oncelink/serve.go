@@ -63,7 +63,7 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 	m := metrics.New()
 	st, err := store.Open(ctx, cfg.DB, store.Options{SQLiteSync: cfg.SQLiteSync, Log: log, WriteBatch: m.WriteBatch})
 	if err != nil {
-		return sayDatabase(i18n.From(ctx), cfg.DB, err)
+		return sayDatabase(i18n.From(ctx), dbName(cfg.DB), err)
 	}
 	defer st.Close()
 	m.Pools(st.PoolStats)
