@@ -121,10 +121,26 @@ type Options struct {
 	checkpointInterval time.Duration
 }
 
-// IsPostgres reports whether Open takes dsn for PostgreSQL: it starts with
-// postgres:// or postgresql://. Anything else is an SQLite file path.
+// IsPostgres reports whether Open takes dsn for PostgreSQL: a URL that
+// starts with postgres:// or postgresql://, or libpq's keywords
+// ("host=db dbname=oncelink user=app"), which start with one of them and
+// an equals sign. Anything else is an SQLite file path.
 func IsPostgres(dsn string) bool {
-	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return true
+	}
+	key, _, ok := strings.Cut(strings.TrimLeft(dsn, " \t\n"), "=")
+	return ok && libpqKeywords[strings.TrimRight(key, " \t\n")]
+}
+
+// libpqKeywords are the connection keywords that pgx reads, by which a
+// key=value DSN is told from a file path.
+var libpqKeywords = map[string]bool{
+	"host": true, "hostaddr": true, "port": true, "dbname": true, "user": true, "password": true,
+	"passfile": true, "service": true, "servicefile": true, "connect_timeout": true, "sslmode": true,
+	"sslrootcert": true, "sslcert": true, "sslkey": true, "sslpassword": true, "sslnegotiation": true,
+	"sslsni": true, "application_name": true, "target_session_attrs": true, "options": true,
+	"search_path": true, "pool_max_conns": true, "statement_timeout": true,
 }
 
 // Open opens the database named by dsn (see IsPostgres) and applies any

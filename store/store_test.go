@@ -2,11 +2,13 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -92,6 +94,40 @@ func mustLink(t testing.TB, s *Store, owner int64, maxUses int, ttl time.Duratio
 		t.Fatal(err)
 	}
 	return l
+}
+
+// TestPostgresKeywordsDSN: libpq's key=value form names a PostgreSQL
+// database as a URL does; a path is still a path, even with an equals
+// sign in it.
+func TestPostgresKeywordsDSN(t *testing.T) {
+	for dsn, want := range map[string]bool{
+		"postgres://db/oncelink":                      true,
+		"postgresql://db/oncelink":                    true,
+		"host=db dbname=oncelink user=app password=x": true,
+		" dbname = oncelink":                          true,
+		"sslmode=disable host=/run/postgresql":        true,
+		"oncelink.db":                                 false,
+		"/srv/data/version=2.db":                      false,
+		"hostile=yes.db":                              false,
+		"data/host=db":                                false,
+	} {
+		if got := IsPostgres(dsn); got != want {
+			t.Errorf("IsPostgres(%q) = %v, want %v", dsn, got, want)
+		}
+	}
+	u, err := url.Parse(pgtest.DSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv := fmt.Sprintf("host=%s port=%s dbname=%s user=%s search_path=%s sslmode=disable",
+		u.Hostname(), cmp.Or(u.Port(), "5432"), strings.TrimPrefix(u.Path, "/"), u.User.Username(), u.Query().Get("search_path"))
+	s := openPostgresTest(t, kv)
+	if !s.Postgres() {
+		t.Fatalf("%q opened as SQLite", kv)
+	}
+	if _, err := s.Secret(context.Background(), "kv", 32); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestAccounts(t *testing.T) {

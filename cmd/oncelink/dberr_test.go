@@ -66,7 +66,8 @@ func TestDatabaseErrorsSaid(t *testing.T) {
 // TestPostgresErrorsSaid: a PostgreSQL database that cannot be opened (no
 // server listening, no such database, no such role) is said, by the
 // operator commands and by the server, in each language, with the DSN it
-// was given less its password, and why, rather than in pgx's English.
+// was given less its password (a URL, or libpq's keywords), and why,
+// rather than in pgx's English.
 func TestPostgresErrorsSaid(t *testing.T) {
 	base, err := url.Parse(pgtest.DSN(t))
 	if err != nil {
@@ -91,6 +92,7 @@ func TestPostgresErrorsSaid(t *testing.T) {
 			dsn, problem string
 		}{
 			{refused, l.T("cli.sys.refused")},
+			{"host=127.0.0.1 port=1 user=postgres password=hunter2 dbname=test connect_timeout=5", l.T("cli.sys.refused")},
 			{noDB, l.T("cli.db.pg_no_database")},
 			{noRole, l.T("cli.db.pg_not_allowed")},
 		} {
