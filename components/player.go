@@ -2,6 +2,8 @@ package components
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"oncelink/assets"
 )
@@ -19,6 +21,9 @@ type Media struct {
 	Title, Artist string
 	// Demo marks the demo's own clips, whose player says how to try it.
 	Demo bool
+	// Captions is the URL of the clip's WebVTT captions in the reader's
+	// language, or empty when it has none.
+	Captions string
 }
 
 // playerTitleID is the id of m's title, which names its player and its
@@ -48,12 +53,13 @@ func mediaText(kind string, ids map[string]string) string {
 func demoClips(ctx context.Context) []Media {
 	return []Media{
 		{
-			Kind:   "video",
-			Src:    assets.Path("media/sample-video.webm"),
-			Type:   `video/webm; codecs="vp9, opus"`,
-			Title:  T(ctx, "player.clip.video"),
-			Artist: T(ctx, "player.clip.artist"),
-			Demo:   true,
+			Kind:     "video",
+			Src:      assets.Path("media/sample-video.webm"),
+			Type:     `video/webm; codecs="vp9, opus"`,
+			Title:    T(ctx, "player.clip.video"),
+			Artist:   T(ctx, "player.clip.artist"),
+			Demo:     true,
+			Captions: DemoCaptionsPath(lang(ctx).Code),
 		},
 		{
 			Kind:   "audio",
@@ -64,4 +70,29 @@ func demoClips(ctx context.Context) []Media {
 			Demo:   true,
 		},
 	}
+}
+
+// DemoCaptionsPath is where the demo video's captions in the language
+// code are served.
+func DemoCaptionsPath(code string) string { return "/player/captions/" + code }
+
+// demoVideoSeconds is how long the demo video runs.
+const demoVideoSeconds = 20
+
+// DemoCaptions is the demo video's WebVTT captions, in ctx's language. They
+// say the sound that assets/media/generate.go lays under its picture: a
+// short chime on every second, a higher one on every fifth.
+func DemoCaptions(ctx context.Context) string {
+	cue := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+	chime, high := cue.Replace(T(ctx, "player.captions.chime")), cue.Replace(T(ctx, "player.captions.high"))
+	var b strings.Builder
+	b.WriteString("WEBVTT\n")
+	for s := range demoVideoSeconds {
+		text := chime
+		if s%5 == 0 {
+			text = high
+		}
+		fmt.Fprintf(&b, "\n00:00:%02d.000 --> 00:00:%02d.500\n%s\n", s, s, text)
+	}
+	return b.String()
 }

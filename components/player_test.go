@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"oncelink/assets"
+	"oncelink/i18n"
 	"oncelink/internal/browsertest"
 )
 
@@ -27,6 +28,7 @@ func TestPlayerRenders(t *testing.T) {
 			`<video controls preload="metadata" playsinline aria-labelledby="player-title-video"`, `data-testid="player-video"`,
 			`aria-labelledby="player-title-video" data-player`, `<h2 class="player-title" id="player-title-video">Test pattern with a running timer</h2>`,
 			`type="video/webm; codecs=&#34;vp9, opus&#34;"`, `data-title="Test pattern with a running timer"`,
+			`<track kind="captions" src="/player/captions/en" srclang="en" label="English" default>`,
 		}},
 		{"audio", demoClips(context.Background())[1], []string{`<audio controls preload="metadata" aria-labelledby="player-title-audio"`,
 			`id="player-title-audio"`, `data-testid="player-audio"`}},
@@ -221,6 +223,11 @@ func TestPlayerAtDesktopAndPhoneWidths(t *testing.T) {
 		b.show()
 		b.waitFor("the video to pass 2.5 s", video.media()+".currentTime > 2.5")
 		b.eval(video.media() + ".pause(), true")
+		// At 5 s the captions show the high chime.
+		b.eval(video.media() + ".currentTime = 5.2, true")
+		b.waitFor("the captions to show the high chime", video.media()+`.textTracks[0].mode === "showing" && `+
+			video.media()+`.textTracks[0].cues.length === 20 && `+
+			video.media()+`.textTracks[0].activeCues[0]?.text === "[high chime]"`)
 		browsertest.Shoot(b.t, b.ctx, "player", width)
 
 		video.play()
@@ -252,6 +259,10 @@ func startPlayerBrowser(t *testing.T, width, height int) *playerTab {
 		if err := PlayerPage(Page{Title: "Media player", Scripts: []string{"player.js"}}).Render(r.Context(), w); err != nil {
 			t.Error(err)
 		}
+	})
+	mux.HandleFunc("GET "+DemoCaptionsPath("{lang}"), func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/vtt; charset=utf-8")
+		fmt.Fprint(w, DemoCaptions(i18n.With(r.Context(), r.PathValue("lang"))))
 	})
 	mux.HandleFunc("GET /elsewhere", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Security-Policy", ContentSecurityPolicy)

@@ -125,6 +125,7 @@ func (h *Handler) Routes(api http.Handler) http.Handler {
 	route("GET /r/{token}/sent", h.sent)
 	route("POST /r/{token}/open", h.openRequest)
 	route("GET /player", h.player)
+	route("GET "+components.DemoCaptionsPath("{lang}"), h.playerCaptions)
 	route("GET /settings", h.mayEnrol(h.settings))
 	route("POST /settings/totp", h.mayEnrol(h.startTOTP))
 	route("POST /settings/totp/confirm", h.mayEnrol(h.confirmTOTP))

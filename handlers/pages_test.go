@@ -12,6 +12,7 @@ import (
 
 	"oncelink/assets"
 	"oncelink/core"
+	"oncelink/i18n"
 )
 
 // TestDeadLinksSayWhatEndedThem: a dead link's row and details page say
@@ -368,6 +369,52 @@ func TestSharedMediaPage(t *testing.T) {
 	}
 	if demo := textOf(parseHTML(t, s.client().get("/player").body)); !strings.Contains(demo, "switch to another tab") {
 		t.Error("the demo lost its instructions")
+	}
+}
+
+// TestDemoVideoHasCaptions: the demo video carries captions in the page's
+// language, which say its sound, a chime a second and a higher one every
+// fifth, in that language; a language oncelink does not speak has none.
+func TestDemoVideoHasCaptions(t *testing.T) {
+	s := newTestServer(t)
+	c := s.client()
+	high := map[string]string{"en": "[high chime]", "de": "[hoher Glockenton]", "fr": "[carillon aigu]", "es": "[campanilla aguda]", "ar": "[رنين حاد]"}
+	for _, l := range i18n.Languages {
+		page := parseHTML(t, c.getIn("/player", l.Code).body)
+		track := first(t, page, "the video's track", func(n *html.Node) bool { return n.Data == "track" })
+		want := map[string]string{"kind": "captions", "src": "/player/captions/" + l.Code, "srclang": l.Code, "label": l.Name, "default": ""}
+		for _, a := range track.Attr {
+			if value, ok := want[a.Key]; ok && a.Val == value {
+				delete(want, a.Key)
+			}
+		}
+		if len(want) > 0 {
+			t.Errorf("%s: the track lacks %v: %v", l.Code, want, track.Attr)
+		}
+		res := c.get("/player/captions/" + l.Code)
+		if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "text/vtt; charset=utf-8" {
+			t.Fatalf("%s: captions: %d %s", l.Code, res.StatusCode, res.Header.Get("Content-Type"))
+		}
+		cues := strings.Split(strings.TrimSpace(res.body), "\n\n")
+		if cues[0] != "WEBVTT" || len(cues) != 21 {
+			t.Fatalf("%s: captions are not WebVTT with 20 cues:\n%s", l.Code, res.body)
+		}
+		if got, want := cues[6], "00:00:05.000 --> 00:00:05.500\n"+high[l.Code]; got != want {
+			t.Errorf("%s: the cue at 5 s is %q, want %q", l.Code, got, want)
+		}
+		if strings.Contains(cues[7], high[l.Code]) {
+			t.Errorf("%s: the cue at 6 s is a high chime: %q", l.Code, cues[7])
+		}
+	}
+	for _, code := range []string{"xx", "EN", "en-GB"} {
+		if res := c.get("/player/captions/" + code); res.StatusCode != http.StatusNotFound {
+			t.Errorf("captions in %q: %d, want 404", code, res.StatusCode)
+		}
+	}
+	// A shared clip has no captions of the demo's.
+	res := s.client().openInBrowser(s.admin().shareFile("clip.webm", assetBytes(t, "media/sample-video.webm")))
+	if strings.Contains(res.body, "<track") {
+		t.Errorf("a shared video carries the demo's captions")
 	}
 }
 

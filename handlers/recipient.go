@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"time"
@@ -326,4 +327,16 @@ func relaxFormAction(w http.ResponseWriter, l core.Link) {
 
 func (h *Handler) player(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusOK, components.PlayerPage(h.page(r, i18n.T(r.Context(), "player.title"), "player.js")))
+}
+
+// playerCaptions serves the demo video's captions in the language that the
+// path names, which the page's track asks for: the page's own.
+func (h *Handler) playerCaptions(w http.ResponseWriter, r *http.Request) {
+	code := r.PathValue("lang")
+	if !i18n.Supported(code) {
+		h.fail(w, r, core.ErrNotFound)
+		return
+	}
+	w.Header().Set("Content-Type", "text/vtt; charset=utf-8")
+	io.WriteString(w, components.DemoCaptions(i18n.With(r.Context(), code)))
 }

@@ -59,6 +59,7 @@ var appRoutes = []appRoute{
 	{method: "GET", path: "/accounts"},
 	{method: "POST", path: "/accounts", form: url.Values{"username": {"carol"}, "password": {testPassword}}},
 	{method: "GET", path: "/player"},
+	{method: "GET", path: "/player/captions/en"},
 	{method: "GET", path: "/settings"},
 	{method: "POST", path: "/settings/keys", form: url.Values{"name": {"sweep"}, "expires": {"90d"}}},
 	// {id} is a link's, which names none of ada's keys: the sweeps see the
