@@ -158,6 +158,8 @@ type Verify struct {
 	Passkeys bool
 	Recovery bool
 	Error    string
+	// HeldBack, when the rate limits refused a code, says for how long.
+	HeldBack *HeldBack
 }
 
 // Any reports whether the account has a second factor.

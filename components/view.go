@@ -50,6 +50,15 @@ type AccountForm struct {
 	SSO, NoPassword bool
 	// Passkeys offers to sign in with a passkey.
 	Passkeys bool
+	// HeldBack, when the rate limits refused the form, says for how long.
+	HeldBack *HeldBack
+}
+
+// HeldBack is a form that the rate limits refused: the form comes back,
+// sendable again once Wait is over, at RetryAt (the server's clock).
+type HeldBack struct {
+	Wait    time.Duration
+	RetryAt time.Time
 }
 
 // passwordFirst is whether the password takes the focus: once the name is
@@ -57,8 +66,11 @@ type AccountForm struct {
 func (f AccountForm) passwordFirst() bool { return f.Username != "" && f.Errors.of("username") == "" }
 
 // refusedAbove is whether the form comes back with a mistake about
-// neither field, said above it: a wrong password, a refused sign-on.
-func (f AccountForm) refusedAbove() bool { return len(f.Errors.unplaced("username", "password")) > 0 }
+// neither field, said above it: a wrong password, a refused sign-on, too
+// many attempts.
+func (f AccountForm) refusedAbove() bool {
+	return f.HeldBack != nil || len(f.Errors.unplaced("username", "password")) > 0
+}
 
 // FieldError is a form's mistake and the field it is about, if any.
 type FieldError struct {

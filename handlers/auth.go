@@ -216,6 +216,10 @@ func (h *Handler) setup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	turn, err := h.core.TakeTurn(r.Context(), core.SetupAction, h.client(r))
+	if held := h.heldBack(w, r, err); held != nil {
+		h.renderSetup(w, r, http.StatusTooManyRequests, components.AccountForm{HeldBack: held})
+		return
+	}
 	if err == nil {
 		err = parseForm(w, r)
 	}
@@ -280,6 +284,14 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	// The client's limit comes before the body: a client held back is
 	// answered at once, with nothing of its body waited for.
 	turn, err := h.core.TakeTurn(r.Context(), core.SignInAction, h.client(r))
+	if held := h.heldBack(w, r, err); held != nil {
+		// The form comes back empty: its body, with where it was going,
+		// is not read.
+		form := h.loginView("/links")
+		form.HeldBack = held
+		h.renderLogin(w, r, http.StatusTooManyRequests, form)
+		return
+	}
 	if err == nil {
 		err = parseForm(w, r)
 	}
@@ -297,6 +309,11 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a, err := h.core.SignIn(r.Context(), turn, form.Username, r.PostForm.Get("password"))
+	if held := h.heldBack(w, r, err); held != nil {
+		form.Username, form.HeldBack = refill(form.Username), held
+		h.renderLogin(w, r, http.StatusTooManyRequests, form)
+		return
+	}
 	if e, ok := core.AsError(err); ok && (e == core.ErrBadCredentials || e == core.ErrPasswordSignInOff || e.Kind == core.Invalid) {
 		form.Username, form.Errors = refill(form.Username), components.FieldErrors{{Message: e.Message(i18n.From(r.Context()))}}
 		h.renderLogin(w, r, web.Status(e.Kind), form)
@@ -364,6 +381,19 @@ func fieldErrors(r *http.Request, err error) components.FieldErrors {
 // refuses and a page must not repeat.
 func refill(s string) string {
 	return strings.ReplaceAll(strings.ToValidUTF8(s, ""), "\x00", "")
+}
+
+// heldBack is err as a form says it above itself when it is the rate
+// limits' refusal (see components.HeldBack), with the answer's
+// Retry-After; nil for any other error. A page of its own would leave the
+// reader nowhere to try again from.
+func (h *Handler) heldBack(w http.ResponseWriter, r *http.Request, err error) *components.HeldBack {
+	e, ok := core.AsError(err)
+	if !ok || e.Kind != core.Limited {
+		return nil
+	}
+	web.RefusalHeaders(w, r, e)
+	return &components.HeldBack{Wait: e.RetryAfter, RetryAt: h.core.Now().Add(e.RetryAfter)}
 }
 
 func pathEscapeNext(uri string) string {

@@ -441,3 +441,57 @@ func TestRateLimitsAcrossInstances(t *testing.T) {
 		})
 	}
 }
+
+// TestHeldBackFormsComeBack: a set-up, a sign-in or a second step that the
+// rate limits hold back answers 429 with its form, to send again once the
+// wait it names is over, never a page with nowhere to try again from.
+func TestHeldBackFormsComeBack(t *testing.T) {
+	heldBack := func(t *testing.T, where string, res response, form string) {
+		t.Helper()
+		checkTooMany(t, where, res)
+		doc := parseHTML(t, res.body)
+		notice := first(t, doc, where+": the notice", byTestID("held-back"))
+		if !hasAttr(notice, "data-retry-at") || textOf(first(t, notice, where+": the wait", byTestID("retry-in"))) == "" {
+			t.Errorf("%s: the notice counts no wait down: %s", where, textOf(notice))
+		}
+		first(t, doc, where+": the form", byAttr("action", form))
+	}
+	t.Run("set-up", func(t *testing.T) {
+		s := newTestServer(t, func(c *core.Config) { c.Rates.Setup = core.Rate{N: 1, Per: time.Minute} })
+		c := s.client()
+		c.post("/setup", url.Values{"username": {"ada"}, "password": {"short"}})
+		heldBack(t, "set-up", c.post("/setup", url.Values{"username": {"ada"}, "password": {"short"}}), "/setup")
+	})
+	t.Run("sign-in", func(t *testing.T) {
+		s := newTestServer(t, func(c *core.Config) { c.Rates.SignIn = core.Rate{N: 1, Per: time.Minute} })
+		s.admin()
+		c := s.client()
+		wrong := url.Values{"username": {"ada"}, "password": {"not the password"}}
+		c.post("/login", wrong)
+		heldBack(t, "sign-in", c.post("/login", wrong), "/login")
+	})
+	t.Run("sign-in to one account", func(t *testing.T) {
+		s := newTestServer(t, func(c *core.Config) {
+			c.TrustProxy = true
+			c.Rates.SignInAccount = core.Rate{N: 1, Per: time.Minute}
+		})
+		s.admin()
+		c := s.client()
+		wrong := url.Values{"username": {"ada"}, "password": {"not the password"}}
+		c.request("POST", "/login", strings.NewReader(wrong.Encode()), from("192.0.2.1"))
+		res := c.request("POST", "/login", strings.NewReader(wrong.Encode()), from("192.0.2.2"))
+		heldBack(t, "sign-in to one account", res, "/login")
+		if got := attr(elementByID(parseHTML(t, res.body), "username"), "value"); got != "ada" {
+			t.Errorf("the name comes back as %q", got)
+		}
+	})
+	t.Run("second step", func(t *testing.T) {
+		s := newTestServer(t, func(c *core.Config) { c.Rates.SignIn = core.Rate{N: 2, Per: time.Minute} })
+		s.admin()
+		s.enrolTOTP("ada")
+		c := s.client()
+		c.passwordStep("ada")
+		c.post("/login/verify", url.Values{"code": {"000000"}})
+		heldBack(t, "second step", c.post("/login/verify", url.Values{"code": {"000000"}}), "/login/verify")
+	})
+}

@@ -150,17 +150,17 @@ func (h *Handler) verifyForm(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
-	h.renderVerify(w, r, a, http.StatusOK, "")
+	h.renderVerify(w, r, a, http.StatusOK, "", nil)
 }
 
-func (h *Handler) renderVerify(w http.ResponseWriter, r *http.Request, a *core.Account, status int, msg string) {
+func (h *Handler) renderVerify(w http.ResponseWriter, r *http.Request, a *core.Account, status int, msg string, held *components.HeldBack) {
 	f, err := h.core.SecondFactorsOf(r.Context(), a.ID)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	v := components.Verify{Username: a.Username, TOTP: f.TOTP, Passkeys: f.Passkeys > 0 && h.core.PasskeysAvailable(),
-		Recovery: f.RecoveryLeft > 0, Error: msg}
+		Recovery: f.RecoveryLeft > 0, Error: msg, HeldBack: held}
 	h.render(w, r, status, components.VerifyPage(h.page(r, i18n.T(r.Context(), "twofactor.title_verify"), "passkeys.js"), v))
 }
 
@@ -172,11 +172,18 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = parseForm(w, r)
 	}
-	if err != nil {
-		h.fail(w, r, err)
-		return
+	// Held back, the form comes back to send again, when there is still
+	// a sign-in for it to finish.
+	a, halfErr := h.halfSignedIn(r, secondStep)
+	if a != nil && halfErr == nil {
+		if held := h.heldBack(w, r, err); held != nil {
+			h.renderVerify(w, r, a, http.StatusTooManyRequests, "", held)
+			return
+		}
 	}
-	a, err := h.halfSignedIn(r, secondStep)
+	if err == nil {
+		err = halfErr
+	}
 	if err == nil && a == nil {
 		err = errHalfGone
 	}
@@ -185,8 +192,12 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err = h.core.SecondStep(r.Context(), turn, *a, r.PostForm.Get("code"))
+	if held := h.heldBack(w, r, err); held != nil {
+		h.renderVerify(w, r, a, http.StatusTooManyRequests, "", held)
+		return
+	}
 	if e, ok := core.AsError(err); ok && (e.Kind == core.Unauthorized || e.Kind == core.Invalid) {
-		h.renderVerify(w, r, a, web.Status(e.Kind), e.Message(i18n.From(r.Context())))
+		h.renderVerify(w, r, a, web.Status(e.Kind), e.Message(i18n.From(r.Context())), nil)
 		return
 	}
 	if err != nil {
