@@ -9,6 +9,7 @@ import (
 
 	"oncelink/core"
 	"oncelink/i18n"
+	"oncelink/internal/pgtest"
 )
 
 // sessionRows are the rows of the client's sessions list: each session's
@@ -227,6 +228,41 @@ func TestSessionsList(t *testing.T) {
 	mine.post("/logout", nil)
 	if list, _ := s.h.core.Sessions(t.Context(), accountIDOf(t, s, "bob")); len(list) != 0 {
 		t.Errorf("sessions after signing out: %+v", list)
+	}
+}
+
+// TestEndingThisSessionSignsOut ends the asking session from the
+// sessions list's route: it is signed out, as at /logout, rather than
+// saved again under its token, signed in and off the list, where neither
+// signing out everywhere else nor a new password would reach it.
+func TestEndingThisSessionSignsOut(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { testEndingThisSession(t, newTestServer(t)) })
+	t.Run("postgres", func(t *testing.T) { testEndingThisSession(t, newTestServerOn(t, pgtest.DSN(t))) })
+}
+
+func testEndingThisSession(t *testing.T, s *testServer) {
+	s.admin()
+	if _, err := s.h.core.AddAccount(t.Context(), "bob", testPassword, false); err != nil {
+		t.Fatal(err)
+	}
+	mine, other := s.signIn("bob"), s.signIn("bob")
+	self := current(t, mine.sessionRows())
+	res := mine.post("/settings/sessions/"+self+"/end", nil)
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login" {
+		t.Errorf("end this session: %d to %q, want 303 to /login", res.StatusCode, res.Header.Get("Location"))
+	}
+	if res := mine.get("/links"); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("the session ended from its own list: %d, want 303 to sign in", res.StatusCode)
+	}
+	// Signing out everywhere else reaches every session that still holds.
+	if res := other.post("/settings/sessions/end-others", nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("end others: %d", res.StatusCode)
+	}
+	if res := mine.get("/links"); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("the ended session after signing out everywhere else: %d", res.StatusCode)
+	}
+	if rows := other.sessionRows(); len(rows) != 1 {
+		t.Errorf("sessions left: %v", rows)
 	}
 }
 

@@ -69,11 +69,21 @@ func (h *Handler) seeSession(r *http.Request, a *core.Account) {
 	}
 }
 
-// endSession signs one of the account's other sessions out.
+// endSession signs one of the account's sessions out. Ending the one
+// asking signs it out as /logout does: anything put in it afterwards
+// would save it again under its token, still signed in but no longer
+// listed, out of reach of signing out everywhere else or a new password.
 func (h *Handler) endSession(w http.ResponseWriter, r *http.Request, a *core.Account) {
+	id := r.PathValue("id")
 	err := parseForm(w, r)
 	if err == nil {
-		err = h.core.EndSession(r.Context(), a.ID, r.PathValue("id"))
+		err = h.core.EndSession(r.Context(), a.ID, id)
+	}
+	if err == nil && id == h.sessionID(r) {
+		if err = h.sessions.Destroy(r.Context()); err == nil {
+			redirect(w, r, "/login")
+			return
+		}
 	}
 	if err != nil {
 		h.fail(w, r, err)
