@@ -18,21 +18,6 @@ import (
 	"oncelink/store"
 )
 
-// Viewer returns the account id signed in as, while it may: a deleted or
-// disabled account is nil, and its session should end. When the database
-// cannot tell, it returns the error, and the session should hold: a
-// hiccup must sign nobody out for good.
-func (s *Service) Viewer(ctx context.Context, id int64) (*Account, error) {
-	a, err := s.store.AccountByID(ctx, id)
-	switch {
-	case errors.Is(err, store.ErrNotFound) || (err == nil && a.Disabled()):
-		return nil, nil
-	case err != nil:
-		return nil, err
-	}
-	return &a, nil
-}
-
 // SetupOpen reports whether set-up may still make the first account.
 func (s *Service) SetupOpen(ctx context.Context) (bool, error) {
 	n, err := s.store.CountAccounts(ctx)

@@ -134,6 +134,8 @@ type Store interface {
 	Identities(ctx context.Context) (map[int64][]store.Identity, error)
 	AccountIdentities(ctx context.Context, account int64) ([]store.Identity, error)
 
+	SessionAccount(ctx context.Context, id int64, session string) (store.Account, error)
+	ListSession(ctx context.Context, s store.AccountSession) error
 	SeeSession(ctx context.Context, s store.AccountSession, every time.Duration) error
 	AccountSessions(ctx context.Context, account int64) ([]store.AccountSession, error)
 	EndSession(ctx context.Context, account int64, id string) error

@@ -19,12 +19,37 @@ const SessionLifetime = 7 * 24 * time.Hour
 // a request does not write for its own sake.
 const SessionSeenEvery = time.Minute
 
-// SessionSeen records that the account's session id, a web session's token
-// hash, was used now by c; at sign-in, it lists the session. The adapter
-// calls it at sign-in and then at most every SessionSeenEvery; a use noted
-// by another instance within that time is not written again.
-func (s *Service) SessionSeen(ctx context.Context, account int64, id string, c Client) error {
+// SignedIn lists the account's session id, a web session's token hash, as
+// signed in by c now: see SessionViewer.
+func (s *Service) SignedIn(ctx context.Context, account int64, id string, c Client) error {
 	return s.listSession(ctx, account, id, c, SessionLifetime)
+}
+
+// SessionSeen records that the account's listed session id was used now by
+// c. The adapter calls it at most every SessionSeenEvery; a use noted by
+// another instance within that time is not written again.
+func (s *Service) SessionSeen(ctx context.Context, account int64, id string, c Client) error {
+	now := s.Now()
+	return s.store.SeeSession(ctx, store.AccountSession{ID: id, AccountID: account, LastSeenAt: now, IP: c.IP}, SessionSeenEvery)
+}
+
+// SessionViewer returns the account that the web session id (a token
+// hash) is signed in as, while it may: nil for a deleted or disabled
+// account, and for a session no longer listed as the account's because it
+// was ended (signed out from elsewhere, a new password); such a session
+// should end. Ending a session deletes it and its listing at once, but a
+// request of it already under way saves it again as it answers: its
+// listing stays gone. When the database cannot tell, it returns the error,
+// and the session should hold: a hiccup must sign nobody out for good.
+func (s *Service) SessionViewer(ctx context.Context, account int64, id string) (*Account, error) {
+	a, err := s.store.SessionAccount(ctx, account, id)
+	switch {
+	case errors.Is(err, store.ErrNotFound) || (err == nil && a.Disabled()):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	return &a, nil
 }
 
 // HalfSignedIn lists the account's session id, a browser that gave the
@@ -38,8 +63,8 @@ func (s *Service) HalfSignedIn(ctx context.Context, account int64, id string, c 
 
 func (s *Service) listSession(ctx context.Context, account int64, id string, c Client, lifetime time.Duration) error {
 	now := s.Now()
-	return s.store.SeeSession(ctx, store.AccountSession{ID: id, AccountID: account, CreatedAt: now, LastSeenAt: now,
-		ExpiresAt: now.Add(lifetime), UserAgent: c.UserAgent, IP: c.IP}, SessionSeenEvery)
+	return s.store.ListSession(ctx, store.AccountSession{ID: id, AccountID: account, CreatedAt: now, LastSeenAt: now,
+		ExpiresAt: now.Add(lifetime), UserAgent: c.UserAgent, IP: c.IP})
 }
 
 // HalfSession reports whether s is a browser that gave the account's

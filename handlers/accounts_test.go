@@ -285,6 +285,13 @@ func (f *flakyAccounts) AccountByID(ctx context.Context, id int64) (store.Accoun
 	return f.Store.AccountByID(ctx, id)
 }
 
+func (f *flakyAccounts) SessionAccount(ctx context.Context, id int64, session string) (store.Account, error) {
+	if f.down.Load() {
+		return store.Account{}, errors.New("database unreachable")
+	}
+	return f.Store.SessionAccount(ctx, id, session)
+}
+
 // TestDatabaseHiccupKeepsTheSession: while the account cannot be read the
 // owner is treated as signed out, and once it can, the session still holds.
 func TestDatabaseHiccupKeepsTheSession(t *testing.T) {

@@ -73,7 +73,7 @@ func (h *Handler) loadViewer(r *http.Request) (*core.Account, error) {
 	if id == 0 {
 		return nil, nil
 	}
-	a, err := h.core.Viewer(r.Context(), id)
+	a, err := h.core.SessionViewer(r.Context(), id, h.sessionID(r))
 	switch {
 	case err != nil:
 		if r.Context().Err() == nil { // else the client hung up: nothing failed
@@ -111,7 +111,7 @@ func (h *Handler) SessionAccount(r *http.Request) (*core.Account, error) {
 	if id == 0 {
 		return nil, nil
 	}
-	return h.core.Viewer(r.Context(), id)
+	return h.core.SessionViewer(r.Context(), id, tokenHash(c.Value))
 }
 
 // signedIn runs next with the viewer, and sends anyone not signed in to
@@ -266,7 +266,7 @@ func (h *Handler) signIn(r *http.Request, a core.Account) error {
 	// The account's sessions list shows it from now on.
 	id := h.sessionID(r)
 	h.seen.due(id, h.core.Now())
-	return h.core.SessionSeen(r.Context(), a.ID, id, h.client(r))
+	return h.core.SignedIn(r.Context(), a.ID, id, h.client(r))
 }
 
 func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) {

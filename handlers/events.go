@@ -300,7 +300,7 @@ func (h *Handler) sessionHolds(ctx context.Context, token string, owner int64) b
 	if h.sessions.GetInt64(loaded, sessionAccount) != owner {
 		return false
 	}
-	a, err := h.core.Viewer(ctx, owner)
+	a, err := h.core.SessionViewer(ctx, owner, tokenHash(token))
 	if err != nil {
 		h.log.Warn("event stream: find account", "err", err)
 		return true

@@ -1,7 +1,9 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -263,6 +265,71 @@ func testEndingThisSession(t *testing.T, s *testServer) {
 	}
 	if rows := other.sessionRows(); len(rows) != 1 {
 		t.Errorf("sessions left: %v", rows)
+	}
+}
+
+// TestEndedSessionStaysEnded ends a session while one of its requests is
+// under way and puts something in it, as many requests do: scs saves it
+// again under its token as that request answers. It must not sign in
+// again, neither the pages nor the API, whether a new password ended it
+// or signing out everywhere else did.
+func TestEndedSessionStaysEnded(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { testEndedSessionStaysEnded(t, newTestServer(t)) })
+	t.Run("postgres", func(t *testing.T) { testEndedSessionStaysEnded(t, newTestServerOn(t, pgtest.DSN(t))) })
+}
+
+func testEndedSessionStaysEnded(t *testing.T, s *testServer) {
+	s.admin()
+	if _, err := s.h.core.AddAccount(t.Context(), "bob", testPassword, false); err != nil {
+		t.Fatal(err)
+	}
+	owner := s.signIn("bob")
+	for _, end := range []struct {
+		name string
+		end  func()
+	}{
+		{"a new password", func() {
+			form := url.Values{"current_password": {testPassword}, "password": {testPassword + "!"}}
+			if res := owner.post("/settings/password", form); res.StatusCode != http.StatusOK {
+				t.Fatalf("change password: %d", res.StatusCode)
+			}
+			if _, _, err := s.h.core.SetPassword(t.Context(), accountIDOf(t, s, "bob"), testPassword, current(t, owner.sessionRows())); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"signing out everywhere else", func() {
+			if res := owner.post("/settings/sessions/end-others", nil); res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("end others: %d", res.StatusCode)
+			}
+		}},
+	} {
+		t.Run(end.name, func(t *testing.T) {
+			other := s.signIn("bob")
+			cookie := other.sessionCookie()
+			token := strings.TrimPrefix(cookie, "oncelink_session=")
+			// A request of the other session, under way: loaded, then
+			// changed, and saved after the session ended.
+			ctx, err := s.h.sessions.Load(context.Background(), token)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.h.sessions.Put(ctx, sessionNoticesSaid, "saved")
+			end.end()
+			if _, _, err := s.h.sessions.Commit(ctx); err != nil {
+				t.Fatal(err)
+			}
+			req := httptest.NewRequest(http.MethodGet, "/api/v1/me", nil)
+			req.Header.Set("Cookie", cookie)
+			if a, err := s.h.SessionAccount(req); a != nil || err != nil {
+				t.Errorf("the ended session, saved again, signs the API in: %+v, %v", a, err)
+			}
+			if res := other.get("/links"); res.StatusCode != http.StatusSeeOther {
+				t.Errorf("the ended session, saved again: %d, want 303 to sign in", res.StatusCode)
+			}
+			if rows := owner.sessionRows(); len(rows) != 1 {
+				t.Errorf("sessions listed: %v", rows)
+			}
+		})
 	}
 }
 

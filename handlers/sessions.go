@@ -18,7 +18,11 @@ import (
 // sessionID is the id of r's session as the database keys it: its token's
 // SHA-256, as scs stores it (HashTokenInStore). Empty without a session.
 func (h *Handler) sessionID(r *http.Request) string {
-	tok := h.sessions.Token(r.Context())
+	return tokenHash(h.sessions.Token(r.Context()))
+}
+
+// tokenHash is the id of the session with token tok (see sessionID).
+func tokenHash(tok string) string {
 	if tok == "" {
 		return ""
 	}

@@ -101,7 +101,7 @@ func (h *Handler) halfSignedIn(r *http.Request, step string) (*core.Account, err
 		h.core.Now().UnixMilli() >= h.sessions.GetInt64(ctx, sessionHalfUntil) {
 		return nil, nil
 	}
-	return h.core.Viewer(ctx, id)
+	return h.core.SessionViewer(ctx, id, h.sessionID(r))
 }
 
 // enrolling reports whether r's browser gave a right password but must

@@ -432,14 +432,14 @@ func TestRecoveryCodesLeft(t *testing.T) {
 	if got := testIDText(t, ada.get("/settings").body, "recovery-left"); got != en.N("twofactor.recovery.left", core.RecoveryCodes, "Total", core.RecoveryCodes) {
 		t.Errorf("all codes left: %q", got)
 	}
-	a, err := s.h.core.Viewer(ctx, 1)
+	a, err := s.store.AccountByID(ctx, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range codes {
 		turn, err := s.h.core.TakeTurn(ctx, core.SignInAction, core.Client{IP: "192.0.2.1"})
 		if err == nil {
-			err = s.h.core.SecondStep(ctx, turn, *a, textOf(c))
+			err = s.h.core.SecondStep(ctx, turn, a, textOf(c))
 		}
 		if err != nil {
 			t.Fatal(err)

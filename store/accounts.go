@@ -146,11 +146,18 @@ func (s *Store) AccountByID(ctx context.Context, id int64) (Account, error) {
 	return s.account(ctx, `id = ?`, id)
 }
 
+// SessionAccount finds account id while the web session with token hash
+// session is listed as its (see ListSession): a session ended, whose
+// listing went with it, is ErrNotFound even if scs saved it again since.
+func (s *Store) SessionAccount(ctx context.Context, id int64, session string) (Account, error) {
+	return s.account(ctx, `id = ? AND EXISTS (SELECT 1 FROM account_sessions WHERE token_hash = ? AND account_id = accounts.id)`, id, session)
+}
+
 // account reads one account. It runs on every signed-in request, so it
 // scans the row by hand rather than match columns to fields by name.
-func (s *Store) account(ctx context.Context, where string, arg any) (Account, error) {
+func (s *Store) account(ctx context.Context, where string, args ...any) (Account, error) {
 	var row accountRow
-	err := s.ro.QueryRowxContext(ctx, s.ro.Rebind(`SELECT `+accountColumns+` FROM accounts WHERE `+where), arg).
+	err := s.ro.QueryRowxContext(ctx, s.ro.Rebind(`SELECT `+accountColumns+` FROM accounts WHERE `+where), args...).
 		Scan(row.dest()...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Account{}, fmt.Errorf("account: %w", ErrNotFound)

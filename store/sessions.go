@@ -18,19 +18,28 @@ type AccountSession struct {
 	IP         string    `db:"ip"`
 }
 
-// SeeSession records that session s was used at s.LastSeenAt, from s.IP:
-// it adds the session when it is not yet listed, as at sign-in, and
-// otherwise moves its last use and address, unless the use recorded is
-// less than every old: instances that each note a session's use now and
-// then write it once between them.
-func (s *Store) SeeSession(ctx context.Context, as AccountSession, every time.Duration) error {
+// ListSession lists session s as its account's, as at sign-in. Only a
+// listed session signs in (see SessionAccount), and only this lists one.
+func (s *Store) ListSession(ctx context.Context, as AccountSession) error {
 	return s.write(ctx, func(ctx context.Context, tx txn) error {
 		_, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO account_sessions
 			(token_hash, account_id, created_at, last_seen_at, expires_at, user_agent, ip) VALUES (?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (token_hash) DO UPDATE SET last_seen_at = excluded.last_seen_at, ip = excluded.ip
-			WHERE account_sessions.last_seen_at <= ?`),
-			as.ID, as.AccountID, millis(as.CreatedAt), millis(as.LastSeenAt), millis(as.ExpiresAt), as.UserAgent, as.IP,
-			millis(as.LastSeenAt.Add(-every)))
+			ON CONFLICT (token_hash) DO UPDATE SET account_id = excluded.account_id, created_at = excluded.created_at,
+			last_seen_at = excluded.last_seen_at, expires_at = excluded.expires_at, user_agent = excluded.user_agent, ip = excluded.ip`),
+			as.ID, as.AccountID, millis(as.CreatedAt), millis(as.LastSeenAt), millis(as.ExpiresAt), as.UserAgent, as.IP)
+		return err
+	})
+}
+
+// SeeSession records that the listed session s was used at s.LastSeenAt,
+// from s.IP, unless the use recorded is less than every old: instances
+// that each note a session's use now and then write it once between them.
+// A session no longer listed, ended meanwhile, stays unlisted.
+func (s *Store) SeeSession(ctx context.Context, as AccountSession, every time.Duration) error {
+	return s.write(ctx, func(ctx context.Context, tx txn) error {
+		_, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE account_sessions SET last_seen_at = ?, ip = ?
+			WHERE token_hash = ? AND account_id = ? AND last_seen_at <= ?`),
+			millis(as.LastSeenAt), as.IP, as.ID, as.AccountID, millis(as.LastSeenAt.Add(-every)))
 		return err
 	})
 }

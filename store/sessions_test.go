@@ -21,8 +21,8 @@ func startSession(t *testing.T, s *Store, account int64, id string) {
 		t.Fatal(err)
 	}
 	now := s.Now()
-	if err := s.SeeSession(ctx, AccountSession{ID: id, AccountID: account, CreatedAt: now, LastSeenAt: now,
-		ExpiresAt: now.Add(time.Hour), UserAgent: "curl/8.5.0", IP: "192.0.2.1"}, time.Minute); err != nil {
+	if err := s.ListSession(ctx, AccountSession{ID: id, AccountID: account, CreatedAt: now, LastSeenAt: now,
+		ExpiresAt: now.Add(time.Hour), UserAgent: "curl/8.5.0", IP: "192.0.2.1"}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -59,6 +59,19 @@ func TestAccountSessions(t *testing.T) {
 		}
 		if err := s.EndSession(ctx, ada.ID, "a3"); err != nil {
 			t.Fatal(err)
+		}
+		// An ended session is seen no more, and signs nobody in.
+		if err := s.SeeSession(ctx, AccountSession{ID: "a3", AccountID: ada.ID, LastSeenAt: s.Now().Add(time.Hour), IP: "192.0.2.7"}, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SessionAccount(ctx, ada.ID, "a3"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("the account of an ended session: %v", err)
+		}
+		if _, err := s.SessionAccount(ctx, bob.ID, "a1"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("another account's session: %v", err)
+		}
+		if a, err := s.SessionAccount(ctx, ada.ID, "a1"); err != nil || a.ID != ada.ID {
+			t.Fatalf("the account of a listed session: %+v, %v", a, err)
 		}
 		if n, err := s.EndOtherSessions(ctx, ada.ID, "a1"); err != nil || n != 1 {
 			t.Fatalf("end others: %d, %v", n, err)
