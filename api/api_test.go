@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"oncelink/core"
+	"oncelink/token"
 )
 
 // TestEveryDocumentedAnswer walks every route of the API through each of
@@ -1036,5 +1037,26 @@ func TestRefusedKeysAreLimitedPerClient(t *testing.T) {
 	s.svc.Now = func() time.Time { return time.Now().Add(time.Minute + time.Second) }
 	if res := ada.get("/api/v1/me"); res.StatusCode != http.StatusOK {
 		t.Errorf("a working key once a turn is back: %d %s", res.StatusCode, res.body)
+	}
+}
+
+// TestOpensOfUnknownTokensAreLimited: an open of a token the server never
+// issued, forged or well made, takes the client's open turn as a dead
+// link's does, so that guessing tokens is held to the open limit: 404
+// until 429 with Retry-After.
+func TestOpensOfUnknownTokensAreLimited(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t), func(c *core.Config) { c.Rates.Open = core.Rate{N: 2, Per: time.Hour} })
+	key, err := s.store.Secret(t.Context(), "token-key", token.KeyLen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	anon := s.client("")
+	forged, unissued := strings.Repeat("A", 43), token.New(token.NewKey(key)).String()
+	wantProblem(t, "a forged token", anon.postJSON("/api/v1/open/"+forged, nil), http.StatusNotFound, "not_found")
+	wantProblem(t, "an unissued token", anon.postJSON("/api/v1/open/"+unissued, nil), http.StatusNotFound, "not_found")
+	res := anon.postJSON("/api/v1/open/"+forged, nil)
+	wantProblem(t, "a forged token over the limit", res, http.StatusTooManyRequests, "rate_limited")
+	if res.Header.Get("Retry-After") == "" {
+		t.Error("429 without Retry-After")
 	}
 }

@@ -266,6 +266,47 @@ func TestDeadLinkViewsAreLimited(t *testing.T) {
 	})
 }
 
+// TestUnknownTokensAreLimited: an address whose token the server never
+// issued, forged or well made, takes the client's open turn as a dead
+// link's does, so that guessing tokens ends in a 429: a link's page and
+// its open, a request's page, its send and its thanks alike; a HEAD, which
+// records nothing, is not limited.
+func TestUnknownTokensAreLimited(t *testing.T) {
+	forEachLimitStore(t, threeOpens, func(t *testing.T, s *testServer) {
+		forged := strings.Repeat("A", 43)
+		unissued := token.New(token.NewKey(s.key)).String()
+		for _, tt := range []struct {
+			name, method, path string
+		}{
+			{"a forged link's page", http.MethodGet, "/l/" + forged},
+			{"an unissued link's page", http.MethodGet, "/l/" + unissued},
+			{"a forged link's open", http.MethodPost, "/l/" + forged},
+			{"an unissued link's open", http.MethodPost, "/l/" + unissued},
+			{"a forged request's page", http.MethodGet, "/r/" + forged},
+			{"an unissued request's page", http.MethodGet, "/r/" + unissued},
+			{"an unissued request's send", http.MethodPost, "/r/" + unissued},
+			{"a forged request's thanks", http.MethodGet, "/r/" + forged + "/sent"},
+			{"an unissued request's open", http.MethodPost, "/r/" + unissued + "/open"},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				s.clock.Advance(time.Minute) // a full allowance
+				c := s.client()
+				for i := range 3 {
+					if res := c.request(tt.method, tt.path, nil, nil); res.StatusCode != http.StatusNotFound {
+						t.Fatalf("try %d: %d, want 404", i+1, res.StatusCode)
+					}
+				}
+				checkTooMany(t, "a fourth try", c.request(tt.method, tt.path, nil, nil))
+				if tt.method == http.MethodGet {
+					if res := c.request(http.MethodHead, tt.path, nil, nil); res.StatusCode != http.StatusNotFound {
+						t.Fatalf("HEAD while limited: %d, want 404", res.StatusCode)
+					}
+				}
+			})
+		}
+	})
+}
+
 // TestDeadRequestViewsAreLimited: the page of a request no longer open
 // (filled, withdrawn or expired) takes the client's turn as a dead link's
 // does, so that looks at it end in a 429; a HEAD is not limited, nor is
