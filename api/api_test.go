@@ -606,13 +606,20 @@ func TestFileRoundTrip(t *testing.T) {
 }
 
 // A TTL with a decimal fraction is read as the web form and the CLI read
-// it: 1.5h is an hour and a half.
+// it: 1.5h is an hour and a half. A unit written twice, or in upper case,
+// is no TTL, there as here.
 func TestTTLWithAFraction(t *testing.T) {
 	s := newTestServer(t, newDocCheck(t))
 	ada := s.account("ada")
 	for ttl, want := range map[string]time.Duration{"1.5h": 90 * time.Minute, "0.25d": 6 * time.Hour, "1h0.5m": time.Hour + 30*time.Second} {
 		if l := ada.create(map[string]any{"ttl": ttl}); l.ExpiresAt.Sub(l.CreatedAt) != want {
 			t.Errorf("a link of %s lives %v, want %v", ttl, l.ExpiresAt.Sub(l.CreatedAt), want)
+		}
+	}
+	for _, ttl := range []string{"1d1d", "1h30m1h", "1H", "7D"} {
+		res := ada.postJSON("/api/v1/links", map[string]any{"kind": "message", "message": "x", "ttl": ttl})
+		if p := res.problem(); res.StatusCode != http.StatusBadRequest || p.Code != "ttl_invalid" || p.Field != "ttl" {
+			t.Errorf("a link of %s: %d %s, want 400 ttl_invalid", ttl, res.StatusCode, res.body)
 		}
 	}
 }

@@ -9,16 +9,18 @@ import (
 
 // ParseDuration reads a duration such as "90s", "15m", "2h", "7d", "2w",
 // "1d12h" or "1.5h": numbers, each with a unit of s, m, h, d (24 hours) or
-// w (7 days). A number may have a decimal fraction, as in Go's durations,
-// so that "1.5h" is "1h30m"; the sum is taken to the nearest second, the
-// finest FormatDuration writes. Link TTLs and the server's duration flags
-// are written this way.
+// w (7 days), in lower case, each unit at most once. A number may have a
+// decimal fraction, as in Go's durations, so that "1.5h" is "1h30m"; the
+// sum is taken to the nearest second, the finest FormatDuration writes.
+// Link TTLs, API key lifetimes and the server's duration flags are written
+// this way.
 func ParseDuration(s string) (time.Duration, error) {
-	s = strings.TrimSpace(strings.ToLower(s))
+	s = strings.TrimSpace(s)
 	if s == "" || len(s) > 32 {
 		return 0, errors.New("empty or too long")
 	}
 	var total time.Duration
+	var seen [256]bool // the units read so far
 	for s != "" {
 		i := leadingDigits(s)
 		whole, fraction := s[:i], ""
@@ -37,8 +39,13 @@ func ParseDuration(s string) (time.Duration, error) {
 		}
 		unit, ok := ttlUnits[s[0]]
 		if !ok {
-			return 0, errors.New("unknown unit")
+			return 0, errors.New("unknown unit: a unit is s, m, h, d or w")
 		}
+		if seen[s[0]] {
+			// "1d1d" is a slip, not two days.
+			return 0, errors.New("a unit may come only once")
+		}
+		seen[s[0]] = true
 		// The number counts parts of its unit, one for each digit after
 		// the point: 1.5h is 15 tenths of an hour.
 		part := unit

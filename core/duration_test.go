@@ -9,9 +9,10 @@ import (
 func TestParseDuration(t *testing.T) {
 	for in, want := range map[string]time.Duration{
 		"90s": 90 * time.Second, "15m": 15 * time.Minute, "2h": 2 * time.Hour, "7d": 7 * 24 * time.Hour,
-		"2w": 14 * 24 * time.Hour, "1d12h": 36 * time.Hour, " 1H30M ": 90 * time.Minute, "0s": 0,
+		"2w": 14 * 24 * time.Hour, "1d12h": 36 * time.Hour, " 1h30m ": 90 * time.Minute, "0s": 0,
+		"1m1h": 61 * time.Minute, "1w1d1h1m1s": 8*24*time.Hour + time.Hour + time.Minute + time.Second,
 		// A decimal fraction, as in Go's durations: 1.5h is 1h30m.
-		"1.5h": 90 * time.Minute, "1.5H": 90 * time.Minute, "0.5d": 12 * time.Hour, "1.25m": 75 * time.Second,
+		"1.5h": 90 * time.Minute, "0.5d": 12 * time.Hour, "1.25m": 75 * time.Second,
 		"2.5w": 420 * time.Hour, "1.5d6h": 42 * time.Hour, "07.50m": 450 * time.Second, "1.0h": time.Hour,
 		// To the nearest second.
 		"1.0001h": time.Hour, "0.4s": 0, "0.5s": time.Second, "1.999999999999s": 2 * time.Second,
@@ -23,7 +24,9 @@ func TestParseDuration(t *testing.T) {
 		}
 	}
 	for _, in := range []string{"", "90", "h", "1.5", ".5h", "1.h", "1..5h", "1.5.5h", "1,5h", "-1.5h", "+1h", "1.5x",
-		"1h30m0.5", "1.5ms", "1 h", "1h30m0s extra", "1.5h!", "٣h"} {
+		"1h30m0.5", "1.5ms", "1 h", "1h30m0s extra", "1.5h!", "٣h",
+		// Each unit once, in lower case, as documented.
+		"1d1d", "1h30m1h", "1.5h0.5h", "0s0s", "1H", "7D", "1.5H", "1h30M", "2W", "36500d36500d"} {
 		if d, err := ParseDuration(in); err == nil {
 			t.Errorf("ParseDuration(%q) = %v, want an error", in, d)
 		}

@@ -218,7 +218,8 @@ func TestCreateFormHelpsInBrowser(t *testing.T) {
 		t.Errorf("%d lifetime buttons pressed for 2h", n)
 	}
 	// The preview reads a lifetime as the server does, fractions too.
-	for _, c := range []struct{ ttl, says string }{{"1.5h", "Expires "}, {"30.5d", "Out of range"}, {"1.h", "Not a duration"}} {
+	for _, c := range []struct{ ttl, says string }{{"1.5h", "Expires "}, {"30.5d", "Out of range"}, {"1.h", "Not a duration"},
+		{"1d1d", "Not a duration"}, {"1H", "Not a duration"}} {
 		b.retype("ttl", c.ttl)
 		if got := eval[string](b, `document.querySelector("[data-testid=expiry-preview]").textContent`); !strings.HasPrefix(got, c.says) {
 			t.Errorf("for %s the preview says %q, want %q…", c.ttl, got, c.says)

@@ -143,14 +143,19 @@
   }
 
   // parseTTL reads durations as the server's ParseDuration does: numbers,
-  // each with s, m, h, d or w and perhaps a decimal fraction ("1.5h"), to
-  // the nearest second. The server checks again, with its bounds.
+  // each with s, m, h, d or w (in lower case, each unit once) and perhaps a
+  // decimal fraction ("1.5h"), to the nearest second. The server checks
+  // again, with its bounds.
   var units = { s: 1e3, m: 6e4, h: 36e5, d: 864e5, w: 6048e5 };
   function parseTTL(s) {
-    s = (s || "").trim().toLowerCase();
+    s = (s || "").trim();
     if (!/^(\d+(\.\d+)?[smhdw])+$/.test(s)) return NaN;
-    var total = 0, re = /(\d+(?:\.\d+)?)([smhdw])/g, m;
-    while ((m = re.exec(s))) total += Number(m[1]) * units[m[2]];
+    var total = 0, seen = {}, re = /(\d+(?:\.\d+)?)([smhdw])/g, m;
+    while ((m = re.exec(s))) {
+      if (seen[m[2]]) return NaN;
+      seen[m[2]] = true;
+      total += Number(m[1]) * units[m[2]];
+    }
     return Math.round(total / 1e3) * 1e3;
   }
 
