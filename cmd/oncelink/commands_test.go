@@ -18,6 +18,7 @@ import (
 
 	"oncelink/client"
 	"oncelink/core"
+	"oncelink/i18n"
 )
 
 // result is what a command did: its standard output and error, and the
@@ -176,6 +177,41 @@ func TestUsageErrors(t *testing.T) {
 				t.Errorf("%v: error %v, want it to say %q", tc.args, r.err, want)
 			}
 		}
+	}
+}
+
+// TestRepeatedFlagsAreRefused: every flag takes one value, so a flag
+// given twice, whichever way it is written, is a usage error in the
+// reader's language rather than the last value taken unsaid, for the
+// server's flags, the operator's and the client's alike. Were one let
+// through, the command would fail otherwise: its server refuses
+// connections, its database is not there, and serve stops at a flag that
+// needs another.
+func TestRepeatedFlagsAreRefused(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir()) // no saved sign-in of the tester's
+	env := map[string]string{"ONCELINK_URL": "http://127.0.0.1:1", "ONCELINK_API_KEY": "ol_" + strings.Repeat("A", 43)}
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"share", "--ttl", "1h", "--ttl", "2h", "x"}, "--ttl is given more than once"},
+		{[]string{"share", "-ttl=1h", "x", "--ttl=1h"}, "--ttl is given more than once"},
+		{[]string{"share", "--json", "x", "--json"}, "--json is given more than once"},
+		{[]string{"open", "http://127.0.0.1:1/l/x", "-o", "a", "-o", "b"}, "-o is given more than once"},
+		{[]string{"webhook", "add", "https://example.com", "--events", "link.opened", "--events", "link.viewed"}, "--events is given more than once"},
+		{[]string{"user", "add", "dave", "--admin", "--db", db, "--admin"}, "--admin is given more than once"},
+		{[]string{"--max-upload", "1MiB", "--max-upload", "2MiB", "--oidc-client-id", "x"}, "--max-upload is given more than once"},
+	} {
+		r := runCLI(t, env, "", tc.args...)
+		if r.code != exitUsage || r.stdout != "" || r.err == nil || !strings.Contains(r.err.Error(), tc.want) || !strings.Contains(r.err.Error(), "usage: oncelink") {
+			t.Errorf("%v: status %d, %v; want %d saying %q", tc.args, r.code, r.err, exitUsage, tc.want)
+		}
+	}
+	env["LANG"] = "de_DE.UTF-8"
+	r := runCLI(t, env, "", "share", "--ttl", "1h", "--ttl", "2h", "x")
+	if want := i18n.For("de").T("cli.flag_error.repeated", "Flag", "--ttl"); r.code != exitUsage || r.err == nil || !strings.HasPrefix(r.err.Error(), want+"\n") {
+		t.Errorf("in German: %d, %v; want %q", r.code, r.err, want)
 	}
 }
 

@@ -118,8 +118,11 @@ func onlyDB(flag string) bool { return flag == "db" }
 // parseFlags applies the environment twins of the flags that twins names,
 // then args, and returns the arguments that are not flags. Flags may come
 // before, between or after those arguments, as -name or --name, with their
-// value after "=" or as the next argument; "--" ends the flags. Its errors
-// are in l's language; flag.ErrHelp means that args ask for help.
+// value after "=" or as the next argument; "--" ends the flags. Every
+// flag takes one value, so a flag given twice is refused rather than the
+// last one taken unsaid; its environment twin gives way to it as to any
+// flag. Its errors are in l's language; flag.ErrHelp means that args ask
+// for help.
 func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string, twins func(flag string) bool, l *i18n.Localizer) ([]string, error) {
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
@@ -134,6 +137,7 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string, twi
 		return nil, envErr
 	}
 	var others []string
+	given := map[string]bool{}
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
@@ -151,6 +155,10 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string, twi
 		if f == nil {
 			return nil, errors.New(l.T("cli.flag_error.unknown", "Flag", fmt.Sprintf("%q", a)))
 		}
+		if given[f.Name] {
+			return nil, errors.New(l.T("cli.flag_error.repeated", "Flag", flagWord(name)))
+		}
+		given[f.Name] = true
 		switch {
 		case hasValue:
 		case isBoolFlag(f):
