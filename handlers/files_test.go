@@ -253,8 +253,9 @@ func checkAttachment(t *testing.T, what string, res response, name string, file 
 // TestProgramGetsTheFileInTheOpensAnswer: a program that posts to a file
 // link without its page, and may keep no cookies, gets the file itself in
 // the answer, as the download serves it: the page's download would need a
-// grant it cannot bring back, and the link's one use is spent. A browser
-// that posts the page's form is answered as before.
+// grant it cannot bring back, and the link's one use is spent. It gets no
+// grant either, even when it keeps cookies: it has the file. A browser
+// that posts the page's form is answered as before, and keeps the grant.
 func TestProgramGetsTheFileInTheOpensAnswer(t *testing.T) {
 	s := newTestServer(t)
 	owner := s.admin()
@@ -274,6 +275,7 @@ func TestProgramGetsTheFileInTheOpensAnswer(t *testing.T) {
 	// A range is a GET's: the open's one answer is the whole file.
 	res := program.request(http.MethodPost, link, nil, http.Header{"Range": {"bytes=0-3"}})
 	checkAttachment(t, "open by a program", res, "notes.html", page)
+	checkNoGrant(t, "open by a program", res)
 	if l := linkOf(t, s, link); l.Uses != 1 {
 		t.Fatalf("%d uses after the open, want 1", l.Uses)
 	}
@@ -291,6 +293,18 @@ func TestProgramGetsTheFileInTheOpensAnswer(t *testing.T) {
 		t.Fatalf("open of a clip by a program: %d, %s, %s, %d bytes", res.StatusCode, res.Header.Get("Content-Type"),
 			res.Header.Get("Content-Disposition"), len(res.body))
 	}
+	checkNoGrant(t, "open of a clip by a program", res)
+
+	// A program that keeps cookies, but posts without the page, is
+	// answered alike: the file, once, and no grant to fetch it again.
+	keeper := s.client()
+	link = owner.shareFile("notes.html", page)
+	res = keeper.post(link, nil)
+	checkAttachment(t, "open by a program that keeps cookies", res, "notes.html", page)
+	checkNoGrant(t, "open by a program that keeps cookies", res)
+	if res := keeper.get(link + "/file"); res.StatusCode != http.StatusGone {
+		t.Fatalf("GET of the file after a program's open: %d, want 410", res.StatusCode)
+	}
 
 	// A browser: the 303 back to the page, which the grant serves.
 	browser := s.client()
@@ -300,6 +314,16 @@ func TestProgramGetsTheFileInTheOpensAnswer(t *testing.T) {
 	}
 	if res := browser.get(link + "/file"); res.StatusCode != http.StatusOK || res.body != string(page) {
 		t.Fatalf("a browser's download: %d", res.StatusCode)
+	}
+}
+
+// checkNoGrant checks that res, the answer to an open, sets no grant.
+func checkNoGrant(t *testing.T, what string, res response) {
+	t.Helper()
+	for _, c := range res.Cookies() {
+		if c.Name == grantCookie {
+			t.Errorf("%s: a grant is set: %v", what, c)
+		}
 	}
 }
 
@@ -319,7 +343,7 @@ func TestFileLinkOfEveryKindOfUpload(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			link := owner.shareFile(tt.name, tt.body)
 			c := s.client()
-			c.post(link, nil)
+			c.openInBrowser(link)
 			res := c.get(link + "/file")
 			if res.StatusCode != http.StatusOK || res.body != string(tt.body) {
 				t.Fatalf("download: %d, %d bytes, want %d", res.StatusCode, len(res.body), len(tt.body))
@@ -617,7 +641,7 @@ func TestFileContentDeletedWhenTheLinkDies(t *testing.T) {
 	}
 	recipient := s.client()
 	recipient.get(revoked)
-	recipient.post(used, nil)
+	recipient.openInBrowser(used)
 	if res := owner.post("/links/1/revoke", nil); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("revoke: %d", res.StatusCode)
 	}

@@ -253,17 +253,20 @@ func (h *Handler) openLink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	relaxFormAction(w, o.Link)
-	if o.Used {
+	// A program, which posted without the page, and without the check
+	// the page sets: the page's download would need the grant, which it
+	// may not keep, and its one use is spent. It gets a file link's file
+	// itself, as the download serves it, and with it no grant: it has
+	// what the grant would fetch again.
+	program := o.File != nil && !keepsCookies && !r.PostForm.Has(components.CookieCheckField)
+	if o.Used && !program {
 		http.SetCookie(w, h.linkCookie(tok, grantCookie, o.Grant, int(h.core.Config().GrantTTL.Seconds())))
 	}
 	switch {
+	case program:
+		h.serveFile(w, r, o.File)
 	case keepsCookies && o.Link.Kind != core.KindURL:
 		http.Redirect(w, r, "/l/"+tok, http.StatusSeeOther)
-	case o.File != nil && !r.PostForm.Has(components.CookieCheckField):
-		// A program, which posted without the page: the page's download
-		// would need the grant, which it may not keep, and its one use is
-		// spent. It gets the file itself, as the download serves it.
-		h.serveFile(w, r, o.File)
 	default:
 		h.deliver(w, r, tok, o) // a URL link's is a 303 to its address
 	}
