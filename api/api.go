@@ -93,7 +93,21 @@ func (a *API) Handler() http.Handler {
 	route("GET /api/v1/me", a.owned(a.me), none)
 	route("GET /api/v1/openapi.json", a.document, none)
 	mux.HandleFunc("/api/", a.unrouted(mux))
-	return a.ownHost(a.refuseBodiesOnReads(a.crossOrigin(mux)))
+	return a.ownHost(a.refuseBodiesOnReads(a.crossOrigin(a.cleanPaths(mux))))
+}
+
+// cleanPaths answers a path that next, a ServeMux, would redirect to its
+// clean form with a page of HTML (see web.UncleanAPIPath) as one that
+// names nothing, with a problem, as the catch-all does: a client that
+// built it is told, and sends nothing on to another path.
+func (a *API) cleanPaths(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if web.UncleanAPIPath(r) {
+			a.fail(w, r, core.ErrNotFound)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // ownHost answers a request addressed to another host than the server's

@@ -180,7 +180,20 @@ func (h *Handler) Routes(api http.Handler) http.Handler {
 		root.Handle("/api/", api) // it answers other hosts itself, in JSON
 	}
 	root.Handle("/", h.ownHost(h.refuseBodiesOnReads(app)))
-	return h.logRequests(h.securityHeaders(h.boundBodies(root)))
+	var served http.Handler = root
+	if api != nil {
+		// A path of the API that root would redirect to its clean form,
+		// with a page of HTML, goes to the API as it is: the API answers
+		// it in its own words. Pages keep root's redirects.
+		served = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if web.UncleanAPIPath(r) {
+				api.ServeHTTP(w, r)
+				return
+			}
+			root.ServeHTTP(w, r)
+		})
+	}
+	return h.logRequests(h.securityHeaders(h.boundBodies(served)))
 }
 
 // ownHost answers a request addressed to another host than the server's

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -107,6 +108,32 @@ func Allowed(mux *http.ServeMux, r *http.Request, catchAll string) []string {
 		}
 	}
 	return allow
+}
+
+// UncleanAPIPath reports whether r asks for a path of the JSON API that a
+// ServeMux would not route but redirect, with a page of HTML, to another
+// path: one with an empty, "." or ".." segment (//api/v1/links,
+// /api/v1/./links) under /api/ as written or once cleaned, or /api itself,
+// which a mux sends to /api/. The API answers such a path as one that
+// names nothing, in its own words.
+func UncleanAPIPath(r *http.Request) bool {
+	p := r.URL.EscapedPath()
+	clean := cleanPath(p)
+	underAPI := func(p string) bool { return strings.HasPrefix(p, "/api/") }
+	return p == "/api" || (clean != p && (underAPI(p) || underAPI(clean)))
+}
+
+// cleanPath is p as a ServeMux cleans it before it routes it: rooted,
+// without empty, "." or ".." segments, with its trailing slash kept.
+func cleanPath(p string) string {
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p
+	}
+	clean := path.Clean(p)
+	if strings.HasSuffix(p, "/") && clean != "/" {
+		clean += "/"
+	}
+	return clean
 }
 
 // BodyOnRead reports whether r is a GET or HEAD that carries a body, which

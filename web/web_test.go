@@ -33,3 +33,18 @@ func TestAllowed(t *testing.T) {
 		}
 	}
 }
+
+// UncleanAPIPath tells the API's paths that a ServeMux would redirect to
+// their clean form, and no others.
+func TestUncleanAPIPath(t *testing.T) {
+	for path, want := range map[string]bool{
+		"/api/v1/links": false, "/api/": false, "/api/v1/links/": false, "/links": false,
+		"//links": false, "/links/./x": false, "/l/../links": false,
+		"//api/v1/links": true, "/api/v1/./links": true, "/api//v1/links": true, "/api/v1/links/1/..": true,
+		"/api/../links": true, "/x/../api/v1/me": true, "/api": true,
+	} {
+		if got := UncleanAPIPath(httptest.NewRequest(http.MethodGet, "http://example.com"+path, nil)); got != want {
+			t.Errorf("UncleanAPIPath(%q) = %v, want %v", path, got, want)
+		}
+	}
+}
