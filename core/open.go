@@ -77,25 +77,21 @@ func (s *Service) Token(text string) (token.Token, error) {
 }
 
 // OpenTurn takes c's turn at opening, or filling, the link or request that
-// tokText names. A text that is no token of this server takes its turn
-// too, as an open of a dead link does, so that guessing tokens is held to
-// the open limit; it is then not found, without a look for it.
+// tokText names. A text that is no token of this server is not found at
+// once, in constant time and without the database, and takes no turn:
+// guessing a token means forging its tag, which no number of tries helps.
 func (s *Service) OpenTurn(ctx context.Context, tokText string, c Client) (Turn, error) {
-	turn, err := s.TakeTurn(ctx, OpenAction, c)
-	if err != nil {
-		return Turn{}, err
-	}
 	if _, err := s.Token(tokText); err != nil {
 		return Turn{}, err
 	}
-	return turn, nil
+	return s.TakeTurn(ctx, OpenAction, c)
 }
 
-// lookNotFound is err, what a look at a token found, unless the look is
-// recorded (a GET, not a HEAD) and err is ErrLinkNotFound: a token this
-// server never issued, or whose link or request is gone for good, then
-// takes c's open turn first, as a dead link's page does, so that guessing
-// tokens is held to the open limit, and over it is a Limited *Error.
+// lookNotFound is err, what the look for a token of this server's found,
+// unless the look is recorded (a GET, not a HEAD) and err is
+// ErrLinkNotFound: a token whose link or request is gone for good then
+// takes c's open turn first, as a dead link's page does, and over the
+// limit is a Limited *Error.
 func (s *Service) lookNotFound(ctx context.Context, err error, record bool, c Client) error {
 	if record && errors.Is(err, ErrLinkNotFound) {
 		if err := s.take(ctx, s.limits.open, c.key()); err != nil {
@@ -109,18 +105,18 @@ func (s *Service) lookNotFound(ctx context.Context, err error, record bool, c Cl
 // scanners and browsers alike only look. With record set (a GET, not a
 // HEAD) the look is rate limited, recorded as a view and told to the
 // owner's streams. A dead link is a Gone *Error, except to its owner (see
-// Sight.Owner), and a token never issued ErrLinkNotFound; with record set,
+// Sight.Owner), and a link gone for good ErrLinkNotFound; with record set,
 // either look is limited as a live link's, and over the limit it is a
-// Limited *Error.
+// Limited *Error. A text that is no token of this server is
+// ErrLinkNotFound at once, as OpenTurn says.
 func (s *Service) Look(ctx context.Context, tokText string, r Recipient, record bool) (Sight, error) {
 	tok, err := s.Token(tokText)
-	var l Link
-	if err == nil {
-		l, err = s.store.LinkByHash(ctx, tok.Hash())
-		err = fromToken(err)
-	}
 	if err != nil {
-		return Sight{}, s.lookNotFound(ctx, err, record, r.Client)
+		return Sight{}, err
+	}
+	l, err := s.store.LinkByHash(ctx, tok.Hash())
+	if err != nil {
+		return Sight{}, s.lookNotFound(ctx, fromToken(err), record, r.Client)
 	}
 	if s.granted(r.Grants, l) {
 		o, err := s.content(ctx, tok, l)

@@ -183,14 +183,19 @@ type RequestVisitor struct {
 // fills the request. A request that is no longer open is a Gone *Error,
 // except to its owner; a filled one is ErrRequestSent to the browser that
 // filled it, and ErrRequestAnswered to anyone else. With record set (a
-// GET, not a HEAD), the look at a request no longer open, or at a token
-// never issued, takes v's turn at the open limit, as a dead link's does,
-// and over the limit it is a Limited *Error; the owner's look, and the look of the browser that
-// filled it, take none.
+// GET, not a HEAD), the look at a request no longer open, or gone for
+// good, takes v's turn at the open limit, as a dead link's does, and over
+// the limit it is a Limited *Error; the owner's look, and the look of the
+// browser that filled it, take none. A text that is no token of this
+// server is ErrLinkNotFound at once, as OpenTurn says.
 func (s *Service) LookRequest(ctx context.Context, tokText string, v RequestVisitor, record bool) (RequestSight, error) {
-	_, r, err := s.requestByToken(ctx, tokText)
+	tok, err := s.Token(tokText)
 	if err != nil {
-		return RequestSight{}, s.lookNotFound(ctx, err, record, v.Client)
+		return RequestSight{}, err
+	}
+	r, err := s.store.RequestByHash(ctx, tok.Hash())
+	if err != nil {
+		return RequestSight{}, s.lookNotFound(ctx, fromToken(err), record, v.Client)
 	}
 	if viewer := v.Viewer; viewer != nil && viewer.ID == r.OwnerID {
 		sight := RequestSight{Request: r, Owner: true}

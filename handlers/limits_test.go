@@ -266,11 +266,13 @@ func TestDeadLinkViewsAreLimited(t *testing.T) {
 	})
 }
 
-// TestUnknownTokensAreLimited: an address whose token the server never
-// issued, forged or well made, takes the client's open turn as a dead
-// link's does, so that guessing tokens ends in a 429: a link's page and
-// its open, a request's page, its send and its thanks alike; a HEAD, which
-// records nothing, is not limited.
+// TestUnknownTokensAreLimited: an address with a token of this server's
+// whose link or request is gone for good takes the client's open turn as
+// a dead link's does, so that looks at it end in a 429: a link's page and
+// its open, a request's page, its send, its thanks and its open alike; a
+// HEAD, which records nothing, is not limited. A forged token is refused
+// at once, without the database, and takes no turn: no number of tries
+// forges its tag.
 func TestUnknownTokensAreLimited(t *testing.T) {
 	forEachLimitStore(t, threeOpens, func(t *testing.T, s *testServer) {
 		forged := strings.Repeat("A", 43)
@@ -278,28 +280,32 @@ func TestUnknownTokensAreLimited(t *testing.T) {
 		for _, tt := range []struct {
 			name, method, path string
 		}{
-			{"a forged link's page", http.MethodGet, "/l/" + forged},
-			{"an unissued link's page", http.MethodGet, "/l/" + unissued},
-			{"a forged link's open", http.MethodPost, "/l/" + forged},
-			{"an unissued link's open", http.MethodPost, "/l/" + unissued},
-			{"a forged request's page", http.MethodGet, "/r/" + forged},
-			{"an unissued request's page", http.MethodGet, "/r/" + unissued},
-			{"an unissued request's send", http.MethodPost, "/r/" + unissued},
-			{"a forged request's thanks", http.MethodGet, "/r/" + forged + "/sent"},
-			{"an unissued request's open", http.MethodPost, "/r/" + unissued + "/open"},
+			{"a link's page", http.MethodGet, "/l/{token}"},
+			{"a link's open", http.MethodPost, "/l/{token}"},
+			{"a request's page", http.MethodGet, "/r/{token}"},
+			{"a request's send", http.MethodPost, "/r/{token}"},
+			{"a request's thanks", http.MethodGet, "/r/{token}/sent"},
+			{"a request's open", http.MethodPost, "/r/{token}/open"},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
 				s.clock.Advance(time.Minute) // a full allowance
 				c := s.client()
+				unknown, fake := strings.Replace(tt.path, "{token}", unissued, 1), strings.Replace(tt.path, "{token}", forged, 1)
 				for i := range 3 {
-					if res := c.request(tt.method, tt.path, nil, nil); res.StatusCode != http.StatusNotFound {
+					if res := c.request(tt.method, unknown, nil, nil); res.StatusCode != http.StatusNotFound {
 						t.Fatalf("try %d: %d, want 404", i+1, res.StatusCode)
 					}
 				}
-				checkTooMany(t, "a fourth try", c.request(tt.method, tt.path, nil, nil))
+				checkTooMany(t, "a fourth try", c.request(tt.method, unknown, nil, nil))
 				if tt.method == http.MethodGet {
-					if res := c.request(http.MethodHead, tt.path, nil, nil); res.StatusCode != http.StatusNotFound {
+					if res := c.request(http.MethodHead, unknown, nil, nil); res.StatusCode != http.StatusNotFound {
 						t.Fatalf("HEAD while limited: %d, want 404", res.StatusCode)
+					}
+				}
+				s.clock.Advance(time.Minute)
+				for i := range 5 {
+					if res := c.request(tt.method, fake, nil, nil); res.StatusCode != http.StatusNotFound {
+						t.Fatalf("forged, try %d: %d, want 404", i+1, res.StatusCode)
 					}
 				}
 			})
