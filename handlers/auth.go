@@ -257,11 +257,17 @@ func (h *Handler) setup(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) signIn(r *http.Request, a core.Account) error {
+	// The session starts empty: what another account, or nobody, left in
+	// this browser's (sent form keys, notices not yet shown, a half-done
+	// sign-in or ceremony) is not the new account's. Each way in reads
+	// what it needs of it first; the language is a cookie of its own.
+	if err := h.sessions.Clear(r.Context()); err != nil {
+		return err
+	}
 	// A new session token on sign-in stops session fixation.
 	if err := h.sessions.RenewToken(r.Context()); err != nil {
 		return err
 	}
-	h.endHalf(r.Context())
 	h.sessions.Put(r.Context(), sessionAccount, a.ID)
 	// The account's sessions list shows it from now on.
 	id := h.sessionID(r)

@@ -217,3 +217,32 @@ func TestWrongPasswordIsReadWithTheField(t *testing.T) {
 		t.Fatalf("the password is described by %q, want the refusal %q", ids, want)
 	}
 }
+
+// TestSignInStartsACleanSession signs in as another account in a browser
+// that was signed in as ada: what ada's session held, a sent form's key
+// and a notice not yet shown, is not bob's.
+func TestSignInStartsACleanSession(t *testing.T) {
+	s := newTestServer(t, func(c *core.Config) { c.RateLimits = false })
+	c := s.admin()
+	if _, err := s.h.core.AddAccount(context.Background(), "bob", testPassword, false); err != nil {
+		t.Fatal(err)
+	}
+	s.signIn("ada") // another session of ada's, for the notice
+	key := url.Values{"form_key": {"same-form"}, "name": {"laptop"}, "expires": {"30d"}}
+	if res := c.post("/settings/keys", key); res.StatusCode != http.StatusCreated {
+		t.Fatalf("ada's key: %d", res.StatusCode)
+	}
+	if res := c.post("/settings/sessions/end-others", url.Values{}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("ending ada's other sessions: %d", res.StatusCode)
+	}
+	if res := c.post("/login", url.Values{"username": {"bob"}, "password": {testPassword}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("signing in as bob: %d", res.StatusCode)
+	}
+	page := c.get("/settings")
+	if page.StatusCode != http.StatusOK || strings.Contains(page.body, `data-testid="sessions-ended"`) {
+		t.Errorf("bob's settings say ada's sessions ended: %d", page.StatusCode)
+	}
+	if res := c.post("/settings/keys", key); res.StatusCode != http.StatusCreated {
+		t.Errorf("bob's key, with the key of a form ada sent: %d, want 201", res.StatusCode)
+	}
+}

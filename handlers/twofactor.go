@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -110,13 +109,6 @@ func (h *Handler) enrolling(r *http.Request) bool {
 	ctx := r.Context()
 	return h.sessions.GetString(ctx, sessionHalfStep) == enrolStep &&
 		h.core.Now().UnixMilli() < h.sessions.GetInt64(ctx, sessionHalfUntil)
-}
-
-// endHalf forgets a half-done sign-in.
-func (h *Handler) endHalf(ctx context.Context) {
-	for _, k := range []string{sessionHalfAccount, sessionHalfStep, sessionHalfUntil, sessionHalfNext, sessionPasskey} {
-		h.sessions.Remove(ctx, k)
-	}
 }
 
 // mayEnrol runs next for the signed-in account, or for one that must set
