@@ -190,7 +190,7 @@ type Store interface {
 	StartTOTP(ctx context.Context, account int64, sealed []byte) error
 	TOTPOf(ctx context.Context, account int64) (store.TOTP, error)
 	UseTOTPStep(ctx context.Context, account, step int64, confirmed bool) error
-	DeleteTOTP(ctx context.Context, account int64) error
+	DeleteTOTP(ctx context.Context, account int64, keepOne bool) error
 	SetRecoveryCodes(ctx context.Context, account int64, hashes [][]byte) error
 	FirstRecoveryCodes(ctx context.Context, account int64, hashes [][]byte) error
 	UseRecoveryCode(ctx context.Context, account int64, hash []byte) error
@@ -204,7 +204,7 @@ type Store interface {
 	Passkeys(ctx context.Context, account int64) ([]store.Passkey, error)
 	PasskeyByCredential(ctx context.Context, credentialID []byte) (store.Passkey, error)
 	UsedPasskey(ctx context.Context, id int64, credential []byte) error
-	DeletePasskey(ctx context.Context, account, id int64) (store.Passkey, error)
+	DeletePasskey(ctx context.Context, account, id int64, keepOne bool) (store.Passkey, error)
 
 	RateStore
 }

@@ -245,15 +245,12 @@ func (s *Service) Passkeys(ctx context.Context, account int64) ([]Passkey, error
 // DeletePasskey removes one of a's passkeys; while two-factor is required,
 // the last second factor stays.
 func (s *Service) DeletePasskey(ctx context.Context, a Account, id int64) (Passkey, error) {
-	f, err := s.store.SecondFactorsOf(ctx, a.ID)
+	required, err := s.TwoFactorRequired(ctx)
 	if err != nil {
 		return Passkey{}, err
 	}
-	if err := s.keepLastFactor(ctx, f, false, true); err != nil {
-		return Passkey{}, err
-	}
-	p, err := s.store.DeletePasskey(ctx, a.ID, id)
-	return p, fromStore(err)
+	p, err := s.store.DeletePasskey(ctx, a.ID, id, required)
+	return p, lastFactor(err)
 }
 
 // BeginPasskeySignIn starts a sign-in with a passkey: a's second step

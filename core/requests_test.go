@@ -21,9 +21,17 @@ import (
 // newRequestService is a Service over a fresh SQLite file, with one account.
 func newRequestService(t *testing.T) (*Service, *store.Store, string, Account) {
 	t.Helper()
-	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "oncelink.db")
-	st, err := store.Open(ctx, path, store.Options{})
+	s, st, owner := newServiceOn(t, path)
+	return s, st, path, owner
+}
+
+// newServiceOn is a Service over the database dsn names, with one account,
+// ada.
+func newServiceOn(t *testing.T, dsn string) (*Service, *store.Store, Account) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, dsn, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +43,7 @@ func newRequestService(t *testing.T) (*Service, *store.Store, string, Account) {
 	key := bytes.Repeat([]byte{7}, token.KeyLen)
 	s := New(Config{BaseURL: "https://share.example", MinTTL: time.Minute, MaxTTL: 30 * 24 * time.Hour, GrantTTL: time.Minute},
 		st, key, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	return s, st, path, owner
+	return s, st, owner
 }
 
 func requestToken(t *testing.T, url string) string {

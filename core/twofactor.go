@@ -165,10 +165,11 @@ func (s *Service) DisableTOTP(ctx context.Context, a Account, proof string) erro
 	if err := s.checkProof(ctx, a, proof); err != nil {
 		return err
 	}
-	if err := s.keepLastFactor(ctx, f, true, false); err != nil {
+	required, err := s.TwoFactorRequired(ctx)
+	if err != nil {
 		return err
 	}
-	return fromStore(s.store.DeleteTOTP(ctx, a.ID))
+	return lastFactor(s.store.DeleteTOTP(ctx, a.ID, required))
 }
 
 // RenewRecoveryCodes replaces a's recovery codes with new ones, given a
@@ -188,28 +189,15 @@ func (s *Service) RenewRecoveryCodes(ctx context.Context, a Account, proof strin
 	return s.newRecoveryCodes(ctx, a.ID)
 }
 
-// keepLastFactor refuses, while two-factor is required, to remove the last
-// of an account's second factors f: the app when totpGoes, a passkey when
-// passkeyGoes.
-func (s *Service) keepLastFactor(ctx context.Context, f SecondFactors, totpGoes, passkeyGoes bool) error {
-	left := f.Passkeys
-	if passkeyGoes {
-		left--
-	}
-	if f.TOTP && !totpGoes {
-		left++
-	}
-	if left > 0 {
-		return nil
-	}
-	required, err := s.TwoFactorRequired(ctx)
-	if err != nil {
-		return err
-	}
-	if required {
+// lastFactor is err of a removal of a second factor, with the store's
+// refusal to remove the last, while two-factor is required, as the core's.
+// The store checks what is left in the same write as the removal, so that
+// of two removals at once, only one can take the last but one.
+func lastFactor(err error) error {
+	if errors.Is(err, store.ErrLastFactor) {
 		return errFactorRequired
 	}
-	return nil
+	return fromStore(err)
 }
 
 // checkProof checks that proof is a current code of a's authenticator app

@@ -3,11 +3,17 @@ package core
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/url"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/pquerna/otp/totp"
+
+	"oncelink/internal/pgtest"
+	"oncelink/store"
 )
 
 // TestTOTPSecretSealed: the database holds an app's key sealed, not as
@@ -84,5 +90,88 @@ func TestProofShapedLikeACode(t *testing.T) {
 	}
 	if _, err := s.RenewRecoveryCodes(ctx, ada, "6 5 4 3 2 1"); err != errNotYourProof {
 		t.Fatalf("neither code nor password: %v", err)
+	}
+}
+
+// TestLastFactorStaysUnderConcurrency: while two-factor is required, two
+// removals at once of an account's last two second factors, two passkeys
+// or an app and a passkey, leave one: exactly one of them goes, on either
+// database.
+func TestLastFactorStaysUnderConcurrency(t *testing.T) {
+	for _, db := range []struct {
+		name string
+		dsn  func(t *testing.T) string
+	}{
+		{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "oncelink.db") }},
+		{"postgres", func(t *testing.T) string { return pgtest.DSN(t) }},
+	} {
+		t.Run(db.name, func(t *testing.T) {
+			s, st, ada := newServiceOn(t, db.dsn(t))
+			ctx := context.Background()
+			const password = "correct horse battery"
+			ada, _, err := s.SetPassword(ctx, ada.ID, password, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.SetTwoFactorRequired(ctx, nil, true); err != nil {
+				t.Fatal(err)
+			}
+			addPasskey := func(round int, name string) Passkey {
+				t.Helper()
+				p, err := st.AddPasskey(ctx, store.Passkey{AccountID: ada.ID, CredentialID: []byte(fmt.Sprint(round, name)),
+					UserHandle: []byte("ada"), Name: name, Credential: []byte(`{}`)}, MaxPasskeys)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return p
+			}
+			for round := range 20 {
+				first := addPasskey(round, "laptop")
+				second := addPasskey(round, "phone")
+				removals := []func() error{
+					func() error { _, err := s.DeletePasskey(ctx, ada, first.ID); return err },
+					func() error { _, err := s.DeletePasskey(ctx, ada, second.ID); return err },
+				}
+				if round%2 == 1 {
+					// An app in place of the first passkey.
+					if _, err := s.DeletePasskey(ctx, ada, first.ID); err != nil {
+						t.Fatal(err)
+					}
+					if err := st.StartTOTP(ctx, ada.ID, []byte("sealed")); err != nil {
+						t.Fatal(err)
+					}
+					if err := st.UseTOTPStep(ctx, ada.ID, int64(round), false); err != nil {
+						t.Fatal(err)
+					}
+					removals[0] = func() error { return s.DisableTOTP(ctx, ada, password) }
+				}
+				var wg sync.WaitGroup
+				errs := make([]error, len(removals))
+				for i, remove := range removals {
+					wg.Go(func() { errs[i] = remove() })
+				}
+				wg.Wait()
+				gone := 0
+				for _, err := range errs {
+					switch err {
+					case nil:
+						gone++
+					case errFactorRequired:
+					default:
+						t.Fatalf("round %d: %v", round, err)
+					}
+				}
+				f, err := st.SecondFactorsOf(ctx, ada.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if gone != 1 || !f.Any() {
+					t.Fatalf("round %d: %d of 2 removals went, leaving %+v", round, gone, f)
+				}
+				if err := st.ResetSecondFactors(ctx, ada.ID); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
 	}
 }

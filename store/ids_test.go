@@ -167,7 +167,7 @@ func mustGiveNoIDTwice(t *testing.T, s *Store, admin Account) {
 	t.Helper()
 	ctx := context.Background()
 	p := mustPasskey(t, s, admin.ID)
-	if _, err := s.DeletePasskey(ctx, admin.ID, p.ID); err != nil {
+	if _, err := s.DeletePasskey(ctx, admin.ID, p.ID, false); err != nil {
 		t.Fatal(err)
 	}
 	if next := mustPasskey(t, s, admin.ID); next.ID <= p.ID {

@@ -108,16 +108,27 @@ func (s *Store) UsedPasskey(ctx context.Context, id int64, credential []byte) er
 
 // DeletePasskey removes one of the account's passkeys; another account's,
 // or none, is ErrNotFound. When the account has no second factor left, its
-// recovery codes go too.
-func (s *Store) DeletePasskey(ctx context.Context, account, id int64) (Passkey, error) {
+// recovery codes go too. With keepOne, removing its last second factor is
+// ErrLastFactor, and nothing goes.
+func (s *Store) DeletePasskey(ctx context.Context, account, id int64, keepOne bool) (Passkey, error) {
 	var row passkeyRow
 	err := s.write(ctx, func(ctx context.Context, tx txn) error {
+		if keepOne {
+			if err := s.lockAccount(ctx, tx, account); err != nil {
+				return err
+			}
+		}
 		err := tx.GetContext(ctx, &row, tx.Rebind(`DELETE FROM passkeys WHERE id = ? AND account_id = ? RETURNING `+passkeyColumns), id, account)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("passkey: %w", ErrNotFound)
 		}
 		if err != nil {
 			return err
+		}
+		if keepOne {
+			if err := factorLeft(ctx, tx, account); err != nil {
+				return err
+			}
 		}
 		return dropLoneRecoveryCodes(ctx, tx, account)
 	})

@@ -62,6 +62,9 @@ var (
 	// ErrLastAdmin refuses a change that would leave no enabled
 	// administrator.
 	ErrLastAdmin = errors.New("last administrator")
+	// ErrLastFactor refuses to remove an account's last second factor
+	// where one must stay.
+	ErrLastFactor = errors.New("last second factor")
 )
 
 // Store is oncelink's database. Writes go through db; reads go through ro,

@@ -93,8 +93,15 @@ func (s *Store) UseTOTPStep(ctx context.Context, account, step int64, confirmed 
 
 // DeleteTOTP removes the account's secret; without one it is ErrNotFound.
 // When the account has no passkey left either, its recovery codes go too.
-func (s *Store) DeleteTOTP(ctx context.Context, account int64) error {
+// With keepOne, removing its last second factor is ErrLastFactor, and
+// nothing goes.
+func (s *Store) DeleteTOTP(ctx context.Context, account int64, keepOne bool) error {
 	return s.write(ctx, func(ctx context.Context, tx txn) error {
+		if keepOne {
+			if err := s.lockAccount(ctx, tx, account); err != nil {
+				return err
+			}
+		}
 		res, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM totp WHERE account_id = ?`), account)
 		if err != nil {
 			return err
@@ -105,8 +112,39 @@ func (s *Store) DeleteTOTP(ctx context.Context, account int64) error {
 			}
 			return err
 		}
+		if keepOne {
+			if err := factorLeft(ctx, tx, account); err != nil {
+				return err
+			}
+		}
 		return dropLoneRecoveryCodes(ctx, tx, account)
 	})
+}
+
+// lockAccount locks the account's row until the transaction ends. On
+// PostgreSQL two removals of its second factors at once then run one after
+// the other, and the second sees what the first left; on SQLite writes run
+// one at a time anyway.
+func (s *Store) lockAccount(ctx context.Context, tx txn, account int64) error {
+	var id int64
+	err := tx.GetContext(ctx, &id, tx.Rebind(`SELECT id FROM accounts WHERE id = ?`+s.dialect.forUpdate), account)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("account: %w", ErrNotFound)
+	}
+	return err
+}
+
+// factorLeft returns ErrLastFactor when the account has no second factor
+// left: the caller's transaction then rolls its removal back.
+func factorLeft(ctx context.Context, tx txn, account int64) error {
+	var left bool
+	err := tx.GetContext(ctx, &left, tx.Rebind(`SELECT
+		EXISTS (SELECT 1 FROM totp WHERE account_id = ? AND confirmed_at IS NOT NULL)
+		OR EXISTS (SELECT 1 FROM passkeys WHERE account_id = ?)`), account, account)
+	if err == nil && !left {
+		err = fmt.Errorf("account %d: %w", account, ErrLastFactor)
+	}
+	return err
 }
 
 // dropLoneRecoveryCodes deletes the account's recovery codes when it has no

@@ -74,10 +74,10 @@ func TestTOTPLife(t *testing.T) {
 		if f, _ := s.SecondFactorsOf(ctx, ada.ID); f.RecoveryLeft != 1 || f.RecoveryUsed != 1 {
 			t.Fatalf("codes left: %d, used: %d", f.RecoveryLeft, f.RecoveryUsed)
 		}
-		if err := s.DeleteTOTP(ctx, ada.ID); err != nil {
+		if err := s.DeleteTOTP(ctx, ada.ID, false); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.DeleteTOTP(ctx, ada.ID); !errors.Is(err, ErrNotFound) {
+		if err := s.DeleteTOTP(ctx, ada.ID, false); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("deleting twice: %v", err)
 		}
 		if f, _ := s.SecondFactorsOf(ctx, ada.ID); f.Any() || f.RecoveryLeft != 0 || f.RecoveryUsed != 0 {
@@ -175,16 +175,16 @@ func TestPasskeyLife(t *testing.T) {
 		if err := s.SetRecoveryCodes(ctx, ada.ID, [][]byte{[]byte("h")}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.DeletePasskey(ctx, eve.ID, p.ID); !errors.Is(err, ErrNotFound) {
+		if _, err := s.DeletePasskey(ctx, eve.ID, p.ID, false); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("another account's passkey: %v", err)
 		}
-		if _, err := s.DeletePasskey(ctx, ada.ID, p.ID); err != nil {
+		if _, err := s.DeletePasskey(ctx, ada.ID, p.ID, false); err != nil {
 			t.Fatal(err)
 		}
 		if f, _ := s.SecondFactorsOf(ctx, ada.ID); f.RecoveryLeft != 1 {
 			t.Fatalf("codes went with a passkey that was not the last: %+v", f)
 		}
-		if _, err := s.DeletePasskey(ctx, ada.ID, keys[1].ID); err != nil {
+		if _, err := s.DeletePasskey(ctx, ada.ID, keys[1].ID, false); err != nil {
 			t.Fatal(err)
 		}
 		if f, _ := s.SecondFactorsOf(ctx, ada.ID); f.Any() || f.RecoveryLeft != 0 {
