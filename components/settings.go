@@ -1,6 +1,9 @@
 package components
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // Settings is the signed-in account's own page.
 type Settings struct {
@@ -122,8 +125,10 @@ type TwoFactor struct {
 	Notice string
 	// Removed names the passkey just removed.
 	Removed string
+	// Removing is the id of the passkey whose removal asks for a proof.
+	Removing int64
 	// Error is a refusal, beside the form ErrorFor names: "totp",
-	// "recovery" or "passkeys".
+	// "recovery" or "passkey-remove".
 	Error      string
 	ErrorFor   string
 	ErrorField string
@@ -134,6 +139,12 @@ func errorFor(t TwoFactor, form string) string {
 		return t.Error
 	}
 	return ""
+}
+
+// removePasskeyPath is where passkey id's removal asks for a proof (GET)
+// and takes it (POST).
+func removePasskeyPath(id int64) string {
+	return "/settings/passkeys/" + strconv.FormatInt(id, 10) + "/delete"
 }
 
 func proofField(t TwoFactor, form string) string {

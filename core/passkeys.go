@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -148,15 +149,21 @@ func CheckPasskeyName(name string) error {
 	return nil
 }
 
-// BeginPasskey starts adding a passkey named name to a. It returns the
-// options for the browser's navigator.credentials.create, as JSON, and
-// the state to keep for FinishPasskey.
-func (s *Service) BeginPasskey(ctx context.Context, a Account, name string) (options []byte, state string, err error) {
+// BeginPasskey starts adding a passkey named name to a, given a current
+// code of a's authenticator app or a's password (proof), as turning the
+// app off takes: a passkey signs in without the password, so a session
+// alone, perhaps stolen, does not add one. It returns the options for the
+// browser's navigator.credentials.create, as JSON, and the state to keep
+// for FinishPasskey.
+func (s *Service) BeginPasskey(ctx context.Context, a Account, name, proof string) (options []byte, state string, err error) {
 	if s.webauthn == nil {
 		return nil, "", ErrNoPasskeys
 	}
 	name = strings.TrimSpace(name)
 	if err := CheckPasskeyName(name); err != nil {
+		return nil, "", err
+	}
+	if err := s.checkProof(ctx, a, proof); err != nil {
 		return nil, "", err
 	}
 	u, err := s.passkeyUserOf(ctx, a)
@@ -242,9 +249,20 @@ func (s *Service) Passkeys(ctx context.Context, account int64) ([]Passkey, error
 	return s.store.Passkeys(ctx, account)
 }
 
-// DeletePasskey removes one of a's passkeys; while two-factor is required,
-// the last second factor stays.
-func (s *Service) DeletePasskey(ctx context.Context, a Account, id int64) (Passkey, error) {
+// DeletePasskey removes one of a's passkeys, given a current code of a's
+// authenticator app or a's password (proof); while two-factor is
+// required, the last second factor stays.
+func (s *Service) DeletePasskey(ctx context.Context, a Account, id int64, proof string) (Passkey, error) {
+	keys, err := s.store.Passkeys(ctx, a.ID)
+	if err != nil {
+		return Passkey{}, err
+	}
+	if !slices.ContainsFunc(keys, func(k Passkey) bool { return k.ID == id }) {
+		return Passkey{}, ErrNotFound
+	}
+	if err := s.checkProof(ctx, a, proof); err != nil {
+		return Passkey{}, err
+	}
 	required, err := s.TwoFactorRequired(ctx)
 	if err != nil {
 		return Passkey{}, err

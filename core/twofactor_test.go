@@ -129,12 +129,12 @@ func TestLastFactorStaysUnderConcurrency(t *testing.T) {
 				first := addPasskey(round, "laptop")
 				second := addPasskey(round, "phone")
 				removals := []func() error{
-					func() error { _, err := s.DeletePasskey(ctx, ada, first.ID); return err },
-					func() error { _, err := s.DeletePasskey(ctx, ada, second.ID); return err },
+					func() error { _, err := s.DeletePasskey(ctx, ada, first.ID, password); return err },
+					func() error { _, err := s.DeletePasskey(ctx, ada, second.ID, password); return err },
 				}
 				if round%2 == 1 {
 					// An app in place of the first passkey.
-					if _, err := s.DeletePasskey(ctx, ada, first.ID); err != nil {
+					if _, err := s.DeletePasskey(ctx, ada, first.ID, password); err != nil {
 						t.Fatal(err)
 					}
 					if err := st.StartTOTP(ctx, ada.ID, []byte("sealed")); err != nil {

@@ -133,6 +133,7 @@ func (h *Handler) Routes(api http.Handler) http.Handler {
 	route("POST /settings/recovery-codes", h.signedIn(h.renewRecoveryCodes))
 	route("POST /settings/passkeys/options", h.mayEnrol(h.passkeyRegisterOptions))
 	route("POST /settings/passkeys", h.mayEnrol(h.addPasskey))
+	route("GET /settings/passkeys/{id}/delete", h.signedIn(h.removePasskeyForm))
 	route("POST /settings/passkeys/{id}/delete", h.signedIn(h.deletePasskey))
 	route("POST /settings/keys", h.signedIn(h.createKey))
 	route("POST /settings/keys/{id}/revoke", h.signedIn(h.revokeKey))

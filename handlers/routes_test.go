@@ -73,8 +73,9 @@ var appRoutes = []appRoute{
 	{method: "POST", path: "/settings/totp/confirm", form: url.Values{"code": {"123456"}}},
 	{method: "POST", path: "/settings/totp/disable", form: url.Values{"proof": {"not the password"}}},
 	{method: "POST", path: "/settings/recovery-codes", form: url.Values{"proof": {"not the password"}}},
-	{method: "POST", path: "/settings/passkeys/options", form: url.Values{"name": {"laptop"}}},
-	{method: "POST", path: "/settings/passkeys/{id}/delete", form: url.Values{}},
+	{method: "POST", path: "/settings/passkeys/options", form: url.Values{"name": {"laptop"}, "proof": {"not the password"}}},
+	{method: "GET", path: "/settings/passkeys/{id}/delete"},
+	{method: "POST", path: "/settings/passkeys/{id}/delete", form: url.Values{"proof": {"not the password"}}},
 	{method: "POST", path: "/accounts/two-factor", form: url.Values{"required": {"off"}}},
 	{method: "POST", path: "/accounts/reset-two-factor", form: url.Values{"account": {"2"}}},
 	// {token} is a link's, no unsubscribe token: refused at once, before

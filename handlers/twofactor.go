@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -494,10 +495,12 @@ func (h *Handler) settingsRefusal(w http.ResponseWriter, r *http.Request, a *cor
 	h.renderSettings(w, r, a, web.Status(e.Kind), components.Settings{TwoFactor: components.TwoFactor{Error: e.Message(i18n.From(r.Context())), ErrorFor: form, ErrorField: e.Field}})
 }
 
-// passkeyRegisterOptions starts adding a passkey named by the form.
+// passkeyRegisterOptions starts adding a passkey named by the form, given
+// the proof it holds: a refusal goes to the script, which shows it beside
+// the form's field, before anything is asked of the authenticator.
 func (h *Handler) passkeyRegisterOptions(w http.ResponseWriter, r *http.Request, a *core.Account) {
 	h.ceremonyStart(w, r, func() ([]byte, string, error) {
-		return h.core.BeginPasskey(r.Context(), *a, r.PostForm.Get("name"))
+		return h.core.BeginPasskey(r.Context(), *a, r.PostForm.Get("name"), r.PostForm.Get("proof"))
 	})
 }
 
@@ -528,7 +531,26 @@ func (h *Handler) addPasskey(w http.ResponseWriter, r *http.Request, a *core.Acc
 	writeJSON(w, http.StatusCreated, map[string]string{"redirect": "/settings#two-factor"})
 }
 
-// deletePasskey removes one of the account's passkeys.
+// removePasskeyForm asks for the proof that removes one of the account's
+// passkeys, on the settings page.
+func (h *Handler) removePasskeyForm(w http.ResponseWriter, r *http.Request, a *core.Account) {
+	id, err := core.ParseID(r.PathValue("id"))
+	var keys []core.Passkey
+	if err == nil {
+		keys, err = h.core.Passkeys(r.Context(), a.ID)
+	}
+	if err == nil && !slices.ContainsFunc(keys, func(k core.Passkey) bool { return k.ID == id }) {
+		err = core.ErrNotFound
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.renderSettings(w, r, a, http.StatusOK, components.Settings{TwoFactor: components.TwoFactor{Removing: id}})
+}
+
+// deletePasskey removes one of the account's passkeys, given a current
+// code or the password. A refusal shows the form again, beside its field.
 func (h *Handler) deletePasskey(w http.ResponseWriter, r *http.Request, a *core.Account) {
 	id, err := core.ParseID(r.PathValue("id"))
 	if err == nil {
@@ -538,9 +560,10 @@ func (h *Handler) deletePasskey(w http.ResponseWriter, r *http.Request, a *core.
 		h.fail(w, r, err)
 		return
 	}
-	p, err := h.core.DeletePasskey(r.Context(), *a, id)
-	if e, ok := core.AsError(err); ok && e.Kind == core.Conflict {
-		h.settingsRefusal(w, r, a, err, "passkeys")
+	p, err := h.core.DeletePasskey(r.Context(), *a, id, r.PostForm.Get("proof"))
+	if e, ok := core.AsError(err); ok && e.Kind != core.NotFound && e.Kind != core.Unavailable && e.Kind != core.Limited {
+		h.renderSettings(w, r, a, web.Status(e.Kind), components.Settings{TwoFactor: components.TwoFactor{Removing: id,
+			Error: e.Message(i18n.From(r.Context())), ErrorFor: "passkey-remove", ErrorField: e.Field}})
 		return
 	}
 	if err != nil {

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -247,6 +248,7 @@ func TestPasskeysInBrowser(t *testing.T) {
 	b.open("/settings", "[data-testid=passkey-form]")
 	b.do(
 		chromedp.SendKeys(chromedp.ID("passkey-name"), "laptop"),
+		chromedp.SendKeys(chromedp.ID("add-passkey-proof"), testPassword),
 		chromedp.Click(chromedp.CSS("[data-testid=add-passkey]")),
 	)
 	// The page the script loads once it is added, or what it says:
@@ -278,6 +280,7 @@ func TestPasskeysInBrowser(t *testing.T) {
 	// The device holds a passkey of the account already, and says so.
 	b.do(
 		chromedp.SendKeys(chromedp.ID("passkey-name"), "again"),
+		chromedp.SendKeys(chromedp.ID("add-passkey-proof"), testPassword),
 		chromedp.Click(chromedp.CSS("[data-testid=add-passkey]")),
 		chromedp.WaitVisible(chromedp.CSS("[data-testid=passkey-status]")),
 	)
@@ -350,6 +353,7 @@ func TestPasskeysInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("form[action='/login'] button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS("[data-testid=enrol-required]")),
 		chromedp.SendKeys(chromedp.ID("passkey-name"), "phone"),
+		chromedp.SendKeys(chromedp.ID("add-passkey-proof"), testPassword),
 		chromedp.Click(chromedp.CSS("[data-testid=add-passkey]")),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=passkey-row][data-name=phone]`)),
 		chromedp.WaitVisible(chromedp.CSS("[data-testid=new-codes]")),
@@ -357,6 +361,88 @@ func TestPasskeysInBrowser(t *testing.T) {
 	)
 	b.clean("enrolled with a passkey")
 	b.open("/links", "[data-testid=empty]")
+}
+
+// TestPasskeyProofInBrowser: adding a passkey takes the password, and a
+// wrong one is refused beside its field, marked and described as the
+// pages mark theirs, with the focus, before the authenticator is asked:
+// it holds no passkey after. Removing one asks for it on a page of its
+// own, which says a wrong one beside the field too. In English and Arabic.
+func TestPasskeyProofInBrowser(t *testing.T) {
+	s := newPasskeyServer(t)
+	b := newTab(t, browsertest.New(t), s)
+	authenticator := addVirtualAuthenticator(t, b)
+	b.setUp()
+	held := func() int {
+		t.Helper()
+		creds, err := chromedp.Call(b.ctx, webauthn.GetCredentials, webauthn.GetCredentialsParams{AuthenticatorID: authenticator})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(creds.Credentials)
+	}
+	const marked = `(f => [f.getAttribute("aria-invalid"), f.getAttribute("aria-describedby"), document.activeElement === f ? "focused" : "not focused"].join(" "))(document.getElementById(%q))`
+	for _, lang := range []string{"en", "ar"} {
+		b.chooseLanguage("/settings", lang)
+		b.open("/settings", "[data-testid=passkey-form]")
+		b.do(
+			chromedp.SendKeys(chromedp.ID("passkey-name"), "laptop"),
+			chromedp.SendKeys(chromedp.ID("add-passkey-proof"), "not the password"),
+			chromedp.Click(chromedp.CSS("[data-testid=add-passkey]")),
+			chromedp.WaitVisible(chromedp.CSS("[data-testid=passkey-proof-error]")),
+		)
+		b.forgive("status of 403")
+		want := core.Refusal(core.Forbidden, "wrong_proof", "proof", "wrong_proof").Message(i18n.For(lang))
+		if got := eval[string](b, `document.querySelector("[data-testid=passkey-proof-error]").textContent`); got != want {
+			t.Errorf("in %s the refusal says %q, want %q", lang, got, want)
+		}
+		if got := eval[string](b, fmt.Sprintf(marked, "add-passkey-proof")); got != "true add-passkey-proof-error focused" {
+			t.Errorf("in %s the refused field is %q", lang, got)
+		}
+		if n := eval[int](b, `document.querySelectorAll("#passkey-status:not([hidden])").length`); n != 0 {
+			t.Errorf("in %s the refusal shows below the form too", lang)
+		}
+		if n := held(); n != 0 {
+			t.Fatalf("in %s the authenticator made a passkey for a wrong proof", lang)
+		}
+		b.do(chromedp.ScrollIntoView(chromedp.CSS("[data-testid=passkey-form]")))
+		browsertest.Shoot(t, b.ctx, "settings-passkey-proof-"+lang, 390)
+		b.clean("a wrong proof in " + lang)
+	}
+	// The right one adds it, and the refusal goes.
+	b.do(
+		chromedp.SetValue(chromedp.ID("add-passkey-proof"), testPassword),
+		chromedp.Click(chromedp.CSS("[data-testid=add-passkey]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=passkey-row][data-name=laptop]")),
+	)
+	b.clean("passkey added with the password")
+	if n := held(); n != 1 {
+		t.Fatalf("the authenticator holds %d passkeys", n)
+	}
+
+	b.do(
+		chromedp.Click(chromedp.CSS("[data-testid=remove-passkey]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=passkey-remove]")),
+		chromedp.SendKeys(chromedp.ID("remove-passkey-confirm-proof"), "not the password"),
+		chromedp.Click(chromedp.CSS("[data-testid=remove-passkey-confirm]")),
+		chromedp.WaitVisible(chromedp.CSS("#error-proof")),
+	)
+	b.forgive("status of 403")
+	b.wait(`document.activeElement.id === "remove-passkey-confirm-proof"`, 5*time.Second)
+	if got := eval[string](b, fmt.Sprintf(marked, "remove-passkey-confirm-proof")); got != "true error-proof focused" {
+		t.Errorf("the refused removal's field is %q", got)
+	}
+	browsertest.Shoot(t, b.ctx, "settings-passkey-remove-refused", 390)
+	b.clean("a removal with a wrong proof")
+	b.do(
+		chromedp.SendKeys(chromedp.ID("remove-passkey-confirm-proof"), testPassword),
+		chromedp.Click(chromedp.CSS("[data-testid=remove-passkey-confirm]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=passkey-removed]")),
+	)
+	if n := eval[int](b, `document.querySelectorAll("[data-testid=passkey-row], [data-testid=passkey-remove]").length`); n != 0 {
+		t.Errorf("after the removal the page lists %d passkeys or removals", n)
+	}
+	b.clean("passkey removed")
 }
 
 // TestRequiredTwoFactorInBrowser: an administrator requires two-factor on

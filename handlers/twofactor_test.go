@@ -470,7 +470,7 @@ func TestPasskeyRoutesRefuse(t *testing.T) {
 	if res.StatusCode != http.StatusBadRequest || !strings.Contains(res.body, `"code":"passkey_name_missing"`) {
 		t.Fatalf("a passkey without a name: %d %s", res.StatusCode, res.body)
 	}
-	res = ada.request(http.MethodPost, "/settings/passkeys/options", strings.NewReader("name=laptop"), json)
+	res = ada.request(http.MethodPost, "/settings/passkeys/options", strings.NewReader("name=laptop&proof="+url.QueryEscape(testPassword)), json)
 	if res.StatusCode != http.StatusOK || !strings.Contains(res.body, `"challenge"`) {
 		t.Fatalf("options: %d %s", res.StatusCode, res.body)
 	}
@@ -537,5 +537,81 @@ func TestPasskeyOptionsLimited(t *testing.T) {
 	res := c.request(http.MethodPost, "/login/passkey/options", strings.NewReader(""), json)
 	if res.StatusCode != http.StatusTooManyRequests || !strings.Contains(res.body, `"code":"rate_limited"`) {
 		t.Fatalf("options past the limit: %d %s", res.StatusCode, res.body)
+	}
+}
+
+// TestPasskeyChangesNeedProof: adding a passkey (the options that start
+// its ceremony, before the authenticator is asked) and removing one take
+// a current code or the password, as turning the app off does, refused
+// beside the field; each try takes from the account's sign-in limit.
+func TestPasskeyChangesNeedProof(t *testing.T) {
+	const limit = 5
+	s := newTestServer(t, func(c *core.Config) {
+		c.BaseURL = strings.Replace(c.BaseURL, "127.0.0.1", "localhost", 1)
+		c.Rates.SignInAccount = core.Rate{N: limit, Per: time.Minute}
+	})
+	ada := s.admin()
+	ctx := context.Background()
+	json := http.Header{"Accept": {"application/json"}, "Content-Type": {"application/x-www-form-urlencoded"}}
+	options := func(proof string) response {
+		t.Helper()
+		form := url.Values{"name": {"laptop"}, "proof": {proof}}
+		return ada.request(http.MethodPost, "/settings/passkeys/options", strings.NewReader(form.Encode()), json)
+	}
+	s.clock.Advance(time.Minute) // set-up's sign-in is forgotten
+	for _, proof := range []string{"", "not the password"} {
+		res := options(proof)
+		if res.StatusCode != http.StatusForbidden || !strings.Contains(res.body, `"code":"wrong_proof"`) ||
+			!strings.Contains(res.body, `"field":"proof"`) || strings.Contains(res.body, "challenge") {
+			t.Fatalf("options with the proof %q: %d %s", proof, res.StatusCode, res.body)
+		}
+	}
+	if res := options(testPassword); res.StatusCode != http.StatusOK || !strings.Contains(res.body, `"challenge"`) {
+		t.Fatalf("options with the password: %d %s", res.StatusCode, res.body)
+	}
+
+	a, err := s.h.core.AccountByName(ctx, "ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.store.AddPasskey(ctx, store.Passkey{AccountID: a.ID, CredentialID: []byte("laptop"), UserHandle: []byte("ada"),
+		Name: "laptop", Credential: []byte(`{}`)}, core.MaxPasskeys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/settings/passkeys/" + itoa(p.ID) + "/delete"
+	if res := ada.get(path); res.StatusCode != http.StatusOK || !strings.Contains(res.body, `data-testid="passkey-remove"`) ||
+		!strings.Contains(res.body, `id="remove-passkey-confirm-proof"`) {
+		t.Fatalf("the removal's form: %d", res.StatusCode)
+	}
+	for _, proof := range []string{"", "not the password"} {
+		res := ada.post(path, url.Values{"proof": {proof}})
+		if res.StatusCode != http.StatusForbidden || !strings.Contains(res.body, `id="error-proof"`) ||
+			!strings.Contains(res.body, `aria-describedby="error-proof"`) || !strings.Contains(res.body, `data-testid="passkey-remove"`) {
+			t.Fatalf("removing with the proof %q: %d", proof, res.StatusCode)
+		}
+		if keys, _ := s.store.Passkeys(ctx, a.ID); len(keys) != 1 {
+			t.Fatalf("a wrong proof removed the passkey")
+		}
+	}
+	// Five tries since the limit let go: the next, right or not, waits.
+	if res := ada.post(path, url.Values{"proof": {testPassword}}); res.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("a sixth proof within the limit's minute: %d", res.StatusCode)
+	}
+	if res := options(testPassword); res.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("options after the limit: %d %s", res.StatusCode, res.body)
+	}
+	s.clock.Advance(time.Minute)
+	if res := ada.post(path, url.Values{"proof": {testPassword}}); res.StatusCode != http.StatusOK || !strings.Contains(res.body, `data-testid="passkey-removed"`) {
+		t.Fatalf("removing with the password: %d", res.StatusCode)
+	}
+	if keys, _ := s.store.Passkeys(ctx, a.ID); len(keys) != 0 {
+		t.Fatalf("%d passkeys left", len(keys))
+	}
+	// One removed, or another account's, is not found, proof or not.
+	for _, res := range []response{ada.get(path), ada.post(path, url.Values{"proof": {testPassword}})} {
+		if res.StatusCode != http.StatusNotFound {
+			t.Errorf("%s %s of a passkey that is gone: %d", res.Request.Method, path, res.StatusCode)
+		}
 	}
 }

@@ -4,7 +4,9 @@
 // answers them, and the answer goes as JSON to data-finish, whose reply
 // names the page to go to. Messages come from the form's data-msg-*
 // attributes, the page's messages (app.js) and the server's replies. The forms stay hidden where
-// the browser has no passkeys.
+// the browser has no passkeys. A refusal about one of the form's fields
+// (such as a wrong password in its proof) shows in the element its
+// data-error names, beside it, as the pages show theirs.
 (function () {
   "use strict";
 
@@ -68,16 +70,50 @@
     return out;
   }
 
-  // post sends body and returns the JSON reply, or throws its message.
+  // post sends body and returns the JSON reply, or throws its message,
+  // with the field it is about, if any.
   function post(url, body, type) {
     return fetch(url, {
       method: "POST", credentials: "same-origin", body: body,
       headers: { "Content-Type": type, "Accept": "application/json" }
     }).then(function (res) {
       return res.json().then(function (reply) {
-        if (!res.ok) throw new Error(reply.message || res.statusText);
+        if (!res.ok) {
+          var err = new Error(reply.message || res.statusText);
+          err.field = reply.field;
+          throw err;
+        }
         return reply;
       });
+    });
+  }
+
+  // fieldError says text beside the form's field of that name, as the
+  // pages do: the field is marked invalid, described by it, and takes the
+  // focus. It reports whether the form has such a field.
+  function fieldError(form, name, text) {
+    var input = name && form.elements[name];
+    var note = input && input.getAttribute && document.getElementById(input.getAttribute("data-error"));
+    if (!note) return false;
+    note.textContent = text;
+    note.hidden = false;
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", note.id);
+    input.focus();
+    if (input.select) input.select();
+    return true;
+  }
+
+  // clearFieldErrors takes back what fieldError said.
+  function clearFieldErrors(form) {
+    form.querySelectorAll("[data-error]").forEach(function (input) {
+      var note = document.getElementById(input.getAttribute("data-error"));
+      if (note) {
+        note.textContent = "";
+        note.hidden = true;
+      }
+      input.removeAttribute("aria-invalid");
+      input.removeAttribute("aria-describedby");
     });
   }
 
@@ -106,6 +142,7 @@
       if (form.dataset.busy) return;
       form.dataset.busy = "1";
       show(form, "");
+      clearFieldErrors(form);
       var create = form.getAttribute("data-passkey") === "create";
       var fields = new URLSearchParams(new FormData(form));
       var finish = form.getAttribute("data-finish");
@@ -136,7 +173,7 @@
             // The server's refusal takes the focus, as a page's refusal
             // does (app.js): trying again may not help, as in a browser
             // that keeps no cookies, and the refusal says what would.
-            show(form, err.message, true);
+            if (!fieldError(form, err.field, err.message)) show(form, err.message, true);
           } else if (err.name === "NotAllowedError" || err.name === "AbortError") {
             show(form, form.getAttribute("data-msg-cancelled"));
           } else if (create && err.name === "InvalidStateError") {
