@@ -216,8 +216,9 @@ func (h *Handler) setup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	turn, err := h.core.TakeTurn(r.Context(), core.SetupAction, h.client(r))
-	if held := h.heldBack(w, r, err); held != nil {
+	if h.heldBack(w, r, err, func(held *components.HeldBack) {
 		h.renderSetup(w, r, http.StatusTooManyRequests, components.AccountForm{HeldBack: held})
+	}) {
 		return
 	}
 	if err == nil {
@@ -290,12 +291,13 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	// The client's limit comes before the body: a client held back is
 	// answered at once, with nothing of its body waited for.
 	turn, err := h.core.TakeTurn(r.Context(), core.SignInAction, h.client(r))
-	if held := h.heldBack(w, r, err); held != nil {
+	if h.heldBack(w, r, err, func(held *components.HeldBack) {
 		// The form comes back empty: its body, with where it was going,
 		// is not read.
 		form := h.loginView("/links")
 		form.HeldBack = held
 		h.renderLogin(w, r, http.StatusTooManyRequests, form)
+	}) {
 		return
 	}
 	if err == nil {
@@ -315,9 +317,10 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a, err := h.core.SignIn(r.Context(), turn, form.Username, r.PostForm.Get("password"))
-	if held := h.heldBack(w, r, err); held != nil {
+	if h.heldBack(w, r, err, func(held *components.HeldBack) {
 		form.Username, form.HeldBack = refill(form.Username), held
 		h.renderLogin(w, r, http.StatusTooManyRequests, form)
+	}) {
 		return
 	}
 	if e, ok := core.AsError(err); ok && (e == core.ErrBadCredentials || e == core.ErrPasswordSignInOff || e.Kind == core.Invalid) {
@@ -389,17 +392,26 @@ func refill(s string) string {
 	return strings.ReplaceAll(strings.ToValidUTF8(s, ""), "\x00", "")
 }
 
-// heldBack is err as a form says it above itself when it is the rate
-// limits' refusal (see components.HeldBack), with the answer's
-// Retry-After; nil for any other error. A page of its own would leave the
-// reader nowhere to try again from.
-func (h *Handler) heldBack(w http.ResponseWriter, r *http.Request, err error) *components.HeldBack {
+// heldBack answers err when it is the rate limits' refusal, and reports
+// whether it did: 429 with Retry-After, and show's page, whose form comes
+// back under a notice that counts the wait down (held, see
+// components.HeldBack), to send again. A form sent by htmx gets that notice
+// alone, in the page's alerts, and stays as it was, with what was typed in
+// it. A page of its own would leave the reader nowhere to try again from.
+func (h *Handler) heldBack(w http.ResponseWriter, r *http.Request, err error, show func(held *components.HeldBack)) bool {
 	e, ok := core.AsError(err)
 	if !ok || e.Kind != core.Limited {
-		return nil
+		return false
 	}
 	web.RefusalHeaders(w, r, e)
-	return &components.HeldBack{Wait: e.RetryAfter, RetryAt: h.core.Now().Add(e.RetryAfter)}
+	held := components.HeldBack{Wait: e.RetryAfter, RetryAt: h.core.Now().Add(e.RetryAfter)}
+	if isHTMX(r) {
+		toAlerts(w)
+		h.render(w, r, http.StatusTooManyRequests, components.HeldBackAlert(held))
+		return true
+	}
+	show(&held)
+	return true
 }
 
 func pathEscapeNext(uri string) string {

@@ -84,18 +84,24 @@ func (h *Handler) failRemoving(w http.ResponseWriter, r *http.Request, err error
 		// Not in place of what the request would have swapped, a form
 		// with what was typed in it or a table row, which would be lost:
 		// in the page's alerts.
-		hd := w.Header()
-		hd.Set("HX-Retarget", "#alerts")
-		hd.Set("HX-Reswap", "innerHTML")
-		hd.Set("HX-Reselect", "div.error")
-		// Nor does a request that failed change the address bar.
-		hd.Set("HX-Replace-Url", "false")
-		hd.Set("HX-Push-Url", "false")
+		toAlerts(w)
 		view.Gone, view.AfterGone = gone, after
 		h.render(w, r, view.Status, components.ErrorFragment(view))
 		return
 	}
 	h.render(w, r, view.Status, components.ErrorPage(h.page(r, view.Title), view))
+}
+
+// toAlerts has htmx swap the answer's div.error into the page's alerts
+// (see components.Layout), not in place of what the request would have
+// swapped; nor does the request, which failed, change the address bar.
+func toAlerts(w http.ResponseWriter) {
+	hd := w.Header()
+	hd.Set("HX-Retarget", "#alerts")
+	hd.Set("HX-Reswap", "innerHTML")
+	hd.Set("HX-Reselect", "div.error")
+	hd.Set("HX-Replace-Url", "false")
+	hd.Set("HX-Push-Url", "false")
 }
 
 // scriptRefusal is a refusal as a page's script reads it: the code, the

@@ -169,8 +169,9 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request) {
 	// a sign-in for it to finish.
 	a, halfErr := h.halfSignedIn(r, secondStep)
 	if a != nil && halfErr == nil {
-		if held := h.heldBack(w, r, err); held != nil {
+		if h.heldBack(w, r, err, func(held *components.HeldBack) {
 			h.renderVerify(w, r, a, http.StatusTooManyRequests, "", held)
+		}) {
 			return
 		}
 	}
@@ -185,8 +186,9 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err = h.core.SecondStep(r.Context(), turn, *a, r.PostForm.Get("code"))
-	if held := h.heldBack(w, r, err); held != nil {
+	if h.heldBack(w, r, err, func(held *components.HeldBack) {
 		h.renderVerify(w, r, a, http.StatusTooManyRequests, "", held)
+	}) {
 		return
 	}
 	if e, ok := core.AsError(err); ok && (e.Kind == core.Unauthorized || e.Kind == core.Invalid) {
