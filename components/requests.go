@@ -75,6 +75,8 @@ type SendForm struct {
 	Message   string
 	// Errors are the form's mistakes.
 	Errors FieldErrors
+	// HeldBack, when the rate limits refused the form, says for how long.
+	HeldBack *HeldBack
 }
 
 // OwnRequest is a request's page for its owner.
@@ -87,6 +89,9 @@ type OwnRequest struct {
 	Gone string
 	// Sent is what was sent, "message" or "file", when it is known.
 	Sent string
+	// HeldBack, when the rate limits refused the open, says for how long,
+	// above the button that opens what was sent.
+	HeldBack *HeldBack
 }
 
 // sentText says what was sent to v's request: what it was, when that is

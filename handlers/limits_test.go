@@ -565,3 +565,42 @@ func checkHeldBack(t *testing.T, where string, res response, action string) *htm
 	first(t, doc, where+": the form", byAttr("action", action))
 	return doc
 }
+
+// TestHeldBackRequestFormsComeBack: a sender's form, and the owner's open,
+// that the open limit holds back come back as the request's page, 429 with
+// the notice above the form, which sends again once the wait is over.
+// Their bodies are not read: the form comes back empty, and to htmx only
+// the notice comes, so that the page keeps what was typed in it.
+func TestHeldBackRequestFormsComeBack(t *testing.T) {
+	s := newTestServer(t, func(c *core.Config) { c.Rates.Open = core.Rate{N: 1, Per: time.Minute} })
+	ann := s.admin()
+	req := ann.createRequest(nil)
+	sender := s.client()
+	sender.get(req)
+	if res := sender.post(req, url.Values{"message": {""}}); res.StatusCode != http.StatusBadRequest {
+		t.Fatalf("an empty message: %d", res.StatusCode)
+	}
+	doc := checkHeldBack(t, "a send", sender.post(req, url.Values{"message": {"hunter2"}}), req)
+	if box := elementByID(doc, "message"); box == nil {
+		t.Error("no message box")
+	} else if text := textOf(box); text != "" {
+		t.Errorf("the message box comes back with %q", text)
+	}
+	first(t, doc, "the owner's note", byTestID("note"))
+	checkHeldBackAlert(t, "a send by htmx", sender.htmx("POST", req, url.Values{"message": {"hunter2"}}))
+
+	s.clock.Advance(time.Minute)
+	if res := sender.post(req, url.Values{"message": {"hunter2"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a send once the wait is over: %d", res.StatusCode)
+	}
+	// The send took the turn that the owner's open, from the same
+	// address, would take.
+	checkHeldBack(t, "the owner's open", ann.post(req+"/open", nil), req+"/open")
+	// Held back, a stranger is told no more of the request, filled now,
+	// than a look would tell them.
+	checkTooMany(t, "a stranger's send to the filled request", s.client().post(req, url.Values{"message": {"hunter2"}}))
+	s.clock.Advance(time.Minute)
+	if res := ann.post(req+"/open", nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the owner's open once the wait is over: %d", res.StatusCode)
+	}
+}

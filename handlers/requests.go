@@ -111,8 +111,18 @@ func (h *Handler) requestPage(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	if !sight.Owner && r.Method == http.MethodGet {
+		h.setCookieCheck(w, "/r/"+tok)
+	}
+	h.showRequest(w, r, tok, sight, http.StatusOK, nil)
+}
+
+// showRequest shows request tok as sight sees it: to its owner, how it
+// stands; to anyone else, the form that sends it something. held, when
+// the rate limits refused that form or the owner's open, says so above it.
+func (h *Handler) showRequest(w http.ResponseWriter, r *http.Request, tok string, sight core.RequestSight, status int, held *components.HeldBack) {
 	if sight.Owner {
-		v := components.OwnRequest{Row: requestRow(sight.Request, h.core.Now()), Sent: sight.SentKind}
+		v := components.OwnRequest{Row: requestRow(sight.Request, h.core.Now()), Sent: sight.SentKind, HeldBack: held}
 		switch {
 		case sight.Openable:
 			v.OpenAction = "/r/" + tok + "/open"
@@ -121,13 +131,30 @@ func (h *Handler) requestPage(w http.ResponseWriter, r *http.Request) {
 		case v.Row.Status == string(core.RequestFulfilled):
 			v.Gone = "/links" // its link was purged since
 		}
-		h.render(w, r, http.StatusOK, components.OwnRequestPage(h.page(r, i18n.T(r.Context(), "requests.own.title")), v))
+		h.render(w, r, status, components.OwnRequestPage(h.page(r, i18n.T(r.Context(), "requests.own.title")), v))
 		return
 	}
-	if r.Method == http.MethodGet {
-		h.setCookieCheck(w, "/r/"+tok)
+	v := h.sendForm(tok, sight.Request)
+	v.HeldBack = held
+	h.render(w, r, status, components.SendPage(h.page(r, i18n.T(r.Context(), "requests.send.title")), v))
+}
+
+// requestHeldBack answers a form of request tok's page that the rate limits
+// held back, before its body was read, with that page and the notice: the
+// form comes back empty. The page is looked at as a GET looks at it, so that
+// a client held back learns no more of how the request stands than its GET
+// would tell it, which for a request no longer open is a 429 too.
+func (h *Handler) requestHeldBack(w http.ResponseWriter, r *http.Request, tok string, held *components.HeldBack) {
+	sight, err := h.core.LookRequest(r.Context(), tok, h.requestVisitor(r), true)
+	if err != nil {
+		w.Header().Del("Retry-After") // the page's own refusal says whether to wait
+		h.fail(w, r, err)
+		return
 	}
-	h.render(w, r, http.StatusOK, components.SendPage(h.page(r, i18n.T(r.Context(), "requests.send.title")), h.sendForm(tok, sight.Request)))
+	if !sight.Owner {
+		h.setCookieCheck(w, "/r/"+tok) // for the form's answer, as the GET set it
+	}
+	h.showRequest(w, r, tok, sight, http.StatusTooManyRequests, held)
 }
 
 func (h *Handler) sendForm(tok string, rq core.Request) components.SendForm {
@@ -144,6 +171,9 @@ func (h *Handler) sendForm(tok string, rq core.Request) components.SendForm {
 func (h *Handler) fulfil(w http.ResponseWriter, r *http.Request) {
 	tok := r.PathValue("token")
 	turn, err := h.core.OpenTurn(r.Context(), tok, h.client(r))
+	if h.heldBack(w, r, err, func(held *components.HeldBack) { h.requestHeldBack(w, r, tok, held) }) {
+		return
+	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -250,6 +280,9 @@ func (h *Handler) sent(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) openRequest(w http.ResponseWriter, r *http.Request) {
 	tok := r.PathValue("token")
 	turn, err := h.core.OpenTurn(r.Context(), tok, h.client(r))
+	if h.heldBack(w, r, err, func(held *components.HeldBack) { h.requestHeldBack(w, r, tok, held) }) {
+		return
+	}
 	if err == nil {
 		err = parseForm(w, r)
 	}
