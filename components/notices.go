@@ -41,6 +41,10 @@ type Notices struct {
 	NewWebhook *NewWebhook
 	// Message is a word about what was just done, such as a test queued.
 	Message string
+	// TestHeldBack, when the rate limits refused a test message to the
+	// endpoint TestHeld, says for how long, beside its Test button.
+	TestHeld     int64
+	TestHeldBack *HeldBack
 }
 
 // AddressForm is the notice-address form, after a try.
@@ -48,6 +52,9 @@ type AddressForm struct {
 	Address    string
 	Error      string
 	ErrorField string
+	// HeldBack, when the rate limits refused the address, says for how
+	// long.
+	HeldBack *HeldBack
 }
 
 // ZoneForm is the form of the time zone mails write times in, after a

@@ -75,6 +75,8 @@ type PasswordForm struct {
 	// sessions that ended.
 	Changed bool
 	Ended   int64
+	// HeldBack, when the rate limits refused the try, says for how long.
+	HeldBack *HeldBack
 }
 
 // SessionItem is one of the account's sessions.
@@ -95,6 +97,8 @@ type SessionItem struct {
 type DeleteForm struct {
 	Error      string
 	ErrorField string
+	// HeldBack, when the rate limits refused the try, says for how long.
+	HeldBack *HeldBack
 }
 
 // TwoFactor is the settings page's two-factor section.
@@ -132,6 +136,9 @@ type TwoFactor struct {
 	Error      string
 	ErrorFor   string
 	ErrorField string
+	// HeldBack, when the rate limits refused the form ErrorFor names,
+	// says for how long, above it.
+	HeldBack *HeldBack
 }
 
 func errorFor(t TwoFactor, form string) string {
@@ -145,6 +152,13 @@ func errorFor(t TwoFactor, form string) string {
 // and takes it (POST).
 func removePasskeyPath(id int64) string {
 	return "/settings/passkeys/" + strconv.FormatInt(id, 10) + "/delete"
+}
+
+func heldBackFor(t TwoFactor, form string) *HeldBack {
+	if t.ErrorFor == form {
+		return t.HeldBack
+	}
+	return nil
 }
 
 func proofField(t TwoFactor, form string) string {
@@ -181,6 +195,8 @@ type Enrolment struct {
 	Secret string
 	QR     QR
 	Error  string
+	// HeldBack, when the rate limits refused a code, says for how long.
+	HeldBack *HeldBack
 }
 
 // SecretGroups is the secret in groups of four, easier to type.

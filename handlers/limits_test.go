@@ -19,6 +19,7 @@ import (
 
 	"oncelink/core"
 	"oncelink/internal/pgtest"
+	"oncelink/notify"
 	"oncelink/store"
 	"oncelink/token"
 )
@@ -603,4 +604,93 @@ func TestHeldBackRequestFormsComeBack(t *testing.T) {
 	if res := ann.post(req+"/open", nil); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("the owner's open once the wait is over: %d", res.StatusCode)
 	}
+}
+
+// TestHeldBackSettingsFormsComeBack: a settings form that the rate limits
+// hold back, one that checks the password or a code against the account's
+// sign-in limit, or one that sends a mail or a test message, comes back as
+// the settings page, 429 with the notice above that form. What was typed
+// comes back with it, but for a password or a code.
+func TestHeldBackSettingsFormsComeBack(t *testing.T) {
+	// untilHeld posts form to path until the limits hold it back, and
+	// returns that answer.
+	untilHeld := func(t *testing.T, c *testClient, path string, form url.Values) response {
+		t.Helper()
+		for range 30 {
+			if res := c.post(path, form); res.StatusCode == http.StatusTooManyRequests {
+				return res
+			}
+		}
+		t.Fatalf("%s is never held back", path)
+		return response{}
+	}
+	oneTry := func(c *core.Config) { c.Rates.SignInAccount = core.Rate{N: 1, Per: time.Minute} }
+	const wrong = "not the password"
+	noSecret := func(t *testing.T, where string, res response) {
+		t.Helper()
+		if strings.Contains(res.body, wrong) {
+			t.Errorf("%s: the page shows what was typed as a password", where)
+		}
+	}
+	t.Run("password", func(t *testing.T) {
+		s := newTestServer(t, oneTry)
+		res := untilHeld(t, s.admin(), "/settings/password", url.Values{"current_password": {wrong}, "password": {wrong + " either"}})
+		checkHeldBack(t, "a new password", res, "/settings/password")
+		noSecret(t, "a new password", res)
+	})
+	t.Run("delete", func(t *testing.T) {
+		s := newTestServer(t, oneTry)
+		s.admin()
+		res := untilHeld(t, s.user("bob"), "/settings/delete", url.Values{"password": {wrong}})
+		checkHeldBack(t, "a deletion", res, "/settings/delete")
+		noSecret(t, "a deletion", res)
+	})
+	for _, form := range []string{"/settings/totp/disable", "/settings/recovery-codes"} {
+		t.Run(form, func(t *testing.T) {
+			s := newTestServer(t, oneTry)
+			ada := s.admin()
+			s.enrolTOTP("ada")
+			res := untilHeld(t, ada, form, url.Values{"proof": {wrong}})
+			checkHeldBack(t, form, res, form)
+			noSecret(t, form, res)
+		})
+	}
+	t.Run("authenticator app", func(t *testing.T) {
+		s := newTestServer(t, oneTry)
+		ada := s.admin()
+		if res := ada.post("/settings/totp", nil); res.StatusCode != http.StatusOK {
+			t.Fatalf("start: %d", res.StatusCode)
+		}
+		doc := checkHeldBack(t, "a first code", untilHeld(t, ada, "/settings/totp/confirm", url.Values{"code": {"000000"}}), "/settings/totp/confirm")
+		// The same secret comes back to try again, and the notice, not
+		// the code's field, takes the focus.
+		first(t, doc, "the secret", byTestID("totp-secret"))
+		if hasAttr(elementByID(doc, "totp-code"), "autofocus") {
+			t.Error("the code's field takes the focus from the notice")
+		}
+	})
+	t.Run("notice address", func(t *testing.T) {
+		mailer, err := notify.NewMailer("smtp://127.0.0.1:1", "notices@share.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := newTestServer(t, func(c *core.Config) { c.Mailer = mailer })
+		res := untilHeld(t, s.admin(), "/settings/notices/address", url.Values{"address": {"ada@example.org"}})
+		doc := checkHeldBack(t, "an address", res, "/settings/notices/address")
+		if got := attr(elementByID(doc, "notice-address"), "value"); got != "ada@example.org" {
+			t.Errorf("the address comes back as %q", got)
+		}
+	})
+	t.Run("webhook test", func(t *testing.T) {
+		s := newTestServer(t, func(c *core.Config) { c.WebhookAllowPrivate = true })
+		ada := s.admin()
+		if res := ada.post("/settings/webhooks", url.Values{"url": {"http://127.0.0.1:9/hook"}, "events": {"link.opened"}}); res.StatusCode != http.StatusCreated {
+			t.Fatalf("add an endpoint: %d", res.StatusCode)
+		}
+		id := attr(first(t, parseHTML(t, ada.get("/settings").body), "the endpoint", byTestID("webhook")), "data-id")
+		path := "/settings/webhooks/" + id + "/test"
+		doc := checkHeldBack(t, "a test message", untilHeld(t, ada, path, nil), path)
+		hook := first(t, doc, "the endpoint", byAttr("data-id", id))
+		first(t, hook, "the notice beside the endpoint", byTestID("held-back"))
+	})
 }

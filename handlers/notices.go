@@ -120,6 +120,12 @@ func (h *Handler) setNoticeAddress(w http.ResponseWriter, r *http.Request, a *co
 	}
 	address := strings.TrimSpace(r.PostForm.Get("address"))
 	err := h.core.SetNoticeAddress(r.Context(), a.ID, address)
+	if h.heldBack(w, r, err, func(held *components.HeldBack) {
+		h.renderSettings(w, r, a, http.StatusTooManyRequests, components.Settings{Notices: components.Notices{
+			AddressForm: components.AddressForm{Address: refill(address), HeldBack: held}}})
+	}) {
+		return
+	}
 	if h.noticesRefused(w, r, a, err, func(n *components.Notices, e *core.Error) {
 		n.AddressForm = components.AddressForm{Address: address, Error: e.Message(i18n.From(r.Context())), ErrorField: e.Field}
 	}) {
@@ -294,6 +300,11 @@ func (h *Handler) testWebhook(w http.ResponseWriter, r *http.Request, a *core.Ac
 	}
 	if err == nil {
 		err = h.core.TestWebhook(r.Context(), a.ID, id)
+	}
+	if h.heldBack(w, r, err, func(held *components.HeldBack) {
+		h.renderSettings(w, r, a, http.StatusTooManyRequests, components.Settings{Notices: components.Notices{TestHeld: id, TestHeldBack: held}})
+	}) {
+		return
 	}
 	if h.noticesRefused(w, r, a, err, func(n *components.Notices, e *core.Error) {
 		n.WebhookForm.Error = e.Message(i18n.From(r.Context()))

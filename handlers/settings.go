@@ -155,7 +155,13 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, a *core
 		return
 	}
 	changed, ended, err := h.core.ChangePassword(r.Context(), *a, r.PostForm.Get("current_password"), r.PostForm.Get("password"), h.sessionID(r))
-	if e, ok := core.AsError(err); ok && e.Kind != core.Unavailable && e.Kind != core.Limited {
+	if h.heldBack(w, r, err, func(held *components.HeldBack) {
+		// The passwords are never shown again.
+		h.renderSettings(w, r, a, http.StatusTooManyRequests, components.Settings{Password: components.PasswordForm{HeldBack: held}})
+	}) {
+		return
+	}
+	if e, ok := core.AsError(err); ok && e.Kind != core.Unavailable {
 		h.renderSettings(w, r, a, web.Status(e.Kind), components.Settings{Password: components.PasswordForm{Errors: fieldErrors(r, err)}})
 		return
 	}
@@ -175,7 +181,12 @@ func (h *Handler) deleteOwnAccount(w http.ResponseWriter, r *http.Request, a *co
 		return
 	}
 	err := h.core.DeleteOwnAccount(r.Context(), *a, r.PostForm.Get("password"))
-	if e, ok := core.AsError(err); ok && e.Kind != core.Unavailable && e.Kind != core.Limited {
+	if h.heldBack(w, r, err, func(held *components.HeldBack) {
+		h.renderSettings(w, r, a, http.StatusTooManyRequests, components.Settings{Delete: components.DeleteForm{HeldBack: held}})
+	}) {
+		return
+	}
+	if e, ok := core.AsError(err); ok && e.Kind != core.Unavailable {
 		h.renderSettings(w, r, a, web.Status(e.Kind), components.Settings{Delete: components.DeleteForm{Error: e.Message(i18n.From(r.Context())), ErrorField: e.Field}})
 		return
 	}

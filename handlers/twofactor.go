@@ -414,13 +414,23 @@ func (h *Handler) confirmTOTP(w http.ResponseWriter, r *http.Request, a *core.Ac
 		return
 	}
 	codes, err := h.core.ConfirmTOTP(r.Context(), *a, strings.TrimSpace(r.PostForm.Get("code")))
-	if e, ok := core.AsError(err); ok && (e.Kind == core.Unauthorized || e.Kind == core.Invalid) {
+	// A code refused, or held back, brings the same secret back to try
+	// again.
+	again := func(status int, msg string, held *components.HeldBack) {
 		pending, perr := h.core.PendingTOTP(r.Context(), *a)
 		if perr != nil {
 			h.settingsRefusal(w, r, a, perr, "totp")
 			return
 		}
-		h.renderSettings(w, r, a, web.Status(e.Kind), components.Settings{TwoFactor: components.TwoFactor{Enrolment: enrolment(pending, e.Message(i18n.From(r.Context())))}})
+		e := enrolment(pending, msg)
+		e.HeldBack = held
+		h.renderSettings(w, r, a, status, components.Settings{TwoFactor: components.TwoFactor{Enrolment: e}})
+	}
+	if h.heldBack(w, r, err, func(held *components.HeldBack) { again(http.StatusTooManyRequests, "", held) }) {
+		return
+	}
+	if e, ok := core.AsError(err); ok && (e.Kind == core.Unauthorized || e.Kind == core.Invalid) {
+		again(web.Status(e.Kind), e.Message(i18n.From(r.Context())), nil)
 		return
 	}
 	if err != nil {
@@ -489,8 +499,13 @@ func (h *Handler) renewRecoveryCodes(w http.ResponseWriter, r *http.Request, a *
 // settingsRefusal shows the settings page with a refusal beside the
 // two-factor form it concerns (form), or the error page for a failure.
 func (h *Handler) settingsRefusal(w http.ResponseWriter, r *http.Request, a *core.Account, err error, form string) {
+	if h.heldBack(w, r, err, func(held *components.HeldBack) {
+		h.renderSettings(w, r, a, http.StatusTooManyRequests, components.Settings{TwoFactor: components.TwoFactor{HeldBack: held, ErrorFor: form}})
+	}) {
+		return
+	}
 	e, ok := core.AsError(err)
-	if !ok || e.Kind == core.Unavailable || e.Kind == core.Limited {
+	if !ok || e.Kind == core.Unavailable {
 		h.fail(w, r, err)
 		return
 	}
