@@ -291,13 +291,9 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	// The client's limit comes before the body: a client held back is
 	// answered at once, with nothing of its body waited for.
 	turn, err := h.core.TakeTurn(r.Context(), core.SignInAction, h.client(r))
-	if h.heldBack(w, r, err, func(held *components.HeldBack) {
-		// The form comes back empty: its body, with where it was going,
-		// is not read.
-		form := h.loginView("/links")
-		form.HeldBack = held
-		h.renderLogin(w, r, http.StatusTooManyRequests, form)
-	}) {
+	// Held back, the form comes back empty: its body, with where it was
+	// going, is not read.
+	if h.heldBack(w, r, err, h.loginHeldBack(w, r, "/links")) {
 		return
 	}
 	if err == nil {

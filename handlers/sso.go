@@ -30,6 +30,11 @@ const ssoStartPath = "/auth/oidc/start"
 // sign-in in its visitor's browser, and nothing prefetches it.
 func (h *Handler) startSSO(w http.ResponseWriter, r *http.Request) {
 	turn, err := h.core.TakeTurn(r.Context(), core.SignInAction, h.client(r))
+	// Held back, the sign-in page comes back, leading to the links: where
+	// its form was going is in the body, which is not read.
+	if h.heldBack(w, r, err, h.loginHeldBack(w, r, "/links")) {
+		return
+	}
 	if err == nil {
 		err = parseForm(w, r)
 	}
@@ -93,12 +98,16 @@ func (h *Handler) finishSSO(w http.ResponseWriter, r *http.Request) {
 }
 
 // ssoRefused answers a single sign-on that did not sign anyone in with the
-// sign-in page and the reason. A failure, or single sign-on that is not
-// configured, is the ordinary error page.
+// sign-in page and the reason, or, held back by the rate limits, the
+// notice that counts the wait down. A failure, or single sign-on that is
+// not configured, is the ordinary error page.
 func (h *Handler) ssoRefused(w http.ResponseWriter, r *http.Request, next string, err error) {
+	if h.heldBack(w, r, err, h.loginHeldBack(w, r, next)) {
+		return
+	}
 	e, ok := core.AsError(err)
 	if !ok || !(e.Kind == core.Invalid || e.Kind == core.Unauthorized || e.Kind == core.Forbidden ||
-		e.Kind == core.Limited || e == core.ErrSSOUnavailable) {
+		e == core.ErrSSOUnavailable) {
 		h.fail(w, r, err)
 		return
 	}
@@ -122,6 +131,16 @@ func (h *Handler) renderLogin(w http.ResponseWriter, r *http.Request, status int
 		w.Header().Set("Content-Security-Policy", components.SignInPolicy(h.core.SSOFormOrigins()))
 	}
 	h.render(w, r, status, components.LoginPage(h.page(r, i18n.T(r.Context(), "auth.title_signin"), "passkeys.js"), form))
+}
+
+// loginHeldBack shows the sign-in page held back by the rate limits (see
+// heldBack), its forms leading to next once signed in.
+func (h *Handler) loginHeldBack(w http.ResponseWriter, r *http.Request, next string) func(*components.HeldBack) {
+	return func(held *components.HeldBack) {
+		form := h.loginView(next)
+		form.HeldBack = held
+		h.renderLogin(w, r, http.StatusTooManyRequests, form)
+	}
 }
 
 // loginView is the sign-in form as this server offers it: with a password,

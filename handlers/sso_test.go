@@ -508,7 +508,8 @@ func TestPasswordSignInOff(t *testing.T) {
 
 // TestSSOTakesSignInTurns: starting and returning each take a turn at the
 // client's sign-in limit, so a client cannot leave sign-ons pending, or
-// try returns, faster than it could try passwords.
+// try returns, faster than it could try passwords. Either, held back,
+// comes back as the sign-in page, its notice counting the wait down.
 func TestSSOTakesSignInTurns(t *testing.T) {
 	s := newSSOServer(t, startProvider(t), func(c *core.Config) {
 		c.RateLimits = true
@@ -520,11 +521,15 @@ func TestSSOTakesSignInTurns(t *testing.T) {
 		t.Fatalf("sign-in: %d", res.StatusCode)
 	}
 	c.toProvider(s.idp) // the third turn
-	res := c.post("/auth/oidc/start", nil)
-	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" {
-		t.Errorf("a fourth turn: %d, Retry-After %q", res.StatusCode, res.Header.Get("Retry-After"))
-	}
-	if res := c.get(sso.CallbackPath + "?state=x&code=y"); res.StatusCode != http.StatusTooManyRequests {
-		t.Errorf("a return past the limit: %d", res.StatusCode)
+	for where, res := range map[string]response{
+		"a fourth turn":           c.post("/auth/oidc/start", nil),
+		"a return past the limit": c.get(sso.CallbackPath + "?state=x&code=y"),
+	} {
+		if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" {
+			t.Errorf("%s: %d, Retry-After %q", where, res.StatusCode, res.Header.Get("Retry-After"))
+		}
+		page := parseHTML(t, res.body)
+		checkCountsDown(t, where, first(t, page, where+": the notice", byTestID("held-back")))
+		first(t, page, where+": the single sign-on form", byAttr("action", "/auth/oidc/start"))
 	}
 }
