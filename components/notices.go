@@ -215,4 +215,7 @@ var networkFailures = []struct{ says, id string }{
 type Unsubscribe struct {
 	Address string
 	Action  string
+	// HeldBack, when the rate limits refused the button, says for how
+	// long.
+	HeldBack *HeldBack
 }

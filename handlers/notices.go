@@ -341,14 +341,21 @@ func oneClickContentType(r *http.Request) {
 // or a mail provider's own POST, unsubscribes. A link whose address is no
 // longer the account's says so.
 func (h *Handler) unsubscribePage(w http.ResponseWriter, r *http.Request) {
+	h.showUnsubscribe(w, r, http.StatusOK, nil)
+}
+
+// showUnsubscribe shows the page of the unsubscribe link r is about, with
+// held, when the rate limits refused its button, above the button.
+func (h *Handler) showUnsubscribe(w http.ResponseWriter, r *http.Request, status int, held *components.HeldBack) {
 	tok := r.PathValue("token")
 	u, err := h.core.Unsubscription(r.Context(), tok)
 	if err != nil {
+		w.Header().Del("Retry-After") // the page's own refusal says whether to wait
 		h.fail(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, components.UnsubscribePage(h.page(r, i18n.T(r.Context(), "notices.unsubscribe.title")),
-		components.Unsubscribe{Address: u.Address, Action: "/unsubscribe/" + tok}))
+	h.render(w, r, status, components.UnsubscribePage(h.page(r, i18n.T(r.Context(), "notices.unsubscribe.title")),
+		components.Unsubscribe{Address: u.Address, Action: "/unsubscribe/" + tok, HeldBack: held}))
 }
 
 // unsubscribe stops the email notices that the unsubscribe link was made
@@ -361,6 +368,9 @@ func (h *Handler) unsubscribePage(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) unsubscribe(w http.ResponseWriter, r *http.Request) {
 	tok := r.PathValue("token")
 	turn, err := h.core.UnsubscribeTurn(r.Context(), tok, h.client(r))
+	if h.heldBack(w, r, err, func(held *components.HeldBack) { h.showUnsubscribe(w, r, http.StatusTooManyRequests, held) }) {
+		return
+	}
 	if err == nil {
 		oneClickContentType(r)
 		err = parseForm(w, r)

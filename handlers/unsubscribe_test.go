@@ -390,3 +390,27 @@ func TestOneClickAsRFC8058Writes(t *testing.T) {
 		t.Errorf("a urlencoded one-click post: %d, address %q", res.StatusCode, u.noticeAddress())
 	}
 }
+
+// TestHeldBackUnsubscribeComesBack: an unsubscribe that the open limit
+// holds back comes back as the link's page, 429 with the notice above its
+// button, and stops nothing.
+func TestHeldBackUnsubscribeComesBack(t *testing.T) {
+	u := newUnsubscribeServer(t, false)
+	path := "/unsubscribe/" + u.h.core.UnsubscribeToken(u.adaID, u.address)
+	c := u.client()
+	for range 100 {
+		// Not the page's form: each of these is refused, and stops nothing.
+		res := c.post(path, nil)
+		if res.StatusCode == http.StatusTooManyRequests {
+			doc := checkHeldBack(t, "an unsubscribe", c.post(path, url.Values{"List-Unsubscribe": {"One-Click"}}), path)
+			if !strings.Contains(textOf(doc), u.address) {
+				t.Error("the page held back does not name the address")
+			}
+			if got := u.noticeAddress(); got != u.address {
+				t.Errorf("the notice address is %q after an unsubscribe held back", got)
+			}
+			return
+		}
+	}
+	t.Fatal("the unsubscribe link is never held back")
+}
