@@ -199,6 +199,14 @@ func (h *Handler) landing(s core.Sight, f components.OpenForm) components.Landin
 func (h *Handler) openLink(w http.ResponseWriter, r *http.Request) {
 	tok := r.PathValue("token")
 	turn, err := h.core.OpenTurn(r.Context(), tok, h.client(r))
+	if e, ok := core.AsError(err); ok && e.Kind == core.Limited && keepsCookies(r) && !wantsJSON(r) {
+		// Held back by the open limit, which the page's GET takes too: the
+		// page then counts the wait down above its form, disabled until
+		// the wait is over, as after a password tried too often. Its
+		// script gets fail's JSON instead.
+		http.Redirect(w, r, "/l/"+tok, http.StatusSeeOther)
+		return
+	}
 	if err == nil {
 		err = parseForm(w, r)
 	}

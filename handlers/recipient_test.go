@@ -573,3 +573,31 @@ func flashOf(t *testing.T, s *testServer, link string) string {
 	u, _ := url.Parse(link)
 	return s.h.core.RefusedNote(u.Path[len("/l/"):])
 }
+
+// TestOpenHeldBackComesBackToThePage: an open past the client's open limit,
+// from the link's page in a browser that keeps cookies, is sent back to
+// that page (POST, redirect, GET), which the same limit holds back: it
+// counts the wait down above its form, disabled until the wait is over,
+// and nothing was used. A client that sent no page's cookie gets the plain
+// 429 as before.
+func TestOpenHeldBackComesBackToThePage(t *testing.T) {
+	s := newTestServer(t, func(c *core.Config) { c.Rates.Open = core.Rate{N: 2, Per: time.Minute} })
+	owner := s.admin()
+	link, other := owner.createLink(nil), owner.createLink(nil)
+	c := s.client()
+	c.get(link)
+	c.get(other)
+	res := c.post(link, url.Values{components.CookieCheckField: {"1"}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != link[len(s.URL):] {
+		t.Fatalf("an open held back: %d to %q, want 303 to the link's page", res.StatusCode, res.Header.Get("Location"))
+	}
+	res = c.get(link)
+	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" || !hasTestID(t, res.body, "lockout") ||
+		!strings.Contains(res.body, `<fieldset class="bare" disabled`) {
+		t.Fatalf("the page after an open held back: %d, Retry-After %q, or no lockout and disabled form", res.StatusCode, res.Header.Get("Retry-After"))
+	}
+	if l := linkOf(t, s, link); l.Uses != 0 {
+		t.Fatalf("%d uses after an open held back", l.Uses)
+	}
+	checkTooMany(t, "an open without the page's cookie", s.client().post(link, nil))
+}
