@@ -43,6 +43,17 @@ func TestWhenAndLeft(t *testing.T) {
 	}
 }
 
+// TestSignOutNamesTheAccountAlike: the header's sign-out button names the
+// account after its words, in brackets, in every language, so that a name
+// never reads as part of the sentence ("Sign out ada").
+func TestSignOutNamesTheAccountAlike(t *testing.T) {
+	for _, l := range Languages {
+		if got := For(l.Code).T("layout.sign_out", "Name", "ada"); !strings.HasSuffix(got, " (ada)") {
+			t.Errorf("%s: the sign-out button reads %q", l.Code, got)
+		}
+	}
+}
+
 // TestCatalogsComplete: every language has every English message with
 // the same template fields, and no message English lacks.
 func TestCatalogsComplete(t *testing.T) {
