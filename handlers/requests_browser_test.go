@@ -15,13 +15,19 @@ import (
 
 // TestRequestsInBrowser asks for a secret on the requests page and opens
 // the request's address as its owner; neither page may scroll sideways on
-// a phone, as the list of requests once did.
+// a phone, as the list of requests once did. The note to the sender is
+// ordinary words, in the page's font as the label beside it is, not in a
+// secret's monospace.
 func TestRequestsInBrowser(t *testing.T) {
 	s := newTestServer(t)
 	ctx := browsertest.New(t)
 	b := newTab(t, ctx, s)
 	b.setUp()
 	b.do(chromedp.Navigate(s.URL+"/requests"), chromedp.WaitVisible(chromedp.CSS("[data-testid=request-form]")))
+	const font = `id => getComputedStyle(document.getElementById(id)).font`
+	if eval[bool](b, `(`+font+`)("note") !== (`+font+`)("request-label")`) {
+		t.Errorf("the note to the sender is in %q, the label in %q", eval[string](b, `(`+font+`)("note")`), eval[string](b, `(`+font+`)("request-label")`))
+	}
 	b.do(chromedp.SendKeys(chromedp.ID("note"), "The staging database password, please"),
 		chromedp.SendKeys(chromedp.ID("request-label"), "staging db"),
 		chromedp.Click(chromedp.CSS("[data-testid=create-request]")),
@@ -54,6 +60,9 @@ func TestRequestNoteInBrowser(t *testing.T) {
 	}
 	if eval[bool](b, `document.documentElement.scrollWidth > document.documentElement.clientWidth`) {
 		t.Error("a note with a long address scrolls the page sideways")
+	}
+	if eval[bool](b, `getComputedStyle(document.getElementById("message")).fontFamily === getComputedStyle(document.body).fontFamily`) {
+		t.Error("the box for the secret is not in monospace")
 	}
 	// Where the note's last word starts and where its full stop stands.
 	stop := eval[bool](b, `(() => {
