@@ -186,7 +186,8 @@ func TestPlurals(t *testing.T) {
 }
 
 // TestFrenchSpacing: French sets ; : ! ? and the inside of « » apart with
-// a no-break space, so that none of them starts a line of its own.
+// a no-break space, so that none of them starts a line of its own; and
+// elides with the typographic apostrophe, l’adresse, not the typewriter's.
 func TestFrenchSpacing(t *testing.T) {
 	c, err := Catalog("fr")
 	if err != nil {
@@ -196,6 +197,9 @@ func TestFrenchSpacing(t *testing.T) {
 		for _, text := range forms {
 			if frenchBreak.MatchString(text) {
 				t.Errorf("fr: %s breaks before its punctuation: %q", id, text)
+			}
+			if strings.Contains(text, "'") {
+				t.Errorf("fr: %s has a straight apostrophe, not ’: %q", id, text)
 			}
 		}
 	}
