@@ -116,9 +116,9 @@ func (w Wait) In(l *i18n.Localizer) string {
 }
 
 // Size is a limit in bytes, in words: in the unit LimitSize writes it in,
-// its number grouped as l's language groups digits, and its bytes counted
-// in l's language when no larger unit divides it: "25 MiB", "1,500 KiB",
-// "26,203,885 bytes".
+// named and its number grouped as l's language writes them, and its bytes
+// counted in l's language when no larger unit divides it: "25 MiB",
+// "1,500 KiB", "26,203,885 bytes"; "25 Mio" in French.
 type Size int64
 
 // In says the size in l's language.
@@ -127,8 +127,12 @@ func (s Size) In(l *i18n.Localizer) string {
 	if unit == "" {
 		return l.N("error.size_bytes", int(n))
 	}
-	return l.Number(n) + " " + unit
+	return l.T(unitMessages[unit], "Size", l.Number(n))
 }
+
+// unitMessages are the messages that name a number of each unit of
+// limitUnit, as i18n.Localizer.Size does.
+var unitMessages = map[string]string{"KiB": "format.size.kib", "MiB": "format.size.mib", "GiB": "format.size.gib"}
 
 // AsError returns err's *Error, if it is one. A failure of the database
 // itself (store.Unavailable: unreachable, a full disk) is ErrUnavailable:

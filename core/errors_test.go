@@ -63,6 +63,12 @@ func TestSizeGroupsDigits(t *testing.T) {
 		{"ar", 2, "بايتين"},
 		{"en", 25 << 20, "25 MiB"},
 		{"de", 1500 << 10, "1.500 KiB"},
+		{"en", 2 << 30, "2 GiB"},
+		{"fr", 25 << 20, "25 Mio"},
+		{"fr", 2 << 30, "2 Gio"},
+		{"ar", 64 << 10, "64 ك.ب"},
+		{"ar", 25 << 20, "25 م.ب"},
+		{"ar", 2 << 30, "2 غ.ب"},
 	} {
 		if got := c.size.In(i18n.For(c.lang)); got != c.want {
 			t.Errorf("%s: Size(%d) = %q, want %q", c.lang, int64(c.size), got, c.want)

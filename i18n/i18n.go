@@ -343,8 +343,9 @@ func (l *Localizer) Number(n int64) string {
 }
 
 // Size writes a size of n bytes for a person, to a tenth of its unit, its
-// digits grouped and its decimal mark as the language writes them:
-// "512 bytes", "1.5 KiB", "2,048 MiB"; "1,5 KiB" in German.
+// digits grouped, its decimal mark and its unit as the language writes
+// them: "512 bytes", "1.5 KiB", "2,048 MiB"; "1,5 KiB" in German, "1,5 Kio"
+// in French, "1.5 ك.ب" in Arabic.
 func (l *Localizer) Size(n int64) string {
 	id, in := "", int64(1)
 	switch {

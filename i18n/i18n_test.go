@@ -140,7 +140,7 @@ func TestNumber(t *testing.T) {
 }
 
 // TestSize: a size is said to a tenth of its unit, in the language's
-// digits, decimal mark and plural.
+// digits, decimal mark, plural and name of the unit.
 func TestSize(t *testing.T) {
 	for _, c := range []struct {
 		lang string
@@ -150,6 +150,8 @@ func TestSize(t *testing.T) {
 		{"en", 512, "512 bytes"}, {"en", 1, "1 byte"}, {"en", 1000, "1,000 bytes"},
 		{"en", 1536, "1.5 KiB"}, {"de", 1536, "1,5 KiB"}, {"en", 3 << 20, "3 MiB"},
 		{"en", 2048 << 20, "2,048 MiB"}, {"de", 1000<<20 + 1<<19, "1.000,5 MiB"},
+		{"fr", 1536, "1,5 Kio"}, {"fr", 3 << 20, "3 Mio"}, {"fr", 512, "512 octets"},
+		{"ar", 154010, "150.4 ك.ب"}, {"ar", 3 << 20, "3 م.ب"}, {"es", 1536, "1,5 KiB"},
 	} {
 		if got := For(c.lang).Size(c.n); got != c.want {
 			t.Errorf("%s Size(%d) = %q, want %q", c.lang, c.n, got, c.want)
