@@ -26,10 +26,9 @@ func millis(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
 // left writes d, how long remains, coarsely: "2d 3h", "5m 10s".
 func left(ctx context.Context, d time.Duration) string { return i18n.From(ctx).Left(d) }
 
-// wait writes how long to wait, rounded up to the second: "12s", "1m 5s".
-func wait(ctx context.Context, d time.Duration) string {
-	return left(ctx, (d + time.Second - 1).Truncate(time.Second))
-}
+// wait writes how long to wait, in words (see i18n.Localizer.Wait): "12
+// seconds", "1 minute 5 seconds".
+func wait(ctx context.Context, d time.Duration) string { return i18n.From(ctx).Wait(d) }
 
 // retryAt is the data-retry-at of an open form that the rate limits hold
 // back, which app.js counts down to; none when they do not.

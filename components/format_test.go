@@ -20,7 +20,10 @@ func TestFormatSpeaksTheReadersLanguage(t *testing.T) {
 	for _, c := range []struct{ got, want string }{
 		{when(en, at), "9 Mar 2026, 14:05 UTC"},
 		{left(en, 26*time.Hour), "1d 2h"},
-		{wait(en, 1500*time.Millisecond), "2s"},
+		{wait(en, 1500*time.Millisecond), "2 seconds"},
+		{wait(en, 90*time.Second), "1 minute 30 seconds"},
+		{wait(ar, 60*time.Second), "دقيقة واحدة"},
+		{rendered(t, de, heldBackText(HeldBack{Wait: 61 * time.Second})), "<strong>Zu viele Versuche.</strong> Versuchen Sie es in <time class=\"countdown\" data-wait data-testid=\"retry-in\">1 Minute und 1 Sekunde</time> erneut."},
 		{size(de, 1536), "1,5 KiB"},
 		{timesOpened(en, 2, 5), "2 of 5"},
 		{plural(en, 1, "format.tries"), "1 try"},

@@ -103,16 +103,17 @@ func Variant(kind Kind, code, variant, field, title string, data ...any) *Error 
 	return e
 }
 
-// Wait is a wait in words, rounded up: "2 minutes", "1 second".
+// Wait is a wait in words, rounded up: "2 minutes", "1 second"; to the
+// second under a minute, else to the minute (see i18n.Localizer.Wait).
 type Wait time.Duration
 
 // In says the wait in l's language.
 func (w Wait) In(l *i18n.Localizer) string {
 	d := time.Duration(w)
-	if n := int((d + time.Second - 1) / time.Second); n < 60 {
-		return l.N("error.wait_seconds", n)
+	if d > time.Minute {
+		d = (d + time.Minute - 1).Truncate(time.Minute)
 	}
-	return l.N("error.wait_minutes", int((d+time.Minute-1)/time.Minute))
+	return l.Wait(d)
 }
 
 // Size is a limit in bytes, in words: in the unit LimitSize writes it in,

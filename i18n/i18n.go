@@ -166,8 +166,8 @@ type Localizer struct {
 	load     sync.Once
 	messages map[string]*message // by id, once load has run (see catalog)
 
-	// js are the page scripts' messages as the catalog writes them, and
-	// script the file ScriptFile makes of them, once.
+	// js are the page scripts' messages as the catalog writes them (see
+	// ScriptFile), and script the file ScriptFile makes of them, once.
 	js         map[string]map[string]string
 	scriptOnce sync.Once
 	scriptName string
@@ -186,7 +186,7 @@ func (l *Localizer) catalog() map[string]*message {
 		l.js = map[string]map[string]string{}
 		for id, forms := range catalog {
 			l.messages[id] = compile(forms)
-			if strings.HasPrefix(id, "js.") {
+			if strings.HasPrefix(id, "js.") || strings.HasPrefix(id, "time.wait.") {
 				l.js[id] = forms
 			}
 		}
@@ -428,20 +428,26 @@ func N(ctx context.Context, id string, n int, pairs ...any) string {
 // by id without the prefix, a string, or for a message with plural forms
 // an object of them by CLDR category ("one", "few", "other"), which a
 // script picks with Intl.PluralRules. Their placeholders are {name}, which
-// scripts fill. name is the file's name, with a hash of its content:
-// "de.3f2a9c0b1d4e.js". Every page loads it as a static file, so that a
-// browser fetches each language's messages once a release, and no script
-// holds words of its own.
+// scripts fill. The words of a wait (Wait's "time.wait." messages) come
+// too, by their whole ids, their {{.Field}}s written {field}: a countdown
+// says them as the server does. name is the file's name, with a hash of
+// its content: "de.3f2a9c0b1d4e.js". Every page loads it as a static file,
+// so that a browser fetches each language's messages once a release, and
+// no script holds words of its own.
 func (l *Localizer) ScriptFile() (name string, js []byte) {
 	l.scriptOnce.Do(func() {
 		l.catalog()
 		m := make(map[string]any, len(l.js))
 		for id, forms := range l.js {
 			rest := strings.TrimPrefix(id, "js.")
+			forScript := make(map[string]string, len(forms))
+			for form, text := range forms {
+				forScript[form] = scriptPlaceholders(text)
+			}
 			if len(forms) == 1 {
-				m[rest] = forms["other"]
+				m[rest] = forScript["other"]
 			} else {
-				m[rest] = forms
+				m[rest] = forScript
 			}
 		}
 		b, err := json.Marshal(m)
@@ -453,4 +459,13 @@ func (l *Localizer) ScriptFile() (name string, js []byte) {
 		l.scriptName = l.Code + "." + hex.EncodeToString(sum[:6]) + ".js"
 	})
 	return l.scriptName, l.scriptJS
+}
+
+// scriptPlaceholders writes a message's {{.Field}}s as a page script's
+// {field}.
+func scriptPlaceholders(text string) string {
+	return field.ReplaceAllStringFunc(text, func(f string) string {
+		name := field.FindStringSubmatch(f)[1]
+		return "{" + strings.ToLower(name[:1]) + name[1:] + "}"
+	})
 }

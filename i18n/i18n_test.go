@@ -43,6 +43,64 @@ func TestWhenAndLeft(t *testing.T) {
 	}
 }
 
+// TestWait: a wait is said in words, rounded up, its larger unit first and
+// the smaller only when there is some: to the second under an hour, to the
+// minute from an hour on; in each language's plural forms.
+func TestWait(t *testing.T) {
+	for _, c := range []struct {
+		lang string
+		d    time.Duration
+		want string
+	}{
+		{"en", 0, "0 seconds"},
+		{"en", time.Second, "1 second"},
+		{"en", 44*time.Second + time.Millisecond, "45 seconds"},
+		{"en", 59*time.Second + 500*time.Millisecond, "1 minute"},
+		{"en", time.Minute, "1 minute"},
+		{"en", 90 * time.Second, "1 minute 30 seconds"},
+		{"en", 59*time.Minute + 59*time.Second, "59 minutes 59 seconds"},
+		{"en", time.Hour, "1 hour"},
+		{"en", time.Hour + time.Second, "1 hour 1 minute"},
+		{"en", 2*time.Hour + 4*time.Minute + 30*time.Second, "2 hours 5 minutes"},
+		{"de", 61 * time.Second, "1 Minute und 1 Sekunde"},
+		{"fr", 90 * time.Second, "1 minute et 30 secondes"},
+		{"fr", 2 * time.Hour, "2 heures"},
+		{"es", 3*time.Minute + 2*time.Second, "3 minutos y 2 segundos"},
+		{"ar", time.Second, "ثانية واحدة"},
+		{"ar", 2 * time.Second, "ثانيتين"},
+		{"ar", 3 * time.Second, "3 ثوانٍ"},
+		{"ar", 45 * time.Second, "45 ثانية"},
+		{"ar", 2 * time.Minute, "دقيقتين"},
+		{"ar", 150 * time.Second, "دقيقتين و30 ثانية"},
+		{"ar", 5*time.Minute + 2*time.Second, "5 دقائق وثانيتين"},
+		{"ar", time.Hour + 11*time.Minute, "ساعة واحدة و11 دقيقة"},
+	} {
+		if got := For(c.lang).Wait(c.d); got != c.want {
+			t.Errorf("%s Wait(%v) = %q, want %q", c.lang, c.d, got, c.want)
+		}
+	}
+}
+
+// TestScriptFileSaysWaitsAsTheServer: the page scripts get the words of a
+// wait as the server has them, with {count} for {{.Count}}, so that a
+// countdown says what the page said.
+func TestScriptFileSaysWaitsAsTheServer(t *testing.T) {
+	for code, want := range map[string][]string{
+		"en": {`"time.wait.seconds":{"one":"{count} second","other":"{count} seconds"}`, `"time.wait.pair":"{larger} {smaller}"`},
+		"ar": {`"time.wait.minutes":{`, `"two":"دقيقتين"`, `"time.wait.pair":"{larger} و{smaller}"`},
+	} {
+		_, js := For(code).ScriptFile()
+		for _, w := range want {
+			if !strings.Contains(string(js), w) {
+				t.Errorf("%s: the script's messages lack %s", code, w)
+			}
+		}
+		if strings.Contains(string(js), "{{") {
+			t.Errorf("%s: the script's messages keep a {{.Field}}", code)
+		}
+	}
+}
+
 // TestSignOutNamesTheAccountAlike: the header's sign-out button names the
 // account after its words, in brackets, in every language, so that a name
 // never reads as part of the sentence ("Sign out ada").

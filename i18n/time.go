@@ -50,3 +50,28 @@ func (l *Localizer) Left(d time.Duration) string {
 	}
 	return l.T("time.left.seconds", "Seconds", int(secs))
 }
+
+// Wait writes how long to wait, in words, rounded up to the second: "45
+// seconds", "1 minute", "1 minute 30 seconds"; from an hour on, rounded
+// up to the minute: "2 hours 5 minutes". A page script that counts a wait
+// down says it as Wait does, from the same messages (see ScriptFile).
+func (l *Localizer) Wait(d time.Duration) string {
+	secs := max(0, int((d+time.Second-1)/time.Second))
+	switch {
+	case secs < 60:
+		return l.N("time.wait.seconds", secs)
+	case secs < 60*60:
+		return l.waitPair(l.N("time.wait.minutes", secs/60), "time.wait.seconds", secs%60)
+	}
+	mins := (secs + 59) / 60
+	return l.waitPair(l.N("time.wait.hours", mins/60), "time.wait.minutes", mins%60)
+}
+
+// waitPair is a wait of larger units, and n of the smaller unit that
+// message id counts, when there are any.
+func (l *Localizer) waitPair(larger, id string, n int) string {
+	if n == 0 {
+		return larger
+	}
+	return l.T("time.wait.pair", "Larger", larger, "Smaller", l.N(id, n))
+}

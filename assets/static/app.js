@@ -402,6 +402,22 @@
     return msg("js.left.seconds", { seconds: s % 60 });
   }
 
+  // waitWords says a wait of ms as the server does (i18n.Localizer.Wait),
+  // in the words of its messages: rounded up to the second, "45 seconds",
+  // "1 minute 30 seconds"; from an hour on, to the minute, "2 hours 5
+  // minutes".
+  function waitWords(ms) {
+    var s = Math.max(0, Math.ceil(ms / 1000));
+    if (s < 60) return msg("time.wait.seconds", null, s);
+    if (s < 3600) return waitPair(msg("time.wait.minutes", null, Math.floor(s / 60)), "time.wait.seconds", s % 60);
+    var m = Math.ceil(s / 60);
+    return waitPair(msg("time.wait.hours", null, Math.floor(m / 60)), "time.wait.minutes", m % 60);
+  }
+
+  function waitPair(larger, id, n) {
+    return n === 0 ? larger : msg("time.wait.pair", { larger: larger, smaller: msg(id, null, n) });
+  }
+
   function tick() {
     var now = Date.now() + skew;
     document.querySelectorAll("time.countdown[data-expires]").forEach(function (t) {
@@ -467,7 +483,7 @@
       var ms = Number(el.getAttribute("data-retry-at")) - now;
       if (ms > 0) {
         var wait = el.querySelector("[data-wait]");
-        if (wait) wait.textContent = left(Math.ceil(ms / 1000) * 1000);
+        if (wait) wait.textContent = waitWords(ms);
         return;
       }
       el.removeAttribute("data-retry-at");
