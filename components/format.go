@@ -231,12 +231,15 @@ const (
 
 // instructions is a text to send with a new link: who shares what, how
 // often and until when it opens, for whom, and whether a password comes
-// apart from it. The time is in UTC, which reads the same wherever the
-// recipient is.
+// apart from it. The time is the owner's, in the zone they chose (else
+// UTC), which it names: the owner reads it as their own clock does before
+// sending it, a recipient in their zone reads it as it is, and one
+// elsewhere can look the zone up. A time from now ("in 2 hours") would go
+// wrong while the text waits to be read.
 func instructions(ctx context.Context, c Created) string {
 	lines := []string{
 		T(ctx, "create.instructions.shared", "Owner", c.Owner, "Thing", thing(ctx, c.Row.Kind), "URL", c.URL),
-		N(ctx, "create.instructions.opens", c.Row.MaxUses, "When", when(ctx, c.Row.ExpiresAt)),
+		N(ctx, "create.instructions.opens", c.Row.MaxUses, "When", i18n.From(ctx).WhenIn(c.Row.ExpiresAt, c.Zone)),
 	}
 	if c.Row.ForUser != "" {
 		lines = append(lines, T(ctx, "create.instructions.for_user", "Account", c.Row.ForUser))

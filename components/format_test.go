@@ -81,6 +81,15 @@ func TestFormatSpeaksTheReadersLanguage(t *testing.T) {
 	if got := instructions(de, c); got != "alice hat eine Nachricht mit Ihnen geteilt: https://x/l/a\nDer Link lässt sich 3-mal öffnen, bis 9. März 2026, 14:05 UTC; danach ist er weg." {
 		t.Errorf("de instructions: %q", got)
 	}
+	// In the owner's zone, which it names.
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Zone = berlin
+	if got := instructions(de, c); !strings.Contains(got, "bis 9. März 2026, 15:05 Europe/Berlin;") {
+		t.Errorf("de instructions in Berlin: %q", got)
+	}
 }
 
 // TestFlagParts: a message's flags come apart from its text, whole, with

@@ -174,6 +174,9 @@ type Created struct {
 	// Repeated is set when the form was sent again: the link was made the
 	// first time, and URL is empty.
 	Repeated bool
+	// Zone is the time zone the text to send with the link writes its
+	// expiry in: its owner's; nil for UTC.
+	Zone *time.Location
 }
 
 // LinkRow is one of an owner's links in the dashboard.

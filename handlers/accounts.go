@@ -241,7 +241,7 @@ func (h *Handler) resetPassword(w http.ResponseWriter, r *http.Request, a *core.
 		return
 	}
 	h.rememberSent(r, resetForms, key)
-	v := components.Accounts{Reset: &components.Reset{Name: reset.Account.Username, Link: *h.created(reset.Link)}}
+	v := components.Accounts{Reset: &components.Reset{Name: reset.Account.Username, Link: *h.created(reset.Link, a)}}
 	h.renderAccounts(w, r, a, http.StatusCreated, v)
 	web.PublishAfter(w, r, h.core, reset.Link.Event())
 }

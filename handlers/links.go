@@ -151,7 +151,7 @@ func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *core.Acc
 	// The next link is likely of the same kind: several files are shared
 	// one after another.
 	blank.Kind = f.Kind
-	h.renderCreate(w, r, http.StatusCreated, components.Dashboard{Form: blank, Created: h.created(created)})
+	h.renderCreate(w, r, http.StatusCreated, components.Dashboard{Form: blank, Created: h.created(created, a)})
 	web.PublishAfter(w, r, h.core, created.Event())
 }
 
@@ -190,9 +190,10 @@ func (h *Handler) renderCreate(w http.ResponseWriter, r *http.Request, status in
 	h.render(w, r, status, components.CreatePage(h.page(r, i18n.T(r.Context(), "create.title"), "e2e.js"), d))
 }
 
-// created is the one-time view of a new link, with the only copy of its URL.
-func (h *Handler) created(c core.Created) *components.Created {
-	v := &components.Created{Owner: c.Link.OwnerName, URL: c.URL, Row: h.linkRow(c.Link, h.core.Now())}
+// created is the one-time view of a new link that owner made, with the
+// only copy of its URL.
+func (h *Handler) created(c core.Created, owner *core.Account) *components.Created {
+	v := &components.Created{Owner: c.Link.OwnerName, URL: c.URL, Row: h.linkRow(c.Link, h.core.Now()), Zone: h.zone(owner)}
 	if v.Row.E2E {
 		return v // the code would lack the key, which only the browser has
 	}
@@ -206,6 +207,18 @@ func (h *Handler) created(c core.Created) *components.Created {
 	}
 	v.QR = qr
 	return v
+}
+
+// zone is the time zone a's texts write times in: the one it chose for
+// its mails, or UTC. A name the zone database no longer has, which the
+// account could choose when it had, is UTC too.
+func (h *Handler) zone(a *core.Account) *time.Location {
+	loc, err := time.LoadLocation(a.TimeZone)
+	if err != nil {
+		h.log.Warn("an account's time zone is not known: its texts write UTC", "account", a.ID, "zone", a.TimeZone, "err", err)
+		return time.UTC
+	}
+	return loc
 }
 
 func (h *Handler) revoke(w http.ResponseWriter, r *http.Request, a *core.Account) {

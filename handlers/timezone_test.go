@@ -6,10 +6,12 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/net/html"
 
 	"oncelink/core"
+	"oncelink/i18n"
 	"oncelink/notify"
 )
 
@@ -112,5 +114,39 @@ func TestTimeZoneForm(t *testing.T) {
 	said, _ = form(ada.get("/settings").body)
 	if said != "Mails write times in UTC." {
 		t.Errorf("after clearing it: %q", said)
+	}
+}
+
+// TestShareTextInOwnersZone: the text to send with a new link writes its
+// expiry in the zone its owner chose, which it names, and in UTC for an
+// owner who chose none.
+func TestShareTextInOwnersZone(t *testing.T) {
+	s := newTestServer(t)
+	ada := s.admin()
+	say := func() (text string, expires time.Time) {
+		t.Helper()
+		res := ada.post("/links", url.Values{"kind": {"message"}, "message": {"hi"}, "ttl": {"1h"}})
+		page := parseHTML(t, res.body)
+		link := attr(first(t, page, "link", byTestID("link-url")), "value")
+		return textOf(first(t, page, "instructions", byTestID("instructions"))), linkOf(t, s, link).ExpiresAt
+	}
+	en := i18n.For("en")
+	if text, expires := say(); !strings.Contains(text, en.WhenIn(expires, time.UTC)) {
+		t.Errorf("with no zone chosen: %q, want %s", text, en.WhenIn(expires, time.UTC))
+	}
+
+	a, err := s.store.AccountByName(context.Background(), "ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.store.SetTimeZone(context.Background(), a.ID, "Asia/Tokyo"); err != nil {
+		t.Fatal(err)
+	}
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text, expires := say(); !strings.Contains(text, en.WhenIn(expires, tokyo)) || !strings.Contains(text, "Asia/Tokyo") {
+		t.Errorf("in Asia/Tokyo: %q, want %s", text, en.WhenIn(expires, tokyo))
 	}
 }
