@@ -18,6 +18,11 @@ const (
 	NoticeLinkExpiredUnopened = "link.expired_unopened"
 	NoticeLinkRevoked         = "link.revoked"
 	NoticeRequestFulfilled    = "request.fulfilled"
+	// NoticeSecondStepFailed tells an account's owner that someone who
+	// knew its password gave wrong second-step codes, so many in a row
+	// that further codes are held back. It goes by email alone: it is no
+	// event an endpoint subscribes to.
+	NoticeSecondStepFailed = "account.second_step_failed"
 	// NoticeTest is the message of a "send a test" button, sent to one
 	// endpoint whatever its events.
 	NoticeTest = "webhook.test"
@@ -92,6 +97,37 @@ func (s *Store) enqueue(ctx context.Context, tx txn, e noticeEvent) error {
 		return fmt.Errorf("store: outbox: %w", err)
 	}
 	return nil
+}
+
+// enqueueSecondStepMail writes into the outbox, in the transaction that
+// marked them told, a NoticeSecondStepFailed of e, the try that did, to the
+// account's confirmed notice address if it has one: failures wrong codes
+// came in a row.
+func (s *Store) enqueueSecondStepMail(ctx context.Context, tx txn, account int64, e Event, failures int) error {
+	now := millis(s.Now())
+	if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO notice_deliveries
+		(account_id, webhook_id, type, at, ip, user_agent, failures, next_at, created_at)
+		SELECT account_id, NULL, CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS INTEGER),
+			CAST(? AS BIGINT), CAST(? AS BIGINT)
+		FROM notice_addresses WHERE account_id = ? AND confirmed_at IS NOT NULL`),
+		NoticeSecondStepFailed, millis(e.At), clip(e.IP, maxIPLen), clip(e.UserAgent, maxUserAgentLen), failures, now, now, account); err != nil {
+		return fmt.Errorf("store: outbox: %w", err)
+	}
+	return nil
+}
+
+// DeliveryFailures is how many wrong second-step codes in a row delivery
+// id, a NoticeSecondStepFailed, tells of; 0 for a notice of another type.
+func (s *Store) DeliveryFailures(ctx context.Context, id int64) (int, error) {
+	var n int
+	err := s.ro.GetContext(ctx, &n, s.ro.Rebind(`SELECT failures FROM notice_deliveries WHERE id = ?`), id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("delivery: %w", ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: delivery failures: %w", err)
+	}
+	return n, nil
 }
 
 func nullID(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id != 0} }

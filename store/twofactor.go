@@ -221,6 +221,90 @@ func (s *Store) UseRecoveryCode(ctx context.Context, account int64, hash []byte)
 	})
 }
 
+// SecondStepTry is what TakeSecondStepTry found. Failures is the
+// account's wrong second-step codes in a row, the try just taken counted
+// among them. Wait, when not zero, is how long the try is held back: it
+// was not taken, and nothing was counted.
+type SecondStepTry struct {
+	Failures int
+	Wait     time.Duration
+}
+
+// TakeSecondStepTry takes a try at the account's second step, unless its
+// wrong codes in a row hold it back: wait(n) is how long a try waits after
+// the last one, once there were n (zero for no wait). A try taken counts
+// as wrong until ForgetSecondStepFailures says otherwise, in the same
+// write that checks the wait, with the account's row locked on PostgreSQL:
+// of two tries at once, on one instance or two, the second sees the first
+// counted, and waits when that one's count says so.
+func (s *Store) TakeSecondStepTry(ctx context.Context, account int64, wait func(failures int) time.Duration) (SecondStepTry, error) {
+	var try SecondStepTry
+	err := s.write(ctx, func(ctx context.Context, tx txn) error {
+		if err := s.lockAccount(ctx, tx, account); err != nil {
+			return err
+		}
+		now := s.Now()
+		var last int64
+		err := tx.QueryRowxContext(ctx, tx.Rebind(`SELECT failures, last_at FROM second_step_failures WHERE account_id = ?`), account).
+			Scan(&try.Failures, &last)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if left := time.UnixMilli(last).Add(wait(try.Failures)).Sub(now); left > 0 {
+			try.Wait = left
+			return nil
+		}
+		try.Failures++
+		_, err = tx.ExecContext(ctx, tx.Rebind(`INSERT INTO second_step_failures (account_id, failures, last_at) VALUES (?, ?, ?)
+			ON CONFLICT (account_id) DO UPDATE SET failures = excluded.failures, last_at = excluded.last_at`),
+			account, try.Failures, millis(now))
+		return err
+	})
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return SecondStepTry{}, fmt.Errorf("store: second-step try: %w", err)
+	}
+	return try, err
+}
+
+// ForgetSecondStepFailures forgets the account's wrong second-step codes
+// in a row: a right code came.
+func (s *Store) ForgetSecondStepFailures(ctx context.Context, account int64) error {
+	err := s.write(ctx, func(ctx context.Context, tx txn) error {
+		_, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM second_step_failures WHERE account_id = ?`), account)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: forget second-step failures: %w", err)
+	}
+	return nil
+}
+
+// NoticeSecondStepFailures marks the account's wrong second-step codes in
+// a row as told to its owner, once they number at least threshold, and
+// returns how many they were; zero when they are fewer, or were told
+// already: a run of them is told once, whichever instance marks it first.
+// The same write puts the notice, of e, the try that marked them, in the
+// outbox for the account's confirmed notice address, if it has one and
+// email is on.
+func (s *Store) NoticeSecondStepFailures(ctx context.Context, account int64, threshold int, e Event, email bool) (int, error) {
+	var failures int
+	err := s.write(ctx, func(ctx context.Context, tx txn) error {
+		err := tx.GetContext(ctx, &failures, tx.Rebind(`UPDATE second_step_failures SET notified = TRUE
+			WHERE account_id = ? AND failures >= ? AND NOT notified RETURNING failures`), account, threshold)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil || !email {
+			return err
+		}
+		return s.enqueueSecondStepMail(ctx, tx, account, e, failures)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: notice second-step failures: %w", err)
+	}
+	return failures, nil
+}
+
 // SecondFactors tells what an account signs in with beside its password:
 // whether it has a confirmed TOTP secret, how many passkeys, and how many
 // recovery codes it has unused and used.
@@ -272,13 +356,15 @@ func (s *Store) WithSecondFactor(ctx context.Context) (map[int64]bool, error) {
 }
 
 // ResetSecondFactors removes every second factor of the account, and its
-// recovery codes, for an administrator when its owner lost them.
+// recovery codes, for an administrator when its owner lost them; its wrong
+// second-step codes in a row are forgotten with them.
 func (s *Store) ResetSecondFactors(ctx context.Context, account int64) error {
 	return s.write(ctx, func(ctx context.Context, tx txn) error {
 		for _, q := range []string{
 			`DELETE FROM totp WHERE account_id = ?`,
 			`DELETE FROM passkeys WHERE account_id = ?`,
 			`DELETE FROM recovery_codes WHERE account_id = ?`,
+			`DELETE FROM second_step_failures WHERE account_id = ?`,
 		} {
 			if _, err := tx.ExecContext(ctx, tx.Rebind(q), account); err != nil {
 				return err

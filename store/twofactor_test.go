@@ -2,11 +2,16 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
+	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"oncelink/internal/pgtest"
 )
 
 func TestTOTPLife(t *testing.T) {
@@ -215,6 +220,206 @@ func TestPasskeyLife(t *testing.T) {
 			t.Fatalf("a deleted account's passkey: %v", err)
 		}
 	})
+}
+
+// heldAfterThree is a second-step wait for the store's tests: none for
+// the first three wrong codes in a row, then a minute for each.
+func heldAfterThree(failures int) time.Duration {
+	if failures < 3 {
+		return 0
+	}
+	return time.Duration(failures) * time.Minute
+}
+
+// confirmAddress makes address account's confirmed notice address.
+func confirmAddress(t *testing.T, s *Store, account int64, address string) {
+	t.Helper()
+	ctx := context.Background()
+	hash := sha256.Sum256([]byte(address))
+	if err := s.SetPendingAddress(ctx, account, address, hash[:], s.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ConfirmAddress(ctx, account, hash[:], s.Now()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSecondStepFailures: each try counts, until the count holds the next
+// one back for as long as the wait says after the last; a try held back
+// counts nothing. A run of wrong codes is told once, with a mail to a
+// confirmed notice address that says how many; a right code, or a reset
+// of the second factors, starts the count again, and a new run is told
+// again.
+func TestSecondStepFailures(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		c := newClock(s)
+		ada, eve := mustAccount(t, s, "ada"), mustAccount(t, s, "eve")
+		confirmAddress(t, s, ada.ID, "ada@example.org")
+		take := func(a Account, failures int, wait time.Duration) {
+			t.Helper()
+			try, err := s.TakeSecondStepTry(ctx, a.ID, heldAfterThree)
+			if err != nil || try.Failures != failures || try.Wait != wait {
+				t.Fatalf("%s's try: %+v, %v; want %d failures, held back %s", a.Username, try, err, failures, wait)
+			}
+		}
+		told := func(a Account, want int) {
+			t.Helper()
+			at := Event{At: c.Now(), IP: "192.0.2.7", UserAgent: "guesser"}
+			if n, err := s.NoticeSecondStepFailures(ctx, a.ID, 3, at, true); err != nil || n != want {
+				t.Fatalf("%s told of %d wrong codes, %v; want %d", a.Username, n, err, want)
+			}
+		}
+		mails := func(want int) []Delivery {
+			t.Helper()
+			ds, err := s.EmailDeliveries(ctx, ada.ID, 10)
+			if err != nil || len(ds) != want {
+				t.Fatalf("%d mails, %v; want %d", len(ds), err, want)
+			}
+			return ds
+		}
+
+		take(ada, 1, 0)
+		take(ada, 2, 0)
+		told(ada, 0) // fewer than three
+		take(ada, 3, 0)
+		take(eve, 1, 0) // each account counts its own
+		c.Add(time.Second)
+		take(ada, 3, 3*time.Minute-time.Second)
+		toldAt := c.Now()
+		told(ada, 3)
+		told(ada, 0) // once
+		c.Add(3*time.Minute - time.Second - time.Millisecond)
+		take(ada, 3, time.Millisecond)
+		c.Add(time.Millisecond)
+		take(ada, 4, 0)
+		told(ada, 0) // still once
+		take(ada, 4, 4*time.Minute)
+		d := mails(1)[0]
+		if d.Type != NoticeSecondStepFailed || d.WebhookID != 0 || d.IP != "192.0.2.7" || d.UserAgent != "guesser" ||
+			!d.At.Equal(toldAt) || d.Status != DeliveryPending {
+			t.Fatalf("the mail: %+v", d)
+		}
+		if n, err := s.DeliveryFailures(ctx, d.ID); err != nil || n != 3 {
+			t.Fatalf("the mail tells of %d wrong codes, %v; want 3", n, err)
+		}
+
+		// A right code starts again, and a new run is told again.
+		if err := s.ForgetSecondStepFailures(ctx, ada.ID); err != nil {
+			t.Fatal(err)
+		}
+		for n := range 3 {
+			take(ada, n+1, 0)
+		}
+		told(ada, 3)
+		mails(2)
+		// So does a reset of the second factors.
+		if err := s.ResetSecondFactors(ctx, ada.ID); err != nil {
+			t.Fatal(err)
+		}
+		take(ada, 1, 0)
+		// Without email, or without a confirmed address, a run is told
+		// once all the same, and nothing waits in the outbox.
+		for range 2 {
+			take(ada, 2, 0)
+			take(ada, 3, 0)
+			if n, err := s.NoticeSecondStepFailures(ctx, ada.ID, 3, Event{At: c.Now()}, false); err != nil || n != 3 {
+				t.Fatalf("told without email of %d, %v", n, err)
+			}
+			if err := s.ForgetSecondStepFailures(ctx, ada.ID); err != nil {
+				t.Fatal(err)
+			}
+			take(ada, 1, 0)
+		}
+		mails(2)
+		take(eve, 2, 0)
+		take(eve, 3, 0)
+		told(eve, 3)
+		if ds, err := s.EmailDeliveries(ctx, eve.ID, 10); err != nil || len(ds) != 0 {
+			t.Fatalf("mails to an account without an address: %d, %v", len(ds), err)
+		}
+		if _, err := s.TakeSecondStepTry(ctx, 1<<40, heldAfterThree); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("no such account: %v", err)
+		}
+		// It goes with its account.
+		if _, _, err := s.DeleteAccount(ctx, eve.ID); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// TestSecondStepTriesAtOnce: of tries at once, on one store or two (two
+// instances on one database), only as many are taken as the count allows
+// before it holds them back, each with a count of its own; and of the
+// notices of one run asked for at once, one is told, with one mail.
+func TestSecondStepTriesAtOnce(t *testing.T) {
+	for _, db := range []struct {
+		name string
+		open func(t *testing.T) (*Store, *Store)
+	}{
+		{"sqlite", func(t *testing.T) (*Store, *Store) {
+			path := filepath.Join(t.TempDir(), "test.db")
+			open := func() *Store {
+				s, err := Open(context.Background(), path, Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { s.Close() })
+				return s
+			}
+			return open(), open()
+		}},
+		{"postgres", func(t *testing.T) (*Store, *Store) {
+			dsn := pgtest.DSN(t)
+			return openPostgresTest(t, dsn), openPostgresTest(t, dsn)
+		}},
+	} {
+		t.Run(db.name, func(t *testing.T) {
+			ctx := context.Background()
+			one, two := db.open(t)
+			newClock(one)
+			two.Now = one.Now
+			ada := mustAccount(t, one, "ada")
+			confirmAddress(t, one, ada.ID, "ada@example.org")
+			for round := range 5 {
+				var (
+					mu    sync.Mutex
+					taken []int
+				)
+				errTaken := errors.New("taken")
+				held := succeeded(t, 16, errTaken, func(i int) error {
+					try, err := []*Store{one, two}[i%2].TakeSecondStepTry(ctx, ada.ID, heldAfterThree)
+					if err != nil {
+						return err
+					}
+					if try.Wait == 0 {
+						mu.Lock()
+						taken = append(taken, try.Failures)
+						mu.Unlock()
+						return errTaken
+					}
+					return nil
+				})
+				slices.Sort(taken)
+				if held != 13 || !slices.Equal(taken, []int{1, 2, 3}) {
+					t.Fatalf("round %d: %d of 16 held back, counts %v taken; want 13, and 1, 2, 3", round, held, taken)
+				}
+				told := succeeded(t, 8, ErrNotFound, func(i int) error {
+					n, err := []*Store{one, two}[i%2].NoticeSecondStepFailures(ctx, ada.ID, 3, Event{At: one.Now()}, true)
+					if err == nil && n == 0 {
+						return ErrNotFound
+					}
+					return err
+				})
+				if ds, err := one.EmailDeliveries(ctx, ada.ID, 10); told != 1 || err != nil || len(ds) != round+1 {
+					t.Fatalf("round %d: told %d times, %d mails, %v", round, told, len(ds), err)
+				}
+				if err := two.ForgetSecondStepFailures(ctx, ada.ID); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+	}
 }
 
 func TestFlags(t *testing.T) {
