@@ -144,3 +144,47 @@ func TestRequestMailWords(t *testing.T) {
 		}
 	}
 }
+
+// TestSecondStepMailWords: the mail of wrong second-step codes names the
+// account and how many codes came, the account's name isolated and in
+// bold, leads to where the password is changed, and says how to stop such
+// mails, in every language, without the words of a link's mail.
+func TestSecondStepMailWords(t *testing.T) {
+	smtpd := newSMTPServer(t)
+	mailer, err := notify.NewMailer("smtp://"+smtpd.addr, "notices@share.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const url = "https://share.example/settings#password-heading"
+	oneLine := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+	for _, code := range []string{"en", "de", "fr", "es", "ar"} {
+		l := i18n.For(code)
+		n := notify.Notice{Type: store.NoticeSecondStepFailed, Account: "ada", Failures: 5, At: time.Now(), IP: "192.0.2.7", URL: url}
+		if err := mailer.SendNotice(i18n.With(context.Background(), code), "ada@example.org", n); err != nil {
+			t.Fatal(err)
+		}
+		ms := smtpd.mails()
+		subject, text, html := parts(t, ms[len(ms)-1].Data)
+		name := i18n.Isolate("ada")
+		if want := l.T("mail.second_step.subject", "Name", l.T("mail.quoted", "Text", name)); subject != want {
+			t.Errorf("%s: subject %q, want %q", code, subject, want)
+		}
+		text = oneLine(text)
+		for _, want := range []string{l.N("mail.second_step.line", 5, "Name", l.T("mail.quoted", "Text", name)),
+			l.T("mail.second_step.held"), l.T("mail.second_step.advice"), l.T("mail.second_step.text.password", "URL", url),
+			l.T("mail.notice.text.from", "IP", i18n.Isolate("192.0.2.7")), l.T("mail.second_step.stop")} {
+			if !strings.Contains(text, oneLine(want)) {
+				t.Errorf("%s: the text part does not say %q:\n%s", code, want, text)
+			}
+		}
+		for _, want := range []string{"<strong>" + name + "</strong>", `<a href="` + url + `">` + l.T("mail.second_step.html.password") + `</a>`,
+			l.T("mail.second_step.held"), `<html lang="` + code + `" dir="` + map[bool]string{true: "rtl", false: "ltr"}[code == "ar"] + `">`} {
+			if !strings.Contains(html, want) {
+				t.Errorf("%s: the HTML part does not say %q:\n%s", code, want, html)
+			}
+		}
+		if words := oneLine(l.T("mail.notice.stop")); strings.Contains(text, words) || strings.Contains(oneLine(html), words) {
+			t.Errorf("%s: the mail of wrong codes speaks of links", code)
+		}
+	}
+}

@@ -37,12 +37,14 @@ var (
 )
 
 // textFuncs are the template functions of a plain text part in l's
-// language: t says a message, quote puts a value in the language's
-// quotation marks, wrap breaks a paragraph into lines of at most 72
-// characters, when writes a time as zone's clocks read it.
+// language: t says a message, n says one in the plural form of a count,
+// quote puts a value in the language's quotation marks, wrap breaks a
+// paragraph into lines of at most 72 characters, when writes a time as
+// zone's clocks read it.
 func textFuncs(l *i18n.Localizer, zone *time.Location) texttemplate.FuncMap {
 	return texttemplate.FuncMap{
 		"t":     func(id string, pairs ...any) string { return l.T(id, pairs...) },
+		"n":     func(id string, count int, pairs ...any) string { return l.N(id, count, pairs...) },
 		"quote": func(s string) string { return l.T("mail.quoted", "Text", s) },
 		"wrap":  func(s string) string { return wrap(s, 72) },
 		"when":  func(t time.Time) string { return l.WhenIn(t, zone) },
@@ -51,13 +53,18 @@ func textFuncs(l *i18n.Localizer, zone *time.Location) texttemplate.FuncMap {
 
 // htmlFuncs are the template functions of an HTML part in l's language:
 // t says a message, its words as the catalog writes them and its values
-// escaped, strong sets a value in bold, when writes a time as zone's clocks
-// read it; lang and dir are the attributes of <html>, which a screen
-// reader reads the mail by; start is "left", or "right" in a language
-// written right to left.
+// escaped, n does so in the plural form a count takes, strong sets a value
+// in bold, when writes a time as zone's clocks read it; lang and dir are
+// the attributes of <html>, which a screen reader reads the mail by; start
+// is "left", or "right" in a language written right to left.
 func htmlFuncs(l *i18n.Localizer, zone *time.Location) htmltemplate.FuncMap {
 	return htmltemplate.FuncMap{
-		"t":      func(id string, pairs ...any) htmltemplate.HTML { return htmlT(l, id, pairs...) },
+		"t": func(id string, pairs ...any) htmltemplate.HTML {
+			return htmlSay(func(args ...any) string { return l.T(id, args...) }, pairs)
+		},
+		"n": func(id string, count int, pairs ...any) htmltemplate.HTML {
+			return htmlSay(func(args ...any) string { return l.N(id, count, args...) }, pairs)
+		},
 		"strong": func(s string) strong { return strong(s) },
 		"when":   func(t time.Time) string { return l.WhenIn(t, zone) },
 		"lang":   func() string { return l.Code },
@@ -90,9 +97,9 @@ func escapeHTML(s string) string {
 // misread; the words are ours, so quotes and apostrophes stay as written.
 var markup = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
-// htmlT is message id for an HTML part: each value is escaped, and set in
-// <strong> when it is a strong.
-func htmlT(l *i18n.Localizer, id string, pairs ...any) htmltemplate.HTML {
+// htmlSay is a message, as say says it with pairs, for an HTML part: each
+// value is escaped, and set in <strong> when it is a strong.
+func htmlSay(say func(pairs ...any) string, pairs []any) htmltemplate.HTML {
 	args := make([]any, len(pairs))
 	var values []string
 	for i, p := range pairs {
@@ -110,7 +117,7 @@ func htmlT(l *i18n.Localizer, id string, pairs ...any) htmltemplate.HTML {
 			values = append(values, escapeHTML(fmt.Sprint(v)))
 		}
 	}
-	s := markup.Replace(l.T(id, args...))
+	s := markup.Replace(say(args...))
 	for i, v := range values {
 		s = strings.ReplaceAll(s, "\uE000"+strconv.Itoa(i)+"\uE001", v)
 	}
@@ -313,6 +320,11 @@ type Notice struct {
 	// (RFC 8058) when it is https, and opens otherwise; "" for none, and
 	// a mail client then opens Settings.
 	Unsubscribe string
+	// Account names the account, and Failures says how many wrong codes
+	// came in a row, for a notice of wrong second-step codes; its URL is
+	// where its owner changes the password.
+	Account  string
+	Failures int
 }
 
 // unsubscribe is where a mail client unsubscribes from a mail
@@ -347,38 +359,45 @@ func linkWords(subject, line string) noticeWords {
 // SendNotice mails n to to, in the language of ctx: that of the account it
 // tells.
 func (m *Mailer) SendNotice(ctx context.Context, to string, n Notice) error {
-	msgs, ok := noticeMessages[n.Type]
-	if !ok {
-		return fmt.Errorf("no email for a notice of type %q", n.Type)
-	}
-	// The label is isolated from the words around it, in the subject and
-	// in both parts: a right-to-left label, or an override in it, then
-	// reorders nothing but itself. Mail readers honour the isolates of
-	// plain text more widely than HTML's <bdi>.
-	n.Label = i18n.Isolate(n.Label)
-	// So is the address, whose digits an IPv6 address's letters and
-	// colons would otherwise reorder in a right-to-left mail: 2001:db8::7
-	// read as db8::7:2001.
+	// The label and the account's name are isolated from the words around
+	// them, in the subject and in both parts: a right-to-left one, or an
+	// override in it, then reorders nothing but itself. Mail readers honour
+	// the isolates of plain text more widely than HTML's <bdi>. So is the
+	// address, whose digits an IPv6 address's letters and colons would
+	// otherwise reorder in a right-to-left mail: 2001:db8::7 read as
+	// db8::7:2001.
+	n.Label, n.Account = i18n.Isolate(n.Label), i18n.Isolate(n.Account)
 	if n.IP != "" {
 		n.IP = i18n.Isolate(n.IP)
 	}
-	// A subject is one line: what in the label would break it, or show as
-	// an escape, reads as a space.
-	label := strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, n.Label)
-	subject := i18n.T(ctx, msgs.Subject, "Label", i18n.T(ctx, "mail.quoted", "Text", label))
 	unsub := unsubscribe{URL: n.Settings}
 	if n.Unsubscribe != "" {
 		// One-click is for an https link alone (RFC 8058, section 3.1);
 		// an http one is a page the mail client opens, which asks.
 		unsub = unsubscribe{URL: n.Unsubscribe, OneClick: strings.HasPrefix(n.Unsubscribe, "https://")}
 	}
+	if n.Type == store.NoticeSecondStepFailed {
+		subject := i18n.T(ctx, "mail.second_step.subject", "Name", i18n.T(ctx, "mail.quoted", "Text", oneLine(n.Account)))
+		return m.send(ctx, to, subject, unsub, n.Zone, "second_step", n)
+	}
+	msgs, ok := noticeMessages[n.Type]
+	if !ok {
+		return fmt.Errorf("no email for a notice of type %q", n.Type)
+	}
+	subject := i18n.T(ctx, msgs.Subject, "Label", i18n.T(ctx, "mail.quoted", "Text", oneLine(n.Label)))
 	return m.send(ctx, to, subject, unsub, n.Zone, "notice", struct {
 		Notice
 		noticeWords
 	}{n, msgs})
+}
+
+// oneLine is s for a subject, which is one line: what in s would break
+// it, or show as an escape, reads as a space.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
 }

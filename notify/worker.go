@@ -446,6 +446,13 @@ func (w *Worker) email(ctx context.Context, d store.Delivery, a *store.Attempt) 
 		n.Browser = ""
 	}
 	switch {
+	case d.Type == store.NoticeSecondStepFailed:
+		if n.Failures, err = w.o.Store.DeliveryFailures(ctx, d.ID); err != nil {
+			return err
+		}
+		n.Account = account.Username
+		// Where the owner changes the password that someone else knows.
+		n.URL = w.page("/settings#password-heading")
 	case d.RequestID != 0:
 		if r, err := w.o.Store.OwnedRequest(ctx, d.AccountID, d.RequestID); err == nil {
 			n.Label = r.Label
