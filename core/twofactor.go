@@ -35,6 +35,32 @@ const (
 	EnrolTime = 30 * time.Minute
 )
 
+// Wrong second-step codes in a row, from any browser on any instance, hold
+// an account's further codes back: once there were CodesBeforeWait, each
+// try waits CodeFirstWait after the last, twice as long after each further
+// wrong one, up to CodeMaxWait. Someone who knows the password then gets
+// about 24 guesses a day rather than the sign-in limit's 14,400, each with
+// three chances in a million. A right code starts the count again; a
+// passkey, which cannot be guessed, is never held back.
+const (
+	CodesBeforeWait = 5
+	CodeFirstWait   = time.Minute
+	CodeMaxWait     = time.Hour
+)
+
+// codeWait is how long a second-step code waits after the last try, once
+// the account had failures wrong ones in a row.
+func codeWait(failures int) time.Duration {
+	if failures < CodesBeforeWait {
+		return 0
+	}
+	wait := CodeFirstWait
+	for n := CodesBeforeWait; n < failures && wait < CodeMaxWait; n++ {
+		wait *= 2
+	}
+	return min(wait, CodeMaxWait)
+}
+
 // totpOpts are the codes' parameters: RFC 6238's defaults, which every
 // authenticator app takes.
 var totpOpts = totp.ValidateOpts{Period: uint(TOTPPeriod / time.Second), Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
@@ -55,6 +81,22 @@ var (
 	errNoSecondFactor = Refusal(Invalid, "no_second_factor", "", "no_second_factor")
 	errFactorRequired = Variant(Conflict, "two_factor_required", "last_factor", "", "two_factor_required")
 )
+
+// codesHeldBack refuses a second-step code for wait, after too many wrong
+// ones in a row (see CodesBeforeWait).
+func codesHeldBack(wait time.Duration) *Error {
+	e := Refusal(Limited, "codes_held_back", "", "too_many_attempts", "Wait", Wait(wait))
+	e.RetryAfter = wait
+	return e
+}
+
+// CodesHeldBack reports whether err holds a second-step code back because
+// of the account's wrong codes in a row: a passkey is not held back by it,
+// as it is by the rate limits.
+func CodesHeldBack(err error) bool {
+	e, ok := AsError(err)
+	return ok && e.Code == "codes_held_back"
+}
 
 // TOTPEnrolment is a new authenticator-app secret waiting to be confirmed:
 // Secret is its base32 text, URL its otpauth:// address for a QR code.
@@ -230,7 +272,9 @@ func (s *Service) checkProof(ctx context.Context, a Account, proof string) error
 // (or is signing in by other means that need one), on the client's turn t
 // at SignInAction: a current code of a's authenticator app, which is then
 // used up, or one of a's recovery codes, which is then used up. Each try
-// counts against the same limits as a password.
+// counts against the same limits as a password, and wrong codes in a row
+// hold further ones back (see CodesBeforeWait); the owner is told, once
+// for each such run, by email where they can be.
 func (s *Service) SecondStep(ctx context.Context, t Turn, a Account, code string) error {
 	if err := t.check(SignInAction); err != nil {
 		return err
@@ -242,6 +286,29 @@ func (s *Service) SecondStep(ctx context.Context, t Turn, a Account, code string
 	if err := checkBytes("code", code); err != nil {
 		return err
 	}
+	try, err := s.store.TakeSecondStepTry(ctx, a.ID, codeWait)
+	if err != nil {
+		return fromStore(err)
+	}
+	if try.Wait > 0 {
+		return codesHeldBack(try.Wait)
+	}
+	err = s.checkSecondStepCode(ctx, a, code)
+	if err == nil {
+		return s.store.ForgetSecondStepFailures(ctx, a.ID)
+	}
+	var wrong *Error
+	if errors.As(err, &wrong) && try.Failures >= CodesBeforeWait {
+		if err := s.tellCodesHeldBack(ctx, t.client, a); err != nil {
+			return err
+		}
+	}
+	return err
+}
+
+// checkSecondStepCode checks code, a's authenticator-app code or one of
+// a's recovery codes, and uses it up.
+func (s *Service) checkSecondStepCode(ctx context.Context, a Account, code string) error {
 	if c, ok := totpCode(code); ok {
 		tt, err := s.store.TOTPOf(ctx, a.ID)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && !tt.Confirmed()) {
@@ -261,6 +328,21 @@ func (s *Service) SecondStep(ctx context.Context, t Turn, a Account, code string
 		return errWrongCode
 	}
 	return err
+}
+
+// tellCodesHeldBack tells a's owner, the first time in a run of wrong
+// codes that holds further ones back, that someone who knows the password
+// gave them, from c: by email, when the server sends it and a has a
+// confirmed notice address, and in the server's log.
+func (s *Service) tellCodesHeldBack(ctx context.Context, c Client, a Account) error {
+	n, err := s.store.NoticeSecondStepFailures(ctx, a.ID, CodesBeforeWait, s.event(c), s.EmailOn())
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		s.log.Warn("wrong second-step codes in a row: further codes are held back", "account", a.Username, "failures", n, "ip", c.IP)
+	}
+	return nil
 }
 
 // takeAccountTurn takes a try from a's sign-in limit, the one passwords

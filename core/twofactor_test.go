@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/pquerna/otp/totp"
 
@@ -171,6 +172,159 @@ func TestLastFactorStaysUnderConcurrency(t *testing.T) {
 				if err := st.ResetSecondFactors(ctx, ada.ID); err != nil {
 					t.Fatal(err)
 				}
+			}
+		})
+	}
+}
+
+func TestCodeWait(t *testing.T) {
+	for failures, want := range map[int]time.Duration{
+		0: 0, 4: 0, 5: time.Minute, 6: 2 * time.Minute, 7: 4 * time.Minute, 10: 32 * time.Minute,
+		11: time.Hour, 12: time.Hour, 1000: time.Hour,
+	} {
+		if got := codeWait(failures); got != want {
+			t.Errorf("after %d wrong codes: wait %s, want %s", failures, got, want)
+		}
+	}
+}
+
+// TestWrongCodesHoldCodesBack: five wrong second-step codes in a row, app
+// or recovery codes, hold every further code back, the right one too, for
+// a wait that doubles with each wrong one after; a right one after the
+// wait starts the count again, and so does an operator's reset. Of wrong
+// codes tried at once on two instances, only those the count allows are
+// checked. On either database.
+func TestWrongCodesHoldCodesBack(t *testing.T) {
+	for _, db := range []struct {
+		name string
+		dsn  func(t *testing.T) string
+	}{
+		{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "oncelink.db") }},
+		{"postgres", func(t *testing.T) string { return pgtest.DSN(t) }},
+	} {
+		t.Run(db.name, func(t *testing.T) {
+			dsn := db.dsn(t)
+			s, st, ada := newServiceOn(t, dsn)
+			ctx := context.Background()
+			now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+			clock := func() time.Time { return now }
+			s.Now, st.Now = clock, clock
+			enrol := func() (string, []string) {
+				t.Helper()
+				e, err := s.StartTOTP(ctx, ada)
+				if err != nil {
+					t.Fatal(err)
+				}
+				code, _ := totp.GenerateCode(e.Secret, now)
+				codes, err := s.ConfirmTOTP(ctx, ada, code)
+				if err != nil {
+					t.Fatal(err)
+				}
+				now = now.Add(TOTPPeriod)
+				return e.Secret, codes
+			}
+			secret, recovery := enrol()
+			right := func() string { code, _ := totp.GenerateCode(secret, now); return code }
+			// A code of none of the three steps a code is taken from.
+			wrong := func() string {
+				taken := map[string]bool{}
+				for _, off := range []time.Duration{-TOTPPeriod, 0, TOTPPeriod} {
+					code, _ := totp.GenerateCode(secret, now.Add(off))
+					taken[code] = true
+				}
+				for n := 0; ; n++ {
+					if code := fmt.Sprintf("%06d", n); !taken[code] {
+						return code
+					}
+				}
+			}
+			step := func(svc *Service, code string) error {
+				turn, err := svc.TakeTurn(ctx, SignInAction, Client{IP: "192.0.2.1"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return svc.SecondStep(ctx, turn, ada, code)
+			}
+			heldFor := func(what string, err error, want time.Duration) {
+				t.Helper()
+				e, ok := AsError(err)
+				if !ok || e.Kind != Limited || !CodesHeldBack(err) || e.RetryAfter != want {
+					t.Fatalf("%s: %v, want held back for %s", what, err, want)
+				}
+			}
+			wrongRun := func(n int) {
+				t.Helper()
+				for i := range n {
+					if err := step(s, wrong()); err != errWrongCode {
+						t.Fatalf("wrong code %d: %v", i+1, err)
+					}
+				}
+			}
+
+			wrongRun(CodesBeforeWait)
+			heldFor("the right code after five wrong ones", step(s, right()), CodeFirstWait)
+			heldFor("a recovery code", step(s, recovery[0]), CodeFirstWait)
+			now = now.Add(CodeFirstWait / 2)
+			heldFor("half a wait later", step(s, right()), CodeFirstWait/2)
+			now = now.Add(CodeFirstWait / 2)
+			if err := step(s, "abcd-efgh-ijkm-npqr"); err != errWrongCode {
+				t.Fatalf("a wrong recovery code once the wait is over: %v", err)
+			}
+			heldFor("after a sixth wrong code", step(s, right()), 2*CodeFirstWait)
+			now = now.Add(2 * CodeFirstWait)
+			if err := step(s, right()); err != nil {
+				t.Fatalf("the right code once the wait is over: %v", err)
+			}
+			// The count starts again: five more wrong codes go through
+			// before the next is held back.
+			wrongRun(CodesBeforeWait - 1)
+			if err := step(s, recovery[1]); err != nil {
+				t.Fatalf("a recovery code after four wrong ones: %v", err)
+			}
+			wrongRun(CodesBeforeWait)
+			heldFor("five wrong codes after a right one", step(s, wrong()), CodeFirstWait)
+
+			// Tried at once on two instances, after a wait: one code is
+			// checked, the others held back.
+			st2, err := store.Open(ctx, dsn, store.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st2.Close() })
+			st2.Now = clock
+			s2 := New(s.cfg, st2, s.key, s.log)
+			s2.Now = clock
+			now = now.Add(CodeFirstWait)
+			var wg sync.WaitGroup
+			errs := make([]error, 8)
+			for i := range errs {
+				wg.Go(func() { errs[i] = step([]*Service{s, s2}[i%2], wrong()) })
+			}
+			wg.Wait()
+			checked := 0
+			for _, err := range errs {
+				switch {
+				case err == errWrongCode:
+					checked++
+				case !CodesHeldBack(err):
+					t.Fatalf("a try at once: %v", err)
+				}
+			}
+			if checked != 1 {
+				t.Fatalf("%d of 8 wrong codes tried at once were checked", checked)
+			}
+
+			// The operator's reset of the second factors forgets the
+			// count with them.
+			if _, err := s.ResetTwoFactor(ctx, nil, ada.ID); err != nil {
+				t.Fatal(err)
+			}
+			secret, _ = enrol()
+			if err := step(s, wrong()); err != errWrongCode {
+				t.Fatalf("a wrong code after a reset: %v", err)
+			}
+			if err := step(s, right()); err != nil {
+				t.Fatalf("the right code after a reset: %v", err)
 			}
 		})
 	}

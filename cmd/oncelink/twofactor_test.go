@@ -31,6 +31,16 @@ func withService(t *testing.T, db string, fn func(svc *core.Service)) {
 	fn(core.New(core.Config{BaseURL: "http://localhost:8080"}, st, key, slog.New(slog.NewTextHandler(io.Discard, nil))))
 }
 
+// secondStep gives code as a's second step, from a client of its own.
+func secondStep(t *testing.T, svc *core.Service, a core.Account, code string) error {
+	t.Helper()
+	turn, err := svc.TakeTurn(context.Background(), core.SignInAction, core.Client{IP: "192.0.2.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc.SecondStep(context.Background(), turn, a, code)
+}
+
 func TestUserResetTwoFactor(t *testing.T) {
 	db := newDB(t)
 	ctx := context.Background()
@@ -47,15 +57,39 @@ func TestUserResetTwoFactor(t *testing.T) {
 		if _, err := svc.ConfirmTOTP(ctx, a, code); err != nil {
 			t.Fatal(err)
 		}
+		// Wrong codes enough to hold the next one back.
+		for range core.CodesBeforeWait + 1 {
+			err = secondStep(t, svc, a, "abcd-efgh-ijkm-npqr")
+		}
+		if !core.CodesHeldBack(err) {
+			t.Fatalf("a code after wrong ones: %v", err)
+		}
 	})
 	r := runCLI(t, nil, "", "user", "2fa-reset", "ADA", "--db", db)
 	if r.code != exitDone || r.stdout != "removed the second factors of ada\n" {
 		t.Fatalf("2fa-reset: %d %q %q", r.code, r.stdout, r.stderr)
 	}
 	withService(t, db, func(svc *core.Service) {
-		f, err := svc.SecondFactorsOf(ctx, account(t, db, "ada").ID)
+		a := account(t, db, "ada")
+		f, err := svc.SecondFactorsOf(ctx, a.ID)
 		if err != nil || f.Any() || f.RecoveryLeft != 0 {
 			t.Fatalf("after the reset: %+v, %v", f, err)
+		}
+		// The wrong codes went with the factors: a new app's codes are
+		// not held back.
+		e, err := svc.StartTOTP(ctx, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, _ := totp.GenerateCode(e.Secret, svc.Now())
+		if _, err := svc.ConfirmTOTP(ctx, a, code); err != nil {
+			t.Fatal(err)
+		}
+		if err := secondStep(t, svc, a, "abcd-efgh-ijkm-npqr"); err == nil || core.CodesHeldBack(err) {
+			t.Fatalf("a wrong code after the reset: %v", err)
+		}
+		if _, err := svc.ResetTwoFactor(ctx, nil, a.ID); err != nil {
+			t.Fatal(err)
 		}
 	})
 	// Again: nothing is left to remove, and the command says so.
