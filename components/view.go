@@ -59,6 +59,10 @@ type AccountForm struct {
 type HeldBack struct {
 	Wait    time.Duration
 	RetryAt time.Time
+	// OrPasskey says that a passkey, offered beside the form, is not held
+	// back meanwhile, as a sign-in's second step's codes are after too
+	// many wrong ones in a row.
+	OrPasskey bool
 }
 
 // passwordFirst is whether the password takes the focus: once the name is

@@ -154,6 +154,10 @@ func (h *Handler) renderVerify(w http.ResponseWriter, r *http.Request, a *core.A
 	}
 	v := components.Verify{Username: a.Username, TOTP: f.TOTP, Passkeys: f.Passkeys > 0 && h.core.PasskeysAvailable(),
 		Recovery: f.RecoveryLeft > 0, Error: msg, HeldBack: held}
+	if held != nil && !v.Passkeys {
+		// No passkey on the page to use meanwhile.
+		held.OrPasskey = false
+	}
 	h.render(w, r, status, components.VerifyPage(h.page(r, i18n.T(r.Context(), "twofactor.title_verify"), "passkeys.js"), v))
 }
 
@@ -187,6 +191,8 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request) {
 	}
 	err = h.core.SecondStep(r.Context(), turn, *a, r.PostForm.Get("code"))
 	if h.heldBack(w, r, err, func(held *components.HeldBack) {
+		// Wrong codes in a row hold back codes alone, not a passkey.
+		held.OrPasskey = core.CodesHeldBack(err)
 		h.renderVerify(w, r, a, http.StatusTooManyRequests, "", held)
 	}) {
 		return

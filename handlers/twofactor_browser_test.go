@@ -481,3 +481,79 @@ func TestRequiredTwoFactorInBrowser(t *testing.T) {
 	b.clean("enrolled")
 	b.open("/links", "[data-testid=empty]")
 }
+
+// TestHeldBackCodesInBrowser: after five wrong codes in a row the second
+// step comes back held back, its notice counting the wait down and
+// pointing to the passkey, in English and in Arabic, and the passkey signs
+// in meanwhile.
+func TestHeldBackCodesInBrowser(t *testing.T) {
+	s := newTestServer(t, func(c *core.Config) {
+		c.BaseURL = strings.Replace(c.BaseURL, "127.0.0.1", "localhost", 1)
+		// Room for every code this test types: the limits are not what
+		// holds them back.
+		c.Rates.SignIn = core.Rate{N: 30, Per: time.Minute}
+		c.Rates.SignInAccount = core.Rate{N: 30, Per: time.Minute}
+	})
+	s.URL = strings.Replace(s.URL, "127.0.0.1", "localhost", 1)
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	addVirtualAuthenticator(t, b)
+	b.setUp()
+	secret, _ := s.enrolTOTP("ada")
+	b.open("/settings", "[data-testid=passkey-form]")
+	b.do(
+		chromedp.SendKeys(chromedp.ID("passkey-name"), "laptop"),
+		chromedp.SendKeys(chromedp.ID("add-passkey-proof"), testPassword),
+		chromedp.Click(chromedp.CSS("[data-testid=add-passkey]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=passkey-row][data-name=laptop]")),
+	)
+	b.clean("passkey added")
+	b.signOut()
+	b.passwordStep("[data-testid=verify-form]")
+	// send types code and sends it, and waits for the page that answers.
+	send := func(code string) {
+		t.Helper()
+		b.do(
+			chromedp.Evaluate[chromedp.Void](`window.__before = true`),
+			chromedp.SetValue(chromedp.ID("code"), code),
+			chromedp.Click(chromedp.CSS("[data-testid=verify]")),
+		)
+		b.wait(`!window.__before && document.readyState === "complete"`, 5*time.Second)
+	}
+	for range core.CodesBeforeWait {
+		send(s.wrongCode(secret))
+	}
+	b.forgive("status of 401")
+	// notice is what the held-back notice says, and what it should: the
+	// sign-in's heading and wait, and the passkey, in lang.
+	notice := func(lang string) (got, want string) {
+		t.Helper()
+		said := eval[[]string](b, `[document.querySelector("[data-testid=held-back]").textContent,
+			document.querySelector("[data-testid=retry-in]").textContent]`)
+		l := i18n.For(lang)
+		return strings.Join(strings.Fields(said[0]), " "),
+			l.T("recipient.lockout.heading") + " " + l.T("twofactor.verify.wait_or_passkey", "Wait", said[1])
+	}
+	for _, lang := range []string{"en", "ar"} {
+		if lang != "en" {
+			b.chooseLanguage("/login/verify", lang)
+		}
+		send(s.code(secret))
+		b.do(chromedp.WaitVisible(chromedp.CSS("[data-testid=held-back]")))
+		b.forgive("status of 429")
+		if got, want := notice(lang); got != want {
+			t.Errorf("in %s the notice says %q, want %q", lang, got, want)
+		}
+		if !eval[bool](b, `!!document.querySelector("[data-testid=verify-passkey]:not([hidden])") && document.querySelector("form[action='/login/verify'] #code") !== null`) {
+			t.Errorf("in %s the held-back page offers no passkey, or no form to send the code again", lang)
+		}
+		browsertest.Shoot(t, ctx, "verify-held-back-"+lang, map[string]int64{"en": 390, "ar": 1280}[lang])
+		b.clean("held back in " + lang)
+	}
+	// The passkey is not held back.
+	b.do(
+		chromedp.Click(chromedp.CSS("[data-testid=verify-passkey]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=empty]")),
+	)
+	b.clean("signed in with the passkey while codes are held back")
+}

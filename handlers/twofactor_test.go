@@ -2,7 +2,12 @@ package handlers
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
 	"net/http"
+	"net/mail"
 	"net/url"
 	"regexp"
 	"strings"
@@ -13,6 +18,7 @@ import (
 
 	"oncelink/core"
 	"oncelink/i18n"
+	"oncelink/notify"
 	"oncelink/store"
 )
 
@@ -244,6 +250,159 @@ func TestWrongCodesLockOut(t *testing.T) {
 	s.clock.Advance(time.Minute)
 	if res := c.post("/login/verify", url.Values{"code": {s.code(secret)}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("the right code once the limit let go: %d %s", res.StatusCode, res.body)
+	}
+}
+
+// wrongCode is a code that no step the second step takes a code from
+// shows: neither the current one nor those either side of it.
+func (s *testServer) wrongCode(secret string) string {
+	s.t.Helper()
+	taken := map[string]bool{}
+	for _, off := range []time.Duration{-core.TOTPPeriod, 0, core.TOTPPeriod} {
+		code, err := totp.GenerateCode(secret, s.clock.Now().Add(off))
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		taken[code] = true
+	}
+	for n := 0; ; n++ {
+		if code := fmt.Sprintf("%06d", n); !taken[code] {
+			return code
+		}
+	}
+}
+
+// checkHeldBackNotice checks that the notice above the second step's form
+// on a page held back reads, in English, as the sign-in's notices do, its
+// wait said by the message waitID.
+func checkHeldBackNotice(t *testing.T, body, waitID string) {
+	t.Helper()
+	notice := first(t, parseHTML(t, body), "the notice", byTestID("held-back"))
+	wait := textOf(first(t, notice, "the wait", byTestID("retry-in")))
+	en := i18n.For("en")
+	want := en.T("recipient.lockout.heading") + " " + en.T(waitID, "Wait", wait)
+	if got := strings.Join(strings.Fields(textOf(notice)), " "); got != want {
+		t.Errorf("the notice reads %q, want %q", got, want)
+	}
+}
+
+// TestSixthWrongCodeWaits: after five wrong second-step codes in a row,
+// from any browser, the next code, the right one too, is held back: the
+// form comes back, 429 with Retry-After, under the notice that counts the
+// wait down, which speaks of no passkey to an account without one. The
+// owner is mailed once for the run, with how many wrong codes came, from
+// where, and where to change the password. Once the wait is over, the
+// right code signs in, and the count starts again.
+func TestSixthWrongCodeWaits(t *testing.T) {
+	u := newUnsubscribeServer(t, false)
+	secret, _ := u.enrolTOTP("ada")
+	en := i18n.For("en")
+	// The outbox's worker on the server's clock, which enrolling moved.
+	worker := notify.NewWorker(notify.Options{Store: u.store, Mailer: u.cfg.Mailer.(*notify.Mailer), BaseURL: u.cfg.BaseURL,
+		Unsubscribe: u.h.core.UnsubscribeToken, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: u.clock.Now})
+	mails := func(want int) []string {
+		t.Helper()
+		if _, err := worker.RunOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		all := u.box.all()
+		if len(all) != want {
+			t.Fatalf("%d mails, want %d", len(all), want)
+		}
+		return all
+	}
+	before := len(mails(len(u.box.all())))
+	first, second := u.client(), u.client()
+	first.passwordStep("ada")
+	second.passwordStep("ada")
+	for i := range core.CodesBeforeWait {
+		c := []*testClient{first, second}[i%2]
+		if res := c.post("/login/verify", url.Values{"code": {u.wrongCode(secret)}}); res.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("wrong code %d: %d", i+1, res.StatusCode)
+		}
+	}
+	for _, c := range []*testClient{first, second} {
+		res := c.post("/login/verify", url.Values{"code": {u.code(secret)}})
+		checkHeldBack(t, "the right code after five wrong ones", res, "/login/verify")
+		if got := res.Header.Get("Retry-After"); got != "60" {
+			t.Errorf("Retry-After %q, want 60", got)
+		}
+		checkHeldBackNotice(t, res.body, "recipient.lockout.wait")
+	}
+	if c := first.get("/links"); c.StatusCode != http.StatusSeeOther {
+		t.Fatalf("signed in while held back: %d", c.StatusCode)
+	}
+
+	// The owner is told, once.
+	all := mails(before + 1)
+	m, err := mail.ReadMessage(strings.NewReader(u.box.last()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	subject, err := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
+	name := en.T("mail.quoted", "Text", i18n.Isolate("ada"))
+	if err != nil || subject != en.T("mail.second_step.subject", "Name", name) || m.Header.Get("To") != "<ada@example.org>" {
+		t.Errorf("the mail to %q is titled %q (%v)", m.Header.Get("To"), subject, err)
+	}
+	body := all[len(all)-1]
+	for _, want := range []string{en.N("mail.second_step.line", core.CodesBeforeWait, "Name", name),
+		en.T("mail.notice.text.from", "IP", i18n.Isolate("127.0.0.1")), u.cfg.BaseURL + "/settings#password-heading"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the mail does not say %q:\n%s", want, body)
+		}
+	}
+	u.clock.Advance(core.CodeFirstWait)
+	if res := second.post("/login/verify", url.Values{"code": {u.wrongCode(secret)}}); res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("a wrong code once the wait is over: %d", res.StatusCode)
+	}
+	checkHeldBack(t, "the right code after six wrong ones", first.post("/login/verify", url.Values{"code": {u.code(secret)}}), "/login/verify")
+	mails(before + 1)
+
+	u.clock.Advance(2 * core.CodeFirstWait)
+	if res := first.post("/login/verify", url.Values{"code": {u.code(secret)}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the right code once the wait is over: %d %s", res.StatusCode, res.body)
+	}
+	if res := first.get("/links"); res.StatusCode != http.StatusOK {
+		t.Fatalf("dashboard after the right code: %d", res.StatusCode)
+	}
+	// The count starts again, and a new run is told again.
+	u.clock.Advance(core.TOTPPeriod)
+	third := u.client()
+	third.passwordStep("ada")
+	for i := range core.CodesBeforeWait {
+		if res := third.post("/login/verify", url.Values{"code": {u.wrongCode(secret)}}); res.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("wrong code %d after the right one: %d", i+1, res.StatusCode)
+		}
+	}
+	checkHeldBack(t, "five wrong codes after the right one", third.post("/login/verify", url.Values{"code": {u.code(secret)}}), "/login/verify")
+	mails(before + 2)
+}
+
+// TestHeldBackCodesLeaveThePasskey: an account with a passkey, its codes
+// held back, is told to use it, and it is not held back.
+func TestHeldBackCodesLeaveThePasskey(t *testing.T) {
+	s := newTestServer(t, func(c *core.Config) { c.BaseURL = strings.Replace(c.BaseURL, "127.0.0.1", "localhost", 1) })
+	s.admin()
+	secret, _ := s.enrolTOTP("ada")
+	if _, err := s.store.AddPasskey(context.Background(), store.Passkey{AccountID: 1, CredentialID: []byte("cred"), UserHandle: []byte("handle"),
+		Name: "laptop", Credential: []byte(`{}`)}, core.MaxPasskeys); err != nil {
+		t.Fatal(err)
+	}
+	c := s.client()
+	c.passwordStep("ada")
+	for i := range core.CodesBeforeWait {
+		if res := c.post("/login/verify", url.Values{"code": {s.wrongCode(secret)}}); res.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("wrong code %d: %d", i+1, res.StatusCode)
+		}
+	}
+	res := c.post("/login/verify", url.Values{"code": {s.code(secret)}})
+	doc := checkHeldBack(t, "the right code after five wrong ones", res, "/login/verify")
+	first(t, doc, "the passkey", byTestID("verify-passkey"))
+	checkHeldBackNotice(t, res.body, "twofactor.verify.wait_or_passkey")
+	json := http.Header{"Accept": {"application/json"}, "Content-Type": {"application/x-www-form-urlencoded"}}
+	if res := c.request(http.MethodPost, "/login/verify/passkey/options", strings.NewReader(""), json); res.StatusCode != http.StatusOK ||
+		!strings.Contains(res.body, `"challenge"`) {
+		t.Fatalf("a passkey while codes are held back: %d %s", res.StatusCode, res.body)
 	}
 }
 
