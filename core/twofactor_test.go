@@ -314,6 +314,17 @@ func TestWrongCodesHoldCodesBack(t *testing.T) {
 				t.Fatalf("%d of 8 wrong codes tried at once were checked", checked)
 			}
 
+			// A new password forgets the count: whoever knew the old one
+			// can no longer reach the second step.
+			now = now.Add(CodeMaxWait)
+			wrongRun(1)
+			if _, _, err := s.SetPassword(ctx, ada.ID, "a new password at last", ""); err != nil {
+				t.Fatal(err)
+			}
+			if err := step(s, right()); err != nil {
+				t.Fatalf("the right code after a new password: %v", err)
+			}
+
 			// The operator's reset of the second factors forgets the
 			// count with them.
 			if _, err := s.ResetTwoFactor(ctx, nil, ada.ID); err != nil {

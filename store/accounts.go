@@ -331,7 +331,8 @@ func (s *Store) DeleteAccount(ctx context.Context, id int64) (Account, []Link, e
 // SetPassword replaces an account's password hash and, in the same
 // transaction, ends every session of it but keep (which may be empty, to
 // end them all): a session begun with the old password does not outlive
-// it. It returns the account and how many sessions that still held ended.
+// it, and the count of wrong second-step codes in a row is forgotten. It
+// returns the account and how many sessions that still held ended.
 func (s *Store) SetPassword(ctx context.Context, id int64, hash, keep string) (Account, int64, error) {
 	var row accountRow
 	var ended int64
@@ -341,6 +342,11 @@ func (s *Store) SetPassword(ctx context.Context, id int64, hash, keep string) (A
 			return err
 		}
 		ended, err = endSessions(ctx, tx, `account_id = ? AND token_hash <> ?`, id, keep)
+		if err != nil {
+			return err
+		}
+		// Whoever gave the wrong second-step codes knew the old password.
+		_, err = tx.ExecContext(ctx, tx.Rebind(`DELETE FROM second_step_failures WHERE account_id = ?`), id)
 		return err
 	})
 	if errors.Is(err, sql.ErrNoRows) {
