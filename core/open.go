@@ -87,18 +87,29 @@ func (s *Service) OpenTurn(ctx context.Context, tokText string, c Client) (Turn,
 	return s.TakeTurn(ctx, OpenAction, c)
 }
 
-// lookNotFound is err, what the look for a token of this server's found,
-// unless the look is recorded (a GET, not a HEAD) and err is
-// ErrLinkNotFound: a token whose link or request is gone for good then
-// takes c's open turn first, as a dead link's page does, and over the
-// limit is a Limited *Error.
+// lookNotFound is err, what the look for a token of this server's found:
+// when that is ErrLinkNotFound, a link or request gone for good, it is
+// refused as refuseLook says.
 func (s *Service) lookNotFound(ctx context.Context, err error, record bool, c Client) error {
-	if record && errors.Is(err, ErrLinkNotFound) {
+	if errors.Is(err, ErrLinkNotFound) {
+		return s.refuseLook(ctx, ErrLinkNotFound, record, c)
+	}
+	return err
+}
+
+// refuseLook is refusal, the answer to c's look at a link or request it
+// may not see (dead, gone for good, or a file it has not opened), once the
+// look, if recorded (a GET, not a HEAD), has taken c's open turn, as a
+// live link's page does: otherwise a client held back from opening could
+// go on asking about links without end. Over the limit it is a Limited
+// *Error.
+func (s *Service) refuseLook(ctx context.Context, refusal *Error, record bool, c Client) error {
+	if record {
 		if err := s.take(ctx, s.limits.open, c.key()); err != nil {
 			return err
 		}
 	}
-	return err
+	return refusal
 }
 
 // Look is a recipient's look at a link. It never consumes: previews,
@@ -128,15 +139,8 @@ func (s *Service) Look(ctx context.Context, tokText string, r Recipient, record 
 		return sight, err
 	}
 	if st := l.Status(s.Now()); st != Active {
-		if record {
-			// A dead link's page is limited as a live one's, though not
-			// recorded: otherwise a client held back from opening could
-			// go on asking about links without end.
-			if err := s.take(ctx, s.limits.open, r.Client.key()); err != nil {
-				return Sight{}, err
-			}
-		}
-		return Sight{}, gone(st)
+		// Limited as a live link's page is, though not recorded.
+		return Sight{}, s.refuseLook(ctx, gone(st), record, r.Client)
 	}
 	sight := Sight{Link: l, WrongUser: wrongUser(l, r.Viewer)}
 	if s.refused(tok, r.Refused) {
@@ -402,29 +406,37 @@ func (s *Service) content(ctx context.Context, tok token.Token, l Link) (Opened,
 	return o, nil
 }
 
-// GrantedFile is the file of a file link for the browser that holds its
+// GrantedFile is the file of a file link for r's browser, which holds its
 // grant; any other is refused with a Forbidden *Error while the link can
-// still be opened and a Gone one once it cannot.
-func (s *Service) GrantedFile(ctx context.Context, tokText string, grants []string) (*File, error) {
+// still be opened and a Gone one once it cannot. With record set (a GET,
+// not a HEAD), a refusal takes r's open turn as the link's page does (see
+// refuseLook), but for the link's owner; the grant's downloads, range
+// after range, take none. A text that is no token of this server is
+// ErrLinkNotFound at once, as OpenTurn says.
+func (s *Service) GrantedFile(ctx context.Context, tokText string, r Recipient, record bool) (*File, error) {
 	tok, err := s.Token(tokText)
 	if err != nil {
 		return nil, err
 	}
 	l, err := s.store.LinkByHash(ctx, tok.Hash())
 	if err != nil {
-		return nil, fromToken(err)
+		return nil, s.lookNotFound(ctx, fromToken(err), record, r.Client)
 	}
-	if l.Kind != KindFile {
-		return nil, ErrLinkNotFound
+	if l.Kind == KindFile && s.granted(r.Grants, l) {
+		o, err := s.content(ctx, tok, l)
+		return o.File, err
 	}
-	if !s.granted(grants, l) {
-		if st := l.Status(s.Now()); st != Active {
-			return nil, gone(st)
-		}
-		return nil, Refusal(Forbidden, "not_opened", "", "open_link_first")
+	var refusal *Error
+	switch st := l.Status(s.Now()); {
+	case l.Kind != KindFile:
+		refusal = ErrLinkNotFound
+	case st != Active:
+		refusal = gone(st)
+	default:
+		refusal = Refusal(Forbidden, "not_opened", "", "open_link_first")
 	}
-	o, err := s.content(ctx, tok, l)
-	return o.File, err
+	owner := r.Viewer != nil && r.Viewer.ID == l.OwnerID
+	return nil, s.refuseLook(ctx, refusal, record && !owner, r.Client)
 }
 
 // FileContent reads f, for as long as ctx lasts, opening one sealed chunk

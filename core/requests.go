@@ -216,15 +216,10 @@ func (s *Service) LookRequest(ctx context.Context, tokText string, v RequestVisi
 		return sight, nil
 	}
 	if st := r.Status(s.Now()); st != RequestOpen {
+		// The sender's thanks takes no turn; any other look does, as a
+		// dead link's does.
 		gone := s.requestGoneTo(r, st, v.Receipts)
-		if record && gone != ErrRequestSent {
-			// Otherwise a client held back from filling requests could
-			// go on asking how they stand without end.
-			if err := s.take(ctx, s.limits.open, v.Client.key()); err != nil {
-				return RequestSight{}, err
-			}
-		}
-		return RequestSight{}, gone
+		return RequestSight{}, s.refuseLook(ctx, gone, record && gone != ErrRequestSent, v.Client)
 	}
 	return RequestSight{Request: r}, nil
 }

@@ -13,9 +13,10 @@ func fileURL(tok string) string { return "/l/" + tok + "/file" }
 
 // linkFile serves an opened file link's file, with HTTP Range, to the
 // browser that holds the link's grant; any other answers 403 while the link
-// can still be opened and 410 once it cannot.
+// can still be opened and 410 once it cannot, and its GET takes the
+// client's open turn, as the link's page does.
 func (h *Handler) linkFile(w http.ResponseWriter, r *http.Request) {
-	f, err := h.core.GrantedFile(r.Context(), r.PathValue("token"), grants(r))
+	f, err := h.core.GrantedFile(r.Context(), r.PathValue("token"), h.recipient(r), r.Method == http.MethodGet)
 	if err != nil {
 		h.fail(w, r, err)
 		return

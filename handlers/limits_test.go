@@ -268,6 +268,59 @@ func TestDeadLinkViewsAreLimited(t *testing.T) {
 	})
 }
 
+// TestDeadLinkFilesAreLimited: the file of a dead link takes the client's
+// turn as its page does, so that asking for it ends in a 429 as views and
+// opens do; a HEAD, which records nothing, is not limited, nor is the
+// owner's look, nor the browser that holds the link's grant, whose player
+// asks for range after range. So does the file of a link not opened yet,
+// and of a link that shares no file.
+func TestDeadLinkFilesAreLimited(t *testing.T) {
+	forEachLimitStore(t, threeOpens, func(t *testing.T, s *testServer) {
+		owner := s.admin()
+		link := owner.shareFile("notes.txt", []byte("a file"))
+		message := owner.createLink(nil)
+		early := s.client()
+		for i, try := range []struct {
+			link string
+			want int
+		}{{link, http.StatusForbidden}, {link, http.StatusForbidden}, {message, http.StatusNotFound}} {
+			if res := early.get(try.link + "/file"); res.StatusCode != try.want {
+				t.Fatalf("try %d before the open: %d, want %d", i+1, res.StatusCode, try.want)
+			}
+		}
+		checkTooMany(t, "a file not opened yet, a fourth try", early.get(link+"/file"))
+		s.clock.Advance(time.Minute)
+		browser := s.client()
+		if res := browser.openInBrowser(link); res.StatusCode != http.StatusOK {
+			t.Fatalf("open: %d", res.StatusCode)
+		}
+		s.clock.Advance(time.Minute) // a full allowance
+		c := s.client()              // without the grant
+		for i := range 3 {
+			if res := c.get(link + "/file"); res.StatusCode != http.StatusGone {
+				t.Fatalf("download %d of the used link: %d, want 410", i+1, res.StatusCode)
+			}
+		}
+		checkTooMany(t, "a fourth download of the used link", c.get(link+"/file"))
+		checkTooMany(t, "its page while limited", c.get(link))
+		if res := c.request(http.MethodHead, link+"/file", nil, nil); res.StatusCode != http.StatusGone {
+			t.Fatalf("HEAD while limited: %d, want 410", res.StatusCode)
+		}
+		if res := owner.get(link + "/file"); res.StatusCode != http.StatusGone {
+			t.Fatalf("the owner's download while the client is limited: %d, want 410", res.StatusCode)
+		}
+		for i := range 5 {
+			if res := browser.get(link + "/file"); res.StatusCode != http.StatusOK {
+				t.Fatalf("download %d with the grant while limited: %d", i+1, res.StatusCode)
+			}
+		}
+		s.clock.Advance(10 * time.Second)
+		if res := c.get(link + "/file"); res.StatusCode != http.StatusGone {
+			t.Fatalf("a download once the bucket refilled: %d, want 410", res.StatusCode)
+		}
+	})
+}
+
 // TestUnknownTokensAreLimited: an address with a token of this server's
 // whose link or request is gone for good takes the client's open turn as
 // a dead link's does, so that looks at it end in a 429: a link's page and
@@ -284,6 +337,7 @@ func TestUnknownTokensAreLimited(t *testing.T) {
 		}{
 			{"a link's page", http.MethodGet, "/l/{token}"},
 			{"a link's open", http.MethodPost, "/l/{token}"},
+			{"a link's file", http.MethodGet, "/l/{token}/file"},
 			{"a request's page", http.MethodGet, "/r/{token}"},
 			{"a request's send", http.MethodPost, "/r/{token}"},
 			{"a request's thanks", http.MethodGet, "/r/{token}/sent"},

@@ -87,6 +87,11 @@ func TestForgedTokensNeverReachTheDatabase(t *testing.T) {
 				t.Fatalf("%s forged token %q: %d, want 404", method, forged, res.StatusCode)
 			}
 		}
+		for _, method := range []string{http.MethodGet, http.MethodHead} {
+			if res := c.request(method, "/l/"+forged+"/file", nil, nil); res.StatusCode != http.StatusNotFound {
+				t.Fatalf("%s the file of forged token %q: %d, want 404", method, forged, res.StatusCode)
+			}
+		}
 	}
 	if n := counter.queries.Load(); n != 0 {
 		t.Fatalf("forged tokens made %d queries", n)
