@@ -330,6 +330,10 @@ type Delivered struct {
 	// NoCookies is set when the browser keeps no cookies, and so no
 	// grant: the page shows what was shared this once.
 	NoCookies bool
+	// NoGrant is set when the link was opened by a program, without its
+	// page, which was sent no grant: the answer shows what was shared
+	// this once.
+	NoGrant bool
 	// File is set for a file link.
 	File *SharedFile
 }

@@ -93,6 +93,14 @@ func keepsCookies(r *http.Request) bool {
 	return err == nil
 }
 
+// openedByProgram tells whether r, an open, comes from a program: one that
+// posted without the page's form, which says so in a field, and without the
+// check the page sets. It may keep no cookies, so it gets what it opened in
+// the answer, and no grant, which would only show it again.
+func openedByProgram(r *http.Request) bool {
+	return r.Method == http.MethodPost && !keepsCookies(r) && !r.PostForm.Has(components.CookieCheckField)
+}
+
 // refusesCookies tells whether r, a form sent with form's fields, comes
 // from a browser known to keep no cookies: one that sent the form from its
 // page, which set the check, without the check. A program that posts
@@ -195,7 +203,8 @@ func (h *Handler) landing(s core.Sight, f components.OpenForm) components.Landin
 // grant now serves, or which says why the open was refused: a reload then
 // repeats the GET, never the POST. A browser that keeps none gets the
 // content, or the page with the refusal, in the answer itself; a program
-// that posts without the page gets a file link's file itself.
+// that posts without the page gets a file link's file itself, and no
+// grant whatever it opened (see openedByProgram).
 func (h *Handler) openLink(w http.ResponseWriter, r *http.Request) {
 	tok := r.PathValue("token")
 	turn, err := h.core.OpenTurn(r.Context(), tok, h.client(r))
@@ -261,17 +270,15 @@ func (h *Handler) openLink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	relaxFormAction(w, o.Link)
-	// A program, which posted without the page, and without the check
-	// the page sets: the page's download would need the grant, which it
-	// may not keep, and its one use is spent. It gets a file link's file
-	// itself, as the download serves it, and with it no grant: it has
-	// what the grant would fetch again.
-	program := o.File != nil && !keepsCookies && !r.PostForm.Has(components.CookieCheckField)
+	// A program gets no grant: it has what the grant would show again. A
+	// file link's page would download by the grant, and its one use is
+	// spent: the program gets the file itself, as the download serves it.
+	program := openedByProgram(r)
 	if o.Used && !program {
 		http.SetCookie(w, h.linkCookie(tok, grantCookie, o.Grant, int(h.core.Config().GrantTTL.Seconds())))
 	}
 	switch {
-	case program:
+	case program && o.File != nil:
 		h.serveFile(w, r, o.File)
 	case keepsCookies && o.Link.Kind != core.KindURL:
 		http.Redirect(w, r, "/l/"+tok, http.StatusSeeOther)
@@ -288,7 +295,7 @@ func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, tok string, o 
 	v := components.Delivered{Kind: o.Link.Kind, Owner: o.Link.OwnerName, UsesLeft: o.Link.MaxUses - o.Link.Uses, GrantEnds: o.GrantEnds,
 		// An open's answer to a browser that keeps no cookies is the only
 		// time it shows: its grant is not kept.
-		NoCookies: refusesCookies(r, r.PostForm)}
+		NoCookies: refusesCookies(r, r.PostForm), NoGrant: openedByProgram(r)}
 	if viewer := h.viewer(r); viewer != nil && viewer.ID == o.Link.OwnerID {
 		v.Own = true
 		// The answer to a request is said to be one, rather than a link

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -34,7 +35,7 @@ func TestOpenOnceThenGone(t *testing.T) {
 			t.Fatalf("HEAD: %d, cookies %v", res.StatusCode, res.Cookies())
 		}
 	}
-	res := recipient.post(link, nil)
+	res := recipient.openInBrowser(link)
 	if res.StatusCode != http.StatusOK || !strings.Contains(res.body, "4711") {
 		t.Fatalf("open: %d %s", res.StatusCode, res.body)
 	}
@@ -154,9 +155,7 @@ func TestRevokeEndsTheOpenersGrant(t *testing.T) {
 	message := owner.createLink(url.Values{"message": {"seen once"}})
 	file := owner.shareFile("a.bin", noisy(100))
 	recipient := s.client()
-	if res := recipient.post(message, nil); res.StatusCode != http.StatusOK {
-		t.Fatalf("open: %d", res.StatusCode)
-	}
+	recipient.openInBrowser(message)
 	recipient.openInBrowser(file)
 	if res := recipient.get(file + "/file"); res.StatusCode != http.StatusOK {
 		t.Fatalf("download within the grant: %d", res.StatusCode)
@@ -605,4 +604,51 @@ func TestOpenHeldBackComesBackToThePage(t *testing.T) {
 		t.Fatalf("%d uses after an open held back", l.Uses)
 	}
 	checkTooMany(t, "an open without the page's cookie", s.client().post(link, nil))
+}
+
+// TestProgramsGetNoGrant: a program that opens a message or URL link
+// without its page, as a file link's, gets what it opened in the answer and
+// no grant cookie with it: it has what the grant would show again, and it
+// may keep no cookies. The page it gets says that it is the only place the
+// message is shown. A browser that opens from the page keeps its grant.
+func TestProgramsGetNoGrant(t *testing.T) {
+	s := newTestServer(t)
+	owner := s.admin()
+	target := "https://example.com/for-a-program"
+	curl := s.client()
+	curl.c.Jar = nil
+	keeper := s.client() // keeps cookies, but posts without the page
+	for _, program := range []*testClient{curl, keeper} {
+		message := owner.createLink(url.Values{"message": {"the vault code is 4711"}})
+		res := program.request(http.MethodPost, message, nil, http.Header{"Accept": {"*/*"}})
+		if res.StatusCode != http.StatusOK || testIDText(t, res.body, "message") != "the vault code is 4711" {
+			t.Fatalf("a program's open of a message: %d", res.StatusCode)
+		}
+		checkNoGrant(t, "a program's open of a message", res)
+		if !hasTestID(t, res.body, "shown-once") || strings.Contains(res.body, "data-grant-ends") {
+			t.Errorf("the answer to a program does not say it shows the message only there: %s", testIDText(t, res.body, "grant-note"))
+		}
+		if res := program.get(message); res.StatusCode != http.StatusGone {
+			t.Fatalf("the page after a program's open: %d, want 410", res.StatusCode)
+		}
+		urlLink := owner.createLink(url.Values{"kind": {"url"}, "url": {target}})
+		res = program.request(http.MethodPost, urlLink, nil, nil)
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != target {
+			t.Fatalf("a program's open of a URL link: %d to %q", res.StatusCode, res.Header.Get("Location"))
+		}
+		checkNoGrant(t, "a program's open of a URL link", res)
+	}
+
+	// A browser, from the page, as before.
+	browser := s.client()
+	for _, link := range []string{
+		owner.createLink(url.Values{"message": {"for a browser"}}),
+		owner.createLink(url.Values{"kind": {"url"}, "url": {target}}),
+	} {
+		browser.get(link)
+		res := browser.post(link, url.Values{components.CookieCheckField: {"1"}})
+		if !slices.ContainsFunc(res.Cookies(), func(c *http.Cookie) bool { return c.Name == grantCookie }) {
+			t.Errorf("a browser's open of %s sets no grant", linkPath(link))
+		}
+	}
 }

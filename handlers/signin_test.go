@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"oncelink/components"
 	"oncelink/core"
 	"oncelink/i18n"
 	"oncelink/store"
@@ -121,7 +122,11 @@ func TestCookiesAreLockedDown(t *testing.T) {
 			t.Fatal(err)
 		}
 		check := setCookie(t, client().get("/l/"+tok.String()), checkCookie)
-		grant := setCookie(t, client().post("/l/"+tok.String(), nil), grantCookie)
+		// The open from the page of a browser that keeps cookies: it sends
+		// back the check, which a jar does not over plain HTTP once Secure.
+		fromPage := url.Values{components.CookieCheckField: {"1"}}.Encode()
+		grant := setCookie(t, client().request(http.MethodPost, "/l/"+tok.String(), strings.NewReader(fromPage),
+			http.Header{"Content-Type": {formType}, "Cookie": {check.Name + "=" + check.Value}}), grantCookie)
 		if grant.Path != "/l/"+tok.String() {
 			t.Errorf("grant cookie path %q", grant.Path)
 		}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"oncelink/components"
 	"oncelink/core"
 	"oncelink/i18n"
 )
@@ -79,11 +80,19 @@ func TestRecipientFlowAgainstTheBinary(t *testing.T) {
 			}
 		}
 	}
-	if code, body := postForm(t, first, s.URL+path, nil); code != http.StatusOK || !strings.Contains(body, "the secret") {
+	// The first browser opens from the link's page, whose cookie check
+	// the form's answer finds: it is sent back to the page, which its
+	// grant now serves.
+	if code := getStatus(t, first, s.URL+path); code != http.StatusOK {
+		t.Fatalf("the page in the first browser: %d", code)
+	}
+	if code, _ := postForm(t, first, s.URL+path, url.Values{components.CookieCheckField: {"1"}}); code != http.StatusSeeOther {
 		t.Fatalf("open: %d", code)
 	}
-	if code := getStatus(t, first, s.URL+path); code != http.StatusOK {
-		t.Fatalf("reload in the first browser: %d", code)
+	for range 2 {
+		if code, body := getPage(t, first, s.URL+path); code != http.StatusOK || !strings.Contains(body, "the secret") {
+			t.Fatalf("the page after the open, in the first browser: %d", code)
+		}
 	}
 	if code, _ := postForm(t, second, s.URL+path, nil); code != http.StatusGone {
 		t.Fatalf("open in a second browser: %d", code)

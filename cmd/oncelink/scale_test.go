@@ -31,6 +31,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"oncelink/components"
 	"oncelink/internal/pgtest"
 )
 
@@ -88,8 +89,11 @@ func TestScaleOut(t *testing.T) {
 			t.Fatalf("the second instance's session on the first: %d", res.StatusCode)
 		}
 		link := owner.createLink(a.url, "made on a, opened on b", 1, nil)
+		// The recipient opens from the link's page, whose cookie check the
+		// form's answer finds: a browser, which the grant is for.
 		recipient := newBrowser(t, nil)
-		if res := recipient.post(b.url+link, nil, nil); res.StatusCode != http.StatusOK {
+		recipient.get(b.url + link)
+		if res := recipient.post(b.url+link, url.Values{components.CookieCheckField: {"1"}}, nil); res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("open on the second instance: %d", res.StatusCode)
 		}
 		if res := recipient.get(a.url + link); res.StatusCode != http.StatusOK || !strings.Contains(res.body, "made on a, opened on b") {
