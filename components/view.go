@@ -159,6 +159,8 @@ type LinkForm struct {
 	NoticeAddress string
 	// Errors are the form's mistakes, all of them.
 	Errors FieldErrors
+	// HeldBack, when the rate limits refused the form, says for how long.
+	HeldBack *HeldBack
 	// MinTTL and MaxTTL are the server's bounds, as "1m" or "30d".
 	MinTTL, MaxTTL string
 	// MaxUpload is the largest file the server takes, in bytes.

@@ -132,6 +132,15 @@ func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *core.Acc
 			*field = refill(*field)
 		}
 		f.Errors = fieldErrors(r, err)
+		// An upload held back by the client's uploads under way (see
+		// core.MaxUploadsPerClient) comes back as other held-back forms
+		// do, with what it says beside the file.
+		if h.heldBack(w, r, err, func(held *components.HeldBack) {
+			f.HeldBack = held
+			h.renderCreate(w, r, http.StatusTooManyRequests, components.Dashboard{Form: f})
+		}) {
+			return
+		}
 		web.RetryAfter(w, e.RetryAfter)
 		h.renderCreate(w, r, web.Status(e.Kind), components.Dashboard{Form: f})
 		return

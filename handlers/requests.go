@@ -206,6 +206,11 @@ func (h *Handler) fulfil(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		f, err = h.core.Fulfil(r.Context(), turn, tok, d, message, receipts(r))
 	}
+	// A file held back by the client's uploads under way (see
+	// core.MaxUploadsPerClient), unread, as one held back by the open limit.
+	if h.heldBack(w, r, err, func(held *components.HeldBack) { h.requestHeldBack(w, r, tok, held) }) {
+		return
+	}
 	if e, ok := core.AsError(err); ok && (e.Kind == core.Invalid || e.Kind == core.TooLarge) {
 		// The form again, with the mistake, if the request still takes it.
 		sight, lookErr := h.core.LookRequest(r.Context(), tok, core.RequestVisitor{}, false)

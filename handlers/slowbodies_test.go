@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"net"
 	"net/http"
@@ -162,7 +163,10 @@ func TestLimitsComeBeforeTheBody(t *testing.T) {
 }
 
 // One client may send MaxUploadsPerClient files at once; the next is
-// refused unread with a 429 until one of them has arrived.
+// refused unread with a 429 until one of them has arrived. Sent without the
+// page's script, it comes back as the create page, with the file kind
+// chosen and the held-back notice above the form, as other held-back forms
+// do; sent by htmx, as the notice alone, and the form stays as it was.
 func TestUploadsAtOncePerClientAreCapped(t *testing.T) {
 	s := newTestServer(t)
 	owner := s.admin()
@@ -186,6 +190,18 @@ func TestUploadsAtOncePerClientAreCapped(t *testing.T) {
 	if !strings.Contains(res.body, "Wait until one of them has arrived") {
 		t.Errorf("the refusal does not say what to do: %s", res.body)
 	}
+	doc := checkHeldBack(t, "an upload beyond the cap", res, "/links")
+	if file := first(t, doc, "the file kind", byAttr("value", "file")); !hasAttr(file, "checked") {
+		t.Error("the form comes back without the file kind chosen")
+	}
+	ct, extra := multipartBody(t, fileForm("one more.bin", noisy(token.ChunkSize)))
+	checkHeldBackAlert(t, "an upload beyond the cap by htmx", owner.request(http.MethodPost, "/links", bytes.NewReader(extra),
+		http.Header{"Content-Type": {ct}, "Hx-Request": {"true"}}))
+	// A request's send from the same address is an upload too: its page
+	// comes back in the same way.
+	req := owner.createRequest(nil)
+	ct, send := multipartBody(t, []formPart{filePart("one more.bin", noisy(token.ChunkSize))})
+	checkHeldBack(t, "a send beyond the cap", s.client().request(http.MethodPost, req, bytes.NewReader(send), http.Header{"Content-Type": {ct}}), req)
 	// Once one has arrived, there is room for another.
 	if _, err := slow[0].Write(body[len(body)/2:]); err != nil {
 		t.Fatal(err)
