@@ -183,9 +183,9 @@ type Store interface {
 	NoticeAddress(ctx context.Context, account int64) (store.NoticeAddress, error)
 	SetPendingAddress(ctx context.Context, account int64, address string, hash []byte, expires time.Time) error
 	DropPendingAddress(ctx context.Context, account int64, hash []byte) error
-	ConfirmAddress(ctx context.Context, account int64, hash []byte, at time.Time) (string, error)
+	ConfirmAddress(ctx context.Context, account int64, hash []byte, at time.Time, nonce []byte) (string, error)
 	PendingAddress(ctx context.Context, account int64, hash []byte, at time.Time) (string, error)
-	RemoveAddress(ctx context.Context, account int64, confirmed string) error
+	RemoveAddress(ctx context.Context, account int64, confirmed *store.NoticeAddress) error
 
 	StartTOTP(ctx context.Context, account int64, sealed []byte) error
 	TOTPOf(ctx context.Context, account int64) (store.TOTP, error)

@@ -362,9 +362,14 @@ func (s *Service) SetNoticeAddress(ctx context.Context, owner int64, address str
 var ErrConfirmGone = Refusal(Gone, "confirmation_gone", "", "link_no_longer_valid")
 
 // ConfirmNoticeAddress spends the confirmation token tok and makes its
-// address the notice address of its account, which must be owner's.
+// address the notice address of its account, which must be owner's. The
+// address gets a fresh unsubscribe nonce, even when it is the one in use
+// before: the unsubscribe links of the mails sent to it until then stop
+// nothing (see UnsubscribeToken).
 func (s *Service) ConfirmNoticeAddress(ctx context.Context, owner int64, tok string) (string, error) {
-	return byConfirmToken(tok, func(hash []byte) (string, error) { return s.store.ConfirmAddress(ctx, owner, hash, s.Now()) })
+	nonce := make([]byte, unsubscribeNonceLen)
+	rand.Read(nonce)
+	return byConfirmToken(tok, func(hash []byte) (string, error) { return s.store.ConfirmAddress(ctx, owner, hash, s.Now(), nonce) })
 }
 
 // byConfirmToken is what find, given the hash of the confirmation token
@@ -393,5 +398,5 @@ func (s *Service) PendingNoticeAddress(ctx context.Context, owner int64, tok str
 // RemoveNoticeAddress stops email notices for owner: it forgets the notice
 // address, confirmed or pending, and the emails not yet sent to it.
 func (s *Service) RemoveNoticeAddress(ctx context.Context, owner int64) error {
-	return fromStore(s.store.RemoveAddress(ctx, owner, ""))
+	return fromStore(s.store.RemoveAddress(ctx, owner, nil))
 }

@@ -12,10 +12,11 @@ import (
 // address without a sign-in (RFC 8058): a notice mail carries it as its
 // List-Unsubscribe, and a mail provider posts to it from its own servers.
 // Its token is no secret the database keeps but a tag, under the server
-// key, of the account's id and the address the mail went to, so that it
-// stops working as soon as the account's notice address is another, or
-// none. It names the account, and holds the first UnsubscribeTagLen bytes
-// of the tag.
+// key, of the account's id, the address the mail went to and the nonce
+// drawn when that address was confirmed (NoticeAddress.UnsubscribeNonce),
+// so that it stops working as soon as the account's notice address is
+// another, or none, or the same one set again. It names the account, and
+// holds the first UnsubscribeTagLen bytes of the tag.
 const (
 	// UnsubscribeTagLen is how much of the tag a token keeps: 128 bits,
 	// as a link token's.
@@ -23,16 +24,26 @@ const (
 	// UnsubscribeTokenLen is the length of a token's text, the part of
 	// its address after /unsubscribe/.
 	UnsubscribeTokenLen = ((8+UnsubscribeTagLen)*8 + 5) / 6
+	// unsubscribeNonceLen is how many random bytes a confirmed address's
+	// nonce has.
+	unsubscribeNonceLen = 16
 )
 
 // unsubscribeDomain is what an unsubscribe token's tag is of, before the
-// account's id and the address.
-var unsubscribeDomain = []byte("oncelink unsubscribe v1\x00")
+// account's id and the address; unsubscribeNonceDomain, before the id, the
+// nonce's length and the nonce, and the address. The first tags the links
+// of an address confirmed before nonces were kept, which stay as they were
+// until the address is set again.
+var (
+	unsubscribeDomain      = []byte("oncelink unsubscribe v1\x00")
+	unsubscribeNonceDomain = []byte("oncelink unsubscribe v2\x00")
+)
 
 // Refusals of an unsubscribe link: one that is not a token at all, and
-// one whose account sends its notices to another address, or to none (a
-// link already used, a changed address, a deleted account, a forged tag:
-// none can be told from the others, nor need be).
+// one whose account sends its notices to another address, or to none, or
+// to the same one set again since (a link already used, a changed address,
+// a deleted account, a forged tag: none can be told from the others, nor
+// need be).
 var (
 	ErrUnsubscribeInvalid = Refusal(NotFound, "unsubscribe_invalid", "", "not_found")
 	ErrUnsubscribeGone    = Refusal(Gone, "unsubscribe_gone", "", "link_no_longer_valid")
@@ -46,18 +57,24 @@ type Unsubscription struct {
 }
 
 // UnsubscribeToken is the token of the link that stops account's email
-// notices to address.
-func (s *Service) UnsubscribeToken(account int64, address string) string {
+// notices to its confirmed notice address a, as the store has it.
+func (s *Service) UnsubscribeToken(account int64, a NoticeAddress) string {
 	var v [8 + UnsubscribeTagLen]byte
 	binary.BigEndian.PutUint64(v[:8], uint64(account))
-	s.unsubscribeTag(v[8:], v[:8], address)
+	s.unsubscribeTag(v[8:], v[:8], a)
 	return base64.RawURLEncoding.EncodeToString(v[:])
 }
 
 // unsubscribeTag writes to dst the tag of the account whose id is the
-// eight bytes id and of address.
-func (s *Service) unsubscribeTag(dst, id []byte, address string) {
-	s.tags.Tag(dst, unsubscribeDomain, append(id[:8:8], address...))
+// eight bytes id and of its confirmed notice address a.
+func (s *Service) unsubscribeTag(dst, id []byte, a NoticeAddress) {
+	if a.UnsubscribeNonce == nil {
+		s.tags.Tag(dst, unsubscribeDomain, append(id[:8:8], a.Address...))
+		return
+	}
+	msg := append(id[:8:8], byte(len(a.UnsubscribeNonce)))
+	msg = append(msg, a.UnsubscribeNonce...)
+	s.tags.Tag(dst, unsubscribeNonceDomain, append(msg, a.Address...))
 }
 
 // unsubscribeEncoding is strict, as a link token's: a token has one
@@ -87,22 +104,29 @@ func parseUnsubscribe(tok string) (account int64, v [8 + UnsubscribeTagLen]byte,
 // account's notice address is no longer the one it was made for is
 // ErrUnsubscribeGone.
 func (s *Service) Unsubscription(ctx context.Context, tok string) (Unsubscription, error) {
+	_, u, err := s.unsubscription(ctx, tok)
+	return u, err
+}
+
+// unsubscription is Unsubscription, with the notice address it would stop
+// as the store has it.
+func (s *Service) unsubscription(ctx context.Context, tok string) (NoticeAddress, Unsubscription, error) {
 	account, v, err := parseUnsubscribe(tok)
 	if err != nil {
-		return Unsubscription{}, err
+		return NoticeAddress{}, Unsubscription{}, err
 	}
 	a, err := s.store.NoticeAddress(ctx, account)
 	if err != nil {
-		return Unsubscription{}, fromStore(err)
+		return NoticeAddress{}, Unsubscription{}, fromStore(err)
 	}
 	var want [UnsubscribeTagLen]byte
-	s.unsubscribeTag(want[:], v[:8], a.Address)
+	s.unsubscribeTag(want[:], v[:8], a)
 	// The tag is compared in constant time, even when there is no
 	// address to compare it for.
 	if !hmac.Equal(want[:], v[8:]) || a.Address == "" {
-		return Unsubscription{}, ErrUnsubscribeGone
+		return NoticeAddress{}, Unsubscription{}, ErrUnsubscribeGone
 	}
-	return Unsubscription{Account: account, Address: a.Address}, nil
+	return a, Unsubscription{Account: account, Address: a.Address}, nil
 }
 
 // UnsubscribeTurn takes c's turn at posting to the unsubscribe link tok.
@@ -129,15 +153,15 @@ func (s *Service) Unsubscribe(ctx context.Context, t Turn, tok string) (Unsubscr
 	if err := t.check(UnsubscribeAction); err != nil {
 		return Unsubscription{}, err
 	}
-	u, err := s.Unsubscription(ctx, tok)
+	a, u, err := s.unsubscription(ctx, tok)
 	if err != nil {
 		return Unsubscription{}, err
 	}
 	// The confirmed address alone, and only while it is still the one
 	// the link was made for.
-	err = fromStore(s.store.RemoveAddress(ctx, u.Account, u.Address))
+	err = fromStore(s.store.RemoveAddress(ctx, u.Account, &a))
 	if errors.Is(err, ErrNotFound) {
-		// Changed or removed since it was read.
+		// Changed, set again or removed since it was read.
 		return Unsubscription{}, ErrUnsubscribeGone
 	}
 	if err != nil {

@@ -323,6 +323,65 @@ func TestUnsubscribeKeepsAWaitingAddress(t *testing.T) {
 	}
 }
 
+// TestUnsubscribeLinksStayDeadOnceTheAddressIsSetAgain: setting the same
+// notice address again, once confirmed, ends the unsubscribe links of the
+// mails sent to it before: after the link was used, or after the address
+// was removed, it does not come back to life with the address; and while
+// the address was in use, its old links stop nothing once it is set
+// again. The mails sent after carry links that work.
+func TestUnsubscribeLinksStayDeadOnceTheAddressIsSetAgain(t *testing.T) {
+	for _, db := range []struct {
+		name string
+		pg   bool
+	}{{"sqlite", false}, {"postgres", true}} {
+		t.Run(db.name, func(t *testing.T) {
+			u := newUnsubscribeServer(t, db.pg)
+			unsubscribeLink := func() string {
+				t.Helper()
+				m, _ := u.notice()
+				path := regexp.MustCompile(`/unsubscribe/[A-Za-z0-9_-]{32}`).FindString(m.Header.Get("List-Unsubscribe"))
+				if path == "" {
+					t.Fatalf("List-Unsubscribe: %q", m.Header.Get("List-Unsubscribe"))
+				}
+				return path
+			}
+			stopsNothing := func(what, path string) {
+				t.Helper()
+				for _, res := range []response{u.client().get(path), u.oneClick(path, nil)} {
+					if res.StatusCode != http.StatusGone {
+						t.Errorf("%s: %d, want 410", what, res.StatusCode)
+					}
+				}
+				if got := u.noticeAddress(); got != "ada@example.org" {
+					t.Fatalf("%s: the address is now %q", what, got)
+				}
+			}
+
+			used := unsubscribeLink()
+			if res := u.oneClick(used, nil); res.StatusCode != http.StatusOK {
+				t.Fatalf("one-click unsubscribe: %d", res.StatusCode)
+			}
+			u.setAddress("ada@example.org")
+			stopsNothing("a used link once the address is set again", used)
+
+			kept := unsubscribeLink()
+			u.setAddress("ada@example.org")
+			stopsNothing("an unused link once the address is set again", kept)
+
+			removed := unsubscribeLink()
+			if res := u.ada.post("/settings/notices/address/remove", url.Values{}); res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("remove the address: %d", res.StatusCode)
+			}
+			u.setAddress("ada@example.org")
+			stopsNothing("a link of an address removed and set again", removed)
+
+			if res := u.oneClick(unsubscribeLink(), nil); res.StatusCode != http.StatusOK || u.noticeAddress() != "" {
+				t.Errorf("the link of a mail sent since: %d, address %q", res.StatusCode, u.noticeAddress())
+			}
+		})
+	}
+}
+
 // TestOneClickAsRFC8058Writes: RFC 8058's own example of the one-click
 // POST has `Content-Type: multipart/form-data, boundary="..."`, a comma
 // where MIME has a semicolon; a mail provider that copied it unsubscribes
@@ -383,10 +442,12 @@ func TestOneClickAsRFC8058Writes(t *testing.T) {
 	if res.StatusCode != http.StatusOK || u.noticeAddress() != "" {
 		t.Fatalf("RFC 8058's one-click post: %d, address %q\n%s", res.StatusCode, u.noticeAddress(), res.body)
 	}
-	// The same address set again, its link works again, and a urlencoded
-	// form unsubscribes as ever.
+	// The same address set again, a new mail's link takes a urlencoded
+	// form as ever.
 	u.setAddress("ada@example.org")
-	if res := u.oneClick(path, nil); res.StatusCode != http.StatusOK || u.noticeAddress() != "" {
+	m, _ = u.notice()
+	next := regexp.MustCompile(`/unsubscribe/[A-Za-z0-9_-]{32}`).FindString(m.Header.Get("List-Unsubscribe"))
+	if res := u.oneClick(next, nil); res.StatusCode != http.StatusOK || u.noticeAddress() != "" {
 		t.Errorf("a urlencoded one-click post: %d, address %q", res.StatusCode, u.noticeAddress())
 	}
 }
@@ -396,7 +457,11 @@ func TestOneClickAsRFC8058Writes(t *testing.T) {
 // button, and stops nothing.
 func TestHeldBackUnsubscribeComesBack(t *testing.T) {
 	u := newUnsubscribeServer(t, false)
-	path := "/unsubscribe/" + u.h.core.UnsubscribeToken(u.adaID, u.address)
+	a, err := u.store.NoticeAddress(context.Background(), u.adaID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/unsubscribe/" + u.h.core.UnsubscribeToken(u.adaID, a)
 	c := u.client()
 	for range 100 {
 		// Not the page's form: each of these is refused, and stops nothing.

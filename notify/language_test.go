@@ -47,7 +47,7 @@ func TestEmailLanguage(t *testing.T) {
 		ms := smtpd.mails()
 		subject, text, html := parts(t, ms[len(ms)-1].Data)
 		when := l.When(e.clock.Now())
-		unsubscribe := "https://share.example/unsubscribe/" + e.svc.UnsubscribeToken(e.owner.ID, "ada@example.org")
+		unsubscribe := e.unsubscribeLink(t)
 		if want := l.T("mail.notice.opened.subject", "Label", l.T("mail.quoted", "Text", label)); subject != want {
 			t.Errorf("%q: subject %q, want %q", code, subject, want)
 		}

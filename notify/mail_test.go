@@ -196,7 +196,7 @@ func TestEmailNotices(t *testing.T) {
 	if !strings.Contains(text, settings) || !strings.Contains(html, `href="`+settings+`"`) {
 		t.Errorf("the mail does not lead to %s:\n%s\n%s", settings, text, html)
 	}
-	unsubscribe := "https://share.example/unsubscribe/" + e.svc.UnsubscribeToken(e.owner.ID, "ada@example.org")
+	unsubscribe := e.unsubscribeLink(t)
 	if !strings.Contains(text, unsubscribe) || !strings.Contains(html, `href="`+unsubscribe+`"`) {
 		t.Errorf("the mail does not lead to %s:\n%s\n%s", unsubscribe, text, html)
 	}
@@ -384,7 +384,7 @@ func TestConfirmationNotSent(t *testing.T) {
 	if err := e.st.SetPendingAddress(ctx, e.owner.ID, "old@example.org", []byte("h"), time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.st.ConfirmAddress(ctx, e.owner.ID, []byte("h"), time.Now()); err != nil {
+	if _, err := e.st.ConfirmAddress(ctx, e.owner.ID, []byte("h"), time.Now(), []byte("nonce")); err != nil {
 		t.Fatal(err)
 	}
 	err = e.svc.SetNoticeAddress(ctx, e.owner.ID, "ada@example.org")

@@ -49,6 +49,17 @@ type env struct {
 	clock *clock
 }
 
+// unsubscribeLink is the unsubscribe link of the owner's mails to the
+// notice address they confirmed.
+func (e *env) unsubscribeLink(t *testing.T) string {
+	t.Helper()
+	a, err := e.st.NoticeAddress(context.Background(), e.owner.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "https://share.example/unsubscribe/" + e.svc.UnsubscribeToken(e.owner.ID, a)
+}
+
 // backends runs test on a fresh SQLite file and, when ONCELINK_TEST_POSTGRES
 // is set, on a fresh PostgreSQL schema.
 func backends(t *testing.T, test func(t *testing.T, dsn string)) {

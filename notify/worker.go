@@ -59,9 +59,10 @@ type Options struct {
 	// https://share.example.com, which a mail links the link's page at.
 	BaseURL string
 	// Unsubscribe is the token of the link, under BaseURL, that stops
-	// account's email notices to address (core.Service.UnsubscribeToken);
-	// nil for none, and the mails then offer the settings page alone.
-	Unsubscribe func(account int64, address string) string
+	// account's email notices to its confirmed notice address a
+	// (core.Service.UnsubscribeToken); nil for none, and the mails then
+	// offer the settings page alone.
+	Unsubscribe func(account int64, a store.NoticeAddress) string
 	Log         *slog.Logger
 	// Now is the worker's clock, and Jitter returns a number in [0, 1)
 	// that spreads retries; tests set both.
@@ -471,7 +472,7 @@ func (w *Worker) email(ctx context.Context, d store.Delivery, a *store.Attempt) 
 	}
 	n.Settings = w.page("/settings")
 	if w.o.Unsubscribe != nil {
-		n.Unsubscribe = w.page("/unsubscribe/" + w.o.Unsubscribe(d.AccountID, addr.Address))
+		n.Unsubscribe = w.page("/unsubscribe/" + w.o.Unsubscribe(d.AccountID, addr))
 	}
 	n.Zone = w.zone(d.AccountID, account.TimeZone)
 	a.Body = d.Type

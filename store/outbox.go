@@ -351,6 +351,10 @@ type NoticeAddress struct {
 	// PendingExpiresAt.
 	Pending          string
 	PendingExpiresAt time.Time
+	// UnsubscribeNonce is the confirmed address's: drawn anew each time
+	// an address is confirmed (see ConfirmAddress), nil for one
+	// confirmed before it was kept.
+	UnsubscribeNonce []byte
 }
 
 // NoticeAddress returns account's notice address, empty when it has none.
@@ -360,9 +364,10 @@ func (s *Store) NoticeAddress(ctx context.Context, account int64) (NoticeAddress
 		Pending  string        `db:"pending_address"`
 		Expires  sql.NullInt64 `db:"pending_expires_at"`
 		Confirms sql.NullInt64 `db:"confirmed_at"`
+		Nonce    []byte        `db:"unsubscribe_nonce"`
 	}
-	err := s.ro.GetContext(ctx, &row, s.ro.Rebind(`SELECT address, pending_address, pending_expires_at, confirmed_at
-		FROM notice_addresses WHERE account_id = ?`), account)
+	err := s.ro.GetContext(ctx, &row, s.ro.Rebind(`SELECT address, pending_address, pending_expires_at, confirmed_at,
+		unsubscribe_nonce FROM notice_addresses WHERE account_id = ?`), account)
 	if errors.Is(err, sql.ErrNoRows) {
 		return NoticeAddress{}, nil
 	}
@@ -371,7 +376,7 @@ func (s *Store) NoticeAddress(ctx context.Context, account int64) (NoticeAddress
 	}
 	a := NoticeAddress{Pending: row.Pending, PendingExpiresAt: fromMillis(row.Expires)}
 	if row.Confirms.Valid {
-		a.Address = row.Address
+		a.Address, a.UnsubscribeNonce = row.Address, row.Nonce
 	}
 	return a, nil
 }
@@ -410,13 +415,16 @@ func (s *Store) DropPendingAddress(ctx context.Context, account int64, hash []by
 }
 
 // ConfirmAddress makes account's pending address, whose confirmation token
-// hashes to hash, its notice address, once: the token is spent. An unknown,
-// spent or expired token is ErrNotFound.
-func (s *Store) ConfirmAddress(ctx context.Context, account int64, hash []byte, at time.Time) (address string, err error) {
+// hashes to hash, its notice address, once: the token is spent. nonce,
+// fresh, becomes its UnsubscribeNonce, even when the address is the one
+// confirmed before. An unknown, spent or expired token is ErrNotFound.
+func (s *Store) ConfirmAddress(ctx context.Context, account int64, hash []byte, at time.Time, nonce []byte) (address string, err error) {
 	err = s.write(ctx, func(ctx context.Context, tx txn) error {
 		err := tx.GetContext(ctx, &address, tx.Rebind(`UPDATE notice_addresses
-			SET address = pending_address, confirmed_at = ?, pending_address = '', pending_hash = NULL, pending_expires_at = NULL
-			WHERE account_id = ? AND pending_hash = ? AND pending_expires_at > ? RETURNING address`), millis(at), account, hash, millis(at))
+			SET address = pending_address, confirmed_at = ?, unsubscribe_nonce = ?,
+				pending_address = '', pending_hash = NULL, pending_expires_at = NULL
+			WHERE account_id = ? AND pending_hash = ? AND pending_expires_at > ? RETURNING address`),
+			millis(at), nonce, account, hash, millis(at))
 		if err != nil {
 			return err
 		}
@@ -447,24 +455,26 @@ func (s *Store) PendingAddress(ctx context.Context, account int64, hash []byte, 
 }
 
 // RemoveAddress forgets account's notice address, confirmed and pending;
-// emails not yet sent to it are dropped. With confirmed not empty it
-// forgets the confirmed address alone, and only while confirmed is it,
-// and is ErrNotFound otherwise: a removal asked for one address (an
-// unsubscribe link's) never takes another, neither one that replaced it
-// meanwhile nor one still waiting for its confirmation, which stays to be
+// emails not yet sent to it are dropped. With confirmed not nil it forgets
+// the confirmed address alone, and only while its address and its
+// UnsubscribeNonce are confirmed's, and is ErrNotFound otherwise: a
+// removal asked for one address (an unsubscribe link's) never takes
+// another, neither one that replaced it meanwhile, nor the same one set
+// again, nor one still waiting for its confirmation, which stays to be
 // confirmed.
-func (s *Store) RemoveAddress(ctx context.Context, account int64, confirmed string) error {
+func (s *Store) RemoveAddress(ctx context.Context, account int64, confirmed *NoticeAddress) error {
 	err := s.write(ctx, func(ctx context.Context, tx txn) error {
 		query, args := `DELETE FROM notice_addresses WHERE account_id = ?`, []any{account}
-		if confirmed != "" {
-			query, args = `UPDATE notice_addresses SET address = '', confirmed_at = NULL
-				WHERE account_id = ? AND address = ? AND confirmed_at IS NOT NULL`, append(args, confirmed)
+		if confirmed != nil {
+			query, args = `UPDATE notice_addresses SET address = '', confirmed_at = NULL, unsubscribe_nonce = NULL
+				WHERE account_id = ? AND address = ? AND confirmed_at IS NOT NULL
+				AND unsubscribe_nonce IS NOT DISTINCT FROM ?`, append(args, confirmed.Address, confirmed.UnsubscribeNonce)
 		}
 		res, err := tx.ExecContext(ctx, tx.Rebind(query), args...)
 		if err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); confirmed != "" && (err != nil || n == 0) {
+		if n, err := res.RowsAffected(); confirmed != nil && (err != nil || n == 0) {
 			return errors.Join(fmt.Errorf("notice address: %w", ErrNotFound), err)
 		}
 		if _, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM notice_deliveries

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -146,11 +147,17 @@ func TestRemovingTheConfirmedAddressKeepsThePendingOne(t *testing.T) {
 			}
 			return hash[:]
 		}
-		confirm := func(hash []byte, want string) {
+		confirm := func(hash []byte, want string) NoticeAddress {
 			t.Helper()
-			if got, err := s.ConfirmAddress(ctx, owner.ID, hash, now); err != nil || got != want {
+			nonce := sha256.Sum256(append(hash, want...))
+			if got, err := s.ConfirmAddress(ctx, owner.ID, hash, now, nonce[:16]); err != nil || got != want {
 				t.Fatalf("confirmed %q, %v; want %q", got, err, want)
 			}
+			a, err := s.NoticeAddress(ctx, owner.ID)
+			if err != nil || !bytes.Equal(a.UnsubscribeNonce, nonce[:16]) {
+				t.Fatalf("the nonce confirmed: %x, %v; want %x", a.UnsubscribeNonce, err, nonce[:16])
+			}
+			return a
 		}
 		check := func(what string, want NoticeAddress, notices bool) {
 			t.Helper()
@@ -167,19 +174,23 @@ func TestRemovingTheConfirmedAddressKeepsThePendingOne(t *testing.T) {
 			}
 		}
 
-		confirm(pend("ada@example.org"), "ada@example.org")
+		first := confirm(pend("ada@example.org"), "ada@example.org")
 		next := pend("ada@work.example")
 		check("a change waiting", NoticeAddress{Address: "ada@example.org", Pending: "ada@work.example", PendingExpiresAt: expires}, true)
 
-		if err := s.RemoveAddress(ctx, owner.ID, "ada@example.org"); err != nil {
+		// Only under its own nonce.
+		if err := s.RemoveAddress(ctx, owner.ID, &NoticeAddress{Address: "ada@example.org", UnsubscribeNonce: []byte("another nonce")}); !errors.Is(err, ErrNotFound) {
+			t.Errorf("removing the address under another nonce: %v, want %v", err, ErrNotFound)
+		}
+		if err := s.RemoveAddress(ctx, owner.ID, &first); err != nil {
 			t.Fatal(err)
 		}
 		check("the confirmed address removed", NoticeAddress{Pending: "ada@work.example", PendingExpiresAt: expires}, false)
 		// Neither the removed address again, nor the one waiting, which
 		// is no confirmed address.
-		for _, address := range []string{"ada@example.org", "ada@work.example"} {
-			if err := s.RemoveAddress(ctx, owner.ID, address); !errors.Is(err, ErrNotFound) {
-				t.Errorf("removing %s: %v, want %v", address, err, ErrNotFound)
+		for _, address := range []NoticeAddress{first, {Address: "ada@work.example"}} {
+			if err := s.RemoveAddress(ctx, owner.ID, &address); !errors.Is(err, ErrNotFound) {
+				t.Errorf("removing %s: %v, want %v", address.Address, err, ErrNotFound)
 			}
 		}
 		check("nothing more removed", NoticeAddress{Pending: "ada@work.example", PendingExpiresAt: expires}, false)
@@ -187,9 +198,20 @@ func TestRemovingTheConfirmedAddressKeepsThePendingOne(t *testing.T) {
 		confirm(next, "ada@work.example")
 		check("the waiting address confirmed", NoticeAddress{Address: "ada@work.example"}, true)
 
+		// An address confirmed before nonces were kept has none, and is
+		// removed as it is.
+		if _, err := s.db.ExecContext(ctx, s.db.Rebind(`UPDATE notice_addresses SET unsubscribe_nonce = NULL WHERE account_id = ?`), owner.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RemoveAddress(ctx, owner.ID, &NoticeAddress{Address: "ada@work.example"}); err != nil {
+			t.Fatalf("removing an address without a nonce: %v", err)
+		}
+		check("the address without a nonce removed", NoticeAddress{}, false)
+
 		// The owner's removal takes the address and the one waiting.
+		confirm(pend("ada@work.example"), "ada@work.example")
 		pend("ada@home.example")
-		if err := s.RemoveAddress(ctx, owner.ID, ""); err != nil {
+		if err := s.RemoveAddress(ctx, owner.ID, nil); err != nil {
 			t.Fatal(err)
 		}
 		check("all removed", NoticeAddress{}, false)

@@ -239,7 +239,8 @@ func confirmAddress(t *testing.T, s *Store, account int64, address string) {
 	if err := s.SetPendingAddress(ctx, account, address, hash[:], s.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.ConfirmAddress(ctx, account, hash[:], s.Now()); err != nil {
+	nonce := sha256.Sum256(append(hash[:], "unsubscribe"...))
+	if _, err := s.ConfirmAddress(ctx, account, hash[:], s.Now(), nonce[:16]); err != nil {
 		t.Fatal(err)
 	}
 }
