@@ -199,7 +199,9 @@ func (h *Handler) setupOpen(w http.ResponseWriter, r *http.Request) bool {
 
 func (h *Handler) setupForm(w http.ResponseWriter, r *http.Request) {
 	if h.setupOpen(w, r) {
-		h.renderSetup(w, r, http.StatusOK, components.AccountForm{})
+		// A return from the provider before set-up was sent here, by the
+		// sign-in page, to be told so.
+		h.renderSetup(w, r, http.StatusOK, components.AccountForm{Errors: h.ssoRefusedSaid(r)})
 	}
 }
 
@@ -284,7 +286,9 @@ func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) {
 	if h.sentToSetup(w, r) {
 		return
 	}
-	h.renderLogin(w, r, http.StatusOK, h.loginView(safeNext(r.URL.Query().Get("next"))))
+	form := h.loginView(safeNext(r.URL.Query().Get("next")))
+	form.Errors = h.ssoRefusedSaid(r)
+	h.renderLogin(w, r, http.StatusOK, form)
 }
 
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {

@@ -18,6 +18,10 @@ const (
 	sessionSSOVerifier = "sso_verifier"
 	sessionSSOStarted  = "sso_started"
 	sessionSSONext     = "sso_next"
+	// sessionSSORefused is why the last return from the provider signed
+	// no one in, in the reader's language, for the sign-in page (or the
+	// set-up page) that follows to say once.
+	sessionSSORefused = "sso_refused"
 )
 
 // ssoStartPath is where the sign-in page's single sign-on form posts.
@@ -87,7 +91,7 @@ func (h *Handler) finishSSO(w http.ResponseWriter, r *http.Request) {
 		a, err = h.core.FinishSSO(ctx, turn, p, core.SSOReturn{State: q.Get("state"), Code: q.Get("code"), Error: q.Get("error")})
 	}
 	if err != nil {
-		h.ssoRefused(w, r, next, err)
+		h.ssoReturnRefused(w, r, next, err)
 		return
 	}
 	if err := h.signIn(r, a); err != nil {
@@ -105,9 +109,8 @@ func (h *Handler) ssoRefused(w http.ResponseWriter, r *http.Request, next string
 	if h.heldBack(w, r, err, h.loginHeldBack(w, r, next)) {
 		return
 	}
-	e, ok := core.AsError(err)
-	if !ok || !(e.Kind == core.Invalid || e.Kind == core.Unauthorized || e.Kind == core.Forbidden ||
-		e == core.ErrSSOUnavailable) {
+	e, ok := ssoRefusal(err)
+	if !ok {
 		h.fail(w, r, err)
 		return
 	}
@@ -115,6 +118,40 @@ func (h *Handler) ssoRefused(w http.ResponseWriter, r *http.Request, next string
 	form := h.loginView(next)
 	form.Errors = components.FieldErrors{{Message: e.Message(i18n.From(r.Context()))}}
 	h.renderLogin(w, r, web.Status(e.Kind), form)
+}
+
+// ssoRefusal is err's *Error when it is a refusal of a single sign-on
+// that the sign-in page says: not a failure, nor single sign-on that is
+// not configured.
+func ssoRefusal(err error) (*core.Error, bool) {
+	e, ok := core.AsError(err)
+	return e, ok && (e.Kind == core.Invalid || e.Kind == core.Unauthorized || e.Kind == core.Forbidden ||
+		e == core.ErrSSOUnavailable)
+}
+
+// ssoReturnRefused answers a return from the provider that signed no one
+// in. A refusal sends the browser on (303) to the sign-in page, which says
+// why once (sessionSSORefused): the return's address, whose sign-on is
+// spent, is not left in the address bar, where a reload would only be
+// refused again. A browser that brought no session back could not be told
+// there, and is answered as ssoRefused answers, as is one held back.
+func (h *Handler) ssoReturnRefused(w http.ResponseWriter, r *http.Request, next string, err error) {
+	e, ok := ssoRefusal(err)
+	if _, noSession := r.Cookie(h.sessions.Cookie.Name); !ok || noSession != nil {
+		h.ssoRefused(w, r, next, err)
+		return
+	}
+	h.sessions.Put(r.Context(), sessionSSORefused, e.Message(i18n.From(r.Context())))
+	http.Redirect(w, r, "/login?next="+pathEscapeNext(next), http.StatusSeeOther)
+}
+
+// ssoRefusedSaid is the refusal of the last return from the provider, if
+// any, for the page that follows it to say once.
+func (h *Handler) ssoRefusedSaid(r *http.Request) components.FieldErrors {
+	if said := h.sessions.PopString(r.Context(), sessionSSORefused); said != "" {
+		return components.FieldErrors{{Message: said}}
+	}
+	return nil
 }
 
 // renderLogin shows the sign-in page. Its single sign-on form posts here

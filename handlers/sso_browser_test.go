@@ -14,7 +14,8 @@ import (
 
 // TestSSOInBrowser clicks the single sign-on button in Chromium and lands
 // signed in on the dashboard, through an OpenID provider running in the
-// test; a refused token comes back to the sign-in page with the reason.
+// test; a refused token sends the browser back to the sign-in page, which
+// says why.
 // With ONCELINK_SCREENSHOTS set it keeps the sign-in pages, with a
 // password and without, the refusal and the accounts page.
 func TestSSOInBrowser(t *testing.T) {
@@ -40,8 +41,12 @@ func TestSSOInBrowser(t *testing.T) {
 	if got := eval[string](b, `document.activeElement.dataset.testid || document.activeElement.id`); got != "form-error" {
 		t.Errorf("after the refusal the focus is on %q, not the refusal", got)
 	}
+	// The refusal is the sign-in page's own address, which a reload shows
+	// again without the refusal, rather than the spent return's.
+	if path := eval[string](b, `location.pathname`); path != "/login" {
+		t.Errorf("the refusal is shown at %s", path)
+	}
 	browsertest.Shoot(t, ctx, "sign-in-sso-refused")
-	b.forgive("status of 401") // the refusal's own status, which the console reports
 	b.clean("refused sign-in")
 
 	b.do(chromedp.Navigate(ssoOnly.URL+"/login"), chromedp.WaitVisible(chromedp.CSS("[data-testid=sso]")))

@@ -16,6 +16,7 @@ import (
 
 	"oncelink/components"
 	"oncelink/core"
+	"oncelink/i18n"
 	"oncelink/sso"
 	"oncelink/store"
 )
@@ -123,6 +124,63 @@ func refusedWith(t testing.TB, c *testClient, res response, status int, e *core.
 	}
 	if res := c.get("/links"); res.StatusCode != http.StatusSeeOther {
 		t.Errorf("signed in after a refusal: /links answers %d", res.StatusCode)
+	}
+}
+
+// ssoRefusedWith checks that res, the answer to a return from the
+// provider, sends the browser on (303) to the sign-in page, which says e's
+// message in the language lang asks for, once, beside its single sign-on
+// button; and that it signed nobody in.
+func ssoRefusedWith(t testing.TB, c *testClient, res response, e *core.Error, lang string) {
+	t.Helper()
+	to := res.Header.Get("Location")
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(to, "/login") {
+		t.Fatalf("status %d to %q, want 303 to the sign-in page: %s", res.StatusCode, to, res.body)
+	}
+	page := c.request(http.MethodGet, to, nil, http.Header{"Accept-Language": {lang}})
+	if page.StatusCode != http.StatusOK || !hasTestID(t, page.body, "sso") {
+		t.Fatalf("the sign-in page after a refusal: %d, single sign-on button %v", page.StatusCode, hasTestID(t, page.body, "sso"))
+	}
+	if got, want := testIDText(t, page.body, "form-error"), e.Message(i18n.For(lang)); got != want {
+		t.Errorf("message %q, want %q", got, want)
+	}
+	if again := c.get(to); hasTestID(t, again.body, "form-error") {
+		t.Errorf("the refusal is said again on a reload: %q", testIDText(t, again.body, "form-error"))
+	}
+	if res := c.get("/links"); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("signed in after a refusal: /links answers %d", res.StatusCode)
+	}
+}
+
+// TestSSORefusalComesBackAsTheSignInPage: a return from the provider that
+// signs no one in, refused by the provider or by oncelink, sends the
+// browser on to the sign-in page, which says why in the reader's language:
+// the return's address, whose sign-on is spent, is not left to reload.
+// Before set-up, that page is the set-up page.
+func TestSSORefusalComesBackAsTheSignInPage(t *testing.T) {
+	s := newSSOServer(t, startProvider(t), func(c *core.Config) { c.SSOAllowedDomains = []string{"example.com"} })
+	c := s.client()
+	res := s.ssoSignIn(c, ssoUser("sub-0", "a@example.com", "amy"))
+	if to := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(to, "/login") {
+		t.Fatalf("a return before set-up: %d to %q", res.StatusCode, to)
+	}
+	page := c.get("/setup")
+	if got := testIDText(t, page.body, "form-error"); got != core.ErrSSOSetupFirst.Msg {
+		t.Errorf("the set-up page after a return before set-up says %q", got)
+	}
+	s.admin()
+
+	for _, lang := range []string{"en", "ar"} {
+		c := s.client()
+		state := c.toProvider(s.idp).Query().Get("state")
+		res := c.request(http.MethodGet, sso.CallbackPath+"?"+url.Values{"state": {state}, "error": {"access_denied"}}.Encode(),
+			nil, http.Header{"Accept-Language": {lang}})
+		ssoRefusedWith(t, c, res, core.Variant(core.Unauthorized, "sso_denied", "code", "", "sign_in", "Code", "access_denied"), lang)
+
+		c = s.client()
+		s.idp.QueueUser(ssoUser("sub-e", "eve@evil.example", "eve"))
+		back := c.atProvider(c.toProvider(s.idp))
+		ssoRefusedWith(t, c, c.request(http.MethodGet, back.String(), nil, http.Header{"Accept-Language": {lang}}), core.ErrSSODomain, lang)
 	}
 }
 
@@ -248,7 +306,7 @@ func TestSSOWrongAudienceIsRefused(t *testing.T) {
 	s.admin()
 	c := s.client()
 	res := s.ssoSignIn(c, audienceUser{ssoUser("sub-1", "a@example.com", "a"), "another-client"})
-	refusedWith(t, c, res, http.StatusUnauthorized, core.ErrSSORefused)
+	ssoRefusedWith(t, c, res, core.ErrSSORefused, "en")
 	if !strings.Contains(s.ssoLogs.String(), "audience") {
 		t.Errorf("the log does not say why: %s", s.ssoLogs.String())
 	}
@@ -264,7 +322,7 @@ func TestSSOExpiredTokenIsRefused(t *testing.T) {
 	s.admin()
 	c := s.client()
 	res := s.ssoSignIn(c, ssoUser("sub-1", "a@example.com", "a"))
-	refusedWith(t, c, res, http.StatusUnauthorized, core.ErrSSORefused)
+	ssoRefusedWith(t, c, res, core.ErrSSORefused, "en")
 	if !strings.Contains(s.ssoLogs.String(), "expired") {
 		t.Errorf("the log does not say why: %s", s.ssoLogs.String())
 	}
@@ -286,9 +344,11 @@ func TestSSOStateWorksOnceInItsOwnBrowser(t *testing.T) {
 		t.Fatalf("first return: %d %s", res.StatusCode, res.body)
 	}
 	// The same return again, in the same browser: the state was used.
+	// It sends the browser on to the sign-in page, signed in already,
+	// which leads it on to its links.
 	res := c.get(back.String())
-	if res.StatusCode != http.StatusBadRequest || testIDText(t, res.body, "form-error") != core.ErrSSOState.Msg {
-		t.Errorf("replayed state: %d %q", res.StatusCode, testIDText(t, res.body, "form-error"))
+	if to := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(to, "/login") {
+		t.Errorf("replayed state: %d to %q", res.StatusCode, to)
 	}
 
 	// A state that is not the pending one is refused, and uses it up.
@@ -299,15 +359,15 @@ func TestSSOStateWorksOnceInItsOwnBrowser(t *testing.T) {
 	q := forged.Query()
 	q.Set("state", "not-the-state")
 	forged.RawQuery = q.Encode()
-	refusedWith(t, c2, c2.get(forged.String()), http.StatusBadRequest, core.ErrSSOState)
-	refusedWith(t, c2, c2.get(back.String()), http.StatusBadRequest, core.ErrSSOState)
+	ssoRefusedWith(t, c2, c2.get(forged.String()), core.ErrSSOState, "en")
+	ssoRefusedWith(t, c2, c2.get(back.String()), core.ErrSSOState, "en")
 
 	// A sign-on left pending too long has expired.
 	c3 := s.client()
 	s.idp.QueueUser(ssoUser("sub-3", "c@example.com", "cy"))
 	back = c3.atProvider(c3.toProvider(s.idp))
 	s.clock.Advance(core.SSOPendingTTL + time.Second)
-	refusedWith(t, c3, c3.get(back.String()), http.StatusBadRequest, core.ErrSSOState)
+	ssoRefusedWith(t, c3, c3.get(back.String()), core.ErrSSOState, "en")
 }
 
 // TestSSOTamperedRequestIsRefused changes what the browser carries to the
@@ -324,7 +384,7 @@ func TestSSOTamperedRequestIsRefused(t *testing.T) {
 		q.Set(param, "tampered-"+strings.Repeat("x", 43))
 		to.RawQuery = q.Encode()
 		s.idp.QueueUser(ssoUser("sub-"+param, "a@example.com", "a"))
-		refusedWith(t, c, c.get(c.atProvider(to).String()), http.StatusUnauthorized, core.ErrSSORefused)
+		ssoRefusedWith(t, c, c.get(c.atProvider(to).String()), core.ErrSSORefused, "en")
 	}
 }
 
@@ -335,7 +395,10 @@ func TestSSOProviderErrorIsShown(t *testing.T) {
 	state := c.toProvider(s.idp).Query().Get("state")
 	res := c.get(sso.CallbackPath + "?" + url.Values{"state": {state}, "error": {"access_denied"},
 		"error_description": {"<script>the user said no</script>"}}.Encode())
-	if res.StatusCode != http.StatusUnauthorized || !strings.Contains(testIDText(t, res.body, "form-error"), "access_denied") {
+	if res.StatusCode == http.StatusSeeOther {
+		res = c.get(res.Header.Get("Location"))
+	}
+	if res.StatusCode != http.StatusOK || !strings.Contains(testIDText(t, res.body, "form-error"), "access_denied") {
 		t.Errorf("provider's error: %d %q", res.StatusCode, testIDText(t, res.body, "form-error"))
 	}
 	if strings.Contains(res.body, "the user said no") {
@@ -359,7 +422,7 @@ func TestSSODomains(t *testing.T) {
 		{unverified, core.ErrSSOEmailUnverified},
 	} {
 		c := s.client()
-		refusedWith(t, c, s.ssoSignIn(c, tc.user), http.StatusForbidden, tc.want)
+		ssoRefusedWith(t, c, s.ssoSignIn(c, tc.user), tc.want, "en")
 	}
 	c := s.client()
 	if res := s.ssoSignIn(c, ssoUser("sub-ok", "Kim@EXAMPLE.com", "kim")); res.StatusCode != http.StatusSeeOther {
@@ -380,7 +443,7 @@ func TestSSONoSignupSignsInOnlyLinkedAccounts(t *testing.T) {
 	}
 
 	c := s.client()
-	refusedWith(t, c, s.ssoSignIn(c, ssoUser("sub-new", "n@example.com", "newbie")), http.StatusForbidden, core.ErrSSONoSignup)
+	ssoRefusedWith(t, c, s.ssoSignIn(c, ssoUser("sub-new", "n@example.com", "newbie")), core.ErrSSONoSignup, "en")
 	if n, _ := s.store.CountAccounts(context.Background()); n != 2 {
 		t.Errorf("%d accounts, want ada and known", n)
 	}
@@ -392,7 +455,10 @@ func TestSSONoSignupSignsInOnlyLinkedAccounts(t *testing.T) {
 func TestSSORefusesDisabledAccountAndSetUpFirst(t *testing.T) {
 	s := newSSOServer(t, startProvider(t))
 	c := s.client()
-	refusedWith(t, c, s.ssoSignIn(c, ssoUser("sub-1", "a@example.com", "amy")), http.StatusForbidden, core.ErrSSOSetupFirst)
+	if res := s.ssoSignIn(c, ssoUser("sub-1", "a@example.com", "amy")); res.StatusCode != http.StatusSeeOther ||
+		testIDText(t, c.get("/setup").body, "form-error") != core.ErrSSOSetupFirst.Msg {
+		t.Errorf("a return before set-up: %d, or the set-up page does not say so", res.StatusCode)
+	}
 	if n, _ := s.store.CountAccounts(context.Background()); n != 0 {
 		t.Fatalf("%d accounts before set-up", n)
 	}
@@ -406,7 +472,7 @@ func TestSSORefusesDisabledAccountAndSetUpFirst(t *testing.T) {
 		t.Fatalf("disable: %d", res.StatusCode)
 	}
 	c2 := s.client()
-	refusedWith(t, c2, s.ssoSignIn(c2, ssoUser("sub-1", "a@example.com", "amy")), http.StatusForbidden, core.ErrAccountDisabled)
+	ssoRefusedWith(t, c2, s.ssoSignIn(c2, ssoUser("sub-1", "a@example.com", "amy")), core.ErrAccountDisabled, "en")
 }
 
 func TestSSOStartIsAFormOfThisSite(t *testing.T) {
