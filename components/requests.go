@@ -132,6 +132,19 @@ func sendFields(accepts string) []string {
 	return []string{"message", "file"}
 }
 
+// sendOneID is the id of the line of a send form that takes a message or
+// a file, which says to send one of them: both fields name it.
+const sendOneID = "send-one"
+
+// sendOneNote is the id of the line that also describes the file field of
+// a send form that accepts what accepts says: sendOneID, or none.
+func sendOneNote(accepts string) string {
+	if accepts == core.AcceptsAny {
+		return sendOneID
+	}
+	return ""
+}
+
 var (
 	acceptsNames = map[string]string{"any": "requests.accepts.any", "text": "requests.accepts.text", "file": "requests.accepts.file"}
 	sendHeadings = map[string]string{"any": "requests.send.heading.any", "text": "requests.send.heading.text", "file": "requests.send.heading.file"}

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -353,5 +354,41 @@ func TestSendFormSaysWhatItRefuses(t *testing.T) {
 		if res := sender.get(req); res.StatusCode != http.StatusOK {
 			t.Errorf("the %s request after the refusal: %d, want it still open", tt.accepts, res.StatusCode)
 		}
+	}
+}
+
+// TestSendFormSaysOneThingBeforehand: a request fills once, with one link
+// of one kind, so a request that takes a message or a file takes one of
+// them: its form says so before anything is sent, beside both fields, and
+// a sender who sends both is refused, with that message, and nothing is
+// filled. A request that takes one kind alone has no such line.
+func TestSendFormSaysOneThingBeforehand(t *testing.T) {
+	s := newTestServer(t)
+	ann := s.admin()
+	sender := s.client()
+	either := ann.createRequest(url.Values{"accepts": {"any"}})
+	page := parseHTML(t, sender.get(either).body)
+	note := first(t, page, "the line that says one thing", byTestID("send-one"))
+	if textOf(note) != "Send a message or a file: one of them, not both." {
+		t.Errorf("the line says %q", textOf(note))
+	}
+	for _, id := range []string{"message", "file"} {
+		if described := strings.Fields(attr(elementByID(page, id), "aria-describedby")); !slices.Contains(described, attr(note, "id")) {
+			t.Errorf("the %s field is described by %v, not the line", id, described)
+		}
+	}
+	for _, accepts := range []string{"text", "file"} {
+		if body := sender.get(ann.createRequest(url.Values{"accepts": {accepts}})).body; hasTestID(t, body, "send-one") {
+			t.Errorf("a request for a %s alone says to send one of two", accepts)
+		}
+	}
+
+	ct, body := multipartBody(t, []formPart{field("message", "a message"), filePart("notes.txt", []byte("a file"))})
+	res := sender.request(http.MethodPost, either, bytes.NewReader(body), http.Header{"Content-Type": {ct}})
+	if res.StatusCode != http.StatusBadRequest || testIDText(t, res.body, "form-error") != "Send either a message or a file, not both." {
+		t.Errorf("both sent: %d %q", res.StatusCode, testIDText(t, res.body, "form-error"))
+	}
+	if res := sender.get(either); res.StatusCode != http.StatusOK {
+		t.Errorf("the request after both were sent: %d, want it still open", res.StatusCode)
 	}
 }
