@@ -21,7 +21,9 @@ type IdentityProvider interface {
 	// Begin returns the address at the provider to send a browser to, so
 	// that it comes back with state and a code, and the PKCE verifier
 	// that must go with that code; nonce is to come back in the ID token.
-	Begin(ctx context.Context, state, nonce string) (url, verifier string, err error)
+	// With fresh, the provider is asked to sign the person in again,
+	// whatever session it holds for them.
+	Begin(ctx context.Context, state, nonce string, fresh bool) (url, verifier string, err error)
 	// Identify exchanges code, with its verifier, for an ID token and
 	// returns what the token says once its signature, issuer, audience
 	// and expiry are checked. A refusal is ErrSSORefused, a provider that
@@ -40,6 +42,9 @@ type Identity struct {
 	EmailVerified     bool
 	PreferredUsername string
 	Name              string
+	// AuthTime is when the provider last had the person sign in, when it
+	// says (auth_time); zero when it does not.
+	AuthTime time.Time
 }
 
 // Linked is an identity linked to an account, as the accounts page lists
@@ -92,7 +97,7 @@ func (s *Service) StartSSO(ctx context.Context, t Turn) (url string, p SSOPendin
 		return "", SSOPending{}, ErrNotFound
 	}
 	p = SSOPending{State: rand.Text(), Nonce: rand.Text(), Started: s.Now()}
-	url, p.Verifier, err = s.cfg.SSO.Begin(ctx, p.State, p.Nonce)
+	url, p.Verifier, err = s.cfg.SSO.Begin(ctx, p.State, p.Nonce, false)
 	return url, p, err
 }
 

@@ -7,6 +7,7 @@ package sso
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -145,15 +146,21 @@ func (p *Provider) oauth(found *oidc.Provider) *oauth2.Config {
 }
 
 // Begin returns the provider's sign-in address for state and nonce, with
-// a fresh PKCE verifier whose S256 challenge it carries.
-func (p *Provider) Begin(ctx context.Context, state, nonce string) (string, string, error) {
+// a fresh PKCE verifier whose S256 challenge it carries. With fresh, the
+// address asks the provider to have the person sign in again, whatever
+// session it holds for them: prompt=login, and max_age=0, which also has
+// it say when they did (auth_time).
+func (p *Provider) Begin(ctx context.Context, state, nonce string, fresh bool) (string, string, error) {
 	found, err := p.provider(ctx)
 	if err != nil {
 		return "", "", err
 	}
 	verifier := oauth2.GenerateVerifier()
-	url := p.oauth(found).AuthCodeURL(state, oidc.Nonce(nonce), oauth2.S256ChallengeOption(verifier))
-	return url, verifier, nil
+	opts := []oauth2.AuthCodeOption{oidc.Nonce(nonce), oauth2.S256ChallengeOption(verifier)}
+	if fresh {
+		opts = append(opts, oauth2.SetAuthURLParam("prompt", "login"), oauth2.SetAuthURLParam("max_age", "0"))
+	}
+	return p.oauth(found).AuthCodeURL(state, opts...), verifier, nil
 }
 
 // Identify exchanges code with its verifier and verifies the ID token that
@@ -197,6 +204,7 @@ func (p *Provider) Identify(ctx context.Context, code, verifier string) (core.Id
 		EmailVerified     flexBool `json:"email_verified"`
 		PreferredUsername string   `json:"preferred_username"`
 		Name              string   `json:"name"`
+		AuthTime          unixTime `json:"auth_time"`
 	}
 	if err := idt.Claims(&claims); err != nil {
 		p.log.Warn("single sign-on: ID token refused", "err", err)
@@ -206,7 +214,23 @@ func (p *Provider) Identify(ctx context.Context, code, verifier string) (core.Id
 		Issuer: idt.Issuer, Subject: idt.Subject, Nonce: idt.Nonce,
 		Email: claims.Email, EmailVerified: bool(claims.EmailVerified),
 		PreferredUsername: claims.PreferredUsername, Name: claims.Name,
+		AuthTime: time.Time(claims.AuthTime),
 	}, nil
+}
+
+// unixTime reads a JSON number of seconds since 1970, as ID tokens write
+// times; anything else, such as a string some provider may send, is no
+// time (zero), not a refused token.
+type unixTime time.Time
+
+func (t *unixTime) UnmarshalJSON(data []byte) error {
+	var secs float64
+	if json.Unmarshal(data, &secs) != nil || secs <= 0 {
+		*t = unixTime{}
+		return nil
+	}
+	*t = unixTime(time.Unix(int64(secs), 0))
+	return nil
 }
 
 // flexBool reads a JSON true or false, or the strings "true" and "false",

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net"
+	neturl "net/url"
 	"slices"
 	"testing"
 	"time"
@@ -28,7 +29,7 @@ func TestProviderFoundLater(t *testing.T) {
 	if err := p.Discover(t.Context()); err != core.ErrSSOUnavailable {
 		t.Fatalf("provider away: %v", err)
 	}
-	if _, _, err := p.Begin(t.Context(), "state", "nonce"); err != core.ErrSSOUnavailable {
+	if _, _, err := p.Begin(t.Context(), "state", "nonce", false); err != core.ErrSSOUnavailable {
 		t.Fatalf("begin with the provider away: %v", err)
 	}
 
@@ -50,12 +51,43 @@ func TestProviderFoundLater(t *testing.T) {
 	if err := p.Discover(t.Context()); err != nil {
 		t.Fatalf("provider back: %v", err)
 	}
-	url, verifier, err := p.Begin(t.Context(), "state", "nonce")
+	url, verifier, err := p.Begin(t.Context(), "state", "nonce", false)
 	if err != nil || verifier == "" || url == "" {
 		t.Errorf("begin: %q %q %v", url, verifier, err)
 	}
 	if got := p.FormOrigins(); !slices.Equal(got, []string{"http://" + addr}) {
 		t.Errorf("form origins %q", got)
+	}
+	// A fresh sign-in asks the provider to sign the person in again.
+	for _, fresh := range []bool{false, true} {
+		to, _, err := p.Begin(t.Context(), "state", "nonce", fresh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := neturl.Parse(to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := u.Query()
+		if asked := q.Get("prompt") == "login" && q.Get("max_age") == "0"; asked != fresh || (!fresh && (q.Has("prompt") || q.Has("max_age"))) {
+			t.Errorf("fresh %v: the provider is asked %v", fresh, q)
+		}
+	}
+}
+
+func TestAuthTimeAsNumberOrNothing(t *testing.T) {
+	for in, want := range map[string]time.Time{
+		`1700000000`:   time.Unix(1700000000, 0),
+		`1700000000.5`: time.Unix(1700000000, 0),
+		`"1700000000"`: {},
+		`null`:         {},
+		`0`:            {},
+		`{}`:           {},
+	} {
+		var got unixTime
+		if err := json.Unmarshal([]byte(in), &got); err != nil || !time.Time(got).Equal(want) {
+			t.Errorf("%s: %v, %v", in, time.Time(got), err)
+		}
 	}
 }
 
