@@ -271,7 +271,7 @@ func TestSessionNeedsAFinishedSignIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := s.svc.StartTOTP(ctx, adaAcc)
+	e, err := s.svc.StartTOTP(ctx, adaAcc, &core.Proof{ProvenAt: s.svc.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +279,7 @@ func TestSessionNeedsAFinishedSignIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	recovery, err := s.svc.ConfirmTOTP(ctx, adaAcc, code)
+	recovery, err := s.svc.ConfirmTOTP(ctx, adaAcc, code, &core.Proof{ProvenAt: s.svc.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}

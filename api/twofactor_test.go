@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/pquerna/otp/totp"
+
+	"oncelink/core"
 )
 
 // TestKeysIgnoreTwoFactor: an API key acts for its account whether the
@@ -19,7 +21,7 @@ func TestKeysIgnoreTwoFactor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := s.svc.StartTOTP(ctx, ada)
+	e, err := s.svc.StartTOTP(ctx, ada, &core.Proof{ProvenAt: s.svc.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +29,7 @@ func TestKeysIgnoreTwoFactor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.svc.ConfirmTOTP(ctx, ada, code); err != nil {
+	if _, err := s.svc.ConfirmTOTP(ctx, ada, code, &core.Proof{ProvenAt: s.svc.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.svc.SetTwoFactorRequired(ctx, nil, true); err != nil {

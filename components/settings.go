@@ -3,6 +3,8 @@ package components
 import (
 	"strconv"
 	"time"
+
+	"oncelink/core"
 )
 
 // Settings is the signed-in account's own page.
@@ -131,8 +133,13 @@ type TwoFactor struct {
 	Removed string
 	// Removing is the id of the passkey whose removal asks for a proof.
 	Removing int64
+	// Proven is set while the session changes second factors without a
+	// proof (see core.Proven), and the forms ask for none; ProofBy is
+	// what the account gives otherwise.
+	Proven  bool
+	ProofBy core.ProofWays
 	// Error is a refusal, beside the form ErrorFor names: "totp",
-	// "recovery" or "passkey-remove".
+	// "totp-confirm", "recovery" or "passkey-remove".
 	Error      string
 	ErrorFor   string
 	ErrorField string
@@ -147,6 +154,9 @@ func errorFor(t TwoFactor, form string) string {
 	}
 	return ""
 }
+
+// twoFactorPath is the settings page's two-factor section.
+const twoFactorPath = "/settings#two-factor"
 
 // removePasskeyPath is where passkey id's removal asks for a proof (GET)
 // and takes it (POST).
@@ -186,6 +196,13 @@ type Verify struct {
 	// HeldBack, when the rate limits refused a code, says for how long.
 	HeldBack *HeldBack
 }
+
+// ProofField reports whether the account's proof is typed in a field:
+// its password or a code of its app.
+func (t TwoFactor) ProofField() bool { return t.ProofBy.Password || t.ProofBy.Code }
+
+// proofMinutes is core.ProofWindow in minutes, as the page says it.
+const proofMinutes = int(core.ProofWindow / time.Minute)
 
 // Any reports whether the account has a second factor.
 func (t TwoFactor) Any() bool { return t.TOTP || len(t.Passkeys) > 0 }

@@ -149,13 +149,12 @@ func CheckPasskeyName(name string) error {
 	return nil
 }
 
-// BeginPasskey starts adding a passkey named name to a, given a current
-// code of a's authenticator app or a's password (proof), as turning the
-// app off takes: a passkey signs in without the password, so a session
-// alone, perhaps stolen, does not add one. It returns the options for the
-// browser's navigator.credentials.create, as JSON, and the state to keep
-// for FinishPasskey.
-func (s *Service) BeginPasskey(ctx context.Context, a Account, name, proof string) (options []byte, state string, err error) {
+// BeginPasskey starts adding a passkey named name to a, given proof (see
+// checkProof), as turning the app off takes: a passkey signs in without
+// the password, so a session alone, perhaps stolen, does not add one. It
+// returns the options for the browser's navigator.credentials.create, as
+// JSON, and the state to keep for FinishPasskey.
+func (s *Service) BeginPasskey(ctx context.Context, a Account, name string, proof *Proof) (options []byte, state string, err error) {
 	if s.webauthn == nil {
 		return nil, "", ErrNoPasskeys
 	}
@@ -163,7 +162,7 @@ func (s *Service) BeginPasskey(ctx context.Context, a Account, name, proof strin
 	if err := CheckPasskeyName(name); err != nil {
 		return nil, "", err
 	}
-	if err := s.checkProof(ctx, a, proof); err != nil {
+	if err := s.checkProof(ctx, a, proof, true); err != nil {
 		return nil, "", err
 	}
 	u, err := s.passkeyUserOf(ctx, a)
@@ -249,10 +248,10 @@ func (s *Service) Passkeys(ctx context.Context, account int64) ([]Passkey, error
 	return s.store.Passkeys(ctx, account)
 }
 
-// DeletePasskey removes one of a's passkeys, given a current code of a's
-// authenticator app or a's password (proof); while two-factor is
-// required, the last second factor stays.
-func (s *Service) DeletePasskey(ctx context.Context, a Account, id int64, proof string) (Passkey, error) {
+// DeletePasskey removes one of a's passkeys, given proof (see
+// checkProof); while two-factor is required, the last second factor
+// stays.
+func (s *Service) DeletePasskey(ctx context.Context, a Account, id int64, proof *Proof) (Passkey, error) {
 	keys, err := s.store.Passkeys(ctx, a.ID)
 	if err != nil {
 		return Passkey{}, err
@@ -260,7 +259,7 @@ func (s *Service) DeletePasskey(ctx context.Context, a Account, id int64, proof 
 	if !slices.ContainsFunc(keys, func(k Passkey) bool { return k.ID == id }) {
 		return Passkey{}, ErrNotFound
 	}
-	if err := s.checkProof(ctx, a, proof); err != nil {
+	if err := s.checkProof(ctx, a, proof, false); err != nil {
 		return Passkey{}, err
 	}
 	required, err := s.TwoFactorRequired(ctx)

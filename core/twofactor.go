@@ -77,7 +77,6 @@ var (
 	errTOTPOn         = Refusal(Conflict, "totp_on", "", "already_on")
 	errNoTOTP         = Refusal(NotFound, "totp_off", "", "not_set_up")
 	errNoEnrolment    = Refusal(Invalid, "totp_not_started", "code", "start_again")
-	errNotYourProof   = Refusal(Forbidden, "wrong_proof", "proof", "wrong_proof")
 	errNoSecondFactor = Refusal(Invalid, "no_second_factor", "", "no_second_factor")
 	errFactorRequired = Variant(Conflict, "two_factor_required", "last_factor", "", "two_factor_required")
 )
@@ -110,10 +109,15 @@ func (s *Service) SecondFactorsOf(ctx context.Context, account int64) (SecondFac
 	return s.store.SecondFactorsOf(ctx, account)
 }
 
-// StartTOTP makes a new authenticator-app secret for a, which counts once
-// a code of it is confirmed with ConfirmTOTP. It replaces one that was
-// never confirmed; an account whose app is set up must turn it off first.
-func (s *Service) StartTOTP(ctx context.Context, a Account) (TOTPEnrolment, error) {
+// StartTOTP makes a new authenticator-app secret for a, given proof (see
+// checkProof): an app set up by someone who holds a's session alone
+// would be theirs. It counts once a code of it is confirmed with
+// ConfirmTOTP. It replaces one that was never confirmed; an account whose
+// app is set up must turn it off first.
+func (s *Service) StartTOTP(ctx context.Context, a Account, proof *Proof) (TOTPEnrolment, error) {
+	if err := s.checkProof(ctx, a, proof, true); err != nil {
+		return TOTPEnrolment{}, err
+	}
 	key, err := s.totpKey(a, nil)
 	if err != nil {
 		return TOTPEnrolment{}, err
@@ -128,8 +132,16 @@ func (s *Service) StartTOTP(ctx context.Context, a Account) (TOTPEnrolment, erro
 }
 
 // PendingTOTP returns a's secret that waits to be confirmed, to show it
-// again after a wrong code.
-func (s *Service) PendingTOTP(ctx context.Context, a Account) (TOTPEnrolment, error) {
+// again after a wrong code, to a session that is proven (see Proven):
+// another sees no secret to scan.
+func (s *Service) PendingTOTP(ctx context.Context, a Account, proof Proof) (TOTPEnrolment, error) {
+	if !s.Proven(proof, true) {
+		w, _, err := s.proofWays(ctx, a)
+		if err != nil {
+			return TOTPEnrolment{}, err
+		}
+		return TOTPEnrolment{}, w.wanted()
+	}
 	t, err := s.store.TOTPOf(ctx, a.ID)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && t.Confirmed()) {
 		return TOTPEnrolment{}, errNoEnrolment
@@ -161,9 +173,12 @@ func (s *Service) totpKey(a Account, secret []byte) (*otp.Key, error) {
 }
 
 // ConfirmTOTP turns a's authenticator app on, given a current code of the
-// secret StartTOTP made, and returns the account's new recovery codes,
-// for its owner to see once.
-func (s *Service) ConfirmTOTP(ctx context.Context, a Account, code string) ([]string, error) {
+// secret StartTOTP made and proof, as StartTOTP takes, and returns the
+// account's new recovery codes, for its owner to see once.
+func (s *Service) ConfirmTOTP(ctx context.Context, a Account, code string, proof *Proof) ([]string, error) {
+	if err := s.checkProof(ctx, a, proof, true); err != nil {
+		return nil, err
+	}
 	if err := s.takeAccountTurn(ctx, a); err != nil {
 		return nil, err
 	}
@@ -192,11 +207,10 @@ func (s *Service) ConfirmTOTP(ctx context.Context, a Account, code string) ([]st
 	return s.newRecoveryCodes(ctx, a.ID)
 }
 
-// DisableTOTP turns a's authenticator app off, given a current code of it
-// or a's password (proof). When it was a's last second factor, its
-// recovery codes go too; while two-factor is required, the last second
-// factor stays.
-func (s *Service) DisableTOTP(ctx context.Context, a Account, proof string) error {
+// DisableTOTP turns a's authenticator app off, given proof (see
+// checkProof). When it was a's last second factor, its recovery codes go
+// too; while two-factor is required, the last second factor stays.
+func (s *Service) DisableTOTP(ctx context.Context, a Account, proof *Proof) error {
 	f, err := s.store.SecondFactorsOf(ctx, a.ID)
 	if err != nil {
 		return err
@@ -204,7 +218,7 @@ func (s *Service) DisableTOTP(ctx context.Context, a Account, proof string) erro
 	if !f.TOTP {
 		return errNoTOTP
 	}
-	if err := s.checkProof(ctx, a, proof); err != nil {
+	if err := s.checkProof(ctx, a, proof, false); err != nil {
 		return err
 	}
 	required, err := s.TwoFactorRequired(ctx)
@@ -214,10 +228,9 @@ func (s *Service) DisableTOTP(ctx context.Context, a Account, proof string) erro
 	return lastFactor(s.store.DeleteTOTP(ctx, a.ID, required))
 }
 
-// RenewRecoveryCodes replaces a's recovery codes with new ones, given a
-// current authenticator-app code or a's password, and returns them for
-// its owner to see once.
-func (s *Service) RenewRecoveryCodes(ctx context.Context, a Account, proof string) ([]string, error) {
+// RenewRecoveryCodes replaces a's recovery codes with new ones, given
+// proof (see checkProof), and returns them for its owner to see once.
+func (s *Service) RenewRecoveryCodes(ctx context.Context, a Account, proof *Proof) ([]string, error) {
 	f, err := s.store.SecondFactorsOf(ctx, a.ID)
 	if err != nil {
 		return nil, err
@@ -225,7 +238,7 @@ func (s *Service) RenewRecoveryCodes(ctx context.Context, a Account, proof strin
 	if !f.Any() {
 		return nil, errNoSecondFactor
 	}
-	if err := s.checkProof(ctx, a, proof); err != nil {
+	if err := s.checkProof(ctx, a, proof, false); err != nil {
 		return nil, err
 	}
 	return s.newRecoveryCodes(ctx, a.ID)
@@ -240,32 +253,6 @@ func lastFactor(err error) error {
 		return errFactorRequired
 	}
 	return fromStore(err)
-}
-
-// checkProof checks that proof is a current code of a's authenticator app
-// or a's password, on one turn of a's sign-in limit.
-func (s *Service) checkProof(ctx context.Context, a Account, proof string) error {
-	if err := s.takeAccountTurn(ctx, a); err != nil {
-		return err
-	}
-	proof = strings.TrimSpace(proof)
-	if code, ok := totpCode(proof); ok {
-		t, err := s.store.TOTPOf(ctx, a.ID)
-		switch {
-		case err == nil && t.Confirmed():
-			// Not a current code, it may yet be the password, which can
-			// be six digits with spaces.
-			if err := s.checkTOTP(ctx, a.ID, t, code, true); err != errWrongCode {
-				return err
-			}
-		case err != nil && !errors.Is(err, store.ErrNotFound):
-			return err
-		}
-	}
-	if !passwordMatches(a.PasswordHash, proof) {
-		return errNotYourProof
-	}
-	return nil
 }
 
 // SecondStep checks the second factor of a, who gave the right password

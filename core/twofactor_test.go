@@ -22,7 +22,8 @@ import (
 func TestTOTPSecretSealed(t *testing.T) {
 	s, st, _, ada := newRequestService(t)
 	ctx := context.Background()
-	e, err := s.StartTOTP(ctx, ada)
+	proven := &Proof{ProvenAt: s.Now()}
+	e, err := s.StartTOTP(ctx, ada, proven)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,12 +46,12 @@ func TestTOTPSecretSealed(t *testing.T) {
 		t.Fatal("a sealed key opened for another account")
 	}
 	// Shown again after a wrong code, it is the same key.
-	again, err := s.PendingTOTP(ctx, ada)
+	again, err := s.PendingTOTP(ctx, ada, *proven)
 	if err != nil || again.Secret != e.Secret {
 		t.Fatalf("pending: %+v, %v", again, err)
 	}
 	code, _ := totp.GenerateCode(e.Secret, s.Now())
-	codes, err := s.ConfirmTOTP(ctx, ada, code)
+	codes, err := s.ConfirmTOTP(ctx, ada, code, proven)
 	if err != nil || len(codes) != RecoveryCodes {
 		t.Fatalf("confirm: %d codes, %v", len(codes), err)
 	}
@@ -61,10 +62,10 @@ func TestTOTPSecretSealed(t *testing.T) {
 		}
 		seen[c] = true
 	}
-	if _, err := s.PendingTOTP(ctx, ada); err != errNoEnrolment {
+	if _, err := s.PendingTOTP(ctx, ada, *proven); err != errNoEnrolment {
 		t.Fatalf("pending once confirmed: %v", err)
 	}
-	if _, err := s.StartTOTP(ctx, ada); err != errTOTPOn {
+	if _, err := s.StartTOTP(ctx, ada, proven); err != errTOTPOn {
 		t.Fatalf("a second app: %v", err)
 	}
 }
@@ -74,22 +75,22 @@ func TestTOTPSecretSealed(t *testing.T) {
 func TestProofShapedLikeACode(t *testing.T) {
 	s, _, _, ada := newRequestService(t)
 	ctx := context.Background()
-	e, err := s.StartTOTP(ctx, ada)
+	e, err := s.StartTOTP(ctx, ada, &Proof{ProvenAt: s.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	code, _ := totp.GenerateCode(e.Secret, s.Now())
-	if _, err := s.ConfirmTOTP(ctx, ada, code); err != nil {
+	if _, err := s.ConfirmTOTP(ctx, ada, code, &Proof{ProvenAt: s.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	const password = "1 2 3 4 5 6"
 	if ada, _, err = s.SetPassword(ctx, ada.ID, password, ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.RenewRecoveryCodes(ctx, ada, password); err != nil {
+	if _, err := s.RenewRecoveryCodes(ctx, ada, &Proof{Given: password}); err != nil {
 		t.Fatalf("the password, shaped like a code: %v", err)
 	}
-	if _, err := s.RenewRecoveryCodes(ctx, ada, "6 5 4 3 2 1"); err != errNotYourProof {
+	if _, err := s.RenewRecoveryCodes(ctx, ada, &Proof{Given: "6 5 4 3 2 1"}); err != errNotYourProof {
 		t.Fatalf("neither code nor password: %v", err)
 	}
 }
@@ -130,12 +131,12 @@ func TestLastFactorStaysUnderConcurrency(t *testing.T) {
 				first := addPasskey(round, "laptop")
 				second := addPasskey(round, "phone")
 				removals := []func() error{
-					func() error { _, err := s.DeletePasskey(ctx, ada, first.ID, password); return err },
-					func() error { _, err := s.DeletePasskey(ctx, ada, second.ID, password); return err },
+					func() error { _, err := s.DeletePasskey(ctx, ada, first.ID, &Proof{Given: password}); return err },
+					func() error { _, err := s.DeletePasskey(ctx, ada, second.ID, &Proof{Given: password}); return err },
 				}
 				if round%2 == 1 {
 					// An app in place of the first passkey.
-					if _, err := s.DeletePasskey(ctx, ada, first.ID, password); err != nil {
+					if _, err := s.DeletePasskey(ctx, ada, first.ID, &Proof{Given: password}); err != nil {
 						t.Fatal(err)
 					}
 					if err := st.StartTOTP(ctx, ada.ID, []byte("sealed")); err != nil {
@@ -144,7 +145,7 @@ func TestLastFactorStaysUnderConcurrency(t *testing.T) {
 					if err := st.UseTOTPStep(ctx, ada.ID, int64(round), false); err != nil {
 						t.Fatal(err)
 					}
-					removals[0] = func() error { return s.DisableTOTP(ctx, ada, password) }
+					removals[0] = func() error { return s.DisableTOTP(ctx, ada, &Proof{Given: password}) }
 				}
 				var wg sync.WaitGroup
 				errs := make([]error, len(removals))
@@ -211,12 +212,12 @@ func TestWrongCodesHoldCodesBack(t *testing.T) {
 			s.Now, st.Now = clock, clock
 			enrol := func() (string, []string) {
 				t.Helper()
-				e, err := s.StartTOTP(ctx, ada)
+				e, err := s.StartTOTP(ctx, ada, &Proof{ProvenAt: now})
 				if err != nil {
 					t.Fatal(err)
 				}
 				code, _ := totp.GenerateCode(e.Secret, now)
-				codes, err := s.ConfirmTOTP(ctx, ada, code)
+				codes, err := s.ConfirmTOTP(ctx, ada, code, &Proof{ProvenAt: now})
 				if err != nil {
 					t.Fatal(err)
 				}

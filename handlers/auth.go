@@ -16,8 +16,13 @@ import (
 	"oncelink/web"
 )
 
-// sessionAccount is the session key that holds the signed-in account's id.
-const sessionAccount = "account"
+// The session keys of a sign-in: the signed-in account's id, and when the
+// session last proved who it is (see core.Proof), in Unix milliseconds:
+// its sign-in, or a proof accepted since.
+const (
+	sessionAccount  = "account"
+	sessionProvenAt = "proven_at"
+)
 
 type viewerKey struct{}
 
@@ -272,6 +277,8 @@ func (h *Handler) signIn(r *http.Request, a core.Account) error {
 		return err
 	}
 	h.sessions.Put(r.Context(), sessionAccount, a.ID)
+	// Whoever signs in proved who they are just now.
+	h.sessions.Put(r.Context(), sessionProvenAt, h.core.Now().UnixMilli())
 	// The account's sessions list shows it from now on.
 	id := h.sessionID(r)
 	h.seen.due(id, h.core.Now())

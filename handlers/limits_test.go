@@ -706,6 +706,7 @@ func TestHeldBackSettingsFormsComeBack(t *testing.T) {
 			s := newTestServer(t, oneTry)
 			ada := s.admin()
 			s.enrolTOTP("ada")
+			s.clock.Advance(core.ProofWindow) // the sign-in proves no more
 			res := untilHeld(t, ada, form, url.Values{"proof": {wrong}})
 			checkHeldBack(t, form, res, form)
 			noSecret(t, form, res)

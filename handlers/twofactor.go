@@ -379,12 +379,36 @@ func (h *Handler) twoFactorView(r *http.Request, a *core.Account, v *components.
 	if err != nil {
 		return err
 	}
+	if v.ProofBy, err = h.core.ProofWaysOf(ctx, *a, f); err != nil {
+		return err
+	}
+	v.Proven = h.core.Proven(*h.proof(r), true)
 	v.TOTP, v.TOTPSince, v.RecoveryLeft, v.RecoveryUsed = f.TOTP, f.TOTPSince, f.RecoveryLeft, f.RecoveryUsed
 	v.PasskeysAvailable = h.core.PasskeysAvailable()
 	for _, k := range keys {
 		v.Passkeys = append(v.Passkeys, components.PasskeyItem{ID: k.ID, Name: k.Name, CreatedAt: k.CreatedAt, LastUsedAt: k.LastUsedAt})
 	}
 	return nil
+}
+
+// proof is the proof that r gives for a change of a second factor (see
+// core.Proof): its form's proof field, if any, and when its session last
+// proved who it is, or that it enrols. Its form must be parsed.
+func (h *Handler) proof(r *http.Request) *core.Proof {
+	p := &core.Proof{Given: r.PostForm.Get("proof"), Enrolling: h.viewer(r) == nil && h.enrolling(r)}
+	if ms := h.sessions.GetInt64(r.Context(), sessionProvenAt); ms != 0 {
+		p.ProvenAt = time.UnixMilli(ms)
+	}
+	return p
+}
+
+// keepProof keeps in r's session when p last proved who it is, once the
+// core accepted a proof, before the answer is written: the pages that
+// follow ask for none until core.ProofWindow is over.
+func (h *Handler) keepProof(r *http.Request, p *core.Proof) {
+	if ms := p.ProvenAt.UnixMilli(); !p.ProvenAt.IsZero() && ms > h.sessions.GetInt64(r.Context(), sessionProvenAt) {
+		h.sessions.Put(r.Context(), sessionProvenAt, ms)
+	}
 }
 
 // enrolment is a TOTP enrolment as the page shows it, with its QR code.
@@ -396,14 +420,17 @@ func enrolment(e core.TOTPEnrolment, msg string) *components.Enrolment {
 	return v
 }
 
-// startTOTP makes a new authenticator-app secret and shows it, with its
-// QR code, beside a field for the code that confirms it.
+// startTOTP makes a new authenticator-app secret, given a proof, and
+// shows it, with its QR code, beside a field for the code that confirms
+// it.
 func (h *Handler) startTOTP(w http.ResponseWriter, r *http.Request, a *core.Account) {
 	if err := parseForm(w, r); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	e, err := h.core.StartTOTP(r.Context(), *a)
+	p := h.proof(r)
+	e, err := h.core.StartTOTP(r.Context(), *a, p)
+	h.keepProof(r, p)
 	if err != nil {
 		h.settingsRefusal(w, r, a, err, "totp")
 		return
@@ -411,19 +438,22 @@ func (h *Handler) startTOTP(w http.ResponseWriter, r *http.Request, a *core.Acco
 	h.renderSettings(w, r, a, http.StatusOK, components.Settings{TwoFactor: components.TwoFactor{Enrolment: enrolment(e, "")}})
 }
 
-// confirmTOTP turns the authenticator app on with a current code, and
-// shows the new recovery codes once. An account that had to set up a
-// second factor before signing in is signed in now.
+// confirmTOTP turns the authenticator app on with a current code, given
+// a proof, and shows the new recovery codes once. An account that had to
+// set up a second factor before signing in is signed in now.
 func (h *Handler) confirmTOTP(w http.ResponseWriter, r *http.Request, a *core.Account) {
 	if err := parseForm(w, r); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	codes, err := h.core.ConfirmTOTP(r.Context(), *a, strings.TrimSpace(r.PostForm.Get("code")))
+	p := h.proof(r)
+	codes, err := h.core.ConfirmTOTP(r.Context(), *a, strings.TrimSpace(r.PostForm.Get("code")), p)
+	h.keepProof(r, p)
 	// A code refused, or held back, brings the same secret back to try
-	// again.
+	// again; a proof refused, the form alone, without the secret, which
+	// an unproven session does not see.
 	again := func(status int, msg string, held *components.HeldBack) {
-		pending, perr := h.core.PendingTOTP(r.Context(), *a)
+		pending, perr := h.core.PendingTOTP(r.Context(), *a, *p)
 		if perr != nil {
 			h.settingsRefusal(w, r, a, perr, "totp")
 			return
@@ -433,6 +463,11 @@ func (h *Handler) confirmTOTP(w http.ResponseWriter, r *http.Request, a *core.Ac
 		h.renderSettings(w, r, a, status, components.Settings{TwoFactor: components.TwoFactor{Enrolment: e}})
 	}
 	if h.heldBack(w, r, err, func(held *components.HeldBack) { again(http.StatusTooManyRequests, "", held) }) {
+		return
+	}
+	if e, ok := core.AsError(err); ok && e.Field == "proof" {
+		h.renderSettings(w, r, a, web.Status(e.Kind), components.Settings{TwoFactor: components.TwoFactor{Enrolment: &components.Enrolment{},
+			Error: e.Message(i18n.From(r.Context())), ErrorFor: "totp-confirm", ErrorField: e.Field}})
 		return
 	}
 	if e, ok := core.AsError(err); ok && (e.Kind == core.Unauthorized || e.Kind == core.Invalid) {
@@ -463,14 +498,15 @@ func (h *Handler) enrolled(r *http.Request, a core.Account) (*http.Request, erro
 	return withViewer(r, &a), nil
 }
 
-// disableTOTP turns the authenticator app off, given a current code or
-// the password.
+// disableTOTP turns the authenticator app off, given a proof.
 func (h *Handler) disableTOTP(w http.ResponseWriter, r *http.Request, a *core.Account) {
 	if err := parseForm(w, r); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	err := h.core.DisableTOTP(r.Context(), *a, r.PostForm.Get("proof"))
+	p := h.proof(r)
+	err := h.core.DisableTOTP(r.Context(), *a, p)
+	h.keepProof(r, p)
 	if err != nil {
 		h.settingsRefusal(w, r, a, err, "totp")
 		return
@@ -479,7 +515,7 @@ func (h *Handler) disableTOTP(w http.ResponseWriter, r *http.Request, a *core.Ac
 }
 
 // renewRecoveryCodes replaces the recovery codes and shows the new ones
-// once, given a current code or the password.
+// once, given a proof.
 func (h *Handler) renewRecoveryCodes(w http.ResponseWriter, r *http.Request, a *core.Account) {
 	if err := parseForm(w, r); err != nil {
 		h.fail(w, r, err)
@@ -493,7 +529,9 @@ func (h *Handler) renewRecoveryCodes(w http.ResponseWriter, r *http.Request, a *
 			Error: i18n.T(r.Context(), "twofactor.recovery.renewed_twice"), ErrorFor: "recovery"}})
 		return
 	}
-	codes, err := h.core.RenewRecoveryCodes(r.Context(), *a, r.PostForm.Get("proof"))
+	p := h.proof(r)
+	codes, err := h.core.RenewRecoveryCodes(r.Context(), *a, p)
+	h.keepProof(r, p)
 	if err != nil {
 		h.settingsRefusal(w, r, a, err, "recovery")
 		return
@@ -519,11 +557,14 @@ func (h *Handler) settingsRefusal(w http.ResponseWriter, r *http.Request, a *cor
 }
 
 // passkeyRegisterOptions starts adding a passkey named by the form, given
-// the proof it holds: a refusal goes to the script, which shows it beside
-// the form's field, before anything is asked of the authenticator.
+// a proof: a refusal goes to the script, which shows it beside the
+// form's field, before anything is asked of the authenticator.
 func (h *Handler) passkeyRegisterOptions(w http.ResponseWriter, r *http.Request, a *core.Account) {
 	h.ceremonyStart(w, r, func() ([]byte, string, error) {
-		return h.core.BeginPasskey(r.Context(), *a, r.PostForm.Get("name"), r.PostForm.Get("proof"))
+		p := h.proof(r)
+		options, state, err := h.core.BeginPasskey(r.Context(), *a, r.PostForm.Get("name"), p)
+		h.keepProof(r, p)
+		return options, state, err
 	})
 }
 
@@ -554,8 +595,9 @@ func (h *Handler) addPasskey(w http.ResponseWriter, r *http.Request, a *core.Acc
 	writeJSON(w, http.StatusCreated, map[string]string{"redirect": "/settings#two-factor"})
 }
 
-// removePasskeyForm asks for the proof that removes one of the account's
-// passkeys, on the settings page.
+// removePasskeyForm asks to confirm the removal of one of the account's
+// passkeys, with a proof unless the session is proven, on the settings
+// page.
 func (h *Handler) removePasskeyForm(w http.ResponseWriter, r *http.Request, a *core.Account) {
 	id, err := core.ParseID(r.PathValue("id"))
 	var keys []core.Passkey
@@ -572,8 +614,8 @@ func (h *Handler) removePasskeyForm(w http.ResponseWriter, r *http.Request, a *c
 	h.renderSettings(w, r, a, http.StatusOK, components.Settings{TwoFactor: components.TwoFactor{Removing: id}})
 }
 
-// deletePasskey removes one of the account's passkeys, given a current
-// code or the password. A refusal shows the form again, beside its field.
+// deletePasskey removes one of the account's passkeys, given a proof. A
+// refusal shows the form again, beside its field.
 func (h *Handler) deletePasskey(w http.ResponseWriter, r *http.Request, a *core.Account) {
 	id, err := core.ParseID(r.PathValue("id"))
 	if err == nil {
@@ -583,7 +625,9 @@ func (h *Handler) deletePasskey(w http.ResponseWriter, r *http.Request, a *core.
 		h.fail(w, r, err)
 		return
 	}
-	p, err := h.core.DeletePasskey(r.Context(), *a, id, r.PostForm.Get("proof"))
+	proof := h.proof(r)
+	p, err := h.core.DeletePasskey(r.Context(), *a, id, proof)
+	h.keepProof(r, proof)
 	if e, ok := core.AsError(err); ok && e.Kind != core.NotFound && e.Kind != core.Unavailable && e.Kind != core.Limited {
 		h.renderSettings(w, r, a, web.Status(e.Kind), components.Settings{TwoFactor: components.TwoFactor{Removing: id,
 			Error: e.Message(i18n.From(r.Context())), ErrorFor: "passkey-remove", ErrorField: e.Field}})

@@ -244,11 +244,11 @@ func TestPasskeysInBrowser(t *testing.T) {
 	addVirtualAuthenticator(t, b)
 	b.setUp()
 
-	// Add a passkey on the settings page.
+	// Add a passkey on the settings page: right after signing in, with
+	// nothing more.
 	b.open("/settings", "[data-testid=passkey-form]")
 	b.do(
 		chromedp.SendKeys(chromedp.ID("passkey-name"), "laptop"),
-		chromedp.SendKeys(chromedp.ID("add-passkey-proof"), testPassword),
 		chromedp.Click(chromedp.CSS("[data-testid=add-passkey]")),
 	)
 	// The page the script loads once it is added, or what it says:
@@ -280,7 +280,6 @@ func TestPasskeysInBrowser(t *testing.T) {
 	// The device holds a passkey of the account already, and says so.
 	b.do(
 		chromedp.SendKeys(chromedp.ID("passkey-name"), "again"),
-		chromedp.SendKeys(chromedp.ID("add-passkey-proof"), testPassword),
 		chromedp.Click(chromedp.CSS("[data-testid=add-passkey]")),
 		chromedp.WaitVisible(chromedp.CSS("[data-testid=passkey-status]")),
 	)
@@ -326,6 +325,8 @@ func TestPasskeysInBrowser(t *testing.T) {
 	b.passwordStep("[data-testid=verify-form]")
 	b.verifyWith(codes[0], "[data-testid=empty]")
 	b.clean("second step with a recovery code")
+	// Once the sign-in proves no more, the settings ask for the password.
+	s.clock.Advance(core.ProofWindow)
 	b.open("/settings", "[data-testid=passkey-row]")
 	if got := eval[string](b, `document.querySelector("[data-testid=passkey-last-used]").textContent`); strings.Contains(got, "never") {
 		t.Errorf("a used passkey's last use: %q", got)
@@ -353,7 +354,6 @@ func TestPasskeysInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("form[action='/login'] button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS("[data-testid=enrol-required]")),
 		chromedp.SendKeys(chromedp.ID("passkey-name"), "phone"),
-		chromedp.SendKeys(chromedp.ID("add-passkey-proof"), testPassword),
 		chromedp.Click(chromedp.CSS("[data-testid=add-passkey]")),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=passkey-row][data-name=phone]`)),
 		chromedp.WaitVisible(chromedp.CSS("[data-testid=new-codes]")),
@@ -363,11 +363,16 @@ func TestPasskeysInBrowser(t *testing.T) {
 	b.open("/links", "[data-testid=empty]")
 }
 
-// TestPasskeyProofInBrowser: adding a passkey takes the password, and a
-// wrong one is refused beside its field, marked and described as the
-// pages mark theirs, with the focus, before the authenticator is asked:
-// it holds no passkey after. Removing one asks for it on a page of its
-// own, which says a wrong one beside the field too. In English and Arabic.
+// TestPasskeyProofInBrowser: right after signing in, adding a passkey
+// asks for nothing more; once that is over, it takes the password, even
+// when the form was shown before: the refusal shows the field. A wrong
+// one is refused beside its field, marked and described as the pages
+// mark theirs, with the focus, before the authenticator is asked: it
+// holds no passkey after. Removing one asks for it on a page of its own,
+// which says a wrong one beside the field too. In English and Arabic.
+// With ONCELINK_SCREENSHOTS set it keeps the two-factor section without
+// the proof's field and with it, in English on a phone and in Arabic on a
+// laptop.
 func TestPasskeyProofInBrowser(t *testing.T) {
 	s := newPasskeyServer(t)
 	b := newTab(t, browsertest.New(t), s)
@@ -382,6 +387,46 @@ func TestPasskeyProofInBrowser(t *testing.T) {
 		return len(creds.Credentials)
 	}
 	const marked = `(f => [f.getAttribute("aria-invalid"), f.getAttribute("aria-describedby"), document.activeElement === f ? "focused" : "not focused"].join(" "))(document.getElementById(%q))`
+	const proofShown = `!document.querySelector("[data-testid=passkey-form] [data-proof]").hidden`
+	shoot := func(name string) {
+		t.Helper()
+		b.do(chromedp.ScrollIntoView(chromedp.ID("two-factor")))
+		browsertest.Shoot(t, b.ctx, name+"-en", 390)
+		b.chooseLanguage("/settings", "ar")
+		b.do(chromedp.WaitVisible(chromedp.ID("two-factor")), chromedp.ScrollIntoView(chromedp.ID("two-factor")))
+		browsertest.Shoot(t, b.ctx, name+"-ar", 1280)
+		b.chooseLanguage("/settings", "en")
+	}
+	b.open("/settings", "[data-testid=passkey-form]")
+	if eval[bool](b, proofShown) || eval[int](b, `document.querySelectorAll("#two-factor input[name=proof]:not([type=hidden])").length`) != 1 {
+		t.Fatal("right after signing in, the passkey form shows a proof's field, or the section has others")
+	}
+	shoot("settings-proof-none")
+	b.clean("the section without a proof")
+	// The form was shown before the window closed: sent after, it shows
+	// the field, and why, beside it.
+	b.open("/settings", "[data-testid=passkey-form]")
+	s.clock.Advance(core.ProofWindow)
+	b.do(
+		chromedp.SendKeys(chromedp.ID("passkey-name"), "laptop"),
+		chromedp.Click(chromedp.CSS("[data-testid=add-passkey]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=passkey-proof-error]")),
+	)
+	b.forgive("status of 403")
+	needed := core.Variant(core.Forbidden, "proof_needed", "given", "proof", "confirm_first", "Minutes", int(core.ProofWindow/time.Minute))
+	if got := eval[string](b, `document.querySelector("[data-testid=passkey-proof-error]").textContent`); got != needed.Msg {
+		t.Errorf("the window closed: the refusal says %q, want %q", got, needed.Msg)
+	}
+	if got := eval[string](b, fmt.Sprintf(marked, "add-passkey-proof")); !eval[bool](b, proofShown) || got != "true add-passkey-proof-error focused" {
+		t.Errorf("the window closed: the proof's field is %q", got)
+	}
+	if n := held(); n != 0 {
+		t.Fatal("the authenticator made a passkey without a proof")
+	}
+	b.clean("the window closed")
+	b.open("/settings", "[data-testid=passkey-form]")
+	shoot("settings-proof-field")
+	b.clean("the section with a proof")
 	for _, lang := range []string{"en", "ar"} {
 		b.chooseLanguage("/settings", lang)
 		b.open("/settings", "[data-testid=passkey-form]")
@@ -419,6 +464,9 @@ func TestPasskeyProofInBrowser(t *testing.T) {
 	if n := held(); n != 1 {
 		t.Fatalf("the authenticator holds %d passkeys", n)
 	}
+	// The password proved the session a while; once that is over, the
+	// removal asks for it.
+	s.clock.Advance(core.ProofWindow)
 
 	b.do(
 		chromedp.Click(chromedp.CSS("[data-testid=remove-passkey]")),
@@ -500,10 +548,10 @@ func TestHeldBackCodesInBrowser(t *testing.T) {
 	addVirtualAuthenticator(t, b)
 	b.setUp()
 	secret, _ := s.enrolTOTP("ada")
+	// Just signed in, the session is proven: the passkey takes no proof.
 	b.open("/settings", "[data-testid=passkey-form]")
 	b.do(
 		chromedp.SendKeys(chromedp.ID("passkey-name"), "laptop"),
-		chromedp.SendKeys(chromedp.ID("add-passkey-proof"), testPassword),
 		chromedp.Click(chromedp.CSS("[data-testid=add-passkey]")),
 		chromedp.WaitVisible(chromedp.CSS("[data-testid=passkey-row][data-name=laptop]")),
 	)

@@ -31,7 +31,7 @@ func (s *testServer) enrolTOTP(name string) (secret string, codes []string) {
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	e, err := s.h.core.StartTOTP(ctx, a)
+	e, err := s.h.core.StartTOTP(ctx, a, &core.Proof{ProvenAt: s.clock.Now()})
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -39,7 +39,7 @@ func (s *testServer) enrolTOTP(name string) (secret string, codes []string) {
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	if codes, err = s.h.core.ConfirmTOTP(ctx, a, code); err != nil {
+	if codes, err = s.h.core.ConfirmTOTP(ctx, a, code, &core.Proof{ProvenAt: s.clock.Now()}); err != nil {
 		s.t.Fatal(err)
 	}
 	// The code that confirmed it is used up: the next one is due.
@@ -517,8 +517,8 @@ func TestRequiredTwoFactor(t *testing.T) {
 }
 
 // TestTwoFactorSettings: turning the app off and making new recovery
-// codes take a current code or the password, and a wrong one changes
-// nothing.
+// codes take a current code or the password, once the sign-in proves no
+// more, and a wrong one changes nothing.
 func TestTwoFactorSettings(t *testing.T) {
 	s := newTestServer(t, func(c *core.Config) { c.RateLimits = false })
 	ada := s.admin()
@@ -526,6 +526,7 @@ func TestTwoFactorSettings(t *testing.T) {
 	if res := ada.post("/settings/totp", url.Values{}); res.StatusCode != http.StatusConflict {
 		t.Fatalf("setting up a second app: %d", res.StatusCode)
 	}
+	s.clock.Advance(core.ProofWindow)
 	res := ada.post("/settings/recovery-codes", url.Values{"proof": {"not it at all"}})
 	if res.StatusCode != http.StatusForbidden || !strings.Contains(res.body, `id="error-proof"`) {
 		t.Fatalf("new codes with a wrong password: %d", res.StatusCode)
@@ -551,6 +552,9 @@ func TestTwoFactorSettings(t *testing.T) {
 	if res := signIn.post("/login/verify", url.Values{"code": {textOf(shown[0])}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("a code shown before the form was sent again: %d", res.StatusCode)
 	}
+	// The code proved the session a while: once that is over, the app
+	// goes only with a proof.
+	s.clock.Advance(core.ProofWindow)
 	if res := ada.post("/settings/totp/disable", url.Values{"proof": {"wrong password"}}); res.StatusCode != http.StatusForbidden {
 		t.Fatalf("turning off with a wrong password: %d", res.StatusCode)
 	}
@@ -701,8 +705,10 @@ func TestPasskeyOptionsLimited(t *testing.T) {
 
 // TestPasskeyChangesNeedProof: adding a passkey (the options that start
 // its ceremony, before the authenticator is asked) and removing one take
-// a current code or the password, as turning the app off does, refused
-// beside the field; each try takes from the account's sign-in limit.
+// a current code or the password, once the sign-in proves no more, as
+// turning the app off does, refused beside the field; each try takes from
+// the account's sign-in limit, and a proof accepted proves the session
+// again for a while.
 func TestPasskeyChangesNeedProof(t *testing.T) {
 	const limit = 5
 	s := newTestServer(t, func(c *core.Config) {
@@ -711,22 +717,18 @@ func TestPasskeyChangesNeedProof(t *testing.T) {
 	})
 	ada := s.admin()
 	ctx := context.Background()
-	json := http.Header{"Accept": {"application/json"}, "Content-Type": {"application/x-www-form-urlencoded"}}
-	options := func(proof string) response {
-		t.Helper()
-		form := url.Values{"name": {"laptop"}, "proof": {proof}}
-		return ada.request(http.MethodPost, "/settings/passkeys/options", strings.NewReader(form.Encode()), json)
+	s.clock.Advance(core.ProofWindow) // set-up's sign-in proves no more, and its try is forgotten
+	res := ada.passkeyOptions("")
+	if res.StatusCode != http.StatusForbidden || !strings.Contains(res.body, `"code":"proof_needed"`) ||
+		!strings.Contains(res.body, `"field":"proof"`) || strings.Contains(res.body, "challenge") {
+		t.Fatalf("options without a proof: %d %s", res.StatusCode, res.body)
 	}
-	s.clock.Advance(time.Minute) // set-up's sign-in is forgotten
-	for _, proof := range []string{"", "not the password"} {
-		res := options(proof)
+	for range limit - 2 {
+		res := ada.passkeyOptions("not the password")
 		if res.StatusCode != http.StatusForbidden || !strings.Contains(res.body, `"code":"wrong_proof"`) ||
 			!strings.Contains(res.body, `"field":"proof"`) || strings.Contains(res.body, "challenge") {
-			t.Fatalf("options with the proof %q: %d %s", proof, res.StatusCode, res.body)
+			t.Fatalf("options with a wrong proof: %d %s", res.StatusCode, res.body)
 		}
-	}
-	if res := options(testPassword); res.StatusCode != http.StatusOK || !strings.Contains(res.body, `"challenge"`) {
-		t.Fatalf("options with the password: %d %s", res.StatusCode, res.body)
 	}
 
 	a, err := s.h.core.AccountByName(ctx, "ada")
@@ -743,7 +745,7 @@ func TestPasskeyChangesNeedProof(t *testing.T) {
 		!strings.Contains(res.body, `id="remove-passkey-confirm-proof"`) {
 		t.Fatalf("the removal's form: %d", res.StatusCode)
 	}
-	for _, proof := range []string{"", "not the password"} {
+	for _, proof := range []string{"", "not the password", "not it either"} {
 		res := ada.post(path, url.Values{"proof": {proof}})
 		if res.StatusCode != http.StatusForbidden || !strings.Contains(res.body, `id="error-proof"`) ||
 			!strings.Contains(res.body, `aria-describedby="error-proof"`) || !strings.Contains(res.body, `data-testid="passkey-remove"`) {
@@ -753,11 +755,12 @@ func TestPasskeyChangesNeedProof(t *testing.T) {
 			t.Fatalf("a wrong proof removed the passkey")
 		}
 	}
-	// Five tries since the limit let go: the next, right or not, waits.
+	// Five tries since the limit let go (no proof at all is none): the
+	// next, right or not, waits.
 	if res := ada.post(path, url.Values{"proof": {testPassword}}); res.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("a sixth proof within the limit's minute: %d", res.StatusCode)
 	}
-	if res := options(testPassword); res.StatusCode != http.StatusTooManyRequests {
+	if res := ada.passkeyOptions(testPassword); res.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("options after the limit: %d %s", res.StatusCode, res.body)
 	}
 	s.clock.Advance(time.Minute)
@@ -766,6 +769,10 @@ func TestPasskeyChangesNeedProof(t *testing.T) {
 	}
 	if keys, _ := s.store.Passkeys(ctx, a.ID); len(keys) != 0 {
 		t.Fatalf("%d passkeys left", len(keys))
+	}
+	// The password proved the session: adding one asks for nothing more.
+	if res := ada.passkeyOptions(""); res.StatusCode != http.StatusOK || !strings.Contains(res.body, `"challenge"`) {
+		t.Fatalf("options once proven: %d %s", res.StatusCode, res.body)
 	}
 	// One removed, or another account's, is not found, proof or not.
 	for _, res := range []response{ada.get(path), ada.post(path, url.Values{"proof": {testPassword}})} {

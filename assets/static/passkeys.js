@@ -6,7 +6,11 @@
 // attributes, the page's messages (app.js) and the server's replies. The forms stay hidden where
 // the browser has no passkeys. A refusal about one of the form's fields
 // (such as a wrong password in its proof) shows in the element its
-// data-error names, beside it, as the pages show theirs.
+// data-error names, beside it, as the pages show theirs; a part of the
+// form marked data-proof, hidden while the session needs no proof, shows
+// when the server asks for one after all. A control that is no field of
+// the form, such as a button that sends another form, stands for one by
+// its data-field.
 (function () {
   "use strict";
 
@@ -92,9 +96,14 @@
   // pages do: the field is marked invalid, described by it, and takes the
   // focus. It reports whether the form has such a field.
   function fieldError(form, name, text) {
-    var input = name && form.elements[name];
+    var input = name && (form.elements[name] || form.querySelector('[data-field="' + name + '"]'));
     var note = input && input.getAttribute && document.getElementById(input.getAttribute("data-error"));
     if (!note) return false;
+    var part = input.closest("[data-proof]");
+    if (part && part.hidden) {
+      part.hidden = false;
+      if (input.name === name) input.required = true;
+    }
     note.textContent = text;
     note.hidden = false;
     input.setAttribute("aria-invalid", "true");

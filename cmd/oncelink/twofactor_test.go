@@ -49,12 +49,12 @@ func TestUserResetTwoFactor(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e, err := svc.StartTOTP(ctx, a)
+		e, err := svc.StartTOTP(ctx, a, &core.Proof{ProvenAt: svc.Now()})
 		if err != nil {
 			t.Fatal(err)
 		}
 		code, _ := totp.GenerateCode(e.Secret, svc.Now())
-		if _, err := svc.ConfirmTOTP(ctx, a, code); err != nil {
+		if _, err := svc.ConfirmTOTP(ctx, a, code, &core.Proof{ProvenAt: svc.Now()}); err != nil {
 			t.Fatal(err)
 		}
 		// Wrong codes enough to hold the next one back.
@@ -77,12 +77,12 @@ func TestUserResetTwoFactor(t *testing.T) {
 		}
 		// The wrong codes went with the factors: a new app's codes are
 		// not held back.
-		e, err := svc.StartTOTP(ctx, a)
+		e, err := svc.StartTOTP(ctx, a, &core.Proof{ProvenAt: svc.Now()})
 		if err != nil {
 			t.Fatal(err)
 		}
 		code, _ := totp.GenerateCode(e.Secret, svc.Now())
-		if _, err := svc.ConfirmTOTP(ctx, a, code); err != nil {
+		if _, err := svc.ConfirmTOTP(ctx, a, code, &core.Proof{ProvenAt: svc.Now()}); err != nil {
 			t.Fatal(err)
 		}
 		if err := secondStep(t, svc, a, "abcd-efgh-ijkm-npqr"); err == nil || core.CodesHeldBack(err) {

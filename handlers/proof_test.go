@@ -1,0 +1,162 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/net/html"
+
+	"oncelink/core"
+	"oncelink/i18n"
+)
+
+// passkeyOptions asks for the options that start adding a passkey named
+// laptop, with proof, as the settings page's script does.
+func (c *testClient) passkeyOptions(proof string) response {
+	c.t.Helper()
+	form := url.Values{"name": {"laptop"}, "proof": {proof}}
+	return c.request(http.MethodPost, "/settings/passkeys/options", strings.NewReader(form.Encode()),
+		http.Header{"Accept": {"application/json"}, "Content-Type": {"application/x-www-form-urlencoded"}})
+}
+
+// onLocalhost serves passkeys: the server is reached by a name.
+func onLocalhost(c *core.Config) {
+	c.BaseURL = strings.Replace(c.BaseURL, "127.0.0.1", "localhost", 1)
+}
+
+// TestSettingUpTheAppTakesProof: a session that proved who it is longer
+// ago than the window, as a stolen cookie may be, sets up no
+// authenticator app of its own without a proof: it gets no secret to
+// scan, and confirms none it did not see.
+func TestSettingUpTheAppTakesProof(t *testing.T) {
+	s := newTestServer(t, func(c *core.Config) { c.RateLimits = false })
+	ada := s.admin()
+	s.clock.Advance(core.ProofWindow)
+	for _, proof := range []string{"", "not the password"} {
+		res := ada.post("/settings/totp", url.Values{"proof": {proof}})
+		if res.StatusCode != http.StatusForbidden || secretPattern.MatchString(res.body) ||
+			!strings.Contains(res.body, `id="error-proof"`) || !strings.Contains(res.body, `aria-describedby="error-proof"`) {
+			t.Fatalf("setting up the app with the proof %q: %d", proof, res.StatusCode)
+		}
+	}
+	res := ada.post("/settings/totp", url.Values{"proof": {testPassword}})
+	m := secretPattern.FindStringSubmatch(res.body)
+	if res.StatusCode != http.StatusOK || m == nil {
+		t.Fatalf("setting up the app with the password: %d", res.StatusCode)
+	}
+	// The window closed while the app was scanned: the code alone turns
+	// nothing on, and the secret is not shown again, not even beside a
+	// wrong code.
+	s.clock.Advance(core.ProofWindow)
+	code := s.code(m[1])
+	wrong := code[:5] + string('0'+(code[5]-'0'+1)%10)
+	for _, c := range []string{code, wrong} {
+		res = ada.post("/settings/totp/confirm", url.Values{"code": {c}})
+		if res.StatusCode != http.StatusForbidden || secretPattern.MatchString(res.body) || !strings.Contains(res.body, `id="error-proof"`) {
+			t.Fatalf("confirming the app with the code %s alone: %d", c, res.StatusCode)
+		}
+	}
+	if f, err := s.h.core.SecondFactorsOf(context.Background(), 1); err != nil || f.TOTP {
+		t.Fatalf("the app is on without a proof: %+v, %v", f, err)
+	}
+	res = ada.post("/settings/totp/confirm", url.Values{"code": {code}, "proof": {testPassword}})
+	if res.StatusCode != http.StatusOK || !hasTestID(t, res.body, "new-codes") {
+		t.Fatalf("confirming the app with the password: %d %s", res.StatusCode, res.body)
+	}
+}
+
+// TestEnrolmentAddsPasskeyWithoutProof: a browser that must set up a
+// second factor before it signs in gave the password moments ago: adding
+// a passkey there asks for nothing more, for as long as the enrolment
+// lasts.
+func TestEnrolmentAddsPasskeyWithoutProof(t *testing.T) {
+	s := newTestServer(t, func(c *core.Config) { c.RateLimits = false }, onLocalhost)
+	ada := s.admin()
+	if res := ada.post("/accounts/two-factor", url.Values{"required": {"on"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("require two-factor: %d", res.StatusCode)
+	}
+	if _, err := s.h.core.AddAccount(context.Background(), "bob", testPassword, false); err != nil {
+		t.Fatal(err)
+	}
+	c := s.client()
+	if res := c.post("/login", url.Values{"username": {"bob"}, "password": {testPassword}}); res.Header.Get("Location") != "/settings" {
+		t.Fatalf("bob's sign-in goes to %q, want the enrolment", res.Header.Get("Location"))
+	}
+	if page := c.get("/settings").body; !hasTestID(t, page, "passkey-form") || strings.Contains(page, `name="proof"`) {
+		t.Fatal("the enrolment page asks for a proof, or offers no passkey")
+	}
+	for range 2 {
+		if res := c.passkeyOptions(""); res.StatusCode != http.StatusOK || !strings.Contains(res.body, `"challenge"`) {
+			t.Fatalf("a passkey while enrolling: %d %s", res.StatusCode, res.body)
+		}
+		s.clock.Advance(core.ProofWindow)
+	}
+}
+
+// TestProofFormsFollowTheWindow: while the session is proven the forms
+// ask for no proof; a form shown then and sent once the window closed is
+// refused with the field shown, the reason beside it, and nothing
+// changed. The field's label names what the account can give.
+func TestProofFormsFollowTheWindow(t *testing.T) {
+	s := newTestServer(t, func(c *core.Config) { c.RateLimits = false })
+	ada := s.admin()
+	en := i18n.For("en")
+	label := func(body, id string) string {
+		t.Helper()
+		for _, n := range findAll(parseHTML(t, body), func(n *html.Node) bool { return n.Data == "label" && attr(n, "for") == id }) {
+			return strings.TrimSpace(textOf(n))
+		}
+		return ""
+	}
+	page := ada.get("/settings").body
+	if strings.Contains(page, `name="proof"`) || !hasTestID(t, page, "totp-start") {
+		t.Fatal("right after signing in the settings ask for a proof")
+	}
+	s.clock.Advance(core.ProofWindow)
+	if got := label(ada.get("/settings").body, "totp-start-proof"); got != en.T("twofactor.proof.password") {
+		t.Errorf("without an app the proof is %q", got)
+	}
+	secret, _ := s.enrolTOTP("ada")
+	if got := label(ada.get("/settings").body, "disable-totp-proof"); got != en.T("twofactor.proof.code_or_password") {
+		t.Errorf("with an app the proof is %q", got)
+	}
+	res := ada.post("/settings/recovery-codes", url.Values{"proof": {s.code(secret)}})
+	if res.StatusCode != http.StatusOK || strings.Contains(res.body, `name="proof"`) {
+		t.Fatalf("new codes with a code: %d, or the page after asks for a proof", res.StatusCode)
+	}
+	// The window closes between the page and the form.
+	s.clock.Advance(core.ProofWindow)
+	for _, form := range []string{"/settings/totp/disable", "/settings/recovery-codes"} {
+		res := ada.post(form, url.Values{"form_key": {"key-" + form}})
+		if res.StatusCode != http.StatusForbidden || !strings.Contains(res.body, `id="error-proof"`) ||
+			!strings.Contains(res.body, `aria-describedby="error-proof"`) || hasTestID(t, res.body, "new-codes") ||
+			!strings.Contains(res.body, en.T("error.proof_needed.given", "Minutes", int(core.ProofWindow/time.Minute))) {
+			t.Fatalf("%s once the window closed: %d", form, res.StatusCode)
+		}
+	}
+	if f, err := s.h.core.SecondFactorsOf(context.Background(), 1); err != nil || !f.TOTP {
+		t.Fatalf("the app went without a proof: %+v, %v", f, err)
+	}
+}
+
+// TestProofBelongsToItsSession: a proof proves the session that gave it,
+// kept in that session on the server, not the account's other sessions.
+func TestProofBelongsToItsSession(t *testing.T) {
+	s := newTestServer(t, func(c *core.Config) { c.RateLimits = false })
+	ada := s.admin()
+	other := s.signIn("ada")
+	s.clock.Advance(core.ProofWindow)
+	if res := ada.post("/settings/totp", url.Values{"proof": {testPassword}}); res.StatusCode != http.StatusOK {
+		t.Fatalf("the app with the password: %d", res.StatusCode)
+	}
+	if res := ada.post("/settings/totp", nil); res.StatusCode != http.StatusOK {
+		t.Fatalf("the app again, proven: %d", res.StatusCode)
+	}
+	if res := other.post("/settings/totp", nil); res.StatusCode != http.StatusForbidden || secretPattern.MatchString(res.body) {
+		t.Fatalf("another session of the account, not proven: %d", res.StatusCode)
+	}
+}
