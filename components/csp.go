@@ -19,8 +19,10 @@ const (
 		"media-src 'self' blob:; connect-src 'self'; manifest-src 'self'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
 
-// SignInPolicy is ContentSecurityPolicy for the sign-in page, whose single
-// sign-on form leads on to the identity provider at origins.
+// SignInPolicy is ContentSecurityPolicy for a page whose single sign-on
+// form leads on to the identity provider at origins: the sign-in page,
+// and the settings page of an account that confirms it is its owner by
+// signing in again.
 func SignInPolicy(origins []string) string {
 	if len(origins) == 0 {
 		return ContentSecurityPolicy

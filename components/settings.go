@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/a-h/templ"
+
 	"oncelink/core"
 )
 
@@ -139,7 +141,8 @@ type TwoFactor struct {
 	Proven  bool
 	ProofBy core.ProofWays
 	// Error is a refusal, beside the form ErrorFor names: "totp",
-	// "totp-confirm", "recovery" or "passkey-remove".
+	// "totp-confirm", "recovery", "passkey-remove", or "sso-proof" for
+	// signing in again to confirm.
 	Error      string
 	ErrorFor   string
 	ErrorField string
@@ -197,12 +200,26 @@ type Verify struct {
 	HeldBack *HeldBack
 }
 
+// SSOProof reports whether the account, without a password or an app,
+// confirms it is its owner by signing in again with single sign-on.
+func (t TwoFactor) SSOProof() bool { return t.ProofBy.SSO && !t.ProofField() }
+
 // ProofField reports whether the account's proof is typed in a field:
 // its password or a code of its app.
 func (t TwoFactor) ProofField() bool { return t.ProofBy.Password || t.ProofBy.Code }
 
 // proofMinutes is core.ProofWindow in minutes, as the page says it.
 const proofMinutes = int(core.ProofWindow / time.Minute)
+
+// describedBy is the attributes of a control that is no field, such as a
+// button, with an error about field beside it: it is described by the
+// error.
+func describedBy(errField, field string) templ.Attributes {
+	if errField != field {
+		return templ.Attributes{}
+	}
+	return templ.Attributes{"aria-describedby": errorID(field)}
+}
 
 // Any reports whether the account has a second factor.
 func (t TwoFactor) Any() bool { return t.TOTP || len(t.Passkeys) > 0 }

@@ -24,8 +24,8 @@ type Proof struct {
 	// authenticator app, or its password; "" when it had no field for it.
 	Given string
 	// ProvenAt is when the session last proved who it is; zero for
-	// never. A change that accepts Given sets it to now, for the adapter
-	// to keep.
+	// never. A change that accepts Given, or a single sign-on again (see
+	// FinishSSOProof), sets it to now, for the adapter to keep.
 	ProvenAt time.Time
 	// Enrolling is a session that gave the account's password but must
 	// set up a second factor before it is signed in (see EnrolTime): what
@@ -37,6 +37,10 @@ type Proof struct {
 type ProofWays struct {
 	Password bool // its password
 	Code     bool // a current code of its authenticator app
+	// SSO is signing in again with single sign-on, for an account linked
+	// to an identity at the provider (see StartSSOProof); the pages offer
+	// it to an account with neither of the others.
+	SSO bool
 }
 
 // Errors of proofs.
@@ -45,6 +49,7 @@ var (
 	// The session is not recently proven and gave no proof: each says
 	// what the account can give.
 	errProofNeeded   = Variant(Forbidden, "proof_needed", "given", "proof", "confirm_first", "Minutes", proofMinutes)
+	errProofBySSO    = Variant(Forbidden, "proof_needed", "sso", "proof", "confirm_first", "Minutes", proofMinutes)
 	errProofBySignIn = Variant(Forbidden, "proof_needed", "sign_in", "proof", "confirm_first", "Minutes", proofMinutes)
 )
 
@@ -53,7 +58,13 @@ const proofMinutes = int(ProofWindow / time.Minute)
 
 // ProofWaysOf tells what proof a can give, with f its second factors.
 func (s *Service) ProofWaysOf(ctx context.Context, a Account, f SecondFactors) (ProofWays, error) {
-	return ProofWays{Password: a.HasPassword(), Code: f.TOTP}, nil
+	w := ProofWays{Password: a.HasPassword(), Code: f.TOTP}
+	if s.cfg.SSO == nil {
+		return w, nil
+	}
+	ids, err := s.store.AccountIdentities(ctx, a.ID)
+	w.SSO = len(ids) > 0
+	return w, err
 }
 
 // proofWays is ProofWaysOf a, with a's second factors, which it reads.
@@ -69,8 +80,11 @@ func (s *Service) proofWays(ctx context.Context, a Account) (ProofWays, SecondFa
 // wanted is the refusal of a change that needs a proof and was given none
 // that could be right: it says what the account can give instead.
 func (w ProofWays) wanted() *Error {
-	if w.Password || w.Code {
+	switch {
+	case w.Password || w.Code:
 		return errProofNeeded
+	case w.SSO:
+		return errProofBySSO
 	}
 	return errProofBySignIn
 }

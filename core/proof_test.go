@@ -18,6 +18,27 @@ import (
 // proofPassword is ada's password in the proof tests.
 const proofPassword = "correct horse battery"
 
+// fakeProvider is an identity provider that signs in whoever id says,
+// and notes what it was asked.
+type fakeProvider struct {
+	id    Identity
+	fresh bool
+	nonce string
+}
+
+func (f *fakeProvider) Begin(_ context.Context, state, nonce string, fresh bool) (string, string, error) {
+	f.fresh, f.nonce = fresh, nonce
+	return "https://idp.example/auth?state=" + state, "verifier", nil
+}
+
+func (f *fakeProvider) Identify(context.Context, string, string) (Identity, error) {
+	id := f.id
+	id.Nonce = f.nonce
+	return id, nil
+}
+
+func (f *fakeProvider) FormOrigins() []string { return []string{"https://idp.example"} }
+
 // proofService is a Service on a clock that stands still until moved,
 // with single sign-on through idp (none when nil) and the account sign-in
 // limit at two tries a minute; ada has a password.
@@ -163,5 +184,120 @@ func TestProofWhileEnrolling(t *testing.T) {
 	}
 	if _, err := s.DeletePasskey(ctx, ada, key.ID, p); err != errProofNeeded {
 		t.Fatalf("removing a passkey while enrolling: %v", err)
+	}
+}
+
+// TestProofWithoutPassword: an account made by single sign-on, without an
+// app, has no proof to type: it is asked to sign in again at the provider
+// (afresh, as itself), or, without single sign-on, to sign in again; a
+// password typed all the same is no try. With an app, a code of it
+// proves.
+func TestProofWithoutPassword(t *testing.T) {
+	idp := &fakeProvider{}
+	s, st, _, now := proofService(t, idp)
+	ctx := context.Background()
+	jane, err := st.CreateIdentityAccount(ctx, []string{"jane"}, store.Identity{Issuer: "https://idp.example", Subject: "sub-jane"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// bob signs in with the provider too.
+	bob, err := st.CreateIdentityAccount(ctx, []string{"bob"}, store.Identity{Issuer: "https://idp.example", Subject: "sub-bob"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	signedIn := *now
+	if _, _, err := s.BeginPasskey(ctx, jane, "laptop", &Proof{ProvenAt: signedIn}); err != nil {
+		t.Fatalf("a passkey within the window: %v", err)
+	}
+	*now = now.Add(ProofWindow)
+	f, err := s.SecondFactorsOf(ctx, jane.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w, err := s.ProofWaysOf(ctx, jane, f); err != nil || w != (ProofWays{SSO: true}) {
+		t.Fatalf("jane proves by %+v, %v", w, err)
+	}
+	for range 3 {
+		if _, _, err := s.BeginPasskey(ctx, jane, "laptop", &Proof{ProvenAt: signedIn, Given: "x"}); err != errProofBySSO {
+			t.Fatalf("a passkey outside the window: %v", err)
+		}
+	}
+
+	// Signing in again at the provider, afresh, as jane proves her.
+	turn := func() Turn {
+		t.Helper()
+		tu, err := s.TakeTurn(ctx, SignInAction, Client{IP: "192.0.2.1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tu
+	}
+	confirm := func(id Identity) (*Proof, error) {
+		t.Helper()
+		*now = now.Add(time.Minute) // a try of the account's limit each
+		_, pending, err := s.StartSSOProof(ctx, turn(), jane)
+		if err != nil || !idp.fresh {
+			t.Fatalf("start: %v, fresh %v", err, idp.fresh)
+		}
+		idp.id = id
+		p := &Proof{ProvenAt: signedIn}
+		return p, s.FinishSSOProof(ctx, turn(), jane, pending, SSOReturn{State: pending.State, Code: "code"}, p)
+	}
+	for _, tc := range []struct {
+		id   Identity
+		want error
+	}{
+		{Identity{Issuer: "https://idp.example", Subject: "sub-bob"}, errSSONotYou},
+		{Identity{Issuer: "https://idp.example", Subject: "sub-carol"}, errSSONotYou},
+		{Identity{Issuer: "https://other.example", Subject: "sub-jane"}, errSSONotYou},
+		{Identity{Issuer: "https://idp.example", Subject: "sub-jane", AuthTime: now.Add(-time.Hour)}, errSSONotFresh},
+	} {
+		if p, err := confirm(tc.id); err != tc.want || !p.ProvenAt.Equal(signedIn) {
+			t.Fatalf("%+v: %v, proven at %v; want %v", tc.id, err, p.ProvenAt, tc.want)
+		}
+	}
+	for _, id := range []Identity{
+		{Issuer: "https://idp.example", Subject: "sub-jane"},
+		{Issuer: "https://idp.example", Subject: "sub-jane", AuthTime: now.Add(time.Minute)},
+	} {
+		p, err := confirm(id)
+		if err != nil || !p.ProvenAt.Equal(*now) {
+			t.Fatalf("%+v: %v, proven at %v", id, err, p.ProvenAt)
+		}
+		if _, _, err := s.BeginPasskey(ctx, jane, "laptop", p); err != nil {
+			t.Fatalf("a passkey once proven again: %v", err)
+		}
+	}
+	// An account not linked to the provider cannot prove itself there.
+	ada, err := s.AccountByName(ctx, "ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.StartSSOProof(ctx, turn(), ada); err != errSSONotLinked {
+		t.Fatalf("ada, not linked: %v", err)
+	}
+
+	// With an app, a code of it proves.
+	e, err := s.StartTOTP(ctx, jane, &Proof{ProvenAt: *now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _ := totp.GenerateCode(e.Secret, *now)
+	if _, err := s.ConfirmTOTP(ctx, jane, code, &Proof{ProvenAt: *now}); err != nil {
+		t.Fatal(err)
+	}
+	*now = now.Add(ProofWindow)
+	if _, err := s.RenewRecoveryCodes(ctx, jane, &Proof{ProvenAt: signedIn}); err != errProofNeeded {
+		t.Fatalf("new codes outside the window, with an app: %v", err)
+	}
+	code, _ = totp.GenerateCode(e.Secret, *now)
+	if _, err := s.RenewRecoveryCodes(ctx, jane, &Proof{ProvenAt: signedIn, Given: code}); err != nil {
+		t.Fatalf("new codes with a code of the app: %v", err)
+	}
+
+	// Without single sign-on, nothing is left but signing in again.
+	s.cfg.SSO = nil
+	if _, _, err := s.BeginPasskey(ctx, bob, "laptop", &Proof{ProvenAt: signedIn}); err != errProofBySignIn {
+		t.Fatalf("a passkey outside the window, without single sign-on: %v", err)
 	}
 }

@@ -22,7 +22,7 @@ type IdentityProvider interface {
 	// that it comes back with state and a code, and the PKCE verifier
 	// that must go with that code; nonce is to come back in the ID token.
 	// With fresh, the provider is asked to sign the person in again,
-	// whatever session it holds for them.
+	// whatever session it holds for them (see StartSSOProof).
 	Begin(ctx context.Context, state, nonce string, fresh bool) (url, verifier string, err error)
 	// Identify exchanges code, with its verifier, for an ID token and
 	// returns what the token says once its signature, issuer, audience
@@ -96,8 +96,14 @@ func (s *Service) StartSSO(ctx context.Context, t Turn) (url string, p SSOPendin
 	if s.cfg.SSO == nil {
 		return "", SSOPending{}, ErrNotFound
 	}
+	return s.beginSSO(ctx, false)
+}
+
+// beginSSO asks the provider where to send a browser for a new sign-on,
+// a fresh sign-in there with fresh (see IdentityProvider.Begin).
+func (s *Service) beginSSO(ctx context.Context, fresh bool) (url string, p SSOPending, err error) {
 	p = SSOPending{State: rand.Text(), Nonce: rand.Text(), Started: s.Now()}
-	url, p.Verifier, err = s.cfg.SSO.Begin(ctx, p.State, p.Nonce, false)
+	url, p.Verifier, err = s.cfg.SSO.Begin(ctx, p.State, p.Nonce, fresh)
 	return url, p, err
 }
 
@@ -109,28 +115,9 @@ func (s *Service) StartSSO(ctx context.Context, t Turn) (url string, p SSOPendin
 // Config.SSONoSignup; when Config.SSOAllowedDomains is set, the provider
 // must have verified an email address in one of them, at every sign-in.
 func (s *Service) FinishSSO(ctx context.Context, t Turn, p SSOPending, ret SSOReturn) (Account, error) {
-	if err := t.check(SignInAction); err != nil {
-		return Account{}, err
-	}
-	if s.cfg.SSO == nil {
-		return Account{}, ErrNotFound
-	}
-	if p.State == "" || subtle.ConstantTimeCompare([]byte(p.State), []byte(ret.State)) != 1 ||
-		s.Now().Sub(p.Started) > SSOPendingTTL {
-		return Account{}, ErrSSOState
-	}
-	if ret.Error != "" {
-		return Account{}, ssoDenied(ret.Error)
-	}
-	if ret.Code == "" {
-		return Account{}, ErrSSORefused
-	}
-	id, err := s.cfg.SSO.Identify(ctx, ret.Code, p.Verifier)
+	id, err := s.ssoIdentity(ctx, t, p, ret)
 	if err != nil {
 		return Account{}, err
-	}
-	if id.Issuer == "" || id.Subject == "" || subtle.ConstantTimeCompare([]byte(id.Nonce), []byte(p.Nonce)) != 1 {
-		return Account{}, ErrSSORefused
 	}
 	if err := s.ssoDomainAllowed(id); err != nil {
 		return Account{}, err
@@ -146,6 +133,104 @@ func (s *Service) FinishSSO(ctx context.Context, t Turn, p SSOPending, ret SSORe
 		return Account{}, ErrAccountDisabled
 	}
 	return a, nil
+}
+
+// ssoIdentity is who the provider says the browser that came back with
+// ret is, for the sign-on p pending in its session, on the client's turn
+// t at SignInAction: the state must be p's, in time, and the ID token
+// must carry p's nonce.
+func (s *Service) ssoIdentity(ctx context.Context, t Turn, p SSOPending, ret SSOReturn) (Identity, error) {
+	if err := t.check(SignInAction); err != nil {
+		return Identity{}, err
+	}
+	if s.cfg.SSO == nil {
+		return Identity{}, ErrNotFound
+	}
+	if p.State == "" || subtle.ConstantTimeCompare([]byte(p.State), []byte(ret.State)) != 1 ||
+		s.Now().Sub(p.Started) > SSOPendingTTL {
+		return Identity{}, ErrSSOState
+	}
+	if ret.Error != "" {
+		return Identity{}, ssoDenied(ret.Error)
+	}
+	if ret.Code == "" {
+		return Identity{}, ErrSSORefused
+	}
+	id, err := s.cfg.SSO.Identify(ctx, ret.Code, p.Verifier)
+	if err != nil {
+		return Identity{}, err
+	}
+	if id.Issuer == "" || id.Subject == "" || subtle.ConstantTimeCompare([]byte(id.Nonce), []byte(p.Nonce)) != 1 {
+		return Identity{}, ErrSSORefused
+	}
+	return id, nil
+}
+
+// Refusals of a single sign-on that proves a session (see
+// FinishSSOProof).
+var (
+	errSSONotLinked = Refusal(Invalid, "sso_not_linked", "", "confirm_first")
+	errSSONotYou    = Refusal(Forbidden, "sso_not_you", "", "confirm_first")
+	errSSONotFresh  = Refusal(Forbidden, "sso_not_fresh", "", "confirm_first")
+)
+
+// ssoClockSkew is how far the provider's clock may be behind this
+// server's when it says when it signed someone in (see FinishSSOProof).
+const ssoClockSkew = time.Minute
+
+// StartSSOProof begins signing a, signed in, in again with single sign-on,
+// on the client's turn t at SignInAction, to prove that a is at the
+// keyboard (see Proof): the provider is asked to sign them in afresh,
+// whatever session it holds for them. a must be linked to an identity
+// there. It returns what StartSSO does.
+func (s *Service) StartSSOProof(ctx context.Context, t Turn, a Account) (url string, p SSOPending, err error) {
+	if err := t.check(SignInAction); err != nil {
+		return "", SSOPending{}, err
+	}
+	if s.cfg.SSO == nil {
+		return "", SSOPending{}, ErrNotFound
+	}
+	ids, err := s.store.AccountIdentities(ctx, a.ID)
+	if err != nil {
+		return "", SSOPending{}, err
+	}
+	if len(ids) == 0 {
+		return "", SSOPending{}, errSSONotLinked
+	}
+	return s.beginSSO(ctx, true)
+}
+
+// FinishSSOProof checks the return from the provider of a's sign-on begun
+// by StartSSOProof, as FinishSSO does a sign-in's, on the client's turn t
+// at SignInAction and a turn of a's sign-in limit: the provider must have
+// signed in a's own identity, afresh when it says when (auth_time), under
+// the rules of a sign-in. Then proof's session is proven from now.
+func (s *Service) FinishSSOProof(ctx context.Context, t Turn, a Account, p SSOPending, ret SSOReturn, proof *Proof) error {
+	if err := s.takeAccountTurn(ctx, a); err != nil {
+		return err
+	}
+	id, err := s.ssoIdentity(ctx, t, p, ret)
+	if err != nil {
+		return err
+	}
+	if !id.AuthTime.IsZero() && id.AuthTime.Before(p.Started.Add(-ssoClockSkew)) {
+		return errSSONotFresh
+	}
+	if err := s.ssoDomainAllowed(id); err != nil {
+		return err
+	}
+	linked, err := s.store.AccountByIdentity(ctx, id.Issuer, id.Subject, id.Email)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && linked.ID != a.ID) {
+		return errSSONotYou
+	}
+	if err != nil {
+		return err
+	}
+	if linked.Disabled() {
+		return ErrAccountDisabled
+	}
+	proof.ProvenAt = s.Now()
+	return nil
 }
 
 // ssoDomainAllowed checks id's email against Config.SSOAllowedDomains,

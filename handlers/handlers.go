@@ -131,6 +131,7 @@ func (h *Handler) Routes(api http.Handler) http.Handler {
 	route("POST /settings/totp/confirm", h.mayEnrol(h.confirmTOTP))
 	route("POST /settings/totp/disable", h.signedIn(h.disableTOTP))
 	route("POST /settings/recovery-codes", h.signedIn(h.renewRecoveryCodes))
+	route("POST "+ssoProofPath, h.signedIn(h.startSSOProof))
 	route("POST /settings/passkeys/options", h.mayEnrol(h.passkeyRegisterOptions))
 	route("POST /settings/passkeys", h.mayEnrol(h.addPasskey))
 	route("GET /settings/passkeys/{id}/delete", h.signedIn(h.removePasskeyForm))

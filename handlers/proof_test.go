@@ -2,12 +2,15 @@ package handlers
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/oauth2-proxy/mockoidc"
 	"golang.org/x/net/html"
 
 	"oncelink/core"
@@ -26,6 +29,15 @@ func (c *testClient) passkeyOptions(proof string) response {
 // onLocalhost serves passkeys: the server is reached by a name.
 func onLocalhost(c *core.Config) {
 	c.BaseURL = strings.Replace(c.BaseURL, "127.0.0.1", "localhost", 1)
+}
+
+// newPasskeySSOServer is newSSOServer at http://localhost:PORT, where a
+// browser takes passkeys and the provider sends it back.
+func newPasskeySSOServer(t *testing.T) *ssoServer {
+	t.Helper()
+	s := newSSOServer(t, startProvider(t), onLocalhost)
+	s.URL = strings.Replace(s.URL, "127.0.0.1", "localhost", 1)
+	return s
 }
 
 // TestSettingUpTheAppTakesProof: a session that proved who it is longer
@@ -66,6 +78,46 @@ func TestSettingUpTheAppTakesProof(t *testing.T) {
 	res = ada.post("/settings/totp/confirm", url.Values{"code": {code}, "proof": {testPassword}})
 	if res.StatusCode != http.StatusOK || !hasTestID(t, res.body, "new-codes") {
 		t.Fatalf("confirming the app with the password: %d %s", res.StatusCode, res.body)
+	}
+}
+
+// TestSSOAccountProvesBySigningInAgain: an account that signs in only by
+// single sign-on, and has no app, has no password to give: right after
+// signing in it adds a passkey with nothing more, and later it signs in
+// again at the provider, afresh, which brings it back proven.
+func TestSSOAccountProvesBySigningInAgain(t *testing.T) {
+	s := newPasskeySSOServer(t)
+	s.admin()
+	c := s.client()
+	if res := s.ssoSignIn(c, ssoUser("sub-jane", "jane@example.com", "jane")); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d %s", res.StatusCode, res.body)
+	}
+	if res := c.passkeyOptions(""); res.StatusCode != http.StatusOK || !strings.Contains(res.body, `"challenge"`) {
+		t.Fatalf("a passkey right after signing in: %d %s", res.StatusCode, res.body)
+	}
+	s.clock.Advance(core.ProofWindow)
+	if res := c.passkeyOptions(""); res.StatusCode != http.StatusForbidden || strings.Contains(res.body, "challenge") {
+		t.Fatalf("a passkey once the window closed: %d %s", res.StatusCode, res.body)
+	}
+	page := c.get("/settings").body
+	if !hasTestID(t, page, "sso-proof") || strings.Contains(page, "Your password") {
+		t.Fatal("the settings page asks for a password the account does not have, and offers no other way")
+	}
+	res := c.post("/settings/confirm", url.Values{"next": {"/settings#two-factor"}})
+	to, err := url.Parse(res.Header.Get("Location"))
+	if res.StatusCode != http.StatusSeeOther || err != nil || !strings.HasPrefix(to.String(), s.idp.AuthorizationEndpoint()+"?") {
+		t.Fatalf("confirm: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	if q := to.Query(); q.Get("prompt") != "login" || q.Get("max_age") != "0" {
+		t.Fatalf("the provider was not asked for a fresh sign-in: %v", q)
+	}
+	s.idp.QueueUser(ssoUser("sub-jane", "jane@example.com", "jane"))
+	res = c.get(c.atProvider(to).String())
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/settings#two-factor" {
+		t.Fatalf("back from the provider: %d to %q: %s", res.StatusCode, res.Header.Get("Location"), res.body)
+	}
+	if res := c.passkeyOptions(""); res.StatusCode != http.StatusOK || !strings.Contains(res.body, `"challenge"`) {
+		t.Fatalf("a passkey once proven again: %d %s", res.StatusCode, res.body)
 	}
 }
 
@@ -158,5 +210,87 @@ func TestProofBelongsToItsSession(t *testing.T) {
 	}
 	if res := other.post("/settings/totp", nil); res.StatusCode != http.StatusForbidden || secretPattern.MatchString(res.body) {
 		t.Fatalf("another session of the account, not proven: %d", res.StatusCode)
+	}
+}
+
+// authTimeUser is a person whom the provider says it signed in at at.
+type authTimeUser struct {
+	*mockoidc.MockUser
+	at time.Time
+}
+
+func (u authTimeUser) Claims(scopes []string, base *mockoidc.IDTokenClaims) (jwt.Claims, error) {
+	c, err := u.MockUser.Claims(scopes, base)
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		return nil, err
+	}
+	var m jwt.MapClaims
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	m["auth_time"] = u.at.Unix()
+	return m, nil
+}
+
+// TestSSOProofRefusals: signing in again proves the session only as its
+// own account, afresh: another person at the provider, or a sign-in the
+// provider says is old, proves nothing, and the settings page says why.
+// An account not linked to the provider has nothing to sign in again
+// with.
+func TestSSOProofRefusals(t *testing.T) {
+	s := newPasskeySSOServer(t)
+	ada := s.admin()
+	c := s.client()
+	jane := ssoUser("sub-jane", "jane@example.com", "jane")
+	if res := s.ssoSignIn(c, jane); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d %s", res.StatusCode, res.body)
+	}
+	bob := ssoUser("sub-bob", "bob@example.com", "bob")
+	if res := s.ssoSignIn(s.client(), bob); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("bob's sign-in: %d %s", res.StatusCode, res.body)
+	}
+	s.clock.Advance(core.ProofWindow)
+	confirm := func(u mockoidc.User) response {
+		t.Helper()
+		res := c.post("/settings/confirm", url.Values{"next": {"https://elsewhere.example/"}})
+		to, err := url.Parse(res.Header.Get("Location"))
+		if res.StatusCode != http.StatusSeeOther || err != nil {
+			t.Fatalf("confirm: %d to %q", res.StatusCode, res.Header.Get("Location"))
+		}
+		s.idp.QueueUser(u)
+		return c.get(c.atProvider(to).String())
+	}
+	en := i18n.For("en")
+	for _, tc := range []struct {
+		user mockoidc.User
+		want string
+	}{
+		{bob, "error.sso_not_you"},
+		{ssoUser("sub-carol", "jane@example.com", "jane"), "error.sso_not_you"},
+		{authTimeUser{jane, s.clock.Now().Add(-time.Hour)}, "error.sso_not_fresh"},
+	} {
+		res := confirm(tc.user)
+		if res.StatusCode != http.StatusForbidden || !strings.Contains(res.body, en.T(tc.want)) || !hasTestID(t, res.body, "sso-proof") {
+			t.Fatalf("%s: %d %s", tc.want, res.StatusCode, res.body)
+		}
+		if res := c.passkeyOptions(""); res.StatusCode != http.StatusForbidden {
+			t.Fatalf("%s: a passkey after: %d", tc.want, res.StatusCode)
+		}
+	}
+	// Afresh, as jane: back to the settings, not where the form said.
+	res := confirm(authTimeUser{jane, s.clock.Now()})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/settings#two-factor" {
+		t.Fatalf("afresh: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	if res := c.passkeyOptions(""); res.StatusCode != http.StatusOK {
+		t.Fatalf("a passkey once proven: %d %s", res.StatusCode, res.body)
+	}
+	res = ada.post("/settings/confirm", url.Values{"next": {"/settings"}})
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(res.body, en.T("error.sso_not_linked")) {
+		t.Fatalf("ada, not linked: %d to %q", res.StatusCode, res.Header.Get("Location"))
 	}
 }

@@ -73,6 +73,7 @@ var appRoutes = []appRoute{
 	{method: "POST", path: "/settings/totp/confirm", form: url.Values{"code": {"123456"}}},
 	{method: "POST", path: "/settings/totp/disable", form: url.Values{"proof": {"not the password"}}},
 	{method: "POST", path: "/settings/recovery-codes", form: url.Values{"proof": {"not the password"}}},
+	{method: "POST", path: "/settings/confirm", form: url.Values{"next": {"/settings#two-factor"}}},
 	{method: "POST", path: "/settings/passkeys/options", form: url.Values{"name": {"laptop"}, "proof": {"not the password"}}},
 	{method: "GET", path: "/settings/passkeys/{id}/delete"},
 	{method: "POST", path: "/settings/passkeys/{id}/delete", form: url.Values{"proof": {"not the password"}}},

@@ -37,6 +37,11 @@ func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, a *core
 		h.fail(w, r, err)
 		return
 	}
+	if v.TwoFactor.SSOProof() {
+		// Its buttons that confirm by signing in again lead on to the
+		// identity provider.
+		w.Header().Set("Content-Security-Policy", components.SignInPolicy(h.core.SSOFormOrigins()))
+	}
 	if h.viewer(r) == nil {
 		// Signed in but for a second factor, which the server requires:
 		// the page offers only to set one up.

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"oncelink/components"
@@ -22,6 +23,10 @@ const (
 	// no one in, in the reader's language, for the sign-in page (or the
 	// set-up page) that follows to say once.
 	sessionSSORefused = "sso_refused"
+	// sessionSSOProof is the account a signed-in browser proves itself
+	// by a single sign-on under way (see startSSOProof), which is then no
+	// sign-in.
+	sessionSSOProof = "sso_proof"
 )
 
 // ssoStartPath is where the sign-in page's single sign-on form posts.
@@ -61,6 +66,14 @@ func (h *Handler) startSSO(w http.ResponseWriter, r *http.Request) {
 		h.ssoRefused(w, r, next, err)
 		return
 	}
+	// A sign-in, whatever was under way before in this browser.
+	h.sessions.Remove(r.Context(), sessionSSOProof)
+	h.toProvider(w, r, url, p, next)
+}
+
+// toProvider keeps the single sign-on p in r's session, to come back to
+// next, and sends the browser to the provider's address url.
+func (h *Handler) toProvider(w http.ResponseWriter, r *http.Request, url string, p core.SSOPending, next string) {
 	ctx := r.Context()
 	h.sessions.Put(ctx, sessionSSOState, p.State)
 	h.sessions.Put(ctx, sessionSSONonce, p.Nonce)
@@ -68,6 +81,46 @@ func (h *Handler) startSSO(w http.ResponseWriter, r *http.Request) {
 	h.sessions.Put(ctx, sessionSSOStarted, p.Started.UnixMilli())
 	h.sessions.Put(ctx, sessionSSONext, next)
 	http.Redirect(w, r, url, http.StatusSeeOther)
+}
+
+// ssoProofPath is where the settings page's buttons that confirm by
+// signing in again with single sign-on post.
+const ssoProofPath = "/settings/confirm"
+
+// startSSOProof sends a signed-in browser to the identity provider to
+// sign in again, afresh, so that its session is proven (see core.Proof)
+// when it comes back, to the part of the settings page the form names.
+// It takes a turn at signing in, as a sign-in does.
+func (h *Handler) startSSOProof(w http.ResponseWriter, r *http.Request, a *core.Account) {
+	turn, err := h.core.TakeTurn(r.Context(), core.SignInAction, h.client(r))
+	if err == nil {
+		err = parseForm(w, r)
+	}
+	var url string
+	var p core.SSOPending
+	if err == nil {
+		url, p, err = h.core.StartSSOProof(r.Context(), turn, *a)
+	}
+	if e, ok := core.AsError(err); ok && e.Kind == core.NotFound {
+		// No single sign-on on this server.
+		h.fail(w, r, err)
+		return
+	}
+	if err != nil {
+		h.settingsRefusal(w, r, a, err, "sso-proof")
+		return
+	}
+	h.sessions.Put(r.Context(), sessionSSOProof, a.ID)
+	h.toProvider(w, r, url, p, settingsNext(r.PostForm.Get("next")))
+}
+
+// settingsNext is next when it is a part of the settings page, else the
+// page's two-factor section.
+func settingsNext(next string) string {
+	if next = safeNext(next); next == "/settings" || strings.HasPrefix(next, "/settings/") || strings.HasPrefix(next, "/settings#") {
+		return next
+	}
+	return "/settings#two-factor"
 }
 
 // finishSSO signs in the browser the provider sent back. The sign-on
@@ -85,10 +138,15 @@ func (h *Handler) finishSSO(w http.ResponseWriter, r *http.Request) {
 	h.sessions.Remove(ctx, sessionSSOStarted)
 	next := safeNext(h.sessions.PopString(ctx, sessionSSONext))
 	q := r.URL.Query()
+	ret := core.SSOReturn{State: q.Get("state"), Code: q.Get("code"), Error: q.Get("error")}
+	if proving, _ := h.sessions.Pop(ctx, sessionSSOProof).(int64); proving != 0 {
+		h.finishSSOProof(w, r, proving, p, ret, next)
+		return
+	}
 	turn, err := h.core.TakeTurn(ctx, core.SignInAction, h.client(r))
 	var a core.Account
 	if err == nil {
-		a, err = h.core.FinishSSO(ctx, turn, p, core.SSOReturn{State: q.Get("state"), Code: q.Get("code"), Error: q.Get("error")})
+		a, err = h.core.FinishSSO(ctx, turn, p, ret)
 	}
 	if err != nil {
 		h.ssoReturnRefused(w, r, next, err)
@@ -96,6 +154,34 @@ func (h *Handler) finishSSO(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := h.signIn(r, a); err != nil {
 		h.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// finishSSOProof ends a single sign-on that proves the session of account
+// proving, signed in (see startSSOProof): it is proven from now, and goes
+// back to next, a part of the settings page. A refusal shows that page,
+// saying why. A browser no longer signed in as that account proves
+// nothing, and is sent to sign in.
+func (h *Handler) finishSSOProof(w http.ResponseWriter, r *http.Request, proving int64, p core.SSOPending, ret core.SSOReturn, next string) {
+	a, err := h.lookViewer(r)
+	if err != nil {
+		h.fail(w, r, core.ErrUnavailable)
+		return
+	}
+	if a == nil || a.ID != proving {
+		http.Redirect(w, r, "/login?next="+pathEscapeNext(next), http.StatusSeeOther)
+		return
+	}
+	turn, err := h.core.TakeTurn(r.Context(), core.SignInAction, h.client(r))
+	proof := h.proof(r)
+	if err == nil {
+		err = h.core.FinishSSOProof(r.Context(), turn, *a, p, ret, proof)
+	}
+	h.keepProof(r, proof)
+	if err != nil {
+		h.settingsRefusal(w, r, a, err, "sso-proof")
 		return
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)

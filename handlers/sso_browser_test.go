@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"oncelink/core"
+	"oncelink/i18n"
 	"oncelink/internal/browsertest"
 )
 
@@ -80,5 +81,120 @@ func TestSSOInBrowser(t *testing.T) {
 	b.clean("accounts page")
 	if res := s.client().get("/links"); res.StatusCode != http.StatusSeeOther {
 		t.Errorf("another browser is signed in: %d", res.StatusCode)
+	}
+}
+
+// signInAgain clicks the button sel, which signs in again at the
+// provider, and waits for the page it comes back to.
+func (b *tab) signInAgain(sel string) {
+	b.t.Helper()
+	b.do(chromedp.Evaluate[chromedp.Void](`window.__before = true`), chromedp.Click(chromedp.CSS(sel)))
+	b.wait(`!window.__before && document.readyState === "complete"`, 5*time.Second)
+}
+
+// TestSSOProofInBrowser: an account that signs in only with single
+// sign-on, without an app, adds a passkey right after signing in with
+// nothing more. Once that is over, its settings offer no password field
+// but a button that signs in again at the provider and comes back to the
+// same section, proven: a form shown before the window closed shows the
+// button when it is sent after, beside why. With ONCELINK_SCREENSHOTS set
+// it keeps the section with the buttons, in English on a phone and in
+// Arabic on a laptop.
+func TestSSOProofInBrowser(t *testing.T) {
+	s := newPasskeySSOServer(t)
+	idp := s.idp
+	s.admin()
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s.testServer)
+	addVirtualAuthenticator(t, b)
+	jane := ssoUser("sub-jane", "jane@example.com", "jane")
+	idp.QueueUser(jane)
+	b.open("/login", "[data-testid=sso]")
+	b.do(chromedp.Click(chromedp.CSS("[data-testid=sso]")), chromedp.WaitVisible(chromedp.CSS("[data-testid=empty]")))
+	const buttons = `[...document.querySelectorAll("[data-testid=sso-proof]")].filter(e => e.offsetParent !== null).length`
+	const fields = `document.querySelectorAll("input[name=proof]").length`
+
+	// Right after signing in, a passkey takes nothing more.
+	b.open("/settings", "[data-testid=passkey-form]")
+	if n, f := eval[int](b, buttons), eval[int](b, fields); n != 0 || f != 0 {
+		t.Fatalf("right after signing in the section shows %d buttons to sign in again, %d proof fields", n, f)
+	}
+	b.do(
+		chromedp.SendKeys(chromedp.ID("passkey-name"), "laptop"),
+		chromedp.Click(chromedp.CSS("[data-testid=add-passkey]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=passkey-row][data-name=laptop]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=new-codes]")),
+	)
+	b.clean("a passkey right after signing in")
+
+	// The window closes with the form shown: sent, it shows the button,
+	// with why beside it, and the focus.
+	s.clock.Advance(core.ProofWindow)
+	b.do(
+		chromedp.SendKeys(chromedp.ID("passkey-name"), "phone"),
+		chromedp.Click(chromedp.CSS("[data-testid=add-passkey]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=passkey-proof-error]")),
+	)
+	b.forgive("status of 403")
+	want := core.Variant(core.Forbidden, "proof_needed", "sso", "proof", "confirm_first", "Minutes", int(core.ProofWindow/time.Minute)).Msg
+	if got := eval[string](b, `document.querySelector("[data-testid=passkey-proof-error]").textContent`); got != want {
+		t.Errorf("the refusal says %q, want %q", got, want)
+	}
+	if got := eval[string](b, `(e => [e.dataset.testid, e.getAttribute("aria-describedby"), e.offsetParent !== null].join(" "))(document.activeElement)`); got != "sso-proof add-passkey-proof-error true" {
+		t.Errorf("the focus is on %q, not the button to sign in again", got)
+	}
+	b.clean("the window closed")
+
+	// The button signs in again at the provider and comes back proven.
+	idp.QueueUser(jane)
+	b.signInAgain("[data-testid=passkey-form] [data-testid=sso-proof]")
+	if got := eval[string](b, `location.pathname + location.hash`); got != "/settings#two-factor" {
+		t.Fatalf("back from the provider at %s", got)
+	}
+	if n := eval[int](b, buttons); n != 0 {
+		t.Fatalf("back from the provider, the section shows %d buttons to sign in again", n)
+	}
+	b.clean("back from the provider")
+	// Removing the passkey, proven, asks for nothing either.
+	b.do(
+		chromedp.Click(chromedp.CSS("[data-testid=remove-passkey]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=passkey-remove]")),
+	)
+	if n, f := eval[int](b, buttons), eval[int](b, fields); n != 0 || f != 0 {
+		t.Fatalf("the removal asks for a proof: %d buttons, %d fields", n, f)
+	}
+	b.do(
+		chromedp.Click(chromedp.CSS("[data-testid=remove-passkey-confirm]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=passkey-removed]")),
+	)
+	b.clean("a passkey removed")
+
+	// Later, every change offers the button, never a password field.
+	s.clock.Advance(core.ProofWindow)
+	b.open("/settings", "[data-testid=totp-start-form] [data-testid=sso-proof]")
+	if n, f := eval[int](b, buttons), eval[int](b, fields); n < 2 || f != 0 {
+		t.Fatalf("outside the window the section shows %d buttons to sign in again, %d proof fields", n, f)
+	}
+	b.do(chromedp.ScrollIntoView(chromedp.ID("two-factor")))
+	browsertest.Shoot(t, ctx, "settings-proof-sso-en", 390)
+	b.chooseLanguage("/settings", "ar")
+	b.do(chromedp.WaitVisible(chromedp.ID("two-factor")), chromedp.ScrollIntoView(chromedp.ID("two-factor")))
+	browsertest.Shoot(t, ctx, "settings-proof-sso-ar", 1280)
+	b.chooseLanguage("/settings", "en")
+	b.clean("the section with buttons to sign in again")
+
+	// Setting up an app, without script: the button in its form.
+	idp.QueueUser(jane)
+	b.signInAgain("[data-testid=totp-start-form] [data-testid=sso-proof]")
+	b.confirmTOTP(s.testServer, b.startTOTP())
+	b.clean("an app set up once proven again")
+	// With an app, its code is the proof.
+	s.clock.Advance(core.ProofWindow)
+	b.open("/settings", "label[for=renew-codes-proof]")
+	if got := eval[string](b, `document.querySelector("label[for=renew-codes-proof]").textContent.trim()`); got != i18n.For("en").T("twofactor.proof.code") {
+		t.Errorf("with an app, the proof is %q", got)
+	}
+	if n := eval[int](b, buttons); n != 0 {
+		t.Errorf("with an app, the section shows %d buttons to sign in again", n)
 	}
 }

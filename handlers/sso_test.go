@@ -51,18 +51,19 @@ func startProvider(t testing.TB, before ...func(*mockoidc.MockOIDC)) *mockoidc.M
 	return idp
 }
 
-// newSSOServer starts oncelink with single sign-on through idp, set up
-// with an administrator, ada, unless edit leaves it at set-up.
+// newSSOServer starts oncelink with single sign-on through idp, rate
+// limits off unless edit turns them on. The provider sends browsers back
+// to the base URL edit leaves.
 func newSSOServer(t testing.TB, idp *mockoidc.MockOIDC, edit ...func(*core.Config)) *ssoServer {
 	t.Helper()
 	logs := &syncBuffer{}
+	noLimits := func(c *core.Config) { c.RateLimits = false }
 	withSSO := func(c *core.Config) {
-		c.RateLimits = false
 		c.SSO = sso.New(sso.Config{Issuer: idp.Issuer(), ClientID: idp.ClientID, ClientSecret: idp.ClientSecret,
 			RedirectURL: c.BaseURL + sso.CallbackPath}, slog.New(slog.NewTextHandler(logs, nil)))
 	}
-	s := &ssoServer{testServer: newTestServer(t, append([]func(*core.Config){withSSO}, edit...)...), idp: idp, ssoLogs: logs}
-	return s
+	edits := append(append([]func(*core.Config){noLimits}, edit...), withSSO)
+	return &ssoServer{testServer: newTestServer(t, edits...), idp: idp, ssoLogs: logs}
 }
 
 // ssoUser is a person at the provider.
