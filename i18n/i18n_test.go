@@ -208,7 +208,7 @@ func TestSize(t *testing.T) {
 		{"en", 512, "512 bytes"}, {"en", 1, "1 byte"}, {"en", 1000, "1,000 bytes"},
 		{"en", 1536, "1.5 KiB"}, {"de", 1536, "1,5 KiB"}, {"en", 3 << 20, "3 MiB"},
 		{"en", 2048 << 20, "2,048 MiB"}, {"de", 1000<<20 + 1<<19, "1.000,5 MiB"},
-		{"fr", 1536, "1,5 Kio"}, {"fr", 3 << 20, "3 Mio"}, {"fr", 512, "512 octets"},
+		{"fr", 1536, "1,5\u00a0Kio"}, {"fr", 3 << 20, "3\u00a0Mio"}, {"fr", 512, "512\u00a0octets"},
 		{"ar", 154010, "150.4 ك.ب"}, {"ar", 3 << 20, "3 م.ب"}, {"es", 1536, "1,5 KiB"},
 	} {
 		if got := For(c.lang).Size(c.n); got != c.want {
@@ -246,8 +246,10 @@ func TestPlurals(t *testing.T) {
 }
 
 // TestFrenchSpacing: French sets ; : ! ? and the inside of « » apart with
-// a no-break space, so that none of them starts a line of its own; and
-// elides with the typographic apostrophe, l’adresse, not the typewriter's.
+// a no-break space, so that none of them starts a line of its own, and a
+// unit from its number (25 Mio, 512 octets), so that neither is left at
+// the end of a line; and elides with the typographic apostrophe,
+// l’adresse, not the typewriter's.
 func TestFrenchSpacing(t *testing.T) {
 	c, err := Catalog("fr")
 	if err != nil {
@@ -258,6 +260,9 @@ func TestFrenchSpacing(t *testing.T) {
 			if frenchBreak.MatchString(text) {
 				t.Errorf("fr: %s breaks before its punctuation: %q", id, text)
 			}
+			if frenchUnitBreak.MatchString(text) {
+				t.Errorf("fr: %s breaks between a number and its unit: %q", id, text)
+			}
 			if strings.Contains(text, "'") {
 				t.Errorf("fr: %s has a straight apostrophe, not ’: %q", id, text)
 			}
@@ -267,3 +272,7 @@ func TestFrenchSpacing(t *testing.T) {
 
 // frenchBreak finds a breaking space before ; : ! ? or », or after «.
 var frenchBreak = regexp.MustCompile(`[ \t\n][;:!?»]|«[ \t\n]`)
+
+// frenchUnitBreak finds a breaking space between a number, or the
+// placeholder of one, and a unit of size.
+var frenchUnitBreak = regexp.MustCompile(`(\d|\}\})[ \t\n](d’)?(octets?|[KMG]io)\b`)
