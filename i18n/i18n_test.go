@@ -210,9 +210,26 @@ func TestSize(t *testing.T) {
 		{"en", 2048 << 20, "2,048 MiB"}, {"de", 1000<<20 + 1<<19, "1.000,5 MiB"},
 		{"fr", 1536, "1,5\u00a0Kio"}, {"fr", 3 << 20, "3\u00a0Mio"}, {"fr", 512, "512\u00a0octets"},
 		{"ar", 154010, "150.4 ك.ب"}, {"ar", 3 << 20, "3 م.ب"}, {"es", 1536, "1,5 KiB"},
+		{"ar", 0, "0 بايت"}, {"ar", 1, "بايت واحد"}, {"ar", 2, "بايتين"}, {"ar", 3, "3 بايتات"},
+		{"ar", 11, "11 بايتًا"}, {"ar", 100, "100 بايت"}, {"ar", 1000, "1,000 بايت"},
 	} {
 		if got := For(c.lang).Size(c.n); got != c.want {
 			t.Errorf("%s Size(%d) = %q, want %q", c.lang, c.n, got, c.want)
+		}
+	}
+}
+
+// TestBytesSaidAlike: a size in bytes is said in the same words whether
+// it is a file's or a limit's (error.size_bytes), in each plural form of
+// each language.
+func TestBytesSaidAlike(t *testing.T) {
+	for _, lang := range Languages {
+		l := For(lang.Code)
+		for n := range 1 << 10 {
+			if file, limit := l.Size(int64(n)), l.N("error.size_bytes", n); file != limit {
+				t.Errorf("%s: %d bytes are %q as a size, %q as a limit", lang.Code, n, file, limit)
+				break
+			}
 		}
 	}
 }
