@@ -63,6 +63,10 @@ type HeldBack struct {
 	// back meanwhile, as a sign-in's second step's codes are after too
 	// many wrong ones in a row.
 	OrPasskey bool
+	// Uploads says that it is held back by the uploads under way from the
+	// same client (core.MaxUploadsPerClient), one of which is to finish,
+	// not by too many attempts.
+	Uploads bool
 }
 
 // passwordFirst is whether the password takes the focus: once the name is

@@ -121,6 +121,14 @@ var errTooManyUploads = func() *Error {
 	return e
 }()
 
+// UploadsHeldBack reports whether err holds an upload back because of
+// the client's uploads under way (MaxUploadsPerClient), until one of them
+// has finished, rather than because of too many attempts.
+func UploadsHeldBack(err error) bool {
+	e, ok := AsError(err)
+	return ok && e.Code == errTooManyUploads.Code
+}
+
 // ReadMultipart reads a create form sent as multipart/form-data by client c
 // from body, whose boundary is given, and returns its fields; on an error,
 // the fields read before it, which refill the form. A file refused for

@@ -405,13 +405,15 @@ func refill(s string) string {
 // components.HeldBack), to send again. A form sent by htmx gets that notice
 // alone, in the page's alerts, and stays as it was, with what was typed in
 // it. A page of its own would leave the reader nowhere to try again from.
+// An upload held back by the client's uploads under way says so, and not
+// that there were too many attempts.
 func (h *Handler) heldBack(w http.ResponseWriter, r *http.Request, err error, show func(held *components.HeldBack)) bool {
 	e, ok := core.AsError(err)
 	if !ok || e.Kind != core.Limited {
 		return false
 	}
 	web.RefusalHeaders(w, r, e)
-	held := components.HeldBack{Wait: e.RetryAfter, RetryAt: h.core.Now().Add(e.RetryAfter)}
+	held := components.HeldBack{Wait: e.RetryAfter, RetryAt: h.core.Now().Add(e.RetryAfter), Uploads: core.UploadsHeldBack(err)}
 	if isHTMX(r) {
 		toAlerts(w)
 		h.render(w, r, http.StatusTooManyRequests, components.HeldBackAlert(held))

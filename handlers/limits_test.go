@@ -33,14 +33,21 @@ func from(addr string) http.Header {
 // checkTooMany checks that res is a readable 429 that says when to retry.
 func checkTooMany(t *testing.T, where string, res response) {
 	t.Helper()
+	checkLimited(t, where, res)
+	if !strings.Contains(res.body, "Too many attempts") || !strings.Contains(res.body, "Try again in") {
+		t.Errorf("%s: the page does not explain the 429: %s", where, res.body)
+	}
+}
+
+// checkLimited checks that res is a 429 whose headers say when to retry,
+// whatever its page says.
+func checkLimited(t *testing.T, where string, res response) {
+	t.Helper()
 	if res.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("%s: %d, want 429", where, res.StatusCode)
 	}
 	if s, err := strconv.Atoi(res.Header.Get("Retry-After")); err != nil || s < 1 {
 		t.Errorf("%s: Retry-After %q", where, res.Header.Get("Retry-After"))
-	}
-	if !strings.Contains(res.body, "Too many attempts") || !strings.Contains(res.body, "Try again in") {
-		t.Errorf("%s: the page does not explain the 429: %s", where, res.body)
 	}
 	checkSecurityHeaders(t, where, res)
 }
@@ -492,10 +499,19 @@ func TestHTMXGetsA429Fragment(t *testing.T) {
 func checkHeldBackAlert(t *testing.T, where string, res response) {
 	t.Helper()
 	checkTooMany(t, where, res)
+	heldBackAlert(t, where, res)
+}
+
+// heldBackAlert checks that res is the held-back notice alone, for the
+// page's alerts, whatever it says, and returns it.
+func heldBackAlert(t *testing.T, where string, res response) *html.Node {
+	t.Helper()
 	if strings.Contains(res.body, "<html") || res.Header.Get("HX-Retarget") != "#alerts" {
 		t.Fatalf("%s: not a fragment for the alerts (HX-Retarget %q): %s", where, res.Header.Get("HX-Retarget"), res.body)
 	}
-	checkCountsDown(t, where, first(t, parseHTML(t, res.body), where+": the notice", byTestID("held-back")))
+	doc := parseHTML(t, res.body)
+	checkCountsDown(t, where, first(t, doc, where+": the notice", byTestID("held-back")))
+	return doc
 }
 
 // checkCountsDown checks that notice, a held-back notice, counts a wait
@@ -617,6 +633,14 @@ func TestHeldBackFormsComeBack(t *testing.T) {
 func checkHeldBack(t *testing.T, where string, res response, action string) *html.Node {
 	t.Helper()
 	checkTooMany(t, where, res)
+	return heldBackForm(t, where, res, action)
+}
+
+// heldBackForm checks that res's page holds the form that posts to action
+// under a held-back notice that counts the wait down, whatever it says,
+// and returns the page.
+func heldBackForm(t *testing.T, where string, res response, action string) *html.Node {
+	t.Helper()
 	doc := parseHTML(t, res.body)
 	checkCountsDown(t, where, first(t, doc, where+": the notice", byTestID("held-back")))
 	first(t, doc, where+": the form", byAttr("action", action))

@@ -12,7 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/net/html"
+
 	"oncelink/core"
+	"oncelink/i18n"
 	"oncelink/token"
 )
 
@@ -162,6 +165,24 @@ func TestLimitsComeBeforeTheBody(t *testing.T) {
 	}
 }
 
+// checkUploadsHeldBack checks that res is a 429 whose held-back notice, in
+// its page doc, says in lang that too many uploads are under way and to
+// wait for one of them, and not that there were too many attempts.
+func checkUploadsHeldBack(t *testing.T, where string, res response, doc *html.Node, lang string) {
+	t.Helper()
+	checkLimited(t, where, res)
+	l := i18n.For(lang)
+	said := textOf(first(t, doc, where+": the notice", byTestID("held-back")))
+	if !strings.Contains(said, l.T("recipient.lockout.uploads_heading")) || strings.Contains(said, l.T("recipient.lockout.heading")) {
+		t.Errorf("%s: the notice does not say that uploads are under way: %q", where, said)
+	}
+	// What it says before the wait, spaced as textOf spaces it.
+	wait, _, _ := strings.Cut(l.T("recipient.lockout.uploads_wait", "Wait", "\x00"), "\x00")
+	if !strings.Contains(said, strings.Join(strings.Fields(wait), " ")) {
+		t.Errorf("%s: the notice does not say to wait for one of them: %q", where, said)
+	}
+}
+
 // One client may send MaxUploadsPerClient files at once; the next is
 // refused unread with a 429 until one of them has arrived. Sent without the
 // page's script, it comes back as the create page, with the file kind
@@ -190,18 +211,23 @@ func TestUploadsAtOncePerClientAreCapped(t *testing.T) {
 	if !strings.Contains(res.body, "Wait until one of them has arrived") {
 		t.Errorf("the refusal does not say what to do: %s", res.body)
 	}
-	doc := checkHeldBack(t, "an upload beyond the cap", res, "/links")
+	doc := heldBackForm(t, "an upload beyond the cap", res, "/links")
 	if file := first(t, doc, "the file kind", byAttr("value", "file")); !hasAttr(file, "checked") {
 		t.Error("the form comes back without the file kind chosen")
 	}
+	checkUploadsHeldBack(t, "an upload beyond the cap", res, doc, "en")
 	ct, extra := multipartBody(t, fileForm("one more.bin", noisy(token.ChunkSize)))
-	checkHeldBackAlert(t, "an upload beyond the cap by htmx", owner.request(http.MethodPost, "/links", bytes.NewReader(extra),
-		http.Header{"Content-Type": {ct}, "Hx-Request": {"true"}}))
+	res = owner.request(http.MethodPost, "/links", bytes.NewReader(extra), http.Header{"Content-Type": {ct}, "Hx-Request": {"true"}})
+	checkUploadsHeldBack(t, "an upload beyond the cap by htmx", res, heldBackAlert(t, "an upload beyond the cap by htmx", res), "en")
 	// A request's send from the same address is an upload too: its page
-	// comes back in the same way.
+	// comes back in the same way, in the sender's language.
 	req := owner.createRequest(nil)
-	ct, send := multipartBody(t, []formPart{filePart("one more.bin", noisy(token.ChunkSize))})
-	checkHeldBack(t, "a send beyond the cap", s.client().request(http.MethodPost, req, bytes.NewReader(send), http.Header{"Content-Type": {ct}}), req)
+	for _, lang := range i18n.Languages {
+		where := "a send beyond the cap in " + lang.Code
+		ct, send := multipartBody(t, []formPart{filePart("one more.bin", noisy(token.ChunkSize))})
+		res := s.client().request(http.MethodPost, req, bytes.NewReader(send), http.Header{"Content-Type": {ct}, "Accept-Language": {lang.Code}})
+		checkUploadsHeldBack(t, where, res, heldBackForm(t, where, res, req), lang.Code)
+	}
 	// Once one has arrived, there is room for another.
 	if _, err := slow[0].Write(body[len(body)/2:]); err != nil {
 		t.Fatal(err)
