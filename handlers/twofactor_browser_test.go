@@ -3,6 +3,8 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -85,6 +87,47 @@ func (b *tab) verifyWith(code, sel string) {
 		chromedp.Click(chromedp.CSS("[data-testid=verify]")),
 		chromedp.WaitVisible(chromedp.CSS(sel)),
 	)
+}
+
+// saidAgain sends the passkey form sel, whose ceremony fails, twice in a
+// row, and checks that its live region says why the second time too, in
+// a way a screen reader announces again: it announces what changes, and
+// a region that showed the same words in every frame never changed. A
+// frame shows it empty in between. The tab is hidden while the form is
+// sent, and draws no frame until it shows again: as if the server and the
+// authenticator had failed the ceremony within a frame. It returns what
+// the region says.
+func (b *tab) saidAgain(sel string) string {
+	b.t.Helper()
+	form := `document.querySelector(` + strconv.Quote(sel) + `)`
+	// The words of each frame the page draws, as a screen reader is told
+	// of them, from just before it draws it.
+	eval[bool](b, `(() => {
+		const el = window.saidIn = document.getElementById(`+form+`.dataset.status);
+		window.saidInFrames = [];
+		window.framesDrawn = 0;
+		(function frame() {
+			const now = el.hidden ? "" : el.textContent;
+			if (saidInFrames[saidInFrames.length - 1] !== now) saidInFrames.push(now);
+			framesDrawn++;
+			requestAnimationFrame(frame);
+		})();
+		return true;
+	})()`)
+	for range 2 {
+		browsertest.SetHidden(b.t, b.ctx, true)
+		eval[bool](b, form+`.requestSubmit() || true`)
+		b.wait(`!`+form+`.dataset.busy`, 5*time.Second)
+		browsertest.SetHidden(b.t, b.ctx, false)
+		// Once it says something, a frame is drawn of it.
+		b.wait(`!saidIn.hidden && saidIn.textContent !== ""`, 5*time.Second)
+		b.wait(fmt.Sprintf("framesDrawn > %d", eval[int](b, "framesDrawn")), 5*time.Second)
+	}
+	said := eval[[]string](b, `saidInFrames`)
+	if n := len(said); n < 3 || said[n-1] == "" || !slices.Equal(said[n-3:], []string{said[n-1], "", said[n-1]}) {
+		b.t.Errorf("%s failed twice in a row; its status, frame by frame: %q, which does not end with the same words twice, nothing between them", sel, said)
+	}
+	return said[len(said)-1]
 }
 
 func TestTOTPInBrowser(t *testing.T) {
@@ -361,6 +404,44 @@ func TestPasskeysInBrowser(t *testing.T) {
 	)
 	b.clean("enrolled with a passkey")
 	b.open("/links", "[data-testid=empty]")
+}
+
+// TestPasskeyFailureSaidAgainInBrowser: a passkey ceremony that fails
+// twice in a row with the same words says them the second time too, where
+// a screen reader announces them again: adding a passkey on the settings
+// page, cancelled twice, and signing in with one whose signature the
+// server refuses twice.
+func TestPasskeyFailureSaidAgainInBrowser(t *testing.T) {
+	s := newPasskeyServer(t)
+	b := newTab(t, browsertest.New(t), s)
+	authenticator := addVirtualAuthenticator(t, b)
+	b.setUp()
+	// Just signed in, the session is proven: the passkey takes no proof.
+	b.open("/settings", "[data-testid=passkey-form]")
+	b.do(
+		chromedp.SendKeys(chromedp.ID("passkey-name"), "laptop"),
+		chromedp.Click(chromedp.CSS("[data-testid=add-passkey]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=passkey-row][data-name=laptop]")),
+	)
+	b.clean("passkey added")
+	b.do(chromedp.SendKeys(chromedp.ID("passkey-name"), "again"))
+	// A hidden tab's ceremony is not allowed: said as one cancelled.
+	if got, want := b.saidAgain("[data-testid=passkey-form]"), i18n.For("en").T("twofactor.passkeys.not_added"); got != want {
+		t.Errorf("adding a passkey: %q, want %q", got, want)
+	}
+	b.clean("a passkey not added twice")
+
+	b.signOut()
+	b.do(chromedp.WaitVisible(chromedp.CSS("[data-testid=passkey-signin]")))
+	if _, err := chromedp.Call(b.ctx, webauthn.SetResponseOverrideBits, webauthn.SetResponseOverrideBitsParams{
+		AuthenticatorID: authenticator, IsBogusSignature: new(true)}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := b.saidAgain("form.passkey-signin"), i18n.For("en").T("error.passkey_refused"); got != want {
+		t.Errorf("signing in: %q, want %q", got, want)
+	}
+	b.forgive("status of 4")
+	b.clean("a passkey refused twice")
 }
 
 // TestPasskeyProofInBrowser: right after signing in, adding a passkey

@@ -127,16 +127,31 @@
   }
 
   // show says text in the form's status, and with focus, gives the
-  // status the focus, for a screen reader to read it whole.
+  // status the focus, for a screen reader to read it whole. The status is
+  // emptied at once, and says text only once a frame has shown it empty:
+  // a screen reader announces a live region as it changes, and a ceremony
+  // that fails within a frame of being sent again, with the words it
+  // failed with before, would change nothing it is told of. (A hidden
+  // page draws no frame: it says text once it shows again.) Words said
+  // meanwhile, or nothing, replace text.
   function show(form, text, focus) {
     var el = document.getElementById(form.getAttribute("data-status"));
     if (!el) return;
-    el.textContent = text;
-    el.hidden = !text;
-    if (focus && text) {
-      el.setAttribute("tabindex", "-1");
-      el.focus();
-    }
+    var turn = el.oncelinkTurn = (el.oncelinkTurn || 0) + 1;
+    el.textContent = "";
+    el.hidden = true;
+    if (!text) return;
+    requestAnimationFrame(function () {
+      requestAnimationFrame(function () {
+        if (el.oncelinkTurn !== turn) return;
+        el.textContent = text;
+        el.hidden = false;
+        if (focus) {
+          el.setAttribute("tabindex", "-1");
+          el.focus();
+        }
+      });
+    });
   }
 
   // msg is a message of the page's catalog (app.js).
