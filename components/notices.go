@@ -21,10 +21,6 @@ type Notices struct {
 	Pending        string
 	PendingExpires time.Time
 	AddressForm    AddressForm
-	// TimeZone is the zone mails write times in, an IANA name; "" for
-	// UTC. ZoneForm is the form that changes it, after a try.
-	TimeZone string
-	ZoneForm ZoneForm
 	// ConfirmToken, when set, shows the button that confirms the pending
 	// address (the page a confirmation mail links to).
 	ConfirmToken string
@@ -55,22 +51,6 @@ type AddressForm struct {
 	// HeldBack, when the rate limits refused the address, says for how
 	// long.
 	HeldBack *HeldBack
-}
-
-// ZoneForm is the form of the time zone mails write times in, after a
-// try.
-type ZoneForm struct {
-	Zone       string
-	Error      string
-	ErrorField string
-}
-
-// zoneName is how the settings page names zone: "UTC" for none.
-func zoneName(zone string) string {
-	if zone == "" {
-		return "UTC"
-	}
-	return zone
 }
 
 // WebhookForm is the new-endpoint form, after a try.

@@ -37,6 +37,52 @@ type Settings struct {
 	// TwoFactor is the two-factor section, or the enrolment that the
 	// administrators require.
 	TwoFactor TwoFactor
+	// Zone is the time zone section.
+	Zone ZoneSettings
+}
+
+// ZoneSettings is the time zone section of the settings page: the zone
+// that the text to send with a new link writes its times in, and so do
+// the account's mails.
+type ZoneSettings struct {
+	// Zone is the account's, an IANA name; "" for UTC.
+	Zone string
+	// Form is the form that changes it, after a try.
+	Form ZoneForm
+	// EmailOn is set when the server sends email, whose mails write times
+	// in the zone too.
+	EmailOn bool
+	// Message is a word about the zone just set.
+	Message string
+}
+
+// ZoneForm is the form of the account's time zone, after a try.
+type ZoneForm struct {
+	Zone       string
+	Error      string
+	ErrorField string
+}
+
+// suggest is whether the form offers this browser's zone (app.js): when
+// the account has none, and the form does not come back with what was
+// typed in it.
+func (v ZoneSettings) suggest() bool { return v.Zone == "" && v.Form.Error == "" }
+
+// help is the message that says what the zone is for: the text to send
+// with a new link, and the mails where the server sends any.
+func (v ZoneSettings) help() string {
+	if v.EmailOn {
+		return "settings.zone.help_email"
+	}
+	return "settings.zone.help"
+}
+
+// zoneName is how the settings page names zone: "UTC" for none.
+func zoneName(zone string) string {
+	if zone == "" {
+		return "UTC"
+	}
+	return zone
 }
 
 // KeyItem is one API key on the settings page.

@@ -334,8 +334,9 @@ func CheckTimeZone(zone string) error {
 	return nil
 }
 
-// SetTimeZone sets the time zone a's mails write times in: an IANA name
-// (see CheckTimeZone), or "" for UTC.
+// SetTimeZone sets the time zone that a's texts to send with a new link,
+// and its mails, write times in: an IANA name (see CheckTimeZone), or ""
+// for UTC.
 func (s *Service) SetTimeZone(ctx context.Context, a Account, zone string) (Account, error) {
 	if err := CheckTimeZone(zone); err != nil {
 		return Account{}, err

@@ -218,8 +218,8 @@ func (h *Handler) created(c core.Created, owner *core.Account) *components.Creat
 	return v
 }
 
-// zone is the time zone a's texts write times in: the one it chose for
-// its mails, or UTC. A name the zone database no longer has, which the
+// zone is the time zone a's texts write times in: the one it chose in
+// Settings, or UTC. A name the zone database no longer has, which the
 // account could choose when it had, is UTC too.
 func (h *Handler) zone(a *core.Account) *time.Location {
 	loc, err := time.LoadLocation(a.TimeZone)

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"cmp"
 	"context"
 	"crypto/rand"
 	"net/http"
@@ -47,10 +46,6 @@ func (h *Handler) fillNotices(r *http.Request, a *core.Account, v *components.No
 		v.AddressForm.Address = addr.Address
 	}
 	v.Emails = deliveryItems(emails)
-	v.TimeZone = a.TimeZone
-	if v.ZoneForm.Error == "" {
-		v.ZoneForm.Zone = a.TimeZone
-	}
 	hooks, err := h.core.Webhooks(ctx, a.ID)
 	if err != nil {
 		return err
@@ -89,12 +84,18 @@ func deliveryItems(ds []core.Delivery) []components.DeliveryItem {
 // in the notifications section, if it is a refusal of the input, and
 // reports whether it did.
 func (h *Handler) noticesRefused(w http.ResponseWriter, r *http.Request, a *core.Account, err error, set func(*components.Notices, *core.Error)) bool {
+	return h.settingsRefused(w, r, a, err, func(v *components.Settings, e *core.Error) { set(&v.Notices, e) })
+}
+
+// settingsRefused shows the settings page again with err where set puts
+// it, if it is a refusal of the input, and reports whether it did.
+func (h *Handler) settingsRefused(w http.ResponseWriter, r *http.Request, a *core.Account, err error, set func(*components.Settings, *core.Error)) bool {
 	e, ok := core.AsError(err)
 	if !ok || e.Kind == core.Limited || (e.Kind == core.Unavailable && e.Code == "unavailable") {
 		return false
 	}
 	var v components.Settings
-	set(&v.Notices, e)
+	set(&v, e)
 	h.renderSettings(w, r, a, web.Status(e.Kind), v)
 	return true
 }
@@ -136,27 +137,6 @@ func (h *Handler) setNoticeAddress(w http.ResponseWriter, r *http.Request, a *co
 		return
 	}
 	h.noticesDone(w, r, i18n.T(r.Context(), "notices.flash.address_sent", "Address", address))
-}
-
-// setTimeZone sets the time zone the account's mails write times in; an
-// empty one is UTC.
-func (h *Handler) setTimeZone(w http.ResponseWriter, r *http.Request, a *core.Account) {
-	if err := parseForm(w, r); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	zone := strings.TrimSpace(r.PostForm.Get("time_zone"))
-	changed, err := h.core.SetTimeZone(r.Context(), *a, zone)
-	if h.noticesRefused(w, r, a, err, func(n *components.Notices, e *core.Error) {
-		n.ZoneForm = components.ZoneForm{Zone: zone, Error: e.Message(i18n.From(r.Context())), ErrorField: e.Field}
-	}) {
-		return
-	}
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.noticesDone(w, r, i18n.T(r.Context(), "notices.flash.time_zone", "Zone", cmp.Or(changed.TimeZone, "UTC")))
 }
 
 // confirmPage shows the button that confirms a notice address: the page a

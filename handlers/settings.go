@@ -13,9 +13,9 @@ import (
 
 // settings is the signed-in account's own page: its password, sessions
 // and API keys, and deleting it. The recovery codes a new passkey came
-// with show here, this once, as do what a change of the notifications did
-// (noticesDone) and how many sessions were just signed out
-// (sessionsEnded).
+// with show here, this once, as do what a change of the notifications or
+// of the time zone did (noticesDone, setTimeZone) and how many sessions
+// were just signed out (sessionsEnded).
 func (h *Handler) settings(w http.ResponseWriter, r *http.Request, a *core.Account) {
 	var codes []string
 	if sealed := h.sessions.PopString(r.Context(), sessionNewCodes); sealed != "" {
@@ -28,7 +28,8 @@ func (h *Handler) settings(w http.ResponseWriter, r *http.Request, a *core.Accou
 	}
 	ended, _ := h.sessions.Pop(r.Context(), sessionSessionsEnded).(int64)
 	h.renderSettings(w, r, a, http.StatusOK, components.Settings{TwoFactor: components.TwoFactor{NewCodes: codes},
-		Notices: components.Notices{Message: h.sessions.PopString(r.Context(), sessionNoticesSaid)}, SessionsEnded: ended})
+		Notices: components.Notices{Message: h.sessions.PopString(r.Context(), sessionNoticesSaid)}, SessionsEnded: ended,
+		Zone: components.ZoneSettings{Message: h.sessions.PopString(r.Context(), sessionZoneSaid)}})
 }
 
 // renderSettings shows the settings page with v's form, notice and new key.
@@ -92,6 +93,7 @@ func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, a *core
 		h.fail(w, r, err)
 		return
 	}
+	h.fillZone(a, &v.Zone)
 	v.NoPassword = !a.HasPassword()
 	h.render(w, r, status, components.SettingsPage(h.page(r, i18n.T(r.Context(), "settings.title"), "passkeys.js"), v))
 }

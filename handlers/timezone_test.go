@@ -15,10 +15,13 @@ import (
 	"oncelink/notify"
 )
 
-// TestTimeZoneForm: the email notices take the time zone their mails write
-// times in from the settings page, in a plain form or through htmx, an
-// empty one being UTC; a zone that is refused shows its reason beside the
-// field, with what was typed, and changes nothing.
+// TestTimeZoneForm: the settings page takes the time zone that the text
+// to send with a new link, and the mails, write times in, in a plain form
+// or through htmx, an empty one being UTC; a zone that is refused shows
+// its reason beside the field, with what was typed, and changes nothing.
+// An account without one gets an empty field, which the page's script
+// fills with the browser's zone (TestTimeZoneInBrowser): without a
+// script, it stays UTC.
 func TestTimeZoneForm(t *testing.T) {
 	box := newMailbox(t)
 	mailer, err := notify.NewMailer("smtp://"+box.addr, "notices@share.example")
@@ -35,37 +38,25 @@ func TestTimeZoneForm(t *testing.T) {
 		}
 		return a.TimeZone
 	}
-	// form is the settings page's zone form: what it says is the zone, and
-	// its field.
-	form := func(body string) (said string, input *html.Node) {
-		t.Helper()
-		page := parseHTML(t, body)
-		current := findAll(page, byTestID("time-zone"))
-		input = elementByID(page, "time-zone")
-		if len(current) != 1 || input == nil || attr(input, "name") != "time_zone" {
-			t.Fatalf("no time zone form on the page:\n%s", body)
-		}
-		return strings.Join(strings.Fields(textOf(current[0])), " "), input
+	en := i18n.For("en")
+	said, input := zoneForm(t, ada.get("/settings").body, en.T("settings.zone.help_email"))
+	if said != "Your time zone is UTC." || attr(input, "value") != "" || attr(input, "data-suggest-zone") != "time-zone-suggested" {
+		t.Errorf("before any choice: %q, the field holds %q, suggests %q", said, attr(input, "value"), attr(input, "data-suggest-zone"))
 	}
 
-	said, input := form(ada.get("/settings").body)
-	if said != "Mails write times in UTC." || attr(input, "value") != "" {
-		t.Errorf("before any choice: %q, the field holds %q", said, attr(input, "value"))
-	}
-
-	res := ada.post("/settings/notices/time-zone", url.Values{"time_zone": {" Asia/Tokyo "}})
-	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/settings#notices-heading" {
+	res := ada.post("/settings/time-zone", url.Values{"time_zone": {" Asia/Tokyo "}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/settings#zone-heading" {
 		t.Fatalf("set a zone: %d %s", res.StatusCode, res.Header.Get("Location"))
 	}
 	if got := kept(); got != "Asia/Tokyo" {
 		t.Fatalf("the account's zone is %q", got)
 	}
 	res = ada.get("/settings")
-	said, input = form(res.body)
-	if said != "Mails write times in Asia/Tokyo." || attr(input, "value") != "Asia/Tokyo" {
-		t.Errorf("after choosing Tokyo: %q, the field holds %q", said, attr(input, "value"))
+	said, input = zoneForm(t, res.body, en.T("settings.zone.help_email"))
+	if said != "Your time zone is Asia/Tokyo." || attr(input, "value") != "Asia/Tokyo" || hasAttr(input, "data-suggest-zone") {
+		t.Errorf("after choosing Tokyo: %q, the field holds %q, suggests %q", said, attr(input, "value"), attr(input, "data-suggest-zone"))
 	}
-	if msg := findAll(parseHTML(t, res.body), byTestID("notices-message")); len(msg) != 1 || textOf(msg[0]) != "Mails now write times in Asia/Tokyo." {
+	if msg := findAll(parseHTML(t, res.body), byTestID("zone-message")); len(msg) != 1 || textOf(msg[0]) != "Your time zone is now Asia/Tokyo." {
 		t.Errorf("no word of the change on the page that follows")
 	}
 
@@ -75,7 +66,7 @@ func TestTimeZoneForm(t *testing.T) {
 		{"too long", "Europe/" + strings.Repeat("x", 60)},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			res := ada.post("/settings/notices/time-zone", url.Values{"time_zone": {tt.zone}})
+			res := ada.post("/settings/time-zone", url.Values{"time_zone": {tt.zone}})
 			if res.StatusCode != http.StatusBadRequest {
 				t.Fatalf("%d, want 400", res.StatusCode)
 			}
@@ -87,7 +78,7 @@ func TestTimeZoneForm(t *testing.T) {
 			if n := len(findAll(page, byTestID("form-error"))); n != 1 {
 				t.Errorf("%d messages, want only the one beside the field", n)
 			}
-			_, input := form(res.body)
+			_, input := zoneForm(t, res.body, en.T("settings.zone.help_email"))
 			if attr(input, "aria-invalid") != "true" || attr(input, "aria-describedby") != "error-time_zone time-zone-help" {
 				t.Errorf("the field is not marked invalid and described by its message: %q, %q",
 					attr(input, "aria-invalid"), attr(input, "aria-describedby"))
@@ -102,19 +93,61 @@ func TestTimeZoneForm(t *testing.T) {
 	}
 
 	// Through htmx, the page that follows is the settings page, whole.
-	res = ada.htmx(http.MethodPost, "/settings/notices/time-zone", url.Values{"time_zone": {"Europe/Berlin"}})
-	if res.StatusCode != http.StatusOK || res.Header.Get("HX-Redirect") != "/settings#notices-heading" || kept() != "Europe/Berlin" {
+	res = ada.htmx(http.MethodPost, "/settings/time-zone", url.Values{"time_zone": {"Europe/Berlin"}})
+	if res.StatusCode != http.StatusOK || res.Header.Get("HX-Redirect") != "/settings#zone-heading" || kept() != "Europe/Berlin" {
 		t.Fatalf("through htmx: %d, HX-Redirect %q, zone %q", res.StatusCode, res.Header.Get("HX-Redirect"), kept())
 	}
 
-	// None is UTC.
-	if res := ada.post("/settings/notices/time-zone", url.Values{"time_zone": {""}}); res.StatusCode != http.StatusSeeOther || kept() != "" {
+	// None is UTC, and the browser's is suggested again.
+	if res := ada.post("/settings/time-zone", url.Values{"time_zone": {""}}); res.StatusCode != http.StatusSeeOther || kept() != "" {
 		t.Fatalf("no zone: %d, %q", res.StatusCode, kept())
 	}
-	said, _ = form(ada.get("/settings").body)
-	if said != "Mails write times in UTC." {
-		t.Errorf("after clearing it: %q", said)
+	said, input = zoneForm(t, ada.get("/settings").body, en.T("settings.zone.help_email"))
+	if said != "Your time zone is UTC." || !hasAttr(input, "data-suggest-zone") {
+		t.Errorf("after clearing it: %q, suggests %q", said, attr(input, "data-suggest-zone"))
 	}
+}
+
+// TestTimeZoneWithoutEmail: on a server that sends no email, the settings
+// page has the time zone all the same, for the text to send with a new
+// link, and says it is for that alone; it sets it as with email.
+func TestTimeZoneWithoutEmail(t *testing.T) {
+	s := newTestServer(t)
+	ada := s.admin()
+	for _, lang := range i18n.Languages {
+		l := i18n.For(lang.Code)
+		body := ada.getIn("/settings", lang.Code).body
+		_, input := zoneForm(t, body, l.T("settings.zone.help"))
+		label := first(t, parseHTML(t, body), "the label", func(n *html.Node) bool { return n.Data == "label" && attr(n, "for") == "time-zone" })
+		if got := textOf(label); got != l.T("settings.zone.label") || attr(input, "value") != "" {
+			t.Errorf("in %s the field is labelled %q and holds %q", lang.Code, got, attr(input, "value"))
+		}
+		if !hasTestID(t, body, "email-off") {
+			t.Errorf("in %s the page does not say that email is off", lang.Code)
+		}
+	}
+	res := ada.post("/settings/time-zone", url.Values{"time_zone": {"Asia/Tokyo"}})
+	a, err := s.store.AccountByName(context.Background(), "ada")
+	if err != nil || res.StatusCode != http.StatusSeeOther || a.TimeZone != "Asia/Tokyo" {
+		t.Fatalf("set a zone: %d, the account's zone %q, %v", res.StatusCode, a.TimeZone, err)
+	}
+}
+
+// zoneForm is the settings page's time zone form in body, which help
+// describes: what it says is the zone, and its field.
+func zoneForm(t *testing.T, body, help string) (said string, input *html.Node) {
+	t.Helper()
+	page := parseHTML(t, body)
+	section := first(t, page, "time zone section", byTestID("zone"))
+	current := findAll(section, byTestID("time-zone"))
+	input = elementByID(page, "time-zone")
+	if len(current) != 1 || input == nil || attr(input, "name") != "time_zone" {
+		t.Fatalf("no time zone form on the page:\n%s", body)
+	}
+	if h := elementByID(page, "time-zone-help"); h == nil || textOf(h) != strings.Join(strings.Fields(help), " ") {
+		t.Errorf("the field's help is not %q", help)
+	}
+	return strings.Join(strings.Fields(textOf(current[0])), " "), input
 }
 
 // TestShareTextInOwnersZone: the text to send with a new link writes its

@@ -42,7 +42,7 @@ type Account struct {
 	CreatedAt    time.Time
 	DisabledAt   time.Time // zero while the account is enabled
 	Language     string    // the code of the language it reads in; "" to follow the browser
-	TimeZone     string    // the IANA name of the zone its mails write times in; "" for UTC
+	TimeZone     string    // the IANA name of the zone its texts and mails write times in; "" for UTC
 }
 
 // Disabled reports whether the account may no longer sign in.
@@ -207,8 +207,8 @@ func (s *Store) SetLanguage(ctx context.Context, id int64, code string) (Account
 	return s.changeAccount(ctx, id, false, `language = ?`, code, nil)
 }
 
-// SetTimeZone sets the time zone account id's mails write times in: an
-// IANA name, or "" for UTC.
+// SetTimeZone sets the time zone that account id's texts to send with a
+// new link, and its mails, write times in: an IANA name, or "" for UTC.
 func (s *Store) SetTimeZone(ctx context.Context, id int64, zone string) (Account, error) {
 	return s.changeAccount(ctx, id, false, `time_zone = ?`, zone, nil)
 }

@@ -236,7 +236,31 @@
     root.querySelectorAll("[data-browser-zone][hidden]").forEach(function (btn) {
       if (browserZone()) btn.hidden = false;
     });
+    root.querySelectorAll("input[data-suggest-zone]").forEach(suggestZone);
     tick();
+  }
+
+  // suggestZone fills an empty time zone field, of an account that has
+  // none, with this browser's zone, and shows the note that says it is
+  // only filled in: the form's Save keeps it. A browser in UTC has
+  // nothing to suggest, which the empty field means already.
+  function suggestZone(input) {
+    var zone = browserZone(), note = document.getElementById(input.getAttribute("data-suggest-zone"));
+    input.removeAttribute("data-suggest-zone");
+    if (input.value || !zone || /^(Etc\/)?(UTC|UCT|GMT|Universal|Zulu)$/.test(zone)) return;
+    input.value = zone;
+    if (!note) return;
+    note.hidden = false;
+    input.setAttribute("aria-describedby", ((input.getAttribute("aria-describedby") || "") + " " + note.id).trim());
+    // Once the field holds something else, the note no longer says what
+    // it holds.
+    input.addEventListener("input", function () {
+      if (input.value === zone) return;
+      note.hidden = true;
+      input.setAttribute("aria-describedby", (input.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
+        return id && id !== note.id;
+      }).join(" "));
+    });
   }
 
   // The IANA name of this browser's time zone, such as "Europe/Berlin";

@@ -21,8 +21,9 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
-	// The zone database, for the time zones that mails write times in:
-	// the server needs no tzdata package on its machine or image.
+	// The zone database, for the time zones that texts and mails write
+	// times in: the server needs no tzdata package on its machine or
+	// image.
 	_ "time/tzdata"
 
 	"oncelink/i18n"
