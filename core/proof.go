@@ -10,9 +10,11 @@ import (
 )
 
 // ProofWindow is how long a session counts as recently proven: after it
-// signed in (with a password and its second step, a passkey or single
-// sign-on), or after a proof it gave was accepted. Within it, a change of
-// the account's second factors asks for no other proof.
+// signed in with a password (and its second step, when the account has
+// one) or a passkey, or with single sign-on when the provider says it had
+// the person sign in within the window (see FinishSSO), or after a proof
+// it gave was accepted. Within it, a change of the account's second
+// factors asks for no other proof.
 const ProofWindow = 10 * time.Minute
 
 // Proof is what a change of an account's second factors comes with, to

@@ -301,3 +301,43 @@ func TestProofWithoutPassword(t *testing.T) {
 		t.Fatalf("a passkey outside the window, without single sign-on: %v", err)
 	}
 }
+
+// TestSSOSignInProvesWhenFresh: a single sign-on proves its session only
+// from when the provider says it had the person sign in, within
+// ProofWindow: a provider that does not say, or says it was long ago, may
+// have let them through on a session it held, which proves nothing.
+func TestSSOSignInProvesWhenFresh(t *testing.T) {
+	idp := &fakeProvider{}
+	s, st, _, now := proofService(t, idp)
+	ctx := context.Background()
+	if _, err := st.CreateIdentityAccount(ctx, []string{"jane"}, store.Identity{Issuer: "https://idp.example", Subject: "sub-jane"}); err != nil {
+		t.Fatal(err)
+	}
+	at := now.Truncate(time.Second)
+	for _, tc := range []struct {
+		authTime time.Time
+		want     time.Time
+	}{
+		{time.Time{}, time.Time{}},
+		{at.Add(-ProofWindow), time.Time{}},
+		{at.Add(-2 * time.Hour), time.Time{}},
+		{at.Add(time.Hour), time.Time{}},
+		{at.Add(-ProofWindow + time.Second), at.Add(-ProofWindow + time.Second)},
+		{at, at},
+		{at.Add(30 * time.Second), *now},
+	} {
+		tu, err := s.TakeTurn(ctx, SignInAction, Client{IP: "192.0.2.1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, pending, err := s.StartSSO(ctx, tu)
+		if err != nil {
+			t.Fatal(err)
+		}
+		idp.id = Identity{Issuer: "https://idp.example", Subject: "sub-jane", AuthTime: tc.authTime}
+		a, provenAt, err := s.FinishSSO(ctx, tu, pending, SSOReturn{State: pending.State, Code: "code"})
+		if err != nil || a.Username != "jane" || !provenAt.Equal(tc.want) {
+			t.Errorf("signed in at the provider at %v: %q proven at %v, %v; want %v", tc.authTime, a.Username, provenAt, err, tc.want)
+		}
+	}
+}

@@ -114,25 +114,44 @@ func (s *Service) beginSSO(ctx context.Context, fresh bool) (url string, p SSOPe
 // the provider's issuer and subject alone, or made for them unless
 // Config.SSONoSignup; when Config.SSOAllowedDomains is set, the provider
 // must have verified an email address in one of them, at every sign-in.
-func (s *Service) FinishSSO(ctx context.Context, t Turn, p SSOPending, ret SSOReturn) (Account, error) {
+// provenAt is when the sign-in proves its session from (see
+// Proof.ProvenAt), for the adapter to keep: see ssoProvenAt.
+func (s *Service) FinishSSO(ctx context.Context, t Turn, p SSOPending, ret SSOReturn) (a Account, provenAt time.Time, err error) {
 	id, err := s.ssoIdentity(ctx, t, p, ret)
 	if err != nil {
-		return Account{}, err
+		return Account{}, time.Time{}, err
 	}
 	if err := s.ssoDomainAllowed(id); err != nil {
-		return Account{}, err
+		return Account{}, time.Time{}, err
 	}
-	a, err := s.store.AccountByIdentity(ctx, id.Issuer, id.Subject, id.Email)
+	a, err = s.store.AccountByIdentity(ctx, id.Issuer, id.Subject, id.Email)
 	if errors.Is(err, store.ErrNotFound) {
 		a, err = s.ssoSignUp(ctx, id)
 	}
 	if err != nil {
-		return Account{}, err
+		return Account{}, time.Time{}, err
 	}
 	if a.Disabled() {
-		return Account{}, ErrAccountDisabled
+		return Account{}, time.Time{}, ErrAccountDisabled
 	}
-	return a, nil
+	return a, s.ssoProvenAt(id), nil
+}
+
+// ssoProvenAt is when a single sign-on as id proves its session from:
+// when the provider says it had the person sign in (auth_time), if that
+// is within ProofWindow of now. A provider that does not say, or says it
+// was longer ago, may have let them through on a session it held, in a
+// browser left signed in there: that proves nothing (zero). A time ahead
+// of this server's clock by no more than ssoClockSkew counts as now.
+func (s *Service) ssoProvenAt(id Identity) time.Time {
+	now := s.Now()
+	switch {
+	case id.AuthTime.IsZero() || id.AuthTime.After(now.Add(ssoClockSkew)) || !now.Before(id.AuthTime.Add(ProofWindow)):
+		return time.Time{}
+	case id.AuthTime.After(now):
+		return now
+	}
+	return id.AuthTime
 }
 
 // ssoIdentity is who the provider says the browser that came back with

@@ -257,14 +257,18 @@ func (h *Handler) setup(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if err := h.signIn(r, a); err != nil {
+	if err := h.signIn(r, a, h.core.Now()); err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	redirect(w, r, "/links")
 }
 
-func (h *Handler) signIn(r *http.Request, a core.Account) error {
+// signIn signs a in, in a new session proven from provenAt (see
+// core.Proof): the sign-in's own time for a password (with its second
+// step) or a passkey, what core.FinishSSO says for single sign-on, zero
+// for not proven.
+func (h *Handler) signIn(r *http.Request, a core.Account, provenAt time.Time) error {
 	// The session starts empty: what another account, or nobody, left in
 	// this browser's (sent form keys, notices not yet shown, a half-done
 	// sign-in or ceremony) is not the new account's. Each way in reads
@@ -277,8 +281,9 @@ func (h *Handler) signIn(r *http.Request, a core.Account) error {
 		return err
 	}
 	h.sessions.Put(r.Context(), sessionAccount, a.ID)
-	// Whoever signs in proved who they are just now.
-	h.sessions.Put(r.Context(), sessionProvenAt, h.core.Now().UnixMilli())
+	if !provenAt.IsZero() {
+		h.sessions.Put(r.Context(), sessionProvenAt, provenAt.UnixMilli())
+	}
 	// The account's sessions list shows it from now on.
 	id := h.sessionID(r)
 	h.seen.due(id, h.core.Now())

@@ -83,13 +83,14 @@ func TestSettingUpTheAppTakesProof(t *testing.T) {
 
 // TestSSOAccountProvesBySigningInAgain: an account that signs in only by
 // single sign-on, and has no app, has no password to give: right after
-// signing in it adds a passkey with nothing more, and later it signs in
-// again at the provider, afresh, which brings it back proven.
+// signing in at the provider it adds a passkey with nothing more, and
+// later it signs in again there, afresh, which brings it back proven.
 func TestSSOAccountProvesBySigningInAgain(t *testing.T) {
 	s := newPasskeySSOServer(t)
 	s.admin()
 	c := s.client()
-	if res := s.ssoSignIn(c, ssoUser("sub-jane", "jane@example.com", "jane")); res.StatusCode != http.StatusSeeOther {
+	// The provider says it had jane sign in just now.
+	if res := s.ssoSignIn(c, authTimeUser{ssoUser("sub-jane", "jane@example.com", "jane"), s.clock.Now()}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign-in: %d %s", res.StatusCode, res.body)
 	}
 	if res := c.passkeyOptions(""); res.StatusCode != http.StatusOK || !strings.Contains(res.body, `"challenge"`) {
@@ -118,6 +119,42 @@ func TestSSOAccountProvesBySigningInAgain(t *testing.T) {
 	}
 	if res := c.passkeyOptions(""); res.StatusCode != http.StatusOK || !strings.Contains(res.body, `"challenge"`) {
 		t.Fatalf("a passkey once proven again: %d %s", res.StatusCode, res.body)
+	}
+}
+
+// TestSSOSignInProvesOnlyWhenFresh: someone at a browser left signed in
+// at the provider, whose oncelink session is past its proof window, signs
+// out and in again with single sign-on: the provider lets them through on
+// its own session, saying no sign-in time, or an old one, and the new
+// session is no more proven than the old. A sign-in the provider says it
+// just had the person make proves the session, from then.
+func TestSSOSignInProvesOnlyWhenFresh(t *testing.T) {
+	s := newPasskeySSOServer(t)
+	s.admin()
+	c := s.client()
+	jane := ssoUser("sub-jane", "jane@example.com", "jane")
+	signIn := func(u mockoidc.User) {
+		t.Helper()
+		c.post("/logout", nil)
+		if res := s.ssoSignIn(c, u); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/links" {
+			t.Fatalf("sign-in: %d to %q %s", res.StatusCode, res.Header.Get("Location"), res.body)
+		}
+	}
+	for _, u := range []mockoidc.User{jane, authTimeUser{jane, s.clock.Now().Add(-core.ProofWindow - time.Minute)}} {
+		signIn(u)
+		if res := c.passkeyOptions(""); res.StatusCode != http.StatusForbidden || strings.Contains(res.body, "challenge") {
+			t.Fatalf("a passkey after a sign-in on the provider's session (%T): %d %s", u, res.StatusCode, res.body)
+		}
+		s.clock.Advance(core.ProofWindow)
+	}
+	signIn(authTimeUser{jane, s.clock.Now().Add(-time.Minute)})
+	if res := c.passkeyOptions(""); res.StatusCode != http.StatusOK || !strings.Contains(res.body, `"challenge"`) {
+		t.Fatalf("a passkey after a fresh sign-in at the provider: %d %s", res.StatusCode, res.body)
+	}
+	// The window runs from the sign-in at the provider.
+	s.clock.Advance(core.ProofWindow - time.Minute)
+	if res := c.passkeyOptions(""); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("a passkey a window after the sign-in at the provider: %d %s", res.StatusCode, res.body)
 	}
 }
 

@@ -145,14 +145,15 @@ func (h *Handler) finishSSO(w http.ResponseWriter, r *http.Request) {
 	}
 	turn, err := h.core.TakeTurn(ctx, core.SignInAction, h.client(r))
 	var a core.Account
+	var provenAt time.Time
 	if err == nil {
-		a, err = h.core.FinishSSO(ctx, turn, p, ret)
+		a, provenAt, err = h.core.FinishSSO(ctx, turn, p, ret)
 	}
 	if err != nil {
 		h.ssoReturnRefused(w, r, next, err)
 		return
 	}
-	if err := h.signIn(r, a); err != nil {
+	if err := h.signIn(r, a, provenAt); err != nil {
 		h.fail(w, r, err)
 		return
 	}

@@ -93,8 +93,8 @@ func (b *tab) signInAgain(sel string) {
 }
 
 // TestSSOProofInBrowser: an account that signs in only with single
-// sign-on, without an app, adds a passkey right after signing in with
-// nothing more. Once that is over, its settings offer no password field
+// sign-on, without an app, adds a passkey right after signing in at the
+// provider with nothing more. Once that is over, its settings offer no password field
 // but a button that signs in again at the provider and comes back to the
 // same section, proven: a form shown before the window closed shows the
 // button when it is sent after, beside why. With ONCELINK_SCREENSHOTS set
@@ -108,7 +108,8 @@ func TestSSOProofInBrowser(t *testing.T) {
 	b := newTab(t, ctx, s.testServer)
 	addVirtualAuthenticator(t, b)
 	jane := ssoUser("sub-jane", "jane@example.com", "jane")
-	idp.QueueUser(jane)
+	// The provider says it had jane sign in just now.
+	idp.QueueUser(authTimeUser{jane, s.clock.Now()})
 	b.open("/login", "[data-testid=sso]")
 	b.do(chromedp.Click(chromedp.CSS("[data-testid=sso]")), chromedp.WaitVisible(chromedp.CSS("[data-testid=empty]")))
 	const buttons = `[...document.querySelectorAll("[data-testid=sso-proof]")].filter(e => e.offsetParent !== null).length`

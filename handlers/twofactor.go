@@ -64,7 +64,7 @@ func (h *Handler) afterPassword(w http.ResponseWriter, r *http.Request, a core.A
 			return
 		}
 		if !required {
-			if err := h.signIn(r, a); err != nil {
+			if err := h.signIn(r, a, h.core.Now()); err != nil {
 				h.fail(w, r, err)
 				return
 			}
@@ -212,7 +212,7 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request) {
 // going.
 func (h *Handler) finishSignIn(w http.ResponseWriter, r *http.Request, a core.Account) {
 	next := safeNext(h.sessions.GetString(r.Context(), sessionHalfNext))
-	if err := h.signIn(r, a); err != nil {
+	if err := h.signIn(r, a, h.core.Now()); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -262,7 +262,7 @@ func (h *Handler) passkeySignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	next := safeNext(r.URL.Query().Get("next"))
-	if err := h.signIn(r, a); err != nil {
+	if err := h.signIn(r, a, h.core.Now()); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -305,7 +305,7 @@ func (h *Handler) verifyPasskey(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	next := safeNext(h.sessions.GetString(r.Context(), sessionHalfNext))
-	if err := h.signIn(r, *a); err != nil {
+	if err := h.signIn(r, *a, h.core.Now()); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -492,7 +492,7 @@ func (h *Handler) enrolled(r *http.Request, a core.Account) (*http.Request, erro
 	if h.sessions.GetInt64(r.Context(), sessionAccount) == a.ID {
 		return r, nil
 	}
-	if err := h.signIn(r, a); err != nil {
+	if err := h.signIn(r, a, h.core.Now()); err != nil {
 		return r, err
 	}
 	return withViewer(r, &a), nil
