@@ -251,13 +251,16 @@ func TestProofWithoutPassword(t *testing.T) {
 		{Identity{Issuer: "https://idp.example", Subject: "sub-carol"}, errSSONotYou},
 		{Identity{Issuer: "https://other.example", Subject: "sub-jane"}, errSSONotYou},
 		{Identity{Issuer: "https://idp.example", Subject: "sub-jane", AuthTime: now.Add(-time.Hour)}, errSSONotFresh},
+		// A provider that does not say when it signed jane in may not
+		// have, whatever it was asked.
+		{Identity{Issuer: "https://idp.example", Subject: "sub-jane"}, errSSONotFresh},
 	} {
 		if p, err := confirm(tc.id); err != tc.want || !p.ProvenAt.Equal(signedIn) {
 			t.Fatalf("%+v: %v, proven at %v; want %v", tc.id, err, p.ProvenAt, tc.want)
 		}
 	}
 	for _, id := range []Identity{
-		{Issuer: "https://idp.example", Subject: "sub-jane"},
+		{Issuer: "https://idp.example", Subject: "sub-jane", AuthTime: now.Add(time.Minute)},
 		{Issuer: "https://idp.example", Subject: "sub-jane", AuthTime: now.Add(time.Minute)},
 	} {
 		p, err := confirm(id)

@@ -222,8 +222,11 @@ func (s *Service) StartSSOProof(ctx context.Context, t Turn, a Account) (url str
 // FinishSSOProof checks the return from the provider of a's sign-on begun
 // by StartSSOProof, as FinishSSO does a sign-in's, on the client's turn t
 // at SignInAction and a turn of a's sign-in limit: the provider must have
-// signed in a's own identity, afresh when it says when (auth_time), under
-// the rules of a sign-in. Then proof's session is proven from now.
+// signed in a's own identity, under the rules of a sign-in, and say that
+// it did so afresh, since the sign-on began (auth_time, which OpenID
+// Connect requires of it when asked with max_age): a provider that does
+// not say may have let them through on a session it held. Then proof's
+// session is proven from now.
 func (s *Service) FinishSSOProof(ctx context.Context, t Turn, a Account, p SSOPending, ret SSOReturn, proof *Proof) error {
 	if err := s.takeAccountTurn(ctx, a); err != nil {
 		return err
@@ -231,9 +234,6 @@ func (s *Service) FinishSSOProof(ctx context.Context, t Turn, a Account, p SSOPe
 	id, err := s.ssoIdentity(ctx, t, p, ret)
 	if err != nil {
 		return err
-	}
-	if !id.AuthTime.IsZero() && id.AuthTime.Before(p.Started.Add(-ssoClockSkew)) {
-		return errSSONotFresh
 	}
 	if err := s.ssoDomainAllowed(id); err != nil {
 		return err
@@ -247,6 +247,9 @@ func (s *Service) FinishSSOProof(ctx context.Context, t Turn, a Account, p SSOPe
 	}
 	if linked.Disabled() {
 		return ErrAccountDisabled
+	}
+	if id.AuthTime.IsZero() || id.AuthTime.Before(p.Started.Add(-ssoClockSkew)) {
+		return errSSONotFresh
 	}
 	proof.ProvenAt = s.Now()
 	return nil

@@ -112,7 +112,7 @@ func TestSSOAccountProvesBySigningInAgain(t *testing.T) {
 	if q := to.Query(); q.Get("prompt") != "login" || q.Get("max_age") != "0" {
 		t.Fatalf("the provider was not asked for a fresh sign-in: %v", q)
 	}
-	s.idp.QueueUser(ssoUser("sub-jane", "jane@example.com", "jane"))
+	s.idp.QueueUser(authTimeUser{ssoUser("sub-jane", "jane@example.com", "jane"), s.clock.Now()})
 	res = c.get(c.atProvider(to).String())
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/settings#two-factor" {
 		t.Fatalf("back from the provider: %d to %q: %s", res.StatusCode, res.Header.Get("Location"), res.body)
@@ -275,9 +275,9 @@ func (u authTimeUser) Claims(scopes []string, base *mockoidc.IDTokenClaims) (jwt
 
 // TestSSOProofRefusals: signing in again proves the session only as its
 // own account, afresh: another person at the provider, or a sign-in the
-// provider says is old, proves nothing, and the settings page says why.
-// An account not linked to the provider has nothing to sign in again
-// with.
+// provider says is old, or does not say when it was, proves nothing,
+// and the settings page says why. An account not linked to the provider
+// has nothing to sign in again with.
 func TestSSOProofRefusals(t *testing.T) {
 	s := newPasskeySSOServer(t)
 	ada := s.admin()
@@ -309,6 +309,8 @@ func TestSSOProofRefusals(t *testing.T) {
 		{bob, "error.sso_not_you"},
 		{ssoUser("sub-carol", "jane@example.com", "jane"), "error.sso_not_you"},
 		{authTimeUser{jane, s.clock.Now().Add(-time.Hour)}, "error.sso_not_fresh"},
+		// A provider that does not say when it signed jane in.
+		{jane, "error.sso_not_fresh"},
 	} {
 		res := confirm(tc.user)
 		if res.StatusCode != http.StatusForbidden || !strings.Contains(res.body, en.T(tc.want)) || !hasTestID(t, res.body, "sso-proof") {

@@ -147,7 +147,7 @@ func TestSSOProofInBrowser(t *testing.T) {
 	b.clean("the window closed")
 
 	// The button signs in again at the provider and comes back proven.
-	idp.QueueUser(jane)
+	idp.QueueUser(authTimeUser{jane, s.clock.Now()})
 	b.signInAgain("[data-testid=passkey-form] [data-testid=sso-proof]")
 	if got := eval[string](b, `location.pathname + location.hash`); got != "/settings#two-factor" {
 		t.Fatalf("back from the provider at %s", got)
@@ -185,7 +185,7 @@ func TestSSOProofInBrowser(t *testing.T) {
 	b.clean("the section with buttons to sign in again")
 
 	// Setting up an app, without script: the button in its form.
-	idp.QueueUser(jane)
+	idp.QueueUser(authTimeUser{jane, s.clock.Now()})
 	b.signInAgain("[data-testid=totp-start-form] [data-testid=sso-proof]")
 	b.confirmTOTP(s.testServer, b.startTOTP())
 	b.clean("an app set up once proven again")
