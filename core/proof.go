@@ -2,11 +2,8 @@ package core
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
-
-	"oncelink/store"
 )
 
 // ProofWindow is how long a session counts as recently proven: after it
@@ -33,6 +30,9 @@ type Proof struct {
 	// set up a second factor before it is signed in (see EnrolTime): what
 	// it does there, setting one up, takes no other proof.
 	Enrolling bool
+	// Client is who gives it: the account's owner is told of a run of
+	// wrong codes that holds further ones back (see CodesBeforeWait).
+	Client Client
 }
 
 // ProofWays are the proofs an account can give outside ProofWindow.
@@ -102,10 +102,18 @@ func (s *Service) Proven(p Proof, setUp bool) bool {
 }
 
 // checkProof lets a change of a's second factors go on with p: at once
-// when the session is proven (see Proven); else when p.Given is a current
-// code of a's authenticator app, or a's password, checked on one turn of
-// a's sign-in limit, and then the session is proven from now. setUp is a
-// change that sets a second factor up.
+// when the session is proven (see Proven); else when p.Given is a's
+// password or a current code of a's authenticator app, checked on one
+// turn of a's sign-in limit, and then the session is proven from now.
+// setUp is a change that sets a second factor up.
+//
+// A code is checked on a try of a's wrong codes in a row, as at the
+// second step of a sign-in (see codeTry): a session held without the
+// password guesses no faster here than there. The password is checked
+// first, and takes no such try: it may be six digits, and it works
+// whatever the wrong codes in a row, which it neither counts nor forgets.
+// A proof that is not the password, shaped like a code while codes are
+// held back, is refused with the wait.
 func (s *Service) checkProof(ctx context.Context, a Account, p *Proof, setUp bool) error {
 	if s.Proven(*p, setUp) {
 		return nil
@@ -121,26 +129,20 @@ func (s *Service) checkProof(ctx context.Context, a Account, p *Proof, setUp boo
 	if err := s.takeAccountTurn(ctx, a); err != nil {
 		return err
 	}
-	if code, ok := totpCode(given); ok && f.TOTP {
-		t, err := s.store.TOTPOf(ctx, a.ID)
-		switch {
-		case err == nil && t.Confirmed():
-			// Not a current code, it may yet be the password, which can
-			// be six digits with spaces.
-			err := s.checkTOTP(ctx, a.ID, t, code, true)
-			if err == nil {
-				p.ProvenAt = s.Now()
-			}
-			if err != errWrongCode {
-				return err
-			}
-		case err != nil && !errors.Is(err, store.ErrNotFound):
-			return err
-		}
+	if passwordMatches(a.PasswordHash, given) {
+		p.ProvenAt = s.Now()
+		return nil
 	}
-	if !passwordMatches(a.PasswordHash, given) {
+	code, ok := totpCode(given)
+	if !ok || !f.TOTP {
 		return errNotYourProof
 	}
-	p.ProvenAt = s.Now()
-	return nil
+	err = s.codeTry(ctx, p.Client, a, func() error { return s.checkAppCode(ctx, a, code) })
+	switch {
+	case err == nil:
+		p.ProvenAt = s.Now()
+	case err == errWrongCode:
+		return errNotYourProof
+	}
+	return err
 }

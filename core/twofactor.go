@@ -273,6 +273,16 @@ func (s *Service) SecondStep(ctx context.Context, t Turn, a Account, code string
 	if err := checkBytes("code", code); err != nil {
 		return err
 	}
+	return s.codeTry(ctx, t.client, a, func() error { return s.checkSecondStepCode(ctx, a, code) })
+}
+
+// codeTry runs check, which checks a code of a's second factors given by
+// c, on a try of a's wrong codes in a row (see CodesBeforeWait), wherever
+// the code was given: while they hold codes back, check does not run and
+// the refusal says how long to wait; a right code forgets them; a wrong
+// one counts among them, and the owner is told, once for each run that
+// holds codes back.
+func (s *Service) codeTry(ctx context.Context, c Client, a Account, check func() error) error {
 	try, err := s.store.TakeSecondStepTry(ctx, a.ID, codeWait)
 	if err != nil {
 		return fromStore(err)
@@ -280,13 +290,13 @@ func (s *Service) SecondStep(ctx context.Context, t Turn, a Account, code string
 	if try.Wait > 0 {
 		return codesHeldBack(try.Wait)
 	}
-	err = s.checkSecondStepCode(ctx, a, code)
+	err = check()
 	if err == nil {
 		return s.store.ForgetSecondStepFailures(ctx, a.ID)
 	}
 	var wrong *Error
 	if errors.As(err, &wrong) && try.Failures >= CodesBeforeWait {
-		if err := s.tellCodesHeldBack(ctx, t.client, a); err != nil {
+		if err := s.tellCodesHeldBack(ctx, c, a); err != nil {
 			return err
 		}
 	}
@@ -297,14 +307,7 @@ func (s *Service) SecondStep(ctx context.Context, t Turn, a Account, code string
 // a's recovery codes, and uses it up.
 func (s *Service) checkSecondStepCode(ctx context.Context, a Account, code string) error {
 	if c, ok := totpCode(code); ok {
-		tt, err := s.store.TOTPOf(ctx, a.ID)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && !tt.Confirmed()) {
-			return errWrongCode
-		}
-		if err != nil {
-			return err
-		}
-		return s.checkTOTP(ctx, a.ID, tt, c, true)
+		return s.checkAppCode(ctx, a, c)
 	}
 	code = normalRecoveryCode(code)
 	if len(code) != recoveryCodeLen {
@@ -315,6 +318,19 @@ func (s *Service) checkSecondStepCode(ctx context.Context, a Account, code strin
 		return errWrongCode
 	}
 	return err
+}
+
+// checkAppCode checks code, six digits (see totpCode), against a's
+// authenticator app, set up and confirmed, and uses it up.
+func (s *Service) checkAppCode(ctx context.Context, a Account, code string) error {
+	t, err := s.store.TOTPOf(ctx, a.ID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !t.Confirmed()) {
+		return errWrongCode
+	}
+	if err != nil {
+		return err
+	}
+	return s.checkTOTP(ctx, a.ID, t, code, true)
 }
 
 // tellCodesHeldBack tells a's owner, the first time in a run of wrong

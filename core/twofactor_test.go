@@ -341,3 +341,111 @@ func TestWrongCodesHoldCodesBack(t *testing.T) {
 		})
 	}
 }
+
+// TestProofCodesHeldBack: codes of the app given as a proof, by a session
+// that may be held without the password, go on the same wrong codes in a
+// row as the second step's: five wrong ones hold further codes back,
+// there and here, the right one too, with the wait. The password,
+// even shaped like a code, proves all the same and takes no try: it
+// leaves the count as it was. On either database.
+func TestProofCodesHeldBack(t *testing.T) {
+	for _, db := range []struct {
+		name string
+		dsn  func(t *testing.T) string
+	}{
+		{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "oncelink.db") }},
+		{"postgres", func(t *testing.T) string { return pgtest.DSN(t) }},
+	} {
+		t.Run(db.name, func(t *testing.T) {
+			s, st, ada := newServiceOn(t, db.dsn(t))
+			ctx := context.Background()
+			now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+			clock := func() time.Time { return now }
+			s.Now, st.Now = clock, clock
+			const password = "2 4 6 8 1 0"
+			ada, _, err := s.SetPassword(ctx, ada.ID, password, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			e, err := s.StartTOTP(ctx, ada, &Proof{ProvenAt: now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			code, _ := totp.GenerateCode(e.Secret, now)
+			if _, err := s.ConfirmTOTP(ctx, ada, code, &Proof{ProvenAt: now}); err != nil {
+				t.Fatal(err)
+			}
+			now = now.Add(TOTPPeriod)
+			right := func() string { code, _ := totp.GenerateCode(e.Secret, now); return code }
+			wrong := func() string {
+				taken := map[string]bool{}
+				for _, off := range []time.Duration{-TOTPPeriod, 0, TOTPPeriod} {
+					code, _ := totp.GenerateCode(e.Secret, now.Add(off))
+					taken[code] = true
+				}
+				for n := 0; ; n++ {
+					if code := fmt.Sprintf("%06d", n); !taken[code] {
+						return code
+					}
+				}
+			}
+			prove := func(given string) (*Proof, error) {
+				p := &Proof{Given: given, Client: Client{IP: "192.0.2.1"}}
+				_, err := s.RenewRecoveryCodes(ctx, ada, p)
+				return p, err
+			}
+			wrongRun := func(n int) {
+				t.Helper()
+				for i := range n {
+					if _, err := prove(wrong()); err != errNotYourProof {
+						t.Fatalf("wrong code %d as a proof: %v", i+1, err)
+					}
+				}
+			}
+			heldFor := func(what string, err error, want time.Duration) {
+				t.Helper()
+				e, ok := AsError(err)
+				if !ok || e.Kind != Limited || !CodesHeldBack(err) || e.RetryAfter != want {
+					t.Fatalf("%s: %v, want held back for %s", what, err, want)
+				}
+			}
+
+			// The password, between wrong codes, takes no try of them.
+			wrongRun(CodesBeforeWait - 1)
+			if p, err := prove(password); err != nil || !p.ProvenAt.Equal(now) {
+				t.Fatalf("the password after four wrong codes: %v", err)
+			}
+			if p, err := prove(right()); err != nil || !p.ProvenAt.Equal(now) {
+				t.Fatalf("the right code after four wrong ones and the password: %v", err)
+			}
+			now = now.Add(TOTPPeriod)
+
+			wrongRun(CodesBeforeWait)
+			p, err := prove(right())
+			heldFor("the right code after five wrong ones", err, CodeFirstWait)
+			if !p.ProvenAt.IsZero() {
+				t.Fatal("a code held back proved the session")
+			}
+			turn, err := s.TakeTurn(ctx, SignInAction, Client{IP: "192.0.2.1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			heldFor("the second step after five wrong proofs", s.SecondStep(ctx, turn, ada, right()), CodeFirstWait)
+			if p, err := prove(password); err != nil || !p.ProvenAt.Equal(now) {
+				t.Fatalf("the password while codes are held back: %v", err)
+			}
+			_, err = prove(right())
+			heldFor("a code after the password", err, CodeFirstWait)
+
+			now = now.Add(CodeFirstWait)
+			if p, err := prove(right()); err != nil || !p.ProvenAt.Equal(now) {
+				t.Fatalf("the right code once the wait is over: %v", err)
+			}
+			now = now.Add(TOTPPeriod)
+			wrongRun(CodesBeforeWait - 1)
+			if _, err := prove(right()); err != nil {
+				t.Fatalf("the count started again: %v", err)
+			}
+		})
+	}
+}

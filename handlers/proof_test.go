@@ -333,3 +333,35 @@ func TestSSOProofRefusals(t *testing.T) {
 		t.Fatalf("ada, not linked: %d to %q", res.StatusCode, res.Header.Get("Location"))
 	}
 }
+
+// TestProofCodesHeldBackOnSettings: wrong codes of the app given as a
+// proof on the settings page, by a session that may be held without the
+// password, hold further codes back as at the second step of a sign-in:
+// the sixth, the right one, is answered 429 with the wait, beside the
+// form, and changes nothing; the password still proves.
+func TestProofCodesHeldBackOnSettings(t *testing.T) {
+	s := newTestServer(t, func(c *core.Config) { c.RateLimits = false })
+	ada := s.admin()
+	secret, _ := s.enrolTOTP("ada")
+	s.clock.Advance(core.ProofWindow)
+	code := s.code(secret)
+	wrong := code[:5] + string('0'+(code[5]-'0'+1)%10)
+	for i := range core.CodesBeforeWait {
+		if res := ada.post("/settings/recovery-codes", url.Values{"proof": {wrong}, "form_key": {"k" + string(rune('a'+i))}}); res.StatusCode != http.StatusForbidden {
+			t.Fatalf("wrong code %d as a proof: %d", i+1, res.StatusCode)
+		}
+	}
+	res := ada.post("/settings/recovery-codes", url.Values{"proof": {code}, "form_key": {"right"}})
+	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") != "60" ||
+		!hasTestID(t, res.body, "held-back") || hasTestID(t, res.body, "new-codes") {
+		t.Fatalf("the right code after five wrong ones: %d, Retry-After %q", res.StatusCode, res.Header.Get("Retry-After"))
+	}
+	res = ada.post("/settings/totp/confirm", url.Values{"code": {code}, "proof": {code}})
+	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" || !hasTestID(t, res.body, "held-back") {
+		t.Fatalf("confirming an app with a code held back as the proof: %d, Retry-After %q", res.StatusCode, res.Header.Get("Retry-After"))
+	}
+	res = ada.post("/settings/recovery-codes", url.Values{"proof": {testPassword}, "form_key": {"password"}})
+	if res.StatusCode != http.StatusOK || !hasTestID(t, res.body, "new-codes") {
+		t.Fatalf("the password while codes are held back: %d", res.StatusCode)
+	}
+}

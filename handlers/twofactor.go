@@ -395,7 +395,7 @@ func (h *Handler) twoFactorView(r *http.Request, a *core.Account, v *components.
 // core.Proof): its form's proof field, if any, and when its session last
 // proved who it is, or that it enrols. Its form must be parsed.
 func (h *Handler) proof(r *http.Request) *core.Proof {
-	p := &core.Proof{Given: r.PostForm.Get("proof"), Enrolling: h.viewer(r) == nil && h.enrolling(r)}
+	p := &core.Proof{Given: r.PostForm.Get("proof"), Enrolling: h.viewer(r) == nil && h.enrolling(r), Client: h.client(r)}
 	if ms := h.sessions.GetInt64(r.Context(), sessionProvenAt); ms != 0 {
 		p.ProvenAt = time.UnixMilli(ms)
 	}
@@ -454,6 +454,12 @@ func (h *Handler) confirmTOTP(w http.ResponseWriter, r *http.Request, a *core.Ac
 	// an unproven session does not see.
 	again := func(status int, msg string, held *components.HeldBack) {
 		pending, perr := h.core.PendingTOTP(r.Context(), *a, *p)
+		if perr != nil && held != nil {
+			// A proof held back: the wait, beside the form that starts
+			// the app again, without the secret.
+			h.renderSettings(w, r, a, status, components.Settings{TwoFactor: components.TwoFactor{HeldBack: held, ErrorFor: "totp"}})
+			return
+		}
 		if perr != nil {
 			h.settingsRefusal(w, r, a, perr, "totp")
 			return
