@@ -276,8 +276,8 @@ func (u authTimeUser) Claims(scopes []string, base *mockoidc.IDTokenClaims) (jwt
 // TestSSOProofRefusals: signing in again proves the session only as its
 // own account, afresh: another person at the provider, or a sign-in the
 // provider says is old, or does not say when it was, proves nothing,
-// and the settings page says why. An account not linked to the provider
-// has nothing to sign in again with.
+// and the settings page it goes back to says why, once. An account not
+// linked to the provider has nothing to sign in again with.
 func TestSSOProofRefusals(t *testing.T) {
 	s := newPasskeySSOServer(t)
 	ada := s.admin()
@@ -312,9 +312,19 @@ func TestSSOProofRefusals(t *testing.T) {
 		// A provider that does not say when it signed jane in.
 		{jane, "error.sso_not_fresh"},
 	} {
+		// The refusal goes on to the settings, which say why once: the
+		// provider's return, with its spent code, is not left to show
+		// or reload.
 		res := confirm(tc.user)
-		if res.StatusCode != http.StatusForbidden || !strings.Contains(res.body, en.T(tc.want)) || !hasTestID(t, res.body, "sso-proof") {
-			t.Fatalf("%s: %d %s", tc.want, res.StatusCode, res.body)
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/settings#two-factor" {
+			t.Fatalf("%s: %d to %q %s", tc.want, res.StatusCode, res.Header.Get("Location"), res.body)
+		}
+		page := c.get("/settings")
+		if page.StatusCode != http.StatusOK || testIDText(t, page.body, "form-error") != en.T(tc.want) || !hasTestID(t, page.body, "sso-proof") {
+			t.Fatalf("%s: the settings after: %d %q", tc.want, page.StatusCode, testIDText(t, page.body, "form-error"))
+		}
+		if again := c.get("/settings"); hasTestID(t, again.body, "form-error") {
+			t.Fatalf("%s: said again on a reload: %q", tc.want, testIDText(t, again.body, "form-error"))
 		}
 		if res := c.passkeyOptions(""); res.StatusCode != http.StatusForbidden {
 			t.Fatalf("%s: a passkey after: %d", tc.want, res.StatusCode)

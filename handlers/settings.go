@@ -14,8 +14,9 @@ import (
 // settings is the signed-in account's own page: its password, sessions
 // and API keys, and deleting it. The recovery codes a new passkey came
 // with show here, this once, as do what a change of the notifications or
-// of the time zone did (noticesDone, setTimeZone) and how many sessions
-// were just signed out (sessionsEnded).
+// of the time zone did (noticesDone, setTimeZone), how many sessions were
+// just signed out (sessionsEnded) and why signing in again at the provider
+// proved nothing (ssoProofRefused).
 func (h *Handler) settings(w http.ResponseWriter, r *http.Request, a *core.Account) {
 	var codes []string
 	if sealed := h.sessions.PopString(r.Context(), sessionNewCodes); sealed != "" {
@@ -27,7 +28,11 @@ func (h *Handler) settings(w http.ResponseWriter, r *http.Request, a *core.Accou
 		codes = strings.Fields(string(plain))
 	}
 	ended, _ := h.sessions.Pop(r.Context(), sessionSessionsEnded).(int64)
-	h.renderSettings(w, r, a, http.StatusOK, components.Settings{TwoFactor: components.TwoFactor{NewCodes: codes},
+	twoFactor := components.TwoFactor{NewCodes: codes}
+	if said := h.sessions.PopString(r.Context(), sessionSSOProofRefused); said != "" {
+		twoFactor.Error, twoFactor.ErrorFor = said, "sso-proof"
+	}
+	h.renderSettings(w, r, a, http.StatusOK, components.Settings{TwoFactor: twoFactor,
 		Notices: components.Notices{Message: h.sessions.PopString(r.Context(), sessionNoticesSaid)}, SessionsEnded: ended,
 		Zone: components.ZoneSettings{Message: h.sessions.PopString(r.Context(), sessionZoneSaid)}})
 }

@@ -27,6 +27,10 @@ const (
 	// by a single sign-on under way (see startSSOProof), which is then no
 	// sign-in.
 	sessionSSOProof = "sso_proof"
+	// sessionSSOProofRefused is why the last return from the provider
+	// proved nothing, in the reader's language, for the settings page
+	// that follows to say once beside its buttons to sign in again.
+	sessionSSOProofRefused = "sso_proof_refused"
 )
 
 // ssoStartPath is where the sign-in page's single sign-on form posts.
@@ -162,9 +166,9 @@ func (h *Handler) finishSSO(w http.ResponseWriter, r *http.Request) {
 
 // finishSSOProof ends a single sign-on that proves the session of account
 // proving, signed in (see startSSOProof): it is proven from now, and goes
-// back to next, a part of the settings page. A refusal shows that page,
-// saying why. A browser no longer signed in as that account proves
-// nothing, and is sent to sign in.
+// back to next, a part of the settings page. A refusal goes back there
+// too, saying why (see ssoProofRefused). A browser no longer signed in as
+// that account proves nothing, and is sent to sign in.
 func (h *Handler) finishSSOProof(w http.ResponseWriter, r *http.Request, proving int64, p core.SSOPending, ret core.SSOReturn, next string) {
 	a, err := h.lookViewer(r)
 	if err != nil {
@@ -182,9 +186,26 @@ func (h *Handler) finishSSOProof(w http.ResponseWriter, r *http.Request, proving
 	}
 	h.keepProof(r, proof)
 	if err != nil {
+		h.ssoProofRefused(w, r, a, next, err)
+		return
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// ssoProofRefused answers a return from the provider that proved nothing.
+// A refusal sends the browser on (303) to next, the part of the settings
+// page it came from, which says why once (sessionSSOProofRefused): the
+// return's address, with its spent code and state, is left neither in
+// the address bar, where a reload would only be refused again, nor in the
+// page's links. Held back, or a failure, it is answered as the settings
+// page answers them (see settingsRefusal).
+func (h *Handler) ssoProofRefused(w http.ResponseWriter, r *http.Request, a *core.Account, next string, err error) {
+	e, ok := core.AsError(err)
+	if !ok || e.Kind == core.Limited || e.Kind == core.Unavailable {
 		h.settingsRefusal(w, r, a, err, "sso-proof")
 		return
 	}
+	h.sessions.Put(r.Context(), sessionSSOProofRefused, e.Message(i18n.From(r.Context())))
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 

@@ -94,12 +94,14 @@ func (b *tab) signInAgain(sel string) {
 
 // TestSSOProofInBrowser: an account that signs in only with single
 // sign-on, without an app, adds a passkey right after signing in at the
-// provider with nothing more. Once that is over, its settings offer no password field
-// but a button that signs in again at the provider and comes back to the
-// same section, proven: a form shown before the window closed shows the
-// button when it is sent after, beside why. With ONCELINK_SCREENSHOTS set
-// it keeps the section with the buttons, in English on a phone and in
-// Arabic on a laptop.
+// provider with nothing more. Once that is over, its settings offer no
+// password field but a button that signs in again at the provider and
+// comes back to the same section, proven: a form shown before the window
+// closed shows the button when it is sent after, beside why. A sign-in
+// there that the provider says is old comes back to the section, which
+// says why. With ONCELINK_SCREENSHOTS set it keeps the section with the
+// buttons, in English on a phone and in Arabic on a laptop, and the
+// refusal on a phone.
 func TestSSOProofInBrowser(t *testing.T) {
 	s := newPasskeySSOServer(t)
 	idp := s.idp
@@ -183,6 +185,21 @@ func TestSSOProofInBrowser(t *testing.T) {
 	browsertest.Shoot(t, ctx, "settings-proof-sso-ar", 1280)
 	b.chooseLanguage("/settings", "en")
 	b.clean("the section with buttons to sign in again")
+
+	// A sign-in the provider says is old proves nothing: the browser goes
+	// back to the section, at an address without the provider's code,
+	// which says why beside the buttons.
+	idp.QueueUser(authTimeUser{jane, s.clock.Now().Add(-time.Hour)})
+	b.signInAgain("[data-testid=totp-start-form] [data-testid=sso-proof]")
+	if got := eval[string](b, `location.pathname + location.search + location.hash`); got != "/settings#two-factor" {
+		t.Errorf("refused, back from the provider at %s", got)
+	}
+	if got, want := eval[string](b, `document.querySelector("#two-factor [data-testid=form-error]")?.textContent ?? ""`), i18n.For("en").T("error.sso_not_fresh"); got != want {
+		t.Errorf("refused, the section says %q, want %q", got, want)
+	}
+	b.do(chromedp.ScrollIntoView(chromedp.ID("two-factor")))
+	browsertest.Shoot(t, ctx, "settings-sso-refused-en", 390)
+	b.clean("a sign-in again refused")
 
 	// Setting up an app, without script: the button in its form.
 	idp.QueueUser(authTimeUser{jane, s.clock.Now()})
