@@ -344,3 +344,28 @@ func TestSSOSignInProvesWhenFresh(t *testing.T) {
 		}
 	}
 }
+
+// TestConfirmTOTPTakesOneTurn: confirming the app with a proof takes one
+// turn of the account's sign-in limit, for the proof and the code
+// together, as a proven session's code takes one alone.
+func TestConfirmTOTPTakesOneTurn(t *testing.T) {
+	s, _, ada, now := proofService(t, nil)
+	ctx := context.Background()
+	e, err := s.StartTOTP(ctx, ada, &Proof{ProvenAt: *now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	*now = now.Add(ProofWindow)
+	code, _ := totp.GenerateCode(e.Secret, *now)
+	p := &Proof{Given: proofPassword}
+	if _, err := s.ConfirmTOTP(ctx, ada, code, p); err != nil || !p.ProvenAt.Equal(*now) {
+		t.Fatalf("confirm with the password: %v, proven at %v", err, p.ProvenAt)
+	}
+	// The limit's second try of the minute is left.
+	if _, err := s.RenewRecoveryCodes(ctx, ada, &Proof{Given: "not it"}); err != errNotYourProof {
+		t.Fatalf("a proof after confirming with one: %v", err)
+	}
+	if _, err := s.RenewRecoveryCodes(ctx, ada, &Proof{Given: "not it"}); !isLimited(err) {
+		t.Fatalf("a third try within the minute: %v", err)
+	}
+}

@@ -174,13 +174,19 @@ func (s *Service) totpKey(a Account, secret []byte) (*otp.Key, error) {
 
 // ConfirmTOTP turns a's authenticator app on, given a current code of the
 // secret StartTOTP made and proof, as StartTOTP takes, and returns the
-// account's new recovery codes, for its owner to see once.
+// account's new recovery codes, for its owner to see once. The code takes
+// a turn of a's sign-in limit, one with the proof's when it came with one.
 func (s *Service) ConfirmTOTP(ctx context.Context, a Account, code string, proof *Proof) ([]string, error) {
+	// A session not proven is let on only by a proof given, which took
+	// its turn.
+	proven := s.Proven(*proof, true)
 	if err := s.checkProof(ctx, a, proof, true); err != nil {
 		return nil, err
 	}
-	if err := s.takeAccountTurn(ctx, a); err != nil {
-		return nil, err
+	if proven {
+		if err := s.takeAccountTurn(ctx, a); err != nil {
+			return nil, err
+		}
 	}
 	t, err := s.store.TOTPOf(ctx, a.ID)
 	switch {
