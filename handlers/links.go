@@ -218,14 +218,11 @@ func (h *Handler) created(c core.Created, owner *core.Account) *components.Creat
 	return v
 }
 
-// zone is the time zone a's texts write times in: the one it chose in
-// Settings, or UTC. A name the zone database no longer has, which the
-// account could choose when it had, is UTC too.
+// zone is the time zone a's texts write times in (see Account.Location).
 func (h *Handler) zone(a *core.Account) *time.Location {
-	loc, err := time.LoadLocation(a.TimeZone)
+	loc, err := a.Location()
 	if err != nil {
-		h.log.Warn("an account's time zone is not known: its texts write UTC", "account", a.ID, "zone", a.TimeZone, "err", err)
-		return time.UTC
+		h.log.Warn("an account's time zone is not known: its texts write UTC", "err", err)
 	}
 	return loc
 }

@@ -474,21 +474,13 @@ func (w *Worker) email(ctx context.Context, d store.Delivery, a *store.Attempt) 
 	if w.o.Unsubscribe != nil {
 		n.Unsubscribe = w.page("/unsubscribe/" + w.o.Unsubscribe(d.AccountID, addr))
 	}
-	n.Zone = w.zone(d.AccountID, account.TimeZone)
+	n.Zone, err = account.Location()
+	if err != nil {
+		// The mail goes, with its times in UTC.
+		w.o.Log.Warn("an account's time zone is not known: its mails write UTC", "err", err)
+	}
 	a.Body = d.Type
 	return w.o.Mailer.SendNotice(ctx, addr.Address, n)
-}
-
-// zone is the time zone account's mails write times in: the one it chose,
-// by its IANA name, or UTC. A name the zone database no longer has, which
-// the account could choose when it had, is UTC too, rather than no mail.
-func (w *Worker) zone(account int64, name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		w.o.Log.Warn("an account's time zone is not known: its mails write UTC", "account", account, "zone", name, "err", err)
-		return time.UTC
-	}
-	return loc
 }
 
 // page is the address of the owner's page at path, or "" without a base

@@ -52,6 +52,18 @@ func (a Account) Disabled() bool { return !a.DisabledAt.IsZero() }
 // single sign-on has none until the operator sets one.
 func (a Account) HasPassword() bool { return a.PasswordHash != "" }
 
+// Location is the time zone the account's texts and mails write times
+// in: the one it chose, or UTC. A name the zone database no longer has,
+// which the account could choose when it had, is UTC too, with the error
+// for the caller to log: the text is still written.
+func (a Account) Location() (*time.Location, error) {
+	loc, err := time.LoadLocation(a.TimeZone)
+	if err != nil {
+		return time.UTC, fmt.Errorf("account %d: time zone %q: %w", a.ID, a.TimeZone, err)
+	}
+	return loc, nil
+}
+
 type accountRow struct {
 	ID           int64         `db:"id"`
 	Username     string        `db:"username"`
