@@ -298,3 +298,13 @@ type PasskeyItem struct {
 	CreatedAt  time.Time
 	LastUsedAt time.Time // zero when never used
 }
+
+// ssoProofNext is where signing in again from the section's prompt comes
+// back to: the removal of a passkey that asks for the proof, or the
+// section.
+func ssoProofNext(t TwoFactor) string {
+	if t.Removing != 0 {
+		return removePasskeyPath(t.Removing)
+	}
+	return twoFactorPath
+}

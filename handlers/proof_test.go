@@ -122,6 +122,48 @@ func TestSSOAccountProvesBySigningInAgain(t *testing.T) {
 	}
 }
 
+// TestSSOProofAskedOnce: the two-factor section of an account that
+// confirms it is its owner by signing in again with single sign-on asks
+// for that once, above its forms, with one button that comes back to the
+// section, while the session is not proven; a form sent meanwhile is
+// refused beside it, and the refusal describes that button.
+func TestSSOProofAskedOnce(t *testing.T) {
+	s := newPasskeySSOServer(t)
+	s.admin()
+	c := s.client()
+	if res := s.ssoSignIn(c, ssoUser("sub-jane", "jane@example.com", "jane")); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d %s", res.StatusCode, res.body)
+	}
+	en := i18n.For("en")
+	one := func(what string, page response) *html.Node {
+		t.Helper()
+		doc := parseHTML(t, page.body)
+		buttons := findAll(doc, byTestID("sso-proof"))
+		prompt := findAll(doc, byTestID("sso-proof-prompt"))
+		if len(buttons) != 1 || len(prompt) != 1 || hasAttr(prompt[0], "hidden") || len(findAll(prompt[0], byTestID("sso-proof"))) != 1 {
+			t.Fatalf("%s: %d buttons to sign in again, %d prompts", what, len(buttons), len(prompt))
+		}
+		if got := textOf(prompt[0]); !strings.HasPrefix(got, en.T("twofactor.proof.sso_prompt")) {
+			t.Errorf("%s: the prompt says %q", what, got)
+		}
+		if next := attr(buttons[0], "value"); next != "/settings#two-factor" {
+			t.Errorf("%s: signing in again comes back to %q", what, next)
+		}
+		return buttons[0]
+	}
+	one("the settings", c.get("/settings"))
+	res := c.post("/settings/totp", nil)
+	button := one("a form refused", res)
+	want := core.Variant(core.Forbidden, "proof_needed", "sso", "proof", "confirm_first", "Minutes", int(core.ProofWindow/time.Minute)).Msg
+	refusal := findAll(first(t, parseHTML(t, res.body), "the app's form", byTestID("totp-start-form")), byTestID("form-error"))
+	if res.StatusCode != http.StatusForbidden || len(refusal) != 1 || textOf(refusal[0]) != want {
+		t.Fatalf("setting up an app unproven: %d, refused beside its form with %d messages", res.StatusCode, len(refusal))
+	}
+	if got := attr(button, "aria-describedby"); got == "" || got != attr(refusal[0], "id") {
+		t.Errorf("the button is described by %q, the refusal is %q", got, attr(refusal[0], "id"))
+	}
+}
+
 // TestSSOSignInProvesOnlyWhenFresh: someone at a browser left signed in
 // at the provider, whose oncelink session is past its proof window, signs
 // out and in again with single sign-on: the provider lets them through on

@@ -96,12 +96,13 @@ func (b *tab) signInAgain(sel string) {
 // sign-on, without an app, adds a passkey right after signing in at the
 // provider with nothing more. Once that is over, its settings offer no
 // password field but a button that signs in again at the provider and
-// comes back to the same section, proven: a form shown before the window
-// closed shows the button when it is sent after, beside why. A sign-in
-// there that the provider says is old comes back to the section, which
-// says why. With ONCELINK_SCREENSHOTS set it keeps the section with the
-// buttons, in English on a phone and in Arabic on a laptop, and the
-// refusal on a phone.
+// comes back to the same section, proven, asked for once above the
+// section's forms: a form shown before the window closed shows that
+// button when it is sent after, described by why. A sign-in there that
+// the provider says is old comes back to the section, which says why
+// beside the button. With ONCELINK_SCREENSHOTS set it keeps the section
+// with the button, in English on a phone and in Arabic on a laptop, and
+// the refusal on a phone.
 func TestSSOProofInBrowser(t *testing.T) {
 	s := newPasskeySSOServer(t)
 	idp := s.idp
@@ -150,7 +151,7 @@ func TestSSOProofInBrowser(t *testing.T) {
 
 	// The button signs in again at the provider and comes back proven.
 	idp.QueueUser(authTimeUser{jane, s.clock.Now()})
-	b.signInAgain("[data-testid=passkey-form] [data-testid=sso-proof]")
+	b.signInAgain("[data-testid=sso-proof]")
 	if got := eval[string](b, `location.pathname + location.hash`); got != "/settings#two-factor" {
 		t.Fatalf("back from the provider at %s", got)
 	}
@@ -172,10 +173,11 @@ func TestSSOProofInBrowser(t *testing.T) {
 	)
 	b.clean("a passkey removed")
 
-	// Later, every change offers the button, never a password field.
+	// Later, the section asks once, above its forms, never with a
+	// password field.
 	s.clock.Advance(core.ProofWindow)
-	b.open("/settings", "[data-testid=totp-start-form] [data-testid=sso-proof]")
-	if n, f := eval[int](b, buttons), eval[int](b, fields); n < 2 || f != 0 {
+	b.open("/settings", "[data-testid=sso-proof-prompt] [data-testid=sso-proof]")
+	if n, f := eval[int](b, buttons), eval[int](b, fields); n != 1 || f != 0 {
 		t.Fatalf("outside the window the section shows %d buttons to sign in again, %d proof fields", n, f)
 	}
 	b.do(chromedp.ScrollIntoView(chromedp.ID("two-factor")))
@@ -188,22 +190,25 @@ func TestSSOProofInBrowser(t *testing.T) {
 
 	// A sign-in the provider says is old proves nothing: the browser goes
 	// back to the section, at an address without the provider's code,
-	// which says why beside the buttons.
+	// which says why beside the button, with the focus.
 	idp.QueueUser(authTimeUser{jane, s.clock.Now().Add(-time.Hour)})
-	b.signInAgain("[data-testid=totp-start-form] [data-testid=sso-proof]")
+	b.signInAgain("[data-testid=sso-proof]")
 	if got := eval[string](b, `location.pathname + location.search + location.hash`); got != "/settings#two-factor" {
 		t.Errorf("refused, back from the provider at %s", got)
 	}
-	if got, want := eval[string](b, `document.querySelector("#two-factor [data-testid=form-error]")?.textContent ?? ""`), i18n.For("en").T("error.sso_not_fresh"); got != want {
-		t.Errorf("refused, the section says %q, want %q", got, want)
+	if got, want := eval[string](b, `document.querySelector("[data-testid=sso-proof-prompt] [data-testid=form-error]")?.textContent ?? ""`), i18n.For("en").T("error.sso_not_fresh"); got != want {
+		t.Errorf("refused, the prompt says %q, want %q", got, want)
+	}
+	if got := eval[string](b, `document.activeElement.closest("[data-testid=sso-proof-prompt]") ? document.activeElement.dataset.testid : document.activeElement.outerHTML.slice(0, 80)`); got != "form-error" {
+		t.Errorf("refused, the focus is on %s", got)
 	}
 	b.do(chromedp.ScrollIntoView(chromedp.ID("two-factor")))
 	browsertest.Shoot(t, ctx, "settings-sso-refused-en", 390)
 	b.clean("a sign-in again refused")
 
-	// Setting up an app, without script: the button in its form.
+	// Setting up an app, without script, once proven again.
 	idp.QueueUser(authTimeUser{jane, s.clock.Now()})
-	b.signInAgain("[data-testid=totp-start-form] [data-testid=sso-proof]")
+	b.signInAgain("[data-testid=sso-proof]")
 	b.confirmTOTP(s.testServer, b.startTOTP())
 	b.clean("an app set up once proven again")
 	// With an app, its code is the proof.

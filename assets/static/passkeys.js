@@ -9,8 +9,9 @@
 // data-error names, beside it, as the pages show theirs; a part of the
 // form marked data-proof, hidden while the session needs no proof, shows
 // when the server asks for one after all. A control that is no field of
-// the form, such as a button that sends another form, stands for one by
-// its data-field.
+// the form stands for one by its data-field; the proof's, outside the
+// form, by the id the form's data-proof-at names, such as the section's
+// one button to sign in again, which shows likewise.
 (function () {
   "use strict";
 
@@ -96,14 +97,16 @@
   // pages do: the field is marked invalid, described by it, and takes the
   // focus. It reports whether the form has such a field.
   function fieldError(form, name, text) {
-    var input = name && (form.elements[name] || form.querySelector('[data-field="' + name + '"]'));
+    var input = name && control(form, name);
     var note = input && input.getAttribute && document.getElementById(input.getAttribute("data-error"));
     if (!note) return false;
-    var part = input.closest("[data-proof]");
-    if (part && part.hidden) {
-      part.hidden = false;
-      if (input.name === name) input.required = true;
-    }
+    [input, note].forEach(function (el) {
+      var part = el.closest("[data-proof]");
+      if (part && part.hidden) {
+        part.hidden = false;
+        if (input.name === name) input.required = true;
+      }
+    });
     note.textContent = text;
     note.hidden = false;
     input.setAttribute("aria-invalid", "true");
@@ -113,9 +116,17 @@
     return true;
   }
 
+  // control is the form's field name, or what stands for it (see the
+  // top of this file).
+  function control(form, name) {
+    return form.elements[name] || form.querySelector('[data-field="' + name + '"]') ||
+      (name === "proof" && document.getElementById(form.getAttribute("data-proof-at")));
+  }
+
   // clearFieldErrors takes back what fieldError said.
   function clearFieldErrors(form) {
-    form.querySelectorAll("[data-error]").forEach(function (input) {
+    var outside = document.getElementById(form.getAttribute("data-proof-at"));
+    Array.prototype.slice.call(form.querySelectorAll("[data-error]")).concat(outside ? [outside] : []).forEach(function (input) {
       var note = document.getElementById(input.getAttribute("data-error"));
       if (note) {
         note.textContent = "";
