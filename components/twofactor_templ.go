@@ -1489,7 +1489,7 @@ func proofPart(t TwoFactor, form, id string) templ.Component {
 // above the section's forms, while the session is not proven: the forms
 // keep their own buttons, refused meanwhile beside them, and the refusal
 // describes this button. While the session is proven the prompt is there
-// but hidden, for passkeys.js to show when adding a passkey is refused
+// but hidden, unless it says something, for passkeys.js to show when adding a passkey is refused
 // because the window closed meanwhile. Signing in again comes back to the
 // part of the section it was asked from; its own refusal shows here, and
 // takes the focus.
@@ -1518,7 +1518,7 @@ func ssoProofPrompt(t TwoFactor) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		if t.Proven {
+		if t.Proven && t.ErrorFor != "sso-proof" {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 126, " hidden")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err

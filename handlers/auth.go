@@ -205,8 +205,9 @@ func (h *Handler) setupOpen(w http.ResponseWriter, r *http.Request) bool {
 func (h *Handler) setupForm(w http.ResponseWriter, r *http.Request) {
 	if h.setupOpen(w, r) {
 		// A return from the provider before set-up was sent here, by the
-		// sign-in page, to be told so.
-		h.renderSetup(w, r, http.StatusOK, components.AccountForm{Errors: h.ssoRefusedSaid(r)})
+		// sign-in page, to be told so, or how long it is held back.
+		form := components.AccountForm{Errors: h.ssoRefusedSaid(r), HeldBack: h.ssoHeldBackSaid(r, sessionSSOHeldBack)}
+		h.renderSetup(w, r, heldBackStatus(w, form.HeldBack), form)
 	}
 }
 
@@ -291,6 +292,9 @@ func (h *Handler) signIn(r *http.Request, a core.Account, provenAt time.Time) er
 }
 
 func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) {
+	// Taken out whatever comes: a browser signed in meanwhile is not told
+	// later.
+	held := h.ssoHeldBackSaid(r, sessionSSOHeldBack)
 	if h.viewer(r) != nil {
 		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return
@@ -300,7 +304,8 @@ func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) {
 	}
 	form := h.loginView(safeNext(r.URL.Query().Get("next")))
 	form.Errors = h.ssoRefusedSaid(r)
-	h.renderLogin(w, r, http.StatusOK, form)
+	form.HeldBack = held
+	h.renderLogin(w, r, heldBackStatus(w, held), form)
 }
 
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {

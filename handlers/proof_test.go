@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 
 	"oncelink/core"
 	"oncelink/i18n"
+	"oncelink/store"
 )
 
 // passkeyOptions asks for the options that start adding a passkey named
@@ -372,8 +374,38 @@ func TestSSOProofRefusals(t *testing.T) {
 			t.Fatalf("%s: a passkey after: %d", tc.want, res.StatusCode)
 		}
 	}
+	// Asked for from the removal of a passkey, it goes back there, which
+	// says why, beside the one button, which comes back there again.
+	ctx := context.Background()
+	jane1, err := s.store.AccountByName(ctx, "jane")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := s.store.AddPasskey(ctx, store.Passkey{AccountID: jane1.ID, CredentialID: []byte("laptop"), UserHandle: []byte("jane"),
+		Name: "laptop", Credential: []byte("{}"), CreatedAt: s.clock.Now()}, core.MaxPasskeys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	removal := "/settings/passkeys/" + strconv.FormatInt(k.ID, 10) + "/delete"
+	res := c.post("/settings/confirm", url.Values{"next": {removal}})
+	to, err := url.Parse(res.Header.Get("Location"))
+	if res.StatusCode != http.StatusSeeOther || err != nil {
+		t.Fatalf("confirm from the removal: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	s.idp.QueueUser(bob)
+	if res := c.get(c.atProvider(to).String()); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != removal {
+		t.Fatalf("refused from the removal: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	page := c.get(removal)
+	prompt := first(t, parseHTML(t, page.body), "the prompt", byTestID("sso-proof-prompt"))
+	if got := findAll(prompt, byTestID("form-error")); len(got) != 1 || textOf(got[0]) != en.T("error.sso_not_you") {
+		t.Errorf("the removal after a refusal says %d things beside the prompt", len(got))
+	}
+	if next := attr(first(t, prompt, "the button", byTestID("sso-proof")), "value"); next != removal {
+		t.Errorf("from the removal, signing in again comes back to %q", next)
+	}
 	// Afresh, as jane: back to the settings, not where the form said.
-	res := confirm(authTimeUser{jane, s.clock.Now()})
+	res = confirm(authTimeUser{jane, s.clock.Now()})
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/settings#two-factor" {
 		t.Fatalf("afresh: %d to %q", res.StatusCode, res.Header.Get("Location"))
 	}

@@ -16,7 +16,7 @@ import (
 // with show here, this once, as do what a change of the notifications or
 // of the time zone did (noticesDone, setTimeZone), how many sessions were
 // just signed out (sessionsEnded) and why signing in again at the provider
-// proved nothing (ssoProofRefused).
+// proved nothing (ssoProofRefused), or how long it is held back.
 func (h *Handler) settings(w http.ResponseWriter, r *http.Request, a *core.Account) {
 	var codes []string
 	if sealed := h.sessions.PopString(r.Context(), sessionNewCodes); sealed != "" {
@@ -29,12 +29,22 @@ func (h *Handler) settings(w http.ResponseWriter, r *http.Request, a *core.Accou
 	}
 	ended, _ := h.sessions.Pop(r.Context(), sessionSessionsEnded).(int64)
 	twoFactor := components.TwoFactor{NewCodes: codes}
-	if said := h.sessions.PopString(r.Context(), sessionSSOProofRefused); said != "" {
-		twoFactor.Error, twoFactor.ErrorFor = said, "sso-proof"
-	}
-	h.renderSettings(w, r, a, http.StatusOK, components.Settings{TwoFactor: twoFactor,
+	h.ssoProofSaid(r, &twoFactor)
+	h.renderSettings(w, r, a, heldBackStatus(w, twoFactor.HeldBack), components.Settings{TwoFactor: twoFactor,
 		Notices: components.Notices{Message: h.sessions.PopString(r.Context(), sessionNoticesSaid)}, SessionsEnded: ended,
 		Zone: components.ZoneSettings{Message: h.sessions.PopString(r.Context(), sessionZoneSaid)}})
+}
+
+// ssoProofSaid puts in t, to say once beside its prompt to sign in again,
+// why the last return from the provider proved nothing
+// (ssoProofRefused), or how long it is held back (ssoHeldBack).
+func (h *Handler) ssoProofSaid(r *http.Request, t *components.TwoFactor) {
+	if said := h.sessions.PopString(r.Context(), sessionSSOProofRefused); said != "" {
+		t.Error, t.ErrorFor = said, "sso-proof"
+	}
+	if held := h.ssoHeldBackSaid(r, sessionSSOProofHeldBack); held != nil {
+		t.HeldBack, t.ErrorFor = held, "sso-proof"
+	}
 }
 
 // renderSettings shows the settings page with v's form, notice and new key.

@@ -29,8 +29,15 @@ const (
 	sessionSSOProof = "sso_proof"
 	// sessionSSOProofRefused is why the last return from the provider
 	// proved nothing, in the reader's language, for the settings page
-	// that follows to say once beside its buttons to sign in again.
+	// that follows to say once beside its button to sign in again.
 	sessionSSOProofRefused = "sso_proof_refused"
+	// sessionSSOHeldBack and sessionSSOProofHeldBack are when a browser
+	// whose last return from the provider the rate limits held back may
+	// try again (Unix milliseconds), for the sign-in page, or the
+	// settings page, that follows to count the wait down once (see
+	// ssoHeldBack).
+	sessionSSOHeldBack      = "sso_held_back"
+	sessionSSOProofHeldBack = "sso_proof_held_back"
 )
 
 // ssoStartPath is where the sign-in page's single sign-on form posts.
@@ -197,11 +204,14 @@ func (h *Handler) finishSSOProof(w http.ResponseWriter, r *http.Request, proving
 // page it came from, which says why once (sessionSSOProofRefused): the
 // return's address, with its spent code and state, is left neither in
 // the address bar, where a reload would only be refused again, nor in the
-// page's links. Held back, or a failure, it is answered as the settings
-// page answers them (see settingsRefusal).
+// page's links. Held back, it goes there too (see ssoHeldBack). A failure
+// is answered as the settings page answers one (see settingsRefusal).
 func (h *Handler) ssoProofRefused(w http.ResponseWriter, r *http.Request, a *core.Account, next string, err error) {
+	if h.ssoHeldBack(w, r, err, sessionSSOProofHeldBack, next) {
+		return
+	}
 	e, ok := core.AsError(err)
-	if !ok || e.Kind == core.Limited || e.Kind == core.Unavailable {
+	if !ok || e.Kind == core.Unavailable {
 		h.settingsRefusal(w, r, a, err, "sso-proof")
 		return
 	}
@@ -241,16 +251,59 @@ func ssoRefusal(err error) (*core.Error, bool) {
 // in. A refusal sends the browser on (303) to the sign-in page, which says
 // why once (sessionSSORefused): the return's address, whose sign-on is
 // spent, is not left in the address bar, where a reload would only be
-// refused again. A browser that brought no session back could not be told
-// there, and is answered as ssoRefused answers, as is one held back.
+// refused again, nor in the page's links. Held back, it goes there too
+// (see ssoHeldBack). A browser that brought no session back could not be
+// told there, and is answered as ssoRefused answers, as is a failure.
 func (h *Handler) ssoReturnRefused(w http.ResponseWriter, r *http.Request, next string, err error) {
+	login := "/login?next=" + pathEscapeNext(next)
 	e, ok := ssoRefusal(err)
-	if _, noSession := r.Cookie(h.sessions.Cookie.Name); !ok || noSession != nil {
+	switch _, noSession := r.Cookie(h.sessions.Cookie.Name); {
+	case noSession != nil:
 		h.ssoRefused(w, r, next, err)
-		return
+	case ok:
+		h.sessions.Put(r.Context(), sessionSSORefused, e.Message(i18n.From(r.Context())))
+		http.Redirect(w, r, login, http.StatusSeeOther)
+	case !h.ssoHeldBack(w, r, err, sessionSSOHeldBack, login):
+		h.ssoRefused(w, r, next, err)
 	}
-	h.sessions.Put(r.Context(), sessionSSORefused, e.Message(i18n.From(r.Context())))
-	http.Redirect(w, r, "/login?next="+pathEscapeNext(next), http.StatusSeeOther)
+}
+
+// ssoHeldBack answers a return from the provider that the rate limits
+// held back, when err is that, and reports whether it did: it keeps under
+// key in the session when the browser may try again, and sends it on
+// (303) to to, the page the return belongs to, which counts the wait down
+// once (see ssoHeldBackSaid), as a form held back does.
+func (h *Handler) ssoHeldBack(w http.ResponseWriter, r *http.Request, err error, key, to string) bool {
+	e, ok := core.AsError(err)
+	if !ok || e.Kind != core.Limited {
+		return false
+	}
+	h.sessions.Put(r.Context(), key, h.core.Now().Add(e.RetryAfter).UnixMilli())
+	http.Redirect(w, r, to, http.StatusSeeOther)
+	return true
+}
+
+// ssoHeldBackSaid is the wait ssoHeldBack kept under key, once, while
+// some of it is left (see heldBackStatus).
+func (h *Handler) ssoHeldBackSaid(r *http.Request, key string) *components.HeldBack {
+	ms, _ := h.sessions.Pop(r.Context(), key).(int64)
+	at := time.UnixMilli(ms)
+	if wait := at.Sub(h.core.Now()); ms != 0 && wait > 0 {
+		return &components.HeldBack{Wait: wait, RetryAt: at}
+	}
+	return nil
+}
+
+// heldBackStatus is the status of a page that shows held, if any (see
+// ssoHeldBackSaid): a 429 that says when to try again (Retry-After), as
+// a form held back is, for the page is what the held-back return from
+// the provider became.
+func heldBackStatus(w http.ResponseWriter, held *components.HeldBack) int {
+	if held == nil {
+		return http.StatusOK
+	}
+	web.RetryAfter(w, held.Wait)
+	return http.StatusTooManyRequests
 }
 
 // ssoRefusedSaid is the refusal of the last return from the provider, if

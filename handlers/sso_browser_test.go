@@ -221,3 +221,65 @@ func TestSSOProofInBrowser(t *testing.T) {
 		t.Errorf("with an app, the section shows %d buttons to sign in again", n)
 	}
 }
+
+// TestSSOHeldBackInBrowser: a return from the provider that the rate
+// limits hold back, of signing in again from the settings or of a
+// sign-in, goes on to the page it belongs to, the settings' two-factor
+// section or the sign-in page, at an address without the provider's code
+// and state, which counts the wait down. With ONCELINK_SCREENSHOTS set it
+// keeps both.
+func TestSSOHeldBackInBrowser(t *testing.T) {
+	idp := startProvider(t)
+	s := newSSOServer(t, idp, func(c *core.Config) {
+		c.RateLimits = true
+		c.Rates.SignIn = core.Rate{N: 3, Per: time.Hour}
+	})
+	s.admin()
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s.testServer)
+	jane := ssoUser("sub-jane", "jane@example.com", "jane")
+	heldBack := func(where, at string) {
+		t.Helper()
+		if got := eval[string](b, `location.pathname + location.search + location.hash`); got != at {
+			t.Errorf("%s: held back at %s, want %s", where, got, at)
+		}
+		if got := eval[string](b, `document.querySelector("[data-testid=held-back] [data-testid=retry-in]")?.textContent ?? ""`); got == "" {
+			t.Errorf("%s: no wait counted down", where)
+		}
+		if got := eval[string](b, `document.activeElement.dataset.testid`); got != "held-back" {
+			t.Errorf("%s: the focus is on %q, not the notice", where, got)
+		}
+		b.forgive("status of 429")
+	}
+
+	// Signing in takes two turns, signing in again a third and a fourth.
+	idp.QueueUser(jane)
+	b.open("/login", "[data-testid=sso]")
+	b.do(chromedp.Click(chromedp.CSS("[data-testid=sso]")), chromedp.WaitVisible(chromedp.CSS("[data-testid=empty]")))
+	b.open("/settings", "[data-testid=sso-proof]")
+	idp.QueueUser(authTimeUser{jane, s.clock.Now()})
+	b.signInAgain("[data-testid=sso-proof]")
+	heldBack("signing in again", "/settings#two-factor")
+	if !eval[bool](b, `!!document.querySelector("[data-testid=sso-proof-prompt] [data-testid=held-back]")`) {
+		t.Error("the notice is not beside the button to sign in again")
+	}
+	b.do(chromedp.ScrollIntoView(chromedp.ID("two-factor")))
+	browsertest.Shoot(t, ctx, "settings-sso-held-back")
+	b.clean("signing in again held back")
+
+	// A new hour, of which another browser of the client takes two turns:
+	// the sign-in's return is the fourth.
+	s.clock.Advance(time.Hour)
+	for range 2 {
+		if res := s.client().post("/auth/oidc/start", nil); res.StatusCode == http.StatusTooManyRequests {
+			t.Fatalf("another browser held back: %d", res.StatusCode)
+		}
+	}
+	b.do(chromedp.Evaluate[chromedp.Void](`fetch("/logout", {method: "POST"}).then(() => {})`, chromedp.EvalAwaitPromise))
+	idp.QueueUser(jane)
+	b.open("/login", "[data-testid=sso]")
+	b.signInAgain("[data-testid=sso]")
+	heldBack("signing in", "/login?next=/links")
+	browsertest.Shoot(t, ctx, "sign-in-sso-held-back")
+	b.clean("signing in held back")
+}

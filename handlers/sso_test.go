@@ -576,7 +576,9 @@ func TestPasswordSignInOff(t *testing.T) {
 // TestSSOTakesSignInTurns: starting and returning each take a turn at the
 // client's sign-in limit, so a client cannot leave sign-ons pending, or
 // try returns, faster than it could try passwords. Either, held back,
-// comes back as the sign-in page, its notice counting the wait down.
+// comes back as the sign-in page, its notice counting the wait down: a
+// return goes on there (303), at an address without the provider's code
+// and state, which shows the notice once.
 func TestSSOTakesSignInTurns(t *testing.T) {
 	s := newSSOServer(t, startProvider(t), func(c *core.Config) {
 		c.RateLimits = true
@@ -587,10 +589,16 @@ func TestSSOTakesSignInTurns(t *testing.T) {
 	if res := s.ssoSignIn(c, ssoUser("sub-1", "a@example.com", "amy")); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign-in: %d", res.StatusCode)
 	}
+	// Another browser, not signed in, from the same client.
+	c = s.client()
 	c.toProvider(s.idp) // the third turn
+	returned := c.get(sso.CallbackPath + "?state=x&code=y")
+	if to := returned.Header.Get("Location"); returned.StatusCode != http.StatusSeeOther || to != "/login?next=/links" {
+		t.Fatalf("a return past the limit: %d to %q", returned.StatusCode, to)
+	}
 	for where, res := range map[string]response{
 		"a fourth turn":           c.post("/auth/oidc/start", nil),
-		"a return past the limit": c.get(sso.CallbackPath + "?state=x&code=y"),
+		"a return past the limit": c.get(returned.Header.Get("Location")),
 	} {
 		if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" {
 			t.Errorf("%s: %d, Retry-After %q", where, res.StatusCode, res.Header.Get("Retry-After"))
@@ -598,5 +606,8 @@ func TestSSOTakesSignInTurns(t *testing.T) {
 		page := parseHTML(t, res.body)
 		checkCountsDown(t, where, first(t, page, where+": the notice", byTestID("held-back")))
 		first(t, page, where+": the single sign-on form", byAttr("action", "/auth/oidc/start"))
+	}
+	if again := c.get("/login?next=/links"); again.StatusCode != http.StatusOK || hasTestID(t, again.body, "held-back") {
+		t.Errorf("the sign-in page again: %d, held back %v", again.StatusCode, hasTestID(t, again.body, "held-back"))
 	}
 }

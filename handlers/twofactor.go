@@ -617,7 +617,10 @@ func (h *Handler) removePasskeyForm(w http.ResponseWriter, r *http.Request, a *c
 		h.fail(w, r, err)
 		return
 	}
-	h.renderSettings(w, r, a, http.StatusOK, components.Settings{TwoFactor: components.TwoFactor{Removing: id}})
+	// Signing in again from here comes back here.
+	t := components.TwoFactor{Removing: id}
+	h.ssoProofSaid(r, &t)
+	h.renderSettings(w, r, a, heldBackStatus(w, t.HeldBack), components.Settings{TwoFactor: t})
 }
 
 // deletePasskey removes one of the account's passkeys, given a proof. A
