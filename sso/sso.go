@@ -210,26 +210,39 @@ func (p *Provider) Identify(ctx context.Context, code, verifier string) (core.Id
 		p.log.Warn("single sign-on: ID token refused", "err", err)
 		return core.Identity{}, core.ErrSSORefused
 	}
+	if claims.AuthTime.unread {
+		// Read as not said, which proves no fresh sign-in: the safe
+		// side, but signing in again then never confirms anything, and
+		// the operator is told why.
+		p.log.Warn("single sign-on: the ID token's auth_time is not a number of seconds since 1970; read as not said", "issuer", idt.Issuer)
+	}
 	return core.Identity{
 		Issuer: idt.Issuer, Subject: idt.Subject, Nonce: idt.Nonce,
 		Email: claims.Email, EmailVerified: bool(claims.EmailVerified),
 		PreferredUsername: claims.PreferredUsername, Name: claims.Name,
-		AuthTime: time.Time(claims.AuthTime),
+		AuthTime: claims.AuthTime.Time,
 	}, nil
 }
 
 // unixTime reads a JSON number of seconds since 1970, as ID tokens write
 // times; anything else, such as a string some provider may send, is no
-// time (zero), not a refused token.
-type unixTime time.Time
+// time (zero), not a refused token, and is marked unread, for Identify
+// to warn of. null is no time either, as a claim left out is.
+type unixTime struct {
+	time.Time
+	unread bool
+}
 
 func (t *unixTime) UnmarshalJSON(data []byte) error {
 	var secs float64
-	if json.Unmarshal(data, &secs) != nil || secs <= 0 {
+	switch {
+	case string(data) == "null":
 		*t = unixTime{}
-		return nil
+	case json.Unmarshal(data, &secs) != nil || secs <= 0:
+		*t = unixTime{unread: true}
+	default:
+		*t = unixTime{Time: time.Unix(int64(secs), 0)}
 	}
-	*t = unixTime(time.Unix(int64(secs), 0))
 	return nil
 }
 

@@ -1,14 +1,18 @@
 package sso
 
 import (
+	"bytes"
 	"encoding/json"
 	"log/slog"
 	"net"
+	"net/http"
 	neturl "net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/oauth2-proxy/mockoidc"
 
 	"oncelink/core"
@@ -85,10 +89,76 @@ func TestAuthTimeAsNumberOrNothing(t *testing.T) {
 		`{}`:           {},
 	} {
 		var got unixTime
-		if err := json.Unmarshal([]byte(in), &got); err != nil || !time.Time(got).Equal(want) {
-			t.Errorf("%s: %v, %v", in, time.Time(got), err)
+		if err := json.Unmarshal([]byte(in), &got); err != nil || !got.Equal(want) {
+			t.Errorf("%s: %v, %v", in, got.Time, err)
+		}
+		// Only a claim that is there, and no time, is unread.
+		if unread := want.IsZero() && in != `null`; got.unread != unread {
+			t.Errorf("%s: unread %v", in, got.unread)
 		}
 	}
+}
+
+// TestUnreadAuthTimeWarned: an ID token whose auth_time is a string is
+// read, with no sign-in time, and the log says why.
+func TestUnreadAuthTimeWarned(t *testing.T) {
+	idp, err := mockoidc.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { idp.Shutdown() })
+	for at, warned := range map[any]bool{"1700000000": true, int64(1700000000): false} {
+		var logs bytes.Buffer
+		p := New(Config{Issuer: idp.Issuer(), ClientID: idp.ClientID, ClientSecret: idp.ClientSecret, RedirectURL: "http://oncelink.test" + CallbackPath},
+			slog.New(slog.NewTextHandler(&logs, nil)))
+		to, verifier, err := p.Begin(t.Context(), "state", "nonce", true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		idp.QueueUser(authTimeUser{&mockoidc.MockUser{Subject: "sub-jane", Email: "jane@example.com"}, at})
+		noRedirects := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		res, err := noRedirects.Get(to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		back, err := neturl.Parse(res.Header.Get("Location"))
+		if err != nil || back.Query().Get("code") == "" {
+			t.Fatalf("the provider sent the browser back to %q", res.Header.Get("Location"))
+		}
+		id, err := p.Identify(t.Context(), back.Query().Get("code"), verifier)
+		if err != nil {
+			t.Fatalf("auth_time %v: %v", at, err)
+		}
+		said := strings.Contains(logs.String(), "auth_time is not a number")
+		if said != warned || id.AuthTime.IsZero() != warned || (warned && !strings.Contains(logs.String(), "level=WARN")) {
+			t.Errorf("auth_time %#v: read as %v, warned %v: %s", at, id.AuthTime, said, logs.String())
+		}
+	}
+}
+
+// authTimeUser is a person whom the provider says it signed in at at,
+// as it writes it.
+type authTimeUser struct {
+	*mockoidc.MockUser
+	at any
+}
+
+func (u authTimeUser) Claims(scopes []string, base *mockoidc.IDTokenClaims) (jwt.Claims, error) {
+	c, err := u.MockUser.Claims(scopes, base)
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		return nil, err
+	}
+	var m jwt.MapClaims
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	m["auth_time"] = u.at
+	return m, nil
 }
 
 func TestOrigin(t *testing.T) {
