@@ -340,8 +340,8 @@ func (s *Service) checkAppCode(ctx context.Context, a Account, code string) erro
 }
 
 // tellCodesHeldBack tells a's owner, the first time in a run of wrong
-// codes that holds further ones back, that someone who knows the password
-// gave them, from c: by email, when the server sends it and a has a
+// codes that holds further ones back, that someone gave them from c (who
+// knows the password, or holds a session of a's): by email, when the server sends it and a has a
 // confirmed notice address, and in the server's log.
 func (s *Service) tellCodesHeldBack(ctx context.Context, c Client, a Account) error {
 	n, err := s.store.NoticeSecondStepFailures(ctx, a.ID, CodesBeforeWait, s.event(c), s.EmailOn())
