@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -10,12 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
 	"github.com/oauth2-proxy/mockoidc"
 	"golang.org/x/net/html"
 
 	"oncelink/core"
 	"oncelink/i18n"
+	"oncelink/internal/oidctest"
 	"oncelink/store"
 )
 
@@ -92,7 +91,7 @@ func TestSSOAccountProvesBySigningInAgain(t *testing.T) {
 	s.admin()
 	c := s.client()
 	// The provider says it had jane sign in just now.
-	if res := s.ssoSignIn(c, authTimeUser{ssoUser("sub-jane", "jane@example.com", "jane"), s.clock.Now()}); res.StatusCode != http.StatusSeeOther {
+	if res := s.ssoSignIn(c, oidctest.SignedInAt(ssoUser("sub-jane", "jane@example.com", "jane"), s.clock.Now())); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign-in: %d %s", res.StatusCode, res.body)
 	}
 	if res := c.passkeyOptions(""); res.StatusCode != http.StatusOK || !strings.Contains(res.body, `"challenge"`) {
@@ -114,7 +113,7 @@ func TestSSOAccountProvesBySigningInAgain(t *testing.T) {
 	if q := to.Query(); q.Get("prompt") != "login" || q.Get("max_age") != "0" {
 		t.Fatalf("the provider was not asked for a fresh sign-in: %v", q)
 	}
-	s.idp.QueueUser(authTimeUser{ssoUser("sub-jane", "jane@example.com", "jane"), s.clock.Now()})
+	s.idp.QueueUser(oidctest.SignedInAt(ssoUser("sub-jane", "jane@example.com", "jane"), s.clock.Now()))
 	res = c.get(c.atProvider(to).String())
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/settings#two-factor" {
 		t.Fatalf("back from the provider: %d to %q: %s", res.StatusCode, res.Header.Get("Location"), res.body)
@@ -184,14 +183,14 @@ func TestSSOSignInProvesOnlyWhenFresh(t *testing.T) {
 			t.Fatalf("sign-in: %d to %q %s", res.StatusCode, res.Header.Get("Location"), res.body)
 		}
 	}
-	for _, u := range []mockoidc.User{jane, authTimeUser{jane, s.clock.Now().Add(-core.ProofWindow - time.Minute)}} {
+	for _, u := range []mockoidc.User{jane, oidctest.SignedInAt(jane, s.clock.Now().Add(-core.ProofWindow-time.Minute))} {
 		signIn(u)
 		if res := c.passkeyOptions(""); res.StatusCode != http.StatusForbidden || strings.Contains(res.body, "challenge") {
 			t.Fatalf("a passkey after a sign-in on the provider's session (%T): %d %s", u, res.StatusCode, res.body)
 		}
 		s.clock.Advance(core.ProofWindow)
 	}
-	signIn(authTimeUser{jane, s.clock.Now().Add(-time.Minute)})
+	signIn(oidctest.SignedInAt(jane, s.clock.Now().Add(-time.Minute)))
 	if res := c.passkeyOptions(""); res.StatusCode != http.StatusOK || !strings.Contains(res.body, `"challenge"`) {
 		t.Fatalf("a passkey after a fresh sign-in at the provider: %d %s", res.StatusCode, res.body)
 	}
@@ -294,29 +293,6 @@ func TestProofBelongsToItsSession(t *testing.T) {
 	}
 }
 
-// authTimeUser is a person whom the provider says it signed in at at.
-type authTimeUser struct {
-	*mockoidc.MockUser
-	at time.Time
-}
-
-func (u authTimeUser) Claims(scopes []string, base *mockoidc.IDTokenClaims) (jwt.Claims, error) {
-	c, err := u.MockUser.Claims(scopes, base)
-	if err != nil {
-		return nil, err
-	}
-	b, err := json.Marshal(c)
-	if err != nil {
-		return nil, err
-	}
-	var m jwt.MapClaims
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, err
-	}
-	m["auth_time"] = u.at.Unix()
-	return m, nil
-}
-
 // TestSSOProofRefusals: signing in again proves the session only as its
 // own account, afresh: another person at the provider, or a sign-in the
 // provider says is old, or does not say when it was, proves nothing,
@@ -352,7 +328,7 @@ func TestSSOProofRefusals(t *testing.T) {
 	}{
 		{bob, "error.sso_not_you"},
 		{ssoUser("sub-carol", "jane@example.com", "jane"), "error.sso_not_you"},
-		{authTimeUser{jane, s.clock.Now().Add(-time.Hour)}, "error.sso_not_fresh"},
+		{oidctest.SignedInAt(jane, s.clock.Now().Add(-time.Hour)), "error.sso_not_fresh"},
 		// A provider that does not say when it signed jane in.
 		{jane, "error.sso_not_fresh"},
 	} {
@@ -405,7 +381,7 @@ func TestSSOProofRefusals(t *testing.T) {
 		t.Errorf("from the removal, signing in again comes back to %q", next)
 	}
 	// Afresh, as jane: back to the settings, not where the form said.
-	res = confirm(authTimeUser{jane, s.clock.Now()})
+	res = confirm(oidctest.SignedInAt(jane, s.clock.Now()))
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/settings#two-factor" {
 		t.Fatalf("afresh: %d to %q", res.StatusCode, res.Header.Get("Location"))
 	}

@@ -11,6 +11,7 @@ import (
 	"oncelink/core"
 	"oncelink/i18n"
 	"oncelink/internal/browsertest"
+	"oncelink/internal/oidctest"
 )
 
 // TestSSOInBrowser clicks the single sign-on button in Chromium and lands
@@ -112,7 +113,7 @@ func TestSSOProofInBrowser(t *testing.T) {
 	addVirtualAuthenticator(t, b)
 	jane := ssoUser("sub-jane", "jane@example.com", "jane")
 	// The provider says it had jane sign in just now.
-	idp.QueueUser(authTimeUser{jane, s.clock.Now()})
+	idp.QueueUser(oidctest.SignedInAt(jane, s.clock.Now()))
 	b.open("/login", "[data-testid=sso]")
 	b.do(chromedp.Click(chromedp.CSS("[data-testid=sso]")), chromedp.WaitVisible(chromedp.CSS("[data-testid=empty]")))
 	const buttons = `[...document.querySelectorAll("[data-testid=sso-proof]")].filter(e => e.offsetParent !== null).length`
@@ -150,7 +151,7 @@ func TestSSOProofInBrowser(t *testing.T) {
 	b.clean("the window closed")
 
 	// The button signs in again at the provider and comes back proven.
-	idp.QueueUser(authTimeUser{jane, s.clock.Now()})
+	idp.QueueUser(oidctest.SignedInAt(jane, s.clock.Now()))
 	b.signInAgain("[data-testid=sso-proof]")
 	if got := eval[string](b, `location.pathname + location.hash`); got != "/settings#two-factor" {
 		t.Fatalf("back from the provider at %s", got)
@@ -191,7 +192,7 @@ func TestSSOProofInBrowser(t *testing.T) {
 	// A sign-in the provider says is old proves nothing: the browser goes
 	// back to the section, at an address without the provider's code,
 	// which says why beside the button, with the focus.
-	idp.QueueUser(authTimeUser{jane, s.clock.Now().Add(-time.Hour)})
+	idp.QueueUser(oidctest.SignedInAt(jane, s.clock.Now().Add(-time.Hour)))
 	b.signInAgain("[data-testid=sso-proof]")
 	if got := eval[string](b, `location.pathname + location.search + location.hash`); got != "/settings#two-factor" {
 		t.Errorf("refused, back from the provider at %s", got)
@@ -207,7 +208,7 @@ func TestSSOProofInBrowser(t *testing.T) {
 	b.clean("a sign-in again refused")
 
 	// Setting up an app, without script, once proven again.
-	idp.QueueUser(authTimeUser{jane, s.clock.Now()})
+	idp.QueueUser(oidctest.SignedInAt(jane, s.clock.Now()))
 	b.signInAgain("[data-testid=sso-proof]")
 	b.confirmTOTP(s.testServer, b.startTOTP())
 	b.clean("an app set up once proven again")
@@ -257,7 +258,7 @@ func TestSSOHeldBackInBrowser(t *testing.T) {
 	b.open("/login", "[data-testid=sso]")
 	b.do(chromedp.Click(chromedp.CSS("[data-testid=sso]")), chromedp.WaitVisible(chromedp.CSS("[data-testid=empty]")))
 	b.open("/settings", "[data-testid=sso-proof]")
-	idp.QueueUser(authTimeUser{jane, s.clock.Now()})
+	idp.QueueUser(oidctest.SignedInAt(jane, s.clock.Now()))
 	b.signInAgain("[data-testid=sso-proof]")
 	heldBack("signing in again", "/settings#two-factor")
 	if !eval[bool](b, `!!document.querySelector("[data-testid=sso-proof-prompt] [data-testid=held-back]")`) {

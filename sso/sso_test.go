@@ -12,10 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
 	"github.com/oauth2-proxy/mockoidc"
 
 	"oncelink/core"
+	"oncelink/internal/oidctest"
 )
 
 // TestProviderFoundLater starts with the provider away: discovery fails,
@@ -115,7 +115,7 @@ func TestUnreadAuthTimeWarned(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		idp.QueueUser(authTimeUser{&mockoidc.MockUser{Subject: "sub-jane", Email: "jane@example.com"}, at})
+		idp.QueueUser(oidctest.AuthTimeUser{MockUser: &mockoidc.MockUser{Subject: "sub-jane", Email: "jane@example.com"}, At: at})
 		noRedirects := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 		res, err := noRedirects.Get(to)
 		if err != nil {
@@ -135,30 +135,6 @@ func TestUnreadAuthTimeWarned(t *testing.T) {
 			t.Errorf("auth_time %#v: read as %v, warned %v: %s", at, id.AuthTime, said, logs.String())
 		}
 	}
-}
-
-// authTimeUser is a person whom the provider says it signed in at at,
-// as it writes it.
-type authTimeUser struct {
-	*mockoidc.MockUser
-	at any
-}
-
-func (u authTimeUser) Claims(scopes []string, base *mockoidc.IDTokenClaims) (jwt.Claims, error) {
-	c, err := u.MockUser.Claims(scopes, base)
-	if err != nil {
-		return nil, err
-	}
-	b, err := json.Marshal(c)
-	if err != nil {
-		return nil, err
-	}
-	var m jwt.MapClaims
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, err
-	}
-	m["auth_time"] = u.at
-	return m, nil
 }
 
 func TestOrigin(t *testing.T) {
