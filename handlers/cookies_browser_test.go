@@ -212,12 +212,7 @@ func TestPasskeySignInWithoutCookies(t *testing.T) {
 	owner := newTab(t, browsertest.New(t), s)
 	from := addVirtualAuthenticator(t, owner)
 	owner.setUp()
-	owner.open("/settings", "[data-testid=passkey-form]")
-	owner.do(
-		chromedp.SendKeys(chromedp.ID("passkey-name"), "laptop"),
-		chromedp.Click(chromedp.CSS("[data-testid=add-passkey]")),
-		chromedp.WaitVisible(chromedp.CSS("[data-testid=passkey-row][data-name=laptop]")),
-	)
+	owner.addPasskey("laptop")
 	held, err := chromedp.Call(owner.ctx, webauthn.GetCredentials, webauthn.GetCredentialsParams{AuthenticatorID: from})
 	if err != nil || len(held.Credentials) != 1 {
 		t.Fatalf("the authenticator holds %d passkeys (%v)", len(held.Credentials), err)

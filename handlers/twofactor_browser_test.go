@@ -273,6 +273,18 @@ func addVirtualAuthenticator(t *testing.T, b *tab) webauthn.AuthenticatorID {
 	return added.AuthenticatorID
 }
 
+// addPasskey adds a passkey named name on the settings page, in a session
+// proven recently enough that it takes no proof, and waits for its row.
+func (b *tab) addPasskey(name string) {
+	b.t.Helper()
+	b.open("/settings", "[data-testid=passkey-form]")
+	b.do(
+		chromedp.SendKeys(chromedp.ID("passkey-name"), name),
+		chromedp.Click(chromedp.CSS("[data-testid=add-passkey]")),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf("[data-testid=passkey-row][data-name=%q]", name))),
+	)
+}
+
 // newPasskeyServer is a test server at http://localhost:PORT: a browser
 // takes passkeys only for a name, never for an address.
 func newPasskeyServer(t *testing.T) *testServer {
@@ -417,12 +429,7 @@ func TestPasskeyFailureSaidAgainInBrowser(t *testing.T) {
 	authenticator := addVirtualAuthenticator(t, b)
 	b.setUp()
 	// Just signed in, the session is proven: the passkey takes no proof.
-	b.open("/settings", "[data-testid=passkey-form]")
-	b.do(
-		chromedp.SendKeys(chromedp.ID("passkey-name"), "laptop"),
-		chromedp.Click(chromedp.CSS("[data-testid=add-passkey]")),
-		chromedp.WaitVisible(chromedp.CSS("[data-testid=passkey-row][data-name=laptop]")),
-	)
+	b.addPasskey("laptop")
 	b.clean("passkey added")
 	b.do(chromedp.SendKeys(chromedp.ID("passkey-name"), "again"))
 	// A hidden tab's ceremony is not allowed: said as one cancelled.
@@ -630,12 +637,7 @@ func TestHeldBackCodesInBrowser(t *testing.T) {
 	b.setUp()
 	secret, _ := s.enrolTOTP("ada")
 	// Just signed in, the session is proven: the passkey takes no proof.
-	b.open("/settings", "[data-testid=passkey-form]")
-	b.do(
-		chromedp.SendKeys(chromedp.ID("passkey-name"), "laptop"),
-		chromedp.Click(chromedp.CSS("[data-testid=add-passkey]")),
-		chromedp.WaitVisible(chromedp.CSS("[data-testid=passkey-row][data-name=laptop]")),
-	)
+	b.addPasskey("laptop")
 	b.clean("passkey added")
 	b.signOut()
 	b.passwordStep("[data-testid=verify-form]")
