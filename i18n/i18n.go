@@ -375,11 +375,24 @@ func (l *Localizer) N(id string, n int, pairs ...any) string {
 	if abs < 0 {
 		abs = -abs
 	}
-	parts := m.forms[plural.Cardinal.MatchPlural(l.tag, abs, 0, 0, 0, 0)]
+	parts := m.forms[l.pluralForm(abs)]
 	if parts == nil {
 		parts = m.forms[plural.Other]
 	}
 	return say(parts, l.Number(int64(n)), pairs)
+}
+
+// pluralForm is the CLDR plural category of the whole number n, which is
+// not negative, in l's language. golang.org/x/text's rules predate the
+// "many" category that CLDR 38 gave French and Spanish for a whole
+// million and its multiples, which take "de" before their noun (1 000 000
+// de secondes, 1.000.000 de segundos), and that the browsers' Intl.
+// PluralRules, which the page scripts use, already know; pluralForm adds it.
+func (l *Localizer) pluralForm(n int) plural.Form {
+	if (l.Code == "fr" || l.Code == "es") && n != 0 && n%1_000_000 == 0 {
+		return plural.Many
+	}
+	return plural.Cardinal.MatchPlural(l.tag, n, 0, 0, 0, 0)
 }
 
 type ctxKey struct{}

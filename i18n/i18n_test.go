@@ -243,6 +243,10 @@ func TestPlurals(t *testing.T) {
 		{"en", 1, "1 second"}, {"en", 2, "2 seconds"},
 		{"ar", 0, "zero"}, {"ar", 1, "one"}, {"ar", 2, "two"}, {"ar", 3, "few"}, {"ar", 11, "many"}, {"ar", 100, "other"},
 		{"fr", 0, "one"}, {"fr", 1, "one"}, {"fr", 2, "other"},
+		{"fr", 1000000, "many"}, {"fr", 3000000, "many"}, {"fr", 1000001, "other"}, {"fr", 999999, "other"},
+		{"es", 1, "one"}, {"es", 0, "other"}, {"es", 2, "other"},
+		{"es", 1000000, "many"}, {"es", 2000000, "many"}, {"es", 1500000, "other"},
+		{"de", 1000000, "other"},
 	} {
 		l := For(c.lang)
 		l.catalog()
