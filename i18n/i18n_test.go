@@ -297,3 +297,58 @@ var frenchBreak = regexp.MustCompile(`[ \t\n][;:!?»]|«[ \t\n]`)
 // frenchUnitBreak finds a breaking space between a number, or the
 // placeholder of one, and a unit of size.
 var frenchUnitBreak = regexp.MustCompile(`(\d|\}\})[ \t\n](d’)?(octets?|[KMG]io)\b`)
+
+// TestMillionsTakeDe: French and Spanish put "de" between a whole million
+// and its noun (1 000 000 de secondes, 1.000.000 de segundos), so every
+// plural message that writes a count before its noun has a many form that
+// does.
+func TestMillionsTakeDe(t *testing.T) {
+	en, err := Catalog("en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, code := range []string{"fr", "es"} {
+		c, err := Catalog(code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for id, forms := range c {
+			if len(en[id]) < 2 || !countBeforeNoun.MatchString(forms["other"]) {
+				continue
+			}
+			many, ok := forms["many"]
+			if !ok {
+				t.Errorf("%s: %s has no many form: %q", code, id, forms["other"])
+				continue
+			}
+			if !countBeforeDe.MatchString(many) {
+				t.Errorf("%s: %s says a million without de: %q", code, id, many)
+			}
+		}
+	}
+}
+
+// TestMillionSaid: French and Spanish say a million in its many form.
+func TestMillionSaid(t *testing.T) {
+	for _, c := range []struct {
+		lang, id string
+		n        int
+		want     string
+	}{
+		{"fr", "time.wait.seconds", 1000000, "1\u202f000\u202f000 de secondes"},
+		{"fr", "format.tries", 2000000, "2\u202f000\u202f000 d’essais"},
+		{"es", "format.tries", 2000000, "2.000.000 de intentos"},
+		{"es", "format.tries", 2, "2 intentos"},
+	} {
+		if got := For(c.lang).N(c.id, c.n); got != c.want {
+			t.Errorf("%s N(%s, %d) = %q, want %q", c.lang, c.id, c.n, got, c.want)
+		}
+	}
+}
+
+var (
+	// countBeforeNoun finds a count followed by a word.
+	countBeforeNoun = regexp.MustCompile(`\{\{\.Count\}\}[ \x{a0}\x{202f}]+\pL`)
+	// countBeforeDe finds a count followed by de, or d’ before a vowel.
+	countBeforeDe = regexp.MustCompile(`\{\{\.Count\}\}[ \x{a0}\x{202f}]+(de |d’)`)
+)
