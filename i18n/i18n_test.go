@@ -352,3 +352,51 @@ var (
 	// countBeforeDe finds a count followed by de, or d’ before a vowel.
 	countBeforeDe = regexp.MustCompile(`\{\{\.Count\}\}[ \x{a0}\x{202f}]+(de |d’)`)
 )
+
+// TestPlaceholdersMatchEnglish: every message names the same data as the
+// English one, no more and no less: its {{.Field}}s, and the {name}s that
+// page scripts fill in their messages; each of its plural forms names
+// every field but the count, which a form for one or two may spell out.
+func TestPlaceholdersMatchEnglish(t *testing.T) {
+	en, err := Catalog("en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range Languages[1:] {
+		c, err := Catalog(l.Code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for id, forms := range c {
+			want := placeholders(en[id])
+			if got := placeholders(forms); !slices.Equal(got, want) {
+				t.Errorf("%s: %s names %v, English %v", l.Code, id, got, want)
+			}
+			for form, text := range forms {
+				for _, p := range want {
+					if p != "Count" && !slices.Contains(placeholders(map[string]string{form: text}), p) {
+						t.Errorf("%s: %s's %s form never says %s: %q", l.Code, id, form, p, text)
+					}
+				}
+			}
+		}
+	}
+}
+
+// placeholders are the sorted names of the {{.Field}}s and script {name}s
+// in any of a message's forms.
+func placeholders(forms map[string]string) []string {
+	var out []string
+	for _, text := range forms {
+		for _, m := range placeholderPattern.FindAllStringSubmatch(text, -1) {
+			name := m[1] + m[2]
+			if !slices.Contains(out, name) {
+				out = append(out, name)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+var placeholderPattern = regexp.MustCompile(`\{\{\s*\.(\w+)\s*\}\}|\{([a-z]\w*)\}`)
