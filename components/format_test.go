@@ -24,7 +24,7 @@ func TestFormatSpeaksTheReadersLanguage(t *testing.T) {
 		{wait(en, 90*time.Second), "1 minute 30 seconds"},
 		{wait(ar, 60*time.Second), "دقيقة واحدة"},
 		{rendered(t, de, heldBackText(HeldBack{Wait: 61 * time.Second})), "<strong>Zu viele Versuche.</strong> Versuchen Sie es in <time class=\"countdown\" data-wait data-testid=\"retry-in\">1 Minute und 1 Sekunde</time> erneut."},
-		{size(de, 1536), "1,5 KiB"},
+		{size(de, 1536), "1,5\u00a0KiB"},
 		{timesOpened(en, 2, 5), "2 of 5"},
 		{plural(en, 1, "format.tries"), "1 try"},
 		{plural(en, 3, "format.tries"), "3 tries"},

@@ -51,7 +51,7 @@ func TestSizeGroupsDigits(t *testing.T) {
 		want string
 	}{
 		{"en", 26203885, "26,203,885 bytes"},
-		{"de", 26203885, "26.203.885 Bytes"},
+		{"de", 26203885, "26.203.885\u00a0Bytes"},
 		{"fr", 26203885, "26\u202f203\u202f885\u00a0octets"},
 		{"es", 26203885, "26.203.885 bytes"},
 		{"ar", 26203885, "26,203,885 بايتًا"},
@@ -62,7 +62,7 @@ func TestSizeGroupsDigits(t *testing.T) {
 		{"en", 1, "1 byte"},
 		{"ar", 2, "بايتين"},
 		{"en", 25 << 20, "25 MiB"},
-		{"de", 1500 << 10, "1.500 KiB"},
+		{"de", 1500 << 10, "1.500\u00a0KiB"},
 		{"en", 2 << 30, "2 GiB"},
 		{"fr", 25 << 20, "25\u00a0Mio"},
 		{"fr", 2 << 30, "2\u00a0Gio"},

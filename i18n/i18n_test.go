@@ -206,8 +206,8 @@ func TestSize(t *testing.T) {
 		want string
 	}{
 		{"en", 512, "512 bytes"}, {"en", 1, "1 byte"}, {"en", 1000, "1,000 bytes"},
-		{"en", 1536, "1.5 KiB"}, {"de", 1536, "1,5 KiB"}, {"en", 3 << 20, "3 MiB"},
-		{"en", 2048 << 20, "2,048 MiB"}, {"de", 1000<<20 + 1<<19, "1.000,5 MiB"},
+		{"en", 1536, "1.5 KiB"}, {"de", 1536, "1,5\u00a0KiB"}, {"en", 3 << 20, "3 MiB"},
+		{"en", 2048 << 20, "2,048 MiB"}, {"de", 1000<<20 + 1<<19, "1.000,5\u00a0MiB"},
 		{"fr", 1536, "1,5\u00a0Kio"}, {"fr", 3 << 20, "3\u00a0Mio"}, {"fr", 512, "512\u00a0octets"},
 		{"ar", 154010, "150.4 ك.ب"}, {"ar", 3 << 20, "3 م.ب"}, {"es", 1536, "1,5 KiB"},
 		{"ar", 0, "0 بايت"}, {"ar", 1, "بايت واحد"}, {"ar", 2, "بايتين"}, {"ar", 3, "3 بايتات"},
@@ -400,3 +400,34 @@ func placeholders(forms map[string]string) []string {
 }
 
 var placeholderPattern = regexp.MustCompile(`\{\{\s*\.(\w+)\s*\}\}|\{([a-z]\w*)\}`)
+
+// TestGermanTypography: German quotes „so“, not "so" or “so”, and keeps a
+// number and its unit (5 MiB, 10 Min., 50 %) together with a no-break
+// space.
+func TestGermanTypography(t *testing.T) {
+	c, err := Catalog("de")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, forms := range c {
+		for _, text := range forms {
+			if unitBreak["de"].MatchString(text) {
+				t.Errorf("de: %s breaks between a number and its unit: %q", id, text)
+			}
+			bare := jsonShape.ReplaceAllString(text, "")
+			if strings.ContainsAny(bare, "\"”") || strings.Count(bare, "„") != strings.Count(bare, "“") {
+				t.Errorf("de: %s quotes otherwise than „so“: %q", id, text)
+			}
+		}
+	}
+}
+
+// unitBreak finds, by language, a breaking space between a number, or the
+// placeholder of one, and a unit.
+var unitBreak = map[string]*regexp.Regexp{
+	"de": regexp.MustCompile(`(\d|\})[ \t\n](Bytes?|[KMG]iB|T\.|Std\.|Min\.|Sek\.|%)`),
+}
+
+// jsonShape is a JSON object written out in a command's help, whose
+// quotes are JSON's own.
+var jsonShape = regexp.MustCompile(`\{"\w+": \[\.\.\.\]\}`)

@@ -208,7 +208,7 @@ func TestProgressSaysBytesInTheLanguage(t *testing.T) {
 	bar := newProgress(&b, i18n.For("de"), "clip.webm", 3<<10)
 	bar.Write(make([]byte, 1536))
 	bar.finish()
-	if last := b.String()[strings.LastIndex(b.String(), "\r")+1:]; !strings.HasSuffix(last, " 50%  1,5 KiB / 3 KiB\n") {
+	if last := b.String()[strings.LastIndex(b.String(), "\r")+1:]; !strings.HasSuffix(last, " 50%  1,5\u00a0KiB / 3\u00a0KiB\n") {
 		t.Errorf("the last progress line is %q", last)
 	}
 }
