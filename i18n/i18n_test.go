@@ -209,7 +209,7 @@ func TestSize(t *testing.T) {
 		{"en", 1536, "1.5 KiB"}, {"de", 1536, "1,5\u00a0KiB"}, {"en", 3 << 20, "3 MiB"},
 		{"en", 2048 << 20, "2,048 MiB"}, {"de", 1000<<20 + 1<<19, "1.000,5\u00a0MiB"},
 		{"fr", 1536, "1,5\u00a0Kio"}, {"fr", 3 << 20, "3\u00a0Mio"}, {"fr", 512, "512\u00a0octets"},
-		{"ar", 154010, "150.4 ك.ب"}, {"ar", 3 << 20, "3 م.ب"}, {"es", 1536, "1,5 KiB"},
+		{"ar", 154010, "150.4 ك.ب"}, {"ar", 3 << 20, "3 م.ب"}, {"es", 1536, "1,5\u00a0KiB"},
 		{"ar", 0, "0 بايت"}, {"ar", 1, "بايت واحد"}, {"ar", 2, "بايتين"}, {"ar", 3, "3 بايتات"},
 		{"ar", 11, "11 بايتًا"}, {"ar", 100, "100 بايت"}, {"ar", 1000, "1,000 بايت"},
 	} {
@@ -426,8 +426,32 @@ func TestGermanTypography(t *testing.T) {
 // placeholder of one, and a unit.
 var unitBreak = map[string]*regexp.Regexp{
 	"de": regexp.MustCompile(`(\d|\})[ \t\n](Bytes?|[KMG]iB|T\.|Std\.|Min\.|Sek\.|%)`),
+	"es": regexp.MustCompile(`(\d|\})[ \t\n](bytes?|[KMG]iB|d|h|min|s|%)(\P{L}|$)`),
 }
 
 // jsonShape is a JSON object written out in a command's help, whose
 // quotes are JSON's own.
 var jsonShape = regexp.MustCompile(`\{"\w+": \[\.\.\.\]\}`)
+
+// TestSpanishTypography: Spanish opens a question with ¿ and an
+// exclamation with ¡, quotes «así», and keeps a number and its unit
+// (1,5 KiB, 3 min, 50 %) together with a no-break space.
+func TestSpanishTypography(t *testing.T) {
+	c, err := Catalog("es")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, forms := range c {
+		for _, text := range forms {
+			if unitBreak["es"].MatchString(text) {
+				t.Errorf("es: %s breaks between a number and its unit: %q", id, text)
+			}
+			if strings.Count(text, "?") != strings.Count(text, "¿") || strings.Count(text, "!") != strings.Count(text, "¡") {
+				t.Errorf("es: %s does not open its question or exclamation: %q", id, text)
+			}
+			if strings.ContainsAny(jsonShape.ReplaceAllString(text, ""), "\"“”") {
+				t.Errorf("es: %s quotes otherwise than «así»: %q", id, text)
+			}
+		}
+	}
+}
