@@ -268,9 +268,9 @@ func TestPlurals(t *testing.T) {
 
 // TestFrenchSpacing: French sets ; : ! ? and the inside of « » apart with
 // a no-break space, so that none of them starts a line of its own, and a
-// unit from its number (25 Mio, 512 octets), so that neither is left at
-// the end of a line; and elides with the typographic apostrophe,
-// l’adresse, not the typewriter's.
+// unit from its number (25 Mio, 512 octets, 3 min), so that neither is
+// left at the end of a line; quotes « ainsi »; and elides with the
+// typographic apostrophe, l’adresse, not the typewriter's.
 func TestFrenchSpacing(t *testing.T) {
 	c, err := Catalog("fr")
 	if err != nil {
@@ -287,6 +287,9 @@ func TestFrenchSpacing(t *testing.T) {
 			if strings.Contains(text, "'") {
 				t.Errorf("fr: %s has a straight apostrophe, not ’: %q", id, text)
 			}
+			if strings.ContainsAny(jsonShape.ReplaceAllString(text, ""), "\"“”") {
+				t.Errorf("fr: %s quotes otherwise than « ainsi »: %q", id, text)
+			}
 		}
 	}
 }
@@ -295,8 +298,8 @@ func TestFrenchSpacing(t *testing.T) {
 var frenchBreak = regexp.MustCompile(`[ \t\n][;:!?»]|«[ \t\n]`)
 
 // frenchUnitBreak finds a breaking space between a number, or the
-// placeholder of one, and a unit of size.
-var frenchUnitBreak = regexp.MustCompile(`(\d|\}\})[ \t\n](d’)?(octets?|[KMG]io)\b`)
+// placeholder of one, and a unit of size or time, or a percent sign.
+var frenchUnitBreak = regexp.MustCompile(`(\d|\})[ \t\n](d’)?(octets?|[KMG]io|j|h|min|s|%)(\P{L}|$)`)
 
 // TestMillionsTakeDe: French and Spanish put "de" between a whole million
 // and its noun (1 000 000 de secondes, 1.000.000 de segundos), so every
