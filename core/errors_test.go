@@ -66,9 +66,9 @@ func TestSizeGroupsDigits(t *testing.T) {
 		{"en", 2 << 30, "2 GiB"},
 		{"fr", 25 << 20, "25\u00a0Mio"},
 		{"fr", 2 << 30, "2\u00a0Gio"},
-		{"ar", 64 << 10, "64 ك.ب"},
-		{"ar", 25 << 20, "25 م.ب"},
-		{"ar", 2 << 30, "2 غ.ب"},
+		{"ar", 64 << 10, "64\u00a0ك.ب"},
+		{"ar", 25 << 20, "25\u00a0م.ب"},
+		{"ar", 2 << 30, "2\u00a0غ.ب"},
 	} {
 		if got := c.size.In(i18n.For(c.lang)); got != c.want {
 			t.Errorf("%s: Size(%d) = %q, want %q", c.lang, int64(c.size), got, c.want)

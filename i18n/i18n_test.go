@@ -209,7 +209,7 @@ func TestSize(t *testing.T) {
 		{"en", 1536, "1.5 KiB"}, {"de", 1536, "1,5\u00a0KiB"}, {"en", 3 << 20, "3 MiB"},
 		{"en", 2048 << 20, "2,048 MiB"}, {"de", 1000<<20 + 1<<19, "1.000,5\u00a0MiB"},
 		{"fr", 1536, "1,5\u00a0Kio"}, {"fr", 3 << 20, "3\u00a0Mio"}, {"fr", 512, "512\u00a0octets"},
-		{"ar", 154010, "150.4 ك.ب"}, {"ar", 3 << 20, "3 م.ب"}, {"es", 1536, "1,5\u00a0KiB"},
+		{"ar", 154010, "150.4\u00a0ك.ب"}, {"ar", 3 << 20, "3\u00a0م.ب"}, {"es", 1536, "1,5\u00a0KiB"},
 		{"ar", 0, "0 بايت"}, {"ar", 1, "بايت واحد"}, {"ar", 2, "بايتين"}, {"ar", 3, "3 بايتات"},
 		{"ar", 11, "11 بايتًا"}, {"ar", 100, "100 بايت"}, {"ar", 1000, "1,000 بايت"},
 	} {
@@ -429,6 +429,7 @@ func TestGermanTypography(t *testing.T) {
 // placeholder of one, and a unit.
 var unitBreak = map[string]*regexp.Regexp{
 	"de": regexp.MustCompile(`(\d|\})[ \t\n](Bytes?|[KMG]iB|T\.|Std\.|Min\.|Sek\.|%)`),
+	"ar": regexp.MustCompile(`(\d|\})[ \t\n]([كمغ]\.ب|[يسدث])(\P{L}|$)`),
 	"es": regexp.MustCompile(`(\d|\})[ \t\n](bytes?|[KMG]iB|d|h|min|s|%)(\P{L}|$)`),
 }
 
@@ -454,6 +455,23 @@ func TestSpanishTypography(t *testing.T) {
 			}
 			if strings.ContainsAny(jsonShape.ReplaceAllString(text, ""), "\"“”") {
 				t.Errorf("es: %s quotes otherwise than «así»: %q", id, text)
+			}
+		}
+	}
+}
+
+// TestArabicUnitsKeepTheirNumber: Arabic keeps a number and the
+// abbreviation of its unit (64 ك.ب, 3 د) together with a no-break space,
+// as the other languages do, so that a line never ends on the number.
+func TestArabicUnitsKeepTheirNumber(t *testing.T) {
+	c, err := Catalog("ar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, forms := range c {
+		for _, text := range forms {
+			if unitBreak["ar"].MatchString(text) {
+				t.Errorf("ar: %s breaks between a number and its unit: %q", id, text)
 			}
 		}
 	}
