@@ -213,25 +213,32 @@ func CheckWebhookHost(ctx context.Context, r Resolver, host string) error {
 }
 
 // nonPublic are ranges that PublicAddress refuses beyond what netip tells:
-// shared address space (carrier-grade NAT), IETF protocol assignments,
-// benchmarking, the documentation ranges, 6to4's relay anycast, the
-// reserved 240.0.0.0/4 with the broadcast address, and IPv4 written in the
-// IPv6 forms that are routed nowhere: IPv4-compatible (::127.0.0.1,
-// deprecated) and IPv4-translated (::ffff:0:127.0.0.1), which a host may
-// still take for the IPv4 address.
+// shared address space (carrier-grade NAT), IETF protocol assignments
+// (2001::/23 in IPv6, with Teredo, benchmarking and ORCHID), benchmarking,
+// the documentation ranges, 6to4 with its relay anycast, segment routing's
+// SIDs, the deprecated site-local fec0::/10, which a network may still
+// route inside, the reserved 240.0.0.0/4 with the broadcast address, and
+// IPv4 written in the IPv6 forms that are routed nowhere: IPv4-compatible
+// (::127.0.0.1, deprecated) and IPv4-translated (::ffff:0:127.0.0.1),
+// which a host may still take for the IPv4 address.
 var nonPublic = []netip.Prefix{
 	netip.MustParsePrefix("0.0.0.0/8"),
 	netip.MustParsePrefix("100.64.0.0/10"),
 	netip.MustParsePrefix("192.0.0.0/24"),
 	netip.MustParsePrefix("192.0.2.0/24"),
+	netip.MustParsePrefix("192.88.99.0/24"),
 	netip.MustParsePrefix("198.18.0.0/15"),
 	netip.MustParsePrefix("198.51.100.0/24"),
 	netip.MustParsePrefix("203.0.113.0/24"),
 	netip.MustParsePrefix("240.0.0.0/4"),
 	netip.MustParsePrefix("64:ff9b:1::/48"),
 	netip.MustParsePrefix("100::/64"),
+	netip.MustParsePrefix("2001::/23"),
 	netip.MustParsePrefix("2001:db8::/32"),
 	netip.MustParsePrefix("2002::/16"),
+	netip.MustParsePrefix("3fff::/20"),
+	netip.MustParsePrefix("5f00::/16"),
+	netip.MustParsePrefix("fec0::/10"),
 	netip.MustParsePrefix("::/96"),
 	netip.MustParsePrefix("::ffff:0:0:0/96"),
 }

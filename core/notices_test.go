@@ -20,6 +20,14 @@ func TestPublicAddress(t *testing.T) {
 		{"64:ff9b::7f00:1", false}, {"64:ff9b::10.1.2.3", false}, {"64:ff9b::169.254.169.254", false}, {"64:ff9b::93.184.215.14", true},
 		{"64:ff9b:1::93.184.215.14", false},
 		{"::127.0.0.1", false}, {"::93.184.215.14", false}, {"::ffff:0:7f00:1", false}, {"::ffff:0:93.184.215.14", false},
+		// The rest of the special-purpose ranges that reach no one on the
+		// public internet: 6to4's relay anycast, the IETF protocol
+		// assignments (Teredo, benchmarking, ORCHID), the newer
+		// documentation range, segment routing's SIDs, and the deprecated
+		// site-local range, which a network may still route inside.
+		{"192.88.99.1", false}, {"2001::1", false}, {"2001:0:4136:e378::1", false}, {"2001:2::1", false},
+		{"2001:10::1", false}, {"3fff::1", false}, {"5f00::1", false}, {"fec0::1", false}, {"feff::1", false},
+		{"2001:200::1", true}, {"2a00:1450::1", true},
 	} {
 		if got := PublicAddress(netip.MustParseAddr(tc.ip)); got != tc.public {
 			t.Errorf("PublicAddress(%s) = %v, want %v", tc.ip, got, tc.public)
