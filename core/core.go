@@ -139,6 +139,7 @@ type Store interface {
 	SeeSession(ctx context.Context, s store.AccountSession, every time.Duration) error
 	AccountSessions(ctx context.Context, account int64) ([]store.AccountSession, error)
 	EndSession(ctx context.Context, account int64, id string) error
+	RenameSession(ctx context.Context, account int64, id, renewed string) error
 	EndOtherSessions(ctx context.Context, account int64, keep string) (int64, error)
 
 	CreateLink(ctx context.Context, n store.NewLink, chunks [][]byte) (store.Link, error)

@@ -90,6 +90,17 @@ func (s *Service) EndSession(ctx context.Context, account int64, id string) erro
 	return nil
 }
 
+// RenewedSession lists the account's session id, whose token was renewed,
+// under renewed, its new id, and tells its open streams to follow it
+// there. A session no longer listed, ended meanwhile, is ErrNotFound.
+func (s *Service) RenewedSession(ctx context.Context, account int64, id, renewed string) error {
+	if err := fromStore(s.store.RenameSession(ctx, account, id, renewed)); err != nil {
+		return err
+	}
+	s.Publish(ctx, live.Event{Owner: account, What: live.SessionRenewed, Session: id, Renewed: renewed})
+	return nil
+}
+
 // EndOtherSessions ends every session of the account but keep, the one
 // asking, and returns how many it ended.
 func (s *Service) EndOtherSessions(ctx context.Context, account int64, keep string) (int64, error) {

@@ -80,7 +80,9 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 		}
 		defer cancel()
 	}
-	token := h.sessions.Token(ctx)
+	// The stream's session, by its id: a renewal of its token, which the
+	// stream hears of, moves it (see core.Service.RenewedSession).
+	session := h.sessionID(r)
 	w.Header().Set("Content-Type", "text/event-stream")
 	// nginx buffers responses unless told not to.
 	w.Header().Set("X-Accel-Buffering", "no")
@@ -137,9 +139,13 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 			s.id = h.markOf(e.ID)
 			switch {
 			case e.What == live.SessionsChanged:
-				if !h.sessionHolds(ctx, token, a.ID) {
+				if !h.sessionHolds(ctx, session, a.ID) {
 					s.event(ctx, "signed-out", components.SignedOut())
 					return
+				}
+			case e.What == live.SessionRenewed:
+				if e.Session == session {
+					session = e.Renewed
 				}
 			case e.What == live.RequestChanged:
 				err = h.sendRequestRow(ctx, s, e)
@@ -156,7 +162,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 		case <-exp.C:
 			err = h.sendExpired(ctx, s, exp)
 		case <-beat.C:
-			if !h.sessionHolds(ctx, token, a.ID) {
+			if !h.sessionHolds(ctx, session, a.ID) {
 				s.event(ctx, "signed-out", components.SignedOut())
 				return
 			}
@@ -283,24 +289,36 @@ func (r *sharedRows) render(ctx context.Context, e live.Event, build func(contex
 	}
 }
 
-// sessionHolds reports whether the session token still exists and its
-// account, owner, is enabled. When the database cannot tell, the session
-// holds: a hiccup must not sign anyone out.
-func (h *Handler) sessionHolds(ctx context.Context, token string, owner int64) bool {
-	// Load finds the session as every request does (the store keys it by
-	// the token's hash); a session that is gone loads empty. It needs a
-	// context that holds no session yet, or it returns that one.
+// sessionHolds reports whether the session with id (see sessionID) still
+// exists, signed in as owner, and its account is enabled. When the
+// database cannot tell, the session holds: a hiccup must not sign anyone
+// out. It reads the session by its id, as the store keys it, since a
+// stream that followed a renewal knows the id alone.
+func (h *Handler) sessionHolds(ctx context.Context, id string, owner int64) bool {
 	fresh, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	loaded, err := h.sessions.Load(fresh, token)
+	var b []byte
+	var found bool
+	var err error
+	if st, ok := h.sessions.Store.(interface {
+		FindCtx(context.Context, string) ([]byte, bool, error)
+	}); ok {
+		b, found, err = st.FindCtx(fresh, id)
+	} else {
+		b, found, err = h.sessions.Store.Find(id)
+	}
+	var values map[string]any
+	if err == nil && found {
+		_, values, err = h.sessions.Codec.Decode(b)
+	}
 	if err != nil {
 		h.log.Warn("event stream: find session", "err", err)
 		return true
 	}
-	if h.sessions.GetInt64(loaded, sessionAccount) != owner {
+	if account, _ := values[sessionAccount].(int64); account != owner {
 		return false
 	}
-	a, err := h.core.SessionViewer(ctx, owner, tokenHash(token))
+	a, err := h.core.SessionViewer(ctx, owner, id)
 	if err != nil {
 		h.log.Warn("event stream: find account", "err", err)
 		return true

@@ -112,6 +112,52 @@ func TestChangePasswordEndsOtherSessions(t *testing.T) {
 	}
 }
 
+// TestChangePasswordRenewsTheSession changes bob's password from his
+// laptop: the session that changed it stays signed in under a new token,
+// listed as before, and its own open dashboard goes on; a copy of the old
+// cookie, taken before the change, signs nobody in.
+func TestChangePasswordRenewsTheSession(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { testChangePasswordRenews(t, newTestServer(t)) })
+	t.Run("postgres", func(t *testing.T) { testChangePasswordRenews(t, newTestServerOn(t, pgtest.DSN(t))) })
+}
+
+func testChangePasswordRenews(t *testing.T, s *testServer) {
+	s.admin()
+	laptop := s.user("bob")
+	phone := s.signIn("bob")
+	base, _ := url.Parse(s.URL)
+	stolen := laptop.c.Jar.Cookies(base)
+	laptopStream, phoneStream := laptop.stream(), phone.stream()
+
+	res := laptop.post("/settings/password", url.Values{"current_password": {testPassword}, "password": {"a new password"}})
+	if res.StatusCode != http.StatusOK || !hasTestID(t, res.body, "password-changed") {
+		t.Fatalf("change: %d", res.StatusCode)
+	}
+	if c := setCookie(t, res, "oncelink_session"); len(stolen) != 1 || c.Value == stolen[0].Value {
+		t.Fatalf("the change kept the session token: %v, %v", stolen, c)
+	}
+	copied := s.client()
+	copied.c.Jar.SetCookies(base, stolen)
+	if res := copied.get("/links"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a copy of the cookie from before the change: %d, want to sign in again", res.StatusCode)
+	}
+	if ev := phoneStream.next(); ev.name != "signed-out" {
+		t.Fatalf("the phone's open dashboard: %+v, want signed-out", ev)
+	}
+	if res := laptop.get("/links"); res.StatusCode != http.StatusOK {
+		t.Fatalf("the session that changed it: %d", res.StatusCode)
+	}
+	if rows := laptop.sessionRows(); len(rows) != 1 || current(t, rows) == "" {
+		t.Errorf("sessions after the change: %v", rows)
+	}
+	// The laptop's dashboard, open on the session that changed it, was
+	// told the phone's session ended, and holds: it shows the next link.
+	laptop.createLink(url.Values{"label": {"after the change"}})
+	if ev := laptopStream.next(); ev.name != "created" || !strings.Contains(ev.data, "after the change") {
+		t.Fatalf("the laptop's open dashboard: %+v, want the new link", ev)
+	}
+}
+
 // TestChangePasswordSaysEveryMistake sends a wrong current password and a
 // short new one at once: each is said beside its field, and the password
 // stays as it was.

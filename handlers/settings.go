@@ -176,6 +176,14 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, a *core
 			Errors: components.FieldErrors{{Message: i18n.T(r.Context(), "settings.password.changed_twice")}}}})
 		return
 	}
+	// The session that asks goes on under a new token, so that a copy of
+	// its cookie taken before signs nobody in after. It is renewed first,
+	// so that its own open dashboards follow it to its new id before the
+	// change tells them to check their sessions.
+	if err := h.renewSession(r, a); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	changed, ended, err := h.core.ChangePassword(r.Context(), *a, r.PostForm.Get("current_password"), r.PostForm.Get("password"), h.sessionID(r))
 	if h.heldBack(w, r, err, func(held *components.HeldBack) {
 		// The passwords are never shown again.
@@ -193,6 +201,23 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, a *core
 	}
 	h.rememberSent(r, passwordForms, key)
 	h.renderSettings(w, r, &changed, http.StatusOK, components.Settings{Password: components.PasswordForm{Changed: true, Ended: ended}})
+}
+
+// renewSession gives the session of r, signed in as a, a new token, saved
+// at once, and lists it under its new id as it was listed: its open
+// dashboards, told, follow it there (see events).
+func (h *Handler) renewSession(r *http.Request, a *core.Account) error {
+	ctx := r.Context()
+	id := h.sessionID(r)
+	if err := h.sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	// Saved now rather than as the answer goes out: a dashboard that
+	// follows the renewal must find the session under its new id.
+	if _, _, err := h.sessions.Commit(ctx); err != nil {
+		return err
+	}
+	return h.core.RenewedSession(ctx, a.ID, id, h.sessionID(r))
 }
 
 // deleteOwnAccount deletes the signed-in account, given its password, and

@@ -31,6 +31,10 @@ const (
 	// ended or the account was disabled: each stream checks that its own
 	// session or key still holds, and ends if not. It names no link.
 	SessionsChanged What = "sessions"
+	// SessionRenewed says that the owner's web session Event.Session goes
+	// on under a new token, whose id is Event.Renewed: a stream of that
+	// session follows it there. It names no link.
+	SessionRenewed What = "renewed"
 )
 
 // Event is one thing that happened. It carries ids only, so that it fits a
@@ -45,6 +49,9 @@ type Event struct {
 	// watches its owner's expiries learns of a sooner one without a read.
 	// Zero when not known.
 	Expires time.Time
+	// Session and Renewed are a SessionRenewed event's session ids (token
+	// hashes, never tokens): the one it had and the one it has now.
+	Session, Renewed string
 	// ID tells one delivered event from every other: the subscribers that
 	// receive the same event can share the work it asks of them, such as
 	// reading the link's row once. Publishers leave it zero; the broker

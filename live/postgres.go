@@ -165,10 +165,13 @@ type wireEvent struct {
 	What  What  `json:"w"`
 	// Exp is Event.Expires in Unix milliseconds.
 	Exp int64 `json:"x,omitempty"`
+	// Session and Renewed are a SessionRenewed event's session ids.
+	Session string `json:"s,omitempty"`
+	Renewed string `json:"n,omitempty"`
 }
 
 func toWire(e Event) wireEvent {
-	w := wireEvent{Owner: e.Owner, Link: e.Link, Req: e.Request, What: e.What}
+	w := wireEvent{Owner: e.Owner, Link: e.Link, Req: e.Request, What: e.What, Session: e.Session, Renewed: e.Renewed}
 	if !e.Expires.IsZero() {
 		w.Exp = e.Expires.UnixMilli()
 	}
@@ -176,7 +179,7 @@ func toWire(e Event) wireEvent {
 }
 
 func (w wireEvent) event() Event {
-	e := Event{Owner: w.Owner, Link: w.Link, Request: w.Req, What: w.What}
+	e := Event{Owner: w.Owner, Link: w.Link, Request: w.Req, What: w.What, Session: w.Session, Renewed: w.Renewed}
 	if w.Exp != 0 {
 		e.Expires = time.UnixMilli(w.Exp)
 	}

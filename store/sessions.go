@@ -83,6 +83,25 @@ func (s *Store) EndSession(ctx context.Context, account int64, id string) error 
 	return err
 }
 
+// RenameSession lists the account's session id under renewed, its id
+// since its token was renewed, as it was listed: a session no longer
+// listed, ended meanwhile, stays unlisted. It returns ErrNotFound then.
+func (s *Store) RenameSession(ctx context.Context, account int64, id, renewed string) error {
+	var n int64
+	err := s.write(ctx, func(ctx context.Context, tx txn) error {
+		res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE account_sessions SET token_hash = ? WHERE account_id = ? AND token_hash = ?`),
+			renewed, account, id)
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		return err
+	})
+	if err == nil && n == 0 {
+		err = fmt.Errorf("session: %w", ErrNotFound)
+	}
+	return err
+}
+
 // EndOtherSessions ends every session of the account but keep (which may be
 // empty, to end them all), and returns how many it ended.
 func (s *Store) EndOtherSessions(ctx context.Context, account int64, keep string) (int64, error) {
