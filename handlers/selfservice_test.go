@@ -158,6 +158,42 @@ func testChangePasswordRenews(t *testing.T, s *testServer) {
 	}
 }
 
+// TestEndOtherSessionsRenewsThisOne signs every session of bob's but his
+// laptop's out: the laptop's goes on under a new token, with its open
+// dashboard, and a copy of its cookie taken before is signed out with the
+// others.
+func TestEndOtherSessionsRenewsThisOne(t *testing.T) {
+	s := newTestServer(t)
+	s.admin()
+	laptop := s.user("bob")
+	phone := s.signIn("bob")
+	base, _ := url.Parse(s.URL)
+	stolen := laptop.c.Jar.Cookies(base)
+	laptopStream := laptop.stream()
+
+	res := laptop.post("/settings/sessions/end-others", nil)
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("end others: %d", res.StatusCode)
+	}
+	if c := setCookie(t, res, "oncelink_session"); len(stolen) != 1 || c.Value == stolen[0].Value {
+		t.Fatalf("signing the others out kept this session's token: %v, %v", stolen, c)
+	}
+	copied := s.client()
+	copied.c.Jar.SetCookies(base, stolen)
+	for name, c := range map[string]*testClient{"phone": phone, "a copy of the laptop's cookie": copied} {
+		if res := c.get("/links"); res.StatusCode != http.StatusSeeOther {
+			t.Errorf("%s after the others were signed out: %d, want to sign in again", name, res.StatusCode)
+		}
+	}
+	if res := laptop.get("/settings"); res.StatusCode != http.StatusOK || !strings.Contains(res.body, "One session was signed out") {
+		t.Fatalf("the laptop's settings after signing the others out: %d", res.StatusCode)
+	}
+	laptop.createLink(url.Values{"label": {"after the others"}})
+	if ev := laptopStream.next(); ev.name != "created" || !strings.Contains(ev.data, "after the others") {
+		t.Fatalf("the laptop's open dashboard: %+v, want the new link", ev)
+	}
+}
+
 // TestChangePasswordSaysEveryMistake sends a wrong current password and a
 // short new one at once: each is said beside its field, and the password
 // stays as it was.
@@ -269,7 +305,9 @@ func TestSessionsList(t *testing.T) {
 			t.Errorf("another session after ending all others: %d", res.StatusCode)
 		}
 	}
-	if rows := mine.sessionRows(); len(rows) != 1 || !rows[self] {
+	// This one stays, under a new token (see
+	// TestEndOtherSessionsRenewsThisOne).
+	if rows := mine.sessionRows(); len(rows) != 1 || current(t, rows) == "" {
 		t.Errorf("sessions left: %v", rows)
 	}
 	// Signing out takes the session off the list.

@@ -102,7 +102,13 @@ func (h *Handler) endOtherSessions(w http.ResponseWriter, r *http.Request, a *co
 		h.fail(w, r, err)
 		return
 	}
-	n, err := h.core.EndOtherSessions(r.Context(), a.ID, h.sessionID(r))
+	// This one goes on under a new token: a copy of its cookie is one of
+	// the others too (see renewSession).
+	err := h.renewSession(r, a)
+	var n int64
+	if err == nil {
+		n, err = h.core.EndOtherSessions(r.Context(), a.ID, h.sessionID(r))
+	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
