@@ -346,6 +346,34 @@ func TestSessionEventStreamEnds(t *testing.T) {
 	}
 }
 
+// TestSessionEventStreamEndsAtRenewal: a stream opened with a session's
+// cookie ends once the session goes on under a new token, after a
+// password change: the cookie it came with signs nobody in any more.
+func TestSessionEventStreamEndsAtRenewal(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t))
+	s.account("ada")
+	ada := s.client("")
+	ada.signIn("ada")
+	stream := ada.stream(t.Context())
+	defer stream.close()
+
+	form := url.Values{"current_password": {testPassword}, "password": {"a new password"}}
+	if res := ada.do(http.MethodPost, "/settings/password", "application/x-www-form-urlencoded", strings.NewReader(form.Encode()), ada.sameSite()); res.StatusCode != http.StatusOK {
+		t.Fatalf("change the password: %d", res.StatusCode)
+	}
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case _, ok := <-stream.events:
+			if !ok {
+				return
+			}
+		case <-deadline:
+			t.Fatal("the stream of the session's old token still runs")
+		}
+	}
+}
+
 // TestSessionSharesTheAPILimit: an account's requests with its session
 // and with its key draw on the one per-account API limit.
 func TestSessionSharesTheAPILimit(t *testing.T) {
