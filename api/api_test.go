@@ -1070,3 +1070,53 @@ func TestOpensOfUnknownTokensAreLimited(t *testing.T) {
 		t.Error("429 without Retry-After")
 	}
 }
+
+// TestCreatedNamesItsAddress: a 201 names what it created in Location, the
+// address a script reads it back at (RFC 9110: without one, the address
+// posted to would be the new thing's), for a link sent as JSON or as a
+// form, a request and a webhook endpoint alike.
+func TestCreatedNamesItsAddress(t *testing.T) {
+	check := newDocCheck(t)
+	s := newTestServer(t, check, func(c *core.Config) { c.Resolver = publicResolver{} })
+	ada := s.account("ada")
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("kind", "file")
+	fw, _ := mw.CreateFormFile("file", "notes.txt")
+	fw.Write([]byte("the notes"))
+	mw.Close()
+	for _, c := range []struct {
+		what, list string
+		res        response
+		readable   bool
+	}{
+		{"a link", "/api/v1/links", ada.postJSON("/api/v1/links", map[string]any{"kind": "message", "message": "hi"}), true},
+		{"a file link", "/api/v1/links", ada.do(http.MethodPost, "/api/v1/links", mw.FormDataContentType(), &body, nil), true},
+		{"a request", "/api/v1/requests", ada.postJSON("/api/v1/requests", map[string]any{"label": "vpn"}), true},
+		{"a webhook", "/api/v1/webhooks", ada.postJSON("/api/v1/webhooks", map[string]any{"url": "https://hooks.example.com/in", "events": []string{"link.opened"}}), false},
+	} {
+		if c.res.StatusCode != http.StatusCreated {
+			t.Fatalf("create %s: %d %s", c.what, c.res.StatusCode, c.res.body)
+		}
+		var created struct {
+			ID int64 `json:"id"`
+		}
+		json.Unmarshal(c.res.body, &created)
+		want := c.list + "/" + itoa(created.ID)
+		if got := c.res.Header.Get("Location"); got != want {
+			t.Errorf("create %s: Location %q, want %q", c.what, got, want)
+			continue
+		}
+		if !c.readable {
+			continue
+		}
+		again := ada.get(want)
+		var read struct {
+			ID int64 `json:"id"`
+		}
+		json.Unmarshal(again.body, &read)
+		if again.StatusCode != http.StatusOK || read.ID != created.ID {
+			t.Errorf("GET %s after creating %s: %d %s", want, c.what, again.StatusCode, again.body)
+		}
+	}
+}

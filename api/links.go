@@ -212,6 +212,7 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request, acc *core.Accou
 		return
 	}
 	d.Close()
+	w.Header().Set("Location", "/api/v1/links/"+strconv.FormatInt(c.Link.ID, 10))
 	a.reply(w, r, http.StatusCreated, createdLink{linkOf(c.Link, a.core.Now()), c.URL})
 	web.PublishAfter(w, r, a.core, c.Event())
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 
 	"oncelink/core"
@@ -69,6 +70,7 @@ func (a *API) createRequest(w http.ResponseWriter, r *http.Request, acc *core.Ac
 		a.fail(w, r, err)
 		return
 	}
+	w.Header().Set("Location", "/api/v1/requests/"+strconv.FormatInt(c.Request.ID, 10))
 	a.reply(w, r, http.StatusCreated, createdRequest{requestOf(c.Request, a.core.Now()), c.URL})
 }
 

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 
 	"oncelink/core"
@@ -73,6 +74,7 @@ func (a *API) createWebhook(w http.ResponseWriter, r *http.Request, acc *core.Ac
 		a.fail(w, r, err)
 		return
 	}
+	w.Header().Set("Location", "/api/v1/webhooks/"+strconv.FormatInt(c.Webhook.ID, 10))
 	a.reply(w, r, http.StatusCreated, createdWebhook{webhookOf(c.Webhook), c.Secret})
 }
 
