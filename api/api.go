@@ -300,7 +300,13 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 		p.Title, p.Status, p.Detail, p.Code, p.Field = e.Heading(l), web.Status(e.Kind), e.Message(l), e.Code, e.Field
 		web.RefusalHeaders(w, r, e)
 		if e.Kind == core.Unauthorized {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="oncelink"`)
+			// RFC 6750: a key that was sent and refused is an
+			// invalid_token; without one, the challenge says no more.
+			challenge := `Bearer realm="oncelink"`
+			if e.Code == core.ErrKeyRefused.Code {
+				challenge += `, error="invalid_token"`
+			}
+			w.Header().Set("WWW-Authenticate", challenge)
 		}
 	} else {
 		a.log.Error("api request failed", "method", r.Method, "route", r.Pattern, "err", err)

@@ -1120,3 +1120,26 @@ func TestCreatedNamesItsAddress(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusedKeyChallenge: a 401 challenges for a bearer key, and says
+// why as RFC 6750 does: no error without any key, invalid_token for a key
+// that is unknown, expired or revoked, so that a client tells "sign in"
+// from "get a new key" without reading the problem.
+func TestRefusedKeyChallenge(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t))
+	for _, c := range []struct {
+		what, key, want string
+	}{
+		{"no key", "", `Bearer realm="oncelink"`},
+		{"an unknown key", "ol_" + strings.Repeat("A", 43), `Bearer realm="oncelink", error="invalid_token"`},
+		{"not a key", "not-a-key", `Bearer realm="oncelink", error="invalid_token"`},
+	} {
+		res := s.client(c.key).get("/api/v1/me")
+		if res.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("%s: %d %s", c.what, res.StatusCode, res.body)
+		}
+		if got := res.Header.Get("WWW-Authenticate"); got != c.want {
+			t.Errorf("%s: WWW-Authenticate %q, want %q", c.what, got, c.want)
+		}
+	}
+}
