@@ -312,6 +312,9 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 		a.log.Error("api request failed", "method", r.Method, "route", r.Pattern, "err", err)
 	}
 	b, _ := json.Marshal(p)
+	// The title and detail are said in the language Accept-Language chose.
+	w.Header().Set("Content-Language", l.Code)
+	w.Header().Add("Vary", "Accept-Language")
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)+1))
 	w.WriteHeader(p.Status)

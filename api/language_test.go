@@ -57,3 +57,29 @@ func TestBadJSONSaysWhereInTheClientsLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestProblemsSayTheirLanguage: a problem names the language its title
+// and detail are in (Content-Language), and says that it was chosen by
+// Accept-Language (Vary), as RFC 9110 asks of an answer negotiated so.
+func TestProblemsSayTheirLanguage(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t))
+	anon := s.client("")
+	for _, c := range []struct{ accept, want string }{
+		{"", "en"},
+		{"de-DE,de;q=0.9", "de"},
+		{"ar", "ar"},
+		{"ja", "en"},
+	} {
+		h := http.Header{}
+		if c.accept != "" {
+			h.Set("Accept-Language", c.accept)
+		}
+		res := anon.do(http.MethodGet, "/api/v1/me", "", nil, h)
+		if got := res.Header.Get("Content-Language"); got != c.want {
+			t.Errorf("Accept-Language %q: Content-Language %q, want %q", c.accept, got, c.want)
+		}
+		if vary := res.Header.Values("Vary"); !strings.Contains(strings.Join(vary, ","), "Accept-Language") {
+			t.Errorf("Accept-Language %q: Vary %q, want Accept-Language in it", c.accept, vary)
+		}
+	}
+}
