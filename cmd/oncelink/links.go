@@ -36,7 +36,7 @@ func linksCommand(fs *flag.FlagSet) runFunc {
 		for {
 			page, err := c.Links(ctx, q)
 			if err != nil {
-				return namedFlag(err, map[string]string{"status": "--status", "q": "--find"})
+				return namedFlag(p, err, map[string]string{"status": "--status", "q": "--find"})
 			}
 			links = append(links, page.Links...)
 			if page.NextCursor == "" {

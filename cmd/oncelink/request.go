@@ -32,7 +32,7 @@ func requestCommand(fs *flag.FlagSet) runFunc {
 		}
 		r, err := c.CreateRequest(ctx, in)
 		if err != nil {
-			return namedFlag(err, requestFlags)
+			return namedFlag(p, err, requestFlags)
 		}
 		return printMade(ctx, p, *asJSON, r, r.URL, "cli.request.not_printed", func(ctx context.Context) error {
 			_, err := c.RevokeRequest(ctx, r.ID)
@@ -59,7 +59,7 @@ func requestsCommand(fs *flag.FlagSet) runFunc {
 		for {
 			page, err := c.Requests(ctx, q)
 			if err != nil {
-				return namedFlag(err, map[string]string{"status": "--status"})
+				return namedFlag(p, err, map[string]string{"status": "--status"})
 			}
 			requests = append(requests, page.Requests...)
 			if page.NextCursor == "" {

@@ -39,12 +39,12 @@ var shareFlags = map[string]string{
 // fill; "" for a field that no flag sets), so that the reader knows which
 // to mend. A value the server found bad is a usage error, as one the
 // command line finds bad itself.
-func namedFlag(err error, flags map[string]string) error {
+func namedFlag(p *proc, err error, flags map[string]string) error {
 	var apiErr *client.APIError
 	if errors.As(err, &apiErr) {
 		if name, ok := flags[apiErr.Field]; ok {
 			if name != "" {
-				err = fmt.Errorf("%s: %w", name, err)
+				err = &said{err: err, msg: p.T("cli.flag_error.refused", "Flag", name, "Message", err.Error())}
 			}
 			if apiErr.Status == http.StatusBadRequest || apiErr.Status == http.StatusRequestEntityTooLarge {
 				err = &exitError{code: exitUsage, err: err}
@@ -150,7 +150,7 @@ func shareCommand(fs *flag.FlagSet) runFunc {
 			l, err = c.CreateLink(ctx, in)
 		}
 		if err != nil {
-			return namedFlag(err, shareFlags)
+			return namedFlag(p, err, shareFlags)
 		}
 		err = printMade(ctx, p, *asJSON, l, l.URL, "cli.share.not_printed", func(ctx context.Context) error {
 			_, err := c.Revoke(ctx, l.ID)

@@ -897,3 +897,31 @@ func TestShareE2EFileLimit(t *testing.T) {
 	}
 	sh.must(exitDone, "", "share", "--e2e", "--file", file(largest))
 }
+
+// TestFlagRefusalsInTheReadersLanguage: a refusal that names the flag at
+// fault, whether the command's own check or the server's, is put together
+// as the reader's language writes it: in French, a no-break space before
+// the colon.
+func TestFlagRefusalsInTheReadersLanguage(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	s := startServer(t, db)
+	signUp(t, s)
+	sh := ownerShell(t, s, db)
+	sh.env = append(sh.env, "LANG=fr_FR.UTF-8")
+	fr := i18n.For("fr")
+	for _, c := range []struct {
+		flag string
+		args []string
+	}{
+		{"--ttl", []string{"share", "--ttl", "1s", "x"}},       // refused here
+		{"--for", []string{"share", "--for", "nobody", "x"}},   // refused by the server
+		{"--status", []string{"links", "--status", "lost"}},    // refused by the server
+		{"--accepts", []string{"request", "--accepts", "all"}}, // refused here
+	} {
+		r := sh.must(exitUsage, "", c.args...)
+		want := "oncelink: " + fr.T("cli.flag_error.refused", "Flag", c.flag, "Message", "")
+		if !strings.HasPrefix(r.stderr, want) || !strings.HasPrefix(want, "oncelink: "+c.flag+"\u00a0: ") {
+			t.Errorf("%v: stderr %q, want it to begin %q", c.args, r.stderr, want)
+		}
+	}
+}

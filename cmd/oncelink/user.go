@@ -434,7 +434,7 @@ func refusedFlag(p *proc, err error, flags map[string]string) error {
 			if name == "" {
 				return usageError(e.Message(p.loc))
 			}
-			return usageError(name + ": " + e.Message(p.loc))
+			return usageError(p.T("cli.flag_error.refused", "Flag", name, "Message", e.Message(p.loc)))
 		}
 	}
 	return err

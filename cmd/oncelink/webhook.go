@@ -80,7 +80,7 @@ func webhookAdd(fs *flag.FlagSet) runFunc {
 		}
 		h, err := c.CreateWebhook(ctx, args[0], strings.Split(*events, ","))
 		if err != nil {
-			return namedFlag(err, webhookFlags)
+			return namedFlag(p, err, webhookFlags)
 		}
 		return printSecret(p, h, *asJSON)
 	}
