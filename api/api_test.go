@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"net/url"
 	"path"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -1140,6 +1141,31 @@ func TestRefusedKeyChallenge(t *testing.T) {
 		}
 		if got := res.Header.Get("WWW-Authenticate"); got != c.want {
 			t.Errorf("%s: WWW-Authenticate %q, want %q", c.what, got, c.want)
+		}
+	}
+}
+
+// TestTTLPatternAsTheServerReadsIt: the document's pattern for a TTL
+// takes what the server takes and refuses what it refuses as no duration,
+// so that a client that checks its input against the document is not
+// refused after all. (A unit given twice, as in 1d1d, is refused too; the
+// description says so, since a pattern cannot.)
+func TestTTLPatternAsTheServerReadsIt(t *testing.T) {
+	check := newDocCheck(t)
+	pattern, err := regexp.Compile(check.doc.Components.Schemas["TTL"].Value.Pattern)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newTestServer(t, check)
+	ada := s.account("ada")
+	for _, ttl := range []string{"90s", "15m", "2h", "7d", "1w", "1d12h", "30m1h", "1.5h", " 2h ", "1H", "7D", "2W", "1h30M", "h", "1.h", "-1h", "1 h"} {
+		res := ada.postJSON("/api/v1/links", map[string]any{"kind": "message", "message": "x", "ttl": ttl})
+		taken := res.StatusCode == http.StatusCreated
+		if !taken && res.problem().Code != "ttl_invalid" {
+			t.Fatalf("ttl %q: %d %s", ttl, res.StatusCode, res.body)
+		}
+		if matched := pattern.MatchString(ttl); matched != taken {
+			t.Errorf("ttl %q: the server takes it: %v; the document's pattern matches it: %v", ttl, taken, matched)
 		}
 	}
 }
