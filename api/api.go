@@ -392,6 +392,71 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any, limit int64, empty 
 	return badJSON(err)
 }
 
+// wholeNumber is an integer field of a JSON body. Like JSON Schema's
+// integer, it is any number of no fractional part, however it is written:
+// 2, 2.0 and 2e0 are all 2, as clients that keep numbers as floats send
+// them. A fraction, a number of more than 15 digits and any other type are
+// a json.UnmarshalTypeError, which readJSON says as the wrong type.
+type wholeNumber int
+
+func (n *wholeNumber) UnmarshalJSON(b []byte) error {
+	v, ok := wholeLiteral(string(b))
+	if !ok {
+		got := "number"
+		switch b[0] {
+		case '"':
+			got = "string"
+		case 't', 'f':
+			got = "bool"
+		case '[':
+			got = "array"
+		case '{':
+			got = "object"
+		case 'n':
+			got = "null"
+		}
+		return &json.UnmarshalTypeError{Value: got, Type: reflect.TypeFor[int]()}
+	}
+	*n = wholeNumber(v)
+	return nil
+}
+
+// wholeLiteral is the value of the JSON number literal s when it is a
+// whole number of at most 15 digits. It reads the digits and the exponent
+// as written, so that no exponent, however large, costs more than its
+// length.
+func wholeLiteral(s string) (int64, bool) {
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	mantissa, exponent, hasExp := strings.Cut(strings.ToLower(s), "e")
+	whole, fraction, _ := strings.Cut(mantissa, ".")
+	digits := strings.TrimLeft(whole+fraction, "0")
+	if digits == "" || strings.Trim(digits, "0123456789") != "" {
+		return 0, digits == "" && mantissa != ""
+	}
+	exp := -len(fraction)
+	if hasExp {
+		e, err := strconv.Atoi(strings.TrimPrefix(exponent, "+"))
+		if err != nil {
+			return 0, false // an exponent past int: too large or a fraction
+		}
+		exp += e
+	}
+	trimmed := strings.TrimRight(digits, "0")
+	exp += len(digits) - len(trimmed)
+	if exp < 0 || len(trimmed)+exp > 15 {
+		return 0, false
+	}
+	v, err := strconv.ParseInt(trimmed+strings.Repeat("0", exp), 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
+}
+
 // trailing refuses what follows the JSON value that dec has read from
 // body: another value, or anything else but white space.
 func trailing(dec *json.Decoder, body []byte) error {

@@ -1169,3 +1169,29 @@ func TestTTLPatternAsTheServerReadsIt(t *testing.T) {
 		}
 	}
 }
+
+// TestWholeNumberHoweverWritten: max_uses is a JSON Schema integer, which
+// any number of no fractional part is, however it is written: 2.0 and 2e0
+// are 2, as a client that keeps its numbers as floats (Python's json, for
+// one) sends them. A fraction or a string is still refused.
+func TestWholeNumberHoweverWritten(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t))
+	ada := s.account("ada")
+	for body, want := range map[string]int{`2.0`: 2, `2e0`: 2, `1E1`: 10, `100.000`: 100, `3`: 3} {
+		res := ada.do(http.MethodPost, "/api/v1/links", "application/json",
+			strings.NewReader(`{"kind":"message","message":"x","max_uses":`+body+`}`), nil)
+		var l createdLink
+		json.Unmarshal(res.body, &l)
+		if res.StatusCode != http.StatusCreated || l.MaxUses != want {
+			t.Errorf("max_uses %s: %d %s, want a link of %d uses", body, res.StatusCode, res.body, want)
+		}
+	}
+	for body, code := range map[string]string{`2.5`: "wrong_type", `1e-1`: "wrong_type", `1e99`: "wrong_type", `"2"`: "wrong_type",
+		`101.0`: "max_uses_out_of_range", `0.0`: "max_uses_out_of_range", `-1e0`: "max_uses_out_of_range"} {
+		res := ada.do(http.MethodPost, "/api/v1/links", "application/json",
+			strings.NewReader(`{"kind":"message","message":"x","max_uses":`+body+`}`), nil)
+		if p := res.problem(); res.StatusCode != http.StatusBadRequest || p.Code != code || p.Field != "max_uses" {
+			t.Errorf("max_uses %s: %d %+v, want 400 %s", body, res.StatusCode, p, code)
+		}
+	}
+}

@@ -73,15 +73,15 @@ func utc(t time.Time) *time.Time {
 
 // newLink is a create's JSON body.
 type newLink struct {
-	Kind     string  `json:"kind"`
-	Message  string  `json:"message"`
-	URL      string  `json:"url"`
-	TTL      *string `json:"ttl"`      // nil: core.DefaultTTL
-	MaxUses  *int    `json:"max_uses"` // nil: one use
-	Password string  `json:"password"`
-	ForUser  string  `json:"for_user"`
-	Label    string  `json:"label"`
-	Notify   bool    `json:"notify"`
+	Kind     string       `json:"kind"`
+	Message  string       `json:"message"`
+	URL      string       `json:"url"`
+	TTL      *string      `json:"ttl"`      // nil: core.DefaultTTL
+	MaxUses  *wholeNumber `json:"max_uses"` // nil: one use
+	Password string       `json:"password"`
+	ForUser  string       `json:"for_user"`
+	Label    string       `json:"label"`
+	Notify   bool         `json:"notify"`
 }
 
 // multipartFields are the fields of a multipart create: the JSON body's,
@@ -199,7 +199,7 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request, acc *core.Accou
 		}
 		if body.MaxUses != nil {
 			// Zero too, which the core refuses, unlike none.
-			in.MaxUses = strconv.Itoa(*body.MaxUses)
+			in.MaxUses = strconv.Itoa(int(*body.MaxUses))
 		}
 	}
 	err := strayContent(in, d)
