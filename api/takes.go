@@ -27,8 +27,11 @@ type takes struct {
 func (a *API) only(t takes, next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		err := checkQuery(r.URL.RawQuery, t.params)
-		if err == nil && !t.body {
+		switch {
+		case err == nil && !t.body:
 			err = noBody(w, r)
+		case err == nil:
+			err = plainBody(r)
 		}
 		if err != nil {
 			a.fail(w, r, err)
@@ -70,6 +73,23 @@ func checkQuery(raw string, params []string) error {
 // also its title.
 func parameterRefusal(code, name string) error {
 	return core.Refusal(core.Invalid, code, name, code, "Name", strconv.Quote(name))
+}
+
+// errEncoded refuses a body sent with a content coding, such as gzip: the
+// API reads bodies as they are sent, and would misread a compressed one.
+var errEncoded = core.Refusal(core.Unsupported, "content_encoding", "", "content_encoding")
+
+// plainBody refuses a body that r says is encoded (Content-Encoding other
+// than identity), before any of it is read.
+func plainBody(r *http.Request) error {
+	for _, v := range r.Header.Values("Content-Encoding") {
+		for coding := range strings.SplitSeq(v, ",") {
+			if coding = strings.TrimSpace(coding); coding != "" && !strings.EqualFold(coding, "identity") {
+				return errEncoded
+			}
+		}
+	}
+	return nil
 }
 
 // errBodyUnexpected refuses a body, other than JSON's, sent to a route

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -174,5 +176,42 @@ func TestTwoAuthorizations(t *testing.T) {
 	}
 	if res := anon.do(http.MethodGet, "/api/v1/me", "", nil, http.Header{"Authorization": {"Bearer " + bob.key}}); res.StatusCode != http.StatusOK {
 		t.Errorf("me with one header: %d %s", res.StatusCode, res.body)
+	}
+}
+
+// TestEncodedBodiesRefused: a body sent with a content coding (gzip, br,
+// ...) is refused with 415 before it is read, since the API reads bodies
+// as sent and would misread a compressed one as bad JSON or a broken form,
+// or store it as it came; identity is no coding.
+func TestEncodedBodiesRefused(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t))
+	ada := s.account("ada")
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(`{"kind":"message","message":"packed"}`))
+	zw.Close()
+	for _, c := range []struct {
+		path, encoding string
+		body           []byte
+	}{
+		{"/api/v1/links", "gzip", gz.Bytes()},
+		{"/api/v1/links", "identity, br", []byte(`{"kind":"message","message":"x"}`)},
+		{"/api/v1/requests", "deflate", []byte(`{}`)},
+		{"/api/v1/open/" + strings.Repeat("A", 43), "gzip", gz.Bytes()},
+	} {
+		res := ada.do(http.MethodPost, c.path, "application/json", bytes.NewReader(c.body), http.Header{"Content-Encoding": {c.encoding}})
+		if p := res.problem(); res.StatusCode != http.StatusUnsupportedMediaType || p.Code != "content_encoding" {
+			t.Errorf("POST %s, Content-Encoding %s: %d %s, want 415 content_encoding", c.path, c.encoding, res.StatusCode, res.body)
+		}
+	}
+	var list struct{ Links []json.RawMessage }
+	json.Unmarshal(ada.get("/api/v1/links").body, &list)
+	if len(list.Links) != 0 {
+		t.Fatalf("refused bodies made %d links", len(list.Links))
+	}
+	res := ada.do(http.MethodPost, "/api/v1/links", "application/json", strings.NewReader(`{"kind":"message","message":"x"}`),
+		http.Header{"Content-Encoding": {"identity"}})
+	if res.StatusCode != http.StatusCreated {
+		t.Errorf("Content-Encoding identity: %d %s", res.StatusCode, res.body)
 	}
 }
