@@ -10,7 +10,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net"
@@ -43,7 +42,10 @@ type Client struct {
 }
 
 // t is the message id in c's language.
-func (c *Client) t(id string, pairs ...any) string { return i18n.For(c.Language).T(id, pairs...) }
+func (c *Client) t(id string, pairs ...any) string { return c.loc().T(id, pairs...) }
+
+// loc is the localizer of c's language.
+func (c *Client) loc() *i18n.Localizer { return i18n.For(c.Language) }
 
 // New returns a client of the server at baseURL (such as
 // https://share.example.com), as ParseBase reads it, with the API key key.
@@ -206,20 +208,27 @@ func (c *Client) transportError(req *http.Request, err error) error {
 	if errors.As(err, &ne) && ne.Timeout() {
 		// Its words say the timeout already: the timeout's own, after
 		// them, would say it twice.
-		return &timeoutError{msg: c.t("cli.client.timeout", "Host", req.URL.Host), err: err}
+		return &saidError{msg: c.t("cli.client.timeout", "Host", req.URL.Host), err: err}
 	}
-	return fmt.Errorf("%s: %w", c.t("cli.client.unreachable", "Host", req.URL.Host), err)
+	return Caused(c.loc(), c.t("cli.client.unreachable", "Host", req.URL.Host), err)
 }
 
-// timeoutError says that a server did not answer in time, and is the
-// timeout it met to errors.Is and errors.As.
-type timeoutError struct {
+// saidError is an error in the reader's words, and the error it stands
+// for to errors.Is and errors.As.
+type saidError struct {
 	msg string
 	err error
 }
 
-func (e *timeoutError) Error() string { return e.msg }
-func (e *timeoutError) Unwrap() error { return e.err }
+func (e *saidError) Error() string { return e.msg }
+func (e *saidError) Unwrap() error { return e.err }
+
+// Caused returns the error err, which caused what went wrong, said after
+// what as l's language joins the two (French sets a no-break space before
+// the colon). err keeps its own words, which are the system's.
+func Caused(l *i18n.Localizer, what string, err error) error {
+	return &saidError{msg: l.T("cli.error.caused", "What", what, "Cause", err.Error()), err: err}
+}
 
 // readProblem makes the *APIError of a refused request.
 func (c *Client) readProblem(res *http.Response) error {
@@ -285,7 +294,7 @@ func (c *Client) sendJSON(ctx context.Context, method, path string, body, v any)
 func (c *Client) decode(res *http.Response, v any) error {
 	defer res.Body.Close()
 	if err := json.NewDecoder(res.Body).Decode(v); err != nil {
-		return fmt.Errorf("%s: %w", c.t("cli.client.bad_json"), err)
+		return Caused(c.loc(), c.t("cli.client.bad_json"), err)
 	}
 	return nil
 }

@@ -574,6 +574,14 @@ func TestUnreadableFile(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "the disk broke") || strings.Contains(err.Error(), "cannot reach") {
 		t.Fatalf("a file that breaks: %v", err)
 	}
+	// In French, what went wrong and why are joined as French joins them.
+	c := newClient(t, s.URL, s.key)
+	c.Language = "fr"
+	_, err = c.CreateLink(t.Context(), client.NewLink{File: &brokenReader{n: 100 << 10}, FileName: "a.bin"})
+	want := i18n.For("fr").T("cli.client.read_file", "Name", "a.bin") + "\u00a0: the disk broke"
+	if err == nil || err.Error() != want {
+		t.Errorf("a file that breaks, in French: %v, want %q", err, want)
+	}
 }
 
 // TestProblemsInTheClientsLanguage: a refusal is said in the client's

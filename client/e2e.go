@@ -37,7 +37,7 @@ func (c *Client) CreateE2ELink(ctx context.Context, in NewLink) (Link, error) {
 		br := bufio.NewReaderSize(in.File, e2e.ChunkSize)
 		head, err := br.Peek(e2e.ChunkSize)
 		if err != nil && !errors.Is(err, io.EOF) {
-			return Link{}, fmt.Errorf("%s: %w", c.t("cli.client.read_file", "Name", in.FileName), err)
+			return Link{}, Caused(c.loc(), c.t("cli.client.read_file", "Name", in.FileName), err)
 		}
 		h.Kind, h.Name, h.Type = "file", in.FileName, sniff.Type(head)
 		content = br

@@ -3,7 +3,6 @@ package client
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -150,7 +149,7 @@ func (c *Client) writeForm(mw *multipart.Writer, in NewLink) error {
 		return err
 	}
 	if _, err := io.Copy(part, in.File); err != nil {
-		return fmt.Errorf("%s: %w", c.t("cli.client.read_file", "Name", name), err)
+		return Caused(c.loc(), c.t("cli.client.read_file", "Name", name), err)
 	}
 	return mw.Close()
 }

@@ -138,7 +138,7 @@ func saveFile(out *outputFile, o *client.Opened, p *proc) error {
 		// Its own name is taken before the file arrives, so that the
 		// progress line can say it.
 		if err := out.claim(o.Name); err != nil {
-			return fmt.Errorf("%s: %w", p.T("cli.open.not_written"), err)
+			return client.Caused(p.loc, p.T("cli.open.not_written"), err)
 		}
 		shown, saved = out.path, out.path
 	case out != nil:
@@ -160,9 +160,9 @@ func saveFile(out *outputFile, o *client.Opened, p *proc) error {
 	}
 	switch {
 	case body.err != nil && !errors.Is(body.err, context.Canceled):
-		return fmt.Errorf("%s: %w", p.T("cli.open.file_cut"), body.err)
+		return client.Caused(p.loc, p.T("cli.open.file_cut"), body.err)
 	case err != nil && !errors.Is(err, context.Canceled):
-		return fmt.Errorf("%s: %w", p.T("cli.open.not_written"), err)
+		return client.Caused(p.loc, p.T("cli.open.not_written"), err)
 	case err == nil && saved != "":
 		fmt.Fprintln(p.stderr, p.T("cli.open.saved_as", "Name", saved))
 	}

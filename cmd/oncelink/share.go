@@ -236,7 +236,7 @@ func readMessage(ctx context.Context, p *proc) (string, error) {
 	case errors.Is(err, context.Canceled):
 		return "", err
 	case err != nil:
-		return "", fmt.Errorf("%s: %w", p.T("cli.share.read_stdin"), err)
+		return "", client.Caused(p.loc, p.T("cli.share.read_stdin"), err)
 	case len(b) > maxStdinMessage:
 		return "", usageError(p.T("cli.share.stdin_too_large"))
 	case len(b) == 0:
@@ -332,7 +332,7 @@ func printMade(ctx context.Context, p *proc, asJSON bool, v any, address, notPri
 		_, err = fmt.Fprintln(p.stdout, address)
 	}
 	if err != nil && revoke(context.WithoutCancel(ctx)) == nil {
-		return fmt.Errorf("%s: %w", p.T(notPrinted), err)
+		return client.Caused(p.loc, p.T(notPrinted), err)
 	}
 	return err
 }
