@@ -152,7 +152,19 @@ func TestSSOProofAskedOnce(t *testing.T) {
 		}
 		return buttons[0]
 	}
-	one("the settings", c.get("/settings"))
+	settings := c.get("/settings")
+	one("the settings", settings)
+	// The passkey form's part for the proof holds only its refusal: shown
+	// before there is one, it would be an empty gap above the button.
+	form := first(t, parseHTML(t, settings.body), "the passkey form", byTestID("passkey-form"))
+	for _, part := range findAll(form, func(n *html.Node) bool { return hasAttr(n, "data-proof") }) {
+		if hasAttr(part, "hidden") {
+			continue
+		}
+		if shown := findAll(part, func(n *html.Node) bool { return n != part && !hasAttr(n, "hidden") }); len(shown) == 0 {
+			t.Errorf("the passkey form shows an empty part for the proof: %s", attr(part, "class"))
+		}
+	}
 	res := c.post("/settings/totp", nil)
 	button := one("a form refused", res)
 	want := core.Variant(core.Forbidden, "proof_needed", "sso", "proof", "confirm_first", "Minutes", int(core.ProofWindow/time.Minute)).Msg
