@@ -294,6 +294,23 @@ func TestFrenchSpacing(t *testing.T) {
 	}
 }
 
+// TestEnglishApostrophes: English writes its apostrophes one way, the
+// straight one, so that the words of one page never mix "browser's" with
+// "browser’s".
+func TestEnglishApostrophes(t *testing.T) {
+	c, err := Catalog("en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, forms := range c {
+		for _, text := range forms {
+			if strings.Contains(text, "’") {
+				t.Errorf("en: %s has a typographic apostrophe, not ': %q", id, text)
+			}
+		}
+	}
+}
+
 // frenchBreak finds a breaking space before ; : ! ? or », or after «.
 var frenchBreak = regexp.MustCompile(`[ \t\n][;:!?»]|«[ \t\n]`)
 
