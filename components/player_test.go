@@ -26,7 +26,7 @@ func TestPlayerRenders(t *testing.T) {
 	}{
 		{"video", demoClips(context.Background())[0], []string{
 			`<video controls preload="metadata" playsinline aria-labelledby="player-title-video"`, `data-testid="player-video"`,
-			`aria-labelledby="player-title-video" data-player`, `<h2 class="player-title" id="player-title-video">Test pattern with a running timer</h2>`,
+			`aria-labelledby="player-title-video" data-player`, `<h2 class="player-title" id="player-title-video"><bdi>Test pattern with a running timer</bdi></h2>`,
 			`type="video/webm; codecs=&#34;vp9, opus&#34;"`, `data-title="Test pattern with a running timer"`,
 			`<track kind="captions" src="/player/captions/en" srclang="en" label="English" default>`,
 		}},
