@@ -40,6 +40,45 @@ func TestRequestsInBrowser(t *testing.T) {
 	browsertest.Shoot(t, b.ctx, "request-owner")
 }
 
+// TestRequestLabelsKeepTheirWords: on a phone, in every language, no
+// word of a request's label in the list breaks across lines, as one did
+// where the time under it, long in German and Arabic, took the room
+// beside the Withdraw button from it; where the room is too little, the
+// button goes under the label.
+func TestRequestLabelsKeepTheirWords(t *testing.T) {
+	s := newTestServer(t)
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	b.setUp()
+	c := s.signIn("ada")
+	c.createRequest(url.Values{"label": {"Steuerunterlagen für die Jahresabrechnung"}, "ttl": {"2d"}})
+	c.createRequest(url.Values{"label": {"VPN key"}, "accepts": {"text"}, "ttl": {"1d"}})
+	// The widest word of each row's label, laid out on one line, against
+	// the width of the label's cell.
+	const broken = `Array.from(document.querySelectorAll("[data-testid=request-row]"), row => {
+		const cell = row.querySelector("td");
+		const probe = document.createElement("span");
+		probe.style.whiteSpace = "nowrap";
+		probe.style.position = "absolute";
+		probe.style.visibility = "hidden";
+		cell.appendChild(probe);
+		const widest = Math.max(...cell.textContent.trim().split(/\s+/).map(w => { probe.textContent = w; return probe.getBoundingClientRect().width; }));
+		probe.remove();
+		return cell.clientWidth + 0.5 >= widest ? "" : cell.textContent.trim();
+	}).filter(Boolean)`
+	for _, code := range []string{"en", "de", "ar"} {
+		b.chooseLanguage("/requests", code)
+		for _, width := range []int64{390, 320} {
+			b.do(chromedp.EmulateViewport(width, 900))
+			if got := eval[[]string](b, broken); len(got) > 0 {
+				t.Errorf("in %s at %dpx, the labels %q break within a word", code, width, got)
+			}
+		}
+		browsertest.Shoot(t, ctx, "requests-labels-"+code, 390)
+		b.clean("requests in " + code)
+	}
+}
+
 // TestRequestNoteInBrowser: the sender reads the owner's note as it was
 // written, its line breaks kept and a long address wrapped within the
 // page, and a note in a left-to-right script reads left to right on an
