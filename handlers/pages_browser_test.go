@@ -3,6 +3,7 @@ package handlers
 import (
 	"math"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -284,4 +285,38 @@ func TestCreateFormHelpsInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("[data-testid=message]")))
 	browsertest.Shoot(t, ctx, "delivered-message")
 	b.clean("recipient")
+}
+
+// TestPanelsEndAtTheirPadding: a link's facts and its timeline, and the
+// settings' list of sessions, end their panels with the panel's padding
+// below them, as much as above the heading: no margin of their own widens
+// the panel's bottom edge.
+func TestPanelsEndAtTheirPadding(t *testing.T) {
+	s := newTestServer(t)
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	b.setUp()
+	s.signIn("ada").createLink(url.Values{"label": {"Facts"}})
+	// For each panel, the space below its last shown part, and its padding.
+	const gaps = `Array.from(document.querySelectorAll(SEL), panel => {
+		const shown = Array.from(panel.children).filter(el => el.getClientRects().length > 0);
+		const last = shown[shown.length - 1].getBoundingClientRect();
+		const inner = panel.getBoundingClientRect().bottom - parseFloat(getComputedStyle(panel).borderBottomWidth);
+		return [inner - last.bottom, parseFloat(getComputedStyle(panel).paddingBottom)];
+	})`
+	for _, page := range []struct{ path, sel string }{
+		{"/links/1", "main .panel"},
+		{"/settings", "[data-testid=sessions]"},
+	} {
+		b.open(page.path, "main .panel")
+		for _, width := range []int64{1280, 390} {
+			b.do(chromedp.EmulateViewport(width, 900))
+			for i, g := range eval[[][]float64](b, strings.Replace(gaps, "SEL", strconv.Quote(page.sel), 1)) {
+				if math.Abs(g[0]-g[1]) > 0.5 {
+					t.Errorf("%s at %dpx: panel %d has %.1fpx below its last part, its padding is %.1fpx", page.path, width, i, g[0], g[1])
+				}
+			}
+		}
+		browsertest.Shoot(t, ctx, "panels-end"+strings.ReplaceAll(page.path, "/", "-"))
+	}
 }
