@@ -124,6 +124,28 @@ const offThePage = `[...document.querySelectorAll("body *")].filter(el => {
 	return r.width > 0 && (r.left < -1 || r.right > document.documentElement.clientWidth + 1);
 }).slice(0, 3).map(el => el.tagName + "." + el.className + ": " + el.textContent.trim().slice(0, 60)).join("; ")`
 
+// unaligned lists the values of the settings' lists (a time, an address,
+// a key) that do not start at the same edge as the others of their row,
+// the left one, or the right one in a language written right to left: a
+// key, which reads left to right in every language, once stood at the far
+// side of an Arabic row.
+const unaligned = `(() => {
+	const rtl = getComputedStyle(document.body).direction === "rtl";
+	const out = [];
+	document.querySelectorAll("table.sessions tr, table.keys tr").forEach(tr => {
+		const edges = [...tr.querySelectorAll("td:has(> .cell-label) > :not(.cell-label, .badge)")].filter(el => el.getClientRects().length).map(el => {
+			const text = document.createRange();
+			text.selectNodeContents(el);
+			const r = text.getBoundingClientRect();
+			return [el.textContent, rtl ? r.right : r.left];
+		});
+		edges.forEach(([what, edge]) => {
+			if (Math.abs(edge - edges[0][1]) > 1) out.push(what + " starts " + Math.round(Math.abs(edge - edges[0][1])) + "px from " + edges[0][0]);
+		});
+	});
+	return out.slice(0, 3).join("; ");
+})()`
+
 // crowded lists the values of the settings' lists (a time, an address, a
 // key) that leave their cell, or come within 6 pixels of another value
 // on the same line.
@@ -196,6 +218,9 @@ func TestSettingsLayoutHolds(t *testing.T) {
 				t.Errorf("settings in %s at %dpx: %s run off the page", lang, width, out)
 			}
 			if out := eval[string](b, crowded); out != "" {
+				t.Errorf("settings in %s at %dpx: %s", lang, width, out)
+			}
+			if out := eval[string](b, unaligned); out != "" {
 				t.Errorf("settings in %s at %dpx: %s", lang, width, out)
 			}
 			// A flag or a command within a sentence is never broken
