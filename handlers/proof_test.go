@@ -154,6 +154,11 @@ func TestSSOProofAskedOnce(t *testing.T) {
 	}
 	settings := c.get("/settings")
 	one("the settings", settings)
+	// The section says what a second factor does for an account that
+	// signs in with single sign-on, which has no password to follow.
+	if got := textOf(first(t, parseHTML(t, settings.body), "the intro", byTestID("two-factor-intro"))); got != en.T("twofactor.intro_sso") {
+		t.Errorf("the section's intro says %q", got)
+	}
 	// The passkey form's part for the proof holds only its refusal: shown
 	// before there is one, it would be an empty gap above the button.
 	form := first(t, parseHTML(t, settings.body), "the passkey form", byTestID("passkey-form"))
