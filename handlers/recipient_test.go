@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"html"
 	"net/http"
 	"net/url"
 	"os"
@@ -17,6 +18,7 @@ import (
 
 	"oncelink/components"
 	"oncelink/core"
+	"oncelink/i18n"
 	"oncelink/store"
 	"oncelink/token"
 )
@@ -50,6 +52,19 @@ func TestOpenOnceThenGone(t *testing.T) {
 	s.clock.Advance(11 * 60e9)
 	if res := recipient.get(link); res.StatusCode != http.StatusGone {
 		t.Fatalf("reload after the grant window: %d", res.StatusCode)
+	}
+}
+
+// TestLandingSaysTheOpensLeftOnce: the page before the open says in one
+// sentence how many opens are left, and nowhere else.
+func TestLandingSaysTheOpensLeftOnce(t *testing.T) {
+	s := newTestServer(t)
+	link := s.admin().createLink(url.Values{"message": {"x"}, "max_uses": {"3"}})
+	res := s.client().get(link)
+	say := html.EscapeString(i18n.For("en").N("recipient.landing.more", 3))
+	if res.StatusCode != http.StatusOK || strings.Count(res.body, say) != 1 || strings.Contains(res.body, "<dd>3</dd>") {
+		t.Errorf("a link with 3 opens left: %d, says %q %d times, %q among its facts: %v",
+			res.StatusCode, say, strings.Count(res.body, say), "3", strings.Contains(res.body, "<dd>3</dd>"))
 	}
 }
 
