@@ -316,7 +316,7 @@ func TestCreateWithoutJavaScript(t *testing.T) {
 	}
 	res = c.post("/links", url.Values{"kind": {"message"}, "message": {"kept"}, "ttl": {"soon"}})
 	if res.StatusCode != http.StatusBadRequest || !strings.Contains(res.body, `id="create"`) ||
-		!strings.Contains(res.body, ">kept</textarea>") || !strings.Contains(res.body, "Give the time to live") {
+		!strings.Contains(res.body, ">kept</textarea>") || !strings.Contains(res.body, "Give the time as a duration") {
 		t.Errorf("a mistake: %d %s", res.StatusCode, res.body)
 	}
 }
