@@ -282,6 +282,10 @@ func (c *config) complete(l *i18n.Localizer, args []string) error {
 		return errors.New(l.T("cli.serve.positive"))
 	case c.LogFormat != "text" && c.LogFormat != "json":
 		return errors.New(l.T("cli.serve.log_format"))
+	case !strings.EqualFold(c.SQLiteSync, "normal") && !strings.EqualFold(c.SQLiteSync, "full"):
+		// Refused here as a usage error, in the operator's language,
+		// before the store is opened.
+		return errors.New(l.T("cli.serve.sqlite_sync"))
 	case c.MailFrom != "" && c.SMTPURL == "":
 		return errors.New(l.T("cli.serve.mail_from"))
 	case c.MaxE2EUpload < core.MinE2EUpload:

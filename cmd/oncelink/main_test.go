@@ -1,9 +1,12 @@
 package main
 
 import (
+	"errors"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strconv"
@@ -193,6 +196,29 @@ func TestConfigFromFlagsAndEnvironment(t *testing.T) {
 	if _, err := parseConfig(nil, func(k string) string { return map[string]string{"ONCELINK_GRANT_TTL": "x"}[k] }); err == nil ||
 		!strings.Contains(err.Error(), "ONCELINK_GRANT_TTL") {
 		t.Errorf("a bad environment value: %v", err)
+	}
+}
+
+// TestSQLiteSyncIsAUsageError: a --sqlite-sync that SQLite has no mode
+// for stops the server before it starts, as a usage error in the
+// operator's language (exit status 2, with the usage line), as any other
+// refused flag does, and makes no database.
+func TestSQLiteSyncIsAUsageError(t *testing.T) {
+	for _, mode := range []string{"off", "extra", "normal,full"} {
+		db := filepath.Join(t.TempDir(), "oncelink.db")
+		r := runCLI(t, map[string]string{"LANG": "de_DE.UTF-8"}, "", "serve", "--sqlite-sync", mode, "--db", db, "--addr", "127.0.0.1:0")
+		if r.code != exitUsage || !strings.HasPrefix(r.err.Error(), "--sqlite-sync muss normal oder full sein") ||
+			!strings.Contains(r.err.Error(), "oncelink help serve") {
+			t.Errorf("--sqlite-sync %s: exit %d, %v", mode, r.code, r.err)
+		}
+		if _, err := os.Stat(db); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("--sqlite-sync %s: the database was made (%v)", mode, err)
+		}
+	}
+	for _, mode := range []string{"normal", "full", "FULL"} {
+		if _, err := parseConfig([]string{"--sqlite-sync", mode}, func(string) string { return "" }); err != nil {
+			t.Errorf("--sqlite-sync %s: %v", mode, err)
+		}
 	}
 }
 
