@@ -1,6 +1,7 @@
 package main
 
 import (
+	"database/sql"
 	"io"
 	"mime/quotedprintable"
 	"net"
@@ -16,6 +17,8 @@ import (
 
 	"github.com/emersion/go-smtp"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+
+	"oncelink/store"
 )
 
 // mailbox is a real SMTP server, in process, that keeps the mails it is
@@ -144,8 +147,21 @@ func TestNoticesSurviveACrash(t *testing.T) {
 		}
 	}
 
-	// The mail goes out at once; the webhook finds the endpoint down.
+	// The mail goes out at once; the webhook finds the endpoint down. The
+	// server is killed only once it has written the mail down as
+	// delivered: killed between the mail server's answer and that write,
+	// it would rightly send the mail again.
 	eventually(t, 15*time.Second, "the notice mail", func() bool { return len(box.all()) >= 2 })
+	eventually(t, 15*time.Second, "the notice mail written down as delivered", func() bool {
+		conn, err := sql.Open("sqlite3", "file:"+db+"?mode=ro")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		var n int
+		err = conn.QueryRow(`SELECT COUNT(*) FROM notice_deliveries WHERE webhook_id IS NULL AND status = ?`, store.DeliveryDelivered).Scan(&n)
+		return err == nil && n == 1
+	})
 	eventually(t, 15*time.Second, "the webhook attempts", func() bool { mu.Lock(); defer mu.Unlock(); return refused >= 2 })
 	mail := box.all()[1]
 	tok := link[strings.LastIndex(link, "/")+1:]
