@@ -198,6 +198,41 @@ type NewLink struct {
 	IdempotencyKey string
 	// Notify is Link.Notify.
 	Notify bool
+	// StorageLimit, when not zero, bounds the content the owner's links
+	// keep, this one's Size included (see StorageUsed): a link past it is
+	// a *StorageFullError, and nothing is kept.
+	StorageLimit int64
+}
+
+// StorageFullError refuses a link whose content would take its owner's
+// stored content past NewLink.StorageLimit. It is ErrLimit.
+type StorageFullError struct {
+	// Used is what the owner's links keep without the refused one, and
+	// Limit the bound.
+	Used, Limit int64
+}
+
+func (e *StorageFullError) Error() string {
+	return fmt.Sprintf("stored content: %d of %d bytes used: %v", e.Used, e.Limit, ErrLimit)
+}
+
+func (e *StorageFullError) Unwrap() error { return ErrLimit }
+
+// StorageUsed is the content the links of owner keep, in bytes before
+// sealing: that of every link whose content is not yet deleted, whether
+// it was shared or sent to one of the owner's requests. A link's content
+// goes when it is revoked, or when the sweep finds it used up or expired.
+// Triggers on links keep the count (migration 026).
+func (s *Store) StorageUsed(ctx context.Context, owner int64) (int64, error) {
+	var used int64
+	err := s.ro.GetContext(ctx, &used, s.ro.Rebind(`SELECT storage_used FROM accounts WHERE id = ?`), owner)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("account: %w", ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: storage used: %w", err)
+	}
+	return used, nil
 }
 
 // CreateLink adds a link and its sealed content chunks in one transaction.
@@ -276,6 +311,21 @@ func (s *Store) insertLink(ctx context.Context, tx txn, n NewLink, fill func(put
 		return Link{}, fmt.Errorf("store: create link: %w", err)
 	}
 	l.ForUserName = forUserName.String
+	if n.StorageLimit > 0 {
+		// The insert's trigger has counted the link in its owner's row
+		// (migration 026), which stays locked until the commit: creates
+		// racing for the owner's last space are counted one after the
+		// other, on PostgreSQL too. Counted after the insert, so that a
+		// repeated idempotency key is ErrConflict whatever the owner
+		// keeps; the caller's rollback undoes the insert.
+		var used int64
+		if err := tx.GetContext(ctx, &used, tx.Rebind(`SELECT storage_used FROM accounts WHERE id = ?`), n.OwnerID); err != nil {
+			return Link{}, fmt.Errorf("store: create link: %w", err)
+		}
+		if used > n.StorageLimit {
+			return Link{}, &StorageFullError{Used: used - n.Size, Limit: n.StorageLimit}
+		}
+	}
 	insert := tx.Rebind(`INSERT INTO link_content (link_id, seq, data) VALUES (?, ?, ?)`)
 	seq := 0
 	err = fill(func(chunk []byte) error {

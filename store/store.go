@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"regexp"
 	"runtime"
 	"sort"
 	"strings"
@@ -460,7 +461,7 @@ func (s *Store) applyMigration(ctx context.Context, name string) (err error) {
 		return nil
 	}
 	// Statements end at semicolons; comments may not hold one.
-	for _, stmt := range strings.Split(stripComments(body.String()), ";") {
+	for _, stmt := range statements(stripComments(body.String())) {
 		if strings.TrimSpace(stmt) == "" {
 			continue
 		}
@@ -506,6 +507,32 @@ func (s *Store) migrationTx(ctx context.Context, db interface {
 	}
 	return tx, nil
 }
+
+// statements splits a migration at the semicolons that end its
+// statements: not those inside a dollar-quoted body ($$ … $$, such as a
+// PostgreSQL function's), nor those between an SQLite trigger's BEGIN and
+// its END.
+func statements(body string) []string {
+	var stmts []string
+	var stmt strings.Builder
+	for _, part := range strings.SplitAfter(body, ";") {
+		stmt.WriteString(part)
+		s := stmt.String()
+		if strings.Count(s, "$$")%2 == 1 || (triggerBody.MatchString(s) && !triggerEnd.MatchString(strings.TrimSuffix(s, ";"))) {
+			continue // the semicolon is inside the statement
+		}
+		stmts = append(stmts, strings.TrimSuffix(s, ";"))
+		stmt.Reset()
+	}
+	return stmts
+}
+
+// triggerBody finds an SQLite trigger with a body of statements, and
+// triggerEnd the END that closes it.
+var (
+	triggerBody = regexp.MustCompile(`(?is)^\s*CREATE\s+TRIGGER\b.*\bBEGIN\b`)
+	triggerEnd  = regexp.MustCompile(`(?i)\bEND\s*$`)
+)
 
 func stripComments(stmt string) string {
 	var b strings.Builder
