@@ -1195,3 +1195,41 @@ func TestWholeNumberHoweverWritten(t *testing.T) {
 		}
 	}
 }
+
+// TestAccountStorageFull: a link past the account's --account-storage is
+// 413 account_storage_full about its content's field, whose detail says
+// what the account keeps and the bound, and makes nothing; revoking a link
+// frees its space.
+func TestAccountStorageFull(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t), func(c *core.Config) { c.AccountStorage = 100 })
+	ada := s.account("ada")
+	first := ada.create(map[string]any{"message": strings.Repeat("a", 60)})
+	full := func(what string, res response, field string) {
+		t.Helper()
+		p := res.problem()
+		if res.StatusCode != http.StatusRequestEntityTooLarge || p.Code != "account_storage_full" || p.Field != field ||
+			!strings.Contains(p.Detail, "60 bytes of the 100 bytes") {
+			t.Fatalf("%s: %d %s", what, res.StatusCode, res.body)
+		}
+	}
+	full("a message", ada.postJSON("/api/v1/links", map[string]any{"kind": "message", "message": strings.Repeat("b", 41), "ttl": "1h"}), "message")
+	full("a web address", ada.postJSON("/api/v1/links", map[string]any{"kind": "url", "url": "https://example.com/" + strings.Repeat("c", 30), "ttl": "1h"}), "url")
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("kind", "file")
+	mw.WriteField("ttl", "1h")
+	fw, _ := mw.CreateFormFile("file", "data.bin")
+	fw.Write(bytes.Repeat([]byte("d"), 41))
+	mw.Close()
+	form := body.Bytes()
+	full("a file", ada.do(http.MethodPost, "/api/v1/links", mw.FormDataContentType(), bytes.NewReader(form), nil), "file")
+	if ids := ada.linkIDs(); len(ids) != 1 {
+		t.Fatalf("links after the refusals: %v", ids)
+	}
+	if res := ada.postJSON("/api/v1/links/"+itoa(first.ID)+"/revoke", nil); res.StatusCode != http.StatusOK {
+		t.Fatalf("revoke: %d %s", res.StatusCode, res.body)
+	}
+	if res := ada.do(http.MethodPost, "/api/v1/links", mw.FormDataContentType(), bytes.NewReader(form), nil); res.StatusCode != http.StatusCreated {
+		t.Fatalf("the file once the first link is revoked: %d %s", res.StatusCode, res.body)
+	}
+}

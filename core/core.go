@@ -57,6 +57,10 @@ var Statuses = store.Statuses
 // is not set.
 const DefaultMaxUpload = 25 << 20
 
+// DefaultAccountStorage is what an account's links may keep when
+// Config.AccountStorage is not set.
+const DefaultAccountStorage = 1 << 30
+
 // Config is the server's settings that the rules follow.
 type Config struct {
 	// BaseURL is the public address that link URLs start with, such as
@@ -75,6 +79,9 @@ type Config struct {
 	// MaxE2EUpload is the largest ciphertext an end-to-end file link may
 	// share, in bytes; zero means DefaultMaxUpload.
 	MaxE2EUpload int64
+	// AccountStorage bounds the content an account's links keep, in bytes
+	// (see StorageUsage); zero means DefaultAccountStorage.
+	AccountStorage int64
 	// RateLimits turns the per-client and per-account limits on.
 	RateLimits bool
 	// SharedRateLimits keeps the limits' buckets in the database, so that
@@ -143,6 +150,7 @@ type Store interface {
 	EndOtherSessions(ctx context.Context, account int64, keep string) (int64, error)
 
 	CreateLink(ctx context.Context, n store.NewLink, chunks [][]byte) (store.Link, error)
+	StorageUsed(ctx context.Context, owner int64) (int64, error)
 	CreateLinkStream(ctx context.Context, n store.NewLink, fill func(put func([]byte) error) error) (store.Link, error)
 	LinkByHash(ctx context.Context, hash []byte) (store.Link, error)
 	LinkByIdempotencyKey(ctx context.Context, owner int64, key string) (store.Link, error)
@@ -249,6 +257,9 @@ func New(cfg Config, st Store, key []byte, log *slog.Logger) *Service {
 	}
 	if cfg.MaxE2EUpload <= 0 {
 		cfg.MaxE2EUpload = DefaultMaxUpload
+	}
+	if cfg.AccountStorage <= 0 {
+		cfg.AccountStorage = DefaultAccountStorage
 	}
 	if cfg.FormTime <= 0 {
 		cfg.FormTime = DefaultFormTime

@@ -169,6 +169,7 @@ func (s *Service) Create(ctx context.Context, owner int64, d *Draft, in LinkInpu
 		}
 	}
 	n.TokenHash = d.tok.Hash()
+	n.StorageLimit = s.cfg.AccountStorage
 	// Its time to live starts now, after the password's hashing.
 	n.CreatedAt = s.Now()
 	n.ExpiresAt = n.CreatedAt.Add(ttl)
@@ -181,7 +182,7 @@ func (s *Service) Create(ctx context.Context, owner int64, d *Draft, in LinkInpu
 		return s.repeated(ctx, owner, in.IdempotencyKey) // made meanwhile
 	}
 	if err != nil {
-		return Created{}, err
+		return Created{}, storageFull(err, contentField(n.Kind))
 	}
 	return Created{Link: l, URL: s.LinkURL(d.tok.String())}, nil
 }
@@ -262,7 +263,7 @@ func (s *Service) createFile(ctx context.Context, d *Draft, n store.NewLink) (Cr
 		return s.repeated(ctx, n.OwnerID, n.IdempotencyKey) // made meanwhile
 	}
 	if err != nil {
-		return Created{}, err
+		return Created{}, storageFull(err, "file")
 	}
 	return Created{Link: l, URL: s.LinkURL(d.tok.String())}, nil
 }

@@ -278,6 +278,7 @@ func (s *Service) Fulfil(ctx context.Context, t Turn, tokText string, d *Draft, 
 	}
 	hasText := strings.TrimSpace(message) != ""
 	n := store.NewLink{OwnerID: r.OwnerID, TokenHash: d.tok.Hash(), Label: r.Label, MaxUses: 1, CreatedAt: now,
+		StorageLimit: s.cfg.AccountStorage,
 		// The owner has as long to read it as they gave the sender.
 		ExpiresAt: now.Add(r.ExpiresAt.Sub(r.CreatedAt))}
 	var fill func(put func([]byte) error) error
@@ -323,7 +324,9 @@ func (s *Service) Fulfil(ctx context.Context, t Turn, tokText string, d *Draft, 
 		return Fulfilled{}, requestGone(st)
 	}
 	if err != nil {
-		return Fulfilled{}, err
+		// The sender learns that the owner's space is full, not how
+		// much the owner keeps.
+		return Fulfilled{}, requestStorageFull(err, contentField(n.Kind))
 	}
 	// The sender is known again for as long as the owner has to open it.
 	return Fulfilled{Request: r, Link: l, Receipt: s.receipt(r, l.ExpiresAt), ReceiptEnds: l.ExpiresAt}, nil

@@ -33,7 +33,10 @@ type config struct {
 	LogFormat     string
 	MetricsAddr   string
 	MaxUpload     int64
-	MaxE2EUpload  int64
+	// AccountStorage bounds what an account's links keep; see
+	// core.Config.AccountStorage.
+	AccountStorage int64
+	MaxE2EUpload   int64
 	// SMTPURL and MailFrom turn email notices on.
 	SMTPURL             string
 	MailFrom            string
@@ -222,7 +225,7 @@ func configFlags(fs *flag.FlagSet, c *config) {
 	*c = config{
 		MinTTL: time.Minute, MaxTTL: 30 * 24 * time.Hour, GrantTTL: 10 * time.Minute,
 		Retention: 30 * 24 * time.Hour, SweepInterval: 30 * time.Second,
-		MaxUpload: core.DefaultMaxUpload, MaxE2EUpload: core.DefaultMaxUpload,
+		MaxUpload: core.DefaultMaxUpload, MaxE2EUpload: core.DefaultMaxUpload, AccountStorage: core.DefaultAccountStorage,
 	}
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "cli.flag.addr")
 	dbFlag(fs, &c.DB)
@@ -249,6 +252,7 @@ func configFlags(fs *flag.FlagSet, c *config) {
 	fs.StringVar(&c.OIDC.AllowedDomains, "oidc-allowed-domains", "", "cli.flag.oidc_allowed_domains")
 	fs.BoolVar(&c.OIDC.NoSignup, "oidc-no-signup", false, "cli.flag.oidc_no_signup")
 	fs.Var(sizeFlag{&c.MaxE2EUpload}, "max-e2e-upload", "cli.flag.max_e2e_upload")
+	fs.Var(sizeFlag{&c.AccountStorage}, "account-storage", "cli.flag.account_storage")
 }
 
 // complete checks the configuration that the flags left, with args, the
@@ -291,6 +295,11 @@ func (c *config) complete(l *i18n.Localizer, args []string) error {
 	case c.MaxE2EUpload < core.MinE2EUpload:
 		// Written as the flag takes them, to be typed again.
 		return errors.New(l.T("cli.serve.max_e2e_upload", "Value", core.LimitSize(c.MaxE2EUpload), "Min", core.LimitSize(core.MinE2EUpload)))
+	case c.AccountStorage < c.MaxUpload:
+		// An account must have room for the largest file a link takes.
+		return errors.New(l.T("cli.serve.account_storage", "Value", core.LimitSize(c.AccountStorage), "Flag", "--max-upload", "Min", core.LimitSize(c.MaxUpload)))
+	case c.AccountStorage < c.MaxE2EUpload:
+		return errors.New(l.T("cli.serve.account_storage", "Value", core.LimitSize(c.AccountStorage), "Flag", "--max-e2e-upload", "Min", core.LimitSize(c.MaxE2EUpload)))
 	}
 	if c.SMTPURL != "" {
 		// Refused here, in the operator's language, before anything starts.

@@ -96,6 +96,7 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 	coreCfg := core.Config{
 		BaseURL: cfg.BaseURL, MinTTL: cfg.MinTTL, MaxTTL: cfg.MaxTTL, GrantTTL: cfg.GrantTTL,
 		TrustProxy: cfg.TrustProxy, RateLimits: cfg.RateLimits, Rates: cfg.Rates, MaxUpload: cfg.MaxUpload, MaxE2EUpload: cfg.MaxE2EUpload,
+		AccountStorage:   cfg.AccountStorage,
 		SharedRateLimits: st.Postgres(), Broker: broker, WebhookAllowPrivate: cfg.WebhookAllowPrivate,
 		NoPasswordSignIn: !cfg.PasswordSignIn,
 	}

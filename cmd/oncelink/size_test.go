@@ -58,6 +58,38 @@ func TestMaxUploadFlag(t *testing.T) {
 	}
 }
 
+// TestAccountStorageFlag: --account-storage takes a size as --max-upload
+// does, 1 GiB unless given, and a bound under the largest file a link
+// takes stops the server before it starts, saying which flag it is under.
+func TestAccountStorageFlag(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	c, err := parseConfig(nil, env(nil))
+	if err != nil || c.AccountStorage != 1<<30 {
+		t.Fatalf("default: %d, %v", c.AccountStorage, err)
+	}
+	c, err = parseConfig([]string{"--account-storage", "25MiB"}, env(nil))
+	if err != nil || c.AccountStorage != 25<<20 {
+		t.Fatalf("--account-storage 25MiB, as large as --max-upload: %d, %v", c.AccountStorage, err)
+	}
+	if c, err = parseConfig(nil, env(map[string]string{"ONCELINK_ACCOUNT_STORAGE": "2GiB"})); err != nil || c.AccountStorage != 2<<30 {
+		t.Fatalf("ONCELINK_ACCOUNT_STORAGE: %d, %v", c.AccountStorage, err)
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--account-storage", "10MiB"}, "--account-storage 10 MiB is less than --max-upload 25 MiB"},
+		{[]string{"--max-upload", "2GiB"}, "--account-storage 1 GiB is less than --max-upload 2 GiB"},
+		{[]string{"--account-storage", "30MiB", "--max-e2e-upload", "40MiB"}, "--account-storage 30 MiB is less than --max-e2e-upload 40 MiB"},
+		{[]string{"--account-storage", "0"}, `--account-storage: a size must be from 1KiB to 1024GiB, not "0"`},
+		{[]string{"--account-storage", "off"}, `--account-storage: "off" is not a size`},
+	} {
+		if _, err := parseConfig(tt.args, env(nil)); err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+			t.Errorf("%q: %v, want %q", tt.args, err, tt.want)
+		}
+	}
+}
+
 // TestSizeFlagWritesAsThePagesDo: the help text's default reads like the
 // upload form's limit, in every unit.
 func TestSizeFlagWritesAsThePagesDo(t *testing.T) {
