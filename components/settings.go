@@ -39,6 +39,14 @@ type Settings struct {
 	TwoFactor TwoFactor
 	// Zone is the time zone section.
 	Zone ZoneSettings
+	// Storage is what the account's links keep against its bound.
+	Storage Storage
+}
+
+// Storage is the content an account's links keep, and the most they may,
+// in bytes (see core.Service.StorageUsage).
+type Storage struct {
+	Used, Limit int64
 }
 
 // ZoneSettings is the time zone section of the settings page: the zone

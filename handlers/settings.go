@@ -109,6 +109,10 @@ func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, a *core
 		return
 	}
 	h.fillZone(a, &v.Zone)
+	if v.Storage.Used, v.Storage.Limit, err = h.core.StorageUsage(r.Context(), a.ID); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	v.NoPassword = !a.HasPassword()
 	h.render(w, r, status, components.SettingsPage(h.page(r, i18n.T(r.Context(), "settings.title"), "passkeys.js"), v))
 }

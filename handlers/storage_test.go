@@ -18,7 +18,8 @@ import (
 // what frees space beside the field, and nothing made. A sender to one of
 // the account's requests is told beside the message that the owner's space
 // is full, not how much the owner keeps, and the request stays open.
-// Revoking a link frees its space.
+// Settings shows what the account keeps against its bound, and revoking a
+// link frees its space.
 func TestStorageFullSaidBesideTheField(t *testing.T) {
 	s := newTestServer(t, func(c *core.Config) { c.AccountStorage = 100 })
 	ada := s.admin()
@@ -37,6 +38,9 @@ func TestStorageFullSaidBesideTheField(t *testing.T) {
 	saysEachBeside(t, parseHTML(t, res.body), "create-form", besideField{"message", "error-message message-help", want})
 	if n := countLinks(t, s); n != 1 {
 		t.Fatalf("%d links after the refusal, want 1", n)
+	}
+	if used := textOf(first(t, parseHTML(t, ada.get("/settings").body), "storage", byTestID("storage-used"))); used != "Your links keep 60 bytes of the 100 bytes this server lets an account store." {
+		t.Errorf("settings say %q", used)
 	}
 
 	req := ada.createRequest(url.Values{"accepts": {"any"}})
@@ -73,5 +77,8 @@ func TestStorageFullSaidBesideTheField(t *testing.T) {
 	res = sender.request(http.MethodPost, req, bytes.NewReader(body), http.Header{"Content-Type": {ct}})
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("the send once the first link is revoked: %d", res.StatusCode)
+	}
+	if used := textOf(first(t, parseHTML(t, ada.get("/settings").body), "storage", byTestID("storage-used"))); used != "Your links keep 41 bytes of the 100 bytes this server lets an account store." {
+		t.Errorf("settings say %q", used)
 	}
 }
