@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,27 +14,15 @@ import (
 
 	"oncelink/e2e"
 	"oncelink/i18n"
-	"oncelink/store"
-	"oncelink/token"
 )
 
 // newE2EService is a Service with the rate limits on and small upload
 // limits, over a fresh SQLite file with one account.
 func newE2EService(t *testing.T) (*Service, Account) {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "oncelink.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	owner, err := st.CreateFirstAccount(ctx, "ada", "x")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := New(Config{BaseURL: "https://share.example", MinTTL: time.Minute, MaxTTL: time.Hour, GrantTTL: time.Minute,
-		MaxUpload: 1 << 20, MaxE2EUpload: 2 << 20, RateLimits: true},
-		st, bytes.Repeat([]byte{7}, token.KeyLen), slog.New(slog.DiscardHandler))
+	s, _, owner := newServiceOn(t, filepath.Join(t.TempDir(), "oncelink.db"), func(c *Config) {
+		c.MaxTTL, c.MaxUpload, c.MaxE2EUpload, c.RateLimits = time.Hour, 1<<20, 2<<20, true
+	})
 	return s, owner
 }
 

@@ -1,10 +1,7 @@
 package core
 
 import (
-	"bytes"
 	"context"
-	"io"
-	"log/slog"
 	"path/filepath"
 	"testing"
 	"time"
@@ -12,7 +9,6 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"oncelink/store"
-	"oncelink/token"
 )
 
 // proofPassword is ada's password in the proof tests.
@@ -44,26 +40,16 @@ func (f *fakeProvider) FormOrigins() []string { return []string{"https://idp.exa
 // limit at two tries a minute; ada has a password.
 func proofService(t *testing.T, idp IdentityProvider) (*Service, *store.Store, Account, *time.Time) {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "oncelink.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	owner, err := st.CreateFirstAccount(ctx, "ada", "x")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := Config{BaseURL: "https://share.example", MinTTL: time.Minute, MaxTTL: time.Hour, GrantTTL: time.Minute,
-		RateLimits: true, Rates: Rates{SignInAccount: Rate{N: 2, Per: time.Minute}}}
-	if idp != nil {
-		cfg.SSO = idp
-	}
-	s := New(cfg, st, bytes.Repeat([]byte{7}, token.KeyLen), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s, st, owner := newServiceOn(t, filepath.Join(t.TempDir(), "oncelink.db"), func(c *Config) {
+		c.MaxTTL, c.RateLimits, c.Rates = time.Hour, true, Rates{SignInAccount: Rate{N: 2, Per: time.Minute}}
+		if idp != nil {
+			c.SSO = idp
+		}
+	})
 	now := time.Now()
 	s.Now = func() time.Time { return now }
 	st.Now = s.Now
-	ada, _, err := s.SetPassword(ctx, owner.ID, proofPassword, "")
+	ada, _, err := s.SetPassword(t.Context(), owner.ID, proofPassword, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -27,8 +26,8 @@ func newRequestService(t *testing.T) (*Service, *store.Store, string, Account) {
 }
 
 // newServiceOn is a Service over the database dsn names, with one account,
-// ada.
-func newServiceOn(t *testing.T, dsn string) (*Service, *store.Store, Account) {
+// ada; configure, when given, changes its configuration first.
+func newServiceOn(t *testing.T, dsn string, configure ...func(*Config)) (*Service, *store.Store, Account) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, dsn, store.Options{})
@@ -40,9 +39,11 @@ func newServiceOn(t *testing.T, dsn string) (*Service, *store.Store, Account) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key := bytes.Repeat([]byte{7}, token.KeyLen)
-	s := New(Config{BaseURL: "https://share.example", MinTTL: time.Minute, MaxTTL: 30 * 24 * time.Hour, GrantTTL: time.Minute},
-		st, key, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	cfg := Config{BaseURL: "https://share.example", MinTTL: time.Minute, MaxTTL: 30 * 24 * time.Hour, GrantTTL: time.Minute}
+	for _, f := range configure {
+		f(&cfg)
+	}
+	s := New(cfg, st, bytes.Repeat([]byte{7}, token.KeyLen), slog.New(slog.DiscardHandler))
 	return s, st, owner
 }
 

@@ -3,38 +3,21 @@ package core
 import (
 	"bytes"
 	"context"
-	"io"
-	"log/slog"
 	"mime/multipart"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"oncelink/i18n"
 	"oncelink/store"
-	"oncelink/token"
 )
 
 // newBoundedService is a Service over a fresh SQLite file whose accounts
 // may keep limit bytes, with one account, ada.
 func newBoundedService(t *testing.T, limit int64) (*Service, *store.Store, Account) {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "oncelink.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	owner, err := st.CreateFirstAccount(ctx, "ada", "x")
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := bytes.Repeat([]byte{7}, token.KeyLen)
-	s := New(Config{BaseURL: "https://share.example", MinTTL: time.Minute, MaxTTL: 30 * 24 * time.Hour, GrantTTL: time.Minute,
-		AccountStorage: limit}, st, key, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	return s, st, owner
+	return newServiceOn(t, filepath.Join(t.TempDir(), "oncelink.db"), func(c *Config) { c.AccountStorage = limit })
 }
 
 // storageRefusal checks that err refuses a link past the bound, about
