@@ -352,6 +352,23 @@ func (s *stream) next(t *testing.T, want func(map[string]any) bool) map[string]a
 	}
 }
 
+// ends waits up to five seconds for the server to end the stream, which
+// what says.
+func (s *stream) ends(t *testing.T, what string) {
+	t.Helper()
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case _, ok := <-s.events:
+			if !ok {
+				return
+			}
+		case <-deadline:
+			t.Fatalf("%s still runs", what)
+		}
+	}
+}
+
 func TestOpenIsExactlyOnce(t *testing.T) {
 	s := newTestServer(t, newDocCheck(t), func(c *core.Config) { c.RateLimits = false })
 	l := s.account("ada").create(nil)

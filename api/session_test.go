@@ -333,17 +333,7 @@ func TestSessionEventStreamEnds(t *testing.T) {
 	stream.next(t, func(got map[string]any) bool { return got["id"] == float64(l.ID) })
 
 	ada.signOut()
-	deadline := time.After(5 * time.Second)
-	for {
-		select {
-		case _, ok := <-stream.events:
-			if !ok {
-				return
-			}
-		case <-deadline:
-			t.Fatal("the stream of a signed-out session still runs")
-		}
-	}
+	stream.ends(t, "the stream of a signed-out session")
 }
 
 // TestSessionEventStreamEndsAtRenewal: a stream opened with a session's
@@ -361,17 +351,7 @@ func TestSessionEventStreamEndsAtRenewal(t *testing.T) {
 	if res := ada.do(http.MethodPost, "/settings/password", "application/x-www-form-urlencoded", strings.NewReader(form.Encode()), ada.sameSite()); res.StatusCode != http.StatusOK {
 		t.Fatalf("change the password: %d", res.StatusCode)
 	}
-	deadline := time.After(5 * time.Second)
-	for {
-		select {
-		case _, ok := <-stream.events:
-			if !ok {
-				return
-			}
-		case <-deadline:
-			t.Fatal("the stream of the session's old token still runs")
-		}
-	}
+	stream.ends(t, "the stream of the session's old token")
 }
 
 // TestSessionSharesTheAPILimit: an account's requests with its session
