@@ -116,19 +116,36 @@ func eval[T any](b *tab, js string) T {
 
 // wait polls js until it is true, and returns how long that took. It does
 // not use chromedp.Poll, which builds a function from a string: the page's
-// policy forbids that, rightly.
+// policy forbids that, rightly. A page that navigates meanwhile, as a
+// form's answer loads, may take an evaluation away with the page it ran
+// in: that is asked again of the next page.
 func (b *tab) wait(js string, within time.Duration) time.Duration {
 	b.t.Helper()
 	start := time.Now()
 	for {
-		if eval[bool](b, js) {
+		ok, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](js))
+		switch {
+		case err == nil && ok:
 			return time.Since(start)
+		case err != nil && !navigatedAway(err):
+			b.t.Fatalf("%s: %v", js, err)
 		}
 		if time.Since(start) > within {
 			b.t.Fatalf("not within %v: %s", within, js)
 		}
 		time.Sleep(15 * time.Millisecond)
 	}
+}
+
+// navigatedAway reports whether err is an evaluation's loss to a
+// navigation: the page, or its script context, it ran in went away.
+func navigatedAway(err error) bool {
+	for _, gone := range []string{"Inspected target navigated or closed", "Execution context was destroyed", "Cannot find context with specified id"} {
+		if strings.Contains(err.Error(), gone) {
+			return true
+		}
+	}
+	return false
 }
 
 // clean fails the test if the page broke its policy or logged an error.
