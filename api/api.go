@@ -700,11 +700,20 @@ func (t jsonType) In(l *i18n.Localizer) string {
 	return string(t)
 }
 
+// me is the account the request acts for, with what its links keep and
+// the bound on it, as its Settings page shows them.
 func (a *API) me(w http.ResponseWriter, r *http.Request, acc *core.Account) {
+	used, limit, err := a.core.StorageUsage(r.Context(), acc.ID)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
 	a.reply(w, r, http.StatusOK, struct {
-		Username string `json:"username"`
-		Admin    bool   `json:"admin"`
-	}{acc.Username, acc.Admin})
+		Username     string `json:"username"`
+		Admin        bool   `json:"admin"`
+		StorageUsed  int64  `json:"storage_used"`
+		StorageLimit int64  `json:"storage_limit"`
+	}{acc.Username, acc.Admin, used, limit})
 }
 
 func (a *API) document(w http.ResponseWriter, r *http.Request) {

@@ -1250,3 +1250,39 @@ func TestAccountStorageFull(t *testing.T) {
 		t.Fatalf("the file once the first link is revoked: %d %s", res.StatusCode, res.body)
 	}
 }
+
+// TestMeTellsStorage: /api/v1/me says what the account's links keep and
+// the bound on it, in bytes, as its Settings page does, and follows them.
+func TestMeTellsStorage(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t), func(c *core.Config) { c.AccountStorage = 100 })
+	ada := s.account("ada")
+	bob := s.account("bob")
+	storage := func(c *client) (used, limit int64) {
+		t.Helper()
+		var me struct {
+			Used  *int64 `json:"storage_used"`
+			Limit *int64 `json:"storage_limit"`
+		}
+		res := c.get("/api/v1/me")
+		if err := json.Unmarshal(res.body, &me); err != nil || res.StatusCode != http.StatusOK || me.Used == nil || me.Limit == nil {
+			t.Fatalf("me: %d %s", res.StatusCode, res.body)
+		}
+		return *me.Used, *me.Limit
+	}
+	if used, limit := storage(ada); used != 0 || limit != 100 {
+		t.Fatalf("before any link: %d of %d, want 0 of 100", used, limit)
+	}
+	l := ada.create(map[string]any{"message": strings.Repeat("a", 60)})
+	if used, limit := storage(ada); used != 60 || limit != 100 {
+		t.Fatalf("with a 60-byte message: %d of %d, want 60 of 100", used, limit)
+	}
+	if used, _ := storage(bob); used != 0 {
+		t.Fatalf("another account: %d", used)
+	}
+	if res := ada.postJSON("/api/v1/links/"+itoa(l.ID)+"/revoke", nil); res.StatusCode != http.StatusOK {
+		t.Fatalf("revoke: %d %s", res.StatusCode, res.body)
+	}
+	if used, _ := storage(ada); used != 0 {
+		t.Fatalf("after the revoke: %d", used)
+	}
+}

@@ -303,6 +303,10 @@ func (c *Client) decode(res *http.Response, v any) error {
 type Account struct {
 	Username string `json:"username"`
 	Admin    bool   `json:"admin"`
+	// StorageUsed is what the account's links keep, in bytes, and
+	// StorageLimit the most they may keep: the server's --account-storage.
+	StorageUsed  int64 `json:"storage_used"`
+	StorageLimit int64 `json:"storage_limit"`
 }
 
 // Me returns the key's account: GET /api/v1/me.

@@ -140,13 +140,16 @@ func TestShareAndOpen(t *testing.T) {
 	s := newTestServer(t)
 	c := newClient(t, s.URL+"/", s.key)
 	ctx := t.Context()
-	if me, err := c.Me(ctx); err != nil || me.Username != "ada" {
+	if me, err := c.Me(ctx); err != nil || me.Username != "ada" || me.StorageUsed != 0 || me.StorageLimit != core.DefaultAccountStorage {
 		t.Fatalf("me: %+v %v", me, err)
 	}
 
 	l, err := c.CreateLink(ctx, client.NewLink{Message: "s3cret", TTL: "10m", Label: "msg"})
 	if err != nil || !strings.HasPrefix(l.URL, s.URL+"/l/") || l.Kind != "message" || l.Status != "active" || l.MaxUses != 1 {
 		t.Fatalf("create: %+v %v", l, err)
+	}
+	if me, err := c.Me(ctx); err != nil || me.StorageUsed != int64(len("s3cret")) {
+		t.Fatalf("me with a link: %+v %v", me, err)
 	}
 	o, err := newClient(t, "", "").Open(ctx, l.URL, "")
 	if err != nil || o.Kind != "message" || o.Message != "s3cret" {
