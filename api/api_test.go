@@ -767,7 +767,13 @@ func TestBadCreatesChangeNothing(t *testing.T) {
 		{"multipart that is not multipart", "x", "multipart/form-data; boundary=zz", 400, "unreadable_form", ""},
 		{"multipart cut off before its closing boundary", part("kind", "message") + part("message", "hi") + "--X", multipartX, 400, "unreadable_form", ""},
 		{"multipart ttl empty", part("kind", "message") + part("message", "hi") + part("ttl", "") + lastPart, multipartX, 400, "ttl_invalid", "ttl"},
-		{"multipart uses empty", part("kind", "message") + part("message", "hi") + part("max_uses", "") + lastPart, multipartX, 400, "max_uses_out_of_range", "max_uses"},
+		{"multipart uses empty", part("kind", "message") + part("message", "hi") + part("max_uses", "") + lastPart, multipartX, 400, "wrong_type", "max_uses"},
+		{"multipart uses not a number", part("kind", "message") + part("message", "hi") + part("max_uses", "abc") + lastPart, multipartX, 400, "wrong_type", "max_uses"},
+		{"multipart uses a fraction", part("kind", "message") + part("message", "hi") + part("max_uses", "1.5") + lastPart, multipartX, 400, "wrong_type", "max_uses"},
+		{"multipart uses with a space", part("kind", "message") + part("message", "hi") + part("max_uses", " 2") + lastPart, multipartX, 400, "wrong_type", "max_uses"},
+		{"multipart uses out of range", part("kind", "message") + part("message", "hi") + part("max_uses", "101") + lastPart, multipartX, 400, "max_uses_out_of_range", "max_uses"},
+		{"multipart no uses", part("kind", "message") + part("message", "hi") + part("max_uses", "0") + lastPart, multipartX, 400, "max_uses_out_of_range", "max_uses"},
+		{"multipart uses past any integer", part("kind", "message") + part("message", "hi") + part("max_uses", "99999999999999999999") + lastPart, multipartX, 400, "max_uses_out_of_range", "max_uses"},
 		{"multipart field misspelt", part("kind", "message") + part("message", "hi") + part("max_use", "5") + lastPart, multipartX, 400, "unknown_field", "max_use"},
 		{"a multipart field given twice", part("kind", "message") + part("message", "seen") + part("message", "meant") + lastPart, multipartX, 400, "duplicate_field", "message"},
 		{"multipart message not UTF-8", part("kind", "message") + part("message", "a\xffb") + lastPart, multipartX, 400, "message_invalid", "message"},
@@ -826,6 +832,18 @@ func TestBadCreatesChangeNothing(t *testing.T) {
 		res := ada.do(http.MethodPost, "/api/v1/links", multipartX, strings.NewReader(notify), http.Header{"Accept-Language": {lang}})
 		if p := res.problem(); p.Detail != want {
 			t.Errorf("notify=maybe in %s: %q, want %q", lang, p.Detail, want)
+		}
+	}
+	// So do the words for uses that are not a whole number, sent empty
+	// too.
+	for _, uses := range []string{"abc", ""} {
+		body := part("message", "hi") + part("max_uses", uses) + lastPart
+		for lang, want := range map[string]string{"en": "The field max_uses must be a whole number such as 3, or be left out.",
+			"de": "Das Feld max_uses muss eine ganze Zahl wie 3 sein oder wegbleiben."} {
+			res := ada.do(http.MethodPost, "/api/v1/links", multipartX, strings.NewReader(body), http.Header{"Accept-Language": {lang}})
+			if p := res.problem(); p.Detail != want {
+				t.Errorf("max_uses=%q in %s: %q, want %q", uses, lang, p.Detail, want)
+			}
 		}
 	}
 	if p := ada.do(http.MethodPost, "/api/v1/links", "multipart/form-data", strings.NewReader("x"), nil).problem(); strings.Contains(p.Detail, "Reload the page") {

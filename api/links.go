@@ -134,6 +134,19 @@ func knownFields(form url.Values) error {
 	return nil
 }
 
+// formWhole refuses the value of a multipart create's integer field that
+// is not a whole number as a form writes one (digits, perhaps signed), an
+// empty one included, as of the wrong type: what a JSON body's string or
+// null is, rather than a number out of range. Every value of a form is
+// text: the words say what it should be, not what it is. A whole number
+// out of range is the core's to refuse.
+func formWhole(field, value string) error {
+	if _, err := strconv.Atoi(value); errors.Is(err, strconv.ErrSyntax) {
+		return core.Variant(core.Invalid, "wrong_type", "form_whole", field, "wrong_type", "Field", field)
+	}
+	return nil
+}
+
 // createLink makes a link from a JSON body, or from a multipart form that
 // may carry a file, with the same fields.
 func (a *API) createLink(w http.ResponseWriter, r *http.Request, acc *core.Account) {
@@ -157,15 +170,13 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request, acc *core.Accou
 				TTL: core.DefaultTTL, Password: form.Get("password"), ForUser: form.Get("for_user"),
 				Label: form.Get("label"), Notify: form.Get("notify") == "true", E2ECheck: form.Get("e2e_check")}
 			// A field sent empty is not one left out, as in a JSON body:
-			// an empty ttl is no time to live, and empty uses are none.
+			// an empty ttl is no time to live.
 			if ttl, sent := form["ttl"]; sent {
 				in.TTL = ttl[0]
 			}
 			if uses, sent := form["max_uses"]; sent {
 				in.MaxUses = uses[0]
-				if in.MaxUses == "" {
-					err = core.ErrUsesOutOfRange
-				}
+				err = formWhole("max_uses", in.MaxUses)
 			}
 		}
 		if n := form.Get("notify"); err == nil && n != "" && n != "true" && n != "false" {
