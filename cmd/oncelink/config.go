@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -41,6 +42,10 @@ type config struct {
 	SMTPURL             string
 	MailFrom            string
 	WebhookAllowPrivate bool
+
+	// baseFromAddr says that no --base-url was given: BaseURL is the
+	// address the server listens on (see listenBase).
+	baseFromAddr bool
 
 	// PasswordSignIn lets accounts sign in with a password on the web.
 	PasswordSignIn bool
@@ -263,12 +268,7 @@ func (c *config) complete(l *i18n.Localizer, args []string) error {
 		return errors.New(l.T("cli.usage.unexpected", "Arg", fmt.Sprintf("%q", args[0])))
 	}
 	if c.BaseURL == "" {
-		c.BaseURL = "http://" + c.Addr
-		// A server listening on every address (":8080", "0.0.0.0:8080")
-		// cannot put that in its links: they would point nowhere.
-		if host, port, err := net.SplitHostPort(c.Addr); err == nil && (host == "" || net.ParseIP(host).IsUnspecified()) {
-			c.BaseURL = "http://localhost:" + port
-		}
+		c.BaseURL, c.baseFromAddr = addrBase(c.Addr), true
 	}
 	// The links' address follows the rule the CLI holds a server's
 	// address to: its root, with no name or password to hand out in links.
@@ -311,6 +311,29 @@ func (c *config) complete(l *i18n.Localizer, args []string) error {
 		}
 	}
 	return c.OIDC.check(l, c.PasswordSignIn)
+}
+
+// addrBase is the base URL of a server listening on addr. One listening
+// on every address (":8080", "0.0.0.0:8080") cannot put that in its
+// links, which would point nowhere: it names localhost.
+func addrBase(addr string) string {
+	if host, port, err := net.SplitHostPort(addr); err == nil && (host == "" || net.ParseIP(host).IsUnspecified()) {
+		return "http://localhost:" + port
+	}
+	return "http://" + addr
+}
+
+// listenBase is the base URL of a server told to listen on addr and
+// bound at bound: addr's host, as addrBase writes it, and the port it is
+// bound to, which for port 0 (one the system chooses) only the listener
+// knows.
+func listenBase(addr string, bound net.Addr) string {
+	host, _, err := net.SplitHostPort(addr)
+	tcp, ok := bound.(*net.TCPAddr)
+	if err != nil || !ok {
+		return addrBase(addr)
+	}
+	return addrBase(net.JoinHostPort(host, strconv.Itoa(tcp.Port)))
 }
 
 // check refuses single sign-on settings that would not work, and a server

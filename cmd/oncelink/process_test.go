@@ -87,7 +87,17 @@ func startServer(t testing.TB, db string, args ...string) *server {
 func startCommand(t testing.TB, command []string, db string, args ...string) *server {
 	t.Helper()
 	addr := freeAddr(t)
-	argv := append(append(command[:len(command):len(command)], "serve", "--addr", addr, "--db", db), args...)
+	return launch(t, "http://"+addr, append(append(command[:len(command):len(command)], "serve", "--addr", addr, "--db", db), args...))
+}
+
+// listening finds the address in the log line of a server that listens.
+var listening = regexp.MustCompile(`msg="oncelink is listening" .*?\baddr=(\S+)`)
+
+// launch runs argv, a command that serves, and waits until it is healthy
+// at base, or, when base is "", at the address its log says it listens
+// on. It is killed when the test ends if it still runs.
+func launch(t testing.TB, base string, argv []string) *server {
+	t.Helper()
 	cmd := exec.Command(argv[0], argv[1:]...)
 	logs := &lockedBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
@@ -100,7 +110,7 @@ func startCommand(t testing.TB, command []string, db string, args ...string) *se
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	s := &server{t: t, cmd: cmd, URL: "http://" + addr, logs: logs, done: make(chan error, 1)}
+	s := &server{t: t, cmd: cmd, URL: base, logs: logs, done: make(chan error, 1)}
 	go func() { s.done <- cmd.Wait() }()
 	t.Cleanup(func() {
 		cmd.Process.Kill()
@@ -108,11 +118,15 @@ func startCommand(t testing.TB, command []string, db string, args ...string) *se
 	})
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		res, err := http.Get(s.URL + "/healthz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return s
+		if m := listening.FindStringSubmatch(logs.String()); s.URL == "" && m != nil {
+			s.URL = "http://" + m[1]
+		}
+		if s.URL != "" {
+			if res, err := http.Get(s.URL + "/healthz"); err == nil {
+				res.Body.Close()
+				if res.StatusCode == http.StatusOK {
+					return s
+				}
 			}
 		}
 		select {

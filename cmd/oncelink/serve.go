@@ -93,6 +93,16 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 			return err
 		}
 	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close() // on the way out before it is served; else a second close
+	if cfg.baseFromAddr {
+		// Links name the port the server is bound to: with --addr
+		// 127.0.0.1:0, the one the system chose, not 0.
+		cfg.BaseURL = listenBase(cfg.Addr, ln.Addr())
+	}
 	coreCfg := core.Config{
 		BaseURL: cfg.BaseURL, MinTTL: cfg.MinTTL, MaxTTL: cfg.MaxTTL, GrantTTL: cfg.GrantTTL,
 		TrustProxy: cfg.TrustProxy, RateLimits: cfg.RateLimits, Rates: cfg.Rates, MaxUpload: cfg.MaxUpload, MaxE2EUpload: cfg.MaxE2EUpload,
@@ -117,10 +127,6 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 	v1 := api.New(svc, m, log)
 	v1.Session = h.SessionAccount
 
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return err
-	}
 	srv := &http.Server{
 		Handler:           h.Routes(v1.Handler()),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -135,7 +141,6 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 	if cfg.MetricsAddr != "" {
 		mln, err := net.Listen("tcp", cfg.MetricsAddr)
 		if err != nil {
-			ln.Close()
 			return err
 		}
 		mux := http.NewServeMux()

@@ -3,6 +3,9 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
+	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -95,6 +98,45 @@ func TestDBNameHidesPasswords(t *testing.T) {
 		got := dbName(dsn)
 		if got != want || strings.Contains(got, "s3cret") {
 			t.Errorf("dbName(%q) = %q, want %q", dsn, got, want)
+		}
+	}
+}
+
+// TestEphemeralPortInLinks: a server told to listen on port 0, for the
+// system to choose one, without --base-url, puts the port it was given in
+// its links, on the pages and in the API, not port 0.
+func TestEphemeralPortInLinks(t *testing.T) {
+	s := launch(t, "", []string{oncelinkBinary(t), "serve", "--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "oncelink.db")})
+	if !strings.Contains(s.logs.String(), "base_url="+s.URL+" ") {
+		t.Errorf("listening at %s, the log says:\n%s", s.URL, s.logs)
+	}
+	owner := signUp(t, s)
+	createLink(t, owner, s, nil) // which finds s.URL in the link's address
+	res, err := owner.Post(s.URL+"/api/v1/links", "application/json", strings.NewReader(`{"kind":"message","message":"the secret"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	var l struct{ URL string }
+	if err := json.Unmarshal(body, &l); err != nil || res.StatusCode != http.StatusCreated || !strings.HasPrefix(l.URL, s.URL+"/l/") {
+		t.Fatalf("create through the API: %d %s, want a link under %s", res.StatusCode, body, s.URL)
+	}
+}
+
+func TestListenBase(t *testing.T) {
+	bound := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 41234}
+	for addr, want := range map[string]string{
+		"127.0.0.1:0":    "http://127.0.0.1:41234",
+		"localhost:0":    "http://localhost:41234",
+		":0":             "http://localhost:41234",
+		"0.0.0.0:0":      "http://localhost:41234",
+		"[::]:0":         "http://localhost:41234",
+		"[::1]:0":        "http://[::1]:41234",
+		"127.0.0.1:8080": "http://127.0.0.1:41234",
+	} {
+		if got := listenBase(addr, bound); got != want {
+			t.Errorf("listenBase(%q): %q, want %q", addr, got, want)
 		}
 	}
 }
