@@ -169,9 +169,31 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	return s, nil
 }
 
+// ErrInMemory refuses an SQLite database in memory (":memory:",
+// "file::memory:", mode=memory): the store's pools open connections of
+// their own, each of which would get a database of its own, empty, and
+// the links would not outlive the process.
+var ErrInMemory = errors.New("an SQLite database in memory is not a file")
+
+// ErrNotFilePath refuses an SQLite database named with a query or a
+// fragment: the store sets the connections' options itself.
+var ErrNotFilePath = errors.New("not an SQLite file path")
+
+// CheckSQLitePath refuses what Open cannot take as an SQLite file's path,
+// with an error that is ErrInMemory or ErrNotFilePath to errors.Is.
+func CheckSQLitePath(path string) error {
+	switch {
+	case strings.Contains(path, ":memory:") || strings.Contains(strings.ToLower(path), "mode=memory"):
+		return fmt.Errorf("store: %q: %w", path, ErrInMemory)
+	case path == "" || strings.ContainsAny(path, "?#"):
+		return fmt.Errorf("store: %q: %w", path, ErrNotFilePath)
+	}
+	return nil
+}
+
 func openSQLite(path string, opts Options) (*Store, error) {
-	if path == "" || strings.Contains(path, ":memory:") || strings.ContainsAny(path, "?#") {
-		return nil, fmt.Errorf("store: %q is not an SQLite file path", path)
+	if err := CheckSQLitePath(path); err != nil {
+		return nil, err
 	}
 	sync := strings.ToUpper(opts.SQLiteSync)
 	switch sync {

@@ -99,6 +99,34 @@ func mustLink(t testing.TB, s *Store, owner int64, maxUses int, ttl time.Duratio
 // TestPostgresKeywordsDSN: libpq's key=value form names a PostgreSQL
 // database as a URL does; a path is still a path, even with an equals
 // sign in it.
+// TestSQLitePathIsAFile: Open takes an SQLite database only as a file's
+// path, and says which refusal a caller may put in words of its own: a
+// database in memory, or a name with a query or a fragment.
+func TestSQLitePathIsAFile(t *testing.T) {
+	for path, want := range map[string]error{
+		":memory:":                             ErrInMemory,
+		"file::memory:?cache=shared":           ErrInMemory,
+		"file:links?mode=memory&cache=shared":  ErrInMemory,
+		"oncelink.db?_foreign_keys=off":        ErrNotFilePath,
+		"oncelink.db#x":                        ErrNotFilePath,
+		"":                                     ErrNotFilePath,
+		filepath.Join(t.TempDir(), "links.db"): nil,
+	} {
+		if err := CheckSQLitePath(path); !errors.Is(err, want) || (want == nil) != (err == nil) {
+			t.Errorf("CheckSQLitePath(%q): %v, want %v", path, err, want)
+		}
+		if want == nil {
+			continue
+		}
+		if s, err := Open(context.Background(), path, Options{}); !errors.Is(err, want) {
+			if err == nil {
+				s.Close()
+			}
+			t.Errorf("Open(%q): %v, want %v", path, err, want)
+		}
+	}
+}
+
 func TestPostgresKeywordsDSN(t *testing.T) {
 	for dsn, want := range map[string]bool{
 		"postgres://db/oncelink":                      true,

@@ -279,6 +279,9 @@ func (c *config) complete(l *i18n.Localizer, args []string) error {
 		return err
 	}
 	c.BaseURL = root
+	if err := dbPathRefusal(l, c.DB); err != nil {
+		return err
+	}
 	switch {
 	case c.MinTTL <= 0 || c.MaxTTL < c.MinTTL:
 		return errors.New(l.T("cli.serve.ttl_range"))

@@ -2,12 +2,33 @@ package main
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/mattn/go-sqlite3"
 
 	"oncelink/i18n"
+	"oncelink/store"
 )
+
+// dbPathRefusal says in l's words why dsn, the value of --db, names no
+// SQLite file the store can open, before anything is opened or started;
+// nil when it does, or when it is PostgreSQL's. A database in memory
+// cannot serve: links must outlive the process, and each of the store's
+// connections would get an empty database of its own.
+func dbPathRefusal(l *i18n.Localizer, dsn string) error {
+	if store.IsPostgres(dsn) {
+		return nil
+	}
+	err := store.CheckSQLitePath(dsn)
+	switch {
+	case errors.Is(err, store.ErrInMemory):
+		return errors.New(l.T("cli.db.in_memory", "Path", fmt.Sprintf("%q", dsn)))
+	case err != nil:
+		return errors.New(l.T("cli.db.not_path", "Path", fmt.Sprintf("%q", dsn)))
+	}
+	return nil
+}
 
 // sayDatabase is err, met opening the database at name (an SQLite file's
 // path, or a PostgreSQL DSN without its password), said in l's words: that

@@ -270,3 +270,38 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	return c, c.complete(l, rest)
 }
+
+// TestDatabaseInMemoryIsAUsageError: a --db that names a database in
+// memory, which would keep no link past a restart and give each of the
+// store's connections an empty one of its own, or that is no file's path,
+// stops serve and the operator commands before anything starts or is
+// opened, as a usage error in the operator's language (exit status 2),
+// and makes no file.
+func TestDatabaseInMemoryIsAUsageError(t *testing.T) {
+	t.Chdir(t.TempDir())
+	de := i18n.For("de")
+	german := map[string]string{"LANG": "de_DE.UTF-8"}
+	for _, c := range []struct {
+		env  map[string]string
+		args []string
+		id   string
+		db   string
+	}{
+		{german, []string{"serve", "--addr", "127.0.0.1:0", "--db", ":memory:"}, "cli.db.in_memory", ":memory:"},
+		{german, []string{"serve", "--addr", "127.0.0.1:0", "--db", "file::memory:?cache=shared"}, "cli.db.in_memory", "file::memory:?cache=shared"},
+		{german, []string{"serve", "--addr", "127.0.0.1:0", "--db", "file:links?mode=memory&cache=shared"}, "cli.db.in_memory", "file:links?mode=memory&cache=shared"},
+		{map[string]string{"LANG": "de_DE.UTF-8", "ONCELINK_DB": ":memory:"}, []string{"serve", "--addr", "127.0.0.1:0"}, "cli.db.in_memory", ":memory:"},
+		{german, []string{"serve", "--addr", "127.0.0.1:0", "--db", "oncelink.db?_foreign_keys=off"}, "cli.db.not_path", "oncelink.db?_foreign_keys=off"},
+		{german, []string{"user", "list", "--db", ":memory:"}, "cli.db.in_memory", ":memory:"},
+		{german, []string{"user", "add", "ada", "--create", "--db", ":memory:"}, "cli.db.in_memory", ":memory:"},
+	} {
+		r := runCLI(t, c.env, "", c.args...)
+		want := de.T(c.id, "Path", strconv.Quote(c.db))
+		if r.code != exitUsage || r.err == nil || !strings.HasPrefix(r.err.Error(), want) || r.stderr != "" {
+			t.Errorf("%v: exit %d, %v, stderr %q; want %q", c.args, r.code, r.err, r.stderr, want)
+		}
+	}
+	if files, _ := os.ReadDir("."); len(files) != 0 {
+		t.Errorf("refused databases made %v", files)
+	}
+}

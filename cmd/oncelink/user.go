@@ -59,6 +59,9 @@ func (o *operator) Close() error {
 // success. A PostgreSQL database is never created here.
 func (d *database) open(ctx context.Context, stderr io.Writer) (*operator, error) {
 	l := i18n.From(ctx)
+	if err := dbPathRefusal(l, d.dsn); err != nil {
+		return nil, usageError(err.Error())
+	}
 	name, verb := dbName(d.dsn), "cli.user.using_db"
 	if !store.IsPostgres(d.dsn) {
 		if abs, err := filepath.Abs(d.dsn); err == nil {
