@@ -172,7 +172,9 @@ func (s *Service) AddAccount(ctx context.Context, username, password string, adm
 
 // SetDisabled disables or enables account id, for by (nil for the
 // operator). A disabled account cannot sign in, its sessions and API keys
-// stop at their next request, and its open streams are told at once.
+// stop at their next request, and its open streams are told at once; what
+// it shares rests (see ErrLinkResting and ErrRequestResting) until it is
+// enabled, which changes nothing else of it.
 func (s *Service) SetDisabled(ctx context.Context, by *Account, id int64, disabled bool) (Account, error) {
 	if by != nil && id == by.ID && disabled {
 		return Account{}, invalid("cannot_disable_self", "")

@@ -116,8 +116,10 @@ func (s *Service) refuseLook(ctx context.Context, refusal *Error, record bool, c
 // scanners and browsers alike only look. With record set (a GET, not a
 // HEAD) the look is rate limited, recorded as a view and told to the
 // owner's streams. A dead link is a Gone *Error, except to its owner (see
-// Sight.Owner), and a link gone for good ErrLinkNotFound; with record set,
-// either look is limited as a live link's, and over the limit it is a
+// Sight.Owner), a link gone for good ErrLinkNotFound, and a link that
+// rests while its owner's account is disabled ErrLinkResting, even to a
+// browser holding its grant, and recorded as no view; with record set,
+// each look is limited as a live link's, and over the limit it is a
 // Limited *Error. A text that is no token of this server is
 // ErrLinkNotFound at once, as OpenTurn says.
 func (s *Service) Look(ctx context.Context, tokText string, r Recipient, record bool) (Sight, error) {
@@ -128,6 +130,9 @@ func (s *Service) Look(ctx context.Context, tokText string, r Recipient, record 
 	l, err := s.store.LinkByHash(ctx, tok.Hash())
 	if err != nil {
 		return Sight{}, s.lookNotFound(ctx, fromToken(err), record, r.Client)
+	}
+	if s.rests(l, r.Grants) {
+		return Sight{}, s.refuseLook(ctx, ErrLinkResting, record, r.Client)
 	}
 	if s.granted(r.Grants, l) {
 		o, err := s.content(ctx, tok, l)
@@ -238,8 +243,10 @@ type File struct {
 // (a wrong one is recorded and takes no use); a link for one user opens
 // only for r.Viewer. A browser that holds a grant for the link gets it
 // again without taking another use. Under any concurrency exactly max_uses
-// opens succeed. The caller publishes o.Event() once it has answered, when
-// o.Used.
+// opens succeed. While the owner's account is disabled the link rests: an
+// open is ErrLinkResting, before any password is tried, and takes nothing
+// of it, which the same conditional write that takes a use checks. The
+// caller publishes o.Event() once it has answered, when o.Used.
 func (s *Service) Open(ctx context.Context, t Turn, tokText, password string, r Recipient) (Opened, error) {
 	tok, err := s.Token(tokText)
 	if err != nil {
@@ -275,6 +282,9 @@ func (s *Service) Open(ctx context.Context, t Turn, tokText, password string, r 
 	l, err := s.store.LinkByHash(ctx, tok.Hash())
 	if err != nil {
 		return Opened{}, fromToken(err)
+	}
+	if s.rests(l, r.Grants) {
+		return Opened{}, ErrLinkResting
 	}
 	if s.granted(r.Grants, l) {
 		return s.content(ctx, tok, l)
@@ -320,9 +330,13 @@ func (s *Service) Open(ctx context.Context, t Turn, tokText, password string, r 
 	}
 	used, err := s.store.Consume(ctx, l.ID, s.event(r.Client))
 	if errors.Is(err, store.ErrGone) {
-		// It died since the lookup: used up, expired or revoked meanwhile.
+		// It died since the lookup: used up, expired or revoked meanwhile;
+		// or its owner was disabled, and it rests.
 		st := Used
 		if now, err := s.store.LinkByHash(ctx, tok.Hash()); err == nil {
+			if s.rests(now, nil) {
+				return Opened{}, ErrLinkResting
+			}
 			st = now.Status(s.Now())
 		}
 		return Opened{}, s.refuseGone(ctx, l, st, r.Client)
@@ -348,6 +362,19 @@ func (s *Service) refuseGone(ctx context.Context, l Link, st Status, c Client) e
 		}
 	}
 	return gone(st)
+}
+
+// ErrLinkResting refuses to open, or show, a link while its owner's account
+// is disabled: the link rests, its uses and its expiry as they were, until
+// the account is enabled. It says no one's name.
+var ErrLinkResting = Variant(Forbidden, "owner_disabled", "link", "", "link_on_hold")
+
+// rests reports whether l, which would open, or show again to a browser
+// holding one of grants, rests because its owner's account is disabled. A
+// link dead anyway is refused as dead: enabling its owner brings it back no
+// more than it would a link of an enabled account.
+func (s *Service) rests(l Link, grants []string) bool {
+	return l.OwnerDisabled && (l.Status(s.Now()) == Active || s.granted(grants, l))
 }
 
 // ErrWrongPassword refuses an open whose link password is wrong, and
@@ -408,7 +435,8 @@ func (s *Service) content(ctx context.Context, tok token.Token, l Link) (Opened,
 
 // GrantedFile is the file of a file link for r's browser, which holds its
 // grant; any other is refused with a Forbidden *Error while the link can
-// still be opened and a Gone one once it cannot. With record set (a GET,
+// still be opened and a Gone one once it cannot; and every browser with
+// ErrLinkResting while the owner's account is disabled. With record set (a GET,
 // not a HEAD), a refusal takes r's open turn as the link's page does (see
 // refuseLook), but for the link's owner; the grant's downloads, range
 // after range, take none. A text that is no token of this server is
@@ -421,6 +449,9 @@ func (s *Service) GrantedFile(ctx context.Context, tokText string, r Recipient, 
 	l, err := s.store.LinkByHash(ctx, tok.Hash())
 	if err != nil {
 		return nil, s.lookNotFound(ctx, fromToken(err), record, r.Client)
+	}
+	if s.rests(l, r.Grants) {
+		return nil, s.refuseLook(ctx, ErrLinkResting, record, r.Client)
 	}
 	if l.Kind == KindFile && s.granted(r.Grants, l) {
 		o, err := s.content(ctx, tok, l)

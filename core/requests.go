@@ -182,11 +182,12 @@ type RequestVisitor struct {
 // LookRequest is v's visit to the request with token tokText. It never
 // fills the request. A request that is no longer open is a Gone *Error,
 // except to its owner; a filled one is ErrRequestSent to the browser that
-// filled it, and ErrRequestAnswered to anyone else. With record set (a
-// GET, not a HEAD), the look at a request no longer open, or gone for
-// good, takes v's turn at the open limit, as a dead link's does, and over
-// the limit it is a Limited *Error; the owner's look, and the look of the
-// browser that filled it, take none. A text that is no token of this
+// filled it, and ErrRequestAnswered to anyone else. An open request whose
+// owner's account is disabled is ErrRequestResting. With record set (a
+// GET, not a HEAD), the look at a request no longer open, resting, or gone
+// for good, takes v's turn at the open limit, as a dead link's does, and
+// over the limit it is a Limited *Error; the owner's look, and the look of
+// the browser that filled it, take none. A text that is no token of this
 // server is ErrLinkNotFound at once, as OpenTurn says.
 func (s *Service) LookRequest(ctx context.Context, tokText string, v RequestVisitor, record bool) (RequestSight, error) {
 	tok, err := s.Token(tokText)
@@ -220,6 +221,9 @@ func (s *Service) LookRequest(ctx context.Context, tokText string, v RequestVisi
 		// dead link's does.
 		gone := s.requestGoneTo(r, st, v.Receipts)
 		return RequestSight{}, s.refuseLook(ctx, gone, record && gone != ErrRequestSent, v.Client)
+	}
+	if r.OwnerDisabled {
+		return RequestSight{}, s.refuseLook(ctx, ErrRequestResting, record, v.Client)
 	}
 	return RequestSight{Request: r}, nil
 }
@@ -262,7 +266,9 @@ func (f Fulfilled) Events() []live.Event {
 // token (see the package's note on requests). Under any concurrency exactly
 // one Fulfil of a request succeeds; the others, and any after, are a Gone
 // *Error and keep nothing, which receipts, those the sender's browser
-// holds, pick as LookRequest does. The caller publishes f.Events() once it
+// holds, pick as LookRequest does. While the owner's account is disabled,
+// every Fulfil is ErrRequestResting and keeps nothing, which the write that
+// fills the request checks too. The caller publishes f.Events() once it
 // has answered.
 func (s *Service) Fulfil(ctx context.Context, t Turn, tokText string, d *Draft, message string, receipts []string) (Fulfilled, error) {
 	if err := t.check(OpenAction); err != nil {
@@ -275,6 +281,9 @@ func (s *Service) Fulfil(ctx context.Context, t Turn, tokText string, d *Draft, 
 	now := s.Now()
 	if st := r.Status(now); st != RequestOpen {
 		return Fulfilled{}, s.requestGoneTo(r, st, receipts)
+	}
+	if r.OwnerDisabled {
+		return Fulfilled{}, ErrRequestResting
 	}
 	hasText := strings.TrimSpace(message) != ""
 	n := store.NewLink{OwnerID: r.OwnerID, TokenHash: d.tok.Hash(), Label: r.Label, MaxUses: 1, CreatedAt: now,
@@ -316,10 +325,14 @@ func (s *Service) Fulfil(ctx context.Context, t Turn, tokText string, d *Draft, 
 	by := store.Event{At: now, IP: t.client.IP, UserAgent: t.client.UserAgent}
 	r, l, err := s.store.FulfilRequest(ctx, r.ID, by, n, fill, linkToken)
 	if errors.Is(err, store.ErrGone) {
-		// Filled, revoked or expired since the lookup.
+		// Filled, revoked or expired since the lookup; or its owner was
+		// disabled, and it rests.
 		st := RequestFulfilled
 		if again, err := s.store.RequestByHash(ctx, rtok.Hash()); err == nil {
 			st = again.Status(s.Now())
+			if st == RequestOpen && again.OwnerDisabled {
+				return Fulfilled{}, ErrRequestResting
+			}
 		}
 		return Fulfilled{}, requestGone(st)
 	}
@@ -372,6 +385,11 @@ var (
 	// ErrTokenMissing answers an owner's open that names no request.
 	ErrTokenMissing = invalid("token_missing", "token")
 )
+
+// ErrRequestResting refuses a request's page and its send while its
+// owner's account is disabled: the request rests, as it was, until the
+// account is enabled. It says no one's name.
+var ErrRequestResting = Variant(Forbidden, "owner_disabled", "request", "", "request_on_hold")
 
 // Refusals of a request that was filled already: ErrRequestSent to the
 // browser that filled it, ErrRequestAnswered to anyone else.

@@ -65,6 +65,9 @@ type Link struct {
 	// Notify is the owner's "notify me" choice: email notices of this
 	// link go to the owner's notice address.
 	Notify bool
+	// OwnerDisabled is set while the owner's account is disabled: the
+	// link rests, and no one may open it, until the account is enabled.
+	OwnerDisabled bool
 }
 
 // HasPassword reports whether opening the link takes a password.
@@ -138,6 +141,7 @@ type linkRow struct {
 	E2ECheck         []byte         `db:"e2e_check"`
 	Content          []byte         `db:"content"`
 	Notify           bool           `db:"notify"`
+	OwnerDisabled    bool           `db:"owner_disabled"`
 	// Notices is the owner's accounts.notices, which the writes that may
 	// cause a notice return.
 	Notices bool `db:"notices"`
@@ -152,13 +156,15 @@ func (r linkRow) link() Link {
 		CreatedAt: time.UnixMilli(r.CreatedAt), ExpiresAt: time.UnixMilli(r.ExpiresAt),
 		RevokedAt: fromMillis(r.RevokedAt), LastUsedAt: fromMillis(r.LastUsedAt),
 		ContentDeletedAt: fromMillis(r.ContentDeletedAt), E2ECheck: r.E2ECheck, Content: r.Content, Notify: r.Notify,
+		OwnerDisabled: r.OwnerDisabled,
 	}
 }
 
 // linkSelect reads links with their owner's and recipient's names.
 const linkSelect = `SELECT l.id, l.owner_id, o.username AS owner_name, l.token_hash, l.kind, l.label,
 	l.for_user_id, f.username AS for_user_name, l.password_hash, l.max_uses, l.uses, l.views,
-	l.size, l.meta, l.created_at, l.expires_at, l.revoked_at, l.last_used_at, l.content_deleted_at, l.notify, l.e2e_check
+	l.size, l.meta, l.created_at, l.expires_at, l.revoked_at, l.last_used_at, l.content_deleted_at, l.notify, l.e2e_check,
+	o.disabled_at IS NOT NULL AS owner_disabled
 	FROM links l JOIN accounts o ON o.id = l.owner_id LEFT JOIN accounts f ON f.id = l.for_user_id`
 
 // The names of a link's accounts, as a write to links returns them.
@@ -167,7 +173,19 @@ const (
 	forUserNameColumn = `(SELECT username FROM accounts WHERE id = for_user_id)`
 )
 
-// linkColumns are what a write to links returns: the same as linkSelect.
+// ownerEnabled is the condition, of a write to table (links or
+// requests), that the row's owner is not disabled: one lookup of the
+// owner's row by its primary key, inside the write, so that no disable
+// slips in between a check and the write. While an account is disabled,
+// what it shares rests.
+func ownerEnabled(table string) string {
+	return `NOT EXISTS (SELECT 1 FROM accounts WHERE accounts.id = ` + table + `.owner_id AND accounts.disabled_at IS NOT NULL)`
+}
+
+// linkColumns are what a write to links returns: the same as linkSelect,
+// but for owner_disabled, which is false in every such write: a use is
+// taken only while the owner is enabled, and a revoke is the owner's own.
+// So an open asks for the owner's row once, in its condition.
 const linkColumns = `id, owner_id, ` + ownerNameColumn + ` AS owner_name,
 	token_hash, kind, label, for_user_id, ` + forUserNameColumn + ` AS for_user_name,
 	password_hash, max_uses, uses, views, size, meta, created_at, expires_at, revoked_at, last_used_at, content_deleted_at, notify, e2e_check`
@@ -497,9 +515,11 @@ func clip(s string, n int) string {
 }
 
 // Consume takes one use of link id, recording e, if the link has a use left,
-// is not revoked and has not expired. The check and the taking are one
-// conditional UPDATE, so however many consumers race, across processes and
-// machines, exactly MaxUses succeed; the others get ErrGone.
+// is not revoked, has not expired and its owner's account is not disabled.
+// The check and the taking are one conditional UPDATE, so however many
+// consumers race, across processes and machines, exactly MaxUses succeed;
+// the others get ErrGone, and so does every consumer while the owner is
+// disabled, which changes nothing of the link.
 func (s *Store) Consume(ctx context.Context, id int64, e Event) (Link, error) {
 	l, err := s.consume(ctx, `id = ?`, id, e)
 	if errors.Is(err, ErrNotFound) {
@@ -525,7 +545,7 @@ func (s *Store) consume(ctx context.Context, where string, arg any, e Event) (Li
 		// The content of a message or URL is one chunk, which the
 		// recipient gets at once: it comes back with the use.
 		err := tx.GetContext(ctx, &row, tx.Rebind(`UPDATE links SET uses = uses + 1, last_used_at = ?
-			WHERE `+where+` AND uses < max_uses AND revoked_at IS NULL AND expires_at > ?
+			WHERE `+where+` AND uses < max_uses AND revoked_at IS NULL AND expires_at > ? AND `+ownerEnabled("links")+`
 			RETURNING `+linkColumns+`, `+noticesColumn+`, (SELECT data FROM link_content
 				WHERE link_id = links.id AND seq = 0 AND links.kind <> '`+KindFile+`') AS content`), now, arg, now)
 		if err != nil {

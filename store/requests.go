@@ -48,6 +48,9 @@ type Request struct {
 	ExpiresAt   time.Time
 	RevokedAt   time.Time
 	FulfilledAt time.Time
+	// OwnerDisabled is set while the owner's account is disabled: the
+	// request rests, and takes nothing, until the account is enabled.
+	OwnerDisabled bool
 }
 
 // Status tells the request's status at now. A filled request stays
@@ -65,19 +68,20 @@ func (r Request) Status(now time.Time) RequestStatus {
 }
 
 type requestRow struct {
-	ID          int64         `db:"id"`
-	OwnerID     int64         `db:"owner_id"`
-	OwnerName   string        `db:"owner_name"`
-	TokenHash   []byte        `db:"token_hash"`
-	Label       string        `db:"label"`
-	Note        string        `db:"note"`
-	Accepts     string        `db:"accepts"`
-	LinkID      sql.NullInt64 `db:"link_id"`
-	LinkToken   []byte        `db:"link_token"`
-	CreatedAt   int64         `db:"created_at"`
-	ExpiresAt   int64         `db:"expires_at"`
-	RevokedAt   sql.NullInt64 `db:"revoked_at"`
-	FulfilledAt sql.NullInt64 `db:"fulfilled_at"`
+	ID            int64         `db:"id"`
+	OwnerID       int64         `db:"owner_id"`
+	OwnerName     string        `db:"owner_name"`
+	TokenHash     []byte        `db:"token_hash"`
+	Label         string        `db:"label"`
+	Note          string        `db:"note"`
+	Accepts       string        `db:"accepts"`
+	LinkID        sql.NullInt64 `db:"link_id"`
+	LinkToken     []byte        `db:"link_token"`
+	CreatedAt     int64         `db:"created_at"`
+	ExpiresAt     int64         `db:"expires_at"`
+	RevokedAt     sql.NullInt64 `db:"revoked_at"`
+	FulfilledAt   sql.NullInt64 `db:"fulfilled_at"`
+	OwnerDisabled bool          `db:"owner_disabled"`
 }
 
 func (r requestRow) request() Request {
@@ -85,13 +89,15 @@ func (r requestRow) request() Request {
 		ID: r.ID, OwnerID: r.OwnerID, OwnerName: r.OwnerName, TokenHash: r.TokenHash,
 		Label: r.Label, Note: r.Note, Accepts: r.Accepts, LinkID: r.LinkID.Int64, LinkToken: r.LinkToken,
 		CreatedAt: time.UnixMilli(r.CreatedAt), ExpiresAt: time.UnixMilli(r.ExpiresAt),
-		RevokedAt: fromMillis(r.RevokedAt), FulfilledAt: fromMillis(r.FulfilledAt),
+		RevokedAt: fromMillis(r.RevokedAt), FulfilledAt: fromMillis(r.FulfilledAt), OwnerDisabled: r.OwnerDisabled,
 	}
 }
 
-// requestColumns are a request's columns, with its owner's name.
+// requestColumns are a request's columns, with its owner's name and
+// whether the owner's account is disabled.
 const requestColumns = `id, owner_id, (SELECT username FROM accounts WHERE id = owner_id) AS owner_name,
-	token_hash, label, note, accepts, link_id, link_token, created_at, expires_at, revoked_at, fulfilled_at`
+	token_hash, label, note, accepts, link_id, link_token, created_at, expires_at, revoked_at, fulfilled_at,
+	(SELECT disabled_at IS NOT NULL FROM accounts WHERE id = owner_id) AS owner_disabled`
 
 // NewRequest is what CreateRequest needs to make a request.
 type NewRequest struct {
@@ -206,13 +212,15 @@ func (s *Store) RevokeRequest(ctx context.Context, owner, id int64, at time.Time
 	return row.request(), nil
 }
 
-// FulfilRequest fills request id, if it is still open at by.At, for the
-// sender by (whose address and browser the owner's notices name): it makes
-// the link n, whose content chunks come from fill (see CreateLinkStream), and
-// keeps linkToken with the request. The claim is a conditional UPDATE in
-// the same transaction as the link, so however many senders race, across
-// processes and machines, exactly one fills the request and makes a link;
-// the others get ErrGone and leave nothing behind.
+// FulfilRequest fills request id, if it is still open at by.At and its
+// owner's account is not disabled, for the sender by (whose address and
+// browser the owner's notices name): it makes the link n, whose content
+// chunks come from fill (see CreateLinkStream), and keeps linkToken with
+// the request. The claim is a conditional UPDATE in the same transaction
+// as the link, so however many senders race, across processes and
+// machines, exactly one fills the request and makes a link; the others,
+// and every sender while the owner is disabled, get ErrGone and leave
+// nothing behind.
 func (s *Store) FulfilRequest(ctx context.Context, id int64, by Event, n NewLink, fill func(put func([]byte) error) error, linkToken []byte) (Request, Link, error) {
 	r, l, err := s.fulfilRequest(ctx, id, by, n, fill, linkToken)
 	s.noteWrite(ctx, err)
@@ -231,7 +239,8 @@ func (s *Store) fulfilRequest(ctx context.Context, id int64, by Event, n NewLink
 		Notices bool  `db:"notices"`
 	}
 	err = tx.GetContext(ctx, &claimed, tx.Rebind(`UPDATE requests SET fulfilled_at = ?
-		WHERE id = ? AND fulfilled_at IS NULL AND revoked_at IS NULL AND expires_at > ? RETURNING owner_id, `+noticesColumn),
+		WHERE id = ? AND fulfilled_at IS NULL AND revoked_at IS NULL AND expires_at > ? AND `+ownerEnabled("requests")+`
+		RETURNING owner_id, `+noticesColumn),
 		millis(at), id, millis(at))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Request{}, Link{}, fmt.Errorf("request: %w", ErrGone)
