@@ -109,8 +109,9 @@ func (h *Handler) enableAccount(w http.ResponseWriter, r *http.Request, a *core.
 }
 
 // setDisabled disables or enables the account {id}. A disabled account
-// cannot sign in, its sessions end at their next request (see viewer), and
-// its open dashboards are told at once.
+// cannot sign in, its sessions end at their next request (see viewer), its
+// open dashboards are told at once, and its links and requests rest until
+// it is enabled (see core.SetDisabled).
 func (h *Handler) setDisabled(w http.ResponseWriter, r *http.Request, a *core.Account, disabled bool) {
 	id, err := accountOf(w, r)
 	if err != nil {
