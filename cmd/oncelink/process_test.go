@@ -86,12 +86,13 @@ func startServer(t testing.TB, db string, args ...string) *server {
 // prlimit with its flags and the binary.
 func startCommand(t testing.TB, command []string, db string, args ...string) *server {
 	t.Helper()
-	addr := freeAddr(t)
-	return launch(t, "http://"+addr, append(append(command[:len(command):len(command)], "serve", "--addr", addr, "--db", db), args...))
+	// Port 0: the system picks a port that is free, and the log says which.
+	return launch(t, "", append(append(command[:len(command):len(command)], "serve", "--addr", "127.0.0.1:0", "--db", db), args...))
 }
 
-// listening finds the address in the log line of a server that listens.
-var listening = regexp.MustCompile(`msg="oncelink is listening" .*?\baddr=(\S+)`)
+// listening finds the address in the log line of a server that listens,
+// in text or in JSON.
+var listening = regexp.MustCompile(`msg="oncelink is listening" .*?\baddr=(\S+)|"msg":"oncelink is listening",.*?"addr":"([^"]+)"`)
 
 // launch runs argv, a command that serves, and waits until it is healthy
 // at base, or, when base is "", at the address its log says it listens
@@ -119,7 +120,7 @@ func launch(t testing.TB, base string, argv []string) *server {
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		if m := listening.FindStringSubmatch(logs.String()); s.URL == "" && m != nil {
-			s.URL = "http://" + m[1]
+			s.URL = "http://" + m[1] + m[2]
 		}
 		if s.URL != "" {
 			if res, err := http.Get(s.URL + "/healthz"); err == nil {
