@@ -618,6 +618,41 @@ func TestExpiredUnopenedAndFulfilledRequestsAreNoticed(t *testing.T) {
 	})
 }
 
+// TestADisabledAccountsLinksExpireUnnoticed: a link that expires while its
+// owner's account is disabled, and so rests, is noticed neither then nor
+// once the account is enabled again.
+func TestADisabledAccountsLinksExpireUnnoticed(t *testing.T) {
+	backends(t, func(t *testing.T, dsn string) {
+		e := newEnv(t, dsn, core.Config{WebhookAllowPrivate: true})
+		ctx := context.Background()
+		r := newReceiver(t)
+		r.ignoreTime = true
+		e.subscribe(t, r, store.NoticeLinkExpiredUnopened)
+		e.createLink(t, "resting", 1, false)
+		// Another administrator, so that the owner may be disabled.
+		if _, err := e.svc.AddAccount(ctx, "grace", "correct horse battery", true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.SetDisabled(ctx, nil, e.owner.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Add(2 * time.Hour)
+		if _, err := e.st.Sweep(ctx, time.Minute, 30*24*time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.SetDisabled(ctx, nil, e.owner.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.st.Sweep(ctx, time.Minute, 30*24*time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		runOnce(t, e.worker(t, notify.Options{}))
+		if got := r.received(); len(got) != 0 {
+			t.Errorf("a disabled account's link that expired was noticed: %+v", got)
+		}
+	})
+}
+
 // TestASlowEndpointHoldsUpOnlyItself: while an endpoint is slow to
 // answer, another gets its messages; each gets one at a time, in the order
 // of the events.

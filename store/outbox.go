@@ -808,11 +808,12 @@ func (s *Store) LinkAsOf(ctx context.Context, id int64, at time.Time) (Link, err
 
 // enqueueExpired writes, in the sweep's transaction, the notices of links
 // that expired unopened by now, and marks every such link as looked at, so
-// that each is noticed once.
+// that each is noticed once. A link that expired while its owner's account
+// was disabled, and so rested, is noticed neither then nor later.
 func (s *Store) enqueueExpired(ctx context.Context, tx txn, now int64) error {
 	rows, err := tx.QueryContext(ctx, tx.Rebind(`SELECT l.id, l.owner_id, l.notify, l.expires_at FROM links l
 		JOIN accounts a ON a.id = l.owner_id
-		WHERE l.expires_at <= ? AND NOT l.expiry_noticed AND l.uses = 0 AND l.revoked_at IS NULL AND a.notices`), now)
+		WHERE l.expires_at <= ? AND NOT l.expiry_noticed AND l.uses = 0 AND l.revoked_at IS NULL AND a.notices AND a.disabled_at IS NULL`), now)
 	if err != nil {
 		return err
 	}
