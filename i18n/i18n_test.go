@@ -477,6 +477,27 @@ func TestSpanishTypography(t *testing.T) {
 	}
 }
 
+// TestArabicQuotes: Arabic quotes «هكذا», with the guillemets the rest of
+// its catalog uses, around a quoted word, a button's or a field's name or a
+// command to run; not with the typewriter's "..." nor with “...”. The only
+// straight quotes an Arabic message may hold are syntax, which a reader
+// types or reads as they are: those of a JSON object written out in a
+// command's help ({"links": [...]}).
+func TestArabicQuotes(t *testing.T) {
+	c, err := Catalog("ar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, forms := range c {
+		for _, text := range forms {
+			bare := jsonShape.ReplaceAllString(text, "")
+			if strings.ContainsAny(bare, "\"“”") || strings.Count(bare, "«") != strings.Count(bare, "»") {
+				t.Errorf("ar: %s quotes otherwise than «هكذا»: %q", id, text)
+			}
+		}
+	}
+}
+
 // TestArabicUnitsKeepTheirNumber: Arabic keeps a number and the
 // abbreviation of its unit (64 ك.ب, 3 د) together with a no-break space,
 // as the other languages do, so that a line never ends on the number.
