@@ -498,6 +498,50 @@ func TestArabicQuotes(t *testing.T) {
 	}
 }
 
+// TestTwoKindsOfRequest: a request someone is asked to send a secret to
+// and the HTTP request a browser or client makes are two words in every
+// language, so that "this request was refused" never reads as if someone's
+// request for a secret had been: German says Anfrage and Anforderung,
+// French demande and requête, Spanish solicitud and petición, Arabic طلب
+// and استدعاء.
+func TestTwoKindsOfRequest(t *testing.T) {
+	words := map[string]struct{ asked, http string }{
+		"de": {"Anfrage", "Anforderung"},
+		"fr": {"demande", "requête"},
+		"es": {"solicitud", "petici"}, // petición, peticiones
+		"ar": {"طلب", "استدعاء"},
+	}
+	asked := []string{
+		"error.request_gone.answered", "error.request_gone.sent", "error.owner_disabled.request",
+		"error.file_not_accepted", "error.nothing_sent", "title.request_on_hold", "title.request_expired",
+		"cli.cmd.withdraw", "cli.flag.request_ttl", "cli.requests.withdrew",
+	}
+	http := []string{
+		"error.other_host", "error.unsubscribe_not_one_click", "error.body_on_read", "error.body_too_large",
+		"error.not_a_form", "error.internal", "error.body_unexpected", "error.duplicate_authorization",
+		"error.method_not_allowed.web", "error.cross_origin.web", "error.cross_origin.api", "error.not_json.passkey",
+		"cli.flag.rate_api", "cli.flag_error.rate", "cli.client.redirected", "cli.client.redirected_to",
+	}
+	for code, w := range words {
+		c, err := Catalog(code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range asked {
+			text := c[id]["other"]
+			if !strings.Contains(text, w.asked) || strings.Contains(text, w.http) {
+				t.Errorf("%s: %s should speak of a %s, not a %s: %q", code, id, w.asked, w.http, text)
+			}
+		}
+		for _, id := range http {
+			text := c[id]["other"]
+			if !strings.Contains(text, w.http) || strings.Contains(text, w.asked) {
+				t.Errorf("%s: %s should speak of a %s, not a %s: %q", code, id, w.http, w.asked, text)
+			}
+		}
+	}
+}
+
 // TestArabicUnitsKeepTheirNumber: Arabic keeps a number and the
 // abbreviation of its unit (64 ك.ب, 3 د) together with a no-break space,
 // as the other languages do, so that a line never ends on the number.
