@@ -34,6 +34,9 @@ type tab struct {
 	// answered with decline when it is set, else with yes.
 	dialogs []string
 	decline bool
+	// copying are the Copy buttons pressed on the page whose label is
+	// yet to be checked (settleCopies).
+	copying []string
 }
 
 // cspWatch runs before any script of each page; violations of the policy
