@@ -47,13 +47,23 @@ func (s *testServer) slowRequest(method, path string, header http.Header, conten
 // within wait.
 func answer(t *testing.T, conn net.Conn, wait time.Duration) *http.Response {
 	t.Helper()
+	res, err := readAnswer(conn, wait)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// readAnswer reads the response on conn, or says that none came within
+// wait.
+func readAnswer(conn net.Conn, wait time.Duration) (*http.Response, error) {
 	conn.SetReadDeadline(time.Now().Add(wait))
 	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
-		t.Fatalf("no answer within %s: %v", wait, err)
+		return nil, fmt.Errorf("no answer within %s: %v", wait, err)
 	}
 	res.Body.Close()
-	return res
+	return res, nil
 }
 
 // trickle writes a byte to conn every interval until stop is closed or a
@@ -95,7 +105,14 @@ func TestSlowBodiesAreCutOff(t *testing.T) {
 	upload := http.Header{"Content-Type": {ct}, "Cookie": {strings.Join(cookies, "; ")}}
 	// The upload gets its form time and its size at the slowest rate.
 	uploadTime := time.Second + time.Duration(len(body))*time.Second/core.MinUploadRate
-	for _, tc := range []struct {
+	// The requests trickle at the same time, each on its own connection
+	// and timed from its own start.
+	type cut struct {
+		res  *http.Response
+		err  error
+		took time.Duration
+	}
+	cases := []struct {
 		name, path string
 		header     http.Header
 		length     int
@@ -106,20 +123,37 @@ func TestSlowBodiesAreCutOff(t *testing.T) {
 		{"open", strings.TrimPrefix(link, s.URL), form, 100, "password=", time.Second},
 		{"create", "/links", signedIn, 100, "kind=message", time.Second},
 		{"upload", "/links", upload, len(body), string(body[:len(body)/2]), uploadTime},
-	} {
+	}
+	cuts := make([]chan cut, len(cases))
+	for i, tc := range cases {
+		cuts[i] = make(chan cut, 1)
 		start := time.Now()
 		conn := s.slowRequest(http.MethodPost, tc.path, tc.header, tc.length, tc.first)
-		stop := make(chan struct{})
-		go trickle(conn, 100*time.Millisecond, stop)
-		res := answer(t, conn, tc.within+5*time.Second)
-		close(stop)
-		took := time.Since(start)
-		if res.StatusCode != http.StatusRequestTimeout || !res.Close {
-			t.Errorf("%s: %d (close %v), want 408 and the connection closed", tc.name, res.StatusCode, res.Close)
+		go func() {
+			stop := make(chan struct{})
+			go trickle(conn, 100*time.Millisecond, stop)
+			res, err := readAnswer(conn, tc.within+5*time.Second)
+			close(stop)
+			cuts[i] <- cut{res, err, time.Since(start)}
+		}()
+	}
+	answered := true
+	for i, tc := range cases {
+		c := <-cuts[i]
+		if c.err != nil {
+			t.Errorf("%s: %v", tc.name, c.err)
+			answered = false
+			continue
 		}
-		if took < tc.within-100*time.Millisecond || took > tc.within+2*time.Second {
-			t.Errorf("%s: cut off after %s, want about %s", tc.name, took.Round(time.Millisecond), tc.within)
+		if c.res.StatusCode != http.StatusRequestTimeout || !c.res.Close {
+			t.Errorf("%s: %d (close %v), want 408 and the connection closed", tc.name, c.res.StatusCode, c.res.Close)
 		}
+		if c.took < tc.within-100*time.Millisecond || c.took > tc.within+2*time.Second {
+			t.Errorf("%s: cut off after %s, want about %s", tc.name, c.took.Round(time.Millisecond), tc.within)
+		}
+	}
+	if !answered {
+		t.FailNow()
 	}
 	if links, _ := s.stored(); links != 1 {
 		t.Fatalf("%d links stored, want only the first", links)
