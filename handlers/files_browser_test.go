@@ -280,7 +280,7 @@ func chooseFile(t *testing.T, ctx context.Context, n int) {
 	}
 }
 
-// slowUploads reads create requests' bodies at about 2 MB/s, as a slow
+// slowUploads reads create requests' bodies at about 4 MB/s, as a slow
 // connection sends them.
 func slowUploads(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -295,7 +295,7 @@ type slowReader struct{ io.ReadCloser }
 
 func (s *slowReader) Read(p []byte) (int, error) {
 	n, err := s.ReadCloser.Read(p)
-	time.Sleep(time.Duration(n) * time.Second / (2 << 20))
+	time.Sleep(time.Duration(n) * time.Second / (4 << 20))
 	return n, err
 }
 
