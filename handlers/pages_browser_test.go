@@ -75,7 +75,8 @@ func TestDashboardLayoutHolds(t *testing.T) {
 			}
 		}
 	}
-	time.Sleep(1100 * time.Millisecond)
+	countdown := `document.querySelector("#` + row + ` time.countdown").textContent`
+	b.wait(countdown+` !== `+strconv.Quote(eval[string](b, countdown)), 2*time.Second)
 	same("after a tick")
 	if res := s.client().post(first, nil); res.StatusCode != 200 {
 		t.Fatalf("open: %d", res.StatusCode)
