@@ -146,50 +146,55 @@ func TestRequestRowTargeted(t *testing.T) {
 // English and in Arabic.
 func TestHeldBackSendInBrowser(t *testing.T) {
 	for _, lang := range []string{"en", "ar"} {
-		s := newTestServer(t, func(c *core.Config) { c.Rates.Open = core.Rate{N: 1, Per: 3 * time.Second} })
-		req := s.URL + s.admin().createRequest(url.Values{"accepts": {"text"}})
-		ctx := browsertest.New(t)
-		b := newTab(t, ctx, s)
-		if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": lang}}); err != nil {
-			t.Fatal(err)
-		}
-		b.do(chromedp.Navigate(req), chromedp.WaitVisible(chromedp.ID("message")))
-		// Another send from the same address takes the only turn.
-		s.client().post(req, url.Values{"message": {""}})
+		t.Run(lang, func(t *testing.T) {
+			// Each language has its own server and browser, and counts its
+			// waits down beside the other.
+			t.Parallel()
+			s := newTestServer(t, func(c *core.Config) { c.Rates.Open = core.Rate{N: 1, Per: 3 * time.Second} })
+			req := s.URL + s.admin().createRequest(url.Values{"accepts": {"text"}})
+			ctx := browsertest.New(t)
+			b := newTab(t, ctx, s)
+			if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": lang}}); err != nil {
+				t.Fatal(err)
+			}
+			b.do(chromedp.Navigate(req), chromedp.WaitVisible(chromedp.ID("message")))
+			// Another send from the same address takes the only turn.
+			s.client().post(req, url.Values{"message": {""}})
 
-		const notice = `document.querySelector("[data-testid=held-back]")`
-		b.do(
-			chromedp.SendKeys(chromedp.ID("message"), "hunter2"),
-			chromedp.Click(chromedp.CSS("[data-testid=send]")),
-			chromedp.WaitVisible(chromedp.CSS("#alerts [data-testid=held-back]")),
-		)
-		if got := eval[string](b, `document.getElementById("message").value`); got != "hunter2" {
-			t.Errorf("in %s, the message box holds %q after the send was held back", lang, got)
-		}
-		browsertest.Shoot(t, ctx, "request-held-back-alert-"+lang, 390)
-		b.wait(notice+`.className === "notice"`, 6*time.Second)
+			const notice = `document.querySelector("[data-testid=held-back]")`
+			b.do(
+				chromedp.SendKeys(chromedp.ID("message"), "hunter2"),
+				chromedp.Click(chromedp.CSS("[data-testid=send]")),
+				chromedp.WaitVisible(chromedp.CSS("#alerts [data-testid=held-back]")),
+			)
+			if got := eval[string](b, `document.getElementById("message").value`); got != "hunter2" {
+				t.Errorf("in %s, the message box holds %q after the send was held back", lang, got)
+			}
+			browsertest.Shoot(t, ctx, "request-held-back-alert-"+lang, 390)
+			b.wait(notice+`.className === "notice"`, 6*time.Second)
 
-		// The same form, sent by the browser itself.
-		s.clock.Advance(3 * time.Second)
-		s.client().post(req, url.Values{"message": {""}})
-		b.do(
-			chromedp.Evaluate[chromedp.Void](`HTMLFormElement.prototype.submit.call(document.querySelector("[data-testid=send-form]"))`),
-			chromedp.WaitVisible(chromedp.CSS("section [data-testid=held-back]")),
-		)
-		if eval[bool](b, `!document.querySelector("[data-testid=note]") || document.getElementById("message").value !== ""`) {
-			t.Errorf("in %s, the held-back page lacks the note, or its form is not empty", lang)
-		}
-		browsertest.Shoot(t, ctx, "request-held-back-"+lang, 390)
-		b.wait(notice+`.className === "notice"`, 6*time.Second)
+			// The same form, sent by the browser itself.
+			s.clock.Advance(3 * time.Second)
+			s.client().post(req, url.Values{"message": {""}})
+			b.do(
+				chromedp.Evaluate[chromedp.Void](`HTMLFormElement.prototype.submit.call(document.querySelector("[data-testid=send-form]"))`),
+				chromedp.WaitVisible(chromedp.CSS("section [data-testid=held-back]")),
+			)
+			if eval[bool](b, `!document.querySelector("[data-testid=note]") || document.getElementById("message").value !== ""`) {
+				t.Errorf("in %s, the held-back page lacks the note, or its form is not empty", lang)
+			}
+			browsertest.Shoot(t, ctx, "request-held-back-"+lang, 390)
+			b.wait(notice+`.className === "notice"`, 6*time.Second)
 
-		s.clock.Advance(3 * time.Second)
-		b.do(
-			chromedp.SendKeys(chromedp.ID("message"), "hunter2"),
-			chromedp.Click(chromedp.CSS("[data-testid=send]")),
-			chromedp.WaitVisible(chromedp.CSS("[data-testid=sent]")),
-		)
-		b.forgive("status of 429")
-		b.forgive("status of 400")
-		b.clean("a send held back in " + lang)
+			s.clock.Advance(3 * time.Second)
+			b.do(
+				chromedp.SendKeys(chromedp.ID("message"), "hunter2"),
+				chromedp.Click(chromedp.CSS("[data-testid=send]")),
+				chromedp.WaitVisible(chromedp.CSS("[data-testid=sent]")),
+			)
+			b.forgive("status of 429")
+			b.forgive("status of 400")
+			b.clean("a send held back in " + lang)
+		})
 	}
 }
