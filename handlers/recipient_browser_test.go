@@ -20,7 +20,7 @@ import (
 // and gives it the focus; the right password then opens the link, and a
 // reload of what it shows is a GET too.
 func TestBrowserPasswordLockout(t *testing.T) {
-	s := newTestServer(t, func(c *core.Config) { c.Rates.LinkPassword = core.Rate{N: 2, Per: 12 * time.Second} })
+	s := newTestServer(t, func(c *core.Config) { c.Rates.LinkPassword = core.Rate{N: 2, Per: 6 * time.Second} })
 	link := s.admin().createLink(url.Values{"password": {"open sesame"}, "message": {"behind a password"}})
 	ctx := browsertest.New(t)
 	b := newTab(t, ctx, s)
@@ -67,7 +67,7 @@ func TestBrowserPasswordLockout(t *testing.T) {
 	b.forgive("status of 403") // the pages after wrong passwords say so
 	b.clean("the lockout's countdown")
 
-	s.clock.Advance(6 * time.Second) // the server's limits see the wait end too
+	s.clock.Advance(3 * time.Second) // the server's limits see the wait end too
 	b.do(
 		chromedp.SendKeys(chromedp.ID("link-password"), "open sesame"),
 		chromedp.Submit(chromedp.ID("link-password")),
