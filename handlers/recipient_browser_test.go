@@ -116,7 +116,7 @@ func TestBrowserLinkExpiresOnItsPage(t *testing.T) {
 	ctx := browsertest.New(t)
 	b := newTab(t, ctx, s)
 	b.do(chromedp.Navigate(s.URL + "/login")) // the browser is up
-	link := owner.createLink(url.Values{"ttl": {"6s"}, "password": {"open sesame"}})
+	link := owner.createLink(url.Values{"ttl": {"4s"}, "password": {"open sesame"}})
 	b.do(chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("[data-testid=open]")))
 	if on, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`!document.querySelector("[data-testid=open]").disabled`)); !on {
 		t.Fatal("the Open button is disabled before the link expired")
