@@ -204,6 +204,10 @@ func codes(b *tab) []string {
 // the local network, where a page has no clipboard API, every Copy button
 // still copies its text, and says so.
 func TestCopyOverPlainHTTP(t *testing.T) {
+	// Its server and browser are its own, and most of its time is spent
+	// waiting, on the page's timers or a slow upload: it runs beside
+	// other tests.
+	t.Parallel()
 	var base string
 	s := newTestServer(t, func(c *core.Config) {
 		_, port, _ := strings.Cut(strings.TrimPrefix(c.BaseURL, "http://"), ":")
@@ -263,6 +267,10 @@ func TestCopyOverPlainHTTP(t *testing.T) {
 // lets the page read and write (CDP's Browser.setPermission, where
 // Browser.grantPermissions is no more).
 func TestCopyToTheClipboard(t *testing.T) {
+	// Its server and browser are its own, and most of its time is spent
+	// waiting, on the page's timers or a slow upload: it runs beside
+	// other tests.
+	t.Parallel()
 	s := newTestServer(t, func(c *core.Config) { c.WebhookAllowPrivate = true })
 	ctx := browsertest.New(t)
 	b := newTab(t, ctx, s)

@@ -302,6 +302,10 @@ func (s *slowReader) Read(p []byte) (int, error) {
 // TestBrowserUploadProgress: the create form's bar follows a slow upload
 // of a file, whether the server seals it or the browser encrypts it.
 func TestBrowserUploadProgress(t *testing.T) {
+	// Its server and browser are its own, and most of its time is spent
+	// waiting, on the page's timers or a slow upload: it runs beside
+	// other tests.
+	t.Parallel()
 	s := newTestServer(t)
 	s.admin()
 	front := frontServer(t, s, slowUploads)

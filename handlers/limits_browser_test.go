@@ -17,6 +17,10 @@ import (
 // sign-in held back by the rate limits in the words the server has for the
 // time left ("1 minute 29 seconds"), in every language.
 func TestHeldBackCountsDownInWords(t *testing.T) {
+	// Its server and browser are its own, and most of its time is spent
+	// waiting, on the page's timers or a slow upload: it runs beside
+	// other tests.
+	t.Parallel()
 	const per = 90 * time.Second
 	s := newTestServer(t, func(c *core.Config) { c.Rates.SignIn = core.Rate{N: 1, Per: per} })
 	s.admin()

@@ -20,6 +20,10 @@ import (
 // and gives it the focus; the right password then opens the link, and a
 // reload of what it shows is a GET too.
 func TestBrowserPasswordLockout(t *testing.T) {
+	// Its server and browser are its own, and most of its time is spent
+	// waiting, on the page's timers or a slow upload: it runs beside
+	// other tests.
+	t.Parallel()
 	s := newTestServer(t, func(c *core.Config) { c.Rates.LinkPassword = core.Rate{N: 2, Per: 6 * time.Second} })
 	link := s.admin().createLink(url.Values{"password": {"open sesame"}, "message": {"behind a password"}})
 	ctx := browsertest.New(t)
@@ -111,6 +115,10 @@ func TestBrowserOwnLink(t *testing.T) {
 // TestBrowserLinkExpiresOnItsPage: a recipient's page left open past the
 // link's expiry says it expired, and offers to open it no more.
 func TestBrowserLinkExpiresOnItsPage(t *testing.T) {
+	// Its server and browser are its own, and most of its time is spent
+	// waiting, on the page's timers or a slow upload: it runs beside
+	// other tests.
+	t.Parallel()
 	s := newTestServer(t, func(c *core.Config) { c.MinTTL = time.Second })
 	owner := s.admin()
 	ctx := browsertest.New(t)

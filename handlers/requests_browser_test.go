@@ -145,6 +145,10 @@ func TestRequestRowTargeted(t *testing.T) {
 // wait down and then says to try again, and the send then goes through. In
 // English and in Arabic.
 func TestHeldBackSendInBrowser(t *testing.T) {
+	// Its server and browser are its own, and most of its time is spent
+	// waiting, on the page's timers or a slow upload: it runs beside
+	// other tests.
+	t.Parallel()
 	for _, lang := range []string{"en", "ar"} {
 		t.Run(lang, func(t *testing.T) {
 			// Each language has its own server and browser, and counts its
