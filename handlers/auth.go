@@ -409,6 +409,16 @@ func refill(s string) string {
 	return strings.ReplaceAll(strings.ToValidUTF8(s, ""), "\x00", "")
 }
 
+// typed is a textarea's text from a form as the page held it: a browser
+// sends each line break of a textarea as CRLF, whatever was typed or
+// pasted, so a message written on one system, a key or a config file,
+// would reach a program that opens it (the API, oncelink open) with CRs it
+// never had, and would count a byte more a line against its bound. The
+// JSON API keeps every byte as sent.
+func typed(s string) string {
+	return strings.ReplaceAll(s, "\r\n", "\n")
+}
+
 // heldBack answers err when it is the rate limits' refusal, and reports
 // whether it did: 429 with Retry-After, and show's page, whose form comes
 // back under a notice that counts the wait down (held, see

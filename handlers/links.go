@@ -109,7 +109,9 @@ func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *core.Acc
 		{"max_uses", &f.MaxUses}, {"for_user", &f.ForUser}, {"label", &f.Label}} {
 		if _, read := form[field.name]; read || err == nil {
 			*field.dst = form.Get(field.name)
-			if field.name != "message" {
+			if field.name == "message" {
+				*field.dst = typed(*field.dst)
+			} else {
 				*field.dst = strings.TrimSpace(*field.dst)
 			}
 		}

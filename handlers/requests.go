@@ -68,7 +68,7 @@ func (h *Handler) createRequest(w http.ResponseWriter, r *http.Request, a *core.
 	}
 	f.FormKey = r.PostForm.Get("form_key")
 	// A choice the form leaves out takes its default, as the form shows it.
-	f.Label, f.Note = r.PostForm.Get("label"), r.PostForm.Get("note")
+	f.Label, f.Note = r.PostForm.Get("label"), typed(r.PostForm.Get("note"))
 	f.Accepts, f.TTL = cmp.Or(r.PostForm.Get("accepts"), core.AcceptsAny), cmp.Or(r.PostForm.Get("ttl"), core.DefaultTTL)
 	c, err := h.core.CreateRequest(r.Context(), a.ID, core.RequestInput{Label: f.Label, Note: f.Note, Accepts: f.Accepts, TTL: f.TTL})
 	if e, ok := core.AsError(err); ok && e.Kind == core.Invalid {
@@ -202,6 +202,7 @@ func (h *Handler) fulfil(w http.ResponseWriter, r *http.Request) {
 		fields = r.PostForm
 		message = r.PostForm.Get("message")
 	}
+	message = typed(message)
 	var f core.Fulfilled
 	if err == nil {
 		f, err = h.core.Fulfil(r.Context(), turn, tok, d, message, receipts(r))
