@@ -665,3 +665,37 @@ func TestBrowserE2EForOneAccount(t *testing.T) {
 	}
 	problems.Check(recipient)
 }
+
+// TestBrowserE2EEmptyFileIsRefused: a file of no bytes, which the server
+// refuses but cannot see once encrypted, is refused in the page, as the
+// server and oncelink share --e2e refuse it, and nothing is stored.
+func TestBrowserE2EEmptyFileIsRefused(t *testing.T) {
+	s := newTestServer(t)
+	s.admin()
+	empty := filepath.Join(t.TempDir(), "empty.txt")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx := browsertest.New(t)
+	signIn(t, ctx, s.URL)
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(s.URL+"/links"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=e2e]`)),
+		chromedp.Click(chromedp.CSS(`input[name=kind][value=file]`)),
+		chromedp.WaitVisible(chromedp.ID("file")),
+		chromedp.SetUploadFiles(chromedp.ID("file"), []string{empty}),
+		chromedp.Click(chromedp.CSS(`[data-testid=e2e]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid=create]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=e2e-create-error]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	said, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("[data-testid=e2e-create-error]").textContent`))
+	if err != nil || said != "That file is empty. Choose a file with something in it." {
+		t.Errorf("the page says %q (%v)", said, err)
+	}
+	browsertest.Shoot(t, ctx, "e2e-create-empty-file")
+	if links, chunks := s.stored(); links != 0 || chunks != 0 {
+		t.Errorf("%d links and %d chunks stored", links, chunks)
+	}
+}

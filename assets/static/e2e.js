@@ -202,6 +202,9 @@
     if (kind === 'file') {
       const file = form.elements.file && form.elements.file.files[0];
       if (!file) return say(box.dataset.msgEmpty);
+      // Refused as the server refuses a file of no bytes, which it cannot
+      // see once encrypted.
+      if (!file.size) return say(box.dataset.msgFileEmpty);
       header = { kind, name: file.name };
       if (file.type) header.type = file.type;
       content = file;
