@@ -699,3 +699,34 @@ func TestBrowserE2EEmptyFileIsRefused(t *testing.T) {
 		t.Errorf("%d links and %d chunks stored", links, chunks)
 	}
 }
+
+// TestBrowserE2EFileNameCannotDisguise: an end-to-end file's name comes
+// from the sender's program, which the server cannot check. The page
+// offers it as the server offers a name it keeps: without the direction
+// controls that would make "report\u202Egpj.exe" read as reportexe.jpg, or
+// the path before it, and with the joiners that words are spelt with.
+func TestBrowserE2EFileNameCannotDisguise(t *testing.T) {
+	s := newTestServer(t)
+	s.admin()
+	ctx := browsertest.New(t)
+	for _, c := range []struct{ sent, shown string }{
+		{"report\u202egpj.exe", "reportgpj.exe"},
+		{"../..\\secret\u2066.txt\u2069. ", "secret.txt"},
+		{"می\u200cخواهم.txt", "می\u200cخواهم.txt"},
+	} {
+		secret := e2e.NewSecret()
+		ct := e2e.Seal(e2e.Key(secret, ""), e2e.Header{Kind: "file", Name: c.sent}, []byte("the report"))
+		link := s.shareE2E("file", "", base64.RawURLEncoding.EncodeToString(e2e.Check(e2e.Claim(secret))), ct)
+		e2eOpenPage(t, ctx, link+"#"+e2e.EncodeSecret(secret))
+		if err := chromedp.Do(ctx,
+			chromedp.Click(chromedp.CSS(`[data-testid=open]`)),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid=e2e-save]`)),
+		); err != nil {
+			t.Fatal(err)
+		}
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(a => [a.download, a.textContent])(document.querySelector("[data-testid=e2e-save]"))`))
+		if err != nil || len(got) != 2 || got[0] != c.shown || got[1] != "Save "+c.shown {
+			t.Errorf("%q is offered as %q, want %q (%v)", c.sent, got, c.shown, err)
+		}
+	}
+}

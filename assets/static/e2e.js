@@ -139,6 +139,19 @@
     return out;
   }
 
+  // fileName is a sender's file name as the server keeps one it seals
+  // (core's cleanFileName): its last path element, without control, format
+  // or bidirectional characters, which can disguise an extension
+  // ("report\u202Egpj.exe" reads as reportexe.jpg), but for the joiners
+  // that words and emoji are spelt with, and without trailing dots and
+  // spaces. The sender's own program wrote it, unchecked by the server.
+  function fileName(raw) {
+    const name = String(raw || '').split(/[/\\]/).pop()
+      .replace(/[\p{Cc}\p{Cf}]/gu, (c) => (c === '\u200c' || c === '\u200d' ? c : ''))
+      .replace(/[. ]+$/, '').replace(/^ +/, '');
+    return name || t('js.e2e.file');
+  }
+
   // webAddress checks a web address as the server does, and returns it as
   // it is shared, or null.
   function webAddress(raw) {
@@ -449,7 +462,7 @@
     const blob = new Blob(parts, { type: media ? type : 'application/octet-stream' });
     const url = URL.createObjectURL(blob);
     if (media === 'video' && !(await hasPicture(url))) media = 'audio';
-    const name = String(header.name || t('js.e2e.file'));
+    const name = fileName(header.name);
     const tpl = media && root.querySelector(`template[data-e2e-player="${media}"]`);
     if (tpl) {
       const player = tpl.content.firstElementChild.cloneNode(true);
