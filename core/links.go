@@ -384,11 +384,38 @@ func webAddress(raw string) (string, error) {
 	if added && !strings.Contains(u.Hostname(), ".") && u.Hostname() != "localhost" {
 		return "", errInvalid
 	}
+	raw = escapeHidden(raw)
 	if len(raw) > MaxURLLen {
 		return "", invalid("url_too_long", "url", "Count", MaxURLLen)
 	}
 	return raw, nil
 }
+
+// escapeHidden percent-encodes the characters of a web address that show
+// nothing or reorder the text around them (format characters such as a
+// right-to-left override, and C1 controls): followed, the address is the
+// same, as a browser encodes them so, but shown, on the recipient's page
+// and by oncelink open, it reads as what it is, so that
+// "https://example.com/\u202egpj.exe" cannot pass for one ending in
+// exe.jpg.
+func escapeHidden(raw string) string {
+	if !strings.ContainsFunc(raw, hidden) {
+		return raw
+	}
+	var b strings.Builder
+	for _, r := range raw {
+		if !hidden(r) {
+			b.WriteRune(r)
+			continue
+		}
+		for _, c := range []byte(string(r)) {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
+}
+
+func hidden(r rune) bool { return unicode.In(r, unicode.Cc, unicode.Cf) }
 
 // validPort reports whether u's port, if it names one, is a number from 1
 // to 65535: url.Parse takes any run of digits.

@@ -77,6 +77,24 @@ func TestCreateSaysEveryMistake(t *testing.T) {
 	}
 }
 
+// TestWebAddressShowsWhatItHides: a character of a web address that shows
+// nothing or reorders the text around it is kept percent-encoded, as a
+// browser follows it, so that the address reads as what it is wherever it
+// is shown; what can be read is kept as typed.
+func TestWebAddressShowsWhatItHides(t *testing.T) {
+	for typed, want := range map[string]string{
+		"https://example.com/\u202egpj.exe":     "https://example.com/%E2%80%AEgpj.exe",
+		"example.com/a\u200bb?q=\u2066x\u2069":  "https://example.com/a%E2%80%8Bb?q=%E2%81%A6x%E2%81%A9",
+		"https://example.com/\u0085":            "https://example.com/%C2%85",
+		"https://bücher.example/Äpfel?q=ö#frag": "https://bücher.example/Äpfel?q=ö#frag",
+	} {
+		got, err := webAddress(typed)
+		if err != nil || got != want {
+			t.Errorf("%q is shared as %q (%v), want %q", typed, got, err, want)
+		}
+	}
+}
+
 // TestWebAddressPort: a link's address with a port outside 1 to 65535, or
 // one that is not a number, is refused, with words about the port where
 // it is a number; a port in range is kept.
