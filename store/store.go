@@ -176,7 +176,8 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 var ErrInMemory = errors.New("an SQLite database in memory is not a file")
 
 // ErrNotFilePath refuses an SQLite database named with a query or a
-// fragment: the store sets the connections' options itself.
+// fragment, or as a file: URI, which SQLite would read as one: the store
+// sets the connections' options itself.
 var ErrNotFilePath = errors.New("not an SQLite file path")
 
 // CheckSQLitePath refuses what Open cannot take as an SQLite file's path,
@@ -185,7 +186,7 @@ func CheckSQLitePath(path string) error {
 	switch {
 	case strings.Contains(path, ":memory:") || strings.Contains(strings.ToLower(path), "mode=memory"):
 		return fmt.Errorf("store: %q: %w", path, ErrInMemory)
-	case path == "" || strings.ContainsAny(path, "?#"):
+	case path == "" || strings.ContainsAny(path, "?#") || strings.HasPrefix(path, "file:"):
 		return fmt.Errorf("store: %q: %w", path, ErrNotFilePath)
 	}
 	return nil

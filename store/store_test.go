@@ -96,12 +96,9 @@ func mustLink(t testing.TB, s *Store, owner int64, maxUses int, ttl time.Duratio
 	return l
 }
 
-// TestPostgresKeywordsDSN: libpq's key=value form names a PostgreSQL
-// database as a URL does; a path is still a path, even with an equals
-// sign in it.
 // TestSQLitePathIsAFile: Open takes an SQLite database only as a file's
 // path, and says which refusal a caller may put in words of its own: a
-// database in memory, or a name with a query or a fragment.
+// database in memory, or a name with a query or a fragment, or a file: URI.
 func TestSQLitePathIsAFile(t *testing.T) {
 	for path, want := range map[string]error{
 		":memory:":                             ErrInMemory,
@@ -109,6 +106,7 @@ func TestSQLitePathIsAFile(t *testing.T) {
 		"file:links?mode=memory&cache=shared":  ErrInMemory,
 		"oncelink.db?_foreign_keys=off":        ErrNotFilePath,
 		"oncelink.db#x":                        ErrNotFilePath,
+		"file:/srv/oncelink.db":                ErrNotFilePath,
 		"":                                     ErrNotFilePath,
 		filepath.Join(t.TempDir(), "links.db"): nil,
 	} {
@@ -127,6 +125,9 @@ func TestSQLitePathIsAFile(t *testing.T) {
 	}
 }
 
+// TestPostgresKeywordsDSN: libpq's key=value form names a PostgreSQL
+// database as a URL does; a path is still a path, even with an equals
+// sign in it.
 func TestPostgresKeywordsDSN(t *testing.T) {
 	for dsn, want := range map[string]bool{
 		"postgres://db/oncelink":                      true,
