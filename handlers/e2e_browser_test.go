@@ -12,16 +12,19 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"oncelink/core"
 	"oncelink/e2e"
+	"oncelink/i18n"
 	"oncelink/internal/browsertest"
 )
 
@@ -729,4 +732,97 @@ func TestBrowserE2EFileNameCannotDisguise(t *testing.T) {
 			t.Errorf("%q is offered as %q, want %q (%v)", c.sent, got, c.shown, err)
 		}
 	}
+}
+
+// TestBrowserE2EHeldBack: an end-to-end link's page, held back by the
+// rate limits after wrong passwords, says so as a server-sealed link's
+// page does: the form disabled, the notice with the focus, the wait
+// counted down in words; at its end the form is enabled again, its field
+// focused, and the right password opens the link.
+func TestBrowserE2EHeldBack(t *testing.T) {
+	// Most of its time is spent waiting on the page's timers: it runs
+	// beside other tests.
+	t.Parallel()
+	const per = 10 * time.Second // two tries, then one every five seconds
+	s := newTestServer(t, func(c *core.Config) { c.Rates.LinkPassword = core.Rate{N: 2, Per: per} })
+	s.admin()
+	var v vector
+	for _, c := range readVectors(t) {
+		if c.Header.Kind == "message" && c.Password != "" {
+			v = c
+			break
+		}
+	}
+	if v.Password == "" {
+		t.Fatal("no message vector with a password")
+	}
+	ct, _ := base64.RawURLEncoding.DecodeString(v.Ciphertext)
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	const (
+		button = `document.querySelector("[data-testid=open]")`
+		wait   = `document.querySelector("[data-testid=lockout] [data-testid=retry-in]").textContent`
+	)
+	// holdBack tries wrong passwords on a new link's page until it is held
+	// back, and returns the link.
+	holdBack := func() string {
+		t.Helper()
+		link := s.shareE2E("message", v.Password, v.Check, ct)
+		e2eOpenPage(t, ctx, link+"#"+v.Secret)
+		for try := 1; !eval[bool](b, `!!document.querySelector("[data-testid=lockout]")`); try++ {
+			if try > 3 {
+				t.Fatal("not held back after three wrong passwords")
+			}
+			b.do(
+				chromedp.SetValue(chromedp.ID("link-password"), "not "+v.Password),
+				chromedp.Click(chromedp.CSS(`[data-testid=open]`)),
+			)
+			b.wait(`!!document.querySelector("[data-testid=lockout], .field [data-testid=form-error]")`, 10*time.Second)
+		}
+		b.forgive("status of 4") // the refused passwords
+		return link
+	}
+
+	link := holdBack()
+	b.wait(button+`.matches(":disabled") && document.activeElement.dataset.testid === "lockout"`, time.Second)
+	first := eval[string](b, wait)
+	if local := i18n.For("en"); first != local.Wait(per/2) && first != local.Wait(per/2-time.Second) {
+		t.Errorf("the countdown starts at %q, not the server's words for the wait (%q)", first, local.Wait(per/2))
+	}
+	if eval[string](b, `document.getElementById("link-password").value`) != "" {
+		t.Error("the password stays in its field while held back")
+	}
+	if said := eval[string](b, `document.querySelector("[data-testid=e2e-error]").hidden ? "" : document.querySelector("[data-testid=e2e-error]").textContent`); said != "" {
+		t.Errorf("the refusal %q beside the countdown", said)
+	}
+	browsertest.Shoot(t, ctx, "e2e-recipient-held-back")
+	b.wait(wait+` !== `+strconv.Quote(first), 3*time.Second)
+	if !eval[bool](b, button+`.matches(":disabled")`) {
+		t.Error("the Open button is enabled while the wait lasts")
+	}
+	b.wait(`!`+button+`.matches(":disabled") && document.activeElement.id === "link-password"`, 8*time.Second)
+	if said := eval[[]string](b, `(n => [n.className, n.textContent])(document.querySelector("[data-testid=lockout]"))`); said[0] != "notice" || said[1] != "You can try again now." {
+		t.Errorf("the notice after the wait is %q", said)
+	}
+	if l := linkOf(t, s, link); l.Uses != 0 {
+		t.Fatalf("%d uses while held back", l.Uses)
+	}
+	s.clock.Advance(per / 2) // the server's limits see the wait end too
+	b.do(chromedp.SetValue(chromedp.ID("link-password"), v.Password), chromedp.Click(chromedp.CSS(`[data-testid=open]`)))
+	b.wait(`(m => !!m && m.value === `+jsString(v.Plaintext)+`)(document.querySelector("[data-testid=e2e-message]"))`, 10*time.Second)
+	if eval[bool](b, `!!document.querySelector("[data-testid=lockout]")`) {
+		t.Error("the notice stays once the link is opened")
+	}
+	b.clean("the held-back end-to-end link")
+
+	// Right to left, in the page's language.
+	if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": "ar"}}); err != nil {
+		t.Fatal(err)
+	}
+	holdBack()
+	if first, want := eval[string](b, wait), i18n.For("ar").Wait(per/2); first != want && first != i18n.For("ar").Wait(per/2-time.Second) {
+		t.Errorf("the countdown in Arabic starts at %q, not %q", first, want)
+	}
+	browsertest.Shoot(t, ctx, "e2e-recipient-held-back-ar")
+	b.clean("the held-back end-to-end link in Arabic")
 }

@@ -523,6 +523,14 @@
     });
   }
 
+  // Another script that learns of a wait from the server's answer
+  // (e2e.js, from Retry-After) holds its form back the same way: retryAt
+  // is the end of a wait of ms from now, in the server's clock, for
+  // data-retry-at; countRetries then says the wait at once, and the
+  // page's ticks count it down.
+  window.oncelink.retryAt = function (ms) { return Date.now() + skew + ms; };
+  window.oncelink.countRetries = function () { countRetries(Date.now() + skew); };
+
   // A hidden tab's timers are slowed down, so its countdowns lag; showing
   // it again recomputes them from the absolute expiry at once.
   document.addEventListener("visibilitychange", function () {

@@ -520,10 +520,38 @@
     }
   };
 
+  // holdBack shows, above the form, that the rate limits hold the
+  // recipient back for the server's Retry-After, in the words and with the
+  // countdown of a server-sealed link's page (app.js counts it down, and
+  // at its end enables the fieldset and focuses its first field); it takes
+  // the focus from the button it disables. It reports whether it could.
+  const heldBack = root.querySelector('template[data-e2e-held-back]');
+  const fieldset = form.querySelector('fieldset');
+  const holdBack = (res) => {
+    const seconds = Number(res.headers.get('Retry-After'));
+    const o = window.oncelink;
+    if (res.status !== 429 || !(seconds > 0) || !heldBack || !o || !o.retryAt || !o.countRetries) return false;
+    const at = String(Math.round(o.retryAt(seconds * 1000)));
+    const notice = heldBack.content.firstElementChild.cloneNode(true);
+    notice.dataset.retryAt = at;
+    notice.dataset.e2eHeld = '';
+    notice.tabIndex = -1;
+    fieldset.dataset.retryAt = at;
+    fieldset.disabled = true;
+    // As the page of a link the server seals comes back: without the
+    // password, which waits as a wrong one would.
+    if (form.elements.password) form.elements.password.value = '';
+    form.before(notice);
+    o.countRetries();
+    notice.focus();
+    return true;
+  };
+
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     fail('');
     passwordRefused('');
+    root.querySelectorAll('[data-e2e-held]').forEach((el) => { el.remove(); });
     const alerts = document.getElementById('alerts');
     if (alerts) alerts.textContent = ''; // as app.js does before htmx's requests
     const button = form.querySelector('button[type=submit]');
@@ -544,6 +572,7 @@
           reply = await res.json();
         } catch (err) { /* not oncelink's answer: a proxy's page */ }
         status('');
+        if (holdBack(res)) return;
         if (reply.field === 'password' && form.elements.password) {
           passwordRefused(reply.message, reply.hint);
         } else {
