@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"oncelink/internal/pgtest"
 	"oncelink/store"
 	"oncelink/token"
 )
@@ -23,6 +24,14 @@ func newRequestService(t *testing.T) (*Service, *store.Store, string, Account) {
 	path := filepath.Join(t.TempDir(), "oncelink.db")
 	s, st, owner := newServiceOn(t, path)
 	return s, st, path, owner
+}
+
+// onEachDatabase runs test on a fresh SQLite file and on a fresh
+// PostgreSQL schema, which is skipped, saying why, where
+// ONCELINK_TEST_POSTGRES is unset.
+func onEachDatabase(t *testing.T, test func(t *testing.T, dsn string)) {
+	t.Run("sqlite", func(t *testing.T) { test(t, filepath.Join(t.TempDir(), "oncelink.db")) })
+	t.Run("postgres", func(t *testing.T) { test(t, pgtest.DSN(t)) })
 }
 
 // newServiceOn is a Service over the database dsn names, with one account,

@@ -5,11 +5,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"oncelink/internal/pgtest"
 	"oncelink/store"
 	"oncelink/token"
 )
@@ -20,15 +18,7 @@ import (
 // either changes, and enabling the account brings both back as they were.
 // On either database.
 func TestDisabledOwnerRests(t *testing.T) {
-	for _, db := range []struct {
-		name string
-		dsn  func(t *testing.T) string
-	}{
-		{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "oncelink.db") }},
-		{"postgres", func(t *testing.T) string { return pgtest.DSN(t) }},
-	} {
-		t.Run(db.name, func(t *testing.T) { testDisabledOwnerRests(t, db.dsn(t)) })
-	}
+	onEachDatabase(t, func(t *testing.T, dsn string) { testDisabledOwnerRests(t, dsn) })
 }
 
 func testDisabledOwnerRests(t *testing.T, dsn string) {
@@ -128,52 +118,44 @@ func testDisabledOwnerRests(t *testing.T, dsn string) {
 // still refused: the write itself asks whether the owner is disabled, and
 // the refusal says so. On either database.
 func TestDisabledBetweenReadAndWrite(t *testing.T) {
-	for _, db := range []struct {
-		name string
-		dsn  func(t *testing.T) string
-	}{
-		{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "oncelink.db") }},
-		{"postgres", func(t *testing.T) string { return pgtest.DSN(t) }},
-	} {
-		t.Run(db.name, func(t *testing.T) {
-			plainService, st, _ := newServiceOn(t, db.dsn(t))
-			ctx := context.Background()
-			bob, err := st.CreateAccount(ctx, "bob", "x", false)
-			if err != nil {
-				t.Fatal(err)
-			}
-			locked := shareLink(t, plainService, bob, LinkInput{Kind: KindMessage, Message: "vault", TTL: "1h", Password: "open sesame"})
-			rq, err := plainService.CreateRequest(ctx, bob.ID, RequestInput{Accepts: AcceptsText, TTL: "1h"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			s := New(plainService.Config(), &disablingStore{Store: st, owner: bob.ID}, bytes.Repeat([]byte{7}, token.KeyLen), slog.New(slog.DiscardHandler))
-			client := Client{IP: "192.0.2.1"}
-			turn, err := s.TakeTurn(ctx, OpenAction, client)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := s.Open(ctx, turn, locked.tok, "open sesame", Recipient{Client: client}); !errors.Is(err, ErrLinkResting) {
-				t.Errorf("an open whose owner was disabled after its read: %v, want owner_disabled", err)
-			}
-			locked.unchanged(t, s, 0, nil)
+	onEachDatabase(t, func(t *testing.T, dsn string) {
+		plainService, st, _ := newServiceOn(t, dsn)
+		ctx := context.Background()
+		bob, err := st.CreateAccount(ctx, "bob", "x", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		locked := shareLink(t, plainService, bob, LinkInput{Kind: KindMessage, Message: "vault", TTL: "1h", Password: "open sesame"})
+		rq, err := plainService.CreateRequest(ctx, bob.ID, RequestInput{Accepts: AcceptsText, TTL: "1h"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := New(plainService.Config(), &disablingStore{Store: st, owner: bob.ID}, bytes.Repeat([]byte{7}, token.KeyLen), slog.New(slog.DiscardHandler))
+		client := Client{IP: "192.0.2.1"}
+		turn, err := s.TakeTurn(ctx, OpenAction, client)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Open(ctx, turn, locked.tok, "open sesame", Recipient{Client: client}); !errors.Is(err, ErrLinkResting) {
+			t.Errorf("an open whose owner was disabled after its read: %v, want owner_disabled", err)
+		}
+		locked.unchanged(t, s, 0, nil)
 
-			if _, err := st.SetDisabled(ctx, bob.ID, false); err != nil {
-				t.Fatal(err)
-			}
-			d := s.NewDraft()
-			defer d.Close()
-			if _, err := s.Fulfil(ctx, turn, requestToken(t, rq.URL), d, "the VPN password", nil); !errors.Is(err, ErrRequestResting) {
-				t.Errorf("a send whose owner was disabled after its read: %v, want owner_disabled", err)
-			}
-			if r, err := s.Request(ctx, bob.ID, rq.Request.ID); err != nil || r.Status(s.Now()) != RequestOpen || r.LinkID != 0 {
-				t.Errorf("the request after a refused send: %+v, %v", r, err)
-			}
-			if links, err := s.Links(ctx, bob.ID, ListInput{}); err != nil || len(links.Links) != 1 {
-				t.Errorf("bob's links after a refused send: %d, %v; want his one", len(links.Links), err)
-			}
-		})
-	}
+		if _, err := st.SetDisabled(ctx, bob.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		d := s.NewDraft()
+		defer d.Close()
+		if _, err := s.Fulfil(ctx, turn, requestToken(t, rq.URL), d, "the VPN password", nil); !errors.Is(err, ErrRequestResting) {
+			t.Errorf("a send whose owner was disabled after its read: %v, want owner_disabled", err)
+		}
+		if r, err := s.Request(ctx, bob.ID, rq.Request.ID); err != nil || r.Status(s.Now()) != RequestOpen || r.LinkID != 0 {
+			t.Errorf("the request after a refused send: %+v, %v", r, err)
+		}
+		if links, err := s.Links(ctx, bob.ID, ListInput{}); err != nil || len(links.Links) != 1 {
+			t.Errorf("bob's links after a refused send: %d, %v; want his one", len(links.Links), err)
+		}
+	})
 }
 
 // disablingStore disables owner's account as soon as a lookup has read one

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/pquerna/otp/totp"
 
-	"oncelink/internal/pgtest"
 	"oncelink/store"
 )
 
@@ -100,82 +98,74 @@ func TestProofShapedLikeACode(t *testing.T) {
 // or an app and a passkey, leave one: exactly one of them goes, on either
 // database.
 func TestLastFactorStaysUnderConcurrency(t *testing.T) {
-	for _, db := range []struct {
-		name string
-		dsn  func(t *testing.T) string
-	}{
-		{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "oncelink.db") }},
-		{"postgres", func(t *testing.T) string { return pgtest.DSN(t) }},
-	} {
-		t.Run(db.name, func(t *testing.T) {
-			s, st, ada := newServiceOn(t, db.dsn(t))
-			ctx := context.Background()
-			const password = "correct horse battery"
-			ada, _, err := s.SetPassword(ctx, ada.ID, password, "")
+	onEachDatabase(t, func(t *testing.T, dsn string) {
+		s, st, ada := newServiceOn(t, dsn)
+		ctx := context.Background()
+		const password = "correct horse battery"
+		ada, _, err := s.SetPassword(ctx, ada.ID, password, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetTwoFactorRequired(ctx, nil, true); err != nil {
+			t.Fatal(err)
+		}
+		addPasskey := func(round int, name string) Passkey {
+			t.Helper()
+			p, err := st.AddPasskey(ctx, store.Passkey{AccountID: ada.ID, CredentialID: []byte(fmt.Sprint(round, name)),
+				UserHandle: []byte("ada"), Name: name, Credential: []byte(`{}`)}, MaxPasskeys)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := s.SetTwoFactorRequired(ctx, nil, true); err != nil {
+			return p
+		}
+		for round := range 20 {
+			first := addPasskey(round, "laptop")
+			second := addPasskey(round, "phone")
+			removals := []func() error{
+				func() error { _, err := s.DeletePasskey(ctx, ada, first.ID, &Proof{Given: password}); return err },
+				func() error { _, err := s.DeletePasskey(ctx, ada, second.ID, &Proof{Given: password}); return err },
+			}
+			if round%2 == 1 {
+				// An app in place of the first passkey.
+				if _, err := s.DeletePasskey(ctx, ada, first.ID, &Proof{Given: password}); err != nil {
+					t.Fatal(err)
+				}
+				if err := st.StartTOTP(ctx, ada.ID, []byte("sealed")); err != nil {
+					t.Fatal(err)
+				}
+				if err := st.UseTOTPStep(ctx, ada.ID, int64(round), false); err != nil {
+					t.Fatal(err)
+				}
+				removals[0] = func() error { return s.DisableTOTP(ctx, ada, &Proof{Given: password}) }
+			}
+			var wg sync.WaitGroup
+			errs := make([]error, len(removals))
+			for i, remove := range removals {
+				wg.Go(func() { errs[i] = remove() })
+			}
+			wg.Wait()
+			gone := 0
+			for _, err := range errs {
+				switch err {
+				case nil:
+					gone++
+				case errFactorRequired:
+				default:
+					t.Fatalf("round %d: %v", round, err)
+				}
+			}
+			f, err := st.SecondFactorsOf(ctx, ada.ID)
+			if err != nil {
 				t.Fatal(err)
 			}
-			addPasskey := func(round int, name string) Passkey {
-				t.Helper()
-				p, err := st.AddPasskey(ctx, store.Passkey{AccountID: ada.ID, CredentialID: []byte(fmt.Sprint(round, name)),
-					UserHandle: []byte("ada"), Name: name, Credential: []byte(`{}`)}, MaxPasskeys)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return p
+			if gone != 1 || !f.Any() {
+				t.Fatalf("round %d: %d of 2 removals went, leaving %+v", round, gone, f)
 			}
-			for round := range 20 {
-				first := addPasskey(round, "laptop")
-				second := addPasskey(round, "phone")
-				removals := []func() error{
-					func() error { _, err := s.DeletePasskey(ctx, ada, first.ID, &Proof{Given: password}); return err },
-					func() error { _, err := s.DeletePasskey(ctx, ada, second.ID, &Proof{Given: password}); return err },
-				}
-				if round%2 == 1 {
-					// An app in place of the first passkey.
-					if _, err := s.DeletePasskey(ctx, ada, first.ID, &Proof{Given: password}); err != nil {
-						t.Fatal(err)
-					}
-					if err := st.StartTOTP(ctx, ada.ID, []byte("sealed")); err != nil {
-						t.Fatal(err)
-					}
-					if err := st.UseTOTPStep(ctx, ada.ID, int64(round), false); err != nil {
-						t.Fatal(err)
-					}
-					removals[0] = func() error { return s.DisableTOTP(ctx, ada, &Proof{Given: password}) }
-				}
-				var wg sync.WaitGroup
-				errs := make([]error, len(removals))
-				for i, remove := range removals {
-					wg.Go(func() { errs[i] = remove() })
-				}
-				wg.Wait()
-				gone := 0
-				for _, err := range errs {
-					switch err {
-					case nil:
-						gone++
-					case errFactorRequired:
-					default:
-						t.Fatalf("round %d: %v", round, err)
-					}
-				}
-				f, err := st.SecondFactorsOf(ctx, ada.ID)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if gone != 1 || !f.Any() {
-					t.Fatalf("round %d: %d of 2 removals went, leaving %+v", round, gone, f)
-				}
-				if err := st.ResetSecondFactors(ctx, ada.ID); err != nil {
-					t.Fatal(err)
-				}
+			if err := st.ResetSecondFactors(ctx, ada.ID); err != nil {
+				t.Fatal(err)
 			}
-		})
-	}
+		}
+	})
 }
 
 func TestCodeWait(t *testing.T) {
@@ -196,150 +186,141 @@ func TestCodeWait(t *testing.T) {
 // codes tried at once on two instances, only those the count allows are
 // checked. On either database.
 func TestWrongCodesHoldCodesBack(t *testing.T) {
-	for _, db := range []struct {
-		name string
-		dsn  func(t *testing.T) string
-	}{
-		{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "oncelink.db") }},
-		{"postgres", func(t *testing.T) string { return pgtest.DSN(t) }},
-	} {
-		t.Run(db.name, func(t *testing.T) {
-			dsn := db.dsn(t)
-			s, st, ada := newServiceOn(t, dsn)
-			ctx := context.Background()
-			now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
-			clock := func() time.Time { return now }
-			s.Now, st.Now = clock, clock
-			enrol := func() (string, []string) {
-				t.Helper()
-				e, err := s.StartTOTP(ctx, ada, &Proof{ProvenAt: now})
-				if err != nil {
-					t.Fatal(err)
-				}
-				code, _ := totp.GenerateCode(e.Secret, now)
-				codes, err := s.ConfirmTOTP(ctx, ada, code, &Proof{ProvenAt: now})
-				if err != nil {
-					t.Fatal(err)
-				}
-				now = now.Add(TOTPPeriod)
-				return e.Secret, codes
-			}
-			secret, recovery := enrol()
-			right := func() string { code, _ := totp.GenerateCode(secret, now); return code }
-			// A code of none of the three steps a code is taken from.
-			wrong := func() string {
-				taken := map[string]bool{}
-				for _, off := range []time.Duration{-TOTPPeriod, 0, TOTPPeriod} {
-					code, _ := totp.GenerateCode(secret, now.Add(off))
-					taken[code] = true
-				}
-				for n := 0; ; n++ {
-					if code := fmt.Sprintf("%06d", n); !taken[code] {
-						return code
-					}
-				}
-			}
-			step := func(svc *Service, code string) error {
-				turn, err := svc.TakeTurn(ctx, SignInAction, Client{IP: "192.0.2.1"})
-				if err != nil {
-					t.Fatal(err)
-				}
-				return svc.SecondStep(ctx, turn, ada, code)
-			}
-			heldFor := func(what string, err error, want time.Duration) {
-				t.Helper()
-				e, ok := AsError(err)
-				if !ok || e.Kind != Limited || !CodesHeldBack(err) || e.RetryAfter != want {
-					t.Fatalf("%s: %v, want held back for %s", what, err, want)
-				}
-			}
-			wrongRun := func(n int) {
-				t.Helper()
-				for i := range n {
-					if err := step(s, wrong()); err != errWrongCode {
-						t.Fatalf("wrong code %d: %v", i+1, err)
-					}
-				}
-			}
-
-			wrongRun(CodesBeforeWait)
-			heldFor("the right code after five wrong ones", step(s, right()), CodeFirstWait)
-			heldFor("a recovery code", step(s, recovery[0]), CodeFirstWait)
-			now = now.Add(CodeFirstWait / 2)
-			heldFor("half a wait later", step(s, right()), CodeFirstWait/2)
-			now = now.Add(CodeFirstWait / 2)
-			if err := step(s, "abcd-efgh-ijkm-npqr"); err != errWrongCode {
-				t.Fatalf("a wrong recovery code once the wait is over: %v", err)
-			}
-			heldFor("after a sixth wrong code", step(s, right()), 2*CodeFirstWait)
-			now = now.Add(2 * CodeFirstWait)
-			if err := step(s, right()); err != nil {
-				t.Fatalf("the right code once the wait is over: %v", err)
-			}
-			// The count starts again: five more wrong codes go through
-			// before the next is held back.
-			wrongRun(CodesBeforeWait - 1)
-			if err := step(s, recovery[1]); err != nil {
-				t.Fatalf("a recovery code after four wrong ones: %v", err)
-			}
-			wrongRun(CodesBeforeWait)
-			heldFor("five wrong codes after a right one", step(s, wrong()), CodeFirstWait)
-
-			// Tried at once on two instances, after a wait: one code is
-			// checked, the others held back.
-			st2, err := store.Open(ctx, dsn, store.Options{})
+	onEachDatabase(t, func(t *testing.T, dsn string) {
+		s, st, ada := newServiceOn(t, dsn)
+		ctx := context.Background()
+		now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+		clock := func() time.Time { return now }
+		s.Now, st.Now = clock, clock
+		enrol := func() (string, []string) {
+			t.Helper()
+			e, err := s.StartTOTP(ctx, ada, &Proof{ProvenAt: now})
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Cleanup(func() { st2.Close() })
-			st2.Now = clock
-			s2 := New(s.cfg, st2, s.key, s.log)
-			s2.Now = clock
-			now = now.Add(CodeFirstWait)
-			var wg sync.WaitGroup
-			errs := make([]error, 8)
-			for i := range errs {
-				wg.Go(func() { errs[i] = step([]*Service{s, s2}[i%2], wrong()) })
+			code, _ := totp.GenerateCode(e.Secret, now)
+			codes, err := s.ConfirmTOTP(ctx, ada, code, &Proof{ProvenAt: now})
+			if err != nil {
+				t.Fatal(err)
 			}
-			wg.Wait()
-			checked := 0
-			for _, err := range errs {
-				switch {
-				case err == errWrongCode:
-					checked++
-				case !CodesHeldBack(err):
-					t.Fatalf("a try at once: %v", err)
+			now = now.Add(TOTPPeriod)
+			return e.Secret, codes
+		}
+		secret, recovery := enrol()
+		right := func() string { code, _ := totp.GenerateCode(secret, now); return code }
+		// A code of none of the three steps a code is taken from.
+		wrong := func() string {
+			taken := map[string]bool{}
+			for _, off := range []time.Duration{-TOTPPeriod, 0, TOTPPeriod} {
+				code, _ := totp.GenerateCode(secret, now.Add(off))
+				taken[code] = true
+			}
+			for n := 0; ; n++ {
+				if code := fmt.Sprintf("%06d", n); !taken[code] {
+					return code
 				}
 			}
-			if checked != 1 {
-				t.Fatalf("%d of 8 wrong codes tried at once were checked", checked)
-			}
-
-			// A new password forgets the count: whoever knew the old one
-			// can no longer reach the second step.
-			now = now.Add(CodeMaxWait)
-			wrongRun(1)
-			if _, _, err := s.SetPassword(ctx, ada.ID, "a new password at last", ""); err != nil {
+		}
+		step := func(svc *Service, code string) error {
+			turn, err := svc.TakeTurn(ctx, SignInAction, Client{IP: "192.0.2.1"})
+			if err != nil {
 				t.Fatal(err)
 			}
-			if err := step(s, right()); err != nil {
-				t.Fatalf("the right code after a new password: %v", err)
+			return svc.SecondStep(ctx, turn, ada, code)
+		}
+		heldFor := func(what string, err error, want time.Duration) {
+			t.Helper()
+			e, ok := AsError(err)
+			if !ok || e.Kind != Limited || !CodesHeldBack(err) || e.RetryAfter != want {
+				t.Fatalf("%s: %v, want held back for %s", what, err, want)
 			}
+		}
+		wrongRun := func(n int) {
+			t.Helper()
+			for i := range n {
+				if err := step(s, wrong()); err != errWrongCode {
+					t.Fatalf("wrong code %d: %v", i+1, err)
+				}
+			}
+		}
 
-			// The operator's reset of the second factors forgets the
-			// count with them.
-			if _, err := s.ResetTwoFactor(ctx, nil, ada.ID); err != nil {
-				t.Fatal(err)
+		wrongRun(CodesBeforeWait)
+		heldFor("the right code after five wrong ones", step(s, right()), CodeFirstWait)
+		heldFor("a recovery code", step(s, recovery[0]), CodeFirstWait)
+		now = now.Add(CodeFirstWait / 2)
+		heldFor("half a wait later", step(s, right()), CodeFirstWait/2)
+		now = now.Add(CodeFirstWait / 2)
+		if err := step(s, "abcd-efgh-ijkm-npqr"); err != errWrongCode {
+			t.Fatalf("a wrong recovery code once the wait is over: %v", err)
+		}
+		heldFor("after a sixth wrong code", step(s, right()), 2*CodeFirstWait)
+		now = now.Add(2 * CodeFirstWait)
+		if err := step(s, right()); err != nil {
+			t.Fatalf("the right code once the wait is over: %v", err)
+		}
+		// The count starts again: five more wrong codes go through
+		// before the next is held back.
+		wrongRun(CodesBeforeWait - 1)
+		if err := step(s, recovery[1]); err != nil {
+			t.Fatalf("a recovery code after four wrong ones: %v", err)
+		}
+		wrongRun(CodesBeforeWait)
+		heldFor("five wrong codes after a right one", step(s, wrong()), CodeFirstWait)
+
+		// Tried at once on two instances, after a wait: one code is
+		// checked, the others held back.
+		st2, err := store.Open(ctx, dsn, store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st2.Close() })
+		st2.Now = clock
+		s2 := New(s.cfg, st2, s.key, s.log)
+		s2.Now = clock
+		now = now.Add(CodeFirstWait)
+		var wg sync.WaitGroup
+		errs := make([]error, 8)
+		for i := range errs {
+			wg.Go(func() { errs[i] = step([]*Service{s, s2}[i%2], wrong()) })
+		}
+		wg.Wait()
+		checked := 0
+		for _, err := range errs {
+			switch {
+			case err == errWrongCode:
+				checked++
+			case !CodesHeldBack(err):
+				t.Fatalf("a try at once: %v", err)
 			}
-			secret, _ = enrol()
-			if err := step(s, wrong()); err != errWrongCode {
-				t.Fatalf("a wrong code after a reset: %v", err)
-			}
-			if err := step(s, right()); err != nil {
-				t.Fatalf("the right code after a reset: %v", err)
-			}
-		})
-	}
+		}
+		if checked != 1 {
+			t.Fatalf("%d of 8 wrong codes tried at once were checked", checked)
+		}
+
+		// A new password forgets the count: whoever knew the old one
+		// can no longer reach the second step.
+		now = now.Add(CodeMaxWait)
+		wrongRun(1)
+		if _, _, err := s.SetPassword(ctx, ada.ID, "a new password at last", ""); err != nil {
+			t.Fatal(err)
+		}
+		if err := step(s, right()); err != nil {
+			t.Fatalf("the right code after a new password: %v", err)
+		}
+
+		// The operator's reset of the second factors forgets the
+		// count with them.
+		if _, err := s.ResetTwoFactor(ctx, nil, ada.ID); err != nil {
+			t.Fatal(err)
+		}
+		secret, _ = enrol()
+		if err := step(s, wrong()); err != errWrongCode {
+			t.Fatalf("a wrong code after a reset: %v", err)
+		}
+		if err := step(s, right()); err != nil {
+			t.Fatalf("the right code after a reset: %v", err)
+		}
+	})
 }
 
 // TestProofCodesHeldBack: codes of the app given as a proof, by a session
@@ -349,103 +330,95 @@ func TestWrongCodesHoldCodesBack(t *testing.T) {
 // even shaped like a code, proves all the same and takes no try: it
 // leaves the count as it was. On either database.
 func TestProofCodesHeldBack(t *testing.T) {
-	for _, db := range []struct {
-		name string
-		dsn  func(t *testing.T) string
-	}{
-		{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "oncelink.db") }},
-		{"postgres", func(t *testing.T) string { return pgtest.DSN(t) }},
-	} {
-		t.Run(db.name, func(t *testing.T) {
-			s, st, ada := newServiceOn(t, db.dsn(t))
-			ctx := context.Background()
-			now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
-			clock := func() time.Time { return now }
-			s.Now, st.Now = clock, clock
-			const password = "2 4 6 8 1 0"
-			ada, _, err := s.SetPassword(ctx, ada.ID, password, "")
-			if err != nil {
-				t.Fatal(err)
+	onEachDatabase(t, func(t *testing.T, dsn string) {
+		s, st, ada := newServiceOn(t, dsn)
+		ctx := context.Background()
+		now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+		clock := func() time.Time { return now }
+		s.Now, st.Now = clock, clock
+		const password = "2 4 6 8 1 0"
+		ada, _, err := s.SetPassword(ctx, ada.ID, password, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := s.StartTOTP(ctx, ada, &Proof{ProvenAt: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, _ := totp.GenerateCode(e.Secret, now)
+		if _, err := s.ConfirmTOTP(ctx, ada, code, &Proof{ProvenAt: now}); err != nil {
+			t.Fatal(err)
+		}
+		now = now.Add(TOTPPeriod)
+		right := func() string { code, _ := totp.GenerateCode(e.Secret, now); return code }
+		wrong := func() string {
+			taken := map[string]bool{}
+			for _, off := range []time.Duration{-TOTPPeriod, 0, TOTPPeriod} {
+				code, _ := totp.GenerateCode(e.Secret, now.Add(off))
+				taken[code] = true
 			}
-			e, err := s.StartTOTP(ctx, ada, &Proof{ProvenAt: now})
-			if err != nil {
-				t.Fatal(err)
-			}
-			code, _ := totp.GenerateCode(e.Secret, now)
-			if _, err := s.ConfirmTOTP(ctx, ada, code, &Proof{ProvenAt: now}); err != nil {
-				t.Fatal(err)
-			}
-			now = now.Add(TOTPPeriod)
-			right := func() string { code, _ := totp.GenerateCode(e.Secret, now); return code }
-			wrong := func() string {
-				taken := map[string]bool{}
-				for _, off := range []time.Duration{-TOTPPeriod, 0, TOTPPeriod} {
-					code, _ := totp.GenerateCode(e.Secret, now.Add(off))
-					taken[code] = true
-				}
-				for n := 0; ; n++ {
-					if code := fmt.Sprintf("%06d", n); !taken[code] {
-						return code
-					}
+			for n := 0; ; n++ {
+				if code := fmt.Sprintf("%06d", n); !taken[code] {
+					return code
 				}
 			}
-			prove := func(given string) (*Proof, error) {
-				p := &Proof{Given: given, Client: Client{IP: "192.0.2.1"}}
-				_, err := s.RenewRecoveryCodes(ctx, ada, p)
-				return p, err
-			}
-			wrongRun := func(n int) {
-				t.Helper()
-				for i := range n {
-					if _, err := prove(wrong()); err != errNotYourProof {
-						t.Fatalf("wrong code %d as a proof: %v", i+1, err)
-					}
+		}
+		prove := func(given string) (*Proof, error) {
+			p := &Proof{Given: given, Client: Client{IP: "192.0.2.1"}}
+			_, err := s.RenewRecoveryCodes(ctx, ada, p)
+			return p, err
+		}
+		wrongRun := func(n int) {
+			t.Helper()
+			for i := range n {
+				if _, err := prove(wrong()); err != errNotYourProof {
+					t.Fatalf("wrong code %d as a proof: %v", i+1, err)
 				}
 			}
-			heldFor := func(what string, err error, want time.Duration) {
-				t.Helper()
-				e, ok := AsError(err)
-				if !ok || e.Kind != Limited || !CodesHeldBack(err) || e.RetryAfter != want {
-					t.Fatalf("%s: %v, want held back for %s", what, err, want)
-				}
+		}
+		heldFor := func(what string, err error, want time.Duration) {
+			t.Helper()
+			e, ok := AsError(err)
+			if !ok || e.Kind != Limited || !CodesHeldBack(err) || e.RetryAfter != want {
+				t.Fatalf("%s: %v, want held back for %s", what, err, want)
 			}
+		}
 
-			// The password, between wrong codes, takes no try of them.
-			wrongRun(CodesBeforeWait - 1)
-			if p, err := prove(password); err != nil || !p.ProvenAt.Equal(now) {
-				t.Fatalf("the password after four wrong codes: %v", err)
-			}
-			if p, err := prove(right()); err != nil || !p.ProvenAt.Equal(now) {
-				t.Fatalf("the right code after four wrong ones and the password: %v", err)
-			}
-			now = now.Add(TOTPPeriod)
+		// The password, between wrong codes, takes no try of them.
+		wrongRun(CodesBeforeWait - 1)
+		if p, err := prove(password); err != nil || !p.ProvenAt.Equal(now) {
+			t.Fatalf("the password after four wrong codes: %v", err)
+		}
+		if p, err := prove(right()); err != nil || !p.ProvenAt.Equal(now) {
+			t.Fatalf("the right code after four wrong ones and the password: %v", err)
+		}
+		now = now.Add(TOTPPeriod)
 
-			wrongRun(CodesBeforeWait)
-			p, err := prove(right())
-			heldFor("the right code after five wrong ones", err, CodeFirstWait)
-			if !p.ProvenAt.IsZero() {
-				t.Fatal("a code held back proved the session")
-			}
-			turn, err := s.TakeTurn(ctx, SignInAction, Client{IP: "192.0.2.1"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			heldFor("the second step after five wrong proofs", s.SecondStep(ctx, turn, ada, right()), CodeFirstWait)
-			if p, err := prove(password); err != nil || !p.ProvenAt.Equal(now) {
-				t.Fatalf("the password while codes are held back: %v", err)
-			}
-			_, err = prove(right())
-			heldFor("a code after the password", err, CodeFirstWait)
+		wrongRun(CodesBeforeWait)
+		p, err := prove(right())
+		heldFor("the right code after five wrong ones", err, CodeFirstWait)
+		if !p.ProvenAt.IsZero() {
+			t.Fatal("a code held back proved the session")
+		}
+		turn, err := s.TakeTurn(ctx, SignInAction, Client{IP: "192.0.2.1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		heldFor("the second step after five wrong proofs", s.SecondStep(ctx, turn, ada, right()), CodeFirstWait)
+		if p, err := prove(password); err != nil || !p.ProvenAt.Equal(now) {
+			t.Fatalf("the password while codes are held back: %v", err)
+		}
+		_, err = prove(right())
+		heldFor("a code after the password", err, CodeFirstWait)
 
-			now = now.Add(CodeFirstWait)
-			if p, err := prove(right()); err != nil || !p.ProvenAt.Equal(now) {
-				t.Fatalf("the right code once the wait is over: %v", err)
-			}
-			now = now.Add(TOTPPeriod)
-			wrongRun(CodesBeforeWait - 1)
-			if _, err := prove(right()); err != nil {
-				t.Fatalf("the count started again: %v", err)
-			}
-		})
-	}
+		now = now.Add(CodeFirstWait)
+		if p, err := prove(right()); err != nil || !p.ProvenAt.Equal(now) {
+			t.Fatalf("the right code once the wait is over: %v", err)
+		}
+		now = now.Add(TOTPPeriod)
+		wrongRun(CodesBeforeWait - 1)
+		if _, err := prove(right()); err != nil {
+			t.Fatalf("the count started again: %v", err)
+		}
+	})
 }
