@@ -66,6 +66,17 @@ type Sight struct {
 	Refused *Error
 }
 
+// HeldBack is the refusal of an open while Lockout holds the recipient
+// back: Limited, with how long to wait; nil when nothing does. Told right
+// after a refused open, as its page says it, it is the wait that the last
+// wrong password began.
+func (s Sight) HeldBack() error {
+	if s.Lockout <= 0 {
+		return nil
+	}
+	return limited(s.Lockout)
+}
+
 // Token is a link's token as the recipient's address gives it, checked:
 // a token this server did not make is ErrLinkNotFound before any query.
 func (s *Service) Token(text string) (token.Token, error) {

@@ -21,15 +21,24 @@ const e2eClaimField = "claim"
 // grant is set: the page dropped the key from its address as soon as it
 // read it, so a reload could not decrypt what it would fetch again. A
 // refusal comes back as fail's JSON for scripts; a wrong password's says
-// how many tries are left, as the page without the script does.
+// how many tries are left, as the page without the script does, and the
+// last one's is the wait it began (a 429 with Retry-After).
 func (h *Handler) openE2E(w http.ResponseWriter, r *http.Request, turn core.Turn, tok string) {
 	rc := h.recipient(r)
 	rc.Grants = nil
 	rc.Claim = r.PostForm.Get(e2eClaimField)
 	o, err := h.core.Open(r.Context(), turn, tok, r.PostForm.Get("password"), rc)
 	if e, ok := core.AsError(err); ok && e.Code == core.ErrWrongPassword.Code {
+		sight, lookErr := h.core.Look(r.Context(), tok, rc, false)
+		if held := sight.HeldBack(); lookErr == nil && held != nil {
+			// That was the last try: the answer is the wait it began, as
+			// the page of a link the server seals says it at once (see
+			// showLink), so that the script counts it down now.
+			h.fail(w, r, held)
+			return
+		}
 		reply := refusalForScript(r, e)
-		if sight, err := h.core.Look(r.Context(), tok, rc, false); err == nil && sight.AttemptsLeft > 0 {
+		if lookErr == nil && sight.AttemptsLeft > 0 {
 			reply.Hint = i18n.T(r.Context(), "recipient.open.attempts_left", "Tries", i18n.N(r.Context(), "format.tries", sight.AttemptsLeft))
 		}
 		writeJSON(w, web.Status(e.Kind), reply)

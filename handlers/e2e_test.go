@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -170,4 +171,37 @@ func TestE2EMalformedClaim(t *testing.T) {
 			t.Fatalf("the right claim once the wait is over: %d", res.StatusCode)
 		}
 	})
+}
+
+// TestE2ELockout: the last wrong password on an end-to-end link is
+// answered with the wait it began (a 429 with Retry-After), as the page
+// of a link the server seals says it at once.
+func TestE2ELockout(t *testing.T) {
+	s := newTestServer(t)
+	s.admin()
+	secret := e2e.NewSecret()
+	claim := base64.RawURLEncoding.EncodeToString(e2e.Claim(secret))
+	ct := e2e.Seal(e2e.Key(secret, "right horse"), e2e.Header{Kind: "message"}, []byte("behind a password too"))
+	link := s.shareE2E("message", "right horse", base64.RawURLEncoding.EncodeToString(e2e.Check(e2e.Claim(secret))), ct)
+	path := link[len(s.URL):]
+	r := s.client()
+	r.get(path)
+	for i := range 4 {
+		reply, status := e2eOpen(r, path, url.Values{"claim": {claim}, "password": {"wrong horse"}})
+		if status != http.StatusForbidden || reply.Code != "wrong_password" || !strings.Contains(reply.Hint, strconv.Itoa(4-i)) {
+			t.Fatalf("wrong password %d: %d %+v", i+1, status, reply)
+		}
+	}
+	res := r.request(http.MethodPost, path, strings.NewReader(url.Values{"claim": {claim}, "password": {"wrong horse"}}.Encode()),
+		http.Header{"Content-Type": {formType}, "Accept": {"application/json"}})
+	var reply scriptRefusal
+	if err := json.Unmarshal([]byte(res.body), &reply); err != nil || res.StatusCode != http.StatusTooManyRequests ||
+		res.Header.Get("Retry-After") != "12" || reply.Code != "rate_limited" || reply.Message == "" {
+		t.Fatalf("the last wrong password: %d, Retry-After %q, %s; want 429, a wait of 12s", res.StatusCode, res.Header.Get("Retry-After"), res.body)
+	}
+
+	s.clock.Advance(12 * time.Second)
+	if _, status := e2eOpen(r, path, url.Values{"claim": {claim}, "password": {"right horse"}}); status != http.StatusOK {
+		t.Fatalf("the right password once the wait is over: %d", status)
+	}
 }
