@@ -737,8 +737,9 @@ func TestBrowserE2EFileNameCannotDisguise(t *testing.T) {
 // TestBrowserE2EHeldBack: an end-to-end link's page, held back by the
 // rate limits straight after the last wrong password, says so as a
 // server-sealed link's page does: the form disabled, the notice with the
-// focus, the wait counted down in words; at its end the form is enabled
-// again, its field focused, and the right password opens the link.
+// focus, the wait counted down in words; and so does the page reloaded
+// during the wait, at once. At its end the form is enabled again, its
+// field focused, and the right password opens the link.
 func TestBrowserE2EHeldBack(t *testing.T) {
 	// Most of its time is spent waiting on the page's timers: it runs
 	// beside other tests.
@@ -782,6 +783,23 @@ func TestBrowserE2EHeldBack(t *testing.T) {
 		b.forgive("status of 4") // the refused passwords
 		return link
 	}
+	// reload shows the page again during the wait, which comes held back
+	// (a 429), and checks that it says so at once, in local's words.
+	reload := func(local *i18n.Localizer) {
+		t.Helper()
+		b.do(chromedp.Reload())
+		b.wait(`(n => !!n && !n.hidden && document.activeElement === n)(document.querySelector("[data-testid=lockout]"))`, 3*time.Second)
+		b.forgive("status of 429") // the page itself
+		if !eval[bool](b, button+`.matches(":disabled") && !document.querySelector("[data-e2e-form]").hidden`) {
+			t.Error("the reloaded page's Open button is enabled while the wait lasts, or its form is not shown")
+		}
+		if !eval[bool](b, `document.querySelector("[data-testid=lockout]").nextElementSibling === document.querySelector("[data-e2e-form]")`) {
+			t.Error("the reloaded page's notice is not just above its form")
+		}
+		if first := eval[string](b, wait); first != local.Wait(per/2) && first != local.Wait(per/2-time.Second) {
+			t.Errorf("the reloaded page's countdown starts at %q, not the server's words for the wait (%q)", first, local.Wait(per/2))
+		}
+	}
 
 	link := holdBack()
 	b.wait(button+`.matches(":disabled") && document.activeElement.dataset.testid === "lockout"`, time.Second)
@@ -796,6 +814,9 @@ func TestBrowserE2EHeldBack(t *testing.T) {
 		t.Errorf("the refusal %q beside the countdown", said)
 	}
 	browsertest.Shoot(t, ctx, "e2e-recipient-held-back")
+	reload(i18n.For("en"))
+	browsertest.Shoot(t, ctx, "e2e-recipient-held-back-reloaded")
+	first = eval[string](b, wait)
 	b.wait(wait+` !== `+strconv.Quote(first), 3*time.Second)
 	if !eval[bool](b, button+`.matches(":disabled")`) {
 		t.Error("the Open button is enabled while the wait lasts")
@@ -824,5 +845,7 @@ func TestBrowserE2EHeldBack(t *testing.T) {
 		t.Errorf("the countdown in Arabic starts at %q, not %q", first, want)
 	}
 	browsertest.Shoot(t, ctx, "e2e-recipient-held-back-ar")
+	reload(i18n.For("ar"))
+	browsertest.Shoot(t, ctx, "e2e-recipient-held-back-reloaded-ar")
 	b.clean("the held-back end-to-end link in Arabic")
 }

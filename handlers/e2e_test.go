@@ -175,7 +175,9 @@ func TestE2EMalformedClaim(t *testing.T) {
 
 // TestE2ELockout: the last wrong password on an end-to-end link is
 // answered with the wait it began (a 429 with Retry-After), as the page
-// of a link the server seals says it at once.
+// of a link the server seals says it at once; and the link's page during
+// the wait, a reload, comes with the notice and its form held back until
+// then, which e2e.js shows, as such a page does.
 func TestE2ELockout(t *testing.T) {
 	s := newTestServer(t)
 	s.admin()
@@ -200,7 +202,23 @@ func TestE2ELockout(t *testing.T) {
 		t.Fatalf("the last wrong password: %d, Retry-After %q, %s; want 429, a wait of 12s", res.StatusCode, res.Header.Get("Retry-After"), res.body)
 	}
 
+	retryAt := strconv.FormatInt(s.clock.Now().Add(12*time.Second).UnixMilli(), 10)
+	res = r.get(path)
+	lockout := testIDs(t, res.body, "lockout")
+	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") != "12" || len(lockout) != 2 ||
+		attr(lockout[0], "data-retry-at") != retryAt || !hasAttr(lockout[0], "data-e2e-held") ||
+		!strings.Contains(textOf(lockout[0]), "12 seconds") {
+		t.Fatalf("the page during the wait: %d, Retry-After %q, %d lockout notices (the held one, and e2e.js's template)",
+			res.StatusCode, res.Header.Get("Retry-After"), len(lockout))
+	}
+	if !strings.Contains(res.body, `<fieldset class="bare" disabled data-retry-at="`+retryAt+`">`) {
+		t.Fatal("the page during the wait: the form is not held back until the wait is over")
+	}
+
 	s.clock.Advance(12 * time.Second)
+	if res := r.get(path); res.StatusCode != http.StatusOK || len(testIDs(t, res.body, "lockout")) != 1 || strings.Contains(res.body, "data-retry-at") {
+		t.Fatalf("the page once the wait is over: %d, or still held back", res.StatusCode)
+	}
 	if _, status := e2eOpen(r, path, url.Values{"claim": {claim}, "password": {"right horse"}}); status != http.StatusOK {
 		t.Fatalf("the right password once the wait is over: %d", status)
 	}

@@ -392,6 +392,14 @@
     return;
   }
   form.hidden = false;
+  // A page that came held back by the rate limits (a reload during the
+  // wait) has the notice of it, hidden as the form was: it shows with
+  // the form, which app.js holds back until the wait is over, and takes
+  // the focus as any page's notice does (data-focus, app.js).
+  root.querySelectorAll('[data-e2e-held][hidden]').forEach((el) => {
+    el.hidden = false;
+    el.setAttribute('data-focus', '');
+  });
 
   // hasPicture reports whether the media at url has a picture. The
   // sender's browser names a file's type by its extension, so an
