@@ -110,16 +110,23 @@ func e2eOpen(c *testClient, path string, form url.Values) (scriptRefusal, int) {
 	return reply, res.StatusCode
 }
 
+// shareE2EWithPassword shares message end to end behind password, as a
+// browser does, and returns the link's path and the claim its page sends
+// with an open.
+func (s *testServer) shareE2EWithPassword(password, message string) (path, claim string) {
+	s.t.Helper()
+	secret := e2e.NewSecret()
+	ct := e2e.Seal(e2e.Key(secret, password), e2e.Header{Kind: "message"}, []byte(message))
+	link := s.shareE2E("message", password, base64.RawURLEncoding.EncodeToString(e2e.Check(e2e.Claim(secret))), ct)
+	return link[len(s.URL):], base64.RawURLEncoding.EncodeToString(e2e.Claim(secret))
+}
+
 // A wrong password on an end-to-end link is refused beside the password
 // field, with the tries left, as on any other link's page.
 func TestE2EWrongPassword(t *testing.T) {
 	s := newTestServer(t)
 	s.admin()
-	secret := e2e.NewSecret()
-	claim := base64.RawURLEncoding.EncodeToString(e2e.Claim(secret))
-	ct := e2e.Seal(e2e.Key(secret, "right horse"), e2e.Header{Kind: "message"}, []byte("behind a password too"))
-	link := s.shareE2E("message", "right horse", base64.RawURLEncoding.EncodeToString(e2e.Check(e2e.Claim(secret))), ct)
-	path := link[len(s.URL):]
+	path, claim := s.shareE2EWithPassword("right horse", "behind a password too")
 	r := s.client()
 	reply, status := e2eOpen(r, path, url.Values{"claim": {claim}, "password": {"wrong horse"}})
 	if status != http.StatusForbidden || reply.Code != "wrong_password" || reply.Field != "password" ||
@@ -181,11 +188,7 @@ func TestE2EMalformedClaim(t *testing.T) {
 func TestE2ELockout(t *testing.T) {
 	s := newTestServer(t)
 	s.admin()
-	secret := e2e.NewSecret()
-	claim := base64.RawURLEncoding.EncodeToString(e2e.Claim(secret))
-	ct := e2e.Seal(e2e.Key(secret, "right horse"), e2e.Header{Kind: "message"}, []byte("behind a password too"))
-	link := s.shareE2E("message", "right horse", base64.RawURLEncoding.EncodeToString(e2e.Check(e2e.Claim(secret))), ct)
-	path := link[len(s.URL):]
+	path, claim := s.shareE2EWithPassword("right horse", "behind a password too")
 	r := s.client()
 	r.get(path)
 	for i := range 4 {
