@@ -542,7 +542,7 @@
     const at = String(Math.round(o.retryAt(seconds * 1000)));
     const notice = heldBack.content.firstElementChild.cloneNode(true);
     notice.dataset.retryAt = at;
-    notice.dataset.e2eHeld = '';
+    notice.hidden = false;
     notice.tabIndex = -1;
     fieldset.dataset.retryAt = at;
     fieldset.disabled = true;
