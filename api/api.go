@@ -269,7 +269,10 @@ func (a *API) client(r *http.Request) core.Client {
 	return web.Client(a.core, r)
 }
 
-// problem is an RFC 9457 problem document.
+// problem is an RFC 9457 problem document. Its type is about:blank, and
+// its title therefore the status phrase (RFC 9457, section 4.2.1): what
+// sort of problem it is, the code says, for programs to branch on, and the
+// detail, for people.
 type problem struct {
 	Type   string `json:"type"`
 	Title  string `json:"title"`
@@ -285,8 +288,7 @@ type problem struct {
 func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	// The words are English, unless the client asks for another language.
 	l := i18n.For(i18n.Match(r.Header.Get("Accept-Language")))
-	p := problem{Type: "about:blank", Title: l.T("title.internal_error"), Status: http.StatusInternalServerError, Code: "internal",
-		Detail: l.T("error.internal")}
+	p := problem{Type: "about:blank", Status: http.StatusInternalServerError, Code: "internal", Detail: l.T("error.internal")}
 	e := web.RefusalOf(err)
 	switch {
 	case e == nil && r.Context().Err() != nil:
@@ -297,7 +299,7 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 		a.log.Error("api: database unavailable", "method", r.Method, "route", r.Pattern, "err", err)
 	}
 	if e != nil {
-		p.Title, p.Status, p.Detail, p.Code, p.Field = e.Heading(l), web.Status(e.Kind), e.Message(l), e.Code, e.Field
+		p.Status, p.Detail, p.Code, p.Field = web.Status(e.Kind), e.Message(l), e.Code, e.Field
 		web.RefusalHeaders(w, r, e)
 		if e.Kind == core.Unauthorized {
 			// RFC 6750: a key that was sent and refused is an
@@ -311,6 +313,7 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	} else {
 		a.log.Error("api request failed", "method", r.Method, "route", r.Pattern, "err", err)
 	}
+	p.Title = statusPhrase(l, p.Status)
 	b, _ := json.Marshal(p)
 	// The title and detail are said in the language Accept-Language chose.
 	w.Header().Set("Content-Language", l.Code)
@@ -319,6 +322,34 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)+1))
 	w.WriteHeader(p.Status)
 	w.Write(append(b, '\n'))
+}
+
+// statusPhrases are the messages of the status phrases (RFC 9110) of the
+// statuses a problem is sent with.
+var statusPhrases = map[int]string{
+	http.StatusBadRequest:            "http_status.bad_request",
+	http.StatusUnauthorized:          "http_status.unauthorized",
+	http.StatusForbidden:             "http_status.forbidden",
+	http.StatusNotFound:              "http_status.not_found",
+	http.StatusMethodNotAllowed:      "http_status.method_not_allowed",
+	http.StatusRequestTimeout:        "http_status.request_timeout",
+	http.StatusConflict:              "http_status.conflict",
+	http.StatusGone:                  "http_status.gone",
+	http.StatusRequestEntityTooLarge: "http_status.content_too_large",
+	http.StatusUnsupportedMediaType:  "http_status.unsupported_media_type",
+	http.StatusMisdirectedRequest:    "http_status.misdirected_request",
+	http.StatusTooManyRequests:       "http_status.too_many_requests",
+	http.StatusInternalServerError:   "http_status.internal_server_error",
+	http.StatusServiceUnavailable:    "http_status.service_unavailable",
+}
+
+// statusPhrase is status's phrase in l's language, which RFC 9457 lets a
+// problem of type about:blank say in the language the client asked for.
+func statusPhrase(l *i18n.Localizer, status int) string {
+	if id, ok := statusPhrases[status]; ok {
+		return l.T(id)
+	}
+	return http.StatusText(status)
 }
 
 // reply answers v as JSON with status.

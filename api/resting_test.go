@@ -36,7 +36,7 @@ func TestDisabledOwnersLinksRest(t *testing.T) {
 		"the right password": anon.postJSON(openPath(locked.URL), map[string]string{"password": "open sesame"}),
 	} {
 		wantProblem(t, what+" while the owner is disabled", res, http.StatusForbidden, "owner_disabled")
-		if p := res.problem(); p.Detail != core.ErrLinkResting.Message(i18n.For("en")) || p.Title != core.ErrLinkResting.Heading(i18n.For("en")) {
+		if p := res.problem(); p.Detail != core.ErrLinkResting.Message(i18n.For("en")) || p.Title != "Forbidden" {
 			t.Errorf("%s: %q: %q, want the resting link's", what, p.Title, p.Detail)
 		}
 	}

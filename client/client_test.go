@@ -604,7 +604,7 @@ func TestProblemsInTheClientsLanguage(t *testing.T) {
 	}
 	fr := i18n.For("fr")
 	_, err = c.Open(ctx, l.URL, "")
-	if want := fr.T("title.link_used") + "\u00a0: " + fr.T("error.link_gone.used"); err == nil || err.Error() != want {
+	if want := fr.T("http_status.gone") + "\u00a0: " + fr.T("error.link_gone.used"); err == nil || err.Error() != want {
 		t.Errorf("a used link, in French: %v, want %q", err, want)
 	}
 	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
