@@ -1015,22 +1015,28 @@ func TestAddressWithoutSchemeGetsHTTPS(t *testing.T) {
 // with a 421 problem.
 func TestOtherHostsAreMisdirected(t *testing.T) {
 	s := newTestServer(t, newDocCheck(t))
-	req, err := http.NewRequest(http.MethodPost, s.URL+"/api/v1/open/x", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Host = "rebind.example"
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var p problem
-	if err := json.NewDecoder(res.Body).Decode(&p); err != nil {
-		t.Fatal(err)
-	}
-	if res.StatusCode != http.StatusMisdirectedRequest || p.Code != "other_host" || res.Header.Get("Content-Type") != "application/problem+json" {
-		t.Fatalf("another host: %d %+v %q", res.StatusCode, p, res.Header.Get("Content-Type"))
+	// Through a client that checks the answers against the document, the
+	// document's own route too.
+	anon := s.client("")
+	for _, route := range []struct{ method, path string }{{http.MethodPost, "/api/v1/open/x"}, {http.MethodGet, "/api/v1/openapi.json"}} {
+		req, err := http.NewRequest(route.method, s.URL+route.path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = "rebind.example"
+		res, err := anon.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p problem
+		err = json.NewDecoder(res.Body).Decode(&p)
+		res.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.StatusCode != http.StatusMisdirectedRequest || p.Code != "other_host" || res.Header.Get("Content-Type") != "application/problem+json" {
+			t.Fatalf("%s for another host: %d %+v %q", route.path, res.StatusCode, p, res.Header.Get("Content-Type"))
+		}
 	}
 }
 
