@@ -11,7 +11,6 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"oncelink/core"
@@ -101,7 +100,7 @@ var multipartFields = func() map[string]bool {
 // and shares the chosen kind's.) A kind the core does not know is left to
 // the core to say.
 func strayContent(in core.LinkInput, d *core.Draft) error {
-	kind := cmp.Or(strings.TrimSpace(in.Kind), core.KindMessage)
+	kind := cmp.Or(in.Kind, core.KindMessage)
 	if kind != core.KindMessage && kind != core.KindURL && kind != core.KindFile {
 		return nil
 	}

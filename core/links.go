@@ -120,7 +120,9 @@ var errLinkPasswordTooLong = invalidAs("password_too_long", "link", "password", 
 // an *Error and creates nothing. The caller publishes c.Event() once it
 // has answered.
 func (s *Service) Create(ctx context.Context, owner int64, d *Draft, in LinkInput) (Created, error) {
-	for _, f := range []*string{&in.Kind, &in.URL, &in.TTL, &in.ForUser, &in.Label} {
+	// Spaces around what a person typed are dropped; the kind is chosen
+	// from a list, and one that is not exactly in it is refused.
+	for _, f := range []*string{&in.URL, &in.TTL, &in.ForUser, &in.Label} {
 		*f = strings.TrimSpace(*f)
 	}
 	if in.IdempotencyKey != "" {
