@@ -73,7 +73,9 @@ func (s *Service) RequestURL(tok string) string {
 
 // CreateRequest checks in and makes the request it describes.
 func (s *Service) CreateRequest(ctx context.Context, owner int64, in RequestInput) (CreatedRequest, error) {
-	in.Label, in.Accepts, in.TTL = strings.TrimSpace(in.Label), strings.TrimSpace(in.Accepts), strings.TrimSpace(in.TTL)
+	// What the request accepts is chosen from a list, as a link's kind
+	// is (see Create): no spaces are dropped around it.
+	in.Label, in.TTL = strings.TrimSpace(in.Label), strings.TrimSpace(in.TTL)
 	in.Note = strings.TrimSpace(in.Note)
 	var acceptsErr error
 	if in.Accepts != AcceptsText && in.Accepts != AcceptsFile && in.Accepts != AcceptsAny {

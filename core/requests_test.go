@@ -242,6 +242,7 @@ func TestRequestRules(t *testing.T) {
 		code string
 	}{
 		{RequestInput{Accepts: "video", TTL: DefaultTTL}, "accepts_unknown"},
+		{RequestInput{Accepts: " text", TTL: DefaultTTL}, "accepts_unknown"},
 		{RequestInput{TTL: DefaultTTL}, "accepts_unknown"}, // an adapter gives AcceptsAny for none
 		{RequestInput{Accepts: AcceptsAny, TTL: "soon"}, "ttl_invalid"},
 		{RequestInput{Accepts: AcceptsAny}, "ttl_invalid"}, // and DefaultTTL
