@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/netip"
@@ -1311,5 +1312,37 @@ func TestMeTellsStorage(t *testing.T) {
 	}
 	if used, _ := storage(ada); used != 0 {
 		t.Fatalf("after the revoke: %d", used)
+	}
+}
+
+// TestHeadOfTheEventStream: a HEAD of the event stream answers what a GET
+// would, and ends there, so that the connection carries the client's next
+// request.
+func TestHeadOfTheEventStream(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t))
+	ada := s.account("ada")
+	// One connection, kept alive, for both requests.
+	c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxConnsPerHost: 1}}
+	defer c.CloseIdleConnections()
+	send := func(method, path string) *http.Response {
+		t.Helper()
+		req, err := http.NewRequest(method, s.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+ada.key)
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		return res
+	}
+	if res := send(http.MethodHead, "/api/v1/events"); res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("HEAD of the stream: %d %q", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	if res := send(http.MethodGet, "/api/v1/me"); res.StatusCode != http.StatusOK {
+		t.Fatalf("the next request: %d", res.StatusCode)
 	}
 }
