@@ -138,3 +138,17 @@ func TestProblemExamplesAsSent(t *testing.T) {
 		t.Fatal("the document shows no problem")
 	}
 }
+
+// TestEveryOperationSaysOtherwise: any route can answer 421, for a host the
+// server does not serve, so every operation of the document has the
+// default answer that describes it.
+func TestEveryOperationSaysOtherwise(t *testing.T) {
+	doc := newDocCheck(t).doc
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			if op.Responses.Default() == nil {
+				t.Errorf("%s %s (%s) has no default answer", method, path, op.OperationID)
+			}
+		}
+	}
+}
