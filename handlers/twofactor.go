@@ -73,8 +73,16 @@ func (h *Handler) afterPassword(w http.ResponseWriter, r *http.Request, a core.A
 		}
 		step, to, within = enrolStep, "/settings", core.EnrolTime
 	}
-	// A new token for the half-signed-in session too: a token planted
-	// before the password was typed must not carry it.
+	// The half-signed-in session starts empty, as a signed-in one does
+	// (see signIn): an account this browser was signed in as, from a
+	// sign-in page left open, would otherwise stay its viewer, whose
+	// session, renewed below, is no longer listed as theirs, and ends with
+	// the step half done. And a new token for it: a token planted before
+	// the password was typed must not carry it.
+	if err := h.sessions.Clear(r.Context()); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	if err := h.sessions.RenewToken(r.Context()); err != nil {
 		h.fail(w, r, err)
 		return

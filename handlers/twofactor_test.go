@@ -111,6 +111,28 @@ func TestSecondStepSignsIn(t *testing.T) {
 	}
 }
 
+// TestSecondStepFromAnotherAccountsBrowser: a browser signed in as one
+// account that gives another's password, from a sign-in page left open,
+// takes the other's second step and is signed in as it, not sent back to
+// sign in again.
+func TestSecondStepFromAnotherAccountsBrowser(t *testing.T) {
+	s := newTestServer(t)
+	s.admin()
+	secret, _ := s.enrolTOTP("ada")
+	c := s.user("bob")
+	c.passwordStep("ada")
+	if res := c.get("/login/verify"); res.StatusCode != http.StatusOK || !strings.Contains(res.body, `data-testid="verify-form"`) {
+		t.Fatalf("second step page: %d", res.StatusCode)
+	}
+	if res := c.post("/login/verify", url.Values{"code": {s.code(secret)}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("second step: %d, want 303", res.StatusCode)
+	}
+	// Only an administrator, ada, sees the accounts.
+	if res := c.get("/accounts"); res.StatusCode != http.StatusOK {
+		t.Fatalf("the accounts after the second step: %d, want ada's 200", res.StatusCode)
+	}
+}
+
 func TestSecondStepExpires(t *testing.T) {
 	s := newTestServer(t)
 	s.admin()
