@@ -220,3 +220,42 @@ func TestChangesToAGoneAccount(t *testing.T) {
 		}
 	}
 }
+
+// TestResetRefusedChangesNothing: a reset whose link the administrator's
+// account cannot keep, its storage being full, is refused before the
+// password changes: the account signs in as before, still signed in where
+// it was, and nobody holds a password it never had.
+func TestResetRefusedChangesNothing(t *testing.T) {
+	onEachDatabase(t, func(t *testing.T, dsn string) {
+		s, st, admin := newServiceOn(t, dsn, func(c *Config) { c.AccountStorage = 100 })
+		ctx := context.Background()
+		bob, err := s.AddAccount(ctx, "bob", "correct horse battery", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SignedIn(ctx, bob.ID, "bobs-session", Client{}); err != nil {
+			t.Fatal(err)
+		}
+		d := s.NewDraft()
+		defer d.Close()
+		if _, err := s.Create(ctx, admin.ID, d, LinkInput{Kind: KindMessage, Message: strings.Repeat("a", 100), TTL: "1h"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ResetPassword(ctx, admin, bob.ID); err == nil {
+			t.Fatal("a reset past the administrator's storage went through")
+		}
+		after, err := st.AccountByID(ctx, bob.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after.PasswordHash != bob.PasswordHash {
+			t.Error("the refused reset changed bob's password")
+		}
+		if a, err := s.SessionViewer(ctx, bob.ID, "bobs-session"); err != nil || a == nil {
+			t.Errorf("bob's session after the refused reset: %v, %v", a, err)
+		}
+		if page, err := s.Links(ctx, admin.ID, ListInput{Status: "active"}); err != nil || len(page.Links) != 1 {
+			t.Errorf("the administrator's active links after the refused reset: %d, want 1 (%v)", len(page.Links), err)
+		}
+	})
+}

@@ -22,19 +22,21 @@ type Reset struct {
 
 // ResetPassword gives account id a new, random password, for by, an
 // administrator: the password is put in a one-time message link of by's,
-// never shown, so that it travels as every other secret does. The
-// account's sessions end, its open dashboards are told. The caller
-// publishes r.Link.Event() once it has answered.
+// never shown, so that it travels as every other secret does. The link is
+// made first: a reset whose link cannot be made (by's storage is full)
+// changes nothing, rather than leave the account with a password nobody
+// holds. Then the account's sessions end, its open dashboards are told.
+// The caller publishes r.Link.Event() once it has answered.
 func (s *Service) ResetPassword(ctx context.Context, by Account, id int64) (Reset, error) {
 	if id == by.ID {
 		return Reset{}, invalid("cannot_reset_self", "")
 	}
+	a, err := s.store.AccountByID(ctx, id)
+	if err != nil {
+		return Reset{}, accountChange(err)
+	}
 	// 26 base32 characters: 130 random bits.
 	password := rand.Text()
-	a, _, err := s.SetPassword(ctx, id, password, "")
-	if err != nil {
-		return Reset{}, err
-	}
 	ttl := min(max(resetTTL, s.cfg.MinTTL), s.cfg.MaxTTL)
 	d := s.NewDraft()
 	defer d.Close()
@@ -50,6 +52,14 @@ func (s *Service) ResetPassword(ctx context.Context, by Account, id int64) (Rese
 		Label:   l.T("accounts.handover.label", "Name", a.Username),
 	})
 	if err != nil {
+		return Reset{}, err
+	}
+	a, _, err = s.SetPassword(ctx, id, password, "")
+	if err != nil {
+		// The link holds a password the account never got.
+		if _, rerr := s.Revoke(ctx, by.ID, c.Link.ID, Client{}); rerr != nil {
+			s.log.Warn("revoke the link of a reset that failed", "link", c.Link.ID, "err", rerr)
+		}
 		return Reset{}, err
 	}
 	return Reset{Account: a, Link: c}, nil
