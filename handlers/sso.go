@@ -191,7 +191,7 @@ func (h *Handler) finishSSOProof(w http.ResponseWriter, r *http.Request, proving
 	if err == nil {
 		err = h.core.FinishSSOProof(r.Context(), turn, *a, p, ret, proof)
 	}
-	h.keepProof(r, proof)
+	h.keepProof(r, a, proof)
 	if err != nil {
 		h.ssoProofRefused(w, r, a, next, err)
 		return

@@ -410,13 +410,25 @@ func (h *Handler) proof(r *http.Request) *core.Proof {
 	return p
 }
 
-// keepProof keeps in r's session when p last proved who it is, once the
-// core accepted a proof, before the answer is written: the pages that
-// follow ask for none until core.ProofWindow is over.
-func (h *Handler) keepProof(r *http.Request, p *core.Proof) {
-	if ms := p.ProvenAt.UnixMilli(); !p.ProvenAt.IsZero() && ms > h.sessions.GetInt64(r.Context(), sessionProvenAt) {
-		h.sessions.Put(r.Context(), sessionProvenAt, ms)
+// keepProof keeps in r's session, signed in as a, when p last proved who
+// it is, once the core accepted a proof, before the answer is written:
+// the pages that follow ask for none until core.ProofWindow is over. The
+// session goes on under a new token first, so that the proof is its
+// own, and not that of a copy of its cookie taken before, which would
+// otherwise change the second factors without one. When it cannot be
+// renewed, the proof is not kept: the next change asks for one again.
+func (h *Handler) keepProof(r *http.Request, a *core.Account, p *core.Proof) {
+	ms := p.ProvenAt.UnixMilli()
+	if p.ProvenAt.IsZero() || ms <= h.sessions.GetInt64(r.Context(), sessionProvenAt) {
+		return
 	}
+	if err := h.renewSession(r, a); err != nil {
+		if r.Context().Err() == nil {
+			h.log.Warn("renew a session that gave a proof", "err", err)
+		}
+		return
+	}
+	h.sessions.Put(r.Context(), sessionProvenAt, ms)
 }
 
 // enrolment is a TOTP enrolment as the page shows it, with its QR code.
@@ -438,7 +450,7 @@ func (h *Handler) startTOTP(w http.ResponseWriter, r *http.Request, a *core.Acco
 	}
 	p := h.proof(r)
 	e, err := h.core.StartTOTP(r.Context(), *a, p)
-	h.keepProof(r, p)
+	h.keepProof(r, a, p)
 	if err != nil {
 		h.settingsRefusal(w, r, a, err, "totp")
 		return
@@ -456,7 +468,7 @@ func (h *Handler) confirmTOTP(w http.ResponseWriter, r *http.Request, a *core.Ac
 	}
 	p := h.proof(r)
 	codes, err := h.core.ConfirmTOTP(r.Context(), *a, strings.TrimSpace(r.PostForm.Get("code")), p)
-	h.keepProof(r, p)
+	h.keepProof(r, a, p)
 	// A code refused, or held back, brings the same secret back to try
 	// again; a proof refused, the form alone, without the secret, which
 	// an unproven session does not see.
@@ -520,7 +532,7 @@ func (h *Handler) disableTOTP(w http.ResponseWriter, r *http.Request, a *core.Ac
 	}
 	p := h.proof(r)
 	err := h.core.DisableTOTP(r.Context(), *a, p)
-	h.keepProof(r, p)
+	h.keepProof(r, a, p)
 	if err != nil {
 		h.settingsRefusal(w, r, a, err, "totp")
 		return
@@ -545,7 +557,7 @@ func (h *Handler) renewRecoveryCodes(w http.ResponseWriter, r *http.Request, a *
 	}
 	p := h.proof(r)
 	codes, err := h.core.RenewRecoveryCodes(r.Context(), *a, p)
-	h.keepProof(r, p)
+	h.keepProof(r, a, p)
 	if err != nil {
 		h.settingsRefusal(w, r, a, err, "recovery")
 		return
@@ -577,7 +589,7 @@ func (h *Handler) passkeyRegisterOptions(w http.ResponseWriter, r *http.Request,
 	h.ceremonyStart(w, r, func() ([]byte, string, error) {
 		p := h.proof(r)
 		options, state, err := h.core.BeginPasskey(r.Context(), *a, r.PostForm.Get("name"), p)
-		h.keepProof(r, p)
+		h.keepProof(r, a, p)
 		return options, state, err
 	})
 }
@@ -644,7 +656,7 @@ func (h *Handler) deletePasskey(w http.ResponseWriter, r *http.Request, a *core.
 	}
 	proof := h.proof(r)
 	p, err := h.core.DeletePasskey(r.Context(), *a, id, proof)
-	h.keepProof(r, proof)
+	h.keepProof(r, a, proof)
 	if e, ok := core.AsError(err); ok && e.Kind != core.NotFound && e.Kind != core.Unavailable && e.Kind != core.Limited {
 		h.renderSettings(w, r, a, web.Status(e.Kind), components.Settings{TwoFactor: components.TwoFactor{Removing: id,
 			Error: e.Message(i18n.From(r.Context())), ErrorFor: "passkey-remove", ErrorField: e.Field}})

@@ -594,6 +594,42 @@ func TestTwoFactorSettings(t *testing.T) {
 	}
 }
 
+// TestProofRenewsTheSession: a proof that the owner is at the keyboard
+// proves their session, not a copy of its cookie taken before: the
+// session goes on under a new token, and the copy, which would otherwise
+// turn the app off without a proof for the next ten minutes, signs nobody
+// in.
+func TestProofRenewsTheSession(t *testing.T) {
+	s := newTestServer(t)
+	ada := s.admin()
+	secret, _ := s.enrolTOTP("ada")
+	s.clock.Advance(core.ProofWindow) // the sign-in proves no more
+	base, _ := url.Parse(s.URL)
+	stolen := ada.c.Jar.Cookies(base)
+	res := ada.post("/settings/recovery-codes", url.Values{"proof": {s.code(secret)}})
+	if res.StatusCode != http.StatusOK || strings.Count(res.body, `data-testid="code"`) != core.RecoveryCodes {
+		t.Fatalf("new codes with a code: %d", res.StatusCode)
+	}
+	if c := setCookie(t, res, "oncelink_session"); len(stolen) != 1 || c.Value == stolen[0].Value {
+		t.Fatalf("the proof kept the session token: %v, %v", stolen, c)
+	}
+	copied := s.client()
+	copied.c.Jar.SetCookies(base, stolen)
+	if res := copied.post("/settings/totp/disable", nil); res.StatusCode != http.StatusUnauthorized {
+		t.Errorf("a copy of the cookie from before the proof turns the app off: %d, want 401", res.StatusCode)
+	}
+	if f, err := s.h.core.SecondFactorsOf(context.Background(), 1); err != nil || !f.TOTP {
+		t.Fatalf("the app after the copy's try: %+v, %v", f, err)
+	}
+	// The session that gave the proof goes on, proven.
+	if res := ada.post("/settings/totp/disable", nil); res.StatusCode != http.StatusOK {
+		t.Fatalf("the proven session turns the app off: %d", res.StatusCode)
+	}
+	if rows := ada.sessionRows(); len(rows) != 1 || current(t, rows) == "" {
+		t.Errorf("sessions after the proof: %v", rows)
+	}
+}
+
 // TestRecoveryCodesLeft: the settings page tells recovery codes used up
 // from codes never made, as for a passkey added before passkeys came
 // with codes.
