@@ -158,6 +158,44 @@ func testChangePasswordRenews(t *testing.T, s *testServer) {
 	}
 }
 
+// TestRenewalKeepsTheSignInsEnd: a session that goes on under a new
+// token, after a new password, signing the others out or a proof, ends
+// when its sign-in would have, a week after it: not a week after the
+// renewal, past the end its listing keeps, when it would still sign in
+// but no longer be on its own sessions list.
+func TestRenewalKeepsTheSignInsEnd(t *testing.T) {
+	s := newTestServer(t)
+	s.admin()
+	bob := s.user("bob")
+	base, _ := url.Parse(s.URL)
+	expiry := func() float64 {
+		t.Helper()
+		cookies := bob.c.Jar.Cookies(base)
+		if len(cookies) != 1 {
+			t.Fatalf("bob's cookies: %v", cookies)
+		}
+		var e float64
+		if err := s.store.SessionDB().QueryRow(`SELECT expiry FROM sessions WHERE token = ?`, tokenHash(cookies[0].Value)).Scan(&e); err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	signedIn := expiry()
+	if res := bob.post("/settings/sessions/end-others", nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("end others: %d", res.StatusCode)
+	}
+	if renewed := expiry(); renewed != signedIn {
+		t.Errorf("signing the others out moved the session's end from %v to %v", signedIn, renewed)
+	}
+	res := bob.post("/settings/password", url.Values{"current_password": {testPassword}, "password": {"a new password"}})
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("change: %d", res.StatusCode)
+	}
+	if renewed := expiry(); renewed != signedIn {
+		t.Errorf("a new password moved the session's end from %v to %v", signedIn, renewed)
+	}
+}
+
 // TestEndOtherSessionsRenewsThisOne signs every session of bob's but his
 // laptop's out: the laptop's goes on under a new token, with its open
 // dashboard, and a copy of its cookie taken before is signed out with the

@@ -213,9 +213,13 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, a *core
 func (h *Handler) renewSession(r *http.Request, a *core.Account) error {
 	ctx := r.Context()
 	id := h.sessionID(r)
+	// It ends when its sign-in would have, as its listing does: scs
+	// would give a new token a week of its own.
+	end := h.sessions.Deadline(ctx)
 	if err := h.sessions.RenewToken(ctx); err != nil {
 		return err
 	}
+	h.sessions.SetDeadline(ctx, end)
 	// Saved now rather than as the answer goes out: a dashboard that
 	// follows the renewal must find the session under its new id.
 	if _, _, err := h.sessions.Commit(ctx); err != nil {
