@@ -151,7 +151,28 @@ func (h *Handler) verifyForm(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
+	if h.factorsGone(w, r, a) {
+		return
+	}
 	h.renderVerify(w, r, a, http.StatusOK, "", nil)
+}
+
+// factorsGone goes on with the sign-in of a, half done at the second
+// step, as its password alone would (see afterPassword), when a has no
+// second factor left to give, an administrator having removed them
+// meanwhile (as when its owner lost the phone), and reports whether it
+// did: the second step would otherwise ask for what a no longer has.
+func (h *Handler) factorsGone(w http.ResponseWriter, r *http.Request, a *core.Account) bool {
+	f, err := h.core.SecondFactorsOf(r.Context(), a.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return true
+	}
+	if f.Any() {
+		return false
+	}
+	h.afterPassword(w, r, *a, safeNext(h.sessions.GetString(r.Context(), sessionHalfNext)))
+	return true
 }
 
 func (h *Handler) renderVerify(w http.ResponseWriter, r *http.Request, a *core.Account, status int, msg string, held *components.HeldBack) {
@@ -195,6 +216,9 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		h.fail(w, r, err)
+		return
+	}
+	if h.factorsGone(w, r, a) {
 		return
 	}
 	err = h.core.SecondStep(r.Context(), turn, *a, r.PostForm.Get("code"))

@@ -133,6 +133,54 @@ func TestSecondStepFromAnotherAccountsBrowser(t *testing.T) {
 	}
 }
 
+// TestSecondStepAfterAFactorReset: an account whose second factors an
+// administrator removed while its owner waited at the second step, as
+// when the phone is lost, goes on from there as its password alone would:
+// signed in, or on to set one up while the server requires it, rather
+// than left on a page with nothing to give and no word why.
+func TestSecondStepAfterAFactorReset(t *testing.T) {
+	s := newTestServer(t)
+	s.admin()
+	s.user("bob")
+	s.enrolTOTP("bob")
+	ctx := context.Background()
+	bob, err := s.h.core.AccountByName(ctx, "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := s.client()
+	if res := c.post("/login", url.Values{"username": {"bob"}, "password": {testPassword}, "next": {"/settings"}}); res.Header.Get("Location") != "/login/verify" {
+		t.Fatalf("password step goes to %q", res.Header.Get("Location"))
+	}
+	if _, err := s.h.core.ResetTwoFactor(ctx, nil, bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	if res := c.get("/login/verify"); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/settings" {
+		t.Fatalf("the second step after the reset: %d to %q, want on to /settings", res.StatusCode, res.Header.Get("Location"))
+	}
+	if res := c.get("/links"); res.StatusCode != http.StatusOK {
+		t.Fatalf("the dashboard after the reset: %d", res.StatusCode)
+	}
+
+	// While two-factor is required, it goes on to set one up; a code
+	// sent from the page shown before the reset, too.
+	if err := s.h.core.SetTwoFactorRequired(ctx, nil, true); err != nil {
+		t.Fatal(err)
+	}
+	secret, _ := s.enrolTOTP("bob")
+	c = s.client()
+	c.passwordStep("bob")
+	if _, err := s.h.core.ResetTwoFactor(ctx, nil, bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	if res := c.post("/login/verify", url.Values{"code": {s.code(secret)}}); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/settings" {
+		t.Fatalf("a code after the reset: %d to %q, want on to set one up", res.StatusCode, res.Header.Get("Location"))
+	}
+	if res := c.get("/settings"); res.StatusCode != http.StatusOK || !strings.Contains(res.body, `data-testid="enrol-required"`) {
+		t.Fatalf("the page after the reset: %d, want the set-up", res.StatusCode)
+	}
+}
+
 func TestSecondStepExpires(t *testing.T) {
 	s := newTestServer(t)
 	s.admin()
