@@ -101,7 +101,11 @@ func (h *Handler) afterPassword(w http.ResponseWriter, r *http.Request, a core.A
 
 // halfSignedIn returns the account whose sign-in this session holds half
 // done at step, while it may go on; nil when there is none, it expired,
-// or the account can no longer sign in.
+// or the account can no longer sign in. Setting a first factor up
+// (enrolStep) is over once the account has one, set up meanwhile from a
+// session signed in before: this browser gave the password alone, and
+// its half-done sign-in goes, so that it signs in again, to the second
+// step.
 func (h *Handler) halfSignedIn(r *http.Request, step string) (*core.Account, error) {
 	ctx := r.Context()
 	id := h.sessions.GetInt64(ctx, sessionHalfAccount)
@@ -109,7 +113,21 @@ func (h *Handler) halfSignedIn(r *http.Request, step string) (*core.Account, err
 		h.core.Now().UnixMilli() >= h.sessions.GetInt64(ctx, sessionHalfUntil) {
 		return nil, nil
 	}
-	return h.core.SessionViewer(ctx, id, h.sessionID(r))
+	a, err := h.core.SessionViewer(ctx, id, h.sessionID(r))
+	if err != nil || a == nil || step != enrolStep {
+		return a, err
+	}
+	f, err := h.core.SecondFactorsOf(ctx, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	if f.Any() {
+		for _, k := range []string{sessionHalfAccount, sessionHalfStep, sessionHalfUntil, sessionHalfNext} {
+			h.sessions.Remove(ctx, k)
+		}
+		return nil, nil
+	}
+	return a, nil
 }
 
 // enrolling reports whether r's browser gave a right password but must

@@ -181,6 +181,38 @@ func TestSecondStepAfterAFactorReset(t *testing.T) {
 	}
 }
 
+// TestEnrolmentOnlyWithoutAFactor: a browser that gave the password and
+// must set a second factor up, while two-factor is required, may do so
+// only while the account has none. Once the owner set one up from a
+// session already signed in, that browser is sent to sign in again, to
+// the second step: someone who has the password alone cannot add a
+// passkey of their own and sign in with it.
+func TestEnrolmentOnlyWithoutAFactor(t *testing.T) {
+	s := newTestServer(t, onLocalhost)
+	s.admin()
+	ctx := context.Background()
+	if err := s.h.core.SetTwoFactorRequired(ctx, nil, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.h.core.AddAccount(ctx, "bob", testPassword, false); err != nil {
+		t.Fatal(err)
+	}
+	c := s.client()
+	if res := c.post("/login", url.Values{"username": {"bob"}, "password": {testPassword}}); res.Header.Get("Location") != "/settings" {
+		t.Fatalf("bob's sign-in goes to %q, want the set-up", res.Header.Get("Location"))
+	}
+	if res := c.passkeyOptions(""); res.StatusCode != http.StatusOK || !strings.Contains(res.body, "challenge") {
+		t.Fatalf("a passkey's options while bob has no factor: %d %s", res.StatusCode, res.body)
+	}
+	s.enrolTOTP("bob")
+	if res := c.passkeyOptions(""); res.StatusCode != http.StatusUnauthorized || strings.Contains(res.body, "challenge") {
+		t.Errorf("a passkey's options once bob has an app: %d %s", res.StatusCode, res.body)
+	}
+	if res := c.get("/settings"); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login") {
+		t.Errorf("the set-up page once bob has an app: %d to %q, want to sign in", res.StatusCode, res.Header.Get("Location"))
+	}
+}
+
 func TestSecondStepExpires(t *testing.T) {
 	s := newTestServer(t)
 	s.admin()
