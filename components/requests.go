@@ -2,6 +2,7 @@ package components
 
 import (
 	"context"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -9,12 +10,17 @@ import (
 )
 
 // Requests is the owner's requests page: the form, the request just made
-// with its only showing of its URL, and the list, kept live by Stream.
+// with its only showing of its URL, and a page of the list, kept live by
+// Stream.
 type Requests struct {
 	Form    RequestForm
 	Created *CreatedRequest
 	Rows    []RequestRow
 	Stream  string
+	// Paged is set on any page of the list but the first; Next is the
+	// cursor of the page after this one, empty on the last.
+	Paged bool
+	Next  string
 }
 
 // RequestForm is the "Request a secret" form, as typed, with its mistake.
@@ -63,6 +69,15 @@ func requestWhen(r RequestRow) (id string, at time.Time) {
 // RequestRowID is the id of request id's row in the page, and the name of
 // the event that brings its new state.
 func RequestRowID(id int64) string { return "request-" + strconv.FormatInt(id, 10) }
+
+// RequestsPath is the address of the page of the owner's requests that
+// cursor before starts (see core.RequestsFrom); the first page for "".
+func RequestsPath(before string) string {
+	if before == "" {
+		return "/requests"
+	}
+	return "/requests?before=" + url.QueryEscape(before)
+}
 
 // SendForm is a request's public page: the owner's note and the form.
 type SendForm struct {

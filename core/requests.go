@@ -130,6 +130,11 @@ func (s *Service) Requests(ctx context.Context, owner int64, in RequestListInput
 	return p, nil
 }
 
+// RequestsFrom is the cursor (RequestListInput.Before) of the page of an
+// owner's requests that starts with request id: where a notice of that
+// request leads its owner, however many came after it.
+func RequestsFrom(id int64) string { return strconv.FormatInt(id+1, 10) }
+
 // Request returns owner's request id; another owner's is ErrNotFound.
 func (s *Service) Request(ctx context.Context, owner, id int64) (Request, error) {
 	r, err := s.store.OwnedRequest(ctx, owner, id)

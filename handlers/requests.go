@@ -18,8 +18,9 @@ import (
 
 // requests is the owner's requests page: the "Request a secret" form and
 // the requests, kept live by the dashboard's event stream.
+// The list is paged, newest first: ?before= is the cursor of an older page.
 func (h *Handler) requests(w http.ResponseWriter, r *http.Request, a *core.Account) {
-	h.renderRequests(w, r, a, http.StatusOK, h.emptyRequestForm(), nil)
+	h.renderRequests(w, r, a, http.StatusOK, h.emptyRequestForm(), nil, r.URL.Query().Get("before"))
 }
 
 func (h *Handler) emptyRequestForm() components.RequestForm {
@@ -28,16 +29,18 @@ func (h *Handler) emptyRequestForm() components.RequestForm {
 		MinTTL: core.FormatDuration(cfg.MinTTL), MaxTTL: core.FormatDuration(cfg.MaxTTL)}
 }
 
-func (h *Handler) renderRequests(w http.ResponseWriter, r *http.Request, a *core.Account, status int, f components.RequestForm, created *components.CreatedRequest) {
+// renderRequests draws the requests page with form f, and the page of the
+// list that cursor before starts.
+func (h *Handler) renderRequests(w http.ResponseWriter, r *http.Request, a *core.Account, status int, f components.RequestForm, created *components.CreatedRequest, before string) {
 	// The mark is taken before the list is read: an event after it may be
 	// missing.
 	mark := h.streamMark(a.ID)
-	page, err := h.core.Requests(r.Context(), a.ID, core.RequestListInput{})
+	page, err := h.core.Requests(r.Context(), a.ID, core.RequestListInput{Before: before})
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	v := components.Requests{Form: f, Created: created, Stream: "/links/events?after=" + mark}
+	v := components.Requests{Form: f, Created: created, Stream: "/links/events?after=" + mark, Paged: before != "", Next: page.Next}
 	now := h.core.Now()
 	for _, rq := range page.Requests {
 		v.Rows = append(v.Rows, requestRow(rq, now))
@@ -63,7 +66,7 @@ func (h *Handler) createRequest(w http.ResponseWriter, r *http.Request, a *core.
 		// A reload of the page that showed the request's address: that
 		// request is in the list, and another would be one never asked for.
 		f.Errors = components.FieldErrors{{Message: i18n.T(r.Context(), "requests.form.sent_twice")}}
-		h.renderRequests(w, r, a, http.StatusConflict, f, nil)
+		h.renderRequests(w, r, a, http.StatusConflict, f, nil, "")
 		return
 	}
 	f.FormKey = r.PostForm.Get("form_key")
@@ -73,7 +76,7 @@ func (h *Handler) createRequest(w http.ResponseWriter, r *http.Request, a *core.
 	c, err := h.core.CreateRequest(r.Context(), a.ID, core.RequestInput{Label: f.Label, Note: f.Note, Accepts: f.Accepts, TTL: f.TTL})
 	if e, ok := core.AsError(err); ok && e.Kind == core.Invalid {
 		f.Errors = fieldErrors(r, err)
-		h.renderRequests(w, r, a, web.Status(e.Kind), f, nil)
+		h.renderRequests(w, r, a, web.Status(e.Kind), f, nil, "")
 		return
 	}
 	if err != nil {
@@ -82,7 +85,7 @@ func (h *Handler) createRequest(w http.ResponseWriter, r *http.Request, a *core.
 	}
 	h.rememberSent(r, requestForms, f.FormKey)
 	created := &components.CreatedRequest{URL: c.URL, Row: requestRow(c.Request, h.core.Now())}
-	h.renderRequests(w, r, a, http.StatusCreated, h.emptyRequestForm(), created)
+	h.renderRequests(w, r, a, http.StatusCreated, h.emptyRequestForm(), created, "")
 }
 
 func (h *Handler) revokeRequest(w http.ResponseWriter, r *http.Request, a *core.Account) {

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"mime/multipart"
 	"net/http"
@@ -9,10 +10,14 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
+	"golang.org/x/net/html"
+
+	"oncelink/components"
 	"oncelink/core"
 	"oncelink/i18n"
 )
@@ -391,4 +396,70 @@ func TestSendFormSaysOneThingBeforehand(t *testing.T) {
 	if res := sender.get(either); res.StatusCode != http.StatusOK {
 		t.Errorf("the request after both were sent: %d, want it still open", res.StatusCode)
 	}
+}
+
+func TestRequestsPageLeadsToOlderRequests(t *testing.T) {
+	s := newTestServer(t)
+	ann := s.admin()
+	ann.createRequest(url.Values{"label": {"the oldest"}})
+	owner, err := s.h.core.AccountByName(context.Background(), "ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range core.DefaultPageSize {
+		if _, err := s.h.core.CreateRequest(context.Background(), owner.ID, core.RequestInput{Label: "later " + strconv.Itoa(i),
+			Accepts: core.AcceptsAny, TTL: "1h"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rowsOf := func(body string) []string {
+		var ids []string
+		for _, n := range findAll(parseHTML(t, body), byTestID("request-row")) {
+			ids = append(ids, attr(n, "id"))
+		}
+		return ids
+	}
+	oldest, err := s.h.core.Requests(context.Background(), owner.ID, core.RequestListInput{Status: string(core.RequestOpen), Limit: core.MaxPageSize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldestID := oldest.Requests[len(oldest.Requests)-1].ID
+	oldestRow := components.RequestRowID(oldestID)
+
+	// The first page holds the newest; the oldest is a page away.
+	first := ann.get("/requests")
+	rows := rowsOf(first.body)
+	if first.StatusCode != http.StatusOK || len(rows) != core.DefaultPageSize || slices.Contains(rows, oldestRow) {
+		t.Fatalf("first page: %d, rows %v", first.StatusCode, rows)
+	}
+	doc := parseHTML(t, first.body)
+	if len(findAll(doc, byTestID("newest-requests"))) != 0 {
+		t.Error("the first page leads to the newest requests, itself")
+	}
+	older := attr(firstOf(t, doc, "older-requests"), "href")
+	next := ann.get(older)
+	if rows := rowsOf(next.body); next.StatusCode != http.StatusOK || len(rows) != 1 || rows[0] != oldestRow {
+		t.Fatalf("older page %s: %d, rows %v", older, next.StatusCode, rows)
+	}
+	doc = parseHTML(t, next.body)
+	if len(findAll(doc, byTestID("older-requests"))) != 0 || attr(firstOf(t, doc, "newest-requests"), "href") != "/requests" {
+		t.Errorf("the last page's pager: %s", next.body)
+	}
+
+	// The page a notice of the oldest leads to starts with it.
+	from := ann.get(components.RequestsPath(core.RequestsFrom(oldestID)))
+	if rows := rowsOf(from.body); from.StatusCode != http.StatusOK || len(rows) == 0 || rows[0] != oldestRow {
+		t.Errorf("the page from the oldest: %d, rows %v", from.StatusCode, rows)
+	}
+
+	// A cursor that is none is refused, readably.
+	if res := ann.get("/requests?before=soon"); res.StatusCode != http.StatusBadRequest || !strings.Contains(res.body, "<h1") {
+		t.Errorf("a page before soon: %d %s", res.StatusCode, res.body)
+	}
+}
+
+// firstOf is n's first element marked testid.
+func firstOf(t *testing.T, n *html.Node, testid string) *html.Node {
+	t.Helper()
+	return first(t, n, testid, byTestID(testid))
 }

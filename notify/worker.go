@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"oncelink/core"
 	"oncelink/i18n"
 	"oncelink/store"
 	"oncelink/useragent"
@@ -460,9 +461,10 @@ func (w *Worker) email(ctx context.Context, d store.Delivery, a *store.Attempt) 
 		}
 		n.Label = labelOr(n.Label, i18n.T(ctx, "mail.notice.request_number", "ID", d.RequestID))
 		// The request's own row in the owner's requests, by its id
-		// there (components.RequestRowID, which the mail's test holds
-		// this to: the worker draws no page).
-		n.URL = w.page("/requests#request-" + strconv.FormatInt(d.RequestID, 10))
+		// there (components.RequestRowID and RequestsPath, which the
+		// mail's test holds this to: the worker draws no page), on the
+		// page that starts with it, however many requests came since.
+		n.URL = w.page("/requests?before=" + core.RequestsFrom(d.RequestID) + "#request-" + strconv.FormatInt(d.RequestID, 10))
 	case d.LinkID != 0:
 		if l, err := w.o.Store.LinkByID(ctx, d.LinkID); err == nil {
 			n.Label = l.Label
