@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"oncelink/store"
 )
@@ -158,8 +159,10 @@ func (s *Service) webhookURL(ctx context.Context, rawURL string) (string, error)
 	if len(rawURL) > MaxWebhookURLLen {
 		return "", invalid("webhook_url_too_long", "url", "Count", MaxWebhookURLLen)
 	}
+	// An address that is no UTF-8 text is none a receiver could have, and
+	// no database could keep it as the text it is stored as.
 	u, err := url.Parse(rawURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "" {
+	if err != nil || !utf8.ValidString(rawURL) || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "" {
 		return "", invalidAs("webhook_url_invalid", "scheme", "url")
 	}
 	if u.User != nil {

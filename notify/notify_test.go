@@ -572,6 +572,25 @@ func TestWebhookLimits(t *testing.T) {
 	}
 }
 
+// TestWebhookAddressIsText: an endpoint's address with bytes that are no
+// UTF-8 text, as a form may send, is refused as no address, on either
+// database, and nothing is kept.
+func TestWebhookAddressIsText(t *testing.T) {
+	backends(t, func(t *testing.T, dsn string) {
+		e := newEnv(t, dsn, core.Config{WebhookAllowPrivate: true})
+		ctx := context.Background()
+		for _, url := range []string{"https://hooks\xff.example/in", "https://hooks.example/in\xc3"} {
+			_, err := e.svc.CreateWebhook(ctx, e.owner.ID, url, []string{store.NoticeLinkOpened})
+			if ce, ok := core.AsError(err); !ok || ce.Code != "webhook_url_invalid" || ce.Field != "url" {
+				t.Errorf("%q: %v, want webhook_url_invalid", url, err)
+			}
+		}
+		if hooks, err := e.svc.Webhooks(ctx, e.owner.ID); err != nil || len(hooks) != 0 {
+			t.Errorf("endpoints kept: %v %v", hooks, err)
+		}
+	})
+}
+
 func TestExpiredUnopenedAndFulfilledRequestsAreNoticed(t *testing.T) {
 	backends(t, func(t *testing.T, dsn string) {
 		e := newEnv(t, dsn, core.Config{WebhookAllowPrivate: true})
