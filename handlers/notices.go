@@ -204,7 +204,7 @@ func (h *Handler) createWebhook(w http.ResponseWriter, r *http.Request, a *core.
 	}
 	c, err := h.core.CreateWebhook(r.Context(), a.ID, f.URL, f.Events)
 	if h.noticesRefused(w, r, a, err, func(n *components.Notices, e *core.Error) {
-		f.Error, f.ErrorField = e.Message(i18n.From(r.Context())), e.Field
+		f.Error, f.ErrorField, f.URL = e.Message(i18n.From(r.Context())), e.Field, refill(f.URL)
 		n.WebhookForm = f
 	}) {
 		return

@@ -75,6 +75,9 @@ func (h *Handler) createRequest(w http.ResponseWriter, r *http.Request, a *core.
 	f.Accepts, f.TTL = cmp.Or(r.PostForm.Get("accepts"), core.AcceptsAny), cmp.Or(r.PostForm.Get("ttl"), core.DefaultTTL)
 	c, err := h.core.CreateRequest(r.Context(), a.ID, core.RequestInput{Label: f.Label, Note: f.Note, Accepts: f.Accepts, TTL: f.TTL})
 	if e, ok := core.AsError(err); ok && e.Kind == core.Invalid {
+		for _, field := range []*string{&f.Label, &f.Note, &f.Accepts, &f.TTL} {
+			*field = refill(*field)
+		}
 		f.Errors = fieldErrors(r, err)
 		h.renderRequests(w, r, a, web.Status(e.Kind), f, nil, "")
 		return

@@ -52,6 +52,12 @@ func testBadBytes(t *testing.T, s *testServer) {
 			res := owner.post("/links", url.Values{"kind": {"message"}, "message": {"m"}, "ttl": {"1h"}, field: {bad}})
 			refused("a link's "+field+" with "+name, res)
 		}
+		for _, field := range []string{"label", "note", "ttl"} {
+			res := owner.post("/requests", url.Values{"accepts": {"any"}, "ttl": {"1h"}, field: {bad}})
+			refused("a request's "+field+" with "+name, res)
+		}
+		refused("a webhook address with "+name, owner.post("/settings/webhooks", url.Values{"url": {"https://hooks.example/" + bad},
+			"events": {"link.opened"}}))
 		refused("a search with "+name, owner.get("/links?q="+url.QueryEscape(bad)))
 		htmxSearch := owner.request(http.MethodGet, "/links?q="+url.QueryEscape(bad), nil, http.Header{"Hx-Request": {"true"}, "Hx-Target": {"link-list"}})
 		if htmxSearch.StatusCode != http.StatusBadRequest {
@@ -63,6 +69,12 @@ func testBadBytes(t *testing.T, s *testServer) {
 	}
 	if res := owner.get("/links"); res.StatusCode != http.StatusOK || hasTestID(t, res.body, "link-row") {
 		t.Fatalf("the dashboard after refused creates: %d, or it has a link", res.StatusCode)
+	}
+	if res := owner.get("/requests"); res.StatusCode != http.StatusOK || hasTestID(t, res.body, "request-row") {
+		t.Fatalf("the requests after refused creates: %d, or there is one", res.StatusCode)
+	}
+	if res := owner.get("/settings"); res.StatusCode != http.StatusOK || hasTestID(t, res.body, "webhook") {
+		t.Fatalf("the settings after refused endpoints: %d, or there is one", res.StatusCode)
 	}
 	if res := s.client().post("/login", url.Values{"username": {"ada"}, "password": {testPassword}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("a good sign-in after bad ones: %d", res.StatusCode)
