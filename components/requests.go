@@ -49,6 +49,9 @@ type RequestRow struct {
 	FulfilledAt          time.Time
 	RevokedAt            time.Time
 	LinkID               int64
+	// Page is the cursor of the page of the list the row is on, which
+	// withdrawing it comes back to; "" for the first.
+	Page string
 }
 
 // requestWhen is what the list says of a request's time, by its status:

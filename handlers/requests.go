@@ -43,7 +43,9 @@ func (h *Handler) renderRequests(w http.ResponseWriter, r *http.Request, a *core
 	v := components.Requests{Form: f, Created: created, Stream: "/links/events?after=" + mark, Paged: before != "", Next: page.Next}
 	now := h.core.Now()
 	for _, rq := range page.Requests {
-		v.Rows = append(v.Rows, requestRow(rq, now))
+		row := requestRow(rq, now)
+		row.Page = before
+		v.Rows = append(v.Rows, row)
 	}
 	h.render(w, r, status, components.RequestsPage(h.page(r, i18n.T(r.Context(), "requests.title")), v))
 }
@@ -91,10 +93,17 @@ func (h *Handler) createRequest(w http.ResponseWriter, r *http.Request, a *core.
 	h.renderRequests(w, r, a, http.StatusCreated, h.emptyRequestForm(), created, "")
 }
 
+// revokeRequest withdraws a request, and comes back to the page of the
+// list it was withdrawn from (before, the form's cursor), at its row.
 func (h *Handler) revokeRequest(w http.ResponseWriter, r *http.Request, a *core.Account) {
 	id, err := core.ParseID(r.PathValue("id"))
 	if err == nil {
 		err = parseForm(w, r)
+	}
+	before := r.PostForm.Get("before")
+	if err == nil && before != "" {
+		// A page that is none is refused before anything is withdrawn.
+		_, err = h.core.Requests(r.Context(), a.ID, core.RequestListInput{Before: before, Limit: 1})
 	}
 	if err == nil {
 		_, err = h.core.RevokeRequest(r.Context(), a.ID, id)
@@ -103,7 +112,7 @@ func (h *Handler) revokeRequest(w http.ResponseWriter, r *http.Request, a *core.
 		h.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/requests", http.StatusSeeOther)
+	http.Redirect(w, r, components.RequestsPath(before)+"#"+components.RequestRowID(id), http.StatusSeeOther)
 }
 
 // requestPage is a request's page. It never fills the request: a sender

@@ -446,6 +446,27 @@ func TestRequestsPageLeadsToOlderRequests(t *testing.T) {
 		t.Errorf("the last page's pager: %s", next.body)
 	}
 
+	// Withdrawing it there comes back to that page, at its row; a page
+	// that is none withdraws nothing.
+	form := firstOf(t, doc, "revoke-request").Parent
+	fields := url.Values{}
+	for _, in := range findAll(form, func(n *html.Node) bool { return n.Data == "input" }) {
+		fields.Set(attr(in, "name"), attr(in, "value"))
+	}
+	if res := ann.post(attr(form, "action"), url.Values{"before": {"soon"}}); res.StatusCode != http.StatusBadRequest {
+		t.Errorf("a withdraw from a page before soon: %d", res.StatusCode)
+	}
+	if res := ann.get(older); !strings.Contains(res.body, `data-status="open"`) {
+		t.Errorf("the request was withdrawn from a page that is none: %s", res.body)
+	}
+	res := ann.post(attr(form, "action"), fields)
+	if want := older + "#" + oldestRow; res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != want {
+		t.Errorf("withdraw from the older page: %d to %q, want %q", res.StatusCode, res.Header.Get("Location"), want)
+	}
+	if res := ann.get(older); !strings.Contains(res.body, `data-status="revoked"`) {
+		t.Errorf("the older page after the withdraw: %s", res.body)
+	}
+
 	// The page a notice of the oldest leads to starts with it.
 	from := ann.get(components.RequestsPath(core.RequestsFrom(oldestID)))
 	if rows := rowsOf(from.body); from.StatusCode != http.StatusOK || len(rows) == 0 || rows[0] != oldestRow {
