@@ -128,7 +128,7 @@ func (h *Handler) setNoticeAddress(w http.ResponseWriter, r *http.Request, a *co
 		return
 	}
 	if h.noticesRefused(w, r, a, err, func(n *components.Notices, e *core.Error) {
-		n.AddressForm = components.AddressForm{Address: address, Error: e.Message(i18n.From(r.Context())), ErrorField: e.Field}
+		n.AddressForm = components.AddressForm{Address: refill(address), Error: e.Message(i18n.From(r.Context())), ErrorField: e.Field}
 	}) {
 		return
 	}

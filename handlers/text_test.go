@@ -8,7 +8,9 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"oncelink/core"
 	"oncelink/internal/pgtest"
+	"oncelink/notify"
 )
 
 // badBytes are texts that no database keeps as text: a NUL byte, and bytes
@@ -20,8 +22,15 @@ var badBytes = map[string]string{"a NUL byte": "ada\x00x", "invalid UTF-8": "ada
 // the form, and nothing is made. On PostgreSQL such text would fail the
 // query, so it must be refused before any.
 func TestBadBytesAreRefused(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { testBadBytes(t, newTestServer(t)) })
-	t.Run("postgres", func(t *testing.T) { testBadBytes(t, newTestServerOn(t, pgtest.DSN(t))) })
+	// A server that sends email, so that the notice address's form is
+	// there to refuse; nothing reaches its mail server.
+	mailer, err := notify.NewMailer("smtp://127.0.0.1:1", "notices@share.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	withMail := func(c *core.Config) { c.Mailer = mailer }
+	t.Run("sqlite", func(t *testing.T) { testBadBytes(t, newTestServer(t, withMail)) })
+	t.Run("postgres", func(t *testing.T) { testBadBytes(t, newTestServerOn(t, pgtest.DSN(t), withMail)) })
 }
 
 func testBadBytes(t *testing.T, s *testServer) {
@@ -56,6 +65,7 @@ func testBadBytes(t *testing.T, s *testServer) {
 			res := owner.post("/requests", url.Values{"accepts": {"any"}, "ttl": {"1h"}, field: {bad}})
 			refused("a request's "+field+" with "+name, res)
 		}
+		refused("a notice address with "+name, owner.post("/settings/notices/address", url.Values{"address": {bad + "@example.org"}}))
 		refused("a webhook address with "+name, owner.post("/settings/webhooks", url.Values{"url": {"https://hooks.example/" + bad},
 			"events": {"link.opened"}}))
 		refused("a search with "+name, owner.get("/links?q="+url.QueryEscape(bad)))
