@@ -227,6 +227,10 @@ func (s *Service) LookRequest(ctx context.Context, tokText string, v RequestVisi
 		// The sender's thanks takes no turn; any other look does, as a
 		// dead link's does.
 		gone := s.requestGoneTo(r, st, v.Receipts)
+		if gone == ErrRequestAnswered && v.Viewer == nil {
+			// Maybe its owner, come back signed out to read it.
+			gone = ErrRequestAnsweredSignedOut
+		}
 		return RequestSight{}, s.refuseLook(ctx, gone, record && gone != ErrRequestSent, v.Client)
 	}
 	if r.OwnerDisabled {
@@ -399,10 +403,14 @@ var (
 var ErrRequestResting = Variant(Forbidden, "owner_disabled", "request", "", "request_on_hold")
 
 // Refusals of a request that was filled already: ErrRequestSent to the
-// browser that filled it, ErrRequestAnswered to anyone else.
+// browser that filled it, ErrRequestAnswered to anyone else; and to a
+// visitor of its page who is not signed in, and may be its owner,
+// ErrRequestAnsweredSignedOut, which says that its owner signs in to read
+// what was sent.
 var (
-	ErrRequestSent     = Variant(Gone, "request_gone", "sent", "", "request_sent")
-	ErrRequestAnswered = Variant(Gone, "request_gone", "answered", "", "request_answered")
+	ErrRequestSent              = Variant(Gone, "request_gone", "sent", "", "request_sent")
+	ErrRequestAnswered          = Variant(Gone, "request_gone", "answered", "", "request_answered")
+	ErrRequestAnsweredSignedOut = Variant(Gone, "request_gone", "answered_signed_out", "", "request_answered")
 )
 
 // requestGone explains why a request can no longer be filled, to anyone

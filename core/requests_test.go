@@ -187,7 +187,9 @@ func TestOwnerOpensWhatWasSentOnce(t *testing.T) {
 
 // TestReceiptTellsTheSender: a filled request is ErrRequestSent to the
 // browser holding its receipt, until the receipt ends, and
-// ErrRequestAnswered to anyone else, whatever they bring.
+// ErrRequestAnswered to anyone else, whatever they bring; a look at it by
+// anyone else not signed in, who may be its owner, is
+// ErrRequestAnsweredSignedOut.
 func TestReceiptTellsTheSender(t *testing.T) {
 	s, _, _, owner := newRequestService(t)
 	ctx := context.Background()
@@ -218,8 +220,12 @@ func TestReceiptTellsTheSender(t *testing.T) {
 		{[]string{receipts[1].Receipt, base64.RawURLEncoding.EncodeToString(forged), "junk"}, ErrRequestAnswered},
 		{[]string{"junk", receipts[0].Receipt}, ErrRequestSent},
 	} {
-		if _, err := s.LookRequest(ctx, toks[0], RequestVisitor{Receipts: tt.receipts}, false); err != tt.want {
-			t.Errorf("look with %q: %v, want %v", tt.receipts, err, tt.want)
+		look := tt.want
+		if look == ErrRequestAnswered {
+			look = ErrRequestAnsweredSignedOut
+		}
+		if _, err := s.LookRequest(ctx, toks[0], RequestVisitor{Receipts: tt.receipts}, false); err != look {
+			t.Errorf("look with %q: %v, want %v", tt.receipts, err, look)
 		}
 		turn, _ := s.TakeTurn(ctx, OpenAction, Client{IP: "192.0.2.4"})
 		d := s.NewDraft()
@@ -229,8 +235,8 @@ func TestReceiptTellsTheSender(t *testing.T) {
 		}
 	}
 	s.Now = func() time.Time { return receipts[0].ReceiptEnds }
-	if _, err := s.LookRequest(ctx, toks[0], RequestVisitor{Receipts: []string{receipts[0].Receipt}}, false); err != ErrRequestAnswered {
-		t.Errorf("look with an ended receipt: %v, want %v", err, ErrRequestAnswered)
+	if _, err := s.LookRequest(ctx, toks[0], RequestVisitor{Receipts: []string{receipts[0].Receipt}}, false); err != ErrRequestAnsweredSignedOut {
+		t.Errorf("look with an ended receipt: %v, want %v", err, ErrRequestAnsweredSignedOut)
 	}
 }
 

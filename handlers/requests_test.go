@@ -181,17 +181,20 @@ func TestOwnerOpensWhatWasSentOnce(t *testing.T) {
 
 // TestFilledRequestSaysItToEachVisitor comes back to a filled request:
 // the browser that filled it is told it did, anyone else that the request
-// was answered, and its owner sees how it stands.
+// was answered, and its owner sees how it stands. A visitor who is not
+// signed in, who may be its owner, is told too how its owner reads it, and
+// led to sign in and back.
 func TestFilledRequestSaysItToEachVisitor(t *testing.T) {
 	s := newTestServer(t)
 	ann := s.admin()
 	req := ann.createRequest(nil)
-	sender, stranger := s.client(), s.client()
+	sender, stranger, member := s.client(), s.client(), s.user("bea")
 	if res := sender.post(req, url.Values{"message": {"the password"}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("send: %d %s", res.StatusCode, res.body)
 	}
 	en := i18n.For("en")
 	answered := [2]string{en.T("title.request_answered"), en.T("error.request_gone.answered")}
+	signIn := [2]string{en.T("title.request_answered"), en.T("error.request_gone.answered_signed_out")}
 	sent := [2]string{en.T("title.request_sent"), en.T("error.request_gone.sent")}
 	for _, tt := range []struct {
 		who  string
@@ -200,9 +203,11 @@ func TestFilledRequestSaysItToEachVisitor(t *testing.T) {
 		post bool
 		want [2]string
 	}{
-		{"a stranger's look", stranger, req, false, answered},
-		{"a stranger's look at the thanks", stranger, req + "/sent", false, answered},
+		{"a stranger's look", stranger, req, false, signIn},
+		{"a stranger's look at the thanks", stranger, req + "/sent", false, signIn},
 		{"a stranger's send", stranger, req, true, answered},
+		{"a member's look", member, req, false, answered},
+		{"a member's look at the thanks", member, req + "/sent", false, answered},
 		{"the sender's look", sender, req, false, sent},
 		{"the sender's second send", sender, req, true, sent},
 	} {
@@ -215,6 +220,24 @@ func TestFilledRequestSaysItToEachVisitor(t *testing.T) {
 		if res.StatusCode != http.StatusGone || title != tt.want[0] || message != tt.want[1] {
 			t.Errorf("%s: %d %q %q, want 410 %q %q", tt.who, res.StatusCode, title, message, tt.want[0], tt.want[1])
 		}
+		// Signing in is offered to whoever is not signed in, and leads
+		// back to the request's page.
+		signInLinks := findAll(page, byTestID("sign-in-again"))
+		if offered := len(signInLinks) == 1; offered != (tt.want == signIn) {
+			t.Errorf("%s: sign-in offered %v", tt.who, offered)
+		} else if offered && attr(signInLinks[0], "href") != "/login?next="+tt.path {
+			t.Errorf("%s: sign in at %q", tt.who, attr(signInLinks[0], "href"))
+		}
+	}
+	// The owner, signed in again in a browser of their own, comes back to
+	// the request and opens what was sent.
+	owner := s.client()
+	res := owner.post("/login?next="+url.QueryEscape(req), url.Values{"username": {"ada"}, "password": {testPassword}, "next": {req}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != req {
+		t.Fatalf("the owner's sign-in: %d to %q, want %s", res.StatusCode, res.Header.Get("Location"), req)
+	}
+	if res := owner.get(req); res.StatusCode != http.StatusOK || !hasTestID(t, res.body, "open-sent") {
+		t.Errorf("the owner's look after signing in: %d %s", res.StatusCode, res.body)
 	}
 	if res := sender.get(req + "/sent"); res.StatusCode != http.StatusOK || !hasTestID(t, res.body, "sent") {
 		t.Errorf("the sender's thanks: %d %s", res.StatusCode, res.body)

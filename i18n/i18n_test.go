@@ -512,7 +512,7 @@ func TestTwoKindsOfRequest(t *testing.T) {
 		"ar": {"طلب", "استدعاء"},
 	}
 	asked := []string{
-		"error.request_gone.answered", "error.request_gone.sent", "error.owner_disabled.request",
+		"error.request_gone.answered", "error.request_gone.answered_signed_out", "error.request_gone.sent", "error.owner_disabled.request",
 		"error.file_not_accepted", "error.nothing_sent", "title.request_on_hold", "title.request_expired",
 		"cli.cmd.withdraw", "cli.flag.request_ttl", "cli.requests.withdrew",
 	}
