@@ -73,6 +73,12 @@ func requestWhen(r RequestRow) (id string, at time.Time) {
 // the event that brings its new state.
 func RequestRowID(id int64) string { return "request-" + strconv.FormatInt(id, 10) }
 
+// RequestPath is the address of request id's row in the owner's requests,
+// on the page of the list that starts with it, however many came after it.
+func RequestPath(id int64) string {
+	return RequestsPath(core.RequestsFrom(id)) + "#" + RequestRowID(id)
+}
+
 // RequestsPath is the address of the page of the owner's requests that
 // cursor before starts (see core.RequestsFrom); the first page for "".
 func RequestsPath(before string) string {

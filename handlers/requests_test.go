@@ -424,7 +424,7 @@ func TestSendFormSaysOneThingBeforehand(t *testing.T) {
 func TestRequestsPageLeadsToOlderRequests(t *testing.T) {
 	s := newTestServer(t)
 	ann := s.admin()
-	ann.createRequest(url.Values{"label": {"the oldest"}})
+	oldestPath := ann.createRequest(url.Values{"label": {"the oldest"}})
 	owner, err := s.h.core.AccountByName(context.Background(), "ada")
 	if err != nil {
 		t.Fatal(err)
@@ -467,6 +467,13 @@ func TestRequestsPageLeadsToOlderRequests(t *testing.T) {
 	doc = parseHTML(t, next.body)
 	if len(findAll(doc, byTestID("older-requests"))) != 0 || attr(firstOf(t, doc, "newest-requests"), "href") != "/requests" {
 		t.Errorf("the last page's pager: %s", next.body)
+	}
+
+	// Its own page leads to its row there.
+	own := ann.get(oldestPath)
+	back := attr(firstOf(t, parseHTML(t, own.body), "requests-link"), "href")
+	if want := "/requests?before=" + strconv.FormatInt(oldestID+1, 10) + "#" + oldestRow; back != want {
+		t.Errorf("the oldest's own page leads to %q, want %q", back, want)
 	}
 
 	// Withdrawing it there comes back to that page, at its row; a page
