@@ -142,10 +142,10 @@ func (s *Service) Look(ctx context.Context, tokText string, r Recipient, record 
 	if err != nil {
 		return Sight{}, s.lookNotFound(ctx, fromToken(err), record, r.Client)
 	}
-	if s.rests(l, r.Grants) {
+	if s.rests(l, r) {
 		return Sight{}, s.refuseLook(ctx, ErrLinkResting, record, r.Client)
 	}
-	if s.granted(r.Grants, l) {
+	if s.granted(r, l) {
 		o, err := s.content(ctx, tok, l)
 		return Sight{Link: l, Opened: &o}, err
 	}
@@ -294,10 +294,10 @@ func (s *Service) Open(ctx context.Context, t Turn, tokText, password string, r 
 	if err != nil {
 		return Opened{}, fromToken(err)
 	}
-	if s.rests(l, r.Grants) {
+	if s.rests(l, r) {
 		return Opened{}, ErrLinkResting
 	}
-	if s.granted(r.Grants, l) {
+	if s.granted(r, l) {
 		return s.content(ctx, tok, l)
 	}
 	if st := l.Status(s.Now()); st != Active {
@@ -345,7 +345,7 @@ func (s *Service) Open(ctx context.Context, t Turn, tokText, password string, r 
 		// or its owner was disabled, and it rests.
 		st := Used
 		if now, err := s.store.LinkByHash(ctx, tok.Hash()); err == nil {
-			if s.rests(now, nil) {
+			if s.rests(now, Recipient{}) {
 				return Opened{}, ErrLinkResting
 			}
 			st = now.Status(s.Now())
@@ -380,12 +380,12 @@ func (s *Service) refuseGone(ctx context.Context, l Link, st Status, c Client) e
 // the account is enabled. It says no one's name.
 var ErrLinkResting = Variant(Forbidden, "owner_disabled", "link", "", "link_on_hold")
 
-// rests reports whether l, which would open, or show again to a browser
-// holding one of grants, rests because its owner's account is disabled. A
-// link dead anyway is refused as dead: enabling its owner brings it back no
-// more than it would a link of an enabled account.
-func (s *Service) rests(l Link, grants []string) bool {
-	return l.OwnerDisabled && (l.Status(s.Now()) == Active || s.granted(grants, l))
+// rests reports whether l, which would open, or show again to r's browser
+// by its grant, rests because its owner's account is disabled. A link dead
+// anyway is refused as dead: enabling its owner brings it back no more than
+// it would a link of an enabled account.
+func (s *Service) rests(l Link, r Recipient) bool {
+	return l.OwnerDisabled && (l.Status(s.Now()) == Active || s.granted(r, l))
 }
 
 // ErrWrongPassword refuses an open whose link password is wrong, and
@@ -461,10 +461,10 @@ func (s *Service) GrantedFile(ctx context.Context, tokText string, r Recipient, 
 	if err != nil {
 		return nil, s.lookNotFound(ctx, fromToken(err), record, r.Client)
 	}
-	if s.rests(l, r.Grants) {
+	if s.rests(l, r) {
 		return nil, s.refuseLook(ctx, ErrLinkResting, record, r.Client)
 	}
-	if l.Kind == KindFile && s.granted(r.Grants, l) {
+	if l.Kind == KindFile && s.granted(r, l) {
 		o, err := s.content(ctx, tok, l)
 		return o.File, err
 	}
@@ -566,9 +566,11 @@ func (s *Service) grant(l Link, ends time.Time) string {
 	return s.stamp(grantDomain, l.ID, ends)
 }
 
-// granted reports whether one of grants is an unexpired grant for l.
-func (s *Service) granted(grants []string, l Link) bool {
-	return l.RevokedAt.IsZero() && s.stamped(grantDomain, grants, l.ID)
+// granted reports whether r holds an unexpired grant for l. A link for
+// one account shows again only while that account is signed in: once it
+// signs out, the browser's grant no longer shows what was for it alone.
+func (s *Service) granted(r Recipient, l Link) bool {
+	return l.RevokedAt.IsZero() && !wrongUser(l, r.Viewer) && s.stamped(grantDomain, r.Grants, l.ID)
 }
 
 // stamp is what a grant or a receipt holds: an id and the stamp's end,

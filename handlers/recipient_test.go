@@ -203,6 +203,48 @@ func TestRevokeEndsTheOpenersGrant(t *testing.T) {
 	}
 }
 
+// TestSignOutEndsWhatWasForOneAccount: what a link for one account
+// delivered shows again in that browser only while the account is signed
+// in. Once it signs out, the next person at that browser gets 410 for the
+// page and the file, not what was for the account alone; signed in again
+// within the grant, the account sees it again.
+func TestSignOutEndsWhatWasForOneAccount(t *testing.T) {
+	s := newTestServer(t)
+	owner := s.admin()
+	bob := s.user("bob")
+	message := owner.createLink(url.Values{"for_user": {"bob"}, "message": {"for bob only"}})
+	res := owner.upload(append(fileForm("b.bin", noisy(100)), field("for_user", "bob")))
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("a file for bob: %d %s", res.StatusCode, res.body)
+	}
+	file := s.URL + linkURLPattern.FindString(res.body)
+	if res := bob.openInBrowser(message); !strings.Contains(res.body, "for bob only") {
+		t.Fatalf("bob's open: %d", res.StatusCode)
+	}
+	bob.openInBrowser(file)
+	if res := bob.get(file + "/file"); res.StatusCode != http.StatusOK {
+		t.Fatalf("bob's download: %d", res.StatusCode)
+	}
+	bob.post("/logout", nil)
+	if bob.signedIn() {
+		t.Fatal("bob is still signed in")
+	}
+	for _, path := range []string{message, file, file + "/file"} {
+		if res := bob.get(path); res.StatusCode != http.StatusGone || strings.Contains(res.body, "for bob only") {
+			t.Errorf("%s after bob signed out: %d, want 410", path, res.StatusCode)
+		}
+	}
+	if res := bob.post("/login", url.Values{"username": {"bob"}, "password": {testPassword}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("bob's sign-in again: %d", res.StatusCode)
+	}
+	if res := bob.get(message); res.StatusCode != http.StatusOK || !strings.Contains(res.body, "for bob only") {
+		t.Errorf("the page once bob signed in again: %d", res.StatusCode)
+	}
+	if res := bob.get(file + "/file"); res.StatusCode != http.StatusOK {
+		t.Errorf("the file once bob signed in again: %d", res.StatusCode)
+	}
+}
+
 func TestPasswordAndAccountRestrictions(t *testing.T) {
 	s := newTestServer(t)
 	owner := s.admin()
