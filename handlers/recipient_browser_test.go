@@ -135,6 +135,37 @@ func TestBrowserLinkExpiresOnItsPage(t *testing.T) {
 	b.clean("the recipient's page")
 }
 
+// TestBrowserLinkExpiresOnItsOwnersPages: the owner's pages about one
+// link, its details and its own address, left open past the link's expiry
+// say it expired, in its badge as in words, and offer to revoke it or to
+// open it no more.
+func TestBrowserLinkExpiresOnItsOwnersPages(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, func(c *core.Config) { c.MinTTL = time.Second })
+	owner := s.admin()
+	ctx := browsertest.New(t)
+	details := newTab(t, ctx, s)
+	signIn(t, ctx, s.URL)
+	tabCtx, cancel := chromedp.NewContext(ctx)
+	defer cancel()
+	own := newTab(t, tabCtx, s)
+	link := owner.createLink(url.Values{"ttl": {"4s"}})
+	details.open("/links/"+itoa(linkOf(t, s, link).ID), "[data-testid=link-details] [data-testid=revoke]")
+	own.do(chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("[data-testid=own-link]")),
+		chromedp.Click(chromedp.CSS("[data-testid=open-yourself] summary")), chromedp.WaitVisible(chromedp.CSS("[data-testid=open]")))
+	for _, b := range []*tab{details, own} {
+		if eval[string](b, `document.querySelector("[data-testid=status]").textContent`) != "active" {
+			t.Fatal("the link is not active on its owner's page before it expired")
+		}
+	}
+	const ended = `document.querySelector("[data-testid=status]").textContent === "expired" && document.querySelector(".life").textContent.includes("Expired")`
+	details.wait(ended+` && !document.querySelector("[data-testid=revoke]")`, 20*time.Second)
+	own.wait(ended+` && document.querySelector("[data-testid=open]").disabled`, 5*time.Second)
+	browsertest.Shoot(t, ctx, "details-expired-in-place")
+	details.clean("the link's details")
+	own.clean("the owner's page of the link")
+}
+
 // TestBrowserRefusalOnLoadTakesFocus: a link's page that refuses as it
 // loads (the link is gone, is for another account, lacks its end-to-end
 // key, or waits out too many wrong passwords) gives the refusal the focus,

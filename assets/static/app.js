@@ -453,13 +453,7 @@
         return;
       }
       expire(t);
-      if (row && row.tagName === "TR") {
-        row.setAttribute("data-status", "expired");
-        var badge = row.querySelector("[data-testid=status]");
-        if (badge) { badge.textContent = msg("js.status.expired"); badge.className = "badge expired"; }
-        var revoke = row.querySelector("[data-testid=revoke]");
-        if (revoke) revoke.closest("form").remove();
-      }
+      if (row) expired(row);
     });
     countRetries(now);
     announceChanges(retireCreated());
@@ -496,6 +490,17 @@
     if (!t.closest("[data-before-open]")) return;
     document.querySelectorAll("[data-opener] button, [data-opener] input:not([type=hidden])").forEach(function (el) { el.disabled = true; });
     document.querySelectorAll("[data-opens]").forEach(function (el) { el.hidden = true; });
+  }
+
+  // A link's row, or an owner's page about one link, whose countdown
+  // reached zero says the link expired, and offers to revoke it or to open
+  // it no more.
+  function expired(row) {
+    row.setAttribute("data-status", "expired");
+    var badge = row.querySelector("[data-testid=status]");
+    if (badge) { badge.textContent = msg("js.status.expired"); badge.className = "badge expired"; }
+    row.querySelectorAll("[data-testid=revoke]").forEach(function (b) { b.closest("form").remove(); });
+    row.querySelectorAll("[data-opener] button, [data-opener] input:not([type=hidden])").forEach(function (el) { el.disabled = true; });
   }
 
   // A link's page whose form the rate limits hold back counts the wait
