@@ -250,6 +250,36 @@ func TestPlayerResumeKeepsFocus(t *testing.T) {
 	b.clean("player resumed")
 }
 
+// TestPlayerPicksUpFromWholeSeconds: the demo's video, left at some
+// point and reloaded, picks up from there and says so; left within its
+// first second, it starts over and says nothing of picking up "at 0:00".
+func TestPlayerPicksUpFromWholeSeconds(t *testing.T) {
+	b := newTab(t, browsertest.New(t), newTestServer(t))
+	for _, c := range []struct {
+		at   float64
+		said string
+	}{{5.4, "0:05"}, {0.6, ""}} {
+		b.open("/player", "[data-testid=player-video][data-enhanced]")
+		b.wait(`document.querySelector("video").readyState >= 1`, 5*time.Second)
+		b.do(chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`new Promise(done => {
+			const v = document.querySelector("video");
+			v.addEventListener("seeked", done, {once: true});
+			v.currentTime = %v;
+		})`, c.at), chromedp.EvalAwaitPromise))
+		b.open("/player", "[data-testid=player-video][data-enhanced]")
+		b.wait(`document.querySelector("video").readyState >= 1`, 5*time.Second)
+		said := eval[string](b, `[...document.querySelectorAll("[data-testid=player-video] [data-event=position]")].map(li => li.textContent).join(" ")`)
+		at := eval[float64](b, `document.querySelector("video").currentTime`)
+		switch {
+		case c.said == "" && (said != "" || at != 0):
+			t.Errorf("left at %vs, the video picks up at %vs and says %q", c.at, at, said)
+		case c.said != "" && (!strings.Contains(said, c.said) || at != c.at):
+			t.Errorf("left at %vs, the video picks up at %vs and says %q, want %s", c.at, at, said, c.said)
+		}
+	}
+	b.clean("player")
+}
+
 // signIn signs the browser in as ada on base.
 func signIn(t *testing.T, ctx context.Context, base string) {
 	t.Helper()

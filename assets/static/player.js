@@ -244,9 +244,12 @@
       session((s) => (m.ended || m.currentTime === 0 ? s.removeItem(key) : s.setItem(key, String(m.currentTime))));
     }
 
+    // savedPosition is where the clip was left, from its first whole
+    // second on: a moment before that is no place to pick up from, and
+    // the activity list, which says whole seconds, would say 0:00.
     savedPosition() {
       const v = parseFloat(session((s) => s.getItem(this.positionKey())));
-      return v > 0 ? v : null;
+      return v >= 1 ? v : null;
     }
 
     restorePosition() {
