@@ -12,13 +12,6 @@ import (
 	"oncelink/web"
 )
 
-// setStreamHeaders sets the headers of an event stream.
-func setStreamHeaders(w http.ResponseWriter) {
-	w.Header().Set("Content-Type", "text/event-stream")
-	// nginx buffers responses unless told not to.
-	w.Header().Set("X-Accel-Buffering", "no")
-}
-
 // endEvent is a stream's last event once its key or session stops working.
 const endEvent = "event: end\ndata: the API key or session no longer works\n\n"
 
@@ -41,7 +34,7 @@ func (a *API) events(w http.ResponseWriter, r *http.Request, acc *core.Account) 
 		// A GET's status and headers, without its stream: one that never
 		// ended would hold the connection, and the request a client sent
 		// next on it, for nothing.
-		setStreamHeaders(w)
+		web.StreamHeaders(w)
 		return
 	}
 	exp, err := a.core.WatchExpiries(ctx, acc.ID)
@@ -51,7 +44,7 @@ func (a *API) events(w http.ResponseWriter, r *http.Request, acc *core.Account) 
 	}
 	defer exp.Stop()
 	defer a.metrics.Stream(metrics.APIStream)()
-	setStreamHeaders(w)
+	web.StreamHeaders(w)
 	rc := http.NewResponseController(w)
 	// A keep-alive connection must not carry this deadline into its next
 	// response.

@@ -80,12 +80,16 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 		}
 		defer cancel()
 	}
+	web.StreamHeaders(w)
+	if r.Method == http.MethodHead {
+		// A GET's status and headers, without its stream: one that never
+		// ended would hold the connection, and the request a browser sent
+		// next on it, for nothing.
+		return
+	}
 	// The stream's session, by its id: a renewal of its token, which the
 	// stream hears of, moves it (see core.Service.RenewedSession).
 	session := h.sessionID(r)
-	w.Header().Set("Content-Type", "text/event-stream")
-	// nginx buffers responses unless told not to.
-	w.Header().Set("X-Accel-Buffering", "no")
 	s := &eventStream{w: w, rc: http.NewResponseController(w)}
 	// A keep-alive connection must not carry this deadline into its next
 	// response.

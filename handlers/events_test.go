@@ -319,6 +319,22 @@ func TestEventStreamOpensWithRetryAndClock(t *testing.T) {
 	}
 }
 
+// TestHeadOfTheEventStream: a HEAD of the dashboard's stream answers a
+// GET's headers and ends, signed in or not, so that the request sent next
+// on its connection is answered.
+func TestHeadOfTheEventStream(t *testing.T) {
+	s := newTestServer(t)
+	for name, c := range map[string]*testClient{"signed in": s.admin(), "signed out": s.client()} {
+		res := c.request(http.MethodHead, "/links/events", nil, nil)
+		if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "text/event-stream" {
+			t.Fatalf("%s: HEAD of the stream: %d %q", name, res.StatusCode, res.Header.Get("Content-Type"))
+		}
+		if res := c.get("/healthz"); res.StatusCode != http.StatusOK {
+			t.Fatalf("%s: the next request: %d", name, res.StatusCode)
+		}
+	}
+}
+
 func TestEventStreamEndsWithItsSession(t *testing.T) {
 	s := newTestServer(t)
 	ann := s.admin()

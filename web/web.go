@@ -22,6 +22,13 @@ import (
 // dashboard's and the API's.
 const StreamWriteTimeout = 10 * time.Second
 
+// StreamHeaders sets the headers of an event stream.
+func StreamHeaders(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/event-stream")
+	// nginx buffers responses unless told not to.
+	w.Header().Set("X-Accel-Buffering", "no")
+}
+
 // Status is the HTTP status of a refusal of kind k: what the web pages and
 // the JSON API both answer.
 func Status(k core.Kind) int {
