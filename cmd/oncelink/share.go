@@ -108,7 +108,7 @@ func shareCommand(fs *flag.FlagSet) runFunc {
 		case len(args) == 1:
 			in.Message = args[0]
 		case *file != "":
-			f, err := openUpload(p, *file)
+			f, err := openUpload(ctx, p, *file)
 			var missing *os.PathError
 			if errors.As(err, &missing) {
 				// Not there, or not readable: the flag's value is at fault.
@@ -175,15 +175,17 @@ type upload struct {
 // openUpload opens the file to share: a regular file, a named pipe, or
 // standard input for "-" when that is not a terminal. A directory or a
 // device would fail halfway through the upload, or never end. What
-// streams is refused when it is empty, as a file of no bytes is.
-func openUpload(p *proc, path string) (*upload, error) {
+// streams is refused when it is empty, as a file of no bytes is, and read
+// until ctx ends.
+func openUpload(ctx context.Context, p *proc, path string) (*upload, error) {
 	if path == "-" {
 		if isTerminal(p.stdin) {
 			return nil, usageError(p.T("cli.share.stdin_terminal"))
 		}
-		return streamed(p.stdin, io.NopCloser(p.stdin)) // standard input stays open
+		return streamed(ctx, p.stdin, io.NopCloser(p.stdin)) // standard input stays open
 	}
-	f, err := os.Open(path)
+	// A named pipe opens once a writer opens it, or not before Ctrl-C.
+	f, err := interruptible(ctx, func() (*os.File, error) { return os.Open(path) })
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +193,7 @@ func openUpload(p *proc, path string) (*upload, error) {
 	switch {
 	case err != nil:
 	case st.Mode()&os.ModeNamedPipe != 0:
-		return streamed(f, f)
+		return streamed(ctx, f, f)
 	case !st.Mode().IsRegular():
 		err = usageError("--file: " + p.T("cli.share.not_a_file", "Path", path))
 	case st.Size() == 0:
@@ -205,8 +207,10 @@ func openUpload(p *proc, path string) (*upload, error) {
 }
 
 // streamed is the upload of r, closed by c, once its first byte has come.
-func streamed(r io.Reader, c io.Closer) (*upload, error) {
-	br := bufio.NewReader(r)
+// A writer that sends nothing more does not hold it past Ctrl-C: its reads
+// end with ctx.
+func streamed(ctx context.Context, r io.Reader, c io.Closer) (*upload, error) {
+	br := bufio.NewReader(&stoppable{ctx: ctx, r: r})
 	if _, err := br.Peek(1); err != nil {
 		c.Close()
 		if errors.Is(err, io.EOF) {

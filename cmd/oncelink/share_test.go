@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -923,5 +924,71 @@ func TestFlagRefusalsInTheReadersLanguage(t *testing.T) {
 		if !strings.HasPrefix(r.stderr, want) || !strings.HasPrefix(want, "oncelink: "+c.flag+"\u00a0: ") {
 			t.Errorf("%v: stderr %q, want it to begin %q", c.args, r.stderr, want)
 		}
+	}
+}
+
+// TestStdinStopsAtCtrlC: Ctrl-C ends a command at once while what it
+// reads, a pipe whose writer holds it open, sends nothing more: share
+// --file - before its first byte, before the first chunk that an
+// end-to-end file is typed by, and halfway through the upload; share
+// --file of a named pipe that no writer has opened; a password or a key
+// from standard input. Nothing is made and no link is used.
+func TestStdinStopsAtCtrlC(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	s := startServer(t, db)
+	signUp(t, s)
+	env := map[string]string{"ONCELINK_URL": s.URL, "ONCELINK_API_KEY": ownerKey(t, db), "XDG_CONFIG_HOME": t.TempDir()}
+	pipe := filepath.Join(t.TempDir(), "backup.tar")
+	if err := syscall.Mkfifo(pipe, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		// Lets the open that Ctrl-C left behind return.
+		if f, err := os.OpenFile(pipe, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			f.Close()
+		}
+	})
+	link := strings.TrimSpace(runCLI(t, env, "", "share", "still here").stdout)
+	for _, tc := range []struct {
+		name    string
+		written int
+		args    []string
+	}{
+		{"share before the first byte", 0, []string{"share", "--file", "-"}},
+		{"share before the first chunk, end to end", 100, []string{"share", "--file", "-", "--e2e"}},
+		{"share halfway", 256 << 10, []string{"share", "--file", "-"}},
+		{"share halfway, end to end", 256 << 10, []string{"share", "--file", "-", "--e2e"}},
+		{"share a named pipe", 0, []string{"share", "--file", pipe}},
+		{"share a password", 0, []string{"share", "text", "--password-stdin"}},
+		{"open with a password", 0, []string{"open", link, "--password-stdin"}},
+		{"login", 0, []string{"login", s.URL, "--key-stdin"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			stdin, writer := io.Pipe()
+			defer writer.Close()
+			ctx, interrupt := context.WithCancel(t.Context())
+			var stdout, stderr bytes.Buffer
+			done := make(chan error, 1)
+			go func() { done <- run(ctx, tc.args, func(k string) string { return env[k] }, stdin, &stdout, &stderr) }()
+			if tc.written > 0 {
+				// A pipe's write returns once the command has read it all.
+				if _, err := writer.Write(make([]byte, tc.written)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			interrupt()
+			select {
+			case err := <-done:
+				if code := exitCode(err); code != exitInterrupted || stdout.Len() > 0 {
+					t.Fatalf("after Ctrl-C: status %d (%v), stdout %q, want %d and nothing", code, err, stdout.String(), exitInterrupted)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("still reads 10 s after Ctrl-C")
+			}
+		})
+	}
+	list := runCLI(t, env, "", "links", "--json")
+	if list.code != exitDone || strings.Count(list.stdout, `"id"`) != 1 || !strings.Contains(list.stdout, `"uses": 0`) {
+		t.Fatalf("links after the interrupted commands: %d %s %s", list.code, list.stdout, list.stderr)
 	}
 }

@@ -19,10 +19,11 @@ func isTerminal(f any) bool {
 }
 
 // readSecret reads a key or a password: typed at a prompt that does not
-// echo it when stdin is a terminal, else the first line of stdin.
+// echo it when stdin is a terminal, else the first line of stdin. Either
+// read ends with ctx.
 func readSecret(ctx context.Context, stdin io.Reader, stderr io.Writer, prompt string) (string, error) {
 	if !isTerminal(stdin) {
-		line, err := bufio.NewReader(io.LimitReader(stdin, 4096)).ReadString('\n')
+		line, err := bufio.NewReader(io.LimitReader(&stoppable{ctx: ctx, r: stdin}, 4096)).ReadString('\n')
 		if err != nil && !errors.Is(err, io.EOF) {
 			return "", err
 		}
@@ -63,4 +64,27 @@ func interruptible[T any](ctx context.Context, read func() (T, error)) (T, error
 		var zero T
 		return zero, ctx.Err()
 	}
+}
+
+// stoppable is a reader of r, a pipe or a terminal, whose reads end with
+// ctx's error as soon as ctx ends: a read that waits for a writer does not
+// stop for Ctrl-C. A read left behind fills a buffer of the reader's own,
+// never the caller's, and no read follows it.
+type stoppable struct {
+	ctx context.Context
+	r   io.Reader
+	buf []byte
+}
+
+func (s *stoppable) Read(p []byte) (int, error) {
+	if err := s.ctx.Err(); err != nil {
+		return 0, err
+	}
+	if len(s.buf) < len(p) {
+		s.buf = make([]byte, len(p))
+	}
+	buf := s.buf[:len(p)]
+	n, err := interruptible(s.ctx, func() (int, error) { return s.r.Read(buf) })
+	copy(p, buf[:n])
+	return n, err
 }
