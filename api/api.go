@@ -305,7 +305,7 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 			// RFC 6750: a key that was sent and refused is an
 			// invalid_token; without one, the challenge says no more.
 			challenge := `Bearer realm="oncelink"`
-			if e.Code == core.ErrKeyRefused.Code {
+			if e.Code == core.ErrKeyRefused.Code || e.Code == core.ErrKeyAccountDisabled.Code {
 				challenge += `, error="invalid_token"`
 			}
 			w.Header().Set("WWW-Authenticate", challenge)

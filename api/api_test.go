@@ -957,8 +957,9 @@ func TestKeysStop(t *testing.T) {
 	if _, err := s.svc.SetDisabled(ctx, nil, a.ID, true); err != nil {
 		t.Fatal(err)
 	}
-	if res := live.get("/api/v1/me"); res.StatusCode != http.StatusUnauthorized {
-		t.Fatalf("a disabled account's key: %d", res.StatusCode)
+	// Its holder is told why: a new key would not help.
+	if res := live.get("/api/v1/me"); res.StatusCode != http.StatusUnauthorized || res.problem().Code != "account_disabled" {
+		t.Fatalf("a disabled account's key: %d %s", res.StatusCode, res.body)
 	}
 	if strings.Contains(s.logs.String(), "ol_") {
 		t.Fatal("a key reached the log")

@@ -234,8 +234,12 @@ var (
 	ErrSignedOut      = Refusal(Unauthorized, "signed_out", "", "signed_out")
 	ErrBadCredentials = Refusal(Unauthorized, "bad_credentials", "", "sign_in")
 	ErrKeyRefused     = Refusal(Unauthorized, "key_refused", "", "key_refused")
-	ErrNoKey          = Refusal(Unauthorized, "key_missing", "", "key_needed")
-	ErrAdminOnly      = Refusal(Forbidden, "admin_only", "", "admin_only")
+	// ErrKeyAccountDisabled refuses a right key of a disabled account. Its
+	// holder is told why, so that a program can say that the account's
+	// links and requests rest, rather than ask for a new key.
+	ErrKeyAccountDisabled = Refusal(Unauthorized, "account_disabled", "", "account_disabled")
+	ErrNoKey              = Refusal(Unauthorized, "key_missing", "", "key_needed")
+	ErrAdminOnly          = Refusal(Forbidden, "admin_only", "", "admin_only")
 	// ErrOtherHost refuses a request addressed to a host this server is
 	// not (see Service.ServesHost).
 	ErrOtherHost = Refusal(Misdirected, "other_host", "", "wrong_address")

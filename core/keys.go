@@ -161,8 +161,8 @@ func (s *Service) KeyActs(ctx context.Context, secret string) (bool, error) {
 }
 
 // Authenticate returns the account whose API key secret is, while the key
-// is neither expired nor revoked and the account is enabled; anything else
-// is ErrKeyRefused. Each account's requests are rate limited. It records
+// is neither expired nor revoked and the account is enabled: a key of a
+// disabled account is ErrKeyAccountDisabled, anything else ErrKeyRefused. Each account's requests are rate limited. It records
 // when the key was last used, at most once a minute, so that a busy script
 // does not make every request a write.
 //
@@ -180,14 +180,18 @@ func (s *Service) Authenticate(ctx context.Context, secret string, c Client) (*A
 		return nil, limited(wait)
 	}
 	a, k, err := s.keyOf(ctx, secret)
-	if err == nil && (!k.Active(now) || a.Disabled()) {
+	refusal := ErrKeyRefused
+	switch {
+	case err == nil && !k.Active(now):
 		err = ErrKeyRefused
+	case err == nil && a.Disabled():
+		err, refusal = ErrKeyRefused, ErrKeyAccountDisabled
 	}
 	if errors.Is(err, ErrKeyRefused) {
 		if err := s.take(ctx, s.limits.apiKeyClient, client); err != nil {
 			return nil, err
 		}
-		return nil, ErrKeyRefused
+		return nil, refusal
 	}
 	if err != nil {
 		return nil, err

@@ -130,6 +130,9 @@ func explain(ctx context.Context, err error) error {
 		return saySystem(i18n.From(ctx), err)
 	case errors.Is(err, context.Canceled):
 		return &exitError{code: exitInterrupted, err: errors.New(i18n.T(ctx, "cli.error.interrupted"))}
+	case errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized && apiErr.Code == core.ErrKeyAccountDisabled.Code:
+		// A new key would be refused as this one is.
+		return &exitError{code: exitSignedOut, err: errors.New(i18n.T(ctx, "cli.error.account_disabled"))}
 	case errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized:
 		return &exitError{code: exitSignedOut, err: errors.New(i18n.T(ctx, "cli.error.key_refused"))}
 	}

@@ -75,15 +75,27 @@ func openCommand(fs *flag.FlagSet) runFunc {
 		}
 		o, err := c.Open(ctx, args[0], password)
 		sentKey := signInErr == nil
-		if sentKey && client.IsStatus(err, http.StatusUnauthorized) {
+		var apiErr *client.APIError
+		if sentKey && errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized {
 			// The key was refused, and no use taken: the link may need no
 			// account, so it is opened again without the key. A link for
-			// the key's account is then refused as for anyone.
-			fmt.Fprintln(p.stderr, p.T("cli.open.key_refused"))
+			// the key's account is then refused as for anyone. What was
+			// sent to a request opens with its owner's key alone: signing
+			// in cannot help while that account is disabled.
+			refused, disabled := err, apiErr.Code == core.ErrKeyAccountDisabled.Code
 			o, err = keyless.Open(ctx, args[0], password)
 			sentKey = false
+			switch {
+			case errors.Is(err, client.ErrRequestOwner) && disabled:
+				return &exitError{code: exitSignedOut, err: errors.New(p.T("cli.open.request_on_hold"))}
+			case errors.Is(err, client.ErrRequestOwner):
+				return refused
+			case disabled:
+				fmt.Fprintln(p.stderr, p.T("cli.open.account_disabled"))
+			default:
+				fmt.Fprintln(p.stderr, p.T("cli.open.key_refused"))
+			}
 		}
-		var apiErr *client.APIError
 		if errors.As(err, &apiErr) && apiErr.Code == "wrong_password" && password == "" {
 			return errors.New(p.T("cli.open.needs_password"))
 		}

@@ -992,3 +992,48 @@ func TestStdinStopsAtCtrlC(t *testing.T) {
 		t.Fatalf("links after the interrupted commands: %d %s %s", list.code, list.stdout, list.stderr)
 	}
 }
+
+// TestOpenWhileDisabled: the holder of a key whose account is disabled is
+// told so, rather than to sign in or make a new key: open of the
+// account's own request says that what was sent is on hold (exit 5, and
+// it stays unopened), open of a link goes on without the key, and the
+// other commands say that the account is disabled.
+func TestOpenWhileDisabled(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	s := startServer(t, db)
+	signUp(t, s)
+	operator := func(stdin string, args ...string) string {
+		t.Helper()
+		var out, errs strings.Builder
+		if err := run(t.Context(), append(args, "--db", db), func(string) string { return "" }, strings.NewReader(stdin), &out, &errs); err != nil {
+			t.Fatalf("%s: %v %s", args, err, errs.String())
+		}
+		return strings.TrimSpace(out.String())
+	}
+	operator(ownerPassword+"\n", "user", "add", "bea", "--password-stdin")
+	bea := newShell(t)
+	bea.must(exitDone, operator("", "user", "key", "bea")+"\n", "login", s.URL, "--key-stdin")
+	request := strings.TrimSpace(bea.must(exitDone, "", "request").stdout)
+	res, err := newClient().PostForm(request, map[string][]string{"message": {"for bea"}})
+	if err != nil || res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("send to the request: %v %v", res, err)
+	}
+	res.Body.Close()
+	link := strings.TrimSpace(ownerShell(t, s, db).must(exitDone, "", "share", "for anyone").stdout)
+	operator("", "user", "disable", "bea")
+
+	r := bea.must(exitSignedOut, "", "open", request)
+	if !strings.Contains(r.stderr, "on hold") || strings.Contains(r.stderr, "login") || strings.Contains(r.stderr, "without it") {
+		t.Fatalf("open of the disabled account's request says %q", r.stderr)
+	}
+	if r := bea.must(exitDone, "", "open", link); r.stdout != "for anyone" || !strings.Contains(r.stderr, "account is disabled") {
+		t.Fatalf("open of a link with the disabled account's key: %q %q", r.stdout, r.stderr)
+	}
+	if r := bea.must(exitSignedOut, "", "links"); !strings.Contains(r.stderr, "account is disabled") || strings.Contains(r.stderr, "new key (") {
+		t.Fatalf("links with the disabled account's key says %q", r.stderr)
+	}
+	operator("", "user", "enable", "bea")
+	if r := bea.must(exitDone, "", "open", request); r.stdout != "for bea" {
+		t.Fatalf("the request's content once bea is enabled again: %q", r.stdout)
+	}
+}
