@@ -53,6 +53,9 @@ func openCommand(fs *flag.FlagSet) runFunc {
 		case isTerminal(p.stdout):
 			// A file is then saved under its own name (claim).
 			out, err = createSpare(p)
+		case readerGone(p.stdout):
+			// What the link holds would be lost with its use.
+			err = errors.New(p.T("cli.open.stdout_gone"))
 		}
 		if err != nil {
 			return err

@@ -1037,3 +1037,32 @@ func TestOpenWhileDisabled(t *testing.T) {
 		t.Fatalf("the request's content once bea is enabled again: %q", r.stdout)
 	}
 }
+
+// TestOpenToAPipeNoOneReads: open with standard output a pipe whose
+// reader has ended (oncelink open URL | a-command-not-found) does not use
+// the link, whose content would be lost, and says why.
+func TestOpenToAPipeNoOneReads(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	s := startServer(t, db)
+	signUp(t, s)
+	sh := ownerShell(t, s, db)
+	link := strings.TrimSpace(sh.must(exitDone, "", "share", "kept for a reader").stdout)
+	for _, args := range [][]string{{"open", link}, {"open", link, "-o", "-"}} {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Close()
+		cmd := sh.command(strings.NewReader(""), nil, args...)
+		var stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = w, &stderr
+		err = cmd.Run()
+		w.Close()
+		if code := cmd.ProcessState.ExitCode(); code != exitFailed || !strings.Contains(stderr.String(), "not used") {
+			t.Fatalf("%q to a pipe no one reads: status %d (%v), stderr %q", args, code, err, stderr.String())
+		}
+	}
+	if r := sh.must(exitDone, "", "open", link); r.stdout != "kept for a reader" {
+		t.Fatalf("the link afterwards: %q", r.stdout)
+	}
+}
