@@ -80,6 +80,7 @@ func signedIn(p *proc) (*client.Client, error) {
 	if base != "" {
 		base, baseErr = client.ParseBase(base)
 	}
+	saved, savedKey := base, s.Key
 	if v := p.getenv("ONCELINK_URL"); v != "" {
 		env, err := client.ParseBase(v)
 		if err != nil {
@@ -99,7 +100,11 @@ func signedIn(p *proc) (*client.Client, error) {
 	if v := p.getenv("ONCELINK_API_KEY"); v != "" {
 		s.Key = strings.TrimSpace(v)
 	}
-	if base == "" || s.Key == "" {
+	switch {
+	case savedKey != "" && s.Key == "" && saved != base:
+		// Signed in, but to another server than the variable's.
+		return nil, &exitError{code: exitSignedOut, err: errors.New(p.T("cli.login.other_server", "URL", base, "Saved", saved))}
+	case base == "" || s.Key == "":
 		return nil, signedOut(p)
 	}
 	return p.client(base, s.Key)

@@ -1066,3 +1066,22 @@ func TestOpenToAPipeNoOneReads(t *testing.T) {
 		t.Fatalf("the link afterwards: %q", r.stdout)
 	}
 }
+
+// TestEnvURLOfAnotherServer: with a saved sign-in, an ONCELINK_URL that
+// names another server (or the same by another name) and no
+// ONCELINK_API_KEY says that the saved key goes to its own server alone,
+// rather than that no one is signed in; the key goes nowhere.
+func TestEnvURLOfAnotherServer(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	s := startServer(t, db)
+	signUp(t, s)
+	sh := ownerShell(t, s, db)
+	other := strings.Replace(s.URL, "127.0.0.1", "localhost", 1)
+	r := sh.run("", []string{"ONCELINK_URL=" + other}, "links")
+	if r.code != exitSignedOut || !strings.Contains(r.stderr, other) || !strings.Contains(r.stderr, s.URL) || !strings.Contains(r.stderr, "ONCELINK_API_KEY") {
+		t.Fatalf("links with ONCELINK_URL of another server: status %d, stderr %q", r.code, r.stderr)
+	}
+	if r := sh.run("", []string{"ONCELINK_URL=" + s.URL + "/"}, "links"); r.code != exitDone {
+		t.Fatalf("links with ONCELINK_URL of the saved server: status %d, stderr %q", r.code, r.stderr)
+	}
+}
