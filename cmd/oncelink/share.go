@@ -77,12 +77,15 @@ func shareCommand(fs *flag.FlagSet) runFunc {
 				sources++
 			}
 		}
+		// TEXT "-" is standard input, as --file - is: a link to the
+		// message "-" would be a link wasted.
+		fromStdin := len(args) == 1 && args[0] == "-"
 		switch {
 		case len(args) > 1:
 			return usageError(p.T("cli.share.unexpected", "Arg", fmt.Sprintf("%q", args[1])))
 		case sources > 1:
 			return usageError(p.T("cli.share.one_thing"))
-		case sources == 0 && *passwordStdin:
+		case (sources == 0 || fromStdin) && *passwordStdin:
 			return usageError(p.T("cli.share.password_needs_text"))
 		case *file == "-" && *passwordStdin:
 			return usageError(p.T("cli.share.stdin_twice"))
@@ -105,7 +108,7 @@ func shareCommand(fs *flag.FlagSet) runFunc {
 			}
 		}
 		switch {
-		case len(args) == 1:
+		case len(args) == 1 && !fromStdin:
 			in.Message = args[0]
 		case *file != "":
 			f, err := openUpload(ctx, p, *file)

@@ -1085,3 +1085,20 @@ func TestEnvURLOfAnotherServer(t *testing.T) {
 		t.Fatalf("links with ONCELINK_URL of the saved server: status %d, stderr %q", r.code, r.stderr)
 	}
 }
+
+// TestShareDashReadsStdin: share - shares standard input, as share --file -
+// does, rather than a message of one dash; with --password-stdin, which
+// reads standard input too, it is a usage error.
+func TestShareDashReadsStdin(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	s := startServer(t, db)
+	signUp(t, s)
+	sh := ownerShell(t, s, db)
+	link := strings.TrimSpace(sh.must(exitDone, "piped in\n", "share", "-").stdout)
+	if r := sh.must(exitDone, "", "open", link); r.stdout != "piped in\n" {
+		t.Fatalf("share - shared %q", r.stdout)
+	}
+	if r := sh.must(exitUsage, "pw\nthe message\n", "share", "-", "--password-stdin"); r.stdout != "" || !strings.Contains(r.stderr, "--password-stdin") {
+		t.Fatalf("share - --password-stdin: %q %q", r.stdout, r.stderr)
+	}
+}
