@@ -836,6 +836,13 @@ func TestOpenWithARefusedKey(t *testing.T) {
 	if r.code != exitDone || r.stdout != "anyone may read this" || !strings.Contains(r.stderr, "refused the API key") {
 		t.Fatalf("open with a refused key: status %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
+	// What was sent to a request opens with its owner's key alone: the
+	// refused key is the error, and nothing is tried without it.
+	request := strings.TrimSpace(owner.must(exitDone, "", "request").stdout)
+	r = newShell(t).run("", refused, "open", request)
+	if r.code != exitSignedOut || !strings.Contains(r.stderr, "refused the API key") || strings.Contains(r.stderr, "without it") {
+		t.Fatalf("open of a request with a refused key: status %d, stderr %q", r.code, r.stderr)
+	}
 
 	protected := strings.TrimSpace(owner.must(exitDone, "open sesame\n", "share", "behind a password", "--password-stdin").stdout)
 	r = owner.must(exitUsage, strings.Repeat("p", 73)+"\n", "open", protected, "--password-stdin")
