@@ -162,9 +162,10 @@ func (s *Service) KeyActs(ctx context.Context, secret string) (bool, error) {
 
 // Authenticate returns the account whose API key secret is, while the key
 // is neither expired nor revoked and the account is enabled: a key of a
-// disabled account is ErrKeyAccountDisabled, anything else ErrKeyRefused. Each account's requests are rate limited. It records
-// when the key was last used, at most once a minute, so that a busy script
-// does not make every request a write.
+// disabled account is ErrKeyAccountDisabled, anything else ErrKeyRefused.
+// Each account's requests are rate limited. It records when the key was
+// last used, at most once a minute, so that a busy script does not make
+// every request a write.
 //
 // Each key refused counts against c's limit of refused keys; a client
 // that has used it up is refused, with a Limited error, before its key is
