@@ -82,9 +82,11 @@ var errWebhookExists = Refusal(Conflict, "webhook_exists", "url", "already_exist
 // CreateWebhook adds an endpoint at rawURL to owner's account for events.
 // The URL must be http or https and, unless the server allows private
 // addresses, its host must resolve only to public addresses; events must be
-// known and not empty. An account has at most MaxWebhooks endpoints.
+// known and not empty. All that needs no lookup is checked before the host
+// is looked up, so that a mistake in it is told as what it is. An account
+// has at most MaxWebhooks endpoints.
 func (s *Service) CreateWebhook(ctx context.Context, owner int64, rawURL string, events []string) (NewWebhook, error) {
-	u, err := s.webhookURL(ctx, rawURL)
+	u, err := webhookURL(rawURL)
 	if err != nil {
 		return NewWebhook{}, err
 	}
@@ -92,9 +94,14 @@ func (s *Service) CreateWebhook(ctx context.Context, owner int64, rawURL string,
 	if err != nil {
 		return NewWebhook{}, err
 	}
+	if !s.cfg.WebhookAllowPrivate {
+		if err := CheckWebhookHost(ctx, s.resolver(), u.Hostname()); err != nil {
+			return NewWebhook{}, err
+		}
+	}
 	secret := make([]byte, 24)
 	rand.Read(secret)
-	w, err := s.store.CreateWebhook(ctx, owner, u, events, secret, MaxWebhooks)
+	w, err := s.store.CreateWebhook(ctx, owner, u.String(), events, secret, MaxWebhooks)
 	switch {
 	case errors.Is(err, store.ErrLimit):
 		return NewWebhook{}, Refusal(Conflict, "too_many_webhooks", "url", "too_many_endpoints", "Count", MaxWebhooks)
@@ -152,33 +159,27 @@ func clipText(s string, n int) string {
 	return s
 }
 
-// webhookURL checks rawURL as an endpoint's address and returns it
-// cleaned.
-func (s *Service) webhookURL(ctx context.Context, rawURL string) (string, error) {
+// webhookURL checks rawURL as an endpoint's address, without looking its
+// host up, and returns it without its fragment.
+func webhookURL(rawURL string) (*url.URL, error) {
 	rawURL = strings.TrimSpace(rawURL)
 	if len(rawURL) > MaxWebhookURLLen {
-		return "", invalid("webhook_url_too_long", "url", "Count", MaxWebhookURLLen)
+		return nil, invalid("webhook_url_too_long", "url", "Count", MaxWebhookURLLen)
 	}
 	// An address that is no UTF-8 text is none a receiver could have, and
 	// no database could keep it as the text it is stored as.
 	u, err := url.Parse(rawURL)
 	if err != nil || !utf8.ValidString(rawURL) || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "" {
-		return "", invalidAs("webhook_url_invalid", "scheme", "url")
+		return nil, invalidAs("webhook_url_invalid", "scheme", "url")
 	}
 	if u.User != nil {
-		return "", invalidAs("webhook_url_invalid", "user", "url")
+		return nil, invalidAs("webhook_url_invalid", "user", "url")
 	}
 	if !validPort(u) {
-		return "", invalidAs("webhook_url_invalid", "port", "url")
+		return nil, invalidAs("webhook_url_invalid", "port", "url")
 	}
 	u.Fragment, u.RawFragment = "", ""
-	if s.cfg.WebhookAllowPrivate {
-		return u.String(), nil
-	}
-	if err := CheckWebhookHost(ctx, s.resolver(), u.Hostname()); err != nil {
-		return "", err
-	}
-	return u.String(), nil
+	return u, nil
 }
 
 func (s *Service) resolver() Resolver {

@@ -572,6 +572,40 @@ func TestWebhookLimits(t *testing.T) {
 	}
 }
 
+// TestWebhookInputIsCheckedBeforeTheLookup: an endpoint's event names and
+// the shape of its address are checked before its host is looked up, so
+// that a mistake in them is said as what it is, rather than as a host
+// that cannot be found, and costs no lookup.
+func TestWebhookInputIsCheckedBeforeTheLookup(t *testing.T) {
+	lookups := &countingResolver{}
+	e := newEnv(t, filepath.Join(t.TempDir(), "oncelink.db"), core.Config{Resolver: lookups})
+	ctx := context.Background()
+	for _, tc := range []struct {
+		events []string
+		code   string
+	}{
+		{[]string{"link.eaten"}, "unknown_event"},
+		{nil, "events_missing"},
+		{[]string{store.NoticeLinkOpened}, "webhook_host_unknown"},
+	} {
+		_, err := e.svc.CreateWebhook(ctx, e.owner.ID, "https://hooks.example/in", tc.events)
+		if ce, ok := core.AsError(err); !ok || ce.Code != tc.code {
+			t.Errorf("%v: %v, want %s", tc.events, err, tc.code)
+		}
+	}
+	if lookups.n != 1 {
+		t.Errorf("%d lookups, want 1 (of the endpoint with known events)", lookups.n)
+	}
+}
+
+// countingResolver counts its lookups and finds no name.
+type countingResolver struct{ n int }
+
+func (c *countingResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+	c.n++
+	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+}
+
 // TestWebhookAddressIsText: an endpoint's address with bytes that are no
 // UTF-8 text, as a form may send, is refused as no address, on either
 // database, and nothing is kept.
