@@ -1347,3 +1347,29 @@ func TestHeadOfTheEventStream(t *testing.T) {
 		t.Fatalf("the next request: %d", res.StatusCode)
 	}
 }
+
+// TestLimitsCountWhatIsKept: a label, a note, an address and a search at
+// their limit with spaces around them are taken, as the spaces are
+// dropped before they are counted, and the document calls such requests
+// valid.
+func TestLimitsCountWhatIsKept(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t), func(c *core.Config) { c.Resolver = publicResolver{} })
+	ada := s.account("ada")
+	label := strings.Repeat("é", core.MaxLabelLen)
+	address := "https://example.com/" + strings.Repeat("a", core.MaxURLLen-len("https://example.com/"))
+	l := ada.create(map[string]any{"kind": "url", "url": " " + address + "\n", "label": " " + label + " "})
+	if l.Label != label {
+		t.Errorf("label %q", l.Label)
+	}
+	if res := ada.get("/api/v1/links?q=" + url.QueryEscape(" "+label+" ")); res.StatusCode != http.StatusOK {
+		t.Errorf("search: %d %s", res.StatusCode, res.body)
+	}
+	note := strings.Repeat("n", core.MaxNoteLen)
+	if res := ada.postJSON("/api/v1/requests", map[string]any{"label": label + " ", "note": "\t" + note + " "}); res.StatusCode != http.StatusCreated {
+		t.Errorf("request: %d %s", res.StatusCode, res.body)
+	}
+	hook := "https://hooks.example.com/" + strings.Repeat("h", core.MaxWebhookURLLen-len("https://hooks.example.com/"))
+	if res := ada.postJSON("/api/v1/webhooks", map[string]any{"url": " " + hook + " ", "events": []string{"link.opened"}}); res.StatusCode != http.StatusCreated {
+		t.Errorf("webhook: %d %s", res.StatusCode, res.body)
+	}
+}
