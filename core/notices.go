@@ -84,7 +84,8 @@ var errWebhookExists = Refusal(Conflict, "webhook_exists", "url", "already_exist
 // addresses, its host must resolve only to public addresses; events must be
 // known and not empty. All that needs no lookup is checked before the host
 // is looked up, so that a mistake in it is told as what it is. An account
-// has at most MaxWebhooks endpoints.
+// has at most MaxWebhooks endpoints, each at its own address as RFC 3986
+// compares addresses (see webhookURL).
 func (s *Service) CreateWebhook(ctx context.Context, owner int64, rawURL string, events []string) (NewWebhook, error) {
 	u, err := webhookURL(rawURL)
 	if err != nil {
@@ -160,7 +161,12 @@ func clipText(s string, n int) string {
 }
 
 // webhookURL checks rawURL as an endpoint's address, without looking its
-// host up, and returns it without its fragment.
+// host up, and returns it as it is kept: without its fragment, and in the
+// normal form of RFC 3986 (section 6.2.3), so that one endpoint written
+// two ways is one address: the scheme and the host in lower case, a
+// default port (80 for http, 443 for https) or an empty one left out, and
+// an empty path written /. The rest of the path is kept as written: a
+// server may tell its case apart.
 func webhookURL(rawURL string) (*url.URL, error) {
 	rawURL = strings.TrimSpace(rawURL)
 	if len(rawURL) > MaxWebhookURLLen {
@@ -179,8 +185,17 @@ func webhookURL(rawURL string) (*url.URL, error) {
 		return nil, invalidAs("webhook_url_invalid", "port", "url")
 	}
 	u.Fragment, u.RawFragment = "", ""
+	u.Host = strings.ToLower(u.Host) // url.Parse lowers the scheme
+	if port := u.Port(); port == "" || port == defaultPorts[u.Scheme] {
+		u.Host = strings.TrimSuffix(u.Host, ":"+port)
+	}
+	if u.Path == "" {
+		u.Path = "/"
+	}
 	return u, nil
 }
+
+var defaultPorts = map[string]string{"http": "80", "https": "443"}
 
 func (s *Service) resolver() Resolver {
 	if s.cfg.Resolver != nil {

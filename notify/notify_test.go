@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -570,6 +571,52 @@ func TestWebhookLimits(t *testing.T) {
 	if ce, ok := core.AsError(err); !ok || ce.Code != "too_many_webhooks" {
 		t.Errorf("endpoint %d: %v", core.MaxWebhooks+1, err)
 	}
+}
+
+// TestOneEndpointWrittenTwoWays: an endpoint's address is kept and
+// compared in the normal form of RFC 3986, on either database, so that
+// the same endpoint written otherwise (the host's case, a default port, an
+// empty path) is refused as one the account has: it would get every
+// message twice. The path is kept as written.
+func TestOneEndpointWrittenTwoWays(t *testing.T) {
+	backends(t, func(t *testing.T, dsn string) {
+		e := newEnv(t, dsn, core.Config{WebhookAllowPrivate: true})
+		ctx := context.Background()
+		for first, again := range map[string][]string{
+			"http://EXAMPLE.com/":              {"http://example.com:80/", "HTTP://Example.COM", "http://example.com:/#top"},
+			"https://Hooks.Example:443/In?a=B": {"https://hooks.example/In?a=B"},
+			"https://[2001:DB8::1]:8443":       {"https://[2001:db8::1]:8443/"},
+		} {
+			w, err := e.svc.CreateWebhook(ctx, e.owner.ID, first, []string{store.NoticeLinkOpened})
+			if err != nil {
+				t.Fatalf("%s: %v", first, err)
+			}
+			for _, u := range again {
+				_, err := e.svc.CreateWebhook(ctx, e.owner.ID, u, []string{store.NoticeLinkOpened})
+				if ce, ok := core.AsError(err); !ok || ce.Code != "webhook_exists" {
+					t.Errorf("%s after %s (kept as %s): %v, want webhook_exists", u, first, w.Webhook.URL, err)
+				}
+			}
+		}
+		hooks, err := e.svc.Webhooks(ctx, e.owner.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kept []string
+		for _, h := range hooks {
+			kept = append(kept, h.URL)
+		}
+		slices.Sort(kept)
+		if want := []string{"http://example.com/", "https://[2001:db8::1]:8443/", "https://hooks.example/In?a=B"}; !slices.Equal(kept, want) {
+			t.Errorf("kept %q, want %q", kept, want)
+		}
+		// Another path, or a path in another case, is another endpoint.
+		for _, u := range []string{"http://example.com/in", "http://example.com/IN", "http://example.com:8080/"} {
+			if _, err := e.svc.CreateWebhook(ctx, e.owner.ID, u, []string{store.NoticeLinkOpened}); err != nil {
+				t.Errorf("%s: %v", u, err)
+			}
+		}
+	})
 }
 
 // TestWebhookInputIsCheckedBeforeTheLookup: an endpoint's event names and
