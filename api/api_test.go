@@ -1348,6 +1348,19 @@ func TestHeadOfTheEventStream(t *testing.T) {
 	}
 }
 
+// TestAddressIsOneValidURL: a URL link's address with spaces is opened
+// as one valid URL, the spaces percent-encoded and readable letters as
+// typed, as the recipient's page shows it.
+func TestAddressIsOneValidURL(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t))
+	l := s.account("ada").create(map[string]any{"kind": "url", "url": "https://example.com/ü path?q=a b"})
+	res := s.client("").postJSON(openPath(l.URL), nil)
+	var got struct{ URL string }
+	if err := json.Unmarshal(res.body, &got); err != nil || got.URL != "https://example.com/ü%20path?q=a%20b" {
+		t.Fatalf("open: %d %s", res.StatusCode, res.body)
+	}
+}
+
 // TestLimitsCountWhatIsKept: a label, a note, an address and a search at
 // their limit with spaces around them are taken, as the spaces are
 // dropped before they are counted, and the document calls such requests

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/net/idna"
 
 	"oncelink/live"
 	"oncelink/store"
@@ -386,27 +387,49 @@ func webAddress(raw string) (string, error) {
 	if added && !strings.Contains(u.Hostname(), ".") && u.Hostname() != "localhost" {
 		return "", errInvalid
 	}
-	raw = escapeHidden(raw)
+	if host := u.Hostname(); !isASCII(host) {
+		if _, err := hostIDNA.ToASCII(host); err != nil {
+			// No browser would look it up.
+			return "", errInvalid
+		}
+	}
+	raw = escapeUnfit(raw)
 	if len(raw) > MaxURLLen {
 		return "", invalid("url_too_long", "url", "Count", MaxURLLen)
 	}
 	return raw, nil
 }
 
-// escapeHidden percent-encodes the characters of a web address that show
-// nothing or reorder the text around them (format characters such as a
-// right-to-left override, and C1 controls): followed, the address is the
+// escapeUnfit percent-encodes, in a web address that url.Parse took,
+// each character that an address cannot hold as it is (RFC 3986), as a
+// browser's address bar does: a space, and " < > [ \ ] ^ ` { | } past the
+// host, a second #, and a % that starts no escape; and, anywhere, the
+// characters that show nothing, break the line or reorder the text around
+// them (blanks other than the space, format characters such as a
+// right-to-left override, and controls). Followed, the address is the
 // same, as a browser encodes them so, but shown, on the recipient's page
 // and by oncelink open, it reads as what it is, so that
 // "https://example.com/\u202egpj.exe" cannot pass for one ending in
-// exe.jpg.
-func escapeHidden(raw string) string {
-	if !strings.ContainsFunc(raw, hidden) {
-		return raw
-	}
+// exe.jpg, and it stays one word in a shell. Readable characters beyond
+// ASCII (ü, 日本) are kept as typed; ASCIIAddress writes them for HTTP.
+func escapeUnfit(raw string) string {
+	path := pathStart(raw)
+	fragment := false
 	var b strings.Builder
-	for _, r := range raw {
-		if !hidden(r) {
+	for i, r := range raw {
+		keep := !unicode.In(r, unicode.Cc, unicode.Cf, unicode.Z)
+		if keep && i >= path {
+			switch r {
+			case '#':
+				keep = !fragment
+				fragment = true
+			case '%':
+				keep = isEscape(raw[i:])
+			default:
+				keep = !strings.ContainsRune(`"<>[\]^`+"`{|}", r)
+			}
+		}
+		if keep {
 			b.WriteRune(r)
 			continue
 		}
@@ -417,7 +440,64 @@ func escapeHidden(raw string) string {
 	return b.String()
 }
 
-func hidden(r rune) bool { return unicode.In(r, unicode.Cc, unicode.Cf) }
+// pathStart is where the path of address starts, past its scheme and
+// host: at the first / ? or # after "://".
+func pathStart(address string) int {
+	_, after, ok := strings.Cut(address, "://")
+	if !ok {
+		return 0
+	}
+	host := len(address) - len(after)
+	if end := strings.IndexAny(after, "/?#"); end >= 0 {
+		return host + end
+	}
+	return len(address)
+}
+
+// isEscape reports whether s starts with a percent-encoded byte.
+func isEscape(s string) bool {
+	const hex = "0123456789abcdefABCDEF"
+	return len(s) >= 3 && strings.IndexByte(hex, s[1]) >= 0 && strings.IndexByte(hex, s[2]) >= 0
+}
+
+// hostIDNA writes a host name beyond ASCII as browsers look it up
+// (UTS #46 without transitional mapping, as the URL Standard does).
+var hostIDNA = idna.New(idna.MapForLookup(), idna.BidiRule(), idna.StrictDomainName(false), idna.CheckHyphens(false))
+
+// ASCIIAddress is a URL link's address, as it is shared, written in ASCII
+// alone, as HTTP's Location header must carry it (RFC 3986): its host
+// name in IDNA ("xn--") and every other byte beyond ASCII percent-encoded.
+// A browser shows it as it was shared; net/http's Redirect would send the
+// host percent-encoded, which no resolver looks up, and a space as it is.
+func ASCIIAddress(address string) string {
+	address = escapeUnfit(address)
+	var b strings.Builder
+	if path := pathStart(address); path > 0 {
+		start := strings.Index(address, "://") + len("://")
+		host := &url.URL{Host: address[start:path]}
+		if name := host.Hostname(); !isASCII(name) {
+			if a, err := hostIDNA.ToASCII(name); err == nil {
+				b.WriteString(address[:start] + a)
+				if p := host.Port(); p != "" {
+					b.WriteString(":" + p)
+				}
+				address = address[path:]
+			}
+		}
+	}
+	for i := range len(address) {
+		if c := address[i]; c >= utf8.RuneSelf {
+			fmt.Fprintf(&b, "%%%02X", c)
+		} else {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+func isASCII(s string) bool {
+	return !strings.ContainsFunc(s, func(r rune) bool { return r >= utf8.RuneSelf })
+}
 
 // validPort reports whether u's port, if it names one, is a number from 1
 // to 65535: url.Parse takes any run of digits.

@@ -95,6 +95,46 @@ func TestWebAddressShowsWhatItHides(t *testing.T) {
 	}
 }
 
+// TestWebAddressIsOneValidURL: what a URL cannot hold as it is (a space,
+// quotes and brackets past the host, a second #, a stray %) is
+// percent-encoded, as a browser's address bar does, so that the address
+// shared is one valid URL, one word in a shell; a host that no browser
+// could look up is refused.
+func TestWebAddressIsOneValidURL(t *testing.T) {
+	for typed, want := range map[string]string{
+		"https://example.com/ü path?q=a b":             "https://example.com/ü%20path?q=a%20b",
+		"https://example.com/a\"<>\\^`{|}[]?q=<x>#f#g": "https://example.com/a%22%3C%3E%5C%5E%60%7B%7C%7D%5B%5D?q=%3Cx%3E#f%23g",
+		"https://example.com/?q=5%&r=%41":              "https://example.com/?q=5%25&r=%41",
+		"example.com/a\u00a0b\u3000c":                  "https://example.com/a%C2%A0b%E3%80%80c",
+		"https://[2001:db8::1]:8443/x y":               "https://[2001:db8::1]:8443/x%20y",
+		"https://example.com?q=a b":                    "https://example.com?q=a%20b",
+	} {
+		got, err := webAddress(typed)
+		if err != nil || got != want {
+			t.Errorf("%q is shared as %q (%v), want %q", typed, got, err, want)
+		}
+	}
+	if _, err := webAddress("https://\u0301x.example/"); err == nil {
+		t.Error("a host that starts with a combining accent is taken")
+	}
+}
+
+// TestASCIIAddress: an address as it is shared is written in ASCII for
+// HTTP: the host in IDNA, every other byte beyond ASCII, and a space kept
+// by an earlier version, percent-encoded.
+func TestASCIIAddress(t *testing.T) {
+	for shared, want := range map[string]string{
+		"https://bücher.example:8443/ü%20path?q=ö#ä": "https://xn--bcher-kva.example:8443/%C3%BC%20path?q=%C3%B6#%C3%A4",
+		"https://example.com/a b":                    "https://example.com/a%20b",
+		"https://example.com/%E2%80%AEgpj.exe":       "https://example.com/%E2%80%AEgpj.exe",
+		"http://[2001:db8::1]/日本":                    "http://[2001:db8::1]/%E6%97%A5%E6%9C%AC",
+	} {
+		if got := ASCIIAddress(shared); got != want {
+			t.Errorf("%q is sent as %q, want %q", shared, got, want)
+		}
+	}
+}
+
 // TestWebAddressPort: a link's address with a port outside 1 to 65535, or
 // one that is not a number, is refused, with words about the port where
 // it is a number; a port in range is kept.

@@ -321,7 +321,7 @@ func (h *Handler) deliver(w http.ResponseWriter, r *http.Request, tok string, o 
 			// Whatever the pages' policy, the shared address is not told
 			// where its visitor came from.
 			w.Header()["Referrer-Policy"] = noReferrer
-			http.Redirect(w, r, o.URL, http.StatusSeeOther)
+			http.Redirect(w, r, core.ASCIIAddress(o.URL), http.StatusSeeOther)
 			return
 		}
 		v.URL = o.URL

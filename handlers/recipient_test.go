@@ -709,3 +709,23 @@ func TestProgramsGetNoGrant(t *testing.T) {
 		}
 	}
 }
+
+// TestURLLinkGoesToAValidAddress: a URL link's address with a space and
+// letters beyond ASCII is sent on in a Location header of ASCII alone,
+// its host in IDNA and the rest percent-encoded, so that no client splits
+// it at the space; the page after the open shows it as it is shared, with
+// the letters as typed.
+func TestURLLinkGoesToAValidAddress(t *testing.T) {
+	s := newTestServer(t)
+	owner := s.admin()
+	link := owner.createLink(url.Values{"kind": {"url"}, "url": {"https://bücher.example/ü path?q=a b"}})
+	c := s.client()
+	c.get(link)
+	res := c.post(link, url.Values{components.CookieCheckField: {"1"}})
+	if want := "https://xn--bcher-kva.example/%C3%BC%20path?q=a%20b"; res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != want {
+		t.Fatalf("open: %d to %q, want 303 to %s", res.StatusCode, res.Header.Get("Location"), want)
+	}
+	if got, want := testIDText(t, c.get(link).body, "target"), "https://bücher.example/ü%20path?q=a%20b"; got != want {
+		t.Errorf("the page shows %q, want %q", got, want)
+	}
+}
