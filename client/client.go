@@ -264,37 +264,55 @@ func (c *Client) getJSON(ctx context.Context, path string, v any) error {
 // sendJSON sends body, as JSON unless nil, to path with the key and
 // decodes the answer into v.
 func (c *Client) sendJSON(ctx context.Context, method, path string, body, v any) error {
-	u, err := c.url(path)
-	if err != nil {
-		return err
-	}
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = strings.NewReader(string(b))
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, rd)
-	if err != nil {
-		return err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	res, err := c.do(req, true)
+	res, err := c.send(ctx, method, path, body)
 	if err != nil {
 		return err
 	}
 	return c.decode(res, v)
 }
 
-// decode reads res's JSON body into v and closes it.
+// send sends body, as JSON unless nil, to path with the key, and returns
+// the answer of a 2xx status.
+func (c *Client) send(ctx context.Context, method, path string, body any) (*http.Response, error) {
+	u, err := c.url(path)
+	if err != nil {
+		return nil, err
+	}
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
+		rd = strings.NewReader(string(b))
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return c.do(req, true)
+}
+
+// AnswerError is an answer of a 2xx status that is not the JSON that
+// oncelink's API sends: a web page, or JSON of another shape, as a server
+// that is not oncelink's, or not at the root of its address, sends.
+type AnswerError struct {
+	Status int // the HTTP status
+	err    error
+}
+
+func (e *AnswerError) Error() string { return e.err.Error() }
+func (e *AnswerError) Unwrap() error { return e.err }
+
+// decode reads res's JSON body into v and closes it. A body that is not
+// JSON is an *AnswerError.
 func (c *Client) decode(res *http.Response, v any) error {
 	defer res.Body.Close()
 	if err := json.NewDecoder(res.Body).Decode(v); err != nil {
-		return Caused(c.loc(), c.t("cli.client.bad_json"), err)
+		return &AnswerError{Status: res.StatusCode, err: Caused(c.loc(), c.t("cli.client.bad_json"), err)}
 	}
 	return nil
 }
@@ -309,9 +327,19 @@ type Account struct {
 	StorageLimit int64 `json:"storage_limit"`
 }
 
-// Me returns the key's account: GET /api/v1/me.
+// Me returns the key's account: GET /api/v1/me. An answer that is not an
+// account, JSON without a username among others, is an *AnswerError.
 func (c *Client) Me(ctx context.Context) (Account, error) {
 	var a Account
-	err := c.getJSON(ctx, "/api/v1/me", &a)
-	return a, err
+	res, err := c.send(ctx, http.MethodGet, "/api/v1/me", nil)
+	if err != nil {
+		return a, err
+	}
+	if err := c.decode(res, &a); err != nil {
+		return a, err
+	}
+	if a.Username == "" {
+		return a, &AnswerError{Status: res.StatusCode, err: errors.New(c.t("cli.client.bad_json"))}
+	}
+	return a, nil
 }

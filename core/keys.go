@@ -133,10 +133,20 @@ func (s *Service) KeyExpires(ctx context.Context, secret string) (time.Time, err
 	return k.ExpiresAt, err
 }
 
+// KeyShaped reports whether secret has an API key's shape: "ol_" and 43
+// characters of base64url. What has another shape is no server's key: the
+// command line refuses it before sending it anywhere.
+func KeyShaped(secret string) bool {
+	rest, ok := strings.CutPrefix(secret, keyPrefix)
+	return ok && len(secret) == keyLen && !strings.ContainsFunc(rest, func(r rune) bool {
+		return !('A' <= r && r <= 'Z' || 'a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '-' || r == '_')
+	})
+}
+
 // keyOf looks up the API key secret and its account, whatever their
 // state; a secret that is no key of this server is ErrKeyRefused.
 func (s *Service) keyOf(ctx context.Context, secret string) (Account, APIKey, error) {
-	if len(secret) != keyLen || !strings.HasPrefix(secret, keyPrefix) {
+	if !KeyShaped(secret) {
 		return Account{}, APIKey{}, ErrKeyRefused
 	}
 	sum := sha256.Sum256([]byte(secret))

@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"oncelink/client"
+	"oncelink/core"
 	"oncelink/i18n"
 )
 
@@ -192,8 +194,13 @@ func loginCommand(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		if key == "" {
+		switch {
+		case key == "":
 			return usageError(p.T("cli.login.no_key"))
+		case !core.KeyShaped(key):
+			// No server takes it: told before it is sent anywhere, and
+			// not repeated, in case it is a password pasted by mistake.
+			return usageError(p.T("cli.login.not_key"))
 		}
 		if overTheNetwork(base) {
 			fmt.Fprintln(p.stderr, p.T("cli.login.plain_http", "URL", base))
@@ -203,10 +210,15 @@ func loginCommand(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		me, err := c.Me(ctx)
-		if client.IsStatus(err, 404) {
-			return &exitError{code: exitNotFound, err: errors.New(p.T("cli.login.no_api", "URL", base))}
-		}
-		if err != nil {
+		var answer *client.AnswerError
+		switch {
+		case client.IsStatus(err, http.StatusNotFound):
+			return &exitError{code: exitNotFound, err: errors.New(p.T("cli.login.not_oncelink", "URL", base, "Status", http.StatusNotFound))}
+		case errors.As(err, &answer):
+			// A web page, most likely: another server's, or a page in
+			// front of oncelink's.
+			return errors.New(p.T("cli.login.not_oncelink", "URL", base, "Status", answer.Status))
+		case err != nil:
 			return err
 		}
 		path, err := configFile()

@@ -2,10 +2,15 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -73,4 +78,67 @@ func TestServerAddressWithAPath(t *testing.T) {
 	}
 	save(s.URL + "/")
 	sh.must(exitDone, "", "links")
+}
+
+// TestLoginToWhatIsNotOncelink: an address that answers with a web page,
+// with JSON of another kind, or "not found", is said not to answer as an
+// oncelink server, with the address and the status, rather than with the
+// JSON decoder's words; nothing is saved.
+func TestLoginToWhatIsNotOncelink(t *testing.T) {
+	for _, tc := range []struct {
+		name, contentType, body string
+		status, code            int
+	}{
+		{"a web page", "text/html", "<!doctype html><title>Welcome</title>", http.StatusOK, exitFailed},
+		{"JSON of another API", "application/json", `{"ok":true}`, http.StatusOK, exitFailed},
+		{"a page not found", "text/html", "<h1>Not Found</h1>", http.StatusNotFound, exitNotFound},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", tc.contentType)
+				w.WriteHeader(tc.status)
+				io.WriteString(w, tc.body)
+			}))
+			defer other.Close()
+			sh := newShell(t)
+			r := sh.must(tc.code, "ol_"+strings.Repeat("A", 43)+"\n", "login", other.URL, "--key-stdin")
+			want := fmt.Sprintf("oncelink: %s does not answer as an oncelink server (HTTP status %d): check the address\n", other.URL, tc.status)
+			if r.stderr != want {
+				t.Errorf("login: stderr %q, want %q", r.stderr, want)
+			}
+			config := filepath.Join(sh.env[1][len("XDG_CONFIG_HOME="):], "oncelink", "config.json")
+			if _, err := os.Stat(config); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("the sign-in was saved: %v", err)
+			}
+		})
+	}
+}
+
+// TestLoginRefusesWhatIsNoKey: what has not the shape of an API key (a
+// password, a key cut short, a key with its quotes) is a usage error, told
+// before anything is sent, and not repeated.
+func TestLoginRefusesWhatIsNoKey(t *testing.T) {
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		http.Error(w, "no", http.StatusUnauthorized)
+	}))
+	defer srv.Close()
+	sh := newShell(t)
+	key := "ol_" + strings.Repeat("Ab9-_", 8) + "xyz"
+	for _, given := range []string{"correct horse battery", key[:len(key)-1], `"` + key + `"`, "ol_" + strings.Repeat("A", 42) + "=", "Bearer " + key} {
+		r := sh.must(exitUsage, given+"\n", "login", srv.URL, "--key-stdin")
+		if !strings.Contains(r.stderr, "that is not an oncelink API key") || !strings.Contains(r.stderr, "usage: oncelink login URL") ||
+			strings.Contains(r.stderr, given) {
+			t.Errorf("login with %q: stderr %q", given, r.stderr)
+		}
+	}
+	if n := requests.Load(); n != 0 {
+		t.Fatalf("%d requests reached the server", n)
+	}
+	// A key of the right shape goes to the server, which refuses it.
+	sh.must(exitSignedOut, key+"\n", "login", srv.URL, "--key-stdin")
+	if n := requests.Load(); n != 1 {
+		t.Fatalf("the key of the right shape: %d requests", n)
+	}
 }
