@@ -239,7 +239,9 @@ func createSpare(p *proc) (*outputFile, error) {
 }
 
 // createOutput opens path for writing, or says in p's language why it
-// cannot be written.
+// cannot be written: a usage error, as a --file of share that cannot be
+// read is, since the path given is at fault. (createSpare's failure is not
+// a usage error: nothing given names its directory.)
 func createOutput(p *proc, path string) (*outputFile, error) {
 	fi, err := os.Stat(path)
 	if err == nil && fi.IsDir() {
@@ -268,7 +270,7 @@ func createOutput(p *proc, path string) (*outputFile, error) {
 		err = pathErr.Err // the path is in the message
 	}
 	if err != nil {
-		return nil, errors.New(p.T("cli.open.output_unwritable", "Path", path, "Err", systemProblem(p.loc, err)))
+		return nil, usageError(p.T("cli.open.output_unwritable", "Path", path, "Err", systemProblem(p.loc, err)))
 	}
 	return &outputFile{path: name, given: path, f: f, part: part}, nil
 }

@@ -306,12 +306,17 @@ func TestClientCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	fileURL := strings.TrimSpace(sh.must(exitDone, "", "share", "--file", sent, "--label", "a file").stdout)
-	// A path that cannot be written is told while the link still works.
+	// A path that cannot be written is told while the link still works:
+	// -o's value is at fault, a usage error, as a --file that cannot be
+	// read is.
 	if r := sh.must(exitUsage, "", "open", fileURL, "-o", dir); !strings.Contains(r.stderr, "the link was not used") {
 		t.Fatalf("open -o a directory: %q", r.stderr)
 	}
-	if r := sh.must(exitFailed, "", "open", fileURL, "-o", filepath.Join(dir, "missing", "copy.raw")); !strings.Contains(r.stderr, "the link was not used") {
-		t.Fatalf("open -o into a missing directory: %q", r.stderr)
+	for _, path := range []string{filepath.Join(dir, "missing", "copy.raw"), filepath.Join(sent, "copy.raw")} {
+		r := sh.must(exitUsage, "", "open", fileURL, "-o", path)
+		if !strings.Contains(r.stderr, "the link was not used") || !strings.Contains(r.stderr, "usage: oncelink open URL") {
+			t.Fatalf("open -o %s: %q", path, r.stderr)
+		}
 	}
 	sh.must(exitDone, "", "open", fileURL, "-o", got)
 	if parts, _ := filepath.Glob(filepath.Join(dir, ".*.part")); len(parts) > 0 {
