@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -14,7 +15,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"oncelink/client"
 	"oncelink/core"
@@ -65,7 +68,7 @@ func TestHelpListsEveryCommand(t *testing.T) {
 			t.Errorf("%v: status %d, stderr %q", args, r.code, r.stderr)
 		}
 		// Scripts branch on the exit status: help says what each means.
-		for _, code := range []int{exitDone, exitFailed, exitUsage, exitGone, exitNotFound, exitSignedOut, exitInterrupted} {
+		for _, code := range []int{exitDone, exitFailed, exitUsage, exitGone, exitNotFound, exitSignedOut, exitInterrupted, exitTerminated} {
 			if !regexp.MustCompile(`\b` + strconv.Itoa(code) + ` [a-z]`).MatchString(r.stdout) {
 				t.Errorf("%v does not say what exit status %d means", args, code)
 			}
@@ -347,5 +350,65 @@ func TestShortened(t *testing.T) {
 		if got := shortened(tc.in, labelWidth); got != tc.want {
 			t.Errorf("shortened(%q) = %q, want %q", tc.in, got, tc.want)
 		}
+	}
+}
+
+// TestSignalsSetTheExitStatus: a command stopped by a signal ends with
+// 128 and the signal's number, as shells report it, and says which:
+// Ctrl-C's SIGINT is 130 and "interrupted", the SIGTERM of kill or of a
+// service manager 143 and "terminated".
+func TestSignalsSetTheExitStatus(t *testing.T) {
+	// A server that takes an open and never answers it: the command
+	// waits on it when the signal comes.
+	arrived := make(chan struct{}, 1)
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		<-r.Context().Done()
+	}))
+	t.Cleanup(hang.Close)
+	sh := newShell(t)
+	for _, tc := range []struct {
+		sig  syscall.Signal
+		code int
+		says string
+	}{
+		{syscall.SIGINT, exitInterrupted, "oncelink: interrupted\n"},
+		{syscall.SIGTERM, exitTerminated, "oncelink: terminated\n"},
+	} {
+		cmd := sh.command(strings.NewReader(""), nil, "open", hang.URL+"/l/"+strings.Repeat("A", 43))
+		var stderr lockedBuffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-arrived:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			t.Fatalf("open did not reach the server: %s", stderr.String())
+		}
+		cmd.Process.Signal(tc.sig)
+		err := cmd.Wait()
+		if code := cmd.ProcessState.ExitCode(); code != tc.code || stderr.String() != tc.says {
+			t.Errorf("open stopped by %v: status %d (%v), stderr %q; want %d and %q", tc.sig, code, err, stderr.String(), tc.code, tc.says)
+		}
+	}
+
+	// share --wait leaves the link as it is whichever signal stops it.
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	s := startServer(t, db)
+	signUp(t, s)
+	owner := ownerShell(t, s, db)
+	wait := owner.command(strings.NewReader(""), nil, "share", "--wait", "not yet")
+	var stderr lockedBuffer
+	wait.Stderr = &stderr
+	if err := wait.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { wait.Process.Kill() })
+	eventually(t, 10*time.Second, "share --wait waits", func() bool { return strings.Contains(stderr.String(), "Ctrl-C") })
+	wait.Process.Signal(syscall.SIGTERM)
+	if err := wait.Wait(); wait.ProcessState.ExitCode() != exitTerminated || !strings.Contains(stderr.String(), "still active") {
+		t.Fatalf("share --wait stopped by SIGTERM: %v\n%s", err, stderr.String())
 	}
 }

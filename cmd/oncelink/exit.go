@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
+	"syscall"
 
 	"oncelink/client"
 	"oncelink/core"
@@ -23,9 +25,31 @@ const (
 	exitNotFound  = 4 // no such link or account
 	exitSignedOut = 5 // not signed in, or the key was refused
 	// exitInterrupted is a command stopped by Ctrl-C, 128 and SIGINT's
-	// number as shells report it.
+	// number as shells report it; exitTerminated one stopped by SIGTERM,
+	// as kill and service managers send it, 128 and SIGTERM's.
 	exitInterrupted = 130
+	exitTerminated  = 143
 )
+
+// stopSignal is the cause of a command's ctx that a signal ended (see
+// main): the exit status and the message follow the signal.
+type stopSignal struct{ sig os.Signal }
+
+func (s stopSignal) Error() string { return s.sig.String() + " signal received" }
+
+// Is makes a signal's cause context.Canceled, as ctx.Err() is.
+func (s stopSignal) Is(target error) bool { return target == context.Canceled }
+
+// interruption is the exit status and the message of a command that ctx
+// ended: 143 and "terminated" after SIGTERM, else 130 and "interrupted",
+// as after Ctrl-C.
+func interruption(ctx context.Context) (code int, id string) {
+	var s stopSignal
+	if errors.As(context.Cause(ctx), &s) && s.sig == syscall.SIGTERM {
+		return exitTerminated, "cli.error.terminated"
+	}
+	return exitInterrupted, "cli.error.interrupted"
+}
 
 // exitError is an error that ends oncelink with its code.
 type exitError struct {
@@ -129,7 +153,8 @@ func explain(ctx context.Context, err error) error {
 	case errors.As(err, &e):
 		return saySystem(i18n.From(ctx), err)
 	case errors.Is(err, context.Canceled):
-		return &exitError{code: exitInterrupted, err: errors.New(i18n.T(ctx, "cli.error.interrupted"))}
+		code, id := interruption(ctx)
+		return &exitError{code: code, err: errors.New(i18n.T(ctx, id))}
 	case errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized && apiErr.Code == core.ErrKeyAccountDisabled.Code:
 		// A new key would be refused as this one is.
 		return &exitError{code: exitSignedOut, err: errors.New(i18n.T(ctx, "cli.error.account_disabled"))}

@@ -31,9 +31,15 @@ import (
 
 func main() {
 	tuneGC(os.Getenv)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first signal ends the command, with the signal as the cause
+	// that its exit status follows (see interruption); later ones are
+	// caught, so that a second Ctrl-C does not kill a command that is
+	// cleaning up.
+	ctx, cancel := context.WithCancelCause(context.Background())
+	caught := make(chan os.Signal, 1)
+	signal.Notify(caught, os.Interrupt, syscall.SIGTERM)
+	go func() { cancel(stopSignal{<-caught}) }()
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
-	stop()
 	if err != nil {
 		// Line by line: a problem's text may come from any server.
 		lines := strings.Split(err.Error(), "\n")

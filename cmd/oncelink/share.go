@@ -283,7 +283,8 @@ func waitForOpen(ctx context.Context, p *proc, c *client.Client, l client.Link) 
 	}
 	err = stream.Err()
 	if errors.Is(err, context.Canceled) {
-		return &exitError{code: exitInterrupted, err: errors.New(p.T("cli.share.stopped_waiting", "ID", id))}
+		code, _ := interruption(ctx)
+		return &exitError{code: code, err: errors.New(p.T("cli.share.stopped_waiting", "ID", id))}
 	}
 	return err
 }
