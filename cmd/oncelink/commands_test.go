@@ -68,7 +68,7 @@ func TestHelpListsEveryCommand(t *testing.T) {
 			t.Errorf("%v: status %d, stderr %q", args, r.code, r.stderr)
 		}
 		// Scripts branch on the exit status: help says what each means.
-		for _, code := range []int{exitDone, exitFailed, exitUsage, exitGone, exitNotFound, exitSignedOut, exitInterrupted, exitTerminated} {
+		for _, code := range []int{exitDone, exitFailed, exitUsage, exitGone, exitNotFound, exitSignedOut, exitInterrupted, exitPipeClosed, exitTerminated} {
 			if !regexp.MustCompile(`\b` + strconv.Itoa(code) + ` [a-z]`).MatchString(r.stdout) {
 				t.Errorf("%v does not say what exit status %d means", args, code)
 			}
@@ -258,6 +258,7 @@ func TestExitCode(t *testing.T) {
 		{&client.APIError{Status: http.StatusTooManyRequests}, 1},
 		{client.ErrNotLink, 4},
 		{context.Canceled, 130},
+		{errStdoutClosed, 141},
 	} {
 		if got := exitCode(tc.err); got != tc.want {
 			t.Errorf("exitCode(%v) = %d, want %d", tc.err, got, tc.want)

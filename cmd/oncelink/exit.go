@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/signal"
 	"strings"
 	"syscall"
 
@@ -29,6 +30,9 @@ const (
 	// as kill and service managers send it, 128 and SIGTERM's.
 	exitInterrupted = 130
 	exitTerminated  = 143
+	// exitPipeClosed is 128 and SIGPIPE's number: what a shell reports of
+	// a command whose standard output, a pipe, closed while it wrote.
+	exitPipeClosed = 141
 )
 
 // stopSignal is the cause of a command's ctx that a signal ended (see
@@ -49,6 +53,20 @@ func interruption(ctx context.Context) (code int, id string) {
 		return exitTerminated, "cli.error.terminated"
 	}
 	return exitInterrupted, "cli.error.interrupted"
+}
+
+// errStdoutClosed ends a command whose standard output, a pipe, closed
+// before all was written: main then ends oncelink by SIGPIPE, as Go ends a
+// program that does not catch it, and as Unix tools end.
+var errStdoutClosed = errors.New("standard output closed")
+
+// catchSIGPIPE makes a write to standard output, a pipe that no one reads
+// any more, fail with EPIPE rather than end oncelink at once by SIGPIPE,
+// until release is called.
+func catchSIGPIPE() (release func()) {
+	pipe := make(chan os.Signal, 1)
+	signal.Notify(pipe, syscall.SIGPIPE)
+	return func() { signal.Stop(pipe) }
 }
 
 // exitError is an error that ends oncelink with its code.
@@ -112,6 +130,8 @@ func exitCode(err error) int {
 		return exitSignedOut
 	case errors.Is(err, client.ErrRequestPassword):
 		return exitUsage
+	case errors.Is(err, errStdoutClosed):
+		return exitPipeClosed
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted
 	}
@@ -152,6 +172,8 @@ func explain(ctx context.Context, err error) error {
 		return nil
 	case errors.As(err, &e):
 		return saySystem(i18n.From(ctx), err)
+	case errors.Is(err, errStdoutClosed):
+		return err
 	case errors.Is(err, context.Canceled):
 		code, id := interruption(ctx)
 		return &exitError{code: code, err: errors.New(i18n.T(ctx, id))}

@@ -15,6 +15,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -40,6 +41,14 @@ func main() {
 	signal.Notify(caught, os.Interrupt, syscall.SIGTERM)
 	go func() { cancel(stopSignal{<-caught}) }()
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	if errors.Is(err, errStdoutClosed) {
+		// The command said what was lost, if anything was. A write to
+		// the closed pipe, no longer caught (see catchSIGPIPE), ends
+		// oncelink by SIGPIPE; where SIGPIPE is ignored, it ends with the
+		// status a shell would report.
+		os.Stdout.Write([]byte("\n"))
+		os.Exit(exitPipeClosed)
+	}
 	if err != nil {
 		// Line by line: a problem's text may come from any server.
 		lines := strings.Split(err.Error(), "\n")

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -110,6 +111,9 @@ func openCommand(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
+		// The link is used: what standard output does not take is lost,
+		// and the command says so (see lostToPipe).
+		defer catchSIGPIPE()()
 		if o.Kind != "file" {
 			text := o.Message
 			if o.Kind == "url" {
@@ -118,24 +122,40 @@ func openCommand(fs *flag.FlagSet) runFunc {
 			if out != nil && out.spare {
 				out = nil // a terminal shows a message
 			}
-			return writeText(out, text, p.stdout)
+			return writeText(out, text, p)
 		}
 		defer o.Body.Close()
 		return saveFile(out, o, p)
 	}
 }
 
-// writeText writes a message or a URL to out, or without one to w. On a
-// terminal, a message that does not end a line is given one.
-func writeText(out *outputFile, text string, w io.Writer) error {
+// writeText writes a message or a URL to out, or without one to standard
+// output. On a terminal, a message that does not end a line is given one.
+func writeText(out *outputFile, text string, p *proc) error {
 	if out != nil {
 		return out.keep(strings.NewReader(text))
 	}
-	if isTerminal(w) && !strings.HasSuffix(text, "\n") {
+	if isTerminal(p.stdout) && !strings.HasSuffix(text, "\n") {
 		text += "\n"
 	}
-	_, err := io.WriteString(w, text)
+	_, err := io.WriteString(p.stdout, text)
+	if errors.Is(err, syscall.EPIPE) {
+		return lostToPipe(p)
+	}
 	return err
+}
+
+// lostToPipe is the error of an opened link's content that standard
+// output, a pipe, did not take whole: what read it ended, as head does
+// once it has its lines. The link is used and the rest is lost for good,
+// which a person at a terminal is told in one line; oncelink then ends by
+// SIGPIPE (see main), as a Unix tool in a pipeline does, and a script
+// that checks the status sees what it always did.
+func lostToPipe(p *proc) error {
+	if isTerminal(p.stderr) {
+		fmt.Fprintln(p.stderr, p.T("cli.open.pipe_closed"))
+	}
+	return errStdoutClosed
 }
 
 // saveFile writes an opened file to out, or without one to standard
@@ -176,6 +196,8 @@ func saveFile(out *outputFile, o *client.Opened, p *proc) error {
 	switch {
 	case body.err != nil && !errors.Is(body.err, context.Canceled):
 		return client.Caused(p.loc, p.T("cli.open.file_cut"), body.err)
+	case out == nil && errors.Is(err, syscall.EPIPE):
+		return lostToPipe(p)
 	case err != nil && !errors.Is(err, context.Canceled):
 		return client.Caused(p.loc, p.T("cli.open.not_written"), err)
 	case err == nil && saved != "":

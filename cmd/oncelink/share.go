@@ -10,10 +10,8 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -330,9 +328,7 @@ func printMade(ctx context.Context, p *proc, asJSON bool, v any, address, notPri
 	// standard output, unless it asks for the signal: then the write
 	// fails with EPIPE, and what was made can still be revoked. Other
 	// commands die of it, as Unix tools do.
-	pipe := make(chan os.Signal, 1)
-	signal.Notify(pipe, syscall.SIGPIPE)
-	defer signal.Stop(pipe)
+	defer catchSIGPIPE()()
 	var err error
 	if asJSON {
 		err = printJSON(p.stdout, v)

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"unicode"
 
@@ -211,4 +214,50 @@ func TestProgressSaysBytesInTheLanguage(t *testing.T) {
 	if last := b.String()[strings.LastIndex(b.String(), "\r")+1:]; !strings.HasSuffix(last, " 50%  1,5\u00a0KiB / 3\u00a0KiB\n") {
 		t.Errorf("the last progress line is %q", last)
 	}
+}
+
+// TestOpenIntoAPipeThatCloses: a file opened into a pipe whose reader ends
+// halfway (oncelink open URL | head) is lost with the link's use. oncelink
+// still dies of SIGPIPE, as a Unix tool in a pipeline does, so that the
+// shell and scripts see what they always saw; a person at a terminal is
+// told in one line that the rest is lost, and a script's log gets nothing.
+func TestOpenIntoAPipeThatCloses(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	s := startServer(t, db)
+	signUp(t, s)
+	sh := ownerShell(t, s, db)
+	big := filepath.Join(t.TempDir(), "big.bin")
+	if err := os.WriteFile(big, bytes.Repeat([]byte("0123456789abcdef"), 128<<10), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	link := strings.TrimSpace(sh.must(exitDone, "", "share", "--file", big).stdout)
+	said, _ := sh.onTerminal(t.TempDir(), `{ "$ONCELINK" open '`+link+`'; echo "status $?" >&2; } | head -c 10 >/dev/null`)
+	if strings.Count(said, "the link is used, and its content was not all written") != 1 || !strings.Contains(said, "status 141") {
+		t.Fatalf("open into a pipe that closed, on a terminal: %q", said)
+	}
+	sh.must(exitGone, "", "open", link)
+
+	// Standard error is no terminal: nothing is said.
+	link = strings.TrimSpace(sh.must(exitDone, "", "share", "--file", big).stdout)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := sh.command(strings.NewReader(""), nil, "open", link)
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = w, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	if _, err := io.ReadFull(r, make([]byte, 10)); err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	cmd.Wait()
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGPIPE || stderr.Len() > 0 {
+		t.Fatalf("open into a pipe that closed: %v, stderr %q", cmd.ProcessState, stderr.String())
+	}
+	sh.must(exitGone, "", "open", link)
 }
