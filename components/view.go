@@ -251,6 +251,8 @@ type LinkDetails struct {
 	Row LinkRow
 	// Events are the link's audit trail, oldest first.
 	Events []AuditEvent
+	// Stream is the URL of the page's event stream.
+	Stream string
 }
 
 // Landing is the page a recipient sees before opening a link.
@@ -313,9 +315,13 @@ func (f OpenForm) passwordHelpIDs(help string) string {
 // OwnLink is a link's page as its owner sees it.
 type OwnLink struct {
 	Row LinkRow
-	// OpenForm lets the owner open the link themselves; its Action is
-	// empty when they cannot: the link is dead, or for another account.
+	// Opens is set when the owner may open the link themselves here: it
+	// is alive, not end-to-end, and not for another account.
+	Opens bool
+	// OpenForm lets them, when Opens is set.
 	OpenForm
+	// Stream is the URL of the page's event stream.
+	Stream string
 }
 
 // Delivered is what a recipient gets after opening a link.

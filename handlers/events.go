@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -41,6 +42,14 @@ import (
 // mark, in the stream's URL. Links that expire during a break send no
 // event to resume from; the page's countdowns turn their rows expired.
 //
+// The pages about one link, its details and its address as its owner sees
+// it, keep the same stream, bounded with the account's others, for that
+// link alone: /links/events?link=ID for the details, ?own=ID for the
+// address. For them, link-ID carries the page's part about the link
+// (components.LinkDetailsLive, components.OwnLinkLive), after a view, a
+// use, a revoke or its expiry, and nothing else about the owner's links
+// goes out; in place of stale, the part itself comes at once.
+//
 // Each row listens for the event named after its own id, rather than one
 // event carrying out-of-band swaps: a link that is not on the page (another
 // filter, an older page) then simply has no listener, where an out-of-band
@@ -65,6 +74,16 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 		// Not "signed out", which would end the dashboard's stream for
 		// good: the browser tries again, and the session may well hold.
 		h.fail(w, r, core.ErrUnavailable)
+		return
+	}
+	page, err := readStreamPage(r.URL.Query())
+	if err == nil && a != nil && page.link != 0 {
+		// Another owner's link is not found, as anywhere else: a stream
+		// carries its owner's links alone.
+		_, err = h.core.Link(ctx, a.ID, page.link)
+	}
+	if err != nil {
+		h.fail(w, r, err)
 		return
 	}
 	var events <-chan live.Event
@@ -119,7 +138,11 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 		// The mark goes with stale, not before it: a browser that
 		// reconnected with it having missed stale would not be told.
 		s.id = mark
-		err = s.data("stale", mark)
+		if page.link == 0 {
+			err = s.data("stale", mark)
+		} else if err = h.sendPage(ctx, s, a.ID, page, nil); err == nil {
+			err = s.sendID()
+		}
 	}
 	var exp *core.ExpiryWatch
 	if err == nil {
@@ -151,6 +174,12 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 				if e.Session == session {
 					session = e.Renewed
 				}
+			case page.link != 0:
+				if e.Link == page.link {
+					err = h.sendPage(ctx, s, a.ID, page, &e)
+				} else if e.What == live.Created {
+					err = exp.Created(ctx, e)
+				}
 			case e.What == live.RequestChanged:
 				err = h.sendRequestRow(ctx, s, e)
 			case e.What == live.Created:
@@ -164,7 +193,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 				err = s.sendID()
 			}
 		case <-exp.C:
-			err = h.sendExpired(ctx, s, exp)
+			err = h.sendExpired(ctx, s, exp, page)
 		case <-beat.C:
 			if !h.sessionHolds(ctx, session, a.ID) {
 				s.event(ctx, "signed-out", components.SignedOut())
@@ -191,7 +220,7 @@ func (h *Handler) markOf(id uint64) string {
 
 // sendRow sends the row of e's link as the event name.
 func (h *Handler) sendRow(ctx context.Context, s *eventStream, e live.Event, name string) error {
-	html, err := h.rows.render(ctx, e, func(ctx context.Context) (string, error) {
+	html, err := h.rows.render(ctx, e, "row", func(ctx context.Context) (string, error) {
 		l, err := h.core.Link(ctx, e.Owner, e.Link)
 		if errors.Is(err, core.ErrNotFound) {
 			// Purged since; its row stays as it was.
@@ -213,7 +242,7 @@ func (h *Handler) sendRow(ctx context.Context, s *eventStream, e live.Event, nam
 // sendRequestRow sends the row of e's request, as the event its row
 // listens for.
 func (h *Handler) sendRequestRow(ctx context.Context, s *eventStream, e live.Event) error {
-	html, err := h.rows.render(ctx, e, func(ctx context.Context) (string, error) {
+	html, err := h.rows.render(ctx, e, "row", func(ctx context.Context) (string, error) {
 		rq, err := h.core.Request(ctx, e.Owner, e.Request)
 		if errors.Is(err, core.ErrNotFound) {
 			return "", nil // purged since
@@ -231,6 +260,91 @@ func (h *Handler) sendRequestRow(ctx context.Context, s *eventStream, e live.Eve
 	return s.data(components.RequestRowID(e.Request), html)
 }
 
+// streamPage is the page a stream serves: the dashboard, or the page about
+// one link, its details or its owner's view of its address.
+type streamPage struct {
+	// link is the link the page is about, 0 on the dashboard.
+	link int64
+	// own is set for the owner's view of the link's address.
+	own bool
+}
+
+// readStreamPage reads the page a stream serves from its query: link=ID
+// for a link's details, own=ID for its address, neither for the
+// dashboard.
+func readStreamPage(q url.Values) (streamPage, error) {
+	details, own := q.Get("link"), q.Get("own")
+	if details == "" && own == "" {
+		return streamPage{}, nil
+	}
+	if details != "" && own != "" {
+		return streamPage{}, core.ErrNotFound // two pages are not one
+	}
+	id, err := core.ParseID(details + own)
+	return streamPage{link: id, own: own != ""}, err
+}
+
+// linkStream is the address of the event stream of a page about link id,
+// drawn at the owner's stream mark: page is "link" for its details, "own"
+// for its address.
+func linkStream(mark, page string, id int64) string {
+	return "/links/events?after=" + mark + "&" + page + "=" + strconv.FormatInt(id, 10)
+}
+
+// piece names what page's stream sends of a link.
+func (p streamPage) piece() string {
+	if p.own {
+		return "own"
+	}
+	return "details"
+}
+
+// sendPage sends the part of page about its link, owner's, after e, as the
+// event named after the link. A nil e is no event: a fresh read, not
+// shared.
+func (h *Handler) sendPage(ctx context.Context, s *eventStream, owner int64, page streamPage, e *live.Event) error {
+	build := func(ctx context.Context) (string, error) {
+		c, err := h.pagePart(ctx, owner, page)
+		if errors.Is(err, core.ErrNotFound) {
+			// Purged since; the page stays as it was.
+			return "", nil
+		}
+		if err != nil {
+			return "", err
+		}
+		var b strings.Builder
+		err = c.Render(ctx, &b)
+		return b.String(), err
+	}
+	var html string
+	var err error
+	if e == nil {
+		html, err = build(ctx)
+	} else {
+		html, err = h.rows.render(ctx, *e, page.piece(), build)
+	}
+	if err != nil || html == "" {
+		return err
+	}
+	return s.data(components.RowID(page.link), html)
+}
+
+// pagePart is the part of page about its link, owner's, as it stands.
+func (h *Handler) pagePart(ctx context.Context, owner int64, page streamPage) (templ.Component, error) {
+	if page.own {
+		l, err := h.core.Link(ctx, owner, page.link)
+		if err != nil {
+			return nil, err
+		}
+		return components.OwnLinkLive(h.ownLink(l, h.core.Now())), nil
+	}
+	d, err := h.details(ctx, owner, page.link)
+	if err != nil {
+		return nil, err
+	}
+	return components.LinkDetailsLive(d), nil
+}
+
 // sharedRows lets the streams that receive the same event share its row:
 // the first to ask reads and renders it, the others wait for that. Each
 // delivered event has its own entry in each language, so no stream gets a
@@ -244,11 +358,13 @@ type sharedRows struct {
 	next int
 }
 
-// rowKey is an event's row in one language: streams whose readers speak
-// different languages each get the row in their own.
+// rowKey is what an event makes a stream send in one language: streams
+// whose readers speak different languages each get the row in their own,
+// and the pages about the link get their own part of it (piece).
 type rowKey struct {
-	id   uint64
-	lang string
+	id    uint64
+	lang  string
+	piece string
 }
 
 // maxSharedRows bounds the rows kept: an event's streams all ask for its
@@ -261,11 +377,11 @@ type sharedRow struct {
 	err  error
 }
 
-// render returns the row for e, made by build the first time it is asked.
+// render returns piece for e, made by build the first time it is asked.
 // build runs without the asking stream's cancellation, since others wait
 // for what it returns.
-func (r *sharedRows) render(ctx context.Context, e live.Event, build func(context.Context) (string, error)) (string, error) {
-	key := rowKey{e.ID, i18n.From(ctx).Code}
+func (r *sharedRows) render(ctx context.Context, e live.Event, piece string, build func(context.Context) (string, error)) (string, error) {
+	key := rowKey{e.ID, i18n.From(ctx).Code, piece}
 	r.mu.Lock()
 	row, ok := r.byEvent[key]
 	if !ok {
@@ -331,15 +447,22 @@ func (h *Handler) sessionHolds(ctx context.Context, id string, owner int64) bool
 }
 
 // sendExpired sends the rows of the links that exp finds expired, so that
-// a dashboard shows an expiry even if its script did not run.
-func (h *Handler) sendExpired(ctx context.Context, s *eventStream, exp *core.ExpiryWatch) error {
+// a dashboard shows an expiry even if its script did not run; to a page
+// about one link, its part, when that link is among them.
+func (h *Handler) sendExpired(ctx context.Context, s *eventStream, exp *core.ExpiryWatch, page streamPage) error {
 	links, err := exp.Due(ctx)
 	if err != nil {
 		return err
 	}
 	now := h.core.Now()
 	for _, l := range links {
-		if err := s.event(ctx, components.RowID(l.ID), components.Row(h.linkRow(l, now))); err != nil {
+		switch {
+		case page.link == 0:
+			err = s.event(ctx, components.RowID(l.ID), components.Row(h.linkRow(l, now)))
+		case l.ID == page.link:
+			err = h.sendPage(ctx, s, l.OwnerID, page, nil)
+		}
+		if err != nil {
 			return err
 		}
 	}

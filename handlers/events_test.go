@@ -45,9 +45,15 @@ var streamPattern = regexp.MustCompile(`sse-connect="([^"]+)"`)
 // streamPath is the event stream's path that the dashboard gives.
 func (c *testClient) streamPath() string {
 	c.t.Helper()
-	m := streamPattern.FindStringSubmatch(c.get("/links").body)
+	return c.streamOf("/links")
+}
+
+// streamOf is the event stream's path that the page at path gives.
+func (c *testClient) streamOf(path string) string {
+	c.t.Helper()
+	m := streamPattern.FindStringSubmatch(c.get(path).body)
 	if m == nil {
-		c.t.Fatal("no event stream on the dashboard")
+		c.t.Fatalf("no event stream on %s", path)
 	}
 	return html.UnescapeString(m[1])
 }
@@ -227,6 +233,54 @@ func TestEventStreamCarriesTheOwnersRows(t *testing.T) {
 
 // A page says which event it was drawn after; a stream opened for it says
 // "stale" when later events may be missing from the page, and only then.
+// TestLinkPageStreamsCarryTheirLinkAlone: the stream of an owner's page
+// about one link, its details or its address, sends that page's part of
+// the link, as the event named after it, and nothing of the owner's other
+// links; a stream of another owner's link, or of no link, is not found.
+func TestLinkPageStreamsCarryTheirLinkAlone(t *testing.T) {
+	s := newTestServer(t)
+	ada := s.admin()
+	bob := s.user("bob")
+	mine := ada.createLink(url.Values{"label": {"mine"}, "max_uses": {"2"}})
+	other := ada.createLink(url.Values{"label": {"other"}})
+	bobs := itoa(linkOf(t, s, bob.createLink(url.Values{"label": {"bob's"}})).ID)
+	id := itoa(linkOf(t, s, mine).ID)
+	details := ada.streamAt(ada.streamOf("/links/" + id))
+	own := ada.streamAt(ada.streamOf(mine[len(s.URL):]))
+	s.client().get(other)
+	s.client().get(mine)
+	for _, st := range []struct {
+		stream *sseStream
+		part   string
+	}{{details, `data-testid="link-details"`}, {own, `data-testid="own-state"`}} {
+		ev := st.stream.next()
+		if ev.name != "link-"+id || !strings.Contains(ev.data, st.part) || strings.Contains(ev.data, "other") {
+			t.Fatalf("event %+v, want link-%s with %s", ev, id, st.part)
+		}
+	}
+	for _, path := range []string{"?link=" + bobs, "?own=" + bobs, "?link=x", "?own=0", "?link=" + id + "&own=" + id} {
+		if res := ada.request(http.MethodHead, "/links/events"+path, nil, nil); res.StatusCode != http.StatusNotFound {
+			t.Errorf("the stream at %s: %d, want 404", path, res.StatusCode)
+		}
+	}
+}
+
+// TestLinkPageStreamCatchesUp: a page about one link whose stream opens
+// after what the page shows has changed gets the link as it stands at
+// once, in place of the dashboard's stale.
+func TestLinkPageStreamCatchesUp(t *testing.T) {
+	s := newTestServer(t)
+	ada := s.admin()
+	link := ada.createLink(url.Values{})
+	id := itoa(linkOf(t, s, link).ID)
+	path := ada.streamOf("/links/" + id)
+	s.client().get(link)
+	ev := ada.streamAt(path).next()
+	if ev.name != "link-"+id || !strings.Contains(ev.data, `data-kind="view"`) || ev.id == "" {
+		t.Fatalf("event %+v, want link-%s with its view, and an id", ev, id)
+	}
+}
+
 func TestEventStreamSaysWhenThePageIsStale(t *testing.T) {
 	s := newTestServer(t)
 	ann := s.admin()
@@ -457,13 +511,13 @@ func TestSharedRowsBuildOncePerEvent(t *testing.T) {
 	gone, cancel := context.WithCancel(context.Background())
 	cancel()
 	var wg sync.WaitGroup
-	wg.Go(func() { rows.render(gone, live.Event{ID: 1}, build) })
+	wg.Go(func() { rows.render(gone, live.Event{ID: 1}, "row", build) })
 	for builds.Load() == 0 {
 		time.Sleep(time.Millisecond)
 	}
 	for i := range 20 {
 		wg.Go(func() {
-			html, err := rows.render(context.Background(), live.Event{ID: 1}, build)
+			html, err := rows.render(context.Background(), live.Event{ID: 1}, "row", build)
 			if html != "<tr>" || err != nil {
 				t.Errorf("asker %d got %q, %v", i, html, err)
 			}
@@ -473,19 +527,24 @@ func TestSharedRowsBuildOncePerEvent(t *testing.T) {
 	if n := builds.Load(); n != 1 {
 		t.Fatalf("%d builds for one event", n)
 	}
-	rows.render(context.Background(), live.Event{ID: 2}, build)
+	rows.render(context.Background(), live.Event{ID: 2}, "row", build)
 	if n := builds.Load(); n != 2 {
 		t.Fatalf("another event shared the first one's row")
 	}
+	// A page about the link gets its own part of the same event.
+	rows.render(context.Background(), live.Event{ID: 2}, "own", build)
+	if n := builds.Load(); n != 3 {
+		t.Fatalf("a page's part shared the event's row")
+	}
 	// Only the latest maxSharedRows events are kept.
 	for id := uint64(3); id < 3+maxSharedRows; id++ {
-		rows.render(context.Background(), live.Event{ID: id}, func(context.Context) (string, error) { return "", nil })
+		rows.render(context.Background(), live.Event{ID: id}, "row", func(context.Context) (string, error) { return "", nil })
 	}
 	if len(rows.byEvent) != maxSharedRows {
 		t.Errorf("%d rows kept, want %d", len(rows.byEvent), maxSharedRows)
 	}
-	rows.render(context.Background(), live.Event{ID: 1}, build)
-	if n := builds.Load(); n != 3 {
+	rows.render(context.Background(), live.Event{ID: 1}, "row", build)
+	if n := builds.Load(); n != 4 {
 		t.Errorf("a forgotten event's row was not built again")
 	}
 }

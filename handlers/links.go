@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"cmp"
+	"context"
 	"crypto/rand"
 	"mime"
 	"net/http"
@@ -260,14 +261,26 @@ func (h *Handler) linkDetails(w http.ResponseWriter, r *http.Request, a *core.Ac
 		h.fail(w, r, err)
 		return
 	}
-	l, events, err := h.core.Audit(r.Context(), a.ID, id)
+	// The mark is taken before the link is read, as the dashboard's is.
+	mark := h.streamMark(a.ID)
+	d, err := h.details(r.Context(), a.ID, id)
 	if err != nil {
 		h.fail(w, r, err)
 		return
+	}
+	d.Stream = linkStream(mark, "link", id)
+	h.render(w, r, http.StatusOK, components.LinkDetailsPage(h.page(r, i18n.T(r.Context(), "links.details.page_title")), d))
+}
+
+// details reads owner's link id with its audit trail.
+func (h *Handler) details(ctx context.Context, owner, id int64) (components.LinkDetails, error) {
+	l, events, err := h.core.Audit(ctx, owner, id)
+	if err != nil {
+		return components.LinkDetails{}, err
 	}
 	d := components.LinkDetails{Row: h.linkRow(l, h.core.Now())}
 	for _, e := range events {
 		d.Events = append(d.Events, components.AuditEvent{Kind: e.Kind, At: e.At, IP: e.IP, UserAgent: e.UserAgent})
 	}
-	h.render(w, r, http.StatusOK, components.LinkDetailsPage(h.page(r, i18n.T(r.Context(), "links.details.page_title")), d))
+	return d, nil
 }

@@ -43,6 +43,12 @@ func (h *Handler) linkPage(w http.ResponseWriter, r *http.Request) {
 	if flashed {
 		rc.Refused = flash.Value
 	}
+	// The owner's page of the link starts a stream, whose mark is taken
+	// before the link is read, as the dashboard's is.
+	var mark string
+	if rc.Viewer != nil {
+		mark = h.streamMark(rc.Viewer.ID)
+	}
 	sight, err := h.core.Look(r.Context(), tok, rc, r.Method == http.MethodGet)
 	relaxFormAction(w, sight.Link)
 	switch {
@@ -58,7 +64,7 @@ func (h *Handler) linkPage(w http.ResponseWriter, r *http.Request) {
 			// A HEAD has no page whose form would send it back.
 			h.setCookieCheck(w, "/l/"+tok)
 		}
-		h.showLink(w, r, tok, sight, sight.Refused)
+		h.showLink(w, r, tok, sight, sight.Refused, mark)
 	}
 }
 
@@ -131,8 +137,11 @@ func (h *Handler) setCookieCheck(w http.ResponseWriter, path string) {
 // showLink shows a link that has not been opened in this browser: its
 // owner's page, or the recipient's, with refusal, the open just refused,
 // if any, and its status. Otherwise, while the rate limits hold the
-// recipient back, it answers 429; either way with how long to wait.
-func (h *Handler) showLink(w http.ResponseWriter, r *http.Request, tok string, sight core.Sight, refusal *core.Error) {
+// recipient back, it answers 429; either way with how long to wait. The
+// owner's page starts its stream at mark, the owner's stream mark taken
+// before the link was read: without one, the stream begins with how the
+// link stands.
+func (h *Handler) showLink(w http.ResponseWriter, r *http.Request, tok string, sight core.Sight, refusal *core.Error, mark string) {
 	f := h.openForm(r, tok, sight, refusal)
 	status := http.StatusOK
 	if sight.Lockout > 0 {
@@ -144,18 +153,15 @@ func (h *Handler) showLink(w http.ResponseWriter, r *http.Request, tok string, s
 	}
 	if sight.Owner {
 		l, now := sight.Link, h.core.Now()
-		v := components.OwnLink{Row: h.linkRow(l, now), OpenForm: f}
+		v := h.ownLink(l, now)
+		v.OpenForm, v.Stream = f, linkStream(mark, "own", l.ID)
 		if l.Status(now) != core.Active {
 			// Dead, as anyone is told, but with how it stands.
-			status, v.Action = http.StatusGone, ""
-		} else if l.EndToEnd() {
-			// Opening needs the key, which only the address had: the
-			// owner opens it as a recipient would, in another browser.
-			v.Action = ""
-		} else if l.ForUserID != 0 && l.ForUserID != l.OwnerID {
+			status = http.StatusGone
+		} else if forAnother(l) {
 			// Only that account may open it, as the page says: the
 			// refusal's "sign in as" is not for the owner.
-			v.Action, v.Error = "", ""
+			v.Error = ""
 		}
 		h.render(w, r, status, components.OwnLinkPage(h.page(r, i18n.T(r.Context(), "recipient.title.own")), v))
 		return
@@ -168,6 +174,18 @@ func (h *Handler) showLink(w http.ResponseWriter, r *http.Request, tok string, s
 	}
 	h.render(w, r, status, components.LandingPage(p, v))
 }
+
+// ownLink is link l as its owner's page shows it at now, without the form
+// that opens it.
+func (h *Handler) ownLink(l core.Link, now time.Time) components.OwnLink {
+	// An end-to-end link's opening needs the key, which only the address
+	// had: the owner opens it as a recipient would, in another browser.
+	opens := l.Status(now) == core.Active && !l.EndToEnd() && !forAnother(l)
+	return components.OwnLink{Row: h.linkRow(l, now), Opens: opens}
+}
+
+// forAnother tells whether only another account than its owner's may open l.
+func forAnother(l core.Link) bool { return l.ForUserID != 0 && l.ForUserID != l.OwnerID }
 
 // openForm is the form that opens link tok, after refusal, if any, in
 // r's reader's language.
@@ -238,7 +256,7 @@ func (h *Handler) openLink(w http.ResponseWriter, r *http.Request) {
 		sight, err := h.core.Look(r.Context(), tok, rc, false)
 		if err == nil && sight.Opened == nil && sight.Link.Kind == core.KindFile && !sight.Owner {
 			h.setCookieCheck(w, "/l/"+tok)
-			h.showLink(w, r, tok, sight, errCookiesNeeded)
+			h.showLink(w, r, tok, sight, errCookiesNeeded, "")
 			return
 		}
 	}
@@ -259,7 +277,7 @@ func (h *Handler) openLink(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			relaxFormAction(w, sight.Link)
-			h.showLink(w, r, tok, sight, e)
+			h.showLink(w, r, tok, sight, e, "")
 			return
 		}
 		// Limited (a password tried too often): a plain 429, without a

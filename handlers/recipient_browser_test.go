@@ -103,7 +103,7 @@ func TestBrowserOwnLink(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("link-password")),
 	)
 	browsertest.Shoot(t, ctx, "recipient-own-link-open")
-	b.do(chromedp.Navigate(used), chromedp.WaitVisible(chromedp.CSS("[data-testid=own-link][data-status=used]")))
+	b.do(chromedp.Navigate(used), chromedp.WaitVisible(chromedp.CSS("[data-testid=own-state][data-status=used]")))
 	browsertest.Shoot(t, ctx, "recipient-own-link-used")
 	b.forgive("status of 410") // the used link is dead, as to anyone
 	b.clean("the owner's pages")
@@ -138,10 +138,14 @@ func TestBrowserLinkExpiresOnItsPage(t *testing.T) {
 // TestBrowserLinkExpiresOnItsOwnersPages: the owner's pages about one
 // link, its details and its own address, left open past the link's expiry
 // say it expired, in its badge as in words, and offer to revoke it or to
-// open it no more.
+// open it no more; the details no longer say when it expires, and their
+// audit trail ends in its expiry.
 func TestBrowserLinkExpiresOnItsOwnersPages(t *testing.T) {
 	t.Parallel()
 	s := newTestServer(t, func(c *core.Config) { c.MinTTL = time.Second })
+	// Expiry needs time to pass for real here: the server's as well as
+	// the page's.
+	s.h.core.Now, s.store.Now = time.Now, time.Now
 	owner := s.admin()
 	ctx := browsertest.New(t)
 	details := newTab(t, ctx, s)
@@ -159,8 +163,9 @@ func TestBrowserLinkExpiresOnItsOwnersPages(t *testing.T) {
 		}
 	}
 	const ended = `document.querySelector("[data-testid=status]").textContent === "expired" && document.querySelector(".life").textContent.includes("Expired")`
-	details.wait(ended+` && !document.querySelector("[data-testid=revoke]")`, 20*time.Second)
-	own.wait(ended+` && document.querySelector("[data-testid=open]").disabled`, 5*time.Second)
+	details.wait(ended+` && !document.querySelector("[data-testid=revoke]") && !document.querySelector("[data-testid=expires-at]") &&
+		document.querySelector("[data-testid=audit-event]:last-child").dataset.kind === "expired"`, 20*time.Second)
+	own.wait(ended+` && document.querySelector("[data-testid=open-yourself]").offsetParent === null`, 5*time.Second)
 	browsertest.Shoot(t, ctx, "details-expired-in-place")
 	details.clean("the link's details")
 	own.clean("the owner's page of the link")

@@ -385,8 +385,8 @@ func TestOwnerSeesTheirOwnLink(t *testing.T) {
 	l := linkOf(t, s, link)
 	ownPage := func(what string, res response, status int, linkStatus string) {
 		t.Helper()
-		own := testIDs(t, res.body, "own-link")
-		if res.StatusCode != status || len(own) != 1 || attr(own[0], "data-status") != linkStatus {
+		own, state := testIDs(t, res.body, "own-link"), testIDs(t, res.body, "own-state")
+		if res.StatusCode != status || len(own) != 1 || len(state) != 1 || attr(state[0], "data-status") != linkStatus {
 			t.Fatalf("%s: %d, %d owner's pages; want %d and the owner's page of a %s link", what, res.StatusCode, len(own), status, linkStatus)
 		}
 		for _, recipients := range []string{"landing", "sign-in", "error", "delivered"} {

@@ -543,14 +543,15 @@
   });
 
   // Changes of a link's status or uses are announced to screen readers
-  // through one polite live region. Countdown ticks are not, or every
-  // second would be read out. The end of the link just made is said in the
-  // words of the note that retired its address.
+  // through one polite live region: on the dashboard's rows, and on an
+  // owner's page about one link. Countdown ticks are not, or every second
+  // would be read out. The end of the link just made is said in the words
+  // of the note that retired its address.
   var seen = {};
   var news = { used: "js.announce.used", expired: "js.announce.expired", revoked: "js.announce.revoked" };
   function announceChanges(retired) {
     var said = [];
-    document.querySelectorAll("tr[data-testid=link-row]").forEach(function (row) {
+    document.querySelectorAll("[id][data-status][data-name][data-uses]").forEach(function (row) {
       var status = row.getAttribute("data-status"), used = row.getAttribute("data-uses");
       var state = status + "|" + used, name = isolate(row.getAttribute("data-name"));
       if (retired && retired.id === row.id) {
