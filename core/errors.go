@@ -41,6 +41,10 @@ type Error struct {
 	Msg   string
 	// RetryAfter, for Limited, is when the client may try again.
 	RetryAfter time.Duration
+	// SignIn is set on a refusal that signing in may lift, to someone
+	// who is not signed in: an adapter that can offer to sign in, and
+	// come back, does.
+	SignIn bool
 	// TitleID and MsgID name the heading and the message in the message
 	// catalogs (i18n/locales/errors.*.toml); Data is the message's data,
 	// names and values in turn. A value that is a Phrase is said in the
@@ -209,6 +213,12 @@ func joinErrors(errs ...error) error {
 	return es
 }
 
+// signsIn is e, a refusal that signing in may lift (see Error.SignIn).
+func signsIn(e *Error) *Error {
+	e.SignIn = true
+	return e
+}
+
 // invalid is bad input in field, said by the message "error."+code with
 // data (see Refusal).
 func invalid(code, field string, data ...any) *Error {
@@ -231,7 +241,7 @@ var (
 	// ErrUnavailable answers when the database could not tell; the cause is
 	// logged where it happened.
 	ErrUnavailable    = Refusal(Unavailable, "unavailable", "", "try_again")
-	ErrSignedOut      = Refusal(Unauthorized, "signed_out", "", "signed_out")
+	ErrSignedOut      = signsIn(Refusal(Unauthorized, "signed_out", "", "signed_out"))
 	ErrBadCredentials = Refusal(Unauthorized, "bad_credentials", "", "sign_in")
 	ErrKeyRefused     = Refusal(Unauthorized, "key_refused", "", "key_refused")
 	// ErrKeyAccountDisabled refuses a right key of a disabled account. Its

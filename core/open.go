@@ -127,7 +127,10 @@ func (s *Service) refuseLook(ctx context.Context, refusal *Error, record bool, c
 // scanners and browsers alike only look. With record set (a GET, not a
 // HEAD) the look is rate limited, recorded as a view and told to the
 // owner's streams. A dead link is a Gone *Error, except to its owner (see
-// Sight.Owner), a link gone for good ErrLinkNotFound, and a link that
+// Sight.Owner), a link gone for good ErrLinkNotFound, a link for one
+// account whose grant r's browser holds while not signed in as it a
+// Forbidden *Error that says so and records no view (see
+// grantedToAnother), live or dead, and a link that
 // rests while its owner's account is disabled ErrLinkResting, even to a
 // browser holding its grant, and recorded as no view; with record set,
 // each look is limited as a live link's, and over the limit it is a
@@ -153,6 +156,10 @@ func (s *Service) Look(ctx context.Context, tokText string, r Recipient, record 
 		sight := Sight{Link: l, Owner: true}
 		err := s.passwordAllowance(ctx, &sight, r.Client)
 		return sight, err
+	}
+	if refusal := s.grantedToAnother(r, l); refusal != nil {
+		// Not a view: what the browser was shown is its account's.
+		return Sight{}, s.refuseLook(ctx, refusal, record, r.Client)
 	}
 	if st := l.Status(s.Now()); st != Active {
 		// Limited as a live link's page is, though not recorded.
@@ -253,7 +260,9 @@ type File struct {
 // recipient's turn t at OpenAction. A password link checks password first
 // (a wrong one is recorded and takes no use); a link for one user opens
 // only for r.Viewer. A browser that holds a grant for the link gets it
-// again without taking another use. Under any concurrency exactly max_uses
+// again without taking another use; one that holds it for a link for an
+// account it is not signed in as is refused as Look refuses it, and nothing
+// is taken or recorded. Under any concurrency exactly max_uses
 // opens succeed. While the owner's account is disabled the link rests: an
 // open is ErrLinkResting, before any password is tried, and takes nothing
 // of it, which the same conditional write that takes a use checks. The
@@ -300,11 +309,16 @@ func (s *Service) Open(ctx context.Context, t Turn, tokText, password string, r 
 	if s.granted(r, l) {
 		return s.content(ctx, tok, l)
 	}
+	if refusal := s.grantedToAnother(r, l); refusal != nil {
+		// Its account's again once it signs in: no use is taken, and no
+		// late open recorded.
+		return Opened{}, refusal
+	}
 	if st := l.Status(s.Now()); st != Active {
 		return Opened{}, s.refuseGone(ctx, l, st, r.Client)
 	}
 	if wrongUser(l, r.Viewer) {
-		return Opened{}, Refusal(Forbidden, "wrong_user", "", "not_for_this_account", "Name", l.ForUserName)
+		return Opened{}, Variant(Forbidden, "wrong_user", "plain", "", "not_for_this_account", "Name", l.ForUserName)
 	}
 	if l.EndToEnd() && r.Claim == "" {
 		return Opened{}, errClaimMissing
@@ -445,8 +459,10 @@ func (s *Service) content(ctx context.Context, tok token.Token, l Link) (Opened,
 }
 
 // GrantedFile is the file of a file link for r's browser, which holds its
-// grant; any other is refused with a Forbidden *Error while the link can
-// still be opened and a Gone one once it cannot; and every browser with
+// grant; a browser that holds it for a link for one account that it is not
+// signed in as, as the link's page is (see grantedToAnother); any other is
+// refused with a Forbidden *Error while the link can still be opened and a
+// Gone one once it cannot; and every browser with
 // ErrLinkResting while the owner's account is disabled. With record set (a GET,
 // not a HEAD), a refusal takes r's open turn as the link's page does (see
 // refuseLook), but for the link's owner; the grant's downloads, range
@@ -468,10 +484,11 @@ func (s *Service) GrantedFile(ctx context.Context, tokText string, r Recipient, 
 		o, err := s.content(ctx, tok, l)
 		return o.File, err
 	}
-	var refusal *Error
+	refusal := s.grantedToAnother(r, l)
 	switch st := l.Status(s.Now()); {
 	case l.Kind != KindFile:
 		refusal = ErrLinkNotFound
+	case refusal != nil: // its account's, once it signs in again
 	case st != Active:
 		refusal = gone(st)
 	default:
@@ -571,6 +588,23 @@ func (s *Service) grant(l Link, ends time.Time) string {
 // signs out, the browser's grant no longer shows what was for it alone.
 func (s *Service) granted(r Recipient, l Link) bool {
 	return l.RevokedAt.IsZero() && !wrongUser(l, r.Viewer) && s.stamped(grantDomain, r.Grants, l.ID)
+}
+
+// grantedToAnother is the refusal to show l again to r's browser, which
+// holds an unexpired grant for it, when l is for one account and r is not
+// signed in as it (see granted): what the grant would show is that
+// account's, and shows again once it signs in there. It names that
+// account, as the refusal of its open does, and nothing else of l; it is
+// nil when r holds no such grant.
+func (s *Service) grantedToAnother(r Recipient, l Link) *Error {
+	if !l.RevokedAt.IsZero() || !wrongUser(l, r.Viewer) || !s.stamped(grantDomain, r.Grants, l.ID) {
+		return nil
+	}
+	if r.Viewer != nil {
+		return Variant(Forbidden, "wrong_user", "granted_other", "", "not_for_this_account",
+			"Name", l.ForUserName, "Viewer", r.Viewer.Username)
+	}
+	return signsIn(Variant(Forbidden, "wrong_user", "granted", "", "not_for_this_account", "Name", l.ForUserName))
 }
 
 // stamp is what a grant or a receipt holds: an id and the stamp's end,

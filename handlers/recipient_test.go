@@ -205,9 +205,16 @@ func TestRevokeEndsTheOpenersGrant(t *testing.T) {
 
 // TestSignOutEndsWhatWasForOneAccount: what a link for one account
 // delivered shows again in that browser only while the account is signed
-// in. Once it signs out, the next person at that browser gets 410 for the
-// page and the file, not what was for the account alone; signed in again
-// within the grant, the account sees it again.
+// in. Once it signs out, the next look at the page, the file or the Open
+// button in that browser is refused with 403, not what was for the
+// account alone, and not as a link used by someone else: it says that
+// what the link showed is that account's, and offers to sign in and come
+// back, naming nothing of the link but the account, as the refusal of its
+// open does. The refusal takes no use and leaves nothing in the audit
+// trail. Signed in as another account, it says so, and offers no sign-in
+// that would lead straight back. Signed in again within the grant, the
+// account sees it again; once the grant is over, the link is 410 as any
+// used link.
 func TestSignOutEndsWhatWasForOneAccount(t *testing.T) {
 	s := newTestServer(t)
 	owner := s.admin()
@@ -225,15 +232,66 @@ func TestSignOutEndsWhatWasForOneAccount(t *testing.T) {
 	if res := bob.get(file + "/file"); res.StatusCode != http.StatusOK {
 		t.Fatalf("bob's download: %d", res.StatusCode)
 	}
+	ctx := context.Background()
+	trail := func(link string) int {
+		t.Helper()
+		l := linkOf(t, s, link)
+		events, err := s.store.Events(ctx, l.OwnerID, l.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(events)
+	}
+	before := map[string]int{message: trail(message), file: trail(file)}
 	bob.post("/logout", nil)
 	if bob.signedIn() {
 		t.Fatal("bob is still signed in")
 	}
-	for _, path := range []string{message, file, file + "/file"} {
-		if res := bob.get(path); res.StatusCode != http.StatusGone || strings.Contains(res.body, "for bob only") {
-			t.Errorf("%s after bob signed out: %d, want 410", path, res.StatusCode)
+	en := i18n.For("en")
+	refused := func(who, path, want, signIn string, res response) {
+		t.Helper()
+		if res.StatusCode != http.StatusForbidden || strings.Contains(res.body, "for bob only") || strings.Contains(res.body, "b.bin") {
+			t.Errorf("%s %s: %d, want 403 without what was for bob", who, path, res.StatusCode)
+			return
+		}
+		doc := parseHTML(t, res.body)
+		if got := textOf(first(t, doc, path, byTestID("error-message"))); got != want {
+			t.Errorf("%s %s says %q, want %q", who, path, got, want)
+		}
+		if signIn == "" {
+			if hasTestID(t, res.body, "sign-in-again") {
+				t.Errorf("%s %s offers to sign in", who, path)
+			}
+		} else if got := attr(first(t, doc, path, byTestID("sign-in-again")), "href"); got != signIn {
+			t.Errorf("%s %s signs in at %q, want %q", who, path, got, signIn)
 		}
 	}
+	signedOut := en.T("error.wrong_user.granted", "Name", "bob")
+	for _, path := range []string{message, file, file + "/file"} {
+		refused("signed out,", path, signedOut, "/login?next="+linkPath(path), bob.get(path))
+	}
+	// The Open button of the page shown before comes back to the page,
+	// which says the same; nothing is taken.
+	res = bob.post(message, url.Values{components.CookieCheckField: {"1"}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != linkPath(message) {
+		t.Errorf("the open after bob signed out: %d to %q, want 303 to the page", res.StatusCode, res.Header.Get("Location"))
+	}
+	for link, n := range before {
+		if l := linkOf(t, s, link); l.Uses != 1 {
+			t.Errorf("%s has %d uses after the refusals, want 1", link, l.Uses)
+		}
+		if got := trail(link); got != n {
+			t.Errorf("%s's audit trail grew from %d to %d events with the refusals", link, n, got)
+		}
+	}
+	if _, err := s.h.core.AddAccount(ctx, "carol", testPassword, false); err != nil {
+		t.Fatal(err)
+	}
+	if res := bob.post("/login", url.Values{"username": {"carol"}, "password": {testPassword}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("carol's sign-in in bob's browser: %d", res.StatusCode)
+	}
+	refused("carol,", message, en.T("error.wrong_user.granted_other", "Name", "bob", "Viewer", "carol"), "", bob.get(message))
+	bob.post("/logout", nil)
 	if res := bob.post("/login", url.Values{"username": {"bob"}, "password": {testPassword}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("bob's sign-in again: %d", res.StatusCode)
 	}
@@ -242,6 +300,13 @@ func TestSignOutEndsWhatWasForOneAccount(t *testing.T) {
 	}
 	if res := bob.get(file + "/file"); res.StatusCode != http.StatusOK {
 		t.Errorf("the file once bob signed in again: %d", res.StatusCode)
+	}
+	bob.post("/logout", nil)
+	s.clock.Advance(s.h.core.Config().GrantTTL)
+	for _, path := range []string{message, file, file + "/file"} {
+		if res := bob.get(path); res.StatusCode != http.StatusGone {
+			t.Errorf("%s after the grant: %d, want 410", path, res.StatusCode)
+		}
 	}
 }
 

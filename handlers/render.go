@@ -62,7 +62,7 @@ func (h *Handler) failRemoving(w http.ResponseWriter, r *http.Request, err error
 	case e != nil && e.Kind == core.Unavailable && !errors.Is(err, core.ErrUnavailable):
 		h.log.Error("database unavailable", "method", r.Method, "path", LogPath(r.URL.Path), "err", err)
 	}
-	if errors.Is(err, core.ErrSignedOut) || errors.Is(err, core.ErrRequestAnsweredSignedOut) {
+	if e != nil && e.SignIn {
 		view.SignIn = "/login?next=" + pathEscapeNext(returnTo(r))
 	}
 	if e != nil {
