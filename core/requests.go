@@ -361,6 +361,9 @@ func (s *Service) Fulfil(ctx context.Context, t Turn, tokText string, d *Draft, 
 // token of the link that filling the request made and opens that link,
 // which takes its one use. It returns that token too, the address of the
 // link's page, where its grant shows the content again for a while.
+// Another account is ErrNotOwner whether anything was sent or not; someone
+// not signed in is told how the request stands, as its page tells them
+// (see LookRequest), or, while it is open, ErrNotOwner.
 func (s *Service) OpenRequest(ctx context.Context, t Turn, tokText string, rc Recipient) (Opened, string, error) {
 	if tokText == "" {
 		return Opened{}, "", ErrTokenMissing
@@ -371,11 +374,16 @@ func (s *Service) OpenRequest(ctx context.Context, t Turn, tokText string, rc Re
 	}
 	st := r.Status(s.Now())
 	switch {
-	case rc.Viewer == nil || rc.Viewer.ID != r.OwnerID:
-		if st != RequestOpen {
-			return Opened{}, "", requestGone(st)
-		}
+	case rc.Viewer != nil && rc.Viewer.ID != r.OwnerID, rc.Viewer == nil && st == RequestOpen:
+		// Another account is refused for who it is, however the request
+		// stands, which its page tells anyone with its address: not in
+		// the words for someone who would send it something.
 		return Opened{}, "", ErrNotOwner
+	case rc.Viewer == nil && st == RequestFulfilled:
+		// Maybe its owner, signed out meanwhile, as its page says.
+		return Opened{}, "", ErrRequestAnsweredSignedOut
+	case rc.Viewer == nil:
+		return Opened{}, "", requestGone(st)
 	case st == RequestOpen:
 		return Opened{}, "", ErrNothingSent
 	case st != RequestFulfilled || r.LinkToken == nil:

@@ -110,7 +110,7 @@ func TestRequestIsFilledOnceAndOnlyTheOwnerReadsIt(t *testing.T) {
 		t.Fatalf("owner's page once a message was sent: %s", res.body)
 	}
 	bob := s.user("bob")
-	if res := bob.post(req+"/open", nil); res.StatusCode != http.StatusGone {
+	if res := bob.post(req+"/open", nil); res.StatusCode != http.StatusForbidden {
 		t.Fatalf("another account's open: %d", res.StatusCode)
 	}
 
@@ -126,6 +126,44 @@ func TestRequestIsFilledOnceAndOnlyTheOwnerReadsIt(t *testing.T) {
 	}
 	if bytes.Contains(db, []byte(secret)) {
 		t.Fatal("the database file holds what was sent")
+	}
+}
+
+// TestAnotherAccountOpensNoRequest: an account that opens what was sent to
+// another's request, from the owner's page left open in a browser that
+// signed in as it since, is told the same before and after anything was
+// sent: it is not its to open, as the account that asked for it. It is
+// never told, in the words for a sender, that it may ask for a new link.
+// Someone signed out meanwhile is told, as the request's page tells them,
+// that whoever asked signs in to read it, with the way to.
+func TestAnotherAccountOpensNoRequest(t *testing.T) {
+	s := newTestServer(t)
+	ann := s.admin()
+	req := ann.createRequest(nil)
+	bob := s.user("bob")
+	en := i18n.For("en")
+	says := func(who string, res response, status int, want string) *html.Node {
+		t.Helper()
+		if res.StatusCode != status {
+			t.Fatalf("%s: %d, want %d", who, res.StatusCode, status)
+		}
+		doc := parseHTML(t, res.body)
+		if got := textOf(first(t, doc, who, byTestID("error-message"))); got != want {
+			t.Errorf("%s says %q, want %q", who, got, want)
+		}
+		return doc
+	}
+	notOwner := core.ErrNotOwner.Message(en)
+	says("bob's open while nothing was sent", bob.post(req+"/open", nil), http.StatusForbidden, notOwner)
+	if res := s.client().post(req, url.Values{"message": {"for ann"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("send: %d", res.StatusCode)
+	}
+	says("bob's open once something was sent", bob.post(req+"/open", nil), http.StatusForbidden, notOwner)
+	doc := says("an open signed out", s.client().post(req+"/open", nil), http.StatusGone, core.ErrRequestAnsweredSignedOut.Message(en))
+	first(t, doc, "the sign-in", byTestID("sign-in-again"))
+	// What was sent is still ann's to open.
+	if res := ann.post(req+"/open", nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("ann's open: %d", res.StatusCode)
 	}
 }
 
