@@ -249,7 +249,11 @@ type Verify struct {
 	TOTP     bool
 	Passkeys bool
 	Recovery bool
-	Error    string
+	// PasskeysOff is set when the account's only second factors are
+	// passkeys, which this server cannot use: the page says why it offers
+	// none, and what to do instead.
+	PasskeysOff bool
+	Error       string
 	// HeldBack, when the rate limits refused a code, says for how long.
 	HeldBack *HeldBack
 }

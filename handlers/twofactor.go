@@ -201,6 +201,7 @@ func (h *Handler) renderVerify(w http.ResponseWriter, r *http.Request, a *core.A
 	}
 	v := components.Verify{Username: a.Username, TOTP: f.TOTP, Passkeys: f.Passkeys > 0 && h.core.PasskeysAvailable(),
 		Recovery: f.RecoveryLeft > 0, Error: msg, HeldBack: held}
+	v.PasskeysOff = f.Passkeys > 0 && !v.Passkeys && !f.TOTP
 	if held != nil && !v.Passkeys {
 		// No passkey on the page to use meanwhile.
 		held.OrPasskey = false

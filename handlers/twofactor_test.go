@@ -508,6 +508,70 @@ func TestHeldBackCodesLeaveThePasskey(t *testing.T) {
 	}
 }
 
+// TestSecondStepWithPasskeysOff: an account whose only second factors are
+// passkeys, on a server that cannot use them (its base URL, the test
+// server's, is an IP address), is told at the second step why no passkey
+// is offered and what to do instead: give a recovery code, in the form
+// that takes one, or, with none left, ask an administrator.
+func TestSecondStepWithPasskeysOff(t *testing.T) {
+	s := newTestServer(t)
+	s.admin()
+	if s.h.core.PasskeysAvailable() {
+		t.Fatal("passkeys work on a server whose address is an IP address")
+	}
+	ctx := context.Background()
+	en := i18n.For("en")
+	for i, tt := range []struct {
+		name  string
+		codes bool
+		want  string
+	}{
+		{"bob", true, "twofactor.verify.passkeys_off_recovery"},
+		{"carol", false, "twofactor.verify.passkeys_off_admin"},
+	} {
+		a, err := s.h.core.AddAccount(ctx, tt.name, testPassword, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.store.AddPasskey(ctx, store.Passkey{AccountID: a.ID, CredentialID: []byte{byte(i)}, UserHandle: []byte{byte(i)},
+			Name: "laptop", Credential: []byte(`{}`)}, core.MaxPasskeys); err != nil {
+			t.Fatal(err)
+		}
+		var codes []string
+		if tt.codes {
+			if codes, err = s.h.core.RenewRecoveryCodes(ctx, a, &core.Proof{ProvenAt: s.clock.Now()}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c := s.client()
+		c.passwordStep(tt.name)
+		res := c.get("/login/verify")
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("%s's second step: %d", tt.name, res.StatusCode)
+		}
+		doc := parseHTML(t, res.body)
+		notice := first(t, doc, tt.name+"'s notice", byTestID("passkeys-off"))
+		if got := textOf(notice); got != en.T(tt.want) {
+			t.Errorf("%s's second step says %q, want %q", tt.name, got, en.T(tt.want))
+		}
+		if hasTestID(t, res.body, "verify-passkey") {
+			t.Errorf("%s's second step offers a passkey", tt.name)
+		}
+		if got := hasTestID(t, res.body, "verify-form"); got != tt.codes {
+			t.Errorf("%s's second step has the form for codes: %v, want %v", tt.name, got, tt.codes)
+		}
+		// With no form to type in, the notice takes the focus.
+		if got := hasAttr(notice, "data-focus"); got == tt.codes {
+			t.Errorf("%s's notice takes the focus: %v", tt.name, got)
+		}
+		if tt.codes {
+			if res := c.post("/login/verify", url.Values{"code": {codes[0]}}); res.StatusCode != http.StatusSeeOther {
+				t.Errorf("%s's recovery code: %d", tt.name, res.StatusCode)
+			}
+		}
+	}
+}
+
 var secretPattern = regexp.MustCompile(`data-secret="([A-Z2-7]+)"`)
 
 // TestRequiredTwoFactor: with the switch on, an account without a second
