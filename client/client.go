@@ -298,7 +298,8 @@ func (c *Client) send(ctx context.Context, method, path string, body any) (*http
 
 // AnswerError is an answer of a 2xx status that is not the JSON that
 // oncelink's API sends: a web page, or JSON of another shape, as a server
-// that is not oncelink's, or not at the root of its address, sends.
+// that is not oncelink's, or not at the root of its address, sends. It
+// says so with the address, whatever the command.
 type AnswerError struct {
 	Status int // the HTTP status
 	err    error
@@ -312,9 +313,15 @@ func (e *AnswerError) Unwrap() error { return e.err }
 func (c *Client) decode(res *http.Response, v any) error {
 	defer res.Body.Close()
 	if err := json.NewDecoder(res.Body).Decode(v); err != nil {
-		return &AnswerError{Status: res.StatusCode, err: Caused(c.loc(), c.t("cli.client.bad_json"), err)}
+		return c.notOncelink(res.StatusCode)
 	}
 	return nil
+}
+
+// notOncelink is the *AnswerError of an answer of status that is not
+// oncelink's.
+func (c *Client) notOncelink(status int) *AnswerError {
+	return &AnswerError{Status: status, err: errors.New(c.t("cli.client.not_oncelink", "URL", c.base, "Status", status))}
 }
 
 // Account is the account a key belongs to.
@@ -339,7 +346,7 @@ func (c *Client) Me(ctx context.Context) (Account, error) {
 		return a, err
 	}
 	if a.Username == "" {
-		return a, &AnswerError{Status: res.StatusCode, err: errors.New(c.t("cli.client.bad_json"))}
+		return a, c.notOncelink(res.StatusCode)
 	}
 	return a, nil
 }

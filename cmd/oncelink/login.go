@@ -209,15 +209,12 @@ func loginCommand(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
+		// A web page answers, most likely, as client.AnswerError says:
+		// another server's, or a page in front of oncelink's.
 		me, err := c.Me(ctx)
-		var answer *client.AnswerError
 		switch {
 		case client.IsStatus(err, http.StatusNotFound):
-			return &exitError{code: exitNotFound, err: errors.New(p.T("cli.login.not_oncelink", "URL", base, "Status", http.StatusNotFound))}
-		case errors.As(err, &answer):
-			// A web page, most likely: another server's, or a page in
-			// front of oncelink's.
-			return errors.New(p.T("cli.login.not_oncelink", "URL", base, "Status", answer.Status))
+			return &exitError{code: exitNotFound, err: errors.New(p.T("cli.client.not_oncelink", "URL", base, "Status", http.StatusNotFound))}
 		case err != nil:
 			return err
 		}

@@ -114,6 +114,24 @@ func TestLoginToWhatIsNotOncelink(t *testing.T) {
 	}
 }
 
+// TestCommandsToWhatIsNotOncelink: every command, not login alone, says
+// that an address answering with a web page is not oncelink's.
+func TestCommandsToWhatIsNotOncelink(t *testing.T) {
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		io.WriteString(w, "<!doctype html><title>Welcome</title>")
+	}))
+	defer other.Close()
+	sh := newShell(t)
+	env := []string{"ONCELINK_URL=" + other.URL, "ONCELINK_API_KEY=ol_" + strings.Repeat("A", 43)}
+	want := fmt.Sprintf("oncelink: %s does not answer as an oncelink server (HTTP status 200): check the address\n", other.URL)
+	for _, args := range [][]string{{"links"}, {"share", "a secret"}} {
+		if r := sh.run("", env, args...); r.code != exitFailed || r.stderr != want {
+			t.Errorf("%s: exit %d, stderr %q; want %d, %q", args[0], r.code, r.stderr, exitFailed, want)
+		}
+	}
+}
+
 // TestLoginRefusesWhatIsNoKey: what has not the shape of an API key (a
 // password, a key cut short, a key with its quotes) is a usage error, told
 // before anything is sent, and not repeated.
