@@ -89,6 +89,21 @@ func rowName(ctx context.Context, r LinkRow) string {
 	return T(ctx, "kind.link.unknown", "Kind", r.Kind)
 }
 
+// liveLink is what an element showing link r carries to follow it live,
+// on the dashboard, its details page and its owner's page: the stream's
+// event named after the link swaps the element whole, and app.js reads
+// how the link stands, its name and its uses, to count it down and to say
+// what changed.
+func liveLink(ctx context.Context, r LinkRow) templ.Attributes {
+	return templ.Attributes{
+		"data-status": r.Status,
+		"data-name":   rowName(ctx, r),
+		"data-uses":   openedSaid(ctx, r),
+		"sse-swap":    RowID(r.ID),
+		"hx-swap":     "outerHTML",
+	}
+}
+
 // nameInText is rowName for a sentence in text without markup, such as
 // an attribute: a label isolated from the words around it (see
 // i18n.Isolate).
