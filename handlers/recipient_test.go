@@ -267,8 +267,10 @@ func TestSignOutEndsWhatWasForOneAccount(t *testing.T) {
 		}
 	}
 	signedOut := en.T("error.wrong_user.granted", "Name", "bob")
-	for _, path := range []string{message, file, file + "/file"} {
-		refused("signed out,", path, signedOut, "/login?next="+linkPath(path), bob.get(path))
+	// The sign-in comes back to the link's page, also from its file's
+	// download, which would download and leave the sign-in page shown.
+	for path, page := range map[string]string{message: message, file: file, file + "/file": file} {
+		refused("signed out,", path, signedOut, "/login?next="+linkPath(page), bob.get(path))
 	}
 	// The Open button of the page shown before comes back to the page,
 	// which says the same; nothing is taken.

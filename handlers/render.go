@@ -123,8 +123,13 @@ func refusalForScript(r *http.Request, e *core.Error) scriptRefusal {
 }
 
 // returnTo is the page to come back to after signing in again: the page an
-// htmx request came from, or a page asked for; else the start.
+// htmx request came from, or a page asked for, but for a link's file, whose
+// download would leave the sign-in page shown: its link's page, which
+// offers the file; else the start.
 func returnTo(r *http.Request) string {
+	if tok := r.PathValue("token"); tok != "" && r.URL.Path == fileURL(tok) {
+		return "/l/" + tok
+	}
 	if isHTMX(r) {
 		if u, err := url.Parse(r.Header.Get("HX-Current-URL")); err == nil && u.Host == r.Host && strings.HasPrefix(u.Path, "/") {
 			return u.RequestURI()
