@@ -397,9 +397,11 @@ var ErrLinkResting = Variant(Forbidden, "owner_disabled", "link", "", "link_on_h
 // rests reports whether l, which would open, or show again to r's browser
 // by its grant, rests because its owner's account is disabled. A link dead
 // anyway is refused as dead: enabling its owner brings it back no more than
-// it would a link of an enabled account.
+// it would a link of an enabled account. A grant for a link for one
+// account counts whoever is signed in (see grantedToAnother): signing in
+// as that account would only show that the link rests.
 func (s *Service) rests(l Link, r Recipient) bool {
-	return l.OwnerDisabled && (l.Status(s.Now()) == Active || s.granted(r, l))
+	return l.OwnerDisabled && (l.Status(s.Now()) == Active || s.granted(r, l) || s.grantedToAnother(r, l) != nil)
 }
 
 // ErrWrongPassword refuses an open whose link password is wrong, and

@@ -129,3 +129,46 @@ func TestDisabledOwnersSharesRest(t *testing.T) {
 		t.Errorf("a send once enabled: %d, want 303 to the thanks", res.StatusCode)
 	}
 }
+
+// TestDisabledOwnersLinkForOneRestsFirst: a browser that opened a link for
+// one account, whose owner is then disabled, is told that the link is on
+// hold at once, whoever it is signed in as: signed out, it is not first
+// asked to sign in as that account, nor, signed in as another, to sign
+// out, only to be told after that the link is on hold.
+func TestDisabledOwnersLinkForOneRestsFirst(t *testing.T) {
+	s := newTestServer(t)
+	admin := s.admin()
+	sharer := s.user("xena")
+	bob := s.user("bob")
+	if _, err := s.h.core.AddAccount(context.Background(), "carol", testPassword, false); err != nil {
+		t.Fatal(err)
+	}
+	link := sharer.createLink(url.Values{"for_user": {"bob"}})
+	res := sharer.upload(append(fileForm("b.bin", noisy(100)), field("for_user", "bob")))
+	file := s.URL + linkURLPattern.FindString(res.body)
+	bob.openInBrowser(link)
+	bob.openInBrowser(file)
+	if res := admin.htmx(http.MethodPost, "/accounts/"+admin.accountID("xena")+"/disable", nil); res.StatusCode != http.StatusOK {
+		t.Fatalf("disable: %d", res.StatusCode)
+	}
+	onHold := func(who string) {
+		t.Helper()
+		for _, path := range []string{link, file, file + "/file"} {
+			res := bob.get(path)
+			page := parseHTML(t, res.body)
+			if got, want := textOf(first(t, page, who+" "+path, byTestID("error-message"))), core.ErrLinkResting.Message(i18n.For("en")); res.StatusCode != http.StatusForbidden || got != want {
+				t.Errorf("%s, %s: %d %q, want 403 %q", who, path, res.StatusCode, got, want)
+			}
+			if hasTestID(t, res.body, "sign-in-again") {
+				t.Errorf("%s, %s offers to sign in", who, path)
+			}
+		}
+	}
+	onHold("bob")
+	bob.post("/logout", nil)
+	onHold("signed out")
+	if res := bob.post("/login", url.Values{"username": {"carol"}, "password": {testPassword}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("carol's sign-in in bob's browser: %d", res.StatusCode)
+	}
+	onHold("carol")
+}
