@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -848,4 +849,41 @@ func TestBrowserE2EHeldBack(t *testing.T) {
 	reload(i18n.For("ar"))
 	browsertest.Shoot(t, ctx, "e2e-recipient-held-back-reloaded-ar")
 	b.clean("the held-back end-to-end link in Arabic")
+}
+
+// TestBrowserE2EAddressWithSpaces: a web address typed with spaces and
+// characters an address cannot hold is sealed in the browser as the
+// server shares it when it seals the link itself, percent-encoded, so that
+// the recipient is sent to the same address either way.
+func TestBrowserE2EAddressWithSpaces(t *testing.T) {
+	s := newTestServer(t)
+	ada := s.admin()
+	const typed = "example.com/annual report 2026/{draft}?q=x y#part one#two"
+	plain := s.client().post(ada.createLink(url.Values{"kind": {"url"}, "url": {typed}}), nil)
+	want := plain.Header.Get("Location")
+	if plain.StatusCode != http.StatusSeeOther || strings.Contains(want, " ") {
+		t.Fatalf("the plain link's open: %d to %q", plain.StatusCode, want)
+	}
+
+	ctx := browsertest.New(t)
+	signIn(t, ctx, s.URL)
+	link := e2eCreate(t, ctx, s, s.URL,
+		chromedp.Click(chromedp.CSS(`input[name=kind][value=url]`)),
+		chromedp.SendKeys(chromedp.ID("url"), typed))
+	bare, fragment, _ := strings.Cut(link, "#")
+	secret, err := e2e.ParseSecret(fragment)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := s.client().post(bare, url.Values{e2eClaimField: {base64.RawURLEncoding.EncodeToString(e2e.Claim(secret))}})
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("the end-to-end open: %d %s", res.StatusCode, res.body)
+	}
+	h, got, err := e2e.Open(e2e.Key(secret, ""), []byte(res.body))
+	if err != nil || h.Kind != "url" {
+		t.Fatalf("the sealed address: %+v %v", h, err)
+	}
+	if string(got) != want {
+		t.Errorf("sealed in the browser as %q, shared by the server as %q", got, want)
+	}
 }

@@ -165,7 +165,41 @@
     } catch (e) {
       return null;
     }
-    return u;
+    return escapeUnfit(u);
+  }
+
+  // escapeUnfit percent-encodes, in a web address, each character that an
+  // address cannot hold as it is, as the server does with the address of
+  // a link it seals itself (core's escapeUnfit): a space, and " < > [ \ ] ^ ` { | } past
+  // the host, a second #, and a % that starts no escape; and, anywhere,
+  // blanks, format characters and controls. Followed, the address is the
+  // same; shown, it reads as what it is.
+  function escapeUnfit(raw) {
+    const scheme = raw.indexOf('://');
+    let path = 0;
+    if (scheme >= 0) {
+      const end = raw.slice(scheme + 3).search(/[/?#]/);
+      path = end < 0 ? raw.length : scheme + 3 + end;
+    }
+    let out = '';
+    let fragment = false;
+    let i = 0;
+    for (const c of raw) {
+      let keep = !/[\p{Cc}\p{Cf}\p{Z}]/u.test(c);
+      if (keep && i >= path) {
+        if (c === '#') {
+          keep = !fragment;
+          fragment = true;
+        } else if (c === '%') {
+          keep = /^%[0-9a-fA-F]{2}/.test(raw.slice(i));
+        } else {
+          keep = !'"<>[\\]^`{|}'.includes(c);
+        }
+      }
+      out += keep ? c : encodeURIComponent(c);
+      i += c.length;
+    }
+    return out;
   }
 
   // --- The create form -------------------------------------------------
