@@ -128,6 +128,9 @@ type ErrorView struct {
 	// SignIn, for a session that ended, is where to sign in again and
 	// come back.
 	SignIn string
+	// LinkPage, for a file refused to a browser that has not opened its
+	// link, is the link's page, which opens it.
+	LinkPage string
 	// Gone, in an htmx answer, is the id of what the page shows of a
 	// thing that no longer exists, such as an account's row: the answer
 	// takes it off the page.

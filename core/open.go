@@ -404,6 +404,10 @@ func (s *Service) rests(l Link, r Recipient) bool {
 	return l.OwnerDisabled && (l.Status(s.Now()) == Active || s.granted(r, l) || s.grantedToAnother(r, l) != nil)
 }
 
+// ErrNotOpened refuses a file link's file to a browser that has not opened
+// the link: its page opens it.
+var ErrNotOpened = Refusal(Forbidden, "not_opened", "", "open_link_first")
+
 // ErrWrongPassword refuses an open whose link password is wrong, and
 // ErrPasswordMissing one that gave none: the same refusal to a program,
 // told apart in words.
@@ -494,7 +498,7 @@ func (s *Service) GrantedFile(ctx context.Context, tokText string, r Recipient, 
 	case st != Active:
 		refusal = gone(st)
 	default:
-		refusal = Refusal(Forbidden, "not_opened", "", "open_link_first")
+		refusal = ErrNotOpened
 	}
 	owner := r.Viewer != nil && r.Viewer.ID == l.OwnerID
 	return nil, s.refuseLook(ctx, refusal, record && !owner, r.Client)

@@ -24,6 +24,7 @@ import (
 	"oncelink/assets"
 	"oncelink/core"
 	"oncelink/e2e"
+	"oncelink/i18n"
 	"oncelink/store"
 	"oncelink/token"
 )
@@ -756,5 +757,30 @@ func TestUploadSpoolFailureIsTheServers(t *testing.T) {
 	}
 	if links, chunks := s.stored(); links != 0 || chunks != 0 {
 		t.Errorf("%d links and %d chunks stored", links, chunks)
+	}
+}
+
+// TestRefusedFileLeadsToItsLink: a file asked for by a browser that has not
+// opened its link says to open the link first, and leads to the link's
+// page, which opens it, rather than leaving the reader there; once the
+// link is used, its file is gone as its page is, with no such way.
+func TestRefusedFileLeadsToItsLink(t *testing.T) {
+	s := newTestServer(t)
+	link := s.admin().shareFile("notes.txt", []byte("the notes"))
+	other := s.client()
+	res := other.get(link + "/file")
+	if res.StatusCode != http.StatusForbidden {
+		t.Fatalf("the file before the link is opened: %d", res.StatusCode)
+	}
+	doc := parseHTML(t, res.body)
+	if got, want := textOf(first(t, doc, "the refusal", byTestID("error-message"))), core.ErrNotOpened.Message(i18n.For("en")); got != want {
+		t.Errorf("the refusal says %q, want %q", got, want)
+	}
+	if got := attr(first(t, doc, "the way to the link", byTestID("link-page")), "href"); got != linkPath(link) {
+		t.Errorf("the refusal leads to %q, want the link's page %q", got, linkPath(link))
+	}
+	s.client().openInBrowser(link)
+	if res := other.get(link + "/file"); res.StatusCode != http.StatusGone || hasTestID(t, res.body, "link-page") {
+		t.Errorf("the file of a used link: %d, leads to its page: %v", res.StatusCode, hasTestID(t, res.body, "link-page"))
 	}
 }

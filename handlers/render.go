@@ -65,6 +65,9 @@ func (h *Handler) failRemoving(w http.ResponseWriter, r *http.Request, err error
 	if e != nil && e.SignIn {
 		view.SignIn = "/login?next=" + pathEscapeNext(returnTo(r))
 	}
+	if e != nil && e.Code == core.ErrNotOpened.Code {
+		view.LinkPage = returnTo(r)
+	}
 	if e != nil {
 		view.Status, view.Title, view.Message = web.Status(e.Kind), e.Heading(i18n.From(r.Context())), e.Message(i18n.From(r.Context()))
 		web.RefusalHeaders(w, r, e)
