@@ -270,15 +270,8 @@ func (h *Handler) setup(w http.ResponseWriter, r *http.Request) {
 // step) or a passkey, what core.FinishSSO says for single sign-on, zero
 // for not proven.
 func (h *Handler) signIn(r *http.Request, a core.Account, provenAt time.Time) error {
-	// The session starts empty: what another account, or nobody, left in
-	// this browser's (sent form keys, notices not yet shown, a half-done
-	// sign-in or ceremony) is not the new account's. Each way in reads
-	// what it needs of it first; the language is a cookie of its own.
-	if err := h.sessions.Clear(r.Context()); err != nil {
-		return err
-	}
-	// A new session token on sign-in stops session fixation.
-	if err := h.sessions.RenewToken(r.Context()); err != nil {
+	// Each way in reads what it needs of the session first.
+	if err := h.freshSession(r); err != nil {
 		return err
 	}
 	h.sessions.Put(r.Context(), sessionAccount, a.ID)
@@ -289,6 +282,33 @@ func (h *Handler) signIn(r *http.Request, a core.Account, provenAt time.Time) er
 	id := h.sessionID(r)
 	h.seen.due(id, h.core.Now())
 	return h.core.SignedIn(r.Context(), a.ID, id, h.client(r))
+}
+
+// freshSession starts r's session anew, for a sign-in or its first step.
+// It starts empty: what another account, or nobody, left in this
+// browser's (sent form keys, notices not yet shown, a half-done sign-in or
+// ceremony) is not the new account's; the language is a cookie of its
+// own. The account it was signed in as, wholly or half, ends it, so that
+// no listing of it stays behind under a token that no longer exists. And
+// it goes on under a new token, which stops session fixation.
+func (h *Handler) freshSession(r *http.Request) error {
+	ctx := r.Context()
+	if id := h.sessionID(r); id != "" {
+		for _, k := range []string{sessionAccount, sessionHalfAccount} {
+			account := h.sessions.GetInt64(ctx, k)
+			if account == 0 {
+				continue
+			}
+			// Not listed, it was ended already, from elsewhere.
+			if err := h.core.EndSession(ctx, account, id); err != nil && !errors.Is(err, core.ErrNotFound) {
+				return err
+			}
+		}
+	}
+	if err := h.sessions.Clear(ctx); err != nil {
+		return err
+	}
+	return h.sessions.RenewToken(ctx)
 }
 
 func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) {

@@ -14,6 +14,7 @@ import (
 	"oncelink/components"
 	"oncelink/core"
 	"oncelink/i18n"
+	"oncelink/internal/pgtest"
 	"oncelink/store"
 	"oncelink/token"
 )
@@ -249,5 +250,66 @@ func TestSignInStartsACleanSession(t *testing.T) {
 	}
 	if res := c.post("/settings/keys", key); res.StatusCode != http.StatusCreated {
 		t.Errorf("bob's key, with the key of a form ada sent: %d, want 201", res.StatusCode)
+	}
+}
+
+// listedSessions counts the rows that list account's sessions, shown on
+// its sessions list or not.
+func (s *testServer) listedSessions(account int64) int {
+	s.t.Helper()
+	const q = `SELECT COUNT(*) FROM account_sessions WHERE account_id = `
+	var n int
+	var err error
+	if s.store.Postgres() {
+		err = s.store.Pool().QueryRow(context.Background(), q+`$1`, account).Scan(&n)
+	} else {
+		err = s.store.SessionDB().QueryRow(q+`?`, account).Scan(&n)
+	}
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return n
+}
+
+// TestSignInOverAnotherAccountEndsItsSession signs in as ada in a browser
+// signed in as bob: bob's session there ends, listing and all, rather than
+// stay listed under a token that no longer exists; so it does when ada's
+// sign-in stops half done, to set a second factor up.
+func TestSignInOverAnotherAccountEndsItsSession(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { testSignInOverAnotherAccount(t, newTestServer(t)) })
+	t.Run("postgres", func(t *testing.T) { testSignInOverAnotherAccount(t, newTestServerOn(t, pgtest.DSN(t))) })
+}
+
+func testSignInOverAnotherAccount(t *testing.T, s *testServer) {
+	s.admin()
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name     string
+		required bool
+		to       string
+	}{
+		{"signed in", false, "/links"},
+		{"half signed in", true, "/settings"},
+	} {
+		name := "bob" + strings.ReplaceAll(tt.name, " ", "")
+		browser := s.user(name)
+		bob := accountIDOf(t, s, name)
+		stream := browser.stream()
+		if err := s.h.core.SetTwoFactorRequired(ctx, nil, tt.required); err != nil {
+			t.Fatal(err)
+		}
+		if n := s.listedSessions(bob); n != 1 {
+			t.Fatalf("%s: %s's listed sessions: %d, want 1", tt.name, name, n)
+		}
+		res := browser.post("/login", url.Values{"username": {"ada"}, "password": {testPassword}})
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != tt.to {
+			t.Fatalf("%s: ada's sign-in: %d to %q", tt.name, res.StatusCode, res.Header.Get("Location"))
+		}
+		if n := s.listedSessions(bob); n != 0 {
+			t.Errorf("%s: %s's listed sessions after ada signed in over his: %d, want 0", tt.name, name, n)
+		}
+		if ev := stream.next(); ev.name != "signed-out" {
+			t.Errorf("%s: %s's open dashboard: %+v, want signed-out", tt.name, name, ev)
+		}
 	}
 }

@@ -73,17 +73,11 @@ func (h *Handler) afterPassword(w http.ResponseWriter, r *http.Request, a core.A
 		}
 		step, to, within = enrolStep, "/settings", core.EnrolTime
 	}
-	// The half-signed-in session starts empty, as a signed-in one does
-	// (see signIn): an account this browser was signed in as, from a
-	// sign-in page left open, would otherwise stay its viewer, whose
-	// session, renewed below, is no longer listed as theirs, and ends with
-	// the step half done. And a new token for it: a token planted before
+	// The half-signed-in session starts anew, as a signed-in one does:
+	// an account this browser was signed in as, from a sign-in page left
+	// open, would otherwise stay its viewer, and a token planted before
 	// the password was typed must not carry it.
-	if err := h.sessions.Clear(r.Context()); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	if err := h.sessions.RenewToken(r.Context()); err != nil {
+	if err := h.freshSession(r); err != nil {
 		h.fail(w, r, err)
 		return
 	}
