@@ -209,7 +209,7 @@ func TestChangesToAGoneAccount(t *testing.T) {
 	ctx := context.Background()
 	const gone = 999
 	for name, change := range map[string]func() error{
-		"reset two-factor": func() error { _, err := s.ResetTwoFactor(ctx, &admin, gone); return err },
+		"reset two-factor": func() error { _, _, err := s.ResetTwoFactor(ctx, &admin, gone); return err },
 		"disable":          func() error { _, err := s.SetDisabled(ctx, &admin, gone, true); return err },
 		"promote":          func() error { _, err := s.SetAdmin(ctx, &admin, gone, true); return err },
 		"delete":           func() error { _, err := s.DeleteAccount(ctx, &admin, gone); return err },

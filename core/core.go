@@ -205,7 +205,7 @@ type Store interface {
 	UseRecoveryCode(ctx context.Context, account int64, hash []byte) error
 	SecondFactorsOf(ctx context.Context, account int64) (store.SecondFactors, error)
 	WithSecondFactor(ctx context.Context) (map[int64]bool, error)
-	ResetSecondFactors(ctx context.Context, account int64) error
+	ResetSecondFactors(ctx context.Context, account int64) (int64, error)
 	TakeSecondStepTry(ctx context.Context, account int64, wait func(failures int) time.Duration) (store.SecondStepTry, error)
 	ForgetSecondStepFailures(ctx context.Context, account int64) error
 	NoticeSecondStepFailures(ctx context.Context, account int64, threshold int, e store.Event, email bool) (int, error)

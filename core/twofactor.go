@@ -511,21 +511,36 @@ func (s *Service) SetTwoFactorRequired(ctx context.Context, by *Account, on bool
 // ResetTwoFactor removes every second factor of account id and its
 // recovery codes, for by, an administrator (nil for the operator), when
 // its owner lost them: the account then signs in with its password alone,
-// or sets a factor up first if two-factor is required.
-func (s *Service) ResetTwoFactor(ctx context.Context, by *Account, id int64) (Account, error) {
+// or sets a factor up first if two-factor is required. A lost device may
+// be in someone else's hands, still signed in: every session of the
+// account ends with the factors, its open dashboards are told, and the
+// log records the reset. ended is how many sessions ended.
+func (s *Service) ResetTwoFactor(ctx context.Context, by *Account, id int64) (a Account, ended int64, err error) {
 	if by != nil && !by.Admin {
-		return Account{}, ErrAdminOnly
+		return Account{}, 0, ErrAdminOnly
 	}
 	if by != nil && by.ID == id {
 		// Their own go only as the settings page lets them: with a current
 		// code or the password, and never the last while it is required.
-		return Account{}, invalid("cannot_reset_own_factors", "")
+		return Account{}, 0, invalid("cannot_reset_own_factors", "")
 	}
-	a, err := s.store.AccountByID(ctx, id)
+	a, err = s.store.AccountByID(ctx, id)
 	if err != nil {
-		return Account{}, accountChange(err)
+		return Account{}, 0, accountChange(err)
 	}
-	return a, s.store.ResetSecondFactors(ctx, id)
+	ended, err = s.store.ResetSecondFactors(ctx, id)
+	if err != nil {
+		return Account{}, 0, err
+	}
+	if ended > 0 {
+		s.SignedOut(ctx, id)
+	}
+	who := "operator"
+	if by != nil {
+		who = by.Username
+	}
+	s.log.Info("second factors reset: the account was signed out everywhere", "account", a.Username, "by", who, "sessions_ended", ended)
+	return a, ended, nil
 }
 
 // WithSecondFactor returns the ids of the accounts with a second factor.

@@ -161,7 +161,7 @@ func TestLastFactorStaysUnderConcurrency(t *testing.T) {
 			if gone != 1 || !f.Any() {
 				t.Fatalf("round %d: %d of 2 removals went, leaving %+v", round, gone, f)
 			}
-			if err := st.ResetSecondFactors(ctx, ada.ID); err != nil {
+			if _, err := st.ResetSecondFactors(ctx, ada.ID); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -310,7 +310,7 @@ func TestWrongCodesHoldCodesBack(t *testing.T) {
 
 		// The operator's reset of the second factors forgets the
 		// count with them.
-		if _, err := s.ResetTwoFactor(ctx, nil, ada.ID); err != nil {
+		if _, _, err := s.ResetTwoFactor(ctx, nil, ada.ID); err != nil {
 			t.Fatal(err)
 		}
 		secret, _ = enrol()

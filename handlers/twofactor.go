@@ -171,9 +171,11 @@ func (h *Handler) verifyForm(w http.ResponseWriter, r *http.Request) {
 
 // factorsGone goes on with the sign-in of a, half done at the second
 // step, as its password alone would (see afterPassword), when a has no
-// second factor left to give, an administrator having removed them
-// meanwhile (as when its owner lost the phone), and reports whether it
-// did: the second step would otherwise ask for what a no longer has.
+// second factor left to give, its owner having removed the last one
+// meanwhile from a session signed in before, and reports whether it did:
+// the second step would otherwise ask for what a no longer has. (An
+// administrator's reset ends the half-done sign-in instead: see
+// core.ResetTwoFactor.)
 func (h *Handler) factorsGone(w http.ResponseWriter, r *http.Request, a *core.Account) bool {
 	f, err := h.core.SecondFactorsOf(r.Context(), a.ID)
 	if err != nil {
@@ -735,7 +737,7 @@ func (h *Handler) resetTwoFactor(w http.ResponseWriter, r *http.Request, a *core
 		h.fail(w, r, err)
 		return
 	}
-	acc, err := h.core.ResetTwoFactor(r.Context(), a, id)
+	acc, _, err := h.core.ResetTwoFactor(r.Context(), a, id)
 	if h.refusedOnList(w, r, a, err) {
 		return
 	}

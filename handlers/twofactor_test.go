@@ -18,6 +18,7 @@ import (
 
 	"oncelink/core"
 	"oncelink/i18n"
+	"oncelink/internal/pgtest"
 	"oncelink/notify"
 	"oncelink/store"
 )
@@ -133,51 +134,91 @@ func TestSecondStepFromAnotherAccountsBrowser(t *testing.T) {
 	}
 }
 
-// TestSecondStepAfterAFactorReset: an account whose second factors an
-// administrator removed while its owner waited at the second step, as
-// when the phone is lost, goes on from there as its password alone would:
-// signed in, or on to set one up while the server requires it, rather
-// than left on a page with nothing to give and no word why.
-func TestSecondStepAfterAFactorReset(t *testing.T) {
-	s := newTestServer(t)
-	s.admin()
-	s.user("bob")
-	s.enrolTOTP("bob")
-	ctx := context.Background()
-	bob, err := s.h.core.AccountByName(ctx, "bob")
-	if err != nil {
+// TestFactorResetEndsEverySession: an administrator removes the second
+// factors of bob, who lost his phone. Every session of bob's ends, since
+// the phone may be in someone else's hands, signed in: his laptop's open
+// dashboard is told, a sign-in waiting at the second step starts again;
+// the page says so, the log records it, and the administrator's own
+// session goes on. bob then signs in with his password alone, or sets a
+// factor up first while the server requires one.
+func TestFactorResetEndsEverySession(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { testFactorResetEndsEverySession(t, newTestServer(t)) })
+	t.Run("postgres", func(t *testing.T) { testFactorResetEndsEverySession(t, newTestServerOn(t, pgtest.DSN(t))) })
+}
+
+func testFactorResetEndsEverySession(t *testing.T, s *testServer) {
+	ada := s.admin()
+	s.user("bob") // signed in on the phone that was lost
+	secret, _ := s.enrolTOTP("bob")
+	bob := accountIDOf(t, s, "bob")
+	laptop := s.client()
+	laptop.passwordStep("bob")
+	if res := laptop.post("/login/verify", url.Values{"code": {s.code(secret)}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("bob's second step: %d", res.StatusCode)
+	}
+	laptopStream := laptop.stream()
+	waiting := s.client()
+	waiting.passwordStep("bob")
+
+	res := ada.post("/accounts/reset-two-factor", url.Values{"account": {itoa(bob)}})
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("reset: %d", res.StatusCode)
+	}
+	said := first(t, parseHTML(t, res.body), "the reset's notice", byTestID("two-factor-reset"))
+	if !strings.Contains(textOf(said), "signed out everywhere") {
+		t.Fatalf("the page after the reset does not say bob was signed out: %s", res.body)
+	}
+	if ev := laptopStream.next(); ev.name != "signed-out" {
+		t.Fatalf("bob's open dashboard: %+v, want signed-out", ev)
+	}
+	if res := laptop.get("/links"); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("bob's laptop after the reset: %d, want to sign in again", res.StatusCode)
+	}
+	if res := waiting.get("/login/verify"); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login" {
+		t.Errorf("the sign-in waiting at the second step: %d to %q, want to start again", res.StatusCode, res.Header.Get("Location"))
+	}
+	if n := s.listedSessions(bob); n != 0 {
+		t.Errorf("bob's listed sessions after the reset: %d", n)
+	}
+	if res := ada.get("/accounts"); res.StatusCode != http.StatusOK {
+		t.Errorf("the administrator after the reset: %d", res.StatusCode)
+	}
+	if logs := s.logs.String(); !strings.Contains(logs, "second factors reset") || !strings.Contains(logs, "account=bob by=ada sessions_ended=3") {
+		t.Errorf("the log does not record the reset: %s", logs)
+	}
+
+	if res := s.client().post("/login", url.Values{"username": {"bob"}, "password": {testPassword}}); res.Header.Get("Location") != "/links" {
+		t.Fatalf("bob's password alone goes to %q", res.Header.Get("Location"))
+	}
+	if err := s.h.core.SetTwoFactorRequired(context.Background(), nil, true); err != nil {
 		t.Fatal(err)
 	}
+	if res := s.client().post("/login", url.Values{"username": {"bob"}, "password": {testPassword}}); res.Header.Get("Location") != "/settings" {
+		t.Fatalf("bob's password alone, while required, goes to %q, want to set one up", res.Header.Get("Location"))
+	}
+}
+
+// TestSecondStepAfterTheLastFactorWent: a browser waiting at the second
+// step while the owner, signed in elsewhere, turns off their only factor
+// goes on as the password alone now would, rather than be left on a page
+// with nothing to give and no word why.
+func TestSecondStepAfterTheLastFactorWent(t *testing.T) {
+	s := newTestServer(t)
+	s.admin()
+	laptop := s.user("bob")
+	s.enrolTOTP("bob")
 	c := s.client()
 	if res := c.post("/login", url.Values{"username": {"bob"}, "password": {testPassword}, "next": {"/settings"}}); res.Header.Get("Location") != "/login/verify" {
 		t.Fatalf("password step goes to %q", res.Header.Get("Location"))
 	}
-	if _, err := s.h.core.ResetTwoFactor(ctx, nil, bob.ID); err != nil {
-		t.Fatal(err)
+	if res := laptop.post("/settings/totp/disable", url.Values{"proof": {testPassword}}); res.StatusCode != http.StatusOK {
+		t.Fatalf("turning the app off: %d", res.StatusCode)
 	}
 	if res := c.get("/login/verify"); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/settings" {
-		t.Fatalf("the second step after the reset: %d to %q, want on to /settings", res.StatusCode, res.Header.Get("Location"))
+		t.Fatalf("the second step after the last factor went: %d to %q, want on to /settings", res.StatusCode, res.Header.Get("Location"))
 	}
 	if res := c.get("/links"); res.StatusCode != http.StatusOK {
-		t.Fatalf("the dashboard after the reset: %d", res.StatusCode)
-	}
-
-	// While two-factor is required, it goes on to set one up; a code
-	// sent from the page shown before the reset, too.
-	if err := s.h.core.SetTwoFactorRequired(ctx, nil, true); err != nil {
-		t.Fatal(err)
-	}
-	secret, _ := s.enrolTOTP("bob")
-	c = s.client()
-	c.passwordStep("bob")
-	if _, err := s.h.core.ResetTwoFactor(ctx, nil, bob.ID); err != nil {
-		t.Fatal(err)
-	}
-	if res := c.post("/login/verify", url.Values{"code": {s.code(secret)}}); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/settings" {
-		t.Fatalf("a code after the reset: %d to %q, want on to set one up", res.StatusCode, res.Header.Get("Location"))
-	}
-	if res := c.get("/settings"); res.StatusCode != http.StatusOK || !strings.Contains(res.body, `data-testid="enrol-required"`) {
-		t.Fatalf("the page after the reset: %d, want the set-up", res.StatusCode)
+		t.Fatalf("the dashboard after the last factor went: %d", res.StatusCode)
 	}
 }
 

@@ -357,9 +357,13 @@ func (s *Store) WithSecondFactor(ctx context.Context) (map[int64]bool, error) {
 
 // ResetSecondFactors removes every second factor of the account, and its
 // recovery codes, for an administrator when its owner lost them; its wrong
-// second-step codes in a row are forgotten with them.
-func (s *Store) ResetSecondFactors(ctx context.Context, account int64) error {
-	return s.write(ctx, func(ctx context.Context, tx txn) error {
+// second-step codes in a row are forgotten with them. In the same
+// transaction every session of the account ends, half-done sign-ins too:
+// a lost or stolen device may still be signed in. It returns how many
+// sessions that still held ended.
+func (s *Store) ResetSecondFactors(ctx context.Context, account int64) (int64, error) {
+	var ended int64
+	err := s.write(ctx, func(ctx context.Context, tx txn) error {
 		for _, q := range []string{
 			`DELETE FROM totp WHERE account_id = ?`,
 			`DELETE FROM passkeys WHERE account_id = ?`,
@@ -370,8 +374,11 @@ func (s *Store) ResetSecondFactors(ctx context.Context, account int64) error {
 				return err
 			}
 		}
-		return nil
+		var err error
+		ended, err = endSessions(ctx, tx, `account_id = ?`, account)
+		return err
 	})
+	return ended, err
 }
 
 // Flag reads a server-wide switch kept in the settings table; one never

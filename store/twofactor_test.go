@@ -203,7 +203,7 @@ func TestPasskeyLife(t *testing.T) {
 		if err := s.StartTOTP(ctx, eve.ID, []byte("s")); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.ResetSecondFactors(ctx, eve.ID); err != nil {
+		if _, err := s.ResetSecondFactors(ctx, eve.ID); err != nil {
 			t.Fatal(err)
 		}
 		if f, _ := s.SecondFactorsOf(ctx, eve.ID); f.Any() {
@@ -315,7 +315,7 @@ func TestSecondStepFailures(t *testing.T) {
 		told(ada, 3)
 		mails(2)
 		// So does a reset of the second factors.
-		if err := s.ResetSecondFactors(ctx, ada.ID); err != nil {
+		if _, err := s.ResetSecondFactors(ctx, ada.ID); err != nil {
 			t.Fatal(err)
 		}
 		take(ada, 1, 0)

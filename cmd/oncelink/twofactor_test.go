@@ -64,9 +64,13 @@ func TestUserResetTwoFactor(t *testing.T) {
 		if !core.CodesHeldBack(err) {
 			t.Fatalf("a code after wrong ones: %v", err)
 		}
+		// Signed in on the device that was lost.
+		if err := svc.SignedIn(ctx, a.ID, "lost-phone", core.Client{}); err != nil {
+			t.Fatal(err)
+		}
 	})
 	r := runCLI(t, nil, "", "user", "2fa-reset", "ADA", "--db", db)
-	if r.code != exitDone || r.stdout != "removed the second factors of ada\n" {
+	if r.code != exitDone || r.stdout != "removed the second factors of ada and signed it out everywhere\n" {
 		t.Fatalf("2fa-reset: %d %q %q", r.code, r.stdout, r.stderr)
 	}
 	withService(t, db, func(svc *core.Service) {
@@ -74,6 +78,9 @@ func TestUserResetTwoFactor(t *testing.T) {
 		f, err := svc.SecondFactorsOf(ctx, a.ID)
 		if err != nil || f.Any() || f.RecoveryLeft != 0 {
 			t.Fatalf("after the reset: %+v, %v", f, err)
+		}
+		if v, err := svc.SessionViewer(ctx, a.ID, "lost-phone"); v != nil || err != nil {
+			t.Fatalf("the lost phone's session after the reset: %v, %v", v, err)
 		}
 		// The wrong codes went with the factors: a new app's codes are
 		// not held back.
@@ -88,7 +95,7 @@ func TestUserResetTwoFactor(t *testing.T) {
 		if err := secondStep(t, svc, a, "abcd-efgh-ijkm-npqr"); err == nil || core.CodesHeldBack(err) {
 			t.Fatalf("a wrong code after the reset: %v", err)
 		}
-		if _, err := svc.ResetTwoFactor(ctx, nil, a.ID); err != nil {
+		if _, _, err := svc.ResetTwoFactor(ctx, nil, a.ID); err != nil {
 			t.Fatal(err)
 		}
 	})

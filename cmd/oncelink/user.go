@@ -389,7 +389,7 @@ func userResetTwoFactor(fs *flag.FlagSet) runFunc {
 			fmt.Fprintln(p.stderr, p.T("cli.user.twofactor_none", "Name", a.Username))
 			return nil
 		}
-		if _, err := op.svc.ResetTwoFactor(ctx, nil, a.ID); err != nil {
+		if _, _, err := op.svc.ResetTwoFactor(ctx, nil, a.ID); err != nil {
 			return err
 		}
 		fmt.Fprintln(p.stdout, p.T("cli.user.twofactor_reset", "Name", a.Username))
