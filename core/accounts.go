@@ -191,13 +191,24 @@ func (s *Service) SetDisabled(ctx context.Context, by *Account, id int64, disabl
 
 // SetAdmin makes account id an administrator or a member, for by (nil for
 // the operator). An administrator does not demote themself (another
-// may), and the last enabled administrator stays one.
+// may), and the last enabled administrator stays one. An account made an
+// administrator is signed out everywhere, its open dashboards told, so
+// that it signs in again as one: a session, or a copy of its cookie,
+// taken while it was a member never holds an administrator's powers. A
+// member made of an administrator keeps its sessions, which lose those
+// powers at their next request.
 func (s *Service) SetAdmin(ctx context.Context, by *Account, id int64, admin bool) (Account, error) {
 	if by != nil && id == by.ID && !admin {
 		return Account{}, invalid("cannot_demote_self", "")
 	}
-	a, err := s.store.SetAdmin(ctx, id, admin)
-	return a, accountChange(err)
+	a, ended, err := s.store.SetAdmin(ctx, id, admin)
+	if err != nil {
+		return Account{}, accountChange(err)
+	}
+	if ended > 0 {
+		s.SignedOut(ctx, id)
+	}
+	return a, nil
 }
 
 // credentials checks a new account's name and password and hashes the

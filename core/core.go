@@ -131,7 +131,7 @@ type Store interface {
 	Accounts(ctx context.Context) ([]store.Account, error)
 	SetDisabled(ctx context.Context, id int64, disabled bool) (store.Account, error)
 	SetPassword(ctx context.Context, id int64, passwordHash, keepSession string) (store.Account, int64, error)
-	SetAdmin(ctx context.Context, id int64, admin bool) (store.Account, error)
+	SetAdmin(ctx context.Context, id int64, admin bool) (store.Account, int64, error)
 	SetLanguage(ctx context.Context, id int64, code string) (store.Account, error)
 	SetTimeZone(ctx context.Context, id int64, zone string) (store.Account, error)
 	DeleteAccount(ctx context.Context, id int64) (store.Account, []store.Link, error)

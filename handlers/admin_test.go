@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"oncelink/i18n"
+	"oncelink/internal/pgtest"
 )
 
 func TestResetPasswordHandsOverALink(t *testing.T) {
@@ -125,6 +126,8 @@ func TestPromoteDemoteDelete(t *testing.T) {
 	if res := bob.post("/accounts/"+adaID+"/promote", nil); res.StatusCode != http.StatusSeeOther {
 		t.Fatal("promote ada again")
 	}
+	// Promoted, she signs in again, as an administrator.
+	admin = s.signIn("ada")
 	if res := admin.post("/accounts/"+bobID+"/disable", nil); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("ada disables bob: %d", res.StatusCode)
 	}
@@ -213,5 +216,57 @@ func TestAdminActionsOnAGoneAccount(t *testing.T) {
 	res := ada.htmx(http.MethodPost, "/accounts/"+ada.accountID("ada")+"/disable", nil)
 	if res.StatusCode != http.StatusBadRequest || len(testIDs(t, res.body, "gone")) != 0 {
 		t.Errorf("htmx disable of oneself: %d %s, want 400 that removes nothing", res.StatusCode, res.body)
+	}
+}
+
+// TestPromotionSignsOutEverywhere: bob, made an administrator, is signed
+// out everywhere, his open dashboard told, so that a session of his, or a
+// copy of its cookie taken while he was a member, never holds an
+// administrator's powers; signed in again, he is one. Made a member again,
+// he keeps his session, which loses those powers at once.
+func TestPromotionSignsOutEverywhere(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { testPromotionSignsOut(t, newTestServer(t)) })
+	t.Run("postgres", func(t *testing.T) { testPromotionSignsOut(t, newTestServerOn(t, pgtest.DSN(t))) })
+}
+
+func testPromotionSignsOut(t *testing.T, s *testServer) {
+	admin := s.admin()
+	laptop := s.user("bob")
+	bob := accountIDOf(t, s, "bob")
+	base, _ := url.Parse(s.URL)
+	copied := s.client()
+	copied.c.Jar.SetCookies(base, laptop.c.Jar.Cookies(base))
+	stream := laptop.stream()
+
+	if res := admin.htmx(http.MethodPost, "/accounts/"+itoa(bob)+"/promote", nil); res.StatusCode != http.StatusOK {
+		t.Fatalf("promote: %d", res.StatusCode)
+	}
+	if ev := stream.next(); ev.name != "signed-out" {
+		t.Fatalf("bob's open dashboard: %+v, want signed-out", ev)
+	}
+	for name, c := range map[string]*testClient{"bob's laptop": laptop, "a copy of its cookie": copied} {
+		if res := c.get("/accounts"); res.StatusCode != http.StatusSeeOther {
+			t.Errorf("%s after the promotion: %d, want to sign in again", name, res.StatusCode)
+		}
+	}
+	if n := s.listedSessions(bob); n != 0 {
+		t.Errorf("bob's listed sessions after the promotion: %d", n)
+	}
+	if res := admin.get("/accounts"); res.StatusCode != http.StatusOK || !hasTestID(t, res.body, "promote-help") {
+		t.Errorf("the administrator's accounts page: %d, or it does not say what promoting does", res.StatusCode)
+	}
+	again := s.signIn("bob")
+	if res := again.get("/accounts"); res.StatusCode != http.StatusOK {
+		t.Fatalf("bob signed in again, as an administrator: %d", res.StatusCode)
+	}
+
+	if res := admin.htmx(http.MethodPost, "/accounts/"+itoa(bob)+"/demote", nil); res.StatusCode != http.StatusOK {
+		t.Fatalf("demote: %d", res.StatusCode)
+	}
+	if res := again.get("/links"); res.StatusCode != http.StatusOK {
+		t.Errorf("bob's session after the demotion: %d, want it kept", res.StatusCode)
+	}
+	if res := again.get("/accounts"); res.StatusCode != http.StatusForbidden {
+		t.Errorf("bob's accounts page after the demotion: %d, want 403", res.StatusCode)
 	}
 }

@@ -75,6 +75,10 @@ func TestSSOInBrowser(t *testing.T) {
 	if _, err := s.h.core.SetAdmin(context.Background(), nil, amy.ID, true); err != nil {
 		t.Fatal(err)
 	}
+	// Promoted, she signs in again, as an administrator.
+	idp.QueueUser(ssoUser("sub-amy", "amy@example.com", "amy"))
+	b.open("/login", "[data-testid=sso]")
+	b.do(chromedp.Click(chromedp.CSS("[data-testid=sso]")), chromedp.WaitVisible(chromedp.CSS("[data-testid=empty]")))
 	b.open("/accounts", "[data-testid=sso-linked]")
 	browsertest.Shoot(t, ctx, "accounts-sso")
 	b.clean("accounts page")

@@ -208,9 +208,22 @@ func (s *Store) SetDisabled(ctx context.Context, id int64, disabled bool) (Accou
 }
 
 // SetAdmin makes an account an administrator, or a member. Making the last
-// enabled administrator a member is ErrLastAdmin.
-func (s *Store) SetAdmin(ctx context.Context, id int64, admin bool) (Account, error) {
-	return s.changeAccount(ctx, id, !admin, `is_admin = ?`, admin, nil)
+// enabled administrator a member is ErrLastAdmin. Made an administrator,
+// its sessions end in the same transaction, half-done sign-ins too: a
+// copy of a cookie taken while it was a member does not become an
+// administrator's. It returns how many sessions that still held ended.
+func (s *Store) SetAdmin(ctx context.Context, id int64, admin bool) (Account, int64, error) {
+	var ended int64
+	var then func(context.Context, txn) error
+	if admin {
+		then = func(ctx context.Context, tx txn) error {
+			var err error
+			ended, err = endSessions(ctx, tx, `account_id = ?`, id)
+			return err
+		}
+	}
+	a, err := s.changeAccount(ctx, id, !admin, `is_admin = ?`, admin, then)
+	return a, ended, err
 }
 
 // SetLanguage sets the language account id reads in: a code, or "" to

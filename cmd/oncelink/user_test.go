@@ -398,11 +398,11 @@ func TestUserPromoteDemoteDelete(t *testing.T) {
 		{[]string{"user", "delete", "ADA"}, exitFailed, "", "only enabled administrator"},
 		{[]string{"user", "disable", "ada"}, exitFailed, "", "only enabled administrator"},
 		// Names are found as the sign-in finds them.
-		{[]string{"user", "promote", "bob"}, exitDone, "made Bob an administrator\n", ""},
+		{[]string{"user", "promote", "bob"}, exitDone, "made Bob an administrator and signed it out everywhere, to sign in again as one\n", ""},
 		{[]string{"user", "promote", "BOB"}, exitDone, "account Bob was already an administrator\n", ""},
 		{[]string{"user", "demote", "ada"}, exitDone, "made ada a member\n", ""},
 		{[]string{"user", "delete", "Bob"}, exitFailed, "", "only enabled administrator"},
-		{[]string{"user", "promote", "ada"}, exitDone, "made ada an administrator\n", ""},
+		{[]string{"user", "promote", "ada"}, exitDone, "made ada an administrator and signed it out everywhere, to sign in again as one\n", ""},
 		{[]string{"user", "delete", "bob"}, exitDone, "deleted account Bob with its links\n", ""},
 		{[]string{"user", "delete", "bob"}, exitNotFound, "", "no account named"},
 		{[]string{"user", "promote"}, exitUsage, "", "NAME is missing"},
