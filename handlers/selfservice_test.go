@@ -517,3 +517,41 @@ func TestDeleteOwnAccount(t *testing.T) {
 		t.Errorf("the last administrator after a refused delete: %d", res.StatusCode)
 	}
 }
+
+// TestPasswordChangeSaysKeysStay: a new password leaves the account's API
+// keys working, and the password form says so beside the change, with a
+// way to the keys, before the change and after it.
+func TestPasswordChangeSaysKeysStay(t *testing.T) {
+	s := newTestServer(t)
+	s.admin()
+	laptop := s.user("bob")
+	ctx := context.Background()
+	key, err := s.h.core.CreateKey(ctx, accountIDOf(t, s, "bob"), "backup script", "never")
+	if err != nil {
+		t.Fatal(err)
+	}
+	says := func(when, body string) {
+		t.Helper()
+		page := parseHTML(t, body)
+		note := first(t, page, "the note on API keys", byTestID("password-keys"))
+		if got, want := textOf(note), i18n.For("en").T("settings.password.keys_kept", "Link", "API keys"); strings.Join(strings.Fields(got), " ") != want {
+			t.Errorf("%s: the password form says %q, want %q", when, got, want)
+		}
+		links := findAll(note, byTag("a"))
+		if len(links) != 1 || attr(links[0], "href") != "#keys-heading" || elementByID(page, "keys-heading") == nil {
+			t.Errorf("%s: the note does not lead to the API keys", when)
+		}
+		if button := first(t, page, "the change button", byTestID("change-password")); attr(button, "aria-describedby") != "password-keys" {
+			t.Errorf("%s: the change button is not described by the note", when)
+		}
+	}
+	says("before the change", laptop.get("/settings").body)
+	res := laptop.post("/settings/password", url.Values{"current_password": {testPassword}, "password": {"a new password"}})
+	if res.StatusCode != http.StatusOK || !hasTestID(t, res.body, "password-changed") {
+		t.Fatalf("change: %d", res.StatusCode)
+	}
+	says("after the change", res.body)
+	if a, err := s.h.core.Authenticate(ctx, key.Secret, core.Client{}); err != nil || a == nil || a.Username != "bob" {
+		t.Errorf("bob's API key after the new password: %v, %v", a, err)
+	}
+}
