@@ -267,6 +267,14 @@ func (c *config) complete(l *i18n.Localizer, args []string) error {
 	if len(args) > 0 {
 		return errors.New(l.T("cli.usage.unexpected", "Arg", fmt.Sprintf("%q", args[0])))
 	}
+	// An address that cannot be listened on is a usage error, said before
+	// the database is opened, rather than a system error once it has been.
+	if !listenable(c.Addr) {
+		return errors.New(l.T("cli.serve.listen_addr", "Flag", "--addr", "Value", fmt.Sprintf("%q", c.Addr)))
+	}
+	if c.MetricsAddr != "" && !listenable(c.MetricsAddr) {
+		return errors.New(l.T("cli.serve.listen_addr", "Flag", "--metrics-addr", "Value", fmt.Sprintf("%q", c.MetricsAddr)))
+	}
 	if c.BaseURL == "" {
 		c.BaseURL, c.baseFromAddr = addrBase(c.Addr), true
 	}
@@ -314,6 +322,17 @@ func (c *config) complete(l *i18n.Localizer, args []string) error {
 		}
 	}
 	return c.OIDC.check(l, c.PasswordSignIn)
+}
+
+// listenable says whether addr is a TCP address to listen on: a host (or
+// none) and a port, a number from 0 to 65535. It looks nothing up.
+func listenable(addr string) bool {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	_, err = strconv.ParseUint(port, 10, 16)
+	return err == nil
 }
 
 // addrBase is the base URL of a server listening on addr. One listening

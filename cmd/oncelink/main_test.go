@@ -305,3 +305,34 @@ func TestDatabaseInMemoryIsAUsageError(t *testing.T) {
 		t.Errorf("refused databases made %v", files)
 	}
 }
+
+// TestListenAddressIsAUsageError: an --addr or --metrics-addr that no
+// server can listen on stops the server before it starts, as a usage
+// error naming the flag (exit status 2, with the usage line), and makes
+// no database.
+func TestListenAddressIsAUsageError(t *testing.T) {
+	for _, args := range [][]string{
+		{"--addr", "8080"},
+		{"--addr", "localhost"},
+		{"--addr", "127.0.0.1:99999"},
+		{"--addr", "127.0.0.1:-1"},
+		{"--addr", "127.0.0.1:0", "--metrics-addr", "9090"},
+		{"--addr", "127.0.0.1:0", "--metrics-addr", "[::1:9090"},
+	} {
+		db := filepath.Join(t.TempDir(), "oncelink.db")
+		r := runCLI(t, nil, "", append([]string{"serve", "--db", db}, args...)...)
+		flag := args[len(args)-2]
+		if r.code != exitUsage || !strings.HasPrefix(r.err.Error(), flag+" "+strconv.Quote(args[len(args)-1])+" is not an address to listen on") ||
+			!strings.Contains(r.err.Error(), "oncelink help serve") {
+			t.Errorf("%v: exit %d, %v", args, r.code, r.err)
+		}
+		if _, err := os.Stat(db); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%v: the database was made (%v)", args, err)
+		}
+	}
+	for _, addr := range []string{"127.0.0.1:0", ":8080", "[::1]:8080", "localhost:8080"} {
+		if _, err := parseConfig([]string{"--addr", addr, "--metrics-addr", addr}, func(string) string { return "" }); err != nil {
+			t.Errorf("--addr %s: %v", addr, err)
+		}
+	}
+}
