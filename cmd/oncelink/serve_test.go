@@ -86,6 +86,65 @@ func TestShutdownEndsEventStreams(t *testing.T) {
 	}
 }
 
+// TestShutdownCutsOffWhatOutlastsTheGrace: a request still under way
+// when the grace period ends (an upload that never finishes, here) is cut
+// off, and the server stops cleanly, says so in the log, and exits well.
+func TestShutdownCutsOffWhatOutlastsTheGrace(t *testing.T) {
+	cfg, err := parseConfig([]string{"--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "oncelink.db")},
+		func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	logs := &lockedBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, cfg, logs) }()
+	var addr string
+	for start := time.Now(); addr == ""; {
+		if m := regexp.MustCompile(`addr=(\S+)`).FindStringSubmatch(logs.String()); m != nil {
+			addr = m[1]
+		} else if time.Since(start) > 10*time.Second {
+			t.Fatalf("the server did not start: %s", logs.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// The form's body is promised whole and sent in part: the handler
+	// waits for the rest.
+	if _, err := io.WriteString(conn, "POST /setup HTTP/1.1\r\nHost: "+addr+"\r\n"+
+		"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nusername=ada"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+
+	start := time.Now()
+	stop()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve: %v", err)
+		}
+	case <-time.After(shutdownGrace + 5*time.Second):
+		t.Fatal("the server did not stop")
+	}
+	if d := time.Since(start); d < shutdownGrace || d > shutdownGrace+3*time.Second {
+		t.Errorf("shutting down took %v, want the grace period, %v", d, shutdownGrace)
+	}
+	if !strings.Contains(logs.String(), "requests still under way after the grace period were cut off") ||
+		!strings.Contains(logs.String(), "msg=stopped") {
+		t.Errorf("the log does not say what was cut off and that the server stopped:\n%s", logs)
+	}
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.ReadAll(conn); err != nil {
+		t.Errorf("the cut-off connection was not closed: %v", err)
+	}
+}
+
 func TestDBNameHidesPasswords(t *testing.T) {
 	for dsn, want := range map[string]string{
 		"oncelink.db": "oncelink.db",
