@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"context"
 	"database/sql"
 	"net/http"
 	"net/http/httptest"
@@ -45,5 +46,25 @@ func TestDashboardNamesServedMetrics(t *testing.T) {
 		if families[family] == nil {
 			t.Errorf("the dashboard asks for %s, which is not served", name)
 		}
+	}
+}
+
+// The notice metrics are served before the first notice is sent, every
+// target and outcome at 0, as the README lists them.
+func TestNoticeDeliveriesServedFromTheStart(t *testing.T) {
+	m := New()
+	m.Notices(func(context.Context) (int64, error) { return 0, nil })
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	for _, target := range []string{"webhook", "email"} {
+		for _, outcome := range []string{"delivered", "pending", "failed"} {
+			want := `oncelink_notice_deliveries_total{outcome="` + outcome + `",target="` + target + `"} 0`
+			if !strings.Contains(rec.Body.String(), want) {
+				t.Errorf("no %s in:\n%s", want, rec.Body)
+			}
+		}
+	}
+	if !strings.Contains(rec.Body.String(), "oncelink_notice_outbox_depth 0") {
+		t.Errorf("no outbox depth in:\n%s", rec.Body)
 	}
 }

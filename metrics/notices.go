@@ -28,6 +28,13 @@ func (m *Metrics) Notices(depth func(ctx context.Context) (int64, error)) func(t
 		}
 		return float64(n)
 	})
+	// Every series is served from the start, at 0, so that a dashboard's
+	// rate() and an alert see the first failure as an increase.
+	for _, target := range []string{"webhook", "email"} {
+		for _, outcome := range []string{"delivered", "pending", "failed"} {
+			attempts.WithLabelValues(target, outcome)
+		}
+	}
 	m.reg.MustRegister(attempts, outbox)
 	return func(target, outcome string) { attempts.WithLabelValues(target, outcome).Inc() }
 }
