@@ -84,6 +84,8 @@ func postgresProblem(l *i18n.Localizer, pe *pgconn.PgError) string {
 	switch pe.Code {
 	case "3D000": // invalid_catalog_name
 		return l.T("cli.db.pg_no_database")
+	case "3F000": // invalid_schema_name: search_path names none that exists
+		return l.T("cli.db.pg_no_schema")
 	case "28000": // invalid_authorization_specification
 		return l.T("cli.db.pg_not_allowed")
 	case "28P01": // invalid_password

@@ -66,7 +66,8 @@ func TestDatabaseErrorsSaid(t *testing.T) {
 // TestPostgresErrorsSaid: a PostgreSQL database that cannot be opened (no
 // server listening, no such database, no such role) is said, by the
 // operator commands and by the server, in each language, with the DSN it
-// was given less its password (a URL, or libpq's keywords), and why,
+// was given less its password (a URL, or libpq's keywords), and why (a
+// search_path whose schema was never made too),
 // rather than in pgx's English.
 func TestPostgresErrorsSaid(t *testing.T) {
 	base, err := url.Parse(pgtest.DSN(t))
@@ -85,6 +86,11 @@ func TestPostgresErrorsSaid(t *testing.T) {
 	refused := with(func(u *url.URL) { u.Host = "127.0.0.1:1" })
 	noDB := with(func(u *url.URL) { u.Path = "/oncelink_no_such_database" })
 	noRole := with(func(u *url.URL) { u.User = url.User("oncelink_no_such_role") })
+	noSchema := with(func(u *url.URL) {
+		q := u.Query()
+		q.Set("search_path", "oncelink_no_such_schema")
+		u.RawQuery = q.Encode()
+	})
 	for lang, locale := range locales {
 		l := i18n.For(lang)
 		env := map[string]string{"LANG": locale}
@@ -95,6 +101,7 @@ func TestPostgresErrorsSaid(t *testing.T) {
 			{"host=127.0.0.1 port=1 user=postgres password=hunter2 dbname=test connect_timeout=5", l.T("cli.sys.refused")},
 			{noDB, l.T("cli.db.pg_no_database")},
 			{noRole, l.T("cli.db.pg_not_allowed")},
+			{noSchema, l.T("cli.db.pg_no_schema")},
 		} {
 			want := l.T("cli.db.cannot_open", "Path", dbName(tc.dsn), "Problem", tc.problem)
 			for _, args := range [][]string{
