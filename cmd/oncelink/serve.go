@@ -227,8 +227,14 @@ func dbName(dsn string) string {
 		u.RawQuery = q.Encode()
 		return u.Redacted()
 	}
+	// A URL that does not parse (a stray % in its password) loses what
+	// stands between its user's name and the host all the same.
+	dsn = urlPassword.ReplaceAllString(dsn, "${1}xxxxx@")
 	return passwordPairs.ReplaceAllString(dsn, "${1}xxxxx")
 }
+
+// urlPassword finds the password of a postgres:// URL's user information.
+var urlPassword = regexp.MustCompile(`(?i)^(\s*postgres(?:ql)?://[^:/@]*:)[^/]*@`)
 
 // passwordPairs finds the passwords of a key=value DSN, quoted or not.
 var passwordPairs = regexp.MustCompile(`(?i)(\b(?:ssl)?password\s*=\s*)(?:'(?:[^'\\]|\\.)*'|\S*)`)
