@@ -253,6 +253,14 @@ func openSQLite(path string, opts Options) (*Store, error) {
 	return s, nil
 }
 
+// CheckPostgresDSN refuses a PostgreSQL DSN that Open could not read (a
+// malformed URL, a pool_max_conns that is not a number), without
+// connecting. The error is pgx's, which hides the passwords it recognises.
+func CheckPostgresDSN(dsn string) error {
+	_, err := pgxpool.ParseConfig(dsn)
+	return err
+}
+
 func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {

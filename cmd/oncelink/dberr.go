@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/mattn/go-sqlite3"
@@ -12,12 +13,15 @@ import (
 )
 
 // dbPathRefusal says in l's words why dsn, the value of --db, names no
-// SQLite file the store can open, before anything is opened or started;
-// nil when it does, or when it is PostgreSQL's. A database in memory
+// SQLite file, or no PostgreSQL DSN, the store can open, before anything
+// is opened or started; nil when it does. A database in memory
 // cannot serve: links must outlive the process, and each of the store's
 // connections would get an empty database of its own.
 func dbPathRefusal(l *i18n.Localizer, dsn string) error {
 	if store.IsPostgres(dsn) {
+		if err := store.CheckPostgresDSN(dsn); err != nil {
+			return errors.New(l.T("cli.db.pg_unreadable", "Path", dbName(dsn), "Reason", pgConfigReason(err)))
+		}
 		return nil
 	}
 	err := store.CheckSQLitePath(dsn)
@@ -28,6 +32,17 @@ func dbPathRefusal(l *i18n.Localizer, dsn string) error {
 		return errors.New(l.T("cli.db.not_path", "Path", fmt.Sprintf("%q", dsn)))
 	}
 	return nil
+}
+
+// pgConfigReason is why pgx could not read a DSN, without the DSN, which
+// its error quotes between backquotes with only the passwords it
+// recognises hidden (not "password = x", with spaces, which libpq takes).
+func pgConfigReason(err error) string {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, "`: "); i >= 0 {
+		return msg[i+len("`: "):]
+	}
+	return msg
 }
 
 // sayDatabase is err, met opening the database at name (an SQLite file's

@@ -135,3 +135,31 @@ func TestPostgresErrorsSaid(t *testing.T) {
 		}
 	}
 }
+
+// TestUnreadablePostgresDSNIsAUsageError: a PostgreSQL DSN that cannot be
+// read (a pool_max_conns that is no number, a broken URL) is a usage error
+// of the server and of the operator commands, said before anything starts
+// and without the password, however it was written.
+func TestUnreadablePostgresDSNIsAUsageError(t *testing.T) {
+	for _, dsn := range []string{
+		"host=db.example password = hunter2 pool_max_conns=abc",
+		"postgres://ada:hunter2@db.example/oncelink?pool_max_conns=abc",
+		"postgres://ada@db.example/oncelink?password=hunter2&statement_timeout=1s&pool_max_conns=-",
+		"postgres://ada:hun%zzter2@db.example/oncelink",
+	} {
+		for _, args := range [][]string{
+			{"user", "list", "--db", dsn},
+			{"serve", "--addr", "127.0.0.1:0", "--db", dsn},
+		} {
+			r := runCLI(t, nil, "", args...)
+			want := "--db " + dbName(dsn) + " cannot be read as a PostgreSQL address: "
+			if r.code != exitUsage || r.err == nil || !strings.HasPrefix(r.err.Error(), want) {
+				t.Errorf("%s %s: %d, %v; want a usage error that starts %q", args[0], dbName(dsn), r.code, r.err, want)
+			}
+			if out := r.stdout + r.stderr + fmt.Sprint(r.err); strings.Contains(out, "hunter2") || strings.Contains(out, "hun%zzter2") ||
+				strings.Contains(out, "oncelink is listening") {
+				t.Errorf("%s %s: %s", args[0], dbName(dsn), out)
+			}
+		}
+	}
+}
