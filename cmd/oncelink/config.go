@@ -339,10 +339,17 @@ func listenable(addr string) bool {
 // on every address (":8080", "0.0.0.0:8080") cannot put that in its
 // links, which would point nowhere: it names localhost.
 func addrBase(addr string) string {
-	if host, port, err := net.SplitHostPort(addr); err == nil && (host == "" || net.ParseIP(host).IsUnspecified()) {
+	if _, port, err := net.SplitHostPort(addr); err == nil && everyAddress(addr) {
 		return "http://localhost:" + port
 	}
 	return "http://" + addr
+}
+
+// everyAddress says whether addr listens on every address of the machine
+// (":8080", "0.0.0.0:8080", "[::]:8080").
+func everyAddress(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	return err == nil && (host == "" || net.ParseIP(host).IsUnspecified())
 }
 
 // listenBase is the base URL of a server told to listen on addr and

@@ -336,3 +336,24 @@ func TestListenAddressIsAUsageError(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryAddressWithoutBaseURLWarns: a server told to listen on every
+// address, with no --base-url, says at start that its links name
+// localhost and that requests for any other address are refused; one
+// listening on loopback says nothing of it.
+func TestEveryAddressWithoutBaseURLWarns(t *testing.T) {
+	const warning = "listening on every address without --base-url"
+	s := launch(t, "", []string{oncelinkBinary(t), "serve", "--addr", "0.0.0.0:0", "--db", filepath.Join(t.TempDir(), "oncelink.db")})
+	if !strings.Contains(s.logs.String(), "level=WARN msg=\""+warning) || !strings.Contains(s.logs.String(), "base_url=http://localhost:") {
+		t.Errorf("no warning at start:\n%s", s.logs)
+	}
+	for _, args := range [][]string{
+		{"--addr", "127.0.0.1:0"},
+		{"--addr", "0.0.0.0:0", "--base-url", "https://share.example.com"},
+	} {
+		s := launch(t, "", append([]string{oncelinkBinary(t), "serve", "--db", filepath.Join(t.TempDir(), "oncelink.db")}, args...))
+		if strings.Contains(s.logs.String(), warning) {
+			t.Errorf("%v: warned:\n%s", args, s.logs)
+		}
+	}
+}

@@ -101,6 +101,12 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 		// Links name the port the server is bound to: with --addr
 		// 127.0.0.1:0, the one the system chose, not 0.
 		cfg.BaseURL = listenBase(cfg.Addr, ln.Addr())
+		if everyAddress(cfg.Addr) {
+			// Listening on every address, for others to reach, links name
+			// localhost and other hosts are answered 421: said at once.
+			log.Warn("listening on every address without --base-url: links start with "+cfg.BaseURL+
+				" and requests for any other address are refused (421); give --base-url the address people reach", "base_url", cfg.BaseURL)
+		}
 	}
 	coreCfg := core.Config{
 		BaseURL: cfg.BaseURL, MinTTL: cfg.MinTTL, MaxTTL: cfg.MaxTTL, GrantTTL: cfg.GrantTTL,
