@@ -3,7 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
+	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/mattn/go-sqlite3"
@@ -58,6 +60,14 @@ func sayDatabase(l *i18n.Localizer, name string, err error) error {
 	switch {
 	case errors.As(err, &se):
 		problem = databaseProblem(l, se)
+		if se.Code == sqlite3.ErrCantOpen && errors.Is(se.SystemErrno, syscall.ENOENT) {
+			if _, serr := os.Stat(name); serr == nil {
+				// The file is there, but its -wal and -shm files could not
+				// be made beside it (a read-only disk or folder), and
+				// SQLite's last try, to open them only to read, found none.
+				problem = l.T("cli.db.read_only")
+			}
+		}
 	case errors.As(err, &pe):
 		problem = postgresProblem(l, pe)
 	case errors.As(err, &ce):

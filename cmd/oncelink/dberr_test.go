@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -49,6 +50,16 @@ func TestDatabaseErrorsSaid(t *testing.T) {
 			if r.code != exitFailed || r.err == nil || r.err.Error() != tc.want || !errors.As(r.err, &se) {
 				t.Errorf("%s: %v: %d, %v; want %q", lang, tc.args, r.code, r.err, tc.want)
 			}
+		}
+		// A database on a read-only disk, or in a folder that may not be
+		// written (as one that is not root meets it): SQLite could make
+		// neither its -wal nor its -shm file and says "no such file".
+		cantOpen := fmt.Errorf("store: migrations table: %w", sqlite3.Error{Code: sqlite3.ErrCantOpen, SystemErrno: syscall.ENOENT})
+		if got, want := sayDatabase(l, notDB, cantOpen).Error(), cannot(notDB, l.T("cli.db.read_only")); got != want {
+			t.Errorf("%s: a read-only database is said %q, want %q", lang, got, want)
+		}
+		if got, want := sayDatabase(l, missing, cantOpen).Error(), cannot(missing, l.T("cli.sys.not_exist")); got != want {
+			t.Errorf("%s: a missing database is said %q, want %q", lang, got, want)
 		}
 		// What cannot be met here, said all the same.
 		for _, tc := range []struct {
