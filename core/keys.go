@@ -40,14 +40,11 @@ type NewKey struct {
 // MaxAPIKeys keys that are neither revoked nor expired.
 func (s *Service) CreateKey(ctx context.Context, account int64, name, expires string) (NewKey, error) {
 	name = strings.TrimSpace(name)
-	if name == "" {
-		return NewKey{}, invalid("key_name_missing", "name")
-	}
-	if err := checkText("name", name, MaxKeyNameLen); err != nil {
+	if err := checkKeyName(name); err != nil {
 		return NewKey{}, err
 	}
 	n := store.NewAPIKey{AccountID: account, Name: name}
-	at, err := s.keyExpiry(expires)
+	at, err := keyExpiry(s.Now(), expires)
 	if err != nil {
 		return NewKey{}, err
 	}
@@ -67,17 +64,36 @@ func (s *Service) CreateKey(ctx context.Context, account int64, name, expires st
 	return NewKey{Key: k, Secret: secret}, nil
 }
 
+// CheckNewKey refuses a key's name and lifetime as CreateKey does, for a
+// caller that would say so before it opens anything.
+func CheckNewKey(name, expires string) error {
+	if err := checkKeyName(strings.TrimSpace(name)); err != nil {
+		return err
+	}
+	_, err := keyExpiry(time.Now(), expires)
+	return err
+}
+
+// checkKeyName refuses a key's name, its spaces trimmed, that is empty or
+// too long.
+func checkKeyName(name string) error {
+	if name == "" {
+		return invalid("key_name_missing", "name")
+	}
+	return checkText("name", name, MaxKeyNameLen)
+}
+
 var errKeyExpiry = invalid("key_expiry_invalid", "expires")
 
 // maxKeyYears is the longest lifetime in years a key may be given, as
 // "10y"; a key that should outlive that never expires.
 const maxKeyYears = 10
 
-// keyExpiry is when a key made now that lasts for expires stops working:
-// the zero time for "never" or empty, calendar years for "1y" to "10y",
-// and otherwise a duration that ParseDuration reads, from an hour to ten
-// years.
-func (s *Service) keyExpiry(expires string) (time.Time, error) {
+// keyExpiry is when a key made at now that lasts for expires stops
+// working: the zero time for "never" or empty, calendar years for "1y" to
+// "10y", and otherwise a duration that ParseDuration reads, from an hour
+// to ten years.
+func keyExpiry(now time.Time, expires string) (time.Time, error) {
 	expires = strings.TrimSpace(expires)
 	if expires == "" || expires == "never" {
 		return time.Time{}, nil
@@ -87,10 +103,9 @@ func (s *Service) keyExpiry(expires string) (time.Time, error) {
 		if err != nil || n < 1 || n > maxKeyYears || years[0] < '0' || years[0] > '9' {
 			return time.Time{}, errKeyExpiry
 		}
-		return s.Now().AddDate(n, 0, 0), nil
+		return now.AddDate(n, 0, 0), nil
 	}
 	d, err := ParseDuration(expires)
-	now := s.Now()
 	if err != nil || d < time.Hour || now.Add(d).After(now.AddDate(maxKeyYears, 0, 0)) {
 		return time.Time{}, errKeyExpiry
 	}

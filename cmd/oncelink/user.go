@@ -281,6 +281,10 @@ func userKey(fs *flag.FlagSet) runFunc {
 	label := fs.String("name", "oncelink user key", "cli.flag.user_key_name")
 	expires := fs.String("expires", "never", "cli.flag.user_key_expires")
 	return func(ctx context.Context, p *proc, args []string) error {
+		// Refused before the database is opened, or made by --create.
+		if err := core.CheckNewKey(*label, *expires); err != nil {
+			return refusedFlag(p, err, map[string]string{"name": "--name", "expires": "--expires"})
+		}
 		op, a, err := db.openAccount(ctx, p, args)
 		if err != nil {
 			return err

@@ -424,3 +424,24 @@ func errText(err error) string {
 	}
 	return err.Error()
 }
+
+// TestUserKeyRefusesItsFlagsFirst: a key's lifetime or name that would be
+// refused is refused before the database is opened, so that with
+// --create no database is made for it, and nothing is said of one.
+func TestUserKeyRefusesItsFlagsFirst(t *testing.T) {
+	for _, args := range [][]string{
+		{"--expires", "10m"},
+		{"--expires", "11y"},
+		{"--name", " "},
+	} {
+		db := filepath.Join(t.TempDir(), "oncelink.db")
+		r := runCLI(t, nil, "", append([]string{"user", "key", "ada", "--create", "--db", db}, args...)...)
+		if r.code != exitUsage || r.err == nil || !strings.HasPrefix(r.err.Error(), args[0]+": ") || r.stdout != "" ||
+			strings.Contains(r.stderr, db) {
+			t.Errorf("%v: exit %d, %v, %q, %q", args, r.code, r.err, r.stdout, r.stderr)
+		}
+		if _, err := os.Stat(db); !os.IsNotExist(err) {
+			t.Errorf("%v: the database was made (%v)", args, err)
+		}
+	}
+}
