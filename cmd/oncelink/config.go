@@ -267,13 +267,18 @@ func (c *config) complete(l *i18n.Localizer, args []string) error {
 	if len(args) > 0 {
 		return errors.New(l.T("cli.usage.unexpected", "Arg", fmt.Sprintf("%q", args[0])))
 	}
-	// An address that cannot be listened on is a usage error, said before
-	// the database is opened, rather than a system error once it has been.
-	if !listenable(c.Addr) {
-		return errors.New(l.T("cli.serve.listen_addr", "Flag", "--addr", "Value", fmt.Sprintf("%q", c.Addr)))
-	}
-	if c.MetricsAddr != "" && !listenable(c.MetricsAddr) {
-		return errors.New(l.T("cli.serve.listen_addr", "Flag", "--metrics-addr", "Value", fmt.Sprintf("%q", c.MetricsAddr)))
+	for _, a := range []struct {
+		flag string
+		addr *string
+	}{{"--addr", &c.Addr}, {"--metrics-addr", &c.MetricsAddr}} {
+		if *a.addr == "" && a.flag == "--metrics-addr" {
+			continue // no metrics
+		}
+		addr, err := listenAddr(*a.addr)
+		if err != nil {
+			return errors.New(l.T("cli.serve.addr", "Flag", a.flag, "Value", fmt.Sprintf("%q", *a.addr)))
+		}
+		*a.addr = addr
 	}
 	if c.BaseURL == "" {
 		c.BaseURL, c.baseFromAddr = addrBase(c.Addr), true
@@ -324,15 +329,21 @@ func (c *config) complete(l *i18n.Localizer, args []string) error {
 	return c.OIDC.check(l, c.PasswordSignIn)
 }
 
-// listenable says whether addr is a TCP address to listen on: a host (or
-// none) and a port, a number from 0 to 65535. It looks nothing up.
-func listenable(addr string) bool {
-	_, port, err := net.SplitHostPort(addr)
+// listenAddr is addr, a host and a port to listen on, with its port as a
+// number: a port named as the system names it (localhost:http) becomes
+// the number it stands for, which links and logs can carry. An address
+// without a port, or with one that is neither, is refused before anything
+// starts.
+func listenAddr(addr string) (string, error) {
+	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return false
+		return "", err
 	}
-	_, err = strconv.ParseUint(port, 10, 16)
-	return err == nil
+	n, err := net.LookupPort("tcp", port)
+	if err != nil {
+		return "", err
+	}
+	return net.JoinHostPort(host, strconv.Itoa(n)), nil
 }
 
 // addrBase is the base URL of a server listening on addr. One listening

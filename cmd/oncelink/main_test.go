@@ -357,3 +357,39 @@ func TestEveryAddressWithoutBaseURLWarns(t *testing.T) {
 		}
 	}
 }
+
+// TestNamedPortsAndBadAddresses: a port named as the system names it
+// (localhost:http) listens on the port it stands for, and links carry its
+// number; an address without a port, or with one the system does not
+// know, stops the server before it starts, as a usage error that names the
+// flag, in the operator's language.
+func TestNamedPortsAndBadAddresses(t *testing.T) {
+	for _, c := range []struct{ addr, listen, base string }{
+		{"localhost:http", "localhost:80", "http://localhost:80"},
+		{":http", ":80", "http://localhost:80"},
+		{"[::1]:https", "[::1]:443", "http://[::1]:443"},
+		{"127.0.0.1:8080", "127.0.0.1:8080", "http://127.0.0.1:8080"},
+	} {
+		cfg, err := parseConfig([]string{"--addr", c.addr, "--metrics-addr", c.addr}, func(string) string { return "" })
+		if err != nil || cfg.Addr != c.listen || cfg.MetricsAddr != c.listen || cfg.BaseURL != c.base {
+			t.Errorf("--addr %s: listens on %q (metrics %q), links under %q, %v; want %q and %q", c.addr, cfg.Addr, cfg.MetricsAddr, cfg.BaseURL, err, c.listen, c.base)
+		}
+	}
+	for _, flag := range []string{"--addr", "--metrics-addr"} {
+		for _, addr := range []string{"localhost", "localhost:no-such-service", "localhost:99999", "localhost:-1"} {
+			db := filepath.Join(t.TempDir(), "oncelink.db")
+			args := []string{"serve", "--db", db, flag, addr}
+			if flag != "--addr" {
+				args = append(args, "--addr", "127.0.0.1:0")
+			}
+			r := runCLI(t, map[string]string{"LANG": "de_DE.UTF-8"}, "", args...)
+			want := flag + ` "` + addr + `" ist keine Adresse`
+			if r.code != exitUsage || !strings.HasPrefix(r.err.Error(), want) || !strings.Contains(r.err.Error(), "oncelink help serve") {
+				t.Errorf("%s %s: exit %d, %v; want a usage error starting %q", flag, addr, r.code, r.err, want)
+			}
+			if _, err := os.Stat(db); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("%s %s: the database was made (%v)", flag, addr, err)
+			}
+		}
+	}
+}
