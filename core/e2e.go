@@ -43,6 +43,10 @@ func (d *Draft) SetE2E(value string) {
 // largestUpload is the largest file a form may carry, of either mode.
 func (s *Service) largestUpload() int64 { return max(s.cfg.MaxUpload, s.cfg.MaxE2EUpload) }
 
+// LargestForm is the largest create form the server takes: its largest
+// file and the form's other fields.
+func (s *Service) LargestForm() int64 { return s.largestUpload() + MaxFormBytes }
+
 // e2eTooLarge refuses an end-to-end file past MaxE2EUpload. The limit is
 // the ciphertext's, which the sender never sees: the refusal names the
 // largest file that fits too.

@@ -69,7 +69,7 @@ func (s *Service) FormTime() time.Duration { return s.cfg.FormTime }
 // given its Content-Length (-1 when unknown): FormTime, and its size at
 // MinUploadRate, counting at most the largest form the server takes.
 func (s *Service) UploadTime(contentLength int64) time.Duration {
-	largest := s.largestUpload() + MaxFormBytes
+	largest := s.LargestForm()
 	if contentLength < 0 || contentLength > largest {
 		contentLength = largest
 	}

@@ -145,7 +145,7 @@ func UploadsHeldBack(err error) bool {
 // and the link is written in one short transaction once the whole form is
 // in and checked, whichever order its fields came in.
 func (d *Draft) ReadMultipart(body io.Reader, boundary string, contentLength int64, c Client) (url.Values, error) {
-	limit := d.s.largestUpload() + MaxFormBytes
+	limit := d.s.LargestForm()
 	if contentLength > limit {
 		// Refused unread: only a file makes a form this large, so the form
 		// comes back with the file kind chosen.

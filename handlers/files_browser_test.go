@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"oncelink/core"
@@ -451,6 +452,45 @@ func TestBrowserUploadOverTheLimit(t *testing.T) {
 	}
 	browsertest.Screenshot(t, ctx, "upload-too-large")
 	problems.Check(ctx)
+}
+
+// TestBrowserUploadOverTheLimitWithoutJavaScript: a file a few times the
+// limit, sent by a browser that runs no script and so cannot check it
+// first, gets the form back with why, not a reset connection: the server
+// reads what the browser sends before it answers, as a browser reads the
+// answer only once it has sent the whole form.
+func TestBrowserUploadOverTheLimitWithoutJavaScript(t *testing.T) {
+	s := newTestServer(t, func(c *core.Config) { c.MaxUpload, c.MaxE2EUpload = 1<<20, 1<<20 })
+	s.admin()
+	ctx := browsertest.New(t)
+	signIn(t, ctx, s.URL)
+	if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "large.bin")
+	if err := os.WriteFile(path, noisy(4<<20), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	wait, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if err := chromedp.Do(wait,
+		chromedp.Navigate(s.URL+"/links"),
+		chromedp.Click(chromedp.CSS(`input[name=kind][value=file]`)),
+		chromedp.SetUploadFiles(chromedp.ID("file"), []string{path}),
+		chromedp.Click(chromedp.CSS(`[data-testid=create]`)),
+		chromedp.WaitReady(chromedp.CSS(`body`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, ctx, `location.pathname === "/links" && !!document.querySelector("[data-testid=form-error], #error-file")`, 60*time.Second)
+	said, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("error-file").textContent`))
+	if err != nil || !strings.Contains(said, "larger than 1 MiB") {
+		t.Fatalf("beside the file field: %q, %v", said, err)
+	}
+	if links, chunks := s.stored(); links != 0 || chunks != 0 {
+		t.Fatalf("%d links and %d chunks stored", links, chunks)
+	}
+	browsertest.Shoot(t, ctx, "upload-too-large-without-js")
 }
 
 // TestBrowserEncryptedFileLimit: while the form encrypts in the browser,

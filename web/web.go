@@ -8,6 +8,7 @@ package web
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"path"
 	"strconv"
@@ -150,6 +151,71 @@ func cleanPath(p string) string {
 func BodyOnRead(r *http.Request) bool {
 	return (r.Method == http.MethodGet || r.Method == http.MethodHead) && r.ContentLength != 0
 }
+
+// ReadBeforeTooLarge makes a 413 to r, such as a file over the server's
+// limit, wait until r's whole body has arrived, read and thrown away, as
+// long as it is at most bound bytes in all. A browser sends its whole form
+// before it reads the answer; a server that answers sooner and closes the
+// connection on what is left unread resets it, and the reset can take the
+// answer away before the browser reads it (RFC 9112, section 9.6, says to
+// go on reading). A larger body, or one that does not arrive within the
+// request's read deadline, is answered as it stands, and net/http closes
+// the connection after the answer; so is a body not yet sent by a client
+// that waits for "100 Continue" before it sends one, which it never gets.
+func ReadBeforeTooLarge(w http.ResponseWriter, r *http.Request, bound int64) (http.ResponseWriter, *http.Request) {
+	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 || r.ContentLength > bound {
+		return w, r
+	}
+	body := &countedBody{ReadCloser: r.Body}
+	// A copy, so that net/http still knows the body it gave the request.
+	r = r.WithContext(r.Context())
+	r.Body = body
+	waits := strings.EqualFold(r.Header.Get("Expect"), "100-continue")
+	return &readingWriter{ResponseWriter: w, body: body, bound: bound, waits: waits}, r
+}
+
+// countedBody is a request's body that counts what was read of it and
+// knows when it ended.
+type countedBody struct {
+	io.ReadCloser
+	n   int64
+	eof bool
+}
+
+func (b *countedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.n += int64(n)
+	b.eof = b.eof || err == io.EOF
+	return n, err
+}
+
+// readingWriter reads the rest of body before it writes a 413's head (see
+// ReadBeforeTooLarge).
+type readingWriter struct {
+	http.ResponseWriter
+	body     *countedBody
+	bound    int64
+	waits    bool // for "100 Continue"
+	answered bool
+}
+
+func (w *readingWriter) WriteHeader(status int) {
+	if !w.answered && status == http.StatusRequestEntityTooLarge && !w.body.eof && !(w.waits && w.body.n == 0) {
+		io.Copy(io.Discard, io.LimitReader(w.body, w.bound-w.body.n))
+	}
+	w.answered = true
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *readingWriter) Write(p []byte) (int, error) {
+	if !w.answered {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach the writer underneath.
+func (w *readingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // BodyDeadline sets when the rest of the request's body must have arrived;
 // a read after it fails. The zero time lifts the bound once the body is
