@@ -732,19 +732,24 @@ func (t jsonType) In(l *i18n.Localizer) string {
 }
 
 // me is the account the request acts for, with what its links keep and
-// the bound on it, as its Settings page shows them.
+// the bound on it, as its Settings page shows them, and the largest file
+// a link may share, as the create form says: a client checks a file
+// against it before it sends the file.
 func (a *API) me(w http.ResponseWriter, r *http.Request, acc *core.Account) {
 	used, limit, err := a.core.StorageUsage(r.Context(), acc.ID)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
+	cfg := a.core.Config()
 	a.reply(w, r, http.StatusOK, struct {
 		Username     string `json:"username"`
 		Admin        bool   `json:"admin"`
 		StorageUsed  int64  `json:"storage_used"`
 		StorageLimit int64  `json:"storage_limit"`
-	}{acc.Username, acc.Admin, used, limit})
+		MaxUpload    int64  `json:"max_upload"`
+		MaxE2EUpload int64  `json:"max_e2e_upload"`
+	}{acc.Username, acc.Admin, used, limit, cfg.MaxUpload, cfg.MaxE2EUpload})
 }
 
 func (a *API) document(w http.ResponseWriter, r *http.Request) {

@@ -1316,6 +1316,21 @@ func TestMeTellsStorage(t *testing.T) {
 	}
 }
 
+// TestMeTellsUploadLimits: /api/v1/me says the largest file a link may
+// share, and the largest end-to-end ciphertext, as the server's flags set
+// them, so that a client can check a file before it sends it.
+func TestMeTellsUploadLimits(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t), func(c *core.Config) { c.MaxUpload, c.MaxE2EUpload = 1<<20, 3<<20 })
+	var me struct {
+		MaxUpload    int64 `json:"max_upload"`
+		MaxE2EUpload int64 `json:"max_e2e_upload"`
+	}
+	res := s.account("ada").get("/api/v1/me")
+	if err := json.Unmarshal(res.body, &me); err != nil || me.MaxUpload != 1<<20 || me.MaxE2EUpload != 3<<20 {
+		t.Fatalf("me: %d %s", res.StatusCode, res.body)
+	}
+}
+
 // TestHeadOfTheEventStream: a HEAD of the event stream answers what a GET
 // would, and ends there, so that the connection carries the client's next
 // request.

@@ -332,6 +332,12 @@ type Account struct {
 	// StorageLimit the most they may keep: the server's --account-storage.
 	StorageUsed  int64 `json:"storage_used"`
 	StorageLimit int64 `json:"storage_limit"`
+	// MaxUpload is the largest file a link may share, in bytes: the
+	// server's --max-upload; MaxE2EUpload the largest ciphertext of an
+	// end-to-end file: its --max-e2e-upload. Zero from a server that does
+	// not say.
+	MaxUpload    int64 `json:"max_upload"`
+	MaxE2EUpload int64 `json:"max_e2e_upload"`
 }
 
 // Me returns the key's account: GET /api/v1/me. An answer that is not an

@@ -47,12 +47,19 @@ func (s *Service) largestUpload() int64 { return max(s.cfg.MaxUpload, s.cfg.MaxE
 // file and the form's other fields.
 func (s *Service) LargestForm() int64 { return s.largestUpload() + MaxFormBytes }
 
-// e2eTooLarge refuses an end-to-end file past MaxE2EUpload. The limit is
-// the ciphertext's, which the sender never sees: the refusal names the
-// largest file that fits too.
-func (s *Service) e2eTooLarge() *Error {
-	return Variant(TooLarge, "file_too_large", "e2e", "file", "too_large", "Size", Size(s.cfg.MaxE2EUpload),
-		"Largest", Size(LargestE2EFile(s.cfg.MaxE2EUpload)))
+// e2eTooLarge refuses an end-to-end file past MaxE2EUpload.
+func (s *Service) e2eTooLarge() *Error { return FileTooLarge(s.cfg.MaxE2EUpload, true) }
+
+// FileTooLarge refuses a file past limit: a server's MaxUpload, or its
+// MaxE2EUpload for an end-to-end file, whose limit is the ciphertext's,
+// which the sender never sees: that refusal names the largest file that
+// fits too. A client that knows the limit says it before sending the file.
+func FileTooLarge(limit int64, e2e bool) *Error {
+	if e2e {
+		return Variant(TooLarge, "file_too_large", "e2e", "file", "too_large", "Size", Size(limit),
+			"Largest", Size(LargestE2EFile(limit)))
+	}
+	return Variant(TooLarge, "file_too_large", "plain", "file", "too_large", "Size", Size(limit))
 }
 
 // MinE2EUpload is the smallest MaxE2EUpload that a file fits under, one

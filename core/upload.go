@@ -251,9 +251,7 @@ func refusedFile(err error) (*Error, bool) {
 // ErrUnreadableForm is a form body that could not be read.
 var ErrUnreadableForm = Variant(Invalid, "unreadable_form", "form", "", "did_not_work")
 
-func (s *Service) uploadTooLarge() *Error {
-	return Variant(TooLarge, "file_too_large", "plain", "file", "too_large", "Size", Size(s.cfg.MaxUpload))
-}
+func (s *Service) uploadTooLarge() *Error { return FileTooLarge(s.cfg.MaxUpload, false) }
 
 // upload is a file received for a link: its name, its type sniffed from
 // its first bytes, its size, and its content sealed in chunks in a

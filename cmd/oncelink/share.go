@@ -119,6 +119,9 @@ func shareCommand(fs *flag.FlagSet) runFunc {
 				return refusedFlag(p, err, shareFlags)
 			}
 			defer f.Close()
+			if err := fitsUpload(ctx, p, c, f.size, *endToEnd); err != nil {
+				return err
+			}
 			in.File, in.FileName = f, cmp.Or(*name, uploadName(*file))
 		case *address == "":
 			if in.Message, err = readMessage(ctx, p); err != nil {
@@ -167,10 +170,36 @@ func shareCommand(fs *flag.FlagSet) runFunc {
 	}
 }
 
-// upload is the file to share, read as it is sent.
+// upload is the file to share, read as it is sent, and its size, or -1
+// when it streams and none can tell.
 type upload struct {
 	io.Reader
 	io.Closer
+	size int64
+}
+
+// fitsUpload refuses a file of size bytes (-1 when not known) that is
+// larger than the server c takes, as the server would, before a byte of it
+// is sent: a large file would otherwise go out whole, or up to the
+// server's limit, to be refused. The limit is the one /api/v1/me tells;
+// when it cannot be learnt, the server alone checks the file.
+func fitsUpload(ctx context.Context, p *proc, c *client.Client, size int64, endToEnd bool) error {
+	if size < 0 {
+		return nil
+	}
+	me, err := c.Me(ctx)
+	if err != nil {
+		return nil // the upload meets the same trouble, and says it
+	}
+	limit, largest := me.MaxUpload, me.MaxUpload
+	if endToEnd {
+		limit, largest = me.MaxE2EUpload, core.LargestE2EFile(me.MaxE2EUpload)
+	}
+	if limit <= 0 || size <= largest {
+		return nil
+	}
+	refusal := core.FileTooLarge(limit, endToEnd)
+	return usageError(p.T("cli.flag_error.refused", "Flag", "--file", "Message", refusal.Message(p.loc)))
 }
 
 // openUpload opens the file to share: a regular file, a named pipe, or
@@ -204,7 +233,7 @@ func openUpload(ctx context.Context, p *proc, path string) (*upload, error) {
 		f.Close()
 		return nil, err
 	}
-	return &upload{f, f}, nil
+	return &upload{f, f, st.Size()}, nil
 }
 
 // streamed is the upload of r, closed by c, once its first byte has come.
@@ -219,7 +248,7 @@ func streamed(ctx context.Context, r io.Reader, c io.Closer) (*upload, error) {
 		}
 		return nil, err
 	}
-	return &upload{br, c}, nil
+	return &upload{br, c, -1}, nil
 }
 
 // uploadName is the name a shared file goes by when --name gives none:

@@ -911,6 +911,33 @@ func TestShareE2EFileLimit(t *testing.T) {
 	sh.must(exitDone, "", "share", "--e2e", "--file", file(largest))
 }
 
+// TestShareFileOverTheLimitIsNotSent: a file larger than the server's
+// --max-upload is refused as the server would refuse it, a usage error
+// that names --file, before any of it is sent: the server sees no create.
+// One at the limit is shared.
+func TestShareFileOverTheLimitIsNotSent(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	s := startServer(t, db, "--max-upload", "1MiB")
+	signUp(t, s)
+	sh := ownerShell(t, s, db)
+	file := func(size int64) string {
+		t.Helper()
+		path := filepath.Join(t.TempDir(), "video.mp4")
+		if err := os.WriteFile(path, make([]byte, size), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	r := sh.must(exitUsage, "", "share", "--file", file(40<<20))
+	if !strings.HasPrefix(r.stderr, "oncelink: --file: ") || !strings.Contains(r.stderr, "larger than 1 MiB") || r.stdout != "" {
+		t.Fatalf("share of a file of 40 MiB: stderr %q", r.stderr)
+	}
+	if logs := s.logs.String(); strings.Contains(logs, "path=/api/v1/links") {
+		t.Fatalf("the file was sent:\n%s", logs)
+	}
+	sh.must(exitDone, "", "share", "--file", file(1<<20))
+}
+
 // TestFlagRefusalsInTheReadersLanguage: a refusal that names the flag at
 // fault, whether the command's own check or the server's, is put together
 // as the reader's language writes it: in French, a no-break space before
