@@ -110,10 +110,15 @@ func (a *API) cleanPaths(next http.Handler) http.Handler {
 	})
 }
 
-// ownHost answers a request addressed to another host than the server's
-// own (see core.ServesHost) with 421.
+// ownHost answers a request whose headers are too large (see
+// web.HeadersTooLarge) with 431, and one addressed to another host than
+// the server's own (see core.ServesHost) with 421.
 func (a *API) ownHost(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if web.HeadersTooLarge(r) {
+			a.fail(w, r, core.ErrHeadersTooLarge)
+			return
+		}
 		if !a.core.ServesHost(r.Host) {
 			a.fail(w, r, core.ErrOtherHost)
 			return
@@ -327,20 +332,21 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 // statusPhrases are the messages of the status phrases (RFC 9110) of the
 // statuses a problem is sent with.
 var statusPhrases = map[int]string{
-	http.StatusBadRequest:            "http_status.bad_request",
-	http.StatusUnauthorized:          "http_status.unauthorized",
-	http.StatusForbidden:             "http_status.forbidden",
-	http.StatusNotFound:              "http_status.not_found",
-	http.StatusMethodNotAllowed:      "http_status.method_not_allowed",
-	http.StatusRequestTimeout:        "http_status.request_timeout",
-	http.StatusConflict:              "http_status.conflict",
-	http.StatusGone:                  "http_status.gone",
-	http.StatusRequestEntityTooLarge: "http_status.content_too_large",
-	http.StatusUnsupportedMediaType:  "http_status.unsupported_media_type",
-	http.StatusMisdirectedRequest:    "http_status.misdirected_request",
-	http.StatusTooManyRequests:       "http_status.too_many_requests",
-	http.StatusInternalServerError:   "http_status.internal_server_error",
-	http.StatusServiceUnavailable:    "http_status.service_unavailable",
+	http.StatusBadRequest:                  "http_status.bad_request",
+	http.StatusUnauthorized:                "http_status.unauthorized",
+	http.StatusForbidden:                   "http_status.forbidden",
+	http.StatusNotFound:                    "http_status.not_found",
+	http.StatusMethodNotAllowed:            "http_status.method_not_allowed",
+	http.StatusRequestTimeout:              "http_status.request_timeout",
+	http.StatusConflict:                    "http_status.conflict",
+	http.StatusGone:                        "http_status.gone",
+	http.StatusRequestEntityTooLarge:       "http_status.content_too_large",
+	http.StatusUnsupportedMediaType:        "http_status.unsupported_media_type",
+	http.StatusMisdirectedRequest:          "http_status.misdirected_request",
+	http.StatusRequestHeaderFieldsTooLarge: "http_status.request_header_fields_too_large",
+	http.StatusTooManyRequests:             "http_status.too_many_requests",
+	http.StatusInternalServerError:         "http_status.internal_server_error",
+	http.StatusServiceUnavailable:          "http_status.service_unavailable",
 }
 
 // statusPhrase is status's phrase in l's language, which RFC 9457 lets a

@@ -15,19 +15,20 @@ type Kind int
 
 // The kinds of refusal.
 const (
-	Invalid      Kind = iota + 1 // the input is wrong
-	Unauthorized                 // no one, or no valid key, is signed in
-	Forbidden                    // signed in, or holding the link, but not allowed
-	NotFound                     // no such thing, or another owner's
-	NotAllowed                   // the address takes no such request
-	Conflict                     // it exists already
-	Gone                         // it was, and is no more
-	TooLarge                     // over a size limit
-	Unsupported                  // a body of a type not taken
-	Limited                      // too many attempts: wait RetryAfter
-	Unavailable                  // the database could not tell; try again
-	TooSlow                      // a body that did not arrive in time
-	Misdirected                  // a request for another host than this server's
+	Invalid         Kind = iota + 1 // the input is wrong
+	Unauthorized                    // no one, or no valid key, is signed in
+	Forbidden                       // signed in, or holding the link, but not allowed
+	NotFound                        // no such thing, or another owner's
+	NotAllowed                      // the address takes no such request
+	Conflict                        // it exists already
+	Gone                            // it was, and is no more
+	TooLarge                        // over a size limit
+	Unsupported                     // a body of a type not taken
+	Limited                         // too many attempts: wait RetryAfter
+	Unavailable                     // the database could not tell; try again
+	TooSlow                         // a body that did not arrive in time
+	Misdirected                     // a request for another host than this server's
+	HeadersTooLarge                 // a request whose headers are over their bound
 )
 
 // Error is a rule's refusal, for the person or program that asked. Code is
@@ -253,6 +254,10 @@ var (
 	// ErrOtherHost refuses a request addressed to a host this server is
 	// not (see Service.ServesHost).
 	ErrOtherHost = Refusal(Misdirected, "other_host", "", "wrong_address")
+	// ErrHeadersTooLarge refuses a request whose headers are larger than
+	// MaxHeaderBytes, as often as not a browser's cookies grown too
+	// large for the site.
+	ErrHeadersTooLarge = Refusal(HeadersTooLarge, "headers_too_large", "", "too_large", "Size", Size(MaxHeaderBytes))
 	// ErrTooSlow is a body that did not arrive within its time (see
 	// Service.FormTime): nothing of it is kept.
 	ErrTooSlow           = Refusal(TooSlow, "body_too_slow", "", "too_slow")

@@ -21,6 +21,10 @@ const (
 	MaxAPIKeys       = 20  // per account, not counting revoked or expired keys
 	MaxKeyNameLen    = 100 // characters
 	MaxPageSize      = 100 // links or requests in one page of a list
+	// MaxHeaderBytes bounds a request's line and headers together, as
+	// the server counts them: the adapters refuse more in their own words,
+	// and net/http itself refuses four times as much, unread.
+	MaxHeaderBytes = 64 << 10
 )
 
 // LimitSize writes a limit exactly, in the largest unit that divides it:

@@ -181,7 +181,7 @@ func (h *Handler) Routes(api http.Handler) http.Handler {
 	if api != nil {
 		root.Handle("/api/", api) // it answers other hosts itself, in JSON
 	}
-	root.Handle("/", h.ownHost(h.refuseBodiesOnReads(app)))
+	root.Handle("/", h.boundHeaders(h.ownHost(h.refuseBodiesOnReads(app))))
 	var served http.Handler = root
 	if api != nil {
 		// A path of the API that root would redirect to its clean form,
@@ -210,6 +210,24 @@ func (h *Handler) ownHost(next http.Handler) http.Handler {
 			return
 		}
 		h.fail(w, withViewer(r, nil), core.ErrOtherHost)
+	})
+}
+
+// boundHeaders answers a request whose headers are too large (see
+// web.HeadersTooLarge) with 431, a page in the reader's language, before
+// it reaches a session: most likely a browser's, whose cookies for the
+// site grew. Static files are served all the same, so that the page has
+// its style: they read no cookie.
+func (h *Handler) boundHeaders(next http.Handler) http.Handler {
+	refuse := h.speak(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.fail(w, r, core.ErrHeadersTooLarge)
+	}))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if web.HeadersTooLarge(r) {
+			refuse.ServeHTTP(w, withViewer(r, nil))
+			return
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 

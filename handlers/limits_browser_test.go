@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,5 +57,33 @@ func TestHeldBackCountsDownInWords(t *testing.T) {
 		}
 		b.forgive("status of 4") // the refused sign-ins
 		b.clean("the held-back sign-in in " + l.Code)
+	}
+}
+
+// TestHeadersTooLargePage: a browser whose request headers are over their
+// bound, as when its cookies for the site have grown, gets a page in its
+// language that says so and what to do, not net/http's plain text.
+func TestHeadersTooLargePage(t *testing.T) {
+	s := newTestServer(t)
+	s.admin()
+	ctx := browsertest.New(t)
+	for _, lang := range []string{"en", "ar"} {
+		headers := network.Headers{"Accept-Language": lang, "X-Padding": strings.Repeat("p", core.MaxHeaderBytes)}
+		if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: headers}); err != nil {
+			t.Fatal(err)
+		}
+		if err := chromedp.Do(ctx, chromedp.Navigate(s.URL+"/login"), chromedp.WaitVisible(chromedp.CSS("main"))); err != nil {
+			t.Fatal(err)
+		}
+		said, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.lang + " " + document.querySelector("main").textContent`))
+		want := lang + " "
+		if err != nil || !strings.HasPrefix(said, want) || !strings.Contains(said, i18n.For(lang).T("error.headers_too_large", "Size", core.LimitSize(core.MaxHeaderBytes))[:20]) {
+			t.Fatalf("%s: %q, %v", lang, said, err)
+		}
+		if lang == "en" {
+			browsertest.Shoot(t, ctx, "headers-too-large")
+		} else {
+			browsertest.Screenshot(t, ctx, "headers-too-large-"+lang)
+		}
 	}
 }

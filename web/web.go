@@ -60,6 +60,8 @@ func Status(k core.Kind) int {
 		return http.StatusRequestTimeout
 	case core.Misdirected:
 		return http.StatusMisdirectedRequest
+	case core.HeadersTooLarge:
+		return http.StatusRequestHeaderFieldsTooLarge
 	}
 	return http.StatusInternalServerError
 }
@@ -143,6 +145,27 @@ func cleanPath(p string) string {
 	}
 	return clean
 }
+
+// HeadersTooLarge reports whether r's request line and headers are larger
+// than core.MaxHeaderBytes, counted as they were sent: both doors refuse
+// such a request in their own words (431). net/http refuses a request four
+// times as large itself, before a handler sees it, in plain text (see
+// MaxHeaderBytes).
+func HeadersTooLarge(r *http.Request) bool {
+	n := len(r.Method) + len(r.RequestURI) + len(r.Proto) + len("  \r\n") + len("Host: \r\n") + len(r.Host)
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += len(k) + len(": \r\n") + len(v)
+		}
+	}
+	return n > core.MaxHeaderBytes
+}
+
+// MaxHeaderBytes is the server's own bound on a request's line and
+// headers (http.Server.MaxHeaderBytes): four times core.MaxHeaderBytes, so
+// that the doors answer a request over that in their own words, and only
+// a much larger one gets net/http's plain text.
+const MaxHeaderBytes = 4 * core.MaxHeaderBytes
 
 // BodyOnRead reports whether r is a GET or HEAD that carries a body, which
 // both doors refuse with 400: no route reads one, and a body that the

@@ -28,6 +28,7 @@ import (
 	"oncelink/sso"
 	"oncelink/store"
 	"oncelink/token"
+	"oncelink/web"
 )
 
 // shutdownGrace is how long in-flight requests get to finish on shutdown.
@@ -136,7 +137,7 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 		Handler:           h.Routes(v1.Handler()),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    web.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	// Open dashboards' event streams never finish by themselves; end them

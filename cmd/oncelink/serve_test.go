@@ -200,3 +200,47 @@ func TestListenBase(t *testing.T) {
 		}
 	}
 }
+
+// TestHeadersTooLargeInOncelinksWords: a request whose headers are over
+// 64 KiB, such as a browser's whose cookies for the site have grown, is
+// answered 431 by oncelink itself: a page in the reader's language, or a
+// problem from the API. Only one over four times that gets net/http's own
+// plain answer.
+func TestHeadersTooLargeInOncelinksWords(t *testing.T) {
+	s := startServer(t, filepath.Join(t.TempDir(), "oncelink.db"))
+	get := func(path string, header http.Header) (*http.Response, string) {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodGet, s.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header = header
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res, string(b)
+	}
+	crumbs := "crumbs=" + strings.Repeat("c", 100<<10)
+	res, body := get("/login", http.Header{"Cookie": {crumbs}, "Accept-Language": {"de"}})
+	if res.StatusCode != http.StatusRequestHeaderFieldsTooLarge || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") ||
+		!strings.Contains(body, `lang="de"`) || !strings.Contains(body, "Cookies") {
+		t.Fatalf("a page with 100 KiB of cookies: %d %s\n%.2000s", res.StatusCode, res.Header.Get("Content-Type"), body)
+	}
+	res, body = get("/api/v1/me", http.Header{"Authorization": {"Bearer ol_" + strings.Repeat("x", 43)}, "X-Padding": {strings.Repeat("p", 100<<10)}})
+	var p struct {
+		Status int
+		Code   string
+	}
+	if res.StatusCode != http.StatusRequestHeaderFieldsTooLarge || res.Header.Get("Content-Type") != "application/problem+json" ||
+		json.Unmarshal([]byte(body), &p) != nil || p.Status != 431 || p.Code != "headers_too_large" {
+		t.Fatalf("the API with 100 KiB of headers: %d %s %s", res.StatusCode, res.Header.Get("Content-Type"), body)
+	}
+	// Past net/http's own bound, net/http answers, unread.
+	res, _ = get("/login", http.Header{"Cookie": {"crumbs=" + strings.Repeat("c", 300<<10)}})
+	if res.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Fatalf("300 KiB of cookies: %d", res.StatusCode)
+	}
+}
