@@ -22,9 +22,9 @@ import (
 // shows; is asked for cookies before a file's one use is spent on a
 // download that would fail; and, answering a request, is thanked, where
 // the thank-you page without its receipt said the request was answered
-// already. In English and in Arabic, which such a browser can only ask
-// for by its Accept-Language: the language menu keeps its choice in a
-// cookie.
+// already. In English and in Arabic, asked for by the browser's
+// Accept-Language (TestLanguageChosenWithoutCookies chooses it in the
+// language menu).
 func TestRecipientWithoutCookies(t *testing.T) {
 	for _, lang := range []string{"en", "ar"} {
 		s := newTestServer(t)
@@ -93,6 +93,62 @@ func TestRecipientWithoutCookies(t *testing.T) {
 		}
 		b.clean("a recipient without cookies")
 	}
+}
+
+// TestLanguageChosenWithoutCookies: a reader whose browser keeps no
+// cookies, and asks for English, chooses Arabic in the language menu of a
+// link's page: the page comes back in Arabic, and so does the message it
+// opens; on a request's page, the page and its thanks.
+func TestLanguageChosenWithoutCookies(t *testing.T) {
+	s := newTestServer(t)
+	owner := s.admin()
+	message := owner.createLink(url.Values{"message": {"the door code is 4711"}})
+	request := s.URL + owner.createRequest(nil)
+	ctx := browsertest.New(t, browsertest.WithoutCookies(t))
+	b := newTab(t, ctx, s)
+	if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
+		Headers: network.Headers{"Accept-Language": "en"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	lang := func(where string, want string) {
+		t.Helper()
+		if got := eval[string](b, `document.documentElement.lang + " " + (document.cookie === "")`); got != want+" true" {
+			t.Fatalf("%s: the page's language and no cookie: %q, want %q", where, got, want+" true")
+		}
+	}
+	choose := func(wait string) {
+		t.Helper()
+		b.do(
+			chromedp.SetValue(chromedp.ID("language-menu"), "ar"),
+			chromedp.Click(chromedp.CSS("form.language button[type=submit]")),
+			chromedp.WaitVisible(chromedp.CSS(`html[lang=ar] `+wait)),
+		)
+	}
+	b.do(chromedp.Navigate(message), chromedp.WaitVisible(chromedp.CSS("[data-testid=open]")))
+	lang("the link's page", "en")
+	choose("[data-testid=open]")
+	lang("the link's page, Arabic chosen", "ar")
+	browsertest.Screenshot(t, ctx, "no-cookies-language-link-ar")
+	b.do(chromedp.Click(chromedp.CSS("[data-testid=open]")), chromedp.WaitVisible(chromedp.ID("secret")))
+	lang("the opened message", "ar")
+	if got := eval[string](b, `document.querySelector("[data-testid=message]").textContent`); got != "the door code is 4711" {
+		t.Errorf("the opened message is %q", got)
+	}
+	browsertest.Screenshot(t, ctx, "no-cookies-language-message-ar")
+
+	b.do(chromedp.Navigate(request), chromedp.WaitVisible(chromedp.ID("message")))
+	lang("the request's page", "en")
+	choose("#message")
+	lang("the request's page, Arabic chosen", "ar")
+	b.do(
+		chromedp.SendKeys(chromedp.ID("message"), "hunter2"),
+		chromedp.Click(chromedp.CSS("[data-testid=send]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=sent]")),
+	)
+	lang("the thanks", "ar")
+	browsertest.Shoot(t, ctx, "no-cookies-language-sent-ar")
+	b.clean("a language chosen without cookies")
 }
 
 // TestRequestAnsweredWithoutCookiesOrScript: the send form, sent by the

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"net/url"
 	"time"
 
 	"oncelink/i18n"
@@ -10,6 +11,21 @@ import (
 // languageCookie holds the language a browser chose in the language menu,
 // for a reader who is not signed in.
 const languageCookie = "lang"
+
+// languageParam names the language a reader who is not signed in chose, in
+// the address of the page the language menu returns to: a browser that
+// keeps no cookie keeps the choice there, on that page and on the forms
+// that a link's or a request's page sends.
+const languageParam = "lang"
+
+// keepLanguage is path with the language that r's address names, if any,
+// so that a form sent from r's page answers in it too.
+func keepLanguage(r *http.Request, path string) string {
+	if code := r.URL.Query().Get(languageParam); i18n.Supported(code) {
+		return path + "?" + url.Values{languageParam: {code}}.Encode()
+	}
+	return path
+}
 
 // speak lets every page and message of a request speak its reader's
 // language (see language), chosen when first needed.
@@ -29,11 +45,15 @@ func (h *Handler) language(r *http.Request) string {
 }
 
 // chosenLanguage is the language r's reader chose: the signed-in
-// account's, else the language menu's in this browser; "" to follow the
-// browser. Both the page's language and its menu rest on it.
+// account's, else the one the address names (?lang=, see keepLanguage),
+// else the language menu's in this browser; "" to follow the browser.
+// Both the page's language and its menu rest on it.
 func (h *Handler) chosenLanguage(r *http.Request) string {
 	if a := h.viewer(r); a != nil && i18n.Supported(a.Language) {
 		return a.Language
+	}
+	if code := r.URL.Query().Get(languageParam); i18n.Supported(code) {
+		return code
 	}
 	if c, err := r.Cookie(languageCookie); err == nil && i18n.Supported(c.Value) {
 		return c.Value
@@ -44,7 +64,9 @@ func (h *Handler) chosenLanguage(r *http.Request) string {
 // setLanguage takes the language menu's choice: a language's code, or ""
 // to follow the browser. The browser keeps it in a cookie; a signed-in
 // account keeps it too, for its other browsers and its mails. The reader
-// returns to the page the menu was on.
+// returns to the page the menu was on; one who is not signed in, with the
+// choice in its address too (see languageParam), for a browser that keeps
+// no cookie.
 func (h *Handler) setLanguage(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
 		h.fail(w, r, err)
@@ -66,7 +88,27 @@ func (h *Handler) setLanguage(w http.ResponseWriter, r *http.Request) {
 		c.MaxAge = -1
 	}
 	http.SetCookie(w, c)
-	redirect(w, r, safeBack(r.PostForm.Get("back")))
+	back := safeBack(r.PostForm.Get("back"))
+	if h.viewer(r) == nil {
+		back = withLanguage(back, code)
+	}
+	redirect(w, r, back)
+}
+
+// withLanguage is back, a path of this site's, naming code as the
+// reader's language (see languageParam), or none when code is "".
+func withLanguage(back, code string) string {
+	u, err := url.Parse(back)
+	if err != nil {
+		return back
+	}
+	q := u.Query()
+	q.Del(languageParam)
+	if code != "" {
+		q.Set(languageParam, code)
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // safeBack is safeNext for the language menu, which any page carries:

@@ -143,16 +143,19 @@ func TestLanguageOfVisitor(t *testing.T) {
 		t.Errorf("a visitor asking for no language spoken here does not read English")
 	}
 
-	// The language menu's choice, kept in a cookie, beats Accept-Language.
+	// The language menu's choice, kept in a cookie and in the address the
+	// menu returns to, beats Accept-Language.
 	res := visitor.chooseLanguage("es", "/login")
-	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login" {
-		t.Fatalf("a visitor choosing es: %d to %q, want 303 to /login", res.StatusCode, res.Header.Get("Location"))
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login?lang=es" {
+		t.Fatalf("a visitor choosing es: %d to %q, want 303 to /login?lang=es", res.StatusCode, res.Header.Get("Location"))
 	}
 	if page := visitor.getIn("/login", "fr-CH, de;q=0.8"); !strings.Contains(page.body, `<html lang="es"`) {
 		t.Error("a visitor's chosen es does not beat Accept-Language")
 	}
-	// Automatic forgets the cookie.
-	visitor.chooseLanguage("", "/login")
+	// Automatic forgets the cookie, and the address's choice.
+	if res := visitor.chooseLanguage("", "/login?lang=es"); res.Header.Get("Location") != "/login" {
+		t.Errorf("a visitor choosing automatic goes back to %q, want /login", res.Header.Get("Location"))
+	}
 	if page := visitor.getIn("/login", "fr-CH, de;q=0.8"); !strings.Contains(page.body, `<html lang="fr"`) {
 		t.Error("after automatic, a visitor does not read the browser's language")
 	}

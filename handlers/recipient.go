@@ -190,7 +190,7 @@ func forAnother(l core.Link) bool { return l.ForUserID != 0 && l.ForUserID != l.
 // openForm is the form that opens link tok, after refusal, if any, in
 // r's reader's language.
 func (h *Handler) openForm(r *http.Request, tok string, sight core.Sight, refusal *core.Error) components.OpenForm {
-	f := components.OpenForm{Action: "/l/" + tok, NeedsPassword: sight.Link.HasPassword(),
+	f := components.OpenForm{Action: keepLanguage(r, "/l/"+tok), NeedsPassword: sight.Link.HasPassword(),
 		Lockout: sight.Lockout, AttemptsLeft: sight.AttemptsLeft}
 	if f.Lockout > 0 {
 		f.RetryAt = h.core.Now().Add(f.Lockout)

@@ -149,7 +149,7 @@ func (h *Handler) showRequest(w http.ResponseWriter, r *http.Request, tok string
 		h.render(w, r, status, components.OwnRequestPage(h.page(r, i18n.T(r.Context(), "requests.own.title")), v))
 		return
 	}
-	v := h.sendForm(tok, sight.Request)
+	v := h.sendForm(r, tok, sight.Request)
 	v.HeldBack = held
 	h.render(w, r, status, components.SendPage(h.page(r, i18n.T(r.Context(), "requests.send.title")), v))
 }
@@ -172,8 +172,9 @@ func (h *Handler) requestHeldBack(w http.ResponseWriter, r *http.Request, tok st
 	h.showRequest(w, r, tok, sight, http.StatusTooManyRequests, held)
 }
 
-func (h *Handler) sendForm(tok string, rq core.Request) components.SendForm {
-	return components.SendForm{Action: "/r/" + tok, Owner: rq.OwnerName, Note: rq.Note, Accepts: rq.Accepts,
+// sendForm is the form that sends to request tok, from r's page.
+func (h *Handler) sendForm(r *http.Request, tok string, rq core.Request) components.SendForm {
+	return components.SendForm{Action: keepLanguage(r, "/r/"+tok), Owner: rq.OwnerName, Note: rq.Note, Accepts: rq.Accepts,
 		ExpiresAt: rq.ExpiresAt, MaxUpload: h.core.Config().MaxUpload}
 }
 
@@ -234,7 +235,7 @@ func (h *Handler) fulfil(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, r, lookErr)
 			return
 		}
-		v := h.sendForm(tok, sight.Request)
+		v := h.sendForm(r, tok, sight.Request)
 		v.Message, v.Errors = refill(message), fieldErrors(r, err)
 		h.render(w, r, web.Status(e.Kind), components.SendPage(h.page(r, i18n.T(r.Context(), "requests.send.title")), v))
 		return
