@@ -189,6 +189,9 @@ func ReadBeforeTooLarge(w http.ResponseWriter, r *http.Request, bound int64) (ht
 	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 || r.ContentLength > bound {
 		return w, r
 	}
+	if r.ContentLength > 0 && r.ContentLength < netHTTPDiscards {
+		return w, r // the common small form, which costs nothing more
+	}
 	body := &countedBody{ReadCloser: r.Body}
 	// A copy, so that net/http still knows the body it gave the request.
 	r = r.WithContext(r.Context())
@@ -196,6 +199,11 @@ func ReadBeforeTooLarge(w http.ResponseWriter, r *http.Request, bound int64) (ht
 	waits := strings.EqualFold(r.Header.Get("Expect"), "100-continue")
 	return &readingWriter{ResponseWriter: w, body: body, bound: bound, waits: waits}, r
 }
+
+// netHTTPDiscards is how much of a body left unread net/http reads and
+// throws away itself after the answer, before the next request on the
+// connection: a smaller body never needs ReadBeforeTooLarge.
+const netHTTPDiscards = 256 << 10
 
 // countedBody is a request's body that counts what was read of it and
 // knows when it ended.
