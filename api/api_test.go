@@ -575,6 +575,41 @@ func TestRevokeOfADeadLinkIsNoEvent(t *testing.T) {
 	})
 }
 
+// A refused open, a wrong password or an attempt after the link ended,
+// changes nothing of the link object, and sends the stream nothing: the
+// link's events have it.
+func TestRefusedOpenIsNoLinkEvent(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t))
+	ada := s.account("ada")
+	st := ada.stream(t.Context())
+	defer st.close()
+	l := ada.create(map[string]any{"password": "open sesame"})
+	st.next(t, func(m map[string]any) bool { return m["id"] == float64(l.ID) })
+	anon := s.client("")
+	if res := anon.postJSON(openPath(l.URL), map[string]any{"password": "not it"}); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("a wrong password: %d", res.StatusCode)
+	}
+	if res := anon.postJSON(openPath(l.URL), map[string]any{"password": "open sesame"}); res.StatusCode != http.StatusOK {
+		t.Fatalf("open: %d", res.StatusCode)
+	}
+	st.next(t, func(m map[string]any) bool {
+		if m["id"] == float64(l.ID) && m["status"] != "used" {
+			t.Errorf("a wrong password sent an event: %v", m)
+		}
+		return m["id"] == float64(l.ID)
+	})
+	if res := anon.postJSON(openPath(l.URL), map[string]any{"password": "open sesame"}); res.StatusCode != http.StatusGone {
+		t.Fatalf("open, used up: %d", res.StatusCode)
+	}
+	after := ada.create(map[string]any{"label": "after"})
+	st.next(t, func(m map[string]any) bool {
+		if m["id"] != float64(after.ID) {
+			t.Errorf("a late attempt sent an event: %v", m)
+		}
+		return m["id"] == float64(after.ID)
+	})
+}
+
 // A link used up within the grant can still be revoked: its opener's
 // browser could show it again until then.
 func TestRevokeAUsedUpLinkWithinTheGrant(t *testing.T) {

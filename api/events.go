@@ -113,6 +113,11 @@ func (a *API) events(w http.ResponseWriter, r *http.Request, acc *core.Account) 
 			if e.What == live.RequestChanged {
 				continue // the stream tells of links; the link a request made comes as created
 			}
+			if e.What == live.Refused {
+				// A wrong password or a late attempt changes nothing of
+				// the link object; the link's audit trail has it.
+				continue
+			}
 			if e.What == live.SessionsChanged || e.What == live.SessionRenewed {
 				// A renewed session's old token, which a stream with a
 				// cookie came with, no longer acts.

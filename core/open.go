@@ -350,6 +350,7 @@ func (s *Service) Open(ctx context.Context, t Turn, tokText, password string, r 
 			if err := s.store.RecordWrongPassword(ctx, l.ID, s.event(r.Client)); err != nil {
 				return Opened{}, err
 			}
+			s.Publish(ctx, live.Event{Owner: l.OwnerID, Link: l.ID, What: live.Refused})
 			return Opened{}, ErrWrongPassword
 		}
 	}
@@ -373,9 +374,10 @@ func (s *Service) Open(ctx context.Context, t Turn, tokText, password string, r 
 }
 
 // refuseGone refuses c's open of l, dead with status st, and records the
-// attempt in l's audit trail, so that its owner sees who came too late. The
-// attempt was taken from c's open limit like any open; beyond that, at
-// most goneRecords attempts a link are recorded.
+// attempt in l's audit trail, so that its owner sees who came too late, and
+// tells the owner's streams. The attempt was taken from c's open limit like
+// any open; beyond that, at most goneRecords attempts a link are recorded,
+// and told.
 func (s *Service) refuseGone(ctx context.Context, l Link, st Status, c Client) error {
 	record, _, err := s.limits.gone.allow(ctx, string(l.TokenHash), s.Now())
 	if err != nil {
@@ -385,6 +387,7 @@ func (s *Service) refuseGone(ctx context.Context, l Link, st Status, c Client) e
 		if err := s.store.RecordGone(ctx, l.ID, s.event(c)); err != nil {
 			return err
 		}
+		s.Publish(ctx, live.Event{Owner: l.OwnerID, Link: l.ID, What: live.Refused})
 	}
 	return gone(st)
 }

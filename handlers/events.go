@@ -25,7 +25,8 @@ import (
 // /links/events, which htmx's SSE extension swaps into the page. Its events:
 //
 //	link-ID     the link's row, rendered again after a view, a use, a revoke
-//	            or its expiry
+//	            or its expiry (a refused open, a wrong password or a late
+//	            attempt, changes nothing on it)
 //	created     the row of a link created in another tab, for the list's top
 //	clock       the server's time in Unix milliseconds, for the countdowns
 //	stale       sent once the stream opens, when the page may have missed
@@ -47,8 +48,9 @@ import (
 // link alone: /links/events?link=ID for the details, ?own=ID for the
 // address. For them, link-ID carries the page's part about the link
 // (components.LinkDetailsLive, components.OwnLinkLive), after a view, a
-// use, a revoke or its expiry, and nothing else about the owner's links
-// goes out; in place of stale, the part itself comes at once.
+// use, a revoke or its expiry, and to the details, whose audit trail
+// records it, after a refused open; nothing else about the owner's links
+// goes out. In place of stale, the part itself comes at once.
 //
 // Each row listens for the event named after its own id, rather than one
 // event carrying out-of-band swaps: a link that is not on the page (another
@@ -175,11 +177,16 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 					session = e.Renewed
 				}
 			case page.link != 0:
-				if e.Link == page.link {
+				// The owner's view of the address shows no audit trail,
+				// so a refused open changes nothing on it.
+				if e.Link == page.link && (e.What != live.Refused || !page.own) {
 					err = h.sendPage(ctx, s, a.ID, page, &e)
 				} else if e.What == live.Created {
 					err = exp.Created(ctx, e)
 				}
+			case e.What == live.Refused:
+				// A row shows no refused open: the details page's
+				// timeline does.
 			case e.What == live.RequestChanged:
 				err = h.sendRequestRow(ctx, s, e)
 			case e.What == live.Created:

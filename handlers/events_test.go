@@ -618,3 +618,79 @@ func TestAnswersDoNotWaitForThePublish(t *testing.T) {
 		t.Fatalf("open: %d %s", status, body)
 	}
 }
+
+// TestStreamsTellRefusedOpens: a wrong password and an attempt after the
+// link ended, which the link's audit trail records, reach its details
+// page's timeline live; the dashboard's row and the owner's view of the
+// address, which show neither, are sent nothing of them; the late attempts
+// told are the ones recorded, at most ten an hour; and another owner hears
+// of none of it.
+func TestStreamsTellRefusedOpens(t *testing.T) {
+	s := newTestServer(t, func(c *core.Config) { c.RateLimits = false })
+	ada := s.admin()
+	bob := s.user("bob")
+	link := ada.createLink(url.Values{"password": {"open sesame"}})
+	id := itoa(linkOf(t, s, link).ID)
+	details := ada.streamAt(ada.streamOf("/links/" + id))
+	own := ada.streamAt(ada.streamOf(link[len(s.URL):]))
+	dashboard, bobs := ada.stream(), bob.stream()
+	kinds := func(ev sseEvent, kind string) int {
+		t.Helper()
+		if ev.name != "link-"+id {
+			t.Fatalf("event %+v, want link-%s", ev, id)
+		}
+		return strings.Count(ev.data, `data-kind="`+kind+`"`)
+	}
+
+	s.client().post(link, url.Values{"password": {"not it"}})
+	if n := kinds(details.next(), "wrong-password"); n != 1 {
+		t.Fatalf("the details' timeline after a wrong password has %d of them, want 1", n)
+	}
+	// A view, which the row and the address's page do show, is the
+	// first thing they hear of.
+	s.client().get(link)
+	if ev := dashboard.next(); ev.name != "link-"+id || !strings.Contains(ev.data, "1 page view") {
+		t.Fatalf("the dashboard's first event: %+v, want the row with its view", ev)
+	}
+	if ev := own.next(); ev.name != "link-"+id || !strings.Contains(ev.data, `data-testid="views">1<`) {
+		t.Fatalf("the address's first event: %+v, want its view", ev)
+	}
+	if n := kinds(details.next(), "view"); n != 1 {
+		t.Fatalf("the details' timeline after a view has %d, want 1", n)
+	}
+
+	if res := s.client().post(link, url.Values{"password": {"open sesame"}}); res.StatusCode != http.StatusOK {
+		t.Fatalf("the open: %d", res.StatusCode)
+	}
+	kinds(details.next(), "use")
+	for range 12 {
+		if res := s.client().post(link, url.Values{"password": {"open sesame"}}); res.StatusCode != http.StatusGone {
+			t.Fatalf("a late attempt: %d", res.StatusCode)
+		}
+	}
+	// Each event sends the timeline as it stands when the stream reads
+	// it, which may have later attempts already.
+	for i, seen := 1, 0; i <= 10; i++ {
+		n := kinds(details.next(), "gone")
+		if n < max(i, seen) {
+			t.Fatalf("late attempt %d: the timeline has %d", i, n)
+		}
+		seen = n
+	}
+	// The two attempts over the bound were not recorded, nor told: what
+	// comes next is the revoke.
+	ada.post("/links/"+id+"/revoke", url.Values{})
+	if ev := details.next(); kinds(ev, "revoke") != 1 || kinds(ev, "gone") != 10 {
+		t.Fatalf("after the revoke: %s", ev.data)
+	}
+	for _, status := range []string{"used", "revoked"} {
+		if ev := dashboard.next(); ev.name != "link-"+id || !strings.Contains(ev.data, `data-status="`+status+`"`) {
+			t.Fatalf("the dashboard's row: %+v, want it %s", ev, status)
+		}
+	}
+
+	bob.createLink(nil)
+	if ev := bobs.next(); ev.name != "created" {
+		t.Fatalf("bob's first event: %+v", ev)
+	}
+}

@@ -23,6 +23,10 @@ const (
 	Viewed  What = "viewed"
 	Used    What = "used"
 	Revoked What = "revoked"
+	// Refused says that an open of the link was refused and recorded in
+	// its audit trail: a wrong password, or an attempt after the link
+	// ended. Nothing else of the link changed.
+	Refused What = "refused"
 	// RequestChanged says that the owner's request, Event.Request, was
 	// filled or revoked. It names no link: filling one makes a link, told
 	// as Created.

@@ -1,0 +1,75 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"oncelink/core"
+	"oncelink/internal/browsertest"
+)
+
+// firefox is a browser's user agent, which the timeline names.
+const firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+
+// TestBrowserDetailsShowRefusedOpensLive: a wrong password, and an attempt
+// after the link ended, come into the timeline of the link's open details
+// page within a second, with the browser that tried, without a reload; in
+// English and in Arabic, written right to left.
+func TestBrowserDetailsShowRefusedOpensLive(t *testing.T) {
+	s := newTestServer(t, func(c *core.Config) { c.RateLimits = false })
+	owner := s.admin()
+	ctx := browsertest.New(t)
+	details := newTab(t, ctx, s)
+	signIn(t, ctx, s.URL)
+	link := owner.createLink(url.Values{"label": {"Door code"}, "password": {"open sesame"}, "max_uses": {"1"}})
+	id := itoa(linkOf(t, s, link).ID)
+	recipient := s.client()
+	try := func(password string) response {
+		t.Helper()
+		return recipient.request(http.MethodPost, link, strings.NewReader(url.Values{"password": {password}}.Encode()),
+			http.Header{"Content-Type": {formType}, "User-Agent": {firefox}})
+	}
+	entries := func(kind string) string {
+		return `document.querySelectorAll("[data-testid=audit-event][data-kind=` + kind + `]").length`
+	}
+
+	details.open("/links/"+id, "[data-testid=link-details] [data-testid=timeline]")
+	details.do(chromedp.Evaluate[chromedp.Void](`window.__sameDocument = true`))
+	try("not it")
+	details.wait(entries("wrong-password")+` === 1 &&
+		document.querySelector("[data-kind=wrong-password] [data-testid=browser] summary").textContent.includes("Firefox")`, time.Second)
+	browsertest.Shoot(t, details.ctx, "details-live-wrong-password")
+
+	// In Arabic, another.
+	if _, err := chromedp.Call(details.ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
+		Headers: network.Headers{"Accept-Language": "ar"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	details.open("/links/"+id, "html[dir=rtl] [data-testid=link-details]")
+	details.do(chromedp.Evaluate[chromedp.Void](`window.__sameDocument = true`))
+	try("still not it")
+	details.wait(entries("wrong-password")+` === 2`, time.Second)
+	browsertest.Shoot(t, details.ctx, "details-live-wrong-password-ar")
+
+	// Used up, then tried too late.
+	if res := try("open sesame"); res.StatusCode != http.StatusOK {
+		t.Fatalf("the open: %d", res.StatusCode)
+	}
+	details.wait(`document.querySelector("[data-testid=link-details]").dataset.status === "used"`, time.Second)
+	if res := try("open sesame"); res.StatusCode != http.StatusGone {
+		t.Fatalf("the late attempt: %d", res.StatusCode)
+	}
+	details.wait(entries("gone")+` === 1`, time.Second)
+	if !eval[bool](details, `window.__sameDocument === true`) {
+		t.Error("the page reloaded")
+	}
+	browsertest.Shoot(t, details.ctx, "details-live-late-ar")
+	details.clean("the details with refused opens")
+}
