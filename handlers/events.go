@@ -50,7 +50,8 @@ import (
 // (components.LinkDetailsLive, components.OwnLinkLive), after a view, a
 // use, a revoke or its expiry, and to the details, whose audit trail
 // records it, after a refused open; nothing else about the owner's links
-// goes out. In place of stale, the part itself comes at once.
+// goes out, and the stream wakes for that link's expiry alone. In place of
+// stale, the part itself comes at once.
 //
 // Each row listens for the event named after its own id, rather than one
 // event carrying out-of-band swaps: a link that is not on the page (another
@@ -147,7 +148,12 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	var exp *core.ExpiryWatch
-	if err == nil {
+	switch {
+	case err != nil:
+	case page.link != 0:
+		// The page's link alone: the owner's other links expire unheard.
+		exp, err = h.core.WatchExpiry(ctx, a.ID, page.link)
+	default:
 		exp, err = h.core.WatchExpiries(ctx, a.ID)
 	}
 	if err == nil {
@@ -181,8 +187,6 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 				// so a refused open changes nothing on it.
 				if e.Link == page.link && (e.What != live.Refused || !page.own) {
 					err = h.sendPage(ctx, s, a.ID, page, &e)
-				} else if e.What == live.Created {
-					err = exp.Created(ctx, e)
 				}
 			case e.What == live.Refused:
 				// A row shows no refused open: the details page's
