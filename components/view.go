@@ -243,6 +243,9 @@ type Dashboard struct {
 
 // AuditEvent is one line of a link's audit trail.
 type AuditEvent struct {
+	// ID is the entry's in the link's audit trail; 0 for the creation
+	// and the expiry, which the trail does not hold.
+	ID        int64
 	Kind      string
 	At        time.Time
 	IP        string

@@ -280,7 +280,7 @@ func (h *Handler) details(ctx context.Context, owner, id int64) (components.Link
 	}
 	d := components.LinkDetails{Row: h.linkRow(l, h.core.Now())}
 	for _, e := range events {
-		d.Events = append(d.Events, components.AuditEvent{Kind: e.Kind, At: e.At, IP: e.IP, UserAgent: e.UserAgent})
+		d.Events = append(d.Events, components.AuditEvent{ID: e.ID, Kind: e.Kind, At: e.At, IP: e.IP, UserAgent: e.UserAgent})
 	}
 	return d, nil
 }

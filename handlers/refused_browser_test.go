@@ -19,8 +19,9 @@ const firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefo
 
 // TestBrowserDetailsShowRefusedOpensLive: a wrong password, and an attempt
 // after the link ended, come into the timeline of the link's open details
-// page within a second, with the browser that tried, without a reload; in
-// English and in Arabic, written right to left.
+// page within a second, with the browser that tried, without a reload, and
+// leave a browser the owner unfolded as it was; in English and in Arabic,
+// written right to left.
 func TestBrowserDetailsShowRefusedOpensLive(t *testing.T) {
 	s := newTestServer(t, func(c *core.Config) { c.RateLimits = false })
 	owner := s.admin()
@@ -44,6 +45,15 @@ func TestBrowserDetailsShowRefusedOpensLive(t *testing.T) {
 	try("not it")
 	details.wait(entries("wrong-password")+` === 1 &&
 		document.querySelector("[data-kind=wrong-password] [data-testid=browser] summary").textContent.includes("Firefox")`, time.Second)
+	// The owner unfolds the browser's name to its user agent; the next
+	// wrong password, swapped in live, leaves it unfolded.
+	details.do(chromedp.Click(chromedp.CSS("[data-kind=wrong-password] [data-testid=browser] summary")))
+	details.wait(`document.querySelector("[data-kind=wrong-password] [data-testid=browser]").open`, time.Second)
+	try("nope")
+	details.wait(entries("wrong-password")+` === 2`, time.Second)
+	if got := eval[[]bool](details, `[...document.querySelectorAll("[data-kind=wrong-password] [data-testid=browser]")].map(d => d.open)`); len(got) != 2 || !got[0] || got[1] {
+		t.Errorf("the browsers unfolded after a live swap: %v, want the first alone", got)
+	}
 	browsertest.Shoot(t, details.ctx, "details-live-wrong-password")
 
 	// In Arabic, another.
@@ -55,7 +65,7 @@ func TestBrowserDetailsShowRefusedOpensLive(t *testing.T) {
 	details.open("/links/"+id, "html[dir=rtl] [data-testid=link-details]")
 	details.do(chromedp.Evaluate[chromedp.Void](`window.__sameDocument = true`))
 	try("still not it")
-	details.wait(entries("wrong-password")+` === 2`, time.Second)
+	details.wait(entries("wrong-password")+` === 3`, time.Second)
 	browsertest.Shoot(t, details.ctx, "details-live-wrong-password-ar")
 
 	// Used up, then tried too late.
