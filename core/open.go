@@ -154,6 +154,11 @@ func (s *Service) Look(ctx context.Context, tokText string, r Recipient, record 
 	}
 	if r.Viewer != nil && r.Viewer.ID == l.OwnerID {
 		sight := Sight{Link: l, Owner: true}
+		if s.refused(tok, r.Refused) {
+			// The page after the owner's own refused open says so,
+			// as a recipient's does.
+			sight.Refused = ErrWrongPassword
+		}
 		err := s.passwordAllowance(ctx, &sight, r.Client)
 		return sight, err
 	}

@@ -83,3 +83,41 @@ func TestBrowserDetailsShowRefusedOpensLive(t *testing.T) {
 	browsertest.Shoot(t, details.ctx, "details-live-late-ar")
 	details.clean("the details with refused opens")
 }
+
+// TestBrowserOwnPageSaysAWrongPasswordUntilTheLinkEnds: the owner's page of
+// a link, after the owner tried a wrong password there, says so beside
+// the field, as a recipient's page does; once the link ends elsewhere the
+// form goes, and what it said with it, without a reload.
+func TestBrowserOwnPageSaysAWrongPasswordUntilTheLinkEnds(t *testing.T) {
+	s := newTestServer(t)
+	owner := s.admin()
+	ctx := browsertest.New(t)
+	own := newTab(t, ctx, s)
+	signIn(t, ctx, s.URL)
+	link := owner.createLink(url.Values{"password": {"open sesame"}, "max_uses": {"2"}})
+	id := itoa(linkOf(t, s, link).ID)
+	own.open(link[len(s.URL):], "[data-testid=open-yourself]")
+	own.do(
+		chromedp.Click(chromedp.CSS("[data-testid=open-yourself] summary")),
+		chromedp.SendKeys(chromedp.ID("link-password"), "not it"),
+		chromedp.Click(chromedp.CSS("[data-testid=open]")),
+	)
+	refusal := `document.querySelector("[data-testid=open-yourself] [data-testid=form-error]")`
+	own.wait(`!!`+refusal+` && `+refusal+`.offsetParent !== null && document.querySelector("[data-testid=open-yourself]").open &&
+		document.getElementById("link-password").getAttribute("aria-invalid") === "true"`, 5*time.Second)
+	// The page of a refused open answers 403, as a recipient's does.
+	own.forgive("status of 403")
+	own.do(chromedp.Evaluate[chromedp.Void](`window.__sameDocument = true`))
+	browsertest.Shoot(t, own.ctx, "own-link-wrong-password")
+
+	if res := owner.post("/links/"+id+"/revoke", url.Values{}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("revoke: %d", res.StatusCode)
+	}
+	own.wait(`document.querySelector("[data-testid=own-state]").dataset.status === "revoked" &&
+		`+refusal+`.offsetParent === null`, time.Second)
+	if !eval[bool](own, `window.__sameDocument === true`) {
+		t.Error("the page reloaded")
+	}
+	browsertest.Shoot(t, own.ctx, "own-link-wrong-password-revoked")
+	own.clean("the owner's page after a wrong password")
+}
