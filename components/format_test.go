@@ -51,6 +51,12 @@ func TestFormatSpeaksTheReadersLanguage(t *testing.T) {
 			"1 Versuch: der Endpunkt antwortete 410 Gone: er ist ausgeschaltet"},
 		{DeliveryItem{Status: "pending", Attempts: 2, LastCode: 500, LastError: "the endpoint answered 500 Internal Server Error"}.Tried(de),
 			"2 Versuche: der Endpunkt antwortete 500"},
+		// A redirect, which is not followed, is said to be one; a 304 is
+		// none.
+		{DeliveryItem{Status: "pending", Attempts: 1, LastCode: 304, LastError: "the endpoint answered 304 Not Modified"}.Tried(en),
+			"1 attempt: the endpoint answered 304"},
+		{DeliveryItem{Status: "pending", Attempts: 1, LastCode: 301, LastError: `the endpoint answered 301 Moved Permanently, a redirect to "https://hooks.example/in", which is not followed`}.Tried(en),
+			"1 attempt: the endpoint answered 301, a redirect, which oncelink does not follow: give the endpoint the address it leads to"},
 		{DeliveryItem{Status: "failed", Attempts: 1, LastCode: 500, LastError: "endpoint disabled"}.Tried(de), "1 Versuch: der Endpunkt ist ausgeschaltet"},
 		{DeliveryItem{Status: "failed", LastError: "endpoint disabled"}.Tried(de), "der Endpunkt ist ausgeschaltet"},
 		{DeliveryItem{Status: "pending", Attempts: 1, LastError: "dial tcp: connection refused"}.Tried(de), "1 Versuch: der Endpunkt hat die Verbindung abgelehnt"},

@@ -164,6 +164,9 @@ func (d DeliveryItem) lastError(ctx context.Context) string {
 		return T(ctx, "notices.delivery.disabled")
 	case d.LastCode == http.StatusGone:
 		return T(ctx, "notices.delivery.answered_gone")
+	case d.LastCode >= 300 && d.LastCode <= 399 && strings.Contains(d.LastError, "a redirect to"):
+		// Where it leads, as the worker kept it, is the item's title.
+		return T(ctx, "notices.delivery.answered_redirect", "Code", strconv.Itoa(d.LastCode))
 	case d.LastCode != 0:
 		return T(ctx, "notices.delivery.answered", "Code", strconv.Itoa(d.LastCode))
 	}

@@ -530,6 +530,11 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 	if ds[0].Status != store.DeliveryPending || ds[0].LastCode != http.StatusTemporaryRedirect {
 		t.Errorf("delivery %+v", ds[0])
 	}
+	// The owner is told where it leads, which is most often the address
+	// to give instead.
+	if !strings.Contains(ds[0].LastError, `a redirect to "`+target.srv.URL+`", which is not followed`) {
+		t.Errorf("last error %q does not say where the redirect leads", ds[0].LastError)
+	}
 }
 
 func TestWebhookLimits(t *testing.T) {

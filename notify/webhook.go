@@ -99,12 +99,16 @@ func NewHTTPClient(allowPrivate bool) *http.Client {
 	}
 }
 
+// maxLocation is how much of a redirect's Location an attempt keeps.
+const maxLocation = 300
+
 // post sends body to url, signed with each of secrets, and returns the
-// endpoint's status.
-func post(ctx context.Context, c *http.Client, url string, secrets [][]byte, id string, at time.Time, body []byte) (int, error) {
+// endpoint's status and, for a redirect, which is not followed, where it
+// leads.
+func post(ctx context.Context, c *http.Client, url string, secrets [][]byte, id string, at time.Time, body []byte) (code int, location string, err error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(string(body)))
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	ts := at.Unix()
 	req.Header.Set("Content-Type", "application/json")
@@ -114,9 +118,25 @@ func post(ctx context.Context, c *http.Client, url string, secrets [][]byte, id 
 	req.Header.Set("webhook-signature", Signatures(secrets, id, ts, body))
 	resp, err := c.Do(req)
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	defer resp.Body.Close()
 	io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponse))
-	return resp.StatusCode, nil
+	if redirect(resp.StatusCode) {
+		location = strings.ToValidUTF8(resp.Header.Get("Location"), "")
+		if len(location) > maxLocation {
+			location = strings.ToValidUTF8(location[:maxLocation], "") + "…"
+		}
+	}
+	return resp.StatusCode, location, nil
+}
+
+// redirect reports whether code sends a client to its Location: a 304 Not
+// Modified, or a 300 without one, leads nowhere.
+func redirect(code int) bool {
+	switch code {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		return true
+	}
+	return false
 }

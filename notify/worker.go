@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
@@ -410,7 +411,7 @@ func (w *Worker) webhook(ctx context.Context, d store.Delivery, a *store.Attempt
 	}
 	a.MessageID = id
 	now := w.o.Now()
-	code, err := post(ctx, w.o.HTTP, hook.URL, hook.Signing(now), id, now, body)
+	code, location, err := post(ctx, w.o.HTTP, hook.URL, hook.Signing(now), id, now, body)
 	a.Code = code
 	switch {
 	case err != nil:
@@ -418,6 +419,10 @@ func (w *Worker) webhook(ctx context.Context, d store.Delivery, a *store.Attempt
 	case code == http.StatusGone:
 		a.Outcome, a.DisableWebhook = store.DeliveryFailed, true
 		return errors.New("the endpoint answered 410 Gone: it is disabled")
+	case location != "":
+		// Where it leads is most often the address the endpoint should
+		// have been given, such as its https:// one.
+		return fmt.Errorf("the endpoint answered %d %s, a redirect to %q, which is not followed", code, http.StatusText(code), location)
 	case code < 200 || code > 299:
 		return errors.New("the endpoint answered " + strconv.Itoa(code) + " " + http.StatusText(code))
 	}
