@@ -191,8 +191,9 @@ func TestEmailNotices(t *testing.T) {
 	// The settings, where the address is removed, stop such mails: the
 	// mail leads there. Its unsubscribe link stops them without a
 	// sign-in: the mail leads there too, and a mail client posts to it
-	// (RFC 8058). It is for this account and this address.
-	settings := "https://share.example/settings"
+	// (RFC 8058). It is for this account and this address. The settings
+	// open at their notifications, which the mail names.
+	settings := "https://share.example/settings#notices-heading"
 	if !strings.Contains(text, settings) || !strings.Contains(html, `href="`+settings+`"`) {
 		t.Errorf("the mail does not lead to %s:\n%s\n%s", settings, text, html)
 	}

@@ -477,7 +477,9 @@ func (w *Worker) email(ctx context.Context, d store.Delivery, a *store.Attempt) 
 		n.Label = labelOr(n.Label, i18n.T(ctx, "mail.notice.link_number", "ID", d.LinkID))
 		n.URL = w.page("/links/" + strconv.FormatInt(d.LinkID, 10))
 	}
-	n.Settings = w.page("/settings")
+	// The section of the settings that the mail speaks of, not the top
+	// of a long page.
+	n.Settings = w.page("/settings#notices-heading")
 	if w.o.Unsubscribe != nil {
 		n.Unsubscribe = w.page("/unsubscribe/" + w.o.Unsubscribe(d.AccountID, addr))
 	}
