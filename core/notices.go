@@ -169,7 +169,8 @@ func clipText(s string, n int) string {
 // server may tell its case apart.
 func webhookURL(rawURL string) (*url.URL, error) {
 	rawURL = strings.TrimSpace(rawURL)
-	if len(rawURL) > MaxWebhookURLLen {
+	// Characters, as the form's maxlength and the refusal count them.
+	if utf8.RuneCountInString(rawURL) > MaxWebhookURLLen {
 		return nil, invalid("webhook_url_too_long", "url", "Count", MaxWebhookURLLen)
 	}
 	// An address that is no UTF-8 text is none a receiver could have, and

@@ -558,6 +558,19 @@ func TestWebhookLimits(t *testing.T) {
 			t.Errorf("%.40s %v: %v, want %s", tc.url, tc.events, err, tc.code)
 		}
 	}
+	// The limit counts characters, as it says: an address that many long
+	// is taken, whatever script its path is in.
+	base := "https://example.com/"
+	for _, c := range []string{"a", "é", "日"} {
+		long := base + strings.Repeat(c, core.MaxWebhookURLLen-len(base))
+		w, err := e.svc.CreateWebhook(ctx, e.owner.ID, long, []string{store.NoticeLinkOpened})
+		if err != nil {
+			t.Fatalf("an address of %d characters of %q: %v", core.MaxWebhookURLLen, c, err)
+		}
+		if err := e.svc.DeleteWebhook(ctx, e.owner.ID, w.Webhook.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for i := range core.MaxWebhooks {
 		url := "https://example.com/" + string(rune('a'+i))
 		if _, err := e.svc.CreateWebhook(ctx, e.owner.ID, url, []string{store.NoticeLinkOpened}); err != nil {
