@@ -60,6 +60,9 @@ func TestFormatSpeaksTheReadersLanguage(t *testing.T) {
 		{DeliveryItem{Status: "failed", Attempts: 1, LastCode: 500, LastError: "endpoint disabled"}.Tried(de), "1 Versuch: der Endpunkt ist ausgeschaltet"},
 		{DeliveryItem{Status: "failed", LastError: "endpoint disabled"}.Tried(de), "der Endpunkt ist ausgeschaltet"},
 		{DeliveryItem{Status: "pending", Attempts: 1, LastError: "dial tcp: connection refused"}.Tried(de), "1 Versuch: der Endpunkt hat die Verbindung abgelehnt"},
+		// A mail's is refused by its mail server, not by an endpoint.
+		{DeliveryItem{Status: "pending", Attempts: 1, Email: true, LastError: "dial failed: dial tcp 192.0.2.25:587: connect: connection refused"}.Tried(en),
+			"1 attempt: the mail server refused the connection"},
 		{DeliveryItem{Status: "pending", Attempts: 1, LastError: `Post "https://hooks.example/in": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`}.Tried(en),
 			"1 attempt: it did not answer in time"},
 		{DeliveryItem{Status: "pending", Attempts: 3, LastError: `Post "https://hooks.example/in": tls: failed to verify certificate: x509: certificate signed by unknown authority`}.Tried(en),

@@ -121,6 +121,9 @@ type DeliveryItem struct {
 	DeliveredAt time.Time
 	// LinkID or RequestID is what the notice was about, if either.
 	LinkID, RequestID int64
+	// Email is a mail's delivery, which a mail server takes, not an
+	// endpoint.
+	Email bool
 }
 
 // Outcome says where the delivery stands, in a few words.
@@ -172,6 +175,9 @@ func (d DeliveryItem) lastError(ctx context.Context) string {
 	}
 	for _, k := range networkFailures {
 		if strings.Contains(d.LastError, k.says) {
+			if d.Email && k.mailID != "" {
+				return T(ctx, k.mailID)
+			}
 			return T(ctx, k.id)
 		}
 	}
@@ -179,18 +185,20 @@ func (d DeliveryItem) lastError(ctx context.Context) string {
 }
 
 // networkFailures tell a failure to connect by what Go's network and TLS
-// packages say of it, in the order they are checked.
-var networkFailures = []struct{ says, id string }{
-	{"refused to connect to a private", "notices.delivery.net_private"},
-	{"connection refused", "notices.delivery.net_refused"},
-	{"no such host", "notices.delivery.net_no_host"},
-	{"x509:", "notices.delivery.net_tls"},
-	{"tls:", "notices.delivery.net_tls"},
-	{"Client.Timeout", "notices.delivery.net_timeout"},
-	{"i/o timeout", "notices.delivery.net_timeout"},
-	{"context deadline exceeded", "notices.delivery.net_timeout"},
-	{"connection reset", "notices.delivery.net_broken"},
-	{"EOF", "notices.delivery.net_broken"},
+// packages say of it, in the order they are checked; mailID, when set, is
+// how a mail's delivery says it, which names the mail server where id names
+// the endpoint.
+var networkFailures = []struct{ says, id, mailID string }{
+	{"refused to connect to a private", "notices.delivery.net_private", ""},
+	{"connection refused", "notices.delivery.net_refused", "notices.delivery.net_refused_mail"},
+	{"no such host", "notices.delivery.net_no_host", ""},
+	{"x509:", "notices.delivery.net_tls", ""},
+	{"tls:", "notices.delivery.net_tls", ""},
+	{"Client.Timeout", "notices.delivery.net_timeout", ""},
+	{"i/o timeout", "notices.delivery.net_timeout", ""},
+	{"context deadline exceeded", "notices.delivery.net_timeout", ""},
+	{"connection reset", "notices.delivery.net_broken", ""},
+	{"EOF", "notices.delivery.net_broken", ""},
 }
 
 // Unsubscribe is the page of an unsubscribe link: the address whose

@@ -75,7 +75,7 @@ func deliveryItems(ds []core.Delivery) []components.DeliveryItem {
 	for i, d := range ds {
 		items[i] = components.DeliveryItem{Type: d.Type, Status: d.Status, Attempts: d.Attempts, LastCode: d.LastCode,
 			LastError: d.LastError, CreatedAt: d.CreatedAt, NextAt: d.NextAt, DeliveredAt: d.DeliveredAt,
-			LinkID: d.LinkID, RequestID: d.RequestID}
+			LinkID: d.LinkID, RequestID: d.RequestID, Email: d.WebhookID == 0}
 	}
 	return items
 }
