@@ -201,6 +201,14 @@ func (s *Service) SetAdmin(ctx context.Context, by *Account, id int64, admin boo
 	if by != nil && id == by.ID && !admin {
 		return Account{}, invalid("cannot_demote_self", "")
 	}
+	if admin {
+		// One already, from a page left open or a second administrator's
+		// click: nothing changes, and no one is signed out.
+		a, err := s.store.AccountByID(ctx, id)
+		if err != nil || a.Admin {
+			return a, accountChange(err)
+		}
+	}
 	a, ended, err := s.store.SetAdmin(ctx, id, admin)
 	if err != nil {
 		return Account{}, accountChange(err)

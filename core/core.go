@@ -341,9 +341,11 @@ const publishTimeout = 5 * time.Second
 
 // Publish tells the owner's open dashboards and event streams about e. The
 // write it follows has happened either way, so a failure is logged, not
-// returned. Create and Open leave it to their adapter, which answers
-// first: a use already spent, or a new link's only showing of its URL,
-// must not wait on the streams.
+// returned. Create and Open leave a link's creation and use to their
+// adapter, which answers first: a use already spent, or a new link's only
+// showing of its URL, must not wait on the streams. A refused open, which
+// waited on its own write to the audit trail, tells them before it
+// answers.
 func (s *Service) Publish(ctx context.Context, e live.Event) {
 	if s.Published != nil {
 		s.Published(e.What)

@@ -528,6 +528,15 @@ func (s *Service) ResetTwoFactor(ctx context.Context, by *Account, id int64) (a 
 	if err != nil {
 		return Account{}, 0, accountChange(err)
 	}
+	f, err := s.store.SecondFactorsOf(ctx, id)
+	if err != nil {
+		return Account{}, 0, err
+	}
+	if !f.Any() && f.RecoveryLeft == 0 {
+		// Reset already, from a page left open or by a second
+		// administrator: nothing to remove, and no one is signed out.
+		return a, 0, nil
+	}
 	ended, err = s.store.ResetSecondFactors(ctx, id)
 	if err != nil {
 		return Account{}, 0, err

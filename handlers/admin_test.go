@@ -259,6 +259,16 @@ func testPromotionSignsOut(t *testing.T, s *testServer) {
 	if res := again.get("/accounts"); res.StatusCode != http.StatusOK {
 		t.Fatalf("bob signed in again, as an administrator: %d", res.StatusCode)
 	}
+	// A promote sent again, from a page left open or by a second
+	// administrator, changes nothing, and signs no one out.
+	for _, by := range []*testClient{admin, again} {
+		if res := by.htmx(http.MethodPost, "/accounts/"+itoa(bob)+"/promote", nil); res.StatusCode != http.StatusOK {
+			t.Fatalf("promote again: %d", res.StatusCode)
+		}
+		if res := again.get("/accounts"); res.StatusCode != http.StatusOK {
+			t.Fatalf("bob after a promote that changed nothing: %d, want still signed in", res.StatusCode)
+		}
+	}
 
 	if res := admin.htmx(http.MethodPost, "/accounts/"+itoa(bob)+"/demote", nil); res.StatusCode != http.StatusOK {
 		t.Fatalf("demote: %d", res.StatusCode)

@@ -187,8 +187,17 @@ func testFactorResetEndsEverySession(t *testing.T, s *testServer) {
 		t.Errorf("the log does not record the reset: %s", logs)
 	}
 
-	if res := s.client().post("/login", url.Values{"username": {"bob"}, "password": {testPassword}}); res.Header.Get("Location") != "/links" {
+	again := s.client()
+	if res := again.post("/login", url.Values{"username": {"bob"}, "password": {testPassword}}); res.Header.Get("Location") != "/links" {
 		t.Fatalf("bob's password alone goes to %q", res.Header.Get("Location"))
+	}
+	// A reset sent again, from a page left open, has nothing to remove,
+	// and signs no one out.
+	if res := ada.post("/accounts/reset-two-factor", url.Values{"account": {itoa(bob)}}); res.StatusCode != http.StatusOK {
+		t.Fatalf("reset again: %d", res.StatusCode)
+	}
+	if res := again.get("/links"); res.StatusCode != http.StatusOK {
+		t.Errorf("bob after a reset that removed nothing: %d, want still signed in", res.StatusCode)
 	}
 	if err := s.h.core.SetTwoFactorRequired(context.Background(), nil, true); err != nil {
 		t.Fatal(err)
