@@ -168,8 +168,10 @@ type receiver struct {
 	// ignoreTime verifies without the library's five-minute tolerance,
 	// for tests that move the clock.
 	ignoreTime bool
-	// status answers each request; 200 when nil.
-	status func() int
+	// status answers each request; 200 when nil. retryAfter is the
+	// Retry-After header of an answer that is not 200, none when empty.
+	status     func() int
+	retryAfter string
 	// hold, when set, keeps each request waiting until it is closed; held
 	// counts the requests that came meanwhile.
 	hold     chan struct{}
@@ -201,6 +203,9 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	r.requests++
 	if r.status != nil {
 		if code := r.status(); code != http.StatusOK {
+			if r.retryAfter != "" {
+				w.Header().Set("Retry-After", r.retryAfter)
+			}
 			w.WriteHeader(code)
 			return
 		}
@@ -393,6 +398,70 @@ func TestAReceiverDownGetsItsMessagesLaterOnce(t *testing.T) {
 	as, _ := e.st.DeliveryAttempts(context.Background(), ds[0].ID)
 	if len(as) != 7 || as[0].Code != 503 || as[6].Code != 200 || as[0].Error == "" {
 		t.Errorf("attempts %+v", as)
+	}
+}
+
+// An endpoint that answers 429 or 503 with Retry-After is not tried
+// again before it asks, in seconds or as a date; a wait past the
+// delivery's day brings the last try at the day's end, not later.
+func TestRetryAfterIsHonoured(t *testing.T) {
+	e := newEnv(t, filepath.Join(t.TempDir(), "oncelink.db"), core.Config{WebhookAllowPrivate: true})
+	ctx := context.Background()
+	r := newReceiver(t)
+	r.ignoreTime = true
+	code := http.StatusServiceUnavailable
+	r.status = func() int { return code }
+	w := e.subscribe(t, r, store.NoticeLinkOpened)
+	e.open(t, e.createLink(t, "x", 1, false).URL)
+	event := e.clock.Now()
+	worker := e.worker(t, notify.Options{})
+	delivery := func() store.Delivery {
+		t.Helper()
+		ds, err := e.st.WebhookDeliveries(ctx, e.owner.ID, w.Webhook.ID, 10)
+		if err != nil || len(ds) != 1 {
+			t.Fatalf("deliveries %+v, %v", ds, err)
+		}
+		return ds[0]
+	}
+	// waitsFor checks that the delivery is tried again at next, and not
+	// a second sooner, and brings the clock to then.
+	waitsFor := func(next time.Time) {
+		t.Helper()
+		d := delivery()
+		if d.Status != store.DeliveryPending || d.NextAt.Before(next) || d.NextAt.Sub(next) >= time.Second {
+			t.Fatalf("delivery %+v, want pending until %v", d, next)
+		}
+		e.clock.Add(d.NextAt.Sub(e.clock.Now()) - time.Second)
+		if n := runOnce(t, worker); n != 0 {
+			t.Fatalf("tried again a second before the endpoint asked")
+		}
+		e.clock.Add(time.Second)
+	}
+
+	r.retryAfter = "3600" // the first retry would otherwise come in 30 s
+	runOnce(t, worker)
+	waitsFor(event.Add(time.Hour))
+	as, _ := e.st.DeliveryAttempts(ctx, delivery().ID)
+	if !strings.Contains(as[0].Error, "503") || !strings.Contains(as[0].Error, "1h0m0s") {
+		t.Errorf("the attempt's error %q", as[0].Error)
+	}
+
+	code = http.StatusTooManyRequests
+	asked := e.clock.Now().Add(2 * time.Hour).Truncate(time.Second)
+	r.retryAfter = asked.UTC().Format(http.TimeFormat)
+	runOnce(t, worker)
+	waitsFor(asked)
+
+	r.retryAfter = "99999999999999999999" // far past the delivery's day
+	runOnce(t, worker)
+	waitsFor(event.Add(notify.GiveUpAfter))
+
+	code = http.StatusOK
+	if n := runOnce(t, worker); n != 1 {
+		t.Fatalf("attempted %d at the day's end", n)
+	}
+	if d := delivery(); d.Status != store.DeliveryDelivered || d.Attempts != 4 {
+		t.Errorf("delivery %+v", d)
 	}
 }
 

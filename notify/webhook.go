@@ -102,13 +102,20 @@ func NewHTTPClient(allowPrivate bool) *http.Client {
 // maxLocation is how much of a redirect's Location an attempt keeps.
 const maxLocation = 300
 
+// answer is how an endpoint answered a message: its status, where a
+// redirect, which is not followed, leads, and its Retry-After.
+type answer struct {
+	Code       int
+	Location   string
+	RetryAfter string
+}
+
 // post sends body to url, signed with each of secrets, and returns the
-// endpoint's status and, for a redirect, which is not followed, where it
-// leads.
-func post(ctx context.Context, c *http.Client, url string, secrets [][]byte, id string, at time.Time, body []byte) (code int, location string, err error) {
+// endpoint's answer.
+func post(ctx context.Context, c *http.Client, url string, secrets [][]byte, id string, at time.Time, body []byte) (answer, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(string(body)))
 	if err != nil {
-		return 0, "", err
+		return answer{}, err
 	}
 	ts := at.Unix()
 	req.Header.Set("Content-Type", "application/json")
@@ -118,17 +125,36 @@ func post(ctx context.Context, c *http.Client, url string, secrets [][]byte, id 
 	req.Header.Set("webhook-signature", Signatures(secrets, id, ts, body))
 	resp, err := c.Do(req)
 	if err != nil {
-		return 0, "", err
+		return answer{}, err
 	}
 	defer resp.Body.Close()
 	io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponse))
+	a := answer{Code: resp.StatusCode, RetryAfter: resp.Header.Get("Retry-After")}
 	if redirect(resp.StatusCode) {
-		location = strings.ToValidUTF8(resp.Header.Get("Location"), "")
-		if len(location) > maxLocation {
-			location = strings.ToValidUTF8(location[:maxLocation], "") + "…"
+		a.Location = strings.ToValidUTF8(resp.Header.Get("Location"), "")
+		if len(a.Location) > maxLocation {
+			a.Location = strings.ToValidUTF8(a.Location[:maxLocation], "") + "…"
 		}
 	}
-	return resp.StatusCode, location, nil
+	return a, nil
+}
+
+// retryAfter is the wait a Retry-After header of value asks for, read at
+// now: a number of seconds or an HTTP date, at most GiveUpAfter (a longer
+// one is read as GiveUpAfter), and zero when value is neither.
+func retryAfter(value string, now time.Time) time.Duration {
+	value = strings.TrimSpace(value)
+	if value != "" && strings.Trim(value, "0123456789") == "" {
+		if len(value) > 9 { // more than 31 years, which would overflow
+			return GiveUpAfter
+		}
+		n, _ := strconv.Atoi(value)
+		return min(time.Duration(n)*time.Second, GiveUpAfter)
+	}
+	if t, err := http.ParseTime(value); err == nil {
+		return min(max(t.Sub(now), 0), GiveUpAfter)
+	}
+	return 0
 }
 
 // redirect reports whether code sends a client to its Location: a 304 Not

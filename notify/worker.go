@@ -265,7 +265,9 @@ func (w *Worker) deliver(ctx context.Context, d store.Delivery) error {
 		a.Error = err.Error()
 	default:
 		a.Error = err.Error()
-		a.Outcome, a.NextAt = w.retry(d, start)
+		var asked waitError
+		errors.As(err, &asked)
+		a.Outcome, a.NextAt = w.retry(d, start, asked.wait)
 	}
 	if a.NextAt.IsZero() {
 		a.NextAt = start
@@ -312,12 +314,15 @@ func (w *Worker) keepLease(ctx context.Context, d *store.Delivery) (stop func())
 }
 
 // retry says when a delivery that failed at attempt number d.Attempts+1,
-// at now, is tried again, or that it is given up.
-func (w *Worker) retry(d store.Delivery, now time.Time) (string, time.Time) {
+// at now, is tried again, or that it is given up. Its target asked for a
+// wait of asked (zero for none): the retry comes no sooner, unless that
+// is past the delivery's last day, and then it comes at the day's end.
+func (w *Worker) retry(d store.Delivery, now time.Time, asked time.Duration) (string, time.Time) {
 	wait := Retries[min(d.Attempts, len(Retries)-1)]
 	wait = time.Duration(float64(wait) * (0.8 + 0.4*w.o.Jitter()))
-	next := now.Add(wait)
-	if next.After(d.At.Add(GiveUpAfter)) {
+	end := d.At.Add(GiveUpAfter)
+	next := now.Add(max(wait, min(asked, end.Sub(now))))
+	if next.After(end) {
 		return store.DeliveryFailed, now
 	}
 	return store.DeliveryPending, next
@@ -411,7 +416,8 @@ func (w *Worker) webhook(ctx context.Context, d store.Delivery, a *store.Attempt
 	}
 	a.MessageID = id
 	now := w.o.Now()
-	code, location, err := post(ctx, w.o.HTTP, hook.URL, hook.Signing(now), id, now, body)
+	ans, err := post(ctx, w.o.HTTP, hook.URL, hook.Signing(now), id, now, body)
+	code := ans.Code
 	a.Code = code
 	switch {
 	case err != nil:
@@ -419,15 +425,30 @@ func (w *Worker) webhook(ctx context.Context, d store.Delivery, a *store.Attempt
 	case code == http.StatusGone:
 		a.Outcome, a.DisableWebhook = store.DeliveryFailed, true
 		return errors.New("the endpoint answered 410 Gone: it is disabled")
-	case location != "":
+	case ans.Location != "":
 		// Where it leads is most often the address the endpoint should
 		// have been given, such as its https:// one.
-		return fmt.Errorf("the endpoint answered %d %s, a redirect to %q, which is not followed", code, http.StatusText(code), location)
+		return fmt.Errorf("the endpoint answered %d %s, a redirect to %q, which is not followed", code, http.StatusText(code), ans.Location)
+	case code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable:
+		err := errors.New("the endpoint answered " + strconv.Itoa(code) + " " + http.StatusText(code))
+		if wait := retryAfter(ans.RetryAfter, w.o.Now()); wait > 0 {
+			return waitError{fmt.Errorf("%w, asking to be tried again in %v", err, wait), wait}
+		}
+		return err
 	case code < 200 || code > 299:
 		return errors.New("the endpoint answered " + strconv.Itoa(code) + " " + http.StatusText(code))
 	}
 	return nil
 }
+
+// waitError is a failure after which its target asked not to be tried
+// again for wait: an endpoint's Retry-After.
+type waitError struct {
+	error
+	wait time.Duration
+}
+
+func (e waitError) Unwrap() error { return e.error }
 
 func (w *Worker) email(ctx context.Context, d store.Delivery, a *store.Attempt) error {
 	if w.o.Mailer == nil {
