@@ -291,6 +291,15 @@ func (m *Mailer) send(ctx context.Context, to, subject string, unsub unsubscribe
 	return m.client.DialAndSendWithContext(ctx, msg)
 }
 
+// refused reports whether err is a mail server's permanent refusal of a
+// mail: a 5xx reply to its sender, a recipient or its content, such as 550
+// mailbox unavailable or 553 bad address. A 4xx reply, or a server that
+// could not be reached, may go better later.
+func refused(err error) bool {
+	var se *gomail.SendError
+	return errors.As(err, &se) && se.ErrorCode() >= 500 && se.ErrorCode() <= 599
+}
+
 // SendConfirmation mails to the link that confirms it as a notice
 // address, in the language of ctx: that of whoever asked for it.
 func (m *Mailer) SendConfirmation(ctx context.Context, to, confirmURL string) error {

@@ -31,6 +31,8 @@ type smtpServer struct {
 	addr string
 	mu   sync.Mutex
 	msgs []sentMail
+	// refuse, when set, is the server's reply to every recipient.
+	refuse *smtp.SMTPError
 }
 
 type sentMail struct {
@@ -72,6 +74,11 @@ func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
 	return nil
 }
 func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.srv.mu.Lock()
+	defer s.srv.mu.Unlock()
+	if s.srv.refuse != nil {
+		return s.srv.refuse
+	}
 	s.m.To = append(s.m.To, to)
 	return nil
 }
@@ -282,6 +289,58 @@ func refusedNotify(t *testing.T, e *env, code string) {
 	}
 	if made := count() - before; made != 0 {
 		t.Errorf("%d links made", made)
+	}
+}
+
+// A mail server's permanent refusal (5xx) fails a notice at once, with the
+// server's reason; a transient one (4xx) is retried, as a server that
+// cannot be reached is.
+func TestRefusedMailsAreNotRetried(t *testing.T) {
+	e, smtpd, mailer := mailEnv(t, "notices@share.example")
+	ctx := context.Background()
+	if err := e.st.SetPendingAddress(ctx, e.owner.ID, "ada@example.org", []byte("h"), e.clock.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.ConfirmAddress(ctx, e.owner.ID, []byte("h"), e.clock.Now(), []byte("nonce")); err != nil {
+		t.Fatal(err)
+	}
+	worker := e.worker(t, notify.Options{Mailer: mailer})
+	deliveries := func() []store.Delivery {
+		t.Helper()
+		ds, err := e.st.EmailDeliveries(ctx, e.owner.ID, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ds
+	}
+	link := e.createLink(t, "x", 3, true)
+
+	smtpd.mu.Lock()
+	smtpd.refuse = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
+	smtpd.mu.Unlock()
+	e.open(t, link.URL)
+	runOnce(t, worker)
+	if ds := deliveries(); len(ds) != 1 || ds[0].Status != store.DeliveryPending || !strings.Contains(ds[0].LastError, "451") {
+		t.Fatalf("after a 451: %+v", ds)
+	}
+
+	smtpd.mu.Lock()
+	smtpd.refuse = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "mailbox unavailable"}
+	smtpd.mu.Unlock()
+	e.clock.Add(time.Minute)
+	if n := runOnce(t, worker); n != 1 {
+		t.Fatalf("attempted %d, want the retry of the 451", n)
+	}
+	e.open(t, link.URL)
+	runOnce(t, worker)
+	for _, d := range deliveries() {
+		if d.Status != store.DeliveryFailed || !strings.Contains(d.LastError, "550") || !strings.Contains(d.LastError, "mailbox unavailable") {
+			t.Errorf("after a 550: %+v", d)
+		}
+	}
+	e.clock.Add(time.Hour)
+	if n := runOnce(t, worker); n != 0 {
+		t.Errorf("%d attempts after the server refused the mails for good", n)
 	}
 }
 

@@ -510,7 +510,11 @@ func (w *Worker) email(ctx context.Context, d store.Delivery, a *store.Attempt) 
 		w.o.Log.Warn("an account's time zone is not known: its mails write UTC", "err", err)
 	}
 	a.Body = d.Type
-	return w.o.Mailer.SendNotice(ctx, addr.Address, n)
+	err = w.o.Mailer.SendNotice(ctx, addr.Address, n)
+	if refused(err) {
+		a.Outcome = store.DeliveryFailed // the same mail would be refused again
+	}
+	return err
 }
 
 // page is the address of the owner's page at path, or "" without a base
