@@ -57,7 +57,7 @@ func (w *ExpiryWatch) expiring(ctx context.Context, limit int) ([]Link, error) {
 		return nil, nil // purged: it expires no more
 	case err != nil:
 		return nil, err
-	case !l.ExpiresAt.After(w.after) || !l.RevokedAt.IsZero() || l.Uses >= l.MaxUses:
+	case l.Status(w.after) != Active:
 		return nil, nil
 	}
 	return []Link{l}, nil

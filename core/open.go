@@ -406,10 +406,10 @@ var ErrLinkResting = Variant(Forbidden, "owner_disabled", "link", "", "link_on_h
 // by its grant, rests because its owner's account is disabled. A link dead
 // anyway is refused as dead: enabling its owner brings it back no more than
 // it would a link of an enabled account. A grant for a link for one
-// account counts whoever is signed in (see grantedToAnother): signing in
-// as that account would only show that the link rests.
+// account counts whoever is signed in (holdsGrant): signing in as that
+// account would only show that the link rests.
 func (s *Service) rests(l Link, r Recipient) bool {
-	return l.OwnerDisabled && (l.Status(s.Now()) == Active || s.granted(r, l) || s.grantedToAnother(r, l) != nil)
+	return l.OwnerDisabled && (l.Status(s.Now()) == Active || s.holdsGrant(r, l))
 }
 
 // ErrNotOpened refuses a file link's file to a browser that has not opened
@@ -601,7 +601,13 @@ func (s *Service) grant(l Link, ends time.Time) string {
 // one account shows again only while that account is signed in: once it
 // signs out, the browser's grant no longer shows what was for it alone.
 func (s *Service) granted(r Recipient, l Link) bool {
-	return l.RevokedAt.IsZero() && !wrongUser(l, r.Viewer) && s.stamped(grantDomain, r.Grants, l.ID)
+	return !wrongUser(l, r.Viewer) && s.holdsGrant(r, l)
+}
+
+// holdsGrant reports whether r's browser holds an unexpired grant for l,
+// not revoked since, whoever is signed in there.
+func (s *Service) holdsGrant(r Recipient, l Link) bool {
+	return l.RevokedAt.IsZero() && s.stamped(grantDomain, r.Grants, l.ID)
 }
 
 // grantedToAnother is the refusal to show l again to r's browser, which
@@ -611,7 +617,7 @@ func (s *Service) granted(r Recipient, l Link) bool {
 // account, as the refusal of its open does, and nothing else of l; it is
 // nil when r holds no such grant.
 func (s *Service) grantedToAnother(r Recipient, l Link) *Error {
-	if !l.RevokedAt.IsZero() || !wrongUser(l, r.Viewer) || !s.stamped(grantDomain, r.Grants, l.ID) {
+	if !wrongUser(l, r.Viewer) || !s.holdsGrant(r, l) {
 		return nil
 	}
 	if r.Viewer != nil {

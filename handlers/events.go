@@ -470,7 +470,7 @@ func (h *Handler) sendExpired(ctx context.Context, s *eventStream, exp *core.Exp
 		switch {
 		case page.link == 0:
 			err = s.event(ctx, components.RowID(l.ID), components.Row(h.linkRow(l, now)))
-		case l.ID == page.link:
+		default: // the page's link, which its watch alone follows
 			err = h.sendPage(ctx, s, l.OwnerID, page, nil)
 		}
 		if err != nil {

@@ -697,18 +697,22 @@ func TestStreamsTellRefusedOpens(t *testing.T) {
 
 // TestLinkPageStreamSendsItsExpiry: the stream of a page about one link
 // sends the page's part once that link expires, as the dashboard's sends
-// its row.
+// its row, and nothing when another of the owner's links expires first.
 func TestLinkPageStreamSendsItsExpiry(t *testing.T) {
 	s := newTestServer(t, func(c *core.Config) { c.MinTTL = time.Second })
 	// Expiry needs time to pass for real here.
 	s.h.core.Now, s.store.Now = time.Now, time.Now
 	c := s.admin()
-	link := c.createLink(url.Values{"ttl": {"1s"}})
-	c.createLink(url.Values{"ttl": {"2s"}})
-	id := itoa(linkOf(t, s, link).ID)
+	link := c.createLink(url.Values{"ttl": {"2s"}})
+	c.createLink(url.Values{"ttl": {"1s"}})
+	l := linkOf(t, s, link)
+	id := itoa(l.ID)
 	details := c.streamAt(c.streamOf("/links/" + id))
 	ev := details.next()
 	if ev.name != "link-"+id || !strings.Contains(ev.data, `data-status="expired"`) || !strings.Contains(ev.data, `data-kind="expired"`) {
 		t.Fatalf("event %+v, want link-%s expired", ev, id)
+	}
+	if early := time.Until(l.ExpiresAt); early > 0 {
+		t.Fatalf("the page's link was told expired %s before it did", early)
 	}
 }

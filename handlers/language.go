@@ -22,7 +22,7 @@ const languageParam = "lang"
 // so that a form sent from r's page answers in it too.
 func keepLanguage(r *http.Request, path string) string {
 	if code := r.URL.Query().Get(languageParam); i18n.Supported(code) {
-		return path + "?" + url.Values{languageParam: {code}}.Encode()
+		return withLanguage(path, code)
 	}
 	return path
 }

@@ -66,7 +66,7 @@ func (h *Handler) failRemoving(w http.ResponseWriter, r *http.Request, err error
 		view.SignIn = "/login?next=" + pathEscapeNext(returnTo(r))
 	}
 	if e != nil && e.Code == core.ErrNotOpened.Code {
-		view.LinkPage = returnTo(r)
+		view.LinkPage = "/l/" + r.PathValue("token")
 	}
 	if e != nil {
 		view.Status, view.Title, view.Message = web.Status(e.Kind), e.Heading(i18n.From(r.Context())), e.Message(i18n.From(r.Context()))
