@@ -154,7 +154,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	fs := newFlagSet("oncelink " + strings.Join(path, " "))
 	runCmd := c.flags(fs)
-	args, err := parseFlags(fs, rest, p.getenv, c.twins, p.loc)
+	args, env, err := parseFlags(fs, rest, p.getenv, c.twins, p.loc)
 	if errors.Is(err, flag.ErrHelp) {
 		printHelp(p.stdout, p.loc, c, path)
 		return nil
@@ -162,7 +162,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err != nil {
 		err = &exitError{code: exitUsage, err: err}
 	} else {
-		err = explain(ctx, runCmd(ctx, p, args))
+		err = nameSources(explain(ctx, runCmd(ctx, p, args)), env)
 	}
 	if exitCode(err) == exitUsage {
 		more := ""

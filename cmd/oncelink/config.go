@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -116,6 +117,67 @@ func twin(flag string) string {
 	return "ONCELINK_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
 }
 
+// fromEnv is how a message names flag when its value came from its
+// environment twin: ONCELINK_LOG_FORMAT (--log-format), which the operator
+// can find in the environment, and still the flag its help explains.
+func fromEnv(flag string) string {
+	return twin(flag) + " (--" + flag + ")"
+}
+
+// nameSources is err with each flag its message names (--log-format,
+// --password-signin=false) that took its value from the environment, one
+// of env, named as fromEnv names it: the checks of a value speak of flags,
+// where it may have come from the environment. It is still err to
+// errors.Is and errors.As; quoted values are left as they are.
+func nameSources(err error, env []string) error {
+	if err == nil || len(env) == 0 {
+		return err
+	}
+	msg := err.Error()
+	var b strings.Builder
+	quoted := false
+	for i := 0; i < len(msg); i++ {
+		switch c := msg[i]; {
+		case c == '\\' && quoted && i+1 < len(msg):
+			b.WriteString(msg[i : i+2])
+			i++
+			continue
+		case c == '"':
+			quoted = !quoted
+		case !quoted && strings.HasPrefix(msg[i:], "--") && (i == 0 || !isFlagByte(msg[i-1])):
+			end := i + 2
+			for end < len(msg) && isFlagByte(msg[end]) {
+				end++
+			}
+			name := msg[i+2 : end]
+			if !slices.Contains(env, name) {
+				break
+			}
+			value := ""
+			if end < len(msg) && msg[end] == '=' {
+				v := end + 1
+				for v < len(msg) && !strings.ContainsRune(" ,;:)", rune(msg[v])) {
+					v++
+				}
+				value, end = msg[end:v], v
+			}
+			b.WriteString(twin(name) + value + " (--" + name + value + ")")
+			i = end - 1
+			continue
+		}
+		b.WriteByte(msg[i])
+	}
+	if b.String() == msg {
+		return err
+	}
+	return &said{err: err, msg: b.String()}
+}
+
+// isFlagByte says whether c may be part of a flag's name.
+func isFlagByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-'
+}
+
 // everyFlag gives every flag an environment twin, as serve's flags have.
 func everyFlag(string) bool { return true }
 
@@ -129,42 +191,42 @@ func onlyDB(flag string) bool { return flag == "db" }
 // value after "=" or as the next argument; "--" ends the flags. Every
 // flag takes one value, so a flag given twice is refused rather than the
 // last one taken unsaid; its environment twin gives way to it as to any
-// flag. Its errors are in l's language; flag.ErrHelp means that args ask
-// for help.
-func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string, twins func(flag string) bool, l *i18n.Localizer) ([]string, error) {
-	var envErr error
+// flag. env is the flags whose values came from the environment (see
+// nameSources). Its errors are in l's language; flag.ErrHelp means that
+// args ask for help.
+func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string, twins func(flag string) bool, l *i18n.Localizer) (others, env []string, err error) {
 	fs.VisitAll(func(f *flag.Flag) {
-		if twins == nil || !twins(f.Name) || envErr != nil {
+		if twins == nil || !twins(f.Name) || err != nil {
 			return
 		}
 		if v := getenv(twin(f.Name)); v != "" {
-			envErr = setFlag(fs, f, twin(f.Name), v, l)
+			env = append(env, f.Name)
+			err = setFlag(fs, f, fromEnv(f.Name), v, l)
 		}
 	})
-	if envErr != nil {
-		return nil, envErr
+	if err != nil {
+		return nil, nil, err
 	}
-	var others []string
 	given := map[string]bool{}
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
 		case a == "--":
-			return append(others, args[i+1:]...), nil
+			return append(others, args[i+1:]...), withoutGiven(env, given), nil
 		case len(a) < 2 || a[0] != '-':
 			others = append(others, a)
 			continue
 		}
 		name, value, hasValue := strings.Cut(strings.TrimPrefix(a[1:], "-"), "=")
 		if name == "h" || name == "help" {
-			return nil, flag.ErrHelp
+			return nil, nil, flag.ErrHelp
 		}
 		f := fs.Lookup(name)
 		if f == nil {
-			return nil, errors.New(l.T("cli.flag_error.unknown", "Flag", fmt.Sprintf("%q", a)))
+			return nil, nil, errors.New(l.T("cli.flag_error.unknown", "Flag", fmt.Sprintf("%q", a)))
 		}
 		if given[f.Name] {
-			return nil, errors.New(l.T("cli.flag_error.repeated", "Flag", flagWord(name)))
+			return nil, nil, errors.New(l.T("cli.flag_error.repeated", "Flag", flagWord(name)))
 		}
 		given[f.Name] = true
 		switch {
@@ -175,18 +237,24 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string, twi
 			i++
 			value = args[i] // even if it starts with "-"
 		default:
-			return nil, errors.New(l.T("cli.flag_error.needs_value", "Flag", flagWord(name)))
+			return nil, nil, errors.New(l.T("cli.flag_error.needs_value", "Flag", flagWord(name)))
 		}
 		if value == "" && !isBoolFlag(f) {
 			// An empty variable in a script: taken for the default, it
 			// would share standard input for an empty --file.
-			return nil, errors.New(l.T("cli.flag_error.needs_value", "Flag", flagWord(name)))
+			return nil, nil, errors.New(l.T("cli.flag_error.needs_value", "Flag", flagWord(name)))
 		}
 		if err := setFlag(fs, f, flagWord(name), value, l); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return others, nil
+	return others, withoutGiven(env, given), nil
+}
+
+// withoutGiven is env without the flags given on the command line, which
+// outweigh their twins.
+func withoutGiven(env []string, given map[string]bool) []string {
+	return slices.DeleteFunc(env, func(name string) bool { return given[name] })
 }
 
 // setFlag gives f value, which came from where (a flag or an environment

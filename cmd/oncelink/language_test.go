@@ -95,7 +95,7 @@ func TestCommandsSpeakTheLocale(t *testing.T) {
 	}
 	german["ONCELINK_MAX_TTL"] = "forever"
 	r = runCLI(t, german, "", "serve")
-	if want := de.T("cli.flag_error.duration", "Flag", "ONCELINK_MAX_TTL", "Value", `"forever"`); r.code != exitUsage || !strings.HasPrefix(r.err.Error(), want+"\n") {
+	if want := de.T("cli.flag_error.duration", "Flag", "ONCELINK_MAX_TTL (--max-ttl)", "Value", `"forever"`); r.code != exitUsage || !strings.HasPrefix(r.err.Error(), want+"\n") {
 		t.Errorf("serve with ONCELINK_MAX_TTL=forever: %d, %v; want %q", r.code, r.err, want)
 	}
 }

@@ -264,11 +264,11 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 	fs := newFlagSet("oncelink serve")
 	configFlags(fs, &c)
 	l := i18n.For(cliLanguage(getenv))
-	rest, err := parseFlags(fs, args, getenv, everyFlag, l)
+	rest, env, err := parseFlags(fs, args, getenv, everyFlag, l)
 	if err != nil {
 		return c, err
 	}
-	return c, c.complete(l, rest)
+	return c, nameSources(c.complete(l, rest), env)
 }
 
 // TestDatabaseInMemoryIsAUsageError: a --db that names a database in
@@ -297,6 +297,9 @@ func TestDatabaseInMemoryIsAUsageError(t *testing.T) {
 	} {
 		r := runCLI(t, c.env, "", c.args...)
 		want := de.T(c.id, "Path", strconv.Quote(c.db))
+		if c.env["ONCELINK_DB"] != "" {
+			want = strings.Replace(want, "--db", "ONCELINK_DB (--db)", 1)
+		}
 		if r.code != exitUsage || r.err == nil || !strings.HasPrefix(r.err.Error(), want) || r.stderr != "" {
 			t.Errorf("%v: exit %d, %v, stderr %q; want %q", c.args, r.code, r.err, r.stderr, want)
 		}
@@ -391,5 +394,44 @@ func TestNamedPortsAndBadAddresses(t *testing.T) {
 				t.Errorf("%s %s: the database was made (%v)", flag, addr, err)
 			}
 		}
+	}
+}
+
+// TestEnvironmentValuesNamedWhereTheyCameFrom: a value that serve or an
+// operator command refuses is named as the operator gave it: an
+// environment variable's by the variable, with its flag beside it, in
+// every check and in the operator's language; a flag's as a flag, even
+// over its twin.
+func TestEnvironmentValuesNamedWhereTheyCameFrom(t *testing.T) {
+	t.Chdir(t.TempDir())
+	de := i18n.For("de")
+	for _, c := range []struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{map[string]string{"ONCELINK_LOG_FORMAT": "JSON"}, nil, "ONCELINK_LOG_FORMAT (--log-format) must be text or json"},
+		{map[string]string{"ONCELINK_LOG_FORMAT": "JSON"}, []string{"--log-format", "XML"}, "--log-format must be text or json"},
+		{map[string]string{"ONCELINK_LOG_FORMAT": "XML"}, []string{"--log-format", "json", "--sqlite-sync", "off"}, "--sqlite-sync must be normal or full"},
+		{map[string]string{"ONCELINK_METRICS_ADDR": "9090"}, nil, `ONCELINK_METRICS_ADDR (--metrics-addr) "9090" is not an address to listen on`},
+		{map[string]string{"ONCELINK_PASSWORD_SIGNIN": "false"}, nil, "ONCELINK_PASSWORD_SIGNIN=false (--password-signin=false) needs single sign-on (--oidc-issuer)"},
+		{map[string]string{"ONCELINK_RATE_SIGNIN_ACCOUNT": "1/1m", "ONCELINK_MAIL_FROM": "a@example.org"}, nil, "ONCELINK_MAIL_FROM (--mail-from) needs --smtp-url"},
+		{map[string]string{"ONCELINK_MAX_TTL": "forever"}, nil, i18n.For("en").T("cli.flag_error.duration", "Flag", "ONCELINK_MAX_TTL (--max-ttl)", "Value", `"forever"`)},
+		{map[string]string{"LANG": "de_DE.UTF-8", "ONCELINK_MIN_TTL": "2d", "ONCELINK_MAX_TTL": "1d"}, nil,
+			strings.NewReplacer("--min-ttl", "ONCELINK_MIN_TTL (--min-ttl)", "--max-ttl", "ONCELINK_MAX_TTL (--max-ttl)").Replace(de.T("cli.serve.ttl_range"))},
+		{map[string]string{"LANG": "de_DE.UTF-8", "ONCELINK_MIN_TTL": "2d"}, []string{"--max-ttl", "1d"},
+			strings.Replace(de.T("cli.serve.ttl_range"), "--min-ttl", "ONCELINK_MIN_TTL (--min-ttl)", 1)},
+	} {
+		r := runCLI(t, c.env, "", append([]string{"serve", "--addr", "127.0.0.1:0"}, c.args...)...)
+		if r.code != exitUsage || !strings.HasPrefix(r.err.Error(), c.want) || !strings.Contains(r.err.Error(), "oncelink help serve") {
+			t.Errorf("%v %v: exit %d, %v; want %q", c.env, c.args, r.code, r.err, c.want)
+		}
+	}
+	r := runCLI(t, map[string]string{"ONCELINK_DB": ":memory:"}, "", "user", "list")
+	if want := `ONCELINK_DB (--db) must be a file, not ":memory:"`; r.code != exitUsage || !strings.HasPrefix(r.err.Error(), want) {
+		t.Errorf("user list with ONCELINK_DB=:memory:: exit %d, %v; want %q", r.code, r.err, want)
+	}
+	if files, _ := os.ReadDir("."); len(files) != 0 {
+		t.Errorf("refused configurations made %v", files)
 	}
 }
