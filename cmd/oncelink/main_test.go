@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -433,5 +434,50 @@ func TestEnvironmentValuesNamedWhereTheyCameFrom(t *testing.T) {
 	}
 	if files, _ := os.ReadDir("."); len(files) != 0 {
 		t.Errorf("refused configurations made %v", files)
+	}
+}
+
+// TestTakenAddressStopsServeBeforeTheDatabase: an --addr or --metrics-addr
+// that another listener holds, or a --metrics-addr that is --addr, stops
+// serve before the database is opened (no file is made), with an error
+// that names the flag, or the environment variable that gave it, and the
+// address, in the operator's language.
+func TestTakenAddressStopsServeBeforeTheDatabase(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	addr := taken.Addr().String()
+	// A free port, given to both flags.
+	free, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	same := free.Addr().String()
+	free.Close()
+	en, de := i18n.For("en"), i18n.For("de")
+	about := func(l *i18n.Localizer, flag, addr string) string {
+		return l.T("cli.client.problem", "Title", flag, "Detail", l.T("cli.sys.about", "Name", addr, "Problem", l.T("cli.sys.in_use")))
+	}
+	for _, c := range []struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{nil, []string{"--addr", addr}, about(en, "--addr", addr)},
+		{nil, []string{"--addr", "127.0.0.1:0", "--metrics-addr", addr}, about(en, "--metrics-addr", addr)},
+		{nil, []string{"--addr", same, "--metrics-addr", same}, about(en, "--metrics-addr", same)},
+		{map[string]string{"LANG": "de_DE.UTF-8", "ONCELINK_METRICS_ADDR": addr}, []string{"--addr", "127.0.0.1:0"},
+			about(de, "ONCELINK_METRICS_ADDR (--metrics-addr)", addr)},
+	} {
+		db := filepath.Join(t.TempDir(), "oncelink.db")
+		r := runCLI(t, c.env, "", append([]string{"serve", "--db", db}, c.args...)...)
+		if r.code != exitFailed || r.err == nil || r.err.Error() != c.want {
+			t.Errorf("%v %v: exit %d, %v; want %q", c.env, c.args, r.code, r.err, c.want)
+		}
+		if _, err := os.Stat(db); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%v %v: the database was made (%v)", c.env, c.args, err)
+		}
 	}
 }

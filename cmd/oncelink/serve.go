@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -60,6 +61,21 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 	case n > 0:
 		log.Info("deleted uploads left behind", "dir", os.TempDir(), "deleted", n)
 	}
+	// Both addresses are taken before the database is opened: one that
+	// is taken already (--metrics-addr the same as --addr, say) stops the
+	// server with nothing opened, named by its flag.
+	ln, err := listen("--addr", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close() // on the way out before it is served; else a second close
+	var mln net.Listener
+	if cfg.MetricsAddr != "" {
+		if mln, err = listen("--metrics-addr", cfg.MetricsAddr); err != nil {
+			return err
+		}
+		defer mln.Close() // as ln
+	}
 	m := metrics.New()
 	st, err := store.Open(ctx, cfg.DB, store.Options{SQLiteSync: cfg.SQLiteSync, Log: log, WriteBatch: m.WriteBatch})
 	if err != nil {
@@ -93,11 +109,6 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 			return err
 		}
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return err
-	}
-	defer ln.Close() // on the way out before it is served; else a second close
 	if cfg.baseFromAddr {
 		// Links name the port the server is bound to: with --addr
 		// 127.0.0.1:0, the one the system chose, not 0.
@@ -144,11 +155,7 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 	// so that Shutdown waits only for ordinary requests.
 	srv.RegisterOnShutdown(h.EndStreams)
 	srv.RegisterOnShutdown(v1.EndStreams)
-	if cfg.MetricsAddr != "" {
-		mln, err := net.Listen("tcp", cfg.MetricsAddr)
-		if err != nil {
-			return err
-		}
+	if mln != nil {
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", m.Handler())
 		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
@@ -191,6 +198,15 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 	<-workerDone
 	log.Info("stopped")
 	return nil
+}
+
+// listen listens on addr, the value of flag, which its error names.
+func listen(flag, addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", flag, err)
+	}
+	return ln, nil
 }
 
 // sweep deletes dead links' content and purges old links until ctx ends.
