@@ -201,7 +201,8 @@ func (h *Handler) Routes(api http.Handler) http.Handler {
 // ownHost answers a request addressed to another host than the server's
 // own (see core.ServesHost) with 421, before it reaches a session or a
 // route, so that a page whose name was pointed at this server cannot claim
-// /setup on a new install or read what its visitor sees. /healthz answers
+// /setup on a new install or read what its visitor sees: its page is in
+// the reader's language all the same (see refuseEarly). /healthz answers
 // any host, for probes that call the server by its address.
 func (h *Handler) ownHost(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -209,8 +210,17 @@ func (h *Handler) ownHost(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		h.fail(w, withViewer(r, nil), core.ErrOtherHost)
+		h.refuseEarly(w, r, core.ErrOtherHost)
 	})
+}
+
+// refuseEarly answers r with err's page before r reaches a session: for
+// nobody in particular, in the language that r's Accept-Language, its
+// ?lang= or its language cookie asks for (see language).
+func (h *Handler) refuseEarly(w http.ResponseWriter, r *http.Request, err error) {
+	h.speak(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.fail(w, r, err)
+	})).ServeHTTP(w, withViewer(r, nil))
 }
 
 // boundHeaders answers a request whose headers are too large (see
@@ -219,12 +229,9 @@ func (h *Handler) ownHost(next http.Handler) http.Handler {
 // site grew. Static files are served all the same, so that the page has
 // its style: they read no cookie.
 func (h *Handler) boundHeaders(next http.Handler) http.Handler {
-	refuse := h.speak(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.fail(w, r, core.ErrHeadersTooLarge)
-	}))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if web.HeadersTooLarge(r) {
-			refuse.ServeHTTP(w, withViewer(r, nil))
+			h.refuseEarly(w, r, core.ErrHeadersTooLarge)
 			return
 		}
 		next.ServeHTTP(w, r)

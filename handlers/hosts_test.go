@@ -140,3 +140,55 @@ func clientAt(t *testing.T, scheme, name string) (c *testClient, host string) {
 	c.host = host
 	return c, host
 }
+
+// TestMisdirectedPageInTheReadersLanguage: the 421 page for another host
+// speaks the language the browser asks for (Accept-Language) or chose (the
+// language cookie), as other error pages do, while the request still
+// reaches no session: a signed-in reader's account, whose language would
+// come first, is not looked up, and nothing is set.
+func TestMisdirectedPageInTheReadersLanguage(t *testing.T) {
+	s := newTestServer(t)
+	_, port, _ := strings.Cut(s.Listener.Addr().String(), ":")
+	rebound := "rebind.example:" + port
+	misdirected := func(c *testClient, header http.Header) response {
+		t.Helper()
+		c.host = rebound
+		defer func() { c.host = "" }()
+		res := c.request(http.MethodGet, "/setup", nil, header)
+		if res.StatusCode != http.StatusMisdirectedRequest {
+			t.Fatalf("GET /setup for %s: %d", rebound, res.StatusCode)
+		}
+		if got := res.Header.Values("Set-Cookie"); len(got) > 0 {
+			t.Errorf("the 421 page set cookies: %q", got)
+		}
+		return res
+	}
+	for lang, title := range map[string]string{"fr-FR,fr;q=0.9": "Mauvaise adresse", "ar": "عنوان خاطئ", "": "Wrong address"} {
+		res := misdirected(s.client(), http.Header{"Accept-Language": {lang}})
+		if !strings.Contains(res.body, title) {
+			t.Errorf("Accept-Language %q: no %q in %.400s", lang, title, res.body)
+		}
+	}
+	ann := s.admin()
+	if res := ann.chooseLanguage("es", "/links"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("choose Spanish: %d", res.StatusCode)
+	}
+	// The browser's choice is German; the account's, Spanish, is only
+	// known through the session, whose cookie goes along as a browser
+	// would send it to a name the server once answered to.
+	u, _ := url.Parse(s.URL)
+	var cookies []string
+	for _, c := range ann.c.Jar.Cookies(u) {
+		if c.Name != languageCookie {
+			cookies = append(cookies, c.String())
+		}
+	}
+	cookies = append(cookies, languageCookie+"=de")
+	res := misdirected(ann, http.Header{"Accept-Language": {"fr"}, "Cookie": {strings.Join(cookies, "; ")}})
+	if !strings.Contains(res.body, "Falsche Adresse") || strings.Contains(res.body, "ada") {
+		t.Errorf("421 with the language cookie de: %.600s", res.body)
+	}
+	if res := ann.get("/links"); res.StatusCode != http.StatusOK || !strings.Contains(res.body, `lang="es"`) {
+		t.Errorf("the session after a 421: %d", res.StatusCode)
+	}
+}
