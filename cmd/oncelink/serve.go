@@ -185,12 +185,15 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
+	switch err := srv.Shutdown(sctx); {
+	case errors.Is(err, context.DeadlineExceeded):
 		// A download or an upload still under way is cut off, so that the
 		// server stops in bounded time; the log says so, and the worker
 		// still records its sends before the store closes.
-		log.Warn("requests still under way after the grace period were cut off", "grace", shutdownGrace.String(), "err", err)
+		log.Warn("requests still under way after the grace period were cut off", "grace", shutdownGrace.String())
 		srv.Close()
+	case err != nil:
+		log.Warn("closing the listener", "err", err)
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
@@ -256,8 +259,10 @@ func dbName(dsn string) string {
 	return passwordPairs.ReplaceAllString(dsn, "${1}xxxxx")
 }
 
-// urlPassword finds the password of a postgres:// URL's user information.
-var urlPassword = regexp.MustCompile(`(?i)^(\s*postgres(?:ql)?://[^:/@]*:)[^/]*@`)
+// urlPassword finds the password of a postgres:// URL's user information:
+// up to the last @, since a password that makes the URL unreadable may
+// hold a / or an @ of its own.
+var urlPassword = regexp.MustCompile(`(?i)^(\s*postgres(?:ql)?://[^:/@]*:).*@`)
 
 // passwordPairs finds the passwords of a key=value DSN, quoted or not.
 var passwordPairs = regexp.MustCompile(`(?i)(\b(?:ssl)?password\s*=\s*)(?:'(?:[^'\\]|\\.)*'|\S*)`)

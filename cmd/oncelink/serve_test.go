@@ -153,6 +153,7 @@ func TestDBNameHidesPasswords(t *testing.T) {
 		"postgresql://db/oncelink?PASSWORD=s3cret&sslpassword=s3cret&search_path=x":      "postgresql://db/oncelink?PASSWORD=xxxxx&search_path=x&sslpassword=xxxxx",
 		"host=db.example.com user=ada password=s3cret dbname=oncelink":                   "host=db.example.com user=ada password=xxxxx dbname=oncelink",
 		"postgres://ada:s3cret%zz@db.example.com/oncelink":                               "postgres://ada:xxxxx@db.example.com/oncelink",
+		"postgres://ada:s3/cr+t@@db.example.com/oncelink":                                "postgres://ada:xxxxx@db.example.com/oncelink",
 		"host=db password = 's3cret with \\' spaces' dbname=oncelink sslpassword=s3cret": "host=db password = xxxxx dbname=oncelink sslpassword=xxxxx",
 	} {
 		got := dbName(dsn)
