@@ -16,22 +16,21 @@ import (
 	"time"
 )
 
-// TestShutdownEndsEventStreams runs the server, opens a dashboard's event
-// stream, and stops the server: the stream ends and the server stops at
-// once, rather than waiting out its grace period for the stream.
-func TestShutdownEndsEventStreams(t *testing.T) {
+// serveInProcess runs serve on an SQLite file of its own, listening on a
+// port the system chooses, and returns its address once it listens, its
+// log, what stops it, and where serve's error comes when it has stopped.
+func serveInProcess(t *testing.T) (addr string, logs *lockedBuffer, stop func(), done <-chan error) {
+	t.Helper()
 	cfg, err := parseConfig([]string{"--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "oncelink.db")},
 		func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	logs := &lockedBuffer{}
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, logs) }()
-
-	var addr string
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	logs = &lockedBuffer{}
+	served := make(chan error, 1)
+	go func() { served <- serve(ctx, cfg, logs) }()
 	for start := time.Now(); addr == ""; {
 		if m := regexp.MustCompile(`addr=(\S+)`).FindStringSubmatch(logs.String()); m != nil {
 			addr = m[1]
@@ -40,6 +39,14 @@ func TestShutdownEndsEventStreams(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	return addr, logs, cancel, served
+}
+
+// TestShutdownEndsEventStreams runs the server, opens a dashboard's event
+// stream, and stops the server: the stream ends and the server stops at
+// once, rather than waiting out its grace period for the stream.
+func TestShutdownEndsEventStreams(t *testing.T) {
+	addr, _, stop, done := serveInProcess(t)
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar}
 	res, err := client.PostForm("http://"+addr+"/setup", url.Values{"username": {"ada"}, "password": {"correct horse battery"}})
@@ -90,25 +97,7 @@ func TestShutdownEndsEventStreams(t *testing.T) {
 // when the grace period ends (an upload that never finishes, here) is cut
 // off, and the server stops cleanly, says so in the log, and exits well.
 func TestShutdownCutsOffWhatOutlastsTheGrace(t *testing.T) {
-	cfg, err := parseConfig([]string{"--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "oncelink.db")},
-		func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	defer stop()
-	logs := &lockedBuffer{}
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, logs) }()
-	var addr string
-	for start := time.Now(); addr == ""; {
-		if m := regexp.MustCompile(`addr=(\S+)`).FindStringSubmatch(logs.String()); m != nil {
-			addr = m[1]
-		} else if time.Since(start) > 10*time.Second {
-			t.Fatalf("the server did not start: %s", logs.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	addr, logs, stop, done := serveInProcess(t)
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
