@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -40,11 +41,34 @@ func TestBrowserDetailsShowRefusedOpensLive(t *testing.T) {
 		return `document.querySelectorAll("[data-testid=audit-event][data-kind=` + kind + `]").length`
 	}
 
+	// Every sentence the page's live region is given, in order: each news
+	// is said once.
+	const listen = `window.__said = [];
+		new MutationObserver(() => window.__said.push(document.getElementById("announcer").textContent))
+			.observe(document.getElementById("announcer"), {childList: true, characterData: true, subtree: true})`
+	said := func(want ...string) {
+		t.Helper()
+		if got := eval[[]string](details, `window.__said`); !slices.Equal(got, want) {
+			t.Errorf("the live region said %q, want %q", got, want)
+		}
+	}
+
 	details.open("/links/"+id, "[data-testid=link-details] [data-testid=timeline]")
-	details.do(chromedp.Evaluate[chromedp.Void](`window.__sameDocument = true`))
+	details.do(chromedp.Evaluate[chromedp.Void](`window.__sameDocument = true; ` + listen))
 	try("not it")
 	details.wait(entries("wrong-password")+` === 1 &&
 		document.querySelector("[data-kind=wrong-password] [data-testid=browser] summary").textContent.includes("Firefox")`, time.Second)
+	// Screen readers hear of it, politely, once: a page view swapped in
+	// after it says nothing more.
+	const wrongPassword = "\u2068Door code\u2069: a wrong password was tried."
+	details.wait(`document.getElementById("announcer").textContent === "`+wrongPassword+`"`, time.Second)
+	if got := eval[string](details, `document.getElementById("announcer").getAttribute("role")`); got != "status" {
+		t.Errorf("the live region's role is %q, want status", got)
+	}
+	s.client().get(link)
+	details.wait(`document.querySelector("[data-testid=views]").textContent === "1"`, time.Second)
+	time.Sleep(1500 * time.Millisecond)
+	said(wrongPassword)
 	// The owner unfolds the browser's name to its user agent; the next
 	// wrong password, swapped in live, leaves it unfolded.
 	details.do(chromedp.Click(chromedp.CSS("[data-kind=wrong-password] [data-testid=browser] summary")))
@@ -63,9 +87,10 @@ func TestBrowserDetailsShowRefusedOpensLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	details.open("/links/"+id, "html[dir=rtl] [data-testid=link-details]")
-	details.do(chromedp.Evaluate[chromedp.Void](`window.__sameDocument = true`))
+	details.do(chromedp.Evaluate[chromedp.Void](`window.__sameDocument = true; ` + listen))
 	try("still not it")
 	details.wait(entries("wrong-password")+` === 3`, time.Second)
+	details.wait(`document.getElementById("announcer").textContent === "جُرِّبت كلمة مرور خاطئة على \u2068Door code\u2069."`, time.Second)
 	browsertest.Shoot(t, details.ctx, "details-live-wrong-password-ar")
 
 	// Used up, then tried too late.
@@ -77,6 +102,10 @@ func TestBrowserDetailsShowRefusedOpensLive(t *testing.T) {
 		t.Fatalf("the late attempt: %d", res.StatusCode)
 	}
 	details.wait(entries("gone")+` === 1`, time.Second)
+	details.wait(`document.getElementById("announcer").textContent === "رُفضت محاولة لفتح \u2068Door code\u2069 بعد انتهائه."`, time.Second)
+	time.Sleep(1500 * time.Millisecond)
+	said("جُرِّبت كلمة مرور خاطئة على \u2068Door code\u2069.", "أصبح \u2068Door code\u2069 مُستخدَمًا.",
+		"رُفضت محاولة لفتح \u2068Door code\u2069 بعد انتهائه.")
 	if !eval[bool](details, `window.__sameDocument === true`) {
 		t.Error("the page reloaded")
 	}

@@ -546,9 +546,13 @@
   // through one polite live region: on the dashboard's rows, and on an
   // owner's page about one link. Countdown ticks are not, or every second
   // would be read out. The end of the link just made is said in the words
-  // of the note that retired its address.
-  var seen = {};
+  // of the note that retired its address. A link's details page also says
+  // the refused opens its audit trail gained (wrong passwords, attempts
+  // after the link ended), by how many came since it last looked: a swap
+  // for another reason, which brings the same counts, says nothing of them.
+  var seen = {}, refusedSeen = {};
   var news = { used: "js.announce.used", expired: "js.announce.expired", revoked: "js.announce.revoked" };
+  var refusals = { wrongPasswords: "js.announce.wrong_password", lateOpens: "js.announce.late_open" };
   function announceChanges(retired) {
     var said = [];
     document.querySelectorAll("[id][data-status][data-name][data-uses]").forEach(function (row) {
@@ -560,6 +564,12 @@
         said.push(status === "active" || !news[status] ? msg("js.announce.uses", { name: name, uses: used }) : msg(news[status], { name: name }));
       }
       seen[row.id] = state;
+      Object.keys(refusals).forEach(function (key) {
+        if (row.dataset[key] === undefined) return;
+        var n = Number(row.dataset[key]), id = row.id + "|" + key, before = refusedSeen[id];
+        if (before !== undefined && n > before) said.push(msg(refusals[key], { name: name }, n - before));
+        refusedSeen[id] = n;
+      });
     });
     if (said.length) announce(said.join(" "));
   }
