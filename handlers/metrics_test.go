@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -135,6 +136,48 @@ func TestMetrics(t *testing.T) {
 	}
 	if regexp.MustCompile(`/links/\d`).MatchString(text) {
 		t.Error("the metrics name a link's id")
+	}
+}
+
+// TestMetricsCountRefusedOpens: a wrong password and an attempt after the
+// link ended count as refused link events, with no token, id or path in
+// the metrics; a password left out, which the trail does not record,
+// does not count.
+func TestMetricsCountRefusedOpens(t *testing.T) {
+	s := newTestServer(t)
+	owner := s.admin()
+	link := owner.createLink(url.Values{"password": {"open sesame"}})
+	id := itoa(linkOf(t, s, link).ID)
+	try := func(password string, want int) {
+		t.Helper()
+		if res := s.client().post(link, url.Values{"password": {password}}); res.StatusCode != want {
+			t.Fatalf("an open with %q: %d, want %d", password, res.StatusCode, want)
+		}
+	}
+	try("", http.StatusForbidden)
+	try("not it", http.StatusForbidden)
+	try("open sesame", http.StatusOK)
+	try("open sesame", http.StatusGone)
+
+	families, text := s.scrape()
+	for what, want := range map[string]float64{"created": 1, "used": 1, "refused": 2} {
+		if got := sample(families["oncelink_link_events_total"], map[string]string{"what": what}); got != want {
+			t.Errorf("link events %s: %v, want %v", what, got, want)
+		}
+	}
+	// Its labels are the five kinds alone.
+	for _, m := range families["oncelink_link_events_total"].Metric {
+		for _, l := range m.Label {
+			if l.GetName() != "what" || !slices.Contains([]string{"created", "viewed", "used", "revoked", "refused"}, l.GetValue()) {
+				t.Errorf("a link event labelled %s=%q", l.GetName(), l.GetValue())
+			}
+		}
+	}
+	tok := link[strings.LastIndex(link, "/")+1:]
+	for _, secret := range []string{tok, "/links/" + id} {
+		if strings.Contains(text, secret) {
+			t.Errorf("the metrics name %q", secret)
+		}
 	}
 }
 

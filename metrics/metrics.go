@@ -41,8 +41,11 @@ var durationBuckets = []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
 var batchBuckets = prometheus.ExponentialBuckets(1, 2, 7)
 
 // linkEvents are what oncelink_link_events_total counts; the other events
-// published (sessions changing) are not link events.
-var linkEvents = []live.What{live.Created, live.Viewed, live.Used, live.Revoked}
+// published (sessions changing, requests filled) are not link events. A
+// refused open is one recorded in the link's audit trail: a wrong password,
+// or an attempt after the link ended (of those, a trail records ten an
+// hour at most).
+var linkEvents = []live.What{live.Created, live.Viewed, live.Used, live.Revoked, live.Refused}
 
 // Metrics holds oncelink's metrics. Make one with New; it is safe for
 // concurrent use.
@@ -77,7 +80,7 @@ func New() *Metrics {
 	}
 	linkEventsTotal := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "oncelink_link_events_total",
-		Help: "What happened to links: created, viewed (page views), used (opens), revoked.",
+		Help: "What happened to links: created, viewed (page views), used (opens), revoked, refused (opens refused for a wrong password or as too late).",
 	}, []string{"what"})
 	for _, w := range linkEvents {
 		m.events[w] = linkEventsTotal.WithLabelValues(string(w))
