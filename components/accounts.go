@@ -56,10 +56,25 @@ type Accounts struct {
 	// TwoFactorReset names the account whose second factors were just
 	// removed.
 	TwoFactorReset string
+	// NoFactorToReset names the account whose second factors were to be
+	// removed, and which had none: reset already, from a page left open
+	// in another tab or by another administrator.
+	NoFactorToReset string
+	// Unchanged is a change to an account in the list that found it done
+	// already.
+	Unchanged *Unchanged
 	// WithTwoFactor are the accounts that have a second factor.
 	WithTwoFactor []AccountItem
 	// SelfWithout is set when the viewer has no second factor.
 	SelfWithout bool
+}
+
+// Unchanged is a change to an account that changed nothing, as the
+// account was so already (a second click, from a page left open in
+// another tab): Message is the id of what to say of it, Name the account.
+type Unchanged struct {
+	Message string
+	Name    string
 }
 
 // Reset is an account's new password, handed to the admin as a one-time

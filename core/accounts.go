@@ -196,27 +196,28 @@ func (s *Service) SetDisabled(ctx context.Context, by *Account, id int64, disabl
 // that it signs in again as one: a session, or a copy of its cookie,
 // taken while it was a member never holds an administrator's powers. A
 // member made of an administrator keeps its sessions, which lose those
-// powers at their next request.
-func (s *Service) SetAdmin(ctx context.Context, by *Account, id int64, admin bool) (Account, error) {
+// powers at their next request. changed is false when the account was
+// what it is to be already (a page left open in another tab, a second
+// administrator's click): nothing changed, and no one was signed out.
+func (s *Service) SetAdmin(ctx context.Context, by *Account, id int64, admin bool) (a Account, changed bool, err error) {
 	if by != nil && id == by.ID && !admin {
-		return Account{}, invalid("cannot_demote_self", "")
+		return Account{}, false, invalid("cannot_demote_self", "")
 	}
-	if admin {
-		// One already, from a page left open or a second administrator's
-		// click: nothing changes, and no one is signed out.
-		a, err := s.store.AccountByID(ctx, id)
-		if err != nil || a.Admin {
-			return a, accountChange(err)
-		}
+	a, err = s.store.AccountByID(ctx, id)
+	if err != nil {
+		return Account{}, false, accountChange(err)
+	}
+	if a.Admin == admin {
+		return a, false, nil
 	}
 	a, ended, err := s.store.SetAdmin(ctx, id, admin)
 	if err != nil {
-		return Account{}, accountChange(err)
+		return Account{}, false, accountChange(err)
 	}
 	if ended > 0 {
 		s.SignedOut(ctx, id)
 	}
-	return a, nil
+	return a, true, nil
 }
 
 // credentials checks a new account's name and password and hashes the

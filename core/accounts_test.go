@@ -211,13 +211,36 @@ func TestChangesToAGoneAccount(t *testing.T) {
 	for name, change := range map[string]func() error{
 		"reset two-factor": func() error { _, _, err := s.ResetTwoFactor(ctx, &admin, gone); return err },
 		"disable":          func() error { _, err := s.SetDisabled(ctx, &admin, gone, true); return err },
-		"promote":          func() error { _, err := s.SetAdmin(ctx, &admin, gone, true); return err },
+		"promote":          func() error { _, _, err := s.SetAdmin(ctx, &admin, gone, true); return err },
 		"delete":           func() error { _, err := s.DeleteAccount(ctx, &admin, gone); return err },
 		"reset password":   func() error { _, err := s.ResetPassword(ctx, admin, gone); return err },
 	} {
 		if err := change(); err != ErrAccountGone {
 			t.Errorf("%s: %v, want ErrAccountGone", name, err)
 		}
+	}
+}
+
+// TestChangesThatFindItSoAlready: making an administrator of one, a
+// member of a member, or removing the second factors of an account with
+// none changes nothing, and says that it did not.
+func TestChangesThatFindItSoAlready(t *testing.T) {
+	s, _, _, admin := newRequestService(t)
+	ctx := context.Background()
+	bob, err := s.AddAccount(ctx, "bob", "correct horse battery", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		admin, changed bool
+	}{{true, true}, {true, false}, {false, true}, {false, false}} {
+		a, changed, err := s.SetAdmin(ctx, &admin, bob.ID, c.admin)
+		if err != nil || changed != c.changed || a.Admin != c.admin || a.ID != bob.ID {
+			t.Errorf("SetAdmin(%v) = %+v, %v, %v; want changed %v", c.admin, a, changed, err, c.changed)
+		}
+	}
+	if a, removed, err := s.ResetTwoFactor(ctx, &admin, bob.ID); err != nil || removed || a.ID != bob.ID {
+		t.Errorf("ResetTwoFactor of an account without a factor = %+v, %v, %v; want nothing removed", a, removed, err)
 	}
 }
 

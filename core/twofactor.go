@@ -514,32 +514,32 @@ func (s *Service) SetTwoFactorRequired(ctx context.Context, by *Account, on bool
 // or sets a factor up first if two-factor is required. A lost device may
 // be in someone else's hands, still signed in: every session of the
 // account ends with the factors, its open dashboards are told, and the
-// log records the reset. ended is how many sessions ended.
-func (s *Service) ResetTwoFactor(ctx context.Context, by *Account, id int64) (a Account, ended int64, err error) {
+// log records the reset. removed is false when the account had no factor
+// to remove (reset already, from a page left open or by a second
+// administrator): nothing changed, and no one was signed out.
+func (s *Service) ResetTwoFactor(ctx context.Context, by *Account, id int64) (a Account, removed bool, err error) {
 	if by != nil && !by.Admin {
-		return Account{}, 0, ErrAdminOnly
+		return Account{}, false, ErrAdminOnly
 	}
 	if by != nil && by.ID == id {
 		// Their own go only as the settings page lets them: with a current
 		// code or the password, and never the last while it is required.
-		return Account{}, 0, invalid("cannot_reset_own_factors", "")
+		return Account{}, false, invalid("cannot_reset_own_factors", "")
 	}
 	a, err = s.store.AccountByID(ctx, id)
 	if err != nil {
-		return Account{}, 0, accountChange(err)
+		return Account{}, false, accountChange(err)
 	}
 	f, err := s.store.SecondFactorsOf(ctx, id)
 	if err != nil {
-		return Account{}, 0, err
+		return Account{}, false, err
 	}
 	if !f.Any() && f.RecoveryLeft == 0 {
-		// Reset already, from a page left open or by a second
-		// administrator: nothing to remove, and no one is signed out.
-		return a, 0, nil
+		return a, false, nil
 	}
-	ended, err = s.store.ResetSecondFactors(ctx, id)
+	ended, err := s.store.ResetSecondFactors(ctx, id)
 	if err != nil {
-		return Account{}, 0, err
+		return Account{}, false, err
 	}
 	if ended > 0 {
 		s.SignedOut(ctx, id)
@@ -549,7 +549,7 @@ func (s *Service) ResetTwoFactor(ctx context.Context, by *Account, id int64) (a 
 		who = by.Username
 	}
 	s.log.Info("second factors reset: the account was signed out everywhere", "account", a.Username, "by", who, "sessions_ended", ended)
-	return a, ended, nil
+	return a, true, nil
 }
 
 // WithSecondFactor returns the ids of the accounts with a second factor.

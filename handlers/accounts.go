@@ -194,8 +194,30 @@ func (h *Handler) setAdmin(w http.ResponseWriter, r *http.Request, a *core.Accou
 		h.fail(w, r, err)
 		return
 	}
-	acc, err := h.core.SetAdmin(r.Context(), a, id, admin)
+	acc, changed, err := h.core.SetAdmin(r.Context(), a, id, admin)
+	if err == nil && !changed {
+		said := map[bool]string{true: "accounts.unchanged.admin", false: "accounts.unchanged.member"}[admin]
+		h.unchangedAccount(w, r, a, acc, components.Unchanged{Message: said, Name: acc.Username})
+		return
+	}
 	h.changedAccount(w, r, a, id, acc, err)
+}
+
+// unchangedAccount answers a change that found account acc so already,
+// as from a second click on a page left open in another tab: the row, up
+// to date, with u said in the page's alerts to htmx; the list saying u
+// to a form.
+func (h *Handler) unchangedAccount(w http.ResponseWriter, r *http.Request, a *core.Account, acc core.Account, u components.Unchanged) {
+	if !isHTMX(r) {
+		h.renderAccounts(w, r, a, http.StatusOK, components.Accounts{Unchanged: &u})
+		return
+	}
+	linked, err := h.core.AccountIdentities(r.Context(), acc.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, components.AccountUnchanged(accountItem(acc, a, linked), u))
 }
 
 // deleteAccount deletes the account {id} with its links.

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"oncelink/i18n"
@@ -238,4 +239,86 @@ func TestAccountActionsKeepFocus(t *testing.T) {
 		b.wait(`document.activeElement.matches("`+row+` [data-testid=`+step.then+`]")`, time.Second)
 	}
 	b.clean("account actions")
+}
+
+// TestUnchangedAccountInBrowser: a page left open in another tab makes an
+// administrator of an account that became one meanwhile, a member of one
+// that became a member, and removes the second factors of one that has
+// none left: each says that nothing changed and why, for the eye beside
+// the list and, for a screen reader, once from the page's live region, as
+// the focus stays on the row's button; in English and in Arabic.
+func TestUnchangedAccountInBrowser(t *testing.T) {
+	s := newTestServer(t)
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	b.setUp()
+	bob, err := s.h.core.AddAccount(t.Context(), "bob", testPassword, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const row = `[data-testid=account-row][data-name=bob]`
+	// listen has the page keep every sentence its live region is given.
+	const listen = `window.__said = [];
+		new MutationObserver(() => window.__said.push(document.getElementById("announcer").textContent))
+			.observe(document.getElementById("announcer"), {childList: true, characterData: true, subtree: true})`
+	// press presses the row's button after another tab did what it does,
+	// and waits for the row, the notice and the live region to say want.
+	press := func(button, then string, admin bool, want string) {
+		t.Helper()
+		b.do(chromedp.Evaluate[chromedp.Void](`window.__said = []`))
+		if _, _, err := s.h.core.SetAdmin(t.Context(), nil, bob.ID, admin); err != nil {
+			t.Fatal(err)
+		}
+		b.do(
+			chromedp.Focus(chromedp.CSS(row+` [data-testid=`+button+`]`)),
+			chromedp.KeyEvent("\r"),
+			chromedp.WaitVisible(chromedp.CSS(row+` [data-testid=`+then+`]`)),
+		)
+		b.wait(`document.activeElement.matches("`+row+` [data-testid=`+then+`]") &&
+			document.querySelector("#alerts [data-testid=unchanged]").textContent.trim() === "`+want+`" &&
+			document.getElementById("announcer").textContent === "`+want+`"`, time.Second)
+		time.Sleep(500 * time.Millisecond)
+		if said := eval[[]string](b, `window.__said`); len(said) != 1 || said[0] != want {
+			t.Errorf("the live region said %q, want %q once", said, want)
+		}
+	}
+
+	b.open("/accounts", row)
+	b.do(chromedp.Evaluate[chromedp.Void](listen))
+	press("promote", "demote", true, "bob is already an administrator: nothing changed.")
+	browsertest.Shoot(t, b.ctx, "accounts-unchanged")
+	// The next action clears the notice.
+	press("demote", "promote", false, "bob is already a member: nothing changed.")
+
+	s.enrolTOTP("bob")
+	b.open("/accounts", "[data-testid=reset-two-factor]")
+	if _, _, err := s.h.core.ResetTwoFactor(t.Context(), nil, bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	b.do(chromedp.Click(chromedp.CSS("[data-testid=reset-two-factor]")), chromedp.WaitVisible(chromedp.CSS("[data-testid=two-factor-policy] [data-testid=unchanged]")))
+	if got := eval[string](b, `document.querySelector("[data-testid=unchanged]").textContent.trim()`); got != "bob has no second factor to reset: nothing changed." {
+		t.Errorf("the reset that removed nothing says %q", got)
+	}
+	if eval[bool](b, `!!document.querySelector("[data-testid=two-factor-reset]")`) {
+		t.Error("the reset that removed nothing says it removed the factors")
+	}
+	browsertest.Shoot(t, b.ctx, "accounts-no-factor-to-reset")
+
+	if _, err := chromedp.Call(b.ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
+		Headers: network.Headers{"Accept-Language": "ar"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	b.open("/accounts", "html[dir=rtl] "+row)
+	b.do(chromedp.Evaluate[chromedp.Void](listen))
+	press("promote", "demote", true, "bob مسؤول من قبل: لم يتغير شيء.")
+	browsertest.Shoot(t, b.ctx, "accounts-unchanged-ar")
+	s.enrolTOTP("bob")
+	b.open("/accounts", "[data-testid=reset-two-factor]")
+	if _, _, err := s.h.core.ResetTwoFactor(t.Context(), nil, bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	b.do(chromedp.Click(chromedp.CSS("[data-testid=reset-two-factor]")), chromedp.WaitVisible(chromedp.CSS("[data-testid=two-factor-policy] [data-testid=unchanged]")))
+	browsertest.Shoot(t, b.ctx, "accounts-no-factor-to-reset-ar")
+	b.clean("a change that found it so already")
 }

@@ -132,7 +132,7 @@ func TestPromoteDemoteDelete(t *testing.T) {
 		t.Fatalf("ada disables bob: %d", res.StatusCode)
 	}
 	// Ada is the only enabled administrator now.
-	if a, err := s.h.core.SetAdmin(t.Context(), nil, accountIDOf(t, s, "ada"), false); err == nil || a.ID != 0 {
+	if a, _, err := s.h.core.SetAdmin(t.Context(), nil, accountIDOf(t, s, "ada"), false); err == nil || a.ID != 0 {
 		t.Error("the operator demoted the only enabled administrator")
 	}
 	if res := admin.post("/accounts/"+bobID+"/enable", nil); res.StatusCode != http.StatusSeeOther {
@@ -279,4 +279,55 @@ func testPromotionSignsOut(t *testing.T, s *testServer) {
 	if res := again.get("/accounts"); res.StatusCode != http.StatusForbidden {
 		t.Errorf("bob's accounts page after the demotion: %d, want 403", res.StatusCode)
 	}
+}
+
+// TestUnchangedAccountSaysSo: making an administrator of an account that
+// is one already, or a member of a member, as from a page left open in
+// another tab, changes nothing and says so, and why, rather than that it
+// was done: to htmx beside the row, which comes back up to date; to a
+// form on the accounts page. Nobody is signed out by it.
+func TestUnchangedAccountSaysSo(t *testing.T) {
+	s := newTestServer(t)
+	admin := s.admin()
+	bob := s.user("bob")
+	bobID := admin.accountID("bob")
+	if res := admin.htmx(http.MethodPost, "/accounts/"+bobID+"/promote", nil); res.StatusCode != http.StatusOK {
+		t.Fatalf("promote: %d", res.StatusCode)
+	}
+	bob = s.signIn("bob") // promoted, he signed in again
+	unchanged := func(res response, want string) {
+		t.Helper()
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("%d, want 200: %.300s", res.StatusCode, res.body)
+		}
+		if got := textOf(first(t, parseHTML(t, res.body), "what changed", byTestID("unchanged"))); got != want {
+			t.Errorf("it says %q, want %q", got, want)
+		}
+	}
+
+	// From htmx: the row, up to date, and the notice in the page's alerts.
+	res := admin.htmx(http.MethodPost, "/accounts/"+bobID+"/promote", nil)
+	unchanged(res, "bob is already an administrator: nothing changed.")
+	if !strings.HasPrefix(res.body, `<tr id="account-`+bobID+`"`) || !hasTestID(t, res.body, "demote") {
+		t.Errorf("the row after promoting an administrator: %.300s", res.body)
+	}
+	alerts := first(t, parseHTML(t, res.body), "the alerts", byTestID("alerts"))
+	if attr(alerts, "id") != "alerts" || attr(alerts, "hx-swap-oob") != "true" {
+		t.Errorf("the notice does not go to the page's alerts: %.600s", res.body)
+	}
+	// From a form: the accounts page, saying it.
+	unchanged(admin.post("/accounts/"+bobID+"/promote", nil), "bob is already an administrator: nothing changed.")
+	if res := bob.get("/accounts"); res.StatusCode != http.StatusOK {
+		t.Errorf("bob after a promotion that changed nothing: %d, want still signed in", res.StatusCode)
+	}
+
+	if res := admin.post("/accounts/"+bobID+"/demote", nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("demote: %d", res.StatusCode)
+	}
+	unchanged(admin.post("/accounts/"+bobID+"/demote", nil), "bob is already a member: nothing changed.")
+	unchanged(admin.htmx(http.MethodPost, "/accounts/"+bobID+"/demote", nil), "bob is already a member: nothing changed.")
+	// In the reader's language.
+	res = admin.request(http.MethodPost, "/accounts/"+bobID+"/demote", strings.NewReader(""),
+		http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "Accept-Language": {"ar"}})
+	unchanged(res, "bob عضو من قبل: لم يتغير شيء.")
 }

@@ -72,7 +72,7 @@ func TestSSOInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.h.core.SetAdmin(context.Background(), nil, amy.ID, true); err != nil {
+	if _, _, err := s.h.core.SetAdmin(context.Background(), nil, amy.ID, true); err != nil {
 		t.Fatal(err)
 	}
 	// Promoted, she signs in again, as an administrator.

@@ -737,12 +737,18 @@ func (h *Handler) resetTwoFactor(w http.ResponseWriter, r *http.Request, a *core
 		h.fail(w, r, err)
 		return
 	}
-	acc, _, err := h.core.ResetTwoFactor(r.Context(), a, id)
+	acc, removed, err := h.core.ResetTwoFactor(r.Context(), a, id)
 	if h.refusedOnList(w, r, a, err) {
 		return
 	}
 	if err != nil {
 		h.fail(w, r, err)
+		return
+	}
+	if !removed {
+		// Reset already, from a page left open in another tab or by
+		// another administrator.
+		h.renderAccounts(w, r, a, http.StatusOK, components.Accounts{NoFactorToReset: acc.Username})
 		return
 	}
 	h.renderAccounts(w, r, a, http.StatusOK, components.Accounts{TwoFactorReset: acc.Username})

@@ -193,8 +193,16 @@ func testFactorResetEndsEverySession(t *testing.T, s *testServer) {
 	}
 	// A reset sent again, from a page left open, has nothing to remove,
 	// and signs no one out.
-	if res := ada.post("/accounts/reset-two-factor", url.Values{"account": {itoa(bob)}}); res.StatusCode != http.StatusOK {
+	res = ada.post("/accounts/reset-two-factor", url.Values{"account": {itoa(bob)}})
+	if res.StatusCode != http.StatusOK {
 		t.Fatalf("reset again: %d", res.StatusCode)
+	}
+	// It says so, and why, not that it was done.
+	if hasTestID(t, res.body, "two-factor-reset") {
+		t.Error("a reset that removed nothing says it removed the factors")
+	}
+	if got := textOf(first(t, parseHTML(t, res.body), "the notice of a reset that removed nothing", byTestID("unchanged"))); got != "bob has no second factor to reset: nothing changed." {
+		t.Errorf("a reset that removed nothing says %q", got)
 	}
 	if res := again.get("/links"); res.StatusCode != http.StatusOK {
 		t.Errorf("bob after a reset that removed nothing: %d, want still signed in", res.StatusCode)

@@ -237,6 +237,13 @@
       if (browserZone()) btn.hidden = false;
     });
     root.querySelectorAll("input[data-suggest-zone]").forEach(suggestZone);
+    // A notice an htmx answer put on the page, which is no live region of
+    // its own (such as a change that found an account so already), is
+    // said from the page's one, once.
+    root.querySelectorAll("[data-announce]").forEach(function (el) {
+      el.removeAttribute("data-announce");
+      announce(el.textContent.trim());
+    });
     tick();
   }
 

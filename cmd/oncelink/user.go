@@ -342,12 +342,15 @@ func setAdmin(fs *flag.FlagSet, admin bool) runFunc {
 			return err
 		}
 		defer op.Close()
-		if a.Admin == admin {
+		// Whether it changed is the core's to say: another command, or an
+		// administrator's click, may have made it so since it was read.
+		_, changed, err := op.svc.SetAdmin(ctx, nil, a.ID, admin)
+		if err != nil {
+			return err
+		}
+		if !changed {
 			fmt.Fprintln(p.stdout, p.T(already, "Name", a.Username))
 			return nil
-		}
-		if _, err := op.svc.SetAdmin(ctx, nil, a.ID, admin); err != nil {
-			return err
 		}
 		fmt.Fprintln(p.stdout, p.T(done, "Name", a.Username))
 		return nil
@@ -385,16 +388,13 @@ func userResetTwoFactor(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		defer op.Close()
-		f, err := op.svc.SecondFactorsOf(ctx, a.ID)
+		_, removed, err := op.svc.ResetTwoFactor(ctx, nil, a.ID)
 		if err != nil {
 			return err
 		}
-		if !f.Any() && f.RecoveryLeft == 0 {
+		if !removed {
 			fmt.Fprintln(p.stderr, p.T("cli.user.twofactor_none", "Name", a.Username))
 			return nil
-		}
-		if _, _, err := op.svc.ResetTwoFactor(ctx, nil, a.ID); err != nil {
-			return err
 		}
 		fmt.Fprintln(p.stdout, p.T("cli.user.twofactor_reset", "Name", a.Username))
 		return nil

@@ -401,6 +401,7 @@ func TestUserPromoteDemoteDelete(t *testing.T) {
 		{[]string{"user", "promote", "bob"}, exitDone, "made Bob an administrator and signed it out everywhere, to sign in again as one\n", ""},
 		{[]string{"user", "promote", "BOB"}, exitDone, "account Bob was already an administrator\n", ""},
 		{[]string{"user", "demote", "ada"}, exitDone, "made ada a member\n", ""},
+		{[]string{"user", "demote", "ada"}, exitDone, "account ada was already a member\n", ""},
 		{[]string{"user", "delete", "Bob"}, exitFailed, "", "only enabled administrator"},
 		{[]string{"user", "promote", "ada"}, exitDone, "made ada an administrator and signed it out everywhere, to sign in again as one\n", ""},
 		{[]string{"user", "delete", "bob"}, exitDone, "deleted account Bob with its links\n", ""},
