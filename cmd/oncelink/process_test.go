@@ -23,6 +23,9 @@ var (
 	buildOnce sync.Once
 	binary    string
 	buildErr  error
+	// binTemp is where the binary is built: the temporary directory the
+	// run started with, not one a test set TMPDIR to, which goes with it.
+	binTemp = os.TempDir()
 )
 
 // TestMain removes the binary that the tests built.
@@ -38,7 +41,7 @@ func TestMain(m *testing.M) {
 func oncelinkBinary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "oncelink-bin")
+		dir, err := os.MkdirTemp(binTemp, "oncelink-bin")
 		if err != nil {
 			buildErr = err
 			return
