@@ -18,7 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alexedwards/scs/sqlite3store"
 	"github.com/alexedwards/scs/v2"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -73,7 +72,7 @@ func newTestServer(t testing.TB, check *docCheck, edit ...func(*core.Config)) *t
 	log := slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, nil))
 	svc := core.New(cfg, st, key, log)
 	sessions := scs.New()
-	ss := sqlite3store.New(st.SessionDB())
+	ss := st.SessionStore(0)
 	sessions.Store = ss
 	m := metrics.New()
 	svc.Published = m.Event

@@ -13,6 +13,7 @@ import (
 	"oncelink/components"
 	"oncelink/core"
 	"oncelink/i18n"
+	"oncelink/store"
 	"oncelink/web"
 )
 
@@ -61,10 +62,13 @@ type viewerOnce struct {
 	err  error
 }
 
-// oneViewer lets each request look its viewer up at most once.
+// oneViewer lets each request look its viewer up at most once, and take
+// the account its session was found with rather than read it again (see
+// store.SessionStore): it wraps the sessions' LoadAndSave.
 func oneViewer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), viewerKey{}, &viewerOnce{})))
+		ctx := store.HoldSessionAccount(context.WithValue(r.Context(), viewerKey{}, &viewerOnce{}))
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
@@ -108,7 +112,7 @@ func (h *Handler) SessionAccount(r *http.Request) (*core.Account, error) {
 	if err != nil || c.Value == "" {
 		return nil, nil
 	}
-	ctx, err := h.sessions.Load(r.Context(), c.Value)
+	ctx, err := h.sessions.Load(store.HoldSessionAccount(r.Context()), c.Value)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +120,7 @@ func (h *Handler) SessionAccount(r *http.Request) (*core.Account, error) {
 	if id == 0 {
 		return nil, nil
 	}
-	return h.core.SessionViewer(r.Context(), id, tokenHash(c.Value))
+	return h.core.SessionViewer(ctx, id, tokenHash(c.Value))
 }
 
 // signedIn runs next with the viewer, and sends anyone not signed in to

@@ -172,7 +172,7 @@ func (h *Handler) Routes(api http.Handler) http.Handler {
 		h.fail(w, r, errCrossOrigin)
 	}))
 	// Sessions wrap the checks, so that a refusal renders as any page does.
-	app := h.sessions.LoadAndSave(oneViewer(h.speak(protect.Handler(mux))))
+	app := oneViewer(h.sessions.LoadAndSave(h.speak(protect.Handler(mux))))
 
 	// Static files skip sessions and cross-origin checks: they change
 	// nothing and are the same for everyone.

@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alexedwards/scs/sqlite3store"
 	"github.com/alexedwards/scs/v2"
 	"golang.org/x/net/html"
 
@@ -542,7 +541,7 @@ func linkOf(t *testing.T, s *testServer, link string) store.Link {
 func (s *testServer) twin() *testServer {
 	s.t.Helper()
 	sessions := scs.New()
-	ss := sqlite3store.New(s.store.SessionDB())
+	ss := s.store.SessionStore(0)
 	sessions.Store = ss
 	h := New(s.newCore(s.store), sessions, s.metrics, slog.New(slog.NewTextHandler(s.logs, nil)))
 	srv := httptest.NewServer(h.Routes(nil))

@@ -18,8 +18,6 @@ import (
 
 	"net/http/httptest"
 
-	"github.com/alexedwards/scs/pgxstore"
-	"github.com/alexedwards/scs/sqlite3store"
 	"github.com/alexedwards/scs/v2"
 	"golang.org/x/crypto/bcrypt"
 
@@ -100,18 +98,10 @@ func newTestServerOn(t testing.TB, dsn string, edit ...func(*core.Config)) *test
 		t.Fatal(err)
 	}
 	sessions := scs.New()
-	var ss interface {
-		scs.Store
-		StopCleanup()
-	}
-	if st.Postgres() {
-		// No cleanup goroutine: a test's sessions die with its schema,
-		// and scs's pgxstore starts one that races with StopCleanup
-		// when the test ends at once.
-		ss = pgxstore.NewWithCleanupInterval(st.Pool(), 0)
-	} else {
-		ss = sqlite3store.New(st.SessionDB())
-	}
+	// No cleanup goroutine: a test's sessions die with its database, and
+	// scs's pgxstore starts one that races with StopCleanup when the test
+	// ends at once.
+	ss := st.SessionStore(0)
 	sessions.Store = ss
 	logs := &syncBuffer{}
 	srv := httptest.NewUnstartedServer(nil)

@@ -161,7 +161,12 @@ func (s *Store) AccountByID(ctx context.Context, id int64) (Account, error) {
 // SessionAccount finds account id while the web session with token hash
 // session is listed as its (see ListSession): a session ended, whose
 // listing went with it, is ErrNotFound even if scs saved it again since.
+// The account the session store found the session with (see
+// SessionStore) is taken rather than read again.
 func (s *Store) SessionAccount(ctx context.Context, id int64, session string) (Account, error) {
+	if a, ok := takeHeld(ctx, id, session); ok {
+		return a, nil
+	}
 	return s.account(ctx, `id = ? AND EXISTS (SELECT 1 FROM account_sessions WHERE token_hash = ? AND account_id = accounts.id)`, id, session)
 }
 

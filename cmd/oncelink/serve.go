@@ -15,8 +15,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/alexedwards/scs/pgxstore"
-	"github.com/alexedwards/scs/sqlite3store"
 	"github.com/alexedwards/scs/v2"
 
 	"oncelink/api"
@@ -88,20 +86,16 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 		return err
 	}
 	sessions := scs.New()
+	ss := st.SessionStore(5 * time.Minute)
+	defer ss.StopCleanup()
+	sessions.Store = ss
 	var broker live.Broker // nil: in-process, for one server
 	if st.Postgres() {
-		ps := pgxstore.New(st.Pool())
-		defer ps.StopCleanup()
-		sessions.Store = ps
 		// Live events cross instances through LISTEN/NOTIFY; the listener
 		// ends with ctx.
 		if broker, err = live.NewPostgres(ctx, st.Pool(), log); err != nil {
 			return err
 		}
-	} else {
-		ss := sqlite3store.New(st.SessionDB())
-		defer ss.StopCleanup()
-		sessions.Store = ss
 	}
 	var mailer *notify.Mailer
 	if cfg.SMTPURL != "" {
