@@ -3,6 +3,7 @@
 package components
 
 import (
+	"net/url"
 	"strings"
 	"time"
 
@@ -29,6 +30,11 @@ type Page struct {
 	// Language is the reader's choice of language: a code, or "" to
 	// follow the browser.
 	Language string
+	// KeepLanguage is the language the page's address names (see
+	// LanguageParam) when nothing else keeps it for its reader, such as a
+	// browser that keeps no cookie: the page's links and forms carry it
+	// on (see Href). "" when there is none to carry.
+	KeepLanguage string
 }
 
 // Viewer is the signed-in account as the page header shows it.
@@ -370,4 +376,35 @@ type SharedFile struct {
 	URL string
 	// Media is set for audio and video, which play in the player.
 	Media *Media
+}
+
+// LanguageParam names, in a page's address, the language that a reader
+// who is not signed in chose in the language menu: a browser that keeps no
+// cookie keeps the choice there, and the links and forms of the page carry
+// it on (see Page.KeepLanguage).
+const LanguageParam = "lang"
+
+// WithLanguage is path, one of this site's, naming code as the reader's
+// language (see LanguageParam), or none when code is "".
+func WithLanguage(path, code string) string {
+	u, err := url.Parse(path)
+	if err != nil {
+		return path
+	}
+	q := u.Query()
+	q.Del(LanguageParam)
+	if code != "" {
+		q.Set(LanguageParam, code)
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// Href is path, one of this site's, as a link or a form of p leads to it:
+// with the language p carries on, if any (see KeepLanguage).
+func (p Page) Href(path string) templ.SafeURL {
+	if p.KeepLanguage == "" {
+		return templ.SafeURL(path)
+	}
+	return templ.SafeURL(WithLanguage(path, p.KeepLanguage))
 }

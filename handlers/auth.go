@@ -172,7 +172,7 @@ func (h *Handler) sentToSetup(w http.ResponseWriter, r *http.Request) bool {
 		return true
 	}
 	if open {
-		http.Redirect(w, r, "/setup", http.StatusSeeOther)
+		http.Redirect(w, r, h.keepLanguage(r, "/setup"), http.StatusSeeOther)
 		return true
 	}
 	return false
@@ -190,7 +190,7 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/settings", http.StatusSeeOther)
 		return
 	}
-	http.Redirect(w, r, "/login", http.StatusSeeOther)
+	http.Redirect(w, r, h.keepLanguage(r, "/login"), http.StatusSeeOther)
 }
 
 // setupOpen answers 404 once any account exists: set-up is for the first.

@@ -2,9 +2,9 @@ package handlers
 
 import (
 	"net/http"
-	"net/url"
 	"time"
 
+	"oncelink/components"
 	"oncelink/i18n"
 )
 
@@ -12,17 +12,29 @@ import (
 // for a reader who is not signed in.
 const languageCookie = "lang"
 
-// languageParam names the language a reader who is not signed in chose, in
-// the address of the page the language menu returns to: a browser that
-// keeps no cookie keeps the choice there, on that page and on the forms
-// that a link's or a request's page sends.
-const languageParam = "lang"
+// keptLanguage is the language that r's address names (?lang=, see
+// components.LanguageParam) when nothing else keeps it for r's reader: not
+// signed in, and no language cookie that holds it. The links and forms of
+// r's page carry it on (see keepLanguage), so that a browser that keeps no
+// cookie stays in the language chosen in the menu; "" when there is none
+// to carry.
+func (h *Handler) keptLanguage(r *http.Request) string {
+	code := r.URL.Query().Get(components.LanguageParam)
+	if !i18n.Supported(code) || h.viewer(r) != nil {
+		return ""
+	}
+	if c, err := r.Cookie(languageCookie); err == nil && c.Value == code {
+		return ""
+	}
+	return code
+}
 
-// keepLanguage is path with the language that r's address names, if any,
-// so that a form sent from r's page answers in it too.
-func keepLanguage(r *http.Request, path string) string {
-	if code := r.URL.Query().Get(languageParam); i18n.Supported(code) {
-		return withLanguage(path, code)
+// keepLanguage is path, one of this site's, with the language of r's
+// address when r's page carries it on (see keptLanguage): what a link or a
+// form of r's page, or a redirect from r, leads to.
+func (h *Handler) keepLanguage(r *http.Request, path string) string {
+	if code := h.keptLanguage(r); code != "" {
+		return components.WithLanguage(path, code)
 	}
 	return path
 }
@@ -52,7 +64,7 @@ func (h *Handler) chosenLanguage(r *http.Request) string {
 	if a := h.viewer(r); a != nil && i18n.Supported(a.Language) {
 		return a.Language
 	}
-	if code := r.URL.Query().Get(languageParam); i18n.Supported(code) {
+	if code := r.URL.Query().Get(components.LanguageParam); i18n.Supported(code) {
 		return code
 	}
 	if c, err := r.Cookie(languageCookie); err == nil && i18n.Supported(c.Value) {
@@ -65,7 +77,7 @@ func (h *Handler) chosenLanguage(r *http.Request) string {
 // to follow the browser. The browser keeps it in a cookie; a signed-in
 // account keeps it too, for its other browsers and its mails. The reader
 // returns to the page the menu was on; one who is not signed in, with the
-// choice in its address too (see languageParam), for a browser that keeps
+// choice in its address too (see components.LanguageParam), for a browser that keeps
 // no cookie.
 func (h *Handler) setLanguage(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
@@ -90,25 +102,9 @@ func (h *Handler) setLanguage(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, c)
 	back := safeBack(r.PostForm.Get("back"))
 	if h.viewer(r) == nil {
-		back = withLanguage(back, code)
+		back = components.WithLanguage(back, code)
 	}
 	redirect(w, r, back)
-}
-
-// withLanguage is back, a path of this site's, naming code as the
-// reader's language (see languageParam), or none when code is "".
-func withLanguage(back, code string) string {
-	u, err := url.Parse(back)
-	if err != nil {
-		return back
-	}
-	q := u.Query()
-	q.Del(languageParam)
-	if code != "" {
-		q.Set(languageParam, code)
-	}
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 // safeBack is safeNext for the language menu, which any page carries:

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/net/html"
 
 	"oncelink/assets"
+	"oncelink/components"
 )
 
 // chooseLanguage posts the language form as a browser on this site does,
@@ -220,4 +221,76 @@ func scriptSource(t *testing.T, page, prefix string) string {
 	}
 	t.Fatalf("no script from %s on the page", prefix)
 	return ""
+}
+
+// siteLinks is where the links and forms of a page lead on this site: the
+// href of every <a> and the action of every <form> that starts with "/",
+// but for the language menu's and the static files.
+func siteLinks(t *testing.T, body string) []string {
+	t.Helper()
+	var out []string
+	for _, n := range findAll(parseHTML(t, body), func(n *html.Node) bool { return n.Data == "a" || n.Data == "form" }) {
+		to := attr(n, "href")
+		if n.Data == "form" {
+			to = attr(n, "action")
+		}
+		if !strings.HasPrefix(to, "/") || to == "/language" || strings.HasPrefix(to, assets.Prefix) {
+			continue
+		}
+		out = append(out, to)
+	}
+	return out
+}
+
+// TestLanguageKeptThroughLinks: a visitor whose browser keeps no cookies
+// and chose Arabic (?lang=ar) finds it in every link and form of the pages
+// a visitor meets, the header's too, and in the redirect from the home
+// page; a browser whose language cookie holds it, and a signed-in reader,
+// find it in none.
+func TestLanguageKeptThroughLinks(t *testing.T) {
+	s := newTestServer(t)
+	owner := s.admin()
+	s.user("bob")
+	link := owner.createLink(url.Values{"message": {"for bob"}, "for_user": {"bob"}})
+	file := owner.shareFile("notes.txt", []byte("notes"))
+	tokenOf := func(link string) string { return link[strings.LastIndex(link, "/")+1:] }
+	pages := []string{"/player", "/login", "/l/" + tokenOf(link), "/nowhere", fileURL(tokenOf(file))}
+	visitor := s.client()
+	visitor.c.Jar = nil
+	for _, path := range pages {
+		res := visitor.get(components.WithLanguage(path, "ar"))
+		if !strings.Contains(res.body, `<html lang="ar"`) {
+			t.Fatalf("GET %s?lang=ar without cookies: %d, not in Arabic", path, res.StatusCode)
+		}
+		links := siteLinks(t, res.body)
+		if len(links) == 0 {
+			t.Errorf("%s has no link to test", path)
+		}
+		for _, to := range links {
+			if u, err := url.Parse(to); err != nil || u.Query().Get("lang") != "ar" {
+				t.Errorf("on %s?lang=ar without cookies, a link or form leads to %q", path, to)
+			}
+		}
+	}
+	if res := visitor.get("/?lang=ar"); res.Header.Get("Location") != "/login?lang=ar" {
+		t.Errorf("GET /?lang=ar without cookies goes to %q", res.Header.Get("Location"))
+	}
+
+	chosen := s.client()
+	if res := chosen.chooseLanguage("ar", "/player"); res.Header.Get("Location") != "/player?lang=ar" {
+		t.Fatalf("choosing Arabic goes back to %q", res.Header.Get("Location"))
+	}
+	for _, c := range []*testClient{chosen, owner} {
+		for _, path := range pages {
+			res := c.get(components.WithLanguage(path, "ar"))
+			for _, to := range siteLinks(t, res.body) {
+				if strings.Contains(to, "lang=") {
+					t.Errorf("on %s?lang=ar, with the language kept elsewhere, a link or form leads to %q", path, to)
+				}
+			}
+		}
+		if res := c.get("/?lang=ar"); strings.Contains(res.Header.Get("Location"), "lang=") {
+			t.Errorf("GET /?lang=ar with the language kept elsewhere goes to %q", res.Header.Get("Location"))
+		}
+	}
 }

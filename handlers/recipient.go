@@ -168,7 +168,7 @@ func (h *Handler) showLink(w http.ResponseWriter, r *http.Request, tok string, s
 	}
 	p := h.page(r, i18n.T(r.Context(), "recipient.title.shared"))
 	e2ePage(w, &p, sight.Link)
-	v := h.landing(sight, f)
+	v := h.landing(r, sight, f)
 	if a := h.viewer(r); a != nil && v.WrongUser {
 		v.SignedInAs = a.Username
 	}
@@ -190,7 +190,7 @@ func forAnother(l core.Link) bool { return l.ForUserID != 0 && l.ForUserID != l.
 // openForm is the form that opens link tok, after refusal, if any, in
 // r's reader's language.
 func (h *Handler) openForm(r *http.Request, tok string, sight core.Sight, refusal *core.Error) components.OpenForm {
-	f := components.OpenForm{Action: keepLanguage(r, "/l/"+tok), NeedsPassword: sight.Link.HasPassword(),
+	f := components.OpenForm{Action: h.keepLanguage(r, "/l/"+tok), NeedsPassword: sight.Link.HasPassword(),
 		Lockout: sight.Lockout, AttemptsLeft: sight.AttemptsLeft}
 	if f.Lockout > 0 {
 		f.RetryAt = h.core.Now().Add(f.Lockout)
@@ -203,7 +203,7 @@ func (h *Handler) openForm(r *http.Request, tok string, sight core.Sight, refusa
 	return f
 }
 
-func (h *Handler) landing(s core.Sight, f components.OpenForm) components.Landing {
+func (h *Handler) landing(r *http.Request, s core.Sight, f components.OpenForm) components.Landing {
 	l := s.Link
 	v := components.Landing{
 		OpenForm: f, Owner: l.OwnerName, Kind: l.Kind, Size: l.Size,
@@ -211,7 +211,7 @@ func (h *Handler) landing(s core.Sight, f components.OpenForm) components.Landin
 		ForUser: l.ForUserName, WrongUser: s.WrongUser, E2E: l.EndToEnd(),
 	}
 	if l.ForUserID != 0 {
-		v.SignInURL = "/login?next=" + pathEscapeNext(f.Action)
+		v.SignInURL = h.keepLanguage(r, "/login?next="+pathEscapeNext(f.Action))
 	}
 	return v
 }

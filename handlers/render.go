@@ -63,10 +63,10 @@ func (h *Handler) failRemoving(w http.ResponseWriter, r *http.Request, err error
 		h.log.Error("database unavailable", "method", r.Method, "path", LogPath(r.URL.Path), "err", err)
 	}
 	if e != nil && e.SignIn {
-		view.SignIn = "/login?next=" + pathEscapeNext(returnTo(r))
+		view.SignIn = h.keepLanguage(r, "/login?next="+pathEscapeNext(returnTo(r)))
 	}
 	if e != nil && e.Code == core.ErrNotOpened.Code {
-		view.LinkPage = "/l/" + r.PathValue("token")
+		view.LinkPage = h.keepLanguage(r, "/l/"+r.PathValue("token"))
 	}
 	if e != nil {
 		view.Status, view.Title, view.Message = web.Status(e.Kind), e.Heading(i18n.From(r.Context())), e.Message(i18n.From(r.Context()))
@@ -194,6 +194,7 @@ func (h *Handler) page(r *http.Request, title string, scripts ...string) compone
 		p.Viewer = &components.Viewer{Name: a.Username, Admin: a.Admin}
 	}
 	p.Language = h.chosenLanguage(r)
+	p.KeepLanguage = h.keptLanguage(r)
 	return p
 }
 

@@ -174,7 +174,7 @@ func (h *Handler) requestHeldBack(w http.ResponseWriter, r *http.Request, tok st
 
 // sendForm is the form that sends to request tok, from r's page.
 func (h *Handler) sendForm(r *http.Request, tok string, rq core.Request) components.SendForm {
-	return components.SendForm{Action: keepLanguage(r, "/r/"+tok), Owner: rq.OwnerName, Note: rq.Note, Accepts: rq.Accepts,
+	return components.SendForm{Action: h.keepLanguage(r, "/r/"+tok), Owner: rq.OwnerName, Note: rq.Note, Accepts: rq.Accepts,
 		ExpiresAt: rq.ExpiresAt, MaxUpload: h.core.Config().MaxUpload}
 }
 
