@@ -35,6 +35,11 @@ type Page struct {
 	// browser that keeps no cookie: the page's links and forms carry it
 	// on (see Href). "" when there is none to carry.
 	KeepLanguage string
+	// RightAddress, on the page that refuses a request addressed to
+	// another host than the server's own, is the address on the server's
+	// own host to go to instead. There the language menu reloads the page
+	// naming the language in its address, since that host takes no form.
+	RightAddress string
 }
 
 // Viewer is the signed-in account as the page header shows it.
@@ -407,4 +412,15 @@ func (p Page) Href(path string) templ.SafeURL {
 		return templ.SafeURL(path)
 	}
 	return templ.SafeURL(WithLanguage(path, p.KeepLanguage))
+}
+
+// siteOf is address's scheme and host, as a person would type them to
+// reach the site: the server's own address on the page for another host
+// (see Page.RightAddress).
+func siteOf(address string) string {
+	u, err := url.Parse(address)
+	if err != nil {
+		return address
+	}
+	return u.Scheme + "://" + u.Host
 }

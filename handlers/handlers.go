@@ -175,9 +175,10 @@ func (h *Handler) Routes(api http.Handler) http.Handler {
 	app := oneViewer(h.sessions.LoadAndSave(h.speak(protect.Handler(mux))))
 
 	// Static files skip sessions and cross-origin checks: they change
-	// nothing and are the same for everyone.
+	// nothing and are the same for everyone. They answer any host, too,
+	// so that the page refusing another host (see ownHost) has its style.
 	root := http.NewServeMux()
-	root.Handle(assets.Prefix, metrics.Routed(h.ownHost(h.refuseBodiesOnReads(assets.Handler(components.MadeFile))).ServeHTTP))
+	root.Handle(assets.Prefix, metrics.Routed(h.refuseBodiesOnReads(assets.Handler(components.MadeFile)).ServeHTTP))
 	if api != nil {
 		root.Handle("/api/", api) // it answers other hosts itself, in JSON
 	}
@@ -202,8 +203,9 @@ func (h *Handler) Routes(api http.Handler) http.Handler {
 // own (see core.ServesHost) with 421, before it reaches a session or a
 // route, so that a page whose name was pointed at this server cannot claim
 // /setup on a new install or read what its visitor sees: its page is in
-// the reader's language all the same (see refuseEarly). /healthz answers
-// any host, for probes that call the server by its address.
+// the reader's language all the same (see refuseEarly), and leads to the
+// server's own address. /healthz answers any host, for probes that call
+// the server by its address, and the static files do, for that page.
 func (h *Handler) ownHost(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/healthz" || h.core.ServesHost(r.Host) {

@@ -50,7 +50,7 @@ func TestOtherHostsAreMisdirected(t *testing.T) {
 	if open, err := s.h.core.SetupOpen(context.Background()); err != nil || !open {
 		t.Fatalf("set-up through a rebound name made an account (open %v, %v)", open, err)
 	}
-	for _, path := range []string{"/", "/setup", "/login", "/links", "/player", assets.Path("app.css"), "/l/whatever", "/nowhere"} {
+	for _, path := range []string{"/", "/setup", "/login", "/links", "/player", "/l/whatever", "/nowhere"} {
 		if res := send(http.MethodGet, path, rebound, nil); res.StatusCode != http.StatusMisdirectedRequest {
 			t.Errorf("GET %s through a rebound name: %d", path, res.StatusCode)
 		}
@@ -62,6 +62,10 @@ func TestOtherHostsAreMisdirected(t *testing.T) {
 	}
 	if res := send(http.MethodGet, "/healthz", rebound, nil); res.StatusCode != http.StatusOK {
 		t.Errorf("/healthz through another name: %d, want 200 for probes", res.StatusCode)
+	}
+	// The static files answer any name, for the 421 page's style.
+	if res := send(http.MethodGet, assets.Path("app.css"), rebound, nil); res.StatusCode != http.StatusOK {
+		t.Errorf("the stylesheet through another name: %d, want 200 for the 421 page", res.StatusCode)
 	}
 	// The base URL is on loopback, as by default: every loopback name is
 	// the server's, on any port.
@@ -190,5 +194,45 @@ func TestMisdirectedPageInTheReadersLanguage(t *testing.T) {
 	}
 	if res := ann.get("/links"); res.StatusCode != http.StatusOK || !strings.Contains(res.body, `lang="es"`) {
 		t.Errorf("the session after a 421: %d", res.StatusCode)
+	}
+}
+
+// TestMisdirectedPageLeadsOn: the 421 page for another host has its
+// style, served to that host, leads to the page asked for at the server's
+// own address, in the language the address names (to its home page for a
+// form sent there), and its language menu reloads it there rather than
+// posting to a host that would refuse it.
+func TestMisdirectedPageLeadsOn(t *testing.T) {
+	s := newTestServer(t)
+	_, port, _ := strings.Cut(s.Listener.Addr().String(), ":")
+	c := s.client()
+	c.host = "rebind.example:" + port
+	for _, tc := range []struct {
+		method, path, want string
+	}{
+		{http.MethodGet, "/l/whatever?lang=es&x=1", s.URL + "/l/whatever?lang=es&x=1"},
+		{http.MethodGet, "/login", s.URL + "/login"},
+		{http.MethodPost, "/setup?lang=de", s.URL + "/?lang=de"},
+	} {
+		res := c.request(tc.method, tc.path, strings.NewReader(""), http.Header{"Content-Type": {formType}})
+		if res.StatusCode != http.StatusMisdirectedRequest {
+			t.Fatalf("%s %s through another name: %d", tc.method, tc.path, res.StatusCode)
+		}
+		doc := parseHTML(t, res.body)
+		if got := attr(first(t, doc, "the right address", byTestID("right-address")), "href"); got != tc.want {
+			t.Errorf("%s %s through another name leads to %q, want %q", tc.method, tc.path, got, tc.want)
+		}
+		form := first(t, doc, "the language menu", byTestID("language-menu-form"))
+		if attr(form, "method") != "get" || attr(form, "action") != strings.Split(tc.path, "?")[0] {
+			t.Errorf("%s %s through another name: the language menu is <form method=%q action=%q>", tc.method, tc.path, attr(form, "method"), attr(form, "action"))
+		}
+		for _, l := range findAll(doc, byAttr("rel", "stylesheet")) {
+			if css := c.get(attr(l, "href")); css.StatusCode != http.StatusOK || !strings.HasPrefix(css.Header.Get("Content-Type"), "text/css") {
+				t.Errorf("%s through another name: %d %s", attr(l, "href"), css.StatusCode, css.Header.Get("Content-Type"))
+			}
+		}
+	}
+	if res := c.get("/l/whatever?lang=ar"); !strings.Contains(res.body, `<html lang="ar"`) {
+		t.Errorf("the 421 page with ?lang=ar is not in Arabic")
 	}
 }

@@ -92,7 +92,26 @@ func (h *Handler) failRemoving(w http.ResponseWriter, r *http.Request, err error
 		h.render(w, r, view.Status, components.ErrorFragment(view))
 		return
 	}
-	h.render(w, r, view.Status, components.ErrorPage(h.page(r, view.Title), view))
+	p := h.page(r, view.Title)
+	if e != nil && e.Code == core.ErrOtherHost.Code {
+		p.RightAddress = h.rightAddress(r)
+	}
+	h.render(w, r, view.Status, components.ErrorPage(p, view))
+}
+
+// rightAddress is where to go instead of r, which came for another host
+// than the server's own: the page r asked for at the base URL, in the
+// language r's address names; the base URL for a form sent there, which
+// the base URL's page would have to send again.
+func (h *Handler) rightAddress(r *http.Request) string {
+	path := "/"
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		path = r.URL.RequestURI()
+	}
+	if !strings.HasPrefix(path, "/") {
+		path = "/"
+	}
+	return strings.TrimSuffix(h.core.Config().BaseURL, "/") + h.keepLanguage(r, path)
 }
 
 // toAlerts has htmx swap the answer's div.error into the page's alerts
