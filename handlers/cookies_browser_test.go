@@ -151,6 +151,52 @@ func TestLanguageChosenWithoutCookies(t *testing.T) {
 	b.clean("a language chosen without cookies")
 }
 
+// TestLanguageFollowsLinksWithoutCookies: a recipient whose browser keeps
+// no cookies, and asks for English, chooses Arabic on the page of a link
+// for an account; its link to sign in, the header's link home and the
+// sign-in form that answers lead to pages in Arabic, where they fell back
+// to English.
+func TestLanguageFollowsLinksWithoutCookies(t *testing.T) {
+	s := newTestServer(t)
+	owner := s.admin()
+	s.user("bob")
+	link := owner.createLink(url.Values{"message": {"for bob"}, "for_user": {"bob"}})
+	ctx := browsertest.New(t, browsertest.WithoutCookies(t))
+	b := newTab(t, ctx, s)
+	if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
+		Headers: network.Headers{"Accept-Language": "en"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	b.do(chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("[data-testid=sign-in]")),
+		chromedp.SetValue(chromedp.ID("language-menu"), "ar"),
+		chromedp.Click(chromedp.CSS("form.language button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("html[lang=ar] [data-testid=sign-in]")))
+	if eval[bool](b, `document.cookie !== ""`) {
+		t.Fatal("the browser keeps cookies: the test tests nothing")
+	}
+	b.do(chromedp.Click(chromedp.CSS("[data-testid=sign-in]")), chromedp.WaitVisible(chromedp.CSS("#username")))
+	if got := eval[string](b, `document.documentElement.lang`); got != "ar" {
+		t.Errorf("the link's sign-in link leads to a page in %q", got)
+	}
+	b.do(chromedp.Click(chromedp.CSS("header .brand")), chromedp.WaitVisible(chromedp.CSS("#username")))
+	if got := eval[string](b, `document.documentElement.lang + " " + location.pathname`); got != "ar /login" {
+		t.Errorf("the header's link home leads to %q", got)
+	}
+	b.do(
+		chromedp.SendKeys(chromedp.ID("username"), "bob"),
+		chromedp.SendKeys(chromedp.ID("password"), testPassword),
+		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=form-error]")),
+	)
+	if got := eval[string](b, `document.documentElement.lang`); got != "ar" {
+		t.Errorf("signing in without cookies answers in %q", got)
+	}
+	browsertest.Shoot(t, ctx, "no-cookies-language-sign-in-ar")
+	b.forgive("status of 403")
+	b.clean("links without cookies")
+}
+
 // TestRequestAnsweredWithoutCookiesOrScript: the send form, sent by the
 // browser itself (no script), from a browser that keeps no cookies, ends
 // on the thanks too.

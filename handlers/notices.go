@@ -335,7 +335,7 @@ func (h *Handler) showUnsubscribe(w http.ResponseWriter, r *http.Request, status
 		return
 	}
 	h.render(w, r, status, components.UnsubscribePage(h.page(r, i18n.T(r.Context(), "notices.unsubscribe.title")),
-		components.Unsubscribe{Address: u.Address, Action: "/unsubscribe/" + tok, HeldBack: held}))
+		components.Unsubscribe{Address: u.Address, Action: h.keepLanguage(r, "/unsubscribe/"+tok), HeldBack: held}))
 }
 
 // unsubscribe stops the email notices that the unsubscribe link was made

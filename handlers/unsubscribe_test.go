@@ -158,6 +158,10 @@ func testUnsubscribe(t *testing.T, u *unsubscribeServer) {
 		!strings.Contains(res.body, `name="List-Unsubscribe" value="One-Click"`) {
 		t.Fatalf("the unsubscribe page: %d\n%s", res.StatusCode, res.body)
 	}
+	// In the language its address names, its button answers in it too.
+	if res := u.client().get(path + "?lang=de"); !strings.Contains(res.body, `action="`+path+`?lang=de"`) {
+		t.Errorf("the unsubscribe page in German posts elsewhere:\n%s", res.body)
+	}
 	if res.Header.Get("Referrer-Policy") != "no-referrer" {
 		t.Errorf("the unsubscribe page sends Referrer-Policy %q", res.Header.Get("Referrer-Policy"))
 	}
