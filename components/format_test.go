@@ -59,6 +59,10 @@ func TestFormatSpeaksTheReadersLanguage(t *testing.T) {
 			"1 attempt: the endpoint answered 301, a redirect, which oncelink does not follow: give the endpoint the address it leads to"},
 		{DeliveryItem{Status: "failed", Attempts: 1, LastCode: 500, LastError: "endpoint disabled"}.Tried(de), "1 Versuch: der Endpunkt ist ausgeschaltet"},
 		{DeliveryItem{Status: "failed", LastError: "endpoint disabled"}.Tried(de), "der Endpunkt ist ausgeschaltet"},
+		// Ended unsent, its account disabled, whatever an earlier attempt
+		// got.
+		{DeliveryItem{Status: "failed", LastError: "account disabled"}.Tried(de), "das Konto wurde deaktiviert"},
+		{DeliveryItem{Status: "failed", Attempts: 1, LastCode: 503, LastError: "account disabled", Email: true}.Tried(en), "1 attempt: the account was disabled"},
 		{DeliveryItem{Status: "pending", Attempts: 1, LastError: "dial tcp: connection refused"}.Tried(de), "1 Versuch: der Endpunkt hat die Verbindung abgelehnt"},
 		// A mail's is refused by its mail server, not by an endpoint.
 		{DeliveryItem{Status: "pending", Attempts: 1, Email: true, LastError: "dial failed: dial tcp 192.0.2.25:587: connect: connection refused"}.Tried(en),

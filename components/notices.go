@@ -157,7 +157,8 @@ func (d DeliveryItem) Tried(ctx context.Context) string {
 }
 
 // lastError is what went wrong the last time, in the reader's language
-// where oncelink can say it: an endpoint's answer, or its being disabled.
+// where oncelink can say it: an endpoint's answer, or its being disabled,
+// or the account's.
 // A failure to reach the endpoint or the mail server is said by its kind;
 // the page keeps the words it came in as the item's title (deliveryList).
 // Anything else, such as what a mail server answered, is shown as said.
@@ -165,6 +166,8 @@ func (d DeliveryItem) lastError(ctx context.Context) string {
 	switch {
 	case d.LastError == core.EndpointDisabled: // whatever an earlier attempt got
 		return T(ctx, "notices.delivery.disabled")
+	case d.LastError == core.AccountDisabled:
+		return T(ctx, "notices.delivery.account_disabled")
 	case d.LastCode == http.StatusGone:
 		return T(ctx, "notices.delivery.answered_gone")
 	case d.LastCode >= 300 && d.LastCode <= 399 && strings.Contains(d.LastError, "a redirect to"):

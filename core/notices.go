@@ -30,12 +30,14 @@ type (
 var NoticeTypes = store.NoticeTypes
 
 // A delivery's statuses, and the last error of a webhook delivery that
-// failed because its endpoint is disabled.
+// failed because its endpoint is disabled, and of one that ended unsent
+// because its account was disabled.
 const (
 	DeliveryPending   = store.DeliveryPending
 	DeliveryDelivered = store.DeliveryDelivered
 	DeliveryFailed    = store.DeliveryFailed
 	EndpointDisabled  = store.EndpointDisabled
+	AccountDisabled   = store.AccountDisabled
 )
 
 // Limits of notices.

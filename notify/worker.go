@@ -249,12 +249,21 @@ func (w *Worker) deliver(ctx context.Context, d store.Delivery) error {
 	start := w.o.Now()
 	a := store.Attempt{At: start}
 	target := "email"
-	var err error
 	if sent.WebhookID != 0 {
 		target = "webhook"
+	}
+	account, err := w.o.Store.AccountByID(ctx, sent.AccountID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		a.Outcome = store.DeliveryFailed // deleted, and its deliveries with it
+	case err != nil:
+	case account.Disabled():
+		// A disabled account is sent nothing further.
+		a.Outcome, err = store.DeliveryFailed, errors.New(store.AccountDisabled)
+	case sent.WebhookID != 0:
 		err = w.webhook(ctx, sent, &a)
-	} else {
-		err = w.email(ctx, sent, &a)
+	default:
+		err = w.email(ctx, sent, account, &a)
 	}
 	stop()
 	a.Duration = w.o.Now().Sub(start)
@@ -450,7 +459,7 @@ type waitError struct {
 
 func (e waitError) Unwrap() error { return e.error }
 
-func (w *Worker) email(ctx context.Context, d store.Delivery, a *store.Attempt) error {
+func (w *Worker) email(ctx context.Context, d store.Delivery, account store.Account, a *store.Attempt) error {
 	if w.o.Mailer == nil {
 		a.Outcome = store.DeliveryFailed
 		return errors.New("email is off on this server")
@@ -464,10 +473,6 @@ func (w *Worker) email(ctx context.Context, d store.Delivery, a *store.Attempt) 
 		return errors.New("no confirmed notice address")
 	}
 	// The mail speaks the account's language, English when it chose none.
-	account, err := w.o.Store.AccountByID(ctx, d.AccountID)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return err
-	}
 	ctx = i18n.With(ctx, account.Language)
 	n := Notice{Type: d.Type, At: d.At, IP: d.IP, Browser: useragent.Say(i18n.From(ctx), d.UserAgent)}
 	if d.UserAgent == "" {

@@ -203,10 +203,13 @@ func (s *Store) SetDisabled(ctx context.Context, id int64, disabled bool) (Accou
 	if disabled {
 		at = sql.NullInt64{Int64: millis(s.Now()), Valid: true}
 		// Its sessions end with it, half-done sign-ins too: enabling it
-		// again signs nobody back in.
+		// again signs nobody back in. So do the notices waiting for it:
+		// enabling it again sends none of them.
 		then = func(ctx context.Context, tx txn) error {
-			_, err := endSessions(ctx, tx, `account_id = ?`, id)
-			return err
+			if _, err := endSessions(ctx, tx, `account_id = ?`, id); err != nil {
+				return err
+			}
+			return endDeliveries(ctx, tx, id, s.Now())
 		}
 	}
 	return s.changeAccount(ctx, id, disabled, `disabled_at = ?`, at, then)

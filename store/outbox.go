@@ -58,6 +58,11 @@ const (
 // because its endpoint is disabled.
 const EndpointDisabled = "endpoint disabled"
 
+// AccountDisabled is the last error of a delivery that ended unsent
+// because its account was disabled: a disabled account is sent nothing
+// further, and enabling it again sends nothing of what was waiting.
+const AccountDisabled = "account disabled"
+
 // noticeEvent is a change that may cause notices.
 type noticeEvent struct {
 	Account   int64
@@ -73,7 +78,8 @@ type noticeEvent struct {
 // enqueue writes into the outbox, in the transaction of the change that
 // caused e, a delivery for each of the account's enabled webhooks that
 // subscribed to e's type, and one for its confirmed address if e is worth
-// an email. Callers call it only when the account's notices flag is set.
+// an email; nothing while the account is disabled. Callers call it only
+// when the account's notices flag is set.
 func (s *Store) enqueue(ctx context.Context, tx txn, e noticeEvent) error {
 	now := millis(s.Now())
 	args := []any{e.Type, nullID(e.LinkID), nullID(e.RequestID), millis(e.Event.At),
@@ -85,7 +91,7 @@ func (s *Store) enqueue(ctx context.Context, tx txn, e noticeEvent) error {
 	const columns = `(account_id, webhook_id, type, link_id, request_id, at, ip, user_agent, next_at, created_at)`
 	if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO notice_deliveries `+columns+`
 		SELECT account_id, id, `+values+` FROM webhooks
-		WHERE account_id = ? AND disabled_at IS NULL AND events LIKE ?`), append(args, "%,"+e.Type+",%")...); err != nil {
+		WHERE account_id = ? AND disabled_at IS NULL AND events LIKE ? AND `+accountEnabled("webhooks")), append(args, "%,"+e.Type+",%")...); err != nil {
 		return fmt.Errorf("store: outbox: %w", err)
 	}
 	if !EmailNotice(e.Type, e.Notify) {
@@ -93,23 +99,41 @@ func (s *Store) enqueue(ctx context.Context, tx txn, e noticeEvent) error {
 	}
 	if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO notice_deliveries `+columns+`
 		SELECT account_id, NULL, `+values+` FROM notice_addresses
-		WHERE account_id = ? AND confirmed_at IS NOT NULL`), args...); err != nil {
+		WHERE account_id = ? AND confirmed_at IS NOT NULL AND `+accountEnabled("notice_addresses")), args...); err != nil {
 		return fmt.Errorf("store: outbox: %w", err)
 	}
 	return nil
 }
 
+// accountEnabled is the condition that the account of table's row is not
+// disabled.
+func accountEnabled(table string) string {
+	return `NOT EXISTS (SELECT 1 FROM accounts WHERE accounts.id = ` + table + `.account_id AND accounts.disabled_at IS NOT NULL)`
+}
+
+// endDeliveries ends, unsent, the deliveries of account that are waiting
+// at now, in the transaction that disables it, as failed with
+// AccountDisabled: enabling it again sends none of them. One that a worker
+// is sending finishes its attempt; should that fail, FinishAttempt ends
+// it likewise.
+func endDeliveries(ctx context.Context, tx txn, account int64, now time.Time) error {
+	_, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE notice_deliveries SET status = '`+DeliveryFailed+`', last_error = ?
+		WHERE account_id = ? AND status = '`+DeliveryPending+`' AND (leased_until IS NULL OR leased_until <= ?)`),
+		AccountDisabled, account, millis(now))
+	return err
+}
+
 // enqueueSecondStepMail writes into the outbox, in the transaction that
 // marked them told, a NoticeSecondStepFailed of e, the try that did, to the
-// account's confirmed notice address if it has one: failures wrong codes
-// came in a row.
+// account's confirmed notice address if it has one and is not disabled:
+// failures wrong codes came in a row.
 func (s *Store) enqueueSecondStepMail(ctx context.Context, tx txn, account int64, e Event, failures int) error {
 	now := millis(s.Now())
 	if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO notice_deliveries
 		(account_id, webhook_id, type, at, ip, user_agent, failures, next_at, created_at)
 		SELECT account_id, NULL, CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS INTEGER),
 			CAST(? AS BIGINT), CAST(? AS BIGINT)
-		FROM notice_addresses WHERE account_id = ? AND confirmed_at IS NOT NULL`),
+		FROM notice_addresses WHERE account_id = ? AND confirmed_at IS NOT NULL AND `+accountEnabled("notice_addresses")),
 		NoticeSecondStepFailed, millis(e.At), clip(e.IP, maxIPLen), clip(e.UserAgent, maxUserAgentLen), failures, now, now, account); err != nil {
 		return fmt.Errorf("store: outbox: %w", err)
 	}
@@ -685,9 +709,24 @@ func (s *Store) RenewLease(ctx context.Context, d *Delivery, until time.Time) er
 // FinishAttempt records attempt a of delivery d, leased by this worker,
 // and releases it. It is ErrLeaseLost when another worker took d over,
 // and ErrNotFound when d was deleted meanwhile, with its endpoint or its
-// account, or given up with its endpoint: then nothing is recorded.
+// account, or given up with its endpoint: then nothing is recorded. A
+// delivery that a would leave pending ends instead, as failed with
+// AccountDisabled, when its account was disabled meanwhile.
 func (s *Store) FinishAttempt(ctx context.Context, d Delivery, a Attempt) error {
 	err := s.write(ctx, func(ctx context.Context, tx txn) error {
+		status, lastError := a.Outcome, a.Error
+		if status == DeliveryPending {
+			// Its account's row is read once a disable under way has
+			// ended, which passed over this delivery, leased as it was.
+			var disabled sql.NullInt64
+			err := tx.GetContext(ctx, &disabled, tx.Rebind(`SELECT disabled_at FROM accounts WHERE id = ?`+s.dialect.forShare), d.AccountID)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			if disabled.Valid {
+				status, lastError = DeliveryFailed, AccountDisabled
+			}
+		}
 		var delivered sql.NullInt64
 		if a.Outcome == DeliveryDelivered {
 			delivered = sql.NullInt64{Int64: millis(a.At), Valid: true}
@@ -700,7 +739,7 @@ func (s *Store) FinishAttempt(ctx context.Context, d Delivery, a Attempt) error 
 			SET status = ?, attempts = attempts + 1, next_at = ?, leased_until = NULL, last_code = ?, last_error = ?,
 				delivered_at = ?, body = COALESCE(body, ?), message_id = COALESCE(message_id, ?)
 			WHERE id = ? AND leased_until = ? AND status = '`+DeliveryPending+`'`),
-			a.Outcome, millis(a.NextAt), code, clip(a.Error, 500), delivered, a.Body, nullString(a.MessageID), d.ID, millis(d.Lease))
+			status, millis(a.NextAt), code, clip(lastError, 500), delivered, a.Body, nullString(a.MessageID), d.ID, millis(d.Lease))
 		if err != nil {
 			return err
 		}

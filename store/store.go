@@ -363,6 +363,10 @@ type dialect struct {
 	// ends, so that no other transaction slips in between a check and the
 	// write it allows. SQLite's one writer keeps them apart anyway.
 	forUpdate string
+	// forShare ends a SELECT that waits for a write under way to the rows
+	// it reads, and then reads them as that write left them, while
+	// keeping other readers, and the foreign keys of new rows, free.
+	forShare string
 	// skipLocked ends a SELECT that locks its rows and passes over rows
 	// another transaction has locked, as workers taking jobs do.
 	skipLocked string
@@ -396,6 +400,7 @@ var postgres = dialect{
 	lockMigrations: "SELECT pg_advisory_xact_lock(7034198)",
 	trySweepLock:   "SELECT pg_try_advisory_xact_lock(7034199, hashtext(current_schema()))",
 	forUpdate:      " FOR UPDATE",
+	forShare:       " FOR SHARE",
 	skipLocked:     " FOR UPDATE SKIP LOCKED",
 }
 

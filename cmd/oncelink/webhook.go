@@ -164,6 +164,8 @@ func lastAnswer(p *proc, d client.Delivery) string {
 	switch {
 	case d.LastError == core.EndpointDisabled: // whatever an earlier attempt got
 		return p.T("cli.webhook.endpoint_disabled")
+	case d.LastError == core.AccountDisabled:
+		return p.T("cli.webhook.account_disabled")
 	case d.LastCode != nil && *d.LastCode == http.StatusGone:
 		return p.T("cli.webhook.gone_disabled")
 	case d.LastCode != nil:

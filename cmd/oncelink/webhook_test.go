@@ -13,6 +13,10 @@ import (
 	"time"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+
+	"oncelink/client"
+	"oncelink/core"
+	"oncelink/i18n"
 )
 
 // TestWebhookCommands manages an endpoint with the real binary's webhook
@@ -147,5 +151,25 @@ func TestWebhookCommands(t *testing.T) {
 	}
 	if r := sh.must(exitDone, "", "webhook", "list", "--json"); !strings.Contains(r.stdout, `"webhooks": []`) {
 		t.Fatalf("list --json: %s", r.stdout)
+	}
+}
+
+// TestLastAnswerSaysWhyADeliveryEnded: a delivery that ended unsent, its
+// endpoint or its account disabled, says so in the reader's language,
+// whatever an earlier attempt got.
+func TestLastAnswerSaysWhyADeliveryEnded(t *testing.T) {
+	p := &proc{loc: i18n.For("de")}
+	code := http.StatusServiceUnavailable
+	for _, c := range []struct {
+		d    client.Delivery
+		want string
+	}{
+		{client.Delivery{LastError: core.AccountDisabled, LastCode: &code}, "das Konto wurde deaktiviert"},
+		{client.Delivery{LastError: core.EndpointDisabled}, "der Endpunkt ist ausgeschaltet"},
+		{client.Delivery{LastCode: &code, LastError: "the endpoint answered 503 Service Unavailable"}, "503"},
+	} {
+		if got := lastAnswer(p, c.d); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.d, got, c.want)
+		}
 	}
 }
