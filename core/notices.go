@@ -14,8 +14,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
+	"oncelink/i18n"
 	"oncelink/store"
 )
 
@@ -58,10 +60,26 @@ const (
 )
 
 // Mailer sends the mail that confirms a notice address. It is nil when the
-// server has no way to send email.
+// server has no way to send email. A mail server's lasting refusal of the
+// address is a *MailRefused.
 type Mailer interface {
 	SendConfirmation(ctx context.Context, to, confirmURL string) error
 }
+
+// MailRefused is a Mailer's error when the mail server refused the address
+// for good (a 5xx reply to it, such as 550 no such user): a mail to the
+// same address would be refused again. Reply is what the server answered,
+// such as "550 5.1.1 no such user".
+type MailRefused struct {
+	Reply string
+	Err   error
+}
+
+func (e *MailRefused) Error() string { return e.Err.Error() }
+func (e *MailRefused) Unwrap() error { return e.Err }
+
+// maxReplyLen is how much of a mail server's reply a refusal repeats.
+const maxReplyLen = 200
 
 // Resolver looks up the addresses of a host name; *net.Resolver is one.
 type Resolver interface {
@@ -375,15 +393,32 @@ func (s *Service) SetNoticeAddress(ctx context.Context, owner int64, address str
 	}
 	confirm := strings.TrimSuffix(s.cfg.BaseURL, "/") + "/settings/notices/confirm/" + tok
 	if err := s.cfg.Mailer.SendConfirmation(ctx, address, confirm); err != nil {
-		s.log.Warn("send confirmation mail", "err", err)
 		// No mail, nothing to wait for: the page must not say one is on
 		// its way.
 		if err := s.store.DropPendingAddress(context.WithoutCancel(ctx), owner, hash[:]); err != nil {
 			s.log.Error("forget a notice address whose mail was not sent", "err", err)
 		}
+		var refused *MailRefused
+		if errors.As(err, &refused) {
+			// The address, as its owner wrote it: trying it again is no
+			// use, and the server's reply often says why.
+			return invalid("mail_refused", "address", "Reply", i18n.Isolate(reply(refused.Reply)))
+		}
+		s.log.Warn("send confirmation mail", "err", err)
 		return Refusal(Unavailable, "mail_failed", "address", "mail_not_sent")
 	}
 	return nil
+}
+
+// reply is a mail server's reply as a refusal repeats it: one line, its
+// control characters spaces, at most maxReplyLen bytes.
+func reply(s string) string {
+	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }), " ")
+	if len(s) <= maxReplyLen {
+		return s
+	}
+	s = strings.ToValidUTF8(s[:maxReplyLen], "")
+	return s + "…"
 }
 
 // ErrConfirmGone refuses a confirmation link that is unknown, used or

@@ -22,6 +22,7 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"oncelink/core"
+	"oncelink/i18n"
 	"oncelink/internal/browsertest"
 	"oncelink/notify"
 )
@@ -421,4 +422,59 @@ func TestWebhookFlagInArabic(t *testing.T) {
 	b.do(chromedp.ScrollIntoView(chromedp.ID("error-url")))
 	browsertest.Shoot(t, ctx, "webhook-flag-ar", 390, 320)
 	b.clean("the flag in Arabic")
+}
+
+// refusingSession is an SMTP session whose server has no such user.
+type refusingSession struct{ mailboxSession }
+
+func (refusingSession) Rcpt(string, *smtp.RcptOptions) error {
+	return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
+}
+
+// TestARefusedAddressInBrowser: an address whose confirmation mail the
+// mail server refuses for good is refused beside its field with the
+// server's reply, not as something to try again, and is not left waiting
+// to be confirmed; in English and in Arabic, written right to left, at a
+// phone's width and a desktop's, light and dark. With ONCELINK_SCREENSHOTS
+// set it keeps each as refused-address-*.png.
+func TestARefusedAddressInBrowser(t *testing.T) {
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &refusingSession{}, nil }))
+	srv.Domain = "mail.test"
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	mailer, err := notify.NewMailer("smtp://"+l.Addr().String(), "notices@share.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newTestServer(t, func(c *core.Config) { c.Mailer = mailer })
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	b.setUp()
+	refused := func(lang string) {
+		t.Helper()
+		b.open("/settings", "[data-testid=notices]")
+		b.do(
+			chromedp.SetValue(chromedp.ID("notice-address"), "ada@exmaple.org"),
+			chromedp.Click(chromedp.CSS("[data-testid=set-address]")),
+			chromedp.WaitVisible(chromedp.ID("error-address")),
+		)
+		said := eval[string](b, `document.getElementById("error-address").textContent.trim()`)
+		if !strings.Contains(said, "550 5.1.1 no such user") || said == core.Refusal(core.Unavailable, "mail_failed", "", "").Message(i18n.For(lang)) {
+			t.Errorf("%s: the refused address is said as %q", lang, said)
+		}
+		if eval[bool](b, `!!document.querySelector("[data-testid=pending-address]")`) {
+			t.Errorf("%s: the refused address waits to be confirmed", lang)
+		}
+		b.forgive("status of 400")
+	}
+	refused("en")
+	browsertest.Shoot(t, ctx, "refused-address")
+	b.chooseLanguage("/settings", "ar")
+	refused("ar")
+	browsertest.Shoot(t, ctx, "refused-address-ar")
+	b.clean("a refused address")
 }

@@ -10,6 +10,7 @@ import (
 	htmltemplate "html/template"
 	"net/mail"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	texttemplate "text/template"
@@ -19,6 +20,7 @@ import (
 
 	gomail "github.com/wneessen/go-mail"
 
+	"oncelink/core"
 	"oncelink/i18n"
 	"oncelink/store"
 )
@@ -300,11 +302,39 @@ func refused(err error) bool {
 	return errors.As(err, &se) && se.ErrorCode() >= 500 && se.ErrorCode() <= 599
 }
 
+// addressRefused reports whether err is a mail server's permanent refusal
+// of a mail's recipient, such as 550 no such user, and returns the
+// server's reply; a refusal of the sender or of the content is the
+// server's own business, not the address's.
+func addressRefused(err error) (reply string, ok bool) {
+	var se *gomail.SendError
+	if !refused(err) || !errors.As(err, &se) || se.Reason != gomail.ErrSMTPRcptTo {
+		return "", false
+	}
+	// The reply is kept only in the error's words, as net/textproto's
+	// Error writes it: its code, and its text quoted.
+	if m := replyText.FindStringSubmatch(se.Error()); m != nil {
+		if text, err := strconv.Unquote(m[2]); err == nil {
+			return m[1] + " " + text, true
+		}
+	}
+	return strings.TrimSpace(strconv.Itoa(se.ErrorCode()) + " " + se.EnhancedStatusCode()), true
+}
+
+// replyText finds a server's reply in a send's error: 550 "5.1.1 no such
+// user".
+var replyText = regexp.MustCompile(`\b([45][0-9][0-9]) ("(?:[^"\\]|\\.)*")`)
+
 // SendConfirmation mails to the link that confirms it as a notice
-// address, in the language of ctx: that of whoever asked for it.
+// address, in the language of ctx: that of whoever asked for it. A mail
+// server's lasting refusal of the address is a *core.MailRefused.
 func (m *Mailer) SendConfirmation(ctx context.Context, to, confirmURL string) error {
-	return m.send(ctx, to, i18n.T(ctx, "mail.confirm.subject"), unsubscribe{}, nil, "confirm",
+	err := m.send(ctx, to, i18n.T(ctx, "mail.confirm.subject"), unsubscribe{}, nil, "confirm",
 		struct{ Address, URL string }{to, confirmURL})
+	if reply, ok := addressRefused(err); ok {
+		return &core.MailRefused{Reply: reply, Err: err}
+	}
+	return err
 }
 
 // Notice is what an email notice tells.

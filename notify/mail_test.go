@@ -22,6 +22,7 @@ import (
 
 	"oncelink/components"
 	"oncelink/core"
+	"oncelink/i18n"
 	"oncelink/notify"
 	"oncelink/store"
 )
@@ -31,8 +32,9 @@ type smtpServer struct {
 	addr string
 	mu   sync.Mutex
 	msgs []sentMail
-	// refuse, when set, is the server's reply to every recipient.
-	refuse *smtp.SMTPError
+	// refuse, when set, is the server's reply to every recipient, and
+	// refuseSender to every sender.
+	refuse, refuseSender *smtp.SMTPError
 }
 
 type sentMail struct {
@@ -70,6 +72,11 @@ type smtpSession struct {
 func (s *smtpSession) Reset()        { s.m = sentMail{} }
 func (s *smtpSession) Logout() error { return nil }
 func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
+	s.srv.mu.Lock()
+	defer s.srv.mu.Unlock()
+	if s.srv.refuseSender != nil {
+		return s.srv.refuseSender
+	}
 	s.m.From = from
 	return nil
 }
@@ -456,6 +463,59 @@ func TestConfirmationNotSent(t *testing.T) {
 	a, _, err := e.svc.NoticeAddress(ctx, e.owner.ID)
 	if err != nil || a.Pending != "" || a.Address != "old@example.org" {
 		t.Fatalf("after a confirmation mail that was not sent: %+v, %v", a, err)
+	}
+}
+
+// TestARefusedAddressIsSaidSo: an address whose confirmation mail the
+// mail server refuses for good (5xx) is refused with the server's reply,
+// in the reader's language, and not as something to try again; a refusal
+// for now (4xx), or of the sender rather than the address, is still one
+// to try again later. None leaves the address pending.
+func TestARefusedAddressIsSaidSo(t *testing.T) {
+	e, smtpd, _ := mailEnv(t, "notices@share.example")
+	ctx := context.Background()
+	refuse := func(rcpt, sender *smtp.SMTPError) {
+		smtpd.mu.Lock()
+		smtpd.refuse, smtpd.refuseSender = rcpt, sender
+		smtpd.mu.Unlock()
+	}
+	set := func(lang string) (*core.Error, string) {
+		t.Helper()
+		err := e.svc.SetNoticeAddress(ctx, e.owner.ID, "ada@example.org")
+		ce, ok := core.AsError(err)
+		if !ok {
+			t.Fatalf("set an address the mail server refuses: %v", err)
+		}
+		if a, _, err := e.svc.NoticeAddress(ctx, e.owner.ID); err != nil || a.Pending != "" {
+			t.Errorf("after a confirmation mail that was not sent: %+v, %v", a, err)
+		}
+		return ce, ce.Message(i18n.For(lang))
+	}
+
+	refuse(&smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}, nil)
+	ce, msg := set("en")
+	if ce.Code != "mail_refused" || ce.Kind != core.Invalid || ce.Field != "address" {
+		t.Errorf("a 550: %s %v about %q, want mail_refused, invalid, about the address", ce.Code, ce.Kind, ce.Field)
+	}
+	if !strings.Contains(msg, "550 5.1.1 no such user") || strings.Contains(msg, "try again") {
+		t.Errorf("a 550 says %q", msg)
+	}
+	if _, de := set("de"); !strings.Contains(de, "„\u2068550 5.1.1 no such user\u2069“") {
+		t.Errorf("a 550, in German: %q", de)
+	}
+
+	for _, c := range []struct{ rcpt, sender *smtp.SMTPError }{
+		{&smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}, nil},
+		{nil, &smtp.SMTPError{Code: 553, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "sender not allowed"}},
+	} {
+		refuse(c.rcpt, c.sender)
+		ce, msg := set("en")
+		if ce.Code != "mail_failed" || ce.Kind != core.Unavailable || !strings.Contains(msg, "try again later") {
+			t.Errorf("%+v %+v: %s %v, %q", c.rcpt, c.sender, ce.Code, ce.Kind, msg)
+		}
+	}
+	if n := len(smtpd.mails()); n != 0 {
+		t.Errorf("%d mails went out", n)
 	}
 }
 
