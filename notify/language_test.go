@@ -118,25 +118,45 @@ func TestRequestMailWords(t *testing.T) {
 	}
 	const url = "https://share.example/requests"
 	oneLine := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+	until := time.Date(2026, 3, 9, 14, 5, 0, 0, time.UTC)
 	for _, code := range []string{"en", "de", "fr", "es", "ar"} {
 		l := i18n.For(code)
-		n := notify.Notice{Type: store.NoticeRequestFulfilled, Label: "VPN password", At: time.Now(), URL: url}
-		if err := mailer.SendNotice(i18n.With(context.Background(), code), "ada@example.org", n); err != nil {
-			t.Fatal(err)
+		// What was sent is read at the request's address, which the mail
+		// cannot give: it says so, names the button there that opens it,
+		// and until when it does, or that it opens once when that is not
+		// known.
+		button := l.T("requests.own.open")
+		for _, n := range []notify.Notice{
+			{Type: store.NoticeRequestFulfilled, Label: "VPN password", At: time.Now(), URL: url, Until: until},
+			{Type: store.NoticeRequestFulfilled, Label: "VPN password", At: time.Now(), URL: url},
+		} {
+			if err := mailer.SendNotice(i18n.With(context.Background(), code), "ada@example.org", n); err != nil {
+				t.Fatal(err)
+			}
+			ms := smtpd.mails()
+			_, text, html := parts(t, ms[len(ms)-1].Data)
+			text = oneLine(text)
+			read, readHTML := l.T("mail.notice.request_fulfilled.read", "Button", l.T("mail.quoted", "Text", button)),
+				l.T("mail.notice.request_fulfilled.read", "Button", "<strong>"+button+"</strong>")
+			if !n.Until.IsZero() {
+				when := l.WhenIn(until, nil)
+				read, readHTML = l.T("mail.notice.request_fulfilled.read_until", "Button", l.T("mail.quoted", "Text", button), "When", when),
+					l.T("mail.notice.request_fulfilled.read_until", "Button", "<strong>"+button+"</strong>", "When", when)
+			}
+			for _, want := range []string{read, l.T("mail.notice.request_fulfilled.text_page", "URL", url), l.T("mail.notice.request_fulfilled.stop")} {
+				if !strings.Contains(text, oneLine(want)) {
+					t.Errorf("%s: the text part does not say %q:\n%s", code, want, text)
+				}
+			}
+			for _, want := range []string{readHTML, l.T("mail.notice.request_fulfilled.html_page"), l.T("mail.notice.request_fulfilled.stop")} {
+				if !strings.Contains(html, want) {
+					t.Errorf("%s: the HTML part does not say %q:\n%s", code, want, html)
+				}
+			}
 		}
 		ms := smtpd.mails()
 		_, text, html := parts(t, ms[len(ms)-1].Data)
 		text = oneLine(text)
-		for _, want := range []string{l.T("mail.notice.request_fulfilled.text_page", "URL", url), l.T("mail.notice.request_fulfilled.stop")} {
-			if !strings.Contains(text, oneLine(want)) {
-				t.Errorf("%s: the text part does not say %q:\n%s", code, want, text)
-			}
-		}
-		for _, want := range []string{l.T("mail.notice.request_fulfilled.html_page"), l.T("mail.notice.request_fulfilled.stop")} {
-			if !strings.Contains(html, want) {
-				t.Errorf("%s: the HTML part does not say %q:\n%s", code, want, html)
-			}
-		}
 		for _, link := range []string{"mail.notice.stop", "mail.notice.html.page"} {
 			if words := oneLine(l.T(link)); strings.Contains(text, words) || strings.Contains(oneLine(html), words) {
 				t.Errorf("%s: the mail of a request says %s", code, link)

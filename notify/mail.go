@@ -348,6 +348,9 @@ type Notice struct {
 	// URL is the owner's page of the link, or of their requests; "" for
 	// none.
 	URL string
+	// Until is when what was sent to a request can no longer be opened;
+	// zero when that is not known.
+	Until time.Time
 	// Settings is the owner's settings page, where the notice address is
 	// removed, which stops these mails; "" for none.
 	Settings string
@@ -385,14 +388,18 @@ var noticeMessages = map[string]noticeWords{
 	store.NoticeLinkExpiredUnopened: linkWords("mail.notice.expired_unopened.subject", "mail.notice.expired_unopened.line"),
 	store.NoticeLinkRevoked:         linkWords("mail.notice.revoked.subject", "mail.notice.revoked.line"),
 	store.NoticeRequestFulfilled: {"mail.notice.request_fulfilled.subject", "mail.notice.request_fulfilled.line",
-		"mail.notice.request_fulfilled.text_page", "mail.notice.request_fulfilled.html_page", "mail.notice.request_fulfilled.stop"},
+		"mail.notice.request_fulfilled.text_page", "mail.notice.request_fulfilled.html_page", "mail.notice.request_fulfilled.stop",
+		"mail.notice.request_fulfilled.read", "mail.notice.request_fulfilled.read_until"},
 }
 
-// noticeWords are the ids of a notice's messages.
-type noticeWords struct{ Subject, Line, TextPage, HTMLPage, Stop string }
+// noticeWords are the ids of a notice's messages. Read, for a request,
+// says where what was sent is read: at the request's own address, which
+// the mail cannot give, as it carries no token; ReadUntil says it with the
+// time it can be read until.
+type noticeWords struct{ Subject, Line, TextPage, HTMLPage, Stop, Read, ReadUntil string }
 
 func linkWords(subject, line string) noticeWords {
-	return noticeWords{subject, line, "mail.notice.text.page", "mail.notice.html.page", "mail.notice.stop"}
+	return noticeWords{subject, line, "mail.notice.text.page", "mail.notice.html.page", "mail.notice.stop", "", ""}
 }
 
 // SendNotice mails n to to, in the language of ctx: that of the account it
@@ -424,10 +431,17 @@ func (m *Mailer) SendNotice(ctx context.Context, to string, n Notice) error {
 		return fmt.Errorf("no email for a notice of type %q", n.Type)
 	}
 	subject := i18n.T(ctx, msgs.Subject, "Label", i18n.T(ctx, "mail.quoted", "Text", oneLine(n.Label)))
+	// Where what was sent to a request is read names the button of the
+	// request's page that opens it, and says until when, when it is known.
+	read := msgs.Read
+	if !n.Until.IsZero() {
+		read = msgs.ReadUntil
+	}
 	return m.send(ctx, to, subject, unsub, n.Zone, "notice", struct {
 		Notice
 		noticeWords
-	}{n, msgs})
+		ReadWords, Button string
+	}{n, msgs, read, i18n.T(ctx, "requests.own.open")})
 }
 
 // oneLine is s for a subject, which is one line: what in s would break

@@ -259,6 +259,22 @@ func TestEmailNotices(t *testing.T) {
 	if !strings.Contains(html, `href="`+row+`"`) {
 		t.Errorf("the mail of an answered request does not lead to %s:\n%s", row, html)
 	}
+	// What was sent is read at the request's address, by the button
+	// there, until the link it made ends: the mail says until when.
+	answered, err := e.st.OwnedRequest(ctx, e.owner.ID, rid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	made, err := e.st.LinkByID(ctx, answered.LinkID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	until := i18n.For("en").WhenIn(made.ExpiresAt, nil)
+	for _, part := range []string{text, html} {
+		if part = strings.Join(strings.Fields(part), " "); !strings.Contains(part, "Open what was sent") || !strings.Contains(part, until) {
+			t.Errorf("the mail of an answered request does not say where and until %s it is read:\n%s", until, part)
+		}
+	}
 	if strings.Contains(text, "hunter2") || strings.Contains(text, rtok) {
 		t.Errorf("the mail tells what was sent, or the request's token:\n%s", text)
 	}
