@@ -489,6 +489,29 @@ func TestDeliveriesAreGivenUpAfterADay(t *testing.T) {
 	}
 }
 
+// TestANoticeQueuedLateIsRetriedForADay: a link's expiry noticed long
+// after it came, as when the server was down, still gets its day of
+// retries from when it was put in the outbox, the first within a minute.
+func TestANoticeQueuedLateIsRetriedForADay(t *testing.T) {
+	e := newEnv(t, filepath.Join(t.TempDir(), "oncelink.db"), core.Config{WebhookAllowPrivate: true})
+	r := newReceiver(t)
+	r.status = func() int { return http.StatusServiceUnavailable }
+	w := e.subscribe(t, r, store.NoticeLinkExpiredUnopened)
+	e.createLink(t, "forgotten", 1, false)
+	e.clock.Add(30 * time.Hour) // the link expired an hour in, 29 hours ago
+	if _, err := e.st.Sweep(context.Background(), time.Minute, 30*24*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	queued := e.clock.Now()
+	if n := runOnce(t, e.worker(t, notify.Options{})); n != 1 {
+		t.Fatalf("attempted %d", n)
+	}
+	ds, _ := e.st.WebhookDeliveries(context.Background(), e.owner.ID, w.Webhook.ID, 10)
+	if len(ds) != 1 || ds[0].Status != store.DeliveryPending || ds[0].NextAt.Sub(queued) > time.Minute {
+		t.Errorf("after a 503: %+v, want a retry within a minute", ds)
+	}
+}
+
 func TestAnEndpointAnswering410IsDisabled(t *testing.T) {
 	e := newEnv(t, filepath.Join(t.TempDir(), "oncelink.db"), core.Config{WebhookAllowPrivate: true})
 	r := newReceiver(t)

@@ -29,7 +29,7 @@ import (
 // turn, the last one repeating, each stretched or shrunk by up to a fifth
 // at random so that endpoints that came back are not hit by every sender
 // at once; it is given up once the next try would come more than
-// GiveUpAfter after the event.
+// GiveUpAfter after it was put in the outbox.
 var Retries = []time.Duration{30 * time.Second, 2 * time.Minute, 10 * time.Minute, 30 * time.Minute,
 	time.Hour, 2 * time.Hour, 4 * time.Hour, 8 * time.Hour}
 
@@ -326,10 +326,13 @@ func (w *Worker) keepLease(ctx context.Context, d *store.Delivery) (stop func())
 // at now, is tried again, or that it is given up. Its target asked for a
 // wait of asked (zero for none): the retry comes no sooner, unless that
 // is past the delivery's last day, and then it comes at the day's end.
+// The day starts when the delivery was put in the outbox, which for an
+// event noticed late, such as a link's expiry after the server was down,
+// is well after the event.
 func (w *Worker) retry(d store.Delivery, now time.Time, asked time.Duration) (string, time.Time) {
 	wait := Retries[min(d.Attempts, len(Retries)-1)]
 	wait = time.Duration(float64(wait) * (0.8 + 0.4*w.o.Jitter()))
-	end := d.At.Add(GiveUpAfter)
+	end := d.CreatedAt.Add(GiveUpAfter)
 	next := now.Add(max(wait, min(asked, end.Sub(now))))
 	if next.After(end) {
 		return store.DeliveryFailed, now
