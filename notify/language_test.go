@@ -208,3 +208,29 @@ func TestSecondStepMailWords(t *testing.T) {
 		}
 	}
 }
+
+// TestMailTextKeepsNoBreakSpaces: a paragraph the plain text part wraps
+// keeps the no-break spaces of its words, such as French sets inside « »,
+// and breaks no line at one.
+func TestMailTextKeepsNoBreakSpaces(t *testing.T) {
+	smtpd := newSMTPServer(t)
+	mailer, err := notify.NewMailer("smtp://"+smtpd.addr, "notices@share.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fr := i18n.For("fr")
+	n := notify.Notice{Type: store.NoticeLinkOpened, Label: "x", At: time.Now(), URL: "https://share.example/links/1"}
+	if err := mailer.SendNotice(i18n.With(context.Background(), "fr"), "ada@example.org", n); err != nil {
+		t.Fatal(err)
+	}
+	_, text, _ := parts(t, smtpd.mails()[0].Data)
+	stop := fr.T("mail.notice.stop")
+	if !strings.ContainsAny(stop, "\u00a0\u202f") {
+		t.Fatalf("the French words %q have no no-break space to keep", stop)
+	}
+	kept := strings.Join(strings.FieldsFunc(stop, func(r rune) bool { return r == ' ' || r == '\n' || r == '\r' }), " ")
+	got := strings.Join(strings.FieldsFunc(text, func(r rune) bool { return r == ' ' || r == '\n' || r == '\r' }), " ")
+	if !strings.Contains(got, kept) {
+		t.Errorf("the text part does not keep the no-break spaces of %q:\n%q", kept, got)
+	}
+}

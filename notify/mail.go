@@ -127,11 +127,12 @@ func htmlSay(say func(pairs ...any) string, pairs []any) htmltemplate.HTML {
 }
 
 // wrap breaks s, its line breaks taken for spaces, into lines of at most
-// width characters where it can.
+// width characters where it can. It breaks only at a space: a no-break
+// space, such as French sets inside « » and before a colon, stays.
 func wrap(s string, width int) string {
 	var b strings.Builder
 	n := 0
-	for _, word := range strings.Fields(s) {
+	for _, word := range strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\n' || r == '\t' || r == '\r' }) {
 		w := utf8.RuneCountInString(word)
 		switch {
 		case n == 0:
