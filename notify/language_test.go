@@ -234,3 +234,14 @@ func TestMailTextKeepsNoBreakSpaces(t *testing.T) {
 		t.Errorf("the text part does not keep the no-break spaces of %q:\n%q", kept, got)
 	}
 }
+
+// TestLinkMailNamesTheBox: a link's mail names the box that asks for
+// such mails as the form that makes a link labels it, in every language.
+func TestLinkMailNamesTheBox(t *testing.T) {
+	for _, code := range []string{"en", "de", "fr", "es", "ar"} {
+		l := i18n.For(code)
+		if box, stop := l.T("create.notify.label"), l.T("mail.notice.stop"); !strings.Contains(stop, box) {
+			t.Errorf("%s: %q does not name the box %q", code, stop, box)
+		}
+	}
+}
