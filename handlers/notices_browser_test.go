@@ -478,3 +478,59 @@ func TestARefusedAddressInBrowser(t *testing.T) {
 	browsertest.Shoot(t, ctx, "refused-address-ar")
 	b.clean("a refused address")
 }
+
+// TestDeliveriesEndedByADisableInBrowser: the notices that waited for an
+// account when it was disabled are listed, once it is enabled again and
+// signs in, as failed because the account was disabled, in English and in
+// Arabic, at a phone's width and a desktop's, light and dark. With
+// ONCELINK_SCREENSHOTS set it keeps each as account-disabled-deliveries-*.png.
+func TestDeliveriesEndedByADisableInBrowser(t *testing.T) {
+	s := newTestServer(t, func(c *core.Config) { c.WebhookAllowPrivate = true })
+	admin := s.admin()
+	const owner = "bartholomew"
+	sharer := s.user(owner)
+	id := admin.accountID(owner)
+	account, err := core.ParseID(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hook := newHookReceiver(t, http.StatusOK)
+	if _, err := s.h.core.CreateWebhook(context.Background(), account, hook.URL+"/in", []string{"link.opened"}); err != nil {
+		t.Fatal(err)
+	}
+	link := sharer.createLink(nil)
+	if res := s.client().post(linkPath(link), nil); res.StatusCode != http.StatusOK {
+		t.Fatalf("open: %d", res.StatusCode)
+	}
+	for _, path := range []string{"/accounts/" + id + "/disable", "/accounts/" + id + "/enable"} {
+		if res := admin.post(path, nil); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("%s: %d", path, res.StatusCode)
+		}
+	}
+	worker := notify.NewWorker(notify.Options{Store: s.store, HTTP: notify.NewHTTPClient(true),
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if _, err := worker.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := hook.got(); len(got) != 0 {
+		t.Fatalf("the endpoint received %v", got)
+	}
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	b.signInAs(owner, "[data-testid=create-form]")
+	said := func(lang string) {
+		t.Helper()
+		b.open("/settings", "[data-testid=webhook-deliveries]")
+		got := eval[string](b, `document.querySelector("[data-testid=webhook-deliveries] [data-testid=delivery][data-status=failed] .delivery-error").textContent.trim()`)
+		if want := i18n.For(lang).T("notices.delivery.account_disabled"); got != want {
+			t.Errorf("%s: the delivery says %q, want %q", lang, got, want)
+		}
+		b.do(chromedp.ScrollIntoView(chromedp.CSS("[data-testid=webhook-deliveries]")))
+	}
+	said("en")
+	browsertest.Shoot(t, ctx, "account-disabled-deliveries")
+	b.chooseLanguage("/settings", "ar")
+	said("ar")
+	browsertest.Shoot(t, ctx, "account-disabled-deliveries-ar")
+	b.clean("deliveries ended by a disable")
+}
