@@ -173,13 +173,14 @@ const (
 	forUserNameColumn = `(SELECT username FROM accounts WHERE id = for_user_id)`
 )
 
-// ownerEnabled is the condition, of a write to table (links or
-// requests), that the row's owner is not disabled: one lookup of the
-// owner's row by its primary key, inside the write, so that no disable
-// slips in between a check and the write. While an account is disabled,
-// what it shares rests.
-func ownerEnabled(table string) string {
-	return `NOT EXISTS (SELECT 1 FROM accounts WHERE accounts.id = ` + table + `.owner_id AND accounts.disabled_at IS NOT NULL)`
+// enabled is the condition, of a statement over table, that the account
+// its column names (owner_id of links and requests, account_id of an
+// account's webhooks and notice address) is not disabled: one lookup of
+// the account's row by its primary key, inside the statement, so that no
+// disable slips in between a check and a write. While an account is
+// disabled, what it shares rests, and nothing is queued for it.
+func enabled(table, column string) string {
+	return `NOT EXISTS (SELECT 1 FROM accounts WHERE accounts.id = ` + table + `.` + column + ` AND accounts.disabled_at IS NOT NULL)`
 }
 
 // linkColumns are what a write to links returns: the same as linkSelect,
@@ -545,7 +546,7 @@ func (s *Store) consume(ctx context.Context, where string, arg any, e Event) (Li
 		// The content of a message or URL is one chunk, which the
 		// recipient gets at once: it comes back with the use.
 		err := tx.GetContext(ctx, &row, tx.Rebind(`UPDATE links SET uses = uses + 1, last_used_at = ?
-			WHERE `+where+` AND uses < max_uses AND revoked_at IS NULL AND expires_at > ? AND `+ownerEnabled("links")+`
+			WHERE `+where+` AND uses < max_uses AND revoked_at IS NULL AND expires_at > ? AND `+enabled("links", "owner_id")+`
 			RETURNING `+linkColumns+`, `+noticesColumn+`, (SELECT data FROM link_content
 				WHERE link_id = links.id AND seq = 0 AND links.kind <> '`+KindFile+`') AS content`), now, arg, now)
 		if err != nil {

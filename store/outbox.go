@@ -91,7 +91,7 @@ func (s *Store) enqueue(ctx context.Context, tx txn, e noticeEvent) error {
 	const columns = `(account_id, webhook_id, type, link_id, request_id, at, ip, user_agent, next_at, created_at)`
 	if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO notice_deliveries `+columns+`
 		SELECT account_id, id, `+values+` FROM webhooks
-		WHERE account_id = ? AND disabled_at IS NULL AND events LIKE ? AND `+accountEnabled("webhooks")), append(args, "%,"+e.Type+",%")...); err != nil {
+		WHERE account_id = ? AND disabled_at IS NULL AND events LIKE ? AND `+enabled("webhooks", "account_id")), append(args, "%,"+e.Type+",%")...); err != nil {
 		return fmt.Errorf("store: outbox: %w", err)
 	}
 	if !EmailNotice(e.Type, e.Notify) {
@@ -99,16 +99,10 @@ func (s *Store) enqueue(ctx context.Context, tx txn, e noticeEvent) error {
 	}
 	if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO notice_deliveries `+columns+`
 		SELECT account_id, NULL, `+values+` FROM notice_addresses
-		WHERE account_id = ? AND confirmed_at IS NOT NULL AND `+accountEnabled("notice_addresses")), args...); err != nil {
+		WHERE account_id = ? AND confirmed_at IS NOT NULL AND `+enabled("notice_addresses", "account_id")), args...); err != nil {
 		return fmt.Errorf("store: outbox: %w", err)
 	}
 	return nil
-}
-
-// accountEnabled is the condition that the account of table's row is not
-// disabled.
-func accountEnabled(table string) string {
-	return `NOT EXISTS (SELECT 1 FROM accounts WHERE accounts.id = ` + table + `.account_id AND accounts.disabled_at IS NOT NULL)`
 }
 
 // endDeliveries ends, unsent, the deliveries of account that are waiting
@@ -133,7 +127,7 @@ func (s *Store) enqueueSecondStepMail(ctx context.Context, tx txn, account int64
 		(account_id, webhook_id, type, at, ip, user_agent, failures, next_at, created_at)
 		SELECT account_id, NULL, CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS INTEGER),
 			CAST(? AS BIGINT), CAST(? AS BIGINT)
-		FROM notice_addresses WHERE account_id = ? AND confirmed_at IS NOT NULL AND `+accountEnabled("notice_addresses")),
+		FROM notice_addresses WHERE account_id = ? AND confirmed_at IS NOT NULL AND `+enabled("notice_addresses", "account_id")),
 		NoticeSecondStepFailed, millis(e.At), clip(e.IP, maxIPLen), clip(e.UserAgent, maxUserAgentLen), failures, now, now, account); err != nil {
 		return fmt.Errorf("store: outbox: %w", err)
 	}

@@ -239,7 +239,7 @@ func (s *Store) fulfilRequest(ctx context.Context, id int64, by Event, n NewLink
 		Notices bool  `db:"notices"`
 	}
 	err = tx.GetContext(ctx, &claimed, tx.Rebind(`UPDATE requests SET fulfilled_at = ?
-		WHERE id = ? AND fulfilled_at IS NULL AND revoked_at IS NULL AND expires_at > ? AND `+ownerEnabled("requests")+`
+		WHERE id = ? AND fulfilled_at IS NULL AND revoked_at IS NULL AND expires_at > ? AND `+enabled("requests", "owner_id")+`
 		RETURNING owner_id, `+noticesColumn),
 		millis(at), id, millis(at))
 	if errors.Is(err, sql.ErrNoRows) {
