@@ -223,7 +223,7 @@ func TestMisdirectedPageLeadsOn(t *testing.T) {
 			t.Errorf("%s %s through another name leads to %q, want %q", tc.method, tc.path, got, tc.want)
 		}
 		form := first(t, doc, "the language menu", byTestID("language-menu-form"))
-		if attr(form, "method") != "get" || attr(form, "action") != strings.Split(tc.path, "?")[0] {
+		if attr(form, "method") != "get" || attr(form, "action") != "" {
 			t.Errorf("%s %s through another name: the language menu is <form method=%q action=%q>", tc.method, tc.path, attr(form, "method"), attr(form, "action"))
 		}
 		for _, l := range findAll(doc, byAttr("rel", "stylesheet")) {
@@ -234,5 +234,35 @@ func TestMisdirectedPageLeadsOn(t *testing.T) {
 	}
 	if res := c.get("/l/whatever?lang=ar"); !strings.Contains(res.body, `<html lang="ar"`) {
 		t.Errorf("the 421 page with ?lang=ar is not in Arabic")
+	}
+}
+
+// TestMisdirectedLanguageMenuStaysThere: the 421 page's language menu
+// reloads the page asked for, on the host it was asked of, whatever its
+// path: a backslash, which a browser reads as a slash, does not make it
+// lead to another site.
+func TestMisdirectedLanguageMenuStaysThere(t *testing.T) {
+	s := newTestServer(t)
+	_, port, _ := strings.Cut(s.Listener.Addr().String(), ":")
+	c := s.client()
+	c.host = "rebind.example:" + port
+	for _, path := range []string{"/%5Celsewhere.example/x", "/%5C%5Celsewhere.example", "/l/whatever"} {
+		res := c.get(path)
+		if res.StatusCode != http.StatusMisdirectedRequest {
+			t.Fatalf("GET %s through another name: %d", path, res.StatusCode)
+		}
+		form := first(t, parseHTML(t, res.body), "the language menu", byTestID("language-menu-form"))
+		page, err := url.Parse("http://" + c.host + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// As a browser resolves it: a backslash is a slash in an http URL.
+		action, err := url.Parse(strings.ReplaceAll(attr(form, "action"), `\`, "/"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if to := page.ResolveReference(action); to.Host != c.host || to.EscapedPath() != page.EscapedPath() {
+			t.Errorf("GET %s through another name: the language menu leads to %s", path, to)
+		}
 	}
 }
