@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
@@ -605,5 +606,34 @@ func TestOneClickOnlyOverHTTPS(t *testing.T) {
 		if got := msg.Header.Get("List-Unsubscribe-Post"); got != post {
 			t.Errorf("%s: List-Unsubscribe-Post %q, want %q", base, got, post)
 		}
+	}
+}
+
+// TestARefusedAddressRepliesAreBounded: a mail server's reply, as a
+// refused address's message repeats it, is one line of at most 200 bytes
+// and stays within its isolate, however long it is or whatever it holds.
+func TestARefusedAddressRepliesAreBounded(t *testing.T) {
+	e, smtpd, _ := mailEnv(t, "notices@share.example")
+	ctx := context.Background()
+	long := "no such user \u2069\u202eevil " + strings.Repeat("é", 300)
+	smtpd.mu.Lock()
+	smtpd.refuse = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: long}
+	smtpd.mu.Unlock()
+	err := e.svc.SetNoticeAddress(ctx, e.owner.ID, "ada@example.org")
+	ce, ok := core.AsError(err)
+	if !ok || ce.Code != "mail_refused" {
+		t.Fatalf("set an address the mail server refuses at length: %v", err)
+	}
+	msg := ce.Message(i18n.For("en"))
+	_, quoted, _ := strings.Cut(msg, "“\u2068")
+	quoted, _, found := strings.Cut(quoted, "\u2069”")
+	if !found {
+		t.Fatalf("the reply is not isolated in %q", msg)
+	}
+	if !strings.HasPrefix(quoted, "550 5.1.1 no such user ") || !strings.HasSuffix(quoted, "…") || len(strings.TrimSuffix(quoted, "…")) > 200 {
+		t.Errorf("a long reply is repeated as %q (%d bytes)", quoted, len(quoted))
+	}
+	if strings.ContainsAny(quoted, "\u2069\n\r") || !utf8.ValidString(quoted) {
+		t.Errorf("the reply breaks out of its line or its isolate: %q", quoted)
 	}
 }
