@@ -410,10 +410,11 @@ func (s *Service) SetNoticeAddress(ctx context.Context, owner int64, address str
 	return nil
 }
 
-// reply is a mail server's reply as a refusal repeats it: one line, its
-// control characters spaces, at most maxReplyLen bytes.
+// reply is a mail server's reply as a refusal repeats it: one line of
+// text, its control characters spaces and its bytes that are not text
+// dropped, at most maxReplyLen bytes.
 func reply(s string) string {
-	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }), " ")
+	s = strings.Join(strings.FieldsFunc(strings.ToValidUTF8(s, ""), func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }), " ")
 	if len(s) <= maxReplyLen {
 		return s
 	}

@@ -610,8 +610,9 @@ func TestOneClickOnlyOverHTTPS(t *testing.T) {
 }
 
 // TestARefusedAddressRepliesAreBounded: a mail server's reply, as a
-// refused address's message repeats it, is one line of at most 200 bytes
-// and stays within its isolate, however long it is or whatever it holds.
+// refused address's message repeats it, is one line of text of at most
+// 200 bytes and stays within its isolate, however long it is or whatever
+// it holds.
 func TestARefusedAddressRepliesAreBounded(t *testing.T) {
 	e, smtpd, _ := mailEnv(t, "notices@share.example")
 	ctx := context.Background()
@@ -635,5 +636,17 @@ func TestARefusedAddressRepliesAreBounded(t *testing.T) {
 	}
 	if strings.ContainsAny(quoted, "\u2069\n\r") || !utf8.ValidString(quoted) {
 		t.Errorf("the reply breaks out of its line or its isolate: %q", quoted)
+	}
+
+	// A short reply's bytes that are not text are not repeated either.
+	smtpd.mu.Lock()
+	smtpd.refuse = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such \xffuser"}
+	smtpd.mu.Unlock()
+	ce, ok = core.AsError(e.svc.SetNoticeAddress(ctx, e.owner.ID, "ada@example.org"))
+	if !ok || ce.Code != "mail_refused" {
+		t.Fatalf("set an address the mail server refuses in bytes: %v", ce)
+	}
+	if msg := ce.Message(i18n.For("en")); !utf8.ValidString(msg) || !strings.Contains(msg, "550 5.1.1 no such user") {
+		t.Errorf("a reply with a byte that is not text is repeated as %q", msg)
 	}
 }
