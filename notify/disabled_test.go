@@ -183,3 +183,25 @@ func TestANoticeSentAsItsAccountIsDisabledIsNotRetried(t *testing.T) {
 		}
 	})
 }
+
+// TestSecondStepFailuresOfADisabledAccountQueueNoMail: wrong second-step
+// codes told as the account is disabled, as by a try that was under way,
+// put no mail in the outbox for it.
+func TestSecondStepFailuresOfADisabledAccountQueueNoMail(t *testing.T) {
+	backends(t, func(t *testing.T, dsn string) {
+		e, _, _, _, _ := disabledEnv(t, dsn)
+		ctx := context.Background()
+		for range 3 {
+			if _, err := e.st.TakeSecondStepTry(ctx, e.owner.ID, func(int) time.Duration { return 0 }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		e.setDisabled(t, true)
+		if n, err := e.st.NoticeSecondStepFailures(ctx, e.owner.ID, 3, store.Event{At: e.clock.Now(), IP: "192.0.2.1"}, true); err != nil || n != 3 {
+			t.Fatalf("told %d failures, %v; want 3", n, err)
+		}
+		if n, err := e.st.OutboxDepth(ctx); err != nil || n != 0 {
+			t.Errorf("outbox %d, %v after a disabled account's wrong codes, want nothing queued", n, err)
+		}
+	})
+}
