@@ -37,9 +37,14 @@ func TestSessionStoreFindsTheAccountWithTheSession(t *testing.T) {
 		if a, err := s.SessionAccount(ctx, ada.ID, "a1"); err != nil || a.Username != "ada2" {
 			t.Fatalf("a second lookup reads the account afresh: %+v, %v", a, err)
 		}
-		// Only for the session and the account it was found with.
+		// Only for the session and the account it was found with: not for
+		// another session of the same account, such as the one a token
+		// renewal gives it, which is not listed yet, or no longer.
 		if _, _, err := ss.FindCtx(ctx, "a1"); err != nil {
 			t.Fatal(err)
+		}
+		if _, err := s.SessionAccount(ctx, ada.ID, "a2"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("ada with a2, a session no one lists: %v", err)
 		}
 		if _, err := s.SessionAccount(ctx, bob.ID, "a1"); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("another account with a1: %v", err)
