@@ -196,7 +196,10 @@ func (h *Handler) setAdmin(w http.ResponseWriter, r *http.Request, a *core.Accou
 	}
 	acc, changed, err := h.core.SetAdmin(r.Context(), a, id, admin)
 	if err == nil && !changed {
-		said := map[bool]string{true: "accounts.unchanged.admin", false: "accounts.unchanged.member"}[admin]
+		said := "accounts.unchanged.member"
+		if admin {
+			said = "accounts.unchanged.admin"
+		}
 		h.unchangedAccount(w, r, a, acc, components.Unchanged{Message: said, Name: acc.Username})
 		return
 	}

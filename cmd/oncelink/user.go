@@ -342,8 +342,8 @@ func setAdmin(fs *flag.FlagSet, admin bool) runFunc {
 			return err
 		}
 		defer op.Close()
-		// Whether it changed is the core's to say: another command, or an
-		// administrator's click, may have made it so since it was read.
+		// Whether it changed is the core's to say, as it is for the
+		// accounts page: one rule for both.
 		_, changed, err := op.svc.SetAdmin(ctx, nil, a.ID, admin)
 		if err != nil {
 			return err
