@@ -230,7 +230,8 @@ func Caused(l *i18n.Localizer, what string, err error) error {
 	return &saidError{msg: l.T("cli.error.caused", "What", what, "Cause", err.Error()), err: err}
 }
 
-// readProblem makes the *APIError of a refused request.
+// readProblem makes the *APIError of a refused request, or the
+// *AnswerError of a redirect within the server, which is not oncelink's.
 func (c *Client) readProblem(res *http.Response) error {
 	e := &APIError{Status: res.StatusCode, language: c.Language}
 	if s, err := strconv.Atoi(res.Header.Get("Retry-After")); err == nil && s > 0 {
@@ -250,7 +251,16 @@ func (c *Client) readProblem(res *http.Response) error {
 		e.Title = c.t("cli.client.redirected_title")
 		e.Detail = c.t("cli.client.redirected")
 		if loc, err := res.Location(); err == nil {
-			e.Detail = c.t("cli.client.redirected_to", "URL", loc.Scheme+"://"+loc.Host)
+			here := res.Request.URL.Scheme + "://" + res.Request.URL.Host
+			to := loc.Scheme + "://" + loc.Host
+			if sameServer(to, here) {
+				// oncelink's API redirects nothing: a redirect that stays
+				// on the server, to a sign-in page of its own say, is
+				// another program's answer, and the server's address is
+				// no better an address to give.
+				return &AnswerError{Status: res.StatusCode, err: errors.New(c.t("cli.client.not_oncelink", "URL", here, "Status", res.StatusCode))}
+			}
+			e.Detail = c.t("cli.client.redirected_to", "URL", to)
 		}
 	}
 	return e
@@ -296,10 +306,11 @@ func (c *Client) send(ctx context.Context, method, path string, body any) (*http
 	return c.do(req, true)
 }
 
-// AnswerError is an answer of a 2xx status that is not the JSON that
-// oncelink's API sends: a web page, or JSON of another shape, as a server
-// that is not oncelink's, or not at the root of its address, sends. It
-// says so with the address, whatever the command.
+// AnswerError is an answer that oncelink's API does not give: one of a
+// 2xx status that is not its JSON (a web page, or JSON of another shape),
+// or a redirect to another page of the same server, as a server that is
+// not oncelink's, or not at the root of its address, sends. It says so
+// with the address, whatever the command.
 type AnswerError struct {
 	Status int // the HTTP status
 	err    error

@@ -81,20 +81,27 @@ func TestServerAddressWithAPath(t *testing.T) {
 }
 
 // TestLoginToWhatIsNotOncelink: an address that answers with a web page,
-// with JSON of another kind, or "not found", is said not to answer as an
-// oncelink server, with the address and the status, rather than with the
-// JSON decoder's words; nothing is saved.
+// with JSON of another kind, with "not found", or with a redirect that
+// stays on that server (another web application's sign-in page, say: the
+// API of oncelink redirects nothing), is said not to answer as an oncelink
+// server, with the address and the status, rather than with the JSON
+// decoder's words or advice to use the address given already; nothing is
+// saved.
 func TestLoginToWhatIsNotOncelink(t *testing.T) {
 	for _, tc := range []struct {
-		name, contentType, body string
-		status, code            int
+		name, contentType, body, location string
+		status, code                      int
 	}{
-		{"a web page", "text/html", "<!doctype html><title>Welcome</title>", http.StatusOK, exitFailed},
-		{"JSON of another API", "application/json", `{"ok":true}`, http.StatusOK, exitFailed},
-		{"a page not found", "text/html", "<h1>Not Found</h1>", http.StatusNotFound, exitNotFound},
+		{"a web page", "text/html", "<!doctype html><title>Welcome</title>", "", http.StatusOK, exitFailed},
+		{"JSON of another API", "application/json", `{"ok":true}`, "", http.StatusOK, exitFailed},
+		{"a page not found", "text/html", "<h1>Not Found</h1>", "", http.StatusNotFound, exitNotFound},
+		{"a sign-in page of its own", "text/html", "", "/login?next=%2Fapi%2Fv1%2Fme", http.StatusFound, exitFailed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if tc.location != "" {
+					w.Header().Set("Location", tc.location)
+				}
 				w.Header().Set("Content-Type", tc.contentType)
 				w.WriteHeader(tc.status)
 				io.WriteString(w, tc.body)
