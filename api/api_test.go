@@ -810,6 +810,18 @@ func TestBadCreatesChangeNothing(t *testing.T) {
 		{"multipart uses not a number", part("kind", "message") + part("message", "hi") + part("max_uses", "abc") + lastPart, multipartX, 400, "wrong_type", "max_uses"},
 		{"multipart uses a fraction", part("kind", "message") + part("message", "hi") + part("max_uses", "1.5") + lastPart, multipartX, 400, "wrong_type", "max_uses"},
 		{"multipart uses with a space", part("kind", "message") + part("message", "hi") + part("max_uses", " 2") + lastPart, multipartX, 400, "wrong_type", "max_uses"},
+		{"multipart uses with a plus sign", part("kind", "message") + part("message", "hi") + part("max_uses", "+2") + lastPart, multipartX, 400, "wrong_type", "max_uses"},
+		{"multipart uses with a trailing space", part("kind", "message") + part("message", "hi") + part("max_uses", "2 ") + lastPart, multipartX, 400, "wrong_type", "max_uses"},
+		{"multipart uses with a line break", part("kind", "message") + part("message", "hi") + part("max_uses", "2\n") + lastPart, multipartX, 400, "wrong_type", "max_uses"},
+		{"multipart uses with a point", part("kind", "message") + part("message", "hi") + part("max_uses", "2.0") + lastPart, multipartX, 400, "wrong_type", "max_uses"},
+		{"multipart uses with an exponent", part("kind", "message") + part("message", "hi") + part("max_uses", "2e0") + lastPart, multipartX, 400, "wrong_type", "max_uses"},
+		{"multipart uses in hexadecimal", part("kind", "message") + part("message", "hi") + part("max_uses", "0x2") + lastPart, multipartX, 400, "wrong_type", "max_uses"},
+		{"multipart uses in other digits", part("kind", "message") + part("message", "hi") + part("max_uses", "٢") + lastPart, multipartX, 400, "wrong_type", "max_uses"},
+		{"multipart uses with an underscore", part("kind", "message") + part("message", "hi") + part("max_uses", "1_0") + lastPart, multipartX, 400, "wrong_type", "max_uses"},
+		{"multipart uses a lone minus sign", part("kind", "message") + part("message", "hi") + part("max_uses", "-") + lastPart, multipartX, 400, "wrong_type", "max_uses"},
+		{"multipart uses below zero", part("kind", "message") + part("message", "hi") + part("max_uses", "-2") + lastPart, multipartX, 400, "max_uses_out_of_range", "max_uses"},
+		{"multipart notify empty", part("kind", "message") + part("message", "hi") + part("notify", "") + lastPart, multipartX, 400, "wrong_type", "notify"},
+		{"multipart notify with a space", part("kind", "message") + part("message", "hi") + part("notify", "true ") + lastPart, multipartX, 400, "wrong_type", "notify"},
 		{"multipart uses out of range", part("kind", "message") + part("message", "hi") + part("max_uses", "101") + lastPart, multipartX, 400, "max_uses_out_of_range", "max_uses"},
 		{"multipart no uses", part("kind", "message") + part("message", "hi") + part("max_uses", "0") + lastPart, multipartX, 400, "max_uses_out_of_range", "max_uses"},
 		{"multipart uses past any integer", part("kind", "message") + part("message", "hi") + part("max_uses", "99999999999999999999") + lastPart, multipartX, 400, "max_uses_out_of_range", "max_uses"},
@@ -949,7 +961,7 @@ func TestListPagesWithACursor(t *testing.T) {
 	if len(ids) != 5 || ids[0] != 5 || ids[4] != 1 {
 		t.Fatalf("pages gave %v, want 5 to 1", ids)
 	}
-	for _, q := range []string{"limit=0", "limit=101", "limit=x", "cursor=abc", "q=" + strings.Repeat("x", 101)} {
+	for _, q := range []string{"limit=0", "limit=101", "limit=x", "limit=%2B5", "limit=5.0", "limit=%205", "cursor=abc", "q=" + strings.Repeat("x", 101)} {
 		if res := ada.get("/api/v1/links?" + q); res.StatusCode != http.StatusBadRequest {
 			t.Errorf("%s: %d", q, res.StatusCode)
 		}
@@ -1265,6 +1277,16 @@ func TestWholeNumberHoweverWritten(t *testing.T) {
 		json.Unmarshal(res.body, &l)
 		if res.StatusCode != http.StatusCreated || l.MaxUses != want {
 			t.Errorf("max_uses %s: %d %s, want a link of %d uses", body, res.StatusCode, res.body, want)
+		}
+	}
+	// A form writes a number as digits only, as the web form's does.
+	for value, want := range map[string]int{"2": 2, "002": 2, "100": 100} {
+		res := ada.do(http.MethodPost, "/api/v1/links", multipartX,
+			strings.NewReader(part("kind", "message")+part("message", "x")+part("max_uses", value)+lastPart), nil)
+		var l createdLink
+		json.Unmarshal(res.body, &l)
+		if res.StatusCode != http.StatusCreated || l.MaxUses != want {
+			t.Errorf("multipart max_uses %q: %d %s, want a link of %d uses", value, res.StatusCode, res.body, want)
 		}
 	}
 	for body, code := range map[string]string{`2.5`: "wrong_type", `1e-1`: "wrong_type", `1e99`: "wrong_type", `"2"`: "wrong_type",

@@ -134,13 +134,13 @@ func knownFields(form url.Values) error {
 }
 
 // formWhole refuses the value of a multipart create's integer field that
-// is not a whole number as a form writes one (digits, perhaps signed), an
+// is not a whole number as a form writes one (see core.FormWhole), an
 // empty one included, as of the wrong type: what a JSON body's string or
 // null is, rather than a number out of range. Every value of a form is
 // text: the words say what it should be, not what it is. A whole number
 // out of range is the core's to refuse.
 func formWhole(field, value string) error {
-	if _, err := strconv.Atoi(value); errors.Is(err, strconv.ErrSyntax) {
+	if _, ok := core.FormWhole(value); !ok {
 		return core.Variant(core.Invalid, "wrong_type", "form_whole", field, "wrong_type", "Field", field)
 	}
 	return nil
@@ -178,7 +178,7 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request, acc *core.Accou
 				err = formWhole("max_uses", in.MaxUses)
 			}
 		}
-		if n := form.Get("notify"); err == nil && n != "" && n != "true" && n != "false" {
+		if n, sent := form["notify"]; err == nil && sent && n[0] != "true" && n[0] != "false" {
 			// Every value of a form is a string: the words say which.
 			err = core.Variant(core.Invalid, "wrong_type", "form", "notify", "wrong_type", "Field", "notify")
 		}
@@ -235,8 +235,8 @@ func pageLimit(q url.Values) int {
 	if s == "" {
 		return 0
 	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 {
+	n, ok := core.FormWhole(s)
+	if !ok || n < 1 {
 		return -1
 	}
 	return n

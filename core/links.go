@@ -55,13 +55,32 @@ const MaxIdempotencyKeyLen = 64
 // leaves it out.
 const DefaultTTL = "1d"
 
+// FormWhole reads a whole number as a form or a query writes one: ASCII
+// digits, after a minus sign for one below zero. Anything else, which
+// JSON would not read as a whole number either ("+2", " 2", "2.0",
+// "2e0", "0x2", other scripts' digits, nothing at all), is not one, and
+// ok is false. A number too large for an int is the largest int of its
+// sign, which every limit refuses. Every door that reads a number from a
+// form reads it here, so that they refuse the same spellings.
+func FormWhole(s string) (n int, ok bool) {
+	digits := strings.TrimPrefix(s, "-")
+	if digits == "" || strings.Trim(digits, "0123456789") != "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(s)
+	if errors.Is(err, strconv.ErrRange) {
+		return n, true // Atoi gives the bound it passed
+	}
+	return n, err == nil
+}
+
 // parseUses reads a link's uses as a form writes them: empty for one.
 func parseUses(s string) (int, error) {
 	if s == "" {
 		return 1, nil
 	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > MaxUses {
+	n, ok := FormWhole(s)
+	if !ok || n < 1 || n > MaxUses {
 		return 0, ErrUsesOutOfRange
 	}
 	return n, nil

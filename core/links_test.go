@@ -2,6 +2,8 @@ package core
 
 import (
 	"context"
+	"errors"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -49,6 +51,25 @@ func TestParseID(t *testing.T) {
 		"007": 0, "+7": 0, "-7": 0, "0": 0, "": 0, "7 ": 0, "x": 0, "9223372036854775808": 0} {
 		if got, err := ParseID(s); got != want || (want == 0) != (err != nil) {
 			t.Errorf("ParseID(%q) = %d, %v; want %d", s, got, err, want)
+		}
+	}
+}
+
+// TestFormWhole: a form's whole number is digits, perhaps after a minus
+// sign, as JSON writes one; every other spelling of a number is none, so
+// that the web form, a multipart create and a query refuse the same ones.
+func TestFormWhole(t *testing.T) {
+	for s, want := range map[string]int{"2": 2, "002": 2, "-2": -2, "0": 0, "99999999999999999999": math.MaxInt} {
+		if n, ok := FormWhole(s); !ok || n != want {
+			t.Errorf("FormWhole(%q) = %d, %t; want %d", s, n, ok, want)
+		}
+	}
+	for _, s := range []string{"", "-", "+2", " 2", "2 ", "2\n", "2.0", "2.", "2e0", "0x2", "1_0", "٢", "２", "--2"} {
+		if n, ok := FormWhole(s); ok {
+			t.Errorf("FormWhole(%q) = %d, a whole number", s, n)
+		}
+		if _, err := parseUses(s); s != "" && !errors.Is(err, ErrUsesOutOfRange) {
+			t.Errorf("uses %q are taken (%v)", s, err)
 		}
 	}
 }

@@ -486,6 +486,8 @@ func TestUploadBadFieldsStoreNothing(t *testing.T) {
 		{"bad ttl after the file", []formPart{field("kind", "file"), file, field("ttl", "forever")}, "duration"},
 		{"ttl too long", []formPart{field("kind", "file"), field("ttl", "400d"), file}, "between"},
 		{"no uses", []formPart{field("kind", "file"), field("ttl", "1h"), file, field("max_uses", "0")}, "from 1 to 100"},
+		{"uses with a plus sign", []formPart{field("kind", "file"), field("ttl", "1h"), file, field("max_uses", "+2")}, "from 1 to 100"},
+		{"uses with a point", []formPart{field("kind", "file"), field("ttl", "1h"), file, field("max_uses", "2.0")}, "from 1 to 100"},
 		{"unknown account", []formPart{field("kind", "file"), field("ttl", "1h"), file, field("for_user", "nobody")}, "no account"},
 		{"long label", []formPart{field("kind", "file"), field("ttl", "1h"), file, field("label", strings.Repeat("x", 101))}, "at most 100"},
 		{"no file", []formPart{field("kind", "file"), field("ttl", "1h"), {name: "file"}}, "Choose the file"},
