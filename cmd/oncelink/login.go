@@ -99,8 +99,12 @@ func signedIn(p *proc) (*client.Client, error) {
 	if baseErr != nil {
 		return nil, usageError(p.T("cli.login.saved_url", "Path", path, "Problem", baseProblem(p, baseErr)))
 	}
-	if v := p.getenv("ONCELINK_API_KEY"); v != "" {
-		s.Key = strings.TrimSpace(v)
+	// A key read with $(cat file) ends in a line break, which is no part
+	// of it.
+	s.Key = strings.TrimSpace(s.Key)
+	notKey := p.T("cli.login.saved_key", "Path", path)
+	if v := strings.TrimSpace(p.getenv("ONCELINK_API_KEY")); v != "" {
+		s.Key, notKey = v, p.T("cli.login.env_key")
 	}
 	switch {
 	case savedKey != "" && s.Key == "" && saved != base:
@@ -108,9 +112,19 @@ func signedIn(p *proc) (*client.Client, error) {
 		return nil, &exitError{code: exitSignedOut, err: errors.New(p.T("cli.login.other_server", "URL", base, "Saved", saved))}
 	case base == "" || s.Key == "":
 		return nil, signedOut(p)
+	case !core.KeyShaped(s.Key):
+		// No server takes it: told before it is sent anywhere, naming
+		// where it came from, and not repeated.
+		return nil, &exitError{code: exitSignedOut, err: &notAKey{notKey}}
 	}
 	return p.client(base, s.Key)
 }
+
+// notAKey refuses the key of the saved sign-in or of ONCELINK_API_KEY that
+// has no key's shape: msg says where it came from.
+type notAKey struct{ msg string }
+
+func (e *notAKey) Error() string { return e.msg }
 
 func readSignIn(l *i18n.Localizer, path string) (signIn, error) {
 	var s signIn

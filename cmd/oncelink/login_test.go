@@ -10,8 +10,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+
+	"oncelink/i18n"
 )
 
 // Plain http to another machine gets a warning at login; https, and any
@@ -165,5 +168,95 @@ func TestLoginRefusesWhatIsNoKey(t *testing.T) {
 	sh.must(exitSignedOut, key+"\n", "login", srv.URL, "--key-stdin")
 	if n := requests.Load(); n != 1 {
 		t.Fatalf("the key of the right shape: %d requests", n)
+	}
+}
+
+// TestKeyOfTheWrongShape: a key in ONCELINK_API_KEY or in the saved
+// sign-in that has not an API key's shape (a prefix left out, a character
+// too many or too few, a space) is refused before it is sent anywhere,
+// as a key refused (exit 5), naming where it came from and not repeating
+// it; spaces and a line break around it, as $(cat file) leaves, are no
+// part of it. open, which needs no key, says so and opens without it.
+func TestKeyOfTheWrongShape(t *testing.T) {
+	key := "ol_" + strings.Repeat("Ab9-_", 8) + "xyz"
+	var mu sync.Mutex
+	var sent []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		sent = append(sent, r.Header.Get("Authorization"))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case r.URL.Path == "/api/v1/links" && r.Header.Get("Authorization") == "Bearer "+key:
+			io.WriteString(w, `{"links":[],"next_cursor":null}`)
+		case strings.HasPrefix(r.URL.Path, "/api/v1/open/"):
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(http.StatusNotFound)
+			io.WriteString(w, `{"type":"about:blank","title":"Not Found","status":404,"detail":"There is nothing here.","code":"not_found"}`)
+		default:
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(http.StatusUnauthorized)
+			io.WriteString(w, `{"type":"about:blank","title":"Unauthorized","status":401,"detail":"No key.","code":"key_refused"}`)
+		}
+	}))
+	defer srv.Close()
+	requests := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		s := sent
+		sent = nil
+		return s
+	}
+	sh := newShell(t)
+	for _, bad := range []string{key[3:], key + "x", key[:len(key)-1], key[:20] + " " + key[21:], "ol_x", "Bearer " + key} {
+		r := sh.run("", []string{"ONCELINK_URL=" + srv.URL, "ONCELINK_API_KEY=" + bad}, "links")
+		if r.code != exitSignedOut || !strings.HasPrefix(r.stderr, "oncelink: ONCELINK_API_KEY is not an oncelink API key") ||
+			strings.Contains(r.stderr, bad) || r.stdout != "" {
+			t.Errorf("ONCELINK_API_KEY=%q: exit %d, stderr %q", bad, r.code, r.stderr)
+		}
+	}
+	if got := requests(); len(got) != 0 {
+		t.Fatalf("keys of the wrong shape were sent: %q", got)
+	}
+	for _, padded := range []string{key + "\n", " " + key + " ", "\t" + key + "\r\n"} {
+		if r := sh.run("", []string{"ONCELINK_URL=" + srv.URL, "ONCELINK_API_KEY=" + padded}, "links"); r.code != exitDone {
+			t.Errorf("ONCELINK_API_KEY=%q: exit %d, stderr %q", padded, r.code, r.stderr)
+		}
+	}
+	if got := requests(); len(got) != 3 || got[0] != "Bearer "+key {
+		t.Fatalf("the key with spaces around it was sent as %q", got)
+	}
+
+	// In German, as the reader's language.
+	de := i18n.For("de")
+	r := sh.run("", []string{"LANG=de_DE.UTF-8", "ONCELINK_URL=" + srv.URL, "ONCELINK_API_KEY=" + key[3:]}, "links")
+	if want := "oncelink: " + de.T("cli.login.env_key") + "\n"; r.code != exitSignedOut || r.stderr != want {
+		t.Errorf("in German: exit %d, stderr %q, want %q", r.code, r.stderr, want)
+	}
+
+	// The saved sign-in, edited by hand.
+	config := filepath.Join(sh.env[1][len("XDG_CONFIG_HOME="):], "oncelink", "config.json")
+	if err := saveSignIn(config, signIn{URL: srv.URL, Key: key + "x"}); err != nil {
+		t.Fatal(err)
+	}
+	r = sh.must(exitSignedOut, "", "links")
+	if !strings.HasPrefix(r.stderr, "oncelink: "+config+" holds no oncelink API key") || strings.Contains(r.stderr, key) {
+		t.Errorf("a saved key of the wrong shape: stderr %q", r.stderr)
+	}
+	if err := saveSignIn(config, signIn{URL: srv.URL, Key: key + "\n"}); err != nil {
+		t.Fatal(err)
+	}
+	sh.must(exitDone, "", "links")
+	requests()
+
+	// open needs no key: it says what is wrong with it, and opens the
+	// link without it.
+	r = sh.run("", []string{"ONCELINK_URL=" + srv.URL, "ONCELINK_API_KEY=" + key[3:]}, "open", srv.URL+"/l/"+strings.Repeat("A", 43))
+	if r.code != exitNotFound || !strings.HasPrefix(r.stderr, "ONCELINK_API_KEY is not an oncelink API key") ||
+		!strings.Contains(r.stderr, "; opening the link without it\n") {
+		t.Errorf("open with a key of the wrong shape: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if got := requests(); len(got) != 1 || got[0] != "" {
+		t.Errorf("open with a key of the wrong shape sent %q", got)
 	}
 }

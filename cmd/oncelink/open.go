@@ -45,6 +45,9 @@ func openCommand(fs *flag.FlagSet) runFunc {
 		if signInErr != nil {
 			c = keyless
 		}
+		if bad := (*notAKey)(nil); errors.As(signInErr, &bad) {
+			fmt.Fprintln(p.stderr, p.T("cli.open.not_key", "Problem", bad.msg))
+		}
 		// The file to write is made before the link is used: a path that
 		// cannot be written is told while the link still works.
 		var out *outputFile

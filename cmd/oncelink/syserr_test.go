@@ -83,7 +83,7 @@ func TestSystemErrorsSaid(t *testing.T) {
 // trust, as the commands say them in German.
 func TestCommandsSaySystemErrors(t *testing.T) {
 	de := i18n.For("de")
-	env := map[string]string{"LANG": "de_DE.UTF-8", "ONCELINK_URL": "http://127.0.0.1:1", "ONCELINK_API_KEY": "ol_x"}
+	env := map[string]string{"LANG": "de_DE.UTF-8", "ONCELINK_URL": "http://127.0.0.1:1", "ONCELINK_API_KEY": "ol_" + strings.Repeat("x", 43)}
 	r := runCLI(t, env, "", "share", "--file", "/nonexistent")
 	want := "--file: " + de.T("cli.sys.about", "Name", "/nonexistent", "Problem", de.T("cli.sys.not_exist")) + "\n"
 	if r.code != exitUsage || !strings.HasPrefix(r.err.Error(), want) || !errors.Is(r.err, fs.ErrNotExist) {
