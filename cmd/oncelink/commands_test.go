@@ -140,6 +140,12 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"user", "add", "dave", "--db"}, []string{"--db needs a value"}},
 		{[]string{"user", "add", "dave", "--admin=maybe", "--db", db}, []string{`--admin: "maybe" is neither true nor false`}},
 		{[]string{"share", "--uses", "many", "x"}, []string{`--uses: "many" is not a whole number`}},
+		// Written as the web form and the API take it: 0x2 is not 2.
+		{[]string{"share", "--uses", "0x2", "x"}, []string{`--uses: "0x2" is not a whole number`}},
+		{[]string{"share", "--uses", "1_0", "x"}, []string{`--uses: "1_0" is not a whole number`}},
+		{[]string{"share", "--uses", "+2", "x"}, []string{`--uses: "+2" is not a whole number`}},
+		{[]string{"share", "--uses", "2.0", "x"}, []string{`--uses: "2.0" is not a whole number`}},
+		{[]string{"share", "--uses", "99999999999999999999", "x"}, []string{"--uses must be from 1 to 100"}},
 		{[]string{"--max-upload", "25MB"}, []string{`--max-upload: "25MB" is not a size such as 25MiB`}},
 		{[]string{"--max-upload", "0"}, []string{`--max-upload: a size must be from 1KiB to 1024GiB, not "0"`}},
 		// --oidc-client-id alone is refused after the limit is checked: a
@@ -179,6 +185,17 @@ func TestUsageErrors(t *testing.T) {
 			if r.err == nil || !strings.Contains(r.err.Error(), want) {
 				t.Errorf("%v: error %v, want it to say %q", tc.args, r.err, want)
 			}
+		}
+	}
+}
+
+// TestWholeFlag: --uses reads a number as the web form and the API do,
+// in digits: 010 is 10, not the flag package's 8.
+func TestWholeFlag(t *testing.T) {
+	for s, want := range map[string]int{"3": 3, "010": 10, "100": 100} {
+		n := 1
+		if err := (wholeFlag{&n}).Set(s); err != nil || n != want {
+			t.Errorf("--uses %s is %d (%v), want %d", s, n, err, want)
 		}
 	}
 }

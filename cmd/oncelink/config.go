@@ -103,6 +103,27 @@ func (f durationFlag) Set(s string) error {
 	return nil
 }
 
+// wholeFlag reads a whole number as the web form and the API do (see
+// core.FormWhole): in digits, where the flag package's would take 010 for
+// 8, 0x10 for 16 and 1_0 for 10.
+type wholeFlag struct{ n *int }
+
+func (f wholeFlag) String() string {
+	if f.n == nil {
+		return ""
+	}
+	return strconv.Itoa(*f.n)
+}
+
+func (f wholeFlag) Set(s string) error {
+	n, ok := core.FormWhole(s)
+	if !ok {
+		return &badValue{"cli.flag_error.number"}
+	}
+	*f.n = n
+	return nil
+}
+
 // newFlagSet makes a flag set that prints nothing: parseFlags returns its
 // errors, and help prints its flags.
 func newFlagSet(name string) *flag.FlagSet {

@@ -60,7 +60,9 @@ func shareCommand(fs *flag.FlagSet) runFunc {
 	name := fs.String("name", "", "cli.flag.share_name")
 	address := fs.String("url", "", "cli.flag.share_url")
 	ttl := fs.String("ttl", "", "cli.flag.share_ttl")
-	uses := fs.Int("uses", 1, "cli.flag.share_uses")
+	uses := new(int)
+	*uses = 1
+	fs.Var(wholeFlag{uses}, "uses", "cli.flag.share_uses")
 	passwordStdin := fs.Bool("password-stdin", false, "cli.flag.share_password_stdin")
 	forUser := fs.String("for", "", "cli.flag.share_for")
 	label := fs.String("label", "", "cli.flag.share_label")
