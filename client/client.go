@@ -128,10 +128,20 @@ type APIError struct {
 	RetryAfter time.Duration
 	// language is the client's, in which Error joins title and detail.
 	language string
+	// server is the address that answered, scheme and host.
+	server string
+	// problem says that the answer was a problem document (see
+	// HasProblem).
+	problem bool
 }
 
 // Error is the problem's title and detail; only the detail when the
 // problem concerns a field, which the caller knows better by its own name.
+// An answer that is no problem document is said to be none of
+// oncelink's: a 5xx or a 429, as a proxy in front of a server that is
+// down or busy sends it, is to be tried again later; any other, a web
+// page's "not found" or "sign in", as another server or a path in front
+// of oncelink's sends it, says to check the address.
 func (e *APIError) Error() string {
 	l := i18n.For(e.language)
 	switch {
@@ -139,9 +149,19 @@ func (e *APIError) Error() string {
 		return l.T("cli.client.problem", "Title", e.Title, "Detail", e.Detail)
 	case e.Detail != "":
 		return e.Detail
+	case e.server == "" || e.problem:
+		return l.T("cli.client.status", "Status", e.Status)
+	case e.Status >= 500 || e.Status == http.StatusTooManyRequests:
+		return l.T("cli.client.unavailable", "URL", e.server, "Status", e.Status)
 	}
-	return l.T("cli.client.status", "Status", e.Status)
+	return l.T("cli.client.not_oncelink", "URL", e.server, "Status", e.Status)
 }
+
+// HasProblem reports whether the refusal came with a problem document,
+// as oncelink's API sends every one with its code: without one, its
+// status is a proxy's or another server's, not oncelink's word on a link
+// or a key.
+func (e *APIError) HasProblem() bool { return e.problem }
 
 // oneLine is s with every run of white space, line breaks included, made
 // one space.
@@ -233,7 +253,7 @@ func Caused(l *i18n.Localizer, what string, err error) error {
 // readProblem makes the *APIError of a refused request, or the
 // *AnswerError of a redirect within the server, which is not oncelink's.
 func (c *Client) readProblem(res *http.Response) error {
-	e := &APIError{Status: res.StatusCode, language: c.Language}
+	e := &APIError{Status: res.StatusCode, language: c.Language, server: c.answering(res)}
 	if s, err := strconv.Atoi(res.Header.Get("Retry-After")); err == nil && s > 0 {
 		e.RetryAfter = time.Duration(s) * time.Second
 	}
@@ -245,6 +265,7 @@ func (c *Client) readProblem(res *http.Response) error {
 			// A person reads the title and detail as one line each, whatever
 			// the server put in them.
 			e.Title, e.Detail, e.Code, e.Field = oneLine(p.Title), oneLine(p.Detail), p.Code, p.Field
+			e.problem = p.Code != ""
 		}
 	}
 	if res.StatusCode >= 300 && res.StatusCode < 400 {
@@ -324,15 +345,24 @@ func (e *AnswerError) Unwrap() error { return e.err }
 func (c *Client) decode(res *http.Response, v any) error {
 	defer res.Body.Close()
 	if err := json.NewDecoder(res.Body).Decode(v); err != nil {
-		return c.notOncelink(res.StatusCode)
+		return c.notOncelink(res)
 	}
 	return nil
 }
 
-// notOncelink is the *AnswerError of an answer of status that is not
+// notOncelink is the *AnswerError of res, an answer that is not
 // oncelink's.
-func (c *Client) notOncelink(status int) *AnswerError {
-	return &AnswerError{Status: status, err: errors.New(c.t("cli.client.not_oncelink", "URL", c.base, "Status", status))}
+func (c *Client) notOncelink(res *http.Response) *AnswerError {
+	return &AnswerError{Status: res.StatusCode, err: errors.New(c.t("cli.client.not_oncelink", "URL", c.answering(res), "Status", res.StatusCode))}
+}
+
+// answering is the address of the server that sent res: c's own, or, for
+// a link of another server's opened without signing in, that server's.
+func (c *Client) answering(res *http.Response) string {
+	if res.Request == nil || res.Request.URL == nil {
+		return c.base
+	}
+	return res.Request.URL.Scheme + "://" + res.Request.URL.Host
 }
 
 // Account is the account a key belongs to.
@@ -363,7 +393,7 @@ func (c *Client) Me(ctx context.Context) (Account, error) {
 		return a, err
 	}
 	if a.Username == "" {
-		return a, c.notOncelink(res.StatusCode)
+		return a, c.notOncelink(res)
 	}
 	return a, nil
 }

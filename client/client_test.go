@@ -613,8 +613,48 @@ func TestProblemsInTheClientsLanguage(t *testing.T) {
 	defer down.Close()
 	other := newClient(t, down.URL, s.key)
 	other.Language = "fr"
-	if _, err := other.Me(ctx); err == nil || err.Error() != fr.T("cli.client.status", "Status", 502) {
+	if _, err := other.Me(ctx); err == nil || err.Error() != fr.T("cli.client.unavailable", "URL", down.URL, "Status", 502) {
 		t.Errorf("a plain 502, in French: %v", err)
+	}
+}
+
+// TestAnswersThatAreNotOncelinks: a refusal without a problem document,
+// as a proxy or another server sends it, names the address that answered
+// and its status, and says what to do: try again later after a 5xx or a
+// 429, check the address after anything else; it is no problem of
+// oncelink's, whose every refusal has one. A link opened without signing
+// in names its own server.
+func TestAnswersThatAreNotOncelinks(t *testing.T) {
+	s := newTestServer(t)
+	en := i18n.For("en")
+	for _, tc := range []struct {
+		status int
+		id     string
+	}{
+		{http.StatusBadGateway, "cli.client.unavailable"}, {http.StatusServiceUnavailable, "cli.client.unavailable"},
+		{http.StatusTooManyRequests, "cli.client.unavailable"}, {http.StatusNotFound, "cli.client.not_oncelink"},
+		{http.StatusGone, "cli.client.not_oncelink"}, {http.StatusUnauthorized, "cli.client.not_oncelink"},
+	} {
+		page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(tc.status)
+			io.WriteString(w, "<!doctype html><h1>Oops</h1>")
+		}))
+		want := en.T(tc.id, "URL", page.URL, "Status", tc.status)
+		_, err := newClient(t, page.URL, s.key).Links(t.Context(), client.LinkQuery{})
+		var apiErr *client.APIError
+		if !errors.As(err, &apiErr) || apiErr.Status != tc.status || apiErr.HasProblem() || err.Error() != want {
+			t.Errorf("links from a page of status %d: %v, want %q", tc.status, err, want)
+		}
+		_, err = newClient(t, "", "").Open(t.Context(), page.URL+"/l/"+strings.Repeat("A", 43), "")
+		if err == nil || err.Error() != want {
+			t.Errorf("open from a page of status %d: %v, want %q", tc.status, err, want)
+		}
+		page.Close()
+	}
+	_, err := newClient(t, s.URL, s.key).Link(t.Context(), 999)
+	if apiErr := (*client.APIError)(nil); !errors.As(err, &apiErr) || apiErr.Status != http.StatusNotFound || !apiErr.HasProblem() {
+		t.Errorf("oncelink's own 404: %v", err)
 	}
 }
 

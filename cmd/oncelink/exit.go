@@ -180,7 +180,9 @@ func explain(ctx context.Context, err error) error {
 	case errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized && apiErr.Code == core.ErrKeyAccountDisabled.Code:
 		// A new key would be refused as this one is.
 		return &exitError{code: exitSignedOut, err: errors.New(i18n.T(ctx, "cli.error.account_disabled"))}
-	case errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized:
+	case errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized && apiErr.HasProblem():
+		// A 401 without oncelink's problem is a proxy's, that no key
+		// of oncelink's would pass: the client's words say so.
 		return &exitError{code: exitSignedOut, err: errors.New(i18n.T(ctx, "cli.error.key_refused"))}
 	}
 	l := i18n.From(ctx)

@@ -164,9 +164,12 @@ func linkError(p *proc, err error, id int64) error {
 }
 
 // notYours turns the server's 404 for thing id into the message notFound,
-// which says the account has no such thing and where to find its own.
+// which says the account has no such thing and where to find its own. A
+// 404 that is not oncelink's (a web page's, from an address in front of
+// it) says nothing of id, and is left to say so.
 func notYours(p *proc, err error, notFound string, id int64) error {
-	if client.IsStatus(err, http.StatusNotFound) {
+	var apiErr *client.APIError
+	if errors.As(err, &apiErr) && apiErr.Status == http.StatusNotFound && apiErr.HasProblem() {
 		return &exitError{code: exitNotFound, err: errors.New(p.T(notFound, "ID", id))}
 	}
 	return err

@@ -140,6 +140,47 @@ func TestCommandsToWhatIsNotOncelink(t *testing.T) {
 			t.Errorf("%s: exit %d, stderr %q; want %d, %q", args[0], r.code, r.stderr, exitFailed, want)
 		}
 	}
+	// A link of that address, opened without signing in.
+	if r := sh.run("", nil, "open", other.URL+"/l/"+strings.Repeat("A", 43)); r.code != exitFailed || r.stderr != want {
+		t.Errorf("open: exit %d, stderr %q; want %d, %q", r.code, r.stderr, exitFailed, want)
+	}
+}
+
+// TestCommandsBehindWhatIsNotOncelink: a refusal that is not oncelink's,
+// a web page from a proxy or another server, is said as such, naming the
+// address, whatever its status: a 502 or a 503 of a proxy whose server is
+// down is to be tried again later; a page's 404 is no link's, and a 401
+// no refusal of the key. The exit status still follows the status. A link
+// opened without signing in names its own server.
+func TestCommandsBehindWhatIsNotOncelink(t *testing.T) {
+	sh := newShell(t)
+	for _, tc := range []struct {
+		status, code int
+		says         string
+	}{
+		{http.StatusBadGateway, exitFailed, "(HTTP status 502): the server, or a proxy in front of it, is down or busy; try again later\n"},
+		{http.StatusServiceUnavailable, exitFailed, "(HTTP status 503): the server, or a proxy in front of it, is down or busy; try again later\n"},
+		{http.StatusNotFound, exitNotFound, "does not answer as an oncelink server (HTTP status 404): check the address\n"},
+		{http.StatusUnauthorized, exitSignedOut, "does not answer as an oncelink server (HTTP status 401): check the address\n"},
+	} {
+		page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(tc.status)
+			io.WriteString(w, "<html><h1>"+http.StatusText(tc.status)+"</h1></html>")
+		}))
+		env := []string{"ONCELINK_URL=" + page.URL, "ONCELINK_API_KEY=ol_" + strings.Repeat("A", 43)}
+		for _, args := range [][]string{{"links"}, {"share", "a secret"}, {"revoke", "1"}, {"events", "1"}} {
+			r := sh.run("", env, args...)
+			if want := "oncelink: " + page.URL + " "; r.code != tc.code || !strings.HasPrefix(r.stderr, want) || !strings.HasSuffix(r.stderr, tc.says) {
+				t.Errorf("%s from a page of status %d: exit %d, stderr %q; want %d, %q…%q", args[0], tc.status, r.code, r.stderr, tc.code, want, tc.says)
+			}
+		}
+		r := sh.run("", nil, "open", page.URL+"/l/"+strings.Repeat("A", 43))
+		if want := "oncelink: " + page.URL + " "; r.code != tc.code || !strings.HasPrefix(r.stderr, want) || !strings.HasSuffix(r.stderr, tc.says) {
+			t.Errorf("open from a page of status %d: exit %d, stderr %q", tc.status, r.code, r.stderr)
+		}
+		page.Close()
+	}
 }
 
 // TestLoginRefusesWhatIsNoKey: what has not the shape of an API key (a

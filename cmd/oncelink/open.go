@@ -83,7 +83,7 @@ func openCommand(fs *flag.FlagSet) runFunc {
 		o, err := c.Open(ctx, args[0], password)
 		sentKey := signInErr == nil
 		var apiErr *client.APIError
-		if sentKey && errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized {
+		if sentKey && errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized && apiErr.HasProblem() {
 			// The key was refused, and no use taken: the link may need no
 			// account, so it is opened again without the key. A link for
 			// the key's account is then refused as for anyone. What was
