@@ -8,13 +8,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 	"unicode/utf8"
 
 	"oncelink/client"
+	"oncelink/core"
 )
 
 // linksCommand lists the signed-in account's links, newest first:
@@ -63,6 +63,8 @@ func linkID(p *proc, args []string) (int64, error) {
 
 // idArg is a command's one argument, the ID of one of the account's
 // things; missing and bad are the messages that say it is missing or no ID.
+// An ID is read as the server reads one in an address (core.ParseID): 007
+// and +7 name no link, rather than link 7.
 func idArg(p *proc, args []string, missing, bad string) (int64, error) {
 	switch {
 	case len(args) == 0:
@@ -70,8 +72,8 @@ func idArg(p *proc, args []string, missing, bad string) (int64, error) {
 	case len(args) > 1:
 		return 0, unexpectedArg(p, args[1])
 	}
-	id, err := strconv.ParseInt(args[0], 10, 64)
-	if err != nil || id <= 0 {
+	id, err := core.ParseID(args[0])
+	if err != nil {
 		return 0, usageError(p.T(bad, "Arg", fmt.Sprintf("%q", args[0])))
 	}
 	return id, nil
