@@ -1299,6 +1299,22 @@ func TestWholeNumberHoweverWritten(t *testing.T) {
 	}
 }
 
+// TestE2EOffIsAnOrdinaryLink: a multipart create's e2e sent as a box
+// left unticked sends it makes an ordinary link, as the document says.
+func TestE2EOffIsAnOrdinaryLink(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t))
+	ada := s.account("ada")
+	for _, off := range []string{"0", "false", "off", ""} {
+		res := ada.do(http.MethodPost, "/api/v1/links", multipartX,
+			strings.NewReader(part("kind", "message")+part("message", "x")+part("e2e", off)+lastPart), nil)
+		var l createdLink
+		json.Unmarshal(res.body, &l)
+		if res.StatusCode != http.StatusCreated || l.E2E {
+			t.Errorf("multipart e2e %q: %d %s, want an ordinary link", off, res.StatusCode, res.body)
+		}
+	}
+}
+
 // TestAccountStorageFull: a link past the account's --account-storage is
 // 413 account_storage_full about its content's field, whose detail says
 // what the account keeps and the bound, and makes nothing; revoking a link
