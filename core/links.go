@@ -56,10 +56,9 @@ const MaxIdempotencyKeyLen = 64
 const DefaultTTL = "1d"
 
 // FormWhole reads a whole number as a form or a query writes one: ASCII
-// digits, after a minus sign for one below zero. Anything else, which
-// JSON would not read as a whole number either ("+2", " 2", "2.0",
-// "2e0", "0x2", other scripts' digits, nothing at all), is not one, and
-// ok is false. A number too large for an int is the largest int of its
+// digits, after a minus sign for one below zero. Anything else ("+2",
+// " 2", "2.0", "2e0", "0x2", other scripts' digits, nothing at all) is
+// not one, and ok is false. A number too large for an int is the largest int of its
 // sign, which every limit refuses. Every door that reads a number from a
 // form reads it here, so that they refuse the same spellings.
 func FormWhole(s string) (n int, ok bool) {
