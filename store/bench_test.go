@@ -133,3 +133,40 @@ func BenchmarkAPIKeyLookup(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSessionLookup finds a signed-in request's web session and its
+// account, as scs's store and SessionAccount did apart (two queries) and
+// as SessionStore does together (one), while another goroutine creates
+// links, as under load.
+func BenchmarkSessionLookup(b *testing.B) {
+	for _, held := range []bool{false, true} {
+		b.Run(map[bool]string{false: "two-queries", true: "one-query"}[held], func(b *testing.B) {
+			s := openSQLiteTest(b)
+			owner := mustAccount(b, s, "ada")
+			startSession(b, s, owner.ID, "session")
+			ss := s.SessionStore(0)
+			defer ss.StopCleanup()
+			var stop atomic.Bool
+			var wg sync.WaitGroup
+			wg.Go(func() {
+				for !stop.Load() {
+					benchCreate(b, s, owner.ID, 1)
+				}
+			})
+			for b.Loop() {
+				ctx := context.Background()
+				if held {
+					ctx = HoldSessionAccount(ctx)
+				}
+				if _, found, err := ss.FindCtx(ctx, "session"); err != nil || !found {
+					b.Fatal(found, err)
+				}
+				if _, err := s.SessionAccount(ctx, owner.ID, "session"); err != nil {
+					b.Fatal(err)
+				}
+			}
+			stop.Store(true)
+			wg.Wait()
+		})
+	}
+}

@@ -10,7 +10,7 @@ import (
 
 // startSession adds a web session with token hash id for the account, as
 // scs and the sign-in do.
-func startSession(t *testing.T, s *Store, account int64, id string) {
+func startSession(t testing.TB, s *Store, account int64, id string) {
 	t.Helper()
 	ctx := context.Background()
 	expiry := `julianday('now') + 1`
