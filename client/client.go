@@ -88,6 +88,9 @@ func ParseBase(s string) (string, error) {
 	case err == nil && u.User != nil:
 		return "", &BaseError{URL: u.Redacted(), id: "cli.client.base_user"}
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		if root := withScheme(s); root != "" {
+			return "", &BaseError{URL: s, Root: root, id: "cli.client.base_scheme"}
+		}
 		return "", &BaseError{URL: s, id: "cli.client.base_invalid"}
 	case strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
 		return "", &BaseError{URL: s, Root: u.Scheme + "://" + u.Host, id: "cli.client.base_path"}
@@ -95,10 +98,54 @@ func ParseBase(s string) (string, error) {
 	return u.Scheme + "://" + u.Host, nil
 }
 
+// withScheme is s, a host and maybe a port without a scheme
+// (127.0.0.1:8080, share.example.com), with the scheme meant by it: http
+// for this machine, where a server is often tried without TLS, and https
+// for any other, which a key should reach encrypted. It is "" when s is
+// not such an address.
+func withScheme(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.Contains(s, "://") {
+		return ""
+	}
+	u, err := url.Parse("https://" + s)
+	if err != nil || u.User != nil || !hostShaped(u.Hostname()) || strings.Trim(u.Path, "/") != "" ||
+		u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return ""
+	}
+	host := strings.ToLower(u.Hostname())
+	if ip := net.ParseIP(host); host == "localhost" || strings.HasSuffix(host, ".localhost") || (ip != nil && ip.IsLoopback()) {
+		return "http://" + u.Host
+	}
+	return "https://" + u.Host
+}
+
+// hostShaped reports whether host is an IP address or a name of letters,
+// digits and hyphens between dots.
+func hostShaped(host string) bool {
+	if net.ParseIP(host) != nil {
+		return true
+	}
+	if host == "" || len(host) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(host, ".") {
+		if label == "" || len(label) > 63 {
+			return false
+		}
+		for _, r := range label {
+			if !(r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // BaseError is a server's address that ParseBase refuses. URL is the
 // address as given, a password in it hidden; Root, for an address with
-// more than the server's root (a path, a query or a fragment), is the root
-// to give instead.
+// more than the server's root (a path, a query or a fragment), or with no
+// scheme (127.0.0.1:8080), is the address to give instead.
 type BaseError struct {
 	URL  string
 	Root string

@@ -118,7 +118,27 @@ func TestParseBase(t *testing.T) {
 			t.Errorf("New(%q): %v; want a refusal that gives %s", in, err, root)
 		}
 	}
-	for _, in := range []string{"share.example.com", "ftp://share.example.com", "https://", "https:share.example.com", "http://[::1"} {
+	// Without a scheme, a host and maybe a port is given back with the
+	// one meant: http on this machine, https on any other.
+	for in, root := range map[string]string{
+		"127.0.0.1:8080":          "http://127.0.0.1:8080",
+		" localhost:8080/ ":       "http://localhost:8080",
+		"dev.localhost":           "http://dev.localhost",
+		"[::1]:8080":              "http://[::1]:8080",
+		"share.example.com":       "https://share.example.com",
+		"share.example.com:8443":  "https://share.example.com:8443",
+		"192.0.2.7:8080":          "https://192.0.2.7:8080",
+		"Share.Example.com:8443/": "https://Share.Example.com:8443",
+	} {
+		_, err := client.New(in, "")
+		var be *client.BaseError
+		if !errors.As(err, &be) || be.Root != root || !strings.Contains(err.Error(), strconv.Quote(in)) ||
+			!strings.HasSuffix(err.Error(), "does not say http:// or https://: give the server's whole address, such as "+root) {
+			t.Errorf("New(%q): %v; want a refusal that gives %s", in, err, root)
+		}
+	}
+	for _, in := range []string{"ftp://share.example.com", "https://", "https:share.example.com", "http://[::1",
+		"share example", "share.example.com/links", "share.example.com?x", "ann@share.example.com", ":8080", "share..example.com", "mailto:ann"} {
 		_, err := client.New(in, "")
 		var be *client.BaseError
 		if !errors.As(err, &be) || be.Root != "" || !strings.Contains(err.Error(), "is not a server's address") {

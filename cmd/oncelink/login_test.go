@@ -83,6 +83,40 @@ func TestServerAddressWithAPath(t *testing.T) {
 	sh.must(exitDone, "", "links")
 }
 
+// TestServerAddressWithoutScheme: a host and port without http:// or
+// https://, in ONCELINK_URL, given to login or saved by hand, is refused
+// as a usage error that gives the address meant: http on this machine,
+// https on another. The address given works.
+func TestServerAddressWithoutScheme(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	s := startServer(t, db)
+	signUp(t, s)
+	key := ownerKey(t, db)
+	hostPort := strings.TrimPrefix(s.URL, "http://")
+	sh := newShell(t)
+	r := sh.run("", []string{"ONCELINK_URL=" + hostPort, "ONCELINK_API_KEY=" + key}, "links")
+	if want := "oncelink: ONCELINK_URL: " + strconv.Quote(hostPort) + " does not say http:// or https://: give the server's whole address, such as " + s.URL + "\n"; r.code != exitUsage || !strings.HasPrefix(r.stderr, want) {
+		t.Fatalf("ONCELINK_URL without a scheme: status %d, stderr %q; want %d, %q", r.code, r.stderr, exitUsage, want)
+	}
+	r = sh.run("", []string{"LANG=de_DE.UTF-8", "ONCELINK_URL=share.example.com:8443", "ONCELINK_API_KEY=" + key}, "links")
+	if r.code != exitUsage || !strings.Contains(r.stderr, "Geben Sie die ganze Adresse des Servers an, etwa https://share.example.com:8443\n") {
+		t.Fatalf("ONCELINK_URL of another machine without a scheme, in German: status %d, stderr %q", r.code, r.stderr)
+	}
+	r = sh.must(exitUsage, key+"\n", "login", hostPort, "--key-stdin")
+	if !strings.Contains(r.stderr, "such as "+s.URL+"\n") {
+		t.Fatalf("login to an address without a scheme: %q", r.stderr)
+	}
+	config := filepath.Join(sh.env[1][len("XDG_CONFIG_HOME="):], "oncelink", "config.json")
+	if err := saveSignIn(config, signIn{URL: hostPort, Key: key}); err != nil {
+		t.Fatal(err)
+	}
+	if r := sh.must(exitUsage, "", "links"); !strings.Contains(r.stderr, "such as "+s.URL+";") {
+		t.Fatalf("a saved address without a scheme: %q", r.stderr)
+	}
+	sh.must(exitDone, key+"\n", "login", s.URL, "--key-stdin")
+	sh.must(exitDone, "", "links")
+}
+
 // TestLoginToWhatIsNotOncelink: an address that answers with a web page,
 // with JSON of another kind, with "not found", or with a redirect that
 // stays on that server (another web application's sign-in page, say: the

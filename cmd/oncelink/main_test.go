@@ -151,6 +151,11 @@ func TestConfigFromFlagsAndEnvironment(t *testing.T) {
 		!strings.HasSuffix(err.Error(), "https://example.com") {
 		t.Errorf("a base URL with a path: %v", err)
 	}
+	// An address without a scheme is given back with the one meant.
+	if _, err := parseConfig([]string{"--base-url", "share.example.com"}, func(string) string { return "" }); err == nil ||
+		!strings.HasPrefix(err.Error(), "--base-url ") || !strings.HasSuffix(err.Error(), "such as https://share.example.com") {
+		t.Errorf("a base URL without a scheme: %v", err)
+	}
 	// Nor may links carry a name or password to whoever opens them.
 	if _, err := parseConfig([]string{"--base-url", "https://ops:secret@example.com"}, func(string) string { return "" }); err == nil ||
 		strings.Contains(err.Error(), "secret") {
