@@ -180,6 +180,10 @@ type APIError struct {
 	// problem says that the answer was a problem document (see
 	// HasProblem).
 	problem bool
+	// ownSignIn says that the answer, a 401 or a 407 that is no problem
+	// document, asks for a sign-in other than oncelink's key: a proxy's
+	// or another server's password.
+	ownSignIn bool
 }
 
 // Error is the problem's title and detail; only the detail when the
@@ -188,7 +192,8 @@ type APIError struct {
 // oncelink's: a 5xx or a 429, as a proxy in front of a server that is
 // down or busy sends it, is to be tried again later; any other, a web
 // page's "not found" or "sign in", as another server or a path in front
-// of oncelink's sends it, says to check the address.
+// of oncelink's sends it, says to check the address, unless it asks for
+// a sign-in of its own, which the command line cannot give.
 func (e *APIError) Error() string {
 	l := i18n.For(e.language)
 	switch {
@@ -198,6 +203,8 @@ func (e *APIError) Error() string {
 		return e.Detail
 	case e.server == "" || e.problem:
 		return l.T("cli.client.status", "Status", e.Status)
+	case e.ownSignIn:
+		return l.T("cli.client.own_sign_in", "URL", e.server, "Status", e.Status)
 	case e.Status >= 500 || e.Status == http.StatusTooManyRequests:
 		return l.T("cli.client.unavailable", "URL", e.server, "Status", e.Status)
 	}
@@ -315,6 +322,9 @@ func (c *Client) readProblem(res *http.Response) error {
 			e.problem = p.Code != ""
 		}
 	}
+	if !e.problem && (res.StatusCode == http.StatusUnauthorized || res.StatusCode == http.StatusProxyAuthRequired) {
+		e.ownSignIn = othersChallenge(res.Header.Values("WWW-Authenticate")) || othersChallenge(res.Header.Values("Proxy-Authenticate"))
+	}
 	if res.StatusCode >= 300 && res.StatusCode < 400 {
 		e.Title = c.t("cli.client.redirected_title")
 		e.Detail = c.t("cli.client.redirected")
@@ -332,6 +342,22 @@ func (c *Client) readProblem(res *http.Response) error {
 		}
 	}
 	return e
+}
+
+// othersChallenge reports whether challenges, a WWW-Authenticate's or a
+// Proxy-Authenticate's values, ask for another sign-in than oncelink's
+// API key, whose challenge is Bearer realm="oncelink": a proxy's or a
+// server's in front of oncelink, asking for a password (Basic, Digest,
+// Negotiate, ...).
+func othersChallenge(challenges []string) bool {
+	for _, c := range challenges {
+		c = strings.TrimSpace(c)
+		scheme, params, _ := strings.Cut(c, " ")
+		if c != "" && (!strings.EqualFold(scheme, "Bearer") || !strings.HasPrefix(strings.TrimSpace(params), `realm="oncelink"`)) {
+			return true
+		}
+	}
+	return false
 }
 
 // getJSON GETs path with the key and decodes the answer into v.

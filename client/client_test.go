@@ -678,6 +678,40 @@ func TestAnswersThatAreNotOncelinks(t *testing.T) {
 	}
 }
 
+// TestSignInOfAnotherKind: a 401 or a 407 without a problem document that
+// asks for a sign-in other than oncelink's key (a proxy's password) says
+// so, in the client's language; oncelink's own challenge without its
+// problem is said to be no oncelink's answer, as before.
+func TestSignInOfAnotherKind(t *testing.T) {
+	for _, tc := range []struct {
+		status            int
+		header, challenge string
+		id                string
+	}{
+		{http.StatusUnauthorized, "WWW-Authenticate", `Basic realm="intranet"`, "cli.client.own_sign_in"},
+		{http.StatusUnauthorized, "WWW-Authenticate", `Digest realm="x", nonce="y"`, "cli.client.own_sign_in"},
+		{http.StatusProxyAuthRequired, "Proxy-Authenticate", `Basic realm="proxy"`, "cli.client.own_sign_in"},
+		{http.StatusUnauthorized, "WWW-Authenticate", `Bearer realm="oncelink", error="invalid_token"`, "cli.client.not_oncelink"},
+		{http.StatusForbidden, "WWW-Authenticate", `Basic realm="intranet"`, "cli.client.not_oncelink"},
+	} {
+		page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set(tc.header, tc.challenge)
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(tc.status)
+			io.WriteString(w, "<h1>Sign in</h1>")
+		}))
+		for _, lang := range []string{"en", "fr", "ar"} {
+			c := newClient(t, page.URL, "ol_"+strings.Repeat("A", 43))
+			c.Language = lang
+			_, err := c.Me(t.Context())
+			if want := i18n.For(lang).T(tc.id, "URL", page.URL, "Status", tc.status); err == nil || err.Error() != want {
+				t.Errorf("%d %s %s, in %s: %v, want %q", tc.status, tc.header, tc.challenge, lang, err, want)
+			}
+		}
+		page.Close()
+	}
+}
+
 // TestProblemsAreOneLine: a server's title and detail cannot add lines of
 // their own to what the command prints.
 func TestProblemsAreOneLine(t *testing.T) {

@@ -184,20 +184,31 @@ func TestCommandsToWhatIsNotOncelink(t *testing.T) {
 // a web page from a proxy or another server, is said as such, naming the
 // address, whatever its status: a 502 or a 503 of a proxy whose server is
 // down is to be tried again later; a page's 404 is no link's, and a 401
-// no refusal of the key. The exit status still follows the status. A link
+// no refusal of the key, and one asking for a sign-in of its own (a
+// password, with WWW-Authenticate: Basic) is said to, since the command
+// line gives none. The exit status still follows the status. A link
 // opened without signing in names its own server.
 func TestCommandsBehindWhatIsNotOncelink(t *testing.T) {
 	sh := newShell(t)
+	const ownSignIn = "a proxy or a server in front of it asks for a sign-in of its own, which oncelink's command line does not give\n"
 	for _, tc := range []struct {
-		status, code int
-		says         string
+		status, code      int
+		says              string
+		header, challenge string
 	}{
-		{http.StatusBadGateway, exitFailed, "(HTTP status 502): the server, or a proxy in front of it, is down or busy; try again later\n"},
-		{http.StatusServiceUnavailable, exitFailed, "(HTTP status 503): the server, or a proxy in front of it, is down or busy; try again later\n"},
-		{http.StatusNotFound, exitNotFound, "does not answer as an oncelink server (HTTP status 404): check the address\n"},
-		{http.StatusUnauthorized, exitSignedOut, "does not answer as an oncelink server (HTTP status 401): check the address\n"},
+		{http.StatusBadGateway, exitFailed, "(HTTP status 502): the server, or a proxy in front of it, is down or busy; try again later\n", "", ""},
+		{http.StatusServiceUnavailable, exitFailed, "(HTTP status 503): the server, or a proxy in front of it, is down or busy; try again later\n", "", ""},
+		{http.StatusNotFound, exitNotFound, "does not answer as an oncelink server (HTTP status 404): check the address\n", "", ""},
+		{http.StatusUnauthorized, exitSignedOut, "does not answer as an oncelink server (HTTP status 401): check the address\n", "", ""},
+		{http.StatusUnauthorized, exitSignedOut, "does not answer as an oncelink server (HTTP status 401): check the address\n", "WWW-Authenticate", `Bearer realm="oncelink"`},
+		{http.StatusUnauthorized, exitSignedOut, "(HTTP status 401): " + ownSignIn, "WWW-Authenticate", `Basic realm="Restricted", charset="UTF-8"`},
+		{http.StatusUnauthorized, exitSignedOut, "(HTTP status 401): " + ownSignIn, "WWW-Authenticate", `Bearer realm="corp-sso"`},
+		{http.StatusProxyAuthRequired, exitFailed, "(HTTP status 407): " + ownSignIn, "Proxy-Authenticate", `Negotiate`},
 	} {
 		page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if tc.header != "" {
+				w.Header().Set(tc.header, tc.challenge)
+			}
 			w.Header().Set("Content-Type", "text/html")
 			w.WriteHeader(tc.status)
 			io.WriteString(w, "<html><h1>"+http.StatusText(tc.status)+"</h1></html>")
