@@ -214,7 +214,11 @@ func loginCommand(fs *flag.FlagSet) runFunc {
 		case !core.KeyShaped(key):
 			// No server takes it: told before it is sent anywhere, and
 			// not repeated, in case it is a password pasted by mistake.
-			return usageError(p.T("cli.login.not_key"))
+			// It is a key refused, as the server's refusal of a key of
+			// the right shape is, and as one of ONCELINK_API_KEY or of
+			// the saved sign-in is: a script tells them apart from its
+			// usage by one status.
+			return &exitError{code: exitSignedOut, err: errors.New(p.T("cli.login.not_key"))}
 		}
 		if overTheNetwork(base) {
 			fmt.Fprintln(p.stderr, p.T("cli.login.plain_http", "URL", base))

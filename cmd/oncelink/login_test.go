@@ -229,8 +229,9 @@ func TestCommandsBehindWhatIsNotOncelink(t *testing.T) {
 }
 
 // TestLoginRefusesWhatIsNoKey: what has not the shape of an API key (a
-// password, a key cut short, a key with its quotes) is a usage error, told
-// before anything is sent, and not repeated.
+// password, a key cut short, a key with its quotes) is a key refused
+// (status 5, as the server's refusal of a key is), told before anything
+// is sent, and not repeated.
 func TestLoginRefusesWhatIsNoKey(t *testing.T) {
 	var requests atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -241,8 +242,8 @@ func TestLoginRefusesWhatIsNoKey(t *testing.T) {
 	sh := newShell(t)
 	key := "ol_" + strings.Repeat("Ab9-_", 8) + "xyz"
 	for _, given := range []string{"correct horse battery", key[:len(key)-1], `"` + key + `"`, "ol_" + strings.Repeat("A", 42) + "=", "Bearer " + key} {
-		r := sh.must(exitUsage, given+"\n", "login", srv.URL, "--key-stdin")
-		if !strings.Contains(r.stderr, "that is not an oncelink API key") || !strings.Contains(r.stderr, "usage: oncelink login URL") ||
+		r := sh.must(exitSignedOut, given+"\n", "login", srv.URL, "--key-stdin")
+		if !strings.Contains(r.stderr, "that is not an oncelink API key") || strings.Contains(r.stderr, "usage:") ||
 			strings.Contains(r.stderr, given) {
 			t.Errorf("login with %q: stderr %q", given, r.stderr)
 		}
