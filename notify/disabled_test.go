@@ -75,6 +75,23 @@ func (e *env) endedUnsent(t *testing.T, hook int64, want int) {
 	}
 }
 
+// runUnsent runs a worker once, checks that nothing went out, neither to
+// the endpoint r nor by email through smtpd, and that the owner's
+// deliveries ended unsent (endedUnsent); it returns how many notices the
+// worker attempted.
+func (e *env) runUnsent(t *testing.T, smtpd *smtpServer, r *receiver, o notify.Options, hook int64, want int) int {
+	t.Helper()
+	n := runOnce(t, e.worker(t, o))
+	if got := r.received(); len(got) != 0 || r.requests != 0 {
+		t.Errorf("the endpoint received %+v", got)
+	}
+	if ms := smtpd.mails(); len(ms) != 0 {
+		t.Errorf("%d mails went out", len(ms))
+	}
+	e.endedUnsent(t, hook, want)
+	return n
+}
+
 // TestADisabledAccountIsSentNothingFurther: the notices waiting for an
 // account when it is disabled end unsent, by email and to its endpoints,
 // and say why in their lists; enabling the account again sends none of
@@ -97,14 +114,7 @@ func TestADisabledAccountIsSentNothingFurther(t *testing.T) {
 		runOnce(t, e.worker(t, o))
 		e.setDisabled(t, false)
 		e.clock.Add(2 * time.Hour)
-		runOnce(t, e.worker(t, o))
-		if got := r.received(); len(got) != 0 {
-			t.Errorf("the endpoint received %+v", got)
-		}
-		if ms := smtpd.mails(); len(ms) != 0 {
-			t.Errorf("%d mails went out", len(ms))
-		}
-		e.endedUnsent(t, hook.Webhook.ID, 4)
+		e.runUnsent(t, smtpd, r, o, hook.Webhook.ID, 4)
 	})
 }
 
@@ -130,16 +140,9 @@ func TestNoticesOfADisabledAccountEndAtDelivery(t *testing.T) {
 		if err := e.st.TestWebhook(ctx, e.owner.ID, hook.Webhook.ID); err != nil {
 			t.Fatal(err)
 		}
-		if n := runOnce(t, e.worker(t, o)); n != 1 {
+		if n := e.runUnsent(t, smtpd, r, o, hook.Webhook.ID, 1); n != 1 {
 			t.Errorf("attempted %d, want the test's", n)
 		}
-		if got := r.received(); len(got) != 0 || r.requests != 0 {
-			t.Errorf("the endpoint received %+v", got)
-		}
-		if ms := smtpd.mails(); len(ms) != 0 {
-			t.Errorf("%d mails went out", len(ms))
-		}
-		e.endedUnsent(t, hook.Webhook.ID, 1)
 	})
 }
 
