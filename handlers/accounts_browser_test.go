@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"oncelink/i18n"
@@ -304,11 +303,7 @@ func TestUnchangedAccountInBrowser(t *testing.T) {
 	}
 	browsertest.Shoot(t, b.ctx, "accounts-no-factor-to-reset")
 
-	if _, err := chromedp.Call(b.ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
-		Headers: network.Headers{"Accept-Language": "ar"},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	b.acceptLanguage("ar")
 	b.open("/accounts", "html[dir=rtl] "+row)
 	b.do(chromedp.Evaluate[chromedp.Void](listen))
 	press("promote", "demote", true, "bob مسؤول من قبل: لم يتغير شيء.")

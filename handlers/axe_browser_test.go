@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"oncelink/core"
@@ -348,9 +347,7 @@ func TestAccessibility(t *testing.T) {
 		}
 		// Each page in lang: the one its browser asks for.
 		for _, b := range []*tab{owner, visitor} {
-			if _, err := chromedp.Call(b.ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": lang}}); err != nil {
-				t.Fatal(err)
-			}
+			b.acceptLanguage(lang)
 		}
 		for _, p := range pages {
 			p.show(p.tab)

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 
@@ -34,11 +33,7 @@ func TestRecipientWithoutCookies(t *testing.T) {
 		request := s.URL + owner.createRequest(nil)
 		ctx := browsertest.New(t, browsertest.WithoutCookies(t))
 		b := newTab(t, ctx, s)
-		if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
-			Headers: network.Headers{"Accept-Language": lang},
-		}); err != nil {
-			t.Fatal(err)
-		}
+		b.acceptLanguage(lang)
 		said := func(id string) string {
 			t.Helper()
 			return eval[string](b, `document.querySelector("[data-testid=`+id+`]").textContent`)
@@ -106,11 +101,7 @@ func TestLanguageChosenWithoutCookies(t *testing.T) {
 	request := s.URL + owner.createRequest(nil)
 	ctx := browsertest.New(t, browsertest.WithoutCookies(t))
 	b := newTab(t, ctx, s)
-	if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
-		Headers: network.Headers{"Accept-Language": "en"},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	b.acceptLanguage("en")
 	lang := func(where string, want string) {
 		t.Helper()
 		if got := eval[string](b, `document.documentElement.lang + " " + (document.cookie === "")`); got != want+" true" {
@@ -163,11 +154,7 @@ func TestLanguageFollowsLinksWithoutCookies(t *testing.T) {
 	link := owner.createLink(url.Values{"message": {"for bob"}, "for_user": {"bob"}})
 	ctx := browsertest.New(t, browsertest.WithoutCookies(t))
 	b := newTab(t, ctx, s)
-	if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
-		Headers: network.Headers{"Accept-Language": "en"},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	b.acceptLanguage("en")
 	b.do(chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("[data-testid=sign-in]")),
 		chromedp.SetValue(chromedp.ID("language-menu"), "ar"),
 		chromedp.Click(chromedp.CSS("form.language button[type=submit]")),
@@ -344,11 +331,7 @@ func TestPasskeySignInWithoutCookies(t *testing.T) {
 			passkey.PrivateKey, passkey.UserHandle, passkey.SignCount}}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
-			Headers: network.Headers{"Accept-Language": lang},
-		}); err != nil {
-			t.Fatal(err)
-		}
+		b.acceptLanguage(lang)
 		sessions := sessionRows(t, s)
 
 		b.open("/login", "[data-testid=passkey-signin]")
@@ -402,11 +385,7 @@ func TestSSOWithoutCookies(t *testing.T) {
 			}
 			ctx := browsertest.New(t, browsertest.WithoutCookies(t))
 			b := newTab(t, ctx, srv.testServer)
-			if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
-				Headers: network.Headers{"Accept-Language": lang},
-			}); err != nil {
-				t.Fatal(err)
-			}
+			b.acceptLanguage(lang)
 			sessions := sessionRows(t, srv.testServer)
 			idp.QueueUser(ssoUser("sub-amy", "amy@example.com", "amy"))
 			b.open("/login", "[data-testid=sso]")

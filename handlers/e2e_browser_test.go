@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"oncelink/core"
@@ -838,9 +837,7 @@ func TestBrowserE2EHeldBack(t *testing.T) {
 	b.clean("the held-back end-to-end link")
 
 	// Right to left, in the page's language.
-	if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": "ar"}}); err != nil {
-		t.Fatal(err)
-	}
+	b.acceptLanguage("ar")
 	holdBack()
 	if first, want := eval[string](b, wait), i18n.For("ar").Wait(per/2); first != want && first != i18n.For("ar").Wait(per/2-time.Second) {
 		t.Errorf("the countdown in Arabic starts at %q, not %q", first, want)

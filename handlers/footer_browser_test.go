@@ -3,7 +3,6 @@ package handlers
 import (
 	"testing"
 
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"oncelink/i18n"
@@ -44,9 +43,7 @@ func TestFooterLaysOutAlike(t *testing.T) {
 	near := func(a, b float64) bool { return a-b < 2 && b-a < 2 }
 	oneRow := func(a, b box) bool { return a.Mid-b.Mid < 4 && b.Mid-a.Mid < 4 && a.End <= b.Start }
 	for _, l := range i18n.Languages {
-		if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": l.Code}}); err != nil {
-			t.Fatal(err)
-		}
+		b.acceptLanguage(l.Code)
 		b.open("/login", "#language-menu")
 
 		if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {

@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"oncelink/internal/browsertest"
@@ -21,11 +20,7 @@ func TestMisdirectedPageInBrowser(t *testing.T) {
 	rebound := "http://rebind.example:" + port
 	ctx := browsertest.New(t, chromedp.Flag("host-resolver-rules", "MAP rebind.example 127.0.0.1"))
 	b := newTab(t, ctx, s)
-	if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
-		Headers: network.Headers{"Accept-Language": "fr"},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	b.acceptLanguage("fr")
 	b.do(chromedp.Navigate(rebound+"/l/not-a-token"), chromedp.WaitVisible(chromedp.CSS("html[lang=fr] [data-testid=right-address]")))
 	// The rule comes from app.css.
 	styled := `getComputedStyle(document.querySelector(".right-address")).overflowWrap === "anywhere"`

@@ -30,9 +30,7 @@ func TestHeldBackCountsDownInWords(t *testing.T) {
 	const wait = `document.querySelector("[data-testid=held-back] [data-testid=retry-in]").textContent`
 	for _, l := range i18n.Languages {
 		s.clock.Advance(per) // the last language's wait is over
-		if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": l.Code}}); err != nil {
-			t.Fatal(err)
-		}
+		b.acceptLanguage(l.Code)
 		for _, answer := range []string{"form-error", "held-back"} {
 			b.open("/login", "#password")
 			b.do(

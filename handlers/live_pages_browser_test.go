@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"oncelink/internal/browsertest"
@@ -95,11 +94,7 @@ func TestBrowserLinkPagesFollowTheLink(t *testing.T) {
 	}
 
 	// In Arabic, written right to left, as before and after an open.
-	if _, err := chromedp.Call(details.ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
-		Headers: network.Headers{"Accept-Language": "ar"},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	details.acceptLanguage("ar")
 	arabic := owner.createLink(url.Values{"label": {"رمز الباب"}, "max_uses": {"3"}})
 	details.open("/links/"+itoa(linkOf(t, s, arabic).ID), "html[dir=rtl] [data-testid=link-details]")
 	browsertest.Shoot(t, details.ctx, "details-live-ar-before")

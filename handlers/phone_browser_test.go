@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/chromedp/cdproto/emulation"
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"oncelink/core"
@@ -31,11 +30,7 @@ func TestRecipientPagesOnAPhone(t *testing.T) {
 		}
 	}
 	for _, l := range i18n.Languages {
-		if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
-			Headers: network.Headers{"Accept-Language": l.Code},
-		}); err != nil {
-			t.Fatal(err)
-		}
+		b.acceptLanguage(l.Code)
 		message := owner.createLink(url.Values{"message": {"The door code is 4711."}, "label": {"Door code"}})
 		password := owner.createLink(url.Values{"message": {"The door code is 4711."}, "password": {"a long passphrase"}, "max_uses": {"3"}})
 		forBob := owner.createLink(url.Values{"message": {"for bob"}, "for_user": {"bob"}})

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"oncelink/core"
@@ -81,11 +80,7 @@ func TestBrowserDetailsShowRefusedOpensLive(t *testing.T) {
 	browsertest.Shoot(t, details.ctx, "details-live-wrong-password")
 
 	// In Arabic, another.
-	if _, err := chromedp.Call(details.ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
-		Headers: network.Headers{"Accept-Language": "ar"},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	details.acceptLanguage("ar")
 	details.open("/links/"+id, "html[dir=rtl] [data-testid=link-details]")
 	details.do(chromedp.Evaluate[chromedp.Void](`window.__sameDocument = true; ` + listen))
 	try("still not it")

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"oncelink/core"
@@ -90,9 +89,7 @@ func TestRequestNoteInBrowser(t *testing.T) {
 	u := c.createRequest(url.Values{"note": {note}, "accepts": {"text"}, "ttl": {"1h"}})
 	ctx := browsertest.New(t)
 	b := newTab(t, ctx, s)
-	if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": "ar"}}); err != nil {
-		t.Fatal(err)
-	}
+	b.acceptLanguage("ar")
 	b.do(chromedp.EmulateViewport(390, 900), chromedp.Navigate(s.URL+u), chromedp.WaitVisible(chromedp.CSS("[data-testid=note]")))
 	if got := eval[string](b, `document.querySelector("[data-testid=note]").innerText`); got != note {
 		t.Errorf("the note reads %q, want %q", got, note)
@@ -158,9 +155,7 @@ func TestHeldBackSendInBrowser(t *testing.T) {
 			req := s.URL + s.admin().createRequest(url.Values{"accepts": {"text"}})
 			ctx := browsertest.New(t)
 			b := newTab(t, ctx, s)
-			if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": lang}}); err != nil {
-				t.Fatal(err)
-			}
+			b.acceptLanguage(lang)
 			b.do(chromedp.Navigate(req), chromedp.WaitVisible(chromedp.ID("message")))
 			// Another send from the same address takes the only turn.
 			s.client().post(req, url.Values{"message": {""}})
