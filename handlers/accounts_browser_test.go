@@ -8,6 +8,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"oncelink/core"
 	"oncelink/i18n"
 	"oncelink/internal/browsertest"
 )
@@ -64,18 +65,25 @@ func TestSelfServiceInBrowser(t *testing.T) {
 	b.clean("password reset")
 }
 
-// TestGoneAccountLeavesTheList: a button in the list of an account deleted
-// since the page was shown says so in the page's alerts, and the account's
-// row leaves the list.
-func TestGoneAccountLeavesTheList(t *testing.T) {
+// adaAndBob is a tab signed in as ada, who set the server up, and bob, a
+// member beside her.
+func adaAndBob(t *testing.T) (*testServer, *tab, core.Account) {
+	t.Helper()
 	s := newTestServer(t)
-	ctx := browsertest.New(t)
-	b := newTab(t, ctx, s)
+	b := newTab(t, browsertest.New(t), s)
 	b.setUp()
 	bob, err := s.h.core.AddAccount(t.Context(), "bob", testPassword, false)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s, b, bob
+}
+
+// TestGoneAccountLeavesTheList: a button in the list of an account deleted
+// since the page was shown says so in the page's alerts, and the account's
+// row leaves the list.
+func TestGoneAccountLeavesTheList(t *testing.T) {
+	s, b, bob := adaAndBob(t)
 	b.open("/accounts", "[data-testid=account-row][data-name=bob]")
 	if _, err := s.h.core.DeleteAccount(t.Context(), nil, bob.ID); err != nil {
 		t.Fatal(err)
@@ -215,13 +223,7 @@ func TestAccountsListFitsAPhone(t *testing.T) {
 // focus on the button that took the pressed one's place in the row, not
 // back at the page's start.
 func TestAccountActionsKeepFocus(t *testing.T) {
-	s := newTestServer(t)
-	ctx := browsertest.New(t)
-	b := newTab(t, ctx, s)
-	b.setUp()
-	if _, err := s.h.core.AddAccount(t.Context(), "bob", testPassword, false); err != nil {
-		t.Fatal(err)
-	}
+	_, b, _ := adaAndBob(t)
 	b.open("/accounts", "[data-testid=account-row][data-name=bob]")
 	const row = `[data-testid=account-row][data-name=bob]`
 	for _, step := range []struct{ press, then string }{
@@ -247,14 +249,7 @@ func TestAccountActionsKeepFocus(t *testing.T) {
 // the list and, for a screen reader, once from the page's live region, as
 // the focus stays on the row's button; in English and in Arabic.
 func TestUnchangedAccountInBrowser(t *testing.T) {
-	s := newTestServer(t)
-	ctx := browsertest.New(t)
-	b := newTab(t, ctx, s)
-	b.setUp()
-	bob, err := s.h.core.AddAccount(t.Context(), "bob", testPassword, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, b, bob := adaAndBob(t)
 	const row = `[data-testid=account-row][data-name=bob]`
 	// listen has the page keep every sentence its live region is given.
 	const listen = `window.__said = [];
