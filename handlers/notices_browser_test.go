@@ -431,6 +431,18 @@ func (refusingSession) Rcpt(string, *smtp.RcptOptions) error {
 	return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
 }
 
+// settingsInEnglishThenArabic checks the settings page in English, then chooses
+// Arabic there and checks it again, with screenshots named shot and
+// shot-ar after each (see browsertest.Shoot).
+func (b *tab) settingsInEnglishThenArabic(shot string, check func(lang string)) {
+	b.t.Helper()
+	check("en")
+	browsertest.Shoot(b.t, b.ctx, shot)
+	b.chooseLanguage("/settings", "ar")
+	check("ar")
+	browsertest.Shoot(b.t, b.ctx, shot+"-ar")
+}
+
 // TestARefusedAddressInBrowser: an address whose confirmation mail the
 // mail server refuses for good is refused beside its field with the
 // server's reply, not as something to try again, and is not left waiting
@@ -471,11 +483,7 @@ func TestARefusedAddressInBrowser(t *testing.T) {
 		}
 		b.forgive("status of 400")
 	}
-	refused("en")
-	browsertest.Shoot(t, ctx, "refused-address")
-	b.chooseLanguage("/settings", "ar")
-	refused("ar")
-	browsertest.Shoot(t, ctx, "refused-address-ar")
+	b.settingsInEnglishThenArabic("refused-address", refused)
 	b.clean("a refused address")
 }
 
@@ -527,10 +535,6 @@ func TestDeliveriesEndedByADisableInBrowser(t *testing.T) {
 		}
 		b.do(chromedp.ScrollIntoView(chromedp.CSS("[data-testid=webhook-deliveries]")))
 	}
-	said("en")
-	browsertest.Shoot(t, ctx, "account-disabled-deliveries")
-	b.chooseLanguage("/settings", "ar")
-	said("ar")
-	browsertest.Shoot(t, ctx, "account-disabled-deliveries-ar")
+	b.settingsInEnglishThenArabic("account-disabled-deliveries", said)
 	b.clean("deliveries ended by a disable")
 }
