@@ -40,6 +40,9 @@ type Page struct {
 	// own host to go to instead. There the language menu reloads the page
 	// naming the language in its address, since that host takes no form.
 	RightAddress string
+	// Site, on that page, is the server's own base URL, where the page's
+	// links lead (see Href): its own host would refuse them again.
+	Site string
 }
 
 // Viewer is the signed-in account as the page header shows it.
@@ -407,11 +410,13 @@ func WithLanguage(path, code string) string {
 
 // Href is path, one of this site's, as a link or a form of p leads to it:
 // with the language p carries on, if any (see KeepLanguage).
+// On the page for another host than the server's own, it is at the
+// server's own address (see Site).
 func (p Page) Href(path string) templ.SafeURL {
-	if p.KeepLanguage == "" {
-		return templ.SafeURL(path)
+	if p.KeepLanguage != "" {
+		path = WithLanguage(path, p.KeepLanguage)
 	}
-	return templ.SafeURL(WithLanguage(path, p.KeepLanguage))
+	return templ.SafeURL(strings.TrimSuffix(p.Site, "/") + path)
 }
 
 // siteOf is address's scheme and host, as a person would type them to

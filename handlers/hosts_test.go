@@ -201,7 +201,8 @@ func TestMisdirectedPageInTheReadersLanguage(t *testing.T) {
 // style, served to that host, leads to the page asked for at the server's
 // own address, in the language the address names (to its home page for a
 // form sent there), and its language menu reloads it there rather than
-// posting to a host that would refuse it.
+// posting to a host that would refuse it. Its header's links lead to the
+// server's own address too: the other host would refuse them again.
 func TestMisdirectedPageLeadsOn(t *testing.T) {
 	s := newTestServer(t)
 	_, port, _ := strings.Cut(s.Listener.Addr().String(), ":")
@@ -212,6 +213,7 @@ func TestMisdirectedPageLeadsOn(t *testing.T) {
 	}{
 		{http.MethodGet, "/l/whatever?lang=es&x=1", s.URL + "/l/whatever?lang=es&x=1"},
 		{http.MethodGet, "/login", s.URL + "/login"},
+		{http.MethodGet, "/player?lang=fr", s.URL + "/player?lang=fr"},
 		{http.MethodPost, "/setup?lang=de", s.URL + "/?lang=de"},
 	} {
 		res := c.request(tc.method, tc.path, strings.NewReader(""), http.Header{"Content-Type": {formType}})
@@ -221,6 +223,15 @@ func TestMisdirectedPageLeadsOn(t *testing.T) {
 		doc := parseHTML(t, res.body)
 		if got := attr(first(t, doc, "the right address", byTestID("right-address")), "href"); got != tc.want {
 			t.Errorf("%s %s through another name leads to %q, want %q", tc.method, tc.path, got, tc.want)
+		}
+		links := findAll(doc, byTag("a"))
+		if len(links) < 3 {
+			t.Errorf("%s %s through another name: %d links, want the brand's and the header's", tc.method, tc.path, len(links))
+		}
+		for _, a := range links {
+			if href := attr(a, "href"); !strings.HasPrefix(href, "#") && !strings.HasPrefix(href, s.URL+"/") {
+				t.Errorf("%s %s through another name: a link leads to %q, not to %s", tc.method, tc.path, href, s.URL)
+			}
 		}
 		form := first(t, doc, "the language menu", byTestID("language-menu-form"))
 		if attr(form, "method") != "get" || attr(form, "action") != "" {

@@ -94,7 +94,7 @@ func (h *Handler) failRemoving(w http.ResponseWriter, r *http.Request, err error
 	}
 	p := h.page(r, view.Title)
 	if e != nil && e.Code == core.ErrOtherHost.Code {
-		p.RightAddress = h.rightAddress(r)
+		p.RightAddress, p.Site = h.rightAddress(r), h.core.Config().BaseURL
 	}
 	h.render(w, r, view.Status, components.ErrorPage(p, view))
 }
