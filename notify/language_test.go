@@ -124,11 +124,12 @@ func TestRequestMailWords(t *testing.T) {
 		// What was sent is read at the request's address, which the mail
 		// cannot give: it says so, names the button there that opens it,
 		// and until when it does, or that it opens once when that is not
-		// known.
+		// known; or that it can no longer be opened.
 		button := l.T("requests.own.open")
 		for _, n := range []notify.Notice{
 			{Type: store.NoticeRequestFulfilled, Label: "VPN password", At: time.Now(), URL: url, Until: until},
 			{Type: store.NoticeRequestFulfilled, Label: "VPN password", At: time.Now(), URL: url},
+			{Type: store.NoticeRequestFulfilled, Label: "VPN password", At: time.Now(), URL: url, Closed: true},
 		} {
 			if err := mailer.SendNotice(i18n.With(context.Background(), code), "ada@example.org", n); err != nil {
 				t.Fatal(err)
@@ -138,6 +139,9 @@ func TestRequestMailWords(t *testing.T) {
 			text = oneLine(text)
 			read, readHTML := l.T("mail.notice.request_fulfilled.read", "Button", l.T("mail.quoted", "Text", button)),
 				l.T("mail.notice.request_fulfilled.read", "Button", "<strong>"+button+"</strong>")
+			if n.Closed {
+				read, readHTML = l.T("mail.notice.request_fulfilled.read_closed"), l.T("mail.notice.request_fulfilled.read_closed")
+			}
 			if !n.Until.IsZero() {
 				when := l.WhenIn(until, nil)
 				read, readHTML = l.T("mail.notice.request_fulfilled.read_until", "Button", l.T("mail.quoted", "Text", button), "When", when),

@@ -350,8 +350,10 @@ type Notice struct {
 	// none.
 	URL string
 	// Until is when what was sent to a request can no longer be opened;
-	// zero when that is not known.
-	Until time.Time
+	// zero when that is not known. Closed is set when it can no longer
+	// be opened: the link it made was used, revoked or expired.
+	Until  time.Time
+	Closed bool
 	// Settings is the owner's settings page, where the notice address is
 	// removed, which stops these mails; "" for none.
 	Settings string
@@ -390,17 +392,18 @@ var noticeMessages = map[string]noticeWords{
 	store.NoticeLinkRevoked:         linkWords("mail.notice.revoked.subject", "mail.notice.revoked.line"),
 	store.NoticeRequestFulfilled: {"mail.notice.request_fulfilled.subject", "mail.notice.request_fulfilled.line",
 		"mail.notice.request_fulfilled.text_page", "mail.notice.request_fulfilled.html_page", "mail.notice.request_fulfilled.stop",
-		"mail.notice.request_fulfilled.read", "mail.notice.request_fulfilled.read_until"},
+		"mail.notice.request_fulfilled.read", "mail.notice.request_fulfilled.read_until",
+		"mail.notice.request_fulfilled.read_closed"},
 }
 
 // noticeWords are the ids of a notice's messages. Read, for a request,
 // says where what was sent is read: at the request's own address, which
 // the mail cannot give, as it carries no token; ReadUntil says it with the
-// time it can be read until.
-type noticeWords struct{ Subject, Line, TextPage, HTMLPage, Stop, Read, ReadUntil string }
+// time it can be read until, and ReadClosed that it can no longer be.
+type noticeWords struct{ Subject, Line, TextPage, HTMLPage, Stop, Read, ReadUntil, ReadClosed string }
 
 func linkWords(subject, line string) noticeWords {
-	return noticeWords{subject, line, "mail.notice.text.page", "mail.notice.html.page", "mail.notice.stop", "", ""}
+	return noticeWords{subject, line, "mail.notice.text.page", "mail.notice.html.page", "mail.notice.stop", "", "", ""}
 }
 
 // SendNotice mails n to to, in the language of ctx: that of the account it
@@ -433,9 +436,13 @@ func (m *Mailer) SendNotice(ctx context.Context, to string, n Notice) error {
 	}
 	subject := i18n.T(ctx, msgs.Subject, "Label", i18n.T(ctx, "mail.quoted", "Text", oneLine(n.Label)))
 	// Where what was sent to a request is read names the button of the
-	// request's page that opens it, and says until when, when it is known.
+	// request's page that opens it, and says until when, when it is known;
+	// or it says that it can no longer be opened.
 	read := msgs.Read
-	if !n.Until.IsZero() {
+	switch {
+	case n.Closed:
+		read = msgs.ReadClosed
+	case !n.Until.IsZero():
 		read = msgs.ReadUntil
 	}
 	return m.send(ctx, to, subject, unsub, n.Zone, "notice", struct {

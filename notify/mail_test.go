@@ -279,6 +279,27 @@ func TestEmailNotices(t *testing.T) {
 	if strings.Contains(text, "hunter2") || strings.Contains(text, rtok) {
 		t.Errorf("the mail tells what was sent, or the request's token:\n%s", text)
 	}
+	// Sent once the link it made has expired, the mail says that what
+	// was sent can no longer be opened, not that it opens once.
+	_, late := e.answer(t, "Wi-Fi key", "hunter3", core.Client{IP: "203.0.113.9"})
+	if answered, err = e.st.OwnedRequest(ctx, e.owner.ID, late); err != nil {
+		t.Fatal(err)
+	}
+	if made, err = e.st.LinkByID(ctx, answered.LinkID); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Add(made.ExpiresAt.Sub(e.clock.Now()) + time.Minute)
+	if n := runOnce(t, e.worker(t, notify.Options{Mailer: mailer, BaseURL: "https://share.example"})); n != 1 {
+		t.Fatalf("attempted %d deliveries, want the late request's", n)
+	}
+	ms = smtpd.mails()
+	_, text, html = parts(t, ms[len(ms)-1].Data)
+	closed := i18n.For("en").T("mail.notice.request_fulfilled.read_closed")
+	for _, part := range []string{text, html} {
+		if part = strings.Join(strings.Fields(part), " "); !strings.Contains(part, closed) || strings.Contains(part, "opens once") {
+			t.Errorf("the mail of a request whose link expired does not say it can no longer be opened:\n%s", part)
+		}
+	}
 	// Removing the address stops the notices of links that asked for
 	// them, and new links cannot ask.
 	before := e.createLink(t, "before removing", 1, true)

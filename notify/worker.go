@@ -493,9 +493,14 @@ func (w *Worker) email(ctx context.Context, d store.Delivery, account store.Acco
 		if r, err := w.o.Store.OwnedRequest(ctx, d.AccountID, d.RequestID); err == nil {
 			n.Label = r.Label
 		}
-		// What was sent opens until the link it made ends.
-		if l, err := w.o.Store.LinkByID(ctx, d.LinkID); err == nil && l.Status(w.o.Now()) == store.Active {
-			n.Until = l.ExpiresAt
+		// What was sent opens until the link it made ends; once it has,
+		// the mail says so rather than how to open it.
+		if l, err := w.o.Store.LinkByID(ctx, d.LinkID); err == nil {
+			if l.Status(w.o.Now()) == store.Active {
+				n.Until = l.ExpiresAt
+			} else {
+				n.Closed = true
+			}
 		}
 		n.Label = labelOr(n.Label, i18n.T(ctx, "mail.notice.request_number", "ID", d.RequestID))
 		// The request's own row in the owner's requests, by its id
