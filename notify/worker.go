@@ -19,7 +19,7 @@ import (
 	"sync"
 	"time"
 
-	"oncelink/core"
+	"oncelink/components"
 	"oncelink/i18n"
 	"oncelink/store"
 	"oncelink/useragent"
@@ -503,11 +503,10 @@ func (w *Worker) email(ctx context.Context, d store.Delivery, account store.Acco
 			}
 		}
 		n.Label = labelOr(n.Label, i18n.T(ctx, "mail.notice.request_number", "ID", d.RequestID))
-		// The request's own row in the owner's requests, by its id
-		// there (components.RequestRowID and RequestsPath, which the
-		// mail's test holds this to: the worker draws no page), on the
-		// page that starts with it, however many requests came since.
-		n.URL = w.page("/requests?before=" + core.RequestsFrom(d.RequestID) + "#request-" + strconv.FormatInt(d.RequestID, 10))
+		// The request's own row in the owner's requests, on the page
+		// that starts with it, however many requests came since: where
+		// the settings' list of deliveries leads too.
+		n.URL = w.page(components.RequestPath(d.RequestID))
 	case d.LinkID != 0:
 		if l, err := w.o.Store.LinkByID(ctx, d.LinkID); err == nil {
 			n.Label = l.Label
