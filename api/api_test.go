@@ -1001,7 +1001,7 @@ func TestKeysStop(t *testing.T) {
 	// The clock stays two hours on: turned back, it would find the
 	// client's bucket of refused keys owing those two hours.
 	live := newKey("never")
-	if _, err := s.svc.SetDisabled(ctx, nil, a.ID, true); err != nil {
+	if _, _, err := s.svc.SetDisabled(ctx, nil, a.ID, true); err != nil {
 		t.Fatal(err)
 	}
 	// Its holder is told why: a new key would not help.

@@ -27,7 +27,7 @@ func TestDisabledOwnersLinksRest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.svc.SetDisabled(ctx, nil, acc.ID, true); err != nil {
+	if _, _, err := s.svc.SetDisabled(ctx, nil, acc.ID, true); err != nil {
 		t.Fatal(err)
 	}
 	for what, res := range map[string]response{
@@ -44,7 +44,7 @@ func TestDisabledOwnersLinksRest(t *testing.T) {
 		t.Fatalf("the link while its owner was disabled: %d uses, %v; want 1", got.Uses, err)
 	}
 
-	if _, err := s.svc.SetDisabled(ctx, nil, acc.ID, false); err != nil {
+	if _, _, err := s.svc.SetDisabled(ctx, nil, acc.ID, false); err != nil {
 		t.Fatal(err)
 	}
 	if res := anon.postJSON(openPath(l.URL), nil); res.StatusCode != http.StatusOK {

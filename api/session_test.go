@@ -208,7 +208,7 @@ func TestSessionActsForItsAccount(t *testing.T) {
 	}
 	bobAcc, err := s.svc.AccountByName(t.Context(), "bob")
 	if err == nil {
-		_, err = s.svc.SetDisabled(t.Context(), nil, bobAcc.ID, true)
+		_, _, err = s.svc.SetDisabled(t.Context(), nil, bobAcc.ID, true)
 	}
 	if err != nil {
 		t.Fatal(err)

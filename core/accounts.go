@@ -174,19 +174,28 @@ func (s *Service) AddAccount(ctx context.Context, username, password string, adm
 // operator). A disabled account cannot sign in, its sessions and API keys
 // stop at their next request, and its open streams are told at once; what
 // it shares rests (see ErrLinkResting and ErrRequestResting) until it is
-// enabled, which changes nothing else of it.
-func (s *Service) SetDisabled(ctx context.Context, by *Account, id int64, disabled bool) (Account, error) {
+// enabled, which changes nothing else of it. changed is false when the
+// account was what it is to be already (a page left open in another tab):
+// nothing changed, not even since when it is disabled.
+func (s *Service) SetDisabled(ctx context.Context, by *Account, id int64, disabled bool) (a Account, changed bool, err error) {
 	if by != nil && id == by.ID && disabled {
-		return Account{}, invalid("cannot_disable_self", "")
+		return Account{}, false, invalid("cannot_disable_self", "")
 	}
-	a, err := s.store.SetDisabled(ctx, id, disabled)
+	a, err = s.store.AccountByID(ctx, id)
 	if err != nil {
-		return Account{}, accountChange(err)
+		return Account{}, false, accountChange(err)
+	}
+	if a.Disabled() == disabled {
+		return a, false, nil
+	}
+	a, err = s.store.SetDisabled(ctx, id, disabled)
+	if err != nil {
+		return Account{}, false, accountChange(err)
 	}
 	if disabled {
 		s.Publish(ctx, live.Event{Owner: id, What: live.SessionsChanged})
 	}
-	return a, nil
+	return a, true, nil
 }
 
 // SetAdmin makes account id an administrator or a member, for by (nil for

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -210,7 +211,7 @@ func TestChangesToAGoneAccount(t *testing.T) {
 	const gone = 999
 	for name, change := range map[string]func() error{
 		"reset two-factor": func() error { _, _, err := s.ResetTwoFactor(ctx, &admin, gone); return err },
-		"disable":          func() error { _, err := s.SetDisabled(ctx, &admin, gone, true); return err },
+		"disable":          func() error { _, _, err := s.SetDisabled(ctx, &admin, gone, true); return err },
 		"promote":          func() error { _, _, err := s.SetAdmin(ctx, &admin, gone, true); return err },
 		"delete":           func() error { _, err := s.DeleteAccount(ctx, &admin, gone); return err },
 		"reset password":   func() error { _, err := s.ResetPassword(ctx, admin, gone); return err },
@@ -222,10 +223,11 @@ func TestChangesToAGoneAccount(t *testing.T) {
 }
 
 // TestChangesThatFindItSoAlready: making an administrator of one, a
-// member of a member, or removing the second factors of an account with
-// none changes nothing, and says that it did not.
+// member of a member, disabling a disabled account or enabling an
+// enabled one, or removing the second factors of an account with none
+// changes nothing, and says that it did not.
 func TestChangesThatFindItSoAlready(t *testing.T) {
-	s, _, _, admin := newRequestService(t)
+	s, st, _, admin := newRequestService(t)
 	ctx := context.Background()
 	bob, err := s.AddAccount(ctx, "bob", "correct horse battery", false)
 	if err != nil {
@@ -237,6 +239,25 @@ func TestChangesThatFindItSoAlready(t *testing.T) {
 		a, changed, err := s.SetAdmin(ctx, &admin, bob.ID, c.admin)
 		if err != nil || changed != c.changed || a.Admin != c.admin || a.ID != bob.ID {
 			t.Errorf("SetAdmin(%v) = %+v, %v, %v; want changed %v", c.admin, a, changed, err, c.changed)
+		}
+	}
+	// Disabled again, bob is disabled since the first time.
+	var since time.Time
+	for _, c := range []struct {
+		disabled, changed bool
+	}{{true, true}, {true, false}, {false, true}, {false, false}} {
+		if c.disabled && c.changed {
+			since = time.Time{}
+		}
+		a, changed, err := s.SetDisabled(ctx, &admin, bob.ID, c.disabled)
+		if err != nil || changed != c.changed || a.Disabled() != c.disabled || a.ID != bob.ID {
+			t.Errorf("SetDisabled(%v) = %+v, %v, %v; want changed %v", c.disabled, a, changed, err, c.changed)
+		}
+		if c.disabled && since.IsZero() {
+			since = a.DisabledAt
+			st.Now = func() time.Time { return since.Add(time.Hour) }
+		} else if c.disabled && !a.DisabledAt.Equal(since) {
+			t.Errorf("disabled again, bob is disabled since %v, want %v", a.DisabledAt, since)
 		}
 	}
 	if a, removed, err := s.ResetTwoFactor(ctx, &admin, bob.ID); err != nil || removed || a.ID != bob.ID {

@@ -59,7 +59,7 @@ func testDisabledOwnerRests(t *testing.T, dsn string) {
 		t.Fatal(err)
 	}
 
-	if _, err := s.SetDisabled(ctx, nil, bob.ID, true); err != nil {
+	if _, _, err := s.SetDisabled(ctx, nil, bob.ID, true); err != nil {
 		t.Fatal(err)
 	}
 	for what, err := range map[string]error{
@@ -93,7 +93,7 @@ func testDisabledOwnerRests(t *testing.T, dsn string) {
 		t.Fatalf("bob's links while disabled: %d, %v; want the 2 he made", len(links.Links), err)
 	}
 
-	if _, err := s.SetDisabled(ctx, nil, bob.ID, false); err != nil {
+	if _, _, err := s.SetDisabled(ctx, nil, bob.ID, false); err != nil {
 		t.Fatal(err)
 	}
 	if o, err := open(plain.tok, "", first.Grant); err != nil || o.Used || o.Message != "door code" {

@@ -118,7 +118,15 @@ func (h *Handler) setDisabled(w http.ResponseWriter, r *http.Request, a *core.Ac
 		h.fail(w, r, err)
 		return
 	}
-	acc, err := h.core.SetDisabled(r.Context(), a, id, disabled)
+	acc, changed, err := h.core.SetDisabled(r.Context(), a, id, disabled)
+	if err == nil && !changed {
+		said := "accounts.unchanged.enabled"
+		if disabled {
+			said = "accounts.unchanged.disabled"
+		}
+		h.unchangedAccount(w, r, a, acc, components.Unchanged{Message: said, Name: acc.Username})
+		return
+	}
 	h.changedAccount(w, r, a, id, acc, err)
 }
 

@@ -157,7 +157,7 @@ func TestAccountsListFitsAPhone(t *testing.T) {
 	for _, name := range []string{"bob", "carol", "dave"} {
 		a, err := s.h.core.AddAccount(t.Context(), name, testPassword, name == "carol")
 		if err == nil && name == "dave" {
-			_, err = s.h.core.SetDisabled(t.Context(), nil, a.ID, true)
+			_, _, err = s.h.core.SetDisabled(t.Context(), nil, a.ID, true)
 		}
 		if err != nil {
 			t.Fatal(err)
@@ -244,7 +244,8 @@ func TestAccountActionsKeepFocus(t *testing.T) {
 
 // TestUnchangedAccountInBrowser: a page left open in another tab makes an
 // administrator of an account that became one meanwhile, a member of one
-// that became a member, and removes the second factors of one that has
+// that became a member, disables one that was disabled, enables one that
+// was enabled, and removes the second factors of one that has
 // none left: each says that nothing changed and why, for the eye beside
 // the list and, for a screen reader, once from the page's live region, as
 // the focus stays on the row's button; in English and in Arabic.
@@ -255,12 +256,18 @@ func TestUnchangedAccountInBrowser(t *testing.T) {
 	const listen = `window.__said = [];
 		new MutationObserver(() => window.__said.push(document.getElementById("announcer").textContent))
 			.observe(document.getElementById("announcer"), {childList: true, characterData: true, subtree: true})`
+	admin := func(admin bool) func() error {
+		return func() error { _, _, err := s.h.core.SetAdmin(t.Context(), nil, bob.ID, admin); return err }
+	}
+	disabled := func(disabled bool) func() error {
+		return func() error { _, _, err := s.h.core.SetDisabled(t.Context(), nil, bob.ID, disabled); return err }
+	}
 	// press presses the row's button after another tab did what it does,
 	// and waits for the row, the notice and the live region to say want.
-	press := func(button, then string, admin bool, want string) {
+	press := func(button, then string, meanwhile func() error, want string) {
 		t.Helper()
 		b.do(chromedp.Evaluate[chromedp.Void](`window.__said = []`))
-		if _, _, err := s.h.core.SetAdmin(t.Context(), nil, bob.ID, admin); err != nil {
+		if err := meanwhile(); err != nil {
 			t.Fatal(err)
 		}
 		b.do(
@@ -279,10 +286,13 @@ func TestUnchangedAccountInBrowser(t *testing.T) {
 
 	b.open("/accounts", row)
 	b.do(chromedp.Evaluate[chromedp.Void](listen))
-	press("promote", "demote", true, "bob is already an administrator: nothing changed.")
+	press("promote", "demote", admin(true), "bob is already an administrator: nothing changed.")
 	browsertest.Shoot(t, b.ctx, "accounts-unchanged")
 	// The next action clears the notice.
-	press("demote", "promote", false, "bob is already a member: nothing changed.")
+	press("demote", "promote", admin(false), "bob is already a member: nothing changed.")
+	press("disable", "enable", disabled(true), "bob is already disabled: nothing changed.")
+	browsertest.Shoot(t, b.ctx, "accounts-unchanged-disabled")
+	press("enable", "disable", disabled(false), "bob is already enabled: nothing changed.")
 
 	s.enrolTOTP("bob")
 	b.open("/accounts", "[data-testid=reset-two-factor]")
@@ -301,7 +311,7 @@ func TestUnchangedAccountInBrowser(t *testing.T) {
 	b.acceptLanguage("ar")
 	b.open("/accounts", "html[dir=rtl] "+row)
 	b.do(chromedp.Evaluate[chromedp.Void](listen))
-	press("promote", "demote", true, "bob مسؤول من قبل: لم يتغير شيء.")
+	press("promote", "demote", admin(true), "bob مسؤول من قبل: لم يتغير شيء.")
 	browsertest.Shoot(t, b.ctx, "accounts-unchanged-ar")
 	s.enrolTOTP("bob")
 	b.open("/accounts", "[data-testid=reset-two-factor]")
@@ -310,5 +320,8 @@ func TestUnchangedAccountInBrowser(t *testing.T) {
 	}
 	b.do(chromedp.Click(chromedp.CSS("[data-testid=reset-two-factor]")), chromedp.WaitVisible(chromedp.CSS("[data-testid=two-factor-policy] [data-testid=unchanged]")))
 	browsertest.Shoot(t, b.ctx, "accounts-no-factor-to-reset-ar")
+	b.do(chromedp.Evaluate[chromedp.Void](listen))
+	press("disable", "enable", disabled(true), "حساب bob معطَّل من قبل: لم يتغير شيء.")
+	browsertest.Shoot(t, b.ctx, "accounts-unchanged-disabled-ar")
 	b.clean("a change that found it so already")
 }

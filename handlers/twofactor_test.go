@@ -369,7 +369,7 @@ func TestHalfSignInEndsWithTheSessions(t *testing.T) {
 		t.Fatalf("bob's sign-in goes to %q, want the enrolment", res.Header.Get("Location"))
 	}
 	for _, disabled := range []bool{true, false} {
-		if _, err := s.h.core.SetDisabled(ctx, nil, bob.ID, disabled); err != nil {
+		if _, _, err := s.h.core.SetDisabled(ctx, nil, bob.ID, disabled); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -42,7 +42,7 @@ func disabledEnv(t *testing.T, dsn string) (*env, *smtpServer, *receiver, core.N
 
 func (e *env) setDisabled(t *testing.T, disabled bool) {
 	t.Helper()
-	if _, err := e.svc.SetDisabled(context.Background(), nil, e.owner.ID, disabled); err != nil {
+	if _, _, err := e.svc.SetDisabled(context.Background(), nil, e.owner.ID, disabled); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -843,14 +843,14 @@ func TestADisabledAccountsLinksExpireUnnoticed(t *testing.T) {
 		if _, err := e.svc.AddAccount(ctx, "grace", "correct horse battery", true); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.svc.SetDisabled(ctx, nil, e.owner.ID, true); err != nil {
+		if _, _, err := e.svc.SetDisabled(ctx, nil, e.owner.ID, true); err != nil {
 			t.Fatal(err)
 		}
 		e.clock.Add(2 * time.Hour)
 		if _, err := e.st.Sweep(ctx, time.Minute, 30*24*time.Hour); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.svc.SetDisabled(ctx, nil, e.owner.ID, false); err != nil {
+		if _, _, err := e.svc.SetDisabled(ctx, nil, e.owner.ID, false); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := e.st.Sweep(ctx, time.Minute, 30*24*time.Hour); err != nil {

@@ -319,7 +319,7 @@ func setDisabled(fs *flag.FlagSet, disabled bool) runFunc {
 			fmt.Fprintln(p.stdout, p.T(already, "Name", a.Username))
 			return nil
 		}
-		if _, err := op.svc.SetDisabled(ctx, nil, a.ID, disabled); err != nil {
+		if _, _, err := op.svc.SetDisabled(ctx, nil, a.ID, disabled); err != nil {
 			return err
 		}
 		fmt.Fprintln(p.stdout, p.T(done, "Name", a.Username))
