@@ -212,6 +212,9 @@ func (h *Handler) ownHost(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		// That host may well not be a secure context, where a browser
+		// ignores the policy, saying so; the page has nothing to isolate.
+		w.Header().Del("Cross-Origin-Opener-Policy")
 		h.refuseEarly(w, r, core.ErrOtherHost)
 	})
 }

@@ -54,7 +54,5 @@ func TestMisdirectedPageInBrowser(t *testing.T) {
 	}
 	b.forgive("status of 421")
 	b.forgive("status of 404")
-	// The other name is not a secure context, as the server's own is.
-	b.forgive("Cross-Origin-Opener-Policy header has been ignored")
 	b.clean("the 421 page")
 }
