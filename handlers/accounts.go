@@ -119,12 +119,19 @@ func (h *Handler) setDisabled(w http.ResponseWriter, r *http.Request, a *core.Ac
 		return
 	}
 	acc, changed, err := h.core.SetDisabled(r.Context(), a, id, disabled)
+	already := "accounts.unchanged.enabled"
+	if disabled {
+		already = "accounts.unchanged.disabled"
+	}
+	h.answerChange(w, r, a, id, acc, changed, already, err)
+}
+
+// answerChange answers a change to the account id that core made
+// (changed), found made already (the page then says already of acc), or
+// refused (err).
+func (h *Handler) answerChange(w http.ResponseWriter, r *http.Request, a *core.Account, id int64, acc core.Account, changed bool, already string, err error) {
 	if err == nil && !changed {
-		said := "accounts.unchanged.enabled"
-		if disabled {
-			said = "accounts.unchanged.disabled"
-		}
-		h.unchangedAccount(w, r, a, acc, components.Unchanged{Message: said, Name: acc.Username})
+		h.unchangedAccount(w, r, a, acc, components.Unchanged{Message: already, Name: acc.Username})
 		return
 	}
 	h.changedAccount(w, r, a, id, acc, err)
@@ -203,15 +210,11 @@ func (h *Handler) setAdmin(w http.ResponseWriter, r *http.Request, a *core.Accou
 		return
 	}
 	acc, changed, err := h.core.SetAdmin(r.Context(), a, id, admin)
-	if err == nil && !changed {
-		said := "accounts.unchanged.member"
-		if admin {
-			said = "accounts.unchanged.admin"
-		}
-		h.unchangedAccount(w, r, a, acc, components.Unchanged{Message: said, Name: acc.Username})
-		return
+	already := "accounts.unchanged.member"
+	if admin {
+		already = "accounts.unchanged.admin"
 	}
-	h.changedAccount(w, r, a, id, acc, err)
+	h.answerChange(w, r, a, id, acc, changed, already, err)
 }
 
 // unchangedAccount answers a change that found account acc so already,
