@@ -436,10 +436,17 @@ func (refusingSession) Rcpt(string, *smtp.RcptOptions) error {
 // shot-ar after each (see browsertest.Shoot).
 func (b *tab) settingsInEnglishThenArabic(shot string, check func(lang string)) {
 	b.t.Helper()
-	check("en")
+	checkIn := func(lang string) {
+		b.t.Helper()
+		check(lang)
+		if got := eval[string](b, `document.documentElement.lang`); got != lang {
+			b.t.Fatalf("the settings checked in %s are in %q", lang, got)
+		}
+	}
+	checkIn("en")
 	browsertest.Shoot(b.t, b.ctx, shot)
 	b.chooseLanguage("/settings", "ar")
-	check("ar")
+	checkIn("ar")
 	browsertest.Shoot(b.t, b.ctx, shot+"-ar")
 }
 

@@ -91,6 +91,9 @@ func TestRequestNoteInBrowser(t *testing.T) {
 	b := newTab(t, ctx, s)
 	b.acceptLanguage("ar")
 	b.do(chromedp.EmulateViewport(390, 900), chromedp.Navigate(s.URL+u), chromedp.WaitVisible(chromedp.CSS("[data-testid=note]")))
+	if dir := eval[string](b, `document.documentElement.dir`); dir != "rtl" {
+		t.Fatalf("the request's page, asked for in Arabic, is written %q", dir)
+	}
 	if got := eval[string](b, `document.querySelector("[data-testid=note]").innerText`); got != note {
 		t.Errorf("the note reads %q, want %q", got, note)
 	}
