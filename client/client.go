@@ -88,14 +88,43 @@ func ParseBase(s string) (string, error) {
 	case err == nil && u.User != nil:
 		return "", &BaseError{URL: u.Redacted(), id: "cli.client.base_user"}
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		if v, err := url.Parse("https://" + strings.TrimSpace(s)); err == nil && v.User != nil && !strings.Contains(s, "://") {
+			// ann:secret@share.example.com, a name and password without
+			// a scheme, which url.Parse takes for a scheme "ann".
+			return "", &BaseError{URL: shown(s), id: "cli.client.base_user"}
+		}
 		if root := withScheme(s); root != "" {
 			return "", &BaseError{URL: s, Root: root, id: "cli.client.base_scheme"}
 		}
-		return "", &BaseError{URL: s, id: "cli.client.base_invalid"}
+		return "", &BaseError{URL: shown(s), id: "cli.client.base_invalid"}
 	case strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
 		return "", &BaseError{URL: s, Root: u.Scheme + "://" + u.Host, id: "cli.client.base_path"}
 	}
 	return u.Scheme + "://" + u.Host, nil
+}
+
+// shown is s, an address refused, as an error repeats it: a password in
+// it hidden as url.URL.Redacted hides it, even where s does not parse,
+// and an API key given in its place (ol_...) hidden whole.
+func shown(s string) string {
+	t := strings.TrimSpace(s)
+	if strings.HasPrefix(t, "ol_") {
+		return "ol_xxxxx"
+	}
+	start := 0
+	if i := strings.Index(t, "://"); i >= 0 {
+		start = i + len("://")
+	}
+	end := len(t)
+	if i := strings.IndexAny(t[start:], "/?#"); i >= 0 {
+		end = start + i
+	}
+	if at := strings.LastIndex(t[start:end], "@"); at >= 0 {
+		if name, _, ok := strings.Cut(t[start:start+at], ":"); ok {
+			return t[:start] + name + ":xxxxx" + t[start+at:]
+		}
+	}
+	return s
 }
 
 // withScheme is s, a host and maybe a port without a scheme

@@ -138,12 +138,31 @@ func TestParseBase(t *testing.T) {
 		}
 	}
 	for _, in := range []string{"ftp://share.example.com", "https://", "https:share.example.com", "http://[::1",
-		"share example", "share.example.com/links", "share.example.com?x", "ann@share.example.com", ":8080", "share..example.com", "mailto:ann"} {
+		"share example", "share.example.com/links", "share.example.com?x", ":8080", "share..example.com", "mailto:ann"} {
 		_, err := client.New(in, "")
 		var be *client.BaseError
 		if !errors.As(err, &be) || be.Root != "" || !strings.Contains(err.Error(), "is not a server's address") {
 			t.Errorf("New(%q): %v", in, err)
 		}
+	}
+	// Nor is a password repeated when the address has no scheme or does
+	// not parse, nor a key given in place of the address.
+	for _, in := range []string{"ann:hunter2@share.example.com", "ann:hunter2@share.example.com:8443/", "ann@share.example.com",
+		"https://ann:hunter2@share.example.com/%zz", "ann:hunter2@share example"} {
+		_, err := client.New(in, "")
+		if err == nil || strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "ann") {
+			t.Errorf("New(%q): %v; want a refusal that does not repeat the password", in, err)
+		}
+	}
+	for _, in := range []string{"ann:hunter2@share.example.com", "ann@share.example.com"} {
+		if _, err := client.New(in, ""); err == nil || !strings.Contains(err.Error(), "name or password") {
+			t.Errorf("New(%q): %v; want a refusal of the name or password", in, err)
+		}
+	}
+	key := "ol_" + strings.Repeat("k", 43)
+	if _, err := client.New(key, ""); err == nil || strings.Contains(err.Error(), strings.Repeat("k", 5)) ||
+		!strings.Contains(err.Error(), "is not a server's address") {
+		t.Errorf("a key given as the address: %v", err)
 	}
 	if _, err := client.New("https://ann:hunter2@share.example.com", ""); err == nil ||
 		strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "name or password") {
