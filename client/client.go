@@ -143,14 +143,17 @@ func withScheme(s string) string {
 		return ""
 	}
 	host := strings.ToLower(u.Hostname())
-	if ip := net.ParseIP(host); host == "localhost" || strings.HasSuffix(host, ".localhost") || (ip != nil && ip.IsLoopback()) {
+	// 0.0.0.0 and [::], as serve logs the address it listens on for
+	// every one, reach this machine too.
+	if ip := net.ParseIP(host); host == "localhost" || strings.HasSuffix(host, ".localhost") || (ip != nil && (ip.IsLoopback() || ip.IsUnspecified())) {
 		return "http://" + u.Host
 	}
 	return "https://" + u.Host
 }
 
 // hostShaped reports whether host is an IP address or a name of letters,
-// digits and hyphens between dots.
+// digits and hyphens between dots, whose last part is no number: 8080
+// alone is a port, not a host.
 func hostShaped(host string) bool {
 	if net.ParseIP(host) != nil {
 		return true
@@ -158,7 +161,11 @@ func hostShaped(host string) bool {
 	if host == "" || len(host) > 253 {
 		return false
 	}
-	for _, label := range strings.Split(host, ".") {
+	labels := strings.Split(host, ".")
+	if _, err := strconv.ParseUint(labels[len(labels)-1], 10, 64); err == nil {
+		return false
+	}
+	for _, label := range labels {
 		if label == "" || len(label) > 63 {
 			return false
 		}

@@ -125,6 +125,9 @@ func TestParseBase(t *testing.T) {
 		" localhost:8080/ ":       "http://localhost:8080",
 		"dev.localhost":           "http://dev.localhost",
 		"[::1]:8080":              "http://[::1]:8080",
+		"0.0.0.0:8080":            "http://0.0.0.0:8080",
+		"[::]:8080":               "http://[::]:8080",
+		"[2001:db8::7]:8080":      "https://[2001:db8::7]:8080",
 		"share.example.com":       "https://share.example.com",
 		"share.example.com:8443":  "https://share.example.com:8443",
 		"192.0.2.7:8080":          "https://192.0.2.7:8080",
@@ -138,7 +141,7 @@ func TestParseBase(t *testing.T) {
 		}
 	}
 	for _, in := range []string{"ftp://share.example.com", "https://", "https:share.example.com", "http://[::1",
-		"share example", "share.example.com/links", "share.example.com?x", ":8080", "share..example.com", "mailto:ann"} {
+		"share example", "share.example.com/links", "share.example.com?x", ":8080", "8080", "10.0.0.256:8080", "share..example.com", "mailto:ann"} {
 		_, err := client.New(in, "")
 		var be *client.BaseError
 		if !errors.As(err, &be) || be.Root != "" || !strings.Contains(err.Error(), "is not a server's address") {
