@@ -300,6 +300,41 @@ func TestEmailNotices(t *testing.T) {
 			t.Errorf("the mail of a request whose link expired does not say it can no longer be opened:\n%s", part)
 		}
 	}
+	// So does it once that link is purged, as a short retention can
+	// purge it while the mail is still being retried.
+	_, purged := e.answer(t, "Alarm code", "hunter4", core.Client{IP: "203.0.113.9"})
+	if answered, err = e.st.OwnedRequest(ctx, e.owner.ID, purged); err != nil {
+		t.Fatal(err)
+	}
+	if made, err = e.st.LinkByID(ctx, answered.LinkID); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Add(made.ExpiresAt.Sub(e.clock.Now()) + 2*time.Minute)
+	if _, err := e.st.Sweep(ctx, time.Second, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.LinkByID(ctx, answered.LinkID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the request's link after the sweep: %v, want it purged", err)
+	}
+	sent := len(smtpd.mails())
+	runOnce(t, e.worker(t, notify.Options{Mailer: mailer, BaseURL: "https://share.example"}))
+	found := false
+	for _, m := range smtpd.mails()[sent:] {
+		_, text, html := parts(t, m.Data)
+		// The request is purged with it: the mail names it by its number.
+		if !strings.Contains(text, i18n.For("en").T("mail.notice.request_number", "ID", purged)) {
+			continue
+		}
+		found = true
+		for _, part := range []string{text, html} {
+			if part = strings.Join(strings.Fields(part), " "); !strings.Contains(part, closed) || strings.Contains(part, "opens once") {
+				t.Errorf("the mail of a request whose link was purged does not say it can no longer be opened:\n%s", part)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no mail for the request whose link was purged")
+	}
 	// Removing the address stops the notices of links that asked for
 	// them, and new links cannot ask.
 	before := e.createLink(t, "before removing", 1, true)

@@ -494,13 +494,15 @@ func (w *Worker) email(ctx context.Context, d store.Delivery, account store.Acco
 			n.Label = r.Label
 		}
 		// What was sent opens until the link it made ends; once it has,
-		// the mail says so rather than how to open it.
-		if l, err := w.o.Store.LinkByID(ctx, d.LinkID); err == nil {
-			if l.Status(w.o.Now()) == store.Active {
-				n.Until = l.ExpiresAt
-			} else {
-				n.Closed = true
-			}
+		// or the link is purged since, the mail says so rather than how
+		// to open it.
+		switch l, err := w.o.Store.LinkByID(ctx, d.LinkID); {
+		case errors.Is(err, store.ErrNotFound):
+			n.Closed = true
+		case err == nil && l.Status(w.o.Now()) == store.Active:
+			n.Until = l.ExpiresAt
+		case err == nil:
+			n.Closed = true
 		}
 		n.Label = labelOr(n.Label, i18n.T(ctx, "mail.notice.request_number", "ID", d.RequestID))
 		// The request's own row in the owner's requests, on the page
