@@ -166,7 +166,10 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"share", "--uses", "0", "x"}, []string{"--uses must be from 1 to 100"}},
 		{[]string{"share", "--uses", "101", "x"}, []string{"--uses must be from 1 to 100"}},
 		{[]string{"login"}, []string{"URL is missing"}},
-		{[]string{"login", "share.example.com"}, []string{"is not a server's address"}},
+		{[]string{"login", "share.example.com"}, []string{"does not say http:// or https://", "https://share.example.com"}},
+		{[]string{"login", "share example"}, []string{"is not a server's address"}},
+		// A key given where none is read is not repeated.
+		{[]string{"login", "https://share.example.com", "ol_" + strings.Repeat("k", 43)}, []string{`unexpected argument "ol_…"`}},
 		{[]string{"open"}, []string{"URL is missing"}},
 		{[]string{"revoke"}, []string{"ID is missing"}},
 		{[]string{"events", "abc"}, []string{`"abc" is not a link's ID`}},

@@ -85,8 +85,11 @@ func usageError(msg string) error {
 }
 
 // unexpectedArg is the usage error of an argument the command takes no
-// part of.
+// part of. An API key pasted there (login URL KEY, say) is not repeated.
 func unexpectedArg(p *proc, arg string) error {
+	if core.KeyShaped(strings.TrimSpace(arg)) {
+		arg = "ol_…"
+	}
 	return usageError(p.T("cli.usage.unexpected", "Arg", fmt.Sprintf("%q", arg)))
 }
 
