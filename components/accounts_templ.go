@@ -1152,9 +1152,9 @@ func accountAction(a AccountItem) templ.Component {
 }
 
 // AccountUnchanged is the answer to an htmx request that changed nothing
-// of an account: its row, up to date, and in the page's alerts what
-// happened, which app.js has the page's live region say (data-announce),
-// as the focus goes to the row's button.
+// of an account: its row, up to date, and in the page's alerts (see
+// Layout) what happened, which app.js has the page's live region say
+// (data-announce), as the focus goes to the row's button.
 func AccountUnchanged(a AccountItem, u Unchanged) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
@@ -1180,7 +1180,7 @@ func AccountUnchanged(a AccountItem, u Unchanged) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 101, "<div id=\"alerts\" class=\"alerts\" data-testid=\"alerts\" hx-swap-oob=\"true\"><p class=\"notice\" data-testid=\"unchanged\" data-announce>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 101, "<div hx-swap-oob=\"innerHTML:#alerts\" data-testid=\"to-alerts\"><p class=\"notice\" data-testid=\"unchanged\" data-announce>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

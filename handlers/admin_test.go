@@ -311,8 +311,8 @@ func TestUnchangedAccountSaysSo(t *testing.T) {
 	if !strings.HasPrefix(res.body, `<tr id="account-`+bobID+`"`) || !hasTestID(t, res.body, "demote") {
 		t.Errorf("the row after promoting an administrator: %.300s", res.body)
 	}
-	alerts := first(t, parseHTML(t, res.body), "the alerts", byTestID("alerts"))
-	if attr(alerts, "id") != "alerts" || attr(alerts, "hx-swap-oob") != "true" {
+	alerts := first(t, parseHTML(t, res.body), "the alerts", byTestID("to-alerts"))
+	if attr(alerts, "hx-swap-oob") != "innerHTML:#alerts" {
 		t.Errorf("the notice does not go to the page's alerts: %.600s", res.body)
 	}
 	// From a form: the accounts page, saying it.
