@@ -60,12 +60,13 @@ func New(svc *core.Service, sessions *scs.SessionManager, m *metrics.Metrics, lo
 	// No idle timeout: scs would write the session back on every request
 	// to move it. A sign-in lasts a week; signing out ends it at once.
 	sessions.Lifetime = core.SessionLifetime
-	sessions.Cookie.Name = "oncelink_session"
 	sessions.Cookie.HttpOnly = true
 	sessions.Cookie.SameSite = http.SameSiteLaxMode
 	base, err := url.Parse(svc.Config().BaseURL)
 	secure := err == nil && base.Scheme == "https" // in any case: Parse lowers it
 	sessions.Cookie.Secure = secure
+	sessions.Cookie.Name = sessionCookieName(secure)
+	sessions.Cookie.Path, sessions.Cookie.Domain = "/", ""
 	sessions.Codec = store.SessionCodec{}
 	// The database keeps a session's SHA-256, so a copy of it signs nobody in.
 	sessions.HashTokenInStore = true
@@ -76,6 +77,22 @@ func New(svc *core.Service, sessions *scs.SessionManager, m *metrics.Metrics, lo
 	}
 	sessions.ErrorFunc = h.sessionFailed
 	return h
+}
+
+// sessionCookieName is the name of the session cookie: over HTTPS
+// (secure), with the __Host- prefix, so that a browser takes it only from
+// this very host, over HTTPS, Secure, for the whole site and without a
+// Domain. A page on a sibling host (evil.example.com beside
+// share.example.com) or an answer forged on a plain-HTTP connection then
+// cannot set a session cookie of its own choosing, which would sign the
+// browser in to the attacker's account, so that what its owner shares
+// next is the attacker's. Plain HTTP keeps the plain name: browsers refuse
+// a prefixed cookie that is not Secure.
+func sessionCookieName(secure bool) string {
+	if secure {
+		return "__Host-oncelink_session"
+	}
+	return "oncelink_session"
 }
 
 // sessionFailed answers a request whose session could not be loaded or

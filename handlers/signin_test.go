@@ -112,7 +112,15 @@ func TestCookiesAreLockedDown(t *testing.T) {
 		if res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("setup: %d", res.StatusCode)
 		}
-		session := setCookie(t, res, "oncelink_session")
+		name := "oncelink_session"
+		if base != "" {
+			// Only this host, over HTTPS, sets it (see sessionCookieName).
+			name = "__Host-oncelink_session"
+		}
+		session := setCookie(t, res, name)
+		if session.Path != "/" || session.Domain != "" {
+			t.Errorf("base %q: session cookie path %q, domain %q", base, session.Path, session.Domain)
+		}
 		a, err := s.store.AccountByName(context.Background(), "ada")
 		if err != nil {
 			t.Fatal(err)
@@ -136,6 +144,27 @@ func TestCookiesAreLockedDown(t *testing.T) {
 			if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure != (base != "") {
 				t.Errorf("base %q: cookie %s is HttpOnly %v, SameSite %v, Secure %v", base, c.Name, c.HttpOnly, c.SameSite, c.Secure)
 			}
+		}
+	}
+}
+
+// Over HTTPS the session cookie is a __Host- one, which a browser takes
+// only from this host itself: a cookie of the plain name, as a sibling host
+// could set for the whole domain (Domain=example.com) to sign its visitor
+// in to an account of its own, signs nobody in.
+func TestHTTPSSessionCookieComesOnlyFromTheHostItself(t *testing.T) {
+	s := newTestServer(t, func(c *core.Config) { c.BaseURL = "https://share.example.com" })
+	c := s.client()
+	c.host = "share.example.com"
+	res := c.post("/setup", url.Values{"username": {"ada"}, "password": {testPassword}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("setup: %d", res.StatusCode)
+	}
+	session := setCookie(t, res, "__Host-oncelink_session")
+	for name, want := range map[string]int{"__Host-oncelink_session": http.StatusOK, "oncelink_session": http.StatusSeeOther} {
+		res := c.request(http.MethodGet, "/links", nil, http.Header{"Cookie": {name + "=" + session.Value}})
+		if res.StatusCode != want {
+			t.Errorf("dashboard with the session as cookie %s: %d, want %d", name, res.StatusCode, want)
 		}
 	}
 }
