@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -304,6 +305,15 @@ func TestScaleOut(t *testing.T) {
 		if res := newBrowser(t, cert).get(base + link); res.StatusCode != http.StatusGone {
 			t.Fatalf("another browser through nginx: %d", res.StatusCode)
 		}
+		// A file well over --max-upload (25 MiB), sent without the
+		// form's script, which would have stopped it: oncelink's own
+		// answer says what the limit is, not nginx's page.
+		for _, size := range []int64{30 << 20, 120 << 20} {
+			res := owner.upload(base+"/links", size, http.Header{"Origin": {base}})
+			if res.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(res.body, "larger than 25 MiB") {
+				t.Errorf("a %d MiB file through nginx: %d %.300s", size>>20, res.StatusCode, res.body)
+			}
+		}
 	})
 }
 
@@ -454,6 +464,44 @@ func (b *browser) post(u string, form url.Values, header http.Header) response {
 	b.t.Helper()
 	return b.do(http.MethodPost, u, form, header)
 }
+
+// upload sends the create form to u with a file of size zero bytes,
+// streamed, as a browser sends it: with its Content-Length.
+func (b *browser) upload(u string, size int64, header http.Header) response {
+	b.t.Helper()
+	var head bytes.Buffer
+	form := multipart.NewWriter(&head)
+	for k, v := range map[string]string{"kind": "file", "ttl": "1h", "max_uses": "1"} {
+		form.WriteField(k, v)
+	}
+	if _, err := form.CreateFormFile("file", "large.bin"); err != nil {
+		b.t.Fatal(err)
+	}
+	tail := "\r\n--" + form.Boundary() + "--\r\n"
+	body := io.MultiReader(&head, io.LimitReader(zeros{}, size), strings.NewReader(tail))
+	req, err := http.NewRequest(http.MethodPost, u, body)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	req.ContentLength = int64(head.Len()) + size + int64(len(tail))
+	req.Header.Set("Content-Type", form.FormDataContentType())
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	res, err := b.c.Do(req)
+	if err != nil {
+		b.t.Error(err)
+		return response{Response: &http.Response{Header: http.Header{}}}
+	}
+	defer res.Body.Close()
+	got, _ := io.ReadAll(res.Body)
+	return response{res, string(got)}
+}
+
+// zeros reads as endless zero bytes.
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
 
 // createLink makes a message link on the server at base and returns its
 // path, /l/TOKEN.
