@@ -280,6 +280,30 @@ func TestScaleOut(t *testing.T) {
 		if res.StatusCode != http.StatusSeeOther || !strings.Contains(res.Header.Get("Set-Cookie"), "Secure") {
 			t.Fatalf("sign in through nginx: %d, cookie %q", res.StatusCode, res.Header.Get("Set-Cookie"))
 		}
+		// A browser opens at most six connections to a server over
+		// HTTP/1.1, and each open dashboard, or link's page, holds one for
+		// its events: a seventh tab would wait for ever. Over HTTP/2 the
+		// browser's requests share one connection.
+		tabs := newBrowser(t, cert)
+		tabs.c.Jar = owner.c.Jar
+		tabs.c.Transport.(*http.Transport).MaxConnsPerHost = 6
+		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+		defer cancel()
+		for i := range 8 {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/links/events", nil)
+			res, err := tabs.c.Do(req)
+			if err != nil {
+				t.Fatalf("the dashboard's events in tab %d of one browser: %v", i+1, err)
+			}
+			defer res.Body.Close()
+			if res.StatusCode != http.StatusOK || res.ProtoMajor != 2 {
+				t.Fatalf("the dashboard's events in tab %d: %d over %s, want 200 over HTTP/2", i+1, res.StatusCode, res.Proto)
+			}
+		}
+		if res := tabs.get(base + "/links"); res.StatusCode != http.StatusOK {
+			t.Fatalf("the dashboard beside eight streams: %d", res.StatusCode)
+		}
+		cancel()
 		// A browser's form carries its origin, which nginx must not turn
 		// into a cross-origin request by changing the Host.
 		link := owner.createLink(base, "through nginx", 1, http.Header{"Origin": {base}})
@@ -559,7 +583,7 @@ func startNginx(t *testing.T, nginx, public string, upstreams []string) *x509.Ce
 		{"server 127.0.0.1:8081;", "server " + upstreams[0] + ";"},
 		{"server 127.0.0.1:8082;", "server " + upstreams[1] + ";"},
 		{"listen 80;", "listen " + freeAddr(t) + ";"},
-		{"listen 443 ssl;", "listen " + public + " ssl;"},
+		{"listen 443 ssl http2;", "listen " + public + " ssl http2;"},
 		{"/etc/letsencrypt/live/share.example.com/fullchain.pem", certFile},
 		{"/etc/letsencrypt/live/share.example.com/privkey.pem", keyFile},
 	} {
