@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -138,8 +139,12 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 	v1 := api.New(svc, m, log)
 	v1.Session = h.SessionAccount
 
+	handler := h.Routes(v1.Handler())
+	if !cfg.TrustProxy {
+		handler = warnUntrustedProxy(handler, log)
+	}
 	srv := &http.Server{
-		Handler:           h.Routes(v1.Handler()),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    web.MaxHeaderBytes,
@@ -195,6 +200,29 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 	<-workerDone
 	log.Info("stopped")
 	return nil
+}
+
+// warnUntrustedProxy says once, at the first request forwarded by a proxy
+// (X-Forwarded-For from a loopback or private address) while --trust-proxy
+// is off, that every client behind that proxy counts as the proxy: one
+// budget of every per-client rate limit for them all, and the proxy's
+// address in the audit trail. A client on the internet whose own proxy
+// adds the header is no sign of it.
+func warnUntrustedProxy(next http.Handler, log *slog.Logger) http.Handler {
+	var once sync.Once
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Forwarded-For") != "" {
+			host, _, _ := net.SplitHostPort(r.RemoteAddr)
+			if ip := net.ParseIP(host); ip != nil && (ip.IsLoopback() || ip.IsPrivate()) {
+				once.Do(func() {
+					log.Warn("requests come through a proxy (X-Forwarded-For) but --trust-proxy is off: "+
+						"every client behind it counts as the proxy's address, in the rate limits and the audit trail; "+
+						"start oncelink with --trust-proxy when clients reach it only through the proxy", "proxy", ip.String())
+				})
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // listen listens on addr, the value of flag, which its error names.

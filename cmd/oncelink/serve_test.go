@@ -19,9 +19,9 @@ import (
 // serveInProcess runs serve on an SQLite file of its own, listening on a
 // port the system chooses, and returns its address once it listens, its
 // log, what stops it, and where serve's error comes when it has stopped.
-func serveInProcess(t *testing.T) (addr string, logs *lockedBuffer, stop func(), done <-chan error) {
+func serveInProcess(t *testing.T, flags ...string) (addr string, logs *lockedBuffer, stop func(), done <-chan error) {
 	t.Helper()
-	cfg, err := parseConfig([]string{"--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "oncelink.db")},
+	cfg, err := parseConfig(append([]string{"--addr", "127.0.0.1:0", "--db", filepath.Join(t.TempDir(), "oncelink.db")}, flags...),
 		func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
@@ -40,6 +40,41 @@ func serveInProcess(t *testing.T) (addr string, logs *lockedBuffer, stop func(),
 		time.Sleep(10 * time.Millisecond)
 	}
 	return addr, logs, cancel, served
+}
+
+// TestForwardedWithoutTrustProxyWarns: a server that a proxy on its own
+// machine forwards requests to, started without --trust-proxy, counts every
+// client as the proxy; it says so in its log, once, at the first such
+// request. With --trust-proxy, or without the header, it says nothing.
+func TestForwardedWithoutTrustProxyWarns(t *testing.T) {
+	const warning = "but --trust-proxy is off"
+	get := func(addr string, forwarded bool) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/healthz", nil)
+		if forwarded {
+			req.Header.Set("X-Forwarded-For", "203.0.113.7")
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+	}
+	addr, logs, _, _ := serveInProcess(t)
+	get(addr, false)
+	if strings.Contains(logs.String(), warning) {
+		t.Fatalf("a warning without a proxy:\n%s", logs)
+	}
+	get(addr, true)
+	get(addr, true)
+	if n := strings.Count(logs.String(), warning); n != 1 || !strings.Contains(logs.String(), "level=WARN") {
+		t.Fatalf("%d warnings after two forwarded requests, want 1:\n%s", n, logs)
+	}
+	addr, logs, _, _ = serveInProcess(t, "--trust-proxy")
+	get(addr, true)
+	if strings.Contains(logs.String(), warning) {
+		t.Fatalf("a warning with --trust-proxy:\n%s", logs)
+	}
 }
 
 // TestShutdownEndsEventStreams runs the server, opens a dashboard's event
