@@ -112,18 +112,22 @@ func TestPostgresConnectionSettings(t *testing.T) {
 		params  string
 		timeout string
 		conns   int32
+		name    string
 	}{
-		{"", "30s", int32(max(8, 4*runtime.NumCPU()))},
-		{"&statement_timeout=5000&pool_max_conns=3", "5s", 3},
+		{"", "30s", int32(max(8, 4*runtime.NumCPU())), "oncelink"},
+		{"&statement_timeout=5000&pool_max_conns=3&application_name=oncelink-b", "5s", 3, "oncelink-b"},
 	} {
 		s := openPostgresTest(t, dsn+c.params)
-		var timeout string
+		var timeout, name string
 		if err := s.db.Get(&timeout, `SHOW statement_timeout`); err != nil {
 			t.Fatal(err)
 		}
-		if timeout != c.timeout || s.Pool().Config().MaxConns != c.conns {
-			t.Errorf("DSN params %q: statement_timeout %s, %d connections; want %s, %d",
-				c.params, timeout, s.Pool().Config().MaxConns, c.timeout, c.conns)
+		if err := s.db.Get(&name, `SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()`); err != nil {
+			t.Fatal(err)
+		}
+		if timeout != c.timeout || s.Pool().Config().MaxConns != c.conns || name != c.name {
+			t.Errorf("DSN params %q: statement_timeout %s, %d connections, application %q; want %s, %d, %q",
+				c.params, timeout, s.Pool().Config().MaxConns, name, c.timeout, c.conns, c.name)
 		}
 	}
 	s := openPostgresTest(t, dsn+"&statement_timeout=100")

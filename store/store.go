@@ -278,6 +278,11 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 	if _, ok := cfg.ConnConfig.RuntimeParams["statement_timeout"]; !ok {
 		cfg.ConnConfig.RuntimeParams["statement_timeout"] = "30s"
 	}
+	// pg_stat_activity names oncelink's connections; a DSN may name each
+	// instance's own.
+	if _, ok := cfg.ConnConfig.RuntimeParams["application_name"]; !ok {
+		cfg.ConnConfig.RuntimeParams["application_name"] = "oncelink"
+	}
 	// A database cut off by the network, rather than down, refuses
 	// nothing: a query would wait for its answer until TCP gave up, a
 	// quarter of an hour later. Probes of a connection waiting for an
