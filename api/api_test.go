@@ -472,7 +472,7 @@ func TestStreamStopsForAnAccountDisabledElsewhere(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.store.SetDisabled(ctx, acc.ID, true); err != nil {
+	if _, _, err := s.store.SetDisabled(ctx, acc.ID, true); err != nil {
 		t.Fatal(err)
 	}
 	s.svc.Publish(ctx, live.Event{Owner: acc.ID, Link: l.ID, What: live.Used})

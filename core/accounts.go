@@ -175,27 +175,22 @@ func (s *Service) AddAccount(ctx context.Context, username, password string, adm
 // stop at their next request, and its open streams are told at once; what
 // it shares rests (see ErrLinkResting and ErrRequestResting) until it is
 // enabled, which changes nothing else of it. changed is false when the
-// account was what it is to be already (a page left open in another tab):
-// nothing changed, not even since when it is disabled.
+// account was what it is to be already (a page left open in another tab, a
+// second administrator's click at the same moment): nothing changed, not
+// even since when it is disabled. Of two clicks at once, one is told it
+// changed the account and the other that nothing changed.
 func (s *Service) SetDisabled(ctx context.Context, by *Account, id int64, disabled bool) (a Account, changed bool, err error) {
 	if by != nil && id == by.ID && disabled {
 		return Account{}, false, invalid("cannot_disable_self", "")
 	}
-	a, err = s.store.AccountByID(ctx, id)
+	a, changed, err = s.store.SetDisabled(ctx, id, disabled)
 	if err != nil {
 		return Account{}, false, accountChange(err)
 	}
-	if a.Disabled() == disabled {
-		return a, false, nil
-	}
-	a, err = s.store.SetDisabled(ctx, id, disabled)
-	if err != nil {
-		return Account{}, false, accountChange(err)
-	}
-	if disabled {
+	if changed && disabled {
 		s.Publish(ctx, live.Event{Owner: id, What: live.SessionsChanged})
 	}
-	return a, true, nil
+	return a, changed, nil
 }
 
 // SetAdmin makes account id an administrator or a member, for by (nil for
@@ -207,26 +202,20 @@ func (s *Service) SetDisabled(ctx context.Context, by *Account, id int64, disabl
 // member made of an administrator keeps its sessions, which lose those
 // powers at their next request. changed is false when the account was
 // what it is to be already (a page left open in another tab, a second
-// administrator's click): nothing changed, and no one was signed out.
+// administrator's click, also at the same moment): nothing changed, and
+// no one was signed out.
 func (s *Service) SetAdmin(ctx context.Context, by *Account, id int64, admin bool) (a Account, changed bool, err error) {
 	if by != nil && id == by.ID && !admin {
 		return Account{}, false, invalid("cannot_demote_self", "")
 	}
-	a, err = s.store.AccountByID(ctx, id)
-	if err != nil {
-		return Account{}, false, accountChange(err)
-	}
-	if a.Admin == admin {
-		return a, false, nil
-	}
-	a, ended, err := s.store.SetAdmin(ctx, id, admin)
+	a, changed, ended, err := s.store.SetAdmin(ctx, id, admin)
 	if err != nil {
 		return Account{}, false, accountChange(err)
 	}
 	if ended > 0 {
 		s.SignedOut(ctx, id)
 	}
-	return a, true, nil
+	return a, changed, nil
 }
 
 // credentials checks a new account's name and password and hashes the

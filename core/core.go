@@ -129,9 +129,9 @@ type Store interface {
 	AccountByName(ctx context.Context, username string) (store.Account, error)
 	AccountByID(ctx context.Context, id int64) (store.Account, error)
 	Accounts(ctx context.Context) ([]store.Account, error)
-	SetDisabled(ctx context.Context, id int64, disabled bool) (store.Account, error)
+	SetDisabled(ctx context.Context, id int64, disabled bool) (a store.Account, changed bool, err error)
 	SetPassword(ctx context.Context, id int64, passwordHash, keepSession string) (store.Account, int64, error)
-	SetAdmin(ctx context.Context, id int64, admin bool) (store.Account, int64, error)
+	SetAdmin(ctx context.Context, id int64, admin bool) (a store.Account, changed bool, ended int64, err error)
 	SetLanguage(ctx context.Context, id int64, code string) (store.Account, error)
 	SetTimeZone(ctx context.Context, id int64, zone string) (store.Account, error)
 	DeleteAccount(ctx context.Context, id int64) (store.Account, []store.Link, error)
@@ -205,7 +205,7 @@ type Store interface {
 	UseRecoveryCode(ctx context.Context, account int64, hash []byte) error
 	SecondFactorsOf(ctx context.Context, account int64) (store.SecondFactors, error)
 	WithSecondFactor(ctx context.Context) (map[int64]bool, error)
-	ResetSecondFactors(ctx context.Context, account int64) (int64, error)
+	ResetSecondFactors(ctx context.Context, account int64) (removed bool, ended int64, err error)
 	TakeSecondStepTry(ctx context.Context, account int64, wait func(failures int) time.Duration) (store.SecondStepTry, error)
 	ForgetSecondStepFailures(ctx context.Context, account int64) error
 	NoticeSecondStepFailures(ctx context.Context, account int64, threshold int, e store.Event, email bool) (int, error)

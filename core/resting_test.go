@@ -141,7 +141,7 @@ func TestDisabledBetweenReadAndWrite(t *testing.T) {
 		}
 		locked.unchanged(t, s, 0, nil)
 
-		if _, err := st.SetDisabled(ctx, bob.ID, false); err != nil {
+		if _, _, err := st.SetDisabled(ctx, bob.ID, false); err != nil {
 			t.Fatal(err)
 		}
 		d := s.NewDraft()
@@ -169,7 +169,7 @@ type disablingStore struct {
 func (d *disablingStore) LinkByHash(ctx context.Context, hash []byte) (store.Link, error) {
 	l, err := d.Store.LinkByHash(ctx, hash)
 	if err == nil && l.OwnerID == d.owner && !l.OwnerDisabled {
-		_, err = d.Store.SetDisabled(ctx, d.owner, true)
+		_, _, err = d.Store.SetDisabled(ctx, d.owner, true)
 	}
 	return l, err
 }
@@ -177,7 +177,7 @@ func (d *disablingStore) LinkByHash(ctx context.Context, hash []byte) (store.Lin
 func (d *disablingStore) RequestByHash(ctx context.Context, hash []byte) (store.Request, error) {
 	r, err := d.Store.RequestByHash(ctx, hash)
 	if err == nil && r.OwnerID == d.owner && !r.OwnerDisabled {
-		_, err = d.Store.SetDisabled(ctx, d.owner, true)
+		_, _, err = d.Store.SetDisabled(ctx, d.owner, true)
 	}
 	return r, err
 }

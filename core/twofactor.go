@@ -516,7 +516,8 @@ func (s *Service) SetTwoFactorRequired(ctx context.Context, by *Account, on bool
 // account ends with the factors, its open dashboards are told, and the
 // log records the reset. removed is false when the account had no factor
 // to remove (reset already, from a page left open or by a second
-// administrator): nothing changed, and no one was signed out.
+// administrator, also at the same moment): nothing changed, and no one was
+// signed out.
 func (s *Service) ResetTwoFactor(ctx context.Context, by *Account, id int64) (a Account, removed bool, err error) {
 	if by != nil && !by.Admin {
 		return Account{}, false, ErrAdminOnly
@@ -530,16 +531,12 @@ func (s *Service) ResetTwoFactor(ctx context.Context, by *Account, id int64) (a 
 	if err != nil {
 		return Account{}, false, accountChange(err)
 	}
-	f, err := s.store.SecondFactorsOf(ctx, id)
+	removed, ended, err := s.store.ResetSecondFactors(ctx, id)
 	if err != nil {
-		return Account{}, false, err
+		return Account{}, false, accountChange(err)
 	}
-	if !f.Any() && f.RecoveryLeft == 0 {
+	if !removed {
 		return a, false, nil
-	}
-	ended, err := s.store.ResetSecondFactors(ctx, id)
-	if err != nil {
-		return Account{}, false, err
 	}
 	if ended > 0 {
 		s.SignedOut(ctx, id)

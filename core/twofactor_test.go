@@ -161,7 +161,7 @@ func TestLastFactorStaysUnderConcurrency(t *testing.T) {
 			if gone != 1 || !f.Any() {
 				t.Fatalf("round %d: %d of 2 removals went, leaving %+v", round, gone, f)
 			}
-			if _, err := st.ResetSecondFactors(ctx, ada.ID); err != nil {
+			if _, _, err := st.ResetSecondFactors(ctx, ada.ID); err != nil {
 				t.Fatal(err)
 			}
 		}

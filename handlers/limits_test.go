@@ -86,7 +86,7 @@ func TestSignInLimitsCannotBeSidestepped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.store.SetDisabled(ctx, bob.ID, true); err != nil {
+	if _, _, err := s.store.SetDisabled(ctx, bob.ID, true); err != nil {
 		t.Fatal(err)
 	}
 	c := s.client()

@@ -52,7 +52,7 @@ func TestSignInTimingHidesAccounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.store.SetDisabled(context.Background(), bob.ID, true); err != nil {
+	if _, _, err := s.store.SetDisabled(context.Background(), bob.ID, true); err != nil {
 		t.Fatal(err)
 	}
 	names := []string{"ada", "bob", "nobody"}

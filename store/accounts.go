@@ -196,12 +196,18 @@ func (s *Store) Accounts(ctx context.Context) ([]Account, error) {
 }
 
 // SetDisabled disables or enables an account. Disabling the last enabled
-// administrator is ErrLastAdmin.
-func (s *Store) SetDisabled(ctx context.Context, id int64, disabled bool) (Account, error) {
+// administrator is ErrLastAdmin. changed is false when the account was
+// disabled, or enabled, already: then nothing changes, not even since when
+// it is disabled. Of two calls at once, also on two instances, one changes
+// it and the other is told it did not: the change is one conditional
+// write.
+func (s *Store) SetDisabled(ctx context.Context, id int64, disabled bool) (a Account, changed bool, err error) {
 	var at sql.NullInt64
 	var then func(context.Context, txn) error
+	unchanged := `disabled_at IS NULL`
 	if disabled {
 		at = sql.NullInt64{Int64: millis(s.Now()), Valid: true}
+		unchanged = `disabled_at IS NOT NULL`
 		// Its sessions end with it, half-done sign-ins too: enabling it
 		// again signs nobody back in. So do the notices waiting for it:
 		// enabling it again sends none of them.
@@ -212,16 +218,17 @@ func (s *Store) SetDisabled(ctx context.Context, id int64, disabled bool) (Accou
 			return endDeliveries(ctx, tx, id, s.Now())
 		}
 	}
-	return s.changeAccount(ctx, id, disabled, `disabled_at = ?`, at, then)
+	return s.changeAccount(ctx, id, disabled, `disabled_at = ?`, at, unchanged, then)
 }
 
 // SetAdmin makes an account an administrator, or a member. Making the last
 // enabled administrator a member is ErrLastAdmin. Made an administrator,
 // its sessions end in the same transaction, half-done sign-ins too: a
 // copy of a cookie taken while it was a member does not become an
-// administrator's. It returns how many sessions that still held ended.
-func (s *Store) SetAdmin(ctx context.Context, id int64, admin bool) (Account, int64, error) {
-	var ended int64
+// administrator's. changed is false when the account was what it is to
+// be already: then nothing changes and no session ends. ended is how many
+// sessions that still held ended.
+func (s *Store) SetAdmin(ctx context.Context, id int64, admin bool) (a Account, changed bool, ended int64, err error) {
 	var then func(context.Context, txn) error
 	if admin {
 		then = func(ctx context.Context, tx txn) error {
@@ -230,43 +237,70 @@ func (s *Store) SetAdmin(ctx context.Context, id int64, admin bool) (Account, in
 			return err
 		}
 	}
-	a, err := s.changeAccount(ctx, id, !admin, `is_admin = ?`, admin, then)
-	return a, ended, err
+	unchanged := `NOT is_admin`
+	if admin {
+		unchanged = `is_admin`
+	}
+	a, changed, err = s.changeAccount(ctx, id, !admin, `is_admin = ?`, admin, unchanged, then)
+	return a, changed, ended, err
 }
 
 // SetLanguage sets the language account id reads in: a code, or "" to
 // follow the browser.
 func (s *Store) SetLanguage(ctx context.Context, id int64, code string) (Account, error) {
-	return s.changeAccount(ctx, id, false, `language = ?`, code, nil)
+	a, _, err := s.changeAccount(ctx, id, false, `language = ?`, code, "", nil)
+	return a, err
 }
 
 // SetTimeZone sets the time zone that account id's texts to send with a
 // new link, and its mails, write times in: an IANA name, or "" for UTC.
 func (s *Store) SetTimeZone(ctx context.Context, id int64, zone string) (Account, error) {
-	return s.changeAccount(ctx, id, false, `time_zone = ?`, zone, nil)
+	a, _, err := s.changeAccount(ctx, id, false, `time_zone = ?`, zone, "", nil)
+	return a, err
 }
 
-// changeAccount sets one column of account id and then runs then, when
-// not nil, in the same transaction. When demotes, the change leaves the
-// account no enabled administrator: then at least one other must remain.
-func (s *Store) changeAccount(ctx context.Context, id int64, demotes bool, set string, value any, then func(context.Context, txn) error) (Account, error) {
+// changeAccount sets one column of account id, unless unchanged (when not
+// empty) holds of its row, and then runs then, when not nil, in the same
+// transaction. The condition is part of the UPDATE, so that of two changes
+// at once the second finds the first's row: on PostgreSQL it waits for the
+// first to commit and asks again of the row as it left it. changed is
+// false when unchanged held: the account is returned as it is, and then
+// does not run. When demotes, the change leaves the account no enabled
+// administrator: then at least one other must remain.
+func (s *Store) changeAccount(ctx context.Context, id int64, demotes bool, set string, value any, unchanged string, then func(context.Context, txn) error) (Account, bool, error) {
 	var row accountRow
+	changed := false
 	err := s.write(ctx, func(ctx context.Context, tx txn) error {
 		if demotes {
 			if err := s.keepAnAdmin(ctx, tx, id); err != nil {
 				return err
 			}
 		}
-		err := tx.GetContext(ctx, &row, tx.Rebind(`UPDATE accounts SET `+set+` WHERE id = ? RETURNING `+accountColumns), value, id)
-		if err != nil || then == nil {
+		where := `id = ?`
+		if unchanged != "" {
+			where += ` AND NOT (` + unchanged + `)`
+		}
+		err := tx.GetContext(ctx, &row, tx.Rebind(`UPDATE accounts SET `+set+` WHERE `+where+` RETURNING `+accountColumns), value, id)
+		if errors.Is(err, sql.ErrNoRows) && unchanged != "" {
+			// Unchanged, or gone.
+			return tx.GetContext(ctx, &row, tx.Rebind(`SELECT `+accountColumns+` FROM accounts WHERE id = ?`), id)
+		}
+		if err != nil {
 			return err
+		}
+		changed = true
+		if then == nil {
+			return nil
 		}
 		return then(ctx, tx)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
-		return Account{}, fmt.Errorf("account: %w", ErrNotFound)
+		return Account{}, false, fmt.Errorf("account: %w", ErrNotFound)
 	}
-	return row.account(), err
+	if err != nil {
+		return Account{}, false, err
+	}
+	return row.account(), changed, nil
 }
 
 // keepAnAdmin returns ErrLastAdmin when account id is the only enabled

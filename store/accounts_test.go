@@ -90,29 +90,29 @@ func TestLastAdminStays(t *testing.T) {
 			t.Fatal(err)
 		}
 		bob := mustAccount(t, s, "bob")
-		if _, _, err := s.SetAdmin(ctx, ada.ID, false); !errors.Is(err, ErrLastAdmin) {
+		if _, _, _, err := s.SetAdmin(ctx, ada.ID, false); !errors.Is(err, ErrLastAdmin) {
 			t.Fatalf("demote the only admin: %v", err)
 		}
-		if _, err := s.SetDisabled(ctx, ada.ID, true); !errors.Is(err, ErrLastAdmin) {
+		if _, _, err := s.SetDisabled(ctx, ada.ID, true); !errors.Is(err, ErrLastAdmin) {
 			t.Fatalf("disable the only admin: %v", err)
 		}
 		if _, _, err := s.DeleteAccount(ctx, ada.ID); !errors.Is(err, ErrLastAdmin) {
 			t.Fatalf("delete the only admin: %v", err)
 		}
-		if _, _, err := s.SetAdmin(ctx, bob.ID, true); err != nil {
+		if _, _, _, err := s.SetAdmin(ctx, bob.ID, true); err != nil {
 			t.Fatal(err)
 		}
 		// A disabled administrator manages nothing.
-		if _, err := s.SetDisabled(ctx, bob.ID, true); err != nil {
+		if _, _, err := s.SetDisabled(ctx, bob.ID, true); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := s.SetAdmin(ctx, ada.ID, false); !errors.Is(err, ErrLastAdmin) {
+		if _, _, _, err := s.SetAdmin(ctx, ada.ID, false); !errors.Is(err, ErrLastAdmin) {
 			t.Fatalf("demote the only enabled admin: %v", err)
 		}
-		if _, err := s.SetDisabled(ctx, bob.ID, false); err != nil {
+		if _, _, err := s.SetDisabled(ctx, bob.ID, false); err != nil {
 			t.Fatal(err)
 		}
-		if a, _, err := s.SetAdmin(ctx, ada.ID, false); err != nil || a.Admin {
+		if a, _, _, err := s.SetAdmin(ctx, ada.ID, false); err != nil || a.Admin {
 			t.Fatalf("demote one of two: %+v, %v", a, err)
 		}
 		if _, _, err := s.DeleteAccount(ctx, 9999); !errors.Is(err, ErrNotFound) {

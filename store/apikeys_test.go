@@ -84,7 +84,7 @@ func TestAPIKeyLife(t *testing.T) {
 
 		// A refused key is still found, with its account as it is: the
 		// caller tells the client why.
-		if _, err := s.SetDisabled(ctx, ada.ID, true); err != nil {
+		if _, _, err := s.SetDisabled(ctx, ada.ID, true); err != nil {
 			t.Fatal(err)
 		}
 		a, k, err = s.AccountByAPIKey(ctx, neverHash)

@@ -183,7 +183,7 @@ func TestAccounts(t *testing.T) {
 		if _, err := s.AccountByName(ctx, "nobody"); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("missing: %v", err)
 		}
-		off, err := s.SetDisabled(ctx, bob.ID, true)
+		off, _, err := s.SetDisabled(ctx, bob.ID, true)
 		if err != nil || !off.Disabled() {
 			t.Fatalf("disable: %+v, %v", off, err)
 		}

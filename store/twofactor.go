@@ -359,11 +359,28 @@ func (s *Store) WithSecondFactor(ctx context.Context) (map[int64]bool, error) {
 // recovery codes, for an administrator when its owner lost them; its wrong
 // second-step codes in a row are forgotten with them. In the same
 // transaction every session of the account ends, half-done sign-ins too:
-// a lost or stolen device may still be signed in. It returns how many
-// sessions that still held ended.
-func (s *Store) ResetSecondFactors(ctx context.Context, account int64) (int64, error) {
-	var ended int64
-	err := s.write(ctx, func(ctx context.Context, tx txn) error {
+// a lost or stolen device may still be signed in. removed is false when
+// the account had no second factor and no unused recovery code: then
+// nothing changes and no session ends. Its row is locked first, so that of
+// two resets at once, also on two instances, the second finds what the
+// first left: nothing, and says so. ended is how many sessions that still
+// held ended. An account that does not exist is ErrNotFound.
+func (s *Store) ResetSecondFactors(ctx context.Context, account int64) (removed bool, ended int64, err error) {
+	err = s.write(ctx, func(ctx context.Context, tx txn) error {
+		if err := s.lockAccount(ctx, tx, account); err != nil {
+			return err
+		}
+		var has bool
+		if err := tx.GetContext(ctx, &has, tx.Rebind(`SELECT
+			EXISTS (SELECT 1 FROM totp WHERE account_id = ? AND confirmed_at IS NOT NULL)
+			OR EXISTS (SELECT 1 FROM passkeys WHERE account_id = ?)
+			OR EXISTS (SELECT 1 FROM recovery_codes WHERE account_id = ? AND used_at IS NULL)`), account, account, account); err != nil {
+			return err
+		}
+		if !has {
+			return nil
+		}
+		removed = true
 		for _, q := range []string{
 			`DELETE FROM totp WHERE account_id = ?`,
 			`DELETE FROM passkeys WHERE account_id = ?`,
@@ -378,7 +395,10 @@ func (s *Store) ResetSecondFactors(ctx context.Context, account int64) (int64, e
 		ended, err = endSessions(ctx, tx, `account_id = ?`, account)
 		return err
 	})
-	return ended, err
+	if err != nil {
+		return false, 0, err
+	}
+	return removed, ended, nil
 }
 
 // Flag reads a server-wide switch kept in the settings table; one never

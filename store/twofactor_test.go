@@ -203,7 +203,7 @@ func TestPasskeyLife(t *testing.T) {
 		if err := s.StartTOTP(ctx, eve.ID, []byte("s")); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.ResetSecondFactors(ctx, eve.ID); err != nil {
+		if _, _, err := s.ResetSecondFactors(ctx, eve.ID); err != nil {
 			t.Fatal(err)
 		}
 		if f, _ := s.SecondFactorsOf(ctx, eve.ID); f.Any() {
@@ -315,8 +315,11 @@ func TestSecondStepFailures(t *testing.T) {
 		told(ada, 3)
 		mails(2)
 		// So does a reset of the second factors.
-		if _, err := s.ResetSecondFactors(ctx, ada.ID); err != nil {
+		if err := s.SetRecoveryCodes(ctx, ada.ID, [][]byte{hashOf(t)}); err != nil {
 			t.Fatal(err)
+		}
+		if removed, _, err := s.ResetSecondFactors(ctx, ada.ID); err != nil || !removed {
+			t.Fatalf("reset: removed %v, %v", removed, err)
 		}
 		take(ada, 1, 0)
 		// Without email, or without a confirmed address, a run is told

@@ -1,0 +1,183 @@
+package core
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"oncelink/store"
+	"oncelink/token"
+)
+
+// instancesOn is n Services, as n oncelink instances, on the database dsn
+// names, which newServiceOn made first: on SQLite, n stores on one file.
+func instancesOn(t *testing.T, dsn string, first *Service, n int) []*Service {
+	t.Helper()
+	services := []*Service{first}
+	for len(services) < n {
+		st, err := store.Open(context.Background(), dsn, store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		services = append(services, New(first.cfg, st, bytes.Repeat([]byte{7}, token.KeyLen), slog.New(slog.DiscardHandler)))
+	}
+	return services
+}
+
+// atOnce runs each of calls on a goroutine of its own, all let go at the
+// same moment, and waits for them.
+func atOnce(calls ...func()) {
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for _, call := range calls {
+		wg.Go(func() {
+			<-start
+			call()
+		})
+	}
+	close(start)
+	wg.Wait()
+}
+
+// TestAccountChangesAnswerOnceUnderConcurrency: administrators promoting,
+// demoting, disabling, enabling or resetting the second factors of one
+// account at the same moment, on two instances: exactly one of them is
+// told it changed the account, every other that nothing changed; a
+// disabled account keeps the moment it was disabled at. On either
+// database.
+func TestAccountChangesAnswerOnceUnderConcurrency(t *testing.T) {
+	onEachDatabase(t, func(t *testing.T, dsn string) {
+		first, st, ada := newServiceOn(t, dsn)
+		ctx := context.Background()
+		services := instancesOn(t, dsn, first, 2)
+		bob, err := first.AddAccount(ctx, "bob", "correct horse battery", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const clicks = 8
+		type outcome struct {
+			a       Account
+			changed bool
+			err     error
+		}
+		race := func(what string, round int, change func(s *Service) (Account, bool, error)) []outcome {
+			t.Helper()
+			outcomes := make([]outcome, clicks)
+			calls := make([]func(), clicks)
+			for i := range calls {
+				calls[i] = func() {
+					a, changed, err := change(services[i%len(services)])
+					outcomes[i] = outcome{a, changed, err}
+				}
+			}
+			atOnce(calls...)
+			n := 0
+			for i, o := range outcomes {
+				if o.err != nil {
+					t.Fatalf("%s, round %d, click %d: %v", what, round, i, o.err)
+				}
+				if o.a.ID != bob.ID {
+					t.Fatalf("%s, round %d, click %d: account %d, want bob's", what, round, i, o.a.ID)
+				}
+				if o.changed {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Fatalf("%s, round %d: %d of %d clicks at once were told they changed the account, want 1", what, round, n, clicks)
+			}
+			return outcomes
+		}
+		for round := range 5 {
+			race("promote", round, func(s *Service) (Account, bool, error) { return s.SetAdmin(ctx, &ada, bob.ID, true) })
+			race("demote", round, func(s *Service) (Account, bool, error) { return s.SetAdmin(ctx, &ada, bob.ID, false) })
+			outcomes := race("disable", round, func(s *Service) (Account, bool, error) { return s.SetDisabled(ctx, &ada, bob.ID, true) })
+			var since time.Time
+			for _, o := range outcomes {
+				if o.changed {
+					since = o.a.DisabledAt
+				}
+			}
+			now, err := st.AccountByID(ctx, bob.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !now.DisabledAt.Equal(since) || since.IsZero() {
+				t.Fatalf("round %d: disabled since %s, but the change that disabled it said %s", round, now.DisabledAt, since)
+			}
+			race("enable", round, func(s *Service) (Account, bool, error) { return s.SetDisabled(ctx, &ada, bob.ID, false) })
+			if err := st.SetRecoveryCodes(ctx, bob.ID, [][]byte{[]byte(fmt.Sprint("code-", round))}); err != nil {
+				t.Fatal(err)
+			}
+			race("reset second factors", round, func(s *Service) (Account, bool, error) { return s.ResetTwoFactor(ctx, &ada, bob.ID) })
+		}
+	})
+}
+
+// TestLastAdminStaysUnderConcurrency: every administrator demoting,
+// disabling or deleting another at the same moment, on two instances,
+// leaves at least one enabled administrator: all but one of the changes
+// are made, the last is refused. On either database.
+func TestLastAdminStaysUnderConcurrency(t *testing.T) {
+	onEachDatabase(t, func(t *testing.T, dsn string) {
+		first, st, ada := newServiceOn(t, dsn)
+		ctx := context.Background()
+		services := instancesOn(t, dsn, first, 2)
+		for round := range 6 {
+			admins := []Account{ada}
+			for i := range 3 {
+				a, err := first.AddAccount(ctx, fmt.Sprintf("admin%d-%d", round, i), "correct horse battery", true)
+				if err != nil {
+					t.Fatal(err)
+				}
+				admins = append(admins, a)
+			}
+			errs := make([]error, len(admins))
+			calls := make([]func(), len(admins))
+			for i := range admins {
+				by, target := admins[i], admins[(i+1)%len(admins)]
+				s := services[i%len(services)]
+				calls[i] = func() {
+					switch (round + i) % 3 {
+					case 0:
+						_, _, errs[i] = s.SetAdmin(ctx, &by, target.ID, false)
+					case 1:
+						_, _, errs[i] = s.SetDisabled(ctx, &by, target.ID, true)
+					default:
+						_, errs[i] = s.DeleteAccount(ctx, &by, target.ID)
+					}
+				}
+			}
+			atOnce(calls...)
+			refused := 0
+			for i, err := range errs {
+				switch err {
+				case nil:
+				case errLastAdmin:
+					refused++
+				default:
+					t.Fatalf("round %d, change %d: %v", round, i, err)
+				}
+			}
+			accounts, err := st.Accounts(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var left []Account
+			for _, a := range accounts {
+				if a.Admin && !a.Disabled() {
+					left = append(left, a)
+				}
+			}
+			if len(left) != 1 || refused != 1 {
+				t.Fatalf("round %d: %d changes refused, %d enabled administrators left, want 1 and 1", round, refused, len(left))
+			}
+			ada = left[0]
+		}
+	})
+}
