@@ -131,7 +131,7 @@ func TestLastAdminStaysUnderConcurrency(t *testing.T) {
 		for round := range 6 {
 			admins := []Account{ada}
 			for i := range 3 {
-				a, err := first.AddAccount(ctx, fmt.Sprintf("admin%d-%d", round, i), "correct horse battery", true)
+				a, err := st.CreateAccount(ctx, fmt.Sprintf("admin%d-%d", round, i), "x", true)
 				if err != nil {
 					t.Fatal(err)
 				}

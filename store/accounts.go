@@ -304,12 +304,21 @@ func (s *Store) changeAccount(ctx context.Context, id int64, demotes bool, set s
 }
 
 // keepAnAdmin returns ErrLastAdmin when account id is the only enabled
-// administrator. On PostgreSQL it locks the administrators' rows until the
-// transaction ends, so that two administrators removing each other at once
-// do not both succeed.
+// administrator. On PostgreSQL the transactions that call it run one after
+// the other, from its call until they end, and each counts the
+// administrators the one before left: two administrators removing each
+// other at once do not both succeed. That is a lock of its own rather than
+// the administrators' rows, which other transactions hold in any order (a
+// sweep's, writing what their links store), and which a disable holding
+// them while it waits for its own account's row would deadlock with.
 func (s *Store) keepAnAdmin(ctx context.Context, tx txn, id int64) error {
+	if s.dialect.lockAdmins != "" {
+		if _, err := tx.ExecContext(ctx, s.dialect.lockAdmins); err != nil {
+			return err
+		}
+	}
 	var admins []int64
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM accounts WHERE is_admin AND disabled_at IS NULL`+s.dialect.forUpdate)
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM accounts WHERE is_admin AND disabled_at IS NULL`)
 	if err != nil {
 		return err
 	}

@@ -364,6 +364,9 @@ type dialect struct {
 	// trySweepLock returns whether this transaction may sweep: on
 	// PostgreSQL, only one instance sweeps a schema at a time.
 	trySweepLock string
+	// lockAdmins serialises, on PostgreSQL, the transactions that may
+	// leave fewer enabled administrators; see keepAnAdmin.
+	lockAdmins string
 	// forUpdate ends a SELECT whose rows stay locked until the transaction
 	// ends, so that no other transaction slips in between a check and the
 	// write it allows. SQLite's one writer keeps them apart anyway.
@@ -404,6 +407,7 @@ var postgres = dialect{
 	},
 	lockMigrations: "SELECT pg_advisory_xact_lock(7034198)",
 	trySweepLock:   "SELECT pg_try_advisory_xact_lock(7034199, hashtext(current_schema()))",
+	lockAdmins:     "SELECT pg_advisory_xact_lock(7034200, hashtext(current_schema()))",
 	forUpdate:      " FOR UPDATE",
 	forShare:       " FOR SHARE",
 	skipLocked:     " FOR UPDATE SKIP LOCKED",
