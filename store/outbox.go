@@ -81,6 +81,9 @@ type noticeEvent struct {
 // an email; nothing while the account is disabled. Callers call it only
 // when the account's notices flag is set.
 func (s *Store) enqueue(ctx context.Context, tx txn, e noticeEvent) error {
+	if err := s.holdOwner(ctx, tx, e.Account); err != nil {
+		return err
+	}
 	now := millis(s.Now())
 	args := []any{e.Type, nullID(e.LinkID), nullID(e.RequestID), millis(e.Event.At),
 		clip(e.Event.IP, maxIPLen), clip(e.Event.UserAgent, maxUserAgentLen), now, now, e.Account}
@@ -105,6 +108,25 @@ func (s *Store) enqueue(ctx context.Context, tx txn, e noticeEvent) error {
 	return nil
 }
 
+// holdOwner keeps account from being disabled until tx ends, on
+// PostgreSQL, where the deliveries an enqueue inserts are not seen by a
+// disable that commits meanwhile, which would leave them waiting (and
+// enabling the account again would send them). With its row locked, a
+// disable under way is waited for, and the enqueue's INSERT, a statement
+// begun after it, sees the account disabled and inserts nothing; a
+// disable that comes after waits for tx, and then ends what it inserted.
+// On SQLite writes run one at a time anyway.
+func (s *Store) holdOwner(ctx context.Context, tx txn, account int64) error {
+	if s.dialect.forShare == "" {
+		return nil
+	}
+	rows, err := tx.QueryContext(ctx, tx.Rebind(`SELECT id FROM accounts WHERE id = ?`+s.dialect.forShare), account)
+	if err != nil {
+		return fmt.Errorf("store: outbox: %w", err)
+	}
+	return rows.Close()
+}
+
 // endDeliveries ends, unsent, the deliveries of account that are waiting
 // at now, in the transaction that disables it, as failed with
 // AccountDisabled: enabling it again sends none of them. One that a worker
@@ -122,6 +144,9 @@ func endDeliveries(ctx context.Context, tx txn, account int64, now time.Time) er
 // account's confirmed notice address if it has one and is not disabled:
 // failures wrong codes came in a row.
 func (s *Store) enqueueSecondStepMail(ctx context.Context, tx txn, account int64, e Event, failures int) error {
+	if err := s.holdOwner(ctx, tx, account); err != nil {
+		return err
+	}
 	now := millis(s.Now())
 	if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO notice_deliveries
 		(account_id, webhook_id, type, at, ip, user_agent, failures, next_at, created_at)
@@ -843,10 +868,29 @@ func (s *Store) LinkAsOf(ctx context.Context, id int64, at time.Time) (Link, err
 // that expired unopened by now, and marks every such link as looked at, so
 // that each is noticed once. A link that expired while its owner's account
 // was disabled, and so rested, is noticed neither then nor later.
+//
+// On PostgreSQL the owners' rows are held as enqueue holds them, but not
+// waited for: a sweep holding several while a disable holds others would
+// deadlock. An owner whose row another transaction is changing (a
+// disable, say) is passed over, and its links are looked at again by a
+// later sweep.
 func (s *Store) enqueueExpired(ctx context.Context, tx txn, now int64) error {
-	rows, err := tx.QueryContext(ctx, tx.Rebind(`SELECT l.id, l.owner_id, l.notify, l.expires_at FROM links l
-		JOIN accounts a ON a.id = l.owner_id
-		WHERE l.expires_at <= ? AND NOT l.expiry_noticed AND l.uses = 0 AND l.revoked_at IS NULL AND a.notices AND a.disabled_at IS NULL`), now)
+	const expired = ` FROM links l JOIN accounts a ON a.id = l.owner_id
+		WHERE l.expires_at <= ? AND NOT l.expiry_noticed AND l.uses = 0 AND l.revoked_at IS NULL AND a.notices AND a.disabled_at IS NULL`
+	lock := ""
+	var owners map[int64]bool
+	if s.dialect.forShare != "" {
+		lock = s.dialect.forShare + ` OF a SKIP LOCKED`
+		ids, err := queryIDs(ctx, tx, tx.Rebind(`SELECT DISTINCT l.owner_id`+expired), now)
+		if err != nil {
+			return err
+		}
+		owners = make(map[int64]bool, len(ids))
+		for _, id := range ids {
+			owners[id] = true
+		}
+	}
+	rows, err := tx.QueryContext(ctx, tx.Rebind(`SELECT l.id, l.owner_id, l.notify, l.expires_at`+expired+lock), now)
 	if err != nil {
 		return err
 	}
@@ -869,9 +913,37 @@ func (s *Store) enqueueExpired(ctx context.Context, tx txn, now int64) error {
 		if err := s.enqueue(ctx, tx, e); err != nil {
 			return err
 		}
+		delete(owners, e.Account)
 	}
-	_, err = tx.ExecContext(ctx, tx.Rebind(`UPDATE links SET expiry_noticed = TRUE WHERE expires_at <= ? AND NOT expiry_noticed`), now)
+	// What is left of owners was passed over.
+	mark := `UPDATE links SET expiry_noticed = TRUE WHERE expires_at <= ? AND NOT expiry_noticed`
+	args := []any{now}
+	if len(owners) > 0 {
+		mark += ` AND owner_id NOT IN (?` + strings.Repeat(`, ?`, len(owners)-1) + `)`
+		for id := range owners {
+			args = append(args, id)
+		}
+	}
+	_, err = tx.ExecContext(ctx, tx.Rebind(mark), args...)
 	return err
+}
+
+// queryIDs runs a query of one column of ids.
+func queryIDs(ctx context.Context, tx txn, query string, args ...any) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }

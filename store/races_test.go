@@ -1,0 +1,167 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"oncelink/internal/pgtest"
+)
+
+// twoInstances runs test with two stores on one database, as two oncelink
+// instances: on a fresh SQLite file, and on a fresh PostgreSQL schema when
+// ONCELINK_TEST_POSTGRES names a database.
+func twoInstances(t *testing.T, test func(t *testing.T, a, b *Store)) {
+	t.Helper()
+	run := func(t *testing.T, dsn string) {
+		a, b := openPostgresTest(t, dsn), openPostgresTest(t, dsn)
+		test(t, a, b)
+	}
+	t.Run("sqlite", func(t *testing.T) { run(t, filepath.Join(t.TempDir(), "test.db")) })
+	t.Run("postgres", func(t *testing.T) { run(t, pgtest.DSN(t)) })
+}
+
+// atOnce runs each of calls on a goroutine of its own, all let go at the
+// same moment, and waits for them.
+func atOnce(calls ...func()) {
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for _, call := range calls {
+		wg.Go(func() {
+			<-start
+			call()
+		})
+	}
+	close(start)
+	wg.Wait()
+}
+
+// pendingOf counts the deliveries of account that wait to be sent.
+func pendingOf(t *testing.T, s *Store, account int64) int {
+	t.Helper()
+	var n int
+	if err := s.db.Get(&n, s.db.Rebind(`SELECT COUNT(*) FROM notice_deliveries WHERE account_id = ? AND status = '`+DeliveryPending+`'`), account); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestDisableEndsNoticesEnqueuedAtTheSameMoment: links opened, viewed and
+// revoked on one instance while the owner is disabled on another leave no
+// notice waiting once the disable is done: each open, view or revoke
+// either comes before the disable, whose transaction ends its notices, or
+// after it, and enqueues none. Enabling the account again then sends
+// nothing of that moment. On either database.
+func TestDisableEndsNoticesEnqueuedAtTheSameMoment(t *testing.T) {
+	twoInstances(t, func(t *testing.T, a, b *Store) {
+		ctx := context.Background()
+		owner := mustAccount(t, a, "ada")
+		_, err := a.CreateWebhook(ctx, owner.ID, "https://example.com/hook",
+			[]string{NoticeLinkOpened, NoticeLinkUsedUp, NoticeLinkViewed, NoticeLinkRevoked}, hashOf(t), 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const links = 12
+		for round := range 20 {
+			ls := make([]Link, links)
+			for i := range ls {
+				ls[i] = mustLink(t, a, owner.ID, 1, time.Hour)
+			}
+			calls := []func(){func() {
+				if _, _, err := b.SetDisabled(ctx, owner.ID, true); err != nil {
+					t.Error(err)
+				}
+			}}
+			for i, l := range ls {
+				e := Event{At: a.Now(), IP: "192.0.2.1"}
+				calls = append(calls, func() {
+					var err error
+					switch i % 3 {
+					case 0:
+						_, err = a.Consume(ctx, l.ID, e)
+					case 1:
+						err = a.RecordView(ctx, l.ID, e)
+					default:
+						_, _, err = a.Revoke(ctx, owner.ID, l.ID, time.Minute, e)
+					}
+					if err != nil && !errors.Is(err, ErrGone) {
+						t.Error(err)
+					}
+				})
+			}
+			atOnce(calls...)
+			if t.Failed() {
+				t.FailNow()
+			}
+			if n := pendingOf(t, a, owner.ID); n != 0 {
+				t.Fatalf("round %d: %d notices wait for a disabled account, which enabling it would send", round, n)
+			}
+			if _, _, err := a.SetDisabled(ctx, owner.ID, false); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}
+
+// TestSweepAndDisableAtTheSameMoment: a sweep noticing links that expired
+// unopened, on one instance, while an owner of some of them is disabled on
+// another, neither deadlocks nor leaves a notice waiting for the disabled
+// account; the links of an owner the sweep passed over, as another
+// transaction held its account, are noticed by a later sweep, each once.
+// On either database.
+func TestSweepAndDisableAtTheSameMoment(t *testing.T) {
+	twoInstances(t, func(t *testing.T, a, b *Store) {
+		ctx := context.Background()
+		c := newClock(a)
+		b.Now = c.Now
+		ada, err := a.CreateAccount(ctx, "ada", "hash", true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bob := mustAccount(t, a, "bob")
+		for _, owner := range []Account{bob, ada} {
+			if _, err := a.CreateWebhook(ctx, owner.ID, "https://example.com/hook", []string{NoticeLinkExpiredUnopened}, hashOf(t), 10); err != nil {
+				t.Fatal(err)
+			}
+		}
+		const rounds, links = 20, 4
+		for round := range rounds {
+			for range links {
+				mustLink(t, a, bob.ID, 1, time.Minute)
+				mustLink(t, a, ada.ID, 1, time.Minute)
+			}
+			c.Add(2 * time.Minute)
+			atOnce(func() {
+				if _, err := a.Sweep(ctx, time.Minute, 24*time.Hour); err != nil {
+					t.Error(err)
+				}
+			}, func() {
+				if _, _, err := b.SetDisabled(ctx, bob.ID, true); err != nil {
+					t.Error(err)
+				}
+			})
+			if t.Failed() {
+				t.FailNow()
+			}
+			if n := pendingOf(t, a, bob.ID); n != 0 {
+				t.Fatalf("round %d: %d notices wait for a disabled account, which enabling it would send", round, n)
+			}
+			if _, _, err := a.SetDisabled(ctx, bob.ID, false); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := a.Sweep(ctx, time.Minute, 24*time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := a.db.Get(&n, a.db.Rebind(`SELECT COUNT(*) FROM notice_deliveries WHERE account_id = ?`), ada.ID); err != nil {
+			t.Fatal(err)
+		}
+		if n != rounds*links {
+			t.Fatalf("%d notices of %d links that expired unopened", n, rounds*links)
+		}
+	})
+}
