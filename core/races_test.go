@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"oncelink/store"
 	"oncelink/token"
 )
@@ -178,6 +180,176 @@ func TestLastAdminStaysUnderConcurrency(t *testing.T) {
 				t.Fatalf("round %d: %d changes refused, %d enabled administrators left, want 1 and 1", round, refused, len(left))
 			}
 			ada = left[0]
+		}
+	})
+}
+
+// TestSetupMakesOneAdministratorUnderConcurrency: set-up sent from several
+// browsers at the same moment, on two instances of a new server, makes
+// one account, an administrator; every other browser is told set-up no
+// longer exists. On either database.
+func TestSetupMakesOneAdministratorUnderConcurrency(t *testing.T) {
+	onEachDatabase(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		var services []*Service
+		for range 2 {
+			st, err := store.Open(ctx, dsn, store.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			// The cheapest hashes, so that the browsers reach the database
+			// together.
+			cfg := Config{BaseURL: "https://share.example", MinTTL: time.Minute, MaxTTL: 30 * 24 * time.Hour, GrantTTL: time.Minute,
+				PasswordCost: bcrypt.MinCost}
+			services = append(services, New(cfg, st, bytes.Repeat([]byte{7}, token.KeyLen), slog.New(slog.DiscardHandler)))
+		}
+		const browsers = 12
+		made := make([]Account, browsers)
+		errs := make([]error, browsers)
+		calls := make([]func(), browsers)
+		for i := range calls {
+			s := services[i%len(services)]
+			calls[i] = func() {
+				turn, err := s.TakeTurn(ctx, SetupAction, Client{IP: fmt.Sprintf("192.0.2.%d", i+1)})
+				if err != nil {
+					errs[i] = err
+					return
+				}
+				made[i], errs[i] = s.Setup(ctx, turn, fmt.Sprint("admin", i), "correct horse battery")
+			}
+		}
+		atOnce(calls...)
+		n := 0
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				n++
+				if !made[i].Admin {
+					t.Fatalf("set-up made %q, a member", made[i].Username)
+				}
+			case err != ErrNotFound:
+				t.Fatalf("browser %d: %v", i, err)
+			}
+		}
+		accounts, err := services[0].Accounts(ctx)
+		if n != 1 || err != nil || len(accounts) != 1 {
+			t.Fatalf("%d browsers told set-up made their account, %d accounts (%v); want 1 and 1", n, len(accounts), err)
+		}
+	})
+}
+
+// TestKeyLimitHoldsUnderConcurrency: keys made at the same moment, on two
+// instances, for an account's last place make one key; the others are
+// refused, saying the limit. On either database.
+func TestKeyLimitHoldsUnderConcurrency(t *testing.T) {
+	onEachDatabase(t, func(t *testing.T, dsn string) {
+		first, _, ada := newServiceOn(t, dsn)
+		ctx := context.Background()
+		services := instancesOn(t, dsn, first, 2)
+		for i := range MaxAPIKeys - 1 {
+			if _, err := first.CreateKey(ctx, ada.ID, fmt.Sprint("key ", i), ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		const tries = 8
+		errs := make([]error, tries)
+		calls := make([]func(), tries)
+		for i := range calls {
+			s := services[i%len(services)]
+			calls[i] = func() { _, errs[i] = s.CreateKey(ctx, ada.ID, fmt.Sprint("last ", i), "") }
+		}
+		atOnce(calls...)
+		made := 0
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				made++
+			case !isCode(err, "key_limit"):
+				t.Fatalf("key %d: %v", i, err)
+			}
+		}
+		if made != 1 {
+			t.Fatalf("%d keys made at once for the last of %d places", made, MaxAPIKeys)
+		}
+	})
+}
+
+// TestRequestFilledOnceOnTwoInstances: senders filling one request at the
+// same moment, on two instances, fill it once: one is told it was sent,
+// every other that the request is gone, and the owner has one link. On
+// either database.
+func TestRequestFilledOnceOnTwoInstances(t *testing.T) {
+	onEachDatabase(t, func(t *testing.T, dsn string) {
+		first, _, owner := newServiceOn(t, dsn)
+		ctx := context.Background()
+		services := instancesOn(t, dsn, first, 2)
+		c, err := first.CreateRequest(ctx, owner.ID, RequestInput{Label: "vpn", Accepts: AcceptsText, TTL: "1h"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok := requestToken(t, c.URL)
+		const senders = 12
+		errs := make([]error, senders)
+		calls := make([]func(), senders)
+		for i := range calls {
+			s := services[i%len(services)]
+			calls[i] = func() {
+				d := s.NewDraft()
+				defer d.Close()
+				turn, err := s.TakeTurn(ctx, OpenAction, Client{IP: fmt.Sprintf("192.0.2.%d", i+1)})
+				if err == nil {
+					_, err = s.Fulfil(ctx, turn, tok, d, fmt.Sprint("secret ", i), nil)
+				}
+				errs[i] = err
+			}
+		}
+		atOnce(calls...)
+		sent := 0
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				sent++
+			case !isCode(err, "request_gone"):
+				t.Fatalf("sender %d: %v", i, err)
+			}
+		}
+		links, err := first.Links(ctx, owner.ID, ListInput{})
+		if sent != 1 || err != nil || len(links.Links) != 1 {
+			t.Fatalf("%d senders told it was sent, %d links (%v); want 1 and 1", sent, len(links.Links), err)
+		}
+	})
+}
+
+// TestNamesStayUniqueUnderConcurrency: accounts added at the same moment,
+// on two instances, under names that are one once case and width are
+// ignored make one account; the others are told the name is taken. On
+// either database.
+func TestNamesStayUniqueUnderConcurrency(t *testing.T) {
+	onEachDatabase(t, func(t *testing.T, dsn string) {
+		first, _, _ := newServiceOn(t, dsn, func(c *Config) { c.PasswordCost = bcrypt.MinCost })
+		ctx := context.Background()
+		services := instancesOn(t, dsn, first, 2)
+		names := []string{"bob", "Bob", "BOB", "ｂｏｂ"}
+		errs := make([]error, len(names))
+		calls := make([]func(), len(names))
+		for i, name := range names {
+			s := services[i%len(services)]
+			calls[i] = func() { _, errs[i] = s.AddAccount(ctx, name, "correct horse battery", false) }
+		}
+		atOnce(calls...)
+		made := 0
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				made++
+			case !isCode(err, "username_taken"):
+				t.Fatalf("%q: %v", names[i], err)
+			}
+		}
+		accounts, err := first.Accounts(ctx)
+		if made != 1 || err != nil || len(accounts) != 2 {
+			t.Fatalf("%d of %d adds made an account, %d accounts (%v); want 1 and 2", made, len(names), len(accounts), err)
 		}
 	})
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -162,6 +163,105 @@ func TestSweepAndDisableAtTheSameMoment(t *testing.T) {
 		}
 		if n != rounds*links {
 			t.Fatalf("%d notices of %d links that expired unopened", n, rounds*links)
+		}
+	})
+}
+
+// TestEndpointAndPasskeyLimitsHoldUnderConcurrency: however many adds of
+// webhook endpoints, or of passkeys, race for an account's last places on
+// two instances, the limit holds: the count and the insert are one write,
+// the account's row locked in between on PostgreSQL. On either database.
+func TestEndpointAndPasskeyLimitsHoldUnderConcurrency(t *testing.T) {
+	twoInstances(t, func(t *testing.T, a, b *Store) {
+		ctx := context.Background()
+		ada := mustAccount(t, a, "ada")
+		const limit, tries = 3, 16
+		adds := map[string]func(s *Store, i int) error{
+			"endpoint": func(s *Store, i int) error {
+				_, err := s.CreateWebhook(ctx, ada.ID, fmt.Sprintf("https://example.com/%d", i), []string{NoticeLinkOpened}, hashOf(t), limit)
+				return err
+			},
+			"passkey": func(s *Store, i int) error {
+				_, err := s.AddPasskey(ctx, Passkey{AccountID: ada.ID, CredentialID: []byte(fmt.Sprint("key-", i)),
+					UserHandle: []byte("ada"), Name: fmt.Sprint(i), Credential: []byte(`{}`)}, limit)
+				return err
+			},
+		}
+		for what, add := range adds {
+			var mu sync.Mutex
+			made := 0
+			calls := make([]func(), tries)
+			for i := range calls {
+				s := []*Store{a, b}[i%2]
+				calls[i] = func() {
+					err := add(s, i)
+					switch {
+					case err == nil:
+						mu.Lock()
+						made++
+						mu.Unlock()
+					case !errors.Is(err, ErrLimit):
+						t.Errorf("%s %d: %v", what, i, err)
+					}
+				}
+			}
+			atOnce(calls...)
+			if made != limit {
+				t.Fatalf("%d of %d adds of an %s at once went through, for %d places", made, tries, what, limit)
+			}
+		}
+	})
+}
+
+// TestSignUpsBySingleSignOnAtTheSameMoment: people signing in by single
+// sign-on for the first time at the same moment, on two instances, each
+// get an account of their own under a name of their own, however alike
+// the names their provider gives; one person signing in from several
+// browsers at once gets one account. On either database.
+func TestSignUpsBySingleSignOnAtTheSameMoment(t *testing.T) {
+	twoInstances(t, func(t *testing.T, a, b *Store) {
+		ctx := context.Background()
+		const people = 8
+		names := []string{"amy", "Amy", "ＡＭＹ", "amy2", "amy3", "amy4", "amy5"}
+		accounts := make([]Account, people)
+		errs := make([]error, people)
+		calls := make([]func(), people)
+		for i := range calls {
+			s := []*Store{a, b}[i%2]
+			calls[i] = func() {
+				accounts[i], errs[i] = s.CreateIdentityAccount(ctx, names,
+					Identity{Issuer: "https://id.example", Subject: fmt.Sprint("sub-", i/2)})
+			}
+		}
+		atOnce(calls...)
+		byName := map[string]int64{}
+		bySubject := map[string]int64{}
+		for i, err := range errs {
+			subject := fmt.Sprint("sub-", i/2)
+			switch {
+			case err == nil:
+				if other, ok := byName[usernameKey(accounts[i].Username)]; ok && other != accounts[i].ID {
+					t.Fatalf("two accounts named %q", accounts[i].Username)
+				}
+				if _, ok := bySubject[subject]; ok {
+					t.Fatalf("%s got two accounts", subject)
+				}
+				byName[usernameKey(accounts[i].Username)] = accounts[i].ID
+				bySubject[subject] = accounts[i].ID
+			case errors.Is(err, ErrConflict):
+			default:
+				t.Fatalf("sign-up %d: %v", i, err)
+			}
+		}
+		for i := range errs {
+			subject := fmt.Sprint("sub-", i/2)
+			got, err := a.AccountByIdentity(ctx, "https://id.example", subject, "")
+			if err != nil || got.ID != bySubject[subject] {
+				t.Fatalf("%s: account %d, %v; want the one account made, %d", subject, got.ID, err, bySubject[subject])
+			}
+		}
+		if n, err := a.CountAccounts(ctx); err != nil || n != people/2 {
+			t.Fatalf("%d accounts, %v; want %d", n, err, people/2)
 		}
 	})
 }
