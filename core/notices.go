@@ -336,12 +336,17 @@ func (s *Service) WebhookDeliveries(ctx context.Context, owner, id int64) ([]Del
 // TestWebhook sends owner's endpoint id a test message, through the outbox
 // like any other. An endpoint that a 410 switched off is switched on again
 // for it (see store.TestWebhook). An account sends a few an hour (see
-// webhookTests).
+// webhookTests). An account disabled since its request was let in is
+// ErrAccountDisabled, and sent nothing.
 func (s *Service) TestWebhook(ctx context.Context, owner, id int64) error {
 	if err := s.take(ctx, s.limits.webhookTests, "account:"+strconv.FormatInt(owner, 10)); err != nil {
 		return err
 	}
-	return fromStore(s.store.TestWebhook(ctx, owner, id))
+	err := s.store.TestWebhook(ctx, owner, id)
+	if errors.Is(err, store.ErrGone) {
+		return ErrAccountDisabled
+	}
+	return fromStore(err)
 }
 
 // NoticeEmail is the address owner's email notices go to: empty when the

@@ -2,6 +2,7 @@ package notify_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"sync"
 	"testing"
@@ -118,9 +119,9 @@ func TestADisabledAccountIsSentNothingFurther(t *testing.T) {
 	})
 }
 
-// TestNoticesOfADisabledAccountEndAtDelivery: a notice that waits for a
-// disabled account, however it came, ends unsent when a worker takes it;
-// the account's events write none.
+// TestNoticesOfADisabledAccountEndAtDelivery: a disabled account's events
+// write no notice, nor does a test of its endpoint asked for as it was
+// disabled: a worker finds nothing to send.
 func TestNoticesOfADisabledAccountEndAtDelivery(t *testing.T) {
 	backends(t, func(t *testing.T, dsn string) {
 		e, smtpd, r, hook, o := disabledEnv(t, dsn)
@@ -135,13 +136,13 @@ func TestNoticesOfADisabledAccountEndAtDelivery(t *testing.T) {
 		if n, _ := e.st.OutboxDepth(ctx); n != 0 {
 			t.Errorf("outbox %d after a disabled account's link was viewed", n)
 		}
-		// A test of its endpoint, asked for as it was disabled, is not
-		// sent.
-		if err := e.st.TestWebhook(ctx, e.owner.ID, hook.Webhook.ID); err != nil {
-			t.Fatal(err)
+		// A test of its endpoint, asked for as it was disabled, is
+		// refused, and nothing waits to be sent.
+		if err := e.st.TestWebhook(ctx, e.owner.ID, hook.Webhook.ID); !errors.Is(err, store.ErrGone) {
+			t.Fatalf("a disabled account's test: %v", err)
 		}
-		if n := e.runUnsent(t, smtpd, r, o, hook.Webhook.ID, 1); n != 1 {
-			t.Errorf("attempted %d, want the test's", n)
+		if n := e.runUnsent(t, smtpd, r, o, hook.Webhook.ID, 0); n != 0 {
+			t.Errorf("attempted %d, want none", n)
 		}
 	})
 }

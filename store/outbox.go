@@ -353,10 +353,15 @@ func (s *Store) DeleteWebhook(ctx context.Context, account, id int64) error {
 // TestWebhook puts a test message for endpoint id of account in the outbox,
 // and switches the endpoint on again if a 410 had switched it off: a test
 // is how its owner says that the receiver is back. Should it answer 410
-// again, the test switches it off again.
+// again, the test switches it off again. While the account is disabled,
+// which may have happened since its request was let in, it is ErrGone and
+// nothing changes: a disabled account is sent nothing.
 func (s *Store) TestWebhook(ctx context.Context, account, id int64) error {
 	now := millis(s.Now())
 	err := s.write(ctx, func(ctx context.Context, tx txn) error {
+		if err := s.holdOwner(ctx, tx, account); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE webhooks SET disabled_at = NULL
 			WHERE id = ? AND account_id = ? AND disabled_at IS NOT NULL`), id, account)
 		if err != nil {
@@ -371,16 +376,23 @@ func (s *Store) TestWebhook(ctx context.Context, account, id int64) error {
 		}
 		res, err = tx.ExecContext(ctx, tx.Rebind(`INSERT INTO notice_deliveries (account_id, webhook_id, type, at, next_at, created_at)
 			SELECT account_id, id, CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT)
-			FROM webhooks WHERE id = ? AND account_id = ?`), NoticeTest, now, now, now, id, account)
+			FROM webhooks WHERE id = ? AND account_id = ? AND `+enabled("webhooks", "account_id")), NoticeTest, now, now, now, id, account)
 		if err != nil {
 			return err
 		}
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			if err == nil {
+				var endpoints int
+				err = tx.GetContext(ctx, &endpoints, tx.Rebind(`SELECT COUNT(*) FROM webhooks WHERE id = ? AND account_id = ?`), id, account)
+				if err == nil && endpoints > 0 {
+					return fmt.Errorf("webhook test: account disabled: %w", ErrGone)
+				}
+			}
 			return errors.Join(fmt.Errorf("webhook: %w", ErrNotFound), err)
 		}
 		return nil
 	})
-	if err != nil && !errors.Is(err, ErrNotFound) {
+	if err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrGone) {
 		return fmt.Errorf("store: test webhook: %w", err)
 	}
 	return err

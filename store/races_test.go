@@ -51,16 +51,16 @@ func pendingOf(t *testing.T, s *Store, account int64) int {
 }
 
 // TestDisableEndsNoticesEnqueuedAtTheSameMoment: links opened, viewed and
-// revoked on one instance while the owner is disabled on another leave no
-// notice waiting once the disable is done: each open, view or revoke
-// either comes before the disable, whose transaction ends its notices, or
-// after it, and enqueues none. Enabling the account again then sends
+// revoked, and endpoints sent a test, on one instance while the owner is
+// disabled on another leave no notice waiting once the disable is done:
+// each either comes before the disable, whose transaction ends its
+// notices, or after it, and enqueues none. Enabling the account again then sends
 // nothing of that moment. On either database.
 func TestDisableEndsNoticesEnqueuedAtTheSameMoment(t *testing.T) {
 	twoInstances(t, func(t *testing.T, a, b *Store) {
 		ctx := context.Background()
 		owner := mustAccount(t, a, "ada")
-		_, err := a.CreateWebhook(ctx, owner.ID, "https://example.com/hook",
+		hook, err := a.CreateWebhook(ctx, owner.ID, "https://example.com/hook",
 			[]string{NoticeLinkOpened, NoticeLinkUsedUp, NoticeLinkViewed, NoticeLinkRevoked}, hashOf(t), 10)
 		if err != nil {
 			t.Fatal(err)
@@ -80,13 +80,15 @@ func TestDisableEndsNoticesEnqueuedAtTheSameMoment(t *testing.T) {
 				e := Event{At: a.Now(), IP: "192.0.2.1"}
 				calls = append(calls, func() {
 					var err error
-					switch i % 3 {
+					switch i % 4 {
 					case 0:
 						_, err = a.Consume(ctx, l.ID, e)
 					case 1:
 						err = a.RecordView(ctx, l.ID, e)
-					default:
+					case 2:
 						_, _, err = a.Revoke(ctx, owner.ID, l.ID, time.Minute, e)
+					default:
+						err = a.TestWebhook(ctx, owner.ID, hook.ID)
 					}
 					if err != nil && !errors.Is(err, ErrGone) {
 						t.Error(err)
@@ -99,6 +101,10 @@ func TestDisableEndsNoticesEnqueuedAtTheSameMoment(t *testing.T) {
 			}
 			if n := pendingOf(t, a, owner.ID); n != 0 {
 				t.Fatalf("round %d: %d notices wait for a disabled account, which enabling it would send", round, n)
+			}
+			// A test asked for by a request let in before the disable.
+			if err := a.TestWebhook(ctx, owner.ID, hook.ID); !errors.Is(err, ErrGone) || pendingOf(t, a, owner.ID) != 0 {
+				t.Fatalf("round %d: a test of a disabled account's endpoint: %v, %d waiting", round, err, pendingOf(t, a, owner.ID))
 			}
 			if _, _, err := a.SetDisabled(ctx, owner.ID, false); err != nil {
 				t.Fatal(err)
