@@ -335,6 +335,14 @@ func (s *Store) RotateWebhook(ctx context.Context, account, id int64, secret []b
 // or not.
 func (s *Store) DeleteWebhook(ctx context.Context, account, id int64) error {
 	err := s.write(ctx, func(ctx context.Context, tx txn) error {
+		// The account's row first, as enqueue holds it before it inserts
+		// deliveries for the endpoint: on PostgreSQL an enqueue under way
+		// is waited for, and its deliveries go with the endpoint; one
+		// that comes after finds no endpoint, rather than a deleted one,
+		// and the open that caused it does not fail.
+		if err := s.lockAccount(ctx, tx, account); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM webhooks WHERE id = ? AND account_id = ?`), id, account)
 		if err != nil {
 			return err

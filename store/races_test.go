@@ -271,3 +271,41 @@ func TestSignUpsBySingleSignOnAtTheSameMoment(t *testing.T) {
 		}
 	})
 }
+
+// TestEndpointDeletedWhileLinksOpen: an endpoint deleted on one instance
+// while its account's links are opened on another fails neither: each
+// open either comes first, and its notice goes with the endpoint, or
+// after, and finds no endpoint to notify. On either database.
+func TestEndpointDeletedWhileLinksOpen(t *testing.T) {
+	twoInstances(t, func(t *testing.T, a, b *Store) {
+		ctx := context.Background()
+		owner := mustAccount(t, a, "ada")
+		const links = 8
+		for round := range 20 {
+			hook, err := a.CreateWebhook(ctx, owner.ID, "https://example.com/hook", []string{NoticeLinkOpened}, hashOf(t), 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			calls := []func(){func() {
+				if err := b.DeleteWebhook(ctx, owner.ID, hook.ID); err != nil {
+					t.Errorf("delete: %v", err)
+				}
+			}}
+			for range links {
+				l := mustLink(t, a, owner.ID, 1, time.Hour)
+				calls = append(calls, func() {
+					if _, err := a.Consume(ctx, l.ID, Event{At: a.Now()}); err != nil {
+						t.Errorf("open: %v", err)
+					}
+				})
+			}
+			atOnce(calls...)
+			if t.Failed() {
+				t.FailNow()
+			}
+			if n := pendingOf(t, a, owner.ID); n != 0 {
+				t.Fatalf("round %d: %d notices wait for a deleted endpoint", round, n)
+			}
+		}
+	})
+}
