@@ -14,7 +14,6 @@ import (
 	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
-	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -123,11 +122,9 @@ type Box struct{ aead cipher.AEAD }
 
 // Box returns the sealing box for the token's content.
 func (t Token) Box() Box {
-	key, err := hkdf.Key(sha256.New, t.raw[:], nil, "oncelink content v1", 32)
-	if err != nil {
-		panic(err) // only for lengths that cannot happen here
-	}
-	block, err := aes.NewCipher(key)
+	var key [32]byte
+	contentKey(&key, t.raw[:])
+	block, err := aes.NewCipher(key[:])
 	if err != nil {
 		panic(err)
 	}
@@ -137,6 +134,29 @@ func (t Token) Box() Box {
 	}
 	return Box{aead}
 }
+
+// contentInfo is the HKDF info of a token's content key, and the counter
+// of the expand step's first block (T(1)): a 32-byte key is one block.
+var contentInfo = []byte("oncelink content v1\x01")
+
+// contentKey writes to key the content key of a token's raw bytes:
+// HKDF-SHA256 of them, with no salt and contentInfo as info, 32 bytes, the
+// same as crypto/hkdf's Key. Every open and create derives one; the
+// extract step's HMAC, whose key is fixed (the empty salt's zeros), comes
+// from a pool already keyed, so that only the expand step's is new.
+func contentKey(key *[32]byte, raw []byte) {
+	extract := extracts.Get().(hash.Hash)
+	defer extracts.Put(extract)
+	extract.Reset()
+	extract.Write(raw)
+	var prk [sha256.Size]byte
+	expand := hmac.New(sha256.New, extract.Sum(prk[:0]))
+	expand.Write(contentInfo)
+	expand.Sum(key[:0])
+}
+
+// extracts holds HMAC-SHA256s keyed with HKDF's empty salt.
+var extracts = sync.Pool{New: func() any { return hmac.New(sha256.New, make([]byte, sha256.Size)) }}
 
 // Part names what a sealed piece holds: the content's chunks, the
 // metadata (a file's name and type), or, under a request's token, the token

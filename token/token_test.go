@@ -2,6 +2,7 @@ package token
 
 import (
 	"bytes"
+	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/sha256"
 	"strings"
@@ -117,4 +118,41 @@ func TestTagIsHMAC(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestContentKeyIsHKDF checks that a token's content key is HKDF-SHA256 of
+// the token, as crypto/hkdf derives it, whichever pooled hashes derive it
+// and however many goroutines ask at once: content sealed before the
+// hashes were pooled still opens.
+func TestContentKeyIsHKDF(t *testing.T) {
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 200 {
+				tok := New(key)
+				want, err := hkdf.Key(sha256.New, tok.raw[:], nil, "oncelink content v1", 32)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				var got [32]byte
+				contentKey(&got, tok.raw[:])
+				if !bytes.Equal(got[:], want) {
+					t.Errorf("contentKey(%x) = %x, want %x", tok.raw, got, want)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// BenchmarkBox measures deriving a token's content key and its cipher,
+// which every open and create does.
+func BenchmarkBox(b *testing.B) {
+	tok := New(key)
+	b.ReportAllocs()
+	for b.Loop() {
+		tok.Box()
+	}
 }
