@@ -285,6 +285,9 @@ type problem struct {
 	Detail string `json:"detail"`
 	Code   string `json:"code"`
 	Field  string `json:"field,omitempty"`
+	// ID, with already_created, is the link that an earlier create with
+	// the same Idempotency-Key made.
+	ID int64 `json:"id,omitempty"`
 }
 
 // fail answers err as a problem, the one place that maps errors to the
@@ -305,6 +308,10 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if e != nil {
 		p.Status, p.Detail, p.Code, p.Field = web.Status(e.Kind), e.Message(l), e.Code, e.Field
+		var repeated alreadyCreated
+		if errors.As(err, &repeated) {
+			p.ID = repeated.id
+		}
 		web.RefusalHeaders(w, r, e)
 		if e.Kind == core.Unauthorized {
 			// RFC 6750: a key that was sent and refused is an

@@ -55,6 +55,11 @@ func TestEveryDocumentedAnswer(t *testing.T) {
 		http.StatusBadRequest, "email_off")
 	l := ada.create(map[string]any{"label": "door code", "max_uses": 2})
 	id := itoa(l.ID)
+	retried := func() response {
+		return ada.do(http.MethodPost, "/api/v1/links", "application/json", strings.NewReader(`{"kind":"message","message":"x"}`), idempotent("k1"))
+	}
+	expect("create with an idempotency key", retried(), http.StatusCreated, "")
+	expect("create again with the same key", retried(), http.StatusConflict, "already_created")
 	expect("list", ada.get("/api/v1/links?status=active&limit=10"), http.StatusOK, "")
 	expect("list, unknown status", ada.get("/api/v1/links?status=lost"), http.StatusBadRequest, "status_unknown")
 	expect("list without a key", anon.get("/api/v1/links"), http.StatusUnauthorized, "key_missing")

@@ -303,7 +303,7 @@ func (s *Service) repeated(ctx context.Context, owner int64, key string) (Create
 // key is short, and letters, digits, - and _ only.
 func checkIdempotencyKey(key string) error {
 	if !ValidIdempotencyKey(key) {
-		return invalid("idempotency_key_invalid", "")
+		return invalidAs("idempotency_key_invalid", "form", "")
 	}
 	return nil
 }

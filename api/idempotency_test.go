@@ -1,0 +1,139 @@
+package api
+
+import (
+	"cmp"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// idempotent is the header of a create with key.
+func idempotent(key string) http.Header { return http.Header{"Idempotency-Key": {key}} }
+
+// A create sent twice with the same Idempotency-Key makes one link: the
+// second answer is a 409 that names it, whatever the second body says.
+func TestCreateWithAnIdempotencyKeyMakesOneLink(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t))
+	ada := s.account("ada")
+	body := `{"kind":"message","message":"the door code","ttl":"1h"}`
+	first := ada.do(http.MethodPost, "/api/v1/links", "application/json", strings.NewReader(body), idempotent("retry-1"))
+	if first.StatusCode != http.StatusCreated {
+		t.Fatalf("first create: %d %s", first.StatusCode, first.body)
+	}
+	var made createdLink
+	if err := json.Unmarshal(first.body, &made); err != nil || made.URL == "" {
+		t.Fatalf("first create: %s (%v)", first.body, err)
+	}
+	for _, again := range []struct{ what, body string }{
+		{"the same body", body},
+		{"another body", `{"kind":"url","url":"https://example.com/"}`},
+		{"a body the core would refuse", `{"kind":"message","message":"x","ttl":"1s"}`},
+	} {
+		res := ada.do(http.MethodPost, "/api/v1/links", "application/json", strings.NewReader(again.body), idempotent("retry-1"))
+		if res.StatusCode != http.StatusConflict {
+			t.Fatalf("again with %s: %d %s, want 409", again.what, res.StatusCode, res.body)
+		}
+		p := res.problem()
+		if p.Code != "already_created" || p.ID != made.ID || !strings.Contains(p.Detail, itoa(made.ID)) || p.Field != "" {
+			t.Errorf("again with %s: problem %+v, want already_created with id %d", again.what, p, made.ID)
+		}
+		if strings.Contains(string(res.body), made.URL) || strings.Contains(string(res.body), `"url"`) {
+			t.Errorf("again with %s: the answer gives a URL: %s", again.what, res.body)
+		}
+		if loc := res.Header.Get("Location"); loc != "/api/v1/links/"+itoa(made.ID) {
+			t.Errorf("again with %s: Location %q", again.what, loc)
+		}
+	}
+	if ids := ada.linkIDs(); !slices.Equal(ids, []int64{made.ID}) {
+		t.Fatalf("links after the repeats: %v, want only %d", ids, made.ID)
+	}
+	// The link was not touched by the repeats: it opens, once.
+	if res := s.client("").postJSON(openPath(made.URL), nil); res.StatusCode != http.StatusOK || !strings.Contains(string(res.body), "the door code") {
+		t.Fatalf("open: %d %s", res.StatusCode, res.body)
+	}
+	// Another key makes another link.
+	if res := ada.do(http.MethodPost, "/api/v1/links", "application/json", strings.NewReader(body), idempotent("retry-2")); res.StatusCode != http.StatusCreated {
+		t.Fatalf("another key: %d %s", res.StatusCode, res.body)
+	}
+	if n := len(ada.linkIDs()); n != 2 {
+		t.Fatalf("%d links after another key, want 2", n)
+	}
+}
+
+// Keys are each owner's own: another owner's create with the same key is
+// a link of its own.
+func TestIdempotencyKeysAreTheOwners(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t))
+	ada, bob := s.account("ada"), s.account("bob")
+	body := `{"kind":"message","message":"x"}`
+	for _, c := range []*client{ada, bob} {
+		if res := c.do(http.MethodPost, "/api/v1/links", "application/json", strings.NewReader(body), idempotent("shared-key")); res.StatusCode != http.StatusCreated {
+			t.Fatalf("create: %d %s", res.StatusCode, res.body)
+		}
+	}
+	if a, b := ada.linkIDs(), bob.linkIDs(); len(a) != 1 || len(b) != 1 || a[0] == b[0] {
+		t.Fatalf("ada's links %v, bob's %v: want one each", a, b)
+	}
+	res := bob.do(http.MethodPost, "/api/v1/links", "application/json", strings.NewReader(body), idempotent("shared-key"))
+	if p := res.problem(); res.StatusCode != http.StatusConflict || p.ID != bob.linkIDs()[0] {
+		t.Fatalf("bob again: %d %s, want 409 with his link", res.StatusCode, res.body)
+	}
+}
+
+// A multipart create, a file's included, takes the key as a JSON one does.
+func TestMultipartCreateWithAnIdempotencyKey(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t))
+	ada := s.account("ada")
+	body := part("kind", "file") + filePart("file", "a.txt", "hello") + lastPart
+	first := ada.do(http.MethodPost, "/api/v1/links", multipartX, strings.NewReader(body), idempotent("upload-7"))
+	if first.StatusCode != http.StatusCreated {
+		t.Fatalf("first create: %d %s", first.StatusCode, first.body)
+	}
+	var made createdLink
+	json.Unmarshal(first.body, &made)
+	res := ada.do(http.MethodPost, "/api/v1/links", multipartX, strings.NewReader(body), idempotent("upload-7"))
+	if p := res.problem(); res.StatusCode != http.StatusConflict || p.Code != "already_created" || p.ID != made.ID {
+		t.Fatalf("again: %d %s, want 409 already_created with id %d", res.StatusCode, res.body, made.ID)
+	}
+	if ids := ada.linkIDs(); !slices.Equal(ids, []int64{made.ID}) {
+		t.Fatalf("links: %v, want only %d", ids, made.ID)
+	}
+}
+
+// A key that breaks the form key's rule, an empty one or one sent twice is
+// refused with the header named, and makes nothing: taken as no key, a
+// retry would make a second link.
+func TestBadIdempotencyKeyIsRefused(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t))
+	ada := s.account("ada")
+	for _, tt := range []struct {
+		what   string
+		header http.Header
+		ctype  string
+		body   string
+	}{
+		{"too long", idempotent(strings.Repeat("k", 65)), "", ""},
+		{"a space", idempotent("two words"), "", ""},
+		{"a dot", idempotent("v1.2"), "", ""},
+		{"not ASCII", idempotent("schlüssel"), "", ""},
+		{"empty", idempotent(""), "", ""},
+		{"twice", http.Header{"Idempotency-Key": {"a", "b"}}, "", ""},
+		{"too long, multipart", idempotent(strings.Repeat("k", 65)), multipartX, part("kind", "message") + part("message", "hi") + lastPart},
+	} {
+		ctype, body := cmp.Or(tt.ctype, "application/json"), cmp.Or(tt.body, `{"kind":"message","message":"x"}`)
+		res := ada.do(http.MethodPost, "/api/v1/links", ctype, strings.NewReader(body), tt.header)
+		if p := res.problem(); res.StatusCode != http.StatusBadRequest || p.Code != "idempotency_key_invalid" || p.Field != "Idempotency-Key" || !strings.Contains(p.Detail, "64") {
+			t.Errorf("%s: %d %s, want 400 idempotency_key_invalid for Idempotency-Key", tt.what, res.StatusCode, res.body)
+		}
+	}
+	if ids := ada.linkIDs(); len(ids) != 0 {
+		t.Fatalf("links made: %v", ids)
+	}
+	// The longest key the rule allows is taken.
+	longest := strings.Repeat("k", 64)
+	if res := ada.do(http.MethodPost, "/api/v1/links", "application/json", strings.NewReader(`{"kind":"message","message":"x"}`), idempotent(longest)); res.StatusCode != http.StatusCreated {
+		t.Fatalf("a key of 64: %d %s", res.StatusCode, res.body)
+	}
+}
