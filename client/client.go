@@ -207,6 +207,9 @@ type APIError struct {
 	Field  string // the input it concerns, such as ttl; empty for none
 	Title  string
 	Detail string // what went wrong, for a person
+	// ID is the link a problem names: with CodeAlreadyCreated, the one
+	// an earlier create with the same IdempotencyKey made.
+	ID int64
 	// RetryAfter is how long the server asks to wait, after a 429.
 	RetryAfter time.Duration
 	// language is the client's, in which Error joins title and detail.
@@ -318,9 +321,11 @@ func (c *Client) transportError(req *http.Request, err error) error {
 	if errors.As(err, &ne) && ne.Timeout() {
 		// Its words say the timeout already: the timeout's own, after
 		// them, would say it twice.
-		return &saidError{msg: c.t("cli.client.timeout", "Host", req.URL.Host), err: err}
+		return &saidError{msg: c.t("cli.client.timeout", "Host", req.URL.Host), err: err, transport: true}
 	}
-	return Caused(c.loc(), c.t("cli.client.unreachable", "Host", req.URL.Host), err)
+	e := Caused(c.loc(), c.t("cli.client.unreachable", "Host", req.URL.Host), err).(*saidError)
+	e.transport = true
+	return e
 }
 
 // saidError is an error in the reader's words, and the error it stands
@@ -328,6 +333,9 @@ func (c *Client) transportError(req *http.Request, err error) error {
 type saidError struct {
 	msg string
 	err error
+	// transport says that the request got no answer: the connection
+	// failed, or timed out.
+	transport bool
 }
 
 func (e *saidError) Error() string { return e.msg }
@@ -350,11 +358,12 @@ func (c *Client) readProblem(res *http.Response) error {
 	if mt, _, _ := mime.ParseMediaType(res.Header.Get("Content-Type")); mt == "application/problem+json" || mt == "application/json" {
 		var p struct {
 			Title, Detail, Code, Field string
+			ID                         int64
 		}
 		if json.NewDecoder(io.LimitReader(res.Body, 64<<10)).Decode(&p) == nil {
 			// A person reads the title and detail as one line each, whatever
 			// the server put in them.
-			e.Title, e.Detail, e.Code, e.Field = oneLine(p.Title), oneLine(p.Detail), p.Code, p.Field
+			e.Title, e.Detail, e.Code, e.Field, e.ID = oneLine(p.Title), oneLine(p.Detail), p.Code, p.Field, p.ID
 			e.problem = p.Code != ""
 		}
 	}
@@ -414,6 +423,11 @@ func (c *Client) sendJSON(ctx context.Context, method, path string, body, v any)
 // send sends body, as JSON unless nil, to path with the key, and returns
 // the answer of a 2xx status.
 func (c *Client) send(ctx context.Context, method, path string, body any) (*http.Response, error) {
+	return c.sendWith(ctx, method, path, body, nil)
+}
+
+// sendWith is send, with header's fields added to the request's.
+func (c *Client) sendWith(ctx context.Context, method, path string, body any, header http.Header) (*http.Response, error) {
 	u, err := c.url(path)
 	if err != nil {
 		return nil, err
@@ -432,6 +446,9 @@ func (c *Client) send(ctx context.Context, method, path string, body any) (*http
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	return c.do(req, true)
 }

@@ -57,11 +57,27 @@ type NewLink struct {
 	// E2ECheck makes an end-to-end link, whose File is the ciphertext:
 	// see CreateE2ELink, which sets it.
 	E2ECheck string `json:"-"`
+	// IdempotencyKey, when set, is sent as the create's Idempotency-Key
+	// header: a fresh one for each link, such as crypto/rand.Text's. The
+	// server makes one link of any creates with it, so that CreateLink
+	// may send the create again when its answer was lost.
+	IdempotencyKey string `json:"-"`
 }
+
+// CodeAlreadyCreated is the code of the refusal of a create whose
+// IdempotencyKey made a link before: the *APIError's ID is that link's,
+// whose address was in the lost answer only.
+const CodeAlreadyCreated = "already_created"
 
 // CreateLink creates a link: POST /api/v1/links. The answer's URL is the
 // only copy of the link's address. A file is streamed as multipart: memory
 // holds a buffer of it, whatever its size.
+//
+// With an IdempotencyKey, a create whose answer was lost (the connection
+// failed, or a proxy answered 502, 503 or 504) is sent once more, when
+// what it sent can be sent again: a message or a web address, or a File
+// that is an io.Seeker. If the first one made the link, the second is
+// refused with an *APIError of code CodeAlreadyCreated and the link's ID.
 func (c *Client) CreateLink(ctx context.Context, in NewLink) (Link, error) {
 	if in.Kind == "" {
 		switch {
@@ -73,10 +89,66 @@ func (c *Client) CreateLink(ctx context.Context, in NewLink) (Link, error) {
 			in.Kind = "message"
 		}
 	}
-	var l Link
-	if in.File == nil {
-		err := c.sendJSON(ctx, http.MethodPost, "/api/v1/links", in, &l)
+	// A file is read again from where it started, if it can be: a
+	// regular file can, a pipe cannot.
+	rewind, again := func() bool { return true }, in.File == nil
+	if s, ok := in.File.(io.Seeker); ok {
+		if start, err := s.Seek(0, io.SeekCurrent); err == nil {
+			again = true
+			rewind = func() bool {
+				_, err := s.Seek(start, io.SeekStart)
+				return err == nil
+			}
+		}
+	}
+	again = again && in.IdempotencyKey != ""
+	l, err := c.createLink(ctx, in, again)
+	if !again || !answerLost(err) || ctx.Err() != nil {
 		return l, err
+	}
+	select {
+	case <-time.After(retryPause):
+	case <-ctx.Done():
+		return l, err
+	}
+	if !rewind() {
+		return l, err
+	}
+	return c.createLink(ctx, in, false)
+}
+
+// retryPause is how long CreateLink waits before it sends again a create
+// whose answer was lost: long enough for a proxy to find the server again.
+var retryPause = time.Second
+
+// answerLost reports whether err leaves it unknown whether the request
+// was done: the connection failed before an answer came, or a proxy
+// answered that the server it forwards to did not.
+func answerLost(err error) bool {
+	var se *saidError
+	if errors.As(err, &se) && se.transport {
+		return true
+	}
+	var ae *APIError
+	return errors.As(err, &ae) && (ae.Status == http.StatusBadGateway || ae.Status == http.StatusServiceUnavailable ||
+		ae.Status == http.StatusGatewayTimeout)
+}
+
+// createLink sends in once. With settle, a create that fails returns
+// once the writer of its file has stopped reading it, so that the file
+// may be read again.
+func (c *Client) createLink(ctx context.Context, in NewLink, settle bool) (Link, error) {
+	var l Link
+	var header http.Header
+	if in.IdempotencyKey != "" {
+		header = http.Header{"Idempotency-Key": {in.IdempotencyKey}}
+	}
+	if in.File == nil {
+		res, err := c.sendWith(ctx, http.MethodPost, "/api/v1/links", in, header)
+		if err != nil {
+			return l, err
+		}
+		return l, c.decode(res, &l)
 	}
 	u, err := c.url("/api/v1/links")
 	if err != nil {
@@ -89,6 +161,9 @@ func (c *Client) CreateLink(ctx context.Context, in NewLink) (Link, error) {
 		return l, err
 	}
 	req.Header.Set("Content-Type", mw.FormDataContentType())
+	for k, v := range header {
+		req.Header[k] = v
+	}
 	written := make(chan error, 1)
 	go func() {
 		err := c.writeForm(mw, in)
@@ -102,12 +177,17 @@ func (c *Client) CreateLink(ctx context.Context, in NewLink) (Link, error) {
 	if err != nil {
 		// A file that could not be read is the error, not the upload
 		// that it broke off.
-		select {
-		case werr := <-written:
-			if werr != nil && !errors.Is(werr, io.ErrClosedPipe) {
-				return l, werr
+		var werr error
+		if settle {
+			werr = <-written
+		} else {
+			select {
+			case werr = <-written:
+			default:
 			}
-		default:
+		}
+		if werr != nil && !errors.Is(werr, io.ErrClosedPipe) {
+			return l, werr
 		}
 		return l, err
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"cmp"
 	"context"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -124,7 +125,9 @@ func shareCommand(fs *flag.FlagSet) runFunc {
 			if err := fitsUpload(ctx, p, c, f.size, *endToEnd); err != nil {
 				return err
 			}
-			in.File, in.FileName = f, cmp.Or(*name, uploadName(*file))
+			// The file itself, which a create sent again reads again
+			// from its start; what streams cannot be.
+			in.File, in.FileName = f.Reader, cmp.Or(*name, uploadName(*file))
 		case *address == "":
 			if in.Message, err = readMessage(ctx, p); err != nil {
 				return err
@@ -149,11 +152,20 @@ func shareCommand(fs *flag.FlagSet) runFunc {
 				in.URL = string(content)
 			}
 		}
+		// A fresh key for this link: a create whose answer is lost is sent
+		// again (see client.CreateLink), and makes no second link.
+		in.IdempotencyKey = rand.Text()
 		var l client.Link
 		if *endToEnd {
 			l, err = c.CreateE2ELink(ctx, in)
 		} else {
 			l, err = c.CreateLink(ctx, in)
+		}
+		var apiErr *client.APIError
+		if errors.As(err, &apiErr) && apiErr.Code == client.CodeAlreadyCreated {
+			// The first create made the link, and its answer, with the
+			// only copy of the address, was lost on the way.
+			return &said{err: err, msg: p.T("cli.share.made_unseen", "ID", apiErr.ID)}
 		}
 		if err != nil {
 			return namedFlag(p, err, shareFlags)
