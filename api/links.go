@@ -1,7 +1,6 @@
 package api
 
 import (
-	"cmp"
 	"errors"
 	"io"
 	"maps"
@@ -92,31 +91,6 @@ var multipartFields = func() map[string]bool {
 	names["e2e"], names["e2e_check"], names["file"] = true, true, true
 	return names
 }()
-
-// strayContent refuses content that a link of in's kind does not share: a
-// message sent with a URL link, or a file the form d read carried with a
-// message or URL link, would not be kept, and the program that sent it
-// meant something the link would not do. (The web form sends every field,
-// and shares the chosen kind's.) A kind the core does not know is left to
-// the core to say.
-func strayContent(in core.LinkInput, d *core.Draft) error {
-	kind := cmp.Or(in.Kind, core.KindMessage)
-	if kind != core.KindMessage && kind != core.KindURL && kind != core.KindFile {
-		return nil
-	}
-	stray := func(field string) error {
-		return core.Refusal(core.Invalid, "not_for_kind", field, "did_not_work", "Field", field, "Kind", kind)
-	}
-	for _, f := range []struct{ name, value string }{{"message", in.Message}, {"url", in.URL}} {
-		if f.value != "" && f.name != kind {
-			return stray(f.name)
-		}
-	}
-	if d.StrayFile(kind) {
-		return stray("file")
-	}
-	return nil
-}
 
 // knownFields refuses a multipart create's field that is none of
 // multipartFields, or that comes twice, as readJSON refuses a JSON body's:
@@ -258,7 +232,7 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request, acc *core.Accou
 		}
 	}
 	in.IdempotencyKey = key
-	err = strayContent(in, d)
+	err = d.StrayContent(in)
 	var c core.Created
 	if err == nil {
 		c, err = a.core.Create(r.Context(), acc.ID, d, in)

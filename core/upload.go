@@ -2,6 +2,7 @@ package core
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -55,11 +56,35 @@ type Draft struct {
 	otherFile bool
 }
 
-// StrayFile reports whether the form carried a file that a link of kind
-// (message or url) does not share, kept or not: a program that sent one
-// meant something the link would not do. An end-to-end link's
+// StrayContent refuses content that a link of in's kind does not share: a
+// message sent with a URL link, or a file the form d read carried with a
+// message or URL link, would not be kept, and the program that sent it
+// meant something the link would not do. The JSON API asks it; the web
+// form sends every field, and shares the chosen kind's. A kind the core
+// does not know is left to Create to refuse.
+func (d *Draft) StrayContent(in LinkInput) error {
+	kind := cmp.Or(in.Kind, KindMessage)
+	if kind != KindMessage && kind != KindURL && kind != KindFile {
+		return nil
+	}
+	stray := func(field string) error {
+		return Refusal(Invalid, "not_for_kind", field, "did_not_work", "Field", field, "Kind", kind)
+	}
+	for _, f := range []struct{ name, value string }{{"message", in.Message}, {"url", in.URL}} {
+		if f.value != "" && f.name != kind {
+			return stray(f.name)
+		}
+	}
+	if d.strayFile(kind) {
+		return stray("file")
+	}
+	return nil
+}
+
+// strayFile reports whether the form carried a file that a link of kind
+// (message or url) does not share, kept or not. An end-to-end link's
 // ciphertext, which comes as a file whatever the kind, is none.
-func (d *Draft) StrayFile(kind string) bool {
+func (d *Draft) strayFile(kind string) bool {
 	kind = strings.TrimSpace(kind)
 	if kind != KindMessage && kind != KindURL || d.e2e || d.e2eInvalid {
 		return false
