@@ -92,7 +92,7 @@ func (a *API) Handler() http.Handler {
 	route("POST /api/v1/open/{token}", a.open, body)
 	route("GET /api/v1/me", a.owned(a.me), none)
 	route("GET /api/v1/openapi.json", a.document, none)
-	mux.HandleFunc("/api/", a.unrouted(mux))
+	mux.HandleFunc("/api/", web.Unrouted(mux, "/api/", errMethod, a.fail))
 	return a.ownHost(a.refuseBodiesOnReads(a.crossOrigin(a.cleanPaths(mux))))
 }
 
@@ -178,20 +178,6 @@ var (
 	// place for its file.
 	errFileAsJSON = core.Refusal(core.Invalid, "file_not_json", "kind", "did_not_work")
 )
-
-// unrouted answers what no route of mux takes: 405, naming the methods
-// the path does take, or 404 when it takes none.
-func (a *API) unrouted(mux *http.ServeMux) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		allow := web.Allowed(mux, r, "/api/")
-		if len(allow) == 0 {
-			a.fail(w, r, core.ErrNotFound)
-			return
-		}
-		w.Header().Set("Allow", strings.Join(allow, ", "))
-		a.fail(w, r, errMethod)
-	}
-}
 
 // owned runs next for the account the request acts for (see owner).
 func (a *API) owned(next func(http.ResponseWriter, *http.Request, *core.Account)) http.HandlerFunc {

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -182,7 +181,7 @@ func (h *Handler) Routes(api http.Handler) http.Handler {
 	route("POST /accounts/two-factor", h.adminOnly(h.requireTwoFactor))
 	route("POST /language", h.setLanguage)
 	route("GET /healthz", h.healthz)
-	mux.HandleFunc("/", h.unrouted(mux))
+	mux.HandleFunc("/", web.Unrouted(mux, "/", errMethod, h.fail))
 
 	protect := http.NewCrossOriginProtection()
 	protect.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -270,20 +269,6 @@ func (h *Handler) healthz(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Write([]byte("ok\n"))
-}
-
-// unrouted answers what no route of mux takes: 405, naming the methods
-// the path does take, or 404 when it takes none.
-func (h *Handler) unrouted(mux *http.ServeMux) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		allow := web.Allowed(mux, r, "/")
-		if len(allow) == 0 {
-			h.fail(w, r, core.ErrNotFound)
-			return
-		}
-		w.Header().Set("Allow", strings.Join(allow, ", "))
-		h.fail(w, r, errMethod)
-	}
 }
 
 // client is who sent r, as the core records and limits them.

@@ -104,6 +104,21 @@ func Client(svc *core.Service, r *http.Request) core.Client {
 	return core.ClientOf(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), svc.Config().TrustProxy, r.UserAgent())
 }
 
+// Unrouted answers, through fail, what no route of mux takes: notAllowed
+// (a 405) with an Allow header naming the methods the path does take, or
+// core.ErrNotFound when it takes none. catchAll is the pattern it serves.
+func Unrouted(mux *http.ServeMux, catchAll string, notAllowed error, fail func(http.ResponseWriter, *http.Request, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		allow := Allowed(mux, r, catchAll)
+		if len(allow) == 0 {
+			fail(w, r, core.ErrNotFound)
+			return
+		}
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		fail(w, r, notAllowed)
+	}
+}
+
 // Allowed lists the methods that a route of mux other than its catch-all
 // pattern takes for r's path: what a 405's Allow header names.
 func Allowed(mux *http.ServeMux, r *http.Request, catchAll string) []string {
