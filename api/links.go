@@ -177,13 +177,11 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request, acc *core.Accou
 			a.fail(w, r, errBadMultipart)
 			return
 		}
-		web.BodyDeadline(w, time.Now().Add(a.core.UploadTime(r.ContentLength)))
-		form, err := d.ReadMultipart(r.Body, params["boundary"], r.ContentLength, a.client(r))
+		form, err := web.ReadUpload(w, r, a.core, d, params["boundary"])
 		if err == nil {
 			err = knownFields(form)
 		}
 		if err == nil {
-			web.BodyDeadline(w, time.Time{})
 			in = core.LinkInput{Kind: form.Get("kind"), Message: form.Get("message"), URL: form.Get("url"),
 				TTL: core.DefaultTTL, Password: form.Get("password"), ForUser: form.Get("for_user"),
 				Label: form.Get("label"), Notify: form.Get("notify") == "true", E2ECheck: form.Get("e2e_check")}

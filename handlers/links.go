@@ -95,7 +95,7 @@ func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *core.Acc
 	defer d.Close() // nothing of an upload outlives the request
 	// On an error, form holds the fields read (see core.ReadMultipart):
 	// they refill the form, and the fields not read keep their defaults.
-	form, err := h.readLinkForm(w, r, d)
+	form, err := h.readUploadForm(w, r, d)
 	// blank is the fresh form that follows a new link.
 	blank, blankErr := h.emptyForm(r, a)
 	if blankErr != nil {
@@ -167,9 +167,10 @@ func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *core.Acc
 	web.PublishAfter(w, r, h.core, created.Event())
 }
 
-// readLinkForm reads a create form, urlencoded or multipart, into d, and
-// returns its fields; on an error, the fields read before it.
-func (h *Handler) readLinkForm(w http.ResponseWriter, r *http.Request, d *core.Draft) (url.Values, error) {
+// readUploadForm reads a form that may carry a file, a link's or a
+// request's answer, urlencoded or multipart, into d, and returns its
+// fields; on an error, the fields read before it.
+func (h *Handler) readUploadForm(w http.ResponseWriter, r *http.Request, d *core.Draft) (url.Values, error) {
 	mediaType, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mediaType != "multipart/form-data" {
 		if err := parseForm(w, r); err != nil {
@@ -180,14 +181,7 @@ func (h *Handler) readLinkForm(w http.ResponseWriter, r *http.Request, d *core.D
 	if params["boundary"] == "" {
 		return nil, core.ErrUnreadableForm
 	}
-	// A file takes longer to arrive than a form: as long as its size
-	// takes at the slowest rate waited for.
-	web.BodyDeadline(w, time.Now().Add(h.core.UploadTime(r.ContentLength)))
-	form, err := d.ReadMultipart(r.Body, params["boundary"], r.ContentLength, h.client(r))
-	if err == nil {
-		web.BodyDeadline(w, time.Time{})
-	}
-	return form, err
+	return web.ReadUpload(w, r, h.core, d, params["boundary"])
 }
 
 // renderCreate answers a create: htmx gets the create panel; a plain form

@@ -4,9 +4,7 @@ import (
 	"cmp"
 	"crypto/rand"
 	"errors"
-	"mime"
 	"net/http"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -196,29 +194,12 @@ func (h *Handler) fulfil(w http.ResponseWriter, r *http.Request) {
 	}
 	d := h.core.NewDraft()
 	defer d.Close() // nothing of an upload outlives the request
+	// A form that could not be read comes back without what was read of it.
+	fields, err := h.readUploadForm(w, r, d)
 	var message string
-	var fields url.Values
-	mediaType, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mediaType == "multipart/form-data" {
-		if params["boundary"] == "" {
-			err = core.ErrUnreadableForm
-		} else {
-			web.BodyDeadline(w, time.Now().Add(h.core.UploadTime(r.ContentLength)))
-			var form map[string][]string
-			form, err = d.ReadMultipart(r.Body, params["boundary"], r.ContentLength, h.client(r))
-			if err == nil {
-				web.BodyDeadline(w, time.Time{})
-				fields = form
-				if m := form["message"]; len(m) > 0 {
-					message = m[0]
-				}
-			}
-		}
-	} else if err = parseForm(w, r); err == nil {
-		fields = r.PostForm
-		message = r.PostForm.Get("message")
+	if err == nil {
+		message = typed(fields.Get("message"))
 	}
-	message = typed(message)
 	var f core.Fulfilled
 	if err == nil {
 		f, err = h.core.Fulfil(r.Context(), turn, tok, d, message, receipts(r))

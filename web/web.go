@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"path"
 	"strconv"
 	"strings"
@@ -262,6 +263,20 @@ func (w *readingWriter) Write(p []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the writer underneath.
 func (w *readingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// ReadUpload reads r's multipart/form-data body, split by boundary, into
+// d (see core.Draft.ReadMultipart) and returns its fields; on an error,
+// the fields read before it. A file takes longer to arrive than a form:
+// the body may take as long as its size takes at the slowest rate waited
+// for (core.Service.UploadTime), and the bound is lifted once it is read.
+func ReadUpload(w http.ResponseWriter, r *http.Request, svc *core.Service, d *core.Draft, boundary string) (url.Values, error) {
+	BodyDeadline(w, time.Now().Add(svc.UploadTime(r.ContentLength)))
+	form, err := d.ReadMultipart(r.Body, boundary, r.ContentLength, Client(svc, r))
+	if err == nil {
+		BodyDeadline(w, time.Time{})
+	}
+	return form, err
+}
 
 // BodyDeadline sets when the rest of the request's body must have arrived;
 // a read after it fails. The zero time lifts the bound once the body is
