@@ -49,13 +49,7 @@ func (a *API) events(w http.ResponseWriter, r *http.Request, acc *core.Account) 
 	// A keep-alive connection must not carry this deadline into its next
 	// response.
 	defer rc.SetWriteDeadline(time.Time{})
-	send := func(text string) error {
-		rc.SetWriteDeadline(time.Now().Add(web.StreamWriteTimeout))
-		if _, err := w.Write([]byte(text)); err != nil {
-			return err
-		}
-		return rc.Flush()
-	}
+	send := func(text string) error { return web.WriteEvent(w, rc, []byte(text)) }
 	secret, _ := bearerKey(r)
 	// ended sends the "end" event, and reports so, once the stream's key,
 	// or its session, no longer acts for its account; when the database

@@ -538,11 +538,7 @@ func (s *eventStream) raw(text string) error {
 }
 
 func (s *eventStream) flush() error {
-	s.rc.SetWriteDeadline(time.Now().Add(web.StreamWriteTimeout))
-	_, err := s.w.Write(s.buf.Bytes())
-	if err == nil {
-		err = s.rc.Flush()
-	}
+	err := web.WriteEvent(s.w, s.rc, s.buf.Bytes())
 	if err != nil {
 		s.broken = true
 	}

@@ -31,6 +31,17 @@ func StreamHeaders(w http.ResponseWriter) {
 	w.Header().Set("X-Accel-Buffering", "no")
 }
 
+// WriteEvent sends p on an event stream at once: written and flushed
+// within StreamWriteTimeout, past which a client that stops reading
+// fails the write.
+func WriteEvent(w http.ResponseWriter, rc *http.ResponseController, p []byte) error {
+	rc.SetWriteDeadline(time.Now().Add(StreamWriteTimeout))
+	if _, err := w.Write(p); err != nil {
+		return err
+	}
+	return rc.Flush()
+}
+
 // Status is the HTTP status of a refusal of kind k: what the web pages and
 // the JSON API both answer.
 func Status(k core.Kind) int {
