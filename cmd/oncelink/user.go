@@ -314,13 +314,16 @@ func setDisabled(fs *flag.FlagSet, disabled bool) runFunc {
 			return err
 		}
 		defer op.Close()
-		// Disabling again would move the time it was disabled.
-		if a.Disabled() == disabled {
+		// Whether it changed is the core's to say, as it is for the
+		// accounts page: disabling again changes nothing, not even since
+		// when it is disabled.
+		_, changed, err := op.svc.SetDisabled(ctx, nil, a.ID, disabled)
+		if err != nil {
+			return err
+		}
+		if !changed {
 			fmt.Fprintln(p.stdout, p.T(already, "Name", a.Username))
 			return nil
-		}
-		if _, _, err := op.svc.SetDisabled(ctx, nil, a.ID, disabled); err != nil {
-			return err
 		}
 		fmt.Fprintln(p.stdout, p.T(done, "Name", a.Username))
 		return nil
