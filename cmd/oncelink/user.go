@@ -299,55 +299,37 @@ func userKey(fs *flag.FlagSet) runFunc {
 	}
 }
 
-func userDisable(fs *flag.FlagSet) runFunc { return setDisabled(fs, true) }
-func userEnable(fs *flag.FlagSet) runFunc  { return setDisabled(fs, false) }
-
-// setDisabled is oncelink user disable NAME, or enable NAME. A disabled
-// account cannot sign in, and its sessions end at their next request.
-func setDisabled(fs *flag.FlagSet, disabled bool) runFunc {
-	db := databaseFlags(fs)
-	already := map[bool]string{true: "cli.user.already_disabled", false: "cli.user.already_enabled"}[disabled]
-	done := map[bool]string{true: "cli.user.disabled", false: "cli.user.enabled"}[disabled]
-	return func(ctx context.Context, p *proc, args []string) error {
-		op, a, err := db.openAccount(ctx, p, args)
-		if err != nil {
-			return err
-		}
-		defer op.Close()
-		// Whether it changed is the core's to say, as it is for the
-		// accounts page: disabling again changes nothing, not even since
-		// when it is disabled.
-		_, changed, err := op.svc.SetDisabled(ctx, nil, a.ID, disabled)
-		if err != nil {
-			return err
-		}
-		if !changed {
-			fmt.Fprintln(p.stdout, p.T(already, "Name", a.Username))
-			return nil
-		}
-		fmt.Fprintln(p.stdout, p.T(done, "Name", a.Username))
-		return nil
-	}
+func userDisable(fs *flag.FlagSet) runFunc {
+	return changeAccount(fs, (*core.Service).SetDisabled, true, "cli.user.already_disabled", "cli.user.disabled")
 }
 
-func userPromote(fs *flag.FlagSet) runFunc { return setAdmin(fs, true) }
-func userDemote(fs *flag.FlagSet) runFunc  { return setAdmin(fs, false) }
+func userEnable(fs *flag.FlagSet) runFunc {
+	return changeAccount(fs, (*core.Service).SetDisabled, false, "cli.user.already_enabled", "cli.user.enabled")
+}
 
-// setAdmin is oncelink user promote NAME, or demote NAME. The last enabled
-// administrator stays one.
-func setAdmin(fs *flag.FlagSet, admin bool) runFunc {
+func userPromote(fs *flag.FlagSet) runFunc {
+	return changeAccount(fs, (*core.Service).SetAdmin, true, "cli.user.already_admin", "cli.user.promoted")
+}
+
+func userDemote(fs *flag.FlagSet) runFunc {
+	return changeAccount(fs, (*core.Service).SetAdmin, false, "cli.user.already_member", "cli.user.demoted")
+}
+
+// changeAccount is oncelink user disable NAME, enable, promote or demote:
+// change (core.Service.SetDisabled or SetAdmin) with to, for the operator.
+// It says done, or already when the account was so: whether it changed is
+// the core's to say, as it is for the accounts page, one rule for both. A
+// disabled account cannot sign in, and its sessions end at their next
+// request; the last enabled administrator stays one.
+func changeAccount(fs *flag.FlagSet, change func(*core.Service, context.Context, *core.Account, int64, bool) (core.Account, bool, error), to bool, already, done string) runFunc {
 	db := databaseFlags(fs)
-	already := map[bool]string{true: "cli.user.already_admin", false: "cli.user.already_member"}[admin]
-	done := map[bool]string{true: "cli.user.promoted", false: "cli.user.demoted"}[admin]
 	return func(ctx context.Context, p *proc, args []string) error {
 		op, a, err := db.openAccount(ctx, p, args)
 		if err != nil {
 			return err
 		}
 		defer op.Close()
-		// Whether it changed is the core's to say, as it is for the
-		// accounts page: one rule for both.
-		_, changed, err := op.svc.SetAdmin(ctx, nil, a.ID, admin)
+		_, changed, err := change(op.svc, ctx, nil, a.ID, to)
 		if err != nil {
 			return err
 		}
