@@ -139,7 +139,7 @@ func (s *Service) AccountByName(ctx context.Context, name string) (Account, erro
 // with the old password, is signed out, open dashboards too. ended is how
 // many sessions ended.
 func (s *Service) SetPassword(ctx context.Context, id int64, password, keep string) (a Account, ended int64, err error) {
-	if err := CheckPassword(password); err != nil {
+	if err := checkPassword(password); err != nil {
 		return Account{}, 0, err
 	}
 	hash, err := s.hashPassword(password)
@@ -225,7 +225,7 @@ func (s *Service) SetAdmin(ctx context.Context, by *Account, id int64, admin boo
 func (s *Service) credentials(username, password string) (name, hash string, err error) {
 	name = strings.TrimSpace(username)
 	shown, nameErr := checkUsername(name)
-	if err := joinErrors(nameErr, CheckPassword(password)); err != nil {
+	if err := joinErrors(nameErr, checkPassword(password)); err != nil {
 		return name, "", err
 	}
 	hash, err = s.hashPassword(password)
@@ -301,9 +301,9 @@ func mixesLookAlikeScripts(name string) bool {
 	return false
 }
 
-// CheckPassword tells what is wrong with a new account password, in words
+// checkPassword tells what is wrong with a new account password, in words
 // for the person choosing it.
-func CheckPassword(password string) error {
+func checkPassword(password string) error {
 	if err := checkBytes("password", password); err != nil {
 		return err
 	}
@@ -332,11 +332,11 @@ func (s *Service) SetLanguage(ctx context.Context, a Account, code string) (Acco
 // America/Argentina/ComodRivadavia, has 32 bytes.
 const MaxTimeZoneBytes = 64
 
-// CheckTimeZone refuses zone unless it is "", for UTC, or the IANA name
+// checkTimeZone refuses zone unless it is "", for UTC, or the IANA name
 // of a time zone, such as "Europe/Berlin". "Local" is refused: it is the
 // server's own zone, which is no one's choice and may change with the
 // machine.
-func CheckTimeZone(zone string) error {
+func checkTimeZone(zone string) error {
 	if err := checkBytes("time_zone", zone); err != nil {
 		return err
 	}
@@ -355,10 +355,10 @@ func CheckTimeZone(zone string) error {
 }
 
 // SetTimeZone sets the time zone that a's texts to send with a new link,
-// and its mails, write times in: an IANA name (see CheckTimeZone), or ""
+// and its mails, write times in: an IANA name (see checkTimeZone), or ""
 // for UTC.
 func (s *Service) SetTimeZone(ctx context.Context, a Account, zone string) (Account, error) {
-	if err := CheckTimeZone(zone); err != nil {
+	if err := checkTimeZone(zone); err != nil {
 		return Account{}, err
 	}
 	changed, err := s.store.SetTimeZone(ctx, a.ID, zone)

@@ -116,7 +116,7 @@ func (s *Service) CreateWebhook(ctx context.Context, owner int64, rawURL string,
 		return NewWebhook{}, err
 	}
 	if !s.cfg.WebhookAllowPrivate {
-		if err := CheckWebhookHost(ctx, s.resolver(), u.Hostname()); err != nil {
+		if err := checkWebhookHost(ctx, s.resolver(), u.Hostname()); err != nil {
 			return NewWebhook{}, err
 		}
 	}
@@ -229,9 +229,9 @@ func (s *Service) resolver() Resolver {
 // link-local address.
 var ErrPrivateAddress = Refusal(Invalid, "webhook_private_address", "url", "address_not_allowed")
 
-// CheckWebhookHost refuses host if it is, or resolves to, an address that
+// checkWebhookHost refuses host if it is, or resolves to, an address that
 // is not public (see PublicAddress).
-func CheckWebhookHost(ctx context.Context, r Resolver, host string) error {
+func checkWebhookHost(ctx context.Context, r Resolver, host string) error {
 	if ip, err := netip.ParseAddr(host); err == nil {
 		if !PublicAddress(ip) {
 			return ErrPrivateAddress

@@ -135,8 +135,8 @@ func decodeCeremony(state, purpose string) (ceremony, error) {
 	return c, nil
 }
 
-// CheckPasskeyName tells what is wrong with a new passkey's name.
-func CheckPasskeyName(name string) error {
+// checkPasskeyName tells what is wrong with a new passkey's name.
+func checkPasskeyName(name string) error {
 	if err := checkBytes("name", name); err != nil {
 		return err
 	}
@@ -159,7 +159,7 @@ func (s *Service) BeginPasskey(ctx context.Context, a Account, name string, proo
 		return nil, "", ErrNoPasskeys
 	}
 	name = strings.TrimSpace(name)
-	if err := CheckPasskeyName(name); err != nil {
+	if err := checkPasskeyName(name); err != nil {
 		return nil, "", err
 	}
 	if err := s.checkProof(ctx, a, proof, true); err != nil {

@@ -139,7 +139,7 @@ func (s *Service) checkOwnPassword(ctx context.Context, a Account, password stri
 func (s *Service) ChangePassword(ctx context.Context, a Account, current, next, keep string) (changed Account, ended int64, err error) {
 	err = s.checkOwnPassword(ctx, a, current)
 	if err == nil || err == errNotYourPassword {
-		err = joinErrors(err, CheckPassword(next))
+		err = joinErrors(err, checkPassword(next))
 	}
 	if err != nil {
 		return Account{}, 0, err

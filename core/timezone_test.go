@@ -49,7 +49,7 @@ func TestSetTimeZone(t *testing.T) {
 			t.Errorf("%s: the zone kept is %q, want %q", tt.name, got, tt.want)
 		}
 	}
-	if err := CheckTimeZone("Europe/" + strings.Repeat("x", MaxTimeZoneBytes-len("Europe/"))); !isCode(err, "time_zone_unknown") {
+	if err := checkTimeZone("Europe/" + strings.Repeat("x", MaxTimeZoneBytes-len("Europe/"))); !isCode(err, "time_zone_unknown") {
 		t.Errorf("64 bytes: %v; want time_zone_unknown, not too long", err)
 	}
 }
