@@ -57,10 +57,10 @@ func (h *Handler) failRemoving(w http.ResponseWriter, r *http.Request, err error
 	e := web.RefusalOf(err)
 	switch {
 	case e == nil && r.Context().Err() != nil:
-		h.log.Debug("client went away", "method", r.Method, "path", LogPath(r.URL.Path), "err", err)
+		h.log.Debug("client went away", "method", r.Method, "path", logPath(r.URL.Path), "err", err)
 		return
 	case e != nil && e.Kind == core.Unavailable && !errors.Is(err, core.ErrUnavailable):
-		h.log.Error("database unavailable", "method", r.Method, "path", LogPath(r.URL.Path), "err", err)
+		h.log.Error("database unavailable", "method", r.Method, "path", logPath(r.URL.Path), "err", err)
 	}
 	if e != nil && e.SignIn {
 		view.SignIn = h.keepLanguage(r, "/login?next="+pathEscapeNext(returnTo(r)))
@@ -72,7 +72,7 @@ func (h *Handler) failRemoving(w http.ResponseWriter, r *http.Request, err error
 		view.Status, view.Title, view.Message = web.Status(e.Kind), e.Heading(i18n.From(r.Context())), e.Message(i18n.From(r.Context()))
 		web.RefusalHeaders(w, r, e)
 	} else {
-		h.log.Error("request failed", "method", r.Method, "path", LogPath(r.URL.Path), "err", err)
+		h.log.Error("request failed", "method", r.Method, "path", logPath(r.URL.Path), "err", err)
 	}
 	if wantsJSON(r) {
 		// A page's script (passkeys.js, e2e.js) shows the message itself.
@@ -181,7 +181,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, c t
 	// a page asks for it with every message.
 	ctx := i18n.With(context.WithoutCancel(r.Context()), i18n.From(r.Context()).Code)
 	if err := c.Render(ctx, buf); err != nil {
-		h.log.Error("render", "path", LogPath(r.URL.Path), "err", err)
+		h.log.Error("render", "path", logPath(r.URL.Path), "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
@@ -320,12 +320,12 @@ func (h *Handler) logRequests(next http.Handler) http.Handler {
 			return
 		}
 		h.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-			slog.String("method", r.Method), slog.String("path", LogPath(r.URL.Path)),
+			slog.String("method", r.Method), slog.String("path", logPath(r.URL.Path)),
 			slog.Int("status", sw.status), slog.Duration("took", time.Since(start)))
 	})
 }
 
-// LogPath is a path as it may be logged, with no token in it. Everything
+// logPath is a path as it may be logged, with no token in it. Everything
 // after /l/ (a page's link), /r/ (a request), /open/ (the API's open),
 // /confirm/ (a notice address's confirmation) or /unsubscribe/ (a notice
 // mail's unsubscribe link) is a token, so it is cut,
@@ -334,7 +334,7 @@ func (h *Handler) logRequests(next http.Handler) http.Handler {
 // any segment that holds a token's worth of base64url, such as a token
 // pasted after another path or glued to its /l. What is left is cut to 200
 // bytes.
-func LogPath(p string) string {
+func logPath(p string) string {
 	cut := ""
 	for _, mark := range [...]string{"/l/", "/r/", "/open/", "/confirm/", "/unsubscribe/"} {
 		if i := indexFold(p, mark); i >= 0 {
@@ -360,7 +360,7 @@ func indexFold(p, mark string) int {
 	return -1
 }
 
-// tokenLength is how many base64url characters in a row LogPath takes for
+// tokenLength is how many base64url characters in a row logPath takes for
 // a token: 32, fewer than any token's 43, more than any other segment of
 // oncelink's paths has.
 const tokenLength = 32

@@ -504,8 +504,8 @@ func TestLogPath(t *testing.T) {
 		{"/static/app.css", "/static/app.css"},
 		{"/settings/sessions/3f2a/end", "/settings/sessions/3f2a/end"},
 	} {
-		if got := LogPath(c.in); got != c.want {
-			t.Errorf("LogPath(%.20q…) = %q, want %q", c.in, got, c.want)
+		if got := logPath(c.in); got != c.want {
+			t.Errorf("logPath(%.20q…) = %q, want %q", c.in, got, c.want)
 		}
 	}
 }
