@@ -292,7 +292,6 @@ func (s *Service) Open(ctx context.Context, t Turn, tokText, password string, r 
 			return Opened{}, err
 		}
 	}
-	client := r.Client.key()
 	// Most links have no password and no recipient account, and most
 	// opens carry no grant: one conditional write then does everything.
 	if len(r.Grants) == 0 && r.Claim == "" {
@@ -335,29 +334,8 @@ func (s *Service) Open(ctx context.Context, t Turn, tokText, password string, r 
 		// Nothing was guessed: no attempt is spent, and none recorded.
 		return Opened{}, ErrPasswordMissing
 	}
-	if l.HasPassword() || l.EndToEnd() {
-		// A wrong claim counts like a wrong password: guessing either
-		// is held to the same limits.
-		if err := s.take(ctx, s.limits.linkPassword, string(l.TokenHash)); err != nil {
-			return Opened{}, err
-		}
-		if err := s.take(ctx, s.limits.linkPasswordClient, client); err != nil {
-			return Opened{}, err
-		}
-	}
-	if l.EndToEnd() {
-		if err := checkClaim(l, claim); err != nil {
-			return Opened{}, err
-		}
-	}
-	if l.HasPassword() {
-		if bcrypt.CompareHashAndPassword([]byte(l.PasswordHash), []byte(password)) != nil {
-			if err := s.store.RecordWrongPassword(ctx, l.ID, s.event(r.Client)); err != nil {
-				return Opened{}, err
-			}
-			s.Publish(ctx, live.Event{Owner: l.OwnerID, Link: l.ID, What: live.Refused})
-			return Opened{}, ErrWrongPassword
-		}
+	if err := s.checkPasswordAndClaim(ctx, l, password, claim, r.Client); err != nil {
+		return Opened{}, err
 	}
 	used, err := s.store.Consume(ctx, l.ID, s.event(r.Client))
 	if errors.Is(err, store.ErrGone) {
@@ -376,6 +354,36 @@ func (s *Service) Open(ctx context.Context, t Turn, tokText, password string, r 
 		return Opened{}, err
 	}
 	return s.opened(ctx, tok, used)
+}
+
+// checkPasswordAndClaim checks what c brought to open l, which takes it: the claim
+// of an end-to-end link, the password of a password link. A wrong claim
+// counts like a wrong password: guessing either is held to the same
+// limits. A wrong password is recorded in l's audit trail, and told to
+// its owner's streams.
+func (s *Service) checkPasswordAndClaim(ctx context.Context, l Link, password string, claim []byte, c Client) error {
+	if !l.HasPassword() && !l.EndToEnd() {
+		return nil
+	}
+	if err := s.take(ctx, s.limits.linkPassword, string(l.TokenHash)); err != nil {
+		return err
+	}
+	if err := s.take(ctx, s.limits.linkPasswordClient, c.key()); err != nil {
+		return err
+	}
+	if l.EndToEnd() {
+		if err := checkClaim(l, claim); err != nil {
+			return err
+		}
+	}
+	if l.HasPassword() && bcrypt.CompareHashAndPassword([]byte(l.PasswordHash), []byte(password)) != nil {
+		if err := s.store.RecordWrongPassword(ctx, l.ID, s.event(c)); err != nil {
+			return err
+		}
+		s.Publish(ctx, live.Event{Owner: l.OwnerID, Link: l.ID, What: live.Refused})
+		return ErrWrongPassword
+	}
+	return nil
 }
 
 // refuseGone refuses c's open of l, dead with status st, and records the
