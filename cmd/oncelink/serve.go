@@ -45,21 +45,8 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 	// session stores' cleanups, say) goes through slog too, so that
 	// --log-format json stays JSON.
 	slog.SetDefault(log)
-	switch soft, hard, err := raiseOpenFiles(); {
-	case err != nil:
-		log.Warn("could not raise the limit on open files", "limit", soft, "hard_limit", hard, "err", err)
-	case soft > 0 && soft < fewOpenFiles:
-		log.Warn("few open files allowed: each connection holds one; raise the hard limit (ulimit -Hn, systemd's LimitNOFILE)", "limit", soft)
-	case soft > 0:
-		log.Info("open files allowed", "limit", soft)
-	}
-	// Uploads under way when a server was killed left their spools behind.
-	switch n, err := core.SweepUploads(os.TempDir(), start); {
-	case err != nil:
-		log.Warn("delete uploads left behind", "dir", os.TempDir(), "deleted", n, "err", err)
-	case n > 0:
-		log.Info("deleted uploads left behind", "dir", os.TempDir(), "deleted", n)
-	}
+	openFiles(log)
+	uploadsLeftBehind(log, start)
 	// Both addresses are taken before the database is opened: one that
 	// is taken already (--metrics-addr the same as --addr, say) stops the
 	// server with nothing opened, named by its flag.
@@ -115,25 +102,7 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 				" and requests for any other address are refused (421); give --base-url the address people reach", "base_url", cfg.BaseURL)
 		}
 	}
-	coreCfg := core.Config{
-		BaseURL: cfg.BaseURL, MinTTL: cfg.MinTTL, MaxTTL: cfg.MaxTTL, GrantTTL: cfg.GrantTTL,
-		TrustProxy: cfg.TrustProxy, RateLimits: cfg.RateLimits, Rates: cfg.Rates, MaxUpload: cfg.MaxUpload, MaxE2EUpload: cfg.MaxE2EUpload,
-		AccountStorage:   cfg.AccountStorage,
-		SharedRateLimits: st.Postgres(), Broker: broker, WebhookAllowPrivate: cfg.WebhookAllowPrivate,
-		NoPasswordSignIn: !cfg.PasswordSignIn,
-	}
-	if mailer != nil {
-		coreCfg.Mailer = mailer
-	}
-	if cfg.OIDC.Issuer != "" {
-		p := sso.New(sso.Config{Issuer: cfg.OIDC.Issuer, ClientID: cfg.OIDC.ClientID, ClientSecret: cfg.OIDC.ClientSecret,
-			RedirectURL: strings.TrimSuffix(cfg.BaseURL, "/") + sso.CallbackPath}, log)
-		// Found now if it can be; else at the first sign-in, so that
-		// oncelink serves everything else while the provider is away.
-		go p.Discover(ctx)
-		coreCfg.SSO, coreCfg.SSOAllowedDomains, coreCfg.SSONoSignup = p, cfg.OIDC.domains(), cfg.OIDC.NoSignup
-	}
-	svc := core.New(coreCfg, st, key, log)
+	svc := core.New(coreConfig(ctx, cfg, st, broker, mailer, log), st, key, log)
 	svc.Published = m.Event
 	h := handlers.New(svc, sessions, m, log)
 	v1 := api.New(svc, m, log)
@@ -223,6 +192,57 @@ func warnUntrustedProxy(next http.Handler, log *slog.Logger) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// openFiles raises the limit on open files as far as it goes, and says
+// so when it stays low.
+func openFiles(log *slog.Logger) {
+	switch soft, hard, err := raiseOpenFiles(); {
+	case err != nil:
+		log.Warn("could not raise the limit on open files", "limit", soft, "hard_limit", hard, "err", err)
+	case soft > 0 && soft < fewOpenFiles:
+		log.Warn("few open files allowed: each connection holds one; raise the hard limit (ulimit -Hn, systemd's LimitNOFILE)", "limit", soft)
+	case soft > 0:
+		log.Info("open files allowed", "limit", soft)
+	}
+}
+
+// uploadsLeftBehind deletes the spools of uploads that were under way,
+// before start, when a server was killed.
+func uploadsLeftBehind(log *slog.Logger, start time.Time) {
+	switch n, err := core.SweepUploads(os.TempDir(), start); {
+	case err != nil:
+		log.Warn("delete uploads left behind", "dir", os.TempDir(), "deleted", n, "err", err)
+	case n > 0:
+		log.Info("deleted uploads left behind", "dir", os.TempDir(), "deleted", n)
+	}
+}
+
+// coreConfig is the core's configuration from the server's, over st, with
+// broker (nil: in-process) and mailer (nil: no mail). With an OpenID
+// provider, its discovery starts at once and lasts as long as ctx.
+func coreConfig(ctx context.Context, cfg config, st *store.Store, broker live.Broker, mailer *notify.Mailer, log *slog.Logger) core.Config {
+	c := core.Config{
+		BaseURL: cfg.BaseURL, MinTTL: cfg.MinTTL, MaxTTL: cfg.MaxTTL, GrantTTL: cfg.GrantTTL,
+		TrustProxy: cfg.TrustProxy, RateLimits: cfg.RateLimits, Rates: cfg.Rates, MaxUpload: cfg.MaxUpload, MaxE2EUpload: cfg.MaxE2EUpload,
+		AccountStorage:   cfg.AccountStorage,
+		SharedRateLimits: st.Postgres(), Broker: broker, WebhookAllowPrivate: cfg.WebhookAllowPrivate,
+		NoPasswordSignIn: !cfg.PasswordSignIn,
+	}
+	if mailer != nil {
+		// A nil *notify.Mailer in the interface is not nil: mail would
+		// seem on (see core.Service.EmailOn).
+		c.Mailer = mailer
+	}
+	if cfg.OIDC.Issuer != "" {
+		p := sso.New(sso.Config{Issuer: cfg.OIDC.Issuer, ClientID: cfg.OIDC.ClientID, ClientSecret: cfg.OIDC.ClientSecret,
+			RedirectURL: strings.TrimSuffix(cfg.BaseURL, "/") + sso.CallbackPath}, log)
+		// Found now if it can be; else at the first sign-in, so that
+		// oncelink serves everything else while the provider is away.
+		go p.Discover(ctx)
+		c.SSO, c.SSOAllowedDomains, c.SSONoSignup = p, cfg.OIDC.domains(), cfg.OIDC.NoSignup
+	}
+	return c
 }
 
 // listen listens on addr, the value of flag, which its error names.
