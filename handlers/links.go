@@ -93,7 +93,7 @@ func (h *Handler) emptyForm(r *http.Request, a *core.Account) (components.LinkFo
 func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *core.Account) {
 	d := h.core.NewDraft()
 	defer d.Close() // nothing of an upload outlives the request
-	// On an error, form holds the fields read (see core.ReadMultipart):
+	// On an error, form holds the fields read (see readUploadForm):
 	// they refill the form, and the fields not read keep their defaults.
 	form, err := h.readUploadForm(w, r, d)
 	// blank is the fresh form that follows a new link.
@@ -102,21 +102,7 @@ func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *core.Acc
 		h.fail(w, r, blankErr)
 		return
 	}
-	f := blank
-	for _, field := range [...]struct {
-		name string
-		dst  *string
-	}{{"form_key", &f.FormKey}, {"kind", &f.Kind}, {"message", &f.Message}, {"url", &f.URL}, {"ttl", &f.TTL},
-		{"max_uses", &f.MaxUses}, {"for_user", &f.ForUser}, {"label", &f.Label}} {
-		if _, read := form[field.name]; read || err == nil {
-			*field.dst = form.Get(field.name)
-			if field.name == "message" {
-				*field.dst = typed(*field.dst)
-			} else {
-				*field.dst = strings.TrimSpace(*field.dst)
-			}
-		}
-	}
+	f := sentLinkForm(blank, form, err == nil)
 	// Read whatever else failed, so that a form sent back keeps its tick.
 	notify, notifyErr := core.ParseSwitch("notify", form.Get("notify"), "true")
 	f.Notify = notify
@@ -165,6 +151,29 @@ func (h *Handler) createLink(w http.ResponseWriter, r *http.Request, a *core.Acc
 	blank.Kind = f.Kind
 	h.renderCreate(w, r, http.StatusCreated, components.Dashboard{Form: blank, Created: h.created(created, a)})
 	web.PublishAfter(w, r, h.core, created.Event())
+}
+
+// sentLinkForm is blank with the create form's fields as they were sent:
+// every field once the form was read whole (complete), else those read
+// before it failed, the others keeping blank's. The message keeps its
+// spaces; the other fields are trimmed.
+func sentLinkForm(blank components.LinkForm, form url.Values, complete bool) components.LinkForm {
+	f := blank
+	for _, field := range [...]struct {
+		name string
+		dst  *string
+	}{{"form_key", &f.FormKey}, {"kind", &f.Kind}, {"message", &f.Message}, {"url", &f.URL}, {"ttl", &f.TTL},
+		{"max_uses", &f.MaxUses}, {"for_user", &f.ForUser}, {"label", &f.Label}} {
+		if _, read := form[field.name]; read || complete {
+			*field.dst = form.Get(field.name)
+			if field.name == "message" {
+				*field.dst = typed(*field.dst)
+			} else {
+				*field.dst = strings.TrimSpace(*field.dst)
+			}
+		}
+	}
+	return f
 }
 
 // readUploadForm reads a form that may carry a file, a link's or a
