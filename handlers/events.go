@@ -182,23 +182,8 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 				if e.Session == session {
 					session = e.Renewed
 				}
-			case page.link != 0:
-				// The owner's view of the address shows no audit trail,
-				// so a refused open changes nothing on it.
-				if e.Link == page.link && (e.What != live.Refused || !page.own) {
-					err = h.sendPage(ctx, s, a.ID, page, &e)
-				}
-			case e.What == live.Refused:
-				// A row shows no refused open: the details page's
-				// timeline does.
-			case e.What == live.RequestChanged:
-				err = h.sendRequestRow(ctx, s, e)
-			case e.What == live.Created:
-				if err = h.sendRow(ctx, s, e, "created"); err == nil {
-					err = exp.Created(ctx, e)
-				}
 			default:
-				err = h.sendRow(ctx, s, e, components.RowID(e.Link))
+				err = h.sendChange(ctx, s, a.ID, page, e, exp)
 			}
 			if err == nil {
 				err = s.sendID()
@@ -227,6 +212,32 @@ func (h *Handler) streamMark(owner int64) string {
 // markOf names the event with the broker's id on this instance.
 func (h *Handler) markOf(id uint64) string {
 	return h.instance + "." + strconv.FormatUint(id, 10)
+}
+
+// sendChange sends what page shows of the change e to owner's links or
+// requests: the row it changed, a new link's row (which exp then watches),
+// or, to a page about one link, that link's part.
+func (h *Handler) sendChange(ctx context.Context, s *eventStream, owner int64, page streamPage, e live.Event, exp *core.ExpiryWatch) error {
+	switch {
+	case page.link != 0:
+		// The owner's view of the address shows no audit trail, so a
+		// refused open changes nothing on it.
+		if e.Link == page.link && (e.What != live.Refused || !page.own) {
+			return h.sendPage(ctx, s, owner, page, &e)
+		}
+		return nil
+	case e.What == live.Refused:
+		// A row shows no refused open: the details page's timeline does.
+		return nil
+	case e.What == live.RequestChanged:
+		return h.sendRequestRow(ctx, s, e)
+	case e.What == live.Created:
+		if err := h.sendRow(ctx, s, e, "created"); err != nil {
+			return err
+		}
+		return exp.Created(ctx, e)
+	}
+	return h.sendRow(ctx, s, e, components.RowID(e.Link))
 }
 
 // sendRow sends the row of e's link as the event name.
