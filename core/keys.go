@@ -117,6 +117,19 @@ func (s *Service) Keys(ctx context.Context, account int64) ([]APIKey, error) {
 	return s.store.APIKeys(ctx, account)
 }
 
+// KeysFull reports whether keys, an account's as Keys lists them, leave no
+// room at now for another: CreateKey would refuse it (key_limit), since
+// MaxAPIKeys of them are neither revoked nor expired.
+func KeysFull(keys []APIKey, now time.Time) bool {
+	active := 0
+	for _, k := range keys {
+		if k.Active(now) {
+			active++
+		}
+	}
+	return active >= MaxAPIKeys
+}
+
 // RevokeKey ends account's key id at once, and the event streams it
 // holds open; another account's is ErrNotFound.
 func (s *Service) RevokeKey(ctx context.Context, account, id int64) (APIKey, error) {

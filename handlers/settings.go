@@ -71,15 +71,11 @@ func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, a *core
 		return
 	}
 	now := h.core.Now()
-	active := 0
 	for _, k := range keys {
-		item := components.KeyItem{ID: k.ID, Name: k.Name, Prefix: k.Prefix, CreatedAt: k.CreatedAt,
-			LastUsedAt: k.LastUsedAt, ExpiresAt: k.ExpiresAt, Expired: !k.Active(now)}
-		if !item.Expired {
-			active++
-		}
-		v.Keys = append(v.Keys, item)
+		v.Keys = append(v.Keys, components.KeyItem{ID: k.ID, Name: k.Name, Prefix: k.Prefix, CreatedAt: k.CreatedAt,
+			LastUsedAt: k.LastUsedAt, ExpiresAt: k.ExpiresAt, Expired: !k.Active(now)})
 	}
+	v.AtLimit = core.KeysFull(keys, now)
 	v.Expiries = core.KeyExpiries
 	if v.Form.FormKey == "" {
 		v.Form.FormKey = rand.Text()
@@ -93,7 +89,6 @@ func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, a *core
 	if v.Form.Expires == "" {
 		v.Form.Expires = core.KeyExpiries[0]
 	}
-	v.AtLimit = active >= core.MaxAPIKeys
 	if v.Sessions, err = h.sessionItems(r, a); err != nil {
 		h.fail(w, r, err)
 		return
