@@ -155,7 +155,7 @@ func (h *Handler) signInFirst(w http.ResponseWriter, r *http.Request) {
 	case page && enrolling:
 		http.Redirect(w, r, "/settings", http.StatusSeeOther)
 	case page:
-		http.Redirect(w, r, "/login?next="+pathEscapeNext(r.URL.RequestURI()), http.StatusSeeOther)
+		http.Redirect(w, r, loginThen(r.URL.RequestURI()), http.StatusSeeOther)
 	case enrolling:
 		h.fail(w, r, errEnrolFirst)
 	default:
@@ -397,7 +397,7 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 	// come back to.
 	to := "/login"
 	if next := r.PostForm.Get("next"); next != "" {
-		to += "?next=" + pathEscapeNext(safeNext(next))
+		to = loginThen(safeNext(next))
 	}
 	redirect(w, r, to)
 }
@@ -467,8 +467,11 @@ func (h *Handler) heldBack(w http.ResponseWriter, r *http.Request, err error, sh
 	return true
 }
 
-func pathEscapeNext(uri string) string {
-	return strings.NewReplacer("%", "%25", "&", "%26", "#", "%23", "+", "%2B", "?", "%3F").Replace(uri)
+// loginThen is the sign-in page's address that leads on to next, a path
+// on this server, once signed in. Only what would end the query's value or
+// change it is escaped: the path's slashes stay readable in the address.
+func loginThen(next string) string {
+	return "/login?next=" + strings.NewReplacer("%", "%25", "&", "%26", "#", "%23", "+", "%2B", "?", "%3F").Replace(next)
 }
 
 // parseForm reads a urlencoded or multipart form's fields from a body of at

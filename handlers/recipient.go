@@ -211,7 +211,7 @@ func (h *Handler) landing(r *http.Request, s core.Sight, f components.OpenForm) 
 		ForUser: l.ForUserName, WrongUser: s.WrongUser, E2E: l.EndToEnd(),
 	}
 	if l.ForUserID != 0 {
-		v.SignInURL = h.keepLanguage(r, "/login?next="+pathEscapeNext(f.Action))
+		v.SignInURL = h.keepLanguage(r, loginThen(f.Action))
 	}
 	return v
 }

@@ -63,7 +63,7 @@ func (h *Handler) failRemoving(w http.ResponseWriter, r *http.Request, err error
 		h.log.Error("database unavailable", "method", r.Method, "path", logPath(r.URL.Path), "err", err)
 	}
 	if e != nil && e.SignIn {
-		view.SignIn = h.keepLanguage(r, "/login?next="+pathEscapeNext(returnTo(r)))
+		view.SignIn = h.keepLanguage(r, loginThen(returnTo(r)))
 	}
 	if e != nil && e.Code == core.ErrNotOpened.Code {
 		view.LinkPage = h.keepLanguage(r, "/l/"+r.PathValue("token"))

@@ -183,7 +183,7 @@ func (h *Handler) finishSSOProof(w http.ResponseWriter, r *http.Request, proving
 		return
 	}
 	if a == nil || a.ID != proving {
-		http.Redirect(w, r, "/login?next="+pathEscapeNext(next), http.StatusSeeOther)
+		http.Redirect(w, r, loginThen(next), http.StatusSeeOther)
 		return
 	}
 	turn, err := h.core.TakeTurn(r.Context(), core.SignInAction, h.client(r))
@@ -255,7 +255,7 @@ func ssoRefusal(err error) (*core.Error, bool) {
 // (see ssoHeldBack). A browser that brought no session back could not be
 // told there, and is answered as ssoRefused answers, as is a failure.
 func (h *Handler) ssoReturnRefused(w http.ResponseWriter, r *http.Request, next string, err error) {
-	login := "/login?next=" + pathEscapeNext(next)
+	login := loginThen(next)
 	e, ok := ssoRefusal(err)
 	switch _, noSession := r.Cookie(h.sessions.Cookie.Name); {
 	case noSession != nil:
