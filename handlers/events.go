@@ -242,44 +242,56 @@ func (h *Handler) sendChange(ctx context.Context, s *eventStream, owner int64, p
 
 // sendRow sends the row of e's link as the event name.
 func (h *Handler) sendRow(ctx context.Context, s *eventStream, e live.Event, name string) error {
-	html, err := h.rows.render(ctx, e, "row", func(ctx context.Context) (string, error) {
+	return h.sendPart(ctx, s, name, &e, "row", func(ctx context.Context) (templ.Component, error) {
 		l, err := h.core.Link(ctx, e.Owner, e.Link)
+		if err != nil {
+			return nil, err
+		}
+		return components.Row(h.linkRow(l, h.core.Now())), nil
+	})
+}
+
+// sendRequestRow sends the row of e's request, as the event its row
+// listens for.
+func (h *Handler) sendRequestRow(ctx context.Context, s *eventStream, e live.Event) error {
+	return h.sendPart(ctx, s, components.RequestRowID(e.Request), &e, "row", func(ctx context.Context) (templ.Component, error) {
+		rq, err := h.core.Request(ctx, e.Owner, e.Request)
+		if err != nil {
+			return nil, err
+		}
+		return components.RequestRowView(requestRow(rq, h.core.Now())), nil
+	})
+}
+
+// sendPart sends the part of a page that read finds, rendered, as the
+// event name. After an event e, every stream shares the piece that one of
+// them read and rendered (see sharedRows); a nil e is no event: a fresh
+// read, not shared. What was purged since (core.ErrNotFound) sends
+// nothing: its part of the page stays as it was.
+func (h *Handler) sendPart(ctx context.Context, s *eventStream, name string, e *live.Event, piece string, read func(context.Context) (templ.Component, error)) error {
+	build := func(ctx context.Context) (string, error) {
+		c, err := read(ctx)
 		if errors.Is(err, core.ErrNotFound) {
-			// Purged since; its row stays as it was.
 			return "", nil
 		}
 		if err != nil {
 			return "", err
 		}
 		var b strings.Builder
-		err = components.Row(h.linkRow(l, h.core.Now())).Render(ctx, &b)
+		err = c.Render(ctx, &b)
 		return b.String(), err
-	})
+	}
+	var html string
+	var err error
+	if e == nil {
+		html, err = build(ctx)
+	} else {
+		html, err = h.rows.render(ctx, *e, piece, build)
+	}
 	if err != nil || html == "" {
 		return err
 	}
 	return s.data(name, html)
-}
-
-// sendRequestRow sends the row of e's request, as the event its row
-// listens for.
-func (h *Handler) sendRequestRow(ctx context.Context, s *eventStream, e live.Event) error {
-	html, err := h.rows.render(ctx, e, "row", func(ctx context.Context) (string, error) {
-		rq, err := h.core.Request(ctx, e.Owner, e.Request)
-		if errors.Is(err, core.ErrNotFound) {
-			return "", nil // purged since
-		}
-		if err != nil {
-			return "", err
-		}
-		var b strings.Builder
-		err = components.RequestRowView(requestRow(rq, h.core.Now())).Render(ctx, &b)
-		return b.String(), err
-	})
-	if err != nil || html == "" {
-		return err
-	}
-	return s.data(components.RequestRowID(e.Request), html)
 }
 
 // streamPage is the page a stream serves: the dashboard, or the page about
@@ -325,30 +337,9 @@ func (p streamPage) piece() string {
 // event named after the link. A nil e is no event: a fresh read, not
 // shared.
 func (h *Handler) sendPage(ctx context.Context, s *eventStream, owner int64, page streamPage, e *live.Event) error {
-	build := func(ctx context.Context) (string, error) {
-		c, err := h.pagePart(ctx, owner, page)
-		if errors.Is(err, core.ErrNotFound) {
-			// Purged since; the page stays as it was.
-			return "", nil
-		}
-		if err != nil {
-			return "", err
-		}
-		var b strings.Builder
-		err = c.Render(ctx, &b)
-		return b.String(), err
-	}
-	var html string
-	var err error
-	if e == nil {
-		html, err = build(ctx)
-	} else {
-		html, err = h.rows.render(ctx, *e, page.piece(), build)
-	}
-	if err != nil || html == "" {
-		return err
-	}
-	return s.data(components.RowID(page.link), html)
+	return h.sendPart(ctx, s, components.RowID(page.link), e, page.piece(), func(ctx context.Context) (templ.Component, error) {
+		return h.pagePart(ctx, owner, page)
+	})
 }
 
 // pagePart is the part of page about its link, owner's, as it stands.
