@@ -12,6 +12,15 @@ import (
 // Session is one of an account's web sessions, as it lists them.
 type Session = store.AccountSession
 
+// SessionCodec encodes the web sessions that the store keeps: the codec
+// of the sessions manager whose store is the database's.
+type SessionCodec = store.SessionCodec
+
+// HoldSessionAccount returns ctx with a place for the account that the
+// session store finds a request's session with, so that SessionViewer
+// takes it rather than reading it again.
+func HoldSessionAccount(ctx context.Context) context.Context { return store.HoldSessionAccount(ctx) }
+
 // SessionLifetime is how long a sign-in lasts.
 const SessionLifetime = 7 * 24 * time.Hour
 

@@ -13,7 +13,6 @@ import (
 	"oncelink/components"
 	"oncelink/core"
 	"oncelink/i18n"
-	"oncelink/store"
 	"oncelink/web"
 )
 
@@ -64,10 +63,10 @@ type viewerOnce struct {
 
 // oneViewer lets each request look its viewer up at most once, and take
 // the account its session was found with rather than read it again (see
-// store.SessionStore): it wraps the sessions' LoadAndSave.
+// core.HoldSessionAccount): it wraps the sessions' LoadAndSave.
 func oneViewer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := store.HoldSessionAccount(context.WithValue(r.Context(), viewerKey{}, &viewerOnce{}))
+		ctx := core.HoldSessionAccount(context.WithValue(r.Context(), viewerKey{}, &viewerOnce{}))
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
@@ -112,7 +111,7 @@ func (h *Handler) SessionAccount(r *http.Request) (*core.Account, error) {
 	if err != nil || c.Value == "" {
 		return nil, nil
 	}
-	ctx, err := h.sessions.Load(store.HoldSessionAccount(r.Context()), c.Value)
+	ctx, err := h.sessions.Load(core.HoldSessionAccount(r.Context()), c.Value)
 	if err != nil {
 		return nil, err
 	}

@@ -20,7 +20,6 @@ import (
 	"oncelink/core"
 	"oncelink/metrics"
 	"oncelink/sso"
-	"oncelink/store"
 	"oncelink/web"
 )
 
@@ -66,7 +65,7 @@ func New(svc *core.Service, sessions *scs.SessionManager, m *metrics.Metrics, lo
 	sessions.Cookie.Secure = secure
 	sessions.Cookie.Name = sessionCookieName(secure)
 	sessions.Cookie.Path, sessions.Cookie.Domain = "/", ""
-	sessions.Codec = store.SessionCodec{}
+	sessions.Codec = core.SessionCodec{}
 	// The database keeps a session's SHA-256, so a copy of it signs nobody in.
 	sessions.HashTokenInStore = true
 	h := &Handler{
