@@ -79,11 +79,15 @@ func parseUses(s string) (int, error) {
 		return 1, nil
 	}
 	n, ok := FormWhole(s)
-	if !ok || n < 1 || n > MaxUses {
+	if !ok || !UsesAllowed(n) {
 		return 0, ErrUsesOutOfRange
 	}
 	return n, nil
 }
+
+// UsesAllowed reports whether a link may be opened n times: from 1 to
+// MaxUses.
+func UsesAllowed(n int) bool { return n >= 1 && n <= MaxUses }
 
 // ErrUsesOutOfRange refuses a link's uses that are not a whole number
 // from 1 to MaxUses.

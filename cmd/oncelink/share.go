@@ -92,7 +92,7 @@ func shareCommand(fs *flag.FlagSet) runFunc {
 			return usageError(p.T("cli.share.stdin_twice"))
 		case *name != "" && *file == "":
 			return usageError(p.T("cli.share.name_needs_file"))
-		case *uses < 1 || *uses > core.MaxUses:
+		case !core.UsesAllowed(*uses):
 			return usageError(p.T("cli.share.uses_range", "Max", core.MaxUses))
 		}
 		c, err := signedIn(p)
