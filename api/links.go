@@ -171,66 +171,15 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request, acc *core.Accou
 		return
 	}
 	var in core.LinkInput
-	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mt == "multipart/form-data" {
-		if params["boundary"] == "" {
-			a.fail(w, r, errBadMultipart)
-			return
-		}
-		form, err := web.ReadUpload(w, r, a.core, d, params["boundary"])
-		if err == nil {
-			err = knownFields(form)
-		}
-		if err == nil {
-			in = core.LinkInput{Kind: form.Get("kind"), Message: form.Get("message"), URL: form.Get("url"),
-				TTL: core.DefaultTTL, Password: form.Get("password"), ForUser: form.Get("for_user"),
-				Label: form.Get("label"), Notify: form.Get("notify") == "true", E2ECheck: form.Get("e2e_check")}
-			// A field sent empty is not one left out, as in a JSON body:
-			// an empty ttl is no time to live.
-			if ttl, sent := form["ttl"]; sent {
-				in.TTL = ttl[0]
-			}
-			if uses, sent := form["max_uses"]; sent {
-				in.MaxUses = uses[0]
-				err = formWhole("max_uses", in.MaxUses)
-			}
-		}
-		if n, sent := form["notify"]; err == nil && sent && n[0] != "true" && n[0] != "false" {
-			// Every value of a form is a string: the words say which.
-			err = core.Variant(core.Invalid, "wrong_type", "form", "notify", "wrong_type", "Field", "notify")
-		}
-		if errors.Is(err, core.ErrUnreadableForm) {
-			err = errBadMultipart
-		}
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
+	if mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		in, err = a.multipartLink(w, r, d, params["boundary"])
 	} else {
-		var body newLink
-		if err := readJSON(w, r, &body, core.MaxFormBytes, false); err != nil {
-			if err == errNotJSON {
-				err = errNotJSONOrForm
-			}
-			a.fail(w, r, err)
-			return
-		}
-		if body.Kind == core.KindFile {
-			a.fail(w, r, errFileAsJSON)
-			return
-		}
-		in = core.LinkInput{Kind: body.Kind, Message: body.Message, URL: body.URL, TTL: core.DefaultTTL,
-			Password: body.Password, ForUser: body.ForUser, Label: body.Label, Notify: body.Notify}
-		if body.TTL != nil {
-			in.TTL = *body.TTL // "" too, which is no time to live
-		}
-		if body.MaxUses != nil {
-			// Zero too, which the core refuses, unlike none.
-			in.MaxUses = strconv.Itoa(int(*body.MaxUses))
-		}
+		in, err = jsonLink(w, r)
 	}
 	in.IdempotencyKey = key
-	err = d.StrayContent(in)
+	if err == nil {
+		err = d.StrayContent(in)
+	}
 	var c core.Created
 	if err == nil {
 		c, err = a.core.Create(r.Context(), acc.ID, d, in)
@@ -249,6 +198,66 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request, acc *core.Accou
 	w.Header().Set("Location", "/api/v1/links/"+strconv.FormatInt(c.Link.ID, 10))
 	a.reply(w, r, http.StatusCreated, createdLink{linkOf(c.Link, a.core.Now()), c.URL})
 	web.PublishAfter(w, r, a.core, c.Event())
+}
+
+// multipartLink reads a create sent as a multipart form, split by
+// boundary, into d: its fields are the JSON body's, and its file the
+// content of a file link or the ciphertext of an end-to-end one.
+func (a *API) multipartLink(w http.ResponseWriter, r *http.Request, d *core.Draft, boundary string) (core.LinkInput, error) {
+	if boundary == "" {
+		return core.LinkInput{}, errBadMultipart
+	}
+	form, err := web.ReadUpload(w, r, a.core, d, boundary)
+	if err == nil {
+		err = knownFields(form)
+	}
+	var in core.LinkInput
+	if err == nil {
+		in = core.LinkInput{Kind: form.Get("kind"), Message: form.Get("message"), URL: form.Get("url"),
+			TTL: core.DefaultTTL, Password: form.Get("password"), ForUser: form.Get("for_user"),
+			Label: form.Get("label"), Notify: form.Get("notify") == "true", E2ECheck: form.Get("e2e_check")}
+		// A field sent empty is not one left out, as in a JSON body: an
+		// empty ttl is no time to live.
+		if ttl, sent := form["ttl"]; sent {
+			in.TTL = ttl[0]
+		}
+		if uses, sent := form["max_uses"]; sent {
+			in.MaxUses = uses[0]
+			err = formWhole("max_uses", in.MaxUses)
+		}
+	}
+	if n, sent := form["notify"]; err == nil && sent && n[0] != "true" && n[0] != "false" {
+		// Every value of a form is a string: the words say which.
+		err = core.Variant(core.Invalid, "wrong_type", "form", "notify", "wrong_type", "Field", "notify")
+	}
+	if errors.Is(err, core.ErrUnreadableForm) {
+		err = errBadMultipart
+	}
+	return in, err
+}
+
+// jsonLink reads a create sent as JSON, which carries no file.
+func jsonLink(w http.ResponseWriter, r *http.Request) (core.LinkInput, error) {
+	var body newLink
+	if err := readJSON(w, r, &body, core.MaxFormBytes, false); err != nil {
+		if err == errNotJSON {
+			err = errNotJSONOrForm
+		}
+		return core.LinkInput{}, err
+	}
+	if body.Kind == core.KindFile {
+		return core.LinkInput{}, errFileAsJSON
+	}
+	in := core.LinkInput{Kind: body.Kind, Message: body.Message, URL: body.URL, TTL: core.DefaultTTL,
+		Password: body.Password, ForUser: body.ForUser, Label: body.Label, Notify: body.Notify}
+	if body.TTL != nil {
+		in.TTL = *body.TTL // "" too, which is no time to live
+	}
+	if body.MaxUses != nil {
+		// Zero too, which the core refuses, unlike none.
+		in.MaxUses = strconv.Itoa(int(*body.MaxUses))
+	}
+	return in, nil
 }
 
 // pageLimit is a list's limit parameter as the core takes it: zero when
