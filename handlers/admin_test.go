@@ -289,12 +289,12 @@ func testPromotionSignsOut(t *testing.T, s *testServer) {
 func TestUnchangedAccountSaysSo(t *testing.T) {
 	s := newTestServer(t)
 	admin := s.admin()
-	bob := s.user("bob")
+	s.user("bob")
 	bobID := admin.accountID("bob")
 	if res := admin.htmx(http.MethodPost, "/accounts/"+bobID+"/promote", nil); res.StatusCode != http.StatusOK {
 		t.Fatalf("promote: %d", res.StatusCode)
 	}
-	bob = s.signIn("bob") // promoted, he signed in again
+	bob := s.signIn("bob") // promoted, he signed in again
 	unchanged := func(res response, want string) {
 		t.Helper()
 		if res.StatusCode != http.StatusOK {
