@@ -121,7 +121,7 @@ func Client(svc *core.Service, r *http.Request) core.Client {
 // core.ErrNotFound when it takes none. catchAll is the pattern it serves.
 func Unrouted(mux *http.ServeMux, catchAll string, notAllowed error, fail func(http.ResponseWriter, *http.Request, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		allow := Allowed(mux, r, catchAll)
+		allow := allowed(mux, r, catchAll)
 		if len(allow) == 0 {
 			fail(w, r, core.ErrNotFound)
 			return
@@ -131,9 +131,9 @@ func Unrouted(mux *http.ServeMux, catchAll string, notAllowed error, fail func(h
 	}
 }
 
-// Allowed lists the methods that a route of mux other than its catch-all
+// allowed lists the methods that a route of mux other than its catch-all
 // pattern takes for r's path: what a 405's Allow header names.
-func Allowed(mux *http.ServeMux, r *http.Request, catchAll string) []string {
+func allowed(mux *http.ServeMux, r *http.Request, catchAll string) []string {
 	var allow []string
 	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
 		probe := &http.Request{Method: m, Host: r.Host, URL: r.URL}

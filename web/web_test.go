@@ -13,7 +13,7 @@ func TestContentDisposition(t *testing.T) {
 	}
 }
 
-// Allowed names every method a path's routes take, DELETE too, and none
+// allowed names every method a path's routes take, DELETE too, and none
 // for a path only the catch-all takes.
 func TestAllowed(t *testing.T) {
 	mux := http.NewServeMux()
@@ -28,8 +28,8 @@ func TestAllowed(t *testing.T) {
 		"/other":    nil,
 	} {
 		r := httptest.NewRequest(http.MethodPut, path, nil)
-		if got := Allowed(mux, r, "/"); !slices.Equal(got, want) {
-			t.Errorf("Allowed(%s) = %v, want %v", path, got, want)
+		if got := allowed(mux, r, "/"); !slices.Equal(got, want) {
+			t.Errorf("allowed(%s) = %v, want %v", path, got, want)
 		}
 	}
 }
