@@ -2,12 +2,14 @@ package notify_test
 
 import (
 	"context"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"oncelink/core"
 	"oncelink/i18n"
 	"oncelink/notify"
 	"oncelink/store"
@@ -246,6 +248,37 @@ func TestLinkMailNamesTheBox(t *testing.T) {
 		l := i18n.For(code)
 		if box, stop := l.T("create.notify.label"), l.T("mail.notice.stop"); !strings.Contains(stop, box) {
 			t.Errorf("%s: %q does not name the box %q", code, stop, box)
+		}
+	}
+}
+
+// TestWebhookTestLanguage: an endpoint's test message says what it is in
+// its account's language, English when it chose none; its type and the
+// rest of its body, which programs read, are the same in every language.
+func TestWebhookTestLanguage(t *testing.T) {
+	e := newEnv(t, filepath.Join(t.TempDir(), "oncelink.db"), core.Config{WebhookAllowPrivate: true})
+	ctx := context.Background()
+	r := newReceiver(t)
+	hook := e.subscribe(t, r, store.NoticeLinkOpened)
+	w := e.worker(t, notify.Options{})
+	for _, code := range []string{"de", "fr", "es", "ar", ""} {
+		if _, err := e.st.SetLanguage(ctx, e.owner.ID, code); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.st.TestWebhook(ctx, e.owner.ID, hook.Webhook.ID); err != nil {
+			t.Fatal(err)
+		}
+		runOnce(t, w)
+		got := r.received()
+		m := got[len(got)-1]
+		if want := i18n.For(code).T("notices.webhooks.test_message"); m.Body.Type != store.NoticeTest || m.Body.Data.Message != want {
+			t.Errorf("%q: test message %s, want the message %q", code, m.Raw, want)
+		}
+		if code != "" && m.Body.Data.Message == i18n.For("en").T("notices.webhooks.test_message") {
+			t.Errorf("%q: the test message is in English: %s", code, m.Raw)
+		}
+		if m.Body.Data.Event != nil || m.Body.Data.Link != nil || m.Body.Data.Request != nil {
+			t.Errorf("%q: test message %s", code, m.Raw)
 		}
 	}
 }

@@ -261,7 +261,7 @@ func (w *Worker) deliver(ctx context.Context, d store.Delivery) error {
 		// A disabled account is sent nothing further.
 		a.Outcome, err = store.DeliveryFailed, errors.New(store.AccountDisabled)
 	case sent.WebhookID != 0:
-		err = w.webhook(ctx, sent, &a)
+		err = w.webhook(ctx, sent, account, &a)
 	default:
 		err = w.email(ctx, sent, account, &a)
 	}
@@ -371,14 +371,16 @@ type BodyEvent struct {
 }
 
 // body builds d's webhook body, on its first attempt; later attempts send
-// the same.
-func (w *Worker) body(ctx context.Context, d store.Delivery) ([]byte, error) {
+// the same. What a person reads in it, a test's message, speaks the
+// account's language, as its mails do; what a program reads does not
+// change with it.
+func (w *Worker) body(ctx context.Context, d store.Delivery, account store.Account) ([]byte, error) {
 	if d.Body != "" {
 		return []byte(d.Body), nil
 	}
 	b := Body{Type: d.Type, Timestamp: d.At.UTC()}
 	if d.Type == store.NoticeTest {
-		b.Data.Message = "This is a test from oncelink: this endpoint receives its webhooks."
+		b.Data.Message = i18n.T(i18n.With(ctx, account.Language), "notices.webhooks.test_message")
 		return json.Marshal(b)
 	}
 	b.Data.Event = &BodyEvent{At: d.At.UTC(), IP: d.IP, UserAgent: d.UserAgent}
@@ -403,7 +405,7 @@ func (w *Worker) body(ctx context.Context, d store.Delivery) ([]byte, error) {
 	return json.Marshal(b)
 }
 
-func (w *Worker) webhook(ctx context.Context, d store.Delivery, a *store.Attempt) error {
+func (w *Worker) webhook(ctx context.Context, d store.Delivery, account store.Account, a *store.Attempt) error {
 	hook, err := w.o.Store.OwnedWebhook(ctx, d.AccountID, d.WebhookID)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
@@ -415,7 +417,7 @@ func (w *Worker) webhook(ctx context.Context, d store.Delivery, a *store.Attempt
 		a.Outcome = store.DeliveryFailed
 		return errors.New(store.EndpointDisabled)
 	}
-	body, err := w.body(ctx, d)
+	body, err := w.body(ctx, d, account)
 	if err != nil {
 		return err
 	}
