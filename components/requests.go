@@ -21,6 +21,9 @@ type Requests struct {
 	// cursor of the page after this one, empty on the last.
 	Paged bool
 	Next  string
+	// Gone is the ID of a request, named by its address, that is no
+	// longer kept: the page says so (see RequestPath).
+	Gone int64
 }
 
 // RequestForm is the "Request a secret" form, as typed, with its mistake.
@@ -73,9 +76,16 @@ func requestWhen(r RequestRow) (id string, at time.Time) {
 // the event that brings its new state.
 func RequestRowID(id int64) string { return "request-" + strconv.FormatInt(id, 10) }
 
-// RequestPath is the address of request id's row in the owner's requests,
-// on the page of the list that starts with it, however many came after it.
-func RequestPath(id int64) string {
+// RequestPath is the address that leads the owner to request id: to its
+// row, while it is kept (see RequestRowPath), and to their requests, which
+// say that it is gone, once it is not. Where its notices lead, in their
+// mails and in the settings' deliveries, which outlive the row.
+func RequestPath(id int64) string { return "/requests/" + strconv.FormatInt(id, 10) }
+
+// RequestRowPath is the address of request id's row in the owner's
+// requests, on the page of the list that starts with it, however many came
+// after it.
+func RequestRowPath(id int64) string {
 	return RequestsPath(core.RequestsFrom(id)) + "#" + RequestRowID(id)
 }
 

@@ -134,6 +134,7 @@ func (h *Handler) Routes(api http.Handler) http.Handler {
 	route("GET /l/{token}/file", h.linkFile)
 	route("GET /requests", h.signedIn(h.requests))
 	route("POST /requests", h.signedIn(h.createRequest))
+	route("GET /requests/{id}", h.signedIn(h.ownRequest))
 	route("POST /requests/{id}/revoke", h.signedIn(h.revokeRequest))
 	route("GET /r/{token}", h.requestPage)
 	route("POST /r/{token}", h.fulfil)

@@ -18,7 +18,29 @@ import (
 // the requests, kept live by the dashboard's event stream.
 // The list is paged, newest first: ?before= is the cursor of an older page.
 func (h *Handler) requests(w http.ResponseWriter, r *http.Request, a *core.Account) {
-	h.renderRequests(w, r, a, http.StatusOK, h.emptyRequestForm(), nil, r.URL.Query().Get("before"))
+	h.renderRequests(w, r, a, http.StatusOK, h.emptyRequestForm(), nil, r.URL.Query().Get("before"), 0)
+}
+
+// ownRequest leads the owner to their request id, where its notices lead
+// (see components.RequestPath): to its row, on the page of the list that
+// starts with it, while it is kept; once it is not, the requests page
+// itself answers, 404, and says that this one is gone. Another owner's
+// request is gone as far as this owner can tell.
+func (h *Handler) ownRequest(w http.ResponseWriter, r *http.Request, a *core.Account) {
+	id, err := core.ParseID(r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	_, err = h.core.Request(r.Context(), a.ID, id)
+	if e, ok := core.AsError(err); ok && e.Kind == core.NotFound {
+		h.renderRequests(w, r, a, http.StatusNotFound, h.emptyRequestForm(), nil, "", id)
+		return
+	} else if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, components.RequestRowPath(id), http.StatusSeeOther)
 }
 
 func (h *Handler) emptyRequestForm() components.RequestForm {
@@ -28,8 +50,9 @@ func (h *Handler) emptyRequestForm() components.RequestForm {
 }
 
 // renderRequests draws the requests page with form f, and the page of the
-// list that cursor before starts.
-func (h *Handler) renderRequests(w http.ResponseWriter, r *http.Request, a *core.Account, status int, f components.RequestForm, created *components.CreatedRequest, before string) {
+// list that cursor before starts; gone, when not 0, is a request that the
+// page says is no longer kept.
+func (h *Handler) renderRequests(w http.ResponseWriter, r *http.Request, a *core.Account, status int, f components.RequestForm, created *components.CreatedRequest, before string, gone int64) {
 	// The mark is taken before the list is read: an event after it may be
 	// missing.
 	mark := h.streamMark(a.ID)
@@ -38,7 +61,7 @@ func (h *Handler) renderRequests(w http.ResponseWriter, r *http.Request, a *core
 		h.fail(w, r, err)
 		return
 	}
-	v := components.Requests{Form: f, Created: created, Stream: "/links/events?after=" + mark, Paged: before != "", Next: page.Next}
+	v := components.Requests{Form: f, Created: created, Stream: "/links/events?after=" + mark, Paged: before != "", Next: page.Next, Gone: gone}
 	now := h.core.Now()
 	for _, rq := range page.Requests {
 		row := requestRow(rq, now)
@@ -66,7 +89,7 @@ func (h *Handler) createRequest(w http.ResponseWriter, r *http.Request, a *core.
 		// A reload of the page that showed the request's address: that
 		// request is in the list, and another would be one never asked for.
 		f.Errors = components.FieldErrors{{Message: i18n.T(r.Context(), "requests.form.sent_twice")}}
-		h.renderRequests(w, r, a, http.StatusConflict, f, nil, "")
+		h.renderRequests(w, r, a, http.StatusConflict, f, nil, "", 0)
 		return
 	}
 	f.FormKey = r.PostForm.Get("form_key")
@@ -79,7 +102,7 @@ func (h *Handler) createRequest(w http.ResponseWriter, r *http.Request, a *core.
 			*field = refill(*field)
 		}
 		f.Errors = fieldErrors(r, err)
-		h.renderRequests(w, r, a, web.Status(e.Kind), f, nil, "")
+		h.renderRequests(w, r, a, web.Status(e.Kind), f, nil, "", 0)
 		return
 	}
 	if err != nil {
@@ -88,7 +111,7 @@ func (h *Handler) createRequest(w http.ResponseWriter, r *http.Request, a *core.
 	}
 	h.rememberSent(r, requestForms, f.FormKey)
 	created := &components.CreatedRequest{URL: c.URL, Row: requestRow(c.Request, h.core.Now())}
-	h.renderRequests(w, r, a, http.StatusCreated, h.emptyRequestForm(), created, "")
+	h.renderRequests(w, r, a, http.StatusCreated, h.emptyRequestForm(), created, "", 0)
 }
 
 // revokeRequest withdraws a request, and comes back to the page of the

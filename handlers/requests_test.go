@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/net/html"
 
@@ -551,4 +552,76 @@ func TestRequestsPageLeadsToOlderRequests(t *testing.T) {
 func firstOf(t *testing.T, n *html.Node, testid string) *html.Node {
 	t.Helper()
 	return first(t, n, testid, byTestID(testid))
+}
+
+// TestNoticeOfAPurgedRequestSaysSo: the address that a request's notices
+// lead to (its mail, the settings' deliveries) brings its owner to its
+// row while the request is kept; once it is purged, it brings them to
+// their requests, which say that this one is no longer kept and where
+// what was sent to it went, and to nobody else's request either way.
+func TestNoticeOfAPurgedRequestSaysSo(t *testing.T) {
+	s := newTestServer(t)
+	ann := s.admin()
+	req := ann.createRequest(nil)
+	if res := s.client().post(req, url.Values{"message": {"the secret"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("send: %d", res.StatusCode)
+	}
+	owner, err := s.h.core.AccountByName(context.Background(), "ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := s.h.core.Requests(context.Background(), owner.ID, core.RequestListInput{})
+	if err != nil || len(rs.Requests) != 1 {
+		t.Fatalf("requests %v, %v", rs, err)
+	}
+	id := rs.Requests[0].ID
+	row := components.RequestRowID(id)
+	path := components.RequestPath(id)
+	// follow is where path brings a client, after at most one redirect.
+	follow := func(c *testClient) response {
+		res := c.get(path)
+		if res.StatusCode == http.StatusSeeOther {
+			res = c.get(res.Header.Get("Location"))
+		}
+		return res
+	}
+	if res := ann.get(path); res.StatusCode == http.StatusSeeOther && !strings.HasSuffix(res.Header.Get("Location"), "#"+row) {
+		t.Errorf("kept: %s leads to %s, not to the row", path, res.Header.Get("Location"))
+	}
+	if res := follow(ann); res.StatusCode != http.StatusOK || !strings.Contains(res.body, `id="`+row+`"`) || strings.Contains(res.body, `data-testid="request-gone"`) {
+		t.Fatalf("kept: %s: %d %s", path, res.StatusCode, res.body)
+	}
+	// Another account is told nothing of it.
+	if res := follow(s.user("bob")); strings.Contains(res.body, `id="`+row+`"`) || res.StatusCode != http.StatusNotFound {
+		t.Errorf("another account's look at %s: %d %s", path, res.StatusCode, res.body)
+	}
+
+	s.clock.Advance(31 * 24 * time.Hour)
+	if _, err := s.store.Sweep(context.Background(), 10*time.Minute, 30*24*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	// A month on, the owner signs in again.
+	if res := ann.post("/login", url.Values{"username": {"ada"}, "password": {testPassword}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign in: %d", res.StatusCode)
+	}
+	res := follow(ann)
+	if strings.Contains(res.body, `id="`+row+`"`) {
+		t.Fatalf("purged, yet its row is there: %s", res.body)
+	}
+	doc := parseHTML(t, res.body)
+	gone := findAll(doc, byTestID("request-gone"))
+	if res.StatusCode != http.StatusNotFound || len(gone) != 1 || !strings.Contains(textOf(gone[0]), "#"+strconv.FormatInt(id, 10)) {
+		t.Fatalf("purged: %s: %d, the page does not say that request #%d is gone: %s", path, res.StatusCode, id, res.body)
+	}
+	if links := findAll(gone[0], func(n *html.Node) bool { return n.Data == "a" && attr(n, "href") == "/links" }); len(links) != 1 {
+		t.Errorf("the notice does not lead to the links: %s", res.body)
+	}
+	if len(findAll(doc, byTestID("request-form"))) == 0 && !strings.Contains(res.body, `action="/requests"`) {
+		t.Errorf("the page is not the requests page: %s", res.body)
+	}
+	for _, p := range []string{"/requests/x", "/requests/0"} {
+		if res := ann.get(p); res.StatusCode != http.StatusNotFound || !strings.Contains(res.body, "<h1") {
+			t.Errorf("%s: %d %s", p, res.StatusCode, res.body)
+		}
+	}
 }

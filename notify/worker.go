@@ -507,9 +507,10 @@ func (w *Worker) email(ctx context.Context, d store.Delivery, account store.Acco
 			n.Closed = true
 		}
 		n.Label = labelOr(n.Label, i18n.T(ctx, "mail.notice.request_number", "ID", d.RequestID))
-		// The request's own row in the owner's requests, on the page
-		// that starts with it, however many requests came since: where
-		// the settings' list of deliveries leads too.
+		// The request's own address, which leads to its row in the
+		// owner's requests while it is kept, and says that it is gone
+		// once it is not: where the settings' list of deliveries leads
+		// too.
 		n.URL = w.page(components.RequestPath(d.RequestID))
 	case d.LinkID != 0:
 		if l, err := w.o.Store.LinkByID(ctx, d.LinkID); err == nil {
