@@ -86,7 +86,7 @@ func ParseBase(s string) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(s))
 	switch {
 	case err == nil && u.User != nil:
-		return "", &BaseError{URL: u.Redacted(), id: "cli.client.base_user"}
+		return "", &BaseError{URL: shown(s), id: "cli.client.base_user"}
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
 		if v, err := url.Parse("https://" + strings.TrimSpace(s)); err == nil && v.User != nil && !strings.Contains(s, "://") {
 			// ann:secret@share.example.com, a name and password without
@@ -98,14 +98,19 @@ func ParseBase(s string) (string, error) {
 		}
 		return "", &BaseError{URL: shown(s), id: "cli.client.base_invalid"}
 	case strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
-		return "", &BaseError{URL: s, Root: u.Scheme + "://" + u.Host, id: "cli.client.base_path"}
+		return "", &BaseError{URL: shown(s), Root: u.Scheme + "://" + u.Host, id: "cli.client.base_path"}
 	}
 	return u.Scheme + "://" + u.Host, nil
 }
 
 // shown is s, an address refused, as an error repeats it: a password in
-// it hidden as url.URL.Redacted hides it, even where s does not parse,
-// and an API key given in its place (ol_...) hidden whole.
+// it hidden as url.URL.Redacted hides it, even where s does not parse, and
+// an API key given in its place (ol_...) hidden whole. What follows the
+// host is hidden where it looks like a secret, as a link's token, a key
+// in the query or a link's key after its # do: a path's part, a query's
+// value or a fragment that looks like one (see secretLooking), and a
+// query's value whose name says it is one (key=, password=, ...). What is
+// left is cut at maxShown characters.
 func shown(s string) string {
 	t := strings.TrimSpace(s)
 	if strings.HasPrefix(t, "ol_") {
@@ -119,12 +124,67 @@ func shown(s string) string {
 	if i := strings.IndexAny(t[start:], "/?#"); i >= 0 {
 		end = start + i
 	}
-	if at := strings.LastIndex(t[start:end], "@"); at >= 0 {
-		if name, _, ok := strings.Cut(t[start:start+at], ":"); ok {
-			return t[:start] + name + ":xxxxx" + t[start+at:]
+	host := t[start:end]
+	if at := strings.LastIndex(host, "@"); at >= 0 {
+		if name, _, ok := strings.Cut(host[:at], ":"); ok {
+			host = name + ":xxxxx" + host[at:]
 		}
 	}
-	return s
+	rest, fragment, hasFragment := strings.Cut(t[end:], "#")
+	path, query, hasQuery := strings.Cut(rest, "?")
+	parts := strings.Split(path, "/")
+	for i, p := range parts {
+		if secretLooking(p) {
+			parts[i] = "xxxxx"
+		}
+	}
+	out := t[:start] + host + strings.Join(parts, "/")
+	if hasQuery {
+		params := strings.Split(query, "&")
+		for i, p := range params {
+			name, value, ok := strings.Cut(p, "=")
+			switch {
+			case secretLooking(name):
+				params[i] = "xxxxx"
+			case ok && (secretLooking(value) || secretName(name)):
+				params[i] = name + "=xxxxx"
+			}
+		}
+		out += "?" + strings.Join(params, "&")
+	}
+	if hasFragment {
+		if secretLooking(fragment) {
+			fragment = "xxxxx"
+		}
+		out += "#" + fragment
+	}
+	if r := []rune(out); len(r) > maxShown {
+		out = string(r[:maxShown]) + "…"
+	}
+	return out
+}
+
+// maxShown is as much of a refused address as an error repeats: enough
+// for any address typed by hand; a longer one is most often pasted text,
+// and the error gives the root to use whole (BaseError.Root).
+const maxShown = 120
+
+// secretLooking reports whether s, a part of an address, looks like a
+// secret rather than a word: an oncelink key or webhook secret, or 20
+// characters or more in a row, as a link's token (43) or its key are.
+func secretLooking(s string) bool {
+	return len(s) >= 20 || strings.HasPrefix(s, "ol_") || strings.HasPrefix(s, "whsec_")
+}
+
+// secretName reports whether name, a query's parameter, names a secret.
+func secretName(name string) bool {
+	name = strings.ToLower(name)
+	for _, w := range []string{"key", "token", "pass", "pwd", "secret", "auth", "sig", "session", "credential"} {
+		if strings.Contains(name, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // withScheme is s, a host and maybe a port without a scheme

@@ -790,3 +790,34 @@ func TestOpenGivesUpOnAStalledServer(t *testing.T) {
 		t.Fatalf("given up after %v, want about 300ms", took)
 	}
 }
+
+// TestRefusedAddressHidesSecrets: an address refused for its path, its
+// query or its fragment is repeated with what looks like a secret in them
+// hidden, as a password in it is: a link's token or its key after the #,
+// a key in place of a path, a key or password in the query; what is left
+// is cut short. The words of an ordinary path or query stay, to be
+// recognised.
+func TestRefusedAddressHidesSecrets(t *testing.T) {
+	token := strings.Repeat("T", 43)
+	for in, want := range map[string]string{
+		"https://share.example.com/l/" + token + "#" + strings.Repeat("K", 43):  `"https://share.example.com/l/xxxxx#xxxxx"`,
+		"https://share.example.com/ol_abc":                                      `"https://share.example.com/xxxxx"`,
+		"https://share.example.com/links?key=ol_" + token + "&password=hunter2": `"https://share.example.com/links?key=xxxxx&password=xxxxx"`,
+		"https://share.example.com/?api_key=x1&lang=de&" + token:                `"https://share.example.com/?api_key=xxxxx&lang=de&xxxxx"`,
+		"https://share.example.com/?note=" + token:                              `"https://share.example.com/?note=xxxxx"`,
+		"https://ann:hunter2@share.example.com/?token=abc":                      `"https://ann:xxxxx@share.example.com/?token=xxxxx"`,
+		"https://share.example.com/settings#notices-heading":                    `"https://share.example.com/settings#notices-heading"`,
+		"ftp://share.example.com/?password=hunter2":                             `"ftp://share.example.com/?password=xxxxx"`,
+	} {
+		_, err := client.New(in, "")
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("New(%q): %v; want it to say %s", in, err, want)
+		}
+	}
+	long := "https://share.example.com/" + strings.Repeat("a/", 500)
+	_, err := client.New(long, "")
+	var be *client.BaseError
+	if !errors.As(err, &be) || len([]rune(be.URL)) > 121 || !strings.HasSuffix(be.URL, "…") || be.Root != "https://share.example.com" {
+		t.Errorf("New(a long address): %v", err)
+	}
+}
