@@ -18,6 +18,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"golang.org/x/net/idna"
 
 	"oncelink/i18n"
 )
@@ -202,7 +205,7 @@ func withScheme(s string) string {
 		u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
 		return ""
 	}
-	host := strings.ToLower(u.Hostname())
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
 	// 0.0.0.0 and [::], as serve logs the address it listens on for
 	// every one, reach this machine too.
 	if ip := net.ParseIP(host); host == "localhost" || strings.HasSuffix(host, ".localhost") || (ip != nil && (ip.IsLoopback() || ip.IsUnspecified())) {
@@ -213,13 +216,30 @@ func withScheme(s string) string {
 
 // hostShaped reports whether host is an IP address or a name of letters,
 // digits and hyphens between dots, whose last part is no number: 8080
-// alone is a port, not a host.
+// alone is a port, not a host. A name is read as DNS reads it: one beyond
+// ASCII (bücher.example) as its IDNA form (xn--bcher-kva.example), and a
+// final dot (share.example.com.) as the root that every name ends in.
 func hostShaped(host string) bool {
 	if net.ParseIP(host) != nil {
 		return true
 	}
+	host = strings.TrimSuffix(host, ".")
 	if host == "" || len(host) > 253 {
 		return false
+	}
+	if !isASCII(host) {
+		// A character that the lookup would drop or change into another
+		// (a zero-width space, a full stop of another script) is no part
+		// of a name typed as it is meant: the root given back would
+		// carry it.
+		ascii, err := idna.Lookup.ToASCII(host)
+		if err != nil || !isASCII(ascii) {
+			return false
+		}
+		if back, err := idna.Lookup.ToUnicode(ascii); err != nil || back != strings.ToLower(host) {
+			return false
+		}
+		host = ascii
 	}
 	labels := strings.Split(host, ".")
 	if _, err := strconv.ParseUint(labels[len(labels)-1], 10, 64); err == nil {
@@ -233,6 +253,16 @@ func hostShaped(host string) bool {
 			if !(r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
 				return false
 			}
+		}
+	}
+	return true
+}
+
+// isASCII reports whether s is ASCII alone.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
 		}
 	}
 	return true

@@ -132,6 +132,14 @@ func TestParseBase(t *testing.T) {
 		"share.example.com:8443":  "https://share.example.com:8443",
 		"192.0.2.7:8080":          "https://192.0.2.7:8080",
 		"Share.Example.com:8443/": "https://Share.Example.com:8443",
+		// A name beyond ASCII, and one that ends in the root's dot, are
+		// names like any other.
+		"bücher.example:8443":     "https://bücher.example:8443",
+		"BÜCHER.example":          "https://BÜCHER.example",
+		"share.example.com.":      "https://share.example.com.",
+		"share.example.com.:8443": "https://share.example.com.:8443",
+		"localhost.:8080":         "http://localhost.:8080",
+		"dev.localhost.":          "http://dev.localhost.",
 	} {
 		_, err := client.New(in, "")
 		var be *client.BaseError
@@ -139,9 +147,14 @@ func TestParseBase(t *testing.T) {
 			!strings.HasSuffix(err.Error(), "does not say http:// or https://: give the server's whole address, such as "+root) {
 			t.Errorf("New(%q): %v; want a refusal that gives %s", in, err, root)
 		}
+		// And the address given is one taken.
+		if got, err := client.ParseBase(root); err != nil || got != root {
+			t.Errorf("ParseBase(%q), given for %q: %q, %v", root, in, got, err)
+		}
 	}
 	for _, in := range []string{"ftp://share.example.com", "https://", "https:share.example.com", "http://[::1",
-		"share example", "share.example.com/links", "share.example.com?x", ":8080", "8080", "10.0.0.256:8080", "share..example.com", "mailto:ann"} {
+		"share example", "share.example.com/links", "share.example.com?x", ":8080", "8080", "10.0.0.256:8080", "share..example.com", "mailto:ann",
+		"share.example.com..", ".", "bücher..example", "bü cher.example", "bücher.example\u200b", "bücher。example"} {
 		_, err := client.New(in, "")
 		var be *client.BaseError
 		if !errors.As(err, &be) || be.Root != "" || !strings.Contains(err.Error(), "is not a server's address") {
