@@ -9,6 +9,7 @@ import (
 	"fmt"
 	htmltemplate "html/template"
 	"net/mail"
+	"net/textproto"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -301,6 +302,14 @@ func (m *Mailer) send(ctx context.Context, to, subject string, unsub unsubscribe
 func refused(err error) bool {
 	var se *gomail.SendError
 	return errors.As(err, &se) && se.ErrorCode() >= 500 && se.ErrorCode() <= 599
+}
+
+// credentialsRefused reports whether err is the mail server's refusal of
+// the user name and password of --smtp-url, its own: 535, authentication
+// credentials invalid. Every mail meets it until they are put right.
+func credentialsRefused(err error) bool {
+	var te *textproto.Error
+	return errors.As(err, &te) && te.Code == 535
 }
 
 // addressRefused reports whether err is a mail server's permanent refusal

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"oncelink/components"
@@ -82,7 +83,13 @@ type Options struct {
 }
 
 // Worker delivers the outbox.
-type Worker struct{ o Options }
+type Worker struct {
+	o Options
+	// credentialsRefused is set while the mail server refuses oncelink's
+	// own SMTP credentials: the log says so when it starts, and when a
+	// mail goes through again, not at every mail meanwhile.
+	credentialsRefused atomic.Bool
+}
 
 // NewWorker returns a worker with o.
 func NewWorker(o Options) *Worker {
@@ -532,10 +539,30 @@ func (w *Worker) email(ctx context.Context, d store.Delivery, account store.Acco
 	}
 	a.Body = d.Type
 	err = w.o.Mailer.SendNotice(ctx, addr.Address, n)
+	w.noteCredentials(err)
 	if refused(err) {
 		a.Outcome = store.DeliveryFailed // the same mail would be refused again
 	}
 	return err
+}
+
+// noteCredentials logs, once for as long as it lasts, that the mail
+// server refuses oncelink's own SMTP credentials, which no owner can put
+// right and each delivery would only show its owner; and that it took them
+// again once a mail, err nil, went through. The mails are still tried
+// again, each for its day: credentials put right and the server restarted
+// within it, they go out.
+func (w *Worker) noteCredentials(err error) {
+	switch {
+	case credentialsRefused(err):
+		if !w.credentialsRefused.Swap(true) {
+			w.o.Log.Error("the mail server refused oncelink's SMTP credentials: check the user name and password of --smtp-url; notice mails are not sent until they are right, and each is tried again for a day", "err", err)
+		}
+	case err == nil:
+		if w.credentialsRefused.Swap(false) {
+			w.o.Log.Info("the mail server takes oncelink's SMTP credentials again: notice mails are sent")
+		}
+	}
 }
 
 // page is the address of the owner's page at path, or "" without a base
