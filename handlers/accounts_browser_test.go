@@ -325,3 +325,67 @@ func TestUnchangedAccountInBrowser(t *testing.T) {
 	browsertest.Shoot(t, b.ctx, "accounts-unchanged-disabled-ar")
 	b.clean("a change that found it so already")
 }
+
+// TestPinnedNoticeLeavesTheFormInSight: on a phone, what a row's button
+// said stays pinned at the top of the screen as the page scrolls, in
+// English and in Arabic. Scrolled back up to the form, it covers the
+// form's first field; its own button, at its end, puts it away, giving the
+// focus back to the page, which stays where it was.
+func TestPinnedNoticeLeavesTheFormInSight(t *testing.T) {
+	s, b, bob := adaAndBob(t)
+	const row = `[data-testid=account-row][data-name=bob]`
+	b.do(chromedp.EmulateViewport(390, 700))
+	for i, lang := range []string{"en", "ar"} {
+		b.acceptLanguage(lang)
+		b.open("/accounts", "html[lang="+lang+"] "+row)
+		if _, _, err := s.h.core.SetAdmin(t.Context(), nil, bob.ID, i == 0); err != nil {
+			t.Fatal(err)
+		}
+		button := "promote"
+		if i == 1 {
+			button = "demote"
+		}
+		b.do(chromedp.Click(chromedp.CSS(row+" [data-testid="+button+"]")),
+			chromedp.WaitVisible(chromedp.CSS("#alerts [data-testid=unchanged]")))
+		if eval[float64](b, `scrollY`) < 100 {
+			t.Fatalf("in %s the row's button is in sight without scrolling: the page is too short to tell", lang)
+		}
+		browsertest.Screenshot(t, b.ctx, "pinned-notice-"+lang)
+		// Scrolled back up to the form, the notice covers its first field.
+		const covered = `(() => {
+			const f = document.getElementById("username").getBoundingClientRect();
+			const a = document.getElementById("alerts").getBoundingClientRect();
+			return a.height > 0 && f.top < a.bottom && f.bottom > a.top;
+		})()`
+		b.do(chromedp.Evaluate[chromedp.Void](`scrollTo(0, scrollY + document.getElementById("username").getBoundingClientRect().top - 40)`))
+		if !eval[bool](b, covered) {
+			t.Fatalf("in %s the pinned notice leaves the form in sight: nothing to put away", lang)
+		}
+		browsertest.Screenshot(t, b.ctx, "pinned-notice-"+lang+"-form")
+		const fieldTop = `document.getElementById("username").getBoundingClientRect().top`
+		y := eval[float64](b, fieldTop)
+		label := eval[string](b, `(document.querySelector("#alerts [data-testid=dismiss]") || {}).ariaLabel || ""`)
+		if want := i18n.For(lang).T("js.alerts.dismiss"); label != want {
+			t.Fatalf("in %s the notice's button is labelled %q, want %q", lang, label, want)
+		}
+		// The button sits at the notice's end: the right in English, the left in Arabic.
+		end := eval[bool](b, `(() => {
+			const d = document.querySelector("#alerts [data-testid=dismiss]").getBoundingClientRect();
+			const a = document.getElementById("alerts").getBoundingClientRect();
+			return document.dir === "rtl" ? d.left - a.left < 12 : a.right - d.right < 12;
+		})()`)
+		if !end {
+			t.Errorf("in %s the notice's button is not at its end", lang)
+		}
+		b.do(chromedp.Focus(chromedp.CSS("#alerts [data-testid=dismiss]")), chromedp.KeyEvent("\r"))
+		b.wait(`document.getElementById("alerts").childElementCount === 0 && document.activeElement.id === "main"`, time.Second)
+		if eval[bool](b, covered) {
+			t.Errorf("in %s the notice put away still covers the form", lang)
+		}
+		if got := eval[float64](b, fieldTop); got < y-1 || got > y+1 {
+			t.Errorf("in %s the form moved from %vpx to %vpx as the notice went", lang, y, got)
+		}
+		browsertest.Screenshot(t, b.ctx, "pinned-notice-"+lang+"-dismissed")
+	}
+	b.clean("a pinned notice on a phone")
+}

@@ -626,6 +626,31 @@
     }
     if (el.matches("[data-testid=older]")) focusIndex = document.querySelectorAll("#link-rows > tr").length;
   });
+  // What the alerts say stays pinned over the page as it scrolls: on a
+  // phone it may cover the form the person scrolls back up to. A button
+  // puts it away, and gives the focus it had to the page.
+  var pinned = document.getElementById("alerts");
+  function pin() {
+    if (!pinned.firstElementChild || pinned.querySelector(":scope > .dismiss")) return;
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "dismiss";
+    close.setAttribute("data-testid", "dismiss");
+    close.setAttribute("aria-label", msg("js.alerts.dismiss"));
+    close.textContent = "\u00d7";
+    close.addEventListener("click", function () {
+      var had = document.activeElement === close;
+      pinned.textContent = "";
+      var main = document.getElementById("main");
+      if (had && main) main.focus({ preventScroll: true });
+    });
+    pinned.appendChild(close);
+  }
+  if (pinned) {
+    new MutationObserver(pin).observe(pinned, { childList: true });
+    pin();
+  }
+
   function moveFocus() {
     var row = focusRow ? document.getElementById(focusRow) : document.querySelectorAll("#link-rows > tr")[focusIndex];
     var target = row && (focusButton >= 0 ? row.querySelectorAll("button")[focusButton] : row.querySelector("a"));
