@@ -152,6 +152,75 @@ func TestCountdownBesideRevokeOnAPhone(t *testing.T) {
 	}
 }
 
+// TestLinkRowMarksAndDots: in English and in Arabic, on a wide screen a
+// link's marks (password, end-to-end) stand under its kind at the same
+// edge, as its file size does, not a few pixels in; on a phone the dot
+// between its kind and its uses stands a space from each, as the one
+// before a file's size does.
+func TestLinkRowMarksAndDots(t *testing.T) {
+	s := newTestServer(t)
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	b.setUp()
+	c := s.signIn("ada")
+	c.createLink(url.Values{"label": {"Door code"}, "password": {"open sesame"}})
+	c.shareFile("notes.txt", []byte("the notes"))
+	// How far each mark stands in from its cell's starting edge.
+	const marks = `Array.from(document.querySelectorAll("#link-rows td .badge"), mark => {
+		const cell = mark.closest("td"), style = getComputedStyle(cell), box = cell.getBoundingClientRect(), r = mark.getBoundingClientRect();
+		return document.dir === "rtl" ? box.right - parseFloat(style.paddingRight) - r.right : r.left - box.left - parseFloat(style.paddingLeft);
+	})`
+	// The room between a row's kind and its uses, which holds their dot,
+	// and between a file's kind and its size, which holds theirs: each
+	// from the end of the words before it to the start of those after.
+	const dots = `(() => {
+		const rtl = document.dir === "rtl";
+		const rects = node => {
+			const range = document.createRange();
+			range.selectNodeContents(node);
+			return Array.from(range.getClientRects()).filter(r => r.width > 0);
+		};
+		// Words on one line: where they end and start, whatever the
+		// order of their runs (a number in Arabic).
+		const line = (rs, l) => rs.filter(r => r.top < l.bottom && r.bottom > l.top);
+		const end = node => { const rs = rects(node); return (rtl ? Math.min : Math.max)(...line(rs, rs[rs.length - 1]).map(r => rtl ? r.left : r.right)); };
+		const start = node => { const rs = rects(node); return (rtl ? Math.max : Math.min)(...line(rs, rs[0]).map(r => rtl ? r.right : r.left)); };
+		const words = cell => Array.from(cell.childNodes).filter(n => n.nodeType === 3 && n.textContent.trim());
+		const apart = (a, b) => rtl ? a - b : b - a;
+		const rows = Array.from(document.querySelectorAll("#link-rows > tr"), row => {
+			const kind = row.children[1], uses = row.children[3];
+			return apart(end(kind), start(words(uses)[0]));
+		});
+		const size = document.querySelector("#link-rows .size");
+		return {rows, size: apart(end(words(size.closest("td"))[0]), start(words(size)[0]))};
+	})()`
+	for _, code := range []string{"en", "ar"} {
+		b.chooseLanguage("/links", code)
+		b.do(chromedp.EmulateViewport(1280, 900))
+		got := eval[[]float64](b, marks)
+		if len(got) == 0 {
+			t.Fatalf("in %s no mark to measure", code)
+		}
+		for _, in := range got {
+			if math.Abs(in) > 0.5 {
+				t.Errorf("in %s at 1280px a mark stands %.1fpx in from its cell's edge", code, in)
+			}
+		}
+		b.do(chromedp.EmulateViewport(390, 900))
+		room := eval[struct {
+			Rows []float64
+			Size float64
+		}](b, dots)
+		for _, r := range room.Rows {
+			if math.Abs(r-room.Size) > 1.5 {
+				t.Errorf("in %s at 390px a row's kind and uses stand %.1fpx apart around their dot, a file's kind and size %.1fpx", code, r, room.Size)
+			}
+		}
+		browsertest.Shoot(t, ctx, "dashboard-marks-"+code)
+		b.clean("dashboard in " + code)
+	}
+}
+
 // TestCreateFormFitsAPhone: on a phone the create form's fields come one
 // under another, each as wide as the form; on a wide screen its rows keep
 // them side by side.
