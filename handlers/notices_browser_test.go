@@ -391,6 +391,37 @@ func TestWebhookEventsBesideTheirBoxes(t *testing.T) {
 	b.clean("webhook events")
 }
 
+// TestWebhooksStandApartFromTheirForm: the first endpoint in the list
+// stands apart from the form's button above it, at both widths, in
+// English and in Arabic: its line ran along the button's bottom edge.
+func TestWebhooksStandApartFromTheirForm(t *testing.T) {
+	s := newTestServer(t, func(c *core.Config) { c.WebhookAllowPrivate = true })
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	b.setUp()
+	b.open("/settings", "[data-testid=webhook-form]")
+	b.do(
+		chromedp.SetValue(chromedp.ID("webhook-url"), "http://127.0.0.1:9/hooks/oncelink"),
+		chromedp.Click(chromedp.CSS(`input[name=events][value="link.opened"]`)),
+		chromedp.Click(chromedp.CSS("[data-testid=add-webhook]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=new-webhook]")),
+	)
+	for _, code := range []string{"en", "ar"} {
+		b.chooseLanguage("/settings", code)
+		for _, width := range []int64{1280, 390} {
+			b.do(chromedp.EmulateViewport(width, 900))
+			gap := eval[float64](b, `document.querySelector("[data-testid=webhook]").getBoundingClientRect().top -
+				document.querySelector("[data-testid=add-webhook]").getBoundingClientRect().bottom`)
+			if gap < 12 {
+				t.Errorf("in %s at %dpx the first endpoint stands %.1fpx below the form's button", code, width, gap)
+			}
+		}
+		b.do(chromedp.ScrollIntoView(chromedp.CSS("[data-testid=add-webhook]")))
+		browsertest.Shoot(t, ctx, "webhooks-under-form-"+code)
+	}
+	b.clean("the list of endpoints")
+}
+
 // TestWebhookFlagInArabic: the mistake that names the flag which lets a
 // server send webhooks to a private address shows the flag whole and left
 // to right, in Arabic, on a phone: as text it broke after its "--", which
