@@ -389,3 +389,41 @@ func TestPinnedNoticeLeavesTheFormInSight(t *testing.T) {
 	}
 	b.clean("a pinned notice on a phone")
 }
+
+// TestAccountButtonsBreakInPairs: an account's four buttons stand on one
+// line where they fit, and otherwise break between their two pairs
+// (password and powers; disable and delete), never as three and one, at
+// any width, in English, German and Arabic; on a wide screen each pair
+// keeps to one line, the list giving it room from a long name.
+func TestAccountButtonsBreakInPairs(t *testing.T) {
+	s, b, _ := adaAndBob(t)
+	if _, err := s.h.core.AddAccount(t.Context(), "carol-with-a-rather-long-account-name", testPassword, true); err != nil {
+		t.Fatal(err)
+	}
+	// The rows whose buttons share a line with one of the other pair
+	// while they take more than one line: for each, its buttons' lines,
+	// each as the pairs (0 or 1) of its buttons.
+	const mixed = `Array.from(document.querySelectorAll(".account-actions"), actions => {
+		const lines = new Map();
+		Array.from(actions.querySelectorAll("button")).forEach((button, i) => {
+			const top = Math.round(button.getBoundingClientRect().top);
+			lines.set(top, (lines.get(top) || "") + (i < 2 ? "0" : "1"));
+		});
+		const all = Array.from(lines.values());
+		const split = all.length > 1 && all.some(line => line.includes("0") && line.includes("1"));
+		// On a wide screen a pair keeps to its line.
+		const apart = innerWidth >= 1000 && all.some(line => line === "0" || line === "1");
+		return split || apart ? all.join(" ") : "";
+	}).filter(Boolean)`
+	for _, code := range []string{"en", "de", "ar"} {
+		b.chooseLanguage("/accounts", code)
+		for _, width := range []int64{1280, 1024, 800, 390, 320} {
+			b.do(chromedp.EmulateViewport(width, 900))
+			for _, row := range eval[[]string](b, mixed) {
+				t.Errorf("in %s at %dpx an account's buttons break mid-pair, by pair on each line: %s", code, width, row)
+			}
+		}
+		browsertest.Shoot(t, b.ctx, "accounts-buttons-"+code)
+	}
+	b.clean("account buttons")
+}
