@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,7 +17,7 @@ import (
 // TestTimeZoneInBrowser: an account without a time zone finds this
 // browser's filled in, said to be only filled in, and kept only once it
 // is saved; without a script the field stays empty, for UTC. The button
-// beside the field fills in this browser's zone, which clears a refusal
+// under the field's help fills in this browser's zone, which clears a refusal
 // of what was typed before, and Save keeps it; in English and in Arabic,
 // on a phone and a wide screen.
 func TestTimeZoneInBrowser(t *testing.T) {
@@ -124,4 +125,44 @@ func TestTimeZoneInBrowser(t *testing.T) {
 	b.do(chromedp.ScrollIntoView(chromedp.ID("zone-heading")))
 	browsertest.Shoot(t, ctx, "settings-zone-ar")
 	b.clean("the zone in Arabic")
+}
+
+// TestTimeZoneHelpStaysWithItsField: the time zone field's help stands
+// right under the field, with nothing between them, and the button that
+// fills in this browser's zone comes after it, so the help never reads as
+// if it were about the button; the field is still described by its help.
+// In English, German and Arabic, on a phone and a wide screen, light and
+// dark.
+func TestTimeZoneHelpStaysWithItsField(t *testing.T) {
+	s := newTestServer(t)
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	if _, err := chromedp.Call(ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "Europe/Berlin"}); err != nil {
+		t.Fatal(err)
+	}
+	b.setUp()
+	for _, code := range []string{"en", "de", "ar"} {
+		b.chooseLanguage("/settings", code)
+		b.wait(`!document.querySelector("[data-testid=browser-zone]").hidden`, time.Second)
+		for _, width := range []int64{390, 1280} {
+			b.do(chromedp.EmulateViewport(width, 900))
+			got := eval[string](b, `(() => {
+				const field = document.getElementById("time-zone").getBoundingClientRect();
+				const help = document.getElementById("time-zone-help").getBoundingClientRect();
+				const button = document.querySelector("[data-testid=browser-zone]").getBoundingClientRect();
+				if (help.top < field.bottom - 0.5 || help.top - field.bottom > 8) return "the help is not right under the field";
+				if (button.top < help.bottom - 0.5) return "the button stands before the help";
+				return "";
+			})()`)
+			if got != "" {
+				t.Errorf("in %s at %dpx: %s", code, width, got)
+			}
+			if d := eval[string](b, `document.getElementById("time-zone").getAttribute("aria-describedby")`); !strings.Contains(" "+d+" ", " time-zone-help ") {
+				t.Errorf("in %s the field is described by %q", code, d)
+			}
+		}
+		b.do(chromedp.ScrollIntoView(chromedp.ID("zone-heading")))
+		browsertest.Shoot(t, ctx, "settings-zone-help-"+code)
+		b.clean("the zone's help in " + code)
+	}
 }
