@@ -660,3 +660,33 @@ func openSharedReport(t *testing.T, s *testServer) (ctx context.Context, problem
 	}
 	return ctx, problems, link
 }
+
+// TestPlayerStateUnderEveryTitle: on the player's demo page, each clip's
+// state stands in the same place, under its title and its artist at the
+// line's start, whether the title takes one line or two; in every
+// language, on a phone and a wide screen.
+func TestPlayerStateUnderEveryTitle(t *testing.T) {
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, newTestServer(t))
+	for _, code := range []string{"en", "de", "fr", "es", "ar"} {
+		b.chooseLanguage("/player", code)
+		b.wait(`document.querySelectorAll(".player[data-enhanced]").length === 2`, 5*time.Second)
+		for _, width := range []int64{390, 1280} {
+			b.do(chromedp.EmulateViewport(width, 900))
+			got := eval[[]string](b, `Array.from(document.querySelectorAll(".player"), p => {
+				const rtl = getComputedStyle(p).direction === "rtl";
+				const title = p.querySelector(".player-head > div").getBoundingClientRect();
+				const state = p.querySelector("[data-testid=player-state]").getBoundingClientRect();
+				const start = rtl ? Math.abs(state.right - title.right) : Math.abs(state.left - title.left);
+				return state.height > 0 && state.top >= title.bottom - 0.5 && start < 1 ? "" : p.dataset.testid;
+			}).filter(Boolean)`)
+			if len(got) > 0 {
+				t.Errorf("in %s at %dpx, the state of %v is not under its title", code, width, got)
+			}
+		}
+		if code == "en" || code == "ar" {
+			browsertest.Shoot(t, ctx, "player-state-"+code)
+		}
+		b.clean("the player in " + code)
+	}
+}
