@@ -253,6 +253,8 @@ type Dashboard struct {
 	List    LinkPage
 	// Stream is the URL of the list's event stream.
 	Stream string
+	// Gone, when not 0, is a link that the page says is no longer kept.
+	Gone int64
 }
 
 // AuditEvent is one line of a link's audit trail.

@@ -329,7 +329,11 @@ func TestAccessibility(t *testing.T) {
 			b.press("[data-testid=set-address]", "[data-testid=pending-address]")
 		}},
 		{"error, signed in", owner, func(b *tab) {
-			b.open("/links/999", "[data-testid=error]")
+			b.open("/links/abc", "[data-testid=error]")
+			b.forgive("status of 404")
+		}},
+		{"links, a link no longer kept", owner, func(b *tab) {
+			b.open("/links/999", "[data-testid=link-gone]")
 			b.forgive("status of 404")
 		}},
 	}

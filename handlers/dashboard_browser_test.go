@@ -631,3 +631,21 @@ func TestDashboardWithoutJavaScript(t *testing.T) {
 		t.Errorf("filter went to %s", loc)
 	}
 }
+
+// TestGoneLinkInBrowser: the links page that the address of a link no
+// longer kept answers with says so above the form, and holds on a phone,
+// in light and dark, left to right and right to left.
+func TestGoneLinkInBrowser(t *testing.T) {
+	s := newTestServer(t)
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	b.setUp()
+	for _, lang := range []string{"en", "ar"} {
+		b.acceptLanguage(lang)
+		b.do(chromedp.Navigate(s.URL+"/links/41"), chromedp.WaitVisible(chromedp.CSS("[data-testid=link-gone]")))
+		if eval[bool](b, `document.querySelector("[data-testid=link-gone]").getBoundingClientRect().top > document.querySelector("[data-testid=create-form]").getBoundingClientRect().top`) {
+			t.Errorf("%s: the notice comes below the form", lang)
+		}
+		browsertest.Shoot(t, b.ctx, "link-gone-"+lang, 390)
+	}
+}

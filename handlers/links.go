@@ -44,13 +44,20 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, a *core.Acco
 		h.render(w, r, http.StatusOK, components.MoreRows(list))
 		return
 	}
+	h.renderDashboard(w, r, a, http.StatusOK, mark, list, 0)
+}
+
+// renderDashboard draws the links page with list, whose event stream
+// starts after mark; gone, when not 0, is a link that the page says is no
+// longer kept.
+func (h *Handler) renderDashboard(w http.ResponseWriter, r *http.Request, a *core.Account, status int, mark string, list components.LinkPage, gone int64) {
 	form, err := h.emptyForm(r, a)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	d := components.Dashboard{Form: form, List: list, Stream: "/links/events?after=" + mark}
-	h.render(w, r, http.StatusOK, components.DashboardPage(h.page(r, i18n.T(r.Context(), "links.page_title"), "e2e.js"), d))
+	d := components.Dashboard{Form: form, List: list, Stream: "/links/events?after=" + mark, Gone: gone}
+	h.render(w, r, status, components.DashboardPage(h.page(r, i18n.T(r.Context(), "links.page_title"), "e2e.js"), d))
 }
 
 // linkList reads the page of a's links that the query q asks for.
@@ -267,7 +274,17 @@ func (h *Handler) linkDetails(w http.ResponseWriter, r *http.Request, a *core.Ac
 	// The mark is taken before the link is read, as the dashboard's is.
 	mark := h.streamMark(a.ID)
 	d, err := h.details(r.Context(), a.ID, id)
-	if err != nil {
+	if e, ok := core.AsError(err); ok && e.Kind == core.NotFound {
+		// Purged, or never this owner's: the links page answers, 404, and
+		// says that this one is gone, the same either way.
+		list, err := h.linkList(r, a, url.Values{})
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		h.renderDashboard(w, r, a, http.StatusNotFound, mark, list, id)
+		return
+	} else if err != nil {
 		h.fail(w, r, err)
 		return
 	}

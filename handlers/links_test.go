@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"oncelink/core"
 	"oncelink/i18n"
@@ -378,4 +379,55 @@ func TestSendingACreateFormTwiceMakesOneLink(t *testing.T) {
 	if res := owner.post("/links", form); res.StatusCode != http.StatusBadRequest {
 		t.Fatalf("a made-up key: %d, want 400", res.StatusCode)
 	}
+}
+
+// TestNoticeOfAPurgedLinkSaysSo: the address that a link's notices lead
+// to (its mail, the settings' deliveries) is its details page while the
+// link is kept; once it is purged, the links page answers, 404, and says
+// that this one is no longer kept. Another owner's link gets the same
+// answer as one that never was.
+func TestNoticeOfAPurgedLinkSaysSo(t *testing.T) {
+	s := newTestServer(t)
+	ada := s.admin()
+	id := linkOf(t, s, ada.createLink(url.Values{"label": {"ada's secret"}})).ID
+	path := "/links/" + itoa(id)
+	if res := ada.get(path); res.StatusCode != http.StatusOK || strings.Contains(res.body, `data-testid="link-gone"`) {
+		t.Fatalf("kept: %s: %d %s", path, res.StatusCode, res.body)
+	}
+	// gone is the notice that res says link n is gone with, on the links page.
+	gone := func(who string, res response, n int64) string {
+		t.Helper()
+		doc := parseHTML(t, res.body)
+		notes := findAll(doc, byTestID("link-gone"))
+		if res.StatusCode != http.StatusNotFound || len(notes) != 1 || !strings.Contains(textOf(notes[0]), "#"+itoa(n)) {
+			t.Fatalf("%s: %d, the page does not say that link #%d is gone: %s", who, res.StatusCode, n, res.body)
+		}
+		if len(findAll(doc, byTestID("create-form"))) != 1 || len(findAll(doc, byTestID("links"))) != 1 {
+			t.Errorf("%s: the page is not the links page: %s", who, res.body)
+		}
+		return strings.ReplaceAll(textOf(notes[0]), itoa(n), "N")
+	}
+	eve := s.user("eve")
+	theirs := eve.get(path)
+	if strings.Contains(theirs.body, "ada's secret") {
+		t.Fatalf("another owner is shown the link: %s", theirs.body)
+	}
+	never := id + 1000
+	if a, b := gone("another owner's", theirs, id), gone("never made", eve.get("/links/"+itoa(never)), never); a != b {
+		t.Errorf("another owner's link is told apart from one never made: %q, %q", a, b)
+	}
+
+	s.clock.Advance(31 * 24 * time.Hour)
+	if _, err := s.store.Sweep(context.Background(), 10*time.Minute, 30*24*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	// A month on, the owner signs in again.
+	if res := ada.post("/login", url.Values{"username": {"ada"}, "password": {testPassword}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign in: %d", res.StatusCode)
+	}
+	res := ada.get(path)
+	if strings.Contains(res.body, "ada's secret") {
+		t.Fatalf("purged, yet the link is shown: %s", res.body)
+	}
+	gone("purged", res, id)
 }

@@ -119,13 +119,15 @@ func TestForgedTokensNeverReachTheDatabase(t *testing.T) {
 
 // TestNotFoundSpeaksToWhoAsked: an address a recipient was sent that
 // names nothing says to ask its sender for a new link; the owner's own
-// pages say only that nothing is there.
+// pages say only that nothing is there (a link id that names none of the
+// owner's links answers with their links instead: see
+// TestNoticeOfAPurgedLinkSaysSo).
 func TestNotFoundSpeaksToWhoAsked(t *testing.T) {
 	s := newTestServer(t)
 	owner := s.admin()
 	forged := "/l/" + strings.Repeat("A", 43)
 	for path, want := range map[string]*core.Error{forged: core.ErrLinkNotFound, "/r/" + strings.Repeat("A", 43): core.ErrLinkNotFound,
-		"/links/99999": core.ErrNotFound, "/links/abc": core.ErrNotFound, "/nowhere": core.ErrNotFound} {
+		"/links/abc": core.ErrNotFound, "/nowhere": core.ErrNotFound} {
 		res := owner.get(path)
 		if res.StatusCode != http.StatusNotFound || !strings.Contains(res.body, want.Msg) {
 			t.Errorf("%s: %d, want 404 saying %q", path, res.StatusCode, want.Msg)
