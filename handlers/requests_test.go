@@ -625,3 +625,21 @@ func TestNoticeOfAPurgedRequestSaysSo(t *testing.T) {
 		}
 	}
 }
+
+// TestNoRequestsSaysWhatToDo: an account without requests is told, in its
+// language, that a request made with the form above shows up in the list.
+func TestNoRequestsSaysWhatToDo(t *testing.T) {
+	s := newTestServer(t)
+	ann := s.admin()
+	for _, lang := range []string{"en", "de", "fr", "es", "ar"} {
+		res := ann.getIn("/requests", lang)
+		// Both are read with their spaces as one, no-break or not.
+		want := strings.Join(strings.Fields(i18n.For(lang).T("requests.list.none")), " ")
+		if got := strings.Join(strings.Fields(textOf(firstOf(t, parseHTML(t, res.body), "no-requests"))), " "); got != want {
+			t.Errorf("%s: the empty list says %q, want %q", lang, got, want)
+		}
+	}
+	if res := ann.get("/requests"); !strings.Contains(res.body, "with the form above") {
+		t.Errorf("the empty list does not say what to do: %s", res.body)
+	}
+}
