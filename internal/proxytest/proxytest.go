@@ -1,0 +1,97 @@
+// Package proxytest gives oncelink's tests a proxy in front of a server, as
+// nginx or a load balancer is, that loses the answer to the first create
+// through it: what a client that sends creates again must get right.
+package proxytest
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+)
+
+// How a Lossy proxy loses the answer to the first create that passes it.
+const (
+	DropAfter    = "the connection drops after the create was forwarded"
+	BadGateway   = "502 after the create was forwarded"
+	Unreachable  = "502 without forwarding the create"
+	GatewayTimed = "504 after the create was forwarded"
+)
+
+// Lossy is a proxy to a server that loses the answer to the first create
+// (POST /api/v1/links) through it as its How says, and forwards everything
+// else as it is.
+type Lossy struct {
+	*httptest.Server
+	mu   sync.Mutex
+	keys []string // the creates' Idempotency-Key headers, in order
+}
+
+// New starts a Lossy proxy to the server at backend, closed when t ends.
+func New(t *testing.T, backend, how string) *Lossy {
+	p := &Lossy{}
+	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return
+		}
+		first := false
+		if r.Method == http.MethodPost && r.URL.Path == "/api/v1/links" {
+			p.mu.Lock()
+			p.keys = append(p.keys, r.Header.Get("Idempotency-Key"))
+			first = len(p.keys) == 1
+			p.mu.Unlock()
+		}
+		if first && how == Unreachable {
+			http.Error(w, "<html>502 Bad Gateway</html>", http.StatusBadGateway)
+			return
+		}
+		req, _ := http.NewRequestWithContext(r.Context(), r.Method, backend+r.URL.RequestURI(), bytes.NewReader(body))
+		req.Header = r.Header.Clone()
+		res, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer res.Body.Close()
+		answer, _ := io.ReadAll(res.Body)
+		if first {
+			switch how {
+			case DropAfter:
+				conn, _, err := http.NewResponseController(w).Hijack()
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				conn.Close()
+				return
+			case BadGateway:
+				http.Error(w, "<html>502 Bad Gateway</html>", http.StatusBadGateway)
+				return
+			case GatewayTimed:
+				http.Error(w, "<html>504 Gateway Time-out</html>", http.StatusGatewayTimeout)
+				return
+			}
+		}
+		for k, v := range res.Header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(res.StatusCode)
+		w.Write(answer)
+	}))
+	t.Cleanup(p.Close)
+	return p
+}
+
+// Keys are the Idempotency-Key headers of the creates that reached the
+// proxy, one for each, in order.
+func (p *Lossy) Keys() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.keys...)
+}
+
+// Creates is how many creates reached the proxy.
+func (p *Lossy) Creates() int { return len(p.Keys()) }
