@@ -632,20 +632,29 @@ func TestDashboardWithoutJavaScript(t *testing.T) {
 	}
 }
 
-// TestGoneLinkInBrowser: the links page that the address of a link no
-// longer kept answers with says so above the form, and holds on a phone,
-// in light and dark, left to right and right to left.
-func TestGoneLinkInBrowser(t *testing.T) {
+// TestGoneInBrowser: the page that the address of a link or a request no
+// longer kept answers with (the links or the requests) says so above its
+// form, and holds on a phone, in light and dark, left to right and right
+// to left.
+func TestGoneInBrowser(t *testing.T) {
 	s := newTestServer(t)
 	ctx := browsertest.New(t)
 	b := newTab(t, ctx, s)
 	b.setUp()
-	for _, lang := range []string{"en", "ar"} {
-		b.acceptLanguage(lang)
-		b.do(chromedp.Navigate(s.URL+"/links/41"), chromedp.WaitVisible(chromedp.CSS("[data-testid=link-gone]")))
-		if eval[bool](b, `document.querySelector("[data-testid=link-gone]").getBoundingClientRect().top > document.querySelector("[data-testid=create-form]").getBoundingClientRect().top`) {
-			t.Errorf("%s: the notice comes below the form", lang)
+	for _, c := range []struct {
+		path, notice, form, shot string
+		widths                   []int64
+	}{
+		{"/links/41", "link-gone", "create-form", "link-gone-", []int64{390}},
+		{"/requests/41", "request-gone", "request-form", "request-gone-", nil},
+	} {
+		for _, lang := range []string{"en", "ar"} {
+			b.acceptLanguage(lang)
+			b.do(chromedp.Navigate(s.URL+c.path), chromedp.WaitVisible(chromedp.CSS("[data-testid="+c.notice+"]")))
+			if eval[bool](b, `document.querySelector("[data-testid=`+c.notice+`]").getBoundingClientRect().top > document.querySelector("[data-testid=`+c.form+`]").getBoundingClientRect().top`) {
+				t.Errorf("%s in %s: the notice comes below the form", c.path, lang)
+			}
+			browsertest.Shoot(t, b.ctx, c.shot+lang, c.widths...)
 		}
-		browsertest.Shoot(t, b.ctx, "link-gone-"+lang, 390)
 	}
 }

@@ -200,21 +200,3 @@ func TestHeldBackSendInBrowser(t *testing.T) {
 		})
 	}
 }
-
-// TestGoneRequestInBrowser: the requests page that the address of a
-// request no longer kept answers with says so above the form, and holds
-// on a phone, in light and dark, left to right and right to left.
-func TestGoneRequestInBrowser(t *testing.T) {
-	s := newTestServer(t)
-	ctx := browsertest.New(t)
-	b := newTab(t, ctx, s)
-	b.setUp()
-	for _, lang := range []string{"en", "ar"} {
-		b.acceptLanguage(lang)
-		b.do(chromedp.Navigate(s.URL+"/requests/41"), chromedp.WaitVisible(chromedp.CSS("[data-testid=request-gone]")))
-		if eval[bool](b, `document.querySelector("[data-testid=request-gone]").getBoundingClientRect().top > document.querySelector("[data-testid=request-form]").getBoundingClientRect().top`) {
-			t.Errorf("%s: the notice comes below the form", lang)
-		}
-		browsertest.Shoot(t, b.ctx, "request-gone-"+lang)
-	}
-}
