@@ -32,16 +32,22 @@ import (
 //	stale       sent once the stream opens, when the page may have missed
 //	            events: some came after it was drawn and before the stream
 //	            began, or during a break before the stream started over
+//	mark        the owner's mark (streamMark), as the event's id and its
+//	            data, once what an event from the broker brought, or
+//	            stale, has been sent
 //	signed-out  a notice, sent last, when the stream's session has ended
 //
-// Each event from the broker, and stale, carry an id in the same message:
-// the owner's mark (streamMark) once the event has been sent. When a
-// connection drops, the browser's EventSource reconnects by itself with
-// the last one as Last-Event-ID, and the stream is stale only if the mark
-// has moved since. A stream opened without one (a new page, or htmx's SSE
-// extension starting over after an error answer) goes by the page's own
-// mark, in the stream's URL. Links that expire during a break send no
-// event to resume from; the page's countdowns turn their rows expired.
+// When a connection drops, the browser's EventSource reconnects by itself
+// with the last mark as Last-Event-ID, and the stream is stale only if the
+// mark has moved since. A stream opened without one goes by the mark in
+// its URL (after): the page's own, from when it was drawn, or the last
+// mark the page's script received, when it opens the stream anew (a tab
+// shown again, or htmx's SSE extension starting over after an error
+// answer). The mark travels on an event of its own, which every page
+// listens for, since a script sees the id of no event that it does not
+// listen for: a row's event for a row that is not on the page, or an
+// event that changes nothing on it. Links that expire during a break send
+// no event to resume from; the page's countdowns turn their rows expired.
 //
 // The pages about one link, its details and its address as its owner sees
 // it, keep the same stream, bounded with the account's others, for that
@@ -138,13 +144,15 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 		err = s.data("clock", strconv.FormatInt(h.core.Now().UnixMilli(), 10))
 	}
 	if err == nil && mark != seen {
-		// The mark goes with stale, not before it: a browser that
-		// reconnected with it having missed stale would not be told.
-		s.id = mark
 		if page.link == 0 {
 			err = s.data("stale", mark)
-		} else if err = h.sendPage(ctx, s, a.ID, page, nil); err == nil {
-			err = s.sendID()
+		} else {
+			err = h.sendPage(ctx, s, a.ID, page, nil)
+		}
+		// The mark goes after stale, not before it: a browser that
+		// reconnected with it having missed stale would not be told.
+		if err == nil {
+			err = s.mark(mark)
 		}
 	}
 	var exp *core.ExpiryWatch
@@ -171,7 +179,6 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 			if !ok {
 				return
 			}
-			s.id = h.markOf(e.ID)
 			switch {
 			case e.What == live.SessionsChanged:
 				if !h.sessionHolds(ctx, session, a.ID) {
@@ -185,8 +192,9 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 			default:
 				err = h.sendChange(ctx, s, a.ID, page, e, exp)
 			}
+			// An event that sent nothing still moves the mark.
 			if err == nil {
-				err = s.sendID()
+				err = s.mark(h.markOf(e.ID))
 			}
 		case <-exp.C:
 			err = h.sendExpired(ctx, s, exp, page)
@@ -487,8 +495,6 @@ type eventStream struct {
 	w   http.ResponseWriter
 	rc  *http.ResponseController
 	buf bytes.Buffer
-	// id, when set, goes with the next event sent.
-	id string
 	// broken is set once a write failed: the client has gone.
 	broken bool
 }
@@ -507,10 +513,6 @@ func (s *eventStream) event(ctx context.Context, name string, c templ.Component)
 
 func (s *eventStream) data(name, data string) error {
 	s.buf.Reset()
-	if s.id != "" {
-		s.buf.WriteString("id: " + s.id + "\n")
-		s.id = ""
-	}
 	s.buf.WriteString("event: " + name + "\n")
 	for line := range strings.Lines(lineBreaks.Replace(data)) {
 		s.buf.WriteString("data: ")
@@ -521,15 +523,11 @@ func (s *eventStream) data(name, data string) error {
 	return s.flush()
 }
 
-// sendID sends the id no event has carried yet, alone: an event that sent
-// nothing still moves the browser's Last-Event-ID.
-func (s *eventStream) sendID() error {
-	if s.id == "" {
-		return nil
-	}
-	id := s.id
-	s.id = ""
-	return s.raw("id: " + id + "\n\n")
+// mark sends the owner's mark m as the event mark, with m as its id: the
+// browser's Last-Event-ID, and what the page's script gives as the
+// stream's after when it opens the stream anew.
+func (s *eventStream) mark(m string) error {
+	return s.raw("id: " + m + "\nevent: mark\ndata: " + m + "\n\n")
 }
 
 // raw sends text as it is: a comment or a field.

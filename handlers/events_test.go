@@ -19,9 +19,9 @@ import (
 	"oncelink/live"
 )
 
-// sseEvent is one server-sent event, a comment (name ":"), or an id sent
-// alone (name ""). id is the stream's last event id once it has arrived,
-// which a browser would send as Last-Event-ID on reconnecting.
+// sseEvent is one server-sent event, or a comment (name ":"). id is the
+// stream's last event id once it has arrived, which a browser would send
+// as Last-Event-ID on reconnecting.
 type sseEvent struct {
 	name, data, id string
 }
@@ -117,7 +117,7 @@ func (s *sseStream) read() {
 	}
 }
 
-// next returns the next event that is not a comment or the clock.
+// next returns the next event that is not a comment, the clock or a mark.
 func (s *sseStream) next() sseEvent {
 	s.t.Helper()
 	for {
@@ -126,7 +126,7 @@ func (s *sseStream) next() sseEvent {
 			if !ok {
 				s.t.Fatal("the event stream ended")
 			}
-			if ev.name == ":" || ev.name == "clock" || ev.name == "" {
+			if ev.name == ":" || ev.name == "clock" || ev.name == "mark" {
 				continue
 			}
 			return ev
@@ -134,6 +134,17 @@ func (s *sseStream) next() sseEvent {
 			s.t.Fatal("no event within 5s")
 		}
 	}
+}
+
+// mark returns the mark that comes next, after what what brought: the id
+// it carries, which is also its data.
+func (s *sseStream) mark(what string) string {
+	s.t.Helper()
+	ev := s.await("the mark after "+what, func(ev sseEvent) bool { return ev.name == "mark" })
+	if ev.id == "" || ev.id != ev.data {
+		s.t.Fatalf("the mark after %s: %+v, want its mark as its id and data", what, ev)
+	}
+	return ev.id
 }
 
 // await returns the first event, comments and the clock included, that ok
@@ -166,7 +177,7 @@ func (s *sseStream) ended() {
 			if !ok {
 				return
 			}
-			if ev.name != ":" && ev.name != "clock" && ev.name != "" {
+			if ev.name != ":" && ev.name != "clock" && ev.name != "mark" {
 				s.t.Fatalf("event %q before the end", ev.name)
 			}
 		case <-time.After(5 * time.Second):
@@ -275,10 +286,12 @@ func TestLinkPageStreamCatchesUp(t *testing.T) {
 	id := itoa(linkOf(t, s, link).ID)
 	path := ada.streamOf("/links/" + id)
 	s.client().get(link)
-	ev := ada.streamAt(path).next()
-	if ev.name != "link-"+id || !strings.Contains(ev.data, `data-kind="view"`) || ev.id == "" {
-		t.Fatalf("event %+v, want link-%s with its view, and an id", ev, id)
+	stream := ada.streamAt(path)
+	ev := stream.next()
+	if ev.name != "link-"+id || !strings.Contains(ev.data, `data-kind="view"`) {
+		t.Fatalf("event %+v, want link-%s with its view", ev, id)
 	}
+	stream.mark("the link's part")
 }
 
 func TestEventStreamSaysWhenThePageIsStale(t *testing.T) {
@@ -308,37 +321,51 @@ func TestEventStreamSaysWhenThePageIsStale(t *testing.T) {
 	// event it received: the stream is stale only if more came since.
 	live := ann.streamAt(ann.streamPath())
 	ann.createLink(nil)
-	created := live.next()
-	if created.name != "created" || created.id == "" {
+	if created := live.next(); created.name != "created" {
 		t.Fatalf("the create's event: %+v", created)
 	}
-	resumed := ann.resume(path, created.id)
+	seen := live.mark("the create")
+	resumed := ann.resume(path, seen)
 	ann.createLink(nil)
 	if ev := resumed.next(); ev.name != "created" {
 		t.Fatalf("a stream resumed after its last event began with %+v", ev)
 	}
-	if ev := ann.resume(path, created.id).next(); ev.name != "stale" {
+	if ev := ann.resume(path, seen).next(); ev.name != "stale" {
 		t.Fatalf("a stream resumed after a missed create began with %+v", ev)
 	}
-	// stale carries the mark it found, and the page reads its list again:
-	// a stream resumed from there is current.
-	stale := ann.streamAt(path).next()
-	if stale.name != "stale" || stale.id != stale.data {
-		t.Fatalf("stale: %+v, want the mark as its id", stale)
+	// stale carries the mark it found, which comes after it, and the page
+	// reads its list again: a stream resumed from there is current.
+	behind := ann.streamAt(path)
+	stale := behind.next()
+	if stale.name != "stale" || stale.id != "" {
+		t.Fatalf("stale: %+v, want it without an id", stale)
 	}
-	resumed = ann.resume(path, stale.id)
+	if m := behind.mark("stale"); m != stale.data {
+		t.Fatalf("the mark after stale: %q, want stale's %q", m, stale.data)
+	}
+	resumed = ann.resume(path, stale.data)
 	ann.createLink(nil)
 	if ev := resumed.next(); ev.name != "created" {
 		t.Fatalf("a stream resumed from stale's mark began with %+v", ev)
 	}
 	// An event that sends nothing, such as another session's sign-out,
-	// still moves the id, alone.
+	// still sends its mark.
+	resumed.mark("the create")
 	s.signIn("ada").post("/logout", nil)
-	alone := resumed.await("the sign-out's id", func(ev sseEvent) bool { return ev.name == "" })
-	resumed = ann.resume(path, alone.id)
+	alone := resumed.mark("the sign-out elsewhere")
+	resumed = ann.resume(path, alone)
 	ann.createLink(nil)
 	if ev := resumed.next(); ev.name != "created" {
 		t.Fatalf("a stream resumed after a sign-out elsewhere began with %+v", ev)
+	}
+	// A page's script that opens its stream anew, as a tab shown again
+	// does, gives the last mark it received as after, in place of the
+	// page's own: the stream is as current as one resumed from that mark.
+	last := resumed.mark("the create")
+	reopened := ann.streamAt("/links/events?after=" + url.QueryEscape(last))
+	ann.createLink(nil)
+	if ev := reopened.next(); ev.name != "created" {
+		t.Fatalf("a stream opened anew after the last mark began with %+v", ev)
 	}
 	// Another owner's events leave Bob's page current.
 	bob := s.user("bob")
