@@ -690,7 +690,7 @@
   // The event stream: its state is shown beside the list's heading, its
   // clock corrects the countdowns, and when it says the page is stale
   // (events came before it opened, or while it was down) the list is read
-  // again.
+  // again: the links, or the requests' rows.
   var sources = new WeakSet();
   function liveState(id) {
     var el = document.querySelector("[data-testid=live]");
@@ -715,7 +715,96 @@
   document.addEventListener("htmx:sseClose", function (ev) {
     if (ev.detail.type === "message") liveState("js.live.signed_out");
   });
+  // A hidden tab gives its event stream back. A browser opens at most six
+  // connections to a server over HTTP/1.1, and each open stream holds one:
+  // six tabs of oncelink would leave a seventh waiting for ever. So a
+  // page hidden for streamGrace closes its stream, and opens it again when
+  // shown, from the last mark it received (the stream's after): the
+  // server then says stale (or sends a link's page its part afresh) only
+  // if the page missed an event meanwhile. A page that loads hidden, as a
+  // tab opened in the background, opens its stream when first shown.
+  // Five seconds lets a glance at another tab and back keep the stream,
+  // and still gives the connection back soon enough that a seventh page,
+  // opened just after six others were hidden, waits a few seconds at
+  // most; a stream opened again costs one request, and a read of the list
+  // only when something happened meanwhile.
+  //
+  // htmx's SSE extension asks htmx.createEventSource for each stream:
+  // here a pausable one, which keeps the listeners put on it for each
+  // EventSource it opens. One that ended by itself (an error answer) is
+  // done: the extension makes a new one, from the same page's address.
+  var streamGrace = 5000, pausable = new Set(), marks = {}, pauseTimer = 0;
+  function PausableSource(url) {
+    this.url = url;
+    this.listeners = [];
+    this.source = null;
+    this.closed = false;
+    this.onopen = this.onerror = null;
+    this.addEventListener("mark", function (e) { marks[url] = e.lastEventId; });
+    pausable.add(this);
+    if (!document.hidden) this.open();
+  }
+  // A paused source is as one about to reconnect.
+  Object.defineProperty(PausableSource.prototype, "readyState", { get: function () {
+    if (this.source) return this.source.readyState;
+    return this.closed ? EventSource.CLOSED : EventSource.CONNECTING;
+  } });
+  PausableSource.prototype.open = function () {
+    var self = this, address = this.url;
+    if (marks[this.url] !== undefined) {
+      var u = new URL(this.url, location.href);
+      u.searchParams.set("after", marks[this.url]);
+      address = u.pathname + u.search;
+    }
+    var source = new EventSource(address, { withCredentials: true });
+    this.source = source;
+    this.listeners.forEach(function (l) { source.addEventListener(l[0], l[1]); });
+    source.onopen = function (e) { if (self.onopen) self.onopen(e); };
+    source.onerror = function (e) {
+      if (source.readyState === EventSource.CLOSED) {
+        self.closed = true;
+        pausable.delete(self);
+      }
+      if (self.onerror) self.onerror(e);
+    };
+  };
+  PausableSource.prototype.pause = function () {
+    if (this.source) this.source.close();
+    this.source = null;
+  };
+  PausableSource.prototype.resume = function () {
+    if (!this.closed && !this.source) this.open();
+  };
+  PausableSource.prototype.close = function () {
+    this.closed = true;
+    pausable.delete(this);
+    this.pause();
+  };
+  PausableSource.prototype.addEventListener = function (type, fn) {
+    this.listeners.push([type, fn]);
+    if (this.source) this.source.addEventListener(type, fn);
+  };
+  PausableSource.prototype.removeEventListener = function (type, fn) {
+    this.listeners = this.listeners.filter(function (l) { return l[0] !== type || l[1] !== fn; });
+    if (this.source) this.source.removeEventListener(type, fn);
+  };
+  if (window.htmx) htmx.createEventSource = function (url) { return new PausableSource(url); };
+  document.addEventListener("visibilitychange", function () {
+    clearTimeout(pauseTimer);
+    if (document.hidden) {
+      pauseTimer = setTimeout(function () {
+        pausable.forEach(function (s) { s.pause(); });
+      }, streamGrace);
+    } else {
+      pausable.forEach(function (s) { s.resume(); });
+    }
+  });
+
   function refreshList() {
+    if (window.htmx && document.getElementById("request-rows")) {
+      htmx.ajax("GET", location.pathname + location.search, { target: "#request-rows", select: "#request-rows", swap: "outerHTML" });
+      return;
+    }
     var form = document.querySelector("form[data-testid=filters]");
     if (!form || !document.getElementById("link-list") || !window.htmx) return;
     var query = new URLSearchParams(new FormData(form)).toString();
