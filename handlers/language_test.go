@@ -294,3 +294,58 @@ func TestLanguageKeptThroughLinks(t *testing.T) {
 		}
 	}
 }
+
+// TestLanguageKeptThroughOpensAndSends: a visitor who reads a link's or a
+// request's page in the language its address names (?lang=), with no
+// language cookie to keep it, is answered in that language after the
+// page's form too: the 303 that follows an open, a wrong password or a send
+// carries it on to the page it leads to.
+func TestLanguageKeptThroughOpensAndSends(t *testing.T) {
+	s := newTestServer(t)
+	owner := s.admin()
+	inFrench := func(what string, res response) response {
+		t.Helper()
+		to := res.Header.Get("Location")
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("%s: %d, want 303", what, res.StatusCode)
+		}
+		if u, err := url.Parse(to); err != nil || u.Query().Get("lang") != "fr" {
+			t.Fatalf("%s leads to %q, which forgets the language", what, to)
+		}
+		return res
+	}
+	page := func(c *testClient, res response) response {
+		t.Helper()
+		next := c.get(res.Header.Get("Location"))
+		if !strings.Contains(next.body, `<html lang="fr"`) {
+			t.Fatalf("%s after the form: %d, not in French", res.Header.Get("Location"), next.StatusCode)
+		}
+		return next
+	}
+
+	protected := linkPath(owner.createLink(url.Values{"password": {"open sesame"}, "message": {"behind a password"}}))
+	visitor := s.client()
+	visitor.get(components.WithLanguage(protected, "fr"))
+	form := url.Values{components.CookieCheckField: {"1"}, "password": {"guess"}}
+	wrong := inFrench("a wrong password", visitor.post(components.WithLanguage(protected, "fr"), form))
+	if next := page(visitor, wrong); !strings.Contains(next.body, `data-testid="attempts-left"`) {
+		t.Fatalf("the page after a wrong password does not say so: %s", next.body)
+	}
+	form.Set("password", "open sesame")
+	opened := inFrench("an open", visitor.post(components.WithLanguage(protected, "fr"), form))
+	if next := page(visitor, opened); !strings.Contains(next.body, "behind a password") {
+		t.Fatalf("the page after the open does not show the message: %s", next.body)
+	}
+
+	req := owner.createRequest(url.Values{"accepts": {"text"}})
+	sender := s.client()
+	sender.get(components.WithLanguage(req, "fr"))
+	sent := inFrench("a send", sender.post(components.WithLanguage(req, "fr"), url.Values{components.CookieCheckField: {"1"}, "message": {"the password"}}))
+	if next := page(sender, sent); !hasTestID(t, next.body, "sent") {
+		t.Fatalf("the thanks after a send: %s", next.body)
+	}
+	if res := sender.htmx(http.MethodPost, components.WithLanguage(owner.createRequest(url.Values{"accepts": {"text"}}), "fr"),
+		url.Values{"message": {"another"}}); !strings.Contains(res.Header.Get("HX-Redirect"), "lang=fr") {
+		t.Fatalf("a send from the page's script is sent on to %q", res.Header.Get("HX-Redirect"))
+	}
+}

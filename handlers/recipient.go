@@ -231,7 +231,7 @@ func (h *Handler) openLink(w http.ResponseWriter, r *http.Request) {
 		// page then counts the wait down above its form, disabled until
 		// the wait is over, as after a password tried too often. Its
 		// script gets fail's JSON instead.
-		http.Redirect(w, r, "/l/"+tok, http.StatusSeeOther)
+		http.Redirect(w, r, h.keepLanguage(r, "/l/"+tok), http.StatusSeeOther)
 		return
 	}
 	if err == nil {
@@ -267,7 +267,7 @@ func (h *Handler) openLink(w http.ResponseWriter, r *http.Request) {
 			if e.Code == core.ErrWrongPassword.Code { // a wrong or a missing password: the page says so
 				http.SetCookie(w, h.linkCookie(tok, flashCookie, h.core.RefusedNote(tok), flashAge))
 			}
-			http.Redirect(w, r, "/l/"+tok, http.StatusSeeOther)
+			http.Redirect(w, r, h.keepLanguage(r, "/l/"+tok), http.StatusSeeOther)
 			return
 		}
 		if e.Kind == core.Forbidden {
@@ -299,7 +299,7 @@ func (h *Handler) openLink(w http.ResponseWriter, r *http.Request) {
 	case program && o.File != nil:
 		h.serveFile(w, r, o.File)
 	case keepsCookies && o.Link.Kind != core.KindURL:
-		http.Redirect(w, r, "/l/"+tok, http.StatusSeeOther)
+		http.Redirect(w, r, h.keepLanguage(r, "/l/"+tok), http.StatusSeeOther)
 	default:
 		h.deliver(w, r, tok, o) // a URL link's is a 303 to its address
 	}

@@ -250,7 +250,7 @@ func (h *Handler) fulfil(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Close()
 	http.SetCookie(w, h.pathCookie("/r/"+tok, receiptCookie, f.Receipt, int(f.ReceiptEnds.Sub(h.core.Now()).Seconds())))
-	sent := "/r/" + tok + "/sent"
+	sent := h.keepLanguage(r, "/r/"+tok+"/sent")
 	if refusesCookies(r, fields) {
 		// The form's script swaps the page's section for this one's.
 		h.render(w, r, http.StatusOK, components.SentPage(h.page(r, i18n.T(r.Context(), "requests.sent.title"))))
@@ -292,7 +292,7 @@ func (h *Handler) sent(w http.ResponseWriter, r *http.Request) {
 	_, err := h.core.LookRequest(r.Context(), tok, h.requestVisitor(r), r.Method == http.MethodGet)
 	switch {
 	case err == nil:
-		http.Redirect(w, r, "/r/"+tok, http.StatusSeeOther) // nothing yet, or its owner
+		http.Redirect(w, r, h.keepLanguage(r, "/r/"+tok), http.StatusSeeOther) // nothing yet, or its owner
 	case errors.Is(err, core.ErrRequestSent):
 		h.render(w, r, http.StatusOK, components.SentPage(h.page(r, i18n.T(r.Context(), "requests.sent.title"))))
 	default:
