@@ -200,3 +200,41 @@ func TestHeldBackSendInBrowser(t *testing.T) {
 		})
 	}
 }
+
+// TestRequestNoteStandsByItsBar: a request's note, on the sender's page
+// and on its owner's, is set in its own direction, and so is the bar that
+// marks it as a quote: the bar stands beside the side the note's lines
+// start from, as an English note on an Arabic page once ran from the left
+// while its bar stood alone at the right.
+func TestRequestNoteStandsByItsBar(t *testing.T) {
+	s := newTestServer(t)
+	owner := s.admin()
+	notes := map[string]string{"ar": "Please send the VPN password.", "en": "أرسل كلمة المرور من فضلك"}
+	requests := map[string]string{}
+	for lang, note := range notes {
+		requests[lang] = owner.createRequest(url.Values{"note": {note}})
+	}
+	// The gap between the bar and the start of the note's first line.
+	const gap = `(() => {
+		const note = document.querySelector("blockquote.note"), cs = getComputedStyle(note);
+		const range = document.createRange();
+		range.selectNodeContents(note);
+		const box = note.getBoundingClientRect(), text = range.getClientRects()[0];
+		return parseFloat(cs.borderLeftWidth) > 0 ? text.left - box.left : box.right - text.right;
+	})()`
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	check := func(who string) {
+		t.Helper()
+		for lang, path := range requests {
+			b.goTo(s.URL+path+"?lang="+lang, "blockquote.note")
+			if px := eval[float64](b, gap); px > 24 {
+				t.Errorf("on the %s's page in %s, the note %q starts %.0fpx from its bar", who, lang, notes[lang], px)
+			}
+			browsertest.Shoot(t, b.ctx, "request-note-"+who+"-"+lang)
+		}
+	}
+	check("sender")
+	b.signInAs("ada", "[data-testid=create-form]")
+	check("owner")
+}
