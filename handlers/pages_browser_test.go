@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"encoding/base64"
 	"math"
 	"net/url"
 	"strconv"
@@ -217,6 +218,43 @@ func TestLinkRowMarksAndDots(t *testing.T) {
 			}
 		}
 		browsertest.Shoot(t, ctx, "dashboard-marks-"+code)
+		b.clean("dashboard in " + code)
+	}
+}
+
+// TestLinkRowUsesKeepTheirRoom: on a phone, in every language, a link
+// whose kind carries both marks (end-to-end and password) leaves the uses
+// beside it room for their words: they take two lines at most, where they
+// ran down four in Arabic, a word or two a line, beside marks that kept
+// one line to themselves.
+func TestLinkRowUsesKeepTheirRoom(t *testing.T) {
+	s := newTestServer(t)
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	b.setUp()
+	var marked vector
+	for _, v := range readVectors(t) {
+		if v.Header.Kind == "message" && v.Password != "" {
+			marked = v
+		}
+	}
+	ct, _ := base64.RawURLEncoding.DecodeString(marked.Ciphertext)
+	link := s.shareE2E("message", marked.Password, marked.Check, ct)
+	s.client().get(link) // a page view, which the uses count too
+	// The lines the uses' words take.
+	const lines = `(() => {
+		const range = document.createRange();
+		range.selectNodeContents(document.querySelector("#link-rows [data-testid=uses]"));
+		return new Set(Array.from(range.getClientRects()).filter(r => r.width > 0).map(r => Math.round(r.top))).size;
+	})()`
+	for _, code := range []string{"en", "de", "fr", "es", "ar"} {
+		b.chooseLanguage("/links", code)
+		b.do(chromedp.EmulateViewport(390, 900))
+		if n := eval[int](b, lines); n > 2 {
+			t.Errorf("in %s at 390px a marked link's uses (%q) take %d lines", code,
+				eval[string](b, `document.querySelector("#link-rows [data-testid=uses]").textContent.trim()`), n)
+		}
+		browsertest.Shoot(t, ctx, "dashboard-both-marks-"+code, 390)
 		b.clean("dashboard in " + code)
 	}
 }
