@@ -271,8 +271,8 @@ type problem struct {
 	Detail string `json:"detail"`
 	Code   string `json:"code"`
 	Field  string `json:"field,omitempty"`
-	// ID, with already_created, is the link that an earlier create with
-	// the same Idempotency-Key made.
+	// ID, with already_created, is the link, request or webhook endpoint
+	// that an earlier create with the same Idempotency-Key made.
 	ID int64 `json:"id,omitempty"`
 }
 

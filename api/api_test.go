@@ -131,6 +131,11 @@ func TestEveryDocumentedAnswer(t *testing.T) {
 	json.Unmarshal(rq.body, &created)
 	rid := itoa(created.ID)
 	expect("create a request, empty", ada.postJSON("/api/v1/requests", nil), http.StatusCreated, "")
+	retriedRequest := func() response {
+		return ada.do(http.MethodPost, "/api/v1/requests", "application/json", strings.NewReader(`{"label":"vpn"}`), idempotent("k1"))
+	}
+	expect("create a request with an idempotency key", retriedRequest(), http.StatusCreated, "")
+	expect("create a request again with the same key", retriedRequest(), http.StatusConflict, "already_created")
 	expect("create a request, unknown accepts", ada.postJSON("/api/v1/requests", map[string]any{"accepts": "video"}), http.StatusBadRequest, "accepts_unknown")
 	expect("create a request, empty accepts", ada.postJSON("/api/v1/requests", map[string]any{"accepts": ""}), http.StatusBadRequest, "accepts_unknown")
 	expect("create a request, empty ttl", ada.postJSON("/api/v1/requests", map[string]any{"ttl": ""}), http.StatusBadRequest, "ttl_invalid")
@@ -197,6 +202,12 @@ func TestEveryDocumentedAnswer(t *testing.T) {
 	expect("create a webhook, too large", carol.postJSON("/api/v1/webhooks", `{"url":"https://hooks.example.com/`+strings.Repeat("x", 17<<10)+`"}`),
 		http.StatusRequestEntityTooLarge, "body_too_large")
 	expect("create a webhook, no key", anon.postJSON("/api/v1/webhooks", nil), http.StatusUnauthorized, "key_missing")
+	retriedHook := func() response {
+		return dave.do(http.MethodPost, "/api/v1/webhooks", "application/json",
+			strings.NewReader(`{"url":"https://hooks.example.com/dave","events":["link.opened"]}`), idempotent("k1"))
+	}
+	expect("create a webhook with an idempotency key", retriedHook(), http.StatusCreated, "")
+	expect("create a webhook again with the same key", retriedHook(), http.StatusConflict, "already_created")
 	for i := 1; i < core.MaxWebhooks; i++ {
 		carol.postJSON("/api/v1/webhooks", map[string]any{"url": "https://hooks.example.com/" + itoa(int64(i)), "events": []string{"link.opened"}})
 	}

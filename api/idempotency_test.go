@@ -3,10 +3,15 @@ package api
 import (
 	"cmp"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"path"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+
+	"oncelink/core"
 )
 
 // idempotent is the header of a create with key.
@@ -135,5 +140,173 @@ func TestBadIdempotencyKeyIsRefused(t *testing.T) {
 	longest := strings.Repeat("k", 64)
 	if res := ada.do(http.MethodPost, "/api/v1/links", "application/json", strings.NewReader(`{"kind":"message","message":"x"}`), idempotent(longest)); res.StatusCode != http.StatusCreated {
 		t.Fatalf("a key of 64: %d %s", res.StatusCode, res.body)
+	}
+}
+
+// keyedCreate is a create route that takes an Idempotency-Key as the
+// link's does: what it makes, a body that makes one, another that would,
+// one the core would refuse, how to list the ids made, and what the first
+// answer alone may show.
+type keyedCreate struct {
+	path                 string
+	body, other, refused func(n int) string
+	ids                  func(c *client) []int64
+	once                 string
+}
+
+var keyedCreates = []keyedCreate{
+	{
+		path:    "/api/v1/requests",
+		body:    func(n int) string { return fmt.Sprintf(`{"label":"vpn %d","accepts":"text"}`, n) },
+		other:   func(n int) string { return fmt.Sprintf(`{"label":"other %d","ttl":"2h"}`, n) },
+		refused: func(int) string { return `{"accepts":"video"}` },
+		ids:     func(c *client) []int64 { return c.ids("/api/v1/requests", "requests") },
+		once:    `"url"`,
+	},
+	{
+		path: "/api/v1/webhooks",
+		body: func(n int) string {
+			return fmt.Sprintf(`{"url":"https://hooks.example.com/%d","events":["link.opened"]}`, n)
+		},
+		other: func(n int) string {
+			return fmt.Sprintf(`{"url":"https://hooks.example.com/other/%d","events":["link.revoked"]}`, n)
+		},
+		refused: func(int) string { return `{"url":"https://hooks.example.com/x","events":["link.lost"]}` },
+		ids:     func(c *client) []int64 { return c.ids("/api/v1/webhooks", "webhooks") },
+		once:    `"secret"`,
+	},
+}
+
+// ids lists the ids of what the list at path holds under name.
+func (c *client) ids(path, name string) []int64 {
+	c.t.Helper()
+	res := c.get(path)
+	if res.StatusCode != http.StatusOK {
+		c.t.Fatalf("list %s: %d %s", path, res.StatusCode, res.body)
+	}
+	var list map[string][]struct{ ID int64 }
+	if err := json.Unmarshal(res.body, &list); err != nil {
+		c.t.Fatal(err)
+	}
+	ids := []int64{}
+	for _, v := range list[name] {
+		ids = append(ids, v.ID)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// A request or a webhook endpoint created twice with the same
+// Idempotency-Key is made once, as a link is: the repeat is a 409 that
+// names the first, and shows neither its URL nor its secret again.
+func TestRequestsAndWebhooksTakeAnIdempotencyKey(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t), func(c *core.Config) { c.Resolver = publicResolver{} })
+	for _, kc := range keyedCreates {
+		t.Run(strings.TrimPrefix(kc.path, "/api/v1/"), func(t *testing.T) {
+			ada := s.account("ada-" + path.Base(kc.path))
+			first := ada.do(http.MethodPost, kc.path, "application/json", strings.NewReader(kc.body(1)), idempotent("retry-1"))
+			if first.StatusCode != http.StatusCreated || !strings.Contains(string(first.body), kc.once) {
+				t.Fatalf("first create: %d %s", first.StatusCode, first.body)
+			}
+			var made struct{ ID int64 }
+			json.Unmarshal(first.body, &made)
+			for _, again := range []struct{ what, body string }{
+				{"the same body", kc.body(1)},
+				{"another body", kc.other(1)},
+				{"a body the core would refuse", kc.refused(1)},
+			} {
+				res := ada.do(http.MethodPost, kc.path, "application/json", strings.NewReader(again.body), idempotent("retry-1"))
+				if res.StatusCode != http.StatusConflict {
+					t.Fatalf("again with %s: %d %s, want 409", again.what, res.StatusCode, res.body)
+				}
+				p := res.problem()
+				if p.Code != "already_created" || p.ID != made.ID || !strings.Contains(p.Detail, kc.path+"/"+itoa(made.ID)) || p.Field != "" {
+					t.Errorf("again with %s: problem %+v, want already_created with id %d", again.what, p, made.ID)
+				}
+				if strings.Contains(string(res.body), kc.once) {
+					t.Errorf("again with %s: the answer gives %s again: %s", again.what, kc.once, res.body)
+				}
+				if loc := res.Header.Get("Location"); loc != kc.path+"/"+itoa(made.ID) {
+					t.Errorf("again with %s: Location %q", again.what, loc)
+				}
+			}
+			if ids := kc.ids(ada); !slices.Equal(ids, []int64{made.ID}) {
+				t.Fatalf("after the repeats: %v, want only %d", ids, made.ID)
+			}
+			// Another key makes another; the same key on links is another
+			// route's, and makes a link.
+			if res := ada.do(http.MethodPost, kc.path, "application/json", strings.NewReader(kc.body(2)), idempotent("retry-2")); res.StatusCode != http.StatusCreated {
+				t.Fatalf("another key: %d %s", res.StatusCode, res.body)
+			}
+			if res := ada.do(http.MethodPost, "/api/v1/links", "application/json", strings.NewReader(`{"kind":"message","message":"x"}`), idempotent("retry-1")); res.StatusCode != http.StatusCreated {
+				t.Fatalf("the same key on links: %d %s", res.StatusCode, res.body)
+			}
+			// Another owner's same key makes one of its own, and learns
+			// nothing of ada's.
+			bob := s.account("bob-" + path.Base(kc.path))
+			res := bob.do(http.MethodPost, kc.path, "application/json", strings.NewReader(kc.body(1)), idempotent("retry-1"))
+			if res.StatusCode != http.StatusCreated {
+				t.Fatalf("another owner, the same key: %d %s", res.StatusCode, res.body)
+			}
+			if ids := kc.ids(bob); len(ids) != 1 || ids[0] == made.ID {
+				t.Fatalf("bob's: %v", ids)
+			}
+			if n := len(kc.ids(ada)); n != 2 {
+				t.Fatalf("ada has %d after bob's create, want 2", n)
+			}
+		})
+	}
+}
+
+// Creates sent at once with one key make one request, and one endpoint:
+// the others answer already_created with its id.
+func TestConcurrentCreatesWithOneKeyMakeOne(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t), func(c *core.Config) { c.Resolver = publicResolver{} })
+	for _, kc := range keyedCreates {
+		ada := s.account("ada-" + path.Base(kc.path))
+		const n = 8
+		results := make([]response, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				results[i] = ada.do(http.MethodPost, kc.path, "application/json", strings.NewReader(kc.body(i)), idempotent("at-once"))
+			})
+		}
+		wg.Wait()
+		ids := kc.ids(ada)
+		if len(ids) != 1 {
+			t.Fatalf("%s: %v made, want one", kc.path, ids)
+		}
+		created := 0
+		for _, res := range results {
+			switch {
+			case res.StatusCode == http.StatusCreated:
+				created++
+			case res.StatusCode != http.StatusConflict || res.problem().ID != ids[0]:
+				t.Errorf("%s: %d %s, want 409 naming %d", kc.path, res.StatusCode, res.body, ids[0])
+			}
+		}
+		if created != 1 {
+			t.Errorf("%s: %d answers 201, want one", kc.path, created)
+		}
+	}
+}
+
+// A bad key on a request's or an endpoint's create is refused as on a
+// link's, and makes nothing.
+func TestBadIdempotencyKeyIsRefusedOnEveryCreate(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t), func(c *core.Config) { c.Resolver = publicResolver{} })
+	ada := s.account("ada")
+	for _, kc := range keyedCreates {
+		for _, header := range []http.Header{idempotent(strings.Repeat("k", 65)), idempotent("two words"), idempotent(""),
+			idempotent("schlüssel"), {"Idempotency-Key": {"a", "b"}}} {
+			res := ada.do(http.MethodPost, kc.path, "application/json", strings.NewReader(kc.body(1)), header)
+			if p := res.problem(); res.StatusCode != http.StatusBadRequest || p.Code != "idempotency_key_invalid" || p.Field != "Idempotency-Key" {
+				t.Errorf("%s with %q: %d %s, want 400 idempotency_key_invalid", kc.path, header.Values("Idempotency-Key"), res.StatusCode, res.body)
+			}
+		}
+		if ids := kc.ids(ada); len(ids) != 0 {
+			t.Errorf("%s: %v made", kc.path, ids)
+		}
 	}
 }

@@ -120,46 +120,6 @@ func formWhole(field, value string) error {
 	return nil
 }
 
-// idempotencyHeader is the request header that makes a create idempotent
-// (see core.LinkInput.IdempotencyKey): a program that could not read the
-// answer to a create sends it again with the same key, and makes no
-// second link.
-const idempotencyHeader = "Idempotency-Key"
-
-// errIdempotencyKeyInvalid refuses an Idempotency-Key header that no form
-// could carry as its key (see core.ValidIdempotencyKey), an empty one or
-// one sent twice: taken as none, a retry would make a second link.
-var errIdempotencyKeyInvalid = core.Variant(core.Invalid, "idempotency_key_invalid", "header", idempotencyHeader, "did_not_work",
-	"Max", core.MaxIdempotencyKeyLen)
-
-// idempotencyKey is r's Idempotency-Key, or "" when it has none.
-func idempotencyKey(r *http.Request) (string, error) {
-	keys := r.Header.Values(idempotencyHeader)
-	switch {
-	case len(keys) == 0:
-		return "", nil
-	case len(keys) > 1 || keys[0] == "" || !core.ValidIdempotencyKey(keys[0]):
-		return "", errIdempotencyKeyInvalid
-	}
-	return keys[0], nil
-}
-
-// alreadyCreated answers a create whose Idempotency-Key made link id
-// before: that create's answer held the link's only URL, which cannot be
-// given again, so this one is a problem that names the link, for the
-// program to find it or revoke it.
-type alreadyCreated struct {
-	refusal *core.Error
-	id      int64
-}
-
-func (e alreadyCreated) Error() string { return e.refusal.Error() }
-func (e alreadyCreated) Unwrap() error { return e.refusal }
-
-func errAlreadyCreated(id int64) error {
-	return alreadyCreated{core.Refusal(core.Conflict, "already_created", "", "already_exists", "ID", id), id}
-}
-
 // createLink makes a link from a JSON body, or from a multipart form that
 // may carry a file, with the same fields.
 func (a *API) createLink(w http.ResponseWriter, r *http.Request, acc *core.Account) {
@@ -185,17 +145,14 @@ func (a *API) createLink(w http.ResponseWriter, r *http.Request, acc *core.Accou
 		c, err = a.core.Create(r.Context(), acc.ID, d, in)
 	}
 	if err == nil && c.Repeated {
-		// The key made this link before, whatever this body says: the
-		// store keeps the key, not what was sent with it.
-		w.Header().Set("Location", "/api/v1/links/"+strconv.FormatInt(c.Link.ID, 10))
-		err = errAlreadyCreated(c.Link.ID)
+		err = errAlreadyCreated(w, createdLinks, c.Link.ID)
 	}
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
 	d.Close()
-	w.Header().Set("Location", "/api/v1/links/"+strconv.FormatInt(c.Link.ID, 10))
+	setLocation(w, createdLinks, c.Link.ID)
 	a.reply(w, r, http.StatusCreated, createdLink{linkOf(c.Link, a.core.Now()), c.URL})
 	web.PublishAfter(w, r, a.core, c.Event())
 }

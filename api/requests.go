@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"oncelink/core"
@@ -51,14 +50,18 @@ func (a *API) createRequest(w http.ResponseWriter, r *http.Request, acc *core.Ac
 		Accepts *string `json:"accepts"` // nil: core.AcceptsAny
 		TTL     *string `json:"ttl"`     // nil: core.DefaultTTL
 	}
-	if err := readJSON(w, r, &body, 16<<10, true); err != nil {
+	key, err := idempotencyKey(r)
+	if err == nil {
+		err = readJSON(w, r, &body, 16<<10, true)
+	}
+	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
 	// A field left out takes its default; one given empty is refused by
 	// the core, as a link's is: "" is neither a time to live nor what may
 	// be sent.
-	in := core.RequestInput{Label: body.Label, Note: body.Note, Accepts: core.AcceptsAny, TTL: core.DefaultTTL}
+	in := core.RequestInput{Label: body.Label, Note: body.Note, Accepts: core.AcceptsAny, TTL: core.DefaultTTL, IdempotencyKey: key}
 	if body.Accepts != nil {
 		in.Accepts = *body.Accepts
 	}
@@ -66,11 +69,14 @@ func (a *API) createRequest(w http.ResponseWriter, r *http.Request, acc *core.Ac
 		in.TTL = *body.TTL
 	}
 	c, err := a.core.CreateRequest(r.Context(), acc.ID, in)
+	if err == nil && c.Repeated {
+		err = errAlreadyCreated(w, createdRequests, c.Request.ID)
+	}
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	w.Header().Set("Location", "/api/v1/requests/"+strconv.FormatInt(c.Request.ID, 10))
+	setLocation(w, createdRequests, c.Request.ID)
 	a.reply(w, r, http.StatusCreated, createdRequest{requestOf(c.Request, a.core.Now()), c.URL})
 }
 

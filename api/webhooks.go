@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"oncelink/core"
@@ -65,16 +64,22 @@ func (a *API) createWebhook(w http.ResponseWriter, r *http.Request, acc *core.Ac
 		URL    string   `json:"url"`
 		Events []string `json:"events"`
 	}
-	if err := readJSON(w, r, &body, 16<<10, false); err != nil {
-		a.fail(w, r, err)
-		return
+	key, err := idempotencyKey(r)
+	if err == nil {
+		err = readJSON(w, r, &body, 16<<10, false)
 	}
-	c, err := a.core.CreateWebhook(r.Context(), acc.ID, body.URL, body.Events)
+	var c core.NewWebhook
+	if err == nil {
+		c, err = a.core.CreateWebhook(r.Context(), acc.ID, core.WebhookInput{URL: body.URL, Events: body.Events, IdempotencyKey: key})
+	}
+	if err == nil && c.Repeated {
+		err = errAlreadyCreated(w, createdWebhooks, c.Webhook.ID)
+	}
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	w.Header().Set("Location", "/api/v1/webhooks/"+strconv.FormatInt(c.Webhook.ID, 10))
+	setLocation(w, createdWebhooks, c.Webhook.ID)
 	a.reply(w, r, http.StatusCreated, createdWebhook{webhookOf(c.Webhook), c.Secret})
 }
 

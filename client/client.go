@@ -297,8 +297,9 @@ type APIError struct {
 	Field  string // the input it concerns, such as ttl; empty for none
 	Title  string
 	Detail string // what went wrong, for a person
-	// ID is the link a problem names: with CodeAlreadyCreated, the one
-	// an earlier create with the same IdempotencyKey made.
+	// ID is what a problem names: with CodeAlreadyCreated, the link,
+	// request or webhook endpoint that an earlier create with the same
+	// IdempotencyKey made.
 	ID int64
 	// RetryAfter is how long the server asks to wait, after a 429.
 	RetryAfter time.Duration

@@ -47,7 +47,7 @@ func newTestServer(t *testing.T, wrap ...func(http.Handler) http.Handler) *testS
 	}
 	srv := httptest.NewUnstartedServer(nil)
 	cfg := core.Config{BaseURL: "http://" + srv.Listener.Addr().String(), MinTTL: time.Minute, MaxTTL: 30 * 24 * time.Hour,
-		GrantTTL: 10 * time.Minute, MaxUpload: 4 << 20}
+		GrantTTL: 10 * time.Minute, MaxUpload: 4 << 20, WebhookAllowPrivate: true}
 	svc := core.New(cfg, st, secret, slog.New(slog.DiscardHandler))
 	v1 := api.New(svc, metrics.New(), slog.New(slog.DiscardHandler))
 	var h http.Handler = v1.Handler()

@@ -65,8 +65,9 @@ type NewLink struct {
 }
 
 // CodeAlreadyCreated is the code of the refusal of a create whose
-// IdempotencyKey made a link before: the *APIError's ID is that link's,
-// whose address was in the lost answer only.
+// IdempotencyKey made a link, a request or a webhook endpoint before: the
+// *APIError's ID is its, whose address (or secret) was in the lost answer
+// only.
 const CodeAlreadyCreated = "already_created"
 
 // CreateLink creates a link: POST /api/v1/links. The answer's URL is the
@@ -91,7 +92,7 @@ func (c *Client) CreateLink(ctx context.Context, in NewLink) (Link, error) {
 	}
 	// A file is read again from where it started, if it can be: a
 	// regular file can, a pipe cannot.
-	rewind, again := func() bool { return true }, in.File == nil
+	rewind, again := always, in.File == nil
 	if s, ok := in.File.(io.Seeker); ok {
 		if start, err := s.Seek(0, io.SeekCurrent); err == nil {
 			again = true
@@ -102,24 +103,46 @@ func (c *Client) CreateLink(ctx context.Context, in NewLink) (Link, error) {
 		}
 	}
 	again = again && in.IdempotencyKey != ""
-	l, err := c.createLink(ctx, in, again)
+	return sendAgain(ctx, again, rewind, func(settle bool) (Link, error) {
+		return c.createLink(ctx, in, settle)
+	})
+}
+
+// sendAgain sends a create with send, and, if again, once more when its
+// answer was lost (see answerLost) and rewind makes ready to send it
+// again: again only with an idempotency key, with which the server makes
+// nothing twice. With settle, send returns once what it sent can be sent
+// again.
+func sendAgain[T any](ctx context.Context, again bool, rewind func() bool, send func(settle bool) (T, error)) (T, error) {
+	v, err := send(again)
 	if !again || !answerLost(err) || ctx.Err() != nil {
-		return l, err
+		return v, err
 	}
 	select {
 	case <-time.After(retryPause):
 	case <-ctx.Done():
-		return l, err
+		return v, err
 	}
 	if !rewind() {
-		return l, err
+		return v, err
 	}
-	return c.createLink(ctx, in, false)
+	return send(false)
 }
 
-// retryPause is how long CreateLink waits before it sends again a create
-// whose answer was lost: long enough for a proxy to find the server again.
+// retryPause is how long a create waits before it is sent again after its
+// answer was lost: long enough for a proxy to find the server again.
 var retryPause = time.Second
+
+// idempotent is the header that carries key, none for no key.
+func idempotent(key string) http.Header {
+	if key == "" {
+		return nil
+	}
+	return http.Header{"Idempotency-Key": {key}}
+}
+
+// always is a rewind for a create whose body is in memory.
+func always() bool { return true }
 
 // answerLost reports whether err leaves it unknown whether the request
 // was done: the connection failed before an answer came, or a proxy
@@ -139,10 +162,7 @@ func answerLost(err error) bool {
 // may be read again.
 func (c *Client) createLink(ctx context.Context, in NewLink, settle bool) (Link, error) {
 	var l Link
-	var header http.Header
-	if in.IdempotencyKey != "" {
-		header = http.Header{"Idempotency-Key": {in.IdempotencyKey}}
-	}
+	header := idempotent(in.IdempotencyKey)
 	if in.File == nil {
 		res, err := c.sendWith(ctx, http.MethodPost, "/api/v1/links", in, header)
 		if err != nil {

@@ -33,14 +33,27 @@ type NewRequest struct {
 	Note    string `json:"note,omitempty"`
 	Accepts string `json:"accepts,omitempty"`
 	TTL     string `json:"ttl,omitempty"`
+	// IdempotencyKey, when set, is sent as the create's Idempotency-Key
+	// header, as NewLink's is: a fresh one for each request.
+	IdempotencyKey string `json:"-"`
 }
 
 // CreateRequest creates a request: POST /api/v1/requests. The answer's URL
 // is the only copy of the request's address.
+//
+// With an IdempotencyKey, a create whose answer was lost is sent once
+// more, as CreateLink's is. If the first one made the request, the second
+// is refused with an *APIError of code CodeAlreadyCreated and the
+// request's ID.
 func (c *Client) CreateRequest(ctx context.Context, in NewRequest) (Request, error) {
-	var r Request
-	err := c.sendJSON(ctx, http.MethodPost, "/api/v1/requests", in, &r)
-	return r, err
+	return sendAgain(ctx, in.IdempotencyKey != "", always, func(bool) (Request, error) {
+		var r Request
+		res, err := c.sendWith(ctx, http.MethodPost, "/api/v1/requests", in, idempotent(in.IdempotencyKey))
+		if err == nil {
+			err = c.decode(res, &r)
+		}
+		return r, err
+	})
 }
 
 // RequestQuery picks requests to list; the zero value is the newest page

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -112,5 +113,99 @@ func TestCreateWithoutAKeyIsSentOnce(t *testing.T) {
 	c := newClient(t, proxy.URL, s.key)
 	if _, err := c.CreateLink(t.Context(), client.NewLink{Message: "x"}); !client.IsStatus(err, http.StatusBadGateway) || proxy.Creates() != 1 {
 		t.Fatalf("create: %v after %d creates, want the 502 after one", err, proxy.Creates())
+	}
+}
+
+// keyedCreates are the creates of a request and of a webhook endpoint,
+// each with key, and how to count what the server has of them.
+var keyedCreates = []struct {
+	what   string
+	create func(t *testing.T, c *client.Client, key string) (int64, error)
+	count  func(t *testing.T, c *client.Client) []int64
+}{
+	{
+		"request",
+		func(t *testing.T, c *client.Client, key string) (int64, error) {
+			r, err := c.CreateRequest(t.Context(), client.NewRequest{Label: "vpn", IdempotencyKey: key})
+			if err == nil && r.URL == "" {
+				t.Errorf("a request made without its URL: %+v", r)
+			}
+			return r.ID, err
+		},
+		func(t *testing.T, c *client.Client) []int64 {
+			page, err := c.Requests(t.Context(), client.RequestQuery{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []int64
+			for _, r := range page.Requests {
+				ids = append(ids, r.ID)
+			}
+			return ids
+		},
+	},
+	{
+		"webhook",
+		func(t *testing.T, c *client.Client, key string) (int64, error) {
+			w, err := c.CreateWebhook(t.Context(), client.NewWebhook{URL: "http://127.0.0.1:9/in", Events: []string{"link.opened"}, IdempotencyKey: key})
+			if err == nil && w.Secret == "" {
+				t.Errorf("an endpoint added without its secret: %+v", w)
+			}
+			return w.ID, err
+		},
+		func(t *testing.T, c *client.Client) []int64 {
+			hooks, err := c.Webhooks(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []int64
+			for _, w := range hooks {
+				ids = append(ids, w.ID)
+			}
+			return ids
+		},
+	},
+}
+
+// TestRequestAndWebhookSentAgainMakeOne: a request's or a webhook
+// endpoint's create whose answer was lost is sent once more with the same
+// key, as a link's is, and makes one; when the first did not arrive, the
+// second makes it; without a key, it is sent once.
+func TestRequestAndWebhookSentAgainMakeOne(t *testing.T) {
+	for _, kc := range keyedCreates {
+		t.Run(kc.what, func(t *testing.T) {
+			s := newTestServer(t)
+			direct := newClient(t, s.URL, s.key)
+			proxy := proxytest.New(t, s.URL, proxytest.DropAfter)
+			_, err := kc.create(t, newClient(t, proxy.URL, s.key), "create-1")
+			var apiErr *client.APIError
+			if !errors.As(err, &apiErr) || apiErr.Code != client.CodeAlreadyCreated || apiErr.Status != http.StatusConflict {
+				t.Fatalf("create: %v, want the refusal %s", err, client.CodeAlreadyCreated)
+			}
+			made := kc.count(t, direct)
+			if len(made) != 1 || apiErr.ID != made[0] {
+				t.Fatalf("made %v; the refusal names %d", made, apiErr.ID)
+			}
+			if keys := proxy.Keys(); len(keys) != 2 || keys[0] != "create-1" || keys[1] != "create-1" {
+				t.Fatalf("creates through the proxy: %q, want 2 with create-1", keys)
+			}
+			if kc.what == "webhook" {
+				// The next endpoint is at the same address.
+				if err := direct.DeleteWebhook(t.Context(), made[0]); err != nil {
+					t.Fatal(err)
+				}
+			}
+
+			unreached := proxytest.New(t, s.URL, proxytest.Unreachable)
+			id, err := kc.create(t, newClient(t, unreached.URL, s.key), "create-2")
+			if err != nil || unreached.Creates() != 2 || !slices.Contains(kc.count(t, direct), id) {
+				t.Fatalf("through a 502: %d, %v after %d creates", id, err, unreached.Creates())
+			}
+
+			once := proxytest.New(t, s.URL, proxytest.BadGateway)
+			if _, err := kc.create(t, newClient(t, once.URL, s.key), ""); !client.IsStatus(err, http.StatusBadGateway) || once.Creates() != 1 {
+				t.Fatalf("without a key: %v after %d creates, want the 502 after one", err, once.Creates())
+			}
+		})
 	}
 }

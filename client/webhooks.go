@@ -35,11 +35,32 @@ type Delivery struct {
 
 func webhookPath(id int64) string { return "/api/v1/webhooks/" + strconv.FormatInt(id, 10) }
 
+// NewWebhook is an endpoint to add.
+type NewWebhook struct {
+	URL    string   `json:"url"`
+	Events []string `json:"events"`
+	// IdempotencyKey, when set, is sent as the create's Idempotency-Key
+	// header, as NewLink's is: a fresh one for each endpoint.
+	IdempotencyKey string `json:"-"`
+}
+
 // CreateWebhook adds an endpoint that is sent events: POST /api/v1/webhooks.
-func (c *Client) CreateWebhook(ctx context.Context, url string, events []string) (Webhook, error) {
-	var w Webhook
-	err := c.sendJSON(ctx, http.MethodPost, "/api/v1/webhooks", map[string]any{"url": url, "events": events}, &w)
-	return w, err
+// The answer's Secret is the only showing of the endpoint's signing
+// secret.
+//
+// With an IdempotencyKey, a create whose answer was lost is sent once
+// more, as CreateLink's is. If the first one added the endpoint, the
+// second is refused with an *APIError of code CodeAlreadyCreated and the
+// endpoint's ID.
+func (c *Client) CreateWebhook(ctx context.Context, in NewWebhook) (Webhook, error) {
+	return sendAgain(ctx, in.IdempotencyKey != "", always, func(bool) (Webhook, error) {
+		var w Webhook
+		res, err := c.sendWith(ctx, http.MethodPost, "/api/v1/webhooks", in, idempotent(in.IdempotencyKey))
+		if err == nil {
+			err = c.decode(res, &w)
+		}
+		return w, err
+	})
 }
 
 // Webhooks lists the key owner's endpoints: GET /api/v1/webhooks.

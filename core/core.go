@@ -169,6 +169,7 @@ type Store interface {
 
 	CreateRequest(ctx context.Context, n store.NewRequest) (store.Request, error)
 	RequestByHash(ctx context.Context, hash []byte) (store.Request, error)
+	RequestByIdempotencyKey(ctx context.Context, owner int64, key string) (store.Request, error)
 	OwnedRequest(ctx context.Context, owner, id int64) (store.Request, error)
 	RequestOfLink(ctx context.Context, owner, link int64) (store.Request, error)
 	Requests(ctx context.Context, owner int64, st store.RequestStatus, before int64, limit int) ([]store.Request, error)
@@ -181,7 +182,8 @@ type Store interface {
 	AccountByAPIKey(ctx context.Context, hash []byte) (store.Account, store.APIKey, error)
 	TouchAPIKey(ctx context.Context, id int64, at time.Time) error
 
-	CreateWebhook(ctx context.Context, account int64, url string, events []string, secret []byte, limit int) (store.Webhook, error)
+	CreateWebhook(ctx context.Context, account int64, url string, events []string, secret []byte, limit int, key string) (store.Webhook, error)
+	WebhookByIdempotencyKey(ctx context.Context, account int64, key string) (store.Webhook, error)
 	Webhooks(ctx context.Context, account int64) ([]store.Webhook, error)
 	OwnedWebhook(ctx context.Context, account, id int64) (store.Webhook, error)
 	RotateWebhook(ctx context.Context, account, id int64, secret []byte, overlap time.Duration) (store.Webhook, error)

@@ -48,9 +48,6 @@ type LinkInput struct {
 	Notify bool
 }
 
-// MaxIdempotencyKeyLen bounds an idempotency key, in bytes.
-const MaxIdempotencyKeyLen = 64
-
 // DefaultTTL is a new link's or request's time to live when its owner
 // leaves it out.
 const DefaultTTL = "1d"
@@ -148,16 +145,17 @@ func (s *Service) Create(ctx context.Context, owner int64, d *Draft, in LinkInpu
 	for _, f := range []*string{&in.URL, &in.TTL, &in.ForUser, &in.Label} {
 		*f = strings.TrimSpace(*f)
 	}
-	if in.IdempotencyKey != "" {
-		// Before anything else, as the first create with the key checked
-		// it all: the same form sent again answers as it did.
-		if err := checkIdempotencyKey(in.IdempotencyKey); err != nil {
-			return Created{}, err
-		}
-		if c, err := s.repeated(ctx, owner, in.IdempotencyKey); !errors.Is(err, ErrNotFound) {
-			return c, err
-		}
-	}
+	return once(in.IdempotencyKey, func() (Created, error) {
+		l, err := s.store.LinkByIdempotencyKey(ctx, owner, in.IdempotencyKey)
+		return Created{Link: l, Repeated: true}, err
+	}, func() (Created, error) {
+		return s.create(ctx, owner, d, in)
+	})
+}
+
+// create makes the link that in describes, as Create does, but for its
+// idempotency key.
+func (s *Service) create(ctx context.Context, owner int64, d *Draft, in LinkInput) (Created, error) {
 	n := store.NewLink{OwnerID: owner, Kind: in.Kind, Label: in.Label, IdempotencyKey: in.IdempotencyKey, Notify: in.Notify}
 	// Every field is checked, so that a form can say each of its
 	// mistakes at once; a program reads the first.
@@ -203,9 +201,6 @@ func (s *Service) Create(ctx context.Context, owner int64, d *Draft, in LinkInpu
 	}
 	n.Size = int64(len(content))
 	l, err := s.store.CreateLink(ctx, n, [][]byte{d.tok.Box().Seal(token.Content, 0, true, content)})
-	if errors.Is(err, store.ErrConflict) {
-		return s.repeated(ctx, owner, in.IdempotencyKey) // made meanwhile
-	}
 	if err != nil {
 		return Created{}, storageFull(err, contentField(n.Kind))
 	}
@@ -284,41 +279,10 @@ func (s *Service) createFile(ctx context.Context, d *Draft, n store.NewLink) (Cr
 	n.Size = d.file.size
 	n.Meta = sealMeta(d.tok, fileMeta{Name: d.file.name, Type: d.file.contentType})
 	l, err := s.store.CreateLinkStream(ctx, n, d.file.fill)
-	if errors.Is(err, store.ErrConflict) {
-		return s.repeated(ctx, n.OwnerID, n.IdempotencyKey) // made meanwhile
-	}
 	if err != nil {
 		return Created{}, storageFull(err, "file")
 	}
 	return Created{Link: l, URL: s.LinkURL(d.tok.String())}, nil
-}
-
-// repeated is the answer to a create of owner's with key, made before; a
-// key that made nothing is ErrNotFound.
-func (s *Service) repeated(ctx context.Context, owner int64, key string) (Created, error) {
-	l, err := s.store.LinkByIdempotencyKey(ctx, owner, key)
-	if err != nil {
-		return Created{}, fromStore(err)
-	}
-	return Created{Link: l, Repeated: true}, nil
-}
-
-// checkIdempotencyKey refuses a key that no form of ours issued: a form's
-// key is short, and letters, digits, - and _ only.
-func checkIdempotencyKey(key string) error {
-	if !ValidIdempotencyKey(key) {
-		return invalidAs("idempotency_key_invalid", "form", "")
-	}
-	return nil
-}
-
-// ValidIdempotencyKey reports whether key may be an idempotency key, such
-// as the one-time key of a form: at most MaxIdempotencyKeyLen letters,
-// digits, '-' and '_'.
-func ValidIdempotencyKey(key string) bool {
-	return len(key) <= MaxIdempotencyKeyLen && !strings.ContainsFunc(key, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
-	})
 }
 
 // checkText refuses text for field that is longer than max characters or

@@ -93,25 +93,50 @@ func (s *Service) EmailOn() bool { return s.cfg.Mailer != nil }
 type NewWebhook struct {
 	Webhook Webhook
 	Secret  string
+	// Repeated is set when the endpoint was made before, by a create with
+	// the same IdempotencyKey: nothing was made now, and Secret is empty,
+	// as only the first answer can give it.
+	Repeated bool
+}
+
+// WebhookInput is a new webhook endpoint as its owner describes it.
+type WebhookInput struct {
+	URL    string
+	Events []string
+	// IdempotencyKey, when set, makes the create idempotent, as a link's
+	// (see LinkInput.IdempotencyKey): a second endpoint at the same
+	// address is refused anyway, but the repeat answers with the first.
+	IdempotencyKey string
 }
 
 // errWebhookExists refuses an endpoint the account has already: it would
 // get every message twice.
 var errWebhookExists = Refusal(Conflict, "webhook_exists", "url", "already_exists")
 
-// CreateWebhook adds an endpoint at rawURL to owner's account for events.
+// CreateWebhook adds an endpoint at in.URL to owner's account for in.Events.
 // The URL must be http or https and, unless the server allows private
 // addresses, its host must resolve only to public addresses; events must be
 // known and not empty. All that needs no lookup is checked before the host
 // is looked up, so that a mistake in it is told as what it is. An account
 // has at most MaxWebhooks endpoints, each at its own address as RFC 3986
 // compares addresses (see webhookURL).
-func (s *Service) CreateWebhook(ctx context.Context, owner int64, rawURL string, events []string) (NewWebhook, error) {
-	u, err := webhookURL(rawURL)
+func (s *Service) CreateWebhook(ctx context.Context, owner int64, in WebhookInput) (NewWebhook, error) {
+	return once(in.IdempotencyKey, func() (NewWebhook, error) {
+		w, err := s.store.WebhookByIdempotencyKey(ctx, owner, in.IdempotencyKey)
+		return NewWebhook{Webhook: w, Repeated: true}, err
+	}, func() (NewWebhook, error) {
+		return s.createWebhook(ctx, owner, in)
+	})
+}
+
+// createWebhook adds the endpoint that in describes, as CreateWebhook
+// does, but for its idempotency key.
+func (s *Service) createWebhook(ctx context.Context, owner int64, in WebhookInput) (NewWebhook, error) {
+	u, err := webhookURL(in.URL)
 	if err != nil {
 		return NewWebhook{}, err
 	}
-	events, err = checkEvents(events)
+	events, err := checkEvents(in.Events)
 	if err != nil {
 		return NewWebhook{}, err
 	}
@@ -122,8 +147,10 @@ func (s *Service) CreateWebhook(ctx context.Context, owner int64, rawURL string,
 	}
 	secret := make([]byte, 24)
 	rand.Read(secret)
-	w, err := s.store.CreateWebhook(ctx, owner, u.String(), events, secret, MaxWebhooks)
+	w, err := s.store.CreateWebhook(ctx, owner, u.String(), events, secret, MaxWebhooks, in.IdempotencyKey)
 	switch {
+	case errors.Is(err, store.ErrKeyTaken):
+		return NewWebhook{}, err // see once
 	case errors.Is(err, store.ErrLimit):
 		return NewWebhook{}, Refusal(Conflict, "too_many_webhooks", "url", "too_many_endpoints", "Count", MaxWebhooks)
 	case errors.Is(err, store.ErrConflict):

@@ -57,12 +57,19 @@ type RequestInput struct {
 	// TTL is how long the request waits to be filled (DefaultTTL, when its
 	// caller leaves it out).
 	TTL string
+	// IdempotencyKey, when set, makes the create idempotent, as a link's
+	// (see LinkInput.IdempotencyKey).
+	IdempotencyKey string
 }
 
 // CreatedRequest is a new request, with the only copy of its address.
 type CreatedRequest struct {
 	Request Request
 	URL     string
+	// Repeated is set when the request was made before, by a create with
+	// the same IdempotencyKey: nothing was made now, and URL is empty, as
+	// only the first answer can give it.
+	Repeated bool
 }
 
 // RequestURL is the address of the request with token text tok, the one
@@ -73,6 +80,17 @@ func (s *Service) RequestURL(tok string) string {
 
 // CreateRequest checks in and makes the request it describes.
 func (s *Service) CreateRequest(ctx context.Context, owner int64, in RequestInput) (CreatedRequest, error) {
+	return once(in.IdempotencyKey, func() (CreatedRequest, error) {
+		r, err := s.store.RequestByIdempotencyKey(ctx, owner, in.IdempotencyKey)
+		return CreatedRequest{Request: r, Repeated: true}, err
+	}, func() (CreatedRequest, error) {
+		return s.createRequest(ctx, owner, in)
+	})
+}
+
+// createRequest makes the request that in describes, as CreateRequest
+// does, but for its idempotency key.
+func (s *Service) createRequest(ctx context.Context, owner int64, in RequestInput) (CreatedRequest, error) {
 	// What the request accepts is chosen from a list, as a link's kind
 	// is (see Create): no spaces are dropped around it.
 	in.Label, in.TTL = strings.TrimSpace(in.Label), strings.TrimSpace(in.TTL)
@@ -89,7 +107,7 @@ func (s *Service) CreateRequest(ctx context.Context, owner int64, in RequestInpu
 	}
 	tok := token.New(s.tags)
 	r, err := s.store.CreateRequest(ctx, store.NewRequest{OwnerID: owner, TokenHash: tok.Hash(), Label: in.Label,
-		Note: in.Note, Accepts: in.Accepts, ExpiresAt: s.Now().Add(ttl)})
+		Note: in.Note, Accepts: in.Accepts, ExpiresAt: s.Now().Add(ttl), IdempotencyKey: in.IdempotencyKey})
 	if err != nil {
 		return CreatedRequest{}, err
 	}

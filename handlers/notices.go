@@ -202,7 +202,7 @@ func (h *Handler) createWebhook(w http.ResponseWriter, r *http.Request, a *core.
 	if h.webhookSentTwice(w, r, a, f.FormKey) {
 		return
 	}
-	c, err := h.core.CreateWebhook(r.Context(), a.ID, f.URL, f.Events)
+	c, err := h.core.CreateWebhook(r.Context(), a.ID, core.WebhookInput{URL: f.URL, Events: f.Events})
 	if h.noticesRefused(w, r, a, err, func(n *components.Notices, e *core.Error) {
 		f.Error, f.ErrorField, f.URL = e.Message(i18n.From(r.Context())), e.Field, refill(f.URL)
 		n.WebhookForm = f

@@ -541,7 +541,7 @@ func TestDeliveriesEndedByADisableInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	hook := newHookReceiver(t, http.StatusOK)
-	if _, err := s.h.core.CreateWebhook(context.Background(), account, hook.URL+"/in", []string{"link.opened"}); err != nil {
+	if _, err := s.h.core.CreateWebhook(context.Background(), account, core.WebhookInput{URL: hook.URL + "/in", Events: []string{"link.opened"}}); err != nil {
 		t.Fatal(err)
 	}
 	link := sharer.createLink(nil)

@@ -176,7 +176,7 @@ func TestRotateWebhookInBrowser(t *testing.T) {
 	b := newTab(t, ctx, s)
 	b.setUp()
 	r := newHookReceiver(t, http.StatusOK)
-	if _, err := s.h.core.CreateWebhook(context.Background(), 1, r.URL+"/hooks/oncelink", []string{"link.opened", "link.revoked"}); err != nil {
+	if _, err := s.h.core.CreateWebhook(context.Background(), 1, core.WebhookInput{URL: r.URL + "/hooks/oncelink", Events: []string{"link.opened", "link.revoked"}}); err != nil {
 		t.Fatal(err)
 	}
 	b.open("/settings", "[data-testid=notices]")

@@ -242,7 +242,7 @@ func (r *receiver) received() []received {
 
 func (e *env) subscribe(t *testing.T, r *receiver, events ...string) core.NewWebhook {
 	t.Helper()
-	w, err := e.svc.CreateWebhook(context.Background(), e.owner.ID, r.srv.URL+"/hook", events)
+	w, err := e.svc.CreateWebhook(context.Background(), e.owner.ID, core.WebhookInput{URL: r.srv.URL + "/hook", Events: events})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -567,19 +567,19 @@ func TestPrivateEndpointsAreRefused(t *testing.T) {
 	for _, u := range []string{"http://127.0.0.1/hook", "http://10.0.0.1/hook", "http://169.254.169.254/latest/meta-data",
 		"http://[::1]:8080/", "http://[::ffff:10.0.0.1]/", "http://[fc00::1]/", "http://[fe80::1]/", "http://0.0.0.0/",
 		"http://192.168.1.1/", "http://172.16.0.1/", "http://224.0.0.1/", "http://localhost:9000/hook"} {
-		_, err := e.svc.CreateWebhook(ctx, e.owner.ID, u, []string{store.NoticeLinkOpened})
+		_, err := e.svc.CreateWebhook(ctx, e.owner.ID, core.WebhookInput{URL: u, Events: []string{store.NoticeLinkOpened}})
 		if ce, ok := core.AsError(err); !ok || ce.Code != "webhook_private_address" {
 			t.Errorf("%s: %v, want webhook_private_address", u, err)
 		}
 	}
 	// A name that resolves to a private address is refused too.
 	e2 := newEnv(t, filepath.Join(t.TempDir(), "oncelink.db"), core.Config{Resolver: fixedResolver{"hooks.example": "10.1.2.3"}})
-	_, err := e2.svc.CreateWebhook(ctx, e2.owner.ID, "https://hooks.example/in", []string{store.NoticeLinkOpened})
+	_, err := e2.svc.CreateWebhook(ctx, e2.owner.ID, core.WebhookInput{URL: "https://hooks.example/in", Events: []string{store.NoticeLinkOpened}})
 	if ce, ok := core.AsError(err); !ok || ce.Code != "webhook_private_address" {
 		t.Errorf("a name resolving to 10.1.2.3: %v", err)
 	}
 	e3 := newEnv(t, filepath.Join(t.TempDir(), "oncelink.db"), core.Config{Resolver: fixedResolver{"hooks.example": "93.184.215.14"}})
-	if _, err := e3.svc.CreateWebhook(ctx, e3.owner.ID, "https://hooks.example/in", []string{store.NoticeLinkOpened}); err != nil {
+	if _, err := e3.svc.CreateWebhook(ctx, e3.owner.ID, core.WebhookInput{URL: "https://hooks.example/in", Events: []string{store.NoticeLinkOpened}}); err != nil {
 		t.Errorf("a name resolving to a public address: %v", err)
 	}
 }
@@ -608,7 +608,7 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 	target := newReceiver(t)
 	redirect := httptest.NewServer(http.RedirectHandler(target.srv.URL, http.StatusTemporaryRedirect))
 	t.Cleanup(redirect.Close)
-	w, err := e.svc.CreateWebhook(context.Background(), e.owner.ID, redirect.URL, []string{store.NoticeLinkOpened})
+	w, err := e.svc.CreateWebhook(context.Background(), e.owner.ID, core.WebhookInput{URL: redirect.URL, Events: []string{store.NoticeLinkOpened}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -645,7 +645,7 @@ func TestWebhookLimits(t *testing.T) {
 		{"https://example.com/", nil, "events_missing"},
 		{"https://example.com/", []string{"link.eaten"}, "unknown_event"},
 	} {
-		_, err := e.svc.CreateWebhook(ctx, e.owner.ID, tc.url, tc.events)
+		_, err := e.svc.CreateWebhook(ctx, e.owner.ID, core.WebhookInput{URL: tc.url, Events: tc.events})
 		if ce, ok := core.AsError(err); !ok || ce.Code != tc.code {
 			t.Errorf("%.40s %v: %v, want %s", tc.url, tc.events, err, tc.code)
 		}
@@ -655,7 +655,7 @@ func TestWebhookLimits(t *testing.T) {
 	base := "https://example.com/"
 	for _, c := range []string{"a", "é", "日"} {
 		long := base + strings.Repeat(c, core.MaxWebhookURLLen-len(base))
-		w, err := e.svc.CreateWebhook(ctx, e.owner.ID, long, []string{store.NoticeLinkOpened})
+		w, err := e.svc.CreateWebhook(ctx, e.owner.ID, core.WebhookInput{URL: long, Events: []string{store.NoticeLinkOpened}})
 		if err != nil {
 			t.Fatalf("an address of %d characters of %q: %v", core.MaxWebhookURLLen, c, err)
 		}
@@ -665,19 +665,19 @@ func TestWebhookLimits(t *testing.T) {
 	}
 	for i := range core.MaxWebhooks {
 		url := "https://example.com/" + string(rune('a'+i))
-		if _, err := e.svc.CreateWebhook(ctx, e.owner.ID, url, []string{store.NoticeLinkOpened}); err != nil {
+		if _, err := e.svc.CreateWebhook(ctx, e.owner.ID, core.WebhookInput{URL: url, Events: []string{store.NoticeLinkOpened}}); err != nil {
 			t.Fatal(err)
 		}
 		if i > 0 {
 			continue
 		}
 		// The same address again would get every message twice.
-		_, err := e.svc.CreateWebhook(ctx, e.owner.ID, url, []string{store.NoticeLinkExpiredUnopened})
+		_, err := e.svc.CreateWebhook(ctx, e.owner.ID, core.WebhookInput{URL: url, Events: []string{store.NoticeLinkExpiredUnopened}})
 		if ce, ok := core.AsError(err); !ok || ce.Code != "webhook_exists" || ce.Field != "url" {
 			t.Errorf("the same endpoint twice: %v", err)
 		}
 	}
-	_, err := e.svc.CreateWebhook(ctx, e.owner.ID, "https://example.com/z", []string{store.NoticeLinkOpened})
+	_, err := e.svc.CreateWebhook(ctx, e.owner.ID, core.WebhookInput{URL: "https://example.com/z", Events: []string{store.NoticeLinkOpened}})
 	if ce, ok := core.AsError(err); !ok || ce.Code != "too_many_webhooks" {
 		t.Errorf("endpoint %d: %v", core.MaxWebhooks+1, err)
 	}
@@ -697,12 +697,12 @@ func TestOneEndpointWrittenTwoWays(t *testing.T) {
 			"https://Hooks.Example:443/In?a=B": {"https://hooks.example/In?a=B"},
 			"https://[2001:DB8::1]:8443":       {"https://[2001:db8::1]:8443/"},
 		} {
-			w, err := e.svc.CreateWebhook(ctx, e.owner.ID, first, []string{store.NoticeLinkOpened})
+			w, err := e.svc.CreateWebhook(ctx, e.owner.ID, core.WebhookInput{URL: first, Events: []string{store.NoticeLinkOpened}})
 			if err != nil {
 				t.Fatalf("%s: %v", first, err)
 			}
 			for _, u := range again {
-				_, err := e.svc.CreateWebhook(ctx, e.owner.ID, u, []string{store.NoticeLinkOpened})
+				_, err := e.svc.CreateWebhook(ctx, e.owner.ID, core.WebhookInput{URL: u, Events: []string{store.NoticeLinkOpened}})
 				if ce, ok := core.AsError(err); !ok || ce.Code != "webhook_exists" {
 					t.Errorf("%s after %s (kept as %s): %v, want webhook_exists", u, first, w.Webhook.URL, err)
 				}
@@ -722,7 +722,7 @@ func TestOneEndpointWrittenTwoWays(t *testing.T) {
 		}
 		// Another path, or a path in another case, is another endpoint.
 		for _, u := range []string{"http://example.com/in", "http://example.com/IN", "http://example.com:8080/"} {
-			if _, err := e.svc.CreateWebhook(ctx, e.owner.ID, u, []string{store.NoticeLinkOpened}); err != nil {
+			if _, err := e.svc.CreateWebhook(ctx, e.owner.ID, core.WebhookInput{URL: u, Events: []string{store.NoticeLinkOpened}}); err != nil {
 				t.Errorf("%s: %v", u, err)
 			}
 		}
@@ -745,7 +745,7 @@ func TestWebhookInputIsCheckedBeforeTheLookup(t *testing.T) {
 		{nil, "events_missing"},
 		{[]string{store.NoticeLinkOpened}, "webhook_host_unknown"},
 	} {
-		_, err := e.svc.CreateWebhook(ctx, e.owner.ID, "https://hooks.example/in", tc.events)
+		_, err := e.svc.CreateWebhook(ctx, e.owner.ID, core.WebhookInput{URL: "https://hooks.example/in", Events: tc.events})
 		if ce, ok := core.AsError(err); !ok || ce.Code != tc.code {
 			t.Errorf("%v: %v, want %s", tc.events, err, tc.code)
 		}
@@ -771,7 +771,7 @@ func TestWebhookAddressIsText(t *testing.T) {
 		e := newEnv(t, dsn, core.Config{WebhookAllowPrivate: true})
 		ctx := context.Background()
 		for _, url := range []string{"https://hooks\xff.example/in", "https://hooks.example/in\xc3"} {
-			_, err := e.svc.CreateWebhook(ctx, e.owner.ID, url, []string{store.NoticeLinkOpened})
+			_, err := e.svc.CreateWebhook(ctx, e.owner.ID, core.WebhookInput{URL: url, Events: []string{store.NoticeLinkOpened}})
 			if ce, ok := core.AsError(err); !ok || ce.Code != "webhook_url_invalid" || ce.Field != "url" {
 				t.Errorf("%q: %v, want webhook_url_invalid", url, err)
 			}

@@ -73,7 +73,7 @@ func TestRotatedSecretsSignTogetherForADay(t *testing.T) {
 		ctx := context.Background()
 		e := newEnv(t, dsn, core.Config{WebhookAllowPrivate: true})
 		rc := newCapture(t)
-		first, err := e.svc.CreateWebhook(ctx, e.owner.ID, rc.srv.URL+"/hook", []string{store.NoticeLinkRevoked})
+		first, err := e.svc.CreateWebhook(ctx, e.owner.ID, core.WebhookInput{URL: rc.srv.URL + "/hook", Events: []string{store.NoticeLinkRevoked}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -123,7 +123,7 @@ func TestRotatedSecretsSignTogetherForADay(t *testing.T) {
 			t.Fatalf("during the overlap the message verifies with new %v, old %v; want both", m.verifies(t, second.Secret), m.verifies(t, first.Secret))
 		}
 		// A made-up secret is still refused: the check can fail.
-		other, _ := e.svc.CreateWebhook(ctx, bob.ID, rc.srv.URL+"/bob", []string{store.NoticeLinkRevoked})
+		other, _ := e.svc.CreateWebhook(ctx, bob.ID, core.WebhookInput{URL: rc.srv.URL + "/bob", Events: []string{store.NoticeLinkRevoked}})
 		if m.verifies(t, other.Secret) {
 			t.Fatal("a message verifies with an unrelated secret")
 		}
@@ -182,7 +182,7 @@ func TestARetryKeepsItsWebhookIDAcrossARotation(t *testing.T) {
 			}
 		}))
 		t.Cleanup(srv.Close)
-		h, err := e.svc.CreateWebhook(ctx, e.owner.ID, srv.URL, []string{store.NoticeLinkRevoked})
+		h, err := e.svc.CreateWebhook(ctx, e.owner.ID, core.WebhookInput{URL: srv.URL, Events: []string{store.NoticeLinkRevoked}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -213,7 +213,7 @@ type NewLink struct {
 	E2ECheck []byte
 	// IdempotencyKey, when not empty, is the key of the request that makes
 	// the link: another link of the owner's with the same key is
-	// ErrConflict (see LinkByIdempotencyKey).
+	// ErrKeyTaken (see LinkByIdempotencyKey).
 	IdempotencyKey string
 	// Notify is Link.Notify.
 	Notify bool
@@ -309,22 +309,15 @@ func (s *Store) insertLink(ctx context.Context, tx txn, n NewLink, fill func(put
 	l := Link{OwnerID: n.OwnerID, TokenHash: n.TokenHash, Kind: n.Kind, Label: n.Label, ForUserID: n.ForUserID,
 		PasswordHash: n.PasswordHash, MaxUses: n.MaxUses, Size: n.Size, Meta: n.Meta, Notify: n.Notify, E2ECheck: n.E2ECheck,
 		CreatedAt: time.UnixMilli(millis(cmp.Or(n.CreatedAt, s.Now()))), ExpiresAt: time.UnixMilli(millis(n.ExpiresAt))}
-	var key sql.NullString
-	if n.IdempotencyKey != "" {
-		key = sql.NullString{String: n.IdempotencyKey, Valid: true}
-	}
 	var forUserName sql.NullString
-	// A key that is taken inserts nothing, also when the other insert is
-	// not yet committed: PostgreSQL waits for it rather than fail.
 	err := tx.QueryRowxContext(ctx, tx.Rebind(`INSERT INTO links
 		(owner_id, token_hash, kind, label, label_fold, for_user_id, password_hash, max_uses, size, meta, created_at, expires_at, idempotency_key, notify, e2e_check)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (owner_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`+onKeyTaken("owner_id")+`
 		RETURNING id, `+ownerNameColumn+`, `+forUserNameColumn),
 		n.OwnerID, n.TokenHash, n.Kind, n.Label, strings.ToLower(n.Label), forUser, n.PasswordHash, n.MaxUses, n.Size, n.Meta,
-		millis(l.CreatedAt), millis(l.ExpiresAt), key, n.Notify, n.E2ECheck).Scan(&l.ID, &l.OwnerName, &forUserName)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Link{}, fmt.Errorf("link with idempotency key: %w", ErrConflict)
+		millis(l.CreatedAt), millis(l.ExpiresAt), nullKey(n.IdempotencyKey), n.Notify, n.E2ECheck).Scan(&l.ID, &l.OwnerName, &forUserName)
+	if err := keyTaken(err, "link"); errors.Is(err, ErrKeyTaken) {
+		return Link{}, err
 	}
 	if err != nil {
 		return Link{}, fmt.Errorf("store: create link: %w", err)
@@ -335,7 +328,7 @@ func (s *Store) insertLink(ctx context.Context, tx txn, n NewLink, fill func(put
 		// (migration 026), which stays locked until the commit: creates
 		// racing for the owner's last space are counted one after the
 		// other, on PostgreSQL too. Counted after the insert, so that a
-		// repeated idempotency key is ErrConflict whatever the owner
+		// repeated idempotency key is ErrKeyTaken whatever the owner
 		// keeps; the caller's rollback undoes the insert.
 		var used int64
 		if err := tx.GetContext(ctx, &used, tx.Rebind(`SELECT storage_used FROM accounts WHERE id = ?`), n.OwnerID); err != nil {

@@ -248,9 +248,12 @@ func splitEvents(s string) []string {
 }
 
 // CreateWebhook adds an endpoint to account, unless it has limit already
-// (ErrLimit). The count and the insert are one write, with the account's
-// row locked on PostgreSQL.
-func (s *Store) CreateWebhook(ctx context.Context, account int64, url string, events []string, secret []byte, limit int) (Webhook, error) {
+// (ErrLimit) or has one at url (ErrConflict). With key, an idempotency key,
+// it adds none when the key made one of account's endpoints before
+// (ErrKeyTaken, whatever the limit and the address; see
+// WebhookByIdempotencyKey). The checks and the insert are one write, with
+// the account's row locked on PostgreSQL.
+func (s *Store) CreateWebhook(ctx context.Context, account int64, url string, events []string, secret []byte, limit int, key string) (Webhook, error) {
 	var row webhookRow
 	err := s.write(ctx, func(ctx context.Context, tx txn) error {
 		var id int64
@@ -258,6 +261,14 @@ func (s *Store) CreateWebhook(ctx context.Context, account int64, url string, ev
 			return err
 		}
 		var n int
+		if key != "" {
+			if err := tx.GetContext(ctx, &n, tx.Rebind(`SELECT COUNT(*) FROM webhooks WHERE account_id = ? AND idempotency_key = ?`), account, key); err != nil {
+				return err
+			}
+			if n > 0 {
+				return fmt.Errorf("webhook: %w", ErrKeyTaken)
+			}
+		}
 		if err := tx.GetContext(ctx, &n, tx.Rebind(`SELECT COUNT(*) FROM webhooks WHERE account_id = ?`), account); err != nil {
 			return err
 		}
@@ -271,9 +282,10 @@ func (s *Store) CreateWebhook(ctx context.Context, account int64, url string, ev
 		if n > 0 {
 			return fmt.Errorf("webhook: %w", ErrConflict)
 		}
-		if err := tx.GetContext(ctx, &row, tx.Rebind(`INSERT INTO webhooks (account_id, url, events, secret, created_at)
-			VALUES (?, ?, ?, ?, ?) RETURNING `+webhookColumns), account, url, joinEvents(events), secret, millis(s.Now())); err != nil {
-			return err
+		insert, args := keyedInsert(`INSERT INTO webhooks (account_id, url, events, secret, created_at`, "account_id",
+			key, account, url, joinEvents(events), secret, millis(s.Now()))
+		if err := tx.GetContext(ctx, &row, tx.Rebind(insert+` RETURNING `+webhookColumns), args...); err != nil {
+			return keyTaken(err, "webhook")
 		}
 		return refreshNotices(ctx, tx, account)
 	})
@@ -284,6 +296,20 @@ func (s *Store) CreateWebhook(ctx context.Context, account int64, url string, ev
 		return Webhook{}, fmt.Errorf("store: create webhook: %w", err)
 	}
 	return row.webhook(), err
+}
+
+// WebhookByIdempotencyKey finds account's endpoint made with key (see
+// CreateWebhook).
+func (s *Store) WebhookByIdempotencyKey(ctx context.Context, account int64, key string) (Webhook, error) {
+	var row webhookRow
+	err := s.ro.GetContext(ctx, &row, s.ro.Rebind(`SELECT `+webhookColumns+` FROM webhooks WHERE account_id = ? AND idempotency_key = ?`), account, key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Webhook{}, fmt.Errorf("webhook: %w", ErrNotFound)
+	}
+	if err != nil {
+		return Webhook{}, fmt.Errorf("store: webhook: %w", err)
+	}
+	return row.webhook(), nil
 }
 
 // Webhooks lists account's endpoints, oldest first.

@@ -14,7 +14,7 @@ import (
 
 func mustWebhook(t testing.TB, s *Store, account int64, url string) Webhook {
 	t.Helper()
-	w, err := s.CreateWebhook(context.Background(), account, url, []string{NoticeLinkOpened}, hashOf(t), 10)
+	w, err := s.CreateWebhook(context.Background(), account, url, []string{NoticeLinkOpened}, hashOf(t), 10, "")
 	if err != nil {
 		t.Fatal(err)
 	}

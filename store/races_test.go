@@ -61,7 +61,7 @@ func TestDisableEndsNoticesEnqueuedAtTheSameMoment(t *testing.T) {
 		ctx := context.Background()
 		owner := mustAccount(t, a, "ada")
 		hook, err := a.CreateWebhook(ctx, owner.ID, "https://example.com/hook",
-			[]string{NoticeLinkOpened, NoticeLinkUsedUp, NoticeLinkViewed, NoticeLinkRevoked}, hashOf(t), 10)
+			[]string{NoticeLinkOpened, NoticeLinkUsedUp, NoticeLinkViewed, NoticeLinkRevoked}, hashOf(t), 10, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -130,7 +130,7 @@ func TestSweepAndDisableAtTheSameMoment(t *testing.T) {
 		}
 		bob := mustAccount(t, a, "bob")
 		for _, owner := range []Account{bob, ada} {
-			if _, err := a.CreateWebhook(ctx, owner.ID, "https://example.com/hook", []string{NoticeLinkExpiredUnopened}, hashOf(t), 10); err != nil {
+			if _, err := a.CreateWebhook(ctx, owner.ID, "https://example.com/hook", []string{NoticeLinkExpiredUnopened}, hashOf(t), 10, ""); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -184,7 +184,7 @@ func TestEndpointAndPasskeyLimitsHoldUnderConcurrency(t *testing.T) {
 		const limit, tries = 3, 16
 		adds := map[string]func(s *Store, i int) error{
 			"endpoint": func(s *Store, i int) error {
-				_, err := s.CreateWebhook(ctx, ada.ID, fmt.Sprintf("https://example.com/%d", i), []string{NoticeLinkOpened}, hashOf(t), limit)
+				_, err := s.CreateWebhook(ctx, ada.ID, fmt.Sprintf("https://example.com/%d", i), []string{NoticeLinkOpened}, hashOf(t), limit, "")
 				return err
 			},
 			"passkey": func(s *Store, i int) error {
@@ -282,7 +282,7 @@ func TestEndpointDeletedWhileLinksOpen(t *testing.T) {
 		owner := mustAccount(t, a, "ada")
 		const links = 8
 		for round := range 20 {
-			hook, err := a.CreateWebhook(ctx, owner.ID, "https://example.com/hook", []string{NoticeLinkOpened}, hashOf(t), 10)
+			hook, err := a.CreateWebhook(ctx, owner.ID, "https://example.com/hook", []string{NoticeLinkOpened}, hashOf(t), 10, "")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -107,17 +107,23 @@ type NewRequest struct {
 	Note      string
 	Accepts   string
 	ExpiresAt time.Time
+	// IdempotencyKey, when not empty, is the key of the create that makes
+	// the request: another request of the owner's with the same key is
+	// ErrKeyTaken (see RequestByIdempotencyKey).
+	IdempotencyKey string
 }
 
 // CreateRequest adds a request.
 func (s *Store) CreateRequest(ctx context.Context, n NewRequest) (Request, error) {
 	var row requestRow
+	insert, args := keyedInsert(`INSERT INTO requests (owner_id, token_hash, label, note, accepts, created_at, expires_at`, "owner_id",
+		n.IdempotencyKey, n.OwnerID, n.TokenHash, n.Label, n.Note, n.Accepts, millis(s.Now()), millis(n.ExpiresAt))
 	err := s.write(ctx, func(ctx context.Context, tx txn) error {
-		return tx.GetContext(ctx, &row, tx.Rebind(`INSERT INTO requests
-			(owner_id, token_hash, label, note, accepts, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-			RETURNING `+requestColumns),
-			n.OwnerID, n.TokenHash, n.Label, n.Note, n.Accepts, millis(s.Now()), millis(n.ExpiresAt))
+		return keyTaken(tx.GetContext(ctx, &row, tx.Rebind(insert+` RETURNING `+requestColumns), args...), "request")
 	})
+	if errors.Is(err, ErrKeyTaken) {
+		return Request{}, err
+	}
 	if err != nil {
 		return Request{}, fmt.Errorf("store: create request: %w", err)
 	}
@@ -133,6 +139,12 @@ func (s *Store) RequestByHash(ctx context.Context, hash []byte) (Request, error)
 // ErrNotFound.
 func (s *Store) OwnedRequest(ctx context.Context, owner, id int64) (Request, error) {
 	return s.oneRequest(ctx, `id = ? AND owner_id = ?`, id, owner)
+}
+
+// RequestByIdempotencyKey finds owner's request made with key (see
+// NewRequest.IdempotencyKey).
+func (s *Store) RequestByIdempotencyKey(ctx context.Context, owner int64, key string) (Request, error) {
+	return s.oneRequest(ctx, `owner_id = ? AND idempotency_key = ?`, owner, key)
 }
 
 // RequestOfLink finds owner's request that link is the answer to; a link

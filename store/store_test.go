@@ -796,11 +796,11 @@ func TestIdempotencyKeys(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.CreateLink(ctx, link(ada.ID, "k1"), [][]byte{[]byte("sealed")}); !errors.Is(err, ErrConflict) {
-			t.Fatalf("a second link with the key: %v, want ErrConflict", err)
+		if _, err := s.CreateLink(ctx, link(ada.ID, "k1"), [][]byte{[]byte("sealed")}); !errors.Is(err, ErrKeyTaken) {
+			t.Fatalf("a second link with the key: %v, want ErrKeyTaken", err)
 		}
-		if _, err := s.CreateLinkStream(ctx, link(ada.ID, "k1"), func(func([]byte) error) error { return nil }); !errors.Is(err, ErrConflict) {
-			t.Fatalf("a second streamed link with the key: %v, want ErrConflict", err)
+		if _, err := s.CreateLinkStream(ctx, link(ada.ID, "k1"), func(func([]byte) error) error { return nil }); !errors.Is(err, ErrKeyTaken) {
+			t.Fatalf("a second streamed link with the key: %v, want ErrKeyTaken", err)
 		}
 		if got, err := s.LinkByIdempotencyKey(ctx, ada.ID, "k1"); err != nil || got.ID != first.ID {
 			t.Fatalf("the link of the key: %+v, %v; want link %d", got, err, first.ID)
@@ -824,7 +824,7 @@ func TestIdempotencyKeys(t *testing.T) {
 				switch {
 				case err == nil:
 					made.Add(1)
-				case errors.Is(err, ErrConflict):
+				case errors.Is(err, ErrKeyTaken):
 					conflicts.Add(1)
 				default:
 					t.Error(err)
@@ -834,6 +834,92 @@ func TestIdempotencyKeys(t *testing.T) {
 		wg.Wait()
 		if made.Load() != 1 || conflicts.Load() != 7 {
 			t.Fatalf("8 racing creates with one key made %d links, %d conflicts", made.Load(), conflicts.Load())
+		}
+	})
+}
+
+// TestRequestAndWebhookIdempotencyKeys: a key makes one request, and one
+// webhook endpoint, per owner, also when the creates race; another owner
+// has keys of their own, and an endpoint's key is refused before its
+// limit and its address are counted.
+func TestRequestAndWebhookIdempotencyKeys(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		ada := mustAccount(t, s, "ada")
+		bob := mustAccount(t, s, "bob")
+		request := func(owner int64, key string) (int64, error) {
+			r, err := s.CreateRequest(ctx, NewRequest{OwnerID: owner, TokenHash: hashOf(t), Accepts: AcceptsAny,
+				ExpiresAt: s.Now().Add(time.Hour), IdempotencyKey: key})
+			return r.ID, err
+		}
+		n := 0
+		webhook := func(owner int64, key string) (int64, error) {
+			n++
+			w, err := s.CreateWebhook(ctx, owner, fmt.Sprintf("https://example.com/%d", n), []string{NoticeLinkOpened}, hashOf(t), 3, key)
+			return w.ID, err
+		}
+		requestByKey := func(owner int64, key string) (int64, error) {
+			r, err := s.RequestByIdempotencyKey(ctx, owner, key)
+			return r.ID, err
+		}
+		webhookByKey := func(owner int64, key string) (int64, error) {
+			w, err := s.WebhookByIdempotencyKey(ctx, owner, key)
+			return w.ID, err
+		}
+		for _, kind := range []struct {
+			what   string
+			create func(owner int64, key string) (int64, error)
+			byKey  func(owner int64, key string) (int64, error)
+		}{{"request", request, requestByKey}, {"webhook", webhook, webhookByKey}} {
+			first, err := kind.create(ada.ID, "k1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := kind.create(ada.ID, "k1"); !errors.Is(err, ErrKeyTaken) {
+				t.Fatalf("a second %s with the key: %v, want ErrKeyTaken", kind.what, err)
+			}
+			if got, err := kind.byKey(ada.ID, "k1"); err != nil || got != first {
+				t.Fatalf("the %s of the key: %d, %v; want %d", kind.what, got, err, first)
+			}
+			if _, err := kind.byKey(bob.ID, "k1"); !errors.Is(err, ErrNotFound) {
+				t.Fatalf("another owner's key: %v, want ErrNotFound", err)
+			}
+			if _, err := kind.create(bob.ID, "k1"); err != nil {
+				t.Fatalf("another owner's %s with the same key: %v", kind.what, err)
+			}
+			if _, err := kind.create(ada.ID, ""); err != nil {
+				t.Fatalf("a %s without a key: %v", kind.what, err)
+			}
+			var made, taken atomic.Int32
+			var wg sync.WaitGroup
+			for range 8 {
+				wg.Go(func() {
+					_, err := kind.create(bob.ID, "raced")
+					switch {
+					case err == nil:
+						made.Add(1)
+					case errors.Is(err, ErrKeyTaken):
+						taken.Add(1)
+					default:
+						t.Error(err)
+					}
+				})
+			}
+			wg.Wait()
+			if made.Load() != 1 || taken.Load() != 7 {
+				t.Fatalf("8 racing creates of a %s with one key made %d, %d taken", kind.what, made.Load(), taken.Load())
+			}
+		}
+		// With 3 endpoints, her limit, ada's first key is still known as
+		// hers, not as one too many.
+		if _, err := webhook(ada.ID, "k2"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := webhook(ada.ID, "k3"); !errors.Is(err, ErrLimit) {
+			t.Fatalf("a fourth endpoint: %v, want ErrLimit", err)
+		}
+		if _, err := webhook(ada.ID, "k1"); !errors.Is(err, ErrKeyTaken) {
+			t.Fatalf("the first key at the limit: %v, want ErrKeyTaken", err)
 		}
 	})
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"errors"
 	"flag"
 	"fmt"
 	"strconv"
@@ -30,7 +32,16 @@ func requestCommand(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
+		// A fresh key for this request: a create whose answer is lost is
+		// sent again (see client.CreateRequest), and makes no second one.
+		in.IdempotencyKey = rand.Text()
 		r, err := c.CreateRequest(ctx, in)
+		var apiErr *client.APIError
+		if errors.As(err, &apiErr) && apiErr.Code == client.CodeAlreadyCreated {
+			// The first create made the request, and its answer, with the
+			// only copy of the address, was lost on the way.
+			return &said{err: err, msg: p.T("cli.request.made_unseen", "ID", apiErr.ID)}
+		}
 		if err != nil {
 			return namedFlag(p, err, requestFlags)
 		}

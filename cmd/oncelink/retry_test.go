@@ -54,3 +54,62 @@ func TestShareWhoseAnswerWasLost(t *testing.T) {
 		t.Fatalf("share through a 502: status %d, stdout %q, stderr %q, %d creates", r.code, r.stdout, r.stderr, unreached.Creates())
 	}
 }
+
+// TestRequestAndWebhookAddWhoseAnswerWasLost: request and webhook add send
+// their create again when the answer was lost, as share does, and make
+// one. If the first made it, each says that its address, or its secret,
+// cannot be shown again, and what to do instead.
+func TestRequestAndWebhookAddWhoseAnswerWasLost(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	s := startServer(t, db, "--webhook-allow-private")
+	signUp(t, s)
+	key := ownerKey(t, db)
+	owner := apiClient(t, s.URL, key)
+	sh := newShell(t)
+
+	lossy := proxytest.New(t, s.URL, proxytest.DropAfter)
+	env := []string{"ONCELINK_URL=" + lossy.URL, "ONCELINK_API_KEY=" + key}
+	r := sh.run("", env, "request", "--label", "vpn")
+	page, err := owner.Requests(t.Context(), client.RequestQuery{})
+	if err != nil || len(page.Requests) != 1 || lossy.Creates() != 2 {
+		t.Fatalf("requests %+v (%v) after %d creates, want 1 after 2", page.Requests, err, lossy.Creates())
+	}
+	id := strconv.FormatInt(page.Requests[0].ID, 10)
+	if r.code != exitFailed || r.stdout != "" || !strings.Contains(r.stderr, "request was made (id "+id+")") ||
+		!strings.Contains(r.stderr, "oncelink withdraw "+id) {
+		t.Fatalf("request: status %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+
+	lossy = proxytest.New(t, s.URL, proxytest.DropAfter)
+	env = []string{"ONCELINK_URL=" + lossy.URL, "ONCELINK_API_KEY=" + key}
+	r = sh.run("", env, "webhook", "add", "http://127.0.0.1:9/in", "--events", "link.opened")
+	hooks, err := owner.Webhooks(t.Context())
+	if err != nil || len(hooks) != 1 || lossy.Creates() != 2 {
+		t.Fatalf("endpoints %+v (%v) after %d creates, want 1 after 2", hooks, err, lossy.Creates())
+	}
+	id = strconv.FormatInt(hooks[0].ID, 10)
+	if r.code != exitFailed || r.stdout != "" || !strings.Contains(r.stderr, "endpoint was added (id "+id+")") ||
+		!strings.Contains(r.stderr, "oncelink webhook rotate "+id) {
+		t.Fatalf("webhook add: status %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	// What it says to do, done, gives the endpoint a secret to keep.
+	if r := sh.run("", env, "webhook", "rotate", id); r.code != exitDone || !strings.HasPrefix(r.stdout, "whsec_") {
+		t.Fatalf("webhook rotate: status %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+
+	// When the first create did not arrive, the second makes it, and its
+	// address or secret is printed.
+	for _, tc := range []struct {
+		args []string
+		out  string
+	}{
+		{[]string{"request"}, s.URL + "/r/"},
+		{[]string{"webhook", "add", "http://127.0.0.1:9/other", "--events", "link.opened"}, "whsec_"},
+	} {
+		unreached := proxytest.New(t, s.URL, proxytest.Unreachable)
+		env = []string{"ONCELINK_URL=" + unreached.URL, "ONCELINK_API_KEY=" + key}
+		if r := sh.run("", env, tc.args...); r.code != exitDone || !strings.Contains(r.stdout, tc.out) || unreached.Creates() != 2 {
+			t.Fatalf("%s through a 502: status %d, stdout %q, stderr %q, %d creates", tc.args[0], r.code, r.stdout, r.stderr, unreached.Creates())
+		}
+	}
+}

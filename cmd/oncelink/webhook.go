@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"errors"
 	"flag"
 	"fmt"
 	"net/http"
@@ -78,7 +80,15 @@ func webhookAdd(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		h, err := c.CreateWebhook(ctx, args[0], strings.Split(*events, ","))
+		// A fresh key for this endpoint: a create whose answer is lost is
+		// sent again (see client.CreateWebhook), and adds no second one.
+		h, err := c.CreateWebhook(ctx, client.NewWebhook{URL: args[0], Events: strings.Split(*events, ","), IdempotencyKey: rand.Text()})
+		var apiErr *client.APIError
+		if errors.As(err, &apiErr) && apiErr.Code == client.CodeAlreadyCreated {
+			// The first create added the endpoint, and its answer, with
+			// the only showing of its secret, was lost on the way.
+			return &said{err: err, msg: p.T("cli.webhook.made_unseen", "ID", apiErr.ID)}
+		}
 		if err != nil {
 			return namedFlag(p, err, webhookFlags)
 		}

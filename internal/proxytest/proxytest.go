@@ -21,13 +21,16 @@ const (
 )
 
 // Lossy is a proxy to a server that loses the answer to the first create
-// (POST /api/v1/links) through it as its How says, and forwards everything
-// else as it is.
+// (POST /api/v1/links, /api/v1/requests or /api/v1/webhooks) through it as
+// its How says, and forwards everything else as it is.
 type Lossy struct {
 	*httptest.Server
 	mu   sync.Mutex
 	keys []string // the creates' Idempotency-Key headers, in order
 }
+
+// creates are the paths that a POST creates something at.
+var creates = map[string]bool{"/api/v1/links": true, "/api/v1/requests": true, "/api/v1/webhooks": true}
 
 // New starts a Lossy proxy to the server at backend, closed when t ends.
 func New(t *testing.T, backend, how string) *Lossy {
@@ -38,7 +41,7 @@ func New(t *testing.T, backend, how string) *Lossy {
 			return
 		}
 		first := false
-		if r.Method == http.MethodPost && r.URL.Path == "/api/v1/links" {
+		if r.Method == http.MethodPost && creates[r.URL.Path] {
 			p.mu.Lock()
 			p.keys = append(p.keys, r.Header.Get("Idempotency-Key"))
 			first = len(p.keys) == 1
