@@ -662,14 +662,15 @@ func TestRequestCommands(t *testing.T) {
 	}
 }
 
-// TestUnprintedToClosedPipe writes share's and request's addresses into a
-// pipe that no one reads, as `oncelink share x | true` does: the address is
-// lost, so the link or request is revoked and the command says so rather
-// than die of SIGPIPE first. Other commands die of it quietly, as Unix
+// TestUnprintedToClosedPipe writes share's and request's addresses, and
+// webhook add's secret, into a pipe that no one reads, as `oncelink share x
+// | true` does: the address is lost, so the link or request is revoked (the
+// endpoint deleted) and the command says so rather than die of SIGPIPE
+// first. Other commands die of it quietly, as Unix
 // tools do.
 func TestUnprintedToClosedPipe(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "oncelink.db")
-	s := startServer(t, db)
+	s := startServer(t, db, "--webhook-allow-private")
 	signUp(t, s)
 	key := ownerKey(t, db)
 	sh := ownerShell(t, s, db)
@@ -728,6 +729,22 @@ func TestUnprintedToClosedPipe(t *testing.T) {
 		if r.Status != "revoked" {
 			t.Errorf("an unprinted request is %s", r.Status)
 		}
+	}
+
+	// So is an endpoint's secret, shown this once: the endpoint is
+	// deleted, as no one could check what it signs.
+	for _, asJSON := range []bool{false, true} {
+		args := []string{"webhook", "add", "http://127.0.0.1:9/in", "--events", "link.opened"}
+		if asJSON {
+			args = append(args, "--json")
+		}
+		state, stderr := closedPipe(args...)
+		if state.ExitCode() != exitFailed || !strings.Contains(stderr, "so the endpoint was deleted") {
+			t.Errorf("%q into a closed pipe: %v %q", args, state, stderr)
+		}
+	}
+	if hooks, err := c.Webhooks(t.Context()); err != nil || len(hooks) != 0 {
+		t.Errorf("the unprinted endpoints: %+v %v", hooks, err)
 	}
 
 	// links made nothing to lose: it dies of SIGPIPE, saying nothing.

@@ -92,7 +92,14 @@ func webhookAdd(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return namedFlag(p, err, webhookFlags)
 		}
-		return printSecret(p, h, *asJSON)
+		// The secret is shown this once: an endpoint whose secret cannot
+		// be written out signs for no one who can check it, and is deleted.
+		if !*asJSON {
+			fmt.Fprintln(p.stderr, p.T("cli.webhook.secret_once", "ID", h.ID, "URL", oneLine(h.URL, "-")))
+		}
+		return printMade(ctx, p, *asJSON, h, h.Secret, "cli.webhook.not_printed", func(ctx context.Context) error {
+			return c.DeleteWebhook(ctx, h.ID)
+		})
 	}
 }
 
