@@ -701,7 +701,7 @@ func TestUnprintedToClosedPipe(t *testing.T) {
 	} {
 		label := "unprinted " + strings.Join(args[1:], " ")
 		state, stderr := closedPipe(append(args, "--label", label)...)
-		if state.ExitCode() != exitFailed || !strings.Contains(stderr, "so the link was revoked") {
+		if state.ExitCode() != exitFailed || !strings.Contains(stderr, "so the link was revoked: /dev/stdout: nothing reads the pipe any more") {
 			t.Errorf("%q into a closed pipe: %v %q", args, state, stderr)
 			continue
 		}

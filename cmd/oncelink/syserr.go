@@ -55,7 +55,13 @@ func saySystem(l *i18n.Localizer, err error) error {
 func systemText(l *i18n.Localizer, e error, bare bool) (text string, ok bool) {
 	switch v := e.(type) {
 	case *fs.PathError:
-		return l.T("cli.sys.about", "Name", v.Path, "Problem", systemProblem(l, v.Err)), true
+		problem := systemProblem(l, v.Err)
+		if errors.Is(v.Err, syscall.EPIPE) {
+			// A file's EPIPE is a pipe's whose reader has gone, such as
+			// standard output's after | head: no connection was cut.
+			problem = l.T("cli.sys.pipe_unread")
+		}
+		return l.T("cli.sys.about", "Name", v.Path, "Problem", problem), true
 	case *os.LinkError:
 		return l.T("cli.sys.about", "Name", v.New, "Problem", systemProblem(l, v.Err)), true
 	case *url.Error:

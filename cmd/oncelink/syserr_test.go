@@ -45,6 +45,9 @@ func TestSystemErrorsSaid(t *testing.T) {
 			{refused, l.T("cli.sys.refused")},
 			{&net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.EHOSTUNREACH)}, l.T("cli.sys.no_route")},
 			{&net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}, l.T("cli.sys.cut")},
+			{&net.OpError{Op: "write", Net: "tcp", Err: os.NewSyscallError("write", syscall.EPIPE)}, l.T("cli.sys.cut")},
+			// Standard output's pipe, after | head, is no connection.
+			{&fs.PathError{Op: "write", Path: "/dev/stdout", Err: syscall.EPIPE}, path("/dev/stdout", "cli.sys.pipe_unread")},
 			{&net.OpError{Op: "listen", Net: "tcp", Addr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}, Err: os.NewSyscallError("bind", syscall.EADDRINUSE)},
 				l.T("cli.sys.about", "Name", "127.0.0.1:8080", "Problem", l.T("cli.sys.in_use"))},
 			{&net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "shrae.example.com", IsNotFound: true}},
