@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -560,7 +561,8 @@ func duplicateField(name string) error {
 // "message", the last of them winning, as it would of a key given twice;
 // and it puts U+FFFD in place of what is not UTF-8, which would pass on
 // text other than what was sent. The request bodies are flat
-// objects, so their keys are all there is to check. A body that is not a
+// objects, so their keys are all there is to check, with the items of a
+// list, where a null would decode as an empty item. A body that is not a
 // valid JSON object is left to the decoder to refuse.
 func checkFields(body []byte, v any) error {
 	names := fieldNames(reflect.TypeOf(v))
@@ -595,6 +597,12 @@ func checkFields(body []byte, v any) error {
 			// Not the same as leaving the field out, which decoding
 			// would take it for.
 			return wrongType("field", name, kindType(fieldKind(v, name)), "null")
+		}
+		if nullItem(value) && fieldKind(v, name) == reflect.Slice {
+			// Decoding would take it for an empty item: "" in a list
+			// of strings, which would be refused as a value, not as
+			// the wrong type that [5] is.
+			return wrongType("items", name, kindType(fieldType(v, name).Elem().Kind()), "null")
 		}
 		if !isText(value) {
 			return core.NotText(name)
@@ -693,20 +701,38 @@ func kindType(k reflect.Kind) jsonType {
 	return jsonType(k.String())
 }
 
-// fieldKind is the kind of the field of struct *v that JSON names name,
-// or reflect.Invalid when there is none.
-func fieldKind(v any, name string) reflect.Kind {
+// nullItem reports whether the valid JSON value raw is an array with a
+// null among its items.
+func nullItem(raw []byte) bool {
+	var items []json.RawMessage
+	if json.Unmarshal(raw, &items) != nil {
+		return false
+	}
+	return slices.ContainsFunc(items, func(item json.RawMessage) bool { return string(item) == "null" })
+}
+
+// fieldType is the type of the field of struct *v that JSON names name, or
+// of what it points to, for a field that may be left out; nil for none.
+func fieldType(v any, name string) reflect.Type {
 	t := reflect.TypeOf(v)
 	if t == nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
-		return reflect.Invalid
+		return nil
 	}
 	for f := range t.Elem().Fields() {
 		if tag, _, _ := strings.Cut(f.Tag.Get("json"), ","); tag == name {
 			if f.Type.Kind() == reflect.Pointer {
-				return f.Type.Elem().Kind() // a field that may be left out
+				return f.Type.Elem() // a field that may be left out
 			}
-			return f.Type.Kind()
+			return f.Type
 		}
+	}
+	return nil
+}
+
+// fieldKind is the kind of fieldType(v, name), reflect.Invalid for none.
+func fieldKind(v any, name string) reflect.Kind {
+	if t := fieldType(v, name); t != nil {
+		return t.Kind()
 	}
 	return reflect.Invalid
 }

@@ -1490,3 +1490,18 @@ func TestLimitsCountWhatIsKept(t *testing.T) {
 		t.Errorf("webhook: %d %s", res.StatusCode, res.body)
 	}
 }
+
+// TestNullItemIsTheWrongType: a null among the events of a webhook's
+// create is of the wrong type, as a number there is, rather than taken for
+// an empty event's name.
+func TestNullItemIsTheWrongType(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t), func(c *core.Config) { c.Resolver = publicResolver{} })
+	ada := s.account("ada")
+	for _, events := range []string{`[null]`, `["link.opened",null]`, `[5]`} {
+		res := ada.postJSON("/api/v1/webhooks", `{"url":"https://hooks.example.com/in","events":`+events+`}`)
+		p := res.problem()
+		if res.StatusCode != http.StatusBadRequest || p.Code != "wrong_type" || p.Field != "events" || !strings.HasPrefix(p.Detail, "Each item of the field events must be a string") {
+			t.Errorf("events %s: %d %s, want 400 wrong_type for each item of events", events, res.StatusCode, res.body)
+		}
+	}
+}
