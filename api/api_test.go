@@ -1505,3 +1505,27 @@ func TestNullItemIsTheWrongType(t *testing.T) {
 		}
 	}
 }
+
+// TestWebhookHostBeyondASCII: an endpoint's host name beyond ASCII is kept
+// in its IDNA form, as a browser writes it, not percent-encoded: written
+// either way, it is the one address, which an account has once.
+func TestWebhookHostBeyondASCII(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t), func(c *core.Config) { c.Resolver = publicResolver{} })
+	ada := s.account("ada")
+	res := ada.postJSON("/api/v1/webhooks", map[string]any{"url": "https://Bücher.example/in", "events": []string{"link.opened"}})
+	var made struct{ URL string }
+	json.Unmarshal(res.body, &made)
+	if res.StatusCode != http.StatusCreated || made.URL != "https://xn--bcher-kva.example/in" {
+		t.Fatalf("create: %d %s, want the address https://xn--bcher-kva.example/in", res.StatusCode, res.body)
+	}
+	for _, again := range []string{"https://xn--bcher-kva.example/in", "https://b%C3%BCcher.example/in", "https://bücher.example/in"} {
+		res := ada.postJSON("/api/v1/webhooks", map[string]any{"url": again, "events": []string{"link.opened"}})
+		if p := res.problem(); res.StatusCode != http.StatusConflict || p.Code != "webhook_exists" {
+			t.Errorf("again at %s: %d %s, want 409 webhook_exists", again, res.StatusCode, res.body)
+		}
+	}
+	res = ada.postJSON("/api/v1/webhooks", map[string]any{"url": "https://a\u200db.example/in", "events": []string{"link.opened"}})
+	if p := res.problem(); res.StatusCode != http.StatusBadRequest || p.Code != "webhook_host_unknown" {
+		t.Errorf("a name no lookup takes: %d %s, want 400 webhook_host_unknown", res.StatusCode, res.body)
+	}
+}

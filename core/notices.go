@@ -232,6 +232,16 @@ func webhookURL(rawURL string) (*url.URL, error) {
 	if !validPort(u) {
 		return nil, invalidAs("webhook_url_invalid", "port", "url")
 	}
+	if host := u.Hostname(); !isASCII(host) {
+		// Looked up, kept and compared in its IDNA form ("xn--"), as a
+		// browser writes it: both spellings of a name are one address,
+		// which url.URL would write percent-encoded.
+		ascii, err := hostIDNA.ToASCII(host)
+		if err != nil {
+			return nil, invalid("webhook_host_unknown", "url", "Host", strconv.Quote(clipText(host, 80)))
+		}
+		u.Host = strings.Replace(u.Host, host, ascii, 1)
+	}
 	u.Fragment, u.RawFragment = "", ""
 	u.Host = strings.ToLower(u.Host) // url.Parse lowers the scheme
 	if port := u.Port(); port == "" || port == defaultPorts[u.Scheme] {
