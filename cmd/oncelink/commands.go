@@ -167,7 +167,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if exitCode(err) == exitUsage {
 		more := ""
 		if hasFlags(fs) {
-			more = p.T("cli.usage.see", "Help", fmt.Sprintf("%q", "oncelink help "+strings.Join(path, " ")))
+			// Quoted as the language quotes a command.
+			more = p.T("cli.usage.see", "Help", "oncelink help "+strings.Join(path, " "))
 		}
 		return fmt.Errorf("%w\n%s", err, p.T("cli.usage.line", "Usage", usageLine(c, path), "More", more))
 	}

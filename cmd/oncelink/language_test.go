@@ -63,7 +63,7 @@ func TestCommandsSpeakTheLocale(t *testing.T) {
 	// A usage error, with its usage line, in German.
 	r = runCLI(t, german, "", "links", "extra")
 	if r.code != exitUsage || !strings.HasPrefix(r.err.Error(), de.T("cli.usage.unexpected", "Arg", `"extra"`)+"\n") ||
-		!strings.Contains(r.err.Error(), de.T("cli.usage.see", "Help", `"oncelink help links"`)) {
+		!strings.Contains(r.err.Error(), " (siehe „oncelink help links“)") {
 		t.Errorf("links extra: %d, %v", r.code, r.err)
 	}
 	r = runCLI(t, german, "", "user", "passwd")
