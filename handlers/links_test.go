@@ -348,23 +348,7 @@ func TestSendingACreateFormTwiceMakesOneLink(t *testing.T) {
 
 	// Sent twice at once, the form still makes one link.
 	form.Set("form_key", formKey(owner.get("/links").body))
-	statuses := make(chan int, 6)
-	var wg sync.WaitGroup
-	for range cap(statuses) {
-		wg.Go(func() { statuses <- owner.post("/links", form).StatusCode })
-	}
-	wg.Wait()
-	close(statuses)
-	made := 0
-	for status := range statuses {
-		switch status {
-		case http.StatusCreated:
-			made++
-		case http.StatusConflict:
-		default:
-			t.Fatalf("a create sent at once with others: %d", status)
-		}
-	}
+	made := madeOnce(t, 6, func() int { return owner.post("/links", form).StatusCode })
 	if made != 1 || countLinks(t, s) != 4 {
 		t.Fatalf("one form sent six times at once made %d links; %d links in all, want 4", made, countLinks(t, s))
 	}
@@ -430,4 +414,29 @@ func TestNoticeOfAPurgedLinkSaysSo(t *testing.T) {
 		t.Fatalf("purged, yet the link is shown: %s", res.body)
 	}
 	gone("purged", res, id)
+}
+
+// madeOnce sends one form n times at once with send, which answers its
+// status, and counts the creates (201); every other answer must be 409,
+// a form sent already.
+func madeOnce(t *testing.T, n int, send func() int) int {
+	t.Helper()
+	statuses := make(chan int, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() { statuses <- send() })
+	}
+	wg.Wait()
+	close(statuses)
+	made := 0
+	for status := range statuses {
+		switch status {
+		case http.StatusCreated:
+			made++
+		case http.StatusConflict:
+		default:
+			t.Errorf("a create sent at once with others: %d", status)
+		}
+	}
+	return made
 }

@@ -199,10 +199,13 @@ func (h *Handler) createWebhook(w http.ResponseWriter, r *http.Request, a *core.
 		return
 	}
 	f := components.WebhookForm{FormKey: r.PostForm.Get("form_key"), URL: strings.TrimSpace(r.PostForm.Get("url")), Events: r.PostForm["events"]}
-	if h.webhookSentTwice(w, r, a, f.FormKey) {
+	// The form's key is the create's idempotency key: the form sent again
+	// makes no second endpoint, also at the same moment.
+	c, err := h.core.CreateWebhook(r.Context(), a.ID, core.WebhookInput{URL: f.URL, Events: f.Events, IdempotencyKey: f.FormKey})
+	if err == nil && c.Repeated {
+		h.webhookSentTwice(w, r, a)
 		return
 	}
-	c, err := h.core.CreateWebhook(r.Context(), a.ID, core.WebhookInput{URL: f.URL, Events: f.Events})
 	if h.noticesRefused(w, r, a, err, func(n *components.Notices, e *core.Error) {
 		f.Error, f.ErrorField, f.URL = e.Message(i18n.From(r.Context())), e.Field, refill(f.URL)
 		n.WebhookForm = f
@@ -213,7 +216,6 @@ func (h *Handler) createWebhook(w http.ResponseWriter, r *http.Request, a *core.
 		h.fail(w, r, err)
 		return
 	}
-	h.rememberSent(r, webhookForms, f.FormKey)
 	h.renderSettings(w, r, a, http.StatusCreated, components.Settings{Notices: components.Notices{
 		NewWebhook: &components.NewWebhook{URL: c.Webhook.URL, Secret: c.Secret}}})
 }
@@ -221,15 +223,10 @@ func (h *Handler) createWebhook(w http.ResponseWriter, r *http.Request, a *core.
 // webhookSentTwice answers a webhook form that made a secret already, sent
 // again by a reload of the page that showed it or a second click: the
 // secret is not kept anywhere to show again, and a second endpoint or
-// secret would be one the owner never asked for. It reports whether it
-// answered.
-func (h *Handler) webhookSentTwice(w http.ResponseWriter, r *http.Request, a *core.Account, key string) bool {
-	if !h.sentAlready(r, webhookForms, key) {
-		return false
-	}
+// secret would be one the owner never asked for.
+func (h *Handler) webhookSentTwice(w http.ResponseWriter, r *http.Request, a *core.Account) {
 	f := components.WebhookForm{Error: i18n.T(r.Context(), "notices.webhooks.sent_twice")}
 	h.renderSettings(w, r, a, http.StatusConflict, components.Settings{Notices: components.Notices{WebhookForm: f}})
-	return true
 }
 
 // deleteWebhook deletes one of the account's endpoints.
@@ -256,7 +253,8 @@ func (h *Handler) rotateWebhook(w http.ResponseWriter, r *http.Request, a *core.
 		err = parseForm(w, r)
 	}
 	key := r.PostForm.Get("form_key")
-	if err == nil && h.webhookSentTwice(w, r, a, key) {
+	if err == nil && h.sentAlready(r, rotateForms, key) {
+		h.webhookSentTwice(w, r, a)
 		return
 	}
 	var c core.NewWebhook
@@ -267,7 +265,7 @@ func (h *Handler) rotateWebhook(w http.ResponseWriter, r *http.Request, a *core.
 		h.fail(w, r, err)
 		return
 	}
-	h.rememberSent(r, webhookForms, key)
+	h.rememberSent(r, rotateForms, key)
 	h.renderSettings(w, r, a, http.StatusOK, components.Settings{Notices: components.Notices{
 		NewWebhook: &components.NewWebhook{URL: c.Webhook.URL, Secret: c.Secret, Rotated: true, PreviousUntil: c.Webhook.PreviousUntil}}})
 }

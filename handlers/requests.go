@@ -85,18 +85,23 @@ func (h *Handler) createRequest(w http.ResponseWriter, r *http.Request, a *core.
 		return
 	}
 	f := h.emptyRequestForm()
-	if h.sentAlready(r, requestForms, r.PostForm.Get("form_key")) {
-		// A reload of the page that showed the request's address: that
-		// request is in the list, and another would be one never asked for.
-		f.Errors = components.FieldErrors{{Message: i18n.T(r.Context(), "requests.form.sent_twice")}}
-		h.renderRequests(w, r, a, http.StatusConflict, f, nil, "", 0)
-		return
-	}
 	f.FormKey = r.PostForm.Get("form_key")
 	// A choice the form leaves out takes its default, as the form shows it.
 	f.Label, f.Note = r.PostForm.Get("label"), typed(r.PostForm.Get("note"))
 	f.Accepts, f.TTL = cmp.Or(r.PostForm.Get("accepts"), core.AcceptsAny), cmp.Or(r.PostForm.Get("ttl"), core.DefaultTTL)
-	c, err := h.core.CreateRequest(r.Context(), a.ID, core.RequestInput{Label: f.Label, Note: f.Note, Accepts: f.Accepts, TTL: f.TTL})
+	// The form's key is the create's idempotency key: the form sent again,
+	// by a reload of the page that showed the request's address or by a
+	// second click at the same moment, makes nothing.
+	c, err := h.core.CreateRequest(r.Context(), a.ID, core.RequestInput{Label: f.Label, Note: f.Note, Accepts: f.Accepts, TTL: f.TTL,
+		IdempotencyKey: f.FormKey})
+	if err == nil && c.Repeated {
+		// That request is in the list, and another would be one never
+		// asked for.
+		f = h.emptyRequestForm()
+		f.Errors = components.FieldErrors{{Message: i18n.T(r.Context(), "requests.form.sent_twice")}}
+		h.renderRequests(w, r, a, http.StatusConflict, f, nil, "", 0)
+		return
+	}
 	if e, ok := core.AsError(err); ok && e.Kind == core.Invalid {
 		for _, field := range []*string{&f.Label, &f.Note, &f.Accepts, &f.TTL} {
 			*field = refill(*field)
@@ -109,7 +114,6 @@ func (h *Handler) createRequest(w http.ResponseWriter, r *http.Request, a *core.
 		h.fail(w, r, err)
 		return
 	}
-	h.rememberSent(r, requestForms, f.FormKey)
 	created := &components.CreatedRequest{URL: c.URL, Row: requestRow(c.Request, h.core.Now())}
 	h.renderRequests(w, r, a, http.StatusCreated, h.emptyRequestForm(), created, "", 0)
 }

@@ -311,7 +311,6 @@ func TestWithdrawnRequestIsGone(t *testing.T) {
 	}
 }
 
-// TestRequestFormSentTwiceMakesOne sends the request form again, as a
 // TestRequestFormSaysEveryMistake sends the request form with three
 // mistakes: each is said beside its field, what was typed stays, and no
 // request is made.
@@ -351,7 +350,9 @@ func TestRequestFormSaysEveryMistake(t *testing.T) {
 	}
 }
 
-// reload of the page that answered it does: no second request.
+// TestRequestFormSentTwiceMakesOne sends the request form again, as a
+// reload of the page that answered it does, and sends another six times at
+// once, as clicks would: no second request.
 func TestRequestFormSentTwiceMakesOne(t *testing.T) {
 	s := newTestServer(t)
 	ann := s.admin()
@@ -375,8 +376,15 @@ func TestRequestFormSentTwiceMakesOne(t *testing.T) {
 	if n := strings.Count(ann.get("/requests").body, `data-status="open"`); n != 1 {
 		t.Fatalf("%d open requests, want 1", n)
 	}
+	form.Set("form_key", formKey(again.body))
+	if made := madeOnce(t, 6, func() int { return ann.post("/requests", form).StatusCode }); made != 1 {
+		t.Fatalf("one form sent six times at once made %d requests", made)
+	}
+	if n := strings.Count(ann.get("/requests").body, `data-status="open"`); n != 2 {
+		t.Fatalf("%d open requests, want 2", n)
+	}
 	// A refused form keeps its key: corrected, it makes its request.
-	refused := ann.post("/requests", url.Values{"form_key": {formKey(again.body)}, "accepts": {"video"}})
+	refused := ann.post("/requests", url.Values{"form_key": {formKey(ann.get("/requests").body)}, "accepts": {"video"}})
 	if refused.StatusCode != http.StatusBadRequest {
 		t.Fatalf("a bad form: %d", refused.StatusCode)
 	}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -129,7 +130,8 @@ func formKeyOf(t *testing.T, body, action string) string {
 
 // TestWebhookFormsSentTwice sends the add-endpoint form and a rotate
 // button again, as a reload of the page that showed the secret would: the
-// second sending makes no endpoint or secret, says why and shows none.
+// second sending makes no endpoint or secret, says why and shows none. An
+// add form sent six times at once, as clicks would, makes one endpoint.
 func TestWebhookFormsSentTwice(t *testing.T) {
 	s := newTestServer(t, func(c *core.Config) { c.WebhookAllowPrivate = true })
 	ada := s.admin()
@@ -165,6 +167,20 @@ func TestWebhookFormsSentTwice(t *testing.T) {
 	}
 	if again := ada.post(rotate, url.Values{"form_key": {formKeyOf(t, rotated.body, rotate)}}); again.StatusCode != http.StatusOK {
 		t.Fatalf("a fresh rotate button: %d", again.StatusCode)
+	}
+
+	// Sent six times at once, as clicks would, to another address each:
+	// still one endpoint.
+	key := formKeyOf(t, ada.get("/settings").body, "/settings/webhooks")
+	var n atomic.Int32
+	if made := madeOnce(t, 6, func() int {
+		return ada.post("/settings/webhooks", url.Values{"form_key": {key}, "events": {"link.opened"},
+			"url": {fmt.Sprintf("http://127.0.0.1:9/hook%d", n.Add(1))}}).StatusCode
+	}); made != 1 {
+		t.Fatalf("one form sent six times at once made %d endpoints", made)
+	}
+	if hooks, err := s.h.core.Webhooks(context.Background(), 1); err != nil || len(hooks) != 2 {
+		t.Fatalf("after one form six times at once: %d endpoints, %v", len(hooks), err)
 	}
 }
 

@@ -160,19 +160,21 @@ func deviceName(r *http.Request, ua string) string {
 	return ua
 }
 
-// A form that makes something the server shows once (an API key, a
-// request's address, a new password, recovery codes), or that could not be sent twice
-// alike (a password change), carries a form key. The session
-// remembers the keys of the last keptFormKeys such forms of each kind that
-// made something, so that the same form sent again, by a reload of the
-// page that answered it or a second click, makes nothing twice.
+// A form that makes something the server shows once (an API key, a new
+// password, recovery codes, a webhook endpoint's new secret), or that
+// could not be sent twice alike (a password change), carries a form key.
+// The session remembers the keys of the last keptFormKeys such forms of
+// each kind that made something, so that the same form sent again, by a
+// reload of the page that answered it or a second click, makes nothing
+// twice. (The forms that create a link, a request or a webhook endpoint
+// give their key to the create as its idempotency key instead, which the
+// store keeps.)
 const (
 	keyForms      = "key_forms"
 	passwordForms = "password_forms"
 	recoveryForms = "recovery_forms"
-	requestForms  = "request_forms"
 	resetForms    = "reset_forms"
-	webhookForms  = "webhook_forms"
+	rotateForms   = "rotate_forms"
 	keptFormKeys  = 8
 )
 
