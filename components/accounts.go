@@ -53,6 +53,10 @@ type Accounts struct {
 	// RequireTwoFactor is the server's switch: every account must have a
 	// second factor to sign in with a password.
 	RequireTwoFactor bool
+	// TwoFactorSwitched is set when the switch was just turned: what it
+	// now says takes the focus, which brings the foot of the page, where
+	// it stands, into view.
+	TwoFactorSwitched bool
 	// TwoFactorReset names the account whose second factors were just
 	// removed.
 	TwoFactorReset string

@@ -25,9 +25,10 @@ func (h *Handler) adminOnly(next func(http.ResponseWriter, *http.Request, *core.
 }
 
 // accounts is the administrators' list of accounts, which says once which
-// account was just deleted.
+// account was just deleted, or that the two-factor switch was turned.
 func (h *Handler) accounts(w http.ResponseWriter, r *http.Request, a *core.Account) {
-	h.renderAccounts(w, r, a, http.StatusOK, components.Accounts{Deleted: h.sessions.PopString(r.Context(), sessionDeleted)})
+	h.renderAccounts(w, r, a, http.StatusOK, components.Accounts{Deleted: h.sessions.PopString(r.Context(), sessionDeleted),
+		TwoFactorSwitched: h.sessions.PopString(r.Context(), sessionTwoFactorSwitched) != ""})
 }
 
 // sessionDeleted is the name of the account just deleted, for the accounts

@@ -722,8 +722,13 @@ func (h *Handler) requireTwoFactor(w http.ResponseWriter, r *http.Request, a *co
 		h.fail(w, r, err)
 		return
 	}
+	h.sessions.Put(r.Context(), sessionTwoFactorSwitched, "on")
 	http.Redirect(w, r, "/accounts", http.StatusSeeOther)
 }
+
+// sessionTwoFactorSwitched is set once the two-factor switch was turned,
+// for the accounts page that follows to bring its new state into view.
+const sessionTwoFactorSwitched = "two_factor_switched"
 
 // resetTwoFactor removes the second factors of the account the form
 // names, whose owner lost them.

@@ -618,6 +618,29 @@ func TestRequiredTwoFactorInBrowser(t *testing.T) {
 	b.open("/links", "[data-testid=empty]")
 }
 
+// TestTwoFactorSwitchAnswersInView: the switch stands at the foot of the
+// accounts page; the page that comes back once it is turned, on a phone,
+// brings what it now says into view and gives it the focus, for a screen
+// reader to read, either way.
+func TestTwoFactorSwitchAnswersInView(t *testing.T) {
+	s := newTestServer(t)
+	b := newTab(t, browsertest.New(t), s)
+	b.setUp()
+	b.do(chromedp.EmulateViewport(390, 900))
+	b.open("/accounts", "[data-testid=require-two-factor]")
+	for _, now := range []string{"two-factor-required", "two-factor-optional"} {
+		b.do(chromedp.Click(chromedp.CSS("[data-testid=require-two-factor]")), chromedp.WaitVisible(chromedp.CSS("[data-testid="+now+"]")))
+		b.wait(`document.activeElement.matches("[data-testid=`+now+`]") && (r => r.top >= 0 && r.bottom <= innerHeight)(document.activeElement.getBoundingClientRect())`, time.Second)
+		browsertest.Shoot(t, b.ctx, "accounts-switched-"+now)
+		b.clean(now)
+	}
+	// The list shown again later says nothing of it.
+	b.open("/accounts", "[data-testid=two-factor-optional]")
+	if eval[bool](b, `document.querySelector("[data-testid=two-factor-optional]").hasAttribute("data-focus")`) {
+		t.Error("the switch's state takes the focus on a page that did not turn it")
+	}
+}
+
 // TestHeldBackCodesInBrowser: after five wrong codes in a row the second
 // step comes back held back, its notice counting the wait down and
 // pointing to the passkey, in English and in Arabic, and the passkey signs
