@@ -264,4 +264,21 @@ func TestSettingsAnswersInView(t *testing.T) {
 	b.confirmTOTP(s, b.startTOTP())
 	inView("[data-testid=new-codes]")
 	b.clean("recovery codes")
+
+	// The app turned off, below the password's section.
+	b.open("/settings", "[data-testid=disable-totp]")
+	eval[bool](b, `(f => !f || (f.value = `+strconv.Quote(testPassword)+`, true))(document.getElementById("disable-totp-proof"))`)
+	b.do(chromedp.Click(chromedp.CSS("[data-testid=disable-totp]")), chromedp.WaitVisible(chromedp.CSS("[data-testid=totp-off-notice]")))
+	inView("[data-testid=totp-off-notice]")
+	b.clean("app turned off")
+
+	// A new password.
+	b.do(
+		chromedp.SendKeys(chromedp.ID("current-password"), testPassword),
+		chromedp.SendKeys(chromedp.ID("new-password"), "another good password"),
+		chromedp.Click(chromedp.CSS("[data-testid=change-password]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=password-changed]")),
+	)
+	inView("[data-testid=password-changed]")
+	b.clean("password changed")
 }

@@ -575,6 +575,9 @@ func TestPasskeyProofInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("[data-testid=remove-passkey-confirm]")),
 		chromedp.WaitVisible(chromedp.CSS("[data-testid=passkey-removed]")),
 	)
+	// The page comes back at its top; what was removed is said in the
+	// two-factor section, which takes the focus into view.
+	b.wait(`document.activeElement.matches("[data-testid=passkey-removed]") && (r => r.top >= 0 && r.bottom <= innerHeight)(document.activeElement.getBoundingClientRect())`, time.Second)
 	if n := eval[int](b, `document.querySelectorAll("[data-testid=passkey-row], [data-testid=passkey-remove]").length`); n != 0 {
 		t.Errorf("after the removal the page lists %d passkeys or removals", n)
 	}
