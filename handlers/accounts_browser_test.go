@@ -427,3 +427,49 @@ func TestAccountButtonsBreakInPairs(t *testing.T) {
 	}
 	b.clean("account buttons")
 }
+
+// TestAccountsAnswersInView: on a phone, what a form of the accounts page
+// did comes with the page anew, which starts at its top; what it says
+// takes the focus, which brings it into view and has a screen reader read
+// it: an account added, second factors reset (at the page's foot), or
+// found reset already, and an account deleted.
+func TestAccountsAnswersInView(t *testing.T) {
+	s, b, bob := adaAndBob(t)
+	inView := func(sel string) {
+		t.Helper()
+		b.wait(`document.activeElement.matches("`+sel+`") && (r => r.top >= 0 && r.bottom <= innerHeight)(document.activeElement.getBoundingClientRect())`, time.Second)
+	}
+	b.do(chromedp.EmulateViewport(390, 900))
+	b.open("/accounts", "[data-testid=add-account]")
+	b.do(
+		chromedp.SendKeys(chromedp.CSS("[data-testid=add-account] #username"), "carol"),
+		chromedp.SendKeys(chromedp.CSS("[data-testid=add-account] #password"), testPassword),
+		chromedp.Click(chromedp.CSS("[data-testid=add]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=added]")),
+	)
+	inView("[data-testid=added]")
+	b.clean("account added")
+
+	s.enrolTOTP("bob")
+	b.open("/accounts", "[data-testid=reset-two-factor]")
+	b.do(chromedp.Click(chromedp.CSS("[data-testid=reset-two-factor]")), chromedp.WaitVisible(chromedp.CSS("[data-testid=two-factor-reset]")))
+	inView("[data-testid=two-factor-reset]")
+	b.clean("second factors reset")
+
+	s.enrolTOTP("bob")
+	b.open("/accounts", "[data-testid=reset-two-factor]")
+	if _, _, err := s.h.core.ResetTwoFactor(t.Context(), nil, bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	b.do(chromedp.Click(chromedp.CSS("[data-testid=reset-two-factor]")), chromedp.WaitVisible(chromedp.CSS("[data-testid=two-factor-policy] [data-testid=unchanged]")))
+	inView("[data-testid=two-factor-policy] [data-testid=unchanged]")
+	b.clean("second factors reset already")
+
+	b.do(
+		chromedp.Click(chromedp.CSS(`[data-testid=account-row][data-name=bob] [data-testid=delete-account]`)),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=deleted]")),
+	)
+	inView("[data-testid=deleted]")
+	browsertest.Shoot(t, b.ctx, "accounts-deleted-focus", 390)
+	b.clean("account deleted")
+}
