@@ -714,3 +714,39 @@ func TestHeldBackCodesInBrowser(t *testing.T) {
 	)
 	b.clean("signed in with the passkey while codes are held back")
 }
+
+// TestWrongCodeBesideItsField: a wrong code on a sign-in's second step is
+// said beside the field, which takes the focus marked as wrong and
+// described by it, for a screen reader to read with it, in English and in
+// Arabic.
+func TestWrongCodeBesideItsField(t *testing.T) {
+	s := newTestServer(t)
+	b := newTab(t, browsertest.New(t), s)
+	b.setUp()
+	secret, _ := s.enrolTOTP("ada")
+	for _, lang := range []string{"en", "ar"} {
+		b.acceptLanguage(lang)
+		b.signOut()
+		b.passwordStep("#code")
+		b.do(
+			chromedp.SendKeys(chromedp.ID("code"), "000000"),
+			chromedp.Click(chromedp.CSS("[data-testid=verify]")),
+			chromedp.WaitVisible(chromedp.CSS("[data-testid=form-error]")),
+		)
+		b.forgive("status of 401")
+		got := eval[string](b, `(f => [f.getAttribute("aria-invalid"), f.getAttribute("aria-describedby"), document.activeElement === f ? "focused" : "not focused",
+			f.closest(".field").contains(document.querySelector("[data-testid=form-error]")) ? "beside" : "apart"].join(" "))(document.getElementById("code"))`)
+		if got != "true error-code focused beside" {
+			t.Errorf("in %s the wrong code's field is %q", lang, got)
+		}
+		if said := eval[string](b, `document.getElementById("error-code").textContent.trim()`); said == "" {
+			t.Errorf("in %s the mistake beside the field says nothing", lang)
+		}
+		browsertest.Shoot(t, b.ctx, "verify-wrong-"+lang)
+		b.clean("a wrong code in " + lang)
+		// Each code signs in once: the next comes with the app's next step.
+		s.clock.Advance(30 * time.Second)
+		b.retype("code", totpCode(t, s, secret))
+		b.do(chromedp.Click(chromedp.CSS("[data-testid=verify]")), chromedp.WaitVisible(chromedp.CSS("[data-testid=logout]")))
+	}
+}
