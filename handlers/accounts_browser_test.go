@@ -473,3 +473,43 @@ func TestAccountsAnswersInView(t *testing.T) {
 	browsertest.Shoot(t, b.ctx, "accounts-deleted-focus", 390)
 	b.clean("account deleted")
 }
+
+// TestAccountNamesStayWholeRightToLeft: a username that ends in
+// punctuation, as bob_ does, reads as it is typed on the accounts page
+// written right to left, in its row and in what is said of it, and in
+// the questions and names its buttons give.
+func TestAccountNamesStayWholeRightToLeft(t *testing.T) {
+	s, b, _ := adaAndBob(t)
+	if _, err := s.h.core.AddAccount(t.Context(), "bob_", testPassword, false); err != nil {
+		t.Fatal(err)
+	}
+	b.acceptLanguage("ar")
+	// whole reports whether the text node in el that holds bob_ draws
+	// its underscore after, to the right of, its b.
+	const whole = `(el => {
+		const w = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+		for (let n = w.nextNode(); n; n = w.nextNode()) {
+			const i = n.data.indexOf("bob_");
+			if (i < 0) continue;
+			const at = k => { const r = document.createRange(); r.setStart(n, k); r.setEnd(n, k + 1); return r.getBoundingClientRect().left; };
+			return at(i + 3) > at(i);
+		}
+		return null;
+	})`
+	row := `[data-testid=account-row][data-name="bob_"]`
+	b.open("/accounts", "html[dir=rtl] "+row)
+	if got := eval[any](b, whole+`(document.querySelector('`+row+` td'))`); got != true {
+		t.Errorf("bob_'s row shows its name turned (%v)", got)
+	}
+	for _, attr := range []string{`[data-testid=delete-account]`, `form[data-confirm]`} {
+		if got := eval[string](b, `(e => e.getAttribute("aria-label") || e.dataset.confirm)(document.querySelector('`+row+` `+attr+`'))`); !strings.Contains(got, "\u2068bob_\u2069") {
+			t.Errorf("%s says %q, without bob_ set apart", attr, got)
+		}
+	}
+	b.do(chromedp.Click(chromedp.CSS(row+` [data-testid=delete-account]`)), chromedp.WaitVisible(chromedp.CSS("[data-testid=deleted]")))
+	if got := eval[any](b, whole+`(document.querySelector("[data-testid=deleted]"))`); got != true {
+		t.Errorf("the notice of bob_'s deletion shows the name turned (%v)", got)
+	}
+	browsertest.Shoot(t, b.ctx, "accounts-name-rtl")
+	b.clean("a name that ends in punctuation")
+}
