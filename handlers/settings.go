@@ -155,7 +155,8 @@ func (h *Handler) revokeKey(w http.ResponseWriter, r *http.Request, a *core.Acco
 		h.fail(w, r, err)
 		return
 	}
-	redirect(w, r, "/settings")
+	// Back at the keys, whose list now goes without it.
+	redirect(w, r, "/settings#keys-heading")
 }
 
 // changePassword sets the account's password, given the current one, and

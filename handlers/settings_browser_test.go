@@ -281,4 +281,16 @@ func TestSettingsAnswersInView(t *testing.T) {
 	)
 	inView("[data-testid=password-changed]")
 	b.clean("password changed")
+
+	// A key revoked: the page comes back at the keys, its list in view,
+	// as it comes back at the webhooks when one is deleted.
+	b.open("/settings", "[data-testid=key-form]")
+	b.createKeyIn("laptop", "")
+	b.do(
+		chromedp.Click(chromedp.CSS(`[data-testid=key-row][data-name=laptop] [data-testid=revoke-key]`)),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=no-keys]")),
+	)
+	b.wait(`(r => r.top >= 0 && r.bottom <= innerHeight)(document.querySelector("[data-testid=no-keys]").getBoundingClientRect()) &&
+		(r => r.top > -1)(document.getElementById("keys-heading").getBoundingClientRect())`, time.Second)
+	b.clean("key revoked")
 }

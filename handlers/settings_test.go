@@ -270,7 +270,7 @@ func TestRevokeKey(t *testing.T) {
 	}
 
 	res := ada.post(revoke, nil)
-	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/settings" {
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/settings#keys-heading" {
 		t.Fatalf("revoke: %d to %q", res.StatusCode, res.Header.Get("Location"))
 	}
 	if s.authenticates(secret) {
@@ -283,7 +283,7 @@ func TestRevokeKey(t *testing.T) {
 		t.Fatal("revoking one key ended another")
 	}
 	// htmx follows a redirect it is told of.
-	if res := ada.htmx(http.MethodPost, revoke, nil); res.StatusCode != http.StatusOK || res.Header.Get("HX-Redirect") != "/settings" {
+	if res := ada.htmx(http.MethodPost, revoke, nil); res.StatusCode != http.StatusOK || res.Header.Get("HX-Redirect") != "/settings#keys-heading" {
 		t.Errorf("revoke again through htmx: %d, HX-Redirect %q", res.StatusCode, res.Header.Get("HX-Redirect"))
 	}
 }
