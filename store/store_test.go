@@ -852,10 +852,9 @@ func TestRequestAndWebhookIdempotencyKeys(t *testing.T) {
 				ExpiresAt: s.Now().Add(time.Hour), IdempotencyKey: key})
 			return r.ID, err
 		}
-		n := 0
+		var n atomic.Int32 // each endpoint's address its own, also of racing creates
 		webhook := func(owner int64, key string) (int64, error) {
-			n++
-			w, err := s.CreateWebhook(ctx, owner, fmt.Sprintf("https://example.com/%d", n), []string{NoticeLinkOpened}, hashOf(t), 3, key)
+			w, err := s.CreateWebhook(ctx, owner, fmt.Sprintf("https://example.com/%d", n.Add(1)), []string{NoticeLinkOpened}, hashOf(t), 3, key)
 			return w.ID, err
 		}
 		requestByKey := func(owner int64, key string) (int64, error) {
