@@ -283,7 +283,7 @@ func (e *BaseError) Error() string { return e.In(i18n.For("en")) }
 
 // In says why in l's language.
 func (e *BaseError) In(l *i18n.Localizer) string {
-	return l.T(e.id, "URL", strconv.Quote(e.URL), "Root", e.Root)
+	return l.T(e.id, "URL", l.Quote(e.URL), "Root", e.Root)
 }
 
 // BaseURL is the server's address that c calls.

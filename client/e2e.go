@@ -120,7 +120,7 @@ func (c *Client) openE2E(ctx context.Context, base, tok string, secret []byte, p
 		}{decryptErrors{r}, res.Body}
 	default:
 		res.Body.Close()
-		return nil, errors.New(c.t("cli.client.unknown_kind", "Kind", fmt.Sprintf("%q", r.Header.Kind)))
+		return nil, errors.New(c.t("cli.client.unknown_kind", "Kind", c.loc().Quote(r.Header.Kind)))
 	}
 	return o, nil
 }

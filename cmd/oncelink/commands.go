@@ -149,7 +149,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		}
 		var help strings.Builder
 		printHelp(&help, p.loc, c, path)
-		return usageError(p.T("cli.usage.command_missing", "Help", fmt.Sprintf("%q", "oncelink help "+strings.Join(path, " "))) +
+		return usageError(p.T("cli.usage.command_missing", "Help", "oncelink help "+strings.Join(path, " ")) +
 			"\n" + strings.TrimRight(help.String(), "\n"))
 	}
 	fs := newFlagSet("oncelink " + strings.Join(path, " "))
@@ -197,8 +197,8 @@ func find(cmds []command, args []string) (c *command, path, rest []string) {
 // unknownCommand is the usage error for rest[0] after path.
 func unknownCommand(l *i18n.Localizer, path, rest []string) error {
 	name := strings.Join(append(slices.Clone(path), rest[0]), " ")
-	return usageError(l.T("cli.usage.unknown_command", "Name", fmt.Sprintf("%q", name),
-		"Help", fmt.Sprintf("%q", strings.Join(append([]string{"oncelink help"}, path...), " "))))
+	return usageError(l.T("cli.usage.unknown_command", "Name", l.Quote(name),
+		"Help", strings.Join(append([]string{"oncelink help"}, path...), " ")))
 }
 
 // usageLine is c's synopsis: "oncelink user add NAME [flags]".
@@ -237,7 +237,7 @@ func printCommands(w io.Writer, l *i18n.Localizer, cmds []command) {
 		listCommands(tw, l, c, nil)
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\n%s\n\n%s\n", l.T("cli.help.outro", "Help", fmt.Sprintf("%q", "oncelink help COMMAND")), l.T("cli.help.exits"))
+	fmt.Fprintf(w, "\n%s\n\n%s\n", l.T("cli.help.outro", "Help", "oncelink help COMMAND"), l.T("cli.help.exits"))
 }
 
 // listCommands writes c, or each of its subcommands, as a line of a table.

@@ -244,7 +244,7 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string, twi
 		}
 		f := fs.Lookup(name)
 		if f == nil {
-			return nil, nil, errors.New(l.T("cli.flag_error.unknown", "Flag", fmt.Sprintf("%q", a)))
+			return nil, nil, errors.New(l.T("cli.flag_error.unknown", "Flag", l.Quote(a)))
 		}
 		if given[f.Name] {
 			return nil, nil, errors.New(l.T("cli.flag_error.repeated", "Flag", flagWord(name)))
@@ -295,7 +295,7 @@ func setFlag(fs *flag.FlagSet, f *flag.Flag, where, value string, l *i18n.Locali
 	case isBoolFlag(f):
 		id = "cli.flag_error.bool"
 	}
-	return errors.New(l.T(id, "Flag", where, "Value", fmt.Sprintf("%q", value), "Max", core.MaxRateN))
+	return errors.New(l.T(id, "Flag", where, "Value", l.Quote(value), "Max", core.MaxRateN))
 }
 
 // badValue is the refusal of a value by one of oncelink's own kinds of
@@ -354,7 +354,7 @@ func configFlags(fs *flag.FlagSet, c *config) {
 // URL. Its errors are in l's language.
 func (c *config) complete(l *i18n.Localizer, args []string) error {
 	if len(args) > 0 {
-		return errors.New(l.T("cli.usage.unexpected", "Arg", fmt.Sprintf("%q", args[0])))
+		return errors.New(l.T("cli.usage.unexpected", "Arg", l.Quote(args[0])))
 	}
 	for _, a := range []struct {
 		flag string
@@ -365,7 +365,7 @@ func (c *config) complete(l *i18n.Localizer, args []string) error {
 		}
 		addr, err := listenAddr(*a.addr)
 		if err != nil {
-			return errors.New(l.T("cli.serve.addr", "Flag", a.flag, "Value", fmt.Sprintf("%q", *a.addr)))
+			return errors.New(l.T("cli.serve.addr", "Flag", a.flag, "Value", l.Quote(*a.addr)))
 		}
 		*a.addr = addr
 	}
@@ -480,14 +480,14 @@ func (o oidcConfig) check(l *i18n.Localizer, passwordSignIn bool) error {
 	u, err := url.Parse(o.Issuer)
 	if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" ||
 		(u.Scheme != "https" && (u.Scheme != "http" || !isLoopbackHost(u.Hostname()))) {
-		return errors.New(l.T("cli.serve.oidc_issuer", "URL", fmt.Sprintf("%q", o.Issuer)))
+		return errors.New(l.T("cli.serve.oidc_issuer", "URL", l.Quote(o.Issuer)))
 	}
 	if o.ClientID == "" {
 		return errors.New(l.T("cli.serve.oidc_client_id"))
 	}
 	for _, d := range o.domains() {
 		if strings.ContainsAny(d, "@/ ") || !strings.Contains(d, ".") {
-			return errors.New(l.T("cli.serve.oidc_domain", "Domain", fmt.Sprintf("%q", d)))
+			return errors.New(l.T("cli.serve.oidc_domain", "Domain", l.Quote(d)))
 		}
 	}
 	return nil

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"strings"
 	"syscall"
@@ -29,9 +28,9 @@ func dbPathRefusal(l *i18n.Localizer, dsn string) error {
 	err := store.CheckSQLitePath(dsn)
 	switch {
 	case errors.Is(err, store.ErrInMemory):
-		return errors.New(l.T("cli.db.in_memory", "Path", fmt.Sprintf("%q", dsn)))
+		return errors.New(l.T("cli.db.in_memory", "Path", l.Quote(dsn)))
 	case err != nil:
-		return errors.New(l.T("cli.db.not_path", "Path", fmt.Sprintf("%q", dsn)))
+		return errors.New(l.T("cli.db.not_path", "Path", l.Quote(dsn)))
 	}
 	return nil
 }

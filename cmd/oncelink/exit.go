@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"os"
 	"os/signal"
@@ -90,7 +89,7 @@ func unexpectedArg(p *proc, arg string) error {
 	if core.KeyShaped(strings.TrimSpace(arg)) {
 		arg = "ol_…"
 	}
-	return usageError(p.T("cli.usage.unexpected", "Arg", fmt.Sprintf("%q", arg)))
+	return usageError(p.T("cli.usage.unexpected", "Arg", p.loc.Quote(arg)))
 }
 
 // said is an error put in the command line's language: its message is

@@ -62,7 +62,7 @@ func TestCommandsSpeakTheLocale(t *testing.T) {
 
 	// A usage error, with its usage line, in German.
 	r = runCLI(t, german, "", "links", "extra")
-	if r.code != exitUsage || !strings.HasPrefix(r.err.Error(), de.T("cli.usage.unexpected", "Arg", `"extra"`)+"\n") ||
+	if r.code != exitUsage || !strings.HasPrefix(r.err.Error(), de.T("cli.usage.unexpected", "Arg", "„extra“")+"\n") ||
 		!strings.Contains(r.err.Error(), " (siehe „oncelink help links“)") {
 		t.Errorf("links extra: %d, %v", r.code, r.err)
 	}
@@ -95,7 +95,7 @@ func TestCommandsSpeakTheLocale(t *testing.T) {
 	}
 	german["ONCELINK_MAX_TTL"] = "forever"
 	r = runCLI(t, german, "", "serve")
-	if want := de.T("cli.flag_error.duration", "Flag", "ONCELINK_MAX_TTL (--max-ttl)", "Value", `"forever"`); r.code != exitUsage || !strings.HasPrefix(r.err.Error(), want+"\n") {
+	if want := de.T("cli.flag_error.duration", "Flag", "ONCELINK_MAX_TTL (--max-ttl)", "Value", "„forever“"); r.code != exitUsage || !strings.HasPrefix(r.err.Error(), want+"\n") {
 		t.Errorf("serve with ONCELINK_MAX_TTL=forever: %d, %v; want %q", r.code, r.err, want)
 	}
 }
@@ -151,6 +151,40 @@ func TestOpenSaysWhatIsWrongWithTheKey(t *testing.T) {
 			if want := l.T(tc.id); r.code != exitFailed || r.err == nil || r.err.Error() != want {
 				t.Errorf("%s: open #%s: %d, %v; want %q", lang, tc.key, r.code, r.err, want)
 			}
+		}
+	}
+}
+
+// TestQuotesAsTheLocale: what someone typed comes back quoted as the
+// locale's language quotes, „so“ in German, « ainsi » in French, «así» in
+// Spanish, «هكذا» in Arabic; what cannot be seen in it escaped as \t or
+// \u202e; and right-to-left text isolated, so that it reorders nothing
+// around it. A command to run is quoted alike.
+func TestQuotesAsTheLocale(t *testing.T) {
+	for _, c := range []struct {
+		locale         string
+		arg, name      string // "שלום\t!" and "frob\u202e" quoted
+		help, helpLine string // "oncelink help" quoted, and "oncelink help COMMAND" in help's last lines
+	}{
+		{"en_US.UTF-8", "\"\u2068שלום\\t!\u2069\"", `"frob\u202e"`, `"oncelink help"`, `"oncelink help COMMAND"`},
+		{"de_DE.UTF-8", "„\u2068שלום\\t!\u2069“", `„frob\u202e“`, "„oncelink help“", "„oncelink help COMMAND“"},
+		{"fr_FR.UTF-8", "«\u202f\u2068שלום\\t!\u2069\u202f»", "«\u202ffrob\\u202e\u202f»", "«\u202foncelink help\u202f»", "«\u202foncelink help COMMAND\u202f»"},
+		{"es_ES.UTF-8", "«\u2068שלום\\t!\u2069»", `«frob\u202e»`, "«oncelink help»", "«oncelink help COMMAND»"},
+		{"ar_EG.UTF-8", "«\u2068שלום\\t!\u2069»", "«\u2068frob\\u202e\u2069»", "«oncelink help»", "«oncelink help COMMAND»"},
+	} {
+		env := map[string]string{"LANG": c.locale}
+		l := i18n.For(cliLanguage(func(k string) string { return env[k] }))
+		r := runCLI(t, env, "", "links", "שלום\t!")
+		if want := l.T("cli.usage.unexpected", "Arg", c.arg) + "\n"; r.code != exitUsage || !strings.HasPrefix(r.err.Error(), want) {
+			t.Errorf("%s: links %+q: %d, %+q; want it to start %+q", c.locale, "שלום\t!", r.code, r.err, want)
+		}
+		r = runCLI(t, env, "", "frob\u202e")
+		if want := l.T("cli.usage.unknown_command", "Name", c.name, "Help", "oncelink help"); r.code != exitUsage || !strings.HasPrefix(r.err.Error(), want) ||
+			!strings.Contains(want, c.help) {
+			t.Errorf("%s: frob\\u202e: %d, %+q; want %+q, which quotes %+q", c.locale, r.code, r.err, want, c.help)
+		}
+		if r = runCLI(t, env, "", "help"); !strings.Contains(r.stdout, c.helpLine) {
+			t.Errorf("%s: help does not quote %+q:\n%s", c.locale, c.helpLine, r.stdout)
 		}
 	}
 }

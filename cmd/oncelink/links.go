@@ -74,7 +74,7 @@ func idArg(p *proc, args []string, missing, bad string) (int64, error) {
 	}
 	id, err := core.ParseID(args[0])
 	if err != nil {
-		return 0, usageError(p.T(bad, "Arg", fmt.Sprintf("%q", args[0])))
+		return 0, usageError(p.T(bad, "Arg", p.loc.Quote(args[0])))
 	}
 	return id, nil
 }

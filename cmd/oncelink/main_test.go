@@ -302,7 +302,7 @@ func TestDatabaseInMemoryIsAUsageError(t *testing.T) {
 		{german, []string{"user", "add", "ada", "--create", "--db", ":memory:"}, "cli.db.in_memory", ":memory:"},
 	} {
 		r := runCLI(t, c.env, "", c.args...)
-		want := de.T(c.id, "Path", strconv.Quote(c.db))
+		want := de.T(c.id, "Path", "„"+c.db+"“")
 		if c.env["ONCELINK_DB"] != "" {
 			want = strings.Replace(want, "--db", "ONCELINK_DB (--db)", 1)
 		}
@@ -392,7 +392,7 @@ func TestNamedPortsAndBadAddresses(t *testing.T) {
 				args = append(args, "--addr", "127.0.0.1:0")
 			}
 			r := runCLI(t, map[string]string{"LANG": "de_DE.UTF-8"}, "", args...)
-			want := flag + ` "` + addr + `" ist keine Adresse`
+			want := flag + " „" + addr + "“ ist keine Adresse"
 			if r.code != exitUsage || !strings.HasPrefix(r.err.Error(), want) || !strings.Contains(r.err.Error(), "oncelink help serve") {
 				t.Errorf("%s %s: exit %d, %v; want a usage error starting %q", flag, addr, r.code, r.err, want)
 			}

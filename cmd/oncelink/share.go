@@ -83,7 +83,7 @@ func shareCommand(fs *flag.FlagSet) runFunc {
 		fromStdin := len(args) == 1 && args[0] == "-"
 		switch {
 		case len(args) > 1:
-			return usageError(p.T("cli.share.unexpected", "Arg", fmt.Sprintf("%q", args[1])))
+			return usageError(p.T("cli.share.unexpected", "Arg", p.loc.Quote(args[1])))
 		case sources > 1:
 			return usageError(p.T("cli.share.one_thing"))
 		case (sources == 0 || fromStdin) && *passwordStdin:
