@@ -545,13 +545,13 @@ func (r jsonReason) In(l *i18n.Localizer) string { return l.T(r.id, "Offset", r.
 
 // unknownField refuses a key that names no field of the body.
 func unknownField(name string) error {
-	return core.Refusal(core.Invalid, "unknown_field", name, "unknown_field", "Name", strconv.Quote(name))
+	return core.Refusal(core.Invalid, "unknown_field", name, "unknown_field", "Name", core.Quoted(name))
 }
 
 // duplicateField refuses a field given twice: which of its values was
 // meant, a decoder would pick without a word.
 func duplicateField(name string) error {
-	return core.Refusal(core.Invalid, "duplicate_field", name, "duplicate_field", "Name", strconv.Quote(name))
+	return core.Refusal(core.Invalid, "duplicate_field", name, "duplicate_field", "Name", core.Quoted(name))
 }
 
 // checkFields refuses a key of the JSON object body that is not exactly

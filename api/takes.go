@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 
 	"oncelink/core"
@@ -72,7 +71,7 @@ func checkQuery(raw string, params []string) error {
 // parameterRefusal refuses the query parameter name with code, which is
 // also its title.
 func parameterRefusal(code, name string) error {
-	return core.Refusal(core.Invalid, code, name, code, "Name", strconv.Quote(name))
+	return core.Refusal(core.Invalid, code, name, code, "Name", core.Quoted(name))
 }
 
 // errEncoded refuses a body sent with a content coding, such as gzip: the

@@ -3,7 +3,6 @@ package core
 import (
 	"context"
 	"errors"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -128,7 +127,7 @@ func (s *Service) AccountByName(ctx context.Context, name string) (Account, erro
 	}
 	a, err := s.store.AccountByName(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
-		return a, Refusal(NotFound, "account_unknown", "username", "no_such_account", "Name", strconv.Quote(name))
+		return a, Refusal(NotFound, "account_unknown", "username", "no_such_account", "Name", Quoted(name))
 	}
 	return a, err
 }
@@ -349,7 +348,7 @@ func checkTimeZone(zone string) error {
 		return invalid("time_zone_local", "time_zone")
 	}
 	if _, err := time.LoadLocation(zone); err != nil {
-		return invalid("time_zone_unknown", "time_zone", "Name", strconv.Quote(zone))
+		return invalid("time_zone_unknown", "time_zone", "Name", Quoted(zone))
 	}
 	return nil
 }

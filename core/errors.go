@@ -63,6 +63,14 @@ type Phrase interface {
 	In(l *i18n.Localizer) string
 }
 
+// Quoted is a message's data that someone gave, such as a name or a
+// status, quoted as the reader's language quotes (see
+// i18n.Localizer.Quote): "bob" in English, « bob » in French.
+type Quoted string
+
+// In quotes q in l's language.
+func (q Quoted) In(l *i18n.Localizer) string { return l.Quote(string(q)) }
+
 // Message is Msg in l's language.
 func (e *Error) Message(l *i18n.Localizer) string {
 	pairs := make([]any, 0, len(e.Data))

@@ -11,6 +11,22 @@ import (
 	"oncelink/i18n"
 )
 
+// TestQuotedInLanguages: a value a refusal names, such as a time zone
+// that is not one, is quoted as the reader's language quotes, its tab
+// escaped; its English, for logs and Error, quotes as Go does.
+func TestQuotedInLanguages(t *testing.T) {
+	e, _ := AsError(checkTimeZone("Mars/\tOlympus"))
+	if e == nil || !strings.Contains(e.Msg, ` "Mars/\tOlympus". `) {
+		t.Fatalf("English: %v", e)
+	}
+	for code, want := range map[string]string{"en": ` "Mars/\tOlympus". `, "de": " „Mars/\\tOlympus“",
+		"fr": " «\u202fMars/\\tOlympus\u202f»", "es": " «Mars/\\tOlympus»", "ar": " «\u2068Mars/\\tOlympus\u2069»"} {
+		if got := e.Message(i18n.For(code)); !strings.Contains(got, want) {
+			t.Errorf("%s: %+q lacks %+q", code, got, want)
+		}
+	}
+}
+
 // TestRefusalsInLanguages: a refusal's English is its Msg, and other
 // languages say it, waits included, in their own words.
 func TestRefusalsInLanguages(t *testing.T) {

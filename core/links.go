@@ -218,7 +218,7 @@ func (s *Service) forUser(ctx context.Context, name string) (int64, error) {
 	}
 	u, err := s.store.AccountByName(ctx, name)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && u.Disabled()) {
-		return 0, invalid("for_user_unknown", "for_user", "Name", strconv.Quote(name))
+		return 0, invalid("for_user_unknown", "for_user", "Name", Quoted(name))
 	}
 	return u.ID, err
 }
@@ -548,7 +548,7 @@ func (s *Service) Links(ctx context.Context, owner int64, in ListInput) (LinkPag
 		return LinkPage{}, err
 	}
 	if in.Status != "" && !slices.Contains(Statuses, opts.Status) {
-		return LinkPage{}, invalidAs("status_unknown", "links", "status", "Status", strconv.Quote(in.Status))
+		return LinkPage{}, invalidAs("status_unknown", "links", "status", "Status", Quoted(in.Status))
 	}
 	links, err := s.store.Links(ctx, owner, opts)
 	if err != nil {

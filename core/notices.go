@@ -188,7 +188,7 @@ func checkEvents(events []string) ([]string, error) {
 	for _, e := range events {
 		e = strings.TrimSpace(e)
 		if !slices.Contains(NoticeTypes, e) {
-			return nil, invalid("unknown_event", "events", "Event", strconv.Quote(clipText(e, 40)), "Events", strings.Join(NoticeTypes, ", "))
+			return nil, invalid("unknown_event", "events", "Event", Quoted(clipText(e, 40)), "Events", strings.Join(NoticeTypes, ", "))
 		}
 		if !slices.Contains(out, e) {
 			out = append(out, e)
@@ -238,7 +238,7 @@ func webhookURL(rawURL string) (*url.URL, error) {
 		// which url.URL would write percent-encoded.
 		ascii, err := hostIDNA.ToASCII(host)
 		if err != nil {
-			return nil, invalid("webhook_host_unknown", "url", "Host", strconv.Quote(clipText(host, 80)))
+			return nil, invalid("webhook_host_unknown", "url", "Host", Quoted(clipText(host, 80)))
 		}
 		u.Host = strings.Replace(u.Host, host, ascii, 1)
 	}
@@ -279,7 +279,7 @@ func checkWebhookHost(ctx context.Context, r Resolver, host string) error {
 	defer cancel()
 	ips, err := r.LookupNetIP(ctx, "ip", host)
 	if err != nil || len(ips) == 0 {
-		return invalid("webhook_host_unknown", "url", "Host", strconv.Quote(clipText(host, 80)))
+		return invalid("webhook_host_unknown", "url", "Host", Quoted(clipText(host, 80)))
 	}
 	for _, ip := range ips {
 		if !PublicAddress(ip) {

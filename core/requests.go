@@ -137,7 +137,7 @@ func (s *Service) Requests(ctx context.Context, owner int64, in RequestListInput
 	}
 	st := RequestStatus(in.Status)
 	if st != "" && !slices.Contains(RequestStatuses, st) {
-		return RequestPage{}, invalidAs("status_unknown", "requests", "status", "Status", strconv.Quote(in.Status))
+		return RequestPage{}, invalidAs("status_unknown", "requests", "status", "Status", Quoted(in.Status))
 	}
 	rs, err := s.store.Requests(ctx, owner, st, before, limit+1)
 	if err != nil {
