@@ -104,7 +104,7 @@ func (a *API) events(w http.ResponseWriter, r *http.Request, acc *core.Account) 
 			if !ok {
 				return
 			}
-			if e.What == live.RequestChanged {
+			if e.What == live.RequestChanged || e.What == live.RequestCreated {
 				continue // the stream tells of links; the link a request made comes as created
 			}
 			if e.What == live.Refused {

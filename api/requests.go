@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"oncelink/core"
+	"oncelink/web"
 )
 
 // request is a request as the API shows it to its owner: never its URL,
@@ -78,6 +79,7 @@ func (a *API) createRequest(w http.ResponseWriter, r *http.Request, acc *core.Ac
 	}
 	setLocation(w, createdRequests, c.Request.ID)
 	a.reply(w, r, http.StatusCreated, createdRequest{requestOf(c.Request, a.core.Now()), c.URL})
+	web.PublishAfter(w, r, a.core, c.Event())
 }
 
 func (a *API) listRequests(w http.ResponseWriter, r *http.Request, acc *core.Account) {

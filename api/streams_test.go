@@ -1,9 +1,12 @@
 package api
 
 import (
+	"bufio"
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -94,5 +97,46 @@ func TestStreamsAreBoundedAcrossDoors(t *testing.T) {
 	}
 	if res := browser.openFrom("/links/events", phone); res.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("a dashboard past the bound again: %d", res.StatusCode)
+	}
+}
+
+// TestEventStreamTellsOfLinksAlone: GET /api/v1/events carries link
+// events, as its contract says; a request made meanwhile, by the API or
+// on the requests page, sends nothing on it, though the owner's open
+// requests pages hear of it.
+func TestEventStreamTellsOfLinksAlone(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t))
+	ada := s.account("ada")
+	browser := s.client("")
+	browser.signIn("ada")
+	res := ada.openFrom("/api/v1/events", "192.0.2.1")
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("event stream: %d", res.StatusCode)
+	}
+	names := make(chan string, 16)
+	go func() {
+		defer close(names)
+		sc := bufio.NewScanner(res.Body)
+		for sc.Scan() {
+			if name, ok := strings.CutPrefix(sc.Text(), "event: "); ok {
+				names <- name
+			}
+		}
+	}()
+	if rq := ada.postJSON("/api/v1/requests", map[string]any{"label": "vpn"}); rq.StatusCode != http.StatusCreated {
+		t.Fatalf("create a request: %d %s", rq.StatusCode, rq.body)
+	}
+	form := url.Values{"label": {"wifi"}, "accepts": {"any"}, "ttl": {"1h"}}
+	if rq := browser.do(http.MethodPost, "/requests", "application/x-www-form-urlencoded", strings.NewReader(form.Encode()), browser.sameSite()); rq.StatusCode != http.StatusCreated {
+		t.Fatalf("create a request on the requests page: %d", rq.StatusCode)
+	}
+	ada.create(map[string]any{"kind": "message", "message": "a secret"})
+	select {
+	case name := <-names:
+		if name != "link" {
+			t.Errorf("the stream's first event after two requests and a link: %q, want link", name)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no event within 5s of a new link")
 	}
 }

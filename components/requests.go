@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/a-h/templ"
+
 	"oncelink/core"
 )
 
@@ -24,6 +26,17 @@ type Requests struct {
 	// Gone is the ID of a request, named by its address, that is no
 	// longer kept: the page says so (see RequestPath).
 	Gone int64
+}
+
+// takesNewRequests makes the rows of page v take a request made elsewhere
+// (in another tab, by the API or the command line) at their top, as the
+// stream's new-request event brings it: the first page alone, where the
+// newest requests are.
+func takesNewRequests(v Requests) templ.Attributes {
+	if v.Paged {
+		return nil
+	}
+	return templ.Attributes{"sse-swap": "new-request", "hx-swap": "afterbegin"}
 }
 
 // RequestForm is the "Request a secret" form, as typed, with its mistake.

@@ -72,6 +72,11 @@ type CreatedRequest struct {
 	Repeated bool
 }
 
+// Event is what the owner's streams are told of the new request.
+func (c CreatedRequest) Event() live.Event {
+	return live.Event{Owner: c.Request.OwnerID, Request: c.Request.ID, What: live.RequestCreated}
+}
+
 // RequestURL is the address of the request with token text tok, the one
 // its sender opens.
 func (s *Service) RequestURL(tok string) string {

@@ -28,6 +28,10 @@ import (
 //	            or its expiry (a refused open, a wrong password or a late
 //	            attempt, changes nothing on it)
 //	created     the row of a link created in another tab, for the list's top
+//	request-ID  the request's row, rendered again once it is filled or
+//	            withdrawn
+//	new-request the row of a request made in another tab, by the API or
+//	            the command line, for the top of the requests' list
 //	clock       the server's time in Unix milliseconds, for the countdowns
 //	stale       sent once the stream opens, when the page may have missed
 //	            events: some came after it was drawn and before the stream
@@ -223,8 +227,8 @@ func (h *Handler) markOf(id uint64) string {
 }
 
 // sendChange sends what page shows of the change e to owner's links or
-// requests: the row it changed, a new link's row (which exp then watches),
-// or, to a page about one link, that link's part.
+// requests: the row it changed, a new link's row (which exp then watches)
+// or a new request's, or, to a page about one link, that link's part.
 func (h *Handler) sendChange(ctx context.Context, s *eventStream, owner int64, page streamPage, e live.Event, exp *core.ExpiryWatch) error {
 	switch {
 	case page.link != 0:
@@ -238,7 +242,9 @@ func (h *Handler) sendChange(ctx context.Context, s *eventStream, owner int64, p
 		// A row shows no refused open: the details page's timeline does.
 		return nil
 	case e.What == live.RequestChanged:
-		return h.sendRequestRow(ctx, s, e)
+		return h.sendRequestRow(ctx, s, e, components.RequestRowID(e.Request))
+	case e.What == live.RequestCreated:
+		return h.sendRequestRow(ctx, s, e, "new-request")
 	case e.What == live.Created:
 		if err := h.sendRow(ctx, s, e, "created"); err != nil {
 			return err
@@ -259,10 +265,9 @@ func (h *Handler) sendRow(ctx context.Context, s *eventStream, e live.Event, nam
 	})
 }
 
-// sendRequestRow sends the row of e's request, as the event its row
-// listens for.
-func (h *Handler) sendRequestRow(ctx context.Context, s *eventStream, e live.Event) error {
-	return h.sendPart(ctx, s, components.RequestRowID(e.Request), &e, "row", func(ctx context.Context) (templ.Component, error) {
+// sendRequestRow sends the row of e's request as the event name.
+func (h *Handler) sendRequestRow(ctx context.Context, s *eventStream, e live.Event, name string) error {
+	return h.sendPart(ctx, s, name, &e, "row", func(ctx context.Context) (templ.Component, error) {
 		rq, err := h.core.Request(ctx, e.Owner, e.Request)
 		if err != nil {
 			return nil, err

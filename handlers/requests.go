@@ -116,6 +116,7 @@ func (h *Handler) createRequest(w http.ResponseWriter, r *http.Request, a *core.
 	}
 	created := &components.CreatedRequest{URL: c.URL, Row: requestRow(c.Request, h.core.Now())}
 	h.renderRequests(w, r, a, http.StatusCreated, h.emptyRequestForm(), created, "", 0)
+	web.PublishAfter(w, r, h.core, c.Event())
 }
 
 // revokeRequest withdraws a request, and comes back to the page of the

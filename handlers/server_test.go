@@ -21,6 +21,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"golang.org/x/crypto/bcrypt"
 
+	"oncelink/api"
 	"oncelink/core"
 	"oncelink/live"
 	"oncelink/metrics"
@@ -45,6 +46,9 @@ type testServer struct {
 	metrics *metrics.Metrics
 	// serving is held by every request while it is served, for useStore.
 	serving sync.RWMutex
+	// routes serves the requests: the pages alone, or with the JSON API
+	// beside them (withAPI).
+	routes http.Handler
 }
 
 type testClock struct {
@@ -118,11 +122,11 @@ func newTestServerOn(t testing.TB, dsn string, edit ...func(*core.Config)) *test
 	}
 	s := &testServer{Server: srv, t: t, store: st, dbPath: dbPath, cfg: cfg, key: key, logs: logs, clock: clock, metrics: m}
 	s.h = New(s.newCore(st), sessions, s.metrics, slog.New(slog.NewTextHandler(logs, nil)))
-	routes := s.h.Routes(nil)
+	s.routes = s.h.Routes(nil)
 	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.serving.RLock()
 		defer s.serving.RUnlock()
-		routes.ServeHTTP(w, r)
+		s.routes.ServeHTTP(w, r)
 	})
 	srv.Start()
 	t.Cleanup(func() {
@@ -150,6 +154,17 @@ func (s *testServer) useStore(wrap func(core.Store) core.Store) {
 	s.serving.Lock()
 	defer s.serving.Unlock()
 	s.h.core = s.newCore(wrap(s.store))
+}
+
+// withAPI serves the JSON API beside the pages, over the same core, as
+// the server does.
+func (s *testServer) withAPI() {
+	v1 := api.New(s.h.core, s.metrics, slog.New(slog.NewTextHandler(s.logs, nil)))
+	v1.Session = s.h.SessionAccount
+	s.serving.Lock()
+	defer s.serving.Unlock()
+	s.routes = s.h.Routes(v1.Handler())
+	s.t.Cleanup(v1.EndStreams)
 }
 
 // testClient is one browser: its own cookies, no redirects followed.

@@ -31,6 +31,9 @@ const (
 	// filled or revoked. It names no link: filling one makes a link, told
 	// as Created.
 	RequestChanged What = "request"
+	// RequestCreated says that the owner made a request, Event.Request,
+	// from any page, the API or the command line. It names no link.
+	RequestCreated What = "request-created"
 	// SessionsChanged says that one of the owner's sessions or API keys
 	// ended or the account was disabled: each stream checks that its own
 	// session or key still holds, and ends if not. It names no link.
@@ -46,7 +49,8 @@ const (
 type Event struct {
 	Owner int64
 	Link  int64
-	// Request is the request a RequestChanged event is about.
+	// Request is the request a RequestChanged or RequestCreated event is
+	// about.
 	Request int64
 	What    What
 	// Expires is when a Created event's link expires: a stream that

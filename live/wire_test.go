@@ -12,6 +12,7 @@ func TestWireCarriesEvents(t *testing.T) {
 	for _, e := range []Event{
 		{Owner: 7, Link: 12, What: Created, Expires: time.UnixMilli(1_800_000_000_000)},
 		{Owner: 7, Request: 3, What: RequestChanged},
+		{Owner: 7, Request: 4, What: RequestCreated},
 		{Owner: 7, What: SessionsChanged},
 		{Owner: 7, What: SessionRenewed, Session: "old-session-id", Renewed: "new-session-id"},
 	} {

@@ -589,15 +589,17 @@
   }
 
   // A row can arrive twice: in the create response, and as the event
-  // stream's "created" event. The second is dropped. And while a row's own
-  // request (a revoke) is on its way, the stream leaves the row alone: the
-  // answer is swapped into it and brings the same news.
+  // stream's "created" event (a request's, "new-request"). The second is
+  // dropped. And while a row's own request (a revoke) is on its way, the
+  // stream leaves the row alone: the answer is swapped into it and brings
+  // the same news.
   function present(html) {
-    var m = /id="(link-\d+)"/.exec(html || "");
+    var m = /id="((?:link|request)-\d+)"/.exec(html || "");
     return m && document.getElementById(m[1]);
   }
   document.addEventListener("htmx:sseBeforeMessage", function (ev) {
-    if (ev.detail.type === "created" && present(ev.detail.data)) ev.preventDefault();
+    var arrival = ev.detail.type === "created" || ev.detail.type === "new-request";
+    if (arrival && present(ev.detail.data)) ev.preventDefault();
     if (ev.target.tagName === "TR" && ev.target.querySelector(".htmx-request")) ev.preventDefault();
   });
   document.addEventListener("htmx:oobBeforeSwap", function (ev) {

@@ -1,0 +1,91 @@
+package handlers
+
+import (
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"oncelink/components"
+	"oncelink/core"
+	"oncelink/internal/browsertest"
+)
+
+// TestRequestsArriveLiveInBrowser: on an open requests page, a request
+// made in a second tab, and one made with the API, each appear at the top
+// of the list within a second, and the line that said there were none
+// goes with the first; the tab that made one shows it once; an older page
+// of the list takes neither. The page after an arrival, at a phone's width
+// and a desktop's, light and dark, in English and in Arabic.
+func TestRequestsArriveLiveInBrowser(t *testing.T) {
+	s := newTestServer(t)
+	s.withAPI()
+	s.admin()
+	ctx := browsertest.New(t)
+	signInAndLeave(t, ctx, s.URL)
+	const (
+		top      = `(document.querySelector("#request-rows > tr") || {}).id`
+		count    = `document.querySelectorAll("#request-rows > tr").length`
+		shown    = `(sel => { const el = document.querySelector(sel); return !!el && getComputedStyle(el).display !== "none"; })`
+		noneSaid = shown + `("[data-testid=no-requests]")`
+		listed   = shown + `("table.requests")`
+	)
+	b := watchedTab(t, ctx, s)
+	b.open("/requests", "[data-testid=no-requests]")
+	b.wait(`window.__opens === 1`, 5*time.Second)
+	if !eval[bool](b, noneSaid) || eval[bool](b, listed) {
+		t.Fatal("the empty requests page does not say that there are none, or shows an empty table")
+	}
+
+	// A second tab makes one.
+	other := watchedTab(t, ctx, s)
+	other.open("/requests", "[data-testid=request-form]")
+	other.do(chromedp.SendKeys(chromedp.ID("note"), "The staging database password, please"),
+		chromedp.SendKeys(chromedp.ID("request-label"), "staging db"),
+		chromedp.Click(chromedp.CSS("[data-testid=create-request]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=request-url]")))
+	fromTab := eval[string](other, top)
+	if took := b.wait(top+` === `+strconv.Quote(fromTab), time.Second); took > time.Second {
+		t.Errorf("the other tab's request took %v to appear", took)
+	}
+	if eval[bool](b, noneSaid) || !eval[bool](b, listed) {
+		t.Error("with its first request, the page still says there are none, or hides its table")
+	}
+
+	// An older page of the list, open and live, starts with that one.
+	id, _ := strconv.ParseInt(fromTab[len("request-"):], 10, 64)
+	older := watchedTab(t, ctx, s)
+	older.open(components.RequestsPath(core.RequestsFrom(id)), "#"+fromTab)
+	older.wait(`window.__opens === 1`, 5*time.Second)
+	other.wait(`window.__opens === 1`, 5*time.Second)
+
+	// A script makes another, with the API.
+	fromAPI := components.RequestRowID(s.apiRequest("ada", `{"label":"VPN key","note":"The VPN key, please","accepts":"text","ttl":"2d"}`))
+	if took := b.wait(top+` === `+strconv.Quote(fromAPI), time.Second); took > time.Second {
+		t.Errorf("the script's request took %v to appear", took)
+	}
+	other.wait(top+` === `+strconv.Quote(fromAPI), time.Second)
+	time.Sleep(300 * time.Millisecond) // time for a row that must not come
+	for _, tb := range []*tab{b, other} {
+		if n := eval[int](tb, count); n != 2 {
+			t.Errorf("a first page of two requests shows %d rows", n)
+		}
+	}
+	if n := eval[int](older, count); n != 1 || eval[string](older, top) != fromTab {
+		t.Errorf("the older page shows %d rows, the first %q: it took a new request", n, eval[string](older, top))
+	}
+	browsertest.Shoot(t, b.ctx, "requests-live")
+
+	// In Arabic, right to left.
+	b.chooseLanguage("/requests", "ar")
+	b.wait(`window.__opens === 1`, 5*time.Second)
+	inArabic := components.RequestRowID(s.apiRequest("ada", `{"label":"مفتاح الخادم","accepts":"file","ttl":"1h"}`))
+	if took := b.wait(top+` === `+strconv.Quote(inArabic), time.Second); took > time.Second {
+		t.Errorf("in Arabic, the script's request took %v to appear", took)
+	}
+	browsertest.Shoot(t, b.ctx, "requests-live-ar")
+	for name, tb := range map[string]*tab{"requests": b, "the tab that made one": other, "an older page": older} {
+		tb.clean(name)
+	}
+}
