@@ -212,8 +212,12 @@ func errorFor(t TwoFactor, form string) string {
 	return ""
 }
 
-// twoFactorPath is the settings page's two-factor section.
-const twoFactorPath = "/settings#two-factor"
+// twoFactorPath is the settings page's two-factor section, and
+// recoveryPath its recovery codes, which it makes anew there.
+const (
+	twoFactorPath = "/settings#two-factor"
+	recoveryPath  = "/settings#recovery-heading"
+)
 
 // removePasskeyPath is where passkey id's removal asks for a proof (GET)
 // and takes it (POST).

@@ -43,6 +43,17 @@ type Page struct {
 	// Site, on that page, is the server's own base URL, where the page's
 	// links lead (see Href): its own host would refuse them again.
 	Site string
+	// RecoverySignIn, on the first page after a sign-in whose second
+	// step took a recovery code, says how many the account has left.
+	RecoverySignIn *RecoverySignIn
+}
+
+// RecoverySignIn is what the first page after a sign-in with a recovery
+// code says: how many the account has Left, and, when they are Few (see
+// core.FewCodesLeft), where new ones are made.
+type RecoverySignIn struct {
+	Left int
+	Few  bool
 }
 
 // Viewer is the signed-in account as the page header shows it.

@@ -204,7 +204,7 @@ type Store interface {
 	DeleteTOTP(ctx context.Context, account int64, keepOne bool) error
 	SetRecoveryCodes(ctx context.Context, account int64, hashes [][]byte) error
 	FirstRecoveryCodes(ctx context.Context, account int64, hashes [][]byte) error
-	UseRecoveryCode(ctx context.Context, account int64, hash []byte) error
+	UseRecoveryCode(ctx context.Context, account int64, hash []byte) (left int, err error)
 	SecondFactorsOf(ctx context.Context, account int64) (store.SecondFactors, error)
 	WithSecondFactor(ctx context.Context) (map[int64]bool, error)
 	ResetSecondFactors(ctx context.Context, account int64) (removed bool, ended int64, err error)

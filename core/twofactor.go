@@ -264,23 +264,44 @@ func lastFactor(err error) error {
 // SecondStep checks the second factor of a, who gave the right password
 // (or is signing in by other means that need one), on the client's turn t
 // at SignInAction: a current code of a's authenticator app, which is then
-// used up, or one of a's recovery codes, which is then used up. Each try
-// counts against the same limits as a password, and wrong codes in a row
-// hold further ones back (see CodesBeforeWait); the owner is told, once
-// for each such run, by email where they can be.
-func (s *Service) SecondStep(ctx context.Context, t Turn, a Account, code string) error {
+// used up, or one of a's recovery codes, which is then used up, and what
+// it was. Each try counts against the same limits as a password, and
+// wrong codes in a row hold further ones back (see CodesBeforeWait); the
+// owner is told, once for each such run, by email where they can be.
+func (s *Service) SecondStep(ctx context.Context, t Turn, a Account, code string) (StepTaken, error) {
 	if err := t.check(SignInAction); err != nil {
-		return err
+		return StepTaken{}, err
 	}
 	if err := s.takeAccountTurn(ctx, a); err != nil {
-		return err
+		return StepTaken{}, err
 	}
 	code = strings.TrimSpace(code)
 	if err := checkBytes("code", code); err != nil {
-		return err
+		return StepTaken{}, err
 	}
-	return s.codeTry(ctx, t.client, a, func() error { return s.checkSecondStepCode(ctx, a, code) })
+	var taken StepTaken
+	err := s.codeTry(ctx, t.client, a, func() (err error) {
+		taken, err = s.checkSecondStepCode(ctx, a, code)
+		return err
+	})
+	return taken, err
 }
+
+// StepTaken is what the code that took a second step was: Recovery says
+// one of the account's recovery codes, of which it has RecoveryLeft
+// unused then; else a code of its authenticator app.
+type StepTaken struct {
+	Recovery     bool
+	RecoveryLeft int
+}
+
+// FewRecoveryCodes is how many recovery codes left, or fewer, a sign-in
+// with one says to make new ones.
+const FewRecoveryCodes = 3
+
+// FewCodesLeft reports whether left recovery codes are so few that
+// their owner should make new ones before they run out.
+func FewCodesLeft(left int) bool { return left <= FewRecoveryCodes }
 
 // codeTry runs check, which checks a code of a's second factors given by
 // c, on a try of a's wrong codes in a row (see CodesBeforeWait), wherever
@@ -310,20 +331,23 @@ func (s *Service) codeTry(ctx context.Context, c Client, a Account, check func()
 }
 
 // checkSecondStepCode checks code, a's authenticator-app code or one of
-// a's recovery codes, and uses it up.
-func (s *Service) checkSecondStepCode(ctx context.Context, a Account, code string) error {
+// a's recovery codes, uses it up, and says which it was.
+func (s *Service) checkSecondStepCode(ctx context.Context, a Account, code string) (StepTaken, error) {
 	if c, ok := totpCode(code); ok {
-		return s.checkAppCode(ctx, a, c)
+		return StepTaken{}, s.checkAppCode(ctx, a, c)
 	}
 	code = normalRecoveryCode(code)
 	if len(code) != recoveryCodeLen {
-		return errWrongCode
+		return StepTaken{}, errWrongCode
 	}
-	err := s.store.UseRecoveryCode(ctx, a.ID, recoveryHash(code))
+	left, err := s.store.UseRecoveryCode(ctx, a.ID, recoveryHash(code))
 	if errors.Is(err, store.ErrNotFound) {
-		return errWrongCode
+		return StepTaken{}, errWrongCode
 	}
-	return err
+	if err != nil {
+		return StepTaken{}, err
+	}
+	return StepTaken{Recovery: true, RecoveryLeft: left}, nil
 }
 
 // checkAppCode checks code, six digits (see totpCode), against a's

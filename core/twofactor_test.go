@@ -93,6 +93,49 @@ func TestProofShapedLikeACode(t *testing.T) {
 	}
 }
 
+// TestSecondStepSaysCodesLeft: a second step taken with a recovery code
+// says so, and how many the account has left after it, down to none; one
+// taken with a code of the app says neither.
+func TestSecondStepSaysCodesLeft(t *testing.T) {
+	s, st, _, ada := newRequestService(t)
+	ctx := context.Background()
+	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	s.Now, st.Now = clock, clock
+	e, err := s.StartTOTP(ctx, ada, &Proof{ProvenAt: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _ := totp.GenerateCode(e.Secret, now)
+	codes, err := s.ConfirmTOTP(ctx, ada, code, &Proof{ProvenAt: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := func(code string) StepTaken {
+		t.Helper()
+		turn, err := s.TakeTurn(ctx, SignInAction, Client{IP: "192.0.2.1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		taken, err := s.SecondStep(ctx, turn, ada, code)
+		if err != nil {
+			t.Fatalf("second step with %q: %v", code, err)
+		}
+		return taken
+	}
+	now = now.Add(TOTPPeriod)
+	code, _ = totp.GenerateCode(e.Secret, now)
+	if taken := step(code); taken != (StepTaken{}) {
+		t.Errorf("a code of the app: %+v", taken)
+	}
+	for i, c := range codes {
+		want := StepTaken{Recovery: true, RecoveryLeft: RecoveryCodes - 1 - i}
+		if taken := step(c); taken != want {
+			t.Errorf("recovery code %d: %+v, want %+v", i+1, taken, want)
+		}
+	}
+}
+
 // TestLastFactorStaysUnderConcurrency: while two-factor is required, two
 // removals at once of an account's last two second factors, two passkeys
 // or an app and a passkey, leave one: exactly one of them goes, on either
@@ -226,7 +269,8 @@ func TestWrongCodesHoldCodesBack(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			return svc.SecondStep(ctx, turn, ada, code)
+			_, err = svc.SecondStep(ctx, turn, ada, code)
+			return err
 		}
 		heldFor := func(what string, err error, want time.Duration) {
 			t.Helper()
@@ -404,7 +448,8 @@ func TestProofCodesHeldBack(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		heldFor("the second step after five wrong proofs", s.SecondStep(ctx, turn, ada, right()), CodeFirstWait)
+		_, err = s.SecondStep(ctx, turn, ada, right())
+		heldFor("the second step after five wrong proofs", err, CodeFirstWait)
 		if p, err := prove(password); err != nil || !p.ProvenAt.Equal(now) {
 			t.Fatalf("the password while codes are held back: %v", err)
 		}

@@ -211,6 +211,10 @@ func (h *Handler) page(r *http.Request, title string, scripts ...string) compone
 	}
 	if a := h.viewer(r); a != nil {
 		p.Viewer = &components.Viewer{Name: a.Username, Admin: a.Admin}
+		// Said once, wherever a sign-in with a recovery code lands.
+		if left, ok := h.sessions.Pop(r.Context(), sessionRecoveryLeft).(int64); ok {
+			p.RecoverySignIn = &components.RecoverySignIn{Left: int(left), Few: core.FewCodesLeft(int(left))}
+		}
 	}
 	p.Language = h.chosenLanguage(r)
 	p.KeepLanguage = h.keptLanguage(r)

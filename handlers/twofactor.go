@@ -34,6 +34,10 @@ const (
 	// core.SealForSession), until the settings page shows them, once: its
 	// script finishes the ceremony, then loads the page.
 	sessionNewCodes = "new_codes"
+	// sessionRecoveryLeft holds, after a sign-in whose second step took a
+	// recovery code, how many the account has left, until the first page
+	// it lands on says so (see page).
+	sessionRecoveryLeft = "recovery_left"
 
 	secondStep = "second"
 	enrolStep  = "enrol"
@@ -236,7 +240,7 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request) {
 	if h.factorsGone(w, r, a) {
 		return
 	}
-	err = h.core.SecondStep(r.Context(), turn, *a, r.PostForm.Get("code"))
+	taken, err := h.core.SecondStep(r.Context(), turn, *a, r.PostForm.Get("code"))
 	if h.heldBack(w, r, err, func(held *components.HeldBack) {
 		// Wrong codes in a row hold back codes alone, not a passkey.
 		held.OrPasskey = core.CodesHeldBack(err)
@@ -252,16 +256,20 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.finishSignIn(w, r, *a)
+	h.finishSignIn(w, r, *a, taken)
 }
 
 // finishSignIn signs a in and sends the browser where the sign-in was
-// going.
-func (h *Handler) finishSignIn(w http.ResponseWriter, r *http.Request, a core.Account) {
+// going, whose page says how many recovery codes are left when one took
+// the second step (taken).
+func (h *Handler) finishSignIn(w http.ResponseWriter, r *http.Request, a core.Account, taken core.StepTaken) {
 	next := safeNext(h.sessions.GetString(r.Context(), sessionHalfNext))
 	if err := h.signIn(r, a, h.core.Now()); err != nil {
 		h.fail(w, r, err)
 		return
+	}
+	if taken.Recovery {
+		h.sessions.Put(r.Context(), sessionRecoveryLeft, int64(taken.RecoveryLeft))
 	}
 	redirect(w, r, next)
 }

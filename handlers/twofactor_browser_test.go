@@ -750,3 +750,67 @@ func TestWrongCodeBesideItsField(t *testing.T) {
 		b.do(chromedp.Click(chromedp.CSS("[data-testid=verify]")), chromedp.WaitVisible(chromedp.CSS("[data-testid=logout]")))
 	}
 }
+
+// TestRecoveryCodeSignInSaidInView: the page a sign-in with a recovery
+// code lands on gives the focus to what it says of the codes left, in
+// view, on a laptop as on a phone, and in Arabic; with few left, its link
+// leads to the recovery codes on the settings page.
+func TestRecoveryCodeSignInSaidInView(t *testing.T) {
+	s := newTestServer(t)
+	b := newTab(t, browsertest.New(t), s)
+	b.setUp()
+	_, codes := s.enrolTOTP("ada")
+	a, err := s.h.core.AccountByName(t.Context(), "ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// useUp takes codes as the second steps of sign-ins elsewhere.
+	useUp := func(codes []string) {
+		t.Helper()
+		for _, c := range codes {
+			turn, err := s.h.core.TakeTurn(t.Context(), core.SignInAction, core.Client{IP: "192.0.2.1"})
+			if err == nil {
+				_, err = s.h.core.SecondStep(t.Context(), turn, a, c)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.clock.Advance(time.Minute)
+		}
+	}
+	const said = "[data-testid=recovery-sign-in]"
+	signInWith := func(code string) {
+		t.Helper()
+		s.clock.Advance(time.Minute)
+		b.open("/links", "[data-testid=logout]")
+		b.signOut()
+		b.passwordStep("[data-testid=verify-form]")
+		b.verifyWith(code, said)
+		b.wait(`document.activeElement.matches("`+said+`") && (r => r.top >= 0 && r.bottom <= innerHeight)(document.activeElement.getBoundingClientRect())`, time.Second)
+	}
+
+	b.do(chromedp.EmulateViewport(1280, 900))
+	signInWith(codes[0])
+	if eval[bool](b, `!!document.querySelector("`+said+` a")`) {
+		t.Error("nine codes left, and the page says to make new ones")
+	}
+	browsertest.Shoot(t, b.ctx, "recovery-sign-in")
+	b.clean("signed in with a recovery code")
+
+	b.do(chromedp.EmulateViewport(390, 900))
+	useUp(codes[1:7])
+	signInWith(codes[7])
+	browsertest.Shoot(t, b.ctx, "recovery-sign-in-few", 390, 1280)
+	b.do(
+		chromedp.Click(chromedp.CSS(said+" a")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=renew-codes-form]")),
+	)
+	b.wait(`location.hash === "#recovery-heading" && (r => r.top >= 0 && r.bottom <= innerHeight)(document.getElementById("recovery-heading").getBoundingClientRect())`, time.Second)
+	b.clean("few recovery codes left")
+
+	b.acceptLanguage("ar")
+	useUp(codes[8:9])
+	signInWith(codes[9])
+	browsertest.Shoot(t, b.ctx, "recovery-sign-in-none-ar", 390, 1280)
+	b.clean("the last recovery code, in Arabic")
+}

@@ -112,6 +112,70 @@ func TestSecondStepSignsIn(t *testing.T) {
 	}
 }
 
+// TestRecoveryCodeSignInSaysLeft: the page a sign-in with a recovery code
+// lands on, wherever it goes, says once how many codes are left, as a
+// status that takes the focus; when few are, or none, it links to where
+// new ones are made. A sign-in with a code of the app says nothing of them.
+func TestRecoveryCodeSignInSaysLeft(t *testing.T) {
+	s := newTestServer(t)
+	s.admin()
+	secret, codes := s.enrolTOTP("ada")
+	en := i18n.For("en")
+	signIn := func(code, next string) *testClient {
+		t.Helper()
+		c := s.client()
+		if res := c.post("/login", url.Values{"username": {"ada"}, "password": {testPassword}, "next": {next}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("password: %d", res.StatusCode)
+		}
+		if res := c.post("/login/verify", url.Values{"code": {code}}); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != next {
+			t.Fatalf("second step with %q: %d to %q", code, res.StatusCode, res.Header.Get("Location"))
+		}
+		return c
+	}
+	if c := signIn(s.code(secret), "/links"); hasTestID(t, c.get("/links").body, "recovery-sign-in") {
+		t.Error("a sign-in with a code of the app speaks of recovery codes")
+	}
+	for i, code := range codes {
+		// A minute apart: each sign-in takes two turns of the account's.
+		s.clock.Advance(time.Minute)
+		left := core.RecoveryCodes - 1 - i
+		next := []string{"/links", "/settings", "/requests"}[i%3]
+		c := signIn(code, next)
+		page := c.get(next)
+		said := testIDs(t, page.body, "recovery-sign-in")
+		if len(said) != 1 {
+			t.Fatalf("%d left: %s says it %d times", left, next, len(said))
+		}
+		n := said[0]
+		if attr(n, "role") != "status" || !hasAttr(n, "data-focus") {
+			t.Errorf("%d left: said as role %q, taking the focus: %v", left, attr(n, "role"), hasAttr(n, "data-focus"))
+		}
+		want := en.N("twofactor.recovery.used", left)
+		if left == 0 {
+			want = en.T("twofactor.recovery.used_last")
+		}
+		links := findAll(n, byTag("a"))
+		if core.FewCodesLeft(left) {
+			want += " " + en.T("twofactor.recovery.make_new", "Link", en.T("twofactor.recovery.settings_page"))
+			if len(links) != 1 || attr(links[0], "href") != "/settings#recovery-heading" {
+				t.Errorf("%d left: links %d, not to the recovery codes on Settings", left, len(links))
+			}
+		} else if len(links) != 0 {
+			t.Errorf("%d left: %d links", left, len(links))
+		}
+		if got := textOf(n); got != want {
+			t.Errorf("%d left: %q, want %q", left, got, want)
+		}
+		if hasTestID(t, c.get(next).body, "recovery-sign-in") {
+			t.Errorf("%d left: said again on the next page", left)
+		}
+	}
+	s.clock.Advance(time.Minute)
+	if elementByID(parseHTML(t, signIn(s.code(secret), "/settings").get("/settings").body), "recovery-heading") == nil {
+		t.Error("the settings page has no recovery codes to link to")
+	}
+}
+
 // TestSecondStepFromAnotherAccountsBrowser: a browser signed in as one
 // account that gives another's password, from a sign-in page left open,
 // takes the other's second step and is signed in as it, not sent back to
@@ -862,7 +926,7 @@ func TestRecoveryCodesLeft(t *testing.T) {
 	for _, c := range codes {
 		turn, err := s.h.core.TakeTurn(ctx, core.SignInAction, core.Client{IP: "192.0.2.1"})
 		if err == nil {
-			err = s.h.core.SecondStep(ctx, turn, a, textOf(c))
+			_, err = s.h.core.SecondStep(ctx, turn, a, textOf(c))
 		}
 		if err != nil {
 			t.Fatal(err)

@@ -202,10 +202,11 @@ func insertRecoveryCodes(ctx context.Context, tx txn, account int64, hashes [][]
 	return nil
 }
 
-// UseRecoveryCode marks the account's unused code with this hash used. A
-// code it does not have, or has used, is ErrNotFound.
-func (s *Store) UseRecoveryCode(ctx context.Context, account int64, hash []byte) error {
-	return s.write(ctx, func(ctx context.Context, tx txn) error {
+// UseRecoveryCode marks the account's unused code with this hash used,
+// and returns how many unused ones the account has left then, counted in
+// the same write. A code it does not have, or has used, is ErrNotFound.
+func (s *Store) UseRecoveryCode(ctx context.Context, account int64, hash []byte) (left int, err error) {
+	err = s.write(ctx, func(ctx context.Context, tx txn) error {
 		res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE recovery_codes SET used_at = ?
 			WHERE account_id = ? AND code_hash = ? AND used_at IS NULL`), millis(s.Now()), account, hash)
 		if err != nil {
@@ -217,8 +218,9 @@ func (s *Store) UseRecoveryCode(ctx context.Context, account int64, hash []byte)
 			}
 			return err
 		}
-		return nil
+		return tx.GetContext(ctx, &left, tx.Rebind(`SELECT COUNT(*) FROM recovery_codes WHERE account_id = ? AND used_at IS NULL`), account)
 	})
+	return left, err
 }
 
 // SecondStepTry is what TakeSecondStepTry found. Failures is the

@@ -68,11 +68,11 @@ func TestTOTPLife(t *testing.T) {
 		if err := s.SetRecoveryCodes(ctx, ada.ID, [][]byte{[]byte("h1"), []byte("h2")}); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.UseRecoveryCode(ctx, ada.ID, []byte("h1")); err != nil {
-			t.Fatal(err)
+		if left, err := s.UseRecoveryCode(ctx, ada.ID, []byte("h1")); err != nil || left != 1 {
+			t.Fatalf("a code used: %d left, %v", left, err)
 		}
 		for _, h := range []string{"h1", "h3"} {
-			if err := s.UseRecoveryCode(ctx, ada.ID, []byte(h)); !errors.Is(err, ErrNotFound) {
+			if _, err := s.UseRecoveryCode(ctx, ada.ID, []byte(h)); !errors.Is(err, ErrNotFound) {
 				t.Fatalf("code %s: %v", h, err)
 			}
 		}
@@ -125,13 +125,13 @@ func TestFirstRecoveryCodes(t *testing.T) {
 		if err := s.SetRecoveryCodes(ctx, ada.ID, [][]byte{[]byte("h")}); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.UseRecoveryCode(ctx, ada.ID, []byte("h")); err != nil {
-			t.Fatal(err)
+		if left, err := s.UseRecoveryCode(ctx, ada.ID, []byte("h")); err != nil || left != 0 {
+			t.Fatalf("the last code used: %d left, %v", left, err)
 		}
 		if err := s.FirstRecoveryCodes(ctx, ada.ID, [][]byte{[]byte("new")}); !errors.Is(err, ErrConflict) {
 			t.Fatalf("first codes over used ones: %v", err)
 		}
-		if err := s.UseRecoveryCode(ctx, ada.ID, []byte("new")); !errors.Is(err, ErrNotFound) {
+		if _, err := s.UseRecoveryCode(ctx, ada.ID, []byte("new")); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("a code given over used ones: %v", err)
 		}
 		if err := s.FirstRecoveryCodes(ctx, 1<<40, [][]byte{[]byte("x")}); !errors.Is(err, ErrNotFound) {
