@@ -185,8 +185,8 @@ type TwoFactor struct {
 	PasskeysAvailable bool
 	// Notice is what just happened: "totp-on" or "totp-off".
 	Notice string
-	// Removed names the passkey just removed.
-	Removed string
+	// Added names the passkey just added, Removed the one just removed.
+	Added, Removed string
 	// Removing is the id of the passkey whose removal asks for a proof.
 	Removing int64
 	// Proven is set while the session changes second factors without a

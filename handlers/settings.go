@@ -12,11 +12,12 @@ import (
 )
 
 // settings is the signed-in account's own page: its password, sessions
-// and API keys, and deleting it. The recovery codes a new passkey came
-// with show here, this once, as do what a change of the notifications or
-// of the time zone did (noticesDone, setTimeZone), how many sessions were
-// just signed out (sessionsEnded) and why signing in again at the provider
-// proved nothing (ssoProofRefused), or how long it is held back.
+// and API keys, and deleting it. That a passkey was added, and the
+// recovery codes it came with, show here, this once, as do what a change
+// of the notifications or of the time zone did (noticesDone,
+// setTimeZone), how many sessions were just signed out (sessionsEnded)
+// and why signing in again at the provider proved nothing
+// (ssoProofRefused), or how long it is held back.
 func (h *Handler) settings(w http.ResponseWriter, r *http.Request, a *core.Account) {
 	var codes []string
 	if sealed := h.sessions.PopString(r.Context(), sessionNewCodes); sealed != "" {
@@ -28,7 +29,7 @@ func (h *Handler) settings(w http.ResponseWriter, r *http.Request, a *core.Accou
 		codes = strings.Fields(string(plain))
 	}
 	ended, _ := h.sessions.Pop(r.Context(), sessionSessionsEnded).(int64)
-	twoFactor := components.TwoFactor{NewCodes: codes}
+	twoFactor := components.TwoFactor{NewCodes: codes, Added: h.sessions.PopString(r.Context(), sessionPasskeyAdded)}
 	h.ssoProofSaid(r, &twoFactor)
 	h.renderSettings(w, r, a, heldBackStatus(w, twoFactor.HeldBack), components.Settings{TwoFactor: twoFactor,
 		Notices: components.Notices{Message: h.sessions.PopString(r.Context(), sessionNoticesSaid)}, SessionsEnded: ended,

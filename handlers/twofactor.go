@@ -34,6 +34,9 @@ const (
 	// core.SealForSession), until the settings page shows them, once: its
 	// script finishes the ceremony, then loads the page.
 	sessionNewCodes = "new_codes"
+	// sessionPasskeyAdded names the passkey just added, until the
+	// settings page its script loads then says so.
+	sessionPasskeyAdded = "passkey_added"
 	// sessionRecoveryLeft holds, after a sign-in whose second step took a
 	// recovery code, how many the account has left, until the first page
 	// it lands on says so (see page).
@@ -642,7 +645,8 @@ func (h *Handler) passkeyRegisterOptions(w http.ResponseWriter, r *http.Request,
 }
 
 // addPasskey ends adding a passkey; the script then shows the settings
-// page, where it is listed, with the recovery codes it came with, if any.
+// page, which says it was added and lists it, with the recovery codes it
+// came with, if any.
 func (h *Handler) addPasskey(w http.ResponseWriter, r *http.Request, a *core.Account) {
 	answer, err := readCeremony(w, r)
 	if err != nil {
@@ -650,7 +654,7 @@ func (h *Handler) addPasskey(w http.ResponseWriter, r *http.Request, a *core.Acc
 		return
 	}
 	state := h.sessions.PopString(r.Context(), sessionPasskey)
-	_, codes, err := h.core.FinishPasskey(r.Context(), *a, state, answer)
+	p, codes, err := h.core.FinishPasskey(r.Context(), *a, state, answer)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -665,6 +669,7 @@ func (h *Handler) addPasskey(w http.ResponseWriter, r *http.Request, a *core.Acc
 		sealed := core.SealForSession(h.sessions.Token(r.Context()), []byte(strings.Join(codes, " ")))
 		h.sessions.Put(r.Context(), sessionNewCodes, string(sealed))
 	}
+	h.sessions.Put(r.Context(), sessionPasskeyAdded, p.Name)
 	writeJSON(w, http.StatusCreated, map[string]string{"redirect": "/settings#two-factor"})
 }
 

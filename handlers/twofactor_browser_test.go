@@ -814,3 +814,60 @@ func TestRecoveryCodeSignInSaidInView(t *testing.T) {
 	browsertest.Shoot(t, b.ctx, "recovery-sign-in-none-ar", 390, 1280)
 	b.clean("the last recovery code, in Arabic")
 }
+
+// TestPasskeyAddedSaidInView: the settings page that adding a passkey
+// loads says that it was added, and those words take the focus, in view,
+// on a laptop as on a phone, with the passkey's name set apart in Arabic;
+// a first passkey's recovery codes, which are what to act on, take the
+// focus in their place.
+func TestPasskeyAddedSaidInView(t *testing.T) {
+	s := newPasskeyServer(t)
+	b := newTab(t, browsertest.New(t), s)
+	device := addVirtualAuthenticator(t, b)
+	b.setUp()
+	focused := func(sel string) {
+		t.Helper()
+		b.wait(`document.activeElement.matches("`+sel+`") && (r => r.top >= 0 && r.bottom <= innerHeight)(document.activeElement.getBoundingClientRect())`, time.Second)
+	}
+	// anotherDevice gives the browser another authenticator in place of
+	// the one that holds the passkeys added so far.
+	anotherDevice := func() {
+		t.Helper()
+		if _, err := chromedp.Call(b.ctx, webauthn.RemoveVirtualAuthenticator, webauthn.RemoveVirtualAuthenticatorParams{AuthenticatorID: device}); err != nil {
+			t.Fatal(err)
+		}
+		device = addVirtualAuthenticator(t, b)
+	}
+	const added = "[data-testid=passkey-added]"
+
+	b.do(chromedp.EmulateViewport(1280, 900))
+	b.addPasskey("laptop")
+	b.do(chromedp.WaitVisible(chromedp.CSS(added)))
+	focused("[data-testid=new-codes]")
+	b.clean("the first passkey")
+
+	anotherDevice()
+	b.do(chromedp.EmulateViewport(390, 900))
+	b.addPasskey("phone")
+	focused(added)
+	if got, want := eval[string](b, `document.querySelector("`+added+`").textContent`), i18n.For("en").T("twofactor.notice.passkey_added", "Name", i18n.Isolate("phone")); got != want {
+		t.Errorf("the passkey added: %q, want %q", got, want)
+	}
+	browsertest.Shoot(t, b.ctx, "settings-passkey-added", 390, 1280)
+	b.clean("another passkey")
+	// Said once.
+	b.open("/settings", "[data-testid=passkey-form]")
+	if eval[bool](b, `!!document.querySelector("`+added+`")`) {
+		t.Error("the settings page says again that the passkey was added")
+	}
+
+	anotherDevice()
+	b.acceptLanguage("ar")
+	b.addPasskey("key!")
+	focused(added)
+	if got := eval[string](b, `document.querySelector("`+added+`").textContent`); !strings.Contains(got, "\u2068key!\u2069") {
+		t.Errorf("the passkey added, in Arabic: %q, without its name set apart", got)
+	}
+	browsertest.Shoot(t, b.ctx, "settings-passkey-added-ar", 390, 1280)
+	b.clean("a passkey added, in Arabic")
+}
