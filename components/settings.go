@@ -19,6 +19,8 @@ type Settings struct {
 	AtLimit bool
 	// NewKey is a key just made, shown once.
 	NewKey *NewKey
+	// Revoked names the key just revoked.
+	Revoked string
 
 	Password PasswordForm
 	Sessions []SessionItem

@@ -15,9 +15,10 @@ import (
 // and API keys, and deleting it. That a passkey was added, and the
 // recovery codes it came with, show here, this once, as do what a change
 // of the notifications or of the time zone did (noticesDone,
-// setTimeZone), how many sessions were just signed out (sessionsEnded)
-// and why signing in again at the provider proved nothing
-// (ssoProofRefused), or how long it is held back.
+// setTimeZone), how many sessions were just signed out (sessionsEnded),
+// which API key was just revoked (revokeKey), and why signing in again
+// at the provider proved nothing (ssoProofRefused), or how long it is
+// held back.
 func (h *Handler) settings(w http.ResponseWriter, r *http.Request, a *core.Account) {
 	var codes []string
 	if sealed := h.sessions.PopString(r.Context(), sessionNewCodes); sealed != "" {
@@ -33,7 +34,8 @@ func (h *Handler) settings(w http.ResponseWriter, r *http.Request, a *core.Accou
 	h.ssoProofSaid(r, &twoFactor)
 	h.renderSettings(w, r, a, heldBackStatus(w, twoFactor.HeldBack), components.Settings{TwoFactor: twoFactor,
 		Notices: components.Notices{Message: h.sessions.PopString(r.Context(), sessionNoticesSaid)}, SessionsEnded: ended,
-		Zone: components.ZoneSettings{Message: h.sessions.PopString(r.Context(), sessionZoneSaid)}})
+		Revoked: h.sessions.PopString(r.Context(), sessionKeyRevoked),
+		Zone:    components.ZoneSettings{Message: h.sessions.PopString(r.Context(), sessionZoneSaid)}})
 }
 
 // ssoProofSaid puts in t, to say once beside its prompt to sign in again,
@@ -149,16 +151,22 @@ func (h *Handler) revokeKey(w http.ResponseWriter, r *http.Request, a *core.Acco
 	if err == nil {
 		err = parseForm(w, r)
 	}
+	var k core.APIKey
 	if err == nil {
-		_, err = h.core.RevokeKey(r.Context(), a.ID, id)
+		k, err = h.core.RevokeKey(r.Context(), a.ID, id)
 	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	// Back at the keys, whose list now goes without it.
+	// Back at the keys, whose list now goes without it, and which say so.
+	h.sessions.Put(r.Context(), sessionKeyRevoked, k.Name)
 	redirect(w, r, "/settings#keys-heading")
 }
+
+// sessionKeyRevoked names the API key just revoked, for the settings page
+// that follows to say once.
+const sessionKeyRevoked = "key_revoked"
 
 // changePassword sets the account's password, given the current one, and
 // signs out its other sessions. Mistakes show the form again with each

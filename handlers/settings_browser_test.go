@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"oncelink/core"
+	"oncelink/i18n"
 	"oncelink/internal/browsertest"
 	"oncelink/notify"
 )
@@ -282,15 +283,25 @@ func TestSettingsAnswersInView(t *testing.T) {
 	inView("[data-testid=password-changed]")
 	b.clean("password changed")
 
-	// A key revoked: the page comes back at the keys, its list in view,
-	// as it comes back at the webhooks when one is deleted.
-	b.open("/settings", "[data-testid=key-form]")
-	b.createKeyIn("laptop", "")
-	b.do(
-		chromedp.Click(chromedp.CSS(`[data-testid=key-row][data-name=laptop] [data-testid=revoke-key]`)),
-		chromedp.WaitVisible(chromedp.CSS("[data-testid=no-keys]")),
-	)
-	b.wait(`(r => r.top >= 0 && r.bottom <= innerHeight)(document.querySelector("[data-testid=no-keys]").getBoundingClientRect()) &&
-		(r => r.top > -1)(document.getElementById("keys-heading").getBoundingClientRect())`, time.Second)
-	b.clean("key revoked")
+	// A key revoked: the page comes back at the keys, saying which one
+	// went where the focus goes, its list in view, as it comes back at the
+	// webhooks when one is deleted; in Arabic too, the key's name set
+	// apart.
+	for _, lang := range []string{"en", "ar"} {
+		b.acceptLanguage(lang)
+		b.open("/settings", "[data-testid=key-form]")
+		b.createKeyIn("laptop!", "")
+		b.do(
+			chromedp.Click(chromedp.CSS(`[data-testid=key-row][data-name="laptop!"] [data-testid=revoke-key]`)),
+			chromedp.WaitVisible(chromedp.CSS("[data-testid=key-revoked]")),
+		)
+		inView("[data-testid=key-revoked]")
+		b.wait(`(r => r.top >= 0 && r.bottom <= innerHeight)(document.querySelector("[data-testid=no-keys]").getBoundingClientRect()) &&
+			(r => r.top > -1)(document.getElementById("keys-heading").getBoundingClientRect())`, time.Second)
+		if got, want := eval[string](b, `document.querySelector("[data-testid=key-revoked]").textContent`), i18n.For(lang).T("settings.keys.revoked", "Name", i18n.Isolate("laptop!")); got != want {
+			t.Errorf("the key revoked, in %s: %q, want %q", lang, got, want)
+		}
+		browsertest.Shoot(t, b.ctx, "settings-key-revoked-"+lang, 390, 1280)
+		b.clean("key revoked, in " + lang)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/net/html"
 
 	"oncelink/core"
+	"oncelink/i18n"
 )
 
 // createKey makes an API key on the settings page and returns its secret,
@@ -275,6 +276,17 @@ func TestRevokeKey(t *testing.T) {
 	}
 	if s.authenticates(secret) {
 		t.Fatal("a revoked key authenticates")
+	}
+	// The page it comes back to says which key went, once, where the
+	// focus goes.
+	page := ada.get("/settings")
+	said := testIDs(t, page.body, "key-revoked")
+	if want := i18n.For("en").T("settings.keys.revoked", "Name", i18n.Isolate("laptop")); len(said) != 1 || textOf(said[0]) != want ||
+		!hasAttr(said[0], "data-focus") || attr(said[0], "role") != "status" {
+		t.Errorf("the settings after a revoke say %d times that a key was revoked, want once %q", len(said), want)
+	}
+	if hasTestID(t, ada.get("/settings").body, "key-revoked") {
+		t.Error("the settings say again that the key was revoked")
 	}
 	if rows := ada.keyRows(); len(rows) != 1 || attr(rows[0], "data-name") != "kept" {
 		t.Fatalf("after revoke the list has %d rows", len(rows))
