@@ -326,3 +326,25 @@ func TestDatabaseHiccupKeepsTheSession(t *testing.T) {
 		t.Fatalf("the stream once the database is back: %+v", ev)
 	}
 }
+
+// TestAdminChoiceSaysWhatItGives: the add form's administrator choice is
+// described by all that an administrator can do, in every language.
+func TestAdminChoiceSaysWhatItGives(t *testing.T) {
+	s := newTestServer(t)
+	ada := s.admin()
+	for _, l := range i18n.Languages {
+		page := parseHTML(t, ada.getIn("/accounts", l.Code).body)
+		box := first(t, page, "the administrator choice", byAttr("name", "admin"))
+		if got, want := textOf(box.Parent), i18n.For(l.Code).T("accounts.add.admin"); box.Parent.Data != "label" || got != want {
+			t.Errorf("%s: the choice is labelled %q, want %q", l.Code, got, want)
+		}
+		help := elementByID(page, attr(box, "aria-describedby"))
+		if help == nil {
+			t.Errorf("%s: the choice has no description", l.Code)
+			continue
+		}
+		if got, want := textOf(help), i18n.For(l.Code).T("accounts.add.admin_help"); got != want {
+			t.Errorf("%s: the choice is described as %q, want %q", l.Code, got, want)
+		}
+	}
+}
