@@ -46,12 +46,13 @@ import (
 // mark has moved since. A stream opened without one goes by the mark in
 // its URL (after): the page's own, from when it was drawn, or the last
 // mark the page's script received, when it opens the stream anew (a tab
-// shown again, or htmx's SSE extension starting over after an error
-// answer). The mark travels on an event of its own, which every page
-// listens for, since a script sees the id of no event that it does not
-// listen for: a row's event for a row that is not on the page, or an
-// event that changes nothing on it. Links that expire during a break send
-// no event to resume from; the page's countdowns turn their rows expired.
+// shown again, a page shown again from the browser's back/forward cache,
+// or htmx's SSE extension starting over after an error answer). The mark
+// travels on an event of its own, which every page listens for, since a
+// script sees the id of no event that it does not listen for: a row's
+// event for a row that is not on the page, or an event that changes
+// nothing on it. Links that expire during a break send no event to resume
+// from; the page's countdowns turn their rows expired.
 //
 // The pages about one link, its details and its address as its owner sees
 // it, keep the same stream, bounded with the account's others, for that

@@ -791,16 +791,33 @@
     if (this.source) this.source.removeEventListener(type, fn);
   };
   if (window.htmx) htmx.createEventSource = function (url) { return new PausableSource(url); };
-  document.addEventListener("visibilitychange", function () {
+  function pauseStreams() {
     clearTimeout(pauseTimer);
+    pausable.forEach(function (s) { s.pause(); });
+  }
+  function resumeStreams() {
+    clearTimeout(pauseTimer);
+    if (!document.hidden) pausable.forEach(function (s) { s.resume(); });
+  }
+  document.addEventListener("visibilitychange", function () {
     if (document.hidden) {
-      pauseTimer = setTimeout(function () {
-        pausable.forEach(function (s) { s.pause(); });
-      }, streamGrace);
+      clearTimeout(pauseTimer);
+      pauseTimer = setTimeout(pauseStreams, streamGrace);
     } else {
-      pausable.forEach(function (s) { s.resume(); });
+      resumeStreams();
     }
   });
+  // A page left for another gives its streams back at once, and so does a
+  // hidden one that the browser freezes: the browser may keep either for
+  // minutes (a page it can show again on Back, from its back/forward
+  // cache), its timers stopped, and an open stream would hold its
+  // connection, and one of the account's streams, all that time. A page
+  // shown again from that cache, or thawed and shown, opens them again as
+  // a tab shown again does, from its last mark.
+  window.addEventListener("pagehide", pauseStreams);
+  document.addEventListener("freeze", pauseStreams);
+  window.addEventListener("pageshow", function (e) { if (e.persisted) resumeStreams(); });
+  document.addEventListener("resume", resumeStreams);
 
   function refreshList() {
     if (window.htmx && document.getElementById("request-rows")) {
