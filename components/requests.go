@@ -19,6 +19,9 @@ type Requests struct {
 	Created *CreatedRequest
 	Rows    []RequestRow
 	Stream  string
+	// Status is the list's filter: a request status (core.RequestStatuses),
+	// or "" for every request.
+	Status string
 	// Paged is set on any page of the list but the first; Next is the
 	// cursor of the page after this one, empty on the last.
 	Paged bool
@@ -31,12 +34,38 @@ type Requests struct {
 // takesNewRequests makes the rows of page v take a request made elsewhere
 // (in another tab, by the API or the command line) at their top, as the
 // stream's new-request event brings it: the first page alone, where the
-// newest requests are.
+// newest requests are, and only when its filter lets in an open request,
+// which a new one is.
 func takesNewRequests(v Requests) templ.Attributes {
-	if v.Paged {
+	if v.Paged || (v.Status != "" && v.Status != string(core.RequestOpen)) {
 		return nil
 	}
 	return templ.Attributes{"sse-swap": "new-request", "hx-swap": "afterbegin"}
+}
+
+// requestsURL is the address of the page of v's list, with its filter,
+// that cursor before starts; its first page for "".
+func requestsURL(v Requests, before string) string {
+	q := url.Values{}
+	if v.Status != "" {
+		q.Set("status", v.Status)
+	}
+	if before != "" {
+		q.Set("before", before)
+	}
+	if len(q) == 0 {
+		return "/requests"
+	}
+	return "/requests?" + q.Encode()
+}
+
+// noneFiltered says, by the list's filter, that no request has that
+// status.
+var noneFiltered = map[string]string{
+	"open":      "requests.empty.open",
+	"fulfilled": "requests.empty.fulfilled",
+	"expired":   "requests.empty.expired",
+	"revoked":   "requests.empty.revoked",
 }
 
 // RequestForm is the "Request a secret" form, as typed, with its mistake.

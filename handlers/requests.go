@@ -16,9 +16,43 @@ import (
 
 // requests is the owner's requests page: the "Request a secret" form and
 // the requests, kept live by the dashboard's event stream.
-// The list is paged, newest first: ?before= is the cursor of an older page.
+// The list is paged, newest first: ?before= is the cursor of an older page,
+// and ?status= keeps the requests of one status alone, as the API's list
+// does. htmx asks for the list alone when the filter changes.
 func (h *Handler) requests(w http.ResponseWriter, r *http.Request, a *core.Account) {
-	h.renderRequests(w, r, a, http.StatusOK, h.emptyRequestForm(), nil, r.URL.Query().Get("before"), 0)
+	q := requestsQuery{Status: r.URL.Query().Get("status"), Before: r.URL.Query().Get("before")}
+	if isHTMX(r) && r.Header.Get("HX-Target") == "request-list" {
+		v, err := h.requestList(r, a, q)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		h.render(w, r, http.StatusOK, components.RequestList(v))
+		return
+	}
+	h.renderRequests(w, r, a, http.StatusOK, h.emptyRequestForm(), nil, q, 0)
+}
+
+// requestsQuery asks for a page of the owner's requests: those of one
+// status, or all for "", from cursor Before, or the first page for "".
+type requestsQuery struct {
+	Status, Before string
+}
+
+// requestList reads the page of a's requests that q asks for.
+func (h *Handler) requestList(r *http.Request, a *core.Account, q requestsQuery) (components.Requests, error) {
+	page, err := h.core.Requests(r.Context(), a.ID, core.RequestListInput{Status: q.Status, Before: q.Before})
+	if err != nil {
+		return components.Requests{}, err
+	}
+	v := components.Requests{Status: q.Status, Paged: q.Before != "", Next: page.Next}
+	now := h.core.Now()
+	for _, rq := range page.Requests {
+		row := requestRow(rq, now)
+		row.Page = q.Before
+		v.Rows = append(v.Rows, row)
+	}
+	return v, nil
 }
 
 // ownRequest leads the owner to their request id, where its notices lead
@@ -34,7 +68,7 @@ func (h *Handler) ownRequest(w http.ResponseWriter, r *http.Request, a *core.Acc
 	}
 	_, err = h.core.Request(r.Context(), a.ID, id)
 	if e, ok := core.AsError(err); ok && e.Kind == core.NotFound {
-		h.renderRequests(w, r, a, http.StatusNotFound, h.emptyRequestForm(), nil, "", id)
+		h.renderRequests(w, r, a, http.StatusNotFound, h.emptyRequestForm(), nil, requestsQuery{}, id)
 		return
 	} else if err != nil {
 		h.fail(w, r, err)
@@ -50,24 +84,18 @@ func (h *Handler) emptyRequestForm() components.RequestForm {
 }
 
 // renderRequests draws the requests page with form f, and the page of the
-// list that cursor before starts; gone, when not 0, is a request that the
-// page says is no longer kept.
-func (h *Handler) renderRequests(w http.ResponseWriter, r *http.Request, a *core.Account, status int, f components.RequestForm, created *components.CreatedRequest, before string, gone int64) {
+// list that q asks for; gone, when not 0, is a request that the page says
+// is no longer kept.
+func (h *Handler) renderRequests(w http.ResponseWriter, r *http.Request, a *core.Account, status int, f components.RequestForm, created *components.CreatedRequest, q requestsQuery, gone int64) {
 	// The mark is taken before the list is read: an event after it may be
 	// missing.
 	mark := h.streamMark(a.ID)
-	page, err := h.core.Requests(r.Context(), a.ID, core.RequestListInput{Before: before})
+	v, err := h.requestList(r, a, q)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	v := components.Requests{Form: f, Created: created, Stream: "/links/events?after=" + mark, Paged: before != "", Next: page.Next, Gone: gone}
-	now := h.core.Now()
-	for _, rq := range page.Requests {
-		row := requestRow(rq, now)
-		row.Page = before
-		v.Rows = append(v.Rows, row)
-	}
+	v.Form, v.Created, v.Stream, v.Gone = f, created, "/links/events?after="+mark, gone
 	h.render(w, r, status, components.RequestsPage(h.page(r, i18n.T(r.Context(), "requests.title")), v))
 }
 
@@ -99,7 +127,7 @@ func (h *Handler) createRequest(w http.ResponseWriter, r *http.Request, a *core.
 		// asked for.
 		f = h.emptyRequestForm()
 		f.Errors = components.FieldErrors{{Message: i18n.T(r.Context(), "requests.form.sent_twice")}}
-		h.renderRequests(w, r, a, http.StatusConflict, f, nil, "", 0)
+		h.renderRequests(w, r, a, http.StatusConflict, f, nil, requestsQuery{}, 0)
 		return
 	}
 	if e, ok := core.AsError(err); ok && e.Kind == core.Invalid {
@@ -107,7 +135,7 @@ func (h *Handler) createRequest(w http.ResponseWriter, r *http.Request, a *core.
 			*field = refill(*field)
 		}
 		f.Errors = fieldErrors(r, err)
-		h.renderRequests(w, r, a, web.Status(e.Kind), f, nil, "", 0)
+		h.renderRequests(w, r, a, web.Status(e.Kind), f, nil, requestsQuery{}, 0)
 		return
 	}
 	if err != nil {
@@ -115,7 +143,7 @@ func (h *Handler) createRequest(w http.ResponseWriter, r *http.Request, a *core.
 		return
 	}
 	created := &components.CreatedRequest{URL: c.URL, Row: requestRow(c.Request, h.core.Now())}
-	h.renderRequests(w, r, a, http.StatusCreated, h.emptyRequestForm(), created, "", 0)
+	h.renderRequests(w, r, a, http.StatusCreated, h.emptyRequestForm(), created, requestsQuery{}, 0)
 	web.PublishAfter(w, r, h.core, c.Event())
 }
 

@@ -514,6 +514,7 @@ func TestTwoKindsOfRequest(t *testing.T) {
 	asked := []string{
 		"error.request_gone.answered", "error.request_gone.answered_signed_out", "error.request_gone.sent", "error.owner_disabled.request",
 		"error.file_not_accepted", "error.nothing_sent", "title.request_on_hold", "title.request_expired", "requests.pager.older",
+		"requests.empty.open", "requests.empty.fulfilled", "requests.empty.expired", "requests.empty.revoked", "requests.empty.show_all",
 		"cli.cmd.withdraw", "cli.flag.request_ttl", "cli.requests.withdrew",
 	}
 	http := []string{
