@@ -636,7 +636,7 @@ func TestUnreadableFile(t *testing.T) {
 	c := newClient(t, s.URL, s.key)
 	c.Language = "fr"
 	_, err = c.CreateLink(t.Context(), client.NewLink{File: &brokenReader{n: 100 << 10}, FileName: "a.bin"})
-	want := i18n.For("fr").T("cli.client.read_file", "Name", "a.bin") + "\u00a0: the disk broke"
+	want := i18n.For("fr").T("cli.client.read_file", "Name", "a.bin") + "\u202f: the disk broke"
 	if err == nil || err.Error() != want {
 		t.Errorf("a file that breaks, in French: %v, want %q", err, want)
 	}
@@ -659,7 +659,7 @@ func TestProblemsInTheClientsLanguage(t *testing.T) {
 	}
 	fr := i18n.For("fr")
 	_, err = c.Open(ctx, l.URL, "")
-	if want := fr.T("http_status.gone") + "\u00a0: " + fr.T("error.link_gone.used"); err == nil || err.Error() != want {
+	if want := fr.T("http_status.gone") + "\u202f: " + fr.T("error.link_gone.used"); err == nil || err.Error() != want {
 		t.Errorf("a used link, in French: %v, want %q", err, want)
 	}
 	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -267,10 +267,11 @@ func TestPlurals(t *testing.T) {
 }
 
 // TestFrenchSpacing: French sets ; : ! ? and the inside of « » apart with
-// a no-break space, so that none of them starts a line of its own, and a
-// unit from its number (25 Mio, 512 octets, 3 min), so that neither is
-// left at the end of a line; quotes « ainsi »; and elides with the
-// typographic apostrophe, l’adresse, not the typewriter's.
+// a narrow no-break space (U+202F), so that none of them starts a line of
+// its own and every message spaces them alike, and a unit from its number
+// (25 Mio, 512 octets, 3 min) with a no-break space (U+00A0), so that
+// neither is left at the end of a line; quotes « ainsi »; and elides with
+// the typographic apostrophe, l’adresse, not the typewriter's.
 func TestFrenchSpacing(t *testing.T) {
 	c, err := Catalog("fr")
 	if err != nil {
@@ -280,6 +281,9 @@ func TestFrenchSpacing(t *testing.T) {
 		for _, text := range forms {
 			if frenchBreak.MatchString(text) {
 				t.Errorf("fr: %s breaks before its punctuation: %q", id, text)
+			}
+			if frenchWideSpace.MatchString(text) {
+				t.Errorf("fr: %s sets its punctuation apart with U+00A0, not U+202F: %+q", id, text)
 			}
 			if frenchUnitBreak.MatchString(text) {
 				t.Errorf("fr: %s breaks between a number and its unit: %q", id, text)
@@ -313,6 +317,10 @@ func TestEnglishApostrophes(t *testing.T) {
 
 // frenchBreak finds a breaking space before ; : ! ? or », or after «.
 var frenchBreak = regexp.MustCompile(`[ \t\n][;:!?»]|«[ \t\n]`)
+
+// frenchWideSpace finds a no-break space of a word's width (U+00A0)
+// before ; : ! ? or », or after «, where French puts a narrow one.
+var frenchWideSpace = regexp.MustCompile(`\x{00a0}[;:!?»]|«\x{00a0}`)
 
 // frenchUnitBreak finds a breaking space between a number, or the
 // placeholder of one, and a unit of size or time, or a percent sign.

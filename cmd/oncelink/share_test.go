@@ -977,7 +977,7 @@ func TestFlagRefusalsInTheReadersLanguage(t *testing.T) {
 	} {
 		r := sh.must(exitUsage, "", c.args...)
 		want := "oncelink: " + fr.T("cli.flag_error.refused", "Flag", c.flag, "Message", "")
-		if !strings.HasPrefix(r.stderr, want) || !strings.HasPrefix(want, "oncelink: "+c.flag+"\u00a0: ") {
+		if !strings.HasPrefix(r.stderr, want) || !strings.HasPrefix(want, "oncelink: "+c.flag+"\u202f: ") {
 			t.Errorf("%v: stderr %q, want it to begin %q", c.args, r.stderr, want)
 		}
 	}
