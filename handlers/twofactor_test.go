@@ -564,7 +564,7 @@ func TestSixthWrongCodeWaits(t *testing.T) {
 		t.Fatal(err)
 	}
 	subject, err := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
-	name := en.T("mail.quoted", "Text", i18n.Isolate("ada"))
+	name := en.T("format.quoted", "Text", i18n.Isolate("ada"))
 	if err != nil || subject != en.T("mail.second_step.subject", "Name", name) || m.Header.Get("To") != "<ada@example.org>" {
 		t.Errorf("the mail to %q is titled %q (%v)", m.Header.Get("To"), subject, err)
 	}

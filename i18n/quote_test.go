@@ -52,17 +52,13 @@ func TestQuote(t *testing.T) {
 }
 
 // TestQuotedAsTheCatalogsQuote: the quotes of Quote are those that each
-// catalog writes around a quoted word in a mail and around a command to
-// run.
+// catalog writes around a command to run.
 func TestQuotedAsTheCatalogsQuote(t *testing.T) {
 	for _, lang := range Languages {
 		l := For(lang.Code)
 		quoted := l.Quote("x")
 		if lang.RTL {
 			quoted = strings.NewReplacer(string(fsi), "", string(pdi), "").Replace(quoted)
-		}
-		if mail := l.T("mail.quoted", "Text", "x"); quoted != mail {
-			t.Errorf("%s: Quote quotes %q, a mail %q", lang.Code, quoted, mail)
 		}
 		if see := l.T("cli.usage.see", "Help", "x"); !strings.Contains(see, quoted) {
 			t.Errorf("%s: Quote quotes %q, a command %q", lang.Code, quoted, see)

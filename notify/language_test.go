@@ -50,10 +50,10 @@ func TestEmailLanguage(t *testing.T) {
 		subject, text, html := parts(t, ms[len(ms)-1].Data)
 		when := l.When(e.clock.Now())
 		unsubscribe := e.unsubscribeLink(t)
-		if want := l.T("mail.notice.opened.subject", "Label", l.T("mail.quoted", "Text", label)); subject != want {
+		if want := l.T("mail.notice.opened.subject", "Label", l.T("format.quoted", "Text", label)); subject != want {
 			t.Errorf("%q: subject %q, want %q", code, subject, want)
 		}
-		for _, want := range []string{l.T("mail.notice.opened.line", "Label", l.T("mail.quoted", "Text", label)),
+		for _, want := range []string{l.T("mail.notice.opened.line", "Label", l.T("format.quoted", "Text", label)),
 			l.T("mail.notice.text.when", "When", when), l.T("mail.notice.text.unsubscribe", "URL", unsubscribe)} {
 			if !strings.Contains(text, want) {
 				t.Errorf("%q: the text part does not say %q:\n%s", code, want, text)
@@ -81,7 +81,7 @@ func TestEmailLanguage(t *testing.T) {
 	ms := smtpd.mails()
 	subject, _, _ = parts(t, ms[len(ms)-1].Data)
 	en := i18n.For("en")
-	if want := en.T("mail.notice.opened.subject", "Label", en.T("mail.quoted", "Text", "\u2068"+`the "wifi" password C:\temp  Bcc: x`+"\u2069")); subject != want {
+	if want := en.T("mail.notice.opened.subject", "Label", en.T("format.quoted", "Text", "\u2068"+`the "wifi" password C:\temp  Bcc: x`+"\u2069")); subject != want {
 		t.Errorf("subject %q, want %q", subject, want)
 	}
 }
@@ -139,14 +139,14 @@ func TestRequestMailWords(t *testing.T) {
 			ms := smtpd.mails()
 			_, text, html := parts(t, ms[len(ms)-1].Data)
 			text = oneLine(text)
-			read, readHTML := l.T("mail.notice.request_fulfilled.read", "Button", l.T("mail.quoted", "Text", button)),
+			read, readHTML := l.T("mail.notice.request_fulfilled.read", "Button", l.T("format.quoted", "Text", button)),
 				l.T("mail.notice.request_fulfilled.read", "Button", "<strong>"+button+"</strong>")
 			if n.Closed {
 				read, readHTML = l.T("mail.notice.request_fulfilled.read_closed"), l.T("mail.notice.request_fulfilled.read_closed")
 			}
 			if !n.Until.IsZero() {
 				when := l.WhenIn(until, nil)
-				read, readHTML = l.T("mail.notice.request_fulfilled.read_until", "Button", l.T("mail.quoted", "Text", button), "When", when),
+				read, readHTML = l.T("mail.notice.request_fulfilled.read_until", "Button", l.T("format.quoted", "Text", button), "When", when),
 					l.T("mail.notice.request_fulfilled.read_until", "Button", "<strong>"+button+"</strong>", "When", when)
 			}
 			for _, want := range []string{read, l.T("mail.notice.request_fulfilled.text_page", "URL", url), l.T("mail.notice.request_fulfilled.stop")} {
@@ -192,11 +192,11 @@ func TestSecondStepMailWords(t *testing.T) {
 		ms := smtpd.mails()
 		subject, text, html := parts(t, ms[len(ms)-1].Data)
 		name := i18n.Isolate("ada")
-		if want := l.T("mail.second_step.subject", "Name", l.T("mail.quoted", "Text", name)); subject != want {
+		if want := l.T("mail.second_step.subject", "Name", l.T("format.quoted", "Text", name)); subject != want {
 			t.Errorf("%s: subject %q, want %q", code, subject, want)
 		}
 		text = oneLine(text)
-		for _, want := range []string{l.N("mail.second_step.line", 5, "Name", l.T("mail.quoted", "Text", name)),
+		for _, want := range []string{l.N("mail.second_step.line", 5, "Name", l.T("format.quoted", "Text", name)),
 			l.T("mail.second_step.held"), l.T("mail.second_step.advice"), l.T("mail.second_step.text.password", "URL", url),
 			l.T("mail.notice.text.from", "IP", i18n.Isolate("192.0.2.7")), l.T("mail.second_step.stop")} {
 			if !strings.Contains(text, oneLine(want)) {

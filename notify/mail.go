@@ -48,11 +48,18 @@ func textFuncs(l *i18n.Localizer, zone *time.Location) texttemplate.FuncMap {
 	return texttemplate.FuncMap{
 		"t":     func(id string, pairs ...any) string { return l.T(id, pairs...) },
 		"n":     func(id string, count int, pairs ...any) string { return l.N(id, count, pairs...) },
-		"quote": func(s string) string { return l.T("mail.quoted", "Text", s) },
+		"quote": func(s string) string { return quote(l, s) },
 		"wrap":  func(s string) string { return wrap(s, 72) },
 		"when":  func(t time.Time) string { return l.WhenIn(t, zone) },
 	}
 }
+
+// quote puts s in l's quotation marks, those of i18n.Localizer.Quote (the
+// message "format.quoted"), but as typed: a mail tells the owner of a label
+// or an account's name, isolated already, the words they wrote, which read
+// better without the escapes that Quote writes for a value given on the
+// command line or in a form.
+func quote(l *i18n.Localizer, s string) string { return l.T("format.quoted", "Text", s) }
 
 // htmlFuncs are the template functions of an HTML part in l's language:
 // t says a message, its words as the catalog writes them and its values
@@ -436,14 +443,14 @@ func (m *Mailer) SendNotice(ctx context.Context, to string, n Notice) error {
 		unsub = unsubscribe{URL: n.Unsubscribe, OneClick: strings.HasPrefix(n.Unsubscribe, "https://")}
 	}
 	if n.Type == store.NoticeSecondStepFailed {
-		subject := i18n.T(ctx, "mail.second_step.subject", "Name", i18n.T(ctx, "mail.quoted", "Text", oneLine(n.Account)))
+		subject := i18n.T(ctx, "mail.second_step.subject", "Name", quote(i18n.From(ctx), oneLine(n.Account)))
 		return m.send(ctx, to, subject, unsub, n.Zone, "second_step", n)
 	}
 	msgs, ok := noticeMessages[n.Type]
 	if !ok {
 		return fmt.Errorf("no email for a notice of type %q", n.Type)
 	}
-	subject := i18n.T(ctx, msgs.Subject, "Label", i18n.T(ctx, "mail.quoted", "Text", oneLine(n.Label)))
+	subject := i18n.T(ctx, msgs.Subject, "Label", quote(i18n.From(ctx), oneLine(n.Label)))
 	// Where what was sent to a request is read names the button of the
 	// request's page that opens it, and says until when, when it is known;
 	// or it says that it can no longer be opened.
