@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -813,6 +814,44 @@ func TestRecoveryCodeSignInSaidInView(t *testing.T) {
 	signInWith(codes[9])
 	browsertest.Shoot(t, b.ctx, "recovery-sign-in-none-ar", 390, 1280)
 	b.clean("the last recovery code, in Arabic")
+}
+
+// TestRecoveryCodeSignInSaidBesideTheFocus: when the page a sign-in with a
+// recovery code lands on gives the focus to a field of its own (the
+// password of a link for the account, reached through the sign-in link
+// of its page), the field keeps it, and what the page says of the codes
+// left is said from its live region, in English as in Arabic: a screen
+// reader says a notice that comes with a new page only when it takes the
+// focus, or when a live region changes.
+func TestRecoveryCodeSignInSaidBesideTheFocus(t *testing.T) {
+	s := newTestServer(t)
+	s.admin()
+	link := s.user("bob").createLink(url.Values{"for_user": {"ada"}, "password": {"open sesame"}})
+	_, codes := s.enrolTOTP("ada")
+	b := newTab(t, browsertest.New(t), s)
+	const said = "[data-testid=recovery-sign-in]"
+	for i, lang := range []string{"en", "ar"} {
+		b.acceptLanguage(lang)
+		b.open(strings.TrimPrefix(link, s.URL), "[data-testid=wrong-user]")
+		b.do(chromedp.Click(chromedp.CSS("[data-testid=sign-in]")), chromedp.WaitVisible(chromedp.CSS("form[action^='/login'] #username")))
+		b.wait(`document.readyState === "complete"`, 5*time.Second)
+		b.do(
+			chromedp.SendKeys(chromedp.ID("username"), "ada"),
+			chromedp.SendKeys(chromedp.ID("password"), testPassword),
+			chromedp.Click(chromedp.CSS("form[action^='/login'] button[type=submit]")),
+			chromedp.WaitVisible(chromedp.CSS("[data-testid=verify-form]")),
+		)
+		b.verifyWith(codes[i], said)
+		b.wait(`document.readyState === "complete"`, 5*time.Second)
+		words := `document.querySelector("` + said + `").innerText.replace(/\s+/g, " ").trim()`
+		b.wait(`document.getElementById("announcer").textContent === `+words, 3*time.Second)
+		if got := eval[string](b, `document.activeElement.id`); got != "link-password" {
+			t.Errorf("%s: the focus is on %q, not on the link's password", lang, got)
+		}
+		browsertest.Shoot(t, b.ctx, "recovery-sign-in-link-"+lang, 390, 1280)
+		b.clean("a recovery sign-in that lands on a link's password, in " + lang)
+		b.signOut()
+	}
 }
 
 // TestPasskeyAddedSaidInView: the settings page that adding a passkey

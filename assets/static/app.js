@@ -678,15 +678,49 @@
   // refusal said in the alerts takes it, as when the row whose button sent
   // the request went with the answer.
   // Focus that is somewhere already stays there, and a page that names its
-  // own ([autofocus]) keeps its choice.
+  // own ([autofocus]) keeps its choice. Then what a page shows once and
+  // that did not take the focus, such as what a sign-in with a recovery
+  // code says on a link's page whose password field takes it, is said
+  // from the page's live region (see sayUnfocused).
   function focusAnswer() {
     var active = document.activeElement;
-    if ((active && active !== document.body) || document.querySelector("[autofocus]")) return;
+    if ((active && active !== document.body) || document.querySelector("[autofocus]")) {
+      sayUnfocused();
+      return;
+    }
     var el = document.querySelector("[aria-invalid=true], [data-testid=form-error], [data-focus]") ||
       document.querySelector("#alerts [role=alert]");
-    if (!el) return;
-    if (!el.matches("input, select, textarea, button, a[href]")) el.setAttribute("tabindex", "-1");
-    el.focus();
+    if (el) {
+      if (!el.matches("input, select, textarea, button, a[href]")) el.setAttribute("tabindex", "-1");
+      el.focus();
+    }
+    sayUnfocused();
+  }
+
+  // sayUnfocused has screen readers say, once, each [data-focus] on show
+  // that the focus is not in: one that comes with a page is read only when
+  // it takes the focus, and a status that is on the page from the start is
+  // no change that a live region would announce. It is said politely, after
+  // what has the focus, and once the page has loaded: a screen reader
+  // drops what changes while it reads a page that is loading.
+  var saidOnce = new WeakSet();
+  function sayUnfocused() {
+    var unfocused = function (el) { return !el.contains(document.activeElement); };
+    var notices = [];
+    document.querySelectorAll("[data-focus]").forEach(function (el) {
+      if (saidOnce.has(el) || !el.getClientRects().length) return;
+      saidOnce.add(el);
+      if (unfocused(el)) notices.push(el);
+    });
+    if (!notices.length) return;
+    var say = function () {
+      setTimeout(function () {
+        var words = notices.filter(unfocused).map(function (el) { return el.innerText.replace(/\s+/g, " ").trim(); });
+        if (words.length) announce(words.join(" "));
+      }, 500);
+    };
+    if (document.readyState === "complete") say();
+    else window.addEventListener("load", say, { once: true });
   }
 
   // The event stream: its state is shown beside the list's heading, its
