@@ -1138,3 +1138,72 @@ func TestWebhookTestsAreFew(t *testing.T) {
 		t.Errorf("%d test messages queued, want 20", n)
 	}
 }
+
+// TestARetryEndsWithItsEndpoint: a notice that an endpoint failed to take
+// and that waits to be tried again ends unsent when the endpoint is
+// switched off by a 410, and stays ended once a test switches the
+// endpoint on again, within the notice's day and after it: the endpoint
+// gets what happens from then on, nothing from before. Its list of
+// deliveries says why it ended.
+func TestARetryEndsWithItsEndpoint(t *testing.T) {
+	backends(t, func(t *testing.T, dsn string) {
+		e := newEnv(t, dsn, core.Config{WebhookAllowPrivate: true})
+		ctx := context.Background()
+		r := newReceiver(t)
+		r.ignoreTime = true
+		code := http.StatusServiceUnavailable
+		r.status = func() int { return code }
+		w := e.subscribe(t, r, store.NoticeLinkOpened)
+		link := e.createLink(t, "before", 3, false)
+		e.open(t, link.URL)
+		worker := e.worker(t, notify.Options{})
+		runOnce(t, worker)
+		deliveries := func() []store.Delivery {
+			t.Helper()
+			ds, err := e.st.WebhookDeliveries(ctx, e.owner.ID, w.Webhook.ID, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ds
+		}
+		retried := deliveries()[0]
+		if retried.Status != store.DeliveryPending || retried.LastCode != http.StatusServiceUnavailable {
+			t.Fatalf("after a 503: %+v", retried)
+		}
+		// Another notice, due before the retry, is answered 410.
+		e.open(t, link.URL)
+		code = http.StatusGone
+		if n := runOnce(t, worker); n != 1 {
+			t.Fatalf("attempted %d, want the new notice alone", n)
+		}
+		if hooks, _ := e.svc.Webhooks(ctx, e.owner.ID); hooks[0].DisabledAt.IsZero() {
+			t.Fatal("the endpoint stays on after a 410")
+		}
+		// Back, and switched on again by a test, within the retry's day.
+		code = http.StatusOK
+		e.clock.Add(time.Hour)
+		if err := e.svc.TestWebhook(ctx, e.owner.ID, w.Webhook.ID); err != nil {
+			t.Fatal(err)
+		}
+		e.open(t, e.createLink(t, "after", 1, false).URL)
+		for range 3 {
+			runOnce(t, worker)
+			e.clock.Add(8 * time.Hour)
+		}
+		var types []string
+		for _, m := range r.received() {
+			types = append(types, m.Body.Type)
+		}
+		if !slices.Equal(types, []string{store.NoticeTest, store.NoticeLinkOpened}) {
+			t.Errorf("received %v, want the test and the open after it", types)
+		}
+		if n, _ := e.st.OutboxDepth(ctx); n != 0 {
+			t.Errorf("outbox %d", n)
+		}
+		for _, d := range deliveries() {
+			if d.ID == retried.ID && (d.Status != store.DeliveryFailed || d.LastError != store.EndpointDisabled || d.Attempts != 1) {
+				t.Errorf("the retry %+v, want failed after its one attempt with %q", d, store.EndpointDisabled)
+			}
+		}
+	})
+}

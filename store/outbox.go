@@ -779,6 +779,18 @@ func (s *Store) RenewLease(ctx context.Context, d *Delivery, until time.Time) er
 // AccountDisabled, when its account was disabled meanwhile.
 func (s *Store) FinishAttempt(ctx context.Context, d Delivery, a Attempt) error {
 	err := s.write(ctx, func(ctx context.Context, tx txn) error {
+		if a.DisableWebhook && d.WebhookID != 0 {
+			// The account's row first, as enqueue holds it before it
+			// inserts deliveries for the endpoint: on PostgreSQL an
+			// enqueue under way is waited for, and what it inserted ends
+			// with the endpoint's other deliveries below; one that comes
+			// after finds the endpoint switched off, and inserts nothing.
+			// Else a notice written at that moment would wait, and be
+			// sent once the endpoint is switched on again.
+			if err := s.lockAccount(ctx, tx, d.AccountID); err != nil && !errors.Is(err, ErrNotFound) {
+				return err
+			}
+		}
 		status, lastError := a.Outcome, a.Error
 		if status == DeliveryPending {
 			// Its account's row is read once a disable under way has

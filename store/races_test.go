@@ -309,3 +309,52 @@ func TestEndpointDeletedWhileLinksOpen(t *testing.T) {
 		}
 	})
 }
+
+// TestAnEndpointSwitchedOffAsNoticesAreWritten: links viewed on one
+// instance while, on another, an endpoint's answer 410 switches it off
+// leave no notice waiting for the endpoint once both are done: each view
+// either comes before, and its notice ends with the others, or after, and
+// writes none. Switching the endpoint on again then sends nothing of that
+// moment. On either database.
+func TestAnEndpointSwitchedOffAsNoticesAreWritten(t *testing.T) {
+	twoInstances(t, func(t *testing.T, a, b *Store) {
+		ctx := context.Background()
+		owner := mustAccount(t, a, "ada")
+		hook, err := a.CreateWebhook(ctx, owner.ID, "https://example.com/hook", []string{NoticeLinkViewed}, hashOf(t), 10, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		link := mustLink(t, a, owner.ID, 1, time.Hour)
+		for round := range 20 {
+			// The message that the endpoint answers 410.
+			if err := a.TestWebhook(ctx, owner.ID, hook.ID); err != nil {
+				t.Fatal(err)
+			}
+			ds, err := b.LeaseDeliveries(ctx, time.Now(), time.Minute, 10)
+			if err != nil || len(ds) != 1 {
+				t.Fatalf("round %d: leased %+v, %v", round, ds, err)
+			}
+			calls := []func(){func() {
+				at := time.Now()
+				err := b.FinishAttempt(ctx, ds[0], Attempt{At: at, Code: 410, Error: "gone", Outcome: DeliveryFailed, NextAt: at, DisableWebhook: true})
+				if err != nil {
+					t.Error(err)
+				}
+			}}
+			for range 8 {
+				calls = append(calls, func() {
+					if err := a.RecordView(ctx, link.ID, Event{At: a.Now(), IP: "192.0.2.1"}); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			atOnce(calls...)
+			if t.Failed() {
+				t.FailNow()
+			}
+			if n := pendingOf(t, a, owner.ID); n != 0 {
+				t.Fatalf("round %d: %d notices wait for an endpoint switched off, which switching it on would send", round, n)
+			}
+		}
+	})
+}
