@@ -214,7 +214,7 @@ func TestChangesToAGoneAccount(t *testing.T) {
 		"disable":          func() error { _, _, err := s.SetDisabled(ctx, &admin, gone, true); return err },
 		"promote":          func() error { _, _, err := s.SetAdmin(ctx, &admin, gone, true); return err },
 		"delete":           func() error { _, err := s.DeleteAccount(ctx, &admin, gone); return err },
-		"reset password":   func() error { _, err := s.ResetPassword(ctx, admin, gone); return err },
+		"reset password":   func() error { _, err := s.ResetPassword(ctx, admin, gone, ""); return err },
 	} {
 		if err := change(); err != ErrAccountGone {
 			t.Errorf("%s: %v, want ErrAccountGone", name, err)
@@ -285,7 +285,7 @@ func TestResetRefusedChangesNothing(t *testing.T) {
 		if _, err := s.Create(ctx, admin.ID, d, LinkInput{Kind: KindMessage, Message: strings.Repeat("a", 100), TTL: "1h"}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.ResetPassword(ctx, admin, bob.ID); err == nil {
+		if _, err := s.ResetPassword(ctx, admin, bob.ID, ""); err == nil {
 			t.Fatal("a reset past the administrator's storage went through")
 		}
 		after, err := st.AccountByID(ctx, bob.ID)

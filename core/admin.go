@@ -18,6 +18,9 @@ const resetTTL = time.Hour
 type Reset struct {
 	Account Account
 	Link    Created
+	// Repeated is set when key reset the password before: nothing was
+	// done now, and the link, made then, is not given again.
+	Repeated bool
 }
 
 // ResetPassword gives account id a new, random password, for by, an
@@ -27,7 +30,13 @@ type Reset struct {
 // changes nothing, rather than leave the account with a password nobody
 // holds. Then the account's sessions end, its open dashboards are told.
 // The caller publishes r.Link.Event() once it has answered.
-func (s *Service) ResetPassword(ctx context.Context, by Account, id int64) (Reset, error) {
+//
+// key, the reset form's key, is the link's idempotency key: of resets sent
+// with one key, such as two clicks that reach the server at once, or a
+// reload of the page that answered, the first makes the link and sets the
+// password, and every other is Repeated and changes nothing, rather than
+// make a second link and a password that replaces the first link's.
+func (s *Service) ResetPassword(ctx context.Context, by Account, id int64, key string) (Reset, error) {
 	if id == by.ID {
 		return Reset{}, invalid("cannot_reset_self", "")
 	}
@@ -46,13 +55,17 @@ func (s *Service) ResetPassword(ctx context.Context, by Account, id int64) (Rese
 		l = i18n.For(a.Language)
 	}
 	c, err := s.Create(ctx, by.ID, d, LinkInput{
-		Kind:    KindMessage,
-		Message: l.T("accounts.handover.message", "Name", a.Username, "Password", password),
-		TTL:     FormatDuration(ttl),
-		Label:   l.T("accounts.handover.label", "Name", a.Username),
+		Kind:           KindMessage,
+		Message:        l.T("accounts.handover.message", "Name", a.Username, "Password", password),
+		TTL:            FormatDuration(ttl),
+		Label:          l.T("accounts.handover.label", "Name", a.Username),
+		IdempotencyKey: key,
 	})
 	if err != nil {
 		return Reset{}, err
+	}
+	if c.Repeated {
+		return Reset{Account: a, Repeated: true}, nil
 	}
 	a, _, err = s.SetPassword(ctx, id, password, "")
 	if err != nil {

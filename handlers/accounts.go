@@ -263,14 +263,7 @@ func (h *Handler) resetPassword(w http.ResponseWriter, r *http.Request, a *core.
 		h.fail(w, r, err)
 		return
 	}
-	key := r.PostForm.Get("form_key")
-	if h.sentAlready(r, resetForms, key) {
-		// A reload of the page that showed the new password's link: a
-		// second reset would make that password, just passed on, useless.
-		h.renderAccounts(w, r, a, http.StatusConflict, components.Accounts{Error: i18n.T(r.Context(), "accounts.action.reset_twice")})
-		return
-	}
-	reset, err := h.core.ResetPassword(r.Context(), *a, id)
+	reset, err := h.core.ResetPassword(r.Context(), *a, id, r.PostForm.Get("form_key"))
 	if h.refusedOnList(w, r, a, err) {
 		return
 	}
@@ -278,7 +271,13 @@ func (h *Handler) resetPassword(w http.ResponseWriter, r *http.Request, a *core.
 		h.fail(w, r, err)
 		return
 	}
-	h.rememberSent(r, resetForms, key)
+	if reset.Repeated {
+		// The form sent again, as by a reload of the page that showed the
+		// new password's link, or a second click: the password is not
+		// reset twice, which would make the link's useless.
+		h.renderAccounts(w, r, a, http.StatusConflict, components.Accounts{Error: i18n.T(r.Context(), "accounts.action.reset_twice")})
+		return
+	}
 	v := components.Accounts{Reset: &components.Reset{Name: reset.Account.Username, Link: *h.created(reset.Link, a)}}
 	h.renderAccounts(w, r, a, http.StatusCreated, v)
 	web.PublishAfter(w, r, h.core, reset.Link.Event())

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"oncelink/i18n"
@@ -85,6 +86,55 @@ func TestResetPasswordHandsOverALink(t *testing.T) {
 	}
 	if res := admin.post("/accounts/999999/reset-password", nil); res.StatusCode != http.StatusNotFound {
 		t.Errorf("reset no one's: %d", res.StatusCode)
+	}
+}
+
+// TestAResetSentAtOnceResetsOnce: the reset form of an account sent
+// several times at the same moment, as by clicks that reach the server
+// together, resets the password once: one answer hands over a link,
+// every other says that the form was sent already, and the one link's
+// password is the account's.
+func TestAResetSentAtOnceResetsOnce(t *testing.T) {
+	s := newTestServer(t)
+	admin := s.admin()
+	s.user("bob")
+	bobID := admin.accountID("bob")
+	m := regexp.MustCompile(`action="/accounts/` + bobID + `/reset-password"[^>]*><input type="hidden" name="form_key" value="([^"]+)"`).
+		FindStringSubmatch(admin.get("/accounts").body)
+	if m == nil {
+		t.Fatal("no form key in bob's reset-password form")
+	}
+	reset := url.Values{"form_key": {m[1]}}
+	var mu sync.Mutex
+	var handedOver []string
+	made := madeOnce(t, 6, func() int {
+		res := admin.post("/accounts/"+bobID+"/reset-password", reset)
+		switch res.StatusCode {
+		case http.StatusCreated:
+			mu.Lock()
+			defer mu.Unlock()
+			handedOver = append(handedOver, attr(first(t, parseHTML(t, res.body), "link URL", byTestID("link-url")), "value"))
+		case http.StatusConflict:
+			if !strings.Contains(res.body, "This form was sent already") || hasTestID(t, res.body, "reset") {
+				t.Errorf("a reset sent at once with others: %s", res.body)
+			}
+		}
+		return res.StatusCode
+	})
+	if made != 1 || countLinks(t, s) != 1 {
+		t.Fatalf("one reset form sent six times at once reset %d times; %d links, want 1", made, countLinks(t, s))
+	}
+	bob := s.client()
+	opened := bob.post(handedOver[0], nil)
+	if opened.StatusCode == http.StatusSeeOther {
+		opened = bob.get(opened.Header.Get("Location"))
+	}
+	password := regexp.MustCompile(`[A-Z2-7]{26}`).FindString(opened.body)
+	if password == "" {
+		t.Fatalf("no password in the link: %d %s", opened.StatusCode, opened.body)
+	}
+	if res := bob.post("/login", url.Values{"username": {"bob"}, "password": {password}}); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("sign in with the link's password: %d", res.StatusCode)
 	}
 }
 

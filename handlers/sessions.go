@@ -166,14 +166,14 @@ func deviceName(r *http.Request, ua string) string {
 // The session remembers the keys of the last keptFormKeys such forms of
 // each kind that made something, so that the same form sent again, by a
 // reload of the page that answered it or a second click, makes nothing
-// twice. (The forms that create a link, a request or a webhook endpoint
+// twice. (The forms that create a link, a request or a webhook endpoint,
+// or reset an account's password, whose new password goes out in a link,
 // give their key to the create as its idempotency key instead, which the
-// store keeps.)
+// store keeps: two sent at the same moment make one.)
 const (
 	keyForms      = "key_forms"
 	passwordForms = "password_forms"
 	recoveryForms = "recovery_forms"
-	resetForms    = "reset_forms"
 	rotateForms   = "rotate_forms"
 	keptFormKeys  = 8
 )
