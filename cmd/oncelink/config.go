@@ -65,13 +65,24 @@ type oidcConfig struct {
 
 // domains is AllowedDomains as a list, in lower case.
 func (o oidcConfig) domains() []string {
-	var ds []string
-	for d := range strings.SplitSeq(o.AllowedDomains, ",") {
-		if d = strings.ToLower(strings.TrimSpace(d)); d != "" {
-			ds = append(ds, d)
-		}
+	ds := commaList(o.AllowedDomains)
+	for i, d := range ds {
+		ds[i] = strings.ToLower(d)
 	}
 	return ds
+}
+
+// commaList reads a flag's comma-separated list as people type it: the
+// spaces around each item are not part of it, and an empty item, as after
+// a trailing comma, is no item. A list of none is for the caller to refuse.
+func commaList(s string) []string {
+	var items []string
+	for item := range strings.SplitSeq(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			items = append(items, item)
+		}
+	}
+	return items
 }
 
 // durationFlag reads core.ParseDuration's form ("90s", "7d").
@@ -484,6 +495,10 @@ func (o oidcConfig) check(l *i18n.Localizer, passwordSignIn bool) error {
 	}
 	if o.ClientID == "" {
 		return errors.New(l.T("cli.serve.oidc_client_id"))
+	}
+	if o.AllowedDomains != "" && len(o.domains()) == 0 {
+		// Read as no list at all, it would let every domain in.
+		return errors.New(l.T("cli.serve.oidc_no_domain"))
 	}
 	for _, d := range o.domains() {
 		if strings.ContainsAny(d, "@/ ") || !strings.Contains(d, ".") {

@@ -38,6 +38,15 @@ func TestSingleSignOnConfig(t *testing.T) {
 			t.Errorf("%v: no error", args)
 		}
 	}
+	// A list of no domain at all would let every domain in: it is refused,
+	// saying so, rather than read as no list.
+	for _, domains := range []string{",", " , ,", " "} {
+		_, err := parseConfig([]string{"--oidc-issuer", "https://idp.example", "--oidc-client-id", "x", "--oidc-allowed-domains", domains},
+			func(string) string { return "" })
+		if err == nil || !strings.Contains(err.Error(), "names no domain") {
+			t.Errorf("--oidc-allowed-domains %q: %v, want it refused as naming no domain", domains, err)
+		}
+	}
 	if _, err := parseConfig([]string{"--oidc-issuer", "http://127.0.0.1:5556/dex", "--oidc-client-id", "x"},
 		func(string) string { return "" }); err != nil {
 		t.Errorf("a loopback issuer over http: %v", err)

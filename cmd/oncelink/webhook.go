@@ -75,6 +75,8 @@ func webhookAdd(fs *flag.FlagSet) runFunc {
 			return unexpectedArg(p, args[1])
 		case strings.TrimSpace(*events) == "":
 			return usageError(p.T("cli.webhook.events_missing"))
+		case len(commaList(*events)) == 0:
+			return usageError(p.T("cli.webhook.events_none"))
 		}
 		c, err := signedIn(p)
 		if err != nil {
@@ -82,7 +84,7 @@ func webhookAdd(fs *flag.FlagSet) runFunc {
 		}
 		// A fresh key for this endpoint: a create whose answer is lost is
 		// sent again (see client.CreateWebhook), and adds no second one.
-		h, err := c.CreateWebhook(ctx, client.NewWebhook{URL: args[0], Events: strings.Split(*events, ","), IdempotencyKey: rand.Text()})
+		h, err := c.CreateWebhook(ctx, client.NewWebhook{URL: args[0], Events: commaList(*events), IdempotencyKey: rand.Text()})
 		var apiErr *client.APIError
 		if errors.As(err, &apiErr) && apiErr.Code == client.CodeAlreadyCreated {
 			// The first create added the endpoint, and its answer, with

@@ -62,6 +62,12 @@ func TestWebhookCommands(t *testing.T) {
 	if r := sh.must(exitUsage, "", "webhook", "add", receiver.URL+"/in", "--events", "link.lost"); !strings.Contains(r.stderr, `--events: "link.lost" is not`) {
 		t.Errorf("an unknown event: %q", r.stderr)
 	}
+	// A list of no event at all, however typed, is refused as such.
+	for _, events := range []string{",", " , ,"} {
+		if r := sh.must(exitUsage, "", "webhook", "add", receiver.URL+"/in", "--events", events); !strings.Contains(r.stderr, "--events names no event") {
+			t.Errorf("--events %q: %q", events, r.stderr)
+		}
+	}
 	// The server's refusal of the endpoint's address is a usage error too,
 	// with no flag to name: the address is the argument.
 	if r := sh.must(exitUsage, "", "webhook", "add", "ftp://x", "--events", "link.opened"); !strings.Contains(r.stderr, "https://") || strings.HasPrefix(r.stderr, "oncelink: --") {
@@ -74,8 +80,9 @@ func TestWebhookCommands(t *testing.T) {
 		t.Fatalf("the mistakes made endpoints:\n%s", r.stdout)
 	}
 
-	// Add: the secret alone on standard output.
-	r := sh.must(exitDone, "", "webhook", "add", receiver.URL+"/in", "--events", "link.opened, link.used_up")
+	// Add: the secret alone on standard output. The events are read as
+	// people type them: spaces around the commas, a comma at the end.
+	r := sh.must(exitDone, "", "webhook", "add", receiver.URL+"/in", "--events", " link.opened , link.used_up,")
 	whsec := regexp.MustCompile(`^whsec_[A-Za-z0-9+/=]+\n$`)
 	if !whsec.MatchString(r.stdout) || !strings.Contains(r.stderr, "shown this once") {
 		t.Fatalf("add: stdout %q, stderr %q", r.stdout, r.stderr)
