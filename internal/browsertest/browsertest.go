@@ -38,7 +38,10 @@ func Chromium(t testing.TB) string {
 // New starts a fresh headless browser with its own profile and returns a
 // context for its first tab. More tabs or browsers come from
 // chromedp.NewContext on it. The browser is closed when the test ends, so
-// register server cleanups before calling New.
+// register server cleanups before calling New. A test whose browser is
+// still at work after four minutes fails rather than hang: the longest, the
+// accessibility walk over every page, takes about a minute on a quiet
+// machine and has taken over two on a busy one.
 func New(t testing.TB, extraFlags ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
@@ -58,7 +61,7 @@ func New(t testing.TB, extraFlags ...chromedp.ExecAllocatorOption) context.Conte
 	opts = append(opts, extraFlags...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
-	tctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
+	tctx, cancelTimeout := context.WithTimeout(ctx, 4*time.Minute)
 	t.Cleanup(func() {
 		cancelTimeout()
 		cancel()
