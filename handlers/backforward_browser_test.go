@@ -89,10 +89,12 @@ func TestPagesShownAgainOnBack(t *testing.T) {
 			t.Fatalf("open: %d", res.StatusCode)
 		}
 	}
-	// away leaves the page at path for the settings, has meanwhile happen
-	// there, and goes back to it, which must then show news within a
-	// second. It returns how often the page has opened its stream, and
-	// whether it is the page left, shown again from the cache.
+	// away leaves the page at path, whose stream opened once, for the
+	// settings, has meanwhile happen there, and goes back to it, which
+	// must then show news within a second, on one stream: the page's
+	// second if it is the page left, shown again from the cache (kept),
+	// else a new page's first. It returns how often the page has opened
+	// its stream.
 	away := func(path, sel string, meanwhile func(), news string) (opens int, kept bool) {
 		t.Helper()
 		b.do(chromedp.Evaluate[chromedp.Void](`window.__left = true`))
@@ -112,6 +114,8 @@ func TestPagesShownAgainOnBack(t *testing.T) {
 			t.Fatalf("%s: loaded anew as %q", path, kind)
 		}
 		s.streamsOpen(1, 2*time.Second)
+		opens = map[bool]int{false: 1, true: 2}[kept]
+		b.wait(`window.__opens >= `+strconv.Itoa(opens), 2*time.Second)
 		return eval[int](b, `window.__opens`), kept
 	}
 
