@@ -91,9 +91,11 @@ type RequestRow struct {
 	Label, Note, Accepts string
 	Status               string
 	CreatedAt, ExpiresAt time.Time
-	FulfilledAt          time.Time
-	RevokedAt            time.Time
-	LinkID               int64
+	// Left is how long an open request has left as the page is drawn.
+	Left        time.Duration
+	FulfilledAt time.Time
+	RevokedAt   time.Time
+	LinkID      int64
 	// Page is the cursor of the page of the list the row is on, which
 	// withdrawing it comes back to; "" for the first.
 	Page string
@@ -112,6 +114,15 @@ func requestWhen(r RequestRow) (id string, at time.Time) {
 		return "requests.list.expired_at", r.ExpiresAt
 	}
 	return "requests.list.expires_at", r.ExpiresAt
+}
+
+// requestExpired is what the list says of an open request once it has
+// expired, as a row drawn after its expiry says it.
+func requestExpired(r RequestRow) templ.Component {
+	expired := r
+	expired.Status = "expired"
+	id, at := requestWhen(expired)
+	return markup(id, "When", markTime(at))
 }
 
 // RequestRowID is the id of request id's row in the page, and the name of

@@ -101,7 +101,7 @@ func (h *Handler) renderRequests(w http.ResponseWriter, r *http.Request, a *core
 
 func requestRow(rq core.Request, now time.Time) components.RequestRow {
 	return components.RequestRow{ID: rq.ID, Label: rq.Label, Note: rq.Note, Accepts: rq.Accepts,
-		Status: string(rq.Status(now)), CreatedAt: rq.CreatedAt, ExpiresAt: rq.ExpiresAt,
+		Status: string(rq.Status(now)), CreatedAt: rq.CreatedAt, ExpiresAt: rq.ExpiresAt, Left: rq.ExpiresAt.Sub(now),
 		FulfilledAt: rq.FulfilledAt, RevokedAt: rq.RevokedAt, LinkID: rq.LinkID}
 }
 

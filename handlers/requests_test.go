@@ -49,9 +49,10 @@ func TestRequestIsFilledOnceAndOnlyTheOwnerReadsIt(t *testing.T) {
 	ann := s.admin()
 	stream := ann.streamAt(ann.requestsStreamPath())
 	req := ann.createRequest(nil)
-	// Its status is a badge, as a link's is.
-	if page := ann.get("/requests"); !strings.Contains(page.body, `data-status="open"`) || !strings.Contains(page.body, `data-testid="request-when">Expires <time`) ||
-		!strings.Contains(page.body, `<span class="badge open" data-testid="request-status">open</span>`) {
+	// Its status is a badge, as a link's is, and it counts down to its
+	// expiry, keeping what it says once expired.
+	if page := ann.get("/requests"); !strings.Contains(page.body, `data-status="open"`) || !strings.Contains(page.body, `data-testid="request-when"><span class="expires"><template data-then>Expired <time`) ||
+		!strings.Contains(page.body, `<span class="badge open" data-testid="request-status" data-expired="expired">open</span>`) {
 		t.Fatalf("requests page: %s", page.body)
 	}
 

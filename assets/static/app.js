@@ -449,11 +449,13 @@
     return n === 0 ? larger : msg("time.wait.pair", { larger: larger, smaller: msg(id, null, n) });
   }
 
+  // The rows that count down: an active link's, an open request's.
+  var counting = { active: true, open: true };
   function tick() {
     var now = Date.now() + skew;
     document.querySelectorAll("time.countdown[data-expires]").forEach(function (t) {
       var row = t.closest("[data-status]");
-      if (row && row.getAttribute("data-status") !== "active") return;
+      if (row && !counting[row.getAttribute("data-status")]) return;
       var ms = Number(t.getAttribute("data-expires")) - now;
       if (ms > 0) {
         t.textContent = left(ms);
@@ -486,9 +488,17 @@
   }
 
   // At zero a countdown says when its link expired, in the words its label
-  // keeps in data-expired, and stops ticking. A recipient's page then no
+  // keeps in data-expired, and stops ticking; one that keeps, in a
+  // template, the words a page drawn after its expiry has (an open
+  // request's row) says those in its place. A recipient's page then no
   // longer offers to open the link, nor says how often it opens.
   function expire(t) {
+    var box = t.parentNode, then = box.querySelector("template[data-then]");
+    if (then) {
+      box.replaceChildren(then.content.cloneNode(true));
+      localTimes(box);
+      return;
+    }
     var label = t.parentNode.querySelector("[data-expired]");
     if (label) label.textContent = label.getAttribute("data-expired");
     t.classList.remove("countdown");
@@ -501,12 +511,13 @@
 
   // A link's row, or an owner's page about one link, whose countdown
   // reached zero says the link expired, and offers to revoke it or to open
-  // it no more.
+  // it no more; an open request's row says it expired, in the word its
+  // badge keeps in data-expired, and offers to withdraw it no more.
   function expired(row) {
     row.setAttribute("data-status", "expired");
-    var badge = row.querySelector("[data-testid=status]");
-    if (badge) { badge.textContent = msg("js.status.expired"); badge.className = "badge expired"; }
-    row.querySelectorAll("[data-testid=revoke]").forEach(function (b) { b.closest("form").remove(); });
+    var badge = row.querySelector("[data-testid=status], [data-testid=request-status]");
+    if (badge) { badge.textContent = badge.getAttribute("data-expired") || msg("js.status.expired"); badge.className = "badge expired"; badge.removeAttribute("data-expired"); }
+    row.querySelectorAll("[data-testid=revoke], [data-testid=revoke-request]").forEach(function (b) { b.closest("form").remove(); });
     row.querySelectorAll("[data-opener] button, [data-opener] input:not([type=hidden])").forEach(function (el) { el.disabled = true; });
   }
 
