@@ -1355,7 +1355,7 @@ func SendPage(p Page, v SendForm) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = expiresIn(v.ExpiresAt, v.ExpiresAt.Sub(p.Now)).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = countdown(v.ExpiresAt, v.ExpiresAt.Sub(p.Now), markup("requests.list.expired_at", "When", markTime(v.ExpiresAt))).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

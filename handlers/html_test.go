@@ -84,14 +84,23 @@ func attr(n *html.Node, name string) string {
 	return ""
 }
 
-// textOf is the text under n as a reader sees it: spaces collapsed.
+// textOf is the text under n as a reader sees it: spaces collapsed, and
+// nothing of a template, which the page shows only once its script uses it.
 func textOf(n *html.Node) string {
 	var b strings.Builder
-	for d := range n.Descendants() {
-		if d.Type == html.TextNode {
-			b.WriteString(d.Data)
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		for c := range n.ChildNodes() {
+			switch {
+			case c.Type == html.TextNode:
+				b.WriteString(c.Data)
+			case c.Type == html.ElementNode && c.Data == "template":
+			default:
+				walk(c)
+			}
 		}
 	}
+	walk(n)
 	return strings.Join(strings.Fields(b.String()), " ")
 }
 

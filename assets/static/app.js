@@ -487,24 +487,14 @@
     return { id: row.id, said: note.textContent };
   }
 
-  // At zero a countdown says when its link expired, in the words its label
-  // keeps in data-expired, and stops ticking; one that keeps, in a
-  // template, the words a page drawn after its expiry has (an open
-  // request's row) says those in its place. A recipient's page then no
-  // longer offers to open the link, nor says how often it opens.
+  // At zero a countdown says what a page drawn after the expiry says in its
+  // place, from the template that keeps those words. A recipient's page
+  // then no longer offers to open the link, nor says how often it opens.
   function expire(t) {
-    var box = t.parentNode, then = box.querySelector("template[data-then]");
-    if (then) {
-      box.replaceChildren(then.content.cloneNode(true));
-      localTimes(box);
-      return;
-    }
-    var label = t.parentNode.querySelector("[data-expired]");
-    if (label) label.textContent = label.getAttribute("data-expired");
-    t.classList.remove("countdown");
-    t.removeAttribute("data-expires");
-    localTimes(t.parentNode);
-    if (!t.closest("[data-before-open]")) return;
+    var box = t.parentNode;
+    box.replaceChildren(box.querySelector("template[data-then]").content.cloneNode(true));
+    localTimes(box);
+    if (!box.closest("[data-before-open]")) return;
     document.querySelectorAll("[data-opener] button, [data-opener] input:not([type=hidden])").forEach(function (el) { el.disabled = true; });
     document.querySelectorAll("[data-opens]").forEach(function (el) { el.hidden = true; });
   }
