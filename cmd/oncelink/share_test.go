@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"math/rand/v2"
@@ -666,8 +667,8 @@ func TestRequestCommands(t *testing.T) {
 // webhook add's secret, into a pipe that no one reads, as `oncelink share x
 // | true` does: the address is lost, so the link or request is revoked (the
 // endpoint deleted) and the command says so rather than die of SIGPIPE
-// first. Other commands die of it quietly, as Unix
-// tools do.
+// first. A rotated secret is said to be lost, and its endpoint kept. Other
+// commands die of it quietly, as Unix tools do.
 func TestUnprintedToClosedPipe(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "oncelink.db")
 	s := startServer(t, db, "--webhook-allow-private")
@@ -745,6 +746,26 @@ func TestUnprintedToClosedPipe(t *testing.T) {
 	}
 	if hooks, err := c.Webhooks(t.Context()); err != nil || len(hooks) != 0 {
 		t.Errorf("the unprinted endpoints: %+v %v", hooks, err)
+	}
+
+	// A rotated secret is lost as well, but the endpoint was there
+	// before: it stays, and the command says how to get a secret again.
+	hook, err := c.CreateWebhook(t.Context(), client.NewWebhook{URL: "http://127.0.0.1:9/kept", Events: []string{"link.opened"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, asJSON := range []bool{false, true} {
+		args := []string{"webhook", "rotate", strconv.FormatInt(hook.ID, 10)}
+		if asJSON {
+			args = append(args, "--json")
+		}
+		state, stderr := closedPipe(args...)
+		if want := fmt.Sprintf("give it one you can keep with oncelink webhook rotate %d: /dev/stdout: nothing reads the pipe any more", hook.ID); state.ExitCode() != exitFailed || !strings.Contains(stderr, want) {
+			t.Errorf("%q into a closed pipe: %v %q", args, state, stderr)
+		}
+	}
+	if hooks, err := c.Webhooks(t.Context()); err != nil || len(hooks) != 1 || hooks[0].ID != hook.ID {
+		t.Errorf("the endpoint rotated into a closed pipe: %+v %v", hooks, err)
 	}
 
 	// links made nothing to lose: it dies of SIGPIPE, saying nothing.

@@ -121,7 +121,14 @@ func webhookRotate(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return webhookError(p, err, id)
 		}
-		return printSecret(p, h, *asJSON)
+		// The new secret is the only copy, and the one it replaced stays
+		// in use beside it for a while: a secret not written out is said
+		// to be lost rather than left to SIGPIPE's silence.
+		defer catchSIGPIPE()()
+		if err := printSecret(p, h, *asJSON); err != nil {
+			return client.Caused(p.loc, p.T("cli.webhook.rotate_not_printed", "ID", id), err)
+		}
+		return nil
 	}
 }
 
