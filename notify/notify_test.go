@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -626,6 +627,32 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 	// to give instead.
 	if !strings.Contains(ds[0].LastError, `a redirect to "`+target.srv.URL+`", which is not followed`) {
 		t.Errorf("last error %q does not say where the redirect leads", ds[0].LastError)
+	}
+}
+
+func TestAnEndpointsHeadersAreBounded(t *testing.T) {
+	// An endpoint's answer is read no further than its bound, its headers
+	// as its body: a megabyte of them is not taken in, eight senders at a
+	// time, for a 200 that a real endpoint sends in a few hundred bytes.
+	e := newEnv(t, filepath.Join(t.TempDir(), "oncelink.db"), core.Config{WebhookAllowPrivate: true})
+	padded := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		pad := strings.Repeat("x", 16<<10)
+		for i := range 64 {
+			w.Header().Set(fmt.Sprintf("X-Pad-%d", i), pad)
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(padded.Close)
+	w, err := e.svc.CreateWebhook(context.Background(), e.owner.ID, core.WebhookInput{URL: padded.URL, Events: []string{store.NoticeLinkOpened}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := e.createLink(t, "x", 1, false)
+	e.open(t, c.URL)
+	runOnce(t, e.worker(t, notify.Options{}))
+	ds, _ := e.st.WebhookDeliveries(context.Background(), e.owner.ID, w.Webhook.ID, 10)
+	if ds[0].Status != store.DeliveryPending || !strings.Contains(ds[0].LastError, "headers exceeded") {
+		t.Errorf("delivery %+v, want it pending, its answer's headers too large", ds[0])
 	}
 }
 

@@ -27,6 +27,10 @@ const (
 	// maxResponse is how much of an endpoint's answer is read: its status
 	// is what counts, and reading a little lets the connection be reused.
 	maxResponse = 64 << 10
+	// maxResponseHeaders bounds an answer's headers as maxResponse does
+	// its body: net/http would otherwise read 10 MiB of them, for each of
+	// the senders at work, from any endpoint an account names.
+	maxResponseHeaders = 64 << 10
 )
 
 // Sign returns the webhook-signature header of a message: "v1," and the
@@ -68,10 +72,11 @@ func MessageID(secret []byte, delivery int64) string {
 var ErrPrivateDial = errors.New("refused to connect to a private, loopback or link-local address")
 
 // NewHTTPClient returns the client that delivers webhooks: it follows no
-// redirect, uses no proxy, gives up after webhookTimeout and, unless
-// allowPrivate, checks the address each connection actually dials, after
-// name resolution, so that a name that resolves elsewhere than when it was
-// registered reaches no private address either.
+// redirect, uses no proxy, reads at most maxResponseHeaders of an answer's
+// headers, gives up after webhookTimeout and, unless allowPrivate, checks
+// the address each connection actually dials, after name resolution, so
+// that a name that resolves elsewhere than when it was registered reaches
+// no private address either.
 func NewHTTPClient(allowPrivate bool) *http.Client {
 	d := &net.Dialer{Timeout: 5 * time.Second}
 	if !allowPrivate {
@@ -89,11 +94,12 @@ func NewHTTPClient(allowPrivate bool) *http.Client {
 	return &http.Client{
 		Timeout: webhookTimeout,
 		Transport: &http.Transport{
-			Proxy:               nil,
-			DialContext:         d.DialContext,
-			TLSHandshakeTimeout: 5 * time.Second,
-			MaxIdleConnsPerHost: 2,
-			IdleConnTimeout:     30 * time.Second,
+			Proxy:                  nil,
+			DialContext:            d.DialContext,
+			TLSHandshakeTimeout:    5 * time.Second,
+			MaxResponseHeaderBytes: maxResponseHeaders,
+			MaxIdleConnsPerHost:    2,
+			IdleConnTimeout:        30 * time.Second,
 		},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
