@@ -28,6 +28,11 @@ const (
 	maxFormParts = 64
 	// maxFileNameBytes bounds a shared file's name as it is kept and sent.
 	maxFileNameBytes = 200
+	// maxPartHeaderBytes bounds what is read to find a part and its
+	// headers, which mime/multipart keeps in memory up to 10 MiB a part: a
+	// browser's are a few hundred bytes, and a file's content, which can
+	// be large, is spooled to disk, not held.
+	maxPartHeaderBytes = 64 << 10
 )
 
 // MaxFormBytes bounds a form's fields, all together: the largest is a
@@ -184,7 +189,8 @@ func (d *Draft) ReadMultipart(body io.Reader, boundary string, contentLength int
 		d.uploader = &key
 	}
 	lr := &io.LimitedReader{R: body, N: limit + 1}
-	mr := multipart.NewReader(lr, boundary)
+	headers := &partHeaders{r: lr, left: -1}
+	mr := multipart.NewReader(headers, boundary)
 	form := url.Values{}
 	// formErr ends the reading: the client's mistakes as the user's, the
 	// server's own (its spool) as they are, for the adapter to log.
@@ -207,7 +213,9 @@ func (d *Draft) ReadMultipart(body io.Reader, boundary string, contentLength int
 		refused    *Error // the file, when it is refused
 	)
 	for parts := 0; ; parts++ {
+		headers.left = maxPartHeaderBytes
 		p, err := mr.NextPart()
+		headers.left = -1
 		// Only the closing boundary ends a form, with io.EOF itself:
 		// NextPart wraps the io.EOF of a body that ends before it, such
 		// as one that is not multipart at all.
@@ -262,8 +270,42 @@ func (d *Draft) ReadMultipart(body io.Reader, boundary string, contentLength int
 			if name == "e2e" {
 				d.SetE2E(string(v))
 			}
+		default:
+			// A part without a name is skipped here, not by the next
+			// NextPart, whose reading is bounded as a part's headers.
+			if _, err := io.Copy(io.Discard, p); err != nil {
+				return formErr(err)
+			}
 		}
 	}
+}
+
+// errPartHeaders is a part whose headers, or the preamble before the first
+// part, run past maxPartHeaderBytes.
+var errPartHeaders = errors.New("multipart: a part's headers are too large")
+
+// partHeaders reads a multipart body for ReadMultipart, and bounds what is
+// read while left is not negative, as it is while NextPart looks for a part
+// and reads its headers: past left bytes, a read fails with
+// errPartHeaders, and the form is refused as unreadable.
+type partHeaders struct {
+	r    io.Reader
+	left int64
+}
+
+func (h *partHeaders) Read(b []byte) (int, error) {
+	if h.left < 0 {
+		return h.r.Read(b)
+	}
+	if h.left == 0 {
+		return 0, errPartHeaders
+	}
+	if int64(len(b)) > h.left {
+		b = b[:h.left]
+	}
+	n, err := h.r.Read(b)
+	h.left -= int64(n)
+	return n, err
 }
 
 // refusedFile returns err's *Error when it refuses a file for what it is,
