@@ -16,7 +16,8 @@ type Swept struct {
 
 // Sweep deletes the content of links that died, once no recipient's grant
 // window can still need it, purges links, with their audit trail, that have
-// been dead for longer than retention, and drops full rate-limit buckets.
+// been dead for longer than retention, and drops full rate-limit buckets
+// and form keys claimed longer ago than FormKeyKept.
 // On PostgreSQL, when another instance is sweeping at that moment, it
 // sweeps nothing: sweeps of several instances would only wait for each
 // other's locks, or deadlock.
@@ -85,7 +86,11 @@ func (s *Store) Sweep(ctx context.Context, grant, retention time.Duration) (Swep
 		if _, err = tx.ExecContext(ctx, tx.Rebind(`DELETE FROM rate_limits WHERE full_at <= ?`), millis(now)); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, tx.Rebind(`DELETE FROM account_sessions WHERE expires_at <= ?`), millis(now))
+		if _, err = tx.ExecContext(ctx, tx.Rebind(`DELETE FROM account_sessions WHERE expires_at <= ?`), millis(now)); err != nil {
+			return err
+		}
+		// A form's key is kept claimed for FormKeyKept.
+		_, err = tx.ExecContext(ctx, tx.Rebind(`DELETE FROM form_claims WHERE claimed_at <= ?`), millis(now.Add(-FormKeyKept)))
 		return err
 	})
 	if err != nil {

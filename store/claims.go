@@ -1,0 +1,56 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// The forms that show something once, or could not be done twice alike,
+// but make no row that could keep their key as an idempotency key (a new
+// API key, new recovery codes, a webhook endpoint's new secret, a password
+// change) claim their key instead, in form_claims (migration 028): the
+// first sending of a form claims it, and every other sending of the same
+// form, at the same moment or later, on any instance, finds it claimed.
+
+// FormKeyKept is how long a claimed form key stays claimed before Sweep
+// drops it: far longer than a sign-in lasts (a week), so that a page that
+// answered a form, reloaded after signing in again, still finds the
+// form's key claimed.
+const FormKeyKept = 30 * 24 * time.Hour
+
+// ClaimFormKey claims key, the key of a form of kind sent by account, and
+// reports whether this call claimed it: false when it was claimed before,
+// by a form of any kind. Two claims at the same moment claim it once: the
+// second waits for the first to commit (PostgreSQL) or follows it in the
+// writer's order (SQLite), and finds it claimed.
+func (s *Store) ClaimFormKey(ctx context.Context, account int64, kind, key string) (bool, error) {
+	var claimed bool
+	err := s.write(ctx, func(ctx context.Context, tx txn) error {
+		res, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO form_claims (account_id, kind, form_key, claimed_at)
+			VALUES (?, ?, ?, ?) ON CONFLICT (account_id, form_key) DO NOTHING`), account, kind, key, millis(s.Now()))
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		claimed = n == 1
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("store: claim form key: %w", err)
+	}
+	return claimed, nil
+}
+
+// ReleaseFormKey gives back account's claim of key, made by a form of
+// kind whose sending failed, so that the same form may be sent again.
+func (s *Store) ReleaseFormKey(ctx context.Context, account int64, kind, key string) error {
+	err := s.write(ctx, func(ctx context.Context, tx txn) error {
+		_, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM form_claims WHERE account_id = ? AND kind = ? AND form_key = ?`), account, kind, key)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: release form key: %w", err)
+	}
+	return nil
+}
