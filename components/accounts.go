@@ -22,7 +22,7 @@ type AccountItem struct {
 	// Self marks the viewer's own account, which cannot be disabled.
 	Self bool
 	// ResetKey is the form key of its reset-password form (see
-	// handlers.sentAlready).
+	// core.ResetPassword).
 	ResetKey string
 	// SSO lists the identity providers' accounts linked to it, each as
 	// its email address or else its issuer: it signs in with single

@@ -70,8 +70,8 @@ var noneFiltered = map[string]string{
 
 // RequestForm is the "Request a secret" form, as typed, with its mistake.
 type RequestForm struct {
-	// FormKey tells this form from a second sending of it (see
-	// handlers.sentAlready).
+	// FormKey tells this form from a second sending of it: it is the
+	// request's idempotency key (see core.RequestInput).
 	FormKey                   string
 	Label, Note, Accepts, TTL string
 	MinTTL, MaxTTL            string

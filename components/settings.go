@@ -109,7 +109,8 @@ type KeyItem struct {
 // KeyForm is the new-key form with what was typed.
 type KeyForm struct {
 	// FormKey is the form's one-time key: the same form sent twice (a
-	// reload of the page that answered it) makes one API key.
+	// reload of the page that answered it, a second click) makes one API
+	// key (see core.FormOnce).
 	FormKey string
 	Name    string
 	Expires string
@@ -127,7 +128,7 @@ type NewKey struct {
 // PasswordForm is the change-password form, after a try.
 type PasswordForm struct {
 	// FormKey tells this showing of the form from others (see
-	// handlers' sentAlready): sent again, it changes nothing.
+	// core.FormOnce): sent again, it changes nothing.
 	FormKey string
 	// Errors are the try's mistakes, each beside its field.
 	Errors FieldErrors
@@ -179,8 +180,8 @@ type TwoFactor struct {
 	// NewCodes are recovery codes just made, shown once.
 	NewCodes []string
 	// FormKey tells this showing of the forms that ask for a proof from
-	// others (see handlers' sentAlready): making new recovery codes, sent
-	// again by a reload, makes none.
+	// others (see core.FormOnce): making new recovery codes, sent again by
+	// a reload or a second click, makes none.
 	FormKey  string
 	Passkeys []PasskeyItem
 	// PasskeysAvailable is false when the server's address is not a name.

@@ -182,6 +182,9 @@ type Store interface {
 	AccountByAPIKey(ctx context.Context, hash []byte) (store.Account, store.APIKey, error)
 	TouchAPIKey(ctx context.Context, id int64, at time.Time) error
 
+	ClaimFormKey(ctx context.Context, account int64, kind, key string) (bool, error)
+	ReleaseFormKey(ctx context.Context, account int64, kind, key string) error
+
 	CreateWebhook(ctx context.Context, account int64, url string, events []string, secret []byte, limit int, key string) (store.Webhook, error)
 	WebhookByIdempotencyKey(ctx context.Context, account int64, key string) (store.Webhook, error)
 	Webhooks(ctx context.Context, account int64) ([]store.Webhook, error)

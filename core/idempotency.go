@@ -1,6 +1,7 @@
 package core
 
 import (
+	"context"
 	"errors"
 	"strings"
 
@@ -14,6 +15,57 @@ import (
 // and a program one with each create, so that sending it again (a reload
 // of the page that answered it, a second click, a retry after a lost
 // answer) never makes it twice. Each owner's keys are their own.
+
+// A form that shows something once, or that could not be done twice
+// alike, but makes no row that could keep its key (a new API key, new
+// recovery codes, an endpoint's new secret, a password change), has its
+// key claimed instead, for its account (see FormOnce): one mechanism for
+// all four, as recovery codes and a password have no row of their own.
+
+// FormKind is what a form whose key is claimed does.
+type FormKind string
+
+// The forms whose keys are claimed.
+const (
+	KeyForm      FormKind = "api_key"
+	RecoveryForm FormKind = "recovery_codes"
+	RotateForm   FormKind = "webhook_rotate"
+	PasswordForm FormKind = "password"
+)
+
+// FormOnce does act, asked by account with a form of kind whose key is
+// key, once: the first sending of the form claims its key and acts, and
+// every other, at the same moment or later, on any instance, does nothing
+// and is repeated. When act fails, the key is given back, so that the
+// form, corrected or as it was, can be sent again. The key is claimed
+// before act checks anything: the same form sent again is repeated
+// whatever it says, and a password it carries is not tried again as a
+// wrong one. Without a key, act alone answers, as a create without an
+// idempotency key does.
+func (s *Service) FormOnce(ctx context.Context, account int64, kind FormKind, key string, act func() error) (repeated bool, err error) {
+	if key == "" {
+		return false, act()
+	}
+	if err := checkIdempotencyKey(key); err != nil {
+		return false, err
+	}
+	claimed, err := s.store.ClaimFormKey(ctx, account, string(kind), key)
+	if err != nil {
+		return false, fromStore(err)
+	}
+	if !claimed {
+		return true, nil
+	}
+	if err := act(); err != nil {
+		// Given back also when the asker has gone: the form it sent may
+		// be sent again.
+		if rerr := s.store.ReleaseFormKey(context.WithoutCancel(ctx), account, string(kind), key); rerr != nil {
+			s.log.Warn("give back a form's key", "kind", kind, "err", rerr)
+		}
+		return false, err
+	}
+	return false, nil
+}
 
 // MaxIdempotencyKeyLen bounds an idempotency key, in bytes.
 const MaxIdempotencyKeyLen = 64

@@ -353,3 +353,80 @@ func TestNamesStayUniqueUnderConcurrency(t *testing.T) {
 		}
 	})
 }
+
+// TestFormOnceUnderConcurrency: one form sent eight times at the same
+// moment, to two instances, acts once and is repeated seven times; a form
+// whose act fails can be sent again; another account's form with the same
+// key is its own; a key no form issued is refused, and a form without a
+// key acts each time. On either database.
+func TestFormOnceUnderConcurrency(t *testing.T) {
+	onEachDatabase(t, func(t *testing.T, dsn string) {
+		first, _, ada := newServiceOn(t, dsn)
+		ctx := context.Background()
+		services := instancesOn(t, dsn, first, 2)
+		bob, err := first.AddAccount(ctx, "bob", "correct horse battery", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var mu sync.Mutex
+		acted := 0
+		act := func() error {
+			mu.Lock()
+			acted++
+			mu.Unlock()
+			// Long enough for every other sending to arrive meanwhile.
+			time.Sleep(50 * time.Millisecond)
+			return nil
+		}
+		sendAtOnce := func(account int64, key string) (repeated int) {
+			const tries = 8
+			reps := make([]bool, tries)
+			calls := make([]func(), tries)
+			for i := range calls {
+				s := services[i%len(services)]
+				calls[i] = func() {
+					var err error
+					if reps[i], err = s.FormOnce(ctx, account, KeyForm, key, act); err != nil {
+						t.Error(err)
+					}
+				}
+			}
+			atOnce(calls...)
+			for _, r := range reps {
+				if r {
+					repeated++
+				}
+			}
+			return repeated
+		}
+		if repeated := sendAtOnce(ada.ID, "form-1"); acted != 1 || repeated != 7 {
+			t.Fatalf("one form sent eight times at once acted %d times, %d repeated", acted, repeated)
+		}
+		if repeated, err := first.FormOnce(ctx, ada.ID, PasswordForm, "form-1", act); err != nil || !repeated || acted != 1 {
+			t.Fatalf("the form's key on a form of another kind: repeated %v, %v, acted %d times", repeated, err, acted)
+		}
+		if repeated := sendAtOnce(bob.ID, "form-1"); acted != 2 || repeated != 7 {
+			t.Fatalf("another account's form with the same key acted %d times in all, %d repeated", acted, repeated)
+		}
+
+		refused := Refusal(Forbidden, "wrong_password", "", "wrong_password")
+		if _, err := first.FormOnce(ctx, ada.ID, PasswordForm, "form-2", func() error { return refused }); err != refused {
+			t.Fatalf("an act that fails: %v", err)
+		}
+		if repeated := sendAtOnce(ada.ID, "form-2"); acted != 3 || repeated != 7 {
+			t.Fatalf("a form whose act failed, sent again eight times at once, acted %d times in all, %d repeated", acted, repeated)
+		}
+
+		if _, err := first.FormOnce(ctx, ada.ID, KeyForm, "not a key", act); !isCode(err, "idempotency_key_invalid") || acted != 3 {
+			t.Fatalf("a key no form issued: %v, acted %d times in all", err, acted)
+		}
+		for range 2 {
+			if repeated, err := first.FormOnce(ctx, ada.ID, KeyForm, "", act); err != nil || repeated {
+				t.Fatalf("a form without a key: repeated %v, %v", repeated, err)
+			}
+		}
+		if acted != 5 {
+			t.Fatalf("two forms without a key acted %d times in all, want 5", acted)
+		}
+	})
+}

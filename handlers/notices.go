@@ -252,20 +252,24 @@ func (h *Handler) rotateWebhook(w http.ResponseWriter, r *http.Request, a *core.
 	if err == nil {
 		err = parseForm(w, r)
 	}
-	key := r.PostForm.Get("form_key")
-	if err == nil && h.sentAlready(r, rotateForms, key) {
+	var (
+		c        core.NewWebhook
+		repeated bool
+	)
+	if err == nil {
+		repeated, err = h.core.FormOnce(r.Context(), a.ID, core.RotateForm, r.PostForm.Get("form_key"), func() (err error) {
+			c, err = h.core.RotateWebhook(r.Context(), a.ID, id)
+			return err
+		})
+	}
+	if err == nil && repeated {
 		h.webhookSentTwice(w, r, a)
 		return
-	}
-	var c core.NewWebhook
-	if err == nil {
-		c, err = h.core.RotateWebhook(r.Context(), a.ID, id)
 	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	h.rememberSent(r, rotateForms, key)
 	h.renderSettings(w, r, a, http.StatusOK, components.Settings{Notices: components.Notices{
 		NewWebhook: &components.NewWebhook{URL: c.Webhook.URL, Secret: c.Secret, Rotated: true, PreviousUntil: c.Webhook.PreviousUntil}}})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"testing"
@@ -280,7 +281,7 @@ func TestProofFormsFollowTheWindow(t *testing.T) {
 	// The window closes between the page and the form.
 	s.clock.Advance(core.ProofWindow)
 	for _, form := range []string{"/settings/totp/disable", "/settings/recovery-codes"} {
-		res := ada.post(form, url.Values{"form_key": {"key-" + form}})
+		res := ada.post(form, url.Values{"form_key": {"key-" + path.Base(form)}})
 		if res.StatusCode != http.StatusForbidden || !strings.Contains(res.body, `id="error-proof"`) ||
 			!strings.Contains(res.body, `aria-describedby="error-proof"`) || hasTestID(t, res.body, "new-codes") ||
 			!strings.Contains(res.body, en.T("error.proof_needed.given", "Minutes", int(core.ProofWindow/time.Minute))) {

@@ -4,8 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
-	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -158,38 +156,4 @@ func deviceName(r *http.Request, ua string) string {
 		return string(r[:60]) + "…"
 	}
 	return ua
-}
-
-// A form that makes something the server shows once (an API key, a new
-// password, recovery codes, a webhook endpoint's new secret), or that
-// could not be sent twice alike (a password change), carries a form key.
-// The session remembers the keys of the last keptFormKeys such forms of
-// each kind that made something, so that the same form sent again, by a
-// reload of the page that answered it or a second click, makes nothing
-// twice. (The forms that create a link, a request or a webhook endpoint,
-// or reset an account's password, whose new password goes out in a link,
-// give their key to the create as its idempotency key instead, which the
-// store keeps: two sent at the same moment make one.)
-const (
-	keyForms      = "key_forms"
-	passwordForms = "password_forms"
-	recoveryForms = "recovery_forms"
-	rotateForms   = "rotate_forms"
-	keptFormKeys  = 8
-)
-
-// sentAlready reports whether the form of kind with form key key made
-// something in r's session already.
-func (h *Handler) sentAlready(r *http.Request, kind, key string) bool {
-	return key != "" && slices.Contains(strings.Fields(h.sessions.GetString(r.Context(), kind)), key)
-}
-
-// rememberSent notes that the form of kind with form key key made
-// something.
-func (h *Handler) rememberSent(r *http.Request, kind, key string) {
-	if !core.ValidIdempotencyKey(key) {
-		return
-	}
-	sent := append(strings.Fields(h.sessions.GetString(r.Context(), kind)), key)
-	h.sessions.Put(r.Context(), kind, strings.Join(sent[max(0, len(sent)-keptFormKeys):], " "))
 }

@@ -123,15 +123,19 @@ func (h *Handler) createKey(w http.ResponseWriter, r *http.Request, a *core.Acco
 		return
 	}
 	f := components.KeyForm{FormKey: r.PostForm.Get("form_key"), Name: strings.TrimSpace(r.PostForm.Get("name")), Expires: r.PostForm.Get("expires")}
-	if h.sentAlready(r, keyForms, f.FormKey) {
-		// A reload of the page that showed the key: its secret is not
-		// kept anywhere to show again, and another key would be one the
-		// owner never asked for.
+	var k core.NewKey
+	repeated, err := h.core.FormOnce(r.Context(), a.ID, core.KeyForm, f.FormKey, func() (err error) {
+		k, err = h.core.CreateKey(r.Context(), a.ID, f.Name, f.Expires)
+		return err
+	})
+	if err == nil && repeated {
+		// A reload of the page that showed the key, or a second click: its
+		// secret is not kept anywhere to show again, and another key would
+		// be one the owner never asked for.
 		f = components.KeyForm{Error: i18n.T(r.Context(), "settings.keys.sent_twice")}
 		h.renderSettings(w, r, a, http.StatusConflict, components.Settings{Form: f})
 		return
 	}
-	k, err := h.core.CreateKey(r.Context(), a.ID, f.Name, f.Expires)
 	if e, ok := core.AsError(err); ok {
 		f.Error, f.ErrorField = e.Message(i18n.From(r.Context())), e.Field
 		h.renderSettings(w, r, a, web.Status(e.Kind), components.Settings{Form: f})
@@ -141,7 +145,6 @@ func (h *Handler) createKey(w http.ResponseWriter, r *http.Request, a *core.Acco
 		h.fail(w, r, err)
 		return
 	}
-	h.rememberSent(r, keyForms, f.FormKey)
 	h.renderSettings(w, r, a, http.StatusCreated, components.Settings{NewKey: &components.NewKey{Name: k.Key.Name, Secret: k.Secret}})
 }
 
@@ -176,24 +179,34 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, a *core
 		h.fail(w, r, err)
 		return
 	}
-	key := r.PostForm.Get("form_key")
-	if h.sentAlready(r, passwordForms, key) {
-		// A reload of the page that said the password changed: the old
-		// password, sent again, would be refused as a wrong one, and
-		// counted against the account's sign-in limit.
+	var (
+		changed core.Account
+		ended   int64
+		renewed error
+	)
+	repeated, err := h.core.FormOnce(r.Context(), a.ID, core.PasswordForm, r.PostForm.Get("form_key"), func() (err error) {
+		// The session that asks goes on under a new token, so that a copy
+		// of its cookie taken before signs nobody in after. It is renewed
+		// first, so that its own open dashboards follow it to its new id
+		// before the change tells them to check their sessions.
+		if renewed = h.renewSession(r, a); renewed != nil {
+			return renewed
+		}
+		changed, ended, err = h.core.ChangePassword(r.Context(), *a, r.PostForm.Get("current_password"), r.PostForm.Get("password"), h.sessionID(r))
+		return err
+	})
+	if err == nil && repeated {
+		// A reload of the page that said the password changed, or a second
+		// click: the old password, sent again, would be refused as a wrong
+		// one, and counted against the account's sign-in limit.
 		h.renderSettings(w, r, a, http.StatusConflict, components.Settings{Password: components.PasswordForm{
 			Errors: components.FieldErrors{{Message: i18n.T(r.Context(), "settings.password.changed_twice")}}}})
 		return
 	}
-	// The session that asks goes on under a new token, so that a copy of
-	// its cookie taken before signs nobody in after. It is renewed first,
-	// so that its own open dashboards follow it to its new id before the
-	// change tells them to check their sessions.
-	if err := h.renewSession(r, a); err != nil {
-		h.fail(w, r, err)
+	if renewed != nil {
+		h.fail(w, r, renewed)
 		return
 	}
-	changed, ended, err := h.core.ChangePassword(r.Context(), *a, r.PostForm.Get("current_password"), r.PostForm.Get("password"), h.sessionID(r))
 	if h.heldBack(w, r, err, func(held *components.HeldBack) {
 		// The passwords are never shown again.
 		h.renderSettings(w, r, a, http.StatusTooManyRequests, components.Settings{Password: components.PasswordForm{HeldBack: held}})
@@ -208,7 +221,6 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, a *core
 		h.fail(w, r, err)
 		return
 	}
-	h.rememberSent(r, passwordForms, key)
 	h.renderSettings(w, r, &changed, http.StatusOK, components.Settings{Password: components.PasswordForm{Changed: true, Ended: ended}})
 }
 

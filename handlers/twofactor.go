@@ -597,22 +597,24 @@ func (h *Handler) renewRecoveryCodes(w http.ResponseWriter, r *http.Request, a *
 		h.fail(w, r, err)
 		return
 	}
-	key := r.PostForm.Get("form_key")
-	if h.sentAlready(r, recoveryForms, key) {
-		// A reload of the page that showed the codes: new ones would void
-		// those just written down.
+	var codes []string
+	repeated, err := h.core.FormOnce(r.Context(), a.ID, core.RecoveryForm, r.PostForm.Get("form_key"), func() (err error) {
+		p := h.proof(r)
+		codes, err = h.core.RenewRecoveryCodes(r.Context(), *a, p)
+		h.keepProof(r, a, p)
+		return err
+	})
+	if err == nil && repeated {
+		// A reload of the page that showed the codes, or a second click:
+		// new ones would void those just written down.
 		h.renderSettings(w, r, a, http.StatusConflict, components.Settings{TwoFactor: components.TwoFactor{
 			Error: i18n.T(r.Context(), "twofactor.recovery.renewed_twice"), ErrorFor: "recovery"}})
 		return
 	}
-	p := h.proof(r)
-	codes, err := h.core.RenewRecoveryCodes(r.Context(), *a, p)
-	h.keepProof(r, a, p)
 	if err != nil {
 		h.settingsRefusal(w, r, a, err, "recovery")
 		return
 	}
-	h.rememberSent(r, recoveryForms, key)
 	h.renderSettings(w, r, a, http.StatusOK, components.Settings{TwoFactor: components.TwoFactor{NewCodes: codes}})
 }
 
