@@ -1,9 +1,12 @@
 package core
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode"
@@ -12,6 +15,9 @@ import (
 	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/text/secure/precis"
 	"golang.org/x/text/unicode/norm"
+
+	"oncelink/store"
+	"oncelink/token"
 )
 
 // TestUsernameLength: MaxUsernameLen counts the characters of a name as
@@ -300,6 +306,63 @@ func TestResetRefusedChangesNothing(t *testing.T) {
 		}
 		if page, err := s.Links(ctx, admin.ID, ListInput{Status: "active"}); err != nil || len(page.Links) != 1 {
 			t.Errorf("the administrator's active links after the refused reset: %d, want 1 (%v)", len(page.Links), err)
+		}
+	})
+}
+
+// failingPasswords is a store whose next password change fails, once fail
+// is set.
+type failingPasswords struct {
+	*store.Store
+	fail atomic.Bool
+}
+
+func (f *failingPasswords) SetPassword(ctx context.Context, id int64, hash, keep string) (store.Account, int64, error) {
+	if f.fail.CompareAndSwap(true, false) {
+		return store.Account{}, 0, errors.New("database unreachable")
+	}
+	return f.Store.SetPassword(ctx, id, hash, keep)
+}
+
+// TestResetThatFailedCanBeSentAgain: a reset whose password could not be
+// set revokes the link it made and gives its form's key back, so that the
+// same form, sent again, resets the password; sent once more, it is
+// repeated and changes nothing.
+func TestResetThatFailedCanBeSentAgain(t *testing.T) {
+	onEachDatabase(t, func(t *testing.T, dsn string) {
+		_, st, admin := newServiceOn(t, dsn)
+		ctx := context.Background()
+		flaky := &failingPasswords{Store: st}
+		s := New(Config{BaseURL: "https://share.example", MinTTL: time.Minute, MaxTTL: 24 * time.Hour, GrantTTL: time.Minute},
+			flaky, bytes.Repeat([]byte{7}, token.KeyLen), slog.New(slog.DiscardHandler))
+		bob, err := s.AddAccount(ctx, "bob", "correct horse battery", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const key = "reset-form-key"
+		flaky.fail.Store(true)
+		if _, err := s.ResetPassword(ctx, admin, bob.ID, key); err == nil {
+			t.Fatal("the reset went through while the password could not be set")
+		}
+		if page, err := s.Links(ctx, admin.ID, ListInput{Status: "revoked"}); err != nil || len(page.Links) != 1 {
+			t.Fatalf("the failed reset's link: %d revoked, want 1 (%v)", len(page.Links), err)
+		}
+		again, err := s.ResetPassword(ctx, admin, bob.ID, key)
+		if err != nil || again.Repeated || again.Link.URL == "" {
+			t.Fatalf("the same form after the failure: %+v, %v; want a reset", again, err)
+		}
+		after, err := st.AccountByID(ctx, bob.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after.PasswordHash == bob.PasswordHash {
+			t.Error("the form sent again did not change bob's password")
+		}
+		if once, err := s.ResetPassword(ctx, admin, bob.ID, key); err != nil || !once.Repeated {
+			t.Errorf("the same form once more: %+v, %v; want it repeated", once, err)
+		}
+		if page, err := s.Links(ctx, admin.ID, ListInput{Status: "active"}); err != nil || len(page.Links) != 1 {
+			t.Errorf("the administrator's active links: %d, want the one reset's (%v)", len(page.Links), err)
 		}
 	})
 }

@@ -31,11 +31,12 @@ type Reset struct {
 // holds. Then the account's sessions end, its open dashboards are told.
 // The caller publishes r.Link.Event() once it has answered.
 //
-// key, the reset form's key, is the link's idempotency key: of resets sent
-// with one key, such as two clicks that reach the server at once, or a
+// key, the reset form's key, is claimed for by (see FormOnce): of resets
+// sent with one key, such as two clicks that reach the server at once, or a
 // reload of the page that answered, the first makes the link and sets the
 // password, and every other is Repeated and changes nothing, rather than
-// make a second link and a password that replaces the first link's.
+// make a second link and a password that replaces the first link's. A
+// reset that fails gives its key back, so the same form can be sent again.
 func (s *Service) ResetPassword(ctx context.Context, by Account, id int64, key string) (Reset, error) {
 	if id == by.ID {
 		return Reset{}, invalid("cannot_reset_self", "")
@@ -44,6 +45,19 @@ func (s *Service) ResetPassword(ctx context.Context, by Account, id int64, key s
 	if err != nil {
 		return Reset{}, accountChange(err)
 	}
+	var reset Reset
+	repeated, err := s.FormOnce(ctx, by.ID, ResetForm, key, func() error {
+		reset, err = s.resetPassword(ctx, by, a)
+		return err
+	})
+	if err == nil && repeated {
+		return Reset{Account: a, Repeated: true}, nil
+	}
+	return reset, err
+}
+
+// resetPassword gives a a new, random password, in a new link of by's.
+func (s *Service) resetPassword(ctx context.Context, by, a Account) (Reset, error) {
 	// 26 base32 characters: 130 random bits.
 	password := rand.Text()
 	ttl := min(max(resetTTL, s.cfg.MinTTL), s.cfg.MaxTTL)
@@ -55,19 +69,15 @@ func (s *Service) ResetPassword(ctx context.Context, by Account, id int64, key s
 		l = i18n.For(a.Language)
 	}
 	c, err := s.Create(ctx, by.ID, d, LinkInput{
-		Kind:           KindMessage,
-		Message:        l.T("accounts.handover.message", "Name", a.Username, "Password", password),
-		TTL:            FormatDuration(ttl),
-		Label:          l.T("accounts.handover.label", "Name", a.Username),
-		IdempotencyKey: key,
+		Kind:    KindMessage,
+		Message: l.T("accounts.handover.message", "Name", a.Username, "Password", password),
+		TTL:     FormatDuration(ttl),
+		Label:   l.T("accounts.handover.label", "Name", a.Username),
 	})
 	if err != nil {
 		return Reset{}, err
 	}
-	if c.Repeated {
-		return Reset{Account: a, Repeated: true}, nil
-	}
-	a, _, err = s.SetPassword(ctx, id, password, "")
+	changed, _, err := s.SetPassword(ctx, a.ID, password, "")
 	if err != nil {
 		// The link holds a password the account never got.
 		if _, rerr := s.Revoke(ctx, by.ID, c.Link.ID, Client{}); rerr != nil {
@@ -75,5 +85,5 @@ func (s *Service) ResetPassword(ctx context.Context, by Account, id int64, key s
 		}
 		return Reset{}, err
 	}
-	return Reset{Account: a, Link: c}, nil
+	return Reset{Account: changed, Link: c}, nil
 }

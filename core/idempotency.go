@@ -20,7 +20,10 @@ import (
 // alike, but makes no row that could keep its key (a new API key, new
 // recovery codes, an endpoint's new secret, a password change), has its
 // key claimed instead, for its account (see FormOnce): one mechanism for
-// all four, as recovery codes and a password have no row of their own.
+// them all, as recovery codes and a password have no row of their own. So
+// has an administrator's reset of another's password, whose link could
+// keep the key but, should the reset fail after the link was made, would
+// keep it from the form sent again.
 
 // FormKind is what a form whose key is claimed does.
 type FormKind string
@@ -31,6 +34,7 @@ const (
 	RecoveryForm FormKind = "recovery_codes"
 	RotateForm   FormKind = "webhook_rotate"
 	PasswordForm FormKind = "password"
+	ResetForm    FormKind = "password_reset"
 )
 
 // FormOnce does act, asked by account with a form of kind whose key is
