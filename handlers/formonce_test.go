@@ -12,17 +12,8 @@ import (
 	"time"
 
 	"oncelink/core"
-	"oncelink/internal/pgtest"
 	"oncelink/store"
 )
-
-// onBoth runs test on a server on a fresh SQLite file and on one on a fresh
-// PostgreSQL schema, each with edit.
-func onBoth(t *testing.T, test func(t *testing.T, s *testServer), edit ...func(*core.Config)) {
-	t.Helper()
-	t.Run("sqlite", func(t *testing.T) { test(t, newTestServer(t, edit...)) })
-	t.Run("postgres", func(t *testing.T) { test(t, newTestServerOn(t, pgtest.DSN(t), edit...)) })
-}
 
 // slowViewers finds a request's signed-in account a while late, once its
 // session is loaded: requests sent together are then all under way at

@@ -11,7 +11,6 @@ import (
 
 	"oncelink/core"
 	"oncelink/i18n"
-	"oncelink/internal/pgtest"
 )
 
 // sessionRows are the rows of the client's sessions list: each session's
@@ -117,8 +116,7 @@ func TestChangePasswordEndsOtherSessions(t *testing.T) {
 // listed as before, and its own open dashboard goes on; a copy of the old
 // cookie, taken before the change, signs nobody in.
 func TestChangePasswordRenewsTheSession(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { testChangePasswordRenews(t, newTestServer(t)) })
-	t.Run("postgres", func(t *testing.T) { testChangePasswordRenews(t, newTestServerOn(t, pgtest.DSN(t))) })
+	onBoth(t, testChangePasswordRenews)
 }
 
 func testChangePasswordRenews(t *testing.T, s *testServer) {
@@ -360,8 +358,7 @@ func TestSessionsList(t *testing.T) {
 // saved again under its token, signed in and off the list, where neither
 // signing out everywhere else nor a new password would reach it.
 func TestEndingThisSessionSignsOut(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { testEndingThisSession(t, newTestServer(t)) })
-	t.Run("postgres", func(t *testing.T) { testEndingThisSession(t, newTestServerOn(t, pgtest.DSN(t))) })
+	onBoth(t, testEndingThisSession)
 }
 
 func testEndingThisSession(t *testing.T, s *testServer) {
@@ -396,8 +393,7 @@ func testEndingThisSession(t *testing.T, s *testServer) {
 // again, neither the pages nor the API, whether a new password ended it
 // or signing out everywhere else did.
 func TestEndedSessionStaysEnded(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { testEndedSessionStaysEnded(t, newTestServer(t)) })
-	t.Run("postgres", func(t *testing.T) { testEndedSessionStaysEnded(t, newTestServerOn(t, pgtest.DSN(t))) })
+	onBoth(t, testEndedSessionStaysEnded)
 }
 
 func testEndedSessionStaysEnded(t *testing.T, s *testServer) {

@@ -23,6 +23,7 @@ import (
 
 	"oncelink/api"
 	"oncelink/core"
+	"oncelink/internal/pgtest"
 	"oncelink/live"
 	"oncelink/metrics"
 	"oncelink/store"
@@ -78,6 +79,14 @@ func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return 
 func newTestServer(t testing.TB, edit ...func(*core.Config)) *testServer {
 	t.Helper()
 	return newTestServerOn(t, filepath.Join(t.TempDir(), "oncelink.db"), edit...)
+}
+
+// onBoth runs test on a server on a fresh SQLite file and on one on a fresh
+// PostgreSQL schema, each with edit.
+func onBoth(t *testing.T, test func(t *testing.T, s *testServer), edit ...func(*core.Config)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) { test(t, newTestServer(t, edit...)) })
+	t.Run("postgres", func(t *testing.T) { test(t, newTestServerOn(t, pgtest.DSN(t), edit...)) })
 }
 
 // newTestServerOn starts oncelink on the database dsn names: an SQLite

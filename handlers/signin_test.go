@@ -14,7 +14,6 @@ import (
 	"oncelink/components"
 	"oncelink/core"
 	"oncelink/i18n"
-	"oncelink/internal/pgtest"
 	"oncelink/store"
 	"oncelink/token"
 )
@@ -305,8 +304,7 @@ func (s *testServer) listedSessions(account int64) int {
 // stay listed under a token that no longer exists; so it does when ada's
 // sign-in stops half done, to set a second factor up.
 func TestSignInOverAnotherAccountEndsItsSession(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { testSignInOverAnotherAccount(t, newTestServer(t)) })
-	t.Run("postgres", func(t *testing.T) { testSignInOverAnotherAccount(t, newTestServerOn(t, pgtest.DSN(t))) })
+	onBoth(t, testSignInOverAnotherAccount)
 }
 
 func testSignInOverAnotherAccount(t *testing.T, s *testServer) {

@@ -9,7 +9,6 @@ import (
 	"unicode/utf8"
 
 	"oncelink/core"
-	"oncelink/internal/pgtest"
 	"oncelink/notify"
 )
 
@@ -29,8 +28,7 @@ func TestBadBytesAreRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	withMail := func(c *core.Config) { c.Mailer = mailer }
-	t.Run("sqlite", func(t *testing.T) { testBadBytes(t, newTestServer(t, withMail)) })
-	t.Run("postgres", func(t *testing.T) { testBadBytes(t, newTestServerOn(t, pgtest.DSN(t), withMail)) })
+	onBoth(t, testBadBytes, withMail)
 }
 
 func testBadBytes(t *testing.T, s *testServer) {

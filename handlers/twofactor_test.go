@@ -18,7 +18,6 @@ import (
 
 	"oncelink/core"
 	"oncelink/i18n"
-	"oncelink/internal/pgtest"
 	"oncelink/notify"
 	"oncelink/store"
 )
@@ -206,8 +205,7 @@ func TestSecondStepFromAnotherAccountsBrowser(t *testing.T) {
 // session goes on. bob then signs in with his password alone, or sets a
 // factor up first while the server requires one.
 func TestFactorResetEndsEverySession(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { testFactorResetEndsEverySession(t, newTestServer(t)) })
-	t.Run("postgres", func(t *testing.T) { testFactorResetEndsEverySession(t, newTestServerOn(t, pgtest.DSN(t))) })
+	onBoth(t, testFactorResetEndsEverySession)
 }
 
 func testFactorResetEndsEverySession(t *testing.T, s *testServer) {
