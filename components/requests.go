@@ -9,6 +9,7 @@ import (
 	"github.com/a-h/templ"
 
 	"oncelink/core"
+	"oncelink/i18n"
 )
 
 // Requests is the owner's requests page: the form, the request just made
@@ -123,6 +124,29 @@ func requestExpired(r RequestRow) templ.Component {
 	expired.Status = "expired"
 	id, at := requestWhen(expired)
 	return markup(id, "When", markTime(at))
+}
+
+// liveRequest is what request r's row carries to follow it live: the
+// stream's event named after the request swaps the row whole, and app.js
+// reads how the request stands and its name, to count it down and to say
+// what changed, as it does a link's (see liveLink).
+func liveRequest(ctx context.Context, r RequestRow) templ.Attributes {
+	return templ.Attributes{
+		"data-status": r.Status,
+		"data-name":   requestRowName(ctx, r),
+		"sse-swap":    RequestRowID(r.ID),
+		"hx-swap":     "outerHTML",
+	}
+}
+
+// requestRowName names a request in text without markup: its label, its
+// isolates balanced (see i18n.Contain), for app.js to isolate in the
+// sentences it says, or its number.
+func requestRowName(ctx context.Context, r RequestRow) string {
+	if r.Label != "" {
+		return i18n.Contain(r.Label)
+	}
+	return T(ctx, "requests.name", "ID", strconv.FormatInt(r.ID, 10))
 }
 
 // RequestRowID is the id of request id's row in the page, and the name of

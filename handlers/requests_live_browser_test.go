@@ -1,7 +1,11 @@
 package handlers
 
 import (
+	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -9,6 +13,7 @@ import (
 
 	"oncelink/components"
 	"oncelink/core"
+	"oncelink/i18n"
 	"oncelink/internal/browsertest"
 )
 
@@ -88,4 +93,73 @@ func TestRequestsArriveLiveInBrowser(t *testing.T) {
 	for name, tb := range map[string]*tab{"requests": b, "the tab that made one": other, "an older page": older} {
 		tb.clean(name)
 	}
+}
+
+// TestRequestChangesAnnouncedInBrowser: on an open requests page, screen
+// readers hear, from the page's polite live region, each change of a
+// request as they do a link's: an open request that expires there, one
+// made elsewhere that arrives, that one filled by its sender, and another,
+// named by its number, withdrawn in another tab, each once and in the
+// page's language, in every language.
+func TestRequestChangesAnnouncedInBrowser(t *testing.T) {
+	s := newTestServer(t, func(c *core.Config) { c.MinTTL = time.Second; c.RateLimits = false })
+	s.admin()
+	ctx := t.Context()
+	owner, err := s.h.core.AccountByName(ctx, "ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := func(label, ttl string) core.CreatedRequest {
+		t.Helper()
+		c, err := s.h.core.CreateRequest(ctx, owner.ID, core.RequestInput{Label: label, Note: "please", Accepts: core.AcceptsAny, TTL: ttl})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	bctx := browsertest.New(t)
+	signInAndLeave(t, bctx, s.URL)
+	b := watchedTab(t, bctx, s)
+	// listen has the page keep every sentence its live region is given.
+	const listen = `window.__said = [];
+		new MutationObserver(() => window.__said.push(document.getElementById("announcer").textContent))
+			.observe(document.getElementById("announcer"), {childList: true, characterData: true, subtree: true})`
+	for _, lang := range []string{"en", "de", "fr", "es", "ar"} {
+		l := i18n.For(lang)
+		said := func(id, name string) string { return strings.ReplaceAll(l.T(id), "{name}", "\u2068"+name+"\u2069") }
+		b.chooseLanguage("/requests", lang)
+		soon := mk("VPN key", "3s")
+		unnamed := mk("", "1h")
+		b.open("/requests", "#"+components.RequestRowID(soon.Request.ID))
+		b.wait(`window.__opens === 1`, 5*time.Second)
+		b.do(chromedp.Evaluate[chromedp.Void](listen))
+		var want []string
+		hears := func(sentence string) {
+			t.Helper()
+			want = append(want, sentence)
+			b.wait(`window.__said.includes(`+strconv.Quote(sentence)+`)`, 6*time.Second)
+		}
+
+		hears(said("js.announce.request.expired", "VPN key"))
+		// The server's clock, which the test holds, sees it expired too,
+		// and draws it so on the next page.
+		s.clock.Advance(3 * time.Second)
+		arrives := mk("staging db", "1h")
+		s.h.core.Publish(ctx, arrives.Event())
+		hears(said("js.announce.request.new", "staging db"))
+		if res := s.client().post(requestURLPattern.FindString(arrives.URL), url.Values{"message": {"hunter2"}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("%s: sending: %d", lang, res.StatusCode)
+		}
+		hears(said("js.announce.request.fulfilled", "staging db"))
+		if _, err := s.h.core.RevokeRequest(ctx, owner.ID, unnamed.Request.ID); err != nil {
+			t.Fatal(err)
+		}
+		hears(said("js.announce.request.revoked", l.T("requests.name", "ID", strconv.FormatInt(unnamed.Request.ID, 10))))
+
+		time.Sleep(300 * time.Millisecond) // time for a sentence that must not come
+		if got := eval[[]string](b, `window.__said`); !slices.Equal(got, want) {
+			t.Errorf("%s: the live region said %q, want %q", lang, got, want)
+		}
+	}
+	b.clean("requests' announcements")
 }

@@ -523,7 +523,7 @@ func TestTwoKindsOfRequest(t *testing.T) {
 		"error.request_gone.answered", "error.request_gone.answered_signed_out", "error.request_gone.sent", "error.owner_disabled.request",
 		"error.file_not_accepted", "error.nothing_sent", "title.request_on_hold", "title.request_expired", "requests.pager.older",
 		"requests.empty.open", "requests.empty.fulfilled", "requests.empty.expired", "requests.empty.revoked", "requests.empty.show_all",
-		"cli.cmd.withdraw", "cli.flag.request_ttl", "cli.requests.withdrew",
+		"cli.cmd.withdraw", "cli.flag.request_ttl", "cli.requests.withdrew", "js.announce.request.new",
 	}
 	http := []string{
 		"error.other_host", "error.unsubscribe_not_one_click", "error.body_on_read", "error.body_too_large",

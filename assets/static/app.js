@@ -550,27 +550,41 @@
     if (!document.hidden) tick();
   });
 
-  // Changes of a link's status or uses are announced to screen readers
-  // through one polite live region: on the dashboard's rows, and on an
-  // owner's page about one link. Countdown ticks are not, or every second
-  // would be read out. The end of the link just made is said in the words
-  // of the note that retired its address. A link's details page also says
-  // the refused opens its audit trail gained (wrong passwords, attempts
-  // after the link ended), by how many came since it last looked: a swap
-  // for another reason, which brings the same counts, says nothing of them.
-  var seen = {}, refusedSeen = {};
-  var news = { used: "js.announce.used", expired: "js.announce.expired", revoked: "js.announce.revoked" };
+  // Changes of a link's status or uses, and of a request's status, are
+  // announced to screen readers through one polite live region: on the
+  // dashboard's rows and the requests', and on an owner's page about one
+  // link. A row says what it shows by its id, which is its event's name
+  // (link-7, request-7): a link's and a request's news are told in words
+  // of their own. A request made elsewhere, whose row the stream brings
+  // to the list's top, is announced too. Countdown ticks are not, or every
+  // second would be read out. The end of the link just made is said in
+  // the words of the note that retired its address. A link's details page
+  // also says the refused opens its audit trail gained (wrong passwords,
+  // attempts after the link ended), by how many came since it last
+  // looked: a swap for another reason, which brings the same counts, says
+  // nothing of them.
+  var seen = {}, refusedSeen = {}, arrived = {};
+  var news = {
+    link: { used: "js.announce.used", expired: "js.announce.expired", revoked: "js.announce.revoked" },
+    request: { fulfilled: "js.announce.request.fulfilled", expired: "js.announce.request.expired", revoked: "js.announce.request.revoked" }
+  };
+  var arrivals = { request: "js.announce.request.new" };
   var refusals = { wrongPasswords: "js.announce.wrong_password", lateOpens: "js.announce.late_open" };
   function announceChanges(retired) {
     var said = [];
-    document.querySelectorAll("[id][data-status][data-name][data-uses]").forEach(function (row) {
+    document.querySelectorAll("[id][data-status][data-name]").forEach(function (row) {
       var status = row.getAttribute("data-status"), used = row.getAttribute("data-uses");
       var state = status + "|" + used, name = isolate(row.getAttribute("data-name"));
+      var kind = row.id.split("-")[0], words = news[kind] || {};
       if (retired && retired.id === row.id) {
         said.push(retired.said);
       } else if (seen[row.id] && seen[row.id] !== state) {
-        said.push(status === "active" || !news[status] ? msg("js.announce.uses", { name: name, uses: used }) : msg(news[status], { name: name }));
+        if (words[status]) said.push(msg(words[status], { name: name }));
+        else if (used !== null) said.push(msg("js.announce.uses", { name: name, uses: used }));
+      } else if (!seen[row.id] && arrived[row.id] && arrivals[kind]) {
+        said.push(msg(arrivals[kind], { name: name }));
       }
+      delete arrived[row.id];
       seen[row.id] = state;
       Object.keys(refusals).forEach(function (key) {
         if (row.dataset[key] === undefined) return;
@@ -591,16 +605,19 @@
 
   // A row can arrive twice: in the create response, and as the event
   // stream's "created" event (a request's, "new-request"). The second is
-  // dropped. And while a row's own request (a revoke) is on its way, the
-  // stream leaves the row alone: the answer is swapped into it and brings
-  // the same news.
-  function present(html) {
+  // dropped; one that the stream brings first is marked arrived, for
+  // announceChanges. And while a row's own request (a revoke) is on its
+  // way, the stream leaves the row alone: the answer is swapped into it
+  // and brings the same news.
+  function rowID(html) {
     var m = /id="((?:link|request)-\d+)"/.exec(html || "");
-    return m && document.getElementById(m[1]);
+    return m && m[1];
   }
   document.addEventListener("htmx:sseBeforeMessage", function (ev) {
     var arrival = ev.detail.type === "created" || ev.detail.type === "new-request";
-    if (arrival && present(ev.detail.data)) ev.preventDefault();
+    var id = arrival && rowID(ev.detail.data);
+    if (id && document.getElementById(id)) ev.preventDefault();
+    else if (id) arrived[id] = true;
     if (ev.target.tagName === "TR" && ev.target.querySelector(".htmx-request")) ev.preventDefault();
   });
   document.addEventListener("htmx:oobBeforeSwap", function (ev) {
