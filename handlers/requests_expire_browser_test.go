@@ -89,3 +89,47 @@ func TestRequestExpiresInItsRow(t *testing.T) {
 	}
 	b.clean("requests' countdowns")
 }
+
+// TestSendPageExpiresInPlace: a request's page left open by its sender
+// past the request's expiry says it expired, as a link's page does, and
+// offers to send no more: its message, its file and its Send button are
+// disabled, and what it said of sending goes. At a phone's width and a
+// desktop's, light and dark, in English and in Arabic.
+func TestSendPageExpiresInPlace(t *testing.T) {
+	// Most of its time is spent waiting on the page's timers: it runs
+	// beside other tests.
+	t.Parallel()
+	s := newTestServer(t, func(c *core.Config) { c.MinTTL = time.Second })
+	s.admin()
+	ctx := context.Background()
+	owner, err := s.h.core.AccountByName(ctx, "ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newTab(t, browsertest.New(t), s)
+	const (
+		fields = `["message", "file"].map(id => document.getElementById(id)).concat(document.querySelector("[data-testid=send]"))`
+		open   = `(` + fields + `.every(el => !el.disabled) && document.querySelector("[data-opens]")?.hidden === false && !!document.querySelector(".expires-line time.countdown"))`
+		closed = `(` + fields + `.every(el => el.disabled) && document.querySelector("[data-opens]")?.hidden === true && !document.querySelector(".expires-line time.countdown") && !!document.querySelector(".expires-line time"))`
+	)
+	for _, lang := range []string{"en", "ar"} {
+		c, err := s.h.core.CreateRequest(ctx, owner.ID, core.RequestInput{Label: "VPN key", Note: "The VPN key, please", Accepts: core.AcceptsAny, TTL: "4s"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.acceptLanguage(lang)
+		b.do(chromedp.Navigate(c.URL), chromedp.WaitVisible(chromedp.CSS("[data-testid=send-form]")))
+		b.do(chromedp.SendKeys(chromedp.ID("message"), "hunter2"))
+		if !eval[bool](b, open) {
+			t.Fatalf("%s: the send page does not offer its form before the request expired", lang)
+		}
+		b.wait(closed, 8*time.Second)
+		if got := eval[string](b, `document.getElementById("message").value`); got != "hunter2" {
+			t.Errorf("%s: what was typed became %q", lang, got)
+		}
+		browsertest.Shoot(t, b.ctx, "send-expired-in-place-"+lang)
+		// The server's clock, which the test holds, sees it expired too.
+		s.clock.Advance(5 * time.Second)
+	}
+	b.clean("the expired send page")
+}

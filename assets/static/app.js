@@ -488,15 +488,29 @@
   }
 
   // At zero a countdown says what a page drawn after the expiry says in its
-  // place, from the template that keeps those words. A recipient's page
-  // then no longer offers to open the link, nor says how often it opens.
+  // place, from the template that keeps those words. A recipient's page, a
+  // link's or a request's sender's, then no longer offers its form, to
+  // open the link or to send, nor says how often it opens or what sending
+  // does.
   function expire(t) {
     var box = t.parentNode;
     box.replaceChildren(box.querySelector("template[data-then]").content.cloneNode(true));
     localTimes(box);
     if (!box.closest("[data-before-open]")) return;
-    document.querySelectorAll("[data-opener] button, [data-opener] input:not([type=hidden])").forEach(function (el) { el.disabled = true; });
+    closeOpeners(document);
     document.querySelectorAll("[data-opens]").forEach(function (el) { el.hidden = true; });
+  }
+
+  // closeOpeners disables every field and button of the forms in root
+  // that open a link or send to a request ([data-opener]), which can no
+  // longer do so: the end of a wait for the rate limits, which enables a
+  // form's fieldset again, leaves them disabled.
+  function closeOpeners(root) {
+    root.querySelectorAll("form[data-opener]").forEach(function (form) {
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (el.type !== "hidden") el.disabled = true;
+      });
+    });
   }
 
   // A link's row, or an owner's page about one link, whose countdown
@@ -508,7 +522,7 @@
     var badge = row.querySelector("[data-testid=status], [data-testid=request-status]");
     if (badge) { badge.textContent = badge.getAttribute("data-expired") || msg("js.status.expired"); badge.className = "badge expired"; badge.removeAttribute("data-expired"); }
     row.querySelectorAll("[data-testid=revoke], [data-testid=revoke-request]").forEach(function (b) { b.closest("form").remove(); });
-    row.querySelectorAll("[data-opener] button, [data-opener] input:not([type=hidden])").forEach(function (el) { el.disabled = true; });
+    closeOpeners(row);
   }
 
   // A link's page whose form the rate limits hold back counts the wait
