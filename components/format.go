@@ -118,20 +118,24 @@ var rowNames = map[string]string{"message": "kind.link.message", "url": "kind.li
 
 // listURL is the dashboard address of l's filter, from the page before.
 func listURL(l LinkPage, before string) string {
+	return pageURL("/links", "status", l.Status, "q", l.Query, "before", before)
+}
+
+// pageURL is the address of a page of the list at path: its query says
+// the values of pairs (a name, then its value) that are set, its filter
+// and the cursor that starts the page; the first page of the whole list
+// is path alone.
+func pageURL(path string, pairs ...string) string {
 	q := url.Values{}
-	if l.Status != "" {
-		q.Set("status", l.Status)
-	}
-	if l.Query != "" {
-		q.Set("q", l.Query)
-	}
-	if before != "" {
-		q.Set("before", before)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if pairs[i+1] != "" {
+			q.Set(pairs[i], pairs[i+1])
+		}
 	}
 	if len(q) == 0 {
-		return "/links"
+		return path
 	}
-	return "/links?" + q.Encode()
+	return path + "?" + q.Encode()
 }
 
 // newPassword is a password field's attributes: for a new password, its

@@ -131,3 +131,21 @@ func rendered(t *testing.T, ctx context.Context, c templ.Component) string {
 	}
 	return b.String()
 }
+
+// TestPageURLs: the pages of the links and of the requests keep their
+// filter, and the first page of a whole list is its path alone.
+func TestPageURLs(t *testing.T) {
+	for _, c := range []struct{ got, want string }{
+		{listURL(LinkPage{}, ""), "/links"},
+		{listURL(LinkPage{Status: "active", Query: "door code"}, "41"), "/links?before=41&q=door+code&status=active"},
+		{listURL(LinkPage{Query: "a&b"}, ""), "/links?q=a%26b"},
+		{requestsURL(Requests{}, ""), "/requests"},
+		{requestsURL(Requests{Status: "open"}, "7"), "/requests?before=7&status=open"},
+		{RequestsPath(""), "/requests"},
+		{RequestsPath("7"), "/requests?before=7"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+}

@@ -2,7 +2,6 @@ package components
 
 import (
 	"context"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -47,17 +46,7 @@ func takesNewRequests(v Requests) templ.Attributes {
 // requestsURL is the address of the page of v's list, with its filter,
 // that cursor before starts; its first page for "".
 func requestsURL(v Requests, before string) string {
-	q := url.Values{}
-	if v.Status != "" {
-		q.Set("status", v.Status)
-	}
-	if before != "" {
-		q.Set("before", before)
-	}
-	if len(q) == 0 {
-		return "/requests"
-	}
-	return "/requests?" + q.Encode()
+	return pageURL("/requests", "status", v.Status, "before", before)
 }
 
 // noneFiltered says, by the list's filter, that no request has that
@@ -169,10 +158,7 @@ func RequestRowPath(id int64) string {
 // RequestsPath is the address of the page of the owner's requests that
 // cursor before starts (see core.RequestsFrom); the first page for "".
 func RequestsPath(before string) string {
-	if before == "" {
-		return "/requests"
-	}
-	return "/requests?before=" + url.QueryEscape(before)
+	return pageURL("/requests", "before", before)
 }
 
 // SendForm is a request's public page: the owner's note and the form.
