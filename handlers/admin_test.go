@@ -42,7 +42,7 @@ func TestResetPasswordHandsOverALink(t *testing.T) {
 	}
 	// The password is in the link, not on the page (where the forms' keys
 	// look alike).
-	if regexp.MustCompile(`[A-Z2-7]{26}`).MatchString(regexp.MustCompile(`name="form_key" value="[^"]*"`).ReplaceAllString(res.body, "")) {
+	if handedPassword.MatchString(regexp.MustCompile(`name="form_key" value="[^"]*"`).ReplaceAllString(res.body, "")) {
 		t.Error("the accounts page shows a password")
 	}
 	if ev := bobStream.next(); ev.name != "signed-out" {
@@ -57,17 +57,7 @@ func TestResetPasswordHandsOverALink(t *testing.T) {
 
 	// Bob opens the link once, and signs in with what it holds.
 	bobAgain := s.client()
-	opened := bobAgain.post(link, nil)
-	if opened.StatusCode == http.StatusSeeOther {
-		opened = bobAgain.get(opened.Header.Get("Location"))
-	}
-	password := regexp.MustCompile(`[A-Z2-7]{26}`).FindString(opened.body)
-	if password == "" {
-		t.Fatalf("no password in the link: %d %s", opened.StatusCode, opened.body)
-	}
-	if res := bobAgain.post("/login", url.Values{"username": {"bob"}, "password": {password}}); res.StatusCode != http.StatusSeeOther {
-		t.Errorf("sign in with the new password: %d", res.StatusCode)
-	}
+	bobAgain.signInWithReset("bob", link)
 	if res := s.client().post(link, nil); res.StatusCode != http.StatusGone {
 		t.Errorf("the link opened a second time: %d", res.StatusCode)
 	}
@@ -124,19 +114,28 @@ func TestAResetSentAtOnceResetsOnce(t *testing.T) {
 	if made != 1 || countLinks(t, s) != 1 {
 		t.Fatalf("one reset form sent six times at once reset %d times; %d links, want 1", made, countLinks(t, s))
 	}
-	bob := s.client()
-	opened := bob.post(handedOver[0], nil)
+	s.client().signInWithReset("bob", handedOver[0])
+}
+
+// signInWithReset has c open link, the one a password reset of account
+// name handed over, once, and sign in as name with the password it holds.
+func (c *testClient) signInWithReset(name, link string) {
+	c.t.Helper()
+	opened := c.post(link, nil)
 	if opened.StatusCode == http.StatusSeeOther {
-		opened = bob.get(opened.Header.Get("Location"))
+		opened = c.get(opened.Header.Get("Location"))
 	}
-	password := regexp.MustCompile(`[A-Z2-7]{26}`).FindString(opened.body)
+	password := handedPassword.FindString(opened.body)
 	if password == "" {
-		t.Fatalf("no password in the link: %d %s", opened.StatusCode, opened.body)
+		c.t.Fatalf("no password in the link: %d %s", opened.StatusCode, opened.body)
 	}
-	if res := bob.post("/login", url.Values{"username": {"bob"}, "password": {password}}); res.StatusCode != http.StatusSeeOther {
-		t.Errorf("sign in with the link's password: %d", res.StatusCode)
+	if res := c.post("/login", url.Values{"username": {name}, "password": {password}}); res.StatusCode != http.StatusSeeOther {
+		c.t.Errorf("sign in with the link's password: %d", res.StatusCode)
 	}
 }
+
+// handedPassword finds a password that a reset made.
+var handedPassword = regexp.MustCompile(`[A-Z2-7]{26}`)
 
 func TestPromoteDemoteDelete(t *testing.T) {
 	s := newTestServer(t)
