@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"oncelink/i18n"
-	"oncelink/internal/pgtest"
 )
 
 func TestResetPasswordHandsOverALink(t *testing.T) {
@@ -274,8 +273,7 @@ func TestAdminActionsOnAGoneAccount(t *testing.T) {
 // administrator's powers; signed in again, he is one. Made a member again,
 // he keeps his session, which loses those powers at once.
 func TestPromotionSignsOutEverywhere(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { testPromotionSignsOut(t, newTestServer(t)) })
-	t.Run("postgres", func(t *testing.T) { testPromotionSignsOut(t, newTestServerOn(t, pgtest.DSN(t))) })
+	onBoth(t, testPromotionSignsOut)
 }
 
 func testPromotionSignsOut(t *testing.T, s *testServer) {
