@@ -85,6 +85,43 @@ func TestBrowserPasswordLockout(t *testing.T) {
 	b.clean("the opened link")
 }
 
+// TestLockoutEndsWithTheLink: a link that expires while its page counts
+// down a wait for the rate limits stops counting: its page says the link
+// expired, and neither the wait nor, at its end, that the password may be
+// tried again, with the form disabled for good.
+func TestLockoutEndsWithTheLink(t *testing.T) {
+	// Most of its time is spent waiting on the page's timers: it runs
+	// beside other tests.
+	t.Parallel()
+	s := newTestServer(t, func(c *core.Config) {
+		c.MinTTL = time.Second
+		c.Rates.LinkPassword = core.Rate{N: 1, Per: 6 * time.Second}
+	})
+	link := s.admin().createLink(url.Values{"password": {"open sesame"}, "message": {"behind a password"}, "ttl": {"4s"}})
+	b := newTab(t, browsertest.New(t), s)
+	b.do(
+		chromedp.Navigate(link),
+		chromedp.WaitVisible(chromedp.ID("link-password")),
+		chromedp.SendKeys(chromedp.ID("link-password"), "guess"),
+		chromedp.Submit(chromedp.ID("link-password")),
+		chromedp.WaitVisible(chromedp.CSS("[data-testid=lockout]")),
+	)
+	const (
+		fieldset = `document.querySelector("[data-testid=open-form] fieldset")`
+		lockout  = `document.querySelector("[data-testid=lockout]")`
+		closed   = `(` + lockout + `.hidden && !document.querySelector(".expires-line time.countdown") && ` +
+			`[...` + fieldset + `.elements].every(el => el.disabled))`
+	)
+	b.wait(closed, 6*time.Second)
+	// Past the wait's end, which the page no longer counts to.
+	time.Sleep(4 * time.Second)
+	if !eval[bool](b, closed) || eval[bool](b, `document.activeElement.id === "link-password"`) {
+		t.Errorf("after the wait's end, the expired link's page says %q, its form enabled or focused", eval[string](b, lockout+`.textContent`))
+	}
+	b.forgive("status of 403") // the wrong password's page says so
+	b.clean("the expired link's lockout")
+}
+
 // TestBrowserOwnLink shows the owner their own links' pages: live, with the
 // form to open it behind its disclosure, and used.
 func TestBrowserOwnLink(t *testing.T) {

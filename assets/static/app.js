@@ -491,7 +491,8 @@
   // place, from the template that keeps those words. A recipient's page, a
   // link's or a request's sender's, then no longer offers its form, to
   // open the link or to send, nor says how often it opens or what sending
-  // does.
+  // does, nor counts down a wait for the rate limits: there is nothing left
+  // to try again.
   function expire(t) {
     var box = t.parentNode;
     box.replaceChildren(box.querySelector("template[data-then]").content.cloneNode(true));
@@ -499,6 +500,10 @@
     if (!box.closest("[data-before-open]")) return;
     closeOpeners(document);
     document.querySelectorAll("[data-opens]").forEach(function (el) { el.hidden = true; });
+    document.querySelectorAll("[data-retry-at]").forEach(function (el) {
+      el.removeAttribute("data-retry-at");
+      if (el.tagName !== "FIELDSET") el.hidden = true;
+    });
   }
 
   // closeOpeners disables every field and button of the forms in root
