@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"oncelink/core"
+	"oncelink/i18n"
 	"oncelink/internal/browsertest"
 )
 
@@ -573,6 +575,92 @@ func TestNewLinksEndSaidOnce(t *testing.T) {
 		t.Errorf("revoking the new link was said as %q, want once, as the note says it", said)
 	}
 	b.clean("dashboard")
+}
+
+// TestLinkArrivalsAnnouncedInBrowser: on an open dashboard, screen readers
+// hear, from the page's polite live region, a link made elsewhere that the
+// stream brings to the list, once and in the page's language, in every
+// language; not the link the tab makes itself, whose address its answer
+// shows, even when the stream brings its row before that answer; nor
+// rows that come with the page or a filter.
+func TestLinkArrivalsAnnouncedInBrowser(t *testing.T) {
+	s := newTestServer(t)
+	s.admin()
+	ctx := t.Context()
+	owner, err := s.h.core.AccountByName(ctx, "ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	elsewhere := func(label string) {
+		t.Helper()
+		d := s.h.core.NewDraft()
+		defer d.Close()
+		c, err := s.h.core.Create(ctx, owner.ID, d, core.LinkInput{Kind: "message", Message: "made elsewhere", TTL: "1h", Label: label})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.h.core.Publish(ctx, c.Event())
+	}
+	bctx := browsertest.New(t)
+	signInAndLeave(t, bctx, s.URL)
+	b := watchedTab(t, bctx, s)
+	// listen has the page keep every sentence its live region is given;
+	// slowAnswer holds the answer to a create back, so that the stream
+	// brings the new row first.
+	const (
+		listen = `window.__said = [];
+		new MutationObserver(() => window.__said.push(document.getElementById("announcer").textContent))
+			.observe(document.getElementById("announcer"), {childList: true, characterData: true, subtree: true})`
+		slowAnswer = `(() => {
+			const open = XMLHttpRequest.prototype.open, send = XMLHttpRequest.prototype.send;
+			XMLHttpRequest.prototype.open = function (method, url) { this.__create = method === "POST" && /\/links$/.test(url); return open.apply(this, arguments); };
+			XMLHttpRequest.prototype.send = function () {
+				const xhr = this, load = xhr.onload;
+				if (xhr.__create && load) xhr.onload = function (e) { setTimeout(() => load.call(xhr, e), 700); };
+				return send.apply(this, arguments);
+			};
+		})()`
+	)
+	for _, lang := range []string{"en", "de", "fr", "es", "ar"} {
+		l := i18n.For(lang)
+		said := func(id, name string) string { return strings.ReplaceAll(l.T(id), "{name}", "\u2068"+name+"\u2069") }
+		b.chooseLanguage("/links", lang)
+		elsewhere("Loaded " + lang) // before the page: it comes with it
+		b.open("/links", "[data-testid=create-form]")
+		b.wait(`window.__opens === 1`, 5*time.Second)
+		b.do(chromedp.Evaluate[chromedp.Void](listen))
+		var want []string
+		hears := func(sentence string) {
+			t.Helper()
+			want = append(want, sentence)
+			b.wait(`window.__said.includes(`+strconv.Quote(sentence)+`)`, 3*time.Second)
+		}
+
+		elsewhere("From the CLI " + lang)
+		hears(said("js.announce.new", "From the CLI "+lang))
+
+		// The tab's own link, answered after its row came by the stream.
+		b.do(chromedp.Evaluate[chromedp.Void](slowAnswer))
+		b.create("made here", "1h", "Made here "+lang)
+		if n := eval[int](b, `document.querySelectorAll("[data-testid=created][data-link]").length`); n != 1 {
+			t.Fatalf("%s: the tab's own link shows no address", lang)
+		}
+
+		// A filter brings rows not seen before, and the list back.
+		b.do(chromedp.Evaluate[chromedp.Void](`(s => { s.value = "active"; s.dispatchEvent(new Event("change", {bubbles: true})); })(document.getElementById("status"))`))
+		b.wait(`location.search.startsWith("?status=active") && !document.querySelector(".htmx-request")`, 2*time.Second)
+		b.do(chromedp.Evaluate[chromedp.Void](`(s => { s.value = ""; s.dispatchEvent(new Event("change", {bubbles: true})); })(document.getElementById("status"))`))
+		b.wait(`location.search.startsWith("?status=&") && !document.querySelector(".htmx-request")`, 2*time.Second)
+
+		elsewhere("From the API " + lang)
+		hears(said("js.announce.new", "From the API "+lang))
+
+		time.Sleep(1200 * time.Millisecond) // time for a sentence that must not come
+		if got := eval[[]string](b, `window.__said`); !slices.Equal(got, want) {
+			t.Errorf("%s: the live region said %q, want %q", lang, got, want)
+		}
+	}
+	b.clean("links' arrivals")
 }
 
 // TestCountdownFollowsTheServerClock runs the server's clock an hour ahead

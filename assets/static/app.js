@@ -574,10 +574,14 @@
   // dashboard's rows and the requests', and on an owner's page about one
   // link. A row says what it shows by its id, which is its event's name
   // (link-7, request-7): a link's and a request's news are told in words
-  // of their own. A request made elsewhere, whose row the stream brings
-  // to the list's top, is announced too. Countdown ticks are not, or every
-  // second would be read out. The end of the link just made is said in
-  // the words of the note that retired its address. A link's details page
+  // of their own. A link or a request made elsewhere, whose row the stream
+  // brings to the list's top, is announced too; rows that come with the
+  // page, a filter, a pager or a list read again are not. Nor is the link
+  // this tab just made, whose answer takes the focus to its address: while
+  // that answer is on its way, a row the stream brought waits, as it may
+  // be that link's. Countdown ticks are not announced, or every second
+  // would be read out. The end of the link just made is said in the words
+  // of the note that retired its address. A link's details page
   // also says the refused opens its audit trail gained (wrong passwords,
   // attempts after the link ended), by how many came since it last
   // looked: a swap for another reason, which brings the same counts, says
@@ -587,10 +591,13 @@
     link: { used: "js.announce.used", expired: "js.announce.expired", revoked: "js.announce.revoked" },
     request: { fulfilled: "js.announce.request.fulfilled", expired: "js.announce.request.expired", revoked: "js.announce.request.revoked" }
   };
-  var arrivals = { request: "js.announce.request.new" };
+  var arrivals = { link: "js.announce.new", request: "js.announce.request.new" };
   var refusals = { wrongPasswords: "js.announce.wrong_password", lateOpens: "js.announce.late_open" };
   function announceChanges(retired) {
     var said = [];
+    var making = document.querySelector("form#create.htmx-request, form#create [aria-busy=true]");
+    var made = document.querySelector("section[data-testid=created][data-link]");
+    made = made && made.getAttribute("data-link");
     document.querySelectorAll("[id][data-status][data-name]").forEach(function (row) {
       var status = row.getAttribute("data-status"), used = row.getAttribute("data-uses");
       var state = status + "|" + used, name = isolate(row.getAttribute("data-name"));
@@ -601,7 +608,8 @@
         if (words[status]) said.push(msg(words[status], { name: name }));
         else if (used !== null) said.push(msg("js.announce.uses", { name: name, uses: used }));
       } else if (!seen[row.id] && arrived[row.id] && arrivals[kind]) {
-        said.push(msg(arrivals[kind], { name: name }));
+        if (making) return; // judged once the answer names the link made
+        if (row.id !== made) said.push(msg(arrivals[kind], { name: name }));
       }
       delete arrived[row.id];
       seen[row.id] = state;
