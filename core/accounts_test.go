@@ -366,3 +366,48 @@ func TestResetThatFailedCanBeSentAgain(t *testing.T) {
 		}
 	})
 }
+
+// goneAsker is a store whose password change finds its asker gone: it ends
+// the asker's context and fails, as a write does whose client hung up.
+// Like PostgreSQL's, its writes refuse to start for an asker gone.
+type goneAsker struct {
+	*store.Store
+	cancel context.CancelFunc
+}
+
+func (g *goneAsker) SetPassword(ctx context.Context, id int64, hash, keep string) (store.Account, int64, error) {
+	g.cancel()
+	return store.Account{}, 0, ctx.Err()
+}
+
+func (g *goneAsker) Revoke(ctx context.Context, owner, id int64, grant time.Duration, e store.Event) (store.Link, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return store.Link{}, false, err
+	}
+	return g.Store.Revoke(ctx, owner, id, grant, e)
+}
+
+// TestResetWhoseAskerLeftRevokesItsLink: a reset whose administrator
+// leaves (a second click, a closed tab) before the password is set still
+// revokes the link it made, which holds a password the account never got.
+func TestResetWhoseAskerLeftRevokesItsLink(t *testing.T) {
+	onEachDatabase(t, func(t *testing.T, dsn string) {
+		_, st, admin := newServiceOn(t, dsn)
+		gone := &goneAsker{Store: st}
+		s := New(Config{BaseURL: "https://share.example", MinTTL: time.Minute, MaxTTL: 24 * time.Hour, GrantTTL: time.Minute},
+			gone, bytes.Repeat([]byte{7}, token.KeyLen), slog.New(slog.DiscardHandler))
+		bob, err := s.AddAccount(context.Background(), "bob", "correct horse battery", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		gone.cancel = cancel
+		if _, err := s.ResetPassword(ctx, admin, bob.ID, "reset-form-key"); err == nil {
+			t.Fatal("the reset went through while the password could not be set")
+		}
+		if page, err := s.Links(context.Background(), admin.ID, ListInput{Status: "active"}); err != nil || len(page.Links) != 0 {
+			t.Fatalf("the failed reset's link: %d still active, want none (%v)", len(page.Links), err)
+		}
+	})
+}

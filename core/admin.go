@@ -79,8 +79,9 @@ func (s *Service) resetPassword(ctx context.Context, by, a Account) (Reset, erro
 	}
 	changed, _, err := s.SetPassword(ctx, a.ID, password, "")
 	if err != nil {
-		// The link holds a password the account never got.
-		if _, rerr := s.Revoke(ctx, by.ID, c.Link.ID, Client{}); rerr != nil {
+		// The link holds a password the account never got: it is revoked
+		// also when the asker has gone, as the form's key is given back.
+		if _, rerr := s.Revoke(context.WithoutCancel(ctx), by.ID, c.Link.ID, Client{}); rerr != nil {
 			s.log.Warn("revoke the link of a reset that failed", "link", c.Link.ID, "err", rerr)
 		}
 		return Reset{}, err
