@@ -183,6 +183,8 @@ type Store interface {
 	TouchAPIKey(ctx context.Context, id int64, at time.Time) error
 
 	ClaimFormKey(ctx context.Context, account int64, kind, key string) (bool, error)
+	FormKeyClaim(ctx context.Context, account int64, key string) (store.FormClaim, error)
+	SettleFormKey(ctx context.Context, account int64, kind, key string) error
 	ReleaseFormKey(ctx context.Context, account int64, kind, key string) error
 
 	CreateWebhook(ctx context.Context, account int64, url string, events []string, secret []byte, limit int, key string) (store.Webhook, error)

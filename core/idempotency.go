@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"oncelink/store"
 )
@@ -41,11 +42,14 @@ const (
 // key, once: the first sending of the form claims its key and acts, and
 // every other, at the same moment or later, on any instance, does nothing
 // and is repeated. When act fails, the key is given back, so that the
-// form, corrected or as it was, can be sent again. The key is claimed
-// before act checks anything: the same form sent again is repeated
-// whatever it says, and a password it carries is not tried again as a
-// wrong one. Without a key, act alone answers, as a create without an
-// idempotency key does.
+// form, corrected or as it was, can be sent again; and a sending that
+// comes while the first one acts waits for its outcome, so that it says
+// the form was sent already only of one that did what it does, and acts
+// itself after one that failed, as the form sent again after it would.
+// The key is claimed before act checks anything: the same form sent again
+// after it was done is repeated whatever it says, and a password it
+// carries is not tried again as a wrong one. Without a key, act alone
+// answers, as a create without an idempotency key does.
 func (s *Service) FormOnce(ctx context.Context, account int64, kind FormKind, key string, act func() error) (repeated bool, err error) {
 	if key == "" {
 		return false, act()
@@ -53,12 +57,19 @@ func (s *Service) FormOnce(ctx context.Context, account int64, kind FormKind, ke
 	if err := checkIdempotencyKey(key); err != nil {
 		return false, err
 	}
-	claimed, err := s.store.ClaimFormKey(ctx, account, string(kind), key)
-	if err != nil {
-		return false, fromStore(err)
-	}
-	if !claimed {
-		return true, nil
+	for {
+		claimed, err := s.store.ClaimFormKey(ctx, account, string(kind), key)
+		if err != nil {
+			return false, fromStore(err)
+		}
+		if claimed {
+			break
+		}
+		settled, err := s.formSettled(ctx, account, key)
+		if err != nil || settled {
+			return settled, err
+		}
+		// Given back: this sending claims it again.
 	}
 	if err := act(); err != nil {
 		// Given back also when the asker has gone: the form it sent may
@@ -68,7 +79,43 @@ func (s *Service) FormOnce(ctx context.Context, account int64, kind FormKind, ke
 		}
 		return false, err
 	}
+	if err := s.store.SettleFormKey(context.WithoutCancel(ctx), account, string(kind), key); err != nil {
+		// Done all the same: a sending that waits for this one says so
+		// once formActTime is over.
+		s.log.Warn("settle a form's key", "kind", kind, "err", err)
+	}
 	return false, nil
+}
+
+// formActTime bounds how long a sending of a form waits for another that
+// acts (see FormOnce), and formPoll how often it looks: a claim never
+// settled nor given back, as by an instance that stopped while it acted,
+// is taken as done once formActTime has passed since it was made.
+const (
+	formActTime = 30 * time.Second
+	formPoll    = 25 * time.Millisecond
+)
+
+// formSettled waits while another sending of account's form with key
+// acts, and reports whether it did what the form does (true), or gave the
+// key back (false).
+func (s *Service) formSettled(ctx context.Context, account int64, key string) (bool, error) {
+	for {
+		c, err := s.store.FormKeyClaim(ctx, account, key)
+		switch {
+		case err != nil:
+			return false, fromStore(err)
+		case !c.Claimed:
+			return false, nil
+		case c.Settled, s.Now().Sub(c.ClaimedAt) >= formActTime:
+			return true, nil
+		}
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-time.After(formPoll):
+		}
+	}
 }
 
 // MaxIdempotencyKeyLen bounds an idempotency key, in bytes.

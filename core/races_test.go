@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -430,3 +431,64 @@ func TestFormOnceUnderConcurrency(t *testing.T) {
 		}
 	})
 }
+
+// TestFormOnceWaitsForTheFirstSending: a form sent again, on another
+// instance, while its first sending still acts waits for that one's
+// outcome: after a first sending that failed and gave its key back it
+// acts itself, rather than say the form was done; after one that did what
+// it does, it is repeated, and only then. On either database.
+func TestFormOnceWaitsForTheFirstSending(t *testing.T) {
+	onEachDatabase(t, func(t *testing.T, dsn string) {
+		first, _, ada := newServiceOn(t, dsn)
+		ctx := context.Background()
+		second := instancesOn(t, dsn, first, 2)[1]
+		refused := Refusal(Forbidden, "wrong_password", "", "wrong_password")
+		for _, outcome := range []error{refused, nil} {
+			key := fmt.Sprint("form-", outcome == nil)
+			acting, finish := make(chan struct{}), make(chan struct{})
+			var finished atomic.Bool
+			done := make(chan error, 1)
+			go func() {
+				_, err := first.FormOnce(ctx, ada.ID, PasswordForm, key, func() error {
+					close(acting)
+					<-finish
+					finished.Store(true)
+					return outcome
+				})
+				done <- err
+			}()
+			<-acting
+			time.AfterFunc(100*time.Millisecond, func() { close(finish) })
+			actedAgain := false
+			repeated, err := second.FormOnce(ctx, ada.ID, PasswordForm, key, func() error { actedAgain = true; return nil })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !finished.Load() {
+				t.Fatalf("outcome %v: the second sending answered (repeated %v) while the first still acted", outcome, repeated)
+			}
+			if outcome != nil && (repeated || !actedAgain) {
+				t.Errorf("after a first sending that failed: repeated %v, acted %v; want it to act", repeated, actedAgain)
+			}
+			if outcome == nil && (!repeated || actedAgain) {
+				t.Errorf("after a first sending that was done: repeated %v, acted %v; want it repeated", repeated, actedAgain)
+			}
+			if err := <-done; err != outcome {
+				t.Fatalf("the first sending: %v, want %v", err, outcome)
+			}
+		}
+
+		// A claim neither settled nor given back, as by an instance that
+		// stopped while it acted, is taken as done once formActTime is over.
+		if _, err := storeOf(first).ClaimFormKey(ctx, ada.ID, string(PasswordForm), "form-orphan"); err != nil {
+			t.Fatal(err)
+		}
+		second.Now = func() time.Time { return time.Now().Add(formActTime) }
+		if repeated, err := second.FormOnce(ctx, ada.ID, PasswordForm, "form-orphan", func() error { return nil }); err != nil || !repeated {
+			t.Errorf("a claim left unsettled: repeated %v, %v; want it repeated", repeated, err)
+		}
+	})
+}
+
+// storeOf is s's store.
+func storeOf(s *Service) *store.Store { return s.store.(*store.Store) }

@@ -198,3 +198,39 @@ func TestRefusedFormCanBeSentAgain(t *testing.T) {
 		}
 	}, func(c *core.Config) { c.RateLimits = false })
 }
+
+// slowRelease is slowViewers whose refused forms give their keys back a
+// while late: the other sendings of a form arrive while its key is still
+// claimed.
+type slowRelease struct{ slowViewers }
+
+func (s slowRelease) ReleaseFormKey(ctx context.Context, account int64, kind, key string) error {
+	time.Sleep(200 * time.Millisecond)
+	return s.slowViewers.ReleaseFormKey(ctx, account, kind, key)
+}
+
+// TestRefusedFormSentAtOnce sends one new-key form that names no key four
+// times at once: each is refused as the first is, and none says that the
+// form was sent already and its key shown, as no key was made.
+func TestRefusedFormSentAtOnce(t *testing.T) {
+	onBoth(t, func(t *testing.T, s *testServer) {
+		ada := s.admin()
+		form := url.Values{"form_key": {formKeyOf(t, ada.get("/settings").body, "/settings/keys")}, "name": {" "}, "expires": {"30d"}}
+		s.useStore(func(st core.Store) core.Store { return slowRelease{slowViewers{st}} })
+		defer s.useStore(func(core.Store) core.Store { return s.store })
+		answers := make([]response, 4)
+		var wg sync.WaitGroup
+		for i := range answers {
+			wg.Go(func() { answers[i] = ada.post("/settings/keys", form) })
+		}
+		wg.Wait()
+		for _, res := range answers {
+			if res.StatusCode != http.StatusBadRequest || strings.Contains(res.body, "This form was sent already") {
+				t.Errorf("a refused form sent four times at once: %d, want each refused (400)", res.StatusCode)
+			}
+		}
+		if keys, err := s.h.core.Keys(context.Background(), 1); err != nil || len(keys) != 0 {
+			t.Fatalf("the account has %d keys, want none (%v)", len(keys), err)
+		}
+	})
+}

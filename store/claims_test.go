@@ -86,3 +86,48 @@ func TestClaimFormKeyOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestFormKeyClaimSettles: a claim stands unsettled while its form acts,
+// settled once it is done, and is gone once given back; only the kind of
+// form that claimed it settles it.
+func TestFormKeyClaimSettles(t *testing.T) {
+	twoInstances(t, func(t *testing.T, a, b *Store) {
+		ctx := context.Background()
+		ada := mustAccount(t, a, "ada")
+		state := func(key string) FormClaim {
+			t.Helper()
+			c, err := b.FormKeyClaim(ctx, ada.ID, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		if c := state("form-1"); c.Claimed {
+			t.Fatalf("a key never claimed: %+v", c)
+		}
+		if ok, err := a.ClaimFormKey(ctx, ada.ID, "api_key", "form-1"); err != nil || !ok {
+			t.Fatalf("claim: %v, %v", ok, err)
+		}
+		if c := state("form-1"); !c.Claimed || c.Settled || c.ClaimedAt.IsZero() {
+			t.Fatalf("a key just claimed: %+v, want claimed, unsettled", c)
+		}
+		if err := a.SettleFormKey(ctx, ada.ID, "password", "form-1"); err != nil {
+			t.Fatal(err)
+		}
+		if c := state("form-1"); c.Settled {
+			t.Fatal("another kind of form settled the claim")
+		}
+		if err := a.SettleFormKey(ctx, ada.ID, "api_key", "form-1"); err != nil {
+			t.Fatal(err)
+		}
+		if c := state("form-1"); !c.Claimed || !c.Settled {
+			t.Fatalf("a key settled: %+v", c)
+		}
+		if err := a.ReleaseFormKey(ctx, ada.ID, "api_key", "form-1"); err != nil {
+			t.Fatal(err)
+		}
+		if c := state("form-1"); c.Claimed {
+			t.Fatalf("a key given back: %+v", c)
+		}
+	})
+}
