@@ -14,7 +14,7 @@ import (
 // change) claim their key instead, in form_claims (migration 028): the
 // first sending of a form claims it, and every other sending of the same
 // form, at the same moment or later, on any instance, finds it claimed:
-// unsettled while the first acts, settled once it is done (migration 029).
+// unsettled while the first acts, settled once it is done.
 
 // FormKeyKept is how long a claimed form key stays claimed before Sweep
 // drops it: far longer than a sign-in lasts (a week), so that a page that
