@@ -196,7 +196,7 @@ func TestCredentialsSayEveryMistake(t *testing.T) {
 func TestChangePasswordSaysEveryMistake(t *testing.T) {
 	s, _, _, owner := newRequestService(t)
 	ctx := context.Background()
-	_, _, err := s.ChangePassword(ctx, owner, "not it at all", "short", "")
+	_, _, err := s.ChangePassword(ctx, owner, "not it at all", "short", noRenewal(t))
 	var fields []string
 	for _, e := range AllErrors(err) {
 		fields = append(fields, e.Field+" "+e.Code)
@@ -204,7 +204,7 @@ func TestChangePasswordSaysEveryMistake(t *testing.T) {
 	if got := strings.Join(fields, ", "); got != "current_password wrong_password, password password_too_short" {
 		t.Errorf("mistakes: %s", got)
 	}
-	if _, _, err := s.ChangePassword(ctx, owner, "not it at all", "a good new password", ""); err != errNotYourPassword {
+	if _, _, err := s.ChangePassword(ctx, owner, "not it at all", "a good new password", noRenewal(t)); err != errNotYourPassword {
 		t.Errorf("a wrong current password alone: %#v", err)
 	}
 }
@@ -410,4 +410,12 @@ func TestResetWhoseAskerLeftRevokesItsLink(t *testing.T) {
 			t.Fatalf("the failed reset's link: %d still active, want none (%v)", len(page.Links), err)
 		}
 	})
+}
+
+// noRenewal is the renewal of a password change that must not get that far.
+func noRenewal(t *testing.T) func() (string, error) {
+	return func() (string, error) {
+		t.Error("a refused password change renewed its session")
+		return "", nil
+	}
 }

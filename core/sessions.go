@@ -141,15 +141,20 @@ func (s *Service) checkOwnPassword(ctx context.Context, a Account, password stri
 }
 
 // ChangePassword sets account a's password to next, given its current
-// one, and ends every other session of it, as SetPassword does. keep is the
-// asking session's id; ended is how many others ended. Both passwords are
-// checked: when both are wrong, the error is Errors, the current one's
-// then the new one's.
-func (s *Service) ChangePassword(ctx context.Context, a Account, current, next, keep string) (changed Account, ended int64, err error) {
+// one, and ends every other session of it, as SetPassword does. Once both
+// passwords check out, and not before, renew gives the session that asks
+// a new id, which it returns, and that session is kept; ended is how many
+// others ended. Both passwords are checked: when both are wrong, the error
+// is Errors, the current one's then the new one's.
+func (s *Service) ChangePassword(ctx context.Context, a Account, current, next string, renew func() (string, error)) (changed Account, ended int64, err error) {
 	err = s.checkOwnPassword(ctx, a, current)
 	if err == nil || err == errNotYourPassword {
 		err = joinErrors(err, checkPassword(next))
 	}
+	if err != nil {
+		return Account{}, 0, err
+	}
+	keep, err := renew()
 	if err != nil {
 		return Account{}, 0, err
 	}

@@ -156,6 +156,32 @@ func testChangePasswordRenews(t *testing.T, s *testServer) {
 	}
 }
 
+// TestRefusedPasswordChangeKeepsTheSession: a password change refused for
+// its current password leaves the session's token as it was, so that a
+// second click sent with the cookie from before, as a browser sends the
+// same form twice, is refused for the same reason rather than find its
+// session gone.
+func TestRefusedPasswordChangeKeepsTheSession(t *testing.T) {
+	s := newTestServer(t)
+	s.admin()
+	bob := s.user("bob")
+	base, _ := url.Parse(s.URL)
+	before := bob.c.Jar.Cookies(base)
+	form := url.Values{"form_key": {formKeyOf(t, bob.get("/settings").body, "/settings/password")},
+		"current_password": {"not the password"}, "password": {"a new password"}}
+	if res := bob.post("/settings/password", form); res.StatusCode != http.StatusForbidden || res.Header.Get("Set-Cookie") != "" {
+		t.Fatalf("a wrong current password: %d, Set-Cookie %q; want 403 and the session as it was", res.StatusCode, res.Header.Get("Set-Cookie"))
+	}
+	second := s.client()
+	second.c.Jar.SetCookies(base, before)
+	if res := second.post("/settings/password", form); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("the same form again with the cookie from before: %d, want 403 for the password", res.StatusCode)
+	}
+	if res := bob.get("/links"); res.StatusCode != http.StatusOK {
+		t.Fatalf("bob after two refused changes: %d, want still signed in", res.StatusCode)
+	}
+}
+
 // TestRenewalKeepsTheSignInsEnd: a session that goes on under a new
 // token, after a new password, signing the others out or a proof, ends
 // when its sign-in would have, a week after it: not a week after the

@@ -187,12 +187,16 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, a *core
 	repeated, err := h.core.FormOnce(r.Context(), a.ID, core.PasswordForm, r.PostForm.Get("form_key"), func() (err error) {
 		// The session that asks goes on under a new token, so that a copy
 		// of its cookie taken before signs nobody in after. It is renewed
-		// first, so that its own open dashboards follow it to its new id
-		// before the change tells them to check their sessions.
-		if renewed = h.renewSession(r, a); renewed != nil {
-			return renewed
-		}
-		changed, ended, err = h.core.ChangePassword(r.Context(), *a, r.PostForm.Get("current_password"), r.PostForm.Get("password"), h.sessionID(r))
+		// once the passwords check out, and before the change, so that its
+		// own open dashboards follow it to its new id before the change
+		// tells them to check their sessions; a refused change leaves it
+		// as it was.
+		changed, ended, err = h.core.ChangePassword(r.Context(), *a, r.PostForm.Get("current_password"), r.PostForm.Get("password"), func() (string, error) {
+			if renewed = h.renewSession(r, a); renewed != nil {
+				return "", renewed
+			}
+			return h.sessionID(r), nil
+		})
 		return err
 	})
 	if err == nil && repeated {
