@@ -760,7 +760,7 @@ func TestUnprintedToClosedPipe(t *testing.T) {
 			args = append(args, "--json")
 		}
 		state, stderr := closedPipe(args...)
-		if want := fmt.Sprintf("give it one you can keep with oncelink webhook rotate %d: /dev/stdout: nothing reads the pipe any more", hook.ID); state.ExitCode() != exitFailed || !strings.Contains(stderr, want) {
+		if want := fmt.Sprintf("give it a secret you can keep with oncelink webhook rotate %d, and give the receivers that one: /dev/stdout: nothing reads the pipe any more", hook.ID); state.ExitCode() != exitFailed || !strings.Contains(stderr, want) {
 			t.Errorf("%q into a closed pipe: %v %q", args, state, stderr)
 		}
 	}
