@@ -46,7 +46,7 @@ func (s *Service) ResetPassword(ctx context.Context, by Account, id int64, key s
 		return Reset{}, accountChange(err)
 	}
 	var reset Reset
-	repeated, err := s.FormOnce(ctx, by.ID, ResetForm, key, func() error {
+	repeated, err := s.FormOnce(ctx, by.ID, ResetForm, key, func() (err error) {
 		reset, err = s.resetPassword(ctx, by, a)
 		return err
 	})
