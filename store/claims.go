@@ -11,7 +11,9 @@ import (
 // The forms that show something once, or could not be done twice alike,
 // but make no row that could keep their key as an idempotency key (a new
 // API key, new recovery codes, a webhook endpoint's new secret, a password
-// change) claim their key instead, in form_claims (migration 028): the
+// change), and an administrator's password reset, which must give its key
+// back when it fails after its link was made (see core.FormOnce), claim
+// their key instead, in form_claims (migration 028): the
 // first sending of a form claims it, and every other sending of the same
 // form, at the same moment or later, on any instance, finds it claimed:
 // unsettled while the first acts, settled once it is done.
