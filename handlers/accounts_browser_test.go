@@ -252,10 +252,6 @@ func TestAccountActionsKeepFocus(t *testing.T) {
 func TestUnchangedAccountInBrowser(t *testing.T) {
 	s, b, bob := adaAndBob(t)
 	const row = `[data-testid=account-row][data-name=bob]`
-	// listen has the page keep every sentence its live region is given.
-	const listen = `window.__said = [];
-		new MutationObserver(() => window.__said.push(document.getElementById("announcer").textContent))
-			.observe(document.getElementById("announcer"), {childList: true, characterData: true, subtree: true})`
 	admin := func(admin bool) func() error {
 		return func() error { _, _, err := s.h.core.SetAdmin(t.Context(), nil, bob.ID, admin); return err }
 	}
@@ -285,7 +281,7 @@ func TestUnchangedAccountInBrowser(t *testing.T) {
 	}
 
 	b.open("/accounts", row)
-	b.do(chromedp.Evaluate[chromedp.Void](listen))
+	b.do(chromedp.Evaluate[chromedp.Void](announcerWatch))
 	press("promote", "demote", admin(true), "bob is already an administrator: nothing changed.")
 	browsertest.Shoot(t, b.ctx, "accounts-unchanged")
 	// The next action clears the notice.
@@ -310,7 +306,7 @@ func TestUnchangedAccountInBrowser(t *testing.T) {
 
 	b.acceptLanguage("ar")
 	b.open("/accounts", "html[dir=rtl] "+row)
-	b.do(chromedp.Evaluate[chromedp.Void](listen))
+	b.do(chromedp.Evaluate[chromedp.Void](announcerWatch))
 	press("promote", "demote", admin(true), "bob مسؤول من قبل: لم يتغير شيء.")
 	browsertest.Shoot(t, b.ctx, "accounts-unchanged-ar")
 	s.enrolTOTP("bob")
@@ -320,7 +316,7 @@ func TestUnchangedAccountInBrowser(t *testing.T) {
 	}
 	b.do(chromedp.Click(chromedp.CSS("[data-testid=reset-two-factor]")), chromedp.WaitVisible(chromedp.CSS("[data-testid=two-factor-policy] [data-testid=unchanged]")))
 	browsertest.Shoot(t, b.ctx, "accounts-no-factor-to-reset-ar")
-	b.do(chromedp.Evaluate[chromedp.Void](listen))
+	b.do(chromedp.Evaluate[chromedp.Void](announcerWatch))
 	press("disable", "enable", disabled(true), "حساب bob معطَّل من قبل: لم يتغير شيء.")
 	browsertest.Shoot(t, b.ctx, "accounts-unchanged-disabled-ar")
 	b.clean("a change that found it so already")

@@ -556,6 +556,18 @@ new MutationObserver((changes) => {
 	regions.forEach((r) => { if (r.textContent.trim()) window.__said.push(r.textContent.trim()); });
 }).observe(document.body, { subtree: true, childList: true, characterData: true });`
 
+// announcerWatch records, in window.__said, every sentence the page's
+// polite live region, #announcer, is given, in order.
+const announcerWatch = `window.__said = [];
+new MutationObserver(() => window.__said.push(document.getElementById("announcer").textContent))
+	.observe(document.getElementById("announcer"), {childList: true, characterData: true, subtree: true})`
+
+// announced is what app.js says in l of a row named name, with message id:
+// the name isolated from the words around it.
+func announced(l *i18n.Localizer, id, name string) string {
+	return strings.ReplaceAll(l.T(id), "{name}", "\u2068"+name+"\u2069")
+}
+
 // TestNewLinksEndSaidOnce: when the link whose address the page has just
 // shown is revoked, a screen reader hears it once, in the words of the
 // note that takes the address's place, not that note and the list's news
@@ -604,13 +616,9 @@ func TestLinkArrivalsAnnouncedInBrowser(t *testing.T) {
 	bctx := browsertest.New(t)
 	signInAndLeave(t, bctx, s.URL)
 	b := watchedTab(t, bctx, s)
-	// listen has the page keep every sentence its live region is given;
 	// slowAnswer holds the answer to a create back, so that the stream
 	// brings the new row first.
 	const (
-		listen = `window.__said = [];
-		new MutationObserver(() => window.__said.push(document.getElementById("announcer").textContent))
-			.observe(document.getElementById("announcer"), {childList: true, characterData: true, subtree: true})`
 		slowAnswer = `(() => {
 			const open = XMLHttpRequest.prototype.open, send = XMLHttpRequest.prototype.send;
 			XMLHttpRequest.prototype.open = function (method, url) { this.__create = method === "POST" && /\/links$/.test(url); return open.apply(this, arguments); };
@@ -623,12 +631,11 @@ func TestLinkArrivalsAnnouncedInBrowser(t *testing.T) {
 	)
 	for _, lang := range []string{"en", "de", "fr", "es", "ar"} {
 		l := i18n.For(lang)
-		said := func(id, name string) string { return strings.ReplaceAll(l.T(id), "{name}", "\u2068"+name+"\u2069") }
 		b.chooseLanguage("/links", lang)
 		elsewhere("Loaded " + lang) // before the page: it comes with it
 		b.open("/links", "[data-testid=create-form]")
 		b.wait(`window.__opens === 1`, 5*time.Second)
-		b.do(chromedp.Evaluate[chromedp.Void](listen))
+		b.do(chromedp.Evaluate[chromedp.Void](announcerWatch))
 		var want []string
 		hears := func(sentence string) {
 			t.Helper()
@@ -637,7 +644,7 @@ func TestLinkArrivalsAnnouncedInBrowser(t *testing.T) {
 		}
 
 		elsewhere("From the CLI " + lang)
-		hears(said("js.announce.new", "From the CLI "+lang))
+		hears(announced(l, "js.announce.new", "From the CLI "+lang))
 
 		// The tab's own link, answered after its row came by the stream.
 		b.do(chromedp.Evaluate[chromedp.Void](slowAnswer))
@@ -653,7 +660,7 @@ func TestLinkArrivalsAnnouncedInBrowser(t *testing.T) {
 		b.wait(`location.search.startsWith("?status=&") && !document.querySelector(".htmx-request")`, 2*time.Second)
 
 		elsewhere("From the API " + lang)
-		hears(said("js.announce.new", "From the API "+lang))
+		hears(announced(l, "js.announce.new", "From the API "+lang))
 
 		time.Sleep(1200 * time.Millisecond) // time for a sentence that must not come
 		if got := eval[[]string](b, `window.__said`); !slices.Equal(got, want) {

@@ -40,11 +40,8 @@ func TestBrowserDetailsShowRefusedOpensLive(t *testing.T) {
 		return `document.querySelectorAll("[data-testid=audit-event][data-kind=` + kind + `]").length`
 	}
 
-	// Every sentence the page's live region is given, in order: each news
-	// is said once.
-	const listen = `window.__said = [];
-		new MutationObserver(() => window.__said.push(document.getElementById("announcer").textContent))
-			.observe(document.getElementById("announcer"), {childList: true, characterData: true, subtree: true})`
+	// said checks every sentence the page's live region was given, in
+	// order: each news is said once.
 	said := func(want ...string) {
 		t.Helper()
 		if got := eval[[]string](details, `window.__said`); !slices.Equal(got, want) {
@@ -53,7 +50,7 @@ func TestBrowserDetailsShowRefusedOpensLive(t *testing.T) {
 	}
 
 	details.open("/links/"+id, "[data-testid=link-details] [data-testid=timeline]")
-	details.do(chromedp.Evaluate[chromedp.Void](`window.__sameDocument = true; ` + listen))
+	details.do(chromedp.Evaluate[chromedp.Void](`window.__sameDocument = true; ` + announcerWatch))
 	try("not it")
 	details.wait(entries("wrong-password")+` === 1 &&
 		document.querySelector("[data-kind=wrong-password] [data-testid=browser] summary").textContent.includes("Firefox")`, time.Second)
@@ -82,7 +79,7 @@ func TestBrowserDetailsShowRefusedOpensLive(t *testing.T) {
 	// In Arabic, another.
 	details.acceptLanguage("ar")
 	details.open("/links/"+id, "html[dir=rtl] [data-testid=link-details]")
-	details.do(chromedp.Evaluate[chromedp.Void](`window.__sameDocument = true; ` + listen))
+	details.do(chromedp.Evaluate[chromedp.Void](`window.__sameDocument = true; ` + announcerWatch))
 	try("still not it")
 	details.wait(entries("wrong-password")+` === 3`, time.Second)
 	details.wait(`document.getElementById("announcer").textContent === "جُرِّبت كلمة مرور خاطئة على \u2068Door code\u2069."`, time.Second)
