@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/fetch"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"oncelink/components"
@@ -156,4 +159,82 @@ func TestRequestChangesAnnouncedInBrowser(t *testing.T) {
 		}
 	}
 	b.clean("requests' announcements")
+}
+
+// TestOwnRequestNotAnnouncedInBrowser: a request made with the form on the
+// requests page is a page load of its own; while the answer is on its way,
+// the stream brings the new request's row to the page being left, which
+// shows it but does not announce it as a request made elsewhere. The page
+// tells the test what it does through a binding, as the test cannot ask a
+// page whose navigation is under way.
+func TestOwnRequestNotAnnouncedInBrowser(t *testing.T) {
+	s := newTestServer(t)
+	s.admin()
+	bctx := browsertest.New(t)
+	signInAndLeave(t, bctx, s.URL)
+	b := watchedTab(t, bctx, s)
+	held := make(chan fetch.RequestID, 1) // the form's answer, held until let go
+	told := make(chan string, 16)
+	if err := chromedp.Listen(b.ctx, func(ev any) {
+		switch e := ev.(type) {
+		case *fetch.EventRequestPaused:
+			if e.Request.Method == http.MethodPost {
+				held <- e.RequestID
+				return
+			}
+			go chromedp.Call(b.ctx, fetch.ContinueResponse, fetch.ContinueResponseParams{RequestID: e.RequestID})
+		case *runtime.EventBindingCalled:
+			told <- e.Payload
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	pages := []*fetch.RequestPattern{{ResourceType: network.ResourceTypeDocument, RequestStage: fetch.RequestStageResponse}}
+	if _, err := chromedp.Call(b.ctx, fetch.Enable, fetch.EnableParams{Patterns: pages}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(b.ctx, runtime.AddBinding, runtime.AddBindingParams{Name: "__tell"}); err != nil {
+		t.Fatal(err)
+	}
+	b.open("/requests", "[data-testid=request-form]")
+	b.wait(`window.__opens === 1`, 5*time.Second)
+	b.do(chromedp.Evaluate[chromedp.Void](`
+new MutationObserver(() => __tell("said " + document.getElementById("announcer").textContent))
+	.observe(document.getElementById("announcer"), {childList: true, characterData: true, subtree: true});
+new MutationObserver((_, o) => {
+	if (!document.querySelector("#request-rows > tr[data-name=payroll]")) return;
+	o.disconnect();
+	__tell("row");
+}).observe(document.body, {childList: true, subtree: true});`))
+
+	b.do(chromedp.SendKeys(chromedp.ID("request-label"), "payroll"),
+		chromedp.Click(chromedp.CSS("[data-testid=create-request]")))
+	var answer fetch.RequestID
+	select {
+	case answer = <-held:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the form's answer never came")
+	}
+	// Once the row is shown, the page's next tick would announce it.
+	wait := time.After(5 * time.Second)
+	for shown, done := false, false; !done; {
+		select {
+		case m := <-told:
+			if m != "row" {
+				t.Errorf("the page being left %s of the request it made", m)
+			} else if !shown {
+				shown, wait = true, time.After(1500*time.Millisecond)
+			}
+		case <-wait:
+			if !shown {
+				t.Fatal("the stream never brought the request to the page being left")
+			}
+			done = true
+		}
+	}
+	if _, err := chromedp.Call(b.ctx, fetch.ContinueResponse, fetch.ContinueResponseParams{RequestID: answer}); err != nil {
+		t.Fatal(err)
+	}
+	b.do(chromedp.WaitVisible(chromedp.CSS("[data-testid=request-url]")))
+	b.clean("requests page")
 }

@@ -579,7 +579,10 @@
   // page, a filter, a pager or a list read again are not. Nor is the link
   // this tab just made, whose answer takes the focus to its address: while
   // that answer is on its way, a row the stream brought waits, as it may
-  // be that link's. Countdown ticks are not announced, or every second
+  // be that link's. Nor is a request made with the requests page's form,
+  // whose answer is a page of its own: the page being left may show the
+  // request's row, and says nothing of it. Countdown ticks are not
+  // announced, or every second
   // would be read out. The end of the link just made is said in the words
   // of the note that retired its address. A link's details page
   // also says the refused opens its audit trail gained (wrong passwords,
@@ -609,7 +612,7 @@
         else if (used !== null) said.push(msg("js.announce.uses", { name: name, uses: used }));
       } else if (!seen[row.id] && arrived[row.id] && arrivals[kind]) {
         if (making) return; // judged once the answer names the link made
-        if (row.id !== made) said.push(msg(arrivals[kind], { name: name }));
+        if (row.id !== made && !leaving) said.push(msg(arrivals[kind], { name: name }));
       }
       delete arrived[row.id];
       seen[row.id] = state;
@@ -622,6 +625,15 @@
     });
     if (said.length) announce(said.join(" "));
   }
+
+  // leaving is set once a form that loads a page of its own in this tab
+  // is sent (data-leaves), until the tab shows a page again, left or not
+  // (Back may bring this one back from the browser's cache).
+  var leaving = false;
+  document.addEventListener("submit", function (ev) {
+    if (!ev.defaultPrevented && ev.target.matches("form[data-leaves]")) leaving = true;
+  });
+  window.addEventListener("pageshow", function () { leaving = false; });
 
   // announce has screen readers say text, from the page's one polite
   // live region.
