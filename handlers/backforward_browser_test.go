@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -60,6 +61,48 @@ func keepForBack(b *tab) (whyNot func() []string) {
 		mu.Lock()
 		defer mu.Unlock()
 		return reasons
+	}
+}
+
+// holdPosts has the tab's browser hold back the answers to its POSTs of
+// resource kind (a page's form, or a script's request) until the test lets
+// each go with its release; the channel names each held as it comes. Other
+// answers go on at once.
+func holdPosts(b *tab, kind network.ResourceType) (held <-chan fetch.RequestID, release func(fetch.RequestID)) {
+	b.t.Helper()
+	posts := make(chan fetch.RequestID, 4)
+	if err := chromedp.Listen(b.ctx, func(ev any) {
+		if e, ok := ev.(*fetch.EventRequestPaused); ok {
+			if e.Request.Method == http.MethodPost {
+				posts <- e.RequestID
+				return
+			}
+			go chromedp.Call(b.ctx, fetch.ContinueResponse, fetch.ContinueResponseParams{RequestID: e.RequestID})
+		}
+	}); err != nil {
+		b.t.Fatal(err)
+	}
+	answers := []*fetch.RequestPattern{{ResourceType: kind, RequestStage: fetch.RequestStageResponse}}
+	if _, err := chromedp.Call(b.ctx, fetch.Enable, fetch.EnableParams{Patterns: answers}); err != nil {
+		b.t.Fatal(err)
+	}
+	return posts, func(id fetch.RequestID) {
+		b.t.Helper()
+		if _, err := chromedp.Call(b.ctx, fetch.ContinueResponse, fetch.ContinueResponseParams{RequestID: id}); err != nil {
+			b.t.Fatal(err)
+		}
+	}
+}
+
+// heldPost is the next answer that holdPosts held, within five seconds.
+func heldPost(t *testing.T, held <-chan fetch.RequestID) fetch.RequestID {
+	t.Helper()
+	select {
+	case id := <-held:
+		return id
+	case <-time.After(5 * time.Second):
+		t.Fatal("no POST was sent")
+		return ""
 	}
 }
 

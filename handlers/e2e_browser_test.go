@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"oncelink/core"
@@ -883,4 +884,35 @@ func TestBrowserE2EAddressWithSpaces(t *testing.T) {
 	if string(got) != want {
 		t.Errorf("sealed in the browser as %q, shared by the server as %q", got, want)
 	}
+}
+
+// TestOwnEndToEndLinkNotAnnouncedInBrowser: an end-to-end link made on the
+// dashboard, whose row the stream brings before the create's answer
+// comes, is not announced as a link made elsewhere, neither while the
+// answer is on its way nor once it has come.
+func TestOwnEndToEndLinkNotAnnouncedInBrowser(t *testing.T) {
+	s := newTestServer(t)
+	s.admin()
+	bctx := browsertest.New(t)
+	signInAndLeave(t, bctx, s.URL)
+	b := watchedTab(t, bctx, s)
+	held, release := holdPosts(b, network.ResourceTypeXHR)
+	b.open("/links", "[data-testid=e2e]")
+	b.wait(`window.__opens === 1`, 5*time.Second)
+	b.do(chromedp.Evaluate[chromedp.Void](announcerWatch))
+
+	b.do(chromedp.SendKeys(chromedp.ID("message"), "made here"),
+		chromedp.SendKeys(chromedp.ID("label"), "Sealed here"),
+		chromedp.Click(chromedp.CSS(`[data-testid=e2e]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid=create]`)))
+	answer := heldPost(t, held)
+	b.wait(`(document.querySelector("#link-rows > tr") || {dataset: {}}).dataset.name === "Sealed here"`, 5*time.Second)
+	time.Sleep(1500 * time.Millisecond) // the page's next tick, which announces arrivals
+	release(answer)
+	b.do(chromedp.WaitVisible(chromedp.CSS(`[data-testid=e2e-created]`)))
+	time.Sleep(1500 * time.Millisecond)
+	if said := eval[[]string](b, `window.__said`); len(said) > 0 {
+		t.Errorf("the dashboard said %q of the link it made", said)
+	}
+	b.clean("dashboard")
 }

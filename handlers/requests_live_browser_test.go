@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -173,24 +172,13 @@ func TestOwnRequestNotAnnouncedInBrowser(t *testing.T) {
 	bctx := browsertest.New(t)
 	signInAndLeave(t, bctx, s.URL)
 	b := watchedTab(t, bctx, s)
-	held := make(chan fetch.RequestID, 1) // the form's answer, held until let go
+	held, release := holdPosts(b, network.ResourceTypeDocument)
 	told := make(chan string, 16)
 	if err := chromedp.Listen(b.ctx, func(ev any) {
-		switch e := ev.(type) {
-		case *fetch.EventRequestPaused:
-			if e.Request.Method == http.MethodPost {
-				held <- e.RequestID
-				return
-			}
-			go chromedp.Call(b.ctx, fetch.ContinueResponse, fetch.ContinueResponseParams{RequestID: e.RequestID})
-		case *runtime.EventBindingCalled:
+		if e, ok := ev.(*runtime.EventBindingCalled); ok {
 			told <- e.Payload
 		}
 	}); err != nil {
-		t.Fatal(err)
-	}
-	pages := []*fetch.RequestPattern{{ResourceType: network.ResourceTypeDocument, RequestStage: fetch.RequestStageResponse}}
-	if _, err := chromedp.Call(b.ctx, fetch.Enable, fetch.EnableParams{Patterns: pages}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := chromedp.Call(b.ctx, runtime.AddBinding, runtime.AddBindingParams{Name: "__tell"}); err != nil {
@@ -209,12 +197,7 @@ new MutationObserver((_, o) => {
 
 	b.do(chromedp.SendKeys(chromedp.ID("request-label"), "payroll"),
 		chromedp.Click(chromedp.CSS("[data-testid=create-request]")))
-	var answer fetch.RequestID
-	select {
-	case answer = <-held:
-	case <-time.After(5 * time.Second):
-		t.Fatal("the form's answer never came")
-	}
+	answer := heldPost(t, held)
 	// Once the row is shown, the page's next tick would announce it.
 	wait := time.After(5 * time.Second)
 	for shown, done := false, false; !done; {
@@ -232,9 +215,7 @@ new MutationObserver((_, o) => {
 			done = true
 		}
 	}
-	if _, err := chromedp.Call(b.ctx, fetch.ContinueResponse, fetch.ContinueResponseParams{RequestID: answer}); err != nil {
-		t.Fatal(err)
-	}
+	release(answer)
 	b.do(chromedp.WaitVisible(chromedp.CSS("[data-testid=request-url]")))
 	b.clean("requests page")
 }
