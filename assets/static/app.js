@@ -579,10 +579,10 @@
   // page, a filter, a pager or a list read again are not. Nor is the link
   // this tab just made, whose answer takes the focus to its address: while
   // that answer is on its way, a row the stream brought waits, as it may
-  // be that link's. Nor is a request made with the requests page's form,
-  // whose answer is a page of its own: the page being left may show the
-  // request's row, and says nothing of it. Countdown ticks are not
-  // announced, or every second
+  // be that link's. A page being left says nothing: the forms of the
+  // requests page (make a request, withdraw one) load a page of their own,
+  // which shows what they did, and the stream may bring the news to this
+  // one first. Countdown ticks are not announced, or every second
   // would be read out. The end of the link just made is said in the words
   // of the note that retired its address. A link's details page
   // also says the refused opens its audit trail gained (wrong passwords,
@@ -612,7 +612,7 @@
         else if (used !== null) said.push(msg("js.announce.uses", { name: name, uses: used }));
       } else if (!seen[row.id] && arrived[row.id] && arrivals[kind]) {
         if (making) return; // judged once the answer names the link made
-        if (row.id !== made && !leaving) said.push(msg(arrivals[kind], { name: name }));
+        if (row.id !== made) said.push(msg(arrivals[kind], { name: name }));
       }
       delete arrived[row.id];
       seen[row.id] = state;
@@ -623,7 +623,7 @@
         refusedSeen[id] = n;
       });
     });
-    if (said.length) announce(said.join(" "));
+    if (said.length && !leaving) announce(said.join(" "));
   }
 
   // leaving is set once a form that loads a page of its own in this tab
