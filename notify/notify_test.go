@@ -1234,3 +1234,66 @@ func TestARetryEndsWithItsEndpoint(t *testing.T) {
 		}
 	})
 }
+
+// A worker stopped while an endpoint has not answered yet, as an instance
+// is when it is stopped for a new version, waits its Grace for the answer:
+// the message is delivered once, not recorded as failed and sent again.
+// Past the grace the attempt is cut off and recorded, to be tried again.
+func TestAStoppedWorkerWaitsForItsSendsWithinItsGrace(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		grace      time.Duration
+		answerLate bool // the endpoint answers only after the grace
+		status     string
+		lastError  string
+	}{
+		{"answered within the grace", 10 * time.Second, false, store.DeliveryDelivered, ""},
+		{"answered after the grace", 200 * time.Millisecond, true, store.DeliveryPending, "the server stopped before the attempt ended"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			backends(t, func(t *testing.T, dsn string) {
+				e := newEnv(t, dsn, core.Config{WebhookAllowPrivate: true})
+				r := newReceiver(t)
+				r.hold = make(chan struct{})
+				hook := e.subscribe(t, r, store.NoticeLinkViewed)
+				c := e.createLink(t, "stopped", 1, false)
+				if err := e.st.RecordView(context.Background(), c.Link.ID, store.Event{At: e.clock.Now(), IP: "192.0.2.1"}); err != nil {
+					t.Fatal(err)
+				}
+				w := notify.NewWorker(notify.Options{Store: e.st, HTTP: notify.NewHTTPClient(true), Grace: tc.grace,
+					Poll: 20 * time.Millisecond, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+				ctx, stop := context.WithCancel(context.Background())
+				ran := make(chan struct{})
+				go func() { defer close(ran); w.Run(ctx) }()
+				for deadline := time.Now().Add(10 * time.Second); r.held.Load() == 0; time.Sleep(10 * time.Millisecond) {
+					if time.Now().After(deadline) {
+						t.Fatal("the message never reached the endpoint")
+					}
+				}
+				stop()
+				stopped := func() {
+					select {
+					case <-ran:
+					case <-time.After(10 * time.Second):
+						t.Fatal("the worker did not stop")
+					}
+				}
+				if tc.answerLate {
+					stopped()
+					close(r.hold)
+				} else {
+					time.Sleep(100 * time.Millisecond)
+					close(r.hold)
+					stopped()
+				}
+				ds, err := e.st.WebhookDeliveries(context.Background(), e.owner.ID, hook.Webhook.ID, 10)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(ds) != 1 || ds[0].Status != tc.status || ds[0].Attempts != 1 || !strings.Contains(ds[0].LastError, tc.lastError) {
+					t.Fatalf("after the stop: %+v, want one delivery %s after one attempt, its error %q", ds, tc.status, tc.lastError)
+				}
+			})
+		})
+	}
+}

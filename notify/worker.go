@@ -80,7 +80,14 @@ type Options struct {
 	// Attempted, when set, is told of each attempt: "webhook" or "email",
 	// and the delivery's status after it.
 	Attempted func(target, outcome string)
+	// Grace is how long the deliveries under way when Run's context ends
+	// may go on, as the server gives requests in flight at shutdown; those
+	// still unanswered then are cut off. Zero cuts them off at once.
+	Grace time.Duration
 }
+
+// errStopped ends the attempts that the worker's Grace did not see answered.
+var errStopped = errors.New("the server stopped before the attempt ended")
 
 // Worker delivers the outbox.
 type Worker struct {
@@ -119,14 +126,32 @@ func NewWorker(o Options) *Worker {
 
 // Run delivers what is due, every Poll and whenever a sender is done,
 // until ctx ends, and waits for the deliveries under way before it
-// returns.
+// returns: it gives them Grace to end, so that an instance stopped (one
+// after another, for a new version) neither sends their messages again
+// once its lease is over nor records them as failed.
 func (w *Worker) Run(ctx context.Context) {
+	sends, cut := context.WithCancelCause(context.WithoutCancel(ctx))
+	defer cut(nil) // once the deliveries under way are done: see below
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-sends.Done():
+			return
+		}
+		grace := time.NewTimer(w.o.Grace)
+		defer grace.Stop()
+		select {
+		case <-grace.C:
+			cut(errStopped)
+		case <-sends.Done():
+		}
+	}()
 	t := time.NewTicker(w.o.Poll)
 	defer t.Stop()
 	p := w.newPool()
 	defer p.wg.Wait()
 	for {
-		if _, err := p.dispatch(ctx); err != nil && ctx.Err() == nil {
+		if _, err := p.dispatch(ctx, sends); err != nil && ctx.Err() == nil {
 			w.o.Log.Error("deliver notices", "err", err)
 		}
 		select {
@@ -145,7 +170,7 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	n := 0
 	for {
 		finished, _ := p.state()
-		k, err := p.dispatch(ctx)
+		k, err := p.dispatch(ctx, ctx)
 		n += k
 		if err != nil {
 			p.wg.Wait()
@@ -192,10 +217,10 @@ func (w *Worker) newPool() *pool {
 	return &pool{w: w, slots: make(chan struct{}, senders), done: make(chan struct{}, 1)}
 }
 
-// dispatch leases the deliveries that are due as senders come free, and
-// hands each to a sender of its own, until none is due. It returns how
-// many it handed out.
-func (p *pool) dispatch(ctx context.Context) (int, error) {
+// dispatch leases the deliveries that are due as senders come free, until
+// none is due or ctx ends, and hands each to a sender of its own, which
+// sends it until sends ends. It returns how many it handed out.
+func (p *pool) dispatch(ctx, sends context.Context) (int, error) {
 	n := 0
 	for {
 		if err := p.firstErr(); err != nil {
@@ -221,7 +246,7 @@ func (p *pool) dispatch(ctx context.Context) (int, error) {
 			p.active++
 			p.mu.Unlock()
 			p.wg.Go(func() {
-				err := p.w.deliver(ctx, d)
+				err := p.w.deliver(sends, d)
 				<-p.slots
 				p.mu.Lock()
 				p.err = cmp.Or(p.err, err)
@@ -288,8 +313,9 @@ func (w *Worker) deliver(ctx context.Context, d store.Delivery) error {
 	if a.NextAt.IsZero() {
 		a.NextAt = start
 	}
-	// Recorded even when ctx ended the attempt, as at shutdown: it is then
-	// tried again, by this server once it is back or by another.
+	// Recorded even when ctx ended the attempt, as at a shutdown whose
+	// grace ran out: it is then tried again, by this server once it is
+	// back or by another.
 	ferr := w.o.Store.FinishAttempt(context.WithoutCancel(ctx), d, a)
 	switch {
 	case errors.Is(ferr, store.ErrNotFound):

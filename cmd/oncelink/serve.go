@@ -31,7 +31,8 @@ import (
 	"oncelink/web"
 )
 
-// shutdownGrace is how long in-flight requests get to finish on shutdown.
+// shutdownGrace is how long in-flight requests, and the notices being
+// delivered, get to finish on shutdown.
 const shutdownGrace = 10 * time.Second
 
 // fewOpenFiles is a limit on open files under which the server warns: each
@@ -135,7 +136,7 @@ func serve(ctx context.Context, cfg config, stderr io.Writer) error {
 	go sweep(ctx, st, cfg, log)
 	worker := notify.NewWorker(notify.Options{Store: st, Mailer: mailer, HTTP: notify.NewHTTPClient(cfg.WebhookAllowPrivate),
 		LinkObject: api.LinkObject, BaseURL: cfg.BaseURL, Unsubscribe: svc.UnsubscribeToken, Log: log,
-		Attempted: m.Notices(st.OutboxDepth)})
+		Attempted: m.Notices(st.OutboxDepth), Grace: shutdownGrace})
 	// The store closes once the worker has recorded the sends under way.
 	workerDone := make(chan struct{})
 	go func() {
