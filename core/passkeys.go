@@ -115,6 +115,11 @@ type ceremony struct {
 	Data    webauthn.SessionData `json:"data"`
 }
 
+// passkeyAnswerClaim is the kind of the claims (see store.ClaimFormKey)
+// by which each answer to a sign-in's passkey ceremony is taken once: its
+// key is the ceremony's challenge.
+const passkeyAnswerClaim = "passkey_answer"
+
 // The purposes of a ceremony.
 const (
 	purposeRegister   = "register"
@@ -359,6 +364,19 @@ func (s *Service) FinishPasskeySignIn(ctx context.Context, t Turn, a *Account, s
 	}
 	if u.a.Disabled() {
 		return Account{}, errPasskeyRefused
+	}
+	// The answer signs in once. The ceremony's state leaves the session
+	// at its answer, but two requests of one browser at the same moment
+	// both read it before either saves the session; and an authenticator
+	// whose counter stays 0, as synced passkeys' does, tells nothing of an
+	// answer sent twice. So the challenge is claimed in the database, as a
+	// form's key is (see FormOnce): once, on any instance.
+	claimed, err := s.store.ClaimFormKey(ctx, u.a.ID, passkeyAnswerClaim, c.Data.Challenge)
+	if err != nil {
+		return Account{}, err
+	}
+	if !claimed {
+		return Account{}, errPasskeyStale
 	}
 	record, err := json.Marshal(cred)
 	if err != nil {

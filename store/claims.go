@@ -16,7 +16,9 @@ import (
 // their key instead, in form_claims (migration 028): the
 // first sending of a form claims it, and every other sending of the same
 // form, at the same moment or later, on any instance, finds it claimed:
-// unsettled while the first acts, settled once it is done.
+// unsettled while the first acts, settled once it is done. A passkey
+// sign-in's answer claims its ceremony's challenge there too, so that it
+// signs in once (see core.FinishPasskeySignIn).
 
 // FormKeyKept is how long a claimed form key stays claimed before Sweep
 // drops it: far longer than a sign-in lasts (a week), so that a page that

@@ -1,0 +1,138 @@
+package core
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"net/url"
+	"testing"
+
+	"github.com/go-webauthn/webauthn/protocol"
+	"github.com/go-webauthn/webauthn/protocol/webauthncbor"
+	"github.com/go-webauthn/webauthn/protocol/webauthncose"
+	"github.com/go-webauthn/webauthn/webauthn"
+
+	"oncelink/store"
+)
+
+// softPasskey is an authenticator in the test: one ES256 passkey of an
+// account, whose signature counter stays 0, as many platform
+// authenticators' (synced passkeys) do, so that no counter tells a
+// replayed answer from a fresh one.
+type softPasskey struct {
+	key    *ecdsa.PrivateKey
+	id     []byte
+	handle []byte
+}
+
+// newSoftPasskey makes a passkey and adds it to account's, as a finished
+// registration would.
+func newSoftPasskey(t *testing.T, st *store.Store, account int64) softPasskey {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := softPasskey{key: key, id: make([]byte, 16), handle: make([]byte, 32)}
+	rand.Read(p.id)
+	rand.Read(p.handle)
+	x, y := make([]byte, 32), make([]byte, 32)
+	key.PublicKey.X.FillBytes(x)
+	key.PublicKey.Y.FillBytes(y)
+	public, err := webauthncbor.Marshal(webauthncose.EC2PublicKeyData{
+		PublicKeyData: webauthncose.PublicKeyData{KeyType: int64(webauthncose.EllipticKey), Algorithm: int64(webauthncose.AlgES256)},
+		Curve:         int64(webauthncose.P256), XCoord: x, YCoord: y,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	record, err := json.Marshal(webauthn.Credential{ID: p.id, PublicKey: public, AttestationType: "none",
+		Flags: webauthn.CredentialFlags{UserPresent: true, UserVerified: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.AddPasskey(context.Background(), store.Passkey{AccountID: account, CredentialID: p.id,
+		UserHandle: p.handle, Name: "phone", Credential: record}, MaxPasskeys); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// answer is the authenticator's answer to options, a sign-in's, for the
+// server at base: what passkeys.js sends.
+func (p softPasskey) answer(t *testing.T, base string, options []byte) []byte {
+	t.Helper()
+	var o protocol.CredentialAssertion
+	if err := json.Unmarshal(options, &o); err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := json.Marshal(map[string]string{"type": "webauthn.get",
+		"challenge": base64.RawURLEncoding.EncodeToString(o.Response.Challenge), "origin": u.Scheme + "://" + u.Host})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := sha256.Sum256([]byte(u.Hostname()))
+	// User present and verified, signature counter 0.
+	data := binary.BigEndian.AppendUint32(append(rp[:], 0x05), 0)
+	clientHash := sha256.Sum256(client)
+	signed := sha256.Sum256(append(data, clientHash[:]...))
+	sig, err := ecdsa.SignASN1(rand.Reader, p.key, signed[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	b64 := base64.RawURLEncoding.EncodeToString
+	answer, err := json.Marshal(map[string]any{"id": b64(p.id), "rawId": b64(p.id), "type": "public-key",
+		"response": map[string]string{"clientDataJSON": b64(client), "authenticatorData": b64(data),
+			"signature": b64(sig), "userHandle": b64(p.handle)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return answer
+}
+
+// TestPasskeyAnswerTakenOnce: an answer to a passkey ceremony signs in
+// once, checked by the database, whatever the adapter keeps of the
+// ceremony: two requests of one browser that both read its session before
+// either saved it, or a copy of the answer sent again, find it taken,
+// with an authenticator whose counter tells nothing.
+func TestPasskeyAnswerTakenOnce(t *testing.T) {
+	onEachDatabase(t, func(t *testing.T, dsn string) {
+		s, st, ada := newServiceOn(t, dsn, func(c *Config) { c.BaseURL = "https://share.example" })
+		ctx := context.Background()
+		key := newSoftPasskey(t, st, ada.ID)
+		for _, second := range []bool{false, true} {
+			var a *Account
+			if second {
+				a = &ada
+			}
+			options, state, err := s.BeginPasskeySignIn(ctx, a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			answer := key.answer(t, "https://share.example", options)
+			for try := range 2 {
+				turn, err := s.TakeTurn(ctx, SignInAction, Client{IP: "192.0.2.1"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := s.FinishPasskeySignIn(ctx, turn, a, state, answer)
+				switch {
+				case try == 0 && (err != nil || got.ID != ada.ID):
+					t.Fatalf("second step %v: the answer signs in %+v, %v", second, got, err)
+				case try == 1 && !errors.Is(err, errPasskeyStale):
+					t.Errorf("second step %v: the same answer again signs in %+v, %v; want it refused as spent", second, got, err)
+				}
+			}
+		}
+	})
+}
