@@ -69,6 +69,12 @@ func webauthnOf(baseURL string) *webauthn.WebAuthn {
 // webauthnOf.
 func (s *Service) PasskeysAvailable() bool { return s.webauthn != nil }
 
+// PasskeySignIn reports whether a passkey alone signs in. Not where
+// password sign-in is off: the identity provider is then the one way in,
+// and whoever it no longer lets in (gone from it, or from the allowed
+// domains) must not keep a way in of oncelink's own.
+func (s *Service) PasskeySignIn() bool { return s.webauthn != nil && !s.cfg.NoPasswordSignIn }
+
 // passkeyUser is an account as WebAuthn sees it.
 type passkeyUser struct {
 	a      Account
@@ -279,11 +285,15 @@ func (s *Service) DeletePasskey(ctx context.Context, a Account, id int64, proof 
 // when a is given, else a sign-in without a username or password, with
 // any passkey of this server's that the browser's authenticator holds
 // (a discoverable one), which must verify its user (a PIN, a fingerprint).
+// The latter is refused where password sign-in is off (see PasskeySignIn).
 func (s *Service) BeginPasskeySignIn(ctx context.Context, a *Account) (options []byte, state string, err error) {
 	if s.webauthn == nil {
 		return nil, "", ErrNoPasskeys
 	}
 	if a == nil {
+		if s.cfg.NoPasswordSignIn {
+			return nil, "", ErrPasswordSignInOff
+		}
 		assertion, data, err := s.webauthn.BeginDiscoverableLogin(webauthn.WithUserVerification(protocol.VerificationRequired))
 		if err != nil {
 			return nil, "", err
@@ -318,6 +328,9 @@ func (s *Service) FinishPasskeySignIn(ctx context.Context, t Turn, a *Account, s
 	purpose := purposeSignIn
 	if a != nil {
 		purpose = purposeSecondStep
+	} else if s.cfg.NoPasswordSignIn {
+		// A ceremony begun before password sign-in was turned off.
+		return Account{}, ErrPasswordSignInOff
 	}
 	c, err := decodeCeremony(state, purpose)
 	if err != nil || (a != nil && c.Account != a.ID) {

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/url"
+	"path/filepath"
 	"testing"
 
 	"github.com/go-webauthn/webauthn/protocol"
@@ -135,4 +136,32 @@ func TestPasskeyAnswerTakenOnce(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestPasskeySignInOffWithPasswords: where password sign-in is off, the
+// identity provider is the one way in, and a passkey alone does not sign
+// in: no ceremony starts, and an answer to one begun before it was turned
+// off is refused too.
+func TestPasskeySignInOffWithPasswords(t *testing.T) {
+	s, st, ada := newServiceOn(t, filepath.Join(t.TempDir(), "oncelink.db"))
+	ctx := context.Background()
+	key := newSoftPasskey(t, st, ada.ID)
+	options, state, err := s.BeginPasskeySignIn(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.cfg.NoPasswordSignIn = true
+	if s.PasskeySignIn() {
+		t.Error("PasskeySignIn with password sign-in off")
+	}
+	if _, _, err := s.BeginPasskeySignIn(ctx, nil); !errors.Is(err, ErrPasswordSignInOff) {
+		t.Errorf("a passkey sign-in begun with password sign-in off: %v", err)
+	}
+	turn, err := s.TakeTurn(ctx, SignInAction, Client{IP: "192.0.2.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.FinishPasskeySignIn(ctx, turn, nil, state, key.answer(t, "https://share.example", options)); !errors.Is(err, ErrPasswordSignInOff) {
+		t.Errorf("an answer to a ceremony begun before password sign-in was turned off signs in %+v, %v", got, err)
+	}
 }

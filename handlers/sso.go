@@ -345,5 +345,5 @@ func (h *Handler) loginHeldBack(w http.ResponseWriter, r *http.Request, next str
 // a passkey, single sign-on, or several of them.
 func (h *Handler) loginView(next string) components.AccountForm {
 	return components.AccountForm{Next: next, SSO: h.core.SSO(), NoPassword: !h.core.PasswordSignIn(),
-		Passkeys: h.core.PasskeysAvailable()}
+		Passkeys: h.core.PasskeySignIn()}
 }

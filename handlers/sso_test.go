@@ -547,6 +547,8 @@ func TestSSOProviderAwayAnswers503(t *testing.T) {
 	}
 }
 
+// TestPasswordSignInOff: with password sign-in off, the sign-in page shows
+// the single sign-on button alone, and a password does not sign in.
 func TestPasswordSignInOff(t *testing.T) {
 	s := newSSOServer(t, startProvider(t), func(c *core.Config) { c.NoPasswordSignIn = true })
 	s.admin() // set-up makes the first account, with a password, either way
@@ -570,6 +572,29 @@ func TestPasswordSignInOff(t *testing.T) {
 	}
 	if res := s.ssoSignIn(c, ssoUser("sub-1", "a@example.com", "amy")); res.StatusCode != http.StatusSeeOther {
 		t.Errorf("single sign-on: %d %s", res.StatusCode, res.body)
+	}
+}
+
+// TestPasskeySignInOffWithPasswords: with password sign-in off, on a
+// server where passkeys work, the sign-in page offers no passkey, and a
+// passkey sign-in does not start: the provider is the one way in.
+func TestPasskeySignInOffWithPasswords(t *testing.T) {
+	s := newSSOServer(t, startProvider(t), func(c *core.Config) {
+		c.NoPasswordSignIn = true
+		c.BaseURL = strings.Replace(c.BaseURL, "127.0.0.1", "localhost", 1)
+	})
+	s.admin()
+	if !s.h.core.PasskeysAvailable() {
+		t.Fatal("passkeys do not work on the test's server")
+	}
+	c := s.client()
+	if page := c.get("/login"); page.StatusCode != http.StatusOK || !hasTestID(t, page.body, "sso") || hasTestID(t, page.body, "passkey-signin") {
+		t.Errorf("sign-in page: %d, SSO button %v, passkey button %v", page.StatusCode, hasTestID(t, page.body, "sso"), hasTestID(t, page.body, "passkey-signin"))
+	}
+	res := c.request(http.MethodPost, "/login/passkey/options", strings.NewReader(""),
+		http.Header{"Accept": {"application/json"}, "Content-Type": {"application/x-www-form-urlencoded"}})
+	if res.StatusCode != http.StatusForbidden || !strings.Contains(res.body, `"code":"password_signin_off"`) {
+		t.Errorf("a passkey sign-in's options: %d %s", res.StatusCode, res.body)
 	}
 }
 
