@@ -259,6 +259,45 @@ func TestLinkRowUsesKeepTheirRoom(t *testing.T) {
 	}
 }
 
+// TestLinkMarksStayInTheirCell: in every language, on a phone and on a
+// wide screen, a link's marks (end-to-end, password) stay within its
+// kind's cell, where the Spanish "de extremo a extremo", kept to one line,
+// ran out of the column into the status beside it.
+func TestLinkMarksStayInTheirCell(t *testing.T) {
+	s := newTestServer(t)
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	b.setUp()
+	var marked vector
+	for _, v := range readVectors(t) {
+		if v.Header.Kind == "message" && v.Password != "" {
+			marked = v
+		}
+	}
+	ct, _ := base64.RawURLEncoding.DecodeString(marked.Ciphertext)
+	s.shareE2E("message", marked.Password, marked.Check, ct)
+	// The marks that reach past their cell's content box.
+	const outside = `Array.from(document.querySelectorAll("#link-rows td .badge:is(.e2e, .mark)"), mark => {
+		const cell = mark.closest("td"), style = getComputedStyle(cell), box = cell.getBoundingClientRect(), r = mark.getBoundingClientRect();
+		const start = box.left + parseFloat(style.paddingLeft), end = box.right - parseFloat(style.paddingRight);
+		return r.left >= start - 0.5 && r.right <= end + 0.5 ? "" : mark.textContent.trim();
+	}).filter(Boolean)`
+	for _, code := range []string{"en", "de", "fr", "es", "ar"} {
+		b.chooseLanguage("/links", code)
+		if n := eval[int](b, `document.querySelectorAll("#link-rows td .badge:is(.e2e, .mark)").length`); n != 2 {
+			t.Fatalf("in %s, %d marks, want the end-to-end and the password marks", code, n)
+		}
+		for _, width := range []int64{1280, 390} {
+			b.do(chromedp.EmulateViewport(width, 900))
+			if got := eval[[]string](b, outside); len(got) > 0 {
+				t.Errorf("in %s at %dpx, the marks %q run out of their cell", code, width, got)
+			}
+		}
+		browsertest.Shoot(t, ctx, "dashboard-marks-in-cell-"+code)
+		b.clean("dashboard in " + code)
+	}
+}
+
 // TestCreateFormFitsAPhone: on a phone the create form's fields come one
 // under another, each as wide as the form; on a wide screen its rows keep
 // them side by side.
