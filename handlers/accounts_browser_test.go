@@ -509,3 +509,29 @@ func TestAccountNamesStayWholeRightToLeft(t *testing.T) {
 	browsertest.Shoot(t, b.ctx, "accounts-name-rtl")
 	b.clean("a name that ends in punctuation")
 }
+
+// TestOwnAccountMarkStaysWhole: in every language, on a wide screen, where
+// the buttons take the room from the names, and on a phone, the mark that
+// says which account is the viewer's ("(Sie)", "(vous)") keeps to one line,
+// where it broke within its word against the name ("ada(Si" over "e)").
+func TestOwnAccountMarkStaysWhole(t *testing.T) {
+	_, b, _ := adaAndBob(t)
+	// The lines the mark's letters take, in the viewer's own row.
+	const lines = `(() => {
+		const range = document.createRange();
+		range.selectNodeContents(document.querySelector("[data-testid=own-mark]"));
+		return new Set(Array.from(range.getClientRects()).filter(r => r.width > 0).map(r => Math.round(r.top))).size;
+	})()`
+	for _, code := range []string{"en", "de", "fr", "es", "ar"} {
+		b.chooseLanguage("/accounts", code)
+		for _, width := range []int64{1280, 1024, 390, 320} {
+			b.do(chromedp.EmulateViewport(width, 900))
+			if n := eval[int](b, lines); n != 1 {
+				t.Errorf("in %s at %dpx the own account's mark %q takes %d lines", code, width,
+					eval[string](b, `document.querySelector("[data-testid=own-mark]").textContent`), n)
+			}
+		}
+		browsertest.Shoot(t, b.ctx, "accounts-own-mark-"+code)
+	}
+	b.clean("the own account's mark")
+}
