@@ -91,7 +91,7 @@ func TestFormatSpeaksTheReadersLanguage(t *testing.T) {
 		t.Errorf("instructions:\n%s\nwant\n%s", got, want)
 	}
 	c.Row.MaxUses, c.Row.ForUser, c.Row.HasPassword = 3, "", false
-	if got := instructions(de, c); got != "alice hat eine Nachricht mit Ihnen geteilt: https://x/l/a\nDer Link lässt sich 3-mal öffnen, bis 9. März 2026, 14:05 UTC; danach ist er weg." {
+	if got := instructions(de, c); got != "alice hat eine Nachricht mit Ihnen geteilt: https://x/l/a\nDer Link lässt sich 3-mal öffnen, bis zum 9. März 2026, 14:05 UTC; danach ist er weg." {
 		t.Errorf("de instructions: %q", got)
 	}
 	// In the owner's zone, which it names.
@@ -100,7 +100,7 @@ func TestFormatSpeaksTheReadersLanguage(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Zone = berlin
-	if got := instructions(de, c); !strings.Contains(got, "bis 9. März 2026, 15:05 Europe/Berlin;") {
+	if got := instructions(de, c); !strings.Contains(got, "bis zum 9. März 2026, 15:05 Europe/Berlin;") {
 		t.Errorf("de instructions in Berlin: %q", got)
 	}
 }
