@@ -222,6 +222,24 @@ func TestLinkRowMarksAndDots(t *testing.T) {
 	}
 }
 
+// shareMarked shares, as ada, a link whose kind carries both marks: an
+// end-to-end message with a password, from the format's test vectors. It
+// returns the link's address.
+func shareMarked(t *testing.T, s *testServer) string {
+	t.Helper()
+	for _, v := range readVectors(t) {
+		if v.Header.Kind == "message" && v.Password != "" {
+			ct, err := base64.RawURLEncoding.DecodeString(v.Ciphertext)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s.shareE2E("message", v.Password, v.Check, ct)
+		}
+	}
+	t.Fatal("no test vector of a message with a password")
+	return ""
+}
+
 // TestLinkRowUsesKeepTheirRoom: on a phone, in every language, a link
 // whose kind carries both marks (end-to-end and password) leaves the uses
 // beside it room for their words: they take two lines at most, where they
@@ -232,14 +250,7 @@ func TestLinkRowUsesKeepTheirRoom(t *testing.T) {
 	ctx := browsertest.New(t)
 	b := newTab(t, ctx, s)
 	b.setUp()
-	var marked vector
-	for _, v := range readVectors(t) {
-		if v.Header.Kind == "message" && v.Password != "" {
-			marked = v
-		}
-	}
-	ct, _ := base64.RawURLEncoding.DecodeString(marked.Ciphertext)
-	link := s.shareE2E("message", marked.Password, marked.Check, ct)
+	link := shareMarked(t, s)
 	s.client().get(link) // a page view, which the uses count too
 	// The lines the uses' words take.
 	const lines = `(() => {
@@ -268,14 +279,7 @@ func TestLinkMarksStayInTheirCell(t *testing.T) {
 	ctx := browsertest.New(t)
 	b := newTab(t, ctx, s)
 	b.setUp()
-	var marked vector
-	for _, v := range readVectors(t) {
-		if v.Header.Kind == "message" && v.Password != "" {
-			marked = v
-		}
-	}
-	ct, _ := base64.RawURLEncoding.DecodeString(marked.Ciphertext)
-	s.shareE2E("message", marked.Password, marked.Check, ct)
+	shareMarked(t, s)
 	// The marks that reach past their cell's content box.
 	const outside = `Array.from(document.querySelectorAll("#link-rows td .badge:is(.e2e, .mark)"), mark => {
 		const cell = mark.closest("td"), style = getComputedStyle(cell), box = cell.getBoundingClientRect(), r = mark.getBoundingClientRect();
