@@ -213,7 +213,7 @@ type Store interface {
 	SecondFactorsOf(ctx context.Context, account int64) (store.SecondFactors, error)
 	WithSecondFactor(ctx context.Context) (map[int64]bool, error)
 	ResetSecondFactors(ctx context.Context, account int64) (removed bool, ended int64, err error)
-	TakeSecondStepTry(ctx context.Context, account int64, wait func(failures int) time.Duration) (store.SecondStepTry, error)
+	TakeSecondStepTry(ctx context.Context, account int64, wait func(failures int) time.Duration, code store.SecondStepCode) (store.SecondStepTry, error)
 	ForgetSecondStepFailures(ctx context.Context, account int64) error
 	NoticeSecondStepFailures(ctx context.Context, account int64, threshold int, e store.Event, email bool) (int, error)
 	Flag(ctx context.Context, name string) (bool, error)

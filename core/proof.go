@@ -137,7 +137,7 @@ func (s *Service) checkProof(ctx context.Context, a Account, p *Proof, setUp boo
 	if !ok || !f.TOTP {
 		return errNotYourProof
 	}
-	err = s.codeTry(ctx, p.Client, a, func() error { return s.checkAppCode(ctx, a, code) })
+	err = s.codeTry(ctx, p.Client, a, code, func() error { return s.checkAppCode(ctx, a, code) })
 	switch {
 	case err == nil:
 		p.ProvenAt = s.Now()

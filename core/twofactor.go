@@ -40,7 +40,8 @@ const (
 // try waits CodeFirstWait after the last, twice as long after each further
 // wrong one, up to CodeMaxWait. Someone who knows the password then gets
 // about 24 guesses a day rather than the sign-in limit's 14,400, each with
-// three chances in a million. A right code starts the count again; a
+// three chances in a million. A right code starts the count again; the
+// code just taken, sent again, counts as no wrong one (see codeTry); a
 // passkey, which cannot be guessed, is never held back.
 const (
 	CodesBeforeWait = 5
@@ -280,7 +281,7 @@ func (s *Service) SecondStep(ctx context.Context, t Turn, a Account, code string
 		return StepTaken{}, err
 	}
 	var taken StepTaken
-	err := s.codeTry(ctx, t.client, a, func() (err error) {
+	err := s.codeTry(ctx, t.client, a, code, func() (err error) {
 		taken, err = s.checkSecondStepCode(ctx, a, code)
 		return err
 	})
@@ -303,19 +304,40 @@ const FewRecoveryCodes = 3
 // their owner should make new ones before they run out.
 func FewCodesLeft(left int) bool { return left <= FewRecoveryCodes }
 
-// codeTry runs check, which checks a code of a's second factors given by
+// codeTry runs check, which checks code, of a's second factors, given by
 // c, on a try of a's wrong codes in a row (see CodesBeforeWait), wherever
 // the code was given: while they hold codes back, check does not run and
 // the refusal says how long to wait; a right code forgets them; a wrong
 // one counts among them, and the owner is told, once for each run that
 // holds codes back.
-func (s *Service) codeTry(ctx context.Context, c Client, a Account, check func() error) error {
-	try, err := s.store.TakeSecondStepTry(ctx, a.ID, codeWait)
+//
+// A code a just took, sent again (a form sent twice, a client that tries
+// again), is refused as before, but counts as no wrong code: it is no
+// guess, and must not hold back, or delay, the owner who gave it moments
+// ago. That is the code of the app's step a took last, or a recovery code
+// a used within SecondStepTime (see codeAsTaken). The store tells it in
+// the write that takes the try (see store.TakeSecondStepTry), so that of
+// two copies at once, the one that comes second is either counted before
+// the first is taken, and then forgotten with the wrong codes in a row
+// when the first is, or told.
+func (s *Service) codeTry(ctx context.Context, c Client, a Account, code string, check func() error) error {
+	taken, err := s.codeAsTaken(ctx, a, code)
+	if err != nil {
+		return err
+	}
+	try, err := s.store.TakeSecondStepTry(ctx, a.ID, codeWait, taken)
 	if err != nil {
 		return fromStore(err)
 	}
 	if try.Wait > 0 {
 		return codesHeldBack(try.Wait)
+	}
+	if try.Again {
+		if taken.Step != 0 {
+			return errCodeUsed
+		}
+		// A recovery code used is refused as a wrong one.
+		return errWrongCode
 	}
 	err = check()
 	if err == nil {
@@ -328,6 +350,31 @@ func (s *Service) codeTry(ctx context.Context, c Client, a Account, check func()
 		}
 	}
 	return err
+}
+
+// codeAsTaken is code, given at a's second step, as a would have kept it
+// had a taken it just now (see store.SecondStepCode): the step of a's app
+// that it is a code of, at now or either side, or the hash of the
+// recovery code it would be, taken within SecondStepTime, the time a
+// browser has for its second step. A code a's app would not take is
+// neither.
+func (s *Service) codeAsTaken(ctx context.Context, a Account, code string) (store.SecondStepCode, error) {
+	if c, ok := totpCode(code); ok {
+		t, err := s.store.TOTPOf(ctx, a.ID)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && !t.Confirmed()) {
+			return store.SecondStepCode{}, nil
+		}
+		if err != nil {
+			return store.SecondStepCode{}, err
+		}
+		step, _, err := s.totpStep(a.ID, t, c)
+		return store.SecondStepCode{Step: step}, err
+	}
+	code = normalRecoveryCode(code)
+	if len(code) != recoveryCodeLen {
+		return store.SecondStepCode{}, nil
+	}
+	return store.SecondStepCode{Recovery: recoveryHash(code), Since: s.Now().Add(-SecondStepTime)}, nil
 }
 
 // checkSecondStepCode checks code, a's authenticator-app code or one of
@@ -389,27 +436,39 @@ func (s *Service) takeAccountTurn(ctx context.Context, a Account) error {
 // side of it (a phone's clock may be a little off), and takes the step it
 // matched, once: a code seen once is refused after.
 func (s *Service) checkTOTP(ctx context.Context, account int64, t store.TOTP, code string, confirmed bool) error {
+	step, ok, err := s.totpStep(account, t, code)
+	if err != nil || !ok {
+		if err == nil {
+			err = errWrongCode
+		}
+		return err
+	}
+	err = s.store.UseTOTPStep(ctx, account, step, confirmed)
+	if errors.Is(err, store.ErrGone) {
+		return errCodeUsed
+	}
+	return err
+}
+
+// totpStep returns the time step, of now and those either side of it,
+// whose code of t's secret is code, and whether there is one.
+func (s *Service) totpStep(account int64, t store.TOTP, code string) (int64, bool, error) {
 	secret, err := s.openTOTP(account, t.Secret)
 	if err != nil {
-		return err
+		return 0, false, err
 	}
 	now := s.Now()
 	for _, off := range []int64{0, -1, 1} {
 		at := now.Add(time.Duration(off) * TOTPPeriod)
 		want, err := totp.GenerateCodeCustom(secret, at, totpOpts)
 		if err != nil {
-			return err
+			return 0, false, err
 		}
-		if subtle.ConstantTimeCompare([]byte(want), []byte(code)) != 1 {
-			continue
+		if subtle.ConstantTimeCompare([]byte(want), []byte(code)) == 1 {
+			return at.Unix() / int64(TOTPPeriod/time.Second), true, nil
 		}
-		err = s.store.UseTOTPStep(ctx, account, at.Unix()/int64(TOTPPeriod/time.Second), confirmed)
-		if errors.Is(err, store.ErrGone) {
-			return errCodeUsed
-		}
-		return err
 	}
-	return errWrongCode
+	return 0, false, nil
 }
 
 // totpCode returns s as an authenticator app's code: its six digits,

@@ -467,3 +467,164 @@ func TestProofCodesHeldBack(t *testing.T) {
 		}
 	})
 }
+
+// TestCodeSentAgainCountsNoWrongOne: the code an account just took, sent
+// again (a form sent twice, a client that tries again), at once on two
+// instances or after, is refused as before (an app's code as used, a
+// recovery code as wrong) but counts as no wrong code: however many
+// copies come, none holds the owner's next code back. Guessing is held
+// back exactly as before: five wrong codes, an app's code of an earlier
+// step among them, hold the next back, a copy between them or not. On
+// either database.
+func TestCodeSentAgainCountsNoWrongOne(t *testing.T) {
+	onEachDatabase(t, func(t *testing.T, dsn string) {
+		s, st, ada := newServiceOn(t, dsn)
+		ctx := context.Background()
+		now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+		clock := func() time.Time { return now }
+		s.Now, st.Now = clock, clock
+		st2, err := store.Open(ctx, dsn, store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st2.Close() })
+		st2.Now = clock
+		s2 := New(s.cfg, st2, s.key, s.log)
+		s2.Now = clock
+
+		e, err := s.StartTOTP(ctx, ada, &Proof{ProvenAt: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, _ := totp.GenerateCode(e.Secret, now)
+		recovery, err := s.ConfirmTOTP(ctx, ada, code, &Proof{ProvenAt: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		right := func() string { code, _ := totp.GenerateCode(e.Secret, now); return code }
+		wrong := func() string {
+			taken := map[string]bool{}
+			for _, off := range []time.Duration{-TOTPPeriod, 0, TOTPPeriod} {
+				code, _ := totp.GenerateCode(e.Secret, now.Add(off))
+				taken[code] = true
+			}
+			for n := 0; ; n++ {
+				if code := fmt.Sprintf("%06d", n); !taken[code] {
+					return code
+				}
+			}
+		}
+		step := func(svc *Service, code string) error {
+			turn, err := svc.TakeTurn(ctx, SignInAction, Client{IP: "192.0.2.1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = svc.SecondStep(ctx, turn, ada, code)
+			return err
+		}
+		// counted is how many wrong codes in a row the account has: a try
+		// at them, which counts itself, then forgets them all.
+		counted := func() int {
+			t.Helper()
+			try, err := st.TakeSecondStepTry(ctx, ada.ID, func(int) time.Duration { return 0 }, store.SecondStepCode{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := st.ForgetSecondStepFailures(ctx, ada.ID); err != nil {
+				t.Fatal(err)
+			}
+			return try.Failures - 1
+		}
+
+		// Copies of a right code at once, on two instances: one signs in,
+		// the others are refused, and none is left counted.
+		for round := range 12 {
+			now = now.Add(TOTPPeriod)
+			code, refused := right(), errCodeUsed
+			if round%3 == 2 {
+				code, refused = recovery[round/3], errWrongCode
+			}
+			var wg sync.WaitGroup
+			errs := make([]error, 6)
+			for i := range errs {
+				wg.Go(func() { errs[i] = step([]*Service{s, s2}[i%2], code) })
+			}
+			wg.Wait()
+			took := 0
+			for _, err := range errs {
+				switch {
+				case err == nil:
+					took++
+				case err != refused && !CodesHeldBack(err):
+					// Copies counted before the first was taken can
+					// hold the last back, and are forgotten with it.
+					t.Fatalf("round %d: a copy: %v", round, err)
+				}
+			}
+			if took != 1 {
+				t.Fatalf("round %d: %d of %d copies signed in", round, took, len(errs))
+			}
+			if n := counted(); n != 0 {
+				t.Fatalf("round %d: the copies left %d wrong codes in a row", round, n)
+			}
+		}
+
+		// A client that sends the code again after it signed in, more
+		// times than wrong codes may come in a row.
+		now = now.Add(TOTPPeriod)
+		code = right()
+		if err := step(s, code); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 2 * CodesBeforeWait {
+			if err := step([]*Service{s, s2}[i%2], code); err != errCodeUsed {
+				t.Fatalf("the app's code sent again, %d: %v", i+1, err)
+			}
+		}
+		used := recovery[len(recovery)-1]
+		if err := step(s, used); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 2 * CodesBeforeWait {
+			if err := step(s, used); err != errWrongCode {
+				t.Fatalf("the recovery code sent again, %d: %v", i+1, err)
+			}
+		}
+		if n := counted(); n != 0 {
+			t.Fatalf("codes sent again after they signed in count as %d wrong ones", n)
+		}
+
+		// Guessing: four wrong codes, and the code of the step before,
+		// used or not, count; the code just taken, between them, does
+		// not; the next code waits.
+		earlier, _ := totp.GenerateCode(e.Secret, now.Add(-TOTPPeriod))
+		for i := range CodesBeforeWait - 1 {
+			if err := step(s, wrong()); err != errWrongCode {
+				t.Fatalf("wrong code %d: %v", i+1, err)
+			}
+			if err := step(s2, code); err != errCodeUsed {
+				t.Fatalf("the code just taken, after wrong code %d: %v", i+1, err)
+			}
+		}
+		if err := step(s, earlier); err != errCodeUsed {
+			t.Fatalf("the code of the step before: %v", err)
+		}
+		if err := step(s, wrong()); !CodesHeldBack(err) {
+			t.Fatalf("a code after five wrong ones: %v, want it held back", err)
+		}
+		// A recovery code used long enough ago counts as a wrong one.
+		now = now.Add(CodeFirstWait)
+		if err := step(s, right()); err != nil {
+			t.Fatalf("the right code once the wait is over: %v", err)
+		}
+		now = now.Add(SecondStepTime)
+		for i := range CodesBeforeWait {
+			if err := step(s, recovery[0]); err != errWrongCode {
+				t.Fatalf("a recovery code used minutes ago, %d: %v", i+1, err)
+			}
+		}
+		if err := step(s, wrong()); !CodesHeldBack(err) {
+			t.Fatalf("a code after five used recovery codes: %v, want it held back", err)
+		}
+	})
+}

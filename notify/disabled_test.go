@@ -196,7 +196,7 @@ func TestSecondStepFailuresOfADisabledAccountQueueNoMail(t *testing.T) {
 		e, _, _, _, _ := disabledEnv(t, dsn)
 		ctx := context.Background()
 		for range 3 {
-			if _, err := e.st.TakeSecondStepTry(ctx, e.owner.ID, func(int) time.Duration { return 0 }); err != nil {
+			if _, err := e.st.TakeSecondStepTry(ctx, e.owner.ID, func(int) time.Duration { return 0 }, store.SecondStepCode{}); err != nil {
 				t.Fatal(err)
 			}
 		}

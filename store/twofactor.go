@@ -226,20 +226,42 @@ func (s *Store) UseRecoveryCode(ctx context.Context, account int64, hash []byte)
 // SecondStepTry is what TakeSecondStepTry found. Failures is the
 // account's wrong second-step codes in a row, the try just taken counted
 // among them. Wait, when not zero, is how long the try is held back: it
-// was not taken, and nothing was counted.
+// was not taken, and nothing was counted. Again is set when the code is
+// one the account just took (see SecondStepCode): the code is not to be
+// taken, and the try counted nothing either.
 type SecondStepTry struct {
 	Failures int
 	Wait     time.Duration
+	Again    bool
 }
 
-// TakeSecondStepTry takes a try at the account's second step, unless its
-// wrong codes in a row hold it back: wait(n) is how long a try waits after
-// the last one, once there were n (zero for no wait). A try taken counts
-// as wrong until ForgetSecondStepFailures says otherwise, in the same
-// write that checks the wait, with the account's row locked on PostgreSQL:
-// of two tries at once, on one instance or two, the second sees the first
-// counted, and waits when that one's count says so.
-func (s *Store) TakeSecondStepTry(ctx context.Context, account int64, wait func(failures int) time.Duration) (SecondStepTry, error) {
+// SecondStepCode is a code given at the second step as the account would
+// have kept it, had it taken it already: Step, when not zero, is the time
+// step of the account's confirmed authenticator app it is a code of;
+// Recovery, when not nil, the hash of a recovery code. It is taken again
+// when the app's last step taken is Step, or when the recovery code was
+// used at or after Since.
+type SecondStepCode struct {
+	Step     int64
+	Recovery []byte
+	Since    time.Time
+}
+
+// TakeSecondStepTry takes a try at the account's second step with code,
+// unless its wrong codes in a row hold it back: wait(n) is how long a try
+// waits after the last one, once there were n (zero for no wait). A try
+// taken counts as wrong until ForgetSecondStepFailures says otherwise, in
+// the same write that checks the wait, with the account's row locked on
+// PostgreSQL: of two tries at once, on one instance or two, the second
+// sees the first counted, and waits when that one's count says so.
+//
+// A code the account just took, sent again (a form sent twice, a client
+// that tries again), is no guess: it is Again, and not counted. The same
+// write reads what the account took, its rows shared-locked on
+// PostgreSQL, so that it is counted only before the code was taken, and
+// then the right code's ForgetSecondStepFailures, which comes after,
+// forgets it too.
+func (s *Store) TakeSecondStepTry(ctx context.Context, account int64, wait func(failures int) time.Duration, code SecondStepCode) (SecondStepTry, error) {
 	var try SecondStepTry
 	err := s.write(ctx, func(ctx context.Context, tx txn) error {
 		if err := s.lockAccount(ctx, tx, account); err != nil {
@@ -256,6 +278,9 @@ func (s *Store) TakeSecondStepTry(ctx context.Context, account int64, wait func(
 			try.Wait = left
 			return nil
 		}
+		if try.Again, err = s.takenAgain(ctx, tx, account, code); err != nil || try.Again {
+			return err
+		}
 		try.Failures++
 		_, err = tx.ExecContext(ctx, tx.Rebind(`INSERT INTO second_step_failures (account_id, failures, last_at) VALUES (?, ?, ?)
 			ON CONFLICT (account_id) DO UPDATE SET failures = excluded.failures, last_at = excluded.last_at`),
@@ -266,6 +291,27 @@ func (s *Store) TakeSecondStepTry(ctx context.Context, account int64, wait func(
 		return SecondStepTry{}, fmt.Errorf("store: second-step try: %w", err)
 	}
 	return try, err
+}
+
+// takenAgain reports whether the account took code already (see
+// SecondStepCode). On PostgreSQL the rows read stay shared-locked until
+// tx ends: a write that takes the code meanwhile waits for tx.
+func (s *Store) takenAgain(ctx context.Context, tx txn, account int64, code SecondStepCode) (bool, error) {
+	var used sql.NullInt64
+	var err error
+	switch {
+	case code.Step != 0:
+		err = tx.GetContext(ctx, &used, tx.Rebind(`SELECT last_step FROM totp WHERE account_id = ? AND confirmed_at IS NOT NULL`+s.dialect.forShare), account)
+		used.Valid = used.Valid && used.Int64 == code.Step
+	case code.Recovery != nil:
+		err = tx.GetContext(ctx, &used, tx.Rebind(`SELECT used_at FROM recovery_codes WHERE account_id = ? AND code_hash = ?`+s.dialect.forShare),
+			account, code.Recovery)
+		used.Valid = used.Valid && used.Int64 >= millis(code.Since)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return used.Valid, err
 }
 
 // ForgetSecondStepFailures forgets the account's wrong second-step codes

@@ -222,6 +222,53 @@ func TestPasskeyLife(t *testing.T) {
 	})
 }
 
+// TestSecondStepCodeTakenAgain: a try with the code the account took last,
+// its app's last step or a recovery code used since the time given, is
+// Again, and counts nothing; any other, an earlier step or a code used
+// before that time, counts as before.
+func TestSecondStepCodeTakenAgain(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		c := newClock(s)
+		ada := mustAccount(t, s, "ada")
+		noWait := func(int) time.Duration { return 0 }
+		take := func(what string, code SecondStepCode, again bool, failures int) {
+			t.Helper()
+			try, err := s.TakeSecondStepTry(ctx, ada.ID, noWait, code)
+			if err != nil || try.Again != again || try.Failures != failures {
+				t.Fatalf("%s: %+v, %v; want again %v, %d failures", what, try, err, again, failures)
+			}
+		}
+		take("no app yet", SecondStepCode{Step: 10}, false, 1)
+		if err := s.StartTOTP(ctx, ada.ID, []byte("sealed")); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.UseTOTPStep(ctx, ada.ID, 10, false); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetRecoveryCodes(ctx, ada.ID, [][]byte{[]byte("one"), []byte("two")}); err != nil {
+			t.Fatal(err)
+		}
+		used := c.Now()
+		if _, err := s.UseRecoveryCode(ctx, ada.ID, []byte("one")); err != nil {
+			t.Fatal(err)
+		}
+		c.Add(time.Minute)
+		take("the last step", SecondStepCode{Step: 10}, true, 1)
+		take("an earlier step", SecondStepCode{Step: 9}, false, 2)
+		take("a later step", SecondStepCode{Step: 11}, false, 3)
+		take("a recovery code used since", SecondStepCode{Recovery: []byte("one"), Since: used}, true, 3)
+		take("a recovery code used before", SecondStepCode{Recovery: []byte("one"), Since: used.Add(time.Millisecond)}, false, 4)
+		take("a recovery code unused", SecondStepCode{Recovery: []byte("two"), Since: used}, false, 5)
+		take("no code", SecondStepCode{}, false, 6)
+		// Held back, a code taken again is held back too.
+		try, err := s.TakeSecondStepTry(ctx, ada.ID, heldAfterThree, SecondStepCode{Step: 10})
+		if err != nil || try.Wait == 0 || try.Again {
+			t.Fatalf("held back: %+v, %v", try, err)
+		}
+	})
+}
+
 // heldAfterThree is a second-step wait for the store's tests: none for
 // the first three wrong codes in a row, then a minute for each.
 func heldAfterThree(failures int) time.Duration {
@@ -259,7 +306,7 @@ func TestSecondStepFailures(t *testing.T) {
 		confirmAddress(t, s, ada.ID, "ada@example.org")
 		take := func(a Account, failures int, wait time.Duration) {
 			t.Helper()
-			try, err := s.TakeSecondStepTry(ctx, a.ID, heldAfterThree)
+			try, err := s.TakeSecondStepTry(ctx, a.ID, heldAfterThree, SecondStepCode{})
 			if err != nil || try.Failures != failures || try.Wait != wait {
 				t.Fatalf("%s's try: %+v, %v; want %d failures, held back %s", a.Username, try, err, failures, wait)
 			}
@@ -342,7 +389,7 @@ func TestSecondStepFailures(t *testing.T) {
 		if ds, err := s.EmailDeliveries(ctx, eve.ID, 10); err != nil || len(ds) != 0 {
 			t.Fatalf("mails to an account without an address: %d, %v", len(ds), err)
 		}
-		if _, err := s.TakeSecondStepTry(ctx, 1<<40, heldAfterThree); !errors.Is(err, ErrNotFound) {
+		if _, err := s.TakeSecondStepTry(ctx, 1<<40, heldAfterThree, SecondStepCode{}); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("no such account: %v", err)
 		}
 		// It goes with its account.
@@ -392,7 +439,7 @@ func TestSecondStepTriesAtOnce(t *testing.T) {
 				)
 				errTaken := errors.New("taken")
 				held := succeeded(t, 16, errTaken, func(i int) error {
-					try, err := []*Store{one, two}[i%2].TakeSecondStepTry(ctx, ada.ID, heldAfterThree)
+					try, err := []*Store{one, two}[i%2].TakeSecondStepTry(ctx, ada.ID, heldAfterThree, SecondStepCode{})
 					if err != nil {
 						return err
 					}
