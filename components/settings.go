@@ -316,6 +316,9 @@ type PasskeyItem struct {
 	Name       string
 	CreatedAt  time.Time
 	LastUsedAt time.Time // zero when never used
+	// Cloned is set once an answer of it showed it copied: it signs in
+	// no more, and the page asks its owner to remove it.
+	Cloned bool
 }
 
 // ssoProofNext is where signing in again from the section's prompt comes

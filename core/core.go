@@ -223,6 +223,7 @@ type Store interface {
 	Passkeys(ctx context.Context, account int64) ([]store.Passkey, error)
 	PasskeyByCredential(ctx context.Context, credentialID []byte) (store.Passkey, error)
 	UsedPasskey(ctx context.Context, id int64, credential []byte) error
+	PasskeyCloned(ctx context.Context, id int64) (bool, error)
 	DeletePasskey(ctx context.Context, account, id int64, keepOne bool) (store.Passkey, error)
 
 	RateStore

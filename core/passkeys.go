@@ -89,20 +89,25 @@ func (u *passkeyUser) WebAuthnDisplayName() string                { return u.a.U
 func (u *passkeyUser) WebAuthnCredentials() []webauthn.Credential { return u.creds }
 
 // passkeyUserOf loads a's passkeys. Its handle is theirs, or a new random
-// one when it has none.
-func (s *Service) passkeyUserOf(ctx context.Context, a Account) (*passkeyUser, error) {
+// one when it has none. For signing in, its credentials leave out the
+// passkeys found cloned, which sign nobody in: a browser is not asked for
+// them.
+func (s *Service) passkeyUserOf(ctx context.Context, a Account, signIn bool) (*passkeyUser, error) {
 	keys, err := s.store.Passkeys(ctx, a.ID)
 	if err != nil {
 		return nil, err
 	}
 	u := &passkeyUser{a: a, keys: keys}
 	for _, k := range keys {
+		u.handle = k.UserHandle
+		if signIn && !k.ClonedAt.IsZero() {
+			continue
+		}
 		var c webauthn.Credential
 		if err := json.Unmarshal(k.Credential, &c); err != nil {
 			return nil, err
 		}
 		u.creds = append(u.creds, c)
-		u.handle = k.UserHandle
 	}
 	if u.handle == nil {
 		u.handle = make([]byte, 32)
@@ -176,7 +181,7 @@ func (s *Service) BeginPasskey(ctx context.Context, a Account, name string, proo
 	if err := s.checkProof(ctx, a, proof, true); err != nil {
 		return nil, "", err
 	}
-	u, err := s.passkeyUserOf(ctx, a)
+	u, err := s.passkeyUserOf(ctx, a, false)
 	if err != nil {
 		return nil, "", err
 	}
@@ -220,7 +225,7 @@ func (s *Service) FinishPasskey(ctx context.Context, a Account, state string, an
 	if err != nil {
 		return Passkey{}, nil, errPasskeyNotRegistered
 	}
-	u, err := s.passkeyUserOf(ctx, a)
+	u, err := s.passkeyUserOf(ctx, a, false)
 	if err != nil {
 		return Passkey{}, nil, err
 	}
@@ -300,7 +305,7 @@ func (s *Service) BeginPasskeySignIn(ctx context.Context, a *Account) (options [
 		}
 		return s.ceremonyOut(assertion, ceremony{Purpose: purposeSignIn, Data: *data})
 	}
-	u, err := s.passkeyUserOf(ctx, *a)
+	u, err := s.passkeyUserOf(ctx, *a, true)
 	if err != nil {
 		return nil, "", err
 	}
@@ -343,7 +348,7 @@ func (s *Service) FinishPasskeySignIn(ctx context.Context, t Turn, a *Account, s
 	// Whose passkey it claims to be decides whose limit it takes.
 	var u *passkeyUser
 	if a != nil {
-		if u, err = s.passkeyUserOf(ctx, *a); err != nil {
+		if u, err = s.passkeyUserOf(ctx, *a, true); err != nil {
 			return Account{}, err
 		}
 	} else {
@@ -358,12 +363,17 @@ func (s *Service) FinishPasskeySignIn(ctx context.Context, t Turn, a *Account, s
 		if err != nil {
 			return Account{}, fromStore(err)
 		}
-		if u, err = s.passkeyUserOf(ctx, owner); err != nil {
+		if u, err = s.passkeyUserOf(ctx, owner, true); err != nil {
 			return Account{}, err
 		}
 	}
 	if err := s.takeAccountTurn(ctx, u.a); err != nil {
 		return Account{}, err
+	}
+	key, known := u.key(parsed.RawID)
+	if known && !key.ClonedAt.IsZero() {
+		s.log.Info("passkey refused: it was found cloned", "account", u.a.ID, "passkey", key.ID)
+		return Account{}, errPasskeyRefused
 	}
 	var cred *webauthn.Credential
 	if a != nil {
@@ -371,9 +381,12 @@ func (s *Service) FinishPasskeySignIn(ctx context.Context, t Turn, a *Account, s
 	} else {
 		cred, err = s.webauthn.ValidateDiscoverableLogin(func(_, _ []byte) (webauthn.User, error) { return u, nil }, c.Data, parsed)
 	}
-	if err != nil || cred.Authenticator.CloneWarning {
+	if err != nil || !known {
 		s.log.Info("passkey refused", "account", u.a.ID, "err", err)
 		return Account{}, errPasskeyRefused
+	}
+	if cred.Authenticator.CloneWarning {
+		return Account{}, s.passkeyCloned(ctx, t.client, u.a, key, c)
 	}
 	if u.a.Disabled() {
 		return Account{}, errPasskeyRefused
@@ -395,12 +408,50 @@ func (s *Service) FinishPasskeySignIn(ctx context.Context, t Turn, a *Account, s
 	if err != nil {
 		return Account{}, err
 	}
-	for _, k := range u.keys {
-		if bytes.Equal(k.CredentialID, cred.ID) {
-			if err := s.store.UsedPasskey(ctx, k.ID, record); err != nil {
-				return Account{}, err
-			}
-		}
+	// One found cloned meanwhile, by another answer, signs in no more.
+	err = s.store.UsedPasskey(ctx, key.ID, record)
+	if errors.Is(err, store.ErrGone) {
+		return Account{}, errPasskeyRefused
+	}
+	if err != nil {
+		return Account{}, err
 	}
 	return u.a, nil
+}
+
+// key is u's passkey of credential id, and whether u has it.
+func (u *passkeyUser) key(id []byte) (Passkey, bool) {
+	i := slices.IndexFunc(u.keys, func(k Passkey) bool { return bytes.Equal(k.CredentialID, id) })
+	if i < 0 {
+		return Passkey{}, false
+	}
+	return u.keys[i], true
+}
+
+// passkeyCloned refuses an answer of a's passkey key, to ceremony c, from
+// client, that checked out but for its signature counter, which was no
+// higher than the one key gave before: WebAuthn's sign that the passkey
+// was copied, and that someone else may sign in with it. From then on,
+// the passkey signs nobody in, whatever its counter says; the settings
+// page tells its owner to remove it and add a new one, and the server
+// logs it. An authenticator whose counter stays 0, as synced passkeys'
+// does, gives no such sign. The same answer sent twice is no sign either:
+// its first copy raised the counter, and the second finds its challenge
+// taken (see FinishPasskeySignIn), and is refused as spent.
+func (s *Service) passkeyCloned(ctx context.Context, client Client, a Account, key Passkey, c ceremony) error {
+	claimed, err := s.store.ClaimFormKey(ctx, a.ID, passkeyAnswerClaim, c.Data.Challenge)
+	if err != nil {
+		return err
+	}
+	if !claimed {
+		return errPasskeyStale
+	}
+	marked, err := s.store.PasskeyCloned(ctx, key.ID)
+	if err != nil {
+		return err
+	}
+	if marked {
+		s.log.Warn("passkey found cloned: it no longer signs in", "account", a.Username, "passkey", key.Name, "ip", client.IP)
+	}
+	return errPasskeyRefused
 }

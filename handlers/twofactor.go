@@ -444,7 +444,8 @@ func (h *Handler) twoFactorView(r *http.Request, a *core.Account, v *components.
 	v.TOTP, v.TOTPSince, v.RecoveryLeft, v.RecoveryUsed = f.TOTP, f.TOTPSince, f.RecoveryLeft, f.RecoveryUsed
 	v.PasskeysAvailable = h.core.PasskeysAvailable()
 	for _, k := range keys {
-		v.Passkeys = append(v.Passkeys, components.PasskeyItem{ID: k.ID, Name: k.Name, CreatedAt: k.CreatedAt, LastUsedAt: k.LastUsedAt})
+		v.Passkeys = append(v.Passkeys, components.PasskeyItem{ID: k.ID, Name: k.Name, CreatedAt: k.CreatedAt, LastUsedAt: k.LastUsedAt,
+			Cloned: !k.ClonedAt.IsZero()})
 	}
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 	"oncelink/core"
 	"oncelink/i18n"
 	"oncelink/internal/browsertest"
+	"oncelink/store"
 )
 
 // totpCode is the code an authenticator app shows for secret at the
@@ -909,4 +910,52 @@ func TestPasskeyAddedSaidInView(t *testing.T) {
 	}
 	browsertest.Shoot(t, b.ctx, "settings-passkey-added-ar", 390, 1280)
 	b.clean("a passkey added, in Arabic")
+}
+
+// TestPasskeyNoticesInBrowser: the settings page's passkeys, on a phone
+// and a wide screen, light and dark, in English and Arabic: a passkey
+// found cloned says so beside its name. With ONCELINK_SCREENSHOTS set it
+// keeps them.
+func TestPasskeyNoticesInBrowser(t *testing.T) {
+	for _, ssoOnly := range []bool{false} {
+		name, sel := "settings-passkey-cloned", "[data-testid=passkey-cloned]"
+		var s *testServer
+		if ssoOnly {
+			name, sel = "settings-passkeys-sso-only", "[data-testid=passkeys-sso-only]"
+			s = newSSOServer(t, startProvider(t), func(c *core.Config) {
+				c.NoPasswordSignIn = true
+				c.BaseURL = strings.Replace(c.BaseURL, "127.0.0.1", "localhost", 1)
+			}).testServer
+			s.URL = strings.Replace(s.URL, "127.0.0.1", "localhost", 1)
+		} else {
+			s = newPasskeyServer(t)
+		}
+		ctx := browsertest.New(t)
+		b := newTab(t, ctx, s)
+		b.setUp()
+		for _, key := range []string{"laptop", "phone"} {
+			p, err := s.store.AddPasskey(context.Background(), store.Passkey{AccountID: 1, CredentialID: []byte(key), UserHandle: []byte("ada"),
+				Name: key, Credential: []byte(`{}`)}, core.MaxPasskeys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if key == "phone" && !ssoOnly {
+				if _, err := s.store.PasskeyCloned(context.Background(), p.ID); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		for _, lang := range []string{"en", "ar"} {
+			b.acceptLanguage(lang)
+			b.open("/settings", "html[lang="+lang+"] "+sel)
+			if n := eval[int](b, `document.querySelectorAll("[data-testid=passkey-row] [data-testid=remove-passkey]").length`); n != 2 {
+				t.Errorf("%s in %s: %d passkeys to remove, want 2", name, lang, n)
+			}
+			if form := eval[bool](b, `!!document.querySelector("[data-testid=passkey-form]")`); form == ssoOnly {
+				t.Errorf("%s in %s: a form to add a passkey %v", name, lang, form)
+			}
+			browsertest.Shoot(t, ctx, name+"-"+lang)
+			b.clean(name + " in " + lang)
+		}
+	}
 }

@@ -935,6 +935,57 @@ func TestRecoveryCodesLeft(t *testing.T) {
 	}
 }
 
+// TestPasskeyFoundClonedOnSettings: a passkey found cloned says so in its
+// row on Settings, beside its name, asking its owner to remove it and add
+// a new one, and its row keeps its Remove button; the account's other
+// passkey says nothing of it. The form to add one stays.
+func TestPasskeyFoundClonedOnSettings(t *testing.T) {
+	s := newTestServer(t, func(c *core.Config) { c.RateLimits = false }, onLocalhost)
+	ada := s.admin()
+	ctx := context.Background()
+	ids := map[string]int64{}
+	for _, name := range []string{"laptop", "phone"} {
+		p, err := s.store.AddPasskey(ctx, store.Passkey{AccountID: 1, CredentialID: []byte(name), UserHandle: []byte("ada"),
+			Name: name, Credential: []byte(`{}`)}, core.MaxPasskeys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[name] = p.ID
+	}
+	if hasTestID(t, ada.get("/settings").body, "passkey-cloned") {
+		t.Fatal("a passkey never found cloned says it may have been copied")
+	}
+	if marked, err := s.store.PasskeyCloned(ctx, ids["phone"]); err != nil || !marked {
+		t.Fatalf("marked %v, %v", marked, err)
+	}
+	body := ada.get("/settings").body
+	rows := findAll(parseHTML(t, body), byTestID("passkey-row"))
+	if len(rows) != 2 {
+		t.Fatalf("%d passkeys listed", len(rows))
+	}
+	want := i18n.For("en").T("twofactor.passkeys.cloned")
+	for _, row := range rows {
+		name := attr(row, "data-name")
+		said := findAll(row, byTestID("passkey-cloned"))
+		switch {
+		case name == "phone" && (len(said) != 1 || textOf(said[0]) != want):
+			t.Errorf("the passkey found cloned says %d times what it is", len(said))
+		case name == "laptop" && len(said) != 0:
+			t.Errorf("the other passkey says it may have been copied")
+		}
+		if len(findAll(row, byTestID("remove-passkey"))) != 1 {
+			t.Errorf("%s has no Remove button", name)
+		}
+	}
+	if !hasTestID(t, body, "passkey-form") {
+		t.Error("no form to add a new passkey")
+	}
+	res := ada.post("/settings/passkeys/"+itoa(ids["phone"])+"/delete", url.Values{"proof": {testPassword}})
+	if res.StatusCode != http.StatusOK || !hasTestID(t, res.body, "passkey-removed") || hasTestID(t, res.body, "passkey-cloned") {
+		t.Fatalf("removing it: %d", res.StatusCode)
+	}
+}
+
 // TestPasskeyRoutesRefuse: the passkey routes answer a browser's script in
 // JSON, refuse what is not a ceremony's answer, and say so when the
 // server's address is not a name.

@@ -55,7 +55,7 @@ func TestIDsKeptThroughTheRebuild(t *testing.T) {
 				ExpiresAt: c.Now().Add(time.Hour)}); err != nil {
 				t.Fatal(err)
 			}
-			mustPasskey(t, s, owner.ID)
+			passkeyBefore(t, s, owner.ID)
 			mustAPIKey(t, s, owner.ID, "key", 0)
 		}
 		w := mustWebhook(t, s, owner.ID, "https://example.com/"+owner.Username)
@@ -207,6 +207,16 @@ func oneOfEach(t *testing.T, s *Store, account Account) map[string]int64 {
 	}
 	return map[string]int64{"accounts": account.ID, "links": mustLink(t, s, account.ID, 1, time.Hour).ID, "requests": r.ID,
 		"passkeys": mustPasskey(t, s, account.ID).ID, "api_keys": k.ID, "webhooks": w.ID, "notice_deliveries": d[0].ID}
+}
+
+// passkeyBefore adds a passkey to account's, with the columns passkeys
+// had before a later migration added its own, which AddPasskey reads.
+func passkeyBefore(t testing.TB, s *Store, account int64) {
+	t.Helper()
+	if _, err := s.db.Exec(`INSERT INTO passkeys (account_id, credential_id, user_handle, name, credential, created_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, account, hashOf(t), []byte("handle"), "key", []byte("{}"), millis(s.Now())); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func mustPasskey(t testing.TB, s *Store, account int64) Passkey {

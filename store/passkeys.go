@@ -19,6 +19,9 @@ type Passkey struct {
 	Credential   []byte
 	CreatedAt    time.Time
 	LastUsedAt   time.Time // zero until first used
+	// ClonedAt is when an answer of it showed it copied (see
+	// PasskeyCloned); zero while none has.
+	ClonedAt time.Time
 }
 
 type passkeyRow struct {
@@ -30,14 +33,16 @@ type passkeyRow struct {
 	Credential   []byte        `db:"credential"`
 	CreatedAt    int64         `db:"created_at"`
 	LastUsedAt   sql.NullInt64 `db:"last_used_at"`
+	ClonedAt     sql.NullInt64 `db:"cloned_at"`
 }
 
 func (r passkeyRow) passkey() Passkey {
 	return Passkey{ID: r.ID, AccountID: r.AccountID, CredentialID: r.CredentialID, UserHandle: r.UserHandle, Name: r.Name,
-		Credential: r.Credential, CreatedAt: time.UnixMilli(r.CreatedAt), LastUsedAt: fromMillis(r.LastUsedAt)}
+		Credential: r.Credential, CreatedAt: time.UnixMilli(r.CreatedAt), LastUsedAt: fromMillis(r.LastUsedAt),
+		ClonedAt: fromMillis(r.ClonedAt)}
 }
 
-const passkeyColumns = `id, account_id, credential_id, user_handle, name, credential, created_at, last_used_at`
+const passkeyColumns = `id, account_id, credential_id, user_handle, name, credential, created_at, last_used_at, cloned_at`
 
 // AddPasskey keeps a new passkey, unless the account already has limit of
 // them (ErrLimit) or the credential is known (ErrConflict).
@@ -97,13 +102,43 @@ func (s *Store) PasskeyByCredential(ctx context.Context, credentialID []byte) (P
 }
 
 // UsedPasskey keeps a passkey's record as its last use left it (its sign
-// count and flags) and when that was.
+// count and flags) and when that was. A passkey removed, or found cloned
+// (see PasskeyCloned) meanwhile, is ErrGone, and keeps what it had.
 func (s *Store) UsedPasskey(ctx context.Context, id int64, credential []byte) error {
 	return s.write(ctx, func(ctx context.Context, tx txn) error {
-		_, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE passkeys SET credential = ?, last_used_at = ? WHERE id = ?`),
+		res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE passkeys SET credential = ?, last_used_at = ? WHERE id = ? AND cloned_at IS NULL`),
 			credential, millis(s.Now()), id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			if err == nil {
+				err = fmt.Errorf("passkey: %w", ErrGone)
+			}
+			return err
+		}
+		return nil
+	})
+}
+
+// PasskeyCloned marks a passkey found cloned: an answer of it came with a
+// signature counter no higher than one it gave before. It reports whether
+// this marked it: false when it was marked already, or is gone.
+func (s *Store) PasskeyCloned(ctx context.Context, id int64) (bool, error) {
+	var marked bool
+	err := s.write(ctx, func(ctx context.Context, tx txn) error {
+		res, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE passkeys SET cloned_at = ? WHERE id = ? AND cloned_at IS NULL`), millis(s.Now()), id)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		marked = n > 0
 		return err
 	})
+	if err != nil {
+		return false, fmt.Errorf("store: passkey cloned: %w", err)
+	}
+	return marked, nil
 }
 
 // DeletePasskey removes one of the account's passkeys; another account's,

@@ -222,6 +222,50 @@ func TestPasskeyLife(t *testing.T) {
 	})
 }
 
+// TestPasskeyCloned: a passkey found cloned is marked once, and kept so,
+// when it was, for the list; its use is no longer kept, ErrGone. The
+// account's other passkey is used as before.
+func TestPasskeyCloned(t *testing.T) {
+	backends(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		c := newClock(s)
+		ada := mustAccount(t, s, "ada")
+		var keys []Passkey
+		for _, name := range []string{"laptop", "phone"} {
+			p, err := s.AddPasskey(ctx, Passkey{AccountID: ada.ID, CredentialID: []byte(name), UserHandle: []byte("handle"),
+				Name: name, Credential: []byte(`{}`)}, 2)
+			if err != nil || !p.ClonedAt.IsZero() {
+				t.Fatalf("add: %+v, %v", p, err)
+			}
+			keys = append(keys, p)
+		}
+		found := c.Now()
+		for i, want := range []bool{true, false} {
+			if marked, err := s.PasskeyCloned(ctx, keys[1].ID); err != nil || marked != want {
+				t.Fatalf("marked cloned, %d: %v, %v", i+1, marked, err)
+			}
+			c.Add(time.Minute)
+		}
+		if marked, err := s.PasskeyCloned(ctx, 1<<40); err != nil || marked {
+			t.Fatalf("a passkey that is not: %v, %v", marked, err)
+		}
+		if err := s.UsedPasskey(ctx, keys[1].ID, []byte(`{"n":1}`)); !errors.Is(err, ErrGone) {
+			t.Fatalf("the use of one found cloned: %v", err)
+		}
+		if err := s.UsedPasskey(ctx, keys[0].ID, []byte(`{"n":1}`)); err != nil {
+			t.Fatalf("the other's use: %v", err)
+		}
+		got, err := s.Passkeys(ctx, ada.ID)
+		if err != nil || len(got) != 2 || !got[0].ClonedAt.IsZero() || !got[1].ClonedAt.Equal(found) ||
+			!got[1].LastUsedAt.IsZero() || string(got[1].Credential) != `{}` {
+			t.Fatalf("list: %+v, %v", got, err)
+		}
+		if p, err := s.PasskeyByCredential(ctx, []byte("phone")); err != nil || !p.ClonedAt.Equal(found) {
+			t.Fatalf("by credential: %+v, %v", p, err)
+		}
+	})
+}
+
 // TestSecondStepCodeTakenAgain: a try with the code the account took last,
 // its app's last step or a recovery code used since the time given, is
 // Again, and counts nothing; any other, an earlier step or a code used
