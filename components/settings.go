@@ -186,6 +186,9 @@ type TwoFactor struct {
 	Passkeys []PasskeyItem
 	// PasskeysAvailable is false when the server's address is not a name.
 	PasskeysAvailable bool
+	// SSOOnly is set where password sign-in is off: no passkey signs
+	// in, and the page offers to add none (see core.PasskeySignIn).
+	SSOOnly bool
 	// Notice is what just happened: "totp-on" or "totp-off".
 	Notice string
 	// Added names the passkey just added, Removed the one just removed.

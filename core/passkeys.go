@@ -169,10 +169,14 @@ func checkPasskeyName(name string) error {
 // checkProof), as turning the app off takes: a passkey signs in without
 // the password, so a session alone, perhaps stolen, does not add one. It
 // returns the options for the browser's navigator.credentials.create, as
-// JSON, and the state to keep for FinishPasskey.
+// JSON, and the state to keep for FinishPasskey. Where password sign-in
+// is off, no passkey signs in (see PasskeySignIn), and none is added.
 func (s *Service) BeginPasskey(ctx context.Context, a Account, name string, proof *Proof) (options []byte, state string, err error) {
 	if s.webauthn == nil {
 		return nil, "", ErrNoPasskeys
+	}
+	if s.cfg.NoPasswordSignIn {
+		return nil, "", ErrPasswordSignInOff
 	}
 	name = strings.TrimSpace(name)
 	if err := checkPasskeyName(name); err != nil {
@@ -216,6 +220,10 @@ func (s *Service) ceremonyOut(options any, c ceremony) ([]byte, string, error) {
 func (s *Service) FinishPasskey(ctx context.Context, a Account, state string, answer []byte) (Passkey, []string, error) {
 	if s.webauthn == nil {
 		return Passkey{}, nil, ErrNoPasskeys
+	}
+	if s.cfg.NoPasswordSignIn {
+		// A ceremony begun before password sign-in was turned off.
+		return Passkey{}, nil, ErrPasswordSignInOff
 	}
 	c, err := decodeCeremony(state, purposeRegister)
 	if err != nil || c.Account != a.ID {

@@ -294,3 +294,32 @@ func TestPasskeyFoundCloned(t *testing.T) {
 		}
 	})
 }
+
+// TestPasskeysNotAddedWithPasswordsOff: where password sign-in is off, no
+// passkey signs in, and none is added: a ceremony neither starts nor
+// ends, one begun before it was turned off too. Those the account has are
+// listed and removed as before.
+func TestPasskeysNotAddedWithPasswordsOff(t *testing.T) {
+	s, st, ada := newServiceOn(t, filepath.Join(t.TempDir(), "oncelink.db"))
+	ctx := context.Background()
+	newSoftPasskey(t, st, ada.ID)
+	proven := &Proof{ProvenAt: s.Now()}
+	_, state, err := s.BeginPasskey(ctx, ada, "laptop", proven)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.cfg.NoPasswordSignIn = true
+	if _, _, err := s.BeginPasskey(ctx, ada, "laptop", proven); !errors.Is(err, ErrPasswordSignInOff) {
+		t.Errorf("a passkey added with password sign-in off: %v", err)
+	}
+	if _, _, err := s.FinishPasskey(ctx, ada, state, []byte(`{"id":"x"}`)); !errors.Is(err, ErrPasswordSignInOff) {
+		t.Errorf("a passkey begun before password sign-in was turned off: %v", err)
+	}
+	keys, err := s.Passkeys(ctx, ada.ID)
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("passkeys listed: %d, %v", len(keys), err)
+	}
+	if _, err := s.DeletePasskey(ctx, ada, keys[0].ID, proven); err != nil {
+		t.Fatalf("a passkey removed with password sign-in off: %v", err)
+	}
+}

@@ -598,6 +598,53 @@ func TestPasskeySignInOffWithPasswords(t *testing.T) {
 	}
 }
 
+// TestPasskeysNotAddedWithPasswordsOff: with password sign-in off, no
+// passkey signs in, so Settings offers to add none and says why, and
+// adding one is refused, at its start and at its end, as a passkey
+// sign-in is. The account's passkeys are still listed, and removed.
+func TestPasskeysNotAddedWithPasswordsOff(t *testing.T) {
+	s := newSSOServer(t, startProvider(t), func(c *core.Config) {
+		c.NoPasswordSignIn = true
+		c.BaseURL = strings.Replace(c.BaseURL, "127.0.0.1", "localhost", 1)
+	})
+	ada := s.admin()
+	ctx := context.Background()
+	p, err := s.store.AddPasskey(ctx, store.Passkey{AccountID: 1, CredentialID: []byte("laptop"), UserHandle: []byte("ada"),
+		Name: "laptop", Credential: []byte(`{}`)}, core.MaxPasskeys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := ada.get("/settings")
+	en := i18n.For("en")
+	if page.StatusCode != http.StatusOK || hasTestID(t, page.body, "passkey-form") || hasTestID(t, page.body, "add-passkey") ||
+		testIDText(t, page.body, "passkeys-sso-only") != en.T("twofactor.passkeys.sso_only") {
+		t.Fatalf("settings: %d, the form to add a passkey %v, why not %q", page.StatusCode,
+			hasTestID(t, page.body, "passkey-form"), testIDText(t, page.body, "passkeys-sso-only"))
+	}
+	if !hasTestID(t, page.body, "passkey-row") || !hasTestID(t, page.body, "remove-passkey") {
+		t.Fatal("the account's passkey is not listed to remove")
+	}
+	if got := testIDText(t, page.body, "two-factor-intro"); got != en.T("twofactor.intro_sso_only") {
+		t.Errorf("the section's introduction: %q", got)
+	}
+	for what, res := range map[string]response{
+		"its options": ada.passkeyOptions(testPassword),
+		"its answer": ada.request(http.MethodPost, "/settings/passkeys", strings.NewReader(`{"id":"x"}`),
+			http.Header{"Accept": {"application/json"}, "Content-Type": {"application/json"}}),
+	} {
+		if res.StatusCode != http.StatusForbidden || !strings.Contains(res.body, `"code":"password_signin_off"`) {
+			t.Errorf("adding a passkey, %s: %d %s", what, res.StatusCode, res.body)
+		}
+	}
+	res := ada.post("/settings/passkeys/"+itoa(p.ID)+"/delete", url.Values{"proof": {testPassword}})
+	if res.StatusCode != http.StatusOK || !hasTestID(t, res.body, "passkey-removed") {
+		t.Fatalf("removing the passkey: %d", res.StatusCode)
+	}
+	if keys, _ := s.store.Passkeys(ctx, 1); len(keys) != 0 {
+		t.Fatalf("%d passkeys left", len(keys))
+	}
+}
+
 // TestSSOTakesSignInTurns: starting and returning each take a turn at the
 // client's sign-in limit, so a client cannot leave sign-ons pending, or
 // try returns, faster than it could try passwords. Either, held back,

@@ -443,6 +443,7 @@ func (h *Handler) twoFactorView(r *http.Request, a *core.Account, v *components.
 	v.Proven = h.core.Proven(*h.proof(r), true)
 	v.TOTP, v.TOTPSince, v.RecoveryLeft, v.RecoveryUsed = f.TOTP, f.TOTPSince, f.RecoveryLeft, f.RecoveryUsed
 	v.PasskeysAvailable = h.core.PasskeysAvailable()
+	v.SSOOnly = !h.core.PasswordSignIn()
 	for _, k := range keys {
 		v.Passkeys = append(v.Passkeys, components.PasskeyItem{ID: k.ID, Name: k.Name, CreatedAt: k.CreatedAt, LastUsedAt: k.LastUsedAt,
 			Cloned: !k.ClonedAt.IsZero()})

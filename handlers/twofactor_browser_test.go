@@ -914,10 +914,11 @@ func TestPasskeyAddedSaidInView(t *testing.T) {
 
 // TestPasskeyNoticesInBrowser: the settings page's passkeys, on a phone
 // and a wide screen, light and dark, in English and Arabic: a passkey
-// found cloned says so beside its name. With ONCELINK_SCREENSHOTS set it
-// keeps them.
+// found cloned says so beside its name, and where password sign-in is
+// off the section says why it offers to add none, its passkeys still
+// listed to remove. With ONCELINK_SCREENSHOTS set it keeps them.
 func TestPasskeyNoticesInBrowser(t *testing.T) {
-	for _, ssoOnly := range []bool{false} {
+	for _, ssoOnly := range []bool{false, true} {
 		name, sel := "settings-passkey-cloned", "[data-testid=passkey-cloned]"
 		var s *testServer
 		if ssoOnly {
