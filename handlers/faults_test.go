@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"context"
+	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -150,5 +152,39 @@ func TestClientsThatHangUpAre499(t *testing.T) {
 	requests := families["oncelink_http_request_duration_seconds"]
 	if sample(requests, map[string]string{"route": "GET /links", "code": "499"}) != 1 || strings.Contains(text, `code="500"`) {
 		t.Errorf("the metrics do not count the hang-up as 499:\n%s", text)
+	}
+}
+
+// A client that hangs up while it sends its body, as a form or an upload
+// given up half-way, is counted as 499 too: the answer to the half it sent
+// (a 400 here) reached nobody.
+func TestBodiesCutOffAre499(t *testing.T) {
+	for name, head := range map[string]string{
+		"its length given": "Content-Length: 1000\r\n\r\nusername=ada&pass",
+		"in chunks":        "Transfer-Encoding: chunked\r\n\r\n40\r\nusername=ada&pass",
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := newTestServer(t)
+			host := strings.TrimPrefix(s.URL, "http://")
+			conn, err := net.Dial("tcp", host)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(conn, "POST /login HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\n%s", host, head)
+			conn.Close()
+			for start := time.Now(); !strings.Contains(s.logs.String(), "path=/login status="); time.Sleep(10 * time.Millisecond) {
+				if time.Since(start) > 5*time.Second {
+					t.Fatalf("no request log line:\n%s", s.logs)
+				}
+			}
+			logs := s.logs.String()
+			if !strings.Contains(logs, "path=/login status=499") || strings.Contains(logs, "level=ERROR") {
+				t.Fatalf("a client that hung up mid-body is not a quiet 499:\n%s", logs)
+			}
+			families, text := s.scrape()
+			if sample(families["oncelink_http_request_duration_seconds"], map[string]string{"route": "POST /login", "code": "499"}) != 1 {
+				t.Errorf("the metrics do not count the cut body as 499:\n%s", text)
+			}
+		})
 	}
 }

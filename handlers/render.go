@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/a-h/templ"
@@ -304,6 +306,33 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach Flush for event streams.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
+// cutBody is a request's body that notes whether its client hung up
+// before it sent all of it: the connection closed or reset mid-body. A
+// body over its bound, or one the server stopped waiting for, is no
+// hang-up; those answers reach their client.
+type cutBody struct {
+	io.ReadCloser
+	cut bool
+}
+
+// watchBody puts a cutBody in place of r's body, if it has one.
+func watchBody(r *http.Request) *cutBody {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil
+	}
+	b := &cutBody{ReadCloser: r.Body}
+	r.Body = b
+	return b
+}
+
+func (b *cutBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF {
+		b.cut = b.cut || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)
+	}
+	return n, err
+}
+
 // logRequests logs each request with its path made safe by logPath, and
 // counts it for the metrics by its route pattern, never its path.
 func (h *Handler) logRequests(next http.Handler) http.Handler {
@@ -311,8 +340,13 @@ func (h *Handler) logRequests(next http.Handler) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		r, route := metrics.Track(r)
+		body := watchBody(r)
 		next.ServeHTTP(sw, r)
 		switch {
+		case body != nil && body.cut:
+			// The client hung up while it sent its body: whatever the
+			// handler answered to the half it got reached nobody.
+			sw.status = statusClientGone
 		case r.Context().Err() != nil && (sw.status == 0 || sw.status >= 500):
 			// The client hung up first: what failed was cancelled with it.
 			sw.status = statusClientGone
