@@ -551,6 +551,33 @@ func TestTwoKindsOfRequest(t *testing.T) {
 	}
 }
 
+// TestPeopleUngendered: German, French and Spanish speak of whoever sends
+// or receives a link or a request, and of whoever is signed in, without
+// giving them a gender, as most of their messages always did: "die Person,
+// die Ihnen den Link gesendet hat", "la personne qui vous l’a envoyé",
+// "quien lo envió"; not der Absender or der Empfänger, l’expéditeur or le
+// destinataire, el remitente or el destinatario, nor "vous êtes connecté".
+func TestPeopleUngendered(t *testing.T) {
+	gendered := map[string]*regexp.Regexp{
+		"de": regexp.MustCompile(`\b(Absender|Empfänger)(in|innen|s|n)?\b`),
+		"fr": regexp.MustCompile(`(?i)\b(expéditeur|expéditrice)|\b(le|du|au|un|son|ce) destinataire\b|vous (êtes|serez|avez été|vous êtes) (dé|re)?connecté|vous a pas connecté|\bnon connecté|vous seul`),
+		"es": regexp.MustCompile(`(?i)\bdestinatari[oa]s?\b|\b(el|del|al|un) remitente\b|\bconectad[oa]\b`),
+	}
+	for code, words := range gendered {
+		c, err := Catalog(code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for id, forms := range c {
+			for _, text := range forms {
+				if w := words.FindString(text); w != "" {
+					t.Errorf("%s: %s says %q: %q", code, id, w, text)
+				}
+			}
+		}
+	}
+}
+
 // TestArabicUnitsKeepTheirNumber: Arabic keeps a number and the
 // abbreviation of its unit (64 ك.ب, 3 د) together with a no-break space,
 // as the other languages do, so that a line never ends on the number.
