@@ -273,7 +273,8 @@ type problem struct {
 	Code   string `json:"code"`
 	Field  string `json:"field,omitempty"`
 	// ID, with already_created, is the link, request or webhook endpoint
-	// that an earlier create with the same Idempotency-Key made.
+	// that an earlier create with the same Idempotency-Key made, or whose
+	// secret an earlier rotation with it made.
 	ID int64 `json:"id,omitempty"`
 }
 

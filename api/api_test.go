@@ -228,6 +228,13 @@ func TestEveryDocumentedAnswer(t *testing.T) {
 	if rotatedHook.ID != createdHook.ID || !strings.HasPrefix(rotatedHook.Secret, "whsec_") || rotatedHook.Secret == createdHook.Secret {
 		t.Errorf("rotated webhook %s", rotated.body)
 	}
+	retriedRotation := func() response {
+		return carol.do(http.MethodPost, "/api/v1/webhooks/"+hid+"/rotate", "", nil, idempotent("r1"))
+	}
+	expect("rotate with an idempotency key", retriedRotation(), http.StatusOK, "")
+	expect("rotate again with the same key", retriedRotation(), http.StatusConflict, "already_created")
+	expect("rotate with a bad idempotency key", carol.do(http.MethodPost, "/api/v1/webhooks/"+hid+"/rotate", "", nil, idempotent("r 1")),
+		http.StatusBadRequest, "idempotency_key_invalid")
 	expect("rotate, another owner's", dave.postJSON("/api/v1/webhooks/"+hid+"/rotate", nil), http.StatusNotFound, "not_found")
 	expect("rotate without a key", anon.postJSON("/api/v1/webhooks/"+hid+"/rotate", nil), http.StatusUnauthorized, "key_missing")
 	expect("rotate, a parameter", carol.postJSON("/api/v1/webhooks/"+hid+"/rotate?now=1", nil), http.StatusBadRequest, "unknown_parameter")

@@ -8,9 +8,10 @@ import (
 )
 
 // idempotencyHeader is the request header that makes a create of a link, a
-// request or a webhook endpoint idempotent (see core.LinkInput.IdempotencyKey):
-// a program that could not read the answer to a create sends it again with
-// the same key, and makes nothing twice.
+// request or a webhook endpoint, or a rotation of an endpoint's secret,
+// idempotent (see core.LinkInput.IdempotencyKey): a program that could not
+// read the answer sends it again with the same key, and makes nothing
+// twice.
 const idempotencyHeader = "Idempotency-Key"
 
 // errIdempotencyKeyInvalid refuses an Idempotency-Key header that no form
@@ -39,6 +40,8 @@ var (
 	createdLinks    = collection{"/api/v1/links/", "link"}
 	createdRequests = collection{"/api/v1/requests/", "request"}
 	createdWebhooks = collection{"/api/v1/webhooks/", "webhook"}
+	// rotatedWebhooks are the endpoints whose secrets a rotation makes.
+	rotatedWebhooks = collection{"/api/v1/webhooks/", "webhook_secret"}
 )
 
 // setLocation names what a create made: its address in the collection.
@@ -46,11 +49,11 @@ func setLocation(w http.ResponseWriter, c collection, id int64) {
 	w.Header().Set("Location", c.path+strconv.FormatInt(id, 10))
 }
 
-// alreadyCreated answers a create whose Idempotency-Key made id before:
-// that create's answer held the only showing of its URL (of a link or a
-// request) or secret (of a webhook endpoint), which cannot be given again,
-// so this one is a problem that names it, for the program to find it, or
-// revoke or rotate it.
+// alreadyCreated answers a create whose Idempotency-Key made id before,
+// or a rotation whose key made endpoint id's secret: that answer held the
+// only showing of its URL (of a link or a request) or secret (of a webhook
+// endpoint), which cannot be given again, so this one is a problem that
+// names it, for the program to find it, or revoke or rotate it.
 type alreadyCreated struct {
 	refusal *core.Error
 	id      int64

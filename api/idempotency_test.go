@@ -310,3 +310,101 @@ func TestBadIdempotencyKeyIsRefusedOnEveryCreate(t *testing.T) {
 		}
 	}
 }
+
+// A rotation of an endpoint's secret sent twice with the same
+// Idempotency-Key rotates once, as a create with a key makes once: the
+// repeat is a 409 that names the endpoint and shows no secret, and the
+// secret the first answer gave stays the endpoint's, with the one before
+// it signing beside it. The same key rotates another endpoint, another
+// owner's, and, once more, nothing; another key rotates again.
+func TestRotateWithAnIdempotencyKeyRotatesOnce(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t), func(c *core.Config) { c.Resolver = publicResolver{} })
+	ada := s.account("ada")
+	account, err := s.store.AccountByName(t.Context(), "ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	add := func(c *client, n int) createdWebhook {
+		t.Helper()
+		res := c.postJSON("/api/v1/webhooks", map[string]any{"url": fmt.Sprintf("https://hooks.example.com/%d", n), "events": []string{"link.opened"}})
+		var h createdWebhook
+		if err := json.Unmarshal(res.body, &h); res.StatusCode != http.StatusCreated || err != nil {
+			t.Fatalf("add: %d %s", res.StatusCode, res.body)
+		}
+		return h
+	}
+	// secrets are the endpoint's signing secrets: its own, and the one
+	// the last rotation replaced.
+	secrets := func(id int64) (string, string) {
+		t.Helper()
+		hooks, err := s.store.Webhooks(t.Context(), account.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range hooks {
+			if h.ID == id {
+				return core.WebhookSecret(h), string(h.PreviousSecret)
+			}
+		}
+		t.Fatalf("no endpoint %d", id)
+		return "", ""
+	}
+	rotate := func(c *client, id int64, key string) response {
+		t.Helper()
+		return c.do(http.MethodPost, "/api/v1/webhooks/"+itoa(id)+"/rotate", "", nil, idempotent(key))
+	}
+	made, other := add(ada, 1), add(ada, 2)
+
+	first := rotate(ada, made.ID, "rotate-1")
+	var rotated createdWebhook
+	if err := json.Unmarshal(first.body, &rotated); first.StatusCode != http.StatusOK || err != nil || rotated.Secret == made.Secret {
+		t.Fatalf("first rotation: %d %s", first.StatusCode, first.body)
+	}
+	_, previous := secrets(made.ID)
+	for range 2 {
+		res := rotate(ada, made.ID, "rotate-1")
+		if res.StatusCode != http.StatusConflict {
+			t.Fatalf("again: %d %s, want 409", res.StatusCode, res.body)
+		}
+		p := res.problem()
+		if p.Code != "already_created" || p.ID != made.ID || p.Field != "" || !strings.Contains(p.Detail, "/api/v1/webhooks/"+itoa(made.ID)+"/rotate") {
+			t.Errorf("again: problem %+v, want already_created with id %d", p, made.ID)
+		}
+		if strings.Contains(string(res.body), `"secret"`) || strings.Contains(string(res.body), "whsec_") {
+			t.Errorf("again: the answer gives a secret: %s", res.body)
+		}
+		if loc := res.Header.Get("Location"); loc != "/api/v1/webhooks/"+itoa(made.ID) {
+			t.Errorf("again: Location %q", loc)
+		}
+		if now, prev := secrets(made.ID); now != rotated.Secret || prev != previous {
+			t.Fatalf("the repeat rotated the secret again: %s, previous changed %v", now, prev != previous)
+		}
+	}
+
+	// The key is the endpoint's: the same key rotates another.
+	if res := rotate(ada, other.ID, "rotate-1"); res.StatusCode != http.StatusOK || !strings.Contains(string(res.body), "whsec_") {
+		t.Fatalf("the same key on another endpoint: %d %s", res.StatusCode, res.body)
+	}
+	// Another owner's endpoint is not found, whatever the key.
+	bob := s.account("bob")
+	if res := rotate(bob, made.ID, "rotate-2"); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("bob rotates ada's: %d %s", res.StatusCode, res.body)
+	}
+	if res := rotate(ada, made.ID, "rotate-2"); res.StatusCode != http.StatusOK {
+		t.Fatalf("another key: %d %s", res.StatusCode, res.body)
+	}
+	if now, _ := secrets(made.ID); now == rotated.Secret {
+		t.Fatal("another key did not rotate the secret")
+	}
+	// A bad key is refused before anything is rotated.
+	before, _ := secrets(made.ID)
+	for _, header := range []http.Header{idempotent(strings.Repeat("k", 65)), idempotent(""), {"Idempotency-Key": {"a", "b"}}} {
+		res := ada.do(http.MethodPost, "/api/v1/webhooks/"+itoa(made.ID)+"/rotate", "", nil, header)
+		if p := res.problem(); res.StatusCode != http.StatusBadRequest || p.Code != "idempotency_key_invalid" || p.Field != "Idempotency-Key" {
+			t.Errorf("rotate with %q: %d %s, want 400 idempotency_key_invalid", header.Values("Idempotency-Key"), res.StatusCode, res.body)
+		}
+	}
+	if now, _ := secrets(made.ID); now != before {
+		t.Fatal("a bad key rotated the secret")
+	}
+}

@@ -84,12 +84,21 @@ func (a *API) createWebhook(w http.ResponseWriter, r *http.Request, acc *core.Ac
 }
 
 // rotateWebhook gives an endpoint a new secret; the one it replaces goes
-// on signing beside it for core.SecretOverlap.
+// on signing beside it for core.SecretOverlap. With an Idempotency-Key it
+// rotates once, as a create makes once: a repeat is refused, naming the
+// endpoint, whose secret was in the first answer only.
 func (a *API) rotateWebhook(w http.ResponseWriter, r *http.Request, acc *core.Account) {
 	id, err := core.ParseID(r.PathValue("id"))
+	var key string
+	if err == nil {
+		key, err = idempotencyKey(r)
+	}
 	var c core.NewWebhook
 	if err == nil {
-		c, err = a.core.RotateWebhook(r.Context(), acc.ID, id)
+		c, err = a.core.RotateWebhook(r.Context(), acc.ID, id, key)
+	}
+	if err == nil && c.Repeated {
+		err = errAlreadyCreated(w, rotatedWebhooks, id)
 	}
 	if err != nil {
 		a.fail(w, r, err)

@@ -299,7 +299,8 @@ type APIError struct {
 	Detail string // what went wrong, for a person
 	// ID is what a problem names: with CodeAlreadyCreated, the link,
 	// request or webhook endpoint that an earlier create with the same
-	// IdempotencyKey made.
+	// IdempotencyKey made, or whose secret an earlier rotation with it
+	// made.
 	ID int64
 	// RetryAfter is how long the server asks to wait, after a 429.
 	RetryAfter time.Duration

@@ -65,7 +65,8 @@ type NewLink struct {
 }
 
 // CodeAlreadyCreated is the code of the refusal of a create whose
-// IdempotencyKey made a link, a request or a webhook endpoint before: the
+// IdempotencyKey made a link, a request or a webhook endpoint before, or
+// of a rotation whose key made the endpoint's secret before: the
 // *APIError's ID is its, whose address (or secret) was in the lost answer
 // only.
 const CodeAlreadyCreated = "already_created"

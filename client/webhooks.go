@@ -74,10 +74,22 @@ func (c *Client) Webhooks(ctx context.Context) ([]Webhook, error) {
 
 // RotateWebhook gives endpoint id a new signing secret; the one it
 // replaces signs beside it for a day: POST /api/v1/webhooks/{id}/rotate.
-func (c *Client) RotateWebhook(ctx context.Context, id int64) (Webhook, error) {
-	var w Webhook
-	err := c.sendJSON(ctx, http.MethodPost, webhookPath(id)+"/rotate", nil, &w)
-	return w, err
+// The answer's Secret is the only showing of the new secret.
+//
+// With an idempotencyKey, sent as the Idempotency-Key header (a fresh one
+// for each rotation), a rotation whose answer was lost is sent once more,
+// as CreateLink's create is. If the first one made the secret, the second
+// is refused with an *APIError of code CodeAlreadyCreated and the
+// endpoint's ID.
+func (c *Client) RotateWebhook(ctx context.Context, id int64, idempotencyKey string) (Webhook, error) {
+	return sendAgain(ctx, idempotencyKey != "", always, func(bool) (Webhook, error) {
+		var w Webhook
+		res, err := c.sendWith(ctx, http.MethodPost, webhookPath(id)+"/rotate", nil, idempotent(idempotencyKey))
+		if err == nil {
+			err = c.decode(res, &w)
+		}
+		return w, err
+	})
 }
 
 // WebhookDeliveries lists endpoint id's recent deliveries, newest first:

@@ -94,8 +94,9 @@ type NewWebhook struct {
 	Webhook Webhook
 	Secret  string
 	// Repeated is set when the endpoint was made before, by a create with
-	// the same IdempotencyKey: nothing was made now, and Secret is empty,
-	// as only the first answer can give it.
+	// the same IdempotencyKey, or its secret by a rotation with the same
+	// key: nothing was made now, and Secret is empty, as only the first
+	// answer can give it.
 	Repeated bool
 }
 
@@ -168,7 +169,43 @@ func (s *Service) createWebhook(ctx context.Context, owner int64, in WebhookInpu
 // without refusing a message; rotating again within that time replaces
 // the previous secret with the current one. Another's endpoint is
 // ErrNotFound.
-func (s *Service) RotateWebhook(ctx context.Context, owner, id int64) (NewWebhook, error) {
+//
+// With key, an idempotency key (a program's Idempotency-Key, the key of
+// the Rotate secret button's form), it rotates once (see FormOnce): the
+// first rotation of the endpoint with key makes the secret, and any other
+// of the same endpoint with it makes none and is Repeated, with the
+// endpoint's ID alone, as only the first answer can give the secret. A
+// program that lost that answer rotates again with a new key.
+func (s *Service) RotateWebhook(ctx context.Context, owner, id int64, key string) (NewWebhook, error) {
+	if key != "" {
+		if err := checkIdempotencyKey(key); err != nil {
+			return NewWebhook{}, err
+		}
+		key = rotationKey(id, key)
+	}
+	var c NewWebhook
+	repeated, err := s.FormOnce(ctx, owner, RotateForm, key, func() (err error) {
+		c, err = s.rotateWebhook(ctx, owner, id)
+		return err
+	})
+	if repeated {
+		return NewWebhook{Webhook: Webhook{ID: id}, Repeated: true}, nil
+	}
+	return c, err
+}
+
+// rotationKey is the key that a rotation of endpoint id with key claims:
+// its own to the endpoint, so that the same key rotating another endpoint
+// is another rotation, as the same key on another route is another create.
+// It is a valid key itself, of 50 characters.
+func rotationKey(id int64, key string) string {
+	sum := sha256.Sum256([]byte(strconv.FormatInt(id, 10) + " " + key))
+	return "rotate-" + base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// rotateWebhook gives owner's endpoint id a new signing secret, as
+// RotateWebhook does, but for its idempotency key.
+func (s *Service) rotateWebhook(ctx context.Context, owner, id int64) (NewWebhook, error) {
 	secret := make([]byte, 24)
 	rand.Read(secret)
 	w, err := s.store.RotateWebhook(ctx, owner, id, secret, SecretOverlap)

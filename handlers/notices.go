@@ -252,17 +252,11 @@ func (h *Handler) rotateWebhook(w http.ResponseWriter, r *http.Request, a *core.
 	if err == nil {
 		err = parseForm(w, r)
 	}
-	var (
-		c        core.NewWebhook
-		repeated bool
-	)
+	var c core.NewWebhook
 	if err == nil {
-		repeated, err = h.core.FormOnce(r.Context(), a.ID, core.RotateForm, r.PostForm.Get("form_key"), func() (err error) {
-			c, err = h.core.RotateWebhook(r.Context(), a.ID, id)
-			return err
-		})
+		c, err = h.core.RotateWebhook(r.Context(), a.ID, id, r.PostForm.Get("form_key"))
 	}
-	if err == nil && repeated {
+	if err == nil && c.Repeated {
 		h.webhookSentTwice(w, r, a)
 		return
 	}

@@ -527,7 +527,7 @@ func TestTwoKindsOfRequest(t *testing.T) {
 	}
 	http := []string{
 		"error.other_host", "error.unsubscribe_not_one_click", "error.body_on_read", "error.body_too_large",
-		"error.not_a_form", "error.internal", "error.body_unexpected", "error.duplicate_authorization", "error.already_created.link", "error.already_created.webhook",
+		"error.not_a_form", "error.internal", "error.body_unexpected", "error.duplicate_authorization", "error.already_created.link", "error.already_created.webhook", "error.already_created.webhook_secret",
 		"error.method_not_allowed.web", "error.cross_origin.web", "error.cross_origin.api", "error.not_json.passkey",
 		"cli.flag.rate_api", "cli.flag_error.rate", "cli.client.redirected", "cli.client.redirected_to",
 	}

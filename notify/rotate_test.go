@@ -100,11 +100,11 @@ func TestRotatedSecretsSignTogetherForADay(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := e.svc.RotateWebhook(ctx, bob.ID, first.Webhook.ID); err != core.ErrNotFound {
+		if _, err := e.svc.RotateWebhook(ctx, bob.ID, first.Webhook.ID, ""); err != core.ErrNotFound {
 			t.Fatalf("bob rotating ada's endpoint: %v", err)
 		}
 
-		second, err := e.svc.RotateWebhook(ctx, e.owner.ID, first.Webhook.ID)
+		second, err := e.svc.RotateWebhook(ctx, e.owner.ID, first.Webhook.ID, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -130,7 +130,7 @@ func TestRotatedSecretsSignTogetherForADay(t *testing.T) {
 
 		// Still within the day, a second rotation keeps the last two.
 		e.clock.Add(time.Hour)
-		third, err := e.svc.RotateWebhook(ctx, e.owner.ID, first.Webhook.ID)
+		third, err := e.svc.RotateWebhook(ctx, e.owner.ID, first.Webhook.ID, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -192,7 +192,7 @@ func TestARetryKeepsItsWebhookIDAcrossARotation(t *testing.T) {
 		}
 		w := e.worker(t, notify.Options{})
 		runOnce(t, w)
-		if _, err := e.svc.RotateWebhook(ctx, e.owner.ID, h.Webhook.ID); err != nil {
+		if _, err := e.svc.RotateWebhook(ctx, e.owner.ID, h.Webhook.ID, ""); err != nil {
 			t.Fatal(err)
 		}
 		mu.Lock()

@@ -113,3 +113,43 @@ func TestRequestAndWebhookAddWhoseAnswerWasLost(t *testing.T) {
 		}
 	}
 }
+
+// TestWebhookRotateWhoseAnswerWasLost: webhook rotate sends its rotation
+// once more, with the same fresh Idempotency-Key, when the answer was lost
+// on the way, and rotates once. If the first rotation made the secret,
+// webhook rotate says that it cannot be shown again, and how to make
+// another; if the first did not arrive, the second rotates, and the secret
+// is printed.
+func TestWebhookRotateWhoseAnswerWasLost(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	s := startServer(t, db, "--webhook-allow-private")
+	signUp(t, s)
+	key := ownerKey(t, db)
+	hook, err := apiClient(t, s.URL, key).CreateWebhook(t.Context(), client.NewWebhook{URL: "http://127.0.0.1:9/in", Events: []string{"link.opened"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := strconv.FormatInt(hook.ID, 10)
+	sh := newShell(t)
+
+	lossy := proxytest.New(t, s.URL, proxytest.DropAfter)
+	env := []string{"ONCELINK_URL=" + lossy.URL, "ONCELINK_API_KEY=" + key}
+	r := sh.run("", env, "webhook", "rotate", id)
+	if keys := lossy.Keys(); len(keys) != 2 || keys[0] == "" || keys[1] != keys[0] {
+		t.Fatalf("rotations through the proxy with the keys %q, want two with one key", keys)
+	}
+	if r.code != exitFailed || r.stdout != "" || !strings.Contains(r.stderr, "new signing secret of endpoint "+id+" was made") ||
+		!strings.Contains(r.stderr, "oncelink webhook rotate "+id) {
+		t.Fatalf("webhook rotate: status %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	// What it says to do, done, gives the endpoint a secret to keep.
+	if r := sh.run("", env, "webhook", "rotate", id); r.code != exitDone || !strings.HasPrefix(r.stdout, "whsec_") {
+		t.Fatalf("webhook rotate again: status %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+
+	unreached := proxytest.New(t, s.URL, proxytest.Unreachable)
+	r = sh.run("", []string{"ONCELINK_URL=" + unreached.URL, "ONCELINK_API_KEY=" + key}, "webhook", "rotate", id)
+	if r.code != exitDone || !strings.HasPrefix(r.stdout, "whsec_") || unreached.Creates() != 2 {
+		t.Fatalf("webhook rotate through a 502: status %d, stdout %q, stderr %q, %d rotations", r.code, r.stdout, r.stderr, unreached.Creates())
+	}
+}

@@ -117,7 +117,15 @@ func webhookRotate(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		h, err := c.RotateWebhook(ctx, id)
+		// A fresh key for this rotation: one whose answer is lost is sent
+		// again (see client.RotateWebhook), and makes no second secret.
+		h, err := c.RotateWebhook(ctx, id, rand.Text())
+		var apiErr *client.APIError
+		if errors.As(err, &apiErr) && apiErr.Code == client.CodeAlreadyCreated {
+			// The first rotation made the secret, and its answer, with
+			// the only showing of it, was lost on the way.
+			return &said{err: err, msg: p.T("cli.webhook.rotated_unseen", "ID", id)}
+		}
 		if err != nil {
 			return webhookError(p, err, id)
 		}

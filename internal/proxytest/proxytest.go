@@ -1,6 +1,8 @@
 // Package proxytest gives oncelink's tests a proxy in front of a server, as
 // nginx or a load balancer is, that loses the answer to the first create
-// through it: what a client that sends creates again must get right.
+// through it: what a client that sends creates again must get right. A
+// rotation of a webhook endpoint's secret, which makes a secret shown
+// once, counts as a create.
 package proxytest
 
 import (
@@ -8,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -21,8 +24,9 @@ const (
 )
 
 // Lossy is a proxy to a server that loses the answer to the first create
-// (POST /api/v1/links, /api/v1/requests or /api/v1/webhooks) through it as
-// its How says, and forwards everything else as it is.
+// (POST /api/v1/links, /api/v1/requests, /api/v1/webhooks or
+// /api/v1/webhooks/{id}/rotate) through it as its How says, and forwards
+// everything else as it is.
 type Lossy struct {
 	*httptest.Server
 	mu   sync.Mutex
@@ -31,6 +35,12 @@ type Lossy struct {
 
 // creates are the paths that a POST creates something at.
 var creates = map[string]bool{"/api/v1/links": true, "/api/v1/requests": true, "/api/v1/webhooks": true}
+
+// creating reports whether a POST to path creates something: at one of
+// creates, or an endpoint's new secret.
+func creating(path string) bool {
+	return creates[path] || strings.HasPrefix(path, "/api/v1/webhooks/") && strings.HasSuffix(path, "/rotate")
+}
 
 // New starts a Lossy proxy to the server at backend, closed when t ends.
 func New(t *testing.T, backend, how string) *Lossy {
@@ -41,7 +51,7 @@ func New(t *testing.T, backend, how string) *Lossy {
 			return
 		}
 		first := false
-		if r.Method == http.MethodPost && creates[r.URL.Path] {
+		if r.Method == http.MethodPost && creating(r.URL.Path) {
 			p.mu.Lock()
 			p.keys = append(p.keys, r.Header.Get("Idempotency-Key"))
 			first = len(p.keys) == 1
