@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -267,5 +268,49 @@ func TestHeadersTooLargeInOncelinksWords(t *testing.T) {
 	res, _ = get("/login", http.Header{"Cookie": {"crumbs=" + strings.Repeat("c", 300<<10)}})
 	if res.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
 		t.Fatalf("300 KiB of cookies: %d", res.StatusCode)
+	}
+}
+
+// TestExitSoonAfterStopped: on SIGTERM the server says it stopped once
+// all it promises is done (the requests under way answered, the notices
+// under way recorded), and the process then exits promptly: what is left,
+// closing the database and the rest, takes well under half a second. (A
+// binary built with -race would sleep a second more on the way out, for
+// the race detector's late reports: GORACE's atexit_sleep_ms, set to 0.)
+func TestExitSoonAfterStopped(t *testing.T) {
+	t.Setenv("GORACE", "atexit_sleep_ms=0")
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	s := startServer(t, db)
+	signUp(t, s)
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	var stopped time.Time
+	deadline := time.After(15 * time.Second)
+	for {
+		if stopped.IsZero() && strings.Contains(s.logs.String(), "msg=stopped") {
+			stopped = time.Now()
+		}
+		select {
+		case err := <-s.done:
+			exited := time.Now()
+			s.done <- err
+			if err != nil {
+				t.Fatalf("oncelink exited with %v after SIGTERM:\n%s", err, s.logs)
+			}
+			if stopped.IsZero() {
+				if !strings.Contains(s.logs.String(), "msg=stopped") {
+					t.Fatalf("oncelink exited without saying it stopped:\n%s", s.logs)
+				}
+				stopped = exited
+			}
+			if d := exited.Sub(stopped); d > 500*time.Millisecond {
+				t.Errorf("oncelink exited %v after it said it stopped, want at most 500ms:\n%s", d, s.logs)
+			}
+			return
+		case <-deadline:
+			t.Fatalf("oncelink did not stop within 15s of SIGTERM:\n%s", s.logs)
+		case <-time.After(2 * time.Millisecond):
+		}
 	}
 }
