@@ -2,9 +2,12 @@ package client
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/textproto"
 	"net/url"
@@ -114,20 +117,60 @@ func (c *Client) CreateLink(ctx context.Context, in NewLink) (Link, error) {
 // again: again only with an idempotency key, with which the server makes
 // nothing twice. With settle, send returns once what it sent can be sent
 // again.
+//
+// When a create may have been done (its answer was lost after it was
+// sent) and the last one got no answer, or ctx ended in the pause before
+// sending it again, the error is ErrOutcomeUnknown too.
 func sendAgain[T any](ctx context.Context, again bool, rewind func() bool, send func(settle bool) (T, error)) (T, error) {
 	v, err := send(again)
-	if !again || !answerLost(err) || ctx.Err() != nil {
+	if !answerLost(err) || ctx.Err() != nil {
 		return v, err
 	}
-	select {
-	case <-time.After(retryPause):
-	case <-ctx.Done():
-		return v, err
+	maybe := sentMaybe(err)
+	if again {
+		select {
+		case <-time.After(retryPause):
+			if rewind() {
+				v, err = send(false)
+				maybe = maybe || answerLost(err) && sentMaybe(err)
+			}
+		case <-ctx.Done():
+			// Ctrl-C in the pause.
+			err = context.Cause(ctx)
+		}
 	}
-	if !rewind() {
-		return v, err
+	if maybe && err != nil && (answerLost(err) || ctx.Err() != nil) {
+		return v, &outcomeError{err}
 	}
-	return send(false)
+	return v, err
+}
+
+// ErrOutcomeUnknown is what the error of a create is too when no answer
+// to it came back (see answerLost): it may or may not have made what it
+// sent, whose address or secret was in the lost answer only. The error
+// still says why, as it did.
+var ErrOutcomeUnknown = errors.New("the create's answer was lost: it may have been done")
+
+// outcomeError is the error err of a create whose outcome is unknown,
+// errors.Is ErrOutcomeUnknown as well.
+type outcomeError struct{ err error }
+
+func (e *outcomeError) Error() string        { return e.err.Error() }
+func (e *outcomeError) Unwrap() error        { return e.err }
+func (e *outcomeError) Is(target error) bool { return target == ErrOutcomeUnknown }
+
+// sentMaybe reports whether err, an answer lost, may have come after the
+// create was sent: not when the server could not be dialled, or was not
+// trusted, before anything was sent, nor for oncelink's own refusal (a 503
+// while its database is down), which made nothing.
+func sentMaybe(err error) bool {
+	var op *net.OpError
+	var cert *tls.CertificateVerificationError
+	var unknownAuthority x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	var ae *APIError
+	return !(errors.As(err, &op) && op.Op == "dial" || errors.As(err, &cert) || errors.As(err, &unknownAuthority) ||
+		errors.As(err, &hostname) || errors.As(err, &ae) && ae.HasProblem())
 }
 
 // retryPause is how long a create waits before it is sent again after its

@@ -1,9 +1,11 @@
 package client_test
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -100,7 +102,7 @@ func TestFileSentAgain(t *testing.T) {
 		pw.Write([]byte("streamed"))
 		pw.Close()
 	}()
-	if _, err := pc.CreateLink(t.Context(), client.NewLink{File: pr, FileName: "s.txt", IdempotencyKey: "file-2"}); !client.IsStatus(err, http.StatusBadGateway) || piped.Creates() != 1 {
+	if _, err := pc.CreateLink(t.Context(), client.NewLink{File: pr, FileName: "s.txt", IdempotencyKey: "file-2"}); !client.IsStatus(err, http.StatusBadGateway) || !errors.Is(err, client.ErrOutcomeUnknown) || piped.Creates() != 1 {
 		t.Fatalf("a piped file: %v after %d creates, want the 502 after one", err, piped.Creates())
 	}
 }
@@ -111,7 +113,7 @@ func TestCreateWithoutAKeyIsSentOnce(t *testing.T) {
 	s := newTestServer(t)
 	proxy := proxytest.New(t, s.URL, proxytest.BadGateway)
 	c := newClient(t, proxy.URL, s.key)
-	if _, err := c.CreateLink(t.Context(), client.NewLink{Message: "x"}); !client.IsStatus(err, http.StatusBadGateway) || proxy.Creates() != 1 {
+	if _, err := c.CreateLink(t.Context(), client.NewLink{Message: "x"}); !client.IsStatus(err, http.StatusBadGateway) || !errors.Is(err, client.ErrOutcomeUnknown) || proxy.Creates() != 1 {
 		t.Fatalf("create: %v after %d creates, want the 502 after one", err, proxy.Creates())
 	}
 }
@@ -207,5 +209,31 @@ func TestRequestAndWebhookSentAgainMakeOne(t *testing.T) {
 				t.Fatalf("without a key: %v after %d creates, want the 502 after one", err, once.Creates())
 			}
 		})
+	}
+}
+
+// TestCreateLostThenUnreachable: a create whose answer was lost after it
+// reached oncelink, sent again to a server that no longer answers, may
+// have made the link: its error says the outcome is unknown, not only
+// that the server cannot be reached.
+func TestCreateLostThenUnreachable(t *testing.T) {
+	s := newTestServer(t)
+	var proxy *httptest.Server
+	proxy = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		req, _ := http.NewRequest(r.Method, s.URL+r.URL.RequestURI(), bytes.NewReader(body))
+		req.Header = r.Header.Clone()
+		if res, err := http.DefaultTransport.RoundTrip(req); err == nil {
+			res.Body.Close()
+		}
+		proxy.Listener.Close() // the create sent again finds no one
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			conn.Close()
+		}
+	}))
+	defer proxy.Close()
+	_, err := newClient(t, proxy.URL, s.key).CreateLink(t.Context(), client.NewLink{Message: "x", IdempotencyKey: "lost-1"})
+	if !errors.Is(err, client.ErrOutcomeUnknown) || len(links(t, newClient(t, s.URL, s.key))) != 1 {
+		t.Fatalf("create: %v", err)
 	}
 }

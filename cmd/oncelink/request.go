@@ -42,6 +42,9 @@ func requestCommand(fs *flag.FlagSet) runFunc {
 			// only copy of the address, was lost on the way.
 			return &said{err: err, msg: p.T("cli.request.made_unseen", "ID", apiErr.ID)}
 		}
+		if errors.Is(err, client.ErrOutcomeUnknown) {
+			return maybeMade(ctx, p, err, p.T("cli.request.maybe_made", "Find", "oncelink requests --status open"))
+		}
 		if err != nil {
 			return namedFlag(p, err, requestFlags)
 		}

@@ -4,7 +4,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"oncelink/client"
 	"oncelink/internal/proxytest"
@@ -151,5 +153,78 @@ func TestWebhookRotateWhoseAnswerWasLost(t *testing.T) {
 	r = sh.run("", []string{"ONCELINK_URL=" + unreached.URL, "ONCELINK_API_KEY=" + key}, "webhook", "rotate", id)
 	if r.code != exitDone || !strings.HasPrefix(r.stdout, "whsec_") || unreached.Creates() != 2 {
 		t.Fatalf("webhook rotate through a 502: status %d, stdout %q, stderr %q, %d rotations", r.code, r.stdout, r.stderr, unreached.Creates())
+	}
+}
+
+// TestShareWhoseOutcomeIsUnknown: when no answer to a create came back,
+// the last one sent too, or it could not be sent again (a file from a
+// pipe, an end-to-end link), share and request say that what they made
+// may have been made, and how to find and end it, rather than to try again
+// later; Ctrl-C in the pause before the create is sent again says the same,
+// with exit status 130.
+func TestShareWhoseOutcomeIsUnknown(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	s := startServer(t, db)
+	signUp(t, s)
+	key := ownerKey(t, db)
+	owner := apiClient(t, s.URL, key)
+	count := func() int {
+		t.Helper()
+		page, err := owner.Links(t.Context(), client.LinkQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(page.Links)
+	}
+	sh := newShell(t)
+	maybe := func(what string, r result, code int, find string) {
+		t.Helper()
+		if r.code != code || r.stdout != "" || !strings.Contains(r.stderr, "may have been made") ||
+			!strings.Contains(r.stderr, find) || strings.Contains(r.stderr, "try again later") {
+			t.Fatalf("%s: status %d, stdout %q, stderr %q", what, r.code, r.stdout, r.stderr)
+		}
+	}
+
+	for i, tc := range []struct {
+		how   string
+		stdin string
+		args  []string
+		sent  int
+		find  string
+	}{
+		{proxytest.BadGatewayEvery, "", []string{"share", "--label", "door code", "1234"}, 2, "oncelink links --status active --find 'door code'"},
+		{proxytest.DropAfter, "", []string{"share", "--e2e", "1234"}, 1, "oncelink links --status active"},
+		{proxytest.BadGateway, "a piped file", []string{"share", "--file", "-"}, 1, "oncelink revoke ID"},
+	} {
+		lossy := proxytest.New(t, s.URL, tc.how)
+		r := sh.run(tc.stdin, []string{"ONCELINK_URL=" + lossy.URL, "ONCELINK_API_KEY=" + key}, tc.args...)
+		maybe(strings.Join(tc.args, " "), r, exitFailed, tc.find)
+		if n := count(); n != i+1 || lossy.Creates() != tc.sent {
+			t.Fatalf("%s: %d links after %d creates", tc.args, n, lossy.Creates())
+		}
+	}
+
+	lossy := proxytest.New(t, s.URL, proxytest.BadGatewayEvery)
+	r := sh.run("", []string{"ONCELINK_URL=" + lossy.URL, "ONCELINK_API_KEY=" + key}, "request", "--label", "vpn")
+	maybe("request", r, exitFailed, "oncelink requests --status open")
+
+	// Ctrl-C in the pause before the create is sent again.
+	lossy = proxytest.New(t, s.URL, proxytest.BadGateway)
+	cmd := sh.command(strings.NewReader(""), []string{"ONCELINK_URL=" + lossy.URL, "ONCELINK_API_KEY=" + key}, "share", "the door code")
+	var stdout, stderr lockedBuffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for lossy.Creates() == 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond) // the 502 is back: the pause has begun
+	cmd.Process.Signal(syscall.SIGINT)
+	cmd.Wait()
+	r = result{code: cmd.ProcessState.ExitCode(), stdout: stdout.String(), stderr: stderr.String()}
+	maybe("share interrupted", r, exitInterrupted, "oncelink links --status active")
+	if !strings.Contains(r.stderr, "interrupted") || lossy.Creates() != 1 || count() != 4 {
+		t.Fatalf("share interrupted: %q after %d creates, %d links", r.stderr, lossy.Creates(), count())
 	}
 }

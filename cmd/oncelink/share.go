@@ -167,6 +167,13 @@ func shareCommand(fs *flag.FlagSet) runFunc {
 			// only copy of the address, was lost on the way.
 			return &said{err: err, msg: p.T("cli.share.made_unseen", "ID", apiErr.ID)}
 		}
+		if errors.Is(err, client.ErrOutcomeUnknown) {
+			find := "oncelink links --status active"
+			if *label != "" {
+				find += " --find " + shQuote(*label)
+			}
+			return maybeMade(ctx, p, err, p.T("cli.share.maybe_made", "Find", find))
+		}
 		if err != nil {
 			return namedFlag(p, err, shareFlags)
 		}
@@ -182,6 +189,18 @@ func shareCommand(fs *flag.FlagSet) runFunc {
 		}
 		return waitForOpen(ctx, p, c, l)
 	}
+}
+
+// maybeMade is err, a create that got no answer (client.ErrOutcomeUnknown),
+// said as msg: what it sent may have been made, and how to find and end
+// it. Interrupted (Ctrl-C in the pause before it was sent again), it says
+// so first, and exits as an interruption does.
+func maybeMade(ctx context.Context, p *proc, err error, msg string) error {
+	if errors.Is(err, context.Canceled) {
+		code, id := interruption(ctx)
+		return &exitError{code: code, err: &said{err: err, msg: p.T("cli.error.caused", "What", p.T(id), "Cause", msg)}}
+	}
+	return &said{err: err, msg: msg}
 }
 
 // upload is the file to share, read as it is sent, and its size, or -1

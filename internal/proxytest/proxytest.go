@@ -21,12 +21,16 @@ const (
 	BadGateway   = "502 after the create was forwarded"
 	Unreachable  = "502 without forwarding the create"
 	GatewayTimed = "504 after the create was forwarded"
+	// BadGatewayEvery answers 502 to every create, the first and any
+	// sent again, after forwarding each.
+	BadGatewayEvery = "502 after every create was forwarded"
 )
 
 // Lossy is a proxy to a server that loses the answer to the first create
 // (POST /api/v1/links, /api/v1/requests, /api/v1/webhooks or
-// /api/v1/webhooks/{id}/rotate) through it as its How says, and forwards
-// everything else as it is.
+// /api/v1/webhooks/{id}/rotate) through it as its How says
+// (BadGatewayEvery: to every create), and forwards everything else as it
+// is.
 type Lossy struct {
 	*httptest.Server
 	mu   sync.Mutex
@@ -70,6 +74,10 @@ func New(t *testing.T, backend, how string) *Lossy {
 		}
 		defer res.Body.Close()
 		answer, _ := io.ReadAll(res.Body)
+		if how == BadGatewayEvery && r.Method == http.MethodPost && creates[r.URL.Path] {
+			http.Error(w, "<html>502 Bad Gateway</html>", http.StatusBadGateway)
+			return
+		}
 		if first {
 			switch how {
 			case DropAfter:
