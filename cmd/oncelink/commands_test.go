@@ -135,8 +135,9 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"help", "user", "add", "more"}, []string{`unknown command "user add more"`}},
 		{[]string{"user", "add", "--db", db}, []string{"NAME is missing", "usage: oncelink user add NAME [flags]", `"oncelink help user add"`}},
 		{[]string{"user", "add", "dave", "erin", "--db", db}, []string{`unexpected argument "erin"`}},
-		{[]string{"user", "add", "dave", "--bogus"}, []string{`unknown flag "--bogus"`, "usage: oncelink user add NAME"}},
-		{[]string{"user", "add", "dave", "-bogus=1"}, []string{`unknown flag "-bogus=1"`}},
+		{[]string{"user", "add", "dave", "--bogus"}, []string{"unknown flag, not repeated here", "put -- before it", "usage: oncelink user add NAME"}},
+		{[]string{"user", "add", "dave", "-bogus=1"}, []string{`unknown flag "-bogus"`}},
+		{[]string{"user", "add", "dave", "--admni"}, []string{`unknown flag "--admni"`}},
 		{[]string{"user", "add", "dave", "--db"}, []string{"--db needs a value"}},
 		{[]string{"user", "add", "dave", "--admin=maybe", "--db", db}, []string{`--admin: "maybe" is neither true nor false`}},
 		{[]string{"share", "--uses", "many", "x"}, []string{`--uses: "many" is not a whole number`}},
@@ -435,5 +436,30 @@ func TestSignalsSetTheExitStatus(t *testing.T) {
 	wait.Process.Signal(syscall.SIGTERM)
 	if err := wait.Wait(); wait.ProcessState.ExitCode() != exitTerminated || !strings.Contains(stderr.String(), "still active") {
 		t.Fatalf("share --wait stopped by SIGTERM: %v\n%s", err, stderr.String())
+	}
+}
+
+// TestUnknownFlagRepeatsNoSecret: an unknown flag's message names the flag
+// before its "=", never a value, and an argument that starts with "-"
+// and is no near miss of a flag (a password, say) is not repeated, but
+// gets the advice to put "--" before it.
+func TestUnknownFlagRepeatsNoSecret(t *testing.T) {
+	key := "ol_" + strings.Repeat("k", 43)
+	for _, tc := range []struct {
+		args   []string
+		secret string
+		want   string
+	}{
+		{[]string{"login", "https://share.example.com", "--key=" + key}, key, `unknown flag "--key"`},
+		{[]string{"share", "--password=hunter2", "x"}, "hunter2", `unknown flag "--password"`},
+		{[]string{"share", "-my-secret-pass"}, "my-secret-pass", "put -- before it"},
+		{[]string{"share", "-Hunter2!"}, "Hunter2", "put -- before it"},
+		{[]string{"share", "--lable", "x", "y"}, "", `unknown flag "--lable"`},
+	} {
+		r := runCLI(t, nil, "", tc.args...)
+		if r.code != exitUsage || r.err == nil || !strings.Contains(r.err.Error(), tc.want) ||
+			(tc.secret != "" && strings.Contains(r.err.Error()+r.stderr, tc.secret)) {
+			t.Errorf("%v: status %d, error %v, stderr %q", tc.args, r.code, r.err, r.stderr)
+		}
 	}
 }

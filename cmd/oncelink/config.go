@@ -255,7 +255,7 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string, twi
 		}
 		f := fs.Lookup(name)
 		if f == nil {
-			return nil, nil, errors.New(l.T("cli.flag_error.unknown", "Flag", l.Quote(a)))
+			return nil, nil, unknownFlag(fs, a, name, hasValue, l)
 		}
 		if given[f.Name] {
 			return nil, nil, errors.New(l.T("cli.flag_error.repeated", "Flag", flagWord(name)))
@@ -281,6 +281,70 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string, twi
 		}
 	}
 	return others, withoutGiven(env, given), nil
+}
+
+// unknownFlag is the error of arg, which starts with "-" but names none of
+// fs's flags: name is what it names, before any "=". No value is repeated:
+// what follows "=" may be a password or a key (--key=ol_...), and so may a
+// whole argument that starts with "-" (a password, "-hunter2"), which is
+// named only when it is a near miss of one of fs's flags (--lable), and
+// else gets the advice to put "--" before it.
+func unknownFlag(fs *flag.FlagSet, arg, name string, hasValue bool, l *i18n.Localizer) error {
+	dashes := arg[:len(arg)-len(strings.TrimLeft(arg, "-"))]
+	switch {
+	case hasValue && flagShaped(name):
+		return errors.New(l.T("cli.flag_error.unknown", "Flag", l.Quote(dashes+name)))
+	case !hasValue && flagShaped(name) && nearFlag(fs, name):
+		return errors.New(l.T("cli.flag_error.unknown", "Flag", l.Quote(arg)))
+	}
+	return errors.New(l.T("cli.flag_error.unknown_hidden"))
+}
+
+// flagShaped reports whether name could be a flag's name: lower-case
+// letters, digits and hyphens, a letter first, as all of oncelink's are.
+func flagShaped(name string) bool {
+	if name == "" || len(name) > 32 || name[0] < 'a' || name[0] > 'z' {
+		return false
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// nearFlag reports whether name is a near miss of one of fs's flags: two
+// edits away at most, or the start of one.
+func nearFlag(fs *flag.FlagSet, name string) bool {
+	near := false
+	fs.VisitAll(func(f *flag.Flag) {
+		if strings.HasPrefix(f.Name, name) || editDistance(name, f.Name) <= 2 {
+			near = true
+		}
+	})
+	return near
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 // withoutGiven is env without the flags given on the command line, which
