@@ -82,6 +82,18 @@ func New(k *Key) Token {
 	return t
 }
 
+// Shaped reports whether s has the shape of a token's text form, whatever
+// server made it: Len characters of base64url, the last one's unused bits
+// zero. Such a text starts with "-" once in 64 tokens.
+func Shaped(s string) bool {
+	var raw [rawLen]byte
+	if len(s) != Len {
+		return false
+	}
+	n, err := encoding.Decode(raw[:], []byte(s))
+	return err == nil && n == rawLen
+}
+
 // Parse checks the text form of a token against k. It does the same work
 // for every well-formed string, so its timing tells nothing about the tag.
 func Parse(k *Key, s string) (Token, error) {

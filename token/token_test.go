@@ -156,3 +156,18 @@ func BenchmarkBox(b *testing.B) {
 		tok.Box()
 	}
 }
+
+// TestShaped: a token's text form is shaped as one whatever server made
+// it; a text of another length, or off the strict alphabet, is not.
+func TestShaped(t *testing.T) {
+	tok := New(NewKey(make([]byte, KeyLen))).String()
+	for s, want := range map[string]bool{
+		tok: true, "-" + strings.Repeat("A", 42): true, tok[:Len-1]: false, tok + "A": false,
+		strings.Repeat("A", 42) + "B": false, // unused bits set
+		strings.Repeat("A", 42) + "+": false,
+	} {
+		if Shaped(s) != want {
+			t.Errorf("Shaped(%q) = %v, want %v", s, !want, want)
+		}
+	}
+}

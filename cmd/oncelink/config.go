@@ -16,6 +16,7 @@ import (
 	"oncelink/core"
 	"oncelink/i18n"
 	"oncelink/notify"
+	"oncelink/token"
 )
 
 // config is everything the server is told by flags and the environment.
@@ -245,7 +246,8 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string, twi
 		switch {
 		case a == "--":
 			return append(others, args[i+1:]...), withoutGiven(env, given), nil
-		case len(a) < 2 || a[0] != '-':
+		case len(a) < 2 || a[0] != '-' || tokenShaped(a):
+			// A link's token starts with "-" once in 64: it is no flag.
 			others = append(others, a)
 			continue
 		}
@@ -281,6 +283,15 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string, twi
 		}
 	}
 	return others, withoutGiven(env, given), nil
+}
+
+// tokenShaped reports whether s is a link's token alone, as open takes it,
+// with its key after "#" or without.
+func tokenShaped(s string) bool {
+	tok, key, hasKey := strings.Cut(s, "#")
+	return token.Shaped(tok) && (!hasKey || key != "" && !strings.ContainsFunc(key, func(r rune) bool {
+		return !('A' <= r && r <= 'Z' || 'a' <= r && r <= 'z' || '0' <= r && r <= '9' || r == '-' || r == '_')
+	}))
 }
 
 // unknownFlag is the error of arg, which starts with "-" but names none of

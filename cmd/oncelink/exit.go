@@ -84,10 +84,14 @@ func usageError(msg string) error {
 }
 
 // unexpectedArg is the usage error of an argument the command takes no
-// part of. An API key pasted there (login URL KEY, say) is not repeated.
+// part of. An API key pasted there (login URL KEY, say), or a link's
+// token, is not repeated.
 func unexpectedArg(p *proc, arg string) error {
-	if core.KeyShaped(strings.TrimSpace(arg)) {
+	switch arg = strings.TrimSpace(arg); {
+	case core.KeyShaped(arg):
 		arg = "ol_…"
+	case tokenShaped(arg):
+		arg = "xxxxx"
 	}
 	return usageError(p.T("cli.usage.unexpected", "Arg", p.loc.Quote(arg)))
 }

@@ -1179,3 +1179,39 @@ func TestShareDashReadsStdin(t *testing.T) {
 		t.Fatalf("share - --password-stdin: %q %q", r.stdout, r.stderr)
 	}
 }
+
+// TestOpenTokenStartingWithDash: a link's token starts with "-" once in 64;
+// open takes it alone as the token it is, not as an unknown flag, and no
+// message repeats it.
+func TestOpenTokenStartingWithDash(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	s := startServer(t, db, "--rate-limits=false")
+	signUp(t, s)
+	sh := ownerShell(t, s, db)
+	owner := apiClient(t, s.URL, ownerKey(t, db))
+	var tok string
+	for i := 0; i < 2000 && !strings.HasPrefix(tok, "-"); i++ {
+		l, err := owner.CreateLink(t.Context(), client.NewLink{Message: "dashed"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok = strings.TrimPrefix(l.URL, s.URL+"/l/")
+	}
+	if !strings.HasPrefix(tok, "-") {
+		t.Fatalf("no token starts with -: the last was %q", tok)
+	}
+	if r := sh.must(exitDone, "", "open", tok); r.stdout != "dashed" || strings.Contains(r.stderr, tok) {
+		t.Fatalf("open: stdout %q, stderr %q", r.stdout, r.stderr)
+	}
+	if r := sh.must(exitGone, "", "open", tok); strings.Contains(r.stderr, tok) {
+		t.Fatalf("open again: stderr %q", r.stderr)
+	}
+	unknown := "-" + strings.Repeat("A", 42)
+	if r := sh.must(exitNotFound, "", "open", unknown); strings.Contains(r.stderr, unknown) {
+		t.Fatalf("open of no link: stderr %q", r.stderr)
+	}
+	// Where no token is taken, it is not repeated either.
+	if r := sh.must(exitUsage, "", "links", tok); strings.Contains(r.stderr, tok) || !strings.Contains(r.stderr, `unexpected argument "xxxxx"`) {
+		t.Fatalf("links TOKEN: stderr %q", r.stderr)
+	}
+}
