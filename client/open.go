@@ -194,10 +194,13 @@ func (c *Client) postOpen(ctx context.Context, base, tok string, body map[string
 func (c *Client) splitLink(link string) (base, kind, tok, fragment string, err error) {
 	link = strings.TrimSpace(link)
 	if !strings.Contains(link, "/") {
-		if link == "" || c.base == "" {
+		// A link's token alone, with an end-to-end link's key after "#"
+		// or without.
+		tok, fragment, _ := strings.Cut(link, "#")
+		if tok == "" || c.base == "" {
 			return "", "", "", "", ErrNotLink
 		}
-		return c.base, "l", link, "", nil
+		return c.base, "l", tok, fragment, nil
 	}
 	u, err := url.Parse(link)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

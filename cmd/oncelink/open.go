@@ -103,6 +103,11 @@ func openCommand(fs *flag.FlagSet) runFunc {
 				fmt.Fprintln(p.stderr, p.T("cli.open.key_refused"))
 			}
 		}
+		if errors.As(err, &apiErr) && apiErr.Code == "e2e_claim_missing" {
+			// An end-to-end link given without its key, which the
+			// address's part after "#" holds: nothing was used.
+			return &said{err: err, msg: p.T("cli.open.e2e_key_missing")}
+		}
 		if errors.As(err, &apiErr) && apiErr.Code == "wrong_password" && password == "" {
 			return errors.New(p.T("cli.open.needs_password"))
 		}

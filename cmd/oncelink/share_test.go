@@ -1215,3 +1215,26 @@ func TestOpenTokenStartingWithDash(t *testing.T) {
 		t.Fatalf("links TOKEN: stderr %q", r.stderr)
 	}
 }
+
+// TestOpenE2ETokenWithKey: an end-to-end link's token alone opens with its
+// key after "#", decrypted here; without the key, open says that the key
+// is missing and that the link was not used, and it was not.
+func TestOpenE2ETokenWithKey(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	s := startServer(t, db)
+	signUp(t, s)
+	sh := ownerShell(t, s, db)
+	link := strings.TrimSpace(sh.must(exitDone, "", "share", "--e2e", "the vault code").stdout)
+	tokAndKey := strings.TrimPrefix(link, s.URL+"/l/")
+	tok, _, ok := strings.Cut(tokAndKey, "#")
+	if !ok {
+		t.Fatalf("share --e2e printed %q", link)
+	}
+	r := sh.run("", nil, "open", tok)
+	if r.code == exitDone || !strings.Contains(r.stderr, "its key, the part of its address after #, is missing: the link was not used") {
+		t.Fatalf("open TOKEN: status %d, stderr %q", r.code, r.stderr)
+	}
+	if r := sh.must(exitDone, "", "open", tokAndKey); r.stdout != "the vault code" {
+		t.Fatalf("open TOKEN#KEY: stdout %q, stderr %q", r.stdout, r.stderr)
+	}
+}
