@@ -18,8 +18,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"golang.org/x/term"
-
 	"oncelink/core"
 	"oncelink/i18n"
 	"oncelink/live"
@@ -233,7 +231,7 @@ func userAdd(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		defer op.Close()
-		password, err := readPassword(p, *fromStdin)
+		password, err := readPassword(ctx, p, *fromStdin)
 		if err != nil {
 			return err
 		}
@@ -261,7 +259,7 @@ func userPasswd(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		defer op.Close()
-		password, err := readPassword(p, *fromStdin)
+		password, err := readPassword(ctx, p, *fromStdin)
 		if err != nil {
 			return err
 		}
@@ -386,35 +384,36 @@ func userResetTwoFactor(fs *flag.FlagSet) runFunc {
 	}
 }
 
-func readPassword(p *proc, fromStdin bool) (string, error) {
-	stdin, stderr := p.stdin, p.stderr
+// readPassword reads an account's new password: the first line of
+// standard input with fromStdin, else twice at a prompt on the terminal
+// that does not echo it. Ctrl-C stops either read (ctx's error); no
+// terminal without fromStdin, and an empty password, are usage errors.
+func readPassword(ctx context.Context, p *proc, fromStdin bool) (string, error) {
 	if fromStdin {
-		line, err := bufio.NewReader(io.LimitReader(stdin, 4096)).ReadString('\n')
+		line, err := bufio.NewReader(io.LimitReader(&stoppable{ctx: ctx, r: p.stdin}, 4096)).ReadString('\n')
 		if err != nil && !errors.Is(err, io.EOF) {
 			return "", err
 		}
-		return strings.TrimRight(line, "\r\n"), nil
+		if line = strings.TrimRight(line, "\r\n"); line == "" {
+			return "", usageError(p.T("cli.share.password_empty"))
+		}
+		return line, nil
 	}
-	f, ok := stdin.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return "", errors.New(p.T("cli.user.password_not_terminal"))
+	if !isTerminal(p.stdin) {
+		return "", usageError(p.T("cli.user.password_not_terminal"))
 	}
-	fmt.Fprint(stderr, p.T("cli.user.password_prompt")+" ")
-	first, err := term.ReadPassword(int(f.Fd()))
-	fmt.Fprintln(stderr)
+	first, err := readSecret(ctx, p.stdin, p.stderr, p.T("cli.user.password_prompt")+" ")
 	if err != nil {
 		return "", err
 	}
-	fmt.Fprint(stderr, p.T("cli.user.password_again")+" ")
-	again, err := term.ReadPassword(int(f.Fd()))
-	fmt.Fprintln(stderr)
+	again, err := readSecret(ctx, p.stdin, p.stderr, p.T("cli.user.password_again")+" ")
 	if err != nil {
 		return "", err
 	}
-	if string(first) != string(again) {
+	if first != again {
 		return "", errors.New(p.T("cli.user.passwords_differ"))
 	}
-	return string(first), nil
+	return first, nil
 }
 
 // refusedFlag makes err, when it is core's refusal of the value of one of

@@ -200,7 +200,7 @@ func TestUserPasswd(t *testing.T) {
 		t.Fatal("a refused password changed the hash")
 	}
 	// Without --password-stdin it asks on a terminal, and there is none.
-	if r := runCLI(t, nil, newPassword+"\n", "user", "passwd", "ada", "--db", db); r.code != exitFailed || !strings.Contains(r.err.Error(), "--password-stdin") {
+	if r := runCLI(t, nil, newPassword+"\n", "user", "passwd", "ada", "--db", db); r.code != exitUsage || !strings.Contains(r.err.Error(), "--password-stdin") {
 		t.Fatalf("no terminal: %d %v", r.code, r.err)
 	}
 }
@@ -444,5 +444,30 @@ func TestUserKeyRefusesItsFlagsFirst(t *testing.T) {
 		if _, err := os.Stat(db); !os.IsNotExist(err) {
 			t.Errorf("%v: the database was made (%v)", args, err)
 		}
+	}
+}
+
+// TestUserPasswordPrompt: Ctrl-C at user add's and user passwd's password
+// prompt ends the command (130, "interrupted") and changes nothing; with
+// no terminal and no --password-stdin, or an empty password on standard
+// input, they are usage errors, as login's and share's are.
+func TestUserPasswordPrompt(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	sh := newShell(t)
+	sh.must(exitDone, ownerPassword+"\n", "user", "add", "owner", "--password-stdin", "--db", db, "--create")
+	for _, args := range []string{"user add bob", "user passwd owner"} {
+		said, code := sh.onTerminal(t.TempDir(), `"$ONCELINK" `+args+` --db '`+db+`' </dev/tty & pid=$!; sleep 1; kill -INT $pid; sleep 3; kill -KILL $pid 2>/dev/null; wait $pid; echo "exit=$?"`)
+		if code != exitDone || !strings.Contains(said, "oncelink: interrupted") || !strings.Contains(said, "exit=130") {
+			t.Fatalf("Ctrl-C at %s's prompt: %q", args, said)
+		}
+	}
+	if r := sh.must(exitDone, "", "user", "list", "--db", db); strings.Contains(r.stdout, "bob") {
+		t.Fatalf("an account was added:\n%s", r.stdout)
+	}
+	if r := sh.must(exitUsage, "", "user", "add", "bob", "--db", db); !strings.Contains(r.stderr, "pass the password with --password-stdin") {
+		t.Fatalf("user add without a terminal: %q", r.stderr)
+	}
+	if r := sh.must(exitUsage, "\n", "user", "passwd", "owner", "--password-stdin", "--db", db); !strings.Contains(r.stderr, "--password-stdin read an empty password") {
+		t.Fatalf("an empty password: %q", r.stderr)
 	}
 }
