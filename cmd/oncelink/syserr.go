@@ -81,7 +81,7 @@ func systemText(l *i18n.Localizer, e error, bare bool) (text string, ok bool) {
 	case net.Error: // such as net/http's timeout
 		return systemProblem(l, e), true
 	}
-	if e == io.ErrUnexpectedEOF || e == os.ErrDeadlineExceeded {
+	if e == io.EOF || e == io.ErrUnexpectedEOF || e == os.ErrDeadlineExceeded {
 		return systemProblem(l, e), true
 	}
 	return "", false
@@ -117,7 +117,9 @@ func systemProblem(l *i18n.Localizer, err error) string {
 		return l.T("cli.sys.read_only")
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return l.T("cli.sys.refused")
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, io.ErrUnexpectedEOF):
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, io.EOF):
+		// io.EOF: the connection closed before an answer began.
 		return l.T("cli.sys.cut")
 	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH):
 		return l.T("cli.sys.no_route")

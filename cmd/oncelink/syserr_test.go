@@ -46,6 +46,8 @@ func TestSystemErrorsSaid(t *testing.T) {
 			{&net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.EHOSTUNREACH)}, l.T("cli.sys.no_route")},
 			{&net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}, l.T("cli.sys.cut")},
 			{&net.OpError{Op: "write", Net: "tcp", Err: os.NewSyscallError("write", syscall.EPIPE)}, l.T("cli.sys.cut")},
+			{io.EOF, l.T("cli.sys.cut")},
+			{io.ErrUnexpectedEOF, l.T("cli.sys.cut")},
 			// Standard output's pipe, after | head, is no connection.
 			{&fs.PathError{Op: "write", Path: "/dev/stdout", Err: syscall.EPIPE}, path("/dev/stdout", "cli.sys.pipe_unread")},
 			{&net.OpError{Op: "listen", Net: "tcp", Addr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}, Err: os.NewSyscallError("bind", syscall.EADDRINUSE)},
@@ -103,6 +105,28 @@ func TestCommandsSaySystemErrors(t *testing.T) {
 	want = de.T("cli.open.output_unwritable", "Path", "/nonexistent/x", "Err", de.T("cli.sys.not_exist"))
 	if r.code != exitUsage || !strings.HasPrefix(r.err.Error(), want+"\n") {
 		t.Errorf("open -o /nonexistent/x: %d, %v; want %q", r.code, r.err, want)
+	}
+
+	// A server that takes the connection and closes it without a word.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			io.ReadAll(io.LimitReader(conn, 1)) // the request has come
+			conn.Close()
+		}
+	}()
+	r = runCLI(t, map[string]string{"LANG": "de_DE.UTF-8"}, "", "open", "http://"+ln.Addr().String()+"/l/x")
+	want = de.T("cli.client.problem", "Title", de.T("cli.client.unreachable", "Host", ln.Addr().String()), "Detail", de.T("cli.sys.cut"))
+	if r.code != exitFailed || r.err.Error() != want {
+		t.Errorf("open from a server that closes the connection: %d, %v; want %q", r.code, r.err, want)
 	}
 
 	s := httptest.NewUnstartedServer(http.NotFoundHandler())
