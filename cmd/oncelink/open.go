@@ -133,7 +133,7 @@ func openCommand(fs *flag.FlagSet) runFunc {
 			return writeText(out, text, p)
 		}
 		defer o.Body.Close()
-		return saveFile(out, o, p)
+		return saveFile(ctx, out, o, p)
 	}
 }
 
@@ -170,7 +170,7 @@ func lostToPipe(p *proc) error {
 // output. Without -o, a file is never written to a terminal, where it
 // would be lost to the screen: the link is used already, so the file is
 // saved under its own name instead, and stderr says where.
-func saveFile(out *outputFile, o *client.Opened, p *proc) error {
+func saveFile(ctx context.Context, out *outputFile, o *client.Opened, p *proc) error {
 	body := &download{r: o.Body}
 	var from io.Reader = body
 	// The progress line says the name the file is written under: the one
@@ -202,11 +202,20 @@ func saveFile(out *outputFile, o *client.Opened, p *proc) error {
 		bar.finish()
 	}
 	switch {
-	case body.err != nil && !errors.Is(body.err, context.Canceled):
+	case ctx.Err() != nil && (errors.Is(body.err, context.Canceled) || errors.Is(err, context.Canceled)):
+		// Ctrl-C while the file arrived: the link's use is taken, and
+		// what arrived is gone, thrown away or, on standard output, cut.
+		code, id := interruption(ctx)
+		lost := "cli.open.interrupted_discarded"
+		if out == nil {
+			lost = "cli.open.interrupted_cut"
+		}
+		return &exitError{code: code, err: &said{err: err, msg: p.T("cli.error.caused", "What", p.T(id), "Cause", p.T(lost))}}
+	case body.err != nil:
 		return client.Caused(p.loc, p.T("cli.open.file_cut"), body.err)
 	case out == nil && errors.Is(err, syscall.EPIPE):
 		return lostToPipe(p)
-	case err != nil && !errors.Is(err, context.Canceled):
+	case err != nil:
 		return client.Caused(p.loc, p.T("cli.open.not_written"), err)
 	case err == nil && saved != "":
 		fmt.Fprintln(p.stderr, p.T("cli.open.saved_as", "Name", saved))

@@ -12,6 +12,9 @@ import (
 	"math/rand/v2"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -1238,3 +1241,84 @@ func TestOpenE2ETokenWithKey(t *testing.T) {
 		t.Fatalf("open TOKEN#KEY: stdout %q, stderr %q", r.stdout, r.stderr)
 	}
 }
+
+// TestOpenInterruptedWhileTheFileArrives: Ctrl-C while an opened file
+// arrives leaves no partial file, and says that the link's use is spent
+// and what arrived thrown away, as a second open finds: gone.
+func TestOpenInterruptedWhileTheFileArrives(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	s := startServer(t, db)
+	signUp(t, s)
+	sh := ownerShell(t, s, db)
+	doc := filepath.Join(t.TempDir(), "report.bin")
+	if err := os.WriteFile(doc, bytes.Repeat([]byte("report "), 10000), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := strings.TrimSpace(sh.must(exitDone, "", "share", "--file", doc).stdout)
+
+	// A proxy that passes the file's first bytes, then holds the rest.
+	backend, err := url.Parse(s.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan struct{}, 1)
+	rp := httputil.NewSingleHostReverseProxy(backend)
+	rp.FlushInterval = -1
+	rp.ModifyResponse = func(res *http.Response) error {
+		if res.Header.Get("Oncelink-Kind") == "file" {
+			res.Body = &heldBody{r: res.Body, ctx: res.Request.Context(), started: started}
+		}
+		return nil
+	}
+	slow := httptest.NewServer(rp)
+	defer slow.Close()
+	through := slow.URL + strings.TrimPrefix(link, s.URL)
+
+	dir := t.TempDir()
+	saved := filepath.Join(dir, "saved.bin")
+	cmd := sh.command(strings.NewReader(""), nil, "open", "-o", saved, through)
+	var stderr lockedBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-started:
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("the file never began: %s", stderr.String())
+	}
+	time.Sleep(300 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGINT)
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != exitInterrupted ||
+		stderr.String() != "oncelink: interrupted: the link was opened, so that use of it is spent, and what had arrived of its file was thrown away\n" {
+		t.Fatalf("Ctrl-C: status %d, stderr %q", code, stderr.String())
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("left behind: %v", entries)
+	}
+	sh.must(exitGone, "", "open", link)
+}
+
+// heldBody is a file's body that gives its first bytes, then waits until
+// ctx ends.
+type heldBody struct {
+	r       io.ReadCloser
+	ctx     context.Context
+	started chan struct{}
+	gave    bool
+}
+
+func (b *heldBody) Read(p []byte) (int, error) {
+	if b.gave {
+		<-b.ctx.Done()
+		return 0, b.ctx.Err()
+	}
+	b.gave = true
+	n, err := b.r.Read(p[:min(len(p), 1024)])
+	b.started <- struct{}{}
+	return n, err
+}
+
+func (b *heldBody) Close() error { return b.r.Close() }
