@@ -308,6 +308,8 @@ type stream struct {
 	events chan map[string]any
 	cancel context.CancelFunc
 	done   chan struct{}
+	// end is the code of the "end" event, once done is closed.
+	end string
 }
 
 // stream opens the event stream of c's key, or of its browser's session
@@ -344,6 +346,8 @@ func (c *client) stream(ctx context.Context) *stream {
 				if json.Unmarshal([]byte(strings.TrimPrefix(line, "data: ")), &l) == nil {
 					s.events <- l
 				}
+			case strings.HasPrefix(line, "code: ") && event == "end":
+				s.end = strings.TrimPrefix(line, "code: ")
 			case line == "":
 				event = ""
 			}
@@ -475,6 +479,9 @@ func TestStreamEndsWithItsKey(t *testing.T) {
 	case <-time.After(2 * time.Second):
 		t.Fatal("the stream of a revoked key goes on")
 	}
+	if ended.end != core.ErrKeyRefused.Code {
+		t.Fatalf("the stream of a revoked key ended with the code %q", ended.end)
+	}
 	s.client(other.Secret).create(map[string]any{"label": "after"})
 	kept.next(t, func(l map[string]any) bool { return l["label"] == "after" })
 }
@@ -506,6 +513,10 @@ func TestStreamStopsForAnAccountDisabledElsewhere(t *testing.T) {
 		}
 	case <-time.After(2 * time.Second):
 		t.Fatal("the stream of a disabled account goes on")
+	}
+	<-st.done
+	if st.end != core.ErrKeyAccountDisabled.Code {
+		t.Fatalf("the stream of a disabled account ended with the code %q", st.end)
 	}
 }
 
@@ -539,7 +550,8 @@ func TestStreamEndsWhenItsKeyExpires(t *testing.T) {
 // core keeps them.
 func TestEventStreamDocumented(t *testing.T) {
 	op := newDocCheck(t).doc.Paths.Find("/api/v1/events").Get
-	for _, line := range []string{"retry: 2000", "event: link", ": heartbeat", strings.TrimSpace(endEvent),
+	for _, line := range []string{"retry: 2000", "event: link", ": heartbeat", strings.TrimSpace(endEvent(core.ErrKeyAccountDisabled.Code)),
+		"`" + core.ErrKeyRefused.Code + "` otherwise",
 		"at most " + strconv.Itoa(core.MaxStreams) + " event streams", "at most " + strconv.Itoa(core.MaxStreamsFromAddress) + " of them from one client address",
 		"`too_many_streams`"} {
 		if !strings.Contains(op.Description, line) {

@@ -12,8 +12,15 @@ import (
 	"oncelink/web"
 )
 
-// endEvent is a stream's last event once its key or session stops working.
-const endEvent = "event: end\ndata: the API key or session no longer works\n\n"
+// endEvent is a stream's last event once its key or session stops
+// working, with code, the refusal's that the key would now get: its
+// "code:" field, which clients that do not know it ignore (as
+// server-sent events ignore any field not theirs), tells a disabled
+// account (account_disabled) from a key or session that ended
+// (key_refused), so that a client can say which in its own words.
+func endEvent(code string) string {
+	return "event: end\ncode: " + code + "\ndata: the API key or session no longer works\n\n"
+}
 
 // events streams the owner's links as server-sent events, one "link"
 // event with the link object each time one is created, viewed, opened,
@@ -58,18 +65,18 @@ func (a *API) events(w http.ResponseWriter, r *http.Request, acc *core.Account) 
 	// revoked or an account disabled by another process (oncelink user
 	// disable, on SQLite) sends no event.
 	ended := func() bool {
-		acts := true
+		var refusal *core.Error
 		if secret != "" {
-			ok, err := a.core.KeyActs(ctx, secret)
-			acts = ok || err != nil
+			refusal, _ = a.core.KeyRefusal(ctx, secret)
 		} else if a.Session != nil {
-			now, err := a.Session(r)
-			acts = err != nil || (now != nil && now.ID == acc.ID)
+			if now, err := a.Session(r); err == nil && (now == nil || now.ID != acc.ID) {
+				refusal = core.ErrKeyRefused
+			}
 		}
-		if !acts {
-			send(endEvent)
+		if refusal != nil {
+			send(endEvent(refusal.Code))
 		}
-		return !acts
+		return refusal != nil
 	}
 	errEnded := errors.New("the stream's key or session stopped working")
 	sendLink := func(l core.Link) error {

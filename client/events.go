@@ -2,6 +2,7 @@ package client
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -188,7 +189,7 @@ var errStreamEnded = errors.New("the event stream ended")
 func readStream(conn *connection, ch chan<- Link, retry *time.Duration) error {
 	sc := bufio.NewScanner(conn.res.Body)
 	sc.Buffer(make([]byte, 4096), 1<<20)
-	var event string
+	var event, code string
 	var data []string
 	for sc.Scan() {
 		conn.idle.Reset(streamIdle)
@@ -200,14 +201,17 @@ func readStream(conn *connection, ch chan<- Link, retry *time.Duration) error {
 			if line != "" {
 				continue // a comment, such as the heartbeat
 			}
-			if err := dispatch(event, strings.Join(data, "\n"), conn, ch); err != nil {
+			if err := dispatch(event, code, strings.Join(data, "\n"), conn, ch); err != nil {
 				return err
 			}
-			event, data = "", nil
+			event, code, data = "", "", nil
 		case "event":
 			event = value
 		case "data":
 			data = append(data, value)
+		case "code":
+			// The end event's: why the key or session stopped working.
+			code = value
 		case "retry":
 			if ms, err := strconv.Atoi(value); err == nil && ms > 0 {
 				*retry = time.Duration(ms) * time.Millisecond
@@ -220,8 +224,8 @@ func readStream(conn *connection, ch chan<- Link, retry *time.Duration) error {
 	return errStreamEnded
 }
 
-// dispatch handles one event of the stream.
-func dispatch(event, data string, conn *connection, ch chan<- Link) error {
+// dispatch handles one event of the stream; code is its "code" field.
+func dispatch(event, code, data string, conn *connection, ch chan<- Link) error {
 	switch event {
 	case "link":
 		var l Link
@@ -234,7 +238,11 @@ func dispatch(event, data string, conn *connection, ch chan<- Link) error {
 			return conn.res.Request.Context().Err()
 		}
 	case "end":
-		return &APIError{Status: http.StatusUnauthorized, Code: "key_refused", Title: "Key refused", Detail: data}
+		// The refusal a request with the key now gets, with its code:
+		// account_disabled, or key_refused (as from a server that sends
+		// none).
+		return &APIError{Status: http.StatusUnauthorized, Code: cmp.Or(code, "key_refused"), Detail: oneLine(data),
+			server: conn.res.Request.URL.Scheme + "://" + conn.res.Request.URL.Host, problem: true}
 	}
 	return nil
 }

@@ -191,11 +191,28 @@ func (s *Service) keyOf(ctx context.Context, secret string) (Account, APIKey, er
 // use, so that a long request, such as an event stream, may ask again
 // before each thing it sends.
 func (s *Service) KeyActs(ctx context.Context, secret string) (bool, error) {
+	refusal, err := s.KeyRefusal(ctx, secret)
+	return err == nil && refusal == nil, err
+}
+
+// KeyRefusal is why secret no longer acts for its account, as KeyActs
+// asks: nil while it acts, ErrKeyAccountDisabled for a key that would act
+// but for its account being disabled, and ErrKeyRefused for any other
+// (unknown, expired or revoked). Its error is the database's, when it
+// cannot tell.
+func (s *Service) KeyRefusal(ctx context.Context, secret string) (*Error, error) {
 	a, k, err := s.keyOf(ctx, secret)
-	if errors.Is(err, ErrKeyRefused) {
-		return false, nil
+	switch {
+	case errors.Is(err, ErrKeyRefused):
+		return ErrKeyRefused, nil
+	case err != nil:
+		return nil, err
+	case !k.Active(s.Now()):
+		return ErrKeyRefused, nil
+	case a.Disabled():
+		return ErrKeyAccountDisabled, nil
 	}
-	return err == nil && k.Active(s.Now()) && !a.Disabled(), err
+	return nil, nil
 }
 
 // Authenticate returns the account whose API key secret is, while the key

@@ -1322,3 +1322,58 @@ func (b *heldBody) Read(p []byte) (int, error) {
 }
 
 func (b *heldBody) Close() error { return b.r.Close() }
+
+// TestShareWaitAccountDisabled: share --wait whose account is disabled
+// meanwhile ends as other commands do with a key of a disabled account:
+// exit 5, saying so in the reader's language, and that a new key will
+// not help.
+func TestShareWaitAccountDisabled(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	s := startServer(t, db)
+	signUp(t, s)
+	run := func(stdin string, args ...string) {
+		t.Helper()
+		var out, errs strings.Builder
+		if err := run(t.Context(), append(args, "--db", db), func(string) string { return "" }, strings.NewReader(stdin), &out, &errs); err != nil {
+			t.Fatalf("%s: %v %s", args, err, errs.String())
+		}
+	}
+	run(ownerPassword+"\n", "user", "add", "carol", "--password-stdin")
+	var key strings.Builder
+	if err := runKey(t, db, "carol", &key); err != nil {
+		t.Fatal(err)
+	}
+	sh := newShell(t)
+	env := []string{"ONCELINK_URL=" + s.URL, "ONCELINK_API_KEY=" + strings.TrimSpace(key.String()), "LANG=de_DE.UTF-8"}
+	wait := sh.command(strings.NewReader(""), env, "share", "--wait", "not yet")
+	var stderr lockedBuffer
+	wait.Stderr = &stderr
+	if err := wait.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(stderr.String(), "Strg-C"); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			wait.Process.Kill()
+			t.Fatalf("share --wait does not wait:\n%s", stderr.String())
+		}
+	}
+	run("", "user", "disable", "carol")
+	done := make(chan error, 1)
+	go func() { done <- wait.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(40 * time.Second):
+		wait.Process.Kill()
+		t.Fatalf("share --wait goes on:\n%s", stderr.String())
+	}
+	want := "oncelink: " + i18n.For("de").T("cli.error.account_disabled") + "\n"
+	if code := wait.ProcessState.ExitCode(); code != exitSignedOut || !strings.HasSuffix(stderr.String(), want) {
+		t.Fatalf("share --wait: status %d, stderr %q, want it to end %q", code, stderr.String(), want)
+	}
+}
+
+// runKey makes an API key of account name with oncelink user key, into out.
+func runKey(t *testing.T, db, name string, out io.Writer) error {
+	var errs strings.Builder
+	return run(t.Context(), []string{"user", "key", name, "--db", db}, func(string) string { return "" }, strings.NewReader(""), out, &errs)
+}
