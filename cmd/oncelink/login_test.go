@@ -348,7 +348,7 @@ func TestKeyOfTheWrongShape(t *testing.T) {
 	// open needs no key: it says what is wrong with it, and opens the
 	// link without it.
 	r = sh.run("", []string{"ONCELINK_URL=" + srv.URL, "ONCELINK_API_KEY=" + key[3:]}, "open", srv.URL+"/l/"+strings.Repeat("A", 43))
-	if r.code != exitNotFound || !strings.HasPrefix(r.stderr, "ONCELINK_API_KEY is not an oncelink API key") ||
+	if r.code != exitNotFound || !strings.HasPrefix(r.stderr, "oncelink: ONCELINK_API_KEY is not an oncelink API key") ||
 		!strings.Contains(r.stderr, "; opening the link without it\n") {
 		t.Errorf("open with a key of the wrong shape: exit %d, stderr %q", r.code, r.stderr)
 	}

@@ -46,7 +46,7 @@ func openCommand(fs *flag.FlagSet) runFunc {
 			c = keyless
 		}
 		if bad := (*notAKey)(nil); errors.As(signInErr, &bad) {
-			fmt.Fprintln(p.stderr, p.T("cli.open.not_key", "Problem", bad.msg))
+			fmt.Fprintln(p.stderr, "oncelink:", p.T("cli.open.not_key", "Problem", bad.msg))
 		}
 		// The file to write is made before the link is used: a path that
 		// cannot be written is told while the link still works.
@@ -98,9 +98,9 @@ func openCommand(fs *flag.FlagSet) runFunc {
 			case errors.Is(err, client.ErrRequestOwner):
 				return refused
 			case disabled:
-				fmt.Fprintln(p.stderr, p.T("cli.open.account_disabled"))
+				fmt.Fprintln(p.stderr, "oncelink:", p.T("cli.open.account_disabled"))
 			default:
-				fmt.Fprintln(p.stderr, p.T("cli.open.key_refused"))
+				fmt.Fprintln(p.stderr, "oncelink:", p.T("cli.open.key_refused"))
 			}
 		}
 		if errors.As(err, &apiErr) && apiErr.Code == "e2e_claim_missing" {

@@ -324,8 +324,10 @@ func waitForOpen(ctx context.Context, p *proc, c *client.Client, l client.Link) 
 	id := strconv.FormatInt(l.ID, 10)
 	stream, err := c.Events(ctx, client.Follow{
 		Watch: []int64{l.ID},
-		Lost:  func(err error) { fmt.Fprintln(w, p.T("cli.share.lost", "ID", id, "Err", saySystem(p.loc, err))) },
-		Back:  func() { fmt.Fprintln(w, p.T("cli.share.back", "ID", id)) },
+		Lost: func(err error) {
+			fmt.Fprintln(w, "oncelink:", p.T("cli.share.lost", "ID", id, "Err", saySystem(p.loc, err)))
+		},
+		Back: func() { fmt.Fprintln(w, "oncelink:", p.T("cli.share.back", "ID", id)) },
 	})
 	if err != nil {
 		return err
