@@ -251,27 +251,8 @@ func TestWrongCodesHoldCodesBack(t *testing.T) {
 		}
 		secret, recovery := enrol()
 		right := func() string { code, _ := totp.GenerateCode(secret, now); return code }
-		// A code of none of the three steps a code is taken from.
-		wrong := func() string {
-			taken := map[string]bool{}
-			for _, off := range []time.Duration{-TOTPPeriod, 0, TOTPPeriod} {
-				code, _ := totp.GenerateCode(secret, now.Add(off))
-				taken[code] = true
-			}
-			for n := 0; ; n++ {
-				if code := fmt.Sprintf("%06d", n); !taken[code] {
-					return code
-				}
-			}
-		}
-		step := func(svc *Service, code string) error {
-			turn, err := svc.TakeTurn(ctx, SignInAction, Client{IP: "192.0.2.1"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = svc.SecondStep(ctx, turn, ada, code)
-			return err
-		}
+		wrong := func() string { return wrongCode(secret, now) }
+		step := func(svc *Service, code string) error { return secondStep(t, svc, ada, code) }
 		heldFor := func(what string, err error, want time.Duration) {
 			t.Helper()
 			e, ok := AsError(err)
@@ -395,18 +376,7 @@ func TestProofCodesHeldBack(t *testing.T) {
 		}
 		now = now.Add(TOTPPeriod)
 		right := func() string { code, _ := totp.GenerateCode(e.Secret, now); return code }
-		wrong := func() string {
-			taken := map[string]bool{}
-			for _, off := range []time.Duration{-TOTPPeriod, 0, TOTPPeriod} {
-				code, _ := totp.GenerateCode(e.Secret, now.Add(off))
-				taken[code] = true
-			}
-			for n := 0; ; n++ {
-				if code := fmt.Sprintf("%06d", n); !taken[code] {
-					return code
-				}
-			}
-		}
+		wrong := func() string { return wrongCode(e.Secret, now) }
 		prove := func(given string) (*Proof, error) {
 			p := &Proof{Given: given, Client: Client{IP: "192.0.2.1"}}
 			_, err := s.RenewRecoveryCodes(ctx, ada, p)
@@ -502,26 +472,8 @@ func TestCodeSentAgainCountsNoWrongOne(t *testing.T) {
 			t.Fatal(err)
 		}
 		right := func() string { code, _ := totp.GenerateCode(e.Secret, now); return code }
-		wrong := func() string {
-			taken := map[string]bool{}
-			for _, off := range []time.Duration{-TOTPPeriod, 0, TOTPPeriod} {
-				code, _ := totp.GenerateCode(e.Secret, now.Add(off))
-				taken[code] = true
-			}
-			for n := 0; ; n++ {
-				if code := fmt.Sprintf("%06d", n); !taken[code] {
-					return code
-				}
-			}
-		}
-		step := func(svc *Service, code string) error {
-			turn, err := svc.TakeTurn(ctx, SignInAction, Client{IP: "192.0.2.1"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = svc.SecondStep(ctx, turn, ada, code)
-			return err
-		}
+		wrong := func() string { return wrongCode(e.Secret, now) }
+		step := func(svc *Service, code string) error { return secondStep(t, svc, ada, code) }
 		// counted is how many wrong codes in a row the account has: a try
 		// at them, which counts itself, then forgets them all.
 		counted := func() int {
@@ -627,4 +579,30 @@ func TestCodeSentAgainCountsNoWrongOne(t *testing.T) {
 			t.Fatalf("a code after five used recovery codes: %v, want it held back", err)
 		}
 	})
+}
+
+// wrongCode is a code of secret's app for none of the three time steps
+// around now that a code is taken from.
+func wrongCode(secret string, now time.Time) string {
+	taken := map[string]bool{}
+	for _, off := range []time.Duration{-TOTPPeriod, 0, TOTPPeriod} {
+		code, _ := totp.GenerateCode(secret, now.Add(off))
+		taken[code] = true
+	}
+	for n := 0; ; n++ {
+		if code := fmt.Sprintf("%06d", n); !taken[code] {
+			return code
+		}
+	}
+}
+
+// secondStep takes a's second step on svc with code, from one address.
+func secondStep(t *testing.T, svc *Service, a Account, code string) error {
+	t.Helper()
+	turn, err := svc.TakeTurn(t.Context(), SignInAction, Client{IP: "192.0.2.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = svc.SecondStep(t.Context(), turn, a, code)
+	return err
 }
