@@ -15,6 +15,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -108,23 +109,12 @@ func TestCommandsSaySystemErrors(t *testing.T) {
 	}
 
 	// A server that takes the connection and closes it without a word.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			io.ReadAll(io.LimitReader(conn, 1)) // the request has come
-			conn.Close()
-		}
-	}()
-	r = runCLI(t, map[string]string{"LANG": "de_DE.UTF-8"}, "", "open", "http://"+ln.Addr().String()+"/l/x")
-	want = de.T("cli.client.problem", "Title", de.T("cli.client.unreachable", "Host", ln.Addr().String()), "Detail", de.T("cli.sys.cut"))
+	cutter := rawServer(t, func(c net.Conn) {
+		io.ReadAll(io.LimitReader(c, 1)) // the request has come
+		c.Close()
+	})
+	r = runCLI(t, map[string]string{"LANG": "de_DE.UTF-8"}, "", "open", "http://"+cutter+"/l/x")
+	want = de.T("cli.client.problem", "Title", de.T("cli.client.unreachable", "Host", cutter), "Detail", de.T("cli.sys.cut"))
 	if r.code != exitFailed || r.err.Error() != want {
 		t.Errorf("open from a server that closes the connection: %d, %v; want %q", r.code, r.err, want)
 	}
@@ -145,21 +135,7 @@ func TestCommandsSaySystemErrors(t *testing.T) {
 // answers is said, in each language, to have not answered in time, once:
 // the client's words say the timeout, and no second one follows them.
 func TestTimeoutSaidOnce(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close() // read nothing, answer nothing
-		}
-	}()
-	host := ln.Addr().String()
+	host := rawServer(t, func(net.Conn) {}) // read nothing, answer nothing
 	for lang, locale := range locales {
 		l := i18n.For(lang)
 		ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
@@ -172,4 +148,37 @@ func TestTimeoutSaidOnce(t *testing.T) {
 			t.Errorf("%s: open from a server that never answers: %d, %v; want %q", lang, exitCode(err), err, want)
 		}
 	}
+}
+
+// rawServer accepts connections on a loopback address, which it returns,
+// and gives each to handle, until the test ends; a connection handle
+// leaves open is closed then.
+func rawServer(t *testing.T, handle func(net.Conn)) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			handle(c)
+		}
+	}()
+	return ln.Addr().String()
 }
