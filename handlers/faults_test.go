@@ -139,12 +139,7 @@ func TestClientsThatHangUpAre499(t *testing.T) {
 	<-blocked.entered
 	cancel()
 	<-done
-	for start := time.Now(); !strings.Contains(s.logs.String(), "path=/links status="); time.Sleep(10 * time.Millisecond) {
-		if time.Since(start) > 5*time.Second {
-			t.Fatalf("no request log line:\n%s", s.logs)
-		}
-	}
-	logs := s.logs.String()
+	logs := s.loggedRequest(t, "/links")
 	if !strings.Contains(logs, "path=/links status=499") || strings.Contains(logs, "level=ERROR") {
 		t.Fatalf("a client that hung up is not a quiet 499:\n%s", logs)
 	}
@@ -153,6 +148,18 @@ func TestClientsThatHangUpAre499(t *testing.T) {
 	if sample(requests, map[string]string{"route": "GET /links", "code": "499"}) != 1 || strings.Contains(text, `code="500"`) {
 		t.Errorf("the metrics do not count the hang-up as 499:\n%s", text)
 	}
+}
+
+// loggedRequest waits for the request log's line of a request to path,
+// and returns the log then.
+func (s *testServer) loggedRequest(t *testing.T, path string) string {
+	t.Helper()
+	for start := time.Now(); !strings.Contains(s.logs.String(), "path="+path+" status="); time.Sleep(10 * time.Millisecond) {
+		if time.Since(start) > 5*time.Second {
+			t.Fatalf("no request log line:\n%s", s.logs)
+		}
+	}
+	return s.logs.String()
 }
 
 // A client that hangs up while it sends its body, as a form or an upload
@@ -172,12 +179,7 @@ func TestBodiesCutOffAre499(t *testing.T) {
 			}
 			fmt.Fprintf(conn, "POST /login HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\n%s", host, head)
 			conn.Close()
-			for start := time.Now(); !strings.Contains(s.logs.String(), "path=/login status="); time.Sleep(10 * time.Millisecond) {
-				if time.Since(start) > 5*time.Second {
-					t.Fatalf("no request log line:\n%s", s.logs)
-				}
-			}
-			logs := s.logs.String()
+			logs := s.loggedRequest(t, "/login")
 			if !strings.Contains(logs, "path=/login status=499") || strings.Contains(logs, "level=ERROR") {
 				t.Fatalf("a client that hung up mid-body is not a quiet 499:\n%s", logs)
 			}
