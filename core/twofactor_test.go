@@ -294,14 +294,7 @@ func TestWrongCodesHoldCodesBack(t *testing.T) {
 
 		// Tried at once on two instances, after a wait: one code is
 		// checked, the others held back.
-		st2, err := store.Open(ctx, dsn, store.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st2.Close() })
-		st2.Now = clock
-		s2 := New(s.cfg, st2, s.key, s.log)
-		s2.Now = clock
+		s2 := anotherInstance(t, s, dsn, clock)
 		now = now.Add(CodeFirstWait)
 		var wg sync.WaitGroup
 		errs := make([]error, 8)
@@ -453,14 +446,7 @@ func TestCodeSentAgainCountsNoWrongOne(t *testing.T) {
 		now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
 		clock := func() time.Time { return now }
 		s.Now, st.Now = clock, clock
-		st2, err := store.Open(ctx, dsn, store.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st2.Close() })
-		st2.Now = clock
-		s2 := New(s.cfg, st2, s.key, s.log)
-		s2.Now = clock
+		s2 := anotherInstance(t, s, dsn, clock)
 
 		e, err := s.StartTOTP(ctx, ada, &Proof{ProvenAt: now})
 		if err != nil {
@@ -605,4 +591,19 @@ func secondStep(t *testing.T, svc *Service, a Account, code string) error {
 	}
 	_, err = svc.SecondStep(t.Context(), turn, a, code)
 	return err
+}
+
+// anotherInstance is a second instance beside s, on the database at dsn,
+// whose time is clock's, as s's is.
+func anotherInstance(t *testing.T, s *Service, dsn string, clock func() time.Time) *Service {
+	t.Helper()
+	st, err := store.Open(context.Background(), dsn, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	st.Now = clock
+	s2 := New(s.cfg, st, s.key, s.log)
+	s2.Now = clock
+	return s2
 }
