@@ -119,11 +119,20 @@ func (c *Client) CreateLink(ctx context.Context, in NewLink) (Link, error) {
 // again.
 //
 // When a create may have been done (its answer was lost after it was
-// sent) and the last one got no answer, or ctx ended in the pause before
-// sending it again, the error is ErrOutcomeUnknown too.
+// sent) and the last one got no answer, or ctx ended while it was under
+// way or in the pause before sending it again, the error is
+// ErrOutcomeUnknown too.
 func sendAgain[T any](ctx context.Context, again bool, rewind func() bool, send func(settle bool) (T, error)) (T, error) {
 	v, err := send(again)
-	if !answerLost(err) || ctx.Err() != nil {
+	if err != nil && ctx.Err() != nil {
+		// Ended (Ctrl-C) while the create was under way: it may have
+		// arrived, and been made.
+		if sentMaybe(err) {
+			err = &outcomeError{err}
+		}
+		return v, err
+	}
+	if !answerLost(err) {
 		return v, err
 	}
 	maybe := sentMaybe(err)

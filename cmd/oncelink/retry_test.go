@@ -227,4 +227,23 @@ func TestShareWhoseOutcomeIsUnknown(t *testing.T) {
 	if !strings.Contains(r.stderr, "interrupted") || lossy.Creates() != 1 || count() != 4 {
 		t.Fatalf("share interrupted: %q after %d creates, %d links", r.stderr, lossy.Creates(), count())
 	}
+
+	// Ctrl-C while the create is under way, made and its answer not back.
+	lossy = proxytest.New(t, s.URL, proxytest.HeldBack)
+	cmd = sh.command(strings.NewReader(""), []string{"ONCELINK_URL=" + lossy.URL, "ONCELINK_API_KEY=" + key}, "share", "the gate code")
+	var heldOut, heldErr lockedBuffer
+	cmd.Stdout, cmd.Stderr = &heldOut, &heldErr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for count() != 5 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	cmd.Wait()
+	r = result{code: cmd.ProcessState.ExitCode(), stdout: heldOut.String(), stderr: heldErr.String()}
+	maybe("share interrupted under way", r, exitInterrupted, "oncelink links --status active")
+	if !strings.Contains(r.stderr, "interrupted") || lossy.Creates() != 1 {
+		t.Fatalf("share interrupted under way: %q after %d creates", r.stderr, lossy.Creates())
+	}
 }

@@ -21,6 +21,9 @@ const (
 	BadGateway   = "502 after the create was forwarded"
 	Unreachable  = "502 without forwarding the create"
 	GatewayTimed = "504 after the create was forwarded"
+	// HeldBack holds the answer back after the create was forwarded,
+	// until the client goes.
+	HeldBack = "no answer after the create was forwarded"
 	// BadGatewayEvery answers 502 to every create, the first and any
 	// sent again, after forwarding each.
 	BadGatewayEvery = "502 after every create was forwarded"
@@ -93,6 +96,9 @@ func New(t *testing.T, backend, how string) *Lossy {
 				return
 			case GatewayTimed:
 				http.Error(w, "<html>504 Gateway Time-out</html>", http.StatusGatewayTimeout)
+				return
+			case HeldBack:
+				<-r.Context().Done()
 				return
 			}
 		}
