@@ -260,10 +260,12 @@ type Verify struct {
 	Passkeys bool
 	Recovery bool
 	// PasskeysOff is set when the account's only second factors are
-	// passkeys, which this server cannot use: the page says why it offers
-	// none, and what to do instead.
-	PasskeysOff bool
-	Error       string
+	// passkeys, which this server cannot use, or which were all found
+	// cloned (PasskeysCloned): the page says why it offers none, and what
+	// to do instead.
+	PasskeysOff    bool
+	PasskeysCloned bool
+	Error          string
 	// HeldBack, when the rate limits refused a code, says for how long.
 	HeldBack *HeldBack
 }

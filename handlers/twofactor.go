@@ -202,9 +202,13 @@ func (h *Handler) renderVerify(w http.ResponseWriter, r *http.Request, a *core.A
 		h.fail(w, r, err)
 		return
 	}
-	v := components.Verify{Username: a.Username, TOTP: f.TOTP, Passkeys: f.Passkeys > 0 && h.core.PasskeysAvailable(),
+	// A passkey found cloned signs in no more, but stays a second factor:
+	// the second step is still asked for, with a recovery code.
+	usable := f.Passkeys - f.PasskeysCloned
+	v := components.Verify{Username: a.Username, TOTP: f.TOTP, Passkeys: usable > 0 && h.core.PasskeysAvailable(),
 		Recovery: f.RecoveryLeft > 0, Error: msg, HeldBack: held}
 	v.PasskeysOff = f.Passkeys > 0 && !v.Passkeys && !f.TOTP
+	v.PasskeysCloned = f.Passkeys > 0 && usable == 0
 	if held != nil && !v.Passkeys {
 		// No passkey on the page to use meanwhile.
 		held.OrPasskey = false

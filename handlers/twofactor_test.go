@@ -630,32 +630,48 @@ func TestHeldBackCodesLeaveThePasskey(t *testing.T) {
 
 // TestSecondStepWithPasskeysOff: an account whose only second factors are
 // passkeys, on a server that cannot use them (its base URL, the test
-// server's, is an IP address), is told at the second step why no passkey
-// is offered and what to do instead: give a recovery code, in the form
-// that takes one, or, with none left, ask an administrator.
+// server's, is an IP address), or all found cloned (on a server that can),
+// is told at the second step why no passkey is offered and what to do
+// instead: give a recovery code, in the form that takes one, or, with none
+// left, ask an administrator.
 func TestSecondStepWithPasskeysOff(t *testing.T) {
-	s := newTestServer(t)
-	s.admin()
-	if s.h.core.PasskeysAvailable() {
+	onAddress := newTestServer(t)
+	onAddress.admin()
+	if onAddress.h.core.PasskeysAvailable() {
 		t.Fatal("passkeys work on a server whose address is an IP address")
 	}
+	onName := newTestServer(t, onLocalhost)
+	onName.admin()
 	ctx := context.Background()
 	en := i18n.For("en")
 	for i, tt := range []struct {
-		name  string
-		codes bool
-		want  string
+		name   string
+		cloned bool
+		codes  bool
+		want   string
 	}{
-		{"bob", true, "twofactor.verify.passkeys_off_recovery"},
-		{"carol", false, "twofactor.verify.passkeys_off_admin"},
+		{"bob", false, true, "twofactor.verify.passkeys_off_recovery"},
+		{"carol", false, false, "twofactor.verify.passkeys_off_admin"},
+		{"dave", true, true, "twofactor.verify.passkeys_cloned_recovery"},
+		{"erin", true, false, "twofactor.verify.passkeys_cloned_admin"},
 	} {
+		s := onAddress
+		if tt.cloned {
+			s = onName
+		}
 		a, err := s.h.core.AddAccount(ctx, tt.name, testPassword, false)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.store.AddPasskey(ctx, store.Passkey{AccountID: a.ID, CredentialID: []byte{byte(i)}, UserHandle: []byte{byte(i)},
-			Name: "laptop", Credential: []byte(`{}`)}, core.MaxPasskeys); err != nil {
+		p, err := s.store.AddPasskey(ctx, store.Passkey{AccountID: a.ID, CredentialID: []byte{byte(i)}, UserHandle: []byte{byte(i)},
+			Name: "laptop", Credential: []byte(`{}`)}, core.MaxPasskeys)
+		if err != nil {
 			t.Fatal(err)
+		}
+		if tt.cloned {
+			if marked, err := s.store.PasskeyCloned(ctx, p.ID); err != nil || !marked {
+				t.Fatalf("%s's passkey marked cloned: %v, %v", tt.name, marked, err)
+			}
 		}
 		var codes []string
 		if tt.codes {

@@ -354,14 +354,16 @@ func (s *Store) NoticeSecondStepFailures(ctx context.Context, account int64, thr
 }
 
 // SecondFactors tells what an account signs in with beside its password:
-// whether it has a confirmed TOTP secret, how many passkeys, and how many
-// recovery codes it has unused and used.
+// whether it has a confirmed TOTP secret, how many passkeys (and how many
+// of them were found cloned, which sign in no more), and how many recovery
+// codes it has unused and used.
 type SecondFactors struct {
-	TOTP         bool
-	TOTPSince    time.Time
-	Passkeys     int
-	RecoveryLeft int
-	RecoveryUsed int
+	TOTP           bool
+	TOTPSince      time.Time
+	Passkeys       int
+	PasskeysCloned int
+	RecoveryLeft   int
+	RecoveryUsed   int
 }
 
 // Any reports whether the account has a second factor.
@@ -372,18 +374,20 @@ func (s *Store) SecondFactorsOf(ctx context.Context, account int64) (SecondFacto
 	var r struct {
 		Confirmed sql.NullInt64 `db:"confirmed"`
 		Passkeys  int           `db:"passkeys"`
+		Cloned    int           `db:"cloned"`
 		Recovery  int           `db:"recovery"`
 		Used      int           `db:"used"`
 	}
 	err := s.ro.GetContext(ctx, &r, s.ro.Rebind(`SELECT
 		(SELECT confirmed_at FROM totp WHERE account_id = ?) AS confirmed,
 		(SELECT COUNT(*) FROM passkeys WHERE account_id = ?) AS passkeys,
+		(SELECT COUNT(*) FROM passkeys WHERE account_id = ? AND cloned_at IS NOT NULL) AS cloned,
 		(SELECT COUNT(*) FROM recovery_codes WHERE account_id = ? AND used_at IS NULL) AS recovery,
-		(SELECT COUNT(*) FROM recovery_codes WHERE account_id = ? AND used_at IS NOT NULL) AS used`), account, account, account, account)
+		(SELECT COUNT(*) FROM recovery_codes WHERE account_id = ? AND used_at IS NOT NULL) AS used`), account, account, account, account, account)
 	if err != nil {
 		return SecondFactors{}, err
 	}
-	return SecondFactors{TOTP: r.Confirmed.Valid, TOTPSince: fromMillis(r.Confirmed), Passkeys: r.Passkeys,
+	return SecondFactors{TOTP: r.Confirmed.Valid, TOTPSince: fromMillis(r.Confirmed), Passkeys: r.Passkeys, PasskeysCloned: r.Cloned,
 		RecoveryLeft: r.Recovery, RecoveryUsed: r.Used}, nil
 }
 
