@@ -102,15 +102,7 @@ func TestSecondStepSaysCodesLeft(t *testing.T) {
 	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
 	s.Now, st.Now = clock, clock
-	e, err := s.StartTOTP(ctx, ada, &Proof{ProvenAt: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, _ := totp.GenerateCode(e.Secret, now)
-	codes, err := s.ConfirmTOTP(ctx, ada, code, &Proof{ProvenAt: now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	secret, codes := enrolTOTP(t, s, ada, now)
 	step := func(code string) StepTaken {
 		t.Helper()
 		turn, err := s.TakeTurn(ctx, SignInAction, Client{IP: "192.0.2.1"})
@@ -124,7 +116,7 @@ func TestSecondStepSaysCodesLeft(t *testing.T) {
 		return taken
 	}
 	now = now.Add(TOTPPeriod)
-	code, _ = totp.GenerateCode(e.Secret, now)
+	code, _ := totp.GenerateCode(secret, now)
 	if taken := step(code); taken != (StepTaken{}) {
 		t.Errorf("a code of the app: %+v", taken)
 	}
@@ -237,17 +229,9 @@ func TestWrongCodesHoldCodesBack(t *testing.T) {
 		s.Now, st.Now = clock, clock
 		enrol := func() (string, []string) {
 			t.Helper()
-			e, err := s.StartTOTP(ctx, ada, &Proof{ProvenAt: now})
-			if err != nil {
-				t.Fatal(err)
-			}
-			code, _ := totp.GenerateCode(e.Secret, now)
-			codes, err := s.ConfirmTOTP(ctx, ada, code, &Proof{ProvenAt: now})
-			if err != nil {
-				t.Fatal(err)
-			}
+			secret, codes := enrolTOTP(t, s, ada, now)
 			now = now.Add(TOTPPeriod)
-			return e.Secret, codes
+			return secret, codes
 		}
 		secret, recovery := enrol()
 		right := func() string { code, _ := totp.GenerateCode(secret, now); return code }
@@ -359,17 +343,10 @@ func TestProofCodesHeldBack(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e, err := s.StartTOTP(ctx, ada, &Proof{ProvenAt: now})
-		if err != nil {
-			t.Fatal(err)
-		}
-		code, _ := totp.GenerateCode(e.Secret, now)
-		if _, err := s.ConfirmTOTP(ctx, ada, code, &Proof{ProvenAt: now}); err != nil {
-			t.Fatal(err)
-		}
+		secret, _ := enrolTOTP(t, s, ada, now)
 		now = now.Add(TOTPPeriod)
-		right := func() string { code, _ := totp.GenerateCode(e.Secret, now); return code }
-		wrong := func() string { return wrongCode(e.Secret, now) }
+		right := func() string { code, _ := totp.GenerateCode(secret, now); return code }
+		wrong := func() string { return wrongCode(secret, now) }
 		prove := func(given string) (*Proof, error) {
 			p := &Proof{Given: given, Client: Client{IP: "192.0.2.1"}}
 			_, err := s.RenewRecoveryCodes(ctx, ada, p)
@@ -448,17 +425,9 @@ func TestCodeSentAgainCountsNoWrongOne(t *testing.T) {
 		s.Now, st.Now = clock, clock
 		s2 := anotherInstance(t, s, dsn, clock)
 
-		e, err := s.StartTOTP(ctx, ada, &Proof{ProvenAt: now})
-		if err != nil {
-			t.Fatal(err)
-		}
-		code, _ := totp.GenerateCode(e.Secret, now)
-		recovery, err := s.ConfirmTOTP(ctx, ada, code, &Proof{ProvenAt: now})
-		if err != nil {
-			t.Fatal(err)
-		}
-		right := func() string { code, _ := totp.GenerateCode(e.Secret, now); return code }
-		wrong := func() string { return wrongCode(e.Secret, now) }
+		secret, recovery := enrolTOTP(t, s, ada, now)
+		right := func() string { code, _ := totp.GenerateCode(secret, now); return code }
+		wrong := func() string { return wrongCode(secret, now) }
 		step := func(svc *Service, code string) error { return secondStep(t, svc, ada, code) }
 		// counted is how many wrong codes in a row the account has: a try
 		// at them, which counts itself, then forgets them all.
@@ -510,7 +479,7 @@ func TestCodeSentAgainCountsNoWrongOne(t *testing.T) {
 		// A client that sends the code again after it signed in, more
 		// times than wrong codes may come in a row.
 		now = now.Add(TOTPPeriod)
-		code = right()
+		code := right()
 		if err := step(s, code); err != nil {
 			t.Fatal(err)
 		}
@@ -535,7 +504,7 @@ func TestCodeSentAgainCountsNoWrongOne(t *testing.T) {
 		// Guessing: four wrong codes, and the code of the step before,
 		// used or not, count; the code just taken, between them, does
 		// not; the next code waits.
-		earlier, _ := totp.GenerateCode(e.Secret, now.Add(-TOTPPeriod))
+		earlier, _ := totp.GenerateCode(secret, now.Add(-TOTPPeriod))
 		for i := range CodesBeforeWait - 1 {
 			if err := step(s, wrong()); err != errWrongCode {
 				t.Fatalf("wrong code %d: %v", i+1, err)
@@ -565,6 +534,22 @@ func TestCodeSentAgainCountsNoWrongOne(t *testing.T) {
 			t.Fatalf("a code after five used recovery codes: %v, want it held back", err)
 		}
 	})
+}
+
+// enrolTOTP sets up an authenticator app for a on s at now, and returns
+// its secret and the recovery codes that came with it.
+func enrolTOTP(t *testing.T, s *Service, a Account, now time.Time) (string, []string) {
+	t.Helper()
+	e, err := s.StartTOTP(t.Context(), a, &Proof{ProvenAt: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _ := totp.GenerateCode(e.Secret, now)
+	codes, err := s.ConfirmTOTP(t.Context(), a, code, &Proof{ProvenAt: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e.Secret, codes
 }
 
 // wrongCode is a code of secret's app for none of the three time steps
