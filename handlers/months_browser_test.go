@@ -20,12 +20,17 @@ import (
 // each month as the page script's Intl.DateTimeFormat writes it, so that a
 // time the script rewrites in the reader's zone and one it leaves as the
 // server wrote it (a countdown's title, a text to send, a mail) name the
-// month alike: "dic", not "dic." beside "dic". The settings page lists a
-// key expiring in each month of next year, read as the server wrote it
+// month alike: "dic", not "dic." beside "dic"; and a reader in UTC reads
+// the same words either way, but for the zone the server names: "7 Dec
+// 2026, 14:05", not "Dec 7, 2026, 02:05 PM". The settings page lists a key
+// expiring in each month of next year, read as the server wrote it
 // (scripts off), then as the script rewrote it.
 func TestMonthsAsTheBrowserWritesThem(t *testing.T) {
 	s := newTestServer(t)
 	ctx := browsertest.New(t)
+	if _, err := chromedp.Call(ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "UTC"}); err != nil {
+		t.Fatal(err)
+	}
 	b := newTab(t, ctx, s)
 	b.setUp()
 	ada, err := s.store.AccountByName(context.Background(), "ada")
@@ -75,6 +80,9 @@ func TestMonthsAsTheBrowserWritesThem(t *testing.T) {
 			// Day, month, year, time, zone: the month is the second.
 			if !hasWord(browser[at], month[1]) {
 				t.Errorf("%s, month %d: the server writes %q, the browser %q", l.Code, i+1, server[at], browser[at])
+			}
+			if want := strings.TrimSuffix(server[at], " UTC"); browser[at] != want {
+				t.Errorf("%s, month %d: the server writes %q, the browser in UTC %q", l.Code, i+1, server[at], browser[at])
 			}
 		}
 		if l.Code == "es" {

@@ -41,6 +41,14 @@
   // the digits the server writes (numberingSystem "latn") in every language.
   function lang() { return document.documentElement.lang || undefined; }
 
+  // Dates are written as the server writes them, on a 24-hour clock and,
+  // in English, day first: "7 Dec 2026, 14:05", not "Dec 7, 2026, 02:05 PM".
+  function dates(opts) {
+    opts.hourCycle = "h23";
+    opts.numberingSystem = "latn";
+    return new Intl.DateTimeFormat(lang() === "en" ? "en-GB" : lang(), opts);
+  }
+
   // Copy buttons: <button data-copy="ID"> copies #ID's data-copy-text, or
   // else its value or its text. The button says it copied, or that it
   // could not, for a moment, and then its own word again; a second press
@@ -169,8 +177,8 @@
     } else if (ms < min || ms > max) {
       out.textContent = msg("js.expiry.out_of_range");
     } else {
-      out.textContent = msg("js.expiry.at", { when: new Intl.DateTimeFormat(lang(),
-        { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", numberingSystem: "latn" }).format(new Date(Date.now() + ms)) });
+      out.textContent = msg("js.expiry.at", { when: dates(
+        { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" }).format(new Date(Date.now() + ms)) });
     }
   }
 
@@ -407,10 +415,10 @@
   function localTimes(root) {
     root.querySelectorAll("time[datetime]:not(.countdown)").forEach(function (t) {
       var d = new Date(t.getAttribute("datetime"));
-      var opts = { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", numberingSystem: "latn" };
+      var opts = { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" };
       if (t.hasAttribute("data-seconds")) opts.second = "2-digit";
       if (d.getFullYear() === new Date().getFullYear()) delete opts.year;
-      if (!isNaN(d)) t.textContent = new Intl.DateTimeFormat(lang(), opts).format(d);
+      if (!isNaN(d)) t.textContent = dates(opts).format(d);
     });
   }
 
