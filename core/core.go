@@ -200,7 +200,7 @@ type Store interface {
 	SetPendingAddress(ctx context.Context, account int64, address string, hash []byte, expires time.Time) error
 	DropPendingAddress(ctx context.Context, account int64, hash []byte) error
 	ConfirmAddress(ctx context.Context, account int64, hash []byte, at time.Time, nonce []byte) (string, error)
-	PendingAddress(ctx context.Context, account int64, hash []byte, at time.Time) (string, error)
+	PendingAddress(ctx context.Context, hash []byte, at time.Time) (account int64, address string, err error)
 	RemoveAddress(ctx context.Context, account int64, confirmed *store.NoticeAddress) error
 
 	StartTOTP(ctx context.Context, account int64, sealed []byte) error

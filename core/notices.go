@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net"
 	"net/mail"
 	"net/netip"
@@ -505,6 +506,11 @@ func reply(s string) string {
 // expired.
 var ErrConfirmGone = Refusal(Gone, "confirmation_gone", "", "link_no_longer_valid")
 
+// ErrConfirmOtherAccount refuses a live confirmation link opened signed in
+// as an account other than the one that set its address: it confirms
+// nothing there, and works once signed in as that account.
+var ErrConfirmOtherAccount = Refusal(Forbidden, "confirmation_other_account", "", "not_for_this_account")
+
 // ConfirmNoticeAddress spends the confirmation token tok and makes its
 // address the notice address of its account, which must be owner's. The
 // address gets a fresh unsubscribe nonce, even when it is the one in use
@@ -513,30 +519,41 @@ var ErrConfirmGone = Refusal(Gone, "confirmation_gone", "", "link_no_longer_vali
 func (s *Service) ConfirmNoticeAddress(ctx context.Context, owner int64, tok string) (string, error) {
 	nonce := make([]byte, unsubscribeNonceLen)
 	rand.Read(nonce)
-	return byConfirmToken(tok, func(hash []byte) (string, error) { return s.store.ConfirmAddress(ctx, owner, hash, s.Now(), nonce) })
+	return s.byConfirmToken(ctx, owner, tok, func(hash []byte) (string, error) {
+		return s.store.ConfirmAddress(ctx, owner, hash, s.Now(), nonce)
+	})
+}
+
+// PendingNoticeAddress is the address that ConfirmNoticeAddress would
+// confirm with tok, for the page that asks to; it changes nothing, and
+// refuses tok as ConfirmNoticeAddress would.
+func (s *Service) PendingNoticeAddress(ctx context.Context, owner int64, tok string) (string, error) {
+	return s.byConfirmToken(ctx, owner, tok, func(hash []byte) (string, error) {
+		account, address, err := s.store.PendingAddress(ctx, hash, s.Now())
+		if err == nil && account != owner {
+			return "", fmt.Errorf("confirmation: %w", store.ErrNotFound)
+		}
+		return address, err
+	})
 }
 
 // byConfirmToken is what find, given the hash of the confirmation token
-// tok, returns: a notice address, or ErrConfirmGone for a token that is no
-// live one.
-func byConfirmToken(tok string, find func(hash []byte) (string, error)) (string, error) {
+// tok, returns for owner: a notice address; else ErrConfirmOtherAccount
+// for a live token of another account, and ErrConfirmGone for a token
+// that is no live one.
+func (s *Service) byConfirmToken(ctx context.Context, owner int64, tok string, find func(hash []byte) (string, error)) (string, error) {
 	if len(tok) != 43 {
 		return "", ErrConfirmGone
 	}
 	hash := sha256.Sum256([]byte(tok))
 	address, err := find(hash[:])
-	if errors.Is(err, store.ErrNotFound) {
-		return "", ErrConfirmGone
+	if !errors.Is(err, store.ErrNotFound) {
+		return address, err
 	}
-	return address, err
-}
-
-// PendingNoticeAddress is the address that ConfirmNoticeAddress would
-// confirm with tok, for the page that asks to; it changes nothing. A token
-// that is used, dead or not owner's is ErrConfirmGone, as it would be
-// there.
-func (s *Service) PendingNoticeAddress(ctx context.Context, owner int64, tok string) (string, error) {
-	return byConfirmToken(tok, func(hash []byte) (string, error) { return s.store.PendingAddress(ctx, owner, hash, s.Now()) })
+	if account, _, err := s.store.PendingAddress(ctx, hash[:], s.Now()); err == nil && account != owner {
+		return "", ErrConfirmOtherAccount
+	}
+	return "", ErrConfirmGone
 }
 
 // RemoveNoticeAddress stops email notices for owner: it forgets the notice

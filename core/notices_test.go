@@ -1,8 +1,13 @@
 package core
 
 import (
+	"context"
+	"crypto/sha256"
+	"errors"
 	"net/netip"
+	"strings"
 	"testing"
+	"time"
 )
 
 func TestPublicAddress(t *testing.T) {
@@ -33,4 +38,47 @@ func TestPublicAddress(t *testing.T) {
 			t.Errorf("PublicAddress(%s) = %v, want %v", tc.ip, got, tc.public)
 		}
 	}
+}
+
+// TestConfirmationOfAnotherAccount: a live confirmation link opened signed
+// in as another account says so, and changes nothing: it still confirms
+// the address for the account that set it. A dead one is gone for anyone.
+func TestConfirmationOfAnotherAccount(t *testing.T) {
+	onEachDatabase(t, func(t *testing.T, dsn string) {
+		s, st, ada := newServiceOn(t, dsn)
+		ctx := context.Background()
+		bob, err := st.CreateAccount(ctx, "bob", "x", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok := strings.Repeat("c", 43)
+		hash := sha256.Sum256([]byte(tok))
+		if err := st.SetPendingAddress(ctx, ada.ID, "ada@example.org", hash[:], s.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.PendingNoticeAddress(ctx, bob.ID, tok); !errors.Is(err, ErrConfirmOtherAccount) {
+			t.Errorf("bob's page of ada's link: %v", err)
+		}
+		if _, err := s.ConfirmNoticeAddress(ctx, bob.ID, tok); !errors.Is(err, ErrConfirmOtherAccount) {
+			t.Errorf("bob confirms ada's link: %v", err)
+		}
+		if a, err := st.NoticeAddress(ctx, bob.ID); err == nil && a.Address != "" {
+			t.Errorf("bob's notice address is %q", a.Address)
+		}
+		if address, err := s.PendingNoticeAddress(ctx, ada.ID, tok); err != nil || address != "ada@example.org" {
+			t.Fatalf("ada's page of her link: %q, %v", address, err)
+		}
+		if address, err := s.ConfirmNoticeAddress(ctx, ada.ID, tok); err != nil || address != "ada@example.org" {
+			t.Fatalf("ada confirms her link: %q, %v", address, err)
+		}
+		// Used: gone for both.
+		for _, who := range []int64{ada.ID, bob.ID} {
+			if _, err := s.PendingNoticeAddress(ctx, who, tok); !errors.Is(err, ErrConfirmGone) {
+				t.Errorf("account %d, the page of a used link: %v", who, err)
+			}
+			if _, err := s.ConfirmNoticeAddress(ctx, who, tok); !errors.Is(err, ErrConfirmGone) {
+				t.Errorf("account %d confirms a used link: %v", who, err)
+			}
+		}
+	})
 }

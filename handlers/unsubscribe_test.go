@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"html"
 	"io"
 	"log/slog"
 	"mime/multipart"
@@ -482,4 +483,33 @@ func TestHeldBackUnsubscribeComesBack(t *testing.T) {
 		}
 	}
 	t.Fatal("the unsubscribe link is never held back")
+}
+
+// TestConfirmationSignedInAsAnother: the confirmation link of ada's new
+// address, opened signed in as bob, says it is another account's and
+// offers nothing to confirm; its POST changes nothing; ada's link still
+// confirms it.
+func TestConfirmationSignedInAsAnother(t *testing.T) {
+	u := newUnsubscribeServer(t, false)
+	if res := u.ada.post("/settings/notices/address", url.Values{"address": {"new@example.org"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("set: %d", res.StatusCode)
+	}
+	mails := u.box.all()
+	confirm := regexp.MustCompile(`/settings/notices/confirm/[A-Za-z0-9_-]{43}`).FindString(mails[len(mails)-1])
+	bob := u.user("bob")
+	want := html.EscapeString(core.ErrConfirmOtherAccount.Msg)
+	res := bob.get(confirm)
+	if res.StatusCode != http.StatusForbidden || !strings.Contains(res.body, want) || strings.Contains(res.body, `data-testid="confirm-form"`) {
+		t.Errorf("bob's page of ada's link: %d, or it does not say whose it is, or offers to confirm", res.StatusCode)
+	}
+	res = bob.post(confirm, url.Values{})
+	if res.StatusCode != http.StatusForbidden || !strings.Contains(res.body, want) {
+		t.Errorf("bob confirms ada's link: %d", res.StatusCode)
+	}
+	if got := u.noticeAddress(); got != "ada@example.org" {
+		t.Errorf("ada's notice address is %q", got)
+	}
+	if res := u.ada.post(confirm, url.Values{}); res.StatusCode != http.StatusSeeOther || u.noticeAddress() != "new@example.org" {
+		t.Errorf("ada confirms her link: %d, address %q", res.StatusCode, u.noticeAddress())
+	}
 }

@@ -528,19 +528,23 @@ func (s *Store) ConfirmAddress(ctx context.Context, account int64, hash []byte, 
 	return address, nil
 }
 
-// PendingAddress is the address that ConfirmAddress would confirm for
-// account with hash at at, changing nothing; ErrNotFound when none would.
-func (s *Store) PendingAddress(ctx context.Context, account int64, hash []byte, at time.Time) (string, error) {
-	var address string
-	err := s.ro.GetContext(ctx, &address, s.ro.Rebind(`SELECT pending_address FROM notice_addresses
-		WHERE account_id = ? AND pending_hash = ? AND pending_expires_at > ?`), account, hash, millis(at))
+// PendingAddress is the account and the address that ConfirmAddress
+// would confirm with hash at at, changing nothing; ErrNotFound when it
+// would confirm none, for any account.
+func (s *Store) PendingAddress(ctx context.Context, hash []byte, at time.Time) (account int64, address string, err error) {
+	var row struct {
+		Account int64  `db:"account_id"`
+		Address string `db:"pending_address"`
+	}
+	err = s.ro.GetContext(ctx, &row, s.ro.Rebind(`SELECT account_id, pending_address FROM notice_addresses
+		WHERE pending_hash = ? AND pending_expires_at > ?`), hash, millis(at))
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", fmt.Errorf("confirmation: %w", ErrNotFound)
+		return 0, "", fmt.Errorf("confirmation: %w", ErrNotFound)
 	}
 	if err != nil {
-		return "", fmt.Errorf("store: pending address: %w", err)
+		return 0, "", fmt.Errorf("store: pending address: %w", err)
 	}
-	return address, nil
+	return row.Account, row.Address, nil
 }
 
 // RemoveAddress forgets account's notice address, confirmed and pending;
