@@ -89,6 +89,7 @@ func (a *API) Handler() http.Handler {
 	route("GET /api/v1/webhooks", a.owned(a.listWebhooks), none)
 	route("DELETE /api/v1/webhooks/{id}", a.owned(a.deleteWebhook), none)
 	route("POST /api/v1/webhooks/{id}/rotate", a.owned(a.rotateWebhook), none)
+	route("POST /api/v1/webhooks/{id}/test", a.owned(a.testWebhook), none)
 	route("GET /api/v1/webhooks/{id}/deliveries", a.owned(a.webhookDeliveries), none)
 	route("POST /api/v1/open/{token}", a.open, body)
 	route("GET /api/v1/me", a.owned(a.me), none)

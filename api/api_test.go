@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,6 +22,7 @@ import (
 
 	"oncelink/core"
 	"oncelink/live"
+	"oncelink/store"
 	"oncelink/token"
 )
 
@@ -243,6 +245,47 @@ func TestEveryDocumentedAnswer(t *testing.T) {
 	carolBrowser.signIn("carol")
 	expect("rotate, cross-site with a session", carolBrowser.do(http.MethodPost, "/api/v1/webhooks/"+hid+"/rotate", "", nil, crossSite),
 		http.StatusForbidden, "cross_origin")
+	// A test message switches on an endpoint that a 410 switched off.
+	leased, err := hooks.store.LeaseDeliveries(t.Context(), time.Now(), time.Minute, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(leased, func(d store.Delivery) bool { return d.WebhookID == createdHook.ID })
+	if i < 0 {
+		t.Fatalf("no delivery to the endpoint among %d", len(leased))
+	}
+	if err := hooks.store.FinishAttempt(t.Context(), leased[i], store.Attempt{At: time.Now(), Code: http.StatusGone,
+		Outcome: store.DeliveryFailed, DisableWebhook: true}); err != nil {
+		t.Fatal(err)
+	}
+	if l := carol.get("/api/v1/webhooks"); !strings.Contains(string(l.body), `"id":`+hid+`,`) || strings.Count(string(l.body), `"disabled_at":null`) != core.MaxWebhooks-1 {
+		t.Fatalf("the endpoint was not switched off: %s", l.body)
+	}
+	tested := carol.postJSON("/api/v1/webhooks/"+hid+"/test", nil)
+	expect("send a webhook a test", tested, http.StatusAccepted, "")
+	var testedHook struct {
+		ID                  int64      `json:"id"`
+		DisabledAt          *time.Time `json:"disabled_at"`
+		PreviousSecretUntil *time.Time `json:"previous_secret_until"`
+	}
+	json.Unmarshal(tested.body, &testedHook)
+	if testedHook.ID != createdHook.ID || testedHook.DisabledAt != nil || testedHook.PreviousSecretUntil == nil {
+		t.Errorf("the endpoint after its test: %s", tested.body)
+	}
+	if d := carol.get("/api/v1/webhooks/" + hid + "/deliveries"); !strings.Contains(string(d.body), `"type":"webhook.test"`) {
+		t.Errorf("no test among the deliveries: %s", d.body)
+	}
+	expect("test, another owner's", dave.postJSON("/api/v1/webhooks/"+hid+"/test", nil), http.StatusNotFound, "not_found")
+	expect("test without a key", anon.postJSON("/api/v1/webhooks/"+hid+"/test", nil), http.StatusUnauthorized, "key_missing")
+	expect("test, a parameter", carol.postJSON("/api/v1/webhooks/"+hid+"/test?now=1", nil), http.StatusBadRequest, "unknown_parameter")
+	expect("test, too large", carol.postJSON("/api/v1/webhooks/"+hid+"/test", `{"`+strings.Repeat("x", 5<<10)+`":1}`), http.StatusRequestEntityTooLarge, "body_too_large")
+	expect("test, cross-site with a session", carolBrowser.do(http.MethodPost, "/api/v1/webhooks/"+hid+"/test", "", nil, crossSite),
+		http.StatusForbidden, "cross_origin")
+	// An account sends 20 tests an hour; the first was sent above.
+	for range 19 {
+		expect("test again", carol.postJSON("/api/v1/webhooks/"+hid+"/test", nil), http.StatusAccepted, "")
+	}
+	expect("test, too many", carol.postJSON("/api/v1/webhooks/"+hid+"/test", nil), http.StatusTooManyRequests, "rate_limited")
 	expect("deliveries, another owner's", dave.get("/api/v1/webhooks/"+hid+"/deliveries"), http.StatusNotFound, "not_found")
 	expect("deliveries without a key", anon.get("/api/v1/webhooks/"+hid+"/deliveries"), http.StatusUnauthorized, "key_missing")
 	expect("delete a webhook, another owner's", dave.do(http.MethodDelete, "/api/v1/webhooks/"+hid, "", nil, nil), http.StatusNotFound, "not_found")
@@ -271,12 +314,12 @@ func TestEveryDocumentedAnswer(t *testing.T) {
 		{http.MethodGet, "/api/v1/requests/1"}, {http.MethodPost, "/api/v1/requests/1/revoke"}, {http.MethodPost, "/api/v1/requests/open"},
 		{http.MethodPost, "/api/v1/webhooks"}, {http.MethodGet, "/api/v1/webhooks"},
 		{http.MethodDelete, "/api/v1/webhooks/1"}, {http.MethodGet, "/api/v1/webhooks/1/deliveries"},
-		{http.MethodPost, "/api/v1/webhooks/1/rotate"},
+		{http.MethodPost, "/api/v1/webhooks/1/rotate"}, {http.MethodPost, "/api/v1/webhooks/1/test"},
 	} {
 		c := tight.account("limited" + strings.NewReplacer("/", "-", "{", "", "}", "").Replace(r.method+r.path))
 		c.get("/api/v1/me") // the one request allowed
 		var res response
-		if r.method == http.MethodPost && (strings.HasSuffix(r.path, "/revoke") || strings.HasSuffix(r.path, "/rotate")) {
+		if r.method == http.MethodPost && (strings.HasSuffix(r.path, "/revoke") || strings.HasSuffix(r.path, "/rotate") || strings.HasSuffix(r.path, "/test")) {
 			res = c.postJSON(r.path, nil) // they take no body
 		} else if r.method == http.MethodPost {
 			res = c.postJSON(r.path, map[string]string{"kind": "message", "message": "x"})

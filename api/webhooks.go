@@ -15,6 +15,9 @@ type webhook struct {
 	Events     []string   `json:"events"`
 	CreatedAt  time.Time  `json:"created_at"`
 	DisabledAt *time.Time `json:"disabled_at"`
+	// PreviousSecretUntil is when the secret the last rotation replaced
+	// stops signing beside the current one; nil once it has.
+	PreviousSecretUntil *time.Time `json:"previous_secret_until"`
 }
 
 // createdWebhook is a new endpoint, or one whose secret was just rotated,
@@ -24,10 +27,14 @@ type createdWebhook struct {
 	Secret string `json:"secret"`
 }
 
-func webhookOf(w core.Webhook) webhook {
+// webhookOf is w as the API shows it at now.
+func webhookOf(w core.Webhook, now time.Time) webhook {
 	v := webhook{ID: w.ID, URL: w.URL, Events: w.Events, CreatedAt: w.CreatedAt.UTC()}
 	if !w.DisabledAt.IsZero() {
 		v.DisabledAt = utc(w.DisabledAt)
+	}
+	if w.PreviousSigns(now) {
+		v.PreviousSecretUntil = utc(w.PreviousUntil)
 	}
 	return v
 }
@@ -80,7 +87,7 @@ func (a *API) createWebhook(w http.ResponseWriter, r *http.Request, acc *core.Ac
 		return
 	}
 	setLocation(w, createdWebhooks, c.Webhook.ID)
-	a.reply(w, r, http.StatusCreated, createdWebhook{webhookOf(c.Webhook), c.Secret})
+	a.reply(w, r, http.StatusCreated, createdWebhook{webhookOf(c.Webhook, a.core.Now()), c.Secret})
 }
 
 // rotateWebhook gives an endpoint a new secret; the one it replaces goes
@@ -104,7 +111,27 @@ func (a *API) rotateWebhook(w http.ResponseWriter, r *http.Request, acc *core.Ac
 		a.fail(w, r, err)
 		return
 	}
-	a.reply(w, r, http.StatusOK, createdWebhook{webhookOf(c.Webhook), c.Secret})
+	a.reply(w, r, http.StatusOK, createdWebhook{webhookOf(c.Webhook, a.core.Now()), c.Secret})
+}
+
+// testWebhook sends an endpoint a test message, and switches it on again
+// if a 410 had switched it off, as the settings page's Send a test does:
+// 202 with the endpoint as it is then; the message goes through the
+// outbox, and its delivery lists among the endpoint's.
+func (a *API) testWebhook(w http.ResponseWriter, r *http.Request, acc *core.Account) {
+	id, err := core.ParseID(r.PathValue("id"))
+	if err == nil {
+		err = a.core.TestWebhook(r.Context(), acc.ID, id)
+	}
+	var h core.Webhook
+	if err == nil {
+		h, err = a.core.Webhook(r.Context(), acc.ID, id)
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	a.reply(w, r, http.StatusAccepted, webhookOf(h, a.core.Now()))
 }
 
 func (a *API) listWebhooks(w http.ResponseWriter, r *http.Request, acc *core.Account) {
@@ -117,7 +144,7 @@ func (a *API) listWebhooks(w http.ResponseWriter, r *http.Request, acc *core.Acc
 		Webhooks []webhook `json:"webhooks"`
 	}{Webhooks: []webhook{}}
 	for _, h := range hooks {
-		out.Webhooks = append(out.Webhooks, webhookOf(h))
+		out.Webhooks = append(out.Webhooks, webhookOf(h, a.core.Now()))
 	}
 	a.reply(w, r, http.StatusOK, out)
 }

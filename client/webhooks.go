@@ -14,6 +14,9 @@ type Webhook struct {
 	Events     []string   `json:"events"`
 	CreatedAt  time.Time  `json:"created_at"`
 	DisabledAt *time.Time `json:"disabled_at"`
+	// PreviousSecretUntil is when the secret the last rotation replaced
+	// stops signing beside the current one; nil when only it signs.
+	PreviousSecretUntil *time.Time `json:"previous_secret_until"`
 	// Secret is the endpoint's signing secret, whsec_...: only the
 	// answers of CreateWebhook and RotateWebhook have it, the only times
 	// the server gives it.
@@ -90,6 +93,16 @@ func (c *Client) RotateWebhook(ctx context.Context, id int64, idempotencyKey str
 		}
 		return w, err
 	})
+}
+
+// TestWebhook sends endpoint id a test message, and switches it on again
+// if a 410 had switched it off: POST /api/v1/webhooks/{id}/test. The
+// answer is the endpoint as it is then; the message's delivery lists
+// among the endpoint's (WebhookDeliveries).
+func (c *Client) TestWebhook(ctx context.Context, id int64) (Webhook, error) {
+	var w Webhook
+	err := c.sendJSON(ctx, http.MethodPost, webhookPath(id)+"/test", nil, &w)
+	return w, err
 }
 
 // WebhookDeliveries lists endpoint id's recent deliveries, newest first:

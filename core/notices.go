@@ -393,6 +393,12 @@ func (s *Service) Webhooks(ctx context.Context, owner int64) ([]Webhook, error) 
 	return w, fromStore(err)
 }
 
+// Webhook returns owner's endpoint id; another's is ErrNotFound.
+func (s *Service) Webhook(ctx context.Context, owner, id int64) (Webhook, error) {
+	w, err := s.store.OwnedWebhook(ctx, owner, id)
+	return w, fromStore(err)
+}
+
 // DeleteWebhook deletes owner's endpoint id; another's is ErrNotFound.
 func (s *Service) DeleteWebhook(ctx context.Context, owner, id int64) error {
 	return fromStore(s.store.DeleteWebhook(ctx, owner, id))

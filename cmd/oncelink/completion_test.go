@@ -69,7 +69,7 @@ func TestBashCompletion(t *testing.T) {
 		{[]string{"oncelink", ""}, "serve user login share open request requests withdraw links revoke events webhook version completion help"},
 		{[]string{"oncelink", "requests", "-"}, "--json --status --help"},
 		{[]string{"oncelink", "wi"}, "withdraw"},
-		{[]string{"oncelink", "webhook", ""}, "list add rotate deliveries delete"},
+		{[]string{"oncelink", "webhook", ""}, "list add rotate test deliveries delete"},
 		{[]string{"oncelink", "webhook", "add", "URL", "--e"}, "--events"},
 		{[]string{"oncelink", "share", "--w"}, "--wait"},
 		{[]string{"oncelink", "open", "URL", "-"}, "-o --password-stdin --help"},

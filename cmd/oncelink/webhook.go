@@ -23,6 +23,7 @@ func webhookCommands() []command {
 		{name: "list", summary: "cli.cmd.webhook_list", flags: webhookList},
 		{name: "add", args: "URL", summary: "cli.cmd.webhook_add", flags: webhookAdd},
 		{name: "rotate", args: "ID", summary: "cli.cmd.webhook_rotate", flags: webhookRotate},
+		{name: "test", args: "ID", summary: "cli.cmd.webhook_test", flags: webhookTest},
 		{name: "deliveries", args: "ID", summary: "cli.cmd.webhook_deliveries", flags: webhookDeliveries},
 		{name: "delete", args: "ID", summary: "cli.cmd.webhook_delete", flags: webhookDelete},
 	}
@@ -140,6 +141,31 @@ func webhookRotate(fs *flag.FlagSet) runFunc {
 	}
 }
 
+// webhookTest sends an endpoint a test message, switching it on again if
+// a 410 had switched it off: oncelink webhook test ID [--json].
+func webhookTest(fs *flag.FlagSet) runFunc {
+	asJSON := fs.Bool("json", false, "cli.flag.webhook_test_json")
+	return func(ctx context.Context, p *proc, args []string) error {
+		id, err := webhookID(p, args)
+		if err != nil {
+			return err
+		}
+		c, err := signedIn(p)
+		if err != nil {
+			return err
+		}
+		h, err := c.TestWebhook(ctx, id)
+		if err != nil {
+			return webhookError(p, err, id)
+		}
+		if *asJSON {
+			return printJSON(p.stdout, h)
+		}
+		fmt.Fprintln(p.stdout, p.T("cli.webhook.tested", "ID", id))
+		return nil
+	}
+}
+
 // printSecret prints an endpoint's secret alone on standard output, for a
 // script to keep, and on standard error what it is for.
 func printSecret(p *proc, h client.Webhook, asJSON bool) error {
@@ -229,7 +255,7 @@ func webhookDelete(*flag.FlagSet) runFunc {
 	}
 }
 
-// webhookID is the ID argument of rotate, deliveries and delete.
+// webhookID is the ID argument of rotate, test, deliveries and delete.
 func webhookID(p *proc, args []string) (int64, error) {
 	return idArg(p, args, "cli.webhook.id_missing", "cli.webhook.bad_id")
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"database/sql"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -124,6 +125,21 @@ func TestWebhookCommands(t *testing.T) {
 	sh.must(exitDone, "", "open", link)
 	eventually(t, 15*time.Second, "deliveries signed with the new secret", func() bool { return received() == 4 })
 
+	// Test: a test message, signed as the others; as JSON, the endpoint,
+	// whose previous secret still signs beside the new one.
+	sh.must(exitUsage, "", "webhook", "test", "abc")
+	sh.must(exitNotFound, "", "webhook", "test", "999")
+	if r := sh.must(exitDone, "", "webhook", "test", id); r.stdout != "sent endpoint "+id+" a test message, and switched it on if it was off; oncelink webhook deliveries "+id+" shows how it went\n" {
+		t.Fatalf("test: %q", r.stdout)
+	}
+	eventually(t, 15*time.Second, "the test message", func() bool { return received() == 5 })
+	var tested client.Webhook
+	if r := sh.must(exitDone, "", "webhook", "test", id, "--json"); json.Unmarshal([]byte(r.stdout), &tested) != nil ||
+		tested.DisabledAt != nil || tested.PreviousSecretUntil == nil {
+		t.Fatalf("test --json: %s", r.stdout)
+	}
+	eventually(t, 15*time.Second, "the second test message", func() bool { return received() == 6 })
+
 	// Delete: gone from the list, sent nothing more.
 	if r := sh.must(exitDone, "", "webhook", "delete", id); r.stdout != "deleted endpoint "+id+"\n" {
 		t.Fatalf("delete: %q", r.stdout)
@@ -153,8 +169,8 @@ func TestWebhookCommands(t *testing.T) {
 	if after := queued(); after != before {
 		t.Fatalf("an open after the delete queued %d deliveries", after-before)
 	}
-	if n := received(); n != 4 {
-		t.Fatalf("the deleted endpoint received %d deliveries, want 4", n)
+	if n := received(); n != 6 {
+		t.Fatalf("the deleted endpoint received %d deliveries, want 6", n)
 	}
 	if r := sh.must(exitDone, "", "webhook", "list", "--json"); !strings.Contains(r.stdout, `"webhooks": []`) {
 		t.Fatalf("list --json: %s", r.stdout)
