@@ -79,6 +79,12 @@ type MailRefused struct {
 func (e *MailRefused) Error() string { return e.Err.Error() }
 func (e *MailRefused) Unwrap() error { return e.Err }
 
+// ErrMailSetup marks a Mailer's error when the mail server does not take
+// the mail for a reason of its own settings or of --smtp-url's, not of the
+// address: it refused oncelink's credentials, or it offers no TLS to send
+// them over. No mail goes out until the operator puts it right.
+var ErrMailSetup = errors.New("the mail server does not take oncelink's mail settings")
+
 // maxReplyLen is how much of a mail server's reply a refusal repeats.
 const maxReplyLen = 200
 
@@ -490,8 +496,14 @@ func (s *Service) SetNoticeAddress(ctx context.Context, owner int64, address str
 			// use, and the server's reply often says why.
 			return invalid("mail_refused", "address", "Reply", i18n.Isolate(reply(refused.Reply)))
 		}
+		if errors.Is(err, ErrMailSetup) {
+			// Nothing its owner can do: the address is fine, and trying
+			// again is no use until the operator reads this.
+			s.log.Error("send confirmation mail", "err", err)
+			return Variant(Unavailable, "mail_failed", "setup", "address", "mail_not_sent")
+		}
 		s.log.Warn("send confirmation mail", "err", err)
-		return Refusal(Unavailable, "mail_failed", "address", "mail_not_sent")
+		return Variant(Unavailable, "mail_failed", "now", "address", "mail_not_sent")
 	}
 	return nil
 }

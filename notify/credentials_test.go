@@ -141,7 +141,7 @@ func TestWrongSMTPCredentialsAreLogged(t *testing.T) {
 	if n := len(smtpd.mails()); n != 2 {
 		t.Fatalf("%d mails once the credentials are right, want 2", n)
 	}
-	if !strings.Contains(logs.String(), "takes oncelink's SMTP credentials again") {
+	if !strings.Contains(logs.String(), "takes oncelink's mail settings again") {
 		t.Errorf("the log does not say the mails go out again:\n%s", logs)
 	}
 

@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
+	"net"
 	"net/mail"
+	"net/smtp"
 	"net/textproto"
 	"net/url"
 	"regexp"
@@ -186,6 +188,9 @@ type Mailer struct {
 	// under the host's own name, often no public name at all, reads to
 	// spam filters as a mail from nowhere.
 	domain string
+	// startTLS is the server's host:port when a user name and password go
+	// to it over smtp://, which it must take STARTTLS to be sent; "" else.
+	startTLS string
 }
 
 // ErrSMTPURL and ErrMailFrom are how NewMailer refuses its settings: an
@@ -248,9 +253,15 @@ func NewMailer(smtpURL, from string) (*Mailer, error) {
 		return nil, err
 	}
 	opts := []gomail.Option{gomail.WithTimeout(30 * time.Second), gomail.WithPort(set.port)}
-	if set.tls {
+	startTLS := ""
+	switch {
+	case set.tls:
 		opts = append(opts, gomail.WithSSL())
-	} else {
+	case set.user != nil:
+		// The credentials go over TLS or not at all.
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
+		startTLS = net.JoinHostPort(set.host, strconv.Itoa(set.port))
+	default:
 		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSOpportunistic))
 	}
 	if set.user != nil {
@@ -262,7 +273,7 @@ func NewMailer(smtpURL, from string) (*Mailer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--smtp-url: %w", err)
 	}
-	return &Mailer{client: c, from: from, domain: set.domain}, nil
+	return &Mailer{client: c, from: from, domain: set.domain, startTLS: startTLS}, nil
 }
 
 // send mails to, under subject, the text and HTML parts of template name
@@ -299,7 +310,45 @@ func (m *Mailer) send(ctx context.Context, to, subject string, unsub unsubscribe
 	msg.SetMessageIDWithValue(hex.EncodeToString(id[:]) + "@" + m.domain)
 	msg.SetBodyString(gomail.TypeTextPlain, text)
 	msg.AddAlternativeString(gomail.TypeTextHTML, html)
-	return m.client.DialAndSendWithContext(ctx, msg)
+	err = m.client.DialAndSendWithContext(ctx, msg)
+	switch {
+	case err == nil:
+	case credentialsRefused(err):
+		err = fmt.Errorf("%w: it refused oncelink's SMTP credentials: check the user name and password of --smtp-url: %w", core.ErrMailSetup, err)
+	case m.startTLS != "" && !offersSTARTTLS(ctx, m.startTLS):
+		err = fmt.Errorf("%w: it offers no STARTTLS, and oncelink sends the user name and password of --smtp-url only over TLS: "+
+			"use smtps://, or a mail server that offers STARTTLS: %w", core.ErrMailSetup, err)
+	}
+	return err
+}
+
+// offersSTARTTLS reports whether the mail server at addr says it takes
+// STARTTLS, asked afresh after a mail failed; true when it cannot be
+// asked, as then something else is the trouble.
+func offersSTARTTLS(ctx context.Context, addr string) bool {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return true
+	}
+	defer conn.Close()
+	if deadline, ok := ctx.Deadline(); ok {
+		conn.SetDeadline(deadline)
+	}
+	host, _, _ := net.SplitHostPort(addr)
+	c, err := smtp.NewClient(conn, host)
+	if err != nil {
+		return true
+	}
+	defer c.Close()
+	if err := c.Hello("localhost"); err != nil {
+		return true
+	}
+	ok, _ := c.Extension("STARTTLS")
+	c.Quit()
+	return ok
 }
 
 // refused reports whether err is a mail server's permanent refusal of a

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"mime"
 	"mime/multipart"
 	"net"
@@ -496,11 +497,29 @@ func TestNoPasswordOverPlainText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.SendConfirmation(context.Background(), "ada@example.org", "https://share.example/x"); err == nil {
+	err = m.SendConfirmation(context.Background(), "ada@example.org", "https://share.example/x")
+	if err == nil {
 		t.Error("mail sent with a password over plain text")
+	}
+	// The error says it is the server's settings, and which: not the
+	// address, nor something to try again.
+	if !errors.Is(err, core.ErrMailSetup) || !strings.Contains(err.Error(), "STARTTLS") {
+		t.Errorf("the error: %v", err)
 	}
 	if tried.Load() || len(box.mails()) != 0 {
 		t.Errorf("AUTH tried: %v; mails: %d", tried.Load(), len(box.mails()))
+	}
+	// The form says so, and the log why.
+	logs := &syncBuffer{}
+	e := newEnv(t, filepath.Join(t.TempDir(), "oncelink.db"), core.Config{Mailer: m}, slog.New(slog.NewTextHandler(logs, nil)))
+	err = e.svc.SetNoticeAddress(context.Background(), e.owner.ID, "ada@example.org")
+	ce, ok := core.AsError(err)
+	if !ok || ce.Code != "mail_failed" || ce.Kind != core.Unavailable ||
+		ce.Message(i18n.For("en")) != core.Variant(core.Unavailable, "mail_failed", "setup", "", "").Message(i18n.For("en")) {
+		t.Errorf("set an address: %v", err)
+	}
+	if !strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), "offers no STARTTLS") || strings.Contains(logs.String(), "s3cret") {
+		t.Errorf("the log:\n%s", logs)
 	}
 }
 

@@ -69,7 +69,9 @@ func backends(t *testing.T, test func(t *testing.T, dsn string)) {
 	t.Run("postgres", func(t *testing.T) { test(t, pgtest.DSN(t)) })
 }
 
-func newEnv(t *testing.T, dsn string, cfg core.Config) *env {
+// newEnv is a core over the database dsn names, with one account, ada;
+// its log, when given, is log[0].
+func newEnv(t *testing.T, dsn string, cfg core.Config, log ...*slog.Logger) *env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, dsn, store.Options{})
@@ -84,7 +86,8 @@ func newEnv(t *testing.T, dsn string, cfg core.Config) *env {
 	c := &clock{now: time.Now().Truncate(time.Millisecond)}
 	st.Now = c.Now
 	cfg.BaseURL, cfg.MinTTL, cfg.MaxTTL, cfg.GrantTTL = "https://share.example", time.Minute, 30*24*time.Hour, time.Minute
-	svc := core.New(cfg, st, bytes.Repeat([]byte{7}, token.KeyLen), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	log = append(log, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	svc := core.New(cfg, st, bytes.Repeat([]byte{7}, token.KeyLen), log[0])
 	svc.Now = c.Now
 	return &env{svc: svc, st: st, owner: owner, clock: c}
 }

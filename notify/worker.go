@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"oncelink/components"
+	"oncelink/core"
 	"oncelink/i18n"
 	"oncelink/store"
 	"oncelink/useragent"
@@ -92,10 +93,10 @@ var errStopped = errors.New("the server stopped before the attempt ended")
 // Worker delivers the outbox.
 type Worker struct {
 	o Options
-	// credentialsRefused is set while the mail server refuses oncelink's
-	// own SMTP credentials: the log says so when it starts, and when a
-	// mail goes through again, not at every mail meanwhile.
-	credentialsRefused atomic.Bool
+	// setupRefused is set while the mail server does not take oncelink's
+	// mail settings (see noteSetup): the log says so when it starts, and
+	// when a mail goes through again, not at every mail meanwhile.
+	setupRefused atomic.Bool
 }
 
 // NewWorker returns a worker with o.
@@ -565,28 +566,29 @@ func (w *Worker) email(ctx context.Context, d store.Delivery, account store.Acco
 	}
 	a.Body = d.Type
 	err = w.o.Mailer.SendNotice(ctx, addr.Address, n)
-	w.noteCredentials(err)
+	w.noteSetup(err)
 	if refused(err) {
 		a.Outcome = store.DeliveryFailed // the same mail would be refused again
 	}
 	return err
 }
 
-// noteCredentials logs, once for as long as it lasts, that the mail
-// server refuses oncelink's own SMTP credentials, which no owner can put
-// right and each delivery would only show its owner; and that it took them
-// again once a mail, err nil, went through. The mails are still tried
-// again, each for its day: credentials put right and the server restarted
-// within it, they go out.
-func (w *Worker) noteCredentials(err error) {
+// noteSetup logs, once for as long as it lasts, that the mail server does
+// not take oncelink's mail settings (core.ErrMailSetup: it refuses the
+// credentials of --smtp-url, or offers no TLS to send them over), which no
+// owner can put right and each delivery would only show its owner; and
+// that it took them again once a mail, err nil, went through. The mails
+// are still tried again, each for its day: settings put right and the
+// server restarted within it, they go out.
+func (w *Worker) noteSetup(err error) {
 	switch {
-	case credentialsRefused(err):
-		if !w.credentialsRefused.Swap(true) {
-			w.o.Log.Error("the mail server refused oncelink's SMTP credentials: check the user name and password of --smtp-url; notice mails are not sent until they are right, and each is tried again for a day", "err", err)
+	case errors.Is(err, core.ErrMailSetup):
+		if !w.setupRefused.Swap(true) {
+			w.o.Log.Error("notice mails are not sent until the mail settings are right, and each is tried again for a day", "err", err)
 		}
 	case err == nil:
-		if w.credentialsRefused.Swap(false) {
-			w.o.Log.Info("the mail server takes oncelink's SMTP credentials again: notice mails are sent")
+		if w.setupRefused.Swap(false) {
+			w.o.Log.Info("the mail server takes oncelink's mail settings again: notice mails are sent")
 		}
 	}
 }
