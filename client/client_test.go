@@ -10,8 +10,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -832,5 +834,78 @@ func TestRefusedAddressHidesSecrets(t *testing.T) {
 	var be *client.BaseError
 	if !errors.As(err, &be) || len([]rune(be.URL)) > 121 || !strings.HasSuffix(be.URL, "…") || be.Root != "https://share.example.com" {
 		t.Errorf("New(a long address): %v", err)
+	}
+}
+
+// TestOpenSendsTheKeyWhenTheLinkNeedsIt: an open goes without the key, so
+// that a key the server refuses, or one over its account's limit, keeps
+// no one from a link that needs none; it is sent again with the key only
+// when the server answers that the link is meant for one account, and only
+// to the key's own server.
+func TestOpenSendsTheKeyWhenTheLinkNeedsIt(t *testing.T) {
+	s := newTestServer(t)
+	ctx := t.Context()
+	c := newClient(t, s.URL, s.key)
+	plain, err := c.CreateLink(ctx, client.NewLink{Message: "for anyone"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := newClient(t, s.URL, "ol_"+strings.Repeat("x", 43))
+	if o, err := refused.Open(ctx, plain.URL, ""); err != nil || o.Message != "for anyone" {
+		t.Fatalf("a link for anyone with a refused key: %+v %v", o, err)
+	}
+	mine, err := c.CreateLink(ctx, client.NewLink{Message: "for ada", ForUser: "ada"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var apiErr *client.APIError
+	if _, err := refused.Open(ctx, mine.URL, ""); !errors.As(err, &apiErr) || apiErr.Status != http.StatusUnauthorized {
+		t.Fatalf("a link for ada with a refused key: %v, want the key's 401", err)
+	}
+	if o, err := c.Open(ctx, mine.URL, ""); err != nil || o.Message != "for ada" {
+		t.Fatalf("a link for ada with ada's key: %+v %v", o, err)
+	}
+	// The answer without the key comes before the password is tried: the
+	// password link's trail has its open alone, no wrong password.
+	locked, err := c.CreateLink(ctx, client.NewLink{Message: "for ada, locked", ForUser: "ada", Password: "pw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o, err := c.Open(ctx, locked.URL, "pw"); err != nil || o.Message != "for ada, locked" {
+		t.Fatalf("a password link for ada with ada's key: %+v %v", o, err)
+	}
+	if events, err := c.LinkEvents(ctx, locked.ID); err != nil || len(events) != 1 || events[0].Kind != "open" {
+		t.Fatalf("the password link's trail: %+v %v", events, err)
+	}
+
+	// What each open sent, on a server that holds links for one account.
+	var sent []string
+	var mu sync.Mutex
+	forOne := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		sent = append(sent, r.Header.Get("Authorization"))
+		mu.Unlock()
+		if r.Header.Get("Authorization") == "" {
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(http.StatusForbidden)
+			io.WriteString(w, `{"type":"about:blank","title":"Forbidden","status":403,"code":"wrong_user","detail":"This link is only for ada."}`)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"kind":"message","message":"for ada"}`)
+	}))
+	defer forOne.Close()
+	for _, tc := range []struct {
+		base string
+		want []string
+	}{
+		{forOne.URL, []string{"", "Bearer " + s.key}},
+		{s.URL, []string{""}}, // the key is another server's
+	} {
+		sent = nil
+		_, err := newClient(t, tc.base, s.key).Open(ctx, forOne.URL+"/l/sometoken", "")
+		if !slices.Equal(sent, tc.want) {
+			t.Errorf("a link for one account, with a key of %s: sent %q (%v), want %q", tc.base, sent, err, tc.want)
+		}
 	}
 }

@@ -46,9 +46,10 @@ type Opened struct {
 
 // Open takes one use of a link and returns what it delivers:
 // POST /api/v1/open/{token}. link is the link's address, BASE/l/TOKEN, or
-// its token alone for a link of c's server. No key is needed; c's key is
-// sent only to its own server, where it names the recipient of a link
-// meant for one account. password is the link's, or empty. An end-to-end
+// its token alone for a link of c's server. No key is needed, and none is
+// sent at first (see postOpen): c's key goes only to its own server, once
+// that says the link is meant for one account, where the key names the
+// recipient. password is the link's, or empty. An end-to-end
 // link's address carries its key after "#": the content is decrypted here,
 // a file as it is read (see ErrDecrypt); the key never goes to the server.
 //
@@ -86,7 +87,7 @@ func (c *Client) openRequest(ctx context.Context, base, tok, password string) (*
 	switch {
 	case password != "":
 		return nil, ErrRequestPassword
-	case c.key == "" || !sameServer(base, c.base):
+	case !c.keyGoesTo(base):
 		// The key goes to its own server only.
 		return nil, ErrRequestOwner
 	}
@@ -169,8 +170,47 @@ func (c *Client) opened(res *http.Response) (*Opened, error) {
 }
 
 // postOpen posts an open of link tok on server base, with body as JSON
-// unless it is empty.
+// unless it is empty. It is sent without c's key: most links need no
+// account, and a key would make the open wait on the key's own standing,
+// refused or over its account's limit of requests, where the link needs
+// none of it. Only when the server answers that the link is meant for one
+// account (403, code wrong_user, which took no use and spent no password
+// try) is the open sent again with the key, to c's own server alone.
 func (c *Client) postOpen(ctx context.Context, base, tok string, body map[string]string) (*http.Response, error) {
+	res, err := c.postOpenOnce(ctx, base, tok, body, false)
+	var e *APIError
+	if errors.As(err, &e) && e.problem && e.Code == codeWrongUser && c.keyGoesTo(base) {
+		return c.postOpenOnce(ctx, base, tok, body, true)
+	}
+	return res, err
+}
+
+// codeWrongUser is the code of the API's refusal of a link meant for
+// another account than the open's key names, or for one when no key was
+// sent.
+const codeWrongUser = "wrong_user"
+
+// keyGoesTo reports whether c's key may be sent to server base: c holds
+// one, and base is c's own server.
+func (c *Client) keyGoesTo(base string) bool {
+	return c.key != "" && sameServer(base, c.base)
+}
+
+// Route says how Open goes about link: request, for a request's address,
+// and withKey when c's key goes with it, as it does to c's own server
+// alone: always for a request, and for a link once the server says it is
+// meant for one account. An address that Open refuses is neither.
+func (c *Client) Route(link string) (request, withKey bool) {
+	base, kind, _, _, err := c.splitLink(link)
+	if err != nil {
+		return false, false
+	}
+	return kind == "r", c.keyGoesTo(base)
+}
+
+// postOpenOnce posts an open of link tok on server base, with body as JSON
+// unless it is empty, and c's key when withKey.
+func (c *Client) postOpenOnce(ctx context.Context, base, tok string, body map[string]string, withKey bool) (*http.Response, error) {
 	var r io.Reader
 	if len(body) > 0 {
 		b, err := json.Marshal(body)
@@ -186,7 +226,7 @@ func (c *Client) postOpen(ctx context.Context, base, tok string, body map[string
 	if r != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	return c.doOpen(req, sameServer(base, c.base))
+	return c.doOpen(req, withKey)
 }
 
 // splitLink finds the server, the kind ("l" for a link, "r" for a

@@ -36,14 +36,13 @@ func openCommand(fs *flag.FlagSet) runFunc {
 		}
 		// Opening a link needs no key. A signed-in client sends its key to
 		// its own server only, where a link meant for its account, or a
-		// request of the account, needs it.
-		keyless, err := p.client("", "")
-		if err != nil {
-			return err
-		}
+		// request of the account, needs it (see client.Client.Open).
 		c, signInErr := signedIn(p)
+		var err error
 		if signInErr != nil {
-			c = keyless
+			if c, err = p.client("", ""); err != nil {
+				return err
+			}
 		}
 		if bad := (*notAKey)(nil); errors.As(signInErr, &bad) {
 			fmt.Fprintln(p.stderr, "oncelink:", p.T("cli.open.not_key", "Problem", bad.msg))
@@ -81,42 +80,26 @@ func openCommand(fs *flag.FlagSet) runFunc {
 			}
 		}
 		o, err := c.Open(ctx, args[0], password)
-		sentKey := signInErr == nil
+		request, withKey := c.Route(args[0])
 		var apiErr *client.APIError
-		if sentKey && errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized && apiErr.HasProblem() {
-			// The key was refused, and no use taken: the link may need no
-			// account, so it is opened again without the key. A link for
-			// the key's account is then refused as for anyone. What was
-			// sent to a request opens with its owner's key alone: signing
-			// in cannot help while that account is disabled.
-			refused, disabled := err, apiErr.Code == core.ErrKeyAccountDisabled.Code
-			o, err = keyless.Open(ctx, args[0], password)
-			sentKey = false
-			switch {
-			case errors.Is(err, client.ErrRequestOwner) && disabled:
-				return &exitError{code: exitSignedOut, err: errors.New(p.T("cli.open.request_on_hold"))}
-			case errors.Is(err, client.ErrRequestOwner):
-				return refused
-			case disabled:
-				fmt.Fprintln(p.stderr, "oncelink:", p.T("cli.open.account_disabled"))
-			default:
-				fmt.Fprintln(p.stderr, "oncelink:", p.T("cli.open.key_refused"))
-			}
-		}
-		if errors.As(err, &apiErr) && apiErr.Code == "e2e_claim_missing" {
+		refused := errors.As(err, &apiErr)
+		switch {
+		case refused && request && apiErr.Status == http.StatusUnauthorized && apiErr.Code == core.ErrKeyAccountDisabled.Code:
+			// What was sent to a request opens with its owner's key
+			// alone: signing in again cannot help while that account is
+			// disabled.
+			return &exitError{code: exitSignedOut, err: errors.New(p.T("cli.open.request_on_hold"))}
+		case refused && apiErr.Code == "e2e_claim_missing":
 			// An end-to-end link given without its key, which the
 			// address's part after "#" holds: nothing was used.
 			return &said{err: err, msg: p.T("cli.open.e2e_key_missing")}
-		}
-		if errors.As(err, &apiErr) && apiErr.Code == "wrong_password" && password == "" {
+		case refused && apiErr.Code == "wrong_password" && password == "":
 			return errors.New(p.T("cli.open.needs_password"))
-		}
-		if errors.As(err, &apiErr) && apiErr.Code == "wrong_user" && !sentKey {
+		case refused && apiErr.Code == "wrong_user" && !withKey:
 			// A link meant for one account, opened signed out: as for a
 			// request's address, signing in is what it takes.
 			return &exitError{code: exitSignedOut, err: err}
-		}
-		if err != nil {
+		case err != nil:
 			return err
 		}
 		// The link is used: what standard output does not take is lost,

@@ -29,6 +29,7 @@ import (
 	"oncelink/client"
 	"oncelink/core"
 	"oncelink/i18n"
+	"oncelink/store"
 )
 
 // shell is a user's shell for the client commands: a home directory of
@@ -867,8 +868,8 @@ func TestShareStreamedFiles(t *testing.T) {
 }
 
 // TestOpenWithARefusedKey: a key the server no longer takes does not stop
-// its holder from opening a link that needs no account; the command says
-// it went without the key. A password no link can have, and a server
+// its holder from opening a link that needs no account, which is opened
+// without the key, and nothing is said of it. A password no link can have, and a server
 // address holding a password, are refused before anything is sent, and
 // that password is not repeated.
 func TestOpenWithARefusedKey(t *testing.T) {
@@ -879,7 +880,7 @@ func TestOpenWithARefusedKey(t *testing.T) {
 	link := strings.TrimSpace(owner.must(exitDone, "", "share", "anyone may read this").stdout)
 	refused := []string{"ONCELINK_URL=" + s.URL, "ONCELINK_API_KEY=ol_" + strings.Repeat("x", 43)}
 	r := newShell(t).run("", refused, "open", link)
-	if r.code != exitDone || r.stdout != "anyone may read this" || !strings.Contains(r.stderr, "refused the API key") {
+	if r.code != exitDone || r.stdout != "anyone may read this" || r.stderr != "" {
 		t.Fatalf("open with a refused key: status %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 	// What was sent to a request opens with its owner's key alone: the
@@ -1076,8 +1077,9 @@ func TestStdinStopsAtCtrlC(t *testing.T) {
 // TestOpenWhileDisabled: the holder of a key whose account is disabled is
 // told so, rather than to sign in or make a new key: open of the
 // account's own request says that what was sent is on hold (exit 5, and
-// it stays unopened), open of a link goes on without the key, and the
-// other commands say that the account is disabled.
+// it stays unopened), open of a link meant for anyone needs no key and
+// says nothing of it, and open of a link meant for the account, like the
+// other commands, says that the account is disabled.
 func TestOpenWhileDisabled(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "oncelink.db")
 	s := startServer(t, db)
@@ -1099,15 +1101,20 @@ func TestOpenWhileDisabled(t *testing.T) {
 		t.Fatalf("send to the request: %v %v", res, err)
 	}
 	res.Body.Close()
-	link := strings.TrimSpace(ownerShell(t, s, db).must(exitDone, "", "share", "for anyone").stdout)
+	owner := ownerShell(t, s, db)
+	link := strings.TrimSpace(owner.must(exitDone, "", "share", "for anyone").stdout)
+	forBea := strings.TrimSpace(owner.must(exitDone, "", "share", "for bea alone", "--for", "bea").stdout)
 	operator("", "user", "disable", "bea")
 
 	r := bea.must(exitSignedOut, "", "open", request)
 	if !strings.Contains(r.stderr, "on hold") || strings.Contains(r.stderr, "login") || strings.Contains(r.stderr, "without it") {
 		t.Fatalf("open of the disabled account's request says %q", r.stderr)
 	}
-	if r := bea.must(exitDone, "", "open", link); r.stdout != "for anyone" || !strings.Contains(r.stderr, "account is disabled") {
+	if r := bea.must(exitDone, "", "open", link); r.stdout != "for anyone" || r.stderr != "" {
 		t.Fatalf("open of a link with the disabled account's key: %q %q", r.stdout, r.stderr)
+	}
+	if r := bea.must(exitSignedOut, "", "open", forBea); !strings.Contains(r.stderr, "account is disabled") || strings.Contains(r.stderr, "new key (") {
+		t.Fatalf("open of a link for the disabled account says %q", r.stderr)
 	}
 	if r := bea.must(exitSignedOut, "", "links"); !strings.Contains(r.stderr, "account is disabled") || strings.Contains(r.stderr, "new key (") {
 		t.Fatalf("links with the disabled account's key says %q", r.stderr)
@@ -1376,4 +1383,78 @@ func TestShareWaitAccountDisabled(t *testing.T) {
 func runKey(t *testing.T, db, name string, out io.Writer) error {
 	var errs strings.Builder
 	return run(t.Context(), []string{"user", "key", name, "--db", db}, func(string) string { return "" }, strings.NewReader(""), out, &errs)
+}
+
+// TestOpenNeedsNoKeyOverItsLimit: a signed-in client whose key is over its
+// account's limit of requests (--rate-api) opens a link meant for anyone,
+// which needs no key. The key goes to the server only for a link meant for
+// its account, whose open then waits on that limit: refused (status 1, not
+// 5: the key is good), with no use taken and nothing in the link's trail.
+func TestOpenNeedsNoKeyOverItsLimit(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	s := startServer(t, db, "--rate-api", "12/1h")
+	signUp(t, s)
+	key := ownerKey(t, db)
+	owner := newShell(t)
+	owner.must(exitDone, key+"\n", "login", s.URL, "--key-stdin")
+	var plain, mine client.Link
+	for _, l := range []struct {
+		link *client.Link
+		args []string
+	}{
+		{&plain, []string{"share", "anyone may read this", "--json"}},
+		{&mine, []string{"share", "for the owner alone", "--for", "owner", "--json"}},
+	} {
+		if err := json.Unmarshal([]byte(owner.must(exitDone, "", l.args...).stdout), l.link); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := apiClient(t, s.URL, key)
+	for i := 0; ; i++ {
+		_, err := c.Me(t.Context())
+		if client.IsStatus(err, http.StatusTooManyRequests) {
+			break
+		}
+		if err != nil || i == 20 {
+			t.Fatalf("the key's requests were not limited after %d: %v", i, err)
+		}
+	}
+
+	if r := owner.run("", nil, "open", plain.URL); r.code != exitDone || r.stdout != "anyone may read this" {
+		t.Fatalf("open of a link for anyone with a key over its limit: status %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	if r := owner.run("", nil, "open", mine.URL); r.code != exitFailed || r.stdout != "" || !strings.Contains(r.stderr, "Try again in") {
+		t.Fatalf("open of a link for the key's account over its limit: status %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+
+	st, err := store.Open(t.Context(), db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ownerID := account(t, db, "owner").ID
+	for _, want := range []struct {
+		id     int64
+		uses   int
+		events []string
+	}{
+		{plain.ID, 1, []string{store.EventUse}},
+		{mine.ID, 0, nil},
+	} {
+		l, err := st.LinkByID(t.Context(), want.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		events, err := st.Events(t.Context(), ownerID, want.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kinds []string
+		for _, e := range events {
+			kinds = append(kinds, e.Kind)
+		}
+		if l.Uses != want.uses || !slices.Equal(kinds, want.events) {
+			t.Errorf("link %d: %d uses, events %v; want %d, %v", want.id, l.Uses, kinds, want.uses, want.events)
+		}
+	}
 }
