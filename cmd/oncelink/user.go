@@ -51,14 +51,25 @@ func (o *operator) Close() error {
 	return o.st.Close()
 }
 
-// open opens the database and says on stderr which one. It refuses to
-// create an SQLite file without --create: run in the wrong directory, an
-// operator command would otherwise make an empty database and report
-// success. A PostgreSQL database is never created here.
+// open opens the database and says on stderr which one (see check and
+// connect).
 func (d *database) open(ctx context.Context, stderr io.Writer) (*operator, error) {
+	name, err := d.check(ctx, stderr)
+	if err != nil {
+		return nil, err
+	}
+	return d.connect(ctx, name, stderr)
+}
+
+// check says on stderr which database the command uses, and returns its
+// name as said, before anything is opened or made. It refuses to create an
+// SQLite file without --create: run in the wrong directory, an operator
+// command would otherwise make an empty database and report success. A
+// PostgreSQL database is never created here.
+func (d *database) check(ctx context.Context, stderr io.Writer) (string, error) {
 	l := i18n.From(ctx)
-	if err := dbPathRefusal(l, d.dsn); err != nil {
-		return nil, usageError(err.Error())
+	if err := d.refused(l); err != nil {
+		return "", err
 	}
 	name, verb := dbName(d.dsn), "cli.user.using_db"
 	if !store.IsPostgres(d.dsn) {
@@ -68,14 +79,31 @@ func (d *database) open(ctx context.Context, stderr io.Writer) (*operator, error
 		_, err := os.Stat(d.dsn)
 		switch {
 		case errors.Is(err, fs.ErrNotExist) && !d.create:
-			return nil, errors.New(l.T("cli.user.no_db", "Path", name))
+			return "", errors.New(l.T("cli.user.no_db", "Path", name))
 		case errors.Is(err, fs.ErrNotExist):
 			verb = "cli.user.creating_db"
 		case err != nil:
-			return nil, err
+			return "", err
 		}
 	}
 	fmt.Fprintf(stderr, "oncelink: %s\n", l.T(verb, "Name", name))
+	return name, nil
+}
+
+// refused is the usage error of a --db that names no database file or
+// DSN (see dbPathRefusal), in l's language: nil for one that may be
+// opened. It is told before anything else is asked.
+func (d *database) refused(l *i18n.Localizer) error {
+	if err := dbPathRefusal(l, d.dsn); err != nil {
+		return usageError(err.Error())
+	}
+	return nil
+}
+
+// connect opens the database that check said, by its name, and makes an
+// SQLite file with --create.
+func (d *database) connect(ctx context.Context, name string, stderr io.Writer) (*operator, error) {
+	l := i18n.From(ctx)
 	st, err := store.Open(ctx, d.dsn, store.Options{})
 	if err != nil {
 		return nil, sayDatabase(l, name, err)
@@ -226,15 +254,36 @@ func userAdd(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		op, err := db.open(ctx, p.stderr)
+		// Nothing is opened, nor made by --create, until the password is
+		// had: refused, or Ctrl-C at its prompt, the command leaves no
+		// database behind. A prompt comes after the database is named,
+		// or refused for want of --create.
+		if err := db.refused(p.loc); err != nil {
+			return err
+		}
+		if err := canReadPassword(p, *fromStdin); err != nil {
+			return err
+		}
+		var password string
+		if *fromStdin {
+			if password, err = readPassword(ctx, p, true); err != nil {
+				return err
+			}
+		}
+		where, err := db.check(ctx, p.stderr)
+		if err != nil {
+			return err
+		}
+		if !*fromStdin {
+			if password, err = readPassword(ctx, p, false); err != nil {
+				return err
+			}
+		}
+		op, err := db.connect(ctx, where, p.stderr)
 		if err != nil {
 			return err
 		}
 		defer op.Close()
-		password, err := readPassword(ctx, p, *fromStdin)
-		if err != nil {
-			return err
-		}
 		a, err := op.svc.AddAccount(ctx, name, password, *admin)
 		if err != nil {
 			return err
@@ -254,14 +303,33 @@ func userPasswd(fs *flag.FlagSet) runFunc {
 	db := databaseFlags(fs)
 	fromStdin := passwordStdinFlag(fs)
 	return func(ctx context.Context, p *proc, args []string) error {
+		if _, err := oneName(p, args); err != nil {
+			return err
+		}
+		// As user add's: refused before the database is opened, or made
+		// by --create; a prompt comes once the account is found.
+		if err := db.refused(p.loc); err != nil {
+			return err
+		}
+		if err := canReadPassword(p, *fromStdin); err != nil {
+			return err
+		}
+		var password string
+		var err error
+		if *fromStdin {
+			if password, err = readPassword(ctx, p, true); err != nil {
+				return err
+			}
+		}
 		op, a, err := db.openAccount(ctx, p, args)
 		if err != nil {
 			return err
 		}
 		defer op.Close()
-		password, err := readPassword(ctx, p, *fromStdin)
-		if err != nil {
-			return err
+		if !*fromStdin {
+			if password, err = readPassword(ctx, p, false); err != nil {
+				return err
+			}
 		}
 		if _, _, err := op.svc.SetPassword(ctx, a.ID, password, ""); err != nil {
 			return err
@@ -384,6 +452,16 @@ func userResetTwoFactor(fs *flag.FlagSet) runFunc {
 	}
 }
 
+// canReadPassword refuses, as a usage error, to ask for a password with
+// no terminal to ask it on, when it is not read from standard input: said
+// before anything else is done.
+func canReadPassword(p *proc, fromStdin bool) error {
+	if !fromStdin && !isTerminal(p.stdin) {
+		return usageError(p.T("cli.user.password_not_terminal"))
+	}
+	return nil
+}
+
 // readPassword reads an account's new password: the first line of
 // standard input with fromStdin, else twice at a prompt on the terminal
 // that does not echo it. Ctrl-C stops either read (ctx's error); no
@@ -399,8 +477,8 @@ func readPassword(ctx context.Context, p *proc, fromStdin bool) (string, error) 
 		}
 		return line, nil
 	}
-	if !isTerminal(p.stdin) {
-		return "", usageError(p.T("cli.user.password_not_terminal"))
+	if err := canReadPassword(p, false); err != nil {
+		return "", err
 	}
 	first, err := readSecret(ctx, p.stdin, p.stderr, p.T("cli.user.password_prompt")+" ")
 	if err != nil {

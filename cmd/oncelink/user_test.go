@@ -471,3 +471,41 @@ func TestUserPasswordPrompt(t *testing.T) {
 		t.Fatalf("an empty password: %q", r.stderr)
 	}
 }
+
+// TestUserPasswordRefusedMakesNoDatabase: user add and user passwd with
+// --create refuse a password they cannot have (no terminal to ask on and
+// no --password-stdin, or an empty one on standard input) before anything
+// is opened or made, and say nothing of a database; Ctrl-C at the prompt
+// of user add leaves none behind either.
+func TestUserPasswordRefusedMakesNoDatabase(t *testing.T) {
+	for _, tc := range []struct {
+		args  []string
+		stdin string
+		want  string
+	}{
+		{[]string{"user", "add", "bob"}, ownerPassword + "\n", "pass the password with --password-stdin"},
+		{[]string{"user", "add", "bob", "--password-stdin"}, "\n", "--password-stdin read an empty password"},
+		{[]string{"user", "passwd", "bob"}, ownerPassword + "\n", "pass the password with --password-stdin"},
+		{[]string{"user", "passwd", "bob", "--password-stdin"}, "", "--password-stdin read an empty password"},
+	} {
+		dir := t.TempDir()
+		db := filepath.Join(dir, "oncelink.db")
+		r := runCLI(t, nil, tc.stdin, append(tc.args, "--create", "--db", db)...)
+		if r.code != exitUsage || r.err == nil || !strings.Contains(r.err.Error(), tc.want) || strings.Contains(r.stderr, db) {
+			t.Errorf("%v: status %d, %v, stderr %q", tc.args, r.code, r.err, r.stderr)
+		}
+		if left, _ := os.ReadDir(dir); len(left) != 0 {
+			t.Errorf("%v: left %v behind", tc.args, left)
+		}
+	}
+
+	dir := t.TempDir()
+	sh := newShell(t)
+	said, code := sh.onTerminal(dir, `"$ONCELINK" user add bob --create --db new.db </dev/tty & pid=$!; sleep 1; kill -INT $pid; sleep 3; kill -KILL $pid 2>/dev/null; wait $pid; echo "exit=$?"`)
+	if code != exitDone || !strings.Contains(said, "exit=130") || !strings.Contains(said, "new.db") {
+		t.Fatalf("Ctrl-C at the prompt of user add --create: %q", said)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("Ctrl-C at the prompt of user add --create left %v behind", left)
+	}
+}
