@@ -91,8 +91,9 @@ func openCommand(fs *flag.FlagSet) runFunc {
 			return &exitError{code: exitSignedOut, err: errors.New(p.T("cli.open.request_on_hold"))}
 		case refused && apiErr.Code == "e2e_claim_missing":
 			// An end-to-end link given without its key, which the
-			// address's part after "#" holds: nothing was used.
-			return &said{err: err, msg: p.T("cli.open.e2e_key_missing")}
+			// address's part after "#" holds: the address given is at
+			// fault, as a refused value is, and nothing was used.
+			return &exitError{code: exitUsage, err: &said{err: err, msg: p.T("cli.open.e2e_key_missing")}}
 		case refused && apiErr.Code == "wrong_password" && password == "":
 			return errors.New(p.T("cli.open.needs_password"))
 		case refused && apiErr.Code == "wrong_user" && !withKey:

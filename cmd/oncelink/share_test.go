@@ -1228,7 +1228,8 @@ func TestOpenTokenStartingWithDash(t *testing.T) {
 
 // TestOpenE2ETokenWithKey: an end-to-end link's token alone opens with its
 // key after "#", decrypted here; without the key, open says that the key
-// is missing and that the link was not used, and it was not.
+// is missing and that the link was not used, and it was not: a usage
+// error (exit status 2), as the address given is at fault.
 func TestOpenE2ETokenWithKey(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "oncelink.db")
 	s := startServer(t, db)
@@ -1240,9 +1241,14 @@ func TestOpenE2ETokenWithKey(t *testing.T) {
 	if !ok {
 		t.Fatalf("share --e2e printed %q", link)
 	}
-	r := sh.run("", nil, "open", tok)
-	if r.code == exitDone || !strings.Contains(r.stderr, "its key, the part of its address after #, is missing: the link was not used") {
-		t.Fatalf("open TOKEN: status %d, stderr %q", r.code, r.stderr)
+	// Without its key, the address given is refused as a value is: a
+	// usage error, with the usage line, and the link is not used.
+	for _, given := range []string{tok, s.URL + "/l/" + tok} {
+		r := sh.run("", nil, "open", given)
+		if r.code != exitUsage || !strings.Contains(r.stderr, "its key, the part of its address after #, is missing: the link was not used") ||
+			!strings.Contains(r.stderr, "usage: oncelink open URL") {
+			t.Fatalf("open without the key: status %d, stderr %q", r.code, r.stderr)
+		}
 	}
 	if r := sh.must(exitDone, "", "open", tokAndKey); r.stdout != "the vault code" {
 		t.Fatalf("open TOKEN#KEY: stdout %q, stderr %q", r.stdout, r.stderr)
