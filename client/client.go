@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"mime"
 	"net"
 	"net/http"
@@ -302,7 +303,8 @@ type APIError struct {
 	// IdempotencyKey made, or whose secret an earlier rotation with it
 	// made.
 	ID int64
-	// RetryAfter is how long the server asks to wait, after a 429.
+	// RetryAfter is how long the answer's Retry-After asks to wait, after
+	// a 429 or a 503 (see retryAfter); zero without one.
 	RetryAfter time.Duration
 	// language is the client's, in which Error joins title and detail.
 	language string
@@ -321,7 +323,8 @@ type APIError struct {
 // problem concerns a field, which the caller knows better by its own name.
 // An answer that is no problem document is said to be none of
 // oncelink's: a 5xx or a 429, as a proxy in front of a server that is
-// down or busy sends it, is to be tried again later; any other, a web
+// down or busy sends it, is to be tried again later, after the wait its
+// Retry-After asks for, when it has one; any other, a web
 // page's "not found" or "sign in", as another server or a path in front
 // of oncelink's sends it, says to check the address, unless it asks for
 // a sign-in of its own, which the command line cannot give.
@@ -336,6 +339,8 @@ func (e *APIError) Error() string {
 		return l.T("cli.client.status", "Status", e.Status)
 	case e.ownSignIn:
 		return l.T("cli.client.own_sign_in", "URL", e.server, "Status", e.Status)
+	case (e.Status >= 500 || e.Status == http.StatusTooManyRequests) && e.RetryAfter > 0:
+		return l.T("cli.client.unavailable_wait", "URL", e.server, "Status", e.Status, "Wait", l.Wait(e.RetryAfter))
 	case e.Status >= 500 || e.Status == http.StatusTooManyRequests:
 		return l.T("cli.client.unavailable", "URL", e.server, "Status", e.Status)
 	}
@@ -443,10 +448,7 @@ func Caused(l *i18n.Localizer, what string, err error) error {
 // readProblem makes the *APIError of a refused request, or the
 // *AnswerError of a redirect within the server, which is not oncelink's.
 func (c *Client) readProblem(res *http.Response) error {
-	e := &APIError{Status: res.StatusCode, language: c.Language, server: c.answering(res)}
-	if s, err := strconv.Atoi(res.Header.Get("Retry-After")); err == nil && s > 0 {
-		e.RetryAfter = time.Duration(s) * time.Second
-	}
+	e := &APIError{Status: res.StatusCode, language: c.Language, server: c.answering(res), RetryAfter: retryAfter(res)}
 	if mt, _, _ := mime.ParseMediaType(res.Header.Get("Content-Type")); mt == "application/problem+json" || mt == "application/json" {
 		var p struct {
 			Title, Detail, Code, Field string
@@ -479,6 +481,30 @@ func (c *Client) readProblem(res *http.Response) error {
 		}
 	}
 	return e
+}
+
+// retryAfter is how long res's Retry-After asks to wait (RFC 9110,
+// section 10.2.3): its seconds, or the time until its HTTP date, reckoned
+// from the answer's own Date when it has one, so that a clock here that is
+// off does not count. It is zero without one, for one that cannot be read,
+// and for a date that has passed.
+func retryAfter(res *http.Response) time.Duration {
+	v := strings.TrimSpace(res.Header.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return time.Duration(min(max(s, 0), math.MaxInt64/int64(time.Second))) * time.Second
+	}
+	at, err := http.ParseTime(v)
+	if err != nil {
+		return 0
+	}
+	now := time.Now()
+	if date, err := http.ParseTime(res.Header.Get("Date")); err == nil {
+		now = date
+	}
+	return max(at.Sub(now), 0)
 }
 
 // othersChallenge reports whether challenges, a WWW-Authenticate's or a

@@ -909,3 +909,49 @@ func TestOpenSendsTheKeyWhenTheLinkNeedsIt(t *testing.T) {
 		}
 	}
 }
+
+// TestBusyAnswerSaysWhenToTryAgain: a 429 or a 503 that is not oncelink's,
+// as a proxy sends it, says when to try again when its Retry-After tells,
+// in seconds or as a date (reckoned from the answer's own Date), in the
+// client's language; without one, or with one that has passed, it says
+// later.
+func TestBusyAnswerSaysWhenToTryAgain(t *testing.T) {
+	date := time.Now().UTC().Truncate(time.Second).Add(-time.Hour) // a clock here that is off
+	for _, tc := range []struct {
+		status     int
+		retryAfter string
+		wait       time.Duration
+	}{
+		{http.StatusTooManyRequests, "120", 2 * time.Minute},
+		{http.StatusServiceUnavailable, "45", 45 * time.Second},
+		{http.StatusTooManyRequests, date.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second},
+		{http.StatusTooManyRequests, date.Add(-time.Minute).Format(http.TimeFormat), 0},
+		{http.StatusTooManyRequests, "soon", 0},
+		{http.StatusTooManyRequests, "", 0},
+	} {
+		proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Date", date.Format(http.TimeFormat))
+			if tc.retryAfter != "" {
+				w.Header().Set("Retry-After", tc.retryAfter)
+			}
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(tc.status)
+			io.WriteString(w, "<!doctype html><h1>Slow down</h1>")
+		}))
+		for _, lang := range []string{"en", "de", "fr", "es", "ar"} {
+			l := i18n.For(lang)
+			want := l.T("cli.client.unavailable", "URL", proxy.URL, "Status", tc.status)
+			if tc.wait > 0 {
+				want = l.T("cli.client.unavailable_wait", "URL", proxy.URL, "Status", tc.status, "Wait", l.Wait(tc.wait))
+			}
+			c := newClient(t, "", "")
+			c.Language = lang
+			_, err := c.Open(t.Context(), proxy.URL+"/l/"+strings.Repeat("A", 43), "")
+			var apiErr *client.APIError
+			if !errors.As(err, &apiErr) || apiErr.RetryAfter != tc.wait || err.Error() != want {
+				t.Errorf("%d with Retry-After %q, in %s: %v, want %q", tc.status, tc.retryAfter, lang, err, want)
+			}
+		}
+		proxy.Close()
+	}
+}
