@@ -137,7 +137,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"user", "add", "dave", "erin", "--db", db}, []string{`unexpected argument "erin"`}},
 		{[]string{"user", "add", "dave", "--bogus"}, []string{"unknown flag, not repeated here", "put -- before it", "usage: oncelink user add NAME"}},
 		{[]string{"user", "add", "dave", "-bogus=1"}, []string{`unknown flag "-bogus"`}},
-		{[]string{"user", "add", "dave", "--admni"}, []string{`unknown flag "--admni"`}},
+		{[]string{"user", "add", "dave", "--admni"}, []string{"did you mean --admin?", "put -- before it"}},
 		{[]string{"user", "add", "dave", "--db"}, []string{"--db needs a value"}},
 		{[]string{"user", "add", "dave", "--admin=maybe", "--db", db}, []string{`--admin: "maybe" is neither true nor false`}},
 		{[]string{"share", "--uses", "many", "x"}, []string{`--uses: "many" is not a whole number`}},
@@ -439,10 +439,12 @@ func TestSignalsSetTheExitStatus(t *testing.T) {
 	}
 }
 
-// TestUnknownFlagRepeatsNoSecret: an unknown flag's message names the flag
-// before its "=", never a value, and an argument that starts with "-"
-// and is no near miss of a flag (a password, say) is not repeated, but
-// gets the advice to put "--" before it.
+// TestUnknownFlagRepeatsNoSecret: an unknown flag's message never
+// repeats a value, nor an argument that starts with "-" (a password, say),
+// but gets the advice to put "--" before it: a near miss of one of the
+// command's flags, which a password can be too, names that flag alone, and
+// a flag before its "=" is named only when it is short and shaped as a
+// flag's name.
 func TestUnknownFlagRepeatsNoSecret(t *testing.T) {
 	key := "ol_" + strings.Repeat("k", 43)
 	for _, tc := range []struct {
@@ -450,11 +452,20 @@ func TestUnknownFlagRepeatsNoSecret(t *testing.T) {
 		secret string
 		want   string
 	}{
-		{[]string{"login", "https://share.example.com", "--key=" + key}, key, `unknown flag "--key"`},
-		{[]string{"share", "--password=hunter2", "x"}, "hunter2", `unknown flag "--password"`},
+		{[]string{"login", "https://share.example.com", "--key=" + key}, key, "did you mean --key-stdin?"},
+		{[]string{"share", "--password=hunter2", "x"}, "hunter2", "did you mean --password-stdin?"},
+		{[]string{"share", "--token=hunter2", "x"}, "hunter2", `unknown flag "--token"`},
 		{[]string{"share", "-my-secret-pass"}, "my-secret-pass", "put -- before it"},
 		{[]string{"share", "-Hunter2!"}, "Hunter2", "put -- before it"},
-		{[]string{"share", "--lable", "x", "y"}, "", `unknown flag "--lable"`},
+		{[]string{"share", "--lable", "x", "y"}, "lable", "did you mean --label?"},
+		// Passwords that are near misses of a flag: only the flag is named.
+		{[]string{"share", "-jsno"}, "jsno", "did you mean --json?"},
+		{[]string{"share", "-uses1"}, "uses1", "did you mean --uses?"},
+		{[]string{"open", "-oo", "x"}, "-oo", "did you mean -o?"},
+		{[]string{"share", "-e2e9=x"}, "e2e9", "did you mean --e2e?"},
+		// A pass phrase of words and dashes before an "=" is no typo of a
+		// flag: longer than any of the command's by more than two letters.
+		{[]string{"share", "-correct-horse-battery=staple"}, "horse", "put -- before it"},
 	} {
 		r := runCLI(t, nil, "", tc.args...)
 		if r.code != exitUsage || r.err == nil || !strings.Contains(r.err.Error(), tc.want) ||

@@ -295,18 +295,24 @@ func tokenShaped(s string) bool {
 }
 
 // unknownFlag is the error of arg, which starts with "-" but names none of
-// fs's flags: name is what it names, before any "=". No value is repeated:
-// what follows "=" may be a password or a key (--key=ol_...), and so may a
-// whole argument that starts with "-" (a password, "-hunter2"), which is
-// named only when it is a near miss of one of fs's flags (--lable), and
-// else gets the advice to put "--" before it.
+// fs's flags: name is what it names, before any "=". The argument is not
+// repeated: what follows "=" may be a password or a key (--key=ol_...),
+// and so may a whole argument that starts with "-" (a password, "-hunter2",
+// or "-jsno", which is also a near miss of --json). A near miss of one of
+// fs's flags names that flag alone; a name given with "=" that could be a
+// flag's (see flagShaped) and no longer than fs's longest by more than a
+// typo's two letters, which a pass phrase of words and dashes would be, is
+// named (--key); any other gets the advice to put "--" before it.
 func unknownFlag(fs *flag.FlagSet, arg, name string, hasValue bool, l *i18n.Localizer) error {
-	dashes := arg[:len(arg)-len(strings.TrimLeft(arg, "-"))]
-	switch {
-	case hasValue && flagShaped(name):
+	if !flagShaped(name) {
+		return errors.New(l.T("cli.flag_error.unknown_hidden"))
+	}
+	if near := nearestFlag(fs, name); near != "" {
+		return errors.New(l.T("cli.flag_error.unknown_near", "Flag", flagWord(near)))
+	}
+	if hasValue && len(name) <= longestFlag(fs)+2 {
+		dashes := arg[:len(arg)-len(strings.TrimLeft(arg, "-"))]
 		return errors.New(l.T("cli.flag_error.unknown", "Flag", l.Quote(dashes+name)))
-	case !hasValue && flagShaped(name) && nearFlag(fs, name):
-		return errors.New(l.T("cli.flag_error.unknown", "Flag", l.Quote(arg)))
 	}
 	return errors.New(l.T("cli.flag_error.unknown_hidden"))
 }
@@ -325,16 +331,25 @@ func flagShaped(name string) bool {
 	return true
 }
 
-// nearFlag reports whether name is a near miss of one of fs's flags: two
-// edits away at most, or the start of one.
-func nearFlag(fs *flag.FlagSet, name string) bool {
-	near := false
+// nearestFlag is the name of the flag of fs that name is a near miss of:
+// two edits away at most, or the start of one; the fewest edits away of
+// those, the first by name of equals. It is "" when name is near none.
+func nearestFlag(fs *flag.FlagSet, name string) string {
+	nearest, fewest := "", 0
 	fs.VisitAll(func(f *flag.Flag) {
-		if strings.HasPrefix(f.Name, name) || editDistance(name, f.Name) <= 2 {
-			near = true
+		d := editDistance(name, f.Name)
+		if (d <= 2 || strings.HasPrefix(f.Name, name)) && (nearest == "" || d < fewest) {
+			nearest, fewest = f.Name, d
 		}
 	})
-	return near
+	return nearest
+}
+
+// longestFlag is the length of the longest name of fs's flags.
+func longestFlag(fs *flag.FlagSet) int {
+	n := 0
+	fs.VisitAll(func(f *flag.Flag) { n = max(n, len(f.Name)) })
+	return n
 }
 
 // editDistance is the Levenshtein distance between a and b, in bytes.
