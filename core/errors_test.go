@@ -37,7 +37,7 @@ func TestRefusalsInLanguages(t *testing.T) {
 	if got := limited(time.Second).Msg; !strings.HasSuffix(got, " Try again in 1 second.") {
 		t.Errorf("English, one second: %q", got)
 	}
-	for code, want := range map[string]string{"en": "Try again in 3 minutes.", "de": "in 3 Minuten erneut", "fr": "dans 3 minutes",
+	for code, want := range map[string]string{"en": "Try again in 3 minutes.", "de": "in 3 Minuten erneut", "fr": "dans 3\u00a0minutes",
 		"es": "dentro de 3 minutos", "ar": "بعد 3 دقائق"} {
 		if got := e.Message(i18n.For(code)); !strings.Contains(got, want) {
 			t.Errorf("%s: %q lacks %q", code, got, want)
