@@ -191,6 +191,19 @@ type OwnRequest struct {
 	HeldBack *HeldBack
 }
 
+// ownEnded is what a request's page tells its owner of a request that
+// ended before anything was sent, with the time it ended: the id of that
+// text, or "" for a request that did not.
+func ownEnded(r RequestRow) (id string, at time.Time) {
+	switch r.Status {
+	case "revoked":
+		return "requests.own.withdrawn", r.RevokedAt
+	case "expired":
+		return "requests.own.expired", r.ExpiresAt
+	}
+	return "", time.Time{}
+}
+
 // sentText says what was sent to v's request: what it was, when that is
 // known, else what the request took.
 func sentText(v OwnRequest) string {

@@ -208,6 +208,25 @@ func (h *Handler) showRequest(w http.ResponseWriter, r *http.Request, tok string
 	h.render(w, r, status, components.SendPage(h.page(r, i18n.T(r.Context(), "requests.send.title")), v))
 }
 
+// ownerRefused answers err, a refusal of request tok's address, with the
+// request's page when it is the viewer's own request no longer open: its
+// owner, come to it by a form from before it ended (the sender's form seen
+// signed out, or the button that opens what was sent), is told how it stands
+// in words for them, not those for a sender, with the status the refusal had.
+// It reports whether it answered.
+func (h *Handler) ownerRefused(w http.ResponseWriter, r *http.Request, tok string, err error) bool {
+	e, ok := core.AsError(err)
+	if !ok || e.Kind != core.Gone || h.viewer(r) == nil {
+		return false
+	}
+	sight, lookErr := h.core.LookRequest(r.Context(), tok, h.requestVisitor(r), false)
+	if lookErr != nil || !sight.Owner {
+		return false
+	}
+	h.showRequest(w, r, tok, sight, web.Status(e.Kind), nil)
+	return true
+}
+
 // requestHeldBack answers a form of request tok's page that the rate limits
 // held back, before its body was read, with that page and the notice: the
 // form comes back empty. The page is looked at as a GET looks at it, so that
@@ -263,6 +282,9 @@ func (h *Handler) fulfil(w http.ResponseWriter, r *http.Request) {
 	// A file held back by the client's uploads under way (see
 	// core.MaxUploadsPerClient), unread, as one held back by the open limit.
 	if h.heldBack(w, r, err, func(held *components.HeldBack) { h.requestHeldBack(w, r, tok, held) }) {
+		return
+	}
+	if h.ownerRefused(w, r, tok, err) {
 		return
 	}
 	if e, ok := core.AsError(err); ok && (e.Kind == core.Invalid || e.Kind == core.TooLarge) {
@@ -349,6 +371,9 @@ func (h *Handler) openRequest(w http.ResponseWriter, r *http.Request) {
 	var linkTok string
 	if err == nil {
 		o, linkTok, err = h.core.OpenRequest(r.Context(), turn, tok, h.recipient(r))
+	}
+	if h.ownerRefused(w, r, tok, err) {
+		return
 	}
 	if err != nil {
 		h.fail(w, r, err)

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"net/url"
 	"strings"
 	"testing"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"oncelink/components"
 	"oncelink/core"
 	"oncelink/internal/browsertest"
 )
@@ -237,4 +239,50 @@ func TestRequestNoteStandsByItsBar(t *testing.T) {
 	check("sender")
 	b.signInAs("ada", "[data-testid=create-form]")
 	check("owner")
+}
+
+// TestEndedRequestPageInBrowser: the owner who comes back to a request
+// they withdrew, or one that expired, is told so in their own words, in
+// every language, and its way back leads to the request's row among
+// their requests. At a phone's width and a wide screen, light and dark,
+// in English and in Arabic.
+func TestEndedRequestPageInBrowser(t *testing.T) {
+	s := newTestServer(t)
+	s.admin()
+	ctx := context.Background()
+	owner, err := s.h.core.AccountByName(ctx, "ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	withdrawn, err := s.h.core.CreateRequest(ctx, owner.ID, core.RequestInput{Label: "staging db", Note: "The staging database password, please", Accepts: core.AcceptsAny, TTL: "1h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.h.core.RevokeRequest(ctx, owner.ID, withdrawn.Request.ID); err != nil {
+		t.Fatal(err)
+	}
+	expired, err := s.h.core.CreateRequest(ctx, owner.ID, core.RequestInput{Label: "VPN key", Accepts: core.AcceptsText, TTL: "15m"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.clock.Advance(time.Hour)
+
+	bctx := browsertest.New(t)
+	signInAndLeave(t, bctx, s.URL)
+	b := watchedTab(t, bctx, s)
+	for _, lang := range []string{"en", "de", "fr", "es", "ar"} {
+		b.chooseLanguage("/requests", lang)
+		for name, c := range map[string]core.CreatedRequest{"withdrawn": withdrawn, "expired": expired} {
+			b.open(strings.TrimPrefix(c.URL, s.URL), "[data-testid=request-ended]")
+			if lang == "en" || lang == "ar" {
+				browsertest.Shoot(t, b.ctx, "request-"+name+"-owner-"+lang)
+			}
+			b.clean(name + " in " + lang)
+			if got := eval[string](b, `document.querySelector("[data-testid=back-to-requests]").getAttribute("href")`); got != components.RequestRowPath(c.Request.ID) {
+				t.Errorf("%s in %s: the way back leads to %s", name, lang, got)
+			}
+			b.do(chromedp.Click(chromedp.CSS("[data-testid=back-to-requests]")),
+				chromedp.WaitVisible(chromedp.CSS("#"+components.RequestRowID(c.Request.ID))))
+		}
+	}
 }

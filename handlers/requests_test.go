@@ -312,6 +312,103 @@ func TestWithdrawnRequestIsGone(t *testing.T) {
 	}
 }
 
+// TestEndedRequestTellsItsOwner comes to requests that ended before
+// anything was sent, withdrawn and expired, by each of their addresses: the
+// owner is told how the request stands in words for the owner, with the
+// way back to the requests, even by a form from before it ended (the
+// sender's form seen signed out, the button that opens what was sent);
+// anyone else, signed out or another account, is told in the words for a
+// sender, as before, and sees nothing of the request.
+func TestEndedRequestTellsItsOwner(t *testing.T) {
+	s := newTestServer(t)
+	ann := s.admin()
+	en := i18n.For("en")
+	withdrawn := ann.createRequest(url.Values{"note": {"withdrawn note 4d2"}})
+	m := regexp.MustCompile(`/requests/(\d+)/revoke`).FindStringSubmatch(ann.get("/requests").body)
+	if m == nil {
+		t.Fatal("no withdraw button")
+	}
+	withdrawnID, _ := strconv.ParseInt(m[1], 10, 64)
+	if res := ann.post(m[0], nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("withdraw: %d", res.StatusCode)
+	}
+	withdrawnAt := s.clock.Now()
+	expired := ann.createRequest(url.Values{"note": {"expired note 4d2"}, "ttl": {"15m"}})
+	expiredID := withdrawnID + 1
+	bea := s.user("bea")
+	expiresAt := s.clock.Now().Add(15 * time.Minute)
+	s.clock.Advance(time.Hour)
+
+	for _, tt := range []struct {
+		name, path string
+		id         int64
+		owner      string // what the owner is told
+		sender     string // what anyone else is told
+	}{
+		{"withdrawn", withdrawn, withdrawnID, en.T("requests.own.withdrawn", "When", en.When(withdrawnAt)), en.T("error.request_gone.revoked")},
+		{"expired", expired, expiredID, en.T("requests.own.expired", "When", en.When(expiresAt)), en.T("error.request_gone.expired")},
+	} {
+		for _, look := range []struct {
+			how    string
+			do     func(c *testClient) response
+			status int
+		}{
+			{"look", func(c *testClient) response { return c.get(tt.path) }, http.StatusOK},
+			{"send", func(c *testClient) response { return c.post(tt.path, url.Values{"message": {"late"}}) }, http.StatusGone},
+			{"open", func(c *testClient) response { return c.post(tt.path+"/open", nil) }, http.StatusGone},
+		} {
+			res := look.do(ann)
+			if res.StatusCode != look.status {
+				t.Errorf("%s, the owner's %s: %d, want %d", tt.name, look.how, res.StatusCode, look.status)
+			}
+			doc := parseHTML(t, res.body)
+			page := first(t, doc, tt.name+", the owner's "+look.how, byTestID("own-request"))
+			if got := textOf(first(t, page, "what ended it", byTestID("request-ended"))); got != tt.owner {
+				t.Errorf("%s, the owner's %s says %q, want %q", tt.name, look.how, got, tt.owner)
+			}
+			if back := first(t, page, "the way back", byTestID("back-to-requests")); attr(back, "href") != components.RequestRowPath(tt.id) {
+				t.Errorf("%s, the owner's %s leads back to %q", tt.name, look.how, attr(back, "href"))
+			}
+			if strings.Contains(res.body, tt.sender) {
+				t.Errorf("%s, the owner's %s is told in the words for a sender: %s", tt.name, look.how, res.body)
+			}
+			// Anyone else: the words for a sender, and nothing of the
+			// request.
+			for who, c := range map[string]*testClient{"someone signed out": s.client(), "another account": bea} {
+				res := look.do(c)
+				if look.how == "open" && who == "another account" {
+					continue // not theirs to open, whatever its state (TestAnotherAccountOpensNoRequest)
+				}
+				if res.StatusCode != http.StatusGone || hasTestID(t, res.body, "own-request") || strings.Contains(res.body, "note 4d2") {
+					t.Errorf("%s, %s's %s: %d %s", tt.name, who, look.how, res.StatusCode, res.body)
+					continue
+				}
+				if got := textOf(first(t, parseHTML(t, res.body), who, byTestID("error-message"))); got != tt.sender {
+					t.Errorf("%s, %s's %s says %q, want %q", tt.name, who, look.how, got, tt.sender)
+				}
+			}
+		}
+	}
+
+	// A request answered: the owner's send is told how it stands, with
+	// what was sent to open, and an open once its link was used, that it
+	// was, rather than in the words for a recipient.
+	filled := ann.createRequest(nil)
+	if res := s.client().post(filled, url.Values{"message": {"the password"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("send: %d", res.StatusCode)
+	}
+	if res := ann.post(filled, url.Values{"message": {"late"}}); res.StatusCode != http.StatusGone || !hasTestID(t, res.body, "own-request") ||
+		!hasTestID(t, res.body, "open-sent") || !hasTestID(t, res.body, "back-to-requests") {
+		t.Errorf("the owner's send to their request answered: %d %s", res.StatusCode, res.body)
+	}
+	if res := ann.post(filled+"/open", nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the owner's open: %d", res.StatusCode)
+	}
+	if res := ann.post(filled+"/open", nil); res.StatusCode != http.StatusGone || !hasTestID(t, res.body, "own-request") || !hasTestID(t, res.body, "sent-gone") {
+		t.Errorf("the owner's second open: %d %s", res.StatusCode, res.body)
+	}
+}
+
 // TestRequestFormSaysEveryMistake sends the request form with three
 // mistakes: each is said beside its field, what was typed stays, and no
 // request is made.
