@@ -594,7 +594,7 @@ func TestStreamEndsWhenItsKeyExpires(t *testing.T) {
 func TestEventStreamDocumented(t *testing.T) {
 	op := newDocCheck(t).doc.Paths.Find("/api/v1/events").Get
 	for _, line := range []string{"retry: 2000", "event: link", ": heartbeat", strings.TrimSpace(endEvent(core.ErrKeyAccountDisabled.Code)),
-		"`" + core.ErrKeyRefused.Code + "` otherwise",
+		"`" + core.ErrKeyRefused.Code + "` otherwise", "`" + core.ErrSignedOut.Code + "` otherwise",
 		"at most " + strconv.Itoa(core.MaxStreams) + " event streams", "at most " + strconv.Itoa(core.MaxStreamsFromAddress) + " of them from one client address",
 		"`too_many_streams`"} {
 		if !strings.Contains(op.Description, line) {

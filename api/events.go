@@ -13,11 +13,12 @@ import (
 )
 
 // endEvent is a stream's last event once its key or session stops
-// working, with code, the refusal's that the key would now get: its
-// "code:" field, which clients that do not know it ignore (as
-// server-sent events ignore any field not theirs), tells a disabled
-// account (account_disabled) from a key or session that ended
-// (key_refused), so that a client can say which in its own words.
+// working, with code, why: the refusal's that the key would now get, or,
+// for a session, core.Service.SessionRefusal's. Its "code:" field, which
+// clients that do not know it ignore (as server-sent events ignore any
+// field not theirs), tells a disabled account (account_disabled) from a
+// key that ended (key_refused) and a session that ended (signed_out), so
+// that a client can say which in its own words.
 func endEvent(code string) string {
 	return "event: end\ncode: " + code + "\ndata: the API key or session no longer works\n\n"
 }
@@ -70,7 +71,7 @@ func (a *API) events(w http.ResponseWriter, r *http.Request, acc *core.Account) 
 			refusal, _ = a.core.KeyRefusal(ctx, secret)
 		} else if a.Session != nil {
 			if now, err := a.Session(r); err == nil && (now == nil || now.ID != acc.ID) {
-				refusal = core.ErrKeyRefused
+				refusal = a.core.SessionRefusal(ctx, acc.ID)
 			}
 		}
 		if refusal != nil {

@@ -2,6 +2,8 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -321,24 +323,81 @@ func TestSessionNeedsAFinishedSignIn(t *testing.T) {
 }
 
 // TestSessionEventStreamEnds: a browser's session watches its links on
-// the event stream until it signs out.
+// the event stream until the session ends, and the stream's last event
+// says why: signed_out for a session that ended (signed out in that
+// browser or from another, expired, its account deleted), account_disabled
+// for an account disabled, as a key's stream says it.
 func TestSessionEventStreamEnds(t *testing.T) {
-	s := newTestServer(t, newDocCheck(t))
-	adaKey := s.account("ada")
-	ada := s.client("")
-	ada.signIn("ada")
-	stream := ada.stream(t.Context())
-	defer stream.close()
-	l := adaKey.create(nil)
-	stream.next(t, func(got map[string]any) bool { return got["id"] == float64(l.ID) })
+	for _, tt := range []struct {
+		how  string
+		end  func(s *testServer, ada, key *client, id int64)
+		code string
+	}{
+		{"signed out", func(s *testServer, ada, key *client, id int64) { ada.signOut() }, core.ErrSignedOut.Code},
+		{"signed out from elsewhere", func(s *testServer, ada, key *client, id int64) {
+			if err := s.svc.EndSession(t.Context(), id, sessionHash(ada.sessionCookie())); err != nil {
+				t.Fatal(err)
+			}
+		}, core.ErrSignedOut.Code},
+		{"expired", func(s *testServer, ada, key *client, id int64) {
+			// Its time ran out: the session is kept as it was, but past
+			// its expiry; the next link the stream would send finds it so,
+			// as its next heartbeat would.
+			ss, hash := s.store.SessionStore(0), sessionHash(ada.sessionCookie())
+			data, found, err := ss.Find(hash)
+			if err != nil || !found {
+				t.Fatalf("the session: %v %v", found, err)
+			}
+			if err := ss.Commit(hash, data, time.Now().Add(-time.Second)); err != nil {
+				t.Fatal(err)
+			}
+			key.create(nil)
+		}, core.ErrSignedOut.Code},
+		{"account disabled", func(s *testServer, ada, key *client, id int64) {
+			if _, _, err := s.svc.SetDisabled(t.Context(), nil, id, true); err != nil {
+				t.Fatal(err)
+			}
+		}, core.ErrKeyAccountDisabled.Code},
+		{"account deleted", func(s *testServer, ada, key *client, id int64) {
+			if _, err := s.svc.DeleteAccount(t.Context(), nil, id); err != nil {
+				t.Fatal(err)
+			}
+		}, core.ErrSignedOut.Code},
+	} {
+		t.Run(tt.how, func(t *testing.T) {
+			s := newTestServer(t, newDocCheck(t))
+			adaKey := s.account("ada")
+			acc, err := s.svc.AccountByName(t.Context(), "ada")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ada := s.client("")
+			ada.signIn("ada")
+			stream := ada.stream(t.Context())
+			defer stream.close()
+			l := adaKey.create(nil)
+			stream.next(t, func(got map[string]any) bool { return got["id"] == float64(l.ID) })
 
-	ada.signOut()
-	stream.ends(t, "the stream of a signed-out session")
+			tt.end(s, ada, adaKey, acc.ID)
+			stream.ends(t, "the stream of a session "+tt.how)
+			if stream.end != tt.code {
+				t.Errorf("the stream of a session %s ended with the code %q, want %q", tt.how, stream.end, tt.code)
+			}
+		})
+	}
+}
+
+// sessionHash is the id of the session whose cookie is tok, as the
+// server keeps it.
+func sessionHash(tok string) string {
+	sum := sha256.Sum256([]byte(tok))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
 // TestSessionEventStreamEndsAtRenewal: a stream opened with a session's
 // cookie ends once the session goes on under a new token, after a
-// password change: the cookie it came with signs nobody in any more.
+// password change: the cookie it came with signs nobody in any more, and
+// the stream's last event says that session ended.
 func TestSessionEventStreamEndsAtRenewal(t *testing.T) {
 	s := newTestServer(t, newDocCheck(t))
 	s.account("ada")
@@ -352,6 +411,9 @@ func TestSessionEventStreamEndsAtRenewal(t *testing.T) {
 		t.Fatalf("change the password: %d", res.StatusCode)
 	}
 	stream.ends(t, "the stream of the session's old token")
+	if stream.end != core.ErrSignedOut.Code {
+		t.Errorf("the stream of the session's old token ended with the code %q", stream.end)
+	}
 }
 
 // TestSessionSharesTheAPILimit: an account's requests with its session

@@ -61,6 +61,21 @@ func (s *Service) SessionViewer(ctx context.Context, account int64, id string) (
 	return &a, nil
 }
 
+// SessionRefusal is why a web session of account no longer acts for it
+// (see SessionViewer), as that session's API event streams are told in
+// their last event: ErrKeyAccountDisabled while the account is disabled,
+// which signing in again would not mend, else ErrSignedOut, the session
+// ended (signed out, here or from elsewhere, renewed under a new token,
+// expired, or its account deleted). When the database cannot tell whether
+// the account is disabled, it is ErrSignedOut: the session has ended
+// either way.
+func (s *Service) SessionRefusal(ctx context.Context, account int64) *Error {
+	if a, err := s.store.AccountByID(ctx, account); err == nil && a.Disabled() {
+		return ErrKeyAccountDisabled
+	}
+	return ErrSignedOut
+}
+
 // HalfSignedIn lists the account's session id, a browser that gave the
 // account's password and has within to take the second step or set one
 // up, as one of its sessions: so the owner sees it, and whatever ends the
