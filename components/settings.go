@@ -138,6 +138,9 @@ type PasswordForm struct {
 	Ended   int64
 	// HeldBack, when the rate limits refused the try, says for how long.
 	HeldBack *HeldBack
+	// SSOOnly is set where password sign-in is off: the password signs
+	// nobody in, and the form says what it is still for.
+	SSOOnly bool
 }
 
 // SessionItem is one of the account's sessions.

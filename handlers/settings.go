@@ -112,6 +112,7 @@ func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, a *core
 		return
 	}
 	v.NoPassword = !a.HasPassword()
+	v.Password.SSOOnly = !h.core.PasswordSignIn()
 	h.render(w, r, status, components.SettingsPage(h.page(r, i18n.T(r.Context(), "settings.title"), "passkeys.js"), v))
 }
 

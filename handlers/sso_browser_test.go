@@ -282,3 +282,25 @@ func TestSSOHeldBackInBrowser(t *testing.T) {
 	browsertest.Shoot(t, ctx, "sign-in-sso-held-back")
 	b.clean("signing in held back")
 }
+
+// TestPasswordSectionWithPasswordsOffInBrowser: with password sign-in off,
+// the settings page keeps the form that changes the password, saying what
+// the password is still for, above it; in English and in Arabic, on a
+// phone and a wide screen, light and dark, without scrolling sideways.
+func TestPasswordSectionWithPasswordsOffInBrowser(t *testing.T) {
+	s := newSSOServer(t, startProvider(t), func(c *core.Config) { c.NoPasswordSignIn = true })
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s.testServer)
+	b.setUp()
+	for _, lang := range []string{"en", "ar"} {
+		b.acceptLanguage(lang)
+		b.open("/settings", "html[lang="+lang+"] [data-testid=password-sso-only]")
+		// It is said before the form, which follows it.
+		if !eval[bool](b, `document.querySelector("[data-testid=password-sso-only]").compareDocumentPosition(document.querySelector("[data-testid=password-form]")) === Node.DOCUMENT_POSITION_FOLLOWING`) {
+			t.Errorf("in %s, what the password is for does not come before its form", lang)
+		}
+		b.do(chromedp.ScrollIntoView(chromedp.CSS("[data-testid=password]")))
+		browsertest.Shoot(t, ctx, "settings-password-sso-only-"+lang)
+		b.clean("settings in " + lang)
+	}
+}

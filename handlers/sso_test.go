@@ -645,6 +645,58 @@ func TestPasskeysNotAddedWithPasswordsOff(t *testing.T) {
 	}
 }
 
+// TestPasswordFormSaysWhatItIsForWithPasswordsOff: with password sign-in
+// off, an account's password signs it in no more, but it still confirms it
+// is the owner on the settings page: the form to change it stays, and says
+// so, in every language. A password changed there is the one that
+// confirms, the old one no longer. Where password sign-in is on, the form
+// says nothing of it.
+func TestPasswordFormSaysWhatItIsForWithPasswordsOff(t *testing.T) {
+	s := newSSOServer(t, startProvider(t), func(c *core.Config) {
+		c.NoPasswordSignIn = true
+		c.BaseURL = strings.Replace(c.BaseURL, "127.0.0.1", "localhost", 1)
+	})
+	ada := s.admin()
+	for _, lang := range []string{"en", "de", "fr", "es", "ar"} {
+		page := ada.request(http.MethodGet, "/settings", nil, http.Header{"Accept-Language": {lang}})
+		if !hasTestID(t, page.body, "password-form") {
+			t.Fatalf("in %s, no form to change the password: %d", lang, page.StatusCode)
+		}
+		// As a reader sees it: spaces collapsed (see textOf).
+		want := strings.Join(strings.Fields(i18n.For(lang).T("settings.password.sso_only")), " ")
+		if got := testIDText(t, page.body, "password-sso-only"); got != want {
+			t.Errorf("in %s the password's section says %q, want %q", lang, got, want)
+		}
+	}
+
+	// What it says holds: the password changed is the one that confirms
+	// a change of a second factor, once the sign-in's proof has run out.
+	ctx := context.Background()
+	p, err := s.store.AddPasskey(ctx, store.Passkey{AccountID: 1, CredentialID: []byte("laptop"), UserHandle: []byte("ada"),
+		Name: "laptop", Credential: []byte(`{}`)}, core.MaxPasskeys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const newPassword = "a new password for ada"
+	res := ada.post("/settings/password", url.Values{"current_password": {testPassword}, "password": {newPassword}})
+	if res.StatusCode != http.StatusOK || !hasTestID(t, res.body, "password-changed") {
+		t.Fatalf("change the password: %d", res.StatusCode)
+	}
+	s.clock.Advance(core.ProofWindow + time.Minute)
+	remove := "/settings/passkeys/" + itoa(p.ID) + "/delete"
+	if res := ada.post(remove, url.Values{"proof": {testPassword}}); res.StatusCode != http.StatusForbidden || hasTestID(t, res.body, "passkey-removed") {
+		t.Errorf("the old password as a proof: %d", res.StatusCode)
+	}
+	if res := ada.post(remove, url.Values{"proof": {newPassword}}); res.StatusCode != http.StatusOK || !hasTestID(t, res.body, "passkey-removed") {
+		t.Errorf("the new password as a proof: %d", res.StatusCode)
+	}
+
+	withPasswords := newSSOServer(t, startProvider(t))
+	if page := withPasswords.admin().get("/settings"); !hasTestID(t, page.body, "password-form") || hasTestID(t, page.body, "password-sso-only") {
+		t.Errorf("with password sign-in on, the password's section: %s", page.body)
+	}
+}
+
 // TestSSOTakesSignInTurns: starting and returning each take a turn at the
 // client's sign-in limit, so a client cannot leave sign-ons pending, or
 // try returns, faster than it could try passwords. Either, held back,
