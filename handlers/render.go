@@ -149,7 +149,8 @@ func refusalForScript(r *http.Request, e *core.Error) scriptRefusal {
 // returnTo is the page to come back to after signing in again: the page an
 // htmx request came from, or a page asked for, but for a link's file, whose
 // download would leave the sign-in page shown: its link's page, which
-// offers the file; else the start.
+// offers the file; for a form of a request's page, that page, where its
+// owner, signed in, opens what was sent; else the start.
 func returnTo(r *http.Request) string {
 	if tok := r.PathValue("token"); tok != "" && r.URL.Path == fileURL(tok) {
 		return "/l/" + tok
@@ -162,6 +163,9 @@ func returnTo(r *http.Request) string {
 	}
 	if r.Method == http.MethodGet {
 		return r.URL.RequestURI()
+	}
+	if tok := r.PathValue("token"); tok != "" && strings.HasPrefix(r.URL.Path, "/r/") {
+		return "/r/" + tok
 	}
 	return "/"
 }

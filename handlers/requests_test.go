@@ -137,7 +137,8 @@ func TestRequestIsFilledOnceAndOnlyTheOwnerReadsIt(t *testing.T) {
 // sent: it is not its to open, as the account that asked for it. It is
 // never told, in the words for a sender, that it may ask for a new link.
 // Someone signed out meanwhile is told, as the request's page tells them,
-// that whoever asked signs in to read it, with the way to.
+// that whoever asked signs in to read it, with the way to, which leads back
+// to the request's page.
 func TestAnotherAccountOpensNoRequest(t *testing.T) {
 	s := newTestServer(t)
 	ann := s.admin()
@@ -162,7 +163,11 @@ func TestAnotherAccountOpensNoRequest(t *testing.T) {
 	}
 	says("bob's open once something was sent", bob.post(req+"/open", nil), http.StatusForbidden, notOwner)
 	doc := says("an open signed out", s.client().post(req+"/open", nil), http.StatusGone, core.ErrRequestAnsweredSignedOut.Message(en))
-	first(t, doc, "the sign-in", byTestID("sign-in-again"))
+	// Signing in leads back to the request's page, where its owner opens
+	// what was sent, not to the start.
+	if signIn := first(t, doc, "the sign-in", byTestID("sign-in-again")); attr(signIn, "href") != "/login?next="+req {
+		t.Errorf("an open signed out signs in at %q, want /login?next=%s", attr(signIn, "href"), req)
+	}
 	// What was sent is still ann's to open.
 	if res := ann.post(req+"/open", nil); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("ann's open: %d", res.StatusCode)
