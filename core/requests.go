@@ -410,7 +410,7 @@ func (s *Service) OpenRequest(ctx context.Context, t Turn, tokText string, rc Re
 	case st == RequestOpen:
 		return Opened{}, "", ErrNothingSent
 	case st != RequestFulfilled || r.LinkToken == nil:
-		return Opened{}, "", requestGone(st)
+		return Opened{}, "", requestGoneToOwner(st)
 	}
 	linkTok, err := rtok.Box().Open(token.LinkToken, 0, true, r.LinkToken)
 	if err != nil {
@@ -452,6 +452,18 @@ func requestGone(st RequestStatus) *Error {
 		return Variant(Gone, "request_gone", "expired", "", "request_expired")
 	case RequestRevoked:
 		return Variant(Gone, "request_gone", "revoked", "", "request_withdrawn")
+	}
+	return ErrRequestAnswered
+}
+
+// requestGoneToOwner explains to its owner why a request that ended
+// before anything was sent has nothing to open.
+func requestGoneToOwner(st RequestStatus) *Error {
+	switch st {
+	case RequestExpired:
+		return Variant(Gone, "request_gone", "expired_owner", "", "request_expired")
+	case RequestRevoked:
+		return Variant(Gone, "request_gone", "revoked_owner", "", "request_withdrawn")
 	}
 	return ErrRequestAnswered
 }

@@ -141,6 +141,12 @@ func isCode(err error, code string) bool {
 	return ok && e.Code == code
 }
 
+// isMessage reports whether err is a refusal said by the message id.
+func isMessage(err error, id string) bool {
+	e, ok := AsError(err)
+	return ok && e.MsgID == id
+}
+
 func TestOwnerOpensWhatWasSentOnce(t *testing.T) {
 	s, st, _, owner := newRequestService(t)
 	ctx := context.Background()
@@ -184,6 +190,50 @@ func TestOwnerOpensWhatWasSentOnce(t *testing.T) {
 	}
 	if _, _, err := s.OpenRequest(ctx, turn(), tok, Recipient{Viewer: &owner}); !isCode(err, "link_gone") {
 		t.Fatalf("second open: %v, want link_gone", err)
+	}
+}
+
+// TestOwnerOfAnEndedRequestIsToldSo: its owner's open of a request that
+// ended before anything was sent says so in words for the owner, not in
+// those for whoever would have sent something; anyone else's still reads
+// the latter.
+func TestOwnerOfAnEndedRequestIsToldSo(t *testing.T) {
+	s, _, _, owner := newRequestService(t)
+	ctx := context.Background()
+	turn := func() Turn {
+		tt, err := s.TakeTurn(ctx, OpenAction, Client{IP: "192.0.2.2"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tt
+	}
+	withdrawn, err := s.CreateRequest(ctx, owner.ID, RequestInput{Accepts: AcceptsAny, TTL: DefaultTTL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RevokeRequest(ctx, owner.ID, withdrawn.Request.ID); err != nil {
+		t.Fatal(err)
+	}
+	expired, err := s.CreateRequest(ctx, owner.ID, RequestInput{Accepts: AcceptsAny, TTL: "1m"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := s.Now()
+	s.Now = func() time.Time { return now.Add(2 * time.Minute) }
+	for _, c := range []struct {
+		url              string
+		toOwner, toOther *Error
+	}{
+		{withdrawn.URL, requestGoneToOwner(RequestRevoked), requestGone(RequestRevoked)},
+		{expired.URL, requestGoneToOwner(RequestExpired), requestGone(RequestExpired)},
+	} {
+		_, _, err := s.OpenRequest(ctx, turn(), requestToken(t, c.url), Recipient{Viewer: &owner})
+		if !isCode(err, "request_gone") || !isMessage(err, c.toOwner.MsgID) || c.toOwner.MsgID == c.toOther.MsgID {
+			t.Errorf("the owner's open: %v, want %s", err, c.toOwner.MsgID)
+		}
+		if _, _, err := s.OpenRequest(ctx, turn(), requestToken(t, c.url), Recipient{}); !isMessage(err, c.toOther.MsgID) {
+			t.Errorf("an open signed out: %v, want %s", err, c.toOther.MsgID)
+		}
 	}
 }
 
