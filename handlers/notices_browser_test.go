@@ -513,7 +513,7 @@ func TestARefusedAddressInBrowser(t *testing.T) {
 			chromedp.WaitVisible(chromedp.ID("error-address")),
 		)
 		said := eval[string](b, `document.getElementById("error-address").textContent.trim()`)
-		if !strings.Contains(said, "550 5.1.1 no such user") || said == core.Refusal(core.Unavailable, "mail_failed", "", "").Message(i18n.For(lang)) {
+		if !strings.Contains(said, "550 5.1.1 no such user") || said == core.Variant(core.Unavailable, "mail_failed", "now", "", "").Message(i18n.For(lang)) {
 			t.Errorf("%s: the refused address is said as %q", lang, said)
 		}
 		if eval[bool](b, `!!document.querySelector("[data-testid=pending-address]")`) {

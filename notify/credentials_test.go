@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"errors"
 	"log/slog"
 	"math/big"
 	"net"
@@ -60,7 +61,7 @@ func tlsSMTPServer(t *testing.T, ok *atomic.Bool) (*smtpServer, *notify.Mailer) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	go srv.Serve(l)
+	go srv.Serve(countedListener{l, &box.conns})
 	t.Cleanup(func() { srv.Close() })
 	box.addr = l.Addr().String()
 	m, err := notify.NewMailer("smtp://oncelink:s3cret-pass@"+box.addr, "notices@share.example")
@@ -69,6 +70,20 @@ func tlsSMTPServer(t *testing.T, ok *atomic.Bool) (*smtpServer, *notify.Mailer) 
 	}
 	notify.TrustForTest(m, roots, "127.0.0.1")
 	return box, m
+}
+
+// countedListener counts the connections it accepts in n.
+type countedListener struct {
+	net.Listener
+	n *atomic.Int32
+}
+
+func (l countedListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		l.n.Add(1)
+	}
+	return c, err
 }
 
 // checkedAuth is a session whose AUTH PLAIN answers 535 unless ok.
@@ -167,3 +182,33 @@ func (b *syncBuffer) Write(p []byte) (int, error) {
 }
 
 func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.b.String() }
+
+// TestMailSetupOnlyWhenItIs: a mail server that answers, refusing an
+// address (550), is asked nothing more, and its refusal is the address's,
+// not oncelink's settings'; one whose TLS certificate this machine does
+// not trust is the settings', as every mail meets it.
+func TestMailSetupOnlyWhenItIs(t *testing.T) {
+	var ok atomic.Bool
+	ok.Store(true)
+	smtpd, mailer := tlsSMTPServer(t, &ok)
+	smtpd.mu.Lock()
+	smtpd.refuse = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
+	smtpd.mu.Unlock()
+	err := mailer.SendConfirmation(t.Context(), "nobody@example.org", "https://share.example/x")
+	var refused *core.MailRefused
+	if !errors.As(err, &refused) || errors.Is(err, core.ErrMailSetup) {
+		t.Errorf("a refused address: %v", err)
+	}
+	if n := smtpd.conns.Load(); n != 1 {
+		t.Errorf("%d connections to the mail server for one refused mail, want 1", n)
+	}
+
+	untrusting, err := notify.NewMailer("smtp://oncelink:s3cret-pass@"+smtpd.addr, "notices@share.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = untrusting.SendConfirmation(t.Context(), "ada@example.org", "https://share.example/x")
+	if !errors.Is(err, core.ErrMailSetup) || !strings.Contains(err.Error(), "certificate") || strings.Contains(err.Error(), "s3cret-pass") {
+		t.Errorf("an untrusted certificate: %v", err)
+	}
+}

@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"embed"
 	"encoding/hex"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"net/smtp"
 	"net/textproto"
 	"net/url"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -315,16 +317,36 @@ func (m *Mailer) send(ctx context.Context, to, subject string, unsub unsubscribe
 	case err == nil:
 	case credentialsRefused(err):
 		err = fmt.Errorf("%w: it refused oncelink's SMTP credentials: check the user name and password of --smtp-url: %w", core.ErrMailSetup, err)
-	case m.startTLS != "" && !offersSTARTTLS(ctx, m.startTLS):
+	case untrusted(err):
+		err = fmt.Errorf("%w: its TLS certificate is not one this machine trusts for its name: %w", core.ErrMailSetup, err)
+	case m.startTLS != "" && !replied(err) && !offersSTARTTLS(ctx, m.startTLS):
 		err = fmt.Errorf("%w: it offers no STARTTLS, and oncelink sends the user name and password of --smtp-url only over TLS: "+
 			"use smtps://, or a mail server that offers STARTTLS: %w", core.ErrMailSetup, err)
 	}
 	return err
 }
 
+// replied reports whether err carries the mail server's reply to a
+// command: then it answered, and its STARTTLS is not what failed.
+func replied(err error) bool {
+	var te *textproto.Error
+	var se *gomail.SendError
+	return errors.As(err, &te) || errors.As(err, &se) && se.ErrorCode() > 0
+}
+
+// untrusted reports whether err is a TLS certificate of the mail server's
+// that does not verify: one for another name, expired, or signed by no
+// authority this machine trusts. Every mail meets it until the server or
+// --smtp-url is put right.
+func untrusted(err error) bool {
+	var cv *tls.CertificateVerificationError
+	return errors.As(err, &cv)
+}
+
 // offersSTARTTLS reports whether the mail server at addr says it takes
-// STARTTLS, asked afresh after a mail failed; true when it cannot be
-// asked, as then something else is the trouble.
+// STARTTLS, asked afresh after a mail failed with no reply of the
+// server's, and greeted by this host's name, as the mails greet it; true
+// when it cannot be asked, as then something else is the trouble.
 func offersSTARTTLS(ctx context.Context, addr string) bool {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -343,7 +365,11 @@ func offersSTARTTLS(ctx context.Context, addr string) bool {
 		return true
 	}
 	defer c.Close()
-	if err := c.Hello("localhost"); err != nil {
+	helo, err := os.Hostname()
+	if err != nil {
+		helo = "localhost"
+	}
+	if err := c.Hello(helo); err != nil {
 		return true
 	}
 	ok, _ := c.Extension("STARTTLS")

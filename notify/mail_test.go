@@ -36,6 +36,8 @@ type smtpServer struct {
 	// refuse, when set, is the server's reply to every recipient, and
 	// refuseSender to every sender.
 	refuse, refuseSender *smtp.SMTPError
+	// conns counts the connections of a server that counts them.
+	conns atomic.Int32
 }
 
 type sentMail struct {
