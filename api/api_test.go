@@ -281,7 +281,11 @@ func TestEveryDocumentedAnswer(t *testing.T) {
 	expect("test, too large", carol.postJSON("/api/v1/webhooks/"+hid+"/test", `{"`+strings.Repeat("x", 5<<10)+`":1}`), http.StatusRequestEntityTooLarge, "body_too_large")
 	expect("test, cross-site with a session", carolBrowser.do(http.MethodPost, "/api/v1/webhooks/"+hid+"/test", "", nil, crossSite),
 		http.StatusForbidden, "cross_origin")
-	// An account sends 20 tests an hour; the first was sent above.
+	// An account sends 20 tests an hour; the first was sent above, and a
+	// test of no endpoint of the account's counts none.
+	for range 3 {
+		expect("test, no such endpoint", carol.postJSON("/api/v1/webhooks/999/test", nil), http.StatusNotFound, "not_found")
+	}
 	for range 19 {
 		expect("test again", carol.postJSON("/api/v1/webhooks/"+hid+"/test", nil), http.StatusAccepted, "")
 	}

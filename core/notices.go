@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"net"
 	"net/mail"
 	"net/netip"
@@ -426,6 +425,10 @@ func (s *Service) WebhookDeliveries(ctx context.Context, owner, id int64) ([]Del
 // webhookTests). An account disabled since its request was let in is
 // ErrAccountDisabled, and sent nothing.
 func (s *Service) TestWebhook(ctx context.Context, owner, id int64) error {
+	// Another's endpoint, or none, takes no test of the hour's.
+	if _, err := s.store.OwnedWebhook(ctx, owner, id); err != nil {
+		return fromStore(err)
+	}
 	if err := s.take(ctx, s.limits.webhookTests, "account:"+strconv.FormatInt(owner, 10)); err != nil {
 		return err
 	}
@@ -535,43 +538,58 @@ var ErrConfirmOtherAccount = Refusal(Forbidden, "confirmation_other_account", ""
 // before: the unsubscribe links of the mails sent to it until then stop
 // nothing (see UnsubscribeToken).
 func (s *Service) ConfirmNoticeAddress(ctx context.Context, owner int64, tok string) (string, error) {
+	hash, ok := confirmHash(tok)
+	if !ok {
+		return "", ErrConfirmGone
+	}
 	nonce := make([]byte, unsubscribeNonceLen)
 	rand.Read(nonce)
-	return s.byConfirmToken(ctx, owner, tok, func(hash []byte) (string, error) {
-		return s.store.ConfirmAddress(ctx, owner, hash, s.Now(), nonce)
-	})
+	address, err := s.store.ConfirmAddress(ctx, owner, hash, s.Now(), nonce)
+	if errors.Is(err, store.ErrNotFound) {
+		// Why not: another account's, or no live one.
+		if _, err := s.pendingAddress(ctx, owner, hash); err != nil {
+			return "", err
+		}
+		return "", ErrConfirmGone
+	}
+	return address, err
 }
 
 // PendingNoticeAddress is the address that ConfirmNoticeAddress would
 // confirm with tok, for the page that asks to; it changes nothing, and
 // refuses tok as ConfirmNoticeAddress would.
 func (s *Service) PendingNoticeAddress(ctx context.Context, owner int64, tok string) (string, error) {
-	return s.byConfirmToken(ctx, owner, tok, func(hash []byte) (string, error) {
-		account, address, err := s.store.PendingAddress(ctx, hash, s.Now())
-		if err == nil && account != owner {
-			return "", fmt.Errorf("confirmation: %w", store.ErrNotFound)
-		}
-		return address, err
-	})
-}
-
-// byConfirmToken is what find, given the hash of the confirmation token
-// tok, returns for owner: a notice address; else ErrConfirmOtherAccount
-// for a live token of another account, and ErrConfirmGone for a token
-// that is no live one.
-func (s *Service) byConfirmToken(ctx context.Context, owner int64, tok string, find func(hash []byte) (string, error)) (string, error) {
-	if len(tok) != 43 {
+	hash, ok := confirmHash(tok)
+	if !ok {
 		return "", ErrConfirmGone
 	}
-	hash := sha256.Sum256([]byte(tok))
-	address, err := find(hash[:])
-	if !errors.Is(err, store.ErrNotFound) {
-		return address, err
+	return s.pendingAddress(ctx, owner, hash)
+}
+
+// confirmHash is the hash of the confirmation token tok, which the store
+// keeps; not ok for what is no token.
+func confirmHash(tok string) (hash []byte, ok bool) {
+	if len(tok) != 43 {
+		return nil, false
 	}
-	if account, _, err := s.store.PendingAddress(ctx, hash[:], s.Now()); err == nil && account != owner {
+	h := sha256.Sum256([]byte(tok))
+	return h[:], true
+}
+
+// pendingAddress is the address waiting for the confirmation whose token
+// has hash, when it is owner's; ErrConfirmOtherAccount when it is another
+// account's, and ErrConfirmGone when no address waits for it.
+func (s *Service) pendingAddress(ctx context.Context, owner int64, hash []byte) (string, error) {
+	account, address, err := s.store.PendingAddress(ctx, hash, s.Now())
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return "", ErrConfirmGone
+	case err != nil:
+		return "", err
+	case account != owner:
 		return "", ErrConfirmOtherAccount
 	}
-	return "", ErrConfirmGone
+	return address, nil
 }
 
 // RemoveNoticeAddress stops email notices for owner: it forgets the notice

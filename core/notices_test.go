@@ -66,10 +66,10 @@ func TestConfirmationOfAnotherAccount(t *testing.T) {
 			t.Errorf("bob's notice address is %q", a.Address)
 		}
 		if address, err := s.PendingNoticeAddress(ctx, ada.ID, tok); err != nil || address != "ada@example.org" {
-			t.Fatalf("ada's page of her link: %q, %v", address, err)
+			t.Fatalf("ada's page of ada's link: %q, %v", address, err)
 		}
 		if address, err := s.ConfirmNoticeAddress(ctx, ada.ID, tok); err != nil || address != "ada@example.org" {
-			t.Fatalf("ada confirms her link: %q, %v", address, err)
+			t.Fatalf("ada confirms ada's link: %q, %v", address, err)
 		}
 		// Used: gone for both.
 		for _, who := range []int64{ada.ID, bob.ID} {

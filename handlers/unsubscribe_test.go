@@ -510,6 +510,6 @@ func TestConfirmationSignedInAsAnother(t *testing.T) {
 		t.Errorf("ada's notice address is %q", got)
 	}
 	if res := u.ada.post(confirm, url.Values{}); res.StatusCode != http.StatusSeeOther || u.noticeAddress() != "new@example.org" {
-		t.Errorf("ada confirms her link: %d, address %q", res.StatusCode, u.noticeAddress())
+		t.Errorf("ada confirms ada's link: %d, address %q", res.StatusCode, u.noticeAddress())
 	}
 }

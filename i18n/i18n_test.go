@@ -269,7 +269,8 @@ func TestPlurals(t *testing.T) {
 // TestFrenchSpacing: French sets ; : ! ? and the inside of « » apart with
 // a narrow no-break space (U+202F), so that none of them starts a line of
 // its own and every message spaces them alike, and a unit from its number
-// (25 Mio, 512 octets, 3 min) with a no-break space (U+00A0), so that
+// (25 Mio, 512 octets, 3 min, 2 heures, 43 caractères) with a no-break
+// space (U+00A0), so that
 // neither is left at the end of a line; quotes « ainsi »; and elides with
 // the typographic apostrophe, l’adresse, not the typewriter's.
 func TestFrenchSpacing(t *testing.T) {
@@ -324,7 +325,7 @@ var frenchWideSpace = regexp.MustCompile(`\x{00a0}[;:!?»]|«\x{00a0}`)
 
 // frenchUnitBreak finds a breaking space between a number, or the
 // placeholder of one, and a unit of size or time, or a percent sign.
-var frenchUnitBreak = regexp.MustCompile(`(\d|\})[ \t\n](d’)?(octets?|[KMG]io|j|h|min|s|%)(\P{L}|$)`)
+var frenchUnitBreak = regexp.MustCompile(`(\d|\})[ \t\n](d’)?(octets?|[KMG]io|j|h|min|s|%|secondes?|minutes?|heures?|jours?|ans?|caractères?)(\P{L}|$)`)
 
 // TestMillionsTakeDe: French and Spanish put "de" between a whole million
 // and its noun (1 000 000 de secondes, 1.000.000 de segundos), so every
