@@ -9,6 +9,7 @@ import (
 
 	"github.com/a-h/templ"
 
+	"oncelink/core"
 	"oncelink/i18n"
 )
 
@@ -16,6 +17,7 @@ import (
 // always have, and the reader's language when the context carries one.
 func TestFormatSpeaksTheReadersLanguage(t *testing.T) {
 	en, de, ar := context.Background(), i18n.With(context.Background(), "de"), i18n.With(context.Background(), "ar")
+	fr := i18n.With(context.Background(), "fr")
 	at := time.Date(2026, 3, 9, 14, 5, 0, 0, time.UTC)
 	for _, c := range []struct{ got, want string }{
 		{when(en, at), "9 Mar 2026, 14:05 UTC"},
@@ -73,6 +75,13 @@ func TestFormatSpeaksTheReadersLanguage(t *testing.T) {
 			"3 attempts: its TLS certificate or connection was refused"},
 		{DeliveryItem{Status: "pending", Attempts: 1, LastError: "dial tcp: lookup hooks.example: no such host"}.Tried(en), "1 attempt: its host name was not found"},
 		{DeliveryItem{Status: "pending", Attempts: 1, LastError: "550 5.1.1 mailbox unavailable"}.Tried(en), "1 attempt: 550 5.1.1 mailbox unavailable"},
+		// The kinds the worker records a failure to reach its target by.
+		{DeliveryItem{Status: "pending", Attempts: 1, LastError: core.FailedNoHost}.Tried(fr), "1 tentative : son nom d’hôte est introuvable"},
+		{DeliveryItem{Status: "pending", Attempts: 1, LastError: core.FailedPrivate}.Tried(de), "1 Versuch: seine Adresse ist privat, Loopback oder link-lokal, und dorthin sendet dieser Server nicht"},
+		{DeliveryItem{Status: "pending", Attempts: 1, LastError: core.FailedRefused, Email: true}.Tried(en), "1 attempt: the mail server refused the connection"},
+		{DeliveryItem{Status: "pending", Attempts: 2, LastError: core.FailedTimeout}.Tried(en), "2 attempts: it did not answer in time"},
+		{DeliveryItem{Status: "pending", Attempts: 1, LastError: core.FailedHeaders}.Tried(en), "1 attempt: the headers of its answer were too large"},
+		{DeliveryItem{Status: "pending", Attempts: 1, LastError: core.FailedInternal}.Tried(en), "1 attempt: an error on this server; it is tried again"},
 	} {
 		if c.got != c.want {
 			t.Errorf("got %q, want %q", c.got, c.want)

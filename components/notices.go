@@ -140,6 +140,16 @@ func (d DeliveryItem) Outcome(ctx context.Context) string {
 	return T(ctx, "notices.delivery.failed")
 }
 
+// Where is where a redirect that the last attempt got, which is not
+// followed, leads, as the worker recorded it, or "": the title of the
+// words that say it was one.
+func (d DeliveryItem) Where() string {
+	if d.LastCode >= 300 && d.LastCode <= 399 && strings.Contains(d.LastError, "a redirect to") {
+		return d.LastError
+	}
+	return ""
+}
+
 // Tried says how the last attempt went, when there was one that failed,
 // or why a delivery failed before any.
 func (d DeliveryItem) Tried(ctx context.Context) string {
@@ -159,8 +169,7 @@ func (d DeliveryItem) Tried(ctx context.Context) string {
 // lastError is what went wrong the last time, in the reader's language
 // where oncelink can say it: an endpoint's answer, or its being disabled,
 // or the account's.
-// A failure to reach the endpoint or the mail server is said by its kind;
-// the page keeps the words it came in as the item's title (deliveryList).
+// A failure to reach the endpoint or the mail server is said by its kind.
 // Anything else, such as what a mail server answered, is shown as said.
 func (d DeliveryItem) lastError(ctx context.Context) string {
 	switch {
@@ -170,11 +179,17 @@ func (d DeliveryItem) lastError(ctx context.Context) string {
 		return T(ctx, "notices.delivery.account_disabled")
 	case d.LastCode == http.StatusGone:
 		return T(ctx, "notices.delivery.answered_gone")
-	case d.LastCode >= 300 && d.LastCode <= 399 && strings.Contains(d.LastError, "a redirect to"):
+	case d.Where() != "":
 		// Where it leads, as the worker kept it, is the item's title.
 		return T(ctx, "notices.delivery.answered_redirect", "Code", strconv.Itoa(d.LastCode))
 	case d.LastCode != 0:
 		return T(ctx, "notices.delivery.answered", "Code", strconv.Itoa(d.LastCode))
+	}
+	if k, ok := failures[d.LastError]; ok {
+		if d.Email && k.mailID != "" {
+			return T(ctx, k.mailID)
+		}
+		return T(ctx, k.id)
 	}
 	for _, k := range networkFailures {
 		if strings.Contains(d.LastError, k.says) {
@@ -187,10 +202,32 @@ func (d DeliveryItem) lastError(ctx context.Context) string {
 	return d.LastError
 }
 
+// failure is how the page says a failure: id, or mailID, when set, for a
+// mail's delivery, which names the mail server where id names the
+// endpoint.
+type failure struct{ id, mailID string }
+
+// failures tell a failure to reach the endpoint or the mail server by the
+// words the worker records for it.
+var failures = map[string]failure{
+	core.FailedNoHost:      {"notices.delivery.net_no_host", ""},
+	core.FailedLookup:      {"notices.delivery.net_lookup", ""},
+	core.FailedRefused:     {"notices.delivery.net_refused", "notices.delivery.net_refused_mail"},
+	core.FailedTimeout:     {"notices.delivery.net_timeout", ""},
+	core.FailedPrivate:     {"notices.delivery.net_private", ""},
+	core.FailedTLS:         {"notices.delivery.net_tls", ""},
+	core.FailedBroken:      {"notices.delivery.net_broken", ""},
+	core.FailedUnreachable: {"notices.delivery.net_unreachable", ""},
+	core.FailedHeaders:     {"notices.delivery.net_headers", ""},
+	core.FailedConnect:     {"notices.delivery.net_failed", ""},
+	core.FailedStopped:     {"notices.delivery.stopped", ""},
+	core.FailedInternal:    {"notices.delivery.internal", ""},
+}
+
 // networkFailures tell a failure to connect by what Go's network and TLS
-// packages say of it, in the order they are checked; mailID, when set, is
-// how a mail's delivery says it, which names the mail server where id names
-// the endpoint.
+// packages say of it, in the order they are checked, as deliveries
+// recorded it before the worker kept a failure's kind alone; mailID, when
+// set, is how a mail's delivery says it.
 var networkFailures = []struct{ says, id, mailID string }{
 	{"refused to connect to a private", "notices.delivery.net_private", ""},
 	{"connection refused", "notices.delivery.net_refused", "notices.delivery.net_refused_mail"},

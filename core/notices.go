@@ -42,6 +42,25 @@ const (
 	AccountDisabled   = store.AccountDisabled
 )
 
+// What a delivery's last error says when its endpoint or mail server could
+// not be reached: a short description that stays the same from one
+// version to the next and names nothing of the server's own network (its
+// resolver, its addresses, nor the address a name resolved to).
+const (
+	FailedNoHost      = "host not found"
+	FailedLookup      = "host name could not be resolved"
+	FailedRefused     = "connection refused"
+	FailedTimeout     = "timed out"
+	FailedPrivate     = "refused to connect to a private, loopback or link-local address"
+	FailedTLS         = "TLS handshake or certificate refused"
+	FailedBroken      = "connection broke off"
+	FailedUnreachable = "network unreachable"
+	FailedHeaders     = "answer headers too large"
+	FailedConnect     = "could not connect"
+	FailedStopped     = "the server stopped before the attempt ended"
+	FailedInternal    = "internal error"
+)
+
 // Limits of notices.
 const (
 	MaxWebhooks      = 10

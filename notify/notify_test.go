@@ -602,7 +602,7 @@ func TestTheDialedAddressIsChecked(t *testing.T) {
 		t.Fatalf("the receiver on 127.0.0.1 got %d requests", r.requests)
 	}
 	ds, _ := e.st.WebhookDeliveries(context.Background(), e.owner.ID, w.Webhook.ID, 10)
-	if ds[0].Status != store.DeliveryPending || !strings.Contains(ds[0].LastError, "private") {
+	if ds[0].Status != store.DeliveryPending || ds[0].LastError != core.FailedPrivate {
 		t.Errorf("delivery %+v", ds[0])
 	}
 }
@@ -654,7 +654,7 @@ func TestAnEndpointsHeadersAreBounded(t *testing.T) {
 	e.open(t, c.URL)
 	runOnce(t, e.worker(t, notify.Options{}))
 	ds, _ := e.st.WebhookDeliveries(context.Background(), e.owner.ID, w.Webhook.ID, 10)
-	if ds[0].Status != store.DeliveryPending || !strings.Contains(ds[0].LastError, "headers exceeded") {
+	if ds[0].Status != store.DeliveryPending || ds[0].LastError != core.FailedHeaders {
 		t.Errorf("delivery %+v, want it pending, its answer's headers too large", ds[0])
 	}
 }

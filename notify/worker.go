@@ -88,7 +88,7 @@ type Options struct {
 }
 
 // errStopped ends the attempts that the worker's Grace did not see answered.
-var errStopped = errors.New("the server stopped before the attempt ended")
+var errStopped error = said(core.FailedStopped)
 
 // Worker delivers the outbox.
 type Worker struct {
@@ -288,11 +288,12 @@ func (w *Worker) deliver(ctx context.Context, d store.Delivery) error {
 	account, err := w.o.Store.AccountByID(ctx, sent.AccountID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		a.Outcome = store.DeliveryFailed // deleted, and its deliveries with it
+		// Deleted, and its deliveries with it.
+		a.Outcome, err = store.DeliveryFailed, said("account deleted")
 	case err != nil:
 	case account.Disabled():
 		// A disabled account is sent nothing further.
-		a.Outcome, err = store.DeliveryFailed, errors.New(store.AccountDisabled)
+		a.Outcome, err = store.DeliveryFailed, said(store.AccountDisabled)
 	case sent.WebhookID != 0:
 		err = w.webhook(ctx, sent, account, &a)
 	default:
@@ -304,9 +305,9 @@ func (w *Worker) deliver(ctx context.Context, d store.Delivery) error {
 	case err == nil:
 		a.Outcome = store.DeliveryDelivered
 	case a.Outcome == store.DeliveryFailed:
-		a.Error = err.Error()
+		a.Error = w.describe(err, d)
 	default:
-		a.Error = err.Error()
+		a.Error = w.describe(err, d)
 		var asked waitError
 		errors.As(err, &asked)
 		a.Outcome, a.NextAt = w.retry(d, start, asked.wait)
@@ -329,6 +330,17 @@ func (w *Worker) deliver(ctx context.Context, d store.Delivery) error {
 		w.o.Attempted(target, a.Outcome)
 	}
 	return ferr
+}
+
+// describe is what the attempt at d that failed with err records as its
+// error (see describe), and logs err in full when it is the server's own
+// failure, which only its operator can put right.
+func (w *Worker) describe(err error, d store.Delivery) string {
+	text, logged := describe(err)
+	if logged {
+		w.o.Log.Warn("a notice's delivery failed", "delivery", d.ID, "err", err)
+	}
+	return text
 }
 
 // keepLease renews d's lease every quarter of a lease until the func it
@@ -443,13 +455,14 @@ func (w *Worker) webhook(ctx context.Context, d store.Delivery, account store.Ac
 	hook, err := w.o.Store.OwnedWebhook(ctx, d.AccountID, d.WebhookID)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			a.Outcome = store.DeliveryFailed // gone for good; a database error is tried again
+			// Gone for good; a database error is tried again.
+			a.Outcome, err = store.DeliveryFailed, said("endpoint deleted")
 		}
 		return err
 	}
 	if !hook.DisabledAt.IsZero() {
 		a.Outcome = store.DeliveryFailed
-		return errors.New(store.EndpointDisabled)
+		return said(store.EndpointDisabled)
 	}
 	body, err := w.body(ctx, d, account)
 	if err != nil {
@@ -472,19 +485,19 @@ func (w *Worker) webhook(ctx context.Context, d store.Delivery, account store.Ac
 		return err
 	case code == http.StatusGone:
 		a.Outcome, a.DisableWebhook = store.DeliveryFailed, true
-		return errors.New("the endpoint answered 410 Gone: it is disabled")
+		return said("the endpoint answered 410 Gone: it is disabled")
 	case ans.Location != "":
 		// Where it leads is most often the address the endpoint should
 		// have been given, such as its https:// one.
-		return fmt.Errorf("the endpoint answered %d %s, a redirect to %q, which is not followed", code, http.StatusText(code), ans.Location)
+		return said(fmt.Sprintf("the endpoint answered %d %s, a redirect to %q, which is not followed", code, http.StatusText(code), ans.Location))
 	case code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable:
-		err := errors.New("the endpoint answered " + strconv.Itoa(code) + " " + http.StatusText(code))
+		err := "the endpoint answered " + strconv.Itoa(code) + " " + http.StatusText(code)
 		if wait := retryAfter(ans.RetryAfter, w.o.Now()); wait > 0 {
-			return waitError{fmt.Errorf("%w, asking to be tried again in %v", err, wait), wait}
+			return waitError{said(fmt.Sprintf("%s, asking to be tried again in %v", err, wait)), wait}
 		}
-		return err
+		return said(err)
 	case code < 200 || code > 299:
-		return errors.New("the endpoint answered " + strconv.Itoa(code) + " " + http.StatusText(code))
+		return said("the endpoint answered " + strconv.Itoa(code) + " " + http.StatusText(code))
 	}
 	return nil
 }
@@ -501,7 +514,7 @@ func (e waitError) Unwrap() error { return e.error }
 func (w *Worker) email(ctx context.Context, d store.Delivery, account store.Account, a *store.Attempt) error {
 	if w.o.Mailer == nil {
 		a.Outcome = store.DeliveryFailed
-		return errors.New("email is off on this server")
+		return said("email is off on this server")
 	}
 	addr, err := w.o.Store.NoticeAddress(ctx, d.AccountID)
 	if err != nil {
@@ -509,7 +522,7 @@ func (w *Worker) email(ctx context.Context, d store.Delivery, account store.Acco
 	}
 	if addr.Address == "" {
 		a.Outcome = store.DeliveryFailed
-		return errors.New("no confirmed notice address")
+		return said("no confirmed notice address")
 	}
 	// The mail speaks the account's language, English when it chose none.
 	ctx = i18n.With(ctx, account.Language)
