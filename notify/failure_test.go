@@ -108,3 +108,28 @@ func TestDescribedFailures(t *testing.T) {
 		noLeak(t, tc.err.Error(), got)
 	}
 }
+
+// An endpoint that asks, with Retry-After, to wait past the delivery's day
+// is told what it asked, not a day's wait it never asked for, and that it
+// is tried again within the day.
+func TestALongRetryAfterSaysWhatWasAsked(t *testing.T) {
+	e := newEnv(t, filepath.Join(t.TempDir(), "oncelink.db"), core.Config{WebhookAllowPrivate: true})
+	r := newReceiver(t)
+	r.status = func() int { return http.StatusServiceUnavailable }
+	asked := e.clock.Now().AddDate(1, 0, 0).UTC().Format(http.TimeFormat)
+	r.retryAfter = asked
+	w := e.subscribe(t, r, store.NoticeLinkOpened)
+	e.open(t, e.createLink(t, "x", 1, false).URL)
+	runOnce(t, e.worker(t, notify.Options{}))
+	ds, err := e.st.WebhookDeliveries(context.Background(), e.owner.ID, w.Webhook.ID, 10)
+	if err != nil || len(ds) != 1 {
+		t.Fatalf("deliveries %+v, %v", ds, err)
+	}
+	want := `the endpoint answered 503 Service Unavailable, asking with Retry-After "` + asked + `" to be tried again in more than a day: it is tried again within the day`
+	if ds[0].LastError != want {
+		t.Errorf("the error %q, want %q", ds[0].LastError, want)
+	}
+	if ds[0].NextAt.After(e.clock.Now().Add(notify.GiveUpAfter)) {
+		t.Errorf("tried again at %v, past the day", ds[0].NextAt)
+	}
+}

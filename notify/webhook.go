@@ -147,20 +147,20 @@ func post(ctx context.Context, c *http.Client, url string, secrets [][]byte, id 
 
 // retryAfter is the wait a Retry-After header of value asks for, read at
 // now: a number of seconds or an HTTP date, at most GiveUpAfter (a longer
-// one is read as GiveUpAfter), and zero when value is neither.
-func retryAfter(value string, now time.Time) time.Duration {
+// one is read as GiveUpAfter, and past reports it), and zero when value is
+// neither.
+func retryAfter(value string, now time.Time) (wait time.Duration, past bool) {
 	value = strings.TrimSpace(value)
 	if value != "" && strings.Trim(value, "0123456789") == "" {
 		if len(value) > 9 { // more than 31 years, which would overflow
-			return GiveUpAfter
+			return GiveUpAfter, true
 		}
 		n, _ := strconv.Atoi(value)
-		return min(time.Duration(n)*time.Second, GiveUpAfter)
+		wait = time.Duration(n) * time.Second
+	} else if t, err := http.ParseTime(value); err == nil {
+		wait = max(t.Sub(now), 0)
 	}
-	if t, err := http.ParseTime(value); err == nil {
-		return min(max(t.Sub(now), 0), GiveUpAfter)
-	}
-	return 0
+	return min(wait, GiveUpAfter), wait > GiveUpAfter
 }
 
 // redirect reports whether code sends a client to its Location: a 304 Not

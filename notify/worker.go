@@ -492,7 +492,17 @@ func (w *Worker) webhook(ctx context.Context, d store.Delivery, account store.Ac
 		return said(fmt.Sprintf("the endpoint answered %d %s, a redirect to %q, which is not followed", code, http.StatusText(code), ans.Location))
 	case code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable:
 		err := "the endpoint answered " + strconv.Itoa(code) + " " + http.StatusText(code)
-		if wait := retryAfter(ans.RetryAfter, w.o.Now()); wait > 0 {
+		wait, past := retryAfter(ans.RetryAfter, w.o.Now())
+		switch {
+		case past:
+			// What it asked, as it asked it, and that the delivery's day
+			// bounds the wait.
+			asked := strings.ToValidUTF8(ans.RetryAfter, "")
+			if len(asked) > 40 {
+				asked = strings.ToValidUTF8(asked[:40], "") + "…"
+			}
+			return waitError{said(fmt.Sprintf("%s, asking with Retry-After %q to be tried again in more than a day: it is tried again within the day", err, asked)), wait}
+		case wait > 0:
 			return waitError{said(fmt.Sprintf("%s, asking to be tried again in %v", err, wait)), wait}
 		}
 		return said(err)
