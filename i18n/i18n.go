@@ -5,6 +5,7 @@
 package i18n
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"embed"
@@ -131,7 +132,7 @@ func Match(prefs ...string) string {
 		if p == "" {
 			continue
 		}
-		if t, _, err := language.ParseAcceptLanguage(p); err == nil && len(t) > 0 {
+		if t := acceptLanguage(p); len(t) > 0 {
 			tags = append(tags, t...)
 			continue
 		}
@@ -149,6 +150,60 @@ func Match(prefs ...string) string {
 		return "en"
 	}
 	return Languages[i].Code
+}
+
+// Bounds of an Accept-Language header: what is read of it, and how many of
+// its languages count. Browsers send a few languages in far less.
+const (
+	maxAcceptLanguage     = 1024
+	maxAcceptLanguageTags = 32
+)
+
+// acceptLanguage returns the languages of an Accept-Language header, most
+// preferred first, each read on its own: one that is not well-formed, or
+// that names a subtag no registry knows ("zz"), is skipped rather than
+// making the whole header count for nothing, as is one of weight 0 and
+// "*". Only the first maxAcceptLanguage bytes and maxAcceptLanguageTags
+// languages count.
+func acceptLanguage(header string) []language.Tag {
+	if len(header) > maxAcceptLanguage {
+		header = header[:maxAcceptLanguage]
+	}
+	type weighed struct {
+		tag language.Tag
+		q   float64
+	}
+	var ws []weighed
+	for i, entry := range strings.Split(header, ",") {
+		if i == maxAcceptLanguageTags {
+			break
+		}
+		name, params, _ := strings.Cut(entry, ";")
+		name = strings.TrimSpace(name)
+		q := 1.0
+		if params = strings.TrimSpace(params); params != "" {
+			v, ok := strings.CutPrefix(strings.ReplaceAll(params, " ", ""), "q=")
+			f, err := strconv.ParseFloat(v, 64)
+			if !ok || err != nil || f < 0 || f > 1 {
+				continue
+			}
+			q = f
+		}
+		if name == "" || name == "*" || q == 0 {
+			continue
+		}
+		t, err := language.Parse(name)
+		if err != nil {
+			continue
+		}
+		ws = append(ws, weighed{t, q})
+	}
+	slices.SortStableFunc(ws, func(a, b weighed) int { return cmp.Compare(b.q, a.q) })
+	tags := make([]language.Tag, len(ws))
+	for i, w := range ws {
+		tags[i] = w.tag
+	}
+	return tags
 }
 
 // For is the localizer of the language code, English for one not spoken.

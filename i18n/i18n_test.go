@@ -20,6 +20,14 @@ func TestMatch(t *testing.T) {
 		"C":                       "en",
 		"pt-BR,en-GB;q=0.8":       "en",
 		"*":                       "en",
+		// A language no registry knows is skipped, not the whole header.
+		"fr-FR, fr;q=0.9, zz;q=0.1":  "fr",
+		"zz, de;q=0.5":               "de",
+		"x-!!, es;q=0.4":             "es",
+		"de;q=0.2, fr;q=0.9, en;q=0": "fr",
+		"fr;q=abc, de;q=0.5":         "de",
+		// Only the first languages count.
+		strings.Repeat("ja, ", 40) + "de": "en",
 	} {
 		if got := Match(in); got != want {
 			t.Errorf("Match(%q) = %q, want %q", in, got, want)
