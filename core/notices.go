@@ -278,7 +278,9 @@ func clipText(s string, n int) string {
 // server may tell its case apart.
 func webhookURL(rawURL string) (*url.URL, error) {
 	rawURL = strings.TrimSpace(rawURL)
-	// Characters, as the form's maxlength and the refusal count them.
+	// Characters, as the form's maxlength counts them: an address this
+	// long is refused before it is read at all. The limit itself holds
+	// for the address as it is kept, below.
 	if utf8.RuneCountInString(rawURL) > MaxWebhookURLLen {
 		return nil, invalid("webhook_url_too_long", "url", "Count", MaxWebhookURLLen)
 	}
@@ -311,6 +313,12 @@ func webhookURL(rawURL string) (*url.URL, error) {
 	}
 	if u.Path == "" {
 		u.Path = "/"
+	}
+	// As it is kept, with what it holds beyond ASCII written out as
+	// percent-escapes ("é" as "%C3%A9"), which is what the endpoint is
+	// sent and what each message's request carries.
+	if len(u.String()) > MaxWebhookURLLen {
+		return nil, invalid("webhook_url_too_long", "url", "Count", MaxWebhookURLLen)
 	}
 	return u, nil
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -680,17 +681,27 @@ func TestWebhookLimits(t *testing.T) {
 			t.Errorf("%.40s %v: %v, want %s", tc.url, tc.events, err, tc.code)
 		}
 	}
-	// The limit counts characters, as it says: an address that many long
-	// is taken, whatever script its path is in.
+	// The limit counts the address as it is kept, its characters beyond
+	// ASCII written out as percent-escapes: as long as that and no longer,
+	// whatever script its path is in.
 	base := "https://example.com/"
 	for _, c := range []string{"a", "é", "日"} {
-		long := base + strings.Repeat(c, core.MaxWebhookURLLen-len(base))
+		escaped := len(url.PathEscape(c))
+		n := (core.MaxWebhookURLLen - len(base)) / escaped
+		long := base + strings.Repeat(c, n)
 		w, err := e.svc.CreateWebhook(ctx, e.owner.ID, core.WebhookInput{URL: long, Events: []string{store.NoticeLinkOpened}})
 		if err != nil {
-			t.Fatalf("an address of %d characters of %q: %v", core.MaxWebhookURLLen, c, err)
+			t.Fatalf("an address of %d characters of %q: %v", n, c, err)
+		}
+		if len(w.Webhook.URL) > core.MaxWebhookURLLen {
+			t.Errorf("%q: kept as %d characters", c, len(w.Webhook.URL))
 		}
 		if err := e.svc.DeleteWebhook(ctx, e.owner.ID, w.Webhook.ID); err != nil {
 			t.Fatal(err)
+		}
+		_, err = e.svc.CreateWebhook(ctx, e.owner.ID, core.WebhookInput{URL: long + c, Events: []string{store.NoticeLinkOpened}})
+		if ce, ok := core.AsError(err); !ok || ce.Code != "webhook_url_too_long" {
+			t.Errorf("%d characters of %q, %d once kept: %v, want webhook_url_too_long", n+1, c, len(base)+(n+1)*escaped, err)
 		}
 	}
 	for i := range core.MaxWebhooks {
