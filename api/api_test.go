@@ -123,6 +123,8 @@ func TestEveryDocumentedAnswer(t *testing.T) {
 	expect("revoke without a key", anon.postJSON("/api/v1/links/"+itoa(locked.ID)+"/revoke", nil), http.StatusUnauthorized, "key_missing")
 	expect("revoke, a body", ada.postJSON("/api/v1/links/"+itoa(locked.ID)+"/revoke", map[string]int{"bogus": 1}), http.StatusBadRequest, "unknown_field")
 	expect("revoke, too large", ada.postJSON("/api/v1/links/"+itoa(locked.ID)+"/revoke", `{"`+strings.Repeat("x", 5<<10)+`":1}`), http.StatusRequestEntityTooLarge, "body_too_large")
+	expect("revoke, compressed", ada.do(http.MethodPost, "/api/v1/links/"+itoa(locked.ID)+"/revoke", "application/json", strings.NewReader(`{}`), http.Header{"Content-Encoding": {"gzip"}}),
+		http.StatusUnsupportedMediaType, "content_encoding")
 
 	rq := ada.postJSON("/api/v1/requests", map[string]any{"label": "vpn", "note": "the new password, please", "accepts": "text", "ttl": "2h"})
 	expect("create a request", rq, http.StatusCreated, "")
@@ -180,6 +182,8 @@ func TestEveryDocumentedAnswer(t *testing.T) {
 	expect("revoke a request, a body", ada.do(http.MethodPost, "/api/v1/requests/"+rid+"/revoke", "text/plain", strings.NewReader("x"), nil),
 		http.StatusBadRequest, "body_unexpected")
 	expect("revoke a request, too large", ada.postJSON("/api/v1/requests/"+rid+"/revoke", `{"`+strings.Repeat("x", 5<<10)+`":1}`), http.StatusRequestEntityTooLarge, "body_too_large")
+	expect("revoke a request, compressed", ada.do(http.MethodPost, "/api/v1/requests/"+rid+"/revoke", "application/json", strings.NewReader(`{}`), http.Header{"Content-Encoding": {"gzip"}}),
+		http.StatusUnsupportedMediaType, "content_encoding")
 
 	hooks := newTestServer(t, check, func(c *core.Config) { c.Resolver = publicResolver{} })
 	carol, dave := hooks.account("carol"), hooks.account("dave")
@@ -241,6 +245,8 @@ func TestEveryDocumentedAnswer(t *testing.T) {
 	expect("rotate without a key", anon.postJSON("/api/v1/webhooks/"+hid+"/rotate", nil), http.StatusUnauthorized, "key_missing")
 	expect("rotate, a parameter", carol.postJSON("/api/v1/webhooks/"+hid+"/rotate?now=1", nil), http.StatusBadRequest, "unknown_parameter")
 	expect("rotate, too large", carol.postJSON("/api/v1/webhooks/"+hid+"/rotate", `{"`+strings.Repeat("x", 5<<10)+`":1}`), http.StatusRequestEntityTooLarge, "body_too_large")
+	expect("rotate, compressed", carol.do(http.MethodPost, "/api/v1/webhooks/"+hid+"/rotate", "application/json", strings.NewReader(`{}`), http.Header{"Content-Encoding": {"gzip"}}),
+		http.StatusUnsupportedMediaType, "content_encoding")
 	carolBrowser := hooks.client("")
 	carolBrowser.signIn("carol")
 	expect("rotate, cross-site with a session", carolBrowser.do(http.MethodPost, "/api/v1/webhooks/"+hid+"/rotate", "", nil, crossSite),
@@ -298,6 +304,8 @@ func TestEveryDocumentedAnswer(t *testing.T) {
 		http.StatusBadRequest, "unknown_field")
 	expect("delete a webhook, too large", carol.do(http.MethodDelete, "/api/v1/webhooks/"+hid, "application/json", strings.NewReader(`{"`+strings.Repeat("x", 5<<10)+`":1}`), nil),
 		http.StatusRequestEntityTooLarge, "body_too_large")
+	expect("delete a webhook, compressed", carol.do(http.MethodDelete, "/api/v1/webhooks/"+hid, "application/json", strings.NewReader(`{}`), http.Header{"Content-Encoding": {"gzip"}}),
+		http.StatusUnsupportedMediaType, "content_encoding")
 	expect("delete a webhook", carol.do(http.MethodDelete, "/api/v1/webhooks/"+hid, "", nil, nil), http.StatusNoContent, "")
 	expect("delete a webhook again", carol.do(http.MethodDelete, "/api/v1/webhooks/"+hid, "", nil, nil), http.StatusNotFound, "not_found")
 

@@ -104,6 +104,9 @@ func noBody(w http.ResponseWriter, r *http.Request) error {
 	if r.ContentLength == 0 {
 		return nil
 	}
+	if err := plainBody(r); err != nil {
+		return err
+	}
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/json" {
 		return readJSON(w, r, &struct{}{}, 4<<10, true)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -213,5 +214,25 @@ func TestEncodedBodiesRefused(t *testing.T) {
 		http.Header{"Content-Encoding": {"identity"}})
 	if res.StatusCode != http.StatusCreated {
 		t.Errorf("Content-Encoding identity: %d %s", res.StatusCode, res.body)
+	}
+	// A route that reads no body refuses one sent compressed as well,
+	// before anything else: {} gzip-labelled revokes nothing.
+	var link struct{ ID int64 }
+	json.Unmarshal(res.body, &link)
+	revoke := fmt.Sprintf("/api/v1/links/%d/revoke", link.ID)
+	for _, body := range []io.Reader{strings.NewReader(`{}`), bytes.NewReader(gz.Bytes())} {
+		res = ada.do(http.MethodPost, revoke, "application/json", body, http.Header{"Content-Encoding": {"gzip"}})
+		if p := res.problem(); res.StatusCode != http.StatusUnsupportedMediaType || p.Code != "content_encoding" {
+			t.Errorf("POST %s, Content-Encoding gzip: %d %s, want 415 content_encoding", revoke, res.StatusCode, res.body)
+		}
+	}
+	var got struct{ Status string }
+	json.Unmarshal(ada.get(fmt.Sprintf("/api/v1/links/%d", link.ID)).body, &got)
+	if got.Status != "active" {
+		t.Errorf("after the refused revokes the link is %q", got.Status)
+	}
+	// Nothing sent, nothing compressed: the header alone refuses nothing.
+	if res := ada.do(http.MethodPost, revoke, "", nil, http.Header{"Content-Encoding": {"gzip"}}); res.StatusCode != http.StatusOK {
+		t.Errorf("POST %s without a body, Content-Encoding gzip: %d %s", revoke, res.StatusCode, res.body)
 	}
 }
