@@ -245,16 +245,19 @@ func WebhookSecret(w Webhook) string {
 	return WebhookSecretPrefix + base64.StdEncoding.EncodeToString(w.Secret)
 }
 
+// checkEvents checks the events an endpoint asks for, as they were sent:
+// an event written with spaces around it is no event, and one given twice
+// is refused, not dropped without a word.
 func checkEvents(events []string) ([]string, error) {
 	var out []string
 	for _, e := range events {
-		e = strings.TrimSpace(e)
 		if !slices.Contains(NoticeTypes, e) {
 			return nil, invalid("unknown_event", "events", "Event", Quoted(clipText(e, 40)), "Events", strings.Join(NoticeTypes, ", "))
 		}
-		if !slices.Contains(out, e) {
-			out = append(out, e)
+		if slices.Contains(out, e) {
+			return nil, invalid("duplicate_event", "events", "Event", Quoted(e))
 		}
+		out = append(out, e)
 	}
 	if len(out) == 0 {
 		return nil, invalid("events_missing", "events")

@@ -675,6 +675,9 @@ func TestWebhookLimits(t *testing.T) {
 		{"https://example.com/" + strings.Repeat("a", core.MaxWebhookURLLen), []string{store.NoticeLinkOpened}, "webhook_url_too_long"},
 		{"https://example.com/", nil, "events_missing"},
 		{"https://example.com/", []string{"link.eaten"}, "unknown_event"},
+		// What was sent is not trimmed nor merged without a word.
+		{"https://example.com/", []string{" link.opened ", "link.opened"}, "unknown_event"},
+		{"https://example.com/", []string{"link.opened", "link.viewed", "link.opened"}, "duplicate_event"},
 	} {
 		_, err := e.svc.CreateWebhook(ctx, e.owner.ID, core.WebhookInput{URL: tc.url, Events: tc.events})
 		if ce, ok := core.AsError(err); !ok || ce.Code != tc.code {
