@@ -146,9 +146,11 @@ func (a *API) refuseBodiesOnReads(next http.Handler) http.Handler {
 func (a *API) EndStreams() { a.endOnce.Do(func() { close(a.streamsEnd) }) }
 
 // crossOrigin refuses state changes that a browser sends from another
-// site. A request that carries a key and no cookie is a program's: no
-// browser sends one cross-site without the preflight this API never
-// grants, so it needs no Origin check.
+// site, whether they carry a cookie or not: an open sent by a page
+// elsewhere, which could not read the answer, would still spend a use. A
+// request that carries a key and no cookie is a program's: no browser
+// sends one cross-site without the preflight this API never grants, so it
+// needs no Origin check.
 func (a *API) crossOrigin(next http.Handler) http.Handler {
 	protect := http.NewCrossOriginProtection()
 	protect.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

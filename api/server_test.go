@@ -339,5 +339,37 @@ func (v *validating) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err := openapi3filter.ValidateResponse(req.Context(), out); err != nil {
 		v.t.Errorf("%s %s: the %d answer does not match the document: %v", req.Method, req.URL.Path, res.StatusCode, err)
 	}
+	v.check.codeDescribed(v.t, req, route.Operation, res)
 	return res, nil
+}
+
+// codeDescribed checks that a 403's problem code is one the operation's
+// description of its 403 names, as `code`: a program reading the document
+// learns each reason it may be refused for.
+func (c *docCheck) codeDescribed(t testing.TB, req *http.Request, op *openapi3.Operation, res *http.Response) {
+	if res.StatusCode != http.StatusForbidden {
+		return
+	}
+	doc := op.Responses.Status(res.StatusCode)
+	if doc == nil {
+		return
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	res.Body = io.NopCloser(bytes.NewReader(body))
+	var p struct{ Code string }
+	if json.Unmarshal(body, &p) != nil || p.Code == "" {
+		return
+	}
+	desc := ""
+	if doc.Value != nil && doc.Value.Description != nil {
+		desc = *doc.Value.Description
+	}
+	if doc.Description != nil {
+		// A $ref's own description says it for the operation.
+		desc = *doc.Description
+	}
+	if !strings.Contains(desc, "`"+p.Code+"`") {
+		t.Errorf("%s %s answered 403 %s, which the document's 403 of %s does not name: %q", req.Method, req.URL.Path, p.Code, op.OperationID, desc)
+	}
 }

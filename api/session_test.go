@@ -262,6 +262,33 @@ func TestSessionCrossSiteRefused(t *testing.T) {
 	}
 }
 
+// TestCrossSiteWithoutACookieRefused: a browser's state change from
+// another site is refused whether it carries a cookie or not, unless it
+// carries a key: a page elsewhere could not read the answer of an open,
+// but it would spend one of the link's uses. A program's request, a key
+// and no cookie, is not checked.
+func TestCrossSiteWithoutACookieRefused(t *testing.T) {
+	s := newTestServer(t, newDocCheck(t))
+	ada := s.account("ada")
+	l := ada.create(map[string]any{"max_uses": 2})
+	anon := s.client("")
+	wantProblem(t, "open cross-site", anon.do(http.MethodPost, openPath(l.URL), "", nil, crossSite), http.StatusForbidden, "cross_origin")
+	wantProblem(t, "open from another origin", anon.do(http.MethodPost, openPath(l.URL), "", nil, http.Header{"Origin": {"https://app.example"}}),
+		http.StatusForbidden, "cross_origin")
+	wantProblem(t, "create cross-site without a key", anon.do(http.MethodPost, "/api/v1/links", "application/json",
+		strings.NewReader(`{"kind":"message","message":"x","ttl":"1h"}`), crossSite), http.StatusForbidden, "cross_origin")
+	res := ada.get("/api/v1/links/" + itoa(l.ID))
+	if !strings.Contains(string(res.body), `"uses":0`) {
+		t.Errorf("the link after the cross-site opens: %s", res.body)
+	}
+	if res := ada.do(http.MethodPost, "/api/v1/links", "application/json", strings.NewReader(`{"kind":"message","message":"x","ttl":"1h"}`), crossSite); res.StatusCode != http.StatusCreated {
+		t.Errorf("a program's create with an Origin: %d %s", res.StatusCode, res.body)
+	}
+	if res := anon.postJSON(openPath(l.URL), nil); res.StatusCode != http.StatusOK {
+		t.Errorf("open without an Origin: %d %s", res.StatusCode, res.body)
+	}
+}
+
 // TestSessionNeedsAFinishedSignIn: a browser that gave its password but
 // not yet its second factor, or that must set one up first because the
 // server requires it, is not signed in for the API either.
