@@ -72,7 +72,7 @@ func TestE2EExchanges(t *testing.T) {
 		t.Fatalf("a malformed claim: %d %s", res.StatusCode, res.body)
 	}
 	wrong := base64.RawURLEncoding.EncodeToString(e2e.Claim(e2e.NewSecret()))
-	if res := anon.postJSON(openPath(l.URL), map[string]string{"password": "pw", "claim": wrong}); res.StatusCode != http.StatusForbidden || res.problem().Code != "wrong_key" {
+	if res := anon.postJSON(openPath(l.URL), map[string]string{"password": "pw", "claim": wrong}); res.StatusCode != http.StatusForbidden || res.problem().Code != "wrong_key" || res.problem().Field != "claim" {
 		t.Fatalf("a wrong claim: %d %s", res.StatusCode, res.body)
 	}
 	if res := anon.postJSON(openPath(l.URL), map[string]string{"claim": claim}); res.StatusCode != http.StatusForbidden || res.problem().Code != "wrong_password" {

@@ -82,7 +82,7 @@ func LargestE2EFile(limit int64) int64 {
 // ErrWrongKey refuses an open of an end-to-end link whose claim is not the
 // link's: the address was not copied whole. Like a wrong password it takes
 // no use, and it counts against the same limits.
-var ErrWrongKey = Refusal(Forbidden, "wrong_key", "", "wrong_key")
+var ErrWrongKey = Refusal(Forbidden, "wrong_key", "claim", "wrong_key")
 
 var errClaimMissing = invalid("e2e_claim_missing", "claim")
 
