@@ -1056,6 +1056,17 @@ func TestListPagesWithACursor(t *testing.T) {
 			t.Errorf("%s: %d", q, res.StatusCode)
 		}
 	}
+	// A limit that is no whole number is of the wrong type, as a number
+	// anywhere else is; a whole one out of bounds is out of range.
+	for q, code := range map[string]string{"limit=abc": "wrong_type", "limit=5.0": "wrong_type", "limit=%2B5": "wrong_type",
+		"limit=0": "limit_out_of_range", "limit=-3": "limit_out_of_range", "limit=101": "limit_out_of_range"} {
+		for _, list := range []string{"/api/v1/links?", "/api/v1/requests?"} {
+			res := ada.get(list + q)
+			if p := res.problem(); res.StatusCode != http.StatusBadRequest || p.Code != code || p.Field != "limit" || p.Detail == "" {
+				t.Errorf("%s%s: %d %s, want 400 %s of the field limit", list, q, res.StatusCode, res.body, code)
+			}
+		}
+	}
 }
 
 // A key stops working at once when revoked, when it expires and when its

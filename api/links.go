@@ -219,22 +219,32 @@ func jsonLink(w http.ResponseWriter, r *http.Request) (core.LinkInput, error) {
 
 // pageLimit is a list's limit parameter as the core takes it: zero when
 // left out, and -1, which the core refuses with the limit's bounds, when
-// it is not a positive number.
-func pageLimit(q url.Values) int {
+// it is a whole number below 1. One that is no whole number, as a form
+// writes one ("abc", "5.0", "+5"), is of the wrong type, as any other
+// value that is not a number where one belongs.
+func pageLimit(q url.Values) (int, error) {
 	s := q.Get("limit")
 	if s == "" {
-		return 0
+		return 0, nil
 	}
 	n, ok := core.FormWhole(s)
-	if !ok || n < 1 {
-		return -1
+	switch {
+	case !ok:
+		return 0, core.Variant(core.Invalid, "wrong_type", "parameter_whole", "limit", "wrong_type", "Field", "limit")
+	case n < 1:
+		return -1, nil
 	}
-	return n
+	return n, nil
 }
 
 func (a *API) listLinks(w http.ResponseWriter, r *http.Request, acc *core.Account) {
 	q := r.URL.Query()
-	in := core.ListInput{Status: q.Get("status"), Query: q.Get("q"), Before: q.Get("cursor"), Limit: pageLimit(q)}
+	limit, err := pageLimit(q)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	in := core.ListInput{Status: q.Get("status"), Query: q.Get("q"), Before: q.Get("cursor"), Limit: limit}
 	page, err := a.core.Links(r.Context(), acc.ID, in)
 	if err != nil {
 		a.fail(w, r, err)

@@ -84,7 +84,12 @@ func (a *API) createRequest(w http.ResponseWriter, r *http.Request, acc *core.Ac
 
 func (a *API) listRequests(w http.ResponseWriter, r *http.Request, acc *core.Account) {
 	q := r.URL.Query()
-	in := core.RequestListInput{Status: q.Get("status"), Before: q.Get("cursor"), Limit: pageLimit(q)}
+	limit, err := pageLimit(q)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	in := core.RequestListInput{Status: q.Get("status"), Before: q.Get("cursor"), Limit: limit}
 	page, err := a.core.Requests(r.Context(), acc.ID, in)
 	if err != nil {
 		a.fail(w, r, err)
