@@ -576,3 +576,54 @@ func TestDeliveriesEndedByADisableInBrowser(t *testing.T) {
 	b.settingsInEnglishThenArabic("account-disabled-deliveries", said)
 	b.clean("deliveries ended by a disable")
 }
+
+// TestUnreachableEndpointInBrowser: a delivery whose endpoint refused the
+// connection says so in the reader's language, and nowhere on the page,
+// not in a title either, the address that was dialed or Go's words for
+// it; in English and in Arabic, at a phone's width and a desktop's, light
+// and dark. With ONCELINK_SCREENSHOTS set it keeps each as
+// unreachable-endpoint-*.png.
+func TestUnreachableEndpointInBrowser(t *testing.T) {
+	s := newTestServer(t, func(c *core.Config) { c.WebhookAllowPrivate = true })
+	admin := s.admin()
+	const owner = "bartholomew"
+	sharer := s.user(owner)
+	account, err := core.ParseID(admin.accountID(owner))
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	if _, err := s.h.core.CreateWebhook(context.Background(), account, core.WebhookInput{URL: closed.URL + "/in", Events: []string{"link.opened"}}); err != nil {
+		t.Fatal(err)
+	}
+	link := sharer.createLink(nil)
+	if res := s.client().post(linkPath(link), nil); res.StatusCode != http.StatusOK {
+		t.Fatalf("open: %d", res.StatusCode)
+	}
+	worker := notify.NewWorker(notify.Options{Store: s.store, HTTP: notify.NewHTTPClient(true),
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if _, err := worker.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	b.signInAs(owner, "[data-testid=create-form]")
+	said := func(lang string) {
+		t.Helper()
+		b.open("/settings", "[data-testid=webhook-deliveries]")
+		got := eval[string](b, `document.querySelector("[data-testid=webhook-deliveries] [data-testid=delivery] .delivery-error").textContent.trim()`)
+		if want := i18n.For(lang).T("notices.delivery.net_refused"); !strings.HasSuffix(got, want) {
+			t.Errorf("%s: the delivery says %q, want it to end with %q", lang, got, want)
+		}
+		html := eval[string](b, `document.querySelector("[data-testid=webhook-deliveries]").outerHTML`)
+		for _, leak := range []string{"127.0.0.1", "dial tcp", "Post ", "connect:"} {
+			if strings.Contains(html, leak) {
+				t.Errorf("%s: the deliveries show %q: %s", lang, leak, html)
+			}
+		}
+		b.do(chromedp.ScrollIntoView(chromedp.CSS("[data-testid=webhook-deliveries]")))
+	}
+	b.settingsInEnglishThenArabic("unreachable-endpoint", said)
+	b.clean("an unreachable endpoint")
+}
