@@ -231,6 +231,19 @@ func (s *Service) credentials(username, password string) (name, hash string, err
 	return shown, hash, err
 }
 
+// CheckNewUsername refuses a new account's name as AddAccount does, for a
+// caller that would say so before it asks for the password.
+func CheckNewUsername(name string) error {
+	_, err := checkUsername(strings.TrimSpace(name))
+	return err
+}
+
+// CheckNewPassword refuses an account's new password as AddAccount and
+// SetPassword do, for a caller that would say so before it opens anything.
+func CheckNewPassword(password string) error {
+	return checkPassword(password)
+}
+
 // maxUsernameBytes bounds a username as it is sent, before it is
 // normalised, so that nobody has the server normalise megabytes: 16 bytes
 // for each of MaxUsernameLen's characters. No character a username may

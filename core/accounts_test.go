@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -418,4 +419,46 @@ func noRenewal(t *testing.T) func() (string, error) {
 		t.Error("a refused password change renewed its session")
 		return "", nil
 	}
+}
+
+// TestCheckNewAccount: CheckNewUsername and CheckNewPassword refuse what
+// AddAccount refuses, with the same code, and let by what it takes.
+func TestCheckNewAccount(t *testing.T) {
+	s, _, _ := newServiceOn(t, filepath.Join(t.TempDir(), "oncelink.db"))
+	ctx := context.Background()
+	const good = "correct horse battery"
+	for _, tc := range []struct {
+		name, password string
+		code           string // "" when taken
+	}{
+		{"bob", good, ""},
+		{"  carol ", good, ""},
+		{"bad name!", good, "username_invalid"},
+		{"", good, "username_missing"},
+		{strings.Repeat("a", MaxUsernameLen+1), good, "username_too_long"},
+		{"pаypal", good, "username_mixed_scripts"},
+		{"dave", "x", "password_too_short"},
+		{"erin", "          ", "password_invalid"},
+		{"frank", "ten chars\x01!", "password_invalid"},
+	} {
+		checked := CheckNewUsername(tc.name)
+		if checked == nil {
+			checked = CheckNewPassword(tc.password)
+		}
+		_, added := s.AddAccount(ctx, tc.name, tc.password, false)
+		if code(checked) != tc.code || code(added) != tc.code {
+			t.Errorf("%q, %q: checked %v, added %v; want %q", tc.name, tc.password, checked, added, tc.code)
+		}
+	}
+}
+
+// code is the code of core's error err, "" for none.
+func code(err error) string {
+	if e, ok := AsError(err); ok {
+		return e.Code
+	}
+	if err != nil {
+		return err.Error()
+	}
+	return ""
 }

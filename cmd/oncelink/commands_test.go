@@ -310,7 +310,7 @@ func TestBinaryExitStatus(t *testing.T) {
 		{[]string{"help", "webhook"}, 0, "webhook add", ""},
 		{[]string{"user", "add"}, 2, "", "usage: oncelink user add NAME"},
 		{[]string{"user", "list"}, 1, "", "--create"},
-		{[]string{"user", "enable", "nobody", "--create"}, 4, "", `no account named "nobody"`},
+		{[]string{"user", "enable", "nobody", "--create"}, 4, "", `so no account "nobody" either`},
 	} {
 		cmd := exec.Command(oncelinkBinary(t), tc.args...)
 		cmd.Dir = dir

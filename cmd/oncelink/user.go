@@ -127,11 +127,26 @@ func (d *database) connect(ctx context.Context, name string, stderr io.Writer) (
 }
 
 // openAccount opens the database and finds the account that args name, for
-// the commands that take just a NAME.
+// the commands that take just a NAME. An SQLite file that is not there
+// holds no account: it is not made, even with --create, and the command is
+// told how to make both.
 func (d *database) openAccount(ctx context.Context, p *proc, args []string) (*operator, core.Account, error) {
 	name, err := oneName(p, args)
 	if err != nil {
 		return nil, core.Account{}, err
+	}
+	if err := d.refused(p.loc); err != nil {
+		return nil, core.Account{}, err
+	}
+	if !store.IsPostgres(d.dsn) {
+		if _, err := os.Stat(d.dsn); errors.Is(err, fs.ErrNotExist) {
+			path := d.dsn
+			if abs, err := filepath.Abs(path); err == nil {
+				path = abs
+			}
+			return nil, core.Account{}, &exitError{code: exitNotFound, err: errors.New(p.T("cli.user.no_db_account",
+				"Path", path, "Name", p.loc.Quote(name), "Command", "oncelink user add "+name+" --create"))}
+		}
 	}
 	op, err := d.open(ctx, p.stderr)
 	if err != nil {
@@ -254,19 +269,23 @@ func userAdd(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		// Nothing is opened, nor made by --create, until the password is
-		// had: refused, or Ctrl-C at its prompt, the command leaves no
-		// database behind. A prompt comes after the database is named,
-		// or refused for want of --create.
+		// Nothing is opened, nor made by --create, until the name and
+		// the password are had and the core's rules take them: refused,
+		// or Ctrl-C at its prompt, the command leaves no database behind.
+		// A prompt comes after the database is named, or refused for want
+		// of --create.
 		if err := db.refused(p.loc); err != nil {
 			return err
+		}
+		if err := core.CheckNewUsername(name); err != nil {
+			return refusedAccount(p, err)
 		}
 		if err := canReadPassword(p, *fromStdin); err != nil {
 			return err
 		}
 		var password string
 		if *fromStdin {
-			if password, err = readPassword(ctx, p, true); err != nil {
+			if password, err = readNewPassword(ctx, p, true); err != nil {
 				return err
 			}
 		}
@@ -275,7 +294,7 @@ func userAdd(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		if !*fromStdin {
-			if password, err = readPassword(ctx, p, false); err != nil {
+			if password, err = readNewPassword(ctx, p, false); err != nil {
 				return err
 			}
 		}
@@ -306,8 +325,9 @@ func userPasswd(fs *flag.FlagSet) runFunc {
 		if _, err := oneName(p, args); err != nil {
 			return err
 		}
-		// As user add's: refused before the database is opened, or made
-		// by --create; a prompt comes once the account is found.
+		// As user add's: refused before the database is opened; a
+		// prompt comes once the account is found, which a database that
+		// is not there has not (see openAccount).
 		if err := db.refused(p.loc); err != nil {
 			return err
 		}
@@ -317,7 +337,7 @@ func userPasswd(fs *flag.FlagSet) runFunc {
 		var password string
 		var err error
 		if *fromStdin {
-			if password, err = readPassword(ctx, p, true); err != nil {
+			if password, err = readNewPassword(ctx, p, true); err != nil {
 				return err
 			}
 		}
@@ -327,7 +347,7 @@ func userPasswd(fs *flag.FlagSet) runFunc {
 		}
 		defer op.Close()
 		if !*fromStdin {
-			if password, err = readPassword(ctx, p, false); err != nil {
+			if password, err = readNewPassword(ctx, p, false); err != nil {
 				return err
 			}
 		}
@@ -492,6 +512,25 @@ func readPassword(ctx context.Context, p *proc, fromStdin bool) (string, error) 
 		return "", errors.New(p.T("cli.user.passwords_differ"))
 	}
 	return first, nil
+}
+
+// readNewPassword is readPassword's password, refused as a usage error
+// when the core would refuse it for an account (see refusedAccount).
+func readNewPassword(ctx context.Context, p *proc, fromStdin bool) (string, error) {
+	password, err := readPassword(ctx, p, fromStdin)
+	if err != nil {
+		return "", err
+	}
+	if err := core.CheckNewPassword(password); err != nil {
+		return "", refusedAccount(p, err)
+	}
+	return password, nil
+}
+
+// refusedAccount makes err, when it is core's refusal of a new account's
+// name or password, a usage error that says it, as refusedFlag does.
+func refusedAccount(p *proc, err error) error {
+	return refusedFlag(p, err, map[string]string{"username": "", "password": ""})
 }
 
 // refusedFlag makes err, when it is core's refusal of the value of one of

@@ -14,6 +14,8 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"oncelink/core"
+	"oncelink/i18n"
 	"oncelink/internal/pgtest"
 	"oncelink/store"
 )
@@ -80,7 +82,13 @@ func TestUserAdd(t *testing.T) {
 		{"сор", ownerPassword, "looks like a Latin letter"}, // Cyrillic, passing for cop
 	} {
 		r := runCLI(t, nil, tc.password+"\n", "user", "add", tc.name, "--db", db, "--password-stdin")
-		if r.code != exitFailed || !strings.Contains(r.err.Error(), tc.want) {
+		// A name or password the core refuses is a usage error, said
+		// before the database is opened; an account that is there is not.
+		code := exitUsage
+		if tc.name == "ada" {
+			code = exitFailed
+		}
+		if r.code != code || !strings.Contains(r.err.Error(), tc.want) {
 			t.Errorf("user add %q: status %d, %v; want %q", tc.name, r.code, r.err, tc.want)
 		}
 	}
@@ -118,12 +126,22 @@ func TestOperatorCommandsRefuseAMissingDatabase(t *testing.T) {
 		{"user", "add", "dave", "--password-stdin", "--db", other},
 	} {
 		r := runCLI(t, nil, ownerPassword+"\n", args...)
-		if r.code != exitFailed || r.err == nil || !strings.Contains(r.err.Error(), "--create") || r.stdout != "" {
+		// A command whose account must be there says there is none
+		// either, and how to make both.
+		code := exitFailed
+		if args[1] != "list" && args[1] != "add" {
+			code = exitNotFound
+		}
+		if r.code != code || r.err == nil || !strings.Contains(r.err.Error(), "--create") || r.stdout != "" {
 			t.Errorf("%v: status %d, %v, stdout %q", args, r.code, r.err, r.stdout)
 		}
 		want := filepath.Join(dir, "oncelink.db")
 		if args[len(args)-1] == other {
 			want = other
+		}
+		if code == exitNotFound {
+			en := i18n.For("en")
+			want = en.T("cli.user.no_db_account", "Path", want, "Name", en.Quote("dave"), "Command", "oncelink user add dave --create")
 		}
 		if !strings.Contains(r.err.Error(), want) {
 			t.Errorf("%v: the error does not name %s: %v", args, want, r.err)
@@ -186,8 +204,8 @@ func TestUserPasswd(t *testing.T) {
 		code     int
 		want     string
 	}{
-		{[]string{"ada"}, "short\n", exitFailed, "at least 10"},
-		{[]string{"ada"}, strings.Repeat("x", 100) + "\n", exitFailed, "at most"},
+		{[]string{"ada"}, "short\n", exitUsage, "at least 10"},
+		{[]string{"ada"}, strings.Repeat("x", 100) + "\n", exitUsage, "at most"},
 		{[]string{"nobody"}, newPassword + "\n", exitNotFound, `no account named "nobody"`},
 	} {
 		args := append(append([]string{"user", "passwd"}, tc.args...), "--password-stdin", "--db", db)
@@ -474,24 +492,45 @@ func TestUserPasswordPrompt(t *testing.T) {
 
 // TestUserPasswordRefusedMakesNoDatabase: user add and user passwd with
 // --create refuse a password they cannot have (no terminal to ask on and
-// no --password-stdin, or an empty one on standard input) before anything
-// is opened or made, and say nothing of a database; Ctrl-C at the prompt
-// of user add leaves none behind either.
+// no --password-stdin, or an empty one on standard input), or one the
+// core refuses, and user add a name the core refuses, before anything is
+// opened or made, and say nothing of a database; the commands whose
+// account must be there make none for it, saying how to make both; Ctrl-C
+// at the prompt of user add leaves none behind either.
 func TestUserPasswordRefusedMakesNoDatabase(t *testing.T) {
+	en := i18n.For("en")
+	refusal := func(err error) string {
+		e, ok := core.AsError(err)
+		if !ok {
+			t.Fatalf("not core's refusal: %v", err)
+		}
+		return e.Message(en)
+	}
+	noAccount := func(db, name string) string {
+		return en.T("cli.user.no_db_account", "Path", db, "Name", en.Quote(name), "Command", "oncelink user add "+name+" --create")
+	}
 	for _, tc := range []struct {
 		args  []string
 		stdin string
-		want  string
+		code  int
+		want  func(db string) string
 	}{
-		{[]string{"user", "add", "bob"}, ownerPassword + "\n", "pass the password with --password-stdin"},
-		{[]string{"user", "add", "bob", "--password-stdin"}, "\n", "--password-stdin read an empty password"},
-		{[]string{"user", "passwd", "bob"}, ownerPassword + "\n", "pass the password with --password-stdin"},
-		{[]string{"user", "passwd", "bob", "--password-stdin"}, "", "--password-stdin read an empty password"},
+		{[]string{"user", "add", "bob"}, ownerPassword + "\n", exitUsage, func(string) string { return "pass the password with --password-stdin" }},
+		{[]string{"user", "add", "bob", "--password-stdin"}, "\n", exitUsage, func(string) string { return "--password-stdin read an empty password" }},
+		{[]string{"user", "add", "bob", "--password-stdin"}, "x\n", exitUsage, func(string) string { return refusal(core.CheckNewPassword("x")) }},
+		{[]string{"user", "add", "bad name!", "--password-stdin"}, ownerPassword + "\n", exitUsage, func(string) string { return refusal(core.CheckNewUsername("bad name!")) }},
+		{[]string{"user", "passwd", "bob"}, ownerPassword + "\n", exitUsage, func(string) string { return "pass the password with --password-stdin" }},
+		{[]string{"user", "passwd", "bob", "--password-stdin"}, "", exitUsage, func(string) string { return "--password-stdin read an empty password" }},
+		{[]string{"user", "passwd", "bob", "--password-stdin"}, "x\n", exitUsage, func(string) string { return refusal(core.CheckNewPassword("x")) }},
+		{[]string{"user", "passwd", "bob", "--password-stdin"}, ownerPassword + "\n", exitNotFound, func(db string) string { return noAccount(db, "bob") }},
+		{[]string{"user", "key", "bob"}, "", exitNotFound, func(db string) string { return noAccount(db, "bob") }},
+		{[]string{"user", "disable", "bob"}, "", exitNotFound, func(db string) string { return noAccount(db, "bob") }},
+		{[]string{"user", "2fa-reset", "bob"}, "", exitNotFound, func(db string) string { return noAccount(db, "bob") }},
 	} {
 		dir := t.TempDir()
 		db := filepath.Join(dir, "oncelink.db")
 		r := runCLI(t, nil, tc.stdin, append(tc.args, "--create", "--db", db)...)
-		if r.code != exitUsage || r.err == nil || !strings.Contains(r.err.Error(), tc.want) || strings.Contains(r.stderr, db) {
+		if r.code != tc.code || r.err == nil || !strings.Contains(r.err.Error(), tc.want(db)) || strings.Contains(r.stderr, db) {
 			t.Errorf("%v: status %d, %v, stderr %q", tc.args, r.code, r.err, r.stderr)
 		}
 		if left, _ := os.ReadDir(dir); len(left) != 0 {
