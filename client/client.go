@@ -303,8 +303,9 @@ type APIError struct {
 	// IdempotencyKey made, or whose secret an earlier rotation with it
 	// made.
 	ID int64
-	// RetryAfter is how long the answer's Retry-After asks to wait, after
-	// a 429 or a 503 (see retryAfter); zero without one.
+	// RetryAfter is how long the Retry-After of a 429 or a 5xx answer
+	// asks to wait (see retryAfter), as it asks: a caller that waits caps
+	// it. It is zero without one, and for any other status.
 	RetryAfter time.Duration
 	// language is the client's, in which Error joins title and detail.
 	language string
@@ -448,7 +449,10 @@ func Caused(l *i18n.Localizer, what string, err error) error {
 // readProblem makes the *APIError of a refused request, or the
 // *AnswerError of a redirect within the server, which is not oncelink's.
 func (c *Client) readProblem(res *http.Response) error {
-	e := &APIError{Status: res.StatusCode, language: c.Language, server: c.answering(res), RetryAfter: retryAfter(res)}
+	e := &APIError{Status: res.StatusCode, language: c.Language, server: c.answering(res)}
+	if res.StatusCode >= 500 || res.StatusCode == http.StatusTooManyRequests {
+		e.RetryAfter = retryAfter(res)
+	}
 	if mt, _, _ := mime.ParseMediaType(res.Header.Get("Content-Type")); mt == "application/problem+json" || mt == "application/json" {
 		var p struct {
 			Title, Detail, Code, Field string

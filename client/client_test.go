@@ -914,7 +914,7 @@ func TestOpenSendsTheKeyWhenTheLinkNeedsIt(t *testing.T) {
 // as a proxy sends it, says when to try again when its Retry-After tells,
 // in seconds or as a date (reckoned from the answer's own Date), in the
 // client's language; without one, or with one that has passed, it says
-// later.
+// later. Another status's Retry-After asks for no wait.
 func TestBusyAnswerSaysWhenToTryAgain(t *testing.T) {
 	date := time.Now().UTC().Truncate(time.Second).Add(-time.Hour) // a clock here that is off
 	for _, tc := range []struct {
@@ -928,6 +928,7 @@ func TestBusyAnswerSaysWhenToTryAgain(t *testing.T) {
 		{http.StatusTooManyRequests, date.Add(-time.Minute).Format(http.TimeFormat), 0},
 		{http.StatusTooManyRequests, "soon", 0},
 		{http.StatusTooManyRequests, "", 0},
+		{http.StatusNotFound, "120", 0}, // another server's page: nothing to wait for
 	} {
 		proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Date", date.Format(http.TimeFormat))
@@ -941,6 +942,9 @@ func TestBusyAnswerSaysWhenToTryAgain(t *testing.T) {
 		for _, lang := range []string{"en", "de", "fr", "es", "ar"} {
 			l := i18n.For(lang)
 			want := l.T("cli.client.unavailable", "URL", proxy.URL, "Status", tc.status)
+			if tc.status == http.StatusNotFound {
+				want = l.T("cli.client.not_oncelink", "URL", proxy.URL, "Status", tc.status)
+			}
 			if tc.wait > 0 {
 				want = l.T("cli.client.unavailable_wait", "URL", proxy.URL, "Status", tc.status, "Wait", l.Wait(tc.wait))
 			}

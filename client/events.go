@@ -25,13 +25,17 @@ type Stream struct {
 func (s *Stream) Err() error { return s.err }
 
 // Reconnection. The server asks for its own delay (retry:), which a
-// stream that keeps failing doubles up to maxRetry. A stream that sends
+// stream that keeps failing doubles up to maxRetry. A refusal to connect
+// with a Retry-After (a 429 or a 5xx) is waited out instead, up to
+// maxRetryAfter: a proxy's date next week would otherwise leave the
+// stream asleep for a week, with nothing said. A stream that sends
 // nothing for streamIdle, although the server beats every 25 s, is taken
 // for dead: a connection can die without either side being told.
 const (
-	defaultRetry = 2 * time.Second
-	maxRetry     = 30 * time.Second
-	streamIdle   = time.Minute
+	defaultRetry  = 2 * time.Second
+	maxRetry      = 30 * time.Second
+	maxRetryAfter = 5 * time.Minute
+	streamIdle    = time.Minute
 )
 
 // Follow is how Events follows the stream.
@@ -151,17 +155,23 @@ func (c *Client) follow(ctx context.Context, conn *connection, f Follow, ch chan
 				f.Lost(err)
 			}
 			lost = true
-			var e *APIError
-			if errors.As(err, &e) && e.RetryAfter > 0 {
-				wait = e.RetryAfter
-			} else {
-				wait = min(max(2*wait, retry), maxRetry)
-			}
+			wait = nextWait(err, wait, retry)
 		}
 		if lost && f.Back != nil {
 			f.Back()
 		}
 	}
+}
+
+// nextWait is how long to wait before connecting again, after wait, when
+// connecting failed with err: what its Retry-After asks, up to
+// maxRetryAfter, or else twice wait, from retry up to maxRetry.
+func nextWait(err error, wait, retry time.Duration) time.Duration {
+	var e *APIError
+	if errors.As(err, &e) && e.RetryAfter > 0 {
+		return min(e.RetryAfter, maxRetryAfter)
+	}
+	return min(max(2*wait, retry), maxRetry)
 }
 
 // reread sends the watched links as they are now.
