@@ -462,6 +462,9 @@ func TestUnknownFlagRepeatsNoSecret(t *testing.T) {
 		{[]string{"share", "-jsno"}, "jsno", "did you mean --json?"},
 		{[]string{"share", "-uses1"}, "uses1", "did you mean --uses?"},
 		{[]string{"open", "-oo", "x"}, "-oo", "did you mean -o?"},
+		// The start of a flag is preferred to a few edits of another.
+		{[]string{"open", "-pa", "x"}, "", "did you mean --password-stdin?"},
+		{[]string{"open", "--pass", "x"}, "", "did you mean --password-stdin?"},
 		{[]string{"share", "-e2e9=x"}, "e2e9", "did you mean --e2e?"},
 		// A pass phrase of words and dashes before an "=" is no typo of a
 		// flag: longer than any of the command's by more than two letters.

@@ -332,14 +332,19 @@ func flagShaped(name string) bool {
 }
 
 // nearestFlag is the name of the flag of fs that name is a near miss of:
-// two edits away at most, or the start of one; the fewest edits away of
-// those, the first by name of equals. It is "" when name is near none.
+// the start of one, or two edits away at most. A flag that name starts is
+// preferred, as -pa is the start of --password-stdin rather than two edits
+// from -o; then the fewest edits away, the first by name of equals. It is
+// "" when name is near none.
 func nearestFlag(fs *flag.FlagSet, name string) string {
-	nearest, fewest := "", 0
+	nearest, fewest, started := "", 0, false
 	fs.VisitAll(func(f *flag.Flag) {
-		d := editDistance(name, f.Name)
-		if (d <= 2 || strings.HasPrefix(f.Name, name)) && (nearest == "" || d < fewest) {
-			nearest, fewest = f.Name, d
+		d, starts := editDistance(name, f.Name), strings.HasPrefix(f.Name, name)
+		if !starts && d > 2 {
+			return
+		}
+		if nearest == "" || (starts && !started) || (starts == started && d < fewest) {
+			nearest, fewest, started = f.Name, d, starts
 		}
 	})
 	return nearest
