@@ -862,6 +862,20 @@ func TestOpenSendsTheKeyWhenTheLinkNeedsIt(t *testing.T) {
 	if _, err := refused.Open(ctx, mine.URL, ""); !errors.As(err, &apiErr) || apiErr.Status != http.StatusUnauthorized {
 		t.Fatalf("a link for ada with a refused key: %v, want the key's 401", err)
 	}
+	// Signed out, a link for one account is refused with CodeWrongUser,
+	// and Route says the key may not go: the open went without one.
+	signedOut := newClient(t, s.URL, "")
+	if _, err := signedOut.Open(ctx, mine.URL, ""); !errors.As(err, &apiErr) || apiErr.Code != client.CodeWrongUser {
+		t.Fatalf("a link for ada signed out: %v, want the refusal %s", err, client.CodeWrongUser)
+	}
+	for _, tc := range []struct {
+		base, key string
+		keyMayGo  bool
+	}{{s.URL, s.key, true}, {s.URL, "", false}, {"https://share.example.com", s.key, false}} {
+		if request, keyMayGo := newClient(t, tc.base, tc.key).Route(mine.URL); request || keyMayGo != tc.keyMayGo {
+			t.Errorf("Route of a link of %s, by a client of %s with a key %t: %v, %v", s.URL, tc.base, tc.key != "", request, keyMayGo)
+		}
+	}
 	if o, err := c.Open(ctx, mine.URL, ""); err != nil || o.Message != "for ada" {
 		t.Fatalf("a link for ada with ada's key: %+v %v", o, err)
 	}

@@ -179,16 +179,18 @@ func (c *Client) opened(res *http.Response) (*Opened, error) {
 func (c *Client) postOpen(ctx context.Context, base, tok string, body map[string]string) (*http.Response, error) {
 	res, err := c.postOpenOnce(ctx, base, tok, body, false)
 	var e *APIError
-	if errors.As(err, &e) && e.problem && e.Code == codeWrongUser && c.keyGoesTo(base) {
+	if errors.As(err, &e) && e.problem && e.Code == CodeWrongUser && c.keyGoesTo(base) {
 		return c.postOpenOnce(ctx, base, tok, body, true)
 	}
 	return res, err
 }
 
-// codeWrongUser is the code of the API's refusal of a link meant for
+// CodeWrongUser is the code of the API's refusal of a link meant for
 // another account than the open's key names, or for one when no key was
-// sent.
-const codeWrongUser = "wrong_user"
+// sent. Open sends the key again after it only where Route says the key
+// may go: there, the refusal is the key's account's; elsewhere, the open
+// went signed out.
+const CodeWrongUser = "wrong_user"
 
 // keyGoesTo reports whether c's key may be sent to server base: c holds
 // one, and base is c's own server.
@@ -197,10 +199,13 @@ func (c *Client) keyGoesTo(base string) bool {
 }
 
 // Route says how Open goes about link: request, for a request's address,
-// and withKey when c's key goes with it, as it does to c's own server
-// alone: always for a request, and for a link once the server says it is
-// meant for one account. An address that Open refuses is neither.
-func (c *Client) Route(link string) (request, withKey bool) {
+// and keyMayGo when c's key may be sent to its server, c's own, the only
+// one the key goes to. Whether it is sent is Open's to find: always for a
+// request, and for a link only once the server says it is meant for one
+// account (CodeWrongUser). So a link refused with CodeWrongUser was opened
+// with the key when keyMayGo, and signed out when not. An address that
+// Open refuses is neither.
+func (c *Client) Route(link string) (request, keyMayGo bool) {
 	base, kind, _, _, err := c.splitLink(link)
 	if err != nil {
 		return false, false

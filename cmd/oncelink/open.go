@@ -80,7 +80,7 @@ func openCommand(fs *flag.FlagSet) runFunc {
 			}
 		}
 		o, err := c.Open(ctx, args[0], password)
-		request, withKey := c.Route(args[0])
+		request, keyMayGo := c.Route(args[0])
 		var apiErr *client.APIError
 		refused := errors.As(err, &apiErr)
 		switch {
@@ -96,9 +96,11 @@ func openCommand(fs *flag.FlagSet) runFunc {
 			return &exitError{code: exitUsage, err: &said{err: err, msg: p.T("cli.open.e2e_key_missing")}}
 		case refused && apiErr.Code == "wrong_password" && password == "":
 			return errors.New(p.T("cli.open.needs_password"))
-		case refused && apiErr.Code == "wrong_user" && !withKey:
-			// A link meant for one account, opened signed out: as for a
-			// request's address, signing in is what it takes.
+		case refused && apiErr.Code == client.CodeWrongUser && !keyMayGo:
+			// A link meant for one account, opened signed out, since no
+			// key of its server is held: as for a request's address,
+			// signing in is what it takes. With the key, the link is
+			// another account's, which signing in again does not change.
 			return &exitError{code: exitSignedOut, err: err}
 		case err != nil:
 			return err
