@@ -129,7 +129,7 @@ func TestWebhookCommands(t *testing.T) {
 	// whose previous secret still signs beside the new one.
 	sh.must(exitUsage, "", "webhook", "test", "abc")
 	sh.must(exitNotFound, "", "webhook", "test", "999")
-	if r := sh.must(exitDone, "", "webhook", "test", id); r.stdout != "sent endpoint "+id+" a test message, and switched it on if it was off; oncelink webhook deliveries "+id+" shows how it went\n" {
+	if r := sh.must(exitDone, "", "webhook", "test", id); r.stdout != i18n.For("en").T("cli.webhook.tested", "ID", id)+"\n" {
 		t.Fatalf("test: %q", r.stdout)
 	}
 	eventually(t, 15*time.Second, "the test message", func() bool { return received() == 5 })
