@@ -368,7 +368,7 @@ func (s *Service) Fulfil(ctx context.Context, t Turn, tokText string, d *Draft, 
 				return Fulfilled{}, ErrRequestResting
 			}
 		}
-		return Fulfilled{}, requestGone(st)
+		return Fulfilled{}, requestGone(st, false)
 	}
 	if err != nil {
 		// The sender learns that the owner's space is full, not how
@@ -406,11 +406,11 @@ func (s *Service) OpenRequest(ctx context.Context, t Turn, tokText string, rc Re
 		// Maybe its owner, signed out meanwhile, as its page says.
 		return Opened{}, "", ErrRequestAnsweredSignedOut
 	case rc.Viewer == nil:
-		return Opened{}, "", requestGone(st)
+		return Opened{}, "", requestGone(st, false)
 	case st == RequestOpen:
 		return Opened{}, "", ErrNothingSent
 	case st != RequestFulfilled || r.LinkToken == nil:
-		return Opened{}, "", requestGoneToOwner(st)
+		return Opened{}, "", requestGone(st, true)
 	}
 	linkTok, err := rtok.Box().Open(token.LinkToken, 0, true, r.LinkToken)
 	if err != nil {
@@ -445,36 +445,29 @@ var (
 )
 
 // requestGone explains why a request can no longer be filled, to anyone
-// but the browser that filled it.
-func requestGone(st RequestStatus) *Error {
+// but the browser that filled it; with owner, to its owner, why one that
+// ended before anything was sent has nothing to open.
+func requestGone(st RequestStatus, owner bool) *Error {
+	to := ""
+	if owner {
+		to = "_owner"
+	}
 	switch st {
 	case RequestExpired:
-		return Variant(Gone, "request_gone", "expired", "", "request_expired")
+		return Variant(Gone, "request_gone", "expired"+to, "", "request_expired")
 	case RequestRevoked:
-		return Variant(Gone, "request_gone", "revoked", "", "request_withdrawn")
+		return Variant(Gone, "request_gone", "revoked"+to, "", "request_withdrawn")
 	}
 	return ErrRequestAnswered
 }
 
-// requestGoneToOwner explains to its owner why a request that ended
-// before anything was sent has nothing to open.
-func requestGoneToOwner(st RequestStatus) *Error {
-	switch st {
-	case RequestExpired:
-		return Variant(Gone, "request_gone", "expired_owner", "", "request_expired")
-	case RequestRevoked:
-		return Variant(Gone, "request_gone", "revoked_owner", "", "request_withdrawn")
-	}
-	return ErrRequestAnswered
-}
-
-// requestGoneTo is requestGone(st) of r, said to a visitor who holds
+// requestGoneTo is requestGone(st, false) of r, said to a visitor who holds
 // receipts: to the browser that filled r, that it did.
 func (s *Service) requestGoneTo(r Request, st RequestStatus, receipts []string) *Error {
 	if st == RequestFulfilled && s.sentBy(receipts, r) {
 		return ErrRequestSent
 	}
-	return requestGone(st)
+	return requestGone(st, false)
 }
 
 // A receipt tells the browser that filled a request from anyone else who

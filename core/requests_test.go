@@ -224,8 +224,8 @@ func TestOwnerOfAnEndedRequestIsToldSo(t *testing.T) {
 		url              string
 		toOwner, toOther *Error
 	}{
-		{withdrawn.URL, requestGoneToOwner(RequestRevoked), requestGone(RequestRevoked)},
-		{expired.URL, requestGoneToOwner(RequestExpired), requestGone(RequestExpired)},
+		{withdrawn.URL, requestGone(RequestRevoked, true), requestGone(RequestRevoked, false)},
+		{expired.URL, requestGone(RequestExpired, true), requestGone(RequestExpired, false)},
 	} {
 		_, _, err := s.OpenRequest(ctx, turn(), requestToken(t, c.url), Recipient{Viewer: &owner})
 		if !isCode(err, "request_gone") || !isMessage(err, c.toOwner.MsgID) || c.toOwner.MsgID == c.toOther.MsgID {
