@@ -17,7 +17,7 @@ import (
 // always have, and the reader's language when the context carries one.
 func TestFormatSpeaksTheReadersLanguage(t *testing.T) {
 	en, de, ar := context.Background(), i18n.With(context.Background(), "de"), i18n.With(context.Background(), "ar")
-	fr := i18n.With(context.Background(), "fr")
+	fr, es := i18n.With(context.Background(), "fr"), i18n.With(context.Background(), "es")
 	at := time.Date(2026, 3, 9, 14, 5, 0, 0, time.UTC)
 	for _, c := range []struct{ got, want string }{
 		{when(en, at), "9 Mar 2026, 14:05 UTC"},
@@ -82,6 +82,8 @@ func TestFormatSpeaksTheReadersLanguage(t *testing.T) {
 		{DeliveryItem{Status: "pending", Attempts: 2, LastError: core.FailedTimeout}.Tried(en), "2 attempts: it did not answer in time"},
 		{DeliveryItem{Status: "pending", Attempts: 1, LastError: core.FailedHeaders}.Tried(en), "1 attempt: the headers of its answer were too large"},
 		{DeliveryItem{Status: "pending", Attempts: 1, LastError: core.FailedInternal}.Tried(en), "1 attempt: an error on this server; it is tried again"},
+		{DeliveryItem{Status: "failed", Attempts: 1, Email: true, LastError: core.FailedEmailOff}.Tried(de), "1 Versuch: dieser Server sendet keine E-Mails"},
+		{DeliveryItem{Status: "failed", Attempts: 1, Email: true, LastError: core.FailedNoAddress}.Tried(es), "1 intento: no había ninguna dirección de avisos confirmada"},
 	} {
 		if c.got != c.want {
 			t.Errorf("got %q, want %q", c.got, c.want)

@@ -222,6 +222,8 @@ var failures = map[string]failure{
 	core.FailedConnect:     {"notices.delivery.net_failed", ""},
 	core.FailedStopped:     {"notices.delivery.stopped", ""},
 	core.FailedInternal:    {"notices.delivery.internal", ""},
+	core.FailedEmailOff:    {"notices.delivery.email_off", ""},
+	core.FailedNoAddress:   {"notices.delivery.no_address", ""},
 }
 
 // networkFailures tell a failure to connect by what Go's network and TLS

@@ -61,6 +61,13 @@ const (
 	FailedInternal    = "internal error"
 )
 
+// What a notice mail's delivery says when it could not be sent at all:
+// the server sends no email, or the account has no confirmed address.
+const (
+	FailedEmailOff  = "email is off on this server"
+	FailedNoAddress = "no confirmed notice address"
+)
+
 // Limits of notices.
 const (
 	MaxWebhooks      = 10

@@ -524,7 +524,7 @@ func (e waitError) Unwrap() error { return e.error }
 func (w *Worker) email(ctx context.Context, d store.Delivery, account store.Account, a *store.Attempt) error {
 	if w.o.Mailer == nil {
 		a.Outcome = store.DeliveryFailed
-		return said("email is off on this server")
+		return said(core.FailedEmailOff)
 	}
 	addr, err := w.o.Store.NoticeAddress(ctx, d.AccountID)
 	if err != nil {
@@ -532,7 +532,7 @@ func (w *Worker) email(ctx context.Context, d store.Delivery, account store.Acco
 	}
 	if addr.Address == "" {
 		a.Outcome = store.DeliveryFailed
-		return said("no confirmed notice address")
+		return said(core.FailedNoAddress)
 	}
 	// The mail speaks the account's language, English when it chose none.
 	ctx = i18n.With(ctx, account.Language)
