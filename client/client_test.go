@@ -607,6 +607,49 @@ func TestEventsTellABreak(t *testing.T) {
 	}
 }
 
+// TestEventsTellTheWaitTheyKeep: a stream refused with a Retry-After
+// past the most it waits tells Lost that wait, not the server's: a
+// proxy's "come back in a week" while the stream tries again in five
+// minutes would say two things at once.
+func TestEventsTellTheWaitTheyKeep(t *testing.T) {
+	var down atomic.Bool
+	s := newTestServer(t, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if down.Load() && r.URL.Path == "/api/v1/events" {
+				w.Header().Set("Retry-After", strconv.Itoa(7*24*3600))
+				http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	c := newClient(t, s.URL, s.key)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	lost := make(chan error, 1)
+	stream, err := c.Events(ctx, client.Follow{Lost: func(err error) { lost <- err }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	down.Store(true)
+	s.CloseClientConnections()
+	select {
+	case err := <-lost:
+		var e *client.APIError
+		if !errors.As(err, &e) || e.RetryAfter != 5*time.Minute {
+			t.Fatalf("Lost was told %v (%#v), want a wait of 5 minutes", err, e)
+		}
+		if !strings.Contains(err.Error(), "5 minutes") {
+			t.Errorf("Lost was told %q, not the stream's wait", err)
+		}
+	case <-ctx.Done():
+		t.Fatal("a refused stream did not tell Lost")
+	}
+	cancel()
+	for range stream.C {
+	}
+}
+
 // TestEventsRefused: a refused key is Events' error, before any stream.
 func TestEventsRefused(t *testing.T) {
 	s := newTestServer(t)

@@ -151,6 +151,7 @@ func (c *Client) follow(ctx context.Context, conn *connection, f Follow, ch chan
 			if permanent(err) {
 				return err
 			}
+			keepRetryAfter(err)
 			if !lost && f.Lost != nil {
 				f.Lost(err)
 			}
@@ -172,6 +173,16 @@ func nextWait(err error, wait, retry time.Duration) time.Duration {
 		return min(e.RetryAfter, maxRetryAfter)
 	}
 	return min(max(2*wait, retry), maxRetry)
+}
+
+// keepRetryAfter caps the Retry-After of err at maxRetryAfter, the most
+// the stream waits: Lost is then told when the stream tries again, not a
+// proxy's date next week.
+func keepRetryAfter(err error) {
+	var e *APIError
+	if errors.As(err, &e) {
+		e.RetryAfter = min(e.RetryAfter, maxRetryAfter)
+	}
 }
 
 // reread sends the watched links as they are now.
