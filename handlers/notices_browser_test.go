@@ -124,6 +124,21 @@ func newHookReceiver(t *testing.T, status int) *hookReceiver {
 	return h
 }
 
+// hookWorker is a notice worker of s that delivers to the tests' own
+// endpoints on loopback, and logs nothing.
+func (s *testServer) hookWorker() *notify.Worker {
+	return notify.NewWorker(notify.Options{Store: s.store, HTTP: notify.NewHTTPClient(true),
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+}
+
+// deliver runs s's notice worker once.
+func (s *testServer) deliver(t *testing.T) {
+	t.Helper()
+	if _, err := s.hookWorker().RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func (h *hookReceiver) got() []string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -553,11 +568,7 @@ func TestDeliveriesEndedByADisableInBrowser(t *testing.T) {
 			t.Fatalf("%s: %d", path, res.StatusCode)
 		}
 	}
-	worker := notify.NewWorker(notify.Options{Store: s.store, HTTP: notify.NewHTTPClient(true),
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if _, err := worker.RunOnce(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	s.deliver(t)
 	if got := hook.got(); len(got) != 0 {
 		t.Fatalf("the endpoint received %v", got)
 	}
@@ -601,11 +612,7 @@ func TestUnreachableEndpointInBrowser(t *testing.T) {
 	if res := s.client().post(linkPath(link), nil); res.StatusCode != http.StatusOK {
 		t.Fatalf("open: %d", res.StatusCode)
 	}
-	worker := notify.NewWorker(notify.Options{Store: s.store, HTTP: notify.NewHTTPClient(true),
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if _, err := worker.RunOnce(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	s.deliver(t)
 	ctx := browsertest.New(t)
 	b := newTab(t, ctx, s)
 	b.signInAs(owner, "[data-testid=create-form]")

@@ -2,8 +2,6 @@ package handlers
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -16,7 +14,6 @@ import (
 	"oncelink/core"
 	"oncelink/i18n"
 	"oncelink/internal/browsertest"
-	"oncelink/notify"
 )
 
 // createKeyIn fills the settings page's form and returns the new key's
@@ -172,8 +169,7 @@ const crowded = `(() => {
 // of each other.
 func TestSettingsLayoutHolds(t *testing.T) {
 	s := newTestServer(t, func(c *core.Config) { c.WebhookAllowPrivate = true })
-	worker := notify.NewWorker(notify.Options{Store: s.store, HTTP: notify.NewHTTPClient(true),
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	worker := s.hookWorker()
 	ctx := browsertest.New(t)
 	b := newTab(t, ctx, s)
 	b.setUp()
