@@ -684,6 +684,28 @@ func TestCountdownFollowsTheServerClock(t *testing.T) {
 	b.clean("dashboard")
 }
 
+// TestExpiryPreviewFollowsTheServerClock: the create form's "Expires …"
+// says when the server will end the link, by the server's clock, as the
+// countdowns do, not by a browser's clock an hour behind.
+func TestExpiryPreviewFollowsTheServerClock(t *testing.T) {
+	s := newTestServer(t)
+	s.clock.Advance(time.Hour)
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	b.setUp()
+	b.retype("ttl", "2h")
+	ends := s.clock.Now().Add(2 * time.Hour).UnixMilli()
+	// The server's clock stands still while the browser's runs on: the
+	// preview may be a minute on.
+	want := eval[[]string](b, fmt.Sprintf(`[0, 60000].map(d => new Intl.DateTimeFormat("en-GB",
+		{weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23", numberingSystem: "latn"}).format(new Date(%d + d)))`, ends))
+	got := eval[string](b, `document.querySelector("[data-testid=expiry-preview]").textContent`)
+	if got != "Expires "+want[0]+"." && got != "Expires "+want[1]+"." {
+		t.Errorf("with the server's clock an hour ahead, the preview of 2h says %q, want %q", got, "Expires "+want[0]+".")
+	}
+	b.clean("dashboard")
+}
+
 // TestDashboardWithoutJavaScript walks the essential path with scripts
 // off: plain forms post and redirect.
 func TestDashboardWithoutJavaScript(t *testing.T) {

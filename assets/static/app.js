@@ -167,6 +167,9 @@
     return Math.round(total / 1e3) * 1e3;
   }
 
+  // previewExpiry says when a link made now would expire: by the
+  // server's clock, which sets it, corrected by the skew as the countdowns
+  // are.
   function previewExpiry(form) {
     var input = form.querySelector("#ttl"), out = form.querySelector("[data-testid=expiry-preview]");
     if (!input || !out) return;
@@ -178,7 +181,7 @@
       out.textContent = msg("js.expiry.out_of_range");
     } else {
       out.textContent = msg("js.expiry.at", { when: dates(
-        { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" }).format(new Date(Date.now() + ms)) });
+        { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" }).format(new Date(Date.now() + skew + ms)) });
     }
   }
 
