@@ -104,6 +104,16 @@ func liveLink(ctx context.Context, r LinkRow) templ.Attributes {
 	}
 }
 
+// revocableUntil marks a used link's Revoke form with the moment, in the
+// server's milliseconds, when its last opener's grant ends and revoking no
+// longer ends anything, for the page to take it away then.
+func revocableUntil(r LinkRow) templ.Attributes {
+	if r.RevocableUntil.IsZero() {
+		return nil
+	}
+	return templ.Attributes{"data-revocable-until": millis(r.RevocableUntil)}
+}
+
 // nameInText is rowName for a sentence in text without markup, such as
 // an attribute: a label isolated from the words around it (see
 // i18n.Isolate).

@@ -244,6 +244,10 @@ type LinkRow struct {
 	// Revocable is set while revoking would still end something: the link
 	// is active, or its last opener may still see what it shares.
 	Revocable bool
+	// RevocableUntil is when a used link's Revoke stops ending anything,
+	// as its last opener's grant ends: the page takes the button away
+	// then. It is zero for an active link, whose button goes at its expiry.
+	RevocableUntil time.Time
 }
 
 // LinkPage is a page of an owner's links with the filter that chose them.

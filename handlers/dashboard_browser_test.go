@@ -706,6 +706,31 @@ func TestExpiryPreviewFollowsTheServerClock(t *testing.T) {
 	b.clean("dashboard")
 }
 
+// TestRevokeGoesWithTheGrant: a used link offers Revoke while its last
+// opener may still reload it; when that time ends, the row and the details
+// page take the button away, as a page drawn then would not offer it.
+func TestRevokeGoesWithTheGrant(t *testing.T) {
+	s := newTestServer(t, func(c *core.Config) { c.GrantTTL = 4 * time.Second })
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	b.setUp()
+	link, row := b.create("soon used", "1h", "Soon used")
+	opener := s.client()
+	opener.get(link)
+	if res := opener.post(link, nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("open: %d, want 303 to the link's page", res.StatusCode)
+	}
+	b.wait(`document.getElementById("`+row+`").dataset.status === "used"`, 2*time.Second)
+	b.wait(`!document.querySelector("#`+row+` [data-testid=revoke]")`, 8*time.Second)
+
+	b.open("/links/"+strings.TrimPrefix(row, "link-"), "[data-testid=link-details]")
+	if !eval[bool](b, `!!document.querySelector("[data-testid=link-details] [data-testid=revoke]")`) {
+		t.Fatal("the details page of a link used within the grant offers no revoke")
+	}
+	b.wait(`!document.querySelector("[data-testid=link-details] [data-testid=revoke]")`, 8*time.Second)
+	b.clean("details")
+}
+
 // TestDashboardWithoutJavaScript walks the essential path with scripts
 // off: plain forms post and redirect.
 func TestDashboardWithoutJavaScript(t *testing.T) {

@@ -460,7 +460,9 @@
     return n === 0 ? larger : msg("time.wait.pair", { larger: larger, smaller: msg(id, null, n) });
   }
 
-  // The rows that count down: an active link's, an open request's.
+  // The rows that count down: an active link's, an open request's. A
+  // used link's Revoke goes when its last opener's grant ends, as the
+  // server would then no longer offer it: revoking would end nothing.
   var counting = { active: true, open: true };
   function tick() {
     var now = Date.now() + skew;
@@ -474,6 +476,9 @@
       }
       expire(t);
       if (row) expired(row);
+    });
+    document.querySelectorAll("form[data-revocable-until]").forEach(function (f) {
+      if (Number(f.getAttribute("data-revocable-until")) <= now) f.remove();
     });
     countRetries(now);
     announceChanges(retireCreated());
