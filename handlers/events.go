@@ -208,7 +208,12 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 				s.event(ctx, "signed-out", components.SignedOut())
 				return
 			}
-			err = s.raw(": heartbeat\n\n")
+			// A beat the page hears, not a comment, which an EventSource
+			// drops: a page that hears none for a while (its machine
+			// slept, its network dropped the connection without a word)
+			// knows its stream is dead and opens another. It says how
+			// often it comes, in milliseconds.
+			err = s.data("beat", strconv.FormatInt(h.heartbeat.Milliseconds(), 10))
 		}
 	}
 	if !s.broken && ctx.Err() == nil {

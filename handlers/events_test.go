@@ -126,7 +126,7 @@ func (s *sseStream) next() sseEvent {
 			if !ok {
 				s.t.Fatal("the event stream ended")
 			}
-			if ev.name == ":" || ev.name == "clock" || ev.name == "mark" {
+			if ev.name == ":" || ev.name == "clock" || ev.name == "mark" || ev.name == "beat" {
 				continue
 			}
 			return ev
@@ -473,10 +473,10 @@ func TestHeartbeatEndsAnExpiredSession(t *testing.T) {
 			if !ok {
 				t.Fatal("the stream ended before a heartbeat")
 			}
-			if ev.name == ":" && ev.data != "heartbeat" {
-				t.Fatalf("comment %q", ev.data)
+			if ev.name == "beat" && ev.data != "20" {
+				t.Fatalf("a beat says %q, want how often it comes, 20 ms", ev.data)
 			}
-			heard = ev.name == ":"
+			heard = ev.name == "beat"
 		case <-time.After(5 * time.Second):
 			t.Fatal("no heartbeat")
 		}

@@ -41,8 +41,8 @@ type Handler struct {
 	// streamsEnd is closed by EndStreams.
 	streamsEnd chan struct{}
 	endOnce    sync.Once
-	// heartbeat is how often an event stream is kept alive and its
-	// session checked.
+	// heartbeat is how often an event stream is kept alive, with a beat
+	// its page hears, and its session checked.
 	heartbeat time.Duration
 	rows      sharedRows
 	seen      seenSessions

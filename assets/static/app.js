@@ -850,6 +850,8 @@
     this.closed = false;
     this.onopen = this.onerror = null;
     this.addEventListener("mark", function (e) { marks[url] = e.lastEventId; });
+    var self = this;
+    this.addEventListener("beat", function (e) { self.listen(Number(e.data)); });
     pausable.add(this);
     if (!document.hidden) this.open();
   }
@@ -868,7 +870,10 @@
     var source = new EventSource(address, { withCredentials: true });
     this.source = source;
     this.listeners.forEach(function (l) { source.addEventListener(l[0], l[1]); });
-    source.onopen = function (e) { if (self.onopen) self.onopen(e); };
+    source.onopen = function (e) {
+      self.listen(0);
+      if (self.onopen) self.onopen(e);
+    };
     source.onerror = function (e) {
       if (source.readyState === EventSource.CLOSED) {
         self.closed = true;
@@ -877,7 +882,25 @@
       if (self.onerror) self.onerror(e);
     };
   };
+  // A stream can die without a word: after the machine slept, or when a
+  // network dropped its connection, the EventSource stays open and hears
+  // nothing more, and the page would say Live for good. The server sends
+  // a beat every so often, saying how often in milliseconds: a stream
+  // that hears none for twice that and a second more is opened again,
+  // from its last mark, and what was missed meanwhile is read again. A
+  // stream just opened waits a minute for its first beat.
+  var firstBeat = 60000;
+  PausableSource.prototype.listen = function (every) {
+    var self = this;
+    clearTimeout(this.silence);
+    this.silence = setTimeout(function () {
+      if (!self.source || self.source.readyState !== EventSource.OPEN) return;
+      self.pause();
+      self.resume();
+    }, every > 0 ? 2 * every + 1000 : firstBeat);
+  };
   PausableSource.prototype.pause = function () {
+    clearTimeout(this.silence);
     if (this.source) this.source.close();
     this.source = null;
   };
