@@ -143,7 +143,7 @@ func TestDashboardHearsADeadStream(t *testing.T) {
 	}
 	d := b.wait(`document.getElementById("`+row+`").dataset.status === "used"`, 5*time.Second)
 	t.Logf("the use showed %v after the stream went deaf", d)
-	b.wait(`document.querySelector("[data-testid=live]").textContent === "Live"`, time.Second)
+	b.wait(`document.querySelector("[data-testid=live]").textContent === "Live"`, 5*time.Second)
 	if !eval[bool](b, `window.__sameDocument === true`) {
 		t.Error("the page reloaded")
 	}
@@ -153,7 +153,7 @@ func TestDashboardHearsADeadStream(t *testing.T) {
 	if res := opener.post(link, nil); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("open: %d, want 303 to the link's page", res.StatusCode)
 	}
-	b.wait(`document.getElementById("`+row+`").dataset.status === "used"`, 2*time.Second)
+	b.wait(`document.getElementById("`+row+`").dataset.status === "used"`, 5*time.Second)
 	b.clean("dashboard")
 	t.Logf("done after %v", time.Since(start))
 }
