@@ -1,8 +1,10 @@
 package core
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -116,8 +118,23 @@ func (s *Service) SignedOut(ctx context.Context, account int64) {
 	s.Publish(ctx, live.Event{Owner: account, What: live.SessionsChanged})
 }
 
-// Accounts lists every account, for an administrator.
-func (s *Service) Accounts(ctx context.Context) ([]Account, error) { return s.store.Accounts(ctx) }
+// Accounts lists every account, for an administrator, in the order of
+// their names as people read them, case aside, as sign-in compares names
+// (ab, Ada, Bob), whatever order the database's collation gives: the
+// accounts page and the operator's list alike. Names that compare the same
+// are in the order of their bytes.
+func (s *Service) Accounts(ctx context.Context) ([]Account, error) {
+	accounts, err := s.store.Accounts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(accounts, func(a, b Account) int {
+		ka, _ := store.UsernameKey(a.Username)
+		kb, _ := store.UsernameKey(b.Username)
+		return cmp.Or(strings.Compare(ka, kb), strings.Compare(a.Username, b.Username))
+	})
+	return accounts, nil
+}
 
 // AccountByName finds an account, for the operator's commands.
 func (s *Service) AccountByName(ctx context.Context, name string) (Account, error) {

@@ -63,6 +63,26 @@ func TestAccountsAreForAdminsOnly(t *testing.T) {
 	}
 }
 
+// TestAccountsListedByName checks that the accounts page lists accounts by
+// name, case aside, as sign-in compares names and `oncelink user list`
+// orders them, not capitals first as the bytes of the names would.
+func TestAccountsListedByName(t *testing.T) {
+	s := newTestServer(t)
+	admin := s.admin()
+	for _, name := range []string{"Zoe", "bob", "Carl"} {
+		if _, err := s.h.core.AddAccount(t.Context(), name, testPassword, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var names []string
+	for _, m := range regexp.MustCompile(`data-testid="account-row" data-name="([^"]*)"`).FindAllStringSubmatch(admin.get("/accounts").body, -1) {
+		names = append(names, m[1])
+	}
+	if got, want := strings.Join(names, " "), "ada bob Carl Zoe"; got != want {
+		t.Errorf("accounts listed as %q, want %q", got, want)
+	}
+}
+
 func TestAddAccount(t *testing.T) {
 	s := newTestServer(t)
 	admin := s.admin()

@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -205,7 +204,6 @@ func userList(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		sortAccounts(accounts)
 		identities, err := op.svc.Identities(ctx)
 		if err != nil {
 			return err
@@ -238,18 +236,6 @@ func userList(fs *flag.FlagSet) runFunc {
 		}
 		return tw.Flush()
 	}
-}
-
-// sortAccounts puts accounts in the order of their names as people read
-// them, case aside, as sign-in compares names (ab, Ada, Bob), whatever
-// order the database's collation gives; names that compare the same are
-// in the order of their bytes.
-func sortAccounts(accounts []core.Account) {
-	slices.SortStableFunc(accounts, func(a, b core.Account) int {
-		ka, _ := store.UsernameKey(a.Username)
-		kb, _ := store.UsernameKey(b.Username)
-		return cmp.Or(strings.Compare(ka, kb), strings.Compare(a.Username, b.Username))
-	})
 }
 
 func yesNo(p *proc, b bool) string {
