@@ -28,14 +28,34 @@ func browserName(l *i18n.Localizer, userAgent string) string {
 
 // printable replaces the characters that a terminal would act on, such as
 // escape sequences, or that would reorder a line: the user agents and
-// labels it is given come from other people.
+// labels it is given come from other people. It keeps a FIRST STRONG
+// ISOLATE closed by a POP DIRECTIONAL ISOLATE with nothing else that
+// reorders between them, as oncelink's messages set apart what they quote
+// (see i18n.Quote): such an isolate reorders nothing outside it, and what
+// it holds reads as it would on a line of its own. Turned into question
+// marks, it would show around every name an Arabic message quotes.
 func printable(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || reorders(r) {
-			return '?'
+	runes := []rune(s)
+	kept := map[int]bool{}
+	for i, r := range runes {
+		if r != '\u2068' {
+			continue
 		}
-		return r
-	}, s)
+		for j := i + 1; j < len(runes); j++ {
+			if reorders(runes[j]) {
+				if runes[j] == '\u2069' {
+					kept[i], kept[j] = true, true
+				}
+				break
+			}
+		}
+	}
+	for i, r := range runes {
+		if unicode.IsControl(r) || reorders(r) && !kept[i] {
+			runes[i] = '?'
+		}
+	}
+	return string(runes)
 }
 
 // reorders reports whether r is a bidirectional embedding, override or

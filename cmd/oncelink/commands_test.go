@@ -331,6 +331,23 @@ func TestBinaryExitStatus(t *testing.T) {
 	}
 }
 
+// TestBinaryQuotesWhole: a message in Arabic quotes a name set apart by
+// isolates (see i18n.Quote), and the command prints them as they are,
+// rather than as question marks around the name.
+func TestBinaryQuotesWhole(t *testing.T) {
+	cmd := exec.Command(oncelinkBinary(t), "user", "enable", "nobody", "--create")
+	cmd.Dir = t.TempDir()
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "LANG=ar_EG.UTF-8"}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err == nil {
+		t.Fatal("enabled an account that does not exist")
+	}
+	if want := "«\u2068nobody\u2069»"; !strings.Contains(stderr.String(), want) || strings.Contains(stderr.String(), "?") {
+		t.Errorf("stderr %+q, want it to quote %+q", stderr.String(), want)
+	}
+}
+
 func TestVersion(t *testing.T) {
 	for _, args := range [][]string{{"version"}, {"--version"}, {"-version"}} {
 		r := runCLI(t, nil, "", args...)

@@ -173,12 +173,22 @@ func TestClaimedNameIsReleased(t *testing.T) {
 }
 
 // printable keeps the marks that say which way a character reads, which
-// the Arabic catalogs use, and drops what would reorder the line.
+// the Arabic catalogs use, and the isolates that set apart what a message
+// quotes, and drops what would reorder the line.
 func TestPrintable(t *testing.T) {
 	for in, want := range map[string]string{
 		"HTTP \u200f502":          "HTTP \u200f502",
 		"\u061c\u200eok":          "\u061c\u200eok",
 		"a\u202eb\u2066c\x1b[31m": "a?b?c?[31m",
+		// An Arabic message's quoted name, whole.
+		"لا يوجد حساب باسم «\u2068nobody\u2069».": "لا يوجد حساب باسم «\u2068nobody\u2069».",
+		// An isolate left open, one that holds what reorders, and the
+		// others, still go.
+		"a\u2068b":              "a?b",
+		"\u2068a\u202eb\u2069":  "?a?b?",
+		"\u2068a\u2068b\u2069":  "?a\u2068b\u2069",
+		"\u2067a\u2069 b\u2069": "?a? b?",
+		"\u2068a\x1b[0m\u2069":  "\u2068a?[0m\u2069",
 	} {
 		if got := printable(in); got != want {
 			t.Errorf("printable(%q) = %q, want %q", in, got, want)
