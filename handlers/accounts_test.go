@@ -83,6 +83,30 @@ func TestAccountsListedByName(t *testing.T) {
 	}
 }
 
+// TestSignedOutAlertReadsApart: a change sent from the accounts page by a
+// browser whose session ended meanwhile is answered in the page's alerts,
+// saying so with a link to sign in again, in every language; the link is
+// a word apart from the sentence before it ("… what you did. Sign in"),
+// not run into it.
+func TestSignedOutAlertReadsApart(t *testing.T) {
+	s := newTestServer(t)
+	s.admin()
+	s.user("bob")
+	signedOut := s.client()
+	for _, l := range i18n.Languages {
+		res := signedOut.request(http.MethodPost, "/accounts/2/disable", strings.NewReader(""), http.Header{
+			"Content-Type": {"application/x-www-form-urlencoded"}, "Hx-Request": {"true"}, "Accept-Language": {l.Code}})
+		if res.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("%s: %d, want 401", l.Code, res.StatusCode)
+		}
+		alert := first(t, parseHTML(t, res.body), "the alert", byTestID("error"))
+		signIn := textOf(first(t, alert, "its sign-in link", byTestID("sign-in-again")))
+		if text := textOf(alert); !strings.HasSuffix(text, " "+signIn) {
+			t.Errorf("%s: the alert reads %q, its link %q run into the sentence before it", l.Code, text, signIn)
+		}
+	}
+}
+
 func TestAddAccount(t *testing.T) {
 	s := newTestServer(t)
 	admin := s.admin()
