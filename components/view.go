@@ -77,6 +77,9 @@ type AccountForm struct {
 	Passkeys bool
 	// HeldBack, when the rate limits refused the form, says for how long.
 	HeldBack *HeldBack
+	// Deleted names the account that its owner just deleted from this
+	// browser, for the sign-in page that follows to say once.
+	Deleted string
 }
 
 // HeldBack is a form that the rate limits refused: the form comes back,

@@ -318,6 +318,7 @@ func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) {
 	// Taken out whatever comes: a browser signed in meanwhile is not told
 	// later.
 	held := h.ssoHeldBackSaid(r, sessionSSOHeldBack)
+	deleted := h.sessions.PopString(r.Context(), sessionOwnDeleted)
 	if h.viewer(r) != nil {
 		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return
@@ -328,6 +329,7 @@ func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) {
 	form := h.loginView(safeNext(r.URL.Query().Get("next")))
 	form.Errors = h.ssoRefusedSaid(r)
 	form.HeldBack = held
+	form.Deleted = deleted
 	h.renderLogin(w, r, heldBackStatus(w, held), form)
 }
 

@@ -486,6 +486,34 @@ func accountIDOf(t testing.TB, s *testServer, name string) int64 {
 	return a.ID
 }
 
+// TestDeletedAccountSaidOnSignIn: the sign-in page that an account's own
+// deletion leads to says, once, that the account was deleted, in that
+// browser alone, which is signed in as nobody.
+func TestDeletedAccountSaidOnSignIn(t *testing.T) {
+	s := newTestServer(t)
+	s.admin()
+	bob := s.user("bob")
+	bobPhone := s.signIn("bob")
+	if res := bob.post("/settings/delete", url.Values{"password": {testPassword}}); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login" {
+		t.Fatalf("delete: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	res := bob.get("/login")
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("the sign-in page after deleting: %d", res.StatusCode)
+	}
+	if got := textOf(first(t, parseHTML(t, res.body), "the notice", byTestID("own-account-deleted"))); got != "Your account bob was deleted, with its links." {
+		t.Errorf("the sign-in page after deleting says %q", got)
+	}
+	for name, c := range map[string]*testClient{"reloaded": bob, "another browser": bobPhone} {
+		if res := c.get("/login"); res.StatusCode != http.StatusOK || hasTestID(t, res.body, "own-account-deleted") {
+			t.Errorf("the sign-in page, %s: %d, says the account was deleted again", name, res.StatusCode)
+		}
+	}
+	if res := bob.get("/links"); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("the browser that deleted its account: %d, want it signed out", res.StatusCode)
+	}
+}
+
 func TestDeleteOwnAccount(t *testing.T) {
 	s := newTestServer(t)
 	admin := s.admin()

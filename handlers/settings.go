@@ -273,6 +273,15 @@ func (h *Handler) deleteOwnAccount(w http.ResponseWriter, r *http.Request, a *co
 	}
 	if err := h.sessions.Destroy(r.Context()); err != nil {
 		h.log.Warn("end the session of a deleted account", "err", err)
+	} else {
+		// A session of nobody's, for the sign-in page to say so once:
+		// without a word, the page would leave its reader to wonder
+		// whether the account went.
+		h.sessions.Put(r.Context(), sessionOwnDeleted, a.Username)
 	}
 	redirect(w, r, "/login")
 }
+
+// sessionOwnDeleted is the name of the account that its owner just
+// deleted, for the sign-in page that follows to say once.
+const sessionOwnDeleted = "own_account_deleted"
