@@ -301,3 +301,32 @@ func TestSettingsAnswersInView(t *testing.T) {
 		b.clean("key revoked, in " + lang)
 	}
 }
+
+// TestDeletedAccountSaidInBrowser deletes an account from its settings
+// page, in English and in Arabic: the sign-in page it ends on says so,
+// in view, in the page's language.
+func TestDeletedAccountSaidInBrowser(t *testing.T) {
+	s := newTestServer(t)
+	s.admin()
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	for _, lang := range []string{"en", "ar"} {
+		name := "bob-" + lang
+		if _, err := s.h.core.AddAccount(t.Context(), name, testPassword, false); err != nil {
+			t.Fatal(err)
+		}
+		b.acceptLanguage(lang)
+		b.signInAs(name, "[data-testid=create-form]")
+		b.open("/settings", "[data-testid=delete-form]")
+		b.do(
+			chromedp.SendKeys(chromedp.ID("delete-password"), testPassword),
+			chromedp.Click(chromedp.CSS("[data-testid=delete]")),
+			chromedp.WaitVisible(chromedp.CSS("[data-testid=own-account-deleted]")),
+		)
+		if said := eval[string](b, `document.querySelector("[data-testid=own-account-deleted]").textContent`); !strings.Contains(said, name) {
+			t.Errorf("%s: the sign-in page says %q, not naming %s", lang, said, name)
+		}
+		browsertest.Shoot(t, ctx, "signin-account-deleted-"+lang)
+		b.clean("the sign-in page after deleting " + name)
+	}
+}
