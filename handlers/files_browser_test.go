@@ -251,6 +251,47 @@ func TestPlayerResumeKeepsFocus(t *testing.T) {
 	b.clean("player resumed")
 }
 
+// TestPlayerSaysWhyInItsLanguage: a player that cannot resume says why in
+// the page's language, never in the browser's own message, which is
+// English whatever the page's and may carry a web address: as the tab
+// shows again, and when Resume is pressed.
+func TestPlayerSaysWhyInItsLanguage(t *testing.T) {
+	ctx := browsertest.New(t, chromedp.Flag("autoplay-policy", "no-user-gesture-required"))
+	b := newTab(t, ctx, newTestServer(t))
+	b.open("/player?lang=de", "html[lang=de] [data-testid=player-video][data-enhanced]")
+	b.do(chromedp.Evaluate[chromedp.Void](`document.querySelector("video").play()`, chromedp.EvalAwaitPromise))
+	b.wait(`document.querySelector("video").currentTime > 0.2`, 5*time.Second)
+	// The browser's next play fails as it does on a clip it cannot load,
+	// and the one after as it does without a gesture.
+	refuse := func(name, message string) {
+		b.do(chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(play => { HTMLMediaElement.prototype.play = function () {
+			HTMLMediaElement.prototype.play = play;
+			return Promise.reject(new DOMException(%q, %q));
+		}; })(HTMLMediaElement.prototype.play)`, message, name)))
+	}
+	const english = "Failed to load because no supported source was found. https://goo.gl/LdLk22"
+	browsertest.SetHidden(t, b.ctx, true)
+	b.wait(`document.querySelector("[data-testid=player-video]").dataset.state === "paused-by-visibility"`, 2*time.Second)
+	refuse("NotSupportedError", english)
+	browsertest.SetHidden(t, b.ctx, false)
+	b.wait(`!!document.querySelector("[data-testid=player-video] [data-event=visible]")`, 2*time.Second)
+	said := eval[string](b, `document.querySelector("[data-testid=player-video] [data-event=visible]").lastChild.textContent.trim()`)
+	want := eval[string](b, `(m => m("js.player.why_not_resumed", {why: m("js.player.why.tab_visible"), error: m("js.player.cannot.not_supported")}))(window.oncelink.msg)`)
+	if said != want {
+		t.Errorf("as the tab showed, the player said %q, want %q", said, want)
+	}
+
+	refuse("NotAllowedError", "play() failed because the user didn't interact with the document first. https://goo.gl/xX8pDD")
+	b.do(chromedp.Evaluate[chromedp.Void](`document.querySelector("[data-testid=player-video] [data-testid=resume]").click()`))
+	b.wait(`!!document.querySelector("[data-testid=player-video] [data-event=resume]")`, 2*time.Second)
+	said = eval[string](b, `document.querySelector("[data-testid=player-video] [data-event=resume]").lastChild.textContent.trim()`)
+	want = eval[string](b, `(m => m("js.player.not_resumed", {error: m("js.player.cannot.not_allowed")}))(window.oncelink.msg)`)
+	if said != want {
+		t.Errorf("after Resume, the player said %q, want %q", said, want)
+	}
+	b.clean("player refused")
+}
+
 // TestPlayerPicksUpFromWholeSeconds: the demo's video, left at some
 // point and reloaded, picks up from there and says so; left within its
 // first second, it starts over and says nothing of picking up "at 0:00".

@@ -28,6 +28,14 @@
     'paused-by-visibility': 'js.player.state.paused_hidden',
     'resume-blocked': 'js.player.state.blocked',
   };
+  // cannot says why a play() was refused, in the page's language: the
+  // browser's own message is in English whatever the page's, and may
+  // carry a web address.
+  const reasons = {
+    NotAllowedError: 'js.player.cannot.not_allowed',
+    NotSupportedError: 'js.player.cannot.not_supported',
+  };
+  const cannot = (err) => t(reasons[err && err.name] || 'js.player.cannot.stopped');
 
   function pauseWhenHidden() {
     try {
@@ -142,7 +150,7 @@
       this.part('resume').addEventListener('click', () => {
         m.play().then(
           () => this.log('resume', t('js.player.resumed', { kind: this.kind, time: timecode(m.currentTime) }), true),
-          (err) => this.log('resume', t('js.player.not_resumed', { error: err.message }), true));
+          (err) => this.log('resume', t('js.player.not_resumed', { error: cannot(err) }), true));
       });
 
       this.part('extras').hidden = false;
@@ -208,7 +216,7 @@
             return;
           }
           this.update();
-          this.log('visible', t('js.player.why_not_resumed', { why, error: err.message }), true);
+          this.log('visible', t('js.player.why_not_resumed', { why, error: cannot(err) }), true);
         });
     }
 
