@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -729,9 +730,67 @@ func TestBrowserE2EFileNameCannotDisguise(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(a => [a.download, a.textContent])(document.querySelector("[data-testid=e2e-save]"))`))
-		if err != nil || len(got) != 2 || got[0] != c.shown || got[1] != "Save "+c.shown {
+		if err != nil || len(got) != 2 || got[0] != c.shown || got[1] != "Save \u2068"+c.shown+"\u2069" {
 			t.Errorf("%q is offered as %q, want %q (%v)", c.sent, got, c.shown, err)
 		}
+	}
+}
+
+// TestBrowserE2EFileNameReadsAsWrittenRightToLeft: on a page written
+// right to left, a decrypted file's name reads as it was written, as a
+// file the server seals does (fileFacts): "2026 report (final).webm" does
+// not turn its number last, in the player's title or on the save button.
+func TestBrowserE2EFileNameReadsAsWrittenRightToLeft(t *testing.T) {
+	s := newTestServer(t)
+	s.admin()
+	ctx := browsertest.New(t)
+	clip, err := os.ReadFile("../assets/static/media/sample-audio.webm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// inOrder reports whether the text node under sel that holds name
+	// draws its "r" of report right of its "2", as written.
+	inOrder := func(sel, name string) any {
+		t.Helper()
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[any](`((el, name) => {
+			const w = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+			for (let n = w.nextNode(); n; n = w.nextNode()) {
+				const i = n.data.indexOf(name);
+				if (i < 0) continue;
+				const at = k => { const r = document.createRange(); r.setStart(n, k); r.setEnd(n, k + 1); return r.getBoundingClientRect().left; };
+				return at(i + 5) > at(i);
+			}
+			return null;
+		})(document.querySelector(`+jsString(sel)+`), `+jsString(name)+`)`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	for _, c := range []struct {
+		name, typ string
+		content   []byte
+		where     []string
+	}{
+		{"2026 report (final).webm", "audio/webm", clip, []string{"[data-testid=player-audio] .player-title", "[data-testid=e2e-save]"}},
+		{"2026 report (final).csv", "text/csv", []byte("a,b\n"), []string{"[data-testid=e2e-save]"}},
+	} {
+		secret := e2e.NewSecret()
+		ct := e2e.Seal(e2e.Key(secret, ""), e2e.Header{Kind: "file", Name: c.name, Type: c.typ}, c.content)
+		link := s.shareE2E("file", "", base64.RawURLEncoding.EncodeToString(e2e.Check(e2e.Claim(secret))), ct)
+		e2eOpenPage(t, ctx, link+"?lang=ar#"+e2e.EncodeSecret(secret))
+		if err := chromedp.Do(ctx,
+			chromedp.Click(chromedp.CSS(`[data-testid=open]`)),
+			chromedp.WaitVisible(chromedp.CSS(`html[dir=rtl] [data-testid=e2e-save]`)),
+		); err != nil {
+			t.Fatal(err)
+		}
+		for _, sel := range c.where {
+			if got := inOrder(sel, "2026 report"); got != true {
+				t.Errorf("%s shows %q turned (%v)", sel, c.name, got)
+			}
+		}
+		browsertest.Shoot(t, ctx, "e2e-file-name-rtl-"+strings.TrimPrefix(path.Ext(c.name), "."))
 	}
 }
 

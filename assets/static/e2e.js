@@ -512,7 +512,11 @@
       el.replaceChildren();
       el.src = url;
       player.dataset.title = name;
-      player.querySelector('.player-title').textContent = name;
+      // Isolated, as the server shows a name it seals (fileFacts): on a
+      // page written right to left, "2026 report.webm" keeps its order.
+      const title = document.createElement('bdi');
+      title.textContent = name;
+      player.querySelector('.player-title').replaceChildren(title);
       result.append(player);
       const script = document.createElement('script');
       script.src = msg.playerScript;
@@ -523,7 +527,8 @@
     save.href = url;
     save.download = name;
     save.dataset.testid = 'e2e-save';
-    save.textContent = t('js.e2e.save', { save: msg.msgSave, name });
+    // fileName left no isolate in name to unbalance the one around it.
+    save.textContent = t('js.e2e.save', { save: msg.msgSave, name: '\u2068' + name + '\u2069' });
     const p = document.createElement('p');
     p.append(save);
     result.append(p);
