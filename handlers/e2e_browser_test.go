@@ -794,6 +794,44 @@ func TestBrowserE2EFileNameReadsAsWrittenRightToLeft(t *testing.T) {
 	}
 }
 
+// TestBrowserE2ELongFileNameFitsThePage: a decrypted file's name, which
+// the sender's program may make as long as the header holds, is cut to
+// the length the server keeps of a name it seals, its extension kept;
+// its player and its save button fit the page however long a word it
+// is (Shoot fails a page that scrolls sideways).
+func TestBrowserE2ELongFileNameFitsThePage(t *testing.T) {
+	s := newTestServer(t)
+	s.admin()
+	ctx := browsertest.New(t)
+	clip, err := os.ReadFile("../assets/static/media/sample-audio.webm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, typ, saved string
+		content          []byte
+	}{
+		{strings.Repeat("x", 300) + ".webm", "audio/webm", strings.Repeat("x", 195) + ".webm", clip},
+		{strings.Repeat("é", 1500) + ".txt", "", strings.Repeat("é", 98) + ".txt", []byte("hi")},
+	} {
+		secret := e2e.NewSecret()
+		ct := e2e.Seal(e2e.Key(secret, ""), e2e.Header{Kind: "file", Name: c.name, Type: c.typ}, c.content)
+		link := s.shareE2E("file", "", base64.RawURLEncoding.EncodeToString(e2e.Check(e2e.Claim(secret))), ct)
+		e2eOpenPage(t, ctx, link+"#"+e2e.EncodeSecret(secret))
+		if err := chromedp.Do(ctx,
+			chromedp.Click(chromedp.CSS(`[data-testid=open]`)),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid=e2e-save]`)),
+		); err != nil {
+			t.Fatal(err)
+		}
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("[data-testid=e2e-save]").download`))
+		if err != nil || got != c.saved {
+			t.Errorf("a file named %d bytes is offered under %d bytes ending %q, want %q (%v)", len(c.name), len(got), got[max(0, len(got)-8):], c.saved, err)
+		}
+		browsertest.Shoot(t, ctx, "e2e-long-file-name-"+strings.TrimPrefix(path.Ext(c.name), "."))
+	}
+}
+
 // TestBrowserE2EHeldBack: an end-to-end link's page, held back by the
 // rate limits straight after the last wrong password, says so as a
 // server-sealed link's page does: the form disabled, the notice with the

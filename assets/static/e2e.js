@@ -23,6 +23,7 @@
   const TAG = 16;
   const MAX_HEADER = 4096;
   const ITERATIONS = 600000;
+  const MAX_NAME = 200; // bytes, as core's maxFileNameBytes
   const encoder = new TextEncoder();
   const capable = window.isSecureContext === true && !!(window.crypto && window.crypto.subtle);
 
@@ -143,12 +144,23 @@
   // (core's cleanFileName): its last path element, without control, format
   // or bidirectional characters, which can disguise an extension
   // ("report\u202Egpj.exe" reads as reportexe.jpg), but for the joiners
-  // that words and emoji are spelt with, and without trailing dots and
-  // spaces. The sender's own program wrote it, unchecked by the server.
+  // that words and emoji are spelt with, without trailing dots and
+  // spaces, and at most MAX_NAME bytes long, keeping a short extension.
+  // The sender's own program wrote it, unchecked by the server.
   function fileName(raw) {
-    const name = String(raw || '').split(/[/\\]/).pop()
+    let name = String(raw || '').split(/[/\\]/).pop()
       .replace(/[\p{Cc}\p{Cf}]/gu, (c) => (c === '\u200c' || c === '\u200d' ? c : ''))
       .replace(/[. ]+$/, '').replace(/^ +/, '');
+    if (encoder.encode(name).length > MAX_NAME) {
+      const dot = name.lastIndexOf('.');
+      const ext = dot > 0 && encoder.encode(name.slice(dot)).length <= 16 ? name.slice(dot) : '';
+      let base = '';
+      for (const c of name.slice(0, name.length - ext.length)) {
+        if (encoder.encode(base + c + ext).length > MAX_NAME) break;
+        base += c;
+      }
+      name = base + ext;
+    }
     return name || t('js.e2e.file');
   }
 
