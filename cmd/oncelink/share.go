@@ -258,7 +258,7 @@ func openUpload(ctx context.Context, p *proc, path string) (*upload, error) {
 	case st.Mode()&os.ModeNamedPipe != 0:
 		return streamed(ctx, f, f)
 	case !st.Mode().IsRegular():
-		err = usageError("--file: " + p.T("cli.share.not_a_file", "Path", path))
+		err = usageError(p.T("cli.flag_error.refused", "Flag", "--file", "Message", p.T("cli.share.not_a_file", "Path", path)))
 	case st.Size() == 0:
 		err = core.ErrFileEmpty
 	}

@@ -999,6 +999,7 @@ func TestFlagRefusalsInTheReadersLanguage(t *testing.T) {
 		{"--for", []string{"share", "--for", "nobody", "x"}},   // refused by the server
 		{"--status", []string{"links", "--status", "lost"}},    // refused by the server
 		{"--accepts", []string{"request", "--accepts", "all"}}, // refused here
+		{"--file", []string{"share", "--file", t.TempDir()}},   // not a file
 	} {
 		r := sh.must(exitUsage, "", c.args...)
 		want := "oncelink: " + fr.T("cli.flag_error.refused", "Flag", c.flag, "Message", "")
