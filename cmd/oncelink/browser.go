@@ -27,14 +27,26 @@ func browserName(l *i18n.Localizer, userAgent string) string {
 }
 
 // printable replaces the characters that a terminal would act on, such as
-// escape sequences, or that would reorder a line: the user agents and
-// labels it is given come from other people. It keeps a FIRST STRONG
-// ISOLATE closed by a POP DIRECTIONAL ISOLATE with nothing else that
-// reorders between them, as oncelink's messages set apart what they quote
-// (see i18n.Quote): such an isolate reorders nothing outside it, and what
-// it holds reads as it would on a line of its own. Turned into question
-// marks, it would show around every name an Arabic message quotes.
+// escape sequences, or that would reorder a line: the user agents, labels
+// and file names it is given come from other people.
 func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || reorders(r) {
+			return '?'
+		}
+		return r
+	}, s)
+}
+
+// printableQuoting is printable for a line of oncelink's own, which sets
+// apart what it quotes as i18n.Quote does: between a FIRST STRONG ISOLATE
+// and a POP DIRECTIONAL ISOLATE. Such a pair is kept when nothing between
+// them is a bidirectional control, not even a mark (which could turn the
+// isolate's direction against what it holds): it reorders nothing outside
+// it, and what it holds reads as it would on a line of its own. Turned
+// into question marks, it would show around every name an Arabic message
+// quotes. Everything else goes as printable has it.
+func printableQuoting(s string) string {
 	runes := []rune(s)
 	kept := map[int]bool{}
 	for i, r := range runes {
@@ -42,7 +54,7 @@ func printable(s string) string {
 			continue
 		}
 		for j := i + 1; j < len(runes); j++ {
-			if reorders(runes[j]) {
+			if unicode.Is(unicode.Bidi_Control, runes[j]) {
 				if runes[j] == '\u2069' {
 					kept[i], kept[j] = true, true
 				}

@@ -53,7 +53,7 @@ func main() {
 		// Line by line: a problem's text may come from any server.
 		lines := strings.Split(err.Error(), "\n")
 		for i, l := range lines {
-			lines[i] = printable(l)
+			lines[i] = printableQuoting(l)
 		}
 		fmt.Fprintln(os.Stderr, "oncelink:", strings.Join(lines, "\n"))
 	}

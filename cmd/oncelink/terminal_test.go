@@ -180,18 +180,36 @@ func TestPrintable(t *testing.T) {
 		"HTTP \u200f502":          "HTTP \u200f502",
 		"\u061c\u200eok":          "\u061c\u200eok",
 		"a\u202eb\u2066c\x1b[31m": "a?b?c?[31m",
-		// An Arabic message's quoted name, whole.
-		"لا يوجد حساب باسم «\u2068nobody\u2069».": "لا يوجد حساب باسم «\u2068nobody\u2069».",
-		// An isolate left open, one that holds what reorders, and the
-		// others, still go.
-		"a\u2068b":              "a?b",
-		"\u2068a\u202eb\u2069":  "?a?b?",
-		"\u2068a\u2068b\u2069":  "?a\u2068b\u2069",
-		"\u2067a\u2069 b\u2069": "?a? b?",
-		"\u2068a\x1b[0m\u2069":  "\u2068a?[0m\u2069",
+		// Other people's text keeps no isolate: a label cut short could
+		// leave one open over the rest of its row.
+		"\u2068nobody\u2069":        "?nobody?",
+		"\u2068\u200fjpg.exe\u2069": "?\u200fjpg.exe?",
 	} {
 		if got := printable(in); got != want {
 			t.Errorf("printable(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestPrintableQuoting: oncelink's own lines keep the isolates that set
+// apart what they quote, and nothing else that reorders.
+func TestPrintableQuoting(t *testing.T) {
+	for in, want := range map[string]string{
+		"HTTP \u200f502":          "HTTP \u200f502",
+		"a\u202eb\u2066c\x1b[31m": "a?b?c?[31m",
+		// An Arabic message's quoted name, whole.
+		"لا يوجد حساب باسم «\u2068nobody\u2069».": "لا يوجد حساب باسم «\u2068nobody\u2069».",
+		// An isolate left open, one that holds what reorders or a mark
+		// that would turn it, and the others, still go.
+		"a\u2068b":                        "a?b",
+		"\u2068a\u202eb\u2069":            "?a?b?",
+		"\u2068\u200fjpg\u200f.exe\u2069": "?\u200fjpg\u200f.exe?",
+		"\u2068a\u2068b\u2069":            "?a\u2068b\u2069",
+		"\u2067a\u2069 b\u2069":           "?a? b?",
+		"\u2068a\x1b[0m\u2069":            "\u2068a?[0m\u2069",
+	} {
+		if got := printableQuoting(in); got != want {
+			t.Errorf("printableQuoting(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
