@@ -197,7 +197,6 @@ func TestHeldBackSendInBrowser(t *testing.T) {
 				chromedp.WaitVisible(chromedp.CSS("[data-testid=sent]")),
 			)
 			b.forgive("status of 429")
-			b.forgive("status of 400")
 			b.clean("a send held back in " + lang)
 		})
 	}

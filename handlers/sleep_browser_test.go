@@ -74,6 +74,12 @@ func (p *deafProxy) carry(client, server, from net.Conn, fromClient bool) {
 	}
 	defer client.Close()
 	defer server.Close()
+	// A closed connection streams nothing: deafen counts only open ones.
+	defer func() {
+		p.mu.Lock()
+		delete(p.streams, client)
+		p.mu.Unlock()
+	}()
 	buf := make([]byte, 64<<10)
 	for {
 		n, err := from.Read(buf)
