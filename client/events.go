@@ -151,12 +151,11 @@ func (c *Client) follow(ctx context.Context, conn *connection, f Follow, ch chan
 			if permanent(err) {
 				return err
 			}
-			keepRetryAfter(err)
+			wait = nextWait(err, wait, retry)
 			if !lost && f.Lost != nil {
 				f.Lost(err)
 			}
 			lost = true
-			wait = nextWait(err, wait, retry)
 		}
 		if lost && f.Back != nil {
 			f.Back()
@@ -166,23 +165,16 @@ func (c *Client) follow(ctx context.Context, conn *connection, f Follow, ch chan
 
 // nextWait is how long to wait before connecting again, after wait, when
 // connecting failed with err: what its Retry-After asks, up to
-// maxRetryAfter, or else twice wait, from retry up to maxRetry.
+// maxRetryAfter, or else twice wait, from retry up to maxRetry. A
+// Retry-After beyond maxRetryAfter is cut in err too, so that what err
+// says (Lost is told it) is the wait kept, not a proxy's date next week.
 func nextWait(err error, wait, retry time.Duration) time.Duration {
 	var e *APIError
 	if errors.As(err, &e) && e.RetryAfter > 0 {
-		return min(e.RetryAfter, maxRetryAfter)
+		e.RetryAfter = min(e.RetryAfter, maxRetryAfter)
+		return e.RetryAfter
 	}
 	return min(max(2*wait, retry), maxRetry)
-}
-
-// keepRetryAfter caps the Retry-After of err at maxRetryAfter, the most
-// the stream waits: Lost is then told when the stream tries again, not a
-// proxy's date next week.
-func keepRetryAfter(err error) {
-	var e *APIError
-	if errors.As(err, &e) {
-		e.RetryAfter = min(e.RetryAfter, maxRetryAfter)
-	}
 }
 
 // reread sends the watched links as they are now.

@@ -8,7 +8,7 @@ import (
 )
 
 // TestNextWait: a Retry-After is waited out up to maxRetryAfter, however
-// far off its date; without one, the wait doubles from the server's retry
+// far off its date, and the error then says the wait kept; without one, the wait doubles from the server's retry
 // up to maxRetry.
 func TestNextWait(t *testing.T) {
 	week := 7 * 24 * time.Hour
@@ -24,6 +24,10 @@ func TestNextWait(t *testing.T) {
 	} {
 		if got := nextWait(tc.err, tc.wait, defaultRetry); got != tc.want {
 			t.Errorf("after %v, %v: wait %v, want %v", tc.wait, tc.err, got, tc.want)
+		}
+		var e *APIError
+		if errors.As(tc.err, &e) && e.RetryAfter > maxRetryAfter {
+			t.Errorf("%v: the error says a wait of %v, more than the %v kept", tc.err, e.RetryAfter, maxRetryAfter)
 		}
 	}
 }

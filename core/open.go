@@ -445,7 +445,7 @@ func (s *Service) opened(ctx context.Context, tok token.Token, l Link) (Opened, 
 
 // content opens l's content for a recipient who may have it.
 func (s *Service) content(ctx context.Context, tok token.Token, l Link) (Opened, error) {
-	o := Opened{Link: l, GrantEnds: l.LastUsedAt.Add(s.cfg.GrantTTL)}
+	o := Opened{Link: l, GrantEnds: l.GrantEnds(s.cfg.GrantTTL)}
 	if l.Kind == KindFile || l.EndToEnd() {
 		if !l.ContentDeletedAt.IsZero() {
 			return Opened{}, gone(l.Status(s.Now()))
@@ -527,7 +527,7 @@ func (s *Service) GrantedFile(ctx context.Context, tokText string, r Recipient, 
 // the content from the sweep.
 func (s *Service) FileContent(ctx context.Context, f *File) io.ReadSeeker {
 	return &sealedFile{ctx: ctx, store: s.store, now: s.Now, id: f.link.ID, box: f.tok.Box(), size: f.Size, seq: -1,
-		kept: f.link.LastUsedAt.Add(s.cfg.GrantTTL)}
+		kept: f.link.GrantEnds(s.cfg.GrantTTL)}
 }
 
 // A download keeps its file's content keepContentFor ahead of the time it

@@ -77,15 +77,15 @@ func (h *Handler) linkList(r *http.Request, a *core.Account, q url.Values) (comp
 
 // linkRow is l as a row of the dashboard, at now.
 func (h *Handler) linkRow(l core.Link, now time.Time) components.LinkRow {
-	grant := h.core.Config().GrantTTL
+	grant, status := h.core.Config().GrantTTL, l.Status(now)
 	row := components.LinkRow{
-		ID: l.ID, Label: l.Label, Kind: l.Kind, Status: string(l.Status(now)),
+		ID: l.ID, Label: l.Label, Kind: l.Kind, Status: string(status),
 		Uses: l.Uses, MaxUses: l.MaxUses, Views: l.Views, ForUser: l.ForUserName,
 		HasPassword: l.HasPassword(), E2E: l.EndToEnd(), Size: l.Size, CreatedAt: l.CreatedAt, ExpiresAt: l.ExpiresAt,
 		Left: l.ExpiresAt.Sub(now), EndedAt: l.Ended(now), Revocable: l.Revocable(now, grant),
 	}
-	if row.Revocable && l.Status(now) == core.Used {
-		row.RevocableUntil = l.LastUsedAt.Add(grant)
+	if row.Revocable && status == core.Used {
+		row.RevocableUntil = l.GrantEnds(grant)
 	}
 	return row
 }

@@ -107,16 +107,20 @@ func (l Link) Ended(now time.Time) time.Time {
 
 // Revocable reports whether revoking the link at now would end it (see
 // Store.Revoke): while it is active, and once used up while its opener
-// may still see its content again, within grant of its last use.
+// may still see its content again, until GrantEnds.
 func (l Link) Revocable(now time.Time, grant time.Duration) bool {
 	switch l.Status(now) {
 	case Active:
 		return true
 	case Used:
-		return l.ContentDeletedAt.IsZero() && l.LastUsedAt.After(now.Add(-grant))
+		return l.ContentDeletedAt.IsZero() && now.Before(l.GrantEnds(grant))
 	}
 	return false
 }
+
+// GrantEnds is when the last opener's grant to see the content again ends:
+// grant after the link's last use.
+func (l Link) GrantEnds(grant time.Duration) time.Time { return l.LastUsedAt.Add(grant) }
 
 type linkRow struct {
 	ID               int64          `db:"id"`
