@@ -15,6 +15,9 @@ import (
 // expiry, in each language (French and Spanish put "le" or "el" before
 // the date, which the words beside a countdown do not have).
 func TestLinkExpiresInItsRow(t *testing.T) {
+	// Its server and browser are its own, and most of its time is spent
+	// waiting for links to expire: it runs beside other tests.
+	t.Parallel()
 	s := newTestServer(t, func(c *core.Config) { c.MinTTL = time.Second })
 	owner := s.admin()
 	bctx := browsertest.New(t)

@@ -721,6 +721,9 @@ func TestExpiryPreviewFollowsTheServerClock(t *testing.T) {
 // opener may still reload it; when that time ends, the row and the details
 // page take the button away, as a page drawn then would not offer it.
 func TestRevokeGoesWithTheGrant(t *testing.T) {
+	// Its server and browser are its own, and most of its time is spent
+	// waiting for the grant to end: it runs beside other tests.
+	t.Parallel()
 	s := newTestServer(t, func(c *core.Config) { c.GrantTTL = 4 * time.Second })
 	ctx := browsertest.New(t)
 	b := newTab(t, ctx, s)

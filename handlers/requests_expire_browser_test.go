@@ -20,6 +20,9 @@ import (
 // language. The other open request keeps counting. At a phone's width,
 // light and dark, in English and in Arabic.
 func TestRequestExpiresInItsRow(t *testing.T) {
+	// Its server and browser are its own, and most of its time is spent
+	// waiting for requests to expire: it runs beside other tests.
+	t.Parallel()
 	s := newTestServer(t, func(c *core.Config) { c.MinTTL = time.Second })
 	s.admin()
 	ctx := context.Background()

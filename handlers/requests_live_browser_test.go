@@ -103,6 +103,9 @@ func TestRequestsArriveLiveInBrowser(t *testing.T) {
 // named by its number, withdrawn in another tab, each once and in the
 // page's language, in every language.
 func TestRequestChangesAnnouncedInBrowser(t *testing.T) {
+	// Its server and browser are its own, and most of its time is spent
+	// waiting for requests to expire: it runs beside other tests.
+	t.Parallel()
 	s := newTestServer(t, func(c *core.Config) { c.MinTTL = time.Second; c.RateLimits = false })
 	s.admin()
 	ctx := t.Context()
