@@ -719,7 +719,8 @@ func TestExpiryPreviewFollowsTheServerClock(t *testing.T) {
 
 // TestRevokeGoesWithTheGrant: a used link offers Revoke while its last
 // opener may still reload it; when that time ends, the row and the details
-// page take the button away, as a page drawn then would not offer it.
+// page take the button away, as a page drawn then would not offer it; a
+// keyboard on the button is left on the row's name, or on the page.
 func TestRevokeGoesWithTheGrant(t *testing.T) {
 	// Its server and browser are its own, and most of its time is spent
 	// waiting for the grant to end: it runs beside other tests.
@@ -735,13 +736,21 @@ func TestRevokeGoesWithTheGrant(t *testing.T) {
 		t.Fatalf("open: %d, want 303 to the link's page", res.StatusCode)
 	}
 	b.wait(`document.getElementById("`+row+`").dataset.status === "used"`, 5*time.Second)
+	b.do(chromedp.Focus(chromedp.CSS("#" + row + " [data-testid=revoke]")))
 	b.wait(`!document.querySelector("#`+row+` [data-testid=revoke]")`, 8*time.Second)
+	if got := eval[string](b, `document.activeElement === document.querySelector("#`+row+` a") ? "name" : document.activeElement.outerHTML.slice(0, 80)`); got != "name" {
+		t.Errorf("the row's Revoke went with the focus on it; the focus is then on %s, want the row's name", got)
+	}
 
 	b.open("/links/"+strings.TrimPrefix(row, "link-"), "[data-testid=link-details]")
 	if !eval[bool](b, `!!document.querySelector("[data-testid=link-details] [data-testid=revoke]")`) {
 		t.Fatal("the details page of a link used within the grant offers no revoke")
 	}
+	b.do(chromedp.Focus(chromedp.CSS("[data-testid=link-details] [data-testid=revoke]")))
 	b.wait(`!document.querySelector("[data-testid=link-details] [data-testid=revoke]")`, 8*time.Second)
+	if got := eval[string](b, `document.activeElement.id`); got != "main" {
+		t.Errorf("the details page's Revoke went with the focus on it; the focus is then on %q, want the page's main", got)
+	}
 	b.clean("details")
 }
 

@@ -478,10 +478,22 @@
       if (row) expired(row);
     });
     document.querySelectorAll("form[data-revocable-until]").forEach(function (f) {
-      if (Number(f.getAttribute("data-revocable-until")) <= now) f.remove();
+      if (Number(f.getAttribute("data-revocable-until")) > now) return;
+      var had = f.contains(document.activeElement), row = f.closest("tr");
+      f.remove();
+      if (had) focusAfterRevoke(row);
     });
     countRetries(now);
     announceChanges(retireCreated());
+  }
+
+  // focusAfterRevoke gives the focus that a Revoke taken away had to what
+  // is left of its link: the row's name on the dashboard, or else the
+  // page, rather than to nothing.
+  function focusAfterRevoke(row) {
+    var name = row && row.querySelector("a");
+    if (name) name.focus();
+    else if (document.getElementById("main")) document.getElementById("main").focus({ preventScroll: true });
   }
 
   // The panel that shows a new link's address, once, goes when that link
