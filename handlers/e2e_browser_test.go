@@ -150,6 +150,25 @@ func e2eOpenPage(t *testing.T, ctx context.Context, link string) {
 	}
 }
 
+// openE2EFile shares content as an end-to-end file link with header h,
+// sealed as the sender's program does, then opens it in ctx's tab, its
+// address ending in query (such as "?lang=ar"), and waits for the save
+// button of the decrypted file.
+func openE2EFile(t *testing.T, ctx context.Context, s *testServer, h e2e.Header, content []byte, query string) {
+	t.Helper()
+	secret := e2e.NewSecret()
+	h.Kind = "file"
+	sealed := e2e.Seal(e2e.Key(secret, ""), h, content)
+	link := s.shareE2E("file", "", base64.RawURLEncoding.EncodeToString(e2e.Check(e2e.Claim(secret))), sealed)
+	e2eOpenPage(t, ctx, link+query+"#"+e2e.EncodeSecret(secret))
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`[data-testid=open]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=e2e-save]`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // openDecrypts presses the Open button of the end-to-end message link
 // whose page ctx shows, and checks that it decrypts to message.
 func openDecrypts(t *testing.T, ctx context.Context, message string) {
@@ -719,16 +738,7 @@ func TestBrowserE2EFileNameCannotDisguise(t *testing.T) {
 		{"../..\\secret\u2066.txt\u2069. ", "secret.txt"},
 		{"می\u200cخواهم.txt", "می\u200cخواهم.txt"},
 	} {
-		secret := e2e.NewSecret()
-		ct := e2e.Seal(e2e.Key(secret, ""), e2e.Header{Kind: "file", Name: c.sent}, []byte("the report"))
-		link := s.shareE2E("file", "", base64.RawURLEncoding.EncodeToString(e2e.Check(e2e.Claim(secret))), ct)
-		e2eOpenPage(t, ctx, link+"#"+e2e.EncodeSecret(secret))
-		if err := chromedp.Do(ctx,
-			chromedp.Click(chromedp.CSS(`[data-testid=open]`)),
-			chromedp.WaitVisible(chromedp.CSS(`[data-testid=e2e-save]`)),
-		); err != nil {
-			t.Fatal(err)
-		}
+		openE2EFile(t, ctx, s, e2e.Header{Name: c.sent}, []byte("the report"), "")
 		got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(a => [a.download, a.textContent])(document.querySelector("[data-testid=e2e-save]"))`))
 		if err != nil || len(got) != 2 || got[0] != c.shown || got[1] != "Save \u2068"+c.shown+"\u2069" {
 			t.Errorf("%q is offered as %q, want %q (%v)", c.sent, got, c.shown, err)
@@ -775,15 +785,9 @@ func TestBrowserE2EFileNameReadsAsWrittenRightToLeft(t *testing.T) {
 		{"2026 report (final).webm", "audio/webm", clip, []string{"[data-testid=player-audio] .player-title", "[data-testid=e2e-save]"}},
 		{"2026 report (final).csv", "text/csv", []byte("a,b\n"), []string{"[data-testid=e2e-save]"}},
 	} {
-		secret := e2e.NewSecret()
-		ct := e2e.Seal(e2e.Key(secret, ""), e2e.Header{Kind: "file", Name: c.name, Type: c.typ}, c.content)
-		link := s.shareE2E("file", "", base64.RawURLEncoding.EncodeToString(e2e.Check(e2e.Claim(secret))), ct)
-		e2eOpenPage(t, ctx, link+"?lang=ar#"+e2e.EncodeSecret(secret))
-		if err := chromedp.Do(ctx,
-			chromedp.Click(chromedp.CSS(`[data-testid=open]`)),
-			chromedp.WaitVisible(chromedp.CSS(`html[dir=rtl] [data-testid=e2e-save]`)),
-		); err != nil {
-			t.Fatal(err)
+		openE2EFile(t, ctx, s, e2e.Header{Name: c.name, Type: c.typ}, c.content, "?lang=ar")
+		if dir, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.dir`)); err != nil || dir != "rtl" {
+			t.Fatalf("the Arabic page is written %q (%v), want rtl", dir, err)
 		}
 		for _, sel := range c.where {
 			if got := inOrder(sel, "2026 report"); got != true {
@@ -814,16 +818,7 @@ func TestBrowserE2ELongFileNameFitsThePage(t *testing.T) {
 		{strings.Repeat("x", 300) + ".webm", "audio/webm", strings.Repeat("x", 195) + ".webm", clip},
 		{strings.Repeat("é", 1500) + ".txt", "", strings.Repeat("é", 98) + ".txt", []byte("hi")},
 	} {
-		secret := e2e.NewSecret()
-		ct := e2e.Seal(e2e.Key(secret, ""), e2e.Header{Kind: "file", Name: c.name, Type: c.typ}, c.content)
-		link := s.shareE2E("file", "", base64.RawURLEncoding.EncodeToString(e2e.Check(e2e.Claim(secret))), ct)
-		e2eOpenPage(t, ctx, link+"#"+e2e.EncodeSecret(secret))
-		if err := chromedp.Do(ctx,
-			chromedp.Click(chromedp.CSS(`[data-testid=open]`)),
-			chromedp.WaitVisible(chromedp.CSS(`[data-testid=e2e-save]`)),
-		); err != nil {
-			t.Fatal(err)
-		}
+		openE2EFile(t, ctx, s, e2e.Header{Name: c.name, Type: c.typ}, c.content, "")
 		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("[data-testid=e2e-save]").download`))
 		if err != nil || got != c.saved {
 			t.Errorf("a file named %d bytes is offered under %d bytes ending %q, want %q (%v)", len(c.name), len(got), got[max(0, len(got)-8):], c.saved, err)
