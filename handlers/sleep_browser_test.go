@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"oncelink/internal/browsertest"
+	"oncelink/internal/proxytest"
 )
 
 // deafProxy forwards a browser's connections to a server, and on deafen
@@ -26,42 +27,20 @@ type deafProxy struct {
 	// stream's, and deaf the ones deafen silenced.
 	streams map[net.Conn]bool
 	deaf    map[net.Conn]bool
-	conns   []net.Conn
 }
 
 func newDeafProxy(t *testing.T, addr string) *deafProxy {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &deafProxy{URL: "http://" + ln.Addr().String(), streams: map[net.Conn]bool{}, deaf: map[net.Conn]bool{}}
-	t.Cleanup(func() {
-		ln.Close()
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		for _, c := range p.conns {
+	p := &deafProxy{streams: map[net.Conn]bool{}, deaf: map[net.Conn]bool{}}
+	p.URL = "http://" + proxytest.Raw(t, func(c net.Conn) {
+		s, err := net.Dial("tcp", addr)
+		if err != nil {
 			c.Close()
+			return
 		}
+		go p.carry(c, s, c, true)
+		go p.carry(c, s, s, false)
 	})
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s, err := net.Dial("tcp", addr)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, c, s)
-			p.mu.Unlock()
-			go p.carry(c, s, c, true)
-			go p.carry(c, s, s, false)
-		}
-	}()
 	return p
 }
 

@@ -15,12 +15,12 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"oncelink/i18n"
+	"oncelink/internal/proxytest"
 )
 
 // TestSystemErrorsSaid: the errors of the system and the network are said
@@ -109,7 +109,7 @@ func TestCommandsSaySystemErrors(t *testing.T) {
 	}
 
 	// A server that takes the connection and closes it without a word.
-	cutter := rawServer(t, func(c net.Conn) {
+	cutter := proxytest.Raw(t, func(c net.Conn) {
 		io.ReadAll(io.LimitReader(c, 1)) // the request has come
 		c.Close()
 	})
@@ -135,7 +135,7 @@ func TestCommandsSaySystemErrors(t *testing.T) {
 // answers is said, in each language, to have not answered in time, once:
 // the client's words say the timeout, and no second one follows them.
 func TestTimeoutSaidOnce(t *testing.T) {
-	host := rawServer(t, func(net.Conn) {}) // read nothing, answer nothing
+	host := proxytest.Raw(t, func(net.Conn) {}) // read nothing, answer nothing
 	for lang, locale := range locales {
 		l := i18n.For(lang)
 		ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
@@ -148,37 +148,4 @@ func TestTimeoutSaidOnce(t *testing.T) {
 			t.Errorf("%s: open from a server that never answers: %d, %v; want %q", lang, exitCode(err), err, want)
 		}
 	}
-}
-
-// rawServer accepts connections on a loopback address, which it returns,
-// and gives each to handle, until the test ends; a connection handle
-// leaves open is closed then.
-func rawServer(t *testing.T, handle func(net.Conn)) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			handle(c)
-		}
-	}()
-	return ln.Addr().String()
 }
