@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/text/collate"
+	"golang.org/x/text/language"
 	"golang.org/x/text/secure/precis"
 
 	"oncelink/i18n"
@@ -119,19 +121,18 @@ func (s *Service) SignedOut(ctx context.Context, account int64) {
 }
 
 // Accounts lists every account, for an administrator, in the order of
-// their names as people read them, case aside, as sign-in compares names
-// (ab, Ada, Bob), whatever order the database's collation gives: the
-// accounts page and the operator's list alike. Names that compare the same
-// are in the order of their bytes.
+// their names as people read them, case and accents aside (ab, Ada, Bob,
+// Émile, Zoe), by the Unicode collation's root order, whatever order the
+// database's collation gives: the accounts page and the operator's list
+// alike. Names that collate the same are in the order of their bytes.
 func (s *Service) Accounts(ctx context.Context) ([]Account, error) {
 	accounts, err := s.store.Accounts(ctx)
 	if err != nil {
 		return nil, err
 	}
+	c := collate.New(language.Und)
 	slices.SortStableFunc(accounts, func(a, b Account) int {
-		ka, _ := store.UsernameKey(a.Username)
-		kb, _ := store.UsernameKey(b.Username)
-		return cmp.Or(strings.Compare(ka, kb), strings.Compare(a.Username, b.Username))
+		return cmp.Or(c.CompareString(a.Username, b.Username), strings.Compare(a.Username, b.Username))
 	})
 	return accounts, nil
 }

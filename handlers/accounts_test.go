@@ -64,13 +64,14 @@ func TestAccountsAreForAdminsOnly(t *testing.T) {
 }
 
 // TestAccountsListedByName checks that the accounts page lists accounts by
-// name, case aside, as sign-in compares names and `oncelink user list`
-// orders them, not capitals first as the bytes of the names would, nor as
-// the database's collation would: the same on SQLite and PostgreSQL.
+// name as people read them, case and accents aside, as `oncelink user
+// list` orders them, not capitals first and accented letters last as the
+// bytes of the names would, nor as the database's collation would: the
+// same on SQLite and PostgreSQL.
 func TestAccountsListedByName(t *testing.T) {
 	onBoth(t, func(t *testing.T, s *testServer) {
 		admin := s.admin()
-		for _, name := range []string{"Zoe", "bob", "Carl", "_x", "bob.2", "Bob_3"} {
+		for _, name := range []string{"Zoe", "Émile", "bob", "Carl", "_x", "bob.2", "Bob_3"} {
 			if _, err := s.h.core.AddAccount(t.Context(), name, testPassword, false); err != nil {
 				t.Fatal(err)
 			}
@@ -79,7 +80,7 @@ func TestAccountsListedByName(t *testing.T) {
 		for _, m := range regexp.MustCompile(`data-testid="account-row" data-name="([^"]*)"`).FindAllStringSubmatch(admin.get("/accounts").body, -1) {
 			names = append(names, m[1])
 		}
-		if got, want := strings.Join(names, " "), "_x ada bob bob.2 Bob_3 Carl Zoe"; got != want {
+		if got, want := strings.Join(names, " "), "_x ada bob Bob_3 bob.2 Carl Émile Zoe"; got != want {
 			t.Errorf("accounts listed as %q, want %q", got, want)
 		}
 	})

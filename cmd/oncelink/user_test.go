@@ -300,15 +300,16 @@ func TestUserList(t *testing.T) {
 }
 
 // TestUserListOrder: accounts are listed by name as people sort names,
-// case aside, not by the bytes of their names (Zed before ada).
+// case and accents aside, not by the bytes of their names (Zed before ada,
+// Émile after Zed).
 func TestUserListOrder(t *testing.T) {
 	db := newDB(t)
-	for _, name := range []string{"Zed", "Bob", "al", "carol"} {
+	for _, name := range []string{"Zed", "Émile", "Bob", "al", "carol"} {
 		if r := runCLI(t, nil, ownerPassword+"\n", "user", "add", name, "--password-stdin", "--db", db); r.err != nil {
 			t.Fatalf("user add %s: %v", name, r.err)
 		}
 	}
-	want := []string{"ada", "al", "Bob", "carol", "Zed"}
+	want := []string{"ada", "al", "Bob", "carol", "Émile", "Zed"}
 	r := runCLI(t, nil, "", "user", "list", "--json", "--db", db)
 	var got struct {
 		Accounts []struct {
