@@ -13,7 +13,8 @@ import (
 // TestLinkExpiresInItsRow: a link's row whose countdown reaches zero says
 // that it expired, and when, in the words of the row drawn again after the
 // expiry, in each language (French and Spanish put "le" or "el" before
-// the date, which the words beside a countdown do not have).
+// the date, which the words beside a countdown do not have). A keyboard on
+// its Revoke, which goes, is left on the link's name.
 func TestLinkExpiresInItsRow(t *testing.T) {
 	// Its server and browser are its own, and most of its time is spent
 	// waiting for links to expire: it runs beside other tests.
@@ -28,7 +29,13 @@ func TestLinkExpiresInItsRow(t *testing.T) {
 		b.chooseLanguage("/links", lang)
 		row := components.RowID(linkOf(t, s, owner.createLink(url.Values{"ttl": {"3s"}})).ID)
 		b.open("/links", "#"+row)
+		if lang == "en" {
+			b.focus("#" + row + " [data-testid=revoke]")
+		}
 		b.wait(`document.getElementById("`+row+`").dataset.status === "expired"`, 6*time.Second)
+		if got := eval[string](b, `document.activeElement.id`); lang == "en" && got != row+"-details" {
+			t.Errorf("the Revoke of a row that expired went with the focus on it; the focus is then on %q, want the row's name", got)
+		}
 		ticked := eval[string](b, life+`("`+row+`")`)
 
 		s.clock.Advance(5 * time.Second)

@@ -15,10 +15,10 @@ import (
 // TestRequestExpiresInItsRow: an open request's row counts down to its
 // expiry, as a link's does, and at zero turns expired without a reload,
 // under the Open filter too, where it stays: its badge says expired, its
-// Withdraw button goes, and its When says when it expired, the row
-// reading as the page drawn again after the expiry has it, in each
-// language. The other open request keeps counting. At a phone's width,
-// light and dark, in English and in Arabic.
+// Withdraw button goes (a keyboard on it is left on the page), and its
+// When says when it expired, the row reading as the page drawn again
+// after the expiry has it, in each language. The other open request keeps
+// counting. At a phone's width, light and dark, in English and in Arabic.
 func TestRequestExpiresInItsRow(t *testing.T) {
 	// Its server and browser are its own, and most of its time is spent
 	// waiting for requests to expire: it runs beside other tests.
@@ -57,7 +57,13 @@ func TestRequestExpiresInItsRow(t *testing.T) {
 		if lang == "en" || lang == "ar" {
 			browsertest.Shoot(t, b.ctx, "request-countdown-"+lang, 390)
 		}
+		if lang == "de" {
+			b.focus("#" + soon + " [data-testid=revoke-request]")
+		}
 		b.wait(`document.getElementById("`+soon+`").dataset.status === "expired"`, 6*time.Second)
+		if got := eval[string](b, `document.activeElement.id`); lang == "de" && got != "main" {
+			t.Errorf("the Withdraw of a request that expired went with the focus on it; the focus is then on %q, want the page", got)
+		}
 		if eval[bool](b, `!!document.querySelector("#`+soon+` [data-testid=revoke-request]")`) {
 			t.Errorf("%s: the expired request still offers to withdraw it", lang)
 		}

@@ -478,22 +478,34 @@
       if (row) expired(row);
     });
     document.querySelectorAll("form[data-revocable-until]").forEach(function (f) {
-      if (Number(f.getAttribute("data-revocable-until")) > now) return;
-      var had = f.contains(document.activeElement), row = f.closest("tr");
-      f.remove();
-      if (had) focusAfterRevoke(row);
+      if (Number(f.getAttribute("data-revocable-until")) <= now) dropControl(f);
     });
     countRetries(now);
     announceChanges(retireCreated());
   }
 
-  // focusAfterRevoke gives the focus that a Revoke taken away had to what
-  // is left of its link: the row's name on the dashboard, or else the
-  // page, rather than to nothing.
-  function focusAfterRevoke(row) {
-    var name = row && row.querySelector("a");
+  // dropControl takes away form, a Revoke or a Withdraw that would no
+  // longer do anything. A keyboard on it goes to its row's name, a link's
+  // on the dashboard, or else to the page, rather than to nothing.
+  function dropControl(form) {
+    var had = form.contains(document.activeElement), name = rowName(form.closest("tr"));
+    form.remove();
+    if (!had) return;
     if (name) name.focus();
-    else if (document.getElementById("main")) document.getElementById("main").focus({ preventScroll: true });
+    else focusPage();
+  }
+
+  // rowName is the link in a row of the dashboard that names its link and
+  // leads to its page; null for any other row.
+  function rowName(row) {
+    return row && row.id ? document.getElementById(row.id + "-details") : null;
+  }
+
+  // focusPage gives the focus to the page's main content, where a
+  // keyboard carries on from.
+  function focusPage() {
+    var main = document.getElementById("main");
+    if (main) main.focus({ preventScroll: true });
   }
 
   // The panel that shows a new link's address, once, goes when that link
@@ -554,7 +566,7 @@
     row.setAttribute("data-status", "expired");
     var badge = row.querySelector("[data-testid=status], [data-testid=request-status]");
     if (badge) { badge.textContent = badge.getAttribute("data-expired") || msg("js.status.expired"); badge.className = "badge expired"; badge.removeAttribute("data-expired"); }
-    row.querySelectorAll("[data-testid=revoke], [data-testid=revoke-request]").forEach(function (b) { b.closest("form").remove(); });
+    row.querySelectorAll("[data-testid=revoke], [data-testid=revoke-request]").forEach(function (b) { dropControl(b.closest("form")); });
     closeOpeners(row);
   }
 
@@ -728,8 +740,7 @@
     close.addEventListener("click", function () {
       var had = document.activeElement === close;
       pinned.textContent = "";
-      var main = document.getElementById("main");
-      if (had && main) main.focus({ preventScroll: true });
+      if (had) focusPage();
     });
     pinned.appendChild(close);
   }
@@ -740,7 +751,7 @@
 
   function moveFocus() {
     var row = focusRow ? document.getElementById(focusRow) : document.querySelectorAll("#link-rows > tr")[focusIndex];
-    var target = row && (focusButton >= 0 ? row.querySelectorAll("button")[focusButton] : row.querySelector("a"));
+    var target = row && (focusButton >= 0 ? row.querySelectorAll("button")[focusButton] : rowName(row));
     if (target) target.focus();
     focusRow = null;
     focusIndex = -1;
