@@ -333,8 +333,9 @@ var frenchWideSpace = regexp.MustCompile(`\x{00a0}[;:!?»]|«\x{00a0}`)
 
 // frenchUnitBreak finds a breaking space between a number, or the
 // placeholder of one, and a unit of size or time, or a percent sign, also
-// when a million puts "de" between them (1 000 000 de secondes).
-var frenchUnitBreak = regexp.MustCompile(`(\d|\})[ \t\n](d’|de[ \x{00a0}])?(octets?|[KMG]io|j|h|min|s|%|secondes?|minutes?|heures?|jours?|ans?|caractères?)(\P{L}|$)`)
+// on either side of the "de" a million puts between them (1 000 000 de
+// secondes).
+var frenchUnitBreak = regexp.MustCompile(`(\d|\})([ \t\n](d’|de[ \x{00a0}])?|[ \t\n\x{00a0}]de[ \t\n])(octets?|[KMG]io|j|h|min|s|%|secondes?|minutes?|heures?|jours?|ans?|caractères?)(\P{L}|$)`)
 
 // TestMillionsTakeDe: French and Spanish put "de" between a whole million
 // and its noun (1 000 000 de secondes, 1.000.000 de segundos), so every
@@ -373,7 +374,7 @@ func TestMillionSaid(t *testing.T) {
 		n        int
 		want     string
 	}{
-		{"fr", "time.wait.seconds", 1000000, "1\u202f000\u202f000\u00a0de secondes"},
+		{"fr", "time.wait.seconds", 1000000, "1\u202f000\u202f000\u00a0de\u00a0secondes"},
 		{"fr", "format.tries", 2000000, "2\u202f000\u202f000 d’essais"},
 		{"es", "format.tries", 2000000, "2.000.000 de intentos"},
 		{"es", "format.tries", 2, "2 intentos"},
@@ -388,7 +389,7 @@ var (
 	// countBeforeNoun finds a count followed by a word.
 	countBeforeNoun = regexp.MustCompile(`\{\{\.Count\}\}[ \x{a0}\x{202f}]+\pL`)
 	// countBeforeDe finds a count followed by de, or d’ before a vowel.
-	countBeforeDe = regexp.MustCompile(`\{\{\.Count\}\}[ \x{a0}\x{202f}]+(de |d’)`)
+	countBeforeDe = regexp.MustCompile(`\{\{\.Count\}\}[ \x{a0}\x{202f}]+(de[ \x{a0}]|d’)`)
 )
 
 // TestPlaceholdersMatchEnglish: every message names the same data as the
