@@ -8,8 +8,8 @@ import (
 )
 
 // TestNextWait: a Retry-After is waited out up to maxRetryAfter, however
-// far off its date, and the error then says the wait kept; without one, the wait doubles from the server's retry
-// up to maxRetry.
+// far off its date, and the error then says the wait kept; without one,
+// the wait doubles from the server's retry up to maxRetry.
 func TestNextWait(t *testing.T) {
 	week := 7 * 24 * time.Hour
 	for _, tc := range []struct {

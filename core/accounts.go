@@ -124,7 +124,9 @@ func (s *Service) SignedOut(ctx context.Context, account int64) {
 // their names as people read them, case and accents aside (ab, Ada, Bob,
 // Émile, Zoe), by the Unicode collation's root order, whatever order the
 // database's collation gives: the accounts page and the operator's list
-// alike. Names that collate the same are in the order of their bytes.
+// alike. That order puts punctuation before digits and digits before
+// letters, and ranks punctuation its own way (bob_3 before bob.2). Names
+// that collate the same are in the order of their bytes.
 func (s *Service) Accounts(ctx context.Context) ([]Account, error) {
 	accounts, err := s.store.Accounts(ctx)
 	if err != nil {

@@ -1,6 +1,8 @@
-// Package proxytest gives oncelink's tests a proxy in front of a server, as
-// nginx or a load balancer is, that loses the answer to the first create
-// through it: what a client that sends creates again must get right. A
+// Package proxytest gives oncelink's tests what stands between a client
+// and a server: a proxy in front of a server, as nginx or a load balancer
+// is, that loses the answer to the first create through it (Lossy), what
+// a client that sends creates again must get right; and a bare TCP
+// listener (Raw) for a server or proxy that speaks TCP its own way. A
 // rotation of a webhook endpoint's secret, which makes a secret shown
 // once, counts as a create.
 package proxytest

@@ -10,7 +10,8 @@ import (
 // gives each to handle, until the test ends; a connection handle leaves
 // open is closed then. It stands in for a server or a proxy that speaks
 // TCP its own way: one that never answers, cuts a connection short, or
-// stops carrying what a connection says.
+// stops carrying what a connection says. handle runs on the accepting
+// goroutine, so one that takes its time starts a goroutine of its own.
 func Raw(t testing.TB, handle func(net.Conn)) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
