@@ -3,6 +3,8 @@ package handlers
 import (
 	"context"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -284,4 +286,46 @@ func TestEndedRequestPageInBrowser(t *testing.T) {
 				chromedp.WaitVisible(chromedp.CSS("#"+components.RequestRowID(c.Request.ID))))
 		}
 	}
+}
+
+// TestRequestChoosingAFileAfterNothingSent: a request that takes a message
+// or a file, sent with neither, says so beside the message box; choosing a
+// file then takes that back, as typing a message does, since either one
+// answers it. A mistake of the file's own, such as one too large, still
+// shows. In French and in Arabic.
+func TestRequestChoosingAFileAfterNothingSent(t *testing.T) {
+	s := newTestServer(t)
+	req := s.URL + s.admin().createRequest(url.Values{"accepts": {"any"}})
+	dir := t.TempDir()
+	small, big := filepath.Join(dir, "key.txt"), filepath.Join(dir, "big.bin")
+	if err := os.WriteFile(small, []byte("hunter2"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(big, make([]byte, s.h.core.Config().MaxUpload+1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	const (
+		messageMistake = `(!!document.getElementById("error-message") || document.getElementById("message").getAttribute("aria-invalid") === "true")`
+		fileMistake    = `!!document.getElementById("error-file")`
+	)
+	for _, lang := range []string{"fr", "ar"} {
+		b.acceptLanguage(lang)
+		for _, file := range []string{small, big} {
+			b.do(chromedp.Navigate(req), chromedp.WaitVisible(chromedp.ID("message")),
+				chromedp.Click(chromedp.CSS("[data-testid=send]")),
+				chromedp.WaitVisible(chromedp.ID("error-message")))
+			b.forgive("status of 400")
+			b.do(chromedp.SetUploadFiles(chromedp.ID("file"), []string{file}))
+			b.wait(`!`+messageMistake, 2*time.Second)
+			if file == big {
+				if !eval[bool](b, fileMistake) {
+					t.Errorf("in %s, a file too large is not said to be once chosen", lang)
+				}
+				browsertest.Shoot(t, ctx, "request-file-chosen-after-nothing-sent-"+lang, 390)
+			}
+		}
+	}
+	b.clean("a file chosen after nothing was sent")
 }

@@ -328,6 +328,12 @@
     var input = ev.target, form = input.closest("form#create");
     if (form && input.name === "kind") showKind(form);
     if (input.type === "file" && input.hasAttribute("data-max-size")) checkFileSize(input);
+    // A request's form that takes a message or a file takes them as one
+    // answer: the mistake beside its message box (nothing to send, or
+    // both) was about the two together, and a file chosen changes them.
+    var answer = input.type === "file" && input.closest("form[data-one-answer]");
+    var message = answer && answer.querySelector("textarea[name=message]");
+    if (message && message.getAttribute("aria-invalid") === "true") markMistake(message, "");
     if (form && input.hasAttribute("data-e2e-toggle")) {
       var file = form.querySelector("input[type=file][data-max-size]");
       if (file) checkFileSize(file);
