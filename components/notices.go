@@ -119,7 +119,8 @@ type DeliveryItem struct {
 	CreatedAt   time.Time
 	NextAt      time.Time
 	DeliveredAt time.Time
-	// LinkID or RequestID is what the notice was about, if either.
+	// RequestID or LinkID is what the notice was about, if either: a
+	// request's notice has the link it made as its LinkID too.
 	LinkID, RequestID int64
 	// Email is a mail's delivery, which a mail server takes, not an
 	// endpoint.
