@@ -567,11 +567,12 @@ func TestTwoKindsOfRequest(t *testing.T) {
 // giving them a gender, as most of their messages always did: "die Person,
 // die Ihnen den Link gesendet hat", "la personne qui vous l’a envoyé",
 // "quien lo envió"; not der Absender or der Empfänger, l’expéditeur or le
-// destinataire, el remitente or el destinatario, nor "vous êtes connecté".
+// destinataire, el remitente or el destinatario, nor "vous êtes connecté"
+// or "seul ada", which makes a man of whoever ada is.
 func TestPeopleUngendered(t *testing.T) {
 	gendered := map[string]*regexp.Regexp{
 		"de": regexp.MustCompile(`\b(Absender|Empfänger)(in|innen|s|n)?\b`),
-		"fr": regexp.MustCompile(`(?i)\b(expéditeur|expéditrice)|\b(le|du|au|un|son|ce) destinataire\b|vous (êtes|serez|avez été|vous êtes) (dé|re)?connecté|vous a pas connecté|\bnon connecté|vous seul`),
+		"fr": regexp.MustCompile(`(?i)\b(expéditeur|expéditrice)|\b(le|du|au|un|son|ce) destinataire\b|vous (êtes|serez|avez été|vous êtes) (dé|re)?connecté|vous a pas connecté|\bnon connecté|vous seul|\bseule? \{\{`),
 		"es": regexp.MustCompile(`(?i)\bdestinatari[oa]s?\b|\b(el|del|al|un) remitente\b|\bconectad[oa]\b`),
 	}
 	for code, words := range gendered {
