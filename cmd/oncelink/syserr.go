@@ -38,7 +38,14 @@ func saySystem(l *i18n.Localizer, err error) error {
 			return err
 		}
 		head, tail := msg[:i], msg[i+len(was):]
-		if h, ok := strings.CutSuffix(head, ": "); ok {
+		// The words before were joined to err's as Go joins them, or as
+		// the language does (client.Caused): either join is cut, so that
+		// the language's is set once.
+		h, ok := strings.CutSuffix(head, l.T("cli.error.caused", "What", "", "Cause", ""))
+		if !ok {
+			h, ok = strings.CutSuffix(head, ": ")
+		}
+		if ok {
 			// Joined as the language joins a problem to what it is
 			// about: French puts a space before the colon.
 			return &said{err: err, msg: l.T("cli.client.problem", "Title", h, "Detail", text) + tail}

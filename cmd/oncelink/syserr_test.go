@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"oncelink/client"
 	"oncelink/i18n"
 	"oncelink/internal/proxytest"
 )
@@ -73,6 +74,13 @@ func TestSystemErrorsSaid(t *testing.T) {
 			}
 			if !errors.Is(got, tc.err) {
 				t.Errorf("%s: %q is no longer %v", lang, got, tc.err)
+			}
+			// As the client says what it could not do, in the language's
+			// own join (French sets a no-break space before the colon):
+			// the words are joined once, with one space.
+			got = saySystem(l, client.Caused(l, "wrapped", tc.err))
+			if want := l.T("cli.client.problem", "Title", "wrapped", "Detail", tc.want); got.Error() != want {
+				t.Errorf("%s: %v, as the client says it, is said %q, want %q", lang, tc.err, got, want)
 			}
 		}
 		// A refused connection that no words wrap still names the address.
