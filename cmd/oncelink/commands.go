@@ -8,7 +8,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"unicode"
 	"unicode/utf8"
 
@@ -232,7 +231,7 @@ func hasFlags(fs *flag.FlagSet) bool {
 func printCommands(w io.Writer, l *i18n.Localizer, cmds []command) {
 	fmt.Fprintf(w, "%s\n\n%s\n\n%s\n", l.T("cli.help.intro"),
 		l.T("cli.usage.line", "Usage", "oncelink [COMMAND] [ARGUMENTS] [FLAGS]", "More", ""), l.T("cli.help.commands"))
-	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
+	tw := newTable(w, 3)
 	for _, c := range cmds {
 		listCommands(tw, l, c, nil)
 	}
@@ -258,7 +257,7 @@ func printHelp(w io.Writer, l *i18n.Localizer, c *command, path []string) {
 	fmt.Fprintf(w, "%s\n\n%s.\n", l.T("cli.usage.line", "Usage", usageLine(c, path), "More", ""), upperFirst(l.T(c.summary)))
 	if c.subcommands != nil {
 		fmt.Fprintf(w, "\n%s\n", l.T("cli.help.commands"))
-		tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
+		tw := newTable(w, 3)
 		for _, sub := range c.subcommands {
 			listCommands(tw, l, sub, path)
 		}

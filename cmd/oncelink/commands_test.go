@@ -383,12 +383,17 @@ func TestVersion(t *testing.T) {
 }
 
 // TestShortened: a long label is cut to the table's width, counted in
-// characters, with an ellipsis; a short one is left whole.
+// the columns a terminal gives it, with an ellipsis; a short one is left
+// whole. A character is cut with its accents, never from them.
 func TestShortened(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"Door code", "Door code"},
 		{strings.Repeat("é", labelWidth), strings.Repeat("é", labelWidth)},
 		{strings.Repeat("é", labelWidth+1), strings.Repeat("é", labelWidth-1) + "…"},
+		{strings.Repeat("e\u0301", labelWidth), strings.Repeat("e\u0301", labelWidth)},
+		{strings.Repeat("e\u0301", labelWidth+1), strings.Repeat("e\u0301", labelWidth-1) + "…"},
+		{strings.Repeat("語", labelWidth/2), strings.Repeat("語", labelWidth/2)},
+		{strings.Repeat("語", labelWidth/2+1), strings.Repeat("語", labelWidth/2-1) + "…"},
 	} {
 		if got := shortened(tc.in, labelWidth); got != tc.want {
 			t.Errorf("shortened(%q) = %q, want %q", tc.in, got, tc.want)
@@ -491,6 +496,50 @@ func TestUnknownFlagRepeatsNoSecret(t *testing.T) {
 		if r.code != exitUsage || r.err == nil || !strings.Contains(r.err.Error(), tc.want) ||
 			(tc.secret != "" && strings.Contains(r.err.Error()+r.stderr, tc.secret)) {
 			t.Errorf("%v: status %d, error %v, stderr %q", tc.args, r.code, r.err, r.stderr)
+		}
+	}
+}
+
+// TestTablesLineUpAsATerminalShows: in the tables of links (and of
+// requests, events, endpoints and accounts, which are laid out alike), a
+// label in Japanese, whose characters take two columns of a terminal, or
+// one whose accents are marks of their own, which take none, leaves the
+// columns after it where they are on every other line.
+func TestTablesLineUpAsATerminalShows(t *testing.T) {
+	labels := []string{"plain", "日本語ラベル", "e\u0301te\u0301", "שלום עולם", strings.Repeat("語", labelWidth)}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/v1/links" {
+			http.NotFound(w, r)
+			return
+		}
+		var links []string
+		for i, label := range labels {
+			links = append(links, fmt.Sprintf(`{"id":%d,"kind":"message","label":%q,"status":"active","max_uses":1,"uses":0,"views":0,`+
+				`"expires_at":"2026-12-08T10:00:00Z","created_at":"2026-12-07T10:00:00Z","used_at":null,"revoked_at":null,`+
+				`"for_user":null,"has_password":false,"e2e":false}`, i+1, label))
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"links":[%s],"next_cursor":null}`, strings.Join(links, ","))
+	}))
+	defer srv.Close()
+	r := runCLI(t, map[string]string{"ONCELINK_URL": srv.URL, "ONCELINK_API_KEY": "ol_" + strings.Repeat("k", 43)}, "", "links")
+	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+	if r.code != exitDone || len(lines) != len(labels)+1 {
+		t.Fatalf("links: %d, %v\n%s", r.code, r.err, r.stdout)
+	}
+	// column is where on line its text starts, in a terminal's columns.
+	column := func(line, text string) int {
+		i := strings.Index(line, text)
+		if i < 0 {
+			t.Fatalf("no %q in %q", text, line)
+		}
+		return displayWidth(line[:i])
+	}
+	kind, expires := column(lines[0], "KIND"), column(lines[0], "EXPIRES")
+	for _, line := range lines[1:] {
+		if column(line, "message") != kind || column(line, "2026-12-08") != expires {
+			t.Errorf("links: a row's columns are not under the header's:\n%s", r.stdout)
+			break
 		}
 	}
 }

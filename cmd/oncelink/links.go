@@ -9,9 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"text/tabwriter"
 	"time"
-	"unicode/utf8"
 
 	"oncelink/client"
 	"oncelink/core"
@@ -47,7 +45,7 @@ func linksCommand(fs *flag.FlagSet) runFunc {
 		if *asJSON {
 			return printJSON(p.stdout, map[string]any{"links": links})
 		}
-		tw := tabwriter.NewWriter(p.stdout, 0, 0, 2, ' ', 0)
+		tw := newTable(p.stdout, 2)
 		fmt.Fprintln(tw, p.T("cli.links.header"))
 		for _, l := range links {
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d/%d\t%s\n", l.ID, shortened(oneLine(l.Label, "-"), labelWidth), l.Kind, l.Status, l.Uses, l.MaxUses, l.ExpiresAt.UTC().Format(tableTime))
@@ -150,7 +148,7 @@ func eventsCommand(fs *flag.FlagSet) runFunc {
 		if *asJSON {
 			return printJSON(p.stdout, map[string]any{"events": events})
 		}
-		tw := tabwriter.NewWriter(p.stdout, 0, 0, 2, ' ', 0)
+		tw := newTable(p.stdout, 2)
 		fmt.Fprintln(tw, p.T("cli.events.header"))
 		for _, e := range events {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.At.UTC().Format(time.DateTime+" UTC"), e.Kind, oneLine(e.IP, "-"), p.browser(e.UserAgent))
@@ -184,12 +182,24 @@ const labelWidth = 40
 // tableTime is how the tables show a time: to the minute, in UTC.
 const tableTime = "2006-01-02 15:04 UTC"
 
-// shortened is s cut to max characters, the last of them an ellipsis.
+// shortened is s cut to max columns of a terminal (see displayWidth), the
+// last of them an ellipsis. A character is kept with its accents or cut
+// with them.
 func shortened(s string, max int) string {
-	if utf8.RuneCountInString(s) <= max {
+	if displayWidth(s) <= max {
 		return s
 	}
-	return string([]rune(s)[:max-1]) + "…"
+	var b strings.Builder
+	w := 0
+	for _, r := range s {
+		rw := runeWidth(r)
+		if w+rw > max-1 {
+			break
+		}
+		w += rw
+		b.WriteRune(r)
+	}
+	return b.String() + "…"
 }
 
 func printJSON(w io.Writer, v any) error {

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"strconv"
-	"text/tabwriter"
 
 	"oncelink/client"
 )
@@ -84,7 +83,7 @@ func requestsCommand(fs *flag.FlagSet) runFunc {
 		if *asJSON {
 			return printJSON(p.stdout, map[string]any{"requests": requests})
 		}
-		tw := tabwriter.NewWriter(p.stdout, 0, 0, 2, ' ', 0)
+		tw := newTable(p.stdout, 2)
 		fmt.Fprintln(tw, p.T("cli.requests.header"))
 		for _, r := range requests {
 			// The link that holds what was sent, once something was.

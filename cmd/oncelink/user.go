@@ -14,7 +14,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"oncelink/core"
@@ -228,7 +227,7 @@ func userList(fs *flag.FlagSet) runFunc {
 			enc.SetIndent("", "  ")
 			return enc.Encode(map[string]any{"accounts": list})
 		}
-		tw := tabwriter.NewWriter(p.stdout, 0, 0, 2, ' ', 0)
+		tw := newTable(p.stdout, 2)
 		fmt.Fprintln(tw, p.T("cli.user.list_header"))
 		for _, a := range accounts {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.Username, yesNo(p, a.Admin), yesNo(p, a.Disabled()), a.CreatedAt.UTC().Format(tableTime),

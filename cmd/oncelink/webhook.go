@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"oncelink/client"
@@ -47,7 +46,7 @@ func webhookList(fs *flag.FlagSet) runFunc {
 		if *asJSON {
 			return printJSON(p.stdout, map[string]any{"webhooks": hooks})
 		}
-		tw := tabwriter.NewWriter(p.stdout, 0, 0, 2, ' ', 0)
+		tw := newTable(p.stdout, 2)
 		fmt.Fprintln(tw, p.T("cli.webhook.header"))
 		for _, h := range hooks {
 			status := p.T("cli.webhook.active")
@@ -196,7 +195,7 @@ func webhookDeliveries(fs *flag.FlagSet) runFunc {
 		if *asJSON {
 			return printJSON(p.stdout, map[string]any{"deliveries": ds})
 		}
-		tw := tabwriter.NewWriter(p.stdout, 0, 0, 2, ' ', 0)
+		tw := newTable(p.stdout, 2)
 		fmt.Fprintln(tw, p.T("cli.webhook.deliveries_header"))
 		for _, d := range ds {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", d.CreatedAt.UTC().Format(time.DateTime+" UTC"), d.Type, deliveryStatus(p, d.Status), d.Attempts, lastAnswer(p, d))
