@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/net/idna"
@@ -354,9 +355,15 @@ func (e *APIError) Error() string {
 // or a key.
 func (e *APIError) HasProblem() bool { return e.problem }
 
-// oneLine is s with every run of white space, line breaks included, made
-// one space.
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+// OneLine is s with every run of white space, line breaks included, made
+// one space, but for the no-break spaces, which break no line: French sets
+// a narrow one before a colon and inside « », and a number keeps its unit
+// with one.
+func OneLine(s string) string {
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) && r != '\u00a0' && r != '\u202f' && r != '\u2007'
+	}), " ")
+}
 
 // IsStatus reports whether err is an *APIError with the HTTP status.
 func IsStatus(err error, status int) bool {
@@ -461,7 +468,7 @@ func (c *Client) readProblem(res *http.Response) error {
 		if json.NewDecoder(io.LimitReader(res.Body, 64<<10)).Decode(&p) == nil {
 			// A person reads the title and detail as one line each, whatever
 			// the server put in them.
-			e.Title, e.Detail, e.Code, e.Field, e.ID = oneLine(p.Title), oneLine(p.Detail), p.Code, p.Field, p.ID
+			e.Title, e.Detail, e.Code, e.Field, e.ID = OneLine(p.Title), OneLine(p.Detail), p.Code, p.Field, p.ID
 			e.problem = p.Code != ""
 		}
 	}

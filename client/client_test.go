@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -805,6 +806,29 @@ func TestProblemsAreOneLine(t *testing.T) {
 	var apiErr *client.APIError
 	if !errors.As(err, &apiErr) || apiErr.Title != "Gone" || apiErr.Detail != "evil Saved secrets.txt done" || strings.ContainsAny(err.Error(), "\r\n") {
 		t.Fatalf("a problem with line breaks: %q", err)
+	}
+}
+
+// TestProblemsKeepTheirNoBreakSpaces: a problem in French keeps the
+// narrow no-break spaces before its colons and inside its quotes, and the
+// no-break space between a number and its unit, as the server wrote them:
+// they are no break of a line, and the words would be set wrong without
+// them. Spaces and line breaks around them are still one space.
+func TestProblemsKeepTheirNoBreakSpaces(t *testing.T) {
+	const detail = "«\u202fx\u202f» n’est pas un état\u202f: au plus 25\u00a0Mio."
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintf(w, `{"title":"Requête incorrecte","detail":%q,"code":"status_unknown","field":"status"}`, " "+detail+"\n ")
+	}))
+	defer srv.Close()
+	_, err := newClient(t, "", "").Open(t.Context(), srv.URL+"/l/sometoken", "")
+	var apiErr *client.APIError
+	if !errors.As(err, &apiErr) || apiErr.Detail != detail {
+		t.Fatalf("a problem with no-break spaces: %q, want %q", apiErr.Detail, detail)
+	}
+	if got, want := client.OneLine("a\u00a0b \u202f\n c"), "a\u00a0b \u202f c"; got != want {
+		t.Errorf("OneLine: %q, want %q", got, want)
 	}
 }
 

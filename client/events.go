@@ -254,7 +254,7 @@ func dispatch(event, code, data string, conn *connection, ch chan<- Link) error 
 		// The refusal a request with the key now gets, with its code:
 		// account_disabled, or key_refused (as from a server that sends
 		// none).
-		return &APIError{Status: http.StatusUnauthorized, Code: cmp.Or(code, "key_refused"), Detail: oneLine(data),
+		return &APIError{Status: http.StatusUnauthorized, Code: cmp.Or(code, "key_refused"), Detail: OneLine(data),
 			server: conn.res.Request.URL.Scheme + "://" + conn.res.Request.URL.Host, problem: true}
 	}
 	return nil

@@ -209,10 +209,11 @@ func printJSON(w io.Writer, v any) error {
 }
 
 // oneLine is s fit for a table's cell or a line: runs of spaces, tabs and
-// line breaks as one space, nothing a terminal acts on, and empty as none.
+// line breaks as one space (see client.OneLine), nothing a terminal acts
+// on, and empty as none.
 func oneLine(s, none string) string {
-	s = printable(strings.Join(strings.Fields(s), " "))
-	if s == "" {
+	s = printable(client.OneLine(s))
+	if strings.TrimSpace(s) == "" {
 		return none
 	}
 	return s
