@@ -111,7 +111,17 @@ func openCommand(fs *flag.FlagSet) runFunc {
 		if o.Kind != "file" {
 			text := o.Message
 			if o.Kind == "url" {
-				text = o.URL + "\n"
+				// An end-to-end link's address, which the server cannot
+				// read, is held to the rule the server holds a link's to,
+				// and printed as it would have it: a javascript: one is
+				// none, as the recipient's page does not follow it, and a
+				// right-to-left override is percent-encoded. A link the
+				// server sealed has its address so already.
+				address, err := core.CheckContent(core.KindURL, "", o.URL)
+				if err != nil {
+					return errors.New(p.T("cli.open.bad_url"))
+				}
+				text = string(address) + "\n"
 			}
 			if out != nil && out.spare {
 				out = nil // a terminal shows a message

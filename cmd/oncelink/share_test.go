@@ -1465,3 +1465,44 @@ func TestOpenNeedsNoKeyOverItsLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenE2EWebAddressAsTheServerHasOne: the web address of an
+// end-to-end link, which the server cannot read to check, is printed by
+// open as the server gives a link's: one that is no http or https address
+// (javascript:, or no address at all) is refused, as the recipient's page
+// refuses to follow it, and one with characters that reorder or hide text
+// is printed with them percent-encoded, so that it reads as what it is.
+// Its use is spent either way: the server delivered it.
+func TestOpenE2EWebAddressAsTheServerHasOne(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	s := startServer(t, db)
+	signUp(t, s)
+	sh := ownerShell(t, s, db)
+	c, err := client.New(s.URL, ownerKey(t, db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As a sender other than oncelink's own could make them: unchecked.
+	made := func(address string) string {
+		t.Helper()
+		l, err := c.CreateE2ELink(t.Context(), client.NewLink{Kind: "url", URL: address})
+		if err != nil {
+			t.Fatalf("an end-to-end link to %q: %v", address, err)
+		}
+		return l.URL
+	}
+	for _, address := range []string{"javascript:alert(document.cookie)", "file:///etc/passwd", "not an address \x1b]0;pwned\x07"} {
+		r := sh.run("", nil, "open", made(address))
+		if r.code != exitFailed || r.stdout != "" || !strings.Contains(r.stderr, "not an http or https address") {
+			t.Errorf("open of an end-to-end link to %q: status %d, stdout %q, stderr %q", address, r.code, r.stdout, r.stderr)
+		}
+	}
+	r := sh.run("", nil, "open", made("https://example.com/\u202egpj.exe"))
+	if want := "https://example.com/%E2%80%AEgpj.exe\n"; r.code != exitDone || r.stdout != want {
+		t.Errorf("open of an end-to-end link to an address with a right-to-left override: status %d, stdout %q, want %q", r.code, r.stdout, want)
+	}
+	r = sh.run("", nil, "open", made("https://example.com/page?q=1#top"))
+	if want := "https://example.com/page?q=1#top\n"; r.code != exitDone || r.stdout != want {
+		t.Errorf("open of an end-to-end link to a plain address: status %d, stdout %q, want %q", r.code, r.stdout, want)
+	}
+}
