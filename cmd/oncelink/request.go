@@ -27,6 +27,9 @@ func requestCommand(fs *flag.FlagSet) runFunc {
 		if len(args) > 0 {
 			return unexpectedArg(p, args[0])
 		}
+		if err := textOnly("label", in.Label, "note", in.Note); err != nil {
+			return refusedFlag(p, err, requestFlags)
+		}
 		c, err := signedIn(p)
 		if err != nil {
 			return err

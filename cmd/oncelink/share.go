@@ -95,6 +95,9 @@ func shareCommand(fs *flag.FlagSet) runFunc {
 		case !core.UsesAllowed(*uses):
 			return usageError(p.T("cli.share.uses_range", "Max", core.MaxUses))
 		}
+		if err := textOnly("label", *label, "for_user", *forUser); err != nil {
+			return refusedFlag(p, err, shareFlags)
+		}
 		c, err := signedIn(p)
 		if err != nil {
 			return err
@@ -106,6 +109,9 @@ func shareCommand(fs *flag.FlagSet) runFunc {
 			}
 			if in.Password == "" {
 				return usageError(p.T("cli.share.password_empty"))
+			}
+			if err := textOnly("password", in.Password); err != nil {
+				return refusedFlag(p, err, shareFlags)
 			}
 		}
 		switch {
@@ -189,6 +195,19 @@ func shareCommand(fs *flag.FlagSet) runFunc {
 		}
 		return waitForOpen(ctx, p, c, l)
 	}
+}
+
+// textOnly refuses, as the server refuses it (core.NotText), the first of
+// the values, each given after its field's name, that is not UTF-8: sent
+// as JSON, it would arrive changed, with U+FFFD for each byte that is not,
+// and the link or request would be made with a label no one typed.
+func textOnly(fieldsAndValues ...string) error {
+	for i := 0; i+1 < len(fieldsAndValues); i += 2 {
+		if !utf8.ValidString(fieldsAndValues[i+1]) {
+			return core.NotText(fieldsAndValues[i])
+		}
+	}
+	return nil
 }
 
 // maybeMade is err, a create that got no answer (client.ErrOutcomeUnknown),

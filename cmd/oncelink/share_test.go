@@ -22,6 +22,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -1504,5 +1505,41 @@ func TestOpenE2EWebAddressAsTheServerHasOne(t *testing.T) {
 	r = sh.run("", nil, "open", made("https://example.com/page?q=1#top"))
 	if want := "https://example.com/page?q=1#top\n"; r.code != exitDone || r.stdout != want {
 		t.Errorf("open of an end-to-end link to a plain address: status %d, stdout %q, want %q", r.code, r.stdout, want)
+	}
+}
+
+// TestLabelsThatAreNotTextRefusedHere: a label, an account's name, a
+// note or a password that is not UTF-8 would reach the server changed, as
+// JSON carries it, with U+FFFD for each byte that is not: the server would
+// make a link with a label no one typed, or look for an account no one
+// named. Each is refused here as the server refuses such text, a usage
+// error naming its flag, and nothing is sent.
+func TestLabelsThatAreNotTextRefusedHere(t *testing.T) {
+	var sent atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sent.Add(1)
+		http.Error(w, "no", http.StatusTeapot)
+	}))
+	defer srv.Close()
+	env := map[string]string{"ONCELINK_URL": srv.URL, "ONCELINK_API_KEY": "ol_" + strings.Repeat("k", 43)}
+	en := i18n.For("en")
+	for _, tc := range []struct {
+		stdin, flag, field string
+		args               []string
+	}{
+		{"", "--label", "label", []string{"share", "x", "--label", "caf\xe9"}},
+		{"", "--for", "for_user", []string{"share", "x", "--for", "ren\xe9"}},
+		{"p\xff\n", "--password-stdin", "password", []string{"share", "x", "--password-stdin"}},
+		{"", "--label", "label", []string{"request", "--label", "caf\xe9"}},
+		{"", "--note", "note", []string{"request", "--note", "caf\xe9"}},
+	} {
+		r := runCLI(t, env, tc.stdin, tc.args...)
+		want := en.T("cli.flag_error.refused", "Flag", tc.flag, "Message", core.NotText(tc.field).Message(en))
+		if r.code != exitUsage || r.err == nil || !strings.HasPrefix(r.err.Error(), want) {
+			t.Errorf("%q: %d, %v; want %q", tc.args, r.code, r.err, want)
+		}
+	}
+	if n := sent.Load(); n != 0 {
+		t.Errorf("%d requests were sent", n)
 	}
 }
