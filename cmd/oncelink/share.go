@@ -279,7 +279,9 @@ func openUpload(ctx context.Context, p *proc, path string) (*upload, error) {
 	case !st.Mode().IsRegular():
 		err = usageError(p.T("cli.flag_error.refused", "Flag", "--file", "Message", p.T("cli.share.not_a_file", "Path", path)))
 	case st.Size() == 0:
-		err = core.ErrFileEmpty
+		// Empty, or a file that does not know its size before it is
+		// read, as those of /proc and /sys: streamed, it says which.
+		return streamed(ctx, f, f)
 	}
 	if err != nil {
 		f.Close()

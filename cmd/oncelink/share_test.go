@@ -1543,3 +1543,29 @@ func TestLabelsThatAreNotTextRefusedHere(t *testing.T) {
 		t.Errorf("%d requests were sent", n)
 	}
 }
+
+// TestShareFileThatTellsNoSize: a file that says it is empty until it is
+// read, as those of /proc do, is shared with what it holds, rather than
+// refused as empty; a file that is empty still is.
+func TestShareFileThatTellsNoSize(t *testing.T) {
+	const proc = "/proc/version"
+	want, err := os.ReadFile(proc)
+	if st, serr := os.Stat(proc); err != nil || serr != nil || st.Size() != 0 || len(want) == 0 {
+		t.Skipf("%s is no file that tells no size here", proc)
+	}
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	s := startServer(t, db)
+	signUp(t, s)
+	sh := ownerShell(t, s, db)
+	link := strings.TrimSpace(sh.must(exitDone, "", "share", "--file", proc).stdout)
+	if r := sh.must(exitDone, "", "open", link, "-o", "-"); r.stdout != string(want) {
+		t.Errorf("open of the shared %s: %q, want %q", proc, r.stdout, want)
+	}
+	empty := filepath.Join(t.TempDir(), "empty.txt")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := sh.must(exitUsage, "", "share", "--file", empty); !strings.Contains(r.stderr, "That file is empty") {
+		t.Errorf("share --file of an empty file: stderr %q", r.stderr)
+	}
+}
