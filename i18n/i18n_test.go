@@ -307,6 +307,30 @@ func TestFrenchSpacing(t *testing.T) {
 	}
 }
 
+// TestNumberSignsKeepTheirNumber: "n° 12" (French), "Nr. 12" (German)
+// and "n.º 12" (Spanish) keep the sign with its number by a no-break
+// space, so that no line ends with the sign and starts with the number.
+func TestNumberSignsKeepTheirNumber(t *testing.T) {
+	signs := map[string]*regexp.Regexp{
+		"fr": regexp.MustCompile(`\bn°[ \t\n]`),
+		"de": regexp.MustCompile(`\bNr\.[ \t\n]`),
+		"es": regexp.MustCompile(`\bn\.º[ \t\n]`),
+	}
+	for code, sign := range signs {
+		c, err := Catalog(code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for id, forms := range c {
+			for _, text := range forms {
+				if sign.MatchString(text) {
+					t.Errorf("%s: %s breaks between a number sign and its number: %q", code, id, text)
+				}
+			}
+		}
+	}
+}
+
 // TestEnglishApostrophes: English writes its apostrophes one way, the
 // straight one, so that the words of one page never mix "browser's" with
 // "browser’s".
