@@ -160,7 +160,8 @@ func fromEnv(flag string) string {
 // nameSources is err with each flag its message names (--log-format,
 // --password-signin=false) that took its value from the environment, one
 // of env, named as fromEnv names it: the checks of a value speak of flags,
-// where it may have come from the environment. It is still err to
+// where it may have come from the environment. A message that names a
+// flag's twin too is left to say both as it does. It is still err to
 // errors.Is and errors.As; quoted values are left as they are.
 func nameSources(err error, env []string) error {
 	if err == nil || len(env) == 0 {
@@ -183,7 +184,9 @@ func nameSources(err error, env []string) error {
 				end++
 			}
 			name := msg[i+2 : end]
-			if !slices.Contains(env, name) {
+			// A message that names the twin itself already says where
+			// the value may come from ("name it with --db or ONCELINK_DB").
+			if !slices.Contains(env, name) || strings.Contains(msg, twin(name)) {
 				break
 			}
 			value := ""

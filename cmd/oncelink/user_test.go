@@ -549,3 +549,24 @@ func TestUserPasswordRefusedMakesNoDatabase(t *testing.T) {
 		t.Errorf("Ctrl-C at the prompt of user add --create left %v behind", left)
 	}
 }
+
+// TestMissingDatabaseSaidOnce: a user command on a database that is not
+// there says how to name one, --db or ONCELINK_DB, once each, whether the
+// path came from the flag or from the environment.
+func TestMissingDatabaseSaidOnce(t *testing.T) {
+	en := i18n.For("en")
+	missing := filepath.Join(t.TempDir(), "none", "oncelink.db")
+	want := en.T("cli.user.no_db", "Path", missing)
+	for _, c := range []struct {
+		env  map[string]string
+		args []string
+	}{
+		{nil, []string{"user", "list", "--db", missing}},
+		{map[string]string{"ONCELINK_DB": missing}, []string{"user", "list"}},
+	} {
+		r := runCLI(t, c.env, "", c.args...)
+		if r.err == nil || r.err.Error() != want {
+			t.Errorf("%v with %v: %v, want %q", c.args, c.env, r.err, want)
+		}
+	}
+}
