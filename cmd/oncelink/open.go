@@ -124,6 +124,9 @@ func openCommand(fs *flag.FlagSet) runFunc {
 				text = string(address) + "\n"
 			}
 			if out != nil && out.spare {
+				if o.Kind == "message" && !terminalSafe(text) {
+					return saveMessage(out, text, p)
+				}
 				out = nil // a terminal shows a message
 			}
 			return writeText(out, text, p)
@@ -147,6 +150,42 @@ func writeText(out *outputFile, text string, p *proc) error {
 		return lostToPipe(p)
 	}
 	return err
+}
+
+// terminalSafe reports whether a terminal shows text as it is: text with
+// no control character but line breaks (a carriage return only before a
+// line feed) and tabs. An escape sequence can retitle a terminal, redraw
+// what it shows or set its clipboard, and a carriage return alone writes
+// a line over what it showed.
+func terminalSafe(text string) bool {
+	if !utf8.ValidString(text) {
+		return false
+	}
+	for i, r := range text {
+		switch {
+		case r == '\n' || r == '\t':
+		case r == '\r' && strings.HasPrefix(text[i+1:], "\n"):
+		case unicode.IsControl(r):
+			return false
+		}
+	}
+	return true
+}
+
+// saveMessage saves a message opened on a terminal that the terminal
+// would not show as it is (see terminalSafe) to out, the file a file
+// opened there goes to, as message.txt: its bytes as they were shared,
+// which the used link cannot give again and which no safe way of showing
+// it would keep. Standard error says where, and why.
+func saveMessage(out *outputFile, text string, p *proc) error {
+	if err := out.claim("message.txt"); err != nil {
+		return client.Caused(p.loc, p.T("cli.open.not_written"), err)
+	}
+	if err := out.keep(strings.NewReader(text)); err != nil {
+		return client.Caused(p.loc, p.T("cli.open.not_written"), err)
+	}
+	fmt.Fprintln(p.stderr, p.T("cli.open.message_saved_as", "Name", out.path))
+	return nil
 }
 
 // lostToPipe is the error of an opened link's content that standard

@@ -101,6 +101,52 @@ func TestOpenOnATerminal(t *testing.T) {
 	}
 }
 
+// TestOpenKeepsEscapesOffTheTerminal: a message that holds what a
+// terminal acts on (an escape sequence that retitles it, sets its
+// clipboard or colours it; a carriage return that writes over a line) is
+// not shown on one: it is saved as message.txt, byte for byte, as the used
+// link cannot give it again, and standard error says so. Piped, it is
+// written as it was shared; a message with only line breaks and tabs is
+// shown.
+func TestOpenKeepsEscapesOffTheTerminal(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	s := startServer(t, db)
+	signUp(t, s)
+	sh := ownerShell(t, s, db)
+	for _, msg := range []string{
+		"hunter2\x1b]0;pwned\a\x1b]52;c;cm0gLXJmIH4=\a\x1b[31m\n",
+		"real password\rfake password\n",
+	} {
+		dir := t.TempDir()
+		link := strings.TrimSpace(sh.must(exitDone, msg, "share").stdout)
+		said, code := sh.onTerminal(dir, `"$ONCELINK" open '`+link+`'`)
+		saved := filepath.Join(dir, "message.txt")
+		if code != exitDone || strings.ContainsAny(said, "\x1b\a") || strings.Contains(said, "fake") ||
+			!strings.Contains(said, i18n.For("en").T("cli.open.message_saved_as", "Name", "message.txt")) {
+			t.Errorf("open %q on a terminal: %d, the terminal was sent %q", msg, code, said)
+		}
+		if b, err := os.ReadFile(saved); err != nil || string(b) != msg {
+			t.Errorf("open %q on a terminal saved %q, %v", msg, b, err)
+		}
+		piped := filepath.Join(t.TempDir(), "piped")
+		link = strings.TrimSpace(sh.must(exitDone, msg, "share").stdout)
+		if _, code := sh.onTerminal(dir, `"$ONCELINK" open '`+link+`' > '`+piped+`'`); code != exitDone {
+			t.Errorf("open %q into a file: %d", msg, code)
+		}
+		if b, err := os.ReadFile(piped); err != nil || string(b) != msg {
+			t.Errorf("open %q into a file wrote %q, %v", msg, b, err)
+		}
+	}
+	dir := t.TempDir()
+	link := strings.TrimSpace(sh.must(exitDone, "a\tb\r\nc\n", "share").stdout)
+	if said, code := sh.onTerminal(dir, `"$ONCELINK" open '`+link+`'`); code != exitDone || !strings.Contains(said, "a\tb") {
+		t.Errorf("open a message of lines and tabs: %d %q", code, said)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("a message of lines and tabs left %v behind", entries)
+	}
+}
+
 // TestOpenSavesUnderASafeName: a file saved on a terminal loses a leading
 // dash, which a later rm * would read as its options, and a leading dot,
 // which would hide it; the progress line and the closing message say the
