@@ -202,9 +202,12 @@ func shortened(s string, max int) string {
 	return b.String() + "…"
 }
 
+// printJSON writes v as indented JSON, with <, > and & as they are: the
+// output is read by programs and people, not put in a web page.
 func printJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
 }
 

@@ -1569,3 +1569,17 @@ func TestShareFileThatTellsNoSize(t *testing.T) {
 		t.Errorf("share --file of an empty file: stderr %q", r.stderr)
 	}
 }
+
+// TestJSONWritesMarkupAsItIs: --json writes <, > and & in a label as they
+// are, not as \u003c, \u003e and \u0026: it is read by programs and
+// people, not put in a web page.
+func TestJSONWritesMarkupAsItIs(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	s := startServer(t, db)
+	signUp(t, s)
+	sh := ownerShell(t, s, db)
+	sh.must(exitDone, "", "share", "--label", "R&D <staging>", "words")
+	if out := sh.must(exitDone, "", "links", "--json").stdout; !strings.Contains(out, `"label": "R&D <staging>"`) {
+		t.Errorf("links --json writes the label otherwise: %s", out)
+	}
+}

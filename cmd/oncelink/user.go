@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -223,9 +222,7 @@ func userList(fs *flag.FlagSet) runFunc {
 					list[i].DisabledAt = &at
 				}
 			}
-			enc := json.NewEncoder(p.stdout)
-			enc.SetIndent("", "  ")
-			return enc.Encode(map[string]any{"accounts": list})
+			return printJSON(p.stdout, map[string]any{"accounts": list})
 		}
 		tw := newTable(p.stdout, 2)
 		fmt.Fprintln(tw, p.T("cli.user.list_header"))
