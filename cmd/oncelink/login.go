@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"oncelink/client"
@@ -78,6 +79,9 @@ func signedIn(p *proc) (*client.Client, error) {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
+	if s.Key != "" {
+		warnOpenSignIn(p, path)
+	}
 	base, baseErr := s.URL, error(nil)
 	if base != "" {
 		base, baseErr = client.ParseBase(base)
@@ -118,6 +122,17 @@ func signedIn(p *proc) (*client.Client, error) {
 		return nil, &exitError{code: exitSignedOut, err: &notAKey{notKey}}
 	}
 	return p.client(base, s.Key)
+}
+
+// warnOpenSignIn says on standard error when the saved sign-in at path,
+// which holds an API key, may be read by other users of this machine, as
+// after a copy or a chmod: login writes it for its owner alone (0600).
+func warnOpenSignIn(p *proc, path string) {
+	st, err := os.Stat(path)
+	if err != nil || runtime.GOOS == "windows" || st.Mode().Perm()&0o077 == 0 {
+		return
+	}
+	fmt.Fprintln(p.stderr, p.T("cli.login.config_open", "Path", path, "Mode", fmt.Sprintf("%04o", st.Mode().Perm())))
 }
 
 // notAKey refuses the key of the saved sign-in or of ONCELINK_API_KEY that

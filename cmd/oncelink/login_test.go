@@ -356,3 +356,30 @@ func TestKeyOfTheWrongShape(t *testing.T) {
 		t.Errorf("open with a key of the wrong shape sent %q", got)
 	}
 }
+
+// TestOpenSignInIsSaid: a saved sign-in that other users of the machine
+// may read, as after a chmod, is said on standard error by each command
+// that uses it, which still runs; login's own file, its owner's alone, is
+// not.
+func TestOpenSignInIsSaid(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	s := startServer(t, db)
+	signUp(t, s)
+	sh := ownerShell(t, s, db)
+	var path string
+	for _, kv := range sh.env {
+		if dir, ok := strings.CutPrefix(kv, "XDG_CONFIG_HOME="); ok {
+			path = filepath.Join(dir, "oncelink", "config.json")
+		}
+	}
+	warning := i18n.For("en").T("cli.login.config_open", "Path", path, "Mode", "0644")
+	if r := sh.must(exitDone, "", "links"); strings.Contains(r.stderr, path) {
+		t.Fatalf("login's own file is said to be open: %q", r.stderr)
+	}
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := sh.must(exitDone, "", "links"); !strings.Contains(r.stderr, warning) {
+		t.Errorf("links with the sign-in readable by all: stderr %q, want %q", r.stderr, warning)
+	}
+}
