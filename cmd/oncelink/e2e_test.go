@@ -20,10 +20,7 @@ import (
 // TestE2EBetweenCLIAndBrowser: end-to-end links made by the CLI open in
 // the browser, and those made in the browser open with the CLI.
 func TestE2EBetweenCLIAndBrowser(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "oncelink.db")
-	s := startServer(t, db)
-	signUp(t, s)
-	sh := ownerShell(t, s, db)
+	sh, s, _ := signedInShell(t)
 	e2eLink := regexp.MustCompile(`^` + regexp.QuoteMeta(s.URL) + `/l/[A-Za-z0-9_-]{43}#[A-Za-z0-9_-]{43}\n$`)
 
 	ctx := browsertest.New(t, chromedp.Flag("autoplay-policy", "no-user-gesture-required"))

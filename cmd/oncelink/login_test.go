@@ -362,10 +362,7 @@ func TestKeyOfTheWrongShape(t *testing.T) {
 // that uses it, which still runs; login's own file, its owner's alone, is
 // not.
 func TestOpenSignInIsSaid(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "oncelink.db")
-	s := startServer(t, db)
-	signUp(t, s)
-	sh := ownerShell(t, s, db)
+	sh, _, _ := signedInShell(t)
 	var path string
 	for _, kv := range sh.env {
 		if dir, ok := strings.CutPrefix(kv, "XDG_CONFIG_HOME="); ok {

@@ -74,6 +74,17 @@ func ownerShell(t *testing.T, s *server, db string) *shell {
 	return sh
 }
 
+// signedInShell starts a server on a fresh SQLite file with its owner
+// signed up, and returns a shell signed in as the owner with a key from
+// oncelink user key, the server and its database.
+func signedInShell(t *testing.T) (*shell, *server, string) {
+	t.Helper()
+	db := filepath.Join(t.TempDir(), "oncelink.db")
+	s := startServer(t, db)
+	signUp(t, s)
+	return ownerShell(t, s, db), s, db
+}
+
 // command is oncelink with args in sh, with env added to its environment.
 func (sh *shell) command(stdin io.Reader, env []string, args ...string) *exec.Cmd {
 	cmd := exec.Command(oncelinkBinary(sh.t), args...)
@@ -555,10 +566,7 @@ func TestClientCommands(t *testing.T) {
 // that holds what was sent; withdraw, once, again, and of requests that
 // are not the account's.
 func TestRequestCommands(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "oncelink.db")
-	s := startServer(t, db)
-	signUp(t, s)
-	sh := ownerShell(t, s, db)
+	sh, s, db := signedInShell(t)
 
 	vpn := strings.TrimSpace(sh.must(exitDone, "", "request", "--label", "vpn", "--accepts", "text", "--ttl", "1h").stdout)
 	longLabel := "the deploy key of the staging servers, for the new CI runner"
@@ -805,10 +813,7 @@ func emptyFile(t *testing.T) string {
 // that streams nothing, or cannot be told apart from what else reads
 // standard input, is refused and makes no link.
 func TestShareStreamedFiles(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "oncelink.db")
-	s := startServer(t, db)
-	signUp(t, s)
-	sh := ownerShell(t, s, db)
+	sh, s, _ := signedInShell(t)
 	c := apiClient(t, s.URL, "")
 	content := make([]byte, 200<<10+7)
 	for i := range content {
@@ -986,10 +991,7 @@ func TestShareFileOverTheLimitIsNotSent(t *testing.T) {
 // as the reader's language writes it: in French, a no-break space before
 // the colon.
 func TestFlagRefusalsInTheReadersLanguage(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "oncelink.db")
-	s := startServer(t, db)
-	signUp(t, s)
-	sh := ownerShell(t, s, db)
+	sh, _, _ := signedInShell(t)
 	sh.env = append(sh.env, "LANG=fr_FR.UTF-8")
 	fr := i18n.For("fr")
 	for _, c := range []struct {
@@ -1131,10 +1133,7 @@ func TestOpenWhileDisabled(t *testing.T) {
 // reader has ended (oncelink open URL | a-command-not-found) does not use
 // the link, whose content would be lost, and says why.
 func TestOpenToAPipeNoOneReads(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "oncelink.db")
-	s := startServer(t, db)
-	signUp(t, s)
-	sh := ownerShell(t, s, db)
+	sh, _, _ := signedInShell(t)
 	link := strings.TrimSpace(sh.must(exitDone, "", "share", "kept for a reader").stdout)
 	for _, args := range [][]string{{"open", link}, {"open", link, "-o", "-"}} {
 		r, w, err := os.Pipe()
@@ -1161,10 +1160,7 @@ func TestOpenToAPipeNoOneReads(t *testing.T) {
 // ONCELINK_API_KEY says that the saved key goes to its own server alone,
 // rather than that no one is signed in; the key goes nowhere.
 func TestEnvURLOfAnotherServer(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "oncelink.db")
-	s := startServer(t, db)
-	signUp(t, s)
-	sh := ownerShell(t, s, db)
+	sh, s, _ := signedInShell(t)
 	other := strings.Replace(s.URL, "127.0.0.1", "localhost", 1)
 	r := sh.run("", []string{"ONCELINK_URL=" + other}, "links")
 	if r.code != exitSignedOut || !strings.Contains(r.stderr, other) || !strings.Contains(r.stderr, s.URL) || !strings.Contains(r.stderr, "ONCELINK_API_KEY") {
@@ -1179,10 +1175,7 @@ func TestEnvURLOfAnotherServer(t *testing.T) {
 // does, rather than a message of one dash; with --password-stdin, which
 // reads standard input too, it is a usage error.
 func TestShareDashReadsStdin(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "oncelink.db")
-	s := startServer(t, db)
-	signUp(t, s)
-	sh := ownerShell(t, s, db)
+	sh, _, _ := signedInShell(t)
 	link := strings.TrimSpace(sh.must(exitDone, "piped in\n", "share", "-").stdout)
 	if r := sh.must(exitDone, "", "open", link); r.stdout != "piped in\n" {
 		t.Fatalf("share - shared %q", r.stdout)
@@ -1233,10 +1226,7 @@ func TestOpenTokenStartingWithDash(t *testing.T) {
 // is missing and that the link was not used, and it was not: a usage
 // error (exit status 2), as the address given is at fault.
 func TestOpenE2ETokenWithKey(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "oncelink.db")
-	s := startServer(t, db)
-	signUp(t, s)
-	sh := ownerShell(t, s, db)
+	sh, s, _ := signedInShell(t)
 	link := strings.TrimSpace(sh.must(exitDone, "", "share", "--e2e", "the vault code").stdout)
 	tokAndKey := strings.TrimPrefix(link, s.URL+"/l/")
 	tok, _, ok := strings.Cut(tokAndKey, "#")
@@ -1261,10 +1251,7 @@ func TestOpenE2ETokenWithKey(t *testing.T) {
 // arrives leaves no partial file, and says that the link's use is spent
 // and what arrived thrown away, as a second open finds: gone.
 func TestOpenInterruptedWhileTheFileArrives(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "oncelink.db")
-	s := startServer(t, db)
-	signUp(t, s)
-	sh := ownerShell(t, s, db)
+	sh, s, _ := signedInShell(t)
 	doc := filepath.Join(t.TempDir(), "report.bin")
 	if err := os.WriteFile(doc, bytes.Repeat([]byte("report "), 10000), 0o600); err != nil {
 		t.Fatal(err)
@@ -1475,10 +1462,7 @@ func TestOpenNeedsNoKeyOverItsLimit(t *testing.T) {
 // is printed with them percent-encoded, so that it reads as what it is.
 // Its use is spent either way: the server delivered it.
 func TestOpenE2EWebAddressAsTheServerHasOne(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "oncelink.db")
-	s := startServer(t, db)
-	signUp(t, s)
-	sh := ownerShell(t, s, db)
+	sh, s, db := signedInShell(t)
 	c, err := client.New(s.URL, ownerKey(t, db))
 	if err != nil {
 		t.Fatal(err)
@@ -1553,10 +1537,7 @@ func TestShareFileThatTellsNoSize(t *testing.T) {
 	if st, serr := os.Stat(proc); err != nil || serr != nil || st.Size() != 0 || len(want) == 0 {
 		t.Skipf("%s is no file that tells no size here", proc)
 	}
-	db := filepath.Join(t.TempDir(), "oncelink.db")
-	s := startServer(t, db)
-	signUp(t, s)
-	sh := ownerShell(t, s, db)
+	sh, _, _ := signedInShell(t)
 	link := strings.TrimSpace(sh.must(exitDone, "", "share", "--file", proc).stdout)
 	if r := sh.must(exitDone, "", "open", link, "-o", "-"); r.stdout != string(want) {
 		t.Errorf("open of the shared %s: %q, want %q", proc, r.stdout, want)
@@ -1574,10 +1555,7 @@ func TestShareFileThatTellsNoSize(t *testing.T) {
 // are, not as \u003c, \u003e and \u0026: it is read by programs and
 // people, not put in a web page.
 func TestJSONWritesMarkupAsItIs(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "oncelink.db")
-	s := startServer(t, db)
-	signUp(t, s)
-	sh := ownerShell(t, s, db)
+	sh, _, _ := signedInShell(t)
 	sh.must(exitDone, "", "share", "--label", "R&D <staging>", "words")
 	if out := sh.must(exitDone, "", "links", "--json").stdout; !strings.Contains(out, `"label": "R&D <staging>"`) {
 		t.Errorf("links --json writes the label otherwise: %s", out)

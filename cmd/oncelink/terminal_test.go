@@ -39,10 +39,7 @@ func (sh *shell) onTerminal(dir, line string) (string, int) {
 // the screen; a directory that cannot be written is told before the link
 // is used; a message leaves nothing behind.
 func TestOpenOnATerminal(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "oncelink.db")
-	s := startServer(t, db)
-	signUp(t, s)
-	sh := ownerShell(t, s, db)
+	sh, _, _ := signedInShell(t)
 
 	// The name of an end-to-end file is the sender's: the server never
 	// sees it to clean it.
@@ -109,10 +106,7 @@ func TestOpenOnATerminal(t *testing.T) {
 // written as it was shared; a message with only line breaks and tabs is
 // shown.
 func TestOpenKeepsEscapesOffTheTerminal(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "oncelink.db")
-	s := startServer(t, db)
-	signUp(t, s)
-	sh := ownerShell(t, s, db)
+	sh, _, _ := signedInShell(t)
 	for _, msg := range []string{
 		"hunter2\x1b]0;pwned\a\x1b]52;c;cm0gLXJmIH4=\a\x1b[31m\n",
 		"real password\rfake password\n",
@@ -152,10 +146,7 @@ func TestOpenKeepsEscapesOffTheTerminal(t *testing.T) {
 // which would hide it; the progress line and the closing message say the
 // name it is saved under, " (2)" included when its name is taken.
 func TestOpenSavesUnderASafeName(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "oncelink.db")
-	s := startServer(t, db)
-	signUp(t, s)
-	sh := ownerShell(t, s, db)
+	sh, _, _ := signedInShell(t)
 	src := filepath.Join(t.TempDir(), "content")
 	if err := os.WriteFile(src, []byte("hi\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -264,10 +255,7 @@ func TestPrintableQuoting(t *testing.T) {
 // after a "#", as if it were end to end: refused before its one use is
 // taken, saying how to open it, which then works.
 func TestOpenWithAStrayFragment(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "oncelink.db")
-	s := startServer(t, db)
-	signUp(t, s)
-	sh := ownerShell(t, s, db)
+	sh, _, _ := signedInShell(t)
 	link := strings.TrimSpace(sh.must(exitDone, "sealed by the server\n", "share").stdout)
 	r := sh.must(exitFailed, "", "open", link+"#"+strings.Repeat("A", 43))
 	if r.stdout != "" || !strings.Contains(r.stderr, "not encrypted end to end") {
@@ -296,10 +284,7 @@ func TestProgressSaysBytesInTheLanguage(t *testing.T) {
 // shell and scripts see what they always saw; a person at a terminal is
 // told in one line that the rest is lost, and a script's log gets nothing.
 func TestOpenIntoAPipeThatCloses(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "oncelink.db")
-	s := startServer(t, db)
-	signUp(t, s)
-	sh := ownerShell(t, s, db)
+	sh, _, _ := signedInShell(t)
 	big := filepath.Join(t.TempDir(), "big.bin")
 	if err := os.WriteFile(big, bytes.Repeat([]byte("0123456789abcdef"), 128<<10), 0o600); err != nil {
 		t.Fatal(err)
