@@ -300,8 +300,11 @@ func (t TwoFactor) Any() bool { return t.TOTP || len(t.Passkeys) > 0 }
 // Enrolment is an authenticator-app secret waiting for its first code.
 type Enrolment struct {
 	Secret string
-	QR     QR
-	Error  string
+	// Mark names the secret shown, for the form to send back (see
+	// core.ConfirmShownTOTP).
+	Mark  string
+	QR    QR
+	Error string
 	// HeldBack, when the rate limits refused a code, says for how long.
 	HeldBack *HeldBack
 }

@@ -8,6 +8,7 @@ import (
 	"crypto/subtle"
 	"encoding/base32"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"strings"
 	"time"
@@ -78,8 +79,11 @@ var (
 	errTOTPOn         = Refusal(Conflict, "totp_on", "", "already_on")
 	errNoTOTP         = Refusal(NotFound, "totp_off", "", "not_set_up")
 	errNoEnrolment    = Refusal(Invalid, "totp_not_started", "code", "start_again")
-	errNoSecondFactor = Refusal(Invalid, "no_second_factor", "", "no_second_factor")
-	errFactorRequired = Variant(Conflict, "two_factor_required", "last_factor", "", "two_factor_required")
+	// errEnrolmentReplaced: the secret a form showed was replaced by
+	// setting the app up again since.
+	errEnrolmentReplaced = Refusal(Invalid, "totp_key_replaced", "code", "start_again")
+	errNoSecondFactor    = Refusal(Invalid, "no_second_factor", "", "no_second_factor")
+	errFactorRequired    = Variant(Conflict, "two_factor_required", "last_factor", "", "two_factor_required")
 )
 
 // codesHeldBack refuses a second-step code for wait, after too many wrong
@@ -99,10 +103,20 @@ func CodesHeldBack(err error) bool {
 }
 
 // TOTPEnrolment is a new authenticator-app secret waiting to be confirmed:
-// Secret is its base32 text, URL its otpauth:// address for a QR code.
+// Secret is its base32 text, URL its otpauth:// address for a QR code,
+// Mark a short name of it, not the secret, for the form that confirms it
+// to say which secret it showed (see ConfirmShownTOTP).
 type TOTPEnrolment struct {
 	Secret string
 	URL    string
+	Mark   string
+}
+
+// totpMark names the secret (base32 text) without giving it away: the
+// first 64 bits of its SHA-256, in hex.
+func totpMark(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:8])
 }
 
 // SecondFactorsOf tells what account signs in with beside its password.
@@ -129,7 +143,7 @@ func (s *Service) StartTOTP(ctx context.Context, a Account, proof *Proof) (TOTPE
 		}
 		return TOTPEnrolment{}, err
 	}
-	return TOTPEnrolment{Secret: key.Secret(), URL: key.URL()}, nil
+	return TOTPEnrolment{Secret: key.Secret(), URL: key.URL(), Mark: totpMark(key.Secret())}, nil
 }
 
 // PendingTOTP returns a's secret that waits to be confirmed, to show it
@@ -162,7 +176,7 @@ func (s *Service) PendingTOTP(ctx context.Context, a Account, proof Proof) (TOTP
 	if err != nil {
 		return TOTPEnrolment{}, err
 	}
-	return TOTPEnrolment{Secret: key.Secret(), URL: key.URL()}, nil
+	return TOTPEnrolment{Secret: key.Secret(), URL: key.URL(), Mark: totpMark(key.Secret())}, nil
 }
 
 // totpKey is a's authenticator-app key with the secret given, or a new
@@ -178,6 +192,16 @@ func (s *Service) totpKey(a Account, secret []byte) (*otp.Key, error) {
 // account's new recovery codes, for its owner to see once. The code takes
 // a turn of a's sign-in limit, one with the proof's when it came with one.
 func (s *Service) ConfirmTOTP(ctx context.Context, a Account, code string, proof *Proof) ([]string, error) {
+	return s.ConfirmShownTOTP(ctx, a, code, "", proof)
+}
+
+// ConfirmShownTOTP is ConfirmTOTP for a form that showed the secret
+// whose Mark is shown: when setting the app up was started again since
+// (in another tab, say), the secret waiting is another, whose code the
+// app that scanned this one cannot give, and the code is refused as such
+// rather than as wrong, and counts as no wrong code. An empty shown
+// checks nothing.
+func (s *Service) ConfirmShownTOTP(ctx context.Context, a Account, code, shown string, proof *Proof) ([]string, error) {
 	// A session not proven is let on only by a proof given, which took
 	// its turn.
 	proven := s.Proven(*proof, true)
@@ -197,6 +221,15 @@ func (s *Service) ConfirmTOTP(ctx context.Context, a Account, code string, proof
 		return nil, err
 	case t.Confirmed():
 		return nil, errTOTPOn
+	}
+	if shown != "" {
+		secret, err := s.openTOTP(a.ID, t.Secret)
+		if err != nil {
+			return nil, err
+		}
+		if subtle.ConstantTimeCompare([]byte(shown), []byte(totpMark(secret))) != 1 {
+			return nil, errEnrolmentReplaced
+		}
 	}
 	code, ok := totpCode(code)
 	if !ok {

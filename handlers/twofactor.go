@@ -489,7 +489,7 @@ func (h *Handler) keepProof(r *http.Request, a *core.Account, p *core.Proof) {
 
 // enrolment is a TOTP enrolment as the page shows it, with its QR code.
 func enrolment(e core.TOTPEnrolment, msg string) *components.Enrolment {
-	v := &components.Enrolment{Secret: e.Secret, Error: msg}
+	v := &components.Enrolment{Secret: e.Secret, Mark: e.Mark, Error: msg}
 	if qr, err := components.QRCode(e.URL); err == nil {
 		v.QR = qr
 	}
@@ -523,7 +523,7 @@ func (h *Handler) confirmTOTP(w http.ResponseWriter, r *http.Request, a *core.Ac
 		return
 	}
 	p := h.proof(r)
-	codes, err := h.core.ConfirmTOTP(r.Context(), *a, strings.TrimSpace(r.PostForm.Get("code")), p)
+	codes, err := h.core.ConfirmShownTOTP(r.Context(), *a, strings.TrimSpace(r.PostForm.Get("code")), r.PostForm.Get("shown_key"), p)
 	h.keepProof(r, a, p)
 	// A code refused, or held back, brings the same secret back to try
 	// again; a proof refused, the form alone, without the secret, which

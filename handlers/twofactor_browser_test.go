@@ -960,3 +960,39 @@ func TestPasskeyNoticesInBrowser(t *testing.T) {
 		}
 	}
 }
+
+// TestTOTPKeyReplacedInBrowser: setting the app up in a second tab
+// replaces the first tab's key; the first tab's code, typed there, is
+// said to be of a key since replaced, beside the field, which keeps the
+// focus, and the page shows the new key, on a phone and in Arabic too.
+func TestTOTPKeyReplacedInBrowser(t *testing.T) {
+	s := newTestServer(t)
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	b.setUp()
+	b.acceptLanguage("ar")
+	b.open("/settings", "[data-testid=totp-start]")
+	first := b.startTOTP()
+	tctx, cancel := chromedp.NewContext(ctx)
+	defer cancel()
+	other := newTab(t, tctx, s)
+	other.open("/settings", "[data-testid=totp-start]")
+	second := other.startTOTP()
+	b.do(
+		chromedp.SendKeys(chromedp.ID("totp-code"), totpCode(t, s, first)),
+		chromedp.Click(chromedp.CSS("[data-testid=totp-confirm]")),
+		chromedp.WaitVisible(chromedp.ID("error-code")),
+	)
+	b.forgive("status of 400")
+	got := eval[string](b, `(f => [f.getAttribute("aria-invalid"), f.getAttribute("aria-describedby"), document.activeElement === f ? "focused" : "not focused",
+		document.querySelector("[data-testid=totp-secret]").dataset.secret].join(" "))(document.getElementById("totp-code"))`)
+	if got != "true error-code focused "+second {
+		t.Errorf("the field after a code of the key replaced: %q, want the new key %s", got, second)
+	}
+	if said := eval[string](b, `document.getElementById("error-code").textContent`); !strings.Contains(said, "استُبدل المفتاح") {
+		t.Errorf("beside the field: %q", said)
+	}
+	browsertest.Shoot(t, b.ctx, "totp-key-replaced-ar")
+	b.clean("a code of the key replaced")
+	b.confirmTOTP(s, second)
+}

@@ -710,6 +710,55 @@ func TestSecondStepWithPasskeysOff(t *testing.T) {
 
 var secretPattern = regexp.MustCompile(`data-secret="([A-Z2-7]+)"`)
 
+var shownKeyPattern = regexp.MustCompile(`name="shown_key" value="([0-9a-f]+)"`)
+
+// TestTOTPKeyReplacedInAnotherTab: setting the app up started in two tabs
+// leaves the first tab's key replaced by the second's. A code of the
+// first key, typed in the first tab, is not called wrong, which it is
+// not, but said to belong to a key since replaced, with the key that
+// waits now shown to scan instead, in the page's language. The second
+// tab's key then turns the app on.
+func TestTOTPKeyReplacedInAnotherTab(t *testing.T) {
+	s := newTestServer(t)
+	c := s.admin()
+	start := func() (secret, mark string) {
+		t.Helper()
+		res := c.post("/settings/totp", url.Values{})
+		m, k := secretPattern.FindStringSubmatch(res.body), shownKeyPattern.FindStringSubmatch(res.body)
+		if res.StatusCode != http.StatusOK || m == nil || k == nil {
+			t.Fatalf("start setting the app up: %d, secret %v, its mark %v", res.StatusCode, m != nil, k != nil)
+		}
+		if strings.Contains(k[1], m[1]) || strings.Contains(res.body, `value="`+m[1]+`"`) {
+			t.Fatal("the form carries the secret itself")
+		}
+		return m[1], k[1]
+	}
+	first, firstMark := start()
+	second, secondMark := start()
+	if first == second || firstMark == secondMark {
+		t.Fatal("starting again made the same key")
+	}
+	for _, lang := range []string{"en", "fr"} {
+		res := c.request(http.MethodPost, "/settings/totp/confirm",
+			strings.NewReader(url.Values{"code": {s.code(first)}, "shown_key": {firstMark}}.Encode()),
+			http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "Accept-Language": {lang}})
+		want := map[string]string{"en": "The key on this page was replaced", "fr": "La clé de cette page a été remplacée"}[lang]
+		if res.StatusCode != http.StatusBadRequest || !strings.Contains(res.body, want) || strings.Contains(res.body, `data-testid="new-codes"`) {
+			t.Fatalf("in %s a code of the key since replaced: %d %s", lang, res.StatusCode, res.body)
+		}
+		if m := secretPattern.FindStringSubmatch(res.body); m == nil || m[1] != second {
+			t.Fatalf("in %s the page shows another key than the one waiting", lang)
+		}
+		if k := shownKeyPattern.FindStringSubmatch(res.body); k == nil || k[1] != secondMark {
+			t.Fatalf("in %s the form names another key than the one it shows", lang)
+		}
+	}
+	res := c.post("/settings/totp/confirm", url.Values{"code": {s.code(second)}, "shown_key": {secondMark}})
+	if res.StatusCode != http.StatusOK || !strings.Contains(res.body, `data-testid="new-codes"`) {
+		t.Fatalf("the key that waits: %d %s", res.StatusCode, res.body)
+	}
+}
+
 // TestRequiredTwoFactor: with the switch on, an account without a second
 // factor that signs in with its password can only set one up, and is
 // signed in once it has.
