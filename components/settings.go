@@ -27,7 +27,10 @@ type Settings struct {
 	// SessionsEnded, when not negative, is how many sessions were just
 	// ended from the sessions list.
 	SessionsEnded int64
-	Delete        DeleteForm
+	// SessionGone says that the session asked to be signed out was
+	// signed out already (from another tab, say).
+	SessionGone bool
+	Delete      DeleteForm
 	// LastAdmin is set when the account is the only enabled
 	// administrator, which cannot be deleted.
 	LastAdmin bool

@@ -343,13 +343,29 @@ func TestSessionsList(t *testing.T) {
 	if res := firefox.get("/links"); res.StatusCode != http.StatusSeeOther {
 		t.Errorf("the ended session: %d", res.StatusCode)
 	}
-	// Another account's session, or one already ended, is not found.
+	// Another account's session, or one already ended, is not found: the
+	// settings page, its list up to date, says that it was signed out
+	// already and nothing changed (as from a page left open in another
+	// tab), in the page's language, rather than an address not found.
 	ada := s.signIn("ada")
 	adaSelf := current(t, ada.sessionRows())
 	for _, id := range []string{adaSelf, other, "nonsense"} {
-		if res := mine.post("/settings/sessions/"+id+"/end", nil); res.StatusCode != http.StatusNotFound {
+		res := mine.post("/settings/sessions/"+id+"/end", nil)
+		if res.StatusCode != http.StatusNotFound {
 			t.Errorf("end %s: %d, want 404", id, res.StatusCode)
 		}
+		if !hasTestID(t, res.body, "session-gone") || !strings.Contains(res.body, "That session was signed out already: nothing changed.") ||
+			!hasTestID(t, res.body, "sessions") || strings.Contains(res.body, `data-session="`+other+`"`) {
+			t.Errorf("end %s: the page does not say the session was signed out already, beside the list", id)
+		}
+	}
+	res = mine.request(http.MethodPost, "/settings/sessions/"+other+"/end", strings.NewReader(""),
+		http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "Accept-Language": {"fr"}})
+	if res.StatusCode != http.StatusNotFound || !strings.Contains(res.body, "Cette session était déjà déconnectée\u202f: rien n’a changé.") {
+		t.Errorf("in French, ending a session signed out already: %d", res.StatusCode)
+	}
+	if res := mine.get("/settings"); hasTestID(t, res.body, "session-gone") {
+		t.Error("the settings page says again that a session was signed out already")
 	}
 	if res := ada.get("/links"); res.StatusCode != http.StatusOK {
 		t.Errorf("ada's session after bob tried to end it: %d", res.StatusCode)

@@ -81,6 +81,14 @@ func (h *Handler) endSession(w http.ResponseWriter, r *http.Request, a *core.Acc
 	if err == nil {
 		err = h.core.EndSession(r.Context(), a.ID, id)
 	}
+	if e, ok := core.AsError(err); ok && e.Kind == core.NotFound {
+		// Not one of the account's sessions: signed out already, from
+		// another tab or by itself, since the page was shown. The page,
+		// its list up to date, says so rather than a page that is not
+		// there; nothing changed.
+		h.renderSettings(w, r, a, http.StatusNotFound, components.Settings{SessionGone: true})
+		return
+	}
 	if err == nil && id == h.sessionID(r) {
 		if err = h.sessions.Destroy(r.Context()); err == nil {
 			redirect(w, r, "/login")

@@ -330,3 +330,33 @@ func TestDeletedAccountSaidInBrowser(t *testing.T) {
 		b.clean("the sign-in page after deleting " + name)
 	}
 }
+
+// TestSessionSignedOutAlreadyInBrowser: a session signed out from one tab
+// and then from another, whose page still lists it, is said to be signed
+// out already, where the focus is and in view, on a phone and in Arabic,
+// with the list up to date: not a page that is not there.
+func TestSessionSignedOutAlreadyInBrowser(t *testing.T) {
+	s := newTestServer(t)
+	ctx := browsertest.New(t)
+	b := newTab(t, ctx, s)
+	b.setUp()
+	b.acceptLanguage("ar")
+	s.signIn("ada")
+	tctx, cancel := chromedp.NewContext(ctx)
+	defer cancel()
+	other := newTab(t, tctx, s)
+	b.open("/settings", "[data-testid=end-session]")
+	other.open("/settings", "[data-testid=end-session]")
+	other.do(chromedp.Click(chromedp.CSS("[data-testid=end-session]")), chromedp.WaitVisible(chromedp.CSS("[data-testid=sessions-ended]")))
+	b.do(chromedp.EmulateViewport(390, 900))
+	b.do(chromedp.Click(chromedp.CSS("[data-testid=end-session]")), chromedp.WaitVisible(chromedp.CSS("[data-testid=session-gone]")))
+	b.forgive("status of 404")
+	b.wait(`document.activeElement === document.querySelector("[data-testid=session-gone]")`, 2*time.Second)
+	got := eval[string](b, `(n => { const r = n.getBoundingClientRect(); return [r.top >= 0 && r.bottom <= innerHeight ? "in view" : "out of view",
+		n.textContent.includes("من قبل") ? "said" : "not said", document.querySelectorAll("[data-testid=end-session]").length].join(" ") })(document.querySelector("[data-testid=session-gone]"))`)
+	if got != "in view said 0" {
+		t.Errorf("a session signed out already: %q, want the notice in view and no other session listed", got)
+	}
+	browsertest.Shoot(t, b.ctx, "session-gone-ar")
+	b.clean("a session signed out already")
+}
