@@ -51,8 +51,13 @@ const (
 var errEnrolFirst = core.Variant(core.Forbidden, "two_factor_required", "enrol_first", "", "enrol_first")
 
 // errHalfGone answers a second step whose first is gone: never made, or
-// made too long ago, or in another browser.
-var errHalfGone = core.Refusal(core.Unauthorized, "sign_in_again", "", "sign_in_again")
+// made too long ago, or in another browser. Its page leads to signing in
+// again, as it says to.
+var errHalfGone = func() *core.Error {
+	e := core.Refusal(core.Unauthorized, "sign_in_again", "", "sign_in_again")
+	e.SignIn = true
+	return e
+}()
 
 // afterPassword goes on with the sign-in of a, who gave the right
 // password: to the second step when a has a second factor, to setting one

@@ -708,6 +708,29 @@ func TestSecondStepWithPasskeysOff(t *testing.T) {
 	}
 }
 
+// TestSecondStepTooLateLeadsToSignIn: a code sent once the password step
+// is too old, or from a browser that never gave it, is refused with a
+// page that says to sign in again and leads there, in the reader's
+// language, rather than leave them with no way on.
+func TestSecondStepTooLateLeadsToSignIn(t *testing.T) {
+	s := newTestServer(t)
+	s.admin()
+	secret, _ := s.enrolTOTP("ada")
+	for _, lang := range []string{"en", "fr"} {
+		c := s.client()
+		c.passwordStep("ada")
+		s.clock.Advance(core.SecondStepTime + time.Second)
+		res := c.request(http.MethodPost, "/login/verify", strings.NewReader(url.Values{"code": {s.code(secret)}}.Encode()),
+			http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "Accept-Language": {lang}})
+		if res.StatusCode != http.StatusUnauthorized || !hasTestID(t, res.body, "sign-in-again") || !strings.Contains(res.body, `href="/login?next=/`) {
+			t.Errorf("in %s a second step too late: %d, with no way to sign in again", lang, res.StatusCode)
+		}
+		if lang == "fr" && !strings.Contains(res.body, "Reconnectez-vous") {
+			t.Error("the page is not in French")
+		}
+	}
+}
+
 var secretPattern = regexp.MustCompile(`data-secret="([A-Z2-7]+)"`)
 
 var shownKeyPattern = regexp.MustCompile(`name="shown_key" value="([0-9a-f]+)"`)
