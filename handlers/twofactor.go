@@ -242,6 +242,13 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = halfErr
 	}
+	if err == nil && a == nil && h.viewer(r) != nil {
+		// Signed in already: the form sent again (a second click, a
+		// reload, another tab) after the first went through. It goes on
+		// as the sign-in page does, rather than say to sign in again.
+		redirect(w, r, safeNext(""))
+		return
+	}
 	if err == nil && a == nil {
 		err = errHalfGone
 	}

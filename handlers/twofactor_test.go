@@ -731,6 +731,34 @@ func TestSecondStepTooLateLeadsToSignIn(t *testing.T) {
 	}
 }
 
+// TestSecondStepSentAgainWhenSignedIn: the second step's form sent again
+// by a browser that it signed in (a second click, a reload of its
+// answer, another tab showing it) goes on as the sign-in page does, to
+// the dashboard, rather than say that too much time passed and to sign in
+// again.
+func TestSecondStepSentAgainWhenSignedIn(t *testing.T) {
+	s := newTestServer(t)
+	s.admin()
+	secret, _ := s.enrolTOTP("ada")
+	c := s.client()
+	c.passwordStep("ada")
+	code := s.code(secret)
+	if res := c.post("/login/verify", url.Values{"code": {code}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the second step: %d", res.StatusCode)
+	}
+	res := c.post("/login/verify", url.Values{"code": {code}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/links" {
+		t.Errorf("the second step sent again, signed in: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	if res := c.get("/links"); res.StatusCode != http.StatusOK {
+		t.Errorf("the dashboard after the form sent again: %d", res.StatusCode)
+	}
+	// A browser not signed in is still told to sign in again.
+	if res := s.client().post("/login/verify", url.Values{"code": {code}}); res.StatusCode != http.StatusUnauthorized {
+		t.Errorf("a second step from a browser that gave no password: %d", res.StatusCode)
+	}
+}
+
 var secretPattern = regexp.MustCompile(`data-secret="([A-Z2-7]+)"`)
 
 var shownKeyPattern = regexp.MustCompile(`name="shown_key" value="([0-9a-f]+)"`)
