@@ -67,6 +67,20 @@ func size(ctx context.Context, n int64) string { return i18n.From(ctx).Size(n) }
 // "26,203,885 bytes".
 func limit(ctx context.Context, n int64) string { return core.Size(n).In(i18n.From(ctx)) }
 
+// bytesAtMost and charsAtMost are the attributes of a text field whose
+// limit app.js checks as a person types or pastes, counted as the server
+// counts it, in UTF-8 bytes or in characters (code points), and refused
+// in the server's words. A maxlength would count UTF-16 code units: it
+// would let through a message in Chinese three times too long, and cut a
+// label of emoji at half its length.
+func bytesAtMost(ctx context.Context, max int, refusal *core.Error) templ.Attributes {
+	return templ.Attributes{"data-max-bytes": strconv.Itoa(max), "data-too-long": refusal.Message(i18n.From(ctx))}
+}
+
+func charsAtMost(ctx context.Context, field string, max int) templ.Attributes {
+	return templ.Attributes{"data-max-chars": strconv.Itoa(max), "data-too-long": core.TextTooLong(field, max).Message(i18n.From(ctx))}
+}
+
 // timesOpened says how often a link was opened of how often it may be:
 // "1 of 1", "2 of 5".
 func timesOpened(ctx context.Context, used, max int) string {

@@ -130,7 +130,7 @@ func checkE2E(in LinkInput, d *Draft) ([]byte, error) {
 	case d.file.size < e2e.SealedSize(0, 2):
 		return nil, invalid("e2e_content_invalid", "file")
 	case in.Kind != KindFile && d.file.size > MaxE2EText:
-		return nil, invalid("message_too_long", "message", "Size", Size(MaxMessageBytes))
+		return nil, ErrMessageTooLong
 	}
 	return check, nil
 }

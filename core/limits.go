@@ -8,8 +8,11 @@ import (
 // Limits on what a link or an account may be: the rules check them, and
 // the adapters show them (a form's maxlength, the API's document). Limits
 // of one part alone sit beside its rules, such as MaxNoteLen and
-// MaxWebhooks. A browser's maxlength counts characters, so for the byte
-// limits it is only a first check: the rules' is the one that holds.
+// MaxWebhooks. A browser's maxlength counts neither bytes nor characters
+// but UTF-16 code units: a form checks the limits below that it shows as
+// a person types with the rules' own count and refusal (see
+// ErrMessageTooLong and TextTooLong), and the rules' check is the one
+// that holds.
 const (
 	MaxUsernameLen   = 64 // characters
 	MinPasswordLen   = 10 // characters, of an account's password
@@ -26,6 +29,24 @@ const (
 	// and net/http itself refuses four times as much, unread.
 	MaxHeaderBytes = 64 << 10
 )
+
+// The refusals of the limits a form checks before it is sent, as the
+// rules refuse them, so that the page says what the server would.
+var (
+	// ErrMessageTooLong refuses a message over MaxMessageBytes of UTF-8.
+	ErrMessageTooLong = invalid("message_too_long", "message", "Size", Size(MaxMessageBytes))
+	// ErrLinkPasswordTooLong refuses a link password over
+	// MaxPasswordBytes of UTF-8, which no link can have.
+	ErrLinkPasswordTooLong = invalidAs("password_too_long", "link", "password", "Count", MaxPasswordBytes)
+	// ErrURLTooLong refuses a web address over MaxURLLen bytes.
+	ErrURLTooLong = invalid("url_too_long", "url", "Count", MaxURLLen)
+)
+
+// TextTooLong refuses text for field (a label, a note, a search, a name)
+// over max characters, counted as Unicode code points.
+func TextTooLong(field string, max int) *Error {
+	return invalid(tooLong[field], field, "Count", max)
+}
 
 // LimitSize writes a limit exactly, in the largest unit that divides it:
 // 2 GiB, 25 MiB, 1500 KiB, 1000 bytes. A limit rounded to look tidy would

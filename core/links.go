@@ -132,9 +132,6 @@ func (s *Service) lifetime(text string) (time.Duration, error) {
 	return ttl, nil
 }
 
-// errLinkPasswordTooLong refuses a link's password that no link can have.
-var errLinkPasswordTooLong = invalidAs("password_too_long", "link", "password", "Count", MaxPasswordBytes)
-
 // Create checks in and makes the link it describes, sealing its content
 // (d's file, for a file link) under d's token. It refuses bad input with
 // an *Error and creates nothing. The caller publishes c.Event() once it
@@ -163,7 +160,7 @@ func (s *Service) create(ctx context.Context, owner int64, d *Draft, in LinkInpu
 	var usesErr, passwordErr, notifyErr error
 	n.MaxUses, usesErr = parseUses(in.MaxUses)
 	if len(in.Password) > MaxPasswordBytes {
-		passwordErr = errLinkPasswordTooLong
+		passwordErr = ErrLinkPasswordTooLong
 	}
 	forUser, forUserErr := s.forUser(ctx, in.ForUser)
 	n.ForUserID = forUser
@@ -235,7 +232,7 @@ func CheckContent(kind, message, address string) ([]byte, error) {
 			return nil, invalidAs("message_missing", "share", "message")
 		}
 		if len(message) > MaxMessageBytes {
-			return nil, invalid("message_too_long", "message", "Size", Size(MaxMessageBytes))
+			return nil, ErrMessageTooLong
 		}
 		if !utf8.ValidString(message) {
 			// A message is text: its recipient would read U+FFFD for
@@ -292,7 +289,7 @@ func checkText(field, text string, max int) error {
 		return err
 	}
 	if utf8.RuneCountInString(text) > max {
-		return invalid(tooLong[field], field, "Count", max)
+		return TextTooLong(field, max)
 	}
 	return nil
 }
@@ -355,7 +352,7 @@ func webAddress(raw string) (string, error) {
 		return "", invalid("url_missing", "url")
 	}
 	if len(raw) > MaxURLLen {
-		return "", invalid("url_too_long", "url", "Count", MaxURLLen)
+		return "", ErrURLTooLong
 	}
 	errInvalid := invalidAs("url_invalid", "plain", "url")
 	added := !strings.Contains(raw, "://")
@@ -381,7 +378,7 @@ func webAddress(raw string) (string, error) {
 	}
 	raw = escapeUnfit(raw)
 	if len(raw) > MaxURLLen {
-		return "", invalid("url_too_long", "url", "Count", MaxURLLen)
+		return "", ErrURLTooLong
 	}
 	return raw, nil
 }

@@ -282,7 +282,7 @@ func (s *Service) Open(ctx context.Context, t Turn, tokText, password string, r 
 	}
 	if len(password) > MaxPasswordBytes {
 		// No link has such a password: refused before any use is taken.
-		return Opened{}, errLinkPasswordTooLong
+		return Opened{}, ErrLinkPasswordTooLong
 	}
 	var claim []byte
 	if r.Claim != "" {

@@ -340,7 +340,7 @@ func (s *Service) Fulfil(ctx context.Context, t Turn, tokText string, d *Draft, 
 			return Fulfilled{}, invalid("text_not_accepted", "message")
 		}
 		if len(message) > MaxMessageBytes {
-			return Fulfilled{}, invalid("message_too_long", "message", "Size", Size(MaxMessageBytes))
+			return Fulfilled{}, ErrMessageTooLong
 		}
 		if err := checkBytes("message", message); err != nil {
 			return Fulfilled{}, err

@@ -314,12 +314,39 @@
   // A mistake said beside a field is about the value that was sent: once
   // that value changes, it no longer stands. (A file's is checked again as
   // it is chosen.)
+  // (A mistake the page said itself, of a field's length, is the page's
+  // to take back: checkLength.)
   document.addEventListener("input", function (ev) {
     var input = ev.target;
-    if (input.type !== "file" && input.getAttribute("aria-invalid") === "true" && document.getElementById("error-" + input.name)) {
+    if (input.type !== "file" && !input.validity.customError && input.getAttribute("aria-invalid") === "true" && document.getElementById("error-" + input.name)) {
       markMistake(input, "");
     }
   });
+
+  // A field whose limit the server counts in UTF-8 bytes (data-max-bytes)
+  // or in characters (data-max-chars) is checked as it is typed or
+  // pasted, with the server's count, and refused in the server's words
+  // (data-too-long): beside the field, and by the browser as the form is
+  // sent. A maxlength counts neither, but UTF-16 code units.
+  var utf8 = new TextEncoder();
+  document.addEventListener("input", function (ev) {
+    var input = ev.target;
+    if (input.hasAttribute && (input.hasAttribute("data-max-bytes") || input.hasAttribute("data-max-chars"))) checkLength(input);
+  });
+  function checkLength(input) {
+    var bytes = input.getAttribute("data-max-bytes"), over;
+    if (bytes !== null) {
+      // A textarea's value breaks its lines with LF, as the server
+      // counts them.
+      over = utf8.encode(input.value).length > Number(bytes);
+    } else {
+      over = Array.from(input.value).length > Number(input.getAttribute("data-max-chars"));
+    }
+    if (over === input.validity.customError) return; // said already, or nothing to say
+    var said = over ? input.getAttribute("data-too-long") : "";
+    input.setCustomValidity(said);
+    markMistake(input, said);
+  }
 
   // Choosing a kind shows its fields. The file chooser refuses a file over
   // the server's limit before it is sent, the limit of end-to-end files
@@ -331,9 +358,10 @@
     // A request's form that takes a message or a file takes them as one
     // answer: the mistake beside its message box (nothing to send, or
     // both) was about the two together, and a file chosen changes them.
+    // A message too long stays so.
     var answer = input.type === "file" && input.closest("form[data-one-answer]");
     var message = answer && answer.querySelector("textarea[name=message]");
-    if (message && message.getAttribute("aria-invalid") === "true") markMistake(message, "");
+    if (message && message.getAttribute("aria-invalid") === "true" && !message.validity.customError) markMistake(message, "");
     if (form && input.hasAttribute("data-e2e-toggle")) {
       var file = form.querySelector("input[type=file][data-max-size]");
       if (file) checkFileSize(file);
