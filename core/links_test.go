@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"oncelink/i18n"
 )
 
 // A message is UTF-8 text: one with bytes that are not is refused, never
@@ -174,6 +176,26 @@ func TestWebAddressPort(t *testing.T) {
 			t.Errorf("%s: %v", address, err)
 		case want != "" && (e == nil || e.Code != "url_invalid" || e.Field != "url" || e.MsgID != want):
 			t.Errorf("%s: %+v, want url_invalid said by %s", address, e, want)
+		}
+	}
+}
+
+// TestURLLimitSaysItsUnit: a web address's limit counts UTF-8 bytes, and
+// its refusal says bytes in every language, so that one of 2,100 Arabic
+// letters, refused at 4,200 bytes, is not told it has more than 4,096
+// characters.
+func TestURLLimitSaysItsUnit(t *testing.T) {
+	base := "https://example.com/"
+	if _, err := webAddress(base + strings.Repeat("ش", (MaxURLLen-len(base))/2)); err != nil {
+		t.Fatalf("a web address of %d bytes: %v", MaxURLLen, err)
+	}
+	_, err := webAddress(base + strings.Repeat("ش", (MaxURLLen-len(base))/2+1))
+	if !errors.Is(err, ErrURLTooLong) {
+		t.Fatalf("a web address of %d bytes: %v", MaxURLLen+2, err)
+	}
+	for _, word := range []struct{ lang, unit string }{{"en", "bytes"}, {"de", "Bytes"}, {"fr", "octets"}, {"es", "bytes"}, {"ar", "بايت"}} {
+		if said := ErrURLTooLong.Message(i18n.For(word.lang)); !strings.Contains(said, word.unit) {
+			t.Errorf("%s: %q does not say the limit is in %s", word.lang, said, word.unit)
 		}
 	}
 }
