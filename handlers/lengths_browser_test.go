@@ -43,6 +43,7 @@ func lengthCases(send string) []lengthCase {
 		{"/links", "password", strings.Repeat("س", core.MaxPasswordBytes/2), strings.Repeat("س", core.MaxPasswordBytes/2) + "1", core.ErrLinkPasswordTooLong},
 		{"/links", "label", emoji, emoji + "🔑", core.TextTooLong("label", core.MaxLabelLen)},
 		{"/links", "label", accents, accents + "\u0301", core.TextTooLong("label", core.MaxLabelLen)},
+		{"/links", "q", emoji, emoji + "🔑", core.TextTooLong("q", core.MaxLabelLen)},
 		{"/links", "url", "https://example.com/" + strings.Repeat("ش", (core.MaxURLLen-20)/2), "https://example.com/" + strings.Repeat("ش", (core.MaxURLLen-20)/2) + "x", core.ErrURLTooLong},
 		{"/requests", "note", strings.Repeat("😀", core.MaxNoteLen), strings.Repeat("😀", core.MaxNoteLen+1), core.TextTooLong("note", core.MaxNoteLen)},
 		{"/requests", "request-label", emoji, emoji + "中", core.TextTooLong("label", core.MaxLabelLen)},
@@ -58,7 +59,9 @@ func lengthCases(send string) []lengthCase {
 // would, in every language.
 func TestLimitsCountedAsTheServerCounts(t *testing.T) {
 	s := newTestServer(t)
-	send := s.admin().createRequest(url.Values{"accepts": {"text"}})
+	ada := s.admin()
+	send := ada.createRequest(url.Values{"accepts": {"text"}})
+	ada.createLink(url.Values{"message": {"a link, for the list to be searched"}})
 	ctx := browsertest.New(t)
 	b := newTab(t, ctx, s)
 	signIn(t, ctx, s.URL)
@@ -212,7 +215,7 @@ func TestLimitsWithoutScripts(t *testing.T) {
 			b.do(chromedp.Navigate(s.URL+f.path), chromedp.WaitReady(chromedp.CSS(f.submit)))
 			var cases []lengthCase
 			for _, c := range lengthCases(send) {
-				if c.path == f.path && c.id != "url" && (c.id != "label" || strings.Contains(c.at, "🔑")) {
+				if c.path == f.path && c.id != "url" && c.id != "q" && (c.id != "label" || strings.Contains(c.at, "🔑")) {
 					cases = append(cases, c)
 					b.do(chromedp.Evaluate[chromedp.Void](`document.getElementById(` + strconv.Quote(c.id) + `).value = ` + jsString(c.over)))
 				}
