@@ -308,7 +308,7 @@ func TestSessionNeedsAFinishedSignIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	recovery, err := s.svc.ConfirmTOTP(ctx, adaAcc, code, &core.Proof{ProvenAt: s.svc.Now()})
+	recovery, err := s.svc.ConfirmTOTP(ctx, adaAcc, code, "", &core.Proof{ProvenAt: s.svc.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,7 +29,7 @@ func TestKeysIgnoreTwoFactor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.svc.ConfirmTOTP(ctx, ada, code, &core.Proof{ProvenAt: s.svc.Now()}); err != nil {
+	if _, err := s.svc.ConfirmTOTP(ctx, ada, code, "", &core.Proof{ProvenAt: s.svc.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.svc.SetTwoFactorRequired(ctx, nil, true); err != nil {

@@ -222,8 +222,8 @@ func joinErrors(errs ...error) error {
 	return es
 }
 
-// signsIn is e, a refusal that signing in may lift (see Error.SignIn).
-func signsIn(e *Error) *Error {
+// SignsIn is e, a refusal that signing in may lift (see Error.SignIn).
+func SignsIn(e *Error) *Error {
 	e.SignIn = true
 	return e
 }
@@ -250,7 +250,7 @@ var (
 	// ErrUnavailable answers when the database could not tell; the cause is
 	// logged where it happened.
 	ErrUnavailable    = Refusal(Unavailable, "unavailable", "", "try_again")
-	ErrSignedOut      = signsIn(Refusal(Unauthorized, "signed_out", "", "signed_out"))
+	ErrSignedOut      = SignsIn(Refusal(Unauthorized, "signed_out", "", "signed_out"))
 	ErrBadCredentials = Refusal(Unauthorized, "bad_credentials", "", "sign_in")
 	ErrKeyRefused     = Refusal(Unauthorized, "key_refused", "", "key_refused")
 	// ErrKeyAccountDisabled refuses a right key of a disabled account. Its

@@ -632,7 +632,7 @@ func (s *Service) grantedToAnother(r Recipient, l Link) *Error {
 		return Variant(Forbidden, "wrong_user", "granted_other", "", "not_for_this_account",
 			"Name", l.ForUserName, "Viewer", r.Viewer.Username)
 	}
-	return signsIn(Variant(Forbidden, "wrong_user", "granted", "", "not_for_this_account", "Name", l.ForUserName))
+	return SignsIn(Variant(Forbidden, "wrong_user", "granted", "", "not_for_this_account", "Name", l.ForUserName))
 }
 
 // stamp is what a grant or a receipt holds: an id and the stamp's end,

@@ -114,7 +114,7 @@ func TestProofWindow(t *testing.T) {
 	*now = now.Add(time.Minute)
 	code, _ := totp.GenerateCode(e.Secret, *now)
 	// Confirming the app takes the code's own turn.
-	if _, err := s.ConfirmTOTP(ctx, ada, code, p); err != nil {
+	if _, err := s.ConfirmTOTP(ctx, ada, code, "", p); err != nil {
 		t.Fatalf("confirm within the window: %v", err)
 	}
 	// An app's current code proves as the password does.
@@ -151,7 +151,7 @@ func TestProofWhileEnrolling(t *testing.T) {
 		t.Fatalf("the app's secret again while enrolling: %v", err)
 	}
 	code, _ := totp.GenerateCode(e.Secret, *now)
-	if _, err := s.ConfirmTOTP(ctx, ada, code, p); err != nil {
+	if _, err := s.ConfirmTOTP(ctx, ada, code, "", p); err != nil {
 		t.Fatalf("confirm while enrolling: %v", err)
 	}
 	if !p.ProvenAt.IsZero() {
@@ -272,7 +272,7 @@ func TestProofWithoutPassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, _ := totp.GenerateCode(e.Secret, *now)
-	if _, err := s.ConfirmTOTP(ctx, jane, code, &Proof{ProvenAt: *now}); err != nil {
+	if _, err := s.ConfirmTOTP(ctx, jane, code, "", &Proof{ProvenAt: *now}); err != nil {
 		t.Fatal(err)
 	}
 	*now = now.Add(ProofWindow)
@@ -344,7 +344,7 @@ func TestConfirmTOTPTakesOneTurn(t *testing.T) {
 	*now = now.Add(ProofWindow)
 	code, _ := totp.GenerateCode(e.Secret, *now)
 	p := &Proof{Given: proofPassword}
-	if _, err := s.ConfirmTOTP(ctx, ada, code, p); err != nil || !p.ProvenAt.Equal(*now) {
+	if _, err := s.ConfirmTOTP(ctx, ada, code, "", p); err != nil || !p.ProvenAt.Equal(*now) {
 		t.Fatalf("confirm with the password: %v, proven at %v", err, p.ProvenAt)
 	}
 	// The limit's second try of the minute is left.

@@ -441,7 +441,7 @@ var ErrRequestResting = Variant(Forbidden, "owner_disabled", "request", "", "req
 var (
 	ErrRequestSent              = Variant(Gone, "request_gone", "sent", "", "request_sent")
 	ErrRequestAnswered          = Variant(Gone, "request_gone", "answered", "", "request_answered")
-	ErrRequestAnsweredSignedOut = signsIn(Variant(Gone, "request_gone", "answered_signed_out", "", "request_answered"))
+	ErrRequestAnsweredSignedOut = SignsIn(Variant(Gone, "request_gone", "answered_signed_out", "", "request_answered"))
 )
 
 // requestGone explains why a request can no longer be filled, to anyone

@@ -191,17 +191,13 @@ func (s *Service) totpKey(a Account, secret []byte) (*otp.Key, error) {
 // secret StartTOTP made and proof, as StartTOTP takes, and returns the
 // account's new recovery codes, for its owner to see once. The code takes
 // a turn of a's sign-in limit, one with the proof's when it came with one.
-func (s *Service) ConfirmTOTP(ctx context.Context, a Account, code string, proof *Proof) ([]string, error) {
-	return s.ConfirmShownTOTP(ctx, a, code, "", proof)
-}
-
-// ConfirmShownTOTP is ConfirmTOTP for a form that showed the secret
-// whose Mark is shown: when setting the app up was started again since
-// (in another tab, say), the secret waiting is another, whose code the
-// app that scanned this one cannot give, and the code is refused as such
-// rather than as wrong, and counts as no wrong code. An empty shown
+// shown is the Mark of the secret the form showed: when setting the app
+// up was started again since (in another tab, say), the secret waiting is
+// another, whose code the app that scanned this one cannot give, and a
+// code that is not right is refused as such rather than as wrong. A right
+// code for the secret waiting confirms it on any page. An empty shown
 // checks nothing.
-func (s *Service) ConfirmShownTOTP(ctx context.Context, a Account, code, shown string, proof *Proof) ([]string, error) {
+func (s *Service) ConfirmTOTP(ctx context.Context, a Account, code, shown string, proof *Proof) ([]string, error) {
 	// A session not proven is let on only by a proof given, which took
 	// its turn.
 	proven := s.Proven(*proof, true)
@@ -222,15 +218,6 @@ func (s *Service) ConfirmShownTOTP(ctx context.Context, a Account, code, shown s
 	case t.Confirmed():
 		return nil, errTOTPOn
 	}
-	if shown != "" {
-		secret, err := s.openTOTP(a.ID, t.Secret)
-		if err != nil {
-			return nil, err
-		}
-		if subtle.ConstantTimeCompare([]byte(shown), []byte(totpMark(secret))) != 1 {
-			return nil, errEnrolmentReplaced
-		}
-	}
 	code, ok := totpCode(code)
 	if !ok {
 		return nil, errWrongEnrolCode
@@ -239,12 +226,26 @@ func (s *Service) ConfirmShownTOTP(ctx context.Context, a Account, code, shown s
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			return nil, errNoEnrolment
+		case err == errWrongCode && s.replacedSince(a.ID, t, shown):
+			return nil, errEnrolmentReplaced
 		case err == errWrongCode:
 			return nil, errWrongEnrolCode
 		}
 		return nil, err
 	}
 	return s.newRecoveryCodes(ctx, a.ID)
+}
+
+// replacedSince reports whether t, the secret waiting for account, is not
+// the one whose Mark a form showed: a code for the secret waiting is
+// right whichever page it is typed on, and only a wrong one is said to
+// be for a secret replaced since. An empty shown says nothing.
+func (s *Service) replacedSince(account int64, t store.TOTP, shown string) bool {
+	if shown == "" {
+		return false
+	}
+	secret, err := s.openTOTP(account, t.Secret)
+	return err == nil && subtle.ConstantTimeCompare([]byte(shown), []byte(totpMark(secret))) != 1
 }
 
 // DisableTOTP turns a's authenticator app off, given proof (see

@@ -49,7 +49,7 @@ func TestTOTPSecretSealed(t *testing.T) {
 		t.Fatalf("pending: %+v, %v", again, err)
 	}
 	code, _ := totp.GenerateCode(e.Secret, s.Now())
-	codes, err := s.ConfirmTOTP(ctx, ada, code, proven)
+	codes, err := s.ConfirmTOTP(ctx, ada, code, "", proven)
 	if err != nil || len(codes) != RecoveryCodes {
 		t.Fatalf("confirm: %d codes, %v", len(codes), err)
 	}
@@ -78,7 +78,7 @@ func TestProofShapedLikeACode(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, _ := totp.GenerateCode(e.Secret, s.Now())
-	if _, err := s.ConfirmTOTP(ctx, ada, code, &Proof{ProvenAt: s.Now()}); err != nil {
+	if _, err := s.ConfirmTOTP(ctx, ada, code, "", &Proof{ProvenAt: s.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	const password = "1 2 3 4 5 6"
@@ -545,7 +545,7 @@ func enrolTOTP(t *testing.T, s *Service, a Account, now time.Time) (string, []st
 		t.Fatal(err)
 	}
 	code, _ := totp.GenerateCode(e.Secret, now)
-	codes, err := s.ConfirmTOTP(t.Context(), a, code, &Proof{ProvenAt: now})
+	codes, err := s.ConfirmTOTP(t.Context(), a, code, "", &Proof{ProvenAt: now})
 	if err != nil {
 		t.Fatal(err)
 	}

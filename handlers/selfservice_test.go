@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -354,14 +355,14 @@ func TestSessionsList(t *testing.T) {
 		if res.StatusCode != http.StatusNotFound {
 			t.Errorf("end %s: %d, want 404", id, res.StatusCode)
 		}
-		if !hasTestID(t, res.body, "session-gone") || !strings.Contains(res.body, "That session was signed out already: nothing changed.") ||
+		if !hasTestID(t, res.body, "session-gone") || !strings.Contains(res.body, html.EscapeString(i18n.For("en").T("settings.sessions.gone"))) ||
 			!hasTestID(t, res.body, "sessions") || strings.Contains(res.body, `data-session="`+other+`"`) {
 			t.Errorf("end %s: the page does not say the session was signed out already, beside the list", id)
 		}
 	}
 	res = mine.request(http.MethodPost, "/settings/sessions/"+other+"/end", strings.NewReader(""),
 		http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "Accept-Language": {"fr"}})
-	if res.StatusCode != http.StatusNotFound || !strings.Contains(res.body, "Cette session était déjà déconnectée\u202f: rien n’a changé.") {
+	if res.StatusCode != http.StatusNotFound || !strings.Contains(res.body, html.EscapeString(i18n.For("fr").T("settings.sessions.gone"))) {
 		t.Errorf("in French, ending a session signed out already: %d", res.StatusCode)
 	}
 	if res := mine.get("/settings"); hasTestID(t, res.body, "session-gone") {

@@ -53,11 +53,7 @@ var errEnrolFirst = core.Variant(core.Forbidden, "two_factor_required", "enrol_f
 // errHalfGone answers a second step whose first is gone: never made, or
 // made too long ago, or in another browser. Its page leads to signing in
 // again, as it says to.
-var errHalfGone = func() *core.Error {
-	e := core.Refusal(core.Unauthorized, "sign_in_again", "", "sign_in_again")
-	e.SignIn = true
-	return e
-}()
+var errHalfGone = core.SignsIn(core.Refusal(core.Unauthorized, "sign_in_again", "", "sign_in_again"))
 
 // afterPassword goes on with the sign-in of a, who gave the right
 // password: to the second step when a has a second factor, to setting one
@@ -535,7 +531,7 @@ func (h *Handler) confirmTOTP(w http.ResponseWriter, r *http.Request, a *core.Ac
 		return
 	}
 	p := h.proof(r)
-	codes, err := h.core.ConfirmShownTOTP(r.Context(), *a, strings.TrimSpace(r.PostForm.Get("code")), r.PostForm.Get("shown_key"), p)
+	codes, err := h.core.ConfirmTOTP(r.Context(), *a, strings.TrimSpace(r.PostForm.Get("code")), r.PostForm.Get("shown_key"), p)
 	h.keepProof(r, a, p)
 	// A code refused, or held back, brings the same secret back to try
 	// again; a proof refused, the form alone, without the secret, which

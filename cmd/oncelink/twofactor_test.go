@@ -55,7 +55,7 @@ func TestUserResetTwoFactor(t *testing.T) {
 			t.Fatal(err)
 		}
 		code, _ := totp.GenerateCode(e.Secret, svc.Now())
-		if _, err := svc.ConfirmTOTP(ctx, a, code, &core.Proof{ProvenAt: svc.Now()}); err != nil {
+		if _, err := svc.ConfirmTOTP(ctx, a, code, "", &core.Proof{ProvenAt: svc.Now()}); err != nil {
 			t.Fatal(err)
 		}
 		// Wrong codes enough to hold the next one back.
@@ -90,7 +90,7 @@ func TestUserResetTwoFactor(t *testing.T) {
 			t.Fatal(err)
 		}
 		code, _ := totp.GenerateCode(e.Secret, svc.Now())
-		if _, err := svc.ConfirmTOTP(ctx, a, code, &core.Proof{ProvenAt: svc.Now()}); err != nil {
+		if _, err := svc.ConfirmTOTP(ctx, a, code, "", &core.Proof{ProvenAt: svc.Now()}); err != nil {
 			t.Fatal(err)
 		}
 		if err := secondStep(t, svc, a, "abcd-efgh-ijkm-npqr"); err == nil || core.CodesHeldBack(err) {
