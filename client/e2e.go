@@ -95,7 +95,7 @@ func (c *Client) openE2E(ctx context.Context, base, tok string, secret []byte, p
 		res.Body.Close()
 		return nil, decryptError(err)
 	}
-	o := &Opened{Kind: r.Header.Kind, Size: -1}
+	o := &Opened{Kind: r.Header.Kind, Size: -1, EndToEnd: true}
 	switch r.Header.Kind {
 	case "message", "url":
 		defer res.Body.Close()

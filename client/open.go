@@ -36,6 +36,9 @@ type Opened struct {
 	Kind    string // message, url or file, also of an end-to-end link
 	Message string // a message link's text
 	URL     string // a url link's address, not followed
+	// EndToEnd is set for an end-to-end link's content, decrypted here:
+	// the server never read it, so never checked it.
+	EndToEnd bool
 	// A file link's name, type and size (-1 when the server did not say),
 	// and its bytes in Body, which the caller must close.
 	Name string

@@ -110,18 +110,21 @@ func openCommand(fs *flag.FlagSet) runFunc {
 		defer catchSIGPIPE()()
 		if o.Kind != "file" {
 			text := o.Message
-			if o.Kind == "url" {
-				// An end-to-end link's address, which the server cannot
-				// read, is held to the rule the server holds a link's to,
-				// and printed as it would have it: a javascript: one is
-				// none, as the recipient's page does not follow it, and a
-				// right-to-left override is percent-encoded. A link the
-				// server sealed has its address so already.
+			switch {
+			case o.Kind == "url" && o.EndToEnd:
+				// An end-to-end link's address, which the server could
+				// not read, is held to the rule the server holds a link's
+				// to, and printed as it would have it: a javascript: one
+				// is none, as the recipient's page does not follow it,
+				// and a right-to-left override is percent-encoded.
 				address, err := core.CheckContent(core.KindURL, "", o.URL)
 				if err != nil {
 					return errors.New(p.T("cli.open.bad_url"))
 				}
 				text = string(address) + "\n"
+			case o.Kind == "url":
+				// The server checked the address it sealed.
+				text = o.URL + "\n"
 			}
 			if out != nil && out.spare {
 				if o.Kind == "message" && !terminalSafe(text) {
