@@ -125,14 +125,24 @@ func signedIn(p *proc) (*client.Client, error) {
 }
 
 // warnOpenSignIn says on standard error when the saved sign-in at path,
-// which holds an API key, may be read by other users of this machine, as
-// after a copy or a chmod: login writes it for its owner alone (0600).
+// which holds an API key, may be read by other accounts of this machine,
+// as after a copy or a chmod: login writes it for its owner alone (0600)
+// in a directory only they may enter (0700). A file that its group or
+// everyone may read is open to them only through a directory they may
+// enter too.
 func warnOpenSignIn(p *proc, path string) {
-	st, err := os.Stat(path)
-	if err != nil || runtime.GOOS == "windows" || st.Mode().Perm()&0o077 == 0 {
+	file, err := os.Stat(path)
+	if err != nil || runtime.GOOS == "windows" {
 		return
 	}
-	fmt.Fprintln(p.stderr, p.T("cli.login.config_open", "Path", path, "Mode", fmt.Sprintf("%04o", st.Mode().Perm())))
+	dir, err := os.Stat(filepath.Dir(path))
+	if err != nil {
+		return
+	}
+	f, d := file.Mode().Perm(), dir.Mode().Perm()
+	if f&0o040 != 0 && d&0o010 != 0 || f&0o004 != 0 && d&0o001 != 0 {
+		fmt.Fprintln(p.stderr, p.T("cli.login.config_open", "Path", path, "Mode", fmt.Sprintf("%04o", f)))
+	}
 }
 
 // notAKey refuses the key of the saved sign-in or of ONCELINK_API_KEY that

@@ -357,10 +357,11 @@ func TestKeyOfTheWrongShape(t *testing.T) {
 	}
 }
 
-// TestOpenSignInIsSaid: a saved sign-in that other users of the machine
-// may read, as after a chmod, is said on standard error by each command
-// that uses it, which still runs; login's own file, its owner's alone, is
-// not.
+// TestOpenSignInIsSaid: a saved sign-in that other accounts of the
+// machine may read, as after a chmod of the file and its directory, is
+// said on standard error by each command that uses it, which still runs;
+// login's own file, its owner's alone, is not, nor one its group or all
+// may read in a directory they may not enter.
 func TestOpenSignInIsSaid(t *testing.T) {
 	sh, _, _ := signedInShell(t)
 	var path string
@@ -374,6 +375,12 @@ func TestOpenSignInIsSaid(t *testing.T) {
 		t.Fatalf("login's own file is said to be open: %q", r.stderr)
 	}
 	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := sh.must(exitDone, "", "links"); strings.Contains(r.stderr, path) {
+		t.Errorf("links with the sign-in readable by all in a directory of its owner's: stderr %q", r.stderr)
+	}
+	if err := os.Chmod(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	if r := sh.must(exitDone, "", "links"); !strings.Contains(r.stderr, warning) {
