@@ -824,7 +824,10 @@ func TestProblemsKeepTheirNoBreakSpaces(t *testing.T) {
 	defer srv.Close()
 	_, err := newClient(t, "", "").Open(t.Context(), srv.URL+"/l/sometoken", "")
 	var apiErr *client.APIError
-	if !errors.As(err, &apiErr) || apiErr.Detail != detail {
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("a problem with no-break spaces: %v, want an *APIError", err)
+	}
+	if apiErr.Detail != detail {
 		t.Fatalf("a problem with no-break spaces: %q, want %q", apiErr.Detail, detail)
 	}
 	if got, want := client.OneLine("a\u00a0b \u202f\n c"), "a\u00a0b \u202f c"; got != want {

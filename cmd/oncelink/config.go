@@ -186,7 +186,7 @@ func nameSources(err error, env []string) error {
 			name := msg[i+2 : end]
 			// A message that names the twin itself already says where
 			// the value may come from ("name it with --db or ONCELINK_DB").
-			if !slices.Contains(env, name) || strings.Contains(msg, twin(name)) {
+			if !slices.Contains(env, name) || namesVariable(msg, twin(name)) {
 				break
 			}
 			value := ""
@@ -207,6 +207,24 @@ func nameSources(err error, env []string) error {
 		return err
 	}
 	return &said{err: err, msg: b.String()}
+}
+
+// namesVariable reports whether msg names the environment variable v, as
+// a whole name: ONCELINK_RATE_SIGNIN_ACCOUNT does not name
+// ONCELINK_RATE_SIGNIN.
+func namesVariable(msg, v string) bool {
+	for i := strings.Index(msg, v); i >= 0; {
+		end := i + len(v)
+		if end == len(msg) || !(msg[end] == '_' || msg[end] >= 'A' && msg[end] <= 'Z' || msg[end] >= '0' && msg[end] <= '9') {
+			return true
+		}
+		next := strings.Index(msg[end:], v)
+		if next < 0 {
+			break
+		}
+		i = end + next
+	}
+	return false
 }
 
 // isFlagByte says whether c may be part of a flag's name.

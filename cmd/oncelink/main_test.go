@@ -486,3 +486,20 @@ func TestTakenAddressStopsServeBeforeTheDatabase(t *testing.T) {
 		}
 	}
 }
+
+// TestNameSourcesOfAMessage: a flag a message names is named as its
+// environment twin when its value came from there, unless the message
+// names that twin itself; a longer variable that starts with the twin's
+// name is another variable.
+func TestNameSourcesOfAMessage(t *testing.T) {
+	for _, c := range []struct{ msg, want string }{
+		{"name it with --db or ONCELINK_DB", "name it with --db or ONCELINK_DB"},
+		{"--db: no such file", "ONCELINK_DB (--db): no such file"},
+		{"--rate-signin: see ONCELINK_RATE_SIGNIN_ACCOUNT", "ONCELINK_RATE_SIGNIN (--rate-signin): see ONCELINK_RATE_SIGNIN_ACCOUNT"},
+		{"--rate-signin: see ONCELINK_RATE_SIGNIN_ACCOUNT and ONCELINK_RATE_SIGNIN", "--rate-signin: see ONCELINK_RATE_SIGNIN_ACCOUNT and ONCELINK_RATE_SIGNIN"},
+	} {
+		if got := nameSources(errors.New(c.msg), []string{"db", "rate-signin"}).Error(); got != c.want {
+			t.Errorf("%q: %q, want %q", c.msg, got, c.want)
+		}
+	}
+}

@@ -158,8 +158,11 @@ func writeText(out *outputFile, text string, p *proc) error {
 // terminalSafe reports whether a terminal shows text as it is: text with
 // no control character but line breaks (a carriage return only before a
 // line feed) and tabs. An escape sequence can retitle a terminal, redraw
-// what it shows or set its clipboard, and a carriage return alone writes
-// a line over what it showed.
+// what it shows or set its clipboard, and a carriage return alone, last
+// too, has what follows (the shell's prompt) written over its line.
+// Bidirectional controls act on no terminal and may be part of a message
+// in Arabic or Hebrew as it was written: a message keeps them, where a
+// label or a file name, shown among other text, does not (printable).
 func terminalSafe(text string) bool {
 	if !utf8.ValidString(text) {
 		return false
