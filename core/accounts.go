@@ -343,7 +343,7 @@ func checkPassword(password string) error {
 	case utf8.RuneCountInString(password) < MinPasswordLen:
 		return invalid("password_too_short", "password", "Count", MinPasswordLen)
 	case len(password) > MaxPasswordBytes:
-		return invalidAs("password_too_long", "account", "password", "Count", MaxPasswordBytes)
+		return ErrPasswordTooLong
 	case strings.ContainsFunc(password, unicode.IsControl) || strings.TrimSpace(password) == "":
 		return invalid("password_invalid", "password")
 	}

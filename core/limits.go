@@ -38,6 +38,9 @@ var (
 	// ErrLinkPasswordTooLong refuses a link password over
 	// MaxPasswordBytes of UTF-8, which no link can have.
 	ErrLinkPasswordTooLong = invalidAs("password_too_long", "link", "password", "Count", MaxPasswordBytes)
+	// ErrPasswordTooLong refuses an account's password over
+	// MaxPasswordBytes of UTF-8, which bcrypt would not read whole.
+	ErrPasswordTooLong = invalidAs("password_too_long", "account", "password", "Count", MaxPasswordBytes)
 	// ErrURLTooLong refuses a web address over MaxURLLen bytes.
 	ErrURLTooLong = invalid("url_too_long", "url", "Count", MaxURLLen)
 )

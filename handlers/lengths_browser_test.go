@@ -29,8 +29,9 @@ type lengthCase struct {
 	refusal  *core.Error
 }
 
-// lengthCases are the limits of the create form, the request form and a
-// request's send form, in the scripts whose count in UTF-8 bytes, in
+// lengthCases are the limits of the create form, the request form, a
+// request's send form and the forms of a new account password, in the
+// scripts whose count in UTF-8 bytes, in
 // characters and in UTF-16 code units differ: Chinese (3 bytes, 1 code
 // unit), Arabic (2 bytes), emoji (4 bytes, 2 code units), and accents
 // written as marks of their own (a character each).
@@ -48,6 +49,8 @@ func lengthCases(send string) []lengthCase {
 		{"/requests", "note", strings.Repeat("😀", core.MaxNoteLen), strings.Repeat("😀", core.MaxNoteLen+1), core.TextTooLong("note", core.MaxNoteLen)},
 		{"/requests", "request-label", emoji, emoji + "中", core.TextTooLong("label", core.MaxLabelLen)},
 		{send, "message", strings.Repeat("ع", core.MaxMessageBytes/2), strings.Repeat("ع", core.MaxMessageBytes/2) + "!", core.ErrMessageTooLong},
+		{"/settings", "new-password", strings.Repeat("س", core.MaxPasswordBytes/2), strings.Repeat("س", core.MaxPasswordBytes/2) + "1", core.ErrPasswordTooLong},
+		{"/accounts", "password", strings.Repeat("中", core.MaxPasswordBytes/3), strings.Repeat("中", core.MaxPasswordBytes/3) + "1", core.ErrPasswordTooLong},
 	}
 }
 
