@@ -184,10 +184,12 @@ func signOut(b *tab) {
 }
 
 // insert puts text where the keyboard is, as a paste or an input method
-// does: at once, and cut at a maxlength.
+// does: at once, and cut at a maxlength. It waits up to a minute, not the
+// ten seconds of tab.do: laying out 64 KiB of Chinese in a text box has
+// taken over ten on a busy machine.
 func insert(b *tab, text string) {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, time.Minute)
 	defer cancel()
 	if _, err := chromedp.Call(ctx, input.InsertText, input.InsertTextParams{Text: text}); err != nil {
 		b.t.Fatal(err)
