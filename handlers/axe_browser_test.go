@@ -357,8 +357,19 @@ func TestAccessibility(t *testing.T) {
 		}
 		for _, p := range pages {
 			p.show(p.tab)
-			p.tab.wait(`document.readyState === "complete"`, 5*time.Second)
-			if got := eval[string](p.tab, `document.documentElement.lang`); got != lang {
+			// A page a form's answer brings may still be on its way when
+			// the page it was sent from is complete: its language is read
+			// once it has come.
+			got := ""
+			for try := 0; try < 3 && got == ""; try++ {
+				p.tab.wait(`document.readyState === "complete" && !!document.documentElement`, 5*time.Second)
+				v, err := chromedp.Run(p.tab.ctx, chromedp.Evaluate[string](`document.documentElement ? document.documentElement.lang || "(none)" : ""`))
+				if err != nil && !navigatedAway(err) {
+					t.Fatalf("%s: %v", p.name, err)
+				}
+				got = v
+			}
+			if got != lang {
 				t.Errorf("%s is in %q, not %s", p.name, got, lang)
 			}
 			for _, l := range seen {
