@@ -304,7 +304,7 @@ func (t TwoFactor) Any() bool { return t.TOTP || len(t.Passkeys) > 0 }
 type Enrolment struct {
 	Secret string
 	// Mark names the secret shown, for the form to send back (see
-	// core.ConfirmShownTOTP).
+	// core.ConfirmTOTP).
 	Mark  string
 	QR    QR
 	Error string

@@ -105,7 +105,7 @@ func CodesHeldBack(err error) bool {
 // TOTPEnrolment is a new authenticator-app secret waiting to be confirmed:
 // Secret is its base32 text, URL its otpauth:// address for a QR code,
 // Mark a short name of it, not the secret, for the form that confirms it
-// to say which secret it showed (see ConfirmShownTOTP).
+// to say which secret it showed (see ConfirmTOTP).
 type TOTPEnrolment struct {
 	Secret string
 	URL    string

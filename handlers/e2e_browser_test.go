@@ -754,10 +754,7 @@ func TestBrowserE2EFileNameReadsAsWrittenRightToLeft(t *testing.T) {
 	s := newTestServer(t)
 	s.admin()
 	ctx := browsertest.New(t)
-	clip, err := os.ReadFile("../assets/static/media/sample-audio.webm")
-	if err != nil {
-		t.Fatal(err)
-	}
+	clip := assetBytes(t, "media/sample-audio.webm")
 	// inOrder reports whether the text node under sel that holds name
 	// draws its "r" of report right of its "2", as written.
 	inOrder := func(sel, name string) any {
@@ -807,10 +804,7 @@ func TestBrowserE2ELongFileNameFitsThePage(t *testing.T) {
 	s := newTestServer(t)
 	s.admin()
 	ctx := browsertest.New(t)
-	clip, err := os.ReadFile("../assets/static/media/sample-audio.webm")
-	if err != nil {
-		t.Fatal(err)
-	}
+	clip := assetBytes(t, "media/sample-audio.webm")
 	for _, c := range []struct {
 		name, typ, saved string
 		content          []byte
